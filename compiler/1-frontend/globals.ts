@@ -1,0 +1,125 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { BuiltinFunction, NamespaceValue, ObjectValue, describe, type CallSite, type Value } from "./values.ts";
+
+// The few JavaScript globals that model code may use: pure functions of constants.
+
+function numbers(who: string, args: Value[], site: CallSite): number[] {
+  return args.map((a) => (typeof a === "number" ? a : fail("wrongArgumentType", `${who} needs numbers, got ${describe(a)}`, site.loc)));
+}
+
+function mathFn(name: string, f: (...xs: number[]) => number): [string, Value] {
+  return [name, new BuiltinFunction(`Math.${name}`, (args, site) => f(...numbers(`Math.${name}`, args, site)))];
+}
+
+const math = new NamespaceValue(
+  "Math",
+  new Map<string, Value>([
+    ["PI", Math.PI],
+    ["E", Math.E],
+    ["SQRT2", Math.SQRT2],
+    mathFn("floor", Math.floor),
+    mathFn("ceil", Math.ceil),
+    mathFn("round", Math.round),
+    mathFn("trunc", Math.trunc),
+    mathFn("sqrt", Math.sqrt),
+    mathFn("abs", Math.abs),
+    mathFn("max", Math.max),
+    mathFn("min", Math.min),
+    mathFn("pow", Math.pow),
+    mathFn("log", Math.log),
+    mathFn("log2", Math.log2),
+    mathFn("exp", Math.exp),
+  ]),
+);
+
+type Caller = (f: Value, args: Value[], site: CallSite) => Value;
+
+/** Array.from({ length: n }, (_, i) => ...) — the usual way to build a list in a loop's place. */
+export function arrayNamespace(call: Caller): NamespaceValue {
+  return new NamespaceValue(
+    "Array",
+    new Map<string, Value>([
+      ["from", arrayFrom(call)],
+      ["isArray", new BuiltinFunction("Array.isArray", (args) => Array.isArray(args[0]))],
+    ]),
+  );
+}
+
+export const builtinGlobals = new Map<string, Value>([
+  ["Math", math],
+  [
+    "Number",
+    new NamespaceValue(
+      "Number",
+      new Map<string, Value>([
+        ["isInteger", new BuiltinFunction("Number.isInteger", (args) => Number.isInteger(args[0]))],
+        ["isFinite", new BuiltinFunction("Number.isFinite", (args) => Number.isFinite(args[0]))],
+      ]),
+    ),
+  ],
+  ["Infinity", Infinity],
+  ["NaN", NaN],
+]);
+
+/** Globals that only exist when code runs; naming them gets a message that says why not. */
+export const runtimeOnlyGlobals = new Set([
+  "console", "process", "require", "eval", "Function", "globalThis", "window", "fetch", "setTimeout",
+  "setInterval", "Date", "Promise", "module", "exports", "__dirname", "__filename", "Buffer", "JSON", "Symbol", "Reflect",
+]);
+
+/** Array.from needs the caller to run its callback; bound by the interpreter. */
+export function arrayFrom(call: Caller): BuiltinFunction {
+  return new BuiltinFunction("Array.from", (args, site) => {
+    const [src, fn] = args;
+    let items: Value[];
+    if (Array.isArray(src)) items = [...src];
+    else if (src instanceof ObjectValue && typeof src.props.get("length") === "number") {
+      const n = src.props.get("length") as number;
+      if (!Number.isInteger(n) || n < 0 || n > 100_000) fail("invalidArgument", `Array.from: invalid length ${n}`, site.loc);
+      items = new Array<Value>(n).fill(undefined);
+    } else return fail("wrongArgumentType", `Array.from takes an array or { length: n }, got ${describe(src)}`, site.loc);
+    return fn === undefined ? items : items.map((v, i) => call(fn, [v, i], site));
+  });
+}
+
+/** The array methods model code may use. */
+export function arrayMethod(arr: Value[], name: string, call: Caller): BuiltinFunction | undefined {
+  const m = (f: (args: Value[], site: CallSite) => Value) => new BuiltinFunction(`Array.${name}`, f);
+  switch (name) {
+    case "push":
+      return m((args) => arr.push(...args));
+    case "map":
+      return m((args, site) => arr.map((v, i) => call(args[0], [v, i], site)));
+    case "forEach":
+      return m((args, site) => {
+        arr.forEach((v, i) => call(args[0], [v, i], site));
+        return undefined;
+      });
+    case "filter":
+      return m((args, site) => arr.filter((v, i) => Boolean(call(args[0], [v, i], site))));
+    case "reduce":
+      return m((args, site) => {
+        if (args.length < 2) fail("wrongArgumentCount", "reduce needs an initial value in model code", site.loc);
+        return arr.reduce<Value>((acc, v, i) => call(args[0], [acc, v, i], site), args[1]);
+      });
+    case "some":
+      return m((args, site) => arr.some((v, i) => Boolean(call(args[0], [v, i], site))));
+    case "every":
+      return m((args, site) => arr.every((v, i) => Boolean(call(args[0], [v, i], site))));
+    case "slice":
+      return m((args) => arr.slice(args[0] as number | undefined, args[1] as number | undefined));
+    case "concat":
+      return m((args) => arr.concat(...args.map((a) => (Array.isArray(a) ? a : [a]))));
+    case "includes":
+      return m((args) => arr.includes(args[0]));
+    case "indexOf":
+      return m((args) => arr.indexOf(args[0]));
+    case "join":
+      return m((args) => arr.join(args[0] === undefined ? "," : String(args[0])));
+    case "entries":
+      return m(() => arr.map((v, i) => [i, v]));
+    case "reverse":
+      return m(() => arr.reverse());
+  }
+  return undefined;
+}

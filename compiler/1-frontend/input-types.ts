@@ -1,0 +1,63 @@
+import { Node as TsNode, type ParameterDeclaration, type TypeNode } from "ts-morph";
+import { fail } from "../diagnostics/diagnostic.ts";
+import type { DType } from "../ir/node.ts";
+import { Batch, type Dim } from "../ir/shape.ts";
+import { locOf } from "./source.ts";
+
+// Model inputs get their shapes from forward's type annotations:
+//   forward(x: Tensor<[Batch, 1, 28, 28]>)            float32, batch first
+//   forward(tokens: Tensor<[Batch, 16], "int32">)     class indices for nn.Embedding
+// Type aliases in the same file are followed (type Image = Tensor<[Batch, 3, 32, 32]>).
+
+export interface InputType {
+  readonly name: string;
+  readonly shape: Dim[];
+  readonly dtype: DType;
+}
+
+const dtypes: Record<string, DType> = { float32: "f32", int32: "i32" };
+
+export function inputType(p: ParameterDeclaration, role = "forward parameter"): InputType {
+  const name = p.getName();
+  const typeNode = p.getTypeNode();
+  if (!typeNode) fail("missingInputShape", `${role} '${name}' has no type; tsdp needs its shape`, locOf(p));
+  return { name, ...tensorType(typeNode, `${role} '${name}'`) };
+}
+
+function tensorType(t: TypeNode, what: string, depth = 0): { shape: Dim[]; dtype: DType } {
+  if (!TsNode.isTypeReference(t)) fail("missingInputShape", `${what} must be typed Tensor<[Batch, ...]>, got ${t.getText()}`, locOf(t));
+  const name = t.getTypeName().getText();
+  const args = t.getTypeArguments();
+  if (name !== "Tensor") {
+    const alias = t.getSourceFile().getTypeAlias(name);
+    if (alias && depth < 10) return tensorType(alias.getTypeNodeOrThrow(), what, depth + 1);
+    fail("missingInputShape", `${what} must be typed Tensor<[Batch, ...]>, got ${t.getText()}`, locOf(t));
+  }
+  if (args.length === 0) fail("missingInputShape", `${what} is a Tensor without a shape: write Tensor<[Batch, ...]>`, locOf(t));
+  const tuple = args[0];
+  if (!TsNode.isTupleTypeNode(tuple)) fail("badInputShape", `${what}: the shape must be a tuple like [Batch, 3, 32, 32], got ${tuple.getText()}`, locOf(tuple));
+  const shape = tuple.getElements().map((el) => dimOf(TsNode.isNamedTupleMember(el) ? el.getTypeNode() : el, what));
+  const batchDims = shape.filter((d) => typeof d !== "number").length;
+  if (batchDims !== 1 || typeof shape[0] === "number")
+    fail("badInputShape", `${what}: the batch must be the first dim and appear once, as in [Batch, 1, 28, 28]; got ${tuple.getText()}`, locOf(tuple));
+  let dtype: DType = "f32";
+  if (args[1]) {
+    const d = args[1];
+    const text = TsNode.isLiteralTypeNode(d) && TsNode.isStringLiteral(d.getLiteral()) ? (d.getLiteral() as unknown as { getLiteralValue(): string }).getLiteralValue() : undefined;
+    if (text === undefined || !(text in dtypes)) fail("badInputShape", `${what}: the dtype must be "float32" or "int32", got ${d.getText()}`, locOf(d));
+    dtype = dtypes[text];
+  }
+  return { shape, dtype };
+}
+
+function dimOf(el: TypeNode, what: string): Dim {
+  if (TsNode.isTypeReference(el) && el.getTypeName().getText() === "Batch") return Batch;
+  if (TsNode.isLiteralTypeNode(el)) {
+    const lit = el.getLiteral();
+    if (TsNode.isNumericLiteral(lit)) {
+      const v = lit.getLiteralValue();
+      if (Number.isInteger(v) && v >= 1) return v;
+    }
+  }
+  return fail("badInputShape", `${what}: each dim must be Batch or a positive integer literal, got ${el.getText()}`, locOf(el));
+}

@@ -1,0 +1,300 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import type { Init } from "../ir/node.ts";
+import { formatShape } from "../ir/shape.ts";
+import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
+import type { Emitter } from "./emit.ts";
+import { lowerings } from "./functional.ts";
+import {
+  BuiltinClass,
+  ModeFlag,
+  ModuleValue,
+  NamespaceValue,
+  TensorValue,
+  type CallSite,
+  type ParamDecl,
+  type Value,
+} from "./values.ts";
+
+// The built-in layers of nn: constructor arguments (PyTorch's, camelCased), parameters with
+// PyTorch's names, layouts and default initialization, and forward as IR ops.
+
+export interface LayerHost {
+  readonly em: Emitter;
+  /** Fails unless modules may be created here (constructors and field initializers). */
+  requireConstruct(who: string, site: CallSite): void;
+  callModule(m: ModuleValue, args: Value[], site: CallSite): Value;
+}
+
+interface LayerSpec {
+  readonly args: readonly ArgSpec[];
+  /** Parameters and buffers from the bound constructor arguments. */
+  readonly state?: (b: Bound) => { params?: ParamDecl[]; buffers?: ParamDecl[] };
+  readonly summary?: (b: Bound) => string;
+  /** forward: the call's arguments after binding to `inputs`. */
+  readonly inputs?: readonly ArgSpec[];
+  readonly forward: (self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: Emitter, who: string) => Value;
+}
+
+const x = arg("x", "tensor");
+
+/**
+ * kaiming_uniform_(a=√5) as nn.Linear and nn.Conv2d use it: gain √(2/(1+5)), std gain/√fan_in,
+ * bound √3·std = 1/√fan_in. Their bias is U(−1/√fan_in, 1/√fan_in) too.
+ */
+const fanInUniform = (fanIn: number): Init => ({ kind: "uniform", bound: 1 / Math.sqrt(fanIn) });
+const ones: Init = { kind: "constant", value: 1 };
+const zeros: Init = { kind: "constant", value: 0 };
+
+function param(local: string, shape: number[], init: Init, dtype?: "i64"): ParamDecl {
+  return dtype ? { local, shape, init, dtype } : { local, shape, init };
+}
+
+function param_(self: ModuleValue, local: string): TensorValue | null {
+  const n = self.paramNodes.get(local);
+  return n ? new TensorValue(n) : null;
+}
+
+const pair = (p: readonly [number, number]) => (p[0] === p[1] ? `${p[0]}` : `${p[0]}×${p[1]}`);
+
+function activation(lower: keyof typeof lowerings, args: ArgSpec[] = []): LayerSpec {
+  return {
+    args,
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
+  };
+}
+
+function batchNorm(ranks: readonly number[]): LayerSpec {
+  return {
+    args: [arg("numFeatures", "posInt"), opt("eps", "number", 1e-5), opt("momentum", "number", 0.1), opt("affine", "bool", true), opt("trackRunningStats", "bool", true)],
+    state: (b) => ({
+      params: b.affine ? [param("weight", [b.numFeatures], ones), param("bias", [b.numFeatures], zeros)] : [],
+      buffers: b.trackRunningStats
+        ? [param("running_mean", [b.numFeatures], zeros), param("running_var", [b.numFeatures], ones), param("num_batches_tracked", [], zeros, "i64")]
+        : [],
+    }),
+    summary: (b) => `${b.numFeatures}`,
+    inputs: [x],
+    forward: (self, b, call, site, em, who) => {
+      const input: TensorValue = call.x;
+      if (!ranks.includes(input.node.shape.length))
+        fail("shapeMismatch", `${who} expects a ${ranks.join("-D or ")}-D input, got ${formatShape(input.node.shape)}`, site.loc);
+      const names = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"];
+      const ins = [input, ...names.map((n) => param_(self, n)).filter((t): t is TensorValue => t !== null)];
+      return em.tensor("batch_norm", ins, { eps: b.eps, momentum: b.momentum, affine: b.affine, track: b.trackRunningStats }, who, site);
+    },
+  };
+}
+
+const pool2d = (lower: "maxPool2d" | "avgPool2d"): LayerSpec => ({
+  args: [arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("padding", "size2", [0, 0])],
+  summary: (b) => `kernel=${pair(b.kernelSize)}, stride=${pair(b.stride ?? b.kernelSize)}`,
+  inputs: [x],
+  forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
+});
+
+const lossLayer = (lower: "crossEntropy" | "nllLoss" | "mseLoss", extra: ArgSpec[] = []): LayerSpec => ({
+  args: [opt("reduction", "any", "mean", { choices: ["mean", "sum", "none"] }), ...extra],
+  inputs: [arg("input", "tensor"), arg("target", "tensor")],
+  forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
+});
+
+const layers: Record<string, LayerSpec> = {
+  Linear: {
+    args: [arg("inFeatures", "posInt"), arg("outFeatures", "posInt"), opt("bias", "bool", true)],
+    state: (b) => ({
+      params: [
+        param("weight", [b.outFeatures, b.inFeatures], fanInUniform(b.inFeatures)),
+        ...(b.bias ? [param("bias", [b.outFeatures], fanInUniform(b.inFeatures))] : []),
+      ],
+    }),
+    summary: (b) => `${b.inFeatures} → ${b.outFeatures}${b.bias ? "" : ", no bias"}`,
+    inputs: [x],
+    forward: (self, _b, call, site, em, who) =>
+      lowerings.linear({ x: call.x, weight: param_(self, "weight"), bias: param_(self, "bias") }, site, em, who),
+  },
+  Conv2d: {
+    args: [
+      arg("inChannels", "posInt"),
+      arg("outChannels", "posInt"),
+      arg("kernelSize", "size2"),
+      opt("stride", "size2", [1, 1]),
+      opt("padding", "any", [0, 0]),
+      opt("dilation", "size2", [1, 1]),
+      opt("groups", "posInt", 1),
+      opt("bias", "bool", true),
+    ],
+    state: (b) => {
+      const [kh, kw] = b.kernelSize;
+      const fanIn = (b.inChannels / b.groups) * kh * kw;
+      return {
+        params: [
+          param("weight", [b.outChannels, b.inChannels / b.groups, kh, kw], fanInUniform(fanIn)),
+          ...(b.bias ? [param("bias", [b.outChannels], fanInUniform(fanIn))] : []),
+        ],
+      };
+    },
+    summary: (b) =>
+      `${b.inChannels} → ${b.outChannels}, kernel=${pair(b.kernelSize)}` +
+      (b.stride[0] !== 1 || b.stride[1] !== 1 ? `, stride=${pair(b.stride)}` : "") +
+      (b.padding[0] || b.padding[1] ? `, padding=${pair(b.padding)}` : "") +
+      (b.groups !== 1 ? `, groups=${b.groups}` : "") +
+      (b.bias ? "" : ", no bias"),
+    inputs: [x],
+    forward: (self, b, call, site, em, who) => {
+      const ins = [call.x, param_(self, "weight"), param_(self, "bias")].filter((t) => t !== null);
+      return em.tensor("conv2d", ins, { stride: b.stride, padding: b.padding, dilation: b.dilation, groups: b.groups }, who, site);
+    },
+  },
+  MaxPool2d: pool2d("maxPool2d"),
+  AvgPool2d: pool2d("avgPool2d"),
+  AdaptiveAvgPool2d: {
+    args: [arg("outputSize", "size2")],
+    summary: (b) => pair(b.outputSize),
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => lowerings.adaptiveAvgPool2d({ ...b, ...call }, site, em, who),
+  },
+  Flatten: {
+    args: [opt("startDim", "int", 1), opt("endDim", "int", -1)],
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => lowerings.flatten({ ...b, ...call }, site, em, who),
+  },
+  Dropout: {
+    args: [opt("p", "prob", 0.5), opt("inplace", "bool", false)],
+    summary: (b) => `p=${b.p}`,
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => lowerings.dropout({ x: call.x, p: b.p, training: ModeFlag.value }, site, em, who),
+  },
+  BatchNorm2d: batchNorm([4]),
+  BatchNorm1d: batchNorm([2, 3]),
+  LayerNorm: {
+    args: [arg("normalizedShape", "ints"), opt("eps", "number", 1e-5), opt("elementwiseAffine", "bool", true), opt("bias", "bool", true)],
+    state: (b) => ({
+      params: b.elementwiseAffine
+        ? [param("weight", b.normalizedShape, ones), ...(b.bias ? [param("bias", b.normalizedShape, zeros)] : [])]
+        : [],
+    }),
+    summary: (b) => `[${b.normalizedShape.join(", ")}]`,
+    inputs: [x],
+    forward: (self, b, call, site, em, who) => {
+      const w = param_(self, "weight");
+      const bias = param_(self, "bias");
+      const ins = [call.x, w, bias].filter((t) => t !== null);
+      return em.tensor("layer_norm", ins, { normalizedShape: b.normalizedShape, eps: b.eps, hasWeight: w !== null, hasBias: bias !== null }, who, site);
+    },
+  },
+  Embedding: {
+    args: [arg("numEmbeddings", "posInt"), arg("embeddingDim", "posInt"), opt("paddingIdx", "int", null, { nullable: true })],
+    state: (b) => {
+      const pad = b.paddingIdx === null ? undefined : b.paddingIdx < 0 ? b.paddingIdx + b.numEmbeddings : b.paddingIdx;
+      return { params: [param("weight", [b.numEmbeddings, b.embeddingDim], pad === undefined ? { kind: "normal", std: 1 } : { kind: "normal", std: 1, zeroRow: pad })] };
+    },
+    summary: (b) => `${b.numEmbeddings} × ${b.embeddingDim}`,
+    inputs: [arg("indices", "tensor")],
+    forward: (self, b, call, site, em, who) =>
+      em.tensor("embedding", [call.indices, param_(self, "weight")!], { paddingIdx: b.paddingIdx }, who, site),
+  },
+  ReLU: activation("relu", [opt("inplace", "bool", false)]),
+  GELU: activation("gelu", [opt("approximate", "any", "none", { choices: ["none", "tanh"] })]),
+  Tanh: activation("tanh"),
+  Sigmoid: activation("sigmoid"),
+  SiLU: activation("silu", [opt("inplace", "bool", false)]),
+  LeakyReLU: activation("leakyRelu", [opt("negativeSlope", "number", 0.01), opt("inplace", "bool", false)]),
+  Softmax: activation("softmax", [arg("dim", "int")]),
+  LogSoftmax: activation("logSoftmax", [arg("dim", "int")]),
+  Identity: { args: [], inputs: [x], forward: (_self, _b, call) => call.x },
+  CrossEntropyLoss: lossLayer("crossEntropy", [opt("labelSmoothing", "prob", 0)]),
+  NLLLoss: lossLayer("nllLoss"),
+  MSELoss: lossLayer("mseLoss"),
+};
+
+/** Validations PyTorch makes in constructors, with its wording where it has one. */
+function validate(name: string, b: Bound, site: CallSite): void {
+  if (name === "Conv2d") {
+    if (b.inChannels % b.groups !== 0) fail("invalidArgument", `nn.Conv2d: inChannels (${b.inChannels}) must be divisible by groups (${b.groups})`, site.loc);
+    if (b.outChannels % b.groups !== 0) fail("invalidArgument", `nn.Conv2d: outChannels (${b.outChannels}) must be divisible by groups (${b.groups})`, site.loc);
+  }
+  if (name === "Embedding" && b.paddingIdx !== null && (b.paddingIdx >= b.numEmbeddings || b.paddingIdx < -b.numEmbeddings))
+    fail("invalidArgument", `nn.Embedding: paddingIdx must be within numEmbeddings (${b.numEmbeddings}), got ${b.paddingIdx}`, site.loc);
+}
+
+/** Conv2d's padding: an int, a pair, "valid" (0) or "same" (stride 1, odd effective kernel). */
+function convPadding(b: Bound, site: CallSite): [number, number] {
+  const p = b.padding;
+  if (p === "valid") return [0, 0];
+  if (p === "same") {
+    if (b.stride[0] !== 1 || b.stride[1] !== 1) fail("invalidArgument", `nn.Conv2d: padding "same" needs stride 1`, site.loc);
+    const total = [0, 1].map((i) => b.dilation[i] * (b.kernelSize[i] - 1));
+    if (total.some((t) => t % 2 !== 0))
+      fail("invalidArgument", `nn.Conv2d: padding "same" with an even kernel pads unevenly, which tsdp does not support; pad explicitly`, site.loc);
+    return [total[0] / 2, total[1] / 2];
+  }
+  if (typeof p === "number" && Number.isInteger(p) && p >= 0) return [p, p];
+  if (Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === "number" && Number.isInteger(v) && v >= 0)) return p as [number, number];
+  return fail("wrongArgumentType", `nn.Conv2d: padding must be a non-negative integer, a pair, "valid" or "same"`, site.loc);
+}
+
+function layerClass(name: string, spec: LayerSpec, host: LayerHost): BuiltinClass {
+  const who = `nn.${name}`;
+  return new BuiltinClass(who, (args, site) => {
+    host.requireConstruct(who, site);
+    const b = bindArgs(who, spec.args, args, site);
+    if (name === "Conv2d") b.padding = convPadding(b, site);
+    validate(name, b, site);
+    const state = spec.state?.(b) ?? {};
+    const forward = (self: ModuleValue, callArgs: Value[], callSite: CallSite) =>
+      spec.forward(self, b, bindArgs(who, spec.inputs ?? [], callArgs, callSite), callSite, host.em, who);
+    return new ModuleValue("layer", who, site.loc, undefined, state.params, state.buffers, forward, spec.summary?.(b) ?? "");
+  });
+}
+
+/** nn.Sequential(a, b, c): children "0", "1", "2", called in order. */
+function sequentialClass(host: LayerHost): BuiltinClass {
+  return new BuiltinClass("nn.Sequential", (args, site) => {
+    host.requireConstruct("nn.Sequential", site);
+    const seq = new ModuleValue("sequential", "nn.Sequential", site.loc, undefined, [], [], (self, callArgs, callSite) => {
+      let out: Value[] = callArgs;
+      for (const child of self.items) out = [host.callModule(child as ModuleValue, out, callSite)];
+      return out[0];
+    });
+    const items = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+    items.forEach((m, i) => {
+      if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `nn.Sequential takes modules, argument ${i + 1} is not one`, site.loc);
+      seq.fields.set(String(i), m);
+    });
+    return seq;
+  });
+}
+
+/** nn.ModuleList([...]): children "0", "1", ...; iterated and indexed, not called. */
+function moduleListClass(host: LayerHost): BuiltinClass {
+  return new BuiltinClass("nn.ModuleList", (args, site) => {
+    host.requireConstruct("nn.ModuleList", site);
+    if (args.length > 1) fail("wrongArgumentCount", `nn.ModuleList takes one array of modules, got ${args.length} arguments`, site.loc);
+    const list = new ModuleValue("list", "nn.ModuleList", site.loc);
+    const items = args[0] ?? [];
+    if (!Array.isArray(items)) fail("wrongArgumentType", "nn.ModuleList takes an array of modules", site.loc);
+    for (const m of items) appendModule(list, m, site);
+    return list;
+  });
+}
+
+export function appendModule(list: ModuleValue, m: Value, site: CallSite): void {
+  if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `${list.typeName} holds modules only`, site.loc);
+  list.fields.set(String(list.fields.size), m);
+}
+
+/** The base class; constructing it directly is meaningless. */
+export const moduleBase = new BuiltinClass("nn.Module", (_args, site) =>
+  fail("invalidArgument", "nn.Module is a base class: extend it with your own class", site.loc),
+);
+
+export function nnNamespace(host: LayerHost): NamespaceValue {
+  const members = new Map<string, Value>([
+    ["Module", moduleBase],
+    ["Sequential", sequentialClass(host)],
+    ["ModuleList", moduleListClass(host)],
+  ]);
+  for (const [name, spec] of Object.entries(layers)) members.set(name, layerClass(name, spec, host));
+  return new NamespaceValue("nn", members);
+}

@@ -1,0 +1,203 @@
+import { resolve } from "node:path";
+import { Node as TsNode, SyntaxKind, type ClassDeclaration, type SourceFile } from "ts-morph";
+import { CompileError, diagnostic, fail } from "../diagnostics/diagnostic.ts";
+import type { Graph, Node } from "../ir/node.ts";
+import { verifyGraph } from "../ir/verify.ts";
+import { inputType } from "./input-types.ts";
+import { Interpreter } from "./interp.ts";
+import { locOf } from "./source.ts";
+import {
+  ClassValue,
+  FunctionValue,
+  ModuleValue,
+  ObjectValue,
+  Poison,
+  TensorValue,
+  TrainingValue,
+  describe,
+  type Value,
+} from "./values.ts";
+
+// The frontend's entry: a model file in, a checked graph out.
+//   1. declare the file's top level (nothing is evaluated until it is needed)
+//   2. pick the model class
+//   3. construct it, as PyTorch's __init__ would run (static evaluation)
+//   4. name every module and create its parameters and buffers, in registration order
+//   5. evaluate forward on symbolic input tensors, building the graph
+//   6. add the loss of the training declaration, if there is one
+
+export interface LowerOptions {
+  /** The class to compile when the file holds several models. */
+  readonly model?: string;
+}
+
+/** One module of the model tree, for `tsdp inspect`. */
+export interface LayerInfo {
+  readonly path: string;
+  readonly type: string;
+  readonly summary: string;
+  readonly params: readonly Node[];
+  readonly depth: number;
+}
+
+export interface LoweredModel {
+  readonly graph: Graph;
+  readonly layers: readonly LayerInfo[];
+  readonly file: string;
+}
+
+export function lowerModel(path: string, options: LowerOptions = {}): LoweredModel {
+  const file = resolve(path);
+  const it = new Interpreter();
+  const scope = it.fileScope(file);
+  it.diags.throwIfAny(); // syntax errors or a missing file: nothing else is meaningful
+  const source = it.fileOf(file);
+  const trainings = findTrainings(it, source);
+  const rootClass = it.diags.recover(() => selectModel(it, source, options.model), undefined);
+  it.diags.throwIfAny();
+  const root = it.construct(rootClass!, [], it.site(rootClass!.decl.getNameNode() ?? rootClass!.decl)) as ModuleValue;
+  const layers: LayerInfo[] = [];
+  it.diags.recover(() => registerTree(it, root, "", 0, layers, new Set()), undefined);
+  it.diags.throwIfAny();
+
+  it.phase = "forward";
+  const forward = rootClass!.decl.getMethod("forward");
+  if (!forward?.getBody()) fail("noForward", `${rootClass!.name} has no forward method`, locOf(rootClass!.decl.getNameNode() ?? rootClass!.decl));
+  const inputs = forward.getParameters().map((p) =>
+    it.diags.recover(() => {
+      const t = inputType(p);
+      return new TensorValue(it.builder.add("input", [], { name: t.name, shape: t.shape as any, dtype: t.dtype }, locOf(p), "", "input"));
+    }, Poison.value as Value),
+  );
+  it.diags.throwIfAny();
+  const result = it.diags.recover(() => it.callModule(root, inputs, it.site(forward.getNameNode())), Poison.value as Value);
+  it.diags.throwIfAny();
+  const outputs = outputNodes(result, forward.getNameNode());
+
+  const training = trainings.find((t) => t.model.decl === rootClass!.decl);
+  let loss: { target: Node; value: Node } | undefined;
+  if (training) loss = it.diags.recover(() => lowerLoss(it, training, outputs), undefined);
+  it.diags.throwIfAny();
+
+  const graph = it.builder.finish(rootClass!.name, outputs, { loss, optimizer: training?.optimizer.spec });
+  const problems = verifyGraph(graph);
+  if (problems.length > 0)
+    throw new CompileError([diagnostic("internal", `the IR of ${graph.name} failed verification:\n  ${problems.join("\n  ")}`)]);
+  return { graph, layers, file };
+}
+
+/** Top-level `new Training(...)` declarations, evaluated. */
+function findTrainings(it: Interpreter, source: SourceFile): TrainingValue[] {
+  const out: TrainingValue[] = [];
+  for (const stmt of source.getVariableStatements())
+    for (const decl of stmt.getDeclarations()) {
+      const init = decl.getInitializer();
+      if (!init || !TsNode.isNewExpression(init)) continue;
+      const scope = it.fileScope(source.getFilePath());
+      const v = scope.lookup(decl.getName())?.value;
+      if (v instanceof TrainingValue) out.push(v);
+    }
+  return out;
+}
+
+/** The model: --model, else the one exported nn.Module class that no other class uses. */
+function selectModel(it: Interpreter, source: SourceFile, wanted: string | undefined): ClassValue {
+  const scope = it.fileScope(source.getFilePath());
+  const models: ClassValue[] = [];
+  for (const decl of source.getClasses()) {
+    const name = decl.getName();
+    if (!name) continue;
+    const cls = scope.lookup(name)?.value;
+    if (cls instanceof ClassValue && it.diags.recover(() => it.isModuleClass(cls), false)) models.push(cls);
+  }
+  if (wanted !== undefined) {
+    const found = models.find((m) => m.name === wanted);
+    if (!found)
+      fail("unknownModel", `there is no model class '${wanted}' in ${source.getBaseName()}; models: ${models.map((m) => m.name).join(", ") || "none"}`);
+    return found;
+  }
+  const used = new Set<string>();
+  for (const m of models)
+    for (const n of m.decl.getDescendantsOfKind(SyntaxKind.Identifier)) if (n.getText() !== m.name) used.add(n.getText());
+  const roots = models.filter((m) => m.decl.isExported() && !used.has(m.name));
+  if (roots.length === 1) return roots[0];
+  if (roots.length === 0) {
+    const exported = models.filter((m) => m.decl.isExported());
+    if (exported.length === 1) return exported[0];
+    return fail("noModel", `${source.getBaseName()} exports no class that extends nn.Module`, undefined);
+  }
+  return fail(
+    "ambiguousModel",
+    `${source.getBaseName()} has ${roots.length} models (${roots.map((r) => r.name).join(", ")}); choose one with --model`,
+    locOf(roots[1].decl.getNameNode() ?? roots[1].decl),
+  );
+}
+
+/**
+ * Names every module by its attribute path and creates its parameters and buffers, in the
+ * order PyTorch registers them: a module's own parameters, then its children in assignment order.
+ */
+function registerTree(it: Interpreter, m: ModuleValue, path: string, depth: number, layers: LayerInfo[], seen: Set<ModuleValue>): void {
+  if (seen.has(m)) return; // a module shared by two fields keeps its first name, as in named_parameters()
+  seen.add(m);
+  m.path = path;
+  const prefix = path ? `${path}.` : "";
+  const nodes: Node[] = [];
+  for (const p of m.params) {
+    const node = it.builder.add("param", [], { name: prefix + p.local, shape: p.shape as any, dtype: p.dtype ?? "f32", init: p.init as any }, m.createdAt, path, "param");
+    m.paramNodes.set(p.local, node);
+    nodes.push(node);
+  }
+  for (const b of m.buffers) {
+    const node = it.builder.add("buffer", [], { name: prefix + b.local, shape: b.shape as any, dtype: b.dtype ?? "f32", init: b.init as any }, m.createdAt, path, "buffer");
+    m.paramNodes.set(b.local, node);
+  }
+  layers.push({ path, type: m.typeName, summary: m.summary, params: nodes, depth });
+  for (const [key, child] of m.fields) {
+    if (child instanceof ModuleValue) registerTree(it, child, prefix + key, depth + 1, layers, seen);
+    else if (Array.isArray(child) && child.some((c) => c instanceof ModuleValue))
+      it.diags.add(
+        diagnostic(
+          "moduleNotInModel",
+          `'${key}' is a plain array of modules, so their parameters would not be registered; use new nn.ModuleList([...])`,
+          child.find((c): c is ModuleValue => c instanceof ModuleValue)!.createdAt,
+        ),
+      );
+  }
+}
+
+function outputNodes(result: Value, at: TsNode): Node[] {
+  if (result instanceof TensorValue) return [result.node];
+  if (Array.isArray(result) && result.length > 0 && result.every((r) => r instanceof TensorValue))
+    return result.map((r) => (r as TensorValue).node);
+  return fail("badOutput", `forward returns ${describe(result)}`, locOf(at));
+}
+
+/** The loss of a training declaration, with its target as a second graph input. */
+function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[]): { target: Node; value: Node } {
+  if (outputs.length !== 1) fail("badTraining", `the model returns ${outputs.length} tensors; a loss module takes one, so write the loss as a function`, t.loc);
+  const out = outputs[0];
+  let targetType: { shape: any; dtype: "f32" | "i32" };
+  if (t.loss instanceof ModuleValue) {
+    targetType = t.loss.typeName === "nn.MSELoss" ? { shape: out.shape, dtype: "f32" } : { shape: [out.shape[0]], dtype: "i32" };
+  } else if (t.loss instanceof FunctionValue) {
+    const params = (t.loss.decl as unknown as { getParameters(): import("ts-morph").ParameterDeclaration[] }).getParameters();
+    if (params.length !== 2) fail("badTraining", `the loss function must take (output, target), got ${params.length} parameters`, locOf(t.loss.decl));
+    const tt = inputType(params[1], "the loss's target");
+    targetType = { shape: tt.shape, dtype: tt.dtype === "i32" ? "i32" : "f32" };
+  } else return fail("badTraining", "invalid loss", t.loc);
+  const target = it.builder.add("input", [], { name: "target", shape: targetType.shape, dtype: targetType.dtype }, t.loc, "", "target");
+  const site = { node: undefined as never, loc: t.loc };
+  const lossModule = t.loss;
+  const value = lossModule instanceof ModuleValue
+    ? it.em.within("", () => {
+        lossModule.path ??= "loss";
+        return it.callModule(lossModule, [new TensorValue(out), new TensorValue(target)], site);
+      })
+    : it.callFunction(t.loss as FunctionValue, [new TensorValue(out), new TensorValue(target)], site);
+  if (!(value instanceof TensorValue) || value.node.shape.length !== 0)
+    fail("badTraining", `the loss must be a scalar tensor, got ${value instanceof TensorValue ? `shape [${value.node.shape.length} dims]` : describe(value)}; use reduction "mean" or "sum"`, t.loc);
+  return { target, value: value.node };
+}
+
+export type { ClassDeclaration, ObjectValue };

@@ -1,0 +1,57 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { Node as TsNode, Project, ts, type SourceFile } from "ts-morph";
+import { diagnostic, fail, type Diagnostic, type SourceLoc } from "../diagnostics/diagnostic.ts";
+
+// Reading model files with ts-morph: syntax only. The compiler needs no type checker; the
+// user's editor runs tsc, and the static evaluator checks everything it relies on itself.
+
+export class SourceFiles {
+  private readonly project = new Project({
+    useInMemoryFileSystem: false,
+    skipAddingFilesFromTsConfig: true,
+    skipFileDependencyResolution: true,
+    compilerOptions: { allowJs: false, target: ts.ScriptTarget.ES2022 },
+  });
+  private readonly files = new Map<string, SourceFile>();
+
+  /** Loads and parses a file; syntax errors are returned, not thrown. */
+  load(path: string, from?: SourceLoc): { file: SourceFile; syntaxErrors: Diagnostic[] } {
+    const full = resolve(path);
+    const cached = this.files.get(full);
+    if (cached) return { file: cached, syntaxErrors: [] };
+    if (!existsSync(full)) fail(from ? "importNotFound" : "fileNotFound", `cannot read ${path}: no such file`, from);
+    const file = this.project.createSourceFile(full, readFileSync(full, "utf8"), { overwrite: true });
+    this.files.set(full, file);
+    return { file, syntaxErrors: syntaxErrors(file) };
+  }
+
+  /** The file a relative import names: ./x, ./x.ts, ./x.js (TypeScript's NodeNext spelling), ./x/index.ts. */
+  resolveImport(fromFile: string, specifier: string): string | undefined {
+    const base = resolve(dirname(fromFile), specifier);
+    const candidates = [base, `${base}.ts`, base.replace(/\.js$/, ".ts"), `${base}/index.ts`];
+    return candidates.find((c) => c.endsWith(".ts") && existsSync(c));
+  }
+}
+
+function syntaxErrors(file: SourceFile): Diagnostic[] {
+  const program = file.getProject().getProgram().compilerObject;
+  const sf = program.getSourceFile(file.getFilePath());
+  if (!sf) return [];
+  return program.getSyntacticDiagnostics(sf).map((d) => {
+    const start = d.start ?? 0;
+    const { line, character } = sf.getLineAndCharacterOfPosition(start);
+    const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+    return diagnostic("syntaxError", message, { file: file.getFilePath(), line: line + 1, col: character + 1, length: d.length ?? 1 });
+  });
+}
+
+/** The location of a syntax node: its first line, from its first non-trivia character. */
+export function locOf(node: TsNode): SourceLoc {
+  const sf = node.getSourceFile();
+  const start = node.getStart();
+  const { line, column } = sf.getLineAndColumnAtPos(start);
+  const text = node.getText();
+  const firstLine = text.split("\n")[0];
+  return { file: sf.getFilePath(), line, col: column, length: Math.max(1, firstLine.length) };
+}

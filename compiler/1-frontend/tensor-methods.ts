@@ -1,0 +1,208 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
+import { arg, bindArgs, opt } from "./args.ts";
+import type { Emitter } from "./emit.ts";
+import { BuiltinFunction, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+
+// Tensor methods (x.view(...), x.add(y), ...), each lowered to IR ops. Every method here is
+// declared in dsl/index.d.ts; a name missing here is reported as an unknown property.
+
+type Method = (x: TensorValue, args: Value[], site: CallSite, em: Emitter) => Value;
+
+/** A size argument: a number, or k·Batch from x.size(0). */
+function toDim(v: Value, who: string, site: CallSite): Dim {
+  if (typeof v === "number" && Number.isInteger(v)) return v;
+  if (v instanceof SymInt) return batchTimes(v.coef);
+  return fail("wrongArgumentType", `${who}: sizes must be integers, got ${describe(v)}`, site.loc);
+}
+
+/** view(2, 3), view([2, 3]) and view(...shape) all mean the same. */
+function sizesOf(args: Value[], who: string, site: CallSite): Dim[] {
+  const list = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+  if (list.length === 0) fail("wrongArgumentCount", `${who} expects at least one size`, site.loc);
+  return list.map((v) => toDim(v, who, site));
+}
+
+function dimArg(v: Value, rank: number, who: string, site: CallSite): number {
+  if (typeof v !== "number" || !Number.isInteger(v))
+    fail("wrongArgumentType", `${who}: dim must be an integer, got ${describe(v)}`, site.loc);
+  const d = normalizeDim(v, rank);
+  if (d === undefined)
+    fail("invalidArgument", `${who}: dim ${v} is out of range for a tensor with ${rank} dims (expected ${-Math.max(rank, 1)} to ${Math.max(rank, 1) - 1})`, site.loc);
+  return d;
+}
+
+function reshape(x: TensorValue, shape: Dim[], who: string, site: CallSite, em: Emitter): TensorValue {
+  return em.tensor("reshape", [x], { shape: shape as any }, who, site);
+}
+
+/** torch.flatten(x, start, end): merges dims start..end into one. */
+export function flatten(x: TensorValue, start: Value, end: Value, who: string, site: CallSite, em: Emitter): TensorValue {
+  const shape = x.node.shape;
+  const rank = shape.length;
+  if (rank === 0) return reshape(x, [1], who, site, em);
+  const s = dimArg(start, rank, who, site);
+  const e = dimArg(end, rank, who, site);
+  if (s > e) fail("invalidArgument", `${who}: startDim ${start} comes after endDim ${end}`, site.loc);
+  const merged = numel(shape.slice(s, e + 1));
+  if (merged.p > 1) fail("shapeMismatch", `${who}: cannot merge two batch dims of ${formatShape(shape)}`, site.loc);
+  const dim: Dim = merged.p === 1 ? batchTimes(merged.c) : merged.c;
+  return reshape(x, [...shape.slice(0, s), dim, ...shape.slice(e + 1)], who, site, em);
+}
+
+function permute(x: TensorValue, perm: number[], who: string, site: CallSite, em: Emitter): TensorValue {
+  return em.tensor("permute", [x], { perm }, who, site);
+}
+
+function transpose(x: TensorValue, a: Value, b: Value, who: string, site: CallSite, em: Emitter): TensorValue {
+  const rank = x.node.shape.length;
+  const d0 = dimArg(a, rank, who, site);
+  const d1 = dimArg(b, rank, who, site);
+  const perm = x.node.shape.map((_, i) => i);
+  [perm[d0], perm[d1]] = [perm[d1], perm[d0]];
+  return permute(x, perm, who, site, em);
+}
+
+/** The other operand of a binary op: a tensor, or a number as a scalar constant. */
+function operand(v: Value, who: string, site: CallSite, em: Emitter): TensorValue {
+  if (v instanceof TensorValue) return v;
+  if (typeof v === "number") return new TensorValue(em.constant(v, site));
+  if (v instanceof SymInt)
+    return fail("nonConstant", `${who}: the batch size cannot be used in arithmetic on tensors`, site.loc);
+  return fail("wrongArgumentType", `${who} expects a tensor or a number, got ${describe(v)}`, site.loc);
+}
+
+function binary(op: string): Method {
+  return (x, args, site, em) => {
+    const who = `${op}`;
+    const { other } = bindArgs(who, [arg("other", "any")], args, site);
+    return em.tensor(op, [x, operand(other, who, site, em)], {}, who, site);
+  };
+}
+
+function unary(op: string, attrs: Record<string, number | string> = {}): Method {
+  return (x, args, site, em) => {
+    bindArgs(op, [], args, site);
+    return em.tensor(op, [x], attrs, op, site);
+  };
+}
+
+function reduction(op: "sum" | "mean" | "amax"): Method {
+  return (x, args, site, em) => {
+    const b = bindArgs(op, [opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
+    return em.tensor(op, [x], { dims: b.dim, keepdim: b.keepdim }, op, site);
+  };
+}
+
+function sizeOf(d: Dim): number | SymInt {
+  return isBatch(d) ? new SymInt(d.batch) : d;
+}
+
+export const tensorMethods: Record<string, Method> = {
+  view: (x, args, site, em) => reshape(x, sizesOf(args, "view", site), "view", site, em),
+  reshape: (x, args, site, em) => reshape(x, sizesOf(args, "reshape", site), "reshape", site, em),
+  flatten: (x, args, site, em) => {
+    const b = bindArgs("flatten", [opt("startDim", "int", 0), opt("endDim", "int", -1)], args, site);
+    return flatten(x, b.startDim, b.endDim, "flatten", site, em);
+  },
+  unsqueeze: (x, args, site, em) => {
+    const { dim } = bindArgs("unsqueeze", [arg("dim", "int")], args, site);
+    const d = dimArg(dim, x.node.shape.length + 1, "unsqueeze", site);
+    const shape = [...x.node.shape];
+    shape.splice(d, 0, 1);
+    return reshape(x, shape, "unsqueeze", site, em);
+  },
+  squeeze: (x, args, site, em) => {
+    const { dim } = bindArgs("squeeze", [opt("dim", "int", null, { nullable: true })], args, site);
+    const shape = x.node.shape;
+    const drop = dim === null ? shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0) : [dimArg(dim, shape.length, "squeeze", site)];
+    return reshape(x, shape.filter((d, i) => !(drop.includes(i) && d === 1)), "squeeze", site, em);
+  },
+  transpose: (x, args, site, em) => {
+    const b = bindArgs("transpose", [arg("dim0", "int"), arg("dim1", "int")], args, site);
+    return transpose(x, b.dim0, b.dim1, "transpose", site, em);
+  },
+  t: (x, args, site, em) => {
+    bindArgs("t", [], args, site);
+    if (x.node.shape.length !== 2) fail("shapeMismatch", `t() expects a 2-D tensor, got ${formatShape(x.node.shape)}`, site.loc);
+    return transpose(x, 0, 1, "t", site, em);
+  },
+  permute: (x, args, site, em) => {
+    const list = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+    const rank = x.node.shape.length;
+    return permute(x, list.map((v) => dimArg(v, rank, "permute", site)), "permute", site, em);
+  },
+  contiguous: (x, args, site) => {
+    bindArgs("contiguous", [], args, site);
+    return x;
+  },
+  add: binary("add"),
+  sub: binary("sub"),
+  mul: binary("mul"),
+  div: binary("div"),
+  rsub: (x, args, site, em) => {
+    const { other } = bindArgs("rsub", [arg("other", "any")], args, site);
+    return em.tensor("sub", [operand(other, "rsub", site, em), x], {}, "rsub", site);
+  },
+  pow: (x, args, site, em) => {
+    const { exponent } = bindArgs("pow", [arg("exponent", "number")], args, site);
+    return em.tensor("pow", [x], { exponent }, "pow", site);
+  },
+  neg: unary("neg"),
+  exp: unary("exp"),
+  log: unary("log"),
+  sqrt: unary("sqrt"),
+  abs: unary("abs"),
+  relu: unary("relu"),
+  sigmoid: unary("sigmoid"),
+  tanh: unary("tanh"),
+  matmul: (x, args, site, em) => {
+    const { other } = bindArgs("matmul", [arg("other", "tensor")], args, site);
+    return em.tensor("matmul", [x, other], {}, "matmul", site);
+  },
+  sum: reduction("sum"),
+  mean: reduction("mean"),
+  amax: reduction("amax"),
+  max: (x, args, site, em) => {
+    const b = bindArgs("max", [opt("dim", "int", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
+    if (b.dim === null) return em.tensor("amax", [x], { dims: null, keepdim: false }, "max", site);
+    // torch.max(x, dim) returns (values, indices)
+    const values = em.tensor("amax", [x], { dims: [b.dim], keepdim: b.keepdim }, "max", site);
+    const indices = em.tensor("argmax", [x], { dims: [b.dim], keepdim: b.keepdim }, "max", site);
+    return new ObjectValue(new Map<string, Value>([["values", values], ["indices", indices], ["0", values], ["1", indices]]));
+  },
+  argmax: (x, args, site, em) => {
+    const b = bindArgs("argmax", [arg("dim", "int"), opt("keepdim", "bool", false)], args, site);
+    return em.tensor("argmax", [x], { dims: [b.dim], keepdim: b.keepdim }, "argmax", site);
+  },
+  softmax: (x, args, site, em) => {
+    const { dim } = bindArgs("softmax", [arg("dim", "int")], args, site);
+    return em.tensor("softmax", [x], { dim }, "softmax", site);
+  },
+  logSoftmax: (x, args, site, em) => {
+    const { dim } = bindArgs("logSoftmax", [arg("dim", "int")], args, site);
+    return em.tensor("log_softmax", [x], { dim }, "logSoftmax", site);
+  },
+  size: (x, args, site) => {
+    const { dim } = bindArgs("size", [opt("dim", "int", null, { nullable: true })], args, site);
+    if (dim === null) return x.node.shape.map(sizeOf);
+    return sizeOf(x.node.shape[dimArg(dim, x.node.shape.length, "size", site)]);
+  },
+  dim: (x, args, site) => {
+    bindArgs("dim", [], args, site);
+    return x.node.shape.length;
+  },
+  numel: (x, args, site) => {
+    bindArgs("numel", [], args, site);
+    const n = numel(x.node.shape);
+    return n.p === 0 ? n.c : new SymInt(n.c);
+  },
+};
+
+/** `x.name`: a bound method, or `shape`. */
+export function tensorProperty(x: TensorValue, name: string, em: Emitter): Value | undefined {
+  if (name === "shape") return x.node.shape.map(sizeOf);
+  const method = tensorMethods[name];
+  if (!method) return undefined;
+  return new BuiltinFunction(name, (args, site) => method(x, args, site, em));
+}

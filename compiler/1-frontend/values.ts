@@ -1,0 +1,176 @@
+import type { ClassDeclaration, Node as TsNode } from "ts-morph";
+import type { SourceLoc } from "../diagnostics/diagnostic.ts";
+import type { Init, Node, OptimizerSpec } from "../ir/node.ts";
+import type { Shape } from "../ir/shape.ts";
+import type { Scope } from "./scope.ts";
+
+// What the static evaluator computes with. Plain numbers, strings, booleans, arrays and
+// object literals stand for themselves; everything else is one of the classes below.
+
+/** k·Batch: the batch size, known only at run time (from x.size(0) or x.shape[0]). */
+export class SymInt {
+  constructor(readonly coef: number) {}
+}
+
+/** A tensor flowing through forward: a node of the graph being built. */
+export class TensorValue {
+  constructor(readonly node: Node) {}
+}
+
+/** The result of an expression that already reported an error; it silences follow-on errors. */
+export class Poison {
+  static readonly value = new Poison();
+}
+
+/** `this.training`: follows m.train() / m.eval() at run time, so it is not a constant. */
+export class ModeFlag {
+  static readonly value = new ModeFlag();
+}
+
+export class ObjectValue {
+  constructor(readonly props: Map<string, Value> = new Map()) {}
+}
+
+/** A function written by the user: declaration, arrow or method, with its closure. */
+export class FunctionValue {
+  constructor(
+    readonly decl: TsNode,
+    readonly closure: Scope,
+    readonly name: string,
+    readonly self?: Value,
+  ) {}
+}
+
+/** Where a call happens, for locations in nodes and errors. */
+export interface CallSite {
+  readonly node: TsNode;
+  readonly loc: SourceLoc;
+}
+
+/** A function the compiler provides (F.relu, x.view, Math.max). */
+export class BuiltinFunction {
+  constructor(
+    readonly name: string,
+    readonly call: (args: Value[], site: CallSite) => Value,
+  ) {}
+}
+
+/** A class written by the user. */
+export class ClassValue {
+  constructor(
+    readonly decl: ClassDeclaration,
+    readonly scope: Scope,
+  ) {}
+  get name(): string {
+    return this.decl.getName() ?? "<anonymous class>";
+  }
+}
+
+/** A class the compiler provides (nn.Linear, optim.SGD, Training). */
+export class BuiltinClass {
+  constructor(
+    readonly name: string,
+    readonly construct: (args: Value[], site: CallSite) => Value,
+  ) {}
+}
+
+export class NamespaceValue {
+  constructor(
+    readonly name: string,
+    readonly members: ReadonlyMap<string, Value>,
+  ) {}
+}
+
+export interface ParamDecl {
+  readonly local: string; // "weight"
+  readonly shape: Shape;
+  readonly init: Init;
+  readonly dtype?: "f32" | "i64";
+}
+
+/** How a built-in layer computes: called with the module and its call arguments. */
+export type LayerForward = (self: ModuleValue, args: Value[], site: CallSite) => Value;
+
+export type ModuleKind = "user" | "layer" | "sequential" | "list";
+
+/**
+ * An nn.Module instance. Children and plain attributes live in `fields` in assignment order,
+ * which is PyTorch's registration order and so the order of the state_dict.
+ */
+export class ModuleValue {
+  readonly fields = new Map<string, Value>();
+  /** Set when the model tree is walked after construction: "layer1.0.conv1". */
+  path: string | undefined;
+  readonly paramNodes = new Map<string, Node>();
+  constructor(
+    readonly kind: ModuleKind,
+    /** "nn.Linear" for built-in layers; the class name for the user's modules. */
+    readonly typeName: string,
+    readonly createdAt: SourceLoc,
+    readonly cls?: ClassValue,
+    readonly params: readonly ParamDecl[] = [],
+    readonly buffers: readonly ParamDecl[] = [],
+    readonly forward?: LayerForward,
+    /** Constructor settings shown by `tsdp inspect` ("1, 20, kernel=5×5"). */
+    readonly summary: string = "",
+  ) {}
+  /** Children of list-like modules, in order. */
+  get items(): Value[] {
+    return [...this.fields.values()];
+  }
+}
+
+export class OptimizerValue {
+  constructor(readonly spec: OptimizerSpec) {}
+}
+
+export class TrainingValue {
+  constructor(
+    readonly model: ClassValue,
+    readonly loss: Value,
+    readonly optimizer: OptimizerValue,
+    readonly loc: SourceLoc,
+  ) {}
+}
+
+export type Value =
+  | number
+  | string
+  | boolean
+  | undefined
+  | null
+  | Value[]
+  | SymInt
+  | TensorValue
+  | Poison
+  | ModeFlag
+  | ObjectValue
+  | FunctionValue
+  | BuiltinFunction
+  | ClassValue
+  | BuiltinClass
+  | NamespaceValue
+  | ModuleValue
+  | OptimizerValue
+  | TrainingValue;
+
+/** How a value is described in messages: "a number", "a tensor f32[Batch, 10]". */
+export function describe(v: Value): string {
+  if (v === undefined) return "undefined";
+  if (v === null) return "null";
+  if (typeof v === "number") return `the number ${v}`;
+  if (typeof v === "string") return `the string "${v}"`;
+  if (typeof v === "boolean") return `${v}`;
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (v instanceof SymInt) return "the batch size";
+  if (v instanceof TensorValue) return "a tensor";
+  if (v instanceof ModeFlag) return "this.training";
+  if (v instanceof ObjectValue) return "an object";
+  if (v instanceof FunctionValue || v instanceof BuiltinFunction) return `the function ${v.name}`;
+  if (v instanceof ClassValue || v instanceof BuiltinClass) return `the class ${v.name}`;
+  if (v instanceof NamespaceValue) return `the namespace ${v.name}`;
+  if (v instanceof ModuleValue) return `a module ${v.typeName}`;
+  if (v instanceof OptimizerValue) return `an optimizer ${v.spec.kind}`;
+  if (v instanceof TrainingValue) return "a training declaration";
+  return "a value";
+}

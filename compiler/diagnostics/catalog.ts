@@ -1,0 +1,91 @@
+// Every compile error tsdp can report, with a stable code. Codes never change meaning:
+// tests, docs and users' searches rely on them. Group by the hundreds:
+//   TSDP1xxx  the file and its syntax        TSDP2xxx  language features the compiler cannot evaluate
+//   TSDP3xxx  layers, arguments, modules     TSDP4xxx  shapes and dtypes
+//   TSDP5xxx  model selection and training   TSDP9xxx  internal errors (a bug in tsdp)
+
+export interface CatalogEntry {
+  readonly code: string;
+  readonly title: string;
+  /** What to do about it, shown as `help:` under the code frame. */
+  readonly help?: string;
+}
+
+function entry(code: string, title: string, help?: string): CatalogEntry {
+  return { code, title, help };
+}
+
+export const catalog = {
+  fileNotFound: entry("TSDP1001", "model file not found"),
+  syntaxError: entry("TSDP1002", "TypeScript syntax error"),
+  importNotSupported: entry(
+    "TSDP1003",
+    "import not supported",
+    "a model file may import from 'tsdp/dsl' and from your own files by relative path",
+  ),
+  importNotFound: entry("TSDP1004", "imported file or name not found"),
+
+  unsupportedSyntax: entry("TSDP2001", "unsupported syntax in model code"),
+  topLevelCode: entry(
+    "TSDP2002",
+    "top-level code would run at compile time",
+    "tsdp evaluates model files statically and never runs them; move this into a model's constructor or forward",
+  ),
+  nonConstant: entry("TSDP2003", "value is not a compile-time constant"),
+  recursion: entry(
+    "TSDP2004",
+    "recursion is not supported",
+    "the compiler inlines every call; write the repetition as a loop with constant bounds",
+  ),
+  undefinedName: entry("TSDP2005", "name is not defined"),
+  tensorOperator: entry(
+    "TSDP2006",
+    "operator on a tensor",
+    "TypeScript has no operator overloading: write x.add(y), x.sub(y), x.mul(y), x.div(y), x.matmul(y)",
+  ),
+  dataDependentControlFlow: entry(
+    "TSDP2007",
+    "control flow depends on tensor data or the train/eval mode",
+    "branches and loop bounds must be compile-time constants",
+  ),
+  loopTooLong: entry("TSDP2008", "loop runs too many iterations"),
+  assignToConst: entry("TSDP2009", "assignment to a constant"),
+  notCallable: entry("TSDP2010", "value is not callable"),
+  unknownProperty: entry("TSDP2011", "unknown property"),
+  moduleLevelMutable: entry(
+    "TSDP2012",
+    "module-level variables must be const",
+    "a `let` or `var` at the top of a model file could change while the model runs; declare it `const`",
+  ),
+
+  unknownLayer: entry("TSDP3001", "unknown layer or function"),
+  wrongArgumentCount: entry("TSDP3002", "wrong number of arguments"),
+  wrongArgumentType: entry("TSDP3003", "wrong argument type"),
+  invalidArgument: entry("TSDP3004", "invalid argument value"),
+  moduleOutsideConstructor: entry(
+    "TSDP3005",
+    "module created outside the constructor",
+    "create layers as class fields or in the constructor, as in PyTorch's __init__, so their parameters are registered",
+  ),
+  noForward: entry("TSDP3006", "module has no forward method"),
+  moduleNotInModel: entry("TSDP3007", "module is not part of the model"),
+
+  shapeMismatch: entry("TSDP4001", "shape mismatch"),
+  dtypeMismatch: entry("TSDP4002", "dtype mismatch"),
+  missingInputShape: entry(
+    "TSDP4003",
+    "forward parameter has no shape",
+    "annotate the model's inputs with their shapes, e.g. `forward(x: Tensor<[Batch, 1, 28, 28]>)`",
+  ),
+  badInputShape: entry("TSDP4004", "invalid input shape"),
+  badOutput: entry("TSDP4005", "forward must return a tensor or an array of tensors"),
+
+  noModel: entry("TSDP5001", "no model found", "a model is an exported class that extends nn.Module"),
+  ambiguousModel: entry("TSDP5002", "several models in one file", "pick one with --model <ClassName>"),
+  unknownModel: entry("TSDP5003", "model not found"),
+  badTraining: entry("TSDP5004", "invalid training declaration"),
+
+  internal: entry("TSDP9001", "internal compiler error", "this is a bug in tsdp; please report it with the model file"),
+} as const satisfies Record<string, CatalogEntry>;
+
+export type DiagnosticKind = keyof typeof catalog;

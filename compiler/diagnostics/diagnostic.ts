@@ -1,0 +1,73 @@
+import { catalog, type DiagnosticKind } from "./catalog.ts";
+
+/** A position in a model file; lines and columns count from 1. */
+export interface SourceLoc {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  /** Length of the span on its first line, for the caret underline. */
+  readonly length: number;
+}
+
+export interface Diagnostic {
+  readonly code: string;
+  readonly kind: DiagnosticKind;
+  readonly message: string;
+  readonly loc?: SourceLoc;
+  readonly help?: string;
+}
+
+export function diagnostic(kind: DiagnosticKind, message: string, loc?: SourceLoc): Diagnostic {
+  const entry = catalog[kind];
+  return { code: entry.code, kind, message, loc, help: "help" in entry ? entry.help : undefined };
+}
+
+/** Thrown to abandon the construct being compiled; the nearest recovery point records it. */
+export class CompileError extends Error {
+  constructor(readonly diagnostics: readonly Diagnostic[]) {
+    super(diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
+    this.name = "CompileError";
+  }
+}
+
+export function fail(kind: DiagnosticKind, message: string, loc?: SourceLoc): never {
+  throw new CompileError([diagnostic(kind, message, loc)]);
+}
+
+/** Collects diagnostics so that one run reports every independent error in a file. */
+export class DiagnosticBag {
+  readonly items: Diagnostic[] = [];
+  add(d: Diagnostic): void {
+    const dup = this.items.some(
+      (e) => e.code === d.code && e.message === d.message && e.loc?.line === d.loc?.line && e.loc?.col === d.loc?.col,
+    );
+    if (!dup) this.items.push(d);
+  }
+  /** Runs `f`; a CompileError is recorded and `fallback` returned instead. */
+  recover<T>(f: () => T, fallback: T): T {
+    return this.recoverWith(f, () => fallback);
+  }
+  recoverWith<T>(f: () => T, onError: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof CompileError)) throw e;
+      for (const d of e.diagnostics) this.add(d);
+      return onError();
+    }
+  }
+  get hasErrors(): boolean {
+    return this.items.length > 0;
+  }
+  throwIfAny(): void {
+    if (this.hasErrors) throw new CompileError(this.sorted());
+  }
+  sorted(): Diagnostic[] {
+    return [...this.items].sort(
+      (a, b) =>
+        (a.loc?.file ?? "").localeCompare(b.loc?.file ?? "") ||
+        (a.loc?.line ?? 0) - (b.loc?.line ?? 0) ||
+        (a.loc?.col ?? 0) - (b.loc?.col ?? 0),
+    );
+  }
+}

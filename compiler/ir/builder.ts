@@ -1,0 +1,50 @@
+import type { SourceLoc } from "../diagnostics/diagnostic.ts";
+import { opDef } from "../ops/index.ts";
+import type { Attrs, Graph, Node, OptimizerSpec } from "./node.ts";
+
+/** Appends nodes in topological order, running each op's shape rule as it goes. */
+export class GraphBuilder {
+  private readonly nodes: Node[] = [];
+  readonly inputs: Node[] = [];
+  readonly params: Node[] = [];
+  readonly buffers: Node[] = [];
+
+  /** Adds a node; the op's ShapeError propagates for the caller to place in the source. */
+  add(op: string, inputs: readonly Node[], attrs: Attrs, loc: SourceLoc, scope: string, who: string = op): Node {
+    const def = opDef(op);
+    const type = def.infer(inputs, attrs, who);
+    const node: Node = Object.freeze({
+      id: this.nodes.length,
+      op,
+      inputs: Object.freeze([...inputs]),
+      attrs: Object.freeze({ ...attrs }),
+      shape: Object.freeze([...type.shape]),
+      dtype: type.dtype,
+      loc,
+      scope,
+    });
+    this.nodes.push(node);
+    if (op === "input") this.inputs.push(node);
+    if (op === "param") this.params.push(node);
+    if (op === "buffer") this.buffers.push(node);
+    return node;
+  }
+
+  finish(
+    name: string,
+    outputs: readonly Node[],
+    training?: { loss?: { target: Node; value: Node }; optimizer?: OptimizerSpec },
+  ): Graph {
+    const isTarget = (n: Node) => n === training?.loss?.target;
+    return Object.freeze({
+      name,
+      nodes: Object.freeze([...this.nodes]),
+      inputs: Object.freeze(this.inputs.filter((n) => !isTarget(n))),
+      params: Object.freeze([...this.params]),
+      buffers: Object.freeze([...this.buffers]),
+      outputs: Object.freeze([...outputs]),
+      loss: training?.loss,
+      optimizer: training?.optimizer,
+    });
+  }
+}

@@ -1,0 +1,72 @@
+import type { SourceLoc } from "../diagnostics/diagnostic.ts";
+import type { BatchDim, Shape } from "./shape.ts";
+
+export type DType = "f32" | "i32" | "i64";
+
+/**
+ * Attributes are plain data (numbers, strings, booleans, dims, arrays and records of them),
+ * so nodes print, compare and serialize; each op's definition types its own.
+ */
+export type AttrValue = number | string | boolean | null | undefined | BatchDim | readonly AttrValue[] | { readonly [k: string]: AttrValue };
+export type Attrs = { readonly [k: string]: any };
+
+/**
+ * The one IR node type. A graph is a list of nodes in topological order; a node refers to its
+ * inputs directly. Everything an op needs beyond its inputs is in `attrs`; what the op means is
+ * defined once, in compiler/ops/.
+ */
+export interface Node {
+  readonly id: number;
+  readonly op: string;
+  readonly inputs: readonly Node[];
+  readonly attrs: Attrs;
+  readonly shape: Shape;
+  readonly dtype: DType;
+  /** Where in the TypeScript the node came from. */
+  readonly loc: SourceLoc;
+  /** The module path that produced it ("" for the root, "layer1.0.conv1"), for names and reports. */
+  readonly scope: string;
+}
+
+/** How a parameter or buffer is initialized; PyTorch's defaults for each layer. */
+export type Init =
+  | { readonly kind: "uniform"; readonly bound: number }
+  | { readonly kind: "normal"; readonly std: number; readonly zeroRow?: number }
+  | { readonly kind: "constant"; readonly value: number };
+
+export interface Graph {
+  readonly name: string;
+  /** Every node, topologically ordered. */
+  readonly nodes: readonly Node[];
+  /** `input` nodes in forward's parameter order. */
+  readonly inputs: readonly Node[];
+  /** `param` nodes (trainable) in PyTorch's registration order. */
+  readonly params: readonly Node[];
+  /** `buffer` nodes (running statistics) in registration order. */
+  readonly buffers: readonly Node[];
+  /** forward's results. */
+  readonly outputs: readonly Node[];
+  /** The loss of the training declaration, fed by `outputs` and the `target` input. */
+  readonly loss?: { readonly target: Node; readonly value: Node };
+  readonly optimizer?: OptimizerSpec;
+}
+
+export type OptimizerSpec =
+  | {
+      readonly kind: "SGD";
+      readonly lr: number;
+      readonly momentum: number;
+      readonly dampening: number;
+      readonly weightDecay: number;
+      readonly nesterov: boolean;
+    }
+  | {
+      readonly kind: "Adam" | "AdamW";
+      readonly lr: number;
+      readonly beta1: number;
+      readonly beta2: number;
+      readonly eps: number;
+      readonly weightDecay: number;
+    };
+
+export const dtypeNames: Record<DType, string> = { f32: "float32", i32: "int32", i64: "int64" };

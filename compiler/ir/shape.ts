@@ -1,0 +1,80 @@
+// Shapes with one symbolic batch dimension.
+//
+// A dim is a constant or k·Batch. The coefficient lets shapes survive a flatten of the batch
+// into another dim and back: view(-1) of [Batch, 10] is [10·Batch], and view(-1, 10) of that
+// is [Batch, 10] again. Every element count is c·Batch^p with p ∈ {0, 1}; a shape with two
+// batch-dependent dims (p = 2) has no meaning in a data-parallel step and is rejected.
+
+export type Dim = number | BatchDim;
+export interface BatchDim {
+  readonly batch: number;
+}
+export type Shape = readonly Dim[];
+
+export const Batch: BatchDim = Object.freeze({ batch: 1 });
+
+export function isBatch(d: Dim): d is BatchDim {
+  return typeof d !== "number";
+}
+
+export function batchTimes(k: number): BatchDim {
+  return k === 1 ? Batch : Object.freeze({ batch: k });
+}
+
+export function dimEq(a: Dim, b: Dim): boolean {
+  if (typeof a === "number" || typeof b === "number") return a === b;
+  return a.batch === b.batch;
+}
+
+export function shapeEq(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => dimEq(d, b[i]));
+}
+
+export function formatDim(d: Dim): string {
+  if (typeof d === "number") return String(d);
+  return d.batch === 1 ? "Batch" : `${d.batch}*Batch`;
+}
+
+export function formatShape(s: Shape): string {
+  return `[${s.map(formatDim).join(", ")}]`;
+}
+
+/** Element count as c·Batch^p. */
+export interface Count {
+  readonly c: number;
+  readonly p: number;
+}
+
+export function numel(s: Shape): Count {
+  let c = 1;
+  let p = 0;
+  for (const d of s) {
+    if (typeof d === "number") c *= d;
+    else {
+      c *= d.batch;
+      p += 1;
+    }
+  }
+  return { c, p };
+}
+
+/** Elements per sample of a shape with at most one batch dim (the whole count if none). */
+export function perSample(s: Shape): number {
+  return numel(s).c;
+}
+
+export function hasBatch(s: Shape): boolean {
+  return s.some(isBatch);
+}
+
+/** Resolves the symbolic batch to a concrete size. */
+export function concrete(s: Shape, batchSize: number): number[] {
+  return s.map((d) => (typeof d === "number" ? d : d.batch * batchSize));
+}
+
+/** Normalizes a possibly negative dim index as PyTorch does; undefined when out of range. */
+export function normalizeDim(dim: number, rank: number): number | undefined {
+  const r = Math.max(rank, 1);
+  if (!Number.isInteger(dim) || dim < -r || dim >= r) return undefined;
+  return dim < 0 ? dim + r : dim;
+}

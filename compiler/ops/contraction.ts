@@ -1,0 +1,112 @@
+import { dimEq, formatDim, formatShape, type Dim } from "../ir/shape.ts";
+import { broadcastShape, sizeOf, stridesOf, type NDArray } from "../reference/ndarray.ts";
+import { broadcastShapes } from "./elementwise.ts";
+import { defineOp, requireFloat, ShapeError, type TensorType } from "./op.ts";
+
+// Contractions: torch.matmul and F.linear (y = x·Wᵀ + b). Reference sums in float64.
+
+/** torch.matmul's rule: 1-D operands gain a dim that is dropped again; leading dims broadcast. */
+export const matmul = defineOp<{}>({
+  name: "matmul",
+  family: "contraction",
+  inputs: ["a", "b"],
+  infer: ([a, b], _, who) => {
+    requireFloat(a, who, "left operand");
+    requireFloat(b, who, "right operand");
+    if (a.shape.length === 0 || b.shape.length === 0)
+      throw new ShapeError(`${who}: both operands need at least one dim, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    const as = a.shape.length === 1 ? [1, a.shape[0]] : a.shape;
+    const bs = b.shape.length === 1 ? [b.shape[0], 1] : b.shape;
+    const k1 = as[as.length - 1];
+    const k2 = bs[bs.length - 2];
+    if (!dimEq(k1, k2))
+      throw new ShapeError(
+        `${who}: ${formatShape(a.shape)} @ ${formatShape(b.shape)} — the left operand's last dim (${formatDim(k1)}) must equal the right operand's ${b.shape.length === 1 ? "only" : "second-to-last"} dim (${formatDim(k2)})`,
+      );
+    const batch = broadcastShapes(as.slice(0, -2), bs.slice(0, -2));
+    if (!batch)
+      throw new ShapeError(`${who}: batch dims of ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast`);
+    const shape: Dim[] = [...batch];
+    if (a.shape.length > 1) shape.push(as[as.length - 2]);
+    if (b.shape.length > 1) shape.push(bs[bs.length - 1]);
+    return { shape, dtype: "f32" };
+  },
+  reference: ([a, b]) => {
+    const as = a.shape.length === 1 ? [1, a.shape[0]] : a.shape;
+    const bs = b.shape.length === 1 ? [b.shape[0], 1] : b.shape;
+    const [n, k] = as.slice(-2);
+    const m = bs[bs.length - 1];
+    const batch = broadcastShape(as.slice(0, -2), bs.slice(0, -2))!;
+    const nb = sizeOf(batch);
+    const out = new Float64Array(nb * n * m);
+    const offset = (shape: readonly number[], bi: number, matSize: number) => {
+      // index of the broadcast batch element bi within an operand's own batch dims
+      const own = shape.slice(0, -2);
+      const st = stridesOf(own);
+      const bst = stridesOf(batch);
+      let o = 0;
+      for (let d = 0; d < batch.length; d++) {
+        const od = d - (batch.length - own.length);
+        if (od < 0) continue;
+        const i = Math.floor(bi / bst[d]) % batch[d];
+        o += (own[od] === 1 ? 0 : i) * st[od];
+      }
+      return o * matSize;
+    };
+    for (let bi = 0; bi < nb; bi++) {
+      const ao = offset(as, bi, n * k);
+      const bo = offset(bs, bi, k * m);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < m; j++) {
+          let s = 0;
+          for (let p = 0; p < k; p++) s += a.data[ao + i * k + p] * b.data[bo + p * m + j];
+          out[(bi * n + i) * m + j] = s;
+        }
+    }
+    const shape = [...batch];
+    if (a.shape.length > 1) shape.push(n);
+    if (b.shape.length > 1) shape.push(m);
+    return { shape, data: out };
+  },
+});
+
+function describeLinearInput(x: TensorType, from?: TensorType): string {
+  return from ? `from ${formatShape(from.shape)}` : `from ${formatShape(x.shape)}`;
+}
+
+/**
+ * y = x·Wᵀ + b over the last dim of x. `flattenedFrom` (the frontend sets it when x came out of a
+ * reshape) lets the message name the shape the user can see in their code.
+ */
+export const linear = defineOp<{ readonly flattenedFrom?: readonly Dim[] }>({
+  name: "linear",
+  family: "contraction",
+  inputs: ["x", "weight", "bias?"],
+  infer: ([x, w, b], a, who) => {
+    requireFloat(x, who);
+    if (x.shape.length === 0) throw new ShapeError(`${who} expects an input with at least one dim, got a scalar`);
+    const [outF, inF] = w.shape;
+    const got = x.shape[x.shape.length - 1];
+    if (!dimEq(got, inF)) {
+      const from = a.flattenedFrom ? { shape: a.flattenedFrom, dtype: x.dtype } : undefined;
+      throw new ShapeError(
+        `${who} expects ${formatDim(inF)} input features, got ${formatDim(got)} ${describeLinearInput(x, from)}`,
+      );
+    }
+    if (b && !(b.shape.length === 1 && dimEq(b.shape[0], outF)))
+      throw new ShapeError(`${who}: bias must be [${formatDim(outF)}], got ${formatShape(b.shape)}`);
+    return { shape: [...x.shape.slice(0, -1), outF], dtype: "f32" };
+  },
+  reference: ([x, w, b]) => {
+    const [outF, inF] = w.shape;
+    const rows = x.data.length / inF;
+    const out = new Float64Array(rows * outF);
+    for (let r = 0; r < rows; r++)
+      for (let o = 0; o < outF; o++) {
+        let s = b ? b.data[o] : 0;
+        for (let i = 0; i < inF; i++) s += x.data[r * inF + i] * w.data[o * inF + i];
+        out[r * outF + o] = s;
+      }
+    return { shape: [...x.shape.slice(0, -1), outF], data: out } satisfies NDArray;
+  },
+});

@@ -1,0 +1,45 @@
+// The op registry: every op of the IR, by family. An op is defined once, in its family's file.
+import * as contraction from "./contraction.ts";
+import * as conv from "./conv.ts";
+import * as elementwise from "./elementwise.ts";
+import * as gather from "./gather.ts";
+import * as loss from "./loss.ts";
+import * as movement from "./movement.ts";
+import * as norm from "./norm.ts";
+import type { OpDef } from "./op.ts";
+import * as random from "./random.ts";
+import * as reduce from "./reduce.ts";
+import * as source from "./source.ts";
+
+function collect(...families: object[]): Map<string, OpDef> {
+  const ops = new Map<string, OpDef>();
+  for (const family of families)
+    for (const value of Object.values(family))
+      if (value && typeof value === "object" && "infer" in value && "reference" in value) {
+        const op = value as OpDef;
+        if (ops.has(op.name)) throw new Error(`op ${op.name} is defined twice`);
+        ops.set(op.name, op);
+      }
+  return ops;
+}
+
+export const ops: ReadonlyMap<string, OpDef> = collect(
+  source,
+  elementwise,
+  reduce,
+  movement,
+  contraction,
+  conv,
+  norm,
+  random,
+  gather,
+  loss,
+);
+
+export function opDef(name: string): OpDef {
+  const op = ops.get(name);
+  if (!op) throw new Error(`unknown op '${name}'`);
+  return op;
+}
+
+export { ShapeError, type OpDef, type TensorType, type RefContext } from "./op.ts";

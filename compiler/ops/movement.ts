@@ -1,0 +1,78 @@
+import { batchTimes, formatDim, formatShape, isBatch, numel, type Dim } from "../ir/shape.ts";
+import { permute as permuteArray } from "../reference/ndarray.ts";
+import { defineOp, ShapeError } from "./op.ts";
+
+// Movement ops change how elements are indexed, never their values. view, reshape, flatten,
+// squeeze and unsqueeze all become `reshape`; transpose and permute become `permute`.
+
+/**
+ * Resolves a requested shape with at most one -1 against the input's element count c·Batch^p.
+ * Requested dims may themselves be k·Batch (from x.size(0)).
+ */
+export function resolveReshape(input: readonly Dim[], requested: readonly Dim[], who: string): Dim[] {
+  const total = numel(input);
+  const holes = requested.filter((d) => d === -1).length;
+  if (holes > 1) throw new ShapeError(`${who}: only one dimension can be -1`, "invalidArgument");
+  for (const d of requested)
+    if (typeof d === "number" && (d < -1 || !Number.isInteger(d)))
+      throw new ShapeError(`${who}: invalid size ${d}`, "invalidArgument");
+  const known = numel(requested.filter((d) => d !== -1));
+  const asked = `${who}(${requested.map(formatDim).join(", ")})`;
+  const sizes = `${formatShape(input)} (${describeCount(total.c, total.p)} elements)`;
+  if (holes === 0) {
+    if (known.c !== total.c || known.p !== total.p) throw new ShapeError(`${asked} cannot reshape ${sizes}: the sizes hold ${describeCount(known.c, known.p)}`);
+    return [...requested];
+  }
+  const p = total.p - known.p;
+  if (p < 0 || p > 1 || known.c === 0 || total.c % known.c !== 0)
+    throw new ShapeError(`${asked} cannot reshape ${sizes}: ${describeCount(total.c, total.p)} is not a multiple of ${describeCount(known.c, known.p)}`);
+  const c = total.c / known.c;
+  const hole: Dim = p === 1 ? batchTimes(c) : c;
+  return requested.map((d) => (d === -1 ? hole : d));
+}
+
+function describeCount(c: number, p: number): string {
+  return p === 0 ? String(c) : c === 1 ? "Batch" : `${c}*Batch`;
+}
+
+export const reshape = defineOp<{ readonly shape: readonly Dim[] }>({
+  name: "reshape",
+  family: "movement",
+  inputs: ["x"],
+  infer: ([x], a, who) => {
+    const shape = resolveReshape(x.shape, a.shape, who);
+    if (shape.filter(isBatch).length > 1)
+      throw new ShapeError(`${who}: the result ${formatShape(shape)} has more than one batch dimension`);
+    return { shape, dtype: x.dtype };
+  },
+  reference: ([x], _, ctx) => ({ shape: concreteOf(ctx.node.shape, x.data.length, ctx.node.inputs[0].shape, x.shape), data: x.data }),
+});
+
+/** The node's symbolic shape made concrete with the batch size implied by its input. */
+function concreteOf(shape: readonly Dim[], _n: number, inShape: readonly Dim[], inConcrete: readonly number[]): number[] {
+  const batch = batchSizeOf(inShape, inConcrete);
+  return shape.map((d) => (typeof d === "number" ? d : d.batch * batch));
+}
+
+export function batchSizeOf(shape: readonly Dim[], concrete: readonly number[]): number {
+  const i = shape.findIndex(isBatch);
+  if (i < 0) return 1;
+  return concrete[i] / (shape[i] as { batch: number }).batch;
+}
+
+export const permute = defineOp<{ readonly perm: readonly number[] }>({
+  name: "permute",
+  family: "movement",
+  inputs: ["x"],
+  infer: ([x], a, who) => {
+    const rank = x.shape.length;
+    const sorted = [...a.perm].sort((p, q) => p - q);
+    if (a.perm.length !== rank || sorted.some((d, i) => d !== i))
+      throw new ShapeError(
+        `${who}: [${a.perm.join(", ")}] is not a permutation of the ${rank} dims of ${formatShape(x.shape)}`,
+        "invalidArgument",
+      );
+    return { shape: a.perm.map((p) => x.shape[p]), dtype: x.dtype };
+  },
+  reference: ([x], a) => permuteArray(x, a.perm),
+});

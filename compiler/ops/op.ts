@@ -1,0 +1,71 @@
+import type { DType, Node } from "../ir/node.ts";
+import type { Shape } from "../ir/shape.ts";
+import type { NDArray } from "../reference/ndarray.ts";
+
+export type OpFamily =
+  | "source" // inputs, parameters, buffers, constants
+  | "elementwise"
+  | "reduce"
+  | "movement" // reshape and permute: no arithmetic, no copy on the device
+  | "contraction" // matmul, linear
+  | "conv" // convolution and pooling
+  | "norm" // batch norm, layer norm, softmax
+  | "random" // dropout
+  | "gather" // embedding
+  | "loss";
+
+export interface TensorType {
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+/** What the reference interpreter gives an op besides its inputs. */
+export interface RefContext {
+  readonly node: Node;
+  readonly training: boolean;
+  /** Value of a source node (input, parameter, buffer). */
+  source(node: Node): NDArray;
+  /** Writes a buffer (BatchNorm's running statistics in train mode). */
+  writeBuffer(node: Node, value: NDArray): void;
+  /** Uniform [0, 1) numbers for this node on this call, reproducible from the run's seed. */
+  uniform(count: number): Float64Array;
+}
+
+/**
+ * One op, defined in one place: its inputs, its shape and dtype rule, and its float64 reference
+ * semantics (PyTorch's). Later phases add their slots here too (gradient rule, lowering), so
+ * adding an op touches this definition and at most one kernel template.
+ */
+export interface OpDef<A = any> {
+  readonly name: string;
+  readonly family: OpFamily;
+  /** Input names in order, for the printer and messages; a trailing "?" marks optional ones. */
+  readonly inputs: readonly string[];
+  /**
+   * Shape and dtype of the result. `who` names the construct in the user's code
+   * ("nn.Linear", "F.relu", "view") for error messages; throw ShapeError when invalid.
+   */
+  infer(ins: readonly TensorType[], attrs: A, who: string): TensorType;
+  /** PyTorch's semantics in float64. */
+  reference(ins: readonly NDArray[], attrs: A, ctx: RefContext): NDArray;
+}
+
+export type ShapeErrorKind = "shapeMismatch" | "dtypeMismatch" | "invalidArgument";
+
+/** A shape rule's verdict that the inputs do not fit; the frontend adds the source location. */
+export class ShapeError extends Error {
+  constructor(
+    message: string,
+    readonly kind: ShapeErrorKind = "shapeMismatch",
+  ) {
+    super(message);
+  }
+}
+
+export function defineOp<A>(def: OpDef<A>): OpDef<A> {
+  return def;
+}
+
+export function requireFloat(t: TensorType, who: string, what = "input"): void {
+  if (t.dtype !== "f32") throw new ShapeError(`${who} expects a float32 ${what}, got ${t.dtype}`, "dtypeMismatch");
+}

@@ -1,0 +1,24 @@
+import { defineOp, requireFloat, ShapeError } from "./op.ts";
+
+/**
+ * Inverted dropout: in train mode each element is zeroed with probability p and the survivors
+ * are scaled by 1/(1−p), so eval mode is the identity. mode "train" follows m.train()/m.eval()
+ * (nn.Dropout, F.dropout(x, p, this.training)); "always" is F.dropout's default training=true.
+ */
+export const dropout = defineOp<{ readonly p: number; readonly mode: "train" | "always" }>({
+  name: "dropout",
+  family: "random",
+  inputs: ["x"],
+  infer: ([x], a, who) => {
+    requireFloat(x, who);
+    if (!(a.p >= 0 && a.p <= 1)) throw new ShapeError(`${who}: p must be between 0 and 1, got ${a.p}`, "invalidArgument");
+    return x;
+  },
+  reference: ([x], a, ctx) => {
+    if (!(a.mode === "always" || ctx.training) || a.p === 0) return x;
+    if (a.p === 1) return { shape: x.shape, data: new Float64Array(x.data.length) };
+    const u = ctx.uniform(x.data.length);
+    const scale = 1 / (1 - a.p);
+    return { shape: x.shape, data: x.data.map((v, i) => (u[i] < a.p ? 0 : v * scale)) };
+  },
+});

@@ -1,0 +1,101 @@
+import { formatShape, normalizeDim, type Shape } from "../ir/shape.ts";
+import { reduce } from "../reference/ndarray.ts";
+import { defineOp, requireFloat, ShapeError, type TensorType } from "./op.ts";
+
+// Reductions over a set of dims (`dims: null` reduces everything), optionally keeping them as 1.
+
+interface ReduceAttrs {
+  readonly dims: readonly number[] | null;
+  readonly keepdim: boolean;
+  [k: string]: unknown;
+}
+
+/** Normalized, sorted, distinct dims; every dim when `dims` is null. */
+export function reducedDims(shape: Shape, dims: readonly number[] | null, who: string): number[] {
+  if (dims === null) return shape.map((_, i) => i);
+  const out = new Set<number>();
+  for (const d of dims) {
+    const n = normalizeDim(d, shape.length);
+    if (n === undefined)
+      throw new ShapeError(
+        `${who}: dim ${d} is out of range for ${formatShape(shape)} (expected ${-Math.max(shape.length, 1)} to ${Math.max(shape.length, 1) - 1})`,
+        "invalidArgument",
+      );
+    if (out.has(n)) throw new ShapeError(`${who}: dim ${d} appears twice`, "invalidArgument");
+    out.add(n);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+function reducedShape(x: TensorType, a: ReduceAttrs, who: string): Shape {
+  const dims = new Set(reducedDims(x.shape, a.dims, who));
+  return a.keepdim ? x.shape.map((d, i) => (dims.has(i) ? 1 : d)) : x.shape.filter((_, i) => !dims.has(i));
+}
+
+function dimsOf(shape: readonly number[], a: ReduceAttrs): number[] {
+  return a.dims === null ? shape.map((_, i) => i) : a.dims.map((d) => (d < 0 ? d + shape.length : d)).sort((p, q) => p - q);
+}
+
+export const sum = defineOp<ReduceAttrs>({
+  name: "sum",
+  family: "reduce",
+  inputs: ["x"],
+  infer: ([x], a, who) => {
+    requireFloat(x, who);
+    return { shape: reducedShape(x, a, who), dtype: "f32" };
+  },
+  reference: ([x], a) => reduce(x, dimsOf(x.shape, a), a.keepdim, 0, (s, v) => s + v),
+});
+
+export const mean = defineOp<ReduceAttrs>({
+  name: "mean",
+  family: "reduce",
+  inputs: ["x"],
+  infer: ([x], a, who) => {
+    requireFloat(x, who);
+    return { shape: reducedShape(x, a, who), dtype: "f32" };
+  },
+  reference: ([x], a) =>
+    reduce(x, dimsOf(x.shape, a), a.keepdim, 0, (s, v) => s + v, (s, n) => s / n),
+});
+
+/** torch.amax: the maxima (NaN wins, as in PyTorch). */
+export const amax = defineOp<ReduceAttrs>({
+  name: "amax",
+  family: "reduce",
+  inputs: ["x"],
+  infer: ([x], a, who) => {
+    requireFloat(x, who);
+    return { shape: reducedShape(x, a, who), dtype: "f32" };
+  },
+  reference: ([x], a) =>
+    reduce(x, dimsOf(x.shape, a), a.keepdim, -Infinity, (m, v) => (Number.isNaN(m) || v > m || Number.isNaN(v) ? v : m)),
+});
+
+/** torch.argmax along one dim: the first index of the maximum, as int32. */
+export const argmax = defineOp<ReduceAttrs>({
+  name: "argmax",
+  family: "reduce",
+  inputs: ["x"],
+  infer: ([x], a, who) => {
+    requireFloat(x, who);
+    if (a.dims === null || a.dims.length !== 1)
+      throw new ShapeError(`${who} takes exactly one dim`, "invalidArgument");
+    return { shape: reducedShape(x, a, who), dtype: "i32" };
+  },
+  reference: ([x], a) => {
+    const [dim] = dimsOf(x.shape, a);
+    const outer = x.shape.slice(0, dim).reduce((p, q) => p * q, 1);
+    const n = x.shape[dim];
+    const inner = x.shape.slice(dim + 1).reduce((p, q) => p * q, 1);
+    const data = new Float64Array(outer * inner);
+    for (let o = 0; o < outer; o++)
+      for (let i = 0; i < inner; i++) {
+        let best = 0;
+        for (let k = 1; k < n; k++) if (x.data[(o * n + k) * inner + i] > x.data[(o * n + best) * inner + i]) best = k;
+        data[o * inner + i] = best;
+      }
+    const shape = a.keepdim ? x.shape.map((s, i) => (i === dim ? 1 : s)) : x.shape.filter((_, i) => i !== dim);
+    return { shape, data };
+  },
+});

@@ -1,0 +1,55 @@
+import type { Init } from "../ir/node.ts";
+import { scalar } from "../reference/ndarray.ts";
+import { defineOp, ShapeError, type TensorType } from "./op.ts";
+import type { Dim } from "../ir/shape.ts";
+
+// Sources have no inputs: their type comes from their attributes, their value from the caller.
+
+interface SourceAttrs {
+  readonly name: string;
+  readonly shape: readonly Dim[];
+  readonly dtype: TensorType["dtype"];
+}
+
+function sourceType(attrs: SourceAttrs): TensorType {
+  return { shape: attrs.shape, dtype: attrs.dtype };
+}
+
+/** A model input (forward's parameter) or the training target. */
+export const input = defineOp<SourceAttrs & { [k: string]: any }>({
+  name: "input",
+  family: "source",
+  inputs: [],
+  infer: (_, a) => sourceType(a),
+  reference: (_, __, ctx) => ctx.source(ctx.node),
+});
+
+/** A trainable parameter, named as in PyTorch's state_dict ("conv1.weight"). */
+export const param = defineOp<SourceAttrs & { readonly init: Init; [k: string]: any }>({
+  name: "param",
+  family: "source",
+  inputs: [],
+  infer: (_, a) => sourceType(a),
+  reference: (_, __, ctx) => ctx.source(ctx.node),
+});
+
+/** A non-trainable tensor in the state_dict ("bn1.running_mean"). */
+export const buffer = defineOp<SourceAttrs & { readonly init: Init; [k: string]: any }>({
+  name: "buffer",
+  family: "source",
+  inputs: [],
+  infer: (_, a) => sourceType(a),
+  reference: (_, __, ctx) => ctx.source(ctx.node),
+});
+
+/** A scalar constant, as in x.mul(2). */
+export const constant = defineOp<{ readonly value: number }>({
+  name: "const",
+  family: "source",
+  inputs: [],
+  infer: (_, a) => {
+    if (!Number.isFinite(a.value)) throw new ShapeError(`constant ${a.value} is not finite`, "invalidArgument");
+    return { shape: [], dtype: "f32" };
+  },
+  reference: (_, a) => scalar(a.value),
+});

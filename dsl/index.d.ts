@@ -1,0 +1,279 @@
+/**
+ * tsdp model language: the TypeScript mirror of PyTorch's `torch.nn`.
+ *
+ * These are declarations only. A model file is read by `tsdp compile`, which evaluates it
+ * statically (it never runs your code); nothing here exists at run time. Names, argument
+ * orders and defaults follow PyTorch, in camelCase, so a PyTorch model ports line by line.
+ * Keyword arguments become a trailing options object:
+ *   nn.Conv2d(3, 64, kernel_size=3, padding=1, bias=False)
+ *   new nn.Conv2d(3, 64, 3, { padding: 1, bias: false })
+ * Operators on tensors are methods, because TypeScript has no operator overloading:
+ *   x + y  ->  x.add(y)        2 * x  ->  x.mul(2)        x @ w  ->  x.matmul(w)
+ */
+
+/** The symbolic batch dimension in a tensor shape: `Tensor<[Batch, 1, 28, 28]>`. */
+export type Batch = "Batch";
+export type Dim = number | Batch;
+export type Shape = readonly Dim[];
+export type DType = "float32" | "int32";
+/** A size that PyTorch accepts as an int or a pair: kernel sizes, strides, paddings. */
+export type Size2 = number | readonly [number, number];
+
+/**
+ * A tensor. `S` (shape) and `D` (dtype) are documentation for the reader and the compiler;
+ * they are phantom on purpose, so `x = this.pool(x)` may rebind x to a differently shaped
+ * tensor as it does in PyTorch. The compiler infers and checks every shape itself.
+ */
+export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
+  readonly __tsdpTensor: true;
+  /** Sizes; `shape[0]` of a batched tensor is the batch size. */
+  readonly shape: readonly number[];
+  size(): readonly number[];
+  size(dim: number): number;
+  dim(): number;
+  numel(): number;
+
+  // movement: these never copy
+  view(...shape: number[]): Tensor;
+  reshape(...shape: number[]): Tensor;
+  flatten(startDim?: number, endDim?: number): Tensor;
+  transpose(dim0: number, dim1: number): Tensor;
+  permute(...dims: number[]): Tensor;
+  unsqueeze(dim: number): Tensor;
+  squeeze(dim?: number): Tensor;
+  contiguous(): Tensor;
+  /** Matrix transpose of a 2-D tensor. */
+  t(): Tensor;
+
+  // elementwise, broadcasting like PyTorch
+  add(other: Tensor | number): Tensor;
+  sub(other: Tensor | number): Tensor;
+  mul(other: Tensor | number): Tensor;
+  div(other: Tensor | number): Tensor;
+  /** `other - this`, as torch.rsub. */
+  rsub(other: Tensor | number): Tensor;
+  pow(exponent: number): Tensor;
+  neg(): Tensor;
+  exp(): Tensor;
+  log(): Tensor;
+  sqrt(): Tensor;
+  abs(): Tensor;
+  relu(): Tensor;
+  sigmoid(): Tensor;
+  tanh(): Tensor;
+
+  // contraction
+  matmul(other: Tensor): Tensor;
+
+  // reductions: `dim` may be one dim or several; no dim reduces everything
+  sum(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+  mean(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+  /** The largest element; with a dim, PyTorch's (values, indices) pair. */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): MaxResult;
+  amax(dim: number | readonly number[], keepdim?: boolean): Tensor;
+  argmax(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
+  softmax(dim: number): Tensor;
+  logSoftmax(dim: number): Tensor;
+}
+
+/** torch.max(x, dim)'s result: `.values` / `.indices`, or `[0]` / `[1]`. */
+export interface MaxResult {
+  readonly values: Tensor;
+  readonly indices: Tensor<Shape, "int32">;
+  readonly 0: Tensor;
+  readonly 1: Tensor<Shape, "int32">;
+}
+
+export namespace nn {
+  /** Base class of every layer and model, as torch.nn.Module. Instances are callable. */
+  class Module {
+    /** True in train mode, false in eval mode; follows `m.train()` / `m.eval()` at run time. */
+    readonly training: boolean;
+    forward(...inputs: any[]): any;
+  }
+  interface Module {
+    (...inputs: any[]): any;
+  }
+
+  interface LinearOptions { bias?: boolean }
+  class Linear extends Module {
+    constructor(inFeatures: number, outFeatures: number, bias?: boolean);
+    constructor(inFeatures: number, outFeatures: number, options: LinearOptions);
+    /** [outFeatures, inFeatures] */ readonly weight: Tensor;
+    /** [outFeatures] */ readonly bias: Tensor;
+  }
+  interface Linear { (x: Tensor): Tensor }
+
+  interface Conv2dOptions {
+    stride?: Size2;
+    padding?: Size2;
+    dilation?: Size2;
+    groups?: number;
+    bias?: boolean;
+  }
+  class Conv2d extends Module {
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, options?: Conv2dOptions);
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2,
+      dilation?: Size2, groups?: number, bias?: boolean);
+    /** [outChannels, inChannels / groups, kh, kw] */ readonly weight: Tensor;
+    /** [outChannels] */ readonly bias: Tensor;
+  }
+  interface Conv2d { (x: Tensor): Tensor }
+
+  interface Pool2dOptions { stride?: Size2; padding?: Size2 }
+  class MaxPool2d extends Module {
+    constructor(kernelSize: Size2, options?: Pool2dOptions);
+    constructor(kernelSize: Size2, stride?: Size2, padding?: Size2);
+  }
+  interface MaxPool2d { (x: Tensor): Tensor }
+  class AvgPool2d extends Module {
+    constructor(kernelSize: Size2, options?: Pool2dOptions);
+    constructor(kernelSize: Size2, stride?: Size2, padding?: Size2);
+  }
+  interface AvgPool2d { (x: Tensor): Tensor }
+  class AdaptiveAvgPool2d extends Module {
+    constructor(outputSize: Size2);
+  }
+  interface AdaptiveAvgPool2d { (x: Tensor): Tensor }
+
+  class Flatten extends Module {
+    constructor(startDim?: number, endDim?: number);
+  }
+  interface Flatten { (x: Tensor): Tensor }
+  class Dropout extends Module {
+    constructor(p?: number);
+  }
+  interface Dropout { (x: Tensor): Tensor }
+
+  interface BatchNormOptions { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: boolean }
+  class BatchNorm2d extends Module {
+    constructor(numFeatures: number, options?: BatchNormOptions);
+    constructor(numFeatures: number, eps?: number, momentum?: number, affine?: boolean, trackRunningStats?: boolean);
+    readonly weight: Tensor; readonly bias: Tensor;
+    readonly runningMean: Tensor; readonly runningVar: Tensor;
+  }
+  interface BatchNorm2d { (x: Tensor): Tensor }
+  class BatchNorm1d extends Module {
+    constructor(numFeatures: number, options?: BatchNormOptions);
+    constructor(numFeatures: number, eps?: number, momentum?: number, affine?: boolean, trackRunningStats?: boolean);
+    readonly weight: Tensor; readonly bias: Tensor;
+    readonly runningMean: Tensor; readonly runningVar: Tensor;
+  }
+  interface BatchNorm1d { (x: Tensor): Tensor }
+
+  interface LayerNormOptions { eps?: number; elementwiseAffine?: boolean; bias?: boolean }
+  class LayerNorm extends Module {
+    constructor(normalizedShape: number | readonly number[], options?: LayerNormOptions);
+    constructor(normalizedShape: number | readonly number[], eps?: number, elementwiseAffine?: boolean, bias?: boolean);
+    readonly weight: Tensor; readonly bias: Tensor;
+  }
+  interface LayerNorm { (x: Tensor): Tensor }
+
+  interface EmbeddingOptions { paddingIdx?: number }
+  class Embedding extends Module {
+    constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingOptions);
+    constructor(numEmbeddings: number, embeddingDim: number, paddingIdx?: number);
+    /** [numEmbeddings, embeddingDim] */ readonly weight: Tensor;
+  }
+  interface Embedding { (indices: Tensor<Shape, "int32">): Tensor }
+
+  class ReLU extends Module { constructor(inplace?: boolean) }
+  interface ReLU { (x: Tensor): Tensor }
+  interface GELUOptions { approximate?: "none" | "tanh" }
+  class GELU extends Module {
+    constructor(options?: GELUOptions);
+    constructor(approximate?: "none" | "tanh");
+  }
+  interface GELU { (x: Tensor): Tensor }
+  class Tanh extends Module { constructor() }
+  interface Tanh { (x: Tensor): Tensor }
+  class Sigmoid extends Module { constructor() }
+  interface Sigmoid { (x: Tensor): Tensor }
+  class SiLU extends Module { constructor(inplace?: boolean) }
+  interface SiLU { (x: Tensor): Tensor }
+  class LeakyReLU extends Module { constructor(negativeSlope?: number, inplace?: boolean) }
+  interface LeakyReLU { (x: Tensor): Tensor }
+  class Softmax extends Module { constructor(dim: number) }
+  interface Softmax { (x: Tensor): Tensor }
+  class LogSoftmax extends Module { constructor(dim: number) }
+  interface LogSoftmax { (x: Tensor): Tensor }
+  class Identity extends Module { constructor() }
+  interface Identity { (x: Tensor): Tensor }
+
+  /** Runs its modules in order; children are named "0", "1", ... as in PyTorch. */
+  class Sequential extends Module {
+    constructor(...modules: Module[]);
+    readonly length: number;
+    readonly [index: number]: Module;
+  }
+  interface Sequential { (x: Tensor): Tensor }
+
+  /** A list of modules; children are named "0", "1", ... as in PyTorch. */
+  class ModuleList<M extends Module = Module> extends Module {
+    constructor(modules?: readonly M[]);
+    append(module: M): this;
+    extend(modules: readonly M[]): this;
+    readonly length: number;
+    readonly [index: number]: M;
+    [Symbol.iterator](): Iterator<M>;
+  }
+
+  type Reduction = "mean" | "sum";
+  interface CrossEntropyOptions { reduction?: Reduction; labelSmoothing?: number }
+  class CrossEntropyLoss extends Module { constructor(options?: CrossEntropyOptions) }
+  interface CrossEntropyLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
+  class NLLLoss extends Module { constructor(options?: { reduction?: Reduction }) }
+  interface NLLLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
+  class MSELoss extends Module { constructor(options?: { reduction?: Reduction }) }
+  interface MSELoss { (input: Tensor, target: Tensor): Tensor }
+}
+
+/** torch.nn.functional */
+export namespace F {
+  function relu(x: Tensor): Tensor;
+  function gelu(x: Tensor, options?: { approximate?: "none" | "tanh" }): Tensor;
+  function tanh(x: Tensor): Tensor;
+  function sigmoid(x: Tensor): Tensor;
+  function silu(x: Tensor): Tensor;
+  function leakyRelu(x: Tensor, negativeSlope?: number): Tensor;
+  function softmax(x: Tensor, dim: number): Tensor;
+  function logSoftmax(x: Tensor, dim: number): Tensor;
+  /** As in PyTorch, `training` defaults to true: pass `this.training` to follow the mode. */
+  function dropout(x: Tensor, p?: number, training?: boolean): Tensor;
+  function dropout(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
+  function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2, padding?: Size2): Tensor;
+  function maxPool2d(x: Tensor, kernelSize: Size2, options: { stride?: Size2; padding?: Size2 }): Tensor;
+  function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2, padding?: Size2): Tensor;
+  function avgPool2d(x: Tensor, kernelSize: Size2, options: { stride?: Size2; padding?: Size2 }): Tensor;
+  function adaptiveAvgPool2d(x: Tensor, outputSize: Size2): Tensor;
+  function flatten(x: Tensor, startDim?: number, endDim?: number): Tensor;
+  function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor;
+  function crossEntropy(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; labelSmoothing?: number }): Tensor;
+  function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction }): Tensor;
+  function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
+}
+
+/** torch.optim. Hyperparameters here are defaults; the runtime may change them every step. */
+export namespace optim {
+  interface SGDOptions { lr?: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean }
+  class SGD { constructor(options?: SGDOptions); readonly __tsdpOptimizer: "SGD" }
+  interface AdamOptions { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number }
+  class Adam { constructor(options?: AdamOptions); readonly __tsdpOptimizer: "Adam" }
+  class AdamW { constructor(options?: AdamOptions); readonly __tsdpOptimizer: "AdamW" }
+}
+
+export type Optimizer = optim.SGD | optim.Adam | optim.AdamW;
+export type LossModule = nn.CrossEntropyLoss | nn.NLLLoss | nn.MSELoss;
+export type LossFunction = (output: Tensor, target: Tensor) => Tensor;
+
+/**
+ * How a model trains, declared next to it:
+ *   export const training = new Training(SimpleModel, {
+ *     loss: new nn.CrossEntropyLoss(),
+ *     optimizer: new optim.SGD({ lr: 0.01, momentum: 0.9 }),
+ *   });
+ */
+export declare class Training<M extends nn.Module = nn.Module> {
+  constructor(model: abstract new (...args: any[]) => M, options: { loss: LossModule | LossFunction; optimizer: Optimizer });
+}

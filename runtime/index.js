@@ -1,0 +1,7 @@
+// Plain Node (no TypeScript loader) imports this file for `import ... from "tsdp"`: it loads the
+// TypeScript runtime through tsx, so users need no build step either.
+import { register } from "tsx/esm/api";
+
+register();
+const runtime = await import("./index.ts");
+export const { tensor } = runtime;
