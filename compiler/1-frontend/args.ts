@@ -18,6 +18,7 @@ export type ArgKind =
   | "tensor"
   | "module"
   | "trainingFlag" // true, false or this.training
+  | "string" // one of `choices`
   | "any";
 
 export interface ArgSpec {
@@ -139,6 +140,8 @@ function check(who: string, spec: ArgSpec, v: Value, site: CallSite): Value {
       return v instanceof ModuleValue ? v : bad("a module");
     case "trainingFlag":
       return typeof v === "boolean" || v instanceof ModeFlag ? v : bad("true, false or this.training");
+    case "string":
+      return typeof v === "string" ? v : bad("a string");
     case "any":
       return v;
   }

@@ -16,7 +16,7 @@ interface FunctionalSpec {
 }
 
 const pool2dArgs = [x, arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("padding", "size2", [0, 0])];
-const reductionArg = opt("reduction", "any", "mean", { choices: ["mean", "sum", "none"] });
+const reductionArg = opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] });
 
 export const lowerings = {
   relu: (b: Bound, site: CallSite, em: Emitter, who: string) => em.tensor("relu", [b.x], {}, who, site),
@@ -63,7 +63,7 @@ function poolAttrs(b: Bound) {
 
 const functional: Record<keyof typeof lowerings, FunctionalSpec> = {
   relu: { args: [x, opt("inplace", "bool", false)], lower: lowerings.relu },
-  gelu: { args: [x, opt("approximate", "any", "none", { choices: ["none", "tanh"] })], lower: lowerings.gelu },
+  gelu: { args: [x, opt("approximate", "string", "none", { choices: ["none", "tanh"] })], lower: lowerings.gelu },
   tanh: { args: [x], lower: lowerings.tanh },
   sigmoid: { args: [x], lower: lowerings.sigmoid },
   silu: { args: [x, opt("inplace", "bool", false)], lower: lowerings.silu },

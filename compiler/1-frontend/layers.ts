@@ -94,7 +94,7 @@ const pool2d = (lower: "maxPool2d" | "avgPool2d"): LayerSpec => ({
 });
 
 const lossLayer = (lower: "crossEntropy" | "nllLoss" | "mseLoss", extra: ArgSpec[] = []): LayerSpec => ({
-  args: [opt("reduction", "any", "mean", { choices: ["mean", "sum", "none"] }), ...extra],
+  args: [opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] }), ...extra],
   inputs: [arg("input", "tensor"), arg("target", "tensor")],
   forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
 });
@@ -195,7 +195,7 @@ const layers: Record<string, LayerSpec> = {
       em.tensor("embedding", [call.indices, param_(self, "weight")!], { paddingIdx: b.paddingIdx }, who, site),
   },
   ReLU: activation("relu", [opt("inplace", "bool", false)]),
-  GELU: activation("gelu", [opt("approximate", "any", "none", { choices: ["none", "tanh"] })]),
+  GELU: activation("gelu", [opt("approximate", "string", "none", { choices: ["none", "tanh"] })]),
   Tanh: activation("tanh"),
   Sigmoid: activation("sigmoid"),
   SiLU: activation("silu", [opt("inplace", "bool", false)]),

@@ -1,0 +1,103 @@
+import type { Graph, Node } from "../ir/node.ts";
+import { concrete, formatShape, isBatch } from "../ir/shape.ts";
+import { opDef } from "../ops/index.ts";
+import type { ModelState } from "./init.ts";
+import type { NDArray } from "./ndarray.ts";
+import { uniforms } from "./rng.ts";
+
+// The reference interpreter: runs a graph in float64 on the CPU, each op by its definition's
+// `reference`. It is the oracle of every numerical test, so it favours plainness over speed.
+
+export interface RunOptions {
+  /** Train mode: dropout drops, BatchNorm uses batch statistics and updates its running ones. */
+  readonly training?: boolean;
+  /** Seed of dropout masks; with `step`, the masks of one training step. */
+  readonly seed?: number;
+  readonly step?: number;
+}
+
+export interface RunResult {
+  readonly outputs: NDArray[];
+  /** The loss, when the graph has one and a target was given. */
+  readonly loss?: number;
+  /** Every node's value, for tests that look inside. */
+  readonly values: Map<Node, NDArray>;
+}
+
+/**
+ * Runs `graph` on `inputs` (by input name; "target" for the loss). Buffers in `state` are
+ * updated in place in train mode, as PyTorch updates running statistics.
+ */
+export function runReference(graph: Graph, inputs: Record<string, NDArray>, state: ModelState, opts: RunOptions = {}): RunResult {
+  const training = opts.training ?? false;
+  const seed = opts.seed ?? 0;
+  const step = opts.step ?? 0;
+  const batch = batchSize(graph, inputs);
+  const wantLoss = graph.loss !== undefined && "target" in inputs;
+  const values = new Map<Node, NDArray>();
+  for (const node of graph.nodes) {
+    if (!wantLoss && graph.loss && dependsOn(node, graph.loss.target)) continue;
+    const def = opDef(node.op);
+    const value = def.reference(
+      node.inputs.map((i) => values.get(i)!),
+      node.attrs,
+      {
+        node,
+        training,
+        source: (n) => sourceValue(n, inputs, state, batch),
+        writeBuffer: (n, v) => state.buffers.set(n.attrs.name as string, v),
+        uniform: (count) => uniforms(count, seed, node.id, step),
+      },
+    );
+    const expected = concrete(node.shape, batch);
+    if (value.shape.length !== expected.length || value.shape.some((d, i) => d !== expected[i]))
+      throw new Error(`reference: ${node.op} %${node.id} produced [${value.shape.join(", ")}], its shape rule says [${expected.join(", ")}]`);
+    values.set(node, value);
+  }
+  return {
+    outputs: graph.outputs.map((o) => values.get(o)!),
+    loss: wantLoss ? values.get(graph.loss!.value)!.data[0] : undefined,
+    values,
+  };
+}
+
+const dependencyCache = new WeakMap<Node, WeakMap<Node, boolean>>();
+
+function dependsOn(node: Node, source: Node): boolean {
+  if (node === source) return true;
+  let memo = dependencyCache.get(source);
+  if (!memo) dependencyCache.set(source, (memo = new WeakMap()));
+  const known = memo.get(node);
+  if (known !== undefined) return known;
+  const result = node.inputs.some((i) => dependsOn(i, source));
+  memo.set(node, result);
+  return result;
+}
+
+/** The batch size the inputs agree on; every input has Batch as its first dim. */
+function batchSize(graph: Graph, inputs: Record<string, NDArray>): number {
+  let batch: number | undefined;
+  const all = graph.loss && "target" in inputs ? [...graph.inputs, graph.loss.target] : graph.inputs;
+  for (const input of all) {
+    const name = input.attrs.name as string;
+    const value = inputs[name];
+    if (!value) throw new Error(`reference: missing input '${name}' ${formatShape(input.shape)}`);
+    if (value.shape.length !== input.shape.length) throw new Error(`reference: input '${name}' has ${value.shape.length} dims, expected ${formatShape(input.shape)}`);
+    input.shape.forEach((d, i) => {
+      if (isBatch(d)) {
+        const b = value.shape[i] / d.batch;
+        if (batch !== undefined && b !== batch) throw new Error(`reference: inputs disagree on the batch size (${batch} and ${b})`);
+        batch = b;
+      } else if (value.shape[i] !== d) throw new Error(`reference: input '${name}' dim ${i} is ${value.shape[i]}, expected ${d}`);
+    });
+  }
+  if (batch === undefined || !Number.isInteger(batch) || batch < 1) throw new Error("reference: the batch size must be a positive integer");
+  return batch;
+}
+
+function sourceValue(n: Node, inputs: Record<string, NDArray>, state: ModelState, _batch: number): NDArray {
+  const name = n.attrs.name as string;
+  const v = n.op === "input" ? inputs[name] : n.op === "param" ? state.params.get(name) : state.buffers.get(name);
+  if (!v) throw new Error(`reference: no value for ${n.op} '${name}'`);
+  return v;
+}

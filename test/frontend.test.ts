@@ -1,0 +1,166 @@
+// The frontend's static evaluation of the model language: what it accepts and what it builds.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { lowerModel } from "../compiler/1-frontend/lower.ts";
+import { formatShape } from "../compiler/ir/shape.ts";
+import { diagnosticsOf, header, lowerSource, writeFiles } from "./helpers.ts";
+
+const names = (m: ReturnType<typeof lowerSource>) => m.graph.params.map((p) => p.attrs.name);
+const ops = (m: ReturnType<typeof lowerSource>) => m.graph.nodes.filter((n) => !["input", "param", "buffer", "const"].includes(n.op)).map((n) => n.op);
+
+describe("model composition", () => {
+  it("evaluates constructor parameters with defaults, loops, helpers and module-level constants", () => {
+    const m = lowerSource(`${header}
+const WIDTH = 8;
+function double(n: number) { return n * 2; }
+class Block extends nn.Module {
+  fc: nn.Linear;
+  constructor(width: number, readonly scale = 1) {
+    super();
+    this.fc = new nn.Linear(width, width);
+  }
+  forward(x: Tensor) { return F.relu(this.fc(x)).mul(this.scale); }
+}
+export class Net extends nn.Module {
+  blocks = new nn.ModuleList();
+  head: nn.Linear;
+  constructor(depth = 3, width = double(WIDTH)) {
+    super();
+    for (let i = 0; i < depth; i++) this.blocks.append(new Block(width, i + 1));
+    this.head = new nn.Linear(width, 2);
+  }
+  forward(x: Tensor<[Batch, 16]>) {
+    for (const block of this.blocks) x = block(x);
+    return this.head(x);
+  }
+}`);
+    expect(names(m)).toEqual([
+      "blocks.0.fc.weight", "blocks.0.fc.bias", "blocks.1.fc.weight", "blocks.1.fc.bias",
+      "blocks.2.fc.weight", "blocks.2.fc.bias", "head.weight", "head.bias",
+    ]);
+    expect(ops(m)).toEqual(["linear", "relu", "mul", "linear", "relu", "mul", "linear", "relu", "mul", "linear"]);
+    // the scale constants 1, 2, 3 are the constructor's i + 1
+    expect(m.graph.nodes.filter((n) => n.op === "const").map((n) => n.attrs.value)).toEqual([1, 2, 3]);
+  });
+
+  it("follows imports of the user's own files and Sequential children named 0, 1, 2", () => {
+    const dir = writeFiles({
+      "blocks.ts": `${header}export class Stem extends nn.Module {
+  body = new nn.Sequential(new nn.Conv2d(3, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU());
+  forward(x: Tensor) { return this.body(x); }
+}`,
+      "model.ts": `${header}import { Stem } from "./blocks.js";
+export class Net extends nn.Module {
+  stem = new Stem();
+  pool = new nn.AdaptiveAvgPool2d(1);
+  fc = new nn.Linear(4, 10);
+  forward(x: Tensor<[Batch, 3, 8, 8]>) {
+    x = this.pool(this.stem(x));
+    return this.fc(x.view(x.size(0), -1));
+  }
+}`,
+    });
+    const m = lowerModel(join(dir, "model.ts"));
+    expect(names(m)).toEqual(["stem.body.0.weight", "stem.body.0.bias", "stem.body.1.weight", "stem.body.1.bias", "fc.weight", "fc.bias"]);
+    expect(m.graph.buffers.map((b) => b.attrs.name)).toEqual(["stem.body.1.running_mean", "stem.body.1.running_var", "stem.body.1.num_batches_tracked"]);
+    expect(m.graph.buffers[2].dtype).toBe("i64");
+    expect(formatShape(m.graph.outputs[0].shape)).toBe("[Batch, 10]");
+    expect(m.layers.map((l) => l.path)).toEqual(["", "stem", "stem.body", "stem.body.0", "stem.body.1", "stem.body.2", "pool", "fc"]);
+  });
+
+  it("supports destructuring, ternaries, Array.from, spread and x.shape", () => {
+    const m = lowerSource(`${header}
+export class Net extends nn.Module {
+  layers = new nn.ModuleList(Array.from({ length: 2 }, (_, i) => new nn.Linear(i === 0 ? 12 : 6, 6)));
+  forward(x: Tensor<[Batch, 3, 4]>) {
+    const [n, c, w] = x.shape;
+    let y = x.reshape(n, c * w);
+    for (const [i, layer] of [...this.layers].entries()) y = i % 2 === 0 ? F.gelu(layer(y)) : layer(y).tanh();
+    return y.sum(1, true);
+  }
+}`);
+    expect(ops(m)).toEqual(["reshape", "linear", "gelu", "linear", "tanh", "sum"]);
+    expect(formatShape(m.graph.outputs[0].shape)).toBe("[Batch, 1]");
+  });
+
+  it("keeps the train/eval switch symbolic: nn.Dropout and F.dropout(x, p, this.training) follow the mode, F.dropout(x) always drops as in PyTorch", () => {
+    const m = lowerSource(`${header}
+export class Net extends nn.Module {
+  drop = new nn.Dropout(0.25);
+  forward(x: Tensor<[Batch, 4]>) {
+    return F.dropout(F.dropout(this.drop(x), 0.5, this.training), { p: 0.1 });
+  }
+}`);
+    expect(m.graph.nodes.filter((n) => n.op === "dropout").map((n) => [n.attrs.p, n.attrs.mode])).toEqual([[0.25, "train"], [0.5, "train"], [0.1, "always"]]);
+  });
+
+  it("x.max(dim) gives PyTorch's (values, indices)", () => {
+    const m = lowerSource(`${header}
+export class Net extends nn.Module {
+  forward(x: Tensor<[Batch, 4]>) { const r = x.max(1); return [r.values, r[0].add(1)]; }
+}`);
+    expect(m.graph.outputs.map((o) => o.op)).toEqual(["amax", "add"]);
+  });
+
+  it("reads the training declaration: loss, target type and optimizer defaults", () => {
+    const m = lowerSource(`${header}
+export class Net extends nn.Module {
+  fc = new nn.Linear(4, 3);
+  forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }
+}
+export const training = new Training(Net, {
+  loss: (out: Tensor, y: Tensor<[Batch, 3]>) => F.mseLoss(out, y).mul(0.5),
+  optimizer: new optim.AdamW({ lr: 3e-4 }),
+});`);
+    expect(m.graph.loss?.target.dtype).toBe("f32");
+    expect(formatShape(m.graph.loss!.target.shape)).toBe("[Batch, 3]");
+    expect(m.graph.loss?.value.op).toBe("mul");
+    expect(m.graph.optimizer).toEqual({ kind: "AdamW", lr: 3e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
+  });
+
+  it("a loss module gives an int32 [Batch] target for cross entropy", () => {
+    const m = lowerSource(`${header}
+export class Net extends nn.Module {
+  fc = new nn.Linear(4, 3);
+  forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }
+}
+export const training = new Training(Net, { loss: new nn.CrossEntropyLoss({ labelSmoothing: 0.1 }), optimizer: new optim.SGD({ lr: 0.1, momentum: 0.9, nesterov: true }) });`);
+    expect(m.graph.loss?.target.dtype).toBe("i32");
+    expect(m.graph.loss?.value.attrs).toEqual({ reduction: "mean", labelSmoothing: 0.1 });
+    expect(m.graph.optimizer).toMatchObject({ kind: "SGD", nesterov: true, momentum: 0.9 });
+  });
+});
+
+describe("model selection", () => {
+  const two = `${header}
+export class Small extends nn.Module { fc = new nn.Linear(2, 2); forward(x: Tensor<[Batch, 2]>) { return this.fc(x); } }
+export class Big extends nn.Module { fc = new nn.Linear(2, 4); forward(x: Tensor<[Batch, 2]>) { return this.fc(x); } }`;
+  it("defaults to the exported model that no other class uses", () => {
+    const m = lowerSource(`${header}
+export class Part extends nn.Module { fc = new nn.Linear(2, 2); forward(x: Tensor) { return this.fc(x); } }
+export class Whole extends nn.Module { part = new Part(); forward(x: Tensor<[Batch, 2]>) { return this.part(x); } }`);
+    expect(m.graph.name).toBe("Whole");
+  });
+  it("asks for --model when several qualify, and takes it", () => {
+    expect(diagnosticsOf(two).map((d) => d.code)).toEqual(["TSDP5002"]);
+    expect(lowerSource(two, "Big").graph.name).toBe("Big");
+    expect(diagnosticsOf(two, "Huge")[0].message).toMatch(/no model class 'Huge'.*Small, Big/);
+  });
+});
+
+describe("the compiler never runs model code", () => {
+  it("rejects code that would have side effects, and the side effect does not happen", () => {
+    const dir = writeFiles({});
+    const marker = join(dir, "ran.txt");
+    const diags = diagnosticsOf(`${header}
+export class Net extends nn.Module {
+  marker = require("node:fs").writeFileSync(${JSON.stringify(marker)}, "ran");
+  fc = new nn.Linear(2, 2);
+  forward(x: Tensor<[Batch, 2]>) { return this.fc(x); }
+}`);
+    expect(diags.map((d) => d.code)).toEqual(["TSDP2005"]);
+    expect(diags[0].message).toMatch(/'require' cannot be used in a model file/);
+    expect(existsSync(marker)).toBe(false);
+  });
+});

@@ -1,0 +1,34 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { lowerModel, type LoweredModel } from "../compiler/1-frontend/lower.ts";
+import { CompileError, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
+
+/** Writes files (path → text) into a fresh temporary folder and returns the folder. */
+export function writeFiles(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "tsdp-test-"));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+/** Lowers a one-file model given as text. */
+export function lowerSource(text: string, model?: string): LoweredModel {
+  const dir = writeFiles({ "model.ts": text });
+  return lowerModel(join(dir, "model.ts"), { model });
+}
+
+/** The diagnostics of a model that must fail to compile. */
+export function diagnosticsOf(text: string, model?: string): Diagnostic[] {
+  try {
+    lowerSource(text, model);
+  } catch (e) {
+    if (e instanceof CompileError) return [...e.diagnostics];
+    throw e;
+  }
+  throw new Error("expected the model to fail to compile");
+}
+
+export const header = `import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";\n`;

@@ -1,0 +1,187 @@
+// Every op's shape rule, on symbolic shapes (Batch) and on the errors it must raise.
+import { describe, expect, it } from "vitest";
+import type { DType } from "../compiler/ir/node.ts";
+import { Batch, batchTimes, formatShape, type Dim } from "../compiler/ir/shape.ts";
+import { opDef, ops, ShapeError } from "../compiler/ops/index.ts";
+
+const t = (shape: Dim[], dtype: DType = "f32") => ({ shape, dtype });
+const covered = new Set<string>();
+
+function infer(op: string, ins: ReturnType<typeof t>[], attrs: object = {}, who = op) {
+  covered.add(op);
+  const r = opDef(op).infer(ins, attrs, who);
+  return `${r.dtype}${formatShape(r.shape)}`;
+}
+
+function rejects(op: string, ins: ReturnType<typeof t>[], attrs: object, message: RegExp) {
+  covered.add(op);
+  let error: unknown;
+  try {
+    opDef(op).infer(ins, attrs, op);
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(ShapeError);
+  expect((error as Error).message).toMatch(message);
+}
+
+describe("source ops", () => {
+  it("input, param, buffer take their type from attributes", () => {
+    expect(infer("input", [], { name: "x", shape: [Batch, 3], dtype: "f32" })).toBe("f32[Batch, 3]");
+    expect(infer("param", [], { name: "w", shape: [4, 3], dtype: "f32", init: { kind: "constant", value: 0 } })).toBe("f32[4, 3]");
+    expect(infer("buffer", [], { name: "n", shape: [], dtype: "i64", init: { kind: "constant", value: 0 } })).toBe("i64[]");
+  });
+  it("const is a float scalar and must be finite", () => {
+    expect(infer("const", [], { value: 2 })).toBe("f32[]");
+    rejects("const", [], { value: Infinity }, /not finite/);
+  });
+});
+
+describe("elementwise", () => {
+  for (const op of ["relu", "tanh", "sigmoid", "silu", "neg", "exp", "log", "sqrt", "abs"])
+    it(`${op} keeps the shape and needs float32`, () => {
+      expect(infer(op, [t([Batch, 5, 7])])).toBe("f32[Batch, 5, 7]");
+      rejects(op, [t([Batch], "i32")], {}, /expects a float32 input, got i32/);
+    });
+  it("gelu, leaky_relu and pow keep the shape", () => {
+    expect(infer("gelu", [t([Batch, 8])], { approximate: "none" })).toBe("f32[Batch, 8]");
+    expect(infer("leaky_relu", [t([2, 3])], { slope: 0.1 })).toBe("f32[2, 3]");
+    expect(infer("pow", [t([Batch])], { exponent: 2 })).toBe("f32[Batch]");
+  });
+  it("binary ops broadcast like PyTorch", () => {
+    for (const op of ["add", "sub", "mul", "div"]) {
+      expect(infer(op, [t([Batch, 3, 1, 5]), t([4, 1])])).toBe("f32[Batch, 3, 4, 5]");
+      expect(infer(op, [t([Batch, 10]), t([])])).toBe("f32[Batch, 10]");
+      expect(infer(op, [t([1, 10]), t([Batch, 1])])).toBe("f32[Batch, 10]");
+    }
+  });
+  it("binary ops reject shapes that do not broadcast, including Batch against a constant", () => {
+    rejects("add", [t([Batch, 3]), t([Batch, 4])], {}, /\[Batch, 3\] \+ \[Batch, 4\] do not broadcast/);
+    rejects("mul", [t([Batch, 3]), t([5, 3])], {}, /do not broadcast/);
+    rejects("sub", [t([Batch]), t([Batch], "i32")], {}, /float32 right operand/);
+  });
+});
+
+describe("reductions", () => {
+  it("sum/mean/amax over dims, with and without keepdim", () => {
+    expect(infer("sum", [t([Batch, 3, 4])], { dims: [1], keepdim: false })).toBe("f32[Batch, 4]");
+    expect(infer("mean", [t([Batch, 3, 4])], { dims: [-1, 1], keepdim: true })).toBe("f32[Batch, 1, 1]");
+    expect(infer("amax", [t([Batch, 3])], { dims: null, keepdim: false })).toBe("f32[]");
+  });
+  it("argmax gives int32", () => {
+    expect(infer("argmax", [t([Batch, 10])], { dims: [1], keepdim: false })).toBe("i32[Batch]");
+    rejects("argmax", [t([Batch, 10])], { dims: null, keepdim: false }, /exactly one dim/);
+  });
+  it("rejects dims out of range or repeated", () => {
+    rejects("sum", [t([Batch, 3])], { dims: [2], keepdim: false }, /dim 2 is out of range for \[Batch, 3\] \(expected -2 to 1\)/);
+    rejects("mean", [t([Batch, 3])], { dims: [1, -1], keepdim: false }, /appears twice/);
+  });
+});
+
+describe("movement", () => {
+  it("reshape resolves -1 against the batch", () => {
+    expect(infer("reshape", [t([Batch, 50, 4, 4])], { shape: [-1, 800] })).toBe("f32[Batch, 800]");
+    expect(infer("reshape", [t([Batch, 10])], { shape: [-1] })).toBe("f32[10*Batch]");
+    expect(infer("reshape", [t([batchTimes(10)])], { shape: [-1, 10] })).toBe("f32[Batch, 10]");
+    expect(infer("reshape", [t([Batch, 6])], { shape: [Batch, -1] })).toBe("f32[Batch, 6]");
+    expect(infer("reshape", [t([Batch, 6])], { shape: [Batch, 2, 3] })).toBe("f32[Batch, 2, 3]");
+    expect(infer("reshape", [t([Batch, 6])], { shape: [-1, Batch] })).toBe("f32[6, Batch]");
+  });
+  it("reshape rejects sizes that do not divide, two holes, and a second batch dim", () => {
+    rejects("reshape", [t([Batch, 50, 5, 5])], { shape: [-1, 800] }, /cannot reshape \[Batch, 50, 5, 5\] \(1250\*Batch elements\): 1250\*Batch is not a multiple of 800/);
+    rejects("reshape", [t([Batch, 6])], { shape: [-1, -1] }, /only one dimension can be -1/);
+    rejects("reshape", [t([Batch, 6])], { shape: [Batch, 5] }, /cannot reshape/);
+    rejects("reshape", [t([Batch, 6])], { shape: [Batch, Batch] }, /cannot reshape/);
+  });
+  it("permute reorders dims and checks it is a permutation", () => {
+    expect(infer("permute", [t([Batch, 3, 5])], { perm: [0, 2, 1] })).toBe("f32[Batch, 5, 3]");
+    rejects("permute", [t([Batch, 3, 5])], { perm: [0, 1, 1] }, /not a permutation/);
+  });
+});
+
+describe("contraction", () => {
+  it("matmul follows torch.matmul for 1-D, 2-D and batched operands", () => {
+    expect(infer("matmul", [t([Batch, 3, 4]), t([4, 5])])).toBe("f32[Batch, 3, 5]");
+    expect(infer("matmul", [t([4]), t([4, 5])])).toBe("f32[5]");
+    expect(infer("matmul", [t([3, 4]), t([4])])).toBe("f32[3]");
+    expect(infer("matmul", [t([4]), t([4])])).toBe("f32[]");
+    expect(infer("matmul", [t([Batch, 1, 3, 4]), t([6, 4, 2])])).toBe("f32[Batch, 6, 3, 2]");
+    rejects("matmul", [t([Batch, 3, 4]), t([5, 6])], {}, /last dim \(4\) must equal the right operand's second-to-last dim \(5\)/);
+  });
+  it("linear maps the last dim and names the flattened shape on mismatch", () => {
+    expect(infer("linear", [t([Batch, 800]), t([500, 800]), t([500])])).toBe("f32[Batch, 500]");
+    expect(infer("linear", [t([Batch, 7, 16]), t([32, 16])])).toBe("f32[Batch, 7, 32]");
+    covered.add("linear");
+    expect(() =>
+      opDef("linear").infer([t([Batch, 1250]), t([500, 800]), t([500])], { flattenedFrom: [Batch, 50, 5, 5] }, "nn.Linear"),
+    ).toThrow("nn.Linear expects 800 input features, got 1250 from [Batch, 50, 5, 5]");
+  });
+});
+
+describe("conv and pooling", () => {
+  const conv = { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 };
+  it("conv2d output size is floor((in + 2p − d(k−1) − 1)/s) + 1", () => {
+    expect(infer("conv2d", [t([Batch, 1, 28, 28]), t([20, 1, 5, 5]), t([20])], conv)).toBe("f32[Batch, 20, 24, 24]");
+    expect(infer("conv2d", [t([Batch, 3, 32, 32]), t([16, 3, 3, 3])], { ...conv, stride: [2, 2], padding: [1, 1] })).toBe("f32[Batch, 16, 16, 16]");
+    expect(infer("conv2d", [t([Batch, 8, 10, 10]), t([8, 2, 3, 3])], { ...conv, groups: 4, dilation: [2, 2] })).toBe("f32[Batch, 8, 6, 6]");
+  });
+  it("conv2d rejects wrong channels and inputs smaller than the kernel", () => {
+    rejects("conv2d", [t([Batch, 3, 28, 28]), t([20, 1, 5, 5])], conv, /expects 1 input channels, got 3 from \[Batch, 3, 28, 28\]/);
+    rejects("conv2d", [t([Batch, 1, 4, 4]), t([20, 1, 5, 5])], conv, /too small for a 5×5 kernel/);
+    rejects("conv2d", [t([Batch, 28, 28]), t([20, 1, 5, 5])], conv, /4-D input/);
+  });
+  it("pools halve with kernel 2 stride 2 and check padding", () => {
+    const pool = { kernel: [2, 2], stride: [2, 2], padding: [0, 0] };
+    expect(infer("max_pool2d", [t([Batch, 20, 24, 24])], pool)).toBe("f32[Batch, 20, 12, 12]");
+    expect(infer("avg_pool2d", [t([Batch, 20, 25, 25])], pool)).toBe("f32[Batch, 20, 12, 12]");
+    rejects("max_pool2d", [t([Batch, 20, 24, 24])], { ...pool, padding: [2, 2] }, /at most half the kernel/);
+  });
+  it("adaptive_avg_pool2d gives the requested size", () => {
+    expect(infer("adaptive_avg_pool2d", [t([Batch, 64, 7, 5])], { outputSize: [1, 1] })).toBe("f32[Batch, 64, 1, 1]");
+    rejects("adaptive_avg_pool2d", [t([Batch, 64, 7, 5])], { outputSize: [0, 1] }, /positive integers/);
+  });
+});
+
+describe("normalization, softmax", () => {
+  it("batch_norm keeps the shape and checks channels", () => {
+    expect(infer("batch_norm", [t([Batch, 16, 8, 8]), t([16]), t([16])], { eps: 1e-5, momentum: 0.1, affine: true, track: true })).toBe("f32[Batch, 16, 8, 8]");
+    rejects("batch_norm", [t([Batch, 8, 8, 8]), t([16]), t([16])], { eps: 1e-5, momentum: 0.1, affine: true, track: true }, /expects 16 channels, got 8/);
+  });
+  it("layer_norm checks the trailing dims", () => {
+    expect(infer("layer_norm", [t([Batch, 7, 32]), t([32]), t([32])], { normalizedShape: [32], eps: 1e-5, hasWeight: true, hasBias: true })).toBe("f32[Batch, 7, 32]");
+    rejects("layer_norm", [t([Batch, 7, 32])], { normalizedShape: [7], eps: 1e-5, hasWeight: false, hasBias: false }, /last dims \[7\]/);
+  });
+  it("softmax and log_softmax keep the shape and check dim", () => {
+    expect(infer("softmax", [t([Batch, 10])], { dim: 1 })).toBe("f32[Batch, 10]");
+    expect(infer("log_softmax", [t([Batch, 10])], { dim: -1 })).toBe("f32[Batch, 10]");
+    rejects("softmax", [t([Batch, 10])], { dim: 2 }, /out of range/);
+  });
+});
+
+describe("dropout, embedding, losses", () => {
+  it("dropout keeps the shape and checks p", () => {
+    expect(infer("dropout", [t([Batch, 10])], { p: 0.5, mode: "train" })).toBe("f32[Batch, 10]");
+    rejects("dropout", [t([Batch, 10])], { p: 1.5, mode: "train" }, /between 0 and 1/);
+  });
+  it("embedding appends the embedding dim and needs int32 indices", () => {
+    expect(infer("embedding", [t([Batch, 16], "i32"), t([100, 32])], { paddingIdx: null })).toBe("f32[Batch, 16, 32]");
+    rejects("embedding", [t([Batch, 16]), t([100, 32])], { paddingIdx: null }, /int32 indices, got f32/);
+  });
+  it("cross_entropy and nll_loss take [N, C] and int32 [N]", () => {
+    expect(infer("cross_entropy", [t([Batch, 10]), t([Batch], "i32")], { reduction: "mean", labelSmoothing: 0 })).toBe("f32[]");
+    expect(infer("nll_loss", [t([Batch, 10]), t([Batch], "i32")], { reduction: "none" })).toBe("f32[Batch]");
+    rejects("cross_entropy", [t([Batch, 10]), t([Batch])], { reduction: "mean", labelSmoothing: 0 }, /int32 class indices/);
+    rejects("nll_loss", [t([Batch, 10]), t([5], "i32")], { reduction: "mean" }, /target \[Batch\]/);
+  });
+  it("mse_loss needs equal shapes", () => {
+    expect(infer("mse_loss", [t([Batch, 3]), t([Batch, 3])], { reduction: "mean" })).toBe("f32[]");
+    rejects("mse_loss", [t([Batch, 3]), t([Batch, 1])], { reduction: "mean" }, /same shape/);
+  });
+});
+
+describe("coverage", () => {
+  it("every op in the registry has its shape rule tested above", () => {
+    const missing = [...ops.keys()].filter((name) => !covered.has(name));
+    expect(missing).toEqual([]);
+  });
+});
