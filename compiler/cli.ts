@@ -1,9 +1,13 @@
 import { Command, Option } from "commander";
+import { planKernels } from "./3-fusion/plan.ts";
+import { planMemory } from "./4-memory/plan.ts";
+import { lowerModel } from "./1-frontend/lower.ts";
 import { CompileError } from "./diagnostics/diagnostic.ts";
 import { formatDiagnostics } from "./diagnostics/format.ts";
 import { formatReport, modelReport } from "./inspect.ts";
 import { printGraph } from "./ir/print.ts";
-import { compile } from "./pipeline.ts";
+import { compile, defaultOutDir } from "./pipeline.ts";
+import type { Target } from "./6-build/toolchain.ts";
 
 // The tsdp command line. User errors print as diagnostics and exit 1; a bug in tsdp prints
 // one line (the stack only with TSDP_DEBUG=1) and exits 2. Neither prints a raw stack trace.
@@ -15,37 +19,59 @@ program
   .version("0.1.0")
   .showHelpAfterError();
 
-const modelOption = new Option("-m, --model <ClassName>", "the model class, when the file holds several");
+const modelOption = () => new Option("-m, --model <ClassName>", "the model class, when the file holds several");
+
+/** "sm_90", "90", "sm_80,sm_90" → ["90"] / ["80", "90"]. */
+function parseArchs(value: string): string[] {
+  const archs = value.split(",").map((a) => a.trim().replace(/^(sm_|compute_)/, ""));
+  for (const a of archs) if (!/^\d{2,3}[af]?$/.test(a)) throw new Error(`--arch: '${a}' is not a GPU architecture like sm_90`);
+  return archs;
+}
 
 program
   .command("compile")
-  .description("compile a model file")
+  .description("compile a model file into a model directory (model.cu, model.h, manifest.json, libmodel.so)")
   .argument("<model.ts>", "the model file")
-  .addOption(modelOption)
-  .addOption(new Option("--emit <what>", "what to produce: ir prints the checked graph IR").choices(["ir"]).default("ir"))
-  .action((file: string, opts: { model?: string; emit: "ir" }) =>
-    run(() => {
-      const { model } = compile(file, { model: opts.model });
-      process.stdout.write(printGraph(model.graph) + "\n");
+  .addOption(modelOption())
+  .addOption(new Option("-t, --target <target>", "cuda (nvcc, for the GPU) or cpu (g++ and the CPU shim); default: cuda when a GPU is present").choices(["cuda", "cpu"]))
+  .option("-o, --out <dir>", "output directory (default: build/<model>)")
+  .option("--arch <list>", "GPU architectures, e.g. sm_90 or sm_80,sm_90 (default: the local GPU's, else sm_80,sm_90)")
+  .addOption(new Option("--emit <what>", "ir: print the checked graph IR instead of building").choices(["ir"]))
+  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string; emit?: "ir" }) =>
+    run(async () => {
+      if (opts.emit === "ir") {
+        process.stdout.write(printGraph(lowerModel(file, { model: opts.model }).graph) + "\n");
+        return;
+      }
+      const started = performance.now();
+      const archs = opts.arch ? parseArchs(opts.arch) : undefined;
+      const result = await compile(file, { model: opts.model, target: opts.target, outDir: opts.out, archs });
+      const ms = Math.round(performance.now() - started);
+      const m = result.generated.manifest;
+      process.stdout.write(
+        `${m.model} → ${result.build.outDir} (${m.target}, ${m.kernels.length} kernels, ${result.build.cacheHit ? "cached" : "built"} in ${ms} ms)\n`,
+      );
     }),
   );
 
 program
   .command("inspect")
-  .description("show a model's layers, parameters, inputs and output shape")
+  .description("show a model's layers, parameters, shapes, fused kernels and memory plan")
   .argument("<model.ts>", "the model file")
-  .addOption(modelOption)
+  .addOption(modelOption())
   .option("--json", "print the report as JSON")
   .action((file: string, opts: { model?: string; json?: boolean }) =>
-    run(() => {
-      const report = modelReport(compile(file, { model: opts.model }).model);
+    run(async () => {
+      const model = lowerModel(file, { model: opts.model });
+      const plan = planKernels(model.graph);
+      const report = modelReport(model, plan, planMemory(model.graph, plan));
       process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatReport(report)) + "\n");
     }),
   );
 
-function run(f: () => void): void {
+async function run(f: () => Promise<void>): Promise<void> {
   try {
-    f();
+    await f();
   } catch (e) {
     if (e instanceof CompileError) {
       process.stderr.write(formatDiagnostics(e.diagnostics, { cwd: process.cwd(), color: Boolean(process.stderr.isTTY) }) + "\n");
@@ -60,4 +86,5 @@ function run(f: () => void): void {
   }
 }
 
-program.parse();
+export { defaultOutDir };
+await program.parseAsync();

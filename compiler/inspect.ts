@@ -1,5 +1,9 @@
 import { relative } from "node:path";
 import type { LoweredModel } from "./1-frontend/lower.ts";
+import { kernelCost } from "./3-fusion/cost.ts";
+import type { KernelPlan } from "./3-fusion/plan.ts";
+import type { MemoryPlan } from "./4-memory/plan.ts";
+import { CodegenContext } from "./5-codegen/context.ts";
 import { dtypeNames, type Node } from "./ir/node.ts";
 import { formatShape, numel } from "./ir/shape.ts";
 
@@ -15,12 +19,15 @@ export interface ModelReport {
   readonly buffers: { name: string; shape: number[]; dtype: string }[];
   readonly totalParameters: number;
   readonly training?: { loss: string; optimizer: Record<string, unknown> };
+  readonly kernels: { name: string; ops: string[]; fusion: string[]; source: string[]; flops: number; bytes: number }[];
+  readonly memory: { paramBytes: number; activationBytesPerSample: number; activationBytesPerSampleWithoutReuse: number; fixedBytes: number };
 }
 
 const countOf = (n: Node) => numel(n.shape).c;
 
-export function modelReport(m: LoweredModel, cwd = process.cwd()): ModelReport {
+export function modelReport(m: LoweredModel, plan: KernelPlan, memory: MemoryPlan, cwd = process.cwd()): ModelReport {
   const g = m.graph;
+  const ctx = new CodegenContext(g, plan, memory);
   return {
     model: g.name,
     file: relative(cwd, m.file) || m.file,
@@ -31,6 +38,13 @@ export function modelReport(m: LoweredModel, cwd = process.cwd()): ModelReport {
     buffers: g.buffers.map((b) => ({ name: b.attrs.name, shape: b.shape as number[], dtype: dtypeNames[b.dtype] })),
     totalParameters: g.params.reduce((s, p) => s + countOf(p), 0),
     training: g.loss && g.optimizer ? { loss: g.loss.value.op, optimizer: { ...g.optimizer } } : undefined,
+    kernels: plan.kernels.map((k) => ({ name: k.name, ops: k.nodes.map((n) => n.op), fusion: [...k.rules], source: ctx.source(k), ...kernelCost(k, plan) })),
+    memory: {
+      paramBytes: memory.paramBytes,
+      activationBytesPerSample: memory.batchBytesPerSample,
+      activationBytesPerSampleWithoutReuse: memory.unsharedBatchBytesPerSample,
+      fixedBytes: memory.fixedBytes,
+    },
   };
 }
 
@@ -58,6 +72,17 @@ export function formatReport(r: ModelReport): string {
     out.push("", "Buffers");
     out.push(...table([["name", "shape", "dtype"], ...r.buffers.map((b) => [b.name, formatShape(b.shape), b.dtype])]));
   }
+  out.push("", `Kernels (forward: ${r.kernels.length}; FLOPs and bytes per sample)`);
+  for (const k of r.kernels) {
+    out.push(`  ${k.name}  ${k.ops.join(" + ")}${k.fusion.length ? `  [${k.fusion.join(", ")}]` : ""}  ${thousands(k.flops)} FLOPs, ${thousands(k.bytes)} B`);
+    for (const line of k.source) out.push(`      ${line}`);
+  }
+  const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+  out.push(
+    "",
+    `Memory per device  parameters and buffers ${kib(r.memory.paramBytes)}; activations ${kib(r.memory.activationBytesPerSample)} per sample ` +
+      `(${kib(r.memory.activationBytesPerSampleWithoutReuse)} without reuse)${r.memory.fixedBytes ? ` + ${kib(r.memory.fixedBytes)}` : ""}`,
+  );
   if (r.training) {
     const opt = Object.entries(r.training.optimizer).filter(([k]) => k !== "kind").map(([k, v]) => `${k}=${v}`).join(", ");
     out.push("", `Training  loss ${r.training.loss}, optimizer ${r.training.optimizer.kind} (${opt})`);

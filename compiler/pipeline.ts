@@ -1,20 +1,54 @@
 import { lowerModel, type LoweredModel, type LowerOptions } from "./1-frontend/lower.ts";
+import { planKernels, type KernelPlan } from "./3-fusion/plan.ts";
+import { planMemory, type MemoryPlan } from "./4-memory/plan.ts";
+import { generateCuda, type GeneratedModel } from "./5-codegen/emit.ts";
+import { buildModel, type BuildResult } from "./6-build/build.ts";
+import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
 
 // The compiler, stage by stage:
 //
-//   model.ts ──▶ 1-frontend ──▶ graph IR (shapes, source locations, checked by the verifier)
+//   model.ts ─▶ 1-frontend ─▶ graph IR ─▶ 3-fusion ─▶ 4-memory ─▶ 5-codegen ─▶ 6-build ─▶ libmodel.so
+//               (static       (shapes,     (kernels    (liveness,  (view model  (nvcc, or g++
+//                evaluation)   locations)   by rules)   reuse)      + templates)  + CPU shim)
 //
-// The frontend reads the file with ts-morph and evaluates it statically (it never runs user
-// code), builds the forward graph and the loss, and verifies the IR. Each stage takes the
-// previous stage's result and nothing else.
+// Each stage takes the previous stages' results and nothing else. (Stage 2, autodiff, joins
+// with training.)
 
-export type CompileOptions = LowerOptions;
+export interface CompileOptions extends LowerOptions {
+  readonly target?: Target;
+  readonly outDir?: string;
+  readonly archs?: readonly string[];
+}
 
 export interface Compiled {
   readonly model: LoweredModel;
+  readonly plan: KernelPlan;
+  readonly memory: MemoryPlan;
+  readonly generated: GeneratedModel;
 }
 
-export function compile(file: string, options: CompileOptions = {}): Compiled {
-  const model = lowerModel(file, options); // 1. TypeScript → checked graph IR
-  return { model };
+/** Stages 1–5: from the model file to CUDA source, without building it. */
+export function generate(file: string, options: CompileOptions = {}): Compiled {
+  const model = lowerModel(file, options); //                      1. TypeScript → checked graph IR
+  const plan = planKernels(model.graph); //                        3. ops → fused kernels
+  const memory = planMemory(model.graph, plan); //                 4. buffers, lifetimes, reuse
+  const target = options.target ?? defaultTarget();
+  const generated = generateCuda(model.graph, plan, memory, target); // 5. model.cu, model.h, manifest
+  return { model, plan, memory, generated };
+}
+
+/** All stages: the compiled model directory. */
+export async function compile(file: string, options: CompileOptions = {}): Promise<Compiled & { build: BuildResult }> {
+  const target = options.target ?? defaultTarget();
+  const compiled = generate(file, { ...options, target });
+  const build = await buildModel(compiled.generated, {
+    target,
+    outDir: options.outDir ?? defaultOutDir(compiled.model.graph.name),
+    archs: options.archs ?? defaultArchs(),
+  }); //                                                            6. nvcc | g++ + shim → libmodel.so
+  return { ...compiled, build };
+}
+
+export function defaultOutDir(model: string): string {
+  return `build/${model.toLowerCase()}`;
 }

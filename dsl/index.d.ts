@@ -107,14 +107,15 @@ export namespace nn {
 
   interface Conv2dOptions {
     stride?: Size2;
-    padding?: Size2;
+    /** "same" keeps the size (stride 1, odd kernel); "valid" is no padding. */
+    padding?: Size2 | "same" | "valid";
     dilation?: Size2;
     groups?: number;
     bias?: boolean;
   }
   class Conv2d extends Module {
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, options?: Conv2dOptions);
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2,
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid",
       dilation?: Size2, groups?: number, bias?: boolean);
     /** [outChannels, inChannels / groups, kh, kw] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;

@@ -27,7 +27,7 @@ describe("verifier", () => {
   const tampered = (f: (nodes: Node[]) => void): Graph => {
     const nodes = graph.nodes.map((n) => ({ ...n }));
     // re-link inputs to the copies so identity checks see one graph
-    for (const n of nodes) (n as { inputs: Node[] }).inputs = n.inputs.map((i) => nodes[i.id]);
+    for (const n of nodes) (n as unknown as { inputs: Node[] }).inputs = n.inputs.map((i) => nodes[i.id]);
     f(nodes);
     return { ...graph, nodes, outputs: graph.outputs.map((o) => nodes[o.id]), inputs: [], params: [], buffers: [], loss: undefined };
   };
@@ -35,7 +35,7 @@ describe("verifier", () => {
   it("reports a recorded shape that its shape rule does not give", () => {
     const g = tampered((nodes) => {
       const relu = nodes.find((n) => n.op === "relu")!;
-      (relu as { shape: unknown }).shape = [5];
+      (relu as unknown as { shape: unknown }).shape = [5];
     });
     expect(verifyGraph(g).join("\n")).toMatch(/relu\): recorded f32\[5\], its shape rule gives f32\[Batch, 20, 24, 24\]/);
   });
@@ -45,7 +45,7 @@ describe("verifier", () => {
       const [a, b] = [nodes[9], nodes[10]];
       nodes[9] = { ...b, id: 9 };
       nodes[10] = { ...a, id: 10 };
-      (nodes[11] as { op: string }).op = "frobnicate";
+      (nodes[11] as unknown as { op: string }).op = "frobnicate";
     });
     const problems = verifyGraph(g).join("\n");
     expect(problems).toMatch(/is not defined before use/);

@@ -1,4 +1,6 @@
-import { fail } from "../diagnostics/diagnostic.ts";
+import { Node as TsNode } from "ts-morph";
+import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
+import { locOf } from "./source.ts";
 import { describe, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Binds call arguments the way a PyTorch port writes them: positional arguments in PyTorch's
@@ -63,7 +65,12 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
       `${who} takes at most ${specs.length} argument${specs.length === 1 ? "" : "s"} (${specs.map((s) => s.name).join(", ")}), got ${args.length}`,
       site.loc,
     );
-  positional.forEach((v, i) => (bound[specs[i].name] = v));
+  // where each bound value is written, so a bad one is pointed at rather than the whole call
+  const at: Record<string, SourceLoc> = {};
+  positional.forEach((v, i) => {
+    bound[specs[i].name] = v;
+    at[specs[i].name] = argLoc(site, i, args.length);
+  });
   for (const [key, v] of keywords ?? []) {
     const spec = specs.find((s) => s.name === key);
     if (!spec) {
@@ -72,11 +79,12 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
       fail(
         "invalidArgument",
         `${who} has no option '${key}'${hint}; it takes ${specs.map((s) => s.name).join(", ")}`,
-        site.loc,
+        keyLoc(site, key, "name"),
       );
     }
-    if (key in bound) fail("invalidArgument", `${who}: '${key}' is given both by position and as an option`, site.loc);
+    if (key in bound) fail("invalidArgument", `${who}: '${key}' is given both by position and as an option`, keyLoc(site, key, "name"));
     bound[key] = v;
+    at[key] = keyLoc(site, key, "value");
   }
   for (const spec of specs) {
     if (!(spec.name in bound) || bound[spec.name] === undefined) {
@@ -91,18 +99,44 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
       bound[spec.name] = spec.default;
       continue;
     }
-    bound[spec.name] = check(who, spec, bound[spec.name], site);
+    bound[spec.name] = check(who, spec, bound[spec.name], at[spec.name] ?? site.loc);
   }
   return bound;
+}
+
+/** The written arguments of the call at `site`, when they match the values one to one (no spread). */
+function writtenArgs(site: CallSite): TsNode[] | undefined {
+  const node = site.node as TsNode | undefined;
+  if (!node || !(TsNode.isCallExpression(node) || TsNode.isNewExpression(node))) return undefined;
+  const args = node.getArguments();
+  return args.some((a) => TsNode.isSpreadElement(a)) ? undefined : args;
+}
+
+/** Where argument `i` of `count` values is written; the whole call when that is not known. */
+export function argLoc(site: CallSite, i: number, count: number): SourceLoc {
+  const args = writtenArgs(site);
+  return args && args.length === count && args[i] ? locOf(args[i]) : site.loc;
+}
+
+/** Where option `key` of the call's trailing options object is written: its name or its value. */
+export function keyLoc(site: CallSite, key: string, part: "name" | "value"): SourceLoc {
+  const args = writtenArgs(site);
+  const last = args?.[args.length - 1];
+  if (!last) return site.loc;
+  if (!TsNode.isObjectLiteralExpression(last)) return locOf(last);
+  const prop = last.getProperty(key) ?? last.getProperty(`"${key}"`) ?? last.getProperty(`'${key}'`);
+  if (TsNode.isPropertyAssignment(prop)) return locOf(part === "name" ? prop.getNameNode() : prop.getInitializerOrThrow());
+  if (prop) return locOf(prop);
+  return locOf(last);
 }
 
 function camel(snake: string): string {
   return snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-function check(who: string, spec: ArgSpec, v: Value, site: CallSite): Value {
+function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
   const bad = (expected: string): never =>
-    fail("wrongArgumentType", `${who}: ${spec.name} must be ${expected}, got ${describe(v)}`, site.loc);
+    fail("wrongArgumentType", `${who}: ${spec.name} must be ${expected}, got ${describe(v)}`, loc);
   if (v === null && spec.nullable) return v;
   if (spec.choices) {
     if (typeof v !== "string" || !spec.choices.includes(v)) bad(`one of ${spec.choices.map((c) => `"${c}"`).join(", ")}`);
@@ -110,7 +144,7 @@ function check(who: string, spec: ArgSpec, v: Value, site: CallSite): Value {
   }
   const isInt = (x: Value): x is number => typeof x === "number" && Number.isInteger(x);
   if (v instanceof SymInt && spec.kind !== "any")
-    fail("nonConstant", `${who}: ${spec.name} cannot depend on the batch size`, site.loc);
+    fail("nonConstant", `${who}: ${spec.name} cannot depend on the batch size`, loc);
   switch (spec.kind) {
     case "posInt":
       return isInt(v) && v >= 1 ? v : bad("a positive integer");

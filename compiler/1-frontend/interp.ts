@@ -23,7 +23,7 @@ import {
   type ConstructorDeclaration,
   type BindingName,
 } from "ts-morph";
-import { DiagnosticBag, fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
+import { CompileError, DiagnosticBag, fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import { GraphBuilder } from "../ir/builder.ts";
 import { appendModule, moduleBase, nnNamespace } from "./layers.ts";
 import { Emitter } from "./emit.ts";
@@ -31,7 +31,7 @@ import { functionalNamespace } from "./functional.ts";
 import { arrayMethod, arrayNamespace, builtinGlobals, runtimeOnlyGlobals } from "./globals.ts";
 import { Scope } from "./scope.ts";
 import { locOf, SourceFiles } from "./source.ts";
-import { tensorProperty } from "./tensor-methods.ts";
+import { tensorMethods, tensorProperty } from "./tensor-methods.ts";
 import { optimNamespace, trainingClass } from "./training.ts";
 import {
   BuiltinClass,
@@ -97,7 +97,7 @@ export class Interpreter {
     ]);
     this.globals = new Scope();
     for (const [name, value] of builtinGlobals) this.globals.declare(name, value, false);
-    this.globals.declare("Array", arrayNamespace((f, args, site) => this.callValue(f, args, site)), false);
+    this.globals.declare("Array", arrayNamespace((f, args, site) => this.callCallback(f, args, site)), false);
   }
 
   site(node: TsNode): CallSite {
@@ -125,8 +125,22 @@ export class Interpreter {
 
   private declareTopLevel(file: SourceFile, scope: Scope): void {
     for (const stmt of file.getStatements()) {
-      this.diags.recover(() => this.declareStatement(file, stmt, scope), undefined);
+      this.diags.recoverWith(
+        () => this.declareStatement(file, stmt, scope),
+        () => {
+          // what a failed declaration names is Poison, so its uses stay quiet ('x is not defined')
+          for (const name of declaredNames(stmt)) if (!scope.hasOwn(name)) scope.declare(name, poison, false);
+        },
+      );
     }
+    // Every top-level const is evaluated, used or not, so that `const fs = require("fs")` is
+    // reported even when nothing reads it. Each is evaluated once, in any order.
+    for (const stmt of file.getVariableStatements())
+      if (stmt.getDeclarationKind() === "const")
+        for (const decl of stmt.getDeclarations()) {
+          const name = decl.getNameNode();
+          if (TsNode.isIdentifier(name) && scope.hasOwn(name.getText())) this.diags.recover(() => scope.lookup(name.getText()), undefined);
+        }
   }
 
   private declareStatement(file: SourceFile, stmt: Statement, scope: Scope): void {
@@ -244,7 +258,8 @@ export class Interpreter {
         () => this.execStatement(stmt, scope),
         () => {
           this.poisonTargets(stmt, scope);
-          return NORMAL;
+          // a failed statement that may return still returns, so the caller gets Poison, not undefined
+          return containsReturn(stmt) ? ({ kind: "return", value: poison } as Completion) : NORMAL;
         },
       );
       if (done.kind === "return") return done;
@@ -257,6 +272,41 @@ export class Interpreter {
     if (TsNode.isVariableStatement(stmt))
       for (const d of stmt.getDeclarations())
         for (const name of boundNames(d.getNameNode())) if (!scope.hasOwn(name)) scope.declare(name, poison, true);
+    this.poisonAssigned(stmt, scope);
+  }
+
+  /**
+   * Binds to Poison the variables and `this` fields that `node` assigns or appends to, when it
+   * failed or was skipped because of an earlier error: `x = this.fc(x)` failing must not leave x
+   * with its old shape, or the next layer would report a mismatch that is not there.
+   */
+  private poisonAssigned(node: TsNode, scope: Scope): void {
+    const local = new Set<string>();
+    const targets: TsNode[] = [];
+    const visit = (n: TsNode): void => {
+      if (TsNode.isFunctionLikeDeclaration(n) || TsNode.isArrowFunction(n) || TsNode.isFunctionExpression(n) || TsNode.isClassLikeDeclarationBase(n)) return;
+      if (TsNode.isVariableDeclaration(n)) for (const name of boundNames(n.getNameNode())) local.add(name);
+      if (TsNode.isBinaryExpression(n) && (n.getOperatorToken().getKind() === SyntaxKind.EqualsToken || compoundOps[n.getOperatorToken().getKind()] !== undefined))
+        targets.push(n.getLeft());
+      else if ((TsNode.isPrefixUnaryExpression(n) || TsNode.isPostfixUnaryExpression(n)) &&
+        (n.getOperatorToken() === SyntaxKind.PlusPlusToken || n.getOperatorToken() === SyntaxKind.MinusMinusToken))
+        targets.push(n.getOperand());
+      else if (TsNode.isCallExpression(n)) {
+        const callee = n.getExpression();
+        if (TsNode.isPropertyAccessExpression(callee) && ["push", "append", "extend"].includes(callee.getName())) targets.push(callee.getExpression());
+      }
+      n.forEachChild(visit);
+    };
+    visit(node);
+    for (let t of targets) {
+      while (TsNode.isParenthesizedExpression(t)) t = t.getExpression();
+      if (TsNode.isIdentifier(t)) {
+        if (!local.has(t.getText())) scope.assign(t.getText(), poison);
+      } else if (TsNode.isPropertyAccessExpression(t) && t.getExpression().getKind() === SyntaxKind.ThisKeyword && this.phase !== "forward") {
+        const self = scope.thisValue;
+        if (self instanceof ModuleValue && self.kind === "user") self.fields.set(t.getName(), poison);
+      }
+    }
   }
 
   execStatement(stmt: Statement, scope: Scope): Completion {
@@ -289,7 +339,10 @@ export class Interpreter {
     },
     [SyntaxKind.IfStatement]: (s: IfStatement, scope) => {
       const cond = this.evalExpr(s.getExpression(), scope);
-      if (isPoison(cond)) return NORMAL;
+      if (isPoison(cond)) {
+        this.poisonAssigned(s, scope);
+        return containsReturn(s) ? { kind: "return", value: poison } : NORMAL;
+      }
       const branch = this.truthy(cond, s.getExpression()) ? s.getThenStatement() : s.getElseStatement();
       return branch ? this.execStatement(branch, new Scope(scope)) : NORMAL;
     },
@@ -345,7 +398,10 @@ export class Interpreter {
       if (i >= MAX_LOOP_ITERATIONS) fail("loopTooLong", `this loop ran ${MAX_LOOP_ITERATIONS} times; its bounds must be small constants`, locOf(s));
       if (cond) {
         const c = this.evalExpr(cond, scope);
-        if (isPoison(c)) return NORMAL;
+        if (isPoison(c)) {
+          this.poisonAssigned(s.getStatement(), scope);
+          return containsReturn(s) ? { kind: "return", value: poison } : NORMAL;
+        }
         if (!this.truthy(c, cond)) break;
       }
       const done = this.execStatement(s.getStatement(), new Scope(scope));
@@ -357,7 +413,10 @@ export class Interpreter {
 
   private forOfLoop(s: ForOfStatement, outer: Scope): Completion {
     const iterable = this.evalExpr(s.getExpression(), outer);
-    if (isPoison(iterable)) return NORMAL;
+    if (isPoison(iterable)) {
+      this.poisonAssigned(s.getStatement(), outer);
+      return containsReturn(s) ? { kind: "return", value: poison } : NORMAL;
+    }
     const items = this.iterate(iterable, s.getExpression());
     const init = s.getInitializer();
     if (!TsNode.isVariableDeclarationList(init)) return fail("unsupportedSyntax", "for-of must declare its variable (for (const x of xs))", locOf(init));
@@ -511,6 +570,7 @@ export class Interpreter {
     if (found) return found.value;
     if (runtimeOnlyGlobals.has(name))
       fail("undefinedName", `'${name}' cannot be used in a model file: tsdp evaluates models statically and never runs them`, locOf(e));
+    if (this.dsl.has(name)) return fail("undefinedName", `'${name}' is not defined; import it: import { ${name} } from "tsdp/dsl"`, locOf(e));
     return fail("undefinedName", `'${name}' is not defined`, locOf(e));
   }
 
@@ -611,7 +671,18 @@ export class Interpreter {
     if (TsNode.isIdentifier(target)) {
       const r = scope.assign(target.getText(), value);
       if (r === "const") fail("assignToConst", `'${target.getText()}' is a constant`, locOf(target));
-      if (r === "missing") fail("undefinedName", `'${target.getText()}' is not defined`, locOf(target));
+      if (r === "missing") {
+        // nn.Conv2d(3, 16, kernel_size=3): a Python keyword argument is an assignment in TypeScript
+        const assignment = target.getParent();
+        const call = assignment?.getParent();
+        if (assignment && call && (TsNode.isCallExpression(call) || TsNode.isNewExpression(call)) && call.getArguments().includes(assignment as Expression))
+          fail(
+            "undefinedName",
+            `'${target.getText()}' is not defined: Python's keyword arguments are written as a trailing options object in TypeScript, { ${target.getText().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())}: ... }`,
+            locOf(target),
+          );
+        fail("undefinedName", `'${target.getText()}' is not defined`, locOf(target));
+      }
       return;
     }
     if (TsNode.isPropertyAccessExpression(target)) {
@@ -644,20 +715,24 @@ export class Interpreter {
   getProperty(obj: Value, name: string, site: CallSite): Value {
     if (obj instanceof TensorValue) {
       const v = tensorProperty(obj, name, this.em);
-      if (v === undefined) fail("unknownProperty", `tensors have no property '${name}' in tsdp`, site.loc);
+      if (v === undefined) fail("unknownProperty", `tensors have no property '${name}' in tsdp${didYouMean(name, ["shape", ...Object.keys(tensorMethods)], "")}`, site.loc);
       return v;
     }
     if (obj instanceof NamespaceValue) {
       const v = obj.members.get(name);
       if (v === undefined)
-        fail(obj.name === "nn" || obj.name === "F" || obj.name === "optim" ? "unknownLayer" : "unknownProperty", `${obj.name}.${name} is not part of tsdp's model language`, site.loc);
+        fail(
+          obj.name === "nn" || obj.name === "F" || obj.name === "optim" ? "unknownLayer" : "unknownProperty",
+          `${obj.name}.${name} is not part of tsdp's model language${didYouMean(name, [...obj.members.keys()], obj.name)}`,
+          site.loc,
+        );
       return v;
     }
     if (obj instanceof ModuleValue) return this.moduleProperty(obj, name, site);
     if (obj instanceof ObjectValue) return obj.props.get(name);
     if (Array.isArray(obj)) {
       if (name === "length") return obj.length;
-      const m = arrayMethod(obj, name, (f, args, s) => this.callValue(f, args, s));
+      const m = arrayMethod(obj, name, (f, args, s) => this.callCallback(f, args, s));
       if (m) return m;
       return fail("unknownProperty", `arrays have no method '${name}' in model code`, site.loc);
     }
@@ -754,6 +829,15 @@ export class Interpreter {
     return this.callValue(callee, args, this.site(e));
   }
 
+  /** Calls a callback as JavaScript does: map passes (item, index), and (x) => ... ignores the index. */
+  private callCallback(f: Value, args: Value[], site: CallSite): Value {
+    if (f instanceof FunctionValue) {
+      const params = (f.decl as ArrowFunction | FunctionExpression | FunctionDeclaration | MethodDeclaration).getParameters();
+      if (!params.some((p) => p.isRestParameter())) args = args.slice(0, params.length);
+    }
+    return this.callValue(f, args, site);
+  }
+
   callValue(callee: Value, args: Value[], site: CallSite): Value {
     if (callee instanceof BuiltinFunction) return callee.call(args, site);
     if (callee instanceof FunctionValue) return this.callFunction(callee, args, site);
@@ -847,6 +931,7 @@ export class Interpreter {
     const heritage = cls.decl.getExtends();
     if (!heritage) return undefined;
     const base = this.evalExpr(heritage.getExpression(), cls.scope);
+    if (isPoison(base)) throw new CompileError([]); // the base already failed (a bad import) and was reported
     if (base === moduleBase) return "module";
     if (base instanceof ClassValue) return base;
     if (base instanceof BuiltinClass)
@@ -931,6 +1016,51 @@ function findMethod(cls: ClassValue, name: string): MethodDeclaration | undefine
   const own = cls.decl.getMethod(name);
   if (own && own.getBody()) return own;
   return undefined;
+}
+
+/** "; did you mean nn.Linear?" for a misspelling (nn.Linaer), not for another layer (nn.Conv3d). */
+function didYouMean(name: string, known: readonly string[], ns: string): string {
+  const distance = (a: string, b: string): number => {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++)
+      for (let j = 1; j <= b.length; j++)
+        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+    return d[a.length][b.length];
+  };
+  const digitsOnly = (a: string, b: string) => a.replace(/\d/g, "") === b.replace(/\d/g, "");
+  const best = known
+    .filter((k) => !digitsOnly(k, name))
+    .map((k) => ({ k, d: distance(k, name) }))
+    .filter((c) => c.d <= (name.length <= 4 ? 1 : 2))
+    .sort((a, b) => a.d - b.d)[0];
+  return best ? `; did you mean ${ns ? `${ns}.` : ""}${best.k}?` : "";
+}
+
+/** Whether `stmt` holds a return of the function it is in (not of a function nested in it). */
+function containsReturn(stmt: TsNode): boolean {
+  if (TsNode.isReturnStatement(stmt)) return true;
+  const isFunction = (n: TsNode) => TsNode.isFunctionLikeDeclaration(n) || TsNode.isArrowFunction(n) || TsNode.isFunctionExpression(n);
+  return stmt.getDescendantsOfKind(SyntaxKind.ReturnStatement).some((r) => {
+    for (let a: TsNode | undefined = r.getParent(); a && a !== stmt; a = a.getParent()) if (isFunction(a)) return false;
+    return true;
+  });
+}
+
+/** The names a top-level statement declares. */
+function declaredNames(stmt: Statement): string[] {
+  if (TsNode.isImportDeclaration(stmt)) {
+    const names = stmt.getNamedImports().map((n) => n.getAliasNode()?.getText() ?? n.getName());
+    const def = stmt.getDefaultImport();
+    const ns = stmt.getNamespaceImport();
+    return [...names, ...(def ? [def.getText()] : []), ...(ns ? [ns.getText()] : [])];
+  }
+  if (TsNode.isVariableStatement(stmt)) return stmt.getDeclarations().flatMap((d) => boundNames(d.getNameNode()));
+  if (TsNode.isEnumDeclaration(stmt) || TsNode.isClassDeclaration(stmt) || TsNode.isFunctionDeclaration(stmt)) {
+    const name = stmt.getName();
+    return name ? [name] : [];
+  }
+  return [];
 }
 
 function boundNames(name: BindingName): string[] {

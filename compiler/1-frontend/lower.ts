@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { Node as TsNode, SyntaxKind, type ClassDeclaration, type SourceFile } from "ts-morph";
 import { CompileError, diagnostic, fail } from "../diagnostics/diagnostic.ts";
 import type { Graph, Node } from "../ir/node.ts";
+import { formatShape } from "../ir/shape.ts";
 import { verifyGraph } from "../ir/verify.ts";
 import { inputType } from "./input-types.ts";
 import { Interpreter } from "./interp.ts";
@@ -50,40 +51,67 @@ export function lowerModel(path: string, options: LowerOptions = {}): LoweredMod
   const file = resolve(path);
   const it = new Interpreter();
   const scope = it.fileScope(file);
-  it.diags.throwIfAny(); // syntax errors or a missing file: nothing else is meaningful
+  // syntax errors: nothing else is meaningful. Other errors at the top level (a bad import, a
+  // `let`) are recorded, and the model is still compiled to report the errors in it too.
+  if (it.diags.items.some((d) => d.kind === "syntaxError")) it.diags.throwIfAny();
   const source = it.fileOf(file);
   const trainings = findTrainings(it, source);
   const rootClass = it.diags.recover(() => selectModel(it, source, options.model), undefined);
-  it.diags.throwIfAny();
-  const root = it.construct(rootClass!, [], it.site(rootClass!.decl.getNameNode() ?? rootClass!.decl)) as ModuleValue;
+  if (!rootClass) it.diags.throwIfAny();
+  // Errors so far (in the constructor, the training declaration) do not stop the compile: forward
+  // is evaluated too, so one run reports every independent error. What failed is Poison, which
+  // keeps its uses quiet.
+  const root = it.diags.recover(() => {
+    requireDefaultConstructible(rootClass!);
+    return it.construct(rootClass!, [], it.site(rootClass!.decl.getNameNode() ?? rootClass!.decl)) as ModuleValue;
+  }, undefined);
+  if (!root) it.diags.throwIfAny();
   const layers: LayerInfo[] = [];
-  it.diags.recover(() => registerTree(it, root, "", 0, layers, new Set()), undefined);
-  it.diags.throwIfAny();
+  it.diags.recover(() => registerTree(it, root!, "", 0, layers, new Set()), undefined);
 
   it.phase = "forward";
   const forward = rootClass!.decl.getMethod("forward");
-  if (!forward?.getBody()) fail("noForward", `${rootClass!.name} has no forward method`, locOf(rootClass!.decl.getNameNode() ?? rootClass!.decl));
+  if (!forward?.getBody()) {
+    it.diags.add(diagnostic("noForward", `${rootClass!.name} has no forward method`, locOf(rootClass!.decl.getNameNode() ?? rootClass!.decl)));
+    throw new CompileError(it.diags.sorted());
+  }
   const inputs = forward.getParameters().map((p) =>
     it.diags.recover(() => {
       const t = inputType(p);
       return new TensorValue(it.builder.add("input", [], { name: t.name, shape: t.shape as any, dtype: t.dtype }, locOf(p), "", "input"));
     }, Poison.value as Value),
   );
-  it.diags.throwIfAny();
-  const result = it.diags.recover(() => it.callModule(root, inputs, it.site(forward.getNameNode())), Poison.value as Value);
-  it.diags.throwIfAny();
-  const outputs = outputNodes(result, forward.getNameNode());
+  // An input that failed is Poison: forward then returns Poison at once.
+  const result = it.diags.recover(() => it.callModule(root!, inputs, it.site(forward.getNameNode())), Poison.value as Value);
+  const poisoned = result instanceof Poison || (Array.isArray(result) && result.some((r) => r instanceof Poison));
+  // a bad result is reported at forward's return when it has one, else at its name
+  const returns = forward.getDescendantsOfKind(SyntaxKind.ReturnStatement).filter((r) => r.getFirstAncestor((a) => TsNode.isFunctionLikeDeclaration(a) || TsNode.isArrowFunction(a)) === forward);
+  const resultAt = (returns.length === 1 && returns[0].getExpression()) || forward.getNameNode();
+  // undefined after an error is most likely a return that failed, not forward's fault
+  const outputs = poisoned || (result === undefined && it.diags.hasErrors) ? undefined : it.diags.recover(() => outputNodes(result, resultAt), undefined);
 
   const training = trainings.find((t) => t.model.decl === rootClass!.decl);
   let loss: { target: Node; value: Node } | undefined;
-  if (training) loss = it.diags.recover(() => lowerLoss(it, training, outputs), undefined);
+  if (training && outputs) loss = it.diags.recover(() => lowerLoss(it, training, outputs), undefined);
   it.diags.throwIfAny();
 
-  const graph = it.builder.finish(rootClass!.name, outputs, { loss, optimizer: training?.optimizer.spec });
+  const graph = it.builder.finish(rootClass!.name, outputs!, { loss, optimizer: training?.optimizer.spec });
   const problems = verifyGraph(graph);
   if (problems.length > 0)
     throw new CompileError([diagnostic("internal", `the IR of ${graph.name} failed verification:\n  ${problems.join("\n  ")}`)]);
   return { graph, layers, file };
+}
+
+/** The model is created with no arguments, as `tsdp` has nothing to pass to its constructor. */
+function requireDefaultConstructible(cls: ClassValue): void {
+  const ctor = cls.decl.getConstructors().find((c) => c.getBody() !== undefined);
+  const p = ctor?.getParameters().find((q) => !q.hasInitializer() && !q.isOptional() && !q.isRestParameter());
+  if (p)
+    fail(
+      "wrongArgumentCount",
+      `the model ${cls.name} is created with no arguments, so its constructor parameter '${p.getName()}' needs a default value`,
+      locOf(p),
+    );
 }
 
 /** Top-level `new Training(...)` declarations, evaluated. */
@@ -95,7 +123,13 @@ function findTrainings(it: Interpreter, source: SourceFile): TrainingValue[] {
       if (!init || !TsNode.isNewExpression(init)) continue;
       const scope = it.fileScope(source.getFilePath());
       const v = scope.lookup(decl.getName())?.value;
-      if (v instanceof TrainingValue) out.push(v);
+      if (!(v instanceof TrainingValue)) continue;
+      if (!it.diags.recover(() => it.isModuleClass(v.model), true)) {
+        const at = init.getArguments()[0];
+        it.diags.add(diagnostic("badTraining", `Training: ${v.model.name} is not a model: it does not extend nn.Module`, at ? locOf(at) : v.loc));
+        continue;
+      }
+      out.push(v);
     }
   return out;
 }
@@ -124,6 +158,8 @@ function selectModel(it: Interpreter, source: SourceFile, wanted: string | undef
   if (roots.length === 0) {
     const exported = models.filter((m) => m.decl.isExported());
     if (exported.length === 1) return exported[0];
+    // a class whose base failed (a bad import) is no model yet; its error says why
+    if (it.diags.hasErrors) throw new CompileError([]);
     return fail("noModel", `${source.getBaseName()} exports no class that extends nn.Module`, undefined);
   }
   return fail(
@@ -155,14 +191,17 @@ function registerTree(it: Interpreter, m: ModuleValue, path: string, depth: numb
   layers.push({ path, type: m.typeName, summary: m.summary, params: nodes, depth });
   for (const [key, child] of m.fields) {
     if (child instanceof ModuleValue) registerTree(it, child, prefix + key, depth + 1, layers, seen);
-    else if (Array.isArray(child) && child.some((c) => c instanceof ModuleValue))
+    else if (Array.isArray(child) && child.some((c) => c instanceof ModuleValue)) {
+      const field = m.cls?.decl.getProperty(key);
       it.diags.add(
         diagnostic(
           "moduleNotInModel",
           `'${key}' is a plain array of modules, so their parameters would not be registered; use new nn.ModuleList([...])`,
-          child.find((c): c is ModuleValue => c instanceof ModuleValue)!.createdAt,
+          field?.hasInitializer() ? locOf(field.getNameNode()) : child.find((c): c is ModuleValue => c instanceof ModuleValue)!.createdAt,
         ),
       );
+      m.fields.set(key, Poison.value); // reported once here, not again at each call in forward
+    }
   }
 }
 
@@ -182,12 +221,12 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[]): { target
     targetType = t.loss.typeName === "nn.MSELoss" ? { shape: out.shape, dtype: "f32" } : { shape: [out.shape[0]], dtype: "i32" };
   } else if (t.loss instanceof FunctionValue) {
     const params = (t.loss.decl as unknown as { getParameters(): import("ts-morph").ParameterDeclaration[] }).getParameters();
-    if (params.length !== 2) fail("badTraining", `the loss function must take (output, target), got ${params.length} parameters`, locOf(t.loss.decl));
+    if (params.length !== 2) fail("badTraining", `the loss function must take (output, target), got ${params.length} parameter${params.length === 1 ? "" : "s"}`, locOf(t.loss.decl));
     const tt = inputType(params[1], "the loss's target");
     targetType = { shape: tt.shape, dtype: tt.dtype === "i32" ? "i32" : "f32" };
   } else return fail("badTraining", "invalid loss", t.loc);
   const target = it.builder.add("input", [], { name: "target", shape: targetType.shape, dtype: targetType.dtype }, t.loc, "", "target");
-  const site = { node: undefined as never, loc: t.loc };
+  const site = { node: undefined as never, loc: t.lossLoc };
   const lossModule = t.loss;
   const value = lossModule instanceof ModuleValue
     ? it.em.within("", () => {
@@ -196,7 +235,7 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[]): { target
       })
     : it.callFunction(t.loss as FunctionValue, [new TensorValue(out), new TensorValue(target)], site);
   if (!(value instanceof TensorValue) || value.node.shape.length !== 0)
-    fail("badTraining", `the loss must be a scalar tensor, got ${value instanceof TensorValue ? `shape [${value.node.shape.length} dims]` : describe(value)}; use reduction "mean" or "sum"`, t.loc);
+    fail("badTraining", `the loss must be a scalar tensor, got ${value instanceof TensorValue ? `a tensor of shape ${formatShape(value.node.shape)}` : describe(value)}; use reduction "mean" or "sum"`, t.lossLoc);
   return { target, value: value.node };
 }
 

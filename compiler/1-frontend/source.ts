@@ -39,11 +39,16 @@ function syntaxErrors(file: SourceFile): Diagnostic[] {
   const program = file.getProject().getProgram().compilerObject;
   const sf = program.getSourceFile(file.getFilePath());
   if (!sf) return [];
-  return program.getSyntacticDiagnostics(sf).map((d) => {
+  // The parser's recovery often reports several errors for one mistake (x[:, 0] gives four); the
+  // first on a line is the one that names it.
+  const lines = new Set<number>();
+  return program.getSyntacticDiagnostics(sf).flatMap((d) => {
     const start = d.start ?? 0;
     const { line, character } = sf.getLineAndCharacterOfPosition(start);
+    if (lines.has(line)) return [];
+    lines.add(line);
     const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
-    return diagnostic("syntaxError", message, { file: file.getFilePath(), line: line + 1, col: character + 1, length: d.length ?? 1 });
+    return [diagnostic("syntaxError", message, { file: file.getFilePath(), line: line + 1, col: character + 1, length: d.length ?? 1 })];
   });
 }
 

@@ -1,6 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { OptimizerSpec } from "../ir/node.ts";
-import { arg, bindArgs, bindOptions, opt } from "./args.ts";
+import { arg, argLoc, bindArgs, bindOptions, keyLoc, opt } from "./args.ts";
 import {
   BuiltinClass,
   ClassValue,
@@ -65,13 +65,13 @@ export const optimNamespace = new NamespaceValue(
 export const trainingClass = new BuiltinClass("Training", (args, site) => {
   const who = "Training";
   const b = bindArgs(who, [arg("model", "any"), arg("options", "any")], args, site);
-  if (!(b.model instanceof ClassValue)) fail("badTraining", `${who}: the first argument must be your model class, got ${describe(b.model)}`, site.loc);
-  if (!(b.options instanceof ObjectValue)) fail("badTraining", `${who}: the second argument must be { loss, optimizer }`, site.loc);
+  if (!(b.model instanceof ClassValue)) fail("badTraining", `${who}: the first argument must be your model class, got ${describe(b.model)}`, argLoc(site, 0, args.length));
+  if (!(b.options instanceof ObjectValue)) fail("badTraining", `${who}: the second argument must be { loss, optimizer }`, argLoc(site, 1, args.length));
   const o = bindOptions(who, [arg("loss", "any"), arg("optimizer", "any")], b.options, site);
   const lossOk = o.loss instanceof FunctionValue || (o.loss instanceof ModuleValue && /Loss$/.test(o.loss.typeName));
   if (!lossOk)
-    fail("badTraining", `${who}: loss must be a loss module (new nn.CrossEntropyLoss()) or a function (output, target) => tensor, got ${describe(o.loss)}`, site.loc);
+    fail("badTraining", `${who}: loss must be a loss module (new nn.CrossEntropyLoss()) or a function (output, target) => tensor, got ${describe(o.loss)}`, keyLoc(site, "loss", "value"));
   if (!(o.optimizer instanceof OptimizerValue))
-    fail("badTraining", `${who}: optimizer must be new optim.SGD(...), optim.Adam(...) or optim.AdamW(...), got ${describe(o.optimizer)}`, site.loc);
-  return new TrainingValue(b.model, o.loss, o.optimizer, site.loc);
+    fail("badTraining", `${who}: optimizer must be new optim.SGD(...), optim.Adam(...) or optim.AdamW(...), got ${describe(o.optimizer)}`, keyLoc(site, "optimizer", "value"));
+  return new TrainingValue(b.model, o.loss, o.optimizer, site.loc, keyLoc(site, "loss", "value"));
 });

@@ -130,6 +130,8 @@ export class TrainingValue {
     readonly loss: Value,
     readonly optimizer: OptimizerValue,
     readonly loc: SourceLoc,
+    /** Where the loss is written, for errors in it. */
+    readonly lossLoc: SourceLoc = loc,
   ) {}
 }
 

@@ -2,7 +2,8 @@
 // tests, docs and users' searches rely on them. Group by the hundreds:
 //   TSDP1xxx  the file and its syntax        TSDP2xxx  language features the compiler cannot evaluate
 //   TSDP3xxx  layers, arguments, modules     TSDP4xxx  shapes and dtypes
-//   TSDP5xxx  model selection and training   TSDP9xxx  internal errors (a bug in tsdp)
+//   TSDP5xxx  model selection and training   TSDP6xxx  code generation and the native build
+//   TSDP9xxx  internal errors (a bug in tsdp)
 
 export interface CatalogEntry {
   readonly code: string;
@@ -84,6 +85,10 @@ export const catalog = {
   ambiguousModel: entry("TSDP5002", "several models in one file", "pick one with --model <ClassName>"),
   unknownModel: entry("TSDP5003", "model not found"),
   badTraining: entry("TSDP5004", "invalid training declaration"),
+
+  noLowering: entry("TSDP6001", "no kernel for this op yet", "the reference interpreter runs it; code generation for it is not written yet"),
+  toolMissing: entry("TSDP6002", "compiler toolchain not found"),
+  buildFailed: entry("TSDP6003", "the generated code failed to build"),
 
   internal: entry("TSDP9001", "internal compiler error", "this is a bug in tsdp; please report it with the model file"),
 } as const satisfies Record<string, CatalogEntry>;

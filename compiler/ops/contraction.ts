@@ -8,6 +8,7 @@ import { defineOp, requireFloat, ShapeError, type TensorType } from "./op.ts";
 /** torch.matmul's rule: 1-D operands gain a dim that is dropped again; leading dims broadcast. */
 export const matmul = defineOp<{}>({
   name: "matmul",
+  lowering: { kind: "kernel", template: "gemm" },
   family: "contraction",
   inputs: ["a", "b"],
   infer: ([a, b], _, who) => {
@@ -80,6 +81,7 @@ function describeLinearInput(x: TensorType, from?: TensorType): string {
  */
 export const linear = defineOp<{ readonly flattenedFrom?: readonly Dim[] }>({
   name: "linear",
+  lowering: { kind: "kernel", template: "gemm" },
   family: "contraction",
   inputs: ["x", "weight", "bias?"],
   infer: ([x, w, b], a, who) => {

@@ -49,6 +49,7 @@ interface ConvAttrs {
 
 export const conv2d = defineOp<ConvAttrs>({
   name: "conv2d",
+  lowering: { kind: "kernel", template: "gemm" },
   family: "conv",
   inputs: ["x", "weight", "bias?"],
   infer: ([x, wt, b], a, who) => {
@@ -140,6 +141,7 @@ function pool(x: NDArray, a: PoolAttrs, init: number, step: (acc: number, v: num
 
 export const maxPool2d = defineOp<PoolAttrs>({
   name: "max_pool2d",
+  lowering: { kind: "kernel", template: "pool" },
   family: "conv",
   inputs: ["x"],
   infer: ([x], a, who) => poolInfer(x, a, who),
@@ -150,6 +152,7 @@ export const maxPool2d = defineOp<PoolAttrs>({
 /** count_include_pad = true (PyTorch's default): the divisor is always kh·kw. */
 export const avgPool2d = defineOp<PoolAttrs>({
   name: "avg_pool2d",
+  lowering: { kind: "kernel", template: "pool" },
   family: "conv",
   inputs: ["x"],
   infer: ([x], a, who) => poolInfer(x, a, who),
@@ -163,6 +166,7 @@ export function adaptiveWindow(i: number, size: number, out: number): [number, n
 
 export const adaptiveAvgPool2d = defineOp<{ readonly outputSize: Pair }>({
   name: "adaptive_avg_pool2d",
+  lowering: { kind: "kernel", template: "pool" },
   family: "conv",
   inputs: ["x"],
   infer: ([x], a, who) => {

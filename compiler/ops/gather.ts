@@ -4,6 +4,7 @@ import { defineOp, ShapeError } from "./op.ts";
 /** nn.Embedding: row `indices[i]` of weight [num, dim] for every index; result [...indices, dim]. */
 export const embedding = defineOp<{ readonly paddingIdx: number | null }>({
   name: "embedding",
+  lowering: { kind: "kernel", template: "embedding" },
   family: "gather",
   inputs: ["indices", "weight"],
   infer: ([idx, w], _, who) => {

@@ -36,6 +36,7 @@ function classIndex(t: number, classes: number, who: string): number {
 /** loss_i = −(1−ε)·log p[i, y_i] − (ε/C)·Σ_c log p[i, c], with p = softmax(input[i]). */
 export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly labelSmoothing: number }>({
   name: "cross_entropy",
+  lowering: { kind: "kernel", template: "loss" },
   family: "loss",
   inputs: ["input", "target"],
   infer: ([i, t], a, who) => {
@@ -62,6 +63,7 @@ export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly l
 /** loss_i = −input[i, y_i]; input is expected to hold log-probabilities. */
 export const nllLoss = defineOp<{ readonly reduction: Reduction }>({
   name: "nll_loss",
+  lowering: { kind: "kernel", template: "loss" },
   family: "loss",
   inputs: ["input", "target"],
   infer: ([i, t], a, who) => classification(who, i, t, a.reduction),
@@ -76,6 +78,7 @@ export const nllLoss = defineOp<{ readonly reduction: Reduction }>({
 /** loss = (input − target)², same shapes (PyTorch warns on broadcasting; tsdp refuses it). */
 export const mseLoss = defineOp<{ readonly reduction: Reduction }>({
   name: "mse_loss",
+  lowering: { kind: "kernel", template: "loss" },
   family: "loss",
   inputs: ["input", "target"],
   infer: ([i, t], a, who) => {

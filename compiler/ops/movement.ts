@@ -32,7 +32,8 @@ export function resolveReshape(input: readonly Dim[], requested: readonly Dim[],
 }
 
 function describeCount(c: number, p: number): string {
-  return p === 0 ? String(c) : c === 1 ? "Batch" : `${c}*Batch`;
+  const batch = p === 1 ? "Batch" : `Batch^${p}`; // p = 2: the batch size given for two dims
+  return p === 0 ? String(c) : c === 1 ? batch : `${c}*${batch}`;
 }
 
 export const reshape = defineOp<{ readonly shape: readonly Dim[] }>({
@@ -62,6 +63,7 @@ export function batchSizeOf(shape: readonly Dim[], concrete: readonly number[]):
 
 export const permute = defineOp<{ readonly perm: readonly number[] }>({
   name: "permute",
+  lowering: { kind: "kernel", template: "permute" },
   family: "movement",
   inputs: ["x"],
   infer: ([x], a, who) => {

@@ -23,6 +23,7 @@ function channelLayout(x: NDArray): [number, number, number] {
 
 export const batchNorm = defineOp<BatchNormAttrs>({
   name: "batch_norm",
+  lowering: { kind: "kernel", template: "batch_norm" },
   family: "norm",
   inputs: ["x", "weight?", "bias?", "running_mean?", "running_var?", "num_batches_tracked?"],
   infer: ([x, ...rest], a, who) => {
@@ -90,6 +91,7 @@ interface LayerNormAttrs {
 
 export const layerNorm = defineOp<LayerNormAttrs>({
   name: "layer_norm",
+  lowering: { kind: "kernel", template: "rowwise" },
   family: "norm",
   inputs: ["x", "weight?", "bias?"],
   infer: ([x], a, who) => {
@@ -152,6 +154,7 @@ function softmaxInfer(name: string, log: boolean) {
   return defineOp<{ readonly dim: number }>({
     name,
     family: "norm",
+    lowering: { kind: "kernel", template: "rowwise" },
     inputs: ["x"],
     infer: ([x], a, who) => {
       requireFloat(x, who);

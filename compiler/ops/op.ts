@@ -48,7 +48,24 @@ export interface OpDef<A = any> {
   infer(ins: readonly TensorType[], attrs: A, who: string): TensorType;
   /** PyTorch's semantics in float64. */
   reference(ins: readonly NDArray[], attrs: A, ctx: RefContext): NDArray;
+  /**
+   * How the op becomes CUDA: a pointwise op gives its C expression over its operands' values
+   * (fused into elementwise kernels and GEMM epilogues); other ops name their kernel template.
+   */
+  readonly lowering?: Lowering<A>;
 }
+
+/** What a pointwise expression may refer to besides its operands. */
+export interface PointwiseContext {
+  /** The flat index of the element (a size_t C expression). */
+  readonly index: string;
+  /** The IR node, whose id keys its random stream. */
+  readonly node: Node;
+}
+
+export type Lowering<A> =
+  | { readonly kind: "pointwise"; readonly expr: (operands: readonly string[], attrs: A, ctx: PointwiseContext) => string }
+  | { readonly kind: "kernel"; readonly template: string };
 
 export type ShapeErrorKind = "shapeMismatch" | "dtypeMismatch" | "invalidArgument";
 

@@ -21,4 +21,10 @@ export const dropout = defineOp<{ readonly p: number; readonly mode: "train" | "
     const scale = 1 / (1 - a.p);
     return { shape: x.shape, data: x.data.map((v, i) => (u[i] < a.p ? 0 : v * scale)) };
   },
+  // The same Philox stream as the reference: counter (i, step, 0, 0), key (seed, node id).
+  lowering: {
+    kind: "pointwise",
+    expr: ([x], a, ctx) =>
+      `tsdp_dropout(${x}, ${ctx.index}, ${a.p}, ${a.mode === "always" ? 1 : "training"}, seed, step, ${ctx.node.id}u)`,
+  },
 });

@@ -39,6 +39,7 @@ function dimsOf(shape: readonly number[], a: ReduceAttrs): number[] {
 export const sum = defineOp<ReduceAttrs>({
   name: "sum",
   family: "reduce",
+  lowering: { kind: "kernel", template: "reduce" },
   inputs: ["x"],
   infer: ([x], a, who) => {
     requireFloat(x, who);
@@ -50,6 +51,7 @@ export const sum = defineOp<ReduceAttrs>({
 export const mean = defineOp<ReduceAttrs>({
   name: "mean",
   family: "reduce",
+  lowering: { kind: "kernel", template: "reduce" },
   inputs: ["x"],
   infer: ([x], a, who) => {
     requireFloat(x, who);
@@ -63,6 +65,7 @@ export const mean = defineOp<ReduceAttrs>({
 export const amax = defineOp<ReduceAttrs>({
   name: "amax",
   family: "reduce",
+  lowering: { kind: "kernel", template: "reduce" },
   inputs: ["x"],
   infer: ([x], a, who) => {
     requireFloat(x, who);
@@ -76,6 +79,7 @@ export const amax = defineOp<ReduceAttrs>({
 export const argmax = defineOp<ReduceAttrs>({
   name: "argmax",
   family: "reduce",
+  lowering: { kind: "kernel", template: "reduce" },
   inputs: ["x"],
   infer: ([x], a, who) => {
     requireFloat(x, who);

@@ -1,0 +1,100 @@
+import type { Graph, Node } from "../ir/node.ts";
+import { opDef } from "../ops/index.ts";
+import { fusionRules, type FusionState } from "./rules.ts";
+
+// The kernel plan: the graph's ops grouped into kernels by the fusion rules, in execution order.
+// Views (reshape) become aliases of their input's storage and cost no kernel.
+
+export interface Kernel {
+  /** Stable, readable name: the module path and what it does ("conv1_relu_pool"). */
+  readonly name: string;
+  readonly anchor: Node;
+  readonly epilogue: readonly Node[];
+  readonly pool?: Node;
+  /** The value this kernel writes. */
+  readonly output: Node;
+  /** Every IR node the kernel computes, anchor first. */
+  readonly nodes: readonly Node[];
+  /** Values it reads from memory (storage owners, after views are resolved). */
+  readonly inputs: readonly Node[];
+  /** The fusion rules it was built with. */
+  readonly rules: readonly string[];
+}
+
+export interface KernelPlan {
+  readonly kernels: readonly Kernel[];
+  /** reshape node → the node whose buffer it shares. */
+  readonly storageOf: (n: Node) => Node;
+}
+
+export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs): KernelPlan {
+  const consumers = new Map<Node, Node[]>();
+  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const mustStore = new Set<Node>([...graph.outputs, ...roots]);
+  const storage = new Map<Node, Node>();
+  const storageOf = (n: Node): Node => storage.get(n) ?? n;
+  const needed = reachable(roots);
+
+  const kernels: Kernel[] = [];
+  const done = new Set<Node>();
+  const names = new Map<string, number>();
+  for (const node of graph.nodes) {
+    if (done.has(node) || !needed.has(node)) continue;
+    const family = opDef(node.op).family;
+    if (family === "source") continue;
+    if (node.op === "reshape") {
+      // reshape(x)[i] = x[i] in row-major order: the view shares x's buffer
+      storage.set(node, storageOf(node.inputs[0]));
+      continue;
+    }
+    let state: FusionState = { anchor: node, epilogue: [], output: node };
+    const rules: string[] = [];
+    for (;;) {
+      const uses = (consumers.get(state.output) ?? []).filter((c) => needed.has(c));
+      if (uses.length !== 1 || mustStore.has(state.output)) break;
+      const consumer = uses[0];
+      const rule = fusionRules.find((r) => r.absorbs(state, consumer));
+      if (!rule) break;
+      state = rule.apply(state, consumer);
+      rules.push(rule.name);
+    }
+    const nodes = [state.anchor, ...state.epilogue, ...(state.pool ? [state.pool] : [])];
+    for (const n of nodes) done.add(n);
+    const inside = new Set(nodes);
+    const inputs = unique(nodes.flatMap((n) => n.inputs.filter((i) => !inside.has(i) && i.op !== "const").map(storageOf)));
+    kernels.push({ name: uniqueName(kernelName(state), names), ...state, nodes, inputs, rules });
+  }
+  return { kernels, storageOf };
+}
+
+function reachable(roots: readonly Node[]): Set<Node> {
+  const seen = new Set<Node>();
+  const stack = [...roots];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    stack.push(...n.inputs);
+  }
+  return seen;
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+/** "conv1" + "relu" + "pool" → conv1_relu_pool; ops outside any module are named by op. */
+function kernelName(s: FusionState): string {
+  const base = s.anchor.scope ? s.anchor.scope.replace(/\./g, "_") : s.anchor.op;
+  const parts = [base];
+  if (s.anchor.scope && !["linear", "conv2d"].includes(s.anchor.op) && !base.endsWith(s.anchor.op)) parts.push(s.anchor.op);
+  for (const e of s.epilogue) parts.push(e.op);
+  if (s.pool) parts.push("pool");
+  return parts.join("_").replace(/[^A-Za-z0-9_]/g, "_");
+}
+
+function uniqueName(name: string, seen: Map<string, number>): string {
+  const k = seen.get(name) ?? 0;
+  seen.set(name, k + 1);
+  return k === 0 ? name : `${name}_${k + 1}`;
+}

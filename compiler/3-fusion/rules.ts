@@ -1,0 +1,68 @@
+import type { Node } from "../ir/node.ts";
+import { opDef } from "../ops/index.ts";
+
+// Fusion as declarative rules. A kernel starts at an anchor op; a rule lets it absorb the single
+// consumer of its current result, so the intermediate value stays in registers instead of a
+// round trip through memory. Each rule states the algebra that makes the fused kernel compute
+// exactly what the unfused ops would.
+
+export interface FusionState {
+  /** The op that starts the kernel (conv2d, linear, an elementwise op, ...). */
+  readonly anchor: Node;
+  /** Ops applied to the anchor's result in registers, in order. */
+  readonly epilogue: readonly Node[];
+  /** A max pool folded into a conv kernel. */
+  readonly pool?: Node;
+  /** The node whose value the kernel currently stores. */
+  readonly output: Node;
+}
+
+export interface FusionRule {
+  readonly name: string;
+  /** The identity the fused kernel relies on. */
+  readonly algebra: string;
+  /** May the kernel in `state` absorb `consumer`, the single consumer of its output? */
+  readonly absorbs: (state: FusionState, consumer: Node) => boolean;
+  readonly apply: (state: FusionState, consumer: Node) => FusionState;
+}
+
+/** Activations a GEMM or conv epilogue applies per element. */
+export const epilogueActivations = new Set(["relu", "gelu", "tanh", "sigmoid", "silu", "leaky_relu"]);
+/** Activations that never decrease, so max commutes with them. */
+const monotoneActivations = new Set(["relu", "leaky_relu", "sigmoid", "tanh"]);
+
+/** Pointwise ops (elementwise and dropout) have a scalar C expression and fuse freely. */
+const isElementwise = (n: Node) => opDef(n.op).lowering?.kind === "pointwise";
+const sameShape = (a: Node, b: Node) => a.shape.length === b.shape.length && a.shape.every((d, i) => JSON.stringify(d) === JSON.stringify(b.shape[i]));
+const extend = (s: FusionState, n: Node): FusionState => ({ ...s, epilogue: [...s.epilogue, n], output: n });
+
+export const fusionRules: readonly FusionRule[] = [
+  {
+    name: "gemm-epilogue",
+    algebra: "act(x·Wᵀ + b)[i,j] = act(Σₖ x[i,k]·W[j,k] + b[j]): bias and activation are applied to the accumulator before the one store",
+    absorbs: (s, c) =>
+      (s.anchor.op === "linear" || s.anchor.op === "conv2d") && s.epilogue.length === 0 && !s.pool && epilogueActivations.has(c.op),
+    apply: extend,
+  },
+  {
+    name: "conv-pool",
+    algebra:
+      "maxpool₂ₓ₂(act(conv + b)) = act(maxpool₂ₓ₂(conv) + b) when act never decreases and b is per channel: " +
+      "each thread owns the four conv outputs of one pooling window and keeps only their maximum",
+    absorbs: (s, c) =>
+      s.anchor.op === "conv2d" &&
+      !s.pool &&
+      s.epilogue.every((e) => monotoneActivations.has(e.op)) &&
+      c.op === "max_pool2d" &&
+      JSON.stringify(c.attrs.kernel) === "[2,2]" &&
+      JSON.stringify(c.attrs.stride) === "[2,2]" &&
+      JSON.stringify(c.attrs.padding) === "[0,0]",
+    apply: (s, c) => ({ ...s, pool: c, output: c }),
+  },
+  {
+    name: "elementwise-chain",
+    algebra: "g(f(x), y)[i] = g(f(x[i]), y[i]): a chain of pointwise ops is one pass over memory, each input read once",
+    absorbs: (s, c) => isElementwise(s.anchor) && isElementwise(c) && sameShape(c, s.output),
+    apply: extend,
+  },
+];

@@ -1,0 +1,99 @@
+import type { Graph, Node } from "../ir/node.ts";
+import { numel } from "../ir/shape.ts";
+import type { KernelPlan } from "../3-fusion/plan.ts";
+
+// Static memory planning. Every stored value has a size c·Batch or c (one batch dim at most), so
+// activations go in two arenas: one whose offsets are multiples of the batch size (sized for the
+// largest batch seen at run time) and one of fixed size. Within an arena, values whose lifetimes
+// (first write to last read, in kernel order) do not overlap share bytes: greedy first-fit,
+// largest first.
+
+export type Arena = "batch" | "fixed" | "params";
+
+export interface Slot {
+  readonly node: Node;
+  readonly arena: Arena;
+  /** Bytes, per batch element in the batch arena. */
+  readonly bytes: number;
+  /** Byte offset, per batch element in the batch arena. */
+  readonly offset: number;
+  /** Kernel indices [first, last] during which the value must stay intact. */
+  readonly live: readonly [number, number];
+}
+
+export interface MemoryPlan {
+  readonly slots: ReadonlyMap<Node, Slot>;
+  /** Arena sizes: batch arena in bytes per batch element. */
+  readonly batchBytesPerSample: number;
+  readonly fixedBytes: number;
+  readonly paramBytes: number;
+  /** What the activations would take without reuse, for the report. */
+  readonly unsharedBatchBytesPerSample: number;
+  readonly unsharedFixedBytes: number;
+}
+
+const ALIGN = 16; // float4 loads need 16-byte alignment
+const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+const dtypeBytes = { f32: 4, i32: 4, i64: 8 } as const;
+
+export function bytesOf(n: Node): { arena: "batch" | "fixed"; bytes: number } {
+  const count = numel(n.shape);
+  return { arena: count.p === 1 ? "batch" : "fixed", bytes: align(count.c * dtypeBytes[n.dtype]) };
+}
+
+export function planMemory(graph: Graph, plan: KernelPlan): MemoryPlan {
+  const slots = new Map<Node, Slot>();
+  // Parameters and buffers persist; they are laid out in state_dict order.
+  let paramBytes = 0;
+  for (const p of [...graph.params, ...graph.buffers]) {
+    const bytes = align(numel(p.shape).c * dtypeBytes[p.dtype]);
+    slots.set(p, { node: p, arena: "params", bytes, offset: paramBytes, live: [0, plan.kernels.length] });
+    paramBytes += bytes;
+  }
+
+  // Lifetimes: inputs from the start, kernel outputs from their kernel; until the last reader.
+  const end = plan.kernels.length;
+  const first = new Map<Node, number>();
+  const last = new Map<Node, number>();
+  const inputs = graph.loss ? [...graph.inputs, graph.loss.target] : graph.inputs;
+  for (const i of inputs) first.set(i, -1);
+  plan.kernels.forEach((k, idx) => {
+    first.set(k.output, idx);
+    for (const i of k.inputs) last.set(i, idx);
+  });
+  const keepToEnd = [...graph.outputs, ...(graph.loss ? [graph.loss.value] : [])].map(plan.storageOf);
+  for (const o of keepToEnd) last.set(o, end);
+  for (const i of inputs) last.set(i, Math.max(last.get(i) ?? -1, end)); // inputs are the caller's: never overwritten
+
+  const values = [...first.keys()].filter((n) => !slots.has(n));
+  let unsharedBatch = 0;
+  let unsharedFixed = 0;
+  const placed: Slot[] = [];
+  const order = values
+    .map((node) => ({ node, ...bytesOf(node), live: [first.get(node)!, last.get(node) ?? first.get(node)!] as const }))
+    .sort((a, b) => b.bytes - a.bytes || a.live[0] - b.live[0]);
+  for (const v of order) {
+    if (v.arena === "batch") unsharedBatch += v.bytes;
+    else unsharedFixed += v.bytes;
+    const overlapping = placed
+      .filter((s) => s.arena === v.arena && s.live[0] <= v.live[1] && v.live[0] <= s.live[1])
+      .sort((a, b) => a.offset - b.offset);
+    let offset = 0;
+    for (const s of overlapping) {
+      if (offset + v.bytes <= s.offset) break;
+      offset = Math.max(offset, s.offset + s.bytes);
+    }
+    const slot: Slot = { node: v.node, arena: v.arena, bytes: v.bytes, offset, live: v.live };
+    placed.push(slot);
+    slots.set(v.node, slot);
+  }
+  const extent = (arena: Arena) => placed.filter((s) => s.arena === arena).reduce((m, s) => Math.max(m, s.offset + s.bytes), 0);
+  return {
+    slots,
+    batchBytesPerSample: extent("batch"),
+    fixedBytes: extent("fixed"),
+    paramBytes,
+    unsharedBatchBytesPerSample: unsharedBatch,
+    unsharedFixedBytes: unsharedFixed,
+  };
+}

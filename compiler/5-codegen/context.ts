@@ -1,0 +1,86 @@
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import type { Kernel, KernelPlan } from "../3-fusion/plan.ts";
+import type { MemoryPlan } from "../4-memory/plan.ts";
+import type { Graph, Node } from "../ir/node.ts";
+import { formatShape, isBatch, type Dim } from "../ir/shape.ts";
+
+/** What every kernel builder needs: the plans, and how to name memory and source lines. */
+export class CodegenContext {
+  private readonly lines = new Map<string, string[]>();
+  constructor(
+    readonly graph: Graph,
+    readonly plan: KernelPlan,
+    readonly memory: MemoryPlan,
+  ) {}
+
+  /** The harness expression for a value's device pointer. */
+  pointer(n: Node): string {
+    const owner = this.plan.storageOf(n);
+    const slot = this.memory.slots.get(owner);
+    if (!slot) throw new Error(`codegen: no memory slot for %${owner.id} (${owner.op})`);
+    const type = cType(owner);
+    if (slot.arena === "params") return `(${type}*)(r->params + ${slot.offset})`;
+    if (slot.arena === "fixed") return `(${type}*)(r->fixed_arena + ${slot.offset})`;
+    return `(${type}*)(r->batch_arena + (size_t)${slot.offset} * batch)`;
+  }
+
+  /** "conv1.weight" or "%14 (conv2d)" — how a value is named in comments. */
+  label(n: Node): string {
+    const owner = this.plan.storageOf(n);
+    return (owner.attrs.name as string | undefined) ?? `%${owner.id}`;
+  }
+
+  /** The distinct TypeScript lines behind a kernel's nodes, as "model.ts:12  <code>". */
+  source(k: Pick<Kernel, "nodes">): string[] {
+    const seen = new Set<string>();
+    const out: string[] = [];
+    for (const n of [...k.nodes].sort((a, b) => a.loc.line - b.loc.line)) {
+      const key = `${n.loc.file}:${n.loc.line}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(`${basename(n.loc.file)}:${n.loc.line}  ${this.lineText(n.loc.file, n.loc.line)}`);
+    }
+    return out;
+  }
+
+  private lineText(file: string, line: number): string {
+    let text = this.lines.get(file);
+    if (!text) {
+      try {
+        text = readFileSync(file, "utf8").split(/\r?\n/);
+      } catch {
+        text = [];
+      }
+      this.lines.set(file, text);
+    }
+    return (text[line - 1] ?? "").trim().replace(/\*\//g, "* /");
+  }
+}
+
+export function cType(n: Node): string {
+  return n.dtype === "f32" ? "float" : n.dtype === "i32" ? "int" : "long long";
+}
+
+/** A dim as a C expression: constants, or `batch` times the coefficient. */
+export function cDim(d: Dim): string {
+  if (!isBatch(d)) return String(d);
+  return d.batch === 1 ? "batch" : `(${d.batch} * batch)`;
+}
+
+/** The element count of a shape as a C expression of `batch`. */
+export function cCount(shape: readonly Dim[]): string {
+  let c = 1;
+  let batch = false;
+  for (const d of shape) {
+    if (isBatch(d)) {
+      c *= d.batch;
+      batch = true;
+    } else c *= d;
+  }
+  return batch ? (c === 1 ? "(size_t)batch" : `((size_t)${c} * batch)`) : `(size_t)${c}`;
+}
+
+export function shapeComment(n: Node): string {
+  return formatShape(n.shape);
+}

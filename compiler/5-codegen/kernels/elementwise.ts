@@ -1,0 +1,96 @@
+import type { Kernel } from "../../3-fusion/plan.ts";
+import type { Node } from "../../ir/node.ts";
+import { isBatch, type Dim } from "../../ir/shape.ts";
+import { cFloat } from "../../ops/elementwise.ts";
+import { opDef } from "../../ops/index.ts";
+import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
+import type { ArgView, KernelView, LaunchView } from "../view.ts";
+
+// A fused chain of pointwise ops: one thread per output element (grid-stride), each input read
+// once through its broadcast index, the whole chain evaluated in registers, one store.
+
+const THREADS = 256;
+
+/** Index of a broadcast input for output coordinates c0..c(r−1): strides are 0 where it has size 1. */
+function broadcastIndex(leaf: readonly Dim[], out: readonly Dim[]): string {
+  if (leaf.length === out.length && leaf.every((d, i) => JSON.stringify(d) === JSON.stringify(out[i]))) return "i";
+  const terms: string[] = [];
+  let stride = "1";
+  for (let d = leaf.length - 1; d >= 0; d--) {
+    const od = d + out.length - leaf.length;
+    if (leaf[d] !== 1) terms.push(stride === "1" ? `c${od}` : `c${od} * ${stride}`);
+    stride = stride === "1" ? cDim(leaf[d]) : `${stride} * ${cDim(leaf[d])}`;
+  }
+  return terms.length ? terms.join(" + ") : "0";
+}
+
+/** The coordinate computations c_d = (i / stride_d) % size_d that broadcast indices use. */
+function coordinates(out: readonly Dim[], used: Set<number>): string[] {
+  const lines: string[] = [];
+  for (const d of used) {
+    const stride = out.slice(d + 1).map(cDim).join(" * ") || "1";
+    lines.push(`const size_t c${d} = (i / ((size_t)${stride})) % (size_t)${cDim(out[d])};`);
+  }
+  return lines.sort();
+}
+
+export function elementwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView; launch: LaunchView } {
+  const out = k.output.shape;
+  const inside = new Set<Node>(k.nodes);
+  const leaves: Node[] = [];
+  const names = new Map<Node, string>();
+  const loads: string[] = [];
+  const args: ArgView[] = [];
+  const used = new Set<number>();
+  for (const n of k.nodes)
+    for (const input of n.inputs) {
+      if (inside.has(input) || names.has(input)) continue;
+      if (input.op === "const") {
+        names.set(input, cFloat(input.attrs.value as number));
+        continue;
+      }
+      const idx = broadcastIndex(input.shape, out);
+      for (const m of idx.matchAll(/c(\d+)/g)) used.add(Number(m[1]));
+      const name = `in${leaves.length}`;
+      leaves.push(input);
+      names.set(input, `x${leaves.length - 1}`);
+      loads.push(`const float x${leaves.length - 1} = ${name}[${idx}];`);
+      args.push({ decl: `const ${cType(input)}* __restrict__ ${name}`, value: ctx.pointer(input), comment: `${ctx.label(input)} ${shapeComment(input)}` });
+    }
+  const body: string[] = [];
+  k.nodes.forEach((n, j) => {
+    const lowering = opDef(n.op).lowering;
+    if (lowering?.kind !== "pointwise") throw new Error(`codegen: ${n.op} is not pointwise`);
+    const v = `t${j}`;
+    body.push(`const float ${v} = ${lowering.expr(n.inputs.map((i) => names.get(i)!), n.attrs, { index: "i", node: n })};`);
+    names.set(n, v);
+  });
+  args.push({ decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) });
+  const summary = `${k.nodes.map((n) => n.op).join(" → ")} over ${shapeComment(k.output)}`;
+  const kernel: KernelView = {
+    template: "elementwise",
+    name: k.name,
+    summary,
+    source: ctx.source(k),
+    rules: k.rules.join(", ") || "none",
+    params: args.map((a) => a.decl).join(", "),
+    count: cCount(out),
+    coordinates: coordinates(out, used),
+    loads,
+    body,
+    result: names.get(k.output)!,
+    batched: out.some(isBatch),
+  };
+  const launch: LaunchView = {
+    name: k.name,
+    kernel: `${k.name}_kernel`,
+    grid: `dim3((unsigned)std::min<size_t>((${cCount(out)} + ${THREADS - 1}) / ${THREADS}, 65535))`,
+    block: `dim3(${THREADS})`,
+    sharedBytes: "0",
+    args,
+    scalars: [],
+    summary,
+    source: kernel.source,
+  };
+  return { kernel, launch: { ...launch, scalarArgs: "batch, r->training, r->seed, r->step" } as LaunchView };
+}

@@ -1,0 +1,184 @@
+import type { Kernel } from "../../3-fusion/plan.ts";
+import type { Node } from "../../ir/node.ts";
+import { opDef } from "../../ops/index.ts";
+import { numel } from "../../ir/shape.ts";
+import { cDim, shapeComment, type CodegenContext } from "../context.ts";
+import type { KernelView, LaunchView } from "../view.ts";
+
+// GEMM-shaped kernels: nn.Linear, matmul, and Conv2d as an implicit GEMM.
+//   C[M, N] = A[M, K] · B[K, N], accumulated in fp32 registers.
+// A 64×64 tile of C per block of 256 threads; each thread owns a 4×4 sub-tile, so every value
+// loaded from shared memory is used four times; A and B tiles of depth 16 are staged in shared
+// memory by all threads together with two barriers per step. Conv2d gathers A on the fly
+// (im2col without the copy). The epilogue adds the bias and applies the fused activation in
+// registers; with a fused 2×2 max pool, the four rows a thread owns are one pooling window.
+
+export const TILE = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, THREADS: 256 } as const;
+
+interface GemmParts {
+  /** C body of `float load_a(const float* a, int m, int k, int z)` (z: batch of matmul, or group). */
+  readonly loadA: string;
+  readonly loadB: string;
+  /** Statement storing `v` for row m, column n, batch/group z. */
+  readonly store: string;
+  readonly M: string; // rows, a C expression of `batch`
+  readonly N: number;
+  readonly K: number;
+  readonly Z: string; // grid z: matmul batch or conv groups
+  readonly mDesc: string;
+}
+
+function activation(k: Kernel): string[] {
+  return k.epilogue.map((e) => {
+    const lowering = opDef(e.op).lowering;
+    if (lowering?.kind !== "pointwise") throw new Error(`codegen: ${e.op} cannot be a GEMM epilogue`);
+    return `v = ${lowering.expr(["v"], e.attrs, { index: "0", node: e })};`;
+  });
+}
+
+function linearParts(ctx: CodegenContext, k: Kernel): GemmParts {
+  const [x, w] = k.anchor.inputs;
+  const [N, K] = w.shape as number[];
+  const rows = numel(x.shape.slice(0, -1));
+  const M = rows.p ? (rows.c === 1 ? "batch" : `${rows.c} * batch`) : String(rows.c);
+  return {
+    loadA: `return a[(size_t)m * ${K} + k];`,
+    loadB: `return b[(size_t)n * ${K} + k];`,
+    store: `out[(size_t)m * ${N} + n] = v;`,
+    M,
+    N,
+    K,
+    Z: "1",
+    mDesc: `rows of ${ctx.label(x)} ${shapeComment(x)}`,
+  };
+}
+
+function convParts(ctx: CodegenContext, k: Kernel): GemmParts {
+  const [x, w] = k.anchor.inputs;
+  const [, C, H, W] = x.shape as [unknown, number, number, number];
+  const [O, Cg, KH, KW] = w.shape as number[];
+  const [, , OH, OW] = k.anchor.shape as [unknown, number, number, number];
+  const a = k.anchor.attrs as { stride: number[]; padding: number[]; dilation: number[]; groups: number };
+  const G = a.groups;
+  const Og = O / G;
+  const K = Cg * KH * KW;
+  const pooled = k.pool !== undefined;
+  const PH = Math.floor(OH / 2);
+  const PW = Math.floor(OW / 2);
+  // Row m names one conv output pixel; with a fused pool, rows come in fours, one pooling window each.
+  const pixel = pooled
+    ? [
+        `const int win = m & 3, p = m >> 2;`,
+        `const int pw = p % ${PW}, ph = (p / ${PW}) % ${PH}, img = p / ${PW * PH};`,
+        `const int oh = 2 * ph + (win >> 1), ow = 2 * pw + (win & 1);`,
+      ]
+    : [`const int ow = m % ${OW}, oh = (m / ${OW}) % ${OH}, img = m / ${OW * OH};`];
+  const loadA = [
+    ...pixel,
+    `const int kw = k % ${KW}, kh = (k / ${KW}) % ${KH}, ci = z * ${Cg} + k / ${KW * KH};`,
+    `const int ih = oh * ${a.stride[0]} - ${a.padding[0]} + kh * ${a.dilation[0]};`,
+    `const int iw = ow * ${a.stride[1]} - ${a.padding[1]} + kw * ${a.dilation[1]};`,
+    `if (ih < 0 || ih >= ${H} || iw < 0 || iw >= ${W}) return 0.0f;`,
+    `return a[(((size_t)img * ${C} + ci) * ${H} + ih) * ${W} + iw];`,
+  ].join("\n    ");
+  const store = pooled
+    ? `out[((size_t)(m / ${PW * PH}) * ${O} + z * ${Og} + n) * ${PH * PW} + m % ${PH * PW}] = v;`
+    : `out[((size_t)(m / ${OH * OW}) * ${O} + z * ${Og} + n) * ${OH * OW} + m % ${OH * OW}] = v;`;
+  return {
+    loadA,
+    loadB: `return b[((size_t)(z * ${Og} + n)) * ${K} + k];`,
+    store,
+    M: pooled ? `4 * batch * ${PH * PW}` : `batch * ${OH * OW}`,
+    N: Og,
+    K,
+    Z: String(G),
+    mDesc: pooled ? `4 conv pixels per pooled pixel × batch × ${PH}×${PW}` : `batch × ${OH}×${OW} output pixels`,
+  };
+}
+
+function matmulParts(ctx: CodegenContext, k: Kernel): GemmParts {
+  const [aN, bN] = k.anchor.inputs;
+  const as = aN.shape.length === 1 ? [1, aN.shape[0]] : aN.shape;
+  const bs = bN.shape.length === 1 ? [bN.shape[0], 1] : bN.shape;
+  const rows = as[as.length - 2];
+  const K = as[as.length - 1] as number;
+  const N = bs[bs.length - 1] as number;
+  const out = k.anchor.shape;
+  const batchDims = out.slice(0, out.length - (aN.shape.length > 1 ? 1 : 0) - (bN.shape.length > 1 ? 1 : 0));
+  // Operands broadcast over the leading dims; each operand's batch stride is 0 where it has size 1.
+  const zCount = batchDims.length ? batchDims.map(cDim).join(" * ") : "1";
+  const offset = (shape: readonly unknown[], mat: string) => {
+    const own = shape.slice(0, -2) as (number | { batch: number })[];
+    if (own.length === 0) return "0";
+    const terms: string[] = [];
+    let stride = mat;
+    let div = "1";
+    for (let d = batchDims.length - 1; d >= 0; d--) {
+      const od = d - (batchDims.length - own.length);
+      const size = cDim(batchDims[d] as never);
+      if (od >= 0 && !(own[od] === 1)) terms.push(`(size_t)((z / (${div})) % (${size})) * ${stride}`);
+      if (od >= 0) stride = `${stride} * ${cDim(own[od] as never)}`;
+      div = `${div} * ${size}`;
+    }
+    return terms.length ? terms.join(" + ") : "0";
+  };
+  const M = typeof rows === "number" ? rows : cDim(rows);
+  return {
+    loadA: `return a[${offset(as, `${M} * ${K}`)} + (size_t)m * ${K} + k];`,
+    loadB: `return b[${offset(bs, `${K * N}`)} + (size_t)k * ${N} + n];`,
+    store: `out[(size_t)z * ${M} * ${N} + (size_t)m * ${N} + n] = v;`,
+    M: String(M),
+    N,
+    K,
+    Z: zCount,
+    mDesc: `rows of ${shapeComment(aN)}`,
+  };
+}
+
+export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView; launch: LaunchView } {
+  const parts = k.anchor.op === "conv2d" ? convParts(ctx, k) : k.anchor.op === "linear" ? linearParts(ctx, k) : matmulParts(ctx, k);
+  const bias = k.anchor.op !== "matmul" ? k.anchor.inputs[2] : undefined;
+  const [a, b] = k.anchor.inputs;
+  const biasIndex = k.anchor.op === "conv2d" ? `z * ${parts.N} + n` : "n";
+  const summary = `${k.nodes.map((n) => n.op).join(" + ")}: ${shapeComment(a)} → ${shapeComment(k.output)}`;
+  const kernel: KernelView = {
+    template: "gemm",
+    name: k.name,
+    summary,
+    source: ctx.source(k),
+    rules: k.rules.join(", ") || "none",
+    ...TILE,
+    N: parts.N,
+    K: parts.K,
+    mDesc: parts.mDesc,
+    loadA: parts.loadA,
+    loadB: parts.loadB,
+    store: parts.store,
+    hasBias: bias !== undefined,
+    biasIndex,
+    activation: activation(k),
+    pooled: k.pool !== undefined,
+  };
+  const args = [
+    { decl: "const float* __restrict__ a", value: ctx.pointer(a), comment: `${ctx.label(a)} ${shapeComment(a)}` },
+    { decl: "const float* __restrict__ b", value: ctx.pointer(b), comment: `${ctx.label(b)} ${shapeComment(b)}` },
+    ...(bias ? [{ decl: "const float* __restrict__ bias", value: ctx.pointer(bias), comment: `${ctx.label(bias)} ${shapeComment(bias)}` }] : []),
+    { decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: `${shapeComment(k.output)}` },
+  ];
+  const launch: LaunchView = {
+    name: k.name,
+    kernel: `${k.name}_kernel`,
+    grid: `dim3(${Math.ceil(parts.N / TILE.BN)}, (unsigned)((M + ${TILE.BM - 1}) / ${TILE.BM}), ${parts.Z})`,
+    block: `dim3(${TILE.THREADS})`,
+    sharedBytes: "0",
+    args,
+    scalars: [`const int M = ${parts.M};`],
+    summary,
+    source: kernel.source,
+  };
+  return { kernel: { ...kernel, scalarParams: "int M" }, launch: { ...launch, scalarArgs: "M" } as LaunchView };
+}
+
+export function isGemm(n: Node): boolean {
+  return n.op === "linear" || n.op === "conv2d" || n.op === "matmul";
+}

@@ -1,0 +1,110 @@
+import type { Kernel } from "../../3-fusion/plan.ts";
+import type { Node } from "../../ir/node.ts";
+import { normalizeDim, type Dim } from "../../ir/shape.ts";
+import { adaptiveWindow } from "../../ops/conv.ts";
+import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
+import type { ArgView, KernelView, LaunchView } from "../view.ts";
+
+// Kernels with one thread per output element (grid-stride): standalone pooling, adaptive
+// average pooling, embedding gathers and permutes. Each computes its output from a few inputs,
+// so there is nothing to share between threads; the view gives the body that maps the flat
+// output index `i` to the value.
+
+const THREADS = 256;
+void adaptiveWindow;
+
+function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
+  return { decl: `const ${cType(n)}* __restrict__ ${name}`, value: ctx.pointer(n), comment: `${ctx.label(n)} ${shapeComment(n)}` };
+}
+
+function pointwiseView(ctx: CodegenContext, k: Kernel, template: string, inputs: ArgView[], body: string[], summary: string) {
+  const args = [...inputs, { decl: `${cType(k.output)}* __restrict__ out`, value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
+  const count = cCount(k.output.shape);
+  const kernel: KernelView = {
+    template,
+    name: k.name,
+    summary,
+    source: ctx.source(k),
+    rules: k.rules.join(", ") || "none",
+    params: args.map((a) => a.decl).join(", "),
+    count,
+    body,
+  };
+  const launch = {
+    name: k.name,
+    kernel: `${k.name}_kernel`,
+    grid: `dim3((unsigned)std::min<size_t>((${count} + ${THREADS - 1}) / ${THREADS}, 65535))`,
+    block: `dim3(${THREADS})`,
+    sharedBytes: "0",
+    args,
+    scalars: [],
+    summary,
+    source: kernel.source,
+    scalarArgs: "batch",
+  } as LaunchView;
+  return { kernel, launch };
+}
+
+export function poolKernel(ctx: CodegenContext, k: Kernel) {
+  const n = k.anchor;
+  const x = n.inputs[0];
+  const [, C, H, W] = x.shape as [Dim, number, number, number];
+  const [, , OH, OW] = n.shape as [Dim, number, number, number];
+  const body = [`const int ow = i % ${OW}, oh = (i / ${OW}) % ${OH}; const size_t plane = i / ${OH * OW};`, `const float* in = x + plane * ${H * W};`];
+  if (n.op === "adaptive_avg_pool2d") {
+    // window [⌊o·in/out⌋, ⌈(o+1)·in/out⌉) per dim, as PyTorch
+    body.push(
+      `const int h0 = (oh * ${H}) / ${OH}, h1 = ((oh + 1) * ${H} + ${OH - 1}) / ${OH};`,
+      `const int w0 = (ow * ${W}) / ${OW}, w1 = ((ow + 1) * ${W} + ${OW - 1}) / ${OW};`,
+      `float s = 0.0f;`,
+      `for (int h = h0; h < h1; ++h) for (int w = w0; w < w1; ++w) s += in[h * ${W} + w];`,
+      `out[i] = s / (float)((h1 - h0) * (w1 - w0));`,
+    );
+  } else {
+    const a = n.attrs as { kernel: number[]; stride: number[]; padding: number[] };
+    const max = n.op === "max_pool2d";
+    body.push(
+      `float acc = ${max ? "-INFINITY" : "0.0f"};`,
+      `for (int kh = 0; kh < ${a.kernel[0]}; ++kh) {`,
+      `    const int h = oh * ${a.stride[0]} - ${a.padding[0]} + kh;`,
+      `    if (h < 0 || h >= ${H}) continue;`,
+      `    for (int kw = 0; kw < ${a.kernel[1]}; ++kw) {`,
+      `        const int w = ow * ${a.stride[1]} - ${a.padding[1]} + kw;`,
+      `        if (w < 0 || w >= ${W}) continue;`,
+      max ? `        const float v = in[h * ${W} + w]; acc = (v > acc || v != v) ? v : acc;  // NaN wins, as in PyTorch` : `        acc += in[h * ${W} + w];`,
+      `    }`,
+      `}`,
+      // count_include_pad = true: the divisor is the full window
+      max ? `out[i] = acc;` : `out[i] = acc / ${a.kernel[0] * a.kernel[1]}.0f;`,
+    );
+  }
+  void C;
+  return pointwiseView(ctx, k, "pointwise", [arg(ctx, x, "x")], body, `${n.op}: ${shapeComment(x)} → ${shapeComment(n)}`);
+}
+
+export function embeddingKernel(ctx: CodegenContext, k: Kernel) {
+  const [idx, w] = k.anchor.inputs;
+  const [num, dim] = w.shape as number[];
+  const body = [
+    `const int row = idx[i / ${dim}];`,
+    // an index out of range reads nothing; the runtime checks indices before the call
+    `out[i] = (row >= 0 && row < ${num}) ? weight[(size_t)row * ${dim} + i % ${dim}] : 0.0f;`,
+  ];
+  return pointwiseView(ctx, k, "pointwise", [arg(ctx, idx, "idx"), arg(ctx, w, "weight")], body, `embedding: ${shapeComment(idx)} → ${shapeComment(k.anchor)}`);
+}
+
+export function permuteKernel(ctx: CodegenContext, k: Kernel) {
+  const x = k.anchor.inputs[0];
+  const perm = k.anchor.attrs.perm as number[];
+  const out = k.anchor.shape;
+  const inStrides: string[] = [];
+  for (let d = 0; d < x.shape.length; d++) inStrides.push(x.shape.slice(d + 1).map(cDim).join(" * ") || "1");
+  const body: string[] = ["size_t rest = i, src = 0;"];
+  for (let d = out.length - 1; d >= 0; d--) {
+    body.push(`{ const size_t c = rest % (size_t)${cDim(out[d])}; rest /= (size_t)${cDim(out[d])}; src += c * (size_t)(${inStrides[perm[d]]}); }`);
+  }
+  body.push("out[i] = x[src];");
+  return pointwiseView(ctx, k, "pointwise", [arg(ctx, x, "x")], body, `permute [${perm.join(", ")}]: ${shapeComment(x)} → ${shapeComment(k.anchor)}`);
+}
+
+export { normalizeDim };

@@ -1,0 +1,122 @@
+import { createHash, randomBytes } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { execa } from "execa";
+import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
+import type { GeneratedModel } from "../5-codegen/emit.ts";
+import { findCxx, findNvcc, shimHeader, toolVersion, type Target } from "./toolchain.ts";
+
+// The native build: nvcc for the GPU, g++ with the CPU shim otherwise. Libraries are cached by
+// the hash of everything that goes into them, and every file lands in the output directory by
+// rename, so a reader never sees a half-written library even when two compiles race.
+
+export interface BuildOptions {
+  readonly target: Target;
+  readonly outDir: string;
+  /** GPU architectures as compute capabilities ("80", "90"), for the cuda target. */
+  readonly archs?: readonly string[];
+  /** Where built libraries are kept by hash; default $TSDP_CACHE_DIR or ~/.cache/tsdp. */
+  readonly cacheDir?: string;
+}
+
+export interface BuildResult {
+  readonly outDir: string;
+  readonly library: string;
+  readonly cacheHit: boolean;
+  readonly command: string[];
+}
+
+export function cacheDirectory(): string {
+  return process.env.TSDP_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "tsdp");
+}
+
+function compileCommand(target: Target, source: string, output: string, archs: readonly string[]): string[] {
+  if (target === "cuda") {
+    const nvcc = findNvcc();
+    if (!nvcc)
+      throw new CompileError([diagnostic("toolMissing", "nvcc was not found: install the CUDA toolkit and put nvcc on PATH (or set TSDP_NVCC), or build for the CPU with --target cpu")]);
+    return [nvcc, "-std=c++17", "-O3", "-shared", "-Xcompiler", "-fPIC,-fvisibility=hidden", ...archs.flatMap((a) => ["-gencode", `arch=compute_${a},code=sm_${a}`]), "-o", output, source];
+  }
+  const cxx = findCxx();
+  if (!cxx) throw new CompileError([diagnostic("toolMissing", "g++ was not found: install it (Debian: apt-get install g++) or set CXX")]);
+  return [cxx, "-std=c++20", "-O3", "-march=native", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread", "-x", "c++", "-include", shimHeader, "-o", output, source];
+}
+
+/** Writes `data` to `path` through a temporary file and a rename. */
+function writeAtomic(path: string, data: string | Buffer): void {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+function copyAtomic(from: string, to: string): void {
+  const tmp = `${to}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  copyFileSync(from, tmp);
+  renameSync(tmp, to);
+}
+
+export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promise<BuildResult> {
+  const outDir = resolve(opts.outDir);
+  mkdirSync(outDir, { recursive: true });
+  const archs = opts.archs ?? ["80", "90"];
+  const libPath = join(outDir, gen.manifest.library);
+  const probe = compileCommand(opts.target, "model.cu", "libmodel.so", archs);
+  const shim = opts.target === "cpu" && existsSync(shimHeader) ? readFileSync(shimHeader, "utf8") : "";
+  const key = createHash("sha256")
+    .update(gen.cu)
+    .update(JSON.stringify(probe.slice(1)))
+    .update(toolVersion(probe[0]))
+    .update(shim)
+    .digest("hex")
+    .slice(0, 32);
+  const cached = join(opts.cacheDir ?? cacheDirectory(), key, "libmodel.so");
+
+  const cacheHit = existsSync(cached);
+  let command = probe;
+  if (!cacheHit) {
+    const work = join(opts.cacheDir ?? cacheDirectory(), `${key}.build-${process.pid}-${randomBytes(4).toString("hex")}`);
+    mkdirSync(work, { recursive: true });
+    try {
+      const source = join(work, "model.cu");
+      writeFileSync(source, gen.cu);
+      command = compileCommand(opts.target, source, join(work, "libmodel.so"), archs);
+      const result = await execa(command[0], command.slice(1), { reject: false, all: true });
+      if (result.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", explainBuildError(result.all ?? "", gen.cu, command[0]))]);
+      mkdirSync(join(opts.cacheDir ?? cacheDirectory(), key), { recursive: true });
+      copyAtomic(join(work, "libmodel.so"), cached);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+  // The library first, the manifest last: a loader that finds the new manifest finds its library.
+  writeAtomic(join(outDir, "model.cu"), gen.cu);
+  writeAtomic(join(outDir, "model.h"), gen.header);
+  copyAtomic(cached, libPath);
+  writeAtomic(join(outDir, "manifest.json"), JSON.stringify(gen.manifest, null, 2) + "\n");
+  return { outDir, library: libPath, cacheHit, command };
+}
+
+/**
+ * A compiler error quoted with the generated line and the TypeScript lines of the kernel it is
+ * in, so the user sees which model code produced it.
+ */
+export function explainBuildError(log: string, cu: string, tool: string): string {
+  const lines = cu.split("\n");
+  const first = log.split("\n").find((l) => /error/i.test(l)) ?? log.split("\n")[0] ?? "";
+  const at = /model\.cu[:(](\d+)/.exec(first);
+  const out = [`${tool.split("/").pop()} failed to build the generated code:`, `  ${first.trim()}`];
+  if (at) {
+    const line = Number(at[1]);
+    out.push(`  generated line ${line}: ${(lines[line - 1] ?? "").trim()}`);
+    for (let i = line - 1; i >= 0; i--) {
+      const m = /^\/\/ (\w+): /.exec(lines[i]);
+      if (m && lines[i - 1]?.startsWith("// ----")) {
+        out.push(`  in kernel ${m[1]}, from:`);
+        for (let j = i + 1; lines[j]?.startsWith("//   "); j++) out.push(`    ${lines[j].slice(5)}`);
+        break;
+      }
+    }
+  }
+  return out.join("\n");
+}

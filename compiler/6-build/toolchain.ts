@@ -1,0 +1,66 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+// Finding the compilers and the GPU. Each probe runs once per process.
+
+export type Target = "cpu" | "cuda";
+
+/** The CPU shim header that lets g++ compile the generated CUDA. */
+export const shimHeader = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "runtime", "shim", "cuda_shim.h");
+
+const memo = new Map<string, unknown>();
+function once<T>(key: string, f: () => T): T {
+  if (!memo.has(key)) memo.set(key, f());
+  return memo.get(key) as T;
+}
+
+function run(cmd: string, args: string[]): string | undefined {
+  try {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Path of nvcc: $TSDP_NVCC, PATH, or /usr/local/cuda/bin. */
+export function findNvcc(): string | undefined {
+  return once("nvcc", () => {
+    const candidates = [process.env.TSDP_NVCC, "nvcc", "/usr/local/cuda/bin/nvcc"].filter((c): c is string => Boolean(c));
+    return candidates.find((c) => run(c, ["--version"]) !== undefined);
+  });
+}
+
+export function findCxx(): string | undefined {
+  return once("cxx", () => [process.env.CXX, "g++"].filter((c): c is string => Boolean(c)).find((c) => run(c, ["--version"]) !== undefined));
+}
+
+export function toolVersion(tool: string): string {
+  return once(`version:${tool}`, () => (run(tool, ["--version"]) ?? "").trim().split("\n").slice(-2).join(" "));
+}
+
+/** Compute capabilities of the visible GPUs ("90" for an H100), from nvidia-smi; empty without a GPU. */
+export function localGpuArchs(): string[] {
+  return once("gpus", () => {
+    if (process.env.TSDP_FORCE_NO_GPU) return [];
+    const out = run("nvidia-smi", ["--query-gpu=compute_cap", "--format=csv,noheader"]);
+    if (!out) return [];
+    return [...new Set(out.trim().split("\n").map((l) => l.trim().replace(".", "")).filter((s) => /^\d+$/.test(s)))];
+  });
+}
+
+/** cuda when a usable GPU and nvcc are present, else cpu. */
+export function defaultTarget(): Target {
+  return localGpuArchs().length > 0 && findNvcc() !== undefined ? "cuda" : "cpu";
+}
+
+/** The GPU architectures to build for: the local GPU's, else sm_80 and sm_90. */
+export function defaultArchs(): string[] {
+  const local = localGpuArchs();
+  return local.length ? local : ["80", "90"];
+}
+
+export function hasShim(): boolean {
+  return existsSync(shimHeader);
+}

@@ -1,0 +1,67 @@
+// The generated CUDA: the lines that matter (FileCheck style), and nvcc accepting every
+// example for sm_80 and sm_90.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { findNvcc } from "../compiler/6-build/toolchain.ts";
+import { generate } from "../compiler/pipeline.ts";
+
+const lenet = generate("examples/lenet/model.ts", { target: "cpu" });
+const cu = lenet.generated.cu;
+
+describe("LeNet's generated CUDA", () => {
+  it("runs forward in 4 kernels: conv+bias+relu+pool twice, fc1+bias+relu, fc2+bias", () => {
+    expect(lenet.plan.kernels.map((k) => `${k.name}: ${k.nodes.map((n) => n.op).join("+")}`)).toEqual([
+      "conv1_relu_pool: conv2d+relu+max_pool2d",
+      "conv2_relu_pool: conv2d+relu+max_pool2d",
+      "fc1_relu: linear+relu",
+      "fc2: linear",
+    ]);
+    expect(cu.match(/^__global__ void/gm)).toHaveLength(4);
+  });
+
+  it("names the TypeScript line each kernel implements", () => {
+    expect(cu).toContain("// conv1_relu_pool: conv2d + relu + max_pool2d: [Batch, 1, 28, 28] → [Batch, 20, 12, 12]\n//   model.ts:12  x = this.pool(F.relu(this.conv1(x)));");
+    expect(cu).toContain("// fc1_relu: linear + relu: [Batch, 800] → [Batch, 500]\n//   model.ts:15  x = F.relu(this.fc1(x));");
+  });
+
+  it("fuses bias, ReLU and the 2×2 max pool into the GEMM epilogue", () => {
+    const conv1 = cu.slice(cu.indexOf("conv1_relu_pool_kernel("), cu.indexOf("// conv2_relu_pool:"));
+    expect(conv1).toContain("float v = fmaxf(fmaxf(acc[0][j], acc[1][j]), fmaxf(acc[2][j], acc[3][j]));");
+    expect(conv1).toContain("v += bias[z * 20 + n];");
+    expect(conv1).toContain("v = fmaxf(v, 0.0f);");
+  });
+
+  it("launches every kernel through TSDP_LAUNCH and checks every CUDA call", () => {
+    expect(cu.match(/TSDP_LAUNCH\(\w+_kernel,/g)).toHaveLength(4);
+    expect(cu.match(/\w<<</g)).toEqual(["l<<<"]); // the one launch with <<< >>> is the macro itself
+    const calls = cu.split("\n").filter((l) => /\bcuda(Malloc|Memcpy|MemcpyAsync|StreamCreate|StreamSynchronize|SetDevice|GetLastError)\(/.test(l));
+    const unchecked = calls.filter((l) => !l.includes("TSDP_CHECK(") && !/cudaSetDevice\(r->device\);$/.test(l.trim()) && !l.includes("cudaError_t e = cudaGetDeviceCount"));
+    expect(unchecked).toEqual([]);
+  });
+
+  it("plans memory with reuse and reports it in the manifest", () => {
+    const m = lenet.generated.manifest;
+    expect(m.memory.activationBytesPerSample).toBeLessThan(m.memory.activationBytesPerSampleWithoutReuse);
+    expect(m.params.map((p) => p.name)).toEqual(["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]);
+    expect(m.inputs).toEqual([{ name: "x", dtype: "float32", shape: ["Batch", 1, 28, 28] }]);
+    expect(m.outputs).toEqual([{ name: "output0", dtype: "float32", shape: ["Batch", 10] }]);
+  });
+});
+
+const examples = readdirSync("examples").filter((d) => !d.startsWith("."));
+
+// Without nvcc on a developer's machine this part cannot run; CI has nvcc and must run it.
+describe.skipIf(!findNvcc() && !process.env.CI)("nvcc builds every example for sm_80 and sm_90", () => {
+  for (const ex of examples)
+    it(ex, () => {
+      const { generated } = generate(`examples/${ex}/model.ts`, { target: "cuda" });
+      const dir = mkdtempSync(join(tmpdir(), "tsdp-nvcc-"));
+      writeFileSync(join(dir, "model.cu"), generated.cu);
+      const nvcc = findNvcc()!;
+      // -c: compile only; both architectures in one invocation
+      execFileSync(nvcc, ["-std=c++17", "-O1", "-c", "-Xcompiler", "-fPIC", "-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90", "-o", join(dir, "model.o"), join(dir, "model.cu")], { stdio: "pipe" });
+    });
+});
