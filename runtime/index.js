@@ -4,4 +4,14 @@ import { register } from "tsx/esm/api";
 
 register();
 const runtime = await import("./index.ts");
-export const { tensor } = runtime;
+export const {
+  tensor,
+  load,
+  CompiledModel,
+  NativeError,
+  ABI_VERSION,
+  BATCH,
+  MANIFEST_FORMAT,
+  readManifest,
+  validateManifest,
+} = runtime;

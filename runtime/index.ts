@@ -1,2 +1,17 @@
 // The Node side of tsdp: what user programs import from "tsdp".
 export { tensor, type Tensor, type TensorData } from "./tensor.ts";
+export { load, type LoadOptions } from "./loader.ts";
+export { CompiledModel, type Int64Tensor, type ParameterInfo, type ParameterTensor } from "./model.ts";
+export { NativeError } from "./errors.ts";
+export {
+  ABI_VERSION,
+  BATCH,
+  MANIFEST_FORMAT,
+  readManifest,
+  validateManifest,
+  type Dim,
+  type Dtype,
+  type IOSpec,
+  type Manifest,
+  type ParamSpec,
+} from "./manifest.ts";

@@ -1,0 +1,63 @@
+// Errors of the runtime, and the "did you mean" helper of its messages.
+
+/** A C ABI function returned a non-zero code; the message includes `tsdp_last_error()`'s text. */
+export class NativeError extends Error {
+  override readonly name = "NativeError";
+  /** The ABI function that failed, e.g. "tsdp_forward". */
+  readonly function: string;
+  /** Its non-zero return code. */
+  readonly code: number;
+  /** What tsdp_last_error() said ("" when it returned NULL). */
+  readonly nativeMessage: string;
+
+  constructor(message: string, fn: string, code: number, nativeMessage: string) {
+    super(message);
+    this.function = fn;
+    this.code = code;
+    this.nativeMessage = nativeMessage;
+  }
+}
+
+/** Edit distance, for suggestions. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** The candidate closest to `name`, when it is close enough to be a likely typo. */
+export function closest(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = distance(name.toLowerCase(), c.toLowerCase());
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+/** " (did you mean "x"?)" or a short list of what exists. */
+export function suggestion(name: string, candidates: readonly string[], what: string): string {
+  const c = closest(name, candidates);
+  if (c !== undefined) return `; did you mean "${c}"?`;
+  if (candidates.length === 0) return `; the model has no ${what}`;
+  const shown = candidates.slice(0, 8).map((n) => `"${n}"`).join(", ");
+  return `; the model's ${what} are ${shown}${candidates.length > 8 ? `, … (${candidates.length} in all)` : ""}`;
+}
+
+/** How a value shows up in error messages: its type, not its contents. */
+export function describeValue(v: unknown): string {
+  if (v === null) return "null";
+  if (v === undefined) return "undefined";
+  if (Array.isArray(v)) return "an array";
+  if (ArrayBuffer.isView(v)) return v.constructor.name;
+  if (typeof v === "object") return v.constructor && v.constructor !== Object ? `a ${v.constructor.name}` : "an object";
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)}`;
+  if (typeof v === "function") return "a function";
+  return `${typeof v} ${String(v)}`;
+}

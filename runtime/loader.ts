@@ -1,0 +1,115 @@
+// load(dir): a compiled model directory (manifest.json + libmodel.so) → a CompiledModel.
+import { stat } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { NativeError, describeValue, suggestion } from "./errors.ts";
+import { ABI_VERSION, readManifest } from "./manifest.ts";
+import { CompiledModel } from "./model.ts";
+import { NativeLibrary } from "./native.ts";
+import type { Tensor } from "./tensor.ts";
+
+export interface LoadOptions {
+  /**
+   * The devices to run on: a list of device ids, or a count n meaning devices 0 … n-1. Omitted:
+   * the library's default (`num_devices` 0 and `device_ids` NULL in tsdp_config).
+   */
+  devices?: number[] | number;
+  /**
+   * Seed of the parameter initialization (and of anything random the model does), a
+   * non-negative integer below 2^64 (a bigint above 2^53). Default 0.
+   */
+  seed?: number | bigint;
+}
+
+const MAX_INT32 = 2 ** 31 - 1;
+const OPTION_KEYS = ["devices", "seed"];
+
+function checkOptions(options: unknown): { deviceIds: Int32Array | null; seed: bigint } {
+  if (options === undefined) return { deviceIds: null, seed: 0n };
+  if (typeof options !== "object" || options === null || Array.isArray(options))
+    throw new TypeError(`load: options must be an object { devices?, seed? }, got ${describeValue(options)}`);
+  for (const k of Object.keys(options))
+    if (!OPTION_KEYS.includes(k)) throw new TypeError(`load: unknown option "${k}"${suggestion(k, OPTION_KEYS, "options")}`);
+  const { devices, seed } = options as LoadOptions;
+
+  let deviceIds: Int32Array | null = null;
+  if (typeof devices === "number") {
+    if (!Number.isInteger(devices) || devices < 1 || devices > 1024)
+      throw new RangeError(`load: devices must be a device count from 1 to 1024 or a list of device ids, got ${describeValue(devices)}`);
+    deviceIds = Int32Array.from({ length: devices }, (_, i) => i);
+  } else if (Array.isArray(devices)) {
+    if (devices.length === 0 || devices.length > 1024)
+      throw new RangeError(`load: devices must list from 1 to 1024 device ids, got ${devices.length}`);
+    for (const d of devices)
+      if (typeof d !== "number" || !Number.isInteger(d) || d < 0 || d > MAX_INT32)
+        throw new RangeError(`load: device ids must be non-negative integers, got ${describeValue(d)} in [${devices.map(String).join(", ")}]`);
+    if (new Set(devices).size !== devices.length) throw new RangeError(`load: devices lists a device twice: [${devices.join(", ")}]`);
+    deviceIds = Int32Array.from(devices);
+  } else if (devices !== undefined)
+    throw new TypeError(`load: devices must be a device count or a list of device ids, got ${describeValue(devices)}`);
+
+  let s = 0n;
+  if (typeof seed === "number") {
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new RangeError(`load: seed must be a non-negative integer (at most 2^53-1, or a bigint), got ${describeValue(seed)}`);
+    s = BigInt(seed);
+  } else if (typeof seed === "bigint") {
+    if (seed < 0n || seed >= 1n << 64n) throw new RangeError(`load: a bigint seed must be in [0, 2^64), got ${seed}`);
+    s = seed;
+  } else if (seed !== undefined) throw new TypeError(`load: seed must be a number or a bigint, got ${describeValue(seed)}`);
+  return { deviceIds, seed: s };
+}
+
+/**
+ * Loads a model directory produced by `tsdp compile`: checks manifest.json, loads its library,
+ * checks that the library was built from that manifest, and creates the model (its parameters
+ * initialized from `seed`).
+ */
+export async function load<Out extends Tensor | Tensor[] = Tensor | Tensor[]>(
+  dir: string,
+  options?: LoadOptions,
+): Promise<CompiledModel<Out>> {
+  if (typeof dir !== "string" || dir.length === 0)
+    throw new TypeError(`load: expected the path of a model directory, got ${describeValue(dir)}`);
+  const { deviceIds, seed } = checkOptions(options);
+
+  let root = resolve(dir);
+  const info = await stat(root).catch(() => null);
+  if (!info) throw new Error(`load: ${root} does not exist: compile the model with tsdp compile first`);
+  if (info.isFile()) {
+    if (basename(root) !== "manifest.json")
+      throw new Error(`load: ${root} is a file; pass the model directory produced by tsdp compile (the one holding manifest.json)`);
+    root = dirname(root);
+  }
+
+  const manifestPath = join(root, "manifest.json");
+  const manifest = await readManifest(manifestPath);
+  const libPath = join(root, manifest.library);
+  if (!(await stat(libPath).catch(() => null))?.isFile())
+    throw new Error(`load: ${libPath} (the library named in ${manifestPath}) is missing: rebuild with tsdp compile`);
+
+  let lib: NativeLibrary;
+  try {
+    lib = NativeLibrary.open(libPath);
+  } catch (e) {
+    const hint = manifest.target === "cuda" ? " (a cuda build needs the CUDA runtime and an NVIDIA driver on this machine; build for the cpu target otherwise)" : "";
+    throw new Error(`load: ${(e as Error).message}${hint}`);
+  }
+
+  const abi = lib.abiVersion();
+  if (abi !== ABI_VERSION)
+    throw new Error(`load: ${libPath} speaks tsdp ABI version ${abi}, this runtime speaks ${ABI_VERSION}: rebuild with tsdp compile`);
+  const hash = lib.manifestHash();
+  if (hash !== manifest.sourceHash)
+    throw new Error(
+      `load: ${libPath} was built for a different model/manifest (library sourceHash ${JSON.stringify(hash)}, ` +
+        `${manifestPath} says ${JSON.stringify(manifest.sourceHash)}): rebuild with tsdp compile`,
+    );
+
+  const { code, handle } = lib.create(deviceIds, seed);
+  if (code !== 0 || handle === null) {
+    const msg = lib.lastError(null);
+    const what = code !== 0 ? `failed (code ${code})` : "returned 0 but no model";
+    throw new NativeError(`load: ${manifest.model}: tsdp_create ${what}: ${msg || "(no message from the library)"}`, "tsdp_create", code, msg);
+  }
+  return new CompiledModel<Out>(root, manifest, lib, handle);
+}

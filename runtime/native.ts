@@ -1,0 +1,211 @@
+// The C ABI of a compiled model library, bound with koffi. This is the only file that talks to
+// native code; it trusts its callers (model.ts) to have checked every argument already, because
+// a wrong pointer or size here crashes the process instead of throwing.
+//
+//   typedef struct tsdp_model tsdp_model;
+//   typedef struct { int num_devices; const int* device_ids; unsigned long long seed; } tsdp_config;
+//   int         tsdp_abi_version(void);
+//   const char* tsdp_manifest_hash(void);
+//   int         tsdp_create(const tsdp_config* config, tsdp_model** out);
+//   int         tsdp_destroy(tsdp_model* m);
+//   const char* tsdp_last_error(tsdp_model* m);
+//   int         tsdp_forward(tsdp_model* m, int batch, const void* const* inputs, void* const* outputs);
+//   int         tsdp_get_param(tsdp_model* m, const char* name, void* host, unsigned long long bytes);
+//   int         tsdp_set_param(tsdp_model* m, const char* name, const void* host, unsigned long long bytes);
+import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
+import koffi, { type LibraryHandle, type TypeObject } from "koffi";
+
+/** Host arrays that cross the ABI. */
+export type HostArray = Float32Array | Int32Array | BigInt64Array;
+
+/** A `tsdp_model*` (koffi 3 represents pointers as BigInt). */
+export type ModelHandle = bigint;
+
+// Anonymous types only: koffi keeps named types in one registry per process, and this module may
+// be evaluated more than once in a process (test runners re-import modules per file).
+const Model = koffi.opaque();
+const ModelPtr = koffi.pointer(Model);
+const Config = koffi.struct({
+  num_devices: "int",
+  device_ids: "const int *",
+  seed: "unsigned long long",
+});
+
+/** The symbols of the ABI, for messages. */
+export const ABI_SYMBOLS = [
+  "tsdp_abi_version",
+  "tsdp_manifest_hash",
+  "tsdp_create",
+  "tsdp_destroy",
+  "tsdp_last_error",
+  "tsdp_forward",
+  "tsdp_get_param",
+  "tsdp_set_param",
+] as const;
+
+type Fn = (...args: any[]) => any;
+/** A koffi type: a name, a type object, or a direction marker (koffi does not export its own). */
+type Spec = string | TypeObject | ReturnType<typeof koffi.out>;
+
+/** Native memory from koffi.alloc, freed by the caller. */
+function allocBytes(bytes: number): bigint {
+  // Allocated in 8-byte units: aligned for every dtype, and koffi.alloc counts at most 2^31-1 units.
+  const units = Math.max(1, Math.ceil(bytes / 8));
+  let p: unknown;
+  try {
+    p = koffi.alloc("uint64_t", units);
+  } catch (e) {
+    throw new RangeError(`cannot allocate ${bytes} bytes of host staging memory: ${(e as Error).message}`);
+  }
+  if (typeof p !== "bigint" || p === 0n) throw new RangeError(`cannot allocate ${bytes} bytes of host staging memory`);
+  return p;
+}
+
+const bytesOf = (a: HostArray) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** The libraries this process has loaded, by absolute path, with the identity of the file loaded. */
+const loaded = new Map<string, { id: string; lib: NativeLibrary }>();
+
+/** One loaded model library. */
+export class NativeLibrary {
+  readonly path: string;
+  /** Held so the library stays loaded as long as this binding exists. */
+  readonly #lib: LibraryHandle;
+  readonly #fn: Record<(typeof ABI_SYMBOLS)[number], Fn>;
+
+  private constructor(path: string, lib: LibraryHandle, fn: Record<(typeof ABI_SYMBOLS)[number], Fn>) {
+    this.path = path;
+    this.#lib = lib;
+    this.#fn = fn;
+  }
+
+  /**
+   * Loads the library and binds the ABI; throws a clear Error for a missing file or symbol. One
+   * binding per file: loading the same unchanged file again returns the same NativeLibrary.
+   */
+  static open(file: string): NativeLibrary {
+    if (koffi.sizeof("void *") !== 8) throw new Error("tsdp's runtime needs a 64-bit Node.js");
+    const path = resolve(file);
+    let id: string;
+    try {
+      const st = statSync(path);
+      id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch (e) {
+      throw new Error(`cannot load ${path}: ${(e as Error).message}`);
+    }
+    const seen = loaded.get(path);
+    if (seen?.id === id) return seen.lib;
+
+    // The dynamic loader hands back the library already loaded under a path (or with the same
+    // inode) instead of reading the file again. When the file changed since this process loaded
+    // it (a rebuild), load a private copy of the new file so that the new build is what runs.
+    let lib: LibraryHandle;
+    let copyDir: string | null = null;
+    try {
+      let from = path;
+      if (seen) {
+        copyDir = mkdtempSync(join(tmpdir(), "tsdp-lib-"));
+        from = join(copyDir, basename(path));
+        copyFileSync(path, from);
+      }
+      lib = koffi.load(from);
+    } catch (e) {
+      throw new Error(`cannot load ${path}: ${(e as Error).message}`);
+    } finally {
+      // Once mapped, the copy is no longer needed on disk.
+      if (copyDir) rmSync(copyDir, { recursive: true, force: true });
+    }
+    const bind = (name: string, result: Spec, args: Spec[]): Fn => {
+      try {
+        return lib.func(name, result, args);
+      } catch (e) {
+        throw new Error(
+          `${path} does not export ${name} (${(e as Error).message}): a tsdp model library must export ${ABI_SYMBOLS.join(", ")} ` +
+            `as extern "C" functions with __attribute__((visibility("default"))); rebuild with tsdp compile`,
+        );
+      }
+    };
+    const fn = {
+      tsdp_abi_version: bind("tsdp_abi_version", "int", []),
+      tsdp_manifest_hash: bind("tsdp_manifest_hash", "const char *", []),
+      tsdp_create: bind("tsdp_create", "int", [koffi.pointer(Config), koffi.out(koffi.pointer(ModelPtr))]),
+      tsdp_destroy: bind("tsdp_destroy", "int", [ModelPtr]),
+      tsdp_last_error: bind("tsdp_last_error", "const char *", [ModelPtr]),
+      // The pointer arrays are built in native memory here, so they go across as plain void*.
+      tsdp_forward: bind("tsdp_forward", "int", [ModelPtr, "int", "void *", "void *"]),
+      // Typed arrays passed as void* give the callee a pointer to their contents for the call.
+      tsdp_get_param: bind("tsdp_get_param", "int", [ModelPtr, "const char *", "void *", "unsigned long long"]),
+      tsdp_set_param: bind("tsdp_set_param", "int", [ModelPtr, "const char *", "const void *", "unsigned long long"]),
+    };
+    const native = new NativeLibrary(path, lib, fn);
+    loaded.set(path, { id, lib: native });
+    return native;
+  }
+
+  abiVersion(): number {
+    return this.#fn.tsdp_abi_version();
+  }
+
+  /** The sourceHash the library was built from (null when it returns NULL). */
+  manifestHash(): string | null {
+    return this.#fn.tsdp_manifest_hash();
+  }
+
+  /** tsdp_create. `deviceIds` null: the library's default devices. */
+  create(deviceIds: Int32Array | null, seed: bigint): { code: number; handle: ModelHandle | null } {
+    const out: unknown[] = [null];
+    const config = { num_devices: deviceIds ? deviceIds.length : 0, device_ids: deviceIds, seed };
+    const code: number = this.#fn.tsdp_create(config, out);
+    const h = out[0];
+    return { code, handle: typeof h === "bigint" && h !== 0n ? h : null };
+  }
+
+  destroy(h: ModelHandle): number {
+    return this.#fn.tsdp_destroy(h);
+  }
+
+  /** tsdp_last_error(h), or of tsdp_create when h is null; "" when it returns NULL. */
+  lastError(h: ModelHandle | null): string {
+    return this.#fn.tsdp_last_error(h) ?? "";
+  }
+
+  /**
+   * tsdp_forward. The inputs are copied into native memory and the outputs out of it, so the
+   * library never sees memory that the JavaScript garbage collector manages.
+   */
+  forward(h: ModelHandle, batch: number, inputs: readonly HostArray[], outputs: readonly HostArray[]): number {
+    const blocks: bigint[] = [];
+    try {
+      const table = allocBytes(8 * (inputs.length + outputs.length));
+      blocks.push(table);
+      const ptrs = new BigUint64Array(koffi.view(table, 8 * (inputs.length + outputs.length)));
+      inputs.forEach((a, i) => {
+        const p = allocBytes(a.byteLength);
+        blocks.push(p);
+        new Uint8Array(koffi.view(p, a.byteLength)).set(bytesOf(a));
+        ptrs[i] = p;
+      });
+      outputs.forEach((a, i) => {
+        const p = allocBytes(a.byteLength);
+        blocks.push(p);
+        ptrs[inputs.length + i] = p;
+      });
+      const code: number = this.#fn.tsdp_forward(h, batch, table, table + BigInt(8 * inputs.length));
+      if (code === 0)
+        outputs.forEach((a, i) => bytesOf(a).set(new Uint8Array(koffi.view(ptrs[inputs.length + i], a.byteLength))));
+      return code;
+    } finally {
+      for (const p of blocks) koffi.free(p);
+    }
+  }
+
+  getParam(h: ModelHandle, name: string, host: HostArray): number {
+    return this.#fn.tsdp_get_param(h, name, host, BigInt(host.byteLength));
+  }
+
+  setParam(h: ModelHandle, name: string, host: HostArray): number {
+    return this.#fn.tsdp_set_param(h, name, host, BigInt(host.byteLength));
+  }
+}

@@ -1,0 +1,1764 @@
+// cuda_shim.h — compile CUDA C++ with a host C++20 compiler and run it on the CPU.
+//
+//   g++ -std=c++20 -O2 -x c++ -include runtime/shim/cuda_shim.h kernels.cu -pthread
+//
+// The same .cu file that nvcc builds for the GPU builds here for the CPU: CI (which has no GPU)
+// executes the generated CUDA this way, and it is the CPU target of users without a GPU.
+//
+// ---- Design ----------------------------------------------------------------------------------
+//
+// Grid. A launch is a job of gridDim.x*y*z blocks. A persistent pool of OS threads (one per core,
+// TSDP_SHIM_THREADS overrides; the launching thread is one of them) takes blocks from an atomic
+// counter. A block runs start to finish on one OS thread, and an OS thread runs one block at a
+// time. The launch returns when every block has finished, so launches are synchronous and
+// streams are trivially ordered.
+//
+// Threads of a block are fibers. CUDA threads of a block must be able to wait for each other
+// (__syncthreads, warp shuffles), so each one gets its own stack and the block's threads take turns
+// on their OS thread: a thread runs until it reaches a barrier, then the next runnable thread runs.
+// Switching is a hand-written x86-64 routine that saves the callee-saved registers (rbx, rbp,
+// r12-r15), the stack pointer, MXCSR and the x87 control word: a few nanoseconds and no system
+// call (swapcontext makes a sigprocmask syscall per switch). Other architectures, or
+// -DTSDP_SHIM_USE_UCONTEXT, use ucontext instead. Stacks are mmap'ed once per OS thread and reused
+// by every block (64 KiB per thread by default, TSDP_SHIM_STACK_KB overrides; a guard page below
+// each; stack tops are staggered so 256 fibers do not all map to the same cache sets).
+//
+// Built-in variables. threadIdx, blockIdx, blockDim and gridDim are real (thread_local) variables
+// in the global namespace, so `blockIdx.x * blockDim.x + threadIdx.x` reads them directly. The
+// scheduler writes threadIdx before every fiber switch; blockIdx per block; blockDim/gridDim per
+// launch. Since a fiber never moves to another OS thread, its threadIdx is always its own.
+//
+// Shared memory. `__shared__` is `static thread_local`: all fibers of a block run on the same OS
+// thread, and one OS thread runs one block at a time, so a thread_local array is exactly "one copy
+// per resident block". (Like on a GPU its contents are left over from the previous block.)
+// Dynamic shared memory (TSDP_DYNAMIC_SHARED) is a per-OS-thread buffer of the launch's
+// sharedBytes, 128-byte aligned.
+//
+// Direct mode. Most kernels (elementwise, pooling...) have no barrier, and for them fibers are pure
+// overhead. Every block therefore starts in direct mode: its threads run one after another as a
+// plain loop on the OS thread's own stack. When a thread reaches the first barrier or warp
+// operation of the block, the block is *promoted* to fiber mode on the spot: the threads that
+// already ran are finished (that is a legal CUDA schedule: they never reached a barrier, so nothing
+// waited for them), the current thread becomes a fiber that lives on the OS thread's stack, and the
+// threads that have not started yet get fresh fibers. This serves the purpose of a "barrier-free
+// kernel" cache keyed by the kernel pointer, but is exact even when a kernel only sometimes reaches
+// a barrier (the first launch of such a kernel would poison a cache). The cost for barrier kernels
+// is nil: promotion happens when thread 0 reaches its first barrier.
+//
+// Barriers. __syncthreads: the fiber counts itself as arrived and yields; when all live fibers
+// have arrived they are all made runnable again, in the configured order. Exited threads do not
+// count (as on Volta and later). Warp operations (shuffles, votes, __syncwarp) are a rendezvous of
+// the live lanes of one warp (lanes = consecutive linear thread ids; the last warp of a block may
+// be partial): each lane deposits its value, yields, and when the last lane arrives, all read. The
+// deposit buffers are double-buffered per warp so a fast lane can enter the next shuffle while
+// slower ones still read the previous one. If every fiber is waiting and none can proceed
+// (warp-synchronous code with a partial mask, or a divergence bug), the waiting warps are released
+// with the lanes that arrived; a full-mask operation released that way prints a one-time warning.
+//
+// Debug orders. TSDP_SHIM_ORDER=forward|reverse|shuffle (or tsdp_shim_set_order(0|1|2)) chooses
+// the order in which a block's threads run, between barriers and in direct mode. Code with a
+// missing __syncthreads often works by luck in forward order and fails in reverse or shuffled order.
+// The shuffle is deterministic (fixed seed, per block and per barrier).
+//
+// Runtime API. Device memory is host memory (256-byte aligned). Kernel launches, memcpy and memset
+// run at call time, except on a stream that is being captured: there they are recorded (kernel
+// arguments copied by value) into the graph and run by cudaGraphLaunch. Errors go to a per-host-
+// thread "last error" as in CUDA; nothing in the shim aborts the process. Devices are virtual
+// (TSDP_SHIM_DEVICES, default 1): they share the host memory and the worker pool.
+//
+// Limits. Kernels must be launched with TSDP_LAUNCH (no <<< >>>); dynamic shared memory is declared
+// with TSDP_DYNAMIC_SHARED inside the kernel body; warp operations assume that all live lanes of the
+// warp take part (the mask is only used to detect divergence); warp-synchronous code that relies on
+// implicit lockstep without __syncwarp/shuffles is not supported (it is not legal CUDA since Volta);
+// at most 1024 threads per block; no WMMA, textures, cooperative groups, dynamic parallelism;
+// atomics are relaxed (std::atomic_ref), __threadfence is a seq_cst fence. Sanitizers do not know
+// about the fiber stacks. A kernel that overflows its fiber stack hits a guard page (SIGSEGV).
+
+#pragma once
+#ifndef TSDP_CUDA_SHIM
+#define TSDP_CUDA_SHIM 1
+
+#if defined(__CUDACC__)
+#error "cuda_shim.h is for host C++ compilers; nvcc uses the real CUDA runtime"
+#endif
+
+// Standard headers first: <memory> (shared_ptr_base.h) spells __attribute__((__noinline__)), which
+// must be parsed before __noinline__ becomes a macro below.
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <climits>
+#include <cmath>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <math.h>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <thread>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) && !defined(TSDP_SHIM_USE_UCONTEXT)
+#define TSDP_SHIM_ASM_SWITCH 1
+#else
+#define TSDP_SHIM_ASM_SWITCH 0
+#include <ucontext.h>
+#endif
+
+// ---- Qualifiers ------------------------------------------------------------------------------
+
+#define __global__
+#define __device__
+#define __host__
+#define __constant__
+#define __managed__
+#define __grid_constant__
+#define __forceinline__ inline __attribute__((always_inline))
+#define __noinline__ __attribute__((noinline))
+#define __launch_bounds__(...)
+#define __align__(n) __attribute__((aligned(n)))
+// One copy per resident block: see "Shared memory" above.
+#define __shared__ static thread_local
+// __restrict__ is a native GCC/Clang keyword and needs no definition.
+
+// ---- Vector types ----------------------------------------------------------------------------
+
+struct uint3 {
+  unsigned int x, y, z;
+};
+
+struct dim3 {
+  unsigned int x, y, z;
+  constexpr dim3(unsigned int vx = 1, unsigned int vy = 1, unsigned int vz = 1) : x(vx), y(vy), z(vz) {}
+  constexpr dim3(uint3 v) : x(v.x), y(v.y), z(v.z) {}
+  constexpr operator uint3() const { return uint3{x, y, z}; }
+};
+
+// may_alias: kernels reinterpret float* as float4* for vector loads.
+#define TSDP_VEC1(T, N, A)                                                   \
+  struct __attribute__((aligned(A), may_alias)) N##1 { T x; };               \
+  inline constexpr N##1 make_##N##1(T x) { return N##1{x}; }
+#define TSDP_VEC2(T, N, A)                                                   \
+  struct __attribute__((aligned(A), may_alias)) N##2 { T x, y; };            \
+  inline constexpr N##2 make_##N##2(T x, T y) { return N##2{x, y}; }
+#define TSDP_VEC3(T, N, A)                                                   \
+  struct __attribute__((aligned(A), may_alias)) N##3 { T x, y, z; };         \
+  inline constexpr N##3 make_##N##3(T x, T y, T z) { return N##3{x, y, z}; }
+#define TSDP_VEC4(T, N, A)                                                   \
+  struct __attribute__((aligned(A), may_alias)) N##4 { T x, y, z, w; };      \
+  inline constexpr N##4 make_##N##4(T x, T y, T z, T w) { return N##4{x, y, z, w}; }
+
+TSDP_VEC1(float, float, 4) TSDP_VEC2(float, float, 8) TSDP_VEC3(float, float, 4) TSDP_VEC4(float, float, 16)
+TSDP_VEC1(int, int, 4) TSDP_VEC2(int, int, 8) TSDP_VEC3(int, int, 4) TSDP_VEC4(int, int, 16)
+TSDP_VEC1(unsigned int, uint, 4) TSDP_VEC2(unsigned int, uint, 8) TSDP_VEC4(unsigned int, uint, 16)
+TSDP_VEC2(double, double, 16)
+TSDP_VEC2(short, short, 4) TSDP_VEC2(unsigned short, ushort, 4)
+TSDP_VEC2(signed char, char, 2) TSDP_VEC4(signed char, char, 4)
+TSDP_VEC2(unsigned char, uchar, 2) TSDP_VEC4(unsigned char, uchar, 4)
+TSDP_VEC2(long long, longlong, 16) TSDP_VEC2(unsigned long long, ulonglong, 16)
+inline constexpr uint3 make_uint3(unsigned int x, unsigned int y, unsigned int z) { return uint3{x, y, z}; }
+
+#undef TSDP_VEC1
+#undef TSDP_VEC2
+#undef TSDP_VEC3
+#undef TSDP_VEC4
+
+// ---- Built-in variables ----------------------------------------------------------------------
+
+inline thread_local uint3 threadIdx{0, 0, 0};  // written by the scheduler before every switch
+inline thread_local uint3 blockIdx{0, 0, 0};   // written per block
+inline thread_local dim3 blockDim;             // written per launch
+inline thread_local dim3 gridDim;              // written per launch
+inline constexpr int warpSize = 32;
+
+// ---- Runtime types and error codes -----------------------------------------------------------
+
+enum cudaError {
+  cudaSuccess = 0,
+  cudaErrorInvalidValue = 1,
+  cudaErrorMemoryAllocation = 2,
+  cudaErrorInitializationError = 3,
+  cudaErrorCudartUnloading = 4,
+  cudaErrorInvalidConfiguration = 9,
+  cudaErrorInvalidPitchValue = 12,
+  cudaErrorInvalidSymbol = 13,
+  cudaErrorInvalidHostPointer = 16,
+  cudaErrorInvalidDevicePointer = 17,
+  cudaErrorInvalidMemcpyDirection = 21,
+  cudaErrorNotYetImplemented = 31,
+  cudaErrorMissingConfiguration = 52,
+  cudaErrorInvalidDeviceFunction = 98,
+  cudaErrorNoDevice = 100,
+  cudaErrorInvalidDevice = 101,
+  cudaErrorInvalidKernelImage = 200,
+  cudaErrorPeerAccessUnsupported = 217,
+  cudaErrorInvalidResourceHandle = 400,
+  cudaErrorIllegalState = 401,
+  cudaErrorNotReady = 600,
+  cudaErrorIllegalAddress = 700,
+  cudaErrorLaunchOutOfResources = 701,
+  cudaErrorPeerAccessAlreadyEnabled = 704,
+  cudaErrorPeerAccessNotEnabled = 705,
+  cudaErrorLaunchFailure = 719,
+  cudaErrorNotSupported = 801,
+  cudaErrorStreamCaptureUnsupported = 900,
+  cudaErrorStreamCaptureInvalidated = 901,
+  cudaErrorStreamCaptureUnmatched = 903,
+  cudaErrorStreamCaptureImplicit = 906,
+  cudaErrorUnknown = 999,
+};
+typedef enum cudaError cudaError_t;
+
+enum cudaMemcpyKind {
+  cudaMemcpyHostToHost = 0,
+  cudaMemcpyHostToDevice = 1,
+  cudaMemcpyDeviceToHost = 2,
+  cudaMemcpyDeviceToDevice = 3,
+  cudaMemcpyDefault = 4,
+};
+
+enum cudaStreamCaptureMode {
+  cudaStreamCaptureModeGlobal = 0,
+  cudaStreamCaptureModeThreadLocal = 1,
+  cudaStreamCaptureModeRelaxed = 2,
+};
+
+enum cudaStreamCaptureStatus {
+  cudaStreamCaptureStatusNone = 0,
+  cudaStreamCaptureStatusActive = 1,
+  cudaStreamCaptureStatusInvalidated = 2,
+};
+
+enum cudaFuncAttribute {
+  cudaFuncAttributeMaxDynamicSharedMemorySize = 8,
+  cudaFuncAttributePreferredSharedMemoryCarveout = 9,
+};
+
+enum cudaDeviceAttr {
+  cudaDevAttrMaxThreadsPerBlock = 1,
+  cudaDevAttrMaxBlockDimX = 2,
+  cudaDevAttrMaxBlockDimY = 3,
+  cudaDevAttrMaxBlockDimZ = 4,
+  cudaDevAttrMaxGridDimX = 5,
+  cudaDevAttrMaxGridDimY = 6,
+  cudaDevAttrMaxGridDimZ = 7,
+  cudaDevAttrMaxSharedMemoryPerBlock = 8,
+  cudaDevAttrWarpSize = 10,
+  cudaDevAttrMultiProcessorCount = 16,
+  cudaDevAttrComputeCapabilityMajor = 75,
+  cudaDevAttrComputeCapabilityMinor = 76,
+  cudaDevAttrMaxSharedMemoryPerBlockOptin = 97,
+};
+
+#define cudaStreamDefault 0x00
+#define cudaStreamNonBlocking 0x01
+#define cudaEventDefault 0x00
+#define cudaEventBlockingSync 0x01
+#define cudaEventDisableTiming 0x02
+#define cudaHostAllocDefault 0x00
+#define cudaHostAllocPortable 0x01
+#define cudaHostAllocMapped 0x02
+#define cudaHostAllocWriteCombined 0x04
+#define cudaHostRegisterDefault 0x00
+#define cudaGraphInstantiateFlagAutoFreeOnLaunch 1
+#define cudaStreamLegacy ((cudaStream_t)0x1)
+#define cudaStreamPerThread ((cudaStream_t)0x2)
+
+struct CUstream_st;
+struct CUevent_st;
+struct CUgraph_st;
+struct CUgraphExec_st;
+typedef CUstream_st* cudaStream_t;
+typedef CUevent_st* cudaEvent_t;
+typedef CUgraph_st* cudaGraph_t;
+typedef CUgraphExec_st* cudaGraphExec_t;
+typedef void (*cudaHostFn_t)(void* userData);
+
+struct cudaDeviceProp {
+  char name[256];
+  size_t totalGlobalMem;
+  size_t sharedMemPerBlock;
+  int regsPerBlock;
+  int warpSize;
+  int maxThreadsPerBlock;
+  int maxThreadsDim[3];
+  int maxGridSize[3];
+  size_t totalConstMem;
+  int major;
+  int minor;
+  int multiProcessorCount;
+  int l2CacheSize;
+  int maxThreadsPerMultiProcessor;
+  size_t sharedMemPerMultiprocessor;
+  size_t sharedMemPerBlockOptin;
+  int memoryBusWidth;
+  int unifiedAddressing;
+  int managedMemory;
+  int concurrentKernels;
+};
+
+// ---- Fiber context switch --------------------------------------------------------------------
+
+#if TSDP_SHIM_ASM_SWITCH
+// void tsdp_shim_switch(void** save_sp, void* load_sp)
+//   pushes rbp rbx r12-r15 and MXCSR/x87-CW on the current stack, stores rsp in *save_sp, loads
+//   load_sp and pops the same from there, then returns on the other stack.
+// tsdp_shim_trampoline: first "return address" of a new fiber: calls r13(r12) (entry(arg)).
+// The code lives in a COMDAT group so every translation unit may include this header.
+extern "C" __attribute__((visibility("hidden"))) void tsdp_shim_switch(void** save_sp, void* load_sp);
+extern "C" __attribute__((visibility("hidden"))) void tsdp_shim_trampoline();
+__asm__(
+    ".pushsection .text.tsdp_shim_switch,\"axG\",@progbits,tsdp_shim_switch,comdat\n"
+    ".globl tsdp_shim_switch\n"
+    ".hidden tsdp_shim_switch\n"
+    ".type tsdp_shim_switch,@function\n"
+    ".p2align 4\n"
+    "tsdp_shim_switch:\n"
+    "  pushq %rbp\n"
+    "  pushq %rbx\n"
+    "  pushq %r12\n"
+    "  pushq %r13\n"
+    "  pushq %r14\n"
+    "  pushq %r15\n"
+    "  subq $8, %rsp\n"
+    "  stmxcsr (%rsp)\n"
+    "  fnstcw 4(%rsp)\n"
+    "  movq %rsp, (%rdi)\n"
+    "  movq %rsi, %rsp\n"
+    "  ldmxcsr (%rsp)\n"
+    "  fldcw 4(%rsp)\n"
+    "  addq $8, %rsp\n"
+    "  popq %r15\n"
+    "  popq %r14\n"
+    "  popq %r13\n"
+    "  popq %r12\n"
+    "  popq %rbx\n"
+    "  popq %rbp\n"
+    "  ret\n"
+    ".size tsdp_shim_switch, .-tsdp_shim_switch\n"
+    ".globl tsdp_shim_trampoline\n"
+    ".hidden tsdp_shim_trampoline\n"
+    ".type tsdp_shim_trampoline,@function\n"
+    ".p2align 4\n"
+    "tsdp_shim_trampoline:\n"
+    "  movq %r12, %rdi\n"
+    "  callq *%r13\n"
+    "  ud2\n"
+    ".size tsdp_shim_trampoline, .-tsdp_shim_trampoline\n"
+    ".popsection\n");
+#endif
+
+namespace tsdp {
+namespace detail {
+
+#if TSDP_SHIM_ASM_SWITCH
+struct Ctx {
+  void* sp = nullptr;
+};
+inline void ctx_switch(Ctx* from, Ctx* to) { tsdp_shim_switch(&from->sp, to->sp); }
+// A new context whose first switch-in calls entry(arg) on the stack that ends at `top`.
+inline void ctx_make(Ctx* c, char* /*lo*/, char* top, void (*entry)(void*), void* arg) {
+  auto t = reinterpret_cast<std::uintptr_t>(top) & ~std::uintptr_t(15);
+  auto* sp = reinterpret_cast<std::uint64_t*>(t - 80);  // 16-aligned; trampoline runs at sp+64
+  std::uint32_t mxcsr;
+  std::uint16_t fpucw;
+  __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+  __asm__ volatile("fnstcw %0" : "=m"(fpucw));
+  sp[0] = std::uint64_t(mxcsr) | (std::uint64_t(fpucw) << 32);
+  sp[1] = 0;                                            // r15
+  sp[2] = 0;                                            // r14
+  sp[3] = reinterpret_cast<std::uint64_t>(entry);       // r13
+  sp[4] = reinterpret_cast<std::uint64_t>(arg);         // r12
+  sp[5] = 0;                                            // rbx
+  sp[6] = 0;                                            // rbp
+  sp[7] = reinterpret_cast<std::uint64_t>(&tsdp_shim_trampoline);
+  sp[8] = sp[9] = 0;
+  c->sp = sp;
+}
+#else
+struct Ctx {
+  ucontext_t uc;
+};
+inline thread_local void (*tl_uc_entry)(void*) = nullptr;
+inline thread_local void* tl_uc_arg = nullptr;
+inline void uc_trampoline() { tl_uc_entry(tl_uc_arg); }
+inline void ctx_switch(Ctx* from, Ctx* to) { swapcontext(&from->uc, &to->uc); }
+// The entry and argument are read from thread_locals at first switch-in; every fiber of this
+// shim has the same entry, which finds its own state through the scheduler.
+inline void ctx_make(Ctx* c, char* lo, char* top, void (*entry)(void*), void* arg) {
+  getcontext(&c->uc);
+  c->uc.uc_stack.ss_sp = lo;
+  c->uc.uc_stack.ss_size = static_cast<std::size_t>(top - lo) & ~std::size_t(15);
+  c->uc.uc_link = nullptr;
+  tl_uc_entry = entry;
+  tl_uc_arg = arg;
+  makecontext(&c->uc, uc_trampoline, 0);
+}
+#endif
+
+// ---- Configuration (environment) -------------------------------------------------------------
+
+inline long env_long(const char* name, long dflt, long lo, long hi) {
+  const char* s = std::getenv(name);
+  if (!s || !*s) return dflt;
+  char* end = nullptr;
+  long v = std::strtol(s, &end, 10);
+  if (end == s) return dflt;
+  return std::clamp(v, lo, hi);
+}
+
+inline std::size_t stack_bytes() {
+  static const std::size_t v = std::size_t(env_long("TSDP_SHIM_STACK_KB", 64, 16, 1 << 20)) * 1024;
+  return v;
+}
+
+inline unsigned pool_threads() {
+  static const unsigned v = [] {
+    unsigned hc = std::thread::hardware_concurrency();
+    return unsigned(env_long("TSDP_SHIM_THREADS", hc ? hc : 1, 1, 1024));
+  }();
+  return v;
+}
+
+inline int device_count() {
+  static const int v = int(env_long("TSDP_SHIM_DEVICES", 1, 0, 1024));
+  return v;
+}
+
+enum Order { kForward = 0, kReverse = 1, kShuffle = 2 };
+
+inline std::atomic<int>& order_setting() {
+  static std::atomic<int> v{[] {
+    const char* s = std::getenv("TSDP_SHIM_ORDER");
+    if (s && std::strcmp(s, "reverse") == 0) return int(kReverse);
+    if (s && std::strcmp(s, "shuffle") == 0) return int(kShuffle);
+    return int(kForward);
+  }()};
+  return v;
+}
+
+inline std::atomic<unsigned long long> g_switches{0};   // fiber switches, all launches
+inline std::atomic<unsigned long long> g_promotions{0}; // blocks promoted to fiber mode
+inline std::atomic<bool> g_warned_divergence{false};
+
+// ---- Block scheduler -------------------------------------------------------------------------
+
+using ThreadFn = void (*)(const void*);
+
+constexpr unsigned kMaxThreads = 1024;
+constexpr unsigned kMaxWarps = kMaxThreads / 32;
+
+enum : unsigned char { kRunnable, kBlockWait, kWarpWait, kDone };
+
+struct Fiber {
+  Ctx ctx;
+  uint3 tid;
+  unsigned lin;
+  unsigned char state;
+};
+
+struct Warp {
+  unsigned alive, arrived, gen;
+  std::uint32_t arrived_mask[2];  // lanes that deposited, per generation parity
+  std::uint32_t mask_and[2];      // AND of the masks they passed
+  std::uint64_t val[2][32];       // deposits, per generation parity
+};
+
+// Everything one OS thread needs to run blocks. Allocated once per OS thread.
+struct Runner {
+  // the launch
+  ThreadFn fn = nullptr;
+  const void* task = nullptr;
+  unsigned n = 0;        // threads per block
+  unsigned bx = 1, bxy = 1;
+  int order = kForward;
+  std::uint64_t block = 0;  // linear block index (seeds the shuffle)
+  std::uint64_t rng = 0;
+  // the block
+  bool fiber_mode = false;
+  bool failed = false;
+  unsigned dpos = 0;     // direct mode: position in the order
+  unsigned alive = 0;    // fiber mode: threads not finished
+  unsigned bar_arrived = 0, bar_count = 0, res_count = 0, res_total = 0;
+  Fiber* cur = nullptr;
+  Ctx sched;             // the OS thread's own stack, parked while fibers finish
+  unsigned qhead = 0, qcount = 0;
+  unsigned long long switches = 0;
+  unsigned queue[kMaxThreads];
+  unsigned perm[kMaxThreads];
+  Warp warps[kMaxWarps];
+  Fiber fibers[kMaxThreads];
+  // memory
+  char* stacks = nullptr;
+  std::size_t slot = 0;
+  unsigned nstacks = 0;
+  char* dyn = nullptr;
+  std::size_t dyn_cap = 0;
+
+  ~Runner() {
+    if (stacks) munmap(stacks, slot * nstacks);
+    std::free(dyn);
+  }
+};
+
+inline thread_local Runner* tl_run = nullptr;     // set while this OS thread executes blocks
+inline thread_local char* tl_dyn_shared = nullptr; // the dynamic shared memory of the block
+
+inline Runner& runner() {
+  static thread_local std::unique_ptr<Runner> r;
+  if (!r) r.reset(new Runner());
+  return *r;
+}
+
+inline std::uint64_t splitmix(std::uint64_t& s) {
+  std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+inline void shuffle_perm(Runner& r, unsigned* p, unsigned count) {
+  for (unsigned i = 0; i < count; ++i) p[i] = i;
+  for (unsigned i = count; i > 1; --i) {
+    unsigned j = unsigned(splitmix(r.rng) % i);
+    std::swap(p[i - 1], p[j]);
+  }
+}
+
+inline uint3 tid_of(const Runner& r, unsigned lin) {
+  if (r.bx == r.n) return uint3{lin, 0, 0};
+  return uint3{lin % r.bx, (lin % r.bxy) / r.bx, lin / r.bxy};
+}
+
+// Direct mode: the k-th thread to run.
+inline unsigned direct_at(const Runner& r, unsigned k) {
+  switch (r.order) {
+    case kReverse: return r.n - 1 - k;
+    case kShuffle: return r.perm[k];
+    default: return k;
+  }
+}
+
+inline void push(Runner& r, unsigned lin) {
+  r.queue[(r.qhead + r.qcount++) % kMaxThreads] = lin;
+  r.fibers[lin].state = kRunnable;
+}
+
+inline unsigned pop(Runner& r) {
+  unsigned lin = r.queue[r.qhead];
+  r.qhead = (r.qhead + 1) % kMaxThreads;
+  --r.qcount;
+  return lin;
+}
+
+// All live fibers have reached __syncthreads: make them runnable in the configured order.
+inline void release_block(Runner& r) {
+  r.res_count = r.bar_count;
+  r.res_total = r.bar_arrived;
+  r.bar_count = 0;
+  r.bar_arrived = 0;
+  if (r.order == kShuffle) shuffle_perm(r, r.perm, r.n);
+  for (unsigned k = 0; k < r.n; ++k) {
+    unsigned lin = r.order == kForward ? k : r.order == kReverse ? r.n - 1 - k : r.perm[k];
+    if (r.fibers[lin].state == kBlockWait) push(r, lin);
+  }
+}
+
+// All live lanes of warp w have arrived (or the scheduler forces it): release them.
+inline void release_warp(Runner& r, unsigned w) {
+  Warp& W = r.warps[w];
+  W.arrived = 0;
+  ++W.gen;
+  unsigned p = W.gen & 1;
+  W.arrived_mask[p] = 0;
+  W.mask_and[p] = ~0u;
+  unsigned lanes = std::min(32u, r.n - w * 32);
+  unsigned lp[32];
+  if (r.order == kShuffle) shuffle_perm(r, lp, lanes);
+  for (unsigned k = 0; k < lanes; ++k) {
+    unsigned lane = r.order == kForward ? k : r.order == kReverse ? lanes - 1 - k : lp[k];
+    unsigned lin = w * 32 + lane;
+    if (r.fibers[lin].state == kWarpWait) push(r, lin);
+  }
+}
+
+// Every live fiber waits and none can proceed: release the warps that have waiting lanes.
+inline void break_deadlock(Runner& r) {
+  for (unsigned w = 0; w * 32 < r.n; ++w) {
+    Warp& W = r.warps[w];
+    if (W.arrived == 0) continue;
+    if (W.mask_and[W.gen & 1] == ~0u && !g_warned_divergence.exchange(true)) {
+      std::fprintf(stderr,
+                   "tsdp cuda shim: warning: a full-mask warp operation was reached by only %u of "
+                   "%u live lanes of a warp (divergent warp-synchronous code); continuing\n",
+                   W.arrived, W.alive);
+    }
+    release_warp(r, w);
+  }
+  if (r.qcount == 0 && r.bar_arrived > 0) release_block(r);
+}
+
+inline void switch_to(Runner& r, Ctx* save, Fiber* next) {
+  r.cur = next;
+  ::threadIdx = next->tid;
+  ++r.switches;
+  ctx_switch(save, &next->ctx);
+}
+
+// The current fiber waits (its state is already set): run the next runnable one.
+inline void yield_to_next(Runner& r) {
+  Fiber* self = r.cur;
+  if (r.qcount == 0) break_deadlock(r);
+  Fiber* next = &r.fibers[pop(r)];
+  if (next != self) switch_to(r, &self->ctx, next);
+}
+
+// The current fiber's kernel function returned.
+inline void retire(Runner& r) {
+  Fiber* self = r.cur;
+  self->state = kDone;
+  --r.alive;
+  Warp& W = r.warps[self->lin >> 5];
+  --W.alive;
+  if (W.arrived > 0 && W.arrived == W.alive) release_warp(r, self->lin >> 5);
+  if (r.bar_arrived > 0 && r.bar_arrived == r.alive) release_block(r);
+  if (r.qcount == 0 && r.alive > 0) break_deadlock(r);
+}
+
+// Entry of every fiber that runs on a fiber stack.
+inline void fiber_entry(void*) {
+  Runner& r = *tl_run;
+  r.fn(r.task);
+  retire(r);
+  Fiber* self = r.cur;
+  if (r.qcount == 0) {
+    ctx_switch(&self->ctx, &r.sched);  // the last fiber: back to the OS thread's stack
+  } else {
+    switch_to(r, &self->ctx, &r.fibers[pop(r)]);
+  }
+  __builtin_trap();  // a finished fiber is never resumed
+}
+
+inline bool ensure_stacks(Runner& r, unsigned n) {
+  if (r.nstacks >= n) return true;
+  const std::size_t page = 4096, stagger = 16384;
+  std::size_t slot = (stack_bytes() + page + stagger + page - 1) & ~(page - 1);
+  unsigned want = n <= 256 ? 256 : kMaxThreads;
+  void* p = mmap(nullptr, slot * want, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return false;
+  if (r.stacks) munmap(r.stacks, r.slot * r.nstacks);
+  r.stacks = static_cast<char*>(p);
+  r.slot = slot;
+  r.nstacks = want;
+  for (unsigned i = 0; i < want; ++i) mprotect(r.stacks + i * slot, page, PROT_NONE);  // guard
+  return true;
+}
+
+// The thread at direct position r.dpos reached a barrier or warp operation: switch the block to
+// fiber mode. Threads before it have finished; it becomes a fiber on the OS thread's stack; the
+// threads after it get fresh fibers, runnable in direct order.
+inline bool promote(Runner& r) {
+  if (!ensure_stacks(r, r.n)) {
+    if (!r.failed) std::fprintf(stderr, "tsdp cuda shim: cannot allocate fiber stacks\n");
+    r.failed = true;
+    return false;
+  }
+  g_promotions.fetch_add(1, std::memory_order_relaxed);
+  r.fiber_mode = true;
+  r.qhead = r.qcount = 0;
+  r.bar_arrived = r.bar_count = 0;
+  for (unsigned w = 0; w * 32 < r.n; ++w) {
+    Warp& W = r.warps[w];
+    W.alive = std::min(32u, r.n - w * 32);
+    W.arrived = W.gen = 0;
+    W.arrived_mask[0] = W.arrived_mask[1] = 0;
+    W.mask_and[0] = W.mask_and[1] = ~0u;
+  }
+  for (unsigned k = 0; k < r.dpos; ++k) {
+    unsigned lin = direct_at(r, k);
+    r.fibers[lin].state = kDone;
+    --r.warps[lin >> 5].alive;
+  }
+  r.alive = r.n - r.dpos;
+  unsigned self = direct_at(r, r.dpos);
+  Fiber& me = r.fibers[self];
+  me.tid = ::threadIdx;
+  me.lin = self;
+  me.state = kRunnable;
+  r.cur = &me;
+  for (unsigned k = r.dpos + 1; k < r.n; ++k) {
+    unsigned lin = direct_at(r, k);
+    Fiber& f = r.fibers[lin];
+    f.tid = tid_of(r, lin);
+    f.lin = lin;
+    char* lo = r.stacks + std::size_t(lin) * r.slot;
+    char* top = lo + r.slot - (std::size_t(lin) * 576) % 16384;
+    ctx_make(&f.ctx, lo + 4096, top, &fiber_entry, nullptr);
+    push(r, lin);
+  }
+  return true;
+}
+
+// The fiber on the OS thread's stack finished: wait (parked in r.sched) for the others.
+inline void native_done(Runner& r) {
+  retire(r);
+  if (r.alive == 0) return;
+  if (r.qcount == 0) return;  // unreachable: retire() released someone
+  switch_to(r, &r.sched, &r.fibers[pop(r)]);
+}
+
+inline void run_block(Runner& r) {
+  r.fiber_mode = false;
+  r.rng = 0x7D5EEDull ^ (r.block * 0x9E3779B97F4A7C15ull);
+  if (r.order == kShuffle) shuffle_perm(r, r.perm, r.n);
+  for (r.dpos = 0; r.dpos < r.n; ++r.dpos) {
+    ::threadIdx = tid_of(r, direct_at(r, r.dpos));
+    r.fn(r.task);
+    if (r.fiber_mode) {
+      native_done(r);
+      break;
+    }
+  }
+}
+
+// Barrier entry: in direct mode, promote first. Returns false where no fiber scheduling is
+// possible (called outside a kernel, or fiber stacks unavailable): the operation is then local.
+inline Runner* sync_runner() {
+  Runner* r = tl_run;
+  if (!r) return nullptr;
+  if (!r->fiber_mode && !promote(*r)) return nullptr;
+  return r;
+}
+
+inline void block_sync(int pred) {
+  Runner* r = sync_runner();
+  if (!r) return;
+  r->cur->state = kBlockWait;
+  ++r->bar_arrived;
+  r->bar_count += pred != 0;
+  if (r->bar_arrived == r->alive) release_block(*r);
+  yield_to_next(*r);
+}
+
+inline int syncthreads_reduce(int pred, int op) {
+  Runner* r = sync_runner();
+  if (!r) return op == 0 ? (pred != 0) : (pred != 0);
+  block_sync(pred);
+  switch (op) {
+    case 0: return int(r->res_count);
+    case 1: return r->res_count == r->res_total;
+    default: return r->res_count != 0;
+  }
+}
+
+// Warp rendezvous: deposit `bits`, wait for the warp. Returns the warp, the generation parity
+// whose deposits to read, and the caller's lane.
+struct WarpView {
+  const Warp* w;
+  unsigned p;
+  unsigned lane;
+  std::uint64_t own;
+  std::uint64_t get(unsigned src) const {
+    return src < 32 && (w->arrived_mask[p] >> src & 1u) ? w->val[p][src] : own;
+  }
+  std::uint32_t arrived() const { return w->arrived_mask[p]; }
+};
+
+inline WarpView warp_sync(std::uint64_t bits, unsigned mask) {
+  Runner* r = sync_runner();
+  if (!r) {
+    static thread_local Warp solo;  // outside a kernel: a warp of one lane
+    solo.val[0][0] = bits;
+    solo.arrived_mask[0] = 1;
+    return WarpView{&solo, 0, 0, bits};
+  }
+  Fiber* self = r->cur;
+  unsigned w = self->lin >> 5, lane = self->lin & 31;
+  Warp& W = r->warps[w];
+  unsigned p = W.gen & 1;
+  W.val[p][lane] = bits;
+  W.arrived_mask[p] |= 1u << lane;
+  W.mask_and[p] &= mask;
+  ++W.arrived;
+  self->state = kWarpWait;
+  if (W.arrived == W.alive) release_warp(*r, w);
+  yield_to_next(*r);
+  return WarpView{&W, p, lane, bits};
+}
+
+template <class T>
+inline std::uint64_t to_bits(T v) {
+  static_assert(sizeof(T) <= 8 && std::is_trivially_copyable_v<T>, "warp operations take 1-8 byte values");
+  std::uint64_t b = 0;
+  std::memcpy(&b, &v, sizeof(T));
+  return b;
+}
+
+template <class T>
+inline T from_bits(std::uint64_t b) {
+  T v;
+  std::memcpy(&v, &b, sizeof(T));
+  return v;
+}
+
+inline unsigned clamp_width(int width) {
+  unsigned w = width <= 0 ? 32u : std::min(32u, unsigned(width));
+  return std::bit_floor(w);
+}
+
+// ---- Worker pool -----------------------------------------------------------------------------
+
+struct Job {
+  ThreadFn fn;
+  const void* task;
+  dim3 grid, block;
+  std::size_t shmem;
+  std::uint64_t total;
+  std::atomic<std::uint64_t> next{0};
+  std::atomic<bool> failed{false};
+  unsigned users = 0;  // pool threads working on it (guarded by the pool mutex)
+};
+
+// Runs blocks of `j` on the calling OS thread until none are left.
+inline void run_blocks(Job& j) {
+  Runner& r = runner();
+  if (j.shmem > r.dyn_cap) {
+    std::size_t cap = (j.shmem + 127) & ~std::size_t(127);
+    void* p = std::aligned_alloc(128, cap);
+    if (!p) {
+      j.failed = true;
+      j.next = j.total;
+      return;
+    }
+    std::free(r.dyn);
+    r.dyn = static_cast<char*>(p);
+    r.dyn_cap = cap;
+  }
+  r.fn = j.fn;
+  r.task = j.task;
+  r.n = j.block.x * j.block.y * j.block.z;
+  r.bx = j.block.x;
+  r.bxy = j.block.x * j.block.y;
+  r.order = order_setting().load(std::memory_order_relaxed);
+  r.failed = false;
+  ::blockDim = j.block;
+  ::gridDim = j.grid;
+  tl_dyn_shared = r.dyn;
+  tl_run = &r;
+  const std::uint64_t gx = j.grid.x, gxy = std::uint64_t(j.grid.x) * j.grid.y;
+  for (;;) {
+    std::uint64_t b = j.next.fetch_add(1, std::memory_order_relaxed);
+    if (b >= j.total) break;
+    ::blockIdx = uint3{unsigned(b % gx), unsigned((b % gxy) / gx), unsigned(b / gxy)};
+    r.block = b;
+    run_block(r);
+  }
+  tl_run = nullptr;
+  if (r.failed) j.failed = true;
+  if (r.switches) {
+    g_switches.fetch_add(r.switches, std::memory_order_relaxed);
+    r.switches = 0;
+  }
+}
+
+class Pool {
+ public:
+  static Pool& get() {
+    static Pool* p = new Pool();  // never destroyed: workers may outlive static destructors
+    return *p;
+  }
+
+  // Runs all blocks of `j`, the calling thread included; returns when all have finished.
+  void run(Job& j) {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      jobs_.push_back(&j);
+    }
+    std::uint64_t helpers = std::min<std::uint64_t>(j.total - 1, workers_);
+    if (helpers >= workers_) cv_work_.notify_all();
+    else for (std::uint64_t i = 0; i < helpers; ++i) cv_work_.notify_one();
+    run_blocks(j);
+    std::unique_lock<std::mutex> lk(m_);
+    remove(&j);
+    cv_done_.wait(lk, [&] { return j.users == 0; });
+  }
+
+ private:
+  Pool() : workers_(pool_threads() - 1) {
+    for (unsigned i = 0; i < workers_; ++i) std::thread([this] { loop(); }).detach();
+  }
+
+  void remove(Job* j) {
+    auto it = std::find(jobs_.begin(), jobs_.end(), j);
+    if (it != jobs_.end()) jobs_.erase(it);
+  }
+
+  void loop() {
+    std::unique_lock<std::mutex> lk(m_);
+    for (;;) {
+      cv_work_.wait(lk, [&] { return !jobs_.empty(); });
+      Job* j = jobs_.front();
+      if (j->next.load(std::memory_order_relaxed) >= j->total) {
+        remove(j);
+        continue;
+      }
+      ++j->users;
+      lk.unlock();
+      run_blocks(*j);
+      lk.lock();
+      remove(j);
+      if (--j->users == 0) cv_done_.notify_all();
+    }
+  }
+
+  std::mutex m_;
+  std::condition_variable cv_work_, cv_done_;
+  std::vector<Job*> jobs_;
+  unsigned workers_;
+};
+
+inline cudaError_t check_config(dim3 g, dim3 b, std::size_t shmem) {
+  std::uint64_t threads = std::uint64_t(b.x) * b.y * b.z;
+  if (g.x == 0 || g.y == 0 || g.z == 0 || threads == 0) return cudaErrorInvalidConfiguration;
+  if (threads > kMaxThreads || b.x > 1024 || b.y > 1024 || b.z > 64) return cudaErrorInvalidConfiguration;
+  if (g.x > 0x7FFFFFFFu || g.y > 65535 || g.z > 65535) return cudaErrorInvalidConfiguration;
+  if (shmem > (std::size_t(1) << 30)) return cudaErrorInvalidValue;
+  return cudaSuccess;
+}
+
+inline cudaError_t execute(ThreadFn fn, const void* task, dim3 g, dim3 b, std::size_t shmem) {
+  if (cudaError_t e = check_config(g, b, shmem)) return e;
+  Job j;
+  j.fn = fn;
+  j.task = task;
+  j.grid = g;
+  j.block = b;
+  j.shmem = shmem;
+  j.total = std::uint64_t(g.x) * g.y * g.z;
+  if (tl_run) return cudaErrorNotSupported;  // a launch from inside a kernel (dynamic parallelism)
+  if (j.total == 1 || pool_threads() == 1) run_blocks(j);
+  else Pool::get().run(j);
+  return j.failed ? cudaErrorLaunchOutOfResources : cudaSuccess;
+}
+
+// ---- Runtime state: errors, devices, streams, events, graphs ---------------------------------
+
+inline thread_local cudaError_t tl_last_error = cudaSuccess;
+inline thread_local int tl_device = 0;
+
+inline cudaError_t fail(cudaError_t e) {
+  if (e != cudaSuccess) tl_last_error = e;
+  return e;
+}
+
+using Node = std::function<void()>;
+
+}  // namespace detail
+}  // namespace tsdp
+
+struct CUgraph_st {
+  std::vector<tsdp::detail::Node> nodes;
+  std::vector<CUstream_st*> streams;  // the streams capturing into this graph
+};
+
+struct CUgraphExec_st {
+  std::vector<tsdp::detail::Node> nodes;
+};
+
+struct CUstream_st {
+  unsigned flags = 0;
+  CUgraph_st* capture = nullptr;
+};
+
+struct CUevent_st {
+  unsigned flags = 0;
+  bool recorded = false;
+  std::chrono::steady_clock::time_point time{};
+  CUgraph_st* capture = nullptr;
+};
+
+namespace tsdp {
+namespace detail {
+
+inline CUgraph_st* capturing(cudaStream_t s) {
+  if (reinterpret_cast<std::uintptr_t>(s) <= 2) return nullptr;  // 0, legacy, per-thread
+  return s->capture;
+}
+
+// Runs `op` now, or records it into the graph the stream is capturing.
+template <class F>
+inline cudaError_t stream_op(cudaStream_t s, F&& op) {
+  if (CUgraph_st* g = capturing(s)) g->nodes.emplace_back(std::forward<F>(op));
+  else op();
+  return cudaSuccess;
+}
+
+// Launch: convert the arguments to the kernel's parameter types (as CUDA does), keep them in a
+// tuple, and give every CUDA thread its own copy of them.
+template <class... P, class... A>
+inline void launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t shmem, cudaStream_t stream,
+                   A&&... args) {
+  static_assert(sizeof...(P) == sizeof...(A), "TSDP_LAUNCH: wrong number of kernel arguments");
+  using Args = std::tuple<std::decay_t<P>...>;
+  struct Task {
+    void (*kernel)(P...);
+    Args args;
+    static void run(const void* p) {
+      const Task* t = static_cast<const Task*>(p);
+      std::apply(t->kernel, t->args);
+    }
+  };
+  if (cudaError_t e = check_config(grid, block, shmem)) {
+    fail(e);
+    return;
+  }
+  Task task{kernel, Args(std::forward<A>(args)...)};
+  if (CUgraph_st* g = capturing(stream)) {
+    g->nodes.emplace_back([task, grid, block, shmem] { fail(execute(&Task::run, &task, grid, block, shmem)); });
+    return;
+  }
+  fail(execute(&Task::run, &task, grid, block, shmem));
+}
+
+inline bool valid_kind(cudaMemcpyKind k) { return unsigned(k) <= unsigned(cudaMemcpyDefault); }
+
+inline cudaError_t host_alloc(void** p, std::size_t size) {
+  if (!p) return fail(cudaErrorInvalidValue);
+  *p = nullptr;
+  if (size == 0) return cudaSuccess;
+  if (size > std::numeric_limits<std::size_t>::max() - 4096) return fail(cudaErrorMemoryAllocation);
+  std::size_t rounded = (size + 255) & ~std::size_t(255);
+  void* m = std::aligned_alloc(256, rounded);
+  if (!m) return fail(cudaErrorMemoryAllocation);
+  *p = m;
+  return cudaSuccess;
+}
+
+}  // namespace detail
+
+// Launch a kernel: TSDP_LAUNCH(kernel, grid, block, sharedBytes, stream, args...).
+using detail::launch;
+
+}  // namespace tsdp
+
+// ---- Launch and dynamic shared memory macros -------------------------------------------------
+
+#define TSDP_LAUNCH(k, g, b, s, st, ...) ::tsdp::launch(k, g, b, s, st __VA_OPT__(, ) __VA_ARGS__)
+#define TSDP_DYNAMIC_SHARED(type, name) type* name = reinterpret_cast<type*>(::tsdp::detail::tl_dyn_shared)
+
+// ---- Debug and statistics hooks (C linkage) --------------------------------------------------
+
+// 0: forward, 1: reverse, 2: shuffle (fixed seed). Applies to launches that start afterwards.
+extern "C" inline void tsdp_shim_set_order(int order) {
+  tsdp::detail::order_setting().store(order == 1 ? 1 : order == 2 ? 2 : 0);
+}
+extern "C" inline int tsdp_shim_get_order() { return tsdp::detail::order_setting().load(); }
+// Fiber switches and fiber-mode blocks so far (0 for kernels that only ran in direct mode).
+extern "C" inline unsigned long long tsdp_shim_fiber_switches() { return tsdp::detail::g_switches.load(); }
+extern "C" inline unsigned long long tsdp_shim_fiber_blocks() { return tsdp::detail::g_promotions.load(); }
+
+// ---- Synchronization -------------------------------------------------------------------------
+
+inline void __syncthreads() { tsdp::detail::block_sync(1); }
+inline int __syncthreads_count(int pred) { return tsdp::detail::syncthreads_reduce(pred, 0); }
+inline int __syncthreads_and(int pred) { return tsdp::detail::syncthreads_reduce(pred, 1); }
+inline int __syncthreads_or(int pred) { return tsdp::detail::syncthreads_reduce(pred, 2); }
+inline void __syncwarp(unsigned mask = 0xFFFFFFFFu) { tsdp::detail::warp_sync(0, mask); }
+inline void __threadfence() { std::atomic_thread_fence(std::memory_order_seq_cst); }
+inline void __threadfence_system() { std::atomic_thread_fence(std::memory_order_seq_cst); }
+inline void __threadfence_block() { std::atomic_signal_fence(std::memory_order_seq_cst); }
+
+// ---- Warp shuffles and votes -----------------------------------------------------------------
+// Rules as in the CUDA programming guide: width (a power of two <= 32) splits the warp into
+// segments; a source outside the caller's segment (up/down/xor) or a lane that does not exist
+// returns the caller's own value.
+
+template <class T>
+inline T __shfl_sync(unsigned mask, T var, int srcLane, int width = warpSize) {
+  auto v = tsdp::detail::warp_sync(tsdp::detail::to_bits(var), mask);
+  unsigned w = tsdp::detail::clamp_width(width);
+  unsigned src = (v.lane & ~(w - 1)) + (unsigned(srcLane) & (w - 1));
+  return tsdp::detail::from_bits<T>(v.get(src));
+}
+
+template <class T>
+inline T __shfl_up_sync(unsigned mask, T var, unsigned delta, int width = warpSize) {
+  auto v = tsdp::detail::warp_sync(tsdp::detail::to_bits(var), mask);
+  unsigned w = tsdp::detail::clamp_width(width);
+  if ((v.lane & (w - 1)) < delta) return var;
+  return tsdp::detail::from_bits<T>(v.get(v.lane - delta));
+}
+
+template <class T>
+inline T __shfl_down_sync(unsigned mask, T var, unsigned delta, int width = warpSize) {
+  auto v = tsdp::detail::warp_sync(tsdp::detail::to_bits(var), mask);
+  unsigned w = tsdp::detail::clamp_width(width);
+  if ((v.lane & (w - 1)) + delta >= w) return var;
+  return tsdp::detail::from_bits<T>(v.get(v.lane + delta));
+}
+
+template <class T>
+inline T __shfl_xor_sync(unsigned mask, T var, int laneMask, int width = warpSize) {
+  auto v = tsdp::detail::warp_sync(tsdp::detail::to_bits(var), mask);
+  unsigned w = tsdp::detail::clamp_width(width);
+  unsigned src = v.lane ^ unsigned(laneMask);
+  if (src >= (v.lane & ~(w - 1)) + w) return var;  // later segment: own value
+  return tsdp::detail::from_bits<T>(v.get(src));
+}
+
+inline unsigned __ballot_sync(unsigned mask, int pred) {
+  auto v = tsdp::detail::warp_sync(pred != 0, mask);
+  unsigned out = 0;
+  for (std::uint32_t m = v.arrived(); m; m &= m - 1) {
+    unsigned lane = unsigned(std::countr_zero(m));
+    if (v.get(lane)) out |= 1u << lane;
+  }
+  return out & mask;
+}
+
+inline int __any_sync(unsigned mask, int pred) { return __ballot_sync(mask, pred) != 0; }
+
+inline int __all_sync(unsigned mask, int pred) {
+  auto v = tsdp::detail::warp_sync(pred != 0, mask);
+  for (std::uint32_t m = v.arrived() & mask; m; m &= m - 1)
+    if (!v.get(unsigned(std::countr_zero(m)))) return 0;
+  return 1;
+}
+
+// Lanes of the caller's warp that exist in this block (all of them take part in warp operations).
+inline unsigned __activemask() {
+  unsigned lin = threadIdx.x + threadIdx.y * blockDim.x + threadIdx.z * blockDim.x * blockDim.y;
+  unsigned n = blockDim.x * blockDim.y * blockDim.z;
+  unsigned lanes = std::min(32u, n - (lin & ~31u));
+  return lanes >= 32 ? 0xFFFFFFFFu : (1u << lanes) - 1;
+}
+
+#define TSDP_WARP_REDUCE(NAME, T, INIT, OP)                                            \
+  inline T NAME(unsigned mask, T value) {                                             \
+    auto v = tsdp::detail::warp_sync(tsdp::detail::to_bits(value), mask);             \
+    T acc = INIT;                                                                     \
+    for (std::uint32_t m = v.arrived() & mask; m; m &= m - 1) {                       \
+      T x = tsdp::detail::from_bits<T>(v.get(unsigned(std::countr_zero(m))));         \
+      acc = OP;                                                                       \
+    }                                                                                 \
+    return acc;                                                                       \
+  }
+TSDP_WARP_REDUCE(__reduce_add_sync, int, 0, acc + x)
+TSDP_WARP_REDUCE(__reduce_add_sync, unsigned, 0u, acc + x)
+TSDP_WARP_REDUCE(__reduce_min_sync, int, INT_MAX, std::min(acc, x))
+TSDP_WARP_REDUCE(__reduce_min_sync, unsigned, UINT_MAX, std::min(acc, x))
+TSDP_WARP_REDUCE(__reduce_max_sync, int, INT_MIN, std::max(acc, x))
+TSDP_WARP_REDUCE(__reduce_max_sync, unsigned, 0u, std::max(acc, x))
+TSDP_WARP_REDUCE(__reduce_and_sync, unsigned, ~0u, acc & x)
+TSDP_WARP_REDUCE(__reduce_or_sync, unsigned, 0u, acc | x)
+TSDP_WARP_REDUCE(__reduce_xor_sync, unsigned, 0u, acc ^ x)
+#undef TSDP_WARP_REDUCE
+
+// ---- Atomics ---------------------------------------------------------------------------------
+// Blocks run concurrently on several OS threads; fibers of one block share an OS thread.
+// CUDA atomics are relaxed; std::atomic_ref gives the same on ordinary memory.
+
+namespace tsdp {
+namespace detail {
+template <class T>
+inline std::atomic_ref<T> aref(T* p) {
+  return std::atomic_ref<T>(*p);
+}
+template <class T, class F>
+inline T atomic_update(T* p, F f) {
+  auto a = aref(p);
+  T old = a.load(std::memory_order_relaxed);
+  while (!a.compare_exchange_weak(old, f(old), std::memory_order_relaxed)) {
+  }
+  return old;
+}
+}  // namespace detail
+}  // namespace tsdp
+
+#define TSDP_ATOMIC_FETCH(NAME, T, OP) \
+  inline T NAME(T* address, T val) { return tsdp::detail::aref(address).OP(val, std::memory_order_relaxed); }
+TSDP_ATOMIC_FETCH(atomicAdd, int, fetch_add)
+TSDP_ATOMIC_FETCH(atomicAdd, unsigned int, fetch_add)
+TSDP_ATOMIC_FETCH(atomicAdd, unsigned long long, fetch_add)
+TSDP_ATOMIC_FETCH(atomicAdd, float, fetch_add)
+TSDP_ATOMIC_FETCH(atomicAdd, double, fetch_add)
+TSDP_ATOMIC_FETCH(atomicSub, int, fetch_sub)
+TSDP_ATOMIC_FETCH(atomicSub, unsigned int, fetch_sub)
+TSDP_ATOMIC_FETCH(atomicAnd, int, fetch_and)
+TSDP_ATOMIC_FETCH(atomicAnd, unsigned int, fetch_and)
+TSDP_ATOMIC_FETCH(atomicAnd, unsigned long long, fetch_and)
+TSDP_ATOMIC_FETCH(atomicOr, int, fetch_or)
+TSDP_ATOMIC_FETCH(atomicOr, unsigned int, fetch_or)
+TSDP_ATOMIC_FETCH(atomicOr, unsigned long long, fetch_or)
+TSDP_ATOMIC_FETCH(atomicXor, int, fetch_xor)
+TSDP_ATOMIC_FETCH(atomicXor, unsigned int, fetch_xor)
+TSDP_ATOMIC_FETCH(atomicXor, unsigned long long, fetch_xor)
+TSDP_ATOMIC_FETCH(atomicExch, int, exchange)
+TSDP_ATOMIC_FETCH(atomicExch, unsigned int, exchange)
+TSDP_ATOMIC_FETCH(atomicExch, unsigned long long, exchange)
+TSDP_ATOMIC_FETCH(atomicExch, float, exchange)
+#undef TSDP_ATOMIC_FETCH
+
+#define TSDP_ATOMIC_MINMAX(T)                                                                          \
+  inline T atomicMax(T* address, T val) {                                                              \
+    return tsdp::detail::atomic_update(address, [val](T old) { return old < val ? val : old; });       \
+  }                                                                                                    \
+  inline T atomicMin(T* address, T val) {                                                              \
+    return tsdp::detail::atomic_update(address, [val](T old) { return val < old ? val : old; });       \
+  }
+TSDP_ATOMIC_MINMAX(int)
+TSDP_ATOMIC_MINMAX(unsigned int)
+TSDP_ATOMIC_MINMAX(long long)
+TSDP_ATOMIC_MINMAX(unsigned long long)
+#undef TSDP_ATOMIC_MINMAX
+
+#define TSDP_ATOMIC_CAS(T)                                                        \
+  inline T atomicCAS(T* address, T compare, T val) {                              \
+    tsdp::detail::aref(address).compare_exchange_strong(compare, val, std::memory_order_relaxed); \
+    return compare;                                                               \
+  }
+TSDP_ATOMIC_CAS(int)
+TSDP_ATOMIC_CAS(unsigned int)
+TSDP_ATOMIC_CAS(unsigned long long)
+TSDP_ATOMIC_CAS(unsigned short)
+#undef TSDP_ATOMIC_CAS
+
+inline unsigned atomicInc(unsigned* address, unsigned val) {
+  return tsdp::detail::atomic_update(address, [val](unsigned old) { return old >= val ? 0u : old + 1; });
+}
+inline unsigned atomicDec(unsigned* address, unsigned val) {
+  return tsdp::detail::atomic_update(address,
+                                     [val](unsigned old) { return (old == 0 || old > val) ? val : old - 1; });
+}
+
+// ---- Math and bit intrinsics -----------------------------------------------------------------
+// <cmath>/<math.h> provide expf, logf, sqrtf, tanhf, erff, fmaxf, fminf, fabsf, powf, fmaf,
+// isfinite, isnan, ... in the global namespace; CUDA's extra names follow.
+
+inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
+inline double rsqrt(double x) { return 1.0 / std::sqrt(x); }
+inline float rcbrtf(float x) { return 1.0f / std::cbrt(x); }
+inline float __expf(float x) { return std::exp(x); }
+inline float __exp10f(float x) { return std::pow(10.0f, x); }
+inline float __logf(float x) { return std::log(x); }
+inline float __log2f(float x) { return std::log2(x); }
+inline float __log10f(float x) { return std::log10(x); }
+inline float __powf(float x, float y) { return std::pow(x, y); }
+inline float __sinf(float x) { return std::sin(x); }
+inline float __cosf(float x) { return std::cos(x); }
+inline float __tanf(float x) { return std::tan(x); }
+inline void __sincosf(float x, float* s, float* c) { *s = std::sin(x); *c = std::cos(x); }
+inline float __tanhf(float x) { return std::tanh(x); }
+inline float __fdividef(float x, float y) { return x / y; }
+inline float fdividef(float x, float y) { return x / y; }
+inline float __frcp_rn(float x) { return 1.0f / x; }
+inline float __fsqrt_rn(float x) { return std::sqrt(x); }
+inline float __frsqrt_rn(float x) { return 1.0f / std::sqrt(x); }
+inline float __fadd_rn(float x, float y) { return x + y; }
+inline float __fsub_rn(float x, float y) { return x - y; }
+inline float __fmul_rn(float x, float y) { return x * y; }
+inline float __fdiv_rn(float x, float y) { return x / y; }
+inline float __fmaf_rn(float x, float y, float z) { return std::fma(x, y, z); }
+inline double __fma_rn(double x, double y, double z) { return std::fma(x, y, z); }
+inline double __drcp_rn(double x) { return 1.0 / x; }
+inline float __saturatef(float x) { return x >= 1.0f ? 1.0f : x > 0.0f ? x : 0.0f; }  // NaN -> 0
+inline float normcdff(float x) { return 0.5f * std::erfc(-x * 0.70710678118654752f); }
+inline double normcdf(double x) { return 0.5 * std::erfc(-x * 0.70710678118654752); }
+
+inline int __float2int_rn(float x) { return int(std::nearbyint(x)); }
+inline int __float2int_rz(float x) { return int(x); }
+inline int __float2int_rd(float x) { return int(std::floor(x)); }
+inline int __float2int_ru(float x) { return int(std::ceil(x)); }
+inline unsigned __float2uint_rn(float x) { return unsigned(std::nearbyint(x)); }
+inline long long __float2ll_rn(float x) { return (long long)std::nearbyint(x); }
+inline float __int2float_rn(int x) { return float(x); }
+inline float __uint2float_rn(unsigned x) { return float(x); }
+inline int __double2int_rn(double x) { return int(std::nearbyint(x)); }
+inline float __double2float_rn(double x) { return float(x); }
+inline float __int_as_float(int x) { return std::bit_cast<float>(x); }
+inline int __float_as_int(float x) { return std::bit_cast<int>(x); }
+inline unsigned __float_as_uint(float x) { return std::bit_cast<unsigned>(x); }
+inline float __uint_as_float(unsigned x) { return std::bit_cast<float>(x); }
+inline long long __double_as_longlong(double x) { return std::bit_cast<long long>(x); }
+inline double __longlong_as_double(long long x) { return std::bit_cast<double>(x); }
+
+inline int __popc(unsigned x) { return std::popcount(x); }
+inline int __popcll(unsigned long long x) { return std::popcount(x); }
+inline int __clz(int x) { return std::countl_zero(unsigned(x)); }
+inline int __clzll(long long x) { return std::countl_zero((unsigned long long)x); }
+inline int __ffs(int x) { return x == 0 ? 0 : std::countr_zero(unsigned(x)) + 1; }
+inline int __ffsll(long long x) { return x == 0 ? 0 : std::countr_zero((unsigned long long)x) + 1; }
+inline unsigned __brev(unsigned x) {
+  x = ((x >> 1) & 0x55555555u) | ((x & 0x55555555u) << 1);
+  x = ((x >> 2) & 0x33333333u) | ((x & 0x33333333u) << 2);
+  x = ((x >> 4) & 0x0F0F0F0Fu) | ((x & 0x0F0F0F0Fu) << 4);
+  x = ((x >> 8) & 0x00FF00FFu) | ((x & 0x00FF00FFu) << 8);
+  return (x >> 16) | (x << 16);
+}
+inline int __mul24(int x, int y) { return int((long long)(x << 8 >> 8) * (y << 8 >> 8)); }
+inline unsigned __umul24(unsigned x, unsigned y) { return (x & 0xFFFFFFu) * (y & 0xFFFFFFu); }
+inline int __mulhi(int x, int y) { return int(((long long)x * y) >> 32); }
+inline unsigned __umulhi(unsigned x, unsigned y) { return unsigned(((unsigned long long)x * y) >> 32); }
+inline unsigned long long __umul64hi(unsigned long long x, unsigned long long y) {
+  return (unsigned long long)(((unsigned __int128)x * y) >> 64);
+}
+inline long long __mul64hi(long long x, long long y) { return (long long)(((__int128)x * y) >> 64); }
+
+// min/max for any mix of arithmetic types (usual arithmetic conversions, like CUDA's overloads).
+template <class A, class B>
+  requires(std::is_arithmetic_v<A> && std::is_arithmetic_v<B>)
+inline constexpr std::common_type_t<A, B> min(A a, B b) {
+  using C = std::common_type_t<A, B>;
+  if constexpr (std::is_floating_point_v<C>) return std::fmin(C(a), C(b));
+  else return C(b) < C(a) ? C(b) : C(a);
+}
+template <class A, class B>
+  requires(std::is_arithmetic_v<A> && std::is_arithmetic_v<B>)
+inline constexpr std::common_type_t<A, B> max(A a, B b) {
+  using C = std::common_type_t<A, B>;
+  if constexpr (std::is_floating_point_v<C>) return std::fmax(C(a), C(b));
+  else return C(a) < C(b) ? C(b) : C(a);
+}
+
+template <class T>
+inline T __ldg(const T* p) { return *p; }
+template <class T>
+inline T __ldcg(const T* p) { return *p; }
+template <class T>
+inline T __ldcs(const T* p) { return *p; }
+template <class T>
+inline void __stcg(T* p, T v) { *p = v; }
+template <class T>
+inline void __stcs(T* p, T v) { *p = v; }
+
+inline long long clock64() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+inline void __nanosleep(unsigned) {}
+
+// ---- Runtime API: errors ---------------------------------------------------------------------
+
+inline const char* cudaGetErrorName(cudaError_t e) {
+  switch (e) {
+#define TSDP_NAME(x) case x: return #x;
+    TSDP_NAME(cudaSuccess) TSDP_NAME(cudaErrorInvalidValue) TSDP_NAME(cudaErrorMemoryAllocation)
+    TSDP_NAME(cudaErrorInitializationError) TSDP_NAME(cudaErrorCudartUnloading)
+    TSDP_NAME(cudaErrorInvalidConfiguration) TSDP_NAME(cudaErrorInvalidPitchValue)
+    TSDP_NAME(cudaErrorInvalidSymbol) TSDP_NAME(cudaErrorInvalidHostPointer)
+    TSDP_NAME(cudaErrorInvalidDevicePointer) TSDP_NAME(cudaErrorInvalidMemcpyDirection)
+    TSDP_NAME(cudaErrorNotYetImplemented) TSDP_NAME(cudaErrorMissingConfiguration)
+    TSDP_NAME(cudaErrorInvalidDeviceFunction) TSDP_NAME(cudaErrorNoDevice) TSDP_NAME(cudaErrorInvalidDevice)
+    TSDP_NAME(cudaErrorInvalidKernelImage) TSDP_NAME(cudaErrorPeerAccessUnsupported)
+    TSDP_NAME(cudaErrorInvalidResourceHandle) TSDP_NAME(cudaErrorIllegalState) TSDP_NAME(cudaErrorNotReady)
+    TSDP_NAME(cudaErrorIllegalAddress) TSDP_NAME(cudaErrorLaunchOutOfResources)
+    TSDP_NAME(cudaErrorPeerAccessAlreadyEnabled) TSDP_NAME(cudaErrorPeerAccessNotEnabled)
+    TSDP_NAME(cudaErrorLaunchFailure) TSDP_NAME(cudaErrorNotSupported)
+    TSDP_NAME(cudaErrorStreamCaptureUnsupported) TSDP_NAME(cudaErrorStreamCaptureInvalidated)
+    TSDP_NAME(cudaErrorStreamCaptureUnmatched) TSDP_NAME(cudaErrorStreamCaptureImplicit)
+    TSDP_NAME(cudaErrorUnknown)
+#undef TSDP_NAME
+  }
+  return "unrecognized error code";
+}
+
+inline const char* cudaGetErrorString(cudaError_t e) {
+  switch (e) {
+    case cudaSuccess: return "no error";
+    case cudaErrorInvalidValue: return "invalid argument";
+    case cudaErrorMemoryAllocation: return "out of memory";
+    case cudaErrorInitializationError: return "initialization error";
+    case cudaErrorInvalidConfiguration: return "invalid configuration argument";
+    case cudaErrorInvalidSymbol: return "invalid device symbol";
+    case cudaErrorInvalidMemcpyDirection: return "invalid copy direction for memcpy";
+    case cudaErrorNoDevice: return "no CUDA-capable device is detected";
+    case cudaErrorInvalidDevice: return "invalid device ordinal";
+    case cudaErrorInvalidResourceHandle: return "invalid resource handle";
+    case cudaErrorIllegalState: return "the operation cannot be performed in the present state";
+    case cudaErrorNotReady: return "device not ready";
+    case cudaErrorLaunchOutOfResources: return "too many resources requested for launch";
+    case cudaErrorLaunchFailure: return "unspecified launch failure";
+    case cudaErrorNotSupported: return "operation not supported";
+    case cudaErrorStreamCaptureUnsupported: return "operation not permitted when stream is capturing";
+    default: return cudaGetErrorName(e);
+  }
+}
+
+inline cudaError_t cudaGetLastError() {
+  cudaError_t e = tsdp::detail::tl_last_error;
+  tsdp::detail::tl_last_error = cudaSuccess;
+  return e;
+}
+inline cudaError_t cudaPeekAtLastError() { return tsdp::detail::tl_last_error; }
+
+// ---- Runtime API: devices --------------------------------------------------------------------
+
+inline cudaError_t cudaGetDeviceCount(int* count) {
+  if (!count) return tsdp::detail::fail(cudaErrorInvalidValue);
+  *count = tsdp::detail::device_count();
+  return *count > 0 ? cudaSuccess : tsdp::detail::fail(cudaErrorNoDevice);
+}
+inline cudaError_t cudaSetDevice(int device) {
+  if (device < 0 || device >= tsdp::detail::device_count()) return tsdp::detail::fail(cudaErrorInvalidDevice);
+  tsdp::detail::tl_device = device;
+  return cudaSuccess;
+}
+inline cudaError_t cudaGetDevice(int* device) {
+  if (!device) return tsdp::detail::fail(cudaErrorInvalidValue);
+  *device = tsdp::detail::tl_device;
+  return cudaSuccess;
+}
+inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }  // launches are synchronous
+inline cudaError_t cudaDeviceReset() { return cudaSuccess; }
+inline cudaError_t cudaSetDeviceFlags(unsigned) { return cudaSuccess; }
+inline cudaError_t cudaDeviceCanAccessPeer(int* can, int device, int peer) {
+  if (!can) return tsdp::detail::fail(cudaErrorInvalidValue);
+  int n = tsdp::detail::device_count();
+  if (device < 0 || device >= n || peer < 0 || peer >= n) return tsdp::detail::fail(cudaErrorInvalidDevice);
+  *can = device != peer;
+  return cudaSuccess;
+}
+inline cudaError_t cudaDeviceEnablePeerAccess(int peer, unsigned) {
+  if (peer < 0 || peer >= tsdp::detail::device_count()) return tsdp::detail::fail(cudaErrorInvalidDevice);
+  return cudaSuccess;
+}
+
+inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
+  if (!prop) return tsdp::detail::fail(cudaErrorInvalidValue);
+  if (device < 0 || device >= tsdp::detail::device_count()) return tsdp::detail::fail(cudaErrorInvalidDevice);
+  std::memset(prop, 0, sizeof *prop);
+  std::snprintf(prop->name, sizeof prop->name, "tsdp CPU shim (%u threads)", tsdp::detail::pool_threads());
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  prop->totalGlobalMem = pages > 0 && page > 0 ? std::size_t(pages) * std::size_t(page) : 0;
+  prop->sharedMemPerBlock = 48 * 1024;
+  prop->sharedMemPerBlockOptin = 227 * 1024;
+  prop->sharedMemPerMultiprocessor = 228 * 1024;
+  prop->regsPerBlock = 65536;
+  prop->warpSize = 32;
+  prop->maxThreadsPerBlock = 1024;
+  prop->maxThreadsDim[0] = 1024;
+  prop->maxThreadsDim[1] = 1024;
+  prop->maxThreadsDim[2] = 64;
+  prop->maxGridSize[0] = 0x7FFFFFFF;
+  prop->maxGridSize[1] = 65535;
+  prop->maxGridSize[2] = 65535;
+  prop->totalConstMem = 65536;
+  prop->major = 8;
+  prop->minor = 0;
+  prop->multiProcessorCount = int(tsdp::detail::pool_threads());
+  prop->l2CacheSize = 1 << 20;
+  prop->maxThreadsPerMultiProcessor = 1024;
+  prop->memoryBusWidth = 64;
+  prop->unifiedAddressing = 1;
+  prop->managedMemory = 1;
+  prop->concurrentKernels = 1;
+  return cudaSuccess;
+}
+
+inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) {
+  cudaDeviceProp p;
+  if (!value) return tsdp::detail::fail(cudaErrorInvalidValue);
+  if (cudaError_t e = cudaGetDeviceProperties(&p, device)) return e;
+  switch (attr) {
+    case cudaDevAttrMaxThreadsPerBlock: *value = p.maxThreadsPerBlock; break;
+    case cudaDevAttrMaxBlockDimX: *value = p.maxThreadsDim[0]; break;
+    case cudaDevAttrMaxBlockDimY: *value = p.maxThreadsDim[1]; break;
+    case cudaDevAttrMaxBlockDimZ: *value = p.maxThreadsDim[2]; break;
+    case cudaDevAttrMaxGridDimX: *value = p.maxGridSize[0]; break;
+    case cudaDevAttrMaxGridDimY: *value = p.maxGridSize[1]; break;
+    case cudaDevAttrMaxGridDimZ: *value = p.maxGridSize[2]; break;
+    case cudaDevAttrMaxSharedMemoryPerBlock: *value = int(p.sharedMemPerBlock); break;
+    case cudaDevAttrMaxSharedMemoryPerBlockOptin: *value = int(p.sharedMemPerBlockOptin); break;
+    case cudaDevAttrWarpSize: *value = 32; break;
+    case cudaDevAttrMultiProcessorCount: *value = p.multiProcessorCount; break;
+    case cudaDevAttrComputeCapabilityMajor: *value = p.major; break;
+    case cudaDevAttrComputeCapabilityMinor: *value = p.minor; break;
+    default: return tsdp::detail::fail(cudaErrorInvalidValue);
+  }
+  return cudaSuccess;
+}
+
+template <class T>
+inline cudaError_t cudaFuncSetAttribute(T* /*func*/, cudaFuncAttribute /*attr*/, int /*value*/) {
+  return cudaSuccess;
+}
+inline cudaError_t cudaFuncSetAttribute(const void*, cudaFuncAttribute, int) { return cudaSuccess; }
+
+// ---- Runtime API: memory ---------------------------------------------------------------------
+
+inline cudaError_t cudaMalloc(void** devPtr, std::size_t size) { return tsdp::detail::host_alloc(devPtr, size); }
+inline cudaError_t cudaMallocHost(void** ptr, std::size_t size) { return tsdp::detail::host_alloc(ptr, size); }
+inline cudaError_t cudaHostAlloc(void** ptr, std::size_t size, unsigned /*flags*/) {
+  return tsdp::detail::host_alloc(ptr, size);
+}
+inline cudaError_t cudaMallocManaged(void** ptr, std::size_t size, unsigned /*flags*/ = 1) {
+  return tsdp::detail::host_alloc(ptr, size);
+}
+template <class T>
+inline cudaError_t cudaMalloc(T** devPtr, std::size_t size) {
+  return cudaMalloc(reinterpret_cast<void**>(devPtr), size);
+}
+template <class T>
+inline cudaError_t cudaMallocHost(T** ptr, std::size_t size) {
+  return cudaMallocHost(reinterpret_cast<void**>(ptr), size);
+}
+template <class T>
+inline cudaError_t cudaHostAlloc(T** ptr, std::size_t size, unsigned flags) {
+  return cudaHostAlloc(reinterpret_cast<void**>(ptr), size, flags);
+}
+template <class T>
+inline cudaError_t cudaMallocManaged(T** ptr, std::size_t size, unsigned flags = 1) {
+  return cudaMallocManaged(reinterpret_cast<void**>(ptr), size, flags);
+}
+inline cudaError_t cudaFree(void* devPtr) {
+  std::free(devPtr);
+  return cudaSuccess;
+}
+inline cudaError_t cudaFreeHost(void* ptr) {
+  std::free(ptr);
+  return cudaSuccess;
+}
+inline cudaError_t cudaHostRegister(void*, std::size_t, unsigned) { return cudaSuccess; }
+inline cudaError_t cudaHostUnregister(void*) { return cudaSuccess; }
+inline cudaError_t cudaHostGetDevicePointer(void** pDevice, void* pHost, unsigned) {
+  if (!pDevice) return tsdp::detail::fail(cudaErrorInvalidValue);
+  *pDevice = pHost;
+  return cudaSuccess;
+}
+inline cudaError_t cudaMemGetInfo(std::size_t* freeBytes, std::size_t* totalBytes) {
+  long page = sysconf(_SC_PAGE_SIZE), total = sysconf(_SC_PHYS_PAGES), avail = sysconf(_SC_AVPHYS_PAGES);
+  if (freeBytes) *freeBytes = avail > 0 && page > 0 ? std::size_t(avail) * std::size_t(page) : 0;
+  if (totalBytes) *totalBytes = total > 0 && page > 0 ? std::size_t(total) * std::size_t(page) : 0;
+  return cudaSuccess;
+}
+
+inline cudaError_t cudaMemcpyAsync(void* dst, const void* src, std::size_t count, cudaMemcpyKind kind,
+                                   cudaStream_t stream = 0) {
+  if (!tsdp::detail::valid_kind(kind)) return tsdp::detail::fail(cudaErrorInvalidMemcpyDirection);
+  if (count == 0) return cudaSuccess;
+  if (!dst || !src) return tsdp::detail::fail(cudaErrorInvalidValue);
+  return tsdp::detail::stream_op(stream, [dst, src, count] { std::memmove(dst, src, count); });
+}
+inline cudaError_t cudaMemcpy(void* dst, const void* src, std::size_t count, cudaMemcpyKind kind) {
+  if (!tsdp::detail::valid_kind(kind)) return tsdp::detail::fail(cudaErrorInvalidMemcpyDirection);
+  if (count == 0) return cudaSuccess;
+  if (!dst || !src) return tsdp::detail::fail(cudaErrorInvalidValue);
+  std::memmove(dst, src, count);
+  return cudaSuccess;
+}
+inline cudaError_t cudaMemcpy2DAsync(void* dst, std::size_t dpitch, const void* src, std::size_t spitch,
+                                     std::size_t width, std::size_t height, cudaMemcpyKind kind,
+                                     cudaStream_t stream = 0) {
+  if (!tsdp::detail::valid_kind(kind)) return tsdp::detail::fail(cudaErrorInvalidMemcpyDirection);
+  if (width > dpitch || width > spitch) return tsdp::detail::fail(cudaErrorInvalidPitchValue);
+  if (width == 0 || height == 0) return cudaSuccess;
+  if (!dst || !src) return tsdp::detail::fail(cudaErrorInvalidValue);
+  return tsdp::detail::stream_op(stream, [=] {
+    for (std::size_t r = 0; r < height; ++r)
+      std::memmove(static_cast<char*>(dst) + r * dpitch, static_cast<const char*>(src) + r * spitch, width);
+  });
+}
+inline cudaError_t cudaMemcpy2D(void* dst, std::size_t dpitch, const void* src, std::size_t spitch,
+                                std::size_t width, std::size_t height, cudaMemcpyKind kind) {
+  return cudaMemcpy2DAsync(dst, dpitch, src, spitch, width, height, kind, 0);
+}
+inline cudaError_t cudaMemcpyPeerAsync(void* dst, int, const void* src, int, std::size_t count,
+                                       cudaStream_t stream = 0) {
+  return cudaMemcpyAsync(dst, src, count, cudaMemcpyDeviceToDevice, stream);
+}
+inline cudaError_t cudaMemcpyPeer(void* dst, int, const void* src, int, std::size_t count) {
+  return cudaMemcpy(dst, src, count, cudaMemcpyDeviceToDevice);
+}
+inline cudaError_t cudaMemsetAsync(void* devPtr, int value, std::size_t count, cudaStream_t stream = 0) {
+  if (count == 0) return cudaSuccess;
+  if (!devPtr) return tsdp::detail::fail(cudaErrorInvalidValue);
+  return tsdp::detail::stream_op(stream, [devPtr, value, count] { std::memset(devPtr, value, count); });
+}
+inline cudaError_t cudaMemset(void* devPtr, int value, std::size_t count) {
+  if (count == 0) return cudaSuccess;
+  if (!devPtr) return tsdp::detail::fail(cudaErrorInvalidValue);
+  std::memset(devPtr, value, count);
+  return cudaSuccess;
+}
+// __device__ / __constant__ variables are ordinary globals here.
+template <class T>
+inline cudaError_t cudaMemcpyToSymbol(T& symbol, const void* src, std::size_t count, std::size_t offset = 0,
+                                      cudaMemcpyKind kind = cudaMemcpyHostToDevice) {
+  if (offset + count > sizeof(T)) return tsdp::detail::fail(cudaErrorInvalidValue);
+  return cudaMemcpy(reinterpret_cast<char*>(&symbol) + offset, src, count, kind);
+}
+template <class T>
+inline cudaError_t cudaMemcpyFromSymbol(void* dst, const T& symbol, std::size_t count, std::size_t offset = 0,
+                                        cudaMemcpyKind kind = cudaMemcpyDeviceToHost) {
+  if (offset + count > sizeof(T)) return tsdp::detail::fail(cudaErrorInvalidValue);
+  return cudaMemcpy(dst, reinterpret_cast<const char*>(&symbol) + offset, count, kind);
+}
+inline cudaError_t cudaMallocAsync(void** ptr, std::size_t size, cudaStream_t stream) {
+  if (tsdp::detail::capturing(stream)) return tsdp::detail::fail(cudaErrorStreamCaptureUnsupported);
+  return tsdp::detail::host_alloc(ptr, size);
+}
+template <class T>
+inline cudaError_t cudaMallocAsync(T** ptr, std::size_t size, cudaStream_t stream) {
+  return cudaMallocAsync(reinterpret_cast<void**>(ptr), size, stream);
+}
+inline cudaError_t cudaFreeAsync(void* ptr, cudaStream_t stream) {
+  if (tsdp::detail::capturing(stream)) return tsdp::detail::fail(cudaErrorStreamCaptureUnsupported);
+  std::free(ptr);
+  return cudaSuccess;
+}
+
+// ---- Runtime API: streams and events ---------------------------------------------------------
+
+inline cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned flags) {
+  if (!stream) return tsdp::detail::fail(cudaErrorInvalidValue);
+  *stream = new (std::nothrow) CUstream_st();
+  if (!*stream) return tsdp::detail::fail(cudaErrorMemoryAllocation);
+  (*stream)->flags = flags;
+  return cudaSuccess;
+}
+inline cudaError_t cudaStreamCreate(cudaStream_t* stream) { return cudaStreamCreateWithFlags(stream, 0); }
+inline cudaError_t cudaStreamCreateWithPriority(cudaStream_t* stream, unsigned flags, int) {
+  return cudaStreamCreateWithFlags(stream, flags);
+}
+inline cudaError_t cudaStreamDestroy(cudaStream_t stream) {
+  if (reinterpret_cast<std::uintptr_t>(stream) <= 2) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
+  delete stream;
+  return cudaSuccess;
+}
+inline cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
+  if (tsdp::detail::capturing(stream)) return tsdp::detail::fail(cudaErrorStreamCaptureUnsupported);
+  return cudaSuccess;
+}
+inline cudaError_t cudaStreamQuery(cudaStream_t) { return cudaSuccess; }
+
+inline cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned flags) {
+  if (!event) return tsdp::detail::fail(cudaErrorInvalidValue);
+  *event = new (std::nothrow) CUevent_st();
+  if (!*event) return tsdp::detail::fail(cudaErrorMemoryAllocation);
+  (*event)->flags = flags;
+  return cudaSuccess;
+}
+inline cudaError_t cudaEventCreate(cudaEvent_t* event) { return cudaEventCreateWithFlags(event, 0); }
+inline cudaError_t cudaEventDestroy(cudaEvent_t event) {
+  if (!event) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
+  delete event;
+  return cudaSuccess;
+}
+inline cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream = 0) {
+  if (!event) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
+  if (CUgraph_st* g = tsdp::detail::capturing(stream)) {
+    event->capture = g;  // lets other streams join the capture via cudaStreamWaitEvent
+    return cudaSuccess;
+  }
+  event->capture = nullptr;
+  event->recorded = true;
+  event->time = std::chrono::steady_clock::now();
+  return cudaSuccess;
+}
+inline cudaError_t cudaEventRecordWithFlags(cudaEvent_t event, cudaStream_t stream = 0, unsigned = 0) {
+  return cudaEventRecord(event, stream);
+}
+inline cudaError_t cudaEventSynchronize(cudaEvent_t event) {
+  if (!event) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
+  return cudaSuccess;
+}
+inline cudaError_t cudaEventQuery(cudaEvent_t event) {
+  if (!event) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
+  return cudaSuccess;
+}
+inline cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
+  if (!ms) return tsdp::detail::fail(cudaErrorInvalidValue);
+  if (!start || !end || !start->recorded || !end->recorded || (start->flags & cudaEventDisableTiming) ||
+      (end->flags & cudaEventDisableTiming))
+    return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
+  *ms = std::chrono::duration<float, std::milli>(end->time - start->time).count();
+  return cudaSuccess;
+}
+inline cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned /*flags*/ = 0) {
+  if (!event) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
+  CUgraph_st* g = event->capture;
+  if (g && reinterpret_cast<std::uintptr_t>(stream) > 2 && !stream->capture) {
+    stream->capture = g;  // fork: the stream joins the capture (nodes run in program order)
+    g->streams.push_back(stream);
+  }
+  return cudaSuccess;
+}
+inline cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void* userData) {
+  if (!fn) return tsdp::detail::fail(cudaErrorInvalidValue);
+  return tsdp::detail::stream_op(stream, [fn, userData] { fn(userData); });
+}
+
+// ---- Runtime API: graphs ---------------------------------------------------------------------
+
+inline cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode /*mode*/) {
+  if (reinterpret_cast<std::uintptr_t>(stream) <= 2) return tsdp::detail::fail(cudaErrorStreamCaptureUnsupported);
+  if (stream->capture) return tsdp::detail::fail(cudaErrorIllegalState);
+  auto* g = new (std::nothrow) CUgraph_st();
+  if (!g) return tsdp::detail::fail(cudaErrorMemoryAllocation);
+  g->streams.push_back(stream);
+  stream->capture = g;
+  return cudaSuccess;
+}
+inline cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* graph) {
+  if (!graph) return tsdp::detail::fail(cudaErrorInvalidValue);
+  CUgraph_st* g = tsdp::detail::capturing(stream);
+  if (!g) return tsdp::detail::fail(cudaErrorIllegalState);
+  for (CUstream_st* s : g->streams) s->capture = nullptr;
+  g->streams.clear();
+  *graph = g;
+  return cudaSuccess;
+}
+inline cudaError_t cudaStreamIsCapturing(cudaStream_t stream, cudaStreamCaptureStatus* status) {
+  if (!status) return tsdp::detail::fail(cudaErrorInvalidValue);
+  *status = tsdp::detail::capturing(stream) ? cudaStreamCaptureStatusActive : cudaStreamCaptureStatusNone;
+  return cudaSuccess;
+}
+inline cudaError_t cudaGraphCreate(cudaGraph_t* graph, unsigned /*flags*/) {
+  if (!graph) return tsdp::detail::fail(cudaErrorInvalidValue);
+  *graph = new (std::nothrow) CUgraph_st();
+  return *graph ? cudaSuccess : tsdp::detail::fail(cudaErrorMemoryAllocation);
+}
+inline cudaError_t cudaGraphInstantiate(cudaGraphExec_t* exec, cudaGraph_t graph, unsigned long long /*flags*/ = 0) {
+  if (!exec || !graph) return tsdp::detail::fail(cudaErrorInvalidValue);
+  auto* e = new (std::nothrow) CUgraphExec_st();
+  if (!e) return tsdp::detail::fail(cudaErrorMemoryAllocation);
+  e->nodes = graph->nodes;
+  *exec = e;
+  return cudaSuccess;
+}
+inline cudaError_t cudaGraphInstantiateWithFlags(cudaGraphExec_t* exec, cudaGraph_t graph,
+                                                 unsigned long long flags = 0) {
+  return cudaGraphInstantiate(exec, graph, flags);
+}
+inline cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream) {
+  if (!exec) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
+  if (CUgraph_st* g = tsdp::detail::capturing(stream)) {
+    g->nodes.insert(g->nodes.end(), exec->nodes.begin(), exec->nodes.end());
+    return cudaSuccess;
+  }
+  for (auto& node : exec->nodes) node();
+  return cudaSuccess;
+}
+inline cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec) {
+  delete exec;
+  return cudaSuccess;
+}
+inline cudaError_t cudaGraphDestroy(cudaGraph_t graph) {
+  delete graph;
+  return cudaSuccess;
+}
+
+#endif  // TSDP_CUDA_SHIM
