@@ -1,0 +1,15 @@
+// Import not supported: a model file imports from "fs" to read its configuration (and parses it with JSON, which does not exist at compile time either).
+// expect: TSDP1003 5:30
+// expect: TSDP2005 7:15
+import { nn, type Tensor, type Batch } from "tsdp/dsl";
+import { readFileSync } from "fs";
+
+const sizes = JSON.parse(readFileSync("sizes.json", "utf8"));
+
+export class FileSized extends nn.Module {
+  fc = new nn.Linear(sizes.in, sizes.out);
+
+  forward(x: Tensor<[Batch, 8]>) {
+    return this.fc(x);
+  }
+}
