@@ -220,7 +220,7 @@ export namespace nn {
     [Symbol.iterator](): Iterator<M>;
   }
 
-  type Reduction = "mean" | "sum";
+  type Reduction = "mean" | "sum" | "none";
   interface CrossEntropyOptions { reduction?: Reduction; labelSmoothing?: number }
   class CrossEntropyLoss extends Module { constructor(options?: CrossEntropyOptions) }
   interface CrossEntropyLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }

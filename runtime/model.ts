@@ -66,6 +66,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
   readonly manifest: Manifest;
   readonly #lib: NativeLibrary;
   #handle: ModelHandle | null;
+  #training = true;
   readonly #params: Map<string, ParamSpec & { kind: "parameter" | "buffer" }>;
   readonly #token = {};
 
@@ -222,6 +223,28 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
    * Frees the native model (and its device memory). Calling it again does nothing; every other
    * method throws afterwards.
    */
+  /**
+   * Train mode (the default, as for a new PyTorch module): dropout drops and BatchNorm normalizes
+   * with batch statistics, updating its running ones. Returns the model, as nn.Module.train does.
+   */
+  train(mode = true): this {
+    const handle = this.#live("train");
+    if (typeof mode !== "boolean") throw new TypeError(`${this.name}.train: mode must be true or false, got ${String(mode)}`);
+    this.#check("train", "tsdp_set_training", this.#lib.setTraining(handle, mode), handle);
+    this.#training = mode;
+    return this;
+  }
+
+  /** Eval mode: dropout is the identity and BatchNorm uses its running statistics. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Whether the model is in train mode. */
+  get training(): boolean {
+    return this.#training;
+  }
+
   dispose(): void {
     const handle = this.#handle;
     if (handle === null) return;

@@ -12,6 +12,7 @@
 //   int         tsdp_forward(tsdp_model* m, int batch, const void* const* inputs, void* const* outputs);
 //   int         tsdp_get_param(tsdp_model* m, const char* name, void* host, unsigned long long bytes);
 //   int         tsdp_set_param(tsdp_model* m, const char* name, const void* host, unsigned long long bytes);
+//   int         tsdp_set_training(tsdp_model* m, int training);
 import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
@@ -43,6 +44,7 @@ export const ABI_SYMBOLS = [
   "tsdp_forward",
   "tsdp_get_param",
   "tsdp_set_param",
+  "tsdp_set_training",
 ] as const;
 
 type Fn = (...args: any[]) => any;
@@ -138,6 +140,7 @@ export class NativeLibrary {
       // Typed arrays passed as void* give the callee a pointer to their contents for the call.
       tsdp_get_param: bind("tsdp_get_param", "int", [ModelPtr, "const char *", "void *", "unsigned long long"]),
       tsdp_set_param: bind("tsdp_set_param", "int", [ModelPtr, "const char *", "const void *", "unsigned long long"]),
+      tsdp_set_training: bind("tsdp_set_training", "int", [ModelPtr, "int"]),
     };
     const native = new NativeLibrary(path, lib, fn);
     loaded.set(path, { id, lib: native });
@@ -207,5 +210,9 @@ export class NativeLibrary {
 
   setParam(h: ModelHandle, name: string, host: HostArray): number {
     return this.#fn.tsdp_set_param(h, name, host, BigInt(host.byteLength));
+  }
+
+  setTraining(h: ModelHandle, training: boolean): number {
+    return this.#fn.tsdp_set_training(h, training ? 1 : 0);
   }
 }

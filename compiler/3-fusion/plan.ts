@@ -35,6 +35,10 @@ export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs
   const storageOf = (n: Node): Node => storage.get(n) ?? n;
   const needed = reachable(roots);
 
+  // reshape(x)[i] = x[i] in row-major order: a view shares x's buffer. Resolved for every node
+  // first, so a kernel that reads a view anywhere in the graph finds the buffer behind it.
+  for (const node of graph.nodes) if (node.op === "reshape") storage.set(node, storageOf(node.inputs[0]));
+
   const kernels: Kernel[] = [];
   const done = new Set<Node>();
   const names = new Map<string, number>();
@@ -42,29 +46,53 @@ export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs
     if (done.has(node) || !needed.has(node)) continue;
     const family = opDef(node.op).family;
     if (family === "source") continue;
-    if (node.op === "reshape") {
-      // reshape(x)[i] = x[i] in row-major order: the view shares x's buffer
-      storage.set(node, storageOf(node.inputs[0]));
-      continue;
-    }
+    if (node.op === "reshape") continue;
     let state: FusionState = { anchor: node, epilogue: [], output: node };
     const rules: string[] = [];
+    const claimed = new Set<Node>([node]);
     for (;;) {
       const uses = (consumers.get(state.output) ?? []).filter((c) => needed.has(c));
       if (uses.length !== 1 || mustStore.has(state.output)) break;
       const consumer = uses[0];
+      if (done.has(consumer)) break;
       const rule = fusionRules.find((r) => r.absorbs(state, consumer));
       if (!rule) break;
       state = rule.apply(state, consumer);
+      claimed.add(consumer);
       rules.push(rule.name);
+      // The consumer's other operands, when they are pointwise values used only here, are
+      // computed in this kernel too instead of being stored and read back.
+      if (rule.name === "elementwise-chain") {
+        const pulled = pullProducers(consumer, claimed, done, consumers, mustStore);
+        if (pulled.length) {
+          state = { ...state, epilogue: [...pulled, ...state.epilogue].sort((a, b) => a.id - b.id) };
+          rules.push("elementwise-producer");
+        }
+      }
     }
     const nodes = [state.anchor, ...state.epilogue, ...(state.pool ? [state.pool] : [])];
     for (const n of nodes) done.add(n);
     const inside = new Set(nodes);
     const inputs = unique(nodes.flatMap((n) => n.inputs.filter((i) => !inside.has(i) && i.op !== "const").map(storageOf)));
-    kernels.push({ name: uniqueName(kernelName(state), names), ...state, nodes, inputs, rules });
+    kernels.push({ name: uniqueName(kernelName(state), names), ...state, nodes, inputs, rules: unique(rules) });
   }
+  // A kernel runs where its stored value is produced: after every kernel that feeds it.
+  kernels.sort((a, b) => a.output.id - b.output.id);
   return { kernels, storageOf };
+}
+
+/** Pointwise producers of `consumer` (transitively) that nothing else reads. */
+function pullProducers(consumer: Node, claimed: Set<Node>, done: Set<Node>, consumers: Map<Node, Node[]>, mustStore: Set<Node>): Node[] {
+  const out: Node[] = [];
+  for (const p of consumer.inputs) {
+    if (claimed.has(p) || done.has(p) || mustStore.has(p)) continue;
+    if (opDef(p.op).lowering?.kind !== "pointwise") continue;
+    if ((consumers.get(p) ?? []).length !== 1) continue;
+    if (p.shape.length > consumer.shape.length) continue;
+    claimed.add(p);
+    out.push(p, ...pullProducers(p, claimed, done, consumers, mustStore));
+  }
+  return out;
 }
 
 function reachable(roots: readonly Node[]): Set<Node> {
@@ -90,7 +118,9 @@ function kernelName(s: FusionState): string {
   if (s.anchor.scope && !["linear", "conv2d"].includes(s.anchor.op) && !base.endsWith(s.anchor.op)) parts.push(s.anchor.op);
   for (const e of s.epilogue) parts.push(e.op);
   if (s.pool) parts.push("pool");
-  return parts.join("_").replace(/[^A-Za-z0-9_]/g, "_");
+  // a long chain is named by where it starts and how long it is
+  const name = parts.length > 5 ? `${parts.slice(0, 3).join("_")}_chain${parts.length}` : parts.join("_");
+  return name.replace(/[^A-Za-z0-9_]/g, "_");
 }
 
 function uniqueName(name: string, seen: Map<string, number>): string {

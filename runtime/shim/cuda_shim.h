@@ -2,6 +2,10 @@
 //
 //   g++ -std=c++20 -O2 -x c++ -include runtime/shim/cuda_shim.h kernels.cu -pthread
 //
+// (With -Wall add -Wno-unknown-pragmas: GCC warns about CUDA's `#pragma unroll`. For speed add
+// -march=native or at least -mfma: without FMA hardware, fmaf() is a slow library call. A .cu that
+// says `#include <cuda_runtime.h>` also needs -I runtime/shim, where a stand-in header lives.)
+//
 // The same .cu file that nvcc builds for the GPU builds here for the CPU: CI (which has no GPU)
 // executes the generated CUDA this way, and it is the CPU target of users without a GPU.
 //
@@ -28,9 +32,10 @@
 // scheduler writes threadIdx before every fiber switch; blockIdx per block; blockDim/gridDim per
 // launch. Since a fiber never moves to another OS thread, its threadIdx is always its own.
 //
-// Shared memory. `__shared__` is `static thread_local`: all fibers of a block run on the same OS
-// thread, and one OS thread runs one block at a time, so a thread_local array is exactly "one copy
-// per resident block". (Like on a GPU its contents are left over from the previous block.)
+// Shared memory. `__shared__` is `static thread_local` (16-byte aligned, for float4 accesses): all
+// fibers of a block run on the same OS thread, and one OS thread runs one block at a time, so a
+// thread_local array is exactly "one copy per resident block". (Like on a GPU its contents are left
+// over from the previous block.)
 // Dynamic shared memory (TSDP_DYNAMIC_SHARED) is a per-OS-thread buffer of the launch's
 // sharedBytes, 128-byte aligned.
 //
@@ -42,8 +47,9 @@
 // waited for them), the current thread becomes a fiber that lives on the OS thread's stack, and the
 // threads that have not started yet get fresh fibers. This serves the purpose of a "barrier-free
 // kernel" cache keyed by the kernel pointer, but is exact even when a kernel only sometimes reaches
-// a barrier (the first launch of such a kernel would poison a cache). The cost for barrier kernels
-// is nil: promotion happens when thread 0 reaches its first barrier.
+// a barrier (a cache filled by a launch that happened not to reach it would be wrong later). The cost
+// for barrier kernels is nil: promotion happens when the first thread reaches its first barrier.
+// tsdp_shim_fiber_switches() counts switches, so tests can check that a kernel ran in direct mode.
 //
 // Barriers. __syncthreads: the fiber counts itself as arrived and yields; when all live fibers
 // have arrived they are all made runnable again, in the configured order. Exited threads do not
@@ -67,12 +73,15 @@
 // (TSDP_SHIM_DEVICES, default 1): they share the host memory and the worker pool.
 //
 // Limits. Kernels must be launched with TSDP_LAUNCH (no <<< >>>); dynamic shared memory is declared
-// with TSDP_DYNAMIC_SHARED inside the kernel body; warp operations assume that all live lanes of the
-// warp take part (the mask is only used to detect divergence); warp-synchronous code that relies on
-// implicit lockstep without __syncwarp/shuffles is not supported (it is not legal CUDA since Volta);
-// at most 1024 threads per block; no WMMA, textures, cooperative groups, dynamic parallelism;
-// atomics are relaxed (std::atomic_ref), __threadfence is a seq_cst fence. Sanitizers do not know
-// about the fiber stacks. A kernel that overflows its fiber stack hits a guard page (SIGSEGV).
+// with TSDP_DYNAMIC_SHARED inside the kernel body. A warp operation waits for all live lanes of its
+// warp; code in which only the lanes of a partial mask take part still works, but those lanes are
+// released only when nothing else in the block can run. Fibers switch only at barriers and warp
+// operations, so a thread that busy-waits for another thread of its block hangs, and so does a
+// block that busy-waits for a later block; warp-synchronous code relying on implicit lockstep
+// (no __syncwarp) is not supported (not legal CUDA since Volta either). At most 1024 threads per
+// block; no WMMA, half types, textures, cooperative groups or dynamic parallelism; atomics are
+// relaxed (std::atomic_ref), __threadfence is a seq_cst fence. Sanitizers do not know about the
+// fiber stacks. A kernel that overflows its fiber stack hits a guard page (SIGSEGV).
 
 #pragma once
 #ifndef TSDP_CUDA_SHIM
@@ -80,6 +89,9 @@
 
 #if defined(__CUDACC__)
 #error "cuda_shim.h is for host C++ compilers; nvcc uses the real CUDA runtime"
+#endif
+#if __cplusplus < 202002L
+#error "cuda_shim.h needs C++20 (-std=c++20)"
 #endif
 
 // Standard headers first: <memory> (shared_ptr_base.h) spells __attribute__((__noinline__)), which
@@ -129,8 +141,9 @@
 #define __noinline__ __attribute__((noinline))
 #define __launch_bounds__(...)
 #define __align__(n) __attribute__((aligned(n)))
-// One copy per resident block: see "Shared memory" above.
-#define __shared__ static thread_local
+// One copy per resident block: see "Shared memory" above. 16-byte aligned because kernels load
+// shared arrays as float4 (the GPU's shared memory allocation is at least that aligned).
+#define __shared__ static thread_local __attribute__((aligned(16)))
 // __restrict__ is a native GCC/Clang keyword and needs no definition.
 
 // ---- Vector types ----------------------------------------------------------------------------

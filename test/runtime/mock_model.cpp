@@ -165,3 +165,9 @@ TSDP_API int tsdp_set_param(tsdp_model* m, const char* name, const void* host, u
   std::memcpy(p, host, size);
   return 0;
 }
+
+TSDP_API int tsdp_set_training(tsdp_model* m, int training) {
+  if (!m) return 1;
+  (void)training;  // the mock has no dropout or batch norm
+  return 0;
+}

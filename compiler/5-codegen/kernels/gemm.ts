@@ -176,7 +176,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
     summary,
     source: kernel.source,
   };
-  return { kernel: { ...kernel, scalarParams: "int M" }, launch: { ...launch, scalarArgs: "M" } as LaunchView };
+  return { kernel: { ...kernel, scalarParams: "int M, int batch" }, launch: { ...launch, scalarArgs: "M, batch" } as LaunchView };
 }
 
 export function isGemm(n: Node): boolean {

@@ -1,0 +1,51 @@
+// The CPU target runs the generated CUDA through the shim and must agree with the reference
+// interpreter, for every example and a model that uses every op, at batch sizes 1, 7 and 64,
+// in eval and in train mode (dropout masks and BatchNorm statistics included).
+// Tolerance: rtol 1e-4, atol 1e-5 (fp32 kernels against float64).
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "vitest";
+import { load } from "../runtime/index.ts";
+import { compileCpu, expectClose, makeInputs, referenceState, runReference } from "./target-helpers.ts";
+
+const models = [
+  ...readdirSync("examples").map((d) => join("examples", d, "model.ts")),
+  "test/fixtures/all-ops/model.ts",
+];
+
+/**
+ * The suite, for one thread order of the shim (forward, or shuffled between barriers so that a
+ * missing __syncthreads shows up as a wrong result). The shim reads TSDP_SHIM_ORDER at a
+ * library's first launch, and every order builds into its own directory, so each order runs
+ * its own copy of the library.
+ */
+export function cpuTargetSuite(order: "forward" | "shuffle"): void {
+  describe(`CPU target equals the reference (thread order: ${order})`, () => {
+  process.env.TSDP_SHIM_ORDER = order;
+  for (const file of models)
+    it(file, async () => {
+      const { model, build } = await compileCpu(file, join("build", "test-cpu", order, file.split("/").at(-2)!));
+      const m = await load(build.outDir);
+      try {
+        const graph = model.graph;
+        const state = referenceState(graph, 0);
+        for (const batch of [1, 7, 64]) {
+          for (const training of [false, true]) {
+            m.train(training);
+            const { tensors, reference } = makeInputs(graph, batch, batch);
+            const got = m.forwardAll(...tensors);
+            // the library's step counter is 0 for forward, as the reference's default
+            const want = runReference(graph, reference, state, { training });
+            want.outputs.forEach((w, i) => expectClose(got[i].data, w.data, `${file} output ${i}, batch ${batch}, ${training ? "train" : "eval"}`));
+          }
+        }
+        for (const [name, value] of state.buffers) {
+          const got = m.getParameter(name);
+          expectClose(Array.from(got.data as ArrayLike<number | bigint>, Number), value.data, `${file} buffer ${name} after the train-mode steps`);
+        }
+      } finally {
+        m.dispose();
+      }
+    });
+});
+}

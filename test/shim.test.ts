@@ -1,0 +1,269 @@
+// The CUDA CPU shim (runtime/shim/cuda_shim.h): the CUDA programs in test/shim/ are compiled with
+// g++ and the shim force-included, run on the CPU, and check their own results; these tests assert
+// on what they print. Each program is also plain CUDA: where nvcc is on PATH, every one must
+// compile with `nvcc -arch=sm_80 -c` too (compile only; no GPU is needed).
+//
+// Binaries are cached in $TMPDIR/tsdp-shim-tests, keyed by a hash of the header, the source, the
+// compiler and the flags, so a rerun without changes compiles nothing.
+import { execFile, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const header = join(root, "runtime", "shim", "cuda_shim.h");
+const sources = join(root, "test", "shim");
+const cacheDir = join(tmpdir(), "tsdp-shim-tests");
+const cxx = process.env.CXX ?? "g++";
+
+const programs = [
+  "sgemm",
+  "reduce",
+  "warp",
+  "missing_sync",
+  "atomics",
+  "dynshared",
+  "graph",
+  "errors",
+  "devices",
+  "modes",
+] as const;
+type Program = (typeof programs)[number];
+
+/** Builds: the programs as they are, and two through the portable ucontext fallback. */
+const builds: Record<string, { program: Program; flags: string[] }> = {
+  ...Object.fromEntries(programs.map((p) => [p, { program: p, flags: [] as string[] }])),
+  "reduce-ucontext": { program: "reduce", flags: ["-DTSDP_SHIM_USE_UCONTEXT"] },
+  "missing_sync-ucontext": { program: "missing_sync", flags: ["-DTSDP_SHIM_USE_UCONTEXT"] },
+};
+
+const baseFlags = ["-std=c++20", "-O2", "-Wall", "-Wextra", "-Wno-unknown-pragmas", "-pthread"];
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function exec(file: string, args: string[], env?: Record<string, string>, timeout = 120_000): Promise<Result> {
+  return new Promise((done) => {
+    execFile(file, args, { env, timeout, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+      done({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** Runs `jobs` with at most `limit` at a time. */
+async function pooled<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await jobs[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  return results;
+}
+
+const hash = (...parts: string[]) => createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
+const sourceOf = (p: Program) => join(sources, `${p}.cu`);
+
+const binaries = new Map<string, string>();
+const compileLogs = new Map<string, string>();
+
+/** Compiles one build (or finds it in the cache); returns its compiler diagnostics. */
+async function build(name: string): Promise<void> {
+  const { program, flags } = builds[name];
+  const args = [...baseFlags, ...flags, "-x", "c++", "-include", header, sourceOf(program)];
+  const key = hash(cxx, args.join(" "), readFileSync(header, "utf8"), readFileSync(sourceOf(program), "utf8"));
+  const exe = join(cacheDir, `${name}-${key}`);
+  const log = `${exe}.log`;
+  if (!existsSync(exe)) {
+    const tmp = `${exe}.${process.pid}.tmp`;
+    const r = await exec(cxx, [...args, "-o", tmp]);
+    if (r.code !== 0) throw new Error(`${name}: compilation failed\n${r.stderr}`);
+    writeFileSync(log, r.stderr);
+    renameSync(tmp, exe);
+  }
+  binaries.set(name, exe);
+  compileLogs.set(name, existsSync(log) ? readFileSync(log, "utf8") : "");
+  // Drop this build's binaries for older versions of the header or source.
+  const stale = new RegExp(`^${name}-(?!${key})[0-9a-f]{16}(\\.log)?$`);
+  for (const f of readdirSync(cacheDir)) if (stale.test(f)) rmSync(join(cacheDir, f), { force: true });
+}
+
+/** Runs a build with a clean TSDP_SHIM_* environment plus `env`. */
+function run(name: string, env: Record<string, string> = {}): Promise<Result> {
+  const exe = binaries.get(name);
+  if (!exe) throw new Error(`${name} was not built`);
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k, v]) => !k.startsWith("TSDP_SHIM_") && v !== undefined),
+  ) as Record<string, string>;
+  return exec(exe, [], { ...base, ...env });
+}
+
+/** Runs and expects the program to pass (exit 0, last line OK). */
+async function passes(name: string, env: Record<string, string> = {}): Promise<string> {
+  const r = await run(name, env);
+  const context = `${name} ${JSON.stringify(env)}\n${r.stdout}${r.stderr}`;
+  expect(r.code, context).toBe(0);
+  expect(r.stdout.trim().split("\n").at(-1), context).toBe("OK");
+  return r.stdout;
+}
+
+const orders = ["forward", "reverse", "shuffle"] as const;
+
+describe("CUDA CPU shim (g++)", () => {
+  beforeAll(async () => {
+    mkdirSync(cacheDir, { recursive: true });
+    await pooled(
+      Object.keys(builds).map((name) => () => build(name)),
+      Math.max(1, availableParallelism()),
+    );
+  }, 600_000);
+
+  it("compiles every program without a warning from the header", () => {
+    for (const [name, log] of compileLogs) expect(log.includes("cuda_shim.h"), `${name}:\n${log}`).toBe(false);
+  });
+
+  it("runs a 64x64 register-tiled SGEMM (two barriers per k-tile) exactly", async () => {
+    const out = await passes("sgemm");
+    expect(out).toContain("sgemm 256x192x320: match");
+    expect(out).toContain("sgemm 100x70x45: match");
+  });
+
+  it("gives the same SGEMM for any thread order, pool size and stack size", async () => {
+    await passes("sgemm", { TSDP_SHIM_ORDER: "reverse", TSDP_SHIM_THREADS: "1" });
+    await passes("sgemm", { TSDP_SHIM_ORDER: "shuffle", TSDP_SHIM_THREADS: "3" });
+    await passes("sgemm", { TSDP_SHIM_STACK_KB: "16" });
+  });
+
+  it.each(orders)("reduces 100,000 values with warp shuffles (%s order)", async (order) => {
+    const out = await passes("reduce", { TSDP_SHIM_ORDER: order });
+    expect(out).toContain("sum n=100000 threads=256 blocks=64");
+    expect(out).toContain("sum n=100000 threads=200 blocks=50");
+    expect(out).not.toContain("MISMATCH");
+  });
+
+  it.each(orders)("implements shuffles and votes as CUDA defines them (%s order)", async (order) => {
+    await passes("warp", { TSDP_SHIM_ORDER: order });
+  });
+
+  it("gets a kernel with a missing __syncthreads right only in forward order", async () => {
+    const forward = await passes("missing_sync", { TSDP_SHIM_ORDER: "forward" });
+    expect(forward).toContain("racy-direct: RIGHT");
+    expect(forward).toContain("racy-fiber: RIGHT");
+    expect(forward).toContain("synced: RIGHT");
+    for (const order of ["reverse", "shuffle"]) {
+      const out = await passes("missing_sync", { TSDP_SHIM_ORDER: order });
+      expect(out, order).toContain("racy-direct: WRONG");
+      expect(out, order).toContain("racy-fiber: WRONG");
+      expect(out, order).toContain("synced: RIGHT");
+    }
+    // tsdp_shim_set_order at run time
+    expect(forward).toContain("api-forward: racy-direct RIGHT, racy-fiber RIGHT, synced RIGHT");
+    expect(forward).toContain("api-reverse: racy-direct WRONG, racy-fiber WRONG, synced RIGHT");
+    expect(forward).toContain("api-shuffle: racy-direct WRONG, racy-fiber WRONG, synced RIGHT");
+  });
+
+  it("runs atomics from blocks on several OS threads", async () => {
+    await passes("atomics");
+    await passes("atomics", { TSDP_SHIM_THREADS: "4" });
+    await passes("atomics", { TSDP_SHIM_THREADS: "1", TSDP_SHIM_ORDER: "shuffle" });
+  });
+
+  it("sizes and aligns dynamic shared memory per launch", async () => {
+    await passes("dynshared");
+    await passes("dynshared", { TSDP_SHIM_ORDER: "reverse" });
+  });
+
+  it("records a captured stream into a graph and replays it twice", async () => {
+    const out = await passes("graph");
+    expect(out).toContain("after capture: as expected");
+    expect(out).toContain("after launch 1: as expected");
+    expect(out).toContain("after launch 2: as expected");
+  });
+
+  it("reports launch and device errors and carries on", async () => {
+    const out = await passes("errors");
+    expect(out).toContain("2048 threads per block: cudaErrorInvalidConfiguration (9)");
+    expect(out).toContain("last error after reading it: cudaSuccess (0)");
+    expect(out).toContain("empty grid: cudaErrorInvalidConfiguration (9)");
+    expect(out).toContain("elements written by failed launches: 0");
+    expect(out).toContain("cudaSetDevice(5): cudaErrorInvalidDevice (101)");
+    expect(out).toContain("cudaMalloc(1 << 62): cudaErrorMemoryAllocation (2)");
+  });
+
+  it("has one virtual device by default and TSDP_SHIM_DEVICES of them on request", async () => {
+    expect(await passes("devices")).toContain("devices=1\n");
+    const three = await passes("devices", { TSDP_SHIM_DEVICES: "3" });
+    expect(three).toContain("devices=3\n");
+    for (const d of [0, 1, 2]) expect(three).toContain(`device ${d}: match`);
+  });
+
+  it("runs barrier-free kernels without fiber switches and promotes on the first barrier", async () => {
+    const out = await passes("modes");
+    expect(out).toContain("direct-switches=0");
+    expect(out).toContain("maybe-barrier(0) switches=0");
+    expect(out).toMatch(/maybe-barrier\(1\) switches=[1-9]\d*/);
+    expect(out).toContain("barrier on second launch: match");
+    expect(out).toContain("half-warp shuffle: match");
+    await passes("modes", { TSDP_SHIM_ORDER: "shuffle", TSDP_SHIM_THREADS: "3" });
+  });
+
+  it("does not hang on divergent warp code, and warns once", async () => {
+    const r = await run("modes", { TSDP_SHIM_THREADS: "1" });
+    expect(r.stdout).toContain("divergent warp code: cudaSuccess");
+    expect(r.stderr.match(/warning: a full-mask warp operation/g)?.length).toBe(1);
+  });
+
+  it("works through the portable ucontext fallback", async () => {
+    await passes("reduce-ucontext", { TSDP_SHIM_ORDER: "reverse" });
+    const out = await passes("missing_sync-ucontext");
+    expect(out).toContain("racy-direct: RIGHT");
+    expect(out).toContain("api-reverse: racy-direct WRONG, racy-fiber WRONG, synced RIGHT");
+  });
+});
+
+function hasNvcc(): boolean {
+  try {
+    execFileSync("nvcc", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!hasNvcc())("the shim's test programs are plain CUDA (nvcc)", () => {
+  const results = new Map<Program, Result>();
+
+  beforeAll(async () => {
+    mkdirSync(cacheDir, { recursive: true });
+    await pooled(
+      programs.map((p) => async () => {
+        const stamp = join(cacheDir, `nvcc-${p}-${hash(readFileSync(sourceOf(p), "utf8"))}.ok`);
+        if (existsSync(stamp)) {
+          results.set(p, { code: 0, stdout: "", stderr: "" });
+          return;
+        }
+        const obj = join(cacheDir, `nvcc-${p}.${process.pid}.o`);
+        const r = await exec("nvcc", ["-arch=sm_80", "-c", sourceOf(p), "-o", obj]);
+        rmSync(obj, { force: true });
+        if (r.code === 0) writeFileSync(stamp, "");
+        results.set(p, r);
+      }),
+      Math.max(1, availableParallelism()),
+    );
+  }, 600_000);
+
+  it.each(programs)("%s.cu compiles with nvcc -arch=sm_80", (p) => {
+    const r = results.get(p);
+    expect(r?.code, r?.stderr).toBe(0);
+  });
+});

@@ -1,0 +1,66 @@
+// Shared by the CPU-target tests: compile a model for the CPU target, make inputs it accepts,
+// and compare its outputs with the reference interpreter's.
+import { expect } from "vitest";
+import type { Graph, Node } from "../compiler/ir/node.ts";
+import { initState, type ModelState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
+import { normals, uniforms } from "../compiler/reference/rng.ts";
+import { compile } from "../compiler/pipeline.ts";
+import type { Tensor } from "../runtime/index.ts";
+
+/** fp32 against float64: |got − want| ≤ ATOL + RTOL·|want|. */
+export const RTOL = 1e-4;
+export const ATOL = 1e-5;
+
+export async function compileCpu(file: string, outDir: string) {
+  return compile(file, { target: "cpu", outDir });
+}
+
+/** The largest valid value of an int32 input: classes of a loss, rows of an embedding. */
+function intLimit(graph: Graph, input: Node): number {
+  let limit = 1000;
+  for (const n of graph.nodes) {
+    if (n.op === "embedding" && n.inputs[0] === input) limit = Math.min(limit, n.inputs[1].shape[0] as number);
+    if ((n.op === "cross_entropy" || n.op === "nll_loss") && n.inputs[1] === input) limit = Math.min(limit, n.inputs[0].shape[1] as number);
+  }
+  return limit;
+}
+
+/** Deterministic inputs for a batch: normals for floats, valid indices for ints. */
+export function makeInputs(graph: Graph, batch: number, seed: number): { tensors: Tensor[]; reference: Record<string, NDArray> } {
+  const tensors: Tensor[] = [];
+  const reference: Record<string, NDArray> = {};
+  graph.inputs.forEach((input, i) => {
+    const shape = input.shape.map((d) => (typeof d === "number" ? d : d.batch * batch));
+    const n = shape.reduce((a, b) => a * b, 1);
+    const values =
+      input.dtype === "i32"
+        ? uniforms(n, seed, 100 + i).map((u) => Math.floor(u * intLimit(graph, input)))
+        : normals(n, seed, 100 + i);
+    const data = input.dtype === "i32" ? Int32Array.from(values) : Float32Array.from(values);
+    tensors.push({ data, shape });
+    reference[input.attrs.name as string] = nd(shape, data);
+  });
+  return { tensors, reference };
+}
+
+export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  expect(got.length, `${what}: length`).toBe(want.length);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < want.length; i++) {
+    const excess = Math.abs(got[i] - want[i]) - (ATOL + RTOL * Math.abs(want[i]));
+    if (!(excess <= worst) || Number.isNaN(got[i]) !== Number.isNaN(want[i])) {
+      worst = Number.isNaN(excess) ? Infinity : excess;
+      at = i;
+    }
+  }
+  if (at >= 0) expect.fail(`${what}: element ${at} is ${got[at]}, the reference says ${want[at]} (rtol ${RTOL}, atol ${ATOL})`);
+}
+
+export function referenceState(graph: Graph, seed = 0): ModelState {
+  return initState(graph, seed);
+}
+
+export { runReference };
