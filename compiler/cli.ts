@@ -1,13 +1,13 @@
+import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import { planKernels } from "./3-fusion/plan.ts";
-import { planMemory } from "./4-memory/plan.ts";
-import { lowerModel } from "./1-frontend/lower.ts";
+import { isFresh } from "./6-build/freshness.ts";
+import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
 import { CompileError } from "./diagnostics/diagnostic.ts";
 import { formatDiagnostics } from "./diagnostics/format.ts";
-import { formatReport, modelReport } from "./inspect.ts";
-import { printGraph } from "./ir/print.ts";
-import { compile, defaultOutDir } from "./pipeline.ts";
-import type { Target } from "./6-build/toolchain.ts";
+
+// The compiler proper (ts-morph and all) is imported only when a command needs it, so that a
+// compile whose output is already up to date answers at once.
+const compiler = () => import("./pipeline.ts");
 
 // The tsdp command line. User errors print as diagnostics and exit 1; a bug in tsdp prints
 // one line (the stack only with TSDP_DEBUG=1) and exits 2. Neither prints a raw stack trace.
@@ -39,13 +39,21 @@ program
   .addOption(new Option("--emit <what>", "ir: print the checked graph IR instead of building").choices(["ir"]))
   .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string; emit?: "ir" }) =>
     run(async () => {
+      const { defaultOutDir, recordedOptions } = await import("./build-paths.ts");
       if (opts.emit === "ir") {
+        const [{ lowerModel }, { printGraph }] = await Promise.all([import("./1-frontend/lower.ts"), import("./ir/print.ts")]);
         process.stdout.write(printGraph(lowerModel(file, { model: opts.model }).graph) + "\n");
         return;
       }
       const started = performance.now();
-      const archs = opts.arch ? parseArchs(opts.arch) : undefined;
-      const result = await compile(file, { model: opts.model, target: opts.target, outDir: opts.out, archs });
+      const archs = opts.arch ? parseArchs(opts.arch) : defaultArchs();
+      const target = opts.target ?? defaultTarget();
+      const outDir = resolve(opts.out ?? defaultOutDir(file));
+      if (isFresh(outDir, file, recordedOptions(opts.model, target, archs))) {
+        process.stdout.write(`${file} → ${outDir} (${target}, up to date, ${Math.round(performance.now() - started)} ms)\n`);
+        return;
+      }
+      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs });
       const ms = Math.round(performance.now() - started);
       const m = result.generated.manifest;
       process.stdout.write(
@@ -62,6 +70,12 @@ program
   .option("--json", "print the report as JSON")
   .action((file: string, opts: { model?: string; json?: boolean }) =>
     run(async () => {
+      const [{ lowerModel }, { planKernels }, { planMemory }, { formatReport, modelReport }] = await Promise.all([
+        import("./1-frontend/lower.ts"),
+        import("./3-fusion/plan.ts"),
+        import("./4-memory/plan.ts"),
+        import("./inspect.ts"),
+      ]);
       const model = lowerModel(file, { model: opts.model });
       const plan = planKernels(model.graph);
       const report = modelReport(model, plan, planMemory(model.graph, plan));
@@ -86,5 +100,4 @@ async function run(f: () => Promise<void>): Promise<void> {
   }
 }
 
-export { defaultOutDir };
 await program.parseAsync();

@@ -3,6 +3,8 @@ import { planKernels, type KernelPlan } from "./3-fusion/plan.ts";
 import { planMemory, type MemoryPlan } from "./4-memory/plan.ts";
 import { generateCuda, type GeneratedModel } from "./5-codegen/emit.ts";
 import { buildModel, type BuildResult } from "./6-build/build.ts";
+import { buildRecord } from "./6-build/freshness.ts";
+import { defaultOutDir, recordedOptions } from "./build-paths.ts";
 import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
 
 // The compiler, stage by stage:
@@ -40,15 +42,16 @@ export function generate(file: string, options: CompileOptions = {}): Compiled {
 /** All stages: the compiled model directory. */
 export async function compile(file: string, options: CompileOptions = {}): Promise<Compiled & { build: BuildResult }> {
   const target = options.target ?? defaultTarget();
+  const archs = options.archs ?? defaultArchs();
   const compiled = generate(file, { ...options, target });
   const build = await buildModel(compiled.generated, {
     target,
-    outDir: options.outDir ?? defaultOutDir(compiled.model.graph.name),
-    archs: options.archs ?? defaultArchs(),
+    outDir: options.outDir ?? defaultOutDir(file),
+    archs,
+    record: buildRecord(compiled.model.sources, recordedOptions(options.model, target, archs)),
   }); //                                                            6. nvcc | g++ + shim → libmodel.so
   return { ...compiled, build };
 }
 
-export function defaultOutDir(model: string): string {
-  return `build/${model.toLowerCase()}`;
-}
+
+export { defaultOutDir, recordedOptions };

@@ -45,6 +45,8 @@ export interface LoweredModel {
   readonly graph: Graph;
   readonly layers: readonly LayerInfo[];
   readonly file: string;
+  /** The model file and every file it imports, for build freshness checks. */
+  readonly sources: readonly string[];
 }
 
 export function lowerModel(path: string, options: LowerOptions = {}): LoweredModel {
@@ -99,7 +101,7 @@ export function lowerModel(path: string, options: LowerOptions = {}): LoweredMod
   const problems = verifyGraph(graph);
   if (problems.length > 0)
     throw new CompileError([diagnostic("internal", `the IR of ${graph.name} failed verification:\n  ${problems.join("\n  ")}`)]);
-  return { graph, layers, file };
+  return { graph, layers, file, sources: it.sources.paths };
 }
 
 /** The model is created with no arguments, as `tsdp` has nothing to pass to its constructor. */

@@ -16,6 +16,11 @@ export class SourceFiles {
   });
   private readonly files = new Map<string, SourceFile>();
 
+  /** Every file read so far: the model and the files it imports. */
+  get paths(): string[] {
+    return [...this.files.keys()];
+  }
+
   /** Loads and parses a file; syntax errors are returned, not thrown. */
   load(path: string, from?: SourceLoc): { file: SourceFile; syntaxErrors: Diagnostic[] } {
     const full = resolve(path);

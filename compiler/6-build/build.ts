@@ -13,6 +13,8 @@ import { findCxx, findNvcc, shimHeader, toolVersion, type Target } from "./toolc
 
 export interface BuildOptions {
   readonly target: Target;
+  /** Written to build.json so that the next compile of unchanged inputs can skip every stage. */
+  readonly record?: object;
   readonly outDir: string;
   /** GPU architectures as compute capabilities ("80", "90"), for the cuda target. */
   readonly archs?: readonly string[];
@@ -94,6 +96,7 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   writeAtomic(join(outDir, "model.h"), gen.header);
   copyAtomic(cached, libPath);
   writeAtomic(join(outDir, "manifest.json"), JSON.stringify(gen.manifest, null, 2) + "\n");
+  if (opts.record) writeAtomic(join(outDir, "build.json"), JSON.stringify(opts.record, null, 2) + "\n");
   return { outDir, library: libPath, cacheHit, command };
 }
 

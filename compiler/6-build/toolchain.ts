@@ -24,10 +24,11 @@ function run(cmd: string, args: string[]): string | undefined {
   }
 }
 
-/** Path of nvcc: $TSDP_NVCC, PATH, or /usr/local/cuda/bin. */
+/** Path of nvcc: $TSDP_NVCC, else PATH, else /usr/local/cuda/bin. */
 export function findNvcc(): string | undefined {
   return once("nvcc", () => {
-    const candidates = [process.env.TSDP_NVCC, "nvcc", "/usr/local/cuda/bin/nvcc"].filter((c): c is string => Boolean(c));
+    // TSDP_NVCC, when set, is the only nvcc tsdp will use
+    const candidates = process.env.TSDP_NVCC ? [process.env.TSDP_NVCC] : ["nvcc", "/usr/local/cuda/bin/nvcc"];
     return candidates.find((c) => run(c, ["--version"]) !== undefined);
   });
 }

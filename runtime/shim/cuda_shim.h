@@ -72,8 +72,10 @@
 // thread "last error" as in CUDA; nothing in the shim aborts the process. Devices are virtual
 // (TSDP_SHIM_DEVICES, default 1): they share the host memory and the worker pool.
 //
-// Limits. Kernels must be launched with TSDP_LAUNCH (no <<< >>>); dynamic shared memory is declared
-// with TSDP_DYNAMIC_SHARED inside the kernel body. A warp operation waits for all live lanes of its
+// Limits. Kernels must be launched with TSDP_LAUNCH (no <<< >>>), kernel templates with explicit
+// template arguments, parenthesized if they contain a comma: TSDP_LAUNCH((k<64, 4>), ...), which
+// nvcc accepts too. Dynamic shared memory is declared with TSDP_DYNAMIC_SHARED inside the kernel
+// body. A warp operation waits for all live lanes of its
 // warp; code in which only the lanes of a partial mask take part still works, but those lanes are
 // released only when nothing else in the block can run. Fibers switch only at barriers and warp
 // operations, so a thread that busy-waits for another thread of its block hangs, and so does a
@@ -664,9 +666,18 @@ inline void fiber_entry(void*) {
   __builtin_trap();  // a finished fiber is never resumed
 }
 
+inline std::size_t guard_bytes() {
+  static const std::size_t v = [] {
+    long p = sysconf(_SC_PAGESIZE);
+    return p > 0 && (p & (p - 1)) == 0 ? std::size_t(p) : std::size_t(4096);
+  }();
+  return v;
+}
+
+// Fiber stacks for n threads: one mapping per OS thread, a guard page at the bottom of each slot.
 inline bool ensure_stacks(Runner& r, unsigned n) {
   if (r.nstacks >= n) return true;
-  const std::size_t page = 4096, stagger = 16384;
+  const std::size_t page = guard_bytes(), stagger = 16384;
   std::size_t slot = (stack_bytes() + page + stagger + page - 1) & ~(page - 1);
   unsigned want = n <= 256 ? 256 : kMaxThreads;
   void* p = mmap(nullptr, slot * want, PROT_READ | PROT_WRITE,
@@ -719,7 +730,7 @@ inline bool promote(Runner& r) {
     f.lin = lin;
     char* lo = r.stacks + std::size_t(lin) * r.slot;
     char* top = lo + r.slot - (std::size_t(lin) * 576) % 16384;
-    ctx_make(&f.ctx, lo + 4096, top, &fiber_entry, nullptr);
+    ctx_make(&f.ctx, lo + guard_bytes(), top, &fiber_entry, nullptr);
     push(r, lin);
   }
   return true;
@@ -1325,10 +1336,14 @@ inline int __mul24(int x, int y) { return int((long long)(x << 8 >> 8) * (y << 8
 inline unsigned __umul24(unsigned x, unsigned y) { return (x & 0xFFFFFFu) * (y & 0xFFFFFFu); }
 inline int __mulhi(int x, int y) { return int(((long long)x * y) >> 32); }
 inline unsigned __umulhi(unsigned x, unsigned y) { return unsigned(((unsigned long long)x * y) >> 32); }
+namespace tsdp::detail {
+__extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
+}  // namespace tsdp::detail
 inline unsigned long long __umul64hi(unsigned long long x, unsigned long long y) {
-  return (unsigned long long)(((unsigned __int128)x * y) >> 64);
+  return (unsigned long long)((tsdp::detail::u128(x) * y) >> 64);
 }
-inline long long __mul64hi(long long x, long long y) { return (long long)(((__int128)x * y) >> 64); }
+inline long long __mul64hi(long long x, long long y) { return (long long)((tsdp::detail::i128(x) * y) >> 64); }
 
 // min/max for any mix of arithmetic types (usual arithmetic conversions, like CUDA's overloads).
 template <class A, class B>

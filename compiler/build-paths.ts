@@ -1,0 +1,14 @@
+import { join, resolve, sep } from "node:path";
+import type { Target } from "./6-build/toolchain.ts";
+
+/** build/lenet for examples/lenet/model.ts, build/net for net.ts. */
+export function defaultOutDir(file: string): string {
+  const parts = resolve(file).split(sep);
+  const base = parts.at(-1)!.replace(/\.ts$/, "");
+  return join("build", base === "model" && parts.length > 1 ? parts.at(-2)! : base);
+}
+
+/** What a build depends on besides its source files. */
+export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[]) {
+  return { model: model ?? null, target, archs: target === "cuda" ? [...archs] : [] };
+}

@@ -1,0 +1,115 @@
+// `tsdp compile` end to end on the CPU target: the model directory, the build cache, a plain
+// Node script that loads it, concurrent compiles, missing compilers and build errors.
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { explainBuildError } from "../compiler/6-build/build.ts";
+import { load, tensor } from "../runtime/index.ts";
+
+const tsdp = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  spawnSync(process.execPath, ["bin/tsdp.js", ...args], { encoding: "utf8", env });
+const fresh = () => mkdtempSync(join(tmpdir(), "tsdp-build-"));
+
+describe("tsdp compile --target cpu", () => {
+  const out = fresh();
+  // a private build cache, so the first compile really builds
+  const env = { ...process.env, TSDP_CACHE_DIR: fresh() };
+
+  it("writes model.cu, model.h, manifest.json and libmodel.so, and a second compile is up to date", () => {
+    const first = tsdp(["compile", "examples/lenet/model.ts", "--target", "cpu", "--out", out], env);
+    expect(first.stderr).toBe("");
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/SimpleModel → .* \(cpu, 4 kernels, built in \d+ ms\)/);
+    for (const f of ["model.cu", "model.h", "manifest.json", "libmodel.so"]) expect(readFileSync(join(out, f)).length).toBeGreaterThan(0);
+    const second = tsdp(["compile", "examples/lenet/model.ts", "--target", "cpu", "--out", out], env);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toMatch(/up to date/);
+  });
+
+  it("the directory runs from a plain Node script importing 'tsdp'", () => {
+    const run = spawnSync(process.execPath, ["examples/lenet/forward.mjs", out], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("SimpleModel on cpu: logits [4,10]");
+  });
+
+  it("a changed model file is rebuilt, reusing the library cache when the generated code is the same", () => {
+    const dir = fresh();
+    cpSync("examples/lenet/model.ts", join(dir, "model.ts"));
+    const a = tsdp(["compile", join(dir, "model.ts"), "--target", "cpu", "--out", join(dir, "out")], env);
+    expect(a.status).toBe(0);
+    writeFileSync(join(dir, "model.ts"), readFileSync(join(dir, "model.ts"), "utf8") + "\n// a comment changes the file, not the code\n");
+    const b = tsdp(["compile", join(dir, "model.ts"), "--target", "cpu", "--out", join(dir, "out")], env);
+    expect(b.status).toBe(0);
+    expect(b.stdout).toMatch(/cached in \d+ ms/);
+  });
+
+  it("two compiles at once into one directory both succeed and leave a loadable library", async () => {
+    const dir = fresh();
+    const env2 = { ...process.env, TSDP_CACHE_DIR: fresh() };
+    const once = () =>
+      new Promise<number>((done) => {
+        const p = spawn(process.execPath, ["bin/tsdp.js", "compile", "examples/cifar10/model.ts", "--target", "cpu", "--out", dir], { env: env2, stdio: "ignore" });
+        p.on("exit", (code) => done(code ?? -1));
+      });
+    expect(await Promise.all([once(), once()])).toEqual([0, 0]);
+    const m = await load(dir);
+    expect(m.forward(tensor(new Float32Array(2 * 3 * 32 * 32), [2, 3, 32, 32])).shape).toEqual([2, 10]);
+    m.dispose();
+  });
+
+  it("refuses a library built for another model", async () => {
+    const dir = fresh();
+    cpSync(out, dir, { recursive: true });
+    const other = fresh();
+    expect(tsdp(["compile", "examples/cifar10/model.ts", "--target", "cpu", "--out", other], env).status).toBe(0);
+    copyFileSync(join(other, "libmodel.so"), join(dir, "libmodel.so"));
+    await expect(load(dir)).rejects.toThrow(/built for a different model/);
+  });
+
+  it("bad input to the real library: clear errors, and the model keeps working", async () => {
+    const m = await load(out);
+    const good = tensor(new Float32Array(3 * 784), [3, 1, 28, 28]);
+    const before = m.forward(good);
+    expect(() => m.forward({ data: new Float32Array(100), shape: [3, 1, 28, 28] })).toThrow(/length|holds|elements/);
+    expect(() => m.forward({ data: new Float32Array(0), shape: [0, 1, 28, 28] })).toThrow(/batch/);
+    expect(() => m.forward({ data: new Float32Array(784), shape: [NaN, 1, 28, 28] })).toThrow(/batch|finite|integer/);
+    expect(() => m.forward({ data: new Int32Array(784), shape: [1, 1, 28, 28] })).toThrow(/Float32Array|float32/);
+    expect(() => m.getParameter("fc3.weight")).toThrow(/no parameter or buffer named "fc3.weight"/);
+    expect(() => m.setParameter("fc1.weight", tensor(new Float32Array(10), [10]))).toThrow(/shape|\[500, 800\]/);
+    expect(Array.from(m.forward(good).data)).toEqual(Array.from(before.data));
+    m.dispose();
+  });
+});
+
+describe("toolchain errors", () => {
+  it("a missing nvcc says how to fix it", () => {
+    const r = tsdp(["compile", "examples/lenet/model.ts", "--target", "cuda", "--out", fresh()], { ...process.env, TSDP_NVCC: "/nonexistent/nvcc" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/error TSDP6002: nvcc was not found: install the CUDA toolkit and put nvcc on PATH \(or set TSDP_NVCC\), or build for the CPU with --target cpu/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("a missing g++ says how to fix it", () => {
+    const r = tsdp(["compile", "examples/lenet/model.ts", "--target", "cpu", "--out", fresh()], { ...process.env, PATH: "/nonexistent", CXX: "", TSDP_CACHE_DIR: fresh() });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/error TSDP6002: g\+\+ was not found/);
+  });
+
+  it("a compiler error names the generated line and the TypeScript line behind it", () => {
+    const cu = readFileSync(join(tmpdirOf(), "model.cu"), "utf8");
+    const line = cu.split("\n").findIndex((l) => l.includes("v = fmaxf(v, 0.0f);")) + 1;
+    const text = explainBuildError(`model.cu(${line}): error: identifier "v" is undefined`, cu, "/usr/local/bin/nvcc");
+    expect(text).toContain(`generated line ${line}: v = fmaxf(v, 0.0f);`);
+    expect(text).toContain("in kernel conv1_relu_pool, from:\n    model.ts:12  x = this.pool(F.relu(this.conv1(x)));");
+  });
+});
+
+function tmpdirOf(): string {
+  // the first describe's output directory holds a generated model.cu
+  const dir = fresh();
+  expect(tsdp(["compile", "examples/lenet/model.ts", "--target", "cpu", "--out", dir]).status).toBe(0);
+  return dir;
+}
