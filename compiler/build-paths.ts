@@ -9,6 +9,6 @@ export function defaultOutDir(file: string): string {
 }
 
 /** What a build depends on besides its source files. */
-export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[]) {
-  return { model: model ?? null, target, archs: target === "cuda" ? [...archs] : [] };
+export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[], precision = "fp32") {
+  return { model: model ?? null, target, archs: target === "cuda" ? [...archs] : [], precision };
 }

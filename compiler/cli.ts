@@ -36,8 +36,9 @@ program
   .addOption(new Option("-t, --target <target>", "cuda (nvcc, for the GPU) or cpu (g++ and the CPU shim); default: cuda when a GPU is present").choices(["cuda", "cpu"]))
   .option("-o, --out <dir>", "output directory (default: build/<model>)")
   .option("--arch <list>", "GPU architectures, e.g. sm_90 or sm_80,sm_90 (default: the local GPU's, else sm_80,sm_90)")
+  .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic: fp32, or tensor cores in tf32 or bf16").choices(["fp32", "tf32", "bf16"]).default("fp32"))
   .addOption(new Option("--emit <what>", "ir: print the checked graph IR instead of building").choices(["ir"]))
-  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string; emit?: "ir" }) =>
+  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string; emit?: "ir"; precision: "fp32" | "tf32" | "bf16" }) =>
     run(async () => {
       const { defaultOutDir, recordedOptions } = await import("./build-paths.ts");
       if (opts.emit === "ir") {
@@ -49,11 +50,11 @@ program
       const archs = opts.arch ? parseArchs(opts.arch) : defaultArchs();
       const target = opts.target ?? defaultTarget();
       const outDir = resolve(opts.out ?? defaultOutDir(file));
-      if (isFresh(outDir, file, recordedOptions(opts.model, target, archs))) {
+      if (isFresh(outDir, file, recordedOptions(opts.model, target, archs, opts.precision))) {
         process.stdout.write(`${file} → ${outDir} (${target}, up to date, ${Math.round(performance.now() - started)} ms)\n`);
         return;
       }
-      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs });
+      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision });
       const ms = Math.round(performance.now() - started);
       const m = result.generated.manifest;
       process.stdout.write(

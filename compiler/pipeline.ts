@@ -2,6 +2,7 @@ import { lowerModel, type LoweredModel, type LowerOptions } from "./1-frontend/l
 import { planKernels, type KernelPlan } from "./3-fusion/plan.ts";
 import { planMemory, type MemoryPlan } from "./4-memory/plan.ts";
 import { generateCuda, type GeneratedModel } from "./5-codegen/emit.ts";
+import type { Precision } from "./5-codegen/context.ts";
 import { buildModel, type BuildResult } from "./6-build/build.ts";
 import { buildRecord } from "./6-build/freshness.ts";
 import { defaultOutDir, recordedOptions } from "./build-paths.ts";
@@ -18,6 +19,8 @@ import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts
 
 export interface CompileOptions extends LowerOptions {
   readonly target?: Target;
+  /** GEMM and convolution arithmetic: fp32 (default), or tensor cores in tf32 or bf16. */
+  readonly precision?: Precision;
   readonly outDir?: string;
   readonly archs?: readonly string[];
 }
@@ -35,7 +38,7 @@ export function generate(file: string, options: CompileOptions = {}): Compiled {
   const plan = planKernels(model.graph); //                        3. ops → fused kernels
   const memory = planMemory(model.graph, plan); //                 4. buffers, lifetimes, reuse
   const target = options.target ?? defaultTarget();
-  const generated = generateCuda(model.graph, plan, memory, target); // 5. model.cu, model.h, manifest
+  const generated = generateCuda(model.graph, plan, memory, target, options.precision); // 5. model.cu, model.h, manifest
   return { model, plan, memory, generated };
 }
 
@@ -48,7 +51,7 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
     target,
     outDir: options.outDir ?? defaultOutDir(file),
     archs,
-    record: buildRecord(compiled.model.sources, recordedOptions(options.model, target, archs)),
+    record: buildRecord(compiled.model.sources, recordedOptions(options.model, target, archs, options.precision)),
   }); //                                                            6. nvcc | g++ + shim → libmodel.so
   return { ...compiled, build };
 }

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { explainBuildError } from "../compiler/6-build/build.ts";
-import { load, tensor } from "../runtime/index.ts";
+import { load, tensor, type Tensor } from "../runtime/index.ts";
 
 const tsdp = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
   spawnSync(process.execPath, ["bin/tsdp.js", ...args], { encoding: "utf8", env });
@@ -55,7 +55,7 @@ describe("tsdp compile --target cpu", () => {
         p.on("exit", (code) => done(code ?? -1));
       });
     expect(await Promise.all([once(), once()])).toEqual([0, 0]);
-    const m = await load(dir);
+    const m = await load<Tensor>(dir);
     expect(m.forward(tensor(new Float32Array(2 * 3 * 32 * 32), [2, 3, 32, 32])).shape).toEqual([2, 10]);
     m.dispose();
   });
@@ -70,7 +70,7 @@ describe("tsdp compile --target cpu", () => {
   });
 
   it("bad input to the real library: clear errors, and the model keeps working", async () => {
-    const m = await load(out);
+    const m = await load<Tensor>(out);
     const good = tensor(new Float32Array(3 * 784), [3, 1, 28, 28]);
     const before = m.forward(good);
     expect(() => m.forward({ data: new Float32Array(100), shape: [3, 1, 28, 28] })).toThrow(/length|holds|elements/);

@@ -12,6 +12,8 @@ export class CodegenContext {
     readonly graph: Graph,
     readonly plan: KernelPlan,
     readonly memory: MemoryPlan,
+    /** fp32 runs GEMMs on CUDA cores; tf32 and bf16 on tensor cores. */
+    readonly precision: Precision = "fp32",
   ) {}
 
   /** The harness expression for a value's device pointer. */
@@ -57,6 +59,8 @@ export class CodegenContext {
     return (text[line - 1] ?? "").trim().replace(/\*\//g, "* /");
   }
 }
+
+export type Precision = "fp32" | "tf32" | "bf16";
 
 export function cType(n: Node): string {
   return n.dtype === "f32" ? "float" : n.dtype === "i32" ? "int" : "long long";

@@ -9,7 +9,7 @@ import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 import { dtypeNames, type Graph, type Init, type Node } from "../ir/node.ts";
 import { formatShape, isBatch, numel } from "../ir/shape.ts";
 import { hash32 } from "../reference/rng.ts";
-import { CodegenContext, shapeComment } from "./context.ts";
+import { CodegenContext, shapeComment, type Precision } from "./context.ts";
 import { elementwiseKernel } from "./kernels/elementwise.ts";
 import { gemmKernel } from "./kernels/gemm.ts";
 import { rowwiseKernel } from "./kernels/rowwise.ts";
@@ -54,6 +54,7 @@ export interface Manifest {
   readonly sourceFile: string;
   readonly sourceHash: string;
   readonly target: "cpu" | "cuda";
+  readonly precision: Precision;
   readonly library: string;
   readonly inputs: TensorSpec[];
   readonly outputs: TensorSpec[];
@@ -125,8 +126,14 @@ function ioLine(n: Node, name: string, storage: Node, memory: MemoryPlan): strin
   return `{"${name}", ${slot.offset}, ${bytes}, ${dtypeCode[n.dtype]}, ${count.p === 1 ? 1 : 0}},  // ${formatShape(n.shape)}`;
 }
 
-export function generateCuda(graph: Graph, plan: KernelPlan, memory: MemoryPlan, target: "cpu" | "cuda"): GeneratedModel {
-  const ctx = new CodegenContext(graph, plan, memory);
+export function generateCuda(
+  graph: Graph,
+  plan: KernelPlan,
+  memory: MemoryPlan,
+  target: "cpu" | "cuda",
+  precision: Precision = "fp32",
+): GeneratedModel {
+  const ctx = new CodegenContext(graph, plan, memory, precision);
   const views: KernelView[] = [];
   const launches: LaunchView[] = [];
   const missing: string[] = [];
@@ -148,6 +155,8 @@ export function generateCuda(graph: Graph, plan: KernelPlan, memory: MemoryPlan,
   const outputs = graph.outputs.map((o, i) => ({ node: o, name: `output${i}` }));
   const sourceFile = basename(graph.nodes[0]?.loc.file ?? "model.ts");
   const base = {
+    tensorCores: precision !== "fp32",
+    precision,
     model: graph.name,
     sourceFile,
     inputsDesc: graph.inputs.map((n) => `${n.attrs.name}: ${dtypeNames[n.dtype]}${formatShape(n.shape)}`).join(", "),
@@ -185,6 +194,7 @@ export function generateCuda(graph: Graph, plan: KernelPlan, memory: MemoryPlan,
     sourceFile,
     sourceHash,
     target,
+    precision,
     library: "libmodel.so",
     inputs: graph.inputs.map((n) => spec(n)),
     outputs: outputs.map((o) => spec(o.node, o.name)),

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { execa } from "execa";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 import type { GeneratedModel } from "../5-codegen/emit.ts";
@@ -42,7 +42,7 @@ function compileCommand(target: Target, source: string, output: string, archs: r
   }
   const cxx = findCxx();
   if (!cxx) throw new CompileError([diagnostic("toolMissing", "g++ was not found: install it (Debian: apt-get install g++) or set CXX")]);
-  return [cxx, "-std=c++20", "-O3", "-march=native", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread", "-x", "c++", "-include", shimHeader, "-o", output, source];
+  return [cxx, "-std=c++20", "-O3", "-march=native", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread", "-I", dirname(shimHeader), "-x", "c++", "-include", shimHeader, "-o", output, source];
 }
 
 /** Writes `data` to `path` through a temporary file and a rename. */
@@ -58,13 +58,19 @@ function copyAtomic(from: string, to: string): void {
   renameSync(tmp, to);
 }
 
+/** The shim's headers, part of the cache key of CPU builds. */
+function shimSources(): string {
+  const dir = dirname(shimHeader);
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".h")).sort().map((f) => readFileSync(join(dir, f), "utf8")).join("\n") : "";
+}
+
 export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promise<BuildResult> {
   const outDir = resolve(opts.outDir);
   mkdirSync(outDir, { recursive: true });
   const archs = opts.archs ?? ["80", "90"];
   const libPath = join(outDir, gen.manifest.library);
   const probe = compileCommand(opts.target, "model.cu", "libmodel.so", archs);
-  const shim = opts.target === "cpu" && existsSync(shimHeader) ? readFileSync(shimHeader, "utf8") : "";
+  const shim = opts.target === "cpu" ? shimSources() : "";
   const key = createHash("sha256")
     .update(gen.cu)
     .update(JSON.stringify(probe.slice(1)))

@@ -191,11 +191,15 @@ inline constexpr uint3 make_uint3(unsigned int x, unsigned int y, unsigned int z
 #undef TSDP_VEC4
 
 // ---- Built-in variables ----------------------------------------------------------------------
+// Hidden visibility: in a shared library (-fPIC) a hidden thread_local is reached with one
+// __tls_get_addr per function (local-dynamic model) instead of one per variable access. (Building
+// with -mtls-dialect=gnu2 makes even that call nearly free.) Each DSO has its own shim state.
+#define TSDP_SHIM_TLS __attribute__((visibility("hidden"))) inline thread_local
 
-inline thread_local uint3 threadIdx{0, 0, 0};  // written by the scheduler before every switch
-inline thread_local uint3 blockIdx{0, 0, 0};   // written per block
-inline thread_local dim3 blockDim;             // written per launch
-inline thread_local dim3 gridDim;              // written per launch
+TSDP_SHIM_TLS uint3 threadIdx{0, 0, 0};  // written by the scheduler before every switch
+TSDP_SHIM_TLS uint3 blockIdx{0, 0, 0};   // written per block
+TSDP_SHIM_TLS dim3 blockDim;             // written per launch
+TSDP_SHIM_TLS dim3 gridDim;              // written per launch
 inline constexpr int warpSize = 32;
 
 // ---- Runtime types and error codes -----------------------------------------------------------
@@ -406,8 +410,8 @@ inline void ctx_make(Ctx* c, char* /*lo*/, char* top, void (*entry)(void*), void
 struct Ctx {
   ucontext_t uc;
 };
-inline thread_local void (*tl_uc_entry)(void*) = nullptr;
-inline thread_local void* tl_uc_arg = nullptr;
+TSDP_SHIM_TLS void (*tl_uc_entry)(void*) = nullptr;
+TSDP_SHIM_TLS void* tl_uc_arg = nullptr;
 inline void uc_trampoline() { tl_uc_entry(tl_uc_arg); }
 inline void ctx_switch(Ctx* from, Ctx* to) { swapcontext(&from->uc, &to->uc); }
 // The entry and argument are read from thread_locals at first switch-in; every fiber of this
@@ -528,8 +532,8 @@ struct Runner {
   }
 };
 
-inline thread_local Runner* tl_run = nullptr;     // set while this OS thread executes blocks
-inline thread_local char* tl_dyn_shared = nullptr; // the dynamic shared memory of the block
+TSDP_SHIM_TLS Runner* tl_run = nullptr;     // set while this OS thread executes blocks
+TSDP_SHIM_TLS char* tl_dyn_shared = nullptr; // the dynamic shared memory of the block
 
 inline Runner& runner() {
   static thread_local std::unique_ptr<Runner> r;
@@ -980,8 +984,8 @@ inline cudaError_t execute(ThreadFn fn, const void* task, dim3 g, dim3 b, std::s
 
 // ---- Runtime state: errors, devices, streams, events, graphs ---------------------------------
 
-inline thread_local cudaError_t tl_last_error = cudaSuccess;
-inline thread_local int tl_device = 0;
+TSDP_SHIM_TLS cudaError_t tl_last_error = cudaSuccess;
+TSDP_SHIM_TLS int tl_device = 0;
 
 inline cudaError_t fail(cudaError_t e) {
   if (e != cudaSuccess) tl_last_error = e;

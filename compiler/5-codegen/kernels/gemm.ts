@@ -15,6 +15,16 @@ import type { KernelView, LaunchView } from "../view.ts";
 
 export const TILE = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, THREADS: 256 } as const;
 
+/**
+ * --precision tf32|bf16: the tile is computed by WMMA on tensor cores. TF32 keeps fp32's range
+ * with a 10-bit mantissa (16×16×8 tiles); BF16 has an 8-bit mantissa (16×16×16 tiles). Both
+ * accumulate in fp32.
+ */
+const TENSOR_CORES = {
+  tf32: { precision: "tf32", fragK: 8, fragType: "wmma::precision::tf32", elemType: "float", convert: "wmma::__float_to_tf32" },
+  bf16: { precision: "bf16", fragK: 16, fragType: "__nv_bfloat16", elemType: "__nv_bfloat16", convert: "__float2bfloat16" },
+} as const;
+
 interface GemmParts {
   /** C body of `float load_a(const float* a, int m, int k, int z)` (z: batch of matmul, or group). */
   readonly loadA: string;
@@ -141,8 +151,9 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
   const [a, b] = k.anchor.inputs;
   const biasIndex = k.anchor.op === "conv2d" ? `z * ${parts.N} + n` : "n";
   const summary = `${k.nodes.map((n) => n.op).join(" + ")}: ${shapeComment(a)} → ${shapeComment(k.output)}`;
+  const tc = ctx.precision !== "fp32";
   const kernel: KernelView = {
-    template: "gemm",
+    template: tc ? "gemm_tc" : "gemm",
     name: k.name,
     summary,
     source: ctx.source(k),
@@ -158,6 +169,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
     biasIndex,
     activation: activation(k),
     pooled: k.pool !== undefined,
+    ...(tc ? TENSOR_CORES[ctx.precision as "tf32" | "bf16"] : {}),
   };
   const args = [
     { decl: "const float* __restrict__ a", value: ctx.pointer(a), comment: `${ctx.label(a)} ${shapeComment(a)}` },
@@ -169,7 +181,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
     name: k.name,
     kernel: `${k.name}_kernel`,
     grid: `dim3(${Math.ceil(parts.N / TILE.BN)}, (unsigned)((M + ${TILE.BM - 1}) / ${TILE.BM}), ${parts.Z})`,
-    block: `dim3(${TILE.THREADS})`,
+    block: `dim3(${tc ? 128 : TILE.THREADS})`,
     sharedBytes: "0",
     args,
     scalars: [`const int M = ${parts.M};`],
