@@ -7,9 +7,10 @@
 #
 #   bench/shim-sgemm.sh [N]          REPS=10 timed launches after one warm-up; CXX=g++
 #
-# Measured on the 2-core AMD EPYC CI/dev VM (g++ 12.2, other jobs running, so best of a few runs):
-#   -O3                 1 thread: ~5.2 GFLOP/s    2 threads: see the report of the run
-#   -O3 -march=native   1 thread: ~5.5 GFLOP/s
+# Measured on the 2-core AMD EPYC dev VM (g++ 12.2; other jobs were running, so the numbers move
+# by +-15% and the 2-thread figure needs the second core to be idle):
+#   -O3                 1 thread: 4.7-5.6 GFLOP/s    2 threads: 9.6-10.5 GFLOP/s (idle machine)
+#   -O3 -march=native   1 thread: 5.1-5.5 GFLOP/s
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cxx="${CXX:-g++}"

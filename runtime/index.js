@@ -14,4 +14,11 @@ export const {
   MANIFEST_FORMAT,
   readManifest,
   validateManifest,
+  decodeSafetensors,
+  encodeSafetensors,
+  readSafetensorsFile,
+  writeSafetensorsFile,
+  SafetensorsError,
+  SAFETENSORS_MAX_HEADER_SIZE,
+  SAFETENSORS_DTYPES,
 } = runtime;

@@ -15,3 +15,18 @@ export {
   type Manifest,
   type ParamSpec,
 } from "./manifest.ts";
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  readSafetensorsFile,
+  writeSafetensorsFile,
+  SafetensorsError,
+  MAX_HEADER_SIZE as SAFETENSORS_MAX_HEADER_SIZE,
+  SAFETENSORS_DTYPES,
+  type DecodedSafetensors,
+  type SafetensorsData,
+  type SafetensorsDtype,
+  type SafetensorsErrorCode,
+  type SafetensorsInput,
+  type SafetensorsTensor,
+} from "./safetensors.ts";

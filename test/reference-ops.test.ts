@@ -18,6 +18,7 @@ function ctx(op: string, extra: Partial<RefContext> = {}): RefContext {
   return {
     node: fakeNode(op),
     training: false,
+    batch: 1,
     source: () => {
       throw new Error("no sources here");
     },

@@ -9,6 +9,21 @@ export class GraphBuilder {
   readonly params: Node[] = [];
   readonly buffers: Node[] = [];
 
+  /** A builder that continues `graph` (its nodes keep their ids), e.g. to add the backward pass. */
+  static extending(graph: Graph): GraphBuilder {
+    const b = new GraphBuilder();
+    b.nodes.push(...graph.nodes);
+    b.inputs.push(...graph.nodes.filter((n) => n.op === "input"));
+    b.params.push(...graph.params);
+    b.buffers.push(...graph.buffers);
+    return b;
+  }
+
+  /** The nodes added so far, in order. */
+  get allNodes(): readonly Node[] {
+    return [...this.nodes];
+  }
+
   /** Adds a node; the op's ShapeError propagates for the caller to place in the source. */
   add(op: string, inputs: readonly Node[], attrs: Attrs, loc: SourceLoc, scope: string, who: string = op): Node {
     const def = opDef(op);

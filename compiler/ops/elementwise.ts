@@ -1,17 +1,24 @@
 import { formatShape, type Dim, type Shape, dimEq } from "../ir/shape.ts";
 import { erf, map, zipBroadcast } from "../reference/ndarray.ts";
-import { defineOp, requireFloat, ShapeError, type OpDef } from "./op.ts";
+import type { Node } from "../ir/node.ts";
+import { defineOp, requireFloat, ShapeError, type GradContext, type OpDef } from "./op.ts";
 
 // Pointwise ops. Each unary op is its scalar function in float64, as PyTorch defines it;
 // binary ops broadcast like PyTorch (align trailing dims; a 1 stretches).
 
-/** `f` is the float64 reference; `cuda` the same function as a float C expression of `x`. */
+/**
+ * A unary pointwise op and its gradient op. `f` is the float64 reference and `cuda` the same
+ * function as a C expression of `x`; `df`/`dcuda` are its derivative. The gradient op
+ * `<name>_grad(dy, x) = dy · f′(x)` is pointwise too, so it fuses like any other.
+ */
 function unary<A extends Record<string, number | string>>(
   name: string,
   f: (x: number, a: A) => number,
   cuda: (x: string, a: A) => string,
-): OpDef<A> {
-  return defineOp<A>({
+  df: (x: number, a: A) => number,
+  dcuda: (x: string, a: A) => string,
+): [OpDef<A>, OpDef<A>] {
+  const forward = defineOp<A>({
     name,
     family: "elementwise",
     inputs: ["x"],
@@ -21,7 +28,17 @@ function unary<A extends Record<string, number | string>>(
     },
     reference: ([x], a) => map(x, (v) => f(v, a)),
     lowering: { kind: "pointwise", expr: ([x], a) => cuda(x, a) },
+    grad: ({ node, dy, emit }) => [emit(`${name}_grad`, [dy, node.inputs[0]], node.attrs)],
   });
+  const gradient = defineOp<A>({
+    name: `${name}_grad`,
+    family: "elementwise",
+    inputs: ["dy", "x"],
+    infer: ([dy]) => dy,
+    reference: ([dy, x], a) => zipBroadcast(dy, x, (g, v) => g * df(v, a)),
+    lowering: { kind: "pointwise", expr: ([dy, x], a) => `(${dy} * ${dcuda(x, a)})` },
+  });
+  return [forward, gradient];
 }
 
 /** A float literal for generated C: 0.1 → 0.1f, 2 → 2.0f. */
@@ -35,13 +52,42 @@ export function cFloat(v: number): string {
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const sigmoidOf = (x: number) => 1 / (1 + Math.exp(-x));
 
-export const relu = unary("relu", (x) => (x > 0 ? x : 0), (x) => `fmaxf(${x}, 0.0f)`);
-export const leakyRelu = unary<{ slope: number }>("leaky_relu", (x, a) => (x > 0 ? x : a.slope * x), (x, a) => `(${x} > 0.0f ? ${x} : ${cFloat(a.slope)} * ${x})`);
-export const tanh = unary("tanh", Math.tanh, (x) => `tanhf(${x})`);
-export const sigmoid = unary("sigmoid", sigmoidOf, (x) => `(1.0f / (1.0f + expf(-${x})))`);
-export const silu = unary("silu", (x) => x * sigmoidOf(x), (x) => `(${x} / (1.0f + expf(-${x})))`);
+export const [relu, reluGrad] = unary("relu", (x) => (x > 0 ? x : 0), (x) => `fmaxf(${x}, 0.0f)`, (x) => (x > 0 ? 1 : 0), (x) => `(${x} > 0.0f ? 1.0f : 0.0f)`);
+export const [leakyRelu, leakyReluGrad] = unary<{ slope: number }>(
+  "leaky_relu",
+  (x, a) => (x > 0 ? x : a.slope * x),
+  (x, a) => `(${x} > 0.0f ? ${x} : ${cFloat(a.slope)} * ${x})`,
+  (x, a) => (x > 0 ? 1 : a.slope),
+  (x, a) => `(${x} > 0.0f ? 1.0f : ${cFloat(a.slope)})`,
+);
+export const [tanh, tanhGrad] = unary("tanh", Math.tanh, (x) => `tanhf(${x})`, (x) => 1 - Math.tanh(x) ** 2, (x) => `(1.0f - tanhf(${x}) * tanhf(${x}))`);
+export const [sigmoid, sigmoidGrad] = unary(
+  "sigmoid",
+  sigmoidOf,
+  (x) => `(1.0f / (1.0f + expf(-${x})))`,
+  (x) => sigmoidOf(x) * (1 - sigmoidOf(x)),
+  (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))))`,
+);
+// silu′(x) = σ(x)·(1 + x·(1 − σ(x)))
+export const [silu, siluGrad] = unary(
+  "silu",
+  (x) => x * sigmoidOf(x),
+  (x) => `(${x} / (1.0f + expf(-${x})))`,
+  (x) => sigmoidOf(x) * (1 + x * (1 - sigmoidOf(x))),
+  (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f + ${x} * (1.0f - 1.0f / (1.0f + expf(-${x})))))`,
+);
 /** approximate "none" is x·Φ(x) with the exact erf; "tanh" is PyTorch's tanh approximation. */
-export const gelu = unary<{ approximate: "none" | "tanh" }>(
+/** gelu′ = Φ(x) + x·φ(x) (exact); the tanh form differentiates its own formula. */
+function geluGradOf(x: number, approximate: string): number {
+  if (approximate === "tanh") {
+    const inner = SQRT_2_OVER_PI * (x + 0.044715 * x ** 3);
+    const t = Math.tanh(inner);
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x);
+  }
+  return 0.5 * (1 + erf(x / Math.SQRT2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
+}
+
+export const [gelu, geluGrad] = unary<{ approximate: "none" | "tanh" }>(
   "gelu",
   (x, a) =>
     a.approximate === "tanh"
@@ -51,14 +97,24 @@ export const gelu = unary<{ approximate: "none" | "tanh" }>(
     a.approximate === "tanh"
       ? `(0.5f * ${x} * (1.0f + tanhf(0.7978845608028654f * (${x} + 0.044715f * ${x} * ${x} * ${x}))))`
       : `(0.5f * ${x} * (1.0f + erff(${x} * 0.7071067811865476f)))`,
+  (x, a) => geluGradOf(x, a.approximate),
+  (x, a) =>
+    a.approximate === "tanh"
+      ? `tsdp_gelu_tanh_grad(${x})`
+      : `(0.5f * (1.0f + erff(${x} * 0.7071067811865476f)) + ${x} * expf(-0.5f * ${x} * ${x}) * 0.3989422804014327f)`,
 );
-export const neg = unary("neg", (x) => -x, (x) => `(-${x})`);
-export const exp = unary("exp", Math.exp, (x) => `expf(${x})`);
-export const log = unary("log", Math.log, (x) => `logf(${x})`);
-export const sqrt = unary("sqrt", Math.sqrt, (x) => `sqrtf(${x})`);
-export const abs = unary("abs", Math.abs, (x) => `fabsf(${x})`);
-export const pow = unary<{ exponent: number }>("pow", (x, a) => Math.pow(x, a.exponent), (x, a) =>
-  a.exponent === 2 ? `(${x} * ${x})` : a.exponent === 1 ? x : a.exponent === 0.5 ? `sqrtf(${x})` : `powf(${x}, ${cFloat(a.exponent)})`,
+export const [neg, negGrad] = unary("neg", (x) => -x, (x) => `(-${x})`, () => -1, () => "(-1.0f)");
+export const [exp, expGrad] = unary("exp", Math.exp, (x) => `expf(${x})`, Math.exp, (x) => `expf(${x})`);
+export const [log, logGrad] = unary("log", Math.log, (x) => `logf(${x})`, (x) => 1 / x, (x) => `(1.0f / ${x})`);
+export const [sqrt, sqrtGrad] = unary("sqrt", Math.sqrt, (x) => `sqrtf(${x})`, (x) => 0.5 / Math.sqrt(x), (x) => `(0.5f / sqrtf(${x}))`);
+// abs′ is sign(x), 0 at 0 as in PyTorch
+export const [abs, absGrad] = unary("abs", Math.abs, (x) => `fabsf(${x})`, (x) => Math.sign(x), (x) => `(${x} > 0.0f ? 1.0f : (${x} < 0.0f ? -1.0f : 0.0f))`);
+export const [pow, powGrad] = unary<{ exponent: number }>(
+  "pow",
+  (x, a) => Math.pow(x, a.exponent),
+  (x, a) => (a.exponent === 2 ? `(${x} * ${x})` : a.exponent === 1 ? x : a.exponent === 0.5 ? `sqrtf(${x})` : `powf(${x}, ${cFloat(a.exponent)})`),
+  (x, a) => a.exponent * Math.pow(x, a.exponent - 1),
+  (x, a) => (a.exponent === 2 ? `(2.0f * ${x})` : `(${cFloat(a.exponent)} * powf(${x}, ${cFloat(a.exponent - 1)}))`),
 );
 
 /** Broadcasts symbolic shapes; undefined when they do not broadcast. */
@@ -75,7 +131,9 @@ export function broadcastShapes(a: Shape, b: Shape): Dim[] | undefined {
   return out;
 }
 
-function binary(name: string, symbol: string, f: (x: number, y: number) => number): OpDef<{}> {
+type BinaryGrad = (ctx: GradContext, a: Node, b: Node) => [Node, Node];
+
+function binary(name: string, symbol: string, f: (x: number, y: number) => number, grad: BinaryGrad): OpDef<{}> {
   const lowering = { kind: "pointwise", expr: ([a, b]: readonly string[]) => `(${a} ${symbol} ${b})` } as const;
   return defineOp<{}>({
     name,
@@ -94,10 +152,31 @@ function binary(name: string, symbol: string, f: (x: number, y: number) => numbe
     },
     reference: ([a, b]) => zipBroadcast(a, b, f),
     lowering,
+    // each operand's gradient is summed over the dims it was broadcast along
+    grad: (ctx) => {
+      const [a, b] = ctx.node.inputs;
+      const [ga, gb] = grad(ctx, a, b);
+      return [ctx.sumTo(ga, a.shape), ctx.sumTo(gb, b.shape)];
+    },
   });
 }
 
-export const add = binary("add", "+", (x, y) => x + y);
-export const sub = binary("sub", "-", (x, y) => x - y);
-export const mul = binary("mul", "*", (x, y) => x * y);
-export const div = binary("div", "/", (x, y) => x / y);
+export const add = binary("add", "+", (x, y) => x + y, ({ dy }) => [dy, dy]);
+export const sub = binary("sub", "-", (x, y) => x - y, ({ dy, emit }) => [dy, emit("neg", [dy])]);
+export const mul = binary("mul", "*", (x, y) => x * y, ({ dy, emit }, a, b) => [emit("mul", [dy, b]), emit("mul", [dy, a])]);
+// ∂(a/b)/∂b = −a/b², written as −(dy/b)·(a/b) to stay in range
+export const div = binary("div", "/", (x, y) => x / y, ({ dy, emit, node }, a, b) => {
+  const q = emit("div", [dy, b]);
+  return [q, emit("neg", [emit("mul", [q, node])])];
+});
+
+/** x / (c·Batch^p): dividing by an element count that may include the batch size. */
+export const divCount = defineOp<{ readonly c: number; readonly p: number }>({
+  name: "div_count",
+  family: "elementwise",
+  inputs: ["x"],
+  infer: ([x]) => x,
+  reference: ([x], a, ctx) => map(x, (v) => v / (a.c * Math.pow(ctx.batch, a.p))),
+  lowering: { kind: "pointwise", expr: ([x], a) => (a.p ? `(${x} / (float)(${a.c} * (size_t)batch))` : `(${x} * ${cFloat(1 / a.c)})`) },
+  grad: ({ node, dy, emit }) => [emit("div_count", [dy], node.attrs)],
+});

@@ -42,4 +42,4 @@ export function opDef(name: string): OpDef {
   return op;
 }
 
-export { ShapeError, type OpDef, type TensorType, type RefContext } from "./op.ts";
+export { ShapeError, type OpDef, type TensorType, type RefContext, type GradContext } from "./op.ts";

@@ -1,5 +1,5 @@
 import { batchTimes, formatDim, formatShape, isBatch, numel, type Dim } from "../ir/shape.ts";
-import { permute as permuteArray } from "../reference/ndarray.ts";
+import { permute as permuteArray, zipBroadcast } from "../reference/ndarray.ts";
 import { defineOp, ShapeError } from "./op.ts";
 
 // Movement ops change how elements are indexed, never their values. view, reshape, flatten,
@@ -47,6 +47,7 @@ export const reshape = defineOp<{ readonly shape: readonly Dim[] }>({
     return { shape, dtype: x.dtype };
   },
   reference: ([x], _, ctx) => ({ shape: concreteOf(ctx.node.shape, x.data.length, ctx.node.inputs[0].shape, x.shape), data: x.data }),
+  grad: ({ node, dy, emit }) => [emit("reshape", [dy], { shape: node.inputs[0].shape })],
 });
 
 /** The node's symbolic shape made concrete with the batch size implied by its input. */
@@ -77,4 +78,35 @@ export const permute = defineOp<{ readonly perm: readonly number[] }>({
     return { shape: a.perm.map((p) => x.shape[p]), dtype: x.dtype };
   },
   reference: ([x], a) => permuteArray(x, a.perm),
+  // the inverse permutation: output dim i came from input dim perm[i]
+  grad: ({ node, dy, emit }) => {
+    const perm = node.attrs.perm as number[];
+    const inverse = perm.map((_, i) => perm.indexOf(i));
+    return [emit("permute", [dy], { perm: inverse })];
+  },
+});
+
+/**
+ * Broadcasts x to `shape` (trailing dims aligned; a 1 stretches), as torch.expand. It is the
+ * gradient of a reduction; on the device it is a pointwise copy through a broadcast index.
+ */
+export const expand = defineOp<{ readonly shape: readonly Dim[] }>({
+  name: "expand",
+  family: "movement",
+  inputs: ["x"],
+  infer: ([x], a, who) => {
+    const out = a.shape;
+    const ok = x.shape.length <= out.length && x.shape.every((d, i) => {
+      const o = out[out.length - x.shape.length + i];
+      return d === 1 || JSON.stringify(d) === JSON.stringify(o);
+    });
+    if (!ok) throw new ShapeError(`${who}: cannot expand ${formatShape(x.shape)} to ${formatShape(out)}`);
+    return { shape: out, dtype: x.dtype };
+  },
+  reference: ([x], _, ctx) => {
+    const shape = ctx.node.shape.map((d) => (typeof d === "number" ? d : d.batch * ctx.batch));
+    return zipBroadcast(x, { shape, data: new Float64Array(shape.reduce((p, q) => p * q, 1)) }, (v) => v);
+  },
+  lowering: { kind: "pointwise", expr: ([x]) => x },
+  grad: ({ node, dy, sumTo }) => [sumTo(dy, node.inputs[0].shape)],
 });

@@ -23,18 +23,43 @@ export interface TensorType {
 export interface RefContext {
   readonly node: Node;
   readonly training: boolean;
+  /** The run's batch size (what Batch stands for). */
+  readonly batch: number;
   /** Value of a source node (input, parameter, buffer). */
   source(node: Node): NDArray;
   /** Writes a buffer (BatchNorm's running statistics in train mode). */
   writeBuffer(node: Node, value: NDArray): void;
-  /** Uniform [0, 1) numbers for this node on this call, reproducible from the run's seed. */
-  uniform(count: number): Float64Array;
+  /**
+   * Uniform [0, 1) numbers, reproducible from the run's seed and step. `stream` defaults to this
+   * node's id; a gradient op passes its forward node's id to redraw the same numbers.
+   */
+  uniform(count: number, stream?: number): Float64Array;
 }
 
 /**
- * One op, defined in one place: its inputs, its shape and dtype rule, and its float64 reference
- * semantics (PyTorch's). Later phases add their slots here too (gradient rule, lowering), so
- * adding an op touches this definition and at most one kernel template.
+ * What a gradient rule works with. The rule receives the gradient of the node's output (`dy`,
+ * same shape as the node) and returns the gradient of each input, built from IR ops, so the
+ * backward pass is a graph that fusion and codegen treat like the forward.
+ */
+export interface GradContext {
+  /** The forward node; its inputs are `node.inputs`, its value is `node` itself. */
+  readonly node: Node;
+  /** ∂loss/∂node. */
+  readonly dy: Node;
+  /** Adds a node to the backward graph (shape-checked; placed at the forward node's source line). */
+  emit(op: string, inputs: readonly Node[], attrs?: Record<string, unknown>): Node;
+  /** A float32 scalar constant. */
+  constant(value: number): Node;
+  /** Sums `g` over the dims it was broadcast along, back to `shape` (for broadcasting ops). */
+  sumTo(g: Node, shape: Shape): Node;
+  /** Broadcasts `g` to `shape` (the gradient of a reduction). */
+  expand(g: Node, shape: Shape): Node;
+}
+
+/**
+ * One op, defined in one place: its inputs, its shape and dtype rule, its float64 reference
+ * semantics (PyTorch's), its gradient rule and its lowering to CUDA. Adding an op touches this
+ * definition and at most one kernel template.
  */
 export interface OpDef<A = any> {
   readonly name: string;
@@ -53,6 +78,11 @@ export interface OpDef<A = any> {
    * (fused into elementwise kernels and GEMM epilogues); other ops name their kernel template.
    */
   readonly lowering?: Lowering<A>;
+  /**
+   * Reverse mode: the gradient of each input (null for inputs without one, such as class
+   * indices). Omitted for ops that nothing differentiates through (sources, argmax).
+   */
+  readonly grad?: (ctx: GradContext) => readonly (Node | null)[];
 }
 
 /** What a pointwise expression may refer to besides its operands. */

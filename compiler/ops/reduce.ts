@@ -1,6 +1,7 @@
-import { formatShape, normalizeDim, type Shape } from "../ir/shape.ts";
+import type { Node } from "../ir/node.ts";
+import { formatShape, normalizeDim, numel, type Shape } from "../ir/shape.ts";
 import { reduce } from "../reference/ndarray.ts";
-import { defineOp, requireFloat, ShapeError, type TensorType } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type GradContext, type TensorType } from "./op.ts";
 
 // Reductions over a set of dims (`dims: null` reduces everything), optionally keeping them as 1.
 
@@ -36,6 +37,22 @@ function dimsOf(shape: readonly number[], a: ReduceAttrs): number[] {
   return a.dims === null ? shape.map((_, i) => i) : a.dims.map((d) => (d < 0 ? d + shape.length : d)).sort((p, q) => p - q);
 }
 
+/** dy of a reduction, reshaped to keepdim form and broadcast back over the reduced dims. */
+function spread(ctx: GradContext): Node {
+  const x = ctx.node.inputs[0];
+  const dims = new Set(reducedDims(x.shape, ctx.node.attrs.dims as number[] | null, ctx.node.op));
+  const kept = x.shape.map((d, i) => (dims.has(i) ? 1 : d));
+  const dy = ctx.node.attrs.keepdim ? ctx.dy : ctx.emit("reshape", [ctx.dy], { shape: kept });
+  return ctx.expand(dy, x.shape);
+}
+
+/** The number of reduced elements as c·Batch^p. */
+function reducedCount(ctx: GradContext): { c: number; p: number } {
+  const x = ctx.node.inputs[0];
+  const dims = reducedDims(x.shape, ctx.node.attrs.dims as number[] | null, ctx.node.op);
+  return numel(dims.map((d) => x.shape[d]));
+}
+
 export const sum = defineOp<ReduceAttrs>({
   name: "sum",
   family: "reduce",
@@ -46,6 +63,7 @@ export const sum = defineOp<ReduceAttrs>({
     return { shape: reducedShape(x, a, who), dtype: "f32" };
   },
   reference: ([x], a) => reduce(x, dimsOf(x.shape, a), a.keepdim, 0, (s, v) => s + v),
+  grad: (ctx) => [spread(ctx)],
 });
 
 export const mean = defineOp<ReduceAttrs>({
@@ -59,6 +77,7 @@ export const mean = defineOp<ReduceAttrs>({
   },
   reference: ([x], a) =>
     reduce(x, dimsOf(x.shape, a), a.keepdim, 0, (s, v) => s + v, (s, n) => s / n),
+  grad: (ctx) => [ctx.emit("div_count", [spread(ctx)], reducedCount(ctx))],
 });
 
 /** torch.amax: the maxima (NaN wins, as in PyTorch). */
@@ -73,6 +92,30 @@ export const amax = defineOp<ReduceAttrs>({
   },
   reference: ([x], a) =>
     reduce(x, dimsOf(x.shape, a), a.keepdim, -Infinity, (m, v) => (Number.isNaN(m) || v > m || Number.isNaN(v) ? v : m)),
+  // PyTorch's amax gradient: dy shared evenly among the elements equal to the maximum
+  grad: (ctx) => {
+    const x = ctx.node.inputs[0];
+    const max = ctx.expand(ctx.node.attrs.keepdim ? ctx.node : ctx.emit("reshape", [ctx.node], { shape: keptShape(ctx) }), x.shape);
+    const hits = ctx.emit("eq_mask", [x, max]);
+    const ties = ctx.expand(ctx.emit("sum", [hits], { dims: ctx.node.attrs.dims, keepdim: true }), x.shape);
+    return [ctx.emit("mul", [spread(ctx), ctx.emit("div", [hits, ties])])];
+  },
+});
+
+function keptShape(ctx: GradContext): Shape {
+  const x = ctx.node.inputs[0];
+  const dims = new Set(reducedDims(x.shape, ctx.node.attrs.dims as number[] | null, ctx.node.op));
+  return x.shape.map((d, i) => (dims.has(i) ? 1 : d));
+}
+
+/** 1 where a == b, else 0: the positions of a maximum. */
+export const eqMask = defineOp<{}>({
+  name: "eq_mask",
+  family: "elementwise",
+  inputs: ["a", "b"],
+  infer: ([a]) => ({ shape: a.shape, dtype: "f32" }),
+  reference: ([a, b]) => ({ shape: a.shape, data: a.data.map((v, i) => (v === b.data[i] ? 1 : 0)) }),
+  lowering: { kind: "pointwise", expr: ([a, b]) => `(${a} == ${b} ? 1.0f : 0.0f)` },
 });
 
 /** torch.argmax along one dim: the first index of the maximum, as int32. */

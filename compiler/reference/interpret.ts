@@ -44,9 +44,10 @@ export function runReference(graph: Graph, inputs: Record<string, NDArray>, stat
       {
         node,
         training,
+        batch,
         source: (n) => sourceValue(n, inputs, state, batch),
         writeBuffer: (n, v) => state.buffers.set(n.attrs.name as string, v),
-        uniform: (count) => uniforms(count, seed, node.id, step),
+        uniform: (count, stream = node.id) => uniforms(count, seed, stream, step),
       },
     );
     const expected = concrete(node.shape, batch);

@@ -1,0 +1,107 @@
+import { GraphBuilder } from "../ir/builder.ts";
+import type { Graph, Node } from "../ir/node.ts";
+import { formatShape, shapeEq, type Shape } from "../ir/shape.ts";
+import { opDef, ShapeError, type GradContext } from "../ops/index.ts";
+
+// Reverse-mode automatic differentiation on the IR. Starting from ∂loss/∂loss = 1, nodes are
+// visited in reverse topological order; each op's gradient rule (in its definition) turns the
+// gradient of its output into gradients of its inputs, as new IR nodes. Contributions to a value
+// used several times are added. The result is one graph — forward, loss and backward — that the
+// rest of the compiler fuses, plans and generates as a whole.
+
+export interface Differentiated {
+  /** The forward graph extended with the backward nodes. */
+  readonly graph: Graph;
+  /** ∂loss/∂p for every parameter p, by parameter name. */
+  readonly gradients: ReadonlyMap<string, Node>;
+}
+
+export interface DifferentiateOptions {
+  /** What to differentiate with respect to: the parameters, and inputs for gradient checks. */
+  readonly wrt?: readonly Node[];
+  /** The scalar to differentiate; the training declaration's loss by default. */
+  readonly loss?: Node;
+  /** Where `loss` was built, when it is not part of `graph` yet. */
+  readonly builder?: GraphBuilder;
+}
+
+export function differentiate(graph: Graph, options: DifferentiateOptions = {}): Differentiated {
+  const wrt = options.wrt ?? graph.params;
+  const loss = options.loss ?? graph.loss?.value;
+  if (!loss) throw new Error(`differentiate: ${graph.name} has no loss (declare one with new Training(...))`);
+  if (loss.shape.length !== 0) throw new Error(`differentiate: the loss must be a scalar, got ${formatShape(loss.shape)}`);
+  const b = options.builder ?? GraphBuilder.extending(graph);
+  const nodes = b.allNodes;
+
+  // Only nodes on a path from a parameter to the loss need a gradient.
+  const dependsOnWrt = new Set<Node>(wrt);
+  for (const n of nodes) if (n.inputs.some((i) => dependsOnWrt.has(i))) dependsOnWrt.add(n);
+  const feedsLoss = new Set<Node>([loss]);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i];
+    if (feedsLoss.has(n)) for (const input of n.inputs) feedsLoss.add(input);
+  }
+  const needed = (n: Node) => dependsOnWrt.has(n) && feedsLoss.has(n);
+
+  const contributions = new Map<Node, Node[]>();
+  const add = (n: Node, g: Node) => contributions.set(n, [...(contributions.get(n) ?? []), g]);
+  const emitAt = (at: Node) => (op: string, inputs: readonly Node[], attrs: Record<string, unknown> = {}) => {
+    try {
+      return b.add(op, inputs, attrs, at.loc, at.scope, `${op} (gradient of ${at.op})`);
+    } catch (e) {
+      if (e instanceof ShapeError) throw new Error(`the gradient rule of ${at.op} (%${at.id}) is wrong: ${e.message}`);
+      throw e;
+    }
+  };
+  add(loss, emitAt(loss)("const", [], { value: 1 }));
+
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const node = nodes[i];
+    const parts = contributions.get(node);
+    if (!parts || !needed(node)) continue;
+    const emit = emitAt(node);
+    const dy = parts.reduce((sum, g) => emit("add", [sum, g]));
+    contributions.set(node, [dy]);
+    if (node.inputs.length === 0) continue;
+    const rule = opDef(node.op).grad;
+    if (!rule) throw new Error(`${node.op} has no gradient rule, but the loss depends on it through %${node.id}`);
+    const ctx: GradContext = {
+      node,
+      dy: shapeEq(dy.shape, node.shape) ? dy : emit("expand", [dy], { shape: node.shape }),
+      emit,
+      constant: (value) => emit("const", [], { value }),
+      sumTo: (g, shape) => sumTo(emit, g, shape),
+      expand: (g, shape) => (shapeEq(g.shape, shape) ? g : emit("expand", [g], { shape })),
+    };
+    const grads = rule(ctx);
+    node.inputs.forEach((input, k) => {
+      const g = grads[k];
+      if (!g || !needed(input)) return;
+      if (!shapeEq(g.shape, input.shape))
+        throw new Error(`the gradient rule of ${node.op} gives ${formatShape(g.shape)} for input ${k} of shape ${formatShape(input.shape)}`);
+      add(input, g);
+    });
+  }
+
+  const gradients = new Map<string, Node>();
+  for (const p of wrt) {
+    const g = contributions.get(p)?.[0];
+    // a parameter the loss does not depend on has gradient zero, as PyTorch's zero_grad leaves it
+    gradients.set(p.attrs.name as string, g ?? emitAt(p)("expand", [emitAt(p)("const", [], { value: 0 })], { shape: p.shape }));
+  }
+  const extended = b.finish(graph.name, graph.outputs, { loss: graph.loss, optimizer: graph.optimizer });
+  return { graph: extended, gradients };
+}
+
+/** Sums g over the dims along which a value of `shape` was broadcast to g's shape. */
+function sumTo(emit: (op: string, inputs: readonly Node[], attrs?: Record<string, unknown>) => Node, g: Node, shape: Shape): Node {
+  if (shapeEq(g.shape, shape)) return g;
+  const lead = g.shape.length - shape.length;
+  const dims: number[] = [];
+  for (let d = 0; d < g.shape.length; d++) {
+    if (d < lead) dims.push(d);
+    else if (shape[d - lead] === 1 && g.shape[d] !== 1) dims.push(d);
+  }
+  const summed = dims.length ? emit("sum", [g], { dims, keepdim: true }) : g;
+  return shapeEq(summed.shape, shape) ? summed : emit("reshape", [summed], { shape });
+}
