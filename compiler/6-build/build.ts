@@ -42,7 +42,7 @@ function compileCommand(target: Target, source: string, output: string, archs: r
   }
   const cxx = findCxx();
   if (!cxx) throw new CompileError([diagnostic("toolMissing", "g++ was not found: install it (Debian: apt-get install g++) or set CXX")]);
-  return [cxx, "-std=c++20", "-O3", "-march=native", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread", "-I", dirname(shimHeader), "-x", "c++", "-include", shimHeader, "-o", output, source];
+  return [cxx, "-std=c++20", "-O3", "-march=native", "-mtls-dialect=gnu2", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread", "-I", dirname(shimHeader), "-x", "c++", "-include", shimHeader, "-o", output, source];
 }
 
 /** Writes `data` to `path` through a temporary file and a rename. */
