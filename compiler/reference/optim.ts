@@ -1,0 +1,74 @@
+import type { OptimizerSpec } from "../ir/node.ts";
+import type { NDArray } from "./ndarray.ts";
+
+// PyTorch's optimizer update rules in float64, one parameter at a time (torch.optim.SGD, Adam and
+// AdamW with foreach/fused off and amsgrad/maximize off). The compiled update kernel must match.
+//
+// SGD:   g ← ∇ + λ·p;  b ← g (first step) or μ·b + (1 − τ)·g;  g ← g + μ·b (nesterov) or b;  p ← p − η·g
+// Adam:  g ← ∇ + λ·p (Adam) | p ← p·(1 − η·λ) (AdamW);  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;
+//        p ← p − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+
+/** Per-parameter optimizer state, named as in PyTorch's optimizer state_dict. */
+export interface ParamState {
+  momentum_buffer?: Float64Array;
+  exp_avg?: Float64Array;
+  exp_avg_sq?: Float64Array;
+}
+
+export interface OptimizerState {
+  /** Steps taken (Adam's t). */
+  step: number;
+  readonly perParam: Map<string, ParamState>;
+}
+
+export function newOptimizerState(): OptimizerState {
+  return { step: 0, perParam: new Map() };
+}
+
+/** Hyperparameters that may change per step (the learning rate above all). */
+export type StepOverrides = Partial<Omit<OptimizerSpec, "kind">>;
+
+/** Updates `params` in place from `grads` (same names), as one optimizer.step(). */
+export function optimizerStep(
+  spec: OptimizerSpec,
+  state: OptimizerState,
+  params: Map<string, NDArray>,
+  grads: Map<string, NDArray>,
+  overrides: StepOverrides = {},
+): void {
+  const h = { ...spec, ...overrides } as OptimizerSpec;
+  state.step += 1;
+  for (const [name, p] of params) {
+    const grad = grads.get(name);
+    if (!grad) continue;
+    let s = state.perParam.get(name);
+    if (!s) state.perParam.set(name, (s = {}));
+    const w = p.data;
+    if (h.kind === "SGD") {
+      for (let i = 0; i < w.length; i++) {
+        let g = grad.data[i] + h.weightDecay * w[i];
+        if (h.momentum !== 0) {
+          if (!s.momentum_buffer) s.momentum_buffer = new Float64Array(w.length);
+          const b = state.step === 1 ? g : h.momentum * s.momentum_buffer[i] + (1 - h.dampening) * g;
+          s.momentum_buffer[i] = b;
+          g = h.nesterov ? g + h.momentum * b : b;
+        }
+        w[i] -= h.lr * g;
+      }
+    } else {
+      if (!s.exp_avg) s.exp_avg = new Float64Array(w.length);
+      if (!s.exp_avg_sq) s.exp_avg_sq = new Float64Array(w.length);
+      const t = state.step;
+      const c1 = 1 - Math.pow(h.beta1, t);
+      const c2 = 1 - Math.pow(h.beta2, t);
+      for (let i = 0; i < w.length; i++) {
+        let g = grad.data[i];
+        if (h.kind === "AdamW") w[i] *= 1 - h.lr * h.weightDecay;
+        else g += h.weightDecay * w[i];
+        const m = (s.exp_avg[i] = h.beta1 * s.exp_avg[i] + (1 - h.beta1) * g);
+        const v = (s.exp_avg_sq[i] = h.beta2 * s.exp_avg_sq[i] + (1 - h.beta2) * g * g);
+        w[i] -= (h.lr / c1) * (m / (Math.sqrt(v) / Math.sqrt(c2) + h.eps));
+      }
+    }
+  }
+}

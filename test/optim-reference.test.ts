@@ -1,0 +1,61 @@
+// The float64 reference of PyTorch's update rules, on cases worked out by hand.
+import { describe, expect, it } from "vitest";
+import type { OptimizerSpec } from "../compiler/ir/node.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts";
+
+const sgd = (o: Partial<Extract<OptimizerSpec, { kind: "SGD" }>>): OptimizerSpec => ({ kind: "SGD", lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...o });
+const adam = (kind: "Adam" | "AdamW", o: object = {}): OptimizerSpec => ({ kind, lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, ...o });
+
+function run(spec: OptimizerSpec, grads: number[], p0 = 1, overrides: object[] = []): number[] {
+  const params = new Map([["w", nd([1], [p0])]]);
+  const state = newOptimizerState();
+  return grads.map((g, t) => {
+    optimizerStep(spec, state, params, new Map([["w", nd([1], [g])]]), overrides[t]);
+    return params.get("w")!.data[0];
+  });
+}
+
+describe("SGD", () => {
+  it("plain: p ← p − η·g", () => expect(run(sgd({}), [1, 2])).toEqual([0.9, 0.7]));
+  it("momentum: the buffer starts as the first gradient, then μ·b + (1 − τ)·g", () => {
+    // b1 = 1 → p = 0.9; b2 = 0.5·1 + 0.75·2 = 2 → p = 0.7
+    const [p1, p2] = run(sgd({ momentum: 0.5, dampening: 0.25 }), [1, 2]);
+    expect(p1).toBeCloseTo(0.9, 15);
+    expect(p2).toBeCloseTo(0.7, 15);
+  });
+  it("nesterov: g + μ·b", () => {
+    // b1 = 1, step g + 0.5·1 = 1.5 → 0.85; b2 = 0.5 + 2 = 2.5, step 2 + 1.25 = 3.25 → 0.525
+    const [p1, p2] = run(sgd({ momentum: 0.5, nesterov: true }), [1, 2]);
+    expect(p1).toBeCloseTo(0.85, 15);
+    expect(p2).toBeCloseTo(0.525, 15);
+  });
+  it("weight decay adds λ·p to the gradient, and the learning rate can change per step", () => {
+    // g = 1 + 0.5·1 = 1.5 → 1 − 0.15 = 0.85; then lr 0.2: g = 1 + 0.425 → 0.85 − 0.285 = 0.565
+    const [p1, p2] = run(sgd({ weightDecay: 0.5 }), [1, 1], 1, [{}, { lr: 0.2 }]);
+    expect(p1).toBeCloseTo(0.85, 15);
+    expect(p2).toBeCloseTo(0.565, 15);
+  });
+});
+
+describe("Adam and AdamW", () => {
+  it("Adam's first step moves by about η·sign(g) (bias correction)", () => {
+    // m = 0.1g, v = 0.001g²; m/(1−β₁) = g, √(v/(1−β₂)) = |g| → step η·g/(|g| + ε)
+    const [p1] = run(adam("Adam"), [4]);
+    expect(p1).toBeCloseTo(1 - 0.1 * (4 / (4 + 1e-8)), 14);
+  });
+  it("Adam's weight decay goes through the moments; AdamW's decays the weight directly", () => {
+    const [a] = run(adam("Adam", { weightDecay: 0.5 }), [1]); // g = 1.5 → step ≈ η
+    expect(a).toBeCloseTo(1 - 0.1 * (1.5 / (1.5 + 1e-8)), 14);
+    const [w] = run(adam("AdamW", { weightDecay: 0.5 }), [1]); // p·(1 − 0.05) − η·1
+    expect(w).toBeCloseTo(0.95 - 0.1 * (1 / (1 + 1e-8)), 14);
+  });
+  it("second step follows the moment recurrences", () => {
+    const g1 = 1;
+    const g2 = -2;
+    const m = 0.9 * 0.1 * g1 + 0.1 * g2;
+    const v = 0.999 * 0.001 * g1 * g1 + 0.001 * g2 * g2;
+    const expected = 1 - 0.1 * (1 / (1 + 1e-8)) - (0.1 / (1 - 0.81)) * (m / (Math.sqrt(v) / Math.sqrt(1 - 0.999 ** 2) + 1e-8));
+    expect(run(adam("Adam"), [g1, g2])[1]).toBeCloseTo(expected, 13);
+  });
+});
