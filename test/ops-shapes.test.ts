@@ -179,6 +179,80 @@ describe("dropout, embedding, losses", () => {
   });
 });
 
+describe("gradient ops of the pointwise, reduce and movement families", () => {
+  it("each unary op's _grad(dy, x) has dy's shape", () => {
+    for (const op of ["relu", "leaky_relu", "tanh", "sigmoid", "silu", "gelu", "neg", "exp", "log", "sqrt", "abs", "pow"])
+      expect(infer(`${op}_grad`, [t([Batch, 3]), t([Batch, 3])], { slope: 0.1, approximate: "none", exponent: 2 })).toBe("f32[Batch, 3]");
+  });
+  it("div_count, eq_mask and expand", () => {
+    expect(infer("div_count", [t([Batch, 3])], { c: 3, p: 1 })).toBe("f32[Batch, 3]");
+    expect(infer("eq_mask", [t([Batch, 3]), t([Batch, 3])])).toBe("f32[Batch, 3]");
+    expect(infer("expand", [t([Batch, 1])], { shape: [Batch, 4] })).toBe("f32[Batch, 4]");
+    expect(infer("expand", [t([])], { shape: [2, 3] })).toBe("f32[2, 3]");
+    rejects("expand", [t([Batch, 2])], { shape: [Batch, 4] }, /cannot expand \[Batch, 2\] to \[Batch, 4\]/);
+  });
+});
+
+describe("gradient ops of the conv family", () => {
+  const conv = { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 };
+  it("conv2d_grad_input gives [N, C, H, W] from inputShape and checks dy against it", () => {
+    expect(infer("conv2d_grad_input", [t([Batch, 20, 24, 24]), t([20, 1, 5, 5])], { ...conv, inputShape: [1, 28, 28] })).toBe("f32[Batch, 1, 28, 28]");
+    // stride 2: both 32 and 31 give 16 outputs, which is why the input size is an attribute
+    const s2 = { ...conv, stride: [2, 2], padding: [1, 1] };
+    expect(infer("conv2d_grad_input", [t([Batch, 16, 16, 16]), t([16, 3, 3, 3])], { ...s2, inputShape: [3, 31, 31] })).toBe("f32[Batch, 3, 31, 31]");
+    rejects("conv2d_grad_input", [t([Batch, 16, 16, 16]), t([16, 3, 3, 3])], { ...s2, inputShape: [3, 30, 30] }, /gradient \[Batch, 16, 16, 16\] should be \[Batch, 16, 15, 15\]/);
+  });
+  it("conv2d_grad_weight gives weightShape and checks channels", () => {
+    const g4 = { ...conv, groups: 4, dilation: [2, 2], weightShape: [8, 2, 3, 3] };
+    expect(infer("conv2d_grad_weight", [t([Batch, 8, 6, 6]), t([Batch, 8, 10, 10])], g4)).toBe("f32[8, 2, 3, 3]");
+    rejects("conv2d_grad_weight", [t([Batch, 8, 6, 6]), t([Batch, 6, 10, 10])], g4, /6 input channels do not match the weight \[8, 2, 3, 3\] with 4 groups/);
+  });
+  it("pool gradients give the input's shape", () => {
+    const pool = { kernel: [2, 2], stride: [2, 2], padding: [0, 0] };
+    expect(infer("max_pool2d_grad", [t([Batch, 20, 12, 12]), t([Batch, 20, 24, 24])], pool)).toBe("f32[Batch, 20, 24, 24]");
+    rejects("max_pool2d_grad", [t([Batch, 20, 11, 12]), t([Batch, 20, 24, 24])], pool, /should be \[Batch, 20, 12, 12\]/);
+    expect(infer("avg_pool2d_grad", [t([Batch, 20, 12, 12])], { ...pool, inputSize: [25, 25] })).toBe("f32[Batch, 20, 25, 25]");
+    rejects("avg_pool2d_grad", [t([Batch, 20, 12, 12])], { ...pool, inputSize: [26, 22] }, /should be \[Batch, 20, 13, 11\]/);
+    expect(infer("adaptive_avg_pool2d_grad", [t([Batch, 64, 1, 1])], { inputSize: [7, 5] })).toBe("f32[Batch, 64, 7, 5]");
+    rejects("adaptive_avg_pool2d_grad", [t([Batch, 64, 1, 1])], { inputSize: [0, 5] }, /positive integers/);
+  });
+});
+
+describe("gradient ops of the norm, random, gather and loss families", () => {
+  const ln = { normalizedShape: [32], eps: 1e-5, hasWeight: true, hasBias: true };
+  const bn = { eps: 1e-5, momentum: 0.1, affine: true, track: true };
+  it("layer_norm_grad_input gives x's shape and checks dy and the weight", () => {
+    expect(infer("layer_norm_grad_input", [t([Batch, 7, 32]), t([Batch, 7, 32]), t([32])], ln)).toBe("f32[Batch, 7, 32]");
+    expect(infer("layer_norm_grad_input", [t([Batch, 32]), t([Batch, 32])], { ...ln, hasWeight: false })).toBe("f32[Batch, 32]");
+    rejects("layer_norm_grad_input", [t([Batch, 7, 16]), t([Batch, 7, 32]), t([32])], ln, /dy \[Batch, 7, 16\] and x \[Batch, 7, 32\] differ/);
+    rejects("layer_norm_grad_input", [t([Batch, 7, 32]), t([Batch, 7, 32]), t([7])], ln, /expects a weight \[32\], got \[7\]/);
+    rejects("layer_norm_grad_input", [t([Batch, 7, 32]), t([Batch, 7, 32])], { ...ln, normalizedShape: [7], hasWeight: false }, /last dims \[7\]/);
+  });
+  it("batch_norm_grad_input and batch_norm_xhat give x's shape and check the per-channel inputs", () => {
+    expect(infer("batch_norm_grad_input", [t([Batch, 16, 8, 8]), t([Batch, 16, 8, 8]), t([16]), t([16]), t([16])], bn)).toBe("f32[Batch, 16, 8, 8]");
+    expect(infer("batch_norm_grad_input", [t([Batch, 4]), t([Batch, 4])], { ...bn, affine: false, track: false })).toBe("f32[Batch, 4]");
+    rejects("batch_norm_grad_input", [t([Batch, 16, 8, 8]), t([Batch, 16, 8, 8]), t([8])], { ...bn, track: false }, /per-channel vectors \[16\], got \[8\]/);
+    rejects("batch_norm_grad_input", [t([Batch, 16, 4, 4]), t([Batch, 16, 8, 8])], { ...bn, affine: false, track: false }, /dy \[Batch, 16, 4, 4\] and x \[Batch, 16, 8, 8\] differ/);
+    expect(infer("batch_norm_xhat", [t([Batch, 16, 8, 8]), t([16]), t([16])], bn)).toBe("f32[Batch, 16, 8, 8]");
+    expect(infer("batch_norm_xhat", [t([Batch, 3])], { ...bn, track: false })).toBe("f32[Batch, 3]");
+    rejects("batch_norm_xhat", [t([Batch])], { ...bn, track: false }, /input \[N, C, \.\.\.\], got \[Batch\]/);
+  });
+  it("dropout accepts the stream of another node", () => {
+    expect(infer("dropout", [t([Batch, 10])], { p: 0.5, mode: "train", stream: 3 })).toBe("f32[Batch, 10]");
+  });
+  it("embedding_grad gives [numEmbeddings, dim] and checks dy against the indices", () => {
+    expect(infer("embedding_grad", [t([Batch, 16, 32]), t([Batch, 16], "i32")], { numEmbeddings: 100, paddingIdx: null })).toBe("f32[100, 32]");
+    rejects("embedding_grad", [t([Batch, 15, 32]), t([Batch, 16], "i32")], { numEmbeddings: 100, paddingIdx: 0 }, /dy \[\.\.\.indices, dim\] for indices \[Batch, 16\], got \[Batch, 15, 32\]/);
+    rejects("embedding_grad", [t([Batch, 16, 32]), t([Batch, 16])], { numEmbeddings: 100, paddingIdx: null }, /int32 indices, got f32/);
+  });
+  it("cross_entropy_grad and nll_loss_grad give the input's shape and check dy against the reduction", () => {
+    expect(infer("cross_entropy_grad", [t([]), t([Batch, 10]), t([Batch], "i32")], { reduction: "mean", labelSmoothing: 0.1 })).toBe("f32[Batch, 10]");
+    expect(infer("nll_loss_grad", [t([Batch]), t([Batch, 10]), t([Batch], "i32")], { reduction: "none" })).toBe("f32[Batch, 10]");
+    rejects("cross_entropy_grad", [t([]), t([Batch, 10]), t([Batch], "i32")], { reduction: "none", labelSmoothing: 0 }, /expects dy \[Batch\] \(reduction none\), got \[\]/);
+    rejects("nll_loss_grad", [t([]), t([Batch, 10]), t([5], "i32")], { reduction: "sum" }, /target \[Batch\]/);
+  });
+});
+
 describe("coverage", () => {
   it("every op in the registry has its shape rule tested above", () => {
     const missing = [...ops.keys()].filter((name) => !covered.has(name));

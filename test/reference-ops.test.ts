@@ -248,6 +248,159 @@ describe("Philox4x32-10", () => {
   });
 });
 
+describe("gradient ops of the pointwise, reduce and movement families", () => {
+  it("each unary op's _grad(dy, x) is dy times the central difference of its reference", () => {
+    const xs = [-1.3, -0.4, 0.35, 0.9, 2.1];
+    for (const op of ["relu", "leaky_relu", "tanh", "sigmoid", "silu", "gelu", "neg", "exp", "abs"]) {
+      for (const approximate of op === "gelu" ? ["none", "tanh"] : ["none"]) {
+        const attrs = { slope: 0.1, approximate };
+        const h = 1e-6;
+        const f = (v: number) => run(op, [nd([1], [v])], attrs).data[0];
+        const got = run(`${op}_grad`, [nd([5], [2, 2, 2, 2, 2]), nd([5], xs)], attrs);
+        got.data.forEach((g, i) => expect(g).toBeCloseTo((2 * (f(xs[i] + h) - f(xs[i] - h))) / (2 * h), 6));
+      }
+    }
+    for (const [op, attrs] of [["log", {}], ["sqrt", {}], ["pow", { exponent: 3 }]] as const) {
+      const f = (v: number) => run(op, [nd([1], [v])], attrs).data[0];
+      const got = run(`${op}_grad`, [nd([1], [1]), nd([1], [0.7])], attrs).data[0];
+      expect(got).toBeCloseTo((f(0.7 + 1e-6) - f(0.7 - 1e-6)) / 2e-6, 6);
+    }
+  });
+  it("div_count divides by c·batch^p; eq_mask marks equal elements; expand broadcasts", () => {
+    expectClose(run("div_count", [nd([2], [6, 3])], { c: 3, p: 1 }, { batch: 2 }), [2], [1, 0.5]);
+    expectClose(run("div_count", [nd([2], [6, 3])], { c: 3, p: 0 }), [2], [2, 1]);
+    expectClose(run("eq_mask", [nd([3], [1, 2, 3]), nd([3], [1, 5, 3])]), [3], [1, 0, 1]);
+    covered.add("expand");
+    const node = { ...fakeNode("expand", [{ ...fakeNode("input"), shape: [Batch, 1] }]), shape: [Batch, 3] };
+    const out = opDef("expand").reference([nd([2, 1], [1, 2])], { shape: [Batch, 3] }, { ...ctx("expand"), node, batch: 2 });
+    expectClose(out, [2, 3], [1, 1, 1, 2, 2, 2]);
+  });
+});
+
+describe("gradient ops of the conv family", () => {
+  const conv = { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 };
+  it("conv2d_grad_input scatters dy·w back over each window", () => {
+    // 3×3 input, w = [[1,2],[3,4]]: dy = [[1,0],[0,2]] adds w at (0,0) and 2w at (1,1)
+    const out = run("conv2d_grad_input", [nd([1, 1, 2, 2], [1, 0, 0, 2]), nd([1, 1, 2, 2], [1, 2, 3, 4])], { ...conv, inputShape: [1, 3, 3] });
+    expectClose(out, [1, 1, 3, 3], [1, 2, 0, 3, 6, 4, 0, 6, 8]);
+    // dilation 2: the single window reads the four corners, each gets 3·w
+    const dil = run("conv2d_grad_input", [nd([1, 1, 1, 1], [3]), nd([1, 1, 2, 2], [1, 2, 3, 4])], { ...conv, dilation: [2, 2], inputShape: [1, 3, 3] });
+    expectClose(dil, [1, 1, 3, 3], [3, 0, 6, 0, 0, 0, 9, 0, 12]);
+    // stride 2, 1×1 kernel w = 2: dy lands on every other element
+    const s2 = run("conv2d_grad_input", [nd([1, 1, 2, 2], [1, 2, 3, 4]), nd([1, 1, 1, 1], [2])], { ...conv, stride: [2, 2], inputShape: [1, 3, 3] });
+    expectClose(s2, [1, 1, 3, 3], [2, 0, 4, 0, 0, 0, 6, 0, 8]);
+    // two groups, 1×1 kernels w = [2, 3]: dy = [1, 10] → [2, 30]
+    const g = run("conv2d_grad_input", [nd([1, 2, 1, 1], [1, 10]), nd([2, 1, 1, 1], [2, 3])], { ...conv, groups: 2, inputShape: [2, 1, 1] });
+    expectClose(g, [1, 2, 1, 1], [2, 30]);
+  });
+  it("conv2d_grad_weight correlates x with dy", () => {
+    const x = nd([1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // dy = [[1,0],[0,2]]: dw[ky,kx] = x[ky,kx] + 2·x[1+ky,1+kx] = [1+10, 2+12, 4+16, 5+18]
+    expectClose(run("conv2d_grad_weight", [nd([1, 1, 2, 2], [1, 0, 0, 2]), x], { ...conv, weightShape: [1, 1, 2, 2] }), [1, 1, 2, 2], [11, 14, 20, 23]);
+    // dilation 2, dy = 3: the taps read the corners 1, 3, 7, 9
+    expectClose(run("conv2d_grad_weight", [nd([1, 1, 1, 1], [3]), x], { ...conv, dilation: [2, 2], weightShape: [1, 1, 2, 2] }), [1, 1, 2, 2], [3, 9, 21, 27]);
+    // two groups, x = [5, 7], dy = [1, 10] → [5, 70]; two samples add up: + [1·1, 2·1]
+    const g = run("conv2d_grad_weight", [nd([2, 2, 1, 1], [1, 10, 1, 2]), nd([2, 2, 1, 1], [5, 7, 1, 1])], { ...conv, groups: 2, weightShape: [2, 1, 1, 1] });
+    expectClose(g, [2, 1, 1, 1], [6, 72]);
+  });
+  it("max_pool2d_grad sends dy to the first maximum and adds up overlapping windows", () => {
+    const x = nd([1, 1, 2, 4], [1, 2, 3, 4, 5, 6, 7, 8]);
+    expectClose(run("max_pool2d_grad", [nd([1, 1, 1, 2], [10, 20]), x], { kernel: [2, 2], stride: [2, 2], padding: [0, 0] }), [1, 1, 2, 4], [0, 0, 0, 0, 0, 10, 0, 20]);
+    const row = { kernel: [1, 2], stride: [1, 1], padding: [0, 0] };
+    // tie in window {0,1} → index 0; window {1,2} → index 1
+    expectClose(run("max_pool2d_grad", [nd([1, 1, 1, 2], [1, 2]), nd([1, 1, 1, 3], [5, 5, 1])], row), [1, 1, 1, 3], [1, 2, 0]);
+    // both windows pick the 9
+    expectClose(run("max_pool2d_grad", [nd([1, 1, 1, 2], [1, 2]), nd([1, 1, 1, 3], [1, 9, 2])], row), [1, 1, 1, 3], [0, 3, 0]);
+    // padding 1: each window holds one real (negative) value, which beats the padding
+    const pad = { kernel: [2, 2], stride: [2, 2], padding: [1, 1] };
+    expectClose(run("max_pool2d_grad", [nd([1, 1, 2, 2], [1, 2, 3, 4]), nd([1, 1, 2, 2], [-1, -2, -3, -4])], pad), [1, 1, 2, 2], [1, 2, 3, 4]);
+  });
+  it("avg_pool2d_grad spreads dy/(kh·kw) over each window, padding included in the divisor", () => {
+    const k2 = { kernel: [2, 2], stride: [2, 2], padding: [0, 0] };
+    expectClose(run("avg_pool2d_grad", [nd([1, 1, 1, 2], [4, 8])], { ...k2, inputSize: [2, 4] }), [1, 1, 2, 4], [1, 1, 2, 2, 1, 1, 2, 2]);
+    expectClose(run("avg_pool2d_grad", [nd([1, 1, 2, 2], [4, 8, 12, 16])], { ...k2, padding: [1, 1], inputSize: [2, 2] }), [1, 1, 2, 2], [1, 2, 3, 4]);
+    // overlapping 1×2 windows, stride 1: [2/2, 2/2 + 4/2, 4/2]
+    expectClose(run("avg_pool2d_grad", [nd([1, 1, 1, 2], [2, 4])], { kernel: [1, 2], stride: [1, 1], padding: [0, 0], inputSize: [1, 3] }), [1, 1, 1, 3], [1, 3, 2]);
+  });
+  it("adaptive_avg_pool2d_grad: windows [0,2) and [1,3) of 3 overlap in the middle", () => {
+    expectClose(run("adaptive_avg_pool2d_grad", [nd([1, 1, 1, 2], [2, 4])], { inputSize: [1, 3] }), [1, 1, 1, 3], [1, 3, 2]);
+    expectClose(run("adaptive_avg_pool2d_grad", [nd([1, 1, 1, 1], [8])], { inputSize: [2, 2] }), [1, 1, 2, 2], [2, 2, 2, 2]);
+  });
+});
+
+describe("gradient ops of the norm, random, gather and loss families", () => {
+  // x = [0, 0, 3]: mean 1, deviations [−1, −1, 2], biased var 2; with eps 2, rstd = 1/2 and
+  // x̂ = [−1/2, −1/2, 1]. g = dy·w = [1, 0, 0]: mean(g) = 1/3, mean(g·x̂) = −1/6, so
+  // dx = rstd·(g − 1/3 + x̂/6) = ½·[7/12, −5/12, −2/12] = [7/24, −5/24, −1/12] (sums to 0).
+  const grad3 = [7 / 24, -5 / 24, -1 / 12];
+  const noWrites = { writeBuffer: () => expect.fail("a gradient op wrote a buffer") };
+  it("layer_norm_grad_input: rstd·(g − mean g − x̂·mean(g·x̂)), g = dy·weight", () => {
+    const ln = { normalizedShape: [3], eps: 2, hasWeight: true, hasBias: true };
+    expectClose(run("layer_norm_grad_input", [nd([1, 3], [0.5, 0, 0]), nd([1, 3], [0, 0, 3]), nd([3], [2, 1, 1])], ln), [1, 3], grad3);
+    // no weight; two rows, the second shifted by 10 (same x̂) with dy doubled
+    const noW = { ...ln, hasWeight: false, hasBias: false };
+    const out = run("layer_norm_grad_input", [nd([2, 3], [1, 0, 0, 2, 0, 0]), nd([2, 3], [0, 0, 3, 10, 10, 13])], noW);
+    expectClose(out, [2, 3], [...grad3, ...grad3.map((v) => 2 * v)]);
+  });
+  it("batch_norm_grad_input: batch statistics in train mode, running ones (a constant scale) in eval mode", () => {
+    const bn = { eps: 2, momentum: 0.1, affine: true, track: true };
+    // one channel over N = 3 holding [0, 0, 3]: the same numbers as layer_norm's row
+    const ins = [nd([3, 1], [0.5, 0, 0]), nd([3, 1], [0, 0, 3]), nd([1], [2]), nd([1], [1]), nd([1], [2])];
+    expectClose(run("batch_norm_grad_input", ins, bn, { training: true, ...noWrites }), [3, 1], grad3);
+    // eval: running var 2, eps 2 → rstd 1/2; dx = dy·w·rstd = [0.5, 0, 0]
+    expectClose(run("batch_norm_grad_input", ins, bn, { training: false, ...noWrites }), [3, 1], [0.5, 0, 0]);
+    // without running statistics, eval mode uses the batch's too; no weight
+    const plain = { ...bn, affine: false, track: false };
+    expectClose(run("batch_norm_grad_input", [nd([3, 1], [1, 0, 0]), nd([3, 1], [0, 0, 3])], plain, noWrites), [3, 1], grad3);
+  });
+  it("batch_norm_xhat normalizes per channel without the affine map", () => {
+    const bn = { eps: 2, momentum: 0.1, affine: true, track: true };
+    // x [1, 2, 3]: channel 0 holds [0, 0, 3] → [−½, −½, 1]; channel 1 holds [3, 0, 0] → [1, −½, −½]
+    const x = nd([1, 2, 3], [0, 0, 3, 3, 0, 0]);
+    expectClose(run("batch_norm_xhat", [x], { ...bn, track: false }, noWrites), [1, 2, 3], [-0.5, -0.5, 1, 1, -0.5, -0.5]);
+    expectClose(run("batch_norm_xhat", [x, nd([2], [0, 0]), nd([2], [1, 2])], bn, { training: true, ...noWrites }), [1, 2, 3], [-0.5, -0.5, 1, 1, -0.5, -0.5]);
+    // eval: running mean [0, 1], var [7, 2], eps 2 → x/3 and (x − 1)/2
+    expectClose(run("batch_norm_xhat", [x, nd([2], [0, 1]), nd([2], [7, 2])], bn, noWrites), [1, 2, 3], [0, 0, 1, 1, -0.5, -0.5]);
+  });
+  it("dropout draws from the stream attribute when given, else its own node's", () => {
+    const x = nd([2], [1, 2]);
+    const streams: (number | undefined)[] = [];
+    const uniform = (n: number, s?: number) => (streams.push(s), Float64Array.from([0.1, 0.9]));
+    expectClose(run("dropout", [x], { p: 0.5, mode: "always", stream: 3 }, { uniform }), [2], [0, 4]);
+    run("dropout", [x], { p: 0.5, mode: "always" }, { uniform });
+    expect(streams).toEqual([3, 7]); // the fake node's id is 7
+    const lowering = opDef("dropout").lowering;
+    if (lowering?.kind !== "pointwise") throw new Error("dropout should be pointwise");
+    expect(lowering.expr(["v"], { p: 0.5, mode: "train", stream: 3 }, { index: "i", node: fakeNode("dropout") })).toMatch(/, 3u\)$/);
+    expect(lowering.expr(["v"], { p: 0.5, mode: "train" }, { index: "i", node: fakeNode("dropout") })).toMatch(/, 7u\)$/);
+  });
+  it("embedding_grad adds dy rows into the rows they came from, none into the padding row", () => {
+    // indices [2, 0, 2]: row 0 gets [3, 4], row 2 gets [1, 2] + [5, 6]
+    const dy = nd([3, 2], [1, 2, 3, 4, 5, 6]);
+    const idx = nd([3], [2, 0, 2]);
+    expectClose(run("embedding_grad", [dy, idx], { numEmbeddings: 4, paddingIdx: null }), [4, 2], [3, 4, 0, 0, 6, 8, 0, 0]);
+    expectClose(run("embedding_grad", [dy, idx], { numEmbeddings: 4, paddingIdx: 2 }), [4, 2], [3, 4, 0, 0, 0, 0, 0, 0]);
+    expectClose(run("embedding_grad", [dy, idx], { numEmbeddings: 4, paddingIdx: -2 }), [4, 2], [3, 4, 0, 0, 0, 0, 0, 0]);
+    expect(() => run("embedding_grad", [dy, idx], { numEmbeddings: 2, paddingIdx: null })).toThrow(/out of range \[0, 2\)/);
+  });
+  it("cross_entropy_grad is (softmax − smoothed one-hot)·dy, ÷N for mean", () => {
+    const logits = nd([2, 2], [0, Math.log(3), 0, 0]); // p = [1/4, 3/4] and [1/2, 1/2]
+    const target = nd([2], [1, 0]);
+    // mean, ε = 0: ([1/4, −1/4], [−1/2, 1/2]) / 2
+    expectClose(run("cross_entropy_grad", [nd([], [1]), logits, target], { reduction: "mean", labelSmoothing: 0 }), [2, 2], [1 / 8, -1 / 8, -1 / 4, 1 / 4]);
+    // sum, ε = 0.2: q = [0.1, 0.9] and [0.9, 0.1]; (p − q)·2
+    expectClose(run("cross_entropy_grad", [nd([], [2]), logits, target], { reduction: "sum", labelSmoothing: 0.2 }), [2, 2], [0.3, -0.3, -0.8, 0.8]);
+    // none: row i scaled by dy[i] = 3 and −1
+    expectClose(run("cross_entropy_grad", [nd([2], [3, -1]), logits, target], { reduction: "none", labelSmoothing: 0 }), [2, 2], [0.75, -0.75, 0.5, -0.5]);
+  });
+  it("nll_loss_grad is −dy at the targets, ÷N for mean", () => {
+    const input = nd([2, 3], [-1, -2, -3, -4, -5, -6]);
+    const target = nd([2], [2, 1]);
+    expectClose(run("nll_loss_grad", [nd([], [1]), input, target], { reduction: "mean" }), [2, 3], [0, 0, -0.5, 0, -0.5, 0]);
+    expectClose(run("nll_loss_grad", [nd([2], [2, 3]), input, target], { reduction: "none" }), [2, 3], [0, 0, -2, 0, -3, 0]);
+  });
+});
+
 describe("coverage", () => {
   it("every op's reference semantics is tested above", () => {
     expect([...ops.keys()].filter((n) => !covered.has(n))).toEqual([]);

@@ -231,6 +231,30 @@ describe("safetensors byte-exact compatibility", () => {
     expect(got).toEqual(expected);
   });
 
+  it("decodes a file written by the reference implementation and re-encodes it byte for byte", async () => {
+    // test/safetensors/reference.safetensors comes from the `safetensors` Python package (see
+    // make_reference.py next to it): its writer orders tensors by dtype alignment, then name.
+    const path = new URL("./safetensors/reference.safetensors", import.meta.url);
+    const bytes = new Uint8Array(await readFile(path));
+    const out = decodeSafetensors(bytes, "reference.safetensors");
+    expect([...out.tensors.keys()]).toEqual(["steps", "d", "empty", "fc.bias", "fc.weight", "labels", "h", "ids", "mask"]);
+    expect(out.metadata).toEqual({ format: "pt" });
+    expect(out.tensors.get("fc.weight")).toEqual({
+      dtype: "F32",
+      shape: [3, 4],
+      data: new Float32Array([0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5]),
+    });
+    expect(out.tensors.get("fc.bias")!.data).toEqual(new Float32Array([1.5, -2, 3.25]));
+    expect(out.tensors.get("steps")).toEqual({ dtype: "I64", shape: [], data: new BigInt64Array([7n]) });
+    expect(out.tensors.get("labels")).toEqual({ dtype: "I32", shape: [2, 2], data: new Int32Array([1, -2, 3, 4]) });
+    expect(out.tensors.get("d")).toEqual({ dtype: "F64", shape: [1], data: new Float64Array([Math.PI]) });
+    expect(out.tensors.get("h")).toEqual({ dtype: "F16", shape: [2], data: new Uint16Array([0x3c00, 0xc000]) });
+    expect(out.tensors.get("empty")).toEqual({ dtype: "F32", shape: [0, 3], data: new Float32Array(0) });
+    expect(out.tensors.get("ids")).toEqual({ dtype: "U8", shape: [3], data: new Uint8Array([1, 2, 3]) });
+    expect(out.tensors.get("mask")).toEqual({ dtype: "BOOL", shape: [2], data: new Uint8Array([1, 0]) });
+    expect(encodeSafetensors(out.tensors, out.metadata)).toEqual(bytes);
+  });
+
   it("reads a file laid out as PyTorch's writer does: header keys in any order, unaligned offsets", () => {
     // The reference writer sorts by dtype alignment then name and serializes a hash map, so
     // header order and data order can differ; readers must go by data_offsets. Data offsets need
@@ -709,7 +733,7 @@ describe("safetensors fuzz", () => {
       expect(outcomes.get(code) ?? 0, `outcome ${code} in ${JSON.stringify([...outcomes])}`).toBeGreaterThan(0);
     expect([...outcomes.values()].reduce((a, b) => a + b, 0)).toBe(N);
     if (process.env.SAFETENSORS_FUZZ_SEED) console.log(`${elapsed.toFixed(0)} ms`, JSON.stringify([...outcomes]));
-    expect(elapsed).toBeLessThan(5000);
+    expect(elapsed).toBeLessThan(10_000); // about a second; the bound only catches a hang
   });
 });
 

@@ -10,6 +10,8 @@ import { opDef, ShapeError, type GradContext } from "../ops/index.ts";
 // rest of the compiler fuses, plans and generates as a whole.
 
 export interface Differentiated {
+  /** The runtime-set seed ∂L/∂loss, when differentiated with seed "loss_scale". */
+  readonly lossScale?: Node;
   /** The forward graph extended with the backward nodes. */
   readonly graph: Graph;
   /** ∂loss/∂p for every parameter p, by parameter name. */
@@ -23,6 +25,12 @@ export interface DifferentiateOptions {
   readonly loss?: Node;
   /** Where `loss` was built, when it is not part of `graph` yet. */
   readonly builder?: GraphBuilder;
+  /**
+   * ∂L/∂loss, 1 by default. The training step seeds it with a `loss_scale` node whose value the
+   * harness sets per replica (its share of the batch), so that summing the replicas' gradients
+   * gives the gradient of the whole batch.
+   */
+  readonly seed?: "constant" | "loss_scale";
 }
 
 export function differentiate(graph: Graph, options: DifferentiateOptions = {}): Differentiated {
@@ -53,7 +61,8 @@ export function differentiate(graph: Graph, options: DifferentiateOptions = {}):
       throw e;
     }
   };
-  add(loss, emitAt(loss)("const", [], { value: 1 }));
+  const seed = options.seed === "loss_scale" ? emitAt(loss)("loss_scale", [], {}) : emitAt(loss)("const", [], { value: 1 });
+  add(loss, seed);
 
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i];
@@ -90,7 +99,7 @@ export function differentiate(graph: Graph, options: DifferentiateOptions = {}):
     gradients.set(p.attrs.name as string, g ?? emitAt(p)("expand", [emitAt(p)("const", [], { value: 0 })], { shape: p.shape }));
   }
   const extended = b.finish(graph.name, graph.outputs, { loss: graph.loss, optimizer: graph.optimizer });
-  return { graph: extended, gradients };
+  return { graph: extended, gradients, lossScale: options.seed === "loss_scale" ? seed : undefined };
 }
 
 /** Sums g over the dims along which a value of `shape` was broadcast to g's shape. */

@@ -8,7 +8,7 @@ import type { KernelPlan } from "../3-fusion/plan.ts";
 // (first write to last read, in kernel order) do not overlap share bytes: greedy first-fit,
 // largest first.
 
-export type Arena = "batch" | "fixed" | "params";
+export type Arena = "batch" | "fixed" | "params" | "grads";
 
 export interface Slot {
   readonly node: Node;
@@ -41,7 +41,11 @@ export function bytesOf(n: Node): { arena: "batch" | "fixed"; bytes: number } {
   return { arena: count.p === 1 ? "batch" : "fixed", bytes: align(count.c * dtypeBytes[n.dtype]) };
 }
 
-export function planMemory(graph: Graph, plan: KernelPlan): MemoryPlan {
+/**
+ * `gradients` (parameter name → gradient node) are pinned to a gradient region laid out exactly
+ * like the parameters, so that one all-reduce and one optimizer kernel cover them all.
+ */
+export function planMemory(graph: Graph, plan: KernelPlan, gradients?: ReadonlyMap<string, Node>): MemoryPlan {
   const slots = new Map<Node, Slot>();
   // Parameters and buffers persist; they are laid out in state_dict order.
   let paramBytes = 0;
@@ -50,12 +54,18 @@ export function planMemory(graph: Graph, plan: KernelPlan): MemoryPlan {
     slots.set(p, { node: p, arena: "params", bytes, offset: paramBytes, live: [0, plan.kernels.length] });
     paramBytes += bytes;
   }
+  for (const [name, g] of gradients ?? []) {
+    const param = graph.params.find((p) => p.attrs.name === name)!;
+    const owner = plan.storageOf(g);
+    const at = slots.get(param)!;
+    slots.set(owner, { node: owner, arena: "grads", bytes: at.bytes, offset: at.offset, live: [0, plan.kernels.length] });
+  }
 
   // Lifetimes: inputs from the start, kernel outputs from their kernel; until the last reader.
   const end = plan.kernels.length;
   const first = new Map<Node, number>();
   const last = new Map<Node, number>();
-  const inputs = graph.loss ? [...graph.inputs, graph.loss.target] : graph.inputs;
+  const inputs = [...(graph.loss ? [...graph.inputs, graph.loss.target] : graph.inputs), ...graph.nodes.filter((n) => n.op === "loss_scale")];
   for (const i of inputs) first.set(i, -1);
   plan.kernels.forEach((k, idx) => {
     first.set(k.output, idx);

@@ -23,6 +23,7 @@ export class CodegenContext {
     if (!slot) throw new Error(`codegen: no memory slot for %${owner.id} (${owner.op})`);
     const type = cType(owner);
     if (slot.arena === "params") return `(${type}*)(r->params + ${slot.offset})`;
+    if (slot.arena === "grads") return `(${type}*)(r->grads + ${slot.offset})`;
     if (slot.arena === "fixed") return `(${type}*)(r->fixed_arena + ${slot.offset})`;
     return `(${type}*)(r->batch_arena + (size_t)${slot.offset} * batch)`;
   }

@@ -6,7 +6,7 @@ import Handlebars from "handlebars";
 import type { Kernel, KernelPlan } from "../3-fusion/plan.ts";
 import type { MemoryPlan } from "../4-memory/plan.ts";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
-import { dtypeNames, type Graph, type Init, type Node } from "../ir/node.ts";
+import { dtypeNames, type Graph, type Init, type Node, type OptimizerSpec } from "../ir/node.ts";
 import { formatShape, isBatch, numel } from "../ir/shape.ts";
 import { hash32 } from "../reference/rng.ts";
 import { CodegenContext, shapeComment, type Precision } from "./context.ts";
@@ -61,6 +61,15 @@ export interface Manifest {
   readonly params: TensorSpec[];
   readonly buffers: TensorSpec[];
   readonly kernels: KernelReport[];
+  readonly training?: {
+    readonly loss: string;
+    readonly reduction: "mean" | "sum";
+    readonly target: TensorSpec;
+    readonly optimizer: OptimizerSpec;
+    readonly stepKernels: number;
+  };
+  /** Why this build has no training step (a backward op without a kernel yet). */
+  readonly trainingUnavailable?: string;
   readonly memory: {
     readonly paramBytes: number;
     readonly activationBytesPerSample: number;
@@ -90,16 +99,30 @@ function builderFor(k: Kernel): Builder | undefined {
 }
 
 const templatesDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "templates");
-let templates: { model: HandlebarsTemplateDelegate; header: HandlebarsTemplateDelegate } | undefined;
+interface Templates {
+  model: HandlebarsTemplateDelegate;
+  header: HandlebarsTemplateDelegate;
+  kernel(template: string, view: KernelView): string;
+}
+let templates: Templates | undefined;
 
-function loadTemplates() {
+function loadTemplates(): Templates {
   if (templates) return templates;
   const hb = Handlebars.create();
-  for (const file of readdirSync(join(templatesDir, "kernels")))
-    hb.registerPartial(basename(file, ".cu.hbs"), readFileSync(join(templatesDir, "kernels", file), "utf8"));
+  const compile = (path: string) => hb.compile(readFileSync(path, "utf8"), { noEscape: true, strict: true });
+  const kernels = new Map<string, HandlebarsTemplateDelegate>();
+  for (const file of readdirSync(join(templatesDir, "kernels"))) kernels.set(basename(file, ".cu.hbs"), compile(join(templatesDir, "kernels", file)));
   hb.registerPartial("harness", readFileSync(join(templatesDir, "harness.cu.hbs"), "utf8"));
-  const compile = (name: string) => hb.compile(readFileSync(join(templatesDir, name), "utf8"), { noEscape: true, strict: true });
-  templates = { model: compile("model.cu.hbs"), header: compile("model.h.hbs") };
+  hb.registerPartial("optimizer", readFileSync(join(templatesDir, "optimizer.cu.hbs"), "utf8"));
+  templates = {
+    model: compile(join(templatesDir, "model.cu.hbs")),
+    header: compile(join(templatesDir, "model.h.hbs")),
+    kernel: (template, view) => {
+      const k = kernels.get(template);
+      if (!k) throw new Error(`codegen: no template templates/kernels/${template}.cu.hbs`);
+      return k(view);
+    },
+  };
   return templates;
 }
 
@@ -126,34 +149,102 @@ function ioLine(n: Node, name: string, storage: Node, memory: MemoryPlan): strin
   return `{"${name}", ${slot.offset}, ${bytes}, ${dtypeCode[n.dtype]}, ${count.p === 1 ? 1 : 0}},  // ${formatShape(n.shape)}`;
 }
 
+/** One sequence of kernels the harness can run: forward, evaluate (forward + loss) or the training step. */
+export interface Program {
+  readonly graph: Graph;
+  readonly plan: KernelPlan;
+  readonly memory: MemoryPlan;
+}
+
+/** What code generation needs to emit the training step. */
+export interface TrainingCodegen {
+  readonly evaluate: Program;
+  readonly step: Program;
+  readonly gradients: ReadonlyMap<string, Node>;
+  readonly lossScale: Node;
+  readonly optimizer: OptimizerSpec;
+  /** "mean": replicas' losses and gradients are weighted by their share of the batch. */
+  readonly reduction: "mean" | "sum";
+}
+
+interface RenderedProgram {
+  readonly launches: LaunchView[];
+  readonly plan: KernelPlan;
+}
+
+/** Renders each program's kernels once; a kernel identical in two programs is emitted once. */
+function renderPrograms(programs: Record<string, Program>, precision: Precision, target: "cpu" | "cuda") {
+  const t = loadTemplates();
+  const texts = new Map<string, string>();
+  const out: Record<string, RenderedProgram & { ctx: CodegenContext }> = {};
+  for (const [name, program] of Object.entries(programs)) {
+    const ctx = new CodegenContext(program.graph, program.plan, program.memory, precision);
+    const launches: LaunchView[] = [];
+    for (const k of program.plan.kernels) {
+      const build = builderFor(k);
+      if (!build)
+        throw new CompileError([diagnostic("noLowering", `${k.anchor.op} (in ${name}, kernel ${k.name}) has no CUDA kernel in this version of tsdp`, k.anchor.loc)]);
+      let { kernel, launch } = build(ctx, k);
+      let text = t.kernel(kernel.template, kernel);
+      const seen = texts.get(kernel.name);
+      if (seen !== undefined && seen !== text) {
+        const renamed = `${kernel.name}_${name}`;
+        kernel = { ...kernel, name: renamed };
+        launch = { ...launch, name: renamed, kernel: `${renamed}_kernel` };
+        text = t.kernel(kernel.template, kernel);
+      }
+      texts.set(kernel.name, text);
+      launches.push(launch);
+    }
+    out[name] = { launches, plan: program.plan, ctx };
+  }
+  void target;
+  return { texts: [...new Set(texts.values())], programs: out };
+}
+
+function ioTable(entries: { node: Node; name: string; storage: Node; memory: MemoryPlan }[]): string[] {
+  return entries.map((e) => ioLine(e.node, e.name, e.storage, e.memory));
+}
+
 export function generateCuda(
   graph: Graph,
-  plan: KernelPlan,
-  memory: MemoryPlan,
+  forward: Program,
   target: "cpu" | "cuda",
   precision: Precision = "fp32",
+  training?: TrainingCodegen,
 ): GeneratedModel {
-  const ctx = new CodegenContext(graph, plan, memory, precision);
-  const views: KernelView[] = [];
-  const launches: LaunchView[] = [];
-  const missing: string[] = [];
-  for (const k of plan.kernels) {
-    const build = builderFor(k);
-    if (!build) {
-      missing.push(`${k.anchor.op} (${k.name})`);
-      continue;
-    }
-    const { kernel, launch } = build(ctx, k);
-    views.push(kernel);
-    launches.push(launch);
-  }
-  if (missing.length)
-    throw new CompileError([
-      diagnostic("noLowering", `these ops have no CUDA kernel in this version of tsdp: ${missing.join(", ")}`, missing.length ? plan.kernels.find((k) => !builderFor(k))!.anchor.loc : undefined),
-    ]);
-
+  const { plan, memory } = forward;
+  const programs: Record<string, Program> = training ? { forward, evaluate: training.evaluate, step: training.step } : { forward };
+  const rendered = renderPrograms(programs, precision, target);
+  const ctx = rendered.programs.forward.ctx;
   const outputs = graph.outputs.map((o, i) => ({ node: o, name: `output${i}` }));
   const sourceFile = basename(graph.nodes[0]?.loc.file ?? "model.ts");
+  const all = Object.values(programs);
+  const batchBytesPerSample = Math.max(...all.map((p) => p.memory.batchBytesPerSample));
+  const fixedBytes = Math.max(...all.map((p) => p.memory.fixedBytes));
+  const paramsOnlyBytes = graph.params.reduce((s, p) => Math.max(s, (memory.slots.get(p)!.offset + memory.slots.get(p)!.bytes)), 0);
+
+  const io = (program: Program, nodes: { node: Node; name: string }[]) =>
+    ioTable(nodes.map((n) => ({ ...n, storage: program.plan.storageOf(n.node), memory: program.memory })));
+  const inputsOf = graph.inputs.map((n) => ({ node: n, name: n.attrs.name as string }));
+  const programViews = Object.entries(rendered.programs).map(([name, r]) => ({ name, launches: r.launches }));
+  let trainingView: Record<string, unknown> = { training: false };
+  if (training) {
+    const lossE = training.evaluate.graph.loss!;
+    const lossS = training.step.graph.loss!;
+    trainingView = {
+      training: true,
+      evalInputs: io(training.evaluate, [...inputsOf, { node: lossE.target, name: "target" }]),
+      evalOutputs: io(training.evaluate, [...outputs, { node: lossE.value, name: "loss" }]),
+      stepInputs: io(training.step, [...inputsOf, { node: lossS.target, name: "target" }, { node: training.lossScale, name: "loss_scale" }]),
+      stepOutputs: io(training.step, [{ node: lossS.value, name: "loss" }]),
+      meanReduction: training.reduction === "mean",
+      isSGD: training.optimizer.kind === "SGD",
+      isAdamW: training.optimizer.kind === "AdamW",
+      optimizerName: training.optimizer.kind,
+      paramsOnlyFloats: paramsOnlyBytes / 4,
+    };
+  }
   const base = {
     tensorCores: precision !== "fp32",
     precision,
@@ -162,20 +253,22 @@ export function generateCuda(
     inputsDesc: graph.inputs.map((n) => `${n.attrs.name}: ${dtypeNames[n.dtype]}${formatShape(n.shape)}`).join(", "),
     outputsDesc: outputs.map((o) => `${o.name}: ${dtypeNames[o.node.dtype]}${formatShape(o.node.shape)}`).join(", "),
     kernelCount: plan.kernels.length,
+    stepKernelCount: training ? training.step.plan.kernels.length : 0,
     paramBytes: memory.paramBytes,
     paramBytesAlloc: Math.max(memory.paramBytes, 16),
-    batchBytesPerSample: memory.batchBytesPerSample,
+    batchBytesPerSample,
     unsharedBatchBytesPerSample: memory.unsharedBatchBytesPerSample,
-    fixedBytes: memory.fixedBytes,
-    fixedBytesAlloc: Math.max(memory.fixedBytes, 16),
-    kernels: views,
-    launches,
+    fixedBytes,
+    fixedBytesAlloc: Math.max(fixedBytes, 16),
+    kernelTexts: rendered.texts,
+    programs: programViews,
     state: [...graph.params, ...graph.buffers].map((n) => stateLine(n, memory)),
     stateCount: graph.params.length + graph.buffers.length,
-    inputs: graph.inputs.map((n) => ioLine(n, n.attrs.name as string, n, memory)),
-    outputs: outputs.map((o) => ioLine(o.node, o.name, plan.storageOf(o.node), memory)),
+    inputs: io(forward, inputsOf),
+    outputs: io(forward, outputs),
     inputCount: graph.inputs.length,
     outputCount: outputs.length,
+    ...trainingView,
   };
   const t = loadTemplates();
   // The hash covers everything the library is built from, so a manifest names its library.
@@ -203,10 +296,21 @@ export function generateCuda(
     kernels: plan.kernels.map((k) => ({ name: k.name, ops: k.nodes.map((n) => n.op), fusion: k.rules.slice(), source: ctx.source(k), ...kernelCost(k, plan) })),
     memory: {
       paramBytes: memory.paramBytes,
-      activationBytesPerSample: memory.batchBytesPerSample,
+      activationBytesPerSample: batchBytesPerSample,
       activationBytesPerSampleWithoutReuse: memory.unsharedBatchBytesPerSample,
-      fixedBytes: memory.fixedBytes,
+      fixedBytes,
     },
+    ...(training
+      ? {
+          training: {
+            loss: graph.loss!.value.op,
+            reduction: training.reduction,
+            target: spec(graph.loss!.target, "target"),
+            optimizer: { ...training.optimizer },
+            stepKernels: training.step.plan.kernels.length,
+          },
+        }
+      : {}),
   };
   return { cu, header, manifest, plan, memory };
 }

@@ -1,7 +1,8 @@
-import { dimEq, formatDim, formatShape, type Dim } from "../ir/shape.ts";
+import type { Node } from "../ir/node.ts";
+import { batchTimes, dimEq, formatDim, formatShape, numel, shapeEq, type Dim, type Shape } from "../ir/shape.ts";
 import { broadcastShape, sizeOf, stridesOf, type NDArray } from "../reference/ndarray.ts";
 import { broadcastShapes } from "./elementwise.ts";
-import { defineOp, requireFloat, ShapeError, type TensorType } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type GradContext, type TensorType } from "./op.ts";
 
 // Contractions: torch.matmul and F.linear (y = x·Wᵀ + b). Reference sums in float64.
 
@@ -69,7 +70,31 @@ export const matmul = defineOp<{}>({
     if (b.shape.length > 1) shape.push(m);
     return { shape, data: out };
   },
+  // With 1-D operands promoted to matrices (a → [1, k], b → [k, 1]) and dy reshaped to match:
+  // da = dy·bᵀ, db = aᵀ·dy, each summed over the batch dims its operand was broadcast along.
+  grad: (ctx) => {
+    const [a, b] = ctx.node.inputs;
+    const a2 = a.shape.length === 1 ? reshapeTo(ctx, a, [1, a.shape[0]]) : a;
+    const b2 = b.shape.length === 1 ? reshapeTo(ctx, b, [b.shape[0], 1]) : b;
+    const batch = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2))!;
+    const dy2 = reshapeTo(ctx, ctx.dy, [...batch, a2.shape[a2.shape.length - 2], b2.shape[b2.shape.length - 1]]);
+    const da2 = ctx.sumTo(ctx.emit("matmul", [dy2, transposed(ctx, b2)]), a2.shape);
+    const db2 = ctx.sumTo(ctx.emit("matmul", [transposed(ctx, a2), dy2]), b2.shape);
+    return [reshapeTo(ctx, da2, a.shape), reshapeTo(ctx, db2, b.shape)];
+  },
 });
+
+/** x reshaped to `shape` (no node when it already has it). */
+function reshapeTo(ctx: GradContext, x: Node, shape: Shape): Node {
+  return shapeEq(x.shape, shape) ? x : ctx.emit("reshape", [x], { shape });
+}
+
+/** x with its last two dims swapped. */
+function transposed(ctx: GradContext, x: Node): Node {
+  const r = x.shape.length;
+  const perm = x.shape.map((_, i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i));
+  return ctx.emit("permute", [x], { perm });
+}
 
 function describeLinearInput(x: TensorType, from?: TensorType): string {
   return from ? `from ${formatShape(from.shape)}` : `from ${formatShape(x.shape)}`;
@@ -110,5 +135,20 @@ export const linear = defineOp<{ readonly flattenedFrom?: readonly Dim[] }>({
         out[r * outF + o] = s;
       }
     return { shape: [...x.shape.slice(0, -1), outF], data: out } satisfies NDArray;
+  },
+  // dx = dy·W; dW = dyᵀ·x over all rows (the leading dims flattened into one, which holds the
+  // batch when x has it); db = dy summed over every dim but the last.
+  grad: (ctx) => {
+    const [x, w, b] = ctx.node.inputs;
+    const [outF, inF] = w.shape;
+    const dx = ctx.emit("matmul", [ctx.dy, w]);
+    const lead = numel(x.shape.slice(0, -1));
+    const rows: Dim = lead.p === 0 ? lead.c : batchTimes(lead.c);
+    const dy2 = reshapeTo(ctx, ctx.dy, [rows, outF]);
+    const x2 = reshapeTo(ctx, x, [rows, inF]);
+    const dw = ctx.emit("matmul", [transposed(ctx, dy2), x2]);
+    const leadDims = x.shape.slice(0, -1).map((_, i) => i);
+    const db = b ? (leadDims.length ? ctx.emit("sum", [ctx.dy], { dims: leadDims, keepdim: false }) : ctx.dy) : null;
+    return b ? [dx, dw, db] : [dx, dw];
   },
 });

@@ -1,5 +1,10 @@
-import { formatShape } from "../ir/shape.ts";
-import { defineOp, ShapeError } from "./op.ts";
+import { dimEq, formatShape } from "../ir/shape.ts";
+import { defineOp, requireFloat, ShapeError } from "./op.ts";
+
+/** paddingIdx as a row number (nn.Embedding accepts a negative one, counted from the end). */
+function paddingRow(paddingIdx: number | null, num: number): number | null {
+  return paddingIdx === null ? null : paddingIdx < 0 ? paddingIdx + num : paddingIdx;
+}
 
 /** nn.Embedding: row `indices[i]` of weight [num, dim] for every index; result [...indices, dim]. */
 export const embedding = defineOp<{ readonly paddingIdx: number | null }>({
@@ -20,5 +25,42 @@ export const embedding = defineOp<{ readonly paddingIdx: number | null }>({
       out.set(w.data.subarray(k * dim, (k + 1) * dim), i * dim);
     });
     return { shape: [...idx.shape, dim], data: out };
+  },
+  // no gradient for the indices; the weight's is dy scattered back onto the rows it came from
+  grad: ({ node, dy, emit }) => {
+    const [indices, weight] = node.inputs;
+    return [null, emit("embedding_grad", [dy, indices], { numEmbeddings: weight.shape[0], paddingIdx: node.attrs.paddingIdx ?? null })];
+  },
+});
+
+/**
+ * ∂loss/∂weight of embedding: dweight[k] = Σ dy[i] over the positions i with indices[i] = k,
+ * as PyTorch's embedding_backward; the padding row gets no gradient. Result [numEmbeddings, dim].
+ */
+export const embeddingGrad = defineOp<{ readonly numEmbeddings: number; readonly paddingIdx: number | null }>({
+  name: "embedding_grad",
+  family: "gather",
+  inputs: ["dy", "indices"],
+  infer: ([dy, idx], a, who) => {
+    requireFloat(dy, who, "gradient");
+    if (idx.dtype !== "i32")
+      throw new ShapeError(`${who} expects int32 indices, got ${idx.dtype} ${formatShape(idx.shape)}`, "dtypeMismatch");
+    if (dy.shape.length !== idx.shape.length + 1 || !idx.shape.every((d, i) => dimEq(d, dy.shape[i])))
+      throw new ShapeError(`${who} expects dy [...indices, dim] for indices ${formatShape(idx.shape)}, got ${formatShape(dy.shape)}`);
+    if (!(Number.isInteger(a.numEmbeddings) && a.numEmbeddings > 0))
+      throw new ShapeError(`${who}: numEmbeddings must be a positive integer, got ${a.numEmbeddings}`, "invalidArgument");
+    return { shape: [a.numEmbeddings, dy.shape[dy.shape.length - 1]], dtype: "f32" };
+  },
+  reference: ([dy, idx], a) => {
+    const num = a.numEmbeddings;
+    const dim = dy.shape[dy.shape.length - 1];
+    const pad = paddingRow(a.paddingIdx, num);
+    const out = new Float64Array(num * dim);
+    idx.data.forEach((k, i) => {
+      if (!Number.isInteger(k) || k < 0 || k >= num) throw new RangeError(`embedding index ${k} is out of range [0, ${num})`);
+      if (k === pad) return;
+      for (let j = 0; j < dim; j++) out[k * dim + j] += dy.data[i * dim + j];
+    });
+    return { shape: [num, dim], data: out };
   },
 });

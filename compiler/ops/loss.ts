@@ -1,4 +1,4 @@
-import { dimEq, formatShape } from "../ir/shape.ts";
+import { dimEq, formatShape, numel, shapeEq } from "../ir/shape.ts";
 import type { NDArray } from "../reference/ndarray.ts";
 import { broadcastShapes } from "./elementwise.ts";
 import { logSumExp } from "./norm.ts";
@@ -26,6 +26,26 @@ function classification(who: string, input: TensorType, target: TensorType, r: R
       `${who} expects target [${formatShape([input.shape[0]]).slice(1, -1)}] for input ${formatShape(input.shape)}, got ${formatShape(target.shape)}`,
     );
   return { shape: r === "none" ? [input.shape[0]] : [], dtype: "f32" };
+}
+
+/**
+ * The shape rule of the classification losses' gradients (dy, input, target) → ∂loss/∂input:
+ * dy is the loss's shape ([] reduced, [N] for reduction "none").
+ */
+function classificationGrad(who: string, ins: readonly TensorType[], r: Reduction): TensorType {
+  const [dy, input, target] = ins;
+  requireFloat(dy, who, "gradient");
+  const loss = classification(who, input, target, r);
+  if (!shapeEq(dy.shape, loss.shape))
+    throw new ShapeError(`${who} expects dy ${formatShape(loss.shape)} (reduction ${r}), got ${formatShape(dy.shape)}`);
+  return input;
+}
+
+/** The factor of row i's gradient: dy[i] for reduction "none", dy for "sum", dy/N for "mean". */
+function rowScale(dy: NDArray, r: Reduction, n: number): (i: number) => number {
+  if (r === "none") return (i) => dy.data[i];
+  const s = r === "mean" ? dy.data[0] / n : dy.data[0];
+  return () => s;
 }
 
 function classIndex(t: number, classes: number, who: string): number {
@@ -58,6 +78,32 @@ export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly l
     }
     return reduced(losses, a.reduction, [n]);
   },
+  grad: ({ node, dy, emit }) => [emit("cross_entropy_grad", [dy, ...node.inputs], node.attrs), null],
+});
+
+/**
+ * ∂loss/∂input of cross_entropy, given dy: row i is (softmax(input[i]) − q_i)·dy_i with
+ * q_i = (1−ε)·onehot(y_i) + ε/C, dy_i as rowScale (÷N for "mean", N the run's batch rows).
+ */
+export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readonly labelSmoothing: number }>({
+  name: "cross_entropy_grad",
+  family: "loss",
+  inputs: ["dy", "input", "target"],
+  infer: (ins, a, who) => classificationGrad(who, ins, a.reduction),
+  reference: ([dy, input, target], a) => {
+    const [n, c] = input.shape;
+    const eps = a.labelSmoothing;
+    const scale = rowScale(dy, a.reduction, n);
+    const out = new Float64Array(n * c);
+    for (let i = 0; i < n; i++) {
+      const row = input.data.subarray(i * c, (i + 1) * c);
+      const lse = logSumExp(row);
+      const y = classIndex(target.data[i], c, "cross_entropy");
+      const g = scale(i);
+      for (let k = 0; k < c; k++) out[i * c + k] = (Math.exp(row[k] - lse) - ((k === y ? 1 - eps : 0) + eps / c)) * g;
+    }
+    return { shape: input.shape, data: out };
+  },
 });
 
 /** loss_i = −input[i, y_i]; input is expected to hold log-probabilities. */
@@ -72,6 +118,22 @@ export const nllLoss = defineOp<{ readonly reduction: Reduction }>({
     const losses = new Float64Array(n);
     for (let i = 0; i < n; i++) losses[i] = -input.data[i * c + classIndex(target.data[i], c, "nll_loss")];
     return reduced(losses, a.reduction, [n]);
+  },
+  grad: ({ node, dy, emit }) => [emit("nll_loss_grad", [dy, ...node.inputs], node.attrs), null],
+});
+
+/** ∂loss/∂input of nll_loss, given dy: −dy_i at [i, y_i] (dy_i as rowScale), 0 elsewhere. */
+export const nllLossGrad = defineOp<{ readonly reduction: Reduction }>({
+  name: "nll_loss_grad",
+  family: "loss",
+  inputs: ["dy", "input", "target"],
+  infer: (ins, a, who) => classificationGrad(who, ins, a.reduction),
+  reference: ([dy, input, target], a) => {
+    const [n, c] = input.shape;
+    const scale = rowScale(dy, a.reduction, n);
+    const out = new Float64Array(n * c);
+    for (let i = 0; i < n; i++) out[i * c + classIndex(target.data[i], c, "nll_loss")] = -scale(i);
+    return { shape: input.shape, data: out };
   },
 });
 
@@ -90,4 +152,11 @@ export const mseLoss = defineOp<{ readonly reduction: Reduction }>({
   },
   reference: ([input, target], a) =>
     reduced(input.data.map((v, k) => (v - target.data[k]) ** 2), a.reduction, input.shape),
+  // ∂/∂input = 2·(input − target)·dy (÷ the element count for "mean"); ∂/∂target is its negative
+  grad: ({ node, dy, emit, constant }) => {
+    const [input, target] = node.inputs;
+    const g = emit("mul", [emit("mul", [emit("sub", [input, target]), constant(2)]), dy]);
+    const gi = node.attrs.reduction === "mean" ? emit("div_count", [g], { ...numel(input.shape) }) : g;
+    return [gi, emit("neg", [gi])];
+  },
 });

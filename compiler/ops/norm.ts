@@ -1,6 +1,7 @@
-import { dimEq, formatDim, formatShape, normalizeDim } from "../ir/shape.ts";
+import type { Node } from "../ir/node.ts";
+import { dimEq, formatDim, formatShape, normalizeDim, shapeEq } from "../ir/shape.ts";
 import { type NDArray } from "../reference/ndarray.ts";
-import { defineOp, requireFloat, ShapeError } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type TensorType } from "./op.ts";
 
 // Normalizations and softmax. Statistics are computed in float64 in the reference; variance
 // for normalizing is the biased one (÷n), the running variance uses the unbiased one (÷(n−1)),
@@ -80,6 +81,136 @@ export const batchNorm = defineOp<BatchNormAttrs>({
       }
     return { shape: x.shape, data: out };
   },
+  // dx from batch_norm_grad_input (batch statistics depend on x in train mode, the running ones
+  // are constants in eval mode: the op decides at run time, as the forward does);
+  // dweight = Σ dy·x̂ and dbias = Σ dy over every dim but the channel one. No gradient for the
+  // running statistics, which the forward only reads or overwrites.
+  grad: ({ node, dy, emit }) => {
+    const a = node.attrs as unknown as BatchNormAttrs;
+    const [x, ...rest] = node.inputs;
+    const weight = a.affine ? rest[0] : undefined;
+    const stats = a.track ? rest.slice(a.affine ? 2 : 0, (a.affine ? 2 : 0) + 2) : [];
+    const attrs = { eps: a.eps, momentum: a.momentum, affine: a.affine, track: a.track };
+    const dx = emit("batch_norm_grad_input", [dy, x, ...(weight ? [weight] : []), ...stats], attrs);
+    const grads: (Node | null)[] = [dx];
+    if (a.affine) {
+      const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
+      const xhat = emit("batch_norm_xhat", [x, ...stats], attrs);
+      grads.push(emit("sum", [emit("mul", [dy, xhat])], { dims, keepdim: false }));
+      grads.push(emit("sum", [dy], { dims, keepdim: false }));
+    }
+    while (grads.length < node.inputs.length) grads.push(null);
+    return grads;
+  },
+});
+
+/** Checks x [N, C, ...] and, when given, per-channel vectors [C] (the shape rule of batch_norm's backward ops). */
+function batchNormBackwardInfer(x: TensorType, channelVectors: readonly TensorType[], who: string): void {
+  requireFloat(x, who);
+  if (x.shape.length < 2) throw new ShapeError(`${who} expects an input [N, C, ...], got ${formatShape(x.shape)}`);
+  for (const v of channelVectors)
+    if (v.shape.length !== 1 || !dimEq(v.shape[0], x.shape[1]))
+      throw new ShapeError(`${who} expects per-channel vectors [${formatDim(x.shape[1])}], got ${formatShape(v.shape)}`);
+}
+
+/**
+ * Per-channel mean and 1/√(var + eps) as batch_norm normalizes with them: the batch's (biased
+ * variance) in train mode or without running statistics, else the running ones.
+ */
+function batchNormStats(x: NDArray, running: readonly NDArray[], a: BatchNormAttrs, training: boolean) {
+  const [n, c, inner] = channelLayout(x);
+  const count = n * inner;
+  const mean = new Float64Array(c);
+  const rstd = new Float64Array(c);
+  const batchStats = training || !a.track;
+  for (let ch = 0; ch < c; ch++) {
+    let m: number;
+    let v: number;
+    if (batchStats) {
+      let s = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < inner; j++) s += x.data[(i * c + ch) * inner + j];
+      m = s / count;
+      let q = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < inner; j++) q += (x.data[(i * c + ch) * inner + j] - m) ** 2;
+      v = q / count;
+    } else {
+      m = running[0].data[ch];
+      v = running[1].data[ch];
+    }
+    mean[ch] = m;
+    rstd[ch] = 1 / Math.sqrt(v + a.eps);
+  }
+  return { n, c, inner, count, mean, rstd, batchStats };
+}
+
+/**
+ * ∂loss/∂x of batch_norm, given dy. With batch statistics (PyTorch's batch_norm_backward):
+ * dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) per channel, g = dy·weight; with running statistics
+ * dx = g·rstd. Inputs (dy, x, weight?, running_mean?, running_var?) by `affine` and `track`.
+ * Never writes the running statistics.
+ */
+export const batchNormGradInput = defineOp<BatchNormAttrs>({
+  name: "batch_norm_grad_input",
+  family: "norm",
+  inputs: ["dy", "x", "weight?", "running_mean?", "running_var?"],
+  infer: ([dy, x, ...rest], a, who) => {
+    batchNormBackwardInfer(x, rest, who);
+    if (!shapeEq(dy.shape, x.shape))
+      throw new ShapeError(`${who}: dy ${formatShape(dy.shape)} and x ${formatShape(x.shape)} differ`);
+    return x;
+  },
+  reference: ([dy, x, ...rest], a, ctx) => {
+    const weight = a.affine ? rest[0] : undefined;
+    const running = a.track ? rest.slice(a.affine ? 1 : 0) : [];
+    const { n, c, inner, count, mean, rstd, batchStats } = batchNormStats(x, running, a, ctx.training);
+    const out = new Float64Array(x.data.length);
+    for (let ch = 0; ch < c; ch++) {
+      const w = weight ? weight.data[ch] : 1;
+      let sg = 0;
+      let sgx = 0;
+      if (batchStats)
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < inner; j++) {
+            const at = (i * c + ch) * inner + j;
+            const g = dy.data[at] * w;
+            sg += g;
+            sgx += g * (x.data[at] - mean[ch]) * rstd[ch];
+          }
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < inner; j++) {
+          const at = (i * c + ch) * inner + j;
+          const g = dy.data[at] * w;
+          out[at] = batchStats ? rstd[ch] * (g - sg / count - (x.data[at] - mean[ch]) * rstd[ch] * (sgx / count)) : g * rstd[ch];
+        }
+    }
+    return { shape: x.shape, data: out };
+  },
+});
+
+/**
+ * batch_norm's normalized input x̂ = (x − mean)·rstd, without the affine map, with the
+ * statistics the forward uses in the current mode (see batchNormStats); for the gradient of
+ * the weight. Inputs (x, running_mean?, running_var?) by `track`. Never writes buffers.
+ */
+export const batchNormXhat = defineOp<BatchNormAttrs>({
+  name: "batch_norm_xhat",
+  family: "norm",
+  inputs: ["x", "running_mean?", "running_var?"],
+  infer: ([x, ...running], _a, who) => {
+    batchNormBackwardInfer(x, running, who);
+    return x;
+  },
+  reference: ([x, ...running], a, ctx) => {
+    const { n, c, inner, mean, rstd } = batchNormStats(x, running, a, ctx.training);
+    const out = new Float64Array(x.data.length);
+    for (let i = 0; i < n; i++)
+      for (let ch = 0; ch < c; ch++)
+        for (let j = 0; j < inner; j++) {
+          const at = (i * c + ch) * inner + j;
+          out[at] = (x.data[at] - mean[ch]) * rstd[ch];
+        }
+    return { shape: x.shape, data: out };
+  },
 });
 
 interface LayerNormAttrs {
@@ -119,6 +250,68 @@ export const layerNorm = defineOp<LayerNormAttrs>({
       for (let j = 0; j < inner; j++)
         out[r * inner + j] =
           (x.data[r * inner + j] - mean) * rstd * (weight ? weight.data[j] : 1) + (bias ? bias.data[j] : 0);
+    }
+    return { shape: x.shape, data: out };
+  },
+  // dx from layer_norm_grad_input; dweight = Σ dy·x̂ and dbias = Σ dy over the leading dims,
+  // x̂ being layer_norm without the affine map.
+  grad: ({ node, dy, emit }) => {
+    const a = node.attrs as unknown as LayerNormAttrs;
+    const [x, ...rest] = node.inputs;
+    const weight = a.hasWeight ? rest[0] : undefined;
+    const attrs = { normalizedShape: a.normalizedShape, eps: a.eps, hasWeight: a.hasWeight, hasBias: a.hasBias };
+    const dx = emit("layer_norm_grad_input", [dy, x, ...(weight ? [weight] : [])], attrs);
+    const lead = x.shape.length - a.normalizedShape.length;
+    const overLeading = (g: Node) => (lead > 0 ? emit("sum", [g], { dims: [...Array(lead).keys()], keepdim: false }) : g);
+    const grads: (Node | null)[] = [dx];
+    if (a.hasWeight) {
+      const xhat = emit("layer_norm", [x], { normalizedShape: a.normalizedShape, eps: a.eps, hasWeight: false, hasBias: false });
+      grads.push(overLeading(emit("mul", [dy, xhat])));
+    }
+    if (a.hasBias) grads.push(overLeading(dy));
+    return grads;
+  },
+});
+
+/**
+ * ∂loss/∂x of layer_norm, given dy: per normalized row, dx = rstd·(g − mean(g) − x̂·mean(g·x̂))
+ * with g = dy·weight (PyTorch's layer_norm_backward). Inputs (dy, x, weight?) by `hasWeight`.
+ */
+export const layerNormGradInput = defineOp<LayerNormAttrs>({
+  name: "layer_norm_grad_input",
+  family: "norm",
+  inputs: ["dy", "x", "weight?"],
+  infer: ([dy, x, weight], a, who) => {
+    const t = layerNorm.infer([x], a, who);
+    if (!shapeEq(dy.shape, x.shape))
+      throw new ShapeError(`${who}: dy ${formatShape(dy.shape)} and x ${formatShape(x.shape)} differ`);
+    if (a.hasWeight && (!weight || !shapeEq(weight.shape, a.normalizedShape)))
+      throw new ShapeError(`${who} expects a weight [${a.normalizedShape.join(", ")}], got ${weight ? formatShape(weight.shape) : "none"}`);
+    return t;
+  },
+  reference: ([dy, x, weight], a) => {
+    const inner = a.normalizedShape.reduce((p, q) => p * q, 1);
+    const w = a.hasWeight ? weight : undefined;
+    const out = new Float64Array(x.data.length);
+    for (let r = 0; r < x.data.length / inner; r++) {
+      const row = r * inner;
+      let s = 0;
+      for (let j = 0; j < inner; j++) s += x.data[row + j];
+      const mean = s / inner;
+      let v = 0;
+      for (let j = 0; j < inner; j++) v += (x.data[row + j] - mean) ** 2;
+      const rstd = 1 / Math.sqrt(v / inner + a.eps);
+      let sg = 0;
+      let sgx = 0;
+      for (let j = 0; j < inner; j++) {
+        const g = dy.data[row + j] * (w ? w.data[j] : 1);
+        sg += g;
+        sgx += g * (x.data[row + j] - mean) * rstd;
+      }
+      for (let j = 0; j < inner; j++) {
+        const g = dy.data[row + j] * (w ? w.data[j] : 1);
+        out[row + j] = rstd * (g - sg / inner - (x.data[row + j] - mean) * rstd * (sgx / inner));
+      }
     }
     return { shape: x.shape, data: out };
   },
@@ -167,6 +360,16 @@ function softmaxInfer(name: string, log: boolean) {
         const lse = logSumExp(v);
         return v.map((e) => (log ? e - lse : Math.exp(e - lse)));
       }),
+    // softmax: dx = y·(dy − Σ_dim dy·y); log_softmax: dx = dy − exp(y)·Σ_dim dy (y the output)
+    grad: ({ node, dy, emit }) => {
+      const y = node;
+      // a 0-d tensor is its own single slice
+      const sumDim = (g: Node) =>
+        y.shape.length === 0 ? g : emit("sum", [g], { dims: [normalizeDim(node.attrs.dim as number, y.shape.length)!], keepdim: true });
+      if (log) return [emit("sub", [dy, emit("mul", [emit("exp", [y]), sumDim(dy)])])];
+      const s = sumDim(emit("mul", [dy, y]));
+      return [emit("mul", [y, emit("sub", [dy, s])])];
+    },
   });
 }
 

@@ -5,7 +5,12 @@ import { defineOp, requireFloat, ShapeError } from "./op.ts";
  * are scaled by 1/(1−p), so eval mode is the identity. mode "train" follows m.train()/m.eval()
  * (nn.Dropout, F.dropout(x, p, this.training)); "always" is F.dropout's default training=true.
  */
-export const dropout = defineOp<{ readonly p: number; readonly mode: "train" | "always" }>({
+export const dropout = defineOp<{
+  readonly p: number;
+  readonly mode: "train" | "always";
+  /** The node whose random stream draws the mask: this node's own id by default; a gradient names its forward node. */
+  readonly stream?: number;
+}>({
   name: "dropout",
   family: "random",
   inputs: ["x"],
@@ -17,14 +22,16 @@ export const dropout = defineOp<{ readonly p: number; readonly mode: "train" | "
   reference: ([x], a, ctx) => {
     if (!(a.mode === "always" || ctx.training) || a.p === 0) return x;
     if (a.p === 1) return { shape: x.shape, data: new Float64Array(x.data.length) };
-    const u = ctx.uniform(x.data.length);
+    const u = ctx.uniform(x.data.length, a.stream ?? ctx.node.id);
     const scale = 1 / (1 - a.p);
     return { shape: x.shape, data: x.data.map((v, i) => (u[i] < a.p ? 0 : v * scale)) };
   },
-  // The same Philox stream as the reference: counter (i, step, 0, 0), key (seed, node id).
+  // The same Philox stream as the reference: counter (i, step, 0, 0), key (seed, stream id).
   lowering: {
     kind: "pointwise",
     expr: ([x], a, ctx) =>
-      `tsdp_dropout(${x}, ${ctx.index}, ${a.p}, ${a.mode === "always" ? 1 : "training"}, seed, step, ${ctx.node.id}u)`,
+      `tsdp_dropout(${x}, ${ctx.index}, ${a.p}, ${a.mode === "always" ? 1 : "training"}, seed, step, ${a.stream ?? ctx.node.id}u)`,
   },
+  // The same mask, applied to dy: dropout of dy drawing from the forward node's stream.
+  grad: ({ node, dy, emit }) => [emit("dropout", [dy], { ...node.attrs, stream: (node.attrs.stream as number | undefined) ?? node.id })],
 });

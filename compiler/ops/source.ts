@@ -53,3 +53,22 @@ export const constant = defineOp<{ readonly value: number }>({
   },
   reference: (_, a) => scalar(a.value),
 });
+
+/**
+ * The seed of the backward pass, ∂L/∂loss: a scalar the harness sets before each training step
+ * (each replica's share of the batch). The reference reads it from the inputs ("loss_scale"),
+ * 1 when absent.
+ */
+export const lossScale = defineOp<{}>({
+  name: "loss_scale",
+  family: "source",
+  inputs: [],
+  infer: () => ({ shape: [], dtype: "f32" }),
+  reference: (_, __, ctx) => {
+    try {
+      return ctx.source(ctx.node);
+    } catch {
+      return scalar(1);
+    }
+  },
+});

@@ -98,6 +98,10 @@ function batchSize(graph: Graph, inputs: Record<string, NDArray>): number {
 
 function sourceValue(n: Node, inputs: Record<string, NDArray>, state: ModelState, _batch: number): NDArray {
   const name = n.attrs.name as string;
+  if (n.op === "loss_scale") {
+    if (!inputs.loss_scale) throw new Error("no loss_scale given");
+    return inputs.loss_scale;
+  }
   const v = n.op === "input" ? inputs[name] : n.op === "param" ? state.params.get(name) : state.buffers.get(name);
   if (!v) throw new Error(`reference: no value for ${n.op} '${name}'`);
   return v;
