@@ -46,6 +46,16 @@ export interface Manifest {
   /** Informational (kernel list, memory plan); the runtime ignores them. */
   readonly kernels?: unknown;
   readonly memory?: unknown;
+  /** Present when the library has a training step: the loss, its target and the optimizer's defaults. */
+  readonly training?: {
+    readonly loss: string;
+    readonly reduction: "mean" | "sum";
+    readonly target: IOSpec;
+    readonly optimizer: { readonly kind: "SGD" | "Adam" | "AdamW"; readonly [hyper: string]: number | string | boolean };
+    readonly stepKernels: number;
+  };
+  /** Why the library has no training step, when it has none. */
+  readonly trainingUnavailable?: string;
 }
 
 const DTYPES: readonly string[] = ["float32", "int32", "int64"];

@@ -2,7 +2,7 @@
 // checked here before anything crosses into native code, since native code cannot throw.
 import { NativeError, describeValue, suggestion } from "./errors.ts";
 import { BATCH, formatSpec, numel, type Dtype, type IOSpec, type Manifest, type ParamSpec } from "./manifest.ts";
-import type { HostArray, ModelHandle, NativeLibrary } from "./native.ts";
+import type { HostArray, Hyperparameters, ModelHandle, NativeLibrary } from "./native.ts";
 import type { Tensor } from "./tensor.ts";
 
 /** An int64 parameter or buffer (e.g. BatchNorm's num_batches_tracked). */
@@ -22,6 +22,42 @@ export interface ParameterInfo {
 }
 
 const MAX_BATCH = 2 ** 31 - 1;
+
+export interface TrainStepOptions {
+  lr?: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+  betas?: readonly [number, number];
+  eps?: number;
+  /** Refuse non-finite inputs (before any update) and report a non-finite loss with its step. */
+  detectNonFinite?: boolean;
+}
+
+/** The declared optimizer's hyperparameters with this step's overrides, checked. */
+function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions, where: string): Hyperparameters {
+  const known = new Set(["lr", "momentum", "dampening", "weightDecay", "nesterov", "betas", "eps", "detectNonFinite"]);
+  for (const k of Object.keys(o)) if (!known.has(k)) throw new TypeError(`${where}: unknown option '${k}'${suggestion(k, [...known], "options")}`);
+  const num = (name: string, v: unknown, fallback: number): number => {
+    const x = v === undefined ? fallback : v;
+    if (typeof x !== "number" || !Number.isFinite(x) || x < 0) throw new RangeError(`${where}: ${name} must be a finite number ≥ 0, got ${describeValue(x)}`);
+    return x;
+  };
+  const d = (k: string, f = 0) => (typeof declared[k] === "number" ? (declared[k] as number) : f);
+  const betas = o.betas ?? [d("beta1", 0.9), d("beta2", 0.999)];
+  if (!Array.isArray(betas) || betas.length !== 2 || betas.some((b) => !(b >= 0 && b < 1))) throw new RangeError(`${where}: betas must be two numbers in [0, 1)`);
+  return {
+    lr: num("lr", o.lr, d("lr", 1e-3)),
+    momentum: num("momentum", o.momentum, d("momentum")),
+    dampening: num("dampening", o.dampening, d("dampening")),
+    weight_decay: num("weightDecay", o.weightDecay, d("weightDecay")),
+    beta1: betas[0],
+    beta2: betas[1],
+    eps: num("eps", o.eps, d("eps", 1e-8)),
+    nesterov: (o.nesterov ?? declared.nesterov === true) ? 1 : 0,
+  };
+}
 
 const arrayFor: Record<Dtype, { ctor: new (n: number) => HostArray; name: string }> = {
   float32: { ctor: Float32Array, name: "Float32Array" },
@@ -131,8 +167,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     return this.#forward("forwardAll", inputs);
   }
 
-  #forward(method: string, inputs: readonly unknown[]): Tensor[] {
-    const handle = this.#live(method);
+  /** Checks forward's inputs against the manifest; returns the batch size and the data. */
+  #checkInputs(method: string, inputs: readonly unknown[]): { batch: number; arrays: HostArray[] } {
     const specs = this.manifest.inputs;
     const where = `${this.name}.${method}`;
     const signature = specs.map((s) => `${s.name}: ${formatSpec(s)}`).join(", ");
@@ -164,12 +200,114 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
       arrays.push(data);
     });
 
+    return { batch, arrays };
+  }
+
+  #forward(method: string, inputs: readonly unknown[]): Tensor[] {
+    const handle = this.#live(method);
+    const { batch, arrays } = this.#checkInputs(method, inputs);
+    const where = `${this.name}.${method}`;
     const outputs = this.manifest.outputs.map((spec) => {
       const shape = spec.shape.map((d) => (d === BATCH ? batch : d));
       return { shape, data: allocate(spec.dtype, numel(shape), `${where}: output ${spec.name} ${fmt(shape)}`) };
     });
     this.#check(method, "tsdp_forward", this.#lib.forward(handle, batch, arrays, outputs.map((o) => o.data)), handle);
     return outputs.map((o) => ({ data: o.data as Float32Array | Int32Array, shape: Object.freeze(o.shape) }));
+  }
+
+  /**
+   * One optimizer step on a batch, as loss.backward(); optimizer.step() on the whole batch:
+   * forward, loss and backward on every device's share, gradients combined, every replica
+   * updated. Returns the batch's loss. Options override the optimizer's declared
+   * hyperparameters for this step (the learning rate above all); `detectNonFinite` refuses
+   * inputs with NaN or ±Infinity and a non-finite loss, naming the step.
+   */
+  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): number {
+    const handle = this.#live("trainStep");
+    const training = this.#trainingSpec("trainStep");
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const { batch, arrays } = this.#checkInputs("trainStep", list);
+    const labels = this.#checkTarget("trainStep", target, batch);
+    const step = this.#lib.optimizerSteps(handle).steps + 1;
+    if (options.detectNonFinite) this.#requireFinite("trainStep", arrays, step);
+    const hp = hyperparameters(training.optimizer, options, `${this.name}.trainStep`);
+    const { code, loss } = this.#lib.trainStep(handle, batch, arrays, labels, hp);
+    this.#check("trainStep", "tsdp_train_step", code, handle);
+    if (options.detectNonFinite && !Number.isFinite(loss))
+      throw new RangeError(`${this.name}.trainStep: the loss is ${loss} at step ${step} (detectNonFinite)`);
+    return loss;
+  }
+
+  /** The loss and, for class-index targets, the accuracy on a batch; nothing is updated. */
+  evaluate(inputs: Tensor | readonly Tensor[], target: Tensor): { loss: number; accuracy?: number; outputs: Tensor[] } {
+    const handle = this.#live("evaluate");
+    this.#trainingSpec("evaluate");
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const { batch, arrays } = this.#checkInputs("evaluate", list);
+    const labels = this.#checkTarget("evaluate", target, batch);
+    const outputs = this.manifest.outputs.map((spec) => {
+      const shape = spec.shape.map((d) => (d === BATCH ? batch : d));
+      return { shape, data: allocate(spec.dtype, numel(shape), `${this.name}.evaluate: output ${spec.name}`) };
+    });
+    const { code, loss } = this.#lib.evaluate(handle, batch, arrays, labels, outputs.map((o) => o.data));
+    this.#check("evaluate", "tsdp_evaluate", code, handle);
+    const result = outputs.map((o) => ({ data: o.data as Float32Array | Int32Array, shape: Object.freeze(o.shape) }));
+    let accuracy: number | undefined;
+    if (labels instanceof Int32Array && result[0].shape.length === 2) {
+      const classes = result[0].shape[1];
+      let right = 0;
+      for (let i = 0; i < batch; i++) {
+        let best = 0;
+        for (let c = 1; c < classes; c++) if (result[0].data[i * classes + c] > result[0].data[i * classes + best]) best = c;
+        if (best === labels[i]) right++;
+      }
+      accuracy = right / batch;
+    }
+    return { loss, accuracy, outputs: result };
+  }
+
+  /** Optimizer steps taken so far. */
+  get steps(): number {
+    const handle = this.#live("steps");
+    this.#trainingSpec("steps");
+    return this.#lib.optimizerSteps(handle).steps;
+  }
+
+  #trainingSpec(method: string): NonNullable<Manifest["training"]> {
+    const t = this.manifest.training;
+    if (!t || !this.#lib.canTrain)
+      throw new Error(
+        `${this.name}.${method}: this build has no training step: ${this.manifest.trainingUnavailable ?? "the model file declares no training (new Training(Model, { loss, optimizer }))"}`,
+      );
+    return t;
+  }
+
+  /** Checks a target against the training declaration: dtype, shape, and class indices in range. */
+  #checkTarget(method: string, target: unknown, batch: number): HostArray {
+    const spec = this.manifest.training!.target;
+    const what = `${this.name}.${method}: target (${formatSpec(spec)})`;
+    const { data, shape } = readTensor(target, what);
+    if (!isDtype(data, spec.dtype)) throw new TypeError(`${what} must hold ${spec.dtype} data (a ${arrayFor[spec.dtype].name}), got ${describeValue(data)}`);
+    const want = spec.shape.map((d) => (d === BATCH ? batch : d));
+    if (shape.length !== want.length || shape.some((d, i) => d !== want[i]))
+      throw new RangeError(`${what} must have shape ${fmt(want)} for a batch of ${batch}, got ${fmt(shape as number[])}`);
+    if ((data as HostArray).length !== numel(want)) throw new RangeError(`${what}: shape ${fmt(want)} holds ${numel(want)} values, data has ${(data as HostArray).length}`);
+    if (data instanceof Int32Array) {
+      const classes = Number(this.manifest.outputs[0].shape[1]);
+      for (let i = 0; i < data.length; i++)
+        if (data[i] < 0 || data[i] >= classes)
+          throw new RangeError(`${what}: label ${data[i]} at position ${i} is out of range: the model has ${classes} classes (0 to ${classes - 1})`);
+    }
+    return data as HostArray;
+  }
+
+  #requireFinite(method: string, arrays: readonly HostArray[], step: number): void {
+    arrays.forEach((a, k) => {
+      if (!(a instanceof Float32Array)) return;
+      for (let i = 0; i < a.length; i++)
+        if (!Number.isFinite(a[i]))
+          throw new RangeError(`${this.name}.${method}: input ${this.manifest.inputs[k].name} holds ${a[i]} at element ${i}, at step ${step} (detectNonFinite); nothing was updated`);
+    });
   }
 
   /** The trainable parameters, in state_dict order: `[{ name, shape, dtype }]`. */

@@ -28,6 +28,29 @@ export type ModelHandle = bigint;
 // be evaluated more than once in a process (test runners re-import modules per file).
 const Model = koffi.opaque();
 const ModelPtr = koffi.pointer(Model);
+/** Hyperparameters of one optimizer step (templates/optimizer.cu.hbs). */
+const Hparams = koffi.struct({
+  lr: "double",
+  momentum: "double",
+  dampening: "double",
+  weight_decay: "double",
+  beta1: "double",
+  beta2: "double",
+  eps: "double",
+  nesterov: "int",
+});
+
+export interface Hyperparameters {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weight_decay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  nesterov: number;
+}
+
 const Config = koffi.struct({
   num_devices: "int",
   device_ids: "const int *",
@@ -77,10 +100,68 @@ export class NativeLibrary {
   readonly #lib: LibraryHandle;
   readonly #fn: Record<(typeof ABI_SYMBOLS)[number], Fn>;
 
-  private constructor(path: string, lib: LibraryHandle, fn: Record<(typeof ABI_SYMBOLS)[number], Fn>) {
+  readonly #training: { evaluate?: Fn; trainStep?: Fn; steps?: Fn };
+
+  private constructor(path: string, lib: LibraryHandle, fn: Record<(typeof ABI_SYMBOLS)[number], Fn>, training: { evaluate?: Fn; trainStep?: Fn; steps?: Fn }) {
     this.path = path;
     this.#lib = lib;
     this.#fn = fn;
+    this.#training = training;
+  }
+
+  get canTrain(): boolean {
+    return Boolean(this.#training.trainStep && this.#training.evaluate && this.#training.steps);
+  }
+
+  /** Stages host arrays in native memory, calls `f` with the pointer table, copies outputs back. */
+  #staged(inputs: readonly HostArray[], outputs: readonly HostArray[], f: (ins: bigint, outs: bigint) => number): number {
+    const blocks: bigint[] = [];
+    try {
+      const table = allocBytes(8 * (inputs.length + outputs.length));
+      blocks.push(table);
+      const ptrs = new BigUint64Array(koffi.view(table, 8 * (inputs.length + outputs.length)));
+      inputs.forEach((a, i) => {
+        const p = allocBytes(a.byteLength);
+        blocks.push(p);
+        new Uint8Array(koffi.view(p, a.byteLength)).set(bytesOf(a));
+        ptrs[i] = p;
+      });
+      outputs.forEach((a, i) => {
+        const p = allocBytes(a.byteLength);
+        blocks.push(p);
+        ptrs[inputs.length + i] = p;
+      });
+      const code = f(table, table + BigInt(8 * inputs.length));
+      if (code === 0) outputs.forEach((a, i) => bytesOf(a).set(new Uint8Array(koffi.view(ptrs[inputs.length + i], a.byteLength))));
+      return code;
+    } finally {
+      for (const p of blocks) koffi.free(p);
+    }
+  }
+
+  /** tsdp_train_step: `inputs` then the target; returns the code and the batch's loss. */
+  trainStep(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray, hp: Hyperparameters): { code: number; loss: number } {
+    const loss = [0];
+    const code = this.#staged([...inputs, target], [], (ins) =>
+      this.#training.trainStep!(h, batch, ins, koffi.decode(ins + BigInt(8 * inputs.length), "void *"), hp, loss),
+    );
+    return { code, loss: loss[0] };
+  }
+
+  /** tsdp_evaluate: fills `outputs`, returns the code and the loss. */
+  evaluate(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray, outputs: readonly HostArray[]): { code: number; loss: number } {
+    const loss = [0];
+    const code = this.#staged([...inputs, target], outputs, (ins, outs) =>
+      this.#training.evaluate!(h, batch, ins, koffi.decode(ins + BigInt(8 * inputs.length), "void *"), outs, loss),
+    );
+    return { code, loss: loss[0] };
+  }
+
+  /** Optimizer steps taken (get), or set them (when restoring a checkpoint). */
+  optimizerSteps(h: ModelHandle, set?: number): { code: number; steps: number } {
+    const box = [BigInt(set ?? 0)];
+    const code = this.#training.steps!(h, box, set === undefined ? 0 : 1);
+    return { code, steps: Number(box[0]) };
   }
 
   /**
@@ -142,7 +223,20 @@ export class NativeLibrary {
       tsdp_set_param: bind("tsdp_set_param", "int", [ModelPtr, "const char *", "const void *", "unsigned long long"]),
       tsdp_set_training: bind("tsdp_set_training", "int", [ModelPtr, "int"]),
     };
-    const native = new NativeLibrary(path, lib, fn);
+    // The training entry points exist only in libraries built with a training step.
+    const optional = (name: string, result: Spec, args: Spec[]): Fn | undefined => {
+      try {
+        return lib.func(name, result, args);
+      } catch {
+        return undefined;
+      }
+    };
+    const training = {
+      evaluate: optional("tsdp_evaluate", "int", [ModelPtr, "int", "void *", "void *", "void *", koffi.out(koffi.pointer("float"))]),
+      trainStep: optional("tsdp_train_step", "int", [ModelPtr, "int", "void *", "void *", koffi.pointer(Hparams), koffi.out(koffi.pointer("float"))]),
+      steps: optional("tsdp_optimizer_steps", "int", [ModelPtr, koffi.inout(koffi.pointer("unsigned long long")), "int"]),
+    };
+    const native = new NativeLibrary(path, lib, fn, training);
     loaded.set(path, { id, lib: native });
     return native;
   }

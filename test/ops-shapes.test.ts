@@ -184,6 +184,9 @@ describe("gradient ops of the pointwise, reduce and movement families", () => {
     for (const op of ["relu", "leaky_relu", "tanh", "sigmoid", "silu", "gelu", "neg", "exp", "log", "sqrt", "abs", "pow"])
       expect(infer(`${op}_grad`, [t([Batch, 3]), t([Batch, 3])], { slope: 0.1, approximate: "none", exponent: 2 })).toBe("f32[Batch, 3]");
   });
+  it("loss_scale is a float scalar set at run time", () => {
+    expect(infer("loss_scale", [])).toBe("f32[]");
+  });
   it("div_count, eq_mask and expand", () => {
     expect(infer("div_count", [t([Batch, 3])], { c: 3, p: 1 })).toBe("f32[Batch, 3]");
     expect(infer("eq_mask", [t([Batch, 3]), t([Batch, 3])])).toBe("f32[Batch, 3]");

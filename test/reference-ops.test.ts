@@ -266,6 +266,10 @@ describe("gradient ops of the pointwise, reduce and movement families", () => {
       expect(got).toBeCloseTo((f(0.7 + 1e-6) - f(0.7 - 1e-6)) / 2e-6, 6);
     }
   });
+  it("loss_scale reads the run's loss_scale input, 1 when none is given", () => {
+    expectClose(run("loss_scale", [], {}, { source: () => nd([], [0.25]) }), [], [0.25]);
+    expectClose(run("loss_scale", [], {}), [], [1]);
+  });
   it("div_count divides by c·batch^p; eq_mask marks equal elements; expand broadcasts", () => {
     expectClose(run("div_count", [nd([2], [6, 3])], { c: 3, p: 1 }, { batch: 2 }), [2], [1, 0.5]);
     expectClose(run("div_count", [nd([2], [6, 3])], { c: 3, p: 0 }), [2], [2, 1]);

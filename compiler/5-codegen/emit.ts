@@ -15,6 +15,7 @@ import { gemmKernel } from "./kernels/gemm.ts";
 import { rowwiseKernel } from "./kernels/rowwise.ts";
 import { embeddingKernel, permuteKernel, poolKernel } from "./kernels/simple.ts";
 import { batchNormKernel, lossKernel, reduceKernel } from "./kernels/blockwise.ts";
+import { batchNormGradKernel, classificationGradKernel, embeddingGradKernel, layerNormGradKernel, poolGradKernel } from "./kernels/backward.ts";
 import { opDef } from "../ops/index.ts";
 import { kernelCost } from "../3-fusion/cost.ts";
 import type { KernelView, LaunchView } from "./view.ts";
@@ -90,6 +91,11 @@ const builders: Record<string, Builder> = {
   batch_norm: batchNormKernel,
   reduce: reduceKernel,
   loss: lossKernel,
+  pool_grad: poolGradKernel,
+  classification_grad: classificationGradKernel,
+  embedding_grad: embeddingGradKernel,
+  batch_norm_grad: batchNormGradKernel,
+  layer_norm_grad: layerNormGradKernel,
 };
 
 function builderFor(k: Kernel): Builder | undefined {

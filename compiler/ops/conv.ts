@@ -164,6 +164,7 @@ function checkConvGrad(dy: TensorType, n: Dim, c: number, h: number, w: number, 
 /** ∂L/∂x of conv2d: dy [N, O, oh, ow] and weight [O, C/g, kh, kw] → [N, C, H, W] (H, W from inputShape). */
 export const conv2dGradInput = defineOp<ConvAttrs & { readonly inputShape: readonly [number, number, number] }>({
   name: "conv2d_grad_input",
+  lowering: { kind: "kernel", template: "gemm" },
   family: "conv",
   inputs: ["dy", "weight"],
   infer: ([dy, wt], a, who) => {
@@ -187,6 +188,7 @@ export const conv2dGradInput = defineOp<ConvAttrs & { readonly inputShape: reado
 /** ∂L/∂weight of conv2d: dy [N, O, oh, ow] and x [N, C, H, W] → weightShape [O, C/g, kh, kw]. */
 export const conv2dGradWeight = defineOp<ConvAttrs & { readonly weightShape: readonly [number, number, number, number] }>({
   name: "conv2d_grad_weight",
+  lowering: { kind: "kernel", template: "gemm" },
   family: "conv",
   inputs: ["dy", "x"],
   infer: ([dy, x], a, who) => {
@@ -275,6 +277,7 @@ function checkPoolGrad(dy: TensorType, want: readonly Dim[], who: string): void 
  */
 export const maxPool2dGrad = defineOp<PoolAttrs>({
   name: "max_pool2d_grad",
+  lowering: { kind: "kernel", template: "pool_grad" },
   family: "conv",
   inputs: ["dy", "x"],
   infer: ([dy, x], a, who) => {
@@ -329,6 +332,7 @@ export const avgPool2d = defineOp<PoolAttrs>({
 /** ∂L/∂x of avg_pool2d: each window's dy/(kh·kw) to every in-bounds element of the window. */
 export const avgPool2dGrad = defineOp<PoolAttrs & { readonly inputSize: Pair }>({
   name: "avg_pool2d_grad",
+  lowering: { kind: "kernel", template: "pool_grad" },
   family: "conv",
   inputs: ["dy"],
   infer: ([dy], a, who) => {
@@ -405,6 +409,7 @@ export const adaptiveAvgPool2d = defineOp<{ readonly outputSize: Pair }>({
  */
 export const adaptiveAvgPool2dGrad = defineOp<{ readonly inputSize: Pair }>({
   name: "adaptive_avg_pool2d_grad",
+  lowering: { kind: "kernel", template: "pool_grad" },
   family: "conv",
   inputs: ["dy"],
   infer: ([dy], a, who) => {

@@ -2,6 +2,7 @@ import type { Kernel } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
 import { opDef } from "../../ops/index.ts";
 import { numel } from "../../ir/shape.ts";
+import { CompileError, diagnostic } from "../../diagnostics/diagnostic.ts";
 import { cDim, shapeComment, type CodegenContext } from "../context.ts";
 import type { KernelView, LaunchView } from "../view.ts";
 
@@ -33,6 +34,7 @@ interface GemmParts {
   readonly store: string;
   readonly M: string; // rows, a C expression of `batch`
   readonly N: number;
+  /** A number, or a C expression of `batch` when the reduction runs over the batch. */
   readonly K: number;
   readonly Z: string; // grid z: matmul batch or conv groups
   readonly mDesc: string;
@@ -111,8 +113,11 @@ function matmulParts(ctx: CodegenContext, k: Kernel): GemmParts {
   const as = aN.shape.length === 1 ? [1, aN.shape[0]] : aN.shape;
   const bs = bN.shape.length === 1 ? [bN.shape[0], 1] : bN.shape;
   const rows = as[as.length - 2];
-  const K = as[as.length - 1] as number;
+  // the reduction may run over the batch (the weight gradient of a linear layer): K is a C expression then
+  const K = cDim(as[as.length - 1]) as unknown as number;
   const N = bs[bs.length - 1] as number;
+  if (typeof N !== "number")
+    throw new CompileError([diagnostic("noLowering", `matmul with a batch-dependent last dim ${shapeComment(bN)} has no kernel yet`, k.anchor.loc)]);
   const out = k.anchor.shape;
   const batchDims = out.slice(0, out.length - (aN.shape.length > 1 ? 1 : 0) - (bN.shape.length > 1 ? 1 : 0));
   // Operands broadcast over the leading dims; each operand's batch stride is 0 where it has size 1.
@@ -135,7 +140,7 @@ function matmulParts(ctx: CodegenContext, k: Kernel): GemmParts {
   const M = typeof rows === "number" ? rows : cDim(rows);
   return {
     loadA: `return a[${offset(as, `${M} * ${K}`)} + (size_t)m * ${K} + k];`,
-    loadB: `return b[${offset(bs, `${K * N}`)} + (size_t)k * ${N} + n];`,
+    loadB: `return b[${offset(bs, `${K} * ${N}`)} + (size_t)k * ${N} + n];`,
     store: `out[(size_t)z * ${M} * ${N} + (size_t)m * ${N} + n] = v;`,
     M: String(M),
     N,
@@ -145,9 +150,77 @@ function matmulParts(ctx: CodegenContext, k: Kernel): GemmParts {
   };
 }
 
+/**
+ * ∂L/∂x of conv2d as an implicit GEMM: rows are input pixels (img, ih, iw), columns the input
+ * channels of a group, and the reduction runs over (o, kh, kw); dy is gathered where
+ * ih + pad − kh·dil lands on a multiple of the stride.
+ */
+function convGradInputParts(ctx: CodegenContext, k: Kernel): GemmParts {
+  const [dy, w] = k.anchor.inputs;
+  const a = k.anchor.attrs as { stride: number[]; padding: number[]; dilation: number[]; groups: number; inputShape: number[] };
+  const [C, H, W] = a.inputShape;
+  const [O, Cg, KH, KW] = w.shape as number[];
+  const [, , OH, OW] = dy.shape as [unknown, number, number, number];
+  const Og = O / a.groups;
+  const loadA = [
+    `const int iw = m % ${W}, ih = (m / ${W}) % ${H}, img = m / ${W * H};`,
+    `const int kw = k % ${KW}, kh = (k / ${KW}) % ${KH}, o = z * ${Og} + k / ${KW * KH};`,
+    `const int ty = ih + ${a.padding[0]} - kh * ${a.dilation[0]}, tx = iw + ${a.padding[1]} - kw * ${a.dilation[1]};`,
+    `if (ty < 0 || tx < 0 || ty % ${a.stride[0]} != 0 || tx % ${a.stride[1]} != 0) return 0.0f;`,
+    `const int oh = ty / ${a.stride[0]}, ow = tx / ${a.stride[1]};`,
+    `if (oh >= ${OH} || ow >= ${OW}) return 0.0f;`,
+    `return a[(((size_t)img * ${O} + o) * ${OH} + oh) * ${OW} + ow];`,
+  ].join("\n    ");
+  return {
+    loadA,
+    loadB: `return b[(((size_t)(z * ${Og} + k / ${KW * KH}) * ${Cg} + n) * ${KH} + (k / ${KW}) % ${KH}) * ${KW} + k % ${KW}];`,
+    store: `out[((size_t)(m / ${H * W}) * ${C} + z * ${Cg} + n) * ${H * W} + m % ${H * W}] = v;`,
+    M: `batch * ${H * W}`,
+    N: Cg,
+    K: Og * KH * KW,
+    Z: String(a.groups),
+    mDesc: `batch × ${H}×${W} input pixels`,
+  };
+}
+
+/** ∂L/∂weight of conv2d as a GEMM whose reduction runs over every sample and output pixel. */
+function convGradWeightParts(ctx: CodegenContext, k: Kernel): GemmParts {
+  const [dy, x] = k.anchor.inputs;
+  const a = k.anchor.attrs as { stride: number[]; padding: number[]; dilation: number[]; groups: number; weightShape: number[] };
+  const [, C, H, W] = x.shape as [unknown, number, number, number];
+  const [O, Cg, KH, KW] = a.weightShape;
+  const [, , OH, OW] = dy.shape as [unknown, number, number, number];
+  const Og = O / a.groups;
+  const loadB = [
+    `const int kw = n % ${KW}, kh = (n / ${KW}) % ${KH}, c = z * ${Cg} + n / ${KW * KH};`,
+    `const int ow = k % ${OW}, oh = (k / ${OW}) % ${OH}, img = k / ${OW * OH};`,
+    `const int ih = oh * ${a.stride[0]} - ${a.padding[0]} + kh * ${a.dilation[0]}, iw = ow * ${a.stride[1]} - ${a.padding[1]} + kw * ${a.dilation[1]};`,
+    `if (ih < 0 || ih >= ${H} || iw < 0 || iw >= ${W}) return 0.0f;`,
+    `return b[(((size_t)img * ${C} + c) * ${H} + ih) * ${W} + iw];`,
+  ].join("\n    ");
+  return {
+    loadA: `return a[(((size_t)(k / ${OH * OW}) * ${O} + z * ${Og} + m) * ${OH * OW}) + k % ${OH * OW}];`,
+    loadB,
+    store: `out[((size_t)(z * ${Og} + m)) * ${Cg * KH * KW} + n] = v;`,
+    M: String(Og),
+    N: Cg * KH * KW,
+    K: `(batch * ${OH * OW})` as unknown as number,
+    Z: String(a.groups),
+    mDesc: `${Og} output channels (reduction over batch × ${OH}×${OW})`,
+  };
+}
+
+const partsByOp: Record<string, (ctx: CodegenContext, k: Kernel) => GemmParts> = {
+  conv2d: convParts,
+  linear: linearParts,
+  matmul: matmulParts,
+  conv2d_grad_input: convGradInputParts,
+  conv2d_grad_weight: convGradWeightParts,
+};
+
 export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView; launch: LaunchView } {
-  const parts = k.anchor.op === "conv2d" ? convParts(ctx, k) : k.anchor.op === "linear" ? linearParts(ctx, k) : matmulParts(ctx, k);
-  const bias = k.anchor.op !== "matmul" ? k.anchor.inputs[2] : undefined;
+  const parts = partsByOp[k.anchor.op](ctx, k);
+  const bias = k.anchor.op === "linear" || k.anchor.op === "conv2d" ? k.anchor.inputs[2] : undefined;
   const [a, b] = k.anchor.inputs;
   const biasIndex = k.anchor.op === "conv2d" ? `z * ${parts.N} + n` : "n";
   const summary = `${k.nodes.map((n) => n.op).join(" + ")}: ${shapeComment(a)} → ${shapeComment(k.output)}`;

@@ -1,0 +1,158 @@
+import type { Kernel } from "../../3-fusion/plan.ts";
+import type { Node } from "../../ir/node.ts";
+import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
+import type { ArgView, KernelView, LaunchView } from "../view.ts";
+
+// Kernels of the backward ops that are not GEMMs: pooling gradients, loss gradients and the
+// embedding gradient gather per input element (no atomics, so results are deterministic); the
+// normalization gradients reduce per channel (a block) or per row (a warp).
+
+const THREADS = 256;
+
+function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
+  return { decl: `const ${cType(n)}* __restrict__ ${name}`, value: ctx.pointer(n), comment: `${ctx.label(n)} ${shapeComment(n)}` };
+}
+
+function gather(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string): { kernel: KernelView; launch: LaunchView } {
+  const args = [...inputs, { decl: `float* __restrict__ out`, value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
+  const count = cCount(k.output.shape);
+  const kernel: KernelView = { template: "pointwise", name: k.name, summary, source: ctx.source(k), rules: "none", params: args.map((a) => a.decl).join(", "), count, body };
+  const launch = {
+    name: k.name, kernel: `${k.name}_kernel`,
+    grid: `dim3((unsigned)std::min<size_t>((${count} + ${THREADS - 1}) / ${THREADS}, 65535))`, block: `dim3(${THREADS})`,
+    sharedBytes: "0", args, scalars: [], summary, source: kernel.source, scalarArgs: "batch",
+  } as LaunchView;
+  return { kernel, launch };
+}
+
+export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
+  const n = k.anchor;
+  const dy = n.inputs[0];
+  const [, , OH, OW] = dy.shape as [unknown, number, number, number];
+  const [H, W] = n.op === "max_pool2d_grad" ? (n.inputs[1].shape.slice(2) as number[]) : (n.attrs.inputSize as number[]);
+  const body = [`const int iw = i % ${W}, ih = (i / ${W}) % ${H}; const size_t plane = i / ${H * W};`, `const float* g = dy + plane * ${OH * OW};`, "float acc = 0.0f;"];
+  if (n.op === "adaptive_avg_pool2d_grad") {
+    // window o covers [⌊o·in/out⌋, ⌈(o+1)·in/out⌉): visit the windows that contain (ih, iw)
+    body.push(
+      `for (int oh = 0; oh < ${OH}; ++oh) {`,
+      `    const int h0 = (oh * ${H}) / ${OH}, h1 = ((oh + 1) * ${H} + ${OH - 1}) / ${OH};`,
+      `    if (ih < h0 || ih >= h1) continue;`,
+      `    for (int ow = 0; ow < ${OW}; ++ow) {`,
+      `        const int w0 = (ow * ${W}) / ${OW}, w1 = ((ow + 1) * ${W} + ${OW - 1}) / ${OW};`,
+      `        if (iw >= w0 && iw < w1) acc += g[oh * ${OW} + ow] / (float)((h1 - h0) * (w1 - w0));`,
+      `    }`,
+      `}`,
+      "out[i] = acc;",
+    );
+  } else {
+    const a = n.attrs as { kernel: number[]; stride: number[]; padding: number[] };
+    const [kh, kw] = a.kernel;
+    const [sh, sw] = a.stride;
+    const [ph, pw] = a.padding;
+    body.push(
+      // the windows whose span [o·s − p, o·s − p + k) holds (ih, iw)
+      `const int oh0 = max(0, (ih + ${ph} - ${kh} + ${sh}) / ${sh}), oh1 = min(${OH - 1}, (ih + ${ph}) / ${sh});`,
+      `const int ow0 = max(0, (iw + ${pw} - ${kw} + ${sw}) / ${sw}), ow1 = min(${OW - 1}, (iw + ${pw}) / ${sw});`,
+      `for (int oh = oh0; oh <= oh1; ++oh)`,
+      `    for (int ow = ow0; ow <= ow1; ++ow) {`,
+    );
+    if (n.op === "max_pool2d_grad")
+      body.push(
+        // the forward's choice: the first maximum of the window in scan order
+        `        const float* in = x + plane * ${H * W};`,
+        `        int best = -1; float m = 0.0f;`,
+        `        for (int y = oh * ${sh} - ${ph}; y < oh * ${sh} - ${ph} + ${kh}; ++y) {`,
+        `            if (y < 0 || y >= ${H}) continue;`,
+        `            for (int xx = ow * ${sw} - ${pw}; xx < ow * ${sw} - ${pw} + ${kw}; ++xx) {`,
+        `                if (xx < 0 || xx >= ${W}) continue;`,
+        `                const float v = in[y * ${W} + xx];`,
+        `                if (best < 0 || v > m || v != v) { best = y * ${W} + xx; m = v; }`,
+        `            }`,
+        `        }`,
+        `        if (best == ih * ${W} + iw) acc += g[oh * ${OW} + ow];`,
+        `    }`,
+      );
+    else body.push(`        acc += g[oh * ${OW} + ow];`, `    }`, `acc *= ${1 / (kh * kw)}f;  // count_include_pad: every window divides by kh·kw`);
+    body.push("out[i] = acc;");
+  }
+  const inputs = [arg(ctx, dy, "dy"), ...(n.op === "max_pool2d_grad" ? [arg(ctx, n.inputs[1], "x")] : [])];
+  return gather(ctx, k, inputs, body, `${n.op}: ${shapeComment(dy)} → ${shapeComment(n)}`);
+}
+
+export function classificationGradKernel(ctx: CodegenContext, k: Kernel) {
+  const n = k.anchor;
+  const [dy, input, target] = n.inputs;
+  const C = input.shape[1] as number;
+  const reduction = n.attrs.reduction as string;
+  const eps = n.op === "cross_entropy_grad" ? (n.attrs.labelSmoothing as number) : 0;
+  const scale = reduction === "none" ? "dy[row]" : reduction === "mean" ? `dy[0] / (float)${cDim(input.shape[0])}` : "dy[0]";
+  const body = [`const size_t row = i / ${C}; const int c = (int)(i % ${C}); const int y = target[row];`, `const float s = ${scale};`];
+  if (n.op === "cross_entropy_grad")
+    body.push(
+      `const float* r = input + row * ${C};`,
+      `float m = -INFINITY; for (int j = 0; j < ${C}; ++j) m = fmaxf(m, r[j]);`,
+      `float z = 0.0f; for (int j = 0; j < ${C}; ++j) z += expf(r[j] - m);`,
+      // (softmax − ((1−ε)·onehot + ε/C))·dy
+      `const float q = (c == y ? ${1 - eps}f : 0.0f) + ${eps / C}f;`,
+      `out[i] = (expf(r[c] - m) / z - q) * s;`,
+    );
+  else body.push(`out[i] = c == y ? -s : 0.0f;`);
+  return gather(ctx, k, [arg(ctx, dy, "dy"), arg(ctx, input, "input"), arg(ctx, target, "target")], body, `${n.op} over ${shapeComment(input)}`);
+}
+
+export function embeddingGradKernel(ctx: CodegenContext, k: Kernel) {
+  const n = k.anchor;
+  const [dy, idx] = n.inputs;
+  const num = n.attrs.numEmbeddings as number;
+  const dim = dy.shape[dy.shape.length - 1] as number;
+  const pad = n.attrs.paddingIdx === null ? -1 : ((n.attrs.paddingIdx as number) + num) % num;
+  const positions = cCount(idx.shape);
+  const body = [
+    `const int row = (int)(i / ${dim}), col = (int)(i % ${dim});`,
+    `float acc = 0.0f;`,
+    // each weight element sums dy over the positions that looked its row up (deterministic, no atomics)
+    `if (row != ${pad}) for (size_t p = 0; p < ${positions}; ++p) if (idx[p] == row) acc += dy[p * ${dim} + col];`,
+    `out[i] = acc;`,
+  ];
+  return gather(ctx, k, [arg(ctx, dy, "dy"), arg(ctx, idx, "idx")], body, `embedding_grad: ${shapeComment(dy)} → [${num}, ${dim}]`);
+}
+
+/** Block per channel: batch_norm_grad_input and batch_norm_xhat. */
+export function batchNormGradKernel(ctx: CodegenContext, k: Kernel) {
+  const n = k.anchor;
+  const a = n.attrs as { eps: number; affine: boolean; track: boolean };
+  const xhatOnly = n.op === "batch_norm_xhat";
+  const ins = n.inputs;
+  const x = xhatOnly ? ins[0] : ins[1];
+  let i = xhatOnly ? 1 : 2;
+  const args: ArgView[] = xhatOnly ? [] : [arg(ctx, ins[0], "dy")];
+  args.push(arg(ctx, x, "x"));
+  const hasWeight = !xhatOnly && a.affine;
+  if (hasWeight) args.push(arg(ctx, ins[i++], "weight"));
+  if (a.track) args.push(arg(ctx, ins[i++], "running_mean"), arg(ctx, ins[i++], "running_var"));
+  args.push({ decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) });
+  const C = x.shape[1] as number;
+  const inner = (x.shape.slice(2) as number[]).reduce((p, q) => p * q, 1);
+  const summary = `${n.op} over ${C} channels of ${shapeComment(x)}`;
+  const kernel: KernelView = {
+    template: "batch_norm_grad", name: k.name, summary, source: ctx.source(k), rules: "none",
+    params: args.map((v) => v.decl).join(", "), C, inner, eps: String(a.eps), track: a.track, hasWeight, xhatOnly,
+  };
+  const launch = { name: k.name, kernel: `${k.name}_kernel`, grid: `dim3(${C})`, block: "dim3(256)", sharedBytes: "0", args, scalars: [], summary, source: kernel.source, scalarArgs: "batch, r->training" } as LaunchView;
+  return { kernel, launch };
+}
+
+/** Warp per row: layer_norm_grad_input. */
+export function layerNormGradKernel(ctx: CodegenContext, k: Kernel) {
+  const n = k.anchor;
+  const [dy, x, weight] = n.inputs;
+  const normalized = n.attrs.normalizedShape as number[];
+  const length = normalized.reduce((p, q) => p * q, 1);
+  const rows = `((size_t)${x.shape.slice(0, x.shape.length - normalized.length).map(cDim).join(" * ") || "1"})`;
+  const hasWeight = Boolean(n.attrs.hasWeight);
+  const args = [arg(ctx, dy, "dy"), arg(ctx, x, "x"), ...(hasWeight ? [arg(ctx, weight, "weight")] : []), { decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
+  const summary = `layer_norm_grad_input over rows of ${length}: ${shapeComment(x)}`;
+  const kernel: KernelView = { template: "layer_norm_grad", name: k.name, summary, source: ctx.source(k), rules: "none", params: args.map((v) => v.decl).join(", "), length, eps: String(n.attrs.eps), hasWeight };
+  const launch = { name: k.name, kernel: `${k.name}_kernel`, grid: `dim3((unsigned)((${rows} + 7) / 8))`, block: "dim3(256)", sharedBytes: "0", args, scalars: [`const size_t rows = ${rows};`], summary, source: kernel.source, scalarArgs: "rows" } as LaunchView;
+  return { kernel, launch };
+}
