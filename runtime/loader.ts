@@ -18,10 +18,12 @@ export interface LoadOptions {
    * non-negative integer below 2^64 (a bigint above 2^53). Default 0.
    */
   seed?: number | bigint;
+  /** A safetensors checkpoint to restore (see CompiledModel.saveCheckpoint); refused whole if it does not fit. */
+  checkpoint?: string;
 }
 
 const MAX_INT32 = 2 ** 31 - 1;
-const OPTION_KEYS = ["devices", "seed"];
+const OPTION_KEYS = ["devices", "seed", "checkpoint"];
 
 function checkOptions(options: unknown): { deviceIds: Int32Array | null; seed: bigint } {
   if (options === undefined) return { deviceIds: null, seed: 0n };
@@ -71,6 +73,9 @@ export async function load<Out extends Tensor | Tensor[] = Tensor | Tensor[]>(
   if (typeof dir !== "string" || dir.length === 0)
     throw new TypeError(`load: expected the path of a model directory, got ${describeValue(dir)}`);
   const { deviceIds, seed } = checkOptions(options);
+  const checkpoint = options?.checkpoint;
+  if (checkpoint !== undefined && (typeof checkpoint !== "string" || checkpoint.length === 0))
+    throw new TypeError(`load: checkpoint must be the path of a .safetensors file, got ${describeValue(checkpoint)}`);
 
   let root = resolve(dir);
   const info = await stat(root).catch(() => null);
@@ -111,5 +116,14 @@ export async function load<Out extends Tensor | Tensor[] = Tensor | Tensor[]>(
     const what = code !== 0 ? `failed (code ${code})` : "returned 0 but no model";
     throw new NativeError(`load: ${manifest.model}: tsdp_create ${what}: ${msg || "(no message from the library)"}`, "tsdp_create", code, msg);
   }
-  return new CompiledModel<Out>(root, manifest, lib, handle);
+  const model = new CompiledModel<Out>(root, manifest, lib, handle);
+  if (checkpoint !== undefined) {
+    try {
+      await model.loadCheckpoint(checkpoint);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
+  return model;
 }

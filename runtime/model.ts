@@ -4,6 +4,7 @@ import { NativeError, describeValue, suggestion } from "./errors.ts";
 import { BATCH, formatSpec, numel, type Dtype, type IOSpec, type Manifest, type ParamSpec } from "./manifest.ts";
 import type { HostArray, Hyperparameters, ModelHandle, NativeLibrary } from "./native.ts";
 import type { Tensor } from "./tensor.ts";
+import { readSafetensorsFile, writeSafetensorsFile } from "./safetensors.ts";
 
 /** An int64 parameter or buffer (e.g. BatchNorm's num_batches_tracked). */
 export interface Int64Tensor {
@@ -103,7 +104,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
   readonly #lib: NativeLibrary;
   #handle: ModelHandle | null;
   #training = true;
-  readonly #params: Map<string, ParamSpec & { kind: "parameter" | "buffer" }>;
+  readonly #params: Map<string, ParamSpec & { kind: "parameter" | "buffer" | "gradient" | "optimizer" }>;
   readonly #token = {};
 
   static readonly #finalizer = new FinalizationRegistry<{ lib: NativeLibrary; handle: ModelHandle }>(({ lib, handle }) => {
@@ -120,6 +121,15 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     this.#params = new Map();
     for (const p of manifest.params) this.#params.set(p.name, { ...p, kind: "parameter" });
     for (const b of manifest.buffers) this.#params.set(b.name, { ...b, kind: "buffer" });
+    // With a training step: each parameter's last gradient and its optimizer state, by
+    // PyTorch's state names, readable and writable like parameters (checkpoints use them).
+    const optimizer = manifest.training?.optimizer.kind;
+    if (optimizer && lib.canTrain)
+      for (const p of manifest.params) {
+        this.#params.set(`${p.name}.grad`, { ...p, name: `${p.name}.grad`, kind: "gradient" });
+        for (const state of optimizer === "SGD" ? ["momentum_buffer"] : ["exp_avg", "exp_avg_sq"])
+          this.#params.set(`${p.name}.${state}`, { ...p, name: `${p.name}.${state}`, kind: "optimizer" });
+      }
     CompiledModel.#finalizer.register(this, { lib, handle }, this.#token);
   }
 
@@ -264,6 +274,60 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
       accuracy = right / batch;
     }
     return { loss, accuracy, outputs: result };
+  }
+
+  /**
+   * Saves parameters and buffers under PyTorch's state_dict names, and with a training step the
+   * optimizer state ("optimizer.<param>.momentum_buffer", "optimizer.<param>.exp_avg", …,
+   * "optimizer.step"), as safetensors. Written atomically: a crash mid-save keeps the old file.
+   */
+  async saveCheckpoint(path: string): Promise<void> {
+    this.#live("saveCheckpoint");
+    const dtypes = { float32: "F32", int32: "I32", int64: "I64" } as const;
+    const tensors: { name: string; dtype: string; shape: readonly number[]; data: ArrayBufferView }[] = [];
+    for (const [name, spec] of this.#params) {
+      if (spec.kind === "gradient") continue;
+      const value = this.getParameter(name);
+      tensors.push({ name: spec.kind === "optimizer" ? `optimizer.${name}` : name, dtype: dtypes[spec.dtype], shape: spec.shape as number[], data: value.data });
+    }
+    if (this.manifest.training && this.#lib.canTrain)
+      tensors.push({ name: "optimizer.step", dtype: "I64", shape: [], data: BigInt64Array.of(BigInt(this.steps)) });
+    await writeSafetensorsFile(path, tensors, { format: "tsdp", model: this.name, optimizer: this.manifest.training?.optimizer.kind ?? "none" });
+  }
+
+  /**
+   * Restores a checkpoint (tsdp's, or a PyTorch state_dict saved with safetensors). Every name,
+   * dtype and shape is checked before anything is written, so a rejected file changes nothing.
+   * Parameters and buffers must all be present; optimizer state is optional.
+   */
+  async loadCheckpoint(path: string): Promise<void> {
+    const handle = this.#live("loadCheckpoint");
+    const where = `${this.name}.loadCheckpoint(${JSON.stringify(path)})`;
+    const { tensors } = await readSafetensorsFile(path);
+    const dtypes = { F32: "float32", I32: "int32", I64: "int64" } as const;
+    const plan: { name: string; data: HostArray }[] = [];
+    let steps: number | undefined;
+    for (const [fileName, t] of tensors) {
+      if (fileName === "optimizer.step") {
+        if (t.dtype !== "I64" || t.shape.length !== 0) throw new RangeError(`${where}: optimizer.step must be an int64 scalar`);
+        steps = Number((t.data as BigInt64Array)[0]);
+        if (!Number.isSafeInteger(steps) || steps < 0) throw new RangeError(`${where}: optimizer.step is ${steps}`);
+        continue;
+      }
+      const name = fileName.startsWith("optimizer.") ? fileName.slice("optimizer.".length) : fileName;
+      const spec = this.#params.get(name);
+      if (!spec || spec.kind === "gradient" || fileName.startsWith("optimizer.") !== (spec.kind === "optimizer"))
+        throw new RangeError(`${where}: unexpected tensor "${fileName}"${suggestion(fileName, [...this.#params.keys()], "names")}`);
+      const dtype = dtypes[t.dtype as keyof typeof dtypes];
+      if (dtype !== spec.dtype) throw new TypeError(`${where}: "${fileName}" is ${t.dtype}, the model's ${name} is ${spec.dtype}`);
+      if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i]))
+        throw new RangeError(`${where}: "${fileName}" has shape ${fmt(t.shape)}, the model's ${name} is ${fmt(spec.shape as number[])}`);
+      plan.push({ name, data: t.data as HostArray });
+    }
+    const missing = [...this.#params.values()].filter((p) => (p.kind === "parameter" || p.kind === "buffer") && !plan.some((q) => q.name === p.name));
+    if (missing.length) throw new RangeError(`${where}: missing ${missing.map((p) => p.name).join(", ")}`);
+    for (const { name, data } of plan) this.#check("loadCheckpoint", "tsdp_set_param", this.#lib.setParam(handle, name, data), handle);
+    if (steps !== undefined && this.#lib.canTrain) this.#check("loadCheckpoint", "tsdp_optimizer_steps", this.#lib.optimizerSteps(handle, steps).code, handle);
   }
 
   /** Optimizer steps taken so far. */

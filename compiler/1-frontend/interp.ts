@@ -764,8 +764,8 @@ export class Interpreter {
     const declared = [...m.params, ...m.buffers].some((d) => d.local === name || d.local === snake(name));
     if (declared) return fail("nonConstant", `${m.typeName}.${name} is a tensor, which exists only inside forward`, site.loc);
     if (m.cls) {
-      const method = findMethod(m.cls, name);
-      if (method) return new FunctionValue(method, m.cls.scope, `${m.cls.name}.${name}`, m);
+      const found = this.lookupMethod(m.cls, name);
+      if (found) return new FunctionValue(found.method, found.owner.scope, `${found.owner.name}.${name}`, m);
     }
     if (name === "forward" && m.forward) return new BuiltinFunction(`${m.typeName}.forward`, (args, s) => this.callModule(m, args, s));
     if (m.kind === "user") return undefined; // an attribute not set (yet), like Python's missing attribute
@@ -892,9 +892,9 @@ export class Interpreter {
     return this.em.within(m.path, () => {
       if (m.forward) return m.forward(m, args, site);
       if (m.kind === "list") return fail("notCallable", "nn.ModuleList is not callable; iterate over it and call each module", site.loc);
-      const method = m.cls && findMethod(m.cls, "forward");
-      if (!method || !m.cls) return fail("noForward", `${m.typeName} has no forward method`, site.loc);
-      return this.callFunction(new FunctionValue(method, m.cls.scope, `${m.cls.name}.forward`, m), args, site);
+      const found = m.cls && this.lookupMethod(m.cls, "forward");
+      if (!found) return fail("noForward", `${m.typeName} has no forward method`, site.loc);
+      return this.callFunction(new FunctionValue(found.method, found.owner.scope, `${found.owner.name}.forward`, m), args, site);
     });
   }
 
@@ -924,6 +924,17 @@ export class Interpreter {
       this.phase = saved;
     }
     return self;
+  }
+
+  /** A method of `cls` or of the user classes it extends, with the class that declares it. */
+  lookupMethod(cls: ClassValue, name: string): { method: MethodDeclaration; owner: ClassValue } | undefined {
+    for (let c: ClassValue | undefined = cls, depth = 0; c && depth < 50; depth++) {
+      const own = c.decl.getMethod(name);
+      if (own && own.getBody()) return { method: own, owner: c };
+      const base = this.baseClass(c);
+      c = base instanceof ClassValue ? base : undefined;
+    }
+    return undefined;
   }
 
   /** The user class this one extends, or nn.Module; fails for anything else. */
@@ -1012,11 +1023,6 @@ export class Interpreter {
   }
 }
 
-function findMethod(cls: ClassValue, name: string): MethodDeclaration | undefined {
-  const own = cls.decl.getMethod(name);
-  if (own && own.getBody()) return own;
-  return undefined;
-}
 
 /** "; did you mean nn.Linear?" for a misspelling (nn.Linaer), not for another layer (nn.Conv3d). */
 function didYouMean(name: string, known: readonly string[], ns: string): string {

@@ -72,7 +72,7 @@ export function lowerModel(path: string, options: LowerOptions = {}): LoweredMod
   it.diags.recover(() => registerTree(it, root!, "", 0, layers, new Set()), undefined);
 
   it.phase = "forward";
-  const forward = rootClass!.decl.getMethod("forward");
+  const forward = it.diags.recover(() => it.lookupMethod(rootClass!, "forward")?.method, undefined);
   if (!forward?.getBody()) {
     it.diags.add(diagnostic("noForward", `${rootClass!.name} has no forward method`, locOf(rootClass!.decl.getNameNode() ?? rootClass!.decl)));
     throw new CompileError(it.diags.sorted());

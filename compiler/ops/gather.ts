@@ -39,6 +39,7 @@ export const embedding = defineOp<{ readonly paddingIdx: number | null }>({
  */
 export const embeddingGrad = defineOp<{ readonly numEmbeddings: number; readonly paddingIdx: number | null }>({
   name: "embedding_grad",
+  lowering: { kind: "kernel", template: "embedding_grad" },
   family: "gather",
   inputs: ["dy", "indices"],
   infer: ([dy, idx], a, who) => {

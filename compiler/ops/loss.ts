@@ -87,6 +87,7 @@ export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly l
  */
 export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readonly labelSmoothing: number }>({
   name: "cross_entropy_grad",
+  lowering: { kind: "kernel", template: "classification_grad" },
   family: "loss",
   inputs: ["dy", "input", "target"],
   infer: (ins, a, who) => classificationGrad(who, ins, a.reduction),
@@ -125,6 +126,7 @@ export const nllLoss = defineOp<{ readonly reduction: Reduction }>({
 /** ∂loss/∂input of nll_loss, given dy: −dy_i at [i, y_i] (dy_i as rowScale), 0 elsewhere. */
 export const nllLossGrad = defineOp<{ readonly reduction: Reduction }>({
   name: "nll_loss_grad",
+  lowering: { kind: "kernel", template: "classification_grad" },
   family: "loss",
   inputs: ["dy", "input", "target"],
   infer: (ins, a, who) => classificationGrad(who, ins, a.reduction),

@@ -151,6 +151,7 @@ function batchNormStats(x: NDArray, running: readonly NDArray[], a: BatchNormAtt
  */
 export const batchNormGradInput = defineOp<BatchNormAttrs>({
   name: "batch_norm_grad_input",
+  lowering: { kind: "kernel", template: "batch_norm_grad" },
   family: "norm",
   inputs: ["dy", "x", "weight?", "running_mean?", "running_var?"],
   infer: ([dy, x, ...rest], a, who) => {
@@ -194,6 +195,7 @@ export const batchNormGradInput = defineOp<BatchNormAttrs>({
  */
 export const batchNormXhat = defineOp<BatchNormAttrs>({
   name: "batch_norm_xhat",
+  lowering: { kind: "kernel", template: "batch_norm_grad" },
   family: "norm",
   inputs: ["x", "running_mean?", "running_var?"],
   infer: ([x, ...running], _a, who) => {
@@ -279,6 +281,7 @@ export const layerNorm = defineOp<LayerNormAttrs>({
  */
 export const layerNormGradInput = defineOp<LayerNormAttrs>({
   name: "layer_norm_grad_input",
+  lowering: { kind: "kernel", template: "layer_norm_grad" },
   family: "norm",
   inputs: ["dy", "x", "weight?"],
   infer: ([dy, x, weight], a, who) => {

@@ -1,3 +1,4 @@
+import { numel } from "../ir/shape.ts";
 import { defineOp, requireFloat, ShapeError } from "./op.ts";
 
 /**
@@ -29,8 +30,10 @@ export const dropout = defineOp<{
   // The same Philox stream as the reference: counter (i, step, 0, 0), key (seed, stream id).
   lowering: {
     kind: "pointwise",
+    // element i of a replica's chunk is element i + sample0·(elements per sample) of the whole
+    // batch, so N replicas draw the same mask as one device on the whole batch
     expr: ([x], a, ctx) =>
-      `tsdp_dropout(${x}, ${ctx.index}, ${a.p}, ${a.mode === "always" ? 1 : "training"}, seed, step, ${a.stream ?? ctx.node.id}u)`,
+      `tsdp_dropout(${x}, ${ctx.index} + sample0 * ${numel(ctx.node.shape).c}, ${a.p}, ${a.mode === "always" ? 1 : "training"}, seed, step, ${a.stream ?? ctx.node.id}u)`,
   },
   // The same mask, applied to dy: dropout of dy drawing from the forward node's stream.
   grad: ({ node, dy, emit }) => [emit("dropout", [dy], { ...node.attrs, stream: (node.attrs.stream as number | undefined) ?? node.id })],

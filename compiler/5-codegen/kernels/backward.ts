@@ -1,4 +1,5 @@
 import type { Kernel } from "../../3-fusion/plan.ts";
+import { cFloat } from "../../ops/elementwise.ts";
 import type { Node } from "../../ir/node.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, KernelView, LaunchView } from "../view.ts";
@@ -72,7 +73,7 @@ export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
         `        if (best == ih * ${W} + iw) acc += g[oh * ${OW} + ow];`,
         `    }`,
       );
-    else body.push(`        acc += g[oh * ${OW} + ow];`, `    }`, `acc *= ${1 / (kh * kw)}f;  // count_include_pad: every window divides by kh·kw`);
+    else body.push(`        acc += g[oh * ${OW} + ow];`, `    }`, `acc *= ${cFloat(1 / (kh * kw))};  // count_include_pad: every window divides by kh·kw`);
     body.push("out[i] = acc;");
   }
   const inputs = [arg(ctx, dy, "dy"), ...(n.op === "max_pool2d_grad" ? [arg(ctx, n.inputs[1], "x")] : [])];
@@ -93,7 +94,7 @@ export function classificationGradKernel(ctx: CodegenContext, k: Kernel) {
       `float m = -INFINITY; for (int j = 0; j < ${C}; ++j) m = fmaxf(m, r[j]);`,
       `float z = 0.0f; for (int j = 0; j < ${C}; ++j) z += expf(r[j] - m);`,
       // (softmax − ((1−ε)·onehot + ε/C))·dy
-      `const float q = (c == y ? ${1 - eps}f : 0.0f) + ${eps / C}f;`,
+      `const float q = (c == y ? ${cFloat(1 - eps)} : 0.0f) + ${cFloat(eps / C)};`,
       `out[i] = (expf(r[c] - m) / z - q) * s;`,
     );
   else body.push(`out[i] = c == y ? -s : 0.0f;`);
@@ -136,7 +137,7 @@ export function batchNormGradKernel(ctx: CodegenContext, k: Kernel) {
   const summary = `${n.op} over ${C} channels of ${shapeComment(x)}`;
   const kernel: KernelView = {
     template: "batch_norm_grad", name: k.name, summary, source: ctx.source(k), rules: "none",
-    params: args.map((v) => v.decl).join(", "), C, inner, eps: String(a.eps), track: a.track, hasWeight, xhatOnly,
+    params: args.map((v) => v.decl).join(", "), C, inner, eps: cFloat(a.eps), track: a.track, hasWeight, xhatOnly,
   };
   const launch = { name: k.name, kernel: `${k.name}_kernel`, grid: `dim3(${C})`, block: "dim3(256)", sharedBytes: "0", args, scalars: [], summary, source: kernel.source, scalarArgs: "batch, r->training" } as LaunchView;
   return { kernel, launch };
@@ -152,7 +153,7 @@ export function layerNormGradKernel(ctx: CodegenContext, k: Kernel) {
   const hasWeight = Boolean(n.attrs.hasWeight);
   const args = [arg(ctx, dy, "dy"), arg(ctx, x, "x"), ...(hasWeight ? [arg(ctx, weight, "weight")] : []), { decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
   const summary = `layer_norm_grad_input over rows of ${length}: ${shapeComment(x)}`;
-  const kernel: KernelView = { template: "layer_norm_grad", name: k.name, summary, source: ctx.source(k), rules: "none", params: args.map((v) => v.decl).join(", "), length, eps: String(n.attrs.eps), hasWeight };
+  const kernel: KernelView = { template: "layer_norm_grad", name: k.name, summary, source: ctx.source(k), rules: "none", params: args.map((v) => v.decl).join(", "), length, eps: cFloat(n.attrs.eps as number), hasWeight };
   const launch = { name: k.name, kernel: `${k.name}_kernel`, grid: `dim3((unsigned)((${rows} + 7) / 8))`, block: "dim3(256)", sharedBytes: "0", args, scalars: [`const size_t rows = ${rows};`], summary, source: kernel.source, scalarArgs: "rows" } as LaunchView;
   return { kernel, launch };
 }

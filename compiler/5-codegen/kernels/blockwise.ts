@@ -1,4 +1,5 @@
 import type { Kernel } from "../../3-fusion/plan.ts";
+import { cFloat } from "../../ops/elementwise.ts";
 import type { Node } from "../../ir/node.ts";
 import { normalizeDim } from "../../ir/shape.ts";
 import { reducedDims } from "../../ops/reduce.ts";
@@ -40,7 +41,7 @@ export function batchNormKernel(ctx: CodegenContext, k: Kernel) {
   }
   args.push(outArg(ctx, k));
   return view(ctx, k, "batch_norm", args, {
-    C, inner, eps: String(a.eps), momentum: String(a.momentum), affine: a.affine, track: a.track,
+    C, inner, eps: cFloat(a.eps), momentum: cFloat(a.momentum), affine: a.affine, track: a.track,
   }, `dim3(${C})`, 256, "batch, r->training", `batch_norm over ${C} channels of ${shapeComment(x)}`);
 }
 
@@ -78,13 +79,13 @@ export function lossKernel(ctx: CodegenContext, k: Kernel) {
   const reduction = n.attrs.reduction as "mean" | "sum" | "none";
   if (n.op === "mse_loss") {
     return view(ctx, k, "loss", [arg(ctx, input, "input"), arg(ctx, target, "target"), outArg(ctx, k)], {
-      mse: true, classes: 1, count: cCount(input.shape), none: reduction === "none", mean: reduction === "mean", smoothing: "0.0",
+      mse: true, classes: 1, count: cCount(input.shape), none: reduction === "none", mean: reduction === "mean", smoothing: "0.0f",
     }, reduction === "none" ? "dim3(64)" : "dim3(1)", 1024, "batch", `mse_loss (${reduction}) of ${shapeComment(input)}`);
   }
   const C = input.shape[1] as number;
   return view(ctx, k, "loss", [arg(ctx, input, "input"), arg(ctx, target, "target"), outArg(ctx, k)], {
     mse: false, crossEntropy: n.op === "cross_entropy", classes: C, count: cDim(input.shape[0]), none: reduction === "none", mean: reduction === "mean",
-    smoothing: String(n.op === "cross_entropy" ? (n.attrs.labelSmoothing as number) : 0),
+    smoothing: cFloat(n.op === "cross_entropy" ? (n.attrs.labelSmoothing as number) : 0),
   }, reduction === "none" ? "dim3(64)" : "dim3(1)", 1024, "batch", `${n.op} (${reduction}) over ${shapeComment(input)}`);
 }
 

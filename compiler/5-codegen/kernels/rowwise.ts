@@ -1,4 +1,5 @@
 import type { Kernel } from "../../3-fusion/plan.ts";
+import { cFloat } from "../../ops/elementwise.ts";
 import { normalizeDim } from "../../ir/shape.ts";
 import { cDim, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, KernelView, LaunchView } from "../view.ts";
@@ -49,7 +50,7 @@ export function rowwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelV
     softmax: n.op === "softmax",
     logSoftmax: n.op === "log_softmax",
     layerNorm: n.op === "layer_norm",
-    eps: n.op === "layer_norm" ? String(n.attrs.eps) : "0",
+    eps: n.op === "layer_norm" ? cFloat(n.attrs.eps as number) : "0.0f",
     hasWeight,
     hasBias,
     rowsPerBlock: ROWS_PER_BLOCK,

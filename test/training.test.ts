@@ -1,0 +1,225 @@
+// Training on the CPU target: compiled gradients against the reference, data-parallel
+// equivalence with checkpoints, optimizer trajectories, a learnable task, and bad input.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import type { Graph } from "../compiler/ir/node.ts";
+import { initState, type ModelState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts";
+import { normals, uniforms } from "../compiler/reference/rng.ts";
+import { compile } from "../compiler/pipeline.ts";
+import { load, tensor } from "../runtime/index.ts";
+import { header, writeFiles } from "./helpers.ts";
+
+const tmp = () => mkdtempSync(join(tmpdir(), "tsdp-train-"));
+
+async function build(file: string, name: string) {
+  return compile(file, { target: "cpu", outDir: join("build", "test-train", name) });
+}
+
+/** A batch: normal inputs and labels below `classes`. */
+function batchOf(graph: Graph, size: number, seed: number, classes = 10) {
+  const input = graph.inputs[0];
+  const shape = [size, ...input.shape.slice(1)] as number[];
+  const n = shape.reduce((a, b) => a * b, 1);
+  const x = Float32Array.from(normals(n, seed, 1));
+  const y = Int32Array.from(uniforms(size, seed, 2), (u) => Math.floor(u * classes));
+  return { x: tensor(x, shape), y: tensor(y, [size]), ref: { [input.attrs.name as string]: nd(shape, x), target: nd([size], y) } };
+}
+
+function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol: number, atolScale: number) {
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
+  const atol = atolScale * Math.max(scale, 1e-30);
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i])))
+      expect.fail(`${what}[${i}]: ${got[i]}, expected ${want[i]} (rtol ${rtol}, atol ${atol.toExponential(2)})`);
+  }
+}
+
+describe("compiled gradients equal the reference's (fp32: rtol 1e-3, atol 1e-4·max|g|)", () => {
+  for (const example of ["lenet", "mnist", "cifar10", "mlp", "composed"])
+    it(example, async () => {
+      const { model, build: b, generated } = await build(`examples/${example}/model.ts`, `grad-${example}`);
+      expect(generated.manifest.trainingUnavailable).toBeUndefined();
+      const graph = model.graph;
+      const m = await load(b.outDir);
+      const { x, y, ref } = batchOf(graph, 5, 11);
+      // lr 0: the step computes and keeps the gradients but moves nothing
+      m.trainStep(x, y, { lr: 0 });
+      const { graph: step, gradients } = differentiate(graph);
+      const want = runReference(step, ref, initState(graph, 0), { training: true, seed: 0, step: 0 });
+      for (const [name, node] of gradients) {
+        const got = m.getParameter(`${name}.grad`).data as Float32Array;
+        expectNear(got, want.values.get(node)!.data, `${example} ∂L/∂${name}`, 1e-3, 1e-4);
+      }
+      m.dispose();
+    }, 600_000);
+});
+
+function snapshot(m: Awaited<ReturnType<typeof load>>): Map<string, Float32Array> {
+  return new Map(m.parameters().map((p) => [p.name, Float32Array.from(m.getParameter(p.name).data as Float32Array)]));
+}
+
+describe("data parallelism: N replicas train like one device on the whole batch", () => {
+  // As PyTorch's DDP test: the same batches, reshuffled each step, on 1, 2 and 3 devices, with a
+  // checkpoint saved after step 2 and the run continued from it in a fresh model. Batch 7 does
+  // not divide by 2 or 3. Dropout masks are drawn per sample of the whole batch, so they agree.
+  for (const [example, file] of [["lenet", "examples/lenet/model.ts"], ["mnist (SGD)", "test/fixtures/mnist-sgd/model.ts"]])
+    it(example, async () => {
+      const { model, build: b } = await build(file, `dp-${example.split(" ")[0]}`);
+      const graph = model.graph;
+      const batches = [0, 1, 2, 3, 4].map((s) => batchOf(graph, 7, 100 + s));
+      const run = async (devices: number) => {
+        let m = await load(b.outDir, { devices });
+        const ckpt = join(tmp(), "step2.safetensors");
+        for (let s = 0; s < 5; s++) {
+          // reshuffle: a fixed permutation per step, the same for every device count
+          const order = [...Array(7).keys()].sort((p, q) => uniforms(7, s, 9)[p] - uniforms(7, s, 9)[q]);
+          const { x, y } = batches[s];
+          const per = x.data.length / 7;
+          const xs = new Float32Array(x.data.length);
+          const ys = new Int32Array(7);
+          order.forEach((from, to) => {
+            xs.set((x.data as Float32Array).subarray(from * per, (from + 1) * per), to * per);
+            ys[to] = (y.data as Int32Array)[from];
+          });
+          m.trainStep(tensor(xs, x.shape), tensor(ys, [7])); // SGD with momentum, as declared
+          if (s === 1) {
+            await m.saveCheckpoint(ckpt);
+            m.dispose();
+            m = await load(b.outDir, { devices, checkpoint: ckpt });
+            expect(m.steps).toBe(2);
+          }
+        }
+        const params = snapshot(m);
+        m.dispose();
+        return params;
+      };
+      const one = await run(1);
+      for (const devices of [2, 3]) {
+        const many = await run(devices);
+        // rtol 1e-5 (atol 1e-6·max|p| for parameters near zero): fp32 sums in another order
+        for (const [name, p] of one) expectNear(many.get(name)!, p, `${example} on ${devices} devices: ${name}`, 1e-5, 1e-6);
+      }
+    }, 600_000);
+});
+
+/** A small classifier with the given optimizer, for trajectories. */
+function mlpWith(optimizer: string): string {
+  const dir = writeFiles({
+    "model.ts": `${header}
+export class Net extends nn.Module {
+  fc1 = new nn.Linear(6, 8);
+  fc2 = new nn.Linear(8, 3);
+  forward(x: Tensor<[Batch, 6]>) { return this.fc2(F.tanh(this.fc1(x))); }
+}
+export const training = new Training(Net, { loss: new nn.CrossEntropyLoss(), optimizer: ${optimizer} });
+`,
+  });
+  return join(dir, "model.ts");
+}
+
+describe("optimizer trajectories over 10 steps equal the float64 reference of PyTorch's rules", () => {
+  const cases: Record<string, string> = {
+    "SGD, momentum, nesterov, weight decay": "new optim.SGD({ lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 })",
+    "SGD, momentum, dampening": "new optim.SGD({ lr: 0.1, momentum: 0.8, dampening: 0.3 })",
+    Adam: "new optim.Adam({ lr: 0.01, weightDecay: 0.01 })",
+    AdamW: "new optim.AdamW({ lr: 0.01, betas: [0.8, 0.99] })",
+  };
+  for (const [label, optimizer] of Object.entries(cases))
+    it(label, async () => {
+      const file = mlpWith(optimizer);
+      const { model, build: b } = await compile(file, { target: "cpu", outDir: join(tmp(), "out") });
+      const graph = model.graph;
+      const m = await load(b.outDir);
+      const { graph: step, gradients } = differentiate(graph);
+      const state: ModelState = initState(graph, 0);
+      const opt = newOptimizerState();
+      for (let s = 0; s < 10; s++) {
+        const { x, y, ref } = batchOf(graph, 8, 200 + s, 3);
+        // the learning rate changes per step, from Node, without recompiling
+        const lr = (graph.optimizer!.lr * (10 - s)) / 10;
+        m.trainStep(x, y, { lr });
+        const values = runReference(step, ref, state, { training: true, step: s }).values;
+        optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, values.get(g)!])), { lr });
+      }
+      for (const [name, p] of state.params) expectNear(m.getParameter(name).data as Float32Array, p.data, `${label}: ${name}`, 1e-4, 1e-5);
+      m.dispose();
+    }, 300_000);
+});
+
+describe("learning", () => {
+  it("a synthetic task: three Gaussian clusters in 6-D are learned to a loss below 0.05", async () => {
+    const { model, build: b } = await compile(mlpWith("new optim.SGD({ lr: 0.2, momentum: 0.9 })"), { target: "cpu", outDir: join(tmp(), "out") });
+    const m = await load(b.outDir);
+    const centers = [0, 1, 2].map((c) => Array.from({ length: 6 }, (_, j) => (j % 3 === c ? 3 : -1)));
+    const sample = (seed: number) => {
+      const y = Int32Array.from(uniforms(32, seed, 1), (u) => Math.floor(u * 3));
+      const noise = normals(32 * 6, seed, 2);
+      const x = Float32Array.from({ length: 32 * 6 }, (_, i) => centers[y[Math.floor(i / 6)]][i % 6] + 0.5 * noise[i]);
+      return { x: tensor(x, [32, 6]), y: tensor(y, [32]) };
+    };
+    let loss = Infinity;
+    for (let s = 0; s < 60; s++) {
+      const { x, y } = sample(s);
+      loss = m.trainStep(x, y);
+    }
+    const { x, y } = sample(999);
+    const result = m.evaluate(x, y);
+    expect(loss).toBeLessThan(0.05);
+    expect(result.accuracy).toBe(1);
+    void model;
+    m.dispose();
+  });
+});
+
+describe("bad input leaves the model unchanged", () => {
+  it("labels out of range, a wrong label count, NaN inputs, corrupt checkpoints", async () => {
+    const { model, build: b } = await build("examples/lenet/model.ts", "bad-input");
+    const m = await load(b.outDir);
+    const { x, y } = batchOf(model.graph, 4, 5);
+    const before = snapshot(m);
+    expect(() => m.trainStep(x, tensor(Int32Array.of(0, 1, 10, 2), [4]))).toThrow(/label 10 at position 2 is out of range: the model has 10 classes/);
+    expect(() => m.trainStep(x, tensor(Int32Array.of(0, -1, 3, 2), [4]))).toThrow(/label -1/);
+    expect(() => m.trainStep(x, tensor(Int32Array.of(0, 1, 2), [3]))).toThrow(/target .* must have shape \[4\]/);
+    expect(() => m.trainStep(x, tensor(Float32Array.of(0, 1, 2, 3), [4]))).toThrow(/int32/);
+    const nan = Float32Array.from(x.data as Float32Array);
+    nan[100] = NaN;
+    expect(() => m.trainStep(tensor(nan, x.shape), y, { detectNonFinite: true })).toThrow(/holds NaN at element 100, at step 1/);
+    expect(() => m.trainStep(x, y, { lr: -1 })).toThrow(/lr must be a finite number/);
+    expect(() => m.trainStep(x, y, { learningRate: 0.1 } as never)).toThrow(/unknown option 'learningRate'/);
+
+    // a valid checkpoint, then many corrupted copies: each is refused and nothing changes
+    const dir = tmp();
+    const good = join(dir, "good.safetensors");
+    await m.saveCheckpoint(good);
+    const bytes = readFileSync(good);
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    let refused = 0;
+    for (let k = 0; k < 150; k++) {
+      const bad = Buffer.from(bytes);
+      const u = uniforms(4, 77, k);
+      if (k % 3 === 0) bad.writeBigUInt64LE(BigInt(Math.floor(u[0] * 2 ** 40)), 0); // absurd header length
+      else if (k % 3 === 1) bad[8 + Math.floor(u[1] * headerLength)] = Math.floor(u[2] * 256); // a byte of the JSON
+      const file = join(dir, `bad${k}.safetensors`);
+      writeFileSync(file, k % 3 === 2 ? bad.subarray(0, Math.floor(u[3] * bytes.length)) : bad); // truncated
+      try {
+        await m.loadCheckpoint(file);
+      } catch (e) {
+        expect(e).toBeInstanceOf(Error);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(100);
+    await expect(load(b.outDir, { checkpoint: join(dir, "bad0.safetensors") })).rejects.toThrow(/safetensors|header/i);
+    for (const [name, p] of before) expect(Array.from(m.getParameter(name).data as Float32Array)).toEqual(Array.from(p));
+    expect(m.steps).toBe(0);
+    m.dispose();
+  });
+});
+
