@@ -69,7 +69,12 @@ program
   .argument("<model.ts>", "the model file")
   .addOption(modelOption())
   .option("--json", "print the report as JSON")
-  .action((file: string, opts: { model?: string; json?: boolean }) =>
+  .option("-b, --batch <n>", "batch size per device for the memory estimate", (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--batch: expected a positive integer, got ${v}`);
+    return n;
+  }, 64)
+  .action((file: string, opts: { model?: string; json?: boolean; batch: number }) =>
     run(async () => {
       const [{ lowerModel }, { planKernels }, { planMemory }, { formatReport, modelReport }] = await Promise.all([
         import("./1-frontend/lower.ts"),
@@ -79,7 +84,9 @@ program
       ]);
       const model = lowerModel(file, { model: opts.model });
       const plan = planKernels(model.graph);
-      const report = modelReport(model, plan, planMemory(model.graph, plan));
+      const { trainingPrograms } = await import("./pipeline.ts");
+      const training = trainingPrograms(model.graph);
+      const report = modelReport(model, plan, planMemory(model.graph, plan), training, opts.batch);
       process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatReport(report)) + "\n");
     }),
   );

@@ -4,6 +4,7 @@ import { kernelCost } from "./3-fusion/cost.ts";
 import type { KernelPlan } from "./3-fusion/plan.ts";
 import type { MemoryPlan } from "./4-memory/plan.ts";
 import { CodegenContext } from "./5-codegen/context.ts";
+import type { TrainingCodegen } from "./5-codegen/emit.ts";
 import { dtypeNames, type Node } from "./ir/node.ts";
 import { formatShape, numel } from "./ir/shape.ts";
 
@@ -21,13 +22,40 @@ export interface ModelReport {
   readonly training?: { loss: string; optimizer: Record<string, unknown> };
   readonly kernels: { name: string; ops: string[]; fusion: string[]; source: string[]; flops: number; bytes: number }[];
   readonly memory: { paramBytes: number; activationBytesPerSample: number; activationBytesPerSampleWithoutReuse: number; fixedBytes: number };
+  /** What one device holds for a batch of `batch` samples on it (every replica holds the same). */
+  readonly perDevice: {
+    readonly batch: number;
+    readonly parameters: number;
+    readonly buffers: number;
+    readonly gradients: number;
+    readonly optimizerState: number;
+    readonly activations: number;
+    readonly peak: number;
+  };
 }
 
 const countOf = (n: Node) => numel(n.shape).c;
 
-export function modelReport(m: LoweredModel, plan: KernelPlan, memory: MemoryPlan, cwd = process.cwd()): ModelReport {
+export function modelReport(m: LoweredModel, plan: KernelPlan, memory: MemoryPlan, training?: TrainingCodegen, batch = 64, cwd = process.cwd()): ModelReport {
   const g = m.graph;
   const ctx = new CodegenContext(g, plan, memory);
+  const bytesOfNodes = (nodes: readonly Node[]) => nodes.reduce((s, n) => s + numel(n.shape).c * (n.dtype === "i64" ? 8 : 4), 0);
+  const parameters = bytesOfNodes(g.params);
+  const programs = [memory, ...(training ? [training.evaluate.memory, training.step.memory] : [])];
+  // arenas are shared by the programs, sized for the largest
+  const activations = Math.max(...programs.map((p) => p.batchBytesPerSample)) * batch + Math.max(...programs.map((p) => p.fixedBytes));
+  const optimizer = training?.optimizer;
+  const stateCopies = !optimizer ? 0 : optimizer.kind === "SGD" ? (optimizer.momentum !== 0 ? 1 : 0) : 2;
+  const perDevice = {
+    batch,
+    parameters,
+    buffers: bytesOfNodes(g.buffers),
+    gradients: training ? parameters : 0,
+    optimizerState: stateCopies * parameters,
+    activations,
+    peak: 0,
+  };
+  perDevice.peak = perDevice.parameters + perDevice.buffers + perDevice.gradients + perDevice.optimizerState + perDevice.activations;
   return {
     model: g.name,
     file: relative(cwd, m.file) || m.file,
@@ -45,6 +73,7 @@ export function modelReport(m: LoweredModel, plan: KernelPlan, memory: MemoryPla
       activationBytesPerSampleWithoutReuse: memory.unsharedBatchBytesPerSample,
       fixedBytes: memory.fixedBytes,
     },
+    perDevice,
   };
 }
 
@@ -78,10 +107,21 @@ export function formatReport(r: ModelReport): string {
     for (const line of k.source) out.push(`      ${line}`);
   }
   const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+  const d = r.perDevice;
   out.push(
     "",
-    `Memory per device  parameters and buffers ${kib(r.memory.paramBytes)}; activations ${kib(r.memory.activationBytesPerSample)} per sample ` +
-      `(${kib(r.memory.activationBytesPerSampleWithoutReuse)} without reuse)${r.memory.fixedBytes ? ` + ${kib(r.memory.fixedBytes)}` : ""}`,
+    `Memory per device, batch ${d.batch} on it (planned: liveness and buffer reuse)`,
+    ...table(
+      [
+        ["parameters", kib(d.parameters)],
+        ["buffers", kib(d.buffers)],
+        ["gradients", kib(d.gradients)],
+        ["optimizer state", kib(d.optimizerState)],
+        ["activations", `${kib(d.activations)}  (forward: ${kib(r.memory.activationBytesPerSample)} per sample, ${kib(r.memory.activationBytesPerSampleWithoutReuse)} without reuse)`],
+        ["peak", kib(d.peak)],
+      ],
+      [],
+    ),
   );
   if (r.training) {
     const opt = Object.entries(r.training.optimizer).filter(([k]) => k !== "kind").map(([k, v]) => `${k}=${v}`).join(", ");

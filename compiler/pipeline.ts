@@ -50,7 +50,7 @@ export function generate(file: string, options: CompileOptions = {}): Compiled {
  * The evaluate (forward + loss) and training-step programs of a model with a training
  * declaration: autodiff builds the backward, and each program gets its own kernel and memory plan.
  */
-function trainingPrograms(graph: Graph): TrainingCodegen | undefined {
+export function trainingPrograms(graph: Graph): TrainingCodegen | undefined {
   if (!graph.loss || !graph.optimizer) return undefined;
   const loss = graph.loss.value;
   const evalPlan = planKernels(graph, [...graph.outputs, loss]);

@@ -65,3 +65,16 @@ describe.skipIf(!findNvcc() && !process.env.CI)("nvcc builds every example for s
       execFileSync(nvcc, ["-std=c++17", "-O1", "-c", "-Xcompiler", "-fPIC", "-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90", "-o", join(dir, "model.o"), join(dir, "model.cu")], { stdio: "pipe" });
     });
 });
+
+describe("tsdp inspect: memory per device", () => {
+  it("counts parameters, gradients, optimizer state and activations for a batch", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const r = spawnSync(process.execPath, ["bin/tsdp.js", "inspect", "examples/lenet/model.ts", "--json", "--batch", "32"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    const d = JSON.parse(r.stdout).perDevice;
+    const params = 431_080 * 4;
+    expect(d).toMatchObject({ batch: 32, parameters: params, buffers: 0, gradients: params, optimizerState: params }); // SGD with momentum: one buffer
+    expect(d.activations).toBeGreaterThan(32 * 28 * 28 * 4); // at least the input batch
+    expect(d.peak).toBe(d.parameters + d.buffers + d.gradients + d.optimizerState + d.activations);
+  });
+});

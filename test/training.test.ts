@@ -14,6 +14,7 @@ import { normals, uniforms } from "../compiler/reference/rng.ts";
 import { compile } from "../compiler/pipeline.ts";
 import { load, tensor } from "../runtime/index.ts";
 import { header, writeFiles } from "./helpers.ts";
+import { makeInputs } from "./target-helpers.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "tsdp-train-"));
 
@@ -59,6 +60,30 @@ describe("compiled gradients equal the reference's (fp32: rtol 1e-3, atol 1e-4·
       }
       m.dispose();
     }, 600_000);
+});
+
+describe("compiled gradients of every op (fp32: rtol 1e-3, atol 1e-4 of the largest gradient)", () => {
+  it("test/fixtures/all-ops-train: every op of the model language under one loss", async () => {
+    const { model, build: b, generated } = await build("test/fixtures/all-ops-train/model.ts", "grad-all-ops");
+    expect(generated.manifest.trainingUnavailable).toBeUndefined();
+    const graph = model.graph;
+    const m = await load(b.outDir);
+    const { tensors, reference } = makeInputs(graph, 6, 21);
+    const target = Float32Array.from(normals(6, 21, 9));
+    m.trainStep(tensors, tensor(target, [6, 1]), { lr: 0 });
+    const { graph: step, gradients } = differentiate(graph);
+    const want = runReference(step, { ...reference, target: nd([6, 1], target) }, initState(graph, 0), { training: true });
+    // atol against the largest gradient of the model: a gradient that is zero in exact
+    // arithmetic (a conv bias followed by BatchNorm) is fp32 cancellation noise of that size
+    const scale = Math.max(...[...gradients.values()].map((g) => want.values.get(g)!.data.reduce((s, v) => Math.max(s, Math.abs(v)), 0)));
+    for (const [name, node] of gradients) {
+      const got = m.getParameter(`${name}.grad`).data as Float32Array;
+      want.values.get(node)!.data.forEach((w, i) => {
+        if (!(Math.abs(got[i] - w) <= 1e-4 * scale + 1e-3 * Math.abs(w))) expect.fail(`∂L/∂${name}[${i}]: ${got[i]}, expected ${w} (rtol 1e-3, atol ${(1e-4 * scale).toExponential(2)})`);
+      });
+    }
+    m.dispose();
+  }, 600_000);
 });
 
 function snapshot(m: Awaited<ReturnType<typeof load>>): Map<string, Float32Array> {
@@ -107,6 +132,53 @@ describe("data parallelism: N replicas train like one device on the whole batch"
         for (const [name, p] of one) expectNear(many.get(name)!, p, `${example} on ${devices} devices: ${name}`, 1e-5, 1e-6);
       }
     }, 600_000);
+});
+
+describe("data parallelism with BatchNorm: DataParallel's semantics", () => {
+  // BatchNorm normalizes each replica's chunk with that chunk's statistics, and the running
+  // statistics of replica 0 are the ones kept (DataParallel broadcasts device 0's buffers), so
+  // N devices do not equal one device on the whole batch. They equal this float64 simulation:
+  // each chunk through the reference with its share n_i/B of the loss, gradients summed, one
+  // update, buffers from chunk 0. fp32 against float64: rtol 1e-4, atol 1e-5·max|p|.
+  it("ResNet-8 on 2 and 3 devices, batch 7, three steps", async () => {
+    const { model, build: b } = await build("test/fixtures/resnet8/model.ts", "dp-resnet8");
+    const graph = model.graph;
+    const { graph: step, gradients, lossScale } = differentiate(graph, { seed: "loss_scale" });
+    void lossScale;
+    const batches = [0, 1, 2].map((s) => batchOf(graph, 7, 300 + s));
+    for (const devices of [2, 3]) {
+      const m = await load(b.outDir, { devices });
+      const state = initState(graph, 0);
+      const opt = newOptimizerState();
+      for (const [s, { x, y, ref }] of batches.entries()) {
+        m.trainStep(x, y);
+        const size = Math.ceil(7 / devices);
+        const total = new Map<string, Float64Array>();
+        for (let start = 0, i = 0; start < 7; start += size, i++) {
+          const len = Math.min(size, 7 - start);
+          const slice = (a: { shape: readonly number[]; data: Float64Array }) => {
+            const per = a.data.length / 7;
+            return nd([len, ...a.shape.slice(1)], a.data.subarray(start * per, (start + len) * per));
+          };
+          const inputs = { x: slice(ref.x), target: slice(ref.target), loss_scale: nd([], [len / 7]) };
+          // replica 0 keeps its running statistics; the others' updates are dropped
+          const st = i === 0 ? state : { params: state.params, buffers: new Map([...state.buffers].map(([k, v]) => [k, { shape: v.shape, data: Float64Array.from(v.data) }])) };
+          const values = runReference(step, inputs, st, { training: true, step: s }).values;
+          for (const [name, g] of gradients) {
+            const v = values.get(g)!.data;
+            const acc = total.get(name) ?? new Float64Array(v.length);
+            v.forEach((q, k) => (acc[k] += q));
+            total.set(name, acc);
+          }
+        }
+        optimizerStep(graph.optimizer!, opt, state.params, new Map([...total].map(([n, d]) => [n, { shape: state.params.get(n)!.shape, data: d }])));
+      }
+      for (const [name, p] of state.params) expectNear(m.getParameter(name).data as Float32Array, p.data, `${devices} devices: ${name}`, 1e-4, 1e-5);
+      for (const [name, p] of state.buffers)
+        expectNear(Array.from(m.getParameter(name).data as ArrayLike<number | bigint>, Number), p.data, `${devices} devices: buffer ${name}`, 1e-4, 1e-5);
+      m.dispose();
+    }
+  }, 600_000);
 });
 
 /** A small classifier with the given optimizer, for trajectories. */
