@@ -76,6 +76,8 @@ export interface Manifest {
     readonly activationBytesPerSample: number;
     readonly activationBytesPerSampleWithoutReuse: number;
     readonly fixedBytes: number;
+    readonly arenaBytesPerSample: number;
+    readonly arenaFixedBytes: number;
   };
 }
 
@@ -302,9 +304,12 @@ export function generateCuda(
     kernels: plan.kernels.map((k) => ({ name: k.name, ops: k.nodes.map((n) => n.op), fusion: k.rules.slice(), source: ctx.source(k), ...kernelCost(k, plan) })),
     memory: {
       paramBytes: memory.paramBytes,
-      activationBytesPerSample: batchBytesPerSample,
+      activationBytesPerSample: memory.batchBytesPerSample,
       activationBytesPerSampleWithoutReuse: memory.unsharedBatchBytesPerSample,
-      fixedBytes,
+      fixedBytes: memory.fixedBytes,
+      // the arenas are shared by forward, evaluate and the training step, sized for the largest
+      arenaBytesPerSample: batchBytesPerSample,
+      arenaFixedBytes: fixedBytes,
     },
     ...(training
       ? {

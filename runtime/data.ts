@@ -1,0 +1,128 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { hash32, uniforms } from "../compiler/reference/rng.ts";
+import { tensor, type Tensor } from "./tensor.ts";
+
+// Fashion-MNIST (and MNIST-format) data: IDX files, gzip-compressed, as Debian's
+// dataset-fashion-mnist installs them. Images become float32 [N, 1, 28, 28] normalized with the
+// dataset's mean and standard deviation; labels int32 [N].
+
+export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
+/** Mean and standard deviation of Fashion-MNIST's training pixels (scaled to [0, 1]). */
+export const FASHION_MNIST_NORMALIZE = { mean: 0.286, std: 0.353 } as const;
+
+const FILES = {
+  train: ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"],
+  test: ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"],
+} as const;
+
+export interface Dataset {
+  readonly images: Float32Array;
+  readonly labels: Int32Array;
+  readonly count: number;
+  /** Shape of one sample: [1, rows, cols]. */
+  readonly sample: readonly [number, number, number];
+}
+
+export class DataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DataError";
+  }
+}
+
+const howToGet = (dir: string) =>
+  `Fashion-MNIST was not found in ${dir}. Install it with \`apt-get install dataset-fashion-mnist\` ` +
+  `(Debian, as root), or pass --data <dir> with ${[...FILES.train, ...FILES.test].join(", ")}.`;
+
+async function readIdx(path: string, dir: string): Promise<{ dims: number[]; data: Uint8Array }> {
+  let raw: Buffer;
+  try {
+    raw = await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(code === "ENOENT" ? howToGet(dir) : `cannot read ${path}: ${(e as Error).message}`);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = path.endsWith(".gz") ? gunzipSync(raw) : raw;
+  } catch (e) {
+    throw new DataError(`${path} is not a valid gzip file (${(e as Error).message}); it may be truncated: reinstall the dataset`);
+  }
+  // IDX: two zero bytes, a type byte (0x08 = unsigned byte), the number of dims, then each dim as a big-endian u32
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0 || bytes[2] !== 0x08)
+    throw new DataError(`${path} is not an IDX file of unsigned bytes (it starts with ${[...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join(" ")})`);
+  const rank = bytes[3];
+  if (rank < 1 || rank > 4 || bytes.length < 4 + 4 * rank) throw new DataError(`${path}: a corrupt IDX header (rank ${rank})`);
+  const dims = Array.from({ length: rank }, (_, i) => bytes.readUInt32BE(4 + 4 * i));
+  const count = dims.reduce((a, b) => a * b, 1);
+  const data = bytes.subarray(4 + 4 * rank);
+  if (data.length !== count)
+    throw new DataError(`${path}: the header promises ${dims.join("×")} = ${count} values, the file holds ${data.length}; it is truncated or corrupt: reinstall the dataset`);
+  return { dims, data };
+}
+
+/** Reads one split, normalizing the pixels. */
+export async function loadFashionMnist(split: "train" | "test", dir = FASHION_MNIST_DIR, normalize = FASHION_MNIST_NORMALIZE): Promise<Dataset> {
+  const [imageFile, labelFile] = FILES[split];
+  const [images, labels] = await Promise.all([readIdx(join(dir, imageFile), dir), readIdx(join(dir, labelFile), dir)]);
+  if (images.dims.length !== 3) throw new DataError(`${join(dir, imageFile)}: expected images [N, rows, cols], got ${images.dims.join("×")}`);
+  if (labels.dims.length !== 1 || labels.dims[0] !== images.dims[0])
+    throw new DataError(`${join(dir, labelFile)}: expected ${images.dims[0]} labels, got ${labels.dims.join("×")}`);
+  const [count, rows, cols] = images.dims;
+  const pixels = new Float32Array(images.data.length);
+  const scale = 1 / (255 * normalize.std);
+  const shift = normalize.mean / normalize.std;
+  for (let i = 0; i < pixels.length; i++) pixels[i] = images.data[i] * scale - shift;
+  const y = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    y[i] = labels.data[i];
+    if (y[i] > 9) throw new DataError(`${join(dir, labelFile)}: label ${y[i]} at ${i} is not a class 0–9`);
+  }
+  return { images: pixels, labels: y, count, sample: [1, rows, cols] };
+}
+
+/** The first `n` samples of a dataset (for quick runs). */
+export function take(ds: Dataset, n: number): Dataset {
+  const k = Math.min(n, ds.count);
+  const per = ds.sample[0] * ds.sample[1] * ds.sample[2];
+  return { images: ds.images.subarray(0, k * per), labels: ds.labels.subarray(0, k), count: k, sample: ds.sample };
+}
+
+/** A permutation of 0..n-1 for an epoch, reproducible from (seed, epoch). */
+export function epochOrder(n: number, seed: number, epoch: number): Uint32Array {
+  const keys = uniforms(n, seed, hash32(`epoch ${epoch}`));
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  // Fisher–Yates with the counter-based stream
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(keys[i] * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+export interface Batch {
+  readonly x: Tensor<Float32Array>;
+  readonly y: Tensor<Int32Array>;
+  readonly index: number;
+  readonly count: number;
+}
+
+/** Batches of an epoch in the given order; the last one may be smaller. */
+export function* batches(ds: Dataset, size: number, order?: Uint32Array): Generator<Batch> {
+  const per = ds.sample[0] * ds.sample[1] * ds.sample[2];
+  const total = Math.ceil(ds.count / size);
+  for (let b = 0; b < total; b++) {
+    const start = b * size;
+    const n = Math.min(size, ds.count - start);
+    const x = new Float32Array(n * per);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const src = order ? order[start + i] : start + i;
+      x.set(ds.images.subarray(src * per, (src + 1) * per), i * per);
+      y[i] = ds.labels[src];
+    }
+    yield { x: tensor(x, [n, ...ds.sample]), y: tensor(y, [n]), index: b, count: total };
+  }
+}
