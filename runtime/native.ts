@@ -273,29 +273,7 @@ export class NativeLibrary {
    * library never sees memory that the JavaScript garbage collector manages.
    */
   forward(h: ModelHandle, batch: number, inputs: readonly HostArray[], outputs: readonly HostArray[]): number {
-    const blocks: bigint[] = [];
-    try {
-      const table = allocBytes(8 * (inputs.length + outputs.length));
-      blocks.push(table);
-      const ptrs = new BigUint64Array(koffi.view(table, 8 * (inputs.length + outputs.length)));
-      inputs.forEach((a, i) => {
-        const p = allocBytes(a.byteLength);
-        blocks.push(p);
-        new Uint8Array(koffi.view(p, a.byteLength)).set(bytesOf(a));
-        ptrs[i] = p;
-      });
-      outputs.forEach((a, i) => {
-        const p = allocBytes(a.byteLength);
-        blocks.push(p);
-        ptrs[inputs.length + i] = p;
-      });
-      const code: number = this.#fn.tsdp_forward(h, batch, table, table + BigInt(8 * inputs.length));
-      if (code === 0)
-        outputs.forEach((a, i) => bytesOf(a).set(new Uint8Array(koffi.view(ptrs[inputs.length + i], a.byteLength))));
-      return code;
-    } finally {
-      for (const p of blocks) koffi.free(p);
-    }
+    return this.#staged(inputs, outputs, (ins, outs) => this.#fn.tsdp_forward(h, batch, ins, outs));
   }
 
   getParam(h: ModelHandle, name: string, host: HostArray): number {

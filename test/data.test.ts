@@ -1,0 +1,121 @@
+// The Fashion-MNIST job: the data module on the real files and on broken ones, a short training
+// run (CI's version of the main job), checkpoints that reload to the same accuracy, resuming,
+// and the training script's handling of missing data.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { compile } from "../compiler/pipeline.ts";
+import { batches, DataError, epochOrder, loadFashionMnist, take } from "../runtime/data.ts";
+import { load } from "../runtime/index.ts";
+
+const tmp = () => mkdtempSync(join(tmpdir(), "tsdp-data-"));
+
+describe("Fashion-MNIST files", () => {
+  it("reads both splits: 60,000 and 10,000 normalized 28×28 images with labels 0–9", async () => {
+    const [train, test] = await Promise.all([loadFashionMnist("train"), loadFashionMnist("test")]);
+    expect([train.count, test.count]).toEqual([60_000, 10_000]);
+    expect(train.sample).toEqual([1, 28, 28]);
+    expect(train.images.length).toBe(60_000 * 784);
+    // normalized with mean 0.2860 and std 0.3530: the training pixels' mean is ≈ 0, std ≈ 1
+    let s = 0, q = 0;
+    for (const v of train.images) (s += v), (q += v * v);
+    const mean = s / train.images.length;
+    expect(Math.abs(mean)).toBeLessThan(0.01);
+    expect(Math.abs(Math.sqrt(q / train.images.length - mean * mean) - 1)).toBeLessThan(0.01);
+    const counts = new Array(10).fill(0);
+    for (const y of train.labels) counts[y]++;
+    expect(counts).toEqual(new Array(10).fill(6000));
+  });
+
+  it("shuffles each epoch reproducibly, and batches keep images with their labels", async () => {
+    const a = epochOrder(1000, 1, 0);
+    expect([...a].sort((p, q) => p - q)).toEqual([...Array(1000).keys()]);
+    expect(Array.from(epochOrder(1000, 1, 0))).toEqual(Array.from(a));
+    expect(Array.from(epochOrder(1000, 1, 1))).not.toEqual(Array.from(a));
+    const ds = take(await loadFashionMnist("test"), 100);
+    const order = epochOrder(100, 3, 0);
+    const list = [...batches(ds, 32, order)];
+    expect(list.map((b) => b.y.data.length)).toEqual([32, 32, 32, 4]);
+    expect(list[1].y.data[5]).toBe(ds.labels[order[37]]);
+    expect(Array.from(list[1].x.data.subarray(5 * 784, 6 * 784))).toEqual(Array.from(ds.images.subarray(order[37] * 784, order[37] * 784 + 784)));
+  });
+
+  it("says how to get the data when it is missing, and names a broken file", async () => {
+    await expect(loadFashionMnist("train", "/nonexistent")).rejects.toThrow(/apt-get install dataset-fashion-mnist/);
+    const dir = tmp();
+    const files = { train: ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"] };
+    const labels = gzipSync(Buffer.from([0, 0, 8, 1, 0, 0, 0, 2, 3, 4]));
+    writeFileSync(join(dir, files.train[1]), labels);
+    writeFileSync(join(dir, files.train[0]), Buffer.from("not gzip at all"));
+    await expect(loadFashionMnist("train", dir)).rejects.toThrow(DataError);
+    await expect(loadFashionMnist("train", dir)).rejects.toThrow(/not a valid gzip file/);
+    writeFileSync(join(dir, files.train[0]), gzipSync(Buffer.from([1, 2, 3, 4, 5])));
+    await expect(loadFashionMnist("train", dir)).rejects.toThrow(/not an IDX file/);
+    // a header for 2 images of 28×28 with only part of the pixels
+    const header = Buffer.from([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28]);
+    writeFileSync(join(dir, files.train[0]), gzipSync(Buffer.concat([header, Buffer.alloc(1000)])));
+    await expect(loadFashionMnist("train", dir)).rejects.toThrow(/promises 2×28×28 = 1568 values, the file holds 1000; it is truncated/);
+  });
+});
+
+describe("training LeNet on Fashion-MNIST (a short run: 4,000 images, one epoch)", () => {
+  it("the loss falls and the test accuracy beats chance (10%) by far (> 50%), and a checkpoint reloads to the same accuracy", async () => {
+    const { build } = await compile("examples/lenet/model.ts", { target: "cpu", outDir: join("build", "test-data", "lenet") });
+    const m = await load(build.outDir);
+    const train = take(await loadFashionMnist("train"), 4000);
+    const test = take(await loadFashionMnist("test"), 2000);
+    const losses: number[] = [];
+    for (const b of batches(train, 64, epochOrder(train.count, 0, 0))) losses.push(m.trainStep(b.x, b.y, { lr: 0.01, momentum: 0.9 }));
+    const first = losses.slice(0, 10).reduce((a, b) => a + b) / 10;
+    const last = losses.slice(-10).reduce((a, b) => a + b) / 10;
+    expect(last).toBeLessThan(first * 0.7);
+    m.eval();
+    const evaluate = (model: typeof m) => {
+      let right = 0, loss = 0;
+      for (const b of batches(test, 500)) {
+        const r = model.evaluate(b.x, b.y);
+        right += Math.round(r.accuracy! * b.y.data.length);
+        loss += r.loss * b.y.data.length;
+      }
+      return { accuracy: right / test.count, loss: loss / test.count };
+    };
+    const result = evaluate(m);
+    expect(result.accuracy).toBeGreaterThan(0.5);
+    const file = join(tmp(), "lenet.safetensors");
+    await m.saveCheckpoint(file);
+    const again = await load(build.outDir, { checkpoint: file });
+    again.eval();
+    expect(evaluate(again)).toEqual(result);
+    expect(again.steps).toBe(m.steps);
+    m.dispose();
+    again.dispose();
+  }, 600_000);
+});
+
+describe("examples/lenet/train.ts", () => {
+  const script = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "examples/lenet/train.ts", ...args], { encoding: "utf8" });
+
+  it("trains, checkpoints each epoch, writes a plot, and a resumed run continues from the saved epoch", () => {
+    const out = tmp();
+    const first = script(["--epochs", "1", "--limit", "640", "--out", out]);
+    expect(first.stderr).toBe("");
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/epoch 1: train loss [\d.]+, test loss [\d.]+, test accuracy [\d.]+%, [\d.]+ s \(\d+ images\/s\)/);
+    expect(first.stdout).toContain(`plot: ${join(out, "training.svg")}`);
+    const resumed = script(["--epochs", "1", "--limit", "640", "--out", out, "--resume", join(out, "epoch-1.safetensors")]);
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout).toMatch(/resumed from .*epoch-1\.safetensors at epoch 2/);
+    expect(resumed.stdout).toMatch(/epoch 2: train loss/);
+  }, 600_000);
+
+  it("explains missing data in one message, without a stack trace", () => {
+    const r = script(["--data", "/nonexistent", "--epochs", "1"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/Fashion-MNIST was not found in \/nonexistent\. Install it with `apt-get install dataset-fashion-mnist`/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
