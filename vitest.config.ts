@@ -6,5 +6,9 @@ export default defineConfig({
     // Compiling a model loads ts-morph (about a second per worker); the CLI tests spawn Node.
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // Test files run in parallel workers; each compiled CPU-target model would otherwise start
+    // a shim thread per core, and the oversubscribed cores starve vitest's own process (its
+    // worker RPC then times out). One shim thread per worker keeps the cores shared fairly.
+    env: { TSDP_SHIM_THREADS: "1" },
   },
 });
