@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, it } from "vitest";
 import { load } from "../runtime/index.ts";
 import { compileCpu, expectClose, makeInputs, referenceState, runReference } from "./target-helpers.ts";
+import { yieldToRunner } from "./helpers.ts";
 
 const models = [
   ...readdirSync("examples").map((d) => join("examples", d, "model.ts")),
@@ -32,6 +33,7 @@ export function cpuTargetSuite(order: "forward" | "shuffle"): void {
         for (const batch of [1, 7, 64]) {
           // the shuffled order checks barriers; train mode runs every kernel the eval mode does
           for (const training of order === "shuffle" ? [true] : [false, true]) {
+            await yieldToRunner();
             m.train(training);
             const { tensors, reference } = makeInputs(graph, batch, batch);
             const got = m.forwardAll(...tensors);

@@ -1,7 +1,7 @@
 // The Fashion-MNIST job: the data module on the real files and on broken ones, a short training
 // run (CI's version of the main job), checkpoints that reload to the same accuracy, resuming,
 // and the training script's handling of missing data.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
 import { batches, DataError, epochOrder, loadFashionMnist, take } from "../runtime/data.ts";
 import { load } from "../runtime/index.ts";
+import { yieldToRunner } from "./helpers.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "tsdp-data-"));
 
@@ -68,7 +69,10 @@ describe("training LeNet on Fashion-MNIST (a short run: 4,000 images, one epoch)
     const train = take(await loadFashionMnist("train"), 4000);
     const test = take(await loadFashionMnist("test"), 2000);
     const losses: number[] = [];
-    for (const b of batches(train, 64, epochOrder(train.count, 0, 0))) losses.push(m.trainStep(b.x, b.y, { lr: 0.01, momentum: 0.9 }));
+    for (const b of batches(train, 64, epochOrder(train.count, 0, 0))) {
+      losses.push(m.trainStep(b.x, b.y, { lr: 0.01, momentum: 0.9 }));
+      await yieldToRunner();
+    }
     const first = losses.slice(0, 10).reduce((a, b) => a + b) / 10;
     const last = losses.slice(-10).reduce((a, b) => a + b) / 10;
     expect(last).toBeLessThan(first * 0.7);
@@ -96,23 +100,32 @@ describe("training LeNet on Fashion-MNIST (a short run: 4,000 images, one epoch)
 });
 
 describe("examples/lenet/train.ts", () => {
-  const script = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "examples/lenet/train.ts", ...args], { encoding: "utf8" });
+  // asynchronous, so that the test worker stays responsive while the script trains
+  const script = (args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "examples/lenet/train.ts", ...args]);
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
 
-  it("trains, checkpoints each epoch, writes a plot, and a resumed run continues from the saved epoch", () => {
+  it("trains, checkpoints each epoch, writes a plot, and a resumed run continues from the saved epoch", async () => {
     const out = tmp();
-    const first = script(["--epochs", "1", "--limit", "640", "--out", out]);
+    const first = await script(["--epochs", "1", "--limit", "640", "--out", out]);
     expect(first.stderr).toBe("");
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/epoch 1: train loss [\d.]+, test loss [\d.]+, test accuracy [\d.]+%, [\d.]+ s \(\d+ images\/s\)/);
     expect(first.stdout).toContain(`plot: ${join(out, "training.svg")}`);
-    const resumed = script(["--epochs", "1", "--limit", "640", "--out", out, "--resume", join(out, "epoch-1.safetensors")]);
+    const resumed = await script(["--epochs", "1", "--limit", "640", "--out", out, "--resume", join(out, "epoch-1.safetensors")]);
     expect(resumed.status).toBe(0);
     expect(resumed.stdout).toMatch(/resumed from .*epoch-1\.safetensors at epoch 2/);
     expect(resumed.stdout).toMatch(/epoch 2: train loss/);
   }, 600_000);
 
-  it("explains missing data in one message, without a stack trace", () => {
-    const r = script(["--data", "/nonexistent", "--epochs", "1"]);
+  it("explains missing data in one message, without a stack trace", async () => {
+    const r = await script(["--data", "/nonexistent", "--epochs", "1"]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/Fashion-MNIST was not found in \/nonexistent\. Install it with `apt-get install dataset-fashion-mnist`/);
     expect(r.stderr).not.toMatch(/^\s+at /m);

@@ -32,3 +32,11 @@ export function diagnosticsOf(text: string, model?: string): Diagnostic[] {
 }
 
 export const header = `import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";\n`;
+
+/**
+ * Lets vitest's worker answer its runner between long synchronous steps (native training steps,
+ * float64 reference runs); a worker that blocks for a minute has its runner RPC time out.
+ */
+export function yieldToRunner(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

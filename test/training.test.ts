@@ -13,7 +13,7 @@ import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts
 import { normals, uniforms } from "../compiler/reference/rng.ts";
 import { compile } from "../compiler/pipeline.ts";
 import { load, tensor } from "../runtime/index.ts";
-import { header, writeFiles } from "./helpers.ts";
+import { header, writeFiles, yieldToRunner } from "./helpers.ts";
 import { makeInputs } from "./target-helpers.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "tsdp-train-"));
@@ -54,6 +54,7 @@ describe("compiled gradients equal the reference's (fp32: rtol 1e-3, atol 1e-4·
       m.trainStep(x, y, { lr: 0 });
       const { graph: step, gradients } = differentiate(graph);
       const want = runReference(step, ref, initState(graph, 0), { training: true, seed: 0, step: 0 });
+      await yieldToRunner();
       for (const [name, node] of gradients) {
         const got = m.getParameter(`${name}.grad`).data as Float32Array;
         expectNear(got, want.values.get(node)!.data, `${example} ∂L/∂${name}`, 1e-3, 1e-4);
@@ -103,6 +104,7 @@ describe("data parallelism: N replicas train like one device on the whole batch"
         let m = await load(b.outDir, { devices });
         const ckpt = join(tmp(), "step2.safetensors");
         for (let s = 0; s < 5; s++) {
+          await yieldToRunner();
           // reshuffle: a fixed permutation per step, the same for every device count
           const order = [...Array(7).keys()].sort((p, q) => uniforms(7, s, 9)[p] - uniforms(7, s, 9)[q]);
           const { x, y } = batches[s];
@@ -151,6 +153,7 @@ describe("data parallelism with BatchNorm: DataParallel's semantics", () => {
       const state = initState(graph, 0);
       const opt = newOptimizerState();
       for (const [s, { x, y, ref }] of batches.entries()) {
+        await yieldToRunner();
         m.trainStep(x, y);
         const size = Math.ceil(7 / devices);
         const total = new Map<string, Float64Array>();
@@ -213,6 +216,7 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
       const state: ModelState = initState(graph, 0);
       const opt = newOptimizerState();
       for (let s = 0; s < 10; s++) {
+        await yieldToRunner();
         const { x, y, ref } = batchOf(graph, 8, 200 + s, 3);
         // the learning rate changes per step, from Node, without recompiling
         const lr = (graph.optimizer!.lr * (10 - s)) / 10;
