@@ -6,7 +6,8 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "vitest";
 import { load } from "../runtime/index.ts";
-import { compileCpu, expectClose, makeInputs, referenceState, runReference } from "./target-helpers.ts";
+import { compileCpu, expectClose, makeInputs, referenceState } from "./target-helpers.ts";
+import { runReferenceAsync } from "../compiler/reference/interpret.ts";
 import { yieldToRunner } from "./helpers.ts";
 
 const models = [
@@ -38,7 +39,8 @@ export function cpuTargetSuite(order: "forward" | "shuffle"): void {
             const { tensors, reference } = makeInputs(graph, batch, batch);
             const got = m.forwardAll(...tensors);
             // the library's step counter is 0 for forward, as the reference's default
-            const want = runReference(graph, reference, state, { training });
+            await yieldToRunner();
+            const want = await runReferenceAsync(graph, reference, state, { training });
             want.outputs.forEach((w, i) => expectClose(got[i].data, w.data, `${file} output ${i}, batch ${batch}, ${training ? "train" : "eval"}`));
           }
         }

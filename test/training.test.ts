@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
 import type { Graph } from "../compiler/ir/node.ts";
 import { initState, type ModelState } from "../compiler/reference/init.ts";
-import { runReference } from "../compiler/reference/interpret.ts";
+import { runReference, runReferenceAsync } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
 import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts";
 import { normals, uniforms } from "../compiler/reference/rng.ts";
@@ -166,7 +166,7 @@ describe("data parallelism with BatchNorm: DataParallel's semantics", () => {
           const inputs = { x: slice(ref.x), target: slice(ref.target), loss_scale: nd([], [len / 7]) };
           // replica 0 keeps its running statistics; the others' updates are dropped
           const st = i === 0 ? state : { params: state.params, buffers: new Map([...state.buffers].map(([k, v]) => [k, { shape: v.shape, data: Float64Array.from(v.data) }])) };
-          const values = runReference(step, inputs, st, { training: true, step: s }).values;
+          const values = (await runReferenceAsync(step, inputs, st, { training: true, step: s })).values;
           for (const [name, g] of gradients) {
             const v = values.get(g)!.data;
             const acc = total.get(name) ?? new Float64Array(v.length);

@@ -29,36 +29,63 @@ export interface RunResult {
  * updated in place in train mode, as PyTorch updates running statistics.
  */
 export function runReference(graph: Graph, inputs: Record<string, NDArray>, state: ModelState, opts: RunOptions = {}): RunResult {
+  const run = start(graph, inputs, state, opts);
+  for (const node of graph.nodes) run.step(node);
+  return run.result();
+}
+
+/**
+ * The same, yielding to the event loop about every 200 ms, so that a long reference run (a
+ * ResNet at batch 64) does not block a test runner's worker.
+ */
+export async function runReferenceAsync(graph: Graph, inputs: Record<string, NDArray>, state: ModelState, opts: RunOptions = {}): Promise<RunResult> {
+  const run = start(graph, inputs, state, opts);
+  let last = performance.now();
+  for (const node of graph.nodes) {
+    run.step(node);
+    if (performance.now() - last > 200) {
+      await new Promise((resolve) => setImmediate(resolve));
+      last = performance.now();
+    }
+  }
+  return run.result();
+}
+
+function start(graph: Graph, inputs: Record<string, NDArray>, state: ModelState, opts: RunOptions) {
   const training = opts.training ?? false;
   const seed = opts.seed ?? 0;
   const step = opts.step ?? 0;
   const batch = batchSize(graph, inputs);
   const wantLoss = graph.loss !== undefined && "target" in inputs;
   const values = new Map<Node, NDArray>();
-  for (const node of graph.nodes) {
-    if (!wantLoss && graph.loss && dependsOn(node, graph.loss.target)) continue;
-    const def = opDef(node.op);
-    const value = def.reference(
-      node.inputs.map((i) => values.get(i)!),
-      node.attrs,
-      {
-        node,
-        training,
-        batch,
-        source: (n) => sourceValue(n, inputs, state, batch),
-        writeBuffer: (n, v) => state.buffers.set(n.attrs.name as string, v),
-        uniform: (count, stream = node.id) => uniforms(count, seed, stream, step),
-      },
-    );
-    const expected = concrete(node.shape, batch);
-    if (value.shape.length !== expected.length || value.shape.some((d, i) => d !== expected[i]))
-      throw new Error(`reference: ${node.op} %${node.id} produced [${value.shape.join(", ")}], its shape rule says [${expected.join(", ")}]`);
-    values.set(node, value);
-  }
   return {
-    outputs: graph.outputs.map((o) => values.get(o)!),
-    loss: wantLoss ? values.get(graph.loss!.value)!.data[0] : undefined,
-    values,
+    step(node: Node): void {
+      if (!wantLoss && graph.loss && dependsOn(node, graph.loss.target)) return;
+      const def = opDef(node.op);
+      const value = def.reference(
+        node.inputs.map((i) => values.get(i)!),
+        node.attrs,
+        {
+          node,
+          training,
+          batch,
+          source: (n) => sourceValue(n, inputs, state, batch),
+          writeBuffer: (n, v) => state.buffers.set(n.attrs.name as string, v),
+          uniform: (count, stream = node.id) => uniforms(count, seed, stream, step),
+        },
+      );
+      const expected = concrete(node.shape, batch);
+      if (value.shape.length !== expected.length || value.shape.some((d, i) => d !== expected[i]))
+        throw new Error(`reference: ${node.op} %${node.id} produced [${value.shape.join(", ")}], its shape rule says [${expected.join(", ")}]`);
+      values.set(node, value);
+    },
+    result(): RunResult {
+      return {
+        outputs: graph.outputs.map((o) => values.get(o)!),
+        loss: wantLoss ? values.get(graph.loss!.value)!.data[0] : undefined,
+        values,
+      };
+    },
   };
 }
 
