@@ -1131,4 +1131,3 @@ const compoundOps: Partial<Record<SyntaxKind, SyntaxKind>> = {
   [SyntaxKind.SlashEqualsToken]: SyntaxKind.SlashToken,
 };
 
-export { OptimizerValue, TrainingValue };

@@ -241,4 +241,3 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[]): { target
   return { target, value: value.node };
 }
 
-export type { ClassDeclaration, ObjectValue };

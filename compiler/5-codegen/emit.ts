@@ -181,7 +181,7 @@ interface RenderedProgram {
 }
 
 /** Renders each program's kernels once; a kernel identical in two programs is emitted once. */
-function renderPrograms(programs: Record<string, Program>, precision: Precision, target: "cpu" | "cuda") {
+function renderPrograms(programs: Record<string, Program>, precision: Precision) {
   const t = loadTemplates();
   const texts = new Map<string, string>();
   const out: Record<string, RenderedProgram & { ctx: CodegenContext }> = {};
@@ -206,7 +206,6 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
     }
     out[name] = { launches, plan: program.plan, ctx };
   }
-  void target;
   return { texts: [...new Set(texts.values())], programs: out };
 }
 
@@ -223,7 +222,7 @@ export function generateCuda(
 ): GeneratedModel {
   const { plan, memory } = forward;
   const programs: Record<string, Program> = training ? { forward, evaluate: training.evaluate, step: training.step } : { forward };
-  const rendered = renderPrograms(programs, precision, target);
+  const rendered = renderPrograms(programs, precision);
   const ctx = rendered.programs.forward.ctx;
   const outputs = graph.outputs.map((o, i) => ({ node: o, name: `output${i}` }));
   const sourceFile = basename(graph.nodes[0]?.loc.file ?? "model.ts");
@@ -326,4 +325,3 @@ export function generateCuda(
   return { cu, header, manifest, plan, memory };
 }
 
-export { shapeComment };

@@ -1,7 +1,6 @@
 import type { Kernel } from "../../3-fusion/plan.ts";
 import { cFloat } from "../../ops/elementwise.ts";
 import type { Node } from "../../ir/node.ts";
-import { normalizeDim } from "../../ir/shape.ts";
 import { reducedDims } from "../../ops/reduce.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, KernelView, LaunchView } from "../view.ts";
@@ -89,4 +88,3 @@ export function lossKernel(ctx: CodegenContext, k: Kernel) {
   }, reduction === "none" ? "dim3(64)" : "dim3(1)", 1024, "batch", `${n.op} (${reduction}) over ${shapeComment(input)}`);
 }
 
-export { normalizeDim };

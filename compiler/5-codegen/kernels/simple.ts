@@ -1,7 +1,6 @@
 import type { Kernel } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
-import { normalizeDim, type Dim } from "../../ir/shape.ts";
-import { adaptiveWindow } from "../../ops/conv.ts";
+import type { Dim } from "../../ir/shape.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, KernelView, LaunchView } from "../view.ts";
 
@@ -11,7 +10,6 @@ import type { ArgView, KernelView, LaunchView } from "../view.ts";
 // output index `i` to the value.
 
 const THREADS = 256;
-void adaptiveWindow;
 
 function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
   return { decl: `const ${cType(n)}* __restrict__ ${name}`, value: ctx.pointer(n), comment: `${ctx.label(n)} ${shapeComment(n)}` };
@@ -48,7 +46,7 @@ function pointwiseView(ctx: CodegenContext, k: Kernel, template: string, inputs:
 export function poolKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
   const x = n.inputs[0];
-  const [, C, H, W] = x.shape as [Dim, number, number, number];
+  const [, , H, W] = x.shape as [Dim, number, number, number];
   const [, , OH, OW] = n.shape as [Dim, number, number, number];
   const body = [`const int ow = i % ${OW}, oh = (i / ${OW}) % ${OH}; const size_t plane = i / ${OH * OW};`, `const float* in = x + plane * ${H * W};`];
   if (n.op === "adaptive_avg_pool2d") {
@@ -78,7 +76,6 @@ export function poolKernel(ctx: CodegenContext, k: Kernel) {
       max ? `out[i] = acc;` : `out[i] = acc / ${a.kernel[0] * a.kernel[1]}.0f;`,
     );
   }
-  void C;
   return pointwiseView(ctx, k, "pointwise", [arg(ctx, x, "x")], body, `${n.op}: ${shapeComment(x)} → ${shapeComment(n)}`);
 }
 
@@ -107,4 +104,3 @@ export function permuteKernel(ctx: CodegenContext, k: Kernel) {
   return pointwiseView(ctx, k, "pointwise", [arg(ctx, x, "x")], body, `permute [${perm.join(", ")}]: ${shapeComment(x)} → ${shapeComment(k.anchor)}`);
 }
 
-export { normalizeDim };
