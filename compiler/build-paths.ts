@@ -1,3 +1,4 @@
+import { DEFAULT_BUCKET_CAP_MB } from "./4-memory/buckets.ts";
 import { join, resolve, sep } from "node:path";
 import type { Target } from "./6-build/toolchain.ts";
 
@@ -9,6 +10,6 @@ export function defaultOutDir(file: string): string {
 }
 
 /** What a build depends on besides its source files. */
-export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[], precision = "fp32") {
-  return { model: model ?? null, target, archs: target === "cuda" ? [...archs] : [], precision };
+export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[], precision = "fp32", bucketCapMb = DEFAULT_BUCKET_CAP_MB) {
+  return { model: model ?? null, target, archs: target === "cuda" ? [...archs] : [], precision, bucketCapMb };
 }

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { isFresh } from "./6-build/freshness.ts";
 import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
 import { CompileError } from "./diagnostics/diagnostic.ts";
@@ -28,6 +28,12 @@ function parseArchs(value: string): string[] {
   return archs;
 }
 
+function parseBucketCap(value: string): number {
+  const mb = Number(value);
+  if (!Number.isFinite(mb) || mb <= 0) throw new InvalidArgumentError(`'${value}' is not a positive number of megabytes`);
+  return mb;
+}
+
 program
   .command("compile")
   .description("compile a model file into a model directory (model.cu, model.h, manifest.json, libmodel.so)")
@@ -37,8 +43,9 @@ program
   .option("-o, --out <dir>", "output directory (default: build/<model>)")
   .option("--arch <list>", "GPU architectures, e.g. sm_90 or sm_80,sm_90 (default: the local GPU's, else sm_80,sm_90)")
   .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic: fp32, or tensor cores in tf32 or bf16").choices(["fp32", "tf32", "bf16"]).default("fp32"))
+  .option("--bucket-cap-mb <mb>", "gradient bucket size for the all-reduce during the backward, as DDP's bucket_cap_mb", parseBucketCap, 25)
   .addOption(new Option("--emit <what>", "ir: print the checked graph IR instead of building").choices(["ir"]))
-  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string; emit?: "ir"; precision: "fp32" | "tf32" | "bf16" }) =>
+  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; bucketCapMb: number }) =>
     run(async () => {
       const { defaultOutDir, recordedOptions } = await import("./build-paths.ts");
       if (opts.emit === "ir") {
@@ -50,11 +57,11 @@ program
       const archs = opts.arch ? parseArchs(opts.arch) : defaultArchs();
       const target = opts.target ?? defaultTarget();
       const outDir = resolve(opts.out ?? defaultOutDir(file));
-      if (isFresh(outDir, file, recordedOptions(opts.model, target, archs, opts.precision))) {
+      if (isFresh(outDir, file, recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb))) {
         process.stdout.write(`${file} → ${outDir} (${target}, up to date, ${Math.round(performance.now() - started)} ms)\n`);
         return;
       }
-      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision });
+      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, bucketCapMb: opts.bucketCapMb });
       const ms = Math.round(performance.now() - started);
       const m = result.generated.manifest;
       process.stdout.write(

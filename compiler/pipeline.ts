@@ -25,6 +25,8 @@ export interface CompileOptions extends LowerOptions {
   readonly precision?: Precision;
   readonly outDir?: string;
   readonly archs?: readonly string[];
+  /** Gradient bucket size for the all-reduce during the backward (DDP's bucket_cap_mb; default 25). */
+  readonly bucketCapMb?: number;
 }
 
 export interface Compiled {
@@ -42,7 +44,7 @@ export function generate(file: string, options: CompileOptions = {}): Compiled {
   const memory = planMemory(model.graph, plan); //                 4. buffers, lifetimes, reuse
   const target = options.target ?? defaultTarget();
   const forward = { graph: model.graph, plan, memory };
-  const generated = generateWithTraining(model.graph, forward, target, options.precision, training); // 5. CUDA
+  const generated = generateWithTraining(model.graph, forward, target, options, training); // 5. CUDA
   return { model, plan, memory, generated };
 }
 
@@ -71,10 +73,11 @@ export function trainingPrograms(graph: Graph): TrainingCodegen | undefined {
  * Generates the library with its training step when every backward op has a kernel; otherwise
  * the library is forward-only and its manifest says why it cannot train.
  */
-function generateWithTraining(graph: Graph, forward: Program, target: Target, precision: Precision | undefined, training: TrainingCodegen | undefined): GeneratedModel {
+function generateWithTraining(graph: Graph, forward: Program, target: Target, options: CompileOptions, training: TrainingCodegen | undefined): GeneratedModel {
+  const precision = options.precision;
   if (!training) return generateCuda(graph, forward, target, precision);
   try {
-    return generateCuda(graph, forward, target, precision, training);
+    return generateCuda(graph, forward, target, precision, training, options.bucketCapMb);
   } catch (e) {
     if (!(e instanceof CompileError) || e.diagnostics[0]?.kind !== "noLowering") throw e;
     const generated = generateCuda(graph, forward, target, precision);
@@ -91,7 +94,7 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
     target,
     outDir: options.outDir ?? defaultOutDir(file),
     archs,
-    record: buildRecord(compiled.model.sources, recordedOptions(options.model, target, archs, options.precision)),
+    record: buildRecord(compiled.model.sources, recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb)),
   }); //                                                            6. nvcc | g++ + shim → libmodel.so
   return { ...compiled, build };
 }

@@ -20,10 +20,12 @@ export interface LoadOptions {
   seed?: number | bigint;
   /** A safetensors checkpoint to restore (see CompiledModel.saveCheckpoint); refused whole if it does not fit. */
   checkpoint?: string;
+  /** Capture each training step as a CUDA graph and replay it (default true; TSDP_CUDA_GRAPHS=0 also turns it off). */
+  cudaGraphs?: boolean;
 }
 
 const MAX_INT32 = 2 ** 31 - 1;
-const OPTION_KEYS = ["devices", "seed", "checkpoint"];
+const OPTION_KEYS = ["devices", "seed", "checkpoint", "cudaGraphs"];
 
 function checkOptions(options: unknown): { deviceIds: Int32Array | null; seed: bigint } {
   if (options === undefined) return { deviceIds: null, seed: 0n };
@@ -76,6 +78,8 @@ export async function load<Out extends Tensor | Tensor[] = Tensor | Tensor[]>(
   const checkpoint = options?.checkpoint;
   if (checkpoint !== undefined && (typeof checkpoint !== "string" || checkpoint.length === 0))
     throw new TypeError(`load: checkpoint must be the path of a .safetensors file, got ${describeValue(checkpoint)}`);
+  const graphs = options?.cudaGraphs;
+  if (graphs !== undefined && typeof graphs !== "boolean") throw new TypeError(`load: cudaGraphs must be true or false, got ${describeValue(graphs)}`);
 
   let root = resolve(dir);
   const info = await stat(root).catch(() => null);
@@ -117,6 +121,7 @@ export async function load<Out extends Tensor | Tensor[] = Tensor | Tensor[]>(
     throw new NativeError(`load: ${manifest.model}: tsdp_create ${what}: ${msg || "(no message from the library)"}`, "tsdp_create", code, msg);
   }
   const model = new CompiledModel<Out>(root, manifest, lib, handle);
+  if (graphs === false) model.useGraphs(false);
   if (checkpoint !== undefined) {
     try {
       await model.loadCheckpoint(checkpoint);

@@ -103,6 +103,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
   readonly manifest: Manifest;
   readonly #lib: NativeLibrary;
   #handle: ModelHandle | null;
+  /** Set while a trainStepAsync runs on a worker thread: the native model is not re-entrant. */
+  #inFlight = false;
   #training = true;
   readonly #params: Map<string, ParamSpec & { kind: "parameter" | "buffer" | "gradient" | "optimizer" }>;
   readonly #token = {};
@@ -153,6 +155,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
 
   #live(method: string): ModelHandle {
     if (this.#handle === null) throw new Error(`${this.name}.${method}: the model has been disposed`);
+    if (this.#inFlight) throw new Error(`${this.name}.${method}: a trainStepAsync is still running on this model; await it first`);
     return this.#handle;
   }
 
@@ -233,19 +236,67 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
    * inputs with NaN or ±Infinity and a non-finite loss, naming the step.
    */
   trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): number {
-    const handle = this.#live("trainStep");
-    const training = this.#trainingSpec("trainStep");
-    const list = Array.isArray(inputs) ? inputs : [inputs];
-    const { batch, arrays } = this.#checkInputs("trainStep", list);
-    const labels = this.#checkTarget("trainStep", target, batch);
-    const step = this.#lib.optimizerSteps(handle).steps + 1;
-    if (options.detectNonFinite) this.#requireFinite("trainStep", arrays, step);
-    const hp = hyperparameters(training.optimizer, options, `${this.name}.trainStep`);
+    const { handle, batch, arrays, labels, hp, step } = this.#prepareStep("trainStep", inputs, target, options);
     const { code, loss } = this.#lib.trainStep(handle, batch, arrays, labels, hp);
-    this.#check("trainStep", "tsdp_train_step", code, handle);
+    return this.#finishStep("trainStep", handle, code, loss, step, options);
+  }
+
+  /**
+   * trainStep on a worker thread: resolves with the loss when the step is done, while the event
+   * loop goes on (prepare the next batch meanwhile). The tensors are copied before this returns,
+   * so they may be reused at once. Until it settles, other calls on this model throw.
+   */
+  async trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number> {
+    const { handle, batch, arrays, labels, hp, step } = this.#prepareStep("trainStepAsync", inputs, target, options);
+    const pending = this.#lib.trainStepAsync(handle, batch, arrays, labels, hp);
+    this.#inFlight = true;
+    let result: { code: number; loss: number };
+    try {
+      result = await pending;
+    } finally {
+      this.#inFlight = false;
+    }
+    return this.#finishStep("trainStepAsync", handle, result.code, result.loss, step, options);
+  }
+
+  #prepareStep(method: string, inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions) {
+    const handle = this.#live(method);
+    const training = this.#trainingSpec(method);
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const { batch, arrays } = this.#checkInputs(method, list);
+    const labels = this.#checkTarget(method, target, batch);
+    const step = this.#lib.optimizerSteps(handle).steps + 1;
+    if (options.detectNonFinite) this.#requireFinite(method, arrays, step);
+    const hp = hyperparameters(training.optimizer, options, `${this.name}.${method}`);
+    return { handle, batch, arrays, labels, hp, step };
+  }
+
+  #finishStep(method: string, handle: ModelHandle, code: number, loss: number, step: number, options: TrainStepOptions): number {
+    this.#check(method, "tsdp_train_step", code, handle);
     if (options.detectNonFinite && !Number.isFinite(loss))
-      throw new RangeError(`${this.name}.trainStep: the loss is ${loss} at step ${step} (detectNonFinite)`);
+      throw new RangeError(`${this.name}.${method}: the loss is ${loss} at step ${step} (detectNonFinite)`);
     return loss;
+  }
+
+  /**
+   * How the training step runs here: replicas, CUDA graph or eager (and why), the all-reduce
+   * (NCCL, the in-process stand-in, or none) and its gradient buckets.
+   */
+  describe(): string {
+    return this.#lib.describe(this.#live("describe"));
+  }
+
+  /** Counters since load: graph captures and replays, eager steps, bucket all-reduces issued. */
+  stats(): { graphCaptures: number; graphReplays: number; eagerSteps: number; bucketAllReduces: number } {
+    const [graphCaptures, graphReplays, eagerSteps, bucketAllReduces] = this.#lib.stats(this.#live("stats"));
+    return { graphCaptures, graphReplays, eagerSteps, bucketAllReduces };
+  }
+
+  /** Whether training steps are captured as CUDA graphs (default) or issued call by call. */
+  useGraphs(use: boolean): this {
+    const handle = this.#live("useGraphs");
+    this.#check("useGraphs", "tsdp_use_graphs", this.#lib.useGraphs(handle, use), handle);
+    return this;
   }
 
   /** The loss and, for class-index targets, the accuracy on a batch; nothing is updated. */

@@ -70,7 +70,7 @@ export const ABI_SYMBOLS = [
   "tsdp_set_training",
 ] as const;
 
-type Fn = (...args: any[]) => any;
+type Fn = ((...args: any[]) => any) & { async?: (...args: any[]) => void };
 /** A koffi type: a name, a type object, or a direction marker (koffi does not export its own). */
 type Spec = string | TypeObject | ReturnType<typeof koffi.out>;
 
@@ -101,12 +101,20 @@ export class NativeLibrary {
   readonly #fn: Record<(typeof ABI_SYMBOLS)[number], Fn>;
 
   readonly #training: { evaluate?: Fn; trainStep?: Fn; steps?: Fn };
+  readonly #info: { describe?: Fn; stats?: Fn; useGraphs?: Fn };
 
-  private constructor(path: string, lib: LibraryHandle, fn: Record<(typeof ABI_SYMBOLS)[number], Fn>, training: { evaluate?: Fn; trainStep?: Fn; steps?: Fn }) {
+  private constructor(
+    path: string,
+    lib: LibraryHandle,
+    fn: Record<(typeof ABI_SYMBOLS)[number], Fn>,
+    training: { evaluate?: Fn; trainStep?: Fn; steps?: Fn },
+    info: { describe?: Fn; stats?: Fn; useGraphs?: Fn },
+  ) {
     this.path = path;
     this.#lib = lib;
     this.#fn = fn;
     this.#training = training;
+    this.#info = info;
   }
 
   get canTrain(): boolean {
@@ -139,9 +147,62 @@ export class NativeLibrary {
     }
   }
 
+  /**
+   * tsdp_train_step on a koffi worker thread, so the event loop (and the next batch's
+   * preparation) goes on while the step runs. The arrays are copied into native memory before
+   * this returns; the caller may reuse them at once.
+   */
+  trainStepAsync(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray, hp: Hyperparameters): Promise<{ code: number; loss: number }> {
+    const arrays = [...inputs, target];
+    const blocks: bigint[] = [];
+    const release = () => {
+      for (const p of blocks) koffi.free(p);
+    };
+    try {
+      const table = allocBytes(8 * arrays.length);
+      blocks.push(table);
+      const ptrs = new BigUint64Array(koffi.view(table, 8 * arrays.length));
+      arrays.forEach((a, i) => {
+        const p = allocBytes(a.byteLength);
+        blocks.push(p);
+        new Uint8Array(koffi.view(p, a.byteLength)).set(bytesOf(a));
+        ptrs[i] = p;
+      });
+      const loss = allocBytes(4);
+      blocks.push(loss);
+      return new Promise((resolve, reject) => {
+        this.#training.trainStep!.async!(h, batch, table, ptrs[inputs.length], hp, loss, (err: unknown, code: number) => {
+          const value = err ? 0 : new Float32Array(koffi.view(loss, 4))[0];
+          release();
+          if (err) reject(err);
+          else resolve({ code, loss: value });
+        });
+      });
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  /** tsdp_describe: how the training step runs; "" for libraries built before it existed. */
+  describe(h: ModelHandle): string {
+    return this.#info.describe ? (this.#info.describe(h) ?? "") : "";
+  }
+
+  /** tsdp_stats: graph captures, graph replays, eager steps, bucket all-reduces issued. */
+  stats(h: ModelHandle): number[] {
+    const out = new BigUint64Array(4);
+    if (this.#info.stats) this.#info.stats(h, out, 4);
+    return Array.from(out, Number);
+  }
+
+  useGraphs(h: ModelHandle, use: boolean): number {
+    return this.#info.useGraphs ? this.#info.useGraphs(h, use ? 1 : 0) : 0;
+  }
+
   /** tsdp_train_step: `inputs` then the target; returns the code and the batch's loss. */
   trainStep(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray, hp: Hyperparameters): { code: number; loss: number } {
-    const loss = [0];
+    const loss = new Float32Array(1);
     const code = this.#staged([...inputs, target], [], (ins) =>
       this.#training.trainStep!(h, batch, ins, koffi.decode(ins + BigInt(8 * inputs.length), "void *"), hp, loss),
     );
@@ -233,10 +294,15 @@ export class NativeLibrary {
     };
     const training = {
       evaluate: optional("tsdp_evaluate", "int", [ModelPtr, "int", "void *", "void *", "void *", koffi.out(koffi.pointer("float"))]),
-      trainStep: optional("tsdp_train_step", "int", [ModelPtr, "int", "void *", "void *", koffi.pointer(Hparams), koffi.out(koffi.pointer("float"))]),
+      trainStep: optional("tsdp_train_step", "int", [ModelPtr, "int", "void *", "void *", koffi.pointer(Hparams), "void *"]),
       steps: optional("tsdp_optimizer_steps", "int", [ModelPtr, koffi.inout(koffi.pointer("unsigned long long")), "int"]),
     };
-    const native = new NativeLibrary(path, lib, fn, training);
+    const info = {
+      describe: optional("tsdp_describe", "const char *", [ModelPtr]),
+      stats: optional("tsdp_stats", "int", [ModelPtr, "void *", "int"]),
+      useGraphs: optional("tsdp_use_graphs", "int", [ModelPtr, "int"]),
+    };
+    const native = new NativeLibrary(path, lib, fn, training, info);
     loaded.set(path, { id, lib: native });
     return native;
   }

@@ -19,6 +19,7 @@ import { batchNormGradKernel, classificationGradKernel, embeddingGradKernel, lay
 import { opDef } from "../ops/index.ts";
 import { kernelCost } from "../3-fusion/cost.ts";
 import type { KernelView, LaunchView } from "./view.ts";
+import { planBuckets, type BucketPlan } from "../4-memory/buckets.ts";
 
 // Code generation: graph → kernel plan → memory plan → view model → model.cu, model.h and the
 // manifest. The view model holds every name and number; the templates in templates/ only lay
@@ -68,6 +69,8 @@ export interface Manifest {
     readonly target: TensorSpec;
     readonly optimizer: OptimizerSpec;
     readonly stepKernels: number;
+    /** Gradient buckets, all-reduced during the backward as each completes. */
+    readonly buckets: { readonly params: string[]; readonly bytes: number; readonly afterKernel: string }[];
   };
   /** Why this build has no training step (a backward op without a kernel yet). */
   readonly trainingUnavailable?: string;
@@ -209,6 +212,20 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision)
   return { texts: [...new Set(texts.values())], programs: out };
 }
 
+/** A program's launches in segments: one for forward and evaluate, cut at bucket boundaries for the step. */
+function programView(name: string, launches: readonly LaunchView[], buckets: BucketPlan | undefined) {
+  const ranges = buckets?.segments ?? [[0, launches.length] as const];
+  const segments = ranges.map(([start, end], index) => {
+    const ready = buckets?.buckets.filter((b) => b.segment === index) ?? [];
+    return {
+      index,
+      comment: ready.length ? `// ends with these gradients final, so their bucket${ready.length === 1 ? " is" : "s are"} all-reduced: ${ready.flatMap((b) => b.params).join(", ")}` : "",
+      launches: launches.slice(start, end),
+    };
+  });
+  return { name, segments, segmentCount: segments.length };
+}
+
 function ioTable(entries: { node: Node; name: string; storage: Node; memory: MemoryPlan }[]): string[] {
   return entries.map((e) => ioLine(e.node, e.name, e.storage, e.memory));
 }
@@ -219,6 +236,7 @@ export function generateCuda(
   target: "cpu" | "cuda",
   precision: Precision = "fp32",
   training?: TrainingCodegen,
+  bucketCapMb?: number,
 ): GeneratedModel {
   const { plan, memory } = forward;
   const programs: Record<string, Program> = training ? { forward, evaluate: training.evaluate, step: training.step } : { forward };
@@ -234,7 +252,8 @@ export function generateCuda(
   const io = (program: Program, nodes: { node: Node; name: string }[]) =>
     ioTable(nodes.map((n) => ({ ...n, storage: program.plan.storageOf(n.node), memory: program.memory })));
   const inputsOf = graph.inputs.map((n) => ({ node: n, name: n.attrs.name as string }));
-  const programViews = Object.entries(rendered.programs).map(([name, r]) => ({ name, launches: r.launches }));
+  const buckets = training ? planBuckets(graph.params, training.gradients, training.step.plan, training.step.memory, bucketCapMb) : undefined;
+  const programViews = Object.entries(rendered.programs).map(([name, r]) => programView(name, r.launches, name === "step" ? buckets : undefined));
   let trainingView: Record<string, unknown> = { training: false };
   if (training) {
     const lossE = training.evaluate.graph.loss!;
@@ -250,6 +269,11 @@ export function generateCuda(
       isAdamW: training.optimizer.kind === "AdamW",
       optimizerName: training.optimizer.kind,
       paramsOnlyFloats: paramsOnlyBytes / 4,
+      buckets: buckets!.buckets.map(
+        (b) => `{${b.offsetFloats}, ${b.countFloats}, ${b.segment}},  // ${b.countFloats * 4} B: ${b.params.join(", ")}`,
+      ),
+      bucketCount: buckets!.buckets.length,
+      largestBucketFloats: Math.max(0, ...buckets!.buckets.map((b) => b.countFloats)),
     };
   }
   const base = {
@@ -318,6 +342,11 @@ export function generateCuda(
             target: spec(graph.loss!.target, "target"),
             optimizer: { ...training.optimizer },
             stepKernels: training.step.plan.kernels.length,
+            buckets: buckets!.buckets.map((b) => ({
+              params: [...b.params],
+              bytes: b.countFloats * 4,
+              afterKernel: training.step.plan.kernels[buckets!.segments[b.segment][1] - 1]?.name ?? "",
+            })),
           },
         }
       : {}),

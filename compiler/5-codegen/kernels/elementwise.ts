@@ -92,5 +92,5 @@ export function elementwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: Ker
     summary,
     source: kernel.source,
   };
-  return { kernel, launch: { ...launch, scalarArgs: "batch, r->training, r->seed, r->step, r->sample0" } as LaunchView };
+  return { kernel, launch: { ...launch, scalarArgs: "batch, r->training, r->seed, &r->consts->step, r->sample0" } as LaunchView };
 }
