@@ -1,7 +1,8 @@
 // The example models in examples/: each compiles, has the parameter count worked out by hand
 // from its layer sizes, PyTorch's state_dict names, and the output shape of the original; and
 // every example type-checks against the model language's declarations.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -265,15 +266,16 @@ describe("examples", () => {
     expect(depthwise && formatShape(depthwise.shape)).toBe("[Batch, 64, 16, 16]");
   });
 
-  it("every example type-checks (tsc --noEmit)", () => {
+  it("every example type-checks (tsc --noEmit)", async () => {
     const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
     let output = "";
     let status = 0;
     try {
-      execFileSync(process.execPath, [tsc, "--noEmit", "-p", join(root, "tsconfig.json")], { cwd: root, encoding: "utf8", timeout: 120_000, stdio: "pipe" });
+      // asynchronous: tsc can run for a minute on a busy machine, past vitest's RPC heartbeat
+      await promisify(execFile)(process.execPath, [tsc, "--noEmit", "-p", join(root, "tsconfig.json")], { cwd: root, encoding: "utf8", timeout: 120_000 });
     } catch (e) {
-      const err = e as { status?: number; stdout?: string; stderr?: string };
-      status = err.status ?? 1;
+      const err = e as { code?: number; stdout?: string; stderr?: string };
+      status = typeof err.code === "number" ? err.code : 1;
       output = `${err.stdout ?? ""}${err.stderr ?? ""}`;
     }
     // Errors in the examples first, for a readable failure; then tsc's own exit status.

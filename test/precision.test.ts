@@ -1,7 +1,8 @@
 // --precision tf32|bf16: GEMMs and convolutions on tensor cores through WMMA. On the CPU target
 // the shim emulates the fragments with the hardware's rounding, so the numerics are tested here;
 // nvcc must accept the same source for sm_80 and sm_90.
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,11 +44,12 @@ describe("tensor-core precisions on the CPU target", () => {
 
 describe.skipIf(!findNvcc() && !process.env.CI)("nvcc builds the tensor-core kernels for sm_80 and sm_90", () => {
   for (const precision of ["tf32", "bf16"] as const)
-    it(precision, () => {
+    it(precision, async () => {
       const { generated } = generate("examples/lenet/model.ts", { target: "cuda", precision });
       const dir = mkdtempSync(join(tmpdir(), "tsdp-tc-"));
       writeFileSync(join(dir, "model.cu"), generated.cu);
-      execFileSync(findNvcc()!, ["-std=c++17", "-O1", "-c", "-Xcompiler", "-fPIC", "-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90", "-o", join(dir, "model.o"), join(dir, "model.cu")], { stdio: "pipe" });
+      // asynchronous, so the worker keeps answering vitest's RPC heartbeat during a long nvcc run
+      await promisify(execFile)(findNvcc()!, ["-std=c++17", "-O1", "-c", "-Xcompiler", "-fPIC", "-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90", "-o", join(dir, "model.o"), join(dir, "model.cu")], { maxBuffer: 64 << 20 });
     });
 });
 
