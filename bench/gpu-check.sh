@@ -64,7 +64,7 @@ if [ "$target" = cuda ]; then
 fi
 say "tsdp gpu-check: target $target ($arch), sizes $size, models $models, node $(node --version), work $work, data $data"
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"
-  nvcc --version 2>/dev/null | tail -1; g++ --version | head -1
+  echo "node $(node --version)"; nvcc --version 2>/dev/null | tail -1; g++ --version | head -1
   $PYTHON -c 'import torch, numpy; print("torch", torch.__version__, "cuda", torch.version.cuda, "numpy", numpy.__version__)'
 } >"$work/versions.txt" 2>&1
 cat "$work/versions.txt" >>"$log"
