@@ -13,8 +13,19 @@ import type { Tensor } from "../runtime/index.ts";
 export const RTOL = 1e-4;
 export const ATOL = 1e-5;
 
+/**
+ * The target these tests build: the CPU target (CI, no GPU), or with TSDP_TEST_TARGET=cuda the
+ * GPU, so that bench/gpu-check.sh runs the same suite on a device. CUDA builds get their own
+ * directories, so switching does not rebuild the CPU ones.
+ */
+export const TEST_TARGET = ((): "cpu" | "cuda" => {
+  const t = process.env.TSDP_TEST_TARGET ?? "cpu";
+  if (t !== "cpu" && t !== "cuda") throw new Error(`TSDP_TEST_TARGET must be cpu or cuda, got ${JSON.stringify(t)}`);
+  return t;
+})();
+
 export async function compileCpu(file: string, outDir: string) {
-  return compile(file, { target: "cpu", outDir });
+  return compile(file, { target: TEST_TARGET, outDir: TEST_TARGET === "cpu" ? outDir : `${outDir}-cuda` });
 }
 
 /** The largest valid value of an int32 input: classes of a loss, rows of an embedding. */
