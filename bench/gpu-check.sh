@@ -2,7 +2,8 @@
 # tsdp on a GPU against PyTorch on the same GPU, in one device call (issue 6):
 #   1. build: every example, plus the GEMM MLP in fp32/tf32/bf16, for the CUDA target (parallel)
 #   2. tests: the target-parametrized suite (test/cpu-target.test.ts) with TSDP_TEST_TARGET=cuda,
-#      one vitest per model, in the background while 3 runs (both only check values)
+#      one vitest per model, and on the GPU test/training.test.ts with NCCL forced for one rank,
+#      in the background while 3 runs (both only check values)
 #   3. compare: outputs, gradients, loss curves and the reverse weight load against PyTorch
 #   4. bench: tsdp timings, then PyTorch's (eager DataParallel, torch.compile, max-autotune)
 #   5. summary: $OUT/results.json and a table, printed last
@@ -114,6 +115,13 @@ if ! skipped tests; then
       # on the GPU the models run at once (16 cores); on the 2-core CPU target one at a time
       if [ "$target" = cuda ]; then test_one "$file" & else test_one "$file"; fi
     done
+    if [ "$target" = cuda ]; then
+      # issue 4 on a GPU: the training tests on one device, the gradients all-reduced through NCCL
+      # with one rank (TSDP_ALLREDUCE=nccl), the step captured as a CUDA graph
+      TSDP_TEST_TARGET=cuda TSDP_ALLREDUCE=nccl timeout "$CAP_TESTS" node node_modules/vitest/vitest.mjs run test/training.test.ts \
+        --reporter=json --outputFile="$work/logs/tests-training.json" >"$work/logs/tests-training.txt" 2>&1
+      echo "training $?" >>"$work/logs/tests-status.txt"
+    fi &
     wait
   ) &
   tests_pid=$!

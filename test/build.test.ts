@@ -1,15 +1,15 @@
 // `tsdp compile` end to end on the CPU target: the model directory, the build cache, a plain
 // Node script that loads it, concurrent compiles, missing compilers and build errors.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { explainBuildError } from "../compiler/6-build/build.ts";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
+import { runNode } from "./helpers.ts";
 
-const tsdp = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
-  spawnSync(process.execPath, ["bin/tsdp.js", ...args], { encoding: "utf8", env });
+const tsdp = (args: string[], env: NodeJS.ProcessEnv = process.env) => runNode(["bin/tsdp.js", ...args], { env });
 const fresh = () => mkdtempSync(join(tmpdir(), "tsdp-build-"));
 
 describe("tsdp compile --target cpu", () => {
@@ -17,31 +17,31 @@ describe("tsdp compile --target cpu", () => {
   // a private build cache, so the first compile really builds
   const env = { ...process.env, TSDP_CACHE_DIR: fresh() };
 
-  it("writes model.cu, model.h, manifest.json and libmodel.so, and a second compile is up to date", () => {
-    const first = tsdp(["compile", "examples/lenet/model.ts", "--target", "cpu", "--out", out], env);
+  it("writes model.cu, model.h, manifest.json and libmodel.so, and a second compile is up to date", async () => {
+    const first = await tsdp(["compile", "examples/lenet/model.ts", "--target", "cpu", "--out", out], env);
     expect(first.stderr).toBe("");
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/SimpleModel → .* \(cpu, 4 kernels, built in \d+ ms\)/);
     for (const f of ["model.cu", "model.h", "manifest.json", "libmodel.so"]) expect(readFileSync(join(out, f)).length).toBeGreaterThan(0);
-    const second = tsdp(["compile", "examples/lenet/model.ts", "--target", "cpu", "--out", out], env);
+    const second = await tsdp(["compile", "examples/lenet/model.ts", "--target", "cpu", "--out", out], env);
     expect(second.status).toBe(0);
     expect(second.stdout).toMatch(/up to date/);
   });
 
-  it("the directory runs from a plain Node script importing 'tsdp'", () => {
-    const run = spawnSync(process.execPath, ["examples/lenet/forward.mjs", out], { encoding: "utf8" });
+  it("the directory runs from a plain Node script importing 'tsdp'", async () => {
+    const run = await runNode(["examples/lenet/forward.mjs", out]);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout).toContain("SimpleModel on cpu: logits [4,10]");
   });
 
-  it("a changed model file is rebuilt, reusing the library cache when the generated code is the same", () => {
+  it("a changed model file is rebuilt, reusing the library cache when the generated code is the same", async () => {
     const dir = fresh();
     cpSync("examples/lenet/model.ts", join(dir, "model.ts"));
-    const a = tsdp(["compile", join(dir, "model.ts"), "--target", "cpu", "--out", join(dir, "out")], env);
+    const a = await tsdp(["compile", join(dir, "model.ts"), "--target", "cpu", "--out", join(dir, "out")], env);
     expect(a.status).toBe(0);
     writeFileSync(join(dir, "model.ts"), readFileSync(join(dir, "model.ts"), "utf8") + "\n// a comment changes the file, not the code\n");
-    const b = tsdp(["compile", join(dir, "model.ts"), "--target", "cpu", "--out", join(dir, "out")], env);
+    const b = await tsdp(["compile", join(dir, "model.ts"), "--target", "cpu", "--out", join(dir, "out")], env);
     expect(b.status).toBe(0);
     expect(b.stdout).toMatch(/cached in \d+ ms/);
   });
@@ -64,7 +64,7 @@ describe("tsdp compile --target cpu", () => {
     const dir = fresh();
     cpSync(out, dir, { recursive: true });
     const other = fresh();
-    expect(tsdp(["compile", "examples/cifar10/model.ts", "--target", "cpu", "--out", other], env).status).toBe(0);
+    expect((await tsdp(["compile", "examples/cifar10/model.ts", "--target", "cpu", "--out", other], env)).status).toBe(0);
     copyFileSync(join(other, "libmodel.so"), join(dir, "libmodel.so"));
     await expect(load(dir)).rejects.toThrow(/built for a different model/);
   });
@@ -85,21 +85,21 @@ describe("tsdp compile --target cpu", () => {
 });
 
 describe("toolchain errors", () => {
-  it("a missing nvcc says how to fix it", () => {
-    const r = tsdp(["compile", "examples/lenet/model.ts", "--target", "cuda", "--out", fresh()], { ...process.env, TSDP_NVCC: "/nonexistent/nvcc" });
+  it("a missing nvcc says how to fix it", async () => {
+    const r = await tsdp(["compile", "examples/lenet/model.ts", "--target", "cuda", "--out", fresh()], { ...process.env, TSDP_NVCC: "/nonexistent/nvcc" });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/error TSDP6002: nvcc was not found: install the CUDA toolkit and put nvcc on PATH \(or set TSDP_NVCC\), or build for the CPU with --target cpu/);
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
-  it("a missing g++ says how to fix it", () => {
-    const r = tsdp(["compile", "examples/lenet/model.ts", "--target", "cpu", "--out", fresh()], { ...process.env, PATH: "/nonexistent", CXX: "", TSDP_CACHE_DIR: fresh() });
+  it("a missing g++ says how to fix it", async () => {
+    const r = await tsdp(["compile", "examples/lenet/model.ts", "--target", "cpu", "--out", fresh()], { ...process.env, PATH: "/nonexistent", CXX: "", TSDP_CACHE_DIR: fresh() });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/error TSDP6002: g\+\+ was not found/);
   });
 
-  it("a compiler error names the generated line and the TypeScript line behind it", () => {
-    const cu = readFileSync(join(tmpdirOf(), "model.cu"), "utf8");
+  it("a compiler error names the generated line and the TypeScript line behind it", async () => {
+    const cu = readFileSync(join(await tmpdirOf(), "model.cu"), "utf8");
     const line = cu.split("\n").findIndex((l) => l.includes("v = fmaxf(v, 0.0f);")) + 1;
     const text = explainBuildError(`model.cu(${line}): error: identifier "v" is undefined`, cu, "/usr/local/bin/nvcc");
     expect(text).toContain(`generated line ${line}: v = fmaxf(v, 0.0f);`);
@@ -107,9 +107,9 @@ describe("toolchain errors", () => {
   });
 });
 
-function tmpdirOf(): string {
+async function tmpdirOf(): Promise<string> {
   // the first describe's output directory holds a generated model.cu
   const dir = fresh();
-  expect(tsdp(["compile", "examples/lenet/model.ts", "--target", "cpu", "--out", dir]).status).toBe(0);
+  expect((await tsdp(["compile", "examples/lenet/model.ts", "--target", "cpu", "--out", dir])).status).toBe(0);
   return dir;
 }

@@ -72,8 +72,15 @@ async function main(): Promise<void> {
     let seen = 0;
     let lossSum = 0;
     const t0 = performance.now();
-    for (const b of batches(train, batchSize, epochOrder(train.count, seed, epoch))) {
-      const loss = model.trainStep(b.x, b.y, { lr, momentum, detectNonFinite: true });
+    // The step runs on a worker thread (trainStepAsync) while this thread gathers the next
+    // batch; the library stages each batch through pinned memory and copies it asynchronously.
+    const feed = batches(train, batchSize, epochOrder(train.count, seed, epoch));
+    let next = feed.next();
+    while (!next.done) {
+      const b = next.value;
+      const step = model.trainStepAsync(b.x, b.y, { lr, momentum, detectNonFinite: true });
+      next = feed.next();
+      const loss = await step;
       seen += b.y.data.length;
       lossSum += loss * b.y.data.length;
       progress.update(b.index + 1, { loss: lossSum / seen, images: seen });
