@@ -3,6 +3,7 @@ import type { LoweredModel } from "./1-frontend/lower.ts";
 import { kernelCost } from "./3-fusion/cost.ts";
 import type { KernelPlan } from "./3-fusion/plan.ts";
 import type { MemoryPlan } from "./4-memory/plan.ts";
+import { planBuckets } from "./4-memory/buckets.ts";
 import { CodegenContext } from "./5-codegen/context.ts";
 import type { TrainingCodegen } from "./5-codegen/emit.ts";
 import { dtypeNames, type Node } from "./ir/node.ts";
@@ -19,7 +20,13 @@ export interface ModelReport {
   readonly parameters: { name: string; shape: number[]; count: number }[];
   readonly buffers: { name: string; shape: number[]; dtype: string }[];
   readonly totalParameters: number;
-  readonly training?: { loss: string; optimizer: Record<string, unknown> };
+  readonly training?: {
+    loss: string;
+    optimizer: Record<string, unknown>;
+    stepKernels: number;
+    /** All-reduce buckets with DDP's default sizes, in the order the backward completes them. */
+    buckets: { params: string[]; bytes: number; afterKernel: string }[];
+  };
   readonly kernels: { name: string; ops: string[]; fusion: string[]; source: string[]; flops: number; bytes: number }[];
   readonly memory: { paramBytes: number; activationBytesPerSample: number; activationBytesPerSampleWithoutReuse: number; fixedBytes: number };
   /** What one device holds for a batch of `batch` samples on it (every replica holds the same). */
@@ -65,7 +72,7 @@ export function modelReport(m: LoweredModel, plan: KernelPlan, memory: MemoryPla
     parameters: g.params.map((p) => ({ name: p.attrs.name, shape: p.shape as number[], count: countOf(p) })),
     buffers: g.buffers.map((b) => ({ name: b.attrs.name, shape: b.shape as number[], dtype: dtypeNames[b.dtype] })),
     totalParameters: g.params.reduce((s, p) => s + countOf(p), 0),
-    training: g.loss && g.optimizer ? { loss: g.loss.value.op, optimizer: { ...g.optimizer } } : undefined,
+    training: g.loss && g.optimizer && training ? trainingReport(g.loss.value.op, { ...g.optimizer }, m, training) : undefined,
     kernels: plan.kernels.map((k) => ({ name: k.name, ops: k.nodes.map((n) => n.op), fusion: [...k.rules], source: ctx.source(k), ...kernelCost(k, plan) })),
     memory: {
       paramBytes: memory.paramBytes,
@@ -74,6 +81,17 @@ export function modelReport(m: LoweredModel, plan: KernelPlan, memory: MemoryPla
       fixedBytes: memory.fixedBytes,
     },
     perDevice,
+  };
+}
+
+function trainingReport(loss: string, optimizer: Record<string, unknown>, m: LoweredModel, training: TrainingCodegen): NonNullable<ModelReport["training"]> {
+  const { plan, memory } = training.step;
+  const plan_ = planBuckets(m.graph.params, training.gradients, plan, memory);
+  return {
+    loss,
+    optimizer,
+    stepKernels: plan.kernels.length,
+    buckets: plan_.buckets.map((b) => ({ params: [...b.params], bytes: b.countFloats * 4, afterKernel: plan.kernels[plan_.segments[b.segment][1] - 1]?.name ?? "" })),
   };
 }
 
@@ -125,7 +143,9 @@ export function formatReport(r: ModelReport): string {
   );
   if (r.training) {
     const opt = Object.entries(r.training.optimizer).filter(([k]) => k !== "kind").map(([k, v]) => `${k}=${v}`).join(", ");
-    out.push("", `Training  loss ${r.training.loss}, optimizer ${r.training.optimizer.kind} (${opt})`);
+    out.push("", `Training  loss ${r.training.loss}, optimizer ${r.training.optimizer.kind} (${opt}); a step is ${r.training.stepKernels} kernels + 1 update`);
+    out.push(`  gradient buckets (all-reduced during the backward; DDP's sizes, --bucket-cap-mb at compile):`);
+    for (const b of r.training.buckets) out.push(`    ${kib(b.bytes).padStart(10)}  after ${b.afterKernel}: ${b.params.join(", ")}`);
   }
   return out.join("\n");
 }

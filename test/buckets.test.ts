@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { planBuckets } from "../compiler/4-memory/buckets.ts";
 import { generate, trainingPrograms } from "../compiler/pipeline.ts";
+import { runNode } from "./helpers.ts";
 
 function bucketsOf(file: string, capMb?: number) {
   const { graph } = lowerModel(file);
@@ -74,6 +75,15 @@ describe("gradient buckets", () => {
     expect(b[1].bytes).toBe(208 + 50 * 20 * 25 * 4); // conv2.bias (200 B, padded to 16-byte alignment) and conv2.weight
     expect(generated.cu).toMatch(/const int k_step_segments = 3;/);
     expect(generated.cu).toContain("// ends with these gradients final, so their bucket is all-reduced: conv2.bias, conv2.weight");
+  });
+
+  it("tsdp inspect lists the buckets and where each becomes ready", async () => {
+    const r = await runNode(["bin/tsdp.js", "inspect", "examples/lenet/model.ts", "--json"]);
+    expect(r.status).toBe(0);
+    const t = JSON.parse(r.stdout).training;
+    expect(t.buckets.map((b: { params: string[] }) => b.params[0])).toEqual(["fc2.bias", "conv2.bias"]);
+    expect(t.buckets[0].afterKernel).toBe("fc1_sum");
+    expect(t.stepKernels).toBeGreaterThan(t.buckets.length);
   });
 
   it("tsdp compile refuses a bucket size that is not a positive number", () => {
