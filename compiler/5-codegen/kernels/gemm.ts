@@ -16,6 +16,45 @@ import type { KernelView, LaunchView } from "../view.ts";
 
 export const TILE = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, THREADS: 256 } as const;
 
+/** A block's tile of C: BM×BN outputs, one 4×4 sub-tile per thread. */
+export interface Tile {
+  readonly BM: number;
+  readonly BN: number;
+  readonly BK: number;
+  readonly TM: number;
+  readonly TN: number;
+  readonly THREADS: number;
+  /** Elements of the A (B) tile each thread stages per k-step. */
+  readonly A_LOADS: number;
+  readonly B_LOADS: number;
+}
+
+/** The batch size a batch-dependent M is sized for when choosing a tile (the training default). */
+const NOMINAL_BATCH = 64;
+
+/**
+ * The fp32 tile for a GEMM of M×N outputs: the 64×64 tile wastes most of its work when N (or M)
+ * is small — conv1's N is 20 output channels, a conv weight gradient is 20×25 — so the tile is
+ * chosen from shapes of 64–256 threads to minimize the padded output area. Narrow tiles reload
+ * more per FLOP ((BM+BN)/(BM·BN) values per multiply-add), hence the 4/min(BM, BN) penalty, which
+ * keeps 64×64 wherever it wastes little. Each thread keeps its 4×4 sub-tile (register reuse, and
+ * the fused 2×2 pool needs its four rows to be one window).
+ */
+export function chooseTile(M: number, N: number): Tile {
+  let best: { tile: Tile; score: number } | undefined;
+  for (const BM of [32, 64, 128, 256])
+    for (const BN of [16, 32, 64]) {
+      const THREADS = (BM / TILE.TM) * (BN / TILE.TN);
+      if (THREADS < 64 || THREADS > 256) continue;
+      const area = Math.ceil(M / BM) * BM * Math.ceil(N / BN) * BN;
+      const score = area * (1 + 4 / Math.min(BM, BN));
+      // equal waste: the larger block (fewer blocks to schedule, more reuse per staged tile)
+      if (!best || score < best.score || (score === best.score && THREADS > best.tile.THREADS))
+        best = { tile: { BM, BN, BK: TILE.BK, TM: TILE.TM, TN: TILE.TN, THREADS, A_LOADS: (BM * TILE.BK) / THREADS, B_LOADS: (BN * TILE.BK) / THREADS }, score };
+    }
+  return best!.tile;
+}
+
 /**
  * --precision tf32|bf16: the tile is computed by WMMA on tensor cores. TF32 keeps fp32's range
  * with a 10-bit mantissa (16×16×8 tiles); BF16 has an 8-bit mantissa (16×16×16 tiles). Both
@@ -33,6 +72,8 @@ interface GemmParts {
   /** Statement storing `v` for row m, column n, batch/group z. */
   readonly store: string;
   readonly M: string; // rows, a C expression of `batch`
+  /** M at a nominal batch, for choosing the tile. */
+  readonly mAt: (batch: number) => number;
   readonly N: number;
   /** A number, or a C expression of `batch` when the reduction runs over the batch. */
   readonly K: number;
@@ -58,6 +99,7 @@ function linearParts(ctx: CodegenContext, k: Kernel): GemmParts {
     loadB: `return b[(size_t)n * ${K} + k];`,
     store: `out[(size_t)m * ${N} + n] = v;`,
     M,
+    mAt: (b) => (rows.p ? rows.c * b : rows.c),
     N,
     K,
     Z: "1",
@@ -101,6 +143,7 @@ function convParts(ctx: CodegenContext, k: Kernel): GemmParts {
     loadB: `return b[((size_t)(z * ${Og} + n)) * ${K} + k];`,
     store,
     M: pooled ? `4 * batch * ${PH * PW}` : `batch * ${OH * OW}`,
+    mAt: (b) => (pooled ? 4 * b * PH * PW : b * OH * OW),
     N: Og,
     K,
     Z: String(G),
@@ -143,6 +186,7 @@ function matmulParts(ctx: CodegenContext, k: Kernel): GemmParts {
     loadB: `return b[${offset(bs, `${K} * ${N}`)} + (size_t)k * ${N} + n];`,
     store: `out[(size_t)z * ${M} * ${N} + (size_t)m * ${N} + n] = v;`,
     M: String(M),
+    mAt: (b) => (typeof rows === "number" ? rows : b),
     N,
     K,
     Z: zCount,
@@ -176,6 +220,7 @@ function convGradInputParts(ctx: CodegenContext, k: Kernel): GemmParts {
     loadB: `return b[(((size_t)(z * ${Og} + k / ${KW * KH}) * ${Cg} + n) * ${KH} + (k / ${KW}) % ${KH}) * ${KW} + k % ${KW}];`,
     store: `out[((size_t)(m / ${H * W}) * ${C} + z * ${Cg} + n) * ${H * W} + m % ${H * W}] = v;`,
     M: `batch * ${H * W}`,
+    mAt: (b) => b * H * W,
     N: Cg,
     K: Og * KH * KW,
     Z: String(a.groups),
@@ -203,6 +248,7 @@ function convGradWeightParts(ctx: CodegenContext, k: Kernel): GemmParts {
     loadB,
     store: `out[((size_t)(z * ${Og} + m)) * ${Cg * KH * KW} + n] = v;`,
     M: String(Og),
+    mAt: () => Og,
     N: Cg * KH * KW,
     K: `(batch * ${OH * OW})` as unknown as number,
     Z: String(a.groups),
@@ -225,13 +271,15 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
   const biasIndex = k.anchor.op === "conv2d" ? `z * ${parts.N} + n` : "n";
   const summary = `${k.nodes.map((n) => n.op).join(" + ")}: ${shapeComment(a)} → ${shapeComment(k.output)}`;
   const tc = ctx.precision !== "fp32";
+  // the tensor-core template has its own fixed 64×64 tile of 4 warps
+  const tile = tc ? TILE : chooseTile(parts.mAt(NOMINAL_BATCH), parts.N);
   const kernel: KernelView = {
     template: tc ? "gemm_tc" : "gemm",
     name: k.name,
     summary,
     source: ctx.source(k),
     rules: k.rules.join(", ") || "none",
-    ...TILE,
+    ...tile,
     N: parts.N,
     K: parts.K,
     mDesc: parts.mDesc,
@@ -253,8 +301,8 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
   const launch: LaunchView = {
     name: k.name,
     kernel: `${k.name}_kernel`,
-    grid: `dim3(${Math.ceil(parts.N / TILE.BN)}, (unsigned)((M + ${TILE.BM - 1}) / ${TILE.BM}), ${parts.Z})`,
-    block: `dim3(${tc ? 128 : TILE.THREADS})`,
+    grid: `dim3(${Math.ceil(parts.N / tile.BN)}, (unsigned)((M + ${tile.BM - 1}) / ${tile.BM}), ${parts.Z})`,
+    block: `dim3(${tc ? 128 : tile.THREADS})`,
     sharedBytes: "0",
     args,
     scalars: [`const int M = ${parts.M};`],
