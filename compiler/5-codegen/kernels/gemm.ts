@@ -29,6 +29,12 @@ export interface Tile {
   readonly B_LOADS: number;
 }
 
+/**
+ * Depth of the fp32 k-step: 32 halves the barriers per multiply-add against 16 (each barrier is a
+ * fiber switch per thread under the CPU shim); the tiles stay within 34 KiB of shared memory.
+ */
+const FP32_BK = 32;
+
 /** The batch size a batch-dependent M is sized for when choosing a tile (the training default). */
 const NOMINAL_BATCH = 64;
 
@@ -50,7 +56,7 @@ export function chooseTile(M: number, N: number): Tile {
       const score = area * (1 + 4 / Math.min(BM, BN));
       // equal waste: the larger block (fewer blocks to schedule, more reuse per staged tile)
       if (!best || score < best.score || (score === best.score && THREADS > best.tile.THREADS))
-        best = { tile: { BM, BN, BK: TILE.BK, TM: TILE.TM, TN: TILE.TN, THREADS, A_LOADS: (BM * TILE.BK) / THREADS, B_LOADS: (BN * TILE.BK) / THREADS }, score };
+        best = { tile: { BM, BN, BK: FP32_BK, TM: TILE.TM, TN: TILE.TN, THREADS, A_LOADS: (BM * FP32_BK) / THREADS, B_LOADS: (BN * FP32_BK) / THREADS }, score };
     }
   return best!.tile;
 }
@@ -87,6 +93,15 @@ function activation(k: Kernel): string[] {
     if (lowering?.kind !== "pointwise") throw new Error(`codegen: ${e.op} cannot be a GEMM epilogue`);
     return `v = ${lowering.expr(["v"], e.attrs, { index: "0", node: e })};`;
   });
+}
+
+/**
+ * An implicit-GEMM gather that may fall in the zero padding, without a branch: a tap outside the
+ * input reads element 0 (always in bounds) and the select discards it. Whether a tap is inside
+ * follows the pixel pattern, which a CPU mispredicts often; the GPU predicates either form.
+ */
+function selectLoad(array: string, index: string): string[] {
+  return [`const float v = ${array}[inside ? ${index} : 0];`, `return inside ? v : 0.0f;`];
 }
 
 function linearParts(ctx: CodegenContext, k: Kernel): GemmParts {
@@ -132,8 +147,8 @@ function convParts(ctx: CodegenContext, k: Kernel): GemmParts {
     `const int kw = k % ${KW}, kh = (k / ${KW}) % ${KH}, ci = z * ${Cg} + k / ${KW * KH};`,
     `const int ih = oh * ${a.stride[0]} - ${a.padding[0]} + kh * ${a.dilation[0]};`,
     `const int iw = ow * ${a.stride[1]} - ${a.padding[1]} + kw * ${a.dilation[1]};`,
-    `if (ih < 0 || ih >= ${H} || iw < 0 || iw >= ${W}) return 0.0f;`,
-    `return a[(((size_t)img * ${C} + ci) * ${H} + ih) * ${W} + iw];`,
+    `const bool inside = ih >= 0 && ih < ${H} && iw >= 0 && iw < ${W};`,
+    ...selectLoad("a", `(((size_t)img * ${C} + ci) * ${H} + ih) * ${W} + iw`),
   ].join("\n    ");
   const store = pooled
     ? `out[((size_t)(m / ${PW * PH}) * ${O} + z * ${Og} + n) * ${PH * PW} + m % ${PH * PW}] = v;`
@@ -210,10 +225,9 @@ function convGradInputParts(ctx: CodegenContext, k: Kernel): GemmParts {
     `const int iw = m % ${W}, ih = (m / ${W}) % ${H}, img = m / ${W * H};`,
     `const int kw = k % ${KW}, kh = (k / ${KW}) % ${KH}, o = z * ${Og} + k / ${KW * KH};`,
     `const int ty = ih + ${a.padding[0]} - kh * ${a.dilation[0]}, tx = iw + ${a.padding[1]} - kw * ${a.dilation[1]};`,
-    `if (ty < 0 || tx < 0 || ty % ${a.stride[0]} != 0 || tx % ${a.stride[1]} != 0) return 0.0f;`,
     `const int oh = ty / ${a.stride[0]}, ow = tx / ${a.stride[1]};`,
-    `if (oh >= ${OH} || ow >= ${OW}) return 0.0f;`,
-    `return a[(((size_t)img * ${O} + o) * ${OH} + oh) * ${OW} + ow];`,
+    `const bool inside = ty >= 0 && tx >= 0 && ty % ${a.stride[0]} == 0 && tx % ${a.stride[1]} == 0 && oh < ${OH} && ow < ${OW};`,
+    ...selectLoad("a", `(((size_t)img * ${O} + o) * ${OH} + oh) * ${OW} + ow`),
   ].join("\n    ");
   return {
     loadA,
@@ -240,8 +254,8 @@ function convGradWeightParts(ctx: CodegenContext, k: Kernel): GemmParts {
     `const int kw = n % ${KW}, kh = (n / ${KW}) % ${KH}, c = z * ${Cg} + n / ${KW * KH};`,
     `const int ow = k % ${OW}, oh = (k / ${OW}) % ${OH}, img = k / ${OW * OH};`,
     `const int ih = oh * ${a.stride[0]} - ${a.padding[0]} + kh * ${a.dilation[0]}, iw = ow * ${a.stride[1]} - ${a.padding[1]} + kw * ${a.dilation[1]};`,
-    `if (ih < 0 || ih >= ${H} || iw < 0 || iw >= ${W}) return 0.0f;`,
-    `return b[(((size_t)img * ${C} + c) * ${H} + ih) * ${W} + iw];`,
+    `const bool inside = ih >= 0 && ih < ${H} && iw >= 0 && iw < ${W};`,
+    ...selectLoad("b", `(((size_t)img * ${C} + c) * ${H} + ih) * ${W} + iw`),
   ].join("\n    ");
   return {
     loadA: `return a[(((size_t)(k / ${OH * OW}) * ${O} + z * ${Og} + m) * ${OH * OW}) + k % ${OH * OW}];`,
