@@ -142,6 +142,9 @@
 #define __forceinline__ inline __attribute__((always_inline))
 #define __noinline__ __attribute__((noinline))
 #define __launch_bounds__(...)
+// The GEMM template's inner k-step (templates/kernels/gemm.cu.hbs) as a separate function: inlined
+// into a kernel with large gathers, GCC stops vectorizing the 4×4 update and spills it as scalars.
+#define TSDP_GEMM_MICROKERNEL __attribute__((noinline))
 #define __align__(n) __attribute__((aligned(n)))
 // One copy per resident block: see "Shared memory" above. 16-byte aligned because kernels load
 // shared arrays as float4 (the GPU's shared memory allocation is at least that aligned).

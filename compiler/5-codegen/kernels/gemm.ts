@@ -71,6 +71,21 @@ const TENSOR_CORES = {
   bf16: { precision: "bf16", fragK: 16, fragType: "__nv_bfloat16", elemType: "__nv_bfloat16", convert: "__float2bfloat16" },
 } as const;
 
+/**
+ * An operand gather split into what depends on the tile row (m of A, n of B), computed once per
+ * thread before the k loop — each thread stages the same rows at every k-step — and what depends
+ * on k, computed once per k-step; `value` combines the two (`r.` and `c.` fields) into the element.
+ * Conv index math (divisions, padding tests) is most of the cost of an implicit GEMM on a CPU, so it
+ * should not run again for every element.
+ */
+interface SplitGather {
+  readonly rowFields: string; // "int ih, iw; size_t base;"
+  readonly rowInit: string; // statements that set r.<field> from `m` (the row), z, batch
+  readonly colFields: string;
+  readonly colInit: string; // statements that set c.<field> from `k`, z, batch
+  readonly value: string; // body returning the element, from r, c
+}
+
 interface GemmParts {
   /** C body of `float load_a(const float* a, int m, int k, int z)` (z: batch of matmul, or group). */
   readonly loadA: string;
@@ -85,6 +100,14 @@ interface GemmParts {
   readonly K: number;
   readonly Z: string; // grid z: matmul batch or conv groups
   readonly mDesc: string;
+  /** Hoisted forms of loadA / loadB; without them the fp32 template calls loadA(m, k) per element. */
+  readonly gatherA?: SplitGather;
+  readonly gatherB?: SplitGather;
+}
+
+/** The split form of a gather that has nothing worth hoisting: call the plain load. */
+function plainGather(name: string, op: "a" | "b"): SplitGather {
+  return { rowFields: "int m;", rowInit: `r.m = ${op === "a" ? "m" : "n"};`, colFields: "int k;", colInit: "c.k = k;", value: `return ${name}_load_${op}(${op}, r.m, c.k, z, batch);` };
 }
 
 function activation(k: Kernel): string[] {
@@ -150,6 +173,20 @@ function convParts(ctx: CodegenContext, k: Kernel): GemmParts {
     `const bool inside = ih >= 0 && ih < ${H} && iw >= 0 && iw < ${W};`,
     ...selectLoad("a", `(((size_t)img * ${C} + ci) * ${H} + ih) * ${W} + iw`),
   ].join("\n    ");
+  const gatherA: SplitGather = {
+    rowFields: "int ih0, iw0; size_t base;",
+    rowInit: [...pixel, `r.ih0 = oh * ${a.stride[0]} - ${a.padding[0]}; r.iw0 = ow * ${a.stride[1]} - ${a.padding[1]};`, `r.base = (size_t)img * ${C * H * W};`].join("\n    "),
+    colFields: "int dh, dw; size_t off;",
+    colInit: [
+      `const int kw = k % ${KW}, kh = (k / ${KW}) % ${KH}, ci = z * ${Cg} + k / ${KW * KH};`,
+      `c.dh = kh * ${a.dilation[0]}; c.dw = kw * ${a.dilation[1]}; c.off = (size_t)ci * ${H * W};`,
+    ].join("\n    "),
+    value: [
+      `const int ih = r.ih0 + c.dh, iw = r.iw0 + c.dw;`,
+      `const bool inside = ih >= 0 && ih < ${H} && iw >= 0 && iw < ${W};`,
+      ...selectLoad("a", `r.base + c.off + ih * ${W} + iw`),
+    ].join("\n    "),
+  };
   const store = pooled
     ? `out[((size_t)(m / ${PW * PH}) * ${O} + z * ${Og} + n) * ${PH * PW} + m % ${PH * PW}] = v;`
     : `out[((size_t)(m / ${OH * OW}) * ${O} + z * ${Og} + n) * ${OH * OW} + m % ${OH * OW}] = v;`;
@@ -163,6 +200,7 @@ function convParts(ctx: CodegenContext, k: Kernel): GemmParts {
     K,
     Z: String(G),
     mDesc: pooled ? `4 conv pixels per pooled pixel × batch × ${PH}×${PW}` : `batch × ${OH}×${OW} output pixels`,
+    gatherA,
   };
 }
 
@@ -229,7 +267,23 @@ function convGradInputParts(ctx: CodegenContext, k: Kernel): GemmParts {
     `const bool inside = ty >= 0 && tx >= 0 && ty % ${a.stride[0]} == 0 && tx % ${a.stride[1]} == 0 && oh < ${OH} && ow < ${OW};`,
     ...selectLoad("a", `(((size_t)img * ${O} + o) * ${OH} + oh) * ${OW} + ow`),
   ].join("\n    ");
+  const gatherA: SplitGather = {
+    rowFields: "int ih, iw; size_t base;",
+    rowInit: `const int iw = m % ${W}, ih = (m / ${W}) % ${H}, img = m / ${W * H};\n    r.ih = ih; r.iw = iw; r.base = (size_t)img * ${O * OH * OW};`,
+    colFields: "int th, tw; size_t off;",
+    colInit: [
+      `const int kw = k % ${KW}, kh = (k / ${KW}) % ${KH}, o = z * ${Og} + k / ${KW * KH};`,
+      `c.th = ${a.padding[0]} - kh * ${a.dilation[0]}; c.tw = ${a.padding[1]} - kw * ${a.dilation[1]}; c.off = (size_t)o * ${OH * OW};`,
+    ].join("\n    "),
+    value: [
+      `const int ty = r.ih + c.th, tx = r.iw + c.tw;`,
+      `const int oh = ty / ${a.stride[0]}, ow = tx / ${a.stride[1]};`,
+      `const bool inside = ty >= 0 && tx >= 0 && ty % ${a.stride[0]} == 0 && tx % ${a.stride[1]} == 0 && oh < ${OH} && ow < ${OW};`,
+      ...selectLoad("a", `r.base + c.off + oh * ${OW} + ow`),
+    ].join("\n    "),
+  };
   return {
+    gatherA,
     loadA,
     loadB: `return b[(((size_t)(z * ${Og} + k / ${KW * KH}) * ${Cg} + n) * ${KH} + (k / ${KW}) % ${KH}) * ${KW} + k % ${KW}];`,
     store: `out[((size_t)(m / ${H * W}) * ${C} + z * ${Cg} + n) * ${H * W} + m % ${H * W}] = v;`,
@@ -257,7 +311,33 @@ function convGradWeightParts(ctx: CodegenContext, k: Kernel): GemmParts {
     `const bool inside = ih >= 0 && ih < ${H} && iw >= 0 && iw < ${W};`,
     ...selectLoad("b", `(((size_t)img * ${C} + c) * ${H} + ih) * ${W} + iw`),
   ].join("\n    ");
+  const gatherA: SplitGather = {
+    rowFields: "size_t off;",
+    rowInit: `r.off = (size_t)(z * ${Og} + m) * ${OH * OW};`,
+    colFields: "size_t off;",
+    colInit: `c.off = (size_t)(k / ${OH * OW}) * ${O * OH * OW} + k % ${OH * OW};`,
+    value: "return a[r.off + c.off];",
+  };
+  const gatherB: SplitGather = {
+    rowFields: "int dh, dw; size_t off;",
+    rowInit: [
+      `const int kw = n % ${KW}, kh = (n / ${KW}) % ${KH}, ci = z * ${Cg} + n / ${KW * KH};`,
+      `r.dh = kh * ${a.dilation[0]} - ${a.padding[0]}; r.dw = kw * ${a.dilation[1]} - ${a.padding[1]}; r.off = (size_t)ci * ${H * W};`,
+    ].join("\n    "),
+    colFields: "int ih0, iw0; size_t off;",
+    colInit: [
+      `const int ow = k % ${OW}, oh = (k / ${OW}) % ${OH}, img = k / ${OW * OH};`,
+      `c.ih0 = oh * ${a.stride[0]}; c.iw0 = ow * ${a.stride[1]}; c.off = (size_t)img * ${C * H * W};`,
+    ].join("\n    "),
+    value: [
+      `const int ih = c.ih0 + r.dh, iw = c.iw0 + r.dw;`,
+      `const bool inside = ih >= 0 && ih < ${H} && iw >= 0 && iw < ${W};`,
+      ...selectLoad("b", `c.off + r.off + ih * ${W} + iw`),
+    ].join("\n    "),
+  };
   return {
+    gatherA,
+    gatherB,
     loadA: `return a[(((size_t)(k / ${OH * OW}) * ${O} + z * ${Og} + m) * ${OH * OW}) + k % ${OH * OW}];`,
     loadB,
     store: `out[((size_t)(z * ${Og} + m)) * ${Cg * KH * KW} + n] = v;`,
@@ -299,6 +379,9 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
     mDesc: parts.mDesc,
     loadA: parts.loadA,
     loadB: parts.loadB,
+    gatherA: parts.gatherA ?? plainGather(k.name, "a"),
+    gatherB: parts.gatherB ?? plainGather(k.name, "b"),
+    ROWS_STEP: tile.THREADS / tile.BK,
     store: parts.store,
     hasBias: bias !== undefined,
     biasIndex,
