@@ -110,12 +110,33 @@ function plainGather(name: string, op: "a" | "b"): SplitGather {
   return { rowFields: "int m;", rowInit: `r.m = ${op === "a" ? "m" : "n"};`, colFields: "int k;", colInit: "c.k = k;", value: `return ${name}_load_${op}(${op}, r.m, c.k, z, batch);` };
 }
 
-function activation(k: Kernel): string[] {
-  return k.epilogue.map((e) => {
+/**
+ * The epilogue's statements on `v`, the accumulator of the element stored at `index`. Operands from
+ * outside the kernel (relu_grad's y) have the output's shape and are read at that same index,
+ * through the extra kernel parameters e0, e1, … (`extras`, in order).
+ */
+function epilogue(k: Kernel, index: string): { statements: string[]; extras: Node[] } {
+  const extras: Node[] = [];
+  const statements = k.epilogue.map((e, i) => {
     const lowering = opDef(e.op).lowering;
     if (lowering?.kind !== "pointwise") throw new Error(`codegen: ${e.op} cannot be a GEMM epilogue`);
-    return `v = ${lowering.expr(["v"], e.attrs, { index: "0", node: e })};`;
+    const previous = i === 0 ? k.anchor : k.epilogue[i - 1];
+    const operands = e.inputs.map((input) => {
+      if (input === previous) return "v";
+      let at = extras.indexOf(input);
+      if (at < 0) at = extras.push(input) - 1;
+      return `e${at}[${index}]`;
+    });
+    return `v = ${lowering.expr(operands, e.attrs, { index, node: e })};`;
   });
+  return { statements, extras };
+}
+
+/** The flat output index in a store statement `out[<index>] = v;`. */
+function storeIndex(store: string): string {
+  const m = /^out\[(.*)\] = v;$/.exec(store);
+  if (!m) throw new Error(`codegen: unexpected GEMM store ${store}`);
+  return m[1];
 }
 
 /**
@@ -364,6 +385,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
   const [a, b] = k.anchor.inputs;
   const biasIndex = k.anchor.op === "conv2d" ? `z * ${parts.N} + n` : "n";
   const summary = `${k.nodes.map((n) => n.op).join(" + ")}: ${shapeComment(a)} → ${shapeComment(k.output)}`;
+  const { statements: activation, extras } = epilogue(k, storeIndex(parts.store));
   const tc = ctx.precision !== "fp32";
   // the tensor-core template has its own fixed 64×64 tile of 4 warps
   const tile = tc ? TILE : chooseTile(parts.mAt(NOMINAL_BATCH), parts.N);
@@ -385,7 +407,8 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
     store: parts.store,
     hasBias: bias !== undefined,
     biasIndex,
-    activation: activation(k),
+    activation,
+    extraParams: extras.map((_, i) => `const float* __restrict__ e${i},`),
     pooled: k.pool !== undefined,
     ...(tc ? TENSOR_CORES[ctx.precision as "tf32" | "bf16"] : {}),
   };
@@ -393,6 +416,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
     { decl: "const float* __restrict__ a", value: ctx.pointer(a), comment: `${ctx.label(a)} ${shapeComment(a)}` },
     { decl: "const float* __restrict__ b", value: ctx.pointer(b), comment: `${ctx.label(b)} ${shapeComment(b)}` },
     ...(bias ? [{ decl: "const float* __restrict__ bias", value: ctx.pointer(bias), comment: `${ctx.label(bias)} ${shapeComment(bias)}` }] : []),
+    ...extras.map((e, i) => ({ decl: `const float* __restrict__ e${i}`, value: ctx.pointer(e), comment: `${ctx.label(e)} ${shapeComment(e)} (epilogue operand)` })),
     { decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: `${shapeComment(k.output)}` },
   ];
   const launch: LaunchView = {
