@@ -30,10 +30,11 @@ export interface Tile {
 }
 
 /**
- * Depth of the fp32 k-step: 32 halves the barriers per multiply-add against 16 (each barrier is a
- * fiber switch per thread under the CPU shim); the tiles stay within 34 KiB of shared memory.
+ * Depth of the fp32 k-step. 32 would halve the barriers per multiply-add (each barrier is a fiber
+ * switch per thread under the CPU shim: ~5–8% of a LeNet step), but it doubles the unrolled k-loop
+ * and nvcc then took 1.7× as long on examples/resnet (beyond the codegen test's 120 s).
  */
-const FP32_BK = 32;
+const FP32_BK = 16;
 
 /** The batch size a batch-dependent M is sized for when choosing a tile (the training default). */
 const NOMINAL_BATCH = 64;
