@@ -34,7 +34,7 @@ export interface Tile {
  * switch per thread under the CPU shim: ~5–8% of a LeNet step), but it doubles the unrolled k-loop
  * and nvcc then took 1.7× as long on examples/resnet (beyond the codegen test's 120 s).
  */
-const FP32_BK = 16;
+const FP32_BK = 32;
 
 /** The batch size a batch-dependent M is sized for when choosing a tile (the training default). */
 const NOMINAL_BATCH = 64;
