@@ -8,9 +8,10 @@ import type { KernelView, LaunchView } from "../view.ts";
 
 // GEMM-shaped kernels: nn.Linear, matmul, and Conv2d as an implicit GEMM.
 //   C[M, N] = A[M, K] · B[K, N], accumulated in fp32 registers.
-// A 64×64 tile of C per block of 256 threads; each thread owns a 4×4 sub-tile, so every value
-// loaded from shared memory is used four times; A and B tiles of depth 16 are staged in shared
-// memory by all threads together with two barriers per step. Conv2d gathers A on the fly
+// A tile of C per block (64×64 by default, sized to the problem by chooseTile); each thread owns a
+// 4×4 sub-tile, so every value loaded from shared memory is used four times; A and B tiles of depth
+// 32 (16 with tensor cores) are staged in shared memory by all threads together with two barriers
+// per step. Conv2d gathers A on the fly
 // (im2col without the copy). The epilogue adds the bias and applies the fused activation in
 // registers; with a fused 2×2 max pool, the four rows a thread owns are one pooling window.
 
@@ -30,9 +31,10 @@ export interface Tile {
 }
 
 /**
- * Depth of the fp32 k-step. 32 would halve the barriers per multiply-add (each barrier is a fiber
- * switch per thread under the CPU shim: ~5–8% of a LeNet step), but it doubles the unrolled k-loop
- * and nvcc then took 1.7× as long on examples/resnet (beyond the codegen test's 120 s).
+ * Depth of the fp32 k-step: 32 halves the barriers per multiply-add against 16 (each barrier is a
+ * fiber switch per thread under the CPU shim; LeNet's step took ~20% more CPU time with 16). The
+ * template unrolls the k loop by 8 only: fully unrolled, 32 deep made nvcc 1.7× slower on resnet.
+ * Shared memory stays within 34 KiB (256×16 tile).
  */
 const FP32_BK = 32;
 
