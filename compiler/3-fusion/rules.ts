@@ -31,6 +31,11 @@ export const epilogueActivations = new Set(["relu", "gelu", "tanh", "sigmoid", "
 /** Activations that never decrease, so max commutes with them. */
 const monotoneActivations = new Set(["relu", "leaky_relu", "sigmoid", "tanh"]);
 
+/** Ops lowered to the GEMM template, whose epilogue sees each output element once in registers. */
+const gemmAnchors = new Set(["linear", "conv2d", "matmul", "conv2d_grad_input"]);
+/** dropout draws from the elementwise kernels' random-stream arguments, which a GEMM kernel lacks. */
+const needsRandomStream = (n: Node) => n.op === "dropout";
+
 /** Pointwise ops (elementwise and dropout) have a scalar C expression and fuse freely. */
 const isElementwise = (n: Node) => opDef(n.op).lowering?.kind === "pointwise";
 const sameShape = (a: Node, b: Node) => a.shape.length === b.shape.length && a.shape.every((d, i) => JSON.stringify(d) === JSON.stringify(b.shape[i]));
@@ -58,6 +63,24 @@ export const fusionRules: readonly FusionRule[] = [
       JSON.stringify(c.attrs.stride) === "[2,2]" &&
       JSON.stringify(c.attrs.padding) === "[0,0]",
     apply: (s, c) => ({ ...s, pool: c, output: c }),
+  },
+  {
+    // In the training step: relu_grad(g, y) = g·[y > 0], where g = g_next·W (linear's input
+    // gradient, a matmul) or conv2d_grad_input(g_next, W) is a GEMM. Other operands the consumer
+    // reads have the GEMM result's shape, so they are read at the element's own index.
+    name: "gemm-pointwise-epilogue",
+    algebra:
+      "f(A·B, y₁, …)[i,j] = f(Σₖ A[i,k]·B[k,j], y₁[i,j], …): a pointwise consumer of a GEMM is applied to the accumulator, " +
+      "reading its other operands at the output element, before the one store",
+    absorbs: (s, c) =>
+      gemmAnchors.has(s.anchor.op) &&
+      !s.pool &&
+      isElementwise(c) &&
+      !needsRandomStream(c) &&
+      c.inputs.includes(s.output) &&
+      sameShape(c, s.output) &&
+      c.inputs.every((i) => i === s.output || (sameShape(i, c) && i.dtype === "f32" && !s.epilogue.includes(i) && i !== s.anchor)),
+    apply: extend,
   },
   {
     name: "elementwise-chain",

@@ -142,6 +142,9 @@
 #define __forceinline__ inline __attribute__((always_inline))
 #define __noinline__ __attribute__((noinline))
 #define __launch_bounds__(...)
+// The GEMM template's inner k-step (templates/kernels/gemm.cu.hbs) as a separate function: inlined
+// into a kernel with large gathers, GCC stops vectorizing the 4×4 update and spills it as scalars.
+#define TSDP_GEMM_MICROKERNEL __attribute__((noinline))
 #define __align__(n) __attribute__((aligned(n)))
 // One copy per resident block: see "Shared memory" above. 16-byte aligned because kernels load
 // shared arrays as float4 (the GPU's shared memory allocation is at least that aligned).
@@ -1034,11 +1037,62 @@ inline cudaError_t stream_op(cudaStream_t s, F&& op) {
   return cudaSuccess;
 }
 
+// Profile (TSDP_SHIM_PROFILE=1): wall time and launch count per kernel name, summed over the
+// process and printed to stderr at exit, heaviest first. For finding where a CPU-target step spends
+// its time; off by default, when it costs one predictable branch per launch.
+struct ProfileEntry {
+  const char* name;
+  unsigned long long launches;
+  double seconds;
+};
+
+class Profile {
+ public:
+  static Profile* get() {
+    static Profile* p = env_long("TSDP_SHIM_PROFILE", 0, 0, 1) ? new Profile() : nullptr;
+    return p;
+  }
+  void add(const char* name, double seconds) {
+    std::lock_guard<std::mutex> lk(m_);
+    for (auto& e : entries_)
+      if (std::strcmp(e.name, name) == 0) {
+        ++e.launches;
+        e.seconds += seconds;
+        return;
+      }
+    entries_.push_back({name, 1, seconds});
+  }
+  ~Profile() {
+    std::sort(entries_.begin(), entries_.end(), [](auto& a, auto& b) { return a.seconds > b.seconds; });
+    double total = 0;
+    for (auto& e : entries_) total += e.seconds;
+    std::fprintf(stderr, "tsdp cuda shim profile: %.3f s in kernels\n", total);
+    for (auto& e : entries_)
+      std::fprintf(stderr, "  %8.3f ms/launch %6.1f%%  %8llu x  %s\n", 1e3 * e.seconds / double(e.launches),
+                   total > 0 ? 100 * e.seconds / total : 0.0, e.launches, e.name);
+  }
+
+ private:
+  Profile() { std::atexit([] { delete get(); }); }
+  std::mutex m_;
+  std::vector<ProfileEntry> entries_;
+};
+
+inline cudaError_t execute_named(const char* name, ThreadFn fn, const void* task, dim3 g, dim3 b, std::size_t shmem) {
+  Profile* p = Profile::get();
+  if (!p) return execute(fn, task, g, b, shmem);
+  auto t0 = std::chrono::steady_clock::now();
+  cudaError_t e = execute(fn, task, g, b, shmem);
+  p->add(name, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return e;
+}
+
 // Launch: convert the arguments to the kernel's parameter types (as CUDA does), keep them in a
-// tuple, and give every CUDA thread its own copy of them.
+// tuple, and give every CUDA thread its own copy of them. `name` is the kernel's spelling at the
+// launch site (for the profile).
 template <class... P, class... A>
-inline void launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t shmem, cudaStream_t stream,
-                   A&&... args) {
+inline void launch_named(const char* name, void (*kernel)(P...), dim3 grid, dim3 block, std::size_t shmem,
+                         cudaStream_t stream, A&&... args) {
   static_assert(sizeof...(P) == sizeof...(A), "TSDP_LAUNCH: wrong number of kernel arguments");
   using Args = std::tuple<std::decay_t<P>...>;
   struct Task {
@@ -1055,10 +1109,16 @@ inline void launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t shme
   }
   Task task{kernel, Args(std::forward<A>(args)...)};
   if (CUgraph_st* g = capturing(stream)) {
-    g->nodes.emplace_back([task, grid, block, shmem] { fail(execute(&Task::run, &task, grid, block, shmem)); });
+    g->nodes.emplace_back([name, task, grid, block, shmem] { fail(execute_named(name, &Task::run, &task, grid, block, shmem)); });
     return;
   }
-  fail(execute(&Task::run, &task, grid, block, shmem));
+  fail(execute_named(name, &Task::run, &task, grid, block, shmem));
+}
+
+template <class... P, class... A>
+inline void launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t shmem, cudaStream_t stream,
+                   A&&... args) {
+  launch_named("(kernel)", kernel, grid, block, shmem, stream, std::forward<A>(args)...);
 }
 
 inline bool valid_kind(cudaMemcpyKind k) { return unsigned(k) <= unsigned(cudaMemcpyDefault); }
@@ -1084,7 +1144,7 @@ using detail::launch;
 
 // ---- Launch and dynamic shared memory macros -------------------------------------------------
 
-#define TSDP_LAUNCH(k, g, b, s, st, ...) ::tsdp::launch(k, g, b, s, st __VA_OPT__(, ) __VA_ARGS__)
+#define TSDP_LAUNCH(k, g, b, s, st, ...) ::tsdp::detail::launch_named(#k, k, g, b, s, st __VA_OPT__(, ) __VA_ARGS__)
 #define TSDP_DYNAMIC_SHARED(type, name) type* name = reinterpret_cast<type*>(::tsdp::detail::tl_dyn_shared)
 
 // ---- Debug and statistics hooks (C linkage) --------------------------------------------------

@@ -1,0 +1,36 @@
+// Fusion of pointwise consumers into the GEMM epilogue in the training step (rule
+// "gemm-pointwise-epilogue"): the backward of relu(linear(x)) is relu_grad(g, y) with g = g_next·W,
+// a matmul, so relu_grad is applied to the matmul's accumulator instead of being a kernel of its own.
+// The values are checked where the whole step is: test/cpu-target.test.ts compares LeNet's compiled
+// gradients with the float64 reference (rtol 1e-3).
+import { describe, expect, it } from "vitest";
+import { generate, trainingPrograms } from "../compiler/pipeline.ts";
+import { lowerModel } from "../compiler/1-frontend/lower.ts";
+
+const lenet = lowerModel("examples/lenet/model.ts");
+const step = trainingPrograms(lenet.graph)!.step.plan;
+const cu = generate("examples/lenet/model.ts", { target: "cpu" }).generated.cu;
+const stepProgram = cu.slice(cu.indexOf("int run_step("), cu.indexOf("\n}\n", cu.indexOf("int run_step(")));
+
+describe("relu backward in the GEMM epilogue (LeNet training step)", () => {
+  it("folds fc1's relu_grad into the matmul that computes its incoming gradient", () => {
+    const fused = step.kernels.filter((k) => k.rules.includes("gemm-pointwise-epilogue"));
+    expect(fused.map((k) => `${k.name}: ${k.nodes.map((n) => n.op).join("+")}`)).toEqual(["fc2_matmul_relu_grad: matmul+relu_grad"]);
+    // the relu_grads left are the two conv layers', whose incoming gradient comes from max_pool2d_grad
+    const alone = step.kernels.filter((k) => k.anchor.op === "relu_grad");
+    expect(alone.map((k) => k.anchor.inputs[0].op)).toEqual(["max_pool2d_grad", "max_pool2d_grad"]);
+  });
+
+  it("launches one kernel fewer: 28 in the step, where relu_grad alone made 29", () => {
+    expect(step.kernels).toHaveLength(28);
+    expect(stepProgram.match(/TSDP_LAUNCH\(\w+_kernel,/g)).toHaveLength(28);
+  });
+
+  it("reads relu's output at the stored element's own index", () => {
+    const kernel = cu.slice(cu.indexOf("__global__ void __launch_bounds__(256) fc2_matmul_relu_grad_kernel("));
+    const body = kernel.slice(0, kernel.indexOf("\n}\n"));
+    expect(body).toContain("const float* __restrict__ e0,");
+    expect(body).toContain("v = (v * (e0[(size_t)z * batch * 500 + (size_t)m * 500 + n] > 0.0f ? 1.0f : 0.0f));");
+    expect(body).toContain("out[(size_t)z * batch * 500 + (size_t)m * 500 + n] = v;");
+  });
+});
