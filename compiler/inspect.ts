@@ -3,7 +3,7 @@ import type { LoweredModel } from "./1-frontend/lower.ts";
 import { kernelCost } from "./3-fusion/cost.ts";
 import type { KernelPlan } from "./3-fusion/plan.ts";
 import type { MemoryPlan } from "./4-memory/plan.ts";
-import { planBuckets } from "./4-memory/buckets.ts";
+import { bucketSummary, planBuckets } from "./4-memory/buckets.ts";
 import { CodegenContext } from "./5-codegen/context.ts";
 import type { TrainingCodegen } from "./5-codegen/emit.ts";
 import { dtypeNames, type Node } from "./ir/node.ts";
@@ -86,12 +86,11 @@ export function modelReport(m: LoweredModel, plan: KernelPlan, memory: MemoryPla
 
 function trainingReport(loss: string, optimizer: Record<string, unknown>, m: LoweredModel, training: TrainingCodegen): NonNullable<ModelReport["training"]> {
   const { plan, memory } = training.step;
-  const plan_ = planBuckets(m.graph.params, training.gradients, plan, memory);
   return {
     loss,
     optimizer,
     stepKernels: plan.kernels.length,
-    buckets: plan_.buckets.map((b) => ({ params: [...b.params], bytes: b.countFloats * 4, afterKernel: plan.kernels[plan_.segments[b.segment][1] - 1]?.name ?? "" })),
+    buckets: bucketSummary(planBuckets(m.graph.params, training.gradients, plan, memory), plan),
   };
 }
 

@@ -90,6 +90,38 @@ function allocBytes(bytes: number): bigint {
 
 const bytesOf = (a: HostArray) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
+/**
+ * Native copies of `inputs` and room for outputs of the given sizes, with a table of their
+ * pointers (inputs first); `free` releases all of it, also when staging fails halfway.
+ */
+function stageArrays(inputs: readonly HostArray[], outputBytes: readonly number[]): { table: bigint; ptrs: BigUint64Array; free(): void } {
+  const blocks: bigint[] = [];
+  const free = () => {
+    for (const p of blocks) koffi.free(p);
+  };
+  try {
+    const count = inputs.length + outputBytes.length;
+    const table = allocBytes(8 * count);
+    blocks.push(table);
+    const ptrs = new BigUint64Array(koffi.view(table, 8 * count));
+    inputs.forEach((a, i) => {
+      const p = allocBytes(a.byteLength);
+      blocks.push(p);
+      new Uint8Array(koffi.view(p, a.byteLength)).set(bytesOf(a));
+      ptrs[i] = p;
+    });
+    outputBytes.forEach((bytes, i) => {
+      const p = allocBytes(bytes);
+      blocks.push(p);
+      ptrs[inputs.length + i] = p;
+    });
+    return { table, ptrs, free };
+  } catch (e) {
+    free();
+    throw e;
+  }
+}
+
 /** The libraries this process has loaded, by absolute path, with the identity of the file loaded. */
 const loaded = new Map<string, { id: string; lib: NativeLibrary }>();
 
@@ -123,27 +155,13 @@ export class NativeLibrary {
 
   /** Stages host arrays in native memory, calls `f` with the pointer table, copies outputs back. */
   #staged(inputs: readonly HostArray[], outputs: readonly HostArray[], f: (ins: bigint, outs: bigint) => number): number {
-    const blocks: bigint[] = [];
+    const staged = stageArrays(inputs, outputs.map((a) => a.byteLength));
     try {
-      const table = allocBytes(8 * (inputs.length + outputs.length));
-      blocks.push(table);
-      const ptrs = new BigUint64Array(koffi.view(table, 8 * (inputs.length + outputs.length)));
-      inputs.forEach((a, i) => {
-        const p = allocBytes(a.byteLength);
-        blocks.push(p);
-        new Uint8Array(koffi.view(p, a.byteLength)).set(bytesOf(a));
-        ptrs[i] = p;
-      });
-      outputs.forEach((a, i) => {
-        const p = allocBytes(a.byteLength);
-        blocks.push(p);
-        ptrs[inputs.length + i] = p;
-      });
-      const code = f(table, table + BigInt(8 * inputs.length));
-      if (code === 0) outputs.forEach((a, i) => bytesOf(a).set(new Uint8Array(koffi.view(ptrs[inputs.length + i], a.byteLength))));
+      const code = f(staged.table, staged.table + BigInt(8 * inputs.length));
+      if (code === 0) outputs.forEach((a, i) => bytesOf(a).set(new Uint8Array(koffi.view(staged.ptrs[inputs.length + i], a.byteLength))));
       return code;
     } finally {
-      for (const p of blocks) koffi.free(p);
+      staged.free();
     }
   }
 
@@ -153,35 +171,17 @@ export class NativeLibrary {
    * this returns; the caller may reuse them at once.
    */
   trainStepAsync(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray, hp: Hyperparameters): Promise<{ code: number; loss: number }> {
-    const arrays = [...inputs, target];
-    const blocks: bigint[] = [];
-    const release = () => {
-      for (const p of blocks) koffi.free(p);
-    };
-    try {
-      const table = allocBytes(8 * arrays.length);
-      blocks.push(table);
-      const ptrs = new BigUint64Array(koffi.view(table, 8 * arrays.length));
-      arrays.forEach((a, i) => {
-        const p = allocBytes(a.byteLength);
-        blocks.push(p);
-        new Uint8Array(koffi.view(p, a.byteLength)).set(bytesOf(a));
-        ptrs[i] = p;
+    // the loss comes back through the last "output" block
+    const staged = stageArrays([...inputs, target], [4]);
+    const loss = staged.ptrs[inputs.length + 1];
+    return new Promise((resolve, reject) => {
+      this.#training.trainStep!.async!(h, batch, staged.table, staged.ptrs[inputs.length], hp, loss, (err: unknown, code: number) => {
+        const value = err ? 0 : new Float32Array(koffi.view(loss, 4))[0];
+        staged.free();
+        if (err) reject(err);
+        else resolve({ code, loss: value });
       });
-      const loss = allocBytes(4);
-      blocks.push(loss);
-      return new Promise((resolve, reject) => {
-        this.#training.trainStep!.async!(h, batch, table, ptrs[inputs.length], hp, loss, (err: unknown, code: number) => {
-          const value = err ? 0 : new Float32Array(koffi.view(loss, 4))[0];
-          release();
-          if (err) reject(err);
-          else resolve({ code, loss: value });
-        });
-      });
-    } catch (e) {
-      release();
-      throw e;
-    }
+    });
   }
 
   /** tsdp_describe: how the training step runs; "" for libraries built before it existed. */

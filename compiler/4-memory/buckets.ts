@@ -85,3 +85,8 @@ export function planBuckets(
     .sort((a, b) => a.segment - b.segment || b.offsetFloats - a.offsetFloats);
   return { segments, buckets };
 }
+
+/** What the manifest and `tsdp inspect` report of a bucket plan: each bucket and the kernel after which it is all-reduced. */
+export function bucketSummary(plan: BucketPlan, kernels: KernelPlan): { params: string[]; bytes: number; afterKernel: string }[] {
+  return plan.buckets.map((b) => ({ params: [...b.params], bytes: b.countFloats * 4, afterKernel: kernels.kernels[plan.segments[b.segment][1] - 1]?.name ?? "" }));
+}

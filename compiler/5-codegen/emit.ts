@@ -19,7 +19,7 @@ import { batchNormGradKernel, classificationGradKernel, embeddingGradKernel, lay
 import { opDef } from "../ops/index.ts";
 import { kernelCost } from "../3-fusion/cost.ts";
 import type { KernelView, LaunchView } from "./view.ts";
-import { planBuckets, type BucketPlan } from "../4-memory/buckets.ts";
+import { bucketSummary, planBuckets, type BucketPlan } from "../4-memory/buckets.ts";
 
 // Code generation: graph → kernel plan → memory plan → view model → model.cu, model.h and the
 // manifest. The view model holds every name and number; the templates in templates/ only lay
@@ -342,11 +342,7 @@ export function generateCuda(
             target: spec(graph.loss!.target, "target"),
             optimizer: { ...training.optimizer },
             stepKernels: training.step.plan.kernels.length,
-            buckets: buckets!.buckets.map((b) => ({
-              params: [...b.params],
-              bytes: b.countFloats * 4,
-              afterKernel: training.step.plan.kernels[buckets!.segments[b.segment][1] - 1]?.name ?? "",
-            })),
+            buckets: bucketSummary(buckets!, training.step.plan),
           },
         }
       : {}),
