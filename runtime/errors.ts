@@ -18,6 +18,37 @@ export class NativeError extends Error {
   }
 }
 
+/**
+ * A method was called on a model in a state that forbids it: disposed, or with a
+ * trainStepAsync / loadCheckpoint still running. Nothing reached native code.
+ */
+export class ModelStateError extends Error {
+  override readonly name = "ModelStateError";
+  /** "disposed": dispose() ran; "busy": an asynchronous operation is still in flight. */
+  readonly state: "disposed" | "busy";
+
+  constructor(message: string, state: "disposed" | "busy") {
+    super(message);
+    this.state = state;
+  }
+}
+
+/**
+ * A compiled model directory (or a cached build) failed verification: its manifest and library do
+ * not belong together, a file is truncated or edited. The message says which file and the command
+ * that rebuilds it.
+ */
+export class BuildDirectoryError extends Error {
+  override readonly name = "BuildDirectoryError";
+  /** The file that failed the check. */
+  readonly file: string;
+
+  constructor(message: string, file: string) {
+    super(message);
+    this.file = file;
+  }
+}
+
 /** Edit distance, for suggestions. */
 function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);

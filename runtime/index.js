@@ -9,6 +9,8 @@ export const {
   load,
   CompiledModel,
   NativeError,
+  ModelStateError,
+  BuildDirectoryError,
   ABI_VERSION,
   BATCH,
   MANIFEST_FORMAT,

@@ -2,7 +2,7 @@
 export { tensor, type Tensor, type TensorData } from "./tensor.ts";
 export { load, type LoadOptions } from "./loader.ts";
 export { CompiledModel, type Int64Tensor, type ParameterInfo, type ParameterTensor } from "./model.ts";
-export { NativeError } from "./errors.ts";
+export { BuildDirectoryError, ModelStateError, NativeError } from "./errors.ts";
 export {
   ABI_VERSION,
   BATCH,

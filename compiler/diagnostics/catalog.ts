@@ -58,6 +58,26 @@ export const catalog = {
     "module-level variables must be const",
     "a `let` or `var` at the top of a model file could change while the model runs; declare it `const`",
   ),
+  evaluationBudget: entry(
+    "TSDP2013",
+    "compile-time evaluation budget exceeded",
+    "the model's loops and calls take too many steps to evaluate; raise the limit with --max-eval-steps N (or TSDP_MAX_EVAL_STEPS) if the model really is that large",
+  ),
+  nestingTooDeep: entry(
+    "TSDP2014",
+    "nesting too deep",
+    "expressions, calls and modules nest deeper than the compiler follows; raise the limit with --max-depth N (or TSDP_MAX_DEPTH)",
+  ),
+  arrayTooLarge: entry(
+    "TSDP2015",
+    "array too large",
+    "compile-time arrays are for lists of layers and sizes; raise the limit with --max-array N (or TSDP_MAX_ARRAY)",
+  ),
+  graphTooLarge: entry(
+    "TSDP2016",
+    "model has too many ops",
+    "raise the limit with --max-ops N (or TSDP_MAX_OPS) if the model really is that large",
+  ),
 
   unknownLayer: entry("TSDP3001", "unknown layer or function"),
   wrongArgumentCount: entry("TSDP3002", "wrong number of arguments"),
@@ -70,6 +90,11 @@ export const catalog = {
   ),
   noForward: entry("TSDP3006", "module has no forward method"),
   moduleNotInModel: entry("TSDP3007", "module is not part of the model"),
+  badName: entry(
+    "TSDP3008",
+    "name not usable for a layer or parameter",
+    "layer and parameter names must be identifiers (letters, digits, _; not starting with a digit), as PyTorch's state_dict keys are",
+  ),
 
   shapeMismatch: entry("TSDP4001", "shape mismatch"),
   dtypeMismatch: entry("TSDP4002", "dtype mismatch"),
@@ -80,11 +105,17 @@ export const catalog = {
   ),
   badInputShape: entry("TSDP4004", "invalid input shape"),
   badOutput: entry("TSDP4005", "forward must return a tensor or an array of tensors"),
+  tensorTooLarge: entry("TSDP4006", "tensor too large", "a tensor may hold at most 2^31 − 1 elements per sample (and a dimension at most 2^31 − 1)"),
 
   noModel: entry("TSDP5001", "no model found", "a model is an exported class that extends nn.Module"),
   ambiguousModel: entry("TSDP5002", "several models in one file", "pick one with --model <ClassName>"),
   unknownModel: entry("TSDP5003", "model not found"),
   badTraining: entry("TSDP5004", "invalid training declaration"),
+  nothingToTrain: entry(
+    "TSDP5005",
+    "nothing to train",
+    "the model has no parameters, so an optimizer has nothing to update (PyTorch's optimizers refuse an empty parameter list too); remove the training declaration or add a layer with parameters",
+  ),
 
   noLowering: entry("TSDP6001", "no kernel for this op yet", "the reference interpreter runs it; code generation for it is not written yet"),
   toolMissing: entry("TSDP6002", "compiler toolchain not found"),
