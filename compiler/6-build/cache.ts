@@ -1,0 +1,55 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { sha256 } from "../../runtime/manifest.ts";
+
+// The library cache (~/.cache/tsdp/<key>/libmodel.so, key = hash of the generated code, the
+// command and the toolchain). An entry is served only after its bytes are checked against the
+// sha256 and size recorded beside it when it was stored, and against the manifest hash the
+// library must embed; an entry that fails (truncated, edited, left half-written by a killed
+// compile, from an older tsdp) is deleted and rebuilt, so nothing bad is copied into new outputs.
+
+const LIBRARY = "libmodel.so";
+const DIGEST = "libmodel.so.sha256";
+
+/** Writes `data` to `path` through a temporary file and a rename: readers see the old file or the new one. */
+export function writeAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** The entry's library, verified; undefined when there is none or it failed (then it is gone). */
+export function readCachedLibrary(cacheDir: string, key: string, sourceHash: string): Buffer | undefined {
+  const entry = join(cacheDir, key);
+  let bytes: Buffer;
+  let digest: string;
+  try {
+    bytes = readFileSync(join(entry, LIBRARY));
+    digest = readFileSync(join(entry, DIGEST), "utf8");
+  } catch {
+    // Nothing usable: a missing digest means the store never finished.
+    rmSync(entry, { recursive: true, force: true });
+    return undefined;
+  }
+  const [sha, size] = digest.trim().split(" ");
+  // The library returns its manifest's hash from a string constant, so its bytes hold that text.
+  if (sha !== sha256(bytes) || Number(size) !== bytes.length || !bytes.includes(sourceHash)) {
+    rmSync(entry, { recursive: true, force: true });
+    return undefined;
+  }
+  return bytes;
+}
+
+/** Stores a freshly built library: the bytes first, the digest that vouches for them last. */
+export function storeCachedLibrary(cacheDir: string, key: string, bytes: Uint8Array): void {
+  const entry = join(cacheDir, key);
+  mkdirSync(entry, { recursive: true });
+  writeAtomic(join(entry, LIBRARY), bytes);
+  writeAtomic(join(entry, DIGEST), `${sha256(bytes)} ${bytes.length}\n`);
+}

@@ -1,0 +1,75 @@
+// Verifying a compiled model directory before anything in it is mapped into the process: the
+// library's bytes must be the ones its manifest was sealed with, and a failed check says which
+// file is wrong and the exact command that rebuilds the directory.
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { BuildDirectoryError } from "./errors.ts";
+import { libraryMismatch, type Manifest } from "./manifest.ts";
+
+/** build.json as far as the runtime reads it (written by tsdp compile; see compiler/6-build/freshness.ts). */
+interface RecordedBuild {
+  readonly file?: unknown;
+  readonly options?: unknown;
+}
+
+/** A path as one shell word. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The `tsdp compile` command that rebuilds `dir` as it was built (from its build.json), or, when
+ * build.json is unreadable, the command with the model file left for the user to fill in.
+ */
+export function rebuildCommand(dir: string, sourceFile?: string): string {
+  let record: RecordedBuild = {};
+  try {
+    record = JSON.parse(readFileSync(join(dir, "build.json"), "utf8")) as RecordedBuild;
+  } catch {
+    // no record: fall through to the generic command
+  }
+  const opts = (() => {
+    try {
+      return typeof record.options === "string" ? (JSON.parse(record.options) as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  })();
+  const file = typeof record.file === "string" && record.file.length > 0 ? shellWord(record.file) : `<${sourceFile ?? "model.ts"}>`;
+  const words = ["tsdp compile", file, "--out", shellWord(dir)];
+  if (opts.target === "cpu" || opts.target === "cuda") words.push("--target", opts.target);
+  if (typeof opts.model === "string" && opts.model) words.push("--model", shellWord(opts.model));
+  if (typeof opts.precision === "string" && /^(tf32|bf16)$/.test(opts.precision)) words.push("--precision", opts.precision);
+  if (opts.target === "cuda" && Array.isArray(opts.archs) && opts.archs.length > 0 && opts.archs.every((a) => typeof a === "string" && /^\w+$/.test(a)))
+    words.push("--arch", opts.archs.map((a) => `sm_${a}`).join(","));
+  if (typeof opts.bucketCapMb === "number" && Number.isFinite(opts.bucketCapMb) && opts.bucketCapMb !== 25) words.push("--bucket-cap-mb", String(opts.bucketCapMb));
+  return words.join(" ");
+}
+
+/** "rebuild it with: tsdp compile …" */
+export const rebuildHint = (dir: string, sourceFile?: string): string => `rebuild it with: ${rebuildCommand(dir, sourceFile)}`;
+
+/**
+ * Reads the library named by `manifest` and checks its size and sha256 against the seal. The
+ * bytes returned are the ones checked: the caller loads these, never the file again, so a file
+ * replaced in between cannot slip through.
+ */
+export async function readVerifiedLibrary(dir: string, manifest: Manifest, manifestPath: string): Promise<Buffer> {
+  const libPath = join(dir, manifest.library);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(libPath);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "is missing" : code === "EISDIR" ? "is a directory" : `cannot be read (${(e as Error).message})`;
+    throw new BuildDirectoryError(`load: ${libPath} (the library named in ${manifestPath}) ${why}: ${rebuildHint(dir, manifest.sourceFile)}`, libPath);
+  }
+  const wrong = libraryMismatch(manifest, bytes);
+  if (wrong)
+    throw new BuildDirectoryError(
+      `load: ${libPath} is not the library ${manifestPath} was built with: ${wrong}; it is not loaded: ${rebuildHint(dir, manifest.sourceFile)}`,
+      libPath,
+    );
+  return bytes;
+}
