@@ -47,8 +47,8 @@ export function rebuildCommand(dir: string, sourceFile?: string): string {
   return words.join(" ");
 }
 
-/** "rebuild it with: tsdp compile …" */
-export const rebuildHint = (dir: string, sourceFile?: string): string => `rebuild it with: ${rebuildCommand(dir, sourceFile)}`;
+/** "rebuild with tsdp compile <model.ts> --out <dir> …" */
+export const rebuildHint = (dir: string, sourceFile?: string): string => `rebuild with ${rebuildCommand(dir, sourceFile)}`;
 
 /**
  * Reads the library named by `manifest` and checks its size and sha256 against the seal. The
@@ -72,4 +72,32 @@ export async function readVerifiedLibrary(dir: string, manifest: Manifest, manif
       libPath,
     );
   return bytes;
+}
+
+/**
+ * Why `bytes` cannot be mapped safely as a 64-bit little-endian ELF object, or null. dlopen maps
+ * the segments the program headers name; one that reaches past the end of the file faults
+ * (SIGBUS) on first touch instead of failing, so a truncated library must be caught here even
+ * when its manifest was (wrongly) sealed with it.
+ */
+export function elfProblem(bytes: Buffer): string | null {
+  if (bytes.length < 64 || bytes.readUInt32BE(0) !== 0x7f454c46) return "not an ELF file";
+  if (bytes[4] !== 2 || bytes[5] !== 1) return "not a 64-bit little-endian ELF file";
+  const size = BigInt(bytes.length);
+  const phoff = bytes.readBigUInt64LE(0x20);
+  const shoff = bytes.readBigUInt64LE(0x28);
+  const phentsize = BigInt(bytes.readUInt16LE(0x36));
+  const phnum = BigInt(bytes.readUInt16LE(0x38));
+  const shentsize = BigInt(bytes.readUInt16LE(0x3a));
+  const shnum = BigInt(bytes.readUInt16LE(0x3c));
+  if (phentsize < 56n || phoff + phnum * phentsize > size) return "its program headers lie past the end of the file (truncated)";
+  if (shnum > 0n && shoff + shnum * shentsize > size) return "its section headers lie past the end of the file (truncated)";
+  for (let i = 0n; i < phnum; i++) {
+    const at = Number(phoff + i * phentsize);
+    if (bytes.readUInt32LE(at) !== 1) continue; // PT_LOAD only: the segments that get mapped
+    const offset = bytes.readBigUInt64LE(at + 0x08);
+    const filesz = bytes.readBigUInt64LE(at + 0x20);
+    if (offset + filesz > size) return `a loadable segment ends at byte ${offset + filesz}, past the end of the file (${size} bytes: truncated)`;
+  }
+  return null;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { readVerifiedLibrary, rebuildHint } from "./build-directory.ts";
+import { elfProblem, readVerifiedLibrary, rebuildHint } from "./build-directory.ts";
 import { BuildDirectoryError, NativeError, describeValue, suggestion } from "./errors.ts";
 import { ABI_VERSION, readManifest, sha256, type Manifest } from "./manifest.ts";
 import { CompiledModel } from "./model.ts";
@@ -79,6 +79,11 @@ function openVerified(bytes: Buffer, libPath: string, manifest: Manifest): Nativ
   const key = sha256(bytes);
   const seen = opened.get(key);
   if (seen) return seen;
+  const bad = elfProblem(bytes);
+  if (bad) {
+    const hint = manifest.target === "cuda" ? " (a cuda build needs the CUDA runtime and an NVIDIA driver on this machine; build for the cpu target otherwise)" : "";
+    throw new BuildDirectoryError(`load: cannot load ${libPath}: ${bad}${hint}: ${rebuildHint(dirname(libPath), manifest.sourceFile)}`, libPath);
+  }
   const dir = mkdtempSync(join(tmpdir(), "tsdp-lib-"));
   const copy = join(dir, basename(libPath));
   try {

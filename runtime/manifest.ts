@@ -117,7 +117,7 @@ export function validateManifest(json: unknown, file: string): Manifest {
   };
   hex("sourceHash");
   hex("librarySha256");
-  if (typeof m.libraryBytes !== "number" || !Number.isSafeInteger(m.libraryBytes) || m.libraryBytes < 1)
+  if (typeof m.libraryBytes !== "number" || !Number.isSafeInteger(m.libraryBytes) || m.libraryBytes < 0)
     bad(`"libraryBytes" must be the library's size in bytes, got ${describe(m.libraryBytes)}`);
   if (!TARGETS.includes(m.target as string)) bad(`"target" must be "cpu" or "cuda", got ${describe(m.target)}`);
   if (typeof m.library === "string" && (m.library.includes("/") || m.library.includes("\\") || m.library === "." || m.library === ".."))
