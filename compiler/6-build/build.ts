@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 import type { GeneratedModel } from "../5-codegen/emit.ts";
 import { sha256 } from "../../runtime/manifest.ts";
-import { readCachedLibrary, storeCachedLibrary, writeAtomic } from "./cache.ts";
+import { makeDirectory, readCachedLibrary, storeCachedLibrary, writeAtomic } from "./cache.ts";
 import { runToolchain } from "./children.ts";
 import { removeStaleTemporaries } from "./leftovers.ts";
 import { findCxx, findNvcc, shimHeader, toolVersion, type Target } from "./toolchain.ts";
@@ -58,7 +58,7 @@ function shimSources(): string {
 
 export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promise<BuildResult> {
   const outDir = resolve(opts.outDir);
-  mkdirSync(outDir, { recursive: true });
+  makeDirectory(outDir);
   const archs = opts.archs ?? ["80", "90"];
   const libPath = join(outDir, gen.manifest.library);
   const probe = compileCommand(opts.target, "model.cu", "libmodel.so", archs);
@@ -81,7 +81,7 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   if (!library) {
     const work = join(cacheDir, `${key}.build-${process.pid}-${randomBytes(4).toString("hex")}`);
     const removeWork = () => rmSync(work, { recursive: true, force: true });
-    mkdirSync(work, { recursive: true });
+    makeDirectory(work);
     try {
       const source = join(work, "model.cu");
       writeFileSync(source, gen.cu);

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { sha256 } from "../../runtime/manifest.ts";
 
 // The library cache (~/.cache/tsdp/<key>/libmodel.so, key = hash of the generated code, the
@@ -49,7 +49,26 @@ export function readCachedLibrary(cacheDir: string, key: string, sourceHash: str
 /** Stores a freshly built library: the bytes first, the digest that vouches for them last. */
 export function storeCachedLibrary(cacheDir: string, key: string, bytes: Uint8Array): void {
   const entry = join(cacheDir, key);
-  mkdirSync(entry, { recursive: true });
+  makeDirectory(entry);
   writeAtomic(join(entry, LIBRARY), bytes);
   writeAtomic(join(entry, DIGEST), `${sha256(bytes)} ${bytes.length}\n`);
+}
+
+/**
+ * mkdir -p, one level at a time. Node's own recursive mkdir never returns on some paths (under
+ * /proc it retries ENOENT forever); this one fails with the first error instead.
+ */
+export function makeDirectory(path: string): void {
+  const missing: string[] = [];
+  for (let p = resolve(path); !existsSync(p); p = dirname(p)) {
+    missing.push(p);
+    if (dirname(p) === p) break;
+  }
+  for (const p of missing.reverse()) {
+    try {
+      mkdirSync(p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+  }
 }
