@@ -1,11 +1,38 @@
 // Verifying a compiled model directory before anything in it is mapped into the process: the
 // library's bytes must be the ones its manifest was sealed with, and a failed check says which
 // file is wrong and the exact command that rebuilds the directory.
-import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { BuildDirectoryError } from "./errors.ts";
 import { libraryMismatch, type Manifest } from "./manifest.ts";
+
+/** A file of a build directory that is not what it should be: not a regular file, or too large. */
+export class NotARegularFile extends Error {
+  /** The file's size, when it was refused for being too large. */
+  size?: number;
+}
+
+/**
+ * The contents of a regular file of at most `maxBytes` bytes. Opened without blocking and checked
+ * on the open descriptor, so a FIFO, a device (/dev/zero) or a directory in a build directory is
+ * refused at once instead of hanging the process or filling its memory.
+ */
+export function readRegularFile(path: string, maxBytes: number): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw Object.assign(new Error(`${path} is a directory`), { code: "EISDIR" });
+    if (!st.isFile()) throw new NotARegularFile(`${path} is not a regular file`);
+    if (st.size > maxBytes) throw Object.assign(new NotARegularFile(`${path} has ${st.size} bytes, more than the ${maxBytes} it may have`), { size: st.size });
+    const bytes = Buffer.alloc(st.size);
+    let got = 0;
+    for (let n; got < bytes.length && (n = readSync(fd, bytes, got, bytes.length - got, got)) > 0; ) got += n;
+    // A file that shrank while being read is reported by its size: the caller's checks refuse it.
+    return got === bytes.length ? bytes : bytes.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** build.json as far as the runtime reads it (written by tsdp compile; see compiler/6-build/freshness.ts). */
 interface RecordedBuild {
@@ -25,7 +52,7 @@ function shellWord(s: string): string {
 export function rebuildCommand(dir: string, sourceFile?: string): string {
   let record: RecordedBuild = {};
   try {
-    record = JSON.parse(readFileSync(join(dir, "build.json"), "utf8")) as RecordedBuild;
+    record = JSON.parse(readRegularFile(join(dir, "build.json"), 1 << 20).toString("utf8")) as RecordedBuild;
   } catch {
     // no record: fall through to the generic command
   }
@@ -55,15 +82,26 @@ export const rebuildHint = (dir: string, sourceFile?: string): string => `rebuil
  * bytes returned are the ones checked: the caller loads these, never the file again, so a file
  * replaced in between cannot slip through.
  */
-export async function readVerifiedLibrary(dir: string, manifest: Manifest, manifestPath: string): Promise<Buffer> {
+export function readVerifiedLibrary(dir: string, manifest: Manifest, manifestPath: string): Buffer {
   const libPath = join(dir, manifest.library);
   let bytes: Buffer;
   try {
-    bytes = await readFile(libPath);
+    // Never more than the manifest says: a huge or endless file is refused without reading it all.
+    bytes = readRegularFile(libPath, manifest.libraryBytes + 1);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "is missing" : code === "EISDIR" ? "is a directory" : `cannot be read (${(e as Error).message})`;
-    throw new BuildDirectoryError(`load: ${libPath} (the library named in ${manifestPath}) ${why}: ${rebuildHint(dir, manifest.sourceFile)}`, libPath);
+    const why =
+      e instanceof NotARegularFile
+        ? `is not the library ${manifestPath} was built with: ${
+            e.size !== undefined ? `it has ${e.size} bytes, the manifest says ${manifest.libraryBytes} (replaced or appended to)` : e.message.slice(libPath.length + 1)
+          }`
+        : code === "ENOENT"
+          ? "is missing"
+          : code === "EISDIR"
+            ? "is a directory"
+            : `cannot be read (${(e as Error).message})`;
+    const subject = e instanceof NotARegularFile ? libPath : `${libPath} (the library named in ${manifestPath})`;
+    throw new BuildDirectoryError(`load: ${subject} ${why}: ${rebuildHint(dir, manifest.sourceFile)}`, libPath);
   }
   const wrong = libraryMismatch(manifest, bytes);
   if (wrong)

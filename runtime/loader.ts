@@ -131,7 +131,7 @@ export async function load<Out extends Tensor | Tensor[] = Tensor | Tensor[]>(
   const hint = rebuildHint(root);
   const manifest = await readManifest(manifestPath, hint);
   const libPath = join(root, manifest.library);
-  const lib = openVerified(await readVerifiedLibrary(root, manifest, manifestPath), libPath, manifest);
+  const lib = openVerified(readVerifiedLibrary(root, manifest, manifestPath), libPath, manifest);
 
   const abi = lib.abiVersion();
   if (abi !== ABI_VERSION)

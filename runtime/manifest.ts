@@ -2,8 +2,11 @@
 // `load`). This file is the schema, its validation and the seal that binds it to its library;
 // nothing here touches native code.
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { NotARegularFile, readRegularFile } from "./build-directory.ts";
 import { BuildDirectoryError } from "./errors.ts";
+
+/** manifest.json is a few kilobytes; one this large is not one. */
+const MAX_MANIFEST_BYTES = 64 << 20;
 
 /** The ABI version of the C interface this runtime speaks (`tsdp_abi_version()`). */
 export const ABI_VERSION = 1;
@@ -248,15 +251,19 @@ export function parseManifest(text: string, file: string, hint = "rebuild the mo
 
 /** Reads, validates and checks the seal of `file` (a manifest.json), with messages that name the file. */
 export async function readManifest(file: string, hint?: string): Promise<Manifest> {
-  let text: string;
+  return parseManifest(readManifestText(file, hint), file, hint);
+}
+
+/** The text of a manifest.json (a regular file of sane size), with messages that name it. */
+export function readManifestText(file: string, hint = "rebuild the model with tsdp compile"): string {
   try {
-    text = await readFile(file, "utf8");
+    return readRegularFile(file, MAX_MANIFEST_BYTES).toString("utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new BuildDirectoryError(`${file} not found: is this a model directory produced by tsdp compile?`, file);
-    throw new BuildDirectoryError(`cannot read ${file}: ${(e as Error).message}`, file);
+    if (e instanceof NotARegularFile) throw new BuildDirectoryError(`${(e as Error).message}: ${hint}`, file);
+    throw new BuildDirectoryError(`cannot read ${file}: ${(e as Error).message}: ${hint}`, file);
   }
-  return parseManifest(text, file, hint);
 }
 
 /** Number of elements of a fixed shape ([] is a scalar: 1). */

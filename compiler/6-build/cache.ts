@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { readRegularFile } from "../../runtime/build-directory.ts";
 import { sha256 } from "../../runtime/manifest.ts";
 
 // The library cache (~/.cache/tsdp/<key>/libmodel.so, key = hash of the generated code, the
@@ -30,8 +31,8 @@ export function readCachedLibrary(cacheDir: string, key: string, sourceHash: str
   let bytes: Buffer;
   let digest: string;
   try {
-    bytes = readFileSync(join(entry, LIBRARY));
-    digest = readFileSync(join(entry, DIGEST), "utf8");
+    digest = readRegularFile(join(entry, DIGEST), 256).toString("utf8");
+    bytes = readRegularFile(join(entry, LIBRARY), 1 << 31);
   } catch {
     // Nothing usable: a missing digest means the store never finished.
     rmSync(entry, { recursive: true, force: true });

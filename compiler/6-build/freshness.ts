@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { libraryMismatch, parseManifest } from "../../runtime/manifest.ts";
+import { readRegularFile } from "../../runtime/build-directory.ts";
+import { libraryMismatch, parseManifest, readManifestText } from "../../runtime/manifest.ts";
 
 // A warm `tsdp compile` must not pay for parsing: the output directory records the hashes of the
 // model's source files and of tsdp itself, and a compile whose inputs all hash the same reuses
@@ -63,7 +64,7 @@ export function buildRecord(file: string, sources: readonly string[], options: o
 /** True when outDir holds a complete, intact build of exactly these inputs. */
 export function isFresh(outDir: string, file: string, options: object): boolean {
   try {
-    const record = JSON.parse(readFileSync(join(outDir, "build.json"), "utf8")) as BuildRecord;
+    const record = JSON.parse(readRegularFile(join(outDir, "build.json"), 1 << 20).toString("utf8")) as BuildRecord;
     if (record.version !== 2 || record.options !== JSON.stringify(options) || record.tsdp !== tsdpFingerprint()) return false;
     if (record.file !== resolve(file) || !(resolve(file) in record.sources)) return false;
     for (const [path, hash] of Object.entries(record.sources)) if (!existsSync(path) || hashFile(path) !== hash) return false;
@@ -76,9 +77,10 @@ export function isFresh(outDir: string, file: string, options: object): boolean 
 /** The outputs are the ones this record's build wrote, and the library is the one its manifest is sealed with. */
 function outputsIntact(outDir: string, record: BuildRecord): boolean {
   const outputs = record.outputs ?? {};
-  for (const name of ["model.cu", "model.h", "manifest.json"]) if (typeof outputs[name] !== "string" || hashFile(join(outDir, name)) !== outputs[name]) return false;
+  // Read as regular files only: a FIFO or a device planted in the directory must not hang the compile.
+  const digest = (name: string) => createHash("sha256").update(readRegularFile(join(outDir, name), 1 << 30)).digest("hex");
+  for (const name of ["model.cu", "model.h", "manifest.json"]) if (typeof outputs[name] !== "string" || digest(name) !== outputs[name]) return false;
   const manifestPath = join(outDir, "manifest.json");
-  const manifest = parseManifest(readFileSync(manifestPath, "utf8"), manifestPath);
-  const lib = join(outDir, manifest.library);
-  return statSync(lib).isFile() && libraryMismatch(manifest, readFileSync(lib)) === null;
+  const manifest = parseManifest(readManifestText(manifestPath), manifestPath);
+  return libraryMismatch(manifest, readRegularFile(join(outDir, manifest.library), manifest.libraryBytes + 1)) === null;
 }
