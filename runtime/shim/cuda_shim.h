@@ -1123,11 +1123,23 @@ inline void launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t shme
 
 inline bool valid_kind(cudaMemcpyKind k) { return unsigned(k) <= unsigned(cudaMemcpyDefault); }
 
+/** The "device memory" of the CPU target: the machine's physical memory (cudaGetDeviceProperties says the same). */
+inline std::size_t device_memory_bytes() {
+  static const std::size_t bytes = [] {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page > 0 ? std::size_t(pages) * std::size_t(page) : std::numeric_limits<std::size_t>::max();
+  }();
+  return bytes;
+}
+
+// Like cudaMalloc on a GPU, an allocation larger than the device's memory fails at once with
+// cudaErrorMemoryAllocation (not sticky: the next call works), instead of succeeding lazily under
+// Linux's overcommit and getting the process killed when the memory is touched.
 inline cudaError_t host_alloc(void** p, std::size_t size) {
   if (!p) return fail(cudaErrorInvalidValue);
   *p = nullptr;
   if (size == 0) return cudaSuccess;
-  if (size > std::numeric_limits<std::size_t>::max() - 4096) return fail(cudaErrorMemoryAllocation);
+  if (size > device_memory_bytes() || size > std::numeric_limits<std::size_t>::max() - 4096) return fail(cudaErrorMemoryAllocation);
   std::size_t rounded = (size + 255) & ~std::size_t(255);
   void* m = std::aligned_alloc(256, rounded);
   if (!m) return fail(cudaErrorMemoryAllocation);
