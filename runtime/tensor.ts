@@ -29,7 +29,6 @@ const tagOf = intrinsicGetter(typedArrayPrototype, Symbol.toStringTag);
 const bufferOf = intrinsicGetter(typedArrayPrototype, "buffer");
 const byteOffsetOf = intrinsicGetter(typedArrayPrototype, "byteOffset");
 const lengthOf = intrinsicGetter(typedArrayPrototype, "length");
-const arrayBufferByteLength = intrinsicGetter(ArrayBuffer.prototype, "byteLength");
 const arrayBufferResizable = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "resizable")?.get;
 const arrayBufferDetached = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "detached")?.get;
 
@@ -50,12 +49,10 @@ function unusable(value: object, buffer: ArrayBuffer): string | undefined {
   if (buffer instanceof ArrayBuffer || Object.prototype.toString.call(buffer) === "[object ArrayBuffer]") {
     if (arrayBufferDetached && Reflect.apply(arrayBufferDetached, buffer, []) === true)
       return "its ArrayBuffer has been detached (transferred or structuredClone'd away)";
-    // A length-tracking or fixed view whose resizable buffer shrank below it reads as 0 elements;
-    // say so instead of reporting a puzzling size mismatch.
-    if (arrayBufferResizable && Reflect.apply(arrayBufferResizable, buffer, []) === true) {
-      const offset = Reflect.apply(byteOffsetOf, value, []) as number;
-      if (offset > (Reflect.apply(arrayBufferByteLength, buffer, []) as number)) return "its resizable ArrayBuffer shrank below the array's start";
-    }
+    // A view whose resizable buffer shrank below it reads as 0 elements at offset 0 (the engine
+    // offers no other sign); say so instead of reporting a puzzling size mismatch.
+    if (arrayBufferResizable && Reflect.apply(arrayBufferResizable, buffer, []) === true && Reflect.apply(lengthOf, value, []) === 0)
+      return "its resizable ArrayBuffer was shrunk below the array, which now covers no memory";
   }
   return undefined;
 }
