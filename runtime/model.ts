@@ -552,17 +552,20 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
    * with batch statistics, updating its running ones. Returns the model, as nn.Module.train does.
    */
   train(mode = true): this {
-    this.#live("train");
     if (typeof mode !== "boolean") throw new TypeError(`${this.name}.train: mode must be true or false, got ${describeValue(mode)}`);
-    const handle = this.#live("train");
-    this.#check("train", "tsdp_set_training", this.#lib.setTraining(handle, mode), handle);
-    this.#training = mode;
-    return this;
+    return this.#setMode("train", mode);
   }
 
   /** Eval mode: dropout is the identity and BatchNorm uses its running statistics. */
   eval(): this {
-    return this.train(false);
+    return this.#setMode("eval", false);
+  }
+
+  #setMode(method: string, training: boolean): this {
+    const handle = this.#live(method);
+    this.#check(method, "tsdp_set_training", this.#lib.setTraining(handle, training), handle);
+    this.#training = training;
+    return this;
   }
 
   /** Whether the model is in train mode. */
