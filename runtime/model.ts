@@ -75,9 +75,9 @@ const arrayFor: Record<Dtype, { ctor: new (n: number) => HostArray; name: HostAr
 };
 
 /** A plain view of `data`'s memory when it is a `dtype` typed array (see hostView); a TypeError otherwise. */
-function asHost(data: unknown, dtype: Dtype, what: string, mustHold = `${what} must hold`): HostArray {
+function asHost(data: unknown, dtype: Dtype, what: string, wrongType = `${what} must hold ${dtype} data (a ${arrayFor[dtype].name})`): HostArray {
   const view = hostView(data, arrayFor[dtype].name, what);
-  if (!view) throw new TypeError(`${mustHold} ${dtype} data (a ${arrayFor[dtype].name}), got ${describeValue(data)}`);
+  if (!view) throw new TypeError(`${wrongType}, got ${describeValue(data)}`);
   return view;
 }
 
@@ -538,7 +538,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     const what = `${this.name}.setParameter("${spec.name}")`;
     const tensor = readTensor(value, `${what}: the value`);
     const { shape } = tensor;
-    const data = asHost(tensor.data, spec.dtype, what, `${what}: ${spec.name} is ${spec.dtype}, so the data must be`);
+    const data = asHost(tensor.data, spec.dtype, what, `${what}: ${spec.name} is ${spec.dtype}, so the data must be a ${arrayFor[spec.dtype].name}`);
     if (shape.length !== spec.shape.length || shape.some((d, i) => d !== spec.shape[i]))
       throw new RangeError(`${what}: ${spec.name} has shape ${fmt(spec.shape)}, got ${fmt(shape)}`);
     if (data.length !== numel(spec.shape))

@@ -281,7 +281,7 @@ describe("bad arguments are refused before native code, and the model keeps work
   it("forward: detached input data", () => {
     const data = new Float32Array(6);
     structuredClone(data.buffer, { transfer: [data.buffer] });
-    expect(() => m.forward(raw(data, [2, 3]))).toThrow(/holds 6 values, but data has 0/);
+    expect(() => m.forward(raw(data, [2, 3]))).toThrow(/input 1 .*: its memory cannot be read .*detached/);
     stillWorks();
   });
 
