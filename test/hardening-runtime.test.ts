@@ -9,7 +9,7 @@
 // more cases of each, each in a child process.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -276,6 +276,26 @@ describe("class 6: state after errors and leftovers", () => {
     wide.dispose();
     await withModel(mlpDir, (m) => expect(values(m.forward(x())).every(Number.isFinite)).toBe(true));
   });
+
+  it("a process can load, train and dispose many distinct model libraries: nothing piles up per library", async () => {
+    // Each copy of a compiled directory is a distinct library with its own CPU shim. Its threads
+    // kept their fiber stacks (hundreds of memory mappings each) after the last model was
+    // disposed, and about 30 libraries exhausted vm.max_map_count (EAGAIN in tsdp_train_step).
+    const mapsNow = () => readFileSync("/proc/self/maps", "utf8").split("\n").length;
+    const base = tmp();
+    const before = mapsNow();
+    const copies = 60;
+    for (let i = 0; i < copies; i++) {
+      const dir = join(base, `copy${i}`);
+      cpSync(mlpDir, dir, { recursive: true });
+      await withModel(dir, (m) => {
+        expect(Number.isFinite(m.trainStep(x(4), y(4)))).toBe(true);
+        expect(values(m.forward(x())).every(Number.isFinite)).toBe(true);
+      });
+    }
+    // a library's code and data stay mapped (a few mappings each); its fiber stacks do not
+    expect((mapsNow() - before) / copies).toBeLessThan(40);
+  }, 300_000);
 
   it("removeStaleTemporaries removes only old temporaries of processes that are gone", async () => {
     const dir = tmp();
