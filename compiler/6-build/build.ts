@@ -33,7 +33,7 @@ export function cacheDirectory(): string {
   return process.env.TSDP_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "tsdp");
 }
 
-function compileCommand(target: Target, source: string, output: string, archs: readonly string[]): string[] {
+export function compileCommand(target: Target, source: string, output: string, archs: readonly string[]): string[] {
   if (target === "cuda") {
     const nvcc = findNvcc();
     if (!nvcc)
