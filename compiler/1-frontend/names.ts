@@ -20,7 +20,7 @@ export function isLayerName(name: string): boolean {
 /** How a name is shown in a message: quoted, with anything unprintable escaped (JSON's rules). */
 export function quoteName(name: string): string {
   const shown = name.length > 60 ? `${name.slice(0, 57)}...` : name;
-  return JSON.stringify(shown).replace(/[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`);
+  return JSON.stringify(shown).replace(/[\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]/gu, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`);
 }
 
 function why(name: string): string {
