@@ -305,7 +305,10 @@ int main() {
     expect(gen.cu).toContain("m\\x0a#define TSDP_PWN 1\\x0astatic int pwn");
     expect(gen.cu).toMatch(/continues: \\x5c/);
     expect(gen.cu).toContain("*\\x2f static int pwn2");
-    expect(gen.cu).toMatch(/\\x0d|\\u2028/);
+    // lone CR and U+2028 are line breaks for TypeScript: the quoted lines are the lines it numbers
+    expect(gen.cu).not.toMatch(/[\r\u2028\u2029]/);
+    expect(gen.cu).toContain("const k = F.relu(g); //\n");
+    expect(gen.cu).toContain("const j = F.relu(k); //\n");
     expect(gen.cu).not.toMatch(/^#define TSDP_PWN/m);
     expect(gen.header).not.toMatch(/^#define TSDP_PWN/m);
 
@@ -356,3 +359,14 @@ describe("the inject-* corpus", () => {
   });
 });
 
+
+describe("compiler arguments", () => {
+  it("no path given to g++ or nvcc can be read as an option, and architectures must be numbers", () => {
+    const cmd = compileCommand("cpu", "-o/tmp/evil.cu", "-shared.so", []);
+    expect(cmd).toContain("./-o/tmp/evil.cu");
+    expect(cmd).toContain("./-shared.so");
+    expect(cmd).not.toContain("-o/tmp/evil.cu");
+    expect(() => compileCommand("cuda", "model.cu", "libmodel.so", ["90,code=sm_90 -Xcompiler -fplugin=x"])).toThrow(RangeError);
+    expect(() => compileCommand("cuda", "model.cu", "libmodel.so", ["-90"])).toThrow(RangeError);
+  });
+});

@@ -55,7 +55,8 @@ export class CodegenContext {
     let text = this.lines.get(file);
     if (!text) {
       try {
-        text = readFileSync(file, "utf8").split(/\r?\n/);
+        // TypeScript's line breaks, so that line numbers from the frontend name the same lines
+        text = readFileSync(file, "utf8").split(/\r\n|[\n\r\u2028\u2029]/);
       } catch {
         text = [];
       }
