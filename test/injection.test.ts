@@ -334,31 +334,16 @@ int main() {
   }, 400_000);
 });
 
+// The inject-* files of test/adversarial/models/ are run by test/adversarial/models.test.ts.
 describe("the inject-* corpus", () => {
-  const dir = join(root, "test", "adversarial", "models");
-  const files = readdirSync(dir).filter((f) => f.startsWith("inject-") && f.endsWith(".ts")).sort();
-
-  it("has at least 25 files", () => expect(files.length).toBeGreaterThanOrEqual(25));
-
-  it.each(files)("%s", (f) => {
-    const text = readFileSync(join(dir, f), "utf8");
-    expect(text.split("\n")[0]).toMatch(/^\/\/ \S/);
-    const expected = [...text.matchAll(/^\/\/ expect: (TSDP\d{4}) (\d+):(\d+)\s*$/gm)].map((m) => `${m[1]} ${m[2]}:${m[3]}`).sort();
-    const ok = /^\/\/ expect: ok\s*$/m.test(text);
-    expect(ok !== expected.length > 0, "one `// expect: ok` or TSDP lines").toBe(true);
-    let got: string[] = [];
-    try {
-      const { generated } = generate(join(dir, f), { target: "cpu" });
-      expect(generated.cu.length).toBeGreaterThan(0);
-    } catch (e) {
-      if (!(e instanceof CompileError)) throw e;
-      got = e.diagnostics.map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col}`).sort();
-    }
-    for (const g of got) expect(g).not.toMatch(/^TSDP9/);
-    expect(got).toEqual(expected);
+  it("has at least 25 model files, hostile names refused (TSDP3008) and hostile text that must compile", () => {
+    const dir = join(root, "test", "adversarial", "models");
+    const texts = readdirSync(dir).filter((f) => f.startsWith("inject-") && f.endsWith(".ts")).map((f) => readFileSync(join(dir, f), "utf8"));
+    expect(texts.length).toBeGreaterThanOrEqual(25);
+    expect(texts.filter((t) => /^\/\/ expect: TSDP3008 /m.test(t)).length).toBeGreaterThanOrEqual(10);
+    expect(texts.filter((t) => /^\/\/ expect: ok$/m.test(t)).length).toBeGreaterThanOrEqual(10);
   });
 });
-
 
 describe("compiler arguments", () => {
   it("no path given to g++ or nvcc can be read as an option, and architectures must be numbers", () => {

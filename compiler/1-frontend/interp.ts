@@ -690,7 +690,7 @@ export class Interpreter {
     if (TsNode.isPropertyAccessExpression(target)) {
       const obj = this.evalExpr(target.getExpression(), scope);
       if (isPoison(obj)) return;
-      return this.setProperty(obj, target.getName(), value, this.site(target.getNameNode()));
+      return this.setProperty(obj, target.getName(), value, this.site(target));
     }
     if (TsNode.isElementAccessExpression(target)) {
       const obj = this.evalExpr(target.getExpression(), scope);
@@ -786,7 +786,8 @@ export class Interpreter {
         fail("unsupportedSyntax", `forward cannot store state on the module (this.${name} = ...): model code is a pure function of its inputs`, site.loc);
       if (obj.kind !== "user") fail("unsupportedSyntax", `cannot set '${name}' on ${obj.typeName}`, site.loc);
       // reported, and the field still set, so that its uses in forward do not fail again
-      if (value instanceof ModuleValue) this.diags.recover(() => checkLayerName(name, "a layer", site.loc), undefined);
+      const nameAt = TsNode.isPropertyAccessExpression(site.node) ? locOf(site.node.getNameNode()) : site.loc;
+      if (value instanceof ModuleValue) this.diags.recover(() => checkLayerName(name, "a layer", nameAt), undefined);
       obj.fields.set(name, value);
       return;
     }
