@@ -135,9 +135,9 @@ describe("escapers", () => {
     expect(cStringBytes(lit).equals(Buffer.from(s, "utf8"))).toBe(true);
   });
 
-  it.each(payloads.concat(["x = 1; // ends with \\", "trailing \\   ", "a */ b", "??/", "tab\there"]))("cComment %j stays one comment line", (s) => {
+  it.each(payloads.concat(["x = 1; // ends with \\", "trailing \\   ", "a */ b", "??/", "tab\there", "rtl \u202e override \u2066"]))("cComment %j stays one comment line", (s) => {
     const text = cComment(s);
-    expect(text).not.toMatch(/[\n\r\u2028\u2029\u0000-\u001f\u007f]/);
+    expect(text).not.toMatch(/[\n\r\u2028\u2029\u0000-\u0008\u000a-\u001f\u007f\u202e]/);
     expect(text).not.toContain("*/");
     expect(text).not.toContain("??");
     expect(text).not.toMatch(/\\\s*$/);
@@ -147,6 +147,7 @@ describe("escapers", () => {
     expect(cComment("model.ts:12  x = this.pool(F.relu(this.conv1(x))); // première couche")).toBe("model.ts:12  x = this.pool(F.relu(this.conv1(x))); // première couche");
     expect(cComment("a\nb")).toBe("a\\x0ab");
     expect(cComment("a */ b")).toBe("a *\\x2f b");
+    expect(cComment("a\tb \\\t")).toBe("a\tb \\x5c");
   });
 
   it("cIdentifier keeps tsdp's names and mangles everything else injectively into [A-Za-z0-9_]", () => {

@@ -28,8 +28,8 @@ export function cString(s: string): string {
   return out + '"';
 }
 
-/** Characters that end a line for C, for JavaScript or for an editor, and the invisible ones that reorder text. */
-const lineBreakOrControl = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+/** Characters that end a line for C, for JavaScript or for an editor, other control characters but tab, and the invisible ones that reorder text. */
+const lineBreakOrControl = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 
 /**
  * `s` as the text of one comment line, in a `//` comment or inside a block comment: nothing in
