@@ -7,6 +7,7 @@ import { verifyGraph } from "../ir/verify.ts";
 import { inputType } from "./input-types.ts";
 import { Interpreter } from "./interp.ts";
 import { locOf } from "./source.ts";
+import { checkLayerName } from "./names.ts";
 import {
   ClassValue,
   FunctionValue,
@@ -80,6 +81,8 @@ export function lowerModel(path: string, options: LowerOptions = {}): LoweredMod
   const inputs = forward.getParameters().map((p) =>
     it.diags.recover(() => {
       const t = inputType(p);
+      checkLayerName(t.name, "an input of forward", locOf(p.getNameNode()));
+      if (reservedInputs.has(t.name)) fail("badName", `'${t.name}' cannot name an input of forward: the library uses it for the ${reservedInputs.get(t.name)}`, locOf(p.getNameNode()));
       return new TensorValue(it.builder.add("input", [], { name: t.name, shape: t.shape as any, dtype: t.dtype }, locOf(p), "", "input"));
     }, Poison.value as Value),
   );
@@ -103,6 +106,12 @@ export function lowerModel(path: string, options: LowerOptions = {}): LoweredMod
     throw new CompileError([diagnostic("internal", `the IR of ${graph.name} failed verification:\n  ${problems.join("\n  ")}`)]);
   return { graph, layers, file, sources: it.sources.paths };
 }
+
+/** Names the generated library gives its own inputs; an input of forward by one of these names would be ambiguous. */
+const reservedInputs = new Map([
+  ["target", "training target"],
+  ["loss_scale", "loss scale of the training step"],
+]);
 
 /** The model is created with no arguments, as `tsdp` has nothing to pass to its constructor. */
 function requireDefaultConstructible(cls: ClassValue): void {
