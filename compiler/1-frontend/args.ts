@@ -112,6 +112,7 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
     );
   // where each bound value is written, so a bad one is pointed at rather than the whole call
   const at: Record<string, SourceLoc> = {};
+  let unknownOption = false;
   positional.forEach((v, i) => {
     bound[specs[i].name] = v;
     at[specs[i].name] = argLoc(site, i, args.length);
@@ -122,6 +123,7 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
       const snake = specs.find((s) => s.name === camel(key));
       const hint = snake ? `; write ${snake.name} (camelCase) for PyTorch's ${key}` : "";
       problems.add("invalidArgument", `${who} has no option '${key}'${hint}; it takes ${specs.map((s) => s.name).join(", ")}`, keyLoc(site, key, "name"));
+      unknownOption = true;
       continue;
     }
     if (key in bound) {
@@ -134,6 +136,8 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
   for (const spec of specs) {
     if (!(spec.name in bound) || bound[spec.name] === undefined) {
       if (!("default" in spec)) {
+        // after an unknown option, a missing one is most likely that option misspelled: one error
+        if (unknownOption) continue;
         const required = specs.filter((s) => !("default" in s)).map((s) => s.name);
         problems.add(
           "wrongArgumentCount",

@@ -241,7 +241,8 @@ function convPadding(b: Bound, site: CallSite): [number, number] {
   const ok = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= MAX_SIZE;
   if (ok(p)) return [p, p];
   if (Array.isArray(p) && p.length === 2 && p.every(ok)) return p as [number, number];
-  const numeric = typeof p === "number" || (Array.isArray(p) && p.every((v) => typeof v === "number"));
+  // a number or string of the wrong value is TSDP3004; any other kind of value is TSDP3003
+  const numeric = typeof p === "number" || typeof p === "string" || (Array.isArray(p) && p.every((v) => typeof v === "number"));
   const got = typeof p === "string" ? `"${p}"` : Array.isArray(p) ? `[${p.join(", ")}]` : describe(p);
   return fail(
     numeric ? "invalidArgument" : "wrongArgumentType",
