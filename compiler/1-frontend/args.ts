@@ -23,6 +23,7 @@ export type ArgKind =
   | "bool"
   | "size2" // integer ≥ 1 or a pair of them → [int, int] (kernels, strides, dilations)
   | "padding2" // integer ≥ 0 or a pair of them → [int, int]
+  | "convPadding" // a padding2, or "valid" or "same" (kept as the string)
   | "sizes" // integer ≥ 1 or an array of them, kept as an array (shapes)
   | "dims" // int or array of ints
   | "ints" // int or array of ints, kept as an array
@@ -217,7 +218,7 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
   const intAtLeast = (x: Value, min: number, expected: string): number => {
     if (!isNumber(x)) return badType(expected);
     if (Number.isFinite(x) && !Number.isInteger(x)) return badType(expected);
-    if (!(x >= min)) return badValue(expected);
+    if (!(x >= min) || x === Infinity) return badValue(expected);
     // a size past int32 would overflow the generated code's indices: the tensor is too large
     if (x > MAX_SIZE) fail("tensorTooLarge", `${who}: ${spec.name} is ${got}, past the largest size tsdp indexes (${MAX_SIZE})`, loc);
     return x;
@@ -262,6 +263,10 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
     case "size2":
       return pairOf(1, "a positive integer");
     case "padding2":
+      return pairOf(0, "a non-negative integer");
+    case "convPadding":
+      if (v === "valid" || v === "same") return v;
+      if (typeof v === "string") return badValue(`a non-negative integer, a pair of them, "valid" or "same"`);
       return pairOf(0, "a non-negative integer");
     case "sizes":
       if (isNumber(v)) return [intAtLeast(v, 1, "a positive integer")];
