@@ -6,7 +6,7 @@ import { formatShape } from "../ir/shape.ts";
 import { verifyGraph } from "../ir/verify.ts";
 import { inputType } from "./input-types.ts";
 import { Interpreter } from "./interp.ts";
-import { checkOutputShape } from "./size-limits.ts";
+import { checkOutput } from "./size-limits.ts";
 import { locOf } from "./source.ts";
 import { requireSomethingToTrain } from "./training.ts";
 import {
@@ -216,8 +216,10 @@ function outputNodes(result: Value, at: TsNode): Node[] {
   else if (Array.isArray(result) && result.length > 0 && result.every((r) => r instanceof TensorValue))
     nodes = result.map((r) => (r as TensorValue).node);
   else return fail("badOutput", `forward returns ${describe(result)}`, locOf(at));
-  // the runtime splits and gathers outputs along dim 0, so each must be [Batch, ...]
-  for (const n of nodes) checkOutputShape(n.shape, locOf(at));
+  // what the runtime's manifest check would refuse (no Batch in dim 0, int64), refused here,
+  // at the element of a returned array literal when there is one
+  const elements = TsNode.isArrayLiteralExpression(at) && at.getElements().length === nodes.length ? at.getElements() : undefined;
+  nodes.forEach((n, i) => checkOutput(n.shape, n.dtype, locOf(elements?.[i] ?? at)));
   return nodes;
 }
 

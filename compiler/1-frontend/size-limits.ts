@@ -1,4 +1,5 @@
 import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
+import type { DType } from "../ir/node.ts";
 import { formatShape, isBatch, type Shape } from "../ir/shape.ts";
 import { MAX_SIZE } from "./args.ts";
 
@@ -28,8 +29,12 @@ export function checkTensorSize(shape: Shape, what: string, loc: SourceLoc): voi
   }
 }
 
-/** A model output must be [Batch, ...]: the runtime splits and gathers outputs along dim 0. */
-export function checkOutputShape(shape: Shape, loc: SourceLoc): void {
+/**
+ * A model output must be [Batch, ...], float32 or int32: the runtime splits and gathers outputs
+ * along dim 0, and its manifest check refuses other dtypes (int64 is only for buffers).
+ */
+export function checkOutput(shape: Shape, dtype: DType, loc: SourceLoc): void {
+  if (dtype !== "f32" && dtype !== "i32") fail("badOutput", `forward must return float32 or int32 tensors, got ${dtype} ${formatShape(shape)}`, loc);
   const first = shape[0];
   if (first === undefined || !isBatch(first) || first.batch !== 1)
     fail(
