@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { isBatch } from "../compiler/ir/shape.ts";
+import { cFloat } from "../compiler/ops/elementwise.ts";
 import { opDef, ShapeError } from "../compiler/ops/index.ts";
 import { generate, trainingPrograms } from "../compiler/pipeline.ts";
 import { validateManifest } from "../runtime/manifest.ts";
@@ -134,6 +135,23 @@ describe("class 5: bad arguments become located diagnostics", () => {
     const { graph } = lowerModel(join(dir, "model.ts"));
     expect(graph.outputs[0].shape).toEqual([graph.outputs[0].shape[0], 3]);
     expect(graph.optimizer).toMatchObject({ kind: "Adam", lr: 0, beta1: 0, beta2: 0.5, eps: 1e-12 });
+  });
+
+  it.each([
+    ["a tensor constant past float32", "", "return x.mul(-1e39);", "-1e39"],
+    ["a NaN tensor constant", "", "return x.add(0 / 0);", "0 / 0"],
+    ["an exponent past float32", "", "return x.pow(1e40);", "1e40"],
+    ["an eps that is 0 in float32", "bn = new nn.BatchNorm1d(8, { eps: 1e-46 });", "return F.relu(this.bn(x));", "1e-46"],
+    ["a slope past float32", "", "return F.leakyRelu(x, -3.5e38);", "-3.5e38"],
+  ])("%s is TSDP3004 at the number, not a g++ error", (_name, fields, body, at) => {
+    expectOne(model(fields, body), "TSDP3004", at);
+  });
+
+  it("numbers reach the generated code as valid float32 literals", () => {
+    const literal = /^(-?\d+(\.\d+)?(e[+-]?\d+)?f|__int_as_float\(0x[0-9a-f]{8}\))$/;
+    for (const v of [0, 1, -2, 0.1, 1e-7, 1e20, 3.4e38, 3.5e38, -1e300, 1e-50, 5e-324, NaN, Infinity, -Infinity])
+      expect(cFloat(v), String(v)).toMatch(literal);
+    expect(cFloat(1e300)).toBe(cFloat(Infinity));
   });
 
   it("shape rules refuse bad window parameters instead of producing Infinity, NaN, 0 or negative dims", () => {

@@ -231,9 +231,13 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
     if (!Array.isArray(v) || v.length !== 2 || !v.every(isNumber)) return badType(`${expected} or a pair of them`);
     return [intAtLeast(v[0], min, `${expected} or a pair of them`), intAtLeast(v[1], min, `${expected} or a pair of them`)];
   };
+  // The generated code computes in float32: a value past its range would become ±Infinity there,
+  // and a positive one below its smallest (1e-50) would become 0 (an eps of 0 divides by zero).
   const finiteAtLeast = (min: number, strict: boolean, expected: string): number => {
     if (!isNumber(v)) return badType("a number");
     if (!Number.isFinite(v) || v < min || (strict && v === min)) return badValue(expected);
+    const f = Math.fround(v);
+    if (!Number.isFinite(f) || (strict && f === 0)) return badValue(`${expected}, within float32's range`);
     return v;
   };
   switch (spec.kind) {

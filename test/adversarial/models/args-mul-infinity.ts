@@ -1,5 +1,5 @@
 // x.mul(Infinity): a non-finite constant
-// expect: TSDP3004 8:12
+// expect: TSDP3004 8:18
 import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
 
 export class Net extends nn.Module {
