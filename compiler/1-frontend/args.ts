@@ -80,9 +80,6 @@ export class CallProblems {
       return undefined;
     }
   }
-  get any(): boolean {
-    return this.found.length > 0;
-  }
   throwIfAny(): void {
     if (this.found.length > 0) throw new CompileError([...this.found]);
   }
@@ -232,7 +229,7 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
     return [intAtLeast(v[0], min, `${expected} or a pair of them`), intAtLeast(v[1], min, `${expected} or a pair of them`)];
   };
   // The generated code computes in float32: a value past its range would become ±Infinity there,
-  // and a positive one below its smallest (1e-50) would become 0 (an eps of 0 divides by zero).
+  // and a positive one below its smallest (about 1.4e-45) would become 0 (an eps of 0 divides by zero).
   const finiteAtLeast = (min: number, strict: boolean, expected: string): number => {
     if (!isNumber(v)) return badType("a number");
     if (!Number.isFinite(v) || v < min || (strict && v === min)) return badValue(expected);
@@ -280,6 +277,7 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
     case "ints":
       if (isInt(v)) return spec.kind === "ints" ? [v] : v;
       if (Array.isArray(v) && v.every(isInt)) return v;
+      if ([v].flat().some((d) => typeof d === "number" && !Number.isFinite(d))) return badValue("finite integers");
       return badType("an integer or an array of integers");
     case "tensor":
       return v instanceof TensorValue ? v : badType("a tensor");
