@@ -1,5 +1,5 @@
 // F.crossEntropy reduction from a file-level constant that carries code
-// expect: TSDP3003 15:103
+// expect: TSDP3004 15:103
 import { nn, F, type Tensor, type Batch, Training, optim } from "tsdp/dsl";
 
 const how = "sum */ #error x /*";

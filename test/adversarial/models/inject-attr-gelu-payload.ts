@@ -1,5 +1,5 @@
 // a GELU approximate string with a newline and #error
-// expect: TSDP3003 8:36
+// expect: TSDP3004 8:36
 import { nn, F, type Tensor, type Batch, Training, optim } from "tsdp/dsl";
 
 export class Net extends nn.Module {

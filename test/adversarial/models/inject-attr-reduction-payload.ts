@@ -1,5 +1,5 @@
 // a loss reduction string that carries C code
-// expect: TSDP3003 12:88
+// expect: TSDP3004 12:88
 import { nn, F, type Tensor, type Batch, Training, optim } from "tsdp/dsl";
 
 export class Net extends nn.Module {
