@@ -237,6 +237,24 @@ export const cases: RuntimeCase[] = [
     },
   },
   {
+    name: "api: getParameter of optimizer state while loadCheckpoint reads its file is a ModelStateError (busy)",
+    class: 2,
+    model: "mlp-adam",
+    expect: { error: "ModelStateError", message: /getParameter: a loadCheckpoint is still running/ },
+    async run({ dir, tmp }) {
+      const file = join(tmp, "a.safetensors");
+      await withModel(dir, async (m) => {
+        await m.saveCheckpoint(file);
+        const pending = m.loadCheckpoint(file);
+        try {
+          m.getParameter("fc1.weight.exp_avg_sq");
+        } finally {
+          await pending;
+        }
+      });
+    },
+  },
+  {
     name: "api: two loadCheckpoint at once: the second is refused, the first completes",
     class: 2,
     model: "mlp-train",

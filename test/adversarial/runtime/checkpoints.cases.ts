@@ -350,6 +350,28 @@ export const cases: RuntimeCase[] = [
       await withModel(dir, (m) => m.loadCheckpoint(other));
     },
   },
+  ...(
+    [
+      ["an optimizer.step of 2^60", (t: Map<string, { dtype: string; shape: number[]; data: unknown }>) => t.set("optimizer.step", { dtype: "I64", shape: [], data: BigInt64Array.of(1n << 60n) }), "RangeError", /optimizer\.step is/],
+      ["fc1.weight transposed", (t: Map<string, { dtype: string; shape: number[]; data: unknown }>) => t.set("fc1.weight", { ...t.get("fc1.weight")!, shape: [8, 16] }), "RangeError", /"fc1\.weight" has shape \[8, 16\], the model's fc1\.weight is \[16, 8\]/],
+      ["fc2.bias as float64", (t: Map<string, { dtype: string; shape: number[]; data: unknown }>) => t.set("fc2.bias", { dtype: "F64", shape: [3], data: new Float64Array(3) }), "TypeError", /"fc2\.bias" is F64, the model's fc2\.bias is float32/],
+    ] as const
+  ).map(
+    ([what, edit, error, message]): RuntimeCase => ({
+      name: `checkpoints: a PyTorch-style file with ${what} is refused and changes nothing`,
+      class: 6,
+      model: "mlp-train",
+      expect: { error, message },
+      async run({ dir, tmp }) {
+        const file = await saved(dir, tmp);
+        const { tensors } = decodeSafetensors(readFileSync(file), file);
+        edit(tensors as never);
+        const edited = join(tmp, "edited.safetensors");
+        writeFileSync(edited, encodeSafetensors(tensors as never, { format: "pt" }));
+        await loadKeepsStateOnError(dir, edited);
+      },
+    }),
+  ),
   {
     name: "checkpoints: a truncated checkpoint is a SafetensorsError naming the file",
     class: 6,
