@@ -54,15 +54,17 @@ function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions,
     return x;
   };
   const d = (k: string, f = 0) => (typeof declared[k] === "number" ? (declared[k] as number) : f);
-  const betas = o.betas ?? [d("beta1", 0.9), d("beta2", 0.999)];
-  if (!Array.isArray(betas) || betas.length !== 2 || betas.some((b) => !(b >= 0 && b < 1))) throw new RangeError(`${where}: betas must be two numbers in [0, 1)`);
+  const given = o.betas ?? [d("beta1", 0.9), d("beta2", 0.999)];
+  // copied first: a getter must not hand the check one value and the step another
+  const betas = Array.isArray(given) && given.length === 2 ? readList(given, 2, `${where}: betas`) : [];
+  if (betas.length !== 2 || betas.some((b) => typeof b !== "number" || !(b >= 0 && b < 1))) throw new RangeError(`${where}: betas must be two numbers in [0, 1)`);
   return {
     lr: num("lr", o.lr, d("lr", 1e-3)),
     momentum: num("momentum", o.momentum, d("momentum")),
     dampening: num("dampening", o.dampening, d("dampening")),
     weight_decay: num("weightDecay", o.weightDecay, d("weightDecay")),
-    beta1: betas[0],
-    beta2: betas[1],
+    beta1: betas[0] as number,
+    beta2: betas[1] as number,
     eps: num("eps", o.eps, d("eps", 1e-8)),
     nesterov: (o.nesterov ?? declared.nesterov === true) ? 1 : 0,
   };
