@@ -452,8 +452,21 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     if (missing.length) throw new RangeError(`${where}: missing ${missing.map((p) => p.name).join(", ")}`);
     // From here to the end no user code runs, so one state check covers every write.
     const handle = this.#live("loadCheckpoint");
-    for (const { name, data } of plan) this.#check("loadCheckpoint", "tsdp_set_param", this.#lib.setParam(handle, name, data), handle);
-    if (steps !== undefined && this.#lib.canTrain) this.#check("loadCheckpoint", "tsdp_optimizer_steps", this.#lib.optimizerSteps(handle, steps).code, handle);
+    // A native failure half way (the file was valid) puts back what was written: nothing is lost.
+    const written: { name: string; data: HostArray }[] = [];
+    try {
+      for (const { name, data } of plan) {
+        const spec = this.#params.get(name)!;
+        const old = allocate(spec.dtype, numel(spec.shape), `${where}: a copy of ${name}`);
+        this.#check("loadCheckpoint", "tsdp_get_param", this.#lib.getParam(handle, name, old), handle);
+        this.#check("loadCheckpoint", "tsdp_set_param", this.#lib.setParam(handle, name, data), handle);
+        written.push({ name, data: old });
+      }
+      if (steps !== undefined && this.#lib.canTrain) this.#check("loadCheckpoint", "tsdp_optimizer_steps", this.#lib.optimizerSteps(handle, steps).code, handle);
+    } catch (e) {
+      for (const { name, data } of written.reverse()) this.#lib.setParam(handle, name, data);
+      throw e;
+    }
   }
 
   /** Optimizer steps taken so far. */
