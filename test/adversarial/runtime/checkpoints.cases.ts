@@ -209,6 +209,31 @@ export const cases: RuntimeCase[] = [
     },
   },
 
+  {
+    name: "checkpoints: a forward works after a launch refused for its grid size (a bad launch)",
+    class: 6,
+    model: "cnn-forward",
+    expect: "ok",
+    timeoutSeconds: 180,
+    async run({ dir }) {
+      await withModel(dir, (m) => {
+        const small = () => m.forward(tensor(new Float32Array(2 * 64).fill(0.5), [2, 1, 8, 8])) as Tensor;
+        const before = Array.from(small().data);
+        const batch = 1 << 20; // a grid dimension past CUDA's limit of 65,535 blocks
+        let error: unknown;
+        try {
+          m.forward(tensor(new Float32Array(batch * 64), [batch, 1, 8, 8]));
+        } catch (e) {
+          error = e;
+        }
+        if (!(error instanceof Error) || error.name !== "NativeError" || !/invalid configuration/.test(error.message))
+          throw new Error(`expected a refused launch, got ${String(error)}`);
+        const after = Array.from(small().data);
+        if (after.some((v, i) => v !== before[i])) throw new Error("the small forward changed after the refused launch");
+      });
+    },
+  },
+
   // ---- checksums -------------------------------------------------------------------------------
   {
     name: "checkpoints: save then load restores every tensor and the step count",
