@@ -35,7 +35,9 @@ export interface BuildResult {
 }
 
 export function cacheDirectory(): string {
-  return process.env.TSDP_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "tsdp");
+  // An empty variable counts as unset: "" would put the cache in whatever directory tsdp runs in.
+  const set = (v: string | undefined) => (v && v.trim() !== "" ? resolve(v) : undefined);
+  return set(process.env.TSDP_CACHE_DIR) ?? join(set(process.env.XDG_CACHE_HOME) ?? join(homedir(), ".cache"), "tsdp");
 }
 
 export function compileCommand(target: Target, source: string, output: string, archs: readonly string[]): string[] {
