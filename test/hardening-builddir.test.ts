@@ -268,8 +268,11 @@ describe("class 3: 'up to date' verifies the outputs; the cache verifies what it
       expect(readFileSync(join(out, "libmodel.so")).equals(readFileSync(join(outA, "libmodel.so"))), what).toBe(true);
       const m = await load(out);
       m.dispose();
+      // the rebuilt entry is sound again: the next compile is served from it
+      const next = await tsdp(["compile", modelA, "--target", "cpu", "--out", `${out}-next`], e2);
+      expect(next.stdout, what).toMatch(/cached in \d+ ms/);
     }
-  }, 240_000);
+  }, 300_000);
 });
 
 /** Pids of processes whose command line mentions `text` (the compiler's children name their work directory). */

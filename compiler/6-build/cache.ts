@@ -32,7 +32,7 @@ export function readCachedLibrary(cacheDir: string, key: string, sourceHash: str
   let digest: string;
   try {
     digest = readRegularFile(join(entry, DIGEST), 256).toString("utf8");
-    bytes = readRegularFile(join(entry, LIBRARY), 1 << 31);
+    bytes = readRegularFile(join(entry, LIBRARY), 2 ** 32 - 1);
   } catch {
     // Nothing usable: a missing digest means the store never finished.
     rmSync(entry, { recursive: true, force: true });
