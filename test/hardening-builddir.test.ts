@@ -315,6 +315,25 @@ describe("class 6: interrupted compiles and their leftovers", () => {
       expect(existsSync(join(c, "out", "manifest.json"))).toBe(false);
     }, 120_000);
 
+  it("a compile killed with SIGKILL (no chance to clean up) leaves a work directory that the next compile removes", async () => {
+    const c = fresh("cache-SIGKILL");
+    const run = () => spawn(process.execPath, ["bin/tsdp.js", "compile", modelA, "--target", "cpu", "--out", join(c, "out")], { env: { ...env, TSDP_CACHE_DIR: c }, stdio: "ignore" });
+    const child = run();
+    const exited = new Promise((r) => child.on("exit", r));
+    await until("cc1plus", () => processesMentioning(`${c}/`).some((p) => readFileSync(`/proc/${p}/cmdline`, "utf8").includes("cc1plus")));
+    child.kill("SIGKILL");
+    await exited;
+    const left = readdirSync(c).filter((n) => n.includes(".build-"));
+    expect(left).toHaveLength(1);
+    // the orphaned compiler finishes on its own (it is in its own process group, which nobody killed)
+    await until("the orphaned compiler to finish", () => processesMentioning(`${c}/${left[0]}`).length === 0, 1200);
+    const next = run();
+    expect(await new Promise((r) => next.on("exit", r))).toBe(0);
+    expect(readdirSync(c).filter((n) => n.includes(".build-"))).toEqual([]);
+    const m = await load(join(c, "out"));
+    m.dispose();
+  }, 300_000);
+
   it("the next compile removes temporaries of dead compiles, and never a live compile's", async () => {
     const c = fresh("cache-stale");
     const out = join(c, "out");
