@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -317,7 +318,10 @@ int main() {
     const built = buildWithSentinel(gen.cu, out);
     expect(built.ok, built.log).toBe(true);
     writeFileSync(join(out, "model.h"), gen.header);
-    writeFileSync(join(out, "manifest.json"), JSON.stringify(gen.manifest, null, 2));
+    // sealed as tsdp's build seals it: the library's sha256 and size in the manifest
+    const library = readFileSync(join(out, "libmodel.so"));
+    const sealed = { ...gen.manifest, librarySha256: createHash("sha256").update(library).digest("hex"), libraryBytes: library.length };
+    writeFileSync(join(out, "manifest.json"), JSON.stringify(sealed, null, 2));
     const hdr = spawnSync(cxx!, ["-std=c++20", "-fsyntax-only", sentinel, "-x", "c++", join(out, "model.h")], { encoding: "utf8" });
     expect(hdr.status, hdr.stderr).toBe(0);
 
