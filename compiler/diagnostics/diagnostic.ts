@@ -24,7 +24,11 @@ export function diagnostic(kind: DiagnosticKind, message: string, loc?: SourceLo
 
 /** Thrown to abandon the construct being compiled; the nearest recovery point records it. */
 export class CompileError extends Error {
-  constructor(readonly diagnostics: readonly Diagnostic[]) {
+  constructor(
+    readonly diagnostics: readonly Diagnostic[],
+    /** A used-up compile budget: recovering and going on would only hit it again, so it ends the compile. */
+    readonly fatal = false,
+  ) {
     super(diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
     this.name = "CompileError";
   }
@@ -51,7 +55,7 @@ export class DiagnosticBag {
     try {
       return f();
     } catch (e) {
-      if (!(e instanceof CompileError)) throw e;
+      if (!(e instanceof CompileError) || e.fatal) throw e;
       for (const d of e.diagnostics) this.add(d);
       return onError();
     }

@@ -1,0 +1,108 @@
+import { CompileError, diagnostic, fail, type SourceLoc } from "./diagnostics/diagnostic.ts";
+import type { DiagnosticKind } from "./diagnostics/catalog.ts";
+
+// Global budgets of the static evaluator. A model file is untrusted text: without them two nested
+// loops or a doubled array keep the compiler busy for hours, and deep nesting overflows its stack.
+// Each budget is far above what real models use (a ResNet-152 or a 5,000-layer MLP compiles), so
+// hitting one means the file is not a model as written; the message says how to raise it.
+
+export interface Limits {
+  /** Expressions and statements evaluated, in all, plus the elements that array builtins touch. */
+  readonly maxEvalSteps: number;
+  /** How deep syntax, expressions, calls and module constructions may nest. */
+  readonly maxDepth: number;
+  /** Elements of one compile-time array, characters of one string. */
+  readonly maxArray: number;
+  /** Ops in the model's forward graph (the backward adds a bounded multiple). */
+  readonly maxOps: number;
+}
+
+/**
+ * Why these values: a 5,000-layer MLP takes ~0.4 M evaluation steps and 25,000 ops, a ResNet-152
+ * ~1,000 ops; nesting in real code stays under ~50 levels; layer lists hold thousands of entries.
+ * Each default is 10–100× that. The depth default also keeps every recursion of the evaluator and
+ * of TypeScript's parser well inside Node's default stack (~10,000 frames).
+ */
+export const defaultLimits: Limits = {
+  maxEvalSteps: 20_000_000,
+  maxDepth: 1_000,
+  maxArray: 1_000_000,
+  maxOps: 250_000,
+};
+
+/** The option, environment variable and flag of each budget, for resolving and for messages. */
+export const limitNames = {
+  maxEvalSteps: { env: "TSDP_MAX_EVAL_STEPS", flag: "--max-eval-steps" },
+  maxDepth: { env: "TSDP_MAX_DEPTH", flag: "--max-depth" },
+  maxArray: { env: "TSDP_MAX_ARRAY", flag: "--max-array" },
+  maxOps: { env: "TSDP_MAX_OPS", flag: "--max-ops" },
+} as const satisfies Record<keyof Limits, unknown>;
+
+/** Options win over the environment, which wins over the defaults. */
+export function resolveLimits(options: Partial<Limits> = {}, env: NodeJS.ProcessEnv = process.env): Limits {
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(limitNames) as (keyof Limits)[]) {
+    const given = options[key];
+    const raw = env[limitNames[key].env];
+    if (given !== undefined) out[key] = positive(given, `${key}`);
+    else if (raw !== undefined && raw !== "") out[key] = positive(Number(raw), `${limitNames[key].env}='${raw}'`);
+    else out[key] = defaultLimits[key];
+  }
+  return out as unknown as Limits;
+}
+
+function positive(n: number, what: string): number {
+  if (!Number.isSafeInteger(n) || n < 1) fail("invalidArgument", `${what}: a compile limit must be a positive integer`);
+  return n;
+}
+
+/**
+ * A budget that was used up. It is not recovered like other errors (which poison a value and
+ * let the evaluation go on): going on would only hit it again, so it ends the compile.
+ */
+export class LimitError extends CompileError {
+  constructor(diagnostics: ConstructorParameters<typeof CompileError>[0]) {
+    super(diagnostics, true);
+    this.name = "LimitError";
+  }
+}
+
+export function limitError(kind: DiagnosticKind, key: keyof Limits, value: number, what: string, loc: SourceLoc | undefined): LimitError {
+  const { flag, env } = limitNames[key];
+  return new LimitError([diagnostic(kind, `${what} (limit ${value}; raise it with ${flag} N or ${env})`, loc)]);
+}
+
+/** Counts what the evaluator spends; each method throws a LimitError when a budget runs out. */
+export class Budget {
+  private steps = 0;
+  private depth = 0;
+  constructor(readonly limits: Limits) {}
+
+  /** One expression or statement, entered at `loc()`; `blame()` is the loop to report, if any. */
+  enter(loc: () => SourceLoc, blame?: () => SourceLoc | undefined, levels = 1): void {
+    if (++this.steps > this.limits.maxEvalSteps)
+      throw limitError("evaluationBudget", "maxEvalSteps", this.limits.maxEvalSteps, "evaluating the model takes too many steps; this loop or call is still running when the budget runs out", blame?.() ?? loc());
+    this.depth += levels;
+    if (this.depth > this.limits.maxDepth) {
+      this.depth -= levels;
+      throw limitError("nestingTooDeep", "maxDepth", this.limits.maxDepth, `expressions, calls and module constructions nest more than ${this.limits.maxDepth} levels deep here`, loc());
+    }
+  }
+
+  leave(levels = 1): void {
+    this.depth -= levels;
+  }
+
+  /** Work a builtin does per element (copying, searching an array), counted as steps. */
+  charge(elements: number, loc: SourceLoc, blame?: SourceLoc): void {
+    this.steps += elements;
+    if (this.steps > this.limits.maxEvalSteps)
+      throw limitError("evaluationBudget", "maxEvalSteps", this.limits.maxEvalSteps, "evaluating the model takes too many steps; this loop or call is still running when the budget runs out", blame ?? loc);
+  }
+
+  /** A compile-time array or string about to have `size` elements or characters. */
+  size(size: number, what: "array" | "string", loc: SourceLoc): void {
+    if (size > this.limits.maxArray)
+      throw limitError("arrayTooLarge", "maxArray", this.limits.maxArray, `this ${what} would have ${size} ${what === "array" ? "elements" : "characters"}`, loc);
+  }
+}
