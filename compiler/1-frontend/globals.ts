@@ -97,7 +97,7 @@ export function arrayFrom(hooks: ArrayHooks): BuiltinFunction {
 /** The array methods model code may use. */
 export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): BuiltinFunction | undefined {
   const call = hooks.call;
-  // every method walks or copies the array, so each call costs its length in steps
+  // a method that walks or copies the array costs its length in steps
   const m = (f: (args: Value[], site: CallSite) => Value) =>
     new BuiltinFunction(`Array.${name}`, (args, site) => {
       hooks.charge(arr.length + 1, site);
@@ -105,7 +105,8 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
     });
   switch (name) {
     case "push":
-      return m((args, site) => {
+      return new BuiltinFunction("Array.push", (args, site) => {
+        hooks.charge(args.length, site);
         hooks.size(arr.length + args.length, "array", site);
         for (const a of args) arr.push(a); // push(...args) overflows the stack past ~100,000
         return arr.length;
