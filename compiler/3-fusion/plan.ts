@@ -70,11 +70,13 @@ export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs
       if (rule.name === "elementwise-chain") {
         const pulled = pullProducers(consumer, claimed, done, consumers, mustStore);
         if (pulled.length) {
-          state = { ...state, epilogue: [...pulled, ...state.epilogue].sort((a, b) => a.id - b.id) };
+          // appended now, put in id order (the graph's topological order) once the kernel is done
+          for (const p of pulled) (state.epilogue as Node[]).push(p);
           rules.push("elementwise-producer");
         }
       }
     }
+    state = { ...state, epilogue: [...state.epilogue].sort((a, b) => a.id - b.id) };
     const nodes = [state.anchor, ...state.epilogue, ...(state.pool ? [state.pool] : [])];
     for (const n of nodes) done.add(n);
     const inside = new Set(nodes);
@@ -144,3 +146,4 @@ function uniqueName(name: string, seen: Map<string, number>): string {
   seen.set(name, k + 1);
   return k === 0 ? name : `${name}_${k + 1}`;
 }
+
