@@ -76,7 +76,10 @@ export function checkTokenNesting(text: string, file: string, maxDepth: number):
     depth -= frames[frames.length - 1].ops;
     frames[frames.length - 1].ops = 0;
   };
+  let afterSemicolon = false;
   for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
+    if (afterSemicolon && kind !== ts.SyntaxKind.ElseKeyword && kind !== ts.SyntaxKind.SemicolonToken) resetTop();
+    if (kind !== ts.SyntaxKind.SemicolonToken) afterSemicolon = false;
     const top = frames[frames.length - 1];
     if (kind === ts.SyntaxKind.CloseBraceToken && top.template) {
       kind = scanner.reScanTemplateToken(false);
@@ -88,7 +91,8 @@ export function checkTokenNesting(text: string, file: string, maxDepth: number):
     } else if (kind === ts.SyntaxKind.TemplateHead) open(true);
     else if (kind === ts.SyntaxKind.OpenParenToken || kind === ts.SyntaxKind.OpenBracketToken || kind === ts.SyntaxKind.OpenBraceToken) open(false);
     else if (kind === ts.SyntaxKind.CloseParenToken || kind === ts.SyntaxKind.CloseBracketToken || kind === ts.SyntaxKind.CloseBraceToken) close();
-    else if (kind === ts.SyntaxKind.SemicolonToken || kind === ts.SyntaxKind.CommaToken) resetTop();
+    else if (kind === ts.SyntaxKind.CommaToken) resetTop();
+    else if (kind === ts.SyntaxKind.SemicolonToken) afterSemicolon = true; // `if (a) x; else if (b) y; else ...` still nests
     else if (isWord(kind) && !continuing.has(kind) && endsOperand(prev) && (prev === ts.SyntaxKind.CloseBraceToken || scanner.hasPrecedingLineBreak()))
       resetTop(); // a new statement without a semicolon
     else if (nestingKeywords.has(kind) || (kind >= ts.SyntaxKind.FirstPunctuation && kind <= ts.SyntaxKind.LastPunctuation)) countOp();

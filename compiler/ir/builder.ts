@@ -31,7 +31,7 @@ export class GraphBuilder {
   /** Adds a node; the op's ShapeError propagates for the caller to place in the source. */
   add(op: string, inputs: readonly Node[], attrs: Attrs, loc: SourceLoc, scope: string, who: string = op): Node {
     if (this.nodes.length >= this.maxOps)
-      throw limitError("graphTooLarge", "maxOps", this.maxOps, `the model has more than ${this.maxOps} ops; this ${op} is one too many`, loc);
+      throw limitError("graphTooLarge", "maxOps", this.maxOps, `the model's graph grows past ${this.maxOps} ops here`, loc);
     const def = opDef(op);
     const type = def.infer(inputs, attrs, who);
     const node: Node = Object.freeze({
