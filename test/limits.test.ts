@@ -238,6 +238,22 @@ describe("the op budget (TSDP2016)", () => {
   }, 120_000);
 });
 
+describe("many errors", () => {
+  it("reports 20,000 independent errors once each (locations and duplicates are found without scanning the file)", () => {
+    const m = modelFile({ ctor: Array.from({ length: 20_000 }, (_, i) => `    const a${i} = nope${i};\n`).join("") });
+    let diags: readonly Diagnostic[] = [];
+    try {
+      lowerModel(m.file);
+    } catch (e) {
+      if (!(e instanceof CompileError)) throw e;
+      diags = e.diagnostics;
+    }
+    expect(diags).toHaveLength(20_000);
+    expect(new Set(diags.map((d) => d.loc?.line)).size).toBe(20_000);
+    expect(`${diags[19_999].code} ${diags[19_999].loc?.line}:${diags[19_999].loc?.col}`).toBe(`${catalog.undefinedName.code} ${at(m.text, "nope19999")}`);
+  }, 120_000);
+});
+
 describe("limits are resolved from options, then the environment, then the defaults", () => {
   it("prefers an option to the environment", () => {
     expect(resolveLimits({ maxDepth: 7 }, { TSDP_MAX_DEPTH: "9" }).maxDepth).toBe(7);

@@ -69,8 +69,11 @@ function syntaxErrors(file: SourceFile): Diagnostic[] {
 export function locOf(node: TsNode): SourceLoc {
   const sf = node.getSourceFile();
   const start = node.getStart();
-  const { line, column } = sf.getLineAndColumnAtPos(start);
-  const text = node.getText();
-  const firstLine = text.split("\n")[0];
-  return { file: sf.getFilePath(), line, col: column, length: Math.max(1, firstLine.length) };
+  // TypeScript's own lookup (a binary search over line starts): ts-morph's getLineAndColumnAtPos
+  // scans the text from the top, which made every call site cost the size of the file
+  const { line, character } = sf.compilerNode.getLineAndCharacterOfPosition(start);
+  const end = node.getEnd();
+  const newline = sf.getFullText().indexOf("\n", start);
+  const firstLineEnd = newline === -1 || newline > end ? end : newline;
+  return { file: sf.getFilePath(), line: line + 1, col: character + 1, length: Math.max(1, firstLineEnd - start) };
 }
