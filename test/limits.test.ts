@@ -7,7 +7,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { catalog } from "../compiler/diagnostics/catalog.ts";
 import { CompileError, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { defaultLimits, resolveLimits, type Limits } from "../compiler/limits.ts";
-import { generate } from "../compiler/pipeline.ts";
+import { generate, trainingPrograms } from "../compiler/pipeline.ts";
+import { printGraph } from "../compiler/ir/print.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
 
 // Class 4 of issue 10, compiler limits: every budget (evaluation steps, nesting depth, array and
@@ -290,8 +294,15 @@ describe("large legal models compile, in time linear in their size", () => {
   it("compiles a 20,000-op .relu() chain built by a loop, with its backward, into one forward kernel", () => {
     const m = modelFile({ fwd: "    for (let i = 0; i < 20000; i++) x = x.relu();\n", train: true });
     const compiled = generate(m.file, { target: "cpu" });
-    expect(compiled.model.graph.nodes.length).toBeGreaterThan(20_000);
+    const graph = compiled.model.graph;
+    expect(graph.nodes.length).toBeGreaterThan(20_000);
     expect(compiled.plan.kernels).toHaveLength(1);
+    // the other passes over the chain: the IR printer, and the reference interpreter on the step
+    expect(printGraph(graph).split("\n").filter((l) => l.includes("relu")).length).toBe(20_000);
+    const step = trainingPrograms(graph)!.step.graph;
+    const x = nd([2, 4], [0.5, -0.5, 1, 2, 0.1, 0.2, -1, 3]);
+    const run = runReference(step, { x, target: nd([2, 4], new Array(8).fill(0.1)) }, initState(graph), { training: true });
+    expect(Number.isFinite(run.loss)).toBe(true);
   }, 300_000);
 
   it("compiles a chain whose pointwise producers are pulled into one kernel (40,000 ops)", () => {
