@@ -20,7 +20,9 @@ export {
   encodeSafetensors,
   readSafetensorsFile,
   writeSafetensorsFile,
+  removeStaleTemporaries,
   SafetensorsError,
+  CHECKSUM_KEY as SAFETENSORS_CHECKSUM_KEY,
   MAX_HEADER_SIZE as SAFETENSORS_MAX_HEADER_SIZE,
   SAFETENSORS_DTYPES,
   type DecodedSafetensors,
@@ -29,4 +31,5 @@ export {
   type SafetensorsErrorCode,
   type SafetensorsInput,
   type SafetensorsTensor,
+  type WriteOptions as SafetensorsWriteOptions,
 } from "./safetensors.ts";

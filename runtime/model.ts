@@ -1,9 +1,15 @@
 // A loaded model: the checked, JavaScript-facing side of one `tsdp_model*`. Every argument is
 // checked here before anything crosses into native code, since native code cannot throw.
-import { NativeError, describeValue, suggestion } from "./errors.ts";
+//
+// The native model is freed by dispose() and is not re-entrant, and user code can run in the
+// middle of a method (getters on a tensor, its shape or the options, a Proxy's traps). So every
+// native call takes the handle from #live() at the call itself, after all user-supplied values
+// have been read into copies; nothing between that check and the call runs user code. Typed
+// arrays are measured and viewed through tensor.ts's hostView, never through their own getters.
+import { ModelStateError, NativeError, describeValue, suggestion } from "./errors.ts";
 import { BATCH, formatSpec, numel, type Dtype, type IOSpec, type Manifest, type ParamSpec } from "./manifest.ts";
-import type { HostArray, Hyperparameters, ModelHandle, NativeLibrary } from "./native.ts";
-import type { Tensor } from "./tensor.ts";
+import type { Hyperparameters, ModelHandle, NativeLibrary } from "./native.ts";
+import { hostView, readList, readShape, typedArrayKind, type HostArray, type HostArrayKind, type Tensor } from "./tensor.ts";
 import { readSafetensorsFile, writeSafetensorsFile } from "./safetensors.ts";
 
 /** An int64 parameter or buffer (e.g. BatchNorm's num_batches_tracked). */
@@ -23,6 +29,8 @@ export interface ParameterInfo {
 }
 
 const MAX_BATCH = 2 ** 31 - 1;
+/** More inputs than any model declares; bounds the copy of a hostile input list. */
+const MAX_INPUTS = 1024;
 
 export interface TrainStepOptions {
   lr?: number;
@@ -46,28 +54,34 @@ function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions,
     return x;
   };
   const d = (k: string, f = 0) => (typeof declared[k] === "number" ? (declared[k] as number) : f);
-  const betas = o.betas ?? [d("beta1", 0.9), d("beta2", 0.999)];
-  if (!Array.isArray(betas) || betas.length !== 2 || betas.some((b) => !(b >= 0 && b < 1))) throw new RangeError(`${where}: betas must be two numbers in [0, 1)`);
+  const given = o.betas ?? [d("beta1", 0.9), d("beta2", 0.999)];
+  // copied first: a getter must not hand the check one value and the step another
+  const betas = Array.isArray(given) && given.length === 2 ? readList(given, 2, `${where}: betas`) : [];
+  if (betas.length !== 2 || betas.some((b) => typeof b !== "number" || !(b >= 0 && b < 1))) throw new RangeError(`${where}: betas must be two numbers in [0, 1)`);
   return {
     lr: num("lr", o.lr, d("lr", 1e-3)),
     momentum: num("momentum", o.momentum, d("momentum")),
     dampening: num("dampening", o.dampening, d("dampening")),
     weight_decay: num("weightDecay", o.weightDecay, d("weightDecay")),
-    beta1: betas[0],
-    beta2: betas[1],
+    beta1: betas[0] as number,
+    beta2: betas[1] as number,
     eps: num("eps", o.eps, d("eps", 1e-8)),
     nesterov: (o.nesterov ?? declared.nesterov === true) ? 1 : 0,
   };
 }
 
-const arrayFor: Record<Dtype, { ctor: new (n: number) => HostArray; name: string }> = {
+const arrayFor: Record<Dtype, { ctor: new (n: number) => HostArray; name: HostArrayKind }> = {
   float32: { ctor: Float32Array, name: "Float32Array" },
   int32: { ctor: Int32Array, name: "Int32Array" },
   int64: { ctor: BigInt64Array, name: "BigInt64Array" },
 };
 
-const isDtype = (a: unknown, dtype: Dtype): a is HostArray =>
-  dtype === "float32" ? a instanceof Float32Array : dtype === "int32" ? a instanceof Int32Array : a instanceof BigInt64Array;
+/** A plain view of `data`'s memory when it is a `dtype` typed array (see hostView); a TypeError otherwise. */
+function asHost(data: unknown, dtype: Dtype, what: string, wrongType = `${what} must hold ${dtype} data (a ${arrayFor[dtype].name})`): HostArray {
+  const view = hostView(data, arrayFor[dtype].name, what);
+  if (!view) throw new TypeError(`${wrongType}, got ${describeValue(data)}`);
+  return view;
+}
 
 const fmt = (shape: readonly unknown[]) => `[${shape.map((d) => (typeof d === "number" || d === BATCH ? String(d) : describeValue(d))).join(", ")}]`;
 
@@ -76,10 +90,10 @@ function readTensor(t: unknown, what: string): { data: unknown; shape: readonly 
   if (typeof t !== "object" || t === null || ArrayBuffer.isView(t) || Array.isArray(t))
     throw new TypeError(`${what} must be a tensor {data, shape} (see tensor(data, shape)), got ${describeValue(t)}`);
   const { data, shape } = t as { data: unknown; shape: unknown };
-  if (!ArrayBuffer.isView(data) || data instanceof DataView)
-    throw new TypeError(`${what}: data must be a typed array (Float32Array or Int32Array), got ${describeValue(data)}`);
+  if (typedArrayKind(data) === undefined)
+    throw new TypeError(`${what}: data must be a typed array (Float32Array or Int32Array; not a Proxy or an array-like), got ${describeValue(data)}`);
   if (!Array.isArray(shape)) throw new TypeError(`${what}: shape must be an array of sizes, got ${describeValue(shape)}`);
-  return { data, shape: [...shape] };
+  return { data, shape: readShape(shape, what) };
 }
 
 function allocate(dtype: Dtype, n: number, what: string): HostArray {
@@ -103,8 +117,14 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
   readonly manifest: Manifest;
   readonly #lib: NativeLibrary;
   #handle: ModelHandle | null;
-  /** Set while a trainStepAsync runs on a worker thread: the native model is not re-entrant. */
-  #inFlight = false;
+  /**
+   * The asynchronous operation in flight, during which every other call is refused: a
+   * trainStepAsync runs on a worker thread (the native model is not re-entrant), and a
+   * loadCheckpoint reads its file before it writes every tensor.
+   */
+  #busy: "trainStepAsync" | "loadCheckpoint" | null = null;
+  /** A handle that dispose() released while a worker was using it: freed when the worker is done. */
+  #destroyWhenIdle: ModelHandle | null = null;
   #training = true;
   readonly #params: Map<string, ParamSpec & { kind: "parameter" | "buffer" | "gradient" | "optimizer" }>;
   readonly #token = {};
@@ -153,9 +173,11 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     return this.#handle === null;
   }
 
+  /** The handle, for a native call made right now; a ModelStateError when the model is disposed or busy. */
   #live(method: string): ModelHandle {
-    if (this.#handle === null) throw new Error(`${this.name}.${method}: the model has been disposed`);
-    if (this.#inFlight) throw new Error(`${this.name}.${method}: a trainStepAsync is still running on this model; await it first`);
+    if (this.#handle === null) throw new ModelStateError(`${this.name}.${method}: the model has been disposed`, "disposed");
+    if (this.#busy !== null)
+      throw new ModelStateError(`${this.name}.${method}: a ${this.#busy} is still running on this model; await it first`, "busy");
     return this.#handle;
   }
 
@@ -193,9 +215,9 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     const arrays: HostArray[] = [];
     specs.forEach((spec, i) => {
       const what = `${where}: input ${i + 1} (${spec.name}: ${formatSpec(spec)})`;
-      const { data, shape } = readTensor(inputs[i], what);
-      if (!isDtype(data, spec.dtype))
-        throw new TypeError(`${what} must hold ${spec.dtype} data (a ${arrayFor[spec.dtype].name}), got ${describeValue(data)}`);
+      const tensor = readTensor(inputs[i], what);
+      const { shape } = tensor;
+      const data = asHost(tensor.data, spec.dtype, what);
       if (shape.length !== spec.shape.length)
         throw new RangeError(`${what} must have rank ${spec.shape.length}, got shape ${fmt(shape)} of rank ${shape.length}`);
       const b = shape[0];
@@ -217,13 +239,14 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
   }
 
   #forward(method: string, inputs: readonly unknown[]): Tensor[] {
-    const handle = this.#live(method);
+    this.#live(method);
     const { batch, arrays } = this.#checkInputs(method, inputs);
     const where = `${this.name}.${method}`;
     const outputs = this.manifest.outputs.map((spec) => {
       const shape = spec.shape.map((d) => (d === BATCH ? batch : d));
       return { shape, data: allocate(spec.dtype, numel(shape), `${where}: output ${spec.name} ${fmt(shape)}`) };
     });
+    const handle = this.#live(method);
     this.#check(method, "tsdp_forward", this.#lib.forward(handle, batch, arrays, outputs.map((o) => o.data)), handle);
     return outputs.map((o) => ({ data: o.data as Float32Array | Int32Array, shape: Object.freeze(o.shape) }));
   }
@@ -236,9 +259,10 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
    * inputs with NaN or ±Infinity and a non-finite loss, naming the step.
    */
   trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): number {
-    const { handle, batch, arrays, labels, hp, step } = this.#prepareStep("trainStep", inputs, target, options);
+    const { batch, arrays, labels, hp, step, detectNonFinite } = this.#prepareStep("trainStep", inputs, target, options);
+    const handle = this.#live("trainStep");
     const { code, loss } = this.#lib.trainStep(handle, batch, arrays, labels, hp);
-    return this.#finishStep("trainStep", handle, code, loss, step, options);
+    return this.#finishStep("trainStep", handle, code, loss, step, detectNonFinite);
   }
 
   /**
@@ -247,33 +271,61 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
    * so they may be reused at once. Until it settles, other calls on this model throw.
    */
   async trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number> {
-    const { handle, batch, arrays, labels, hp, step } = this.#prepareStep("trainStepAsync", inputs, target, options);
+    const { batch, arrays, labels, hp, step, detectNonFinite } = this.#prepareStep("trainStepAsync", inputs, target, options);
+    const handle = this.#live("trainStepAsync");
+    // The arrays are copied into native memory before this returns, and the model is busy from here
+    // until the worker is done: no user code runs in between.
     const pending = this.#lib.trainStepAsync(handle, batch, arrays, labels, hp);
-    this.#inFlight = true;
-    let result: { code: number; loss: number };
+    this.#busy = "trainStepAsync";
+    let result: { code: number; loss: number } | undefined;
+    let failure: unknown;
     try {
       result = await pending;
+    } catch (e) {
+      failure = e;
     } finally {
-      this.#inFlight = false;
+      this.#busy = null;
     }
-    return this.#finishStep("trainStepAsync", handle, result.code, result.loss, step, options);
+    if (this.#handle === null) {
+      // dispose() ran while the worker used the model: free it now that the worker is done.
+      const code = this.#destroyDeferred();
+      throw new ModelStateError(
+        `${this.name}.trainStepAsync: the model was disposed while this step ran; the step's result is discarded` +
+          (code !== 0 ? ` (and tsdp_destroy failed with code ${code})` : ""),
+        "disposed",
+      );
+    }
+    if (result === undefined) throw failure;
+    return this.#finishStep("trainStepAsync", handle, result.code, result.loss, step, detectNonFinite);
   }
 
+  /** Frees a handle whose dispose() waited for a worker; its tsdp_destroy code (0 when none was waiting). */
+  #destroyDeferred(): number {
+    const handle = this.#destroyWhenIdle;
+    this.#destroyWhenIdle = null;
+    return handle === null ? 0 : this.#lib.destroy(handle);
+  }
+
+  /** Everything a step needs, read from the caller's values once; ends with no native call pending. */
   #prepareStep(method: string, inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions) {
-    const handle = this.#live(method);
+    this.#live(method);
     const training = this.#trainingSpec(method);
-    const list = Array.isArray(inputs) ? inputs : [inputs];
+    // Options are read once: a getter could answer differently at each read.
+    const opts: TrainStepOptions = typeof options === "object" && options !== null ? { ...options } : (options as TrainStepOptions);
+    if (typeof opts !== "object" || opts === null) throw new TypeError(`${this.name}.${method}: options must be an object, got ${describeValue(options)}`);
+    const list = Array.isArray(inputs) ? readList(inputs, MAX_INPUTS, `${this.name}.${method}: at most ${MAX_INPUTS} inputs`) : [inputs];
     const { batch, arrays } = this.#checkInputs(method, list);
     const labels = this.#checkTarget(method, target, batch);
-    const step = this.#lib.optimizerSteps(handle).steps + 1;
-    if (options.detectNonFinite) this.#requireFinite(method, arrays, step);
-    const hp = hyperparameters(training.optimizer, options, `${this.name}.${method}`);
-    return { handle, batch, arrays, labels, hp, step };
+    const hp = hyperparameters(training.optimizer, opts, `${this.name}.${method}`);
+    const detectNonFinite = opts.detectNonFinite === true;
+    const step = this.#lib.optimizerSteps(this.#live(method)).steps + 1;
+    if (detectNonFinite) this.#requireFinite(method, arrays, step);
+    return { batch, arrays, labels, hp, step, detectNonFinite };
   }
 
-  #finishStep(method: string, handle: ModelHandle, code: number, loss: number, step: number, options: TrainStepOptions): number {
+  #finishStep(method: string, handle: ModelHandle, code: number, loss: number, step: number, detectNonFinite: boolean): number {
     this.#check(method, "tsdp_train_step", code, handle);
-    if (options.detectNonFinite && !Number.isFinite(loss))
+    if (detectNonFinite && !Number.isFinite(loss))
       throw new RangeError(`${this.name}.${method}: the loss is ${loss} at step ${step} (detectNonFinite)`);
     return loss;
   }
@@ -294,6 +346,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
 
   /** Whether training steps are captured as CUDA graphs (default) or issued call by call. */
   useGraphs(use: boolean): this {
+    if (typeof use !== "boolean") throw new TypeError(`${this.name}.useGraphs: use must be true or false, got ${describeValue(use)}`);
     const handle = this.#live("useGraphs");
     this.#check("useGraphs", "tsdp_use_graphs", this.#lib.useGraphs(handle, use), handle);
     return this;
@@ -301,15 +354,16 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
 
   /** The loss and, for class-index targets, the accuracy on a batch; nothing is updated. */
   evaluate(inputs: Tensor | readonly Tensor[], target: Tensor): { loss: number; accuracy?: number; outputs: Tensor[] } {
-    const handle = this.#live("evaluate");
+    this.#live("evaluate");
     this.#trainingSpec("evaluate");
-    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const list = Array.isArray(inputs) ? readList(inputs, MAX_INPUTS, `${this.name}.evaluate: at most ${MAX_INPUTS} inputs`) : [inputs];
     const { batch, arrays } = this.#checkInputs("evaluate", list);
     const labels = this.#checkTarget("evaluate", target, batch);
     const outputs = this.manifest.outputs.map((spec) => {
       const shape = spec.shape.map((d) => (d === BATCH ? batch : d));
       return { shape, data: allocate(spec.dtype, numel(shape), `${this.name}.evaluate: output ${spec.name}`) };
     });
+    const handle = this.#live("evaluate");
     const { code, loss } = this.#lib.evaluate(handle, batch, arrays, labels, outputs.map((o) => o.data));
     this.#check("evaluate", "tsdp_evaluate", code, handle);
     const result = outputs.map((o) => ({ data: o.data as Float32Array | Int32Array, shape: Object.freeze(o.shape) }));
@@ -330,10 +384,14 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
   /**
    * Saves parameters and buffers under PyTorch's state_dict names, and with a training step the
    * optimizer state ("optimizer.<param>.momentum_buffer", "optimizer.<param>.exp_avg", …,
-   * "optimizer.step"), as safetensors. Written atomically: a crash mid-save keeps the old file.
+   * "optimizer.step"), as safetensors. Written atomically: a crash mid-save keeps the old file
+   * (and the next save into that directory removes the temporary file it left). The state is
+   * copied when this is called, so the model may be used (or disposed) while the file is written.
+   * The file records a SHA-256 of its tensor data, which loadCheckpoint verifies.
    */
   async saveCheckpoint(path: string): Promise<void> {
     this.#live("saveCheckpoint");
+    if (typeof path !== "string" || path === "") throw new TypeError(`${this.name}.saveCheckpoint: the path must be a non-empty string, got ${describeValue(path)}`);
     const dtypes = { float32: "F32", int32: "I32", int64: "I64" } as const;
     const tensors: { name: string; dtype: string; shape: readonly number[]; data: ArrayBufferView }[] = [];
     for (const [name, spec] of this.#params) {
@@ -343,18 +401,33 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     }
     if (this.manifest.training && this.#lib.canTrain)
       tensors.push({ name: "optimizer.step", dtype: "I64", shape: [], data: BigInt64Array.of(BigInt(this.steps)) });
-    await writeSafetensorsFile(path, tensors, { format: "tsdp", model: this.name, optimizer: this.manifest.training?.optimizer.kind ?? "none" });
+    await writeSafetensorsFile(
+      path,
+      tensors,
+      { format: "tsdp", model: this.name, optimizer: this.manifest.training?.optimizer.kind ?? "none" },
+      { checksum: true },
+    );
   }
 
   /**
    * Restores a checkpoint (tsdp's, or a PyTorch state_dict saved with safetensors). Every name,
    * dtype and shape is checked before anything is written, so a rejected file changes nothing.
-   * Parameters and buffers must all be present; optimizer state is optional.
+   * Parameters and buffers must all be present; optimizer state is optional. A file that records
+   * a SHA-256 of its data (tsdp writes one) must match it. Until it settles, other calls on this
+   * model throw a ModelStateError; a dispose() meanwhile makes it reject, having written nothing.
    */
   async loadCheckpoint(path: string): Promise<void> {
-    const handle = this.#live("loadCheckpoint");
+    this.#live("loadCheckpoint");
+    if (typeof path !== "string" || path === "") throw new TypeError(`${this.name}.loadCheckpoint: the path must be a non-empty string, got ${describeValue(path)}`);
     const where = `${this.name}.loadCheckpoint(${JSON.stringify(path)})`;
-    const { tensors } = await readSafetensorsFile(path);
+    this.#busy = "loadCheckpoint";
+    let tensors: Awaited<ReturnType<typeof readSafetensorsFile>>["tensors"];
+    try {
+      ({ tensors } = await readSafetensorsFile(path));
+    } finally {
+      this.#busy = null;
+    }
+    if (this.#handle === null) throw new ModelStateError(`${where}: the model was disposed while the file was read; nothing was loaded`, "disposed");
     const dtypes = { F32: "float32", I32: "int32", I64: "int64" } as const;
     const plan: { name: string; data: HostArray }[] = [];
     let steps: number | undefined;
@@ -377,15 +450,29 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     }
     const missing = [...this.#params.values()].filter((p) => (p.kind === "parameter" || p.kind === "buffer") && !plan.some((q) => q.name === p.name));
     if (missing.length) throw new RangeError(`${where}: missing ${missing.map((p) => p.name).join(", ")}`);
-    for (const { name, data } of plan) this.#check("loadCheckpoint", "tsdp_set_param", this.#lib.setParam(handle, name, data), handle);
-    if (steps !== undefined && this.#lib.canTrain) this.#check("loadCheckpoint", "tsdp_optimizer_steps", this.#lib.optimizerSteps(handle, steps).code, handle);
+    // From here to the end no user code runs, so one state check covers every write.
+    const handle = this.#live("loadCheckpoint");
+    // A native failure half way (the file was valid) puts back what was written: nothing is lost.
+    const written: { name: string; data: HostArray }[] = [];
+    try {
+      for (const { name, data } of plan) {
+        const spec = this.#params.get(name)!;
+        const old = allocate(spec.dtype, numel(spec.shape), `${where}: a copy of ${name}`);
+        this.#check("loadCheckpoint", "tsdp_get_param", this.#lib.getParam(handle, name, old), handle);
+        this.#check("loadCheckpoint", "tsdp_set_param", this.#lib.setParam(handle, name, data), handle);
+        written.push({ name, data: old });
+      }
+      if (steps !== undefined && this.#lib.canTrain) this.#check("loadCheckpoint", "tsdp_optimizer_steps", this.#lib.optimizerSteps(handle, steps).code, handle);
+    } catch (e) {
+      for (const { name, data } of written.reverse()) this.#lib.setParam(handle, name, data);
+      throw e;
+    }
   }
 
   /** Optimizer steps taken so far. */
   get steps(): number {
-    const handle = this.#live("steps");
     this.#trainingSpec("steps");
-    return this.#lib.optimizerSteps(handle).steps;
+    return this.#lib.optimizerSteps(this.#live("steps")).steps;
   }
 
   #trainingSpec(method: string): NonNullable<Manifest["training"]> {
@@ -401,19 +488,20 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
   #checkTarget(method: string, target: unknown, batch: number): HostArray {
     const spec = this.manifest.training!.target;
     const what = `${this.name}.${method}: target (${formatSpec(spec)})`;
-    const { data, shape } = readTensor(target, what);
-    if (!isDtype(data, spec.dtype)) throw new TypeError(`${what} must hold ${spec.dtype} data (a ${arrayFor[spec.dtype].name}), got ${describeValue(data)}`);
+    const tensor = readTensor(target, what);
+    const { shape } = tensor;
+    const data = asHost(tensor.data, spec.dtype, what);
     const want = spec.shape.map((d) => (d === BATCH ? batch : d));
     if (shape.length !== want.length || shape.some((d, i) => d !== want[i]))
       throw new RangeError(`${what} must have shape ${fmt(want)} for a batch of ${batch}, got ${fmt(shape as number[])}`);
-    if ((data as HostArray).length !== numel(want)) throw new RangeError(`${what}: shape ${fmt(want)} holds ${numel(want)} values, data has ${(data as HostArray).length}`);
+    if (data.length !== numel(want)) throw new RangeError(`${what}: shape ${fmt(want)} holds ${numel(want)} values, data has ${data.length}`);
     if (data instanceof Int32Array) {
       const classes = Number(this.manifest.outputs[0].shape[1]);
       for (let i = 0; i < data.length; i++)
         if (data[i] < 0 || data[i] >= classes)
           throw new RangeError(`${what}: label ${data[i]} at position ${i} is out of range: the model has ${classes} classes (0 to ${classes - 1})`);
     }
-    return data as HostArray;
+    return data;
   }
 
   #requireFinite(method: string, arrays: readonly HostArray[], step: number): void {
@@ -450,47 +538,49 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
    * Int32Array, int64 (e.g. num_batches_tracked) → BigInt64Array.
    */
   getParameter(name: string): ParameterTensor {
-    const handle = this.#live("getParameter");
+    this.#live("getParameter");
     const spec = this.#spec("getParameter", name);
     const data = allocate(spec.dtype, numel(spec.shape), `${this.name}.getParameter("${spec.name}")`);
+    const handle = this.#live("getParameter");
     this.#check("getParameter", "tsdp_get_param", this.#lib.getParam(handle, spec.name, data), handle);
     return { data, shape: Object.freeze([...spec.shape]) } as ParameterTensor;
   }
 
   /** Overwrites a parameter or buffer; the tensor's dtype and shape must be the manifest's. */
   setParameter(name: string, value: ParameterTensor): void {
-    const handle = this.#live("setParameter");
+    this.#live("setParameter");
     const spec = this.#spec("setParameter", name);
     const what = `${this.name}.setParameter("${spec.name}")`;
-    const { data, shape } = readTensor(value, `${what}: the value`);
-    if (!isDtype(data, spec.dtype))
-      throw new TypeError(`${what}: ${spec.name} is ${spec.dtype}, so the data must be a ${arrayFor[spec.dtype].name}, got ${describeValue(data)}`);
+    const tensor = readTensor(value, `${what}: the value`);
+    const { shape } = tensor;
+    const data = asHost(tensor.data, spec.dtype, what, `${what}: ${spec.name} is ${spec.dtype}, so the data must be a ${arrayFor[spec.dtype].name}`);
     if (shape.length !== spec.shape.length || shape.some((d, i) => d !== spec.shape[i]))
       throw new RangeError(`${what}: ${spec.name} has shape ${fmt(spec.shape)}, got ${fmt(shape)}`);
     if (data.length !== numel(spec.shape))
       throw new RangeError(`${what}: shape ${fmt(spec.shape)} holds ${numel(spec.shape)} values, but data has ${data.length}`);
+    const handle = this.#live("setParameter");
     this.#check("setParameter", "tsdp_set_param", this.#lib.setParam(handle, spec.name, data), handle);
   }
 
-  /**
-   * Frees the native model (and its device memory). Calling it again does nothing; every other
-   * method throws afterwards.
-   */
   /**
    * Train mode (the default, as for a new PyTorch module): dropout drops and BatchNorm normalizes
    * with batch statistics, updating its running ones. Returns the model, as nn.Module.train does.
    */
   train(mode = true): this {
-    const handle = this.#live("train");
-    if (typeof mode !== "boolean") throw new TypeError(`${this.name}.train: mode must be true or false, got ${String(mode)}`);
-    this.#check("train", "tsdp_set_training", this.#lib.setTraining(handle, mode), handle);
-    this.#training = mode;
-    return this;
+    if (typeof mode !== "boolean") throw new TypeError(`${this.name}.train: mode must be true or false, got ${describeValue(mode)}`);
+    return this.#setMode("train", mode);
   }
 
   /** Eval mode: dropout is the identity and BatchNorm uses its running statistics. */
   eval(): this {
-    return this.train(false);
+    return this.#setMode("eval", false);
+  }
+
+  #setMode(method: string, training: boolean): this {
+    const handle = this.#live(method);
+    this.#check(method, "tsdp_set_training", this.#lib.setTraining(handle, training), handle);
+    this.#training = training;
+    return this;
   }
 
   /** Whether the model is in train mode. */
@@ -498,11 +588,21 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     return this.#training;
   }
 
+  /**
+   * Frees the native model (and its device memory). Calling it again does nothing; every other
+   * method throws a ModelStateError afterwards. During a trainStepAsync the model is marked
+   * disposed at once and freed when the worker thread is done with it (never under it); that
+   * step's promise then rejects with a ModelStateError.
+   */
   dispose(): void {
     const handle = this.#handle;
     if (handle === null) return;
     this.#handle = null;
     CompiledModel.#finalizer.unregister(this.#token);
+    if (this.#busy === "trainStepAsync") {
+      this.#destroyWhenIdle = handle;
+      return;
+    }
     const code = this.#lib.destroy(handle);
     // The handle is gone either way, so tsdp_last_error cannot be asked about it.
     if (code !== 0) throw new NativeError(`${this.name}.dispose: tsdp_destroy failed (code ${code})`, "tsdp_destroy", code, "");

@@ -18,8 +18,10 @@ import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import koffi, { type LibraryHandle, type TypeObject } from "koffi";
 
-/** Host arrays that cross the ABI. */
-export type HostArray = Float32Array | Int32Array | BigInt64Array;
+import { byteLengthOf, bytesOf, type HostArray } from "./tensor.ts";
+
+/** Host arrays that cross the ABI (model.ts hands over only plain views it built, see tensor.ts). */
+export type { HostArray };
 
 /** A `tsdp_model*` (koffi 3 represents pointers as BigInt). */
 export type ModelHandle = bigint;
@@ -88,7 +90,6 @@ function allocBytes(bytes: number): bigint {
   return p;
 }
 
-const bytesOf = (a: HostArray) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /**
  * Native copies of `inputs` and room for outputs of the given sizes, with a table of their
@@ -105,9 +106,10 @@ function stageArrays(inputs: readonly HostArray[], outputBytes: readonly number[
     blocks.push(table);
     const ptrs = new BigUint64Array(koffi.view(table, 8 * count));
     inputs.forEach((a, i) => {
-      const p = allocBytes(a.byteLength);
+      const bytes = byteLengthOf(a);
+      const p = allocBytes(bytes);
       blocks.push(p);
-      new Uint8Array(koffi.view(p, a.byteLength)).set(bytesOf(a));
+      new Uint8Array(koffi.view(p, bytes)).set(bytesOf(a));
       ptrs[i] = p;
     });
     outputBytes.forEach((bytes, i) => {
@@ -155,10 +157,10 @@ export class NativeLibrary {
 
   /** Stages host arrays in native memory, calls `f` with the pointer table, copies outputs back. */
   #staged(inputs: readonly HostArray[], outputs: readonly HostArray[], f: (ins: bigint, outs: bigint) => number): number {
-    const staged = stageArrays(inputs, outputs.map((a) => a.byteLength));
+    const staged = stageArrays(inputs, outputs.map(byteLengthOf));
     try {
       const code = f(staged.table, staged.table + BigInt(8 * inputs.length));
-      if (code === 0) outputs.forEach((a, i) => bytesOf(a).set(new Uint8Array(koffi.view(staged.ptrs[inputs.length + i], a.byteLength))));
+      if (code === 0) outputs.forEach((a, i) => bytesOf(a).set(new Uint8Array(koffi.view(staged.ptrs[inputs.length + i], byteLengthOf(a)))));
       return code;
     } finally {
       staged.free();
@@ -343,11 +345,11 @@ export class NativeLibrary {
   }
 
   getParam(h: ModelHandle, name: string, host: HostArray): number {
-    return this.#fn.tsdp_get_param(h, name, host, BigInt(host.byteLength));
+    return this.#fn.tsdp_get_param(h, name, host, BigInt(byteLengthOf(host)));
   }
 
   setParam(h: ModelHandle, name: string, host: HostArray): number {
-    return this.#fn.tsdp_set_param(h, name, host, BigInt(host.byteLength));
+    return this.#fn.tsdp_set_param(h, name, host, BigInt(byteLengthOf(host)));
   }
 
   setTraining(h: ModelHandle, training: boolean): number {

@@ -1,40 +1,37 @@
-// A one-line progress bar for training loops: on a terminal it redraws in place; otherwise it
-// prints a line every 10% so logs stay short.
+// The progress bar of training loops, on cli-progress: on a terminal one line redrawn in place;
+// otherwise (CI logs, `| tee`) a plain line at most every 5 seconds and one at the end, so a log
+// holds a few lines per epoch instead of hundreds.
+import { SingleBar } from "cli-progress";
+
+/** How often a line is written when the output is not a terminal. */
+export const NOT_TTY_INTERVAL_MS = 5000;
 
 export class Progress {
-  private readonly started = performance.now();
-  private lastDecile = -1;
-  constructor(
-    private readonly label: string,
-    private readonly total: number,
-    private readonly out: NodeJS.WriteStream = process.stdout,
-  ) {}
+  readonly #bar: SingleBar;
+  readonly #started = performance.now();
 
-  update(done: number, stats: { loss: number; images: number; accuracy?: number }): void {
-    const elapsed = (performance.now() - this.started) / 1000;
-    const rate = stats.images / Math.max(elapsed, 1e-9);
-    const eta = done > 0 ? (elapsed / done) * (this.total - done) : 0;
-    const width = 24;
-    const filled = Math.round((done / this.total) * width);
-    const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
-    const acc = stats.accuracy === undefined ? "" : `  acc ${(stats.accuracy * 100).toFixed(1)}%`;
-    const line = `${this.label} ${bar} ${done}/${this.total}  loss ${stats.loss.toFixed(4)}${acc}  ${Math.round(rate)} img/s  ETA ${formatSeconds(eta)}`;
-    if (this.out.isTTY) this.out.write(`\r${line}\x1b[K`);
-    else {
-      const decile = Math.floor((done / this.total) * 10);
-      if (decile !== this.lastDecile) {
-        this.lastDecile = decile;
-        this.out.write(`${line}\n`);
-      }
-    }
+  constructor(label: string, total: number, out: NodeJS.WritableStream = process.stdout) {
+    this.#bar = new SingleBar({
+      format: `${label} {bar} {value}/{total}  loss {loss}  {rate} img/s  ETA {eta_formatted}`,
+      barCompleteChar: "█",
+      barIncompleteChar: "░",
+      barsize: 24,
+      stream: out,
+      noTTYOutput: true,
+      notTTYSchedule: NOT_TTY_INTERVAL_MS,
+      hideCursor: false,
+      etaBuffer: 50,
+    });
+    this.#bar.start(total, 0, { loss: "-", rate: 0 });
   }
 
+  update(done: number, stats: { loss: number; images: number }): void {
+    const elapsed = (performance.now() - this.#started) / 1000;
+    this.#bar.update(done, { loss: stats.loss.toFixed(4), rate: Math.round(stats.images / Math.max(elapsed, 1e-9)) });
+  }
+
+  /** Writes the final state and ends the line. */
   done(): void {
-    if (this.out.isTTY) this.out.write("\n");
+    this.#bar.stop();
   }
-}
-
-function formatSeconds(s: number): string {
-  const m = Math.floor(s / 60);
-  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${Math.round(s)}s`;
 }

@@ -15,10 +15,18 @@
 // (serde keeps the last one silently), unknown fields in a tensor entry are an error (serde skips
 // them), and a dimension larger than 2^53 - 1 (possible only in a zero-element tensor) is an error
 // because a JavaScript number cannot hold it exactly.
+//
+// Integrity: the format has no checksum, so a flipped byte in the tensor data loads silently. A
+// writer may record the SHA-256 of the data buffer in the metadata under CHECKSUM_KEY (tsdp's
+// checkpoints do); the decoder verifies it whenever it is present, and files without it (from
+// PyTorch and others) load as before. The header is validated structurally, not checksummed.
 
-import { randomBytes } from "node:crypto";
-import { open, readFile, rename, rm, type FileHandle } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { lstat, open, readFile, readdir, rename, rm, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+
+/** The metadata key of the SHA-256 (lowercase hex) of the data buffer, the bytes after the header. */
+export const CHECKSUM_KEY = "tsdp.data_sha256";
 
 /** The reference implementation's limit on the header size, in bytes. */
 export const MAX_HEADER_SIZE = 100_000_000;
@@ -148,6 +156,8 @@ export type SafetensorsErrorCode =
   | "TensorInvalidInfo"
   /** The tensors do not cover the byte buffer exactly (missing or trailing bytes). */
   | "MetadataIncompleteBuffer"
+  /** The data buffer's SHA-256 is not the one the file's metadata records (CHECKSUM_KEY). */
+  | "ChecksumMismatch"
   /** Tensor data to write does not match its dtype and shape. */
   | "InvalidTensorView"
   /** Something given to the encoder is not a tensor list, a name, a dtype or metadata it accepts. */
@@ -707,6 +717,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Decod
     );
   }
 
+  if (Object.hasOwn(metadata, CHECKSUM_KEY)) verifyChecksum(metadata[CHECKSUM_KEY], bytes.subarray(dataStart), source);
+
   const tensors = new Map<string, SafetensorsTensor>();
   for (const t of entries) {
     const shape: number[] = [];
@@ -729,6 +741,22 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Decod
     tensors.set(t.name, { dtype: t.dtype, shape, data: new CONSTRUCTORS[ARRAY_OF[t.dtype]](copy.buffer) });
   }
   return { tensors, metadata };
+}
+
+function sha256(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+function verifyChecksum(recorded: string, data: Uint8Array, source: string): void {
+  if (!/^[0-9a-f]{64}$/.test(recorded))
+    throw new SafetensorsError("ChecksumMismatch", source, `the metadata's ${q(CHECKSUM_KEY)} is not a SHA-256 in hex (64 of 0-9a-f): the header was altered`);
+  const actual = sha256(data);
+  if (actual !== recorded)
+    throw new SafetensorsError(
+      "ChecksumMismatch",
+      source,
+      `the tensor data (${data.length} bytes) has SHA-256 ${actual}, but the file records ${recorded}: the data was changed or corrupted after it was written`,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -818,6 +846,11 @@ function plan(tensors: SafetensorsInput, metadata: Record<string, string> | unde
       throw new SafetensorsError("DuplicateKey", source, `tensor ${q(t.name)} is given twice`, { tensor: t.name });
     seen.add(t.name);
   }
+  return headerFor(list, metadata, source);
+}
+
+/** The header of `list` with `metadata`: the compact JSON, its padded length, the data length. */
+function headerFor(list: Prepared[], metadata: Record<string, string> | undefined, source: string) {
   const meta = metadataJson(metadata, source);
   // The same compact JSON the reference writes: metadata first, then each tensor with its fields
   // in the order dtype, shape, data_offsets. JSON.stringify escapes strings the way serde_json does.
@@ -843,22 +876,31 @@ function plan(tensors: SafetensorsInput, metadata: Record<string, string> | unde
  * `metadata` becomes the "__metadata__" object (left out when empty).
  */
 export function encodeSafetensors(tensors: SafetensorsInput, metadata?: Record<string, string>): Uint8Array {
-  return build(plan(tensors, metadata, "<buffer>"));
+  const p = plan(tensors, metadata, "<buffer>");
+  const out = new Uint8Array(8 + p.headerLen + p.dataLen);
+  out.set(head(p), 0);
+  fillData(p, out.subarray(8 + p.headerLen));
+  return out;
 }
 
-function build({ list, json, headerLen, dataLen }: ReturnType<typeof plan>): Uint8Array {
-  const out = new Uint8Array(8 + headerLen + dataLen);
+/** The length prefix and the space-padded header. */
+function head({ json, headerLen }: ReturnType<typeof plan>): Uint8Array {
+  const out = new Uint8Array(8 + headerLen);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerLen), true);
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + headerLen);
-  let at = 8 + headerLen;
+  return out;
+}
+
+/** Writes the tensors' bytes, little-endian, one after the other into `out`. */
+function fillData({ list }: ReturnType<typeof plan>, out: Uint8Array): void {
+  let at = 0;
   for (const t of list) {
     const view = new Uint8Array(t.data.buffer, t.data.byteOffset, t.byteLength);
     out.set(view, at);
     if (!LITTLE_ENDIAN) swapBytes(out.subarray(at, at + t.byteLength), t.dtype === "C64" ? 4 : arrayElementSize(t.dtype));
     at += t.byteLength;
   }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -880,21 +922,38 @@ export async function readSafetensorsFile(path: string): Promise<DecodedSafetens
   return decodeSafetensors(bytes, path);
 }
 
+export interface WriteOptions {
+  /** Record the SHA-256 of the data buffer in the metadata (CHECKSUM_KEY), for readers to verify. */
+  checksum?: boolean;
+}
+
 /**
  * Writes a safetensors file atomically: the tensors are validated and encoded first, then written
  * to a temporary file in the same directory, which is fsynced and renamed over `path`, and the
  * directory is fsynced. On any failure the temporary file is removed and an existing file at
- * `path` is left as it was.
+ * `path` is left as it was. A process killed mid-write cannot remove its temporary file, so each
+ * write first removes the stale ones in the directory (see removeStaleTemporaries).
  */
-export async function writeSafetensorsFile(path: string, tensors: SafetensorsInput, metadata?: Record<string, string>): Promise<void> {
-  const bytes = build(plan(tensors, metadata, path));
+export async function writeSafetensorsFile(
+  path: string,
+  tensors: SafetensorsInput,
+  metadata?: Record<string, string>,
+  options: WriteOptions = {},
+): Promise<void> {
+  let p = plan(tensors, metadata, path);
+  const data = new Uint8Array(p.dataLen);
+  fillData(p, data);
+  if (options.checksum) p = headerFor(p.list, { ...metadata, [CHECKSUM_KEY]: sha256(data) }, path);
+  const header = head(p);
   const target = resolve(path);
   const dir = dirname(target);
-  const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  await removeStaleTemporaries(dir);
+  const tmp = join(dir, `.${basename(target)}.${TEMP_TAG}${process.pid}-${randomBytes(6).toString("hex")}.tmp`);
   let fh: FileHandle | undefined;
   try {
     fh = await open(tmp, "wx");
-    await fh.writeFile(bytes);
+    await fh.writeFile(header);
+    await fh.writeFile(data);
     await fh.sync();
     await fh.close();
     fh = undefined;
@@ -916,4 +975,55 @@ export async function writeSafetensorsFile(path: string, tensors: SafetensorsInp
   } finally {
     await dh?.close().catch(() => {});
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Temporary files left by killed writers
+
+const TEMP_TAG = "tsdp-";
+/** `.<name>.tsdp-<pid>-<12 hex>.tmp`, and the `.<name>.<pid>.<12 hex>.tmp` of earlier versions. */
+const TEMP_NAME = /^\..+\.(?:tsdp-(\d+)-|(\d+)\.)[0-9a-f]{12}\.tmp$/;
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"; // it exists, owned by someone else
+  }
+}
+
+/**
+ * Removes the temporary files that writers killed mid-write left in `dir`: files named as this
+ * module names them, last modified before this process started, whose writing process is gone
+ * (a process with that id that still runs may be saving right now, so its files are kept, and so
+ * are this process's own). Best effort: a file that cannot be examined or removed stays.
+ * Returns the names removed.
+ */
+export async function removeStaleTemporaries(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const started = performance.timeOrigin;
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1] ?? m[2]);
+    const file = join(dir, name);
+    try {
+      const st = await lstat(file);
+      if (!st.isFile() || st.mtimeMs >= started) continue;
+      // an older file with this process's id is from an earlier process that had the same id
+      if (pid !== process.pid && processIsAlive(pid)) continue;
+      await unlink(file);
+      removed.push(name);
+    } catch {
+      // gone meanwhile (another writer cleaned it) or not ours to remove: leave it
+    }
+  }
+  return removed;
 }

@@ -22,7 +22,7 @@ describe("LeNet's generated CUDA", () => {
       "fc2: linear",
     ]);
     // the forward program launches exactly those (the library also holds the training step's kernels)
-    expect(forwardProgram.match(/TSDP_LAUNCH\(\w+_kernel,/g)).toHaveLength(4);
+    expect(forwardProgram.match(/TSDP_LAUNCH\((?:tsdp_kernels::)?\w+_kernel,/g)).toHaveLength(4);
   });
 
   it("names the TypeScript line each kernel implements", () => {
@@ -39,7 +39,7 @@ describe("LeNet's generated CUDA", () => {
 
   it("launches every kernel through TSDP_LAUNCH and checks every CUDA call", () => {
     const defined = new Set([...cu.matchAll(/^__global__ void(?: __launch_bounds__\(\d+\))? (\w+)\(/gm)].map((m) => m[1]));
-    const launched = new Set([...cu.matchAll(/TSDP_LAUNCH\((\w+_kernel),/g)].map((m) => m[1]));
+    const launched = new Set([...cu.matchAll(/TSDP_LAUNCH\((?:tsdp_kernels::)?(\w+_kernel),/g)].map((m) => m[1]));
     expect([...launched].sort()).toEqual([...defined].sort());
     expect(cu.match(/\w<<</g)).toEqual(["l<<<"]); // the one launch with <<< >>> is the macro itself
     const calls = cu.split("\n").filter((l) => /\bcuda(Malloc|Memcpy|MemcpyAsync|StreamCreate|StreamSynchronize|SetDevice|GetLastError)\(/.test(l));

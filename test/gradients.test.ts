@@ -22,14 +22,15 @@ cases.mul = { body: model("return x.mul(this.b(x)).mul(3);", "b = new nn.Linear(
 cases.div = { body: model("return x.div(this.b(x).abs().add(1)).div(2);", "b = new nn.Linear(4, 1);") };
 cases.const = { body: model("return x.mul(2);") };
 cases.sum = { body: model("return [x.sum(1, true), x.sum(0).unsqueeze(0).add(x)];") };
-cases.mean = { body: model("return x.mean(1).add(x.mean([0, 1], true));") };
+// model outputs must be [Batch, ...] (TSDP4005), so batch-free results are broadcast against x
+cases.mean = { body: model("return x.mean(1).unsqueeze(1).add(x.mean([0, 1], true));") };
 cases.amax = { body: model("return [x.amax(1, true), x.max(1).values];") };
 cases.reshape = { body: model("return x.view(-1, 2, 2).flatten(1).unsqueeze(1).squeeze(1);") };
 cases.permute = { body: model("return x.view(-1, 2, 2).transpose(1, 2).permute(0, 2, 1).mul(x.view(-1, 2, 2).transpose(1, 2));") };
 cases.expand = { body: model("return x.mean(1, true).add(x);") };
 cases.matmul = {
   body: model(
-    "return [x.view(-1, 2, 2).matmul(x.view(-1, 2, 2)).matmul(this.w.weight.t()), x.matmul(this.v.weight.view(-1)), this.v.weight.view(-1).matmul(x.view(-1, 4, 1)), this.v.weight.view(-1).matmul(this.v.weight.view(-1)), x.view(-1, 1, 2, 2).matmul(this.u.weight.view(3, 2, 2))];",
+    "return [x.view(-1, 2, 2).matmul(x.view(-1, 2, 2)).matmul(this.w.weight.t()), x.matmul(this.v.weight.view(-1)), this.v.weight.view(-1).matmul(x.view(-1, 4, 1)), this.v.weight.view(-1).matmul(this.v.weight.view(-1)).add(x.sum(1)), x.view(-1, 1, 2, 2).matmul(this.u.weight.view(3, 2, 2))];",
     "w = new nn.Linear(2, 3, false); v = new nn.Linear(4, 1, false); u = new nn.Linear(4, 3, false);",
   ),
 };
@@ -64,7 +65,7 @@ cases.cross_entropy = {
 };
 cases.nll_loss = { body: model('return [F.nllLoss(x, y, { reduction: "none" }), F.nllLoss(x, y, { reduction: "sum" }).add(x)];', "", 'x: Tensor<[Batch, 4]>, y: Tensor<[Batch], "int32">') };
 cases.mse_loss = { body: model('return [F.mseLoss(x, z, { reduction: "none" }), F.mseLoss(x, z).add(x)];', "", "x: Tensor<[Batch, 4]>, z: Tensor<[Batch, 4]>") };
-cases.div_count = { body: model("return x.mean(0, true).add(x.mean());") };
+cases.div_count = { body: model("return x.mean(0, true).add(x.mean()).add(x);") };
 cases.eq_mask = { body: model("return x.amax(1, true).add(x);") };
 
 describe("gradient check: autodiff against central differences (float64)", () => {

@@ -281,7 +281,7 @@ describe("bad arguments are refused before native code, and the model keeps work
   it("forward: detached input data", () => {
     const data = new Float32Array(6);
     structuredClone(data.buffer, { transfer: [data.buffer] });
-    expect(() => m.forward(raw(data, [2, 3]))).toThrow(/holds 6 values, but data has 0/);
+    expect(() => m.forward(raw(data, [2, 3]))).toThrow(/input 1 .*: its memory cannot be read .*detached/);
     stillWorks();
   });
 
@@ -325,6 +325,21 @@ describe("bad arguments are refused before native code, and the model keeps work
     expect(() => m.setParameter("config.devices", tensor(new Int32Array(5), [5]))).toThrow(
       /MockLinear\.setParameter: tsdp_set_param failed \(code 6\): mock: config.devices is read-only/,
     );
+    stillWorks();
+  });
+
+  it("a loadCheckpoint that fails in native code half way puts back what it had written", async () => {
+    // the mock refuses to write config.devices, the last tensor of its own checkpoint
+    const file = join(mkdtempSync(join(tmpdir(), "tsdp-ckpt-")), "c.safetensors");
+    const before = { w: Array.from(f32(m, "fc.weight")), b: Array.from(f32(m, "fc.bias")) };
+    await m.saveCheckpoint(file);
+    m.setParameter("fc.weight", tensor(new Float32Array(6).fill(7), [2, 3]));
+    m.setParameter("fc.bias", tensor(new Float32Array(2).fill(-7), [2]));
+    await expect(m.loadCheckpoint(file)).rejects.toThrow(/loadCheckpoint: tsdp_set_param failed \(code 6\): mock: config.devices is read-only/);
+    expect(Array.from(f32(m, "fc.weight"))).toEqual(new Array(6).fill(7));
+    expect(Array.from(f32(m, "fc.bias"))).toEqual(new Array(2).fill(-7));
+    m.setParameter("fc.weight", tensor(Float32Array.from(before.w), [2, 3]));
+    m.setParameter("fc.bias", tensor(Float32Array.from(before.b), [2]));
     stillWorks();
   });
 });

@@ -1,20 +1,30 @@
 import { Node as TsNode } from "ts-morph";
-import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
+import { CompileError, diagnostic, fail, type Diagnostic, type SourceLoc } from "../diagnostics/diagnostic.ts";
+import type { DiagnosticKind } from "../diagnostics/catalog.ts";
 import { locOf } from "./source.ts";
 import { describe, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Binds call arguments the way a PyTorch port writes them: positional arguments in PyTorch's
 // order, then optionally one trailing object literal for the keyword arguments:
 //   nn.Conv2d(3, 64, kernel_size=3, padding=1)  →  new nn.Conv2d(3, 64, 3, { padding: 1 })
+// Every argument is checked against its legal range here, and every bad one of a call is
+// reported at once (a user fixing `{ lr: NaN, eps: -1 }` should not need two compiles). A value
+// of the wrong type is TSDP3003; a value of the right type outside its range (0, NaN, ∞) is TSDP3004.
 
 export type ArgKind =
   | "posInt" // integer ≥ 1 (sizes)
   | "nonNegInt" // integer ≥ 0 (paddings)
   | "int" // any integer (dims)
   | "number" // finite number
+  | "posNumber" // finite number > 0 (eps: dividing by it must not blow up)
+  | "nonNegNumber" // finite number ≥ 0 (learning rates, momentum, weight decay)
   | "prob" // number in [0, 1]
+  | "betas" // two numbers in [0, 1) (Adam's moving-average factors)
   | "bool"
-  | "size2" // int or [int, int] → [int, int]
+  | "size2" // integer ≥ 1 or a pair of them → [int, int] (kernels, strides, dilations)
+  | "padding2" // integer ≥ 0 or a pair of them → [int, int]
+  | "convPadding" // a padding2, or "valid" or "same" (kept as the string)
+  | "sizes" // integer ≥ 1 or an array of them, kept as an array (shapes)
   | "dims" // int or array of ints
   | "ints" // int or array of ints, kept as an array
   | "tensor"
@@ -43,6 +53,38 @@ export function opt(name: string, kind: ArgKind, dflt: Value, extra: Partial<Arg
 
 export type Bound = Record<string, any>;
 
+/** Where each bound argument is written, so checks made after binding point at the value. */
+const boundLocs = new WeakMap<Bound, Record<string, SourceLoc>>();
+
+/** Where the argument bound as `name` is written; the whole call when it took its default. */
+export function locOfArg(b: Bound, name: string, site: CallSite): SourceLoc {
+  return boundLocs.get(b)?.[name] ?? site.loc;
+}
+
+/**
+ * The problems found in one call. Checks that do not depend on each other all run, and the
+ * call fails once with every diagnostic, rather than at the first.
+ */
+export class CallProblems {
+  private readonly found: Diagnostic[] = [];
+  add(kind: DiagnosticKind, message: string, loc: SourceLoc): void {
+    this.found.push(diagnostic(kind, message, loc));
+  }
+  /** Runs `f`; a CompileError it throws is kept and `undefined` returned. */
+  attempt<T>(f: () => T): T | undefined {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof CompileError)) throw e;
+      this.found.push(...e.diagnostics);
+      return undefined;
+    }
+  }
+  throwIfAny(): void {
+    if (this.found.length > 0) throw new CompileError([...this.found]);
+  }
+}
+
 /** Binds the properties of an options object ({ lr: 0.1, momentum: 0.9 }) as keyword arguments. */
 export function bindOptions(who: string, specs: readonly ArgSpec[], options: ObjectValue, site: CallSite): Bound {
   return bindArgs(who, specs, [options], site, true);
@@ -51,6 +93,7 @@ export function bindOptions(who: string, specs: readonly ArgSpec[], options: Obj
 /** Binds `args` to `specs`; `who` names the callee in messages ("nn.Conv2d"). */
 export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly Value[], site: CallSite, onlyKeywords = false): Bound {
   const bound: Bound = {};
+  const problems = new CallProblems();
   let positional = [...args];
   let keywords: Map<string, Value> | undefined;
   const last = positional[positional.length - 1];
@@ -67,6 +110,7 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
     );
   // where each bound value is written, so a bad one is pointed at rather than the whole call
   const at: Record<string, SourceLoc> = {};
+  let unknownOption = false;
   positional.forEach((v, i) => {
     bound[specs[i].name] = v;
     at[specs[i].name] = argLoc(site, i, args.length);
@@ -76,31 +120,37 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
     if (!spec) {
       const snake = specs.find((s) => s.name === camel(key));
       const hint = snake ? `; write ${snake.name} (camelCase) for PyTorch's ${key}` : "";
-      fail(
-        "invalidArgument",
-        `${who} has no option '${key}'${hint}; it takes ${specs.map((s) => s.name).join(", ")}`,
-        keyLoc(site, key, "name"),
-      );
+      problems.add("invalidArgument", `${who} has no option '${key}'${hint}; it takes ${specs.map((s) => s.name).join(", ")}`, keyLoc(site, key, "name"));
+      unknownOption = true;
+      continue;
     }
-    if (key in bound) fail("invalidArgument", `${who}: '${key}' is given both by position and as an option`, keyLoc(site, key, "name"));
+    if (key in bound) {
+      problems.add("invalidArgument", `${who}: '${key}' is given both by position and as an option`, keyLoc(site, key, "name"));
+      continue;
+    }
     bound[key] = v;
     at[key] = keyLoc(site, key, "value");
   }
   for (const spec of specs) {
     if (!(spec.name in bound) || bound[spec.name] === undefined) {
       if (!("default" in spec)) {
+        // after an unknown option, a missing one is most likely that option misspelled: one error
+        if (unknownOption) continue;
         const required = specs.filter((s) => !("default" in s)).map((s) => s.name);
-        fail(
+        problems.add(
           "wrongArgumentCount",
           `${who} expects ${required.length} argument${required.length === 1 ? "" : "s"} (${required.join(", ")}), missing '${spec.name}'`,
           site.loc,
         );
+        continue;
       }
       bound[spec.name] = spec.default;
       continue;
     }
-    bound[spec.name] = check(who, spec, bound[spec.name], at[spec.name] ?? site.loc);
+    problems.attempt(() => (bound[spec.name] = check(who, spec, bound[spec.name], at[spec.name] ?? site.loc)));
   }
+  problems.throwIfAny();
+  boundLocs.set(bound, at);
   return bound;
 }
 
@@ -134,48 +184,109 @@ function camel(snake: string): string {
   return snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** The largest size the generated code indexes (its indices are 32-bit ints). */
+export const MAX_SIZE = 2 ** 31 - 1;
+
+const isInt = (x: Value): x is number => typeof x === "number" && Number.isInteger(x);
+const isNumber = (x: Value): x is number => typeof x === "number";
+
+/** A value as a message shows it: short arrays of numbers literally ([2, 3]), the rest described. */
+function shown(v: Value): string {
+  if (Array.isArray(v) && v.length <= 8 && v.every((x) => typeof x === "number" || typeof x === "boolean"))
+    return `[${v.map(String).join(", ")}]`;
+  return describe(v);
+}
+
 function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
-  const bad = (expected: string): never =>
-    fail("wrongArgumentType", `${who}: ${spec.name} must be ${expected}, got ${describe(v)}`, loc);
+  const got = shown(v);
+  // the wrong kind of value (a string for a size, 1.5 for a channel count): TSDP3003
+  const badType = (expected: string): never => fail("wrongArgumentType", `${who}: ${spec.name} must be ${expected}, got ${got}`, loc);
+  // the right kind of value outside its legal range (stride 0, lr NaN): TSDP3004
+  const badValue = (expected: string): never => fail("invalidArgument", `${who}: ${spec.name} must be ${expected}, got ${got}`, loc);
   if (v === null && spec.nullable) return v;
   if (spec.choices) {
-    if (typeof v !== "string" || !spec.choices.includes(v)) bad(`one of ${spec.choices.map((c) => `"${c}"`).join(", ")}`);
+    if (typeof v !== "string") badType(`one of ${spec.choices.map((c) => `"${c}"`).join(", ")}`);
+    if (!spec.choices.includes(v as string)) badValue(`one of ${spec.choices.map((c) => `"${c}"`).join(", ")}`);
     return v;
   }
-  const isInt = (x: Value): x is number => typeof x === "number" && Number.isInteger(x);
   if (v instanceof SymInt && spec.kind !== "any")
     fail("nonConstant", `${who}: ${spec.name} cannot depend on the batch size`, loc);
+  /** An integer in [min, MAX_SIZE]: NaN, ∞ and 1e300 are numbers but no sizes. */
+  const intAtLeast = (x: Value, min: number, expected: string): number => {
+    if (!isNumber(x)) return badType(expected);
+    if (Number.isFinite(x) && !Number.isInteger(x)) return badType(expected);
+    if (!(x >= min) || x === Infinity) return badValue(expected);
+    // a size past int32 would overflow the generated code's indices: the tensor is too large
+    if (x > MAX_SIZE) fail("tensorTooLarge", `${who}: ${spec.name} is ${got}, past the largest size tsdp indexes (${MAX_SIZE})`, loc);
+    return x;
+  };
+  const pairOf = (min: number, expected: string): [number, number] => {
+    if (isNumber(v)) {
+      const n = intAtLeast(v, min, expected);
+      return [n, n];
+    }
+    if (!Array.isArray(v) || v.length !== 2 || !v.every(isNumber)) return badType(`${expected} or a pair of them`);
+    return [intAtLeast(v[0], min, `${expected} or a pair of them`), intAtLeast(v[1], min, `${expected} or a pair of them`)];
+  };
+  // The generated code computes in float32: a value past its range would become ±Infinity there,
+  // and a positive one below its smallest (about 1.4e-45) would become 0 (an eps of 0 divides by zero).
+  const finiteAtLeast = (min: number, strict: boolean, expected: string): number => {
+    if (!isNumber(v)) return badType("a number");
+    if (!Number.isFinite(v) || v < min || (strict && v === min)) return badValue(expected);
+    const f = Math.fround(v);
+    if (!Number.isFinite(f) || (strict && f === 0)) return badValue(`${expected}, within float32's range`);
+    return v;
+  };
   switch (spec.kind) {
     case "posInt":
-      return isInt(v) && v >= 1 ? v : bad("a positive integer");
+      return intAtLeast(v, 1, "a positive integer");
     case "nonNegInt":
-      return isInt(v) && v >= 0 ? v : bad("a non-negative integer");
+      return intAtLeast(v, 0, "a non-negative integer");
     case "int":
-      return isInt(v) ? v : bad("an integer");
+      if (!isNumber(v)) return badType("an integer");
+      if (!Number.isFinite(v)) return badValue("a finite integer");
+      return isInt(v) ? v : badType("an integer");
     case "number":
-      return typeof v === "number" && Number.isFinite(v) ? v : bad("a finite number");
+      return finiteAtLeast(-Infinity, false, "a finite number");
+    case "posNumber":
+      return finiteAtLeast(0, true, "a finite number > 0");
+    case "nonNegNumber":
+      return finiteAtLeast(0, false, "a finite number ≥ 0");
     case "prob":
-      return typeof v === "number" && v >= 0 && v <= 1 ? v : bad("a number between 0 and 1");
-    case "bool":
-      return typeof v === "boolean" ? v : bad("true or false");
-    case "size2": {
-      if (isInt(v)) return [v, v];
-      if (Array.isArray(v) && v.length === 2 && v.every(isInt)) return v;
-      return bad("an integer or a pair of integers");
+      return finiteAtLeast(0, false, "a number between 0 and 1") <= 1 ? v : badValue("a number between 0 and 1");
+    case "betas": {
+      if (!Array.isArray(v) || v.length !== 2 || !v.every(isNumber)) return badType("a pair of numbers [beta1, beta2]");
+      if (!v.every((b) => (b as number) >= 0 && (b as number) < 1)) return badValue("two numbers in [0, 1)");
+      return v;
     }
+    case "bool":
+      return typeof v === "boolean" ? v : badType("true or false");
+    case "size2":
+      return pairOf(1, "a positive integer");
+    case "padding2":
+      return pairOf(0, "a non-negative integer");
+    case "convPadding":
+      if (v === "valid" || v === "same") return v;
+      if (typeof v === "string") return badValue(`a non-negative integer, a pair of them, "valid" or "same"`);
+      return pairOf(0, "a non-negative integer");
+    case "sizes":
+      if (isNumber(v)) return [intAtLeast(v, 1, "a positive integer")];
+      if (!Array.isArray(v) || v.length === 0 || !v.every(isNumber)) return badType("a positive integer or a non-empty array of them");
+      return v.map((d) => intAtLeast(d, 1, "an array of positive integers"));
     case "dims":
     case "ints":
       if (isInt(v)) return spec.kind === "ints" ? [v] : v;
       if (Array.isArray(v) && v.every(isInt)) return v;
-      return bad("an integer or an array of integers");
+      if ([v].flat().some((d) => typeof d === "number" && !Number.isFinite(d))) return badValue("finite integers");
+      return badType("an integer or an array of integers");
     case "tensor":
-      return v instanceof TensorValue ? v : bad("a tensor");
+      return v instanceof TensorValue ? v : badType("a tensor");
     case "module":
-      return v instanceof ModuleValue ? v : bad("a module");
+      return v instanceof ModuleValue ? v : badType("a module");
     case "trainingFlag":
-      return typeof v === "boolean" || v instanceof ModeFlag ? v : bad("true, false or this.training");
+      return typeof v === "boolean" || v instanceof ModeFlag ? v : badType("true, false or this.training");
     case "string":
-      return typeof v === "string" ? v : bad("a string");
+      return typeof v === "string" ? v : badType("a string");
     case "any":
       return v;
   }

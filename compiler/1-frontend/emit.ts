@@ -2,6 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import type { GraphBuilder } from "../ir/builder.ts";
 import type { Attrs, Node } from "../ir/node.ts";
 import { ShapeError } from "../ops/index.ts";
+import { checkTensorSize } from "./size-limits.ts";
 import { TensorValue, type CallSite } from "./values.ts";
 
 /** Adds graph nodes for tensor code, placing shape errors at the user's call. */
@@ -24,12 +25,15 @@ export class Emitter {
   }
 
   node(op: string, inputs: readonly Node[], attrs: Attrs, who: string, site: CallSite): Node {
+    let node: Node;
     try {
-      return this.builder.add(op, inputs, attrs, site.loc, this.scope, who);
+      node = this.builder.add(op, inputs, attrs, site.loc, this.scope, who);
     } catch (e) {
       if (e instanceof ShapeError) fail(e.kind, e.message, site.loc);
       throw e;
     }
+    checkTensorSize(node.shape, `the result of ${who}`, site.loc);
+    return node;
   }
 
   tensor(op: string, inputs: readonly (Node | TensorValue)[], attrs: Attrs, who: string, site: CallSite): TensorValue {

@@ -15,7 +15,7 @@ interface FunctionalSpec {
   readonly lower: Lowering;
 }
 
-const pool2dArgs = [x, arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("padding", "size2", [0, 0])];
+const pool2dArgs = [x, arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("padding", "padding2", [0, 0])];
 const reductionArg = opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] });
 
 export const lowerings = {

@@ -2,6 +2,8 @@ import { Node as TsNode, type ParameterDeclaration, type TypeNode } from "ts-mor
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { DType } from "../ir/node.ts";
 import { Batch, type Dim } from "../ir/shape.ts";
+import { MAX_SIZE } from "./args.ts";
+import { checkTensorSize } from "./size-limits.ts";
 import { locOf } from "./source.ts";
 
 // Model inputs get their shapes from forward's type annotations:
@@ -40,6 +42,7 @@ function tensorType(t: TypeNode, what: string, depth = 0): { shape: Dim[]; dtype
   const batchDims = shape.filter((d) => typeof d !== "number").length;
   if (batchDims !== 1 || typeof shape[0] === "number")
     fail("badInputShape", `${what}: the batch must be the first dim and appear once, as in [Batch, 1, 28, 28]; got ${tuple.getText()}`, locOf(tuple));
+  checkTensorSize(shape, what, locOf(tuple));
   let dtype: DType = "f32";
   if (args[1]) {
     const d = args[1];
@@ -56,6 +59,8 @@ function dimOf(el: TypeNode, what: string): Dim {
     const lit = el.getLiteral();
     if (TsNode.isNumericLiteral(lit)) {
       const v = lit.getLiteralValue();
+      if (Number.isInteger(v) && v > MAX_SIZE)
+        fail("tensorTooLarge", `${what}: dim ${el.getText()} is past the largest size tsdp indexes (${MAX_SIZE})`, locOf(el));
       if (Number.isInteger(v) && v >= 1) return v;
     }
   }

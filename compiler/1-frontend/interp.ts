@@ -32,6 +32,7 @@ import { arrayMethod, arrayNamespace, builtinGlobals, runtimeOnlyGlobals } from 
 import { Budget, limitError, resolveLimits, type Limits } from "../limits.ts";
 import { Scope } from "./scope.ts";
 import { locOf, SourceFiles } from "./source.ts";
+import { checkLayerName, isLayerName, memberName, quoteName } from "./names.ts";
 import { tensorMethods, tensorProperty } from "./tensor-methods.ts";
 import { optimNamespace, trainingClass } from "./training.ts";
 import {
@@ -598,7 +599,8 @@ export class Interpreter {
       if (!arg) return fail("unsupportedSyntax", "missing index", locOf(e));
       const key = this.evalExpr(arg, scope);
       if (isPoison(obj) || isPoison(key)) return poison;
-      return this.getElement(obj, key, this.site(e));
+      // a module indexed by a name is reported at the name
+      return this.getElement(obj, key, this.site(obj instanceof ModuleValue && obj.kind === "user" ? arg : e));
     },
     [SyntaxKind.CallExpression]: (e: CallExpression, scope) => this.callExpression(e, scope),
     [SyntaxKind.NewExpression]: (e: NewExpression, scope) => {
@@ -768,6 +770,9 @@ export class Interpreter {
         obj.props.set(String(key), value);
         return;
       }
+      // this["fc"] = new nn.Linear(...) is setattr(self, "fc", ...): the same name rules apply
+      if (obj instanceof ModuleValue && obj.kind === "user" && (typeof key === "string" || typeof key === "number"))
+        return this.setProperty(obj, String(key), value, this.site(target.getArgumentExpressionOrThrow()));
       if (obj instanceof TensorValue) fail("unsupportedSyntax", "assigning into a tensor is not supported: tensors are immutable in model code", locOf(target));
       return fail("unsupportedSyntax", `cannot assign into ${describe(obj)}`, locOf(target));
     }
@@ -834,6 +839,9 @@ export class Interpreter {
       if (found) return new FunctionValue(found.method, found.owner.scope, `${found.owner.name}.${name}`, m);
     }
     if (name === "forward" && m.forward) return new BuiltinFunction(`${m.typeName}.forward`, (args, s) => this.callModule(m, args, s));
+    // this["my layer"], this[0]: no layer can have such a name, so this is not a missing attribute
+    if (m.kind === "user" && !isLayerName(name))
+      return fail("badName", `${quoteName(name)} is not a layer of ${m.typeName}: layer names are identifiers (ASCII letters, digits and _, not starting with a digit)`, site.loc);
     if (m.kind === "user") return undefined; // an attribute not set (yet), like Python's missing attribute
     return fail("unknownProperty", `${m.typeName} has no property '${name}'`, site.loc);
   }
@@ -843,6 +851,9 @@ export class Interpreter {
       if (this.phase === "forward")
         fail("unsupportedSyntax", `forward cannot store state on the module (this.${name} = ...): model code is a pure function of its inputs`, site.loc);
       if (obj.kind !== "user") fail("unsupportedSyntax", `cannot set '${name}' on ${obj.typeName}`, site.loc);
+      // reported, and the field still set, so that its uses in forward do not fail again
+      const nameAt = TsNode.isPropertyAccessExpression(site.node) ? locOf(site.node.getNameNode()) : site.loc;
+      if (value instanceof ModuleValue) this.diags.recover(() => checkLayerName(name, "a layer", nameAt), undefined);
       obj.fields.set(name, value);
       return;
     }
@@ -1107,7 +1118,11 @@ export class Interpreter {
     this.initFields(frame.cls, frame.self);
     // parameter properties (constructor(private n: number)) are fields too
     for (const p of frame.ctor.getParameters())
-      if (p.isParameterProperty()) frame.self.fields.set(p.getName(), frame.scope.lookup(p.getName())?.value);
+      if (p.isParameterProperty()) {
+        const value = frame.scope.lookup(p.getName())?.value;
+        if (value instanceof ModuleValue) this.diags.recover(() => checkLayerName(p.getName(), "a layer", locOf(p.getNameNode())), undefined);
+        frame.self.fields.set(p.getName(), value);
+      }
   }
 
   private initFields(cls: ClassValue, self: ModuleValue): void {
@@ -1116,8 +1131,10 @@ export class Interpreter {
       if (prop.isStatic()) continue;
       const init = prop.getInitializer();
       if (!init) continue;
-      const name = prop.getName();
+      const name = memberName(prop.getNameNode());
       const value = this.diags.recover(() => this.evalExpr(init, scope), poison);
+      if (value instanceof ModuleValue && !isLayerName(name))
+        this.diags.recover(() => checkLayerName(name, "a layer", locOf(prop.getNameNode())), undefined);
       self.fields.set(name, value);
     }
   }

@@ -1,9 +1,10 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { Init } from "../ir/node.ts";
 import { formatShape } from "../ir/shape.ts";
-import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
+import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { Emitter } from "./emit.ts";
 import { lowerings } from "./functional.ts";
+import { checkTensorSize } from "./size-limits.ts";
 import {
   BuiltinClass,
   ModeFlag,
@@ -66,7 +67,7 @@ function activation(lower: keyof typeof lowerings, args: ArgSpec[] = []): LayerS
 
 function batchNorm(ranks: readonly number[]): LayerSpec {
   return {
-    args: [arg("numFeatures", "posInt"), opt("eps", "number", 1e-5), opt("momentum", "number", 0.1), opt("affine", "bool", true), opt("trackRunningStats", "bool", true)],
+    args: [arg("numFeatures", "posInt"), opt("eps", "posNumber", 1e-5), opt("momentum", "prob", 0.1), opt("affine", "bool", true), opt("trackRunningStats", "bool", true)],
     state: (b) => ({
       params: b.affine ? [param("weight", [b.numFeatures], ones), param("bias", [b.numFeatures], zeros)] : [],
       buffers: b.trackRunningStats
@@ -87,7 +88,7 @@ function batchNorm(ranks: readonly number[]): LayerSpec {
 }
 
 const pool2d = (lower: "maxPool2d" | "avgPool2d"): LayerSpec => ({
-  args: [arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("padding", "size2", [0, 0])],
+  args: [arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("padding", "padding2", [0, 0])],
   summary: (b) => `kernel=${pair(b.kernelSize)}, stride=${pair(b.stride ?? b.kernelSize)}`,
   inputs: [x],
   forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
@@ -119,7 +120,7 @@ const layers: Record<string, LayerSpec> = {
       arg("outChannels", "posInt"),
       arg("kernelSize", "size2"),
       opt("stride", "size2", [1, 1]),
-      opt("padding", "any", [0, 0]),
+      opt("padding", "convPadding", [0, 0]),
       opt("dilation", "size2", [1, 1]),
       opt("groups", "posInt", 1),
       opt("bias", "bool", true),
@@ -168,7 +169,7 @@ const layers: Record<string, LayerSpec> = {
   BatchNorm2d: batchNorm([4]),
   BatchNorm1d: batchNorm([2, 3]),
   LayerNorm: {
-    args: [arg("normalizedShape", "ints"), opt("eps", "number", 1e-5), opt("elementwiseAffine", "bool", true), opt("bias", "bool", true)],
+    args: [arg("normalizedShape", "sizes"), opt("eps", "posNumber", 1e-5), opt("elementwiseAffine", "bool", true), opt("bias", "bool", true)],
     state: (b) => ({
       params: b.elementwiseAffine
         ? [param("weight", b.normalizedShape, ones), ...(b.bias ? [param("bias", b.normalizedShape, zeros)] : [])]
@@ -208,30 +209,40 @@ const layers: Record<string, LayerSpec> = {
   MSELoss: lossLayer("mseLoss"),
 };
 
-/** Validations PyTorch makes in constructors, with its wording where it has one. */
+/** Validations PyTorch makes in constructors, with its wording where it has one; all reported at once. */
 function validate(name: string, b: Bound, site: CallSite): void {
+  const problems = new CallProblems();
   if (name === "Conv2d") {
-    if (b.inChannels % b.groups !== 0) fail("invalidArgument", `nn.Conv2d: inChannels (${b.inChannels}) must be divisible by groups (${b.groups})`, site.loc);
-    if (b.outChannels % b.groups !== 0) fail("invalidArgument", `nn.Conv2d: outChannels (${b.outChannels}) must be divisible by groups (${b.groups})`, site.loc);
+    const at = locOfArg(b, "groups", site);
+    if (b.inChannels % b.groups !== 0) problems.add("invalidArgument", `nn.Conv2d: inChannels (${b.inChannels}) must be divisible by groups (${b.groups})`, at);
+    if (b.outChannels % b.groups !== 0) problems.add("invalidArgument", `nn.Conv2d: outChannels (${b.outChannels}) must be divisible by groups (${b.groups})`, at);
+    problems.attempt(() => (b.padding = convPadding(b, site)));
   }
   if (name === "Embedding" && b.paddingIdx !== null && (b.paddingIdx >= b.numEmbeddings || b.paddingIdx < -b.numEmbeddings))
-    fail("invalidArgument", `nn.Embedding: paddingIdx must be within numEmbeddings (${b.numEmbeddings}), got ${b.paddingIdx}`, site.loc);
+    problems.add("invalidArgument", `nn.Embedding: paddingIdx must be within numEmbeddings (${b.numEmbeddings}), got ${b.paddingIdx}`, locOfArg(b, "paddingIdx", site));
+  if ((name === "MaxPool2d" || name === "AvgPool2d") && [0, 1].some((i) => b.padding[i] * 2 > b.kernelSize[i]))
+    problems.add("invalidArgument", `nn.${name}: padding ${pair(b.padding)} must be at most half the kernel ${pair(b.kernelSize)}`, locOfArg(b, "padding", site));
+  problems.throwIfAny();
 }
 
-/** Conv2d's padding: an int, a pair, "valid" (0) or "same" (stride 1, odd effective kernel). */
+/** Conv2d's padding as a pair: "valid" is 0, "same" needs stride 1 and an odd effective kernel. */
 function convPadding(b: Bound, site: CallSite): [number, number] {
   const p = b.padding;
+  const at = locOfArg(b, "padding", site);
   if (p === "valid") return [0, 0];
   if (p === "same") {
-    if (b.stride[0] !== 1 || b.stride[1] !== 1) fail("invalidArgument", `nn.Conv2d: padding "same" needs stride 1`, site.loc);
+    if (b.stride[0] !== 1 || b.stride[1] !== 1) fail("invalidArgument", `nn.Conv2d: padding "same" needs stride 1, got stride ${pair(b.stride)}`, at);
     const total = [0, 1].map((i) => b.dilation[i] * (b.kernelSize[i] - 1));
     if (total.some((t) => t % 2 !== 0))
-      fail("invalidArgument", `nn.Conv2d: padding "same" with an even kernel pads unevenly, which tsdp does not support; pad explicitly`, site.loc);
+      fail("invalidArgument", `nn.Conv2d: padding "same" with an even kernel pads unevenly, which tsdp does not support; pad explicitly`, at);
     return [total[0] / 2, total[1] / 2];
   }
-  if (typeof p === "number" && Number.isInteger(p) && p >= 0) return [p, p];
-  if (Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === "number" && Number.isInteger(v) && v >= 0)) return p as [number, number];
-  return fail("wrongArgumentType", `nn.Conv2d: padding must be a non-negative integer, a pair, "valid" or "same"`, site.loc);
+  return p;
+}
+
+/** Parameters and buffers must fit the generated code's 32-bit indices, as the runtime requires. */
+function checkStateSize(who: string, state: { params?: ParamDecl[]; buffers?: ParamDecl[] }, site: CallSite): void {
+  for (const p of [...(state.params ?? []), ...(state.buffers ?? [])]) checkTensorSize(p.shape, `${who}'s ${p.local}`, site.loc);
 }
 
 function layerClass(name: string, spec: LayerSpec, host: LayerHost): BuiltinClass {
@@ -239,9 +250,9 @@ function layerClass(name: string, spec: LayerSpec, host: LayerHost): BuiltinClas
   return new BuiltinClass(who, (args, site) => {
     host.requireConstruct(who, site);
     const b = bindArgs(who, spec.args, args, site);
-    if (name === "Conv2d") b.padding = convPadding(b, site);
     validate(name, b, site);
     const state = spec.state?.(b) ?? {};
+    checkStateSize(who, state, site);
     const forward = (self: ModuleValue, callArgs: Value[], callSite: CallSite) =>
       spec.forward(self, b, bindArgs(who, spec.inputs ?? [], callArgs, callSite), callSite, host.em, who);
     return new ModuleValue("layer", who, site.loc, undefined, state.params, state.buffers, forward, spec.summary?.(b) ?? "");

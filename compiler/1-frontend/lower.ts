@@ -7,7 +7,10 @@ import { verifyGraph } from "../ir/verify.ts";
 import { resolveLimits, type Limits } from "../limits.ts";
 import { inputType } from "./input-types.ts";
 import { Interpreter } from "./interp.ts";
+import { checkOutput } from "./size-limits.ts";
 import { locOf } from "./source.ts";
+import { checkLayerName } from "./names.ts";
+import { requireSomethingToTrain } from "./training.ts";
 import {
   ClassValue,
   FunctionValue,
@@ -91,6 +94,8 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
   const inputs = forward.getParameters().map((p) =>
     it.diags.recover(() => {
       const t = inputType(p);
+      checkLayerName(t.name, "an input of forward", locOf(p.getNameNode()));
+      if (reservedInputs.has(t.name)) fail("badName", `'${t.name}' cannot name an input of forward: the library uses it for the ${reservedInputs.get(t.name)}`, locOf(p.getNameNode()));
       return new TensorValue(it.builder.add("input", [], { name: t.name, shape: t.shape as any, dtype: t.dtype }, locOf(p), "", "input"));
     }, Poison.value as Value),
   );
@@ -106,6 +111,7 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
   const training = trainings.find((t) => t.model.decl === rootClass!.decl);
   let loss: { target: Node; value: Node } | undefined;
   if (training && outputs) loss = it.diags.recover(() => lowerLoss(it, training, outputs), undefined);
+  if (training && loss) it.diags.recover(() => requireSomethingToTrain(rootClass!.name, it.builder.params, loss!.value, training), undefined);
   it.diags.throwIfAny();
 
   const graph = it.builder.finish(rootClass!.name, outputs!, { loss, optimizer: training?.optimizer.spec });
@@ -114,6 +120,12 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
     throw new CompileError([diagnostic("internal", `the IR of ${graph.name} failed verification:\n  ${problems.join("\n  ")}`)]);
   return { graph, layers, file, sources: it.sources.paths };
 }
+
+/** Names the generated library gives its own inputs; an input of forward by one of these names would be ambiguous. */
+const reservedInputs = new Map([
+  ["target", "training target"],
+  ["loss_scale", "loss scale of the training step"],
+]);
 
 /** The model is created with no arguments, as `tsdp` has nothing to pass to its constructor. */
 function requireDefaultConstructible(cls: ClassValue): void {
@@ -232,10 +244,16 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
 }
 
 function outputNodes(result: Value, at: TsNode): Node[] {
-  if (result instanceof TensorValue) return [result.node];
-  if (Array.isArray(result) && result.length > 0 && result.every((r) => r instanceof TensorValue))
-    return result.map((r) => (r as TensorValue).node);
-  return fail("badOutput", `forward returns ${describe(result)}`, locOf(at));
+  let nodes: Node[];
+  if (result instanceof TensorValue) nodes = [result.node];
+  else if (Array.isArray(result) && result.length > 0 && result.every((r) => r instanceof TensorValue))
+    nodes = result.map((r) => (r as TensorValue).node);
+  else return fail("badOutput", `forward returns ${describe(result)}`, locOf(at));
+  // what the runtime's manifest check would refuse (no Batch in dim 0, int64), refused here,
+  // at the element of a returned array literal when there is one
+  const elements = TsNode.isArrayLiteralExpression(at) && at.getElements().length === nodes.length ? at.getElements() : undefined;
+  nodes.forEach((n, i) => checkOutput(n.shape, n.dtype, locOf(elements?.[i] ?? at)));
+  return nodes;
 }
 
 /** The loss of a training declaration, with its target as a second graph input. */

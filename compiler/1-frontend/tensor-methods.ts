@@ -1,6 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
-import { arg, bindArgs, opt } from "./args.ts";
+import { arg, argLoc, bindArgs, opt } from "./args.ts";
 import type { Emitter } from "./emit.ts";
 import { BuiltinFunction, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -66,7 +66,12 @@ function transpose(x: TensorValue, a: Value, b: Value, who: string, site: CallSi
 /** The other operand of a binary op: a tensor, or a number as a scalar constant. */
 function operand(v: Value, who: string, site: CallSite, em: Emitter): TensorValue {
   if (v instanceof TensorValue) return v;
-  if (typeof v === "number") return new TensorValue(em.constant(v, site));
+  if (typeof v === "number") {
+    // NaN, ±Infinity and numbers past float32 have no place in a float32 kernel: refused at the number
+    if (!Number.isFinite(Math.fround(v)))
+      fail("invalidArgument", `${who}: the number ${v} is ${Number.isFinite(v) ? "outside float32's range (±3.4e38)" : "not finite"}`, argLoc(site, 0, 1));
+    return new TensorValue(em.constant(v, site));
+  }
   if (v instanceof SymInt)
     return fail("nonConstant", `${who}: the batch size cannot be used in arithmetic on tensors`, site.loc);
   return fail("wrongArgumentType", `${who} expects a tensor or a number, got ${describe(v)}`, site.loc);

@@ -1,6 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import type { OptimizerSpec } from "../ir/node.ts";
-import { arg, argLoc, bindArgs, bindOptions, keyLoc, opt } from "./args.ts";
+import type { Node, OptimizerSpec } from "../ir/node.ts";
+import { opDef } from "../ops/index.ts";
+import { arg, argLoc, bindArgs, bindOptions, CallProblems, keyLoc, locOfArg, opt } from "./args.ts";
 import {
   BuiltinClass,
   ClassValue,
@@ -18,37 +19,39 @@ import {
 // The training declaration and torch.optim. Defaults are PyTorch's. The numbers are defaults
 // only: the runtime can change the learning rate (and the rest) at every step.
 
-function checkNonNeg(who: string, name: string, v: number, site: CallSite): void {
-  if (!(v >= 0)) fail("invalidArgument", `${who}: ${name} must be ≥ 0, got ${v}`, site.loc);
+/** The options object of an optimizer: new optim.SGD({ lr: 0.1 }), or nothing for the defaults. */
+function optionsOf(who: string, args: Value[], site: CallSite): ObjectValue {
+  const b = bindArgs(who, [opt("options", "any", new ObjectValue())], args, site);
+  if (!(b.options instanceof ObjectValue))
+    fail("wrongArgumentType", `${who} takes an options object such as { lr: 0.01 }, got ${describe(b.options)}`, argLoc(site, 0, args.length));
+  return b.options;
 }
 
+// Ranges are PyTorch's (torch/optim/sgd.py, adam.py: "Invalid learning rate", ...), plus
+// finiteness: an lr of Infinity is no learning rate. Adam's eps must be > 0, where PyTorch allows
+// 0: with eps 0 a parameter whose gradient is 0 gets the update 0/0 = NaN.
 function sgd(args: Value[], site: CallSite): OptimizerValue {
   const who = "optim.SGD";
-  const b = bindArgs(who, [opt("options", "any", new ObjectValue())], args, site);
-  if (!(b.options instanceof ObjectValue)) fail("wrongArgumentType", `${who} takes an options object, got ${describe(b.options)}`, site.loc);
   const o = bindOptions(who, [
-    opt("lr", "number", 1e-3), opt("momentum", "number", 0), opt("dampening", "number", 0),
-    opt("weightDecay", "number", 0), opt("nesterov", "bool", false),
-  ], b.options, site);
-  for (const k of ["lr", "momentum", "dampening", "weightDecay"]) checkNonNeg(who, k, o[k], site);
+    opt("lr", "nonNegNumber", 1e-3), opt("momentum", "nonNegNumber", 0), opt("dampening", "nonNegNumber", 0),
+    opt("weightDecay", "nonNegNumber", 0), opt("nesterov", "bool", false),
+  ], optionsOf(who, args, site), site);
   if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0))
-    fail("invalidArgument", `${who}: nesterov momentum requires a momentum and zero dampening`, site.loc);
+    fail(
+      "invalidArgument",
+      `${who}: nesterov momentum requires a momentum > 0 and zero dampening, got momentum ${o.momentum} and dampening ${o.dampening}`,
+      locOfArg(o, "nesterov", site),
+    );
   return new OptimizerValue({ kind: "SGD", lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weightDecay, nesterov: o.nesterov });
 }
 
 function adam(kind: "Adam" | "AdamW", args: Value[], site: CallSite): OptimizerValue {
   const who = `optim.${kind}`;
-  const b = bindArgs(who, [opt("options", "any", new ObjectValue())], args, site);
-  if (!(b.options instanceof ObjectValue)) fail("wrongArgumentType", `${who} takes an options object, got ${describe(b.options)}`, site.loc);
   const o = bindOptions(who, [
-    opt("lr", "number", 1e-3), opt("betas", "any", [0.9, 0.999]), opt("eps", "number", 1e-8),
-    opt("weightDecay", "number", kind === "AdamW" ? 1e-2 : 0),
-  ], b.options, site);
-  const betas = o.betas as Value;
-  if (!Array.isArray(betas) || betas.length !== 2 || !betas.every((x) => typeof x === "number" && x >= 0 && x < 1))
-    fail("invalidArgument", `${who}: betas must be two numbers in [0, 1)`, site.loc);
-  for (const k of ["lr", "eps", "weightDecay"]) checkNonNeg(who, k, o[k], site);
-  const spec: OptimizerSpec = { kind, lr: o.lr, beta1: betas[0] as number, beta2: betas[1] as number, eps: o.eps, weightDecay: o.weightDecay };
+    opt("lr", "nonNegNumber", 1e-3), opt("betas", "betas", [0.9, 0.999]), opt("eps", "posNumber", 1e-8),
+    opt("weightDecay", "nonNegNumber", kind === "AdamW" ? 1e-2 : 0),
+  ], optionsOf(who, args, site), site);
+  const spec: OptimizerSpec = { kind, lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay };
   return new OptimizerValue(spec);
 }
 
@@ -69,9 +72,42 @@ export const trainingClass = new BuiltinClass("Training", (args, site) => {
   if (!(b.options instanceof ObjectValue)) fail("badTraining", `${who}: the second argument must be { loss, optimizer }`, argLoc(site, 1, args.length));
   const o = bindOptions(who, [arg("loss", "any"), arg("optimizer", "any")], b.options, site);
   const lossOk = o.loss instanceof FunctionValue || (o.loss instanceof ModuleValue && /Loss$/.test(o.loss.typeName));
+  const problems = new CallProblems();
   if (!lossOk)
-    fail("badTraining", `${who}: loss must be a loss module (new nn.CrossEntropyLoss()) or a function (output, target) => tensor, got ${describe(o.loss)}`, keyLoc(site, "loss", "value"));
+    problems.add("badTraining", `${who}: loss must be a loss module (new nn.CrossEntropyLoss()) or a function (output, target) => tensor, got ${describe(o.loss)}`, keyLoc(site, "loss", "value"));
   if (!(o.optimizer instanceof OptimizerValue))
-    fail("badTraining", `${who}: optimizer must be new optim.SGD(...), optim.Adam(...) or optim.AdamW(...), got ${describe(o.optimizer)}`, keyLoc(site, "optimizer", "value"));
+    problems.add("badTraining", `${who}: optimizer must be new optim.SGD(...), optim.Adam(...) or optim.AdamW(...), got ${describe(o.optimizer)}`, keyLoc(site, "optimizer", "value"));
+  problems.throwIfAny();
   return new TrainingValue(b.model, o.loss, o.optimizer, site.loc, keyLoc(site, "loss", "value"));
 });
+
+/**
+ * A training declaration needs something to train. PyTorch refuses the same two ways: an
+ * optimizer over no parameters ("optimizer got an empty parameter list"), and a loss that no
+ * parameter reaches ("element 0 of tensors does not require grad" from backward). tsdp refuses
+ * both at compile time, at the declaration, instead of building a step that updates nothing.
+ * Parameters that some path reaches and others that none does are fine: the unused ones get a
+ * zero gradient.
+ */
+export function requireSomethingToTrain(modelName: string, params: readonly Node[], loss: Node, training: TrainingValue): void {
+  if (params.length === 0)
+    fail("nothingToTrain", `${modelName} has no parameters, so ${training.optimizer.spec.kind} has nothing to update`, training.loc);
+  // walk back from the loss through ops that have a gradient rule (argmax, for one, has none)
+  const reached = new Set<Node>([loss]);
+  const todo = [loss];
+  while (todo.length > 0) {
+    const n = todo.pop()!;
+    if (!opDef(n.op).grad) continue;
+    for (const i of n.inputs)
+      if (!reached.has(i)) {
+        reached.add(i);
+        todo.push(i);
+      }
+  }
+  if (!params.some((p) => reached.has(p)))
+    fail(
+      "nothingToTrain",
+      `the loss of ${modelName} does not depend on any of its parameters through differentiable ops, so training cannot change it`,
+      training.loc,
+    );
+}

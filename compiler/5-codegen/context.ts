@@ -4,6 +4,7 @@ import type { Kernel, KernelPlan } from "../3-fusion/plan.ts";
 import type { MemoryPlan } from "../4-memory/plan.ts";
 import type { Graph, Node } from "../ir/node.ts";
 import { formatShape, isBatch, type Dim } from "../ir/shape.ts";
+import { cComment } from "./escape.ts";
 
 /** What every kernel builder needs: the plans, and how to name memory and source lines. */
 export class CodegenContext {
@@ -28,13 +29,16 @@ export class CodegenContext {
     return `(${type}*)(r->batch_arena + (size_t)${slot.offset} * batch)`;
   }
 
-  /** "conv1.weight" or "%14 (conv2d)" — how a value is named in comments. */
+  /** "conv1.weight" or "%14" — how a value is named in comments (escaped for one). */
   label(n: Node): string {
     const owner = this.plan.storageOf(n);
-    return (owner.attrs.name as string | undefined) ?? `%${owner.id}`;
+    return cComment((owner.attrs.name as string | undefined) ?? `%${owner.id}`);
   }
 
-  /** The distinct TypeScript lines behind a kernel's nodes, as "model.ts:12  <code>". */
+  /**
+   * The distinct TypeScript lines behind a kernel's nodes, as "model.ts:12  <code>", escaped to be
+   * the text of a comment line (the manifest and `tsdp inspect` show them the same way).
+   */
   source(k: Pick<Kernel, "nodes">): string[] {
     const seen = new Set<string>();
     const out: string[] = [];
@@ -42,7 +46,7 @@ export class CodegenContext {
       const key = `${n.loc.file}:${n.loc.line}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push(`${basename(n.loc.file)}:${n.loc.line}  ${this.lineText(n.loc.file, n.loc.line)}`);
+      out.push(cComment(`${basename(n.loc.file)}:${n.loc.line}  ${this.lineText(n.loc.file, n.loc.line)}`));
     }
     return out;
   }
@@ -51,13 +55,14 @@ export class CodegenContext {
     let text = this.lines.get(file);
     if (!text) {
       try {
-        text = readFileSync(file, "utf8").split(/\r?\n/);
+        // TypeScript's line breaks, so that line numbers from the frontend name the same lines
+        text = readFileSync(file, "utf8").split(/\r\n|[\n\r\u2028\u2029]/);
       } catch {
         text = [];
       }
       this.lines.set(file, text);
     }
-    return (text[line - 1] ?? "").trim().replace(/\*\//g, "* /");
+    return (text[line - 1] ?? "").trim();
   }
 }
 

@@ -10,6 +10,7 @@ import { dtypeNames, type Graph, type Init, type Node, type OptimizerSpec } from
 import { formatShape, isBatch, numel } from "../ir/shape.ts";
 import { hash32 } from "../reference/rng.ts";
 import { CodegenContext, shapeComment, type Precision } from "./context.ts";
+import { cComment, cIdentifier, cString } from "./escape.ts";
 import { elementwiseKernel } from "./kernels/elementwise.ts";
 import { gemmKernel } from "./kernels/gemm.ts";
 import { rowwiseKernel } from "./kernels/rowwise.ts";
@@ -150,15 +151,22 @@ function stateLine(n: Node, memory: MemoryPlan): string {
   const bytes = count * (n.dtype === "i64" ? 8 : 4);
   const [kind, a, b, row] =
     init.kind === "constant" ? [0, init.value, -1, 1] : init.kind === "uniform" ? [1, init.bound, -1, 1] : [2, init.std, init.zeroRow ?? -1, (n.shape[1] as number) ?? 1];
-  return `{{"${n.attrs.name}", ${slot.offset}, ${bytes}, ${dtypeCode[n.dtype]}, 0}, ${count}, ${kind}, ${a}, ${b}, ${hash32(n.attrs.name as string)}u, ${row}},  // ${formatShape(n.shape)}`;
+  return `{{${cString(n.attrs.name as string)}, ${slot.offset}, ${bytes}, ${dtypeCode[n.dtype]}, 0}, ${count}, ${kind}, ${a}, ${b}, ${hash32(n.attrs.name as string)}u, ${row}},  // ${formatShape(n.shape)}`;
 }
 
 function ioLine(n: Node, name: string, storage: Node, memory: MemoryPlan): string {
   const slot = memory.slots.get(storage)!;
   const count = numel(n.shape);
   const bytes = count.c * (n.dtype === "i64" ? 8 : 4);
-  return `{"${name}", ${slot.offset}, ${bytes}, ${dtypeCode[n.dtype]}, ${count.p === 1 ? 1 : 0}},  // ${formatShape(n.shape)}`;
+  return `{${cString(name)}, ${slot.offset}, ${bytes}, ${dtypeCode[n.dtype]}, ${count.p === 1 ? 1 : 0}},  // ${formatShape(n.shape)}`;
 }
+
+/**
+ * Generated kernels live in their own namespace, so that no module path (a layer named
+ * optimizer_update or tsdp_accumulate) can give a kernel the name of a function of the harness.
+ */
+const kernelNamespace = "tsdp_kernels";
+const kernelSymbol = (kernel: string) => `${kernelNamespace}::${kernel}`;
 
 /** One sequence of kernels the harness can run: forward, evaluate (forward + loss) or the training step. */
 export interface Program {
@@ -195,13 +203,15 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision)
       const build = builderFor(k);
       if (!build)
         throw new CompileError([diagnostic("noLowering", `${k.anchor.op} (in ${name}, kernel ${k.name}) has no CUDA kernel in this version of tsdp`, k.anchor.loc)]);
-      let { kernel, launch } = build(ctx, k);
+      // the kernel's C names derive from its (module path) name only through the mangling
+      let { kernel, launch } = build(ctx, { ...k, name: cIdentifier(k.name) });
+      launch = { ...launch, kernel: kernelSymbol(launch.kernel) };
       let text = t.kernel(kernel.template, kernel);
       const seen = texts.get(kernel.name);
       if (seen !== undefined && seen !== text) {
         const renamed = `${kernel.name}_${name}`;
         kernel = { ...kernel, name: renamed };
-        launch = { ...launch, name: renamed, kernel: `${renamed}_kernel` };
+        launch = { ...launch, name: renamed, kernel: kernelSymbol(`${renamed}_kernel`) };
         text = t.kernel(kernel.template, kernel);
       }
       texts.set(kernel.name, text);
@@ -219,7 +229,7 @@ function programView(name: string, launches: readonly LaunchView[], buckets: Buc
     const ready = buckets?.buckets.filter((b) => b.segment === index) ?? [];
     return {
       index,
-      comment: ready.length ? `// ends with these gradients final, so their bucket${ready.length === 1 ? " is" : "s are"} all-reduced: ${ready.flatMap((b) => b.params).join(", ")}` : "",
+      comment: ready.length ? `// ends with these gradients final, so their bucket${ready.length === 1 ? " is" : "s are"} all-reduced: ${cComment(ready.flatMap((b) => b.params).join(", "))}` : "",
       launches: launches.slice(start, end),
     };
   });
@@ -270,7 +280,7 @@ export function generateCuda(
       optimizerName: training.optimizer.kind,
       paramsOnlyFloats: paramsOnlyBytes / 4,
       buckets: buckets!.buckets.map(
-        (b) => `{${b.offsetFloats}, ${b.countFloats}, ${b.segment}},  // ${b.countFloats * 4} B: ${b.params.join(", ")}`,
+        (b) => `{${b.offsetFloats}, ${b.countFloats}, ${b.segment}},  // ${b.countFloats * 4} B: ${cComment(b.params.join(", "))}`,
       ),
       bucketCount: buckets!.buckets.length,
       largestBucketFloats: Math.max(0, ...buckets!.buckets.map((b) => b.countFloats)),
@@ -279,9 +289,10 @@ export function generateCuda(
   const base = {
     tensorCores: precision !== "fp32",
     precision,
-    model: graph.name,
-    sourceFile,
-    inputsDesc: graph.inputs.map((n) => `${n.attrs.name}: ${dtypeNames[n.dtype]}${formatShape(n.shape)}`).join(", "),
+    // model.cu and model.h name the model, its file and its inputs in comments only
+    model: cComment(graph.name),
+    sourceFile: cComment(sourceFile),
+    inputsDesc: cComment(graph.inputs.map((n) => `${n.attrs.name}: ${dtypeNames[n.dtype]}${formatShape(n.shape)}`).join(", ")),
     outputsDesc: outputs.map((o) => `${o.name}: ${dtypeNames[o.node.dtype]}${formatShape(o.node.shape)}`).join(", "),
     kernelCount: plan.kernels.length,
     stepKernelCount: training ? training.step.plan.kernels.length : 0,
@@ -292,6 +303,7 @@ export function generateCuda(
     fixedBytes,
     fixedBytesAlloc: Math.max(fixedBytes, 16),
     kernelTexts: rendered.texts,
+    kernelNamespace,
     programs: programViews,
     state: [...graph.params, ...graph.buffers].map((n) => stateLine(n, memory)),
     stateCount: graph.params.length + graph.buffers.length,
@@ -308,7 +320,7 @@ export function generateCuda(
   const cu = t.model({ ...base, sourceHash });
   const header = t.header({
     ...base,
-    inputsDesc: graph.inputs.map((n) => `${n.attrs.name}: ${dtypeNames[n.dtype]} ${formatShape(n.shape)}`),
+    inputsDesc: graph.inputs.map((n) => cComment(`${n.attrs.name}: ${dtypeNames[n.dtype]} ${formatShape(n.shape)}`)),
     outputsDesc: outputs.map((o) => `${o.name}: ${dtypeNames[o.node.dtype]} ${formatShape(o.node.shape)}`),
   });
   const manifest: Manifest = {

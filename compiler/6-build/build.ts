@@ -33,7 +33,12 @@ export function cacheDirectory(): string {
   return process.env.TSDP_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "tsdp");
 }
 
-function compileCommand(target: Target, source: string, output: string, archs: readonly string[]): string[] {
+export function compileCommand(target: Target, source: string, output: string, archs: readonly string[]): string[] {
+  // No argument may be read as an option: a path is never "-...", architectures are numbers.
+  const notAnOption = (path: string) => (path.startsWith("-") ? `./${path}` : path);
+  source = notAnOption(source);
+  output = notAnOption(output);
+  for (const a of archs) if (!/^\d{2,3}[af]?$/.test(a)) throw new RangeError(`build: '${a}' is not a GPU architecture like 90`);
   if (target === "cuda") {
     const nvcc = findNvcc();
     if (!nvcc)

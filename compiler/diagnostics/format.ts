@@ -12,6 +12,16 @@ export interface FormatOptions {
 
 const paint = (on: boolean, code: string) => (s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
 
+// A model file is untrusted text, and diagnostics quote it (messages, paths, code frames) to a
+// terminal: control characters — ESC sequences that rewrite the screen, line breaks that forge
+// extra "error" lines, bidi overrides that reorder what is shown — must not reach it as such.
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** Messages and paths: each control character as a visible escape (\n, \x1b, \u202e). */
+export const printable = (s: string) =>
+  s.replace(CONTROL, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}` : `\\u${c.charCodeAt(0).toString(16)}`));
+/** Code frames: each control character as one U+FFFD, so the caret under the line stays aligned. */
+const printableLine = (s: string) => s.replace(CONTROL, "\ufffd");
+
 /**
  * Renders a diagnostic as
  *   error TSDP4001: nn.Linear expects 800 input features, got 1250 from [Batch, 50, 5, 5]
@@ -24,16 +34,16 @@ const paint = (on: boolean, code: string) => (s: string) => (on ? `\x1b[${code}m
 export function formatDiagnostic(d: Diagnostic, opts: FormatOptions = {}): string {
   const red = paint(opts.color ?? false, "1;31");
   const blue = paint(opts.color ?? false, "1;34");
-  const out = [`${red(`error ${d.code}`)}: ${d.message}`];
+  const out = [`${red(`error ${d.code}`)}: ${printable(d.message)}`];
   if (d.loc) {
     const file = opts.cwd ? relative(opts.cwd, d.loc.file) || d.loc.file : d.loc.file;
-    out.push(`  ${blue("-->")} ${file}:${d.loc.line}:${d.loc.col}`);
+    out.push(`  ${blue("-->")} ${printable(file)}:${d.loc.line}:${d.loc.col}`);
     const text = sourceLine(d.loc.file, d.loc.line, opts.sources);
     if (text !== undefined) {
       const gutter = " ".repeat(String(d.loc.line).length);
       const width = Math.max(1, Math.min(d.loc.length, text.length - d.loc.col + 1));
       out.push(`${gutter} ${blue("|")}`);
-      out.push(`${blue(String(d.loc.line))} ${blue("|")} ${text}`);
+      out.push(`${blue(String(d.loc.line))} ${blue("|")} ${printableLine(text)}`);
       out.push(`${gutter} ${blue("|")} ${" ".repeat(d.loc.col - 1)}${red("^".repeat(width))}`);
       if (d.help) out.push(`${gutter} ${blue("=")} help: ${d.help}`);
     } else if (d.help) out.push(`   = help: ${d.help}`);
@@ -55,5 +65,6 @@ function sourceLine(file: string, line: number, sources?: Map<string, string>): 
       return undefined;
     }
   }
-  return text.split(/\r?\n/)[line - 1]?.replace(/\t/g, " ");
+  // TypeScript's own line breaks, so line numbers agree with the compiler's
+  return text.split(/\r\n|[\r\n\u2028\u2029]/)[line - 1]?.replace(/\t/g, " ");
 }

@@ -30,6 +30,14 @@ function outSpatial(
   pad: Pair,
   dilation: Pair = [1, 1],
 ): [number, number] {
+  // The frontend checks these where the user writes them; checking again here keeps any other
+  // caller from turning a stride of 0 into an Infinity-sized output.
+  const positive = (p: Pair) => p.every((v) => Number.isSafeInteger(v) && v >= 1);
+  const bad = !positive(k) ? "kernel" : !positive(stride) ? "stride" : !positive(dilation) ? "dilation" : !pad.every((v) => Number.isSafeInteger(v) && v >= 0) ? "padding" : undefined;
+  if (bad) {
+    const value = { kernel: k, stride, dilation, padding: pad }[bad];
+    throw new ShapeError(`${who}: ${bad} must be ${bad === "padding" ? "non-negative" : "positive"} integers, got ${value[0]}×${value[1]}`, "invalidArgument");
+  }
   const oh = convOutSize(h, k[0], stride[0], pad[0], dilation[0]);
   const ow = convOutSize(w, k[1], stride[1], pad[1], dilation[1]);
   if (oh < 1 || ow < 1)
@@ -56,6 +64,8 @@ export const conv2d = defineOp<ConvAttrs>({
     requireFloat(x, who);
     const [c, h, w] = spatial(x, who);
     const [out, cPerGroup, kh, kw] = wt.shape as number[];
+    if (!(Number.isSafeInteger(a.groups) && a.groups >= 1 && out % a.groups === 0))
+      throw new ShapeError(`${who}: groups (${a.groups}) must be a positive integer dividing the ${out} output channels`, "invalidArgument");
     if (c !== cPerGroup * a.groups)
       throw new ShapeError(
         `${who} expects ${cPerGroup * a.groups} input channels, got ${formatDim(c)} from ${formatShape(x.shape)}`,

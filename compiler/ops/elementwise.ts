@@ -44,8 +44,10 @@ function unary<A extends Record<string, number | string>>(
 /** A float literal for generated C: 0.1 → 0.1f, 2 → 2.0f. */
 export function cFloat(v: number): string {
   if (Number.isNaN(v)) return "__int_as_float(0x7fc00000)";
-  if (!Number.isFinite(v)) return v > 0 ? "__int_as_float(0x7f800000)" : "__int_as_float(0xff800000)";
-  const s = String(Math.fround(v) === v ? v : Math.fround(v));
+  // a finite double past float32's range rounds to ±Infinity, which has no C literal
+  const f = Math.fround(v);
+  if (!Number.isFinite(f)) return f > 0 ? "__int_as_float(0x7f800000)" : "__int_as_float(0xff800000)";
+  const s = String(f === v ? v : f);
   return /[.eE]/.test(s) ? `${s}f` : `${s}.0f`;
 }
 

@@ -49,6 +49,8 @@ export const constant = defineOp<{ readonly value: number }>({
   inputs: [],
   infer: (_, a) => {
     if (!Number.isFinite(a.value)) throw new ShapeError(`constant ${a.value} is not finite`, "invalidArgument");
+    // tensors are float32: a constant past its range would silently become ±Infinity
+    if (!Number.isFinite(Math.fround(a.value))) throw new ShapeError(`constant ${a.value} is outside float32's range (±3.4e38)`, "invalidArgument");
     return { shape: [], dtype: "f32" };
   },
   reference: (_, a) => scalar(a.value),

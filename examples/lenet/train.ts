@@ -13,7 +13,7 @@ import { formatDiagnostics } from "../../compiler/diagnostics/format.ts";
 import { load } from "../../runtime/index.ts";
 import { batches, DataError, epochOrder, loadFashionMnist, take, FASHION_MNIST_DIR } from "../../runtime/data.ts";
 import { Progress } from "../../runtime/progress.ts";
-import { lossAccuracyPlot } from "../../runtime/plot.ts";
+import { trainingPlot, type EpochPoint, type StepPoint } from "../../runtime/plot.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -65,10 +65,12 @@ async function main(): Promise<void> {
       ` (setup ${((performance.now() - started) / 1000).toFixed(1)} s)`,
   );
 
-  const history: { epoch: number; loss: number; accuracy: number }[] = [];
+  const steps: StepPoint[] = [];
+  const history: EpochPoint[] = [];
   for (let epoch = firstEpoch; epoch < firstEpoch + epochs; epoch++) {
     model.train();
-    const progress = new Progress(`epoch ${epoch + 1}`, Math.ceil(train.count / batchSize));
+    const batchesPerEpoch = Math.ceil(train.count / batchSize);
+    const progress = new Progress(`epoch ${epoch + 1}`, batchesPerEpoch);
     let seen = 0;
     let lossSum = 0;
     const t0 = performance.now();
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
       const loss = await step;
       seen += b.y.data.length;
       lossSum += loss * b.y.data.length;
+      steps.push({ epoch: epoch + (b.index + 1) / batchesPerEpoch, loss });
       progress.update(b.index + 1, { loss: lossSum / seen, images: seen });
     }
     const seconds = (performance.now() - t0) / 1000;
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
       testLoss += r.loss * b.y.data.length;
     }
     const accuracy = right / test.count;
-    history.push({ epoch: epoch + 1, loss: lossSum / seen, accuracy });
+    history.push({ epoch: epoch + 1, testLoss: testLoss / test.count, accuracy });
     const checkpoint = join(args.out, `epoch-${epoch + 1}.safetensors`);
     await model.saveCheckpoint(checkpoint);
     console.log(
@@ -106,7 +109,7 @@ async function main(): Promise<void> {
     );
   }
   const plot = join(args.out, "training.svg");
-  await writeFile(plot, lossAccuracyPlot(history));
+  await writeFile(plot, trainingPlot({ title: "LeNet on Fashion-MNIST", steps, epochs: history }));
   console.log(`plot: ${plot}`);
   model.dispose();
 }

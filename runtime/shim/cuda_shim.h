@@ -528,20 +528,84 @@ struct Runner {
   unsigned nstacks = 0;
   char* dyn = nullptr;
   std::size_t dyn_cap = 0;
+  // Held while this thread runs blocks, and by release_idle_memory while it frees the memory above.
+  std::atomic<bool> in_use{false};
 
-  ~Runner() {
+  void free_memory() {
     if (stacks) munmap(stacks, slot * nstacks);
+    stacks = nullptr;
+    nstacks = 0;
     std::free(dyn);
+    dyn = nullptr;
+    dyn_cap = 0;
   }
+  ~Runner();
 };
+
+// Every thread's Runner, so that their memory can be released when no model of this library is
+// left (release_idle_memory). Never destroyed: threads may exit after static destructors ran.
+struct RunnerRegistry {
+  std::mutex m;
+  std::vector<Runner*> all;
+};
+inline RunnerRegistry& runner_registry() {
+  static RunnerRegistry* r = new RunnerRegistry();
+  return *r;
+}
+
+inline Runner::~Runner() {
+  {
+    RunnerRegistry& reg = runner_registry();
+    std::lock_guard<std::mutex> lk(reg.m);
+    reg.all.erase(std::remove(reg.all.begin(), reg.all.end(), this), reg.all.end());
+  }
+  free_memory();
+}
 
 TSDP_SHIM_TLS Runner* tl_run = nullptr;     // set while this OS thread executes blocks
 TSDP_SHIM_TLS char* tl_dyn_shared = nullptr; // the dynamic shared memory of the block
 
 inline Runner& runner() {
   static thread_local std::unique_ptr<Runner> r;
-  if (!r) r.reset(new Runner());
+  if (!r) {
+    r.reset(new Runner());
+    RunnerRegistry& reg = runner_registry();
+    std::lock_guard<std::mutex> lk(reg.m);
+    reg.all.push_back(r.get());
+  }
   return *r;
+}
+
+/** Holds a Runner's in_use flag for a scope (waits while release_idle_memory frees its memory). */
+struct RunnerInUse {
+  Runner& r;
+  explicit RunnerInUse(Runner& runner) : r(runner) {
+    bool idle = false;
+    while (!r.in_use.compare_exchange_weak(idle, true, std::memory_order_acquire)) {
+      idle = false;
+      std::this_thread::yield();
+    }
+  }
+  ~RunnerInUse() { r.in_use.store(false, std::memory_order_release); }
+};
+
+/**
+ * Frees the fiber stacks and dynamic shared memory that threads keep between kernels. Each thread
+ * that ran blocks keeps a mapping with a guard page per fiber slot (two memory mappings per slot,
+ * hundreds per thread), and each model library has its own copy of this shim: a process that
+ * loads many libraries would run out of mappings (vm.max_map_count) and fail with EAGAIN. The
+ * harness calls this when a library's last model is destroyed; a thread running blocks right
+ * now keeps its memory.
+ */
+inline void release_idle_memory() {
+  RunnerRegistry& reg = runner_registry();
+  std::lock_guard<std::mutex> lk(reg.m);
+  for (Runner* r : reg.all) {
+    bool idle = false;
+    if (!r->in_use.compare_exchange_strong(idle, true, std::memory_order_acquire)) continue;
+    r->free_memory();
+    r->in_use.store(false, std::memory_order_release);
+  }
 }
 
 inline std::uint64_t splitmix(std::uint64_t& s) {
@@ -866,6 +930,7 @@ struct Job {
 // Runs blocks of `j` on the calling OS thread until none are left.
 inline void run_blocks(Job& j) {
   Runner& r = runner();
+  RunnerInUse hold(r);
   if (j.shmem > r.dyn_cap) {
     std::size_t cap = (j.shmem + 127) & ~std::size_t(127);
     void* p = std::aligned_alloc(128, cap);
@@ -1123,11 +1188,23 @@ inline void launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t shme
 
 inline bool valid_kind(cudaMemcpyKind k) { return unsigned(k) <= unsigned(cudaMemcpyDefault); }
 
+/** The "device memory" of the CPU target: the machine's physical memory (cudaGetDeviceProperties says the same). */
+inline std::size_t device_memory_bytes() {
+  static const std::size_t bytes = [] {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page > 0 ? std::size_t(pages) * std::size_t(page) : std::numeric_limits<std::size_t>::max();
+  }();
+  return bytes;
+}
+
+// Like cudaMalloc on a GPU, an allocation larger than the device's memory fails at once with
+// cudaErrorMemoryAllocation (not sticky: the next call works), instead of succeeding lazily under
+// Linux's overcommit and getting the process killed when the memory is touched.
 inline cudaError_t host_alloc(void** p, std::size_t size) {
   if (!p) return fail(cudaErrorInvalidValue);
   *p = nullptr;
   if (size == 0) return cudaSuccess;
-  if (size > std::numeric_limits<std::size_t>::max() - 4096) return fail(cudaErrorMemoryAllocation);
+  if (size > device_memory_bytes() || size > std::numeric_limits<std::size_t>::max() - 4096) return fail(cudaErrorMemoryAllocation);
   std::size_t rounded = (size + 255) & ~std::size_t(255);
   void* m = std::aligned_alloc(256, rounded);
   if (!m) return fail(cudaErrorMemoryAllocation);
@@ -1139,6 +1216,8 @@ inline cudaError_t host_alloc(void** p, std::size_t size) {
 
 // Launch a kernel: TSDP_LAUNCH(kernel, grid, block, sharedBytes, stream, args...).
 using detail::launch;
+// Free the memory threads keep between kernels (see detail::release_idle_memory).
+using detail::release_idle_memory;
 
 }  // namespace tsdp
 

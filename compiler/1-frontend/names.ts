@@ -1,0 +1,47 @@
+import { Node as TsNode, type PropertyName } from "ts-morph";
+import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
+
+// The names a model gives its layers and inputs become state_dict keys ("fc1.weight"), C string
+// literals in the generated library and keys in manifest.json. They must be identifiers in the
+// plain ASCII sense: letters, digits and _, not starting with a digit. PyTorch refuses "." and
+// "" as module names; tsdp refuses everything else that is not an identifier too, so a name can
+// never carry code or markup into what tsdp writes (codegen escapes them as well, in case).
+//
+// Digit-only names ("0", "1") are the ones nn.Sequential and nn.ModuleList give their children;
+// tsdp gives them, and refuses them as the name of a field of a model class, where a name like
+// layer0 says the same and cannot be mistaken for an index.
+
+const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function isLayerName(name: string): boolean {
+  return identifier.test(name);
+}
+
+/** How a name is shown in a message: quoted, with anything unprintable escaped (JSON's rules). */
+export function quoteName(name: string): string {
+  const shown = name.length > 60 ? `${name.slice(0, 57)}...` : name;
+  return JSON.stringify(shown).replace(/[\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]/gu, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`);
+}
+
+function why(name: string): string {
+  if (name === "") return "it is empty";
+  if (name.includes(".")) return "'.' separates the levels of a state_dict key";
+  if (/^[0-9]+$/.test(name)) return "digit-only names are the indices nn.Sequential and nn.ModuleList give their children; call it layer" + name;
+  if (/^[0-9]/.test(name)) return "it starts with a digit";
+  return "it has characters other than ASCII letters, digits and _";
+}
+
+/** Fails with TSDP3008 unless `name` can name a layer (`what`: "layer", "input", ...). */
+export function checkLayerName(name: string, what: string, loc: SourceLoc | undefined): void {
+  if (!isLayerName(name)) fail("badName", `${quoteName(name)} cannot name ${what}: ${why(name)}`, loc);
+}
+
+/**
+ * The name a class member declares: `fc`, `'fc'` and `"fc"` are all fc; `0` is "0"; a computed or
+ * private (#fc) name is its text, which no layer name matches.
+ */
+export function memberName(node: PropertyName | TsNode): string {
+  if (TsNode.isStringLiteral(node) || TsNode.isNoSubstitutionTemplateLiteral(node)) return node.getLiteralValue();
+  if (TsNode.isNumericLiteral(node)) return String(node.getLiteralValue());
+  return node.getText();
+}

@@ -1,0 +1,48 @@
+import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
+import type { DType } from "../ir/node.ts";
+import { formatShape, isBatch, type Shape } from "../ir/shape.ts";
+import { MAX_SIZE } from "./args.ts";
+
+// What the runtime would refuse, refused at compile time instead. The generated kernels index
+// a sample's elements (and each dim) with 32-bit ints, and the runtime's manifest check refuses
+// any dim past 2^31 − 1 and any model input or output whose dim 0 is not the batch. A model that
+// compiled and then failed in `load` would waste a build and say less about where it went wrong.
+
+/**
+ * Every dim a positive integer, none past MAX_SIZE, and the elements of one sample (or of a
+ * tensor without a batch dim) at most MAX_SIZE. `what` names the tensor in messages.
+ */
+export function checkTensorSize(shape: Shape, what: string, loc: SourceLoc): void {
+  let perSample = 1;
+  shape.forEach((d, i) => {
+    const size = isBatch(d) ? d.batch : d;
+    // a shape rule that lets 0, NaN or Infinity through would otherwise reach g++ as a kernel bound
+    if (!Number.isInteger(size) || size < 1)
+      fail("shapeMismatch", `${what} would have size ${size} in dim ${i} (${formatShape(shape)}); every size must be a positive integer`, loc);
+    if (size > MAX_SIZE)
+      fail("tensorTooLarge", `${what} would have size ${size} in dim ${i} (${formatShape(shape)}), past the largest size tsdp indexes (${MAX_SIZE})`, loc);
+    perSample *= size;
+  });
+  if (perSample > MAX_SIZE) {
+    const per = shape.some(isBatch) ? " per sample" : "";
+    fail("tensorTooLarge", `${what} ${formatShape(shape)} would hold ${perSample} elements${per}, past the ${MAX_SIZE} that tsdp indexes`, loc);
+  }
+}
+
+/**
+ * A model output must be [Batch, ...], float32 or int32: the runtime splits and gathers outputs
+ * along dim 0, and its manifest check refuses other dtypes (int64 is only for buffers).
+ */
+export function checkOutput(shape: Shape, dtype: DType, loc: SourceLoc): void {
+  if (dtype !== "f32" && dtype !== "i32") fail("badOutput", `forward must return float32 or int32 tensors, got ${dtype} ${formatShape(shape)}`, loc);
+  const first = shape[0];
+  if (first === undefined || !isBatch(first) || first.batch !== 1)
+    fail(
+      "badOutput",
+      `forward must return tensors whose first dim is Batch, got a tensor of shape ${formatShape(shape)}` +
+        (shape.some(isBatch) ? "" : " (it does not depend on the batch: a parameter, a constant, or a reduction over the batch)"),
+      loc,
+    );
+  const extra = shape.findIndex((d, i) => i > 0 && isBatch(d));
+  if (extra > 0) fail("badOutput", `forward must return tensors with the batch in dim 0 only, got ${formatShape(shape)}`, loc);
+}

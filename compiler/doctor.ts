@@ -1,0 +1,132 @@
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import koffi from "koffi";
+import { findCxx, findNvcc, localGpuArchs, toolVersion, defaultTarget } from "./6-build/toolchain.ts";
+import { cacheDirectory } from "./6-build/build.ts";
+import { execFileSync } from "node:child_process";
+
+// `tsdp doctor`: what this machine has for tsdp, what the default target will be, and for each
+// missing piece what it costs and how to get it. Probes only: nothing is built or written.
+
+export interface Finding {
+  readonly what: string;
+  /** What was found, or "not found". */
+  readonly found: string;
+  readonly ok: boolean;
+  /** Why it matters, and the fix when it is missing. */
+  readonly note: string;
+}
+
+/** Whether the dynamic loader can open a shared library (as the generated harness will, with dlopen). */
+function canLoad(name: string): boolean {
+  try {
+    koffi.load(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function firstLine(cmd: string, args: string[]): string | undefined {
+  try {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 }).split("\n")[0].trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function gpuNames(): string[] {
+  if (process.env.TSDP_FORCE_NO_GPU) return [];
+  try {
+    const out = execFileSync("nvidia-smi", ["--query-gpu=name,compute_cap,memory.total", "--format=csv,noheader"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 });
+    return out.trim().split("\n").filter(Boolean).map((l) => l.split(",").map((s) => s.trim())).map(([name, cap, mem]) => `${name} (sm_${cap.replace(".", "")}, ${mem})`);
+  } catch {
+    return [];
+  }
+}
+
+function directorySize(dir: string): { files: number; bytes: number } {
+  let files = 0, bytes = 0;
+  const stack = [dir];
+  while (stack.length) {
+    const d = stack.pop()!;
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) stack.push(p);
+      else if (e.isFile()) (files++, (bytes += statSync(p).size));
+    }
+  }
+  return { files, bytes };
+}
+
+export function diagnose(): { findings: Finding[]; target: string; why: string } {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  const nodeOk = major > 20 || (major === 20 && minor >= 5);
+  const cxx = findCxx();
+  const nvcc = findNvcc();
+  const gpus = gpuNames();
+  const archs = localGpuArchs();
+  const cache = cacheDirectory();
+  const size = existsSync(cache) ? directorySize(cache) : { files: 0, bytes: 0 };
+  const findings: Finding[] = [
+    { what: "Node.js", found: process.version, ok: nodeOk, note: nodeOk ? "" : "tsdp needs Node.js 20.5 or newer: install it from nodejs.org or your distribution" },
+    {
+      what: "g++",
+      found: cxx ? firstLine(cxx, ["--version"]) ?? cxx : "not found",
+      ok: Boolean(cxx),
+      note: cxx ? "builds the CPU target" : "needed for the CPU target (and for machines without a GPU): apt-get install g++",
+    },
+    {
+      what: "nvcc",
+      found: nvcc ? `${nvcc}: ${/release [\d.]+/.exec(toolVersion(nvcc))?.[0] ?? toolVersion(nvcc)}` : "not found",
+      ok: Boolean(nvcc),
+      note: nvcc ? "builds the CUDA target" : "needed for the GPU target: install the CUDA toolkit (nvcc), or set TSDP_NVCC to its path",
+    },
+    {
+      what: "GPUs",
+      found: gpus.length ? gpus.join("; ") : archs.length ? archs.map((a) => `sm_${a}`).join(", ") : "none visible (nvidia-smi)",
+      ok: gpus.length > 0 || archs.length > 0,
+      note: gpus.length || archs.length ? "" : "models run on the CPU target; on a GPU machine, install the NVIDIA driver (nvidia-smi must list the GPU)",
+    },
+    {
+      what: "NCCL",
+      found: canLoad("libnccl.so.2") ? "libnccl.so.2 loads" : "libnccl.so.2 not found",
+      ok: canLoad("libnccl.so.2"),
+      note: canLoad("libnccl.so.2")
+        ? "all-reduces gradients across GPUs"
+        : "needed only to train on several GPUs (one GPU and the CPU target use an in-process all-reduce): apt-get install libnccl2, or pip install nvidia-nccl-cu13 and add its lib directory to LD_LIBRARY_PATH",
+    },
+    {
+      what: "MPI",
+      found: canLoad("libmpi.so.40") ? "libmpi.so.40 (Open MPI) loads" : "libmpi.so.40 not found",
+      ok: canLoad("libmpi.so.40"),
+      note: "the CPU collective engine for training across processes (not used by this version yet): apt-get install libopenmpi3",
+    },
+    {
+      what: "cache",
+      found: `${cache}: ${size.files} file(s), ${(size.bytes / 2 ** 20).toFixed(1)} MiB`,
+      ok: true,
+      note: "built libraries by hash (TSDP_CACHE_DIR moves it; deleting it is safe)",
+    },
+  ];
+  const target = defaultTarget();
+  const why =
+    target === "cuda"
+      ? "a GPU and nvcc are present"
+      : archs.length === 0
+        ? "no GPU is visible"
+        : "nvcc was not found";
+  return { findings, target, why };
+}
+
+export function formatDoctor(d: ReturnType<typeof diagnose>): string {
+  const width = Math.max(...d.findings.map((f) => f.what.length));
+  const lines = d.findings.map((f) => `${f.ok ? "✓" : "✗"} ${f.what.padEnd(width)}  ${f.found}${f.note ? `\n  ${" ".repeat(width)}  ${f.ok ? "" : "→ "}${f.note}` : ""}`);
+  return [...lines, "", `default target: ${d.target} (${d.why}); --target cpu|cuda chooses`].join("\n");
+}

@@ -1,0 +1,10 @@
+// nn.Conv2d with a fractional kernel size (PyTorch wants ints)
+// expect: TSDP3003 6:30
+import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
+
+export class Net extends nn.Module {
+  conv = new nn.Conv2d(1, 4, 2.5);
+  forward(x: Tensor<[Batch, 1, 8, 8]>) {
+    return this.conv(x);
+  }
+}

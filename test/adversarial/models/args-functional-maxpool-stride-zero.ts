@@ -1,0 +1,10 @@
+// F.maxPool2d(x, 2, 0)
+// expect: TSDP3004 8:30
+import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
+
+export class Net extends nn.Module {
+
+  forward(x: Tensor<[Batch, 1, 8, 8]>) {
+    return F.maxPool2d(x, 2, 0);
+  }
+}

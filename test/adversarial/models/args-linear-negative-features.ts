@@ -1,0 +1,10 @@
+// nn.Linear(-8, 3)
+// expect: TSDP3004 6:22
+import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
+
+export class Net extends nn.Module {
+  fc = new nn.Linear(-8, 3);
+  forward(x: Tensor<[Batch, 8]>) {
+    return this.fc(x);
+  }
+}

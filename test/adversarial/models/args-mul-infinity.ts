@@ -1,0 +1,10 @@
+// x.mul(Infinity): a non-finite constant
+// expect: TSDP3004 8:18
+import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
+
+export class Net extends nn.Module {
+
+  forward(x: Tensor<[Batch, 8]>) {
+    return x.mul(Infinity);
+  }
+}

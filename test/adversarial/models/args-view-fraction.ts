@@ -1,0 +1,10 @@
+// x.view(-1, 2.5)
+// expect: TSDP3003 8:12
+import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
+
+export class Net extends nn.Module {
+
+  forward(x: Tensor<[Batch, 8]>) {
+    return x.view(-1, 2.5);
+  }
+}

@@ -1,0 +1,15 @@
+// this["a b"] = new nn.Linear(...) in the constructor (setattr with a bad name)
+// expect: TSDP3008 10:10
+import { nn, F, type Tensor, type Batch, Training, optim } from "tsdp/dsl";
+
+export class Net extends nn.Module {
+  fc1 = new nn.Linear(4, 8);
+  fc2 = new nn.Linear(8, 3);
+  constructor() {
+    super();
+    this["a b"] = new nn.Linear(4, 4);
+  }
+  forward(x: Tensor<[Batch, 4]>) {
+    return this.fc2(F.relu(this.fc1(x)));
+  }
+}

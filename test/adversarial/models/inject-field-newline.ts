@@ -1,0 +1,12 @@
+// a field name with an escaped newline and a #error line
+// expect: TSDP3008 8:3
+import { nn, F, type Tensor, type Batch, Training, optim } from "tsdp/dsl";
+
+export class Net extends nn.Module {
+  fc1 = new nn.Linear(4, 8);
+  fc2 = new nn.Linear(8, 3);
+  "a\n#error injected\nstatic int b = __builtin_puts(\"PWNED\");" = new nn.Linear(4, 4);
+  forward(x: Tensor<[Batch, 4]>) {
+    return this.fc2(F.relu(this.fc1(x)));
+  }
+}

@@ -1,0 +1,12 @@
+// forward lines that end in a backslash, a line splice if pasted into a // comment
+// expect: ok
+import { nn, F, type Tensor, type Batch, Training, optim } from "tsdp/dsl";
+
+export class Net extends nn.Module {
+  fc1 = new nn.Linear(4, 8);
+  fc2 = new nn.Linear(8, 3);
+  forward(x: Tensor<[Batch, 4]>) {
+    const h = F.relu(this.fc1(x)); // continues \
+    return this.fc2(h); // \
+  }
+}

@@ -1,0 +1,12 @@
+// a lone carriage return in a comment of forward (a line break for TypeScript, not for a line splitter)
+// expect: ok
+import { nn, F, type Tensor, type Batch, Training, optim } from "tsdp/dsl";
+
+export class Net extends nn.Module {
+  fc1 = new nn.Linear(4, 8);
+  fc2 = new nn.Linear(8, 3);
+  forward(x: Tensor<[Batch, 4]>) {
+    const h = F.relu(this.fc1(x)); // a// #error injected after a lone CR
+    return this.fc2(h);
+  }
+}

@@ -1,0 +1,15 @@
+// a layer set as this["fc3"] = ... in the constructor, as setattr would
+// expect: ok
+import { nn, F, type Tensor, type Batch, Training, optim } from "tsdp/dsl";
+
+export class Net extends nn.Module {
+  fc1 = new nn.Linear(4, 8);
+  fc2 = new nn.Linear(8, 3);
+  constructor() {
+    super();
+    this["fc3"] = new nn.Linear(3, 3);
+  }
+  forward(x: Tensor<[Batch, 4]>) {
+    return this["fc3"](this.fc2(F.relu(this.fc1(x))));
+  }
+}

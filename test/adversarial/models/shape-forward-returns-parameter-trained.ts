@@ -1,0 +1,15 @@
+// forward returning a parameter, with a training declaration: one error, at the return
+// expect: TSDP4005 8:12
+import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
+
+export class Net extends nn.Module {
+  fc = new nn.Linear(8, 3);
+  forward(x: Tensor<[Batch, 8]>) {
+    return this.fc.weight;
+  }
+}
+
+export const training = new Training(Net, {
+  loss: new nn.MSELoss(),
+  optimizer: new optim.SGD({ lr: 0.1 }),
+});

@@ -1,0 +1,16 @@
+// optim.Adam with beta2 = 1 (the moving average never forgets)
+// expect: TSDP3004 15:38
+import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
+
+export class Net extends nn.Module {
+  fc1 = new nn.Linear(8, 16);
+  fc2 = new nn.Linear(16, 3);
+  forward(x: Tensor<[Batch, 8]>) {
+    return this.fc2(F.relu(this.fc1(x)));
+  }
+}
+
+export const training = new Training(Net, {
+  loss: new nn.CrossEntropyLoss(),
+  optimizer: new optim.Adam({ betas: [0.9, 1] }),
+});

@@ -1,0 +1,18 @@
+// optim.Adam({ lr: NaN, betas: [2, 3], eps: -Infinity }): all three reported at once
+// expect: TSDP3004 17:35
+// expect: TSDP3004 17:47
+// expect: TSDP3004 17:60
+import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
+
+export class Net extends nn.Module {
+  fc1 = new nn.Linear(8, 16);
+  fc2 = new nn.Linear(16, 3);
+  forward(x: Tensor<[Batch, 8]>) {
+    return this.fc2(F.relu(this.fc1(x)));
+  }
+}
+
+export const training = new Training(Net, {
+  loss: new nn.CrossEntropyLoss(),
+  optimizer: new optim.Adam({ lr: NaN, betas: [2, 3], eps: -Infinity }),
+});

@@ -1,0 +1,62 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+// The README's "Use it in your own project", followed literally: pack tsdp, make a project in a
+// temporary directory, install the tarball, write the README's model.ts and train.mjs, run its
+// commands. Only the tarball's path is adapted.
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const readme = readFileSync(join(root, "README.md"), "utf8");
+const section = readme.slice(readme.indexOf("## Use it in your own project"), readme.indexOf("## Compile, load, run"));
+const blocks = [...section.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], body: m[2] }));
+
+function sh(command: string, cwd: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn("bash", ["-c", command], { cwd, env: { ...process.env, npm_config_audit: "false", npm_config_fund: "false", npm_config_prefer_offline: "true" } });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("error", fail);
+    child.on("close", (code) => done({ code, out }));
+  });
+}
+
+describe("README: use it in your own project", () => {
+  it("has the steps: install, model.ts, train.mjs, compile and run, the output", () => {
+    expect(blocks.map((b) => b.lang)).toEqual(["sh", "ts", "js", "sh", "text"]);
+    expect(blocks[1].body.split("\n")[0]).toBe("// model.ts");
+    expect(blocks[2].body.split("\n")[0]).toBe("// train.mjs");
+  });
+
+  it("works from a packed tarball in a fresh directory", async () => {
+    const work = mkdtempSync(join(tmpdir(), "tsdp-own-"));
+    const packDir = join(work, "tsdp");
+    mkdirSync(packDir);
+    const pack = await sh(`npm pack --pack-destination ${JSON.stringify(packDir)}`, root);
+    expect(pack.code, pack.out).toBe(0);
+    const tarball = readdirSync(packDir).find((f) => f.endsWith(".tgz"))!;
+    expect(tarball).toBeDefined();
+
+    // the README's set-up commands, run from `work`, with the tarball where it says ../tsdp/
+    const setup = blocks[0].body.trim().split("\n").join(" && ").replace(/\.\.\/tsdp\/tsdp-[\d.]+\.tgz/, `../tsdp/${tarball}`);
+    const installed = await sh(setup, work);
+    expect(installed.code, installed.out).toBe(0);
+    const project = join(work, "my-project");
+    writeFileSync(join(project, "model.ts"), blocks[1].body);
+    writeFileSync(join(project, "train.mjs"), blocks[2].body);
+
+    const run = await sh(blocks[3].body.trim().split("\n").join(" && "), project);
+    expect(run.code, run.out).toBe(0);
+    const losses = [...run.out.matchAll(/^step (\d+): loss ([\d.]+)$/gm)].map((m) => Number(m[2]));
+    expect(losses, run.out).toHaveLength(2);
+    expect(losses[0]).toBeLessThan(Math.log(3)); // below chance after 50 steps
+    expect(losses[1]).toBeLessThan(losses[0]);
+    expect(run.out).toMatch(/^accuracy 1$/m);
+    // the README shows the same lines (values rounded in print may differ in the last digit)
+    for (const line of blocks[4].body.trim().split("\n")) expect(run.out).toContain(line.replace(/[\d.]+$/, ""));
+  }, 300_000);
+});
