@@ -134,11 +134,28 @@ describe("the nesting budget (TSDP2014)", () => {
       line: "- ",
     },
     {
+      name: "5,000 nested if statements without braces",
+      parts: { ctor: `    let k = 0;\n    ${"if (k === 0) ".repeat(5000)}k = 1;\n` },
+      line: "if (k === 0)",
+    },
+    {
+      name: "3,000 nested for loops without braces",
+      parts: { ctor: `    let k = 0;\n    ${"for (let i = 0; i < 1; i++) ".repeat(3000)}k++;\n` },
+      line: "for (let i",
+    },
+    {
       name: "a type nested 3,000 deep",
       parts: { ctor: `    const k: ${"Array<".repeat(3000)}number${">".repeat(3000)} = [];\n` },
       line: "Array<",
     },
   ];
+  it("refuses new new ... X() with one `new` per line, which no line break resets", () => {
+    const m = modelFile({ ctor: `    const k = ${"new\n".repeat(5000)}nn.ReLU();\n` });
+    const diags = errorsOf(m.file);
+    expect(diags.map((d) => d.code)).toEqual(["TSDP2014"]);
+    expect(m.text.split("\n")[diags[0].loc!.line - 1]).toBe("new");
+  });
+
   it.each(cases)("refuses $name", ({ parts, line }) => {
     const m = modelFile(parts);
     const diags = errorsOf(m.file);

@@ -21,8 +21,13 @@ const continuing = new Set([
   ts.SyntaxKind.KeyOfKeyword,
 ]);
 
-/** Keywords that nest what follows them, as an operator does. */
+/** Keywords that nest what follows them, as an operator does (`if (a) if (b) ...` nests too). */
 const nestingKeywords = new Set([
+  ts.SyntaxKind.IfKeyword,
+  ts.SyntaxKind.ForKeyword,
+  ts.SyntaxKind.WhileKeyword,
+  ts.SyntaxKind.DoKeyword,
+  ts.SyntaxKind.WithKeyword,
   ts.SyntaxKind.ElseKeyword,
   ts.SyntaxKind.NewKeyword,
   ts.SyntaxKind.TypeOfKeyword,
@@ -38,8 +43,11 @@ const nestingKeywords = new Set([
 ]);
 
 const isWord = (k: ts.SyntaxKind) => k === ts.SyntaxKind.Identifier || (k >= ts.SyntaxKind.FirstKeyword && k <= ts.SyntaxKind.LastKeyword);
+/** Tokens after which a line break may end a statement; `new`, `typeof`, ... never end one. */
+const operandKeywords = new Set([ts.SyntaxKind.ThisKeyword, ts.SyntaxKind.SuperKeyword, ts.SyntaxKind.TrueKeyword, ts.SyntaxKind.FalseKeyword, ts.SyntaxKind.NullKeyword]);
 const endsOperand = (k: ts.SyntaxKind) =>
-  isWord(k) ||
+  k === ts.SyntaxKind.Identifier ||
+  operandKeywords.has(k) ||
   k === ts.SyntaxKind.CloseParenToken ||
   k === ts.SyntaxKind.CloseBracketToken ||
   k === ts.SyntaxKind.CloseBraceToken ||
