@@ -1,5 +1,5 @@
 // an if / else if chain 2,000 long
-// expect: TSDP2014 10:14114
+// expect: TSDP2014 10:9329
 import { nn, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
 export class M extends nn.Module {
   fc = new nn.Linear(4, 4);
