@@ -74,25 +74,34 @@ export function limitError(kind: DiagnosticKind, key: keyof Limits, value: numbe
 
 const ELEMENTS_PER_STEP = 16;
 
-/** Counts what the evaluator spends; each method throws a LimitError when a budget runs out. */
+/** Counts what the evaluator spends; `size` throws a LimitError, `enter` and `charge` say which budget ran out. */
 export class Budget {
   private steps = 0;
   private depth = 0;
   constructor(readonly limits: Limits) {}
 
-  /** One expression or statement, entered at `loc()`; `blame()` is the loop to report, if any. */
-  enter(loc: () => SourceLoc, blame?: () => SourceLoc | undefined, levels = 1): void {
-    if (++this.steps > this.limits.maxEvalSteps)
-      throw limitError("evaluationBudget", "maxEvalSteps", this.limits.maxEvalSteps, "evaluating the model takes too many steps; this loop or call is still running when the budget runs out", blame?.() ?? loc());
+  /**
+   * Counts one expression or statement (`levels` 1) or call (more): returns the budget this used
+   * up, if any, for the caller to report with `exceeded` where it knows best.
+   */
+  enter(levels = 1): "steps" | "depth" | undefined {
+    if (++this.steps > this.limits.maxEvalSteps) return "steps";
+    if (this.depth + levels > this.limits.maxDepth) return "depth";
     this.depth += levels;
-    if (this.depth > this.limits.maxDepth) {
-      this.depth -= levels;
-      throw limitError("nestingTooDeep", "maxDepth", this.limits.maxDepth, `expressions, calls and module constructions nest more than ${this.limits.maxDepth} levels deep here`, loc());
-    }
+    return undefined;
   }
 
   leave(levels = 1): void {
     this.depth -= levels;
+  }
+
+  /** The error of a used-up step or depth budget; `inLoop` when `loc` is the loop that was running. */
+  exceeded(what: "steps" | "depth", loc: SourceLoc, inLoop = false): LimitError {
+    const { maxEvalSteps, maxDepth } = this.limits;
+    if (what === "depth")
+      return limitError("nestingTooDeep", "maxDepth", maxDepth, `expressions, calls and module constructions nest more than ${maxDepth} levels deep here`, loc);
+    const where = inLoop ? "this loop was running when it ran out" : "it ran out here";
+    return limitError("evaluationBudget", "maxEvalSteps", maxEvalSteps, `evaluating the model takes more steps than its budget; ${where}`, loc);
   }
 
   /**
@@ -100,10 +109,9 @@ export class Budget {
    * element costs ~1/16 of an evaluated expression, and without this a loop over indexOf of a large
    * array would run for hours inside a few steps.
    */
-  charge(elements: number, loc: SourceLoc, blame?: SourceLoc): void {
+  charge(elements: number): "steps" | undefined {
     this.steps += elements / ELEMENTS_PER_STEP;
-    if (this.steps > this.limits.maxEvalSteps)
-      throw limitError("evaluationBudget", "maxEvalSteps", this.limits.maxEvalSteps, "evaluating the model takes too many steps; this loop or call is still running when the budget runs out", blame ?? loc);
+    return this.steps > this.limits.maxEvalSteps ? "steps" : undefined;
   }
 
   /** A compile-time array or string about to have `size` elements or characters. */

@@ -118,7 +118,11 @@ export class Interpreter {
   /** What array builtins need from the evaluator: callbacks, and the step and size budgets. */
   private readonly arrayHooks = {
     call: (f: Value, args: Value[], site: CallSite) => this.callCallback(f, args, site),
-    charge: (elements: number, site: CallSite) => this.budget.charge(elements, site.loc, this.blame()),
+    charge: (elements: number, site: CallSite) => {
+      if (!this.budget.charge(elements)) return;
+      const loop = this.blame();
+      throw this.budget.exceeded("steps", loop ?? site.loc, loop !== undefined);
+    },
     size: (size: number, what: "array" | "string", site: CallSite) => this.budget.size(size, what, site.loc),
   };
 
@@ -127,8 +131,12 @@ export class Interpreter {
     return this.loops.length > 0 ? locOf(this.loops[0]) : undefined;
   }
 
-  private enter(node: TsNode, levels = 1): void {
-    this.budget.enter(() => locOf(node), () => this.blame(), levels);
+  /** Counts a step and `levels` of nesting at `at`; throws when a budget runs out. */
+  private enter(at: TsNode | SourceLoc, levels = 1): void {
+    const over = this.budget.enter(levels);
+    if (!over) return;
+    const loop = over === "steps" ? this.blame() : undefined;
+    throw this.budget.exceeded(over, loop ?? (at instanceof TsNode ? locOf(at) : at), loop !== undefined);
   }
 
   site(node: TsNode): CallSite {
@@ -936,7 +944,7 @@ export class Interpreter {
       if (decl.isAsync() || decl.isGenerator?.()) fail("unsupportedSyntax", "async and generator functions are not supported in model code", locOf(decl));
     }
     const scope = new Scope(f.closure, f.self);
-    this.budget.enter(() => site.loc, () => this.blame(), CALL_LEVELS);
+    this.enter(site.loc, CALL_LEVELS);
     try {
       this.bindParameters(decl.getParameters(), args, scope, f.name, site);
     } catch (e) {
@@ -1002,7 +1010,7 @@ export class Interpreter {
       fail("recursion", `${callee.name} creates another ${callee.name} while it is being constructed`, site.loc);
     const self = new ModuleValue("user", callee.name, site.loc, callee);
     const saved = this.phase;
-    this.budget.enter(() => site.loc, () => this.blame(), CALL_LEVELS);
+    this.enter(site.loc, CALL_LEVELS);
     this.phase = "construct";
     this.constructing.push(callee.decl);
     try {
