@@ -64,8 +64,8 @@ interface Frame {
 /**
  * Refuses text whose syntax would nest deeper than `maxDepth` levels, before TypeScript parses it.
  * The estimate counts every open bracket (×4) and every operator or nesting keyword since the
- * last `;`, `,` or statement start in each open bracket; it errs high, never low, for real code
- * it stays under ~100.
+ * last `;`, `,` or statement start in each open bracket. It is meant to err high: tsdp's examples
+ * score at most 37 and its own compiler sources at most 57, against a default limit of 1,000.
  */
 export function checkTokenNesting(text: string, file: string, maxDepth: number): void {
   const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, text);
