@@ -18,10 +18,12 @@ export interface Limits {
 }
 
 /**
- * Why these values: a 5,000-layer MLP takes under 1 M evaluation steps (the ResNet example under 0.3 M) and 25,000 ops, a ResNet-152
- * ~1,000 ops; nesting in real code stays under ~50 levels; layer lists hold thousands of entries.
- * Each default is 10–100× that. The depth default also keeps every recursion of the evaluator and
- * of TypeScript's parser well inside Node's default stack (~10,000 frames).
+ * Why these values (measured, bench/README-compile-limits.md): a 5,000-layer MLP with its training
+ * step takes under 1 M evaluation steps and 20,000 ops; a CIFAR ResNet as deep as ResNet-152
+ * ~1,500 ops; the nesting estimate of tsdp's examples is at most 37; layer lists hold thousands
+ * of entries. Each default is 10× or more above that. At the defaults the step and op budgets run
+ * out within ~6 s, and the depth default keeps the parser and the evaluator within a third of
+ * Node's default stack (3,000 still fits; 5,000 nested classes overflow it).
  */
 export const defaultLimits: Limits = {
   maxEvalSteps: 10_000_000,
