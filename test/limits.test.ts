@@ -93,6 +93,19 @@ describe("the evaluation-step budget (TSDP2013)", () => {
     expectLimit(errorsOf(m.file, { maxEvalSteps: 500_000 }), "TSDP2013", at(m.text, "for (let i"), "--max-eval-steps", "TSDP_MAX_EVAL_STEPS", 500_000);
   });
 
+  it.each([
+    ["re-spreading an object", "    let o = {};\n    for (let i = 0; i < 99999; i++) o = { ...o, [`k${i}`]: i };\n"],
+    ["comparing long strings", '    let s = "x";\n    for (let i = 0; i < 16; i++) s = s + s;\n    const t = s + "";\n    let n = 0;\n    for (let i = 0; i < 99999; i++) if (s === t) n++;\n'],
+    ["copying arrays with slice", "    const xs = Array.from({ length: 20000 }, () => 1);\n    let n = 0;\n    for (let i = 0; i < 99999; i++) n = n + xs.slice(0).length;\n"],
+  ])("counts the hidden per-element work of %s in a loop", (_, ctor) => {
+    const m = modelFile({ ctor });
+    const loops = [...m.text.matchAll(/for \(let i/g)];
+    const last = loops[loops.length - 1].index!;
+    const before = m.text.slice(0, last).split("\n");
+    // the loops' own syntax takes ~1.3 M steps, under this budget: only the counted copies exceed it
+    expectLimit(errorsOf(m.file, { maxEvalSteps: 3_000_000 }), "TSDP2013", `${before.length}:${before[before.length - 1].length + 1}`, "--max-eval-steps", "TSDP_MAX_EVAL_STEPS", 3_000_000);
+  });
+
   it("reports a loop outside any other at the place it ran out, also in a top-level const", () => {
     const m = modelFile({ pre: "function big(): number {\n  let s = 0;\n  for (let i = 0; i < 99999; i++) for (let j = 0; j < 99999; j++) s++;\n  return s;\n}\nconst K = big();\n", ctor: "    const k = K;\n" });
     expectLimit(errorsOf(m.file, { maxEvalSteps: 50_000 }), "TSDP2013", at(m.text, "for (let i"), "--max-eval-steps", "TSDP_MAX_EVAL_STEPS", 50_000);

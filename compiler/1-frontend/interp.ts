@@ -118,17 +118,20 @@ export class Interpreter {
   /** What array builtins need from the evaluator: callbacks, and the step and size budgets. */
   private readonly arrayHooks = {
     call: (f: Value, args: Value[], site: CallSite) => this.callCallback(f, args, site),
-    charge: (elements: number, site: CallSite) => {
-      if (!this.budget.charge(elements)) return;
-      const loop = this.blame();
-      throw this.budget.exceeded("steps", loop ?? site.loc, loop !== undefined);
-    },
+    charge: (elements: number, site: CallSite) => this.charge(elements, site.loc),
     size: (size: number, what: "array" | "string", site: CallSite) => this.budget.size(size, what, site.loc),
   };
 
   /** Where a used-up step budget is reported: the outermost loop running, which multiplies the work. */
   private blame(): SourceLoc | undefined {
     return this.loops.length > 0 ? locOf(this.loops[0]) : undefined;
+  }
+
+  /** Counts per-element work (copies, comparisons of long values) as steps. */
+  private charge(elements: number, at: SourceLoc | TsNode): void {
+    if (!this.budget.charge(elements)) return;
+    const loop = this.blame();
+    throw this.budget.exceeded("steps", loop ?? (at instanceof TsNode ? locOf(at) : at), loop !== undefined);
   }
 
   /** Counts a step and `levels` of nesting at `at`; throws when a budget runs out. */
@@ -540,6 +543,7 @@ export class Interpreter {
         if (typeof v !== "number" && typeof v !== "string" && typeof v !== "boolean")
           fail("nonConstant", `cannot put ${describe(v)} in a string`, locOf(span));
         s += String(v) + span.getLiteral().getLiteralText();
+        this.charge(s.length, e);
         this.budget.size(s.length, "string", locOf(e));
       }
       return s;
@@ -588,6 +592,8 @@ export class Interpreter {
         else if (TsNode.isSpreadAssignment(p)) {
           const v = this.evalExpr(p.getExpression(), scope);
           if (!(v instanceof ObjectValue)) fail("wrongArgumentType", `cannot spread ${describe(v)} into an object`, locOf(p));
+          // {...o} copies o, quadratic in a loop unless counted; a Map entry costs ~4 array elements
+          this.charge(4 * v.props.size, p);
           for (const [k, x] of v.props) props.set(k, x);
         } else fail("unsupportedSyntax", `${describeSyntax(p)} is not supported in object literals`, locOf(p));
       }
@@ -712,6 +718,7 @@ export class Interpreter {
     if (op === SyntaxKind.PlusToken && (typeof l === "string" || typeof r === "string")) {
       if (!isPrimitive(l) || !isPrimitive(r)) fail("wrongArgumentType", `cannot add ${describe(l)} and ${describe(r)}`, locOf(e));
       const joined = String(l) + String(r);
+      this.charge(joined.length, e);
       this.budget.size(joined.length, "string", locOf(e));
       return joined;
     }
@@ -739,6 +746,7 @@ export class Interpreter {
       return this.truthy(ModeFlag.value, e);
     if (l instanceof SymInt || r instanceof SymInt)
       return fail("dataDependentControlFlow", "this comparison depends on the batch size, which is known only at run time", locOf(e));
+    if (typeof l === "string" && typeof r === "string") this.charge(Math.min(l.length, r.length), e);
     return l === r;
   }
 
