@@ -244,6 +244,17 @@ describe("the array and string budget (TSDP2015)", () => {
   });
 });
 
+describe("arrays within the budget never reach a native spread", () => {
+  it("folds Math.max/min and concat over 600,000 spread arguments (a native spread overflows past ~150,000)", () => {
+    const m = modelFile({
+      fields: "  fc: nn.Linear;\n",
+      ctor: "    const xs = Array.from({ length: 600000 }, (_, i) => i % 5);\n    const ys: number[] = [].concat(...xs);\n    this.fc = new nn.Linear(4, Math.max(...xs) + Math.min(...xs) + Math.floor(...xs) + ys.length / 200000);\n",
+    });
+    const graph = lowerModel(m.file).graph;
+    expect(graph.outputs[0].shape[1]).toBe(7); // 4 + 0 + 0 + 3
+  }, 60_000);
+});
+
 describe("the op budget (TSDP2016)", () => {
   it("ends for i < 99,999 { for j < 10 { x = x.add(1) } } at the op that is one too many", () => {
     const m = modelFile({ fwd: "    for (let i = 0; i < 99999; i++) {\n      for (let j = 0; j < 10; j++) x = x.add(1);\n    }\n" });

@@ -7,8 +7,22 @@ function numbers(who: string, args: Value[], site: CallSite): number[] {
   return args.map((a) => (typeof a === "number" ? a : fail("wrongArgumentType", `${who} needs numbers, got ${describe(a)}`, site.loc)));
 }
 
+/**
+ * Spreading a model's array into a native call (Math.max(...xs)) overflows the stack past ~150,000
+ * arguments, so max and min fold with a loop and the others take only the arguments they read.
+ */
 function mathFn(name: string, f: (...xs: number[]) => number): [string, Value] {
-  return [name, new BuiltinFunction(`Math.${name}`, (args, site) => f(...numbers(`Math.${name}`, args, site)))];
+  const variadic = f === Math.max || f === Math.min;
+  return [
+    name,
+    new BuiltinFunction(`Math.${name}`, (args, site) => {
+      const xs = numbers(`Math.${name}`, args, site);
+      if (!variadic) return f(...xs.slice(0, f.length));
+      let acc = f === Math.max ? -Infinity : Infinity;
+      for (const x of xs) acc = f(acc, x);
+      return acc;
+    }),
+  ];
 }
 
 const math = new NamespaceValue(
@@ -135,7 +149,9 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
       return m((args, site) => {
         const parts = args.map((a) => (Array.isArray(a) ? a : [a]));
         hooks.size(parts.reduce((n, p) => n + p.length, arr.length), "array", site);
-        return arr.concat(...parts);
+        const out = arr.slice(); // not arr.concat(...parts): a native spread overflows past ~150,000
+        for (const p of parts) for (const x of p) out.push(x);
+        return out;
       });
     case "includes":
       return m((args) => arr.includes(args[0]));
