@@ -202,6 +202,14 @@ describe("the nesting budget (TSDP2014)", () => {
     expect(diags.map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col}`)).toEqual([`TSDP2004 ${at(m.text, "this.inner(x)")}`]);
   });
 
+  it("refuses 5,000 top-level consts each defined by the next (their lazy evaluation nests like calls)", () => {
+    const pre = Array.from({ length: 5000 }, (_, i) => `const a${i} = a${i + 1} + 1;\n`).join("") + "const a5000 = 0;\n";
+    const m = modelFile({ pre, fields: "  fc = new nn.Linear(4, 4 + a0 - a0);\n" });
+    const diags = errorsOf(m.file);
+    expect(diags.map((d) => d.code)).toEqual(["TSDP2014"]);
+    expect(m.text.split("\n")[diags[0].loc!.line - 1]).toMatch(/^const a\d+ = a\d+ \+ 1;$/);
+  });
+
   it("refuses an extends chain of 1,500 classes", () => {
     let pre = "class B0 extends nn.Module {\n  fc = new nn.Linear(4, 4);\n  forward(x: Tensor<[Batch, 4]>): Tensor<[Batch, 4]> { return this.fc(x); }\n}\n";
     for (let i = 1; i < 1500; i++) pre += `class B${i} extends B${i - 1} {}\n`;

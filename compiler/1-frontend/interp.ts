@@ -209,6 +209,8 @@ export class Interpreter {
         let evaluating = false;
         scope.declareLazy(nameNode.getText(), () => {
           if (evaluating) fail("recursion", `the value of '${nameNode.getText()}' depends on itself`, locOf(decl));
+          // evaluated where it is first used, inside whatever is running: nesting, as a call is
+          this.enter(decl, CALL_LEVELS);
           evaluating = true;
           const saved = this.phase;
           this.phase = "toplevel";
@@ -216,6 +218,7 @@ export class Interpreter {
             return this.diags.recover(() => this.evalExpr(init, scope), poison);
           } finally {
             this.phase = saved;
+            this.budget.leave(CALL_LEVELS);
           }
         });
       }
