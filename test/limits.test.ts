@@ -210,6 +210,25 @@ describe("the nesting budget (TSDP2014)", () => {
     expect(m.text.split("\n")[diags[0].loc!.line - 1]).toMatch(/^const a\d+ = a\d+ \+ 1;$/);
   });
 
+  it("refuses a chain of 5,000 re-exports of a file from itself, and resolves a chain of 100", () => {
+    for (const n of [5000, 100]) {
+      const file = join(dir, `reexports-${n}.ts`);
+      const me = `./reexports-${n}.ts`;
+      const text =
+        header +
+        `import { r${n} } from "${me}";\nexport const r0 = 4;\n` +
+        Array.from({ length: n }, (_, i) => `export { r${i} as r${i + 1} } from "${me}";\n`).join("") +
+        `export class M extends nn.Module {\n  fc = new nn.Linear(4, r${n});\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\n`;
+      writeFileSync(file, text);
+      if (n === 100) expect(lowerModel(file).graph.outputs[0].shape[1]).toBe(4);
+      else {
+        const diags = errorsOf(file);
+        expect(diags.map((d) => d.code)).toEqual(["TSDP2014"]);
+        expect(text.split("\n")[diags[0].loc!.line - 1]).toMatch(/^export \{ r\d+ as r\d+ \}/);
+      }
+    }
+  });
+
   it("refuses an extends chain of 1,500 classes", () => {
     let pre = "class B0 extends nn.Module {\n  fc = new nn.Linear(4, 4);\n  forward(x: Tensor<[Batch, 4]>): Tensor<[Batch, 4]> { return this.fc(x); }\n}\n";
     for (let i = 1; i < 1500; i++) pre += `class B${i} extends B${i - 1} {}\n`;

@@ -287,10 +287,17 @@ export class Interpreter {
   }
 
   private importedValue(path: string, name: string, at: SourceLoc): Value {
-    const scope = this.fileScope(path, at);
-    const found = scope.lookup(name);
-    if (!found) fail("importNotFound", `'${name}' is not declared in ${path.split("/").pop()}`, at);
-    return found.value;
+    // resolved on first use, inside whatever is running, and a chain of re-exports resolves
+    // nested: counted as a call is
+    this.enter(at, CALL_LEVELS);
+    try {
+      const scope = this.fileScope(path, at);
+      const found = scope.lookup(name);
+      if (!found) fail("importNotFound", `'${name}' is not declared in ${path.split("/").pop()}`, at);
+      return found.value;
+    } finally {
+      this.budget.leave(CALL_LEVELS);
+    }
   }
 
   // ---------------------------------------------------------------------------------------
