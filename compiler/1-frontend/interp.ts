@@ -335,7 +335,10 @@ export class Interpreter {
   private poisonAssigned(node: TsNode, scope: Scope): void {
     const local = new Set<string>();
     const targets: TsNode[] = [];
-    const visit = (n: TsNode): void => {
+    // a walk with its own stack: it may start deep in the evaluator, over a tree up to --max-depth deep
+    const pending: TsNode[] = [node];
+    while (pending.length > 0) visit(pending.pop()!);
+    function visit(n: TsNode): void {
       if (TsNode.isFunctionLikeDeclaration(n) || TsNode.isArrowFunction(n) || TsNode.isFunctionExpression(n) || TsNode.isClassLikeDeclarationBase(n)) return;
       if (TsNode.isVariableDeclaration(n)) for (const name of boundNames(n.getNameNode())) local.add(name);
       if (TsNode.isBinaryExpression(n) && (n.getOperatorToken().getKind() === SyntaxKind.EqualsToken || compoundOps[n.getOperatorToken().getKind()] !== undefined))
@@ -347,9 +350,8 @@ export class Interpreter {
         const callee = n.getExpression();
         if (TsNode.isPropertyAccessExpression(callee) && ["push", "append", "extend"].includes(callee.getName())) targets.push(callee.getExpression());
       }
-      n.forEachChild(visit);
-    };
-    visit(node);
+      n.forEachChild((child) => void pending.push(child));
+    }
     for (let t of targets) {
       while (TsNode.isParenthesizedExpression(t)) t = t.getExpression();
       if (TsNode.isIdentifier(t)) {
