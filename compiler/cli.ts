@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
+import { archList, className, integerInRange, modelFile, outDir, positiveNumber } from "./cli-args.ts";
 import { isFresh } from "./6-build/freshness.ts";
 import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
 import { CompileError } from "./diagnostics/diagnostic.ts";
@@ -9,30 +10,25 @@ import { formatDiagnostics } from "./diagnostics/format.ts";
 // compile whose output is already up to date answers at once.
 const compiler = () => import("./pipeline.ts");
 
-// The tsdp command line. User errors print as diagnostics and exit 1; a bug in tsdp prints
-// one line (the stack only with TSDP_DEBUG=1) and exits 2. Neither prints a raw stack trace.
+// The tsdp command line. A bad command line (unknown option, bad value, model file that is a
+// directory, …) prints one line and exits 2 before any work; errors in the model print as
+// diagnostics and exit 1, as do files that cannot be written; a bug in tsdp prints one line (the
+// stack only with TSDP_DEBUG=1) and exits 3. None prints a raw stack trace.
+
+const USAGE = 2;
+const INTERNAL = 3;
 
 const program = new Command();
 program
   .name("tsdp")
   .description("Compile PyTorch-style TypeScript models to CUDA C++ with a data-parallel training harness")
   .version("0.1.0")
-  .showHelpAfterError();
+  // One line: what is wrong (and commander's "did you mean"), never the whole help.
+  .configureOutput({ outputError: (text, write) => write(`tsdp: ${text.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ")} (see tsdp --help)\n`) })
+  .exitOverride((e: CommanderError) => process.exit(e.exitCode === 0 ? 0 : USAGE));
 
-const modelOption = () => new Option("-m, --model <ClassName>", "the model class, when the file holds several");
-
-/** "sm_90", "90", "sm_80,sm_90" → ["90"] / ["80", "90"]. */
-function parseArchs(value: string): string[] {
-  const archs = value.split(",").map((a) => a.trim().replace(/^(sm_|compute_)/, ""));
-  for (const a of archs) if (!/^\d{2,3}[af]?$/.test(a)) throw new Error(`--arch: '${a}' is not a GPU architecture like sm_90`);
-  return archs;
-}
-
-function parseBucketCap(value: string): number {
-  const mb = Number(value);
-  if (!Number.isFinite(mb) || mb <= 0) throw new InvalidArgumentError(`'${value}' is not a positive number of megabytes`);
-  return mb;
-}
+const modelOption = () => new Option("-m, --model <ClassName>", "the model class, when the file holds several").argParser(className);
+const modelArgument = () => new Argument("<model.ts>", "the model file").argParser(modelFile);
 
 interface LimitFlags {
   maxEvalSteps?: number;
@@ -41,11 +37,7 @@ interface LimitFlags {
   maxOps?: number;
 }
 
-function parseLimit(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`'${value}' is not a positive whole number`);
-  return n;
-}
+const limit = integerInRange("a compile limit", 1, Number.MAX_SAFE_INTEGER);
 
 /** The budgets given as flags; those not given come from the environment or the defaults. */
 function limitsOf(opts: LimitFlags): LimitFlags {
@@ -56,20 +48,20 @@ function limitsOf(opts: LimitFlags): LimitFlags {
 program
   .command("compile")
   .description("compile a model file into a model directory (model.cu, model.h, manifest.json, libmodel.so)")
-  .argument("<model.ts>", "the model file")
+  .addArgument(modelArgument())
   .addOption(modelOption())
   .addOption(new Option("-t, --target <target>", "cuda (nvcc, for the GPU) or cpu (g++ and the CPU shim); default: cuda when a GPU is present").choices(["cuda", "cpu"]))
-  .option("-o, --out <dir>", "output directory (default: build/<model>)")
-  .option("--arch <list>", "GPU architectures, e.g. sm_90 or sm_80,sm_90 (default: the local GPU's, else sm_80,sm_90)")
+  .option("-o, --out <dir>", "output directory (default: build/<model>)", outDir)
+  .option("--arch <list>", "GPU architectures, e.g. sm_90 or sm_80,sm_90 (default: the local GPU's, else sm_80,sm_90)", archList)
   .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic: fp32, or tensor cores in tf32 or bf16").choices(["fp32", "tf32", "bf16"]).default("fp32"))
-  .option("--bucket-cap-mb <mb>", "gradient bucket size for the all-reduce during the backward, as DDP's bucket_cap_mb", parseBucketCap, 25)
+  .option("--bucket-cap-mb <mb>", "gradient bucket size for the all-reduce during the backward, as DDP's bucket_cap_mb", positiveNumber("megabytes", 1 << 20), 25)
   .addOption(new Option("--emit <what>", "ir: print the checked graph IR instead of building").choices(["ir"]))
   // compile budgets (compiler/limits.ts); each also reads TSDP_MAX_EVAL_STEPS, TSDP_MAX_DEPTH, ...
-  .option("--max-eval-steps <n>", "compile-time evaluation steps, in all (default 10000000)", parseLimit)
-  .option("--max-depth <n>", "nesting of syntax, calls and module constructions (default 1000)", parseLimit)
-  .option("--max-array <n>", "elements of a compile-time array or characters of a string (default 1000000)", parseLimit)
-  .option("--max-ops <n>", "ops in the model's graph (default 250000)", parseLimit)
-  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; bucketCapMb: number } & LimitFlags) =>
+  .option("--max-eval-steps <n>", "compile-time evaluation steps, in all (default 10000000)", limit)
+  .option("--max-depth <n>", "nesting of syntax, calls and module constructions (default 1000)", limit)
+  .option("--max-array <n>", "elements of a compile-time array or characters of a string (default 1000000)", limit)
+  .option("--max-ops <n>", "ops in the model's graph (default 250000)", limit)
+  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; bucketCapMb: number } & LimitFlags) =>
     run(async () => {
       const { defaultOutDir, recordedOptions } = await import("./build-paths.ts");
       if (opts.emit === "ir") {
@@ -78,7 +70,7 @@ program
         return;
       }
       const started = performance.now();
-      const archs = opts.arch ? parseArchs(opts.arch) : defaultArchs();
+      const archs = opts.arch ?? defaultArchs();
       const target = opts.target ?? defaultTarget();
       const outDir = resolve(opts.out ?? defaultOutDir(file));
       if (isFresh(outDir, file, recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb))) {
@@ -97,14 +89,10 @@ program
 program
   .command("inspect")
   .description("show a model's layers, parameters, shapes, fused kernels and memory plan")
-  .argument("<model.ts>", "the model file")
+  .addArgument(modelArgument())
   .addOption(modelOption())
   .option("--json", "print the report as JSON")
-  .option("-b, --batch <n>", "batch size per device for the memory estimate", (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--batch: expected a positive integer, got ${v}`);
-    return n;
-  }, 64)
+  .option("-b, --batch <n>", "batch size per device for the memory estimate", integerInRange("a batch size", 1, 2 ** 31 - 1), 64)
   .action((file: string, opts: { model?: string; json?: boolean; batch: number }) =>
     run(async () => {
       const [{ lowerModel }, { planKernels }, { planMemory }, { formatReport, modelReport }] = await Promise.all([
@@ -122,6 +110,19 @@ program
     }),
   );
 
+const FILE_ERRORS = new Map([
+  ["EACCES", "permission denied"],
+  ["ENOENT", "no such file or directory, and it cannot be created here"],
+  ["EPERM", "operation not permitted"],
+  ["EROFS", "read-only file system"],
+  ["ENOSPC", "no space left on the device"],
+  ["EDQUOT", "disk quota exceeded"],
+  ["ENOTDIR", "a part of the path is a file, not a directory"],
+  ["EISDIR", "is a directory"],
+  ["ENAMETOOLONG", "name too long"],
+  ["EMFILE", "too many open files"],
+]);
+
 async function run(f: () => Promise<void>): Promise<void> {
   try {
     await f();
@@ -131,11 +132,17 @@ async function run(f: () => Promise<void>): Promise<void> {
       process.exitCode = 1;
       return;
     }
-    const err = e as Error;
+    const err = e as NodeJS.ErrnoException;
+    // The file system said no (permissions, a full or read-only disk): the user's to fix, not a bug.
+    if (typeof err.code === "string" && FILE_ERRORS.has(err.code)) {
+      process.stderr.write(`tsdp: ${err.path ? `${err.path}: ` : ""}${FILE_ERRORS.get(err.code)} (${err.code})\n`);
+      process.exitCode = 1;
+      return;
+    }
     process.stderr.write(`tsdp: internal error: ${err.message}\n`);
     if (process.env.TSDP_DEBUG) process.stderr.write(`${err.stack}\n`);
     else process.stderr.write("  (this is a bug in tsdp; run with TSDP_DEBUG=1 for details and report it)\n");
-    process.exitCode = 2;
+    process.exitCode = INTERNAL;
   }
 }
 

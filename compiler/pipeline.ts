@@ -1,7 +1,7 @@
 import { lowerModel, type LoweredModel, type LowerOptions } from "./1-frontend/lower.ts";
 import { planKernels, type KernelPlan } from "./3-fusion/plan.ts";
 import { planMemory, type MemoryPlan } from "./4-memory/plan.ts";
-import { generateCuda, type GeneratedModel, type Program, type TrainingCodegen } from "./5-codegen/emit.ts";
+import { generateCuda, withManifestChanges, type GeneratedModel, type Program, type TrainingCodegen } from "./5-codegen/emit.ts";
 import { differentiate } from "./2-autodiff/backward.ts";
 import { CompileError } from "./diagnostics/diagnostic.ts";
 import type { Graph } from "./ir/node.ts";
@@ -81,7 +81,7 @@ function generateWithTraining(graph: Graph, forward: Program, target: Target, op
   } catch (e) {
     if (!(e instanceof CompileError) || e.diagnostics[0]?.kind !== "noLowering") throw e;
     const generated = generateCuda(graph, forward, target, precision);
-    return { ...generated, manifest: { ...generated.manifest, trainingUnavailable: e.diagnostics[0].message } };
+    return withManifestChanges(generated, { trainingUnavailable: e.diagnostics[0].message });
   }
 }
 
@@ -94,7 +94,7 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
     target,
     outDir: options.outDir ?? defaultOutDir(file),
     archs,
-    record: buildRecord(compiled.model.sources, recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb)),
+    record: buildRecord(file, compiled.model.sources, recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb)),
   }); //                                                            6. nvcc | g++ + shim → libmodel.so
   return { ...compiled, build };
 }

@@ -1,8 +1,11 @@
 // load(dir): a compiled model directory (manifest.json + libmodel.so) → a CompiledModel.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { NativeError, describeValue, suggestion } from "./errors.ts";
-import { ABI_VERSION, readManifest } from "./manifest.ts";
+import { elfProblem, readVerifiedLibrary, rebuildHint } from "./build-directory.ts";
+import { BuildDirectoryError, NativeError, describeValue, suggestion } from "./errors.ts";
+import { ABI_VERSION, readManifest, sha256, type Manifest } from "./manifest.ts";
 import { CompiledModel } from "./model.ts";
 import { NativeLibrary } from "./native.ts";
 import type { Tensor } from "./tensor.ts";
@@ -63,6 +66,40 @@ function checkOptions(options: unknown): { deviceIds: Int32Array | null; seed: b
   return { deviceIds, seed: s };
 }
 
+/** Libraries loaded by this process, by the sha256 of their bytes: loading the same build again shares it. */
+const opened = new Map<string, NativeLibrary>();
+
+/**
+ * Maps a library from the bytes that passed verification. They are written to a private file that
+ * nobody else knows of and unlinked once mapped: the process never maps the model directory's
+ * own file, so a rebuild, a truncation or an overwrite in place of that file cannot pull pages
+ * out from under the running model (SIGBUS), and what runs is exactly what was checked.
+ */
+function openVerified(bytes: Buffer, libPath: string, manifest: Manifest): NativeLibrary {
+  const key = sha256(bytes);
+  const seen = opened.get(key);
+  if (seen) return seen;
+  const bad = elfProblem(bytes);
+  if (bad) {
+    const hint = manifest.target === "cuda" ? " (a cuda build needs the CUDA runtime and an NVIDIA driver on this machine; build for the cpu target otherwise)" : "";
+    throw new BuildDirectoryError(`load: cannot load ${libPath}: ${bad}${hint}: ${rebuildHint(dirname(libPath), manifest.sourceFile)}`, libPath);
+  }
+  const dir = mkdtempSync(join(tmpdir(), "tsdp-lib-"));
+  const copy = join(dir, basename(libPath));
+  try {
+    writeFileSync(copy, bytes, { mode: 0o700 });
+    const lib = NativeLibrary.open(copy);
+    opened.set(key, lib);
+    return lib;
+  } catch (e) {
+    const hint = manifest.target === "cuda" ? " (a cuda build needs the CUDA runtime and an NVIDIA driver on this machine; build for the cpu target otherwise)" : "";
+    // Messages name the user's file, not the private copy.
+    throw new Error(`load: ${(e as Error).message.split(copy).join(libPath)}${hint}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Loads a model directory produced by `tsdp compile`: checks manifest.json, loads its library,
  * checks that the library was built from that manifest, and creates the model (its parameters
@@ -91,27 +128,21 @@ export async function load<Out extends Tensor | Tensor[] = Tensor | Tensor[]>(
   }
 
   const manifestPath = join(root, "manifest.json");
-  const manifest = await readManifest(manifestPath);
+  const hint = rebuildHint(root);
+  const manifest = await readManifest(manifestPath, hint);
   const libPath = join(root, manifest.library);
-  if (!(await stat(libPath).catch(() => null))?.isFile())
-    throw new Error(`load: ${libPath} (the library named in ${manifestPath}) is missing: rebuild with tsdp compile`);
-
-  let lib: NativeLibrary;
-  try {
-    lib = NativeLibrary.open(libPath);
-  } catch (e) {
-    const hint = manifest.target === "cuda" ? " (a cuda build needs the CUDA runtime and an NVIDIA driver on this machine; build for the cpu target otherwise)" : "";
-    throw new Error(`load: ${(e as Error).message}${hint}`);
-  }
+  const lib = openVerified(readVerifiedLibrary(root, manifest, manifestPath), libPath, manifest);
 
   const abi = lib.abiVersion();
   if (abi !== ABI_VERSION)
-    throw new Error(`load: ${libPath} speaks tsdp ABI version ${abi}, this runtime speaks ${ABI_VERSION}: rebuild with tsdp compile`);
+    throw new BuildDirectoryError(`load: ${libPath} speaks tsdp ABI version ${abi}, this runtime speaks ${ABI_VERSION}: ${hint}`, libPath);
+  // The other half of the seal: the library carries the hash of the manifest it was built with.
   const hash = lib.manifestHash();
   if (hash !== manifest.sourceHash)
-    throw new Error(
+    throw new BuildDirectoryError(
       `load: ${libPath} was built for a different model/manifest (library sourceHash ${JSON.stringify(hash)}, ` +
-        `${manifestPath} says ${JSON.stringify(manifest.sourceHash)}): rebuild with tsdp compile`,
+        `${manifestPath} says ${JSON.stringify(manifest.sourceHash)}): ${hint}`,
+      libPath,
     );
 
   const { code, handle } = lib.create(deviceIds, seed);

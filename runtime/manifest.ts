@@ -1,6 +1,12 @@
 // manifest.json: the description of a compiled model directory (written by `tsdp compile`, read by
-// `load`). This file is the schema and its validation; nothing here touches native code.
-import { readFile } from "node:fs/promises";
+// `load`). This file is the schema, its validation and the seal that binds it to its library;
+// nothing here touches native code.
+import { createHash } from "node:crypto";
+import { NotARegularFile, readRegularFile } from "./build-directory.ts";
+import { BuildDirectoryError } from "./errors.ts";
+
+/** manifest.json is a few kilobytes; one this large is not one. */
+const MAX_MANIFEST_BYTES = 64 << 20;
 
 /** The ABI version of the C interface this runtime speaks (`tsdp_abi_version()`). */
 export const ABI_VERSION = 1;
@@ -32,8 +38,17 @@ export interface Manifest {
   readonly abiVersion: number;
   /** The model class name, e.g. "SimpleModel". */
   readonly model: string;
-  /** Hex sha256 of the inputs of the build; the library's `tsdp_manifest_hash()` must return it. */
+  /** The model file's name (informational; used in messages). */
+  readonly sourceFile?: string;
+  /**
+   * The seal: hex sha256 of this manifest's contents (every field but the seal fields, see
+   * manifestContentHash). The library's `tsdp_manifest_hash()` returns it, so an edited manifest
+   * or a library of another build is refused.
+   */
   readonly sourceHash: string;
+  /** Hex sha256 and size of the library file, checked before it is loaded (a truncated ELF faults when mapped). */
+  readonly librarySha256: string;
+  readonly libraryBytes: number;
   readonly target: "cpu" | "cuda";
   /** The shared library's file name, relative to the directory (normally "libmodel.so"). */
   readonly library: string;
@@ -75,7 +90,7 @@ export function validateManifest(json: unknown, file: string): Manifest {
   const fail = (): never => {
     const shown = problems.slice(0, 12);
     const more = problems.length > shown.length ? `\n  … and ${problems.length - shown.length} more` : "";
-    throw new Error(`${file}: invalid tsdp manifest:\n  ${shown.join("\n  ")}${more}`);
+    throw new BuildDirectoryError(`${file}: invalid tsdp manifest:\n  ${shown.join("\n  ")}${more}`, file);
   };
 
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
@@ -99,8 +114,14 @@ export function validateManifest(json: unknown, file: string): Manifest {
     if (typeof m[key] !== "string" || (m[key] as string).length === 0) bad(`"${key}" must be a non-empty string, got ${describe(m[key])}`);
   };
   str("model");
-  str("sourceHash");
   str("library");
+  const hex = (key: string) => {
+    if (typeof m[key] !== "string" || !/^[0-9a-f]{64}$/.test(m[key] as string)) bad(`"${key}" must be a hex sha256 (64 characters 0-9a-f), got ${describe(m[key])}`);
+  };
+  hex("sourceHash");
+  hex("librarySha256");
+  if (typeof m.libraryBytes !== "number" || !Number.isSafeInteger(m.libraryBytes) || m.libraryBytes < 0)
+    bad(`"libraryBytes" must be the library's size in bytes, got ${describe(m.libraryBytes)}`);
   if (!TARGETS.includes(m.target as string)) bad(`"target" must be "cpu" or "cuda", got ${describe(m.target)}`);
   if (typeof m.library === "string" && (m.library.includes("/") || m.library.includes("\\") || m.library === "." || m.library === ".."))
     bad(`"library" must be a file name inside the model directory, got ${describe(m.library)}`);
@@ -162,23 +183,87 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-/** Reads and validates `file` (a manifest.json), with messages that name the file. */
-export async function readManifest(file: string): Promise<Manifest> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new Error(`${file} not found: is this a model directory produced by tsdp compile?`);
-    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
-  }
+/** The fields that seal a manifest to its library, left out of manifestContentHash. */
+export const SEAL_FIELDS: readonly string[] = ["sourceHash", "librarySha256", "libraryBytes"];
+
+/** JSON with object keys sorted at every level: one text per value, whatever the key order. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (typeof v === "object" && v !== null)
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  return JSON.stringify(v);
+}
+
+/**
+ * The hash the compiler embeds in the library (`tsdp_manifest_hash()`) and writes as the manifest's
+ * sourceHash: sha256 of the manifest's canonical JSON without the seal fields. Any edit of any
+ * other field (inputs, outputs, dtypes, params, target, …) changes it.
+ */
+export function manifestContentHash(manifest: object): string {
+  // Through JSON first, so that the compiler's in-memory object and the parsed file agree
+  // (undefined fields dropped, numbers printed the same way).
+  const plain = JSON.parse(JSON.stringify(manifest)) as Record<string, unknown>;
+  for (const k of SEAL_FIELDS) delete plain[k];
+  return createHash("sha256").update(canonicalJson(plain)).digest("hex");
+}
+
+/** Hex sha256 of some bytes (the library's, for the seal). */
+export const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
+
+/**
+ * What is wrong with a library's bytes for this manifest (truncated, replaced, from another
+ * build), or null when they are the ones the manifest was sealed with.
+ */
+export function libraryMismatch(manifest: Pick<Manifest, "librarySha256" | "libraryBytes">, bytes: Uint8Array): string | null {
+  if (bytes.length !== manifest.libraryBytes)
+    return `it has ${bytes.length} bytes, the manifest says ${manifest.libraryBytes} (${bytes.length < manifest.libraryBytes ? "truncated" : "replaced or appended to"})`;
+  const actual = sha256(bytes);
+  if (actual !== manifest.librarySha256) return `its sha256 is ${actual}, the manifest says ${manifest.librarySha256} (corrupted or replaced)`;
+  return null;
+}
+
+/** Parses and validates `text` as `file`; throws BuildDirectoryError naming the file. `hint` ends the message (what to run). */
+export function parseManifest(text: string, file: string, hint = "rebuild the model with tsdp compile"): Manifest {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file} is not valid JSON (${(e as Error).message}): rebuild the model with tsdp compile`);
+    throw new BuildDirectoryError(`${file} is not valid JSON (${(e as Error).message}): ${hint}`, file);
   }
-  return validateManifest(json, file);
+  let manifest: Manifest;
+  try {
+    manifest = validateManifest(json, file);
+  } catch (e) {
+    throw new BuildDirectoryError(`${(e as Error).message}\n${hint}`, file);
+  }
+  const actual = manifestContentHash(manifest);
+  if (actual !== manifest.sourceHash)
+    throw new BuildDirectoryError(
+      `${file} was edited after tsdp compile wrote it (its contents hash to ${actual}, its sourceHash says ${manifest.sourceHash}); ` +
+        `the library was built for the original, so it is not loaded: ${hint}`,
+      file,
+    );
+  return manifest;
+}
+
+/** Reads, validates and checks the seal of `file` (a manifest.json), with messages that name the file. */
+export async function readManifest(file: string, hint?: string): Promise<Manifest> {
+  return parseManifest(readManifestText(file, hint), file, hint);
+}
+
+/** The text of a manifest.json (a regular file of sane size), with messages that name it. */
+export function readManifestText(file: string, hint = "rebuild the model with tsdp compile"): string {
+  try {
+    return readRegularFile(file, MAX_MANIFEST_BYTES).toString("utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new BuildDirectoryError(`${file} not found: is this a model directory produced by tsdp compile?`, file);
+    if (e instanceof NotARegularFile) throw new BuildDirectoryError(`${(e as Error).message}: ${hint}`, file);
+    throw new BuildDirectoryError(`cannot read ${file}: ${(e as Error).message}: ${hint}`, file);
+  }
 }
 
 /** Number of elements of a fixed shape ([] is a scalar: 1). */

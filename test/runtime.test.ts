@@ -1,13 +1,14 @@
 // The Node runtime (runtime/): loading a compiled model directory and calling its C ABI, tested
 // against test/runtime/mock_model.cpp, a hand-written library that implements the same ABI.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import koffi from "koffi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CompiledModel, NativeError, load, tensor, type Int64Tensor, type Tensor } from "../runtime/index.ts";
+import { manifestContentHash, sha256 } from "../runtime/manifest.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const mockSource = join(root, "test/runtime/mock_model.cpp");
@@ -18,16 +19,19 @@ const libs: Record<string, string> = {};
 /** Builds the mock library variants once. */
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "tsdp-runtime-"));
+  // Each mock reports the seal (manifest content hash) of the manifest it stands for.
+  const linearHash = `-DMOCK_HASH="${manifestContentHash(linearManifest())}"`;
   const variants: Record<string, string[]> = {
-    linear: [],
-    twoIO: ["-DMOCK_TWO_IO"],
-    abi2: ["-DMOCK_ABI=2"],
-    hidden: ["-DMOCK_NO_EXPORT"],
+    linear: [linearHash],
+    twoIO: ["-DMOCK_TWO_IO", `-DMOCK_HASH="${manifestContentHash(twoIOManifest())}"`],
+    abi2: ["-DMOCK_ABI=2", linearHash],
+    hidden: ["-DMOCK_NO_EXPORT", linearHash],
   };
   for (const [name, flags] of Object.entries(variants)) {
     const out = join(work, `lib-${name}.so`);
     // -fvisibility=hidden as a code generator should use: only the ABI symbols are exported.
-    execFileSync("g++", ["-shared", "-fPIC", "-O1", "-fvisibility=hidden", ...flags, "-o", out, mockSource], { stdio: "pipe" });
+    // The soname lets a test reach the runtime's own mapping (a private copy, see runtime/loader.ts) by name.
+    execFileSync("g++", ["-shared", "-fPIC", "-O1", "-fvisibility=hidden", `-Wl,-soname,libtsdp-mock-${name}.so`, ...flags, "-o", out, mockSource], { stdio: "pipe" });
     libs[name] = out;
   }
 });
@@ -40,7 +44,6 @@ const linearManifest = () => ({
   format: "tsdp-model",
   abiVersion: 1,
   model: "MockLinear",
-  sourceHash: "mock-hash-1",
   target: "cpu",
   library: "libmodel.so",
   inputs: [{ name: "x", dtype: "float32", shape: ["Batch", 3] }],
@@ -60,7 +63,6 @@ const linearManifest = () => ({
 const twoIOManifest = () => ({
   ...linearManifest(),
   model: "MockTwoIO",
-  sourceHash: "mock-hash-2",
   inputs: [
     { name: "x", dtype: "float32", shape: ["Batch", 3] },
     { name: "shift", dtype: "int32", shape: ["Batch"] },
@@ -72,14 +74,38 @@ const twoIOManifest = () => ({
 });
 
 let dirCount = 0;
-/** A model directory: manifest.json (an object, or raw text) and a copy of a mock library. */
+/**
+ * A model directory: manifest.json (an object, or raw text) and a copy of a mock library. An
+ * object manifest is sealed as tsdp compile seals it (sourceHash, unless given, and the library's
+ * sha256 and size).
+ */
 function modelDir(manifest: unknown, lib: string | null = libs.linear): string {
   const dir = join(work, `model-${dirCount++}`);
   mkdirSync(dir);
-  if (manifest !== null)
-    writeFileSync(join(dir, "manifest.json"), typeof manifest === "string" ? manifest : JSON.stringify(manifest, null, 2));
   if (lib) copyFileSync(lib, join(dir, "libmodel.so"));
+  if (manifest !== null)
+    writeFileSync(join(dir, "manifest.json"), typeof manifest === "string" ? manifest : JSON.stringify(sealed(manifest as object, dir), null, 2));
   return dir;
+}
+
+/** The manifest with its seal fields filled in for the library now in `dir`. */
+function sealed(manifest: object, dir: string): object {
+  const bytes = (() => {
+    try {
+      return readFileSync(join(dir, "libmodel.so"));
+    } catch {
+      return Buffer.alloc(0);
+    }
+  })();
+  const m = { ...manifest } as Record<string, unknown>;
+  if (!("sourceHash" in m)) m.sourceHash = manifestContentHash(m);
+  return { ...m, librarySha256: sha256(bytes), libraryBytes: bytes.length };
+}
+
+/** Seals `dir`'s manifest again after its library was replaced (as a build would have). */
+function reseal(dir: string): void {
+  const file = join(dir, "manifest.json");
+  writeFileSync(file, JSON.stringify(sealed(JSON.parse(readFileSync(file, "utf8")) as object, dir), null, 2));
 }
 
 /** x · Wᵀ + b in float32 arithmetic, as the mock computes it. */
@@ -362,7 +388,7 @@ describe("load refuses", () => {
 
   it("a corrupt manifest.json", async () => {
     const dir = modelDir('{"format": "tsdp-model", "abiVersion": 1, ');
-    await refuses(dir, new RegExp(`${dir}/manifest.json is not valid JSON \\(.*\\): rebuild the model with tsdp compile`));
+    await refuses(dir, new RegExp(`${dir}/manifest.json is not valid JSON \\(.*\\): rebuild with tsdp compile <model.ts> --out ${dir}`));
     await refuses(modelDir(""), /manifest.json is not valid JSON/);
     await refuses(modelDir("[1, 2]"), /manifest.json: invalid tsdp manifest:\n {2}expected a JSON object, got an array/);
   });
@@ -415,9 +441,12 @@ describe("load refuses", () => {
     await refuses(modelDir(linearManifest(), null), /libmodel.so \(the library named in .*manifest.json\) is missing: rebuild with tsdp compile/);
     const dir = modelDir(linearManifest(), null);
     writeFileSync(join(dir, "libmodel.so"), "not an ELF file");
+    await refuses(dir, /libmodel.so is not the library .*manifest.json was built with: it has 15 bytes, the manifest says 0/);
+    reseal(dir);
     await refuses(dir, /cannot load .*libmodel.so: /);
     const cuda = modelDir({ ...linearManifest(), target: "cuda" }, null);
     writeFileSync(join(cuda, "libmodel.so"), "");
+    reseal(cuda);
     await refuses(cuda, /cannot load .*libmodel.so: .*\(a cuda build needs the CUDA runtime and an NVIDIA driver on this machine/);
   });
 
@@ -432,10 +461,13 @@ describe("load refuses", () => {
   it("a library built from another manifest", async () => {
     await refuses(
       modelDir({ ...linearManifest(), sourceHash: "0f".repeat(32) }),
-      /libmodel.so was built for a different model\/manifest \(library sourceHash "mock-hash-1", .*manifest.json says "0f0f.*"\): rebuild with tsdp compile/,
+      /manifest.json was edited after tsdp compile wrote it \(its contents hash to [0-9a-f]{64}, its sourceHash says 0f0f.*\).*: rebuild with tsdp compile/,
     );
-    // The two-input library under the one-input manifest.
-    await refuses(modelDir(linearManifest(), libs.twoIO), /was built for a different model\/manifest \(library sourceHash "mock-hash-2"/);
+    // The two-input library under the one-input manifest, both sealed: refused after loading, by the hash the library carries.
+    await refuses(
+      modelDir(linearManifest(), libs.twoIO),
+      /libmodel.so was built for a different model\/manifest \(library sourceHash "[0-9a-f]{64}", .*manifest.json says "[0-9a-f]{64}"\): rebuild with tsdp compile/,
+    );
   });
 
   it("bad options, before touching the library", async () => {
@@ -491,18 +523,20 @@ describe("dispose", () => {
 });
 
 describe("library lifetime", () => {
-  /** mock_live_models() of the library loaded from `dir` (the same dlopen handle as the runtime's). */
-  const live = (dir: string) => koffi.load(join(dir, "libmodel.so")).func("int mock_live_models(void)")() as number;
+  /** mock_live_models() of the linear mock as the runtime mapped it (found by its soname, so the same dlopen handle). */
+  const live = () => koffi.load("libtsdp-mock-linear.so").func("int mock_live_models(void)")() as number;
 
   it("dispose destroys the native model", async () => {
     const dir = modelDir(linearManifest());
     const a = await load(dir);
+    // Other tests' models of the same library may still be alive: count from here.
+    const before = live() - 1;
     const b = await load(dir);
-    expect(live(dir)).toBe(2);
+    expect(live()).toBe(before + 2);
     a.dispose();
-    expect(live(dir)).toBe(1);
+    expect(live()).toBe(before + 1);
     b.dispose();
-    expect(live(dir)).toBe(0);
+    expect(live()).toBe(before);
   });
 
   it("loads a rebuilt library from the same path, not the copy already in memory", async () => {
@@ -512,7 +546,7 @@ describe("library lifetime", () => {
     // A rebuild: the new library is written beside and renamed over the old one, as a compiler should.
     copyFileSync(libs.twoIO, join(dir, "libmodel.so.new"));
     renameSync(join(dir, "libmodel.so.new"), join(dir, "libmodel.so"));
-    writeFileSync(join(dir, "manifest.json"), JSON.stringify(twoIOManifest()));
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(sealed(twoIOManifest(), dir)));
     const rebuilt = await load(dir);
     expect(rebuilt.name).toBe("MockTwoIO");
     expect(rebuilt.forward(x2(), tensor(new Int32Array([1, 2]), [2]))).toHaveLength(2);
@@ -558,8 +592,8 @@ describe("plain Node", () => {
     const script = `
       import { load } from "tsdp";
       import koffi from "koffi";
-      const live = koffi.load(${JSON.stringify(join(dir, "libmodel.so"))}).func("int mock_live_models(void)");
       for (let i = 0; i < 50; i++) await load(${JSON.stringify(dir)});
+      const live = koffi.load("libtsdp-mock-linear.so").func("int mock_live_models(void)");
       const created = live();
       for (let i = 0; i < 20 && live() > 0; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
       console.log(JSON.stringify({ created, left: live() }));`;

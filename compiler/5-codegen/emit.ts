@@ -20,6 +20,7 @@ import { batchNormGradKernel, classificationGradKernel, embeddingGradKernel, lay
 import { opDef } from "../ops/index.ts";
 import { kernelCost } from "../3-fusion/cost.ts";
 import type { KernelView, LaunchView } from "./view.ts";
+import { manifestContentHash } from "../../runtime/manifest.ts";
 import { bucketSummary, planBuckets, type BucketPlan } from "../4-memory/buckets.ts";
 
 // Code generation: graph → kernel plan → memory plan → view model → model.cu, model.h and the
@@ -55,7 +56,13 @@ export interface Manifest {
   readonly abiVersion: 1;
   readonly model: string;
   readonly sourceFile: string;
+  /** The seal: manifestContentHash of this manifest, also returned by the library's tsdp_manifest_hash(). */
   readonly sourceHash: string;
+  /** sha256 of the generated code (with the seal left empty) and target. */
+  readonly codeHash: string;
+  /** Added by the build (6-build): the library file's sha256 and size. */
+  readonly librarySha256?: string;
+  readonly libraryBytes?: number;
   readonly target: "cpu" | "cuda";
   readonly precision: Precision;
   readonly library: string;
@@ -314,10 +321,10 @@ export function generateCuda(
     ...trainingView,
   };
   const t = loadTemplates();
-  // The hash covers everything the library is built from, so a manifest names its library.
+  // codeHash names the generated code; the manifest (which records it) is then sealed: its
+  // content hash is embedded in the library (tsdp_manifest_hash) and written as its sourceHash.
   const withoutHash = t.model({ ...base, sourceHash: "" });
-  const sourceHash = createHash("sha256").update(withoutHash).update(target).digest("hex");
-  const cu = t.model({ ...base, sourceHash });
+  const codeHash = createHash("sha256").update(withoutHash).update(target).digest("hex");
   const header = t.header({
     ...base,
     inputsDesc: graph.inputs.map((n) => cComment(`${n.attrs.name}: ${dtypeNames[n.dtype]} ${formatShape(n.shape)}`)),
@@ -328,7 +335,8 @@ export function generateCuda(
     abiVersion: 1,
     model: graph.name,
     sourceFile,
-    sourceHash,
+    sourceHash: "",
+    codeHash,
     target,
     precision,
     library: "libmodel.so",
@@ -359,6 +367,21 @@ export function generateCuda(
         }
       : {}),
   };
-  return { cu, header, manifest, plan, memory };
+  return sealed({ cu: "", header, manifest, plan, memory }, (sourceHash) => t.model({ ...base, sourceHash }));
+}
+
+/** The model with its manifest sealed: sourceHash is the manifest's content hash, and `render` puts it into the library's code. */
+function sealed(gen: GeneratedModel, render: (sourceHash: string) => string): GeneratedModel {
+  const sourceHash = manifestContentHash(gen.manifest);
+  return { ...gen, cu: render(sourceHash), manifest: { ...gen.manifest, sourceHash } };
+}
+
+/**
+ * The same model with manifest fields changed after generation (e.g. why it cannot train): the
+ * seal is recomputed and the hash embedded in the code replaced, so library and manifest agree.
+ */
+export function withManifestChanges(gen: GeneratedModel, changes: Partial<Manifest>): GeneratedModel {
+  const old = gen.manifest.sourceHash;
+  return sealed({ ...gen, manifest: { ...gen.manifest, ...changes } }, (sourceHash) => gen.cu.split(`"${old}"`).join(`"${sourceHash}"`));
 }
 

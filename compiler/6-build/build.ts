@@ -1,15 +1,20 @@
 import { createHash, randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { execa } from "execa";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 import type { GeneratedModel } from "../5-codegen/emit.ts";
+import { sha256 } from "../../runtime/manifest.ts";
+import { makeDirectory, readCachedLibrary, storeCachedLibrary, writeAtomic } from "./cache.ts";
+import { runToolchain } from "./children.ts";
+import { removeStaleTemporaries } from "./leftovers.ts";
 import { findCxx, findNvcc, shimHeader, toolVersion, type Target } from "./toolchain.ts";
 
 // The native build: nvcc for the GPU, g++ with the CPU shim otherwise. Libraries are cached by
 // the hash of everything that goes into them, and every file lands in the output directory by
-// rename, so a reader never sees a half-written library even when two compiles race.
+// rename, so a reader never sees a half-written library even when two compiles race. The
+// manifest written last records the library's sha256 and size, which `load` checks before
+// mapping the library, and the library embeds the manifest's hash, which `load` checks after.
 
 export interface BuildOptions {
   readonly target: Target;
@@ -30,7 +35,9 @@ export interface BuildResult {
 }
 
 export function cacheDirectory(): string {
-  return process.env.TSDP_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "tsdp");
+  // An empty variable counts as unset: "" would put the cache in whatever directory tsdp runs in.
+  const set = (v: string | undefined) => (v && v.trim() !== "" ? resolve(v) : undefined);
+  return set(process.env.TSDP_CACHE_DIR) ?? join(set(process.env.XDG_CACHE_HOME) ?? join(homedir(), ".cache"), "tsdp");
 }
 
 export function compileCommand(target: Target, source: string, output: string, archs: readonly string[]): string[] {
@@ -50,19 +57,6 @@ export function compileCommand(target: Target, source: string, output: string, a
   return [cxx, "-std=c++20", "-O3", "-march=native", "-mtls-dialect=gnu2", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread", "-I", dirname(shimHeader), "-x", "c++", "-include", shimHeader, "-o", output, source];
 }
 
-/** Writes `data` to `path` through a temporary file and a rename. */
-function writeAtomic(path: string, data: string | Buffer): void {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
-function copyAtomic(from: string, to: string): void {
-  const tmp = `${to}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  copyFileSync(from, tmp);
-  renameSync(tmp, to);
-}
-
 /** The shim's headers, part of the cache key of CPU builds. */
 function shimSources(): string {
   const dir = dirname(shimHeader);
@@ -71,7 +65,7 @@ function shimSources(): string {
 
 export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promise<BuildResult> {
   const outDir = resolve(opts.outDir);
-  mkdirSync(outDir, { recursive: true });
+  makeDirectory(outDir);
   const archs = opts.archs ?? ["80", "90"];
   const libPath = join(outDir, gen.manifest.library);
   const probe = compileCommand(opts.target, "model.cu", "libmodel.so", archs);
@@ -83,32 +77,46 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
     .update(shim)
     .digest("hex")
     .slice(0, 32);
-  const cached = join(opts.cacheDir ?? cacheDirectory(), key, "libmodel.so");
+  const cacheDir = opts.cacheDir ?? cacheDirectory();
+  // What killed compiles left behind, here and in the output directory.
+  removeStaleTemporaries(cacheDir);
+  removeStaleTemporaries(outDir, 0);
 
-  const cacheHit = existsSync(cached);
+  let library = readCachedLibrary(cacheDir, key, gen.manifest.sourceHash);
+  const cacheHit = library !== undefined;
   let command = probe;
-  if (!cacheHit) {
-    const work = join(opts.cacheDir ?? cacheDirectory(), `${key}.build-${process.pid}-${randomBytes(4).toString("hex")}`);
-    mkdirSync(work, { recursive: true });
+  if (!library) {
+    const work = join(cacheDir, `${key}.build-${process.pid}-${randomBytes(4).toString("hex")}`);
+    const removeWork = () => rmSync(work, { recursive: true, force: true });
+    makeDirectory(work);
     try {
       const source = join(work, "model.cu");
       writeFileSync(source, gen.cu);
       command = compileCommand(opts.target, source, join(work, "libmodel.so"), archs);
-      const result = await execa(command[0], command.slice(1), { reject: false, all: true });
+      const result = await runToolchain(command, removeWork);
       if (result.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", explainBuildError(result.all ?? "", gen.cu, command[0]))]);
-      mkdirSync(join(opts.cacheDir ?? cacheDirectory(), key), { recursive: true });
-      copyAtomic(join(work, "libmodel.so"), cached);
+      library = readFileSync(join(work, "libmodel.so"));
+      storeCachedLibrary(cacheDir, key, library);
     } finally {
-      rmSync(work, { recursive: true, force: true });
+      removeWork();
     }
   }
-  // The library first, the manifest last: a loader that finds the new manifest finds its library.
+  // The library first, the manifest that vouches for it last: a loader that finds the new
+  // manifest finds its library, and one that finds the old manifest is refused, not misled.
   writeAtomic(join(outDir, "model.cu"), gen.cu);
   writeAtomic(join(outDir, "model.h"), gen.header);
-  copyAtomic(cached, libPath);
-  writeAtomic(join(outDir, "manifest.json"), JSON.stringify(gen.manifest, null, 2) + "\n");
-  if (opts.record) writeAtomic(join(outDir, "build.json"), JSON.stringify(opts.record, null, 2) + "\n");
+  writeAtomic(libPath, library);
+  const manifest = { ...gen.manifest, librarySha256: sha256(library), libraryBytes: library.length };
+  const manifestText = JSON.stringify(manifest, null, 2) + "\n";
+  writeAtomic(join(outDir, "manifest.json"), manifestText);
+  if (opts.record) writeAtomic(join(outDir, "build.json"), JSON.stringify({ ...opts.record, outputs: outputDigests(gen, manifestText) }, null, 2) + "\n");
   return { outDir, library: libPath, cacheHit, command };
+}
+
+/** sha256 of the files a build writes beside the library (the library itself is sealed in the manifest). */
+function outputDigests(gen: GeneratedModel, manifestText: string): Record<string, string> {
+  const enc = (s: string) => Buffer.from(s, "utf8");
+  return { "model.cu": sha256(enc(gen.cu)), "model.h": sha256(enc(gen.header)), "manifest.json": sha256(enc(manifestText)) };
 }
 
 /**

@@ -1,0 +1,36 @@
+import { execa, type Result } from "execa";
+
+// The compiler's children (g++ or nvcc, and the cc1plus / ptxas they start) run in a process group
+// of their own, so that an interrupted compile can kill all of them at once: killing only the
+// driver leaves cc1plus running as an orphan. While they run, SIGINT and SIGTERM kill the group,
+// run the caller's cleanup (removing the work directory), and then end the process as the
+// signal would have.
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+export async function runToolchain(command: readonly string[], cleanup: () => void): Promise<Result<{ reject: false; all: true }>> {
+  const child = execa(command[0], command.slice(1), { reject: false, all: true, detached: true, cleanup: true });
+  const killGroup = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // the group has already exited
+    }
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    killGroup();
+    cleanup();
+    for (const s of SIGNALS) process.removeListener(s, onSignal);
+    // Nobody else handles it: end as the default action would (exit status 128 + n).
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
+  // Even a normal exit of Node while the child runs (an uncaught error elsewhere) takes the group down.
+  process.on("exit", killGroup);
+  try {
+    return await child;
+  } finally {
+    for (const s of SIGNALS) process.removeListener(s, onSignal);
+    process.removeListener("exit", killGroup);
+  }
+}

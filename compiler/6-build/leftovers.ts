@@ -1,0 +1,50 @@
+import { readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+// Temporaries of a compile that was killed (a `<key>.build-<pid>-<rand>` work directory in the
+// cache, a `<file>.tmp-<pid>-<rand>` half-written file) would stay forever. They are removed by the
+// next compile, but only when they cannot belong to a compile still running: their process is
+// gone and they are older than this process (so a compile in another PID namespace that started
+// after us, whose pid we cannot see, is left alone).
+
+/** The name of a temporary owned by this process: `<base>.<kind>-<pid>-<random>`. */
+export const TEMP_NAME = /\.(build|tmp)-(\d+)-[0-9a-f]+$/;
+
+const startedAt = Date.now() - process.uptime() * 1000;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Removes stale temporaries directly inside `dir` (and one level down, for cache entries); returns what it removed. */
+export function removeStaleTemporaries(dir: string, depth = 1): string[] {
+  const removed: string[] = [];
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return removed;
+  }
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    const m = TEMP_NAME.exec(e.name);
+    if (m) {
+      try {
+        if (!processAlive(Number(m[2])) && statSync(path).mtimeMs < startedAt) {
+          rmSync(path, { recursive: true, force: true });
+          removed.push(path);
+        }
+      } catch {
+        // gone already (another compile cleaned it): nothing to do
+      }
+    } else if (depth > 0 && e.isDirectory()) removed.push(...removeStaleTemporaries(path, depth - 1));
+  }
+  return removed;
+}

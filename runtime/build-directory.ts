@@ -1,0 +1,141 @@
+// Verifying a compiled model directory before anything in it is mapped into the process: the
+// library's bytes must be the ones its manifest was sealed with, and a failed check says which
+// file is wrong and the exact command that rebuilds the directory.
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { join } from "node:path";
+import { BuildDirectoryError } from "./errors.ts";
+import { libraryMismatch, type Manifest } from "./manifest.ts";
+
+/** A file of a build directory that is not what it should be: not a regular file, or too large. */
+export class NotARegularFile extends Error {
+  /** The file's size, when it was refused for being too large. */
+  size?: number;
+}
+
+/**
+ * The contents of a regular file of at most `maxBytes` bytes. Opened without blocking and checked
+ * on the open descriptor, so a FIFO, a device (/dev/zero) or a directory in a build directory is
+ * refused at once instead of hanging the process or filling its memory.
+ */
+export function readRegularFile(path: string, maxBytes: number): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw Object.assign(new Error(`${path} is a directory`), { code: "EISDIR" });
+    if (!st.isFile()) throw new NotARegularFile(`${path} is not a regular file`);
+    if (st.size > maxBytes) throw Object.assign(new NotARegularFile(`${path} has ${st.size} bytes, more than the ${maxBytes} it may have`), { size: st.size });
+    const bytes = Buffer.alloc(st.size);
+    let got = 0;
+    for (let n; got < bytes.length && (n = readSync(fd, bytes, got, bytes.length - got, got)) > 0; ) got += n;
+    // A file that shrank while being read is reported by its size: the caller's checks refuse it.
+    return got === bytes.length ? bytes : bytes.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** build.json as far as the runtime reads it (written by tsdp compile; see compiler/6-build/freshness.ts). */
+interface RecordedBuild {
+  readonly file?: unknown;
+  readonly options?: unknown;
+}
+
+/** A path as one shell word. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The `tsdp compile` command that rebuilds `dir` as it was built (from its build.json), or, when
+ * build.json is unreadable, the command with the model file left for the user to fill in.
+ */
+export function rebuildCommand(dir: string, sourceFile?: string): string {
+  let record: RecordedBuild = {};
+  try {
+    record = JSON.parse(readRegularFile(join(dir, "build.json"), 1 << 20).toString("utf8")) as RecordedBuild;
+  } catch {
+    // no record: fall through to the generic command
+  }
+  const opts = (() => {
+    try {
+      return typeof record.options === "string" ? (JSON.parse(record.options) as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  })();
+  const file = typeof record.file === "string" && record.file.length > 0 ? shellWord(record.file) : `<${sourceFile ?? "model.ts"}>`;
+  const words = ["tsdp compile", file, "--out", shellWord(dir)];
+  if (opts.target === "cpu" || opts.target === "cuda") words.push("--target", opts.target);
+  if (typeof opts.model === "string" && opts.model) words.push("--model", shellWord(opts.model));
+  if (typeof opts.precision === "string" && /^(tf32|bf16)$/.test(opts.precision)) words.push("--precision", opts.precision);
+  if (opts.target === "cuda" && Array.isArray(opts.archs) && opts.archs.length > 0 && opts.archs.every((a) => typeof a === "string" && /^\w+$/.test(a)))
+    words.push("--arch", opts.archs.map((a) => `sm_${a}`).join(","));
+  if (typeof opts.bucketCapMb === "number" && Number.isFinite(opts.bucketCapMb) && opts.bucketCapMb !== 25) words.push("--bucket-cap-mb", String(opts.bucketCapMb));
+  return words.join(" ");
+}
+
+/** "rebuild with tsdp compile <model.ts> --out <dir> …" */
+export const rebuildHint = (dir: string, sourceFile?: string): string => `rebuild with ${rebuildCommand(dir, sourceFile)}`;
+
+/**
+ * Reads the library named by `manifest` and checks its size and sha256 against the seal. The
+ * bytes returned are the ones checked: the caller loads these, never the file again, so a file
+ * replaced in between cannot slip through.
+ */
+export function readVerifiedLibrary(dir: string, manifest: Manifest, manifestPath: string): Buffer {
+  const libPath = join(dir, manifest.library);
+  let bytes: Buffer;
+  try {
+    // Never more than the manifest says: a huge or endless file is refused without reading it all.
+    bytes = readRegularFile(libPath, manifest.libraryBytes + 1);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      e instanceof NotARegularFile
+        ? `is not the library ${manifestPath} was built with: ${
+            e.size !== undefined ? `it has ${e.size} bytes, the manifest says ${manifest.libraryBytes} (replaced or appended to)` : e.message.slice(libPath.length + 1)
+          }`
+        : code === "ENOENT"
+          ? "is missing"
+          : code === "EISDIR"
+            ? "is a directory"
+            : `cannot be read (${(e as Error).message})`;
+    const subject = e instanceof NotARegularFile ? libPath : `${libPath} (the library named in ${manifestPath})`;
+    throw new BuildDirectoryError(`load: ${subject} ${why}: ${rebuildHint(dir, manifest.sourceFile)}`, libPath);
+  }
+  const wrong = libraryMismatch(manifest, bytes);
+  if (wrong)
+    throw new BuildDirectoryError(
+      `load: ${libPath} is not the library ${manifestPath} was built with: ${wrong}; it is not loaded: ${rebuildHint(dir, manifest.sourceFile)}`,
+      libPath,
+    );
+  return bytes;
+}
+
+/**
+ * Why `bytes` cannot be mapped safely as a 64-bit little-endian ELF object, or null. dlopen maps
+ * the segments the program headers name; one that reaches past the end of the file faults
+ * (SIGBUS) on first touch instead of failing, so a truncated library must be caught here even
+ * when its manifest was (wrongly) sealed with it.
+ */
+export function elfProblem(bytes: Buffer): string | null {
+  if (bytes.length < 64 || bytes.readUInt32BE(0) !== 0x7f454c46) return "not an ELF file";
+  if (bytes[4] !== 2 || bytes[5] !== 1) return "not a 64-bit little-endian ELF file";
+  const size = BigInt(bytes.length);
+  const phoff = bytes.readBigUInt64LE(0x20);
+  const shoff = bytes.readBigUInt64LE(0x28);
+  const phentsize = BigInt(bytes.readUInt16LE(0x36));
+  const phnum = BigInt(bytes.readUInt16LE(0x38));
+  const shentsize = BigInt(bytes.readUInt16LE(0x3a));
+  const shnum = BigInt(bytes.readUInt16LE(0x3c));
+  if (phentsize < 56n || phoff + phnum * phentsize > size) return "its program headers lie past the end of the file (truncated)";
+  if (shnum > 0n && shoff + shnum * shentsize > size) return "its section headers lie past the end of the file (truncated)";
+  for (let i = 0n; i < phnum; i++) {
+    const at = Number(phoff + i * phentsize);
+    if (bytes.readUInt32LE(at) !== 1) continue; // PT_LOAD only: the segments that get mapped
+    const offset = bytes.readBigUInt64LE(at + 0x08);
+    const filesz = bytes.readBigUInt64LE(at + 0x20);
+    if (offset + filesz > size) return `a loadable segment ends at byte ${offset + filesz}, past the end of the file (${size} bytes: truncated)`;
+  }
+  return null;
+}
