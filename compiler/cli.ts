@@ -30,6 +30,21 @@ program
 const modelOption = () => new Option("-m, --model <ClassName>", "the model class, when the file holds several").argParser(className);
 const modelArgument = () => new Argument("<model.ts>", "the model file").argParser(modelFile);
 
+interface LimitFlags {
+  maxEvalSteps?: number;
+  maxDepth?: number;
+  maxArray?: number;
+  maxOps?: number;
+}
+
+const limit = integerInRange("a compile limit", 1, Number.MAX_SAFE_INTEGER);
+
+/** The budgets given as flags; those not given come from the environment or the defaults. */
+function limitsOf(opts: LimitFlags): LimitFlags {
+  const { maxEvalSteps, maxDepth, maxArray, maxOps } = opts;
+  return Object.fromEntries(Object.entries({ maxEvalSteps, maxDepth, maxArray, maxOps }).filter(([, v]) => v !== undefined));
+}
+
 program
   .command("compile")
   .description("compile a model file into a model directory (model.cu, model.h, manifest.json, libmodel.so)")
@@ -41,12 +56,17 @@ program
   .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic: fp32, or tensor cores in tf32 or bf16").choices(["fp32", "tf32", "bf16"]).default("fp32"))
   .option("--bucket-cap-mb <mb>", "gradient bucket size for the all-reduce during the backward, as DDP's bucket_cap_mb", positiveNumber("megabytes", 1 << 20), 25)
   .addOption(new Option("--emit <what>", "ir: print the checked graph IR instead of building").choices(["ir"]))
-  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; bucketCapMb: number }) =>
+  // compile budgets (compiler/limits.ts); each also reads TSDP_MAX_EVAL_STEPS, TSDP_MAX_DEPTH, ...
+  .option("--max-eval-steps <n>", "compile-time evaluation steps, in all (default 10000000)", limit)
+  .option("--max-depth <n>", "nesting of syntax, calls and module constructions (default 1000)", limit)
+  .option("--max-array <n>", "elements of a compile-time array or characters of a string (default 1000000)", limit)
+  .option("--max-ops <n>", "ops in the model's graph (default 250000)", limit)
+  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; bucketCapMb: number } & LimitFlags) =>
     run(async () => {
       const { defaultOutDir, recordedOptions } = await import("./build-paths.ts");
       if (opts.emit === "ir") {
         const [{ lowerModel }, { printGraph }] = await Promise.all([import("./1-frontend/lower.ts"), import("./ir/print.ts")]);
-        process.stdout.write(printGraph(lowerModel(file, { model: opts.model }).graph) + "\n");
+        process.stdout.write(printGraph(lowerModel(file, { model: opts.model, ...limitsOf(opts) }).graph) + "\n");
         return;
       }
       const started = performance.now();
@@ -57,7 +77,7 @@ program
         process.stdout.write(`${file} → ${outDir} (${target}, up to date, ${Math.round(performance.now() - started)} ms)\n`);
         return;
       }
-      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, bucketCapMb: opts.bucketCapMb });
+      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, bucketCapMb: opts.bucketCapMb, ...limitsOf(opts) });
       const ms = Math.round(performance.now() - started);
       const m = result.generated.manifest;
       process.stdout.write(

@@ -7,8 +7,22 @@ function numbers(who: string, args: Value[], site: CallSite): number[] {
   return args.map((a) => (typeof a === "number" ? a : fail("wrongArgumentType", `${who} needs numbers, got ${describe(a)}`, site.loc)));
 }
 
+/**
+ * Spreading a model's array into a native call (Math.max(...xs)) overflows the stack past ~150,000
+ * arguments, so max and min fold with a loop and the others take only the arguments they read.
+ */
 function mathFn(name: string, f: (...xs: number[]) => number): [string, Value] {
-  return [name, new BuiltinFunction(`Math.${name}`, (args, site) => f(...numbers(`Math.${name}`, args, site)))];
+  const variadic = f === Math.max || f === Math.min;
+  return [
+    name,
+    new BuiltinFunction(`Math.${name}`, (args, site) => {
+      const xs = numbers(`Math.${name}`, args, site);
+      if (!variadic) return f(...xs.slice(0, f.length));
+      let acc = f === Math.max ? -Infinity : Infinity;
+      for (const x of xs) acc = f(acc, x);
+      return acc;
+    }),
+  ];
 }
 
 const math = new NamespaceValue(
@@ -32,14 +46,24 @@ const math = new NamespaceValue(
   ]),
 );
 
-type Caller = (f: Value, args: Value[], site: CallSite) => Value;
+/**
+ * What array builtins need from the evaluator: a way to call callbacks, and the budgets, since a
+ * builtin's work grows with its array (a copy, a search) while the evaluator counts syntax steps.
+ */
+export interface ArrayHooks {
+  call(f: Value, args: Value[], site: CallSite): Value;
+  /** Counts per-element work as evaluation steps. */
+  charge(elements: number, site: CallSite): void;
+  /** Refuses an array or string of `size` elements or characters past the --max-array budget. */
+  size(size: number, what: "array" | "string", site: CallSite): void;
+}
 
 /** Array.from({ length: n }, (_, i) => ...) — the usual way to build a list in a loop's place. */
-export function arrayNamespace(call: Caller): NamespaceValue {
+export function arrayNamespace(hooks: ArrayHooks): NamespaceValue {
   return new NamespaceValue(
     "Array",
     new Map<string, Value>([
-      ["from", arrayFrom(call)],
+      ["from", arrayFrom(hooks)],
       ["isArray", new BuiltinFunction("Array.isArray", (args) => Array.isArray(args[0]))],
     ]),
   );
@@ -68,26 +92,39 @@ export const runtimeOnlyGlobals = new Set([
 ]);
 
 /** Array.from needs the caller to run its callback; bound by the interpreter. */
-export function arrayFrom(call: Caller): BuiltinFunction {
+export function arrayFrom(hooks: ArrayHooks): BuiltinFunction {
   return new BuiltinFunction("Array.from", (args, site) => {
     const [src, fn] = args;
     let items: Value[];
     if (Array.isArray(src)) items = [...src];
     else if (src instanceof ObjectValue && typeof src.props.get("length") === "number") {
       const n = src.props.get("length") as number;
-      if (!Number.isInteger(n) || n < 0 || n > 100_000) fail("invalidArgument", `Array.from: invalid length ${n}`, site.loc);
+      if (!Number.isInteger(n) || n < 0) fail("invalidArgument", `Array.from: invalid length ${n}`, site.loc);
+      hooks.size(n, "array", site);
       items = new Array<Value>(n).fill(undefined);
     } else return fail("wrongArgumentType", `Array.from takes an array or { length: n }, got ${describe(src)}`, site.loc);
-    return fn === undefined ? items : items.map((v, i) => call(fn, [v, i], site));
+    hooks.charge(items.length, site);
+    return fn === undefined ? items : items.map((v, i) => hooks.call(fn, [v, i], site));
   });
 }
 
 /** The array methods model code may use. */
-export function arrayMethod(arr: Value[], name: string, call: Caller): BuiltinFunction | undefined {
-  const m = (f: (args: Value[], site: CallSite) => Value) => new BuiltinFunction(`Array.${name}`, f);
+export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): BuiltinFunction | undefined {
+  const call = hooks.call;
+  // a method that walks or copies the array costs its length in steps
+  const m = (f: (args: Value[], site: CallSite) => Value) =>
+    new BuiltinFunction(`Array.${name}`, (args, site) => {
+      hooks.charge(arr.length + 1, site);
+      return f(args, site);
+    });
   switch (name) {
     case "push":
-      return m((args) => arr.push(...args));
+      return new BuiltinFunction("Array.push", (args, site) => {
+        hooks.charge(args.length, site);
+        hooks.size(arr.length + args.length, "array", site);
+        for (const a of args) arr.push(a); // push(...args) overflows the stack past ~100,000
+        return arr.length;
+      });
     case "map":
       return m((args, site) => arr.map((v, i) => call(args[0], [v, i], site)));
     case "forEach":
@@ -109,13 +146,31 @@ export function arrayMethod(arr: Value[], name: string, call: Caller): BuiltinFu
     case "slice":
       return m((args) => arr.slice(args[0] as number | undefined, args[1] as number | undefined));
     case "concat":
-      return m((args) => arr.concat(...args.map((a) => (Array.isArray(a) ? a : [a]))));
+      return m((args, site) => {
+        const parts = args.map((a) => (Array.isArray(a) ? a : [a]));
+        hooks.size(parts.reduce((n, p) => n + p.length, arr.length), "array", site);
+        const out = arr.slice(); // not arr.concat(...parts): a native spread overflows past ~150,000
+        for (const p of parts) for (const x of p) out.push(x);
+        return out;
+      });
     case "includes":
       return m((args) => arr.includes(args[0]));
     case "indexOf":
       return m((args) => arr.indexOf(args[0]));
     case "join":
-      return m((args) => arr.join(args[0] === undefined ? "," : String(args[0])));
+      return m((args, site) => {
+        const sep = args[0] === undefined ? "," : String(args[0]);
+        // the length is known before joining, so a join too long for JavaScript is refused first;
+        // elements must be primitives, since String([[...]]) recurses as deep as the nesting
+        let length = Math.max(0, arr.length - 1) * sep.length;
+        for (const v of arr) {
+          if (typeof v !== "number" && typeof v !== "string" && typeof v !== "boolean" && v !== undefined && v !== null)
+            fail("wrongArgumentType", `join works on numbers and strings, got ${describe(v)}`, site.loc);
+          length += v === undefined || v === null ? 0 : String(v).length;
+        }
+        hooks.size(length, "string", site);
+        return arr.join(sep);
+      });
     case "entries":
       return m(() => arr.map((v, i) => [i, v]));
     case "reverse":

@@ -29,6 +29,7 @@ import { appendModule, moduleBase, nnNamespace } from "./layers.ts";
 import { Emitter } from "./emit.ts";
 import { functionalNamespace } from "./functional.ts";
 import { arrayMethod, arrayNamespace, builtinGlobals, runtimeOnlyGlobals } from "./globals.ts";
+import { Budget, limitError, resolveLimits, type Limits } from "../limits.ts";
 import { Scope } from "./scope.ts";
 import { locOf, SourceFiles } from "./source.ts";
 import { checkLayerName, isLayerName, memberName, quoteName } from "./names.ts";
@@ -62,24 +63,37 @@ type Phase = "toplevel" | "construct" | "forward";
 type Completion = { kind: "normal" } | { kind: "return"; value: Value };
 const NORMAL: Completion = { kind: "normal" };
 const MAX_LOOP_ITERATIONS = 100_000;
-const MAX_CALL_DEPTH = 200;
+/**
+ * Nesting levels a call or a construction counts for: each takes about 4× the stack of one
+ * expression (binding, the body's block, recovery frames), and --max-depth is about the stack.
+ */
+const CALL_LEVELS = 4;
 
 const poison = Poison.value;
 const isPoison = (v: Value): boolean => v instanceof Poison;
 
 export class Interpreter {
   readonly diags = new DiagnosticBag();
-  readonly builder = new GraphBuilder();
-  readonly em = new Emitter(this.builder);
-  readonly sources = new SourceFiles();
+  readonly limits: Limits;
+  readonly budget: Budget;
+  readonly builder: GraphBuilder;
+  readonly em: Emitter;
+  readonly sources: SourceFiles;
   phase: Phase = "toplevel";
+  /** The loops being run, outermost first: a used-up step budget is reported at the outermost. */
+  private readonly loops: TsNode[] = [];
   private readonly fileScopes = new Map<string, Scope>();
   private readonly callStack: TsNode[] = [];
   private readonly constructing: ClassDeclaration[] = [];
   private readonly dsl: Map<string, Value>;
   private readonly globals: Scope;
 
-  constructor() {
+  constructor(limits: Limits = resolveLimits()) {
+    this.limits = limits;
+    this.budget = new Budget(limits);
+    this.builder = new GraphBuilder(limits.maxOps);
+    this.em = new Emitter(this.builder);
+    this.sources = new SourceFiles(limits.maxDepth);
     const host = {
       em: this.em,
       requireConstruct: (who: string, site: CallSite) => {
@@ -98,7 +112,34 @@ export class Interpreter {
     ]);
     this.globals = new Scope();
     for (const [name, value] of builtinGlobals) this.globals.declare(name, value, false);
-    this.globals.declare("Array", arrayNamespace((f, args, site) => this.callCallback(f, args, site)), false);
+    this.globals.declare("Array", arrayNamespace(this.arrayHooks), false);
+  }
+
+  /** What array builtins need from the evaluator: callbacks, and the step and size budgets. */
+  private readonly arrayHooks = {
+    call: (f: Value, args: Value[], site: CallSite) => this.callCallback(f, args, site),
+    charge: (elements: number, site: CallSite) => this.charge(elements, site.loc),
+    size: (size: number, what: "array" | "string", site: CallSite) => this.budget.size(size, what, site.loc),
+  };
+
+  /** Where a used-up step budget is reported: the outermost loop running, which multiplies the work. */
+  private blame(): SourceLoc | undefined {
+    return this.loops.length > 0 ? locOf(this.loops[0]) : undefined;
+  }
+
+  /** Counts per-element work (copies, comparisons of long values) as steps. */
+  private charge(elements: number, at: SourceLoc | TsNode): void {
+    if (!this.budget.charge(elements)) return;
+    const loop = this.blame();
+    throw this.budget.exceeded("steps", loop ?? (at instanceof TsNode ? locOf(at) : at), loop !== undefined);
+  }
+
+  /** Counts a step and `levels` of nesting at `at`; throws when a budget runs out. */
+  private enter(at: TsNode | SourceLoc, levels = 1): void {
+    const over = this.budget.enter(levels);
+    if (!over) return;
+    const loop = over === "steps" ? this.blame() : undefined;
+    throw this.budget.exceeded(over, loop ?? (at instanceof TsNode ? locOf(at) : at), loop !== undefined);
   }
 
   site(node: TsNode): CallSite {
@@ -168,6 +209,8 @@ export class Interpreter {
         let evaluating = false;
         scope.declareLazy(nameNode.getText(), () => {
           if (evaluating) fail("recursion", `the value of '${nameNode.getText()}' depends on itself`, locOf(decl));
+          // evaluated where it is first used, inside whatever is running: nesting, as a call is
+          this.enter(decl, CALL_LEVELS);
           evaluating = true;
           const saved = this.phase;
           this.phase = "toplevel";
@@ -175,6 +218,7 @@ export class Interpreter {
             return this.diags.recover(() => this.evalExpr(init, scope), poison);
           } finally {
             this.phase = saved;
+            this.budget.leave(CALL_LEVELS);
           }
         });
       }
@@ -243,10 +287,17 @@ export class Interpreter {
   }
 
   private importedValue(path: string, name: string, at: SourceLoc): Value {
-    const scope = this.fileScope(path, at);
-    const found = scope.lookup(name);
-    if (!found) fail("importNotFound", `'${name}' is not declared in ${path.split("/").pop()}`, at);
-    return found.value;
+    // resolved on first use, inside whatever is running, and a chain of re-exports resolves
+    // nested: counted as a call is
+    this.enter(at, CALL_LEVELS);
+    try {
+      const scope = this.fileScope(path, at);
+      const found = scope.lookup(name);
+      if (!found) fail("importNotFound", `'${name}' is not declared in ${path.split("/").pop()}`, at);
+      return found.value;
+    } finally {
+      this.budget.leave(CALL_LEVELS);
+    }
   }
 
   // ---------------------------------------------------------------------------------------
@@ -284,7 +335,10 @@ export class Interpreter {
   private poisonAssigned(node: TsNode, scope: Scope): void {
     const local = new Set<string>();
     const targets: TsNode[] = [];
-    const visit = (n: TsNode): void => {
+    // a walk with its own stack: it may start deep in the evaluator, over a tree up to --max-depth deep
+    const pending: TsNode[] = [node];
+    while (pending.length > 0) visit(pending.pop()!);
+    function visit(n: TsNode): void {
       if (TsNode.isFunctionLikeDeclaration(n) || TsNode.isArrowFunction(n) || TsNode.isFunctionExpression(n) || TsNode.isClassLikeDeclarationBase(n)) return;
       if (TsNode.isVariableDeclaration(n)) for (const name of boundNames(n.getNameNode())) local.add(name);
       if (TsNode.isBinaryExpression(n) && (n.getOperatorToken().getKind() === SyntaxKind.EqualsToken || compoundOps[n.getOperatorToken().getKind()] !== undefined))
@@ -296,9 +350,8 @@ export class Interpreter {
         const callee = n.getExpression();
         if (TsNode.isPropertyAccessExpression(callee) && ["push", "append", "extend"].includes(callee.getName())) targets.push(callee.getExpression());
       }
-      n.forEachChild(visit);
-    };
-    visit(node);
+      n.forEachChild((child) => void pending.push(child));
+    }
     for (let t of targets) {
       while (TsNode.isParenthesizedExpression(t)) t = t.getExpression();
       if (TsNode.isIdentifier(t)) {
@@ -314,7 +367,12 @@ export class Interpreter {
     const handler = this.statements[stmt.getKind()];
     if (!handler)
       return fail("unsupportedSyntax", `${describeSyntax(stmt)} is not supported in model code`, locOf(stmt));
-    return handler(stmt as never, scope);
+    this.enter(stmt);
+    try {
+      return handler(stmt as never, scope);
+    } finally {
+      this.budget.leave();
+    }
   }
 
   private readonly statements: Partial<Record<SyntaxKind, (s: never, scope: Scope) => Completion>> = {
@@ -395,6 +453,15 @@ export class Interpreter {
     }
     const cond = s.getCondition();
     const incr = s.getIncrementor();
+    this.loops.push(s);
+    try {
+      return this.forLoopBody(s, scope, cond, incr);
+    } finally {
+      this.loops.pop();
+    }
+  }
+
+  private forLoopBody(s: ForStatement, scope: Scope, cond: Expression | undefined, incr: Expression | undefined): Completion {
     for (let i = 0; ; i++) {
       if (i >= MAX_LOOP_ITERATIONS) fail("loopTooLong", `this loop ran ${MAX_LOOP_ITERATIONS} times; its bounds must be small constants`, locOf(s));
       if (cond) {
@@ -422,18 +489,29 @@ export class Interpreter {
     const init = s.getInitializer();
     if (!TsNode.isVariableDeclarationList(init)) return fail("unsupportedSyntax", "for-of must declare its variable (for (const x of xs))", locOf(init));
     const decl = init.getDeclarations()[0];
-    for (const item of items) {
-      const scope = new Scope(outer);
-      this.bindPattern(decl.getNameNode(), item, scope, init.getDeclarationKind() !== "const");
-      const done = this.execStatement(s.getStatement(), scope);
-      if (done.kind === "return") return done;
+    this.loops.push(s);
+    try {
+      for (const item of items) {
+        const scope = new Scope(outer);
+        this.bindPattern(decl.getNameNode(), item, scope, init.getDeclarationKind() !== "const");
+        const done = this.execStatement(s.getStatement(), scope);
+        if (done.kind === "return") return done;
+      }
+    } finally {
+      this.loops.pop();
     }
     return NORMAL;
   }
 
   iterate(v: Value, at: TsNode): Value[] {
-    if (Array.isArray(v)) return [...v];
-    if (v instanceof ModuleValue && (v.kind === "list" || v.kind === "sequential")) return v.items;
+    if (Array.isArray(v)) {
+      this.arrayHooks.charge(v.length, this.site(at));
+      return [...v];
+    }
+    if (v instanceof ModuleValue && (v.kind === "list" || v.kind === "sequential")) {
+      this.arrayHooks.charge(v.items.length, this.site(at));
+      return v.items;
+    }
     if (v instanceof TensorValue) return fail("dataDependentControlFlow", "iterating over a tensor is not supported", locOf(at));
     return fail("wrongArgumentType", `cannot iterate over ${describe(v)}`, locOf(at));
   }
@@ -457,7 +535,12 @@ export class Interpreter {
   evalExpr(e: Expression | TsNode, scope: Scope): Value {
     const handler = this.expressions[e.getKind()];
     if (!handler) return fail("unsupportedSyntax", `${describeSyntax(e)} is not supported in model code`, locOf(e));
-    return handler(e as never, scope);
+    this.enter(e);
+    try {
+      return handler(e as never, scope);
+    } finally {
+      this.budget.leave();
+    }
   }
 
   private readonly expressions: Partial<Record<SyntaxKind, (e: never, scope: Scope) => Value>> = {
@@ -472,6 +555,8 @@ export class Interpreter {
         if (typeof v !== "number" && typeof v !== "string" && typeof v !== "boolean")
           fail("nonConstant", `cannot put ${describe(v)} in a string`, locOf(span));
         s += String(v) + span.getLiteral().getLiteralText();
+        this.charge(s.length, e);
+        this.budget.size(s.length, "string", locOf(e));
       }
       return s;
     },
@@ -496,7 +581,9 @@ export class Interpreter {
         if (TsNode.isSpreadElement(el)) {
           const v = this.evalExpr(el.getExpression(), scope);
           if (isPoison(v)) return poison;
-          out.push(...this.iterate(v, el));
+          const items = this.iterate(v, el);
+          this.budget.size(out.length + items.length, "array", locOf(e));
+          for (const item of items) out.push(item); // push(...items) overflows the stack past ~100,000
         } else out.push(this.evalExpr(el, scope));
       }
       return out;
@@ -517,6 +604,8 @@ export class Interpreter {
         else if (TsNode.isSpreadAssignment(p)) {
           const v = this.evalExpr(p.getExpression(), scope);
           if (!(v instanceof ObjectValue)) fail("wrongArgumentType", `cannot spread ${describe(v)} into an object`, locOf(p));
+          // {...o} copies o, quadratic in a loop unless counted; a Map entry costs ~4 array elements
+          this.charge(4 * v.props.size, p);
           for (const [k, x] of v.props) props.set(k, x);
         } else fail("unsupportedSyntax", `${describeSyntax(p)} is not supported in object literals`, locOf(p));
       }
@@ -640,7 +729,10 @@ export class Interpreter {
     if (l instanceof SymInt || r instanceof SymInt) return this.symArith(op, l, r, e, symbol);
     if (op === SyntaxKind.PlusToken && (typeof l === "string" || typeof r === "string")) {
       if (!isPrimitive(l) || !isPrimitive(r)) fail("wrongArgumentType", `cannot add ${describe(l)} and ${describe(r)}`, locOf(e));
-      return String(l) + String(r);
+      const joined = String(l) + String(r);
+      this.charge(joined.length, e);
+      this.budget.size(joined.length, "string", locOf(e));
+      return joined;
     }
     if (typeof l !== "number" || typeof r !== "number")
       return fail("wrongArgumentType", `'${symbol}' needs numbers, got ${describe(l)} and ${describe(r)}`, locOf(e));
@@ -666,6 +758,7 @@ export class Interpreter {
       return this.truthy(ModeFlag.value, e);
     if (l instanceof SymInt || r instanceof SymInt)
       return fail("dataDependentControlFlow", "this comparison depends on the batch size, which is known only at run time", locOf(e));
+    if (typeof l === "string" && typeof r === "string") this.charge(Math.min(l.length, r.length), e);
     return l === r;
   }
 
@@ -697,6 +790,7 @@ export class Interpreter {
       const key = this.evalExpr(target.getArgumentExpressionOrThrow(), scope);
       if (isPoison(obj) || isPoison(key)) return;
       if (Array.isArray(obj) && typeof key === "number" && Number.isInteger(key) && key >= 0) {
+        this.budget.size(Math.max(obj.length, key + 1), "array", locOf(target));
         obj[key] = value;
         return;
       }
@@ -737,7 +831,7 @@ export class Interpreter {
     if (obj instanceof ObjectValue) return obj.props.get(name);
     if (Array.isArray(obj)) {
       if (name === "length") return obj.length;
-      const m = arrayMethod(obj, name, (f, args, s) => this.callCallback(f, args, s));
+      const m = arrayMethod(obj, name, this.arrayHooks);
       if (m) return m;
       return fail("unknownProperty", `arrays have no method '${name}' in model code`, site.loc);
     }
@@ -821,7 +915,11 @@ export class Interpreter {
       if (TsNode.isSpreadElement(a)) {
         const v = this.evalExpr(a.getExpression(), scope);
         if (isPoison(v)) out.push(poison);
-        else out.push(...this.iterate(v, a));
+        else {
+          const items = this.iterate(v, a);
+          this.budget.size(out.length + items.length, "array", locOf(a));
+          for (const item of items) out.push(item);
+        }
       } else out.push(this.evalExpr(a, scope));
     }
     return out;
@@ -862,12 +960,17 @@ export class Interpreter {
     const decl = f.decl as FunctionDeclaration | ArrowFunction | FunctionExpression | MethodDeclaration;
     if (this.callStack.includes(decl))
       fail("recursion", `${f.name} calls itself (directly or through other calls)`, site.loc);
-    if (this.callStack.length >= MAX_CALL_DEPTH) fail("recursion", `calls nest deeper than ${MAX_CALL_DEPTH}`, site.loc);
     if (TsNode.isFunctionDeclaration(decl) || TsNode.isFunctionExpression(decl) || TsNode.isMethodDeclaration(decl)) {
       if (decl.isAsync() || decl.isGenerator?.()) fail("unsupportedSyntax", "async and generator functions are not supported in model code", locOf(decl));
     }
     const scope = new Scope(f.closure, f.self);
-    this.bindParameters(decl.getParameters(), args, scope, f.name, site);
+    this.enter(site.loc, CALL_LEVELS);
+    try {
+      this.bindParameters(decl.getParameters(), args, scope, f.name, site);
+    } catch (e) {
+      this.budget.leave(CALL_LEVELS);
+      throw e;
+    }
     this.callStack.push(decl);
     try {
       const body = decl.getBody();
@@ -879,6 +982,7 @@ export class Interpreter {
       return this.evalExpr(body, scope);
     } finally {
       this.callStack.pop();
+      this.budget.leave(CALL_LEVELS);
     }
   }
 
@@ -926,6 +1030,7 @@ export class Interpreter {
       fail("recursion", `${callee.name} creates another ${callee.name} while it is being constructed`, site.loc);
     const self = new ModuleValue("user", callee.name, site.loc, callee);
     const saved = this.phase;
+    this.enter(site.loc, CALL_LEVELS);
     this.phase = "construct";
     this.constructing.push(callee.decl);
     try {
@@ -933,19 +1038,36 @@ export class Interpreter {
     } finally {
       this.constructing.pop();
       this.phase = saved;
+      this.budget.leave(CALL_LEVELS);
     }
     return self;
   }
 
   /** A method of `cls` or of the user classes it extends, with the class that declares it. */
   lookupMethod(cls: ClassValue, name: string): { method: MethodDeclaration; owner: ClassValue } | undefined {
-    for (let c: ClassValue | undefined = cls, depth = 0; c && depth < 50; depth++) {
+    for (const c of this.classChain(cls)) {
       const own = c.decl.getMethod(name);
       if (own && own.getBody()) return { method: own, owner: c };
+    }
+    return undefined;
+  }
+
+  /**
+   * `cls` and the user classes it extends, nearest first; a loop walks it, as an `extends` chain
+   * can be as long as the file. A cycle (class A extends B, B extends A) ends the chain.
+   */
+  private classChain(cls: ClassValue): ClassValue[] {
+    const chain: ClassValue[] = [];
+    const seen = new Set<ClassDeclaration>();
+    for (let c: ClassValue | undefined = cls; c && !seen.has(c.decl); ) {
+      if (chain.length >= this.limits.maxDepth)
+        throw limitError("nestingTooDeep", "maxDepth", this.limits.maxDepth, `${cls.name} extends a chain of more than ${this.limits.maxDepth} classes`, locOf(cls.decl.getNameNode() ?? cls.decl));
+      seen.add(c.decl);
+      chain.push(c);
       const base = this.baseClass(c);
       c = base instanceof ClassValue ? base : undefined;
     }
-    return undefined;
+    return chain;
   }
 
   /** The user class this one extends, or nn.Module; fails for anything else. */
@@ -961,11 +1083,9 @@ export class Interpreter {
     return fail("wrongArgumentType", `${cls.name} extends ${describe(base)}, not a class`, locOf(heritage));
   }
 
-  isModuleClass(cls: ClassValue, seen: ClassValue[] = []): boolean {
-    if (seen.includes(cls)) return false;
-    const base = this.baseClass(cls);
-    if (base === "module") return true;
-    return base instanceof ClassValue && this.isModuleClass(base, [...seen, cls]);
+  isModuleClass(cls: ClassValue): boolean {
+    const chain = this.classChain(cls);
+    return this.baseClass(chain[chain.length - 1]) === "module";
   }
 
   /** TypeScript's order: super(...) runs the base, then this class's field initializers, then the rest. */
@@ -979,7 +1099,15 @@ export class Interpreter {
     const ctor = cls.decl.getConstructors().find((c) => c.getBody() !== undefined);
     const base = this.baseClass(cls);
     if (!ctor) {
-      if (base instanceof ClassValue) this.runConstructor(base, self, args, site);
+      if (base instanceof ClassValue) {
+        // a base's constructor runs inside this one: nesting, counted like a call
+        this.enter(cls.decl.getNameNode() ?? cls.decl, CALL_LEVELS);
+        try {
+          this.runConstructor(base, self, args, site);
+        } finally {
+          this.budget.leave(CALL_LEVELS);
+        }
+      }
       else if (args.length > 0) fail("wrongArgumentCount", `${cls.name} has no constructor but got ${args.length} argument${args.length === 1 ? "" : "s"}`, site.loc);
       this.initFields(cls, self);
       return;

@@ -4,6 +4,7 @@ import { CompileError, diagnostic, fail } from "../diagnostics/diagnostic.ts";
 import type { Graph, Node } from "../ir/node.ts";
 import { formatShape } from "../ir/shape.ts";
 import { verifyGraph } from "../ir/verify.ts";
+import { resolveLimits, type Limits } from "../limits.ts";
 import { inputType } from "./input-types.ts";
 import { Interpreter } from "./interp.ts";
 import { checkOutput } from "./size-limits.ts";
@@ -30,7 +31,7 @@ import {
 //   5. evaluate forward on symbolic input tensors, building the graph
 //   6. add the loss of the training declaration, if there is one
 
-export interface LowerOptions {
+export interface LowerOptions extends Partial<Limits> {
   /** The class to compile when the file holds several models. */
   readonly model?: string;
 }
@@ -53,8 +54,18 @@ export interface LoweredModel {
 }
 
 export function lowerModel(path: string, options: LowerOptions = {}): LoweredModel {
-  const file = resolve(path);
-  const it = new Interpreter();
+  const it = new Interpreter(resolveLimits(options));
+  try {
+    return lowerWith(it, resolve(path), options);
+  } catch (e) {
+    // a used-up budget ends the compile; the errors found before it are reported with it
+    if (!(e instanceof CompileError) || !e.fatal) throw e;
+    for (const d of e.diagnostics) it.diags.add(d);
+    throw new CompileError(it.diags.sorted());
+  }
+}
+
+function lowerWith(it: Interpreter, file: string, options: LowerOptions): LoweredModel {
   const scope = it.fileScope(file);
   // syntax errors: nothing else is meaningful. Other errors at the top level (a bad import, a
   // `let`) are recorded, and the model is still compiled to report the errors in it too.
@@ -72,7 +83,7 @@ export function lowerModel(path: string, options: LowerOptions = {}): LoweredMod
   }, undefined);
   if (!root) it.diags.throwIfAny();
   const layers: LayerInfo[] = [];
-  it.diags.recover(() => registerTree(it, root!, "", 0, layers, new Set()), undefined);
+  it.diags.recover(() => registerTree(it, root!, layers), undefined);
 
   it.phase = "forward";
   const forward = it.diags.recover(() => it.lookupMethod(rootClass!, "forward")?.method, undefined);
@@ -187,9 +198,22 @@ function selectModel(it: Interpreter, source: SourceFile, wanted: string | undef
  * Names every module by its attribute path and creates its parameters and buffers, in the
  * order PyTorch registers them: a module's own parameters, then its children in assignment order.
  */
-function registerTree(it: Interpreter, m: ModuleValue, path: string, depth: number, layers: LayerInfo[], seen: Set<ModuleValue>): void {
-  if (seen.has(m)) return; // a module shared by two fields keeps its first name, as in named_parameters()
-  seen.add(m);
+function registerTree(it: Interpreter, root: ModuleValue, layers: LayerInfo[]): void {
+  const seen = new Set<ModuleValue>();
+  // depth-first in field order, with a stack of our own: a model can nest modules 100,000 deep
+  const stack: { m: ModuleValue; path: string; depth: number }[] = [{ m: root, path: "", depth: 0 }];
+  while (stack.length > 0) {
+    const { m, path, depth } = stack.pop()!;
+    if (seen.has(m)) continue; // a module shared by two fields keeps its first name, as in named_parameters()
+    seen.add(m);
+    const children = registerModule(it, m, path, depth, layers);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+}
+
+/** Names one module, creates its parameters and buffers; returns its child modules, in order. */
+function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: number, layers: LayerInfo[]): { m: ModuleValue; path: string; depth: number }[] {
+  const children: { m: ModuleValue; path: string; depth: number }[] = [];
   m.path = path;
   const prefix = path ? `${path}.` : "";
   const nodes: Node[] = [];
@@ -204,7 +228,7 @@ function registerTree(it: Interpreter, m: ModuleValue, path: string, depth: numb
   }
   layers.push({ path, type: m.typeName, summary: m.summary, params: nodes, depth });
   for (const [key, child] of m.fields) {
-    if (child instanceof ModuleValue) registerTree(it, child, prefix + key, depth + 1, layers, seen);
+    if (child instanceof ModuleValue) children.push({ m: child, path: prefix + key, depth: depth + 1 });
     else if (Array.isArray(child) && child.some((c) => c instanceof ModuleValue)) {
       const field = m.cls?.decl.getProperty(key);
       it.diags.add(
@@ -216,7 +240,7 @@ function registerTree(it: Interpreter, m: ModuleValue, path: string, depth: numb
       );
       m.fields.set(key, Poison.value); // reported once here, not again at each call in forward
     }
-  }
+  }  return children;
 }
 
 function outputNodes(result: Value, at: TsNode): Node[] {

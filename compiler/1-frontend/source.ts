@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Node as TsNode, Project, ts, type SourceFile } from "ts-morph";
 import { diagnostic, fail, type Diagnostic, type SourceLoc } from "../diagnostics/diagnostic.ts";
+import { defaultLimits } from "../limits.ts";
+import { checkTokenNesting, checkTreeDepth } from "./nesting.ts";
 
 // Reading model files with ts-morph: syntax only. The compiler needs no type checker; the
 // user's editor runs tsc, and the static evaluator checks everything it relies on itself.
@@ -16,6 +18,9 @@ export class SourceFiles {
   });
   private readonly files = new Map<string, SourceFile>();
 
+  /** `maxDepth` (--max-depth) bounds the nesting of a file's syntax, checked without recursion. */
+  constructor(private readonly maxDepth = defaultLimits.maxDepth) {}
+
   /** Every file read so far: the model and the files it imports. */
   get paths(): string[] {
     return [...this.files.keys()];
@@ -27,7 +32,10 @@ export class SourceFiles {
     const cached = this.files.get(full);
     if (cached) return { file: cached, syntaxErrors: [] };
     if (!existsSync(full)) fail(from ? "importNotFound" : "fileNotFound", `cannot read ${path}: no such file`, from);
-    const file = this.project.createSourceFile(full, readFileSync(full, "utf8"), { overwrite: true });
+    const text = readFileSync(full, "utf8");
+    checkTokenNesting(text, full, this.maxDepth); // before parsing: the parser recurses per level
+    const file = this.project.createSourceFile(full, text, { overwrite: true });
+    checkTreeDepth(file.compilerNode, this.maxDepth); // before anything walks the tree
     this.files.set(full, file);
     return { file, syntaxErrors: syntaxErrors(file) };
   }
@@ -61,8 +69,11 @@ function syntaxErrors(file: SourceFile): Diagnostic[] {
 export function locOf(node: TsNode): SourceLoc {
   const sf = node.getSourceFile();
   const start = node.getStart();
-  const { line, column } = sf.getLineAndColumnAtPos(start);
-  const text = node.getText();
-  const firstLine = text.split("\n")[0];
-  return { file: sf.getFilePath(), line, col: column, length: Math.max(1, firstLine.length) };
+  // TypeScript's own lookup (a binary search over line starts): ts-morph's getLineAndColumnAtPos
+  // scans the text from the top, which made every call site cost the size of the file
+  const { line, character } = sf.compilerNode.getLineAndCharacterOfPosition(start);
+  const end = node.getEnd();
+  const newline = sf.getFullText().indexOf("\n", start);
+  const firstLineEnd = newline === -1 || newline > end ? end : newline;
+  return { file: sf.getFilePath(), line: line + 1, col: character + 1, length: Math.max(1, firstLineEnd - start) };
 }

@@ -52,7 +52,11 @@ export function differentiate(graph: Graph, options: DifferentiateOptions = {}):
   const needed = (n: Node) => dependsOnWrt.has(n) && feedsLoss.has(n);
 
   const contributions = new Map<Node, Node[]>();
-  const add = (n: Node, g: Node) => contributions.set(n, [...(contributions.get(n) ?? []), g]);
+  const add = (n: Node, g: Node) => {
+    const list = contributions.get(n);
+    if (list) list.push(g);
+    else contributions.set(n, [g]);
+  };
   const emitAt = (at: Node) => (op: string, inputs: readonly Node[], attrs: Record<string, unknown> = {}) => {
     try {
       return b.add(op, inputs, attrs, at.loc, at.scope, `${op} (gradient of ${at.op})`);

@@ -29,7 +29,12 @@ export interface KernelPlan {
 
 export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs): KernelPlan {
   const consumers = new Map<Node, Node[]>();
-  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  for (const n of graph.nodes)
+    for (const i of n.inputs) {
+      const list = consumers.get(i);
+      if (list) list.push(n);
+      else consumers.set(i, [n]);
+    }
   const mustStore = new Set<Node>([...graph.outputs, ...roots]);
   const storage = new Map<Node, Node>();
   const storageOf = (n: Node): Node => storage.get(n) ?? n;
@@ -65,11 +70,13 @@ export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs
       if (rule.name === "elementwise-chain") {
         const pulled = pullProducers(consumer, claimed, done, consumers, mustStore);
         if (pulled.length) {
-          state = { ...state, epilogue: [...pulled, ...state.epilogue].sort((a, b) => a.id - b.id) };
+          // appended now, put in id order (the graph's topological order) once the kernel is done
+          for (const p of pulled) (state.epilogue as Node[]).push(p);
           rules.push("elementwise-producer");
         }
       }
     }
+    state = { ...state, epilogue: [...state.epilogue].sort((a, b) => a.id - b.id) };
     const nodes = [state.anchor, ...state.epilogue, ...(state.pool ? [state.pool] : [])];
     for (const n of nodes) done.add(n);
     const inside = new Set(nodes);
@@ -81,16 +88,27 @@ export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs
   return { kernels, storageOf };
 }
 
-/** Pointwise producers of `consumer` (transitively) that nothing else reads. */
+/**
+ * Pointwise producers of `consumer` (transitively) that nothing else reads, in the order a
+ * depth-first walk finds them; the walk keeps its own stack, as a producer chain can be 100,000 long.
+ */
 function pullProducers(consumer: Node, claimed: Set<Node>, done: Set<Node>, consumers: Map<Node, Node[]>, mustStore: Set<Node>): Node[] {
   const out: Node[] = [];
-  for (const p of consumer.inputs) {
+  const stack: { node: Node; next: number }[] = [{ node: consumer, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.next >= top.node.inputs.length) {
+      stack.pop();
+      continue;
+    }
+    const p = top.node.inputs[top.next++];
     if (claimed.has(p) || done.has(p) || mustStore.has(p)) continue;
     if (opDef(p.op).lowering?.kind !== "pointwise") continue;
     if ((consumers.get(p) ?? []).length !== 1) continue;
-    if (p.shape.length > consumer.shape.length) continue;
+    if (p.shape.length > top.node.shape.length) continue;
     claimed.add(p);
-    out.push(p, ...pullProducers(p, claimed, done, consumers, mustStore));
+    out.push(p);
+    stack.push({ node: p, next: 0 });
   }
   return out;
 }
@@ -128,3 +146,4 @@ function uniqueName(name: string, seen: Map<string, number>): string {
   seen.set(name, k + 1);
   return k === 0 ? name : `${name}_${k + 1}`;
 }
+

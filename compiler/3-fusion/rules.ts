@@ -39,7 +39,14 @@ const needsRandomStream = (n: Node) => n.op === "dropout";
 /** Pointwise ops (elementwise and dropout) have a scalar C expression and fuse freely. */
 const isElementwise = (n: Node) => opDef(n.op).lowering?.kind === "pointwise";
 const sameShape = (a: Node, b: Node) => a.shape.length === b.shape.length && a.shape.every((d, i) => JSON.stringify(d) === JSON.stringify(b.shape[i]));
-const extend = (s: FusionState, n: Node): FusionState => ({ ...s, epilogue: [...s.epilogue, n], output: n });
+/**
+ * The planner owns each kernel's epilogue array and drops the previous state when a rule applies,
+ * so the array grows in place: copying it per absorbed op made a 20,000-op chain quadratic.
+ */
+const extend = (s: FusionState, n: Node): FusionState => {
+  (s.epilogue as Node[]).push(n);
+  return { ...s, output: n };
+};
 
 export const fusionRules: readonly FusionRule[] = [
   {

@@ -54,8 +54,9 @@ export function planMemory(graph: Graph, plan: KernelPlan, gradients?: ReadonlyM
     slots.set(p, { node: p, arena: "params", bytes, offset: paramBytes, live: [0, plan.kernels.length] });
     paramBytes += bytes;
   }
+  const paramByName = new Map(graph.params.map((p) => [p.attrs.name as string, p]));
   for (const [name, g] of gradients ?? []) {
-    const param = graph.params.find((p) => p.attrs.name === name)!;
+    const param = paramByName.get(name)!;
     const owner = plan.storageOf(g);
     const at = slots.get(param)!;
     slots.set(owner, { node: owner, arena: "grads", bytes: at.bytes, offset: at.offset, live: [0, plan.kernels.length] });
@@ -79,21 +80,24 @@ export function planMemory(graph: Graph, plan: KernelPlan, gradients?: ReadonlyM
   let unsharedBatch = 0;
   let unsharedFixed = 0;
   const placed: Slot[] = [];
+  // each arena's slots sorted by offset, so that a value scans them in offset order without a sort
+  const byOffset: Record<"batch" | "fixed", Slot[]> = { batch: [], fixed: [] };
   const order = values
     .map((node) => ({ node, ...bytesOf(node), live: [first.get(node)!, last.get(node) ?? first.get(node)!] as const }))
     .sort((a, b) => b.bytes - a.bytes || a.live[0] - b.live[0]);
   for (const v of order) {
     if (v.arena === "batch") unsharedBatch += v.bytes;
     else unsharedFixed += v.bytes;
-    const overlapping = placed
-      .filter((s) => s.arena === v.arena && s.live[0] <= v.live[1] && v.live[0] <= s.live[1])
-      .sort((a, b) => a.offset - b.offset);
+    // first fit below, between or above the slots whose lifetimes overlap this one's
+    const arena = byOffset[v.arena];
     let offset = 0;
-    for (const s of overlapping) {
+    for (const s of arena) {
+      if (s.live[0] > v.live[1] || v.live[0] > s.live[1]) continue;
       if (offset + v.bytes <= s.offset) break;
       offset = Math.max(offset, s.offset + s.bytes);
     }
     const slot: Slot = { node: v.node, arena: v.arena, bytes: v.bytes, offset, live: v.live };
+    arena.splice(upperBound(arena, offset), 0, slot);
     placed.push(slot);
     slots.set(v.node, slot);
   }
@@ -106,4 +110,16 @@ export function planMemory(graph: Graph, plan: KernelPlan, gradients?: ReadonlyM
     unsharedBatchBytesPerSample: unsharedBatch,
     unsharedFixedBytes: unsharedFixed,
   };
+}
+
+/** The index after the last slot at or below `offset`, in slots sorted by offset. */
+function upperBound(slots: readonly Slot[], offset: number): number {
+  let lo = 0;
+  let hi = slots.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (slots[mid].offset <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

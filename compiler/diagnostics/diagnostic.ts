@@ -24,7 +24,11 @@ export function diagnostic(kind: DiagnosticKind, message: string, loc?: SourceLo
 
 /** Thrown to abandon the construct being compiled; the nearest recovery point records it. */
 export class CompileError extends Error {
-  constructor(readonly diagnostics: readonly Diagnostic[]) {
+  constructor(
+    readonly diagnostics: readonly Diagnostic[],
+    /** A used-up compile budget: recovering and going on would only hit it again, so it ends the compile. */
+    readonly fatal = false,
+  ) {
     super(diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
     this.name = "CompileError";
   }
@@ -37,11 +41,13 @@ export function fail(kind: DiagnosticKind, message: string, loc?: SourceLoc): ne
 /** Collects diagnostics so that one run reports every independent error in a file. */
 export class DiagnosticBag {
   readonly items: Diagnostic[] = [];
+  /** Keys of the items, so that a file with 100,000 errors is not quadratic to report. */
+  private readonly keys = new Set<string>();
   add(d: Diagnostic): void {
-    const dup = this.items.some(
-      (e) => e.code === d.code && e.message === d.message && e.loc?.line === d.loc?.line && e.loc?.col === d.loc?.col,
-    );
-    if (!dup) this.items.push(d);
+    const key = `${d.code}\u0000${d.loc?.line}:${d.loc?.col}\u0000${d.message}`;
+    if (this.keys.has(key)) return;
+    this.keys.add(key);
+    this.items.push(d);
   }
   /** Runs `f`; a CompileError is recorded and `fallback` returned instead. */
   recover<T>(f: () => T, fallback: T): T {
@@ -51,7 +57,7 @@ export class DiagnosticBag {
     try {
       return f();
     } catch (e) {
-      if (!(e instanceof CompileError)) throw e;
+      if (!(e instanceof CompileError) || e.fatal) throw e;
       for (const d of e.diagnostics) this.add(d);
       return onError();
     }

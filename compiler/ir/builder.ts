@@ -1,10 +1,14 @@
 import type { SourceLoc } from "../diagnostics/diagnostic.ts";
+import { limitError } from "../limits.ts";
 import { opDef } from "../ops/index.ts";
 import type { Attrs, Graph, Node, OptimizerSpec } from "./node.ts";
 
 /** Appends nodes in topological order, running each op's shape rule as it goes. */
 export class GraphBuilder {
   private readonly nodes: Node[] = [];
+
+  /** `maxOps` bounds the graph a model builds (--max-ops); the backward's builder has none. */
+  constructor(private readonly maxOps = Infinity) {}
   readonly inputs: Node[] = [];
   readonly params: Node[] = [];
   readonly buffers: Node[] = [];
@@ -26,6 +30,8 @@ export class GraphBuilder {
 
   /** Adds a node; the op's ShapeError propagates for the caller to place in the source. */
   add(op: string, inputs: readonly Node[], attrs: Attrs, loc: SourceLoc, scope: string, who: string = op): Node {
+    if (this.nodes.length >= this.maxOps)
+      throw limitError("graphTooLarge", "maxOps", this.maxOps, `the model's graph grows past ${this.maxOps} ops here`, loc);
     const def = opDef(op);
     const type = def.infer(inputs, attrs, who);
     const node: Node = Object.freeze({

@@ -91,15 +91,27 @@ function start(graph: Graph, inputs: Record<string, NDArray>, state: ModelState,
 
 const dependencyCache = new WeakMap<Node, WeakMap<Node, boolean>>();
 
+/** Whether `node` reads `source`, directly or not; a post-order walk with its own stack, memoized. */
 function dependsOn(node: Node, source: Node): boolean {
-  if (node === source) return true;
   let memo = dependencyCache.get(source);
   if (!memo) dependencyCache.set(source, (memo = new WeakMap()));
-  const known = memo.get(node);
-  if (known !== undefined) return known;
-  const result = node.inputs.some((i) => dependsOn(i, source));
-  memo.set(node, result);
-  return result;
+  const known = (n: Node) => (n === source ? true : memo.get(n));
+  const stack = [node];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (known(top) !== undefined) {
+      stack.pop();
+      continue;
+    }
+    const pending = top.inputs.filter((i) => known(i) === undefined);
+    if (pending.length > 0) {
+      stack.push(...pending);
+      continue;
+    }
+    memo.set(top, top.inputs.some((i) => known(i) === true));
+    stack.pop();
+  }
+  return known(node)!;
 }
 
 /** The batch size the inputs agree on; every input has Batch as its first dim. */
