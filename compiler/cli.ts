@@ -45,7 +45,22 @@ function limitsOf(opts: LimitFlags): LimitFlags {
   return Object.fromEntries(Object.entries({ maxEvalSteps, maxDepth, maxArray, maxOps }).filter(([, v]) => v !== undefined));
 }
 
-program
+/** compile budgets (compiler/limits.ts); each also reads TSDP_MAX_EVAL_STEPS, TSDP_MAX_DEPTH, ... */
+function withLimits(command: Command): Command {
+  return command
+    .option("--max-eval-steps <n>", "compile-time evaluation steps, in all (default 10000000)", limit)
+    .option("--max-depth <n>", "nesting of syntax, calls and module constructions (default 1000)", limit)
+    .option("--max-array <n>", "elements of a compile-time array or characters of a string (default 1000000)", limit)
+    .option("--max-ops <n>", "ops in the model's graph (default 250000)", limit);
+}
+
+/** "Examples:" for a command's --help: an invocation and what it does, per line. */
+function examples(...lines: [string, string][]): string {
+  const width = Math.max(...lines.map(([c]) => c.length));
+  return `\nExamples:\n${lines.map(([c, what]) => `  $ ${c.padEnd(width)}  # ${what}`).join("\n")}`;
+}
+
+const compileCommand = program
   .command("compile")
   .description("compile a model file into a model directory (model.cu, model.h, manifest.json, libmodel.so)")
   .addArgument(modelArgument())
@@ -56,11 +71,13 @@ program
   .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic: fp32, or tensor cores in tf32 or bf16").choices(["fp32", "tf32", "bf16"]).default("fp32"))
   .option("--bucket-cap-mb <mb>", "gradient bucket size for the all-reduce during the backward, as DDP's bucket_cap_mb", positiveNumber("megabytes", 1 << 20), 25)
   .addOption(new Option("--emit <what>", "ir: print the checked graph IR instead of building").choices(["ir"]))
-  // compile budgets (compiler/limits.ts); each also reads TSDP_MAX_EVAL_STEPS, TSDP_MAX_DEPTH, ...
-  .option("--max-eval-steps <n>", "compile-time evaluation steps, in all (default 10000000)", limit)
-  .option("--max-depth <n>", "nesting of syntax, calls and module constructions (default 1000)", limit)
-  .option("--max-array <n>", "elements of a compile-time array or characters of a string (default 1000000)", limit)
-  .option("--max-ops <n>", "ops in the model's graph (default 250000)", limit)
+  .addHelpText("after", examples(
+    ["tsdp compile model.ts", "build for the GPU when there is one, else the CPU target, into build/<model>"],
+    ["tsdp compile model.ts --target cpu --out build/net", "the CPU target, into a directory of your choice"],
+    ["tsdp compile model.ts --arch sm_90 --precision bf16", "an H100/H200 build with GEMMs on bf16 tensor cores"],
+    ["tsdp compile model.ts --emit ir", "print the checked graph IR instead of building"],
+  ));
+withLimits(compileCommand)
   .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; bucketCapMb: number } & LimitFlags) =>
     run(async () => {
       const { defaultOutDir, recordedOptions } = await import("./build-paths.ts");
@@ -86,14 +103,20 @@ program
     }),
   );
 
-program
+const inspectCommand = program
   .command("inspect")
   .description("show a model's layers, parameters, shapes, fused kernels and memory plan")
   .addArgument(modelArgument())
   .addOption(modelOption())
   .option("--json", "print the report as JSON")
   .option("-b, --batch <n>", "batch size per device for the memory estimate", integerInRange("a batch size", 1, 2 ** 31 - 1), 64)
-  .action((file: string, opts: { model?: string; json?: boolean; batch: number }) =>
+  .addHelpText("after", examples(
+    ["tsdp inspect model.ts", "layers, parameters, kernels with their fusion rules and costs, memory"],
+    ["tsdp inspect model.ts --batch 256", "the memory estimate for 256 samples per device"],
+    ["tsdp inspect model.ts --json | jq .kernels", "the same report as JSON, for scripts"],
+  ));
+withLimits(inspectCommand)
+  .action((file: string, opts: { model?: string; json?: boolean; batch: number } & LimitFlags) =>
     run(async () => {
       const [{ lowerModel }, { planKernels }, { planMemory }, { formatReport, modelReport }] = await Promise.all([
         import("./1-frontend/lower.ts"),
@@ -101,7 +124,7 @@ program
         import("./4-memory/plan.ts"),
         import("./inspect.ts"),
       ]);
-      const model = lowerModel(file, { model: opts.model });
+      const model = lowerModel(file, { model: opts.model, ...limitsOf(opts) });
       const plan = planKernels(model.graph);
       const { trainingPrograms } = await import("./pipeline.ts");
       const training = trainingPrograms(model.graph);
@@ -109,6 +132,27 @@ program
       process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatReport(report)) + "\n");
     }),
   );
+
+program
+  .command("doctor")
+  .description("check this machine for tsdp: Node, g++, nvcc, GPUs, NCCL, MPI, the build cache; the default target and how to fix what is missing")
+  .addHelpText("after", examples(["tsdp doctor", "what tsdp found, and the fix for each missing piece"]))
+  .action(() =>
+    run(async () => {
+      const { diagnose, formatDoctor } = await import("./doctor.ts");
+      const report = diagnose();
+      process.stdout.write(formatDoctor(report) + "\n");
+      // Something to build with is required; the rest only widens what runs.
+      if (!report.findings.find((f) => f.what === "g++")?.ok && !report.findings.find((f) => f.what === "nvcc")?.ok) process.exitCode = 1;
+    }),
+  );
+
+program.addHelpText("after", examples(
+  ["tsdp compile model.ts", "compile a model into build/<model>"],
+  ["tsdp inspect model.ts", "what the model compiles to, without building"],
+  ["tsdp doctor", "what this machine has for tsdp"],
+  ["tsdp help compile", "a command's options and examples"],
+));
 
 const FILE_ERRORS = new Map([
   ["EACCES", "permission denied"],

@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { runNode } from "./helpers.ts";
+
+// Help that teaches: every command's --help ends with example invocations, and `tsdp doctor`
+// says what the machine has, what the default target will be, and how to fix what is missing.
+
+const tsdp = (args: string[], env: NodeJS.ProcessEnv = process.env) => runNode(["bin/tsdp.js", ...args], { env });
+
+describe("tsdp help", () => {
+  it.each([[[]], [["compile"]], [["inspect"]], [["doctor"]]])("tsdp %j --help shows examples of itself", async (command) => {
+    const r = await tsdp([...command, "--help"]);
+    expect(r.status).toBe(0);
+    const examples = r.stdout.slice(r.stdout.indexOf("\nExamples:\n"));
+    expect(examples.length, r.stdout).toBeGreaterThan(12);
+    const lines = examples.split("\n").filter((l) => l.startsWith("  $ "));
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    for (const l of lines) expect(l).toMatch(new RegExp(`^  \\$ tsdp ${command[0] ?? "\\w+"}\\b.*  # \\S`));
+  });
+});
+
+describe("tsdp doctor", () => {
+  it("lists what it found and the default target, and exits 0 where something can build", async () => {
+    const r = await tsdp(["doctor"]);
+    expect(r.status, r.stderr).toBe(0);
+    for (const what of ["Node.js", "g++", "nvcc", "GPUs", "NCCL", "MPI", "cache"]) expect(r.stdout).toMatch(new RegExp(`^[✓✗] ${what.replace("+", "\\+")}\\s`, "m"));
+    expect(r.stdout).toMatch(/^default target: (cpu|cuda) \(.+\)/m);
+    expect(r.stdout).toContain(process.version);
+  });
+
+  it("without g++ or nvcc, says so with the fix for each and exits 1", async () => {
+    const r = await tsdp(["doctor"], { ...process.env, PATH: "/nonexistent", CXX: "/nonexistent/g++", TSDP_NVCC: "/nonexistent/nvcc", TSDP_FORCE_NO_GPU: "1" });
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^✗ g\+\+\s+not found\n\s+→ .*apt-get install g\+\+/m);
+    expect(r.stdout).toMatch(/^✗ nvcc\s+not found\n\s+→ .*CUDA toolkit/m);
+    expect(r.stdout).toMatch(/^default target: cpu \(no GPU is visible\)/m);
+  });
+});
