@@ -21,6 +21,7 @@
 // checkpoints do); the decoder verifies it whenever it is present, and files without it (from
 // PyTorch and others) load as before. The header is validated structurally, not checksummed.
 
+import { isLeftover } from "./leftovers.ts";
 import { createHash, randomBytes } from "node:crypto";
 import { lstat, open, readFile, readdir, rename, rm, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -984,15 +985,6 @@ const TEMP_TAG = "tsdp-";
 /** `.<name>.tsdp-<pid>-<12 hex>.tmp`, and the `.<name>.<pid>.<12 hex>.tmp` of earlier versions. */
 const TEMP_NAME = /^\..+\.(?:tsdp-(\d+)-|(\d+)\.)[0-9a-f]{12}\.tmp$/;
 
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"; // it exists, owned by someone else
-  }
-}
-
 /**
  * Removes the temporary files that writers killed mid-write left in `dir`: files named as this
  * module names them, last modified before this process started, whose writing process is gone
@@ -1007,7 +999,6 @@ export async function removeStaleTemporaries(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
-  const started = performance.timeOrigin;
   const removed: string[] = [];
   for (const name of names) {
     const m = TEMP_NAME.exec(name);
@@ -1016,9 +1007,7 @@ export async function removeStaleTemporaries(dir: string): Promise<string[]> {
     const file = join(dir, name);
     try {
       const st = await lstat(file);
-      if (!st.isFile() || st.mtimeMs >= started) continue;
-      // an older file with this process's id is from an earlier process that had the same id
-      if (pid !== process.pid && processIsAlive(pid)) continue;
+      if (!st.isFile() || !isLeftover(pid, st.mtimeMs)) continue;
       await unlink(file);
       removed.push(name);
     } catch {

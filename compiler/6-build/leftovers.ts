@@ -1,5 +1,6 @@
 import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { isLeftover } from "../../runtime/leftovers.ts";
 
 // Temporaries of a compile that was killed (a `<key>.build-<pid>-<rand>` work directory in the
 // cache, a `<file>.tmp-<pid>-<rand>` half-written file) would stay forever. They are removed by the
@@ -9,19 +10,6 @@ import { join } from "node:path";
 
 /** The name of a temporary owned by this process: `<base>.<kind>-<pid>-<random>`. */
 export const TEMP_NAME = /\.(build|tmp)-(\d+)-[0-9a-f]+$/;
-
-const startedAt = Date.now() - process.uptime() * 1000;
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists but belongs to someone else
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Removes stale temporaries directly inside `dir` (and one level down, for cache entries); returns what it removed. */
 export function removeStaleTemporaries(dir: string, depth = 1): string[] {
@@ -37,7 +25,7 @@ export function removeStaleTemporaries(dir: string, depth = 1): string[] {
     const m = TEMP_NAME.exec(e.name);
     if (m) {
       try {
-        if (!processAlive(Number(m[2])) && statSync(path).mtimeMs < startedAt) {
+        if (isLeftover(Number(m[2]), statSync(path).mtimeMs)) {
           rmSync(path, { recursive: true, force: true });
           removed.push(path);
         }
