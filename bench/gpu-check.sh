@@ -94,9 +94,11 @@ phase_t0=$started
 env_txt="$OUT/env.txt"
 : >"$env_txt"
 carry="$root/bench/carry"
+# xz-utils is not promised on the GPU image; python3's lzma module reads the same files
+decompress_xz() { if command -v xz >/dev/null; then xz -dc "$1"; else $PYTHON -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), sys.stdout.buffer)' "$1"; fi; }
 if ! command -v node >/dev/null || [ "${TSDP_BENCH_FORCE_CARRY:-0}" = 1 ]; then
   [ -f "$carry/node.xz" ] || { say "setup: no node on this machine and no $carry/node.xz: run bench/pack-carry.sh and name bench/carry in the call's carry"; end setup failed "no node"; exit 2; }
-  mkdir -p "$work/node/bin" && xz -dc "$carry/node.xz" >"$work/node/bin/node" && chmod +x "$work/node/bin/node"
+  mkdir -p "$work/node/bin" && decompress_xz "$carry/node.xz" >"$work/node/bin/node" && chmod +x "$work/node/bin/node"
   export PATH="$work/node/bin:$PATH"
   echo "node: carried (bench/carry/node.xz)" >>"$env_txt"
 fi
@@ -104,7 +106,7 @@ if [ ! -e node_modules/koffi ]; then
   # the checkout's node_modules is a link to another worktree, which does not travel
   [ -L node_modules ] && rm node_modules
   [ -f "$carry/node_modules.tar.xz" ] || { say "setup: no node_modules and no $carry/node_modules.tar.xz: run bench/pack-carry.sh and carry bench/carry"; end setup failed "no node_modules"; exit 2; }
-  tar -xJf "$carry/node_modules.tar.xz" -C "$root"
+  decompress_xz "$carry/node_modules.tar.xz" | tar -xf - -C "$root" || { say "setup: unpacking node_modules failed"; end setup failed "node_modules"; exit 2; }
   echo "node_modules: carried (bench/carry/node_modules.tar.xz)" >>"$env_txt"
 fi
 data=/usr/share/datasets/fashion-mnist
@@ -125,6 +127,7 @@ elif ldconfig -p 2>/dev/null | grep -q 'libnccl\.so\.2 '; then
 else
   say "nccl: NOT FOUND (no nvidia.nccl in $PYTHON, none in ldconfig): the training tests fall back to the in-process stand-in (TSDP_ALLREDUCE=standin); NCCL is NOT tested in this run"
 fi
+$PYTHON -c 'import torch, numpy' 2>/dev/null || say "setup: $PYTHON cannot import torch and numpy: the compare and bench-torch phases will fail (PYTHON= another python3)"
 [ "$target" = cuda ] || allreduce=standin   # the CPU target's virtual devices always use the stand-in
 sanitizer="$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer /usr/local/cuda/compute-sanitizer/compute-sanitizer 2>/dev/null | head -1 || true)"
 arch=""
