@@ -232,8 +232,9 @@ sanitize_all() {  # seconds: each tool gets its share of them
   [ -d "$work/build/lenet" ] || { echo "sanitize: no LeNet build in $work/build/lenet (the build phase failed or was skipped)"; return 1; }
   if [ "$target" != cuda ] || [ -z "$sanitizer" ]; then
     echo "sanitize: compute-sanitizer $([ "$target" = cuda ] && echo "not found" || echo "needs the GPU (target $target)"): LeNet's step runs once WITHOUT it, to check that it runs; nothing is sanitized" | tee -a "$sanitize_log"
+    t0=$(date +%s)
     timeout "$1" "${step[@]}" >>"$sanitize_log" 2>&1; rc=$?
-    printf '%s\t%s\t%s\t%s\n' sanitize-plain "$(status_of $rc)" 0 "exit $rc, no sanitizer" >>"$phases"
+    printf '%s\t%s\t%s\t%s\n' sanitize-plain "$(status_of $rc)" "$(($(date +%s) - t0))" "exit $rc, no sanitizer" >>"$phases"
     return $rc
   fi
   local n; n=$(tr ',' '\n' <<<"$tools" | grep -c .)
