@@ -108,6 +108,8 @@ if [ ! -e node_modules/koffi ]; then
   [ -f "$carry/node_modules.tar.xz" ] || { say "setup: no node_modules and no $carry/node_modules.tar.xz: run bench/pack-carry.sh and carry bench/carry"; end setup failed "no node_modules"; exit 2; }
   decompress_xz "$carry/node_modules.tar.xz" | tar -xf - -C "$root" || { say "setup: unpacking node_modules failed"; end setup failed "node_modules"; exit 2; }
   echo "node_modules: carried (bench/carry/node_modules.tar.xz)" >>"$env_txt"
+  [ "$(cat "$carry/package-lock.sha256" 2>/dev/null)" = "$(sha256sum package-lock.json | cut -d' ' -f1)" ] \
+    || say "setup: WARNING: bench/carry's node_modules were packed from another package-lock.json: rerun bench/pack-carry.sh"
 fi
 data=/usr/share/datasets/fashion-mnist
 [ -f "$data/train-images-idx3-ubyte.gz" ] || data="$carry/fashion-mnist"

@@ -58,7 +58,7 @@ describe("bench/gpu-check.sh", () => {
   it("reads from bench/carry exactly what pack-carry.sh puts there", () => {
     const packed = namesUnder(read("pack-carry.sh"), "carry");
     const used = namesUnder(read("gpu-check.sh"), "carry");
-    expect([...packed].sort()).toEqual(["fashion-mnist", "node.xz", "node_modules.tar.xz"]);
+    expect([...packed].sort()).toEqual(["fashion-mnist", "node.xz", "node_modules.tar.xz", "package-lock.sha256"]);
     expect([...used].sort()).toEqual([...packed].sort());
   });
 
