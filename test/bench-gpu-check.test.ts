@@ -108,6 +108,38 @@ describe("bench/gpu-check.sh", () => {
     const missing = gpuCheck("no-nccl", { PYTHON: bare, TSDP_BENCH_SKIP: PHASES.slice(1).join(",") });
     expect(missing.log).toMatch(/nccl: NOT FOUND .*stand-in/);
   });
+  it("runs LeNet's step under compute-sanitizer memcheck, then racecheck, and records each tool's verdict", () => {
+    // a stand-in compute-sanitizer on PATH: memcheck finds errors (exit 86, as gpu-check asks), racecheck none
+    const bin = join(scratch, "bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(
+      join(bin, "compute-sanitizer"),
+      `#!/bin/sh
+[ "$1" = --version ] && { echo "fake sanitizer"; exit 0; }
+echo "ran: $*"
+case "$2" in
+  memcheck) echo "========= ERROR SUMMARY: 2 errors"; exit 86 ;;
+  *) echo "========= RACECHECK SUMMARY: 0 hazards displayed (0 errors, 0 warnings)"; exit 0 ;;
+esac
+`,
+      { mode: 0o755 },
+    );
+    // the phase needs LeNet's build; the build phase is skipped, so the work dir is kept
+    mkdirSync(join(scratch, "sanitize", "work", "build", "lenet"), { recursive: true });
+    const { r, out, results, log } = gpuCheck("sanitize", {
+      TSDP_BENCH_TARGET: "cuda",
+      PATH: `${bin}:${process.env.PATH}`,
+      TSDP_BENCH_SKIP: "build,tests,compare,bench-tsdp,bench-torch",
+    });
+    expect(r.status, log).toBe(0);
+    const text = readFileSync(join(out, "sanitize.txt"), "utf8");
+    expect(text).toMatch(/ran: --tool memcheck .*bench\/tsdp\/sanitize-step\.ts --work \S+ --model lenet/);
+    expect(text.indexOf("--tool memcheck")).toBeLessThan(text.indexOf("--tool racecheck"));
+    const byPhase = Object.fromEntries(results.phases.map((p: { phase: string; status: string; detail: string }) => [p.phase, p]));
+    expect(byPhase["sanitize-memcheck"]).toMatchObject({ status: "errors-found", detail: expect.stringContaining("ERROR SUMMARY: 2 errors") });
+    expect(byPhase["sanitize-racecheck"]).toMatchObject({ status: "ok", detail: expect.stringContaining("RACECHECK SUMMARY") });
+    expect(byPhase.sanitize.status).toBe("failed");
+  });
 });
 
 describe("bench/find-nccl.sh", () => {
