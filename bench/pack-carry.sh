@@ -5,6 +5,7 @@
 #   bench/carry/node_modules.tar.xz     node_modules without typescript and @types: the compiler
 #                                       parses with the TypeScript copy bundled in @ts-morph/common,
 #                                       and nothing type-checks on the device
+#   bench/carry/package-lock.sha256     the lockfile those node_modules were installed from
 #   bench/carry/fashion-mnist/          the training split (benchmark b); the test split is not used
 # Prints the size of everything the device call sends, which must stay under 64 MiB.
 set -euo pipefail
@@ -27,6 +28,8 @@ nm="$(readlink -f node_modules)"   # node_modules may be a link to another workt
 nice tar -C "$(dirname "$nm")" -cf - --exclude=node_modules/typescript --exclude=node_modules/@types --exclude=node_modules/.vite \
   --exclude=node_modules/.cache node_modules | nice xz -9 -T0 >"$carry/node_modules.tar.xz.tmp"
 mv "$carry/node_modules.tar.xz.tmp" "$carry/node_modules.tar.xz"
+# which lockfile that node_modules came from: gpu-check.sh says so when the checkout's differs
+sha256sum package-lock.json | cut -d' ' -f1 >"$carry/package-lock.sha256"
 
 for f in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz; do
   [ -f "$data/$f" ] || { echo "pack-carry: $data/$f is missing (apt-get install dataset-fashion-mnist)" >&2; exit 1; }

@@ -1,6 +1,10 @@
 """Gathers one gpu-check.sh run into $OUT and prints the table that ends its log.
 
-    python3 bench/pytorch/summary.py --work DIR --out OUT --target cuda|cpu --size full|tiny --elapsed S
+    python3 bench/pytorch/summary.py --work DIR --out OUT --target cuda|cpu --size full|tiny --elapsed S [--budget S] [--quiet]
+
+gpu-check.sh runs it after every phase (--quiet: no table), so that $OUT holds what has run so far
+when the device call is cut off; DIR/phases.txt (phase, status, seconds, detail; tab-separated)
+becomes results.json's "phases".
 
 Writes OUT/results.json (environment, test counts, comparison verdicts, every timing and the
 ratios tsdp/PyTorch: below 1 means tsdp is faster) and OUT/tests.json, and copies compare.json,
@@ -20,6 +24,8 @@ ap.add_argument("--out", required=True)
 ap.add_argument("--target", required=True)
 ap.add_argument("--size", required=True)
 ap.add_argument("--elapsed", type=float, default=None)
+ap.add_argument("--budget", type=float, default=None)
+ap.add_argument("--quiet", action="store_true")
 A = ap.parse_args()
 
 
@@ -64,6 +70,16 @@ def tests():
             out.setdefault(name, {})["exit"] = int(code)
             if code == "124":
                 out[name]["timedOut"] = True
+    return out
+
+
+def phases():
+    path = os.path.join(A.work, "phases.txt")
+    out = []
+    for line in open(path).read().split("\n") if os.path.exists(path) else []:
+        if line.strip():
+            name, status, seconds, detail = (line.split("\t") + ["", "", ""])[:4]
+            out.append({"phase": name, "status": status, "seconds": int(seconds) if seconds.isdigit() else None, "detail": detail})
     return out
 
 
@@ -142,7 +158,7 @@ def main():
     versions = open(os.path.join(A.work, "versions.txt")).read().strip().split("\n") if os.path.exists(os.path.join(A.work, "versions.txt")) else []
     res = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "target": A.target, "size": A.size,
            "gpu": (pt or {}).get("gpu") or (cmp or {}).get("gpu"), "versions": versions, "elapsedS": A.elapsed,
-           "tests": tests(), "compare": cmp, "tsdp": ts, "torch": pt}
+           "budgetS": A.budget, "phases": phases(), "tests": tests(), "compare": cmp, "tsdp": ts, "torch": pt}
     res["ratios"] = ratios(ts or {}, pt or {})
     with open(os.path.join(A.out, "results.json"), "w") as f:
         json.dump(res, f, indent=1)
@@ -151,7 +167,8 @@ def main():
     for name in ("compare.json", "bench-tsdp.json", "bench-torch.json"):
         if os.path.exists(os.path.join(A.work, name)):
             shutil.copy(os.path.join(A.work, name), os.path.join(A.out, name))
-    print(table(res))
+    if not A.quiet:
+        print(table(res))
 
 
 main()

@@ -1,0 +1,156 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+// bench/gpu-check.sh runs only on a lent GPU machine, rarely and against a 15-minute budget, so
+// its mistakes must be caught here, cheaply, without a GPU and without building anything: the
+// device call's rules (at most 8 files come back from $OUT, the carry is what pack-carry.sh
+// packs, the first call ends inside 6 minutes) and the script's own logic with every phase
+// skipped or out of time.
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const script = (name: string) => join(root, "bench", name);
+const read = (name: string) => readFileSync(script(name), "utf8");
+const scratch = mkdtempSync(join(tmpdir(), "tsdp-gpu-check-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const PHASES = ["setup", "build", "tests", "sanitize", "compare", "bench-tsdp", "bench-torch"];
+// the device tool brings back at most 8 files from $OUT, named in letters, digits, '.', '_', '-'
+const OUT_FILE_LIMIT = 8;
+
+/** The names a script uses under `$<variable>/`, first path component only. */
+function namesUnder(text: string, variable: string): Set<string> {
+  const re = new RegExp(`\\$\\{?${variable}\\}?/([A-Za-z0-9_.-]+)`, "g");
+  return new Set([...text.matchAll(re)].map((m) => m[1]).filter((n) => !n.endsWith(".tmp")));
+}
+
+/** Runs gpu-check.sh on the CPU target with the given environment; its $OUT, log and results. */
+function gpuCheck(name: string, env: Record<string, string>) {
+  const out = join(scratch, name, "out");
+  const work = join(scratch, name, "work");
+  const r = spawnSync("bash", [script("gpu-check.sh")], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, OUT: out, TSDP_BENCH_WORK: work, TSDP_BENCH_TARGET: "cpu", PYTHON: "python3", ...env },
+  });
+  const results = existsSync(join(out, "results.json")) ? JSON.parse(readFileSync(join(out, "results.json"), "utf8")) : null;
+  return { r, out, files: existsSync(out) ? readdirSync(out) : [], log: r.stdout + r.stderr, results };
+}
+
+function fakeNccl(dir: string): string {
+  // a namespace package, as some nvidia-nccl-cu* wheels are: no __init__.py, hence no __file__
+  mkdirSync(join(dir, "nvidia", "nccl", "lib"), { recursive: true });
+  writeFileSync(join(dir, "nvidia", "nccl", "lib", "libnccl.so.2"), "");
+  return join(dir, "nvidia", "nccl", "lib");
+}
+
+describe("bench/gpu-check.sh", () => {
+  it.each(["gpu-check.sh", "pack-carry.sh", "find-nccl.sh"])("%s parses (bash -n)", (name) => {
+    const r = spawnSync("bash", ["-n", script(name)], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  it("reads from bench/carry exactly what pack-carry.sh puts there", () => {
+    const packed = namesUnder(read("pack-carry.sh"), "carry");
+    const used = namesUnder(read("gpu-check.sh"), "carry");
+    expect([...packed].sort()).toEqual(["fashion-mnist", "node.xz", "node_modules.tar.xz", "package-lock.sha256"]);
+    expect([...used].sort()).toEqual([...packed].sort());
+  });
+
+  it("names at most 8 files in $OUT, one level down, in the names the device tool brings back", () => {
+    const named = new Set([...namesUnder(read("gpu-check.sh"), "OUT")]);
+    // summary.py writes these into --out
+    for (const m of read("pytorch/summary.py").matchAll(/"([a-z-]+\.json)"/g)) named.add(m[1]);
+    expect(named.size).toBeLessThanOrEqual(OUT_FILE_LIMIT);
+    for (const n of named) expect(n).toMatch(/^[A-Za-z0-9._-]+$/);
+    expect(named).toContain("log.txt");
+    expect(named).toContain("results.json");
+    expect(named).toContain("sanitize.txt");
+  });
+
+  it("budgets the first GPU call at no more than 6 minutes", () => {
+    const text = read("gpu-check.sh");
+    const budget = Number(/BUDGET="\$\{TSDP_BENCH_BUDGET:-(\d+)\}"/.exec(text)?.[1]);
+    expect(budget).toBeGreaterThan(0);
+    expect(budget).toBeLessThanOrEqual(360);
+  });
+
+  it("with every phase skipped, writes env, log and a results.json listing each phase", () => {
+    const { r, files, results, log } = gpuCheck("skipped", { TSDP_BENCH_SKIP: PHASES.slice(1).join(",") });
+    expect(r.status, log).toBe(0);
+    expect(files.length).toBeLessThanOrEqual(OUT_FILE_LIMIT);
+    expect(files).toEqual(expect.arrayContaining(["env.txt", "log.txt", "results.json", "tests.json"]));
+    expect(results.phases.map((p: { phase: string }) => p.phase)).toEqual(PHASES);
+    expect(results.phases.slice(1).every((p: { status: string }) => p.status === "skipped")).toBe(true);
+  });
+
+  it("runs no phase once the budget is spent, and records each as no-time", () => {
+    // the budget equals the summary's reserve, so nothing is left for any phase
+    const { r, results, log } = gpuCheck("no-time", { TSDP_BENCH_BUDGET: "10" });
+    expect(r.status, log).toBe(0);
+    const statuses = Object.fromEntries(results.phases.map((p: { phase: string; status: string }) => [p.phase, p.status]));
+    expect(statuses).toEqual({ setup: "ok", build: "no-time", tests: "no-time", sanitize: "no-time", compare: "no-time", "bench-tsdp": "no-time", "bench-torch": "no-time" });
+    expect(log).not.toMatch(/built |BUILD FAILED/);
+  });
+
+  it("puts python's nvidia-nccl lib directory on LD_LIBRARY_PATH, and says so when there is none", () => {
+    const lib = fakeNccl(join(scratch, "site"));
+    const found = gpuCheck("nccl", { PYTHONPATH: join(scratch, "site"), TSDP_BENCH_SKIP: PHASES.slice(1).join(",") });
+    expect(found.log).toContain(`nccl: ${lib}/libnccl.so.2`);
+    // a python3 that sees no site-packages, so no nvidia.nccl even where one is installed
+    const bare = join(scratch, "python3-bare");
+    writeFileSync(bare, '#!/bin/sh\nexec python3 -I -S "$@"\n', { mode: 0o755 });
+    const missing = gpuCheck("no-nccl", { PYTHON: bare, TSDP_BENCH_SKIP: PHASES.slice(1).join(",") });
+    expect(missing.log).toMatch(/nccl: NOT FOUND .*stand-in/);
+  });
+  it("runs LeNet's step under compute-sanitizer memcheck, then racecheck, and records each tool's verdict", () => {
+    // a stand-in compute-sanitizer on PATH: memcheck finds errors (exit 86, as gpu-check asks), racecheck none
+    const bin = join(scratch, "bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(
+      join(bin, "compute-sanitizer"),
+      `#!/bin/sh
+[ "$1" = --version ] && { echo "fake sanitizer"; exit 0; }
+echo "ran: $*"
+case "$2" in
+  memcheck) echo "========= ERROR SUMMARY: 2 errors"; exit 86 ;;
+  *) echo "========= RACECHECK SUMMARY: 0 hazards displayed (0 errors, 0 warnings)"; exit 0 ;;
+esac
+`,
+      { mode: 0o755 },
+    );
+    // the phase needs LeNet's build; the build phase is skipped, so the work dir is kept
+    mkdirSync(join(scratch, "sanitize", "work", "build", "lenet"), { recursive: true });
+    const { r, out, results, log } = gpuCheck("sanitize", {
+      TSDP_BENCH_TARGET: "cuda",
+      PATH: `${bin}:${process.env.PATH}`,
+      TSDP_BENCH_SKIP: "build,tests,compare,bench-tsdp,bench-torch",
+    });
+    expect(r.status, log).toBe(0);
+    const text = readFileSync(join(out, "sanitize.txt"), "utf8");
+    expect(text).toMatch(/ran: --tool memcheck .*bench\/tsdp\/sanitize-step\.ts --work \S+ --model lenet/);
+    expect(text.indexOf("--tool memcheck")).toBeLessThan(text.indexOf("--tool racecheck"));
+    const byPhase = Object.fromEntries(results.phases.map((p: { phase: string; status: string; detail: string }) => [p.phase, p]));
+    expect(byPhase["sanitize-memcheck"]).toMatchObject({ status: "errors-found", detail: expect.stringContaining("ERROR SUMMARY: 2 errors") });
+    expect(byPhase["sanitize-racecheck"]).toMatchObject({ status: "ok", detail: expect.stringContaining("RACECHECK SUMMARY") });
+    expect(byPhase.sanitize.status).toBe("failed");
+  });
+});
+
+describe("bench/find-nccl.sh", () => {
+  it("prints the lib directory of nvidia.nccl when it holds libnccl.so.2, else fails with no output", () => {
+    const lib = fakeNccl(join(scratch, "site2"));
+    const found = spawnSync("bash", [script("find-nccl.sh"), "python3"], { encoding: "utf8", env: { ...process.env, PYTHONPATH: join(scratch, "site2") } });
+    expect(found.stdout.trim()).toBe(lib);
+    expect(found.status).toBe(0);
+    rmSync(join(lib, "libnccl.so.2"));
+    const empty = spawnSync("bash", [script("find-nccl.sh"), "python3"], { encoding: "utf8", env: { ...process.env, PYTHONPATH: join(scratch, "site2") } });
+    expect(empty.stdout).toBe("");
+    expect(empty.status).toBe(1);
+  });
+});
