@@ -1,0 +1,84 @@
+// Planted memory bugs for the memcheck mode (test/memcheck.test.ts). `memcheck clean` runs the
+// correct kernels; `memcheck global` reads one float past a cudaMalloc'd array, `memcheck shared`
+// one float past a block's dynamic shared memory, and `memcheck uninit` copies device memory that
+// nothing wrote. Built with -fsanitize=address and -DTSDP_SHIM_MEMCHECK, the first two must stop
+// with an AddressSanitizer report naming the kernel, and the last must print NaN.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#ifndef TSDP_LAUNCH
+#define TSDP_LAUNCH(k, g, b, s, st, ...) k<<<g, b, s, st>>>(__VA_ARGS__)
+#endif
+#ifndef TSDP_DYNAMIC_SHARED
+#define TSDP_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
+#endif
+
+#define CHECK(x)                                                                        \
+  do {                                                                                  \
+    cudaError_t e_ = (x);                                                               \
+    if (e_ != cudaSuccess) {                                                            \
+      std::printf("FAIL %s: %s (%s:%d)\n", #x, cudaGetErrorString(e_), __FILE__, __LINE__); \
+      std::exit(1);                                                                     \
+    }                                                                                   \
+  } while (0)
+
+// out[i] = in[i + shift]: with shift 1 the last thread reads in[n], one past the end.
+__global__ void read_past_global(const float* in, float* out, int n, int shift) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) out[i] = in[i + shift];
+}
+
+// Stages the block's slice in dynamic shared memory (blockDim.x floats) and reads it back shifted:
+// with shift 1 the last thread reads buf[blockDim.x], one past the end.
+__global__ void read_past_shared(const float* in, float* out, int shift) {
+  TSDP_DYNAMIC_SHARED(float, buf);
+  int t = threadIdx.x, i = blockIdx.x * blockDim.x + t;
+  buf[t] = in[i];
+  __syncthreads();
+  out[i] = buf[t + shift];
+}
+
+int main(int argc, char** argv) {
+  const char* mode = argc > 1 ? argv[1] : "clean";
+  const int threads = 100, blocks = 10, n = threads * blocks;  // 4,000 bytes: not a multiple of 256
+  std::vector<float> h(n), r(n);
+  for (int i = 0; i < n; ++i) h[i] = float(i);
+  float *din, *dout;
+  CHECK(cudaMalloc(&din, n * sizeof(float)));
+  CHECK(cudaMalloc(&dout, n * sizeof(float)));
+  if (std::strcmp(mode, "uninit") == 0) {
+    // din is never written: its bytes are whatever the device had.
+    TSDP_LAUNCH(read_past_global, blocks, threads, 0, 0, din, dout, n, 0);
+    CHECK(cudaMemcpy(r.data(), dout, n * sizeof(float), cudaMemcpyDeviceToHost));
+    int nans = 0;
+    for (float v : r) nans += std::isnan(v);
+    std::printf("uninit: %d of %d outputs are NaN\n", nans, n);
+    CHECK(cudaFree(din));
+    CHECK(cudaFree(dout));
+    return 0;
+  }
+  CHECK(cudaMemcpy(din, h.data(), n * sizeof(float), cudaMemcpyHostToDevice));
+  bool clean = std::strcmp(mode, "clean") == 0;
+  if (clean || std::strcmp(mode, "global") == 0) {
+    // The clean run reads in[i + 0]; the planted one in[i + 1].
+    TSDP_LAUNCH(read_past_global, blocks, threads, 0, 0, din, dout, n, clean ? 0 : 1);
+    CHECK(cudaDeviceSynchronize());
+  }
+  if (clean || std::strcmp(mode, "shared") == 0) {
+    TSDP_LAUNCH(read_past_shared, blocks, threads, threads * sizeof(float), 0, din, dout, clean ? 0 : 1);
+    CHECK(cudaDeviceSynchronize());
+  }
+  CHECK(cudaMemcpy(r.data(), dout, n * sizeof(float), cudaMemcpyDeviceToHost));
+  for (int i = 0; i < n; ++i)
+    if (clean && r[i] != h[i]) {
+      std::printf("FAIL out[%d] = %g, want %g\n", i, r[i], h[i]);
+      return 1;
+    }
+  CHECK(cudaFree(din));
+  CHECK(cudaFree(dout));
+  std::printf("%s: done\n", mode);
+  return 0;
+}
