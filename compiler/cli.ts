@@ -55,15 +55,16 @@ program
   .option("--arch <list>", "GPU architectures, e.g. sm_90 or sm_80,sm_90 (default: the local GPU's, else sm_80,sm_90)", archList)
   .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic: fp32, or tensor cores in tf32 or bf16").choices(["fp32", "tf32", "bf16"]).default("fp32"))
   .option("--bucket-cap-mb <mb>", "gradient bucket size for the all-reduce during the backward, as DDP's bucket_cap_mb", positiveNumber("megabytes", 1 << 20), 25)
+  .option("--memcheck", "cpu target: build with AddressSanitizer and the shim's memory checks (also TSDP_SHIM_MEMCHECK=1)")
   .addOption(new Option("--emit <what>", "ir: print the checked graph IR instead of building").choices(["ir"]))
   // compile budgets (compiler/limits.ts); each also reads TSDP_MAX_EVAL_STEPS, TSDP_MAX_DEPTH, ...
   .option("--max-eval-steps <n>", "compile-time evaluation steps, in all (default 10000000)", limit)
   .option("--max-depth <n>", "nesting of syntax, calls and module constructions (default 1000)", limit)
   .option("--max-array <n>", "elements of a compile-time array or characters of a string (default 1000000)", limit)
   .option("--max-ops <n>", "ops in the model's graph (default 250000)", limit)
-  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; bucketCapMb: number } & LimitFlags) =>
+  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; bucketCapMb: number; memcheck?: boolean } & LimitFlags) =>
     run(async () => {
-      const { defaultOutDir, recordedOptions } = await import("./build-paths.ts");
+      const { defaultOutDir, memcheckFromEnv, recordedOptions } = await import("./build-paths.ts");
       if (opts.emit === "ir") {
         const [{ lowerModel }, { printGraph }] = await Promise.all([import("./1-frontend/lower.ts"), import("./ir/print.ts")]);
         process.stdout.write(printGraph(lowerModel(file, { model: opts.model, ...limitsOf(opts) }).graph) + "\n");
@@ -73,11 +74,18 @@ program
       const archs = opts.arch ?? defaultArchs();
       const target = opts.target ?? defaultTarget();
       const outDir = resolve(opts.out ?? defaultOutDir(file));
-      if (isFresh(outDir, file, recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb))) {
+      const memcheck = opts.memcheck === true || memcheckFromEnv();
+      if (memcheck && target !== "cpu") {
+        // A usage error, like the option parsers' (exit code 2).
+        process.stderr.write("tsdp: --memcheck (or TSDP_SHIM_MEMCHECK) is for --target cpu; on a GPU, run the model under compute-sanitizer --tool memcheck\n");
+        process.exitCode = 2;
+        return;
+      }
+      if (isFresh(outDir, file, recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck))) {
         process.stdout.write(`${file} → ${outDir} (${target}, up to date, ${Math.round(performance.now() - started)} ms)\n`);
         return;
       }
-      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, bucketCapMb: opts.bucketCapMb, ...limitsOf(opts) });
+      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, bucketCapMb: opts.bucketCapMb, memcheck, ...limitsOf(opts) });
       const ms = Math.round(performance.now() - started);
       const m = result.generated.manifest;
       process.stdout.write(

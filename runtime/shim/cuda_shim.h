@@ -399,6 +399,10 @@ template <class C>
 inline void ctx_note_stack(C* c, char* lo, char* top) {
   c->stack_lo = lo;
   c->stack_size = static_cast<std::size_t>(top - lo);
+  // A fiber stack is reused by the next block, but the fiber that finished last never returned
+  // from its frames (it switched away): their redzones are still poisoned, and the new fiber's
+  // frames would land on them.
+  ASAN_UNPOISON_MEMORY_REGION(lo, c->stack_size);
 }
 #else
 #define TSDP_SHIM_CTX_STACK_FIELDS
@@ -494,6 +498,15 @@ inline void fiber_started() { __sanitizer_finish_switch_fiber(nullptr, nullptr, 
 inline void ctx_switch(Ctx* from, Ctx* to) { ctx_switch_raw(from, to); }
 inline void fiber_started() {}
 #endif
+
+// Fiber stacks go back to the system clean: under ASan, the redzones of frames that never
+// returned would otherwise stay in the shadow and be reported against whatever is mapped there next.
+inline void unmap_stacks(char* p, std::size_t bytes) {
+#ifdef __SANITIZE_ADDRESS__
+  ASAN_UNPOISON_MEMORY_REGION(p, bytes);
+#endif
+  munmap(p, bytes);
+}
 
 // ---- Configuration (environment) -------------------------------------------------------------
 
@@ -597,7 +610,7 @@ struct Runner {
   std::atomic<bool> in_use{false};
 
   void free_memory() {
-    if (stacks) munmap(stacks, slot * nstacks);
+    if (stacks) unmap_stacks(stacks, slot * nstacks);
     stacks = nullptr;
     nstacks = 0;
     std::free(dyn);
@@ -820,7 +833,7 @@ inline bool ensure_stacks(Runner& r, unsigned n) {
   void* p = mmap(nullptr, slot * want, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return false;
-  if (r.stacks) munmap(r.stacks, r.slot * r.nstacks);
+  if (r.stacks) unmap_stacks(r.stacks, r.slot * r.nstacks);
   r.stacks = static_cast<char*>(p);
   r.slot = slot;
   r.nstacks = want;
