@@ -33,11 +33,12 @@ export interface BuildOptions {
 /**
  * The CPU side of compute-sanitizer: AddressSanitizer reports out-of-bounds reads and writes of
  * device memory (cudaMalloc'd, redzones up to the byte) and of dynamic shared memory, and
- * TSDP_SHIM_MEMCHECK makes fresh device memory read as NaN. -O1 because ASan builds at -O3 take
- * several times longer for no better detection; -g so that reports name the generated line.
+ * TSDP_SHIM_MEMCHECK makes fresh device memory read as NaN. -O0 because an ASan build at -O1 of
+ * a 24-kernel model took 35 s against 8 s (-O3 longer still), and memcheck runs are small;
+ * -g1 (line tables only) so that reports name the generated line.
  * Loading such a library needs the ASan runtime preloaded (runtime/loader.ts says how).
  */
-export const memcheckFlags = ["-O1", "-g", "-fsanitize=address", "-fno-omit-frame-pointer", "-DTSDP_SHIM_MEMCHECK=1"];
+export const memcheckFlags = ["-O0", "-g1", "-fsanitize=address", "-fno-omit-frame-pointer", "-DTSDP_SHIM_MEMCHECK=1"];
 
 export interface BuildResult {
   readonly outDir: string;
