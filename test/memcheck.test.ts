@@ -1,8 +1,8 @@
 // The memcheck mode of the CPU target (TSDP_SHIM_MEMCHECK=1 / tsdp compile --memcheck): builds
 // with AddressSanitizer and the shim's memory checks (compiler/6-build/build.ts memcheckFlags).
 // - Planted bugs in a small CUDA program (test/shim/memcheck.cu): a read one past a cudaMalloc'd
-//   array and one past a block's dynamic shared memory are stopped with a report naming the kernel
-//   and the line; device memory nobody wrote reads as NaN; the correct kernels run clean.
+//   array, one past a block's dynamic shared memory and one past a static __shared__ array are
+//   stopped with a report naming the kernel and the line; device memory nobody wrote reads as NaN; the correct kernels run clean.
 // - Examples: forward and one training step of examples under memcheck, with no report and no NaN.
 // An ASan library aborts a process that did not preload the ASan runtime, so every run is a child
 // process (node with LD_PRELOAD); the test worker only checks that load() refuses such a library.
@@ -96,6 +96,16 @@ describe("memcheck mode: planted bugs in test/shim/memcheck.cu", () => {
     expect(r.stderr).toMatch(/ERROR: AddressSanitizer: (heap-buffer-overflow|use-after-poison)/);
     expect(r.stderr).toContain("READ of size 4");
     expect(r.stderr).toMatch(/#0 .* in read_past_shared\(float const\*, float\*, int\) .*memcheck\.cu:\d+/);
+  });
+
+  it("a read one float past a static __shared__ array is reported, naming the kernel and line", async () => {
+    const r = await run("static");
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).not.toContain("static: done");
+    expect(r.stderr).toContain("ERROR: AddressSanitizer: global-buffer-overflow");
+    expect(r.stderr).toContain("READ of size 4");
+    expect(r.stderr).toMatch(/#0 .* in read_past_static_shared\(float const\*, float\*, int\) .*memcheck\.cu:\d+/);
+    expect(r.stderr).toMatch(/is located 0 bytes after global variable 'tile'/);
   });
 
   it("device memory that nothing wrote reads as NaN", async () => {

@@ -153,7 +153,15 @@
 #define __align__(n) __attribute__((aligned(n)))
 // One copy per resident block: see "Shared memory" above. 16-byte aligned because kernels load
 // shared arrays as float4 (the GPU's shared memory allocation is at least that aligned).
+#if defined(TSDP_SHIM_MEMCHECK) && defined(__SANITIZE_ADDRESS__)
+// Memcheck: ASan puts redzones around statics but not around thread_locals, so here shared arrays
+// are plain statics, and blocks run one at a time in the whole process (see memcheck_serial).
+#define __shared__ static __attribute__((aligned(16)))
+#define TSDP_SHIM_SERIAL_BLOCKS 1
+#else
 #define __shared__ static thread_local __attribute__((aligned(16)))
+#define TSDP_SHIM_SERIAL_BLOCKS 0
+#endif
 // __restrict__ is a native GCC/Clang keyword and needs no definition.
 
 // ---- Vector types ----------------------------------------------------------------------------
@@ -526,6 +534,7 @@ inline std::size_t stack_bytes() {
 
 inline unsigned pool_threads() {
   static const unsigned v = [] {
+    if (TSDP_SHIM_SERIAL_BLOCKS) return 1u;  // one copy of each __shared__ array: one block at a time
     unsigned hc = std::thread::hardware_concurrency();
     return unsigned(env_long("TSDP_SHIM_THREADS", hc ? hc : 1, 1, 1024));
   }();
@@ -1132,6 +1141,12 @@ inline cudaError_t execute(ThreadFn fn, const void* task, dim3 g, dim3 b, std::s
   j.shmem = shmem;
   j.total = std::uint64_t(g.x) * g.y * g.z;
   if (tl_run) return cudaErrorNotSupported;  // a launch from inside a kernel (dynamic parallelism)
+#if TSDP_SHIM_SERIAL_BLOCKS
+  // Kernels launched from several host threads (streams, devices) take turns: they may be the
+  // same kernel, with the same static shared arrays. No kernel here waits for another one.
+  static std::mutex memcheck_serial;
+  std::lock_guard<std::mutex> turn(memcheck_serial);
+#endif
   if (j.total == 1 || pool_threads() == 1) run_blocks(j);
   else Pool::get().run(j);
   return j.failed ? cudaErrorLaunchOutOfResources : cudaSuccess;

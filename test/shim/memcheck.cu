@@ -1,8 +1,9 @@
 // Planted memory bugs for the memcheck mode (test/memcheck.test.ts). `memcheck clean` runs the
 // correct kernels; `memcheck global` reads one float past a cudaMalloc'd array, `memcheck shared`
-// one float past a block's dynamic shared memory, and `memcheck uninit` copies device memory that
-// nothing wrote. Built with -fsanitize=address and -DTSDP_SHIM_MEMCHECK, the first two must stop
-// with an AddressSanitizer report naming the kernel, and the last must print NaN.
+// one past a block's dynamic shared memory, `memcheck static` one past a static __shared__ array,
+// and `memcheck uninit` copies device memory that nothing wrote. Built with -fsanitize=address and
+// -DTSDP_SHIM_MEMCHECK, the three planted reads must stop with an AddressSanitizer report naming
+// the kernel, and `uninit` must print NaN.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -41,6 +42,17 @@ __global__ void read_past_shared(const float* in, float* out, int shift) {
   out[i] = buf[t + shift];
 }
 
+// The same through a static __shared__ tile of 128 floats: with shift 28 thread 99 reads tile[127]
+// (in bounds) and with shift 29 tile[128], one past the end.
+__global__ void read_past_static_shared(const float* in, float* out, int shift) {
+  __shared__ float tile[128];
+  int t = threadIdx.x, i = blockIdx.x * blockDim.x + t;
+  tile[t] = in[i];
+  if (t < 28) tile[100 + t] = 0.0f;
+  __syncthreads();
+  out[i] = tile[t + shift];
+}
+
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "clean";
   const int threads = 100, blocks = 10, n = threads * blocks;  // 4,000 bytes: not a multiple of 256
@@ -69,6 +81,16 @@ int main(int argc, char** argv) {
   }
   if (clean || std::strcmp(mode, "shared") == 0) {
     TSDP_LAUNCH(read_past_shared, blocks, threads, threads * sizeof(float), 0, din, dout, clean ? 0 : 1);
+    CHECK(cudaDeviceSynchronize());
+  }
+  if (std::strcmp(mode, "static") == 0) {
+    TSDP_LAUNCH(read_past_static_shared, blocks, threads, 0, 0, din, dout, 29);
+    CHECK(cudaDeviceSynchronize());
+  }
+  if (clean) {  // in bounds: the last thread reads tile[127]
+    TSDP_LAUNCH(read_past_static_shared, blocks, threads, 0, 0, din, dout, 28);
+    CHECK(cudaDeviceSynchronize());
+    TSDP_LAUNCH(read_past_global, blocks, threads, 0, 0, din, dout, n, 0);  // restore out = in
     CHECK(cudaDeviceSynchronize());
   }
   CHECK(cudaMemcpy(r.data(), dout, n * sizeof(float), cudaMemcpyDeviceToHost));
