@@ -105,7 +105,7 @@ describe("memcheck mode: planted bugs in test/shim/memcheck.cu", () => {
     expect(r.stderr).toContain("ERROR: AddressSanitizer: global-buffer-overflow");
     expect(r.stderr).toContain("READ of size 4");
     expect(r.stderr).toMatch(/#0 .* in read_past_static_shared\(float const\*, float\*, int\) .*memcheck\.cu:\d+/);
-    expect(r.stderr).toMatch(/is located 0 bytes after global variable 'tile'/);
+    expect(r.stderr).toMatch(/located 0 bytes (to the right of|after) global variable 'tile'/);
   });
 
   it("device memory that nothing wrote reads as NaN", async () => {
