@@ -13,7 +13,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { memcheckFlags } from "../compiler/6-build/build.ts";
+import { compileCommand, memcheckFlags } from "../compiler/6-build/build.ts";
+import { recordedOptions } from "../compiler/build-paths.ts";
 import { compile } from "../compiler/pipeline.ts";
 import { load } from "../runtime/index.ts";
 import { BuildDirectoryError } from "../runtime/errors.ts";
@@ -146,5 +147,24 @@ describe("memcheck mode: examples' forward and training step", () => {
     );
     expect(err).toBeInstanceOf(BuildDirectoryError);
     expect((err as Error).message).toMatch(/memcheck build \(AddressSanitizer\).*LD_PRELOAD=/);
+  });
+});
+
+describe("memcheck mode: turning it on", () => {
+  it("is part of what a CPU build records, so switching it on or off rebuilds instead of reusing the other build", () => {
+    const off = recordedOptions(undefined, "cpu", [], "fp32", 25);
+    const on = recordedOptions(undefined, "cpu", [], "fp32", 25, true);
+    expect(on).not.toEqual(off);
+    expect(off).not.toHaveProperty("memcheck");
+    expect(compileCommand("cpu", "model.cu", "libmodel.so", [], true)).toEqual(expect.arrayContaining(["-fsanitize=address", "-DTSDP_SHIM_MEMCHECK=1"]));
+    expect(compileCommand("cpu", "model.cu", "libmodel.so", [])).not.toContain("-fsanitize=address");
+  });
+
+  it("tsdp compile --memcheck for the cuda target is a usage error that points to compute-sanitizer", async () => {
+    const r = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "compile", join(root, "examples", "mlp", "model.ts"), "--target", "cuda", "--memcheck", "--out", join(tmpdir(), "tsdp-memcheck-cuda")], process.env, 60_000);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("--memcheck (or TSDP_SHIM_MEMCHECK) is for --target cpu");
+    expect(r.stderr).toContain("compute-sanitizer");
+    expect(r.stderr).not.toContain("internal error");
   });
 });
