@@ -138,6 +138,20 @@ describe("memcheck mode: examples' forward and training step", () => {
       expect(Number.isFinite(summary.loss)).toBe(true);
     }, 300_000);
 
+  for (const mode of ["graphs", "eager"])
+    it(`lenet on 3 virtual devices (${mode}): the replicas' kernels and the gradient all-reduce, no report`, async () => {
+      const dir = built.get("lenet");
+      expect(dir, "lenet was built").toBeDefined();
+      const r = await exec(process.execPath, ["--import", "tsx", join(root, "test", "memcheck", "step.ts"), dir!, "6", "3", mode], { ...memcheckEnv(), TSDP_SHIM_DEVICES: "3" });
+      expect(r.stderr).not.toContain("AddressSanitizer");
+      expect(r.code, r.stderr).toBe(0);
+      const summary = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+      expect(summary.nonFinite).toEqual([]);
+      expect(summary.stats.bucketAllReduces).toBeGreaterThan(0);
+      if (mode === "eager") expect(summary.stats.eagerSteps).toBe(1);
+      else expect(summary.stats.graphCaptures + summary.stats.graphReplays).toBeGreaterThan(0);
+    }, 300_000);
+
   it("load() in a process without the ASan runtime refuses a memcheck build with an error that says how", async () => {
     const dir = built.get(examples[0]);
     expect(dir, "the first example was built").toBeDefined();

@@ -1,12 +1,15 @@
 // Child process of test/memcheck.test.ts: loads a memcheck build (its AddressSanitizer runtime
 // preloaded by the parent), runs the forward in eval mode and, when the model trains, one training
-// step, then the forward again, and prints one JSON line: which outputs held NaN or infinity.
+// step, then the forward again, and prints one JSON line: which outputs held NaN or infinity, and
+// the step's counters (all-reduces issued: replicas at work).
 // Fresh device memory reads as NaN in a memcheck build, so a non-finite output means a kernel read
 // memory nobody wrote. An out-of-bounds access stops the process with ASan's report instead.
 import { load, tensor, type Tensor } from "../../runtime/index.ts";
 
-const [dir, batchArg] = process.argv.slice(2);
+// step.ts <model dir> [batch] [devices] [graphs|eager]
+const [dir, batchArg, devicesArg, mode] = process.argv.slice(2);
 const batch = Number(batchArg ?? 3);
+const devices = Number(devicesArg ?? 1);
 
 /** Deterministic values in [-1, 1) for floats, valid class indices (below `classes`) for ints. */
 function filled(dtype: string, shape: number[], seed: number, classes: number): Tensor {
@@ -15,7 +18,7 @@ function filled(dtype: string, shape: number[], seed: number, classes: number): 
   return tensor(Int32Array.from({ length: n }, (_, i) => (i * 7 + seed) % classes), shape);
 }
 
-const model = await load(dir);
+const model = await load(dir, { devices, cudaGraphs: mode !== "eager" });
 const m = model.manifest;
 const shapeOf = (dims: readonly (number | string)[]) => dims.map((d) => (typeof d === "number" ? d : batch));
 const inputs = m.inputs.map((s, i) => filled(s.dtype, shapeOf(s.shape), i + 1, 10));
@@ -46,5 +49,6 @@ if (m.training) {
   model.eval();
   outputs("forward after the step");
 }
+const stats = model.stats();
 model.dispose();
-console.log(JSON.stringify({ model: m.model, trained: m.training !== undefined, loss, nonFinite }));
+console.log(JSON.stringify({ model: m.model, trained: m.training !== undefined, loss, nonFinite, stats }));
