@@ -84,6 +84,14 @@
 // block; no WMMA, half types, textures, cooperative groups or dynamic parallelism; atomics are
 // relaxed (std::atomic_ref), __threadfence is a seq_cst fence. Sanitizers do not know about the
 // fiber stacks. A kernel that overflows its fiber stack hits a guard page (SIGSEGV).
+//
+// Memcheck (the CPU side of compute-sanitizer; tsdp compile --memcheck builds with
+// -fsanitize=address -DTSDP_SHIM_MEMCHECK). Under AddressSanitizer every fiber switch is announced
+// to it (ctx_switch), reused and unmapped fiber stacks are unpoisoned, the rounding slack of each
+// device allocation and the part of the dynamic shared buffer beyond the launch's size are
+// poisoned, and `__shared__` arrays become plain statics, which ASan surrounds with redzones (so
+// blocks then run one at a time, process-wide). With TSDP_SHIM_MEMCHECK fresh device memory is
+// filled with 0xFF bytes, NaN in every float format, so reads of memory nothing wrote show up.
 
 #pragma once
 #ifndef TSDP_CUDA_SHIM
