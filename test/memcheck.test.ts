@@ -117,8 +117,8 @@ describe("memcheck mode: planted bugs in test/shim/memcheck.cu", () => {
 });
 
 // Every example (each has a training declaration): forward and one step at batch 3. ASan builds
-// are -O0 -g1 to keep CI time down; on the 2-core machine (build + run) mlp, lenet, mnist and
-// cifar10 took 5-11 s each, composed 11 s and resnet 28 s.
+// are -O0 -g1 to keep CI time down; on the shared 2-core machine, cold (build + run): mlp 8 s,
+// lenet 6 s, mnist 7 s, cifar10 4 s, composed 11 s, resnet 14 s; the whole file about 60 s.
 const examples = ["mlp", "lenet", "mnist", "cifar10", "composed", "resnet"];
 
 describe("memcheck mode: examples' forward and training step", () => {
