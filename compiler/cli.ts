@@ -70,17 +70,19 @@ const compileCommand = program
   .option("--arch <list>", "GPU architectures, e.g. sm_90 or sm_80,sm_90 (default: the local GPU's, else sm_80,sm_90)", archList)
   .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic: fp32, or tensor cores in tf32 or bf16").choices(["fp32", "tf32", "bf16"]).default("fp32"))
   .option("--bucket-cap-mb <mb>", "gradient bucket size for the all-reduce during the backward, as DDP's bucket_cap_mb", positiveNumber("megabytes", 1 << 20), 25)
+  .option("--memcheck", "cpu target: build with AddressSanitizer and the shim's memory checks (also TSDP_SHIM_MEMCHECK=1)")
   .addOption(new Option("--emit <what>", "ir: print the checked graph IR instead of building").choices(["ir"]))
   .addHelpText("after", examples(
     ["tsdp compile model.ts", "build for the GPU when there is one, else the CPU target, into build/<model>"],
     ["tsdp compile model.ts --target cpu --out build/net", "the CPU target, into a directory of your choice"],
     ["tsdp compile model.ts --arch sm_90 --precision bf16", "an H100/H200 build with GEMMs on bf16 tensor cores"],
+    ["tsdp compile model.ts --target cpu --memcheck", "the CPU target with AddressSanitizer: out-of-bounds accesses reported"],
     ["tsdp compile model.ts --emit ir", "print the checked graph IR instead of building"],
   ));
 withLimits(compileCommand)
-  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; bucketCapMb: number } & LimitFlags) =>
+  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; bucketCapMb: number; memcheck?: boolean } & LimitFlags) =>
     run(async () => {
-      const { defaultOutDir, recordedOptions } = await import("./build-paths.ts");
+      const { defaultOutDir, memcheckFromEnv, recordedOptions } = await import("./build-paths.ts");
       if (opts.emit === "ir") {
         const [{ lowerModel }, { printGraph }] = await Promise.all([import("./1-frontend/lower.ts"), import("./ir/print.ts")]);
         process.stdout.write(printGraph(lowerModel(file, { model: opts.model, ...limitsOf(opts) }).graph) + "\n");
@@ -90,11 +92,18 @@ withLimits(compileCommand)
       const archs = opts.arch ?? defaultArchs();
       const target = opts.target ?? defaultTarget();
       const outDir = resolve(opts.out ?? defaultOutDir(file));
-      if (isFresh(outDir, file, recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb))) {
+      const memcheck = opts.memcheck === true || memcheckFromEnv();
+      if (memcheck && target !== "cpu") {
+        // A usage error, like the option parsers' (exit code 2).
+        process.stderr.write("tsdp: --memcheck (or TSDP_SHIM_MEMCHECK) is for --target cpu; on a GPU, run the model under compute-sanitizer --tool memcheck\n");
+        process.exitCode = 2;
+        return;
+      }
+      if (isFresh(outDir, file, recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck))) {
         process.stdout.write(`${file} → ${outDir} (${target}, up to date, ${Math.round(performance.now() - started)} ms)\n`);
         return;
       }
-      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, bucketCapMb: opts.bucketCapMb, ...limitsOf(opts) });
+      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, bucketCapMb: opts.bucketCapMb, memcheck, ...limitsOf(opts) });
       const ms = Math.round(performance.now() - started);
       const m = result.generated.manifest;
       process.stdout.write(

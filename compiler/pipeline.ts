@@ -8,7 +8,7 @@ import type { Graph } from "./ir/node.ts";
 import type { Precision } from "./5-codegen/context.ts";
 import { buildModel, type BuildResult } from "./6-build/build.ts";
 import { buildRecord } from "./6-build/freshness.ts";
-import { defaultOutDir, recordedOptions } from "./build-paths.ts";
+import { defaultOutDir, memcheckFromEnv, recordedOptions } from "./build-paths.ts";
 import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
 
 // The compiler, stage by stage:
@@ -27,6 +27,8 @@ export interface CompileOptions extends LowerOptions {
   readonly archs?: readonly string[];
   /** Gradient bucket size for the all-reduce during the backward (DDP's bucket_cap_mb; default 25). */
   readonly bucketCapMb?: number;
+  /** CPU target: an AddressSanitizer build with the shim's memory checks (default: $TSDP_SHIM_MEMCHECK). */
+  readonly memcheck?: boolean;
 }
 
 export interface Compiled {
@@ -90,11 +92,13 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
   const target = options.target ?? defaultTarget();
   const archs = options.archs ?? defaultArchs();
   const compiled = generate(file, { ...options, target });
+  const memcheck = options.memcheck ?? memcheckFromEnv();
   const build = await buildModel(compiled.generated, {
     target,
     outDir: options.outDir ?? defaultOutDir(file),
     archs,
-    record: buildRecord(file, compiled.model.sources, recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb)),
+    memcheck,
+    record: buildRecord(file, compiled.model.sources, recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb, memcheck)),
   }); //                                                            6. nvcc | g++ + shim → libmodel.so
   return { ...compiled, build };
 }

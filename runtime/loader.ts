@@ -1,5 +1,5 @@
 // load(dir): a compiled model directory (manifest.json + libmodel.so) → a CompiledModel.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -75,6 +75,26 @@ const opened = new Map<string, NativeLibrary>();
  * own file, so a rebuild, a truncation or an overwrite in place of that file cannot pull pages
  * out from under the running model (SIGBUS), and what runs is exactly what was checked.
  */
+/**
+ * A memcheck build (tsdp compile --memcheck) links AddressSanitizer, whose runtime aborts the
+ * whole process when it is loaded after the program started. Such a library is only opened where
+ * the runtime is already in the process (LD_PRELOAD); elsewhere the caller gets an error that says how.
+ */
+function asanProblem(bytes: Buffer, libPath: string): string | undefined {
+  if (!bytes.includes("libasan.so")) return undefined;
+  let maps = "";
+  try {
+    maps = readFileSync("/proc/self/maps", "utf8");
+  } catch {
+    // Without /proc the runtime cannot be seen: refuse rather than risk the abort.
+  }
+  if (/libasan\.so/.test(maps)) return undefined;
+  return (
+    `load: ${libPath} is a memcheck build (AddressSanitizer), whose runtime must be loaded before Node starts: ` +
+    `run node with LD_PRELOAD=$(g++ -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0, or rebuild without --memcheck / TSDP_SHIM_MEMCHECK`
+  );
+}
+
 function openVerified(bytes: Buffer, libPath: string, manifest: Manifest): NativeLibrary {
   const key = sha256(bytes);
   const seen = opened.get(key);
@@ -84,6 +104,8 @@ function openVerified(bytes: Buffer, libPath: string, manifest: Manifest): Nativ
     const hint = manifest.target === "cuda" ? " (a cuda build needs the CUDA runtime and an NVIDIA driver on this machine; build for the cpu target otherwise)" : "";
     throw new BuildDirectoryError(`load: cannot load ${libPath}: ${bad}${hint}: ${rebuildHint(dirname(libPath), manifest.sourceFile)}`, libPath);
   }
+  const asan = asanProblem(bytes, libPath);
+  if (asan) throw new BuildDirectoryError(asan, libPath);
   const dir = mkdtempSync(join(tmpdir(), "tsdp-lib-"));
   const copy = join(dir, basename(libPath));
   try {

@@ -8,6 +8,7 @@ import { sha256 } from "../../runtime/manifest.ts";
 import { makeDirectory, readCachedLibrary, storeCachedLibrary, writeAtomic } from "./cache.ts";
 import { runToolchain } from "./children.ts";
 import { removeStaleTemporaries } from "./leftovers.ts";
+import { memcheckFromEnv } from "../build-paths.ts";
 import { findCxx, findNvcc, shimHeader, toolVersion, type Target } from "./toolchain.ts";
 
 // The native build: nvcc for the GPU, g++ with the CPU shim otherwise. Libraries are cached by
@@ -25,7 +26,19 @@ export interface BuildOptions {
   readonly archs?: readonly string[];
   /** Where built libraries are kept by hash; default $TSDP_CACHE_DIR or ~/.cache/tsdp. */
   readonly cacheDir?: string;
+  /** CPU target: build with AddressSanitizer and the shim's memory checks (see memcheckFlags). */
+  readonly memcheck?: boolean;
 }
+
+/**
+ * The CPU side of compute-sanitizer: AddressSanitizer reports out-of-bounds reads and writes of
+ * device memory (cudaMalloc'd, redzones up to the byte) and of dynamic shared memory, and
+ * TSDP_SHIM_MEMCHECK makes fresh device memory read as NaN. -O0 because an ASan build at -O1 of
+ * a 24-kernel model took 35 s against 8 s (-O3 longer still), and memcheck runs are small;
+ * -g1 (line tables only) so that reports name the generated line.
+ * Loading such a library needs the ASan runtime preloaded (runtime/loader.ts says how).
+ */
+export const memcheckFlags = ["-O0", "-g1", "-fsanitize=address", "-fno-omit-frame-pointer", "-DTSDP_SHIM_MEMCHECK=1"];
 
 export interface BuildResult {
   readonly outDir: string;
@@ -40,7 +53,7 @@ export function cacheDirectory(): string {
   return set(process.env.TSDP_CACHE_DIR) ?? join(set(process.env.XDG_CACHE_HOME) ?? join(homedir(), ".cache"), "tsdp");
 }
 
-export function compileCommand(target: Target, source: string, output: string, archs: readonly string[]): string[] {
+export function compileCommand(target: Target, source: string, output: string, archs: readonly string[], memcheck = false): string[] {
   // No argument may be read as an option: a path is never "-...", architectures are numbers.
   const notAnOption = (path: string) => (path.startsWith("-") ? `./${path}` : path);
   source = notAnOption(source);
@@ -54,7 +67,8 @@ export function compileCommand(target: Target, source: string, output: string, a
   }
   const cxx = findCxx();
   if (!cxx) throw new CompileError([diagnostic("toolMissing", "g++ was not found: install it (Debian: apt-get install g++) or set CXX")]);
-  return [cxx, "-std=c++20", "-O3", "-march=native", "-mtls-dialect=gnu2", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread", "-I", dirname(shimHeader), "-x", "c++", "-include", shimHeader, "-o", output, source];
+  const optimize = memcheck ? memcheckFlags : ["-O3"];
+  return [cxx, "-std=c++20", ...optimize, "-march=native", "-mtls-dialect=gnu2", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread", "-I", dirname(shimHeader), "-x", "c++", "-include", shimHeader, "-o", output, source];
 }
 
 /** The shim's headers, part of the cache key of CPU builds. */
@@ -68,7 +82,9 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   makeDirectory(outDir);
   const archs = opts.archs ?? ["80", "90"];
   const libPath = join(outDir, gen.manifest.library);
-  const probe = compileCommand(opts.target, "model.cu", "libmodel.so", archs);
+  // Memcheck is a CPU-target mode: a GPU build is checked with compute-sanitizer instead.
+  const memcheck = opts.target === "cpu" && (opts.memcheck ?? memcheckFromEnv());
+  const probe = compileCommand(opts.target, "model.cu", "libmodel.so", archs, memcheck);
   const shim = opts.target === "cpu" ? shimSources() : "";
   const key = createHash("sha256")
     .update(gen.cu)
@@ -92,7 +108,7 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
     try {
       const source = join(work, "model.cu");
       writeFileSync(source, gen.cu);
-      command = compileCommand(opts.target, source, join(work, "libmodel.so"), archs);
+      command = compileCommand(opts.target, source, join(work, "libmodel.so"), archs, memcheck);
       const result = await runToolchain(command, removeWork);
       if (result.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", explainBuildError(result.all ?? "", gen.cu, command[0]))]);
       library = readFileSync(join(work, "libmodel.so"));

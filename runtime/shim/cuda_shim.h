@@ -84,6 +84,14 @@
 // block; no WMMA, half types, textures, cooperative groups or dynamic parallelism; atomics are
 // relaxed (std::atomic_ref), __threadfence is a seq_cst fence. Sanitizers do not know about the
 // fiber stacks. A kernel that overflows its fiber stack hits a guard page (SIGSEGV).
+//
+// Memcheck (the CPU side of compute-sanitizer; tsdp compile --memcheck builds with
+// -fsanitize=address -DTSDP_SHIM_MEMCHECK). Under AddressSanitizer every fiber switch is announced
+// to it (ctx_switch), reused and unmapped fiber stacks are unpoisoned, the rounding slack of each
+// device allocation and the part of the dynamic shared buffer beyond the launch's size are
+// poisoned, and `__shared__` arrays become plain statics, which ASan surrounds with redzones (so
+// blocks then run one at a time, process-wide). With TSDP_SHIM_MEMCHECK fresh device memory is
+// filled with 0xFF bytes, NaN in every float format, so reads of memory nothing wrote show up.
 
 #pragma once
 #ifndef TSDP_CUDA_SHIM
@@ -123,6 +131,11 @@
 #include <vector>
 #include <sys/mman.h>
 #include <unistd.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <pthread.h>
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 #if defined(__x86_64__) && !defined(TSDP_SHIM_USE_UCONTEXT)
 #define TSDP_SHIM_ASM_SWITCH 1
@@ -148,7 +161,15 @@
 #define __align__(n) __attribute__((aligned(n)))
 // One copy per resident block: see "Shared memory" above. 16-byte aligned because kernels load
 // shared arrays as float4 (the GPU's shared memory allocation is at least that aligned).
+#if defined(TSDP_SHIM_MEMCHECK) && defined(__SANITIZE_ADDRESS__)
+// Memcheck: ASan puts redzones around statics but not around thread_locals, so here shared arrays
+// are plain statics, and blocks run one at a time in the whole process (see memcheck_serial).
+#define __shared__ static __attribute__((aligned(16)))
+#define TSDP_SHIM_SERIAL_BLOCKS 1
+#else
 #define __shared__ static thread_local __attribute__((aligned(16)))
+#define TSDP_SHIM_SERIAL_BLOCKS 0
+#endif
 // __restrict__ is a native GCC/Clang keyword and needs no definition.
 
 // ---- Vector types ----------------------------------------------------------------------------
@@ -385,13 +406,35 @@ __asm__(
 namespace tsdp {
 namespace detail {
 
+// Under AddressSanitizer a context also knows its stack's bounds (see ctx_switch below).
+#ifdef __SANITIZE_ADDRESS__
+#define TSDP_SHIM_CTX_STACK_FIELDS \
+  const void* stack_lo = nullptr;  \
+  std::size_t stack_size = 0;
+template <class C>
+inline void ctx_note_stack(C* c, char* lo, char* top) {
+  c->stack_lo = lo;
+  c->stack_size = static_cast<std::size_t>(top - lo);
+  // A fiber stack is reused by the next block, but the fiber that finished last never returned
+  // from its frames (it switched away): their redzones are still poisoned, and the new fiber's
+  // frames would land on them.
+  ASAN_UNPOISON_MEMORY_REGION(lo, c->stack_size);
+}
+#else
+#define TSDP_SHIM_CTX_STACK_FIELDS
+template <class C>
+inline void ctx_note_stack(C*, char*, char*) {}
+#endif
+
 #if TSDP_SHIM_ASM_SWITCH
 struct Ctx {
   void* sp = nullptr;
+  TSDP_SHIM_CTX_STACK_FIELDS
 };
-inline void ctx_switch(Ctx* from, Ctx* to) { tsdp_shim_switch(&from->sp, to->sp); }
+inline void ctx_switch_raw(Ctx* from, Ctx* to) { tsdp_shim_switch(&from->sp, to->sp); }
 // A new context whose first switch-in calls entry(arg) on the stack that ends at `top`.
-inline void ctx_make(Ctx* c, char* /*lo*/, char* top, void (*entry)(void*), void* arg) {
+inline void ctx_make(Ctx* c, char* lo, char* top, void (*entry)(void*), void* arg) {
+  ctx_note_stack(c, lo, top);
   auto t = reinterpret_cast<std::uintptr_t>(top) & ~std::uintptr_t(15);
   auto* sp = reinterpret_cast<std::uint64_t*>(t - 80);  // 16-aligned; trampoline runs at sp+64
   std::uint32_t mxcsr;
@@ -412,14 +455,16 @@ inline void ctx_make(Ctx* c, char* /*lo*/, char* top, void (*entry)(void*), void
 #else
 struct Ctx {
   ucontext_t uc;
+  TSDP_SHIM_CTX_STACK_FIELDS
 };
 TSDP_SHIM_TLS void (*tl_uc_entry)(void*) = nullptr;
 TSDP_SHIM_TLS void* tl_uc_arg = nullptr;
 inline void uc_trampoline() { tl_uc_entry(tl_uc_arg); }
-inline void ctx_switch(Ctx* from, Ctx* to) { swapcontext(&from->uc, &to->uc); }
+inline void ctx_switch_raw(Ctx* from, Ctx* to) { swapcontext(&from->uc, &to->uc); }
 // The entry and argument are read from thread_locals at first switch-in; every fiber of this
 // shim has the same entry, which finds its own state through the scheduler.
 inline void ctx_make(Ctx* c, char* lo, char* top, void (*entry)(void*), void* arg) {
+  ctx_note_stack(c, lo, top);
   getcontext(&c->uc);
   c->uc.uc_stack.ss_sp = lo;
   c->uc.uc_stack.ss_size = static_cast<std::size_t>(top - lo) & ~std::size_t(15);
@@ -429,6 +474,55 @@ inline void ctx_make(Ctx* c, char* lo, char* top, void (*entry)(void*), void* ar
   makecontext(&c->uc, uc_trampoline, 0);
 }
 #endif
+
+#ifdef __SANITIZE_ADDRESS__
+// AddressSanitizer must know which stack the code runs on, or it takes a fiber's frames for
+// stack overflows and its shadow for another stack's. Every switch is announced
+// (__sanitizer_start_switch_fiber with the bounds of the stack it goes to) and confirmed on arrival
+// (__sanitizer_finish_switch_fiber). A context records the stack it was on when it switched away;
+// tl_stack_lo/size follow the stack this OS thread is on, starting with its own (pthread's bounds).
+TSDP_SHIM_TLS const void* tl_stack_lo = nullptr;
+TSDP_SHIM_TLS std::size_t tl_stack_size = 0;
+inline void current_stack(const void** lo, std::size_t* size) {
+  if (!tl_stack_lo) {
+    pthread_attr_t a;
+    void* base = nullptr;
+    std::size_t n = 0;
+    if (pthread_getattr_np(pthread_self(), &a) == 0) {
+      pthread_attr_getstack(&a, &base, &n);
+      pthread_attr_destroy(&a);
+    }
+    tl_stack_lo = base;
+    tl_stack_size = n;
+  }
+  *lo = tl_stack_lo;
+  *size = tl_stack_size;
+}
+inline void ctx_switch(Ctx* from, Ctx* to) {
+  current_stack(&from->stack_lo, &from->stack_size);
+  void* fake_stack = nullptr;
+  __sanitizer_start_switch_fiber(&fake_stack, to->stack_lo, to->stack_size);
+  tl_stack_lo = to->stack_lo;
+  tl_stack_size = to->stack_size;
+  ctx_switch_raw(from, to);
+  // Back on `from`'s stack: whoever switched here set tl_stack_* to its bounds.
+  __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
+}
+// First code of a new fiber, on its own stack.
+inline void fiber_started() { __sanitizer_finish_switch_fiber(nullptr, nullptr, nullptr); }
+#else
+inline void ctx_switch(Ctx* from, Ctx* to) { ctx_switch_raw(from, to); }
+inline void fiber_started() {}
+#endif
+
+// Fiber stacks go back to the system clean: under ASan, the redzones of frames that never
+// returned would otherwise stay in the shadow and be reported against whatever is mapped there next.
+inline void unmap_stacks(char* p, std::size_t bytes) {
+#ifdef __SANITIZE_ADDRESS__
+  ASAN_UNPOISON_MEMORY_REGION(p, bytes);
+#endif
+  munmap(p, bytes);
+}
 
 // ---- Configuration (environment) -------------------------------------------------------------
 
@@ -448,6 +542,7 @@ inline std::size_t stack_bytes() {
 
 inline unsigned pool_threads() {
   static const unsigned v = [] {
+    if (TSDP_SHIM_SERIAL_BLOCKS) return 1u;  // one copy of each __shared__ array: one block at a time
     unsigned hc = std::thread::hardware_concurrency();
     return unsigned(env_long("TSDP_SHIM_THREADS", hc ? hc : 1, 1, 1024));
   }();
@@ -532,7 +627,7 @@ struct Runner {
   std::atomic<bool> in_use{false};
 
   void free_memory() {
-    if (stacks) munmap(stacks, slot * nstacks);
+    if (stacks) unmap_stacks(stacks, slot * nstacks);
     stacks = nullptr;
     nstacks = 0;
     std::free(dyn);
@@ -725,6 +820,7 @@ inline void retire(Runner& r) {
 
 // Entry of every fiber that runs on a fiber stack.
 inline void fiber_entry(void*) {
+  fiber_started();
   Runner& r = *tl_run;
   r.fn(r.task);
   retire(r);
@@ -754,7 +850,7 @@ inline bool ensure_stacks(Runner& r, unsigned n) {
   void* p = mmap(nullptr, slot * want, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return false;
-  if (r.stacks) munmap(r.stacks, r.slot * r.nstacks);
+  if (r.stacks) unmap_stacks(r.stacks, r.slot * r.nstacks);
   r.stacks = static_cast<char*>(p);
   r.slot = slot;
   r.nstacks = want;
@@ -943,6 +1039,14 @@ inline void run_blocks(Job& j) {
     r.dyn = static_cast<char*>(p);
     r.dyn_cap = cap;
   }
+#ifdef __SANITIZE_ADDRESS__
+  // Dynamic shared memory is the launch's size, not the buffer kept from a larger launch: the
+  // rest is poisoned, so a read past the end is reported as an overflow of this buffer.
+  if (r.dyn) {
+    ASAN_UNPOISON_MEMORY_REGION(r.dyn, r.dyn_cap);
+    ASAN_POISON_MEMORY_REGION(r.dyn + j.shmem, r.dyn_cap - j.shmem);
+  }
+#endif
   r.fn = j.fn;
   r.task = j.task;
   r.n = j.block.x * j.block.y * j.block.z;
@@ -1045,6 +1149,12 @@ inline cudaError_t execute(ThreadFn fn, const void* task, dim3 g, dim3 b, std::s
   j.shmem = shmem;
   j.total = std::uint64_t(g.x) * g.y * g.z;
   if (tl_run) return cudaErrorNotSupported;  // a launch from inside a kernel (dynamic parallelism)
+#if TSDP_SHIM_SERIAL_BLOCKS
+  // Kernels launched from several host threads (streams, devices) take turns: they may be the
+  // same kernel, with the same static shared arrays. No kernel here waits for another one.
+  static std::mutex memcheck_serial;
+  std::lock_guard<std::mutex> turn(memcheck_serial);
+#endif
   if (j.total == 1 || pool_threads() == 1) run_blocks(j);
   else Pool::get().run(j);
   return j.failed ? cudaErrorLaunchOutOfResources : cudaSuccess;
@@ -1208,6 +1318,17 @@ inline cudaError_t host_alloc(void** p, std::size_t size) {
   std::size_t rounded = (size + 255) & ~std::size_t(255);
   void* m = std::aligned_alloc(256, rounded);
   if (!m) return fail(cudaErrorMemoryAllocation);
+#ifdef TSDP_SHIM_MEMCHECK
+  // Device memory starts with whatever was there: here, a pattern that reads as NaN in fp32,
+  // fp16 and bf16 (and -1 as an integer), so a kernel that reads memory nobody wrote produces
+  // NaN outputs the memcheck tests look for, instead of the zeros fresh pages would give.
+  std::memset(m, 0xFF, rounded);
+#endif
+#ifdef __SANITIZE_ADDRESS__
+  // The rounding slack is not the allocation's: ASan reports a read or write there as
+  // heap-buffer-overflow, as it does past `rounded`.
+  ASAN_POISON_MEMORY_REGION(static_cast<char*>(m) + size, rounded - size);
+#endif
   *p = m;
   return cudaSuccess;
 }

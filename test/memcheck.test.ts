@@ -1,0 +1,184 @@
+// The memcheck mode of the CPU target (TSDP_SHIM_MEMCHECK=1 / tsdp compile --memcheck): builds
+// with AddressSanitizer and the shim's memory checks (compiler/6-build/build.ts memcheckFlags).
+// - Planted bugs in a small CUDA program (test/shim/memcheck.cu): a read one past a cudaMalloc'd
+//   array, one past a block's dynamic shared memory and one past a static __shared__ array are
+//   stopped with a report naming the kernel and the line; device memory nobody wrote reads as NaN; the correct kernels run clean.
+// - Examples: forward and one training step of examples under memcheck, with no report and no NaN.
+// An ASan library aborts a process that did not preload the ASan runtime, so every run is a child
+// process (node with LD_PRELOAD); the test worker only checks that load() refuses such a library.
+import { execFile, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compileCommand, memcheckFlags } from "../compiler/6-build/build.ts";
+import { recordedOptions } from "../compiler/build-paths.ts";
+import { compile } from "../compiler/pipeline.ts";
+import { load } from "../runtime/index.ts";
+import { BuildDirectoryError } from "../runtime/errors.ts";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const header = join(root, "runtime", "shim", "cuda_shim.h");
+const program = join(root, "test", "shim", "memcheck.cu");
+const cxx = process.env.CXX ?? "g++";
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function exec(file: string, args: string[], env: NodeJS.ProcessEnv, timeout = 180_000): Promise<Result> {
+  return new Promise((done) => {
+    execFile(file, args, { env, timeout, maxBuffer: 64 << 20, cwd: root }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+      done({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** The ASan runtime of the compiler that builds the CPU target, for LD_PRELOAD. */
+function asanRuntime(): string {
+  const path = execFileSync(cxx, ["-print-file-name=libasan.so"], { encoding: "utf8" }).trim();
+  if (!existsSync(path)) throw new Error(`${cxx} has no AddressSanitizer runtime (it printed ${JSON.stringify(path)}): install libasan`);
+  return path;
+}
+
+/** The environment of a memcheck child: ASan preloaded, no leak check (Node itself keeps memory at exit). */
+function memcheckEnv(): NodeJS.ProcessEnv {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TSDP_SHIM_") && k !== "ASAN_OPTIONS"));
+  return { ...base, LD_PRELOAD: asanRuntime(), ASAN_OPTIONS: "detect_leaks=0" };
+}
+
+describe("memcheck mode: planted bugs in test/shim/memcheck.cu", () => {
+  let exe = "";
+  beforeAll(async () => {
+    // Built as the model libraries of the memcheck mode are, cached by hash of what goes in.
+    const args = ["-std=c++20", ...memcheckFlags, "-pthread", "-I", dirname(header), "-x", "c++", "-include", header, program];
+    const key = createHash("sha256").update([cxx, ...args, readFileSync(header, "utf8"), readFileSync(program, "utf8")].join("\0")).digest("hex").slice(0, 16);
+    const dir = join(tmpdir(), "tsdp-shim-tests");
+    mkdirSync(dir, { recursive: true });
+    exe = join(dir, `memcheck-${key}`);
+    if (!existsSync(exe)) {
+      const tmp = `${exe}.${process.pid}.tmp`;
+      const r = await exec(cxx, [...args, "-o", tmp], process.env);
+      if (r.code !== 0) throw new Error(`memcheck.cu: compilation failed\n${r.stderr}`);
+      renameSync(tmp, exe);
+    }
+  }, 300_000);
+  const run = (mode: string, env: NodeJS.ProcessEnv = {}) => exec(exe, [mode], { ...memcheckEnv(), LD_PRELOAD: "", ...env });
+
+  it("the correct kernels run with no report, threads in any order", async () => {
+    for (const order of ["forward", "shuffle"]) {
+      const r = await run("clean", { TSDP_SHIM_ORDER: order });
+      expect(r.stderr, order).not.toContain("AddressSanitizer");
+      expect(r.code, `${order}\n${r.stdout}${r.stderr}`).toBe(0);
+      expect(r.stdout).toContain("clean: done");
+    }
+  });
+
+  it("a read one float past a cudaMalloc'd array is reported, naming the kernel and line", async () => {
+    const r = await run("global");
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).not.toContain("global: done");
+    expect(r.stderr).toMatch(/ERROR: AddressSanitizer: (heap-buffer-overflow|use-after-poison)/);
+    expect(r.stderr).toContain("READ of size 4");
+    expect(r.stderr).toMatch(/#0 .* in read_past_global\(float const\*, float\*, int, int\) .*memcheck\.cu:\d+/);
+  });
+
+  it("a read one float past a block's dynamic shared memory is reported, naming the kernel and line", async () => {
+    // The block has a barrier, so its threads run as fibers: the report also shows the fiber
+    // switch annotations at work (no false stack reports on the fiber stacks).
+    const r = await run("shared");
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).not.toContain("shared: done");
+    expect(r.stderr).toMatch(/ERROR: AddressSanitizer: (heap-buffer-overflow|use-after-poison)/);
+    expect(r.stderr).toContain("READ of size 4");
+    expect(r.stderr).toMatch(/#0 .* in read_past_shared\(float const\*, float\*, int\) .*memcheck\.cu:\d+/);
+  });
+
+  it("a read one float past a static __shared__ array is reported, naming the kernel and line", async () => {
+    const r = await run("static");
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).not.toContain("static: done");
+    expect(r.stderr).toContain("ERROR: AddressSanitizer: global-buffer-overflow");
+    expect(r.stderr).toContain("READ of size 4");
+    expect(r.stderr).toMatch(/#0 .* in read_past_static_shared\(float const\*, float\*, int\) .*memcheck\.cu:\d+/);
+    expect(r.stderr).toMatch(/located 0 bytes (to the right of|after) global variable 'tile'/);
+  });
+
+  it("device memory that nothing wrote reads as NaN", async () => {
+    const r = await run("uninit");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("uninit: 1000 of 1000 outputs are NaN");
+  });
+});
+
+// Every example (each has a training declaration): forward and one step at batch 3. ASan builds
+// are -O0 -g1 to keep CI time down; on the shared 2-core machine, cold (build + run): mlp 8 s,
+// lenet 6 s, mnist 7 s, cifar10 4 s, composed 11 s, resnet 14 s; the whole file about 60 s.
+const examples = ["mlp", "lenet", "mnist", "cifar10", "composed", "resnet"];
+
+describe("memcheck mode: examples' forward and training step", () => {
+  const built = new Map<string, string>();
+
+  for (const name of examples)
+    it(`${name}: no out-of-bounds access, no read of unwritten memory`, async () => {
+      const b = await compile(join(root, "examples", name, "model.ts"), { target: "cpu", memcheck: true, outDir: join(root, "build", "test-memcheck", name) });
+      expect(b.build.command).toContain("-fsanitize=address");
+      built.set(name, b.build.outDir);
+      const r = await exec(process.execPath, ["--import", "tsx", join(root, "test", "memcheck", "step.ts"), b.build.outDir, "3"], memcheckEnv());
+      expect(r.stderr).not.toContain("AddressSanitizer");
+      expect(r.code, r.stderr).toBe(0);
+      const summary = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+      expect(summary.trained).toBe(true);
+      expect(summary.nonFinite).toEqual([]);
+      expect(Number.isFinite(summary.loss)).toBe(true);
+    }, 300_000);
+
+  for (const mode of ["graphs", "eager"])
+    it(`lenet on 3 virtual devices (${mode}): the replicas' kernels and the gradient all-reduce, no report`, async () => {
+      const dir = built.get("lenet");
+      expect(dir, "lenet was built").toBeDefined();
+      const r = await exec(process.execPath, ["--import", "tsx", join(root, "test", "memcheck", "step.ts"), dir!, "6", "3", mode], { ...memcheckEnv(), TSDP_SHIM_DEVICES: "3" });
+      expect(r.stderr).not.toContain("AddressSanitizer");
+      expect(r.code, r.stderr).toBe(0);
+      const summary = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+      expect(summary.nonFinite).toEqual([]);
+      expect(summary.stats.bucketAllReduces).toBeGreaterThan(0);
+      if (mode === "eager") expect(summary.stats.eagerSteps).toBe(1);
+      else expect(summary.stats.graphCaptures + summary.stats.graphReplays).toBeGreaterThan(0);
+    }, 300_000);
+
+  it("load() in a process without the ASan runtime refuses a memcheck build with an error that says how", async () => {
+    const dir = built.get(examples[0]);
+    expect(dir, "the first example was built").toBeDefined();
+    const err = await load(dir!).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BuildDirectoryError);
+    expect((err as Error).message).toMatch(/memcheck build \(AddressSanitizer\).*LD_PRELOAD=/);
+  });
+});
+
+describe("memcheck mode: turning it on", () => {
+  it("is part of what a CPU build records, so switching it on or off rebuilds instead of reusing the other build", () => {
+    const off = recordedOptions(undefined, "cpu", [], "fp32", 25);
+    const on = recordedOptions(undefined, "cpu", [], "fp32", 25, true);
+    expect(on).not.toEqual(off);
+    expect(off).not.toHaveProperty("memcheck");
+    expect(compileCommand("cpu", "model.cu", "libmodel.so", [], true)).toEqual(expect.arrayContaining(["-fsanitize=address", "-DTSDP_SHIM_MEMCHECK=1"]));
+    expect(compileCommand("cpu", "model.cu", "libmodel.so", [])).not.toContain("-fsanitize=address");
+  });
+
+  it("tsdp compile --memcheck for the cuda target is a usage error that points to compute-sanitizer", async () => {
+    const r = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "compile", join(root, "examples", "mlp", "model.ts"), "--target", "cuda", "--memcheck", "--out", join(tmpdir(), "tsdp-memcheck-cuda")], process.env, 60_000);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("--memcheck (or TSDP_SHIM_MEMCHECK) is for --target cpu");
+    expect(r.stderr).toContain("compute-sanitizer");
+    expect(r.stderr).not.toContain("internal error");
+  });
+});
