@@ -93,7 +93,8 @@ program
   .addOption(modelOption())
   .option("--json", "print the report as JSON")
   .option("-b, --batch <n>", "batch size per device for the memory estimate", integerInRange("a batch size", 1, 2 ** 31 - 1), 64)
-  .action((file: string, opts: { model?: string; json?: boolean; batch: number }) =>
+  .option("--arch <list>", "also compile the CUDA code with nvcc for these architectures (e.g. sm_90) and show each kernel's registers, spills, stack and shared memory", archList)
+  .action((file: string, opts: { model?: string; json?: boolean; batch: number; arch?: string[] }) =>
     run(async () => {
       const [{ lowerModel }, { planKernels }, { planMemory }, { formatReport, modelReport }] = await Promise.all([
         import("./1-frontend/lower.ts"),
@@ -105,7 +106,13 @@ program
       const plan = planKernels(model.graph);
       const { trainingPrograms } = await import("./pipeline.ts");
       const training = trainingPrograms(model.graph);
-      const report = modelReport(model, plan, planMemory(model.graph, plan), training, opts.batch);
+      let report = modelReport(model, plan, planMemory(model.graph, plan), training, opts.batch);
+      if (opts.arch) {
+        // The code a CUDA compile would build, measured by ptxas (nvcc -c; no GPU needed).
+        const [{ generate }, { measureResources }] = await Promise.all([import("./pipeline.ts"), import("./6-build/resources.ts")]);
+        const { generated } = generate(file, { model: opts.model, target: "cuda" });
+        report = { ...report, resources: await measureResources(generated.cu, opts.arch) };
+      }
       process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatReport(report)) + "\n");
     }),
   );

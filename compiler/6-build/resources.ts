@@ -3,7 +3,14 @@
 // against the launch configurations in the generated code, because a launch the kernel's
 // resources make impossible fails only on a real GPU (too many resources requested for launch).
 
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { KernelResources } from "../../runtime/manifest.ts";
+import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
+import { explainBuildError } from "./build.ts";
+import { runToolchain } from "./children.ts";
+import { findNvcc } from "./toolchain.ts";
 
 export type { KernelResources };
 
@@ -137,4 +144,36 @@ export function resourceProblems(resources: readonly KernelResources[], launches
     }
   }
   return problems;
+}
+
+/** A model's kernels as ptxas compiled them for some architectures, and what breaks the rules. */
+export interface ResourceReport {
+  readonly archs: readonly string[];
+  readonly kernels: readonly (KernelResources & { readonly threads?: number })[];
+  readonly problems: readonly string[];
+}
+
+/**
+ * Compiles generated CUDA with nvcc -c for `archs` ("90") only to read ptxas's report: what
+ * `tsdp inspect --arch` shows. The object file is thrown away; no GPU is needed.
+ */
+export async function measureResources(cu: string, archs: readonly string[]): Promise<ResourceReport> {
+  const nvcc = findNvcc();
+  if (!nvcc) throw new CompileError([diagnostic("toolMissing", "nvcc was not found: --arch reads kernel resources from nvcc's ptxas; install the CUDA toolkit and put nvcc on PATH (or set TSDP_NVCC)")]);
+  for (const a of archs) if (!/^\d{2,3}[af]?$/.test(a)) throw new RangeError(`resources: '${a}' is not a GPU architecture like 90`);
+  const dir = mkdtempSync(join(tmpdir(), "tsdp-ptxas-"));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const source = join(dir, "model.cu");
+    writeFileSync(source, cu);
+    const command = [nvcc, "-std=c++17", "-O3", "-c", "-Xcompiler", "-fPIC", "-Xptxas", "-v", ...archs.flatMap((a) => ["-gencode", `arch=compute_${a},code=sm_${a}`]), "-o", join(dir, "model.o"), source];
+    const result = await runToolchain(command, remove);
+    if (result.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", explainBuildError(result.all ?? "", cu, nvcc))]);
+    const resources = parsePtxasLog(result.all ?? "");
+    const launches = launchConfigs(cu);
+    const threads = new Map(launches.map((l) => [l.kernel, l.threads]));
+    return { archs: archs.map((a) => `sm_${a}`), kernels: resources.map((r) => ({ ...r, threads: threads.get(r.kernel) })), problems: resourceProblems(resources, launches) };
+  } finally {
+    remove();
+  }
 }
