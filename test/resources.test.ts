@@ -1,9 +1,14 @@
 // The ptxas resource report (compiler/6-build/resources.ts): parsing nvcc -Xptxas -v logs, the
 // launch configurations of generated code, the rules that fail a build's check, and the manifest
 // field that records them. No nvcc here: codegen.test.ts runs these on every example's real build.
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { buildModel } from "../compiler/6-build/build.ts";
+import { generate } from "../compiler/pipeline.ts";
 import { kernelName, launchConfigs, parsePtxasLog, resourceProblems } from "../compiler/6-build/resources.ts";
-import { manifestContentHash, validateManifest } from "../runtime/manifest.ts";
+import { manifestContentHash, readManifest, validateManifest } from "../runtime/manifest.ts";
 
 const entry = (symbol: string, arch: string, props: string, used: string) =>
   [
@@ -122,5 +127,39 @@ describe("the manifest's resources field", () => {
     expect(() => validateManifest({ ...base, resources: [{ ...resources[0], registers: -1, arch: "x" }] }, "manifest.json")).toThrow(
       /resources\[0\]\.arch must be like "sm_90", got "x"[\s\S]*resources\[0\]\.registers must be a count/,
     );
+  });
+});
+
+describe("a CUDA build records what ptxas said in its manifest", () => {
+  // A stand-in nvcc (TSDP_NVCC) that prints a ptxas report and writes a library: the build's
+  // parsing, caching and manifest writing run in a second, without the minute a real nvcc takes.
+  const dir = mkdtempSync(join(tmpdir(), "tsdp-fake-nvcc-"));
+  const fake = join(dir, "nvcc");
+  const { generated } = generate("examples/mlp/model.ts", { target: "cuda" });
+  writeFileSync(join(dir, "ptxas.log"), log + "\n");
+  writeFileSync(
+    fake,
+    `#!/bin/sh
+case "$1" in --version) echo "fake nvcc release 0.0"; exit 0;; esac
+out=""; prev=""
+for a in "$@"; do [ "$prev" = "-o" ] && out="$a"; prev="$a"; done
+echo "$*" | grep -q -- "-Xptxas -v" || { echo "fake nvcc: called without -Xptxas -v" >&2; exit 1; }
+cat "${join(dir, "ptxas.log")}" >&2
+# the cache serves a library only if it embeds its manifest's hash, as a real one does
+printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"
+`,
+  );
+  chmodSync(fake, 0o755);
+  process.env.TSDP_NVCC = fake;
+
+  it("on a fresh build and on a cache hit, outside the seal", async () => {
+    const cacheDir = join(dir, "cache");
+    for (const expectHit of [false, true]) {
+      const outDir = join(dir, `out-${expectHit}`);
+      const built = await buildModel(generated, { target: "cuda", outDir, cacheDir, archs: ["80", "90"] });
+      expect(built.cacheHit).toBe(expectHit);
+      const manifest = await readManifest(join(outDir, "manifest.json")); // the seal still holds
+      expect(manifest.resources).toEqual(parsePtxasLog(log));
+    }
   });
 });
