@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildModel } from "../compiler/6-build/build.ts";
 import { generate } from "../compiler/pipeline.ts";
-import { kernelName, launchConfigs, parsePtxasLog, resourceProblems } from "../compiler/6-build/resources.ts";
+import { spawnSync } from "node:child_process";
+import { kernelName, launchConfigs, measureResources, parsePtxasLog, resourceProblems } from "../compiler/6-build/resources.ts";
 import { manifestContentHash, readManifest, validateManifest } from "../runtime/manifest.ts";
 
 const entry = (symbol: string, arch: string, props: string, used: string) =>
@@ -161,5 +162,23 @@ printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"
       const manifest = await readManifest(join(outDir, "manifest.json")); // the seal still holds
       expect(manifest.resources).toEqual(parsePtxasLog(log));
     }
+  });
+});
+
+describe("tsdp inspect --arch", () => {
+  it("joins ptxas's report with the launches and lists what breaks the rules", async () => {
+    // the stand-in nvcc above (TSDP_NVCC) reports fc2_kernel, a spilling kernel and the accumulate kernel
+    const { generated } = generate("examples/lenet/model.ts", { target: "cuda" });
+    const report = await measureResources(generated.cu, ["90"]);
+    expect(report.archs).toEqual(["sm_90"]);
+    expect(report.kernels.find((k) => k.kernel === "fc2_kernel")).toMatchObject({ registers: 40, threads: 64 }); // LeNet launches fc2 with 64 threads
+    expect(report.problems).toEqual(["big_conv2_kernel (sm_90) spills: 24 bytes stored, 16 bytes loaded", "big_conv2_kernel (sm_90) has a 24-byte local-memory stack frame"]);
+  });
+
+  it("without nvcc says so, with the way out, and is not an internal error", () => {
+    const r = spawnSync(process.execPath, ["bin/tsdp.js", "inspect", "examples/mlp/model.ts", "--arch", "sm_90"], { encoding: "utf8", env: { ...process.env, TSDP_NVCC: join(tmpdir(), "no-such-nvcc") } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/nvcc was not found: --arch reads kernel resources from nvcc's ptxas/);
+    expect(r.stderr).not.toMatch(/TSDP9/);
   });
 });
