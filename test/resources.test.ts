@@ -91,10 +91,16 @@ describe("launch configurations and the rules they must keep", () => {
 
   it("fails launches the kernel's resources make impossible: registers, shared memory, threads", () => {
     expect(resourceProblems([{ ...ok, registers: 65 }], [{ kernel: "k", threads: 1024, dynamicSharedBytes: 0 }])).toEqual([
-      "k (sm_90): 65 registers × 1024 threads = 66560 registers per block, over 65536",
+      "k (sm_90): 65 registers × 1024 threads need 73728 registers per block (32 warps, allocated per warp in units of 256), over 65536",
     ]);
+    // 65 × 1000 = 65,000 fits by plain multiplication, but the 32 warps each get 2,304 registers
+    expect(resourceProblems([{ ...ok, registers: 65 }], [{ kernel: "k", threads: 1000, dynamicSharedBytes: 0 }])).toHaveLength(1);
     expect(resourceProblems([ok], [{ kernel: "k", threads: 256, dynamicSharedBytes: 180 * 1024 }])).toEqual([
       "k (sm_90): 49152 bytes static + 184320 bytes dynamic shared memory, over 232448",
+    ]);
+    // an A100 (sm_80) allows 163 KB per block: what fits an H100 does not fit there
+    expect(resourceProblems([{ ...ok, arch: "sm_80" }], [{ kernel: "k", threads: 256, dynamicSharedBytes: 120 * 1024 }])).toEqual([
+      "k (sm_80): 49152 bytes static + 122880 bytes dynamic shared memory, over 166912",
     ]);
     expect(resourceProblems([], [{ kernel: "k", threads: 2048, dynamicSharedBytes: 0 }])).toEqual(["k is launched with 2048 threads per block, over 1024"]);
   });

@@ -25,6 +25,12 @@ export interface LaunchConfig {
 export const LAUNCH_LIMITS = { threadsPerBlock: 1024, registersPerBlock: 65_536, sharedBytesPerBlock: 227 * 1024 } as const;
 
 /**
+ * Shared memory a block may have in all (static + dynamic, with the opt-in attribute), where an
+ * architecture allows less than LAUNCH_LIMITS (CUDA programming guide, compute capabilities table).
+ */
+const SHARED_BYTES_PER_BLOCK: Readonly<Record<string, number>> = { sm_80: 163 * 1024, sm_86: 99 * 1024, sm_87: 163 * 1024, sm_89: 99 * 1024 };
+
+/**
  * The kernel name in an Itanium-mangled symbol, without namespaces: `_ZN12tsdp_kernels10fc2_kernelEPKf…`
  * → "fc2_kernel"; `_Z10fc2_kernelPKf…` (global scope) → "fc2_kernel". An unmangled name (extern "C")
  * is its own. Reading the length-prefixed identifiers needs no c++filt, which not every machine has.
@@ -135,12 +141,16 @@ export function resourceProblems(resources: readonly KernelResources[], launches
   for (const l of launches) {
     if (l.threads > L.threadsPerBlock) problems.push(`${l.kernel} is launched with ${l.threads} threads per block, over ${L.threadsPerBlock}`);
     for (const r of resources.filter((x) => x.kernel === l.kernel)) {
-      const regs = r.registers * l.threads;
+      // Registers are allocated per warp, in units of 256 (sm_80, sm_90): what a launch needs is
+      // the rounded-up warp allocation times the warps, not simply registers × threads.
+      const warps = Math.ceil(l.threads / 32);
+      const regs = Math.ceil((r.registers * 32) / 256) * 256 * warps;
       if (regs > L.registersPerBlock)
-        problems.push(`${l.kernel} (${r.arch}): ${r.registers} registers × ${l.threads} threads = ${regs} registers per block, over ${L.registersPerBlock}`);
+        problems.push(`${l.kernel} (${r.arch}): ${r.registers} registers × ${l.threads} threads need ${regs} registers per block (${warps} warps, allocated per warp in units of 256), over ${L.registersPerBlock}`);
       const shared = r.sharedBytes + l.dynamicSharedBytes;
-      if (shared > L.sharedBytesPerBlock)
-        problems.push(`${l.kernel} (${r.arch}): ${r.sharedBytes} bytes static + ${l.dynamicSharedBytes} bytes dynamic shared memory, over ${L.sharedBytesPerBlock}`);
+      const sharedLimit = SHARED_BYTES_PER_BLOCK[r.arch.replace(/[af]$/, "")] ?? L.sharedBytesPerBlock;
+      if (shared > sharedLimit)
+        problems.push(`${l.kernel} (${r.arch}): ${r.sharedBytes} bytes static + ${l.dynamicSharedBytes} bytes dynamic shared memory, over ${sharedLimit}`);
     }
   }
   return problems;
