@@ -119,13 +119,15 @@ const inspectCommand = program
   .addOption(modelOption())
   .option("--json", "print the report as JSON")
   .option("-b, --batch <n>", "batch size per device for the memory estimate", integerInRange("a batch size", 1, 2 ** 31 - 1), 64)
+  .option("--arch <list>", "also compile the CUDA code with nvcc for these architectures (e.g. sm_90) and show each kernel's registers, spills, stack and shared memory", archList)
   .addHelpText("after", examples(
     ["tsdp inspect model.ts", "layers, parameters, kernels with their fusion rules and costs, memory"],
     ["tsdp inspect model.ts --batch 256", "the memory estimate for 256 samples per device"],
+    ["tsdp inspect model.ts --arch sm_90", "also each kernel's registers, spills and shared memory from ptxas"],
     ["tsdp inspect model.ts --json | jq .kernels", "the same report as JSON, for scripts"],
   ));
 withLimits(inspectCommand)
-  .action((file: string, opts: { model?: string; json?: boolean; batch: number } & LimitFlags) =>
+  .action((file: string, opts: { model?: string; json?: boolean; batch: number; arch?: string[] } & LimitFlags) =>
     run(async () => {
       const [{ lowerModel }, { planKernels }, { planMemory }, { formatReport, modelReport }] = await Promise.all([
         import("./1-frontend/lower.ts"),
@@ -137,7 +139,13 @@ withLimits(inspectCommand)
       const plan = planKernels(model.graph);
       const { trainingPrograms } = await import("./pipeline.ts");
       const training = trainingPrograms(model.graph);
-      const report = modelReport(model, plan, planMemory(model.graph, plan), training, opts.batch);
+      let report = modelReport(model, plan, planMemory(model.graph, plan), training, opts.batch);
+      if (opts.arch) {
+        // The code a CUDA compile would build, measured by ptxas (nvcc -c; no GPU needed).
+        const [{ generate }, { measureResources }] = await Promise.all([import("./pipeline.ts"), import("./6-build/resources.ts")]);
+        const { generated } = generate(file, { model: opts.model, target: "cuda", ...limitsOf(opts) });
+        report = { ...report, resources: await measureResources(generated.cu, opts.arch) };
+      }
       process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatReport(report)) + "\n");
     }),
   );

@@ -6,6 +6,7 @@ import type { MemoryPlan } from "./4-memory/plan.ts";
 import { bucketSummary, planBuckets } from "./4-memory/buckets.ts";
 import { CodegenContext } from "./5-codegen/context.ts";
 import type { TrainingCodegen } from "./5-codegen/emit.ts";
+import type { ResourceReport } from "./6-build/resources.ts";
 import { dtypeNames, type Node } from "./ir/node.ts";
 import { formatShape, numel } from "./ir/shape.ts";
 
@@ -39,6 +40,8 @@ export interface ModelReport {
     readonly activations: number;
     readonly peak: number;
   };
+  /** With --arch: every kernel of the library (forward, step, harness) as ptxas compiled it. */
+  readonly resources?: ResourceReport;
 }
 
 const countOf = (n: Node) => numel(n.shape).c;
@@ -146,5 +149,24 @@ export function formatReport(r: ModelReport): string {
     out.push(`  gradient buckets (all-reduced during the backward; DDP's sizes, --bucket-cap-mb at compile):`);
     for (const b of r.training.buckets) out.push(`    ${kib(b.bytes).padStart(10)}  after ${b.afterKernel}: ${b.params.join(", ")}`);
   }
+  if (r.resources) out.push("", ...formatResources(r.resources));
   return out.join("\n");
+}
+
+/** The ptxas table: one row per kernel and architecture, then what breaks the rules (or that nothing does). */
+export function formatResources(r: ResourceReport): string[] {
+  const out = [`Kernel resources (ptxas, ${r.archs.join(", ")}; registers, spills and stack per thread, shared memory per block)`];
+  const rows = r.kernels.map((k) => [
+    k.kernel,
+    k.arch,
+    String(k.registers),
+    `${k.spillStoreBytes}/${k.spillLoadBytes} B`,
+    `${k.stackBytes} B`,
+    `${thousands(k.sharedBytes)} B`,
+    k.threads === undefined ? "" : String(k.threads),
+  ]);
+  if (rows.length) out.push(...table([["kernel", "arch", "registers", "spill st/ld", "stack", "static shared", "threads"], ...rows], [2, 3, 4, 5, 6]));
+  if (r.problems.length) for (const p of r.problems) out.push(`  problem: ${p}`);
+  else out.push(`  no spills, no local-memory stack, every launch within its kernel's register and shared-memory limits`);
+  return out;
 }

@@ -32,6 +32,22 @@ export interface ParamSpec {
   readonly shape: readonly number[];
 }
 
+/** One kernel's resources on one architecture, as ptxas reported them (CUDA builds only). */
+export interface KernelResources {
+  /** The kernel's name without its namespace ("fc1_relu_kernel"). */
+  readonly kernel: string;
+  /** "sm_80", "sm_90". */
+  readonly arch: string;
+  readonly registers: number;
+  readonly spillStoreBytes: number;
+  readonly spillLoadBytes: number;
+  /** Local-memory stack frame per thread. */
+  readonly stackBytes: number;
+  /** Static shared memory per block. */
+  readonly sharedBytes: number;
+  readonly barriers: number;
+}
+
 /** manifest.json of a compiled model directory. */
 export interface Manifest {
   readonly format: typeof MANIFEST_FORMAT;
@@ -71,6 +87,12 @@ export interface Manifest {
   };
   /** Why the library has no training step, when it has none. */
   readonly trainingUnavailable?: string;
+  /**
+   * What ptxas reported per kernel and architecture, when the build was for CUDA. Known only once
+   * nvcc has run, after the library embedded the seal, so it is outside the seal (SEAL_FIELDS);
+   * informational: the runtime does not rely on it.
+   */
+  readonly resources?: readonly KernelResources[];
 }
 
 const DTYPES: readonly string[] = ["float32", "int32", "int64"];
@@ -169,10 +191,34 @@ export function validateManifest(json: unknown, file: string): Manifest {
   specs("outputs");
   specs("params");
   specs("buffers");
+  resourceList(m.resources, bad);
 
   if (problems.length > 0) fail();
   // Frozen: the runtime's checks rely on these shapes, so nothing may change them after loading.
   return deepFreeze(m) as unknown as Manifest;
+}
+
+const RESOURCE_COUNTS = ["registers", "spillStoreBytes", "spillLoadBytes", "stackBytes", "sharedBytes", "barriers"] as const;
+
+/** The optional `resources` list: absent, or one {kernel, arch, counts} object per kernel and architecture. */
+function resourceList(list: unknown, bad: (msg: string) => void): void {
+  if (list === undefined) return;
+  if (!Array.isArray(list)) {
+    bad(`"resources" must be an array, got ${describe(list)}`);
+    return;
+  }
+  list.forEach((r: unknown, i: number) => {
+    const at = `resources[${i}]`;
+    if (typeof r !== "object" || r === null || Array.isArray(r)) {
+      bad(`${at} must be an object {kernel, arch, registers, …}, got ${describe(r)}`);
+      return;
+    }
+    const e = r as Record<string, unknown>;
+    if (typeof e.kernel !== "string" || e.kernel.length === 0) bad(`${at}.kernel must be a non-empty string, got ${describe(e.kernel)}`);
+    if (typeof e.arch !== "string" || !/^sm_\d{2,3}[af]?$/.test(e.arch)) bad(`${at}.arch must be like "sm_90", got ${describe(e.arch)}`);
+    for (const k of RESOURCE_COUNTS)
+      if (typeof e[k] !== "number" || !Number.isSafeInteger(e[k]) || (e[k] as number) < 0) bad(`${at}.${k} must be a count (integer ≥ 0), got ${describe(e[k])}`);
+  });
 }
 
 function deepFreeze<T>(v: T): T {
@@ -184,7 +230,7 @@ function deepFreeze<T>(v: T): T {
 }
 
 /** The fields that seal a manifest to its library, left out of manifestContentHash. */
-export const SEAL_FIELDS: readonly string[] = ["sourceHash", "librarySha256", "libraryBytes"];
+export const SEAL_FIELDS: readonly string[] = ["sourceHash", "librarySha256", "libraryBytes", "resources"];
 
 /** JSON with object keys sorted at every level: one text per value, whatever the key order. */
 function canonicalJson(v: unknown): string {

@@ -27,7 +27,7 @@ describe("relu backward in the GEMM epilogue (LeNet training step)", () => {
   });
 
   it("reads relu's output at the stored element's own index", () => {
-    const kernel = cu.slice(cu.indexOf("__global__ void __launch_bounds__(256) fc2_matmul_relu_grad_kernel("));
+    const kernel = cu.slice(cu.indexOf("__global__ void __launch_bounds__(256, 1) fc2_matmul_relu_grad_kernel("));
     const body = kernel.slice(0, kernel.indexOf("\n}\n"));
     expect(body).toContain("const float* __restrict__ e0,");
     expect(body).toContain("v = (v * (e0[(size_t)z * batch * 500 + (size_t)m * 500 + n] > 0.0f ? 1.0f : 0.0f));");

@@ -20,7 +20,7 @@ import { batchNormGradKernel, classificationGradKernel, embeddingGradKernel, lay
 import { opDef } from "../ops/index.ts";
 import { kernelCost } from "../3-fusion/cost.ts";
 import type { KernelView, LaunchView } from "./view.ts";
-import { manifestContentHash } from "../../runtime/manifest.ts";
+import { manifestContentHash, type KernelResources } from "../../runtime/manifest.ts";
 import { bucketSummary, planBuckets, type BucketPlan } from "../4-memory/buckets.ts";
 
 // Code generation: graph → kernel plan → memory plan → view model → model.cu, model.h and the
@@ -63,6 +63,8 @@ export interface Manifest {
   /** Added by the build (6-build): the library file's sha256 and size. */
   readonly librarySha256?: string;
   readonly libraryBytes?: number;
+  /** Added by CUDA builds (6-build/resources.ts): what ptxas reported per kernel and architecture; outside the seal. */
+  readonly resources?: readonly KernelResources[];
   readonly target: "cpu" | "cuda";
   readonly precision: Precision;
   readonly library: string;

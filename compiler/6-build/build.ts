@@ -5,7 +5,8 @@ import { dirname, join, resolve } from "node:path";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 import type { GeneratedModel } from "../5-codegen/emit.ts";
 import { sha256 } from "../../runtime/manifest.ts";
-import { makeDirectory, readCachedLibrary, storeCachedLibrary, writeAtomic } from "./cache.ts";
+import { makeDirectory, readCachedLibrary, readCachedResources, storeCachedLibrary, storeCachedResources, writeAtomic } from "./cache.ts";
+import { parsePtxasLog } from "./resources.ts";
 import { runToolchain } from "./children.ts";
 import { removeStaleTemporaries } from "./leftovers.ts";
 import { memcheckFromEnv } from "../build-paths.ts";
@@ -63,7 +64,8 @@ export function compileCommand(target: Target, source: string, output: string, a
     const nvcc = findNvcc();
     if (!nvcc)
       throw new CompileError([diagnostic("toolMissing", "nvcc was not found: install the CUDA toolkit and put nvcc on PATH (or set TSDP_NVCC), or build for the CPU with --target cpu")]);
-    return [nvcc, "-std=c++17", "-O3", "-shared", "-Xcompiler", "-fPIC,-fvisibility=hidden", ...archs.flatMap((a) => ["-gencode", `arch=compute_${a},code=sm_${a}`]), "-o", output, source];
+    // -Xptxas -v: each kernel's registers, spills, stack and shared memory, for the manifest.
+    return [nvcc, "-std=c++17", "-O3", "-shared", "-Xcompiler", "-fPIC,-fvisibility=hidden", "-Xptxas", "-v", ...archs.flatMap((a) => ["-gencode", `arch=compute_${a},code=sm_${a}`]), "-o", output, source];
   }
   const cxx = findCxx();
   if (!cxx) throw new CompileError([diagnostic("toolMissing", "g++ was not found: install it (Debian: apt-get install g++) or set CXX")]);
@@ -99,6 +101,7 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   removeStaleTemporaries(outDir, 0);
 
   let library = readCachedLibrary(cacheDir, key, gen.manifest.sourceHash);
+  let resources = library && opts.target === "cuda" ? readCachedResources(cacheDir, key) : undefined;
   const cacheHit = library !== undefined;
   let command = probe;
   if (!library) {
@@ -112,7 +115,9 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
       const result = await runToolchain(command, removeWork);
       if (result.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", explainBuildError(result.all ?? "", gen.cu, command[0]))]);
       library = readFileSync(join(work, "libmodel.so"));
+      if (opts.target === "cuda") resources = parsePtxasLog(result.all ?? "");
       storeCachedLibrary(cacheDir, key, library);
+      if (resources) storeCachedResources(cacheDir, key, resources);
     } finally {
       removeWork();
     }
@@ -122,7 +127,7 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   writeAtomic(join(outDir, "model.cu"), gen.cu);
   writeAtomic(join(outDir, "model.h"), gen.header);
   writeAtomic(libPath, library);
-  const manifest = { ...gen.manifest, librarySha256: sha256(library), libraryBytes: library.length };
+  const manifest = { ...gen.manifest, librarySha256: sha256(library), libraryBytes: library.length, ...(resources ? { resources } : {}) };
   const manifestText = JSON.stringify(manifest, null, 2) + "\n";
   writeAtomic(join(outDir, "manifest.json"), manifestText);
   if (opts.record) writeAtomic(join(outDir, "build.json"), JSON.stringify({ ...opts.record, outputs: outputDigests(gen, manifestText) }, null, 2) + "\n");

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { readRegularFile } from "../../runtime/build-directory.ts";
-import { sha256 } from "../../runtime/manifest.ts";
+import { sha256, type KernelResources } from "../../runtime/manifest.ts";
 
 // The library cache (~/.cache/tsdp/<key>/libmodel.so, key = hash of the generated code, the
 // command and the toolchain). An entry is served only after its bytes are checked against the
@@ -71,5 +71,22 @@ export function makeDirectory(path: string): void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
+  }
+}
+
+const RESOURCES = "resources.json";
+
+/** What ptxas reported when the entry's library was built (a cache hit runs no ptxas), kept beside it. */
+export function storeCachedResources(cacheDir: string, key: string, resources: readonly KernelResources[]): void {
+  writeAtomic(join(cacheDir, key, RESOURCES), JSON.stringify(resources) + "\n");
+}
+
+/** The entry's ptxas report, or undefined when there is none or it is unreadable (the manifest then has none). */
+export function readCachedResources(cacheDir: string, key: string): KernelResources[] | undefined {
+  try {
+    const list = JSON.parse(readRegularFile(join(cacheDir, key, RESOURCES), 16 << 20).toString("utf8")) as unknown;
+    return Array.isArray(list) ? (list as KernelResources[]) : undefined;
+  } catch {
+    return undefined;
   }
 }
