@@ -1060,7 +1060,56 @@ inline cudaError_t fail(cudaError_t e) {
   return e;
 }
 
+}  // namespace detail
+}  // namespace tsdp
+inline const char* cudaGetErrorName(cudaError_t e);
+namespace tsdp {
+namespace detail {
+
+// Strict rules: where CUDA refuses a call, the shim refuses it too, with CUDA's error code, and
+// says which rule was broken on stderr (CUDA's code alone, "invalid resource handle", does not say
+// that the stream belongs to another device). Every refusal is a bug in the program, so printing
+// each one is affordable; TSDP_SHIM_QUIET=1 silences them (the code is returned either way).
+inline cudaError_t refuse(cudaError_t e, const char* call, const char* rule) {
+  static const bool quiet = env_long("TSDP_SHIM_QUIET", 0, 0, 1) != 0;
+  if (!quiet) std::fprintf(stderr, "tsdp cuda shim: %s refused (%s): %s\n", call, cudaGetErrorName(e), rule);
+  return fail(e);
+}
+
 using Node = std::function<void()>;
+
+// Dynamic shared memory: 48 KB per block unless the kernel opted in to more with
+// cudaFuncSetAttribute(MaxDynamicSharedMemorySize); never above the 227 KB a block may have.
+constexpr std::size_t kDefaultDynamicShared = 48 * 1024, kMaxSharedPerBlock = 227 * 1024;
+
+struct SharedOptIns {
+  std::mutex m;
+  std::vector<std::pair<const void*, std::size_t>> limits;  // kernel -> opted-in bytes
+};
+inline SharedOptIns& shared_opt_ins() {
+  static SharedOptIns* o = new SharedOptIns();  // never destroyed: launches may run during exit
+  return *o;
+}
+inline cudaError_t set_dynamic_shared_limit(const void* kernel, int bytes) {
+  if (!kernel || bytes < 0 || std::size_t(bytes) > kMaxSharedPerBlock) return cudaErrorInvalidValue;
+  auto& o = shared_opt_ins();
+  std::lock_guard<std::mutex> lk(o.m);
+  for (auto& [k, v] : o.limits)
+    if (k == kernel) {
+      v = std::size_t(bytes);
+      return cudaSuccess;
+    }
+  o.limits.emplace_back(kernel, std::size_t(bytes));
+  return cudaSuccess;
+}
+inline cudaError_t check_dynamic_shared(const void* kernel, std::size_t bytes) {
+  if (bytes <= kDefaultDynamicShared) return cudaSuccess;
+  auto& o = shared_opt_ins();
+  std::lock_guard<std::mutex> lk(o.m);
+  for (auto& [k, v] : o.limits)
+    if (k == kernel) return bytes <= v ? cudaSuccess : cudaErrorInvalidValue;
+  return cudaErrorInvalidValue;
+}
 
 }  // namespace detail
 }  // namespace tsdp
@@ -1068,19 +1117,25 @@ using Node = std::function<void()>;
 struct CUgraph_st {
   std::vector<tsdp::detail::Node> nodes;
   std::vector<CUstream_st*> streams;  // the streams capturing into this graph
+  int mode = 0;                       // cudaStreamCaptureMode of the capture
+  std::thread::id owner{};            // the thread that began the capture
+  bool invalidated = false;           // a prohibited call during the capture: EndCapture fails
 };
 
 struct CUgraphExec_st {
   std::vector<tsdp::detail::Node> nodes;
 };
 
+// Streams and events belong to the device that was current when they were created.
 struct CUstream_st {
   unsigned flags = 0;
+  int device = 0;
   CUgraph_st* capture = nullptr;
 };
 
 struct CUevent_st {
   unsigned flags = 0;
+  int device = 0;
   bool recorded = false;
   std::chrono::steady_clock::time_point time{};
   CUgraph_st* capture = nullptr;
@@ -1089,14 +1144,89 @@ struct CUevent_st {
 namespace tsdp {
 namespace detail {
 
+inline bool is_special(cudaStream_t s) { return reinterpret_cast<std::uintptr_t>(s) <= 2; }  // 0, legacy, per-thread
+
 inline CUgraph_st* capturing(cudaStream_t s) {
-  if (reinterpret_cast<std::uintptr_t>(s) <= 2) return nullptr;  // 0, legacy, per-thread
+  if (is_special(s)) return nullptr;
   return s->capture;
 }
 
+// Captures in progress, for CUDA's rules on what may happen while one is open: in Global mode no
+// thread may make an unsafe call (cudaMalloc, a synchronization, a synchronous copy, the legacy
+// stream), in ThreadLocal mode not the capturing thread, in Relaxed mode anyone may.
+struct Captures {
+  std::mutex m;
+  std::vector<CUgraph_st*> open;
+};
+inline Captures& captures() {
+  static Captures* c = new Captures();
+  return *c;
+}
+inline void capture_opened(CUgraph_st* g) {
+  std::lock_guard<std::mutex> lk(captures().m);
+  captures().open.push_back(g);
+}
+inline void capture_closed(CUgraph_st* g) {
+  std::lock_guard<std::mutex> lk(captures().m);
+  auto& v = captures().open;
+  v.erase(std::remove(v.begin(), v.end(), g), v.end());
+}
+/** Whether an unsafe call from this thread is prohibited now; invalidates the captures it breaks. */
+inline bool unsafe_during_capture() {
+  auto& c = captures();
+  std::lock_guard<std::mutex> lk(c.m);
+  bool prohibited = false;
+  for (CUgraph_st* g : c.open)
+    if (g->mode == 0 || (g->mode == 1 && g->owner == std::this_thread::get_id())) {
+      g->invalidated = true;
+      prohibited = true;
+    }
+  return prohibited;
+}
+/** Refuses an unsafe call during a capture (see Captures), or returns cudaSuccess. */
+inline cudaError_t check_capture_safe(const char* call, cudaError_t code = cudaErrorStreamCaptureUnsupported) {
+  if (!unsafe_during_capture()) return cudaSuccess;
+  return refuse(code, call, code == cudaErrorStreamCaptureImplicit
+                                ? "the legacy default stream or a synchronous copy while a stream capture is open (use cudaMemcpyAsync on a stream)"
+                                : "cudaMalloc, cudaFree and synchronizations are not permitted while a stream capture is open");
+}
+
+// Page-locked host memory (cudaMallocHost, cudaHostAlloc, cudaHostRegister): a captured copy from
+// or to the host must use it, since a graph replays the copy asynchronously.
+struct PinnedRanges {
+  std::mutex m;
+  std::vector<std::pair<std::uintptr_t, std::size_t>> ranges;
+};
+inline PinnedRanges& pinned() {
+  static PinnedRanges* p = new PinnedRanges();
+  return *p;
+}
+inline void pin(const void* p, std::size_t n) {
+  std::lock_guard<std::mutex> lk(pinned().m);
+  pinned().ranges.emplace_back(reinterpret_cast<std::uintptr_t>(p), n);
+}
+inline void unpin(const void* p) {
+  std::lock_guard<std::mutex> lk(pinned().m);
+  auto& r = pinned().ranges;
+  auto a = reinterpret_cast<std::uintptr_t>(p);
+  r.erase(std::remove_if(r.begin(), r.end(), [a](auto& x) { return x.first == a; }), r.end());
+}
+inline bool is_pinned(const void* p, std::size_t n) {
+  std::lock_guard<std::mutex> lk(pinned().m);
+  auto a = reinterpret_cast<std::uintptr_t>(p);
+  for (auto& [b, len] : pinned().ranges)
+    if (a >= b && a + n <= b + len) return true;
+  return false;
+}
+
+// The device a stream's work runs on: its creator's, or the current one for the default streams.
+inline int stream_device(cudaStream_t s) { return is_special(s) ? tl_device : s->device; }
+
 // Runs `op` now, or records it into the graph the stream is capturing.
 template <class F>
-inline cudaError_t stream_op(cudaStream_t s, F&& op) {
+inline cudaError_t stream_op(cudaStream_t s, F&& op, const char* call = "an asynchronous call") {
+  if (s == nullptr || s == cudaStreamLegacy)
+    if (cudaError_t e = check_capture_safe(call, cudaErrorStreamCaptureImplicit)) return e;
   if (CUgraph_st* g = capturing(s)) g->nodes.emplace_back(std::forward<F>(op));
   else op();
   return cudaSuccess;
@@ -1169,7 +1299,17 @@ inline void launch_named(const char* name, void (*kernel)(P...), dim3 grid, dim3
     }
   };
   if (cudaError_t e = check_config(grid, block, shmem)) {
-    fail(e);
+    refuse(e, name, "launch configuration: block <= 1024 threads (x, y <= 1024, z <= 64), grid.x <= 2^31-1, grid.y and grid.z <= 65535, none 0");
+    return;
+  }
+  if (stream == nullptr || stream == cudaStreamLegacy)
+    if (check_capture_safe(name, cudaErrorStreamCaptureImplicit)) return;
+  if (stream_device(stream) != tl_device) {
+    refuse(cudaErrorInvalidResourceHandle, name, "a kernel launch into a stream of another device than the current one (cudaSetDevice first)");
+    return;
+  }
+  if (cudaError_t e = check_dynamic_shared(reinterpret_cast<const void*>(kernel), shmem)) {
+    refuse(e, name, "dynamic shared memory above 48 KB needs cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes) first, and at most 227 KB per block");
     return;
   }
   Task task{kernel, Args(std::forward<A>(args)...)};
@@ -1592,7 +1732,9 @@ inline cudaError_t cudaGetDevice(int* device) {
   *device = tsdp::detail::tl_device;
   return cudaSuccess;
 }
-inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }  // launches are synchronous
+inline cudaError_t cudaDeviceSynchronize() {  // launches are synchronous: only the capture rule
+  return tsdp::detail::check_capture_safe("cudaDeviceSynchronize");
+}
 inline cudaError_t cudaDeviceReset() { return cudaSuccess; }
 inline cudaError_t cudaSetDeviceFlags(unsigned) { return cudaSuccess; }
 inline cudaError_t cudaDeviceCanAccessPeer(int* can, int device, int peer) {
@@ -1662,18 +1804,31 @@ inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int d
   return cudaSuccess;
 }
 
-template <class T>
-inline cudaError_t cudaFuncSetAttribute(T* /*func*/, cudaFuncAttribute /*attr*/, int /*value*/) {
+inline cudaError_t cudaFuncSetAttribute(const void* func, cudaFuncAttribute attr, int value) {
+  if (attr != cudaFuncAttributeMaxDynamicSharedMemorySize) return func ? cudaSuccess : tsdp::detail::fail(cudaErrorInvalidDeviceFunction);
+  if (cudaError_t e = tsdp::detail::set_dynamic_shared_limit(func, value))
+    return tsdp::detail::refuse(e, "cudaFuncSetAttribute", "MaxDynamicSharedMemorySize must be between 0 and 227 KB");
   return cudaSuccess;
 }
-inline cudaError_t cudaFuncSetAttribute(const void*, cudaFuncAttribute, int) { return cudaSuccess; }
+template <class T>
+inline cudaError_t cudaFuncSetAttribute(T* func, cudaFuncAttribute attr, int value) {
+  return cudaFuncSetAttribute(reinterpret_cast<const void*>(func), attr, value);
+}
 
 // ---- Runtime API: memory ---------------------------------------------------------------------
 
-inline cudaError_t cudaMalloc(void** devPtr, std::size_t size) { return tsdp::detail::host_alloc(devPtr, size); }
-inline cudaError_t cudaMallocHost(void** ptr, std::size_t size) { return tsdp::detail::host_alloc(ptr, size); }
+inline cudaError_t cudaMalloc(void** devPtr, std::size_t size) {
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaMalloc")) return e;
+  return tsdp::detail::host_alloc(devPtr, size);
+}
+inline cudaError_t cudaMallocHost(void** ptr, std::size_t size) {
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaMallocHost")) return e;
+  cudaError_t e = tsdp::detail::host_alloc(ptr, size);
+  if (e == cudaSuccess && *ptr) tsdp::detail::pin(*ptr, size);
+  return e;
+}
 inline cudaError_t cudaHostAlloc(void** ptr, std::size_t size, unsigned /*flags*/) {
-  return tsdp::detail::host_alloc(ptr, size);
+  return cudaMallocHost(ptr, size);
 }
 inline cudaError_t cudaMallocManaged(void** ptr, std::size_t size, unsigned /*flags*/ = 1) {
   return tsdp::detail::host_alloc(ptr, size);
@@ -1695,15 +1850,25 @@ inline cudaError_t cudaMallocManaged(T** ptr, std::size_t size, unsigned flags =
   return cudaMallocManaged(reinterpret_cast<void**>(ptr), size, flags);
 }
 inline cudaError_t cudaFree(void* devPtr) {
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaFree")) return e;
   std::free(devPtr);
   return cudaSuccess;
 }
 inline cudaError_t cudaFreeHost(void* ptr) {
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaFreeHost")) return e;
+  tsdp::detail::unpin(ptr);
   std::free(ptr);
   return cudaSuccess;
 }
-inline cudaError_t cudaHostRegister(void*, std::size_t, unsigned) { return cudaSuccess; }
-inline cudaError_t cudaHostUnregister(void*) { return cudaSuccess; }
+inline cudaError_t cudaHostRegister(void* ptr, std::size_t size, unsigned) {
+  if (!ptr || size == 0) return tsdp::detail::fail(cudaErrorInvalidValue);
+  tsdp::detail::pin(ptr, size);
+  return cudaSuccess;
+}
+inline cudaError_t cudaHostUnregister(void* ptr) {
+  tsdp::detail::unpin(ptr);
+  return cudaSuccess;
+}
 inline cudaError_t cudaHostGetDevicePointer(void** pDevice, void* pHost, unsigned) {
   if (!pDevice) return tsdp::detail::fail(cudaErrorInvalidValue);
   *pDevice = pHost;
@@ -1721,12 +1886,18 @@ inline cudaError_t cudaMemcpyAsync(void* dst, const void* src, std::size_t count
   if (!tsdp::detail::valid_kind(kind)) return tsdp::detail::fail(cudaErrorInvalidMemcpyDirection);
   if (count == 0) return cudaSuccess;
   if (!dst || !src) return tsdp::detail::fail(cudaErrorInvalidValue);
-  return tsdp::detail::stream_op(stream, [dst, src, count] { std::memmove(dst, src, count); });
+  if (tsdp::detail::capturing(stream) &&
+      ((kind == cudaMemcpyHostToDevice && !tsdp::detail::is_pinned(src, count)) ||
+       (kind == cudaMemcpyDeviceToHost && !tsdp::detail::is_pinned(dst, count))))
+    return tsdp::detail::refuse(cudaErrorStreamCaptureUnsupported, "cudaMemcpyAsync",
+                                "a captured copy from or to the host needs page-locked memory (cudaMallocHost or cudaHostRegister)");
+  return tsdp::detail::stream_op(stream, [dst, src, count] { std::memmove(dst, src, count); }, "cudaMemcpyAsync");
 }
 inline cudaError_t cudaMemcpy(void* dst, const void* src, std::size_t count, cudaMemcpyKind kind) {
   if (!tsdp::detail::valid_kind(kind)) return tsdp::detail::fail(cudaErrorInvalidMemcpyDirection);
   if (count == 0) return cudaSuccess;
   if (!dst || !src) return tsdp::detail::fail(cudaErrorInvalidValue);
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaMemcpy", cudaErrorStreamCaptureImplicit)) return e;
   std::memmove(dst, src, count);
   return cudaSuccess;
 }
@@ -1756,11 +1927,12 @@ inline cudaError_t cudaMemcpyPeer(void* dst, int, const void* src, int, std::siz
 inline cudaError_t cudaMemsetAsync(void* devPtr, int value, std::size_t count, cudaStream_t stream = 0) {
   if (count == 0) return cudaSuccess;
   if (!devPtr) return tsdp::detail::fail(cudaErrorInvalidValue);
-  return tsdp::detail::stream_op(stream, [devPtr, value, count] { std::memset(devPtr, value, count); });
+  return tsdp::detail::stream_op(stream, [devPtr, value, count] { std::memset(devPtr, value, count); }, "cudaMemsetAsync");
 }
 inline cudaError_t cudaMemset(void* devPtr, int value, std::size_t count) {
   if (count == 0) return cudaSuccess;
   if (!devPtr) return tsdp::detail::fail(cudaErrorInvalidValue);
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaMemset", cudaErrorStreamCaptureImplicit)) return e;
   std::memset(devPtr, value, count);
   return cudaSuccess;
 }
@@ -1798,6 +1970,7 @@ inline cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned flag
   *stream = new (std::nothrow) CUstream_st();
   if (!*stream) return tsdp::detail::fail(cudaErrorMemoryAllocation);
   (*stream)->flags = flags;
+  (*stream)->device = tsdp::detail::tl_device;
   return cudaSuccess;
 }
 inline cudaError_t cudaStreamCreate(cudaStream_t* stream) { return cudaStreamCreateWithFlags(stream, 0); }
@@ -1811,6 +1984,7 @@ inline cudaError_t cudaStreamDestroy(cudaStream_t stream) {
 }
 inline cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
   if (tsdp::detail::capturing(stream)) return tsdp::detail::fail(cudaErrorStreamCaptureUnsupported);
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaStreamSynchronize")) return e;
   return cudaSuccess;
 }
 inline cudaError_t cudaStreamQuery(cudaStream_t) { return cudaSuccess; }
@@ -1820,6 +1994,7 @@ inline cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned flags) 
   *event = new (std::nothrow) CUevent_st();
   if (!*event) return tsdp::detail::fail(cudaErrorMemoryAllocation);
   (*event)->flags = flags;
+  (*event)->device = tsdp::detail::tl_device;
   return cudaSuccess;
 }
 inline cudaError_t cudaEventCreate(cudaEvent_t* event) { return cudaEventCreateWithFlags(event, 0); }
@@ -1830,6 +2005,9 @@ inline cudaError_t cudaEventDestroy(cudaEvent_t event) {
 }
 inline cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream = 0) {
   if (!event) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
+  if (event->device != tsdp::detail::stream_device(stream))
+    return tsdp::detail::refuse(cudaErrorInvalidResourceHandle, "cudaEventRecord",
+                                "an event is recorded only into a stream of the device it was created on");
   if (CUgraph_st* g = tsdp::detail::capturing(stream)) {
     event->capture = g;  // lets other streams join the capture via cudaStreamWaitEvent
     return cudaSuccess;
@@ -1844,6 +2022,7 @@ inline cudaError_t cudaEventRecordWithFlags(cudaEvent_t event, cudaStream_t stre
 }
 inline cudaError_t cudaEventSynchronize(cudaEvent_t event) {
   if (!event) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaEventSynchronize")) return e;
   return cudaSuccess;
 }
 inline cudaError_t cudaEventQuery(cudaEvent_t event) {
@@ -1852,6 +2031,8 @@ inline cudaError_t cudaEventQuery(cudaEvent_t event) {
 }
 inline cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
   if (!ms) return tsdp::detail::fail(cudaErrorInvalidValue);
+  if (start && end && start->device != end->device)
+    return tsdp::detail::refuse(cudaErrorInvalidResourceHandle, "cudaEventElapsedTime", "both events must belong to the same device");
   if (!start || !end || !start->recorded || !end->recorded || (start->flags & cudaEventDisableTiming) ||
       (end->flags & cudaEventDisableTiming))
     return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
@@ -1874,13 +2055,16 @@ inline cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void
 
 // ---- Runtime API: graphs ---------------------------------------------------------------------
 
-inline cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode /*mode*/) {
+inline cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode mode) {
   if (reinterpret_cast<std::uintptr_t>(stream) <= 2) return tsdp::detail::fail(cudaErrorStreamCaptureUnsupported);
   if (stream->capture) return tsdp::detail::fail(cudaErrorIllegalState);
   auto* g = new (std::nothrow) CUgraph_st();
   if (!g) return tsdp::detail::fail(cudaErrorMemoryAllocation);
   g->streams.push_back(stream);
+  g->mode = int(mode);
+  g->owner = std::this_thread::get_id();
   stream->capture = g;
+  tsdp::detail::capture_opened(g);
   return cudaSuccess;
 }
 inline cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* graph) {
@@ -1889,6 +2073,12 @@ inline cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* graph)
   if (!g) return tsdp::detail::fail(cudaErrorIllegalState);
   for (CUstream_st* s : g->streams) s->capture = nullptr;
   g->streams.clear();
+  tsdp::detail::capture_closed(g);
+  if (g->invalidated) {
+    delete g;
+    *graph = nullptr;
+    return tsdp::detail::fail(cudaErrorStreamCaptureInvalidated);
+  }
   *graph = g;
   return cudaSuccess;
 }
