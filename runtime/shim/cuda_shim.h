@@ -231,6 +231,7 @@ enum cudaError {
   cudaErrorNotReady = 600,
   cudaErrorIllegalAddress = 700,
   cudaErrorLaunchOutOfResources = 701,
+  cudaErrorMisalignedAddress = 716,
   cudaErrorPeerAccessAlreadyEnabled = 704,
   cudaErrorPeerAccessNotEnabled = 705,
   cudaErrorLaunchFailure = 719,
@@ -511,6 +512,7 @@ struct Runner {
   // the block
   bool fiber_mode = false;
   bool failed = false;
+  int fault = 0;         // a cudaError_t the kernel broke a device-side rule with (first one wins)
   unsigned dpos = 0;     // direct mode: position in the order
   unsigned alive = 0;    // fiber mode: threads not finished
   unsigned bar_arrived = 0, bar_count = 0, res_count = 0, res_total = 0;
@@ -649,8 +651,29 @@ inline unsigned pop(Runner& r) {
   return lin;
 }
 
+// A kernel broke a rule that CUDA's hardware enforces (a misaligned WMMA or vector access, a
+// divergent barrier): the launch fails with `code`, and the rule is named once per launch and
+// OS thread. The kernel keeps running (the shim cannot unwind a fiber), but its results are void.
+inline void device_fault(cudaError_t code, const char* rule) {
+  Runner* r = tl_run;
+  if (!r) return;
+  if (!r->fault) {
+    r->fault = int(code);
+    static const bool quiet = env_long("TSDP_SHIM_QUIET", 0, 0, 1) != 0;
+    if (!quiet)
+      std::fprintf(stderr, "tsdp cuda shim: kernel fault in block (%u,%u,%u) thread (%u,%u,%u): %s\n", ::blockIdx.x,
+                   ::blockIdx.y, ::blockIdx.z, ::threadIdx.x, ::threadIdx.y, ::threadIdx.z, rule);
+  }
+}
+
 // All live fibers have reached __syncthreads: make them runnable in the configured order.
 inline void release_block(Runner& r) {
+  // Every thread of the block must reach a __syncthreads (CUDA: "allowed in conditional code only
+  // if the condition evaluates identically across the entire thread block"); threads that exited,
+  // or wait at a warp operation, instead make it a divergent barrier.
+  if (r.bar_arrived < r.n)
+    device_fault(cudaErrorLaunchFailure,
+                 "a __syncthreads reached by only part of the block (the others exited or wait elsewhere)");
   r.res_count = r.bar_count;
   r.res_total = r.bar_arrived;
   r.bar_count = 0;
@@ -924,6 +947,7 @@ struct Job {
   std::uint64_t total;
   std::atomic<std::uint64_t> next{0};
   std::atomic<bool> failed{false};
+  std::atomic<int> fault{0};  // a device-side rule broken by some block (see device_fault)
   unsigned users = 0;  // pool threads working on it (guarded by the pool mutex)
 };
 
@@ -950,6 +974,7 @@ inline void run_blocks(Job& j) {
   r.bxy = j.block.x * j.block.y;
   r.order = order_setting().load(std::memory_order_relaxed);
   r.failed = false;
+  r.fault = 0;
   ::blockDim = j.block;
   ::gridDim = j.grid;
   tl_dyn_shared = r.dyn;
@@ -964,6 +989,10 @@ inline void run_blocks(Job& j) {
   }
   tl_run = nullptr;
   if (r.failed) j.failed = true;
+  if (r.fault) {
+    int none = 0;
+    j.fault.compare_exchange_strong(none, r.fault);
+  }
   if (r.switches) {
     g_switches.fetch_add(r.switches, std::memory_order_relaxed);
     r.switches = 0;
@@ -1047,6 +1076,7 @@ inline cudaError_t execute(ThreadFn fn, const void* task, dim3 g, dim3 b, std::s
   if (tl_run) return cudaErrorNotSupported;  // a launch from inside a kernel (dynamic parallelism)
   if (j.total == 1 || pool_threads() == 1) run_blocks(j);
   else Pool::get().run(j);
+  if (int f = j.fault.load()) return cudaError_t(f);
   return j.failed ? cudaErrorLaunchOutOfResources : cudaSuccess;
 }
 
@@ -1675,7 +1705,7 @@ inline const char* cudaGetErrorName(cudaError_t e) {
     TSDP_NAME(cudaErrorInvalidDeviceFunction) TSDP_NAME(cudaErrorNoDevice) TSDP_NAME(cudaErrorInvalidDevice)
     TSDP_NAME(cudaErrorInvalidKernelImage) TSDP_NAME(cudaErrorPeerAccessUnsupported)
     TSDP_NAME(cudaErrorInvalidResourceHandle) TSDP_NAME(cudaErrorIllegalState) TSDP_NAME(cudaErrorNotReady)
-    TSDP_NAME(cudaErrorIllegalAddress) TSDP_NAME(cudaErrorLaunchOutOfResources)
+    TSDP_NAME(cudaErrorIllegalAddress) TSDP_NAME(cudaErrorLaunchOutOfResources) TSDP_NAME(cudaErrorMisalignedAddress)
     TSDP_NAME(cudaErrorPeerAccessAlreadyEnabled) TSDP_NAME(cudaErrorPeerAccessNotEnabled)
     TSDP_NAME(cudaErrorLaunchFailure) TSDP_NAME(cudaErrorNotSupported)
     TSDP_NAME(cudaErrorStreamCaptureUnsupported) TSDP_NAME(cudaErrorStreamCaptureInvalidated)
@@ -1701,6 +1731,7 @@ inline const char* cudaGetErrorString(cudaError_t e) {
     case cudaErrorIllegalState: return "the operation cannot be performed in the present state";
     case cudaErrorNotReady: return "device not ready";
     case cudaErrorLaunchOutOfResources: return "too many resources requested for launch";
+    case cudaErrorMisalignedAddress: return "misaligned address";
     case cudaErrorLaunchFailure: return "unspecified launch failure";
     case cudaErrorNotSupported: return "operation not supported";
     case cudaErrorStreamCaptureUnsupported: return "operation not permitted when stream is capturing";
