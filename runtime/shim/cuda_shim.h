@@ -52,8 +52,10 @@
 // tsdp_shim_fiber_switches() counts switches, so tests can check that a kernel ran in direct mode.
 //
 // Barriers. __syncthreads: the fiber counts itself as arrived and yields; when all live fibers
-// have arrived they are all made runnable again, in the configured order. Exited threads do not
-// count (as on Volta and later). Warp operations (shuffles, votes, __syncwarp) are a rendezvous of
+// have arrived they are all made runnable again, in the configured order. A barrier that some
+// threads of the block never reach (they exited first, or wait at a warp operation) is refused:
+// CUDA allows __syncthreads in conditional code only where the condition is the same for the whole
+// block, and the launch fails with cudaErrorLaunchFailure (see "Strict rules"). Warp operations (shuffles, votes, __syncwarp) are a rendezvous of
 // the live lanes of one warp (lanes = consecutive linear thread ids; the last warp of a block may
 // be partial): each lane deposits its value, yields, and when the last lane arrives, all read. The
 // deposit buffers are double-buffered per warp so a fast lane can enter the next shuffle while
@@ -71,6 +73,19 @@
 // arguments copied by value) into the graph and run by cudaGraphLaunch. Errors go to a per-host-
 // thread "last error" as in CUDA; nothing in the shim aborts the process. Devices are virtual
 // (TSDP_SHIM_DEVICES, default 1): they share the host memory and the worker pool.
+//
+// Strict rules. The shim refuses what CUDA refuses, with CUDA's error code, and names the broken
+// rule on stderr ("tsdp cuda shim: ... refused (code): rule"; TSDP_SHIM_QUIET=1 silences it), so
+// that code which passes on the CPU target is right on a GPU the first time: streams and events
+// belong to the device current at their creation, kernels launch only into streams of the
+// current device (per host thread), events are recorded only into streams of their device; launch
+// limits (block 1024 threads, 1024/1024/64; grid.y/z 65,535; dynamic shared memory above 48 KB
+// only after cudaFuncSetAttribute(MaxDynamicSharedMemorySize), at most 227 KB); while a capture is
+// open (Global mode: any thread; ThreadLocal: its thread) no cudaMalloc/cudaFree/synchronization,
+// synchronous copy or legacy-stream work, and captured host copies only from or to pinned memory.
+// Device-side rules fail the launch: WMMA tile pointers 32-byte aligned and ldm a multiple of 16
+// bytes (cudaErrorMisalignedAddress, wmma_shim.h), every __syncthreads reached by the whole block
+// (cudaErrorLaunchFailure). Async copies into another device's stream are allowed, as in CUDA.
 //
 // Limits. Kernels must be launched with TSDP_LAUNCH (no <<< >>>), kernel templates with explicit
 // template arguments, parenthesized if they contain a comma: TSDP_LAUNCH((k<64, 4>), ...), which
