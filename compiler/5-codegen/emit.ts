@@ -66,6 +66,8 @@ export interface Manifest {
   readonly target: "cpu" | "cuda";
   readonly precision: Precision;
   readonly library: string;
+  /** The most samples per device the kernels' 32-bit index math allows (see maxSamplesPerDevice). */
+  readonly maxSamplesPerDevice: number;
   readonly inputs: TensorSpec[];
   readonly outputs: TensorSpec[];
   readonly params: TensorSpec[];
@@ -332,6 +334,7 @@ export function generateCuda(
   });
   const manifest: Manifest = {
     format: "tsdp-model",
+    maxSamplesPerDevice: maxSamplesPerDevice(all),
     abiVersion: 1,
     model: graph.name,
     sourceFile,
@@ -368,6 +371,22 @@ export function generateCuda(
       : {}),
   };
   return sealed({ cu: "", header, manifest, plan, memory }, (sourceHash) => t.model({ ...base, sourceHash }));
+}
+
+/**
+ * The most samples a device can take in one call: kernels index a tensor's elements (a GEMM's rows,
+ * a loop counter) with 32-bit ints, so the largest per-sample tensor of any program times the
+ * samples must stay within INT32_MAX. The runtime refuses a larger per-device chunk.
+ */
+function maxSamplesPerDevice(programs: readonly Program[]): number {
+  let largest = 1;
+  for (const p of programs)
+    for (const n of p.graph.nodes) {
+      if (!n.shape.some(isBatch)) continue;
+      const perSample = n.shape.reduce<number>((acc, d) => acc * (isBatch(d) ? d.batch : d), 1);
+      largest = Math.max(largest, perSample);
+    }
+  return Math.max(1, Math.floor((2 ** 31 - 1) / largest));
 }
 
 /** The model with its manifest sealed: sourceHash is the manifest's content hash, and `render` puts it into the library's code. */
