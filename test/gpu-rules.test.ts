@@ -3,6 +3,7 @@
 // would show. (The multi-device launches of fix 1 are covered by test/training.test.ts's
 // data-parallel tests, which the strict shim fails without the fix; WMMA alignment (fix 4) by
 // test/precision.test.ts.)
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
@@ -30,5 +31,43 @@ describe("GEMM tiles and CUDA's grid limits", () => {
     } finally {
       m.dispose();
     }
+  }, 300_000);
+});
+
+describe("32-bit index math: the largest batch per device", () => {
+  it("is recorded in the sealed manifest, and a larger per-device chunk is refused with the limit", async () => {
+    const { build, generated } = await compile("test/fixtures/wide-sample/model.ts", { target: TEST_TARGET, outDir: outDir("wide-sample") });
+    // one sample's largest tensor is the 2^20-element output
+    expect(generated.manifest.maxSamplesPerDevice).toBe(Math.floor((2 ** 31 - 1) / 2 ** 20));
+    for (const devices of TEST_TARGET === "cpu" ? [1, 2] : [1]) {
+      const m = await load(build.outDir, { devices });
+      try {
+        expect(m.manifest.maxSamplesPerDevice).toBe(2047);
+        const batch = 2048 * devices; // ⌈B/N⌉ = 2,048: one past the limit
+        const x = tensor(new Float32Array(batch), [batch, 1]);
+        expect(() => m.forward(x)).toThrow(RangeError);
+        expect(() => m.forward(x)).toThrow(new RegExp(`a batch of ${batch} puts 2048 samples on each of ${devices} device\\(s\\), more than the 2047`));
+        // a small batch still runs: the check refused nothing else
+        const y = m.forward(tensor(new Float32Array([1, -1]), [2, 1])) as Tensor;
+        const w = m.getParameter("fc.weight").data as Float32Array;
+        const b = m.getParameter("fc.bias").data as Float32Array;
+        const out = y.data as Float32Array;
+        for (const j of [0, 12345, 1048575]) {
+          expect(out[j]).toBeCloseTo(w[j] + b[j], 5);
+          expect(out[1048576 + j]).toBeCloseTo(-w[j] + b[j], 5);
+        }
+      } finally {
+        m.dispose();
+      }
+    }
+  }, 300_000);
+
+  it("a manifest whose limit is not a positive 32-bit integer is refused as invalid", async () => {
+    const { validateManifest } = await import("../runtime/manifest.ts");
+    const { build } = await compile("test/fixtures/tall-gemm/model.ts", { target: TEST_TARGET, outDir: outDir("tall-gemm") });
+    const manifest = JSON.parse(readFileSync(join(build.outDir, "manifest.json"), "utf8"));
+    expect(validateManifest(manifest, "manifest.json").maxSamplesPerDevice).toBe(2 ** 31 - 1);
+    for (const bad of [0, -3, 1.5, 2 ** 31, "12"])
+      expect(() => validateManifest({ ...manifest, maxSamplesPerDevice: bad }, "manifest.json"), String(bad)).toThrow(/"maxSamplesPerDevice" must be an integer from 1 to 2147483647/);
   }, 300_000);
 });
