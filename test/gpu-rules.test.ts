@@ -62,6 +62,24 @@ describe("32-bit index math: the largest batch per device", () => {
     }
   }, 300_000);
 
+  it("a batched matmul's samples are limited by grid.z (65,535): refused past it, run below", async () => {
+    const { build, generated } = await compile("test/fixtures/batched-matmul/model.ts", { target: TEST_TARGET, outDir: outDir("batched-matmul") });
+    expect(generated.manifest.maxSamplesPerDevice).toBe(Math.floor(65_535 / 8));
+    const m = await load(build.outDir);
+    try {
+      const big = 8192;
+      expect(() => m.forward(tensor(new Float32Array(big * 96), [big, 8, 3, 4]))).toThrow(/a batch of 8192 puts 8192 samples on each of 1 device\(s\), more than the 8191/);
+      const x = Float32Array.from({ length: 96 }, (_, i) => (i % 7) - 3);
+      const y = (m.forward(tensor(x, [1, 8, 3, 4])) as Tensor).data as Float32Array;
+      // x·xᵀ of the last GEMM (z = 7), rows 1 and 2
+      let want = 0;
+      for (let k = 0; k < 4; k++) want += x[84 + 4 + k] * x[84 + 8 + k];
+      expect(y[63 + 5]).toBeCloseTo(want, 5);
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
+
   it("a manifest whose limit is not a positive 32-bit integer is refused as invalid", async () => {
     const { validateManifest } = await import("../runtime/manifest.ts");
     const { build } = await compile("test/fixtures/tall-gemm/model.ts", { target: TEST_TARGET, outDir: outDir("tall-gemm") });

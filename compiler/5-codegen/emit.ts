@@ -376,17 +376,26 @@ export function generateCuda(
 /**
  * The most samples a device can take in one call: kernels index a tensor's elements (a GEMM's rows,
  * a loop counter) with 32-bit ints, so the largest per-sample tensor of any program times the
- * samples must stay within INT32_MAX. The runtime refuses a larger per-device chunk.
+ * samples must stay within INT32_MAX; and a batched matmul's grid.z within 65,535. The runtime
+ * refuses a larger per-device chunk.
  */
 function maxSamplesPerDevice(programs: readonly Program[]): number {
   let largest = 1;
+  let limit = 2 ** 31 - 1;
+  const perSample = (dims: readonly (number | { batch: number })[]) => dims.reduce<number>((acc, d) => acc * (isBatch(d) ? d.batch : d), 1);
   for (const p of programs)
     for (const n of p.graph.nodes) {
       if (!n.shape.some(isBatch)) continue;
-      const perSample = n.shape.reduce<number>((acc, d) => acc * (isBatch(d) ? d.batch : d), 1);
-      largest = Math.max(largest, perSample);
+      largest = Math.max(largest, perSample(n.shape));
+      // A batched matmul puts its leading (batch) dims on grid.z (kernels/gemm.ts), which CUDA
+      // caps at 65,535 blocks: samples × those dims per sample must stay within it.
+      if (n.op === "matmul" && n.inputs.length === 2) {
+        const [a, b] = n.inputs;
+        const lead = n.shape.slice(0, n.shape.length - (a.shape.length > 1 ? 1 : 0) - (b.shape.length > 1 ? 1 : 0));
+        if (lead.some(isBatch)) limit = Math.min(limit, Math.floor(65_535 / perSample(lead)));
+      }
     }
-  return Math.max(1, Math.floor((2 ** 31 - 1) / largest));
+  return Math.max(1, Math.min(limit, Math.floor((2 ** 31 - 1) / largest)));
 }
 
 /** The model with its manifest sealed: sourceHash is the manifest's content hash, and `render` puts it into the library's code. */
