@@ -74,6 +74,12 @@ export interface Manifest {
   readonly outputs: readonly IOSpec[];
   readonly params: readonly ParamSpec[];
   readonly buffers: readonly ParamSpec[];
+  /**
+   * The most samples one device may take in one call: the kernels index a tensor's elements with
+   * 32-bit ints, so ⌈batch / devices⌉ times the largest per-sample tensor must stay below 2^31.
+   * Absent in manifests written before it existed (then only MAX_BATCH applies).
+   */
+  readonly maxSamplesPerDevice?: number;
   /** Informational (kernel list, memory plan); the runtime ignores them. */
   readonly kernels?: unknown;
   readonly memory?: unknown;
@@ -144,6 +150,9 @@ export function validateManifest(json: unknown, file: string): Manifest {
   hex("librarySha256");
   if (typeof m.libraryBytes !== "number" || !Number.isSafeInteger(m.libraryBytes) || m.libraryBytes < 0)
     bad(`"libraryBytes" must be the library's size in bytes, got ${describe(m.libraryBytes)}`);
+  if (m.maxSamplesPerDevice !== undefined &&
+      (typeof m.maxSamplesPerDevice !== "number" || !Number.isInteger(m.maxSamplesPerDevice) || m.maxSamplesPerDevice < 1 || m.maxSamplesPerDevice > MAX_INT32))
+    bad(`"maxSamplesPerDevice" must be an integer from 1 to ${MAX_INT32}, got ${describe(m.maxSamplesPerDevice)}`);
   if (!TARGETS.includes(m.target as string)) bad(`"target" must be "cpu" or "cuda", got ${describe(m.target)}`);
   if (typeof m.library === "string" && (m.library.includes("/") || m.library.includes("\\") || m.library === "." || m.library === ".."))
     bad(`"library" must be a file name inside the model directory, got ${describe(m.library)}`);

@@ -117,6 +117,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
   readonly manifest: Manifest;
   readonly #lib: NativeLibrary;
   #handle: ModelHandle | null;
+  /** The replicas the native model scatters a batch over (tsdp_device_count). */
+  readonly #devices: number;
   /**
    * The asynchronous operation in flight, during which every other call is refused: a
    * trainStepAsync runs on a worker thread (the native model is not re-entrant), and a
@@ -140,6 +142,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     this.manifest = manifest;
     this.#lib = lib;
     this.#handle = handle;
+    this.#devices = lib.deviceCount(handle);
     this.#params = new Map();
     for (const p of manifest.params) this.#params.set(p.name, { ...p, kind: "parameter" });
     for (const b of manifest.buffers) this.#params.set(b.name, { ...b, kind: "buffer" });
@@ -234,6 +237,14 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
         throw new RangeError(`${where}: inputs disagree on the batch size: ${batchFrom} has ${batch}, ${spec.name} has ${b}`);
       arrays.push(data);
     });
+    // Each device gets ⌈B/N⌉ samples, and the kernels index their tensors with 32-bit ints.
+    const limit = this.manifest.maxSamplesPerDevice;
+    const perDevice = Math.ceil(batch / Math.max(1, this.#devices));
+    if (limit !== undefined && perDevice > limit)
+      throw new RangeError(
+        `${where}: a batch of ${batch} puts ${perDevice} samples on each of ${this.#devices} device(s), more than the ${limit} ` +
+          `this model's kernels can index (its largest per-sample tensor times the samples must stay below 2^31): split the batch`,
+      );
 
     return { batch, arrays };
   }

@@ -135,14 +135,14 @@ export class NativeLibrary {
   readonly #fn: Record<(typeof ABI_SYMBOLS)[number], Fn>;
 
   readonly #training: { evaluate?: Fn; trainStep?: Fn; steps?: Fn };
-  readonly #info: { describe?: Fn; stats?: Fn; useGraphs?: Fn };
+  readonly #info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn };
 
   private constructor(
     path: string,
     lib: LibraryHandle,
     fn: Record<(typeof ABI_SYMBOLS)[number], Fn>,
     training: { evaluate?: Fn; trainStep?: Fn; steps?: Fn },
-    info: { describe?: Fn; stats?: Fn; useGraphs?: Fn },
+    info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn },
   ) {
     this.path = path;
     this.#lib = lib;
@@ -189,6 +189,11 @@ export class NativeLibrary {
   /** tsdp_describe: how the training step runs; "" for libraries built before it existed. */
   describe(h: ModelHandle): string {
     return this.#info.describe ? (this.#info.describe(h) ?? "") : "";
+  }
+
+  /** tsdp_device_count: the model's replicas (devices); 1 for libraries without the entry point. */
+  deviceCount(h: ModelHandle): number {
+    return this.#info.deviceCount ? this.#info.deviceCount(h) : 1;
   }
 
   /** tsdp_stats: graph captures, graph replays, eager steps, bucket all-reduces issued. */
@@ -303,6 +308,7 @@ export class NativeLibrary {
       describe: optional("tsdp_describe", "const char *", [ModelPtr]),
       stats: optional("tsdp_stats", "int", [ModelPtr, "void *", "int"]),
       useGraphs: optional("tsdp_use_graphs", "int", [ModelPtr, "int"]),
+      deviceCount: optional("tsdp_device_count", "int", [ModelPtr]),
     };
     const native = new NativeLibrary(path, lib, fn, training, info);
     loaded.set(path, { id, lib: native });

@@ -3,7 +3,7 @@
 // on what they print. Each program is also plain CUDA: where nvcc is on PATH, every one must
 // compile with `nvcc -arch=sm_80 -c` too (compile only; no GPU is needed).
 //
-// Binaries are cached in $TMPDIR/tsdp-shim-tests, keyed by a hash of the header, the source, the
+// Binaries are cached in $TMPDIR/tsdp-shim-tests/<checkout>, keyed by a hash of the header, the source, the
 // compiler and the flags, so a rerun without changes compiles nothing.
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -16,7 +16,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const header = join(root, "runtime", "shim", "cuda_shim.h");
 const sources = join(root, "test", "shim");
-const cacheDir = join(tmpdir(), "tsdp-shim-tests");
+// One cache per checkout: each build deletes its own stale binaries, which in a cache shared by two
+// checkouts with different headers would be the other checkout's current ones.
+const cacheDir = join(tmpdir(), "tsdp-shim-tests", createHash("sha256").update(root).digest("hex").slice(0, 12));
 const cxx = process.env.CXX ?? "g++";
 
 const programs = [
@@ -30,6 +32,10 @@ const programs = [
   "errors",
   "devices",
   "modes",
+  "strict_devices",
+  "strict_launch",
+  "strict_capture",
+  "strict_faults",
 ] as const;
 type Program = (typeof programs)[number];
 
@@ -73,6 +79,8 @@ async function pooled<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]
 
 const hash = (...parts: string[]) => createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
 const sourceOf = (p: Program) => join(sources, `${p}.cu`);
+// The strict-rule programs share a header; it is part of their cache key.
+const commonHeader = join(sources, "strict_common.h");
 
 const binaries = new Map<string, string>();
 const compileLogs = new Map<string, string>();
@@ -81,7 +89,9 @@ const compileLogs = new Map<string, string>();
 async function build(name: string): Promise<void> {
   const { program, flags } = builds[name];
   const args = [...baseFlags, ...flags, "-x", "c++", "-include", header, sourceOf(program)];
-  const key = hash(cxx, args.join(" "), readFileSync(header, "utf8"), readFileSync(sourceOf(program), "utf8"));
+  const wmma = join(root, "runtime", "shim", "wmma_shim.h");
+  const key = hash(cxx, args.join(" "), readFileSync(header, "utf8"), readFileSync(sourceOf(program), "utf8"),
+    readFileSync(commonHeader, "utf8"), readFileSync(wmma, "utf8"));
   const exe = join(cacheDir, `${name}-${key}`);
   const log = `${exe}.log`;
   if (!existsSync(exe)) {
@@ -221,6 +231,75 @@ describe("CUDA CPU shim (g++)", () => {
     const r = await run("modes", { TSDP_SHIM_THREADS: "1" });
     expect(r.stdout).toContain("divergent warp code: cudaSuccess");
     expect(r.stderr.match(/warning: a full-mask warp operation/g)?.length).toBe(1);
+  });
+
+  // The strict rules: each program breaks every rule of its group once (must fail with CUDA's
+  // code, and the shim names the rule on stderr) and runs the correct twin (must succeed).
+  async function strict(name: Program, env: Record<string, string>, rules: [string, string][], named: string[]) {
+    const r = await run(name, env);
+    const context = `${name}\n${r.stdout}${r.stderr}`;
+    expect(r.code, context).toBe(0);
+    expect(r.stdout.trim().split("\n").at(-1), context).toBe("OK");
+    for (const [what, code] of rules) expect(r.stdout, context).toContain(`${what}: ${code}\n`);
+    for (const rule of named) expect(r.stderr, context).toContain(rule);
+  }
+
+  it("refuses launches into another device's stream, and events recorded across devices", async () => {
+    await strict("strict_devices", { TSDP_SHIM_DEVICES: "2", TSDP_SHIM_ORDER: "shuffle" }, [
+      ["launch into device 1's stream on device 0", "cudaErrorInvalidResourceHandle"],
+      ["launch into device 1's stream on device 1", "cudaSuccess"],
+      ["record device 0's event into device 1's stream", "cudaErrorInvalidResourceHandle"],
+      ["record device 1's event into device 1's stream", "cudaSuccess"],
+      ["device 1's stream waits for device 0's event", "cudaSuccess"],
+      ["elapsed time between events of two devices", "cudaErrorInvalidResourceHandle"],
+      ["a new host thread launching into device 1's stream", "cudaErrorInvalidResourceHandle"],
+      ["the same after its own cudaSetDevice(1)", "cudaSuccess"],
+    ], ["a kernel launch into a stream of another device", "an event is recorded only into a stream of the device it was created on"]);
+  });
+
+  it("enforces CUDA's launch limits and the dynamic shared memory opt-in", async () => {
+    await strict("strict_launch", { TSDP_SHIM_ORDER: "shuffle" }, [
+      ["block of 1025 threads", "cudaErrorInvalidConfiguration"],
+      ["block of 1024 threads", "cudaSuccess"],
+      ["block.z of 65", "cudaErrorInvalidConfiguration"],
+      ["block.z of 64", "cudaSuccess"],
+      ["grid.y of 65536", "cudaErrorInvalidConfiguration"],
+      ["grid.z of 65536", "cudaErrorInvalidConfiguration"],
+      ["grid.x of 70000", "cudaSuccess"],
+      ["grid.y of 65535", "cudaSuccess"],
+      ["64 KB of dynamic shared memory without opting in", "cudaErrorInvalidValue"],
+      ["48 KB without opting in", "cudaSuccess"],
+      ["opting in to 228 KB", "cudaErrorInvalidValue"],
+      ["64 KB after opting in to 64 KB", "cudaSuccess"],
+      ["64 KB + 4 after opting in to 64 KB", "cudaErrorInvalidValue"],
+    ], ["grid.y and grid.z <= 65535", "dynamic shared memory above 48 KB needs cudaFuncSetAttribute"]);
+  });
+
+  it("enforces the stream-capture rules and pinned memory for captured host copies", async () => {
+    await strict("strict_capture", { TSDP_SHIM_ORDER: "shuffle" }, [
+      ["cudaMalloc during a global capture", "cudaErrorStreamCaptureUnsupported"],
+      ["cudaDeviceSynchronize during a thread-local capture", "cudaErrorStreamCaptureUnsupported"],
+      ["synchronous cudaMemcpy during a capture", "cudaErrorStreamCaptureImplicit"],
+      ["a kernel on the legacy default stream during a capture", "cudaErrorStreamCaptureImplicit"],
+      ["  the capture after it", "cudaErrorStreamCaptureInvalidated"],
+      ["captured cudaMemcpyAsync from pageable memory", "cudaErrorStreamCaptureUnsupported"],
+      ["captured cudaMemcpyAsync from pinned memory", "cudaSuccess"],
+      ["the correct capture", "cudaSuccess"],
+      ["cudaMalloc during a relaxed capture", "cudaSuccess"],
+    ], ["not permitted while a stream capture is open", "needs page-locked memory"]);
+    const out = (await run("strict_capture")).stdout;
+    expect(out.match(/the capture after it: cudaErrorStreamCaptureInvalidated/g)?.length).toBe(4);
+    expect(out).toContain("replayed graph: match");
+  });
+
+  it("fails a launch on a misaligned WMMA tile or ldm, and on a __syncthreads only part of the block reaches", async () => {
+    await strict("strict_faults", { TSDP_SHIM_ORDER: "shuffle" }, [
+      ["WMMA load from a 16-byte aligned pointer", "cudaErrorMisalignedAddress"],
+      ["WMMA load with ldm 6 floats", "cudaErrorMisalignedAddress"],
+      ["WMMA load from a 32-byte aligned pointer, ldm 8", "cudaSuccess"],
+      ["__syncthreads reached by half of the block", "cudaErrorLaunchFailure"],
+      ["__syncthreads reached by the whole block", "cudaSuccess"],
+    ], ["not 32-byte (256-bit) aligned", "not a multiple of 16 bytes", "a __syncthreads reached by only part of the block"]);
   });
 
   it("works through the portable ucontext fallback", async () => {

@@ -68,6 +68,8 @@ export interface Manifest {
   readonly target: "cpu" | "cuda";
   readonly precision: Precision;
   readonly library: string;
+  /** The most samples per device the kernels' 32-bit index math allows (see maxSamplesPerDevice). */
+  readonly maxSamplesPerDevice: number;
   readonly inputs: TensorSpec[];
   readonly outputs: TensorSpec[];
   readonly params: TensorSpec[];
@@ -334,6 +336,7 @@ export function generateCuda(
   });
   const manifest: Manifest = {
     format: "tsdp-model",
+    maxSamplesPerDevice: maxSamplesPerDevice(all),
     abiVersion: 1,
     model: graph.name,
     sourceFile,
@@ -370,6 +373,31 @@ export function generateCuda(
       : {}),
   };
   return sealed({ cu: "", header, manifest, plan, memory }, (sourceHash) => t.model({ ...base, sourceHash }));
+}
+
+/**
+ * The most samples a device can take in one call: kernels index a tensor's elements (a GEMM's rows,
+ * a loop counter) with 32-bit ints, so the largest per-sample tensor of any program times the
+ * samples must stay within INT32_MAX; and a batched matmul's grid.z within 65,535. The runtime
+ * refuses a larger per-device chunk.
+ */
+function maxSamplesPerDevice(programs: readonly Program[]): number {
+  let largest = 1;
+  let limit = 2 ** 31 - 1;
+  const perSample = (dims: readonly (number | { batch: number })[]) => dims.reduce<number>((acc, d) => acc * (isBatch(d) ? d.batch : d), 1);
+  for (const p of programs)
+    for (const n of p.graph.nodes) {
+      if (!n.shape.some(isBatch)) continue;
+      largest = Math.max(largest, perSample(n.shape));
+      // A batched matmul puts its leading (batch) dims on grid.z (kernels/gemm.ts), which CUDA
+      // caps at 65,535 blocks: samples × those dims per sample must stay within it.
+      if (n.op === "matmul" && n.inputs.length === 2) {
+        const [a, b] = n.inputs;
+        const lead = n.shape.slice(0, n.shape.length - (a.shape.length > 1 ? 1 : 0) - (b.shape.length > 1 ? 1 : 0));
+        if (lead.some(isBatch)) limit = Math.min(limit, Math.floor(65_535 / perSample(lead)));
+      }
+    }
+  return Math.max(1, Math.min(limit, Math.floor((2 ** 31 - 1) / largest)));
 }
 
 /** The model with its manifest sealed: sourceHash is the manifest's content hash, and `render` puts it into the library's code. */

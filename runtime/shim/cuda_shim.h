@@ -52,8 +52,10 @@
 // tsdp_shim_fiber_switches() counts switches, so tests can check that a kernel ran in direct mode.
 //
 // Barriers. __syncthreads: the fiber counts itself as arrived and yields; when all live fibers
-// have arrived they are all made runnable again, in the configured order. Exited threads do not
-// count (as on Volta and later). Warp operations (shuffles, votes, __syncwarp) are a rendezvous of
+// have arrived they are all made runnable again, in the configured order. A barrier that some
+// threads of the block never reach (they exited first, or wait at a warp operation) is refused:
+// CUDA allows __syncthreads in conditional code only where the condition is the same for the whole
+// block, and the launch fails with cudaErrorLaunchFailure (see "Strict rules"). Warp operations (shuffles, votes, __syncwarp) are a rendezvous of
 // the live lanes of one warp (lanes = consecutive linear thread ids; the last warp of a block may
 // be partial): each lane deposits its value, yields, and when the last lane arrives, all read. The
 // deposit buffers are double-buffered per warp so a fast lane can enter the next shuffle while
@@ -71,6 +73,19 @@
 // arguments copied by value) into the graph and run by cudaGraphLaunch. Errors go to a per-host-
 // thread "last error" as in CUDA; nothing in the shim aborts the process. Devices are virtual
 // (TSDP_SHIM_DEVICES, default 1): they share the host memory and the worker pool.
+//
+// Strict rules. The shim refuses what CUDA refuses, with CUDA's error code, and names the broken
+// rule on stderr ("tsdp cuda shim: ... refused (code): rule"; TSDP_SHIM_QUIET=1 silences it), so
+// that code which passes on the CPU target is right on a GPU the first time: streams and events
+// belong to the device current at their creation, kernels launch only into streams of the
+// current device (per host thread), events are recorded only into streams of their device; launch
+// limits (block 1024 threads, 1024/1024/64; grid.y/z 65,535; dynamic shared memory above 48 KB
+// only after cudaFuncSetAttribute(MaxDynamicSharedMemorySize), at most 227 KB); while a capture is
+// open (Global mode: any thread; ThreadLocal: its thread) no cudaMalloc/cudaFree/synchronization,
+// synchronous copy or legacy-stream work, and captured host copies only from or to pinned memory.
+// Device-side rules fail the launch: WMMA tile pointers 32-byte aligned and ldm a multiple of 16
+// bytes (cudaErrorMisalignedAddress, wmma_shim.h), every __syncthreads reached by the whole block
+// (cudaErrorLaunchFailure). Async copies into another device's stream are allowed, as in CUDA.
 //
 // Limits. Kernels must be launched with TSDP_LAUNCH (no <<< >>>), kernel templates with explicit
 // template arguments, parenthesized if they contain a comma: TSDP_LAUNCH((k<64, 4>), ...), which
@@ -252,6 +267,7 @@ enum cudaError {
   cudaErrorNotReady = 600,
   cudaErrorIllegalAddress = 700,
   cudaErrorLaunchOutOfResources = 701,
+  cudaErrorMisalignedAddress = 716,
   cudaErrorPeerAccessAlreadyEnabled = 704,
   cudaErrorPeerAccessNotEnabled = 705,
   cudaErrorLaunchFailure = 719,
@@ -606,6 +622,7 @@ struct Runner {
   // the block
   bool fiber_mode = false;
   bool failed = false;
+  int fault = 0;         // a cudaError_t the kernel broke a device-side rule with (first one wins)
   unsigned dpos = 0;     // direct mode: position in the order
   unsigned alive = 0;    // fiber mode: threads not finished
   unsigned bar_arrived = 0, bar_count = 0, res_count = 0, res_total = 0;
@@ -744,8 +761,29 @@ inline unsigned pop(Runner& r) {
   return lin;
 }
 
+// A kernel broke a rule that CUDA's hardware enforces (a misaligned WMMA or vector access, a
+// divergent barrier): the launch fails with `code`, and the rule is named once per launch and
+// OS thread. The kernel keeps running (the shim cannot unwind a fiber), but its results are void.
+inline void device_fault(cudaError_t code, const char* rule) {
+  Runner* r = tl_run;
+  if (!r) return;
+  if (!r->fault) {
+    r->fault = int(code);
+    static const bool quiet = env_long("TSDP_SHIM_QUIET", 0, 0, 1) != 0;
+    if (!quiet)
+      std::fprintf(stderr, "tsdp cuda shim: kernel fault in block (%u,%u,%u) thread (%u,%u,%u): %s\n", ::blockIdx.x,
+                   ::blockIdx.y, ::blockIdx.z, ::threadIdx.x, ::threadIdx.y, ::threadIdx.z, rule);
+  }
+}
+
 // All live fibers have reached __syncthreads: make them runnable in the configured order.
 inline void release_block(Runner& r) {
+  // Every thread of the block must reach a __syncthreads (CUDA: "allowed in conditional code only
+  // if the condition evaluates identically across the entire thread block"); threads that exited,
+  // or wait at a warp operation, instead make it a divergent barrier.
+  if (r.bar_arrived < r.n)
+    device_fault(cudaErrorLaunchFailure,
+                 "a __syncthreads reached by only part of the block (the others exited or wait elsewhere)");
   r.res_count = r.bar_count;
   r.res_total = r.bar_arrived;
   r.bar_count = 0;
@@ -1020,6 +1058,7 @@ struct Job {
   std::uint64_t total;
   std::atomic<std::uint64_t> next{0};
   std::atomic<bool> failed{false};
+  std::atomic<int> fault{0};  // a device-side rule broken by some block (see device_fault)
   unsigned users = 0;  // pool threads working on it (guarded by the pool mutex)
 };
 
@@ -1054,6 +1093,7 @@ inline void run_blocks(Job& j) {
   r.bxy = j.block.x * j.block.y;
   r.order = order_setting().load(std::memory_order_relaxed);
   r.failed = false;
+  r.fault = 0;
   ::blockDim = j.block;
   ::gridDim = j.grid;
   tl_dyn_shared = r.dyn;
@@ -1068,6 +1108,10 @@ inline void run_blocks(Job& j) {
   }
   tl_run = nullptr;
   if (r.failed) j.failed = true;
+  if (r.fault) {
+    int none = 0;
+    j.fault.compare_exchange_strong(none, r.fault);
+  }
   if (r.switches) {
     g_switches.fetch_add(r.switches, std::memory_order_relaxed);
     r.switches = 0;
@@ -1157,6 +1201,7 @@ inline cudaError_t execute(ThreadFn fn, const void* task, dim3 g, dim3 b, std::s
 #endif
   if (j.total == 1 || pool_threads() == 1) run_blocks(j);
   else Pool::get().run(j);
+  if (int f = j.fault.load()) return cudaError_t(f);
   return j.failed ? cudaErrorLaunchOutOfResources : cudaSuccess;
 }
 
@@ -1170,7 +1215,56 @@ inline cudaError_t fail(cudaError_t e) {
   return e;
 }
 
+}  // namespace detail
+}  // namespace tsdp
+inline const char* cudaGetErrorName(cudaError_t e);
+namespace tsdp {
+namespace detail {
+
+// Strict rules: where CUDA refuses a call, the shim refuses it too, with CUDA's error code, and
+// says which rule was broken on stderr (CUDA's code alone, "invalid resource handle", does not say
+// that the stream belongs to another device). Every refusal is a bug in the program, so printing
+// each one is affordable; TSDP_SHIM_QUIET=1 silences them (the code is returned either way).
+inline cudaError_t refuse(cudaError_t e, const char* call, const char* rule) {
+  static const bool quiet = env_long("TSDP_SHIM_QUIET", 0, 0, 1) != 0;
+  if (!quiet) std::fprintf(stderr, "tsdp cuda shim: %s refused (%s): %s\n", call, cudaGetErrorName(e), rule);
+  return fail(e);
+}
+
 using Node = std::function<void()>;
+
+// Dynamic shared memory: 48 KB per block unless the kernel opted in to more with
+// cudaFuncSetAttribute(MaxDynamicSharedMemorySize); never above the 227 KB a block may have.
+constexpr std::size_t kDefaultDynamicShared = 48 * 1024, kMaxSharedPerBlock = 227 * 1024;
+
+struct SharedOptIns {
+  std::mutex m;
+  std::vector<std::pair<const void*, std::size_t>> limits;  // kernel -> opted-in bytes
+};
+inline SharedOptIns& shared_opt_ins() {
+  static SharedOptIns* o = new SharedOptIns();  // never destroyed: launches may run during exit
+  return *o;
+}
+inline cudaError_t set_dynamic_shared_limit(const void* kernel, int bytes) {
+  if (!kernel || bytes < 0 || std::size_t(bytes) > kMaxSharedPerBlock) return cudaErrorInvalidValue;
+  auto& o = shared_opt_ins();
+  std::lock_guard<std::mutex> lk(o.m);
+  for (auto& [k, v] : o.limits)
+    if (k == kernel) {
+      v = std::size_t(bytes);
+      return cudaSuccess;
+    }
+  o.limits.emplace_back(kernel, std::size_t(bytes));
+  return cudaSuccess;
+}
+inline cudaError_t check_dynamic_shared(const void* kernel, std::size_t bytes) {
+  if (bytes <= kDefaultDynamicShared) return cudaSuccess;
+  auto& o = shared_opt_ins();
+  std::lock_guard<std::mutex> lk(o.m);
+  for (auto& [k, v] : o.limits)
+    if (k == kernel) return bytes <= v ? cudaSuccess : cudaErrorInvalidValue;
+  return cudaErrorInvalidValue;
+}
 
 }  // namespace detail
 }  // namespace tsdp
@@ -1178,19 +1272,25 @@ using Node = std::function<void()>;
 struct CUgraph_st {
   std::vector<tsdp::detail::Node> nodes;
   std::vector<CUstream_st*> streams;  // the streams capturing into this graph
+  int mode = 0;                       // cudaStreamCaptureMode of the capture
+  std::thread::id owner{};            // the thread that began the capture
+  bool invalidated = false;           // a prohibited call during the capture: EndCapture fails
 };
 
 struct CUgraphExec_st {
   std::vector<tsdp::detail::Node> nodes;
 };
 
+// Streams and events belong to the device that was current when they were created.
 struct CUstream_st {
   unsigned flags = 0;
+  int device = 0;
   CUgraph_st* capture = nullptr;
 };
 
 struct CUevent_st {
   unsigned flags = 0;
+  int device = 0;
   bool recorded = false;
   std::chrono::steady_clock::time_point time{};
   CUgraph_st* capture = nullptr;
@@ -1199,14 +1299,89 @@ struct CUevent_st {
 namespace tsdp {
 namespace detail {
 
+inline bool is_special(cudaStream_t s) { return reinterpret_cast<std::uintptr_t>(s) <= 2; }  // 0, legacy, per-thread
+
 inline CUgraph_st* capturing(cudaStream_t s) {
-  if (reinterpret_cast<std::uintptr_t>(s) <= 2) return nullptr;  // 0, legacy, per-thread
+  if (is_special(s)) return nullptr;
   return s->capture;
 }
 
+// Captures in progress, for CUDA's rules on what may happen while one is open: in Global mode no
+// thread may make an unsafe call (cudaMalloc, a synchronization, a synchronous copy, the legacy
+// stream), in ThreadLocal mode not the capturing thread, in Relaxed mode anyone may.
+struct Captures {
+  std::mutex m;
+  std::vector<CUgraph_st*> open;
+};
+inline Captures& captures() {
+  static Captures* c = new Captures();
+  return *c;
+}
+inline void capture_opened(CUgraph_st* g) {
+  std::lock_guard<std::mutex> lk(captures().m);
+  captures().open.push_back(g);
+}
+inline void capture_closed(CUgraph_st* g) {
+  std::lock_guard<std::mutex> lk(captures().m);
+  auto& v = captures().open;
+  v.erase(std::remove(v.begin(), v.end(), g), v.end());
+}
+/** Whether an unsafe call from this thread is prohibited now; invalidates the captures it breaks. */
+inline bool unsafe_during_capture() {
+  auto& c = captures();
+  std::lock_guard<std::mutex> lk(c.m);
+  bool prohibited = false;
+  for (CUgraph_st* g : c.open)
+    if (g->mode == 0 || (g->mode == 1 && g->owner == std::this_thread::get_id())) {
+      g->invalidated = true;
+      prohibited = true;
+    }
+  return prohibited;
+}
+/** Refuses an unsafe call during a capture (see Captures), or returns cudaSuccess. */
+inline cudaError_t check_capture_safe(const char* call, cudaError_t code = cudaErrorStreamCaptureUnsupported) {
+  if (!unsafe_during_capture()) return cudaSuccess;
+  return refuse(code, call, code == cudaErrorStreamCaptureImplicit
+                                ? "the legacy default stream or a synchronous copy while a stream capture is open (use cudaMemcpyAsync on a stream)"
+                                : "cudaMalloc, cudaFree and synchronizations are not permitted while a stream capture is open");
+}
+
+// Page-locked host memory (cudaMallocHost, cudaHostAlloc, cudaHostRegister): a captured copy from
+// or to the host must use it, since a graph replays the copy asynchronously.
+struct PinnedRanges {
+  std::mutex m;
+  std::vector<std::pair<std::uintptr_t, std::size_t>> ranges;
+};
+inline PinnedRanges& pinned() {
+  static PinnedRanges* p = new PinnedRanges();
+  return *p;
+}
+inline void pin(const void* p, std::size_t n) {
+  std::lock_guard<std::mutex> lk(pinned().m);
+  pinned().ranges.emplace_back(reinterpret_cast<std::uintptr_t>(p), n);
+}
+inline void unpin(const void* p) {
+  std::lock_guard<std::mutex> lk(pinned().m);
+  auto& r = pinned().ranges;
+  auto a = reinterpret_cast<std::uintptr_t>(p);
+  r.erase(std::remove_if(r.begin(), r.end(), [a](auto& x) { return x.first == a; }), r.end());
+}
+inline bool is_pinned(const void* p, std::size_t n) {
+  std::lock_guard<std::mutex> lk(pinned().m);
+  auto a = reinterpret_cast<std::uintptr_t>(p);
+  for (auto& [b, len] : pinned().ranges)
+    if (a >= b && a + n <= b + len) return true;
+  return false;
+}
+
+// The device a stream's work runs on: its creator's, or the current one for the default streams.
+inline int stream_device(cudaStream_t s) { return is_special(s) ? tl_device : s->device; }
+
 // Runs `op` now, or records it into the graph the stream is capturing.
 template <class F>
-inline cudaError_t stream_op(cudaStream_t s, F&& op) {
+inline cudaError_t stream_op(cudaStream_t s, F&& op, const char* call = "an asynchronous call") {
+  if (s == nullptr || s == cudaStreamLegacy)
+    if (cudaError_t e = check_capture_safe(call, cudaErrorStreamCaptureImplicit)) return e;
   if (CUgraph_st* g = capturing(s)) g->nodes.emplace_back(std::forward<F>(op));
   else op();
   return cudaSuccess;
@@ -1279,7 +1454,17 @@ inline void launch_named(const char* name, void (*kernel)(P...), dim3 grid, dim3
     }
   };
   if (cudaError_t e = check_config(grid, block, shmem)) {
-    fail(e);
+    refuse(e, name, "launch configuration: block <= 1024 threads (x, y <= 1024, z <= 64), grid.x <= 2^31-1, grid.y and grid.z <= 65535, none 0");
+    return;
+  }
+  if (stream == nullptr || stream == cudaStreamLegacy)
+    if (check_capture_safe(name, cudaErrorStreamCaptureImplicit)) return;
+  if (stream_device(stream) != tl_device) {
+    refuse(cudaErrorInvalidResourceHandle, name, "a kernel launch into a stream of another device than the current one (cudaSetDevice first)");
+    return;
+  }
+  if (cudaError_t e = check_dynamic_shared(reinterpret_cast<const void*>(kernel), shmem)) {
+    refuse(e, name, "dynamic shared memory above 48 KB needs cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes) first, and at most 227 KB per block");
     return;
   }
   Task task{kernel, Args(std::forward<A>(args)...)};
@@ -1656,7 +1841,7 @@ inline const char* cudaGetErrorName(cudaError_t e) {
     TSDP_NAME(cudaErrorInvalidDeviceFunction) TSDP_NAME(cudaErrorNoDevice) TSDP_NAME(cudaErrorInvalidDevice)
     TSDP_NAME(cudaErrorInvalidKernelImage) TSDP_NAME(cudaErrorPeerAccessUnsupported)
     TSDP_NAME(cudaErrorInvalidResourceHandle) TSDP_NAME(cudaErrorIllegalState) TSDP_NAME(cudaErrorNotReady)
-    TSDP_NAME(cudaErrorIllegalAddress) TSDP_NAME(cudaErrorLaunchOutOfResources)
+    TSDP_NAME(cudaErrorIllegalAddress) TSDP_NAME(cudaErrorLaunchOutOfResources) TSDP_NAME(cudaErrorMisalignedAddress)
     TSDP_NAME(cudaErrorPeerAccessAlreadyEnabled) TSDP_NAME(cudaErrorPeerAccessNotEnabled)
     TSDP_NAME(cudaErrorLaunchFailure) TSDP_NAME(cudaErrorNotSupported)
     TSDP_NAME(cudaErrorStreamCaptureUnsupported) TSDP_NAME(cudaErrorStreamCaptureInvalidated)
@@ -1682,6 +1867,7 @@ inline const char* cudaGetErrorString(cudaError_t e) {
     case cudaErrorIllegalState: return "the operation cannot be performed in the present state";
     case cudaErrorNotReady: return "device not ready";
     case cudaErrorLaunchOutOfResources: return "too many resources requested for launch";
+    case cudaErrorMisalignedAddress: return "misaligned address";
     case cudaErrorLaunchFailure: return "unspecified launch failure";
     case cudaErrorNotSupported: return "operation not supported";
     case cudaErrorStreamCaptureUnsupported: return "operation not permitted when stream is capturing";
@@ -1713,7 +1899,9 @@ inline cudaError_t cudaGetDevice(int* device) {
   *device = tsdp::detail::tl_device;
   return cudaSuccess;
 }
-inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }  // launches are synchronous
+inline cudaError_t cudaDeviceSynchronize() {  // launches are synchronous: only the capture rule
+  return tsdp::detail::check_capture_safe("cudaDeviceSynchronize");
+}
 inline cudaError_t cudaDeviceReset() { return cudaSuccess; }
 inline cudaError_t cudaSetDeviceFlags(unsigned) { return cudaSuccess; }
 inline cudaError_t cudaDeviceCanAccessPeer(int* can, int device, int peer) {
@@ -1783,18 +1971,31 @@ inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int d
   return cudaSuccess;
 }
 
-template <class T>
-inline cudaError_t cudaFuncSetAttribute(T* /*func*/, cudaFuncAttribute /*attr*/, int /*value*/) {
+inline cudaError_t cudaFuncSetAttribute(const void* func, cudaFuncAttribute attr, int value) {
+  if (attr != cudaFuncAttributeMaxDynamicSharedMemorySize) return func ? cudaSuccess : tsdp::detail::fail(cudaErrorInvalidDeviceFunction);
+  if (cudaError_t e = tsdp::detail::set_dynamic_shared_limit(func, value))
+    return tsdp::detail::refuse(e, "cudaFuncSetAttribute", "MaxDynamicSharedMemorySize must be between 0 and 227 KB");
   return cudaSuccess;
 }
-inline cudaError_t cudaFuncSetAttribute(const void*, cudaFuncAttribute, int) { return cudaSuccess; }
+template <class T>
+inline cudaError_t cudaFuncSetAttribute(T* func, cudaFuncAttribute attr, int value) {
+  return cudaFuncSetAttribute(reinterpret_cast<const void*>(func), attr, value);
+}
 
 // ---- Runtime API: memory ---------------------------------------------------------------------
 
-inline cudaError_t cudaMalloc(void** devPtr, std::size_t size) { return tsdp::detail::host_alloc(devPtr, size); }
-inline cudaError_t cudaMallocHost(void** ptr, std::size_t size) { return tsdp::detail::host_alloc(ptr, size); }
+inline cudaError_t cudaMalloc(void** devPtr, std::size_t size) {
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaMalloc")) return e;
+  return tsdp::detail::host_alloc(devPtr, size);
+}
+inline cudaError_t cudaMallocHost(void** ptr, std::size_t size) {
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaMallocHost")) return e;
+  cudaError_t e = tsdp::detail::host_alloc(ptr, size);
+  if (e == cudaSuccess && *ptr) tsdp::detail::pin(*ptr, size);
+  return e;
+}
 inline cudaError_t cudaHostAlloc(void** ptr, std::size_t size, unsigned /*flags*/) {
-  return tsdp::detail::host_alloc(ptr, size);
+  return cudaMallocHost(ptr, size);
 }
 inline cudaError_t cudaMallocManaged(void** ptr, std::size_t size, unsigned /*flags*/ = 1) {
   return tsdp::detail::host_alloc(ptr, size);
@@ -1816,15 +2017,25 @@ inline cudaError_t cudaMallocManaged(T** ptr, std::size_t size, unsigned flags =
   return cudaMallocManaged(reinterpret_cast<void**>(ptr), size, flags);
 }
 inline cudaError_t cudaFree(void* devPtr) {
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaFree")) return e;
   std::free(devPtr);
   return cudaSuccess;
 }
 inline cudaError_t cudaFreeHost(void* ptr) {
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaFreeHost")) return e;
+  tsdp::detail::unpin(ptr);
   std::free(ptr);
   return cudaSuccess;
 }
-inline cudaError_t cudaHostRegister(void*, std::size_t, unsigned) { return cudaSuccess; }
-inline cudaError_t cudaHostUnregister(void*) { return cudaSuccess; }
+inline cudaError_t cudaHostRegister(void* ptr, std::size_t size, unsigned) {
+  if (!ptr || size == 0) return tsdp::detail::fail(cudaErrorInvalidValue);
+  tsdp::detail::pin(ptr, size);
+  return cudaSuccess;
+}
+inline cudaError_t cudaHostUnregister(void* ptr) {
+  tsdp::detail::unpin(ptr);
+  return cudaSuccess;
+}
 inline cudaError_t cudaHostGetDevicePointer(void** pDevice, void* pHost, unsigned) {
   if (!pDevice) return tsdp::detail::fail(cudaErrorInvalidValue);
   *pDevice = pHost;
@@ -1842,12 +2053,18 @@ inline cudaError_t cudaMemcpyAsync(void* dst, const void* src, std::size_t count
   if (!tsdp::detail::valid_kind(kind)) return tsdp::detail::fail(cudaErrorInvalidMemcpyDirection);
   if (count == 0) return cudaSuccess;
   if (!dst || !src) return tsdp::detail::fail(cudaErrorInvalidValue);
-  return tsdp::detail::stream_op(stream, [dst, src, count] { std::memmove(dst, src, count); });
+  if (tsdp::detail::capturing(stream) &&
+      ((kind == cudaMemcpyHostToDevice && !tsdp::detail::is_pinned(src, count)) ||
+       (kind == cudaMemcpyDeviceToHost && !tsdp::detail::is_pinned(dst, count))))
+    return tsdp::detail::refuse(cudaErrorStreamCaptureUnsupported, "cudaMemcpyAsync",
+                                "a captured copy from or to the host needs page-locked memory (cudaMallocHost or cudaHostRegister)");
+  return tsdp::detail::stream_op(stream, [dst, src, count] { std::memmove(dst, src, count); }, "cudaMemcpyAsync");
 }
 inline cudaError_t cudaMemcpy(void* dst, const void* src, std::size_t count, cudaMemcpyKind kind) {
   if (!tsdp::detail::valid_kind(kind)) return tsdp::detail::fail(cudaErrorInvalidMemcpyDirection);
   if (count == 0) return cudaSuccess;
   if (!dst || !src) return tsdp::detail::fail(cudaErrorInvalidValue);
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaMemcpy", cudaErrorStreamCaptureImplicit)) return e;
   std::memmove(dst, src, count);
   return cudaSuccess;
 }
@@ -1877,11 +2094,12 @@ inline cudaError_t cudaMemcpyPeer(void* dst, int, const void* src, int, std::siz
 inline cudaError_t cudaMemsetAsync(void* devPtr, int value, std::size_t count, cudaStream_t stream = 0) {
   if (count == 0) return cudaSuccess;
   if (!devPtr) return tsdp::detail::fail(cudaErrorInvalidValue);
-  return tsdp::detail::stream_op(stream, [devPtr, value, count] { std::memset(devPtr, value, count); });
+  return tsdp::detail::stream_op(stream, [devPtr, value, count] { std::memset(devPtr, value, count); }, "cudaMemsetAsync");
 }
 inline cudaError_t cudaMemset(void* devPtr, int value, std::size_t count) {
   if (count == 0) return cudaSuccess;
   if (!devPtr) return tsdp::detail::fail(cudaErrorInvalidValue);
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaMemset", cudaErrorStreamCaptureImplicit)) return e;
   std::memset(devPtr, value, count);
   return cudaSuccess;
 }
@@ -1919,6 +2137,7 @@ inline cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned flag
   *stream = new (std::nothrow) CUstream_st();
   if (!*stream) return tsdp::detail::fail(cudaErrorMemoryAllocation);
   (*stream)->flags = flags;
+  (*stream)->device = tsdp::detail::tl_device;
   return cudaSuccess;
 }
 inline cudaError_t cudaStreamCreate(cudaStream_t* stream) { return cudaStreamCreateWithFlags(stream, 0); }
@@ -1932,6 +2151,7 @@ inline cudaError_t cudaStreamDestroy(cudaStream_t stream) {
 }
 inline cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
   if (tsdp::detail::capturing(stream)) return tsdp::detail::fail(cudaErrorStreamCaptureUnsupported);
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaStreamSynchronize")) return e;
   return cudaSuccess;
 }
 inline cudaError_t cudaStreamQuery(cudaStream_t) { return cudaSuccess; }
@@ -1941,6 +2161,7 @@ inline cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned flags) 
   *event = new (std::nothrow) CUevent_st();
   if (!*event) return tsdp::detail::fail(cudaErrorMemoryAllocation);
   (*event)->flags = flags;
+  (*event)->device = tsdp::detail::tl_device;
   return cudaSuccess;
 }
 inline cudaError_t cudaEventCreate(cudaEvent_t* event) { return cudaEventCreateWithFlags(event, 0); }
@@ -1951,6 +2172,9 @@ inline cudaError_t cudaEventDestroy(cudaEvent_t event) {
 }
 inline cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream = 0) {
   if (!event) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
+  if (event->device != tsdp::detail::stream_device(stream))
+    return tsdp::detail::refuse(cudaErrorInvalidResourceHandle, "cudaEventRecord",
+                                "an event is recorded only into a stream of the device it was created on");
   if (CUgraph_st* g = tsdp::detail::capturing(stream)) {
     event->capture = g;  // lets other streams join the capture via cudaStreamWaitEvent
     return cudaSuccess;
@@ -1965,6 +2189,7 @@ inline cudaError_t cudaEventRecordWithFlags(cudaEvent_t event, cudaStream_t stre
 }
 inline cudaError_t cudaEventSynchronize(cudaEvent_t event) {
   if (!event) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaEventSynchronize")) return e;
   return cudaSuccess;
 }
 inline cudaError_t cudaEventQuery(cudaEvent_t event) {
@@ -1973,6 +2198,8 @@ inline cudaError_t cudaEventQuery(cudaEvent_t event) {
 }
 inline cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
   if (!ms) return tsdp::detail::fail(cudaErrorInvalidValue);
+  if (start && end && start->device != end->device)
+    return tsdp::detail::refuse(cudaErrorInvalidResourceHandle, "cudaEventElapsedTime", "both events must belong to the same device");
   if (!start || !end || !start->recorded || !end->recorded || (start->flags & cudaEventDisableTiming) ||
       (end->flags & cudaEventDisableTiming))
     return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
@@ -1995,13 +2222,16 @@ inline cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void
 
 // ---- Runtime API: graphs ---------------------------------------------------------------------
 
-inline cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode /*mode*/) {
+inline cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode mode) {
   if (reinterpret_cast<std::uintptr_t>(stream) <= 2) return tsdp::detail::fail(cudaErrorStreamCaptureUnsupported);
   if (stream->capture) return tsdp::detail::fail(cudaErrorIllegalState);
   auto* g = new (std::nothrow) CUgraph_st();
   if (!g) return tsdp::detail::fail(cudaErrorMemoryAllocation);
   g->streams.push_back(stream);
+  g->mode = int(mode);
+  g->owner = std::this_thread::get_id();
   stream->capture = g;
+  tsdp::detail::capture_opened(g);
   return cudaSuccess;
 }
 inline cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* graph) {
@@ -2010,6 +2240,12 @@ inline cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* graph)
   if (!g) return tsdp::detail::fail(cudaErrorIllegalState);
   for (CUstream_st* s : g->streams) s->capture = nullptr;
   g->streams.clear();
+  tsdp::detail::capture_closed(g);
+  if (g->invalidated) {
+    delete g;
+    *graph = nullptr;
+    return tsdp::detail::fail(cudaErrorStreamCaptureInvalidated);
+  }
   *graph = g;
   return cudaSuccess;
 }

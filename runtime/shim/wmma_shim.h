@@ -13,6 +13,7 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 struct __nv_bfloat16 {
     uint16_t bits;
@@ -64,6 +65,22 @@ template <typename T> struct storage { using type = T; };
 template <> struct storage<precision::tf32> { using type = float; };
 inline float value(float v) { return v; }
 inline float value(__nv_bfloat16 v) { return __bfloat162float(v); }
+
+// CUDA's rules for load_matrix_sync / store_matrix_sync: "mptr must be a 256-bit aligned pointer"
+// and "ldm must be a multiple of 8 for __half element type or multiple of 4 for float element
+// type" (16 bytes either way). The hardware faults with a misaligned address; so does the shim.
+template <typename P>
+inline void check_tile(const P* p, unsigned ldm, const char* call) {
+    const bool aligned = reinterpret_cast<uintptr_t>(p) % 32 == 0;
+    const bool stride = (ldm * sizeof(P)) % 16 == 0;
+    if (aligned && stride) return;
+#ifdef TSDP_CUDA_SHIM
+    ::tsdp::detail::device_fault(cudaErrorMisalignedAddress,
+                                 !aligned ? "a WMMA tile pointer that is not 32-byte (256-bit) aligned (__align__(32) on shared tiles)"
+                                          : "a WMMA ldm that is not a multiple of 16 bytes (8 bf16/half or 4 float elements)");
+#endif
+    (void)call;
+}
 }  // namespace detail
 
 template <typename Use, int M, int N, int K, typename T, typename Layout = void>
@@ -82,6 +99,7 @@ inline void fill_fragment(fragment<Use, M, N, K, T, L>& f, typename fragment<Use
 
 template <typename Use, int M, int N, int K, typename T, typename L, typename P>
 inline void load_matrix_sync(fragment<Use, M, N, K, T, L>& f, const P* p, unsigned ldm) {
+    detail::check_tile(p, ldm, "load_matrix_sync");
     constexpr bool col = std::is_same<L, col_major>::value;
     for (int r = 0; r < f.rows; ++r)
         for (int c = 0; c < f.cols; ++c) f.x[r * f.cols + c] = col ? p[c * ldm + r] : p[r * ldm + c];
@@ -89,12 +107,14 @@ inline void load_matrix_sync(fragment<Use, M, N, K, T, L>& f, const P* p, unsign
 
 template <int M, int N, int K, typename P>
 inline void load_matrix_sync(fragment<accumulator, M, N, K, float>& f, const P* p, unsigned ldm, layout_t layout) {
+    detail::check_tile(p, ldm, "load_matrix_sync");
     for (int r = 0; r < f.rows; ++r)
         for (int c = 0; c < f.cols; ++c) f.x[r * f.cols + c] = layout == mem_col_major ? p[c * ldm + r] : p[r * ldm + c];
 }
 
 template <int M, int N, int K>
 inline void store_matrix_sync(float* p, const fragment<accumulator, M, N, K, float>& f, unsigned ldm, layout_t layout) {
+    detail::check_tile(p, ldm, "store_matrix_sync");
     for (int r = 0; r < f.rows; ++r)
         for (int c = 0; c < f.cols; ++c) (layout == mem_col_major ? p[c * ldm + r] : p[r * ldm + c]) = f.x[r * f.cols + c];
 }

@@ -425,7 +425,8 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
   const launch: LaunchView = {
     name: k.name,
     kernel: `${k.name}_kernel`,
-    grid: `dim3(${Math.ceil(parts.N / tile.BN)}, (unsigned)((M + ${tile.BM - 1}) / ${tile.BM}), ${parts.Z})`,
+    // M tiles on x (up to 2^31-1): M grows with the batch; N is fixed and small enough for y's 65,535
+    grid: `dim3((unsigned)((M + ${tile.BM - 1}) / ${tile.BM}), ${Math.ceil(parts.N / tile.BN)}, ${parts.Z})`,
     block: `dim3(${tc ? 128 : tile.THREADS})`,
     sharedBytes: "0",
     args,
