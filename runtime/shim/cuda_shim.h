@@ -1483,11 +1483,22 @@ inline void launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t shme
 
 inline bool valid_kind(cudaMemcpyKind k) { return unsigned(k) <= unsigned(cudaMemcpyDefault); }
 
-/** The "device memory" of the CPU target: the machine's physical memory (cudaGetDeviceProperties says the same). */
+/**
+ * The "device memory" of the CPU target: the machine's physical memory (cudaGetDeviceProperties
+ * says the same), or less with TSDP_SHIM_DEVICE_MEMORY_MB — a GPU's memory is smaller than its
+ * host's, and tests of the out-of-memory paths need a device they can fill with a batch the
+ * kernels can still index.
+ */
 inline std::size_t device_memory_bytes() {
   static const std::size_t bytes = [] {
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-    return pages > 0 && page > 0 ? std::size_t(pages) * std::size_t(page) : std::numeric_limits<std::size_t>::max();
+    const std::size_t physical = pages > 0 && page > 0 ? std::size_t(pages) * std::size_t(page) : std::numeric_limits<std::size_t>::max();
+    if (const char* mb = std::getenv("TSDP_SHIM_DEVICE_MEMORY_MB")) {
+      char* end = nullptr;
+      const unsigned long long v = std::strtoull(mb, &end, 10);
+      if (*mb != '\0' && *end == '\0' && v > 0 && v < (1ull << 40)) return std::min<std::size_t>(physical, std::size_t(v) << 20);
+    }
+    return physical;
   }();
   return bytes;
 }
