@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { load, tensor, type CompiledModel, type Tensor } from "../../../runtime/index.ts";
 import type { RuntimeCase } from "../runtime-case.ts";
+import { withModel, x, y } from "./model-support.ts";
 
 // Class 2 (native crashes from the Node API): calls on a disposed model, calls while a
 // trainStepAsync or loadCheckpoint is in flight, user code (getters, Proxies) that disposes the
@@ -8,18 +9,7 @@ import type { RuntimeCase } from "../runtime-case.ts";
 // about their size or whose memory is gone. None may reach native code with a freed handle or a
 // wrong size; each must be a ModelStateError, TypeError or RangeError, or work correctly.
 
-const x = (batch = 2, fill = 0.5) => tensor(new Float32Array(batch * 8).fill(fill), [batch, 8]);
-const y = (batch = 2) => tensor(Int32Array.from({ length: batch }, (_, i) => i % 3), [batch]);
 
-/** Loads the fixture, runs `f`, and disposes the model whatever happens. */
-async function withModel<T>(dir: string, f: (m: CompiledModel) => Promise<T> | T): Promise<T> {
-  const m = await load(dir);
-  try {
-    return await f(m);
-  } finally {
-    m.dispose();
-  }
-}
 
 /** A disposed model of the fixture. */
 async function disposed(dir: string): Promise<CompiledModel> {

@@ -11,23 +11,14 @@ import {
   type Tensor,
 } from "../../../runtime/index.ts";
 import type { RuntimeCase } from "../runtime-case.ts";
+import { withModel, x, y } from "./model-support.ts";
 
 // Class 6 (state after errors and leftovers) and checkpoint integrity: a model works again after
 // an out-of-memory error; temporary files of killed saves are removed by the next save (and those
 // of live saves are not); a checkpoint whose data bytes were flipped is refused by its SHA-256,
 // naming the file, while files without one (PyTorch's) still load; a refused file changes nothing.
 
-const x = (batch = 2, fill = 0.5) => tensor(new Float32Array(batch * 8).fill(fill), [batch, 8]);
-const y = (batch = 2) => tensor(Int32Array.from({ length: batch }, (_, i) => i % 3), [batch]);
 
-async function withModel<T>(dir: string, f: (m: CompiledModel) => Promise<T> | T): Promise<T> {
-  const m = await load(dir);
-  try {
-    return await f(m);
-  } finally {
-    m.dispose();
-  }
-}
 
 /** A checkpoint of the fixture after one training step (so the optimizer state is not all zero). */
 async function saved(dir: string, tmp: string, name = "ckpt.safetensors"): Promise<string> {
