@@ -9,10 +9,13 @@ import { execa, type Result } from "execa";
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 export async function runToolchain(command: readonly string[], cleanup: () => void): Promise<Result<{ reject: false; all: true }>> {
-  const child = execa(command[0], command.slice(1), { reject: false, all: true, detached: true, cleanup: true });
+  // The handlers go in before the spawn. A signal that arrives after the spawn but before they
+  // are installed takes its default action: Node ends, and the new process group compiles on as
+  // an orphan. The handlers run on the event loop, so by the time one runs `child` is set.
+  let child: ReturnType<typeof execa<{ reject: false; all: true; detached: true; cleanup: true }>> | undefined;
   const killGroup = () => {
     try {
-      if (child.pid) process.kill(-child.pid, "SIGKILL");
+      if (child?.pid) process.kill(-child.pid, "SIGKILL");
     } catch {
       // the group has already exited
     }
@@ -28,6 +31,7 @@ export async function runToolchain(command: readonly string[], cleanup: () => vo
   // Even a normal exit of Node while the child runs (an uncaught error elsewhere) takes the group down.
   process.on("exit", killGroup);
   try {
+    child = execa(command[0], command.slice(1), { reject: false, all: true, detached: true, cleanup: true });
     return await child;
   } finally {
     for (const s of SIGNALS) process.removeListener(s, onSignal);
