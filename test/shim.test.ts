@@ -36,6 +36,7 @@ const programs = [
   "strict_launch",
   "strict_capture",
   "strict_faults",
+  "strict_unwaited",
 ] as const;
 type Program = (typeof programs)[number];
 
@@ -254,7 +255,20 @@ describe("CUDA CPU shim (g++)", () => {
       ["elapsed time between events of two devices", "cudaErrorInvalidResourceHandle"],
       ["a new host thread launching into device 1's stream", "cudaErrorInvalidResourceHandle"],
       ["the same after its own cudaSetDevice(1)", "cudaSuccess"],
-    ], ["a kernel launch into a stream of another device", "an event is recorded only into a stream of the device it was created on"]);
+      ["kernel on device 0 given device 1's memory", "cudaErrorIllegalAddress"],
+      ["the same kernel replayed from a graph on device 0", "cudaErrorIllegalAddress"],
+      ["device 0 enables peer access to device 1", "cudaSuccess"],
+      ["and enables it again", "cudaErrorPeerAccessAlreadyEnabled"],
+      ["kernel on device 0 given device 1's memory after peer access", "cudaSuccess"],
+      ["the graph replayed after peer access", "cudaSuccess"],
+      ["cudaFree of the same pointer twice", "cudaErrorInvalidValue"],
+      ["cudaFree of a pointer inside an allocation", "cudaErrorInvalidValue"],
+    ], [
+      "a kernel launch into a stream of another device",
+      "an event is recorded only into a stream of the device it was created on",
+      "a kernel reads or writes another device's memory only after cudaDeviceEnablePeerAccess",
+      "cudaFree takes a pointer cudaMalloc or cudaMallocManaged returned, once",
+    ]);
   });
 
   it("enforces CUDA's launch limits and the dynamic shared memory opt-in", async () => {
@@ -297,9 +311,26 @@ describe("CUDA CPU shim (g++)", () => {
       ["WMMA load from a 16-byte aligned pointer", "cudaErrorMisalignedAddress"],
       ["WMMA load with ldm 6 floats", "cudaErrorMisalignedAddress"],
       ["WMMA load from a 32-byte aligned pointer, ldm 8", "cudaSuccess"],
+      ["float4 load from a 4-byte aligned pointer", "cudaErrorMisalignedAddress"],
+      ["float4 store to an 8-byte aligned pointer", "cudaErrorMisalignedAddress"],
+      ["float4 copy between 16-byte aligned pointers", "cudaSuccess"],
       ["__syncthreads reached by half of the block", "cudaErrorLaunchFailure"],
       ["__syncthreads reached by the whole block", "cudaSuccess"],
-    ], ["not 32-byte (256-bit) aligned", "not a multiple of 16 bytes", "a __syncthreads reached by only part of the block"]);
+    ], ["not 32-byte (256-bit) aligned", "not a multiple of 16 bytes", "a float4 load from an address that is not 16-byte aligned", "a float4 store to an address that is not 16-byte aligned", "a __syncthreads reached by only part of the block"]);
+  });
+
+  it("reports a synchronous copy of memory that a not-yet-waited-for non-blocking stream still uses", async () => {
+    const r = await run("strict_unwaited", { TSDP_SHIM_ORDER: "shuffle" });
+    const context = `strict_unwaited\n${r.stdout}${r.stderr}`;
+    expect(r.code, context).toBe(0);
+    expect(r.stdout.trim().split("\n").at(-1), context).toBe("OK");
+    const racy = r.stdout.split("\n").filter((l) => /: 1 race$/.test(l));
+    expect(racy, context).toHaveLength(4);
+    expect(r.stdout, context).toContain("copy out of memory a non-blocking stream's kernel writes, not waited for: 1 race\n");
+    expect(r.stdout, context).toContain("the copy after cudaStreamSynchronize: 0 races\n");
+    expect(r.stdout, context).toContain("the copy after synchronizing a stream that waited for the kernel's stream: 0 races\n");
+    expect(r.stdout, context).toContain("copy out of memory a graph launched into a non-blocking stream writes: 1 race\n");
+    expect(r.stderr.match(/tsdp cuda shim: race: cudaMem(cpy|set) uses memory/g) ?? [], context).toHaveLength(4);
   });
 
   it("works through the portable ucontext fallback", async () => {

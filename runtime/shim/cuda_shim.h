@@ -136,6 +136,7 @@
 #include <functional>
 #include <limits>
 #include <math.h>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -213,21 +214,58 @@ struct dim3 {
 #define TSDP_VEC4(T, N, A)                                                   \
   struct __attribute__((aligned(A), may_alias)) N##4 { T x, y, z, w; };      \
   inline constexpr N##4 make_##N##4(T x, T y, T z, T w) { return N##4{x, y, z, w}; }
+// A 16-byte vector as CUDA's hardware treats it: a load or store through a pointer that is not
+// 16-byte aligned faults (cudaErrorMisalignedAddress). Every copy from or into memory goes through
+// these members, which check the address first and then copy with memcpy (an unaligned x86 load),
+// so a misaligned access fails the launch instead of taking the process down with an aligned SSE
+// instruction. 8-byte vectors stay trivially copyable, because warp operations take them.
+#define TSDP_VEC16_MEMBERS(N)                                           \
+  N() = default;                                                        \
+  N(const N& o) {                                                       \
+    ::tsdp_check_vector_alignment(&o, #N, "load");                      \
+    std::memcpy(static_cast<void*>(this), &o, 16);                      \
+  }                                                                     \
+  N& operator=(const N& o) {                                            \
+    ::tsdp_check_vector_alignment(&o, #N, "load");                      \
+    ::tsdp_check_vector_alignment(this, #N, "store");                   \
+    std::memcpy(static_cast<void*>(this), &o, 16);                      \
+    return *this;                                                       \
+  }
+#define TSDP_VEC16_4(T, N)                                                                      \
+  struct __attribute__((aligned(16), may_alias)) N##4 {                                       \
+    T x, y, z, w;                                                                               \
+    constexpr N##4(T vx, T vy, T vz, T vw) : x(vx), y(vy), z(vz), w(vw) {}                      \
+    TSDP_VEC16_MEMBERS(N##4)                                                                    \
+  };                                                                                            \
+  inline constexpr N##4 make_##N##4(T x, T y, T z, T w) { return N##4{x, y, z, w}; }
+#define TSDP_VEC16_2(T, N)                                                                      \
+  struct __attribute__((aligned(16), may_alias)) N##2 {                                       \
+    T x, y;                                                                                     \
+    constexpr N##2(T vx, T vy) : x(vx), y(vy) {}                                                \
+    TSDP_VEC16_MEMBERS(N##2)                                                                    \
+  };                                                                                            \
+  inline constexpr N##2 make_##N##2(T x, T y) { return N##2{x, y}; }
 
-TSDP_VEC1(float, float, 4) TSDP_VEC2(float, float, 8) TSDP_VEC3(float, float, 4) TSDP_VEC4(float, float, 16)
-TSDP_VEC1(int, int, 4) TSDP_VEC2(int, int, 8) TSDP_VEC3(int, int, 4) TSDP_VEC4(int, int, 16)
-TSDP_VEC1(unsigned int, uint, 4) TSDP_VEC2(unsigned int, uint, 8) TSDP_VEC4(unsigned int, uint, 16)
-TSDP_VEC2(double, double, 16)
+// Defined with the launch machinery below: fails the running launch on a misaligned 16-byte access.
+inline void tsdp_check_vector_alignment(const void* at, const char* type, const char* access);
+
+TSDP_VEC1(float, float, 4) TSDP_VEC2(float, float, 8) TSDP_VEC3(float, float, 4) TSDP_VEC16_4(float, float)
+TSDP_VEC1(int, int, 4) TSDP_VEC2(int, int, 8) TSDP_VEC3(int, int, 4) TSDP_VEC16_4(int, int)
+TSDP_VEC1(unsigned int, uint, 4) TSDP_VEC2(unsigned int, uint, 8) TSDP_VEC16_4(unsigned int, uint)
+TSDP_VEC16_2(double, double)
 TSDP_VEC2(short, short, 4) TSDP_VEC2(unsigned short, ushort, 4)
 TSDP_VEC2(signed char, char, 2) TSDP_VEC4(signed char, char, 4)
 TSDP_VEC2(unsigned char, uchar, 2) TSDP_VEC4(unsigned char, uchar, 4)
-TSDP_VEC2(long long, longlong, 16) TSDP_VEC2(unsigned long long, ulonglong, 16)
+TSDP_VEC16_2(long long, longlong) TSDP_VEC16_2(unsigned long long, ulonglong)
 inline constexpr uint3 make_uint3(unsigned int x, unsigned int y, unsigned int z) { return uint3{x, y, z}; }
 
 #undef TSDP_VEC1
 #undef TSDP_VEC2
 #undef TSDP_VEC3
 #undef TSDP_VEC4
+#undef TSDP_VEC16_4
+#undef TSDP_VEC16_2
+#undef TSDP_VEC16_MEMBERS
 
 // ---- Built-in variables ----------------------------------------------------------------------
 // Hidden visibility: in a shared library (-fPIC) a hidden thread_local is reached with one
@@ -1217,6 +1255,14 @@ inline cudaError_t fail(cudaError_t e) {
 
 }  // namespace detail
 }  // namespace tsdp
+
+inline void tsdp_check_vector_alignment(const void* at, const char* type, const char* access) {
+  if ((reinterpret_cast<std::uintptr_t>(at) & 15) == 0) return;
+  char rule[96];
+  std::snprintf(rule, sizeof rule, "a %s %s %s an address that is not 16-byte aligned", type, access,
+                std::strcmp(access, "load") == 0 ? "from" : "to");
+  ::tsdp::detail::device_fault(cudaErrorMisalignedAddress, rule);
+}
 inline const char* cudaGetErrorName(cudaError_t e);
 namespace tsdp {
 namespace detail {
@@ -1275,10 +1321,12 @@ struct CUgraph_st {
   int mode = 0;                       // cudaStreamCaptureMode of the capture
   std::thread::id owner{};            // the thread that began the capture
   bool invalidated = false;           // a prohibited call during the capture: EndCapture fails
+  std::vector<std::uintptr_t> touched;  // allocations its nodes use (see "Unwaited work")
 };
 
 struct CUgraphExec_st {
   std::vector<tsdp::detail::Node> nodes;
+  std::vector<std::uintptr_t> touched;
 };
 
 // Streams and events belong to the device that was current when they were created.
@@ -1292,6 +1340,8 @@ struct CUevent_st {
   unsigned flags = 0;
   int device = 0;
   bool recorded = false;
+  CUstream_st* stream = nullptr;  // where it was last recorded (a created stream), and that
+  unsigned long long seq = 0;     // stream's work count then (see "Unwaited work")
   std::chrono::steady_clock::time_point time{};
   CUgraph_st* capture = nullptr;
 };
@@ -1437,6 +1487,212 @@ inline cudaError_t execute_named(const char* name, ThreadFn fn, const void* task
   return e;
 }
 
+// Device allocations and the device each belongs to (CUDA's unified addressing: a pointer says which
+// device's memory it is). A kernel reads or writes another device's memory only after
+// cudaDeviceEnablePeerAccess; otherwise the access faults (cudaErrorIllegalAddress). Managed memory
+// (device -1) is reachable from every device.
+struct Allocations {
+  std::mutex m;
+  std::map<std::uintptr_t, std::pair<std::size_t, int>> by_start;  // start -> (bytes, device)
+  bool peer[64][64] = {};                                              // [accessing][owner]
+};
+inline Allocations& allocations() {
+  static Allocations* a = new Allocations();
+  return *a;
+}
+inline void record_allocation(void* p, std::size_t n, int device) {
+  if (!p) return;
+  std::lock_guard<std::mutex> lk(allocations().m);
+  allocations().by_start[reinterpret_cast<std::uintptr_t>(p)] = {n, device};
+}
+/** Forgets an allocation; false when `p` is not the start of one (cudaFree's invalid value). */
+inline bool forget_allocation(void* p) {
+  std::lock_guard<std::mutex> lk(allocations().m);
+  return allocations().by_start.erase(reinterpret_cast<std::uintptr_t>(p)) == 1;
+}
+/** The device owning the allocation `p` points into, -1 for managed memory, -2 for none. */
+inline int owner_of(const void* p) {
+  std::lock_guard<std::mutex> lk(allocations().m);
+  auto& a = allocations().by_start;
+  auto a_p = reinterpret_cast<std::uintptr_t>(p);
+  auto it = a.upper_bound(a_p);
+  if (it == a.begin()) return -2;
+  --it;
+  return a_p < it->first + it->second.first ? it->second.second : -2;
+}
+inline bool peer_enabled(int accessing, int owner) {
+  std::lock_guard<std::mutex> lk(allocations().m);
+  return accessing < 64 && owner < 64 && allocations().peer[accessing][owner];
+}
+/** The allocation a kernel argument points into (0 when it is not a pointer to device memory). */
+template <class T>
+inline std::uintptr_t pointer_allocation(const T& arg);
+/** A pointer argument of a kernel launched on `device` that points into memory it cannot reach. */
+template <class T>
+inline bool unreachable_argument(const T& arg, int device) {
+  if constexpr (std::is_pointer_v<T>) {
+    int owner = owner_of(static_cast<const void*>(arg));
+    return owner >= 0 && owner != device && !peer_enabled(device, owner);
+  } else {
+    return false;
+  }
+}
+
+
+// Unwaited work. Streams created with cudaStreamNonBlocking do not order with the legacy default
+// stream, so a synchronous cudaMemcpy or cudaMemset runs concurrently with the work they still
+// have. The shim runs that work at once, so such a copy reads the right values here and not on a
+// GPU. So the shim remembers, per created stream, which allocations the work issued to it uses
+// (kernel pointer arguments, async copies and sets, graphs launched into it) until the host waits
+// for it (stream, event or device synchronization, or a query that says it completed; waits
+// between streams carry over), and a synchronous copy or set that uses one of those allocations
+// while a non-blocking stream has not been waited for is reported as a race on stderr
+// ("tsdp cuda shim: race: ..."; the count is tsdp_shim_races()). CUDA reports nothing there; the
+// results are simply wrong, sometimes.
+struct StreamWork {
+  unsigned long long seq = 0;  // work items issued so far
+  struct Item {
+    unsigned long long seq;
+    std::uintptr_t allocation;        // 0 for a wait on another stream
+    CUstream_st* waits_for = nullptr;  // that stream, up to its work count `upto`
+    unsigned long long upto = 0;
+  };
+  std::vector<Item> items;  // issued and not yet waited for
+};
+struct UnwaitedWork {
+  std::mutex m;
+  std::map<CUstream_st*, StreamWork> streams;
+};
+inline UnwaitedWork& unwaited() {
+  static UnwaitedWork* u = new UnwaitedWork();
+  return *u;
+}
+inline std::atomic<unsigned long long> g_races{0};
+
+/** The start of the allocation `p` points into, or 0. */
+inline std::uintptr_t allocation_start(const void* p) {
+  std::lock_guard<std::mutex> lk(allocations().m);
+  auto& a = allocations().by_start;
+  auto a_p = reinterpret_cast<std::uintptr_t>(p);
+  auto it = a.upper_bound(a_p);
+  if (it == a.begin()) return 0;
+  --it;
+  return a_p < it->first + it->second.first ? it->first : 0;
+}
+inline void stream_created(CUstream_st* s) {
+  std::lock_guard<std::mutex> lk(unwaited().m);
+  unwaited().streams[s] = StreamWork{};
+}
+inline void stream_destroyed(CUstream_st* s) {
+  std::lock_guard<std::mutex> lk(unwaited().m);
+  unwaited().streams.erase(s);
+}
+/** Work issued to `s` uses these allocations (starts; 0s are ignored). */
+inline void note_work(cudaStream_t s, const std::uintptr_t* starts, std::size_t n) {
+  if (is_special(s)) return;  // the legacy stream orders with the synchronous calls
+  if (CUgraph_st* g = s->capture) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (starts[i]) g->touched.push_back(starts[i]);
+    return;
+  }
+  std::lock_guard<std::mutex> lk(unwaited().m);
+  auto it = unwaited().streams.find(s);
+  if (it == unwaited().streams.end()) return;
+  StreamWork& w = it->second;
+  ++w.seq;
+  for (std::size_t i = 0; i < n; ++i)
+    if (starts[i]) w.items.push_back({w.seq, starts[i]});
+}
+inline void note_pointers(cudaStream_t s, std::initializer_list<const void*> ptrs) {
+  std::uintptr_t starts[4] = {};
+  std::size_t n = 0;
+  for (const void* p : ptrs)
+    if (n < 4) starts[n++] = allocation_start(p);
+  note_work(s, starts, n);
+}
+/** The host has waited for `s`'s work up to its count `upto` (and for what that work waited on). */
+inline void settle_locked(CUstream_st* s, unsigned long long upto, int depth = 0) {
+  auto it = unwaited().streams.find(s);
+  if (it == unwaited().streams.end() || depth > 64) return;
+  std::vector<std::pair<CUstream_st*, unsigned long long>> carried;
+  auto& items = it->second.items;
+  for (auto& item : items)
+    if (item.seq <= upto && item.waits_for) carried.emplace_back(item.waits_for, item.upto);
+  items.erase(std::remove_if(items.begin(), items.end(), [upto](auto& item) { return item.seq <= upto; }), items.end());
+  for (auto& [other, other_upto] : carried) settle_locked(other, other_upto, depth + 1);
+}
+inline void settle(cudaStream_t s) {
+  if (is_special(s)) return;
+  std::lock_guard<std::mutex> lk(unwaited().m);
+  auto it = unwaited().streams.find(s);
+  if (it != unwaited().streams.end()) settle_locked(s, it->second.seq);
+}
+inline void settle_event(CUevent_st* e) {
+  if (!e->stream) return;
+  std::lock_guard<std::mutex> lk(unwaited().m);
+  settle_locked(e->stream, e->seq);
+}
+/** The host waits for every stream of `device`, or only for its blocking ones (the legacy stream's implicit synchronization). */
+inline void settle_device(int device, bool blocking_only) {
+  std::lock_guard<std::mutex> lk(unwaited().m);
+  for (auto& [s, w] : unwaited().streams)
+    if (s->device == device && (!blocking_only || !(s->flags & cudaStreamNonBlocking))) settle_locked(s, w.seq);
+}
+/** Freed memory: work that used it is forgotten (a later allocation may get the same address). */
+inline void forget_unwaited(const void* p) {
+  auto a = reinterpret_cast<std::uintptr_t>(p);
+  std::lock_guard<std::mutex> lk(unwaited().m);
+  for (auto& [s, w] : unwaited().streams)
+    w.items.erase(std::remove_if(w.items.begin(), w.items.end(), [a](auto& item) { return item.allocation == a; }), w.items.end());
+}
+inline unsigned long long stream_seq(CUstream_st* s) {
+  std::lock_guard<std::mutex> lk(unwaited().m);
+  auto it = unwaited().streams.find(s);
+  return it == unwaited().streams.end() ? 0 : it->second.seq;
+}
+/** `s` waits for `other`'s work up to `upto` (cudaStreamWaitEvent). */
+inline void note_stream_wait(cudaStream_t s, CUstream_st* other, unsigned long long upto) {
+  if (is_special(s) || !other || s->capture) return;
+  std::lock_guard<std::mutex> lk(unwaited().m);
+  auto it = unwaited().streams.find(s);
+  if (it == unwaited().streams.end()) return;
+  StreamWork& w = it->second;
+  w.items.push_back({++w.seq, 0, other, upto});
+}
+/** A synchronous copy or set on the current device that uses `a` and `b` (either may be host memory). */
+template <class T>
+inline std::uintptr_t pointer_allocation(const T& arg) {
+  if constexpr (std::is_pointer_v<T>) return allocation_start(static_cast<const void*>(arg));
+  else return 0;
+}
+inline void check_synchronous(const char* call, const void* a, const void* b) {
+  settle_device(tl_device, true);
+  std::uintptr_t sa = allocation_start(a), sb = b ? allocation_start(b) : 0;
+  if (!sa && !sb) return;
+  std::lock_guard<std::mutex> lk(unwaited().m);
+  for (auto& [s, w] : unwaited().streams)
+    for (auto& item : w.items)
+      if (item.allocation && (item.allocation == sa || item.allocation == sb)) {
+        unsigned long long n = ++g_races;
+        static const bool quiet = env_long("TSDP_SHIM_QUIET", 0, 0, 1) != 0;
+        if (!quiet && n <= 20)
+          std::fprintf(stderr,
+                       "tsdp cuda shim: race: %s uses memory that work issued to a %s stream of device %d may still be using "
+                       "(the host has not waited for that stream: cudaStreamSynchronize, an event, or cudaDeviceSynchronize first)\n",
+                       call, (s->flags & cudaStreamNonBlocking) ? "non-blocking" : "blocking", s->device);
+        return;
+      }
+}
+
+// Fault injection for tests of error paths: TSDP_SHIM_FAIL_LAUNCH=n makes the n-th kernel launch of
+// the process (counting from 1, every TSDP_LAUNCH call including those a capture records) fail
+// with cudaErrorLaunchOutOfResources, as a launch asking for too many registers would on a GPU.
+inline bool injected_launch_failure() {
+  static const long target = env_long("TSDP_SHIM_FAIL_LAUNCH", 0, 0, LONG_MAX);
+  static std::atomic<long> launches{0};
+  return target > 0 && ++launches == target;
+}
+
 // Launch: convert the arguments to the kernel's parameter types (as CUDA does), keep them in a
 // tuple, and give every CUDA thread its own copy of them. `name` is the kernel's spelling at the
 // launch site (for the profile).
@@ -1453,6 +1709,10 @@ inline void launch_named(const char* name, void (*kernel)(P...), dim3 grid, dim3
       std::apply(t->kernel, t->args);
     }
   };
+  if (injected_launch_failure()) {
+    refuse(cudaErrorLaunchOutOfResources, name, "the launch TSDP_SHIM_FAIL_LAUNCH names (an injected failure, for tests of error paths)");
+    return;
+  }
   if (cudaError_t e = check_config(grid, block, shmem)) {
     refuse(e, name, "launch configuration: block <= 1024 threads (x, y <= 1024, z <= 64), grid.x <= 2^31-1, grid.y and grid.z <= 65535, none 0");
     return;
@@ -1468,8 +1728,28 @@ inline void launch_named(const char* name, void (*kernel)(P...), dim3 grid, dim3
     return;
   }
   Task task{kernel, Args(std::forward<A>(args)...)};
+  // A pointer to another device's memory faults when the kernel touches it (the shim assumes it
+  // does: a kernel is passed a pointer to use it). The check is at launch, or at replay for a graph.
+  const int device = stream_device(stream);
+  auto unreachable = [device](const Args& a) {
+    return std::apply([device](const auto&... v) { return (unreachable_argument(v, device) || ...); }, a);
+  };
+  constexpr const char* kPeerRule = "a kernel reads or writes another device's memory only after cudaDeviceEnablePeerAccess";
+  {
+    std::uintptr_t starts[sizeof...(P) + 1] = {};
+    std::size_t n = 0;
+    std::apply([&](const auto&... v) { ((starts[n++] = pointer_allocation(v)), ...); }, task.args);
+    note_work(stream, starts, n);
+  }
   if (CUgraph_st* g = capturing(stream)) {
-    g->nodes.emplace_back([name, task, grid, block, shmem] { fail(execute_named(name, &Task::run, &task, grid, block, shmem)); });
+    g->nodes.emplace_back([name, task, grid, block, shmem, unreachable] {
+      if (unreachable(task.args)) refuse(cudaErrorIllegalAddress, name, kPeerRule);
+      else fail(execute_named(name, &Task::run, &task, grid, block, shmem));
+    });
+    return;
+  }
+  if (unreachable(task.args)) {
+    refuse(cudaErrorIllegalAddress, name, kPeerRule);
     return;
   }
   fail(execute_named(name, &Task::run, &task, grid, block, shmem));
@@ -1553,6 +1833,8 @@ extern "C" inline int tsdp_shim_get_order() { return tsdp::detail::order_setting
 // Fiber switches and fiber-mode blocks so far (0 for kernels that only ran in direct mode).
 extern "C" inline unsigned long long tsdp_shim_fiber_switches() { return tsdp::detail::g_switches.load(); }
 extern "C" inline unsigned long long tsdp_shim_fiber_blocks() { return tsdp::detail::g_promotions.load(); }
+// Synchronous copies and sets that used memory a not-yet-waited-for stream's work uses (see "Unwaited work").
+extern "C" inline unsigned long long tsdp_shim_races() { return tsdp::detail::g_races.load(); }
 
 // ---- Synchronization -------------------------------------------------------------------------
 
@@ -1911,7 +2193,9 @@ inline cudaError_t cudaGetDevice(int* device) {
   return cudaSuccess;
 }
 inline cudaError_t cudaDeviceSynchronize() {  // launches are synchronous: only the capture rule
-  return tsdp::detail::check_capture_safe("cudaDeviceSynchronize");
+  if (cudaError_t e = tsdp::detail::check_capture_safe("cudaDeviceSynchronize")) return e;
+  tsdp::detail::settle_device(tsdp::detail::tl_device, false);
+  return cudaSuccess;
 }
 inline cudaError_t cudaDeviceReset() { return cudaSuccess; }
 inline cudaError_t cudaSetDeviceFlags(unsigned) { return cudaSuccess; }
@@ -1922,8 +2206,23 @@ inline cudaError_t cudaDeviceCanAccessPeer(int* can, int device, int peer) {
   *can = device != peer;
   return cudaSuccess;
 }
-inline cudaError_t cudaDeviceEnablePeerAccess(int peer, unsigned) {
-  if (peer < 0 || peer >= tsdp::detail::device_count()) return tsdp::detail::fail(cudaErrorInvalidDevice);
+inline cudaError_t cudaDeviceEnablePeerAccess(int peer, unsigned flags) {
+  int self = tsdp::detail::tl_device;
+  if (peer < 0 || peer >= tsdp::detail::device_count() || peer == self) return tsdp::detail::fail(cudaErrorInvalidDevice);
+  if (flags != 0) return tsdp::detail::fail(cudaErrorInvalidValue);
+  std::lock_guard<std::mutex> lk(tsdp::detail::allocations().m);
+  bool& on = tsdp::detail::allocations().peer[self][peer];
+  if (on) return tsdp::detail::fail(cudaErrorPeerAccessAlreadyEnabled);
+  on = true;
+  return cudaSuccess;
+}
+inline cudaError_t cudaDeviceDisablePeerAccess(int peer) {
+  int self = tsdp::detail::tl_device;
+  if (peer < 0 || peer >= tsdp::detail::device_count() || peer == self) return tsdp::detail::fail(cudaErrorInvalidDevice);
+  std::lock_guard<std::mutex> lk(tsdp::detail::allocations().m);
+  bool& on = tsdp::detail::allocations().peer[self][peer];
+  if (!on) return tsdp::detail::fail(cudaErrorPeerAccessNotEnabled);
+  on = false;
   return cudaSuccess;
 }
 
@@ -1997,7 +2296,9 @@ inline cudaError_t cudaFuncSetAttribute(T* func, cudaFuncAttribute attr, int val
 
 inline cudaError_t cudaMalloc(void** devPtr, std::size_t size) {
   if (cudaError_t e = tsdp::detail::check_capture_safe("cudaMalloc")) return e;
-  return tsdp::detail::host_alloc(devPtr, size);
+  cudaError_t e = tsdp::detail::host_alloc(devPtr, size);
+  if (e == cudaSuccess) tsdp::detail::record_allocation(*devPtr, size, tsdp::detail::tl_device);
+  return e;
 }
 inline cudaError_t cudaMallocHost(void** ptr, std::size_t size) {
   if (cudaError_t e = tsdp::detail::check_capture_safe("cudaMallocHost")) return e;
@@ -2009,7 +2310,9 @@ inline cudaError_t cudaHostAlloc(void** ptr, std::size_t size, unsigned /*flags*
   return cudaMallocHost(ptr, size);
 }
 inline cudaError_t cudaMallocManaged(void** ptr, std::size_t size, unsigned /*flags*/ = 1) {
-  return tsdp::detail::host_alloc(ptr, size);
+  cudaError_t e = tsdp::detail::host_alloc(ptr, size);
+  if (e == cudaSuccess) tsdp::detail::record_allocation(*ptr, size, -1);
+  return e;
 }
 template <class T>
 inline cudaError_t cudaMalloc(T** devPtr, std::size_t size) {
@@ -2029,6 +2332,11 @@ inline cudaError_t cudaMallocManaged(T** ptr, std::size_t size, unsigned flags =
 }
 inline cudaError_t cudaFree(void* devPtr) {
   if (cudaError_t e = tsdp::detail::check_capture_safe("cudaFree")) return e;
+  // cudaFree waits for the device; work elsewhere that still used the memory is the caller's bug.
+  tsdp::detail::settle_device(tsdp::detail::tl_device, false);
+  if (devPtr) tsdp::detail::forget_unwaited(devPtr);
+  if (devPtr && !tsdp::detail::forget_allocation(devPtr))
+    return tsdp::detail::refuse(cudaErrorInvalidValue, "cudaFree", "cudaFree takes a pointer cudaMalloc or cudaMallocManaged returned, once");
   std::free(devPtr);
   return cudaSuccess;
 }
@@ -2069,6 +2377,7 @@ inline cudaError_t cudaMemcpyAsync(void* dst, const void* src, std::size_t count
        (kind == cudaMemcpyDeviceToHost && !tsdp::detail::is_pinned(dst, count))))
     return tsdp::detail::refuse(cudaErrorStreamCaptureUnsupported, "cudaMemcpyAsync",
                                 "a captured copy from or to the host needs page-locked memory (cudaMallocHost or cudaHostRegister)");
+  tsdp::detail::note_pointers(stream, {dst, src});
   return tsdp::detail::stream_op(stream, [dst, src, count] { std::memmove(dst, src, count); }, "cudaMemcpyAsync");
 }
 inline cudaError_t cudaMemcpy(void* dst, const void* src, std::size_t count, cudaMemcpyKind kind) {
@@ -2076,6 +2385,7 @@ inline cudaError_t cudaMemcpy(void* dst, const void* src, std::size_t count, cud
   if (count == 0) return cudaSuccess;
   if (!dst || !src) return tsdp::detail::fail(cudaErrorInvalidValue);
   if (cudaError_t e = tsdp::detail::check_capture_safe("cudaMemcpy", cudaErrorStreamCaptureImplicit)) return e;
+  tsdp::detail::check_synchronous("cudaMemcpy", dst, src);
   std::memmove(dst, src, count);
   return cudaSuccess;
 }
@@ -2086,6 +2396,7 @@ inline cudaError_t cudaMemcpy2DAsync(void* dst, std::size_t dpitch, const void* 
   if (width > dpitch || width > spitch) return tsdp::detail::fail(cudaErrorInvalidPitchValue);
   if (width == 0 || height == 0) return cudaSuccess;
   if (!dst || !src) return tsdp::detail::fail(cudaErrorInvalidValue);
+  tsdp::detail::note_pointers(stream, {dst, src});
   return tsdp::detail::stream_op(stream, [=] {
     for (std::size_t r = 0; r < height; ++r)
       std::memmove(static_cast<char*>(dst) + r * dpitch, static_cast<const char*>(src) + r * spitch, width);
@@ -2093,6 +2404,7 @@ inline cudaError_t cudaMemcpy2DAsync(void* dst, std::size_t dpitch, const void* 
 }
 inline cudaError_t cudaMemcpy2D(void* dst, std::size_t dpitch, const void* src, std::size_t spitch,
                                 std::size_t width, std::size_t height, cudaMemcpyKind kind) {
+  if (dst && src && width && height) tsdp::detail::check_synchronous("cudaMemcpy2D", dst, src);
   return cudaMemcpy2DAsync(dst, dpitch, src, spitch, width, height, kind, 0);
 }
 inline cudaError_t cudaMemcpyPeerAsync(void* dst, int, const void* src, int, std::size_t count,
@@ -2105,12 +2417,14 @@ inline cudaError_t cudaMemcpyPeer(void* dst, int, const void* src, int, std::siz
 inline cudaError_t cudaMemsetAsync(void* devPtr, int value, std::size_t count, cudaStream_t stream = 0) {
   if (count == 0) return cudaSuccess;
   if (!devPtr) return tsdp::detail::fail(cudaErrorInvalidValue);
+  tsdp::detail::note_pointers(stream, {devPtr});
   return tsdp::detail::stream_op(stream, [devPtr, value, count] { std::memset(devPtr, value, count); }, "cudaMemsetAsync");
 }
 inline cudaError_t cudaMemset(void* devPtr, int value, std::size_t count) {
   if (count == 0) return cudaSuccess;
   if (!devPtr) return tsdp::detail::fail(cudaErrorInvalidValue);
   if (cudaError_t e = tsdp::detail::check_capture_safe("cudaMemset", cudaErrorStreamCaptureImplicit)) return e;
+  tsdp::detail::check_synchronous("cudaMemset", devPtr, nullptr);
   std::memset(devPtr, value, count);
   return cudaSuccess;
 }
@@ -2149,6 +2463,7 @@ inline cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned flag
   if (!*stream) return tsdp::detail::fail(cudaErrorMemoryAllocation);
   (*stream)->flags = flags;
   (*stream)->device = tsdp::detail::tl_device;
+  tsdp::detail::stream_created(*stream);
   return cudaSuccess;
 }
 inline cudaError_t cudaStreamCreate(cudaStream_t* stream) { return cudaStreamCreateWithFlags(stream, 0); }
@@ -2157,15 +2472,21 @@ inline cudaError_t cudaStreamCreateWithPriority(cudaStream_t* stream, unsigned f
 }
 inline cudaError_t cudaStreamDestroy(cudaStream_t stream) {
   if (reinterpret_cast<std::uintptr_t>(stream) <= 2) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
+  tsdp::detail::stream_destroyed(stream);
   delete stream;
   return cudaSuccess;
 }
 inline cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
   if (tsdp::detail::capturing(stream)) return tsdp::detail::fail(cudaErrorStreamCaptureUnsupported);
   if (cudaError_t e = tsdp::detail::check_capture_safe("cudaStreamSynchronize")) return e;
+  if (tsdp::detail::is_special(stream)) tsdp::detail::settle_device(tsdp::detail::tl_device, true);
+  else tsdp::detail::settle(stream);
   return cudaSuccess;
 }
-inline cudaError_t cudaStreamQuery(cudaStream_t) { return cudaSuccess; }
+inline cudaError_t cudaStreamQuery(cudaStream_t stream) {  // everything has completed by now
+  if (!tsdp::detail::is_special(stream)) tsdp::detail::settle(stream);
+  return cudaSuccess;
+}
 
 inline cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned flags) {
   if (!event) return tsdp::detail::fail(cudaErrorInvalidValue);
@@ -2192,6 +2513,8 @@ inline cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream = 0) {
   }
   event->capture = nullptr;
   event->recorded = true;
+  event->stream = tsdp::detail::is_special(stream) ? nullptr : stream;
+  event->seq = event->stream ? tsdp::detail::stream_seq(stream) : 0;
   event->time = std::chrono::steady_clock::now();
   return cudaSuccess;
 }
@@ -2201,10 +2524,12 @@ inline cudaError_t cudaEventRecordWithFlags(cudaEvent_t event, cudaStream_t stre
 inline cudaError_t cudaEventSynchronize(cudaEvent_t event) {
   if (!event) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
   if (cudaError_t e = tsdp::detail::check_capture_safe("cudaEventSynchronize")) return e;
+  tsdp::detail::settle_event(event);
   return cudaSuccess;
 }
 inline cudaError_t cudaEventQuery(cudaEvent_t event) {
   if (!event) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
+  tsdp::detail::settle_event(event);
   return cudaSuccess;
 }
 inline cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
@@ -2224,6 +2549,7 @@ inline cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, u
     stream->capture = g;  // fork: the stream joins the capture (nodes run in program order)
     g->streams.push_back(stream);
   }
+  if (!g && event->stream) tsdp::detail::note_stream_wait(stream, event->stream, event->seq);
   return cudaSuccess;
 }
 inline cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void* userData) {
@@ -2275,6 +2601,7 @@ inline cudaError_t cudaGraphInstantiate(cudaGraphExec_t* exec, cudaGraph_t graph
   auto* e = new (std::nothrow) CUgraphExec_st();
   if (!e) return tsdp::detail::fail(cudaErrorMemoryAllocation);
   e->nodes = graph->nodes;
+  e->touched = graph->touched;
   *exec = e;
   return cudaSuccess;
 }
@@ -2286,8 +2613,10 @@ inline cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream) {
   if (!exec) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
   if (CUgraph_st* g = tsdp::detail::capturing(stream)) {
     g->nodes.insert(g->nodes.end(), exec->nodes.begin(), exec->nodes.end());
+    g->touched.insert(g->touched.end(), exec->touched.begin(), exec->touched.end());
     return cudaSuccess;
   }
+  tsdp::detail::note_work(stream, exec->touched.data(), exec->touched.size());
   for (auto& node : exec->nodes) node();
   return cudaSuccess;
 }

@@ -1,7 +1,10 @@
 // Devices own their streams and events (run with 2 devices). A kernel launch into a stream of
 // another device than the current one fails with cudaErrorInvalidResourceHandle, as on a GPU; so
 // does recording an event into a stream of another device, and timing events of two devices.
-// The current device is per host thread: a new thread starts on device 0.
+// The current device is per host thread: a new thread starts on device 0. Memory belongs to the
+// device current at its cudaMalloc: a kernel given a pointer into another device's memory faults
+// (cudaErrorIllegalAddress) unless peer access was enabled; managed memory is reachable from all.
+// cudaFree takes only what cudaMalloc returned, once.
 #include <thread>
 #include "strict_common.h"
 
@@ -63,6 +66,47 @@ int main() {
   std::printf("kernels that ran: %d\n", *counter);
   if (*counter != 2) ++failures;
 
+  // memory of device 1, used by a kernel on device 0: refused until peer access is enabled
+  int* on1;
+  CHECK(cudaSetDevice(1));
+  CHECK(cudaMalloc(&on1, sizeof(int)));
+  CHECK(cudaMemset(on1, 0, sizeof(int)));
+  CHECK(cudaSetDevice(0));
+  TSDP_LAUNCH(bump, 1, 1, 0, s0, on1);
+  expect("kernel on device 0 given device 1's memory", cudaGetLastError(), cudaErrorIllegalAddress);
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  CHECK(cudaStreamBeginCapture(s0, cudaStreamCaptureModeGlobal));
+  TSDP_LAUNCH(bump, 1, 1, 0, s0, on1);
+  CHECK(cudaStreamEndCapture(s0, &graph));
+  CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  // a graph reports a kernel's fault from the launch, the synchronization or the last error
+  cudaError_t replay = cudaGraphLaunch(exec, s0);
+  if (replay == cudaSuccess) replay = cudaStreamSynchronize(s0);
+  if (replay == cudaSuccess) replay = cudaGetLastError();
+  expect("the same kernel replayed from a graph on device 0", replay, cudaErrorIllegalAddress);
+  (void)cudaGetLastError();
+  expect("device 0 enables peer access to device 1", cudaDeviceEnablePeerAccess(1, 0), cudaSuccess);
+  expect("and enables it again", cudaDeviceEnablePeerAccess(1, 0), cudaErrorPeerAccessAlreadyEnabled);
+  (void)cudaGetLastError();
+  TSDP_LAUNCH(bump, 1, 1, 0, s0, on1);
+  expect("kernel on device 0 given device 1's memory after peer access", cudaGetLastError(), cudaSuccess);
+  CHECK(cudaGraphLaunch(exec, s0));
+  CHECK(cudaStreamSynchronize(s0));
+  expect("the graph replayed after peer access", cudaGetLastError(), cudaSuccess);
+  int seen = 0;
+  CHECK(cudaMemcpy(&seen, on1, sizeof(int), cudaMemcpyDeviceToHost));
+  std::printf("device 1's counter: %d\n", seen);
+  if (seen != 2) ++failures;
+  CHECK(cudaGraphExecDestroy(exec));
+  CHECK(cudaGraphDestroy(graph));
+  CHECK(cudaFree(on1));
+  expect("cudaFree of the same pointer twice", cudaFree(on1), cudaErrorInvalidValue);
+  (void)cudaGetLastError();
+  expect("cudaFree of a pointer inside an allocation", cudaFree(counter + 1), cudaErrorInvalidValue);
+  (void)cudaGetLastError();
+
+  CHECK(cudaSetDevice(1));
   CHECK(cudaStreamDestroy(s1));
   CHECK(cudaEventDestroy(e1));
   CHECK(cudaSetDevice(0));

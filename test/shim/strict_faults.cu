@@ -1,5 +1,6 @@
 // Rules the GPU enforces while a kernel runs, which fail the launch: WMMA tile pointers must be
-// 32-byte (256-bit) aligned and ldm a multiple of 16 bytes (cudaErrorMisalignedAddress), and a
+// 32-byte (256-bit) aligned and ldm a multiple of 16 bytes, a float4 (any 16-byte vector) is loaded
+// and stored only at 16-byte aligned addresses (cudaErrorMisalignedAddress), and a
 // __syncthreads must be reached by every thread of the block (here: half the block returned
 // first; cudaErrorLaunchFailure). Each is followed by its correct twin.
 #ifdef TSDP_CUDA_SHIM
@@ -36,6 +37,12 @@ __global__ void block_sum(const int* in, int* out, int early) {
   }
 }
 
+// Copies n float4 from `in` to `out`, each thread one vector: both pointers must be 16-byte aligned.
+__global__ void copy_vectors(const float* in, float* out, int n) {
+  int i = threadIdx.x;
+  if (i < n) reinterpret_cast<float4*>(out)[i] = reinterpret_cast<const float4*>(in)[i];
+}
+
 int main() {
   float *a, *b, *out;
   CHECK(cudaMalloc(&a, 16 * 16 * sizeof(float) + 64));
@@ -50,6 +57,25 @@ int main() {
   expect("WMMA load with ldm 6 floats", cudaGetLastError(), cudaErrorMisalignedAddress);
   TSDP_LAUNCH(tile_product, 1, 32, 0, 0, a + 8, 8, b, out);
   expect("WMMA load from a 32-byte aligned pointer, ldm 8", cudaGetLastError(), cudaSuccess);
+
+  float *vin, *vout;
+  CHECK(cudaMallocManaged(&vin, 64 * sizeof(float)));
+  CHECK(cudaMallocManaged(&vout, 64 * sizeof(float)));
+  for (int i = 0; i < 64; ++i) vin[i] = float(i);
+  TSDP_LAUNCH(copy_vectors, 1, 8, 0, 0, vin + 1, vout, 8);
+  expect("float4 load from a 4-byte aligned pointer", cudaGetLastError(), cudaErrorMisalignedAddress);
+  TSDP_LAUNCH(copy_vectors, 1, 8, 0, 0, vin, vout + 2, 8);
+  expect("float4 store to an 8-byte aligned pointer", cudaGetLastError(), cudaErrorMisalignedAddress);
+  TSDP_LAUNCH(copy_vectors, 1, 8, 0, 0, vin + 4, vout, 8);
+  expect("float4 copy between 16-byte aligned pointers", cudaGetLastError(), cudaSuccess);
+  CHECK(cudaDeviceSynchronize());
+  for (int i = 0; i < 32; ++i)
+    if (vout[i] != float(i + 4)) {
+      std::printf("float4 copy: element %d is %g, expected %d\n", i, vout[i], i + 4);
+      ++failures;
+    }
+  CHECK(cudaFree(vin));
+  CHECK(cudaFree(vout));
 
   int *in, *sum;
   CHECK(cudaMallocManaged(&in, 128 * sizeof(int)));
