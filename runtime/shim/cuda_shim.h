@@ -84,8 +84,16 @@
 // open (Global mode: any thread; ThreadLocal: its thread) no cudaMalloc/cudaFree/synchronization,
 // synchronous copy or legacy-stream work, and captured host copies only from or to pinned memory.
 // Device-side rules fail the launch: WMMA tile pointers 32-byte aligned and ldm a multiple of 16
-// bytes (cudaErrorMisalignedAddress, wmma_shim.h), every __syncthreads reached by the whole block
-// (cudaErrorLaunchFailure). Async copies into another device's stream are allowed, as in CUDA.
+// bytes (cudaErrorMisalignedAddress, wmma_shim.h), 16-byte vectors (float4, int4, double2, ...)
+// loaded and stored only at 16-byte aligned addresses (cudaErrorMisalignedAddress), every
+// __syncthreads reached by the whole block (cudaErrorLaunchFailure). Memory belongs to the device
+// current at its cudaMalloc: a kernel given a pointer into another device's memory fails with
+// cudaErrorIllegalAddress unless cudaDeviceEnablePeerAccess allowed it (managed memory is
+// everyone's); cudaFree takes only what an allocation returned, once. Async copies into another
+// device's stream are allowed, as in CUDA. A synchronous copy or set of memory that a non-blocking
+// stream's unwaited work uses is reported as a race (see "Unwaited work"). Static __shared__ is not
+// counted toward the 227 KB per block here (the shim cannot see its size); the ptxas resource check
+// (compiler/6-build/resources.ts) counts static plus dynamic shared memory for every generated kernel.
 //
 // Limits. Kernels must be launched with TSDP_LAUNCH (no <<< >>>), kernel templates with explicit
 // template arguments, parenthesized if they contain a comma: TSDP_LAUNCH((k<64, 4>), ...), which
