@@ -122,6 +122,11 @@ export const catalog = {
   buildFailed: entry("TSDP6003", "the generated code failed to build"),
 
   internal: entry("TSDP9001", "internal compiler error", "this is a bug in tsdp; please report it with the model file"),
+  // Autodiff (2-autodiff) is reached only through a training declaration the frontend checked
+  // (a scalar loss that some parameter reaches), so each of these is a bug in tsdp, not in the model.
+  autodiffNoLoss: entry("TSDP9002", "autodiff: nothing to differentiate", "this is a bug in tsdp; please report it with the model file"),
+  autodiffNoGradient: entry("TSDP9003", "autodiff: an op the loss depends on has no gradient rule", "this is a bug in tsdp; please report it with the model file"),
+  autodiffWrongRule: entry("TSDP9004", "autodiff: a gradient rule built a wrong gradient", "this is a bug in tsdp (in the op's gradient rule, compiler/ops); please report it with the model file"),
 } as const satisfies Record<string, CatalogEntry>;
 
 export type DiagnosticKind = keyof typeof catalog;
