@@ -1,15 +1,10 @@
-import {
-  Node as TsNode,
-  type SourceFile,
-  type Statement,
-} from "ts-morph";
+import { Node as TsNode, type SourceFile, type Statement } from "ts-morph";
 import { fail, type SourceLoc } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
 import { ClassValue, FunctionValue, NamespaceValue, Poison, type Value } from "../values.ts";
-import { CALL_LEVELS, poison } from "./core.ts";
+import { CALL_LEVELS, InterpreterCore, poison } from "./core.ts";
 import { declaredNames } from "./syntax.ts";
-import { InterpreterCore } from "./core.ts";
 
 // Files and their top-level declarations: imports, re-exports, and top-level names bound lazily.
 export abstract class FileEvaluator extends InterpreterCore {

@@ -1,6 +1,4 @@
-import {
-  Node as TsNode,
-} from "ts-morph";
+import { Node as TsNode } from "ts-morph";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { appendModule } from "../layers.ts";
 import { arrayMethod } from "../globals.ts";

@@ -1,10 +1,5 @@
-import {
-  Node as TsNode,
-  SyntaxKind,
-  type Statement,
-  type BindingName,
-} from "ts-morph";
-import { type Value } from "../values.ts";
+import { Node as TsNode, SyntaxKind, type Statement, type BindingName } from "ts-morph";
+import type { Value } from "../values.ts";
 
 // Questions about the syntax (and names) that more than one part of the evaluator asks.
 
