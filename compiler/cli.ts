@@ -120,31 +120,31 @@ const inspectCommand = program
   .option("--json", "print the report as JSON")
   .option("-b, --batch <n>", "batch size per device for the memory estimate", integerInRange("a batch size", 1, 2 ** 31 - 1), 64)
   .option("--arch <list>", "also compile the CUDA code with nvcc for these architectures (e.g. sm_90) and show each kernel's registers, spills, stack and shared memory", archList)
+  .addOption(
+    new Option("--from <dir>", "show the kernel resources that ptxas recorded when this model was compiled into <dir> (tsdp compile --target cuda), instead of running nvcc again")
+      .conflicts("arch"),
+  )
   .addHelpText("after", examples(
     ["tsdp inspect model.ts", "layers, parameters, kernels with their fusion rules and costs, memory"],
     ["tsdp inspect model.ts --batch 256", "the memory estimate for 256 samples per device"],
     ["tsdp inspect model.ts --arch sm_90", "also each kernel's registers, spills and shared memory from ptxas"],
+    ["tsdp inspect model.ts --from build/model", "the same, as recorded by the CUDA build in build/model"],
     ["tsdp inspect model.ts --json | jq .kernels", "the same report as JSON, for scripts"],
   ));
 withLimits(inspectCommand)
-  .action((file: string, opts: { model?: string; json?: boolean; batch: number; arch?: string[] } & LimitFlags) =>
+  .action((file: string, opts: { model?: string; json?: boolean; batch: number; arch?: string[]; from?: string } & LimitFlags) =>
     run(async () => {
-      const [{ lowerModel }, { planKernels }, { planMemory }, { formatReport, modelReport }] = await Promise.all([
-        import("./1-frontend/lower.ts"),
-        import("./3-fusion/plan.ts"),
-        import("./4-memory/plan.ts"),
-        import("./inspect.ts"),
-      ]);
-      const model = lowerModel(file, { model: opts.model, ...limitsOf(opts) });
-      const plan = planKernels(model.graph);
-      const { trainingPrograms } = await import("./pipeline.ts");
-      const training = trainingPrograms(model.graph);
-      let report = modelReport(model, plan, planMemory(model.graph, plan), training, opts.batch);
+      const [{ generate }, { formatReport, modelReport }] = await Promise.all([compiler(), import("./inspect.ts")]);
+      // The CUDA code a compile would build (no build: nothing is written). Its manifest is the report.
+      const compiled = generate(file, { model: opts.model, target: "cuda", ...limitsOf(opts) });
+      let report = modelReport(compiled, opts.batch);
       if (opts.arch) {
-        // The code a CUDA compile would build, measured by ptxas (nvcc -c; no GPU needed).
-        const [{ generate }, { measureResources }] = await Promise.all([import("./pipeline.ts"), import("./6-build/resources.ts")]);
-        const { generated } = generate(file, { model: opts.model, target: "cuda", ...limitsOf(opts) });
-        report = { ...report, resources: await measureResources(generated.cu, opts.arch) };
+        // measured by ptxas (nvcc -c; no GPU needed)
+        const { measureResources } = await import("./6-build/resources.ts");
+        report = { ...report, resources: await measureResources(compiled.generated.cu, opts.arch) };
+      } else if (opts.from) {
+        const { resourcesOfBuild } = await import("./inspect-build.ts");
+        report = { ...report, resources: await resourcesOfBuild(opts.from, compiled.generated.manifest) };
       }
       process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatReport(report)) + "\n");
     }),

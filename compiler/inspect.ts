@@ -1,16 +1,12 @@
 import { relative } from "node:path";
-import type { LoweredModel } from "./1-frontend/lower.ts";
-import { kernelCost } from "./3-fusion/cost.ts";
-import type { KernelPlan } from "./3-fusion/plan.ts";
-import type { MemoryPlan } from "./4-memory/plan.ts";
-import { bucketSummary, planBuckets } from "./4-memory/buckets.ts";
-import { CodegenContext } from "./5-codegen/context.ts";
-import type { TrainingCodegen } from "./5-codegen/emit.ts";
-import type { ResourceReport } from "./6-build/resources.ts";
-import { dtypeNames, type Node } from "./ir/node.ts";
+import type { Compiled } from "./pipeline.ts";
+import { launchConfigs, resourceProblems, type ResourceReport } from "./6-build/resources.ts";
+import { numel as elements, type BucketReport, type KernelReport, type Manifest, type MemoryReport, type OptimizerManifest } from "../runtime/manifest.ts";
 import { formatShape, numel } from "./ir/shape.ts";
 
-// `tsdp inspect`: what a PyTorch user would print(model) for, plus the parameter table.
+// `tsdp inspect`: what a PyTorch user would print(model) for, plus the parameter table. Everything
+// but the layer tree is the manifest the pipeline wrote for the library (kernels, memory plan,
+// buckets): inspect formats what compile produced and recomputes none of it.
 
 export interface ModelReport {
   readonly model: string;
@@ -23,13 +19,15 @@ export interface ModelReport {
   readonly totalParameters: number;
   readonly training?: {
     loss: string;
-    optimizer: Record<string, unknown>;
+    optimizer: OptimizerManifest;
     stepKernels: number;
     /** All-reduce buckets with DDP's default sizes, in the order the backward completes them. */
-    buckets: { params: string[]; bytes: number; afterKernel: string }[];
+    buckets: readonly BucketReport[];
   };
-  readonly kernels: { name: string; ops: string[]; fusion: string[]; source: string[]; flops: number; bytes: number }[];
-  readonly memory: { paramBytes: number; activationBytesPerSample: number; activationBytesPerSampleWithoutReuse: number; fixedBytes: number };
+  /** Why the library would have no training step (a backward op without a kernel yet). */
+  readonly trainingUnavailable?: string;
+  readonly kernels: readonly KernelReport[];
+  readonly memory: MemoryReport;
   /** What one device holds for a batch of `batch` samples on it (every replica holds the same). */
   readonly perDevice: {
     readonly batch: number;
@@ -40,60 +38,64 @@ export interface ModelReport {
     readonly activations: number;
     readonly peak: number;
   };
-  /** With --arch: every kernel of the library (forward, step, harness) as ptxas compiled it. */
+  /** With --arch: every kernel of the library (forward, step, harness) as ptxas compiled it; with --from, as the build recorded it. */
   readonly resources?: ResourceReport;
 }
 
-const countOf = (n: Node) => numel(n.shape).c;
+const elementBytes = { float32: 4, int32: 4, int64: 8 } as const;
 
-export function modelReport(m: LoweredModel, plan: KernelPlan, memory: MemoryPlan, training?: TrainingCodegen, batch = 64, cwd = process.cwd()): ModelReport {
-  const g = m.graph;
-  const ctx = new CodegenContext(g, plan, memory);
-  const bytesOfNodes = (nodes: readonly Node[]) => nodes.reduce((s, n) => s + numel(n.shape).c * (n.dtype === "i64" ? 8 : 4), 0);
-  const parameters = bytesOfNodes(g.params);
-  const programs = [memory, ...(training ? [training.evaluate.memory, training.step.memory] : [])];
-  // arenas are shared by the programs, sized for the largest
-  const activations = Math.max(...programs.map((p) => p.batchBytesPerSample)) * batch + Math.max(...programs.map((p) => p.fixedBytes));
+/** The report of a generated model: its manifest, plus the frontend's layer tree. */
+export function modelReport(compiled: Pick<Compiled, "model" | "generated">, batch = 64, cwd = process.cwd()): ModelReport {
+  const { model: m, generated } = compiled;
+  const manifest = generated.manifest;
+  const bytesOf = (specs: Manifest["params"]) => specs.reduce((s, p) => s + elements(p.shape) * elementBytes[p.dtype], 0);
+  const parameters = bytesOf(manifest.params);
+  const { memory, training } = manifest;
+  // the arenas are shared by the programs, sized for the largest (the manifest records them so)
+  const activations = memory.arenaBytesPerSample * batch + memory.arenaFixedBytes;
   const optimizer = training?.optimizer;
   const stateCopies = !optimizer ? 0 : optimizer.kind === "SGD" ? (optimizer.momentum !== 0 ? 1 : 0) : 2;
   const perDevice = {
     batch,
     parameters,
-    buffers: bytesOfNodes(g.buffers),
+    buffers: bytesOf(manifest.buffers),
     gradients: training ? parameters : 0,
     optimizerState: stateCopies * parameters,
     activations,
     peak: 0,
   };
   perDevice.peak = perDevice.parameters + perDevice.buffers + perDevice.gradients + perDevice.optimizerState + perDevice.activations;
+  const shapeText = (shape: readonly (number | string)[]) => `[${shape.join(", ")}]`;
   return {
-    model: g.name,
+    model: manifest.model,
     file: relative(cwd, m.file) || m.file,
-    inputs: g.inputs.map((n) => ({ name: n.attrs.name, dtype: dtypeNames[n.dtype], shape: formatShape(n.shape) })),
-    outputs: g.outputs.map((n) => ({ dtype: dtypeNames[n.dtype], shape: formatShape(n.shape) })),
-    layers: m.layers.map((l) => ({ path: l.path, type: l.type, summary: l.summary, params: l.params.reduce((s, p) => s + countOf(p), 0) })),
-    parameters: g.params.map((p) => ({ name: p.attrs.name, shape: p.shape as number[], count: countOf(p) })),
-    buffers: g.buffers.map((b) => ({ name: b.attrs.name, shape: b.shape as number[], dtype: dtypeNames[b.dtype] })),
-    totalParameters: g.params.reduce((s, p) => s + countOf(p), 0),
-    training: g.loss && g.optimizer && training ? trainingReport(g.loss.value.op, { ...g.optimizer }, m, training) : undefined,
-    kernels: plan.kernels.map((k) => ({ name: k.name, ops: k.nodes.map((n) => n.op), fusion: [...k.rules], source: ctx.source(k), ...kernelCost(k, plan) })),
-    memory: {
-      paramBytes: memory.paramBytes,
-      activationBytesPerSample: memory.batchBytesPerSample,
-      activationBytesPerSampleWithoutReuse: memory.unsharedBatchBytesPerSample,
-      fixedBytes: memory.fixedBytes,
-    },
+    inputs: manifest.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: shapeText(i.shape) })),
+    outputs: manifest.outputs.map((o) => ({ dtype: o.dtype, shape: shapeText(o.shape) })),
+    layers: m.layers.map((l) => ({ path: l.path, type: l.type, summary: l.summary, params: l.params.reduce((s, p) => s + numel(p.shape).c, 0) })),
+    parameters: manifest.params.map((p) => ({ name: p.name, shape: [...p.shape], count: elements(p.shape) })),
+    buffers: manifest.buffers.map((b) => ({ name: b.name, shape: [...b.shape], dtype: b.dtype })),
+    totalParameters: manifest.params.reduce((s, p) => s + elements(p.shape), 0),
+    training: training && { loss: training.loss, optimizer: training.optimizer, stepKernels: training.stepKernels, buckets: training.buckets },
+    trainingUnavailable: manifest.trainingUnavailable,
+    kernels: manifest.kernels,
+    memory,
     perDevice,
   };
 }
 
-function trainingReport(loss: string, optimizer: Record<string, unknown>, m: LoweredModel, training: TrainingCodegen): NonNullable<ModelReport["training"]> {
-  const { plan, memory } = training.step;
+/**
+ * The kernel resources a CUDA build recorded in its manifest (`resources`, from ptxas at build
+ * time), joined with the launches of its model.cu: what --arch would measure, without nvcc.
+ * Null when the build has none (a CPU build).
+ */
+export function recordedResources(built: Pick<Manifest, "resources">, cu: string): ResourceReport | null {
+  if (!built.resources) return null;
+  const launches = launchConfigs(cu);
+  const threads = new Map(launches.map((l) => [l.kernel, l.threads]));
   return {
-    loss,
-    optimizer,
-    stepKernels: plan.kernels.length,
-    buckets: bucketSummary(planBuckets(m.graph.params, training.gradients, plan, memory), plan),
+    archs: [...new Set(built.resources.map((r) => r.arch))],
+    kernels: built.resources.map((r) => ({ ...r, threads: threads.get(r.kernel) })),
+    problems: resourceProblems(built.resources, launches),
   };
 }
 
@@ -143,6 +145,7 @@ export function formatReport(r: ModelReport): string {
       [],
     ),
   );
+  if (r.trainingUnavailable) out.push("", `Training  unavailable in this version of tsdp: ${r.trainingUnavailable}`);
   if (r.training) {
     const opt = Object.entries(r.training.optimizer).filter(([k]) => k !== "kind").map(([k, v]) => `${k}=${v}`).join(", ");
     out.push("", `Training  loss ${r.training.loss}, optimizer ${r.training.optimizer.kind} (${opt}); a step is ${r.training.stepKernels} kernels + 1 update`);

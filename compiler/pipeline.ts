@@ -1,7 +1,8 @@
 import { lowerModel, type LoweredModel, type LowerOptions } from "./1-frontend/lower.ts";
 import { planKernels, type KernelPlan } from "./3-fusion/plan.ts";
 import { planMemory, type MemoryPlan } from "./4-memory/plan.ts";
-import { generateCuda, withManifestChanges, type GeneratedModel, type Program, type TrainingCodegen } from "./5-codegen/emit.ts";
+import { planBuckets } from "./4-memory/buckets.ts";
+import { generateCuda, withManifestChanges, type CodegenInput, type GeneratedModel, type TrainingCodegen } from "./5-codegen/emit.ts";
 import { differentiate } from "./2-autodiff/backward.ts";
 import { CompileError } from "./diagnostics/diagnostic.ts";
 import type { Graph } from "./ir/node.ts";
@@ -15,7 +16,9 @@ import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts
 //
 //   model.ts ─▶ 1-frontend ─▶ graph IR ─▶ 2-autodiff ─▶ 3-fusion ─▶ 4-memory ─▶ 5-codegen ─▶ 6-build ─▶ libmodel.so
 //               (static       (shapes,     (loss +       (kernels    (liveness,  (view model  (nvcc, or g++
-//                evaluation)   locations)   backward)     by rules)   reuse)      + templates)  + CPU shim)
+//                evaluation)   locations)   backward)     by rules)   reuse;      + templates)  + CPU shim)
+//                                                                     gradient
+//                                                                     buckets)
 //
 // Each stage takes the previous stages' results and nothing else.
 
@@ -35,39 +38,43 @@ export interface Compiled {
   readonly model: LoweredModel;
   readonly plan: KernelPlan;
   readonly memory: MemoryPlan;
+  /** The evaluate and training-step programs, when the model declares its training. */
+  readonly training?: TrainingCodegen;
   readonly generated: GeneratedModel;
 }
 
 /** Stages 1–5: from the model file to CUDA source, without building it. */
 export function generate(file: string, options: CompileOptions = {}): Compiled {
   const model = lowerModel(file, options); //                      1. TypeScript → checked graph IR
-  const training = trainingPrograms(model.graph); //               2. + loss and backward (when declared)
+  const training = trainingPrograms(model.graph, options.bucketCapMb); // 2–4 for evaluate and the training step (when declared)
   const plan = planKernels(model.graph); //                        3. ops → fused kernels
   const memory = planMemory(model.graph, plan); //                 4. buffers, lifetimes, reuse
-  const target = options.target ?? defaultTarget();
   const forward = { graph: model.graph, plan, memory };
-  const generated = generateWithTraining(model.graph, forward, target, options, training); // 5. CUDA
-  return { model, plan, memory, generated };
+  const generated = generateWithTraining({ forward, target: options.target ?? defaultTarget(), precision: options.precision, training }); // 5. CUDA
+  return { model, plan, memory, training, generated };
 }
 
 /**
  * The evaluate (forward + loss) and training-step programs of a model with a training
- * declaration: autodiff builds the backward, and each program gets its own kernel and memory plan.
+ * declaration: autodiff builds the backward, each program gets its own kernel and memory plan, and
+ * the step's gradients are grouped into the buckets that are all-reduced during its backward.
  */
-export function trainingPrograms(graph: Graph): TrainingCodegen | undefined {
+export function trainingPrograms(graph: Graph, bucketCapMb?: number): TrainingCodegen | undefined {
   if (!graph.loss || !graph.optimizer) return undefined;
   const loss = graph.loss.value;
-  const evalPlan = planKernels(graph, [...graph.outputs, loss]);
-  const { graph: stepGraph, gradients, lossScale } = differentiate(graph, { seed: "loss_scale" });
-  const roots = [loss, ...gradients.values()];
-  const stepPlan = planKernels(stepGraph, roots);
+  const { graph: stepGraph, gradients, lossScale } = differentiate(graph, { seed: "loss_scale" }); // 2. backward
+  const evalPlan = planKernels(graph, [...graph.outputs, loss]); //                                  3. kernels
+  const stepPlan = planKernels(stepGraph, [loss, ...gradients.values()]);
+  const stepMemory = planMemory(stepGraph, stepPlan, gradients); //                                  4. memory
+  const buckets = planBuckets(graph.params, gradients, stepPlan, stepMemory, bucketCapMb); //        4. gradient buckets
   return {
     evaluate: { graph, plan: evalPlan, memory: planMemory(graph, evalPlan) },
-    step: { graph: stepGraph, plan: stepPlan, memory: planMemory(stepGraph, stepPlan, gradients) },
+    step: { graph: stepGraph, plan: stepPlan, memory: stepMemory },
     gradients,
     lossScale: lossScale!,
     optimizer: graph.optimizer,
     reduction: loss.attrs.reduction === "sum" ? "sum" : "mean",
+    buckets,
   };
 }
 
@@ -75,14 +82,13 @@ export function trainingPrograms(graph: Graph): TrainingCodegen | undefined {
  * Generates the library with its training step when every backward op has a kernel; otherwise
  * the library is forward-only and its manifest says why it cannot train.
  */
-function generateWithTraining(graph: Graph, forward: Program, target: Target, options: CompileOptions, training: TrainingCodegen | undefined): GeneratedModel {
-  const precision = options.precision;
-  if (!training) return generateCuda(graph, forward, target, precision);
+function generateWithTraining(input: CodegenInput): GeneratedModel {
+  if (!input.training) return generateCuda(input);
   try {
-    return generateCuda(graph, forward, target, precision, training, options.bucketCapMb);
+    return generateCuda(input);
   } catch (e) {
     if (!(e instanceof CompileError) || e.diagnostics[0]?.kind !== "noLowering") throw e;
-    const generated = generateCuda(graph, forward, target, precision);
+    const generated = generateCuda({ ...input, training: undefined });
     return withManifestChanges(generated, { trainingUnavailable: e.diagnostics[0].message });
   }
 }

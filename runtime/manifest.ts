@@ -8,7 +8,11 @@ import { BuildDirectoryError } from "./errors.ts";
 /** manifest.json is a few kilobytes; one this large is not one. */
 const MAX_MANIFEST_BYTES = 64 << 20;
 
-/** The ABI version of the C interface this runtime speaks (`tsdp_abi_version()`). */
+/**
+ * The ABI version of the C interface this runtime speaks: the generated library's
+ * `tsdp_abi_version()` returns it and manifest.json records it. The one place it is written; the
+ * compiler takes it from here.
+ */
 export const ABI_VERSION = 1;
 /** The value of manifest.json's `format` field. */
 export const MANIFEST_FORMAT = "tsdp-model";
@@ -48,10 +52,70 @@ export interface KernelResources {
   readonly barriers: number;
 }
 
-/** manifest.json of a compiled model directory. */
+/** GEMM and convolution arithmetic the library was generated for. */
+export type Precision = "fp32" | "tf32" | "bf16";
+
+/** The optimizer and its hyperparameters, PyTorch's defaults filled in ("lr", "momentum", "betas" as beta1/beta2, …). */
+export interface OptimizerManifest {
+  readonly kind: "SGD" | "Adam" | "AdamW";
+  readonly [hyper: string]: number | string | boolean;
+}
+
+/** One fused kernel of the forward program, as `tsdp inspect` shows it. */
+export interface KernelReport {
+  /** The kernel's name in the generated code, without "_kernel" ("conv1_relu"). */
+  readonly name: string;
+  /** Its IR ops, the anchor first. */
+  readonly ops: readonly string[];
+  /** The fusion rules that put the other ops into it. */
+  readonly fusion: readonly string[];
+  /** The TypeScript lines it came from ("model.ts:12  x = this.conv1(x)"). */
+  readonly source: readonly string[];
+  /** Per sample (batch size 1). */
+  readonly flops: number;
+  readonly bytes: number;
+}
+
+/** One gradient bucket: all-reduced during the backward, right after the kernel that finishes it. */
+export interface BucketReport {
+  readonly params: readonly string[];
+  readonly bytes: number;
+  readonly afterKernel: string;
+}
+
+/** The static memory plan of the forward program (compiler/4-memory). */
+export interface MemoryReport {
+  readonly paramBytes: number;
+  readonly activationBytesPerSample: number;
+  readonly activationBytesPerSampleWithoutReuse: number;
+  readonly fixedBytes: number;
+  /** The arenas are shared by forward, evaluate and the training step, sized for the largest. */
+  readonly arenaBytesPerSample: number;
+  readonly arenaFixedBytes: number;
+}
+
+/** The training step of a library that has one. */
+export interface TrainingManifest {
+  readonly loss: string;
+  readonly reduction: "mean" | "sum";
+  readonly target: IOSpec;
+  /** The optimizer's defaults, which `trainStep` options may override. */
+  readonly optimizer: OptimizerManifest;
+  readonly stepKernels: number;
+  /** Informational: gradient buckets in the order the backward completes them. */
+  readonly buckets: readonly BucketReport[];
+}
+
+/**
+ * manifest.json of a compiled model directory: the one schema, which the compiler writes
+ * (`satisfies GeneratedManifest`, then the build adds the library's seal) and `load` reads.
+ * validateManifest checks every field the runtime relies on; the fields marked informational
+ * are typed as the compiler writes them but neither checked nor used by the runtime (the seal
+ * still covers them).
+ */
 export interface Manifest {
   readonly format: typeof MANIFEST_FORMAT;
-  readonly abiVersion: number;
+  readonly abiVersion: typeof ABI_VERSION;
   /** The model class name, e.g. "SimpleModel". */
   readonly model: string;
   /** The model file's name (informational; used in messages). */
@@ -62,10 +126,14 @@ export interface Manifest {
    * or a library of another build is refused.
    */
   readonly sourceHash: string;
+  /** Informational: sha256 of the generated code (with the seal left empty) and target. */
+  readonly codeHash?: string;
   /** Hex sha256 and size of the library file, checked before it is loaded (a truncated ELF faults when mapped). */
   readonly librarySha256: string;
   readonly libraryBytes: number;
   readonly target: "cpu" | "cuda";
+  /** Informational. */
+  readonly precision?: Precision;
   /** The shared library's file name, relative to the directory (normally "libmodel.so"). */
   readonly library: string;
   /** The arguments of `tsdp_forward`, in order. */
@@ -80,17 +148,11 @@ export interface Manifest {
    * Absent in manifests written before it existed (then only MAX_BATCH applies).
    */
   readonly maxSamplesPerDevice?: number;
-  /** Informational (kernel list, memory plan); the runtime ignores them. */
-  readonly kernels?: unknown;
-  readonly memory?: unknown;
+  /** Informational: the forward program's kernels and memory plan. */
+  readonly kernels?: readonly KernelReport[];
+  readonly memory?: MemoryReport;
   /** Present when the library has a training step: the loss, its target and the optimizer's defaults. */
-  readonly training?: {
-    readonly loss: string;
-    readonly reduction: "mean" | "sum";
-    readonly target: IOSpec;
-    readonly optimizer: { readonly kind: "SGD" | "Adam" | "AdamW"; readonly [hyper: string]: number | string | boolean };
-    readonly stepKernels: number;
-  };
+  readonly training?: TrainingManifest;
   /** Why the library has no training step, when it has none. */
   readonly trainingUnavailable?: string;
   /**
@@ -100,6 +162,16 @@ export interface Manifest {
    */
   readonly resources?: readonly KernelResources[];
 }
+
+/** The fields the build adds once the library exists (6-build): its seal, and ptxas's report. */
+type BuildFields = "librarySha256" | "libraryBytes" | "resources";
+
+/**
+ * What code generation writes (compiler/5-codegen), before the build seals it to the library:
+ * the fields that older manifests may lack are always present.
+ */
+export type GeneratedManifest = Omit<Manifest, BuildFields> &
+  Required<Pick<Manifest, "sourceFile" | "codeHash" | "precision" | "maxSamplesPerDevice" | "kernels" | "memory">>;
 
 const DTYPES: readonly string[] = ["float32", "int32", "int64"];
 const TARGETS: readonly string[] = ["cpu", "cuda"];

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { findNvcc } from "../compiler/6-build/toolchain.ts";
 import { launchConfigs, parsePtxasLog, resourceProblems } from "../compiler/6-build/resources.ts";
 import { generate } from "../compiler/pipeline.ts";
+import { ABI_VERSION } from "../runtime/manifest.ts";
 
 const lenet = generate("examples/lenet/model.ts", { target: "cpu" });
 const cu = lenet.generated.cu;
@@ -54,6 +55,12 @@ describe("LeNet's generated CUDA", () => {
     expect(m.params.map((p) => p.name)).toEqual(["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]);
     expect(m.inputs).toEqual([{ name: "x", dtype: "float32", shape: ["Batch", 1, 28, 28] }]);
     expect(m.outputs).toEqual([{ name: "output0", dtype: "float32", shape: ["Batch", 10] }]);
+  });
+
+  it("speaks the runtime's ABI version, in the library and in the manifest", () => {
+    // runtime/manifest.ts is the one place the version is written; a stale copy would make load refuse every model
+    expect(lenet.generated.manifest.abiVersion).toBe(ABI_VERSION);
+    expect(cu).toContain(`TSDP_EXPORT int tsdp_abi_version(void) { return ${ABI_VERSION}; }`);
   });
 });
 

@@ -79,7 +79,7 @@ function withHostileNames(graph: Graph): { graph: Graph; names: Map<string, stri
 /** Stages 2–5 on a graph (what generate does after the frontend). */
 function codegen(graph: Graph): GeneratedModel {
   const plan = planKernels(graph);
-  return generateCuda(graph, { graph, plan, memory: planMemory(graph, plan) }, "cpu", "fp32", trainingPrograms(graph));
+  return generateCuda({ forward: { graph, plan, memory: planMemory(graph, plan) }, target: "cpu", training: trainingPrograms(graph) });
 }
 
 /** g++ with the CPU shim, as tsdp builds, plus the sentinel; the log when it fails. */

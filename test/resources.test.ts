@@ -169,6 +169,33 @@ printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"
       expect(manifest.resources).toEqual(parsePtxasLog(log));
     }
   });
+
+  // tsdp inspect --from: the same report as --arch, read from the build instead of running nvcc
+  const inspect = (...args: string[]) => spawnSync(process.execPath, ["bin/tsdp.js", "inspect", ...args], { encoding: "utf8", env: { ...process.env, TSDP_NVCC: join(dir, "no-such-nvcc") } });
+
+  it("tsdp inspect --from <build> shows the recorded resources without nvcc", () => {
+    const r = inspect("examples/mlp/model.ts", "--from", join(dir, "out-true"), "--json");
+    expect(r.stderr).toBe("");
+    const report = JSON.parse(r.stdout).resources;
+    expect(report.archs).toEqual(["sm_80", "sm_90"]);
+    expect(report.kernels.map((k: { kernel: string; registers: number }) => [k.kernel, k.registers])).toEqual(parsePtxasLog(log).map((k) => [k.kernel, k.registers]));
+    expect(report.problems).toEqual(["big_conv2_kernel (sm_90) spills: 24 bytes stored, 16 bytes loaded", "big_conv2_kernel (sm_90) has a 24-byte local-memory stack frame"]);
+    const text = inspect("examples/mlp/model.ts", "--from", join(dir, "out-true")).stdout;
+    expect(text).toContain("Kernel resources (ptxas, sm_80, sm_90;");
+  });
+
+  it("tsdp inspect --from refuses a build of another model, a directory that is no build, and --arch with it", () => {
+    const other = inspect("examples/lenet/model.ts", "--from", join(dir, "out-true"));
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(/TSDP6004/);
+    expect(other.stderr).toMatch(/it holds \w+, not SimpleModel|are not the ones model\.ts compiles to now/);
+    const empty = inspect("examples/mlp/model.ts", "--from", dir);
+    expect(empty.status).toBe(1);
+    expect(empty.stderr).toMatch(/TSDP6004.*manifest\.json not found/);
+    const both = inspect("examples/mlp/model.ts", "--from", join(dir, "out-true"), "--arch", "sm_90");
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/option '--from <dir>' cannot be used with option '--arch <list>'/);
+  });
 });
 
 describe("tsdp inspect --arch", () => {

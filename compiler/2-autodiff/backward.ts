@@ -2,6 +2,7 @@ import { GraphBuilder } from "../ir/builder.ts";
 import type { Graph, Node } from "../ir/node.ts";
 import { formatShape, shapeEq, type Shape } from "../ir/shape.ts";
 import { opDef, ShapeError, type GradContext } from "../ops/index.ts";
+import { fail } from "../diagnostics/diagnostic.ts";
 
 // Reverse-mode automatic differentiation on the IR. Starting from ∂loss/∂loss = 1, nodes are
 // visited in reverse topological order; each op's gradient rule (in its definition) turns the
@@ -36,8 +37,8 @@ export interface DifferentiateOptions {
 export function differentiate(graph: Graph, options: DifferentiateOptions = {}): Differentiated {
   const wrt = options.wrt ?? graph.params;
   const loss = options.loss ?? graph.loss?.value;
-  if (!loss) throw new Error(`differentiate: ${graph.name} has no loss (declare one with new Training(...))`);
-  if (loss.shape.length !== 0) throw new Error(`differentiate: the loss must be a scalar, got ${formatShape(loss.shape)}`);
+  if (!loss) fail("autodiffNoLoss", `differentiate: ${graph.name} has no loss (the frontend lets only models with a training declaration through)`);
+  if (loss.shape.length !== 0) fail("autodiffNoLoss", `differentiate: the loss must be a scalar, got ${formatShape(loss.shape)}`, loss.loc);
   const b = options.builder ?? GraphBuilder.extending(graph);
   const nodes = b.allNodes;
 
@@ -61,7 +62,7 @@ export function differentiate(graph: Graph, options: DifferentiateOptions = {}):
     try {
       return b.add(op, inputs, attrs, at.loc, at.scope, `${op} (gradient of ${at.op})`);
     } catch (e) {
-      if (e instanceof ShapeError) throw new Error(`the gradient rule of ${at.op} (%${at.id}) is wrong: ${e.message}`);
+      if (e instanceof ShapeError) fail("autodiffWrongRule", `the gradient rule of ${at.op} (%${at.id}) is wrong: ${e.message}`, at.loc);
       throw e;
     }
   };
@@ -77,7 +78,7 @@ export function differentiate(graph: Graph, options: DifferentiateOptions = {}):
     contributions.set(node, [dy]);
     if (node.inputs.length === 0) continue;
     const rule = opDef(node.op).grad;
-    if (!rule) throw new Error(`${node.op} has no gradient rule, but the loss depends on it through %${node.id}`);
+    if (!rule) fail("autodiffNoGradient", `${node.op} has no gradient rule, but the loss depends on it through %${node.id}`, node.loc);
     const ctx: GradContext = {
       node,
       dy: shapeEq(dy.shape, node.shape) ? dy : emit("expand", [dy], { shape: node.shape }),
@@ -91,7 +92,7 @@ export function differentiate(graph: Graph, options: DifferentiateOptions = {}):
       const g = grads[k];
       if (!g || !needed(input)) return;
       if (!shapeEq(g.shape, input.shape))
-        throw new Error(`the gradient rule of ${node.op} gives ${formatShape(g.shape)} for input ${k} of shape ${formatShape(input.shape)}`);
+        fail("autodiffWrongRule", `the gradient rule of ${node.op} gives ${formatShape(g.shape)} for input ${k} of shape ${formatShape(input.shape)}`, node.loc);
       add(input, g);
     });
   }

@@ -1,6 +1,7 @@
 import type { KernelPlan } from "../3-fusion/plan.ts";
 import type { Node } from "../ir/node.ts";
 import type { MemoryPlan } from "./plan.ts";
+import { fail } from "../diagnostics/diagnostic.ts";
 
 // Gradient buckets, as DistributedDataParallel forms them: parameters in reverse registration
 // order (the backward produces the last layers' gradients first) are grouped into buckets of
@@ -56,7 +57,7 @@ export function planBuckets(
     if (!grad) continue;
     const storage = plan.storageOf(grad);
     const slot = memory.slots.get(storage);
-    if (!slot || slot.arena !== "grads") throw new Error(`buckets: the gradient of ${name} is not in the gradient arena`);
+    if (!slot || slot.arena !== "grads") fail("internal", `buckets: the gradient of ${name} is not in the gradient arena`, grad.loc);
     // a gradient no kernel writes stays zero; it is ready at the end
     const ready = lastWriter.get(storage) ?? kernelCount - 1;
     if (!current) {

@@ -20,8 +20,8 @@ import { batchNormGradKernel, classificationGradKernel, embeddingGradKernel, lay
 import { opDef } from "../ops/index.ts";
 import { kernelCost } from "../3-fusion/cost.ts";
 import type { KernelView, LaunchView } from "./view.ts";
-import { manifestContentHash, type KernelResources } from "../../runtime/manifest.ts";
-import { bucketSummary, planBuckets, type BucketPlan } from "../4-memory/buckets.ts";
+import { ABI_VERSION, MANIFEST_FORMAT, manifestContentHash, type GeneratedManifest, type IOSpec, type ParamSpec, BATCH } from "../../runtime/manifest.ts";
+import { bucketSummary, type BucketPlan } from "../4-memory/buckets.ts";
 
 // Code generation: graph → kernel plan → memory plan → view model → model.cu, model.h and the
 // manifest. The view model holds every name and number; the templates in templates/ only lay
@@ -30,70 +30,9 @@ import { bucketSummary, planBuckets, type BucketPlan } from "../4-memory/buckets
 export interface GeneratedModel {
   readonly cu: string;
   readonly header: string;
-  readonly manifest: Manifest;
+  readonly manifest: GeneratedManifest;
   readonly plan: KernelPlan;
   readonly memory: MemoryPlan;
-}
-
-export interface TensorSpec {
-  readonly name: string;
-  readonly dtype: string;
-  readonly shape: (number | "Batch" | string)[];
-}
-
-export interface KernelReport {
-  readonly name: string;
-  readonly ops: string[];
-  readonly fusion: string[];
-  readonly source: string[];
-  /** Per sample (batch size 1). */
-  readonly flops: number;
-  readonly bytes: number;
-}
-
-export interface Manifest {
-  readonly format: "tsdp-model";
-  readonly abiVersion: 1;
-  readonly model: string;
-  readonly sourceFile: string;
-  /** The seal: manifestContentHash of this manifest, also returned by the library's tsdp_manifest_hash(). */
-  readonly sourceHash: string;
-  /** sha256 of the generated code (with the seal left empty) and target. */
-  readonly codeHash: string;
-  /** Added by the build (6-build): the library file's sha256 and size. */
-  readonly librarySha256?: string;
-  readonly libraryBytes?: number;
-  /** Added by CUDA builds (6-build/resources.ts): what ptxas reported per kernel and architecture; outside the seal. */
-  readonly resources?: readonly KernelResources[];
-  readonly target: "cpu" | "cuda";
-  readonly precision: Precision;
-  readonly library: string;
-  /** The most samples per device the kernels' 32-bit index math allows (see maxSamplesPerDevice). */
-  readonly maxSamplesPerDevice: number;
-  readonly inputs: TensorSpec[];
-  readonly outputs: TensorSpec[];
-  readonly params: TensorSpec[];
-  readonly buffers: TensorSpec[];
-  readonly kernels: KernelReport[];
-  readonly training?: {
-    readonly loss: string;
-    readonly reduction: "mean" | "sum";
-    readonly target: TensorSpec;
-    readonly optimizer: OptimizerSpec;
-    readonly stepKernels: number;
-    /** Gradient buckets, all-reduced during the backward as each completes. */
-    readonly buckets: { readonly params: string[]; readonly bytes: number; readonly afterKernel: string }[];
-  };
-  /** Why this build has no training step (a backward op without a kernel yet). */
-  readonly trainingUnavailable?: string;
-  readonly memory: {
-    readonly paramBytes: number;
-    readonly activationBytesPerSample: number;
-    readonly activationBytesPerSampleWithoutReuse: number;
-    readonly fixedBytes: number;
-    readonly arenaBytesPerSample: number;
-    readonly arenaFixedBytes: number;
-  };
 }
 
 type Builder = (ctx: CodegenContext, k: Kernel) => { kernel: KernelView; launch: LaunchView };
@@ -149,8 +88,22 @@ function loadTemplates(): Templates {
   return templates;
 }
 
-function spec(n: Node, name = n.attrs.name as string): TensorSpec {
-  return { name, dtype: dtypeNames[n.dtype], shape: n.shape.map((d) => (isBatch(d) ? (d.batch === 1 ? "Batch" : `${d.batch}*Batch`) : d)) };
+const manifestDtype = (n: Node) => dtypeNames[n.dtype] as IOSpec["dtype"];
+
+/** A model input or output, as the manifest lists it: dim 0 is the batch (the frontend refuses any other batch dim). */
+function ioSpec(n: Node, name = n.attrs.name as string): IOSpec {
+  const shape = n.shape.map((d) => {
+    if (!isBatch(d)) return d;
+    if (d.batch !== 1) throw new CompileError([diagnostic("internal", `codegen: ${name} has the batch dimension ${formatShape(n.shape)}; the frontend lets only Batch through`, n.loc)]);
+    return BATCH;
+  });
+  return { name, dtype: manifestDtype(n), shape };
+}
+
+/** A parameter or buffer, as the manifest lists it: a fixed shape. */
+function paramSpec(n: Node): ParamSpec {
+  // parameters and buffers have fixed shapes (the frontend builds them from constructor arguments)
+  return { name: n.attrs.name as string, dtype: manifestDtype(n), shape: n.shape as number[] };
 }
 
 const dtypeCode = { f32: "F32", i32: "I32", i64: "I64" } as const;
@@ -195,6 +148,19 @@ export interface TrainingCodegen {
   readonly optimizer: OptimizerSpec;
   /** "mean": replicas' losses and gradients are weighted by their share of the batch. */
   readonly reduction: "mean" | "sum";
+  /** The step program's gradient buckets (4-memory/buckets.ts): where the backward is cut for the all-reduces. */
+  readonly buckets: BucketPlan;
+}
+
+/** Everything code generation takes: the programs with their kernel and memory plans, and the target. */
+export interface CodegenInput {
+  /** The forward program; its graph is the model's (inputs, outputs, parameters, training declaration). */
+  readonly forward: Program;
+  readonly target: "cpu" | "cuda";
+  /** GEMM and convolution arithmetic (default fp32). */
+  readonly precision?: Precision;
+  /** The evaluate and training-step programs, when the model declares its training. */
+  readonly training?: TrainingCodegen;
 }
 
 interface RenderedProgram {
@@ -251,15 +217,9 @@ function ioTable(entries: { node: Node; name: string; storage: Node; memory: Mem
   return entries.map((e) => ioLine(e.node, e.name, e.storage, e.memory));
 }
 
-export function generateCuda(
-  graph: Graph,
-  forward: Program,
-  target: "cpu" | "cuda",
-  precision: Precision = "fp32",
-  training?: TrainingCodegen,
-  bucketCapMb?: number,
-): GeneratedModel {
-  const { plan, memory } = forward;
+export function generateCuda(input: CodegenInput): GeneratedModel {
+  const { forward, target, precision = "fp32", training } = input;
+  const { graph, plan, memory } = forward;
   const programs: Record<string, Program> = training ? { forward, evaluate: training.evaluate, step: training.step } : { forward };
   const rendered = renderPrograms(programs, precision);
   const ctx = rendered.programs.forward.ctx;
@@ -273,7 +233,7 @@ export function generateCuda(
   const io = (program: Program, nodes: { node: Node; name: string }[]) =>
     ioTable(nodes.map((n) => ({ ...n, storage: program.plan.storageOf(n.node), memory: program.memory })));
   const inputsOf = graph.inputs.map((n) => ({ node: n, name: n.attrs.name as string }));
-  const buckets = training ? planBuckets(graph.params, training.gradients, training.step.plan, training.step.memory, bucketCapMb) : undefined;
+  const buckets = training?.buckets;
   const programViews = Object.entries(rendered.programs).map(([name, r]) => programView(name, r.launches, name === "step" ? buckets : undefined));
   let trainingView: Record<string, unknown> = { training: false };
   if (training) {
@@ -298,6 +258,7 @@ export function generateCuda(
     };
   }
   const base = {
+    abiVersion: ABI_VERSION,
     tensorCores: precision !== "fp32",
     precision,
     // model.cu and model.h name the model, its file and its inputs in comments only
@@ -334,10 +295,10 @@ export function generateCuda(
     inputsDesc: graph.inputs.map((n) => cComment(`${n.attrs.name}: ${dtypeNames[n.dtype]} ${formatShape(n.shape)}`)),
     outputsDesc: outputs.map((o) => `${o.name}: ${dtypeNames[o.node.dtype]} ${formatShape(o.node.shape)}`),
   });
-  const manifest: Manifest = {
-    format: "tsdp-model",
+  const manifest = {
+    format: MANIFEST_FORMAT,
     maxSamplesPerDevice: maxSamplesPerDevice(all),
-    abiVersion: 1,
+    abiVersion: ABI_VERSION,
     model: graph.name,
     sourceFile,
     sourceHash: "",
@@ -345,10 +306,10 @@ export function generateCuda(
     target,
     precision,
     library: "libmodel.so",
-    inputs: graph.inputs.map((n) => spec(n)),
-    outputs: outputs.map((o) => spec(o.node, o.name)),
-    params: graph.params.map((n) => spec(n)),
-    buffers: graph.buffers.map((n) => spec(n)),
+    inputs: graph.inputs.map((n) => ioSpec(n)),
+    outputs: outputs.map((o) => ioSpec(o.node, o.name)),
+    params: graph.params.map(paramSpec),
+    buffers: graph.buffers.map(paramSpec),
     kernels: plan.kernels.map((k) => ({ name: k.name, ops: k.nodes.map((n) => n.op), fusion: k.rules.slice(), source: ctx.source(k), ...kernelCost(k, plan) })),
     memory: {
       paramBytes: memory.paramBytes,
@@ -364,14 +325,14 @@ export function generateCuda(
           training: {
             loss: graph.loss!.value.op,
             reduction: training.reduction,
-            target: spec(graph.loss!.target, "target"),
+            target: ioSpec(graph.loss!.target, "target"),
             optimizer: { ...training.optimizer },
             stepKernels: training.step.plan.kernels.length,
             buckets: bucketSummary(buckets!, training.step.plan),
           },
         }
       : {}),
-  };
+  } satisfies GeneratedManifest;
   return sealed({ cu: "", header, manifest, plan, memory }, (sourceHash) => t.model({ ...base, sourceHash }));
 }
 
@@ -410,7 +371,7 @@ function sealed(gen: GeneratedModel, render: (sourceHash: string) => string): Ge
  * The same model with manifest fields changed after generation (e.g. why it cannot train): the
  * seal is recomputed and the hash embedded in the code replaced, so library and manifest agree.
  */
-export function withManifestChanges(gen: GeneratedModel, changes: Partial<Manifest>): GeneratedModel {
+export function withManifestChanges(gen: GeneratedModel, changes: Partial<GeneratedManifest>): GeneratedModel {
   const old = gen.manifest.sourceHash;
   return sealed({ ...gen, manifest: { ...gen.manifest, ...changes } }, (sourceHash) => gen.cu.split(`"${old}"`).join(`"${sourceHash}"`));
 }

@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 import type { GeneratedModel } from "../5-codegen/emit.ts";
-import { sha256 } from "../../runtime/manifest.ts";
+import { sha256, type Manifest } from "../../runtime/manifest.ts";
 import { makeDirectory, readCachedLibrary, readCachedResources, storeCachedLibrary, storeCachedResources, writeAtomic } from "./cache.ts";
 import { parsePtxasLog } from "./resources.ts";
 import { runToolchain } from "./children.ts";
@@ -127,7 +127,7 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   writeAtomic(join(outDir, "model.cu"), gen.cu);
   writeAtomic(join(outDir, "model.h"), gen.header);
   writeAtomic(libPath, library);
-  const manifest = { ...gen.manifest, librarySha256: sha256(library), libraryBytes: library.length, ...(resources ? { resources } : {}) };
+  const manifest = { ...gen.manifest, librarySha256: sha256(library), libraryBytes: library.length, ...(resources ? { resources } : {}) } satisfies Manifest;
   const manifestText = JSON.stringify(manifest, null, 2) + "\n";
   writeAtomic(join(outDir, "manifest.json"), manifestText);
   if (opts.record) writeAtomic(join(outDir, "build.json"), JSON.stringify({ ...opts.record, outputs: outputDigests(gen, manifestText) }, null, 2) + "\n");

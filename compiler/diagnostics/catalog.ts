@@ -120,8 +120,18 @@ export const catalog = {
   noLowering: entry("TSDP6001", "no kernel for this op yet", "the reference interpreter runs it; code generation for it is not written yet"),
   toolMissing: entry("TSDP6002", "compiler toolchain not found"),
   buildFailed: entry("TSDP6003", "the generated code failed to build"),
+  unusableBuild: entry(
+    "TSDP6004",
+    "the compiled model directory cannot answer this",
+    "compile this model into it with tsdp compile --target cuda --out <dir>, or measure with --arch instead",
+  ),
 
   internal: entry("TSDP9001", "internal compiler error", "this is a bug in tsdp; please report it with the model file"),
+  // Autodiff (2-autodiff) is reached only through a training declaration the frontend checked
+  // (a scalar loss that some parameter reaches), so each of these is a bug in tsdp, not in the model.
+  autodiffNoLoss: entry("TSDP9002", "autodiff: nothing to differentiate", "this is a bug in tsdp; please report it with the model file"),
+  autodiffNoGradient: entry("TSDP9003", "autodiff: an op the loss depends on has no gradient rule", "this is a bug in tsdp; please report it with the model file"),
+  autodiffWrongRule: entry("TSDP9004", "autodiff: a gradient rule built a wrong gradient", "this is a bug in tsdp (in the op's gradient rule, compiler/ops); please report it with the model file"),
 } as const satisfies Record<string, CatalogEntry>;
 
 export type DiagnosticKind = keyof typeof catalog;

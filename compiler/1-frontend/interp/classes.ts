@@ -1,0 +1,283 @@
+import {
+  Node as TsNode,
+  SyntaxKind,
+  type ArrowFunction,
+  type Block,
+  type CallExpression,
+  type ClassDeclaration,
+  type FunctionDeclaration,
+  type FunctionExpression,
+  type MethodDeclaration,
+  type ParameterDeclaration,
+  type ConstructorDeclaration,
+} from "ts-morph";
+import { CompileError, fail } from "../../diagnostics/diagnostic.ts";
+import { moduleBase } from "../layers.ts";
+import { limitError } from "../../limits.ts";
+import { Scope } from "../scope.ts";
+import { locOf } from "../source.ts";
+import { checkLayerName, isLayerName, memberName } from "../names.ts";
+import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, ModuleValue, type CallSite, type Value } from "../values.ts";
+import { PropertyEvaluator } from "./properties.ts";
+import { CALL_LEVELS, poison, isPoison } from "./core.ts";
+import { describeSyntax } from "./syntax.ts";
+
+// Calls and classes: functions and methods, module calls (forward), construction, super() and field initializers.
+export class Interpreter extends PropertyEvaluator {
+  protected evalArgs(args: readonly TsNode[], scope: Scope): Value[] {
+    const out: Value[] = [];
+    for (const a of args) {
+      if (TsNode.isSpreadElement(a)) {
+        const v = this.evalExpr(a.getExpression(), scope);
+        if (isPoison(v)) out.push(poison);
+        else {
+          const items = this.iterate(v, a);
+          this.budget.size(out.length + items.length, "array", locOf(a));
+          for (const item of items) out.push(item);
+        }
+      } else out.push(this.evalExpr(a, scope));
+    }
+    return out;
+  }
+
+  protected callExpression(e: CallExpression, scope: Scope): Value {
+    const calleeNode = e.getExpression();
+    if (calleeNode.getKind() === SyntaxKind.SuperKeyword)
+      return fail("unsupportedSyntax", "super(...) must be a statement of its own in the constructor", locOf(e));
+    if (calleeNode.getKind() === SyntaxKind.ImportKeyword)
+      return fail("unsupportedSyntax", "dynamic import() is not supported in model files", locOf(e));
+    const callee = this.evalExpr(calleeNode, scope);
+    if (isPoison(callee)) return poison;
+    const args = this.evalArgs(e.getArguments(), scope);
+    if (args.some(isPoison)) return poison;
+    return this.callValue(callee, args, this.site(e));
+  }
+
+  /** Calls a callback as JavaScript does: map passes (item, index), and (x) => ... ignores the index. */
+  protected callCallback(f: Value, args: Value[], site: CallSite): Value {
+    if (f instanceof FunctionValue) {
+      const params = (f.decl as ArrowFunction | FunctionExpression | FunctionDeclaration | MethodDeclaration).getParameters();
+      if (!params.some((p) => p.isRestParameter())) args = args.slice(0, params.length);
+    }
+    return this.callValue(f, args, site);
+  }
+
+  callValue(callee: Value, args: Value[], site: CallSite): Value {
+    if (callee instanceof BuiltinFunction) return callee.call(args, site);
+    if (callee instanceof FunctionValue) return this.callFunction(callee, args, site);
+    if (callee instanceof ModuleValue) return this.callModule(callee, args, site);
+    if (callee instanceof ClassValue || callee instanceof BuiltinClass)
+      return fail("notCallable", `${callee.name} is a class: write new ${callee.name}(...)`, site.loc);
+    return fail("notCallable", `${describe(callee)} is not a function`, site.loc);
+  }
+
+  callFunction(f: FunctionValue, args: Value[], site: CallSite): Value {
+    const decl = f.decl as FunctionDeclaration | ArrowFunction | FunctionExpression | MethodDeclaration;
+    if (this.callStack.includes(decl))
+      fail("recursion", `${f.name} calls itself (directly or through other calls)`, site.loc);
+    if (TsNode.isFunctionDeclaration(decl) || TsNode.isFunctionExpression(decl) || TsNode.isMethodDeclaration(decl)) {
+      if (decl.isAsync() || decl.isGenerator?.()) fail("unsupportedSyntax", "async and generator functions are not supported in model code", locOf(decl));
+    }
+    const scope = new Scope(f.closure, f.self);
+    this.enter(site.loc, CALL_LEVELS);
+    try {
+      this.bindParameters(decl.getParameters(), args, scope, f.name, site);
+    } catch (e) {
+      this.budget.leave(CALL_LEVELS);
+      throw e;
+    }
+    this.callStack.push(decl);
+    try {
+      const body = decl.getBody();
+      if (!body) return fail("unsupportedSyntax", `${f.name} has no body`, locOf(decl));
+      if (TsNode.isBlock(body)) {
+        const done = this.execBlock(body.getStatements(), scope);
+        return done.kind === "return" ? done.value : undefined;
+      }
+      return this.evalExpr(body, scope);
+    } finally {
+      this.callStack.pop();
+      this.budget.leave(CALL_LEVELS);
+    }
+  }
+
+  protected bindParameters(params: readonly ParameterDeclaration[], args: Value[], scope: Scope, who: string, site: CallSite): void {
+    const required = params.filter((p) => !p.hasInitializer() && !p.isOptional() && !p.isRestParameter()).length;
+    const hasRest = params.some((p) => p.isRestParameter());
+    if (args.length < required || (!hasRest && args.length > params.length))
+      fail("wrongArgumentCount", `${who} expects ${required === params.length ? required : `${required} to ${params.length}`} argument${params.length === 1 ? "" : "s"}, got ${args.length}`, site.loc);
+    params.forEach((p, i) => {
+      let v: Value = p.isRestParameter() ? args.slice(i) : args[i];
+      if (v === undefined && p.hasInitializer()) v = this.evalExpr(p.getInitializerOrThrow(), scope);
+      this.bindPattern(p.getNameNode(), v, scope, true);
+    });
+  }
+
+  /** Calls a module as PyTorch's __call__ does: its forward, with nodes named by its path. */
+  callModule(m: ModuleValue, args: Value[], site: CallSite): Value {
+    if (this.phase !== "forward") fail("nonConstant", `${m.typeName} can only be called inside forward`, site.loc);
+    if (args.some(isPoison)) return poison;
+    if (m.path === undefined)
+      fail("moduleNotInModel", `this ${m.typeName} is not registered in the model: store layers as fields of a module, or in nn.ModuleList / nn.Sequential (a plain array does not register them)`, site.loc);
+    return this.em.within(m.path, () => {
+      if (m.forward) return m.forward(m, args, site);
+      if (m.kind === "list") return fail("notCallable", "nn.ModuleList is not callable; iterate over it and call each module", site.loc);
+      const found = m.cls && this.lookupMethod(m.cls, "forward");
+      if (!found) return fail("noForward", `${m.typeName} has no forward method`, site.loc);
+      return this.callFunction(new FunctionValue(found.method, found.owner.scope, `${found.owner.name}.forward`, m), args, site);
+    });
+  }
+
+  protected requireConstructPhase(who: string, site: CallSite): void {
+    if (this.phase === "forward") fail("moduleOutsideConstructor", `${who} is called inside forward`, site.loc);
+  }
+
+  // Classes
+
+  construct(callee: Value, args: Value[], site: CallSite): Value {
+    if (callee instanceof BuiltinClass) return callee.construct(args, site);
+    if (!(callee instanceof ClassValue)) return fail("notCallable", `${describe(callee)} cannot be constructed with new`, site.loc);
+    this.requireConstructPhase(`new ${callee.name}`, site);
+    if (!this.isModuleClass(callee))
+      fail("unsupportedSyntax", `${callee.name} does not extend nn.Module; only modules can be created in model code`, site.loc);
+    if (this.constructing.includes(callee.decl))
+      fail("recursion", `${callee.name} creates another ${callee.name} while it is being constructed`, site.loc);
+    const self = new ModuleValue("user", callee.name, site.loc, callee);
+    const saved = this.phase;
+    this.enter(site.loc, CALL_LEVELS);
+    this.phase = "construct";
+    this.constructing.push(callee.decl);
+    try {
+      this.runConstructor(callee, self, args, site);
+    } finally {
+      this.constructing.pop();
+      this.phase = saved;
+      this.budget.leave(CALL_LEVELS);
+    }
+    return self;
+  }
+
+  /** A method of `cls` or of the user classes it extends, with the class that declares it. */
+  lookupMethod(cls: ClassValue, name: string): { method: MethodDeclaration; owner: ClassValue } | undefined {
+    for (const c of this.classChain(cls)) {
+      const own = c.decl.getMethod(name);
+      if (own && own.getBody()) return { method: own, owner: c };
+    }
+    return undefined;
+  }
+
+  /**
+   * `cls` and the user classes it extends, nearest first; a loop walks it, as an `extends` chain
+   * can be as long as the file. A cycle (class A extends B, B extends A) ends the chain.
+   */
+  protected classChain(cls: ClassValue): ClassValue[] {
+    const chain: ClassValue[] = [];
+    const seen = new Set<ClassDeclaration>();
+    for (let c: ClassValue | undefined = cls; c && !seen.has(c.decl); ) {
+      if (chain.length >= this.limits.maxDepth)
+        throw limitError("nestingTooDeep", "maxDepth", this.limits.maxDepth, `${cls.name} extends a chain of more than ${this.limits.maxDepth} classes`, locOf(cls.decl.getNameNode() ?? cls.decl));
+      seen.add(c.decl);
+      chain.push(c);
+      const base = this.baseClass(c);
+      c = base instanceof ClassValue ? base : undefined;
+    }
+    return chain;
+  }
+
+  /** The user class this one extends, or nn.Module; fails for anything else. */
+  baseClass(cls: ClassValue): ClassValue | "module" | undefined {
+    const heritage = cls.decl.getExtends();
+    if (!heritage) return undefined;
+    const base = this.evalExpr(heritage.getExpression(), cls.scope);
+    if (isPoison(base)) throw new CompileError([]); // the base already failed (a bad import) and was reported
+    if (base === moduleBase) return "module";
+    if (base instanceof ClassValue) return base;
+    if (base instanceof BuiltinClass)
+      return fail("unsupportedSyntax", `extending ${base.name} is not supported; extend nn.Module and hold a ${base.name} as a field`, locOf(heritage));
+    return fail("wrongArgumentType", `${cls.name} extends ${describe(base)}, not a class`, locOf(heritage));
+  }
+
+  isModuleClass(cls: ClassValue): boolean {
+    const chain = this.classChain(cls);
+    return this.baseClass(chain[chain.length - 1]) === "module";
+  }
+
+  /** TypeScript's order: super(...) runs the base, then this class's field initializers, then the rest. */
+  protected runConstructor(cls: ClassValue, self: ModuleValue, args: Value[], site: CallSite): void {
+    for (const member of cls.decl.getMembers()) {
+      if (TsNode.isGetAccessorDeclaration(member) || TsNode.isSetAccessorDeclaration(member) || TsNode.isClassStaticBlockDeclaration(member))
+        fail("unsupportedSyntax", `${describeSyntax(member)} is not supported in model classes`, locOf(member));
+      if (TsNode.isPropertyDeclaration(member) && member.isStatic())
+        fail("unsupportedSyntax", "static class members are not supported in model classes; use a module-level const", locOf(member));
+    }
+    const ctor = cls.decl.getConstructors().find((c) => c.getBody() !== undefined);
+    const base = this.baseClass(cls);
+    if (!ctor) {
+      if (base instanceof ClassValue) {
+        // a base's constructor runs inside this one: nesting, counted like a call
+        this.enter(cls.decl.getNameNode() ?? cls.decl, CALL_LEVELS);
+        try {
+          this.runConstructor(base, self, args, site);
+        } finally {
+          this.budget.leave(CALL_LEVELS);
+        }
+      }
+      else if (args.length > 0) fail("wrongArgumentCount", `${cls.name} has no constructor but got ${args.length} argument${args.length === 1 ? "" : "s"}`, site.loc);
+      this.initFields(cls, self);
+      return;
+    }
+    const scope = new Scope(cls.scope, self);
+    this.bindParameters(ctor.getParameters(), args, scope, `new ${cls.name}`, site);
+    this.pending.push({ cls, self, ctor, scope, base, superCalled: false });
+    this.callStack.push(ctor);
+    try {
+      this.execBlock((ctor.getBodyOrThrow() as Block).getStatements(), scope);
+      const frame = this.pending[this.pending.length - 1];
+      if (!frame.superCalled) fail("unsupportedSyntax", `the constructor of ${cls.name} must call super()`, locOf(ctor));
+    } finally {
+      this.pending.pop();
+      this.callStack.pop();
+    }
+  }
+
+  protected readonly pending: {
+    cls: ClassValue;
+    self: ModuleValue;
+    ctor: ConstructorDeclaration;
+    scope: Scope;
+    base: ClassValue | "module" | undefined;
+    superCalled: boolean;
+  }[] = [];
+
+  protected superCall(e: CallExpression, scope: Scope): void {
+    const frame = this.pending[this.pending.length - 1];
+    if (!frame) fail("unsupportedSyntax", "super() outside a constructor", locOf(e));
+    if (frame.superCalled) fail("unsupportedSyntax", "super() is called twice", locOf(e));
+    const args = this.evalArgs(e.getArguments(), scope);
+    frame.superCalled = true;
+    if (frame.base instanceof ClassValue) this.runConstructor(frame.base, frame.self, args, this.site(e));
+    else if (args.length > 0) fail("wrongArgumentCount", "nn.Module's constructor takes no arguments", locOf(e));
+    this.initFields(frame.cls, frame.self);
+    // parameter properties (constructor(private n: number)) are fields too
+    for (const p of frame.ctor.getParameters())
+      if (p.isParameterProperty()) {
+        const value = frame.scope.lookup(p.getName())?.value;
+        if (value instanceof ModuleValue) this.diags.recover(() => checkLayerName(p.getName(), "a layer", locOf(p.getNameNode())), undefined);
+        frame.self.fields.set(p.getName(), value);
+      }
+  }
+
+  protected initFields(cls: ClassValue, self: ModuleValue): void {
+    const scope = new Scope(cls.scope, self);
+    for (const prop of cls.decl.getProperties()) {
+      if (prop.isStatic()) continue;
+      const init = prop.getInitializer();
+      if (!init) continue;
+      const name = memberName(prop.getNameNode());
+      const value = this.diags.recover(() => this.evalExpr(init, scope), poison);
+      if (value instanceof ModuleValue && !isLayerName(name))
+        this.diags.recover(() => checkLayerName(name, "a layer", locOf(prop.getNameNode())), undefined);
+      self.fields.set(name, value);
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import { Node as TsNode, type CallExpression, type ClassDeclaration, type Expression, type MethodDeclaration } from "ts-morph";
+import { DiagnosticBag, fail, type SourceLoc } from "../../diagnostics/diagnostic.ts";
+import { GraphBuilder } from "../../ir/builder.ts";
+import { nnNamespace } from "../layers.ts";
+import { Emitter } from "../emit.ts";
+import { functionalNamespace } from "../functional.ts";
+import { arrayNamespace, builtinGlobals } from "../globals.ts";
+import { Budget, resolveLimits, type Limits } from "../../limits.ts";
+import { Scope } from "../scope.ts";
+import { locOf, SourceFiles } from "../source.ts";
+import { optimNamespace, trainingClass } from "../training.ts";
+import { ClassValue, ModuleValue, Poison, type CallSite, type Value } from "../values.ts";
+
+// The static evaluator: it walks the TypeScript syntax of a model file and computes what the
+// code would compute, except that tensors are graph nodes. It never runs the user's code.
+// Every syntax kind it accepts has an entry in `expressions` or `statements`; anything else
+// is reported as unsupported, never skipped.
+
+export type Phase = "toplevel" | "construct" | "forward";
+export type Completion = { kind: "normal" } | { kind: "return"; value: Value };
+export const NORMAL: Completion = { kind: "normal" };
+export const MAX_LOOP_ITERATIONS = 100_000;
+/**
+ * Nesting levels a call or a construction counts for: each takes about 4× the stack of one
+ * expression (binding, the body's block, recovery frames), and --max-depth is about the stack.
+ */
+export const CALL_LEVELS = 4;
+
+export const poison = Poison.value;
+export const isPoison = (v: Value): boolean => v instanceof Poison;
+
+/** The evaluator's state and budgets; each layer above adds one job (files, statements, expressions, properties, calls and classes). */
+export abstract class InterpreterCore {
+  readonly diags = new DiagnosticBag();
+  readonly limits: Limits;
+  readonly budget: Budget;
+  readonly builder: GraphBuilder;
+  readonly em: Emitter;
+  readonly sources: SourceFiles;
+  phase: Phase = "toplevel";
+  /** The loops being run, outermost first: a used-up step budget is reported at the outermost. */
+  protected readonly loops: TsNode[] = [];
+  protected readonly fileScopes = new Map<string, Scope>();
+  protected readonly callStack: TsNode[] = [];
+  protected readonly constructing: ClassDeclaration[] = [];
+  protected readonly dsl: Map<string, Value>;
+  protected readonly globals: Scope;
+
+  constructor(limits: Limits = resolveLimits()) {
+    this.limits = limits;
+    this.budget = new Budget(limits);
+    this.builder = new GraphBuilder(limits.maxOps);
+    this.em = new Emitter(this.builder);
+    this.sources = new SourceFiles(limits.maxDepth);
+    const host = {
+      em: this.em,
+      requireConstruct: (who: string, site: CallSite) => {
+        if (this.phase === "forward") fail("moduleOutsideConstructor", `${who} is created inside forward`, site.loc);
+      },
+      callModule: (m: ModuleValue, args: Value[], site: CallSite) => this.callModule(m, args, site),
+    };
+    const requireForward = (who: string, site: CallSite) => {
+      if (this.phase !== "forward") fail("nonConstant", `${who} works on tensors, which exist only inside forward`, site.loc);
+    };
+    this.dsl = new Map<string, Value>([
+      ["nn", nnNamespace(host)],
+      ["F", functionalNamespace(this.em, requireForward)],
+      ["optim", optimNamespace],
+      ["Training", trainingClass],
+    ]);
+    this.globals = new Scope();
+    for (const [name, value] of builtinGlobals) this.globals.declare(name, value, false);
+    this.globals.declare("Array", arrayNamespace(this.arrayHooks), false);
+  }
+
+  /** What array builtins need from the evaluator: callbacks, and the step and size budgets. */
+  protected readonly arrayHooks = {
+    call: (f: Value, args: Value[], site: CallSite) => this.callCallback(f, args, site),
+    charge: (elements: number, site: CallSite) => this.charge(elements, site.loc),
+    size: (size: number, what: "array" | "string", site: CallSite) => this.budget.size(size, what, site.loc),
+  };
+
+  /** Where a used-up step budget is reported: the outermost loop running, which multiplies the work. */
+  protected blame(): SourceLoc | undefined {
+    return this.loops.length > 0 ? locOf(this.loops[0]) : undefined;
+  }
+
+  /** Counts per-element work (copies, comparisons of long values) as steps. */
+  protected charge(elements: number, at: SourceLoc | TsNode): void {
+    if (!this.budget.charge(elements)) return;
+    const loop = this.blame();
+    throw this.budget.exceeded("steps", loop ?? (at instanceof TsNode ? locOf(at) : at), loop !== undefined);
+  }
+
+  /** Counts a step and `levels` of nesting at `at`; throws when a budget runs out. */
+  protected enter(at: TsNode | SourceLoc, levels = 1): void {
+    const over = this.budget.enter(levels);
+    if (!over) return;
+    const loop = over === "steps" ? this.blame() : undefined;
+    throw this.budget.exceeded(over, loop ?? (at instanceof TsNode ? locOf(at) : at), loop !== undefined);
+  }
+
+  site(node: TsNode): CallSite {
+    return { node, loc: locOf(node) };
+  }
+
+  // Implemented by the later layers (expressions.ts, properties.ts, classes.ts); declared here so
+  // that each layer can call the others, as the methods of one class did.
+  abstract evalExpr(e: Expression | TsNode, scope: Scope): Value;
+  abstract getProperty(obj: Value, name: string, site: CallSite): Value;
+  abstract getElement(obj: Value, key: Value, site: CallSite): Value;
+  protected abstract setProperty(obj: Value, name: string, value: Value, site: CallSite): void;
+  protected abstract evalArgs(args: readonly TsNode[], scope: Scope): Value[];
+  protected abstract callExpression(e: CallExpression, scope: Scope): Value;
+  protected abstract callCallback(f: Value, args: Value[], site: CallSite): Value;
+  abstract callModule(m: ModuleValue, args: Value[], site: CallSite): Value;
+  abstract construct(callee: Value, args: Value[], site: CallSite): Value;
+  protected abstract requireConstructPhase(who: string, site: CallSite): void;
+  abstract lookupMethod(cls: ClassValue, name: string): { method: MethodDeclaration; owner: ClassValue } | undefined;
+  protected abstract superCall(e: CallExpression, scope: Scope): void;
+}

@@ -1,0 +1,299 @@
+import {
+  Node as TsNode,
+  SyntaxKind,
+  type ArrowFunction,
+  type BinaryExpression,
+  type CallExpression,
+  type ElementAccessExpression,
+  type Expression,
+  type FunctionExpression,
+  type NewExpression,
+  type PropertyAccessExpression,
+} from "ts-morph";
+import { fail } from "../../diagnostics/diagnostic.ts";
+import { runtimeOnlyGlobals } from "../globals.ts";
+import { Scope } from "../scope.ts";
+import { locOf } from "../source.ts";
+import { describe, FunctionValue, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
+import { StatementEvaluator } from "./statements.ts";
+import { poison, isPoison } from "./core.ts";
+import { compoundOps, describeSyntax, isPrimitive, numericOps } from "./syntax.ts";
+
+// Expressions: one visitor per syntax kind in `expressions`; operators on numbers, symbolic sizes and tensors; assignment.
+export abstract class ExpressionEvaluator extends StatementEvaluator {
+  evalExpr(e: Expression | TsNode, scope: Scope): Value {
+    const handler = this.expressions[e.getKind()];
+    if (!handler) return fail("unsupportedSyntax", `${describeSyntax(e)} is not supported in model code`, locOf(e));
+    this.enter(e);
+    try {
+      return handler(e as never, scope);
+    } finally {
+      this.budget.leave();
+    }
+  }
+
+  protected readonly expressions: Partial<Record<SyntaxKind, (e: never, scope: Scope) => Value>> = {
+    [SyntaxKind.NumericLiteral]: (e: TsNode) => Number((e as TsNode).getText().replace(/_/g, "")),
+    [SyntaxKind.StringLiteral]: (e: TsNode & { getLiteralValue(): string }) => e.getLiteralValue(),
+    [SyntaxKind.NoSubstitutionTemplateLiteral]: (e: TsNode & { getLiteralValue(): string }) => e.getLiteralValue(),
+    [SyntaxKind.TemplateExpression]: (e: TsNode, scope) => {
+      if (!TsNode.isTemplateExpression(e)) return undefined;
+      let s = e.getHead().getLiteralText();
+      for (const span of e.getTemplateSpans()) {
+        const v = this.evalExpr(span.getExpression(), scope);
+        if (typeof v !== "number" && typeof v !== "string" && typeof v !== "boolean")
+          fail("nonConstant", `cannot put ${describe(v)} in a string`, locOf(span));
+        s += String(v) + span.getLiteral().getLiteralText();
+        this.charge(s.length, e);
+        this.budget.size(s.length, "string", locOf(e));
+      }
+      return s;
+    },
+    [SyntaxKind.TrueKeyword]: () => true,
+    [SyntaxKind.FalseKeyword]: () => false,
+    [SyntaxKind.NullKeyword]: () => null,
+    [SyntaxKind.Identifier]: (e: TsNode, scope) => this.identifier(e, scope),
+    [SyntaxKind.ThisKeyword]: (e: TsNode, scope) => {
+      const self = scope.thisValue;
+      if (self === undefined) fail("unsupportedSyntax", "`this` is only meaningful inside a model class", locOf(e));
+      return self;
+    },
+    [SyntaxKind.ParenthesizedExpression]: (e: TsNode & { getExpression(): Expression }, scope) => this.evalExpr(e.getExpression(), scope),
+    [SyntaxKind.AsExpression]: (e: TsNode & { getExpression(): Expression }, scope) => this.evalExpr(e.getExpression(), scope),
+    [SyntaxKind.SatisfiesExpression]: (e: TsNode & { getExpression(): Expression }, scope) => this.evalExpr(e.getExpression(), scope),
+    [SyntaxKind.NonNullExpression]: (e: TsNode & { getExpression(): Expression }, scope) => this.evalExpr(e.getExpression(), scope),
+    [SyntaxKind.TypeAssertionExpression]: (e: TsNode & { getExpression(): Expression }, scope) => this.evalExpr(e.getExpression(), scope),
+    [SyntaxKind.ArrayLiteralExpression]: (e: TsNode, scope) => {
+      if (!TsNode.isArrayLiteralExpression(e)) return undefined;
+      const out: Value[] = [];
+      for (const el of e.getElements()) {
+        if (TsNode.isSpreadElement(el)) {
+          const v = this.evalExpr(el.getExpression(), scope);
+          if (isPoison(v)) return poison;
+          const items = this.iterate(v, el);
+          this.budget.size(out.length + items.length, "array", locOf(e));
+          for (const item of items) out.push(item); // push(...items) overflows the stack past ~100,000
+        } else out.push(this.evalExpr(el, scope));
+      }
+      return out;
+    },
+    [SyntaxKind.ObjectLiteralExpression]: (e: TsNode, scope) => {
+      if (!TsNode.isObjectLiteralExpression(e)) return undefined;
+      const props = new Map<string, Value>();
+      for (const p of e.getProperties()) {
+        if (TsNode.isPropertyAssignment(p)) {
+          const nameNode = p.getNameNode();
+          const key = TsNode.isComputedPropertyName(nameNode)
+            ? String(this.evalExpr(nameNode.getExpression(), scope))
+            : TsNode.isStringLiteral(nameNode) || TsNode.isNumericLiteral(nameNode)
+              ? String(nameNode.getLiteralValue())
+              : nameNode.getText();
+          props.set(key, this.evalExpr(p.getInitializerOrThrow(), scope));
+        } else if (TsNode.isShorthandPropertyAssignment(p)) props.set(p.getName(), this.identifier(p.getNameNode(), scope));
+        else if (TsNode.isSpreadAssignment(p)) {
+          const v = this.evalExpr(p.getExpression(), scope);
+          if (!(v instanceof ObjectValue)) fail("wrongArgumentType", `cannot spread ${describe(v)} into an object`, locOf(p));
+          // {...o} copies o, quadratic in a loop unless counted; a Map entry costs ~4 array elements
+          this.charge(4 * v.props.size, p);
+          for (const [k, x] of v.props) props.set(k, x);
+        } else fail("unsupportedSyntax", `${describeSyntax(p)} is not supported in object literals`, locOf(p));
+      }
+      return new ObjectValue(props);
+    },
+    [SyntaxKind.ArrowFunction]: (e: ArrowFunction, scope) => new FunctionValue(e, scope, "arrow function"),
+    [SyntaxKind.FunctionExpression]: (e: FunctionExpression, scope) => new FunctionValue(e, scope, e.getName() ?? "function"),
+    [SyntaxKind.PropertyAccessExpression]: (e: PropertyAccessExpression, scope) => {
+      const obj = this.evalExpr(e.getExpression(), scope);
+      if (isPoison(obj)) return poison;
+      if (e.hasQuestionDotToken() && (obj === null || obj === undefined)) return undefined;
+      return this.getProperty(obj, e.getName(), this.site(e));
+    },
+    [SyntaxKind.ElementAccessExpression]: (e: ElementAccessExpression, scope) => {
+      const obj = this.evalExpr(e.getExpression(), scope);
+      const arg = e.getArgumentExpression();
+      if (!arg) return fail("unsupportedSyntax", "missing index", locOf(e));
+      const key = this.evalExpr(arg, scope);
+      if (isPoison(obj) || isPoison(key)) return poison;
+      // a module indexed by a name is reported at the name
+      return this.getElement(obj, key, this.site(obj instanceof ModuleValue && obj.kind === "user" ? arg : e));
+    },
+    [SyntaxKind.CallExpression]: (e: CallExpression, scope) => this.callExpression(e, scope),
+    [SyntaxKind.NewExpression]: (e: NewExpression, scope) => {
+      const callee = this.evalExpr(e.getExpression(), scope);
+      const args = this.evalArgs(e.getArguments(), scope);
+      if (isPoison(callee) || args.some(isPoison)) return poison;
+      return this.construct(callee, args, this.site(e));
+    },
+    [SyntaxKind.PrefixUnaryExpression]: (e: TsNode, scope) => this.prefixUnary(e, scope),
+    [SyntaxKind.PostfixUnaryExpression]: (e: TsNode, scope) => {
+      if (!TsNode.isPostfixUnaryExpression(e)) return undefined;
+      const target = e.getOperand();
+      const old = this.evalExpr(target, scope);
+      if (typeof old !== "number") return fail("nonConstant", `++/-- needs a number, got ${describe(old)}`, locOf(e));
+      this.assign(target, old + (e.getOperatorToken() === SyntaxKind.PlusPlusToken ? 1 : -1), scope);
+      return old;
+    },
+    [SyntaxKind.BinaryExpression]: (e: BinaryExpression, scope) => this.binary(e, scope),
+    [SyntaxKind.ConditionalExpression]: (e: TsNode, scope) => {
+      if (!TsNode.isConditionalExpression(e)) return undefined;
+      const c = this.evalExpr(e.getCondition(), scope);
+      if (isPoison(c)) return poison;
+      return this.evalExpr(this.truthy(c, e.getCondition()) ? e.getWhenTrue() : e.getWhenFalse(), scope);
+    },
+    [SyntaxKind.SpreadElement]: (e: TsNode) => fail("unsupportedSyntax", "spread is supported in array literals and calls only", locOf(e)),
+  };
+
+  protected identifier(e: TsNode, scope: Scope): Value {
+    const name = e.getText();
+    if (name === "undefined") return undefined;
+    const found = scope.lookup(name);
+    if (found) return found.value;
+    if (runtimeOnlyGlobals.has(name))
+      fail("undefinedName", `'${name}' cannot be used in a model file: tsdp evaluates models statically and never runs them`, locOf(e));
+    if (this.dsl.has(name)) return fail("undefinedName", `'${name}' is not defined; import it: import { ${name} } from "tsdp/dsl"`, locOf(e));
+    return fail("undefinedName", `'${name}' is not defined`, locOf(e));
+  }
+
+  protected prefixUnary(e: TsNode, scope: Scope): Value {
+    if (!TsNode.isPrefixUnaryExpression(e)) return undefined;
+    const op = e.getOperatorToken();
+    if (op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken) {
+      const v = this.evalExpr(e.getOperand(), scope);
+      if (typeof v !== "number") return fail("nonConstant", `++/-- needs a number, got ${describe(v)}`, locOf(e));
+      const next = v + (op === SyntaxKind.PlusPlusToken ? 1 : -1);
+      this.assign(e.getOperand(), next, scope);
+      return next;
+    }
+    const v = this.evalExpr(e.getOperand(), scope);
+    if (isPoison(v)) return poison;
+    if (op === SyntaxKind.ExclamationToken) return !this.truthy(v, e.getOperand());
+    if (v instanceof TensorValue) return fail("tensorOperator", `unary ${e.getText()[0]} on a tensor; write x.neg()`, locOf(e));
+    if (op === SyntaxKind.MinusToken) {
+      if (v instanceof SymInt) return fail("nonConstant", "the batch size cannot be negated", locOf(e));
+      if (typeof v !== "number") return fail("wrongArgumentType", `cannot negate ${describe(v)}`, locOf(e));
+      return -v;
+    }
+    if (op === SyntaxKind.PlusToken && typeof v === "number") return v;
+    return fail("unsupportedSyntax", `the operator in ${e.getText()} is not supported`, locOf(e));
+  }
+
+  protected binary(e: BinaryExpression, scope: Scope): Value {
+    const op = e.getOperatorToken().getKind();
+    const left = e.getLeft();
+    if (op === SyntaxKind.EqualsToken) {
+      const v = this.evalExpr(e.getRight(), scope);
+      this.assign(left, v, scope);
+      return v;
+    }
+    const compound = compoundOps[op];
+    if (compound !== undefined) {
+      const v = this.arith(compound, this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
+      this.assign(left, v, scope);
+      return v;
+    }
+    if (op === SyntaxKind.AmpersandAmpersandToken || op === SyntaxKind.BarBarToken || op === SyntaxKind.QuestionQuestionToken) {
+      const l = this.evalExpr(left, scope);
+      if (isPoison(l)) return poison;
+      if (op === SyntaxKind.QuestionQuestionToken) return l === null || l === undefined ? this.evalExpr(e.getRight(), scope) : l;
+      const t = this.truthy(l, left);
+      if (op === SyntaxKind.AmpersandAmpersandToken) return t ? this.evalExpr(e.getRight(), scope) : l;
+      return t ? l : this.evalExpr(e.getRight(), scope);
+    }
+    return this.arith(op, this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
+  }
+
+  protected arith(op: SyntaxKind, l: Value, r: Value, e: TsNode): Value {
+    if (isPoison(l) || isPoison(r)) return poison;
+    const symbol = e.getChildAtIndex(1)?.getText() ?? "?";
+    if (l instanceof TensorValue || r instanceof TensorValue)
+      return fail("tensorOperator", `'${symbol}' on a tensor`, locOf(e));
+    switch (op) {
+      case SyntaxKind.EqualsEqualsEqualsToken:
+      case SyntaxKind.EqualsEqualsToken:
+        return this.equal(l, r, e);
+      case SyntaxKind.ExclamationEqualsEqualsToken:
+      case SyntaxKind.ExclamationEqualsToken:
+        return !this.equal(l, r, e);
+    }
+    if (l instanceof SymInt || r instanceof SymInt) return this.symArith(op, l, r, e, symbol);
+    if (op === SyntaxKind.PlusToken && (typeof l === "string" || typeof r === "string")) {
+      if (!isPrimitive(l) || !isPrimitive(r)) fail("wrongArgumentType", `cannot add ${describe(l)} and ${describe(r)}`, locOf(e));
+      const joined = String(l) + String(r);
+      this.charge(joined.length, e);
+      this.budget.size(joined.length, "string", locOf(e));
+      return joined;
+    }
+    if (typeof l !== "number" || typeof r !== "number")
+      return fail("wrongArgumentType", `'${symbol}' needs numbers, got ${describe(l)} and ${describe(r)}`, locOf(e));
+    const f = numericOps[op];
+    if (!f) return fail("unsupportedSyntax", `the operator '${symbol}' is not supported`, locOf(e));
+    return f(l, r);
+  }
+
+  /** Only k·Batch × n and k·Batch / n (exact) keep the batch symbolic. */
+  protected symArith(op: SyntaxKind, l: Value, r: Value, e: TsNode, symbol: string): Value {
+    if (op === SyntaxKind.AsteriskToken) {
+      if (l instanceof SymInt && typeof r === "number" && Number.isInteger(r) && r > 0) return new SymInt(l.coef * r);
+      if (r instanceof SymInt && typeof l === "number" && Number.isInteger(l) && l > 0) return new SymInt(r.coef * l);
+    }
+    if (op === SyntaxKind.SlashToken && l instanceof SymInt && typeof r === "number" && l.coef % r === 0) return new SymInt(l.coef / r);
+    if ((op === SyntaxKind.LessThanToken || op === SyntaxKind.GreaterThanToken || op === SyntaxKind.LessThanEqualsToken || op === SyntaxKind.GreaterThanEqualsToken))
+      return fail("dataDependentControlFlow", "this comparison depends on the batch size, which is known only at run time", locOf(e));
+    return fail("nonConstant", `'${symbol}' with the batch size is not a compile-time constant; the batch size can only be passed to view/reshape`, locOf(e));
+  }
+
+  protected equal(l: Value, r: Value, e: TsNode): boolean {
+    if (l instanceof ModeFlag || r instanceof ModeFlag)
+      return this.truthy(ModeFlag.value, e);
+    if (l instanceof SymInt || r instanceof SymInt)
+      return fail("dataDependentControlFlow", "this comparison depends on the batch size, which is known only at run time", locOf(e));
+    if (typeof l === "string" && typeof r === "string") this.charge(Math.min(l.length, r.length), e);
+    return l === r;
+  }
+
+  protected assign(target: TsNode, value: Value, scope: Scope): void {
+    if (TsNode.isIdentifier(target)) {
+      const r = scope.assign(target.getText(), value);
+      if (r === "const") fail("assignToConst", `'${target.getText()}' is a constant`, locOf(target));
+      if (r === "missing") {
+        // nn.Conv2d(3, 16, kernel_size=3): a Python keyword argument is an assignment in TypeScript
+        const assignment = target.getParent();
+        const call = assignment?.getParent();
+        if (assignment && call && (TsNode.isCallExpression(call) || TsNode.isNewExpression(call)) && call.getArguments().includes(assignment as Expression))
+          fail(
+            "undefinedName",
+            `'${target.getText()}' is not defined: Python's keyword arguments are written as a trailing options object in TypeScript, { ${target.getText().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())}: ... }`,
+            locOf(target),
+          );
+        fail("undefinedName", `'${target.getText()}' is not defined`, locOf(target));
+      }
+      return;
+    }
+    if (TsNode.isPropertyAccessExpression(target)) {
+      const obj = this.evalExpr(target.getExpression(), scope);
+      if (isPoison(obj)) return;
+      return this.setProperty(obj, target.getName(), value, this.site(target));
+    }
+    if (TsNode.isElementAccessExpression(target)) {
+      const obj = this.evalExpr(target.getExpression(), scope);
+      const key = this.evalExpr(target.getArgumentExpressionOrThrow(), scope);
+      if (isPoison(obj) || isPoison(key)) return;
+      if (Array.isArray(obj) && typeof key === "number" && Number.isInteger(key) && key >= 0) {
+        this.budget.size(Math.max(obj.length, key + 1), "array", locOf(target));
+        obj[key] = value;
+        return;
+      }
+      if (obj instanceof ObjectValue && (typeof key === "string" || typeof key === "number")) {
+        obj.props.set(String(key), value);
+        return;
+      }
+      // this["fc"] = new nn.Linear(...) is setattr(self, "fc", ...): the same name rules apply
+      if (obj instanceof ModuleValue && obj.kind === "user" && (typeof key === "string" || typeof key === "number"))
+        return this.setProperty(obj, String(key), value, this.site(target.getArgumentExpressionOrThrow()));
+      if (obj instanceof TensorValue) fail("unsupportedSyntax", "assigning into a tensor is not supported: tensors are immutable in model code", locOf(target));
+      return fail("unsupportedSyntax", `cannot assign into ${describe(obj)}`, locOf(target));
+    }
+    if (TsNode.isParenthesizedExpression(target)) return this.assign(target.getExpression(), value, scope);
+    fail("unsupportedSyntax", `cannot assign to ${target.getText()}`, locOf(target));
+  }
+}

@@ -1,0 +1,119 @@
+import { Node as TsNode } from "ts-morph";
+import { fail } from "../../diagnostics/diagnostic.ts";
+import { appendModule } from "../layers.ts";
+import { arrayMethod } from "../globals.ts";
+import { locOf } from "../source.ts";
+import { checkLayerName, isLayerName, quoteName } from "../names.ts";
+import { tensorMethods, tensorProperty } from "../tensor-methods.ts";
+import {
+  BuiltinFunction,
+  describe,
+  FunctionValue,
+  ModeFlag,
+  ModuleValue,
+  NamespaceValue,
+  ObjectValue,
+  TensorValue,
+  type CallSite,
+  type Value,
+} from "../values.ts";
+import { ExpressionEvaluator } from "./expressions.ts";
+import { didYouMean, snake } from "./syntax.ts";
+
+// Properties and elements: of modules (layers, fields, methods), tensors, arrays, objects and namespaces.
+export abstract class PropertyEvaluator extends ExpressionEvaluator {
+  getProperty(obj: Value, name: string, site: CallSite): Value {
+    if (obj instanceof TensorValue) {
+      const v = tensorProperty(obj, name, this.em);
+      if (v === undefined) fail("unknownProperty", `tensors have no property '${name}' in tsdp${didYouMean(name, ["shape", ...Object.keys(tensorMethods)], "")}`, site.loc);
+      return v;
+    }
+    if (obj instanceof NamespaceValue) {
+      const v = obj.members.get(name);
+      if (v === undefined)
+        fail(
+          obj.name === "nn" || obj.name === "F" || obj.name === "optim" ? "unknownLayer" : "unknownProperty",
+          `${obj.name}.${name} is not part of tsdp's model language${didYouMean(name, [...obj.members.keys()], obj.name)}`,
+          site.loc,
+        );
+      return v;
+    }
+    if (obj instanceof ModuleValue) return this.moduleProperty(obj, name, site);
+    if (obj instanceof ObjectValue) return obj.props.get(name);
+    if (Array.isArray(obj)) {
+      if (name === "length") return obj.length;
+      const m = arrayMethod(obj, name, this.arrayHooks);
+      if (m) return m;
+      return fail("unknownProperty", `arrays have no method '${name}' in model code`, site.loc);
+    }
+    if (typeof obj === "string" && name === "length") return obj.length;
+    if (obj === null || obj === undefined) return fail("wrongArgumentType", `cannot read '${name}' of ${describe(obj)}`, site.loc);
+    return fail("unknownProperty", `${describe(obj)} has no property '${name}'`, site.loc);
+  }
+
+  protected moduleProperty(m: ModuleValue, name: string, site: CallSite): Value {
+    if (m.fields.has(name) && m.kind !== "list" && m.kind !== "sequential") return m.fields.get(name);
+    if (name === "training") return ModeFlag.value;
+    if (m.kind === "list" || m.kind === "sequential") {
+      if (name === "length") return m.fields.size;
+      if (m.kind === "list" && (name === "append" || name === "push"))
+        return new BuiltinFunction(`${m.typeName}.${name}`, (args, s) => {
+          this.requireConstructPhase(`${m.typeName}.${name}`, s);
+          for (const a of args) appendModule(m, a, s);
+          return m;
+        });
+      if (m.kind === "list" && name === "extend")
+        return new BuiltinFunction(`${m.typeName}.extend`, (args, s) => {
+          this.requireConstructPhase(`${m.typeName}.extend`, s);
+          for (const a of this.iterate(args[0], s.node)) appendModule(m, a, s);
+          return m;
+        });
+    }
+    const p = m.paramNodes.get(name) ?? m.paramNodes.get(snake(name));
+    if (p) return new TensorValue(p);
+    const declared = [...m.params, ...m.buffers].some((d) => d.local === name || d.local === snake(name));
+    if (declared) return fail("nonConstant", `${m.typeName}.${name} is a tensor, which exists only inside forward`, site.loc);
+    if (m.cls) {
+      const found = this.lookupMethod(m.cls, name);
+      if (found) return new FunctionValue(found.method, found.owner.scope, `${found.owner.name}.${name}`, m);
+    }
+    if (name === "forward" && m.forward) return new BuiltinFunction(`${m.typeName}.forward`, (args, s) => this.callModule(m, args, s));
+    // this["my layer"], this[0]: no layer can have such a name, so this is not a missing attribute
+    if (m.kind === "user" && !isLayerName(name))
+      return fail("badName", `${quoteName(name)} is not a layer of ${m.typeName}: layer names are identifiers (ASCII letters, digits and _, not starting with a digit)`, site.loc);
+    if (m.kind === "user") return undefined; // an attribute not set (yet), like Python's missing attribute
+    return fail("unknownProperty", `${m.typeName} has no property '${name}'`, site.loc);
+  }
+
+  protected setProperty(obj: Value, name: string, value: Value, site: CallSite): void {
+    if (obj instanceof ModuleValue) {
+      if (this.phase === "forward")
+        fail("unsupportedSyntax", `forward cannot store state on the module (this.${name} = ...): model code is a pure function of its inputs`, site.loc);
+      if (obj.kind !== "user") fail("unsupportedSyntax", `cannot set '${name}' on ${obj.typeName}`, site.loc);
+      // reported, and the field still set, so that its uses in forward do not fail again
+      const nameAt = TsNode.isPropertyAccessExpression(site.node) ? locOf(site.node.getNameNode()) : site.loc;
+      if (value instanceof ModuleValue) this.diags.recover(() => checkLayerName(name, "a layer", nameAt), undefined);
+      obj.fields.set(name, value);
+      return;
+    }
+    if (obj instanceof ObjectValue) {
+      obj.props.set(name, value);
+      return;
+    }
+    fail("unsupportedSyntax", `cannot set '${name}' on ${describe(obj)}`, site.loc);
+  }
+
+  getElement(obj: Value, key: Value, site: CallSite): Value {
+    if (obj instanceof TensorValue) return fail("unsupportedSyntax", "indexing a tensor is not supported; use view/reshape/permute", site.loc);
+    if (Array.isArray(obj) || (obj instanceof ModuleValue && (obj.kind === "list" || obj.kind === "sequential"))) {
+      const items = Array.isArray(obj) ? obj : obj.items;
+      if (typeof key !== "number" || !Number.isInteger(key))
+        return typeof key === "string" ? this.getProperty(obj, key, site) : fail("wrongArgumentType", `index must be an integer, got ${describe(key)}`, site.loc);
+      const i = key < 0 && !Array.isArray(obj) ? key + items.length : key;
+      if (i < 0 || i >= items.length) return fail("invalidArgument", `index ${key} is out of range for ${items.length} items`, site.loc);
+      return items[i];
+    }
+    if (typeof key === "string" || typeof key === "number") return this.getProperty(obj, String(key), site);
+    return fail("wrongArgumentType", `cannot index with ${describe(key)}`, site.loc);
+  }
+}

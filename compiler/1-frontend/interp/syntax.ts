@@ -1,0 +1,112 @@
+import { Node as TsNode, SyntaxKind, type Statement, type BindingName } from "ts-morph";
+import type { Value } from "../values.ts";
+
+// Questions about the syntax (and names) that more than one part of the evaluator asks.
+
+/** "; did you mean nn.Linear?" for a misspelling (nn.Linaer), not for another layer (nn.Conv3d). */
+export function didYouMean(name: string, known: readonly string[], ns: string): string {
+  const distance = (a: string, b: string): number => {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++)
+      for (let j = 1; j <= b.length; j++)
+        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+    return d[a.length][b.length];
+  };
+  const digitsOnly = (a: string, b: string) => a.replace(/\d/g, "") === b.replace(/\d/g, "");
+  const best = known
+    .filter((k) => !digitsOnly(k, name))
+    .map((k) => ({ k, d: distance(k, name) }))
+    .filter((c) => c.d <= (name.length <= 4 ? 1 : 2))
+    .sort((a, b) => a.d - b.d)[0];
+  return best ? `; did you mean ${ns ? `${ns}.` : ""}${best.k}?` : "";
+}
+
+/** Whether `stmt` holds a return of the function it is in (not of a function nested in it). */
+export function containsReturn(stmt: TsNode): boolean {
+  if (TsNode.isReturnStatement(stmt)) return true;
+  const isFunction = (n: TsNode) => TsNode.isFunctionLikeDeclaration(n) || TsNode.isArrowFunction(n) || TsNode.isFunctionExpression(n);
+  return stmt.getDescendantsOfKind(SyntaxKind.ReturnStatement).some((r) => {
+    for (let a: TsNode | undefined = r.getParent(); a && a !== stmt; a = a.getParent()) if (isFunction(a)) return false;
+    return true;
+  });
+}
+
+/** The names a top-level statement declares. */
+export function declaredNames(stmt: Statement): string[] {
+  if (TsNode.isImportDeclaration(stmt)) {
+    const names = stmt.getNamedImports().map((n) => n.getAliasNode()?.getText() ?? n.getName());
+    const def = stmt.getDefaultImport();
+    const ns = stmt.getNamespaceImport();
+    return [...names, ...(def ? [def.getText()] : []), ...(ns ? [ns.getText()] : [])];
+  }
+  if (TsNode.isVariableStatement(stmt)) return stmt.getDeclarations().flatMap((d) => boundNames(d.getNameNode()));
+  if (TsNode.isEnumDeclaration(stmt) || TsNode.isClassDeclaration(stmt) || TsNode.isFunctionDeclaration(stmt)) {
+    const name = stmt.getName();
+    return name ? [name] : [];
+  }
+  return [];
+}
+
+export function boundNames(name: BindingName): string[] {
+  if (TsNode.isIdentifier(name)) return [name.getText()];
+  return name.getElements().flatMap((el) => (TsNode.isOmittedExpression(el) ? [] : boundNames(el.getNameNode())));
+}
+
+export function snake(camel: string): string {
+  return camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+export function isPrimitive(v: Value): boolean {
+  return typeof v === "number" || typeof v === "string" || typeof v === "boolean";
+}
+
+/** A readable name for a syntax kind in "X is not supported" messages. */
+export function describeSyntax(node: TsNode): string {
+  const names: Partial<Record<SyntaxKind, string>> = {
+    [SyntaxKind.WhileStatement]: "a while loop (use a for loop with constant bounds)",
+    [SyntaxKind.DoStatement]: "a do-while loop (use a for loop with constant bounds)",
+    [SyntaxKind.ForInStatement]: "for-in (use for-of)",
+    [SyntaxKind.TryStatement]: "try/catch",
+    [SyntaxKind.ThrowStatement]: "throw",
+    [SyntaxKind.SwitchStatement]: "switch (use if/else)",
+    [SyntaxKind.BreakStatement]: "break",
+    [SyntaxKind.ContinueStatement]: "continue",
+    [SyntaxKind.LabeledStatement]: "a labeled statement",
+    [SyntaxKind.AwaitExpression]: "await",
+    [SyntaxKind.YieldExpression]: "yield",
+    [SyntaxKind.DeleteExpression]: "delete",
+    [SyntaxKind.TypeOfExpression]: "typeof",
+    [SyntaxKind.ClassExpression]: "a class expression",
+    [SyntaxKind.ClassDeclaration]: "a nested class declaration",
+    [SyntaxKind.TaggedTemplateExpression]: "a tagged template",
+    [SyntaxKind.RegularExpressionLiteral]: "a regular expression",
+    [SyntaxKind.BigIntLiteral]: "a bigint literal",
+    [SyntaxKind.GetAccessor]: "a getter",
+    [SyntaxKind.SetAccessor]: "a setter",
+    [SyntaxKind.ClassStaticBlockDeclaration]: "a static block",
+    [SyntaxKind.VoidExpression]: "void",
+  };
+  return names[node.getKind()] ?? `${node.getKindName()} ('${node.getText().split("\n")[0].slice(0, 40)}')`;
+}
+
+/** The arithmetic and comparison operators on numbers, by token. */
+export const numericOps: Partial<Record<SyntaxKind, (a: number, b: number) => number | boolean>> = {
+  [SyntaxKind.PlusToken]: (a, b) => a + b,
+  [SyntaxKind.MinusToken]: (a, b) => a - b,
+  [SyntaxKind.AsteriskToken]: (a, b) => a * b,
+  [SyntaxKind.SlashToken]: (a, b) => a / b,
+  [SyntaxKind.PercentToken]: (a, b) => a % b,
+  [SyntaxKind.AsteriskAsteriskToken]: (a, b) => a ** b,
+  [SyntaxKind.LessThanToken]: (a, b) => a < b,
+  [SyntaxKind.GreaterThanToken]: (a, b) => a > b,
+  [SyntaxKind.LessThanEqualsToken]: (a, b) => a <= b,
+  [SyntaxKind.GreaterThanEqualsToken]: (a, b) => a >= b,
+};
+
+export const compoundOps: Partial<Record<SyntaxKind, SyntaxKind>> = {
+  [SyntaxKind.PlusEqualsToken]: SyntaxKind.PlusToken,
+  [SyntaxKind.MinusEqualsToken]: SyntaxKind.MinusToken,
+  [SyntaxKind.AsteriskEqualsToken]: SyntaxKind.AsteriskToken,
+  [SyntaxKind.SlashEqualsToken]: SyntaxKind.SlashToken,
+};
