@@ -18,6 +18,7 @@ import { embeddingKernel, permuteKernel, poolKernel } from "./kernels/simple.ts"
 import { batchNormKernel, lossKernel, reduceKernel } from "./kernels/blockwise.ts";
 import { batchNormGradKernel, classificationGradKernel, embeddingGradKernel, layerNormGradKernel, poolGradKernel } from "./kernels/backward.ts";
 import { opDef } from "../ops/index.ts";
+import type { KernelBuilder } from "../ops/op.ts";
 import { kernelCost } from "../3-fusion/cost.ts";
 import type { KernelView, LaunchView } from "./view.ts";
 import { manifestContentHash, type KernelResources } from "../../runtime/manifest.ts";
@@ -98,9 +99,8 @@ export interface Manifest {
 
 type Builder = (ctx: CodegenContext, k: Kernel) => { kernel: KernelView; launch: LaunchView };
 
-/** Kernel builders by the anchor op's family (its lowering). */
-const builders: Record<string, Builder> = {
-  gemm: gemmKernel,
+/** Kernel builders, by the name the anchor op's lowering gives. */
+const builders: Record<KernelBuilder, Builder> = {
   rowwise: rowwiseKernel,
   pool: poolKernel,
   embedding: embeddingKernel,
@@ -118,7 +118,8 @@ const builders: Record<string, Builder> = {
 function builderFor(k: Kernel): Builder | undefined {
   const lowering = opDef(k.anchor.op).lowering;
   if (lowering?.kind === "pointwise") return elementwiseKernel;
-  return lowering ? builders[lowering.template] : undefined;
+  if (lowering?.kind === "gemm") return gemmKernel;
+  return lowering ? builders[lowering.builder] : undefined;
 }
 
 const templatesDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "templates");

@@ -38,6 +38,7 @@ function describeCount(c: number, p: number): string {
 
 export const reshape = defineOp<{ readonly shape: readonly Dim[] }>({
   name: "reshape",
+  traits: { view: true },
   family: "movement",
   inputs: ["x"],
   infer: ([x], a, who) => {
@@ -64,7 +65,7 @@ export function batchSizeOf(shape: readonly Dim[], concrete: readonly number[]):
 
 export const permute = defineOp<{ readonly perm: readonly number[] }>({
   name: "permute",
-  lowering: { kind: "kernel", template: "permute" },
+  lowering: { kind: "kernel", builder: "permute" },
   family: "movement",
   inputs: ["x"],
   infer: ([x], a, who) => {

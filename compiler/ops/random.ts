@@ -13,6 +13,7 @@ export const dropout = defineOp<{
   readonly stream?: number;
 }>({
   name: "dropout",
+  traits: { random: true },
   family: "random",
   inputs: ["x"],
   infer: ([x], a, who) => {

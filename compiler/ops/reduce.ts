@@ -1,7 +1,7 @@
 import type { Node } from "../ir/node.ts";
 import { formatShape, normalizeDim, numel, type Shape } from "../ir/shape.ts";
-import { reduce } from "../reference/ndarray.ts";
-import { defineOp, requireFloat, ShapeError, type GradContext, type TensorType } from "./op.ts";
+import { reduce, type NDArray } from "../reference/ndarray.ts";
+import { defineOp, requireFloat, ShapeError, type GradContext, type Reduction, type TensorType } from "./op.ts";
 
 // Reductions over a set of dims (`dims: null` reduces everything), optionally keeping them as 1.
 
@@ -37,6 +37,29 @@ function dimsOf(shape: readonly number[], a: ReduceAttrs): number[] {
   return a.dims === null ? shape.map((_, i) => i) : a.dims.map((d) => (d < 0 ? d + shape.length : d)).sort((p, q) => p - q);
 }
 
+// The reductions, shared by the reduce kernels and window pooling.
+export const sumReduction: Reduction = {
+  identity: 0,
+  combine: (s, v) => s + v,
+  c: { identity: "0.0f", combine: (acc, v) => `${acc} += ${v};`, warp: "tsdp_warp_sum" },
+};
+export const meanReduction: Reduction = {
+  ...sumReduction,
+  finish: (s, n) => s / n,
+  c: { ...sumReduction.c, finish: (acc, count) => `${acc} / ${count}` },
+};
+/** The maximum; a NaN wins and stays, as in PyTorch (v != v is true only for NaN). */
+export const maxReduction: Reduction = {
+  identity: -Infinity,
+  combine: (m, v) => (v > m || Number.isNaN(v) ? v : m),
+  c: { identity: "-INFINITY", combine: (acc, v) => `${acc} = (${v} > ${acc} || ${v} != ${v}) ? ${v} : ${acc};  // NaN wins, as in PyTorch`, warp: "tsdp_warp_max" },
+};
+
+/** Reduces x over the attrs' dims with `r`, PyTorch's reference in float64. */
+function reduceWith(r: Reduction, x: NDArray, a: ReduceAttrs): NDArray {
+  return reduce(x, dimsOf(x.shape, a), a.keepdim, r.identity, r.combine, r.finish);
+}
+
 /** dy of a reduction, reshaped to keepdim form and broadcast back over the reduced dims. */
 function spread(ctx: GradContext): Node {
   const x = ctx.node.inputs[0];
@@ -56,27 +79,28 @@ function reducedCount(ctx: GradContext): { c: number; p: number } {
 export const sum = defineOp<ReduceAttrs>({
   name: "sum",
   family: "reduce",
-  lowering: { kind: "kernel", template: "reduce" },
+  lowering: { kind: "kernel", builder: "reduce" },
+  traits: { reduction: sumReduction },
   inputs: ["x"],
   infer: ([x], a, who) => {
     requireFloat(x, who);
     return { shape: reducedShape(x, a, who), dtype: "f32" };
   },
-  reference: ([x], a) => reduce(x, dimsOf(x.shape, a), a.keepdim, 0, (s, v) => s + v),
+  reference: ([x], a) => reduceWith(sumReduction, x, a),
   grad: (ctx) => [spread(ctx)],
 });
 
 export const mean = defineOp<ReduceAttrs>({
   name: "mean",
   family: "reduce",
-  lowering: { kind: "kernel", template: "reduce" },
+  lowering: { kind: "kernel", builder: "reduce" },
+  traits: { reduction: meanReduction },
   inputs: ["x"],
   infer: ([x], a, who) => {
     requireFloat(x, who);
     return { shape: reducedShape(x, a, who), dtype: "f32" };
   },
-  reference: ([x], a) =>
-    reduce(x, dimsOf(x.shape, a), a.keepdim, 0, (s, v) => s + v, (s, n) => s / n),
+  reference: ([x], a) => reduceWith(meanReduction, x, a),
   grad: (ctx) => [ctx.emit("div_count", [spread(ctx)], reducedCount(ctx))],
 });
 
@@ -84,14 +108,14 @@ export const mean = defineOp<ReduceAttrs>({
 export const amax = defineOp<ReduceAttrs>({
   name: "amax",
   family: "reduce",
-  lowering: { kind: "kernel", template: "reduce" },
+  lowering: { kind: "kernel", builder: "reduce" },
+  traits: { reduction: maxReduction },
   inputs: ["x"],
   infer: ([x], a, who) => {
     requireFloat(x, who);
     return { shape: reducedShape(x, a, who), dtype: "f32" };
   },
-  reference: ([x], a) =>
-    reduce(x, dimsOf(x.shape, a), a.keepdim, -Infinity, (m, v) => (Number.isNaN(m) || v > m || Number.isNaN(v) ? v : m)),
+  reference: ([x], a) => reduceWith(maxReduction, x, a),
   // PyTorch's amax gradient: dy shared evenly among the elements equal to the maximum
   grad: (ctx) => {
     const x = ctx.node.inputs[0];
@@ -122,7 +146,7 @@ export const eqMask = defineOp<{}>({
 export const argmax = defineOp<ReduceAttrs>({
   name: "argmax",
   family: "reduce",
-  lowering: { kind: "kernel", template: "reduce" },
+  lowering: { kind: "kernel", builder: "reduce" },
   inputs: ["x"],
   infer: ([x], a, who) => {
     requireFloat(x, who);
