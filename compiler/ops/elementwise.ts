@@ -9,7 +9,9 @@ import { defineOp, requireFloat, ShapeError, type GradContext, type OpDef, type 
 /**
  * A unary pointwise op and its gradient op. `f` is the float64 reference and `cuda` the same
  * function as a C expression of `x`; `df`/`dcuda` are its derivative. The gradient op
- * `<name>_grad(dy, x) = dy · f′(x)` is pointwise too, so it fuses like any other.
+ * `<name>_grad(dy, x) = dy · f′(x)` is pointwise too, so it fuses like any other. When f is
+ * piecewise linear (f″ = 0 almost everywhere), the gradient op is differentiable in turn: linear
+ * in dy and flat in x (compositions use relu_grad as a select, F.softplus's threshold).
  */
 function unary<A extends Record<string, number | string>>(
   name: string,
@@ -18,6 +20,7 @@ function unary<A extends Record<string, number | string>>(
   df: (x: number, a: A) => number,
   dcuda: (x: string, a: A) => string,
   traits: OpTraits<A> = {},
+  piecewiseLinear = false,
 ): [OpDef<A>, OpDef<A>] {
   const forward = defineOp<A>({
     name,
@@ -39,6 +42,7 @@ function unary<A extends Record<string, number | string>>(
     infer: ([dy]) => dy,
     reference: ([dy, x], a) => zipBroadcast(dy, x, (g, v) => g * df(v, a)),
     lowering: { kind: "pointwise", expr: ([dy, x], a) => `(${dy} * ${dcuda(x, a)})` },
+    ...(piecewiseLinear ? { grad: ({ node, dy, emit }: GradContext) => [emit(`${name}_grad`, [dy, node.inputs[1]], node.attrs), null] } : {}),
   });
   return [forward, gradient];
 }
@@ -59,7 +63,7 @@ const sigmoidOf = (x: number) => 1 / (1 + Math.exp(-x));
 const activation: OpTraits = { activation: true };
 const monotoneActivation: OpTraits = { activation: true, monotone: true };
 
-export const [relu, reluGrad] = unary("relu", (x) => (x > 0 ? x : 0), (x) => `fmaxf(${x}, 0.0f)`, (x) => (x > 0 ? 1 : 0), (x) => `(${x} > 0.0f ? 1.0f : 0.0f)`, monotoneActivation);
+export const [relu, reluGrad] = unary("relu", (x) => (x > 0 ? x : 0), (x) => `fmaxf(${x}, 0.0f)`, (x) => (x > 0 ? 1 : 0), (x) => `(${x} > 0.0f ? 1.0f : 0.0f)`, monotoneActivation, true);
 export const [leakyRelu, leakyReluGrad] = unary<{ slope: number }>(
   "leaky_relu",
   (x, a) => (x > 0 ? x : a.slope * x),
