@@ -1,6 +1,6 @@
 import { batchTimes, formatDim, formatShape, isBatch, numel, type Dim } from "../ir/shape.ts";
 import { permute as permuteArray, zipBroadcast } from "../reference/ndarray.ts";
-import { defineOp, ShapeError } from "./op.ts";
+import { defineOp, ShapeError, type OpDef } from "./op.ts";
 
 // Movement ops change how elements are indexed, never their values. view, reshape, flatten,
 // squeeze and unsqueeze all become `reshape`; transpose and permute become `permute`.
@@ -63,7 +63,7 @@ export function batchSizeOf(shape: readonly Dim[], concrete: readonly number[]):
   return concrete[i] / (shape[i] as { batch: number }).batch;
 }
 
-export const permute = defineOp<{ readonly perm: readonly number[] }>({
+export const permute: OpDef<{ readonly perm: readonly number[] }> = defineOp<{ readonly perm: readonly number[] }>({
   name: "permute",
   lowering: { kind: "kernel", builder: "permute" },
   family: "movement",
@@ -81,7 +81,7 @@ export const permute = defineOp<{ readonly perm: readonly number[] }>({
   reference: ([x], a) => permuteArray(x, a.perm),
   // the inverse permutation: output dim i came from input dim perm[i]
   grad: ({ node, dy, emit }) => {
-    const perm = node.attrs.perm as number[];
+    const perm = permute.attrsOf(node).perm;
     const inverse = perm.map((_, i) => perm.indexOf(i));
     return [emit("permute", [dy], { perm: inverse })];
   },

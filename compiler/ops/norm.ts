@@ -1,7 +1,7 @@
 import type { Node } from "../ir/node.ts";
 import { dimEq, formatDim, formatShape, normalizeDim, shapeEq } from "../ir/shape.ts";
 import { type NDArray } from "../reference/ndarray.ts";
-import { defineOp, requireFloat, ShapeError, type TensorType } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type OpDef, type TensorType } from "./op.ts";
 
 // Normalizations and softmax. Statistics are computed in float64 in the reference; variance
 // for normalizing is the biased one (÷n), the running variance uses the unbiased one (÷(n−1)),
@@ -22,7 +22,7 @@ function channelLayout(x: NDArray): [number, number, number] {
   return [n, c, x.data.length / (n * c)];
 }
 
-export const batchNorm = defineOp<BatchNormAttrs>({
+export const batchNorm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
   name: "batch_norm",
   lowering: { kind: "kernel", builder: "batch_norm" },
   family: "norm",
@@ -86,7 +86,7 @@ export const batchNorm = defineOp<BatchNormAttrs>({
   // dweight = Σ dy·x̂ and dbias = Σ dy over every dim but the channel one. No gradient for the
   // running statistics, which the forward only reads or overwrites.
   grad: ({ node, dy, emit }) => {
-    const a = node.attrs as unknown as BatchNormAttrs;
+    const a = batchNorm.attrsOf(node);
     const [x, ...rest] = node.inputs;
     const weight = a.affine ? rest[0] : undefined;
     const stats = a.track ? rest.slice(a.affine ? 2 : 0, (a.affine ? 2 : 0) + 2) : [];
@@ -222,7 +222,7 @@ interface LayerNormAttrs {
   readonly hasBias: boolean;
 }
 
-export const layerNorm = defineOp<LayerNormAttrs>({
+export const layerNorm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
   name: "layer_norm",
   lowering: { kind: "kernel", builder: "rowwise" },
   family: "norm",
@@ -258,7 +258,7 @@ export const layerNorm = defineOp<LayerNormAttrs>({
   // dx from layer_norm_grad_input; dweight = Σ dy·x̂ and dbias = Σ dy over the leading dims,
   // x̂ being layer_norm without the affine map.
   grad: ({ node, dy, emit }) => {
-    const a = node.attrs as unknown as LayerNormAttrs;
+    const a = layerNorm.attrsOf(node);
     const [x, ...rest] = node.inputs;
     const weight = a.hasWeight ? rest[0] : undefined;
     const attrs = { normalizedShape: a.normalizedShape, eps: a.eps, hasWeight: a.hasWeight, hasBias: a.hasBias };

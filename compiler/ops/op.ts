@@ -106,6 +106,16 @@ export interface OpTraits<A = any> {
   readonly reduction?: Reduction;
   /** Windowed pooling that combines with this reduction (conv-pool folds a 2×2 max pool). */
   readonly pool?: { readonly reduction: Reduction; readonly window: (attrs: A) => PoolWindow };
+  /**
+   * The gradient of a window pool of that reduction: dy goes back through the same windows, to
+   * the window's maximum (which the kernel finds again in x, the op's second input) or spread
+   * evenly (a mean). `inputSize` is the pooled input's H×W.
+   */
+  readonly poolGradient?: {
+    readonly reduction: Reduction;
+    readonly window: (attrs: A) => PoolWindow;
+    readonly inputSize: (node: Node, attrs: A) => readonly [number, number];
+  };
 }
 
 export interface PoolWindow {

@@ -82,6 +82,7 @@ function checkPoolGrad(dy: TensorType, want: readonly Dim[], who: string): void 
 export const maxPool2dGrad = defineOp<PoolAttrs>({
   name: "max_pool2d_grad",
   lowering: { kind: "kernel", builder: "pool_grad" },
+  traits: { poolGradient: { reduction: maxReduction, window: (a) => a, inputSize: (node) => node.inputs[1].shape.slice(2) as [number, number] } },
   family: "conv",
   inputs: ["dy", "x"],
   infer: ([dy, x], a, who) => {
@@ -138,6 +139,7 @@ export const avgPool2d: OpDef<PoolAttrs> = defineOp<PoolAttrs>({
 export const avgPool2dGrad = defineOp<PoolAttrs & { readonly inputSize: Pair }>({
   name: "avg_pool2d_grad",
   lowering: { kind: "kernel", builder: "pool_grad" },
+  traits: { poolGradient: { reduction: meanReduction, window: (a) => a, inputSize: (_, a) => a.inputSize } },
   family: "conv",
   inputs: ["dy"],
   infer: ([dy], a, who) => {

@@ -1,5 +1,8 @@
 import type { Kernel } from "../../3-fusion/plan.ts";
 import { cFloat } from "../../ops/elementwise.ts";
+import { opDef } from "../../ops/index.ts";
+import { adaptiveAvgPool2dGrad } from "../../ops/pool.ts";
+import { maxReduction } from "../../ops/reduce.ts";
 import type { Node } from "../../ir/node.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, KernelView, LaunchView } from "../view.ts";
@@ -30,9 +33,13 @@ export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
   const dy = n.inputs[0];
   const [, , OH, OW] = dy.shape as [unknown, number, number, number];
-  const [H, W] = n.op === "max_pool2d_grad" ? (n.inputs[1].shape.slice(2) as number[]) : (n.attrs.inputSize as number[]);
+  const op = opDef(n.op);
+  // a window pool's gradient, or else adaptive average pooling's
+  const pool = op.traits?.poolGradient;
+  const [H, W] = pool ? pool.inputSize(n, op.attrsOf(n)) : adaptiveAvgPool2dGrad.attrsOf(n).inputSize;
+  const toMaximum = pool?.reduction === maxReduction;
   const body = [`const int iw = i % ${W}, ih = (i / ${W}) % ${H}; const size_t plane = i / ${H * W};`, `const float* g = dy + plane * ${OH * OW};`, "float acc = 0.0f;"];
-  if (n.op === "adaptive_avg_pool2d_grad") {
+  if (!pool) {
     // window o covers [⌊o·in/out⌋, ⌈(o+1)·in/out⌉): visit the windows that contain (ih, iw)
     body.push(
       `for (int oh = 0; oh < ${OH}; ++oh) {`,
@@ -46,7 +53,7 @@ export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
       "out[i] = acc;",
     );
   } else {
-    const a = n.attrs as { kernel: number[]; stride: number[]; padding: number[] };
+    const a = pool.window(op.attrsOf(n));
     const [kh, kw] = a.kernel;
     const [sh, sw] = a.stride;
     const [ph, pw] = a.padding;
@@ -57,7 +64,7 @@ export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
       `for (int oh = oh0; oh <= oh1; ++oh)`,
       `    for (int ow = ow0; ow <= ow1; ++ow) {`,
     );
-    if (n.op === "max_pool2d_grad")
+    if (toMaximum)
       body.push(
         // the forward's choice: the first maximum of the window in scan order
         `        const float* in = x + plane * ${H * W};`,
@@ -76,7 +83,7 @@ export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
     else body.push(`        acc += g[oh * ${OW} + ow];`, `    }`, `acc *= ${cFloat(1 / (kh * kw))};  // count_include_pad: every window divides by kh·kw`);
     body.push("out[i] = acc;");
   }
-  const inputs = [arg(ctx, dy, "dy"), ...(n.op === "max_pool2d_grad" ? [arg(ctx, n.inputs[1], "x")] : [])];
+  const inputs = [arg(ctx, dy, "dy"), ...(toMaximum ? [arg(ctx, n.inputs[1], "x")] : [])];
   return gather(ctx, k, inputs, body, `${n.op}: ${shapeComment(dy)} → ${shapeComment(n)}`);
 }
 
