@@ -392,11 +392,9 @@ function maxSamplesPerDevice(programs: readonly Program[]): number {
       largest = Math.max(largest, perSample(n.shape));
       // A batched matmul puts its leading (batch) dims on grid.z (kernels/gemm.ts), which CUDA
       // caps at 65,535 blocks: samples × those dims per sample must stay within it.
-      if (n.op === "matmul" && n.inputs.length === 2) {
-        const [a, b] = n.inputs;
-        const lead = n.shape.slice(0, n.shape.length - (a.shape.length > 1 ? 1 : 0) - (b.shape.length > 1 ? 1 : 0));
-        if (lead.some(isBatch)) limit = Math.min(limit, Math.floor(65_535 / perSample(lead)));
-      }
+      const lowering = opDef(n.op).lowering;
+      const lead = lowering?.kind === "gemm" ? lowering.batchedGridZ?.(n) : undefined;
+      if (lead?.some(isBatch)) limit = Math.min(limit, Math.floor(65_535 / perSample(lead)));
     }
   return Math.max(1, Math.min(limit, Math.floor((2 ** 31 - 1) / largest)));
 }

@@ -12,7 +12,7 @@ import { defineOp, requireFloat, ShapeError, type GemmIndexMaps, type GemmMapOpt
 export const matmul = defineOp<{}>({
   name: "matmul",
   // per sample: a reduction over the batch (a linear layer's weight gradient) counts once
-  lowering: { kind: "gemm", maps: matmulMaps, macsPerOutput: (n) => numel([n.inputs[0].shape.at(-1)!]).c },
+  lowering: { kind: "gemm", maps: matmulMaps, macsPerOutput: (n) => numel([n.inputs[0].shape.at(-1)!]).c, batchedGridZ: (n) => matmulBatchDims(n) },
   family: "contraction",
   inputs: ["a", "b"],
   infer: ([a, b], _, who) => {
@@ -180,6 +180,12 @@ function linearMaps(node: Node, _a: unknown, { label }: GemmMapOptions): GemmInd
   };
 }
 
+/** The leading (batch) dims of a matmul's result, which its GEMM runs over on grid.z. */
+function matmulBatchDims(node: Node): readonly Dim[] {
+  const [a, b] = node.inputs;
+  return node.shape.slice(0, node.shape.length - (a.shape.length > 1 ? 1 : 0) - (b.shape.length > 1 ? 1 : 0));
+}
+
 function matmulMaps(node: Node): GemmIndexMaps {
   const [aN, bN] = node.inputs;
   const as = aN.shape.length === 1 ? [1, aN.shape[0]] : aN.shape;
@@ -190,8 +196,7 @@ function matmulMaps(node: Node): GemmIndexMaps {
   const N = bs[bs.length - 1];
   if (typeof N !== "number")
     throw new CompileError([diagnostic("noLowering", `matmul with a batch-dependent last dim ${shapeComment(bN)} has no kernel yet`, node.loc)]);
-  const out = node.shape;
-  const batchDims = out.slice(0, out.length - (aN.shape.length > 1 ? 1 : 0) - (bN.shape.length > 1 ? 1 : 0));
+  const batchDims = matmulBatchDims(node);
   // Operands broadcast over the leading dims; each operand's batch stride is 0 where it has size 1.
   const zCount = batchDims.length ? batchDims.map(cDim).join(" * ") : "1";
   const offset = (shape: readonly Dim[], mat: string) => {

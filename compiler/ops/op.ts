@@ -1,5 +1,5 @@
 import type { DType, Node } from "../ir/node.ts";
-import type { Shape } from "../ir/shape.ts";
+import type { Dim, Shape } from "../ir/shape.ts";
 import type { NDArray } from "../reference/ndarray.ts";
 
 export type OpFamily =
@@ -183,6 +183,11 @@ export interface GemmLowering<A> {
   readonly macsPerOutput: (node: Node, attrs: A) => number;
   /** It may add a bias input in its epilogue (linear, conv): then an activation fuses as gemm-epilogue. */
   readonly biased?: boolean;
+  /**
+   * The dims it puts on grid.z when they depend on the batch (a batched matmul's leading dims):
+   * CUDA caps grid.z at 65,535 blocks, which bounds the samples per device.
+   */
+  readonly batchedGridZ?: (node: Node) => readonly Dim[];
   /** Its rows can come in fours, one 2×2 pooling window each, so a 2×2 max pool folds in (conv-pool). */
   readonly foldsPool?: boolean;
 }

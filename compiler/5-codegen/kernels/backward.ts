@@ -1,6 +1,8 @@
 import type { Kernel } from "../../3-fusion/plan.ts";
 import { cFloat } from "../../ops/elementwise.ts";
 import { opDef } from "../../ops/index.ts";
+import { embeddingGrad } from "../../ops/gather.ts";
+import { layerNormGradInput } from "../../ops/norm.ts";
 import { adaptiveAvgPool2dGrad } from "../../ops/pool.ts";
 import { maxReduction } from "../../ops/reduce.ts";
 import type { Node } from "../../ir/node.ts";
@@ -111,9 +113,10 @@ export function classificationGradKernel(ctx: CodegenContext, k: Kernel) {
 export function embeddingGradKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
   const [dy, idx] = n.inputs;
-  const num = n.attrs.numEmbeddings as number;
+  const a = embeddingGrad.attrsOf(n);
+  const num = a.numEmbeddings;
   const dim = dy.shape[dy.shape.length - 1] as number;
-  const pad = n.attrs.paddingIdx === null ? -1 : ((n.attrs.paddingIdx as number) + num) % num;
+  const pad = a.paddingIdx === null ? -1 : (a.paddingIdx + num) % num;
   const positions = cCount(idx.shape);
   const body = [
     `const int row = (int)(i / ${dim}), col = (int)(i % ${dim});`,
@@ -154,13 +157,14 @@ export function batchNormGradKernel(ctx: CodegenContext, k: Kernel) {
 export function layerNormGradKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
   const [dy, x, weight] = n.inputs;
-  const normalized = n.attrs.normalizedShape as number[];
+  const a = layerNormGradInput.attrsOf(n);
+  const normalized = a.normalizedShape;
   const length = normalized.reduce((p, q) => p * q, 1);
   const rows = `((size_t)${x.shape.slice(0, x.shape.length - normalized.length).map(cDim).join(" * ") || "1"})`;
-  const hasWeight = Boolean(n.attrs.hasWeight);
+  const hasWeight = a.hasWeight;
   const args = [arg(ctx, dy, "dy"), arg(ctx, x, "x"), ...(hasWeight ? [arg(ctx, weight, "weight")] : []), { decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
   const summary = `layer_norm_grad_input over rows of ${length}: ${shapeComment(x)}`;
-  const kernel: KernelView = { template: "layer_norm_grad", name: k.name, summary, source: ctx.source(k), rules: "none", params: args.map((v) => v.decl).join(", "), length, eps: cFloat(n.attrs.eps as number), hasWeight };
+  const kernel: KernelView = { template: "layer_norm_grad", name: k.name, summary, source: ctx.source(k), rules: "none", params: args.map((v) => v.decl).join(", "), length, eps: cFloat(a.eps), hasWeight };
   const launch = { name: k.name, kernel: `${k.name}_kernel`, grid: `dim3((unsigned)((${rows} + 7) / 8))`, block: "dim3(256)", sharedBytes: "0", args, scalars: [`const size_t rows = ${rows};`], summary, source: kernel.source, scalarArgs: "rows" } as LaunchView;
   return { kernel, launch };
 }

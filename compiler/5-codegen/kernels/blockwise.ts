@@ -2,6 +2,7 @@ import type { Kernel } from "../../3-fusion/plan.ts";
 import { cFloat } from "../../ops/elementwise.ts";
 import type { Node } from "../../ir/node.ts";
 import { opDef } from "../../ops/index.ts";
+import { batchNorm } from "../../ops/norm.ts";
 import { reducedDims } from "../../ops/reduce.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, KernelView, LaunchView } from "../view.ts";
@@ -26,7 +27,7 @@ function view(ctx: CodegenContext, k: Kernel, template: string, args: ArgView[],
 
 export function batchNormKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
-  const a = n.attrs as { eps: number; momentum: number; affine: boolean; track: boolean };
+  const a = batchNorm.attrsOf(n);
   const [x, ...rest] = n.inputs;
   const C = x.shape[1] as number;
   const inner = (x.shape.slice(2) as number[]).reduce((p, q) => p * q, 1);
