@@ -5,7 +5,8 @@ import type { SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
 import type { KernelView, LaunchView } from "../view.ts";
 
-// GEMM-shaped kernels: nn.Linear, matmul, and Conv2d as an implicit GEMM.
+// GEMM-shaped kernels: every op whose lowering is "gemm" (nn.Linear, matmul, Conv2d as an
+// implicit GEMM, its gradients, ConvTranspose2d). The op gives its index maps and bias.
 //   C[M, N] = A[M, K] · B[K, N], accumulated in fp32 registers.
 // A tile of C per block (64×64 by default, sized to the problem by chooseTile); each thread owns a
 // 4×4 sub-tile, so every value loaded from shared memory is used four times; A and B tiles of depth
