@@ -346,8 +346,8 @@ export function logSumExp(v: ArrayLike<number>): number {
   return m + Math.log(s);
 }
 
-function softmaxInfer(name: string, log: boolean) {
-  return defineOp<{ readonly dim: number }>({
+function softmaxInfer(name: string, log: boolean): OpDef<{ readonly dim: number }> {
+  const op: OpDef<{ readonly dim: number }> = defineOp<{ readonly dim: number }>({
     name,
     family: "norm",
     lowering: { kind: "kernel", builder: "rowwise" },
@@ -368,12 +368,13 @@ function softmaxInfer(name: string, log: boolean) {
       const y = node;
       // a 0-d tensor is its own single slice
       const sumDim = (g: Node) =>
-        y.shape.length === 0 ? g : emit("sum", [g], { dims: [normalizeDim(node.attrs.dim as number, y.shape.length)!], keepdim: true });
+        y.shape.length === 0 ? g : emit("sum", [g], { dims: [normalizeDim(op.attrsOf(node).dim, y.shape.length)!], keepdim: true });
       if (log) return [emit("sub", [dy, emit("mul", [emit("exp", [y]), sumDim(dy)])])];
       const s = sumDim(emit("mul", [dy, y]));
       return [emit("mul", [y, emit("sub", [dy, s])])];
     },
   });
+  return op;
 }
 
 export const softmax = softmaxInfer("softmax", false);

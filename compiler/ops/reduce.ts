@@ -1,7 +1,7 @@
 import type { Node } from "../ir/node.ts";
 import { formatShape, normalizeDim, numel, type Shape } from "../ir/shape.ts";
 import { reduce, type NDArray } from "../reference/ndarray.ts";
-import { defineOp, requireFloat, ShapeError, type GradContext, type Reduction, type TensorType } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type GradContext, type OpDef, type Reduction, type TensorType } from "./op.ts";
 
 // Reductions over a set of dims (`dims: null` reduces everything), optionally keeping them as 1.
 
@@ -61,22 +61,22 @@ function reduceWith(r: Reduction, x: NDArray, a: ReduceAttrs): NDArray {
 }
 
 /** dy of a reduction, reshaped to keepdim form and broadcast back over the reduced dims. */
-function spread(ctx: GradContext): Node {
+function spread(ctx: GradContext, a: ReduceAttrs): Node {
   const x = ctx.node.inputs[0];
-  const dims = new Set(reducedDims(x.shape, ctx.node.attrs.dims as number[] | null, ctx.node.op));
+  const dims = new Set(reducedDims(x.shape, a.dims, ctx.node.op));
   const kept = x.shape.map((d, i) => (dims.has(i) ? 1 : d));
-  const dy = ctx.node.attrs.keepdim ? ctx.dy : ctx.emit("reshape", [ctx.dy], { shape: kept });
+  const dy = a.keepdim ? ctx.dy : ctx.emit("reshape", [ctx.dy], { shape: kept });
   return ctx.expand(dy, x.shape);
 }
 
 /** The number of reduced elements as c·Batch^p. */
-function reducedCount(ctx: GradContext): { c: number; p: number } {
+function reducedCount(ctx: GradContext, a: ReduceAttrs): { c: number; p: number } {
   const x = ctx.node.inputs[0];
-  const dims = reducedDims(x.shape, ctx.node.attrs.dims as number[] | null, ctx.node.op);
+  const dims = reducedDims(x.shape, a.dims, ctx.node.op);
   return numel(dims.map((d) => x.shape[d]));
 }
 
-export const sum = defineOp<ReduceAttrs>({
+export const sum: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: "sum",
   family: "reduce",
   lowering: { kind: "kernel", builder: "reduce" },
@@ -87,10 +87,10 @@ export const sum = defineOp<ReduceAttrs>({
     return { shape: reducedShape(x, a, who), dtype: "f32" };
   },
   reference: ([x], a) => reduceWith(sumReduction, x, a),
-  grad: (ctx) => [spread(ctx)],
+  grad: (ctx) => [spread(ctx, sum.attrsOf(ctx.node))],
 });
 
-export const mean = defineOp<ReduceAttrs>({
+export const mean: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: "mean",
   family: "reduce",
   lowering: { kind: "kernel", builder: "reduce" },
@@ -101,11 +101,14 @@ export const mean = defineOp<ReduceAttrs>({
     return { shape: reducedShape(x, a, who), dtype: "f32" };
   },
   reference: ([x], a) => reduceWith(meanReduction, x, a),
-  grad: (ctx) => [ctx.emit("div_count", [spread(ctx)], reducedCount(ctx))],
+  grad: (ctx) => {
+    const a = mean.attrsOf(ctx.node);
+    return [ctx.emit("div_count", [spread(ctx, a)], reducedCount(ctx, a))];
+  },
 });
 
 /** torch.amax: the maxima (NaN wins, as in PyTorch). */
-export const amax = defineOp<ReduceAttrs>({
+export const amax: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: "amax",
   family: "reduce",
   lowering: { kind: "kernel", builder: "reduce" },
@@ -119,16 +122,17 @@ export const amax = defineOp<ReduceAttrs>({
   // PyTorch's amax gradient: dy shared evenly among the elements equal to the maximum
   grad: (ctx) => {
     const x = ctx.node.inputs[0];
-    const max = ctx.expand(ctx.node.attrs.keepdim ? ctx.node : ctx.emit("reshape", [ctx.node], { shape: keptShape(ctx) }), x.shape);
+    const a = amax.attrsOf(ctx.node);
+    const max = ctx.expand(a.keepdim ? ctx.node : ctx.emit("reshape", [ctx.node], { shape: keptShape(ctx, a) }), x.shape);
     const hits = ctx.emit("eq_mask", [x, max]);
-    const ties = ctx.expand(ctx.emit("sum", [hits], { dims: ctx.node.attrs.dims, keepdim: true }), x.shape);
-    return [ctx.emit("mul", [spread(ctx), ctx.emit("div", [hits, ties])])];
+    const ties = ctx.expand(ctx.emit("sum", [hits], { dims: a.dims, keepdim: true }), x.shape);
+    return [ctx.emit("mul", [spread(ctx, a), ctx.emit("div", [hits, ties])])];
   },
 });
 
-function keptShape(ctx: GradContext): Shape {
+function keptShape(ctx: GradContext, a: ReduceAttrs): Shape {
   const x = ctx.node.inputs[0];
-  const dims = new Set(reducedDims(x.shape, ctx.node.attrs.dims as number[] | null, ctx.node.op));
+  const dims = new Set(reducedDims(x.shape, a.dims, ctx.node.op));
   return x.shape.map((d, i) => (dims.has(i) ? 1 : d));
 }
 
