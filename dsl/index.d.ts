@@ -122,6 +122,25 @@ export namespace nn {
   }
   interface Conv2d { (x: Tensor): Tensor }
 
+  interface ConvTranspose2dOptions {
+    stride?: Size2;
+    padding?: Size2;
+    /** Extra rows and columns at the end of the output; smaller than stride. */
+    outputPadding?: Size2;
+    groups?: number;
+    bias?: boolean;
+    dilation?: Size2;
+  }
+  /** H_out = (H − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1 */
+  class ConvTranspose2d extends Module {
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, options?: ConvTranspose2dOptions);
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2,
+      outputPadding?: Size2, groups?: number, bias?: boolean, dilation?: Size2);
+    /** [inChannels, outChannels / groups, kh, kw] */ readonly weight: Tensor;
+    /** [outChannels] */ readonly bias: Tensor;
+  }
+  interface ConvTranspose2d { (x: Tensor): Tensor }
+
   interface Pool2dOptions { stride?: Size2; padding?: Size2 }
   class MaxPool2d extends Module {
     constructor(kernelSize: Size2, options?: Pool2dOptions);
@@ -237,6 +256,13 @@ export namespace F {
   function tanh(x: Tensor): Tensor;
   function sigmoid(x: Tensor): Tensor;
   function silu(x: Tensor): Tensor;
+  /** x·relu6(x + 3)/6 */
+  function hardswish(x: Tensor): Tensor;
+  /** log(1 + e^(βx))/β, and x where βx > threshold (PyTorch's defaults: β = 1, threshold 20) */
+  function softplus(x: Tensor, beta?: number, threshold?: number): Tensor;
+  function softplus(x: Tensor, options: { beta?: number; threshold?: number }): Tensor;
+  /** x·tanh(softplus(x)) */
+  function mish(x: Tensor): Tensor;
   function leakyRelu(x: Tensor, negativeSlope?: number): Tensor;
   function softmax(x: Tensor, dim: number): Tensor;
   function logSoftmax(x: Tensor, dim: number): Tensor;

@@ -43,6 +43,19 @@ cases.conv2d = {
   ),
   opts: { batch: 2 },
 };
+cases.conv_transpose2d = {
+  body: model(
+    "return [this.a(x), this.b(this.a(x)).mean([2, 3], true).add(this.c(x))];",
+    "a = new nn.ConvTranspose2d(2, 4, 3, { stride: 2, padding: 1, outputPadding: 1 }); b = new nn.ConvTranspose2d(4, 2, 2, { groups: 2, dilation: 2, padding: 1 }); c = new nn.ConvTranspose2d(2, 2, 1, { bias: false });",
+    "x: Tensor<[Batch, 2, 3, 2]>",
+  ),
+  opts: { batch: 2 },
+};
+// Compositions lowered in the frontend; inputs scaled so that every piece of each is reached
+// (hardswish's kinks at ±3, softplus's threshold βx > 1 in the second call).
+cases.hardswish = { body: model("return F.hardswish(x.mul(4));") };
+cases.softplus = { body: model("return [F.softplus(x.mul(3)), F.softplus(x.mul(3), { beta: 2, threshold: 1 })];") };
+cases.mish = { body: model("return F.mish(x.mul(3));") };
 cases.max_pool2d = { body: model("return [F.maxPool2d(x, 2), F.maxPool2d(x, 3, 2, 1)];", "", "x: Tensor<[Batch, 2, 6, 5]>") };
 cases.avg_pool2d = { body: model("return [F.avgPool2d(x, 2), F.avgPool2d(x, 3, 2, 1)];", "", "x: Tensor<[Batch, 2, 6, 5]>") };
 cases.adaptive_avg_pool2d = { body: model("return F.adaptiveAvgPool2d(x, [4, 3]);", "", "x: Tensor<[Batch, 2, 6, 5]>") };

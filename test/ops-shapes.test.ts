@@ -125,6 +125,17 @@ describe("conv and pooling", () => {
     expect(infer("conv2d", [t([Batch, 3, 32, 32]), t([16, 3, 3, 3])], { ...conv, stride: [2, 2], padding: [1, 1] })).toBe("f32[Batch, 16, 16, 16]");
     expect(infer("conv2d", [t([Batch, 8, 10, 10]), t([8, 2, 3, 3])], { ...conv, groups: 4, dilation: [2, 2] })).toBe("f32[Batch, 8, 6, 6]");
   });
+  it("conv_transpose2d output size is (in − 1)·s − 2p + d(k−1) + output_padding + 1, with the batch kept symbolic", () => {
+    const tconv = { ...conv, outputPadding: [0, 0] };
+    // (12 − 1)·2 − 2 + 1·4 + 1 + 1 = 26: a stride-2 upsampling of a 12×12 map by a 5×5 kernel
+    expect(infer("conv_transpose2d", [t([Batch, 16, 12, 12]), t([16, 6, 5, 5]), t([6])], { ...tconv, stride: [2, 2], padding: [1, 1], outputPadding: [1, 1] })).toBe("f32[Batch, 6, 26, 26]");
+    // groups 4: weight [8, 3, 3, 3] gives 3·4 = 12 output channels; (6 − 1) + 2·2 + 1 = 10
+    expect(infer("conv_transpose2d", [t([Batch, 8, 6, 6]), t([8, 3, 3, 3])], { ...tconv, groups: 4, dilation: [2, 2] })).toBe("f32[Batch, 12, 10, 10]");
+    rejects("conv_transpose2d", [t([Batch, 3, 6, 6]), t([8, 3, 3, 3])], tconv, /expects 8 input channels, got 3/);
+    rejects("conv_transpose2d", [t([Batch, 8, 6, 6]), t([8, 3, 3, 3]), t([4])], tconv, /bias must be \[3\]/);
+    rejects("conv_transpose2d", [t([Batch, 8, 1, 1]), t([8, 3, 1, 1])], { ...tconv, padding: [1, 1] }, /leaves no output/);
+    rejects("conv_transpose2d", [t([Batch, 8, 6, 6]), t([8, 3, 3, 3])], { ...tconv, stride: [2, 2], outputPadding: [0, 3] }, /output_padding \(3\) must be smaller than either stride \(2\) or dilation \(1\)/);
+  });
   it("conv2d rejects wrong channels and inputs smaller than the kernel", () => {
     rejects("conv2d", [t([Batch, 3, 28, 28]), t([20, 1, 5, 5])], conv, /expects 1 input channels, got 3 from \[Batch, 3, 28, 28\]/);
     rejects("conv2d", [t([Batch, 1, 4, 4]), t([20, 1, 5, 5])], conv, /too small for a 5×5 kernel/);

@@ -136,6 +136,56 @@ describe("conv and pooling", () => {
     const out = run("conv2d", [nd([1, 2, 1, 1], [5, 7]), nd([2, 1, 1, 1], [2, 3])], { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 2 });
     expectClose(out, [1, 2, 1, 1], [10, 21]);
   });
+  const transposed = { stride: [1, 1], padding: [0, 0], outputPadding: [0, 0], dilation: [1, 1], groups: 1 };
+  it("conv_transpose2d, stride 2: each input pixel scatters x·W into its own 2×2 block", () => {
+    // x = [[1, 2], [3, 4]], W = [[1, 2], [3, 4]], stride 2, kernel 2, no padding:
+    // H_out = (2 − 1)·2 − 0 + 1·(2 − 1) + 0 + 1 = 4, and output block (iy, ix) = x[iy, ix]·W
+    //   [1·1 1·2 | 2·1 2·2]   [ 1  2  2  4]
+    //   [1·3 1·4 | 2·3 2·4] = [ 3  4  6  8]   (+ bias 10 everywhere)
+    //   [3·1 3·2 | 4·1 4·2]   [ 3  6  4  8]
+    //   [3·3 3·4 | 4·3 4·4]   [ 9 12 12 16]
+    const w = nd([1, 1, 2, 2], [1, 2, 3, 4]);
+    const out = run("conv_transpose2d", [nd([1, 1, 2, 2], [1, 2, 3, 4]), w, nd([1], [10])], { ...transposed, stride: [2, 2] });
+    expectClose(out, [1, 1, 4, 4], [1, 2, 2, 4, 3, 4, 6, 8, 3, 6, 4, 8, 9, 12, 12, 16].map((v) => v + 10));
+  });
+  it("conv_transpose2d, stride 1: overlapping blocks add up (the full correlation)", () => {
+    // x = [[1, 2], [3, 4]], W = ones(2×2): out[oy, ox] = Σ x[iy, ix] over oy − iy, ox − ix ∈ {0, 1}
+    //   [1, 1+2, 2], [1+3, 1+2+3+4, 2+4], [3, 3+4, 4]
+    const out = run("conv_transpose2d", [nd([1, 1, 2, 2], [1, 2, 3, 4]), nd([1, 1, 2, 2], [1, 1, 1, 1])], transposed);
+    expectClose(out, [1, 1, 3, 3], [1, 3, 2, 4, 10, 6, 3, 7, 4]);
+  });
+  it("conv_transpose2d: output_padding adds rows and columns that only hold the bias; padding crops", () => {
+    // x = [5], W = [2], stride 2, output_padding 1: H_out = 0·2 − 0 + 0 + 1 + 1 = 2; only (0, 0) is reached
+    const out = run("conv_transpose2d", [nd([1, 1, 1, 1], [5]), nd([1, 1, 1, 1], [2]), nd([1], [0.5])], { ...transposed, stride: [2, 2], outputPadding: [1, 1] });
+    expectClose(out, [1, 1, 2, 2], [10.5, 0.5, 0.5, 0.5]);
+    // padding 1 removes one row and column on each side of the stride-1 result above: its centre, 10
+    const cropped = run("conv_transpose2d", [nd([1, 1, 2, 2], [1, 2, 3, 4]), nd([1, 1, 2, 2], [1, 1, 1, 1])], { ...transposed, padding: [1, 1] });
+    expectClose(cropped, [1, 1, 1, 1], [10]);
+  });
+  it("conv_transpose2d with groups: weight [Cin, Cout/groups, kh, kw], channels kept apart", () => {
+    // groups 2: input channel 0 (5) → output channel 0 with w 2; channel 1 (7) → output 1 with w 3
+    expectClose(run("conv_transpose2d", [nd([1, 2, 1, 1], [5, 7]), nd([2, 1, 1, 1], [2, 3])], { ...transposed, groups: 2 }), [1, 2, 1, 1], [10, 21]);
+    // groups 1, weight [2, 2, 1, 1] = [[1, 2], [3, 4]]: out[co] = Σ_ci x[ci]·W[ci, co] = [5 + 21, 10 + 28]
+    expectClose(run("conv_transpose2d", [nd([1, 2, 1, 1], [5, 7]), nd([2, 2, 1, 1], [1, 2, 3, 4])], transposed), [1, 2, 1, 1], [26, 38]);
+  });
+  it("conv_transpose2d output shapes follow PyTorch's formula, output_padding and groups included", () => {
+    // H_out = (H_in − 1)·stride − 2·padding + dilation·(k − 1) + output_padding + 1
+    const shape = (x: number[], w: number[], a: object) =>
+      opDef("conv_transpose2d").infer([{ shape: x, dtype: "f32" }, { shape: w, dtype: "f32" }], { ...transposed, ...a }, "nn.ConvTranspose2d").shape;
+    // (5 − 1)·2 − 2·1 + 1·2 + 1 + 1 = 10, both dims
+    expect(shape([2, 4, 5, 5], [4, 3, 3, 3], { stride: [2, 2], padding: [1, 1], outputPadding: [1, 1] })).toEqual([2, 3, 10, 10]);
+    // H: (7 − 1)·3 − 0 + 2·(3 − 1) + 2 + 1 = 25; W: (3 − 1)·2 − 2·1 + 1·(4 − 1) + 1 + 1 = 7
+    expect(shape([1, 1, 7, 3], [1, 1, 3, 4], { stride: [3, 2], padding: [0, 1], dilation: [2, 1], outputPadding: [2, 1] })).toEqual([1, 1, 25, 7]);
+    // groups 3: in 6 channels, weight [6, 2, 1, 1] → out 2·3 = 6 channels; (4 − 1)·1 + 0 + 1 = 4
+    expect(shape([1, 6, 4, 4], [6, 2, 1, 1], { groups: 3 })).toEqual([1, 6, 4, 4]);
+    // PyTorch refuses output_padding ≥ both stride and dilation
+    expect(() => shape([1, 1, 4, 4], [1, 1, 3, 3], { stride: [2, 2], outputPadding: [2, 0] })).toThrow(/output_padding \(2\) must be smaller than either stride \(2\) or dilation \(1\)/);
+    // PyTorch allows stride ≤ output_padding < dilation; tsdp says it does not, instead of computing a wrong gradient
+    expect(() => shape([1, 1, 4, 4], [1, 1, 3, 3], { dilation: [3, 3], outputPadding: [1, 1] })).toThrow(/must be smaller than stride \(1\) in tsdp/);
+    // the input channels must match the weight's dim 0, and groups divide them
+    expect(() => shape([1, 3, 4, 4], [4, 1, 3, 3], {})).toThrow(/expects 4 input channels, got 3/);
+    expect(() => shape([1, 4, 4, 4], [4, 1, 3, 3], { groups: 3 })).toThrow(/groups \(3\) must be a positive integer dividing the 4 input channels/);
+  });
   it("max and avg pool 2×2 stride 2, avg counts padding (count_include_pad)", () => {
     const x = nd([1, 1, 2, 4], [1, 2, 3, 4, 5, 6, 7, 8]);
     const attrs = { kernel: [2, 2], stride: [2, 2], padding: [0, 0] };

@@ -1,4 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
+import type { Node } from "../ir/node.ts";
 import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { Emitter } from "./emit.ts";
 import { flatten } from "./tensor-methods.ts";
@@ -55,7 +56,51 @@ export const lowerings = {
     em.tensor("nll_loss", [b.input, b.target], { reduction: b.reduction }, who, site),
   mseLoss: (b: Bound, site: CallSite, em: Emitter, who: string) =>
     em.tensor("mse_loss", [b.input, b.target], { reduction: b.reduction }, who, site),
+  // Compositions of existing pointwise ops. Each intermediate value has one consumer, so the
+  // fusion planner puts the whole composition in one elementwise kernel (or a GEMM epilogue).
+  hardswish: (b: Bound, site: CallSite, em: Emitter, who: string) => {
+    // x·relu6(x + 3)/6, with relu6(y) = relu(y) − relu(y − 6)
+    const c = composer(em, who, site);
+    const relu6 = c.op("sub", c.op("relu", c.op("add", b.x, 3)), c.op("relu", c.op("sub", b.x, 3)));
+    return new TensorValue(c.op("div", c.op("mul", b.x, relu6), 6));
+  },
+  softplus: (b: Bound, site: CallSite, em: Emitter, who: string) => new TensorValue(softplus(composer(em, who, site), b.x.node, b.beta, b.threshold)),
+  mish: (b: Bound, site: CallSite, em: Emitter, who: string) => {
+    // x·tanh(softplus(x)); PyTorch's mish has no threshold
+    const c = composer(em, who, site);
+    return new TensorValue(c.op("mul", b.x, c.op("tanh", stableSoftplus(c, () => b.x.node))));
+  },
 } satisfies Record<string, Lowering>;
+
+type Operand = Node | TensorValue | number;
+
+/** Emits ops of one composite function at its call site; a number operand becomes a constant. */
+function composer(em: Emitter, who: string, site: CallSite) {
+  const node = (v: Operand) => (typeof v === "number" ? em.constant(v, site) : v instanceof TensorValue ? v.node : v);
+  return { op: (op: string, ...inputs: Operand[]) => em.tensor(op, inputs.map(node), {}, who, site).node };
+}
+
+/**
+ * log(1 + eᶻ) = relu(z) + log(1 + e^−|z|): never overflows, for any z. `z` is called once per
+ * use, so that a computed z (βx) is computed per use rather than stored for two consumers.
+ */
+function stableSoftplus(c: ReturnType<typeof composer>, z: () => Node): Node {
+  return c.op("add", c.op("relu", z()), c.op("log", c.op("add", c.op("exp", c.op("neg", c.op("abs", z()))), 1)));
+}
+
+/**
+ * PyTorch's softplus: log(1 + e^(βx))/β, and x itself where βx > threshold. Above a threshold of
+ * 15 the two differ by less than e^−15/15 relative, below float32's rounding, so the stable form
+ * alone gives PyTorch's float32 result. A lower threshold changes values and needs the select
+ * softplus + [βx > t]·(x − softplus) — built with relu_grad(v, c) = v·[c > 0] — whose operands are
+ * computed twice, from x, so that every intermediate keeps one consumer and the kernel stays one.
+ */
+function softplus(c: ReturnType<typeof composer>, x: Node, beta: number, threshold: number): Node {
+  const scaled = () => (beta === 1 ? x : c.op("mul", x, beta));
+  const sp = () => (beta === 1 ? stableSoftplus(c, scaled) : c.op("div", stableSoftplus(c, scaled), beta));
+  if (threshold >= 15) return sp();
+  return c.op("add", sp(), c.op("relu_grad", c.op("sub", x, sp()), c.op("sub", scaled(), threshold)));
+}
 
 function poolAttrs(b: Bound) {
   return { kernel: b.kernelSize, stride: b.stride ?? b.kernelSize, padding: b.padding };
@@ -84,6 +129,9 @@ const functional: Record<keyof typeof lowerings, FunctionalSpec> = {
   },
   nllLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.nllLoss },
   mseLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.mseLoss },
+  hardswish: { args: [x, opt("inplace", "bool", false)], lower: lowerings.hardswish },
+  softplus: { args: [x, opt("beta", "posNumber", 1), opt("threshold", "number", 20)], lower: lowerings.softplus },
+  mish: { args: [x, opt("inplace", "bool", false)], lower: lowerings.mish },
 };
 
 export function functionalNamespace(em: Emitter, requireForward: (who: string, site: CallSite) => void): NamespaceValue {

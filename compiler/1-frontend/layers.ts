@@ -147,6 +147,43 @@ const layers: Record<string, LayerSpec> = {
       return em.tensor("conv2d", ins, { stride: b.stride, padding: b.padding, dilation: b.dilation, groups: b.groups }, who, site);
     },
   },
+  ConvTranspose2d: {
+    args: [
+      arg("inChannels", "posInt"),
+      arg("outChannels", "posInt"),
+      arg("kernelSize", "size2"),
+      opt("stride", "size2", [1, 1]),
+      opt("padding", "padding2", [0, 0]),
+      opt("outputPadding", "padding2", [0, 0]),
+      opt("groups", "posInt", 1),
+      opt("bias", "bool", true),
+      opt("dilation", "size2", [1, 1]),
+    ],
+    state: (b) => {
+      const [kh, kw] = b.kernelSize;
+      // PyTorch takes fan_in from the weight's dim 1, here out/groups
+      const fanIn = (b.outChannels / b.groups) * kh * kw;
+      return {
+        params: [
+          param("weight", [b.inChannels, b.outChannels / b.groups, kh, kw], fanInUniform(fanIn)),
+          ...(b.bias ? [param("bias", [b.outChannels], fanInUniform(fanIn))] : []),
+        ],
+      };
+    },
+    summary: (b) =>
+      `${b.inChannels} → ${b.outChannels}, kernel=${pair(b.kernelSize)}` +
+      (b.stride[0] !== 1 || b.stride[1] !== 1 ? `, stride=${pair(b.stride)}` : "") +
+      (b.padding[0] || b.padding[1] ? `, padding=${pair(b.padding)}` : "") +
+      (b.outputPadding[0] || b.outputPadding[1] ? `, output_padding=${pair(b.outputPadding)}` : "") +
+      (b.groups !== 1 ? `, groups=${b.groups}` : "") +
+      (b.bias ? "" : ", no bias"),
+    inputs: [x],
+    forward: (self, b, call, site, em, who) => {
+      const ins = [call.x, param_(self, "weight"), param_(self, "bias")].filter((t) => t !== null);
+      const attrs = { stride: b.stride, padding: b.padding, outputPadding: b.outputPadding, dilation: b.dilation, groups: b.groups };
+      return em.tensor("conv_transpose2d", ins, attrs, who, site);
+    },
+  },
   MaxPool2d: pool2d("maxPool2d"),
   AvgPool2d: pool2d("avgPool2d"),
   AdaptiveAvgPool2d: {

@@ -1,18 +1,13 @@
 import type { Node } from "../ir/node.ts";
 import { numel } from "../ir/shape.ts";
+import { opDef } from "../ops/index.ts";
 import type { Kernel, KernelPlan } from "./plan.ts";
 
 /** Per-sample estimates of a kernel's arithmetic and memory traffic, for reports and tuning. */
 export function kernelCost(k: Kernel, plan: KernelPlan): { flops: number; bytes: number } {
   const count = (n: Node) => numel(n.shape).c;
-  const reduction =
-    k.anchor.op === "linear"
-      ? (k.anchor.inputs[1].shape[1] as number)
-      : k.anchor.op === "conv2d"
-        ? (k.anchor.inputs[1].shape.slice(1) as number[]).reduce((a, b) => a * b, 1)
-        : k.anchor.op === "matmul"
-          ? (k.anchor.inputs[0].shape.at(-1) as number)
-          : 0;
+  const op = opDef(k.anchor.op);
+  const reduction = op.lowering?.kind === "gemm" ? op.lowering.macsPerOutput(k.anchor, op.attrsOf(k.anchor)) : 0;
   // a multiply-add is two flops; every other op about one per element it produces or reads
   const anchorFlops = reduction ? 2 * count(k.anchor) * reduction : k.anchor.inputs.reduce((s, i) => s + count(i), 0);
   const flops = anchorFlops + k.nodes.slice(1).reduce((s, n) => s + count(n), 0);

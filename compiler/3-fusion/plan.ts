@@ -1,5 +1,6 @@
 import type { Graph, Node } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
+import { isPointwise } from "../ops/op.ts";
 import { fusionRules, type FusionState } from "./rules.ts";
 
 // The kernel plan: the graph's ops grouped into kernels by the fusion rules, in execution order.
@@ -42,16 +43,15 @@ export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs
 
   // reshape(x)[i] = x[i] in row-major order: a view shares x's buffer. Resolved for every node
   // first, so a kernel that reads a view anywhere in the graph finds the buffer behind it.
-  for (const node of graph.nodes) if (node.op === "reshape") storage.set(node, storageOf(node.inputs[0]));
+  for (const node of graph.nodes) if (isView(node)) storage.set(node, storageOf(node.inputs[0]));
 
   const kernels: Kernel[] = [];
   const done = new Set<Node>();
   const names = new Map<string, number>();
   for (const node of graph.nodes) {
     if (done.has(node) || !needed.has(node)) continue;
-    const family = opDef(node.op).family;
-    if (family === "source") continue;
-    if (node.op === "reshape") continue;
+    const def = opDef(node.op);
+    if (def.family === "source" || def.traits?.view) continue;
     let state: FusionState = { anchor: node, epilogue: [], output: node };
     const rules: string[] = [];
     const claimed = new Set<Node>([node]);
@@ -103,7 +103,7 @@ function pullProducers(consumer: Node, claimed: Set<Node>, done: Set<Node>, cons
     }
     const p = top.node.inputs[top.next++];
     if (claimed.has(p) || done.has(p) || mustStore.has(p)) continue;
-    if (opDef(p.op).lowering?.kind !== "pointwise") continue;
+    if (!isPointwise(opDef(p.op))) continue;
     if ((consumers.get(p) ?? []).length !== 1) continue;
     if (p.shape.length > top.node.shape.length) continue;
     claimed.add(p);
@@ -112,6 +112,8 @@ function pullProducers(consumer: Node, claimed: Set<Node>, done: Set<Node>, cons
   }
   return out;
 }
+
+const isView = (n: Node) => opDef(n.op).traits?.view === true;
 
 function reachable(roots: readonly Node[]): Set<Node> {
   const seen = new Set<Node>();
@@ -133,7 +135,7 @@ function unique<T>(xs: T[]): T[] {
 function kernelName(s: FusionState): string {
   const base = s.anchor.scope ? s.anchor.scope.replace(/\./g, "_") : s.anchor.op;
   const parts = [base];
-  if (s.anchor.scope && !["linear", "conv2d"].includes(s.anchor.op) && !base.endsWith(s.anchor.op)) parts.push(s.anchor.op);
+  if (s.anchor.scope && !opDef(s.anchor.op).traits?.layer && !base.endsWith(s.anchor.op)) parts.push(s.anchor.op);
   for (const e of s.epilogue) parts.push(e.op);
   if (s.pool) parts.push("pool");
   // a long chain is named by where it starts and how long it is

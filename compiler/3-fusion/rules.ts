@@ -1,5 +1,7 @@
 import type { Node } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
+import { isMonotone, isPointwise } from "../ops/op.ts";
+import { maxReduction } from "../ops/reduce.ts";
 
 // Fusion as declarative rules. A kernel starts at an anchor op; a rule lets it absorb the single
 // consumer of its current result, so the intermediate value stays in registers instead of a
@@ -7,7 +9,7 @@ import { opDef } from "../ops/index.ts";
 // exactly what the unfused ops would.
 
 export interface FusionState {
-  /** The op that starts the kernel (conv2d, linear, an elementwise op, ...). */
+  /** The op that starts the kernel (a GEMM-like op, an elementwise op, ...). */
   readonly anchor: Node;
   /** Ops applied to the anchor's result in registers, in order. */
   readonly epilogue: readonly Node[];
@@ -26,19 +28,23 @@ export interface FusionRule {
   readonly apply: (state: FusionState, consumer: Node) => FusionState;
 }
 
-/** Activations a GEMM or conv epilogue applies per element. */
-export const epilogueActivations = new Set(["relu", "gelu", "tanh", "sigmoid", "silu", "leaky_relu"]);
-/** Activations that never decrease, so max commutes with them. */
-const monotoneActivations = new Set(["relu", "leaky_relu", "sigmoid", "tanh"]);
-
-/** Ops lowered to the GEMM template, whose epilogue sees each output element once in registers. */
-const gemmAnchors = new Set(["linear", "conv2d", "matmul", "conv2d_grad_input"]);
-/** dropout draws from the elementwise kernels' random-stream arguments, which a GEMM kernel lacks. */
-const needsRandomStream = (n: Node) => n.op === "dropout";
-
+const traitsOf = (n: Node) => opDef(n.op).traits ?? {};
+const gemmOf = (n: Node) => {
+  const lowering = opDef(n.op).lowering;
+  return lowering?.kind === "gemm" ? lowering : undefined;
+};
+/** A GEMM-like op with a bias input: its epilogue adds the bias, then may apply an activation. */
+const isBiasedGemm = (n: Node) => gemmOf(n)?.biased === true;
 /** Pointwise ops (elementwise and dropout) have a scalar C expression and fuse freely. */
-const isElementwise = (n: Node) => opDef(n.op).lowering?.kind === "pointwise";
+const isElementwise = (n: Node) => isPointwise(opDef(n.op));
 const sameShape = (a: Node, b: Node) => a.shape.length === b.shape.length && a.shape.every((d, i) => JSON.stringify(d) === JSON.stringify(b.shape[i]));
+/** A 2×2 stride-2 unpadded max pool: the four rows a GEMM thread owns are one window. */
+const isPool2x2Max = (n: Node) => {
+  const pool = traitsOf(n).pool;
+  if (pool?.reduction !== maxReduction) return false;
+  const w = pool.window(opDef(n.op).attrsOf(n));
+  return JSON.stringify([w.kernel, w.stride, w.padding]) === "[[2,2],[2,2],[0,0]]";
+};
 /**
  * The planner owns each kernel's epilogue array and drops the previous state when a rule applies,
  * so the array grows in place: copying it per absorbed op made a 20,000-op chain quadratic.
@@ -52,8 +58,7 @@ export const fusionRules: readonly FusionRule[] = [
   {
     name: "gemm-epilogue",
     algebra: "act(x·Wᵀ + b)[i,j] = act(Σₖ x[i,k]·W[j,k] + b[j]): bias and activation are applied to the accumulator before the one store",
-    absorbs: (s, c) =>
-      (s.anchor.op === "linear" || s.anchor.op === "conv2d") && s.epilogue.length === 0 && !s.pool && epilogueActivations.has(c.op),
+    absorbs: (s, c) => isBiasedGemm(s.anchor) && s.epilogue.length === 0 && !s.pool && traitsOf(c).activation === true,
     apply: extend,
   },
   {
@@ -62,13 +67,10 @@ export const fusionRules: readonly FusionRule[] = [
       "maxpool₂ₓ₂(act(conv + b)) = act(maxpool₂ₓ₂(conv) + b) when act never decreases and b is per channel: " +
       "each thread owns the four conv outputs of one pooling window and keeps only their maximum",
     absorbs: (s, c) =>
-      s.anchor.op === "conv2d" &&
+      gemmOf(s.anchor)?.foldsPool === true &&
       !s.pool &&
-      s.epilogue.every((e) => monotoneActivations.has(e.op)) &&
-      c.op === "max_pool2d" &&
-      JSON.stringify(c.attrs.kernel) === "[2,2]" &&
-      JSON.stringify(c.attrs.stride) === "[2,2]" &&
-      JSON.stringify(c.attrs.padding) === "[0,0]",
+      s.epilogue.every((e) => isMonotone(opDef(e.op), e)) &&
+      isPool2x2Max(c),
     apply: (s, c) => ({ ...s, pool: c, output: c }),
   },
   {
@@ -80,10 +82,11 @@ export const fusionRules: readonly FusionRule[] = [
       "f(A·B, y₁, …)[i,j] = f(Σₖ A[i,k]·B[k,j], y₁[i,j], …): a pointwise consumer of a GEMM is applied to the accumulator, " +
       "reading its other operands at the output element, before the one store",
     absorbs: (s, c) =>
-      gemmAnchors.has(s.anchor.op) &&
+      gemmOf(s.anchor) !== undefined &&
       !s.pool &&
       isElementwise(c) &&
-      !needsRandomStream(c) &&
+      // dropout draws from the elementwise kernels' random-stream arguments, which a GEMM kernel lacks
+      traitsOf(c).random !== true &&
       c.inputs.includes(s.output) &&
       sameShape(c, s.output) &&
       c.inputs.every((i) => i === s.output || (sameShape(i, c) && i.dtype === "f32" && !s.epilogue.includes(i) && i !== s.anchor)),

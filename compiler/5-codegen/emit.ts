@@ -18,6 +18,7 @@ import { embeddingKernel, permuteKernel, poolKernel } from "./kernels/simple.ts"
 import { batchNormKernel, lossKernel, reduceKernel } from "./kernels/blockwise.ts";
 import { batchNormGradKernel, classificationGradKernel, embeddingGradKernel, layerNormGradKernel, poolGradKernel } from "./kernels/backward.ts";
 import { opDef } from "../ops/index.ts";
+import type { KernelBuilder } from "../ops/op.ts";
 import { kernelCost } from "../3-fusion/cost.ts";
 import type { KernelView, LaunchView } from "./view.ts";
 import { ABI_VERSION, MANIFEST_FORMAT, manifestContentHash, type GeneratedManifest, type IOSpec, type ParamSpec, BATCH } from "../../runtime/manifest.ts";
@@ -37,9 +38,8 @@ export interface GeneratedModel {
 
 type Builder = (ctx: CodegenContext, k: Kernel) => { kernel: KernelView; launch: LaunchView };
 
-/** Kernel builders by the anchor op's family (its lowering). */
-const builders: Record<string, Builder> = {
-  gemm: gemmKernel,
+/** Kernel builders, by the name the anchor op's lowering gives. */
+const builders: Record<KernelBuilder, Builder> = {
   rowwise: rowwiseKernel,
   pool: poolKernel,
   embedding: embeddingKernel,
@@ -57,7 +57,8 @@ const builders: Record<string, Builder> = {
 function builderFor(k: Kernel): Builder | undefined {
   const lowering = opDef(k.anchor.op).lowering;
   if (lowering?.kind === "pointwise") return elementwiseKernel;
-  return lowering ? builders[lowering.template] : undefined;
+  if (lowering?.kind === "gemm") return gemmKernel;
+  return lowering ? builders[lowering.builder] : undefined;
 }
 
 const templatesDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "templates");
@@ -352,11 +353,9 @@ function maxSamplesPerDevice(programs: readonly Program[]): number {
       largest = Math.max(largest, perSample(n.shape));
       // A batched matmul puts its leading (batch) dims on grid.z (kernels/gemm.ts), which CUDA
       // caps at 65,535 blocks: samples × those dims per sample must stay within it.
-      if (n.op === "matmul" && n.inputs.length === 2) {
-        const [a, b] = n.inputs;
-        const lead = n.shape.slice(0, n.shape.length - (a.shape.length > 1 ? 1 : 0) - (b.shape.length > 1 ? 1 : 0));
-        if (lead.some(isBatch)) limit = Math.min(limit, Math.floor(65_535 / perSample(lead)));
-      }
+      const lowering = opDef(n.op).lowering;
+      const lead = lowering?.kind === "gemm" ? lowering.batchedGridZ?.(n) : undefined;
+      if (lead?.some(isBatch)) limit = Math.min(limit, Math.floor(65_535 / perSample(lead)));
     }
   return Math.max(1, Math.min(limit, Math.floor((2 ** 31 - 1) / largest)));
 }

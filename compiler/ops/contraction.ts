@@ -2,14 +2,17 @@ import type { Node } from "../ir/node.ts";
 import { batchTimes, dimEq, formatDim, formatShape, numel, shapeEq, type Dim, type Shape } from "../ir/shape.ts";
 import { broadcastShape, sizeOf, stridesOf, type NDArray } from "../reference/ndarray.ts";
 import { broadcastShapes } from "./elementwise.ts";
-import { defineOp, requireFloat, ShapeError, type GradContext, type TensorType } from "./op.ts";
+import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
+import { cDim, shapeComment } from "../5-codegen/context.ts";
+import { defineOp, requireFloat, ShapeError, type GemmIndexMaps, type GemmMapOptions, type GradContext, type TensorType } from "./op.ts";
 
 // Contractions: torch.matmul and F.linear (y = x·Wᵀ + b). Reference sums in float64.
 
 /** torch.matmul's rule: 1-D operands gain a dim that is dropped again; leading dims broadcast. */
 export const matmul = defineOp<{}>({
   name: "matmul",
-  lowering: { kind: "kernel", template: "gemm" },
+  // per sample: a reduction over the batch (a linear layer's weight gradient) counts once
+  lowering: { kind: "gemm", maps: matmulMaps, macsPerOutput: (n) => numel([n.inputs[0].shape.at(-1)!]).c, batchedGridZ: (n) => matmulBatchDims(n) },
   family: "contraction",
   inputs: ["a", "b"],
   infer: ([a, b], _, who) => {
@@ -106,7 +109,8 @@ function describeLinearInput(x: TensorType, from?: TensorType): string {
  */
 export const linear = defineOp<{ readonly flattenedFrom?: readonly Dim[] }>({
   name: "linear",
-  lowering: { kind: "kernel", template: "gemm" },
+  lowering: { kind: "gemm", maps: linearMaps, macsPerOutput: (n) => n.inputs[1].shape[1] as number, biased: true },
+  traits: { layer: true },
   family: "contraction",
   inputs: ["x", "weight", "bias?"],
   infer: ([x, w, b], a, who) => {
@@ -152,3 +156,74 @@ export const linear = defineOp<{ readonly flattenedFrom?: readonly Dim[] }>({
     return b ? [dx, dw, db] : [dx, dw];
   },
 });
+
+// ---------------------------------------------------------------------------------------------
+// The CUDA GEMM's index maps: C[M, N] = A[M, K]·B[K, N] per z (the matmul batch).
+
+/** linear: rows of x times Wᵀ, plus one bias per output feature n. */
+function linearMaps(node: Node, _a: unknown, { label }: GemmMapOptions): GemmIndexMaps {
+  const [x, w, bias] = node.inputs;
+  const [N, K] = w.shape as number[];
+  const rows = numel(x.shape.slice(0, -1));
+  const M = rows.p ? (rows.c === 1 ? "batch" : `${rows.c} * batch`) : String(rows.c);
+  return {
+    loadA: `return a[(size_t)m * ${K} + k];`,
+    loadB: `return b[(size_t)n * ${K} + k];`,
+    store: `out[(size_t)m * ${N} + n] = v;`,
+    M,
+    mAt: (b) => (rows.p ? rows.c * b : rows.c),
+    N,
+    K,
+    Z: "1",
+    mDesc: `rows of ${label(x)} ${shapeComment(x)}`,
+    ...(bias ? { bias: { node: bias, index: "n" } } : {}),
+  };
+}
+
+/** The leading (batch) dims of a matmul's result, which its GEMM runs over on grid.z. */
+function matmulBatchDims(node: Node): readonly Dim[] {
+  const [a, b] = node.inputs;
+  return node.shape.slice(0, node.shape.length - (a.shape.length > 1 ? 1 : 0) - (b.shape.length > 1 ? 1 : 0));
+}
+
+function matmulMaps(node: Node): GemmIndexMaps {
+  const [aN, bN] = node.inputs;
+  const as = aN.shape.length === 1 ? [1, aN.shape[0]] : aN.shape;
+  const bs = bN.shape.length === 1 ? [bN.shape[0], 1] : bN.shape;
+  const rows = as[as.length - 2];
+  // the reduction may run over the batch (the weight gradient of a linear layer): K is a C expression then
+  const K = cDim(as[as.length - 1]);
+  const N = bs[bs.length - 1];
+  if (typeof N !== "number")
+    throw new CompileError([diagnostic("noLowering", `matmul with a batch-dependent last dim ${shapeComment(bN)} has no kernel yet`, node.loc)]);
+  const batchDims = matmulBatchDims(node);
+  // Operands broadcast over the leading dims; each operand's batch stride is 0 where it has size 1.
+  const zCount = batchDims.length ? batchDims.map(cDim).join(" * ") : "1";
+  const offset = (shape: readonly Dim[], mat: string) => {
+    const own = shape.slice(0, -2);
+    if (own.length === 0) return "0";
+    const terms: string[] = [];
+    let stride = mat;
+    let div = "1";
+    for (let d = batchDims.length - 1; d >= 0; d--) {
+      const od = d - (batchDims.length - own.length);
+      const size = cDim(batchDims[d]);
+      if (od >= 0 && !(own[od] === 1)) terms.push(`(size_t)((z / (${div})) % (${size})) * ${stride}`);
+      if (od >= 0) stride = `${stride} * ${cDim(own[od])}`;
+      div = `${div} * ${size}`;
+    }
+    return terms.length ? terms.join(" + ") : "0";
+  };
+  const M = typeof rows === "number" ? rows : cDim(rows);
+  return {
+    loadA: `return a[${offset(as, `${M} * ${K}`)} + (size_t)m * ${K} + k];`,
+    loadB: `return b[${offset(bs, `${K} * ${N}`)} + (size_t)k * ${N} + n];`,
+    store: `out[(size_t)z * ${M} * ${N} + (size_t)m * ${N} + n] = v;`,
+    M: String(M),
+    mAt: (b) => (typeof rows === "number" ? rows : b),
+    N,
+    K: typeof as[as.length - 1] === "number" ? (as[as.length - 1] as number) : K,
+    Z: zCount,
+    mDesc: `rows of ${shapeComment(aN)}`,
+  };
+}

@@ -1,17 +1,18 @@
 import { dimEq, formatDim, formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import type { NDArray } from "../reference/ndarray.ts";
-import { defineOp, requireFloat, ShapeError, type TensorType } from "./op.ts";
+import type { Node } from "../ir/node.ts";
+import { defineOp, requireFloat, selectLoad, ShapeError, type GemmIndexMaps, type GemmMapOptions, type TensorType } from "./op.ts";
 
 // Convolution and pooling over NCHW tensors, PyTorch's layouts: weight [out, in/groups, kh, kw].
 // Output size per spatial dim: floor((in + 2·pad − dilation·(k − 1) − 1) / stride) + 1.
 
-type Pair = readonly [number, number];
+export type Pair = readonly [number, number];
 
 export function convOutSize(size: number, k: number, stride: number, pad: number, dilation = 1): number {
   return Math.floor((size + 2 * pad - dilation * (k - 1) - 1) / stride) + 1;
 }
 
-function spatial(x: TensorType, who: string): [Dim, number, number] {
+export function spatial(x: TensorType, who: string): [Dim, number, number] {
   if (x.shape.length !== 4)
     throw new ShapeError(`${who} expects a 4-D input [N, C, H, W], got ${formatShape(x.shape)}`);
   const [, c, h, w] = x.shape;
@@ -20,7 +21,7 @@ function spatial(x: TensorType, who: string): [Dim, number, number] {
   return [c, h, w];
 }
 
-function outSpatial(
+export function outSpatial(
   who: string,
   x: TensorType,
   h: number,
@@ -48,7 +49,7 @@ function outSpatial(
   return [oh, ow];
 }
 
-interface ConvAttrs {
+export interface ConvAttrs {
   readonly stride: Pair;
   readonly padding: Pair;
   readonly dilation: Pair;
@@ -57,7 +58,9 @@ interface ConvAttrs {
 
 export const conv2d = defineOp<ConvAttrs>({
   name: "conv2d",
-  lowering: { kind: "kernel", template: "gemm" },
+  // C[pixel, out channel] = Σ over (ci, kh, kw) of im2col(x)·weight, per group z
+  lowering: { kind: "gemm", maps: convMaps, macsPerOutput: (n) => (n.inputs[1].shape.slice(1) as number[]).reduce((p, q) => p * q, 1), biased: true, foldsPool: true },
+  traits: { layer: true },
   family: "conv",
   inputs: ["x", "weight", "bias?"],
   infer: ([x, wt, b], a, who) => {
@@ -115,8 +118,7 @@ export const conv2d = defineOp<ConvAttrs>({
   },
   grad: ({ node, dy, emit }) => {
     const [x, wt, b] = node.inputs;
-    const a = node.attrs as unknown as ConvAttrs;
-    const conv = { stride: a.stride, padding: a.padding, dilation: a.dilation, groups: a.groups };
+    const conv = convAttrs(conv2d.attrsOf(node));
     const dx = emit("conv2d_grad_input", [dy, wt], { ...conv, inputShape: x.shape.slice(1) });
     const dw = emit("conv2d_grad_weight", [dy, x], { ...conv, weightShape: wt.shape });
     return b ? [dx, dw, emit("sum", [dy], { dims: [0, 2, 3], keepdim: false })] : [dx, dw];
@@ -174,7 +176,11 @@ function checkConvGrad(dy: TensorType, n: Dim, c: number, h: number, w: number, 
 /** ∂L/∂x of conv2d: dy [N, O, oh, ow] and weight [O, C/g, kh, kw] → [N, C, H, W] (H, W from inputShape). */
 export const conv2dGradInput = defineOp<ConvAttrs & { readonly inputShape: readonly [number, number, number] }>({
   name: "conv2d_grad_input",
-  lowering: { kind: "kernel", template: "gemm" },
+  lowering: {
+    kind: "gemm",
+    maps: (node, a) => convGradInputMaps(node, a, a.inputShape),
+    macsPerOutput: (node, a) => (node.inputs[1].shape[0] as number / a.groups) * (node.inputs[1].shape.slice(2) as number[]).reduce((p, q) => p * q, 1),
+  },
   family: "conv",
   inputs: ["dy", "weight"],
   infer: ([dy, wt], a, who) => {
@@ -198,7 +204,8 @@ export const conv2dGradInput = defineOp<ConvAttrs & { readonly inputShape: reado
 /** ∂L/∂weight of conv2d: dy [N, O, oh, ow] and x [N, C, H, W] → weightShape [O, C/g, kh, kw]. */
 export const conv2dGradWeight = defineOp<ConvAttrs & { readonly weightShape: readonly [number, number, number, number] }>({
   name: "conv2d_grad_weight",
-  lowering: { kind: "kernel", template: "gemm" },
+  // per sample, each weight gathers one product per output pixel
+  lowering: { kind: "gemm", maps: convGradWeightMaps, macsPerOutput: (node) => (node.inputs[0].shape.slice(2) as number[]).reduce((p, q) => p * q, 1) },
   family: "conv",
   inputs: ["dy", "x"],
   infer: ([dy, x], a, who) => {
@@ -215,233 +222,172 @@ export const conv2dGradWeight = defineOp<ConvAttrs & { readonly weightShape: rea
   },
 });
 
-interface PoolAttrs {
-  readonly kernel: Pair;
-  readonly stride: Pair;
-  readonly padding: Pair;
+/** conv2d's attributes alone, as a plain object for `emit` (a gradient op adds its own). */
+export function convAttrs(a: ConvAttrs): ConvAttrs {
+  return { stride: a.stride, padding: a.padding, dilation: a.dilation, groups: a.groups };
 }
 
-function poolInfer(x: TensorType, a: PoolAttrs, who: string): TensorType {
-  requireFloat(x, who);
-  const [c, h, w] = spatial(x, who);
-  if (a.padding[0] * 2 > a.kernel[0] || a.padding[1] * 2 > a.kernel[1])
-    throw new ShapeError(
-      `${who}: padding ${a.padding[0]}×${a.padding[1]} must be at most half the kernel ${a.kernel[0]}×${a.kernel[1]}`,
-      "invalidArgument",
-    );
-  const [oh, ow] = outSpatial(who, x, h, w, a.kernel, a.stride, a.padding);
-  return { shape: [x.shape[0], c, oh, ow], dtype: "f32" };
-}
+// ---------------------------------------------------------------------------------------------
+// The CUDA GEMM's index maps: C[M, N] = A[M, K]·B[K, N] per z (the group), with conv2d as an
+// implicit GEMM (im2col without the copy).
 
-/** Visits each pooling window; `cell` gets the in-bounds input values' flat indices. */
-function pool(x: NDArray, a: PoolAttrs, init: number, step: (acc: number, v: number) => number, finish: (acc: number) => number): NDArray {
-  const [n, c, h, w] = x.shape;
-  const oh = convOutSize(h, a.kernel[0], a.stride[0], a.padding[0]);
-  const ow = convOutSize(w, a.kernel[1], a.stride[1], a.padding[1]);
-  const out = new Float64Array(n * c * oh * ow);
-  for (let p = 0; p < n * c; p++)
-    for (let y = 0; y < oh; y++)
-      for (let xw = 0; xw < ow; xw++) {
-        let acc = init;
-        for (let ky = 0; ky < a.kernel[0]; ky++) {
-          const iy = y * a.stride[0] - a.padding[0] + ky;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < a.kernel[1]; kx++) {
-            const ix = xw * a.stride[1] - a.padding[1] + kx;
-            if (ix < 0 || ix >= w) continue;
-            acc = step(acc, x.data[(p * h + iy) * w + ix]);
-          }
-        }
-        out[(p * oh + y) * ow + xw] = finish(acc);
-      }
-  return { shape: [n, c, oh, ow], data: out };
-}
-
-export const maxPool2d = defineOp<PoolAttrs>({
-  name: "max_pool2d",
-  lowering: { kind: "kernel", template: "pool" },
-  family: "conv",
-  inputs: ["x"],
-  infer: ([x], a, who) => poolInfer(x, a, who),
-  // padding counts as −∞, so it never wins; NaN propagates as in PyTorch
-  reference: ([x], a) => pool(x, a, -Infinity, (m, v) => (v > m || Number.isNaN(v) ? v : m), (m) => m),
-  grad: ({ node, dy, emit }) => [emit("max_pool2d_grad", [dy, node.inputs[0]], poolAttrsOf(node.attrs))],
-});
-
-/** A pool node's attrs, as a plain object for `emit`. */
-function poolAttrsOf(attrs: Record<string, unknown>): { kernel: Pair; stride: Pair; padding: Pair } {
-  const a = attrs as unknown as PoolAttrs;
-  return { kernel: a.kernel, stride: a.stride, padding: a.padding };
-}
-
-/** Checks that dy is what a pool with attrs `a` makes of an input [N, C, H, W]. */
-function checkPoolGrad(dy: TensorType, want: readonly Dim[], who: string): void {
-  requireFloat(dy, who, "gradient");
-  if (dy.shape.length !== 4 || !want.every((d, i) => dimEq(d, dy.shape[i])))
-    throw new ShapeError(`${who}: the gradient ${formatShape(dy.shape)} should be ${formatShape(want)}`);
+function convMaps(node: Node, a: ConvAttrs, { pooled }: GemmMapOptions): GemmIndexMaps {
+  const [x, w, bias] = node.inputs;
+  const [, C, H, W] = x.shape as [unknown, number, number, number];
+  const [O, Cg, KH, KW] = w.shape as number[];
+  const [, , OH, OW] = node.shape as [unknown, number, number, number];
+  const G = a.groups;
+  const Og = O / G;
+  const K = Cg * KH * KW;
+  const PH = Math.floor(OH / 2);
+  const PW = Math.floor(OW / 2);
+  // Row m names one conv output pixel; with a fused pool, rows come in fours, one pooling window each.
+  const pixel = pooled
+    ? [
+        `const int win = m & 3, p = m >> 2;`,
+        `const int pw = p % ${PW}, ph = (p / ${PW}) % ${PH}, img = p / ${PW * PH};`,
+        `const int oh = 2 * ph + (win >> 1), ow = 2 * pw + (win & 1);`,
+      ]
+    : [`const int ow = m % ${OW}, oh = (m / ${OW}) % ${OH}, img = m / ${OW * OH};`];
+  const loadA = [
+    ...pixel,
+    `const int kw = k % ${KW}, kh = (k / ${KW}) % ${KH}, ci = z * ${Cg} + k / ${KW * KH};`,
+    `const int ih = oh * ${a.stride[0]} - ${a.padding[0]} + kh * ${a.dilation[0]};`,
+    `const int iw = ow * ${a.stride[1]} - ${a.padding[1]} + kw * ${a.dilation[1]};`,
+    `const bool inside = ih >= 0 && ih < ${H} && iw >= 0 && iw < ${W};`,
+    ...selectLoad("a", `(((size_t)img * ${C} + ci) * ${H} + ih) * ${W} + iw`),
+  ].join("\n    ");
+  const gatherA = {
+    rowFields: "int ih0, iw0; size_t base;",
+    rowInit: [...pixel, `r.ih0 = oh * ${a.stride[0]} - ${a.padding[0]}; r.iw0 = ow * ${a.stride[1]} - ${a.padding[1]};`, `r.base = (size_t)img * ${C * H * W};`].join("\n    "),
+    colFields: "int dh, dw; size_t off;",
+    colInit: [
+      `const int kw = k % ${KW}, kh = (k / ${KW}) % ${KH}, ci = z * ${Cg} + k / ${KW * KH};`,
+      `c.dh = kh * ${a.dilation[0]}; c.dw = kw * ${a.dilation[1]}; c.off = (size_t)ci * ${H * W};`,
+    ].join("\n    "),
+    value: [
+      `const int ih = r.ih0 + c.dh, iw = r.iw0 + c.dw;`,
+      `const bool inside = ih >= 0 && ih < ${H} && iw >= 0 && iw < ${W};`,
+      ...selectLoad("a", `r.base + c.off + ih * ${W} + iw`),
+    ].join("\n    "),
+  };
+  const store = pooled
+    ? `out[((size_t)(m / ${PW * PH}) * ${O} + z * ${Og} + n) * ${PH * PW} + m % ${PH * PW}] = v;`
+    : `out[((size_t)(m / ${OH * OW}) * ${O} + z * ${Og} + n) * ${OH * OW} + m % ${OH * OW}] = v;`;
+  return {
+    loadA,
+    loadB: `return b[((size_t)(z * ${Og} + n)) * ${K} + k];`,
+    store,
+    M: pooled ? `4 * batch * ${PH * PW}` : `batch * ${OH * OW}`,
+    mAt: (b) => (pooled ? 4 * b * PH * PW : b * OH * OW),
+    N: Og,
+    K,
+    Z: String(G),
+    mDesc: pooled ? `4 conv pixels per pooled pixel × batch × ${PH}×${PW}` : `batch × ${OH}×${OW} output pixels`,
+    gatherA,
+    // one bias per output channel z·N + n
+    ...(bias ? { bias: { node: bias, index: `z * ${Og} + n` } } : {}),
+  };
 }
 
 /**
- * ∂L/∂x of max_pool2d: each window's dy goes to the window's maximum — the one the forward
- * picked, the first in scan order (rows, then columns); overlapping windows add up.
+ * ∂L/∂x of conv2d as an implicit GEMM: rows are input pixels (img, ih, iw), columns the input
+ * channels of a group, and the reduction runs over (o, kh, kw); dy is gathered where
+ * ih + pad − kh·dil lands on a multiple of the stride. The same map computes conv_transpose2d,
+ * which is this op with x as dy; `bias` (per output channel) is its bias.
  */
-export const maxPool2dGrad = defineOp<PoolAttrs>({
-  name: "max_pool2d_grad",
-  lowering: { kind: "kernel", template: "pool_grad" },
-  family: "conv",
-  inputs: ["dy", "x"],
-  infer: ([dy, x], a, who) => {
-    checkPoolGrad(dy, poolInfer(x, a, who).shape, who);
-    return { shape: x.shape, dtype: "f32" };
-  },
-  reference: ([dy, x], a) => {
-    const [n, c, h, w] = x.shape;
-    const oh = convOutSize(h, a.kernel[0], a.stride[0], a.padding[0]);
-    const ow = convOutSize(w, a.kernel[1], a.stride[1], a.padding[1]);
-    const dx = new Float64Array(n * c * h * w);
-    for (let p = 0; p < n * c; p++)
-      for (let y = 0; y < oh; y++)
-        for (let xw = 0; xw < ow; xw++) {
-          // the same scan and comparison as the forward; -1 until an in-bounds value is seen
-          let best = -1;
-          let max = -Infinity;
-          for (let ky = 0; ky < a.kernel[0]; ky++) {
-            const iy = y * a.stride[0] - a.padding[0] + ky;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < a.kernel[1]; kx++) {
-              const ix = xw * a.stride[1] - a.padding[1] + kx;
-              if (ix < 0 || ix >= w) continue;
-              const i = (p * h + iy) * w + ix;
-              const v = x.data[i];
-              if (best < 0 || v > max || Number.isNaN(v)) {
-                best = i;
-                max = v;
-              }
-            }
-          }
-          dx[best] += dy.data[(p * oh + y) * ow + xw];
-        }
-    return { shape: x.shape, data: dx };
-  },
-});
-
-/** count_include_pad = true (PyTorch's default): the divisor is always kh·kw. */
-export const avgPool2d = defineOp<PoolAttrs>({
-  name: "avg_pool2d",
-  lowering: { kind: "kernel", template: "pool" },
-  family: "conv",
-  inputs: ["x"],
-  infer: ([x], a, who) => poolInfer(x, a, who),
-  reference: ([x], a) => pool(x, a, 0, (s, v) => s + v, (s) => s / (a.kernel[0] * a.kernel[1])),
-  grad: ({ node, dy, emit }) => {
-    const [, , h, w] = node.inputs[0].shape as number[];
-    return [emit("avg_pool2d_grad", [dy], { ...poolAttrsOf(node.attrs), inputSize: [h, w] })];
-  },
-});
-
-/** ∂L/∂x of avg_pool2d: each window's dy/(kh·kw) to every in-bounds element of the window. */
-export const avgPool2dGrad = defineOp<PoolAttrs & { readonly inputSize: Pair }>({
-  name: "avg_pool2d_grad",
-  lowering: { kind: "kernel", template: "pool_grad" },
-  family: "conv",
-  inputs: ["dy"],
-  infer: ([dy], a, who) => {
-    requireFloat(dy, who, "gradient");
-    if (dy.shape.length !== 4) throw new ShapeError(`${who} expects a 4-D gradient [N, C, oh, ow], got ${formatShape(dy.shape)}`);
-    const x: TensorType = { shape: [dy.shape[0], dy.shape[1], a.inputSize[0], a.inputSize[1]], dtype: "f32" };
-    checkPoolGrad(dy, poolInfer(x, a, who).shape, who);
-    return x;
-  },
-  reference: ([dy], a) => {
-    const [n, c, oh, ow] = dy.shape;
-    const [h, w] = a.inputSize;
-    const dx = new Float64Array(n * c * h * w);
-    const divisor = a.kernel[0] * a.kernel[1];
-    for (let p = 0; p < n * c; p++)
-      for (let y = 0; y < oh; y++)
-        for (let xw = 0; xw < ow; xw++) {
-          const g = dy.data[(p * oh + y) * ow + xw] / divisor;
-          for (let ky = 0; ky < a.kernel[0]; ky++) {
-            const iy = y * a.stride[0] - a.padding[0] + ky;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < a.kernel[1]; kx++) {
-              const ix = xw * a.stride[1] - a.padding[1] + kx;
-              if (ix < 0 || ix >= w) continue;
-              dx[(p * h + iy) * w + ix] += g;
-            }
-          }
-        }
-    return { shape: [n, c, h, w], data: dx };
-  },
-});
-
-/** Window i along a dim of size `size` split into `out` parts: [⌊i·size/out⌋, ⌈(i+1)·size/out⌉). */
-export function adaptiveWindow(i: number, size: number, out: number): [number, number] {
-  return [Math.floor((i * size) / out), Math.ceil(((i + 1) * size) / out)];
+export function convGradInputMaps(node: Node, a: ConvAttrs, [C, H, W]: readonly number[], bias?: Node): GemmIndexMaps {
+  const [dy, w] = node.inputs;
+  const [O, Cg, KH, KW] = w.shape as number[];
+  const [, , OH, OW] = dy.shape as [unknown, number, number, number];
+  const Og = O / a.groups;
+  const loadA = [
+    `const int iw = m % ${W}, ih = (m / ${W}) % ${H}, img = m / ${W * H};`,
+    `const int kw = k % ${KW}, kh = (k / ${KW}) % ${KH}, o = z * ${Og} + k / ${KW * KH};`,
+    `const int ty = ih + ${a.padding[0]} - kh * ${a.dilation[0]}, tx = iw + ${a.padding[1]} - kw * ${a.dilation[1]};`,
+    `const int oh = ty / ${a.stride[0]}, ow = tx / ${a.stride[1]};`,
+    `const bool inside = ty >= 0 && tx >= 0 && ty % ${a.stride[0]} == 0 && tx % ${a.stride[1]} == 0 && oh < ${OH} && ow < ${OW};`,
+    ...selectLoad("a", `(((size_t)img * ${O} + o) * ${OH} + oh) * ${OW} + ow`),
+  ].join("\n    ");
+  const gatherA = {
+    rowFields: "int ih, iw; size_t base;",
+    rowInit: `const int iw = m % ${W}, ih = (m / ${W}) % ${H}, img = m / ${W * H};\n    r.ih = ih; r.iw = iw; r.base = (size_t)img * ${O * OH * OW};`,
+    colFields: "int th, tw; size_t off;",
+    colInit: [
+      `const int kw = k % ${KW}, kh = (k / ${KW}) % ${KH}, o = z * ${Og} + k / ${KW * KH};`,
+      `c.th = ${a.padding[0]} - kh * ${a.dilation[0]}; c.tw = ${a.padding[1]} - kw * ${a.dilation[1]}; c.off = (size_t)o * ${OH * OW};`,
+    ].join("\n    "),
+    value: [
+      `const int ty = r.ih + c.th, tx = r.iw + c.tw;`,
+      `const int oh = ty / ${a.stride[0]}, ow = tx / ${a.stride[1]};`,
+      `const bool inside = ty >= 0 && tx >= 0 && ty % ${a.stride[0]} == 0 && tx % ${a.stride[1]} == 0 && oh < ${OH} && ow < ${OW};`,
+      ...selectLoad("a", `r.base + c.off + oh * ${OW} + ow`),
+    ].join("\n    "),
+  };
+  return {
+    gatherA,
+    loadA,
+    loadB: `return b[(((size_t)(z * ${Og} + k / ${KW * KH}) * ${Cg} + n) * ${KH} + (k / ${KW}) % ${KH}) * ${KW} + k % ${KW}];`,
+    store: `out[((size_t)(m / ${H * W}) * ${C} + z * ${Cg} + n) * ${H * W} + m % ${H * W}] = v;`,
+    M: `batch * ${H * W}`,
+    mAt: (b) => b * H * W,
+    N: Cg,
+    K: Og * KH * KW,
+    Z: String(a.groups),
+    mDesc: `batch × ${H}×${W} input pixels`,
+    ...(bias ? { bias: { node: bias, index: `z * ${Cg} + n` } } : {}),
+  };
 }
 
-export const adaptiveAvgPool2d = defineOp<{ readonly outputSize: Pair }>({
-  name: "adaptive_avg_pool2d",
-  lowering: { kind: "kernel", template: "pool" },
-  family: "conv",
-  inputs: ["x"],
-  infer: ([x], a, who) => {
-    requireFloat(x, who);
-    const [c] = spatial(x, who);
-    if (a.outputSize.some((s) => !Number.isInteger(s) || s < 1))
-      throw new ShapeError(`${who}: output size must be positive integers, got ${a.outputSize.join("×")}`, "invalidArgument");
-    return { shape: [x.shape[0], c, a.outputSize[0], a.outputSize[1]], dtype: "f32" };
-  },
-  reference: ([x], a) => {
-    const [n, c, h, w] = x.shape;
-    const [oh, ow] = a.outputSize;
-    const out = new Float64Array(n * c * oh * ow);
-    for (let p = 0; p < n * c; p++)
-      for (let y = 0; y < oh; y++)
-        for (let xw = 0; xw < ow; xw++) {
-          const [y0, y1] = adaptiveWindow(y, h, oh);
-          const [x0, x1] = adaptiveWindow(xw, w, ow);
-          let s = 0;
-          for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) s += x.data[(p * h + iy) * w + ix];
-          out[(p * oh + y) * ow + xw] = s / ((y1 - y0) * (x1 - x0));
-        }
-    return { shape: [n, c, oh, ow], data: out };
-  },
-  grad: ({ node, dy, emit }) => {
-    const [, , h, w] = node.inputs[0].shape as number[];
-    return [emit("adaptive_avg_pool2d_grad", [dy], { inputSize: [h, w] })];
-  },
-});
-
-/**
- * ∂L/∂x of adaptive_avg_pool2d: dy [N, C, oh, ow] → [N, C, H, W]; each element receives
- * dy/(window area) from every window that contains it (adaptive windows may overlap).
- */
-export const adaptiveAvgPool2dGrad = defineOp<{ readonly inputSize: Pair }>({
-  name: "adaptive_avg_pool2d_grad",
-  lowering: { kind: "kernel", template: "pool_grad" },
-  family: "conv",
-  inputs: ["dy"],
-  infer: ([dy], a, who) => {
-    requireFloat(dy, who, "gradient");
-    if (dy.shape.length !== 4 || dy.shape.slice(1).some(isBatch))
-      throw new ShapeError(`${who} expects a 4-D gradient [N, C, oh, ow], got ${formatShape(dy.shape)}`);
-    if (a.inputSize.some((s) => !Number.isInteger(s) || s < 1))
-      throw new ShapeError(`${who}: input size must be positive integers, got ${a.inputSize.join("×")}`, "invalidArgument");
-    return { shape: [dy.shape[0], dy.shape[1], a.inputSize[0], a.inputSize[1]], dtype: "f32" };
-  },
-  reference: ([dy], a) => {
-    const [n, c, oh, ow] = dy.shape;
-    const [h, w] = a.inputSize;
-    const dx = new Float64Array(n * c * h * w);
-    for (let p = 0; p < n * c; p++)
-      for (let y = 0; y < oh; y++)
-        for (let xw = 0; xw < ow; xw++) {
-          const [y0, y1] = adaptiveWindow(y, h, oh);
-          const [x0, x1] = adaptiveWindow(xw, w, ow);
-          const g = dy.data[(p * oh + y) * ow + xw] / ((y1 - y0) * (x1 - x0));
-          for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) dx[(p * h + iy) * w + ix] += g;
-        }
-    return { shape: [n, c, h, w], data: dx };
-  },
-});
+/** ∂L/∂weight of conv2d as a GEMM whose reduction runs over every sample and output pixel. */
+function convGradWeightMaps(node: Node, a: ConvAttrs & { readonly weightShape: readonly number[] }): GemmIndexMaps {
+  const [dy, x] = node.inputs;
+  const [, C, H, W] = x.shape as [unknown, number, number, number];
+  const [O, Cg, KH, KW] = a.weightShape;
+  const [, , OH, OW] = dy.shape as [unknown, number, number, number];
+  const Og = O / a.groups;
+  const loadB = [
+    `const int kw = n % ${KW}, kh = (n / ${KW}) % ${KH}, c = z * ${Cg} + n / ${KW * KH};`,
+    `const int ow = k % ${OW}, oh = (k / ${OW}) % ${OH}, img = k / ${OW * OH};`,
+    `const int ih = oh * ${a.stride[0]} - ${a.padding[0]} + kh * ${a.dilation[0]}, iw = ow * ${a.stride[1]} - ${a.padding[1]} + kw * ${a.dilation[1]};`,
+    `const bool inside = ih >= 0 && ih < ${H} && iw >= 0 && iw < ${W};`,
+    ...selectLoad("b", `(((size_t)img * ${C} + c) * ${H} + ih) * ${W} + iw`),
+  ].join("\n    ");
+  const gatherA = {
+    rowFields: "size_t off;",
+    rowInit: `r.off = (size_t)(z * ${Og} + m) * ${OH * OW};`,
+    colFields: "size_t off;",
+    colInit: `c.off = (size_t)(k / ${OH * OW}) * ${O * OH * OW} + k % ${OH * OW};`,
+    value: "return a[r.off + c.off];",
+  };
+  const gatherB = {
+    rowFields: "int dh, dw; size_t off;",
+    rowInit: [
+      `const int kw = n % ${KW}, kh = (n / ${KW}) % ${KH}, ci = z * ${Cg} + n / ${KW * KH};`,
+      `r.dh = kh * ${a.dilation[0]} - ${a.padding[0]}; r.dw = kw * ${a.dilation[1]} - ${a.padding[1]}; r.off = (size_t)ci * ${H * W};`,
+    ].join("\n    "),
+    colFields: "int ih0, iw0; size_t off;",
+    colInit: [
+      `const int ow = k % ${OW}, oh = (k / ${OW}) % ${OH}, img = k / ${OW * OH};`,
+      `c.ih0 = oh * ${a.stride[0]}; c.iw0 = ow * ${a.stride[1]}; c.off = (size_t)img * ${C * H * W};`,
+    ].join("\n    "),
+    value: [
+      `const int ih = c.ih0 + r.dh, iw = c.iw0 + r.dw;`,
+      `const bool inside = ih >= 0 && ih < ${H} && iw >= 0 && iw < ${W};`,
+      ...selectLoad("b", `c.off + r.off + ih * ${W} + iw`),
+    ].join("\n    "),
+  };
+  return {
+    gatherA,
+    gatherB,
+    loadA: `return a[(((size_t)(k / ${OH * OW}) * ${O} + z * ${Og} + m) * ${OH * OW}) + k % ${OH * OW}];`,
+    loadB,
+    store: `out[((size_t)(z * ${Og} + m)) * ${Cg * KH * KW} + n] = v;`,
+    M: String(Og),
+    mAt: () => Og,
+    N: Cg * KH * KW,
+    K: `(batch * ${OH * OW})`,
+    Z: String(a.groups),
+    mDesc: `${Og} output channels (reduction over batch × ${OH}×${OW})`,
+  };
+}

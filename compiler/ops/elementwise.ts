@@ -1,7 +1,7 @@
 import { formatShape, type Dim, type Shape, dimEq } from "../ir/shape.ts";
 import { erf, map, zipBroadcast } from "../reference/ndarray.ts";
 import type { Node } from "../ir/node.ts";
-import { defineOp, requireFloat, ShapeError, type GradContext, type OpDef } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type GradContext, type OpDef, type OpTraits } from "./op.ts";
 
 // Pointwise ops. Each unary op is its scalar function in float64, as PyTorch defines it;
 // binary ops broadcast like PyTorch (align trailing dims; a 1 stretches).
@@ -9,7 +9,9 @@ import { defineOp, requireFloat, ShapeError, type GradContext, type OpDef } from
 /**
  * A unary pointwise op and its gradient op. `f` is the float64 reference and `cuda` the same
  * function as a C expression of `x`; `df`/`dcuda` are its derivative. The gradient op
- * `<name>_grad(dy, x) = dy · f′(x)` is pointwise too, so it fuses like any other.
+ * `<name>_grad(dy, x) = dy · f′(x)` is pointwise too, so it fuses like any other. When f is
+ * piecewise linear (f″ = 0 almost everywhere), the gradient op is differentiable in turn: linear
+ * in dy and flat in x (compositions use relu_grad as a select, F.softplus's threshold).
  */
 function unary<A extends Record<string, number | string>>(
   name: string,
@@ -17,10 +19,13 @@ function unary<A extends Record<string, number | string>>(
   cuda: (x: string, a: A) => string,
   df: (x: number, a: A) => number,
   dcuda: (x: string, a: A) => string,
+  traits: OpTraits<A> = {},
+  piecewiseLinear = false,
 ): [OpDef<A>, OpDef<A>] {
   const forward = defineOp<A>({
     name,
     family: "elementwise",
+    traits,
     inputs: ["x"],
     infer: ([x], _, who) => {
       requireFloat(x, who);
@@ -37,6 +42,7 @@ function unary<A extends Record<string, number | string>>(
     infer: ([dy]) => dy,
     reference: ([dy, x], a) => zipBroadcast(dy, x, (g, v) => g * df(v, a)),
     lowering: { kind: "pointwise", expr: ([dy, x], a) => `(${dy} * ${dcuda(x, a)})` },
+    ...(piecewiseLinear ? { grad: ({ node, dy, emit }: GradContext) => [emit(`${name}_grad`, [dy, node.inputs[1]], node.attrs), null] } : {}),
   });
   return [forward, gradient];
 }
@@ -53,22 +59,28 @@ export function cFloat(v: number): string {
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const sigmoidOf = (x: number) => 1 / (1 + Math.exp(-x));
+/** An activation a biased GEMM may apply in its epilogue; monotone ones also commute with a max pool. */
+const activation: OpTraits = { activation: true };
+const monotoneActivation: OpTraits = { activation: true, monotone: true };
 
-export const [relu, reluGrad] = unary("relu", (x) => (x > 0 ? x : 0), (x) => `fmaxf(${x}, 0.0f)`, (x) => (x > 0 ? 1 : 0), (x) => `(${x} > 0.0f ? 1.0f : 0.0f)`);
+export const [relu, reluGrad] = unary("relu", (x) => (x > 0 ? x : 0), (x) => `fmaxf(${x}, 0.0f)`, (x) => (x > 0 ? 1 : 0), (x) => `(${x} > 0.0f ? 1.0f : 0.0f)`, monotoneActivation, true);
 export const [leakyRelu, leakyReluGrad] = unary<{ slope: number }>(
   "leaky_relu",
   (x, a) => (x > 0 ? x : a.slope * x),
   (x, a) => `(${x} > 0.0f ? ${x} : ${cFloat(a.slope)} * ${x})`,
   (x, a) => (x > 0 ? 1 : a.slope),
   (x, a) => `(${x} > 0.0f ? 1.0f : ${cFloat(a.slope)})`,
+  // a negative slope makes it decrease for x < 0, so max no longer commutes with it
+  { activation: true, monotone: (a) => a.slope >= 0 },
 );
-export const [tanh, tanhGrad] = unary("tanh", Math.tanh, (x) => `tanhf(${x})`, (x) => 1 - Math.tanh(x) ** 2, (x) => `(1.0f - tanhf(${x}) * tanhf(${x}))`);
+export const [tanh, tanhGrad] = unary("tanh", Math.tanh, (x) => `tanhf(${x})`, (x) => 1 - Math.tanh(x) ** 2, (x) => `(1.0f - tanhf(${x}) * tanhf(${x}))`, monotoneActivation);
 export const [sigmoid, sigmoidGrad] = unary(
   "sigmoid",
   sigmoidOf,
   (x) => `(1.0f / (1.0f + expf(-${x})))`,
   (x) => sigmoidOf(x) * (1 - sigmoidOf(x)),
   (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))))`,
+  monotoneActivation,
 );
 // silu′(x) = σ(x)·(1 + x·(1 − σ(x)))
 export const [silu, siluGrad] = unary(
@@ -77,6 +89,7 @@ export const [silu, siluGrad] = unary(
   (x) => `(${x} / (1.0f + expf(-${x})))`,
   (x) => sigmoidOf(x) * (1 + x * (1 - sigmoidOf(x))),
   (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f + ${x} * (1.0f - 1.0f / (1.0f + expf(-${x})))))`,
+  activation,
 );
 /** approximate "none" is x·Φ(x) with the exact erf; "tanh" is PyTorch's tanh approximation. */
 /** gelu′ = Φ(x) + x·φ(x) (exact); the tanh form differentiates its own formula. */
@@ -104,6 +117,7 @@ export const [gelu, geluGrad] = unary<{ approximate: "none" | "tanh" }>(
     a.approximate === "tanh"
       ? `tsdp_gelu_tanh_grad(${x})`
       : `(0.5f * (1.0f + erff(${x} * 0.7071067811865476f)) + ${x} * expf(-0.5f * ${x} * ${x}) * 0.3989422804014327f)`,
+  activation,
 );
 export const [neg, negGrad] = unary("neg", (x) => -x, (x) => `(-${x})`, () => -1, () => "(-1.0f)");
 export const [exp, expGrad] = unary("exp", Math.exp, (x) => `expf(${x})`, Math.exp, (x) => `expf(${x})`);

@@ -1,6 +1,8 @@
 // The op registry: every op of the IR, by family. An op is defined once, in its family's file.
 import * as contraction from "./contraction.ts";
 import * as conv from "./conv.ts";
+import * as convTranspose from "./conv-transpose.ts";
+import * as pool from "./pool.ts";
 import * as elementwise from "./elementwise.ts";
 import * as gather from "./gather.ts";
 import * as loss from "./loss.ts";
@@ -30,6 +32,8 @@ export const ops: ReadonlyMap<string, OpDef> = collect(
   movement,
   contraction,
   conv,
+  convTranspose,
+  pool,
   norm,
   random,
   gather,

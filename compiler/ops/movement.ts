@@ -1,6 +1,6 @@
 import { batchTimes, formatDim, formatShape, isBatch, numel, type Dim } from "../ir/shape.ts";
 import { permute as permuteArray, zipBroadcast } from "../reference/ndarray.ts";
-import { defineOp, ShapeError } from "./op.ts";
+import { defineOp, ShapeError, type OpDef } from "./op.ts";
 
 // Movement ops change how elements are indexed, never their values. view, reshape, flatten,
 // squeeze and unsqueeze all become `reshape`; transpose and permute become `permute`.
@@ -38,6 +38,7 @@ function describeCount(c: number, p: number): string {
 
 export const reshape = defineOp<{ readonly shape: readonly Dim[] }>({
   name: "reshape",
+  traits: { view: true },
   family: "movement",
   inputs: ["x"],
   infer: ([x], a, who) => {
@@ -62,9 +63,9 @@ export function batchSizeOf(shape: readonly Dim[], concrete: readonly number[]):
   return concrete[i] / (shape[i] as { batch: number }).batch;
 }
 
-export const permute = defineOp<{ readonly perm: readonly number[] }>({
+export const permute: OpDef<{ readonly perm: readonly number[] }> = defineOp<{ readonly perm: readonly number[] }>({
   name: "permute",
-  lowering: { kind: "kernel", template: "permute" },
+  lowering: { kind: "kernel", builder: "permute" },
   family: "movement",
   inputs: ["x"],
   infer: ([x], a, who) => {
@@ -80,7 +81,7 @@ export const permute = defineOp<{ readonly perm: readonly number[] }>({
   reference: ([x], a) => permuteArray(x, a.perm),
   // the inverse permutation: output dim i came from input dim perm[i]
   grad: ({ node, dy, emit }) => {
-    const perm = node.attrs.perm as number[];
+    const perm = permute.attrsOf(node).perm;
     const inverse = perm.map((_, i) => perm.indexOf(i));
     return [emit("permute", [dy], { perm: inverse })];
   },

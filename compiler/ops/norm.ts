@@ -1,7 +1,7 @@
 import type { Node } from "../ir/node.ts";
 import { dimEq, formatDim, formatShape, normalizeDim, shapeEq } from "../ir/shape.ts";
 import { type NDArray } from "../reference/ndarray.ts";
-import { defineOp, requireFloat, ShapeError, type TensorType } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type OpDef, type TensorType } from "./op.ts";
 
 // Normalizations and softmax. Statistics are computed in float64 in the reference; variance
 // for normalizing is the biased one (÷n), the running variance uses the unbiased one (÷(n−1)),
@@ -22,9 +22,9 @@ function channelLayout(x: NDArray): [number, number, number] {
   return [n, c, x.data.length / (n * c)];
 }
 
-export const batchNorm = defineOp<BatchNormAttrs>({
+export const batchNorm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
   name: "batch_norm",
-  lowering: { kind: "kernel", template: "batch_norm" },
+  lowering: { kind: "kernel", builder: "batch_norm" },
   family: "norm",
   inputs: ["x", "weight?", "bias?", "running_mean?", "running_var?", "num_batches_tracked?"],
   infer: ([x, ...rest], a, who) => {
@@ -86,7 +86,7 @@ export const batchNorm = defineOp<BatchNormAttrs>({
   // dweight = Σ dy·x̂ and dbias = Σ dy over every dim but the channel one. No gradient for the
   // running statistics, which the forward only reads or overwrites.
   grad: ({ node, dy, emit }) => {
-    const a = node.attrs as unknown as BatchNormAttrs;
+    const a = batchNorm.attrsOf(node);
     const [x, ...rest] = node.inputs;
     const weight = a.affine ? rest[0] : undefined;
     const stats = a.track ? rest.slice(a.affine ? 2 : 0, (a.affine ? 2 : 0) + 2) : [];
@@ -151,7 +151,7 @@ function batchNormStats(x: NDArray, running: readonly NDArray[], a: BatchNormAtt
  */
 export const batchNormGradInput = defineOp<BatchNormAttrs>({
   name: "batch_norm_grad_input",
-  lowering: { kind: "kernel", template: "batch_norm_grad" },
+  lowering: { kind: "kernel", builder: "batch_norm_grad" },
   family: "norm",
   inputs: ["dy", "x", "weight?", "running_mean?", "running_var?"],
   infer: ([dy, x, ...rest], a, who) => {
@@ -195,7 +195,7 @@ export const batchNormGradInput = defineOp<BatchNormAttrs>({
  */
 export const batchNormXhat = defineOp<BatchNormAttrs>({
   name: "batch_norm_xhat",
-  lowering: { kind: "kernel", template: "batch_norm_grad" },
+  lowering: { kind: "kernel", builder: "batch_norm_grad" },
   family: "norm",
   inputs: ["x", "running_mean?", "running_var?"],
   infer: ([x, ...running], _a, who) => {
@@ -222,9 +222,9 @@ interface LayerNormAttrs {
   readonly hasBias: boolean;
 }
 
-export const layerNorm = defineOp<LayerNormAttrs>({
+export const layerNorm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
   name: "layer_norm",
-  lowering: { kind: "kernel", template: "rowwise" },
+  lowering: { kind: "kernel", builder: "rowwise" },
   family: "norm",
   inputs: ["x", "weight?", "bias?"],
   infer: ([x], a, who) => {
@@ -258,7 +258,7 @@ export const layerNorm = defineOp<LayerNormAttrs>({
   // dx from layer_norm_grad_input; dweight = Σ dy·x̂ and dbias = Σ dy over the leading dims,
   // x̂ being layer_norm without the affine map.
   grad: ({ node, dy, emit }) => {
-    const a = node.attrs as unknown as LayerNormAttrs;
+    const a = layerNorm.attrsOf(node);
     const [x, ...rest] = node.inputs;
     const weight = a.hasWeight ? rest[0] : undefined;
     const attrs = { normalizedShape: a.normalizedShape, eps: a.eps, hasWeight: a.hasWeight, hasBias: a.hasBias };
@@ -281,7 +281,7 @@ export const layerNorm = defineOp<LayerNormAttrs>({
  */
 export const layerNormGradInput = defineOp<LayerNormAttrs>({
   name: "layer_norm_grad_input",
-  lowering: { kind: "kernel", template: "layer_norm_grad" },
+  lowering: { kind: "kernel", builder: "layer_norm_grad" },
   family: "norm",
   inputs: ["dy", "x", "weight?"],
   infer: ([dy, x, weight], a, who) => {
@@ -346,11 +346,11 @@ export function logSumExp(v: ArrayLike<number>): number {
   return m + Math.log(s);
 }
 
-function softmaxInfer(name: string, log: boolean) {
-  return defineOp<{ readonly dim: number }>({
+function softmaxInfer(name: string, log: boolean): OpDef<{ readonly dim: number }> {
+  const op: OpDef<{ readonly dim: number }> = defineOp<{ readonly dim: number }>({
     name,
     family: "norm",
-    lowering: { kind: "kernel", template: "rowwise" },
+    lowering: { kind: "kernel", builder: "rowwise" },
     inputs: ["x"],
     infer: ([x], a, who) => {
       requireFloat(x, who);
@@ -368,12 +368,13 @@ function softmaxInfer(name: string, log: boolean) {
       const y = node;
       // a 0-d tensor is its own single slice
       const sumDim = (g: Node) =>
-        y.shape.length === 0 ? g : emit("sum", [g], { dims: [normalizeDim(node.attrs.dim as number, y.shape.length)!], keepdim: true });
+        y.shape.length === 0 ? g : emit("sum", [g], { dims: [normalizeDim(op.attrsOf(node).dim, y.shape.length)!], keepdim: true });
       if (log) return [emit("sub", [dy, emit("mul", [emit("exp", [y]), sumDim(dy)])])];
       const s = sumDim(emit("mul", [dy, y]));
       return [emit("mul", [y, emit("sub", [dy, s])])];
     },
   });
+  return op;
 }
 
 export const softmax = softmaxInfer("softmax", false);

@@ -1,5 +1,5 @@
 import type { DType, Node } from "../ir/node.ts";
-import type { Shape } from "../ir/shape.ts";
+import type { Dim, Shape } from "../ir/shape.ts";
 import type { NDArray } from "../reference/ndarray.ts";
 
 export type OpFamily =
@@ -58,8 +58,9 @@ export interface GradContext {
 
 /**
  * One op, defined in one place: its inputs, its shape and dtype rule, its float64 reference
- * semantics (PyTorch's), its gradient rule and its lowering to CUDA. Adding an op touches this
- * definition and at most one kernel template.
+ * semantics (PyTorch's), its gradient rule, its lowering to CUDA and the traits that fusion, the
+ * cost model and codegen ask for. Nothing outside compiler/ops/ matches an op by its name.
+ * Adding an op touches this definition and at most one kernel template.
  */
 export interface OpDef<A = any> {
   readonly name: string;
@@ -75,14 +76,71 @@ export interface OpDef<A = any> {
   reference(ins: readonly NDArray[], attrs: A, ctx: RefContext): NDArray;
   /**
    * How the op becomes CUDA: a pointwise op gives its C expression over its operands' values
-   * (fused into elementwise kernels and GEMM epilogues); other ops name their kernel template.
+   * (fused into elementwise kernels and GEMM epilogues); a GEMM-like op gives its index maps;
+   * other ops name their kernel builder. Sources and views have none.
    */
   readonly lowering?: Lowering<A>;
+  /** What fusion and kernel naming may rely on (all false when omitted). */
+  readonly traits?: OpTraits<A>;
   /**
    * Reverse mode: the gradient of each input (null for inputs without one, such as class
    * indices). Omitted for ops that nothing differentiates through (sources, argmax).
    */
   readonly grad?: (ctx: GradContext) => readonly (Node | null)[];
+  /** The node's attributes, typed (defineOp fills it in; it checks the node is this op's). */
+  readonly attrsOf: (node: Node) => A;
+}
+
+export interface OpTraits<A = any> {
+  /** Never decreases, so a max taken after it equals it applied after the max (conv-pool fusion). */
+  readonly monotone?: boolean | ((attrs: A) => boolean);
+  /** An activation that a biased GEMM (linear, conv) may apply in its epilogue. */
+  readonly activation?: boolean;
+  /** Draws from the random-stream arguments that elementwise kernels have and GEMM kernels lack. */
+  readonly random?: boolean;
+  /** Shares its input's storage (a row-major view): no kernel, no buffer. */
+  readonly view?: boolean;
+  /** The op of an nn layer: a kernel anchored on it is named by the module path alone ("conv1_relu"). */
+  readonly layer?: boolean;
+  /** A reduction over dims (sum, mean, amax): the reduce kernel folds with it. */
+  readonly reduction?: Reduction;
+  /** Windowed pooling that combines with this reduction (conv-pool folds a 2×2 max pool). */
+  readonly pool?: { readonly reduction: Reduction; readonly window: (attrs: A) => PoolWindow };
+  /**
+   * The gradient of a window pool of that reduction: dy goes back through the same windows, to
+   * the window's maximum (which the kernel finds again in x, the op's second input) or spread
+   * evenly (a mean). `inputSize` is the pooled input's H×W.
+   */
+  readonly poolGradient?: {
+    readonly reduction: Reduction;
+    readonly window: (attrs: A) => PoolWindow;
+    readonly inputSize: (node: Node, attrs: A) => readonly [number, number];
+  };
+}
+
+export interface PoolWindow {
+  readonly kernel: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+}
+
+/**
+ * A reduction, in float64 for the reference and in C for the kernels: start from `identity`,
+ * fold every element in with `combine` (associative, so warps may combine partial results with
+ * `warp`), then `finish` with the number of elements (a mean divides by it).
+ */
+export interface Reduction {
+  readonly identity: number;
+  readonly combine: (acc: number, v: number) => number;
+  readonly finish?: (acc: number, count: number) => number;
+  readonly c: {
+    readonly identity: string;
+    /** C statement folding `v` into `acc`. */
+    readonly combine: (acc: string, v: string) => string;
+    /** Warp-level combine from the CUDA prelude (tsdp_warp_sum, tsdp_warp_max). */
+    readonly warp: string;
+    readonly finish?: (acc: string, count: string) => string;
+  };
 }
 
 /** What a pointwise expression may refer to besides its operands. */
@@ -93,9 +151,99 @@ export interface PointwiseContext {
   readonly node: Node;
 }
 
+/** The codegen functions that turn a kernel anchored on an op into a template view. */
+export type KernelBuilder =
+  | "rowwise"
+  | "pool"
+  | "embedding"
+  | "permute"
+  | "batch_norm"
+  | "reduce"
+  | "loss"
+  | "pool_grad"
+  | "classification_grad"
+  | "embedding_grad"
+  | "batch_norm_grad"
+  | "layer_norm_grad";
+
 export type Lowering<A> =
   | { readonly kind: "pointwise"; readonly expr: (operands: readonly string[], attrs: A, ctx: PointwiseContext) => string }
-  | { readonly kind: "kernel"; readonly template: string };
+  | GemmLowering<A>
+  | { readonly kind: "kernel"; readonly builder: KernelBuilder };
+
+/**
+ * A GEMM-like op: C[M, N] = A[M, K]·B[K, N] per z (batch or group) through the shared GEMM
+ * templates, which take the op's index maps; a pointwise consumer of its result is applied to the
+ * accumulator before the one store (gemm-pointwise-epilogue).
+ */
+export interface GemmLowering<A> {
+  readonly kind: "gemm";
+  readonly maps: (node: Node, attrs: A, options: GemmMapOptions) => GemmIndexMaps;
+  /** Multiply-adds per output element, per sample (the cost model's FLOPs are 2·this·outputs). */
+  readonly macsPerOutput: (node: Node, attrs: A) => number;
+  /** It may add a bias input in its epilogue (linear, conv): then an activation fuses as gemm-epilogue. */
+  readonly biased?: boolean;
+  /**
+   * The dims it puts on grid.z when they depend on the batch (a batched matmul's leading dims):
+   * CUDA caps grid.z at 65,535 blocks, which bounds the samples per device.
+   */
+  readonly batchedGridZ?: (node: Node) => readonly Dim[];
+  /** Its rows can come in fours, one 2×2 pooling window each, so a 2×2 max pool folds in (conv-pool). */
+  readonly foldsPool?: boolean;
+}
+
+export interface GemmMapOptions {
+  /** A 2×2 stride-2 max pool is folded into the kernel. */
+  readonly pooled: boolean;
+  /** How a value is named in comments ("conv1.weight"). */
+  readonly label: (n: Node) => string;
+}
+
+/**
+ * An operand gather split into what depends on the tile row (m of A, n of B), computed once per
+ * thread before the k loop — each thread stages the same rows at every k-step — and what depends
+ * on k, computed once per k-step; `value` combines the two (`r.` and `c.` fields) into the element.
+ * Conv index math (divisions, padding tests) is most of the cost of an implicit GEMM on a CPU, so it
+ * should not run again for every element.
+ */
+export interface SplitGather {
+  readonly rowFields: string; // "int ih, iw; size_t base;"
+  readonly rowInit: string; // statements that set r.<field> from `m` (the row), z, batch
+  readonly colFields: string;
+  readonly colInit: string; // statements that set c.<field> from `k`, z, batch
+  readonly value: string; // body returning the element, from r, c
+}
+
+/** Where a GEMM-like op reads A and B and writes C, as C code over m, n, k, z and batch. */
+export interface GemmIndexMaps {
+  /** C body of `float load_a(const float* a, int m, int k, int z)` (z: batch of matmul, or group). */
+  readonly loadA: string;
+  readonly loadB: string;
+  /** Statement storing `v` for row m, column n, batch/group z: `out[<index>] = v;`. */
+  readonly store: string;
+  readonly M: string; // rows, a C expression of `batch`
+  /** M at a nominal batch, for choosing the tile. */
+  readonly mAt: (batch: number) => number;
+  readonly N: number;
+  /** A number, or a C expression of `batch` when the reduction runs over the batch. */
+  readonly K: number | string;
+  readonly Z: string; // grid z: matmul batch or conv groups
+  readonly mDesc: string;
+  /** Hoisted forms of loadA / loadB; without them the fp32 template calls loadA(m, k) per element. */
+  readonly gatherA?: SplitGather;
+  readonly gatherB?: SplitGather;
+  /** A per-column bias added to the accumulator, and its C index over n and z. */
+  readonly bias?: { readonly node: Node; readonly index: string };
+}
+
+/**
+ * An implicit-GEMM gather that may fall in the zero padding, without a branch: a tap outside the
+ * input reads element 0 (always in bounds) and the select discards it. Whether a tap is inside
+ * follows the pixel pattern, which a CPU mispredicts often; the GPU predicates either form.
+ */
+export function selectLoad(array: string, index: string): string[] {
+  return [`const float v = ${array}[inside ? ${index} : 0];`, `return inside ? v : 0.0f;`];
+}
 
 export type ShapeErrorKind = "shapeMismatch" | "dtypeMismatch" | "invalidArgument";
 
@@ -109,8 +257,25 @@ export class ShapeError extends Error {
   }
 }
 
-export function defineOp<A>(def: OpDef<A>): OpDef<A> {
-  return def;
+export function defineOp<A>(def: Omit<OpDef<A>, "attrsOf">): OpDef<A> {
+  return {
+    ...def,
+    attrsOf: (node) => {
+      if (node.op !== def.name) throw new Error(`${def.name}.attrsOf: node %${node.id} is ${node.op}`);
+      return node.attrs as unknown as A;
+    },
+  };
+}
+
+/** Does the node's op never decrease (with its attributes)? */
+export function isMonotone(op: OpDef, node: Node): boolean {
+  const m = op.traits?.monotone;
+  return typeof m === "function" ? m(op.attrsOf(node)) : m === true;
+}
+
+/** The pointwise traits of an op's lowering: may it fuse into elementwise kernels and GEMM epilogues? */
+export function isPointwise(op: OpDef): boolean {
+  return op.lowering?.kind === "pointwise";
 }
 
 export function requireFloat(t: TensorType, who: string, what = "input"): void {

@@ -1,18 +1,21 @@
 import { numel } from "../ir/shape.ts";
-import { defineOp, requireFloat, ShapeError } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type OpDef } from "./op.ts";
+
+interface DropoutAttrs {
+  readonly p: number;
+  readonly mode: "train" | "always";
+  /** The node whose random stream draws the mask: this node's own id by default; a gradient names its forward node. */
+  readonly stream?: number;
+}
 
 /**
  * Inverted dropout: in train mode each element is zeroed with probability p and the survivors
  * are scaled by 1/(1−p), so eval mode is the identity. mode "train" follows m.train()/m.eval()
  * (nn.Dropout, F.dropout(x, p, this.training)); "always" is F.dropout's default training=true.
  */
-export const dropout = defineOp<{
-  readonly p: number;
-  readonly mode: "train" | "always";
-  /** The node whose random stream draws the mask: this node's own id by default; a gradient names its forward node. */
-  readonly stream?: number;
-}>({
+export const dropout: OpDef<DropoutAttrs> = defineOp<DropoutAttrs>({
   name: "dropout",
+  traits: { random: true },
   family: "random",
   inputs: ["x"],
   infer: ([x], a, who) => {
@@ -36,5 +39,5 @@ export const dropout = defineOp<{
       `tsdp_dropout(${x}, ${ctx.index} + sample0 * ${numel(ctx.node.shape).c}, ${a.p}, ${a.mode === "always" ? 1 : "training"}, seed, step, ${a.stream ?? ctx.node.id}u)`,
   },
   // The same mask, applied to dy: dropout of dy drawing from the forward node's stream.
-  grad: ({ node, dy, emit }) => [emit("dropout", [dy], { ...node.attrs, stream: (node.attrs.stream as number | undefined) ?? node.id })],
+  grad: ({ node, dy, emit }) => [emit("dropout", [dy], { ...node.attrs, stream: dropout.attrsOf(node).stream ?? node.id })],
 });

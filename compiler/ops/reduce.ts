@@ -1,7 +1,7 @@
 import type { Node } from "../ir/node.ts";
 import { formatShape, normalizeDim, numel, type Shape } from "../ir/shape.ts";
-import { reduce } from "../reference/ndarray.ts";
-import { defineOp, requireFloat, ShapeError, type GradContext, type TensorType } from "./op.ts";
+import { reduce, type NDArray } from "../reference/ndarray.ts";
+import { defineOp, requireFloat, ShapeError, type GradContext, type OpDef, type Reduction, type TensorType } from "./op.ts";
 
 // Reductions over a set of dims (`dims: null` reduces everything), optionally keeping them as 1.
 
@@ -37,74 +37,102 @@ function dimsOf(shape: readonly number[], a: ReduceAttrs): number[] {
   return a.dims === null ? shape.map((_, i) => i) : a.dims.map((d) => (d < 0 ? d + shape.length : d)).sort((p, q) => p - q);
 }
 
+// The reductions, shared by the reduce kernels and window pooling.
+export const sumReduction: Reduction = {
+  identity: 0,
+  combine: (s, v) => s + v,
+  c: { identity: "0.0f", combine: (acc, v) => `${acc} += ${v};`, warp: "tsdp_warp_sum" },
+};
+export const meanReduction: Reduction = {
+  ...sumReduction,
+  finish: (s, n) => s / n,
+  c: { ...sumReduction.c, finish: (acc, count) => `${acc} / ${count}` },
+};
+/** The maximum; a NaN wins and stays, as in PyTorch (v != v is true only for NaN). */
+export const maxReduction: Reduction = {
+  identity: -Infinity,
+  combine: (m, v) => (v > m || Number.isNaN(v) ? v : m),
+  c: { identity: "-INFINITY", combine: (acc, v) => `${acc} = (${v} > ${acc} || ${v} != ${v}) ? ${v} : ${acc};  // NaN wins, as in PyTorch`, warp: "tsdp_warp_max" },
+};
+
+/** Reduces x over the attrs' dims with `r`, PyTorch's reference in float64. */
+function reduceWith(r: Reduction, x: NDArray, a: ReduceAttrs): NDArray {
+  return reduce(x, dimsOf(x.shape, a), a.keepdim, r.identity, r.combine, r.finish);
+}
+
 /** dy of a reduction, reshaped to keepdim form and broadcast back over the reduced dims. */
-function spread(ctx: GradContext): Node {
+function spread(ctx: GradContext, a: ReduceAttrs): Node {
   const x = ctx.node.inputs[0];
-  const dims = new Set(reducedDims(x.shape, ctx.node.attrs.dims as number[] | null, ctx.node.op));
+  const dims = new Set(reducedDims(x.shape, a.dims, ctx.node.op));
   const kept = x.shape.map((d, i) => (dims.has(i) ? 1 : d));
-  const dy = ctx.node.attrs.keepdim ? ctx.dy : ctx.emit("reshape", [ctx.dy], { shape: kept });
+  const dy = a.keepdim ? ctx.dy : ctx.emit("reshape", [ctx.dy], { shape: kept });
   return ctx.expand(dy, x.shape);
 }
 
 /** The number of reduced elements as c·Batch^p. */
-function reducedCount(ctx: GradContext): { c: number; p: number } {
+function reducedCount(ctx: GradContext, a: ReduceAttrs): { c: number; p: number } {
   const x = ctx.node.inputs[0];
-  const dims = reducedDims(x.shape, ctx.node.attrs.dims as number[] | null, ctx.node.op);
+  const dims = reducedDims(x.shape, a.dims, ctx.node.op);
   return numel(dims.map((d) => x.shape[d]));
 }
 
-export const sum = defineOp<ReduceAttrs>({
+export const sum: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: "sum",
   family: "reduce",
-  lowering: { kind: "kernel", template: "reduce" },
+  lowering: { kind: "kernel", builder: "reduce" },
+  traits: { reduction: sumReduction },
   inputs: ["x"],
   infer: ([x], a, who) => {
     requireFloat(x, who);
     return { shape: reducedShape(x, a, who), dtype: "f32" };
   },
-  reference: ([x], a) => reduce(x, dimsOf(x.shape, a), a.keepdim, 0, (s, v) => s + v),
-  grad: (ctx) => [spread(ctx)],
+  reference: ([x], a) => reduceWith(sumReduction, x, a),
+  grad: (ctx) => [spread(ctx, sum.attrsOf(ctx.node))],
 });
 
-export const mean = defineOp<ReduceAttrs>({
+export const mean: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: "mean",
   family: "reduce",
-  lowering: { kind: "kernel", template: "reduce" },
+  lowering: { kind: "kernel", builder: "reduce" },
+  traits: { reduction: meanReduction },
   inputs: ["x"],
   infer: ([x], a, who) => {
     requireFloat(x, who);
     return { shape: reducedShape(x, a, who), dtype: "f32" };
   },
-  reference: ([x], a) =>
-    reduce(x, dimsOf(x.shape, a), a.keepdim, 0, (s, v) => s + v, (s, n) => s / n),
-  grad: (ctx) => [ctx.emit("div_count", [spread(ctx)], reducedCount(ctx))],
+  reference: ([x], a) => reduceWith(meanReduction, x, a),
+  grad: (ctx) => {
+    const a = mean.attrsOf(ctx.node);
+    return [ctx.emit("div_count", [spread(ctx, a)], reducedCount(ctx, a))];
+  },
 });
 
 /** torch.amax: the maxima (NaN wins, as in PyTorch). */
-export const amax = defineOp<ReduceAttrs>({
+export const amax: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: "amax",
   family: "reduce",
-  lowering: { kind: "kernel", template: "reduce" },
+  lowering: { kind: "kernel", builder: "reduce" },
+  traits: { reduction: maxReduction },
   inputs: ["x"],
   infer: ([x], a, who) => {
     requireFloat(x, who);
     return { shape: reducedShape(x, a, who), dtype: "f32" };
   },
-  reference: ([x], a) =>
-    reduce(x, dimsOf(x.shape, a), a.keepdim, -Infinity, (m, v) => (Number.isNaN(m) || v > m || Number.isNaN(v) ? v : m)),
+  reference: ([x], a) => reduceWith(maxReduction, x, a),
   // PyTorch's amax gradient: dy shared evenly among the elements equal to the maximum
   grad: (ctx) => {
     const x = ctx.node.inputs[0];
-    const max = ctx.expand(ctx.node.attrs.keepdim ? ctx.node : ctx.emit("reshape", [ctx.node], { shape: keptShape(ctx) }), x.shape);
+    const a = amax.attrsOf(ctx.node);
+    const max = ctx.expand(a.keepdim ? ctx.node : ctx.emit("reshape", [ctx.node], { shape: keptShape(ctx, a) }), x.shape);
     const hits = ctx.emit("eq_mask", [x, max]);
-    const ties = ctx.expand(ctx.emit("sum", [hits], { dims: ctx.node.attrs.dims, keepdim: true }), x.shape);
-    return [ctx.emit("mul", [spread(ctx), ctx.emit("div", [hits, ties])])];
+    const ties = ctx.expand(ctx.emit("sum", [hits], { dims: a.dims, keepdim: true }), x.shape);
+    return [ctx.emit("mul", [spread(ctx, a), ctx.emit("div", [hits, ties])])];
   },
 });
 
-function keptShape(ctx: GradContext): Shape {
+function keptShape(ctx: GradContext, a: ReduceAttrs): Shape {
   const x = ctx.node.inputs[0];
-  const dims = new Set(reducedDims(x.shape, ctx.node.attrs.dims as number[] | null, ctx.node.op));
+  const dims = new Set(reducedDims(x.shape, a.dims, ctx.node.op));
   return x.shape.map((d, i) => (dims.has(i) ? 1 : d));
 }
 
@@ -122,7 +150,7 @@ export const eqMask = defineOp<{}>({
 export const argmax = defineOp<ReduceAttrs>({
   name: "argmax",
   family: "reduce",
-  lowering: { kind: "kernel", template: "reduce" },
+  lowering: { kind: "kernel", builder: "reduce" },
   inputs: ["x"],
   infer: ([x], a, who) => {
     requireFloat(x, who);

@@ -1,5 +1,10 @@
 import type { Kernel } from "../../3-fusion/plan.ts";
 import { cFloat } from "../../ops/elementwise.ts";
+import { opDef } from "../../ops/index.ts";
+import { embeddingGrad } from "../../ops/gather.ts";
+import { layerNormGradInput } from "../../ops/norm.ts";
+import { adaptiveAvgPool2dGrad } from "../../ops/pool.ts";
+import { maxReduction } from "../../ops/reduce.ts";
 import type { Node } from "../../ir/node.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, KernelView, LaunchView } from "../view.ts";
@@ -30,9 +35,13 @@ export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
   const dy = n.inputs[0];
   const [, , OH, OW] = dy.shape as [unknown, number, number, number];
-  const [H, W] = n.op === "max_pool2d_grad" ? (n.inputs[1].shape.slice(2) as number[]) : (n.attrs.inputSize as number[]);
+  const op = opDef(n.op);
+  // a window pool's gradient, or else adaptive average pooling's
+  const pool = op.traits?.poolGradient;
+  const [H, W] = pool ? pool.inputSize(n, op.attrsOf(n)) : adaptiveAvgPool2dGrad.attrsOf(n).inputSize;
+  const toMaximum = pool?.reduction === maxReduction;
   const body = [`const int iw = i % ${W}, ih = (i / ${W}) % ${H}; const size_t plane = i / ${H * W};`, `const float* g = dy + plane * ${OH * OW};`, "float acc = 0.0f;"];
-  if (n.op === "adaptive_avg_pool2d_grad") {
+  if (!pool) {
     // window o covers [⌊o·in/out⌋, ⌈(o+1)·in/out⌉): visit the windows that contain (ih, iw)
     body.push(
       `for (int oh = 0; oh < ${OH}; ++oh) {`,
@@ -46,7 +55,7 @@ export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
       "out[i] = acc;",
     );
   } else {
-    const a = n.attrs as { kernel: number[]; stride: number[]; padding: number[] };
+    const a = pool.window(op.attrsOf(n));
     const [kh, kw] = a.kernel;
     const [sh, sw] = a.stride;
     const [ph, pw] = a.padding;
@@ -57,7 +66,7 @@ export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
       `for (int oh = oh0; oh <= oh1; ++oh)`,
       `    for (int ow = ow0; ow <= ow1; ++ow) {`,
     );
-    if (n.op === "max_pool2d_grad")
+    if (toMaximum)
       body.push(
         // the forward's choice: the first maximum of the window in scan order
         `        const float* in = x + plane * ${H * W};`,
@@ -76,7 +85,7 @@ export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
     else body.push(`        acc += g[oh * ${OW} + ow];`, `    }`, `acc *= ${cFloat(1 / (kh * kw))};  // count_include_pad: every window divides by kh·kw`);
     body.push("out[i] = acc;");
   }
-  const inputs = [arg(ctx, dy, "dy"), ...(n.op === "max_pool2d_grad" ? [arg(ctx, n.inputs[1], "x")] : [])];
+  const inputs = [arg(ctx, dy, "dy"), ...(toMaximum ? [arg(ctx, n.inputs[1], "x")] : [])];
   return gather(ctx, k, inputs, body, `${n.op}: ${shapeComment(dy)} → ${shapeComment(n)}`);
 }
 
@@ -104,9 +113,10 @@ export function classificationGradKernel(ctx: CodegenContext, k: Kernel) {
 export function embeddingGradKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
   const [dy, idx] = n.inputs;
-  const num = n.attrs.numEmbeddings as number;
+  const a = embeddingGrad.attrsOf(n);
+  const num = a.numEmbeddings;
   const dim = dy.shape[dy.shape.length - 1] as number;
-  const pad = n.attrs.paddingIdx === null ? -1 : ((n.attrs.paddingIdx as number) + num) % num;
+  const pad = a.paddingIdx === null ? -1 : (a.paddingIdx + num) % num;
   const positions = cCount(idx.shape);
   const body = [
     `const int row = (int)(i / ${dim}), col = (int)(i % ${dim});`,
@@ -147,13 +157,14 @@ export function batchNormGradKernel(ctx: CodegenContext, k: Kernel) {
 export function layerNormGradKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
   const [dy, x, weight] = n.inputs;
-  const normalized = n.attrs.normalizedShape as number[];
+  const a = layerNormGradInput.attrsOf(n);
+  const normalized = a.normalizedShape;
   const length = normalized.reduce((p, q) => p * q, 1);
   const rows = `((size_t)${x.shape.slice(0, x.shape.length - normalized.length).map(cDim).join(" * ") || "1"})`;
-  const hasWeight = Boolean(n.attrs.hasWeight);
+  const hasWeight = a.hasWeight;
   const args = [arg(ctx, dy, "dy"), arg(ctx, x, "x"), ...(hasWeight ? [arg(ctx, weight, "weight")] : []), { decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
   const summary = `layer_norm_grad_input over rows of ${length}: ${shapeComment(x)}`;
-  const kernel: KernelView = { template: "layer_norm_grad", name: k.name, summary, source: ctx.source(k), rules: "none", params: args.map((v) => v.decl).join(", "), length, eps: cFloat(n.attrs.eps as number), hasWeight };
+  const kernel: KernelView = { template: "layer_norm_grad", name: k.name, summary, source: ctx.source(k), rules: "none", params: args.map((v) => v.decl).join(", "), length, eps: cFloat(a.eps), hasWeight };
   const launch = { name: k.name, kernel: `${k.name}_kernel`, grid: `dim3((unsigned)((${rows} + 7) / 8))`, block: "dim3(256)", sharedBytes: "0", args, scalars: [`const size_t rows = ${rows};`], summary, source: kernel.source, scalarArgs: "rows" } as LaunchView;
   return { kernel, launch };
 }

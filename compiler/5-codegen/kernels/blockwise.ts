@@ -1,6 +1,8 @@
 import type { Kernel } from "../../3-fusion/plan.ts";
 import { cFloat } from "../../ops/elementwise.ts";
 import type { Node } from "../../ir/node.ts";
+import { opDef } from "../../ops/index.ts";
+import { batchNorm } from "../../ops/norm.ts";
 import { reducedDims } from "../../ops/reduce.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, KernelView, LaunchView } from "../view.ts";
@@ -25,7 +27,7 @@ function view(ctx: CodegenContext, k: Kernel, template: string, args: ArgView[],
 
 export function batchNormKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
-  const a = n.attrs as { eps: number; momentum: number; affine: boolean; track: boolean };
+  const a = batchNorm.attrsOf(n);
   const [x, ...rest] = n.inputs;
   const C = x.shape[1] as number;
   const inner = (x.shape.slice(2) as number[]).reduce((p, q) => p * q, 1);
@@ -63,12 +65,16 @@ export function reduceKernel(ctx: CodegenContext, k: Kernel) {
   };
   const count = dims.map((d) => cDim(shape[d])).join(" * ") || "1";
   const outCount = cCount(n.shape);
-  const op = n.op as "sum" | "mean" | "amax" | "argmax";
+  // argmax, the one reduction without a Reduction trait, keeps the index of the maximum
+  const r = opDef(n.op).traits?.reduction?.c;
+  const fold = r
+    ? { identity: r.identity, combine: r.combine("acc", "v"), warp: r.warp, result: r.finish ? r.finish("acc", "(float)reduced") : "acc" }
+    : undefined;
   return view(
     ctx, k, "reduce", [arg(ctx, x, "x"), outArg(ctx, k)],
-    { outCount, outIndex: decompose(kept, "o", "base"), redIndex: decompose(dims, "j", "off"), count, sum: op === "sum", mean: op === "mean", amax: op === "amax", argmax: op === "argmax" },
+    { outCount, outIndex: decompose(kept, "o", "base"), redIndex: decompose(dims, "j", "off"), count, argmax: !r, ...fold },
     `dim3((unsigned)std::min<size_t>((${outCount} + 7) / 8, 65535))`, 256, "batch",
-    `${op} over dims [${dims.join(", ")}] of ${shapeComment(x)}`,
+    `${n.op} over dims [${dims.join(", ")}] of ${shapeComment(x)}`,
   );
 }
 

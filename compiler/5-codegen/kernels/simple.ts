@@ -1,6 +1,7 @@
 import type { Kernel } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
 import type { Dim } from "../../ir/shape.ts";
+import { opDef } from "../../ops/index.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, KernelView, LaunchView } from "../view.ts";
 
@@ -49,8 +50,10 @@ export function poolKernel(ctx: CodegenContext, k: Kernel) {
   const [, , H, W] = x.shape as [Dim, number, number, number];
   const [, , OH, OW] = n.shape as [Dim, number, number, number];
   const body = [`const int ow = i % ${OW}, oh = (i / ${OW}) % ${OH}; const size_t plane = i / ${OH * OW};`, `const float* in = x + plane * ${H * W};`];
-  if (n.op === "adaptive_avg_pool2d") {
-    // window [⌊o·in/out⌋, ⌈(o+1)·in/out⌉) per dim, as PyTorch
+  const op = opDef(n.op);
+  const pool = op.traits?.pool;
+  if (!pool) {
+    // adaptive pooling: window [⌊o·in/out⌋, ⌈(o+1)·in/out⌉) per dim, as PyTorch
     body.push(
       `const int h0 = (oh * ${H}) / ${OH}, h1 = ((oh + 1) * ${H} + ${OH - 1}) / ${OH};`,
       `const int w0 = (ow * ${W}) / ${OW}, w1 = ((ow + 1) * ${W} + ${OW - 1}) / ${OW};`,
@@ -59,21 +62,21 @@ export function poolKernel(ctx: CodegenContext, k: Kernel) {
       `out[i] = s / (float)((h1 - h0) * (w1 - w0));`,
     );
   } else {
-    const a = n.attrs as { kernel: number[]; stride: number[]; padding: number[] };
-    const max = n.op === "max_pool2d";
+    const a = pool.window(op.attrsOf(n));
+    const r = pool.reduction.c;
     body.push(
-      `float acc = ${max ? "-INFINITY" : "0.0f"};`,
+      `float acc = ${r.identity};`,
       `for (int kh = 0; kh < ${a.kernel[0]}; ++kh) {`,
       `    const int h = oh * ${a.stride[0]} - ${a.padding[0]} + kh;`,
       `    if (h < 0 || h >= ${H}) continue;`,
       `    for (int kw = 0; kw < ${a.kernel[1]}; ++kw) {`,
       `        const int w = ow * ${a.stride[1]} - ${a.padding[1]} + kw;`,
       `        if (w < 0 || w >= ${W}) continue;`,
-      max ? `        const float v = in[h * ${W} + w]; acc = (v > acc || v != v) ? v : acc;  // NaN wins, as in PyTorch` : `        acc += in[h * ${W} + w];`,
+      `        const float v = in[h * ${W} + w]; ${r.combine("acc", "v")}`,
       `    }`,
       `}`,
       // count_include_pad = true: the divisor is the full window
-      max ? `out[i] = acc;` : `out[i] = acc / ${a.kernel[0] * a.kernel[1]}.0f;`,
+      `out[i] = ${r.finish ? r.finish("acc", `${a.kernel[0] * a.kernel[1]}.0f`) : "acc"};`,
     );
   }
   return pointwiseView(ctx, k, "pointwise", [arg(ctx, x, "x")], body, `${n.op}: ${shapeComment(x)} → ${shapeComment(n)}`);

@@ -1,0 +1,48 @@
+// The fusion rules ask each op for its traits (compiler/ops/op.ts), never for its name: these
+// cases pin the decisions that follow from a trait, on small models.
+import { describe, expect, it } from "vitest";
+import { kernelCost } from "../compiler/3-fusion/cost.ts";
+import { planKernels } from "../compiler/3-fusion/plan.ts";
+import { header, lowerSource } from "./helpers.ts";
+
+function plan(fields: string, forward: string, input = "x: Tensor<[Batch, 4, 8, 8]>") {
+  const { graph } = lowerSource(`${header}export class M extends nn.Module {\n  ${fields}\n  forward(${input}) {\n    ${forward}\n  }\n}`);
+  const p = planKernels(graph);
+  return { graph, plan: p, kernels: p.kernels.map((k) => ({ name: k.name, ops: k.nodes.map((n) => n.op), rules: k.rules })) };
+}
+
+describe("fusion by traits", () => {
+  it("conv-pool folds a 2×2 max pool after a monotone activation, and not after a decreasing one", () => {
+    // leaky_relu is monotone for a slope ≥ 0 only: with −0.5, max(act(a), act(b)) ≠ act(max(a, b))
+    const rising = plan("conv = new nn.Conv2d(4, 4, 3, { padding: 1 });", "return F.maxPool2d(F.leakyRelu(this.conv(x), 0.2), 2);");
+    expect(rising.kernels).toEqual([{ name: "conv_leaky_relu_pool", ops: ["conv2d", "leaky_relu", "max_pool2d"], rules: ["gemm-epilogue", "conv-pool"] }]);
+    const falling = plan("conv = new nn.Conv2d(4, 4, 3, { padding: 1 });", "return F.maxPool2d(F.leakyRelu(this.conv(x), -0.5), 2);");
+    expect(falling.kernels.map((k) => k.ops)).toEqual([["conv2d", "leaky_relu"], ["max_pool2d"]]);
+  });
+
+  it("conv-pool needs a 2×2, stride-2, unpadded max pool: an average pool or a 3×3 window stays apart", () => {
+    const avg = plan("conv = new nn.Conv2d(4, 4, 3, { padding: 1 });", "return F.avgPool2d(F.relu(this.conv(x)), 2);");
+    expect(avg.kernels.map((k) => k.ops)).toEqual([["conv2d", "relu"], ["avg_pool2d"]]);
+    const wide = plan("conv = new nn.Conv2d(4, 4, 3, { padding: 1 });", "return F.maxPool2d(F.relu(this.conv(x)), 3, 2, 1);");
+    expect(wide.kernels.map((k) => k.ops)).toEqual([["conv2d", "relu"], ["max_pool2d"]]);
+  });
+
+  it("a layer's GEMM (ConvTranspose2d too) takes its activation as gemm-epilogue and is named by its module", () => {
+    const up = plan("up = new nn.ConvTranspose2d(4, 2, 3, { stride: 2, padding: 1, outputPadding: 1 });", "return F.tanh(this.up(x));");
+    expect(up.kernels).toEqual([{ name: "up_tanh", ops: ["conv_transpose2d", "tanh"], rules: ["gemm-epilogue"] }]);
+    // its cost: a multiply-add per (input channel, tap) for each of its 2·16·16 outputs per sample
+    const k = up.plan.kernels[0];
+    expect(kernelCost(k, up.plan).flops).toBe(2 * (2 * 16 * 16) * (4 * 3 * 3) + 2 * 16 * 16);
+  });
+
+  it("dropout (random trait) stays out of a GEMM epilogue, which has no random-stream arguments", () => {
+    const p = plan("fc = new nn.Linear(8, 8);", "return F.dropout(this.fc(x), 0.5).mul(2);", "x: Tensor<[Batch, 8]>");
+    expect(p.kernels.map((k) => k.ops)).toEqual([["linear"], ["dropout", "mul"]]);
+  });
+
+  it("a view (reshape) costs no kernel: the linear after a flatten reads the conv's buffer", () => {
+    const p = plan("conv = new nn.Conv2d(4, 2, 1); fc = new nn.Linear(128, 3);", "return this.fc(this.conv(x).flatten(1));");
+    expect(p.kernels.map((k) => k.ops)).toEqual([["conv2d"], ["linear"]]);
+    expect(p.plan.kernels[1].inputs[0]).toBe(p.plan.kernels[0].output);
+  });
+});
