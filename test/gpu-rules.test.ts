@@ -6,7 +6,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compile } from "../compiler/pipeline.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { CompileError } from "../compiler/diagnostics/diagnostic.ts";
+import { compile, generate } from "../compiler/pipeline.ts";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
 import { TEST_TARGET } from "./target-helpers.ts";
 
@@ -32,6 +35,37 @@ describe("GEMM tiles and CUDA's grid limits", () => {
       m.dispose();
     }
   }, 300_000);
+});
+
+describe("GEMM column tiles and grid.y", () => {
+  // N-tiles are on grid.y (65,535 at most). N is fixed by the model, so a layer past the limit is
+  // refused at compile time at its line; before, it compiled and every launch failed on a GPU
+  // (and in the strict shim) with cudaErrorInvalidConfiguration.
+  it("a layer with more column tiles than grid.y allows is refused with TSDP6005 at its call", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "tsdp-grid-")), "wide.ts");
+    writeFileSync(
+      file,
+      `import { nn, type Tensor, type Batch } from "tsdp/dsl";
+export class Wide extends nn.Module {
+  fc = new nn.Linear(1, 4_200_000);
+  forward(x: Tensor<[Batch, 1]>) {
+    return this.fc(x);
+  }
+}
+`,
+    );
+    let error: unknown;
+    try {
+      generate(file, { target: TEST_TARGET });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CompileError);
+    const [d] = (error as CompileError).diagnostics;
+    expect(d.code).toBe("TSDP6005");
+    expect(d.message).toMatch(/4200000 output columns make \d+ column tiles of \d+, past the 65535 blocks CUDA allows in grid\.y/);
+    expect([d.loc?.line, d.loc?.col]).toEqual([5, 12]);
+  });
 });
 
 describe("32-bit index math: the largest batch per device", () => {

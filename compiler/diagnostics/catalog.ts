@@ -120,6 +120,11 @@ export const catalog = {
   noLowering: entry("TSDP6001", "no kernel for this op yet", "the reference interpreter runs it; code generation for it is not written yet"),
   toolMissing: entry("TSDP6002", "compiler toolchain not found"),
   buildFailed: entry("TSDP6003", "the generated code failed to build"),
+  gridTooLarge: entry(
+    "TSDP6005",
+    "a kernel needs more blocks than CUDA's grid allows",
+    "CUDA allows at most 65,535 blocks in a grid's y and z dimensions; split the layer (e.g. two nn.Linear of half the features each) or make it smaller",
+  ),
   unusableBuild: entry(
     "TSDP6004",
     "the compiled model directory cannot answer this",

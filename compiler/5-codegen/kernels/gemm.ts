@@ -1,5 +1,6 @@
 import type { Kernel } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
+import { fail } from "../../diagnostics/diagnostic.ts";
 import { opDef } from "../../ops/index.ts";
 import type { SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
@@ -108,6 +109,9 @@ function storeIndex(store: string): string {
   return m[1];
 }
 
+/** CUDA's limit on gridDim.y and gridDim.z. */
+const MAX_GRID_YZ = 65_535;
+
 export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView; launch: LaunchView } {
   const op = opDef(k.anchor.op);
   if (op.lowering?.kind !== "gemm") throw new Error(`codegen: ${k.anchor.op} is not GEMM-like`);
@@ -120,6 +124,14 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
   const tc = ctx.precision !== "fp32";
   // the tensor-core template has its own fixed 64×64 tile of 4 warps
   const tile = tc ? TILE : chooseTile(parts.mAt(NOMINAL_BATCH), parts.N);
+  // N-tiles go on grid.y and the matmul batch or conv groups on grid.z, both capped at 65,535 blocks
+  // by CUDA; both are fixed by the model (a batch-dependent grid.z is bounded per device by
+  // maxSamplesPerDevice instead), so a layer past them is refused here, where its line is known.
+  const columnTiles = Math.ceil(parts.N / tile.BN);
+  if (columnTiles > MAX_GRID_YZ)
+    fail("gridTooLarge", `${summary}: its ${parts.N} output columns make ${columnTiles} column tiles of ${tile.BN}, past the ${MAX_GRID_YZ} blocks CUDA allows in grid.y`, k.anchor.loc);
+  if (/^\d+$/.test(parts.Z) && Number(parts.Z) > MAX_GRID_YZ)
+    fail("gridTooLarge", `${summary}: its ${parts.Z} matrix products (matmul batch or conv groups) are ${parts.Z} blocks in grid.z, past the ${MAX_GRID_YZ} CUDA allows`, k.anchor.loc);
   const kernel: KernelView = {
     template: tc ? "gemm_tc" : "gemm",
     name: k.name,
@@ -153,8 +165,8 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
   const launch: LaunchView = {
     name: k.name,
     kernel: `${k.name}_kernel`,
-    // M tiles on x (up to 2^31-1): M grows with the batch; N is fixed and small enough for y's 65,535
-    grid: `dim3((unsigned)((M + ${tile.BM - 1}) / ${tile.BM}), ${Math.ceil(parts.N / tile.BN)}, ${parts.Z})`,
+    // M tiles on x (up to 2^31-1): M grows with the batch; N is fixed and checked against y's 65,535 above
+    grid: `dim3((unsigned)((M + ${tile.BM - 1}) / ${tile.BM}), ${columnTiles}, ${parts.Z})`,
     block: `dim3(${tc ? 128 : tile.THREADS})`,
     sharedBytes: "0",
     args,
