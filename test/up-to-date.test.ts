@@ -4,7 +4,7 @@
 // still hashes as recorded. The full CLI's answers are in test/build.test.ts and
 // test/hardening-builddir.test.ts (class 3), which go through the shortcut.
 import { createHash } from "node:crypto";
-import { appendFileSync, mkdirSync, mkdtempSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -17,7 +17,7 @@ function fakeBuild(dir: string, file: string): string {
   const options = JSON.stringify({ model: null, target: "cpu", archs: [], precision: "fp32", bucketCapMb: 25 });
   mkdirSync(dir, { recursive: true });
   const library = Buffer.from("\x7fELF a library");
-  const files: Record<string, string> = { "model.cu": "// kernels", "model.h": "// header", "manifest.json": JSON.stringify({ library: "libmodel.so", libraryBytes: library.length, librarySha256: sha(library) }) };
+  const files: Record<string, string> = { "model.cu": "// kernels", "model.h": "// header", "manifest.json": JSON.stringify({ model: "Net", kernels: [{}, {}], library: "libmodel.so", libraryBytes: library.length, librarySha256: sha(library) }) };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   writeFileSync(join(dir, "libmodel.so"), library);
   const record = {
@@ -74,5 +74,25 @@ describe("the up-to-date shortcut", () => {
       damage();
       expect(fastUpToDate(argv, env, work), what).toBeUndefined();
     }
+  });
+
+  it("fills a new output directory from the last intact one of the same command, and reports it as cached", () => {
+    writeFileSync(file, "// model");
+    fakeBuild(out, file);
+    rememberResolution(argv, { file, outDir: out, target: "cpu", options }, env, work);
+    const other = join(work, "other");
+    expect(fastUpToDate(["compile", file, "--target", "cpu", `--out=${other}`], env, work)).toMatch(/^Net → .*other \(cpu, 2 kernels, cached in \d+ ms\)\n$/);
+    for (const f of ["model.cu", "model.h", "libmodel.so", "manifest.json", "build.json"]) expect(readFileSync(join(other, f)).equals(readFileSync(join(out, f))), f).toBe(true);
+    expect(fastUpToDate(["compile", file, "--target", "cpu", "-o", other], env, work)).toMatch(/up to date/);
+    // a directory with a build of its own in it is left to the full CLI; so are spellings it does not read
+    const taken = join(work, "taken");
+    mkdirSync(taken);
+    writeFileSync(join(taken, "manifest.json"), "{}");
+    expect(fastUpToDate(["compile", file, "--target", "cpu", "--out", taken], env, work)).toBeUndefined();
+    expect(fastUpToDate(["compile", file, "--target", "cpu", `-o${join(work, "x")}`], env, work)).toBeUndefined();
+    expect(fastUpToDate(["compile", file, "--target", "cpu", "--out", join(work, "y"), "--out", join(work, "z")], env, work)).toBeUndefined();
+    // the source changed since: nothing is copied
+    appendFileSync(file, "\n// edited");
+    expect(fastUpToDate(["compile", file, "--target", "cpu", "--out", join(work, "w")], env, work)).toBeUndefined();
   });
 });

@@ -5,10 +5,12 @@
 // Two parts. `isFreshBuild` is the check itself, also used by freshness.ts on the ordinary path:
 // build.json records the hashes of the model's sources, of tsdp itself and of the outputs, and the
 // library must have the size and sha256 its manifest records. `fastUpToDate` finds, without
-// parsing the command line, what a previous run of the same command (same arguments, working
-// directory, tsdp-relevant environment and GPU device nodes) resolved it to: each compile stores
-// its resolution (output directory, recorded options) in the cache under the hash of all that.
-// Anything missing, different or unreadable means "not known to be up to date": the full CLI runs.
+// parsing the command line, what a previous run of the same command (same arguments but for the
+// output directory, same working directory, tsdp-relevant environment and GPU device nodes)
+// resolved it to: each compile stores its resolution (output directory, recorded options) in the
+// cache under the hash of all that. An up-to-date directory is reported; a new one is filled from
+// the last intact directory of the same command. Anything missing, different or unreadable means
+// "not known": the full CLI runs.
 import { createHash } from "node:crypto";
 import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -92,33 +94,88 @@ function resolutionKey(argv, env, cwd) {
   return sha256(JSON.stringify({ argv, cwd, relevant, gpus }));
 }
 
-const resolutionFile = (argv, env, cwd) => join(cacheDirectory(env), "commands", `${resolutionKey(argv, env, cwd)}.json`);
+/**
+ * The command line without its output directory (`--out X`, `--out=X`, `-o X` become `--out`),
+ * and that directory, so that one resolution serves every output directory; undefined when the
+ * line spells its options in a way this does not read (then there is no shortcut).
+ */
+function splitOut(argv) {
+  const rest = [];
+  let out;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    let value;
+    if (a === "--out" || a === "-o") value = argv[++i];
+    else if (a.startsWith("--out=")) value = a.slice("--out=".length);
+    else if (/^-[^-]/.test(a) && a.length > 2) return undefined; // -oDIR, -tcpu, bundled flags
+    else {
+      rest.push(a);
+      continue;
+    }
+    if (out !== undefined || value === undefined || value === "" || value.startsWith("-")) return undefined;
+    out = value;
+    rest.push("--out");
+  }
+  return { rest, out };
+}
+
+const resolutionFile = (rest, env, cwd) => join(cacheDirectory(env), "commands", `${resolutionKey(rest, env, cwd)}.json`);
 
 /**
  * Stores what the full CLI resolved `tsdp <argv>` to, after a compile that succeeded:
  * `{ file, outDir, target, options }` (options as build.json records them).
  */
 export function rememberResolution(argv, resolution, env = process.env, cwd = process.cwd()) {
+  const split = splitOut(argv);
+  if (!split) return;
   try {
-    const path = resolutionFile(argv, env, cwd);
+    const path = resolutionFile(split.rest, env, cwd);
     mkdirSync(dirname(path), { recursive: true });
     const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(16).slice(2, 10)}`;
-    writeFileSync(tmp, JSON.stringify(resolution) + "\n");
+    writeFileSync(tmp, JSON.stringify({ ...resolution, outDir: resolve(cwd, resolution.outDir) }) + "\n");
     renameSync(tmp, path);
   } catch {
     // only a shortcut: without it the next run takes the ordinary path
   }
 }
 
-/** The line an up-to-date `tsdp <argv>` prints, or undefined when the full CLI must run. */
+/** The files of a build, in the order a build writes them: the library before the manifest that vouches for it, the record last. */
+const buildFiles = (library) => ["model.cu", "model.h", library, "manifest.json", "build.json"];
+
+/** Copies an intact build into `to`, each file by rename so that a reader sees the old file or the new one. */
+function copyBuild(from, to, library) {
+  mkdirSync(to, { recursive: true });
+  for (const name of buildFiles(library)) {
+    const tmp = join(to, `${name}.tmp-${process.pid}-${Math.random().toString(16).slice(2, 10)}`);
+    writeFileSync(tmp, readFileSync(join(from, name)));
+    renameSync(tmp, join(to, name));
+  }
+}
+
+/**
+ * The line a `tsdp <argv>` prints, or undefined when the full CLI must run. Answers an output
+ * directory that is up to date, and a new one when the last directory this command line (with
+ * any --out) was resolved to is intact: its files are what the compile would write (the library
+ * sealed by its manifest, build.json naming the same sources), so they are copied.
+ */
 export function fastUpToDate(argv, env = process.env, cwd = process.cwd()) {
   const started = performance.now();
   if (argv[0] !== "compile") return undefined;
+  const split = splitOut(argv);
+  if (!split) return undefined;
   try {
-    const r = JSON.parse(readRegular(resolutionFile(argv, env, cwd), 1 << 16).toString("utf8"));
+    const r = JSON.parse(readRegular(resolutionFile(split.rest, env, cwd), 1 << 16).toString("utf8"));
     if (typeof r.file !== "string" || typeof r.outDir !== "string" || typeof r.options !== "string" || typeof r.target !== "string") return undefined;
-    if (!isFreshBuild(r.outDir, resolve(cwd, r.file), r.options)) return undefined;
-    return `${r.file} → ${r.outDir} (${r.target}, up to date, ${Math.round(performance.now() - started)} ms)\n`;
+    const file = resolve(cwd, r.file);
+    const outDir = split.out === undefined ? r.outDir : resolve(cwd, split.out);
+    const ms = () => Math.round(performance.now() - started);
+    if (isFreshBuild(outDir, file, r.options)) return `${r.file} → ${outDir} (${r.target}, up to date, ${ms()} ms)\n`;
+    // A directory that holds anything of a build is the full CLI's to judge and clean.
+    if (outDir === r.outDir || !isFreshBuild(r.outDir, file, r.options) || existsSync(join(outDir, "manifest.json")) || existsSync(join(outDir, "build.json"))) return undefined;
+    const manifest = JSON.parse(readFileSync(join(r.outDir, "manifest.json"), "utf8"));
+    copyBuild(r.outDir, outDir, manifest.library);
+    if (!isFreshBuild(outDir, file, r.options)) return undefined;
+    return `${manifest.model} → ${outDir} (${r.target}, ${manifest.kernels.length} kernels, cached in ${ms()} ms)\n`;
   } catch {
     return undefined;
   }
