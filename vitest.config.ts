@@ -26,7 +26,9 @@ export const NATIVE = [
   "test/runtime.test.ts",
   "test/shim.test.ts",
   "test/training.test.ts",
+  "test/typecheck.test.ts",
   "test/build-cache.test.ts",
+  // not native, but one child process per corpus case: a minute or two
   "test/adversarial/models.test.ts",
 ];
 
