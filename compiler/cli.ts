@@ -101,15 +101,13 @@ withLimits(compileCommand)
         return;
       }
       const options = recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck);
-      // What this command line resolved to, for bin/tsdp.js to answer the next identical one.
-      const remember = () => rememberResolution(process.argv.slice(2), { file, outDir, target, options: JSON.stringify(options) });
       if (isFresh(outDir, file, options)) {
         process.stdout.write(`${file} → ${outDir} (${target}, up to date, ${Math.round(performance.now() - started)} ms)\n`);
-        remember();
         return;
       }
       const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, bucketCapMb: opts.bucketCapMb, memcheck, ...limitsOf(opts) });
-      remember();
+      // What this command line resolved to, for bin/tsdp.js to answer the next one like it.
+      rememberResolution(process.argv.slice(2), { file, outDir, target, options: JSON.stringify(options), cacheEntry: result.build.cacheEntry });
       const ms = Math.round(performance.now() - started);
       const m = result.generated.manifest;
       process.stdout.write(

@@ -20,6 +20,10 @@ function fakeBuild(dir: string, file: string): string {
   const files: Record<string, string> = { "model.cu": "// kernels", "model.h": "// header", "manifest.json": JSON.stringify({ model: "Net", kernels: [{}, {}], library: "libmodel.so", libraryBytes: library.length, librarySha256: sha(library) }) };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   writeFileSync(join(dir, "libmodel.so"), library);
+  // the build cache's entry of that library, with its digest
+  mkdirSync(join(dir, "..", "entry"), { recursive: true });
+  writeFileSync(join(dir, "..", "entry", "libmodel.so"), library);
+  writeFileSync(join(dir, "..", "entry", "libmodel.so.sha256"), `${sha(library)} ${library.length}\n`);
   const record = {
     version: 2,
     file,
@@ -51,7 +55,7 @@ describe("the up-to-date shortcut", () => {
   });
 
   it("answers the resolved command with the full CLI's line, and nothing for any other", () => {
-    rememberResolution(argv, { file, outDir: out, target: "cpu", options }, env, work);
+    rememberResolution(argv, { file, outDir: out, target: "cpu", options, cacheEntry: join(work, "entry") }, env, work);
     expect(fastUpToDate(argv, env, work)).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} → ${out.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\(cpu, up to date, \\d+ ms\\)\\n$`));
     expect(fastUpToDate([...argv, "--precision", "tf32"], env, work)).toBeUndefined();
     expect(fastUpToDate(argv, { ...env, TSDP_SHIM_MEMCHECK: "1" }, work)).toBeUndefined();
@@ -79,7 +83,7 @@ describe("the up-to-date shortcut", () => {
   it("fills a new output directory from the last intact one of the same command, and reports it as cached", () => {
     writeFileSync(file, "// model");
     fakeBuild(out, file);
-    rememberResolution(argv, { file, outDir: out, target: "cpu", options }, env, work);
+    rememberResolution(argv, { file, outDir: out, target: "cpu", options, cacheEntry: join(work, "entry") }, env, work);
     const other = join(work, "other");
     expect(fastUpToDate(["compile", file, "--target", "cpu", `--out=${other}`], env, work)).toMatch(/^Net → .*other \(cpu, 2 kernels, cached in \d+ ms\)\n$/);
     for (const f of ["model.cu", "model.h", "libmodel.so", "manifest.json", "build.json"]) expect(readFileSync(join(other, f)).equals(readFileSync(join(out, f))), f).toBe(true);
@@ -91,6 +95,13 @@ describe("the up-to-date shortcut", () => {
     expect(fastUpToDate(["compile", file, "--target", "cpu", "--out", taken], env, work)).toBeUndefined();
     expect(fastUpToDate(["compile", file, "--target", "cpu", `-o${join(work, "x")}`], env, work)).toBeUndefined();
     expect(fastUpToDate(["compile", file, "--target", "cpu", "--out", join(work, "y"), "--out", join(work, "z")], env, work)).toBeUndefined();
+    // a cache entry that no longer holds the sealed library: nothing is copied (the full CLI rebuilds it)
+    writeFileSync(join(work, "entry", "libmodel.so.sha256"), "");
+    expect(fastUpToDate(["compile", file, "--target", "cpu", "--out", join(work, "v")], env, work)).toBeUndefined();
+    fakeBuild(out, file);
+    expect(fastUpToDate(["compile", file, "--target", "cpu", "--out", join(work, "u")], env, work)).toMatch(/cached in/);
+    // an output directory that cannot be created: no shortcut, and no hang
+    expect(fastUpToDate(["compile", file, "--target", "cpu", "--out", "/proc/tsdp-cannot-be-here"], env, work)).toBeUndefined();
     // the source changed since: nothing is copied
     appendFileSync(file, "\n// edited");
     expect(fastUpToDate(["compile", file, "--target", "cpu", "--out", join(work, "w")], env, work)).toBeUndefined();

@@ -43,6 +43,8 @@ export interface BuildResult {
   readonly outDir: string;
   readonly library: string;
   readonly cacheHit: boolean;
+  /** The cache entry the library came from (its directory). */
+  readonly cacheEntry: string;
   readonly command: string[];
 }
 
@@ -112,7 +114,7 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   const manifestText = JSON.stringify(manifest, null, 2) + "\n";
   writeAtomic(join(outDir, "manifest.json"), manifestText);
   if (opts.record) writeAtomic(join(outDir, "build.json"), JSON.stringify({ ...opts.record, outputs: outputDigests(gen, manifestText) }, null, 2) + "\n");
-  return { outDir, library: libPath, cacheHit, command };
+  return { outDir, library: libPath, cacheHit, cacheEntry: entry, command };
 }
 
 /** sha256 of the files a build writes beside the library (the library itself is sealed in the manifest). */

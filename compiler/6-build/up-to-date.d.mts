@@ -8,6 +8,8 @@ export interface Resolution {
   readonly target: string;
   /** The recorded options, as build.json's `options`. */
   readonly options: string;
+  /** The build cache entry that holds the library (a new output directory gets it from there). */
+  readonly cacheEntry: string;
 }
 export declare function rememberResolution(argv: readonly string[], resolution: Resolution, env?: NodeJS.ProcessEnv, cwd?: string): void;
 export declare function fastUpToDate(argv: readonly string[], env?: NodeJS.ProcessEnv, cwd?: string): string | undefined;

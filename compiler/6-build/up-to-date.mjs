@@ -9,7 +9,7 @@
 // output directory, same working directory, tsdp-relevant environment and GPU device nodes)
 // resolved it to: each compile stores its resolution (output directory, recorded options) in the
 // cache under the hash of all that. An up-to-date directory is reported; a new one is filled from
-// the last intact directory of the same command. Anything missing, different or unreadable means
+// the last intact directory of the same command, its library from the build cache's entry. Anything missing, different or unreadable means
 // "not known": the full CLI runs.
 import { createHash } from "node:crypto";
 import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
@@ -139,24 +139,38 @@ export function rememberResolution(argv, resolution, env = process.env, cwd = pr
   }
 }
 
-/** The files of a build, in the order a build writes them: the library before the manifest that vouches for it, the record last. */
-const buildFiles = (library) => ["model.cu", "model.h", library, "manifest.json", "build.json"];
-
-/** Copies an intact build into `to`, each file by rename so that a reader sees the old file or the new one. */
-function copyBuild(from, to, library) {
-  mkdirSync(to, { recursive: true });
-  for (const name of buildFiles(library)) {
+/**
+ * Fills the new directory `to` with the build in `from`, its library taken from the cache entry
+ * (which must hold exactly the bytes the manifest is sealed with, as its own digest says too), in
+ * the order a build writes: the library before the manifest that vouches for it, build.json last.
+ * Each file lands by rename. False when anything does not check or cannot be written.
+ */
+function copyBuild(from, to, cacheEntry) {
+  const manifest = JSON.parse(readRegular(join(from, "manifest.json"), 64 << 20).toString("utf8"));
+  if (typeof manifest.library !== "string" || !/^[\w.-]+$/.test(manifest.library)) return false;
+  const library = readRegular(join(cacheEntry, "libmodel.so"), manifest.libraryBytes + 1);
+  const digest = readRegular(join(cacheEntry, "libmodel.so.sha256"), 256).toString("utf8").trim();
+  if (library.length !== manifest.libraryBytes || sha256(library) !== manifest.librarySha256 || digest !== `${manifest.librarySha256} ${manifest.libraryBytes}`) return false;
+  // One level, never recursive: Node's recursive mkdir spins forever on some paths (under /proc).
+  if (!existsSync(dirname(to))) return false;
+  try {
+    mkdirSync(to);
+  } catch (e) {
+    if (e.code !== "EEXIST") return false;
+  }
+  for (const name of ["model.cu", "model.h", manifest.library, "manifest.json", "build.json"]) {
     const tmp = join(to, `${name}.tmp-${process.pid}-${Math.random().toString(16).slice(2, 10)}`);
-    writeFileSync(tmp, readFileSync(join(from, name)));
+    writeFileSync(tmp, name === manifest.library ? library : readRegular(join(from, name), 1 << 30));
     renameSync(tmp, join(to, name));
   }
+  return true;
 }
 
 /**
  * The line a `tsdp <argv>` prints, or undefined when the full CLI must run. Answers an output
  * directory that is up to date, and a new one when the last directory this command line (with
- * any --out) was resolved to is intact: its files are what the compile would write (the library
- * sealed by its manifest, build.json naming the same sources), so they are copied.
+ * any --out) was resolved to is intact and the cache entry still holds its library: those files
+ * are what the compile would write (build.json naming the same sources), so they are copied.
  */
 export function fastUpToDate(argv, env = process.env, cwd = process.cwd()) {
   const started = performance.now();
@@ -172,9 +186,8 @@ export function fastUpToDate(argv, env = process.env, cwd = process.cwd()) {
     if (isFreshBuild(outDir, file, r.options)) return `${r.file} → ${outDir} (${r.target}, up to date, ${ms()} ms)\n`;
     // A directory that holds anything of a build is the full CLI's to judge and clean.
     if (outDir === r.outDir || !isFreshBuild(r.outDir, file, r.options) || existsSync(join(outDir, "manifest.json")) || existsSync(join(outDir, "build.json"))) return undefined;
-    const manifest = JSON.parse(readFileSync(join(r.outDir, "manifest.json"), "utf8"));
-    copyBuild(r.outDir, outDir, manifest.library);
-    if (!isFreshBuild(outDir, file, r.options)) return undefined;
+    if (typeof r.cacheEntry !== "string" || !copyBuild(r.outDir, outDir, r.cacheEntry) || !isFreshBuild(outDir, file, r.options)) return undefined;
+    const manifest = JSON.parse(readFileSync(join(outDir, "manifest.json"), "utf8"));
     return `${manifest.model} → ${outDir} (${r.target}, ${manifest.kernels.length} kernels, cached in ${ms()} ms)\n`;
   } catch {
     return undefined;
