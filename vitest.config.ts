@@ -1,21 +1,60 @@
 import { defineConfig } from "vitest/config";
 
+// Two projects, split by cost (README "Tests"):
+//   unit   — seconds: shapes, reference, gradients, frontend, bad models, IR, codegen text,
+//            safetensors, diagnostics. Nothing here builds or loads a native library.
+//   native — builds libraries with g++ (the CPU target) or nvcc and runs them.
+// `npm run test:unit` runs the first, `npm test` both. A test file that builds a library (through
+// compile(), buildModel, `tsdp compile` without --emit, g++ or nvcc) belongs in NATIVE.
+export const NATIVE = [
+  "test/adversarial/runtime.test.ts",
+  "test/bench-gpu-check.test.ts",
+  "test/build.test.ts",
+  "test/cpu-target.test.ts",
+  "test/cpu-target-shuffled.test.ts",
+  "test/data.test.ts",
+  "test/gpu-rules.test.ts",
+  "test/hardening-builddir.test.ts",
+  "test/hardening-runtime.test.ts",
+  "test/injection.test.ts",
+  "test/memcheck.test.ts",
+  "test/nccl-errors.test.ts",
+  "test/nvcc.test.ts",
+  "test/own-project.test.ts",
+  "test/precision.test.ts",
+  "test/resources.test.ts",
+  "test/runtime.test.ts",
+  "test/shim.test.ts",
+  "test/training.test.ts",
+  "test/typecheck.test.ts",
+  "test/build-cache.test.ts",
+  "test/step-errors.test.ts",
+  // not native, but one child process per corpus case: a minute or two
+  "test/adversarial/models.test.ts",
+];
+
+const shared = {
+  // Compiling a model loads ts-morph (about a second per worker); the CLI tests spawn Node.
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
+  // Test files run in parallel workers; each compiled CPU-target model would otherwise start
+  // a shim thread per core, and the oversubscribed cores starve vitest's own process (its
+  // worker RPC then times out). One shim thread per worker keeps the cores shared fairly.
+  //
+  // The CPU target's device has 4 GiB (TSDP_SHIM_DEVICE_MEMORY_MB), as a GPU's memory is smaller
+  // than its host's: the out-of-memory tests fill it with a batch the kernels can still index,
+  // and never make the machine itself allocate gigabytes.
+  env: { TSDP_SHIM_THREADS: "1", TSDP_SHIM_DEVICE_MEMORY_MB: "4096" },
+  // Tests never block a worker for long: compilers and scripts run as child processes awaited
+  // asynchronously, and long reference computations yield (test/helpers.ts). A worker that
+  // computed synchronously for over 60 s would miss vitest's RPC heartbeat and fail the run.
+};
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    // Compiling a model loads ts-morph (about a second per worker); the CLI tests spawn Node.
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    // Test files run in parallel workers; each compiled CPU-target model would otherwise start
-    // a shim thread per core, and the oversubscribed cores starve vitest's own process (its
-    // worker RPC then times out). One shim thread per worker keeps the cores shared fairly.
-    //
-    // The CPU target's device has 4 GiB (TSDP_SHIM_DEVICE_MEMORY_MB), as a GPU's memory is smaller
-    // than its host's: the out-of-memory tests fill it with a batch the kernels can still index,
-    // and never make the machine itself allocate gigabytes.
-    env: { TSDP_SHIM_THREADS: "1", TSDP_SHIM_DEVICE_MEMORY_MB: "4096" },
-    // Tests never block a worker for long: compilers and scripts run as child processes awaited
-    // asynchronously, and long reference computations yield (test/helpers.ts). A worker that
-    // computed synchronously for over 60 s would miss vitest's RPC heartbeat and fail the run.
+    projects: [
+      { test: { ...shared, name: "unit", include: ["test/**/*.test.ts"], exclude: NATIVE } },
+      { test: { ...shared, name: "native", include: NATIVE } },
+    ],
   },
 });

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { Argument, Command, CommanderError, Option } from "commander";
 import { archList, className, integerInRange, modelFile, outDir, positiveNumber } from "./cli-args.ts";
 import { isFresh } from "./6-build/freshness.ts";
+import { rememberResolution } from "./6-build/up-to-date.mjs";
 import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
 import { CompileError } from "./diagnostics/diagnostic.ts";
 import { formatDiagnostics } from "./diagnostics/format.ts";
@@ -99,11 +100,14 @@ withLimits(compileCommand)
         process.exitCode = 2;
         return;
       }
-      if (isFresh(outDir, file, recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck))) {
+      const options = recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck);
+      if (isFresh(outDir, file, options)) {
         process.stdout.write(`${file} → ${outDir} (${target}, up to date, ${Math.round(performance.now() - started)} ms)\n`);
         return;
       }
       const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, bucketCapMb: opts.bucketCapMb, memcheck, ...limitsOf(opts) });
+      // What this command line resolved to, for bin/tsdp.js to answer the next one like it.
+      rememberResolution(process.argv.slice(2), { file, outDir, target, options: JSON.stringify(options), cacheEntry: result.build.cacheEntry });
       const ms = Math.round(performance.now() - started);
       const m = result.generated.manifest;
       process.stdout.write(

@@ -1,13 +1,6 @@
-// The generated CUDA: the lines that matter (FileCheck style), and nvcc accepting every
-// example for sm_80 and sm_90.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// The generated CUDA: the lines that matter (FileCheck style). nvcc accepting every example is
+// test/nvcc.test.ts (the native project: it runs the compiler).
 import { describe, expect, it } from "vitest";
-import { findNvcc } from "../compiler/6-build/toolchain.ts";
-import { launchConfigs, parsePtxasLog, resourceProblems } from "../compiler/6-build/resources.ts";
 import { generate } from "../compiler/pipeline.ts";
 import { ABI_VERSION } from "../runtime/manifest.ts";
 
@@ -61,46 +54,6 @@ describe("LeNet's generated CUDA", () => {
     // runtime/manifest.ts is the one place the version is written; a stale copy would make load refuse every model
     expect(lenet.generated.manifest.abiVersion).toBe(ABI_VERSION);
     expect(cu).toContain(`TSDP_EXPORT int tsdp_abi_version(void) { return ${ABI_VERSION}; }`);
-  });
-});
-
-const examples = readdirSync("examples").filter((d) => !d.startsWith("."));
-
-// Without nvcc on a developer's machine this part cannot run; CI has nvcc and must run it.
-// The same build reports each kernel's resources (-Xptxas -v): no kernel may spill or keep a
-// local-memory stack, and no launch may ask for more than its kernel's resources allow.
-describe.skipIf(!findNvcc() && !process.env.CI)("nvcc builds every example for sm_80 and sm_90, without spills or impossible launches", () => {
-  for (const ex of examples)
-    it(ex, async () => {
-      const { generated } = generate(`examples/${ex}/model.ts`, { target: "cuda" });
-      const dir = mkdtempSync(join(tmpdir(), "tsdp-nvcc-"));
-      writeFileSync(join(dir, "model.cu"), generated.cu);
-      const nvcc = findNvcc()!;
-      // -c: compile only; both architectures in one invocation. Asynchronous: nvcc can take over a
-      // minute, and a worker blocked that long misses vitest's RPC heartbeat.
-      const { stdout, stderr } = await promisify(execFile)(nvcc, ["-std=c++17", "-O1", "-c", "-Xcompiler", "-fPIC", "-Xptxas", "-v", "-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90", "-o", join(dir, "model.o"), join(dir, "model.cu")], { maxBuffer: 64 << 20 });
-      const resources = parsePtxasLog(stdout + stderr);
-      const defined = [...generated.cu.matchAll(/^__global__ void(?: __launch_bounds__\(\d+(?:, \d+)?\))? (\w+)\(/gm)].map((m) => m[1]);
-      // every kernel of the code is reported once per architecture (a kernel missed is a spill missed)
-      for (const arch of ["sm_80", "sm_90"]) expect(resources.filter((r) => r.arch === arch && defined.includes(r.kernel)).map((r) => r.kernel).sort()).toEqual([...defined].sort());
-      const launches = launchConfigs(generated.cu);
-      expect(launches.length).toBe(generated.cu.split("TSDP_LAUNCH(").length - 2); // every launch but the macro's definition
-      expect(resourceProblems(resources, launches)).toEqual([]);
-    });
-
-  it("tsdp inspect --arch sm_90 shows every kernel's registers, spills, stack and shared memory", async () => {
-    const r = await promisify(execFile)(process.execPath, ["bin/tsdp.js", "inspect", "examples/mlp/model.ts", "--json", "--arch", "sm_90"], { maxBuffer: 64 << 20 });
-    const report = JSON.parse(r.stdout);
-    expect(report.resources.archs).toEqual(["sm_90"]);
-    const names = report.resources.kernels.map((k: { kernel: string }) => k.kernel);
-    for (const k of report.kernels) expect(names).toContain(`${k.name}_kernel`); // every forward kernel, and the step's
-    for (const k of report.resources.kernels) {
-      expect(k.arch).toBe("sm_90");
-      expect(k.registers).toBeGreaterThan(0);
-      expect(k.registers).toBeLessThanOrEqual(255);
-    }
-    expect(report.resources.kernels.find((k: { kernel: string }) => k.kernel === "body_0_kernel")).toMatchObject({ threads: 256, sharedBytes: 16384 }); // two 32×64 float tiles
-    expect(report.resources.problems).toEqual([]);
   });
 });
 

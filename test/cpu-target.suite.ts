@@ -1,13 +1,14 @@
 // The CPU target runs the generated CUDA through the shim and must agree with the reference
 // interpreter, for every example and a model that uses every op, at batch sizes 1, 7 and 64,
 // in eval and in train mode (dropout masks and BatchNorm statistics included).
-// Tolerance: rtol 1e-4, atol 1e-5 (fp32 kernels against float64).
+// Tolerance: rtol 1e-4, atol 1e-5 (fp32 kernels against float64). The float64 references are
+// computed once for both thread orders and kept on disk by content (test/reference-cache.ts).
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "vitest";
 import { load } from "../runtime/index.ts";
 import { compileCpu, expectClose, makeInputs, referenceState } from "./target-helpers.ts";
-import { runReferenceAsync } from "../compiler/reference/interpret.ts";
+import { cachedReference } from "./reference-cache.ts";
 import { yieldToRunner } from "./helpers.ts";
 
 const models = [
@@ -40,8 +41,8 @@ export function cpuTargetSuite(order: "forward" | "shuffle"): void {
             const got = m.forwardAll(...tensors);
             // the library's step counter is 0 for forward, as the reference's default
             await yieldToRunner();
-            const want = await runReferenceAsync(graph, reference, state, { training });
-            want.outputs.forEach((w, i) => expectClose(got[i].data, w.data, `${file} output ${i}, batch ${batch}, ${training ? "train" : "eval"}`));
+            const want = await cachedReference(graph, reference, state, { training });
+            want.forEach((w, i) => expectClose(got[i].data, w.data, `${file} output ${i}, batch ${batch}, ${training ? "train" : "eval"}`));
           }
         }
         for (const [name, value] of order === "shuffle" ? [] : state.buffers) {

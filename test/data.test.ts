@@ -117,6 +117,8 @@ describe("examples/lenet/train.ts", () => {
     expect(first.stderr).toBe("");
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/epoch 1: train loss [\d.]+, test loss [\d.]+, test accuracy [\d.]+%, [\d.]+ s \(\d+ images\/s\)/);
+    // --limit cuts the evaluation too: 640 test images, not all 10,000
+    expect(first.stdout).toContain("640 training images, 640 test images");
     expect(first.stdout).toContain(`plot: ${join(out, "training.svg")}`);
     const resumed = await script(["--epochs", "1", "--limit", "640", "--out", out, "--resume", join(out, "epoch-1.safetensors")]);
     expect(resumed.status).toBe(0);

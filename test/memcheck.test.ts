@@ -7,12 +7,12 @@
 // An ASan library aborts a process that did not preload the ASan runtime, so every run is a child
 // process (node with LD_PRELOAD); the test worker only checks that load() refuses such a library.
 import { execFile, execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import { cachedOutput } from "./test-cache.ts";
 import { compileCommand, memcheckFlags } from "../compiler/6-build/build.ts";
 import { recordedOptions } from "../compiler/build-paths.ts";
 import { compile } from "../compiler/pipeline.ts";
@@ -55,18 +55,10 @@ function memcheckEnv(): NodeJS.ProcessEnv {
 describe("memcheck mode: planted bugs in test/shim/memcheck.cu", () => {
   let exe = "";
   beforeAll(async () => {
-    // Built as the model libraries of the memcheck mode are, cached by hash of what goes in.
+    // Built as the model libraries of the memcheck mode are, kept in the build cache (test/test-cache.ts).
     const args = ["-std=c++20", ...memcheckFlags, "-pthread", "-I", dirname(header), "-x", "c++", "-include", header, program];
-    const key = createHash("sha256").update([cxx, ...args, readFileSync(header, "utf8"), readFileSync(program, "utf8")].join("\0")).digest("hex").slice(0, 16);
-    const dir = join(tmpdir(), "tsdp-shim-tests");
-    mkdirSync(dir, { recursive: true });
-    exe = join(dir, `memcheck-${key}`);
-    if (!existsSync(exe)) {
-      const tmp = `${exe}.${process.pid}.tmp`;
-      const r = await exec(cxx, [...args, "-o", tmp], process.env);
-      if (r.code !== 0) throw new Error(`memcheck.cu: compilation failed\n${r.stderr}`);
-      renameSync(tmp, exe);
-    }
+    const inputs = [cxx, ...args, readFileSync(header, "utf8"), readFileSync(program, "utf8")];
+    exe = (await cachedOutput("memcheck.cu", inputs, (output) => exec(cxx, [...args, "-o", output], process.env))).path;
   }, 300_000);
   const run = (mode: string, env: NodeJS.ProcessEnv = {}) => exec(exe, [mode], { ...memcheckEnv(), LD_PRELOAD: "", ...env });
 

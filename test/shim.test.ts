@@ -3,22 +3,20 @@
 // on what they print. Each program is also plain CUDA: where nvcc is on PATH, every one must
 // compile with `nvcc -arch=sm_80 -c` too (compile only; no GPU is needed).
 //
-// Binaries are cached in $TMPDIR/tsdp-shim-tests/<checkout>, keyed by a hash of the header, the source, the
+// Binaries are kept in the build cache (test/test-cache.ts), keyed by the headers, the source, the
 // compiler and the flags, so a rerun without changes compiles nothing.
 import { execFile, execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import { toolVersion } from "../compiler/6-build/toolchain.ts";
+import { cachedOutput } from "./test-cache.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const header = join(root, "runtime", "shim", "cuda_shim.h");
 const sources = join(root, "test", "shim");
-// One cache per checkout: each build deletes its own stale binaries, which in a cache shared by two
-// checkouts with different headers would be the other checkout's current ones.
-const cacheDir = join(tmpdir(), "tsdp-shim-tests", createHash("sha256").update(root).digest("hex").slice(0, 12));
 const cxx = process.env.CXX ?? "g++";
 
 const programs = [
@@ -78,7 +76,6 @@ async function pooled<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]
   return results;
 }
 
-const hash = (...parts: string[]) => createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
 const sourceOf = (p: Program) => join(sources, `${p}.cu`);
 // The strict-rule programs share a header; it is part of their cache key.
 const commonHeader = join(sources, "strict_common.h");
@@ -86,27 +83,15 @@ const commonHeader = join(sources, "strict_common.h");
 const binaries = new Map<string, string>();
 const compileLogs = new Map<string, string>();
 
-/** Compiles one build (or finds it in the cache); returns its compiler diagnostics. */
+/** Compiles one build (or finds it in the build cache) and records its binary and compiler diagnostics. */
 async function build(name: string): Promise<void> {
   const { program, flags } = builds[name];
   const args = [...baseFlags, ...flags, "-x", "c++", "-include", header, sourceOf(program)];
   const wmma = join(root, "runtime", "shim", "wmma_shim.h");
-  const key = hash(cxx, args.join(" "), readFileSync(header, "utf8"), readFileSync(sourceOf(program), "utf8"),
-    readFileSync(commonHeader, "utf8"), readFileSync(wmma, "utf8"));
-  const exe = join(cacheDir, `${name}-${key}`);
-  const log = `${exe}.log`;
-  if (!existsSync(exe)) {
-    const tmp = `${exe}.${process.pid}.tmp`;
-    const r = await exec(cxx, [...args, "-o", tmp]);
-    if (r.code !== 0) throw new Error(`${name}: compilation failed\n${r.stderr}`);
-    writeFileSync(log, r.stderr);
-    renameSync(tmp, exe);
-  }
-  binaries.set(name, exe);
-  compileLogs.set(name, existsSync(log) ? readFileSync(log, "utf8") : "");
-  // Drop this build's binaries for older versions of the header or source.
-  const stale = new RegExp(`^${name}-(?!${key})[0-9a-f]{16}(\\.log)?$`);
-  for (const f of readdirSync(cacheDir)) if (stale.test(f)) rmSync(join(cacheDir, f), { force: true });
+  const inputs = [cxx, args.join(" "), ...[header, sourceOf(program), commonHeader, wmma].map((f) => readFileSync(f, "utf8"))];
+  const { path, log } = await cachedOutput(`shim test ${name}`, inputs, (output) => exec(cxx, [...args, "-o", output]));
+  binaries.set(name, path);
+  compileLogs.set(name, log);
 }
 
 /** Runs a build with a clean TSDP_SHIM_* environment plus `env`. */
@@ -132,7 +117,6 @@ const orders = ["forward", "reverse", "shuffle"] as const;
 
 describe("CUDA CPU shim (g++)", () => {
   beforeAll(async () => {
-    mkdirSync(cacheDir, { recursive: true });
     await pooled(
       Object.keys(builds).map((name) => () => build(name)),
       Math.max(1, availableParallelism()),
@@ -354,19 +338,16 @@ describe.skipIf(!hasNvcc())("the shim's test programs are plain CUDA (nvcc)", ()
   const results = new Map<Program, Result>();
 
   beforeAll(async () => {
-    mkdirSync(cacheDir, { recursive: true });
     await pooled(
       programs.map((p) => async () => {
-        const stamp = join(cacheDir, `nvcc-${p}-${hash(readFileSync(sourceOf(p), "utf8"))}.ok`);
-        if (existsSync(stamp)) {
+        // A passing check is cached by the source's hash (and nvcc's version): only failures rerun.
+        const inputs = [toolVersion("nvcc"), readFileSync(sourceOf(p), "utf8"), readFileSync(commonHeader, "utf8")];
+        try {
+          await cachedOutput(`nvcc -arch=sm_80 -c ${p}.cu`, inputs, (output) => exec("nvcc", ["-arch=sm_80", "-c", sourceOf(p), "-o", output]));
           results.set(p, { code: 0, stdout: "", stderr: "" });
-          return;
+        } catch (e) {
+          results.set(p, { code: 1, stdout: "", stderr: (e as Error).message });
         }
-        const obj = join(cacheDir, `nvcc-${p}.${process.pid}.o`);
-        const r = await exec("nvcc", ["-arch=sm_80", "-c", sourceOf(p), "-o", obj]);
-        rmSync(obj, { force: true });
-        if (r.code === 0) writeFileSync(stamp, "");
-        results.set(p, r);
       }),
       Math.max(1, availableParallelism()),
     );

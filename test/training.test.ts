@@ -9,7 +9,7 @@ import type { Graph } from "../compiler/ir/node.ts";
 import { initState, type ModelState } from "../compiler/reference/init.ts";
 import { runReference, runReferenceAsync } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
-import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts";
+import { newOptimizerState, optimizerStep, type StepOverrides } from "../compiler/reference/optim.ts";
 import { normals, uniforms } from "../compiler/reference/rng.ts";
 import { compile } from "../compiler/pipeline.ts";
 import { load, tensor } from "../runtime/index.ts";
@@ -294,17 +294,32 @@ export const training = new Training(Net, { loss: new nn.CrossEntropyLoss(), opt
   return join(dir, "model.ts");
 }
 
+/**
+ * Libraries of the same model with one optimizer declaration, compiled once per declaration and
+ * shared by the tests below: hyperparameters are per-step arguments of the library, so one SGD
+ * library runs every SGD variant (the declared one, and others given per step); only the kind
+ * (SGD, Adam, AdamW) is compiled in.
+ */
+const compiledMlps = new Map<string, ReturnType<typeof compile>>();
+function mlpLibrary(optimizer: string): ReturnType<typeof compile> {
+  let c = compiledMlps.get(optimizer);
+  if (!c) compiledMlps.set(optimizer, (c = compile(mlpWith(optimizer), { target, outDir: join(tmp(), "out") })));
+  return c;
+}
+type SgdOverrides = { momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number };
+const SGD_NESTEROV = "new optim.SGD({ lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 })";
+
 describe("optimizer trajectories over 10 steps equal the float64 reference of PyTorch's rules", () => {
-  const cases: Record<string, string> = {
-    "SGD, momentum, nesterov, weight decay": "new optim.SGD({ lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 })",
-    "SGD, momentum, dampening": "new optim.SGD({ lr: 0.1, momentum: 0.8, dampening: 0.3 })",
-    Adam: "new optim.Adam({ lr: 0.01, weightDecay: 0.01 })",
-    AdamW: "new optim.AdamW({ lr: 0.01, betas: [0.8, 0.99] })",
+  // the declaration, and the hyperparameters given to every step on top of it
+  const cases: Record<string, [string, SgdOverrides]> = {
+    "SGD, momentum, nesterov, weight decay (as declared)": [SGD_NESTEROV, {}],
+    "SGD, momentum, dampening (given per step to the same library)": [SGD_NESTEROV, { momentum: 0.8, dampening: 0.3, nesterov: false, weightDecay: 0 }],
+    Adam: ["new optim.Adam({ lr: 0.01, weightDecay: 0.01 })", {}],
+    AdamW: ["new optim.AdamW({ lr: 0.01, betas: [0.8, 0.99] })", {}],
   };
-  for (const [label, optimizer] of Object.entries(cases))
+  for (const [label, [optimizer, given]] of Object.entries(cases))
     it(label, async () => {
-      const file = mlpWith(optimizer);
-      const { model, build: b } = await compile(file, { target, outDir: join(tmp(), "out") });
+      const { model, build: b } = await mlpLibrary(optimizer);
       const graph = model.graph;
       const m = await load(b.outDir);
       const { graph: step, gradients } = differentiate(graph);
@@ -315,9 +330,9 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
         const { x, y, ref } = batchOf(graph, 8, 200 + s, 3);
         // the learning rate changes per step, from Node, without recompiling
         const lr = (graph.optimizer!.lr * (10 - s)) / 10;
-        m.trainStep(x, y, { lr });
+        m.trainStep(x, y, { ...given, lr });
         const values = runReference(step, ref, state, { training: true, step: s }).values;
-        optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, values.get(g)!])), { lr });
+        optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, values.get(g)!])), { ...given, lr } as StepOverrides);
       }
       for (const [name, p] of state.params) expectNear(m.getParameter(name).data as Float32Array, p.data, `${label}: ${name}`, 1e-4, 1e-5);
       m.dispose();
@@ -326,7 +341,9 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
 
 describe("learning", () => {
   it("a synthetic task: three Gaussian clusters in 6-D are learned to a loss below 0.05", async () => {
-    const { model, build: b } = await compile(mlpWith("new optim.SGD({ lr: 0.2, momentum: 0.9 })"), { target, outDir: join(tmp(), "out") });
+    // the SGD library above, with this task's hyperparameters per step
+    const { model, build: b } = await mlpLibrary(SGD_NESTEROV);
+    const hyper = { lr: 0.2, momentum: 0.9, nesterov: false, weightDecay: 0 };
     const m = await load(b.outDir);
     const centers = [0, 1, 2].map((c) => Array.from({ length: 6 }, (_, j) => (j % 3 === c ? 3 : -1)));
     const sample = (seed: number) => {
@@ -338,7 +355,7 @@ describe("learning", () => {
     let loss = Infinity;
     for (let s = 0; s < 60; s++) {
       const { x, y } = sample(s);
-      loss = m.trainStep(x, y);
+      loss = m.trainStep(x, y, hyper);
     }
     const { x, y } = sample(999);
     const result = m.evaluate(x, y);

@@ -1,11 +1,9 @@
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 import type { GeneratedModel } from "../5-codegen/emit.ts";
 import { sha256, type Manifest } from "../../runtime/manifest.ts";
-import { makeDirectory, readCachedLibrary, readCachedResources, storeCachedLibrary, storeCachedResources, writeAtomic } from "./cache.ts";
+import { cacheDirectory, cachedEntry, cacheKey, makeDirectory, readCachedLibrary, readCachedResources, sealCachedLibrary, storeCachedResources, writeAtomic } from "./cache.ts";
 import { parsePtxasLog } from "./resources.ts";
 import { runToolchain } from "./children.ts";
 import { removeStaleTemporaries } from "./leftovers.ts";
@@ -45,14 +43,12 @@ export interface BuildResult {
   readonly outDir: string;
   readonly library: string;
   readonly cacheHit: boolean;
+  /** The cache entry the library came from (its directory). */
+  readonly cacheEntry: string;
   readonly command: string[];
 }
 
-export function cacheDirectory(): string {
-  // An empty variable counts as unset: "" would put the cache in whatever directory tsdp runs in.
-  const set = (v: string | undefined) => (v && v.trim() !== "" ? resolve(v) : undefined);
-  return set(process.env.TSDP_CACHE_DIR) ?? join(set(process.env.XDG_CACHE_HOME) ?? join(homedir(), ".cache"), "tsdp");
-}
+export { cacheDirectory };
 
 export function compileCommand(target: Target, source: string, output: string, archs: readonly string[], memcheck = false): string[] {
   // No argument may be read as an option: a path is never "-...", architectures are numbers.
@@ -88,40 +84,27 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   const memcheck = opts.target === "cpu" && (opts.memcheck ?? memcheckFromEnv());
   const probe = compileCommand(opts.target, "model.cu", "libmodel.so", archs, memcheck);
   const shim = opts.target === "cpu" ? shimSources() : "";
-  const key = createHash("sha256")
-    .update(gen.cu)
-    .update(JSON.stringify(probe.slice(1)))
-    .update(toolVersion(probe[0]))
-    .update(shim)
-    .digest("hex")
-    .slice(0, 32);
+  const key = cacheKey(gen.cu, JSON.stringify(probe.slice(1)), toolVersion(probe[0]), shim);
   const cacheDir = opts.cacheDir ?? cacheDirectory();
   // What killed compiles left behind, here and in the output directory.
   removeStaleTemporaries(cacheDir);
   removeStaleTemporaries(outDir, 0);
 
-  let library = readCachedLibrary(cacheDir, key, gen.manifest.sourceHash);
-  let resources = library && opts.target === "cuda" ? readCachedResources(cacheDir, key) : undefined;
-  const cacheHit = library !== undefined;
+  // One build per key at a time (the cache's lock): a concurrent compile of the same code waits and reads it.
   let command = probe;
-  if (!library) {
-    const work = join(cacheDir, `${key}.build-${process.pid}-${randomBytes(4).toString("hex")}`);
-    const removeWork = () => rmSync(work, { recursive: true, force: true });
-    makeDirectory(work);
-    try {
+  const { value: library, dir: entry, hit: cacheHit } = await cachedEntry(cacheDir, key, {
+    read: (dir) => readCachedLibrary(dir, gen.manifest.sourceHash),
+    build: async (work, abandon) => {
       const source = join(work, "model.cu");
       writeFileSync(source, gen.cu);
       command = compileCommand(opts.target, source, join(work, "libmodel.so"), archs, memcheck);
-      const result = await runToolchain(command, removeWork);
+      const result = await runToolchain(command, abandon);
       if (result.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", explainBuildError(result.all ?? "", gen.cu, command[0]))]);
-      library = readFileSync(join(work, "libmodel.so"));
-      if (opts.target === "cuda") resources = parsePtxasLog(result.all ?? "");
-      storeCachedLibrary(cacheDir, key, library);
-      if (resources) storeCachedResources(cacheDir, key, resources);
-    } finally {
-      removeWork();
-    }
-  }
+      sealCachedLibrary(work, readFileSync(join(work, "libmodel.so")));
+      if (opts.target === "cuda") storeCachedResources(work, parsePtxasLog(result.all ?? ""));
+    },
+  });
+  const resources = opts.target === "cuda" ? readCachedResources(entry) : undefined;
   // The library first, the manifest that vouches for it last: a loader that finds the new
   // manifest finds its library, and one that finds the old manifest is refused, not misled.
   writeAtomic(join(outDir, "model.cu"), gen.cu);
@@ -131,7 +114,7 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   const manifestText = JSON.stringify(manifest, null, 2) + "\n";
   writeAtomic(join(outDir, "manifest.json"), manifestText);
   if (opts.record) writeAtomic(join(outDir, "build.json"), JSON.stringify({ ...opts.record, outputs: outputDigests(gen, manifestText) }, null, 2) + "\n");
-  return { outDir, library: libPath, cacheHit, command };
+  return { outDir, library: libPath, cacheHit, cacheEntry: entry, command };
 }
 
 /** sha256 of the files a build writes beside the library (the library itself is sealed in the manifest). */

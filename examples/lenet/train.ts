@@ -2,7 +2,7 @@
 //   npx tsx examples/lenet/train.ts [--epochs 1] [--batch 64] [--lr 0.01] [--devices 2]
 //                                   [--data DIR] [--limit N] [--resume FILE] [--out DIR]
 // Compiles the model (cached), loads it on every GPU (or the CPU target), trains with SGD +
-// momentum, evaluates on the 10,000 test images after each epoch, saves a checkpoint per epoch
+// momentum, evaluates on the 10,000 test images (the first N with --limit N) after each epoch, saves a checkpoint per epoch
 // and, at the end, a plot of training loss and test accuracy.
 import { writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -48,8 +48,12 @@ async function main(): Promise<void> {
   const seed = Number(args.seed);
 
   const started = performance.now();
-  const [train0, test] = await Promise.all([loadFashionMnist("train", args.data), loadFashionMnist("test", args.data)]);
-  const train = args.limit ? take(train0, positive("limit", args.limit)) : train0;
+  const [train0, test0] = await Promise.all([loadFashionMnist("train", args.data), loadFashionMnist("test", args.data)]);
+  // --limit cuts both sets: a short run is for trying things out, and evaluating all 10,000 test
+  // images would then take longer than the training does.
+  const limit = args.limit ? positive("limit", args.limit) : undefined;
+  const train = limit ? take(train0, limit) : train0;
+  const test = limit ? take(test0, limit) : test0;
 
   const compiled = await compile("examples/lenet/model.ts", { target: args.target as "cpu" | "cuda" | undefined, outDir: "build/lenet" });
   const target = compiled.generated.manifest.target;
@@ -60,7 +64,7 @@ async function main(): Promise<void> {
   console.log(
     `LeNet (${compiled.model.graph.params.reduce((s, p) => s + (p.shape as number[]).reduce((a, b) => a * b, 1), 0).toLocaleString("en-US")} parameters) ` +
       `on ${target === "cuda" ? `${devices ?? "all"} GPU(s)` : `the CPU target (${devices ?? 1} virtual device${(devices ?? 1) > 1 ? "s" : ""})`}; ` +
-      `${train.count.toLocaleString("en-US")} training images, batch ${batchSize}, SGD lr ${lr} momentum ${momentum}` +
+      `${train.count.toLocaleString("en-US")} training images, ${test.count.toLocaleString("en-US")} test images, batch ${batchSize}, SGD lr ${lr} momentum ${momentum}` +
       (args.resume ? `; resumed from ${args.resume} at epoch ${firstEpoch + 1}` : "") +
       ` (setup ${((performance.now() - started) / 1000).toFixed(1)} s)`,
   );

@@ -1,0 +1,15 @@
+// Types of up-to-date.mjs (plain JavaScript so that bin/tsdp.js can run it before tsx is loaded).
+export declare function tsdpFingerprint(): string;
+export declare function isFreshBuild(outDir: string, file: string, optionsJson: string): boolean;
+export interface Resolution {
+  /** The model file as given on the command line (printed back). */
+  readonly file: string;
+  readonly outDir: string;
+  readonly target: string;
+  /** The recorded options, as build.json's `options`. */
+  readonly options: string;
+  /** The build cache entry that holds the library (a new output directory gets it from there). */
+  readonly cacheEntry: string;
+}
+export declare function rememberResolution(argv: readonly string[], resolution: Resolution, env?: NodeJS.ProcessEnv, cwd?: string): void;
+export declare function fastUpToDate(argv: readonly string[], env?: NodeJS.ProcessEnv, cwd?: string): string | undefined;

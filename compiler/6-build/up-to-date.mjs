@@ -1,0 +1,195 @@
+// Whether a compile's output directory is up to date, in plain JavaScript with Node's built-ins
+// only, so that bin/tsdp.js can answer an up-to-date `tsdp compile` before loading tsx, ts-morph or
+// commander (they cost most of a second; the check itself a few milliseconds).
+//
+// Two parts. `isFreshBuild` is the check itself, also used by freshness.ts on the ordinary path:
+// build.json records the hashes of the model's sources, of tsdp itself and of the outputs, and the
+// library must have the size and sha256 its manifest records. `fastUpToDate` finds, without
+// parsing the command line, what a previous run of the same command (same arguments but for the
+// output directory, same working directory, tsdp-relevant environment and GPU device nodes)
+// resolved it to: each compile stores its resolution (output directory, recorded options) in the
+// cache under the hash of all that. An up-to-date directory is reported; a new one is filled from
+// the last intact directory of the same command, its library from the build cache's entry. Anything missing, different or unreadable means
+// "not known": the full CLI runs.
+import { createHash } from "node:crypto";
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
+
+/** A regular file's bytes, at most `maxBytes`; a FIFO or device planted in the directory must not hang the check. */
+function readRegular(path, maxBytes) {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > maxBytes) throw new Error(`${path} is not a regular file of at most ${maxBytes} bytes`);
+    const bytes = Buffer.alloc(st.size);
+    let got = 0;
+    for (let n; got < bytes.length && (n = readSync(fd, bytes, got, bytes.length - got, got)) > 0; ) got += n;
+    return bytes.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function walk(dir, out) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) walk(p, out);
+    else if (/\.(ts|mjs|hbs|h|json)$/.test(entry.name)) out.push(p);
+  }
+}
+
+let fingerprint;
+/** Hash of tsdp's compiler, templates, shim and DSL: a different tsdp means a rebuild. */
+export function tsdpFingerprint() {
+  if (fingerprint) return fingerprint;
+  const files = [];
+  for (const d of ["compiler", "templates", "runtime/shim", "dsl"]) if (existsSync(join(root, d))) walk(join(root, d), files);
+  const h = createHash("sha256");
+  for (const f of files.sort()) h.update(f.slice(root.length)).update(readFileSync(f));
+  fingerprint = h.digest("hex");
+  return fingerprint;
+}
+
+/** True when outDir's build.json records exactly these inputs and its outputs are the ones it wrote, the library sealed by the manifest. */
+export function isFreshBuild(outDir, file, optionsJson) {
+  try {
+    const record = JSON.parse(readRegular(join(outDir, "build.json"), 1 << 20).toString("utf8"));
+    if (record.version !== 2 || record.options !== optionsJson || record.tsdp !== tsdpFingerprint()) return false;
+    if (record.file !== resolve(file) || !(resolve(file) in record.sources)) return false;
+    for (const [path, hash] of Object.entries(record.sources)) if (!existsSync(path) || sha256(readFileSync(path)) !== hash) return false;
+    const outputs = record.outputs ?? {};
+    for (const name of ["model.cu", "model.h", "manifest.json"]) if (typeof outputs[name] !== "string" || sha256(readRegular(join(outDir, name), 1 << 30)) !== outputs[name]) return false;
+    const manifest = JSON.parse(readRegular(join(outDir, "manifest.json"), 64 << 20).toString("utf8"));
+    if (typeof manifest.library !== "string" || !/^[\w.-]+$/.test(manifest.library) || !Number.isSafeInteger(manifest.libraryBytes)) return false;
+    const library = readRegular(join(outDir, manifest.library), manifest.libraryBytes + 1);
+    return library.length === manifest.libraryBytes && sha256(library) === manifest.librarySha256;
+  } catch {
+    return false;
+  }
+}
+
+/** The cache directory, as compiler/6-build/cache.ts's cacheDirectory() finds it. */
+function cacheDirectory(env) {
+  const set = (v) => (v && v.trim() !== "" ? resolve(v) : undefined);
+  return set(env.TSDP_CACHE_DIR) ?? join(set(env.XDG_CACHE_HOME) ?? join(homedir(), ".cache"), "tsdp");
+}
+
+/** What can change how a command line resolves (defaults, tools found, GPUs present), beside the line itself. */
+function resolutionKey(argv, env, cwd) {
+  const relevant = Object.keys(env)
+    .filter((k) => k.startsWith("TSDP_") || ["CXX", "PATH", "HOME", "XDG_CACHE_HOME", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES"].includes(k))
+    .sort()
+    .map((k) => [k, env[k]]);
+  let gpus = [];
+  try {
+    gpus = readdirSync("/dev").filter((n) => /^nvidia\d+$/.test(n)).sort();
+  } catch {
+    // no /dev to look at: the key is the same as long as that stays so
+  }
+  return sha256(JSON.stringify({ argv, cwd, relevant, gpus }));
+}
+
+/**
+ * The command line without its output directory (`--out X`, `--out=X`, `-o X` become `--out`),
+ * and that directory, so that one resolution serves every output directory; undefined when the
+ * line spells its options in a way this does not read (then there is no shortcut).
+ */
+function splitOut(argv) {
+  const rest = [];
+  let out;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    let value;
+    if (a === "--out" || a === "-o") value = argv[++i];
+    else if (a.startsWith("--out=")) value = a.slice("--out=".length);
+    else if (/^-[^-]/.test(a) && a.length > 2) return undefined; // -oDIR, -tcpu, bundled flags
+    else {
+      rest.push(a);
+      continue;
+    }
+    if (out !== undefined || value === undefined || value === "" || value.startsWith("-")) return undefined;
+    out = value;
+    rest.push("--out");
+  }
+  return { rest, out };
+}
+
+const resolutionFile = (rest, env, cwd) => join(cacheDirectory(env), "commands", `${resolutionKey(rest, env, cwd)}.json`);
+
+/**
+ * Stores what the full CLI resolved `tsdp <argv>` to, after a compile that succeeded:
+ * `{ file, outDir, target, options }` (options as build.json records them).
+ */
+export function rememberResolution(argv, resolution, env = process.env, cwd = process.cwd()) {
+  const split = splitOut(argv);
+  if (!split) return;
+  try {
+    const path = resolutionFile(split.rest, env, cwd);
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(16).slice(2, 10)}`;
+    writeFileSync(tmp, JSON.stringify({ ...resolution, outDir: resolve(cwd, resolution.outDir) }) + "\n");
+    renameSync(tmp, path);
+  } catch {
+    // only a shortcut: without it the next run takes the ordinary path
+  }
+}
+
+/**
+ * Fills the new directory `to` with the build in `from`, its library taken from the cache entry
+ * (which must hold exactly the bytes the manifest is sealed with, as its own digest says too), in
+ * the order a build writes: the library before the manifest that vouches for it, build.json last.
+ * Each file lands by rename. False when anything does not check or cannot be written.
+ */
+function copyBuild(from, to, cacheEntry) {
+  const manifest = JSON.parse(readRegular(join(from, "manifest.json"), 64 << 20).toString("utf8"));
+  if (typeof manifest.library !== "string" || !/^[\w.-]+$/.test(manifest.library)) return false;
+  const library = readRegular(join(cacheEntry, "libmodel.so"), manifest.libraryBytes + 1);
+  const digest = readRegular(join(cacheEntry, "libmodel.so.sha256"), 256).toString("utf8").trim();
+  if (library.length !== manifest.libraryBytes || sha256(library) !== manifest.librarySha256 || digest !== `${manifest.librarySha256} ${manifest.libraryBytes}`) return false;
+  // One level, never recursive: Node's recursive mkdir spins forever on some paths (under /proc).
+  if (!existsSync(dirname(to))) return false;
+  try {
+    mkdirSync(to);
+  } catch (e) {
+    if (e.code !== "EEXIST") return false;
+  }
+  for (const name of ["model.cu", "model.h", manifest.library, "manifest.json", "build.json"]) {
+    const tmp = join(to, `${name}.tmp-${process.pid}-${Math.random().toString(16).slice(2, 10)}`);
+    writeFileSync(tmp, name === manifest.library ? library : readRegular(join(from, name), 1 << 30));
+    renameSync(tmp, join(to, name));
+  }
+  return true;
+}
+
+/**
+ * The line a `tsdp <argv>` prints, or undefined when the full CLI must run. Answers an output
+ * directory that is up to date, and a new one when the last directory this command line (with
+ * any --out) was resolved to is intact and the cache entry still holds its library: those files
+ * are what the compile would write (build.json naming the same sources), so they are copied.
+ */
+export function fastUpToDate(argv, env = process.env, cwd = process.cwd()) {
+  const started = performance.now();
+  if (argv[0] !== "compile") return undefined;
+  const split = splitOut(argv);
+  if (!split) return undefined;
+  try {
+    const r = JSON.parse(readRegular(resolutionFile(split.rest, env, cwd), 1 << 16).toString("utf8"));
+    if (typeof r.file !== "string" || typeof r.outDir !== "string" || typeof r.options !== "string" || typeof r.target !== "string") return undefined;
+    const file = resolve(cwd, r.file);
+    const outDir = split.out === undefined ? r.outDir : resolve(cwd, split.out);
+    const ms = () => Math.round(performance.now() - started);
+    if (isFreshBuild(outDir, file, r.options)) return `${r.file} → ${outDir} (${r.target}, up to date, ${ms()} ms)\n`;
+    // A directory that holds anything of a build is the full CLI's to judge and clean.
+    if (outDir === r.outDir || !isFreshBuild(r.outDir, file, r.options) || existsSync(join(outDir, "manifest.json")) || existsSync(join(outDir, "build.json"))) return undefined;
+    if (typeof r.cacheEntry !== "string" || !copyBuild(r.outDir, outDir, r.cacheEntry) || !isFreshBuild(outDir, file, r.options)) return undefined;
+    const manifest = JSON.parse(readFileSync(join(outDir, "manifest.json"), "utf8"));
+    return `${manifest.model} → ${outDir} (${r.target}, ${manifest.kernels.length} kernels, cached in ${ms()} ms)\n`;
+  } catch {
+    return undefined;
+  }
+}

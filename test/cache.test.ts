@@ -1,0 +1,123 @@
+// The build cache (compiler/6-build/cache.ts, cache-lock.ts) without a compiler: entries built by
+// a recipe that writes a file. One build per key however many ask at once, a stale lock broken, a
+// live one waited for, a failed build leaving nothing behind. The same cache with real compiles
+// (two `tsdp compile`s of one model) is test/build-cache.test.ts.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cachedEntry, cacheKey, type EntryRecipe } from "../compiler/6-build/cache.ts";
+import { isStaleLock } from "../compiler/6-build/cache-lock.ts";
+
+const fresh = () => mkdtempSync(join(tmpdir(), "tsdp-cache-"));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// pid 2^22+1 is above Linux's pid_max limit: no such process can exist
+const DEAD_PID = 4194305;
+
+/** A recipe whose entry is one file, `value`; counts its builds and can be held open. */
+function recipe(value: string, gate?: Promise<void>) {
+  const counted = {
+    builds: 0,
+    read: (dir: string) => (existsSync(join(dir, "value")) ? readFileSync(join(dir, "value"), "utf8") : undefined),
+    build: async (work: string) => {
+      counted.builds++;
+      await gate;
+      writeFileSync(join(work, "value"), value);
+    },
+  } satisfies EntryRecipe<string> & { builds: number };
+  return counted;
+}
+
+/** The names in the cache directory other than entries: locks and work directories left behind. */
+const leftovers = (dir: string) => readdirSync(dir).filter((n) => /\.(lock|build-.*)$/.test(n));
+
+describe("the build cache", () => {
+  it("keys differ when the parts are split differently", () => {
+    expect(cacheKey("ab", "c")).not.toBe(cacheKey("a", "bc"));
+    expect(cacheKey("a", "b")).toBe(cacheKey("a", "b"));
+    expect(cacheKey("x")).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("builds an entry once for many concurrent askers, who all get it; the next ask is a hit", async () => {
+    const dir = fresh();
+    let open!: () => void;
+    const r = recipe("built", new Promise<void>((o) => (open = o)));
+    const asks = Array.from({ length: 4 }, () => cachedEntry(dir, "k1", r));
+    await sleep(300); // all four are now building or waiting on the lock
+    expect(r.builds).toBe(1);
+    expect(readdirSync(dir)).toContain("k1.lock");
+    open();
+    const got = await Promise.all(asks);
+    expect(got.map((g) => g.value)).toEqual(Array(4).fill("built"));
+    expect(got.filter((g) => !g.hit)).toHaveLength(1);
+    expect(r.builds).toBe(1);
+    expect((await cachedEntry(dir, "k1", r)).hit).toBe(true);
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it("breaks a lock whose owner is dead and builds", async () => {
+    const dir = fresh();
+    const lock = join(dir, "k2.lock");
+    // a dead pid in another pid namespace proves nothing alone; older than this process, it is a leftover
+    writeFileSync(lock, `${DEAD_PID}\npid:[1]\n`);
+    const old = new Date(Date.now() - 3600_000);
+    utimesSync(lock, old, old);
+    expect(isStaleLock(lock)).toBe(true);
+    const r = recipe("after a dead owner");
+    expect((await cachedEntry(dir, "k2", r)).value).toBe("after a dead owner");
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it("a young lock of a pid that is gone, in this pid namespace, is stale at once", async () => {
+    const dir = fresh();
+    const lock = join(dir, "k3.lock");
+    writeFileSync(lock, `${DEAD_PID}\n${readlinkSync("/proc/self/ns/pid")}\n`);
+    expect(isStaleLock(lock)).toBe(true);
+    expect((await cachedEntry(dir, "k3", recipe("v"))).hit).toBe(false);
+  });
+
+  it("waits while a live process holds the lock, and builds once it is released", async () => {
+    const dir = fresh();
+    const lock = join(dir, "k4.lock");
+    const holder = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      writeFileSync(lock, `${holder.pid}\n${readlinkSync("/proc/self/ns/pid")}\n`);
+      expect(isStaleLock(lock)).toBe(false);
+      const r = recipe("after the holder");
+      let done = false;
+      const ask = cachedEntry(dir, "k4", r).then((e) => ((done = true), e));
+      await sleep(400);
+      expect(done).toBe(false);
+      expect(r.builds).toBe(0);
+      rmSync(lock);
+      expect((await ask).value).toBe("after the holder");
+      expect(r.builds).toBe(1);
+    } finally {
+      holder.kill();
+    }
+  });
+
+  it("a failed build leaves no entry, no lock and no work directory, and the next ask builds", async () => {
+    const dir = fresh();
+    const failing: EntryRecipe<string> = {
+      read: () => undefined,
+      build: async (work) => {
+        writeFileSync(join(work, "half"), "x");
+        throw new Error("compiler said no");
+      },
+    };
+    await expect(cachedEntry(dir, "k5", failing)).rejects.toThrow("compiler said no");
+    expect(readdirSync(dir)).toEqual([]);
+    expect((await cachedEntry(dir, "k5", recipe("second try"))).value).toBe("second try");
+  });
+
+  it("an unsound entry is replaced by a fresh build", async () => {
+    const dir = fresh();
+    await cachedEntry(dir, "k6", recipe("first"));
+    writeFileSync(join(dir, "k6", "value"), "damaged");
+    const strict = { ...recipe("rebuilt"), read: (d: string) => { const v = recipe("").read(d); return v === "damaged" ? undefined : v; } };
+    const e = await cachedEntry(dir, "k6", strict);
+    expect(e).toMatchObject({ value: "rebuilt", hit: false });
+  });
+});
