@@ -7,7 +7,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "vitest";
 import { load } from "../runtime/index.ts";
-import { compileCpu, expectClose, makeInputs, referenceState } from "./target-helpers.ts";
+import { compileForTestTarget, expectClose, makeInputs, referenceState } from "./target-helpers.ts";
 import { cachedReference } from "./reference-cache.ts";
 import { yieldToRunner } from "./helpers.ts";
 
@@ -27,7 +27,7 @@ export function cpuTargetSuite(order: "forward" | "shuffle"): void {
   process.env.TSDP_SHIM_ORDER = order;
   for (const file of models)
     it(file, async () => {
-      const { model, build } = await compileCpu(file, join("build", "test-cpu", order, file.split("/").at(-2)!));
+      const { model, build } = await compileForTestTarget(file, join("build", "test-cpu", order, file.split("/").at(-2)!));
       const m = await load(build.outDir);
       try {
         const graph = model.graph;

@@ -24,7 +24,7 @@ export const TEST_TARGET = ((): "cpu" | "cuda" => {
   return t;
 })();
 
-export async function compileCpu(file: string, outDir: string) {
+export async function compileForTestTarget(file: string, outDir: string) {
   return compile(file, { target: TEST_TARGET, outDir: TEST_TARGET === "cpu" ? outDir : `${outDir}-cuda` });
 }
 

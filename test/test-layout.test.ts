@@ -1,7 +1,7 @@
 // The unit project must stay fast (seconds): a test file that builds or loads a native library
 // belongs in vitest.config.ts's NATIVE list. A new file that forgets it would quietly make
 // `npm run test:unit` slow; this check names it instead. It looks for the imports that build or
-// load (compile, buildModel, compileCpu, load) — a file that only generates code stays unit.
+// load (compile, buildModel, compileForTestTarget, load) — a file that only generates code stays unit.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -17,7 +17,7 @@ function testFiles(dir: string): string[] {
   });
 }
 
-const BUILDS_OR_LOADS = /import\s*{[^}]*\b(compile|buildModel|compileCpu|load)\b[^}]*}\s*from\s*"[^"]*(pipeline|build|target-helpers|runtime\/index)(\.ts)?"/s;
+const BUILDS_OR_LOADS = /import\s*{[^}]*\b(compile|buildModel|compileForTestTarget|load)\b[^}]*}\s*from\s*"[^"]*(pipeline|build|target-helpers|runtime\/index)(\.ts)?"/s;
 
 describe("test layout", () => {
   it("every test file that builds or loads a native library is in the native project", () => {

@@ -1,7 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
 import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
-import type { Emitter } from "./emit.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
 import { flatten } from "./tensor-methods.ts";
 import { BuiltinFunction, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -9,7 +9,7 @@ import { BuiltinFunction, ModeFlag, NamespaceValue, TensorValue, type CallSite, 
 // layers in layers.ts call these same lowerings, so a layer and its functional form agree.
 
 const x = arg("x", "tensor");
-type Lowering = (b: Bound, site: CallSite, em: Emitter, who: string) => Value;
+type Lowering = (b: Bound, site: CallSite, em: GraphEmitter, who: string) => Value;
 
 interface FunctionalSpec {
   readonly args: readonly ArgSpec[];
@@ -20,28 +20,28 @@ const pool2dArgs = [x, arg("kernelSize", "size2"), opt("stride", "size2", null, 
 const reductionArg = opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] });
 
 export const lowerings = {
-  relu: (b: Bound, site: CallSite, em: Emitter, who: string) => em.tensor("relu", [b.x], {}, who, site),
-  gelu: (b: Bound, site: CallSite, em: Emitter, who: string) => em.tensor("gelu", [b.x], { approximate: b.approximate }, who, site),
-  tanh: (b: Bound, site: CallSite, em: Emitter, who: string) => em.tensor("tanh", [b.x], {}, who, site),
-  sigmoid: (b: Bound, site: CallSite, em: Emitter, who: string) => em.tensor("sigmoid", [b.x], {}, who, site),
-  silu: (b: Bound, site: CallSite, em: Emitter, who: string) => em.tensor("silu", [b.x], {}, who, site),
-  leakyRelu: (b: Bound, site: CallSite, em: Emitter, who: string) =>
+  relu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("relu", [b.x], {}, who, site),
+  gelu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("gelu", [b.x], { approximate: b.approximate }, who, site),
+  tanh: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("tanh", [b.x], {}, who, site),
+  sigmoid: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("sigmoid", [b.x], {}, who, site),
+  silu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("silu", [b.x], {}, who, site),
+  leakyRelu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
     em.tensor("leaky_relu", [b.x], { slope: b.negativeSlope }, who, site),
-  softmax: (b: Bound, site: CallSite, em: Emitter, who: string) => em.tensor("softmax", [b.x], { dim: b.dim }, who, site),
-  logSoftmax: (b: Bound, site: CallSite, em: Emitter, who: string) => em.tensor("log_softmax", [b.x], { dim: b.dim }, who, site),
-  dropout: (b: Bound, site: CallSite, em: Emitter, who: string): Value => {
+  softmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("softmax", [b.x], { dim: b.dim }, who, site),
+  logSoftmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("log_softmax", [b.x], { dim: b.dim }, who, site),
+  dropout: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => {
     if (b.training === false) return b.x;
     const mode = b.training instanceof ModeFlag ? "train" : "always";
     return em.tensor("dropout", [b.x], { p: b.p, mode }, who, site);
   },
-  maxPool2d: (b: Bound, site: CallSite, em: Emitter, who: string) =>
+  maxPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
     em.tensor("max_pool2d", [b.x], poolAttrs(b), who, site),
-  avgPool2d: (b: Bound, site: CallSite, em: Emitter, who: string) =>
+  avgPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
     em.tensor("avg_pool2d", [b.x], poolAttrs(b), who, site),
-  adaptiveAvgPool2d: (b: Bound, site: CallSite, em: Emitter, who: string) =>
+  adaptiveAvgPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
     em.tensor("adaptive_avg_pool2d", [b.x], { outputSize: b.outputSize }, who, site),
-  flatten: (b: Bound, site: CallSite, em: Emitter, who: string) => flatten(b.x, b.startDim, b.endDim, who, site, em),
-  linear: (b: Bound, site: CallSite, em: Emitter, who: string) => {
+  flatten: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => flatten(b.x, b.startDim, b.endDim, who, site, em),
+  linear: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     const input: TensorValue = b.x;
     const w: TensorValue = b.weight;
     if (w.node.shape.length !== 2) fail("shapeMismatch", `${who}: weight must be 2-D [out, in]`, site.loc);
@@ -50,22 +50,22 @@ export const lowerings = {
     const ins = b.bias ? [input, w, b.bias] : [input, w];
     return em.tensor("linear", ins, flattenedFrom ? { flattenedFrom: flattenedFrom as any } : {}, who, site);
   },
-  crossEntropy: (b: Bound, site: CallSite, em: Emitter, who: string) =>
+  crossEntropy: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
     em.tensor("cross_entropy", [b.input, b.target], { reduction: b.reduction, labelSmoothing: b.labelSmoothing }, who, site),
-  nllLoss: (b: Bound, site: CallSite, em: Emitter, who: string) =>
+  nllLoss: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
     em.tensor("nll_loss", [b.input, b.target], { reduction: b.reduction }, who, site),
-  mseLoss: (b: Bound, site: CallSite, em: Emitter, who: string) =>
+  mseLoss: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
     em.tensor("mse_loss", [b.input, b.target], { reduction: b.reduction }, who, site),
   // Compositions of existing pointwise ops. Each intermediate value has one consumer, so the
   // fusion planner puts the whole composition in one elementwise kernel (or a GEMM epilogue).
-  hardswish: (b: Bound, site: CallSite, em: Emitter, who: string) => {
+  hardswish: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     // x·relu6(x + 3)/6, with relu6(y) = relu(y) − relu(y − 6)
     const c = composer(em, who, site);
     const relu6 = c.op("sub", c.op("relu", c.op("add", b.x, 3)), c.op("relu", c.op("sub", b.x, 3)));
     return new TensorValue(c.op("div", c.op("mul", b.x, relu6), 6));
   },
-  softplus: (b: Bound, site: CallSite, em: Emitter, who: string) => new TensorValue(softplus(composer(em, who, site), b.x.node, b.beta, b.threshold)),
-  mish: (b: Bound, site: CallSite, em: Emitter, who: string) => {
+  softplus: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => new TensorValue(softplus(composer(em, who, site), b.x.node, b.beta, b.threshold)),
+  mish: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     // x·tanh(softplus(x)); PyTorch's mish has no threshold
     const c = composer(em, who, site);
     return new TensorValue(c.op("mul", b.x, c.op("tanh", stableSoftplus(c, () => b.x.node))));
@@ -75,7 +75,7 @@ export const lowerings = {
 type Operand = Node | TensorValue | number;
 
 /** Emits ops of one composite function at its call site; a number operand becomes a constant. */
-function composer(em: Emitter, who: string, site: CallSite) {
+function composer(em: GraphEmitter, who: string, site: CallSite) {
   const node = (v: Operand) => (typeof v === "number" ? em.constant(v, site) : v instanceof TensorValue ? v.node : v);
   return { op: (op: string, ...inputs: Operand[]) => em.tensor(op, inputs.map(node), {}, who, site).node };
 }
@@ -134,7 +134,7 @@ const functional: Record<keyof typeof lowerings, FunctionalSpec> = {
   mish: { args: [x, opt("inplace", "bool", false)], lower: lowerings.mish },
 };
 
-export function functionalNamespace(em: Emitter, requireForward: (who: string, site: CallSite) => void): NamespaceValue {
+export function functionalNamespace(em: GraphEmitter, requireForward: (who: string, site: CallSite) => void): NamespaceValue {
   const members = new Map<string, Value>();
   for (const [name, spec] of Object.entries(functional)) {
     const who = `F.${name}`;

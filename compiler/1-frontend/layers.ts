@@ -2,7 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import type { Init } from "../ir/node.ts";
 import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
-import type { Emitter } from "./emit.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
 import { lowerings } from "./functional.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import {
@@ -20,7 +20,7 @@ import {
 // PyTorch's names, layouts and default initialization, and forward as IR ops.
 
 export interface LayerHost {
-  readonly em: Emitter;
+  readonly em: GraphEmitter;
   /** Fails unless modules may be created here (constructors and field initializers). */
   requireConstruct(who: string, site: CallSite): void;
   callModule(m: ModuleValue, args: Value[], site: CallSite): Value;
@@ -33,7 +33,7 @@ interface LayerSpec {
   readonly summary?: (b: Bound) => string;
   /** forward: the call's arguments after binding to `inputs`. */
   readonly inputs?: readonly ArgSpec[];
-  readonly forward: (self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: Emitter, who: string) => Value;
+  readonly forward: (self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string) => Value;
 }
 
 const x = arg("x", "tensor");

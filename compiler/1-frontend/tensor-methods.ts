@@ -1,13 +1,13 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
 import { arg, argLoc, bindArgs, opt } from "./args.ts";
-import type { Emitter } from "./emit.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
 import { BuiltinFunction, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Tensor methods (x.view(...), x.add(y), ...), each lowered to IR ops. Every method here is
 // declared in dsl/index.d.ts; a name missing here is reported as an unknown property.
 
-type Method = (x: TensorValue, args: Value[], site: CallSite, em: Emitter) => Value;
+type Method = (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => Value;
 
 /** A size argument: a number, or k·Batch from x.size(0). */
 function toDim(v: Value, who: string, site: CallSite): Dim {
@@ -32,12 +32,12 @@ function dimArg(v: Value, rank: number, who: string, site: CallSite): number {
   return d;
 }
 
-function reshape(x: TensorValue, shape: Dim[], who: string, site: CallSite, em: Emitter): TensorValue {
+function reshape(x: TensorValue, shape: Dim[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
   return em.tensor("reshape", [x], { shape: shape as any }, who, site);
 }
 
 /** torch.flatten(x, start, end): merges dims start..end into one. */
-export function flatten(x: TensorValue, start: Value, end: Value, who: string, site: CallSite, em: Emitter): TensorValue {
+export function flatten(x: TensorValue, start: Value, end: Value, who: string, site: CallSite, em: GraphEmitter): TensorValue {
   const shape = x.node.shape;
   const rank = shape.length;
   if (rank === 0) return reshape(x, [1], who, site, em);
@@ -50,11 +50,11 @@ export function flatten(x: TensorValue, start: Value, end: Value, who: string, s
   return reshape(x, [...shape.slice(0, s), dim, ...shape.slice(e + 1)], who, site, em);
 }
 
-function permute(x: TensorValue, perm: number[], who: string, site: CallSite, em: Emitter): TensorValue {
+function permute(x: TensorValue, perm: number[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
   return em.tensor("permute", [x], { perm }, who, site);
 }
 
-function transpose(x: TensorValue, a: Value, b: Value, who: string, site: CallSite, em: Emitter): TensorValue {
+function transpose(x: TensorValue, a: Value, b: Value, who: string, site: CallSite, em: GraphEmitter): TensorValue {
   const rank = x.node.shape.length;
   const d0 = dimArg(a, rank, who, site);
   const d1 = dimArg(b, rank, who, site);
@@ -64,7 +64,7 @@ function transpose(x: TensorValue, a: Value, b: Value, who: string, site: CallSi
 }
 
 /** The other operand of a binary op: a tensor, or a number as a scalar constant. */
-function operand(v: Value, who: string, site: CallSite, em: Emitter): TensorValue {
+function operand(v: Value, who: string, site: CallSite, em: GraphEmitter): TensorValue {
   if (v instanceof TensorValue) return v;
   if (typeof v === "number") {
     // NaN, ±Infinity and numbers past float32 have no place in a float32 kernel: refused at the number
@@ -205,7 +205,7 @@ export const tensorMethods: Record<string, Method> = {
 };
 
 /** `x.name`: a bound method, or `shape`. */
-export function tensorProperty(x: TensorValue, name: string, em: Emitter): Value | undefined {
+export function tensorProperty(x: TensorValue, name: string, em: GraphEmitter): Value | undefined {
   if (name === "shape") return x.node.shape.map(sizeOf);
   const method = tensorMethods[name];
   if (!method) return undefined;

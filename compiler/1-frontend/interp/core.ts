@@ -2,7 +2,7 @@ import { Node as TsNode, type CallExpression, type ClassDeclaration, type Expres
 import { DiagnosticBag, fail, type SourceLoc } from "../../diagnostics/diagnostic.ts";
 import { GraphBuilder } from "../../ir/builder.ts";
 import { nnNamespace } from "../layers.ts";
-import { Emitter } from "../emit.ts";
+import { GraphEmitter } from "../graph-emitter.ts";
 import { functionalNamespace } from "../functional.ts";
 import { arrayNamespace, builtinGlobals } from "../globals.ts";
 import { Budget, resolveLimits, type Limits } from "../../limits.ts";
@@ -35,7 +35,7 @@ export abstract class InterpreterCore {
   readonly limits: Limits;
   readonly budget: Budget;
   readonly builder: GraphBuilder;
-  readonly em: Emitter;
+  readonly em: GraphEmitter;
   readonly sources: SourceFiles;
   phase: Phase = "toplevel";
   /** The loops being run, outermost first: a used-up step budget is reported at the outermost. */
@@ -50,7 +50,7 @@ export abstract class InterpreterCore {
     this.limits = limits;
     this.budget = new Budget(limits);
     this.builder = new GraphBuilder(limits.maxOps);
-    this.em = new Emitter(this.builder);
+    this.em = new GraphEmitter(this.builder);
     this.sources = new SourceFiles(limits.maxDepth);
     const host = {
       em: this.em,

@@ -6,7 +6,7 @@ import { checkTensorSize } from "./size-limits.ts";
 import { TensorValue, type CallSite } from "./values.ts";
 
 /** Adds graph nodes for tensor code, placing shape errors at the user's call. */
-export class Emitter {
+export class GraphEmitter {
   /** Module paths of the forward calls being evaluated; the innermost names new nodes. */
   private readonly scopes: string[] = [];
   constructor(readonly builder: GraphBuilder) {}
