@@ -10,7 +10,8 @@ import { parsePtxasLog } from "./resources.ts";
 import { runToolchain } from "./children.ts";
 import { removeStaleTemporaries } from "./leftovers.ts";
 import { memcheckFromEnv } from "../build-paths.ts";
-import { findCxx, findNvcc, shimHeader, toolVersion, type Target } from "./toolchain.ts";
+import { findCxx, findNvcc, harnessDir, shimHeader, toolVersion, type Target } from "./toolchain.ts";
+import { harnessObjects, harnessText } from "./harness.ts";
 
 // The native build: nvcc for the GPU, g++ with the CPU shim otherwise. Libraries are cached by
 // the hash of everything that goes into them, and every file lands in the output directory by
@@ -54,29 +55,40 @@ export function cacheDirectory(): string {
   return set(process.env.TSDP_CACHE_DIR) ?? join(set(process.env.XDG_CACHE_HOME) ?? join(homedir(), ".cache"), "tsdp");
 }
 
-export function compileCommand(target: Target, source: string, output: string, archs: readonly string[], memcheck = false): string[] {
+/**
+ * The command that compiles `source` and links it with `objects` (the harness's) into the shared
+ * library `output`; with `objectOnly`, the one that compiles `source` to an object (how the
+ * harness is built). Both see runtime/harness/ on the include path, and the CPU target the shim.
+ */
+export function compileCommand(
+  target: Target,
+  source: string,
+  output: string,
+  archs: readonly string[],
+  memcheck = false,
+  objects: readonly string[] = [],
+  objectOnly = false,
+): string[] {
   // No argument may be read as an option: a path is never "-...", architectures are numbers.
   const notAnOption = (path: string) => (path.startsWith("-") ? `./${path}` : path);
   source = notAnOption(source);
   output = notAnOption(output);
+  const linked = objects.map(notAnOption);
+  const mode = objectOnly ? ["-c"] : ["-shared"];
   for (const a of archs) if (!/^\d{2,3}[af]?$/.test(a)) throw new RangeError(`build: '${a}' is not a GPU architecture like 90`);
   if (target === "cuda") {
     const nvcc = findNvcc();
     if (!nvcc)
       throw new CompileError([diagnostic("toolMissing", "nvcc was not found: install the CUDA toolkit and put nvcc on PATH (or set TSDP_NVCC), or build for the CPU with --target cpu")]);
     // -Xptxas -v: each kernel's registers, spills, stack and shared memory, for the manifest.
-    return [nvcc, "-std=c++17", "-O3", "-shared", "-Xcompiler", "-fPIC,-fvisibility=hidden", "-Xptxas", "-v", ...archs.flatMap((a) => ["-gencode", `arch=compute_${a},code=sm_${a}`]), "-o", output, source];
+    // C++20 for the model descriptor's designated initializers.
+    return [nvcc, "-std=c++20", "-O3", ...mode, "-Xcompiler", "-fPIC,-fvisibility=hidden", "-Xptxas", "-v", ...archs.flatMap((a) => ["-gencode", `arch=compute_${a},code=sm_${a}`]), "-I", harnessDir, "-o", output, source, ...linked];
   }
   const cxx = findCxx();
   if (!cxx) throw new CompileError([diagnostic("toolMissing", "g++ was not found: install it (Debian: apt-get install g++) or set CXX")]);
   const optimize = memcheck ? memcheckFlags : ["-O3"];
-  return [cxx, "-std=c++20", ...optimize, "-march=native", "-mtls-dialect=gnu2", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread", "-I", dirname(shimHeader), "-x", "c++", "-include", shimHeader, "-o", output, source];
-}
-
-/** The shim's headers, part of the cache key of CPU builds. */
-function shimSources(): string {
-  const dir = dirname(shimHeader);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".h")).sort().map((f) => readFileSync(join(dir, f), "utf8")).join("\n") : "";
+  // -x c++ reads the .cu source as C++; -x none before the objects lets g++ take them as objects.
+  return [cxx, "-std=c++20", ...optimize, "-march=native", "-mtls-dialect=gnu2", "-fPIC", ...mode, "-fvisibility=hidden", "-pthread", "-I", dirname(shimHeader), "-I", harnessDir, "-x", "c++", "-include", shimHeader, "-o", output, source, ...(linked.length ? ["-x", "none", ...linked] : [])];
 }
 
 export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promise<BuildResult> {
@@ -87,12 +99,14 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   // Memcheck is a CPU-target mode: a GPU build is checked with compute-sanitizer instead.
   const memcheck = opts.target === "cpu" && (opts.memcheck ?? memcheckFromEnv());
   const probe = compileCommand(opts.target, "model.cu", "libmodel.so", archs, memcheck);
-  const shim = opts.target === "cpu" ? shimSources() : "";
+  const trains = gen.manifest.training !== undefined;
+  // The harness and (CPU) the shim are part of every library: their text is part of its key.
   const key = createHash("sha256")
     .update(gen.cu)
     .update(JSON.stringify(probe.slice(1)))
     .update(toolVersion(probe[0]))
-    .update(shim)
+    .update(harnessText(opts.target))
+    .update(trains ? "training" : "forward")
     .digest("hex")
     .slice(0, 32);
   const cacheDir = opts.cacheDir ?? cacheDirectory();
@@ -111,11 +125,13 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
     try {
       const source = join(work, "model.cu");
       writeFileSync(source, gen.cu);
-      command = compileCommand(opts.target, source, join(work, "libmodel.so"), archs, memcheck);
+      const harness = await harnessObjects(cacheDir, opts.target, (src, out) => compileCommand(opts.target, src, out, archs, memcheck, [], true));
+      const objects = [harness.objects["harness.cu"], harness.objects["step.cu"], ...(trains ? [harness.objects["training_abi.cu"]] : [])];
+      command = compileCommand(opts.target, source, join(work, "libmodel.so"), archs, memcheck, objects);
       const result = await runToolchain(command, removeWork);
       if (result.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", explainBuildError(result.all ?? "", gen.cu, command[0]))]);
       library = readFileSync(join(work, "libmodel.so"));
-      if (opts.target === "cuda") resources = parsePtxasLog(result.all ?? "");
+      if (opts.target === "cuda") resources = [...parsePtxasLog(result.all ?? ""), ...(harness.resources ?? [])];
       storeCachedLibrary(cacheDir, key, library);
       if (resources) storeCachedResources(cacheDir, key, resources);
     } finally {

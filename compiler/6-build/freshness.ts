@@ -18,7 +18,7 @@ export interface BuildRecord {
   readonly version: 2;
   /** The model file (absolute), for the rebuild command in load's messages. */
   readonly file: string;
-  /** Hash of tsdp's compiler, templates, shim and DSL: a different tsdp means a rebuild. */
+  /** Hash of tsdp's compiler, templates, shim, harness and DSL: a different tsdp means a rebuild. */
   readonly tsdp: string;
   /** The options that shaped the build. */
   readonly options: string;
@@ -36,7 +36,7 @@ function walk(dir: string, out: string[]): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
     if (entry.isDirectory()) walk(p, out);
-    else if (/\.(ts|hbs|h|json)$/.test(entry.name)) out.push(p);
+    else if (/\.(ts|hbs|h|cu|json)$/.test(entry.name)) out.push(p);
   }
 }
 
@@ -44,7 +44,7 @@ let tsdpHash: string | undefined;
 export function tsdpFingerprint(): string {
   if (tsdpHash) return tsdpHash;
   const files: string[] = [];
-  for (const d of ["compiler", "templates", "runtime/shim", "dsl"]) if (existsSync(join(root, d))) walk(join(root, d), files);
+  for (const d of ["compiler", "templates", "runtime/shim", "runtime/harness", "dsl"]) if (existsSync(join(root, d))) walk(join(root, d), files);
   const h = createHash("sha256");
   for (const f of files.sort()) h.update(f.slice(root.length)).update(readFileSync(f));
   tsdpHash = h.digest("hex");
