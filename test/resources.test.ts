@@ -140,10 +140,13 @@ describe("the manifest's resources field", () => {
 describe("a CUDA build records what ptxas said in its manifest", () => {
   // A stand-in nvcc (TSDP_NVCC) that prints a ptxas report and writes a library: the build's
   // parsing, caching and manifest writing run in a second, without the minute a real nvcc takes.
+  // Compiling the harness (-c) reports the harness's kernel; linking the model, the model's.
   const dir = mkdtempSync(join(tmpdir(), "tsdp-fake-nvcc-"));
   const fake = join(dir, "nvcc");
   const { generated } = generate("examples/mlp/model.ts", { target: "cuda" });
   writeFileSync(join(dir, "ptxas.log"), log + "\n");
+  const harnessLog = entry("_ZN12tsdp_harness23optimizer_update_kernelEPfPKfS0_S0_miPK11tsdp_update", "sm_90", "0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads", "Used 32 registers, used 0 barriers");
+  writeFileSync(join(dir, "harness-ptxas.log"), harnessLog + "\n");
   writeFileSync(
     fake,
     `#!/bin/sh
@@ -151,7 +154,7 @@ case "$1" in --version) echo "fake nvcc release 0.0"; exit 0;; esac
 out=""; prev=""
 for a in "$@"; do [ "$prev" = "-o" ] && out="$a"; prev="$a"; done
 echo "$*" | grep -q -- "-Xptxas -v" || { echo "fake nvcc: called without -Xptxas -v" >&2; exit 1; }
-cat "${join(dir, "ptxas.log")}" >&2
+case "$(basename "$out")" in step.o) cat "${join(dir, "harness-ptxas.log")}" >&2;; harness.o|training_abi.o) ;; *) cat "${join(dir, "ptxas.log")}" >&2;; esac
 # the cache serves a library only if it embeds its manifest's hash, as a real one does
 printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"
 `,
@@ -166,7 +169,7 @@ printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"
       const built = await buildModel(generated, { target: "cuda", outDir, cacheDir, archs: ["80", "90"] });
       expect(built.cacheHit).toBe(expectHit);
       const manifest = await readManifest(join(outDir, "manifest.json")); // the seal still holds
-      expect(manifest.resources).toEqual(parsePtxasLog(log));
+      expect(manifest.resources).toEqual([...parsePtxasLog(log), ...parsePtxasLog(harnessLog)]);
     }
   });
 });
