@@ -140,7 +140,8 @@ describe("the manifest's resources field", () => {
 describe("a CUDA build records what ptxas said in its manifest", () => {
   // A stand-in nvcc (TSDP_NVCC) that prints a ptxas report and writes a library: the build's
   // parsing, caching and manifest writing run in a second, without the minute a real nvcc takes.
-  // Compiling the harness (-c) reports the harness's kernel; linking the model, the model's.
+  // Compiling the harness reports the harness's kernel, compiling model.cu the model's; the link
+  // (-shared) writes the library.
   const dir = mkdtempSync(join(tmpdir(), "tsdp-fake-nvcc-"));
   const fake = join(dir, "nvcc");
   const { generated } = generate("examples/mlp/model.ts", { target: "cuda" });
@@ -153,7 +154,8 @@ describe("a CUDA build records what ptxas said in its manifest", () => {
 case "$1" in --version) echo "fake nvcc release 0.0"; exit 0;; esac
 out=""; prev=""
 for a in "$@"; do [ "$prev" = "-o" ] && out="$a"; prev="$a"; done
-echo "$*" | grep -q -- "-Xptxas -v" || { echo "fake nvcc: called without -Xptxas -v" >&2; exit 1; }
+case " $* " in *" -shared "*) printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"; exit 0;; esac
+echo "$*" | grep -q -- "-Xptxas -v" || { echo "fake nvcc: compiled without -Xptxas -v" >&2; exit 1; }
 case "$(basename "$out")" in step.o) cat "${join(dir, "harness-ptxas.log")}" >&2;; harness.o|training_abi.o) ;; *) cat "${join(dir, "ptxas.log")}" >&2;; esac
 # the cache serves a library only if it embeds its manifest's hash, as a real one does
 printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"

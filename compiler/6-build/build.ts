@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
@@ -91,6 +91,20 @@ export function compileCommand(
   return [cxx, "-std=c++20", ...optimize, "-march=native", "-mtls-dialect=gnu2", "-fPIC", ...mode, "-fvisibility=hidden", "-pthread", "-I", dirname(shimHeader), "-I", harnessDir, "-x", "c++", "-include", shimHeader, "-o", output, source, ...(linked.length ? ["-x", "none", ...linked] : [])];
 }
 
+/** The command that links objects (the model's and the harness's) into the shared library `output`. */
+export function linkCommand(target: Target, objects: readonly string[], output: string, memcheck = false): string[] {
+  const notAnOption = (path: string) => (path.startsWith("-") ? `./${path}` : path);
+  if (target === "cuda") {
+    const nvcc = findNvcc();
+    if (!nvcc) throw new CompileError([diagnostic("toolMissing", "nvcc was not found: install the CUDA toolkit and put nvcc on PATH (or set TSDP_NVCC), or build for the CPU with --target cpu")]);
+    return [nvcc, "-shared", "-Xcompiler", "-fPIC", "-o", notAnOption(output), ...objects.map(notAnOption)];
+  }
+  const cxx = findCxx();
+  if (!cxx) throw new CompileError([diagnostic("toolMissing", "g++ was not found: install it (Debian: apt-get install g++) or set CXX")]);
+  // AddressSanitizer's runtime is linked in too when the objects were built for it
+  return [cxx, ...(memcheck ? ["-fsanitize=address"] : []), "-shared", "-pthread", "-o", notAnOption(output), ...objects.map(notAnOption)];
+}
+
 export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promise<BuildResult> {
   const outDir = resolve(opts.outDir);
   makeDirectory(outDir);
@@ -125,13 +139,23 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
     try {
       const source = join(work, "model.cu");
       writeFileSync(source, gen.cu);
-      const harness = await harnessObjects(cacheDir, opts.target, (src, out) => compileCommand(opts.target, src, out, archs, memcheck, [], true));
-      const objects = [harness.objects["harness.cu"], harness.objects["step.cu"], ...(trains ? [harness.objects["training_abi.cu"]] : [])];
-      command = compileCommand(opts.target, source, join(work, "libmodel.so"), archs, memcheck, objects);
-      const result = await runToolchain(command, removeWork);
-      if (result.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", explainBuildError(result.all ?? "", gen.cu, command[0]))]);
+      // The model compiles while the harness does (when it is not cached yet); then one link.
+      const objectFile = join(work, "model.o");
+      command = compileCommand(opts.target, source, objectFile, archs, memcheck, [], true);
+      const [compiled, harness] = await Promise.allSettled([
+        runToolchain(command, removeWork),
+        harnessObjects(cacheDir, opts.target, (src, out) => compileCommand(opts.target, src, out, archs, memcheck, [], true)),
+      ]);
+      if (compiled.status === "rejected") throw compiled.reason;
+      const log = compiled.value.all ?? "";
+      if (compiled.value.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", explainBuildError(log, gen.cu, command[0]))]);
+      if (harness.status === "rejected") throw harness.reason;
+      const { objects } = harness.value;
+      const link = linkCommand(opts.target, [objectFile, objects["harness.cu"], objects["step.cu"], ...(trains ? [objects["training_abi.cu"]] : [])], join(work, "libmodel.so"), memcheck);
+      const linked = await runToolchain(link, removeWork);
+      if (linked.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", `${link[0].split("/").pop()} failed to link the model with the harness:\n${linked.all ?? ""}`)]);
+      if (opts.target === "cuda") resources = [...parsePtxasLog(log), ...(harness.value.resources ?? [])];
       library = readFileSync(join(work, "libmodel.so"));
-      if (opts.target === "cuda") resources = [...parsePtxasLog(result.all ?? ""), ...(harness.resources ?? [])];
       storeCachedLibrary(cacheDir, key, library);
       if (resources) storeCachedResources(cacheDir, key, resources);
     } finally {
