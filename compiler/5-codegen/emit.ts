@@ -125,7 +125,7 @@ const templatesDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "
 interface Templates {
   model(view: ModelView): string;
   header(view: HeaderView): string;
-  kernel(template: string, view: KernelView): string;
+  kernel(view: KernelView): string;
 }
 let templates: Templates | undefined;
 
@@ -138,9 +138,9 @@ function loadTemplates(): Templates {
   templates = {
     model: compile(join(templatesDir, "model.cu.hbs")),
     header: compile(join(templatesDir, "model.h.hbs")),
-    kernel: (template, view) => {
-      const k = kernels.get(template);
-      if (!k) throw new Error(`codegen: no template templates/kernels/${template}.cu.hbs`);
+    kernel: (view) => {
+      const k = kernels.get(view.template);
+      if (!k) throw new Error(`codegen: no template templates/kernels/${view.template}.cu.hbs`);
       return k(view);
     },
   };
@@ -240,13 +240,13 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision)
       // the kernel's C names derive from its (module path) name only through the mangling
       let { kernel, launch } = build(ctx, { ...k, name: cIdentifier(k.name) });
       launch = { ...launch, kernel: kernelSymbol(launch.kernel) };
-      let text = t.kernel(kernel.template, kernel);
+      let text = t.kernel(kernel);
       const seen = texts.get(kernel.name);
       if (seen !== undefined && seen !== text) {
         const renamed = `${kernel.name}_${name}`;
         kernel = { ...kernel, name: renamed };
         launch = { ...launch, name: renamed, kernel: kernelSymbol(`${renamed}_kernel`) };
-        text = t.kernel(kernel.template, kernel);
+        text = t.kernel(kernel);
       }
       texts.set(kernel.name, text);
       launches.push(launch);

@@ -4,7 +4,7 @@ import { opDef } from "../../ops/index.ts";
 import { numel } from "../../ir/shape.ts";
 import { CompileError, diagnostic } from "../../diagnostics/diagnostic.ts";
 import { cDim, shapeComment, type CodegenContext } from "../context.ts";
-import type { KernelView, LaunchView } from "../view.ts";
+import type { GemmTensorCoreView, GemmView, LaunchView } from "../view.ts";
 
 // GEMM-shaped kernels: nn.Linear, matmul, and Conv2d as an implicit GEMM.
 //   C[M, N] = A[M, K] · B[K, N], accumulated in fp32 registers.
@@ -93,8 +93,8 @@ interface GemmParts {
   /** C body of `float load_a(const float* a, int m, int k, int z)` (z: batch of matmul, or group). */
   readonly loadA: string;
   readonly loadB: string;
-  /** Statement storing `v` for row m, column n, batch/group z. */
-  readonly store: string;
+  /** The flat output index of row m, column n, batch/group z: the kernel stores `out[<it>] = v`. */
+  readonly storeIndex: string;
   readonly M: string; // rows, a C expression of `batch`
   /** M at a nominal batch, for choosing the tile. */
   readonly mAt: (batch: number) => number;
@@ -135,13 +135,6 @@ function epilogue(k: Kernel, index: string): { statements: string[]; extras: Nod
   return { statements, extras };
 }
 
-/** The flat output index in a store statement `out[<index>] = v;`. */
-function storeIndex(store: string): string {
-  const m = /^out\[(.*)\] = v;$/.exec(store);
-  if (!m) throw new Error(`codegen: unexpected GEMM store ${store}`);
-  return m[1];
-}
-
 /**
  * An implicit-GEMM gather that may fall in the zero padding, without a branch: a tap outside the
  * input reads element 0 (always in bounds) and the select discards it. Whether a tap is inside
@@ -159,7 +152,7 @@ function linearParts(ctx: CodegenContext, k: Kernel): GemmParts {
   return {
     loadA: `return a[(size_t)m * ${K} + k];`,
     loadB: `return b[(size_t)n * ${K} + k];`,
-    store: `out[(size_t)m * ${N} + n] = v;`,
+    storeIndex: `(size_t)m * ${N} + n`,
     M,
     mAt: (b) => (rows.p ? rows.c * b : rows.c),
     N,
@@ -211,13 +204,13 @@ function convParts(ctx: CodegenContext, k: Kernel): GemmParts {
       ...selectLoad("a", `r.base + c.off + ih * ${W} + iw`),
     ].join("\n    "),
   };
-  const store = pooled
-    ? `out[((size_t)(m / ${PW * PH}) * ${O} + z * ${Og} + n) * ${PH * PW} + m % ${PH * PW}] = v;`
-    : `out[((size_t)(m / ${OH * OW}) * ${O} + z * ${Og} + n) * ${OH * OW} + m % ${OH * OW}] = v;`;
+  const storeIndex = pooled
+    ? `((size_t)(m / ${PW * PH}) * ${O} + z * ${Og} + n) * ${PH * PW} + m % ${PH * PW}`
+    : `((size_t)(m / ${OH * OW}) * ${O} + z * ${Og} + n) * ${OH * OW} + m % ${OH * OW}`;
   return {
     loadA,
     loadB: `return b[((size_t)(z * ${Og} + n)) * ${K} + k];`,
-    store,
+    storeIndex,
     M: pooled ? `4 * batch * ${PH * PW}` : `batch * ${OH * OW}`,
     mAt: (b) => (pooled ? 4 * b * PH * PW : b * OH * OW),
     N: Og,
@@ -261,7 +254,7 @@ function matmulParts(ctx: CodegenContext, k: Kernel): GemmParts {
   return {
     loadA: `return a[${offset(as, `${M} * ${K}`)} + (size_t)m * ${K} + k];`,
     loadB: `return b[${offset(bs, `${K} * ${N}`)} + (size_t)k * ${N} + n];`,
-    store: `out[(size_t)z * ${M} * ${N} + (size_t)m * ${N} + n] = v;`,
+    storeIndex: `(size_t)z * ${M} * ${N} + (size_t)m * ${N} + n`,
     M: String(M),
     mAt: (b) => (typeof rows === "number" ? rows : b),
     N,
@@ -310,7 +303,7 @@ function convGradInputParts(ctx: CodegenContext, k: Kernel): GemmParts {
     gatherA,
     loadA,
     loadB: `return b[(((size_t)(z * ${Og} + k / ${KW * KH}) * ${Cg} + n) * ${KH} + (k / ${KW}) % ${KH}) * ${KW} + k % ${KW}];`,
-    store: `out[((size_t)(m / ${H * W}) * ${C} + z * ${Cg} + n) * ${H * W} + m % ${H * W}] = v;`,
+    storeIndex: `((size_t)(m / ${H * W}) * ${C} + z * ${Cg} + n) * ${H * W} + m % ${H * W}`,
     M: `batch * ${H * W}`,
     mAt: (b) => b * H * W,
     N: Cg,
@@ -364,7 +357,7 @@ function convGradWeightParts(ctx: CodegenContext, k: Kernel): GemmParts {
     gatherB,
     loadA: `return a[(((size_t)(k / ${OH * OW}) * ${O} + z * ${Og} + m) * ${OH * OW}) + k % ${OH * OW}];`,
     loadB,
-    store: `out[((size_t)(z * ${Og} + m)) * ${Cg * KH * KW} + n] = v;`,
+    storeIndex: `((size_t)(z * ${Og} + m)) * ${Cg * KH * KW} + n`,
     M: String(Og),
     mAt: () => Og,
     N: Cg * KH * KW,
@@ -382,39 +375,45 @@ const partsByOp: Record<string, (ctx: CodegenContext, k: Kernel) => GemmParts> =
   conv2d_grad_weight: convGradWeightParts,
 };
 
-export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView; launch: LaunchView } {
+export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView | GemmTensorCoreView; launch: LaunchView } {
   const parts = partsByOp[k.anchor.op](ctx, k);
   const bias = k.anchor.op === "linear" || k.anchor.op === "conv2d" ? k.anchor.inputs[2] : undefined;
   const [a, b] = k.anchor.inputs;
   const biasIndex = k.anchor.op === "conv2d" ? `z * ${parts.N} + n` : "n";
   const summary = `${k.nodes.map((n) => n.op).join(" + ")}: ${shapeComment(a)} → ${shapeComment(k.output)}`;
-  const { statements: activation, extras } = epilogue(k, storeIndex(parts.store));
+  const { statements: activation, extras } = epilogue(k, parts.storeIndex);
   const tc = ctx.precision !== "fp32";
   // the tensor-core template has its own fixed 64×64 tile of 4 warps
-  const tile = tc ? TILE : chooseTile(parts.mAt(NOMINAL_BATCH), parts.N);
-  const kernel: KernelView = {
-    template: tc ? "gemm_tc" : "gemm",
+  const fp32Tile = tc ? undefined : chooseTile(parts.mAt(NOMINAL_BATCH), parts.N);
+  const tile = fp32Tile ?? TILE;
+  const common = {
     name: k.name,
     summary,
     source: ctx.source(k),
     rules: k.rules.join(", ") || "none",
-    ...tile,
     N: parts.N,
     K: parts.K,
     mDesc: parts.mDesc,
     loadA: parts.loadA,
     loadB: parts.loadB,
-    gatherA: parts.gatherA ?? plainGather(k.name, "a"),
-    gatherB: parts.gatherB ?? plainGather(k.name, "b"),
-    ROWS_STEP: tile.THREADS / tile.BK,
-    store: parts.store,
+    store: `out[${parts.storeIndex}] = v;`,
     hasBias: bias !== undefined,
     biasIndex,
     activation,
     extraParams: extras.map((_, i) => `const float* __restrict__ e${i},`),
     pooled: k.pool !== undefined,
-    ...(tc ? TENSOR_CORES[ctx.precision as "tf32" | "bf16"] : {}),
+    scalarParams: "int M, int batch",
   };
+  const kernel: GemmView | GemmTensorCoreView = !fp32Tile
+    ? { template: "gemm_tc", ...common, BM: TILE.BM, BN: TILE.BN, BK: TILE.BK, ...TENSOR_CORES[ctx.precision as "tf32" | "bf16"] }
+    : {
+        template: "gemm",
+        ...common,
+        ...fp32Tile,
+        ROWS_STEP: fp32Tile.THREADS / fp32Tile.BK,
+        gatherA: parts.gatherA ?? plainGather(k.name, "a"),
+        gatherB: parts.gatherB ?? plainGather(k.name, "b"),
+      };
   const args = [
     { decl: "const float* __restrict__ a", value: ctx.pointer(a), comment: `${ctx.label(a)} ${shapeComment(a)}` },
     { decl: "const float* __restrict__ b", value: ctx.pointer(b), comment: `${ctx.label(b)} ${shapeComment(b)}` },
@@ -431,10 +430,11 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
     sharedBytes: "0",
     args,
     scalars: [`const int M = ${parts.M};`],
+    scalarArgs: "M, batch",
     summary,
     source: kernel.source,
   };
-  return { kernel: { ...kernel, scalarParams: "int M, int batch" }, launch: { ...launch, scalarArgs: "M, batch" } as LaunchView };
+  return { kernel, launch };
 }
 
 export function isGemm(n: Node): boolean {

@@ -2,7 +2,7 @@ import type { Kernel } from "../../3-fusion/plan.ts";
 import { cFloat } from "../../ops/elementwise.ts";
 import { normalizeDim } from "../../ir/shape.ts";
 import { cDim, shapeComment, type CodegenContext } from "../context.ts";
-import type { ArgView, KernelView, LaunchView } from "../view.ts";
+import type { ArgView, LaunchView, RowwiseView } from "../view.ts";
 
 // Row-wise kernels: softmax and log-softmax along a dim, and layer norm over the trailing dims.
 // One warp per row; lanes stride over the row and combine by shuffles, so a row of any length
@@ -10,7 +10,7 @@ import type { ArgView, KernelView, LaunchView } from "../view.ts";
 
 const ROWS_PER_BLOCK = 8;
 
-export function rowwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView; launch: LaunchView } {
+export function rowwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: RowwiseView; launch: LaunchView } {
   const n = k.anchor;
   const x = n.inputs[0];
   const shape = x.shape;
@@ -38,7 +38,7 @@ export function rowwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelV
   }
   args.push({ decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) });
   const summary = `${n.op} over rows of ${length}: ${shapeComment(x)}`;
-  const kernel: KernelView = {
+  const kernel: RowwiseView = {
     template: "rowwise",
     name: k.name,
     summary,
@@ -64,8 +64,9 @@ export function rowwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelV
     sharedBytes: "0",
     args,
     scalars: [`const size_t rows = ${rows};`],
+    scalarArgs: "rows",
     summary,
     source: kernel.source,
   };
-  return { kernel, launch: { ...launch, scalarArgs: "rows" } as LaunchView };
+  return { kernel, launch };
 }
