@@ -92,17 +92,22 @@ export interface GemmTensorCoreView extends GemmViewBase {
   readonly convert: string;
 }
 
-/** rowwise.cu.hbs: softmax, log-softmax and layer norm, a warp per row. */
+/** One reduction over a row: `acc` starts at `identity` and folds in each element `xk`; `after` runs once the warp has it. */
+export interface RowPassView {
+  readonly acc: string;
+  readonly identity: string;
+  readonly fold: string;
+  readonly after: readonly string[];
+}
+
+/** rowwise.cu.hbs: softmax, log-softmax and layer norm, a warp per row: the op's passes, then `write` per element. */
 export interface RowwiseView extends KernelViewBase {
   readonly template: "rowwise";
   readonly length: number;
   readonly inner: number;
-  readonly softmax: boolean;
-  readonly logSoftmax: boolean;
-  readonly layerNorm: boolean;
-  readonly eps: string;
-  readonly hasWeight: boolean;
-  readonly hasBias: boolean;
+  readonly passes: readonly RowPassView[];
+  /** Each element's output, from `xk` (and `k`, its index in the row). */
+  readonly write: string;
   readonly rowsPerBlock: number;
 }
 
