@@ -163,6 +163,8 @@ printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"
   );
   chmodSync(fake, 0o755);
   process.env.TSDP_NVCC = fake;
+  // the stand-in's harness objects go to a cache of their own (tsdp inspect --arch uses the default one)
+  process.env.TSDP_CACHE_DIR = join(dir, "default-cache");
 
   it("on a fresh build and on a cache hit, outside the seal", async () => {
     const cacheDir = join(dir, "cache");
@@ -183,6 +185,7 @@ describe("tsdp inspect --arch", () => {
     const report = await measureResources(generated.cu, ["90"]);
     expect(report.archs).toEqual(["sm_90"]);
     expect(report.kernels.find((k) => k.kernel === "fc2_kernel")).toMatchObject({ registers: 40, threads: 64 }); // LeNet launches fc2 with 64 threads
+    expect(report.kernels.find((k) => k.kernel === "optimizer_update_kernel")).toMatchObject({ registers: 32 }); // the harness's, from its objects
     expect(report.problems).toEqual(["big_conv2_kernel (sm_90) spills: 24 bytes stored, 16 bytes loaded", "big_conv2_kernel (sm_90) has a 24-byte local-memory stack frame"]);
   });
 
