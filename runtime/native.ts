@@ -30,7 +30,7 @@ export type ModelHandle = bigint;
 // be evaluated more than once in a process (test runners re-import modules per file).
 const Model = koffi.opaque();
 const ModelPtr = koffi.pointer(Model);
-/** Hyperparameters of one optimizer step (templates/optimizer.cu.hbs). */
+/** Hyperparameters of one optimizer step (tsdp_hparams, runtime/harness/harness.h). */
 const Hparams = koffi.struct({
   lr: "double",
   momentum: "double",

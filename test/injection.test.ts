@@ -4,13 +4,14 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { planKernels } from "../compiler/3-fusion/plan.ts";
 import { planMemory } from "../compiler/4-memory/plan.ts";
 import { generateCuda, type GeneratedModel } from "../compiler/5-codegen/emit.ts";
 import { cComment, cIdentifier, cString, jsonString } from "../compiler/5-codegen/escape.ts";
-import { compileCommand } from "../compiler/6-build/build.ts";
+import { cacheDirectory, compileCommand } from "../compiler/6-build/build.ts";
+import { harnessObjects } from "../compiler/6-build/harness.ts";
 import { findCxx } from "../compiler/6-build/toolchain.ts";
 import { CompileError } from "../compiler/diagnostics/diagnostic.ts";
 import type { Graph, Node } from "../compiler/ir/node.ts";
@@ -82,11 +83,18 @@ function codegen(graph: Graph): GeneratedModel {
   return generateCuda({ forward: { graph, plan, memory: planMemory(graph, plan) }, target: "cpu", training: trainingPrograms(graph) });
 }
 
-/** g++ with the CPU shim, as tsdp builds, plus the sentinel; the log when it fails. */
+// The fixed harness the generated code links with (runtime/harness/: no model text reaches it).
+let harness: string[] = [];
+beforeAll(async () => {
+  const { objects } = await harnessObjects(cacheDirectory(), "cpu", (s, o) => compileCommand("cpu", s, o, [], false, [], true));
+  harness = Object.values(objects);
+});
+
+/** g++ with the CPU shim, as tsdp builds (model.cu linked with the harness), plus the sentinel; the log when it fails. */
 function buildWithSentinel(cu: string, dir: string): { ok: boolean; log: string } {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "model.cu"), cu);
-  const cmd = compileCommand("cpu", join(dir, "model.cu"), join(dir, "libmodel.so"), []);
+  const cmd = compileCommand("cpu", join(dir, "model.cu"), join(dir, "libmodel.so"), [], false, harness);
   const r = spawnSync(cmd[0], [...cmd.slice(1).filter((a) => a !== "-O3" && a !== "-march=native"), "-O0", sentinel], { encoding: "utf8", timeout: 300_000 });
   return { ok: r.status === 0, log: `${r.stdout}\n${r.stderr}` };
 }

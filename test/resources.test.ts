@@ -140,24 +140,31 @@ describe("the manifest's resources field", () => {
 describe("a CUDA build records what ptxas said in its manifest", () => {
   // A stand-in nvcc (TSDP_NVCC) that prints a ptxas report and writes a library: the build's
   // parsing, caching and manifest writing run in a second, without the minute a real nvcc takes.
+  // Compiling the harness reports the harness's kernel, compiling model.cu the model's; the link
+  // (-shared) writes the library.
   const dir = mkdtempSync(join(tmpdir(), "tsdp-fake-nvcc-"));
   const fake = join(dir, "nvcc");
   const { generated } = generate("examples/mlp/model.ts", { target: "cuda" });
   writeFileSync(join(dir, "ptxas.log"), log + "\n");
+  const harnessLog = entry("_ZN12tsdp_harness23optimizer_update_kernelEPfPKfS0_S0_miPK11tsdp_update", "sm_90", "0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads", "Used 32 registers, used 0 barriers");
+  writeFileSync(join(dir, "harness-ptxas.log"), harnessLog + "\n");
   writeFileSync(
     fake,
     `#!/bin/sh
 case "$1" in --version) echo "fake nvcc release 0.0"; exit 0;; esac
 out=""; prev=""
 for a in "$@"; do [ "$prev" = "-o" ] && out="$a"; prev="$a"; done
-echo "$*" | grep -q -- "-Xptxas -v" || { echo "fake nvcc: called without -Xptxas -v" >&2; exit 1; }
-cat "${join(dir, "ptxas.log")}" >&2
+case " $* " in *" -shared "*) printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"; exit 0;; esac
+echo "$*" | grep -q -- "-Xptxas -v" || { echo "fake nvcc: compiled without -Xptxas -v" >&2; exit 1; }
+case "$(basename "$out")" in step.o) cat "${join(dir, "harness-ptxas.log")}" >&2;; harness.o|training_abi.o) ;; *) cat "${join(dir, "ptxas.log")}" >&2;; esac
 # the cache serves a library only if it embeds its manifest's hash, as a real one does
 printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"
 `,
   );
   chmodSync(fake, 0o755);
   process.env.TSDP_NVCC = fake;
+  // the stand-in's harness objects go to a cache of their own (tsdp inspect --arch uses the default one)
+  process.env.TSDP_CACHE_DIR = join(dir, "default-cache");
 
   it("on a fresh build and on a cache hit, outside the seal", async () => {
     const cacheDir = join(dir, "cache");
@@ -166,7 +173,7 @@ printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"
       const built = await buildModel(generated, { target: "cuda", outDir, cacheDir, archs: ["80", "90"] });
       expect(built.cacheHit).toBe(expectHit);
       const manifest = await readManifest(join(outDir, "manifest.json")); // the seal still holds
-      expect(manifest.resources).toEqual(parsePtxasLog(log));
+      expect(manifest.resources).toEqual([...parsePtxasLog(log), ...parsePtxasLog(harnessLog)]);
     }
   });
 
@@ -205,6 +212,7 @@ describe("tsdp inspect --arch", () => {
     const report = await measureResources(generated.cu, ["90"]);
     expect(report.archs).toEqual(["sm_90"]);
     expect(report.kernels.find((k) => k.kernel === "fc2_kernel")).toMatchObject({ registers: 40, threads: 64 }); // LeNet launches fc2 with 64 threads
+    expect(report.kernels.find((k) => k.kernel === "optimizer_update_kernel")).toMatchObject({ registers: 32 }); // the harness's, from its objects
     expect(report.problems).toEqual(["big_conv2_kernel (sm_90) spills: 24 bytes stored, 16 bytes loaded", "big_conv2_kernel (sm_90) has a 24-byte local-memory stack frame"]);
   });
 

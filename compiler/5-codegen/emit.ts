@@ -20,8 +20,8 @@ import { batchNormGradKernel, classificationGradKernel, embeddingGradKernel, lay
 import { opDef } from "../ops/index.ts";
 import type { KernelBuilder } from "../ops/op.ts";
 import { kernelCost } from "../3-fusion/cost.ts";
-import type { KernelView, LaunchView } from "./view.ts";
-import { ABI_VERSION, MANIFEST_FORMAT, manifestContentHash, type GeneratedManifest, type IOSpec, type ParamSpec, BATCH } from "../../runtime/manifest.ts";
+import type { BucketRowView, HeaderView, KernelView, LaunchView, ModelView, ProgramView, StateRowView, TensorRowView, TrainingView } from "./view.ts";
+import { MANIFEST_FORMAT, ABI_VERSION, manifestContentHash, type GeneratedManifest, type IOSpec, type KernelResources, type ParamSpec, BATCH } from "../../runtime/manifest.ts";
 import { bucketSummary, type BucketPlan } from "../4-memory/buckets.ts";
 
 // Code generation: graph → kernel plan → memory plan → view model → model.cu, model.h and the
@@ -63,9 +63,9 @@ function builderFor(k: Kernel): Builder | undefined {
 
 const templatesDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "templates");
 interface Templates {
-  model: HandlebarsTemplateDelegate;
-  header: HandlebarsTemplateDelegate;
-  kernel(template: string, view: KernelView): string;
+  model(view: ModelView): string;
+  header(view: HeaderView): string;
+  kernel(view: KernelView): string;
 }
 let templates: Templates | undefined;
 
@@ -75,14 +75,12 @@ function loadTemplates(): Templates {
   const compile = (path: string) => hb.compile(readFileSync(path, "utf8"), { noEscape: true, strict: true });
   const kernels = new Map<string, HandlebarsTemplateDelegate>();
   for (const file of readdirSync(join(templatesDir, "kernels"))) kernels.set(basename(file, ".cu.hbs"), compile(join(templatesDir, "kernels", file)));
-  hb.registerPartial("harness", readFileSync(join(templatesDir, "harness.cu.hbs"), "utf8"));
-  hb.registerPartial("optimizer", readFileSync(join(templatesDir, "optimizer.cu.hbs"), "utf8"));
   templates = {
     model: compile(join(templatesDir, "model.cu.hbs")),
     header: compile(join(templatesDir, "model.h.hbs")),
-    kernel: (template, view) => {
-      const k = kernels.get(template);
-      if (!k) throw new Error(`codegen: no template templates/kernels/${template}.cu.hbs`);
+    kernel: (view) => {
+      const k = kernels.get(view.template);
+      if (!k) throw new Error(`codegen: no template templates/kernels/${view.template}.cu.hbs`);
       return k(view);
     },
   };
@@ -107,23 +105,48 @@ function paramSpec(n: Node): ParamSpec {
   return { name: n.attrs.name as string, dtype: manifestDtype(n), shape: n.shape as number[] };
 }
 
-const dtypeCode = { f32: "F32", i32: "I32", i64: "I64" } as const;
+const dtypeCode = { f32: "TSDP_F32", i32: "TSDP_I32", i64: "TSDP_I64" } as const;
+const initCode = { constant: "TSDP_INIT_CONSTANT", uniform: "TSDP_INIT_UNIFORM", normal: "TSDP_INIT_NORMAL" } as const;
+const optimizerCode = { SGD: "TSDP_SGD", Adam: "TSDP_ADAM", AdamW: "TSDP_ADAMW" } as const;
 
-function stateLine(n: Node, memory: MemoryPlan): string {
+/** A C double literal: JavaScript's shortest round-trip form is one. */
+function cDouble(x: number): string {
+  if (!Number.isFinite(x)) throw new Error(`codegen: ${x} has no C literal`);
+  return String(x);
+}
+
+function stateRow(n: Node, memory: MemoryPlan): StateRowView {
   const slot = memory.slots.get(n)!;
   const init = n.attrs.init as Init;
   const count = numel(n.shape).c;
-  const bytes = count * (n.dtype === "i64" ? 8 : 4);
-  const [kind, a, b, row] =
-    init.kind === "constant" ? [0, init.value, -1, 1] : init.kind === "uniform" ? [1, init.bound, -1, 1] : [2, init.std, init.zeroRow ?? -1, (n.shape[1] as number) ?? 1];
-  return `{{${cString(n.attrs.name as string)}, ${slot.offset}, ${bytes}, ${dtypeCode[n.dtype]}, 0}, ${count}, ${kind}, ${a}, ${b}, ${hash32(n.attrs.name as string)}u, ${row}},  // ${formatShape(n.shape)}`;
+  const [a, zeroRow, row] =
+    init.kind === "constant" ? [init.value, -1, 1] : init.kind === "uniform" ? [init.bound, -1, 1] : [init.std, init.zeroRow ?? -1, (n.shape[1] as number) ?? 1];
+  return {
+    name: cString(n.attrs.name as string),
+    offset: slot.offset,
+    bytes: count * (n.dtype === "i64" ? 8 : 4),
+    dtype: dtypeCode[n.dtype],
+    count,
+    init: initCode[init.kind],
+    a: cDouble(a),
+    zeroRow,
+    stream: hash32(n.attrs.name as string),
+    row,
+    shape: formatShape(n.shape),
+  };
 }
 
-function ioLine(n: Node, name: string, storage: Node, memory: MemoryPlan): string {
+function tensorRow(n: Node, name: string, storage: Node, memory: MemoryPlan): TensorRowView {
   const slot = memory.slots.get(storage)!;
   const count = numel(n.shape);
-  const bytes = count.c * (n.dtype === "i64" ? 8 : 4);
-  return `{${cString(name)}, ${slot.offset}, ${bytes}, ${dtypeCode[n.dtype]}, ${count.p === 1 ? 1 : 0}},  // ${formatShape(n.shape)}`;
+  return {
+    name: cString(name),
+    offset: slot.offset,
+    bytes: count.c * (n.dtype === "i64" ? 8 : 4),
+    dtype: dtypeCode[n.dtype],
+    batched: count.p === 1 ? 1 : 0,
+    shape: formatShape(n.shape),
+  };
 }
 
 /**
@@ -184,13 +207,13 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision)
       // the kernel's C names derive from its (module path) name only through the mangling
       let { kernel, launch } = build(ctx, { ...k, name: cIdentifier(k.name) });
       launch = { ...launch, kernel: kernelSymbol(launch.kernel) };
-      let text = t.kernel(kernel.template, kernel);
+      let text = t.kernel(kernel);
       const seen = texts.get(kernel.name);
       if (seen !== undefined && seen !== text) {
         const renamed = `${kernel.name}_${name}`;
         kernel = { ...kernel, name: renamed };
         launch = { ...launch, name: renamed, kernel: kernelSymbol(`${renamed}_kernel`) };
-        text = t.kernel(kernel.template, kernel);
+        text = t.kernel(kernel);
       }
       texts.set(kernel.name, text);
       launches.push(launch);
@@ -201,7 +224,7 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision)
 }
 
 /** A program's launches in segments: one for forward and evaluate, cut at bucket boundaries for the step. */
-function programView(name: string, launches: readonly LaunchView[], buckets: BucketPlan | undefined) {
+function programView(name: string, launches: readonly LaunchView[], buckets: BucketPlan | undefined, io: ProgramIO): ProgramView {
   const ranges = buckets?.segments ?? [[0, launches.length] as const];
   const segments = ranges.map(([start, end], index) => {
     const ready = buckets?.buckets.filter((b) => b.segment === index) ?? [];
@@ -211,11 +234,12 @@ function programView(name: string, launches: readonly LaunchView[], buckets: Buc
       launches: launches.slice(start, end),
     };
   });
-  return { name, segments, segmentCount: segments.length };
+  return { name, segments, segmentCount: segments.length, ins: io.ins, outs: io.outs, inCount: io.ins.length, outCount: io.outs.length };
 }
 
-function ioTable(entries: { node: Node; name: string; storage: Node; memory: MemoryPlan }[]): string[] {
-  return entries.map((e) => ioLine(e.node, e.name, e.storage, e.memory));
+interface ProgramIO {
+  readonly ins: readonly TensorRowView[];
+  readonly outs: readonly TensorRowView[];
 }
 
 export function generateCuda(input: CodegenInput): GeneratedModel {
@@ -232,34 +256,42 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
   const paramsOnlyBytes = graph.params.reduce((s, p) => Math.max(s, (memory.slots.get(p)!.offset + memory.slots.get(p)!.bytes)), 0);
 
   const io = (program: Program, nodes: { node: Node; name: string }[]) =>
-    ioTable(nodes.map((n) => ({ ...n, storage: program.plan.storageOf(n.node), memory: program.memory })));
+    nodes.map((n) => tensorRow(n.node, n.name, program.plan.storageOf(n.node), program.memory));
   const inputsOf = graph.inputs.map((n) => ({ node: n, name: n.attrs.name as string }));
   const buckets = training?.buckets;
-  const programViews = Object.entries(rendered.programs).map(([name, r]) => programView(name, r.launches, name === "step" ? buckets : undefined));
-  let trainingView: Record<string, unknown> = { training: false };
+  const ioOf: Record<string, ProgramIO> = { forward: { ins: io(forward, inputsOf), outs: io(forward, outputs) } };
   if (training) {
     const lossE = training.evaluate.graph.loss!;
     const lossS = training.step.graph.loss!;
-    trainingView = {
-      training: true,
-      evalInputs: io(training.evaluate, [...inputsOf, { node: lossE.target, name: "target" }]),
-      evalOutputs: io(training.evaluate, [...outputs, { node: lossE.value, name: "loss" }]),
-      stepInputs: io(training.step, [...inputsOf, { node: lossS.target, name: "target" }, { node: training.lossScale, name: "loss_scale" }]),
-      stepOutputs: io(training.step, [{ node: lossS.value, name: "loss" }]),
-      meanReduction: training.reduction === "mean",
-      isSGD: training.optimizer.kind === "SGD",
-      isAdamW: training.optimizer.kind === "AdamW",
-      optimizerName: training.optimizer.kind,
-      paramsOnlyFloats: paramsOnlyBytes / 4,
-      buckets: buckets!.buckets.map(
-        (b) => `{${b.offsetFloats}, ${b.countFloats}, ${b.segment}},  // ${b.countFloats * 4} B: ${cComment(b.params.join(", "))}`,
-      ),
-      bucketCount: buckets!.buckets.length,
-      largestBucketFloats: Math.max(0, ...buckets!.buckets.map((b) => b.countFloats)),
+    ioOf.evaluate = {
+      ins: io(training.evaluate, [...inputsOf, { node: lossE.target, name: "target" }]),
+      outs: io(training.evaluate, [...outputs, { node: lossE.value, name: "loss" }]),
+    };
+    ioOf.step = {
+      ins: io(training.step, [...inputsOf, { node: lossS.target, name: "target" }, { node: training.lossScale, name: "loss_scale" }]),
+      outs: io(training.step, [{ node: lossS.value, name: "loss" }]),
     };
   }
-  const base = {
-    abiVersion: ABI_VERSION,
+  const programViews = Object.entries(rendered.programs).map(([name, r]) => programView(name, r.launches, name === "step" ? buckets : undefined, ioOf[name]));
+  const programNamed = (name: string) => programViews.find((p) => p.name === name)!;
+  const trainingView: TrainingView | undefined = training && {
+    evaluate: programNamed("evaluate"),
+    step: programNamed("step"),
+    meanLoss: training.reduction === "mean" ? 1 : 0,
+    optimizerKind: optimizerCode[training.optimizer.kind],
+    optimizerName: training.optimizer.kind,
+    paramsOnlyFloats: paramsOnlyBytes / 4,
+    buckets: buckets!.buckets.map((b) => ({
+      offsetFloats: b.offsetFloats,
+      countFloats: b.countFloats,
+      segment: b.segment,
+      bytes: b.countFloats * 4,
+      params: cComment(b.params.join(", ")),
+    })),
+    bucketCount: buckets!.buckets.length,
+    largestBucketFloats: Math.max(0, ...buckets!.buckets.map((b) => b.countFloats)),
+  };
+  const base: Omit<ModelView, "sourceHash"> = {
     tensorCores: precision !== "fp32",
     precision,
     // model.cu and model.h name the model, its file and its inputs in comments only
@@ -270,21 +302,18 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     kernelCount: plan.kernels.length,
     stepKernelCount: training ? training.step.plan.kernels.length : 0,
     paramBytes: memory.paramBytes,
-    paramBytesAlloc: Math.max(memory.paramBytes, 16),
     batchBytesPerSample,
     unsharedBatchBytesPerSample: memory.unsharedBatchBytesPerSample,
     fixedBytes,
-    fixedBytesAlloc: Math.max(fixedBytes, 16),
     kernelTexts: rendered.texts,
     kernelNamespace,
     programs: programViews,
-    state: [...graph.params, ...graph.buffers].map((n) => stateLine(n, memory)),
+    forward: programNamed("forward"),
+    state: [...graph.params, ...graph.buffers].map((n) => stateRow(n, memory)),
     stateCount: graph.params.length + graph.buffers.length,
-    inputs: io(forward, inputsOf),
-    outputs: io(forward, outputs),
     inputCount: graph.inputs.length,
     outputCount: outputs.length,
-    ...trainingView,
+    training: trainingView,
   };
   const t = loadTemplates();
   // codeHash names the generated code; the manifest (which records it) is then sealed: its
@@ -292,7 +321,9 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
   const withoutHash = t.model({ ...base, sourceHash: "" });
   const codeHash = createHash("sha256").update(withoutHash).update(target).digest("hex");
   const header = t.header({
-    ...base,
+    model: base.model,
+    sourceFile: base.sourceFile,
+    training: Boolean(training),
     inputsDesc: graph.inputs.map((n) => cComment(`${n.attrs.name}: ${dtypeNames[n.dtype]} ${formatShape(n.shape)}`)),
     outputsDesc: outputs.map((o) => `${o.name}: ${dtypeNames[o.node.dtype]} ${formatShape(o.node.shape)}`),
   });

@@ -1,9 +1,8 @@
 // The typed view model the templates render. Every name, index expression, tile size and launch
 // shape is computed here or in kernels/*.ts; templates only place these strings.
 
-export interface KernelView {
-  /** The template in templates/kernels/ that renders this kernel. */
-  readonly template: string;
+/** What every kernel template shows: its name, what it computes, and where it came from. */
+interface KernelViewBase {
   /** C identifier stem: conv1_relu_pool → conv1_relu_pool_kernel, launch_conv1_relu_pool. */
   readonly name: string;
   /** One line: what the kernel computes, with shapes. */
@@ -12,9 +11,185 @@ export interface KernelView {
   readonly source: readonly string[];
   /** Fusion rules applied, for the comment. */
   readonly rules: string;
-  /** Family-specific fields the template uses. */
-  readonly [field: string]: unknown;
+  /** The kernel's pointer parameters, comma-separated declarations. */
+  readonly params: string;
 }
+
+// One view per template in templates/kernels/. The division is the same everywhere: what an op
+// computes (an element's expression, a reduction's identity, step and finish, a loss per row)
+// comes from TypeScript as C expressions or statements; a template holds only the loops, the
+// tiling, the thread mapping and the synchronization around them.
+
+/** elementwise.cu.hbs: a fused chain of pointwise ops, one thread per output element. */
+export interface ElementwiseView extends KernelViewBase {
+  readonly template: "elementwise";
+  readonly count: string;
+  /** Statements decomposing the flat index into the coordinates the loads use. */
+  readonly coordinates: readonly string[];
+  readonly loads: readonly string[];
+  /** One `const float tN = <op's expression>;` per fused op. */
+  readonly body: readonly string[];
+  readonly result: string;
+  readonly batched: boolean;
+}
+
+/** pointwise.cu.hbs: one thread per output element running `body` (gathers, scatters, pools). */
+export interface PointwiseView extends KernelViewBase {
+  readonly template: "pointwise";
+  readonly count: string;
+  readonly body: readonly string[];
+}
+
+/** The operand gather of a GEMM (see SplitGather in kernels/gemm.ts). */
+export interface GatherView {
+  readonly rowFields: string;
+  readonly rowInit: string;
+  readonly colFields: string;
+  readonly colInit: string;
+  readonly value: string;
+}
+
+/** What gemm.cu.hbs and gemm_tc.cu.hbs share: the operands' index maps and the epilogue. */
+interface GemmViewBase extends Omit<KernelViewBase, "params"> {
+  readonly BM: number;
+  readonly BN: number;
+  readonly BK: number;
+  readonly N: number;
+  readonly K: number | string; // a C expression of `batch` when the reduction runs over the batch
+  readonly mDesc: string;
+  readonly loadA: string;
+  readonly loadB: string;
+  readonly store: string;
+  readonly hasBias: boolean;
+  readonly biasIndex: string;
+  /** The fused epilogue: statements on the accumulator `v`. */
+  readonly activation: readonly string[];
+  readonly extraParams: readonly string[];
+  readonly pooled: boolean;
+  readonly scalarParams: string;
+}
+
+/** gemm.cu.hbs: fp32 on CUDA cores, a register-tiled block of BM×BN. */
+export interface GemmView extends GemmViewBase {
+  readonly template: "gemm";
+  readonly TM: number;
+  readonly TN: number;
+  readonly THREADS: number;
+  readonly A_LOADS: number;
+  readonly B_LOADS: number;
+  readonly ROWS_STEP: number;
+  readonly gatherA: GatherView;
+  readonly gatherB: GatherView;
+}
+
+/** gemm_tc.cu.hbs: WMMA on tensor cores in tf32 or bf16. */
+export interface GemmTensorCoreView extends GemmViewBase {
+  readonly template: "gemm_tc";
+  readonly precision: "tf32" | "bf16";
+  readonly fragK: number;
+  readonly fragType: string;
+  readonly elemType: string;
+  readonly convert: string;
+}
+
+/** One reduction over a row: `acc` starts at `identity` and folds in each element `xk`; `after` runs once the warp has it. */
+export interface RowPassView {
+  readonly acc: string;
+  readonly identity: string;
+  readonly fold: string;
+  readonly after: readonly string[];
+}
+
+/** rowwise.cu.hbs: softmax, log-softmax and layer norm, a warp per row: the op's passes, then `write` per element. */
+export interface RowwiseView extends KernelViewBase {
+  readonly template: "rowwise";
+  readonly length: number;
+  readonly inner: number;
+  readonly passes: readonly RowPassView[];
+  /** Each element's output, from `xk` (and `k`, its index in the row). */
+  readonly write: string;
+  readonly rowsPerBlock: number;
+}
+
+/** batch_norm.cu.hbs: a block per channel. */
+export interface BatchNormView extends KernelViewBase {
+  readonly template: "batch_norm";
+  readonly threads: number;
+  readonly C: number;
+  readonly inner: number;
+  readonly eps: string;
+  readonly momentum: string;
+  readonly affine: boolean;
+  readonly track: boolean;
+}
+
+/**
+ * reduce.cu.hbs: a warp per output element. The reduction's semantics are the op's: `init`
+ * declares the accumulator(s), `step` folds in `v` (the element) at index `j`, `combine` merges
+ * the lanes' accumulators, and `result` is what lane 0 stores.
+ */
+export interface ReduceView extends KernelViewBase {
+  readonly template: "reduce";
+  readonly outCount: string;
+  readonly outIndex: readonly string[];
+  readonly redIndex: readonly string[];
+  readonly count: string;
+  readonly init: readonly string[];
+  readonly step: readonly string[];
+  readonly combine: readonly string[];
+  readonly result: string;
+}
+
+/**
+ * loss.cu.hbs: a loss in one launch, summed over a block. `perElement` losses (MSE) run a thread
+ * per element with `lossOf` reading `input[e]` and `target[e]`; the others a warp per row with
+ * `lossOf` reading the row `x` and its label `y` (lanes cooperate; every lane ends with `loss`).
+ */
+export interface LossView extends KernelViewBase {
+  readonly template: "loss";
+  readonly threads: number;
+  readonly count: string;
+  readonly classes: number;
+  readonly perElement: boolean;
+  /** Statements that end with `const float loss = …;`. */
+  readonly lossOf: readonly string[];
+  /** reduction "none": each element's or row's loss is written. */
+  readonly none: boolean;
+  /** The block's sum `total` turned into the result. */
+  readonly finish: string;
+}
+
+/** batch_norm_grad.cu.hbs. */
+export interface BatchNormGradView extends KernelViewBase {
+  readonly template: "batch_norm_grad";
+  readonly C: number;
+  readonly inner: number;
+  readonly eps: string;
+  readonly track: boolean;
+  readonly hasWeight: boolean;
+  readonly xhatOnly: boolean;
+}
+
+/** layer_norm_grad.cu.hbs. */
+export interface LayerNormGradView extends KernelViewBase {
+  readonly template: "layer_norm_grad";
+  readonly length: number;
+  readonly eps: string;
+  readonly hasWeight: boolean;
+}
+
+/** The view of one kernel: `template` names the file in templates/kernels/ that renders it. */
+export type KernelView =
+  | ElementwiseView
+  | PointwiseView
+  | GemmView
+  | GemmTensorCoreView
+  | RowwiseView
+  | BatchNormView
+  | ReduceView
+  | LossView
+  | BatchNormGradView
+  | LayerNormGradView;
 
 /** A pointer the launcher passes to the kernel. */
 export interface ArgView {
@@ -30,8 +205,10 @@ export interface LaunchView {
   readonly block: string;
   readonly sharedBytes: string;
   readonly args: readonly ArgView[];
-  /** Extra scalar arguments after the pointers ("batch", "rows"). */
+  /** Statements before the launch that declare its scalar arguments (`const int M = …;`). */
   readonly scalars: readonly string[];
+  /** The scalar arguments after the pointers ("batch", "rows"). */
+  readonly scalarArgs: string;
   readonly summary: string;
   readonly source: readonly string[];
 }
@@ -45,4 +222,110 @@ export interface ValueView {
   readonly bytes: number;
   /** Pointer expression in the harness, e.g. (float*)(m->batch_arena + 11520 * batch). */
   readonly pointer: string;
+}
+
+// The view of templates/model.cu.hbs: tables the harness reads through tsdp_model_desc
+// (runtime/harness/harness.h). Each row is an object whose fields the template writes as
+// designated initializers (.name = …), so no C initializer is assembled here by position.
+
+/** A tsdp_tensor_info row: a program's input or output. */
+export interface TensorRowView {
+  /** A C string literal. */
+  readonly name: string;
+  readonly offset: number;
+  readonly bytes: number;
+  /** A tsdp_dtype enumerator. */
+  readonly dtype: "TSDP_F32" | "TSDP_I32" | "TSDP_I64";
+  readonly batched: 0 | 1;
+  /** For the comment. */
+  readonly shape: string;
+}
+
+/** A tsdp_state_info row: a parameter or buffer and its initialization. */
+export interface StateRowView {
+  readonly name: string;
+  readonly offset: number;
+  readonly bytes: number;
+  readonly dtype: TensorRowView["dtype"];
+  readonly count: number;
+  /** A tsdp_init_kind enumerator. */
+  readonly init: "TSDP_INIT_CONSTANT" | "TSDP_INIT_UNIFORM" | "TSDP_INIT_NORMAL";
+  /** A C double literal. */
+  readonly a: string;
+  readonly zeroRow: number;
+  readonly stream: number;
+  readonly row: number;
+  readonly shape: string;
+}
+
+/** A tsdp_bucket_info row. */
+export interface BucketRowView {
+  readonly offsetFloats: number;
+  readonly countFloats: number;
+  readonly segment: number;
+  readonly bytes: number;
+  /** The parameters in it, escaped for a comment. */
+  readonly params: string;
+}
+
+/** One program: run_<name> with its launches by segment, and its tsdp_program_desc. */
+export interface ProgramView {
+  readonly name: string;
+  readonly segments: readonly { readonly index: number; readonly comment: string; readonly launches: readonly LaunchView[] }[];
+  readonly segmentCount: number;
+  readonly ins: readonly TensorRowView[];
+  readonly outs: readonly TensorRowView[];
+  readonly inCount: number;
+  readonly outCount: number;
+}
+
+/** The tsdp_training_desc of a model that trains. */
+export interface TrainingView {
+  readonly evaluate: ProgramView;
+  readonly step: ProgramView;
+  readonly meanLoss: 0 | 1;
+  /** A tsdp_optimizer_kind enumerator. */
+  readonly optimizerKind: "TSDP_SGD" | "TSDP_ADAM" | "TSDP_ADAMW";
+  readonly optimizerName: string;
+  readonly paramsOnlyFloats: number;
+  readonly buckets: readonly BucketRowView[];
+  readonly bucketCount: number;
+  readonly largestBucketFloats: number;
+}
+
+export interface ModelView {
+  readonly tensorCores: boolean;
+  readonly precision: string;
+  /** Comment text: the model, its file, its inputs and outputs. */
+  readonly model: string;
+  readonly sourceFile: string;
+  readonly inputsDesc: string;
+  readonly outputsDesc: string;
+  readonly kernelCount: number;
+  readonly stepKernelCount: number;
+  readonly paramBytes: number;
+  readonly batchBytesPerSample: number;
+  readonly unsharedBatchBytesPerSample: number;
+  readonly fixedBytes: number;
+  /** Each kernel rendered by its template, once. */
+  readonly kernelTexts: readonly string[];
+  readonly kernelNamespace: string;
+  readonly programs: readonly ProgramView[];
+  readonly forward: ProgramView;
+  readonly state: readonly StateRowView[];
+  readonly stateCount: number;
+  readonly inputCount: number;
+  readonly outputCount: number;
+  readonly training: TrainingView | undefined;
+  /** The manifest's seal, returned by tsdp_manifest_hash ("" while the code hash is taken). */
+  readonly sourceHash: string;
+}
+
+/** The view of templates/model.h.hbs. */
+export interface HeaderView {
+  readonly model: string;
+  readonly sourceFile: string;
+  readonly training: boolean;
+  readonly inputsDesc: readonly string[];
+  readonly outputsDesc: readonly string[];
 }

@@ -1,14 +1,15 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 import type { GeneratedModel } from "../5-codegen/emit.ts";
-import { sha256, type Manifest } from "../../runtime/manifest.ts";
+import { ABI_VERSION, sha256, type Manifest } from "../../runtime/manifest.ts";
 import { cacheDirectory, cachedEntry, cacheKey, makeDirectory, readCachedLibrary, readCachedResources, sealCachedLibrary, storeCachedResources, writeAtomic } from "./cache.ts";
 import { parsePtxasLog } from "./resources.ts";
 import { runToolchain } from "./children.ts";
 import { removeStaleTemporaries } from "./leftovers.ts";
 import { memcheckFromEnv } from "../build-paths.ts";
-import { findCxx, findNvcc, shimHeader, toolVersion, type Target } from "./toolchain.ts";
+import { findCxx, findNvcc, harnessDir, shimHeader, toolVersion, type Target } from "./toolchain.ts";
+import { harnessObjects, harnessText } from "./harness.ts";
 
 // The native build: nvcc for the GPU, g++ with the CPU shim otherwise. Libraries are cached by
 // the hash of everything that goes into them, and every file lands in the output directory by
@@ -50,29 +51,55 @@ export interface BuildResult {
 
 export { cacheDirectory };
 
-export function compileCommand(target: Target, source: string, output: string, archs: readonly string[], memcheck = false): string[] {
+/**
+ * The command that compiles `source` and links it with `objects` (the harness's) into the shared
+ * library `output`; with `objectOnly`, the one that compiles `source` to an object (how the
+ * harness is built). Both see runtime/harness/ on the include path, and the CPU target the shim.
+ */
+export function compileCommand(
+  target: Target,
+  source: string,
+  output: string,
+  archs: readonly string[],
+  memcheck = false,
+  objects: readonly string[] = [],
+  objectOnly = false,
+): string[] {
   // No argument may be read as an option: a path is never "-...", architectures are numbers.
   const notAnOption = (path: string) => (path.startsWith("-") ? `./${path}` : path);
   source = notAnOption(source);
   output = notAnOption(output);
+  const linked = objects.map(notAnOption);
+  // The harness's tsdp_abi_version() answers the runtime's ABI_VERSION (runtime/manifest.ts).
+  const mode = [...(objectOnly ? ["-c"] : ["-shared"]), `-DTSDP_ABI_VERSION=${ABI_VERSION}`];
   for (const a of archs) if (!/^\d{2,3}[af]?$/.test(a)) throw new RangeError(`build: '${a}' is not a GPU architecture like 90`);
   if (target === "cuda") {
     const nvcc = findNvcc();
     if (!nvcc)
       throw new CompileError([diagnostic("toolMissing", "nvcc was not found: install the CUDA toolkit and put nvcc on PATH (or set TSDP_NVCC), or build for the CPU with --target cpu")]);
     // -Xptxas -v: each kernel's registers, spills, stack and shared memory, for the manifest.
-    return [nvcc, "-std=c++17", "-O3", "-shared", "-Xcompiler", "-fPIC,-fvisibility=hidden", "-Xptxas", "-v", ...archs.flatMap((a) => ["-gencode", `arch=compute_${a},code=sm_${a}`]), "-o", output, source];
+    // C++20 for the model descriptor's designated initializers.
+    return [nvcc, "-std=c++20", "-O3", ...mode, "-Xcompiler", "-fPIC,-fvisibility=hidden", "-Xptxas", "-v", ...archs.flatMap((a) => ["-gencode", `arch=compute_${a},code=sm_${a}`]), "-I", harnessDir, "-o", output, source, ...linked];
   }
   const cxx = findCxx();
   if (!cxx) throw new CompileError([diagnostic("toolMissing", "g++ was not found: install it (Debian: apt-get install g++) or set CXX")]);
   const optimize = memcheck ? memcheckFlags : ["-O3"];
-  return [cxx, "-std=c++20", ...optimize, "-march=native", "-mtls-dialect=gnu2", "-fPIC", "-shared", "-fvisibility=hidden", "-pthread", "-I", dirname(shimHeader), "-x", "c++", "-include", shimHeader, "-o", output, source];
+  // -x c++ reads the .cu source as C++; -x none before the objects lets g++ take them as objects.
+  return [cxx, "-std=c++20", ...optimize, "-march=native", "-mtls-dialect=gnu2", "-fPIC", ...mode, "-fvisibility=hidden", "-pthread", "-I", dirname(shimHeader), "-I", harnessDir, "-x", "c++", "-include", shimHeader, "-o", output, source, ...(linked.length ? ["-x", "none", ...linked] : [])];
 }
 
-/** The shim's headers, part of the cache key of CPU builds. */
-function shimSources(): string {
-  const dir = dirname(shimHeader);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".h")).sort().map((f) => readFileSync(join(dir, f), "utf8")).join("\n") : "";
+/** The command that links objects (the model's and the harness's) into the shared library `output`. */
+export function linkCommand(target: Target, objects: readonly string[], output: string, memcheck = false): string[] {
+  const notAnOption = (path: string) => (path.startsWith("-") ? `./${path}` : path);
+  if (target === "cuda") {
+    const nvcc = findNvcc();
+    if (!nvcc) throw new CompileError([diagnostic("toolMissing", "nvcc was not found: install the CUDA toolkit and put nvcc on PATH (or set TSDP_NVCC), or build for the CPU with --target cpu")]);
+    return [nvcc, "-shared", "-Xcompiler", "-fPIC", "-o", notAnOption(output), ...objects.map(notAnOption)];
+  }
+  const cxx = findCxx();
+  if (!cxx) throw new CompileError([diagnostic("toolMissing", "g++ was not found: install it (Debian: apt-get install g++) or set CXX")]);
+  // AddressSanitizer's runtime is linked in too when the objects were built for it
+  return [cxx, ...(memcheck ? ["-fsanitize=address"] : []), "-shared", "-pthread", "-o", notAnOption(output), ...objects.map(notAnOption)];
 }
 
 export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promise<BuildResult> {
@@ -83,8 +110,9 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   // Memcheck is a CPU-target mode: a GPU build is checked with compute-sanitizer instead.
   const memcheck = opts.target === "cpu" && (opts.memcheck ?? memcheckFromEnv());
   const probe = compileCommand(opts.target, "model.cu", "libmodel.so", archs, memcheck);
-  const shim = opts.target === "cpu" ? shimSources() : "";
-  const key = cacheKey(gen.cu, JSON.stringify(probe.slice(1)), toolVersion(probe[0]), shim);
+  const trains = gen.manifest.training !== undefined;
+  // The harness and (CPU) the shim are part of every library: their text is part of its key.
+  const key = cacheKey(gen.cu, JSON.stringify(probe.slice(1)), toolVersion(probe[0]), harnessText(opts.target), trains ? "training" : "forward");
   const cacheDir = opts.cacheDir ?? cacheDirectory();
   // What killed compiles left behind, here and in the output directory.
   removeStaleTemporaries(cacheDir);
@@ -97,11 +125,23 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
     build: async (work, abandon) => {
       const source = join(work, "model.cu");
       writeFileSync(source, gen.cu);
-      command = compileCommand(opts.target, source, join(work, "libmodel.so"), archs, memcheck);
-      const result = await runToolchain(command, abandon);
-      if (result.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", explainBuildError(result.all ?? "", gen.cu, command[0]))]);
+      // The model compiles while the harness does (when it is not cached yet); then one link.
+      const objectFile = join(work, "model.o");
+      command = compileCommand(opts.target, source, objectFile, archs, memcheck, [], true);
+      const [compiled, harness] = await Promise.allSettled([
+        runToolchain(command, abandon),
+        harnessObjects(cacheDir, opts.target, (src, out) => compileCommand(opts.target, src, out, archs, memcheck, [], true)),
+      ]);
+      if (compiled.status === "rejected") throw compiled.reason;
+      const log = compiled.value.all ?? "";
+      if (compiled.value.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", explainBuildError(log, gen.cu, command[0]))]);
+      if (harness.status === "rejected") throw harness.reason;
+      const { objects } = harness.value;
+      const link = linkCommand(opts.target, [objectFile, objects["harness.cu"], objects["step.cu"], ...(trains ? [objects["training_abi.cu"]] : [])], join(work, "libmodel.so"), memcheck);
+      const linked = await runToolchain(link, abandon);
+      if (linked.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", `${link[0].split("/").pop()} failed to link the model with the harness:\n${linked.all ?? ""}`)]);
       sealCachedLibrary(work, readFileSync(join(work, "libmodel.so")));
-      if (opts.target === "cuda") storeCachedResources(work, parsePtxasLog(result.all ?? ""));
+      if (opts.target === "cuda") storeCachedResources(work, [...parsePtxasLog(log), ...(harness.value.resources ?? [])]);
     },
   });
   const resources = opts.target === "cuda" ? readCachedResources(entry) : undefined;

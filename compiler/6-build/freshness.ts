@@ -16,7 +16,7 @@ export interface BuildRecord {
   readonly version: 2;
   /** The model file (absolute), for the rebuild command in load's messages. */
   readonly file: string;
-  /** Hash of tsdp's compiler, templates, shim and DSL: a different tsdp means a rebuild. */
+  /** Hash of tsdp's compiler, templates, shim, harness and DSL: a different tsdp means a rebuild. */
   readonly tsdp: string;
   /** The options that shaped the build. */
   readonly options: string;

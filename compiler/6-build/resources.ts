@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KernelResources } from "../../runtime/manifest.ts";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
-import { explainBuildError } from "./build.ts";
+import { cacheDirectory, compileCommand, explainBuildError } from "./build.ts";
+import { harnessObjects } from "./harness.ts";
 import { runToolchain } from "./children.ts";
 import { findNvcc } from "./toolchain.ts";
 
@@ -176,10 +177,12 @@ export async function measureResources(cu: string, archs: readonly string[]): Pr
   try {
     const source = join(dir, "model.cu");
     writeFileSync(source, cu);
-    const command = [nvcc, "-std=c++17", "-O3", "-c", "-Xcompiler", "-fPIC", "-Xptxas", "-v", ...archs.flatMap((a) => ["-gencode", `arch=compute_${a},code=sm_${a}`]), "-o", join(dir, "model.o"), source];
+    // the build's own command, compiling only; the harness's kernels come from its cached objects
+    const command = compileCommand("cuda", source, join(dir, "model.o"), archs, false, [], true);
     const result = await runToolchain(command, remove);
     if (result.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", explainBuildError(result.all ?? "", cu, nvcc))]);
-    const resources = parsePtxasLog(result.all ?? "");
+    const harness = await harnessObjects(cacheDirectory(), "cuda", (src, out) => compileCommand("cuda", src, out, archs, false, [], true));
+    const resources = [...parsePtxasLog(result.all ?? ""), ...(harness.resources ?? [])];
     const launches = launchConfigs(cu);
     const threads = new Map(launches.map((l) => [l.kernel, l.threads]));
     return { archs: archs.map((a) => `sm_${a}`), kernels: resources.map((r) => ({ ...r, threads: threads.get(r.kernel) })), problems: resourceProblems(resources, launches) };

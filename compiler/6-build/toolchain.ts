@@ -10,6 +10,9 @@ export type Target = "cpu" | "cuda";
 /** The CPU shim header that lets g++ compile the generated CUDA. */
 export const shimHeader = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "runtime", "shim", "cuda_shim.h");
 
+/** The fixed harness's sources and headers (harness.h, which generated code includes). */
+export const harnessDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "runtime", "harness");
+
 const memo = new Map<string, unknown>();
 function once<T>(key: string, f: () => T): T {
   if (!memo.has(key)) memo.set(key, f());

@@ -39,16 +39,16 @@ function walk(dir, out) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
     if (entry.isDirectory()) walk(p, out);
-    else if (/\.(ts|mjs|hbs|h|json)$/.test(entry.name)) out.push(p);
+    else if (/\.(ts|mjs|hbs|h|cu|json)$/.test(entry.name)) out.push(p);
   }
 }
 
 let fingerprint;
-/** Hash of tsdp's compiler, templates, shim and DSL: a different tsdp means a rebuild. */
+/** Hash of tsdp's compiler, templates, shim, harness and DSL: a different tsdp means a rebuild. */
 export function tsdpFingerprint() {
   if (fingerprint) return fingerprint;
   const files = [];
-  for (const d of ["compiler", "templates", "runtime/shim", "dsl"]) if (existsSync(join(root, d))) walk(join(root, d), files);
+  for (const d of ["compiler", "templates", "runtime/shim", "runtime/harness", "dsl"]) if (existsSync(join(root, d))) walk(join(root, d), files);
   const h = createHash("sha256");
   for (const f of files.sort()) h.update(f.slice(root.length)).update(readFileSync(f));
   fingerprint = h.digest("hex");

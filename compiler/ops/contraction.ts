@@ -169,7 +169,7 @@ function linearMaps(node: Node, _a: unknown, { label }: GemmMapOptions): GemmInd
   return {
     loadA: `return a[(size_t)m * ${K} + k];`,
     loadB: `return b[(size_t)n * ${K} + k];`,
-    store: `out[(size_t)m * ${N} + n] = v;`,
+    storeIndex: `(size_t)m * ${N} + n`,
     M,
     mAt: (b) => (rows.p ? rows.c * b : rows.c),
     N,
@@ -218,7 +218,7 @@ function matmulMaps(node: Node): GemmIndexMaps {
   return {
     loadA: `return a[${offset(as, `${M} * ${K}`)} + (size_t)m * ${K} + k];`,
     loadB: `return b[${offset(bs, `${K} * ${N}`)} + (size_t)k * ${N} + n];`,
-    store: `out[(size_t)z * ${M} * ${N} + (size_t)m * ${N} + n] = v;`,
+    storeIndex: `(size_t)z * ${M} * ${N} + (size_t)m * ${N} + n`,
     M: String(M),
     mAt: (b) => (typeof rows === "number" ? rows : b),
     N,

@@ -271,13 +271,13 @@ function convMaps(node: Node, a: ConvAttrs, { pooled }: GemmMapOptions): GemmInd
       ...selectLoad("a", `r.base + c.off + ih * ${W} + iw`),
     ].join("\n    "),
   };
-  const store = pooled
-    ? `out[((size_t)(m / ${PW * PH}) * ${O} + z * ${Og} + n) * ${PH * PW} + m % ${PH * PW}] = v;`
-    : `out[((size_t)(m / ${OH * OW}) * ${O} + z * ${Og} + n) * ${OH * OW} + m % ${OH * OW}] = v;`;
+  const storeIndex = pooled
+    ? `((size_t)(m / ${PW * PH}) * ${O} + z * ${Og} + n) * ${PH * PW} + m % ${PH * PW}`
+    : `((size_t)(m / ${OH * OW}) * ${O} + z * ${Og} + n) * ${OH * OW} + m % ${OH * OW}`;
   return {
     loadA,
     loadB: `return b[((size_t)(z * ${Og} + n)) * ${K} + k];`,
-    store,
+    storeIndex,
     M: pooled ? `4 * batch * ${PH * PW}` : `batch * ${OH * OW}`,
     mAt: (b) => (pooled ? 4 * b * PH * PW : b * OH * OW),
     N: Og,
@@ -328,7 +328,7 @@ export function convGradInputMaps(node: Node, a: ConvAttrs, [C, H, W]: readonly 
     gatherA,
     loadA,
     loadB: `return b[(((size_t)(z * ${Og} + k / ${KW * KH}) * ${Cg} + n) * ${KH} + (k / ${KW}) % ${KH}) * ${KW} + k % ${KW}];`,
-    store: `out[((size_t)(m / ${H * W}) * ${C} + z * ${Cg} + n) * ${H * W} + m % ${H * W}] = v;`,
+    storeIndex: `((size_t)(m / ${H * W}) * ${C} + z * ${Cg} + n) * ${H * W} + m % ${H * W}`,
     M: `batch * ${H * W}`,
     mAt: (b) => b * H * W,
     N: Cg,
@@ -382,7 +382,7 @@ function convGradWeightMaps(node: Node, a: ConvAttrs & { readonly weightShape: r
     gatherB,
     loadA: `return a[(((size_t)(k / ${OH * OW}) * ${O} + z * ${Og} + m) * ${OH * OW}) + k % ${OH * OW}];`,
     loadB,
-    store: `out[((size_t)(z * ${Og} + m)) * ${Cg * KH * KW} + n] = v;`,
+    storeIndex: `((size_t)(z * ${Og} + m)) * ${Cg * KH * KW} + n`,
     M: String(Og),
     mAt: () => Og,
     N: Cg * KH * KW,

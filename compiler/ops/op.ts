@@ -219,8 +219,8 @@ export interface GemmIndexMaps {
   /** C body of `float load_a(const float* a, int m, int k, int z)` (z: batch of matmul, or group). */
   readonly loadA: string;
   readonly loadB: string;
-  /** Statement storing `v` for row m, column n, batch/group z: `out[<index>] = v;`. */
-  readonly store: string;
+  /** The flat output index of row m, column n, batch/group z: the kernel stores `out[<it>] = v`. */
+  readonly storeIndex: string;
   readonly M: string; // rows, a C expression of `batch`
   /** M at a nominal batch, for choosing the tile. */
   readonly mAt: (batch: number) => number;

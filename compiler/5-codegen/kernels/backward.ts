@@ -7,7 +7,7 @@ import { adaptiveAvgPool2dGrad } from "../../ops/pool.ts";
 import { maxReduction } from "../../ops/reduce.ts";
 import type { Node } from "../../ir/node.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
-import type { ArgView, KernelView, LaunchView } from "../view.ts";
+import type { ArgView, BatchNormGradView, LaunchView, LayerNormGradView, PointwiseView } from "../view.ts";
 
 // Kernels of the backward ops that are not GEMMs: pooling gradients, loss gradients and the
 // embedding gradient gather per input element (no atomics, so results are deterministic); the
@@ -19,15 +19,15 @@ function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
   return { decl: `const ${cType(n)}* __restrict__ ${name}`, value: ctx.pointer(n), comment: `${ctx.label(n)} ${shapeComment(n)}` };
 }
 
-function gather(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string): { kernel: KernelView; launch: LaunchView } {
+function gather(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string): { kernel: PointwiseView; launch: LaunchView } {
   const args = [...inputs, { decl: `float* __restrict__ out`, value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
   const count = cCount(k.output.shape);
-  const kernel: KernelView = { template: "pointwise", name: k.name, summary, source: ctx.source(k), rules: "none", params: args.map((a) => a.decl).join(", "), count, body };
+  const kernel: PointwiseView = { template: "pointwise", name: k.name, summary, source: ctx.source(k), rules: "none", params: args.map((a) => a.decl).join(", "), count, body };
   const launch = {
     name: k.name, kernel: `${k.name}_kernel`,
     grid: `dim3((unsigned)std::min<size_t>((${count} + ${THREADS - 1}) / ${THREADS}, 65535))`, block: `dim3(${THREADS})`,
     sharedBytes: "0", args, scalars: [], summary, source: kernel.source, scalarArgs: "batch",
-  } as LaunchView;
+  };
   return { kernel, launch };
 }
 
@@ -145,11 +145,11 @@ export function batchNormGradKernel(ctx: CodegenContext, k: Kernel) {
   const C = x.shape[1] as number;
   const inner = (x.shape.slice(2) as number[]).reduce((p, q) => p * q, 1);
   const summary = `${n.op} over ${C} channels of ${shapeComment(x)}`;
-  const kernel: KernelView = {
+  const kernel: BatchNormGradView = {
     template: "batch_norm_grad", name: k.name, summary, source: ctx.source(k), rules: "none",
     params: args.map((v) => v.decl).join(", "), C, inner, eps: cFloat(a.eps), track: a.track, hasWeight, xhatOnly,
   };
-  const launch = { name: k.name, kernel: `${k.name}_kernel`, grid: `dim3(${C})`, block: "dim3(256)", sharedBytes: "0", args, scalars: [], summary, source: kernel.source, scalarArgs: "batch, r->training" } as LaunchView;
+  const launch = { name: k.name, kernel: `${k.name}_kernel`, grid: `dim3(${C})`, block: "dim3(256)", sharedBytes: "0", args, scalars: [], summary, source: kernel.source, scalarArgs: "batch, r->training" };
   return { kernel, launch };
 }
 
@@ -164,7 +164,7 @@ export function layerNormGradKernel(ctx: CodegenContext, k: Kernel) {
   const hasWeight = a.hasWeight;
   const args = [arg(ctx, dy, "dy"), arg(ctx, x, "x"), ...(hasWeight ? [arg(ctx, weight, "weight")] : []), { decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
   const summary = `layer_norm_grad_input over rows of ${length}: ${shapeComment(x)}`;
-  const kernel: KernelView = { template: "layer_norm_grad", name: k.name, summary, source: ctx.source(k), rules: "none", params: args.map((v) => v.decl).join(", "), length, eps: cFloat(a.eps), hasWeight };
-  const launch = { name: k.name, kernel: `${k.name}_kernel`, grid: `dim3((unsigned)((${rows} + 7) / 8))`, block: "dim3(256)", sharedBytes: "0", args, scalars: [`const size_t rows = ${rows};`], summary, source: kernel.source, scalarArgs: "rows" } as LaunchView;
+  const kernel: LayerNormGradView = { template: "layer_norm_grad", name: k.name, summary, source: ctx.source(k), rules: "none", params: args.map((v) => v.decl).join(", "), length, eps: cFloat(a.eps), hasWeight };
+  const launch = { name: k.name, kernel: `${k.name}_kernel`, grid: `dim3((unsigned)((${rows} + 7) / 8))`, block: "dim3(256)", sharedBytes: "0", args, scalars: [`const size_t rows = ${rows};`], summary, source: kernel.source, scalarArgs: "rows" };
   return { kernel, launch };
 }

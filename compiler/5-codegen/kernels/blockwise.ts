@@ -5,7 +5,7 @@ import { opDef } from "../../ops/index.ts";
 import { batchNorm } from "../../ops/norm.ts";
 import { reducedDims } from "../../ops/reduce.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
-import type { ArgView, KernelView, LaunchView } from "../view.ts";
+import type { ArgView, BatchNormView, LaunchView, LossView, ReduceView } from "../view.ts";
 
 // Kernels that reduce: batch norm (a block per channel), reductions over any dims (a warp per
 // output element) and the losses (one block over the whole batch). Sums are fp32, combined by
@@ -19,10 +19,14 @@ function outArg(ctx: CodegenContext, k: Kernel): ArgView {
   return { decl: `${cType(k.output)}* __restrict__ out`, value: ctx.pointer(k.output), comment: shapeComment(k.output) };
 }
 
-function view(ctx: CodegenContext, k: Kernel, template: string, args: ArgView[], fields: Record<string, unknown>, grid: string, block: number, scalarArgs: string, summary: string) {
-  const kernel: KernelView = { template, name: k.name, summary, source: ctx.source(k), rules: k.rules.join(", ") || "none", params: args.map((a) => a.decl).join(", "), threads: block, ...fields };
-  const launch = { name: k.name, kernel: `${k.name}_kernel`, grid, block: `dim3(${block})`, sharedBytes: "0", args, scalars: [], summary, source: kernel.source, scalarArgs } as LaunchView;
-  return { kernel, launch };
+/** The launch of a blockwise kernel: `block` threads, no dynamic shared memory. */
+function launchOf(ctx: CodegenContext, k: Kernel, args: ArgView[], grid: string, block: number, scalarArgs: string, summary: string): LaunchView {
+  return { name: k.name, kernel: `${k.name}_kernel`, grid, block: `dim3(${block})`, sharedBytes: "0", args, scalars: [], scalarArgs, summary, source: ctx.source(k) };
+}
+
+/** The fields every blockwise kernel view shares. */
+function common(ctx: CodegenContext, k: Kernel, args: ArgView[], summary: string) {
+  return { name: k.name, summary, source: ctx.source(k), rules: k.rules.join(", ") || "none", params: args.map((a) => a.decl).join(", ") };
 }
 
 export function batchNormKernel(ctx: CodegenContext, k: Kernel) {
@@ -41,9 +45,46 @@ export function batchNormKernel(ctx: CodegenContext, k: Kernel) {
     args.push({ decl: "long long* __restrict__ num_batches_tracked", value: ctx.pointer(rest[i + 2]), comment: ctx.label(rest[i + 2]) });
   }
   args.push(outArg(ctx, k));
-  return view(ctx, k, "batch_norm", args, {
+  const summary = `batch_norm over ${C} channels of ${shapeComment(x)}`;
+  const kernel: BatchNormView = {
+    template: "batch_norm", ...common(ctx, k, args, summary), threads: 256,
     C, inner, eps: cFloat(a.eps), momentum: cFloat(a.momentum), affine: a.affine, track: a.track,
-  }, `dim3(${C})`, 256, "batch, r->training", `batch_norm over ${C} channels of ${shapeComment(x)}`);
+  };
+  return { kernel, launch: launchOf(ctx, k, args, `dim3(${C})`, 256, "batch, r->training", summary) };
+}
+
+/**
+ * What each reduction computes, as C for reduce.cu.hbs's warp-per-output loop: the accumulator's
+ * identity, folding in the element `v` at index `j`, combining the lanes, and the value stored.
+ */
+type Fold = Pick<ReduceView, "init" | "step" | "combine" | "result">;
+
+// argmax, the one reduction without a Reduction trait: the first index of the maximum (ties go to
+// the smaller index), so its lanes combine value and index together.
+const argmaxFold: Fold = {
+  init: ["float best = -INFINITY;", "int best_at = 0x7fffffff;"],
+  step: ["if (v > best || (v == best && (int)j < best_at) || best_at == 0x7fffffff) { best = v; best_at = (int)j; }"],
+  combine: [
+    "#pragma unroll",
+    "for (int s = 16; s > 0; s >>= 1) {",
+    "    const float ob = __shfl_xor_sync(0xffffffffu, best, s);",
+    "    const int oa = __shfl_xor_sync(0xffffffffu, best_at, s);",
+    "    if (ob > best || (ob == best && oa < best_at)) { best = ob; best_at = oa; }",
+    "}",
+  ],
+  result: "best_at",
+};
+
+/** The reduce template's fold for an op: the C forms of its Reduction trait (ops/reduce.ts). */
+function foldOf(op: string): Fold {
+  const r = opDef(op).traits?.reduction?.c;
+  if (!r) return argmaxFold;
+  return {
+    init: [`float acc = ${r.identity};`],
+    step: [r.combine("acc", "v")],
+    combine: [`acc = ${r.warp}(acc);`],
+    result: r.finish ? r.finish("acc", "(float)reduced") : "acc",
+  };
 }
 
 /** Offsets of the kept and reduced coordinates, as C statements over `o` and `j`. */
@@ -65,32 +106,55 @@ export function reduceKernel(ctx: CodegenContext, k: Kernel) {
   };
   const count = dims.map((d) => cDim(shape[d])).join(" * ") || "1";
   const outCount = cCount(n.shape);
-  // argmax, the one reduction without a Reduction trait, keeps the index of the maximum
-  const r = opDef(n.op).traits?.reduction?.c;
-  const fold = r
-    ? { identity: r.identity, combine: r.combine("acc", "v"), warp: r.warp, result: r.finish ? r.finish("acc", "(float)reduced") : "acc" }
-    : undefined;
-  return view(
-    ctx, k, "reduce", [arg(ctx, x, "x"), outArg(ctx, k)],
-    { outCount, outIndex: decompose(kept, "o", "base"), redIndex: decompose(dims, "j", "off"), count, argmax: !r, ...fold },
-    `dim3((unsigned)std::min<size_t>((${outCount} + 7) / 8, 65535))`, 256, "batch",
-    `${n.op} over dims [${dims.join(", ")}] of ${shapeComment(x)}`,
-  );
+  const args = [arg(ctx, x, "x"), outArg(ctx, k)];
+  const summary = `${n.op} over dims [${dims.join(", ")}] of ${shapeComment(x)}`;
+  const kernel: ReduceView = {
+    template: "reduce", ...common(ctx, k, args, summary),
+    outCount, outIndex: decompose(kept, "o", "base"), redIndex: decompose(dims, "j", "off"), count, ...foldOf(n.op),
+  };
+  return { kernel, launch: launchOf(ctx, k, args, `dim3((unsigned)std::min<size_t>((${outCount} + 7) / 8, 65535))`, 256, "batch", summary) };
+}
+
+/**
+ * A loss per element (MSE: `input[e]`, `target[e]`) or per row (`x` the row of C logits, `y` its
+ * label; the warp's lanes cooperate), as statements ending in `const float loss`, for loss.cu.hbs.
+ */
+function lossStatements(n: Node, C: number): string[] {
+  if (n.op === "mse_loss") return ["const float d = input[e] - target[e];", "const float loss = d * d;"];
+  // the runtime rejects bad labels first; a label out of range still gives NaN, never a stray read
+  if (n.op !== "cross_entropy") return [`const float loss = (y >= 0 && y < ${C}) ? -x[y] : NAN;`];
+  const smoothing = cFloat(n.attrs.labelSmoothing as number);
+  return [
+    "// −log softmax(x)[y] = logsumexp(x) − x[y]; label smoothing ε adds ε/C·Σ_c (logsumexp − x[c])",
+    "float m = -INFINITY;",
+    `for (int c = lane; c < ${C}; c += 32) m = fmaxf(m, x[c]);`,
+    "m = tsdp_warp_max(m);",
+    "float s = 0.0f, xs = 0.0f;",
+    `for (int c = lane; c < ${C}; c += 32) { s += expf(x[c] - m); xs += x[c]; }`,
+    "s = tsdp_warp_sum(s);",
+    "xs = tsdp_warp_sum(xs);",
+    "const float lse = m + logf(s);",
+    `const float picked = (y >= 0 && y < ${C}) ? x[y] : NAN;  // the runtime rejects bad labels first`,
+    `const float loss = (1.0f - ${smoothing}) * (lse - picked) + (${smoothing} / ${C}) * (${C} * lse - xs);`,
+  ];
 }
 
 export function lossKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
   const [input, target] = n.inputs;
   const reduction = n.attrs.reduction as "mean" | "sum" | "none";
-  if (n.op === "mse_loss") {
-    return view(ctx, k, "loss", [arg(ctx, input, "input"), arg(ctx, target, "target"), outArg(ctx, k)], {
-      mse: true, classes: 1, count: cCount(input.shape), none: reduction === "none", mean: reduction === "mean", smoothing: "0.0f",
-    }, reduction === "none" ? "dim3(64)" : "dim3(1)", 1024, "batch", `mse_loss (${reduction}) of ${shapeComment(input)}`);
-  }
-  const C = input.shape[1] as number;
-  return view(ctx, k, "loss", [arg(ctx, input, "input"), arg(ctx, target, "target"), outArg(ctx, k)], {
-    mse: false, crossEntropy: n.op === "cross_entropy", classes: C, count: cDim(input.shape[0]), none: reduction === "none", mean: reduction === "mean",
-    smoothing: cFloat(n.op === "cross_entropy" ? (n.attrs.labelSmoothing as number) : 0),
-  }, reduction === "none" ? "dim3(64)" : "dim3(1)", 1024, "batch", `${n.op} (${reduction}) over ${shapeComment(input)}`);
+  const perElement = n.op === "mse_loss";
+  const C = perElement ? 1 : (input.shape[1] as number);
+  const args = [arg(ctx, input, "input"), arg(ctx, target, "target"), outArg(ctx, k)];
+  const summary = perElement ? `mse_loss (${reduction}) of ${shapeComment(input)}` : `${n.op} (${reduction}) over ${shapeComment(input)}`;
+  const kernel: LossView = {
+    template: "loss", ...common(ctx, k, args, summary), threads: 1024,
+    count: perElement ? cCount(input.shape) : cDim(input.shape[0]),
+    classes: C,
+    perElement,
+    lossOf: lossStatements(n, C),
+    none: reduction === "none",
+    finish: reduction === "mean" ? "total / (float)rows" : "total",
+  };
+  return { kernel, launch: launchOf(ctx, k, args, reduction === "none" ? "dim3(64)" : "dim3(1)", 1024, "batch", summary) };
 }
-

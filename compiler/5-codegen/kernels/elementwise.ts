@@ -4,7 +4,7 @@ import { isBatch, type Dim } from "../../ir/shape.ts";
 import { cFloat } from "../../ops/elementwise.ts";
 import { opDef } from "../../ops/index.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
-import type { ArgView, KernelView, LaunchView } from "../view.ts";
+import type { ArgView, ElementwiseView, LaunchView } from "../view.ts";
 
 // A fused chain of pointwise ops: one thread per output element (grid-stride), each input read
 // once through its broadcast index, the whole chain evaluated in registers, one store.
@@ -34,7 +34,7 @@ function coordinates(out: readonly Dim[], used: Set<number>): string[] {
   return lines.sort();
 }
 
-export function elementwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView; launch: LaunchView } {
+export function elementwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: ElementwiseView; launch: LaunchView } {
   const out = k.output.shape;
   const inside = new Set<Node>(k.nodes);
   const leaves: Node[] = [];
@@ -67,7 +67,7 @@ export function elementwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: Ker
   });
   args.push({ decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) });
   const summary = `${k.nodes.map((n) => n.op).join(" → ")} over ${shapeComment(k.output)}`;
-  const kernel: KernelView = {
+  const kernel: ElementwiseView = {
     template: "elementwise",
     name: k.name,
     summary,
@@ -89,8 +89,9 @@ export function elementwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: Ker
     sharedBytes: "0",
     args,
     scalars: [],
+    scalarArgs: "batch, r->training, r->seed, &r->consts->step, r->sample0",
     summary,
     source: kernel.source,
   };
-  return { kernel, launch: { ...launch, scalarArgs: "batch, r->training, r->seed, &r->consts->step, r->sample0" } as LaunchView };
+  return { kernel, launch };
 }

@@ -4,7 +4,7 @@ import { fail } from "../../diagnostics/diagnostic.ts";
 import { opDef } from "../../ops/index.ts";
 import type { SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
-import type { KernelView, LaunchView } from "../view.ts";
+import type { GemmTensorCoreView, GemmView, LaunchView } from "../view.ts";
 
 // GEMM-shaped kernels: every op whose lowering is "gemm" (nn.Linear, matmul, Conv2d as an
 // implicit GEMM, its gradients, ConvTranspose2d). The op gives its index maps and bias.
@@ -102,17 +102,10 @@ function epilogue(k: Kernel, index: string): { statements: string[]; extras: Nod
   return { statements, extras };
 }
 
-/** The flat output index in a store statement `out[<index>] = v;`. */
-function storeIndex(store: string): string {
-  const m = /^out\[(.*)\] = v;$/.exec(store);
-  if (!m) throw new Error(`codegen: unexpected GEMM store ${store}`);
-  return m[1];
-}
-
 /** CUDA's limit on gridDim.y and gridDim.z. */
 const MAX_GRID_YZ = 65_535;
 
-export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView; launch: LaunchView } {
+export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView | GemmTensorCoreView; launch: LaunchView } {
   const op = opDef(k.anchor.op);
   if (op.lowering?.kind !== "gemm") throw new Error(`codegen: ${k.anchor.op} is not GEMM-like`);
   const parts = op.lowering.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label: (n) => ctx.label(n) });
@@ -120,10 +113,11 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
   const [a, b] = k.anchor.inputs;
   const biasIndex = parts.bias?.index ?? "n";
   const summary = `${k.nodes.map((n) => n.op).join(" + ")}: ${shapeComment(a)} → ${shapeComment(k.output)}`;
-  const { statements: activation, extras } = epilogue(k, storeIndex(parts.store));
+  const { statements: activation, extras } = epilogue(k, parts.storeIndex);
   const tc = ctx.precision !== "fp32";
   // the tensor-core template has its own fixed 64×64 tile of 4 warps
-  const tile = tc ? TILE : chooseTile(parts.mAt(NOMINAL_BATCH), parts.N);
+  const fp32Tile = tc ? undefined : chooseTile(parts.mAt(NOMINAL_BATCH), parts.N);
+  const tile = fp32Tile ?? TILE;
   // N-tiles go on grid.y and the matmul batch or conv groups on grid.z, both capped at 65,535 blocks
   // by CUDA; both are fixed by the model (a batch-dependent grid.z is bounded per device by
   // maxSamplesPerDevice instead), so a layer past them is refused here, where its line is known.
@@ -132,29 +126,34 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
     fail("gridTooLarge", `${summary}: its ${parts.N} output columns make ${columnTiles} column tiles of ${tile.BN}, past the ${MAX_GRID_YZ} blocks CUDA allows in grid.y`, k.anchor.loc);
   if (/^\d+$/.test(parts.Z) && Number(parts.Z) > MAX_GRID_YZ)
     fail("gridTooLarge", `${summary}: its ${parts.Z} matrix products (matmul batch or conv groups) are ${parts.Z} blocks in grid.z, past the ${MAX_GRID_YZ} CUDA allows`, k.anchor.loc);
-  const kernel: KernelView = {
-    template: tc ? "gemm_tc" : "gemm",
+  const common = {
     name: k.name,
     summary,
     source: ctx.source(k),
     rules: k.rules.join(", ") || "none",
-    ...tile,
     N: parts.N,
     K: parts.K,
     mDesc: parts.mDesc,
     loadA: parts.loadA,
     loadB: parts.loadB,
-    gatherA: parts.gatherA ?? plainGather(k.name, "a"),
-    gatherB: parts.gatherB ?? plainGather(k.name, "b"),
-    ROWS_STEP: tile.THREADS / tile.BK,
-    store: parts.store,
+    store: `out[${parts.storeIndex}] = v;`,
     hasBias: bias !== undefined,
     biasIndex,
     activation,
     extraParams: extras.map((_, i) => `const float* __restrict__ e${i},`),
     pooled: k.pool !== undefined,
-    ...(tc ? TENSOR_CORES[ctx.precision as "tf32" | "bf16"] : {}),
+    scalarParams: "int M, int batch",
   };
+  const kernel: GemmView | GemmTensorCoreView = !fp32Tile
+    ? { template: "gemm_tc", ...common, BM: TILE.BM, BN: TILE.BN, BK: TILE.BK, ...TENSOR_CORES[ctx.precision as "tf32" | "bf16"] }
+    : {
+        template: "gemm",
+        ...common,
+        ...fp32Tile,
+        ROWS_STEP: fp32Tile.THREADS / fp32Tile.BK,
+        gatherA: parts.gatherA ?? plainGather(k.name, "a"),
+        gatherB: parts.gatherB ?? plainGather(k.name, "b"),
+      };
   const args = [
     { decl: "const float* __restrict__ a", value: ctx.pointer(a), comment: `${ctx.label(a)} ${shapeComment(a)}` },
     { decl: "const float* __restrict__ b", value: ctx.pointer(b), comment: `${ctx.label(b)} ${shapeComment(b)}` },
@@ -171,8 +170,9 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView
     sharedBytes: "0",
     args,
     scalars: [`const int M = ${parts.M};`],
+    scalarArgs: "M, batch",
     summary,
     source: kernel.source,
   };
-  return { kernel: { ...kernel, scalarParams: "int M, int batch" }, launch: { ...launch, scalarArgs: "M, batch" } as LaunchView };
+  return { kernel, launch };
 }

@@ -2,7 +2,7 @@ import type { Kernel } from "../../3-fusion/plan.ts";
 import { cFloat } from "../../ops/elementwise.ts";
 import { normalizeDim } from "../../ir/shape.ts";
 import { cDim, shapeComment, type CodegenContext } from "../context.ts";
-import type { ArgView, KernelView, LaunchView } from "../view.ts";
+import type { ArgView, LaunchView, RowPassView, RowwiseView } from "../view.ts";
 
 // Row-wise kernels: softmax and log-softmax along a dim, and layer norm over the trailing dims.
 // One warp per row; lanes stride over the row and combine by shuffles, so a row of any length
@@ -10,7 +10,33 @@ import type { ArgView, KernelView, LaunchView } from "../view.ts";
 
 const ROWS_PER_BLOCK = 8;
 
-export function rowwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView; launch: LaunchView } {
+/**
+ * What each row-wise op computes, for rowwise.cu.hbs: reductions over the row (each element is
+ * `xk`), each followed by statements deriving its statistic, then each element's output.
+ */
+function rowProgram(op: string, length: number, eps: string, hasWeight: boolean, hasBias: boolean): Pick<RowwiseView, "passes" | "write"> {
+  if (op === "layer_norm") {
+    let write = "(xk - mean) * rstd";
+    if (hasWeight) write = `(${write}) * weight[k]`;
+    if (hasBias) write = `${write} + bias[k]`;
+    return {
+      passes: [
+        { acc: "sum", identity: "0.0f", fold: "sum + xk", after: [`const float mean = tsdp_warp_sum(sum) / ${length};`] },
+        // biased variance, as PyTorch's layer_norm
+        { acc: "sq", identity: "0.0f", fold: "sq + (xk - mean) * (xk - mean)", after: [`const float rstd = rsqrtf(tsdp_warp_sum(sq) / ${length} + ${eps});`] },
+      ],
+      write,
+    };
+  }
+  // softmax and log-softmax: log-sum-exp with the row maximum subtracted
+  const passes: RowPassView[] = [
+    { acc: "m", identity: "-INFINITY", fold: "fmaxf(m, xk)", after: ["m = tsdp_warp_max(m);"] },
+    { acc: "s", identity: "0.0f", fold: "s + expf(xk - m)", after: ["s = tsdp_warp_sum(s);", op === "log_softmax" ? "const float lse = m + logf(s);" : "const float inv = 1.0f / s;"] },
+  ];
+  return { passes, write: op === "log_softmax" ? "xk - lse" : "expf(xk - m) * inv" };
+}
+
+export function rowwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: RowwiseView; launch: LaunchView } {
   const n = k.anchor;
   const x = n.inputs[0];
   const shape = x.shape;
@@ -38,7 +64,7 @@ export function rowwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelV
   }
   args.push({ decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) });
   const summary = `${n.op} over rows of ${length}: ${shapeComment(x)}`;
-  const kernel: KernelView = {
+  const kernel: RowwiseView = {
     template: "rowwise",
     name: k.name,
     summary,
@@ -47,12 +73,7 @@ export function rowwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelV
     params: args.map((a) => a.decl).join(", "),
     length,
     inner,
-    softmax: n.op === "softmax",
-    logSoftmax: n.op === "log_softmax",
-    layerNorm: n.op === "layer_norm",
-    eps: n.op === "layer_norm" ? cFloat(n.attrs.eps as number) : "0.0f",
-    hasWeight,
-    hasBias,
+    ...rowProgram(n.op, length, n.op === "layer_norm" ? cFloat(n.attrs.eps as number) : "0.0f", hasWeight, hasBias),
     rowsPerBlock: ROWS_PER_BLOCK,
   };
   const rows = `((size_t)${outer} * ${inner})`;
@@ -64,8 +85,9 @@ export function rowwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelV
     sharedBytes: "0",
     args,
     scalars: [`const size_t rows = ${rows};`],
+    scalarArgs: "rows",
     summary,
     source: kernel.source,
   };
-  return { kernel, launch: { ...launch, scalarArgs: "rows" } as LaunchView };
+  return { kernel, launch };
 }

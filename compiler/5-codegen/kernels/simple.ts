@@ -3,7 +3,7 @@ import type { Node } from "../../ir/node.ts";
 import type { Dim } from "../../ir/shape.ts";
 import { opDef } from "../../ops/index.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
-import type { ArgView, KernelView, LaunchView } from "../view.ts";
+import type { ArgView, LaunchView, PointwiseView } from "../view.ts";
 
 // Kernels with one thread per output element (grid-stride): standalone pooling, adaptive
 // average pooling, embedding gathers and permutes. Each computes its output from a few inputs,
@@ -16,11 +16,11 @@ function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
   return { decl: `const ${cType(n)}* __restrict__ ${name}`, value: ctx.pointer(n), comment: `${ctx.label(n)} ${shapeComment(n)}` };
 }
 
-function pointwiseView(ctx: CodegenContext, k: Kernel, template: string, inputs: ArgView[], body: string[], summary: string) {
+function pointwiseView(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string): { kernel: PointwiseView; launch: LaunchView } {
   const args = [...inputs, { decl: `${cType(k.output)}* __restrict__ out`, value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
   const count = cCount(k.output.shape);
-  const kernel: KernelView = {
-    template,
+  const kernel: PointwiseView = {
+    template: "pointwise",
     name: k.name,
     summary,
     source: ctx.source(k),
@@ -40,7 +40,7 @@ function pointwiseView(ctx: CodegenContext, k: Kernel, template: string, inputs:
     summary,
     source: kernel.source,
     scalarArgs: "batch",
-  } as LaunchView;
+  };
   return { kernel, launch };
 }
 
@@ -79,7 +79,7 @@ export function poolKernel(ctx: CodegenContext, k: Kernel) {
       `out[i] = ${r.finish ? r.finish("acc", `${a.kernel[0] * a.kernel[1]}.0f`) : "acc"};`,
     );
   }
-  return pointwiseView(ctx, k, "pointwise", [arg(ctx, x, "x")], body, `${n.op}: ${shapeComment(x)} → ${shapeComment(n)}`);
+  return pointwiseView(ctx, k, [arg(ctx, x, "x")], body, `${n.op}: ${shapeComment(x)} → ${shapeComment(n)}`);
 }
 
 export function embeddingKernel(ctx: CodegenContext, k: Kernel) {
@@ -90,7 +90,7 @@ export function embeddingKernel(ctx: CodegenContext, k: Kernel) {
     // an index out of range reads nothing; the runtime checks indices before the call
     `out[i] = (row >= 0 && row < ${num}) ? weight[(size_t)row * ${dim} + i % ${dim}] : 0.0f;`,
   ];
-  return pointwiseView(ctx, k, "pointwise", [arg(ctx, idx, "idx"), arg(ctx, w, "weight")], body, `embedding: ${shapeComment(idx)} → ${shapeComment(k.anchor)}`);
+  return pointwiseView(ctx, k, [arg(ctx, idx, "idx"), arg(ctx, w, "weight")], body, `embedding: ${shapeComment(idx)} → ${shapeComment(k.anchor)}`);
 }
 
 export function permuteKernel(ctx: CodegenContext, k: Kernel) {
@@ -104,6 +104,6 @@ export function permuteKernel(ctx: CodegenContext, k: Kernel) {
     body.push(`{ const size_t c = rest % (size_t)${cDim(out[d])}; rest /= (size_t)${cDim(out[d])}; src += c * (size_t)(${inStrides[perm[d]]}); }`);
   }
   body.push("out[i] = x[src];");
-  return pointwiseView(ctx, k, "pointwise", [arg(ctx, x, "x")], body, `permute [${perm.join(", ")}]: ${shapeComment(x)} → ${shapeComment(k.anchor)}`);
+  return pointwiseView(ctx, k, [arg(ctx, x, "x")], body, `permute [${perm.join(", ")}]: ${shapeComment(x)} → ${shapeComment(k.anchor)}`);
 }
 

@@ -1,0 +1,94 @@
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { readRegularFile } from "../../runtime/build-directory.ts";
+import type { KernelResources } from "../../runtime/manifest.ts";
+import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
+import { makeDirectory, writeAtomic } from "./cache.ts";
+import { runToolchain } from "./children.ts";
+import { parsePtxasLog } from "./resources.ts";
+import { harnessDir, shimHeader, toolVersion } from "./toolchain.ts";
+
+// The fixed harness (runtime/harness/*.cu): the C ABI, the data-parallel driver, the training
+// step. It does not change per model, so it is compiled once per target, architecture and flags
+// into objects kept in the cache (harness-<key>/, key = hash of its sources, the shim's headers,
+// the command and the compiler) and linked with each model's generated code.
+
+/** The harness's sources, each compiled to its own object; training_abi only for models that train. */
+export const harnessSources = ["harness.cu", "step.cu", "training_abi.cu"] as const;
+export type HarnessSource = (typeof harnessSources)[number];
+
+/** Every header and source of the harness and (CPU target) the shim, in a fixed order: part of every cache key. */
+export function harnessText(target: "cpu" | "cuda"): string {
+  const dirs = target === "cpu" ? [harnessDir, dirname(shimHeader)] : [harnessDir];
+  const parts: string[] = [];
+  for (const dir of dirs) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).filter((f) => /\.(h|cu)$/.test(f)).sort()) parts.push(`${f}\n${readFileSync(join(dir, f), "utf8")}`);
+  }
+  return parts.join("\n");
+}
+
+export interface HarnessObjects {
+  readonly objects: Record<HarnessSource, string>;
+  /** CUDA target: ptxas's report for the harness's kernels (the optimizer update, the all-reduce stand-in). */
+  readonly resources?: KernelResources[];
+  /** Whether every object came from the cache. */
+  readonly cached: boolean;
+}
+
+const RESOURCES = "resources.json";
+
+/**
+ * The harness's objects for this command (`compile(source, output)` is the `-c` command line),
+ * from the cache or compiled now. Each object lands by rename, so two builds racing for the same
+ * key each see a complete object; the loser's compile is wasted, never its reader misled.
+ */
+export async function harnessObjects(
+  cacheDir: string,
+  target: "cpu" | "cuda",
+  compile: (source: string, output: string) => string[],
+): Promise<HarnessObjects> {
+  const probe = compile("harness.cu", "harness.o");
+  const key = createHash("sha256").update(harnessText(target)).update(JSON.stringify(probe.slice(1))).update(toolVersion(probe[0])).digest("hex").slice(0, 32);
+  const entry = join(cacheDir, `harness-${key}`);
+  const objects = Object.fromEntries(harnessSources.map((s) => [s, join(entry, s.replace(/\.cu$/, ".o"))])) as Record<HarnessSource, string>;
+  const complete = () => harnessSources.every((s) => existsSync(objects[s])) && (target === "cpu" || existsSync(join(entry, RESOURCES)));
+  if (complete()) return { objects, resources: target === "cuda" ? readResources(entry) : undefined, cached: true };
+
+  makeDirectory(entry);
+  const work = join(cacheDir, `harness-${key}.build-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const removeWork = () => rmSync(work, { recursive: true, force: true });
+  makeDirectory(work);
+  try {
+    // The sources are compiled in parallel: each is independent.
+    const logs = await Promise.all(
+      harnessSources.map(async (s) => {
+        const out = join(work, s.replace(/\.cu$/, ".o"));
+        const command = compile(join(harnessDir, s), out);
+        const result = await runToolchain(command, removeWork);
+        if (result.exitCode !== 0)
+          throw new CompileError([diagnostic("buildFailed", `${command[0].split("/").pop()} failed to build the harness (runtime/harness/${s}):\n${result.all ?? ""}`)]);
+        return result.all ?? "";
+      }),
+    );
+    let resources: KernelResources[] | undefined;
+    if (target === "cuda") {
+      resources = logs.flatMap((log) => parsePtxasLog(log));
+      writeAtomic(join(entry, RESOURCES), JSON.stringify(resources) + "\n");
+    }
+    for (const s of harnessSources) writeAtomic(objects[s], readFileSync(join(work, s.replace(/\.cu$/, ".o"))));
+    return { objects, resources, cached: false };
+  } finally {
+    removeWork();
+  }
+}
+
+function readResources(entry: string): KernelResources[] | undefined {
+  try {
+    const list = JSON.parse(readRegularFile(join(entry, RESOURCES), 16 << 20).toString("utf8")) as unknown;
+    return Array.isArray(list) ? (list as KernelResources[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}

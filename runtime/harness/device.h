@@ -1,0 +1,44 @@
+// Device helpers the generated kernels call (templates/kernels/*.hbs and the expressions the ops
+// supply): warp and block reductions, dropout, GELU's derivative. Header-only: every kernel
+// inlines them.
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include "philox.h"
+
+// d/dx of PyTorch's tanh-approximated GELU.
+__device__ __forceinline__ float tsdp_gelu_tanh_grad(float x) {
+    const float k = 0.7978845608028654f, t = tanhf(k * (x + 0.044715f * x * x * x));
+    return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * k * (1.0f + 3.0f * 0.044715f * x * x);
+}
+
+// Warp-wide sum and maximum by butterfly shuffles: every lane ends with the result.
+__device__ __forceinline__ float tsdp_warp_sum(float v) {
+    #pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+__device__ __forceinline__ float tsdp_warp_max(float v) {
+    #pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
+}
+
+// Block-wide sum for blocks of up to 1024 threads: warps reduce, then the first warp; all threads get it.
+__device__ __forceinline__ float tsdp_block_sum(float v, float* scratch /* [32] shared */) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = (blockDim.x + 31) >> 5;
+    v = tsdp_warp_sum(v);
+    __syncthreads();  // scratch may still be read by a previous call
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    v = lane < warps ? scratch[lane] : 0.0f;
+    return tsdp_warp_sum(v);
+}
+
+// Inverted dropout of element i: zero with probability p (u < p, u = philox / 2³²), else x / (1 − p).
+__device__ __forceinline__ float tsdp_dropout(float x, size_t i, double p, int active, unsigned long long seed,
+                                              unsigned long long step, uint32_t stream) {
+    if (!active || p == 0.0) return x;
+    const uint32_t bits = tsdp_philox_first((uint32_t)i, (uint32_t)step, 0u, 0u, (uint32_t)seed, stream);
+    return (double)bits < p * 4294967296.0 ? 0.0f : x * (float)(1.0 / (1.0 - p));
+}

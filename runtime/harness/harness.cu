@@ -1,0 +1,485 @@
+// =============================================================================================
+// The fixed host harness: the C ABI of model.h, and the data-parallel driver. Every entry point
+// returns 0 or an error code and records a message; no C++ exception and no CUDA error ever
+// leaves it. It knows the model only through tsdp_model_description (harness.h), which the
+// generated model.cu defines; it is compiled once per target, architecture and flags and linked
+// with every model (compiler/6-build/harness.ts).
+//
+// Data parallelism, as torch.nn.DataParallel: the model is replicated on every device (one
+// replica per device, each with its own parameters, gradients, optimizer state and activation
+// memory, on its own stream); a batch is split along dim 0 into chunks of ⌈B/N⌉ like
+// DataParallel's scatter; each replica runs its chunk; forward outputs are gathered in batch
+// order. In a training step each replica's loss gradient is seeded with its share of the batch
+// (n_i / B for a mean loss), so the sum of the replicas' gradients — one all-reduce — is the
+// gradient of the whole batch; then every replica applies the same update, and the parameters
+// stay identical without a broadcast. BatchNorm uses each replica's own batch statistics, and
+// the running statistics of replica 0 are kept (DataParallel broadcasts device 0's buffers).
+// =============================================================================================
+
+#define TSDP_SOURCE_NAME "harness.cu"
+#include "harness.h"
+#include "harness_internal.h"
+#include "philox.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <new>
+#include <set>
+#include <thread>
+#include <vector>
+#include <dlfcn.h>
+
+namespace tsdp_harness {
+
+namespace {
+thread_local std::string create_error;  // tsdp_last_error(NULL) reports tsdp_create's failure
+std::atomic<int> live_models{0};        // created and not yet destroyed (the CPU target frees idle memory at 0)
+}  // namespace
+
+// Every failure is reported through here, so the error is also cleared here: CUDA keeps the
+// error of a failed call (an out-of-memory cudaMalloc, a refused launch) as the thread's last
+// error, and the next call's cudaGetLastError() check after a good launch would report it again.
+// A sticky error (a kernel fault: the context is lost) cannot be cleared; every later call
+// returns it, and the message says what to do.
+int fail(tsdp_model* m, int code, const std::string& message) {
+    (void)cudaGetLastError();
+    (m ? m->error : create_error) = message;
+    return code == 0 ? -1 : code;
+}
+
+bool is_sticky(cudaError_t e) {
+    switch ((int)e) {
+    case 700: case 702: case 710: case 714: case 715: case 716: case 717: case 718: case 719: return true;
+    default: return false;
+    }
+}
+
+std::string describe_cuda_error(cudaError_t e, const char* call, const char* file, int line) {
+    std::string text = std::string(cudaGetErrorString(e)) + " in " + call + " (" + file + ":" + std::to_string(line) + ")";
+    if (is_sticky(e)) text += "; this error is sticky: the device's context is lost, so dispose the model and restart the process";
+    return text;
+}
+
+const char* last_error(tsdp_model* m) { return m ? m->error.c_str() : create_error.c_str(); }
+
+char* address(tsdp_replica* r, const tsdp_tensor_info& t, int batch) {
+    return t.batched ? r->batch_arena + t.offset * batch : r->fixed_arena + t.offset;
+}
+
+size_t alloc_bytes(size_t n) { return std::max<size_t>(n, 16); }
+
+void init_value(const tsdp_state_info& s, unsigned long long seed, void* host) {
+    for (size_t i = 0; i < s.count; ++i) {
+        double v = s.a;
+        if (s.init == TSDP_INIT_UNIFORM) {
+            uint32_t c[4] = {(uint32_t)i, 0, 0, 0};
+            tsdp_philox4x32(c, (uint32_t)seed, s.stream);
+            v = (2.0 * (c[0] / 4294967296.0) - 1.0) * s.a;
+        } else if (s.init == TSDP_INIT_NORMAL) {
+            uint32_t c[4] = {(uint32_t)i, 0, 0, 1};
+            tsdp_philox4x32(c, (uint32_t)seed, s.stream);
+            const double u1 = (c[0] + 1.0) / 4294967297.0, u2 = c[1] / 4294967296.0;
+            v = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2) * s.a;
+            if ((long long)(i / s.row) == s.zero_row) v = 0.0;
+        }
+        if (s.t.dtype == TSDP_F32) ((float*)host)[i] = (float)v;
+        else if (s.t.dtype == TSDP_I32) ((int32_t*)host)[i] = (int32_t)v;
+        else ((int64_t*)host)[i] = (int64_t)v;
+    }
+}
+
+void drop_graphs(tsdp_model* m) {
+    for (auto& [key, exec] : m->graphs) cudaGraphExecDestroy(exec);
+    m->graphs.clear();
+}
+
+namespace {
+size_t align_up(size_t n) { return (n + 255) & ~(size_t)255; }
+}  // namespace
+
+size_t staging_layout(const tsdp_program_desc& p, int batch, size_t* offsets) {
+    size_t at = 0;
+    for (int j = 0; j < p.n_in + p.n_out; ++j) {
+        const tsdp_tensor_info& t = j < p.n_in ? p.ins[j] : p.outs[j - p.n_in];
+        if (offsets) offsets[j] = at;
+        at += align_up(t.batched ? t.bytes * batch : t.bytes);
+    }
+    return at;
+}
+
+namespace {
+size_t staging_needed(int batch) {
+    const tsdp_model_desc& d = tsdp_model_description;
+    size_t need = staging_layout(d.forward, batch, nullptr);
+    if (d.training) {
+        need = std::max(need, staging_layout(d.training->evaluate, batch, nullptr));
+        need = std::max(need, staging_layout(d.training->step, batch, nullptr));
+    }
+    return need;
+}
+}  // namespace
+
+int ensure_capacity(tsdp_model* m, tsdp_replica* r, int batch) {
+    if (batch <= r->capacity) return 0;
+    drop_graphs(m);
+    TSDP_CHECK(cudaSetDevice(r->device));
+    if (r->batch_arena) TSDP_CHECK(cudaFree(r->batch_arena));
+    if (r->staging) TSDP_CHECK(cudaFreeHost(r->staging));
+    r->batch_arena = nullptr;
+    r->staging = nullptr;
+    r->capacity = 0;
+    TSDP_CHECK(cudaMalloc((void**)&r->batch_arena, alloc_bytes(tsdp_model_description.batch_bytes_per_sample * batch)));
+    r->staging_bytes = staging_needed(batch);
+    TSDP_CHECK(cudaMallocHost((void**)&r->staging, r->staging_bytes));
+    r->capacity = batch;
+    return 0;
+}
+
+const tsdp_state_info* find_state(const char* name) {
+    const tsdp_model_desc& d = tsdp_model_description;
+    for (int i = 0; i < d.state_count; ++i)
+        if (std::strcmp(d.state[i].t.name, name) == 0) return &d.state[i];
+    return nullptr;
+}
+
+std::vector<std::pair<int, int>> chunks(int batch, int replicas) {
+    std::vector<std::pair<int, int>> out;
+    const int size = (batch + replicas - 1) / replicas;
+    for (int start = 0; start < batch; start += size) out.push_back({start, std::min(size, batch - start)});
+    return out;
+}
+
+int stage_inputs(tsdp_model* m, const tsdp_program_desc& p, const std::vector<std::pair<int, int>>& parts, const void* const* inputs,
+                 const std::vector<float>* scalars) {
+    std::vector<size_t> offsets(p.n_in + p.n_out);
+    for (size_t i = 0; i < parts.size(); ++i) {
+        tsdp_replica* r = &m->replicas[i];
+        const int start = parts[i].first, len = parts[i].second;
+        if (int e = ensure_capacity(m, r, len)) return e;
+        staging_layout(p, len, offsets.data());
+        for (int j = 0; j < p.n_in; ++j) {
+            if (p.ins[j].batched) std::memcpy(r->staging + offsets[j], (const char*)inputs[j] + p.ins[j].bytes * start, p.ins[j].bytes * len);
+            else std::memcpy(r->staging + offsets[j], &(*scalars)[i], sizeof(float));
+        }
+        r->training = m->training;
+        r->seed = m->seed;
+        r->sample0 = (unsigned long long)start;
+    }
+    for (auto& r : m->replicas) r.consts_host->step = m->steps;
+    return 0;
+}
+
+int enqueue_inputs(tsdp_model* m, tsdp_replica* r, const tsdp_program_desc& p, int len) {
+    std::vector<size_t> offsets(p.n_in + p.n_out);
+    staging_layout(p, len, offsets.data());
+    TSDP_CHECK(cudaMemcpyAsync(r->consts, r->consts_host, sizeof(tsdp_run_consts), cudaMemcpyHostToDevice, r->stream));
+    for (int j = 0; j < p.n_in; ++j)
+        TSDP_CHECK(cudaMemcpyAsync(address(r, p.ins[j], len), r->staging + offsets[j], p.ins[j].batched ? p.ins[j].bytes * len : p.ins[j].bytes,
+                                   cudaMemcpyHostToDevice, r->stream));
+    return 0;
+}
+
+int enqueue_outputs(tsdp_model* m, tsdp_replica* r, const tsdp_program_desc& p, int len) {
+    std::vector<size_t> offsets(p.n_in + p.n_out);
+    staging_layout(p, len, offsets.data());
+    for (int j = 0; j < p.n_out; ++j)
+        TSDP_CHECK(cudaMemcpyAsync(r->staging + offsets[p.n_in + j], address(r, p.outs[j], len), p.outs[j].batched ? p.outs[j].bytes * len : p.outs[j].bytes,
+                                   cudaMemcpyDeviceToHost, r->stream));
+    return 0;
+}
+
+void unstage_outputs(tsdp_model* m, const tsdp_program_desc& p, const std::vector<std::pair<int, int>>& parts, void* const* outputs,
+                     std::vector<float>* per_replica) {
+    std::vector<size_t> offsets(p.n_in + p.n_out);
+    for (size_t i = 0; i < parts.size(); ++i) {
+        tsdp_replica* r = &m->replicas[i];
+        const int start = parts[i].first, len = parts[i].second;
+        staging_layout(p, len, offsets.data());
+        for (int j = 0; j < p.n_out; ++j) {
+            const char* from = r->staging + offsets[p.n_in + j];
+            if (p.outs[j].batched) std::memcpy((char*)outputs[j] + p.outs[j].bytes * start, from, p.outs[j].bytes * len);
+            else std::memcpy(&(*per_replica)[i], from, sizeof(float));
+        }
+    }
+}
+
+int synchronize_all(tsdp_model* m) {
+    for (auto& r : m->replicas) {
+        TSDP_CHECK(cudaSetDevice(r.device));
+        TSDP_CHECK(cudaStreamSynchronize(r.stream));
+        if (r.comm) TSDP_CHECK(cudaStreamSynchronize(r.comm));
+    }
+    return 0;
+}
+
+/**
+ * An error part-way through issuing work: what was issued before it may still be running on the
+ * replicas' non-blocking streams, which do not order with the synchronous copies that come next
+ * (tsdp_get_param, a checkpoint, the runtime restoring state). Wait for every stream first, so
+ * nothing runs behind them; the wait's own errors are not reported over the first one.
+ */
+void settle_after_error(tsdp_model* m) {
+    for (auto& r : m->replicas) {
+        cudaError_t selected = cudaSetDevice(r.device);
+        for (cudaStream_t s : {r.stream, r.comm}) {
+            if (selected != cudaSuccess || !s) continue;
+            cudaError_t waited = cudaStreamSynchronize(s);
+            (void)waited;  // the error already reported is the one that matters
+        }
+    }
+    (void)cudaGetLastError();
+}
+
+namespace {
+/** Issues every replica's chunk: inputs in, the program's segments, outputs out. */
+int issue_replicated(tsdp_model* m, const tsdp_program_desc& p, const std::vector<std::pair<int, int>>& parts) {
+    for (size_t i = 0; i < parts.size(); ++i) {
+        tsdp_replica* r = &m->replicas[i];
+        const int len = parts[i].second;
+        TSDP_CHECK(cudaSetDevice(r->device));
+        if (int e = enqueue_inputs(m, r, p, len)) return e;
+        for (int s = 0; s < p.segments; ++s)
+            if (int e = p.run(m, r, len, s)) return e;
+        if (int e = enqueue_outputs(m, r, p, len)) return e;
+    }
+    return 0;
+}
+}  // namespace
+
+int run_replicated(tsdp_model* m, const tsdp_program_desc& p, int batch, const void* const* inputs, void* const* outputs, std::vector<float>* per_replica) {
+    const auto parts = chunks(batch, (int)m->replicas.size());
+    if (int e = stage_inputs(m, p, parts, inputs, nullptr)) return e;
+    if (int e = issue_replicated(m, p, parts)) {
+        settle_after_error(m);
+        return e;
+    }
+    if (int e = synchronize_all(m)) return e;
+    unstage_outputs(m, p, parts, outputs, per_replica);
+    return 0;
+}
+
+bool graphs_enabled(tsdp_model* m) {
+    const char* env = std::getenv("TSDP_CUDA_GRAPHS");
+    return m->use_graphs && !(env && std::string(env) == "0");
+}
+
+}  // namespace tsdp_harness
+
+// ---------------------------------------------------------------------------------------------
+// The C ABI (model.h). The training entry points are training_abi.cu, linked only into models
+// that train, so a library's symbols say whether it can.
+
+using namespace tsdp_harness;
+
+// The runtime's ABI_VERSION (runtime/manifest.ts), passed by the build as -DTSDP_ABI_VERSION.
+#ifndef TSDP_ABI_VERSION
+#error "build the harness with -DTSDP_ABI_VERSION=<ABI_VERSION of runtime/manifest.ts> (compiler/6-build/build.ts does)"
+#endif
+TSDP_EXPORT int tsdp_abi_version(void) { return TSDP_ABI_VERSION; }
+
+// The seal of manifest.json (the sha256 of its contents, runtime/manifest.ts): load refuses a
+// manifest that was edited, or that belongs to another build, by comparing it with this.
+TSDP_EXPORT const char* tsdp_manifest_hash(void) { return tsdp_model_description.manifest_hash; }
+
+TSDP_EXPORT const char* tsdp_last_error(tsdp_model* m) { return last_error(m); }
+
+TSDP_EXPORT int tsdp_destroy(tsdp_model* m) {
+    if (!m) return 0;
+    drop_graphs(m);
+    nccl_close(m->nccl);
+    for (auto& r : m->replicas) {
+        cudaSetDevice(r.device);
+        for (char* p : {r.params, r.grads, r.opt1, r.opt2, r.batch_arena, r.fixed_arena, (char*)r.consts, (char*)r.scratch})
+            if (p) cudaFree(p);
+        for (char* p : {r.staging, (char*)r.consts_host})
+            if (p) cudaFreeHost(p);
+        for (cudaEvent_t ev : r.events)
+            if (ev) cudaEventDestroy(ev);
+        for (cudaStream_t s : {r.stream, r.comm})
+            if (s) cudaStreamDestroy(s);
+    }
+    delete m;
+    (void)cudaGetLastError();  // failures while freeing are ignored; they must not surface in another model's next call
+#ifdef TSDP_CUDA_SHIM
+    // The shim's threads keep fiber stacks between kernels; with no model of this library left,
+    // give them back, so that a process loading many libraries does not run out of mappings.
+    if (live_models.fetch_sub(1) == 1) tsdp::release_idle_memory();
+#else
+    live_models.fetch_sub(1);
+#endif
+    return 0;
+}
+
+namespace {
+/** One replica's streams, constants, parameters (initialized from the seed) and training state. */
+int create_replica(tsdp_model* m, tsdp_replica* r, std::string& host) {
+    const tsdp_model_desc& d = tsdp_model_description;
+    TSDP_CHECK(cudaSetDevice(r->device));
+    TSDP_CHECK(cudaStreamCreateWithFlags(&r->stream, cudaStreamNonBlocking));
+    TSDP_CHECK(cudaStreamCreateWithFlags(&r->comm, cudaStreamNonBlocking));
+    TSDP_CHECK(cudaMallocHost((void**)&r->consts_host, sizeof(tsdp_run_consts)));
+    std::memset((void*)r->consts_host, 0, sizeof(tsdp_run_consts));
+    TSDP_CHECK(cudaMalloc((void**)&r->consts, sizeof(tsdp_run_consts)));
+    TSDP_CHECK(cudaMalloc((void**)&r->params, alloc_bytes(d.param_bytes)));
+    TSDP_CHECK(cudaMalloc((void**)&r->fixed_arena, alloc_bytes(d.fixed_bytes)));
+    if (d.training) {
+        for (char** p : {&r->grads, &r->opt1, &r->opt2}) {
+            TSDP_CHECK(cudaMalloc((void**)p, alloc_bytes(d.param_bytes)));
+            TSDP_CHECK(cudaMemset(*p, 0, alloc_bytes(d.param_bytes)));
+        }
+    }
+    for (int k = 0; k < d.state_count; ++k) {
+        const tsdp_state_info& s = d.state[k];
+        host.assign(s.t.bytes, '\0');
+        init_value(s, m->seed, host.data());
+        TSDP_CHECK(cudaMemcpy(r->params + s.t.offset, host.data(), s.t.bytes, cudaMemcpyHostToDevice));
+    }
+    return 0;
+}
+}  // namespace
+
+TSDP_EXPORT int tsdp_create(const tsdp_config* config, tsdp_model** out) {
+    if (!out) return fail(nullptr, -1, "tsdp_create: out is NULL");
+    *out = nullptr;
+    tsdp_model* m = new (std::nothrow) tsdp_model();
+    if (!m) return fail(nullptr, -1, "tsdp_create: out of host memory");
+    live_models.fetch_add(1);
+    try {
+        m->seed = config ? config->seed : 0;
+#ifdef TSDP_CUDA_SHIM
+        // The CPU target's devices are virtual: allow as many as asked for (the shim reads this
+        // once, at its first CUDA call, which is the one below).
+        setenv("TSDP_SHIM_DEVICES", "64", 0);
+#endif
+        int count = 0;
+        const cudaError_t e = cudaGetDeviceCount(&count);
+        if (e != cudaSuccess) {
+            tsdp_destroy(m);
+            return fail(nullptr, (int)e, std::string("tsdp_create: ") + cudaGetErrorString(e));
+        }
+        std::vector<int> devices;
+        if (config && config->num_devices > 0 && config->device_ids)
+            devices.assign(config->device_ids, config->device_ids + config->num_devices);
+        else
+#ifdef TSDP_CUDA_SHIM
+            devices = {0};  // the CPU target: one virtual device unless asked for more
+#else
+            for (int d = 0; d < count; ++d) devices.push_back(d);  // every visible GPU, as DataParallel
+#endif
+        for (int d : devices) {
+            if (d < 0 || d >= count) {
+                tsdp_destroy(m);
+                return fail(nullptr, -1, "tsdp_create: device " + std::to_string(d) + " does not exist (" + std::to_string(count) + " visible)");
+            }
+        }
+        m->replicas.resize(devices.size());
+        int code = 0;
+        std::string host;
+        for (size_t i = 0; i < devices.size() && code == 0; ++i) {
+            m->replicas[i].device = devices[i];
+            code = create_replica(m, &m->replicas[i], host);
+        }
+        if (code != 0) {
+            const std::string why = m->error;
+            tsdp_destroy(m);
+            return fail(nullptr, code, why);
+        }
+        *out = m;
+        return 0;
+    } catch (const std::exception& ex) {
+        tsdp_destroy(m);
+        return fail(nullptr, -1, std::string("tsdp_create: ") + ex.what());
+    }
+}
+
+TSDP_EXPORT int tsdp_device_count(tsdp_model* m) { return m ? (int)m->replicas.size() : 0; }
+
+TSDP_EXPORT int tsdp_set_training(tsdp_model* m, int training) {
+    if (!m) return -1;
+    m->training = training ? 1 : 0;
+    return 0;
+}
+
+TSDP_EXPORT int tsdp_forward(tsdp_model* m, int batch, const void* const* inputs, void* const* outputs) {
+    if (!m) return -1;
+    if (batch < 1) return fail(m, -1, "tsdp_forward: batch must be at least 1, got " + std::to_string(batch));
+    if (!inputs || !outputs) return fail(m, -1, "tsdp_forward: inputs and outputs must not be NULL");
+    try {
+        return run_replicated(m, tsdp_model_description.forward, batch, inputs, outputs, nullptr);
+    } catch (const std::exception& ex) {
+        return fail(m, -1, std::string("tsdp_forward: ") + ex.what());
+    }
+}
+
+/** How the training step runs: "cuda graph" or "eager (why)", and the all-reduce. */
+TSDP_EXPORT const char* tsdp_describe(tsdp_model* m) {
+    static thread_local std::string text;
+    if (!m) return "";
+    text = std::to_string(m->replicas.size()) + " replica(s); step: " + (graphs_enabled(m) ? "CUDA graph per batch size" : m->use_graphs ? "eager (TSDP_CUDA_GRAPHS=0)" : m->graph_status);
+    if (tsdp_model_description.training) text += describe_all_reduce(m);
+    return text.c_str();
+}
+
+/** use 0: issue the training step call by call (as with TSDP_CUDA_GRAPHS=0); 1: capture it again. */
+TSDP_EXPORT int tsdp_use_graphs(tsdp_model* m, int use) {
+    if (!m) return -1;
+    drop_graphs(m);
+    m->use_graphs = use ? 1 : 0;
+    m->graph_status = use ? "" : "eager (graphs turned off by the caller)";
+    return 0;
+}
+
+/** Counters: graph captures, graph replays, eager steps, bucket all-reduces issued. */
+TSDP_EXPORT int tsdp_stats(tsdp_model* m, unsigned long long* out, int n) {
+    if (!m || !out) return -1;
+    for (int i = 0; i < n && i < 4; ++i) out[i] = m->stats[i];
+    return 0;
+}
+
+namespace {
+int copy_state(tsdp_model* m, const char* name, void* host, unsigned long long bytes, bool to_device) {
+    if (!m) return -1;
+    if (!name || !host) return fail(m, -1, "name and host buffer must not be NULL");
+    // "<param>.exp_avg" etc. address the optimizer state of a parameter
+    std::string key(name);
+    int region = 0;
+    for (const auto& [suffix, which] : {std::pair<const char*, int>{".momentum_buffer", 1}, {".exp_avg_sq", 2}, {".exp_avg", 1}, {".grad", 3}}) {
+        const size_t n = std::strlen(suffix);
+        if (key.size() > n && key.compare(key.size() - n, n, suffix) == 0 && find_state(key.substr(0, key.size() - n).c_str())) {
+            key.resize(key.size() - n);
+            region = which;
+            break;
+        }
+    }
+    const tsdp_state_info* s = find_state(key.c_str());
+    if (!s) return fail(m, -1, std::string("no parameter or buffer named '") + name + "'");
+    const size_t size = s->count * (s->t.dtype == TSDP_I64 ? 8 : 4);
+    if (bytes != size) return fail(m, -1, std::string(name) + " holds " + std::to_string(size) + " bytes, got " + std::to_string(bytes));
+    for (size_t i = 0; i < m->replicas.size(); ++i) {
+        tsdp_replica* r = &m->replicas[i];
+        char* base = region == 0 ? r->params : region == 1 ? r->opt1 : region == 2 ? r->opt2 : r->grads;
+        if (!base) return fail(m, -1, std::string(name) + ": this build has no training step, so no optimizer state or gradients");
+        TSDP_CHECK(cudaSetDevice(r->device));
+        if (to_device) TSDP_CHECK(cudaMemcpy(base + s->t.offset, host, size, cudaMemcpyHostToDevice));
+        else {
+            TSDP_CHECK(cudaMemcpy(host, base + s->t.offset, size, cudaMemcpyDeviceToHost));
+            break;  // replicas hold the same values: read replica 0
+        }
+    }
+    return 0;
+}
+}  // namespace
+
+TSDP_EXPORT int tsdp_get_param(tsdp_model* m, const char* name, void* host, unsigned long long bytes) {
+    return copy_state(m, name, host, bytes, false);
+}
+
+/** Sets the value on every replica, so they stay identical. */
+TSDP_EXPORT int tsdp_set_param(tsdp_model* m, const char* name, const void* host, unsigned long long bytes) {
+    return copy_state(m, name, const_cast<void*>(host), bytes, true);
+}

@@ -1,0 +1,165 @@
+// The interface between a generated model (model.cu) and the fixed harness (harness.cu).
+//
+// A generated model.cu holds its kernels, the run_<program> functions that launch them, and one
+// `const tsdp_model_desc tsdp_model_description` (designated initializers, so a field added here
+// is a compile error there, never a silent shift). Everything that does not change per model —
+// the C ABI of model.h, the data-parallel driver, NCCL, CUDA graphs, the optimizer update — is
+// harness.cu, compiled once per target, architecture and flags (compiler/6-build/harness.ts) and
+// linked with each model.
+#pragma once
+
+#ifndef TSDP_CUDA_SHIM  // defined by runtime/shim/cuda_shim.h
+#include <cuda_runtime.h>
+#endif
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+// Kernel launches go through one macro, so the CPU shim can run them without <<< >>>.
+#ifndef TSDP_LAUNCH
+#define TSDP_LAUNCH(kernel, grid, block, shared, stream, ...) kernel<<<grid, block, shared, stream>>>(__VA_ARGS__)
+#endif
+#define TSDP_EXPORT extern "C" __attribute__((visibility("default")))
+
+/** Hyperparameters of one step, as model.h declares them. */
+struct tsdp_hparams {
+    double lr, momentum, dampening, weight_decay, beta1, beta2, eps;
+    int nesterov;
+};
+
+/** Which update optimizer_update_kernel applies (the model's optimizer, a field of its descriptor). */
+enum tsdp_optimizer_kind { TSDP_SGD = 0, TSDP_ADAM = 1, TSDP_ADAMW = 2 };
+
+// One step's update arguments. The kernel reads them from device memory (not as launch
+// arguments) so that the captured training step replays with each step's values.
+struct tsdp_update {
+    tsdp_hparams h;
+    float c1, c2;  // Adam's bias corrections 1 − βᵗ
+    int first;     // SGD: the momentum buffer starts as the first gradient
+};
+
+// What kernels read each run from device memory rather than as launch arguments, so that a
+// captured CUDA graph replays with this step's values: written into pinned host memory, then
+// copied by the first node of the run.
+struct tsdp_run_consts {
+    unsigned long long step;  // dropout's Philox counter: optimizer steps taken before this run
+    tsdp_update update;       // this step's hyperparameters (training builds)
+};
+
+/** One replica of the model: its device, streams and memory. run_<program> launches into it. */
+struct tsdp_replica {
+    int device = 0;
+    cudaStream_t stream = nullptr; // forward and backward
+    cudaStream_t comm = nullptr;   // gradient all-reduce, so a bucket's overlaps the rest of the backward
+    char* params = nullptr;       // parameters, then buffers, in state_dict order
+    char* grads = nullptr;        // gradients, laid out like the parameters
+    char* opt1 = nullptr;         // optimizer state (momentum buffer | exp_avg), laid out alike
+    char* opt2 = nullptr;         // exp_avg_sq
+    char* batch_arena = nullptr;  // activations: bytes per sample × capacity
+    char* fixed_arena = nullptr;  // activations that do not scale with the batch
+    char* staging = nullptr;      // pinned host memory: this replica's inputs in, outputs out
+    size_t staging_bytes = 0;
+    tsdp_run_consts* consts_host = nullptr;  // pinned
+    tsdp_run_consts* consts = nullptr;       // device
+    float* scratch = nullptr;     // replica 0: one bucket of another replica's gradients (in-process all-reduce)
+    std::vector<cudaEvent_t> events;  // fork/join and "bucket ready" points of a step
+    int capacity = 0;
+    int training = 1;
+    unsigned long long seed = 0;
+    unsigned long long sample0 = 0;  // the first sample of this replica's chunk in the whole batch
+};
+
+struct tsdp_model;
+
+/** Runs segment `segment` of a program for `batch` samples on replica r; 0 or an error code (recorded on m). */
+typedef int (*tsdp_program_fn)(tsdp_model* m, tsdp_replica* r, int batch, int segment);
+
+enum tsdp_dtype { TSDP_F32 = 0, TSDP_I32 = 1, TSDP_I64 = 2 };
+
+/** A tensor in the replica's memory. */
+struct tsdp_tensor_info {
+    const char* name;
+    size_t offset;  // bytes into params (state); per sample into batch_arena when batched, else into fixed_arena
+    size_t bytes;   // bytes, per sample when batched
+    int dtype;      // tsdp_dtype
+    int batched;
+};
+
+enum tsdp_init_kind { TSDP_INIT_CONSTANT = 0, TSDP_INIT_UNIFORM = 1, TSDP_INIT_NORMAL = 2 };
+
+/** A parameter or buffer and how tsdp_create initializes it. */
+struct tsdp_state_info {
+    tsdp_tensor_info t;
+    size_t count;
+    int init;          // tsdp_init_kind: constant(a), uniform(−a, a), normal(0, a) with row zero_row zeroed
+    double a;
+    long long zero_row;  // −1: none
+    unsigned stream;     // Philox key of this tensor: FNV-1a of its name
+    int row;             // row width for the zeroed row
+};
+
+/** A program's launcher and what it reads and writes, in the order of the C ABI's arrays. */
+struct tsdp_program_desc {
+    tsdp_program_fn run;
+    int segments;
+    const tsdp_tensor_info* ins;
+    int n_in;
+    const tsdp_tensor_info* outs;
+    int n_out;
+};
+
+// Gradient buckets (compiler/4-memory/buckets.ts): DDP's grouping, in the order they become
+// ready during the backward.
+struct tsdp_bucket_info {
+    size_t offset, count;  // floats into the gradient arena
+    int segment;           // complete after this segment of the step program
+};
+
+/** The training part of a model: absent (nullptr) when the build has no training step. */
+struct tsdp_training_desc {
+    tsdp_program_desc evaluate;
+    tsdp_program_desc step;
+    int mean_loss;       // replicas' losses are weighted by their share of the batch
+    int optimizer;       // tsdp_optimizer_kind
+    size_t param_floats; // the parameters (not buffers): what the optimizer updates
+    const tsdp_bucket_info* buckets;
+    int bucket_count;
+    size_t largest_bucket_floats;
+};
+
+/** Everything the harness needs to know about one generated model. */
+struct tsdp_model_desc {
+    const char* manifest_hash;  // the seal of manifest.json (tsdp_manifest_hash)
+    size_t param_bytes;         // parameters, then buffers
+    size_t batch_bytes_per_sample;
+    size_t fixed_bytes;
+    const tsdp_state_info* state;
+    int state_count;
+    int input_count;
+    int output_count;
+    tsdp_program_desc forward;
+    const tsdp_training_desc* training;
+};
+
+/** Defined by the generated model.cu; read by the harness. */
+extern const tsdp_model_desc tsdp_model_description;
+
+namespace tsdp_harness {
+/** Records a failure on m (or the thread's create error) and returns the code (never 0). */
+int fail(tsdp_model* m, int code, const std::string& message);
+/** "<CUDA's message> in <call> (<file>:<line>)", plus what to do when the error is sticky. */
+std::string describe_cuda_error(cudaError_t e, const char* call, const char* file, int line);
+}  // namespace tsdp_harness
+
+// Inside the launchers and the harness `m` is the model; failures are recorded on it.
+#define TSDP_CHECK(call)                                                                                                     \
+    do {                                                                                                                     \
+        cudaError_t e_ = (call);                                                                                             \
+        if (e_ != cudaSuccess) return ::tsdp_harness::fail(m, (int)e_, ::tsdp_harness::describe_cuda_error(e_, #call, TSDP_SOURCE_NAME, __LINE__)); \
+    } while (0)
+
+// The file named in error messages; model.cu defines it as "model.cu" before including this header.
+#ifndef TSDP_SOURCE_NAME
+#define TSDP_SOURCE_NAME __FILE__
+#endif

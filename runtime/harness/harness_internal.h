@@ -1,0 +1,104 @@
+// The harness's own declarations, shared by its sources (harness.cu, step.cu, training_abi.cu)
+// and its unit tests; generated code never sees them.
+#pragma once
+#include "harness.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+// NCCL, loaded at run time (dlopen), so that building needs only the CUDA runtime.
+struct tsdp_nccl {
+    void* lib = nullptr;
+    int (*all_reduce)(const void*, void*, size_t, int, int, void*, cudaStream_t) = nullptr;
+    int (*group_start)() = nullptr;
+    int (*group_end)() = nullptr;
+    int (*comm_destroy)(void*) = nullptr;
+    int (*comm_abort)(void*) = nullptr;
+    int (*comm_get_async_error)(void*, int*) = nullptr;  // ncclResult_t* out
+    const char* (*error_string)(int) = nullptr;
+    std::vector<void*> comms;
+};
+
+struct tsdp_model {
+    std::vector<tsdp_replica> replicas;
+    int training = 1;             // PyTorch modules start in train mode
+    unsigned long long seed = 0;
+    unsigned long long steps = 0; // optimizer steps taken (Adam's t)
+    std::string error;
+    // The training step as CUDA graphs, one per (batch size, train/eval mode); dropped whenever
+    // an allocation they point into moves. use_graphs = 0 after a failed capture (graph_status says why).
+    std::map<std::pair<int, int>, cudaGraphExec_t> graphs;
+    // Keys whose step already ran eagerly once: a step is captured only after a warm-up, so that
+    // lazy initialization (NCCL's connection setup, CUDA's lazy module loading) happens outside
+    // capture, as PyTorch's CUDA-graph docs require. The replicas' streams are non-blocking
+    // side streams, never the legacy default stream, so the warm-up runs on them.
+    std::set<std::pair<int, int>> warmed_up;
+    int use_graphs = 1;
+    std::string graph_status;
+    tsdp_nccl* nccl = nullptr;    // loaded at the first multi-replica step
+    int nccl_tried = 0;
+    std::string allreduce_note;   // why NCCL is not used, when it is not
+    unsigned long long stats[4] = {0, 0, 0, 0};  // graph captures, graph replays, eager steps, bucket all-reduces
+};
+
+struct tsdp_config {
+    int num_devices;
+    const int* device_ids;
+    unsigned long long seed;
+};
+
+namespace tsdp_harness {
+/** Errors after which the CUDA context is unusable (CUDA's "sticky" errors). */
+bool is_sticky(cudaError_t e);
+const char* last_error(tsdp_model* m);
+
+/** The tensor's device address on replica r for a chunk of `batch` samples. */
+char* address(tsdp_replica* r, const tsdp_tensor_info& t, int batch);
+/** cudaMalloc sizes: at least 16 bytes, so an empty arena is still a valid allocation. */
+size_t alloc_bytes(size_t n);
+/** A parameter's or buffer's initial values (PyTorch's default init, drawn by Philox from seed). */
+void init_value(const tsdp_state_info& s, unsigned long long seed, void* host);
+const tsdp_state_info* find_state(const char* name);
+
+/** DataParallel's scatter: chunks of ⌈B/N⌉ samples; the last may be smaller, and there may be fewer than N. */
+std::vector<std::pair<int, int>> chunks(int batch, int replicas);
+/** Staging layout of a program: each input, then each output, 256-byte aligned; returns the total. */
+size_t staging_layout(const tsdp_program_desc& p, int batch, size_t* offsets);
+
+/** Destroys the captured steps: they point into allocations that are about to move. */
+void drop_graphs(tsdp_model* m);
+/** Activation memory and pinned staging for `batch` samples on this replica. */
+int ensure_capacity(tsdp_model* m, tsdp_replica* r, int batch);
+
+/**
+ * Host side, before a run: each replica's slice of every batched input goes into its pinned
+ * staging (an unbatched input — the loss scale — from `scalars`), and its run constants.
+ */
+int stage_inputs(tsdp_model* m, const tsdp_program_desc& p, const std::vector<std::pair<int, int>>& parts, const void* const* inputs,
+                 const std::vector<float>* scalars);
+/** Device side: the staged inputs and run constants onto the replica's stream. */
+int enqueue_inputs(tsdp_model* m, tsdp_replica* r, const tsdp_program_desc& p, int len);
+/** Device side: the outputs into staging (batched ones in place, a loss into its slot). */
+int enqueue_outputs(tsdp_model* m, tsdp_replica* r, const tsdp_program_desc& p, int len);
+/** Host side, after the run: outputs gathered in batch order, unbatched ones (a loss) per replica. */
+void unstage_outputs(tsdp_model* m, const tsdp_program_desc& p, const std::vector<std::pair<int, int>>& parts, void* const* outputs,
+                     std::vector<float>* per_replica);
+int synchronize_all(tsdp_model* m);
+void settle_after_error(tsdp_model* m);
+/** Forward or evaluate: every replica runs its chunk on its own stream; outputs in batch order. */
+int run_replicated(tsdp_model* m, const tsdp_program_desc& p, int batch, const void* const* inputs, void* const* outputs,
+                   std::vector<float>* per_replica);
+/** Graphs are on unless the caller turned them off, a capture failed, or TSDP_CUDA_GRAPHS=0. */
+bool graphs_enabled(tsdp_model* m);
+
+// The training step (step.cu).
+void nccl_close(tsdp_nccl* n);
+int evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* target, void* const* outputs, float* loss);
+int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, float* loss);
+int optimizer_steps(tsdp_model* m, unsigned long long* steps, int set);
+/** "; all-reduce: …" for tsdp_describe. */
+std::string describe_all_reduce(tsdp_model* m);
+}  // namespace tsdp_harness

@@ -1,0 +1,466 @@
+// The training step of the harness: gradient all-reduce (NCCL or an in-process stand-in), the
+// optimizer update, CUDA-graph capture and replay, evaluate. Used only through the training
+// entry points (training_abi.cu) and by models whose descriptor has a training part.
+#define TSDP_SOURCE_NAME "step.cu"
+#include "harness.h"
+#include "harness_internal.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <new>
+#include <thread>
+#include <dlfcn.h>
+
+namespace tsdp_harness {
+
+// ---------------------------------------------------------------------------------------------
+// optimizer_update: the model's optimizer over every parameter in one launch. Parameters,
+// gradients and optimizer state are laid out alike, so the update is one pass. The rules are
+// PyTorch's (compiler/reference/optim.ts); the kind and the hyperparameters arrive per step.
+//   SGD:  g ← ∇ + λp;  b ← g (first step) | μb + (1 − τ)g;  g ← g + μb (nesterov) | b;  p ← p − ηg
+//   Adam: g ← ∇ + λp (Adam) | p ← p(1 − ηλ) (AdamW);  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;
+//         p ← p − (η / c₁) · m / (√v / √c₂ + ε),  c = 1 − βᵗ
+__global__ void optimizer_update_kernel(float* __restrict__ p, const float* __restrict__ grad, float* __restrict__ s1,
+                                        float* __restrict__ s2, size_t n, int kind, const tsdp_update* __restrict__ u) {
+    const tsdp_update a = *u;
+    const tsdp_hparams& h = a.h;
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
+        float w = p[i];
+        float g = grad[i];
+        if (kind == TSDP_SGD) {
+            g += (float)h.weight_decay * w;
+            if (h.momentum != 0.0) {
+                const float b = a.first ? g : (float)h.momentum * s1[i] + (float)(1.0 - h.dampening) * g;
+                s1[i] = b;
+                g = h.nesterov ? g + (float)h.momentum * b : b;
+            }
+            p[i] = w - (float)h.lr * g;
+        } else {
+            if (kind == TSDP_ADAMW) w *= (float)(1.0 - h.lr * h.weight_decay);
+            else g += (float)h.weight_decay * w;
+            const float m = (float)h.beta1 * s1[i] + (float)(1.0 - h.beta1) * g;
+            const float v = (float)h.beta2 * s2[i] + (float)(1.0 - h.beta2) * g * g;
+            s1[i] = m;
+            s2[i] = v;
+            p[i] = w - ((float)h.lr / a.c1) * (m / (sqrtf(v) / sqrtf(a.c2) + (float)h.eps));
+        }
+    }
+}
+
+__global__ void tsdp_accumulate_kernel(float* __restrict__ sum, const float* __restrict__ part, size_t n) {
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) sum[i] += part[i];
+}
+
+namespace {
+const tsdp_training_desc& training() { return *tsdp_model_description.training; }
+}  // namespace
+
+// With several GPUs: NCCL (struct tsdp_nccl). Otherwise (the CPU target's virtual devices, no
+// libnccl.so.2, or replicas sharing a GPU, which NCCL refuses): an in-process stand-in with the
+// same contract, replica 0 summing the others' buckets in replica order and copying the sum
+// back. TSDP_ALLREDUCE=standin|nccl forces either.
+
+void nccl_close(tsdp_nccl* n) {
+    if (!n) return;
+    if (n->comm_destroy)
+        for (void* c : n->comms)
+            if (c) n->comm_destroy(c);
+    if (n->lib) dlclose(n->lib);
+    delete n;
+}
+
+namespace {
+
+/** NCCL communicators for the replicas' devices, or nullptr (then the stand-in runs; m->error is not touched). */
+int nccl_open(tsdp_model* m, std::string* why) {
+    if (m->nccl_tried) return 0;
+    m->nccl_tried = 1;
+    const char* choice = std::getenv("TSDP_ALLREDUCE");
+    const std::string mode = choice ? choice : "auto";
+    if (mode == "standin" || (mode == "auto" && m->replicas.size() < 2)) return 0;
+    const char* library = "libnccl.so.2";
+#ifdef TSDP_CUDA_SHIM
+    // The CPU target has no NCCL. Tests give it an in-process one that sums the virtual devices'
+    // host memory (TSDP_NCCL_LIBRARY, with TSDP_ALLREDUCE=nccl), to run this path and its errors.
+    library = std::getenv("TSDP_NCCL_LIBRARY");
+    if (!library || mode != "nccl") {
+        *why = "the CPU target has no NCCL";
+        return mode == "nccl" ? fail(m, -1, "TSDP_ALLREDUCE=nccl: " + *why) : 0;
+    }
+#endif
+    tsdp_nccl* n = new (std::nothrow) tsdp_nccl();
+    if (!n) return fail(m, -1, "out of host memory");
+    n->lib = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+    int (*comm_init_all)(void**, int, const int*) = nullptr;
+    if (n->lib) {
+        comm_init_all = (int (*)(void**, int, const int*))dlsym(n->lib, "ncclCommInitAll");
+        n->all_reduce = (int (*)(const void*, void*, size_t, int, int, void*, cudaStream_t))dlsym(n->lib, "ncclAllReduce");
+        n->group_start = (int (*)())dlsym(n->lib, "ncclGroupStart");
+        n->group_end = (int (*)())dlsym(n->lib, "ncclGroupEnd");
+        n->comm_destroy = (int (*)(void*))dlsym(n->lib, "ncclCommDestroy");
+        n->comm_abort = (int (*)(void*))dlsym(n->lib, "ncclCommAbort");
+        n->comm_get_async_error = (int (*)(void*, int*))dlsym(n->lib, "ncclCommGetAsyncError");
+        n->error_string = (const char* (*)(int))dlsym(n->lib, "ncclGetErrorString");
+    }
+    std::vector<int> devices;
+    for (auto& r : m->replicas) devices.push_back(r.device);
+    n->comms.assign(devices.size(), nullptr);
+    int code = -1;
+    if (!n->lib) *why = std::string("libnccl.so.2 not loaded: ") + dlerror();
+    else if (!comm_init_all || !n->all_reduce || !n->group_start || !n->group_end || !n->comm_destroy || !n->comm_abort || !n->comm_get_async_error)
+        *why = "libnccl.so.2 lacks the symbols tsdp uses";
+    else if ((code = comm_init_all(n->comms.data(), (int)devices.size(), devices.data())) != 0)
+        *why = std::string("ncclCommInitAll failed: ") + (n->error_string ? n->error_string(code) : std::to_string(code));
+    if (code != 0) {
+        n->comms.assign(devices.size(), nullptr);
+        nccl_close(n);
+        return mode == "nccl" ? fail(m, -1, "TSDP_ALLREDUCE=nccl: " + *why) : 0;
+    }
+    m->nccl = n;
+    return 0;
+}
+
+/**
+ * An NCCL call failed: the communicators may hold a collective that never completes (a hang at the
+ * next synchronization) or produced wrong sums, so they are aborted and dropped; the step fails
+ * with NCCL's reason, and the model's later steps use the in-process stand-in.
+ */
+int nccl_failed(tsdp_model* m, const char* call, int code) {
+    tsdp_nccl* n = m->nccl;
+    std::string why = std::string(call) + " failed: " + (n && n->error_string ? n->error_string(code) : "NCCL error " + std::to_string(code));
+    if (n) {
+        for (void*& c : n->comms)
+            if (c && n->comm_abort) {
+                n->comm_abort(c);
+                c = nullptr;  // aborted: nccl_close must not destroy it again
+            }
+        nccl_close(n);
+        m->nccl = nullptr;
+        drop_graphs(m);  // they contain the aborted communicators' collectives
+        m->allreduce_note = "NCCL aborted after an error (" + why + "); the in-process stand-in sums gradients";
+    }
+    return fail(m, -1, why);
+}
+
+/** After a step: NCCL reports errors of collectives in flight (a peer lost mid-step) only here. */
+int nccl_poll(tsdp_model* m) {
+    tsdp_nccl* n = m->nccl;
+    if (!n || !n->comm_get_async_error) return 0;
+    for (void* c : n->comms) {
+        int async = 0;
+        if (int code = n->comm_get_async_error(c, &async)) return nccl_failed(m, "ncclCommGetAsyncError", code);
+        if (async != 0) return nccl_failed(m, "a collective (ncclCommGetAsyncError)", async);
+    }
+    return 0;
+}
+
+/**
+ * Waits for the comm streams while polling NCCL: a collective whose peer failed never completes,
+ * so a plain cudaStreamSynchronize would hang where ncclCommGetAsyncError reports the error.
+ */
+int nccl_wait(tsdp_model* m) {
+    while (m->nccl) {
+        bool busy = false;
+        for (auto& r : m->replicas) {
+            TSDP_CHECK(cudaSetDevice(r.device));
+            const cudaError_t q = cudaStreamQuery(r.comm);
+            if (q == cudaErrorNotReady) busy = true;
+            else TSDP_CHECK(q);
+        }
+        if (int e = nccl_poll(m)) return e;
+        if (!busy) return 0;
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    return 0;
+}
+
+// Events of a step, per replica: [0] fork, [1] join, [2] all-reduce done, [3 + s] segment s issued.
+enum { kForkEvent = 0, kJoinEvent = 1, kReducedEvent = 2, kSegmentEvents = 3 };
+
+/** All-reduce (sum) of one bucket across replicas, after each replica's segment event. */
+int enqueue_all_reduce(tsdp_model* m, const tsdp_bucket_info& b) {
+    const size_t bytes = b.count * sizeof(float);
+    const int ready = kSegmentEvents + b.segment;
+    if (m->nccl) {
+        for (auto& r : m->replicas) {
+            TSDP_CHECK(cudaSetDevice(r.device));
+            TSDP_CHECK(cudaStreamWaitEvent(r.comm, r.events[ready], 0));
+        }
+        if (int code = m->nccl->group_start()) return nccl_failed(m, "ncclGroupStart", code);
+        for (size_t i = 0; i < m->replicas.size(); ++i) {
+            tsdp_replica* r = &m->replicas[i];
+            float* g = (float*)r->grads + b.offset;
+            // ncclFloat32 = 7, ncclSum = 0
+            if (int code = m->nccl->all_reduce(g, g, b.count, 7, 0, m->nccl->comms[i], r->comm)) {
+                m->nccl->group_end();
+                return nccl_failed(m, "ncclAllReduce", code);
+            }
+        }
+        // a collective fails as a group: its error (a lost peer, a bad argument) comes from here
+        if (int code = m->nccl->group_end()) return nccl_failed(m, "ncclGroupEnd", code);
+        return 0;
+    }
+    tsdp_replica* r0 = &m->replicas[0];
+    TSDP_CHECK(cudaSetDevice(r0->device));
+    for (auto& r : m->replicas) TSDP_CHECK(cudaStreamWaitEvent(r0->comm, r.events[ready], 0));
+    float* sum = (float*)r0->grads + b.offset;
+    for (size_t i = 1; i < m->replicas.size(); ++i) {
+        TSDP_CHECK(cudaMemcpyAsync(r0->scratch, (float*)m->replicas[i].grads + b.offset, bytes, cudaMemcpyDeviceToDevice, r0->comm));
+        TSDP_LAUNCH(tsdp_accumulate_kernel, dim3((unsigned)std::min<size_t>((b.count + 255) / 256, 65535)), dim3(256), 0, r0->comm, sum, (const float*)r0->scratch, b.count);
+        TSDP_CHECK(cudaGetLastError());
+    }
+    for (size_t i = 1; i < m->replicas.size(); ++i)
+        TSDP_CHECK(cudaMemcpyAsync((float*)m->replicas[i].grads + b.offset, sum, bytes, cudaMemcpyDeviceToDevice, r0->comm));
+    return 0;
+}
+
+/**
+ * One training step, issued asynchronously (and captured into a graph when graphs are on):
+ * inputs in; on every replica the step's segments, each followed by the all-reduce of the
+ * buckets it completes; the optimizer update once every bucket is summed; the loss out; and
+ * replica 0's buffers (BatchNorm running statistics) copied to the others, as DataParallel keeps
+ * device 0's.
+ */
+int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
+    const tsdp_model_desc& d = tsdp_model_description;
+    const tsdp_training_desc& t = training();
+    const tsdp_program_desc& p = t.step;
+    const size_t n = m->replicas.size();
+    const bool reduce = n > 1 || m->nccl;
+    for (size_t i = 0; i < n; ++i) {
+        tsdp_replica* r = &m->replicas[i];
+        TSDP_CHECK(cudaSetDevice(r->device));
+        if (i < parts.size()) {
+            if (int e = enqueue_inputs(m, r, p, parts[i].second)) return e;
+        } else {  // no chunk: zero gradients in the sum, and the same update as the others
+            TSDP_CHECK(cudaMemcpyAsync(r->consts, r->consts_host, sizeof(tsdp_run_consts), cudaMemcpyHostToDevice, r->stream));
+            TSDP_CHECK(cudaMemsetAsync(r->grads, 0, alloc_bytes(d.param_bytes), r->stream));
+        }
+    }
+    int next_bucket = 0;
+    for (int s = 0; s < p.segments; ++s) {
+        for (size_t i = 0; i < parts.size(); ++i)
+            if (int e = p.run(m, &m->replicas[i], parts[i].second, s)) return e;
+        if (!reduce || next_bucket >= t.bucket_count || t.buckets[next_bucket].segment != s) continue;
+        for (auto& r : m->replicas) {
+            TSDP_CHECK(cudaSetDevice(r.device));
+            TSDP_CHECK(cudaEventRecord(r.events[kSegmentEvents + s], r.stream));
+        }
+        for (; next_bucket < t.bucket_count && t.buckets[next_bucket].segment == s; ++next_bucket) {
+            if (int e = enqueue_all_reduce(m, t.buckets[next_bucket])) return e;
+            m->stats[3] += 1;
+        }
+    }
+    if (reduce) {
+        // the update waits for the sums: NCCL's on each replica's comm stream, the stand-in's on replica 0's
+        for (auto& r : m->replicas) {
+            tsdp_replica* owner = m->nccl ? &r : &m->replicas[0];
+            TSDP_CHECK(cudaSetDevice(owner->device));
+            TSDP_CHECK(cudaEventRecord(owner->events[kReducedEvent], owner->comm));
+            TSDP_CHECK(cudaSetDevice(r.device));
+            TSDP_CHECK(cudaStreamWaitEvent(r.stream, owner->events[kReducedEvent], 0));
+        }
+    }
+    for (size_t i = 0; i < n; ++i) {
+        tsdp_replica* r = &m->replicas[i];
+        TSDP_CHECK(cudaSetDevice(r->device));
+        TSDP_LAUNCH(optimizer_update_kernel, dim3((unsigned)std::min<size_t>((t.param_floats + 255) / 256, 65535)), dim3(256), 0, r->stream,
+                    (float*)r->params, (const float*)r->grads, (float*)r->opt1, (float*)r->opt2, t.param_floats, t.optimizer,
+                    (const tsdp_update*)&r->consts->update);
+        TSDP_CHECK(cudaGetLastError());
+        if (i < parts.size())
+            if (int e = enqueue_outputs(m, r, p, parts[i].second)) return e;
+    }
+    const size_t begin = t.param_floats * sizeof(float), end = d.param_bytes;
+    if (n > 1 && end > begin) {
+        tsdp_replica* r0 = &m->replicas[0];
+        for (size_t i = 1; i < n; ++i) {
+            tsdp_replica* r = &m->replicas[i];
+            TSDP_CHECK(cudaSetDevice(r->device));
+            TSDP_CHECK(cudaEventRecord(r->events[kJoinEvent], r->stream));
+            TSDP_CHECK(cudaSetDevice(r0->device));
+            TSDP_CHECK(cudaStreamWaitEvent(r0->stream, r->events[kJoinEvent], 0));
+            TSDP_CHECK(cudaMemcpyAsync(r->params + begin, r0->params + begin, end - begin, cudaMemcpyDeviceToDevice, r0->stream));
+        }
+    }
+    return 0;
+}
+
+/** Every other stream waits for replica 0's stream: how a capture spreads over several streams. */
+int fork_streams(tsdp_model* m) {
+    tsdp_replica* r0 = &m->replicas[0];
+    TSDP_CHECK(cudaSetDevice(r0->device));
+    TSDP_CHECK(cudaEventRecord(r0->events[kForkEvent], r0->stream));
+    for (auto& r : m->replicas) {
+        TSDP_CHECK(cudaSetDevice(r.device));
+        if (&r != r0) TSDP_CHECK(cudaStreamWaitEvent(r.stream, r0->events[kForkEvent], 0));
+        TSDP_CHECK(cudaStreamWaitEvent(r.comm, r0->events[kForkEvent], 0));
+    }
+    return 0;
+}
+
+/** Replica 0's stream waits for every other stream: a capture must end where it began. */
+int join_streams(tsdp_model* m) {
+    tsdp_replica* r0 = &m->replicas[0];
+    for (auto& r : m->replicas) {
+        for (cudaStream_t s : {r.stream, r.comm}) {
+            if (s == r0->stream) continue;
+            TSDP_CHECK(cudaSetDevice(r.device));
+            TSDP_CHECK(cudaEventRecord(r.events[kJoinEvent], s));
+            TSDP_CHECK(cudaSetDevice(r0->device));
+            TSDP_CHECK(cudaStreamWaitEvent(r0->stream, r.events[kJoinEvent], 0));
+        }
+    }
+    return 0;
+}
+
+/** Captures the step for this batch size and mode; nullptr (and graphs off, with the reason) if the capture fails. */
+cudaGraphExec_t capture_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
+    tsdp_replica* r0 = &m->replicas[0];
+    cudaGraph_t graph = nullptr;
+    cudaGraphExec_t exec = nullptr;
+    const std::string before = m->error;
+    cudaError_t e = cudaSetDevice(r0->device);
+    if (e == cudaSuccess) e = cudaStreamBeginCapture(r0->stream, cudaStreamCaptureModeThreadLocal);
+    const bool began = e == cudaSuccess;
+    int issued = began ? fork_streams(m) : -1;
+    if (issued == 0) issued = enqueue_step(m, parts);
+    if (issued == 0) issued = join_streams(m);
+    if (began) {  // end the capture even when an error broke it off
+        cudaError_t end = cudaSetDevice(r0->device);
+        if (end == cudaSuccess) end = cudaStreamEndCapture(r0->stream, &graph);
+        if (e == cudaSuccess) e = end;
+    }
+    if (issued == 0 && e == cudaSuccess) e = cudaGraphInstantiate(&exec, graph, 0);
+    if (graph) cudaGraphDestroy(graph);
+    if (issued != 0 || e != cudaSuccess || !exec) {
+        m->graph_status = "eager: capturing the step failed (" + (issued != 0 ? m->error : std::string(cudaGetErrorString(e))) + ")";
+        m->error = before;
+        m->use_graphs = 0;
+        (void)cudaGetLastError();  // reported through graph_status; the eager step that follows must not see it
+        return nullptr;
+    }
+    m->stats[0] += 1;
+    return exec;
+}
+
+int launch_graph(tsdp_model* m, cudaGraphExec_t exec) {
+    TSDP_CHECK(cudaSetDevice(m->replicas[0].device));
+    TSDP_CHECK(cudaGraphLaunch(exec, m->replicas[0].stream));
+    return 0;
+}
+
+int prepare_step_resources(tsdp_model* m) {
+    const tsdp_training_desc& t = training();
+    std::string why;
+    if (int e = nccl_open(m, &why)) return e;
+    if (!why.empty()) m->allreduce_note = why;
+    for (auto& r : m->replicas) {
+        if (!r.events.empty()) continue;
+        TSDP_CHECK(cudaSetDevice(r.device));
+        r.events.assign(kSegmentEvents + t.step.segments, nullptr);
+        for (auto& ev : r.events) TSDP_CHECK(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming));
+    }
+    tsdp_replica* r0 = &m->replicas[0];
+    if (!m->nccl && m->replicas.size() > 1 && !r0->scratch) {
+        TSDP_CHECK(cudaSetDevice(r0->device));
+        TSDP_CHECK(cudaMalloc((void**)&r0->scratch, std::max<size_t>(t.largest_bucket_floats * sizeof(float), 16)));
+    }
+    return 0;
+}
+
+/** The loss over the whole batch from each replica's: weighted by its share for a mean loss. */
+float combine(const std::vector<float>& losses, const std::vector<std::pair<int, int>>& parts, int batch) {
+    double total = 0;
+    for (size_t i = 0; i < parts.size(); ++i) total += training().mean_loss ? (double)losses[i] * parts[i].second / batch : losses[i];
+    return (float)total;
+}
+
+}  // namespace
+
+std::string describe_all_reduce(tsdp_model* m) {
+    std::string text = std::string("; all-reduce: ") + (m->replicas.size() < 2 && !m->nccl ? "none (one replica)" : m->nccl ? "NCCL" : "in-process stand-in") + ", " +
+                       std::to_string(training().bucket_count) + " bucket(s)";
+    if (!m->allreduce_note.empty()) text += " (" + m->allreduce_note + ")";
+    return text;
+}
+
+int evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* target, void* const* outputs, float* loss) {
+    if (!m) return -1;
+    if (batch < 1) return fail(m, -1, "tsdp_evaluate: batch must be at least 1, got " + std::to_string(batch));
+    if (!inputs || !target || !outputs || !loss) return fail(m, -1, "tsdp_evaluate: NULL argument");
+    try {
+        const tsdp_model_desc& d = tsdp_model_description;
+        std::vector<const void*> ins(inputs, inputs + d.input_count);
+        ins.push_back(target);
+        std::vector<void*> outs(outputs, outputs + d.output_count);
+        outs.push_back(nullptr);  // the loss goes to the per-replica slots
+        std::vector<float> losses(m->replicas.size(), 0.0f);
+        if (int e = run_replicated(m, training().evaluate, batch, ins.data(), outs.data(), &losses)) return e;
+        *loss = combine(losses, chunks(batch, (int)m->replicas.size()), batch);
+        return 0;
+    } catch (const std::exception& ex) {
+        return fail(m, -1, std::string("tsdp_evaluate: ") + ex.what());
+    }
+}
+
+int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, float* loss) {
+    if (!m) return -1;
+    if (batch < 1) return fail(m, -1, "tsdp_train_step: batch must be at least 1, got " + std::to_string(batch));
+    if (!inputs || !target || !h || !loss) return fail(m, -1, "tsdp_train_step: NULL argument");
+    try {
+        const tsdp_training_desc& t = training();
+        if (int e = prepare_step_resources(m)) return e;
+        const auto parts = chunks(batch, (int)m->replicas.size());
+        std::vector<float> scale(m->replicas.size(), 0.0f), losses(m->replicas.size(), 0.0f);
+        for (size_t i = 0; i < parts.size(); ++i) scale[i] = t.mean_loss ? (float)parts[i].second / batch : 1.0f;
+        std::vector<const void*> ins(inputs, inputs + tsdp_model_description.input_count);
+        ins.push_back(target);
+        ins.push_back(nullptr);  // the loss scale comes from `scale`
+        if (int e = stage_inputs(m, t.step, parts, ins.data(), &scale)) return e;
+        const unsigned long long step = m->steps + 1;
+        const tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)(1.0 - std::pow(h->beta2, (double)step)), step == 1 ? 1 : 0};
+        for (auto& r : m->replicas) r.consts_host->update = update;
+
+        cudaGraphExec_t exec = nullptr;
+        if (graphs_enabled(m)) {
+            const auto key = std::make_pair(batch, m->training);
+            auto found = m->graphs.find(key);
+            if (found != m->graphs.end()) exec = found->second;
+            else if (m->warmed_up.count(key)) exec = capture_step(m, parts);
+            else m->warmed_up.insert(key);  // this step runs eagerly: the warm-up
+            if (exec) m->graphs[key] = exec;
+        }
+        int issued = 0;
+        if (exec) {
+            issued = launch_graph(m, exec);
+            m->stats[1] += issued == 0;
+        } else {
+            issued = enqueue_step(m, parts);
+            m->stats[2] += issued == 0;
+        }
+        if (issued != 0) {
+            settle_after_error(m);
+            return issued;
+        }
+        if (int e = nccl_wait(m)) return e;
+        if (int e = synchronize_all(m)) return e;
+        unstage_outputs(m, t.step, parts, nullptr, &losses);
+        m->steps = step;
+        *loss = combine(losses, parts, batch);
+        return 0;
+    } catch (const std::exception& ex) {
+        return fail(m, -1, std::string("tsdp_train_step: ") + ex.what());
+    }
+}
+
+int optimizer_steps(tsdp_model* m, unsigned long long* steps, int set) {
+    if (!m || !steps) return -1;
+    if (set) m->steps = *steps;
+    else *steps = m->steps;
+    return 0;
+}
+
+}  // namespace tsdp_harness

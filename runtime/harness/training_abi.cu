@@ -1,0 +1,29 @@
+// The training entry points of model.h. Linked only into libraries of models that train (the
+// build adds this object when the model has a loss and an optimizer): the runtime decides
+// whether a library can train by whether it exports them.
+#define TSDP_SOURCE_NAME "training_abi.cu"
+#include "harness.h"
+#include "harness_internal.h"
+
+/** Forward and loss without updating anything (BatchNorm still follows the train/eval mode). */
+TSDP_EXPORT int tsdp_evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* target, void* const* outputs, float* loss) {
+    return tsdp_harness::evaluate(m, batch, inputs, target, outputs, loss);
+}
+
+/**
+ * One optimizer step on a batch: forward, loss, backward on every replica with each gradient
+ * bucket all-reduced as soon as it is complete, then the update. On the GPU the whole step is a
+ * CUDA graph, captured at the second step of each batch size (the first is an eager warm-up) and
+ * replayed after (TSDP_CUDA_GRAPHS=0: issued call by call); the CPU target runs the same graph
+ * through the shim.
+ */
+TSDP_EXPORT int tsdp_train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, float* loss) {
+    return tsdp_harness::train_step(m, batch, inputs, target, h, loss);
+}
+
+/** Steps taken; optimizer state and gradients are read by tsdp_get_param as "<param>.momentum_buffer",
+ *  "<param>.exp_avg", "<param>.exp_avg_sq" (PyTorch's names) and "<param>.grad" (after a step: the
+ *  all-reduced gradient it applied). */
+TSDP_EXPORT int tsdp_optimizer_steps(tsdp_model* m, unsigned long long* steps, int set) {
+    return tsdp_harness::optimizer_steps(m, steps, set);
+}
