@@ -29,6 +29,7 @@ export const NATIVE = [
   "test/typecheck.test.ts",
   "test/build-cache.test.ts",
   "test/step-errors.test.ts",
+  "test/harness.test.ts",
   // not native, but one child process per corpus case: a minute or two
   "test/adversarial/models.test.ts",
 ];
