@@ -87,7 +87,7 @@ function generateWithTraining(input: CodegenInput): GeneratedModel {
   try {
     return generateCuda(input);
   } catch (e) {
-    if (!(e instanceof CompileError) || e.diagnostics[0]?.kind !== "noLowering") throw e;
+    if (!(e instanceof CompileError) || e.diagnostics[0]?.kind !== "noKernel") throw e;
     const generated = generateCuda({ ...input, training: undefined });
     return withManifestChanges(generated, { trainingUnavailable: e.diagnostics[0].message });
   }

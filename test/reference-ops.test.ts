@@ -423,10 +423,10 @@ describe("gradient ops of the norm, random, gather and loss families", () => {
     expectClose(run("dropout", [x], { p: 0.5, mode: "always", stream: 3 }, { uniform }), [2], [0, 4]);
     run("dropout", [x], { p: 0.5, mode: "always" }, { uniform });
     expect(streams).toEqual([3, 7]); // the fake node's id is 7
-    const lowering = opDef("dropout").lowering;
-    if (lowering?.kind !== "pointwise") throw new Error("dropout should be pointwise");
-    expect(lowering.expr(["v"], { p: 0.5, mode: "train", stream: 3 }, { index: "i", node: fakeNode("dropout") })).toMatch(/, 3u\)$/);
-    expect(lowering.expr(["v"], { p: 0.5, mode: "train" }, { index: "i", node: fakeNode("dropout") })).toMatch(/, 7u\)$/);
+    const codegen = opDef("dropout").codegen;
+    if (codegen?.kind !== "pointwise") throw new Error("dropout should be pointwise");
+    expect(codegen.expr(["v"], { p: 0.5, mode: "train", stream: 3 }, { index: "i", node: fakeNode("dropout") })).toMatch(/, 3u\)$/);
+    expect(codegen.expr(["v"], { p: 0.5, mode: "train" }, { index: "i", node: fakeNode("dropout") })).toMatch(/, 7u\)$/);
   });
   it("embedding_grad adds dy rows into the rows they came from, none into the padding row", () => {
     // indices [2, 0, 2]: row 0 gets [3, 4], row 2 gets [1, 2] + [5, 6]

@@ -7,7 +7,7 @@ import type { Kernel, KernelPlan } from "./plan.ts";
 export function kernelCost(k: Kernel, plan: KernelPlan): { flops: number; bytes: number } {
   const count = (n: Node) => numel(n.shape).c;
   const op = opDef(k.anchor.op);
-  const reduction = op.lowering?.kind === "gemm" ? op.lowering.macsPerOutput(k.anchor, op.attrsOf(k.anchor)) : 0;
+  const reduction = op.codegen?.kind === "gemm" ? op.codegen.macsPerOutput(k.anchor, op.attrsOf(k.anchor)) : 0;
   // a multiply-add is two flops; every other op about one per element it produces or reads
   const anchorFlops = reduction ? 2 * count(k.anchor) * reduction : k.anchor.inputs.reduce((s, i) => s + count(i), 0);
   const flops = anchorFlops + k.nodes.slice(1).reduce((s, n) => s + count(n), 0);

@@ -30,8 +30,8 @@ export interface FusionRule {
 
 const traitsOf = (n: Node) => opDef(n.op).traits ?? {};
 const gemmOf = (n: Node) => {
-  const lowering = opDef(n.op).lowering;
-  return lowering?.kind === "gemm" ? lowering : undefined;
+  const codegen = opDef(n.op).codegen;
+  return codegen?.kind === "gemm" ? codegen : undefined;
 };
 /** A GEMM-like op with a bias input: its epilogue adds the bias, then may apply an activation. */
 const isBiasedGemm = (n: Node) => gemmOf(n)?.biased === true;

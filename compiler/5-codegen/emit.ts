@@ -38,7 +38,7 @@ export interface GeneratedModel {
 
 type Builder = (ctx: CodegenContext, k: Kernel) => { kernel: KernelView; launch: LaunchView };
 
-/** Kernel builders, by the name the anchor op's lowering gives. */
+/** Kernel builders, by the name the anchor op's codegen gives. */
 const builders: Record<KernelBuilder, Builder> = {
   rowwise: rowwiseKernel,
   pool: poolKernel,
@@ -55,10 +55,10 @@ const builders: Record<KernelBuilder, Builder> = {
 };
 
 function builderFor(k: Kernel): Builder | undefined {
-  const lowering = opDef(k.anchor.op).lowering;
-  if (lowering?.kind === "pointwise") return elementwiseKernel;
-  if (lowering?.kind === "gemm") return gemmKernel;
-  return lowering ? builders[lowering.builder] : undefined;
+  const codegen = opDef(k.anchor.op).codegen;
+  if (codegen?.kind === "pointwise") return elementwiseKernel;
+  if (codegen?.kind === "gemm") return gemmKernel;
+  return codegen ? builders[codegen.builder] : undefined;
 }
 
 const templatesDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "templates");
@@ -203,7 +203,7 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision)
     for (const k of program.plan.kernels) {
       const build = builderFor(k);
       if (!build)
-        throw new CompileError([diagnostic("noLowering", `${k.anchor.op} (in ${name}, kernel ${k.name}) has no CUDA kernel in this version of tsdp`, k.anchor.loc)]);
+        throw new CompileError([diagnostic("noKernel", `${k.anchor.op} (in ${name}, kernel ${k.name}) has no CUDA kernel in this version of tsdp`, k.anchor.loc)]);
       // the kernel's C names derive from its (module path) name only through the mangling
       let { kernel, launch } = build(ctx, { ...k, name: cIdentifier(k.name) });
       launch = { ...launch, kernel: kernelSymbol(launch.kernel) };
@@ -384,8 +384,8 @@ function maxSamplesPerDevice(programs: readonly Program[]): number {
       largest = Math.max(largest, perSample(n.shape));
       // A batched matmul puts its leading (batch) dims on grid.z (kernels/gemm.ts), which CUDA
       // caps at 65,535 blocks: samples × those dims per sample must stay within it.
-      const lowering = opDef(n.op).lowering;
-      const lead = lowering?.kind === "gemm" ? lowering.batchedGridZ?.(n) : undefined;
+      const codegen = opDef(n.op).codegen;
+      const lead = codegen?.kind === "gemm" ? codegen.batchedGridZ?.(n) : undefined;
       if (lead?.some(isBatch)) limit = Math.min(limit, Math.floor(65_535 / perSample(lead)));
     }
   return Math.max(1, Math.min(limit, Math.floor((2 ** 31 - 1) / largest)));

@@ -117,7 +117,7 @@ export const catalog = {
     "the model has no parameters, so an optimizer has nothing to update (PyTorch's optimizers refuse an empty parameter list too); remove the training declaration or add a layer with parameters",
   ),
 
-  noLowering: entry("TSDP6001", "no kernel for this op yet", "the reference interpreter runs it; code generation for it is not written yet"),
+  noKernel: entry("TSDP6001", "no kernel for this op yet", "the reference interpreter runs it; code generation for it is not written yet"),
   toolMissing: entry("TSDP6002", "compiler toolchain not found"),
   buildFailed: entry("TSDP6003", "the generated code failed to build"),
   gridTooLarge: entry(

@@ -12,7 +12,7 @@ import { defineOp, requireFloat, ShapeError, type GemmIndexMaps, type GemmMapOpt
 export const matmul = defineOp<{}>({
   name: "matmul",
   // per sample: a reduction over the batch (a linear layer's weight gradient) counts once
-  lowering: { kind: "gemm", maps: matmulMaps, macsPerOutput: (n) => numel([n.inputs[0].shape.at(-1)!]).c, batchedGridZ: (n) => matmulBatchDims(n) },
+  codegen: { kind: "gemm", maps: matmulMaps, macsPerOutput: (n) => numel([n.inputs[0].shape.at(-1)!]).c, batchedGridZ: (n) => matmulBatchDims(n) },
   family: "contraction",
   inputs: ["a", "b"],
   infer: ([a, b], _, who) => {
@@ -109,7 +109,7 @@ function describeLinearInput(x: TensorType, from?: TensorType): string {
  */
 export const linear = defineOp<{ readonly flattenedFrom?: readonly Dim[] }>({
   name: "linear",
-  lowering: { kind: "gemm", maps: linearMaps, macsPerOutput: (n) => n.inputs[1].shape[1] as number, biased: true },
+  codegen: { kind: "gemm", maps: linearMaps, macsPerOutput: (n) => n.inputs[1].shape[1] as number, biased: true },
   traits: { layer: true },
   family: "contraction",
   inputs: ["x", "weight", "bias?"],
@@ -195,7 +195,7 @@ function matmulMaps(node: Node): GemmIndexMaps {
   const K = cDim(as[as.length - 1]);
   const N = bs[bs.length - 1];
   if (typeof N !== "number")
-    throw new CompileError([diagnostic("noLowering", `matmul with a batch-dependent last dim ${shapeComment(bN)} has no kernel yet`, node.loc)]);
+    throw new CompileError([diagnostic("noKernel", `matmul with a batch-dependent last dim ${shapeComment(bN)} has no kernel yet`, node.loc)]);
   const batchDims = matmulBatchDims(node);
   // Operands broadcast over the leading dims; each operand's batch stride is 0 where it has size 1.
   const zCount = batchDims.length ? batchDims.map(cDim).join(" * ") : "1";

@@ -43,7 +43,7 @@ export const convTranspose2d: OpDef<ConvTransposeAttrs> = defineOp<ConvTranspose
   family: "conv",
   inputs: ["x", "weight", "bias?"],
   traits: { layer: true },
-  lowering: {
+  codegen: {
     kind: "gemm",
     maps: (node, a) => convGradInputMaps(node, a, node.shape.slice(1) as number[], node.inputs[2]),
     // the GEMM runs over every (input channel of the group, tap), zero taps included

@@ -59,7 +59,7 @@ export interface ConvAttrs {
 export const conv2d = defineOp<ConvAttrs>({
   name: "conv2d",
   // C[pixel, out channel] = Σ over (ci, kh, kw) of im2col(x)·weight, per group z
-  lowering: { kind: "gemm", maps: convMaps, macsPerOutput: (n) => (n.inputs[1].shape.slice(1) as number[]).reduce((p, q) => p * q, 1), biased: true, foldsPool: true },
+  codegen: { kind: "gemm", maps: convMaps, macsPerOutput: (n) => (n.inputs[1].shape.slice(1) as number[]).reduce((p, q) => p * q, 1), biased: true, foldsPool: true },
   traits: { layer: true },
   family: "conv",
   inputs: ["x", "weight", "bias?"],
@@ -176,7 +176,7 @@ function checkConvGrad(dy: TensorType, n: Dim, c: number, h: number, w: number, 
 /** ∂L/∂x of conv2d: dy [N, O, oh, ow] and weight [O, C/g, kh, kw] → [N, C, H, W] (H, W from inputShape). */
 export const conv2dGradInput = defineOp<ConvAttrs & { readonly inputShape: readonly [number, number, number] }>({
   name: "conv2d_grad_input",
-  lowering: {
+  codegen: {
     kind: "gemm",
     maps: (node, a) => convGradInputMaps(node, a, a.inputShape),
     macsPerOutput: (node, a) => (node.inputs[1].shape[0] as number / a.groups) * (node.inputs[1].shape.slice(2) as number[]).reduce((p, q) => p * q, 1),
@@ -205,7 +205,7 @@ export const conv2dGradInput = defineOp<ConvAttrs & { readonly inputShape: reado
 export const conv2dGradWeight = defineOp<ConvAttrs & { readonly weightShape: readonly [number, number, number, number] }>({
   name: "conv2d_grad_weight",
   // per sample, each weight gathers one product per output pixel
-  lowering: { kind: "gemm", maps: convGradWeightMaps, macsPerOutput: (node) => (node.inputs[0].shape.slice(2) as number[]).reduce((p, q) => p * q, 1) },
+  codegen: { kind: "gemm", maps: convGradWeightMaps, macsPerOutput: (node) => (node.inputs[0].shape.slice(2) as number[]).reduce((p, q) => p * q, 1) },
   family: "conv",
   inputs: ["dy", "x"],
   infer: ([dy, x], a, who) => {

@@ -32,7 +32,7 @@ function unary<A extends Record<string, number | string>>(
       return x;
     },
     reference: ([x], a) => map(x, (v) => f(v, a)),
-    lowering: { kind: "pointwise", expr: ([x], a) => cuda(x, a) },
+    codegen: { kind: "pointwise", expr: ([x], a) => cuda(x, a) },
     grad: ({ node, dy, emit }) => [emit(`${name}_grad`, [dy, node.inputs[0]], node.attrs)],
   });
   const gradient = defineOp<A>({
@@ -41,7 +41,7 @@ function unary<A extends Record<string, number | string>>(
     inputs: ["dy", "x"],
     infer: ([dy]) => dy,
     reference: ([dy, x], a) => zipBroadcast(dy, x, (g, v) => g * df(v, a)),
-    lowering: { kind: "pointwise", expr: ([dy, x], a) => `(${dy} * ${dcuda(x, a)})` },
+    codegen: { kind: "pointwise", expr: ([dy, x], a) => `(${dy} * ${dcuda(x, a)})` },
     ...(piecewiseLinear ? { grad: ({ node, dy, emit }: GradContext) => [emit(`${name}_grad`, [dy, node.inputs[1]], node.attrs), null] } : {}),
   });
   return [forward, gradient];
@@ -150,7 +150,7 @@ export function broadcastShapes(a: Shape, b: Shape): Dim[] | undefined {
 type BinaryGrad = (ctx: GradContext, a: Node, b: Node) => [Node, Node];
 
 function binary(name: string, symbol: string, f: (x: number, y: number) => number, grad: BinaryGrad): OpDef<{}> {
-  const lowering = { kind: "pointwise", expr: ([a, b]: readonly string[]) => `(${a} ${symbol} ${b})` } as const;
+  const codegen = { kind: "pointwise", expr: ([a, b]: readonly string[]) => `(${a} ${symbol} ${b})` } as const;
   return defineOp<{}>({
     name,
     family: "elementwise",
@@ -167,7 +167,7 @@ function binary(name: string, symbol: string, f: (x: number, y: number) => numbe
       return { shape, dtype: "f32" };
     },
     reference: ([a, b]) => zipBroadcast(a, b, f),
-    lowering,
+    codegen,
     // each operand's gradient is summed over the dims it was broadcast along
     grad: (ctx) => {
       const [a, b] = ctx.node.inputs;
@@ -193,6 +193,6 @@ export const divCount = defineOp<{ readonly c: number; readonly p: number }>({
   inputs: ["x"],
   infer: ([x]) => x,
   reference: ([x], a, ctx) => map(x, (v) => v / (a.c * Math.pow(ctx.batch, a.p))),
-  lowering: { kind: "pointwise", expr: ([x], a) => (a.p ? `(${x} / (float)(${a.c} * (size_t)batch))` : `(${x} * ${cFloat(1 / a.c)})`) },
+  codegen: { kind: "pointwise", expr: ([x], a) => (a.p ? `(${x} / (float)(${a.c} * (size_t)batch))` : `(${x} * ${cFloat(1 / a.c)})`) },
   grad: ({ node, dy, emit }) => [emit("div_count", [dy], node.attrs)],
 });

@@ -9,7 +9,7 @@ function paddingRow(paddingIdx: number | null, num: number): number | null {
 /** nn.Embedding: row `indices[i]` of weight [num, dim] for every index; result [...indices, dim]. */
 export const embedding = defineOp<{ readonly paddingIdx: number | null }>({
   name: "embedding",
-  lowering: { kind: "kernel", builder: "embedding" },
+  codegen: { kind: "kernel", builder: "embedding" },
   family: "gather",
   inputs: ["indices", "weight"],
   infer: ([idx, w], _, who) => {
@@ -39,7 +39,7 @@ export const embedding = defineOp<{ readonly paddingIdx: number | null }>({
  */
 export const embeddingGrad = defineOp<{ readonly numEmbeddings: number; readonly paddingIdx: number | null }>({
   name: "embedding_grad",
-  lowering: { kind: "kernel", builder: "embedding_grad" },
+  codegen: { kind: "kernel", builder: "embedding_grad" },
   family: "gather",
   inputs: ["dy", "indices"],
   infer: ([dy, idx], a, who) => {

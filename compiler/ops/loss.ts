@@ -56,7 +56,7 @@ function classIndex(t: number, classes: number, who: string): number {
 /** loss_i = −(1−ε)·log p[i, y_i] − (ε/C)·Σ_c log p[i, c], with p = softmax(input[i]). */
 export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly labelSmoothing: number }>({
   name: "cross_entropy",
-  lowering: { kind: "kernel", builder: "loss" },
+  codegen: { kind: "kernel", builder: "loss" },
   family: "loss",
   inputs: ["input", "target"],
   infer: ([i, t], a, who) => {
@@ -87,7 +87,7 @@ export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly l
  */
 export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readonly labelSmoothing: number }>({
   name: "cross_entropy_grad",
-  lowering: { kind: "kernel", builder: "classification_grad" },
+  codegen: { kind: "kernel", builder: "classification_grad" },
   family: "loss",
   inputs: ["dy", "input", "target"],
   infer: (ins, a, who) => classificationGrad(who, ins, a.reduction),
@@ -110,7 +110,7 @@ export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readon
 /** loss_i = −input[i, y_i]; input is expected to hold log-probabilities. */
 export const nllLoss = defineOp<{ readonly reduction: Reduction }>({
   name: "nll_loss",
-  lowering: { kind: "kernel", builder: "loss" },
+  codegen: { kind: "kernel", builder: "loss" },
   family: "loss",
   inputs: ["input", "target"],
   infer: ([i, t], a, who) => classification(who, i, t, a.reduction),
@@ -126,7 +126,7 @@ export const nllLoss = defineOp<{ readonly reduction: Reduction }>({
 /** ∂loss/∂input of nll_loss, given dy: −dy_i at [i, y_i] (dy_i as rowScale), 0 elsewhere. */
 export const nllLossGrad = defineOp<{ readonly reduction: Reduction }>({
   name: "nll_loss_grad",
-  lowering: { kind: "kernel", builder: "classification_grad" },
+  codegen: { kind: "kernel", builder: "classification_grad" },
   family: "loss",
   inputs: ["dy", "input", "target"],
   infer: (ins, a, who) => classificationGrad(who, ins, a.reduction),
@@ -142,7 +142,7 @@ export const nllLossGrad = defineOp<{ readonly reduction: Reduction }>({
 /** loss = (input − target)², same shapes (PyTorch warns on broadcasting; tsdp refuses it). */
 export const mseLoss = defineOp<{ readonly reduction: Reduction }>({
   name: "mse_loss",
-  lowering: { kind: "kernel", builder: "loss" },
+  codegen: { kind: "kernel", builder: "loss" },
   family: "loss",
   inputs: ["input", "target"],
   infer: ([i, t], a, who) => {

@@ -65,7 +65,7 @@ export function batchSizeOf(shape: readonly Dim[], concrete: readonly number[]):
 
 export const permute: OpDef<{ readonly perm: readonly number[] }> = defineOp<{ readonly perm: readonly number[] }>({
   name: "permute",
-  lowering: { kind: "kernel", builder: "permute" },
+  codegen: { kind: "kernel", builder: "permute" },
   family: "movement",
   inputs: ["x"],
   infer: ([x], a, who) => {
@@ -108,6 +108,6 @@ export const expand = defineOp<{ readonly shape: readonly Dim[] }>({
     const shape = ctx.node.shape.map((d) => (typeof d === "number" ? d : d.batch * ctx.batch));
     return zipBroadcast(x, { shape, data: new Float64Array(shape.reduce((p, q) => p * q, 1)) }, (v) => v);
   },
-  lowering: { kind: "pointwise", expr: ([x]) => x },
+  codegen: { kind: "pointwise", expr: ([x]) => x },
   grad: ({ node, dy, sumTo }) => [sumTo(dy, node.inputs[0].shape)],
 });

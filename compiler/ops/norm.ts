@@ -24,7 +24,7 @@ function channelLayout(x: NDArray): [number, number, number] {
 
 export const batchNorm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
   name: "batch_norm",
-  lowering: { kind: "kernel", builder: "batch_norm" },
+  codegen: { kind: "kernel", builder: "batch_norm" },
   family: "norm",
   inputs: ["x", "weight?", "bias?", "running_mean?", "running_var?", "num_batches_tracked?"],
   infer: ([x, ...rest], a, who) => {
@@ -151,7 +151,7 @@ function batchNormStats(x: NDArray, running: readonly NDArray[], a: BatchNormAtt
  */
 export const batchNormGradInput = defineOp<BatchNormAttrs>({
   name: "batch_norm_grad_input",
-  lowering: { kind: "kernel", builder: "batch_norm_grad" },
+  codegen: { kind: "kernel", builder: "batch_norm_grad" },
   family: "norm",
   inputs: ["dy", "x", "weight?", "running_mean?", "running_var?"],
   infer: ([dy, x, ...rest], a, who) => {
@@ -195,7 +195,7 @@ export const batchNormGradInput = defineOp<BatchNormAttrs>({
  */
 export const batchNormXhat = defineOp<BatchNormAttrs>({
   name: "batch_norm_xhat",
-  lowering: { kind: "kernel", builder: "batch_norm_grad" },
+  codegen: { kind: "kernel", builder: "batch_norm_grad" },
   family: "norm",
   inputs: ["x", "running_mean?", "running_var?"],
   infer: ([x, ...running], _a, who) => {
@@ -224,7 +224,7 @@ interface LayerNormAttrs {
 
 export const layerNorm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
   name: "layer_norm",
-  lowering: { kind: "kernel", builder: "rowwise" },
+  codegen: { kind: "kernel", builder: "rowwise" },
   family: "norm",
   inputs: ["x", "weight?", "bias?"],
   infer: ([x], a, who) => {
@@ -281,7 +281,7 @@ export const layerNorm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
  */
 export const layerNormGradInput = defineOp<LayerNormAttrs>({
   name: "layer_norm_grad_input",
-  lowering: { kind: "kernel", builder: "layer_norm_grad" },
+  codegen: { kind: "kernel", builder: "layer_norm_grad" },
   family: "norm",
   inputs: ["dy", "x", "weight?"],
   infer: ([dy, x, weight], a, who) => {
@@ -350,7 +350,7 @@ function softmaxInfer(name: string, log: boolean): OpDef<{ readonly dim: number 
   const op: OpDef<{ readonly dim: number }> = defineOp<{ readonly dim: number }>({
     name,
     family: "norm",
-    lowering: { kind: "kernel", builder: "rowwise" },
+    codegen: { kind: "kernel", builder: "rowwise" },
     inputs: ["x"],
     infer: ([x], a, who) => {
       requireFloat(x, who);

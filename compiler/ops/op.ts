@@ -58,7 +58,7 @@ export interface GradContext {
 
 /**
  * One op, defined in one place: its inputs, its shape and dtype rule, its float64 reference
- * semantics (PyTorch's), its gradient rule, its lowering to CUDA and the traits that fusion, the
+ * semantics (PyTorch's), its gradient rule, its codegen to CUDA and the traits that fusion, the
  * cost model and codegen ask for. Nothing outside compiler/ops/ matches an op by its name.
  * Adding an op touches this definition and at most one kernel template.
  */
@@ -79,7 +79,7 @@ export interface OpDef<A = any> {
    * (fused into elementwise kernels and GEMM epilogues); a GEMM-like op gives its index maps;
    * other ops name their kernel builder. Sources and views have none.
    */
-  readonly lowering?: Lowering<A>;
+  readonly codegen?: OpCodegen<A>;
   /** What fusion and kernel naming may rely on (all false when omitted). */
   readonly traits?: OpTraits<A>;
   /**
@@ -166,9 +166,9 @@ export type KernelBuilder =
   | "batch_norm_grad"
   | "layer_norm_grad";
 
-export type Lowering<A> =
+export type OpCodegen<A> =
   | { readonly kind: "pointwise"; readonly expr: (operands: readonly string[], attrs: A, ctx: PointwiseContext) => string }
-  | GemmLowering<A>
+  | GemmCodegen<A>
   | { readonly kind: "kernel"; readonly builder: KernelBuilder };
 
 /**
@@ -176,7 +176,7 @@ export type Lowering<A> =
  * templates, which take the op's index maps; a pointwise consumer of its result is applied to the
  * accumulator before the one store (gemm-pointwise-epilogue).
  */
-export interface GemmLowering<A> {
+export interface GemmCodegen<A> {
   readonly kind: "gemm";
   readonly maps: (node: Node, attrs: A, options: GemmMapOptions) => GemmIndexMaps;
   /** Multiply-adds per output element, per sample (the cost model's FLOPs are 2·this·outputs). */
@@ -273,9 +273,9 @@ export function isMonotone(op: OpDef, node: Node): boolean {
   return typeof m === "function" ? m(op.attrsOf(node)) : m === true;
 }
 
-/** The pointwise traits of an op's lowering: may it fuse into elementwise kernels and GEMM epilogues? */
+/** The pointwise traits of an op's codegen: may it fuse into elementwise kernels and GEMM epilogues? */
 export function isPointwise(op: OpDef): boolean {
-  return op.lowering?.kind === "pointwise";
+  return op.codegen?.kind === "pointwise";
 }
 
 export function requireFloat(t: TensorType, who: string, what = "input"): void {

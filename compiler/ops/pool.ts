@@ -53,7 +53,7 @@ function pool(x: NDArray, a: PoolAttrs, r: Reduction): NDArray {
 
 export const maxPool2d: OpDef<PoolAttrs> = defineOp<PoolAttrs>({
   name: "max_pool2d",
-  lowering: { kind: "kernel", builder: "pool" },
+  codegen: { kind: "kernel", builder: "pool" },
   traits: { pool: { reduction: maxReduction, window: (a) => a } },
   family: "conv",
   inputs: ["x"],
@@ -81,7 +81,7 @@ function checkPoolGrad(dy: TensorType, want: readonly Dim[], who: string): void 
  */
 export const maxPool2dGrad = defineOp<PoolAttrs>({
   name: "max_pool2d_grad",
-  lowering: { kind: "kernel", builder: "pool_grad" },
+  codegen: { kind: "kernel", builder: "pool_grad" },
   traits: { poolGradient: { reduction: maxReduction, window: (a) => a, inputSize: (node) => node.inputs[1].shape.slice(2) as [number, number] } },
   family: "conv",
   inputs: ["dy", "x"],
@@ -123,7 +123,7 @@ export const maxPool2dGrad = defineOp<PoolAttrs>({
 /** count_include_pad = true (PyTorch's default): the divisor is always kh·kw. */
 export const avgPool2d: OpDef<PoolAttrs> = defineOp<PoolAttrs>({
   name: "avg_pool2d",
-  lowering: { kind: "kernel", builder: "pool" },
+  codegen: { kind: "kernel", builder: "pool" },
   traits: { pool: { reduction: meanReduction, window: (a) => a } },
   family: "conv",
   inputs: ["x"],
@@ -138,7 +138,7 @@ export const avgPool2d: OpDef<PoolAttrs> = defineOp<PoolAttrs>({
 /** ∂L/∂x of avg_pool2d: each window's dy/(kh·kw) to every in-bounds element of the window. */
 export const avgPool2dGrad = defineOp<PoolAttrs & { readonly inputSize: Pair }>({
   name: "avg_pool2d_grad",
-  lowering: { kind: "kernel", builder: "pool_grad" },
+  codegen: { kind: "kernel", builder: "pool_grad" },
   traits: { poolGradient: { reduction: meanReduction, window: (a) => a, inputSize: (_, a) => a.inputSize } },
   family: "conv",
   inputs: ["dy"],
@@ -179,7 +179,7 @@ export function adaptiveWindow(i: number, size: number, out: number): [number, n
 
 export const adaptiveAvgPool2d = defineOp<{ readonly outputSize: Pair }>({
   name: "adaptive_avg_pool2d",
-  lowering: { kind: "kernel", builder: "pool" },
+  codegen: { kind: "kernel", builder: "pool" },
   family: "conv",
   inputs: ["x"],
   infer: ([x], a, who) => {
@@ -216,7 +216,7 @@ export const adaptiveAvgPool2d = defineOp<{ readonly outputSize: Pair }>({
  */
 export const adaptiveAvgPool2dGrad = defineOp<{ readonly inputSize: Pair }>({
   name: "adaptive_avg_pool2d_grad",
-  lowering: { kind: "kernel", builder: "pool_grad" },
+  codegen: { kind: "kernel", builder: "pool_grad" },
   family: "conv",
   inputs: ["dy"],
   infer: ([dy], a, who) => {

@@ -31,7 +31,7 @@ export const dropout: OpDef<DropoutAttrs> = defineOp<DropoutAttrs>({
     return { shape: x.shape, data: x.data.map((v, i) => (u[i] < a.p ? 0 : v * scale)) };
   },
   // The same Philox stream as the reference: counter (i, step, 0, 0), key (seed, stream id).
-  lowering: {
+  codegen: {
     kind: "pointwise",
     // element i of a replica's chunk is element i + sample0·(elements per sample) of the whole
     // batch, so N replicas draw the same mask as one device on the whole batch

@@ -79,7 +79,7 @@ function reducedCount(ctx: GradContext, a: ReduceAttrs): { c: number; p: number 
 export const sum: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: "sum",
   family: "reduce",
-  lowering: { kind: "kernel", builder: "reduce" },
+  codegen: { kind: "kernel", builder: "reduce" },
   traits: { reduction: sumReduction },
   inputs: ["x"],
   infer: ([x], a, who) => {
@@ -93,7 +93,7 @@ export const sum: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
 export const mean: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: "mean",
   family: "reduce",
-  lowering: { kind: "kernel", builder: "reduce" },
+  codegen: { kind: "kernel", builder: "reduce" },
   traits: { reduction: meanReduction },
   inputs: ["x"],
   infer: ([x], a, who) => {
@@ -111,7 +111,7 @@ export const mean: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
 export const amax: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: "amax",
   family: "reduce",
-  lowering: { kind: "kernel", builder: "reduce" },
+  codegen: { kind: "kernel", builder: "reduce" },
   traits: { reduction: maxReduction },
   inputs: ["x"],
   infer: ([x], a, who) => {
@@ -143,14 +143,14 @@ export const eqMask = defineOp<{}>({
   inputs: ["a", "b"],
   infer: ([a]) => ({ shape: a.shape, dtype: "f32" }),
   reference: ([a, b]) => ({ shape: a.shape, data: a.data.map((v, i) => (v === b.data[i] ? 1 : 0)) }),
-  lowering: { kind: "pointwise", expr: ([a, b]) => `(${a} == ${b} ? 1.0f : 0.0f)` },
+  codegen: { kind: "pointwise", expr: ([a, b]) => `(${a} == ${b} ? 1.0f : 0.0f)` },
 });
 
 /** torch.argmax along one dim: the first index of the maximum, as int32. */
 export const argmax = defineOp<ReduceAttrs>({
   name: "argmax",
   family: "reduce",
-  lowering: { kind: "kernel", builder: "reduce" },
+  codegen: { kind: "kernel", builder: "reduce" },
   inputs: ["x"],
   infer: ([x], a, who) => {
     requireFloat(x, who);

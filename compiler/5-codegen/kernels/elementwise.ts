@@ -59,10 +59,10 @@ export function elementwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: Ele
     }
   const body: string[] = [];
   k.nodes.forEach((n, j) => {
-    const lowering = opDef(n.op).lowering;
-    if (lowering?.kind !== "pointwise") throw new Error(`codegen: ${n.op} is not pointwise`);
+    const codegen = opDef(n.op).codegen;
+    if (codegen?.kind !== "pointwise") throw new Error(`codegen: ${n.op} is not pointwise`);
     const v = `t${j}`;
-    body.push(`const float ${v} = ${lowering.expr(n.inputs.map((i) => names.get(i)!), n.attrs, { index: "i", node: n })};`);
+    body.push(`const float ${v} = ${codegen.expr(n.inputs.map((i) => names.get(i)!), n.attrs, { index: "i", node: n })};`);
     names.set(n, v);
   });
   args.push({ decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) });

@@ -6,7 +6,7 @@ import type { SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
 import type { GemmTensorCoreView, GemmView, LaunchView } from "../view.ts";
 
-// GEMM-shaped kernels: every op whose lowering is "gemm" (nn.Linear, matmul, Conv2d as an
+// GEMM-shaped kernels: every op whose codegen is "gemm" (nn.Linear, matmul, Conv2d as an
 // implicit GEMM, its gradients, ConvTranspose2d). The op gives its index maps and bias.
 //   C[M, N] = A[M, K] · B[K, N], accumulated in fp32 registers.
 // A tile of C per block (64×64 by default, sized to the problem by chooseTile); each thread owns a
@@ -88,8 +88,8 @@ function plainGather(name: string, op: "a" | "b"): SplitGather {
 function epilogue(k: Kernel, index: string): { statements: string[]; extras: Node[] } {
   const extras: Node[] = [];
   const statements = k.epilogue.map((e, i) => {
-    const lowering = opDef(e.op).lowering;
-    if (lowering?.kind !== "pointwise") throw new Error(`codegen: ${e.op} cannot be a GEMM epilogue`);
+    const codegen = opDef(e.op).codegen;
+    if (codegen?.kind !== "pointwise") throw new Error(`codegen: ${e.op} cannot be a GEMM epilogue`);
     const previous = i === 0 ? k.anchor : k.epilogue[i - 1];
     const operands = e.inputs.map((input) => {
       if (input === previous) return "v";
@@ -97,7 +97,7 @@ function epilogue(k: Kernel, index: string): { statements: string[]; extras: Nod
       if (at < 0) at = extras.push(input) - 1;
       return `e${at}[${index}]`;
     });
-    return `v = ${lowering.expr(operands, e.attrs, { index, node: e })};`;
+    return `v = ${codegen.expr(operands, e.attrs, { index, node: e })};`;
   });
   return { statements, extras };
 }
@@ -107,8 +107,8 @@ const MAX_GRID_YZ = 65_535;
 
 export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView | GemmTensorCoreView; launch: LaunchView } {
   const op = opDef(k.anchor.op);
-  if (op.lowering?.kind !== "gemm") throw new Error(`codegen: ${k.anchor.op} is not GEMM-like`);
-  const parts = op.lowering.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label: (n) => ctx.label(n) });
+  if (op.codegen?.kind !== "gemm") throw new Error(`codegen: ${k.anchor.op} is not GEMM-like`);
+  const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label: (n) => ctx.label(n) });
   const bias = parts.bias?.node;
   const [a, b] = k.anchor.inputs;
   const biasIndex = parts.bias?.index ?? "n";
