@@ -11,7 +11,7 @@ import { formatShape, isBatch, numel } from "../ir/shape.ts";
 import { hash32 } from "../reference/rng.ts";
 import { CodegenContext, shapeComment, type Precision } from "./context.ts";
 import { cComment, cIdentifier, cString } from "./escape.ts";
-import { elementwiseKernel } from "./kernels/elementwise.ts";
+import { fusedPointwiseKernel } from "./kernels/fused-pointwise.ts";
 import { gemmKernel } from "./kernels/gemm.ts";
 import { rowwiseKernel } from "./kernels/rowwise.ts";
 import { embeddingKernel, permuteKernel, poolKernel } from "./kernels/simple.ts";
@@ -56,7 +56,7 @@ const builders: Record<KernelBuilder, Builder> = {
 
 function builderFor(k: Kernel): Builder | undefined {
   const codegen = opDef(k.anchor.op).codegen;
-  if (codegen?.kind === "pointwise") return elementwiseKernel;
+  if (codegen?.kind === "pointwise") return fusedPointwiseKernel;
   if (codegen?.kind === "gemm") return gemmKernel;
   return codegen ? builders[codegen.builder] : undefined;
 }

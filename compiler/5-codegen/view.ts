@@ -20,9 +20,9 @@ interface KernelViewBase {
 // comes from TypeScript as C expressions or statements; a template holds only the loops, the
 // tiling, the thread mapping and the synchronization around them.
 
-/** elementwise.cu.hbs: a fused chain of pointwise ops, one thread per output element. */
-export interface ElementwiseView extends KernelViewBase {
-  readonly template: "elementwise";
+/** fused_pointwise.cu.hbs: a fused chain of pointwise ops, one thread per output element. */
+export interface FusedPointwiseView extends KernelViewBase {
+  readonly template: "fused_pointwise";
   readonly count: string;
   /** Statements decomposing the flat index into the coordinates the loads use. */
   readonly coordinates: readonly string[];
@@ -33,9 +33,9 @@ export interface ElementwiseView extends KernelViewBase {
   readonly batched: boolean;
 }
 
-/** pointwise.cu.hbs: one thread per output element running `body` (gathers, scatters, pools). */
-export interface PointwiseView extends KernelViewBase {
-  readonly template: "pointwise";
+/** per_element.cu.hbs: one thread per output element running `body` (gathers, scatters, pools). */
+export interface PerElementView extends KernelViewBase {
+  readonly template: "per_element";
   readonly count: string;
   readonly body: readonly string[];
 }
@@ -180,8 +180,8 @@ export interface LayerNormGradView extends KernelViewBase {
 
 /** The view of one kernel: `template` names the file in templates/kernels/ that renders it. */
 export type KernelView =
-  | ElementwiseView
-  | PointwiseView
+  | FusedPointwiseView
+  | PerElementView
   | GemmView
   | GemmTensorCoreView
   | RowwiseView

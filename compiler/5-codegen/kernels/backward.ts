@@ -7,7 +7,7 @@ import { adaptiveAvgPool2dGrad } from "../../ops/pool.ts";
 import { maxReduction } from "../../ops/reduce.ts";
 import type { Node } from "../../ir/node.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
-import type { ArgView, BatchNormGradView, LaunchView, LayerNormGradView, PointwiseView } from "../view.ts";
+import type { ArgView, BatchNormGradView, LaunchView, LayerNormGradView, PerElementView } from "../view.ts";
 
 // Kernels of the backward ops that are not GEMMs: pooling gradients, loss gradients and the
 // embedding gradient gather per input element (no atomics, so results are deterministic); the
@@ -19,10 +19,10 @@ function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
   return { decl: `const ${cType(n)}* __restrict__ ${name}`, value: ctx.pointer(n), comment: `${ctx.label(n)} ${shapeComment(n)}` };
 }
 
-function gather(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string): { kernel: PointwiseView; launch: LaunchView } {
+function gather(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string): { kernel: PerElementView; launch: LaunchView } {
   const args = [...inputs, { decl: `float* __restrict__ out`, value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
   const count = cCount(k.output.shape);
-  const kernel: PointwiseView = { template: "pointwise", name: k.name, summary, source: ctx.source(k), rules: "none", params: args.map((a) => a.decl).join(", "), count, body };
+  const kernel: PerElementView = { template: "per_element", name: k.name, summary, source: ctx.source(k), rules: "none", params: args.map((a) => a.decl).join(", "), count, body };
   const launch = {
     name: k.name, kernel: `${k.name}_kernel`,
     grid: `dim3((unsigned)std::min<size_t>((${count} + ${THREADS - 1}) / ${THREADS}, 65535))`, block: `dim3(${THREADS})`,

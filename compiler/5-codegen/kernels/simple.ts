@@ -3,7 +3,7 @@ import type { Node } from "../../ir/node.ts";
 import type { Dim } from "../../ir/shape.ts";
 import { opDef } from "../../ops/index.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
-import type { ArgView, LaunchView, PointwiseView } from "../view.ts";
+import type { ArgView, LaunchView, PerElementView } from "../view.ts";
 
 // Kernels with one thread per output element (grid-stride): standalone pooling, adaptive
 // average pooling, embedding gathers and permutes. Each computes its output from a few inputs,
@@ -16,11 +16,11 @@ function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
   return { decl: `const ${cType(n)}* __restrict__ ${name}`, value: ctx.pointer(n), comment: `${ctx.label(n)} ${shapeComment(n)}` };
 }
 
-function pointwiseView(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string): { kernel: PointwiseView; launch: LaunchView } {
+function pointwiseView(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string): { kernel: PerElementView; launch: LaunchView } {
   const args = [...inputs, { decl: `${cType(k.output)}* __restrict__ out`, value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
   const count = cCount(k.output.shape);
-  const kernel: PointwiseView = {
-    template: "pointwise",
+  const kernel: PerElementView = {
+    template: "per_element",
     name: k.name,
     summary,
     source: ctx.source(k),

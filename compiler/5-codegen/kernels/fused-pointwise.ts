@@ -4,7 +4,7 @@ import { isBatch, type Dim } from "../../ir/shape.ts";
 import { cFloat } from "../../ops/elementwise.ts";
 import { opDef } from "../../ops/index.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
-import type { ArgView, ElementwiseView, LaunchView } from "../view.ts";
+import type { ArgView, FusedPointwiseView, LaunchView } from "../view.ts";
 
 // A fused chain of pointwise ops: one thread per output element (grid-stride), each input read
 // once through its broadcast index, the whole chain evaluated in registers, one store.
@@ -34,7 +34,7 @@ function coordinates(out: readonly Dim[], used: Set<number>): string[] {
   return lines.sort();
 }
 
-export function elementwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: ElementwiseView; launch: LaunchView } {
+export function fusedPointwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: FusedPointwiseView; launch: LaunchView } {
   const out = k.output.shape;
   const inside = new Set<Node>(k.nodes);
   const leaves: Node[] = [];
@@ -67,8 +67,8 @@ export function elementwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: Ele
   });
   args.push({ decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) });
   const summary = `${k.nodes.map((n) => n.op).join(" → ")} over ${shapeComment(k.output)}`;
-  const kernel: ElementwiseView = {
-    template: "elementwise",
+  const kernel: FusedPointwiseView = {
+    template: "fused_pointwise",
     name: k.name,
     summary,
     source: ctx.source(k),
