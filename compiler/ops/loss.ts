@@ -1,6 +1,6 @@
 import { dimEq, formatShape, numel, shapeEq } from "../ir/shape.ts";
 import type { NDArray } from "../reference/ndarray.ts";
-import { broadcastShapes } from "./elementwise.ts";
+import { broadcastShapes, cFloat } from "./elementwise.ts";
 import { logSumExp } from "./norm.ts";
 import { defineOp, requireFloat, ShapeError, type TensorType } from "./op.ts";
 
@@ -56,7 +56,29 @@ function classIndex(t: number, classes: number, who: string): number {
 /** loss_i = −(1−ε)·log p[i, y_i] − (ε/C)·Σ_c log p[i, c], with p = softmax(input[i]). */
 export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly labelSmoothing: number }>({
   name: "cross_entropy",
-  codegen: { kind: "kernel", builder: "loss" },
+  codegen: {
+    kind: "kernel",
+    builder: "loss",
+    loss: {
+      perElement: false,
+      statements: (a, C) => {
+        const smoothing = cFloat(a.labelSmoothing);
+        return [
+          "// −log softmax(x)[y] = logsumexp(x) − x[y]; label smoothing ε adds ε/C·Σ_c (logsumexp − x[c])",
+          "float m = -INFINITY;",
+          `for (int c = lane; c < ${C}; c += 32) m = fmaxf(m, x[c]);`,
+          "m = tsdp_warp_max(m);",
+          "float s = 0.0f, xs = 0.0f;",
+          `for (int c = lane; c < ${C}; c += 32) { s += expf(x[c] - m); xs += x[c]; }`,
+          "s = tsdp_warp_sum(s);",
+          "xs = tsdp_warp_sum(xs);",
+          "const float lse = m + logf(s);",
+          `const float picked = (y >= 0 && y < ${C}) ? x[y] : NAN;  // the runtime rejects bad labels first`,
+          `const float loss = (1.0f - ${smoothing}) * (lse - picked) + (${smoothing} / ${C}) * (${C} * lse - xs);`,
+        ];
+      },
+    },
+  },
   family: "loss",
   inputs: ["input", "target"],
   infer: ([i, t], a, who) => {
@@ -87,7 +109,18 @@ export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly l
  */
 export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readonly labelSmoothing: number }>({
   name: "cross_entropy_grad",
-  codegen: { kind: "kernel", builder: "classification_grad" },
+  codegen: {
+    kind: "kernel",
+    builder: "classification_grad",
+    // (softmax − ((1−ε)·onehot + ε/C))·dy
+    grad: (a, C) => [
+      `const float* r = input + row * ${C};`,
+      `float m = -INFINITY; for (int j = 0; j < ${C}; ++j) m = fmaxf(m, r[j]);`,
+      `float z = 0.0f; for (int j = 0; j < ${C}; ++j) z += expf(r[j] - m);`,
+      `const float q = (c == y ? ${cFloat(1 - a.labelSmoothing)} : 0.0f) + ${cFloat(a.labelSmoothing / C)};`,
+      `out[i] = (expf(r[c] - m) / z - q) * s;`,
+    ],
+  },
   family: "loss",
   inputs: ["dy", "input", "target"],
   infer: (ins, a, who) => classificationGrad(who, ins, a.reduction),
@@ -110,7 +143,8 @@ export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readon
 /** loss_i = −input[i, y_i]; input is expected to hold log-probabilities. */
 export const nllLoss = defineOp<{ readonly reduction: Reduction }>({
   name: "nll_loss",
-  codegen: { kind: "kernel", builder: "loss" },
+  // the runtime rejects bad labels first; a label out of range still gives NaN, never a stray read
+  codegen: { kind: "kernel", builder: "loss", loss: { perElement: false, statements: (_a, C) => [`const float loss = (y >= 0 && y < ${C}) ? -x[y] : NAN;`] } },
   family: "loss",
   inputs: ["input", "target"],
   infer: ([i, t], a, who) => classification(who, i, t, a.reduction),
@@ -126,7 +160,7 @@ export const nllLoss = defineOp<{ readonly reduction: Reduction }>({
 /** ∂loss/∂input of nll_loss, given dy: −dy_i at [i, y_i] (dy_i as rowScale), 0 elsewhere. */
 export const nllLossGrad = defineOp<{ readonly reduction: Reduction }>({
   name: "nll_loss_grad",
-  codegen: { kind: "kernel", builder: "classification_grad" },
+  codegen: { kind: "kernel", builder: "classification_grad", grad: () => ["out[i] = c == y ? -s : 0.0f;"] },
   family: "loss",
   inputs: ["dy", "input", "target"],
   infer: (ins, a, who) => classificationGrad(who, ins, a.reduction),
@@ -142,7 +176,7 @@ export const nllLossGrad = defineOp<{ readonly reduction: Reduction }>({
 /** loss = (input − target)², same shapes (PyTorch warns on broadcasting; tsdp refuses it). */
 export const mseLoss = defineOp<{ readonly reduction: Reduction }>({
   name: "mse_loss",
-  codegen: { kind: "kernel", builder: "loss" },
+  codegen: { kind: "kernel", builder: "loss", loss: { perElement: true, statements: () => ["const float d = input[e] - target[e];", "const float loss = d * d;"] } },
   family: "loss",
   inputs: ["input", "target"],
   infer: ([i, t], a, who) => {

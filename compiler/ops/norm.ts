@@ -1,7 +1,8 @@
 import type { Node } from "../ir/node.ts";
 import { dimEq, formatDim, formatShape, normalizeDim, shapeEq } from "../ir/shape.ts";
 import { type NDArray } from "../reference/ndarray.ts";
-import { defineOp, requireFloat, ShapeError, type OpDef, type TensorType } from "./op.ts";
+import { cFloat } from "./elementwise.ts";
+import { defineOp, requireFloat, ShapeError, type OpDef, type RowProgram, type TensorType } from "./op.ts";
 
 // Normalizations and softmax. Statistics are computed in float64 in the reference; variance
 // for normalizing is the biased one (÷n), the running variance uses the unbiased one (÷(n−1)),
@@ -151,7 +152,7 @@ function batchNormStats(x: NDArray, running: readonly NDArray[], a: BatchNormAtt
  */
 export const batchNormGradInput = defineOp<BatchNormAttrs>({
   name: "batch_norm_grad_input",
-  codegen: { kind: "kernel", builder: "batch_norm_grad" },
+  codegen: { kind: "kernel", builder: "batch_norm_grad", xhatOnly: false },
   family: "norm",
   inputs: ["dy", "x", "weight?", "running_mean?", "running_var?"],
   infer: ([dy, x, ...rest], a, who) => {
@@ -195,7 +196,7 @@ export const batchNormGradInput = defineOp<BatchNormAttrs>({
  */
 export const batchNormXhat = defineOp<BatchNormAttrs>({
   name: "batch_norm_xhat",
-  codegen: { kind: "kernel", builder: "batch_norm_grad" },
+  codegen: { kind: "kernel", builder: "batch_norm_grad", xhatOnly: true },
   family: "norm",
   inputs: ["x", "running_mean?", "running_var?"],
   infer: ([x, ...running], _a, who) => {
@@ -222,9 +223,30 @@ interface LayerNormAttrs {
   readonly hasBias: boolean;
 }
 
+/** A row is the normalized trailing dims: mean, then biased variance (as PyTorch), then the affine map. */
+function layerNormRows(node: Node, a: LayerNormAttrs): RowProgram {
+  const shape = node.inputs[0].shape;
+  const length = a.normalizedShape.reduce((p, q) => p * q, 1);
+  let write = "(xk - mean) * rstd";
+  if (a.hasWeight) write = `(${write}) * weight[k]`;
+  if (a.hasBias) write = `${write} + bias[k]`;
+  return {
+    length,
+    inner: 1,
+    outer: shape.slice(0, shape.length - a.normalizedShape.length),
+    passes: [
+      { acc: "sum", identity: "0.0f", fold: "sum + xk", after: [`const float mean = tsdp_warp_sum(sum) / ${length};`] },
+      { acc: "sq", identity: "0.0f", fold: "sq + (xk - mean) * (xk - mean)", after: [`const float rstd = rsqrtf(tsdp_warp_sum(sq) / ${length} + ${cFloat(a.eps)});`] },
+    ],
+    write,
+    ...(a.hasWeight ? { weight: 1 } : {}),
+    ...(a.hasBias ? { bias: a.hasWeight ? 2 : 1 } : {}),
+  };
+}
+
 export const layerNorm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
   name: "layer_norm",
-  codegen: { kind: "kernel", builder: "rowwise" },
+  codegen: { kind: "kernel", builder: "rowwise", row: layerNormRows },
   family: "norm",
   inputs: ["x", "weight?", "bias?"],
   infer: ([x], a, who) => {
@@ -346,11 +368,29 @@ export function logSumExp(v: ArrayLike<number>): number {
   return m + Math.log(s);
 }
 
+/** A row is `dim`: log-sum-exp with the row maximum subtracted, then exp(x − m)/s or x − lse. */
+function softmaxRows(log: boolean) {
+  return (node: Node, a: { readonly dim: number }): RowProgram => {
+    const shape = node.inputs[0].shape;
+    const dim = normalizeDim(a.dim, shape.length)!;
+    return {
+      length: shape[dim] as number,
+      inner: (shape.slice(dim + 1) as number[]).reduce((p, q) => p * q, 1),
+      outer: shape.slice(0, dim),
+      passes: [
+        { acc: "m", identity: "-INFINITY", fold: "fmaxf(m, xk)", after: ["m = tsdp_warp_max(m);"] },
+        { acc: "s", identity: "0.0f", fold: "s + expf(xk - m)", after: ["s = tsdp_warp_sum(s);", log ? "const float lse = m + logf(s);" : "const float inv = 1.0f / s;"] },
+      ],
+      write: log ? "xk - lse" : "expf(xk - m) * inv",
+    };
+  };
+}
+
 function softmaxInfer(name: string, log: boolean): OpDef<{ readonly dim: number }> {
   const op: OpDef<{ readonly dim: number }> = defineOp<{ readonly dim: number }>({
     name,
     family: "norm",
-    codegen: { kind: "kernel", builder: "rowwise" },
+    codegen: { kind: "kernel", builder: "rowwise", row: softmaxRows(log) },
     inputs: ["x"],
     infer: ([x], a, who) => {
       requireFloat(x, who);

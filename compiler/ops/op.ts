@@ -169,7 +169,46 @@ export type KernelBuilder =
 export type OpCodegen<A> =
   | { readonly kind: "pointwise"; readonly expr: (operands: readonly string[], attrs: A, ctx: PointwiseContext) => string }
   | GemmCodegen<A>
-  | { readonly kind: "kernel"; readonly builder: KernelBuilder };
+  | KernelCodegen<A>;
+
+/**
+ * An op with a kernel builder of its own. Where one builder serves several ops, each op says what
+ * it computes (C statements and expressions), so the builder and its template hold only loops.
+ */
+export type KernelCodegen<A> =
+  | { readonly kind: "kernel"; readonly builder: Exclude<KernelBuilder, "rowwise" | "loss" | "classification_grad" | "batch_norm_grad"> }
+  | { readonly kind: "kernel"; readonly builder: "rowwise"; readonly row: (node: Node, attrs: A) => RowProgram }
+  | { readonly kind: "kernel"; readonly builder: "loss"; readonly loss: LossProgram<A> }
+  /** Statements setting `out[i]` for class `c` of row `row` (label `y`, upstream scale `s`, `C` classes). */
+  | { readonly kind: "kernel"; readonly builder: "classification_grad"; readonly grad: (attrs: A, classes: number) => readonly string[] }
+  /** batch_norm_xhat computes only x̂ (for the weight's gradient); batch_norm_grad_input all of ∂L/∂x. */
+  | { readonly kind: "kernel"; readonly builder: "batch_norm_grad"; readonly xhatOnly: boolean };
+
+/**
+ * A row-wise op (one warp per row): how its input splits into rows, the reductions over a row
+ * (each folds the element `xk` into `acc`, then `after` derives statistics), and each element's
+ * output as a C expression of `xk`, the statistics and `k`; `weight`/`bias` name the inputs read
+ * per element as `weight[k]`/`bias[k]`.
+ */
+export interface RowProgram {
+  readonly length: number;
+  readonly inner: number;
+  /** The dims before the row (their product is the number of rows, times `inner`). */
+  readonly outer: readonly Dim[];
+  readonly passes: readonly { readonly acc: string; readonly identity: string; readonly fold: string; readonly after: readonly string[] }[];
+  readonly write: string;
+  readonly weight?: number;
+  readonly bias?: number;
+}
+
+/**
+ * A loss: per element (`input[e]`, `target[e]`) or per row (`x` the row of `classes` logits, `y`
+ * its label, a warp's lanes cooperating), as statements that end by defining `const float loss`.
+ */
+export interface LossProgram<A> {
+  readonly perElement: boolean;
+  readonly statements: (attrs: A, classes: number) => readonly string[];
+}
 
 /**
  * A GEMM-like op: C[M, N] = A[M, K]·B[K, N] per z (batch or group) through the shared GEMM

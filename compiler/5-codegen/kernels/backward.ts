@@ -91,22 +91,13 @@ export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
 
 export function classificationGradKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
+  const op = opDef(n.op);
+  if (op.codegen?.kind !== "kernel" || op.codegen.builder !== "classification_grad") throw new Error(`codegen: ${n.op} is not a classification gradient`);
   const [dy, input, target] = n.inputs;
   const C = input.shape[1] as number;
   const reduction = n.attrs.reduction as string;
-  const eps = n.op === "cross_entropy_grad" ? (n.attrs.labelSmoothing as number) : 0;
   const scale = reduction === "none" ? "dy[row]" : reduction === "mean" ? `dy[0] / (float)${cDim(input.shape[0])}` : "dy[0]";
-  const body = [`const size_t row = i / ${C}; const int c = (int)(i % ${C}); const int y = target[row];`, `const float s = ${scale};`];
-  if (n.op === "cross_entropy_grad")
-    body.push(
-      `const float* r = input + row * ${C};`,
-      `float m = -INFINITY; for (int j = 0; j < ${C}; ++j) m = fmaxf(m, r[j]);`,
-      `float z = 0.0f; for (int j = 0; j < ${C}; ++j) z += expf(r[j] - m);`,
-      // (softmax − ((1−ε)·onehot + ε/C))·dy
-      `const float q = (c == y ? ${cFloat(1 - eps)} : 0.0f) + ${cFloat(eps / C)};`,
-      `out[i] = (expf(r[c] - m) / z - q) * s;`,
-    );
-  else body.push(`out[i] = c == y ? -s : 0.0f;`);
+  const body = [`const size_t row = i / ${C}; const int c = (int)(i % ${C}); const int y = target[row];`, `const float s = ${scale};`, ...op.codegen.grad(op.attrsOf(n), C)];
   return gather(ctx, k, [arg(ctx, dy, "dy"), arg(ctx, input, "input"), arg(ctx, target, "target")], body, `${n.op} over ${shapeComment(input)}`);
 }
 
@@ -132,7 +123,9 @@ export function embeddingGradKernel(ctx: CodegenContext, k: Kernel) {
 export function batchNormGradKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
   const a = n.attrs as { eps: number; affine: boolean; track: boolean };
-  const xhatOnly = n.op === "batch_norm_xhat";
+  const codegen = opDef(n.op).codegen;
+  if (codegen?.kind !== "kernel" || codegen.builder !== "batch_norm_grad") throw new Error(`codegen: ${n.op} is not a batch norm gradient`);
+  const xhatOnly = codegen.xhatOnly;
   const ins = n.inputs;
   const x = xhatOnly ? ins[0] : ins[1];
   let i = xhatOnly ? 1 : 2;

@@ -115,44 +115,23 @@ export function reduceKernel(ctx: CodegenContext, k: Kernel) {
   return { kernel, launch: launchOf(ctx, k, args, `dim3((unsigned)std::min<size_t>((${outCount} + 7) / 8, 65535))`, 256, "batch", summary) };
 }
 
-/**
- * A loss per element (MSE: `input[e]`, `target[e]`) or per row (`x` the row of C logits, `y` its
- * label; the warp's lanes cooperate), as statements ending in `const float loss`, for loss.cu.hbs.
- */
-function lossStatements(n: Node, C: number): string[] {
-  if (n.op === "mse_loss") return ["const float d = input[e] - target[e];", "const float loss = d * d;"];
-  // the runtime rejects bad labels first; a label out of range still gives NaN, never a stray read
-  if (n.op !== "cross_entropy") return [`const float loss = (y >= 0 && y < ${C}) ? -x[y] : NAN;`];
-  const smoothing = cFloat(n.attrs.labelSmoothing as number);
-  return [
-    "// −log softmax(x)[y] = logsumexp(x) − x[y]; label smoothing ε adds ε/C·Σ_c (logsumexp − x[c])",
-    "float m = -INFINITY;",
-    `for (int c = lane; c < ${C}; c += 32) m = fmaxf(m, x[c]);`,
-    "m = tsdp_warp_max(m);",
-    "float s = 0.0f, xs = 0.0f;",
-    `for (int c = lane; c < ${C}; c += 32) { s += expf(x[c] - m); xs += x[c]; }`,
-    "s = tsdp_warp_sum(s);",
-    "xs = tsdp_warp_sum(xs);",
-    "const float lse = m + logf(s);",
-    `const float picked = (y >= 0 && y < ${C}) ? x[y] : NAN;  // the runtime rejects bad labels first`,
-    `const float loss = (1.0f - ${smoothing}) * (lse - picked) + (${smoothing} / ${C}) * (${C} * lse - xs);`,
-  ];
-}
-
 export function lossKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
   const [input, target] = n.inputs;
+  const op = opDef(n.op);
+  if (op.codegen?.kind !== "kernel" || op.codegen.builder !== "loss") throw new Error(`codegen: ${n.op} is not a loss`);
+  const loss = op.codegen.loss;
   const reduction = n.attrs.reduction as "mean" | "sum" | "none";
-  const perElement = n.op === "mse_loss";
+  const perElement = loss.perElement;
   const C = perElement ? 1 : (input.shape[1] as number);
   const args = [arg(ctx, input, "input"), arg(ctx, target, "target"), outArg(ctx, k)];
-  const summary = perElement ? `mse_loss (${reduction}) of ${shapeComment(input)}` : `${n.op} (${reduction}) over ${shapeComment(input)}`;
+  const summary = `${n.op} (${reduction}) ${perElement ? "of" : "over"} ${shapeComment(input)}`;
   const kernel: LossView = {
     template: "loss", ...common(ctx, k, args, summary), threads: 1024,
     count: perElement ? cCount(input.shape) : cDim(input.shape[0]),
     classes: C,
     perElement,
-    lossOf: lossStatements(n, C),
+    lossOf: loss.statements(op.attrsOf(n), C),
     none: reduction === "none",
     finish: reduction === "mean" ? "total / (float)rows" : "total",
   };
