@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { compileCommand } from "../compiler/6-build/build.ts";
 import { findNvcc } from "../compiler/6-build/toolchain.ts";
 import { generate } from "../compiler/pipeline.ts";
 import { load, type Tensor } from "../runtime/index.ts";
@@ -49,7 +50,9 @@ describe.skipIf(!findNvcc() && !process.env.CI)("nvcc builds the tensor-core ker
       const dir = mkdtempSync(join(tmpdir(), "tsdp-tc-"));
       writeFileSync(join(dir, "model.cu"), generated.cu);
       // asynchronous, so the worker keeps answering vitest's RPC heartbeat during a long nvcc run
-      await promisify(execFile)(findNvcc()!, ["-std=c++17", "-O1", "-c", "-Xcompiler", "-fPIC", "-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90", "-o", join(dir, "model.o"), join(dir, "model.cu")], { maxBuffer: 64 << 20 });
+      // the build's own nvcc command (the harness's headers, C++20), compile only, at -O1
+      const command = compileCommand("cuda", join(dir, "model.cu"), join(dir, "model.o"), ["80", "90"], false, [], true).map((a) => (a === "-O3" ? "-O1" : a));
+      await promisify(execFile)(command[0], command.slice(1), { maxBuffer: 64 << 20 });
     });
 });
 
