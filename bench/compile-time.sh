@@ -5,6 +5,8 @@
 #                 library comes from the cache
 #   up to date    the same command again on an unchanged model and output directory
 #   new out dir   an unchanged model into a new output directory, its library in the cache
+#   new model     a changed model (another layer width, so other code) into a new directory: every
+#                 stage and the model's native build, the harness's objects already cached
 # Usage: bench/compile-time.sh [cpu] [cuda]      (default: both; RUNS=3; the cuda target needs
 # only nvcc, no GPU). Wall-clock seconds of the whole command, Node's start included.
 set -euo pipefail
@@ -29,9 +31,9 @@ timed() {
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f", m }'; }
 
-printf '%-6s %8s %12s %12s %12s   (median of %d runs, seconds; %s)\n' target cold "warm cache" "up to date" "new out dir" "$runs" "$(uptime | sed 's/.*load/load/')"
+printf '%-6s %8s %12s %12s %12s %10s   (median of %d runs, seconds; %s)\n' target cold "warm cache" "up to date" "new out dir" "new model" "$runs" "$(uptime | sed 's/.*load/load/')"
 for target in "${targets[@]}"; do
-  cold=() warm=() fresh=() newdir=()
+  cold=() warm=() fresh=() newdir=() newmodel=()
   for i in $(seq "$runs"); do
     run="$work/$target-$i"
     mkdir -p "$run"
@@ -44,6 +46,10 @@ for target in "${targets[@]}"; do
     printf '\n// edited %s\n' "$i" >>"$run/model.ts"
     warm+=("$(timed "$run/model.ts" --target "$target" --out "$run/c")")
     grep -q "cached" "$work/last.log" || { echo "compile-time: the edited model's library was not served from the cache:" >&2; cat "$work/last.log" >&2; exit 1; }
+    sed "s/nn.Linear(50 \* 4 \* 4, 500)/nn.Linear(50 * 4 * 4, $((490 + i)))/; s/nn.Linear(500, 10)/nn.Linear($((490 + i)), 10)/" examples/lenet/model.ts >"$run/other.ts"
+    cmp -s examples/lenet/model.ts "$run/other.ts" && { echo "compile-time: could not change the model's layer width" >&2; exit 1; }
+    newmodel+=("$(timed "$run/other.ts" --target "$target" --out "$run/d")")
+    grep -q "built" "$work/last.log" || { echo "compile-time: the changed model was not built:" >&2; cat "$work/last.log" >&2; exit 1; }
   done
-  printf '%-6s %8s %12s %12s %12s\n' "$target" "$(median "${cold[@]}")" "$(median "${warm[@]}")" "$(median "${fresh[@]}")" "$(median "${newdir[@]}")"
+  printf '%-6s %8s %12s %12s %12s %10s\n' "$target" "$(median "${cold[@]}")" "$(median "${warm[@]}")" "$(median "${fresh[@]}")" "$(median "${newdir[@]}")" "$(median "${newmodel[@]}")"
 done

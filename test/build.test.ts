@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { explainBuildError } from "../compiler/6-build/build.ts";
+import { multiline } from "../compiler/diagnostics/diagnostic.ts";
+import { formatDiagnostic } from "../compiler/diagnostics/format.ts";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
 import { runNode } from "./helpers.ts";
 
@@ -104,6 +106,20 @@ describe("toolchain errors", () => {
     const text = explainBuildError(`model.cu(${line}): error: identifier "v" is undefined`, cu, "/usr/local/bin/nvcc");
     expect(text).toContain(`generated line ${line}: v = fmaxf(v, 0.0f);`);
     expect(text).toContain("in kernel conv1_relu_pool, from:\n    model.ts:12  x = this.pool(F.relu(this.conv1(x)));");
+  });
+
+  it("prints a compiler's report as lines under the message, not as one line with \\n in it", async () => {
+    const cu = readFileSync(join(await tmpdirOf(), "model.cu"), "utf8");
+    const line = cu.split("\n").findIndex((l) => l.includes("v = fmaxf(v, 0.0f);")) + 1;
+    const d = multiline("buildFailed", explainBuildError(`model.cu(${line}): error: identifier "v" is \u001b[2Jundefined`, cu, "/usr/local/bin/nvcc"));
+    const shown = formatDiagnostic(d).split("\n");
+    expect(shown[0]).toBe("error TSDP6003: nvcc failed to build the generated code:");
+    expect(shown).toContain(`    generated line ${line}: v = fmaxf(v, 0.0f);`);
+    expect(shown).toContain("      model.ts:12  x = this.pool(F.relu(this.conv1(x)));");
+    expect(shown.join("\n")).not.toContain("\\n");
+    // a note is escaped as the message is: no terminal control sequence gets through
+    expect(shown.join("\n")).not.toContain("\u001b");
+    expect(shown.join("\n")).toContain("\\x1b[2J");
   });
 });
 

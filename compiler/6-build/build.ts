@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
+import { CompileError, diagnostic, multiline } from "../diagnostics/diagnostic.ts";
 import type { GeneratedModel } from "../5-codegen/emit.ts";
 import { ABI_VERSION, sha256, type Manifest } from "../../runtime/manifest.ts";
 import { cacheDirectory, cachedEntry, cacheKey, makeDirectory, readCachedLibrary, readCachedResources, sealCachedLibrary, storeCachedResources, writeAtomic } from "./cache.ts";
@@ -134,12 +134,13 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
       ]);
       if (compiled.status === "rejected") throw compiled.reason;
       const log = compiled.value.all ?? "";
-      if (compiled.value.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", explainBuildError(log, gen.cu, command[0]))]);
+      if (compiled.value.exitCode !== 0) throw new CompileError([multiline("buildFailed", explainBuildError(log, gen.cu, command[0]))]);
       if (harness.status === "rejected") throw harness.reason;
       const { objects } = harness.value;
       const link = linkCommand(opts.target, [objectFile, objects["harness.cu"], objects["step.cu"], ...(trains ? [objects["training_abi.cu"]] : [])], join(work, "libmodel.so"), memcheck);
       const linked = await runToolchain(link, abandon);
-      if (linked.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", `${link[0].split("/").pop()} failed to link the model with the harness:\n${linked.all ?? ""}`)]);
+      if (linked.exitCode !== 0)
+        throw new CompileError([multiline("buildFailed", `${link[0].split("/").pop()} failed to link the model with the harness:\n${(linked.all ?? "").split("\n").slice(0, 20).join("\n")}`)]);
       sealCachedLibrary(work, readFileSync(join(work, "libmodel.so")));
       if (opts.target === "cuda") storeCachedResources(work, [...parsePtxasLog(log), ...(harness.value.resources ?? [])]);
     },

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { readRegularFile } from "../../runtime/build-directory.ts";
 import type { KernelResources } from "../../runtime/manifest.ts";
-import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
+import { CompileError, diagnostic, multiline } from "../diagnostics/diagnostic.ts";
 import { makeDirectory, writeAtomic } from "./cache.ts";
 import { runToolchain } from "./children.ts";
 import { parsePtxasLog } from "./resources.ts";
@@ -68,7 +68,7 @@ export async function harnessObjects(
         const command = compile(join(harnessDir, s), out);
         const result = await runToolchain(command, removeWork);
         if (result.exitCode !== 0)
-          throw new CompileError([diagnostic("buildFailed", `${command[0].split("/").pop()} failed to build the harness (runtime/harness/${s}):\n${result.all ?? ""}`)]);
+          throw new CompileError([multiline("buildFailed", `${command[0].split("/").pop()} failed to build the harness (runtime/harness/${s}):\n${(result.all ?? "").split("\n").slice(0, 20).join("\n")}`)]);
         return result.all ?? "";
       }),
     );

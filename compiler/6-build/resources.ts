@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KernelResources } from "../../runtime/manifest.ts";
-import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
+import { CompileError, diagnostic, multiline } from "../diagnostics/diagnostic.ts";
 import { cacheDirectory, compileCommand, explainBuildError } from "./build.ts";
 import { harnessObjects } from "./harness.ts";
 import { runToolchain } from "./children.ts";
@@ -180,7 +180,7 @@ export async function measureResources(cu: string, archs: readonly string[]): Pr
     // the build's own command, compiling only; the harness's kernels come from its cached objects
     const command = compileCommand("cuda", source, join(dir, "model.o"), archs, false, [], true);
     const result = await runToolchain(command, remove);
-    if (result.exitCode !== 0) throw new CompileError([diagnostic("buildFailed", explainBuildError(result.all ?? "", cu, nvcc))]);
+    if (result.exitCode !== 0) throw new CompileError([multiline("buildFailed", explainBuildError(result.all ?? "", cu, nvcc))]);
     const harness = await harnessObjects(cacheDirectory(), "cuda", (src, out) => compileCommand("cuda", src, out, archs, false, [], true));
     const resources = [...parsePtxasLog(result.all ?? ""), ...(harness.resources ?? [])];
     const launches = launchConfigs(cu);

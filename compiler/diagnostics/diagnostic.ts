@@ -15,11 +15,23 @@ export interface Diagnostic {
   readonly message: string;
   readonly loc?: SourceLoc;
   readonly help?: string;
+  /** Lines shown under the message (a tool's output), each printed on its own line. */
+  readonly notes?: readonly string[];
 }
 
 export function diagnostic(kind: DiagnosticKind, message: string, loc?: SourceLoc): Diagnostic {
   const entry = catalog[kind];
   return { code: entry.code, kind, message, loc, help: "help" in entry ? entry.help : undefined };
+}
+
+/**
+ * A diagnostic whose text has several lines (a compiler's report): the first is the message, the
+ * others its notes. A message is one line, since the formatter escapes line breaks in it.
+ */
+export function multiline(kind: DiagnosticKind, text: string, loc?: SourceLoc): Diagnostic {
+  const [first, ...rest] = text.split("\n");
+  const notes = rest.filter((l) => l.trim() !== "");
+  return { ...diagnostic(kind, first, loc), ...(notes.length ? { notes } : {}) };
 }
 
 /** Thrown to abandon the construct being compiled; the nearest recovery point records it. */

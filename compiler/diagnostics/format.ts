@@ -35,6 +35,8 @@ export function formatDiagnostic(d: Diagnostic, opts: FormatOptions = {}): strin
   const red = paint(opts.color ?? false, "1;31");
   const blue = paint(opts.color ?? false, "1;34");
   const out = [`${red(`error ${d.code}`)}: ${printable(d.message)}`];
+  // each note its own line, escaped like the message (a tool's output may quote model text)
+  for (const note of d.notes ?? []) out.push(`  ${printable(note)}`);
   if (d.loc) {
     const file = opts.cwd ? relative(opts.cwd, d.loc.file) || d.loc.file : d.loc.file;
     out.push(`  ${blue("-->")} ${printable(file)}:${d.loc.line}:${d.loc.col}`);
