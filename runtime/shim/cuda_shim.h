@@ -85,7 +85,8 @@
 // synchronous copy or legacy-stream work, and captured host copies only from or to pinned memory.
 // Device-side rules fail the launch: WMMA tile pointers 32-byte aligned and ldm a multiple of 16
 // bytes (cudaErrorMisalignedAddress, wmma_shim.h), 16-byte vectors (float4, int4, double2, ...)
-// loaded and stored only at 16-byte aligned addresses (cudaErrorMisalignedAddress), every
+// loaded and stored only at 16-byte aligned addresses (cudaErrorMisalignedAddress; checked with
+// TSDP_SHIM_CHECK_VECTORS, on in memcheck builds, see "Vector types"), every
 // __syncthreads reached by the whole block (cudaErrorLaunchFailure). Memory belongs to the device
 // current at its cudaMalloc: a kernel given a pointer into another device's memory fails with
 // cudaErrorIllegalAddress unless cudaDeviceEnablePeerAccess allowed it (managed memory is
@@ -223,10 +224,21 @@ struct dim3 {
   struct __attribute__((aligned(A), may_alias)) N##4 { T x, y, z, w; };      \
   inline constexpr N##4 make_##N##4(T x, T y, T z, T w) { return N##4{x, y, z, w}; }
 // A 16-byte vector as CUDA's hardware treats it: a load or store through a pointer that is not
-// 16-byte aligned faults (cudaErrorMisalignedAddress). Every copy from or into memory goes through
-// these members, which check the address first and then copy with memcpy (an unaligned x86 load),
-// so a misaligned access fails the launch instead of taking the process down with an aligned SSE
-// instruction. 8-byte vectors stay trivially copyable, because warp operations take them.
+// 16-byte aligned faults (cudaErrorMisalignedAddress). With TSDP_SHIM_CHECK_VECTORS (on in memcheck
+// builds, which run every example's forward and training step in CI), every copy from or into
+// memory goes through these members, which check the address first and then copy with memcpy (an
+// unaligned x86 load), so a misaligned access fails the launch instead of taking the process down
+// with an aligned SSE instruction. It is off otherwise: a non-trivial copy in the GEMM's inner loop
+// made LeNet's CPU-target training step 1.9x slower. 8-byte vectors stay trivially copyable,
+// because warp operations take them.
+#ifndef TSDP_SHIM_CHECK_VECTORS
+#ifdef TSDP_SHIM_MEMCHECK
+#define TSDP_SHIM_CHECK_VECTORS 1
+#else
+#define TSDP_SHIM_CHECK_VECTORS 0
+#endif
+#endif
+#if TSDP_SHIM_CHECK_VECTORS
 #define TSDP_VEC16_MEMBERS(N)                                           \
   N() = default;                                                        \
   N(const N& o) {                                                       \
@@ -239,6 +251,9 @@ struct dim3 {
     std::memcpy(static_cast<void*>(this), &o, 16);                      \
     return *this;                                                       \
   }
+#else
+#define TSDP_VEC16_MEMBERS(N) N() = default;
+#endif
 #define TSDP_VEC16_4(T, N)                                                                      \
   struct __attribute__((aligned(16), may_alias)) N##4 {                                       \
     T x, y, z, w;                                                                               \
@@ -1264,12 +1279,16 @@ inline cudaError_t fail(cudaError_t e) {
 }  // namespace detail
 }  // namespace tsdp
 
-inline void tsdp_check_vector_alignment(const void* at, const char* type, const char* access) {
-  if ((reinterpret_cast<std::uintptr_t>(at) & 15) == 0) return;
+// The report is out of line and cold, so the check in a kernel's inner loop is one test and a
+// branch that is never taken.
+[[gnu::noinline, gnu::cold]] inline void tsdp_vector_misaligned(const char* type, const char* access) {
   char rule[96];
   std::snprintf(rule, sizeof rule, "a %s %s %s an address that is not 16-byte aligned", type, access,
                 std::strcmp(access, "load") == 0 ? "from" : "to");
   ::tsdp::detail::device_fault(cudaErrorMisalignedAddress, rule);
+}
+inline void tsdp_check_vector_alignment(const void* at, const char* type, const char* access) {
+  if (__builtin_expect((reinterpret_cast<std::uintptr_t>(at) & 15) != 0, 0)) tsdp_vector_misaligned(type, access);
 }
 inline const char* cudaGetErrorName(cudaError_t e);
 namespace tsdp {
