@@ -131,6 +131,7 @@
 // Standard headers first: <memory> (shared_ptr_base.h) spells __attribute__((__noinline__)), which
 // must be parsed before __noinline__ becomes a macro below.
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <bit>
 #include <chrono>
@@ -1537,32 +1538,35 @@ inline bool forget_allocation(void* p) {
   std::lock_guard<std::mutex> lk(allocations().m);
   return allocations().by_start.erase(reinterpret_cast<std::uintptr_t>(p)) == 1;
 }
-/** The device owning the allocation `p` points into, -1 for managed memory, -2 for none. */
-inline int owner_of(const void* p) {
+/** The allocation a pointer falls in: its start (0 for none) and device (-1 managed, -2 none). */
+struct AllocationRef {
+  std::uintptr_t start = 0;
+  int device = -2;
+};
+inline AllocationRef find_allocation(const void* p) {
   std::lock_guard<std::mutex> lk(allocations().m);
   auto& a = allocations().by_start;
   auto a_p = reinterpret_cast<std::uintptr_t>(p);
   auto it = a.upper_bound(a_p);
-  if (it == a.begin()) return -2;
+  if (it == a.begin()) return {};
   --it;
-  return a_p < it->first + it->second.first ? it->second.second : -2;
+  return a_p < it->first + it->second.first ? AllocationRef{it->first, it->second.second} : AllocationRef{};
 }
-inline bool peer_enabled(int accessing, int owner) {
+inline std::uintptr_t allocation_start(const void* p) { return find_allocation(p).start; }
+/** The allocation a kernel argument points into (none when it is not a pointer). */
+template <class T>
+inline AllocationRef argument_allocation(const T& arg) {
+  if constexpr (std::is_pointer_v<T>) return find_allocation(static_cast<const void*>(arg));
+  else return {};
+}
+/** Whether a kernel on `device` may use memory of every device in `owners` (peer access). */
+inline bool reachable(const int* owners, std::size_t n, int device) {
   std::lock_guard<std::mutex> lk(allocations().m);
-  return accessing < 64 && owner < 64 && allocations().peer[accessing][owner];
-}
-/** The allocation a kernel argument points into (0 when it is not a pointer to device memory). */
-template <class T>
-inline std::uintptr_t pointer_allocation(const T& arg);
-/** A pointer argument of a kernel launched on `device` that points into memory it cannot reach. */
-template <class T>
-inline bool unreachable_argument(const T& arg, int device) {
-  if constexpr (std::is_pointer_v<T>) {
-    int owner = owner_of(static_cast<const void*>(arg));
-    return owner >= 0 && owner != device && !peer_enabled(device, owner);
-  } else {
-    return false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const int o = owners[i];
+    if (o >= 0 && o != device && !(device < 64 && o < 64 && allocations().peer[device][o])) return false;
   }
+  return true;
 }
 
 
@@ -1596,16 +1600,6 @@ inline UnwaitedWork& unwaited() {
 }
 inline std::atomic<unsigned long long> g_races{0};
 
-/** The start of the allocation `p` points into, or 0. */
-inline std::uintptr_t allocation_start(const void* p) {
-  std::lock_guard<std::mutex> lk(allocations().m);
-  auto& a = allocations().by_start;
-  auto a_p = reinterpret_cast<std::uintptr_t>(p);
-  auto it = a.upper_bound(a_p);
-  if (it == a.begin()) return 0;
-  --it;
-  return a_p < it->first + it->second.first ? it->first : 0;
-}
 inline void stream_created(CUstream_st* s) {
   std::lock_guard<std::mutex> lk(unwaited().m);
   unwaited().streams[s] = StreamWork{};
@@ -1687,11 +1681,6 @@ inline void note_stream_wait(cudaStream_t s, CUstream_st* other, unsigned long l
   w.items.push_back({++w.seq, 0, other, upto});
 }
 /** A synchronous copy or set on the current device that uses `a` and `b` (either may be host memory). */
-template <class T>
-inline std::uintptr_t pointer_allocation(const T& arg) {
-  if constexpr (std::is_pointer_v<T>) return allocation_start(static_cast<const void*>(arg));
-  else return 0;
-}
 inline void check_synchronous(const char* call, const void* a, const void* b) {
   settle_device(tl_device, true);
   std::uintptr_t sa = allocation_start(a), sb = b ? allocation_start(b) : 0;
@@ -1757,25 +1746,34 @@ inline void launch_named(const char* name, void (*kernel)(P...), dim3 grid, dim3
   Task task{kernel, Args(std::forward<A>(args)...)};
   // A pointer to another device's memory faults when the kernel touches it (the shim assumes it
   // does: a kernel is passed a pointer to use it). The check is at launch, or at replay for a graph.
+  // One lookup per pointer argument serves both checks: which device owns it (peer access) and which
+  // allocation the work uses (unwaited work). Ownership does not change; peer access may, so a
+  // graph checks it again at replay.
   const int device = stream_device(stream);
-  auto unreachable = [device](const Args& a) {
-    return std::apply([device](const auto&... v) { return (unreachable_argument(v, device) || ...); }, a);
-  };
-  constexpr const char* kPeerRule = "a kernel reads or writes another device's memory only after cudaDeviceEnablePeerAccess";
+  constexpr std::size_t kArgs = sizeof...(P) + 1;
+  std::array<std::uintptr_t, kArgs> starts{};
+  std::array<int, kArgs> owners;
+  owners.fill(-2);
   {
-    std::uintptr_t starts[sizeof...(P) + 1] = {};
-    std::size_t n = 0;
-    std::apply([&](const auto&... v) { ((starts[n++] = pointer_allocation(v)), ...); }, task.args);
-    note_work(stream, starts, n);
+    std::size_t i = 0;
+    auto put = [&](const auto& v) {
+      const AllocationRef r = argument_allocation(v);
+      starts[i] = r.start;
+      owners[i] = r.device;
+      ++i;
+    };
+    std::apply([&](const auto&... v) { (put(v), ...); }, task.args);
   }
+  note_work(stream, starts.data(), kArgs);
+  constexpr const char* kPeerRule = "a kernel reads or writes another device's memory only after cudaDeviceEnablePeerAccess";
   if (CUgraph_st* g = capturing(stream)) {
-    g->nodes.emplace_back([name, task, grid, block, shmem, unreachable] {
-      if (unreachable(task.args)) refuse(cudaErrorIllegalAddress, name, kPeerRule);
+    g->nodes.emplace_back([name, task, grid, block, shmem, owners, device] {
+      if (!reachable(owners.data(), owners.size(), device)) refuse(cudaErrorIllegalAddress, name, kPeerRule);
       else fail(execute_named(name, &Task::run, &task, grid, block, shmem));
     });
     return;
   }
-  if (unreachable(task.args)) {
+  if (!reachable(owners.data(), owners.size(), device)) {
     refuse(cudaErrorIllegalAddress, name, kPeerRule);
     return;
   }
