@@ -10,9 +10,19 @@ export function defaultOutDir(file: string): string {
 }
 
 /** What a build depends on besides its source files. */
-export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[], precision = "fp32", bucketCapMb = DEFAULT_BUCKET_CAP_MB, memcheck = false) {
-  // memcheck only where on, so that records of ordinary builds stay as they were.
-  return { model: model ?? null, target, archs: target === "cuda" ? [...archs] : [], precision, bucketCapMb, ...(memcheck && target === "cpu" ? { memcheck: true } : {}) };
+export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[], precision = "fp32", bucketCapMb = DEFAULT_BUCKET_CAP_MB, memcheck = false, shapeFor?: "cpu" | "gpu") {
+  // memcheck, and kernel shapes for the other target, only where asked for, so that records of
+  // ordinary builds stay as they were.
+  const otherShapes = shapeFor !== undefined && shapeFor !== (target === "cuda" ? "gpu" : "cpu");
+  return {
+    model: model ?? null,
+    target,
+    archs: target === "cuda" ? [...archs] : [],
+    precision,
+    bucketCapMb,
+    ...(memcheck && target === "cpu" ? { memcheck: true } : {}),
+    ...(otherShapes ? { shapeFor } : {}),
+  };
 }
 
 /** TSDP_SHIM_MEMCHECK=1 (or --memcheck) makes CPU builds memcheck builds (compiler/6-build/build.ts). */

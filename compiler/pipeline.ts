@@ -6,7 +6,8 @@ import { generateCuda, withManifestChanges, type CodegenInput, type GeneratedMod
 import { differentiate } from "./2-autodiff/backward.ts";
 import { CompileError } from "./diagnostics/diagnostic.ts";
 import type { Graph } from "./ir/node.ts";
-import type { Precision } from "./5-codegen/context.ts";
+import { defaultShapeFor, type Precision, type ShapeFor } from "./5-codegen/context.ts";
+import { gemmWorkspaces } from "./5-codegen/kernels/gemm-shape.ts";
 import { buildModel, type BuildResult } from "./6-build/build.ts";
 import { buildRecord } from "./6-build/freshness.ts";
 import { defaultOutDir, memcheckFromEnv, recordedOptions } from "./build-paths.ts";
@@ -32,6 +33,12 @@ export interface CompileOptions extends LowerOptions {
   readonly bucketCapMb?: number;
   /** CPU target: an AddressSanitizer build with the shim's memory checks (default: $TSDP_SHIM_MEMCHECK). */
   readonly memcheck?: boolean;
+  /**
+   * Kernel shapes (GEMM tiles, split-K) chosen for the GPU or for the CPU target; default: the
+   * target's. A CPU-target build with "gpu" executes the very kernels that ship to the GPU, so CI
+   * checks their numbers (ARCHITECTURE.md: the CUDA source that ships is the source CI executes).
+   */
+  readonly shapeFor?: ShapeFor;
 }
 
 export interface Compiled {
@@ -45,12 +52,14 @@ export interface Compiled {
 
 /** Stages 1–5: from the model file to CUDA source, without building it. */
 export function generate(file: string, options: CompileOptions = {}): Compiled {
+  const target = options.target ?? defaultTarget();
+  const shapeFor = options.shapeFor ?? defaultShapeFor(target);
   const model = lowerModel(file, options); //                      1. TypeScript → checked graph IR
-  const training = trainingPrograms(model.graph, options.bucketCapMb); // 2–4 for evaluate and the training step (when declared)
+  const training = trainingPrograms(model.graph, options.bucketCapMb, shapeFor, options.precision); // 2–4 for evaluate and the training step (when declared)
   const plan = planKernels(model.graph); //                        3. ops → fused kernels
-  const memory = planMemory(model.graph, plan); //                 4. buffers, lifetimes, reuse
+  const memory = planMemory(model.graph, plan, undefined, gemmWorkspaces(plan, shapeFor, options.precision)); // 4. buffers, lifetimes, reuse
   const forward = { graph: model.graph, plan, memory };
-  const generated = generateWithTraining({ forward, target: options.target ?? defaultTarget(), precision: options.precision, training }); // 5. CUDA
+  const generated = generateWithTraining({ forward, target, precision: options.precision, shapeFor, training }); // 5. CUDA
   return { model, plan, memory, training, generated };
 }
 
@@ -59,16 +68,17 @@ export function generate(file: string, options: CompileOptions = {}): Compiled {
  * declaration: autodiff builds the backward, each program gets its own kernel and memory plan, and
  * the step's gradients are grouped into the buckets that are all-reduced during its backward.
  */
-export function trainingPrograms(graph: Graph, bucketCapMb?: number): TrainingCodegen | undefined {
+export function trainingPrograms(graph: Graph, bucketCapMb?: number, shapeFor: ShapeFor = "cpu", precision: Precision = "fp32"): TrainingCodegen | undefined {
   if (!graph.loss || !graph.optimizer) return undefined;
   const loss = graph.loss.value;
   const { graph: stepGraph, gradients, lossScale } = differentiate(graph, { seed: "loss_scale" }); // 2. backward
   const evalPlan = planKernels(graph, [...graph.outputs, loss]); //                                  3. kernels
   const stepPlan = planKernels(stepGraph, [loss, ...gradients.values()]);
-  const stepMemory = planMemory(stepGraph, stepPlan, gradients); //                                  4. memory
+  // split-K GEMMs (weight gradients) get their partial-sum workspace from the memory planner
+  const stepMemory = planMemory(stepGraph, stepPlan, gradients, gemmWorkspaces(stepPlan, shapeFor, precision)); // 4. memory
   const buckets = planBuckets(graph.params, gradients, stepPlan, stepMemory, bucketCapMb); //        4. gradient buckets
   return {
-    evaluate: { graph, plan: evalPlan, memory: planMemory(graph, evalPlan) },
+    evaluate: { graph, plan: evalPlan, memory: planMemory(graph, evalPlan, undefined, gemmWorkspaces(evalPlan, shapeFor, precision)) },
     step: { graph: stepGraph, plan: stepPlan, memory: stepMemory },
     gradients,
     lossScale: lossScale!,
@@ -104,7 +114,7 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
     outDir: options.outDir ?? defaultOutDir(file),
     archs,
     memcheck,
-    record: buildRecord(file, compiled.model.sources, recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb, memcheck)),
+    record: buildRecord(file, compiled.model.sources, recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb, memcheck, options.shapeFor)),
   }); //                                                            6. nvcc | g++ + shim → libmodel.so
   return { ...compiled, build };
 }

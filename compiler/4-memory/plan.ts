@@ -27,6 +27,11 @@ export interface MemoryPlan {
   readonly batchBytesPerSample: number;
   readonly fixedBytes: number;
   readonly paramBytes: number;
+  /**
+   * Scratch of split-K GEMM kernels (kernel anchor → slot in the fixed arena): the partial sums of
+   * each K chunk, live only while that kernel runs.
+   */
+  readonly workspaces: ReadonlyMap<Node, Slot>;
   /** What the activations would take without reuse, for the report. */
   readonly unsharedBatchBytesPerSample: number;
   readonly unsharedFixedBytes: number;
@@ -45,7 +50,7 @@ export function bytesOf(n: Node): { arena: "batch" | "fixed"; bytes: number } {
  * `gradients` (parameter name → gradient node) are pinned to a gradient region laid out exactly
  * like the parameters, so that one all-reduce and one optimizer kernel cover them all.
  */
-export function planMemory(graph: Graph, plan: KernelPlan, gradients?: ReadonlyMap<string, Node>): MemoryPlan {
+export function planMemory(graph: Graph, plan: KernelPlan, gradients?: ReadonlyMap<string, Node>, workspaces?: ReadonlyMap<Node, number>): MemoryPlan {
   const slots = new Map<Node, Slot>();
   // Parameters and buffers persist; they are laid out in state_dict order.
   let paramBytes = 0;
@@ -82,8 +87,16 @@ export function planMemory(graph: Graph, plan: KernelPlan, gradients?: ReadonlyM
   const placed: Slot[] = [];
   // each arena's slots sorted by offset, so that a value scans them in offset order without a sort
   const byOffset: Record<"batch" | "fixed", Slot[]> = { batch: [], fixed: [] };
-  const order = values
-    .map((node) => ({ node, ...bytesOf(node), live: [first.get(node)!, last.get(node) ?? first.get(node)!] as const }))
+  // a kernel's workspace: fixed-size scratch live during that kernel alone
+  const scratch = plan.kernels.flatMap((k, idx) => {
+    const bytes = workspaces?.get(k.anchor);
+    return bytes === undefined ? [] : [{ node: k.anchor, arena: "fixed" as const, bytes: align(bytes), live: [idx, idx] as const, workspace: true }];
+  });
+  const placedWorkspaces = new Map<Node, Slot>();
+  const order = [
+    ...values.map((node) => ({ node, ...bytesOf(node), live: [first.get(node)!, last.get(node) ?? first.get(node)!] as const, workspace: false })),
+    ...scratch,
+  ]
     .sort((a, b) => b.bytes - a.bytes || a.live[0] - b.live[0]);
   for (const v of order) {
     if (v.arena === "batch") unsharedBatch += v.bytes;
@@ -99,11 +112,13 @@ export function planMemory(graph: Graph, plan: KernelPlan, gradients?: ReadonlyM
     const slot: Slot = { node: v.node, arena: v.arena, bytes: v.bytes, offset, live: v.live };
     arena.splice(upperBound(arena, offset), 0, slot);
     placed.push(slot);
-    slots.set(v.node, slot);
+    if (v.workspace) placedWorkspaces.set(v.node, slot);
+    else slots.set(v.node, slot);
   }
   const extent = (arena: Arena) => placed.filter((s) => s.arena === arena).reduce((m, s) => Math.max(m, s.offset + s.bytes), 0);
   return {
     slots,
+    workspaces: placedWorkspaces,
     batchBytesPerSample: extent("batch"),
     fixedBytes: extent("fixed"),
     paramBytes,

@@ -15,6 +15,8 @@ export class CodegenContext {
     readonly memory: MemoryPlan,
     /** fp32 runs GEMMs on CUDA cores; tf32 and bf16 on tensor cores. */
     readonly precision: Precision = "fp32",
+    /** Whose kernel shapes (GEMM tiles, split-K) to emit: the GPU's or the CPU target's. */
+    readonly shapeFor: ShapeFor = "cpu",
   ) {}
 
   /** The harness expression for a value's device pointer. */
@@ -27,6 +29,12 @@ export class CodegenContext {
     if (slot.arena === "grads") return `(${type}*)(r->grads + ${slot.offset})`;
     if (slot.arena === "fixed") return `(${type}*)(r->fixed_arena + ${slot.offset})`;
     return `(${type}*)(r->batch_arena + (size_t)${slot.offset} * batch)`;
+  }
+
+  /** The harness expression for a split-K kernel's workspace (see kernels/gemm-shape.ts), if it has one. */
+  workspace(anchor: Node): { pointer: string; bytes: number } | undefined {
+    const slot = this.memory.workspaces?.get(anchor);
+    return slot && { pointer: `(float*)(r->fixed_arena + ${slot.offset})`, bytes: slot.bytes };
   }
 
   /** "conv1.weight" or "%14" — how a value is named in comments (escaped for one). */
@@ -67,6 +75,14 @@ export class CodegenContext {
 }
 
 export type Precision = "fp32" | "tf32" | "bf16";
+
+/** The machine the kernels' shapes are chosen for (part13: independent of the build target). */
+export type ShapeFor = "cpu" | "gpu";
+
+/** A build's kernels are shaped for the machine it targets unless asked otherwise. */
+export function defaultShapeFor(target: "cpu" | "cuda"): ShapeFor {
+  return target === "cuda" ? "gpu" : "cpu";
+}
 
 export function cType(n: Node): string {
   return n.dtype === "f32" ? "float" : n.dtype === "i32" ? "int" : "long long";

@@ -9,7 +9,7 @@ import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 import { dtypeNames, type Graph, type Init, type Node, type OptimizerSpec } from "../ir/node.ts";
 import { formatShape, isBatch, numel } from "../ir/shape.ts";
 import { hash32 } from "../reference/rng.ts";
-import { CodegenContext, shapeComment, type Precision } from "./context.ts";
+import { CodegenContext, defaultShapeFor, shapeComment, type Precision, type ShapeFor } from "./context.ts";
 import { cComment, cIdentifier, cString } from "./escape.ts";
 import { fusedPointwiseKernel } from "./kernels/fused-pointwise.ts";
 import { gemmKernel } from "./kernels/gemm.ts";
@@ -183,6 +183,8 @@ export interface CodegenInput {
   readonly target: "cpu" | "cuda";
   /** GEMM and convolution arithmetic (default fp32). */
   readonly precision?: Precision;
+  /** Kernel shapes for the GPU or the CPU target (default: the target's). */
+  readonly shapeFor?: ShapeFor;
   /** The evaluate and training-step programs, when the model declares its training. */
   readonly training?: TrainingCodegen;
 }
@@ -193,12 +195,12 @@ interface RenderedProgram {
 }
 
 /** Renders each program's kernels once; a kernel identical in two programs is emitted once. */
-function renderPrograms(programs: Record<string, Program>, precision: Precision) {
+function renderPrograms(programs: Record<string, Program>, precision: Precision, shapeFor: ShapeFor) {
   const t = loadTemplates();
   const texts = new Map<string, string>();
   const out: Record<string, RenderedProgram & { ctx: CodegenContext }> = {};
   for (const [name, program] of Object.entries(programs)) {
-    const ctx = new CodegenContext(program.graph, program.plan, program.memory, precision);
+    const ctx = new CodegenContext(program.graph, program.plan, program.memory, precision, shapeFor);
     const launches: LaunchView[] = [];
     for (const k of program.plan.kernels) {
       const build = builderFor(k);
@@ -206,13 +208,19 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision)
         throw new CompileError([diagnostic("noKernel", `${k.anchor.op} (in ${name}, kernel ${k.name}) has no CUDA kernel in this version of tsdp`, k.anchor.loc)]);
       // the kernel's C names derive from its (module path) name only through the mangling
       let { kernel, launch } = build(ctx, { ...k, name: cIdentifier(k.name) });
-      launch = { ...launch, kernel: kernelSymbol(launch.kernel) };
+      launch = { ...launch, kernel: kernelSymbol(launch.kernel), ...(launch.next ? { next: { ...launch.next, kernel: kernelSymbol(launch.next.kernel) } } : {}) };
       let text = t.kernel(kernel);
       const seen = texts.get(kernel.name);
       if (seen !== undefined && seen !== text) {
         const renamed = `${kernel.name}_${name}`;
+        const before = kernelSymbol(`${kernel.name}_`);
         kernel = { ...kernel, name: renamed };
-        launch = { ...launch, name: renamed, kernel: kernelSymbol(`${renamed}_kernel`) };
+        launch = {
+          ...launch,
+          name: renamed,
+          kernel: kernelSymbol(`${renamed}_kernel`),
+          ...(launch.next ? { next: { ...launch.next, kernel: launch.next.kernel.replace(before, kernelSymbol(`${renamed}_`)) } } : {}),
+        };
         text = t.kernel(kernel);
       }
       texts.set(kernel.name, text);
@@ -244,9 +252,10 @@ interface ProgramIO {
 
 export function generateCuda(input: CodegenInput): GeneratedModel {
   const { forward, target, precision = "fp32", training } = input;
+  const shapeFor = input.shapeFor ?? defaultShapeFor(target);
   const { graph, plan, memory } = forward;
   const programs: Record<string, Program> = training ? { forward, evaluate: training.evaluate, step: training.step } : { forward };
-  const rendered = renderPrograms(programs, precision);
+  const rendered = renderPrograms(programs, precision, shapeFor);
   const ctx = rendered.programs.forward.ctx;
   const outputs = graph.outputs.map((o, i) => ({ node: o, name: `output${i}` }));
   const sourceFile = basename(graph.nodes[0]?.loc.file ?? "model.ts");

@@ -78,6 +78,19 @@ export interface GemmView extends GemmViewBase {
   readonly A_LOADS: number;
   readonly B_LOADS: number;
   readonly ROWS_STEP: number;
+  /** "GPU" or "CPU target": whose shapes these are (a comment). */
+  readonly shapeFor: string;
+  /** Row lengths of the shared tiles As[BK][LDA] and Bs[BK][LDB], padded against bank conflicts. */
+  readonly LDA: number;
+  readonly LDB: number;
+  /** The operand is staged with consecutive threads along m (n), where it is contiguous in memory. */
+  readonly rowMajorA: boolean;
+  readonly rowMajorB: boolean;
+  /** k distance between a thread's staged columns in the m-major (n-major) staging. */
+  readonly A_COL_STEP: number;
+  readonly B_COL_STEP: number;
+  /** K split over blocks along grid.z, then summed by {{name}}_split_sum_kernel. */
+  readonly splitK?: { readonly maxSplits: number; readonly minChunk: number };
   readonly gatherA: GatherView;
   readonly gatherB: GatherView;
 }
@@ -211,6 +224,14 @@ export interface LaunchView {
   readonly scalarArgs: string;
   readonly summary: string;
   readonly source: readonly string[];
+  /** A second launch of the same kernel plan entry, right after this one (split-K's sum pass). */
+  readonly next?: {
+    readonly kernel: string;
+    readonly grid: string;
+    readonly block: string;
+    readonly args: readonly ArgView[];
+    readonly scalarArgs: string;
+  };
 }
 
 export interface ValueView {

@@ -225,5 +225,7 @@ function matmulMaps(node: Node): GemmIndexMaps {
     K: typeof as[as.length - 1] === "number" ? (as[as.length - 1] as number) : K,
     Z: zCount,
     mDesc: `rows of ${shapeComment(aN)}`,
+    // b[k·N + n]: a row of B is contiguous along n (the input and weight gradients of a linear layer)
+    contiguousB: "n",
   };
 }

@@ -335,6 +335,8 @@ export function convGradInputMaps(node: Node, a: ConvAttrs, [C, H, W]: readonly 
     K: Og * KH * KW,
     Z: String(a.groups),
     mDesc: `batch × ${H}×${W} input pixels`,
+    // with stride 1, adjacent input pixels (m) read adjacent dy pixels; adjacent k jump between taps
+    ...(a.stride[1] === 1 ? { contiguousA: "m" as const } : {}),
     ...(bias ? { bias: { node: bias, index: `z * ${Cg} + n` } } : {}),
   };
 }

@@ -268,6 +268,13 @@ export interface GemmIndexMaps {
   readonly K: number | string;
   readonly Z: string; // grid z: matmul batch or conv groups
   readonly mDesc: string;
+  /**
+   * The index along which consecutive elements of A (B) are adjacent in memory, where it is m (n)
+   * rather than k: the GPU-shaped kernel then stages that operand with consecutive threads along it,
+   * so that a warp's loads are coalesced (default "k").
+   */
+  readonly contiguousA?: "m" | "k";
+  readonly contiguousB?: "n" | "k";
   /** Hoisted forms of loadA / loadB; without them the fp32 template calls loadA(m, k) per element. */
   readonly gatherA?: SplitGather;
   readonly gatherB?: SplitGather;

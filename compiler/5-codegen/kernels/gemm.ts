@@ -5,65 +5,25 @@ import { opDef } from "../../ops/index.ts";
 import type { SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
 import type { GemmTensorCoreView, GemmView, LaunchView } from "../view.ts";
+import { gemmShape, type Tile } from "./gemm-shape.ts";
 
 // GEMM-shaped kernels: every op whose codegen is "gemm" (nn.Linear, matmul, Conv2d as an
 // implicit GEMM, its gradients, ConvTranspose2d). The op gives its index maps and bias.
 //   C[M, N] = A[M, K] · B[K, N], accumulated in fp32 registers.
-// A tile of C per block (64×64 by default, sized to the problem by chooseTile); each thread owns a
-// 4×4 sub-tile, so every value loaded from shared memory is used four times; A and B tiles of depth
-// 32 (16 with tensor cores) are staged in shared memory by all threads together with two barriers
-// per step. Conv2d gathers A on the fly
-// (im2col without the copy). The epilogue adds the bias and applies the fused activation in
-// registers; with a fused 2×2 max pool, the four rows a thread owns are one pooling window.
+// A tile of C per block; each thread owns a 4×4 sub-tile, so every value loaded from shared memory
+// is used four times; A and B tiles of depth 32 (16 with tensor cores) are staged in shared memory by
+// all threads together with two barriers per step. Conv2d gathers A on the fly (im2col without the
+// copy). The epilogue adds the bias and applies the fused activation in registers; with a fused 2×2
+// max pool, the four rows a thread owns are one pooling window.
+// Why each shape (gemm-shape.ts): the tile is chosen per GEMM and per machine — the CPU target's to
+// waste little padding, the GPU's to fill 132 SMs at batch 64–256; a GEMM whose few blocks reduce a
+// long K (weight gradients: K = batch × pixels) is split along K over extra blocks (split-K) into a
+// workspace the memory planner places, then summed in a fixed order by a second kernel; the shared
+// tiles are padded so that staging stores are conflict-free; on the GPU an operand contiguous along
+// m or n is staged with consecutive threads along it (coalesced loads).
 
 export const TILE = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, THREADS: 256 } as const;
-
-/** A block's tile of C: BM×BN outputs, one 4×4 sub-tile per thread. */
-export interface Tile {
-  readonly BM: number;
-  readonly BN: number;
-  readonly BK: number;
-  readonly TM: number;
-  readonly TN: number;
-  readonly THREADS: number;
-  /** Elements of the A (B) tile each thread stages per k-step. */
-  readonly A_LOADS: number;
-  readonly B_LOADS: number;
-}
-
-/**
- * Depth of the fp32 k-step: 32 halves the barriers per multiply-add against 16 (each barrier is a
- * fiber switch per thread under the CPU shim; LeNet's step took ~20% more CPU time with 16). The
- * template unrolls the k loop by 8 only: fully unrolled, 32 deep made nvcc 1.7× slower on resnet.
- * Shared memory stays within 34 KiB (256×16 tile).
- */
-const FP32_BK = 32;
-
-/** The batch size a batch-dependent M is sized for when choosing a tile (the training default). */
-const NOMINAL_BATCH = 64;
-
-/**
- * The fp32 tile for a GEMM of M×N outputs: the 64×64 tile wastes most of its work when N (or M)
- * is small — conv1's N is 20 output channels, a conv weight gradient is 20×25 — so the tile is
- * chosen from shapes of 64–256 threads to minimize the padded output area. Narrow tiles reload
- * more per FLOP ((BM+BN)/(BM·BN) values per multiply-add), hence the 4/min(BM, BN) penalty, which
- * keeps 64×64 wherever it wastes little. Each thread keeps its 4×4 sub-tile (register reuse, and
- * the fused 2×2 pool needs its four rows to be one window).
- */
-export function chooseTile(M: number, N: number): Tile {
-  let best: { tile: Tile; score: number } | undefined;
-  for (const BM of [32, 64, 128, 256])
-    for (const BN of [16, 32, 64]) {
-      const THREADS = (BM / TILE.TM) * (BN / TILE.TN);
-      if (THREADS < 64 || THREADS > 256) continue;
-      const area = Math.ceil(M / BM) * BM * Math.ceil(N / BN) * BN;
-      const score = area * (1 + 4 / Math.min(BM, BN));
-      // equal waste: the larger block (fewer blocks to schedule, more reuse per staged tile)
-      if (!best || score < best.score || (score === best.score && THREADS > best.tile.THREADS))
-        best = { tile: { BM, BN, BK: FP32_BK, TM: TILE.TM, TN: TILE.TN, THREADS, A_LOADS: (BM * FP32_BK) / THREADS, B_LOADS: (BN * FP32_BK) / THREADS }, score };
-    }
-  return best!.tile;
-}
+export { chooseTile, type Tile } from "./gemm-shape.ts";
 
 /**
  * --precision tf32|bf16: the tile is computed by WMMA on tensor cores. TF32 keeps fp32's range
@@ -102,6 +62,11 @@ function epilogue(k: Kernel, index: string): { statements: string[]; extras: Nod
   return { statements, extras };
 }
 
+/** A k-major shared tile's row length: ≡ 4 (mod 32) words, so that 8 k × 4 rows of a warp's stores fill 32 banks. */
+function paddedRow(width: number): number {
+  return Math.ceil(width / 32) * 32 + 4;
+}
+
 /** CUDA's limit on gridDim.y and gridDim.z. */
 const MAX_GRID_YZ = 65_535;
 
@@ -116,8 +81,12 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   const { statements: activation, extras } = epilogue(k, parts.storeIndex);
   const tc = ctx.precision !== "fp32";
   // the tensor-core template has its own fixed 64×64 tile of 4 warps
-  const fp32Tile = tc ? undefined : chooseTile(parts.mAt(NOMINAL_BATCH), parts.N);
+  const shape = tc ? undefined : gemmShape(parts, ctx.shapeFor, k.pool !== undefined);
+  const fp32Tile: Tile | undefined = shape?.tile;
   const tile = fp32Tile ?? TILE;
+  // split-K only where the memory planner placed the workspace (it asked gemmShape the same question)
+  const workspace = shape?.splitK && ctx.workspace(k.anchor);
+  const splitK = workspace ? shape!.splitK : undefined;
   // N-tiles go on grid.y and the matmul batch or conv groups on grid.z, both capped at 65,535 blocks
   // by CUDA; both are fixed by the model (a batch-dependent grid.z is bounded per device by
   // maxSamplesPerDevice instead), so a layer past them is refused here, where its line is known.
@@ -150,29 +119,59 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         template: "gemm",
         ...common,
         ...fp32Tile,
+        shapeFor: ctx.shapeFor === "gpu" ? "GPU" : "CPU target",
         ROWS_STEP: fp32Tile.THREADS / fp32Tile.BK,
+        // k-major staging: rows padded to ≡ 4 (mod 32) words; m/n-major: a warp writes a contiguous run
+        LDA: shape!.rowMajorA ? fp32Tile.BM : paddedRow(fp32Tile.BM),
+        LDB: shape!.rowMajorB ? fp32Tile.BN : paddedRow(fp32Tile.BN),
+        rowMajorA: shape!.rowMajorA,
+        rowMajorB: shape!.rowMajorB,
+        A_COL_STEP: fp32Tile.THREADS / fp32Tile.BM,
+        B_COL_STEP: fp32Tile.THREADS / fp32Tile.BN,
+        splitK,
         gatherA: parts.gatherA ?? plainGather(k.name, "a"),
         gatherB: parts.gatherB ?? plainGather(k.name, "b"),
       };
-  const args = [
+  const operands = [
     { decl: "const float* __restrict__ a", value: ctx.pointer(a), comment: `${ctx.label(a)} ${shapeComment(a)}` },
     { decl: "const float* __restrict__ b", value: ctx.pointer(b), comment: `${ctx.label(b)} ${shapeComment(b)}` },
+  ];
+  const epilogueArgs = [
     ...(bias ? [{ decl: "const float* __restrict__ bias", value: ctx.pointer(bias), comment: `${ctx.label(bias)} ${shapeComment(bias)}` }] : []),
     ...extras.map((e, i) => ({ decl: `const float* __restrict__ e${i}`, value: ctx.pointer(e), comment: `${ctx.label(e)} ${shapeComment(e)} (epilogue operand)` })),
     { decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: `${shapeComment(k.output)}` },
   ];
-  const launch: LaunchView = {
-    name: k.name,
-    kernel: `${k.name}_kernel`,
-    // M tiles on x (up to 2^31-1): M grows with the batch; N is fixed and checked against y's 65,535 above
-    grid: `dim3((unsigned)((M + ${tile.BM - 1}) / ${tile.BM}), ${columnTiles}, ${parts.Z})`,
-    block: `dim3(${tc ? 128 : tile.THREADS})`,
-    sharedBytes: "0",
-    args,
-    scalars: [`const int M = ${parts.M};`],
-    scalarArgs: "M, batch",
-    summary,
-    source: kernel.source,
-  };
+  // M tiles on x (up to 2^31-1): M grows with the batch; N is fixed and checked against y's 65,535 above
+  const tiles = `(unsigned)((M + ${tile.BM - 1}) / ${tile.BM}), ${columnTiles}`;
+  const common2 = { name: k.name, block: `dim3(${tc ? 128 : tile.THREADS})`, sharedBytes: "0", summary, source: kernel.source };
+  const launch: LaunchView = splitK
+    ? {
+        ...common2,
+        kernel: `${k.name}_kernel`,
+        grid: `dim3(${tiles}, ${parts.Z} * splits)`,
+        args: [...operands, { decl: "float* __restrict__ ws", value: workspace!.pointer, comment: `split-K workspace [${parts.Z}, splits, M, ${parts.N}], ${workspace!.bytes} bytes` }],
+        // the reduction grows with the batch: one split per ${splitK.minChunk} k values, up to the planned count
+        scalars: [
+          `const int M = ${parts.M};`,
+          `const int kChunks = (int)((${parts.K} + ${splitK.minChunk - 1}) / ${splitK.minChunk});`,
+          `const int splits = kChunks < 1 ? 1 : kChunks > ${splitK.maxSplits} ? ${splitK.maxSplits} : kChunks;`,
+        ],
+        scalarArgs: "M, batch, splits",
+        next: {
+          kernel: `${k.name}_split_sum_kernel`,
+          grid: `dim3((unsigned)((M * ${parts.N} + 255) / 256), ${parts.Z})`,
+          block: "dim3(256)",
+          args: [{ decl: "const float* __restrict__ ws", value: workspace!.pointer, comment: "the splits' partial sums" }, ...epilogueArgs],
+          scalarArgs: "M, batch, splits",
+        },
+      }
+    : {
+        ...common2,
+        kernel: `${k.name}_kernel`,
+        grid: `dim3(${tiles}, ${parts.Z})`,
+        args: [...operands, ...epilogueArgs],
+        scalars: [`const int M = ${parts.M};`],
+        scalarArgs: "M, batch",
+      };
   return { kernel, launch };
 }

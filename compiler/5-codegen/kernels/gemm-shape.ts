@@ -1,0 +1,178 @@
+import type { Kernel, KernelPlan } from "../../3-fusion/plan.ts";
+import type { Node } from "../../ir/node.ts";
+import { opDef } from "../../ops/index.ts";
+import type { GemmIndexMaps } from "../../ops/op.ts";
+import type { Precision, ShapeFor } from "../context.ts";
+
+// The shape of an fp32 GEMM kernel — its block tile, how its threads stage the operands, and whether
+// K is split over extra blocks — chosen per GEMM and per machine ("shapeFor"). The CPU target runs a
+// block's threads as fibers on a few cores: big tiles, few blocks. The GPU needs ≥ 1 full wave of
+// blocks on its SMs. Both shapes are the same CUDA source; only the numbers differ.
+
+/** Streaming multiprocessors of the H100 SXM (132; the H200 has the same count). */
+// TODO(merge): gpu-specs — import the SM count from compiler/gpu-specs.ts (part B) once merged.
+export const GPU_SMS = 132;
+
+/** Each thread owns a 4×4 sub-tile of C (float4 reads of both operands in the inner loop). */
+export const TM = 4;
+export const TN = 4;
+
+/**
+ * Depth of the fp32 k-step: 32 halves the barriers per multiply-add against 16 (each barrier is a
+ * fiber switch per thread under the CPU shim; LeNet's step took ~20% more CPU time with 16). The
+ * template unrolls the k loop by 8 only: fully unrolled, 32 deep made nvcc 1.7× slower on resnet.
+ * Shared memory stays within 40 KiB (256×32 tile with its padding).
+ */
+export const FP32_BK = 32;
+
+/** The batch size a batch-dependent M is sized for when the CPU chooses a tile (the training default). */
+const NOMINAL_BATCH = 64;
+
+/** The per-device batches the GPU shape is chosen for (the issue: "the batch sizes that matter"). */
+const GPU_BATCHES = [64, 256] as const;
+
+/** A block's tile of C: BM×BN outputs, one TM×TN sub-tile per thread. */
+export interface Tile {
+  readonly BM: number;
+  readonly BN: number;
+  readonly BK: number;
+  readonly TM: number;
+  readonly TN: number;
+  readonly THREADS: number;
+  /** Elements of the A (B) tile each thread stages per k-step. */
+  readonly A_LOADS: number;
+  readonly B_LOADS: number;
+}
+
+function tileOf(BM: number, BN: number): Tile {
+  const THREADS = (BM / TM) * (BN / TN);
+  return { BM, BN, BK: FP32_BK, TM, TN, THREADS, A_LOADS: (BM * FP32_BK) / THREADS, B_LOADS: (BN * FP32_BK) / THREADS };
+}
+
+/** Tiles of 64–256 threads, each thread 4×4 outputs. */
+function candidates(minThreads: number): Tile[] {
+  const out: Tile[] = [];
+  for (const BM of [32, 64, 128, 256])
+    for (const BN of [16, 32, 64]) {
+      const t = tileOf(BM, BN);
+      if (t.THREADS >= minThreads && t.THREADS <= 256) out.push(t);
+    }
+  return out;
+}
+
+/**
+ * The CPU target's tile for a GEMM of M×N outputs: the 64×64 tile wastes most of its work when N (or
+ * M) is small — conv1's N is 20 output channels, a conv weight gradient is 20×25 — so the tile is
+ * chosen to minimize the padded output area. Narrow tiles reload more per FLOP ((BM+BN)/(BM·BN)
+ * values per multiply-add), hence the 4/min(BM, BN) penalty, which keeps 64×64 wherever it wastes
+ * little.
+ */
+export function chooseTile(M: number, N: number): Tile {
+  let best: { tile: Tile; score: number } | undefined;
+  for (const tile of candidates(64)) {
+    const area = Math.ceil(M / tile.BM) * tile.BM * Math.ceil(N / tile.BN) * tile.BN;
+    const score = area * (1 + 4 / Math.min(tile.BM, tile.BN));
+    // equal waste: the larger block (fewer blocks to schedule, more reuse per staged tile)
+    if (!best || score < best.score || (score === best.score && tile.THREADS > best.tile.THREADS)) best = { tile, score };
+  }
+  return best!.tile;
+}
+
+/**
+ * The GPU's tile: the one with the least estimated time summed over batches 64 and 256, where the
+ * time of a GEMM is its number of waves (blocks / 132 SMs, rounded up) times the work of one block
+ * (its padded BM·BN outputs, with the same reload penalty as the CPU's). This assumes one block per
+ * SM at a time, which overstates the cost of big blocks' neighbours little and keeps the model
+ * simple; what it captures is that a grid of 8 big blocks leaves 124 SMs idle while 128 small ones
+ * fill a wave. Tiles of 128 threads and more only: the conflict-free staging layout needs 4 rows per
+ * warp per pass (see the template), i.e. THREADS / BK ≥ 4.
+ */
+export function chooseGpuTile(mAt: (batch: number) => number, N: number, Z: number): Tile {
+  let best: { tile: Tile; score: number } | undefined;
+  for (const tile of candidates(128)) {
+    let score = 0;
+    for (const b of GPU_BATCHES) {
+      const blocks = Math.ceil(mAt(b) / tile.BM) * Math.ceil(N / tile.BN) * Z;
+      score += Math.ceil(blocks / GPU_SMS) * tile.BM * tile.BN * (1 + 4 / Math.min(tile.BM, tile.BN));
+    }
+    if (!best || score < best.score || (score === best.score && tile.THREADS > best.tile.THREADS)) best = { tile, score };
+  }
+  return best!.tile;
+}
+
+/**
+ * Split-K: the reduction split into `splits` chunks, one per extra block along grid.z, each writing
+ * its partial tile to a workspace [Z, splits, M, N]; a second kernel sums the splits in a fixed order
+ * and applies the bias and epilogue. No float atomics, so the result is the same run to run. The
+ * count is computed at run time, min(maxSplits, ⌈K / minChunk⌉), because K of a weight gradient
+ * grows with the batch; the workspace is sized for maxSplits, so it does not depend on the batch.
+ */
+export interface SplitK {
+  readonly maxSplits: number;
+  /** The fewest k values a split reduces (a multiple of BK). */
+  readonly minChunk: number;
+}
+
+export interface GemmShape {
+  readonly tile: Tile;
+  /** Stage the operand with consecutive threads along its rows (m of A, n of B) instead of along k. */
+  readonly rowMajorA: boolean;
+  readonly rowMajorB: boolean;
+  readonly splitK?: SplitK;
+}
+
+/**
+ * The CPU shim's worker pool is the machine's cores (2 on the dev VM); a GEMM of fewer blocks leaves
+ * cores idle (conv1's weight gradient was one block), so it is split into this many blocks at most.
+ */
+const CPU_BLOCKS_WANTED = 8;
+/** CUDA's limit on gridDim.z. */
+const MAX_GRID_Z = 65_535;
+
+/**
+ * The fp32 GEMM's shape for one kernel. `Z` is the grid's z (conv groups or matmul batch) when it is
+ * a number; split-K applies only where M and Z do not grow with the batch (weight gradients), so the
+ * workspace is a fixed size, and never with a fused pool (its epilogue reads four rows at once).
+ */
+export function gemmShape(parts: GemmIndexMaps, shapeFor: ShapeFor, pooled: boolean): GemmShape {
+  const Z = /^\d+$/.test(parts.Z) ? Number(parts.Z) : undefined;
+  const tile = shapeFor === "gpu" ? chooseGpuTile(parts.mAt, parts.N, Z ?? 1) : chooseTile(parts.mAt(NOMINAL_BATCH), parts.N);
+  // The CPU does not coalesce: it keeps the k-major staging whose gathers it hoists best.
+  const rowMajorA = shapeFor === "gpu" && parts.contiguousA === "m";
+  const rowMajorB = shapeFor === "gpu" && parts.contiguousB === "n";
+  const fixedM = parts.mAt(GPU_BATCHES[0]) === parts.mAt(GPU_BATCHES[1]);
+  if (pooled || Z === undefined || !fixedM) return { tile, rowMajorA, rowMajorB };
+  const blocks = Math.ceil(parts.mAt(1) / tile.BM) * Math.ceil(parts.N / tile.BN) * Z;
+  const wanted = shapeFor === "gpu" ? GPU_SMS : CPU_BLOCKS_WANTED;
+  // a GPU split reduces ≥ 4 k-steps (its partial tile costs a store and a reload); a CPU split
+  // ≥ 32, as every block there pays fiber switches at each barrier
+  const minChunk = (shapeFor === "gpu" ? 4 : 32) * tile.BK;
+  const kMax = typeof parts.K === "number" ? parts.K : Infinity;
+  const maxSplits = Math.min(Math.ceil(wanted / blocks), Math.ceil(kMax / minChunk), Math.floor(MAX_GRID_Z / Z));
+  return { tile, rowMajorA, rowMajorB, ...(maxSplits > 1 ? { splitK: { maxSplits, minChunk } } : {}) };
+}
+
+/** The shape of a plan's kernel, when it is an fp32 GEMM. */
+export function kernelGemmShape(k: Pick<Kernel, "anchor" | "pool">, shapeFor: ShapeFor, precision: Precision): GemmShape | undefined {
+  const op = opDef(k.anchor.op);
+  if (op.codegen?.kind !== "gemm" || precision !== "fp32") return undefined;
+  const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label: () => "" });
+  return gemmShape(parts, shapeFor, k.pool !== undefined);
+}
+
+/**
+ * The split-K workspaces of a plan's kernels (anchor → bytes), for the memory planner: a workspace
+ * lives only while its kernel runs, so the planner reuses its bytes for other values.
+ */
+export function gemmWorkspaces(plan: KernelPlan, shapeFor: ShapeFor, precision: Precision = "fp32"): Map<Node, number> {
+  const out = new Map<Node, number>();
+  for (const k of plan.kernels) {
+    const shape = kernelGemmShape(k, shapeFor, precision);
+    if (!shape?.splitK) continue;
+    const op = opDef(k.anchor.op);
+    if (op.codegen?.kind !== "gemm") continue;
+    const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: false, label: () => "" });
+    out.set(k.anchor, shape.splitK.maxSplits * Number(parts.Z) * parts.mAt(1) * parts.N * 4);
+  }
+  return out;
+}

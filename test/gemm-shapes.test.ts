@@ -1,0 +1,178 @@
+// GEMM kernels shaped for the GPU (issue 13, findings 1–4) and executed on the CPU target: a CPU
+// build with `shapeFor: "gpu"` runs the very tiles, staging and split-K passes that ship to the GPU,
+// so their values are checked here against the float64 reference interpreter.
+// Tolerances: forward outputs rtol 1e-4, atol 1e-5 (as test/cpu-target.suite.ts); gradients rtol
+// 1e-3, atol 1e-4·max|g| (as test/training.test.ts): fp32 sums in another order than float64's.
+import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { compile, generate, trainingPrograms } from "../compiler/pipeline.ts";
+import { lowerModel } from "../compiler/1-frontend/lower.ts";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { normals } from "../compiler/reference/rng.ts";
+import { GPU_SMS, kernelGemmShape } from "../compiler/5-codegen/kernels/gemm-shape.ts";
+import { opDef } from "../compiler/ops/index.ts";
+import { load, tensor } from "../runtime/index.ts";
+import { expectClose, makeInputs, referenceState } from "./target-helpers.ts";
+import { cachedReference } from "./reference-cache.ts";
+import { yieldToRunner } from "./helpers.ts";
+
+/** |got − want| ≤ rtol·|want| + atolScale·max|want|, element by element. */
+function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol = 1e-3, atolScale = 1e-4) {
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
+  const atol = atolScale * Math.max(scale, 1e-30);
+  expect(got.length, `${what}: length`).toBe(want.length);
+  for (let i = 0; i < want.length; i++)
+    if (!(Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]))) expect.fail(`${what}[${i}]: ${got[i]}, expected ${want[i]} (rtol ${rtol}, atol ${atol.toExponential(2)})`);
+}
+
+/** Blocks of a plan's GEMM kernel at a batch, split-K included (the launch's own arithmetic). */
+function blocksAt(k: Parameters<typeof kernelGemmShape>[0], shapeFor: "cpu" | "gpu", batch: number) {
+  const shape = kernelGemmShape(k, shapeFor, "fp32")!;
+  const op = opDef(k.anchor.op);
+  if (op.codegen?.kind !== "gemm") throw new Error("not a GEMM");
+  const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label: () => "" });
+  const K = typeof parts.K === "number" ? parts.K : Number(Function("batch", `return ${parts.K}`)(batch));
+  const splits = shape.splitK ? Math.max(1, Math.min(shape.splitK.maxSplits, Math.ceil(K / shape.splitK.minChunk))) : 1;
+  return { blocks: Math.ceil(parts.mAt(batch) / shape.tile.BM) * Math.ceil(parts.N / shape.tile.BN) * Number(parts.Z) * splits, splits, shape };
+}
+
+describe("GEMM shapes per machine (LeNet's training step)", () => {
+  const step = trainingPrograms(lowerModel("examples/lenet/model.ts").graph)!.step.plan;
+  const gemms = step.kernels.filter((k) => kernelGemmShape(k, "gpu", "fp32"));
+  const named = (name: string) => gemms.find((k) => k.name === name)!;
+
+  it("splits the weight gradients' long K: conv1's fills a wave of 132 SMs on the GPU, and 8 blocks on the CPU", () => {
+    // conv1's weight gradient: 20×25 outputs, K = 576·batch; it was one block at every batch
+    const conv1 = named("conv1_conv2d_grad_weight");
+    for (const batch of [64, 256]) expect(blocksAt(conv1, "gpu", batch).blocks).toBeGreaterThanOrEqual(GPU_SMS);
+    expect(blocksAt(conv1, "cpu", 64).blocks).toBe(8);
+    expect(blocksAt(named("conv2_conv2d_grad_weight"), "gpu", 256).blocks).toBeGreaterThanOrEqual(GPU_SMS);
+    // K grows with the batch; the split count too, until the planned maximum
+    expect(blocksAt(conv1, "gpu", 1).splits).toBe(Math.ceil(576 / blocksAt(conv1, "gpu", 1).shape.splitK!.minChunk));
+  });
+
+  it("keeps the CPU target's tiles and gives the GPU tiles with more blocks where the CPU's leave SMs idle", () => {
+    // the CPU's choice (padding at batch 64) is what it was before shapes per machine
+    expect(gemms.map((k) => `${k.name} ${kernelGemmShape(k, "cpu", "fp32")!.tile.BM}x${kernelGemmShape(k, "cpu", "fp32")!.tile.BN}`)).toEqual([
+      "conv1 128x32", "conv2 64x64", "fc1 64x64", "fc2 64x16", "fc2_matmul 32x64", "fc2_matmul_relu_grad 64x64",
+      "fc1_matmul 64x64", "fc1_matmul_2 64x64", "conv2_conv2d_grad_input 128x32", "conv2_conv2d_grad_weight 64x64", "conv1_conv2d_grad_weight 32x32",
+    ]);
+    for (const name of ["conv2", "fc1", "conv2_conv2d_grad_input"])
+      expect(blocksAt(named(name), "gpu", 64).blocks, name).toBeGreaterThan(blocksAt(named(name), "cpu", 64).blocks);
+    // conflict-free staging needs ≥ 4 rows per warp pass: GPU tiles have ≥ 128 threads
+    for (const k of gemms) expect(kernelGemmShape(k, "gpu", "fp32")!.tile.THREADS).toBeGreaterThanOrEqual(128);
+  });
+
+  it("stages an operand along the index it is contiguous in, on the GPU only", () => {
+    // the linear layers' input and weight gradients read b[k·N + n]; conv2's input gradient reads dy along m
+    for (const name of ["fc1_matmul", "fc1_matmul_2", "fc2_matmul"]) expect(kernelGemmShape(named(name), "gpu", "fp32")!.rowMajorB, name).toBe(true);
+    expect(kernelGemmShape(named("conv2_conv2d_grad_input"), "gpu", "fp32")!.rowMajorA).toBe(true);
+    expect(kernelGemmShape(named("conv1"), "gpu", "fp32")!.rowMajorA).toBe(false);
+    for (const k of gemms) {
+      const cpu = kernelGemmShape(k, "cpu", "fp32")!;
+      expect(cpu.rowMajorA || cpu.rowMajorB, k.name).toBe(false);
+    }
+  });
+});
+
+describe("the generated split-K and staging code", () => {
+  const cu = generate("examples/lenet/model.ts", { target: "cpu", shapeFor: "gpu" }).generated.cu;
+  const kernel = (name: string) => {
+    const at = cu.indexOf(`${name}(`, cu.indexOf(`// ${name.replace(/_kernel$/, "")}:`));
+    return cu.slice(at, cu.indexOf("\n}\n", at));
+  };
+
+  it("writes partial sums to a workspace and sums them in order in a second kernel, with no atomics", () => {
+    const partial = kernel("conv1_conv2d_grad_weight_kernel");
+    expect(partial).toContain("ws[((size_t)blockIdx.z * M + m) * 25 + n] = acc[i][j];");
+    const sum = cu.slice(cu.indexOf("conv1_conv2d_grad_weight_split_sum_kernel("));
+    expect(sum.slice(0, sum.indexOf("\n}\n"))).toContain("for (int s = 0; s < splits; ++s) v += ws[((size_t)(z * splits + s) * M + m) * 25 + n];");
+    expect(cu).not.toMatch(/atomicAdd/);
+    const stepProgram = cu.slice(cu.indexOf("int run_step("), cu.indexOf("\n}\n", cu.indexOf("int run_step(")));
+    expect(stepProgram).toMatch(/TSDP_LAUNCH\(tsdp_kernels::conv1_conv2d_grad_weight_kernel, dim3\([^;]*, 1 \* splits\)/);
+    expect(stepProgram).toContain("TSDP_LAUNCH(tsdp_kernels::conv1_conv2d_grad_weight_split_sum_kernel,");
+  });
+
+  it("pads the k-major shared tiles to ≡ 4 (mod 32) floats, keeping float4 alignment", () => {
+    const conv1 = kernel("conv1_relu_pool_kernel");
+    for (const m of conv1.matchAll(/__shared__ __align__\(16\) float [AB]s\[32\]\[(\d+)\];/g)) expect(Number(m[1]) % 32).toBe(4);
+    expect([...conv1.matchAll(/__shared__/g)]).toHaveLength(2);
+  });
+});
+
+describe("CPU target with the GPU's kernel shapes equals the reference", () => {
+  const gpuShaped = (file: string, name: string) => compile(file, { target: "cpu", shapeFor: "gpu", outDir: join("build", "test-gpu-shapes", name) });
+
+  it("LeNet: forward at batch 1, 7, 64; gradients at batch 5 and 70; the same bits run to run", async () => {
+    const { model, build } = await gpuShaped("examples/lenet/model.ts", "lenet");
+    const graph = model.graph;
+    const m = await load(build.outDir);
+    try {
+      const state = referenceState(graph, 0);
+      m.train(false);
+      for (const batch of [1, 7, 64]) {
+        await yieldToRunner();
+        const { tensors, reference } = makeInputs(graph, batch, batch);
+        const got = m.forwardAll(...tensors);
+        const want = await cachedReference(graph, reference, state, { training: false });
+        want.forEach((w, i) => expectClose(got[i].data, w.data, `lenet output ${i}, batch ${batch}`));
+      }
+      const { graph: stepGraph, gradients } = differentiate(graph);
+      m.train(true);
+      for (const batch of [5, 70]) {
+        const { tensors, reference } = makeInputs(graph, batch, 11);
+        const labels = Int32Array.from(normals(batch, 11, 2), (u) => Math.abs(Math.floor(u * 3)) % 10);
+        // lr 0: the step computes and keeps the gradients but moves nothing
+        m.trainStep(tensors[0], tensor(labels, [batch]), { lr: 0 });
+        const first = new Map([...gradients.keys()].map((name) => [name, Float32Array.from(m.getParameter(`${name}.grad`).data as Float32Array)]));
+        m.trainStep(tensors[0], tensor(labels, [batch]), { lr: 0 });
+        await yieldToRunner();
+        const want = runReference(stepGraph, { ...reference, target: nd([batch], labels) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
+        for (const [name, node] of gradients) {
+          const got = m.getParameter(`${name}.grad`).data as Float32Array;
+          expectNear(got, want.values.get(node)!.data, `lenet ∂L/∂${name}, batch ${batch}`);
+          // split-K sums its partials in a fixed order: the second step's gradients are the same bits
+          expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(first.get(name)!.buffer)), `∂L/∂${name} run to run`).toBe(true);
+        }
+      }
+    } finally {
+      m.dispose();
+    }
+  }, 900_000);
+
+  for (const example of ["cifar10", "mlp"])
+    it(`${example}: gradients at batch 6`, async () => {
+      const { model, build } = await gpuShaped(`examples/${example}/model.ts`, example);
+      const graph = model.graph;
+      const m = await load(build.outDir);
+      try {
+        const { tensors, reference } = makeInputs(graph, 6, 21);
+        const labels = Int32Array.from(normals(6, 21, 2), (u) => Math.abs(Math.floor(u * 3)) % 10);
+        m.trainStep(tensors[0], tensor(labels, [6]), { lr: 0 });
+        await yieldToRunner();
+        const { graph: stepGraph, gradients } = differentiate(graph);
+        const want = runReference(stepGraph, { ...reference, target: nd([6], labels) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
+        for (const [name, node] of gradients) expectNear(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `${example} ∂L/∂${name}`);
+      } finally {
+        m.dispose();
+      }
+    }, 900_000);
+
+  it("test/fixtures/all-ops: forward at batch 7 (every GEMM-shaped op: conv groups, transposed conv, batched matmul)", async () => {
+    const { model, build } = await gpuShaped("test/fixtures/all-ops/model.ts", "all-ops");
+    const graph = model.graph;
+    const m = await load(build.outDir);
+    try {
+      const { tensors, reference } = makeInputs(graph, 7, 7);
+      const got = m.forwardAll(...tensors);
+      const want = await cachedReference(graph, reference, referenceState(graph, 0), { training: false });
+      want.forEach((w, i) => expectClose(got[i].data, w.data, `all-ops output ${i}`));
+    } finally {
+      m.dispose();
+    }
+  }, 900_000);
+});
