@@ -23,7 +23,10 @@ describe("relu backward in the GEMM epilogue (LeNet training step)", () => {
 
   it("launches one kernel fewer: 28 in the step, where relu_grad alone made 29", () => {
     expect(step.kernels).toHaveLength(28);
-    expect(stepProgram.match(/TSDP_LAUNCH\((?:tsdp_kernels::)?\w+_kernel,/g)).toHaveLength(28);
+    // one launch per kernel of the plan, besides the second pass of a split-K GEMM (conv1's weight
+    // gradient on the CPU target: test/gemm-shapes.test.ts)
+    const launches = stepProgram.match(/TSDP_LAUNCH\((?:tsdp_kernels::)?\w+_kernel,/g)!;
+    expect(launches.filter((l) => !l.includes("_split_sum_kernel"))).toHaveLength(28);
   });
 
   it("reads relu's output at the stored element's own index", () => {

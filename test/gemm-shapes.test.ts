@@ -167,6 +167,7 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     const graph = model.graph;
     const m = await load(build.outDir);
     try {
+      m.train(false);
       const { tensors, reference } = makeInputs(graph, 7, 7);
       const got = m.forwardAll(...tensors);
       const want = await cachedReference(graph, reference, referenceState(graph, 0), { training: false });
