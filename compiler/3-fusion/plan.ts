@@ -12,6 +12,8 @@ export interface Kernel {
   readonly anchor: Node;
   readonly epilogue: readonly Node[];
   readonly pool?: Node;
+  /** Operands computed as the kernel loads them: a matrix transpose read by a GEMM (gemm-operand-transpose). */
+  readonly prologue?: readonly Node[];
   /** The value this kernel writes. */
   readonly output: Node;
   /** Every IR node the kernel computes, anchor first. */
@@ -45,15 +47,28 @@ export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs
   // first, so a kernel that reads a view anywhere in the graph finds the buffer behind it.
   for (const node of graph.nodes) if (isView(node)) storage.set(node, storageOf(node.inputs[0]));
 
+  // gemm-operand-transpose: Aᵀ read by a GEMM whose maps can swap its indices is A read in place,
+  // (Aᵀ)[m, k] = A[k, m] — no transpose kernel, no buffer (a linear layer's weight gradient dyᵀ·x).
+  const folded = new Set<Node>();
+  for (const node of graph.nodes) {
+    const transpose = opDef(node.op).traits?.matrixTranspose;
+    if (!transpose || !needed.has(node) || mustStore.has(node) || !transpose(opDef(node.op).attrsOf(node))) continue;
+    const uses = (consumers.get(node) ?? []).filter((c) => needed.has(c));
+    const codegen = uses.length === 1 ? opDef(uses[0].op).codegen : undefined;
+    if (codegen?.kind === "gemm" && codegen.readsTransposed && uses[0].inputs.filter((i) => i === node).length === 1) folded.add(node);
+  }
+
   const kernels: Kernel[] = [];
   const done = new Set<Node>();
   const names = new Map<string, number>();
   for (const node of graph.nodes) {
     if (done.has(node) || !needed.has(node)) continue;
     const def = opDef(node.op);
-    if (def.family === "source" || def.traits?.view) continue;
+    if (def.family === "source" || def.traits?.view || folded.has(node)) continue;
     let state: FusionState = { anchor: node, epilogue: [], output: node };
     const rules: string[] = [];
+    const prologue = node.inputs.filter((i) => folded.has(i));
+    if (prologue.length) rules.push("gemm-operand-transpose");
     const claimed = new Set<Node>([node]);
     for (;;) {
       const uses = (consumers.get(state.output) ?? []).filter((c) => needed.has(c));
@@ -77,11 +92,11 @@ export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs
       }
     }
     state = { ...state, epilogue: [...state.epilogue].sort((a, b) => a.id - b.id) };
-    const nodes = [state.anchor, ...state.epilogue, ...(state.pool ? [state.pool] : [])];
+    const nodes = [state.anchor, ...state.epilogue, ...(state.pool ? [state.pool] : []), ...prologue];
     for (const n of nodes) done.add(n);
     const inside = new Set(nodes);
     const inputs = unique(nodes.flatMap((n) => n.inputs.filter((i) => !inside.has(i) && i.op !== "const").map(storageOf)));
-    kernels.push({ name: uniqueName(kernelName(state), names), ...state, nodes, inputs, rules: unique(rules) });
+    kernels.push({ name: uniqueName(kernelName(state), names), ...state, ...(prologue.length ? { prologue } : {}), nodes, inputs, rules: unique(rules) });
   }
   // A kernel runs where its stored value is produced: after every kernel that feeds it.
   kernels.sort((a, b) => a.output.id - b.output.id);

@@ -12,7 +12,7 @@ import { defineOp, requireFloat, ShapeError, type GemmIndexMaps, type GemmMapOpt
 export const matmul = defineOp<{}>({
   name: "matmul",
   // per sample: a reduction over the batch (a linear layer's weight gradient) counts once
-  codegen: { kind: "gemm", maps: matmulMaps, macsPerOutput: (n) => numel([n.inputs[0].shape.at(-1)!]).c, batchedGridZ: (n) => matmulBatchDims(n) },
+  codegen: { kind: "gemm", maps: matmulMaps, macsPerOutput: (n) => numel([n.inputs[0].shape.at(-1)!]).c, batchedGridZ: (n) => matmulBatchDims(n), readsTransposed: true },
   family: "contraction",
   inputs: ["a", "b"],
   infer: ([a, b], _, who) => {
@@ -186,7 +186,7 @@ function matmulBatchDims(node: Node): readonly Dim[] {
   return node.shape.slice(0, node.shape.length - (a.shape.length > 1 ? 1 : 0) - (b.shape.length > 1 ? 1 : 0));
 }
 
-function matmulMaps(node: Node): GemmIndexMaps {
+function matmulMaps(node: Node, _a: unknown, { transposed }: GemmMapOptions): GemmIndexMaps {
   const [aN, bN] = node.inputs;
   const as = aN.shape.length === 1 ? [1, aN.shape[0]] : aN.shape;
   const bs = bN.shape.length === 1 ? [bN.shape[0], 1] : bN.shape;
@@ -215,9 +215,14 @@ function matmulMaps(node: Node): GemmIndexMaps {
     return terms.length ? terms.join(" + ") : "0";
   };
   const M = typeof rows === "number" ? rows : cDim(rows);
+  // A 2-D operand that is a transpose folded into this kernel (the weight gradient of a linear
+  // layer: dyᵀ·x) is read from the transpose's input, A [K, M] or B [N, K] in memory.
+  const aT = aN.shape.length === 2 && transposed?.(aN) === true;
+  const bT = bN.shape.length === 2 && transposed?.(bN) === true;
   return {
-    loadA: `return a[${offset(as, `${M} * ${K}`)} + (size_t)m * ${K} + k];`,
-    loadB: `return b[${offset(bs, `${K} * ${N}`)} + (size_t)k * ${N} + n];`,
+    loadA: aT ? `return a[(size_t)k * ${M} + m];` : `return a[${offset(as, `${M} * ${K}`)} + (size_t)m * ${K} + k];`,
+    loadB: bT ? `return b[(size_t)n * ${K} + k];` : `return b[${offset(bs, `${K} * ${N}`)} + (size_t)k * ${N} + n];`,
+    ...(aT ? { contiguousA: "m" as const } : {}),
     storeIndex: `(size_t)z * ${M} * ${N} + (size_t)m * ${N} + n`,
     M: String(M),
     mAt: (b) => (typeof rows === "number" ? rows : b),
@@ -226,6 +231,6 @@ function matmulMaps(node: Node): GemmIndexMaps {
     Z: zCount,
     mDesc: `rows of ${shapeComment(aN)}`,
     // b[k·N + n]: a row of B is contiguous along n (the input and weight gradients of a linear layer)
-    contiguousB: "n",
+    contiguousB: bT ? "k" : "n",
   };
 }

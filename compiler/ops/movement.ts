@@ -66,6 +66,8 @@ export function batchSizeOf(shape: readonly Dim[], concrete: readonly number[]):
 export const permute: OpDef<{ readonly perm: readonly number[] }> = defineOp<{ readonly perm: readonly number[] }>({
   name: "permute",
   codegen: { kind: "kernel", builder: "permute" },
+  // a matrix transpose costs nothing where a GEMM reads it: it swaps the GEMM's load indices
+  traits: { matrixTranspose: (a) => a.perm.length === 2 && a.perm[0] === 1 && a.perm[1] === 0 },
   family: "movement",
   inputs: ["x"],
   infer: ([x], a, who) => {

@@ -100,6 +100,11 @@ export interface OpTraits<A = any> {
   readonly random?: boolean;
   /** Shares its input's storage (a row-major view): no kernel, no buffer. */
   readonly view?: boolean;
+  /**
+   * It is the transpose of a matrix (a 2-D permute [1, 0]): a GEMM whose maps read an operand
+   * transposed (GemmCodegen.readsTransposed) folds it into its loads instead of a kernel and a buffer.
+   */
+  readonly matrixTranspose?: (attrs: A) => boolean;
   /** The op of an nn layer: a kernel anchored on it is named by the module path alone ("conv1_relu"). */
   readonly layer?: boolean;
   /** A reduction over dims (sum, mean, amax): the reduce kernel folds with it. */
@@ -229,6 +234,8 @@ export interface GemmCodegen<A> {
   readonly batchedGridZ?: (node: Node) => readonly Dim[];
   /** Its rows can come in fours, one 2×2 pooling window each, so a 2×2 max pool folds in (conv-pool). */
   readonly foldsPool?: boolean;
+  /** Its maps read a 2-D operand that is a matrixTranspose of its own input (GemmMapOptions.transposed). */
+  readonly readsTransposed?: boolean;
 }
 
 export interface GemmMapOptions {
@@ -236,6 +243,8 @@ export interface GemmMapOptions {
   readonly pooled: boolean;
   /** How a value is named in comments ("conv1.weight"). */
   readonly label: (n: Node) => string;
+  /** The operand is a transpose computed in the kernel: read its input, with the indices swapped. */
+  readonly transposed?: (operand: Node) => boolean;
 }
 
 /**

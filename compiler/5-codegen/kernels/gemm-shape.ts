@@ -153,10 +153,10 @@ export function gemmShape(parts: GemmIndexMaps, shapeFor: ShapeFor, pooled: bool
 }
 
 /** The shape of a plan's kernel, when it is an fp32 GEMM. */
-export function kernelGemmShape(k: Pick<Kernel, "anchor" | "pool">, shapeFor: ShapeFor, precision: Precision): GemmShape | undefined {
+export function kernelGemmShape(k: Pick<Kernel, "anchor" | "pool" | "prologue">, shapeFor: ShapeFor, precision: Precision): GemmShape | undefined {
   const op = opDef(k.anchor.op);
   if (op.codegen?.kind !== "gemm" || precision !== "fp32") return undefined;
-  const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label: () => "" });
+  const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label: () => "", transposed: (n) => k.prologue?.includes(n) ?? false });
   return gemmShape(parts, shapeFor, k.pool !== undefined);
 }
 

@@ -73,9 +73,11 @@ const MAX_GRID_YZ = 65_535;
 export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView | GemmTensorCoreView; launch: LaunchView } {
   const op = opDef(k.anchor.op);
   if (op.codegen?.kind !== "gemm") throw new Error(`codegen: ${k.anchor.op} is not GEMM-like`);
-  const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label: (n) => ctx.label(n) });
+  const transposed = (n: Node) => k.prologue?.includes(n) ?? false;
+  const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label: (n) => ctx.label(n), transposed });
   const bias = parts.bias?.node;
-  const [a, b] = k.anchor.inputs;
+  // a transpose folded into the loads (gemm-operand-transpose) is read from its input
+  const [a, b] = k.anchor.inputs.slice(0, 2).map((n) => (transposed(n) ? n.inputs[0] : n));
   const biasIndex = parts.bias?.index ?? "n";
   const summary = `${k.nodes.map((n) => n.op).join(" + ")}: ${shapeComment(a)} → ${shapeComment(k.output)}`;
   const { statements: activation, extras } = epilogue(k, parts.storeIndex);
