@@ -103,8 +103,12 @@ describe("memory planner", () => {
     // the scalars are the same size whatever the batch: the backward's seed (set by the harness
     // before the step, so live from the start) and the loss, each padded to 16 bytes
     const fixed = [...stepMemory.slots.values()].filter((s) => s.arena === "fixed").map((s) => [s.node.op, s.offset, s.bytes]);
-    expect(fixed).toEqual([["loss_scale", 0, 16], ["mse_loss", 16, 16]]);
-    expect(stepMemory.fixedBytes).toBe(32);
+    expect(fixed).toEqual([["loss_scale", 4096, 16], ["mse_loss", 4112, 16]]);
+    // below them, the split-K workspaces of the two weight gradients (CPU shapes: 8 splits of
+    // 16×8 and 4×16 floats), each live during its own kernel only, so they share bytes
+    const workspaces = [...stepMemory.workspaces.values()].map((s) => [s.offset, s.bytes, s.live]);
+    expect(workspaces).toEqual([[0, 4096, [7, 7]], [0, 2048, [5, 5]]]);
+    expect(stepMemory.fixedBytes).toBe(4128);
     for (const p of trained.graph.params) {
       const grad = slotOf(stepMemory, stepPlan.storageOf(training.gradients.get(p.attrs.name)!));
       const param = slotOf(stepMemory, p);
@@ -126,11 +130,11 @@ describe("bucket planner", () => {
     return plan.kernels.reduce((last, k, i) => (k.nodes.some((n) => plan.storageOf(n) === storage) ? i : last), -1);
   };
 
-  // The step program (16 kernels) writes the gradients in this order:
-  //   7 l2_matmul_2 → l2.weight   8 l2_sum → l2.bias   11 l1_matmul_2 → l1.weight   12 l1_sum → l1.bias
-  //   14 l0_matmul → l0.weight    15 l0_sum → l0.bias
+  // The step program (13 kernels; each weight gradient reads dyᵀ in place) writes the gradients in this order:
+  //   6 l2_matmul_2 → l2.weight   7 l2_sum → l2.bias   9 l1_matmul_2 → l1.weight   10 l1_sum → l1.bias
+  //   11 l0_matmul → l0.weight    12 l0_sum → l0.bias
   it("the step program writes the gradients where the comment above says", () => {
-    expect(plan.kernels).toHaveLength(16);
+    expect(plan.kernels).toHaveLength(13);
     const writers = Object.fromEntries(trained.graph.params.map((p) => [p.attrs.name, plan.kernels[lastWriter(p.attrs.name)].name]));
     expect(writers).toEqual({
       "l2.weight": "l2_matmul_2",
@@ -157,9 +161,9 @@ describe("bucket planner", () => {
   });
 
   it("cuts the step right after the kernel that writes a bucket's last gradient, buckets in the order they become ready", () => {
-    // the first bucket waits for l1.bias (kernel 12), so l1.weight's bucket (kernel 11) is ready first
+    // the first bucket waits for l1.bias (kernel 10), so l1.weight's bucket (kernel 9) is ready first
     const p = buckets(300);
-    expect(p.segments).toEqual([[0, 12], [12, 13], [13, 16]]);
+    expect(p.segments).toEqual([[0, 10], [10, 11], [11, 13]]);
     expect(p.buckets.map((b) => [b.params[0], b.segment])).toEqual([["l1.weight", 0], ["l2.bias", 1], ["l0.bias", 2]]);
     expect(bucketSummary(p, plan).map((b) => [b.afterKernel, b.bytes])).toEqual([["l1_matmul_2", 1024], ["l1_sum", 336], ["l0_sum", 576]]);
   });
@@ -167,7 +171,7 @@ describe("bucket planner", () => {
   it("with DDP's default cap, a small model is one bucket, ready after the step's last kernel", () => {
     const p = planBuckets(trained.graph.params, training.gradients, plan, memory);
     expect(p.buckets).toEqual([{ params: ["l2.bias", "l2.weight", "l1.bias", "l1.weight", "l0.bias", "l0.weight"], offsetFloats: 0, countFloats: 1936 / 4, segment: 0 }]);
-    expect(p.segments).toEqual([[0, 16]]);
+    expect(p.segments).toEqual([[0, 13]]);
   });
 
   it("refuses a gradient outside the gradient arena (the memory plan was made without the gradients)", () => {
