@@ -4,7 +4,11 @@
 // Tolerances: forward outputs rtol 1e-4, atol 1e-5 (as test/cpu-target.suite.ts); gradients rtol
 // 1e-3, atol 1e-4·max|g| (as test/training.test.ts): fp32 sums in another order than float64's.
 import { describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { compile, generate, trainingPrograms } from "../compiler/pipeline.ts";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
@@ -176,4 +180,23 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
       m.dispose();
     }
   }, 900_000);
+});
+
+describe("tsdp compile --shape-for", () => {
+  it("builds the CPU target with the GPU's shapes, records the choice for freshness, and refuses other machines", async () => {
+    const run = (...args: string[]) => promisify(execFile)(process.execPath, ["bin/tsdp.js", "compile", "examples/lenet/model.ts", "--target", "cpu", ...args], { maxBuffer: 16 << 20 });
+    const out = mkdtempSync(join(tmpdir(), "tsdp-shape-for-"));
+    await run("--shape-for", "gpu", "--out", join(out, "gpu"));
+    expect(JSON.parse(JSON.parse(readFileSync(join(out, "gpu", "build.json"), "utf8")).options)).toMatchObject({ target: "cpu", shapeFor: "gpu" });
+    const cu = readFileSync(join(out, "gpu", "model.cu"), "utf8");
+    expect(cu).toContain("Shaped for the GPU.");
+    expect(cu).not.toContain("Shaped for the CPU target.");
+    // the target's own shapes are the default, and leave the build record as it was
+    await run("--shape-for", "cpu", "--out", join(out, "cpu"));
+    expect(JSON.parse(JSON.parse(readFileSync(join(out, "cpu", "build.json"), "utf8")).options)).not.toHaveProperty("shapeFor");
+    expect(readFileSync(join(out, "cpu", "model.cu"), "utf8")).toContain("Shaped for the CPU target.");
+    const bad = await run("--shape-for", "tpu", "--out", join(out, "bad")).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 2 });
+    expect((bad as { stderr: string }).stderr).toContain("Allowed choices are gpu, cpu");
+  }, 600_000);
 });
