@@ -16,7 +16,7 @@ import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
 import { normals } from "../compiler/reference/rng.ts";
-import { GPU_SMS, kernelGemmShape } from "../compiler/5-codegen/kernels/gemm-shape.ts";
+import { GPU_SMS, kernelGemmShape, splitsAt } from "../compiler/5-codegen/kernels/gemm-shape.ts";
 import { opDef } from "../compiler/ops/index.ts";
 import { load, tensor } from "../runtime/index.ts";
 import { expectClose, makeInputs, referenceState } from "./target-helpers.ts";
@@ -40,8 +40,9 @@ function blocksAt(k: Parameters<typeof kernelGemmShape>[0], shapeFor: "cpu" | "g
   if (op.codegen?.kind !== "gemm") throw new Error("not a GEMM");
   const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label: () => "" });
   const K = typeof parts.K === "number" ? parts.K : Number(Function("batch", `return ${parts.K}`)(batch));
-  const splits = shape.splitK ? Math.max(1, Math.min(shape.splitK.maxSplits, Math.ceil(K / shape.splitK.minChunk))) : 1;
-  return { blocks: Math.ceil(parts.mAt(batch) / shape.tile.BM) * Math.ceil(parts.N / shape.tile.BN) * Number(parts.Z) * splits, splits, shape };
+  const blocks = Math.ceil(parts.mAt(batch) / shape.tile.BM) * Math.ceil(parts.N / shape.tile.BN) * Number(parts.Z);
+  const splits = shape.splitK ? splitsAt(shape.splitK, blocks, K) : 1;
+  return { blocks: blocks * splits, splits, shape };
 }
 
 describe("GEMM shapes per machine (LeNet's training step)", () => {
@@ -54,7 +55,11 @@ describe("GEMM shapes per machine (LeNet's training step)", () => {
     const conv1 = named("conv1_conv2d_grad_weight");
     for (const batch of [64, 256]) expect(blocksAt(conv1, "gpu", batch).blocks).toBeGreaterThanOrEqual(GPU_SMS);
     expect(blocksAt(conv1, "cpu", 64).blocks).toBe(8);
-    expect(blocksAt(named("conv2_conv2d_grad_weight"), "gpu", 256).blocks).toBeGreaterThanOrEqual(GPU_SMS);
+    // conv2's: as many splits of its 16 tiles as fit one wave (8: 128 blocks; 9 would start a second wave)
+    const conv2 = blocksAt(named("conv2_conv2d_grad_weight"), "gpu", 256);
+    expect([conv2.blocks, conv2.splits]).toEqual([128, 8]);
+    // a forward GEMM too: fc1 at batch 256 is 64 tiles, split in 2 (its workspace grows with the batch)
+    expect(blocksAt(named("fc1"), "gpu", 256)).toMatchObject({ blocks: 128, splits: 2, shape: { splitK: { perSample: true } } });
     // K grows with the batch; the split count too, until the planned maximum
     expect(blocksAt(conv1, "gpu", 1).splits).toBe(Math.ceil(576 / blocksAt(conv1, "gpu", 1).shape.splitK!.minChunk));
   });

@@ -28,8 +28,8 @@ export interface MemoryPlan {
   readonly fixedBytes: number;
   readonly paramBytes: number;
   /**
-   * Scratch of split-K GEMM kernels (kernel anchor → slot in the fixed arena): the partial sums of
-   * each K chunk, live only while that kernel runs.
+   * Scratch of split-K GEMM kernels (kernel anchor → slot in the fixed arena, or the batch arena
+   * where M grows with the batch): the partial sums of each K chunk, live only while that kernel runs.
    */
   readonly workspaces: ReadonlyMap<Node, Slot>;
   /** What the activations would take without reuse, for the report. */
@@ -50,7 +50,12 @@ export function bytesOf(n: Node): { arena: "batch" | "fixed"; bytes: number } {
  * `gradients` (parameter name → gradient node) are pinned to a gradient region laid out exactly
  * like the parameters, so that one all-reduce and one optimizer kernel cover them all.
  */
-export function planMemory(graph: Graph, plan: KernelPlan, gradients?: ReadonlyMap<string, Node>, workspaces?: ReadonlyMap<Node, number>): MemoryPlan {
+export function planMemory(
+  graph: Graph,
+  plan: KernelPlan,
+  gradients?: ReadonlyMap<string, Node>,
+  workspaces?: ReadonlyMap<Node, { readonly bytes: number; readonly perSample: boolean }>,
+): MemoryPlan {
   const slots = new Map<Node, Slot>();
   // Parameters and buffers persist; they are laid out in state_dict order.
   let paramBytes = 0;
@@ -87,10 +92,10 @@ export function planMemory(graph: Graph, plan: KernelPlan, gradients?: ReadonlyM
   const placed: Slot[] = [];
   // each arena's slots sorted by offset, so that a value scans them in offset order without a sort
   const byOffset: Record<"batch" | "fixed", Slot[]> = { batch: [], fixed: [] };
-  // a kernel's workspace: fixed-size scratch live during that kernel alone
+  // a kernel's workspace: scratch live during that kernel alone, per sample where it grows with the batch
   const scratch = plan.kernels.flatMap((k, idx) => {
-    const bytes = workspaces?.get(k.anchor);
-    return bytes === undefined ? [] : [{ node: k.anchor, arena: "fixed" as const, bytes: align(bytes), live: [idx, idx] as const, workspace: true }];
+    const w = workspaces?.get(k.anchor);
+    return w === undefined ? [] : [{ node: k.anchor, arena: w.perSample ? ("batch" as const) : ("fixed" as const), bytes: align(w.bytes), live: [idx, idx] as const, workspace: true }];
   });
   const placedWorkspaces = new Map<Node, Slot>();
   const order = [

@@ -32,9 +32,12 @@ export class CodegenContext {
   }
 
   /** The harness expression for a split-K kernel's workspace (see kernels/gemm-shape.ts), if it has one. */
-  workspace(anchor: Node): { pointer: string; bytes: number } | undefined {
+  workspace(anchor: Node): { pointer: string; bytes: string } | undefined {
     const slot = this.memory.workspaces?.get(anchor);
-    return slot && { pointer: `(float*)(r->fixed_arena + ${slot.offset})`, bytes: slot.bytes };
+    if (!slot) return undefined;
+    return slot.arena === "batch"
+      ? { pointer: `(float*)(r->batch_arena + (size_t)${slot.offset} * batch)`, bytes: `${slot.bytes} per sample` }
+      : { pointer: `(float*)(r->fixed_arena + ${slot.offset})`, bytes: String(slot.bytes) };
   }
 
   /** "conv1.weight" or "%14" — how a value is named in comments (escaped for one). */

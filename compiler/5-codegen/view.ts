@@ -90,7 +90,7 @@ export interface GemmView extends GemmViewBase {
   readonly A_COL_STEP: number;
   readonly B_COL_STEP: number;
   /** K split over blocks along grid.z, then summed by {{name}}_split_sum_kernel. */
-  readonly splitK?: { readonly maxSplits: number; readonly minChunk: number };
+  readonly splitK?: { readonly maxSplits: number; readonly minChunk: number; readonly wanted: number };
   readonly gatherA: GatherView;
   readonly gatherB: GatherView;
 }
@@ -226,6 +226,8 @@ export interface LaunchView {
   readonly source: readonly string[];
   /** A second launch of the same kernel plan entry, right after this one (split-K's sum pass). */
   readonly next?: {
+    /** The C condition under which it runs. */
+    readonly when: string;
     readonly kernel: string;
     readonly grid: string;
     readonly block: string;

@@ -104,13 +104,19 @@ export function chooseGpuTile(mAt: (batch: number) => number, N: number, Z: numb
  * Split-K: the reduction split into `splits` chunks, one per extra block along grid.z, each writing
  * its partial tile to a workspace [Z, splits, M, N]; a second kernel sums the splits in a fixed order
  * and applies the bias and epilogue. No float atomics, so the result is the same run to run. The
- * count is computed at run time, min(maxSplits, ⌈K / minChunk⌉), because K of a weight gradient
- * grows with the batch; the workspace is sized for maxSplits, so it does not depend on the batch.
+ * count is computed at run time (splitsAt) because the grid and K grow with the batch: as many
+ * splits as keep the grid within `wanted` blocks, each at least `minChunk` deep, at most `maxSplits`
+ * (what the workspace is sized for). With one split the kernel applies its epilogue itself and the
+ * second kernel is not launched.
  */
 export interface SplitK {
   readonly maxSplits: number;
   /** The fewest k values a split reduces (a multiple of BK). */
   readonly minChunk: number;
+  /** The grid size split-K aims for: a wave of the GPU's SMs, or the CPU target's blocks wanted. */
+  readonly wanted: number;
+  /** The workspace grows with the batch (M does): it lives in the batch arena. */
+  readonly perSample: boolean;
 }
 
 export interface GemmShape {
@@ -140,16 +146,28 @@ export function gemmShape(parts: GemmIndexMaps, shapeFor: ShapeFor, pooled: bool
   // The CPU does not coalesce: it keeps the k-major staging whose gathers it hoists best.
   const rowMajorA = shapeFor === "gpu" && parts.contiguousA === "m";
   const rowMajorB = shapeFor === "gpu" && parts.contiguousB === "n";
-  const fixedM = parts.mAt(GPU_BATCHES[0]) === parts.mAt(GPU_BATCHES[1]);
-  if (pooled || Z === undefined || !fixedM) return { tile, rowMajorA, rowMajorB };
-  const blocks = Math.ceil(parts.mAt(1) / tile.BM) * Math.ceil(parts.N / tile.BN) * Z;
+  const perSample = parts.mAt(GPU_BATCHES[0]) !== parts.mAt(GPU_BATCHES[1]);
+  // not with a fused pool (its epilogue reads four rows at once), a grid.z that grows with the
+  // batch, or M and K both growing with it (the workspace would grow with its square)
+  if (pooled || Z === undefined || (perSample && typeof parts.K !== "number")) return { tile, rowMajorA, rowMajorB };
+  // the grid at the smallest batch that matters: the most splits it can want
+  const blocks = Math.ceil(parts.mAt(GPU_BATCHES[0]) / tile.BM) * Math.ceil(parts.N / tile.BN) * Z;
   const wanted = shapeFor === "gpu" ? GPU_SMS : CPU_BLOCKS_WANTED;
   // a GPU split reduces ≥ 4 k-steps (its partial tile costs a store and a reload); a CPU split
   // ≥ 32, as every block there pays fiber switches at each barrier
   const minChunk = (shapeFor === "gpu" ? 4 : 32) * tile.BK;
   const kMax = typeof parts.K === "number" ? parts.K : Infinity;
-  const maxSplits = Math.min(Math.ceil(wanted / blocks), Math.ceil(kMax / minChunk), Math.floor(MAX_GRID_Z / Z));
-  return { tile, rowMajorA, rowMajorB, ...(maxSplits > 1 ? { splitK: { maxSplits, minChunk } } : {}) };
+  const maxSplits = Math.min(Math.floor(wanted / blocks), Math.ceil(kMax / minChunk), Math.floor(MAX_GRID_Z / Z));
+  return { tile, rowMajorA, rowMajorB, ...(maxSplits > 1 ? { splitK: { maxSplits, minChunk, wanted, perSample } } : {}) };
+}
+
+/** The split count a launch computes at run time (the generated launcher has the same formula in C). */
+export function splitsAt(split: SplitK, blocks: number, K: number): number {
+  // floor: as many splits as fit in one wave; one more split would start a second wave of a few
+  // blocks (16 tiles × 9 splits = 144 blocks take two waves where 16 × 8 = 128 take one)
+  const byGrid = Math.floor(split.wanted / blocks);
+  const byDepth = Math.ceil(K / split.minChunk);
+  return Math.max(1, Math.min(split.maxSplits, byGrid, byDepth));
 }
 
 /** The shape of a plan's kernel, when it is an fp32 GEMM. */
@@ -161,18 +179,19 @@ export function kernelGemmShape(k: Pick<Kernel, "anchor" | "pool" | "prologue">,
 }
 
 /**
- * The split-K workspaces of a plan's kernels (anchor → bytes), for the memory planner: a workspace
- * lives only while its kernel runs, so the planner reuses its bytes for other values.
+ * The split-K workspaces of a plan's kernels (anchor → bytes, per sample where `perSample`), for the
+ * memory planner: a workspace lives only while its kernel runs, so the planner reuses its bytes.
  */
-export function gemmWorkspaces(plan: KernelPlan, shapeFor: ShapeFor, precision: Precision = "fp32"): Map<Node, number> {
-  const out = new Map<Node, number>();
+export function gemmWorkspaces(plan: KernelPlan, shapeFor: ShapeFor, precision: Precision = "fp32"): Map<Node, { bytes: number; perSample: boolean }> {
+  const out = new Map<Node, { bytes: number; perSample: boolean }>();
   for (const k of plan.kernels) {
     const shape = kernelGemmShape(k, shapeFor, precision);
     if (!shape?.splitK) continue;
     const op = opDef(k.anchor.op);
     if (op.codegen?.kind !== "gemm") continue;
     const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: false, label: () => "" });
-    out.set(k.anchor, shape.splitK.maxSplits * Number(parts.Z) * parts.mAt(1) * parts.N * 4);
+    // [Z, splits, M, N] floats; M per sample (mAt(1)) where it grows with the batch
+    out.set(k.anchor, { bytes: shape.splitK.maxSplits * Number(parts.Z) * parts.mAt(1) * parts.N * 4, perSample: shape.splitK.perSample });
   }
   return out;
 }

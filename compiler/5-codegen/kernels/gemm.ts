@@ -151,17 +151,20 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         ...common2,
         kernel: `${k.name}_kernel`,
         grid: `dim3(${tiles}, ${parts.Z} * splits)`,
-        args: [...operands, { decl: "float* __restrict__ ws", value: workspace!.pointer, comment: `split-K workspace [${parts.Z}, splits, M, ${parts.N}], ${workspace!.bytes} bytes` }],
-        // the reduction grows with the batch: one split per ${splitK.minChunk} k values, up to the planned count
+        args: [...operands, ...epilogueArgs, { decl: "float* __restrict__ ws", value: workspace!.pointer, comment: `split-K workspace [${parts.Z}, splits, M, ${parts.N}], ${workspace!.bytes} bytes` }],
+        // gemm-shape.ts splitsAt: as many splits as keep the grid within ${splitK.wanted} blocks, each ≥ ${splitK.minChunk} deep, ≤ ${splitK.maxSplits}
         scalars: [
           `const int M = ${parts.M};`,
-          `const int kChunks = (int)((${parts.K} + ${splitK.minChunk - 1}) / ${splitK.minChunk});`,
-          `const int splits = kChunks < 1 ? 1 : kChunks > ${splitK.maxSplits} ? ${splitK.maxSplits} : kChunks;`,
+          `const long long blocks = (long long)((M + ${tile.BM - 1}) / ${tile.BM}) * ${columnTiles * Number(parts.Z)};`,
+          `const long long byGrid = ${splitK.wanted} / blocks, byDepth = ((long long)${parts.K} + ${splitK.minChunk - 1}) / ${splitK.minChunk};`,
+          `const int splits = (int)(byGrid < byDepth ? (byGrid < ${splitK.maxSplits} ? (byGrid > 1 ? byGrid : 1) : ${splitK.maxSplits}) : (byDepth < ${splitK.maxSplits} ? (byDepth > 1 ? byDepth : 1) : ${splitK.maxSplits}));`,
         ],
         scalarArgs: "M, batch, splits",
         next: {
+          // with one split the GEMM kernel applied the epilogue itself
+          when: "splits > 1",
           kernel: `${k.name}_split_sum_kernel`,
-          grid: `dim3((unsigned)((M * ${parts.N} + 255) / 256), ${parts.Z})`,
+          grid: `dim3((unsigned)(((size_t)M * ${parts.N} + 255) / 256), ${parts.Z})`,
           block: "dim3(256)",
           args: [{ decl: "const float* __restrict__ ws", value: workspace!.pointer, comment: "the splits' partial sums" }, ...epilogueArgs],
           scalarArgs: "M, batch, splits",
