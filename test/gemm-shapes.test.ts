@@ -106,6 +106,46 @@ describe("the generated split-K and staging code", () => {
     expect(stepProgram).toContain("TSDP_LAUNCH(tsdp_kernels::conv1_conv2d_grad_weight_split_sum_kernel,");
   });
 
+  it("stages every GEMM without shared-memory bank conflicts, stores and float4 reads alike (32 banks of 4 bytes)", () => {
+    // The staging index math is read back from each generated kernel and run for every warp: a warp's
+    // store instruction is conflict-free when its 32 lanes hit 32 different banks (word mod 32); the
+    // other stores of a thread (i > 0) shift every lane's address by the same amount. A float4 read
+    // (LDS.128) is served 8 lanes at a time: distinct addresses in a phase must not share a bank.
+    const kernels = [...cu.matchAll(/__launch_bounds__\((\d+), 1\) (\w+)_kernel\(/g)].map((m) => ({ threads: Number(m[1]), name: m[2], body: kernel(`${m[2]}_kernel`) }));
+    expect(kernels.length).toBeGreaterThanOrEqual(11);
+    const int = (v: string | undefined, what: string) => {
+      if (v === undefined) throw new Error(`no ${what}`);
+      return Number(v);
+    };
+    const floor = Math.floor;
+    for (const { threads, name, body } of kernels) {
+      for (const [tile, c, r] of [["As", "a", "m"], ["Bs", "b", "n"]] as const) {
+        const ld = int(new RegExp(`float ${tile}\\[32\\]\\[(\\d+)\\]`).exec(body)?.[1], `${name} ${tile}`);
+        const kMajor = new RegExp(`const int ${c}c = tid % 8 \\+ 8 \\* \\(tid / \\(8 \\* (\\d+)\\)\\), ${c}r0 = \\(tid / 8\\) % (\\d+);`).exec(body);
+        const rowMajor = new RegExp(`const int ${c}r = tid % (\\d+), ${c}c0 = tid / (\\d+);`).exec(body);
+        // (k, row) that lane `tid` stores first
+        const at = kMajor
+          ? (tid: number) => [tid % 8 + 8 * floor(tid / (8 * int(kMajor[1], "rows"))), floor(tid / 8) % int(kMajor[2], "rows")]
+          : rowMajor
+            ? (tid: number) => [floor(tid / int(rowMajor[2], "width")), tid % int(rowMajor[1], "width")]
+            : undefined;
+        if (!at) throw new Error(`${name}: no staging of ${tile} along k or ${r}`);
+        for (let w = 0; w < threads / 32; w++) {
+          const banks = new Set(Array.from({ length: 32 }, (_, lane) => at(32 * w + lane)).map(([k, row]) => (k * ld + row) % 32));
+          expect(banks.size, `${name}: ${tile} store, warp ${w}`).toBe(32);
+        }
+      }
+      const bn = int(/const int tx = tid % \((\d+) \/ 4\)/.exec(body)?.[1], `${name} BN`);
+      for (let phase = 0; phase < threads / 8; phase++) {
+        for (const word of [(tid: number) => floor(tid / (bn / 4)) * 4, (tid: number) => (tid % (bn / 4)) * 4]) {
+          const addresses = new Set(Array.from({ length: 8 }, (_, lane) => word(8 * phase + lane)));
+          const banks = new Set([...addresses].flatMap((a) => [0, 1, 2, 3].map((j) => (a + j) % 32)));
+          expect(banks.size, `${name}: float4 reads, phase ${phase}`).toBe(4 * addresses.size);
+        }
+      }
+    }
+  });
+
   it("pads the k-major shared tiles to ≡ 4 (mod 32) floats, keeping float4 alignment", () => {
     const conv1 = kernel("conv1_relu_pool_kernel");
     for (const m of conv1.matchAll(/__shared__ __align__\(16\) float [AB]s\[32\]\[(\d+)\];/g)) expect(Number(m[1]) % 32).toBe(4);
