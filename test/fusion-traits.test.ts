@@ -45,4 +45,14 @@ describe("fusion by traits", () => {
     expect(p.kernels.map((k) => k.ops)).toEqual([["conv2d"], ["linear"]]);
     expect(p.plan.kernels[1].inputs[0]).toBe(p.plan.kernels[0].output);
   });
+  it("gemm-operand-transpose: a GEMM reads a 2-D transpose used only by it in place; a batched or shared transpose stays a kernel", () => {
+    const folded = plan("", "const g = x.t().matmul(x);\n    return x.matmul(g);", "x: Tensor<[Batch, 8]>");
+    expect(folded.kernels.map((k) => [k.ops, k.rules])).toEqual([[["matmul", "permute"], ["gemm-operand-transpose"]], [["matmul"], []]]);
+    // (Aᵀ)[m, k] = A[k, m]: the kernel reads x itself, and the transpose has no buffer
+    expect(folded.plan.kernels[0].inputs.map((n) => n.op)).toEqual(["input"]);
+    const shared = plan("", "const t = x.t();\n    return x.matmul(t.matmul(x).add(t.matmul(x.mul(2))));", "x: Tensor<[Batch, 8]>");
+    expect(shared.kernels.map((k) => k.ops)).toContainEqual(["permute"]);
+    const batched = plan("", "return x.matmul(x.transpose(1, 2));", "x: Tensor<[Batch, 4, 8]>");
+    expect(batched.kernels.map((k) => k.ops)).toContainEqual(["permute"]);
+  });
 });

@@ -21,7 +21,7 @@ import { opDef } from "../compiler/ops/index.ts";
 import { load, tensor } from "../runtime/index.ts";
 import { expectClose, makeInputs, referenceState } from "./target-helpers.ts";
 import { cachedReference } from "./reference-cache.ts";
-import { yieldToRunner } from "./helpers.ts";
+import { header, writeFiles, yieldToRunner } from "./helpers.ts";
 
 /** |got − want| ≤ rtol·|want| + atolScale·max|want|, element by element. */
 function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol = 1e-3, atolScale = 1e-4) {
@@ -210,6 +210,26 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
         m.dispose();
       }
     }, 900_000);
+
+  it("a transposed operand read in place (gemm-operand-transpose), forward, on both shapes", async () => {
+    // gᵀ-style products: xᵀ·x [8, 8] from x [Batch, 8] (K = batch: split-K on the GPU shape), then x·(xᵀx)
+    const dir = writeFiles({ "model.ts": `${header}export class Gram extends nn.Module {\n  forward(x: Tensor<[Batch, 8]>) {\n    const g = x.t().matmul(x);\n    return x.matmul(g.t());\n  }\n}\n` });
+    for (const shapeFor of ["gpu", "cpu"] as const) {
+      const { model, build, plan } = await compile(join(dir, "model.ts"), { target: "cpu", shapeFor, outDir: join(dir, shapeFor) });
+      expect(plan.kernels.map((k) => k.rules)).toEqual([["gemm-operand-transpose"], ["gemm-operand-transpose"]]);
+      const m = await load(build.outDir);
+      try {
+        for (const batch of [3, 300]) {
+          const { tensors, reference } = makeInputs(model.graph, batch, batch);
+          const want = runReference(model.graph, reference, referenceState(model.graph, 0)).outputs;
+          // x·(xᵀx) cancels: entries far below the sums' terms (|x|³·batch), so the gradients' tolerance
+          expectNear(m.forwardAll(...tensors)[0].data, want[0].data, `${shapeFor} shapes, batch ${batch}`);
+        }
+      } finally {
+        m.dispose();
+      }
+    }
+  }, 900_000);
 
   it("test/fixtures/all-ops: forward at batch 7 (every GEMM-shaped op: conv groups, transposed conv, batched matmul)", async () => {
     const { model, build } = await gpuShaped("test/fixtures/all-ops/model.ts", "all-ops");
