@@ -103,17 +103,28 @@ describe("memory planner", () => {
     // the scalars are the same size whatever the batch: the backward's seed (set by the harness
     // before the step, so live from the start) and the loss, each padded to 16 bytes
     const fixed = [...stepMemory.slots.values()].filter((s) => s.arena === "fixed").map((s) => [s.node.op, s.offset, s.bytes]);
-    expect(fixed).toEqual([["loss_scale", 4096, 16], ["mse_loss", 4112, 16]]);
-    // below them, the split-K workspaces of the two weight gradients (CPU shapes: 8 splits of
-    // 16×8 and 4×16 floats), each live during its own kernel only, so they share bytes
-    const workspaces = [...stepMemory.workspaces.values()].map((s) => [s.offset, s.bytes, s.live]);
-    expect(workspaces).toEqual([[0, 4096, [7, 7]], [0, 2048, [5, 5]]]);
-    expect(stepMemory.fixedBytes).toBe(4128);
+    expect(fixed).toEqual([["loss_scale", 0, 16], ["mse_loss", 16, 16]]);
+    expect(stepMemory.fixedBytes).toBe(32);
+    expect(stepMemory.workspaces.size).toBe(0); // the CPU target's shapes do not split K
     for (const p of trained.graph.params) {
       const grad = slotOf(stepMemory, stepPlan.storageOf(training.gradients.get(p.attrs.name)!));
       const param = slotOf(stepMemory, p);
       expect([grad.arena, grad.offset, grad.bytes], p.attrs.name).toEqual(["grads", param.offset, param.bytes]);
     }
+  });
+
+  it("places split-K workspaces (GPU shapes) for their kernel's lifetime only, so they share bytes", () => {
+    const trained = linearChain([8, 16, 4], { training: true });
+    const { plan, memory } = trainingPrograms(trained.graph, undefined, "gpu")!.step;
+    // the weight gradients of l1 [4, 16] and l0 [16, 8] reduce over the batch in one block each, so
+    // up to 132 splits of K; both workspaces sit at offset 0, below the scalars that live throughout
+    const workspaces = [...memory.workspaces].map(([anchor, s]) => [plan.kernels.findIndex((k) => k.anchor === anchor), s.arena, s.offset, s.bytes, s.live]);
+    expect(workspaces).toEqual([
+      [7, "fixed", 0, 132 * 16 * 8 * 4, [7, 7]],
+      [5, "fixed", 0, 132 * 4 * 16 * 4, [5, 5]],
+    ]);
+    const fixed = [...memory.slots.values()].filter((s) => s.arena === "fixed").map((s) => [s.node.op, s.offset]);
+    expect(fixed).toEqual([["loss_scale", 132 * 16 * 8 * 4], ["mse_loss", 132 * 16 * 8 * 4 + 16]]);
   });
 });
 
