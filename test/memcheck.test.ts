@@ -130,6 +130,18 @@ describe("memcheck mode: examples' forward and training step", () => {
       expect(Number.isFinite(summary.loss)).toBe(true);
     }, 300_000);
 
+  // The GPU's kernel shapes (tiles, staging, split-K with its workspace) under the same checks
+  for (const name of ["lenet", "mlp"])
+    it(`${name} with the GPU's kernel shapes: no out-of-bounds access, no read of unwritten memory`, async () => {
+      const b = await compile(join(root, "examples", name, "model.ts"), { target: "cpu", memcheck: true, shapeFor: "gpu", outDir: join(root, "build", "test-memcheck", `${name}-gpu-shapes`) });
+      const r = await exec(process.execPath, ["--import", "tsx", join(root, "test", "memcheck", "step.ts"), b.build.outDir, "70"], memcheckEnv());
+      expect(r.stderr).not.toContain("AddressSanitizer");
+      expect(r.code, r.stderr).toBe(0);
+      const summary = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+      expect(summary.trained).toBe(true);
+      expect(summary.nonFinite).toEqual([]);
+    }, 300_000);
+
   for (const mode of ["graphs", "eager"])
     it(`lenet on 3 virtual devices (${mode}): the replicas' kernels and the gradient all-reduce, no report`, async () => {
       const dir = built.get("lenet");
