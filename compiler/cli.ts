@@ -79,6 +79,7 @@ const compileCommand = program
     ["tsdp compile model.ts --target cpu --out build/net", "the CPU target, into a directory of your choice"],
     ["tsdp compile model.ts --arch sm_90 --precision bf16", "an H100/H200 build with GEMMs on bf16 tensor cores"],
     ["tsdp compile model.ts --target cpu --memcheck", "the CPU target with AddressSanitizer: out-of-bounds accesses reported"],
+    ["tsdp compile model.ts --target cpu --shape-for gpu", "the CPU target running the kernels as shaped for the GPU"],
     ["tsdp compile model.ts --emit ir", "print the checked graph IR instead of building"],
   ));
 withLimits(compileCommand)
