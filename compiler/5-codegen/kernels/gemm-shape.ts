@@ -144,8 +144,9 @@ export function gemmShape(parts: GemmIndexMaps, shapeFor: ShapeFor, pooled: bool
   const perSample = parts.mAt(GPU_BATCHES[0]) !== parts.mAt(GPU_BATCHES[1]);
   // not with a fused pool (its epilogue reads four rows at once), a grid.z that grows with the
   // batch, or M and K both growing with it (the workspace would grow with its square)
-  // The CPU target does not split: its one-block weight gradient (conv1's) costs ~3% of LeNet's
-  // step on 2 cores, and splitting would change the rounding of every CPU-target gradient, which
+  // The CPU target does not split: its one-block weight gradient (conv1's) is ~4–6% of LeNet's
+  // step, 8 splits showed no clear gain on 2 busy cores (bench/README-lenet-step.md), and splitting
+  // would change the rounding of every CPU-target gradient, which
   // the data-parallel comparison of test/training.test.ts (fp32 and float64 optimizers over five
   // steps of a ResNet with a one-sample chunk, rtol 1e-5) does not survive: its trajectories part
   // at a ReLU kink. The GPU shape's split-K is executed on the CPU target with shapeFor "gpu".
