@@ -193,7 +193,7 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     }
   }, 900_000);
 
-  for (const example of ["cifar10", "mlp"])
+  for (const example of ["cifar10", "mlp", "mnist", "composed", "resnet"])
     it(`${example}: gradients at batch 6`, async () => {
       const { model, build } = await gpuShaped(`examples/${example}/model.ts`, example);
       const graph = model.graph;
