@@ -93,6 +93,25 @@ export const fusionRules: readonly FusionRule[] = [
     apply: extend,
   },
   {
+    // In the training step: relu_grad(maxpool_grad(dy, y), y) — the pooling gradient's gather and
+    // the activation's mask — is one pass: each thread gathers its element's gradient from the
+    // windows that hold it, masks it, and stores it once.
+    name: "element-epilogue",
+    algebra:
+      "f(g(…), y₁, …)[i] = f(g(…)[i], y₁[i], …): a kernel that computes each output element on its own applies a pointwise " +
+      "consumer to the element before its one store, reading the consumer's other operands at the same index",
+    absorbs: (s, c) =>
+      traitsOf(s.anchor).perElement === true &&
+      !s.pool &&
+      isElementwise(c) &&
+      // dropout draws from the elementwise kernels' random-stream arguments, which this kernel lacks
+      traitsOf(c).random !== true &&
+      c.inputs.includes(s.output) &&
+      sameShape(c, s.output) &&
+      c.inputs.every((i) => i === s.output || (sameShape(i, c) && i.dtype === "f32" && !s.epilogue.includes(i) && i !== s.anchor)),
+    apply: extend,
+  },
+  {
     name: "elementwise-chain",
     algebra: "g(f(x), y)[i] = g(f(x[i]), y[i]): a chain of pointwise ops is one pass over memory, each input read once",
     absorbs: (s, c) => isElementwise(s.anchor) && isElementwise(c) && sameShape(c, s.output),
