@@ -25,9 +25,9 @@ function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
  * A kernel with a thread per output element: `body` leaves the element's value in `acc`; the
  * kernel's epilogue (element-epilogue fusion: relu_grad after a pooling gradient) is applied to it
  * before the one store, its other operands read at the element's index `i` (they have the output's
- * shape) through the parameters e0, e1, ….
+ * shape) through the parameters e0, e1, … (or a pointer the kernel already has, `named`).
  */
-function gather(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string): { kernel: PerElementView; launch: LaunchView } {
+function gather(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string, named = new Map<Node, string>()): { kernel: PerElementView; launch: LaunchView } {
   const extras: Node[] = [];
   const epilogue = k.epilogue.map((e, j) => {
     const codegen = opDef(e.op).codegen;
@@ -35,6 +35,9 @@ function gather(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[
     const previous = j === 0 ? k.anchor : k.epilogue[j - 1];
     const operands = e.inputs.map((input) => {
       if (input === previous) return "acc";
+      // an operand the kernel already reads (relu_grad's y is max_pool2d_grad's x) is not passed twice
+      const name = named.get(ctx.plan.storageOf(input));
+      if (name) return `${name}[i]`;
       let at = extras.indexOf(input);
       if (at < 0) at = extras.push(input) - 1;
       return `e${at}[i]`;
@@ -109,7 +112,9 @@ export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
     else body.push(`        acc += g[oh * ${OW} + ow];`, `    }`, `acc *= ${cFloat(1 / (kh * kw))};  // count_include_pad: every window divides by kh·kw`);
   }
   const inputs = [arg(ctx, dy, "dy"), ...(toMaximum ? [arg(ctx, n.inputs[1], "x")] : [])];
-  return gather(ctx, k, inputs, body, `${n.op}: ${shapeComment(dy)} → ${shapeComment(n)}`);
+  // x has the output's shape, so the epilogue may read it at the element's index
+  const named = new Map(toMaximum ? [[ctx.plan.storageOf(n.inputs[1]), "x"]] : []);
+  return gather(ctx, k, inputs, body, `${n.op}: ${shapeComment(dy)} → ${shapeComment(n)}`, named);
 }
 
 /** A warp per row: the row's statistics once, then each class (classification_grad.cu.hbs). */
