@@ -12,9 +12,10 @@ const file = "test/fixtures/batch-statistics/model.ts";
 describe("reductions over the batch (strided inputs)", () => {
   it("use the column and channel kernels, equal the reference, and repeat bit for bit", async () => {
     const { model, build, generated } = await compileForTestTarget(file, "build/test-reduce-strided");
-    // Σ, mean and max over [0] of [Batch, 40]; over [0, 2, 3] of [Batch, 6, 5, 9]
+    // Σ, mean and max over [0] of [Batch, 40]; over [0, 2, 3] of [Batch, 6, 5, 9] and [Batch, 3, 8, 8]
     expect(generated.cu.match(/^\/\/ Each column of a \[/gm)).toHaveLength(3);
-    expect(generated.cu.match(/^\/\/ A block per output element \(a channel\)/gm)).toHaveLength(3);
+    expect(generated.cu.match(/^\/\/ A block per output element \(a channel\)/gm)).toHaveLength(6);
+    expect(generated.cu.match(/^\/\/ elements, \d+ apart, read as float4s\./gm)).toHaveLength(3);
     const m = await load(build.outDir);
     try {
       const state = referenceState(model.graph, 0);

@@ -171,6 +171,12 @@ export interface ReduceChannelsView extends StridedReduceViewBase {
   readonly inner: string;
   /** Distance between two runs: kept × inner. */
   readonly stride: string;
+  /** What one load reads: a float, or a float4 when runs are a multiple of 4 long. */
+  readonly loadType: "float" | "float4";
+  /** Loads per output (count, or count / 4). */
+  readonly loads: string;
+  /** The remainder loop's body: one load `v` at `j`, folded into acc0. */
+  readonly tail: readonly string[];
   readonly warpCombine: string;
 }
 
