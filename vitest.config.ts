@@ -23,6 +23,7 @@ export const NATIVE = [
   "test/own-project.test.ts",
   "test/precision.test.ts",
   "test/reduce-strided.test.ts",
+  "test/loss-grad.test.ts",
   "test/resources.test.ts",
   "test/runtime.test.ts",
   "test/shim.test.ts",
