@@ -157,6 +157,8 @@ interface StridedReduceViewBase extends KernelViewBase {
   readonly lastOffset: string;
   readonly stride4: string;
   readonly merge: readonly string[];
+  /** Folds the partial `v` into `acc`. */
+  readonly combineAcc: string;
   /** The stored value, from `acc`. */
   readonly result: string;
 }
@@ -186,8 +188,6 @@ export interface ReduceColumnsView extends StridedReduceViewBase {
   readonly groups: number;
   readonly rows: string;
   readonly columns: string;
-  /** Folds the partial `v` into `acc`. */
-  readonly combineAcc: string;
 }
 
 /**

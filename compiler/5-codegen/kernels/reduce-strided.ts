@@ -54,7 +54,7 @@ export function stridedReduceKernel(ctx: CodegenContext, k: Kernel, dims: readon
   const merge = accumulators.slice(1).map((a) => r.combine("acc0", a));
   const common = {
     name: k.name, summary, source: ctx.source(k), rules: k.rules.join(", ") || "none", params: args.map((a) => a.decl).join(", "),
-    threads: THREADS, identity: r.identity, fold: r.combine("acc0", "v"), unroll: UNROLL, accumulators, merge,
+    threads: THREADS, identity: r.identity, fold: r.combine("acc0", "v"), unroll: UNROLL, accumulators, merge, combineAcc: r.combine("acc", "v"),
   };
   const launch = (grid: string, kernelSummary: string): LaunchView => ({
     name: k.name, kernel: `${k.name}_kernel`, grid, block: `dim3(${THREADS})`, sharedBytes: "0", args, scalars: [], scalarArgs: "batch", summary: kernelSummary, source: common.source,
@@ -70,7 +70,7 @@ export function stridedReduceKernel(ctx: CodegenContext, k: Kernel, dims: readon
     ];
     const kernel: ReduceColumnsView = {
       template: "reduce_columns", ...common, groups, rows: outer, columns: keptCount, unrolled,
-      lastOffset: String((UNROLL - 1) * groups), stride4: String(UNROLL * groups), combineAcc: r.combine("acc", "v"), result: result("acc"),
+      lastOffset: String((UNROLL - 1) * groups), stride4: String(UNROLL * groups), result: result("acc"),
     };
     return { kernel, launch: launch(`dim3((unsigned)std::min<size_t>((${keptCount} + 31) / 32, 65535))`, summary) };
   }
