@@ -22,6 +22,8 @@ export const NATIVE = [
   "test/nvcc.test.ts",
   "test/own-project.test.ts",
   "test/precision.test.ts",
+  "test/reduce-strided.test.ts",
+  "test/loss-grad.test.ts",
   "test/resources.test.ts",
   "test/runtime.test.ts",
   "test/shim.test.ts",

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { kernelCost } from "../compiler/3-fusion/cost.ts";
 import { planKernels } from "../compiler/3-fusion/plan.ts";
+import { trainingPrograms } from "../compiler/pipeline.ts";
 import { header, lowerSource } from "./helpers.ts";
 
 function plan(fields: string, forward: string, input = "x: Tensor<[Batch, 4, 8, 8]>") {
@@ -54,5 +55,22 @@ describe("fusion by traits", () => {
     expect(shared.kernels.map((k) => k.ops)).toContainEqual(["permute"]);
     const batched = plan("", "return x.matmul(x.transpose(1, 2));", "x: Tensor<[Batch, 4, 8]>");
     expect(batched.kernels.map((k) => k.ops)).toContainEqual(["permute"]);
+  });
+
+  it("element-epilogue: a pooling gradient (perElement trait) applies the activation's gradient before its store", () => {
+    /** The training step's kernels of a conv → activation → pool → linear model with an MSE loss. */
+    const stepOps = (forward: string) => {
+      const { graph } = lowerSource(
+        `${header}export class M extends nn.Module {\n  conv = new nn.Conv2d(4, 4, 3, { padding: 1 }); fc = new nn.Linear(64, 1);\n` +
+          `  forward(x: Tensor<[Batch, 4, 8, 8]>) {\n    ${forward}\n  }\n}\n` +
+          `export const training = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n`,
+      );
+      return trainingPrograms(graph)!.step.plan.kernels.filter((k) => k.rules.includes("element-epilogue")).map((k) => k.nodes.map((n) => n.op));
+    };
+    expect(stepOps("return this.fc(F.maxPool2d(F.relu(this.conv(x)), 2).flatten(1));")).toEqual([["max_pool2d_grad", "relu_grad"]]);
+    // any pointwise gradient, after any pooling gradient: tanh's after an average pool's
+    expect(stepOps("return this.fc(F.avgPool2d(F.tanh(this.conv(x)), 2).flatten(1));")).toEqual([["avg_pool2d_grad", "tanh_grad"]]);
+    // the pool's gradient feeds the conv's weight gradient (a GEMM), not a pointwise op: nothing to fold
+    expect(stepOps("return this.fc(F.maxPool2d(this.conv(x), 2).flatten(1));")).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
 // Fusion of pointwise consumers into the GEMM epilogue in the training step (rule
 // "gemm-pointwise-epilogue"): the backward of relu(linear(x)) is relu_grad(g, y) with g = g_next·W,
 // a matmul, so relu_grad is applied to the matmul's accumulator instead of being a kernel of its own.
+// relu_grad reads relu's output y, so the GEMM before a relu has no other reader in the step and
+// takes the relu in its epilogue (rule "gemm-epilogue") in training too.
 // The values are checked where the whole step is: test/cpu-target.test.ts compares LeNet's compiled
 // gradients with the float64 reference (rtol 1e-3).
 import { describe, expect, it } from "vitest";
@@ -16,16 +18,24 @@ describe("relu backward in the GEMM epilogue (LeNet training step)", () => {
   it("folds fc1's relu_grad into the matmul that computes its incoming gradient", () => {
     const fused = step.kernels.filter((k) => k.rules.includes("gemm-pointwise-epilogue"));
     expect(fused.map((k) => `${k.name}: ${k.nodes.map((n) => n.op).join("+")}`)).toEqual(["fc2_matmul_relu_grad: matmul+relu_grad"]);
-    // the relu_grads left are the two conv layers', whose incoming gradient comes from max_pool2d_grad
-    const alone = step.kernels.filter((k) => k.anchor.op === "relu_grad");
-    expect(alone.map((k) => k.anchor.inputs[0].op)).toEqual(["max_pool2d_grad", "max_pool2d_grad"]);
+    // the conv layers' relu_grads, whose incoming gradient comes from max_pool2d_grad, are folded
+    // into that gather instead (element-epilogue): no relu_grad is a kernel of its own
+    expect(step.kernels.filter((k) => k.anchor.op === "relu_grad")).toEqual([]);
+    const pooled = step.kernels.filter((k) => k.rules.includes("element-epilogue"));
+    expect(pooled.map((k) => k.nodes.map((n) => n.op).join("+"))).toEqual(["max_pool2d_grad+relu_grad", "max_pool2d_grad+relu_grad"]);
   });
 
-  it("launches one kernel fewer: 26 in the step, where relu_grad alone made 27", () => {
-    // (26: fc1's and fc2's weight-gradient GEMMs also read dyᵀ in place, gemm-operand-transpose)
-    expect(step.kernels).toHaveLength(26);
+  it("the training forward applies each relu in its GEMM's epilogue, as inference does: relu_grad reads relu's output", () => {
+    const forward = step.kernels.filter((k) => k.rules.includes("gemm-epilogue"));
+    expect(forward.map((k) => `${k.name}: ${k.nodes.map((n) => n.op).join("+")}`)).toEqual(["conv1_relu: conv2d+relu", "conv2_relu: conv2d+relu", "fc1_relu: linear+relu"]);
+    for (const k of step.kernels) for (const n of k.nodes) if (n.op === "relu_grad") expect(n.inputs[1].op).toBe("relu");
+  });
+
+  it("launches 21 kernels in the step, where relu and relu_grad as kernels of their own and the transposes before the linear weight gradients made 29", () => {
+    // fc1's and fc2's weight-gradient GEMMs read dyᵀ in place (gemm-operand-transpose)
     expect(step.kernels.filter((k) => k.rules.includes("gemm-operand-transpose")).map((k) => k.name)).toEqual(["fc2_matmul", "fc1_matmul_2"]);
-    expect(stepProgram.match(/TSDP_LAUNCH\((?:tsdp_kernels::)?\w+_kernel,/g)).toHaveLength(26);
+    expect(step.kernels).toHaveLength(21);
+    expect(stepProgram.match(/TSDP_LAUNCH\((?:tsdp_kernels::)?\w+_kernel,/g)).toHaveLength(21);
   });
 
   it("reads relu's output at the stored element's own index", () => {

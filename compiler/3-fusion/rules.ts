@@ -46,6 +46,18 @@ const isPool2x2Max = (n: Node) => {
   return JSON.stringify([w.kernel, w.stride, w.padding]) === "[[2,2],[2,2],[0,0]]";
 };
 /**
+ * May a kernel that stores each output element once apply `c` to the element before the store?
+ * `c` is pointwise, of the output's shape, and its other operands are f32 values from outside the
+ * kernel with that shape too, read at the element's own index. Dropout draws from the elementwise
+ * kernels' random-stream arguments, which GEMM and gather kernels lack.
+ */
+const isPointwiseAtOwnIndex = (s: FusionState, c: Node) =>
+  isElementwise(c) &&
+  traitsOf(c).random !== true &&
+  c.inputs.includes(s.output) &&
+  sameShape(c, s.output) &&
+  c.inputs.every((i) => i === s.output || (sameShape(i, c) && i.dtype === "f32" && !s.epilogue.includes(i) && i !== s.anchor));
+/**
  * The planner owns each kernel's epilogue array and drops the previous state when a rule applies,
  * so the array grows in place: copying it per absorbed op made a 20,000-op chain quadratic.
  */
@@ -81,15 +93,18 @@ export const fusionRules: readonly FusionRule[] = [
     algebra:
       "f(A·B, y₁, …)[i,j] = f(Σₖ A[i,k]·B[k,j], y₁[i,j], …): a pointwise consumer of a GEMM is applied to the accumulator, " +
       "reading its other operands at the output element, before the one store",
-    absorbs: (s, c) =>
-      gemmOf(s.anchor) !== undefined &&
-      !s.pool &&
-      isElementwise(c) &&
-      // dropout draws from the elementwise kernels' random-stream arguments, which a GEMM kernel lacks
-      traitsOf(c).random !== true &&
-      c.inputs.includes(s.output) &&
-      sameShape(c, s.output) &&
-      c.inputs.every((i) => i === s.output || (sameShape(i, c) && i.dtype === "f32" && !s.epilogue.includes(i) && i !== s.anchor)),
+    absorbs: (s, c) => gemmOf(s.anchor) !== undefined && !s.pool && isPointwiseAtOwnIndex(s, c),
+    apply: extend,
+  },
+  {
+    // In the training step: relu_grad(maxpool_grad(dy, y), y) — the pooling gradient's gather and
+    // the activation's mask — is one pass: each thread gathers its element's gradient from the
+    // windows that hold it, masks it, and stores it once.
+    name: "element-epilogue",
+    algebra:
+      "f(g(…), y₁, …)[i] = f(g(…)[i], y₁[i], …): a kernel that computes each output element on its own applies a pointwise " +
+      "consumer to the element before its one store, reading the consumer's other operands at the same index",
+    absorbs: (s, c) => traitsOf(s.anchor).perElement === true && !s.pool && isPointwiseAtOwnIndex(s, c),
     apply: extend,
   },
   {

@@ -154,6 +154,56 @@ export interface ReduceView extends KernelViewBase {
 }
 
 /**
+ * What reduce_channels.cu.hbs and reduce_columns.cu.hbs share: a reduction with an associative
+ * `fold` of `v` into `acc0` (a sum or a max: folding a partial result like an element is valid), its
+ * `unroll` independent accumulators (loads in flight), `merge`d into acc0 in a fixed order.
+ */
+interface StridedReduceViewBase extends KernelViewBase {
+  readonly threads: number;
+  readonly identity: string;
+  readonly fold: string;
+  readonly unroll: number;
+  readonly accumulators: readonly string[];
+  /** The unrolled loop body: `unroll` loads, then their folds. */
+  readonly unrolled: readonly string[];
+  /** The loop runs while index + lastOffset is in range, stepping by stride4. */
+  readonly lastOffset: string;
+  readonly stride4: string;
+  readonly merge: readonly string[];
+  /** Folds the partial `v` into `acc`. */
+  readonly combineAcc: string;
+  /** The stored value, from `acc`. */
+  readonly result: string;
+}
+
+/** reduce_channels.cu.hbs: a block per output element of a reduction over outer and inner dims (a conv bias's gradient). */
+export interface ReduceChannelsView extends StridedReduceViewBase {
+  readonly template: "reduce_channels";
+  readonly warps: number;
+  readonly outCount: string;
+  /** Inputs per output (outer × inner). */
+  readonly count: string;
+  readonly inner: string;
+  /** Distance between two runs: kept × inner. */
+  readonly stride: string;
+  /** What one load reads: a float, or a float4 when runs are a multiple of 4 long. */
+  readonly loadType: "float" | "float4";
+  /** Loads per output (count, or count / 4). */
+  readonly loads: string;
+  /** The remainder loop's body: one load `v` at `j`, folded into acc0. */
+  readonly tail: readonly string[];
+  readonly warpCombine: string;
+}
+
+/** reduce_columns.cu.hbs: a reduction over the leading dims (a linear bias's gradient), a lane per column. */
+export interface ReduceColumnsView extends StridedReduceViewBase {
+  readonly template: "reduce_columns";
+  readonly groups: number;
+  readonly rows: string;
+  readonly columns: string;
+}
+
+/**
  * loss.cu.hbs: a loss in one launch, summed over a block. `perElement` losses (MSE) run a thread
  * per element with `lossOf` reading `input[e]` and `target[e]`; the others a warp per row with
  * `lossOf` reading the row `x` and its label `y` (lanes cooperate; every lane ends with `loss`).
@@ -170,6 +220,21 @@ export interface LossView extends KernelViewBase {
   readonly none: boolean;
   /** The block's sum `total` turned into the result. */
   readonly finish: string;
+}
+
+/**
+ * classification_grad.cu.hbs: a loss's gradient over class scores, a warp per row. `rowStatements`
+ * run once per row on every lane (reading the row `x`, its label `y`, the upstream scale `s`;
+ * lanes stride and combine by shuffles); `element` is class `c`'s gradient.
+ */
+export interface ClassificationGradView extends KernelViewBase {
+  readonly template: "classification_grad";
+  readonly classes: number;
+  readonly rows: string;
+  readonly rowsPerBlock: number;
+  readonly scale: string;
+  readonly rowStatements: readonly string[];
+  readonly element: string;
 }
 
 /** batch_norm_grad.cu.hbs. */
@@ -200,7 +265,10 @@ export type KernelView =
   | RowwiseView
   | BatchNormView
   | ReduceView
+  | ReduceChannelsView
+  | ReduceColumnsView
   | LossView
+  | ClassificationGradView
   | BatchNormGradView
   | LayerNormGradView;
 

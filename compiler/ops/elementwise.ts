@@ -11,7 +11,11 @@ import { defineOp, requireFloat, ShapeError, type GradContext, type OpDef, type 
  * function as a C expression of `x`; `df`/`dcuda` are its derivative. The gradient op
  * `<name>_grad(dy, x) = dy · f′(x)` is pointwise too, so it fuses like any other. When f is
  * piecewise linear (f″ = 0 almost everywhere), the gradient op is differentiable in turn: linear
- * in dy and flat in x (compositions use relu_grad as a select, F.softplus's threshold).
+ * in dy and flat in x (compositions use relu_grad as a select, F.softplus's threshold). When
+ * f′(x) = f′(f(x)) (relu: [x > 0] = [relu(x) > 0]), the gradient reads the op's output instead of
+ * its input (`gradFromOutput`), as PyTorch's threshold_backward does: the input then has no reader
+ * in the backward, so in the training step a GEMM's epilogue applies the activation and stores only
+ * its result, as in inference.
  */
 function unary<A extends Record<string, number | string>>(
   name: string,
@@ -21,6 +25,7 @@ function unary<A extends Record<string, number | string>>(
   dcuda: (x: string, a: A) => string,
   traits: OpTraits<A> = {},
   piecewiseLinear = false,
+  gradFromOutput = false,
 ): [OpDef<A>, OpDef<A>] {
   const forward = defineOp<A>({
     name,
@@ -33,7 +38,7 @@ function unary<A extends Record<string, number | string>>(
     },
     reference: ([x], a) => map(x, (v) => f(v, a)),
     codegen: { kind: "pointwise", expr: ([x], a) => cuda(x, a) },
-    grad: ({ node, dy, emit }) => [emit(`${name}_grad`, [dy, node.inputs[0]], node.attrs)],
+    grad: ({ node, dy, emit }) => [emit(`${name}_grad`, [dy, gradFromOutput ? node : node.inputs[0]], node.attrs)],
   });
   const gradient = defineOp<A>({
     name: `${name}_grad`,
@@ -63,7 +68,7 @@ const sigmoidOf = (x: number) => 1 / (1 + Math.exp(-x));
 const activation: OpTraits = { activation: true };
 const monotoneActivation: OpTraits = { activation: true, monotone: true };
 
-export const [relu, reluGrad] = unary("relu", (x) => (x > 0 ? x : 0), (x) => `fmaxf(${x}, 0.0f)`, (x) => (x > 0 ? 1 : 0), (x) => `(${x} > 0.0f ? 1.0f : 0.0f)`, monotoneActivation, true);
+export const [relu, reluGrad] = unary("relu", (x) => (x > 0 ? x : 0), (x) => `fmaxf(${x}, 0.0f)`, (x) => (x > 0 ? 1 : 0), (x) => `(${x} > 0.0f ? 1.0f : 0.0f)`, monotoneActivation, true, true);
 export const [leakyRelu, leakyReluGrad] = unary<{ slope: number }>(
   "leaky_relu",
   (x, a) => (x > 0 ? x : a.slope * x),

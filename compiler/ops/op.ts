@@ -107,6 +107,12 @@ export interface OpTraits<A = any> {
   readonly matrixTranspose?: (attrs: A) => boolean;
   /** The op of an nn layer: a kernel anchored on it is named by the module path alone ("conv1_relu"). */
   readonly layer?: boolean;
+  /**
+   * Its kernel computes each output element on its own, from the element's flat index, and stores
+   * it once (the pooling gradients' gathers): a pointwise consumer of the same shape can be applied
+   * to the element before that store (element-epilogue fusion).
+   */
+  readonly perElement?: boolean;
   /** A reduction over dims (sum, mean, amax): the reduce kernel folds with it. */
   readonly reduction?: Reduction;
   /** Windowed pooling that combines with this reduction (conv-pool folds a 2×2 max pool). */
@@ -184,10 +190,19 @@ export type KernelCodegen<A> =
   | { readonly kind: "kernel"; readonly builder: Exclude<KernelBuilder, "rowwise" | "loss" | "classification_grad" | "batch_norm_grad"> }
   | { readonly kind: "kernel"; readonly builder: "rowwise"; readonly row: (node: Node, attrs: A) => RowProgram }
   | { readonly kind: "kernel"; readonly builder: "loss"; readonly loss: LossProgram<A> }
-  /** Statements setting `out[i]` for class `c` of row `row` (label `y`, upstream scale `s`, `C` classes). */
-  | { readonly kind: "kernel"; readonly builder: "classification_grad"; readonly grad: (attrs: A, classes: number) => readonly string[] }
+  | { readonly kind: "kernel"; readonly builder: "classification_grad"; readonly grad: (attrs: A, classes: number) => ClassificationGradProgram }
   /** batch_norm_xhat computes only x̂ (for the weight's gradient); batch_norm_grad_input all of ∂L/∂x. */
   | { readonly kind: "kernel"; readonly builder: "batch_norm_grad"; readonly xhatOnly: boolean };
+
+/**
+ * A classification loss's gradient, a warp per row of class scores `x` (label `y`, upstream scale
+ * `s`): `row` runs once per row on every lane to derive the row's statistics (lanes stride over the
+ * row and combine by warp shuffles, so a row costs O(classes)); `element` is class `c`'s gradient.
+ */
+export interface ClassificationGradProgram {
+  readonly row: readonly string[];
+  readonly element: string;
+}
 
 /**
  * A row-wise op (one warp per row): how its input splits into rows, the reductions over a row

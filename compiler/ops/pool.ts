@@ -82,7 +82,7 @@ function checkPoolGrad(dy: TensorType, want: readonly Dim[], who: string): void 
 export const maxPool2dGrad = defineOp<PoolAttrs>({
   name: "max_pool2d_grad",
   codegen: { kind: "kernel", builder: "pool_grad" },
-  traits: { poolGradient: { reduction: maxReduction, window: (a) => a, inputSize: (node) => node.inputs[1].shape.slice(2) as [number, number] } },
+  traits: { perElement: true, poolGradient: { reduction: maxReduction, window: (a) => a, inputSize: (node) => node.inputs[1].shape.slice(2) as [number, number] } },
   family: "conv",
   inputs: ["dy", "x"],
   infer: ([dy, x], a, who) => {
@@ -139,7 +139,7 @@ export const avgPool2d: OpDef<PoolAttrs> = defineOp<PoolAttrs>({
 export const avgPool2dGrad = defineOp<PoolAttrs & { readonly inputSize: Pair }>({
   name: "avg_pool2d_grad",
   codegen: { kind: "kernel", builder: "pool_grad" },
-  traits: { poolGradient: { reduction: meanReduction, window: (a) => a, inputSize: (_, a) => a.inputSize } },
+  traits: { perElement: true, poolGradient: { reduction: meanReduction, window: (a) => a, inputSize: (_, a) => a.inputSize } },
   family: "conv",
   inputs: ["dy"],
   infer: ([dy], a, who) => {
@@ -217,6 +217,7 @@ export const adaptiveAvgPool2d = defineOp<{ readonly outputSize: Pair }>({
 export const adaptiveAvgPool2dGrad = defineOp<{ readonly inputSize: Pair }>({
   name: "adaptive_avg_pool2d_grad",
   codegen: { kind: "kernel", builder: "pool_grad" },
+  traits: { perElement: true },
   family: "conv",
   inputs: ["dy"],
   infer: ([dy], a, who) => {

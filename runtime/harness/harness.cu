@@ -208,11 +208,17 @@ void unstage_outputs(tsdp_model* m, const tsdp_program_desc& p, const std::vecto
     }
 }
 
+/**
+ * Waits for every replica's stream: the caller reads the outputs from the pinned staging buffer and
+ * the next call refills it. The comm streams need no wait of their own: every piece of work a step
+ * puts on them is followed by an event that the replicas' streams wait on before the update (the
+ * all-reduce, kReducedEvent) or, in a captured graph, before the capture's end (join_streams), and
+ * NCCL's are polled by nccl_wait first; forward and evaluate put nothing on them.
+ */
 int synchronize_all(tsdp_model* m) {
     for (auto& r : m->replicas) {
         TSDP_CHECK(cudaSetDevice(r.device));
         TSDP_CHECK(cudaStreamSynchronize(r.stream));
-        if (r.comm) TSDP_CHECK(cudaStreamSynchronize(r.comm));
     }
     return 0;
 }

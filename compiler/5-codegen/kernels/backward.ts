@@ -7,26 +7,54 @@ import { adaptiveAvgPool2dGrad } from "../../ops/pool.ts";
 import { maxReduction } from "../../ops/reduce.ts";
 import type { Node } from "../../ir/node.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
-import type { ArgView, BatchNormGradView, LaunchView, LayerNormGradView, PerElementView } from "../view.ts";
+import type { ArgView, BatchNormGradView, ClassificationGradView, LaunchView, LayerNormGradView, PerElementView } from "../view.ts";
 
-// Kernels of the backward ops that are not GEMMs: pooling gradients, loss gradients and the
-// embedding gradient gather per input element (no atomics, so results are deterministic); the
-// normalization gradients reduce per channel (a block) or per row (a warp).
+// Kernels of the backward ops that are not GEMMs: pooling gradients and the embedding gradient
+// gather per input element (no atomics, so results are deterministic); loss gradients and the
+// normalization gradients reduce per row (a warp) or per channel (a block).
 
 const THREADS = 256;
+/** Warp-per-row kernels: 8 warps, 256 threads a block. */
+const ROWS_PER_BLOCK = 8;
 
 function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
   return { decl: `const ${cType(n)}* __restrict__ ${name}`, value: ctx.pointer(n), comment: `${ctx.label(n)} ${shapeComment(n)}` };
 }
 
-function gather(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string): { kernel: PerElementView; launch: LaunchView } {
-  const args = [...inputs, { decl: `float* __restrict__ out`, value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
+/**
+ * A kernel with a thread per output element: `body` leaves the element's value in `acc`; the
+ * kernel's epilogue (element-epilogue fusion: relu_grad after a pooling gradient) is applied to it
+ * before the one store, its other operands read at the element's index `i` (they have the output's
+ * shape) through the parameters e0, e1, … (or a pointer the kernel already has, `named`).
+ */
+function gather(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string, named = new Map<Node, string>()): { kernel: PerElementView; launch: LaunchView } {
+  const extras: Node[] = [];
+  const epilogue = k.epilogue.map((e, j) => {
+    const codegen = opDef(e.op).codegen;
+    if (codegen?.kind !== "pointwise") throw new Error(`codegen: ${e.op} cannot be an element epilogue`);
+    const previous = j === 0 ? k.anchor : k.epilogue[j - 1];
+    const operands = e.inputs.map((input) => {
+      if (input === previous) return "acc";
+      // an operand the kernel already reads (relu_grad's y is max_pool2d_grad's x) is not passed twice
+      const name = named.get(ctx.plan.storageOf(input));
+      if (name) return `${name}[i]`;
+      let at = extras.indexOf(input);
+      if (at < 0) at = extras.push(input) - 1;
+      return `e${at}[i]`;
+    });
+    return `acc = ${codegen.expr(operands, e.attrs, { index: "i", node: e })};`;
+  });
+  const args = [...inputs, ...extras.map((e, j) => arg(ctx, e, `e${j}`)), { decl: `float* __restrict__ out`, value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
   const count = cCount(k.output.shape);
-  const kernel: PerElementView = { template: "per_element", name: k.name, summary, source: ctx.source(k), rules: "none", params: args.map((a) => a.decl).join(", "), count, body };
+  const fused = k.epilogue.length ? `, then ${k.epilogue.map((e) => e.op).join(", ")}` : "";
+  const kernel: PerElementView = {
+    template: "per_element", name: k.name, summary: summary + fused, source: ctx.source(k), rules: k.rules.join(", ") || "none",
+    params: args.map((a) => a.decl).join(", "), count, body: [...body, ...epilogue, "out[i] = acc;"],
+  };
   const launch = {
     name: k.name, kernel: `${k.name}_kernel`,
     grid: `dim3((unsigned)std::min<size_t>((${count} + ${THREADS - 1}) / ${THREADS}, 65535))`, block: `dim3(${THREADS})`,
-    sharedBytes: "0", args, scalars: [], summary, source: kernel.source, scalarArgs: "batch",
+    sharedBytes: "0", args, scalars: [], summary: kernel.summary, source: kernel.source, scalarArgs: "batch",
   };
   return { kernel, launch };
 }
@@ -52,7 +80,6 @@ export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
       `        if (iw >= w0 && iw < w1) acc += g[oh * ${OW} + ow] / (float)((h1 - h0) * (w1 - w0));`,
       `    }`,
       `}`,
-      "out[i] = acc;",
     );
   } else {
     const a = pool.window(op.attrsOf(n));
@@ -83,22 +110,35 @@ export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
         `    }`,
       );
     else body.push(`        acc += g[oh * ${OW} + ow];`, `    }`, `acc *= ${cFloat(1 / (kh * kw))};  // count_include_pad: every window divides by kh·kw`);
-    body.push("out[i] = acc;");
   }
   const inputs = [arg(ctx, dy, "dy"), ...(toMaximum ? [arg(ctx, n.inputs[1], "x")] : [])];
-  return gather(ctx, k, inputs, body, `${n.op}: ${shapeComment(dy)} → ${shapeComment(n)}`);
+  // x has the output's shape, so the epilogue may read it at the element's index
+  const named = new Map(toMaximum ? [[ctx.plan.storageOf(n.inputs[1]), "x"]] : []);
+  return gather(ctx, k, inputs, body, `${n.op}: ${shapeComment(dy)} → ${shapeComment(n)}`, named);
 }
 
-export function classificationGradKernel(ctx: CodegenContext, k: Kernel) {
+/** A warp per row: the row's statistics once, then each class (classification_grad.cu.hbs). */
+export function classificationGradKernel(ctx: CodegenContext, k: Kernel): { kernel: ClassificationGradView; launch: LaunchView } {
   const n = k.anchor;
   const op = opDef(n.op);
   if (op.codegen?.kind !== "kernel" || op.codegen.builder !== "classification_grad") throw new Error(`codegen: ${n.op} is not a classification gradient`);
   const [dy, input, target] = n.inputs;
   const C = input.shape[1] as number;
   const reduction = n.attrs.reduction as string;
-  const scale = reduction === "none" ? "dy[row]" : reduction === "mean" ? `dy[0] / (float)${cDim(input.shape[0])}` : "dy[0]";
-  const body = [`const size_t row = i / ${C}; const int c = (int)(i % ${C}); const int y = target[row];`, `const float s = ${scale};`, ...op.codegen.grad(op.attrsOf(n), C)];
-  return gather(ctx, k, [arg(ctx, dy, "dy"), arg(ctx, input, "input"), arg(ctx, target, "target")], body, `${n.op} over ${shapeComment(input)}`);
+  const rows = cDim(input.shape[0]);
+  const scale = reduction === "none" ? "dy[row]" : reduction === "mean" ? `dy[0] / (float)${rows}` : "dy[0]";
+  const program = op.codegen.grad(op.attrsOf(n), C);
+  const args = [arg(ctx, dy, "dy"), arg(ctx, input, "input"), arg(ctx, target, "target"), { decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
+  const summary = `${n.op} over ${shapeComment(input)}`;
+  const kernel: ClassificationGradView = {
+    template: "classification_grad", name: k.name, summary, source: ctx.source(k), rules: "none", params: args.map((a) => a.decl).join(", "),
+    classes: C, rows: `(size_t)${rows}`, rowsPerBlock: ROWS_PER_BLOCK, scale, rowStatements: program.row, element: program.element,
+  };
+  const launch: LaunchView = {
+    name: k.name, kernel: `${k.name}_kernel`, grid: `dim3((unsigned)(((size_t)${rows} + ${ROWS_PER_BLOCK - 1}) / ${ROWS_PER_BLOCK}))`, block: `dim3(${ROWS_PER_BLOCK * 32})`,
+    sharedBytes: "0", args, scalars: [], summary, source: kernel.source, scalarArgs: "batch",
+  };
+  return { kernel, launch };
 }
 
 export function embeddingGradKernel(ctx: CodegenContext, k: Kernel) {
@@ -114,7 +154,6 @@ export function embeddingGradKernel(ctx: CodegenContext, k: Kernel) {
     `float acc = 0.0f;`,
     // each weight element sums dy over the positions that looked its row up (deterministic, no atomics)
     `if (row != ${pad}) for (size_t p = 0; p < ${positions}; ++p) if (idx[p] == row) acc += dy[p * ${dim} + col];`,
-    `out[i] = acc;`,
   ];
   return gather(ctx, k, [arg(ctx, dy, "dy"), arg(ctx, idx, "idx")], body, `embedding_grad: ${shapeComment(dy)} → [${num}, ${dim}]`);
 }

@@ -5,10 +5,11 @@ import { opDef } from "../../ops/index.ts";
 import { batchNorm } from "../../ops/norm.ts";
 import { reducedDims } from "../../ops/reduce.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
-import type { ArgView, BatchNormView, LaunchView, LossView, ReduceView } from "../view.ts";
+import type { ArgView, BatchNormView, KernelView, LaunchView, LossView, ReduceView } from "../view.ts";
+import { stridedReduceKernel } from "./reduce-strided.ts";
 
 // Kernels that reduce: batch norm (a block per channel), reductions over any dims (a warp per
-// output element) and the losses (one block over the whole batch). Sums are fp32, combined by
+// output element, or reduce-strided.ts's kernels when the reduced elements are strided) and the losses (one block over the whole batch). Sums are fp32, combined by
 // warp shuffles and then across warps through shared memory.
 
 function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
@@ -88,11 +89,13 @@ function foldOf(op: string): Fold {
 }
 
 /** Offsets of the kept and reduced coordinates, as C statements over `o` and `j`. */
-export function reduceKernel(ctx: CodegenContext, k: Kernel) {
+export function reduceKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView; launch: LaunchView } {
   const n = k.anchor;
   const x = n.inputs[0];
   const shape = x.shape;
   const dims = reducedDims(shape, n.attrs.dims as number[] | null, n.op);
+  const strided = stridedReduceKernel(ctx, k, dims);
+  if (strided) return strided;
   const kept = shape.map((_, d) => d).filter((d) => !dims.includes(d));
   const stride = (d: number) => shape.slice(d + 1).map(cDim).join(" * ") || "1";
   const decompose = (list: number[], v: string, target: string) => {

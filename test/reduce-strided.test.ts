@@ -1,0 +1,33 @@
+// Reductions over leading dims (the bias gradients' Σ over [0] and [0, 2, 3]) run in kernels that
+// read along the contiguous dim (compiler/5-codegen/kernels/reduce-strided.ts): their values
+// against the float64 reference (rtol 1e-4, atol 1e-5) for a sum, a mean and a max, at batch sizes
+// that take the unrolled loop (64) and only its remainder (1, 7), and the same bits on every run.
+import { describe, expect, it } from "vitest";
+import { load } from "../runtime/index.ts";
+import { cachedReference } from "./reference-cache.ts";
+import { compileForTestTarget, expectClose, makeInputs, referenceState } from "./target-helpers.ts";
+
+const file = "test/fixtures/batch-statistics/model.ts";
+
+describe("reductions over the batch (strided inputs)", () => {
+  it("use the column and channel kernels, equal the reference, and repeat bit for bit", async () => {
+    const { model, build, generated } = await compileForTestTarget(file, "build/test-reduce-strided");
+    // Σ, mean and max over [0] of [Batch, 40]; over [0, 2, 3] of [Batch, 6, 5, 9] and [Batch, 3, 8, 8]
+    expect(generated.cu.match(/^\/\/ Each column of a \[/gm)).toHaveLength(3);
+    expect(generated.cu.match(/^\/\/ A block per output element \(a channel\)/gm)).toHaveLength(6);
+    expect(generated.cu.match(/^\/\/ elements, \d+ apart, read as float4s\./gm)).toHaveLength(3);
+    const m = await load(build.outDir);
+    try {
+      const state = referenceState(model.graph, 0);
+      for (const batch of [1, 7, 64]) {
+        const { tensors, reference } = makeInputs(model.graph, batch, batch);
+        const got = m.forwardAll(...tensors)[0].data as Float32Array;
+        const [want] = await cachedReference(model.graph, reference, state);
+        expectClose(got, want.data, `batch ${batch}`);
+        expect(Array.from(m.forwardAll(...tensors)[0].data as Float32Array), `batch ${batch}, second run`).toEqual(Array.from(got));
+      }
+    } finally {
+      m.dispose();
+    }
+  }, 600_000);
+});
