@@ -1,0 +1,108 @@
+// The performance model takes each launch's grid and block from the launch's own C expressions
+// (compiler/launch-shape.ts). These tests pin the evaluator on the generator's forms, refuse any
+// other form, and evaluate every launch of every example model, checking that the expressions the
+// manifest lists are the ones model.cu launches with.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { generate } from "../compiler/pipeline.ts";
+import { evaluateDim3, evaluateInteger, evaluateScalars, launchShape, LaunchExpressionError } from "../compiler/launch-shape.ts";
+import { UPDATE_GRID } from "../compiler/5-codegen/launches.ts";
+
+const root = join(import.meta.dirname, "..");
+
+describe("launch expression evaluator", () => {
+  it("evaluates the GEMM grid: scalars first, truncating division, dim3 components", () => {
+    const env = evaluateScalars(["const int M = batch * 576;"], { batch: 64 });
+    expect(env.M).toBe(36_864);
+    expect(evaluateDim3("dim3((unsigned)((M + 63) / 64), 8, 1)", env)).toEqual([576, 8, 1]);
+    expect(evaluateDim3("dim3((unsigned)((M + 127) / 128), 1, 1)", evaluateScalars(["const int M = batch * 576;"], { batch: 3 }))).toEqual([14, 1, 1]);
+  });
+
+  it("evaluates grid-stride grids capped with std::min<size_t>, casts of literals, and one-component dim3", () => {
+    const grid = "dim3((unsigned)std::min<size_t>((((size_t)11520 * batch) + 255) / 256, 65535))";
+    expect(evaluateDim3(grid, { batch: 1 })).toEqual([45, 1, 1]);
+    expect(evaluateDim3(grid, { batch: 4096 })).toEqual([65_535, 1, 1]); // 184,320 capped
+    expect(evaluateDim3("dim3(256)", {})).toEqual([256, 1, 1]);
+    expect(evaluateInteger("std::max<int>(7 % 4, 2) - 1", {})).toBe(2);
+    expect(evaluateInteger("10 - 2 * 3 + 8 / 3", {})).toBe(6); // precedence, and 8 / 3 truncates
+  });
+
+  it("refuses what the generator does not emit, naming the expression", () => {
+    expect(() => evaluateInteger("batch << 2", { batch: 1 })).toThrow(LaunchExpressionError);
+    expect(() => evaluateInteger("foo(1)", {})).toThrow(/unknown name foo/);
+    expect(() => evaluateInteger("rows * 2", { batch: 1 })).toThrow(/unknown name rows in: rows \* 2/);
+    expect(() => evaluateInteger("(float)3", {})).toThrow(LaunchExpressionError);
+    expect(() => evaluateInteger("4 / (batch - 1)", { batch: 1 })).toThrow(/division by zero/);
+    expect(() => evaluateScalars(["const float s = 1;"], {})).toThrow(/unsupported scalar declaration/);
+    expect(() => evaluateScalars(["const int M = batch * 3000000000;"], { batch: 1 })).toThrow(/out of range/);
+    expect(() => evaluateDim3("dim3(1, 2, 3, 4)", {})).toThrow(/dim3/);
+    expect(() => evaluateDim3("(unsigned)4", {})).toThrow(/expected dim3/);
+  });
+});
+
+const examples = readdirSync(join(root, "examples"))
+  .map((d) => join(root, "examples", d, "model.ts"))
+  .filter((f) => {
+    try {
+      return readFileSync(f, "utf8").length > 0;
+    } catch {
+      return false;
+    }
+  });
+
+/** The body of run_<program> in model.cu. */
+function programText(cu: string, program: string): string {
+  const start = cu.indexOf(`int run_${program}(`);
+  const end = cu.indexOf("\n}\n", start);
+  expect(start).toBeGreaterThanOrEqual(0);
+  return cu.slice(start, end);
+}
+
+describe("every launch of every example model evaluates, and is the launch model.cu makes", () => {
+  it("finds the example models", () => expect(examples.length).toBeGreaterThanOrEqual(5));
+
+  it.each(examples.map((f) => [f.slice(root.length + 1), f]))("%s", (_name, file) => {
+    const { generated } = generate(file, { target: "cuda" });
+    const { launches, training } = generated.manifest;
+    for (const program of ["forward", "step"] as const) {
+      const listed = launches.filter((l) => l.program === program && l.template !== "harness");
+      if (program === "step" && !training) {
+        expect(listed).toEqual([]);
+        continue;
+      }
+      const text = programText(generated.cu, program);
+      // the same launches, in the same order, with the same expressions
+      const inCode = [...text.matchAll(/TSDP_LAUNCH\(tsdp_kernels::(\w+), /g)].map((m) => m[1]);
+      expect(listed.map((l) => l.kernel)).toEqual(inCode);
+      let at = 0;
+      for (const l of listed) {
+        for (const s of l.scalars) {
+          const found = text.indexOf(s, at);
+          expect(found, `${l.kernel}: ${s}`).toBeGreaterThanOrEqual(at);
+          at = found;
+        }
+        const launch = `TSDP_LAUNCH(tsdp_kernels::${l.kernel}, ${l.grid}, ${l.block}, `;
+        const found = text.indexOf(launch, at);
+        expect(found, launch).toBeGreaterThanOrEqual(at);
+        at = found + launch.length;
+        for (const batch of [1, 64, 256, 4096]) {
+          const { grid, block } = launchShape(l, batch);
+          for (const d of [...grid, ...block]) expect(Number.isInteger(d) && d >= 1).toBe(true);
+          expect(grid[1]).toBeLessThanOrEqual(65_535);
+          expect(grid[2]).toBeLessThanOrEqual(65_535);
+          expect(block[0] * block[1] * block[2]).toBeLessThanOrEqual(1024);
+        }
+      }
+    }
+    // the harness's optimizer update ends the step of a model that trains
+    const update = launches.filter((l) => l.template === "harness");
+    expect(update.map((l) => l.kernel)).toEqual(training ? ["optimizer_update_kernel"] : []);
+    for (const l of update) expect(launchShape(l, 64).grid[0]).toBeGreaterThanOrEqual(1);
+  });
+
+  it("the optimizer update's grid is the one runtime/harness/step.cu launches", () => {
+    const step = readFileSync(join(root, "runtime", "harness", "step.cu"), "utf8");
+    expect(step).toContain(`TSDP_LAUNCH(optimizer_update_kernel, ${UPDATE_GRID.replace("param_floats", "t.param_floats")}, dim3(256), `);
+  });
+});
