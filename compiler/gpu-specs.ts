@@ -17,6 +17,11 @@
 //   (64 warps), 32 resident blocks; shared memory per block 163 KB (8.0) and 227 KB (9.0), the
 //   SM keeping 1 KB per block for itself; registers allocated per warp in units of 256.
 //
+// - What one SM can draw from the memory system (L2 → SM): the L2 bandwidth of the full chip over
+//   its SMs, from the microbenchmark table of PMC10448217 (Table 3: H100 8,986 GB/s over 144 SMs,
+//   A100 7,219 GB/s over 128): ~62 and ~56 GB/s per SM. A grid on few SMs is capped by it, well
+//   below HBM; a full grid by HBM.
+//
 // Launch overhead: a stream launch costs the host ~4–6 µs (susun-blog.com/blog/pegainfer-3-cuda-graph,
 // measured); replayed from a CUDA graph, as tsdp replays its step, the host cost goes and what is
 // left is the GPU's own gap between dependent kernel nodes, ~1–2 µs (NVIDIA's "Getting Started with
@@ -38,6 +43,8 @@ export interface GpuSpec {
   readonly bf16Flops: number;
   /** HBM bandwidth (bytes/s). */
   readonly hbmBytesPerSecond: number;
+  /** What one SM can draw from L2 (bytes/s): the cap on memory traffic of a grid on few SMs. */
+  readonly smBytesPerSecond: number;
   readonly memoryBytes: number;
   readonly l2Bytes: number;
   readonly registersPerSm: number;
@@ -76,6 +83,7 @@ export const GPUS: Readonly<Record<GpuName, GpuSpec>> = {
     tf32Flops: 494.7e12,
     bf16Flops: 989.4e12,
     hbmBytesPerSecond: 3.35e12,
+    smBytesPerSecond: 8.986e12 / 144,
     memoryBytes: 80e9,
     l2Bytes: 50 * KB * KB,
     ...hopperSm,
@@ -90,6 +98,7 @@ export const GPUS: Readonly<Record<GpuName, GpuSpec>> = {
     tf32Flops: 494.7e12,
     bf16Flops: 989.4e12,
     hbmBytesPerSecond: 4.8e12,
+    smBytesPerSecond: 8.986e12 / 144,
     memoryBytes: 141e9,
     l2Bytes: 50 * KB * KB,
     ...hopperSm,
@@ -104,6 +113,7 @@ export const GPUS: Readonly<Record<GpuName, GpuSpec>> = {
     tf32Flops: 156e12,
     bf16Flops: 312e12,
     hbmBytesPerSecond: 2.039e12,
+    smBytesPerSecond: 7.219e12 / 128,
     memoryBytes: 80e9,
     l2Bytes: 40 * KB * KB,
     registersPerSm: 65_536,
