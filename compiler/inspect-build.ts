@@ -14,6 +14,11 @@ import type { ResourceReport } from "./6-build/resources.ts";
  * CPU (no ptxas), or holds another model or other kernels than this model file compiles to.
  */
 export async function resourcesOfBuild(dir: string, generated: GeneratedManifest): Promise<ResourceReport> {
+  return (await readBuild(dir, generated)).resources;
+}
+
+/** The build in `dir` (checked as resourcesOfBuild says): its manifest, and the resources it recorded. */
+export async function readBuild(dir: string, generated: GeneratedManifest): Promise<{ built: Manifest; resources: ResourceReport }> {
   const file = join(dir, "manifest.json");
   let built: Manifest;
   try {
@@ -34,5 +39,5 @@ export async function resourcesOfBuild(dir: string, generated: GeneratedManifest
   }
   const report = recordedResources(built, cu);
   if (!report) return fail("unusableBuild", `--from ${dir}: it was built for the ${built.target} target, which has no ptxas report; only CUDA builds record kernel resources`);
-  return report;
+  return { built, resources: report };
 }

@@ -3,6 +3,7 @@ import type { Compiled } from "./pipeline.ts";
 import { launchConfigs, resourceProblems, type ResourceReport } from "./6-build/resources.ts";
 import { numel as elements, type BucketReport, type KernelReport, type Manifest, type MemoryReport, type OptimizerManifest } from "../runtime/manifest.ts";
 import { formatShape, numel } from "./ir/shape.ts";
+import { formatGpuReport, type GpuReport } from "./inspect-gpu.ts";
 
 // `tsdp inspect`: what a PyTorch user would print(model) for, plus the parameter table. Everything
 // but the layer tree is the manifest the pipeline wrote for the library (kernels, memory plan,
@@ -40,6 +41,8 @@ export interface ModelReport {
   };
   /** With --arch: every kernel of the library (forward, step, harness) as ptxas compiled it; with --from, as the build recorded it. */
   readonly resources?: ResourceReport;
+  /** With --gpu: the performance model's estimate of every launch of the step and the forward. */
+  readonly gpu?: GpuReport;
 }
 
 const elementBytes = { float32: 4, int32: 4, int64: 8 } as const;
@@ -123,9 +126,13 @@ export function formatReport(r: ModelReport): string {
     out.push("", "Buffers");
     out.push(...table([["name", "shape", "dtype"], ...r.buffers.map((b) => [b.name, formatShape(b.shape), b.dtype])]));
   }
-  out.push("", `Kernels (forward: ${r.kernels.length}; FLOPs and bytes per sample)`);
+  out.push("", `Kernels (forward: ${r.kernels.length}; FLOPs and bytes per sample, + what a launch costs whatever the batch)`);
+  const plusFixed = (fixed: number | undefined) => (fixed ? ` + ${thousands(fixed)}` : "");
   for (const k of r.kernels) {
-    out.push(`  ${k.name}  ${k.ops.join(" + ")}${k.fusion.length ? `  [${k.fusion.join(", ")}]` : ""}  ${thousands(k.flops)} FLOPs, ${thousands(k.bytes)} B`);
+    out.push(
+      `  ${k.name}  ${k.ops.join(" + ")}${k.fusion.length ? `  [${k.fusion.join(", ")}]` : ""}  ` +
+        `${thousands(k.flops)}${plusFixed(k.fixedFlops)} FLOPs, ${thousands(k.bytes)}${plusFixed(k.fixedBytes)} B`,
+    );
     for (const line of k.source) out.push(`      ${line}`);
   }
   const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
@@ -153,6 +160,7 @@ export function formatReport(r: ModelReport): string {
     for (const b of r.training.buckets) out.push(`    ${kib(b.bytes).padStart(10)}  after ${b.afterKernel}: ${b.params.join(", ")}`);
   }
   if (r.resources) out.push("", ...formatResources(r.resources));
+  if (r.gpu) out.push("", ...formatGpuReport(r.gpu));
   return out.join("\n");
 }
 

@@ -32,6 +32,11 @@ export interface CompileOptions extends LowerOptions {
   readonly bucketCapMb?: number;
   /** CPU target: an AddressSanitizer build with the shim's memory checks (default: $TSDP_SHIM_MEMCHECK). */
   readonly memcheck?: boolean;
+  /**
+   * Kernel shapes (tiles, split-K) chosen for the GPU or for the CPU target; default: the target's.
+   * TODO(merge): issue 13 part C gives it effect (carried on the CodegenContext); ignored until then.
+   */
+  readonly shapeFor?: "cpu" | "gpu";
 }
 
 export interface Compiled {
