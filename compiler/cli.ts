@@ -162,6 +162,13 @@ withLimits(inspectCommand)
       // The CUDA code a compile would build (no build: nothing is written), with the GPU's kernel
       // shapes. Its manifest is the report.
       const compiled = generate(file, { model: opts.model, target: "cuda", shapeFor: "gpu", precision: opts.precision, ...limitsOf(opts) });
+      const most = compiled.generated.manifest.maxSamplesPerDevice;
+      if (opts.gpu && batch > most) {
+        // A usage error (exit code 2): the library would refuse this batch on one device too.
+        process.stderr.write(`tsdp: --batch ${batch} is more samples than one device takes for this model (at most ${most}: its kernels index elements with 32-bit ints)\n`);
+        process.exitCode = 2;
+        return;
+      }
       let report = modelReport(compiled, batch);
       let launches = compiled.generated.manifest.launches;
       let precision = opts.precision ?? "fp32";

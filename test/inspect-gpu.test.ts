@@ -73,6 +73,12 @@ describe("tsdp inspect --gpu", () => {
     expect(r.stdout).toMatch(/occupancy: no ptxas report/);
   });
 
+  it("refuses a batch larger than one device takes, as a usage error", () => {
+    const r = tsdp(["inspect", lenet, "--gpu", "h100", "--batch", String(2 ** 31 - 1)]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--batch 2147483647 is more samples than one device takes for this model \(at most \d+/);
+  });
+
   it("offers the GPUs of compiler/gpu-specs.ts", () => {
     const cli = readFileSync(join(root, "compiler", "cli.ts"), "utf8");
     const listed = /const GPU_CHOICES = \[([^\]]*)\]/.exec(cli)![1].match(/"(\w+)"/g)!.map((s) => s.slice(1, -1));

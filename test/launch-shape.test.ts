@@ -86,7 +86,8 @@ describe("every launch of every example model evaluates, and is the launch model
         const found = text.indexOf(launch, at);
         expect(found, launch).toBeGreaterThanOrEqual(at);
         at = found + launch.length;
-        for (const batch of [1, 64, 256, 4096]) {
+        // up to the most samples a device takes, where a GEMM's M = batch · rows must still fit an int
+        for (const batch of [1, 64, 256, 4096, generated.manifest.maxSamplesPerDevice]) {
           const { grid, block } = launchShape(l, batch);
           for (const d of [...grid, ...block]) expect(Number.isInteger(d) && d >= 1).toBe(true);
           expect(grid[1]).toBeLessThanOrEqual(65_535);
