@@ -157,7 +157,7 @@ function table(rows: string[][], alignRight: number[]): string[] {
 const BOUND_WORDS: Record<Bound, string> = { compute: "compute", memory: "memory", shared: "shared memory", launch: "launch/latency" };
 
 function launchRows(launches: readonly LaunchEstimate[], counters: boolean): string[][] {
-  const head = ["kernel", "grid", "block", "waves", "blk/SM", "occ.", "FLOPs", "bytes", ...(counters ? ["bank confl.", "sect/req"] : []), "compute µs", "memory µs", "est. µs", "bound"];
+  const head = ["kernel", "grid", "block", "waves", "blk/SM", "occ.", "FLOPs", "bytes", ...(counters ? ["bank confl.", "sect/req"] : []), "compute µs", "memory µs", "est. µs", "% peak", "bound"];
   return [
     head,
     ...launches.map((e) => [
@@ -173,6 +173,7 @@ function launchRows(launches: readonly LaunchEstimate[], counters: boolean): str
       us(e.seconds.compute),
       us(e.seconds.memory),
       us(e.time),
+      pct(e.peakFraction),
       BOUND_WORDS[e.bound],
     ]),
   ];
@@ -189,7 +190,7 @@ export function formatGpuReport(r: GpuReport): string[] {
     const e = p.estimate;
     const name = p.program === "step" ? "Training step" : "Forward";
     out.push("", `${name}: ${e.launches.length} launches${p.counters ? ", with counters" : ""}`);
-    const numeric = p.counters ? [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] : [2, 3, 4, 5, 6, 7, 8, 9, 10];
+    const numeric = p.counters ? [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13] : [2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
     out.push(...table(launchRows(e.launches, p.counters), numeric));
     const byBound = (Object.keys(e.timeByBound) as Bound[]).filter((b) => e.timeByBound[b] > 0).map((b) => `${BOUND_WORDS[b]} ${us(e.timeByBound[b])}`).join(", ");
     out.push(

@@ -14,9 +14,10 @@
 //             GEMMs and the fp32 CUDA-core peak for everything else.
 //   memory    = bytes / min(HBM bandwidth, SMs · u · what one SM draws from L2): every byte the
 //             kernel reads or writes once from HBM (no reuse beyond that, no credit for L2 hits),
-//             at most as fast as the busy SMs can pull it; with counters, the bytes are
-//             scaled by sectors moved / the fewest sectors that could hold them (uncoalesced
-//             accesses move whole 32-byte sectors).
+//             at most as fast as the busy SMs can pull it. With counters, two measured roofs
+//             instead: the distinct bytes touched (what HBM moves with a perfect cache) at that
+//             rate, and the 32-byte sectors all requests move (re-reads and uncoalesced accesses
+//             included: what L2 serves) at SMs · u · what one SM draws from L2.
 //   shared    = shared-memory wavefronts / (SMs · u · clock), with counters only (one wavefront per
 //             clock per SM; bank conflicts are the extra wavefronts).
 //   time      = max(compute, memory, shared, launch floor): the floor is the GPU's per-kernel cost
@@ -89,9 +90,8 @@ export interface LaunchEstimate {
   readonly blocks: number;
   readonly threadsPerBlock: number;
   readonly flops: number;
-  /** The model's bytes (each tensor once), and the bytes the memory roof uses (scaled by the counters' sector efficiency). */
+  /** The model's bytes: each tensor the kernel reads or writes, once. */
   readonly bytes: number;
-  readonly effectiveBytes: number;
   readonly occupancy: Occupancy;
   /** Blocks / (SMs · blocks per SM). */
   readonly waves: number;
@@ -102,12 +102,18 @@ export interface LaunchEstimate {
     readonly sharedWavefronts: number;
     /** Global sectors per request, loads and stores together (4 is a coalesced fp32 warp access). */
     readonly sectorsPerRequest: number;
-    /** Sectors moved / the fewest that could hold the bytes (1 is perfect). */
-    readonly sectorEfficiency: number;
+    /** Sectors moved / the fewest that could hold the bytes of each request (1 is perfect coalescing). */
+    readonly sectorsOverIdeal: number;
+    /** Distinct bytes read and written: the HBM traffic with a perfect cache. */
+    readonly dramBytes: number;
+    /** Sectors · 32 over all requests: the traffic L2 serves. */
+    readonly l2Bytes: number;
   };
   readonly seconds: { readonly compute: number; readonly memory: number; readonly shared: number; readonly launch: number };
   readonly time: number;
   readonly bound: Bound;
+  /** FLOPs / time as a fraction of the peak the kernel runs on (fp32, or the tensor cores'). */
+  readonly peakFraction: number;
 }
 
 export interface ProgramEstimate {
@@ -169,7 +175,10 @@ export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: Launc
   const issue = Math.min(1, residentWarps / SCHEDULERS_PER_SM);
   const flops = affineAt(l.flops, batch);
   const bytes = affineAt(l.bytes, batch);
-  let effectiveBytes = bytes;
+  const peak = peakFor(gpu, l.template, o.precision);
+  const busySmRate = gpu.sms * smShare * gpu.smBytesPerSecond;
+  const dramRate = Math.min(gpu.hbmBytesPerSecond, busySmRate);
+  let memory = bytes / dramRate;
   let shared = 0;
   let measured: LaunchEstimate["counters"];
   if (counters) {
@@ -177,19 +186,20 @@ export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: Launc
     const sectors = g.loadSectors + g.storeSectors;
     const ideal = g.loadIdealSectors + g.storeIdealSectors;
     const requests = g.loadRequests + g.storeRequests;
-    const sectorEfficiency = ideal > 0 ? sectors / ideal : 1;
-    effectiveBytes = bytes * sectorEfficiency;
-    shared = counters.shared.wavefronts / (gpu.sms * smShare * gpu.clockHz);
     measured = {
       bankConflicts: counters.shared.wavefronts - counters.shared.idealWavefronts,
       sharedWavefronts: counters.shared.wavefronts,
       sectorsPerRequest: requests > 0 ? sectors / requests : 0,
-      sectorEfficiency,
+      sectorsOverIdeal: ideal > 0 ? sectors / ideal : 1,
+      dramBytes: g.uniqueBytesRead + g.uniqueBytesWritten,
+      l2Bytes: g.bytesRead + g.bytesWritten,
     };
+    memory = Math.max(measured.dramBytes / dramRate, measured.l2Bytes / busySmRate);
+    shared = counters.shared.wavefronts / (gpu.sms * smShare * gpu.clockHz);
   }
   const seconds = {
-    compute: flops / (peakFor(gpu, l.template, o.precision) * smShare * issue),
-    memory: effectiveBytes / Math.min(gpu.hbmBytesPerSecond, gpu.sms * smShare * gpu.smBytesPerSecond),
+    compute: flops / (peak * smShare * issue),
+    memory,
     shared,
     launch: gpu.launchSeconds,
   };
@@ -203,7 +213,6 @@ export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: Launc
     threadsPerBlock,
     flops,
     bytes,
-    effectiveBytes,
     occupancy: occ,
     waves: blocks / (gpu.sms * occ.blocksPerSm),
     smShare,
@@ -211,6 +220,7 @@ export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: Launc
     seconds,
     time: seconds[bound],
     bound,
+    peakFraction: flops / seconds[bound] / peak,
   };
 }
 

@@ -96,7 +96,7 @@ describe("tsdp inspect --gpu --counters", () => {
         kernel: l.kernel,
         grid: l.grid,
         block: l.block,
-        shared: { requests: 1000, wavefronts: l.kernel === conflicted ? 32_000 : 1000, idealWavefronts: 1000 },
+        shared: { requests: 1e6, wavefronts: l.kernel === conflicted ? 32e6 : 1e6, idealWavefronts: 1e6 },
         global: {
           loadRequests: 10, loadSectors: l.kernel === conflicted ? 320 : 40, loadIdealSectors: 40,
           storeRequests: 0, storeSectors: 0, storeIdealSectors: 0,
@@ -116,8 +116,10 @@ describe("tsdp inspect --gpu --counters", () => {
     const step = r.gpu.programs.find((p) => p.program === "step")!;
     expect(step.counters).toBe(true);
     const conv2 = step.estimate.launches.find((l) => l.kernel === "conv2_kernel")!;
-    expect(conv2.counters).toMatchObject({ bankConflicts: 31_000, sectorsPerRequest: 32 });
-    expect(conv2.time).toBeGreaterThanOrEqual(plain.find((l) => l.kernel === "conv2_kernel")!.time);
+    expect(conv2.counters).toMatchObject({ bankConflicts: 31e6, sectorsPerRequest: 32 });
+    // 32·10^6 wavefronts on the 64 SMs its 64 blocks occupy, one per clock: ~250 µs, past its ~6 µs of FLOPs
+    expect(conv2.bound).toBe("shared");
+    expect(conv2.time).toBeGreaterThan(10 * plain.find((l) => l.kernel === "conv2_kernel")!.time);
     expect(step.estimate.launches.at(-1)!.counters).toBeUndefined(); // the update was not measured
     const text = tsdp(["inspect", lenet, "--gpu", "h100", "--counters", countersFile("ok.json")]).stdout;
     expect(text).toMatch(/Training step: 29 launches, with counters/);

@@ -34,6 +34,7 @@ describe("performance model, hand-computed cases on an H100", () => {
     expect(ratio(e.seconds.memory, bytes / (8.986e12 / 144))).toBeCloseTo(1, 9); // ≈ 34 µs
     expect(e.bound).toBe("compute");
     expect(e.time).toBe(e.seconds.compute);
+    expect(e.peakFraction).toBeCloseTo(1 / 132, 12);
   });
 
   it("a copy of 2^24 floats over a full grid is memory-bound at the HBM bandwidth", () => {
@@ -88,23 +89,28 @@ describe("performance model, hand-computed cases on an H100", () => {
     expect(occupancy(GPUS.a100, 128, { registers: 32, sharedBytes: 100 * 1024 })).toMatchObject({ blocksPerSm: 1, limitedBy: "shared memory" });
   });
 
-  it("counters: bank conflicts become shared wavefronts at one per clock per SM; wasted sectors scale the bytes", () => {
+  it("counters: bank conflicts become shared wavefronts at one per clock per SM; sectors are what L2 serves", () => {
+    // 132 blocks, one per SM: 2·10^8 requests of which half move 8 sectors instead of 4
     const counters: LaunchCounters = {
       kernel: "k_kernel",
       grid: [132, 1, 1],
       block: [256, 1, 1],
       shared: { requests: 1000, wavefronts: 32_000, idealWavefronts: 1000 },
       global: {
-        loadRequests: 100, loadSectors: 800, loadIdealSectors: 400,
+        loadRequests: 2e8, loadSectors: 1.2e9, loadIdealSectors: 8e8,
         storeRequests: 0, storeSectors: 0, storeIdealSectors: 0,
-        bytesRead: 800 * 32, bytesWritten: 0, uniqueBytesRead: 400 * 32, uniqueBytesWritten: 0,
+        bytesRead: 1.2e9 * 32, bytesWritten: 0, uniqueBytesRead: 1e9, uniqueBytesWritten: 0,
       },
     };
     const e = estimateLaunch(launch({ grid: "dim3(132)", bytes: { perSample: 0, fixed: 1e9 } }), at64, counters);
-    expect(e.counters).toEqual({ bankConflicts: 31_000, sharedWavefronts: 32_000, sectorsPerRequest: 8, sectorEfficiency: 2 });
+    expect(e.counters).toEqual({ bankConflicts: 31_000, sharedWavefronts: 32_000, sectorsPerRequest: 6, sectorsOverIdeal: 1.5, dramBytes: 1e9, l2Bytes: 3.84e10 });
     expect(ratio(e.seconds.shared, 32_000 / (132 * 1.98e9))).toBeCloseTo(1, 9);
-    expect(e.effectiveBytes).toBe(2e9);
-    expect(ratio(e.seconds.memory, 2e9 / 3.35e12)).toBeCloseTo(1, 9);
+    // the 38.4 GB L2 serves, at 132 SMs × 62.4 GB/s, outweighs the 1 GB from HBM at 3.35 TB/s
+    expect(ratio(e.seconds.memory, 3.84e10 / (132 * (8.986e12 / 144)))).toBeCloseTo(1, 9);
+    expect(e.bound).toBe("memory");
+    // with a cache that serves every re-read, HBM alone would bound it
+    const cached = { ...counters, global: { ...counters.global, bytesRead: 1e9, loadSectors: 1e9 / 32 } };
+    expect(ratio(estimateLaunch(launch({ grid: "dim3(132)" }), at64, cached).seconds.memory, 1e9 / 3.35e12)).toBeCloseTo(1, 9);
   });
 
   it("a program: the total, the bound that takes the most time, the dominant launch and the floors", () => {
