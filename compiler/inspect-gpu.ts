@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import type { LaunchReport, Precision } from "../runtime/manifest.ts";
 import { fail } from "./diagnostics/diagnostic.ts";
 import { GPUS, type GpuName, type GpuSpec } from "./gpu-specs.ts";
-import { estimateProgram, type Bound, type KernelUse, type LaunchCounters, type LaunchEstimate, type ProgramEstimate } from "./perf-model.ts";
+import { estimateProgram, launchesAt, type Bound, type KernelUse, type LaunchCounters, type LaunchEstimate, type ProgramEstimate } from "./perf-model.ts";
 import type { ResourceReport } from "./6-build/resources.ts";
 
 /** One counters file (issue 13's counters JSON, written by the CPU target's counters mode). */
@@ -69,7 +69,7 @@ function alignCounters(launches: readonly LaunchEstimateInput[], c: CountersFile
   return out;
 }
 
-type LaunchEstimateInput = Pick<LaunchReport, "kernel" | "template" | "grid" | "block" | "scalars" | "flops" | "bytes">;
+type LaunchEstimateInput = Pick<LaunchReport, "kernel" | "template" | "grid" | "block" | "scalars" | "when" | "flops" | "bytes" | "scale">;
 
 export interface GpuReportOptions {
   readonly gpu: GpuName;
@@ -89,7 +89,7 @@ export function gpuReport(launches: readonly LaunchReport[], model: string, o: G
     if (c.program !== "step" && c.program !== "forward") fail("unusableCounters", `${c.file}: counters of the ${JSON.stringify(c.program)} program; the model estimates "step" and "forward"`);
   }
   for (const program of ["step", "forward"] as const) {
-    const list = launches.filter((l) => l.program === program);
+    const list = launchesAt(launches.filter((l) => l.program === program), o.batch);
     if (list.length === 0) continue;
     const counted = o.counters?.find((c) => c.program === program);
     const base = { gpu, batch: o.batch, precision: o.precision, resources: use };

@@ -3,11 +3,12 @@
 // model can never drift from what the harness launches.
 //
 // The evaluator reads only the forms the code generator emits: integer literals, identifiers
-// bound by earlier scalar declarations (`const int M = batch * 576;`) or given (`batch`),
-// + - * / % with C's precedence and truncating division, parentheses, casts to integer types,
-// std::min<T>(a, b) / std::max<T>(a, b), and dim3(x[, y[, z]]). Anything else is an error that
-// names the expression, which the test over every example model turns into a failing test the
-// day a generator emits a new form.
+// bound by earlier scalar declarations (`const int M = batch * 576;`, several declarators in one
+// statement too) or given (`batch`), + - * / % with C's precedence and truncating division,
+// comparisons, && and ||, the conditional operator (only its chosen branch must be valid, as in
+// C), parentheses, casts to integer types, std::min<T>(a, b) / std::max<T>(a, b), and
+// dim3(x[, y[, z]]). Anything else is an error that names the expression, which the test over
+// every example model turns into a failing test the day a generator emits a new form.
 
 export type Dim3 = readonly [number, number, number];
 
@@ -19,7 +20,7 @@ type Token = { kind: "num"; value: number } | { kind: "id"; value: string } | { 
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  const re = /\s*(?:(\d+)(?:[uU]?[lL]{0,2}|[lL]{1,2}[uU]?)\b|([A-Za-z_][A-Za-z_0-9]*(?:::[A-Za-z_][A-Za-z_0-9]*)*)|(<|>|[-+*/%(),]))/y;
+  const re = /\s*(?:(\d+)(?:[uU]?[lL]{0,2}|[lL]{1,2}[uU]?)\b|([A-Za-z_][A-Za-z_0-9]*(?:::[A-Za-z_][A-Za-z_0-9]*)*)|(<=|>=|==|!=|&&|\|\||[<>?:]|[-+*/%(),]))/y;
   let at = 0;
   while (at < text.length) {
     if (/^\s*$/.test(text.slice(at))) break;
@@ -48,27 +49,52 @@ export function evaluateDim3(text: string, env: Readonly<Record<string, number>>
   return [values[0], values[1] ?? 1, values[2] ?? 1];
 }
 
-/** Binds each `const <type> name = expr;` in order, starting from `env`. */
+/** Binds each `const <type> name = expr[, name = expr…];` in order, starting from `env`. */
 export function evaluateScalars(statements: readonly string[], env: Readonly<Record<string, number>>): Record<string, number> {
   const bound: Record<string, number> = { ...env };
   for (const s of statements) {
-    const m = /^\s*const\s+([A-Za-z_][A-Za-z_0-9 ]*?)\s+([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(.+?);\s*$/.exec(s);
+    const m = /^\s*const\s+([A-Za-z_][A-Za-z_0-9 ]*?)\s+([A-Za-z_][A-Za-z_0-9]*\s*=.+?);\s*$/.exec(s);
     if (!m || !INTEGER_TYPES.has(m[1])) throw new LaunchExpressionError(`unsupported scalar declaration: ${s}`);
-    bound[m[2]] = cast(m[1], evaluateInteger(m[3], bound));
+    for (const declarator of topLevelCommaSplit(m[2])) {
+      const d = /^\s*([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(.+?)\s*$/.exec(declarator);
+      if (!d) throw new LaunchExpressionError(`unsupported declarator "${declarator.trim()}" in: ${s}`);
+      bound[d[1]] = cast(m[1], evaluateInteger(d[2], bound));
+    }
   }
   return bound;
+}
+
+/** `a = f(x, y), b = 2` → ["a = f(x, y)", " b = 2"]: commas outside parentheses and template brackets. */
+function topLevelCommaSplit(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "," && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
 }
 
 export interface LaunchExpressions {
   readonly grid: string;
   readonly block: string;
   readonly scalars: readonly string[];
+  /** A C condition (of the scalars): the launch happens only where it holds (split-K's sum pass: `splits > 1`). */
+  readonly when?: string;
 }
 
-/** A launch's grid and block for `batch` samples on the device. */
-export function launchShape(launch: LaunchExpressions, batch: number): { grid: Dim3; block: Dim3 } {
+/** A launch's grid and block for `batch` samples on the device, whether it happens, and its scalars' values. */
+export function launchShape(launch: LaunchExpressions, batch: number): { grid: Dim3; block: Dim3; runs: boolean; env: Record<string, number> } {
   const env = evaluateScalars(launch.scalars, { batch });
-  return { grid: evaluateDim3(launch.grid, env), block: evaluateDim3(launch.block, env) };
+  const runs = launch.when === undefined || evaluateInteger(launch.when, env) !== 0;
+  return { grid: evaluateDim3(launch.grid, env), block: evaluateDim3(launch.block, env), runs, env };
 }
 
 function cast(type: string, v: number): number {
@@ -83,6 +109,8 @@ function cast(type: string, v: number): number {
 function evaluate(text: string, env: Readonly<Record<string, number>>, dim3 = false): number[] {
   const tokens = tokenize(text);
   let i = 0;
+  // > 0 while reading the branch of a conditional that C would not evaluate: its errors do not count
+  let dead = 0;
   const peek = () => tokens[i];
   const isOp = (v: string) => peek()?.kind === "op" && peek()!.value === v;
   const expect = (v: string) => {
@@ -109,7 +137,10 @@ function evaluate(text: string, env: Readonly<Record<string, number>>, dim3 = fa
     if (t.kind === "op" && t.value === "(") {
       // a cast `(type)x` or a parenthesized expression
       const type = castType();
-      if (type) return cast(type, unary());
+      if (type) {
+        const v = unary();
+        return dead ? v : cast(type, v);
+      }
       i++;
       const v = expression();
       expect(")");
@@ -132,7 +163,7 @@ function evaluate(text: string, env: Readonly<Record<string, number>>, dim3 = fa
         if (a.length !== 2) throw new LaunchExpressionError(`${t.value} takes two arguments in: ${text}`);
         return t.value === "std::min" ? Math.min(a[0], a[1]) : Math.max(a[0], a[1]);
       }
-      if (!(t.value in env)) throw new LaunchExpressionError(`unknown name ${t.value} in: ${text}`);
+      if (!(t.value in env)) throw new LaunchExpressionError(`unknown name ${t.value} in: ${text}`); // unknown even where dead: a form error
       return env[t.value];
     }
     throw new LaunchExpressionError(`unexpected "${t.value}" in: ${text}`);
@@ -164,22 +195,48 @@ function evaluate(text: string, env: Readonly<Record<string, number>>, dim3 = fa
       const op = tokens[i++].value;
       const r = unary();
       if (op === "*") v *= r;
-      else {
-        if (r === 0) throw new LaunchExpressionError(`division by zero in: ${text}`);
-        v = op === "/" ? Math.trunc(v / r) : v % r;
-      }
+      else if (r === 0) {
+        if (!dead) throw new LaunchExpressionError(`division by zero in: ${text}`);
+        v = 0;
+      } else v = op === "/" ? Math.trunc(v / r) : v % r;
     }
     return v;
   };
-  const expression = (): number => {
+  const additive = (): number => {
     let v = term();
     while (isOp("+") || isOp("-")) {
       const op = tokens[i++].value;
       const r = term();
       v = op === "+" ? v + r : v - r;
     }
-    if (!Number.isSafeInteger(v)) throw new LaunchExpressionError(`${v} is not an exact integer in: ${text}`);
+    if (!dead && !Number.isSafeInteger(v)) throw new LaunchExpressionError(`${v} is not an exact integer in: ${text}`);
     return v;
+  };
+  // C's precedence below + and -: relational, equality, &&, ||, then the conditional operator
+  const binary = (ops: readonly string[], next: () => number, apply: (op: string, a: number, b: number) => number) => (): number => {
+    let v = next();
+    while (ops.some((op) => isOp(op))) {
+      const op = String(tokens[i++].value);
+      v = apply(op, v, next());
+    }
+    return v;
+  };
+  const relational = binary(["<", ">", "<=", ">="], additive, (op, a, b) => Number(op === "<" ? a < b : op === ">" ? a > b : op === "<=" ? a <= b : a >= b));
+  const equality = binary(["==", "!="], relational, (op, a, b) => Number(op === "==" ? a === b : a !== b));
+  const and = binary(["&&"], equality, (_, a, b) => Number(a !== 0 && b !== 0));
+  const or = binary(["||"], and, (_, a, b) => Number(a !== 0 || b !== 0));
+  const expression = (): number => {
+    const condition = or();
+    if (!isOp("?")) return condition;
+    i++;
+    if (!condition) dead++;
+    const yes = expression();
+    if (!condition) dead--;
+    expect(":");
+    if (condition) dead++;
+    const no = expression();
+    if (condition) dead--;
+    return condition ? yes : no;
   };
 
   let out: number[];

@@ -26,7 +26,7 @@
 
 import { affineAt, type Affine } from "./3-fusion/cost.ts";
 import type { GpuSpec } from "./gpu-specs.ts";
-import { launchShape, type Dim3 } from "./launch-shape.ts";
+import { evaluateInteger, launchShape, type Dim3 } from "./launch-shape.ts";
 import type { Precision } from "../runtime/manifest.ts";
 
 export type { Precision };
@@ -38,8 +38,12 @@ export interface ModelLaunch {
   readonly grid: string;
   readonly block: string;
   readonly scalars: readonly string[];
+  /** A C condition of the scalars: the launch happens only where it holds. */
+  readonly when?: string;
   readonly flops: Affine;
   readonly bytes: Affine;
+  /** A C expression of the scalars multiplying flops and bytes. */
+  readonly scale?: string;
 }
 
 /** ptxas's report for a kernel on the GPU's architecture. */
@@ -134,9 +138,12 @@ export interface ModelOptions {
   readonly precision: Precision;
   /** By kernel name (with "_kernel"). */
   readonly resources?: ReadonlyMap<string, KernelUse>;
-  /** Aligned with the launches (undefined where a launch has none). */
+  /** Aligned with the launches that happen at this batch (undefined where a launch has none). */
   readonly counters?: readonly (LaunchCounters | undefined)[];
 }
+
+/** The launches that happen at this batch: those without a condition, and those whose condition holds. */
+export const launchesAt = <L extends ModelLaunch>(launches: readonly L[], batch: number): L[] => launches.filter((l) => launchShape(l, batch).runs);
 
 const WARP = 32;
 const SCHEDULERS_PER_SM = 4;
@@ -164,7 +171,8 @@ const peakFor = (gpu: GpuSpec, template: string, precision: Precision) =>
 
 export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: LaunchCounters): LaunchEstimate {
   const { gpu, batch } = o;
-  const { grid, block } = launchShape(l, batch);
+  const { grid, block, env } = launchShape(l, batch);
+  const scale = l.scale === undefined ? 1 : evaluateInteger(l.scale, env);
   const blocks = grid[0] * grid[1] * grid[2];
   const threadsPerBlock = block[0] * block[1] * block[2];
   const occ = occupancy(gpu, threadsPerBlock, o.resources?.get(l.kernel));
@@ -173,8 +181,8 @@ export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: Launc
   const smShare = blocks / (gpu.sms * perSm);
   const residentWarps = Math.min(occ.blocksPerSm, perSm) * Math.ceil(threadsPerBlock / WARP);
   const issue = Math.min(1, residentWarps / SCHEDULERS_PER_SM);
-  const flops = affineAt(l.flops, batch);
-  const bytes = affineAt(l.bytes, batch);
+  const flops = scale * affineAt(l.flops, batch);
+  const bytes = scale * affineAt(l.bytes, batch);
   const peak = peakFor(gpu, l.template, o.precision);
   const busySmRate = gpu.sms * smShare * gpu.smBytesPerSecond;
   const dramRate = Math.min(gpu.hbmBytesPerSecond, busySmRate);
@@ -224,8 +232,9 @@ export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: Launc
   };
 }
 
+/** The launches of a program that happen at o.batch, one after another. */
 export function estimateProgram(launches: readonly ModelLaunch[], o: ModelOptions): ProgramEstimate {
-  const estimates = launches.map((l, i) => estimateLaunch(l, o, o.counters?.[i]));
+  const estimates = launchesAt(launches, o.batch).map((l, i) => estimateLaunch(l, o, o.counters?.[i]));
   const timeByBound: Record<Bound, number> = { compute: 0, memory: 0, shared: 0, launch: 0 };
   for (const e of estimates) timeByBound[e.bound] += e.time;
   const time = estimates.reduce((s, e) => s + e.time, 0);

@@ -100,8 +100,12 @@ export interface LaunchReport {
   readonly grid: string;
   readonly block: string;
   readonly scalars: readonly string[];
+  /** A C condition of the scalars: the launch happens only where it holds (split-K's sum pass runs when `splits > 1`). */
+  readonly when?: string;
   readonly flops: AffineCost;
   readonly bytes: AffineCost;
+  /** A C expression of the scalars multiplying flops and bytes (split-K's sum pass reads `splits` partial results). */
+  readonly scale?: string;
 }
 
 /** One gradient bucket: all-reduced during the backward, right after the kernel that finishes it. */

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generate } from "../compiler/pipeline.ts";
 import { evaluateDim3, evaluateInteger, evaluateScalars, launchShape, LaunchExpressionError } from "../compiler/launch-shape.ts";
-import { UPDATE_GRID } from "../compiler/5-codegen/launches.ts";
+import { launchReports, UPDATE_GRID } from "../compiler/5-codegen/launches.ts";
+import type { LaunchView } from "../compiler/5-codegen/view.ts";
 
 const root = join(import.meta.dirname, "..");
 
@@ -28,6 +29,24 @@ describe("launch expression evaluator", () => {
     expect(evaluateInteger("10 - 2 * 3 + 8 / 3", {})).toBe(6); // precedence, and 8 / 3 truncates
   });
 
+  it("evaluates split-K's choice: several declarators, comparisons and conditionals (only the chosen branch must be valid)", () => {
+    const scalars = [
+      "const int M = 20;",
+      "const long long blocks = (long long)((M + 31) / 32) * 1;",
+      "const long long byGrid = 132 / blocks, byDepth = ((long long)(batch * 576) + 127) / 128;",
+      "const int splits = (int)(byGrid < byDepth ? (byGrid < 32 ? (byGrid > 1 ? byGrid : 1) : 32) : (byDepth < 32 ? (byDepth > 1 ? byDepth : 1) : 32));",
+    ];
+    expect(evaluateScalars(scalars, { batch: 1 })).toMatchObject({ blocks: 1, byGrid: 132, byDepth: 5, splits: 5 });
+    expect(evaluateScalars(scalars, { batch: 64 })).toMatchObject({ byDepth: 288, splits: 32 });
+    const launch = { grid: "dim3((unsigned)((M + 31) / 32), 1, 1 * splits)", block: "dim3(128)", scalars };
+    expect(launchShape(launch, 64)).toMatchObject({ grid: [1, 1, 32], block: [128, 1, 1], runs: true });
+    expect(launchShape({ ...launch, when: "splits > 1" }, 64).runs).toBe(true);
+    expect(launchShape({ ...launch, when: "splits > 1 && M == 21" }, 64).runs).toBe(false);
+    expect(evaluateInteger("0 ? 1 / 0 : 7", {})).toBe(7); // as in C, the branch not taken is not evaluated
+    expect(evaluateInteger("1 < 2 == 1 || 0", {})).toBe(1);
+    expect(evaluateInteger("3 >= 3 ? 2 <= 1 : 5", {})).toBe(0);
+  });
+
   it("refuses what the generator does not emit, naming the expression", () => {
     expect(() => evaluateInteger("batch << 2", { batch: 1 })).toThrow(LaunchExpressionError);
     expect(() => evaluateInteger("foo(1)", {})).toThrow(/unknown name foo/);
@@ -36,6 +55,9 @@ describe("launch expression evaluator", () => {
     expect(() => evaluateInteger("4 / (batch - 1)", { batch: 1 })).toThrow(/division by zero/);
     expect(() => evaluateScalars(["const float s = 1;"], {})).toThrow(/unsupported scalar declaration/);
     expect(() => evaluateScalars(["const int M = batch * 3000000000;"], { batch: 1 })).toThrow(/out of range/);
+    expect(() => evaluateScalars(["const int M = 1, 2;"], {})).toThrow(/unsupported declarator "2"/);
+    expect(() => evaluateInteger("1 ? 2", {})).toThrow(/expected ":"/);
+    expect(() => evaluateInteger("1 ? 1 / 0 : 2", {})).toThrow(/division by zero/);
     expect(() => evaluateDim3("dim3(1, 2, 3, 4)", {})).toThrow(/dim3/);
     expect(() => evaluateDim3("(unsigned)4", {})).toThrow(/expected dim3/);
   });
@@ -77,7 +99,9 @@ describe("every launch of every example model evaluates, and is the launch model
       expect(listed.map((l) => l.kernel)).toEqual(inCode);
       let at = 0;
       for (const l of listed) {
-        for (const s of l.scalars) {
+        // a conditional launch follows its kernel's launch, in the same block, under `if (when)`
+        const before = l.when === undefined ? l.scalars : [`if (${l.when}) {`];
+        for (const s of before) {
           const found = text.indexOf(s, at);
           expect(found, `${l.kernel}: ${s}`).toBeGreaterThanOrEqual(at);
           at = found;
@@ -100,6 +124,31 @@ describe("every launch of every example model evaluates, and is the launch model
     const update = launches.filter((l) => l.template === "harness");
     expect(update.map((l) => l.kernel)).toEqual(training ? ["optimizer_update_kernel"] : []);
     for (const l of update) expect(launchShape(l, 64).grid[0]).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a kernel's conditional second launch (split-K's sum pass) follows it, with its kernel's scalars, condition and costs", () => {
+    const { plan } = generate(join(root, "examples", "lenet", "model.ts"), { target: "cuda" });
+    const fc2 = plan.kernels.findIndex((k) => k.name === "fc2");
+    const scalars = ["const int M = batch;", "const int splits = 4;"];
+    const launches = plan.kernels.map((k, i): LaunchView & { next?: { when: string; kernel: string; grid: string; block: string } } => ({
+      name: k.name,
+      kernel: `tsdp_kernels::${k.name}_kernel`,
+      grid: "dim3(1)",
+      block: "dim3(128)",
+      sharedBytes: "0",
+      args: [],
+      scalars: i === fc2 ? scalars : [],
+      scalarArgs: "batch",
+      summary: "",
+      source: [],
+      ...(i === fc2 ? { next: { when: "splits > 1", kernel: "tsdp_kernels::fc2_split_sum_kernel", grid: "dim3((unsigned)(((size_t)M * 10 + 255) / 256), 1)", block: "dim3(256)" } } : {}),
+    }));
+    const reports = launchReports({ forward: { launches, templates: plan.kernels.map(() => "gemm" as const), plan } });
+    expect(reports.map((r) => r.kernel)).toEqual([...plan.kernels.slice(0, fc2 + 1).map((k) => `${k.name}_kernel`), "fc2_split_sum_kernel", ...plan.kernels.slice(fc2 + 1).map((k) => `${k.name}_kernel`)]);
+    const sum = reports[fc2 + 1];
+    // fc2's output is [Batch, 10]: the pass reads 4 partial results of it and writes it, per sample
+    expect(sum).toMatchObject({ when: "splits > 1", scalars, scale: "splits + 1", flops: { perSample: 10, fixed: 0 }, bytes: { perSample: 40, fixed: 0 } });
+    expect(launchShape(sum, 64)).toMatchObject({ grid: [3, 1, 1], runs: true });
   });
 
   it("the optimizer update's grid is the one runtime/harness/step.cu launches", () => {

@@ -127,6 +127,22 @@ describe("performance model, hand-computed cases on an H100", () => {
   });
 });
 
+describe("conditional launches and scaled costs", () => {
+  const scalars = ["const int M = batch;", "const int splits = (int)(batch < 100 ? 1 : 4);"];
+  const sum = launch({ kernel: "sum_kernel", template: "split_sum", grid: "dim3(132)", scalars, when: "splits > 1", scale: "splits + 1", bytes: { perSample: 1e6, fixed: 0 } });
+
+  it("a launch whose condition fails at this batch is not estimated", () => {
+    expect(estimateProgram([launch({}), sum], at64).launches.map((e) => e.kernel)).toEqual(["k_kernel"]);
+    expect(estimateProgram([launch({}), sum], { ...at64, batch: 128 }).launches.map((e) => e.kernel)).toEqual(["k_kernel", "sum_kernel"]);
+  });
+
+  it("scale multiplies its FLOPs and bytes (4 splits read, 1 written)", () => {
+    const e = estimateLaunch(sum, { ...at64, batch: 128 });
+    expect(e.bytes).toBe(5 * 128e6);
+    expect(ratio(e.seconds.memory, 640e6 / 3.35e12)).toBeCloseTo(1, 9);
+  });
+});
+
 describe("kernel costs are affine in the batch", () => {
   it("LeNet's conv1 weight gradient: fixed output, a reduction over 576 positions per sample", () => {
     const { generated } = generate(join(import.meta.dirname, "..", "examples", "lenet", "model.ts"), { target: "cuda" });

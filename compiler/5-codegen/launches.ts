@@ -4,7 +4,8 @@
 
 import { kernelCost } from "../3-fusion/cost.ts";
 import type { Kernel, KernelPlan } from "../3-fusion/plan.ts";
-import type { OptimizerSpec } from "../ir/node.ts";
+import type { Node, OptimizerSpec } from "../ir/node.ts";
+import { numel } from "../ir/shape.ts";
 import type { KernelReport, LaunchReport } from "../../runtime/manifest.ts";
 import type { KernelView, LaunchView } from "./view.ts";
 
@@ -22,8 +23,15 @@ export function kernelReport(k: Kernel, plan: KernelPlan, source: readonly strin
   };
 }
 
+/**
+ * A launch as a kernel builder returns it. A builder may add a second launch of the same plan
+ * entry, made only when `when` holds: split-K's sum pass (issue 13, part C), which reads the
+ * `splits` partial results of the kernel's output and writes the output.
+ */
+type BuiltLaunch = LaunchView & { readonly next?: { readonly when: string; readonly kernel: string; readonly grid: string; readonly block: string } };
+
 interface RenderedLaunches {
-  readonly launches: readonly LaunchView[];
+  readonly launches: readonly BuiltLaunch[];
   readonly templates: readonly KernelView["template"][];
   readonly plan: KernelPlan;
 }
@@ -44,22 +52,36 @@ export function launchReports(programs: Readonly<Record<string, RenderedLaunches
   for (const [program, r] of Object.entries(programs)) {
     if (!LISTED.includes(program)) continue;
     r.launches.forEach((launch, i) => {
-      const { flops, bytes } = kernelCost(r.plan.kernels[i], r.plan);
-      out.push({
-        program: program as LaunchReport["program"],
-        kernel: withoutNamespace(launch.kernel),
-        template: r.templates[i],
-        grid: launch.grid,
-        block: launch.block,
-        scalars: launch.scalars.slice(),
-        flops,
-        bytes,
-      });
+      const kernel = r.plan.kernels[i];
+      const { flops, bytes } = kernelCost(kernel, r.plan);
+      const common = { program: program as LaunchReport["program"], scalars: launch.scalars.slice() };
+      out.push({ ...common, kernel: withoutNamespace(launch.kernel), template: r.templates[i], grid: launch.grid, block: launch.block, flops, bytes });
+      const next = launch.next;
+      if (next) {
+        // one add per element and partial result; the partial results read and the output written
+        const elements = affineCount(r.plan.storageOf(kernel.output));
+        out.push({
+          ...common,
+          kernel: withoutNamespace(next.kernel),
+          template: "split_sum",
+          grid: next.grid,
+          block: next.block,
+          when: next.when,
+          flops: elements,
+          bytes: { perSample: 4 * elements.perSample, fixed: 4 * elements.fixed },
+          scale: "splits + 1",
+        });
+      }
     });
     if (program === "step" && update) out.push(updateLaunch(update));
   }
   return out;
 }
+
+const affineCount = (n: Node) => {
+  const { c, p } = numel(n.shape);
+  return p === 1 ? { perSample: c, fixed: 0 } : { perSample: 0, fixed: c };
+};
 
 /**
  * The harness's optimizer_update_kernel (runtime/harness/step.cu), a grid-stride loop over the
