@@ -183,7 +183,7 @@ describe("gpu-check's kernel-times phase: measured per-kernel times beside the m
     const py = spawnSync("python3", [join(root, "bench", "pytorch", "summary.py"), "--work", work, "--out", out, "--target", "cuda", "--size", "full", "--elapsed", "1", "--budget", "330"], { encoding: "utf8" });
     expect(py.status, py.stderr).toBe(0);
     expect(py.stdout).toMatch(/LeNet step kernels b64 \(us, sum\): model h200 \/ measured/);
-    expect(JSON.parse(readFileSync(join(out, "results.json"), "utf8")).kernelTimes.batches["64"].rows).toHaveLength(29);
+    expect(JSON.parse(readFileSync(join(out, "results.json"), "utf8")).kernelTimes.batches["64"].rows).toHaveLength(step.estimate.launches.length);
   });
 });
 

@@ -7,8 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generate } from "../compiler/pipeline.ts";
 import { evaluateDim3, evaluateInteger, evaluateScalars, launchShape, LaunchExpressionError } from "../compiler/launch-shape.ts";
-import { launchReports, UPDATE_GRID } from "../compiler/5-codegen/launches.ts";
-import type { LaunchView } from "../compiler/5-codegen/view.ts";
+import { launchReports, UPDATE_GRID, type BuiltLaunch } from "../compiler/5-codegen/launches.ts";
 
 const root = join(import.meta.dirname, "..");
 
@@ -130,7 +129,7 @@ describe("every launch of every example model evaluates, and is the launch model
     const { plan } = generate(join(root, "examples", "lenet", "model.ts"), { target: "cuda" });
     const fc2 = plan.kernels.findIndex((k) => k.name === "fc2");
     const scalars = ["const int M = batch;", "const int splits = 4;"];
-    const launches = plan.kernels.map((k, i): LaunchView & { next?: { when: string; kernel: string; grid: string; block: string } } => ({
+    const launches = plan.kernels.map((k, i): BuiltLaunch => ({
       name: k.name,
       kernel: `tsdp_kernels::${k.name}_kernel`,
       grid: "dim3(1)",
@@ -141,7 +140,9 @@ describe("every launch of every example model evaluates, and is the launch model
       scalarArgs: "batch",
       summary: "",
       source: [],
-      ...(i === fc2 ? { next: { when: "splits > 1", kernel: "tsdp_kernels::fc2_split_sum_kernel", grid: "dim3((unsigned)(((size_t)M * 10 + 255) / 256), 1)", block: "dim3(256)" } } : {}),
+      ...(i === fc2
+        ? { next: { when: "splits > 1", kernel: "tsdp_kernels::fc2_split_sum_kernel", grid: "dim3((unsigned)(((size_t)M * 10 + 255) / 256), 1)", block: "dim3(256)", args: [], scalarArgs: "M, batch, splits" } }
+        : {}),
     }));
     const reports = launchReports({ forward: { launches, templates: plan.kernels.map(() => "gemm" as const), plan } });
     expect(reports.map((r) => r.kernel)).toEqual([...plan.kernels.slice(0, fc2 + 1).map((k) => `${k.name}_kernel`), "fc2_split_sum_kernel", ...plan.kernels.slice(fc2 + 1).map((k) => `${k.name}_kernel`)]);

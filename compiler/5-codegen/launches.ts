@@ -7,7 +7,7 @@ import type { Kernel, KernelPlan } from "../3-fusion/plan.ts";
 import type { Node, OptimizerSpec } from "../ir/node.ts";
 import { numel } from "../ir/shape.ts";
 import type { KernelReport, LaunchReport } from "../../runtime/manifest.ts";
-import type { KernelView, LaunchView } from "./view.ts";
+import type { ArgView, KernelView, LaunchView } from "./view.ts";
 
 export function kernelReport(k: Kernel, plan: KernelPlan, source: readonly string[]): KernelReport {
   const { flops, bytes } = kernelCost(k, plan);
@@ -28,7 +28,9 @@ export function kernelReport(k: Kernel, plan: KernelPlan, source: readonly strin
  * entry, made only when `when` holds: split-K's sum pass (issue 13, part C), which reads the
  * `splits` partial results of the kernel's output and writes the output.
  */
-type BuiltLaunch = LaunchView & { readonly next?: { readonly when: string; readonly kernel: string; readonly grid: string; readonly block: string } };
+export type BuiltLaunch = LaunchView & {
+  readonly next?: { readonly when: string; readonly kernel: string; readonly grid: string; readonly block: string; readonly args?: readonly ArgView[]; readonly scalarArgs?: string };
+};
 
 interface RenderedLaunches {
   readonly launches: readonly BuiltLaunch[];
