@@ -156,14 +156,16 @@ function table(rows: string[][], alignRight: number[]): string[] {
 
 const BOUND_WORDS: Record<Bound, string> = { compute: "compute", memory: "memory", shared: "shared memory", launch: "launch/latency" };
 
+const head = (counters: boolean) => ["kernel", "grid", "block", "SM use", "waves", "blk/SM", "occ.", "FLOPs", "bytes", ...(counters ? ["bank confl.", "sect/req"] : []), "compute µs", "memory µs", "est. µs", "% peak", "bound"];
+
 function launchRows(launches: readonly LaunchEstimate[], counters: boolean): string[][] {
-  const head = ["kernel", "grid", "block", "waves", "blk/SM", "occ.", "FLOPs", "bytes", ...(counters ? ["bank confl.", "sect/req"] : []), "compute µs", "memory µs", "est. µs", "% peak", "bound"];
   return [
-    head,
+    head(counters),
     ...launches.map((e) => [
       short(e.kernel),
       e.grid.join("×"),
       String(e.threadsPerBlock),
+      pct(e.smShare),
       e.waves.toFixed(2),
       String(e.occupancy.blocksPerSm),
       pct(e.occupancy.theoretical),
@@ -190,7 +192,7 @@ export function formatGpuReport(r: GpuReport): string[] {
     const e = p.estimate;
     const name = p.program === "step" ? "Training step" : "Forward";
     out.push("", `${name}: ${e.launches.length} launches${p.counters ? ", with counters" : ""}`);
-    const numeric = p.counters ? [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13] : [2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+    const numeric = [...Array(head(p.counters).length).keys()].slice(2).filter((c) => c !== head(p.counters).length - 1);
     out.push(...table(launchRows(e.launches, p.counters), numeric));
     const byBound = (Object.keys(e.timeByBound) as Bound[]).filter((b) => e.timeByBound[b] > 0).map((b) => `${BOUND_WORDS[b]} ${us(e.timeByBound[b])}`).join(", ");
     out.push(
