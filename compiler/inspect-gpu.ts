@@ -8,6 +8,7 @@ import { fail } from "./diagnostics/diagnostic.ts";
 import { GPUS, type GpuName, type GpuSpec } from "./gpu-specs.ts";
 import { estimateProgram, launchesAt, type Bound, type KernelUse, type LaunchCounters, type LaunchEstimate, type ProgramEstimate } from "./perf-model.ts";
 import type { ResourceReport } from "./6-build/resources.ts";
+import { textTable } from "./text-table.ts";
 
 /** One counters file (issue 13's counters JSON, written by the CPU target's counters mode). */
 export interface CountersFile {
@@ -51,20 +52,20 @@ function kernelUse(gpu: GpuSpec, resources: ResourceReport | null | undefined): 
  * harness's own launches (the optimizer update) allowed to be absent from the counters. Refused
  * (TSDP6008) when the counters are of other kernels or other launch shapes.
  */
-function alignCounters(launches: readonly LaunchEstimateInput[], c: CountersFile, shapeOf: (l: LaunchEstimateInput) => string): (LaunchCounters | undefined)[] {
+function alignCounters(launches: readonly LaunchEstimateInput[], c: CountersFile, shapes: readonly string[]): (LaunchCounters | undefined)[] {
   const out: (LaunchCounters | undefined)[] = [];
   let j = 0;
-  for (const l of launches) {
+  launches.forEach((l, i) => {
     const measured = c.launches[j];
     if (measured?.kernel === l.kernel) {
       const shape = `${measured.grid.join("×")} / ${measured.block.join("×")}`;
-      if (shape !== shapeOf(l))
-        fail("unusableCounters", `${c.file}: ${l.kernel} was measured with grid / block ${shape}, this model launches it with ${shapeOf(l)} at batch ${c.batch}: measure a build with the GPU's kernel shapes (--shape-for gpu)`);
+      if (shape !== shapes[i])
+        fail("unusableCounters", `${c.file}: ${l.kernel} was measured with grid / block ${shape}, this model launches it with ${shapes[i]} at batch ${c.batch}: measure a build with the GPU's kernel shapes (--shape-for gpu)`);
       out.push(measured);
       j++;
     } else if (l.template === "harness") out.push(undefined);
-    else fail("unusableCounters", `${c.file}: launch ${out.length + 1} of the ${c.program} is ${l.kernel}, the counters have ${measured ? measured.kernel : "no more launches"}: they were measured on another model or another version of it`);
-  }
+    else fail("unusableCounters", `${c.file}: launch ${i + 1} of the ${c.program} is ${l.kernel}, the counters have ${measured ? measured.kernel : "no more launches"}: they were measured on another model or another version of it`);
+  });
   if (j < c.launches.length) fail("unusableCounters", `${c.file}: ${c.launches.length - j} more launches than the ${c.program} has (the first: ${c.launches[j].kernel})`);
   return out;
 }
@@ -95,12 +96,7 @@ export function gpuReport(launches: readonly LaunchReport[], model: string, o: G
     const base = { gpu, batch: o.batch, precision: o.precision, resources: use };
     // the launch shapes at this batch, to check the counters were measured on the same ones
     const plain = estimateProgram(list, base);
-    const shapes = plain.launches;
-    const shapeOf = (l: LaunchEstimateInput) => {
-      const e = shapes[list.indexOf(l as LaunchReport)];
-      return `${e.grid.join("×")} / ${e.block.join("×")}`;
-    };
-    const counters = counted && alignCounters(list, counted, shapeOf);
+    const counters = counted && alignCounters(list, counted, plain.launches.map((e) => `${e.grid.join("×")} / ${e.block.join("×")}`));
     programs.push({ program, counters: Boolean(counted), estimate: counters ? estimateProgram(list, { ...base, counters }) : plain });
   }
   return { gpu, batch: o.batch, precision: o.precision, occupancyFrom: from, programs };
@@ -149,10 +145,6 @@ const us = (s: number) => (s * 1e6 >= 100 ? Math.round(s * 1e6).toLocaleString("
 const pct = (f: number) => `${Math.round(f * 100)}%`;
 const short = (kernel: string) => kernel.replace(/_kernel$/, "");
 
-function table(rows: string[][], alignRight: number[]): string[] {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => "  " + r.map((cell, c) => (alignRight.includes(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ").trimEnd());
-}
 
 const BOUND_WORDS: Record<Bound, string> = { compute: "compute", memory: "memory", shared: "shared memory", launch: "launch/latency" };
 
@@ -193,7 +185,7 @@ export function formatGpuReport(r: GpuReport): string[] {
     const name = p.program === "step" ? "Training step" : "Forward";
     out.push("", `${name}: ${e.launches.length} launches${p.counters ? ", with counters" : ""}`);
     const numeric = [...Array(head(p.counters).length).keys()].slice(2).filter((c) => c !== head(p.counters).length - 1);
-    out.push(...table(launchRows(e.launches, p.counters), numeric));
+    out.push(...textTable(launchRows(e.launches, p.counters), numeric));
     const byBound = (Object.keys(e.timeByBound) as Bound[]).filter((b) => e.timeByBound[b] > 0).map((b) => `${BOUND_WORDS[b]} ${us(e.timeByBound[b])}`).join(", ");
     out.push(
       `  total ${us(e.time)} µs: ${BOUND_WORDS[e.bound]}-bound (µs in launches bound by ${byBound})`,

@@ -4,6 +4,7 @@ import { launchConfigs, resourceProblems, type ResourceReport } from "./6-build/
 import { numel as elements, type BucketReport, type KernelReport, type Manifest, type MemoryReport, type OptimizerManifest } from "../runtime/manifest.ts";
 import { formatShape, numel } from "./ir/shape.ts";
 import { formatGpuReport, type GpuReport } from "./inspect-gpu.ts";
+import { textTable } from "./text-table.ts";
 
 // `tsdp inspect`: what a PyTorch user would print(model) for, plus the parameter table. Everything
 // but the layer tree is the manifest the pipeline wrote for the library (kernels, memory plan,
@@ -104,10 +105,7 @@ export function recordedResources(built: Pick<Manifest, "resources">, cu: string
 
 const thousands = (n: number) => n.toLocaleString("en-US");
 
-function table(rows: string[][], alignRight: number[] = []): string[] {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => "  " + r.map((cell, c) => (alignRight.includes(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ").trimEnd());
-}
+const table = textTable;
 
 export function formatReport(r: ModelReport): string {
   const out: string[] = [];

@@ -174,7 +174,7 @@ describe("gpu-check's kernel-times phase: measured per-kernel times beside the m
     expect(t.measuredUs).toBeCloseTo(3 * first.time * 1e6, 6);
     expect(t.unmatched).toContain("tsdp_accumulate_kernel (not in the model)");
     expect(t.unmatched).toContain(`${step.estimate.launches[1].kernel} (not measured)`);
-    expect(formatKernelTimeTable(kernelTimeTable(step, null), "t")).toMatch(/^total +[\d.]+ +— +—$/m);
+    expect(formatKernelTimeTable(kernelTimeTable(step, null), "t")).toMatch(/^ {2}total +[\d.]+ +— +—$/m);
     // summary.py carries the table into results.json and its summary line
     const work = join(scratch, "kt-summary");
     mkdirSync(work, { recursive: true });

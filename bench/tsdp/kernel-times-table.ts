@@ -2,6 +2,7 @@
 // the GPU (the harness's TSDP_KERNEL_TIMES file), for calibrating the model (README "Performance
 // model"). Pure: kernel-times.ts measures and calls it; test/bench-gpu-check.test.ts checks it.
 import type { GpuProgramReport } from "../../compiler/inspect-gpu.ts";
+import { textTable } from "../../compiler/text-table.ts";
 
 /** What the harness writes at exit with TSDP_KERNEL_TIMES=<file>: per kernel name, over all its launches. */
 export interface MeasuredKernels {
@@ -58,7 +59,5 @@ const f = (v: number | null, digits = 1) => (v === null ? "—" : v.toFixed(digi
 export function formatKernelTimeTable(t: KernelTimeTable, title: string): string {
   const rows = [["kernel", "estimate µs", "bound", "measured µs", "launches", "measured/estimate"], ...t.rows.map((r) => [r.kernel, f(r.estimateUs), r.bound, f(r.measuredUs), String(r.launches), f(r.ratio, 2)])];
   rows.push(["total", f(t.estimateUs), "", f(t.measuredUs), "", t.measuredUs === null ? "—" : f(t.measuredUs / t.estimateUs, 2)]);
-  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const lines = rows.map((r) => r.map((cell, c) => (c === 0 || c === 2 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join("  "));
-  return [title, ...lines, ...(t.unmatched.length ? [`unmatched: ${t.unmatched.join(", ")}`] : [])].join("\n");
+  return [title, ...textTable(rows, [1, 3, 4, 5]), ...(t.unmatched.length ? [`unmatched: ${t.unmatched.join(", ")}`] : [])].join("\n");
 }
