@@ -88,6 +88,9 @@ export function gpuReport(launches: readonly LaunchReport[], model: string, o: G
     if (c.model !== model) fail("unusableCounters", `${c.file}: the counters are of ${c.model}, not ${model}`);
     if (c.batch !== o.batch) fail("unusableCounters", `${c.file}: the counters were measured at batch ${c.batch}, the estimate is for batch ${o.batch}: pass --batch ${c.batch}`);
     if (c.program !== "step" && c.program !== "forward") fail("unusableCounters", `${c.file}: counters of the ${JSON.stringify(c.program)} program; the model estimates "step" and "forward"`);
+    if (!launches.some((l) => l.program === c.program)) fail("unusableCounters", `${c.file}: counters of the ${c.program}, which ${model} has not (no training step)`);
+    const twin = o.counters!.find((d) => d !== c && d.program === c.program);
+    if (twin) fail("unusableCounters", `${c.file} and ${twin.file} are both counters of the ${c.program}: give one file per program`);
   }
   for (const program of ["step", "forward"] as const) {
     const list = launchesAt(launches.filter((l) => l.program === program), o.batch);

@@ -149,6 +149,12 @@ describe("tsdp inspect --gpu --counters", () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it("refuses two counters files of one program", () => {
+    const r = tsdp(["inspect", lenet, "--gpu", "h100", "--counters", countersFile("a.json"), "--counters", countersFile("b.json")]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/TSDP6008.*a\.json and \S*b\.json are both counters of the step: give one file per program/);
+  });
+
   it("--counters without --gpu is a usage error", () => {
     const r = tsdp(["inspect", lenet, "--counters", countersFile("ok.json")]);
     expect(r.status).toBe(2);
