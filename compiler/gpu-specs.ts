@@ -23,11 +23,13 @@
 //   below HBM; a full grid by HBM.
 //
 // Launch overhead: a stream launch costs the host ~4–6 µs (susun-blog.com/blog/pegainfer-3-cuda-graph,
-// measured); replayed from a CUDA graph, as tsdp replays its step, the host cost goes and what is
-// left is the GPU's own gap between dependent kernel nodes, ~1–2 µs (NVIDIA's "Getting Started with
-// CUDA Graphs" and "Constant Time Launch for Straight-Line Graphs" posts). The model takes 2 µs per
-// kernel, the upper end, as the floor of a kernel's time: an assumption until bench/gpu-check.sh
-// measures it on the machine (its kernel-times table).
+// measured on an RTX 5070 Ti). Replayed from a CUDA graph, as tsdp replays its step, the host cost
+// goes and what is left is the GPU's own gap between dependent kernel nodes plus a tiny kernel's
+// own run, commonly put at 1–2 µs; NVIDIA's posts on the subject ("Getting Started with CUDA
+// Graphs", "Constant Time Launch for Straight-Line Graphs") were found, but the excerpts available
+// here do not state a per-node figure, so the number is not verified. The model takes 2 µs per
+// kernel, the upper end, as the floor of a kernel's time, until bench/gpu-check.sh's kernel-times
+// phase measures it on an H100/H200.
 
 export interface GpuSpec {
   /** The --gpu name. */
