@@ -50,7 +50,7 @@ function kernelUse(gpu: GpuSpec, resources: ResourceReport | null | undefined): 
 /**
  * The counters of a program, aligned with its launches: kernel by kernel in launch order, the
  * harness's own launches (the optimizer update) allowed to be absent from the counters. Refused
- * (TSDP6008) when the counters are of other kernels or other launch shapes.
+ * (TSDP6006) when the counters are of other kernels or other launch shapes.
  */
 function alignCounters(launches: readonly LaunchEstimateInput[], c: CountersFile, shapes: readonly string[]): (LaunchCounters | undefined)[] {
   const out: (LaunchCounters | undefined)[] = [];
@@ -107,7 +107,7 @@ export function gpuReport(launches: readonly LaunchReport[], model: string, o: G
 
 const isCount = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
-/** Reads and checks a counters JSON file; refused (TSDP6008) with what is wrong in it. */
+/** Reads and checks a counters JSON file; refused (TSDP6006) with what is wrong in it. */
 export function readCounters(file: string): CountersFile {
   let json: unknown;
   try {

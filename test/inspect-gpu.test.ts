@@ -142,17 +142,17 @@ describe("tsdp inspect --gpu --counters", () => {
     ["another grid", [], (c: Record<string, unknown>) => ((c.launches as { grid: number[] }[])[0].grid = [9, 1, 1]), new RegExp(`conv1_kernel was measured with grid / block 9×1×1 / ${plain[0].block.join("×")}, this model launches it with ${plain[0].grid.join("×")}`)],
     ["a bad field", [], (c: Record<string, unknown>) => ((c.launches as { shared: unknown }[])[0].shared = {}), /launches\[0\]\.shared\.requests must be a count/],
     ["another version", [], (c: Record<string, unknown>) => (c.version = 2), /"version" is 2; this tsdp reads version 1/],
-  ])("refuses counters of %s (TSDP6008)", (name, args, change, message) => {
+  ])("refuses counters of %s (TSDP6006)", (name, args, change, message) => {
     const r = tsdp(["inspect", lenet, "--gpu", "h100", ...args, "--counters", countersFile(`${name}.json`, change)]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/TSDP6008/);
+    expect(r.stderr).toMatch(/TSDP6006/);
     expect(r.stderr).toMatch(message);
   });
 
   it("refuses two counters files of one program", () => {
     const r = tsdp(["inspect", lenet, "--gpu", "h100", "--counters", countersFile("a.json"), "--counters", countersFile("b.json")]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/TSDP6008.*a\.json and \S*b\.json are both counters of the step: give one file per program/);
+    expect(r.stderr).toMatch(/TSDP6006.*a\.json and \S*b\.json are both counters of the step: give one file per program/);
   });
 
   it("--counters without --gpu is a usage error", () => {

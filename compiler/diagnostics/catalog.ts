@@ -131,7 +131,7 @@ export const catalog = {
     "compile this model into it with tsdp compile --target cuda --out <dir>, or measure with --arch instead",
   ),
   unusableCounters: entry(
-    "TSDP6008",
+    "TSDP6006",
     "the counters file does not fit this model",
     "measure the counters again on this model's CPU-target build with the GPU's kernel shapes (--shape-for gpu), at the batch of the estimate",
   ),
