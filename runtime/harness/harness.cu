@@ -505,7 +505,7 @@ TSDP_EXPORT int tsdp_forward(tsdp_model* m, int batch, const void* const* inputs
 TSDP_EXPORT const char* tsdp_describe(tsdp_model* m) {
     static thread_local std::string text;
     if (!m) return "";
-    text = std::to_string(m->replicas.size()) + " replica(s); step: " + (graphs_enabled(m) ? "CUDA graph per batch size" : m->use_graphs ? "eager (TSDP_CUDA_GRAPHS=0)" : m->graph_status);
+    text = std::to_string(m->replicas.size()) + " replica(s); step: " + (graphs_enabled(m) ? "CUDA graph per batch size" : m->use_graphs ? (kernel_times_on() ? "eager (TSDP_KERNEL_TIMES: every launch timed)" : "eager (TSDP_CUDA_GRAPHS=0)") : m->graph_status);
     if (tsdp_model_description.training) text += describe_all_reduce(m);
     return text.c_str();
 }
