@@ -141,7 +141,8 @@ export function readCounters(file: string): CountersFile {
 
 const si = (v: number, unit = "") => {
   const steps: [number, string][] = [[1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]];
-  for (const [s, p] of steps) if (Math.abs(v) >= s) return `${(v / s).toFixed(v / s >= 100 ? 0 : 1)} ${p}${unit}`;
+  // three significant digits: 66.9 TFLOP/s, 3.35 TB/s, 147 M
+  for (const [s, p] of steps) if (Math.abs(v) >= s) return `${Number((v / s).toPrecision(3))} ${p}${unit}`;
   return `${Math.round(v)} ${unit}`.trimEnd();
 };
 const us = (s: number) => (s * 1e6 >= 100 ? Math.round(s * 1e6).toLocaleString("en-US") : (s * 1e6).toFixed(1));
