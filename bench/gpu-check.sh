@@ -10,6 +10,9 @@
 #   4. compare: outputs, gradients, loss curves and the reverse weight load against PyTorch
 #                                                                               -> compare.json
 #   5. bench: tsdp timings, then PyTorch's                      -> bench-tsdp.json, bench-torch.json
+#      kernel-times (between the two): LeNet's step with every kernel timed by CUDA events
+#      (TSDP_KERNEL_TIMES) beside the performance model's estimate (tsdp inspect --gpu), for
+#      calibrating the model                                     -> results.json "kernelTimes", log.txt
 #   results.json (every phase's status and time, the environment, all results) and log.txt are
 #   rewritten after every phase, so a call cut off at its time limit still returns what ran.
 #   That is 8 files in $OUT, the most a device call brings back: add no other file there.
@@ -24,8 +27,8 @@
 # left less the summary's reserve); a phase with no time left is recorded as "no-time", never run.
 #
 # Environment: OUT (default bench/out), TSDP_BENCH_BUDGET (s), TSDP_BENCH_CAP_BUILD / _TESTS /
-# _SANITIZE / _COMPARE / _TSDP / _TORCH (phase caps, s), TSDP_BENCH_SKIP (comma list of build,
-# tests, sanitize, compare, bench-tsdp, bench-torch: a rerun skips what already came back),
+# _SANITIZE / _COMPARE / _TSDP / _KERNELS / _TORCH (phase caps, s), TSDP_BENCH_SKIP (comma list of
+# build, tests, sanitize, compare, bench-tsdp, kernel-times, bench-torch: a rerun skips what already came back),
 # TSDP_BENCH_SANITIZE_TOOLS (default memcheck,racecheck), TSDP_BENCH_TORCH_ITEMS (bench.py --only:
 # train,infer,epoch,gemm,compile,autotune), TSDP_BENCH_SIZE (full|tiny; default full on cuda, tiny
 # on cpu), TSDP_BENCH_MODELS (default: all six examples), TSDP_BENCH_TESTS (models of the test
@@ -56,14 +59,15 @@ say() { printf '[%4ss] %s\n' "$(($(date +%s) - started))" "$*" | tee -a "$log"; 
 # --- time: phase caps inside one budget -----------------------------------------------------------
 if [ "$target" = cuda ]; then
   BUDGET="${TSDP_BENCH_BUDGET:-330}"
-  CAP_BUILD=100 CAP_TESTS=150 CAP_SANITIZE=90 CAP_COMPARE=80 CAP_BENCH_TSDP=50 CAP_BENCH_TORCH=120
+  CAP_BUILD=100 CAP_TESTS=150 CAP_SANITIZE=90 CAP_COMPARE=80 CAP_BENCH_TSDP=50 CAP_KERNELS=25 CAP_BENCH_TORCH=120
 else  # the 2-core CPU target is slow: the dry run checks the plumbing, not the budget
   BUDGET="${TSDP_BENCH_BUDGET:-3600}"
-  CAP_BUILD=900 CAP_TESTS=1200 CAP_SANITIZE=300 CAP_COMPARE=900 CAP_BENCH_TSDP=600 CAP_BENCH_TORCH=300
+  CAP_BUILD=900 CAP_TESTS=1200 CAP_SANITIZE=300 CAP_COMPARE=900 CAP_BENCH_TSDP=600 CAP_KERNELS=300 CAP_BENCH_TORCH=300
 fi
 CAP_BUILD="${TSDP_BENCH_CAP_BUILD:-$CAP_BUILD}" CAP_TESTS="${TSDP_BENCH_CAP_TESTS:-$CAP_TESTS}"
 CAP_SANITIZE="${TSDP_BENCH_CAP_SANITIZE:-$CAP_SANITIZE}" CAP_COMPARE="${TSDP_BENCH_CAP_COMPARE:-$CAP_COMPARE}"
 CAP_BENCH_TSDP="${TSDP_BENCH_CAP_TSDP:-$CAP_BENCH_TSDP}" CAP_BENCH_TORCH="${TSDP_BENCH_CAP_TORCH:-$CAP_BENCH_TORCH}"
+CAP_KERNELS="${TSDP_BENCH_CAP_KERNELS:-$CAP_KERNELS}"
 deadline=$((started + BUDGET))
 RESERVE=10   # for the last summary
 # seconds a phase capped at $1 may run now: never past the deadline less the reserve (0: none left)
@@ -156,11 +160,13 @@ if [ "$size" = full ]; then
   CMP="--batch 64 --steps 20"
   BENCH="--lenet-batches 64,256 --epoch-batch 256 --epoch-limit 60000 --infer-batch 1024 --gemm-batch 4096 --warmup 5 --reps 30"
   TORCH_EXTRA="--gemm-width 4096"
+  KERNEL_TIMES="--batches 64,256 --steps 20"
 else
   GEMM_MODEL=bench/models/gemm-mlp-small.ts
   CMP="--batch 4 --steps 20"
   BENCH="--lenet-batches 8,16 --epoch-batch 256 --epoch-limit 512 --infer-batch 64 --gemm-batch 64 --warmup 1 --reps 3"
   TORCH_EXTRA="--gemm-width 256"
+  KERNEL_TIMES="--batches 8 --steps 2"
 fi
 
 # run_phase NAME CAP DESCRIPTION -- COMMAND...: COMMAND under the phase's allotment, output to log.txt
@@ -284,6 +290,12 @@ bench_tsdp() {  # seconds
 }
 skipped bench-tsdp || rm -f "$work/bench-tsdp.json"
 run_phase bench-tsdp "$CAP_BENCH_TSDP" "tsdp timings" -- bench_tsdp
+kernel_times() {  # seconds: each batch in its own process, the step eager so that every launch is timed
+  [ -d "$work/build/lenet" ] || { echo "kernel-times: no LeNet build in $work/build/lenet (the build phase failed or was skipped)"; return 1; }
+  timeout "$1" node --import tsx bench/tsdp/kernel-times.ts --work "$work" --out "$work/kernel-times.json" $KERNEL_TIMES
+}
+skipped kernel-times || rm -f "$work/kernel-times.json"
+run_phase kernel-times "$CAP_KERNELS" "LeNet's step, each kernel timed with CUDA events beside the performance model's estimate" -- kernel_times
 bench_torch() {  # seconds: bench.py skips the items that would start within 30 s of the end
   export TORCHINDUCTOR_CACHE_DIR="$work/inductor"   # a cold torch.compile, as tsdp's cold compile
   PYTHONUNBUFFERED=1 timeout "$1" $PYTHON bench/pytorch/bench.py --out "$work/bench-torch.json" --device "$target" \

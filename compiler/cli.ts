@@ -28,6 +28,13 @@ program
   .configureOutput({ outputError: (text, write) => write(`tsdp: ${text.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ")} (see tsdp --help)\n`) })
   .exitOverride((e: CommanderError) => process.exit(e.exitCode === 0 ? 0 : USAGE));
 
+/** commander's way of taking a repeated option: each value appended. */
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+// The GPUs of compiler/gpu-specs.ts; a literal list here, so that `tsdp --help` need not load the compiler.
+const GPU_CHOICES = ["h100", "h200", "a100"] as const;
+type GpuChoice = (typeof GPU_CHOICES)[number];
+
 const modelOption = () => new Option("-m, --model <ClassName>", "the model class, when the file holds several").argParser(className);
 const modelArgument = () => new Argument("<model.ts>", "the model file").argParser(modelFile);
 
@@ -120,37 +127,71 @@ withLimits(compileCommand)
 
 const inspectCommand = program
   .command("inspect")
-  .description("show a model's layers, parameters, shapes, fused kernels and memory plan")
+  .description("show a model's layers, parameters, shapes, fused kernels and memory plan; with --gpu, an estimate of each kernel's time on that GPU")
   .addArgument(modelArgument())
   .addOption(modelOption())
   .option("--json", "print the report as JSON")
-  .option("-b, --batch <n>", "batch size per device for the memory estimate", integerInRange("a batch size", 1, 2 ** 31 - 1), 64)
+  .option("-b, --batch <n>", "batch size per device for the memory estimate and --gpu (default 64, or the batch the --counters were measured at)", integerInRange("a batch size", 1, 2 ** 31 - 1))
   .option("--arch <list>", "also compile the CUDA code with nvcc for these architectures (e.g. sm_90) and show each kernel's registers, spills, stack and shared memory", archList)
   .addOption(
     new Option("--from <dir>", "show the kernel resources that ptxas recorded when this model was compiled into <dir> (tsdp compile --target cuda), instead of running nvcc again")
       .conflicts("arch"),
   )
+  .addOption(new Option("--gpu <gpu>", "estimate every kernel of the training step and the forward on this GPU: FLOPs, bytes, grid, waves, occupancy, time (a roofline with a launch floor)").choices(GPU_CHOICES))
+  .option("--counters <file>", "with --gpu: the CPU target's counters (JSON, one program per file; repeat for step and forward): bank conflicts and sectors per request", collect, [])
+  .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic to inspect: fp32, or tensor cores in tf32 or bf16 (with --from: the build's)").choices(["fp32", "tf32", "bf16"]))
   .addHelpText("after", examples(
     ["tsdp inspect model.ts", "layers, parameters, kernels with their fusion rules and costs, memory"],
     ["tsdp inspect model.ts --batch 256", "the memory estimate for 256 samples per device"],
     ["tsdp inspect model.ts --arch sm_90", "also each kernel's registers, spills and shared memory from ptxas"],
     ["tsdp inspect model.ts --from build/model", "the same, as recorded by the CUDA build in build/model"],
+    ["tsdp inspect model.ts --gpu h100 --batch 256", "each kernel's estimated time on an H100, the step's total and its bound"],
+    ["tsdp inspect model.ts --gpu h100 --counters step.json", "the same with the counters the CPU target measured"],
     ["tsdp inspect model.ts --json | jq .kernels", "the same report as JSON, for scripts"],
   ));
 withLimits(inspectCommand)
-  .action((file: string, opts: { model?: string; json?: boolean; batch: number; arch?: string[]; from?: string } & LimitFlags) =>
+  .action((file: string, opts: { model?: string; json?: boolean; batch?: number; arch?: string[]; from?: string; gpu?: GpuChoice; counters: string[]; precision?: "fp32" | "tf32" | "bf16" } & LimitFlags) =>
     run(async () => {
+      if (opts.counters.length && !opts.gpu) {
+        // A usage error, like the option parsers' (exit code 2).
+        process.stderr.write("tsdp: --counters is for the performance model: add --gpu h100, h200 or a100\n");
+        process.exitCode = 2;
+        return;
+      }
       const [{ generate }, { formatReport, modelReport }] = await Promise.all([compiler(), import("./inspect.ts")]);
-      // The CUDA code a compile would build (no build: nothing is written). Its manifest is the report.
-      const compiled = generate(file, { model: opts.model, target: "cuda", ...limitsOf(opts) });
-      let report = modelReport(compiled, opts.batch);
+      const counters = opts.gpu ? await Promise.all(opts.counters.map(async (f) => (await import("./inspect-gpu.ts")).readCounters(f))) : [];
+      const batch = opts.batch ?? counters[0]?.batch ?? 64;
+      // The CUDA code a compile would build (no build: nothing is written), with the GPU's kernel
+      // shapes. Its manifest is the report.
+      const compiled = generate(file, { model: opts.model, target: "cuda", shapeFor: "gpu", precision: opts.precision, ...limitsOf(opts) });
+      const most = compiled.generated.manifest.maxSamplesPerDevice;
+      if (opts.gpu && batch > most) {
+        // A usage error (exit code 2): the library would refuse this batch on one device too.
+        process.stderr.write(`tsdp: --batch ${batch} is more samples than one device takes for this model (at most ${most}: its kernels index elements with 32-bit ints)\n`);
+        process.exitCode = 2;
+        return;
+      }
+      let report = modelReport(compiled, batch);
+      let launches = compiled.generated.manifest.launches;
+      let precision = opts.precision ?? "fp32";
       if (opts.arch) {
         // measured by ptxas (nvcc -c; no GPU needed)
         const { measureResources } = await import("./6-build/resources.ts");
         report = { ...report, resources: await measureResources(compiled.generated.cu, opts.arch) };
       } else if (opts.from) {
-        const { resourcesOfBuild } = await import("./inspect-build.ts");
-        report = { ...report, resources: await resourcesOfBuild(opts.from, compiled.generated.manifest) };
+        const { readBuild } = await import("./inspect-build.ts");
+        const { built, resources } = await readBuild(opts.from, compiled.generated.manifest);
+        report = { ...report, resources };
+        if (opts.gpu) {
+          // the model of what was built: its launches and precision
+          const { fail } = await import("./diagnostics/diagnostic.ts");
+          launches = built.launches ?? fail("unusableBuild", `--from ${opts.from}: it was built by a tsdp that did not record its launches; compile it again for --gpu`);
+          precision = built.precision ?? "fp32";
+        }
+      }
+      if (opts.gpu) {
+        const { gpuReport } = await import("./inspect-gpu.ts");
+        report = { ...report, gpu: gpuReport(launches, report.model, { gpu: opts.gpu, batch, precision, resources: report.resources, counters }) };
       }
       process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatReport(report)) + "\n");
     }),

@@ -6,14 +6,16 @@ import { recordedResources } from "./inspect.ts";
 import type { ResourceReport } from "./6-build/resources.ts";
 
 // `tsdp inspect --from <dir>`: the kernel resources a CUDA build recorded in its manifest (ptxas's
-// report, 6-build/resources.ts), so that a model already compiled is not compiled by nvcc again.
+// report, 6-build/resources.ts), so that a model already compiled is not compiled by nvcc again,
+// and the build's manifest itself (its launches, for the performance model of --gpu).
 
 /**
- * The resources recorded in `dir`'s manifest, for the model whose freshly generated manifest is
- * `generated`. Refused (TSDP6004) when the directory is not a sealed tsdp build, was built for the
- * CPU (no ptxas), or holds another model or other kernels than this model file compiles to.
+ * `dir`'s manifest and the resources recorded in it, for the model whose freshly generated
+ * manifest is `generated`. Refused (TSDP6004) when the directory is not a sealed tsdp build, was
+ * built for the CPU (no ptxas), or holds another model or other kernels than this model file
+ * compiles to.
  */
-export async function resourcesOfBuild(dir: string, generated: GeneratedManifest): Promise<ResourceReport> {
+export async function readBuild(dir: string, generated: GeneratedManifest): Promise<{ built: Manifest; resources: ResourceReport }> {
   const file = join(dir, "manifest.json");
   let built: Manifest;
   try {
@@ -34,5 +36,5 @@ export async function resourcesOfBuild(dir: string, generated: GeneratedManifest
   }
   const report = recordedResources(built, cu);
   if (!report) return fail("unusableBuild", `--from ${dir}: it was built for the ${built.target} target, which has no ptxas report; only CUDA builds record kernel resources`);
-  return report;
+  return { built, resources: report };
 }

@@ -3,6 +3,8 @@ import type { Compiled } from "./pipeline.ts";
 import { launchConfigs, resourceProblems, type ResourceReport } from "./6-build/resources.ts";
 import { numel as elements, type BucketReport, type KernelReport, type Manifest, type MemoryReport, type OptimizerManifest } from "../runtime/manifest.ts";
 import { formatShape, numel } from "./ir/shape.ts";
+import { formatGpuReport, type GpuReport } from "./inspect-gpu.ts";
+import { textTable } from "./text-table.ts";
 
 // `tsdp inspect`: what a PyTorch user would print(model) for, plus the parameter table. Everything
 // but the layer tree is the manifest the pipeline wrote for the library (kernels, memory plan,
@@ -40,6 +42,8 @@ export interface ModelReport {
   };
   /** With --arch: every kernel of the library (forward, step, harness) as ptxas compiled it; with --from, as the build recorded it. */
   readonly resources?: ResourceReport;
+  /** With --gpu: the performance model's estimate of every launch of the step and the forward. */
+  readonly gpu?: GpuReport;
 }
 
 const elementBytes = { float32: 4, int32: 4, int64: 8 } as const;
@@ -101,10 +105,7 @@ export function recordedResources(built: Pick<Manifest, "resources">, cu: string
 
 const thousands = (n: number) => n.toLocaleString("en-US");
 
-function table(rows: string[][], alignRight: number[] = []): string[] {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => "  " + r.map((cell, c) => (alignRight.includes(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ").trimEnd());
-}
+const table = textTable;
 
 export function formatReport(r: ModelReport): string {
   const out: string[] = [];
@@ -123,9 +124,13 @@ export function formatReport(r: ModelReport): string {
     out.push("", "Buffers");
     out.push(...table([["name", "shape", "dtype"], ...r.buffers.map((b) => [b.name, formatShape(b.shape), b.dtype])]));
   }
-  out.push("", `Kernels (forward: ${r.kernels.length}; FLOPs and bytes per sample)`);
+  out.push("", `Kernels (forward: ${r.kernels.length}; FLOPs and bytes per sample, + what a launch costs whatever the batch)`);
+  const plusFixed = (fixed: number | undefined) => (fixed ? ` + ${thousands(fixed)}` : "");
   for (const k of r.kernels) {
-    out.push(`  ${k.name}  ${k.ops.join(" + ")}${k.fusion.length ? `  [${k.fusion.join(", ")}]` : ""}  ${thousands(k.flops)} FLOPs, ${thousands(k.bytes)} B`);
+    out.push(
+      `  ${k.name}  ${k.ops.join(" + ")}${k.fusion.length ? `  [${k.fusion.join(", ")}]` : ""}  ` +
+        `${thousands(k.flops)}${plusFixed(k.fixedFlops)} FLOPs, ${thousands(k.bytes)}${plusFixed(k.fixedBytes)} B`,
+    );
     for (const line of k.source) out.push(`      ${line}`);
   }
   const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
@@ -153,6 +158,7 @@ export function formatReport(r: ModelReport): string {
     for (const b of r.training.buckets) out.push(`    ${kib(b.bytes).padStart(10)}  after ${b.afterKernel}: ${b.params.join(", ")}`);
   }
   if (r.resources) out.push("", ...formatResources(r.resources));
+  if (r.gpu) out.push("", ...formatGpuReport(r.gpu));
   return out.join("\n");
 }
 

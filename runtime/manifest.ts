@@ -71,9 +71,41 @@ export interface KernelReport {
   readonly fusion: readonly string[];
   /** The TypeScript lines it came from ("model.ts:12  x = this.conv1(x)"). */
   readonly source: readonly string[];
-  /** Per sample (batch size 1). */
+  /** Per sample: what grows with the batch (its fixed part, e.g. a weight read once, is below). */
   readonly flops: number;
   readonly bytes: number;
+  /** What does not grow with the batch (absent in manifests written before it existed). */
+  readonly fixedFlops?: number;
+  readonly fixedBytes?: number;
+}
+
+/** A cost as a function of the samples B on a device: perSample·B + fixed. */
+export interface AffineCost {
+  readonly perSample: number;
+  readonly fixed: number;
+}
+
+/**
+ * One kernel launch of a program, in launch order, with the C expressions model.cu launches it
+ * with: `scalars` are the statements before the launch (`const int M = batch * 576;`), then `grid`
+ * and `block` are dim3(...) of those and `batch`. compiler/launch-shape.ts evaluates them, so the
+ * performance model (tsdp inspect --gpu) uses the launch shapes the library really has.
+ */
+export interface LaunchReport {
+  readonly program: "forward" | "step";
+  /** The kernel's name in the generated code, without its namespace ("conv1_relu_pool_kernel"). */
+  readonly kernel: string;
+  /** The template that rendered it ("gemm", "gemm_tc", "fused_pointwise", …; "harness" for the harness's own kernels). */
+  readonly template: string;
+  readonly grid: string;
+  readonly block: string;
+  readonly scalars: readonly string[];
+  /** A C condition of the scalars: the launch happens only where it holds (split-K's sum pass runs when `splits > 1`). */
+  readonly when?: string;
+  readonly flops: AffineCost;
+  readonly bytes: AffineCost;
+  /** A C expression of the scalars multiplying flops and bytes (split-K's sum pass reads `splits` partial results). */
+  readonly scale?: string;
 }
 
 /** One gradient bucket: all-reduced during the backward, right after the kernel that finishes it. */
@@ -150,6 +182,8 @@ export interface Manifest {
   readonly maxSamplesPerDevice?: number;
   /** Informational: the forward program's kernels and memory plan. */
   readonly kernels?: readonly KernelReport[];
+  /** Informational: every launch of the forward and the training step, with its launch expressions and costs. */
+  readonly launches?: readonly LaunchReport[];
   readonly memory?: MemoryReport;
   /** Present when the library has a training step: the loss, its target and the optimizer's defaults. */
   readonly training?: TrainingManifest;
@@ -171,7 +205,7 @@ type BuildFields = "librarySha256" | "libraryBytes" | "resources";
  * the fields that older manifests may lack are always present.
  */
 export type GeneratedManifest = Omit<Manifest, BuildFields> &
-  Required<Pick<Manifest, "sourceFile" | "codeHash" | "precision" | "maxSamplesPerDevice" | "kernels" | "memory">>;
+  Required<Pick<Manifest, "sourceFile" | "codeHash" | "precision" | "maxSamplesPerDevice" | "kernels" | "launches" | "memory">>;
 
 const DTYPES: readonly string[] = ["float32", "int32", "int64"];
 const TARGETS: readonly string[] = ["cpu", "cuda"];

@@ -17,7 +17,7 @@ const read = (name: string) => readFileSync(script(name), "utf8");
 const scratch = mkdtempSync(join(tmpdir(), "tsdp-gpu-check-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const PHASES = ["setup", "build", "tests", "sanitize", "compare", "bench-tsdp", "bench-torch"];
+const PHASES = ["setup", "build", "tests", "sanitize", "compare", "bench-tsdp", "kernel-times", "bench-torch"];
 // the device tool brings back at most 8 files from $OUT, named in letters, digits, '.', '_', '-'
 const OUT_FILE_LIMIT = 8;
 
@@ -64,8 +64,12 @@ describe("bench/gpu-check.sh", () => {
 
   it("names at most 8 files in $OUT, one level down, in the names the device tool brings back", () => {
     const named = new Set([...namesUnder(read("gpu-check.sh"), "OUT")]);
-    // summary.py writes these into --out
-    for (const m of read("pytorch/summary.py").matchAll(/"([a-z-]+\.json)"/g)) named.add(m[1]);
+    // summary.py writes these into --out: joined to A.out, or copied there from the work dir
+    const summary = read("pytorch/summary.py");
+    for (const m of summary.matchAll(/os\.path\.join\(A\.out, "([^"]+)"\)/g)) named.add(m[1]);
+    const copied = /for name in \(([^)]*)\):\s*\n[^\n]*\n\s*shutil\.copy\([^\n]*A\.out, name\)/.exec(summary);
+    expect(copied, "summary.py's copy of the phase files into A.out").not.toBeNull();
+    for (const m of copied![1].matchAll(/"([^"]+)"/g)) named.add(m[1]);
     expect(named.size).toBeLessThanOrEqual(OUT_FILE_LIMIT);
     for (const n of named) expect(n).toMatch(/^[A-Za-z0-9._-]+$/);
     expect(named).toContain("log.txt");
@@ -94,7 +98,7 @@ describe("bench/gpu-check.sh", () => {
     const { r, results, log } = gpuCheck("no-time", { TSDP_BENCH_BUDGET: "10" });
     expect(r.status, log).toBe(0);
     const statuses = Object.fromEntries(results.phases.map((p: { phase: string; status: string }) => [p.phase, p.status]));
-    expect(statuses).toEqual({ setup: "ok", build: "no-time", tests: "no-time", sanitize: "no-time", compare: "no-time", "bench-tsdp": "no-time", "bench-torch": "no-time" });
+    expect(statuses).toEqual({ setup: "ok", build: "no-time", tests: "no-time", sanitize: "no-time", compare: "no-time", "bench-tsdp": "no-time", "kernel-times": "no-time", "bench-torch": "no-time" });
     expect(log).not.toMatch(/built |BUILD FAILED/);
   });
 
@@ -139,6 +143,47 @@ esac
     expect(byPhase["sanitize-memcheck"]).toMatchObject({ status: "errors-found", detail: expect.stringContaining("ERROR SUMMARY: 2 errors") });
     expect(byPhase["sanitize-racecheck"]).toMatchObject({ status: "ok", detail: expect.stringContaining("RACECHECK SUMMARY") });
     expect(byPhase.sanitize.status).toBe("failed");
+  });
+});
+
+describe("gpu-check's kernel-times phase: measured per-kernel times beside the model's estimate", () => {
+  it("fails, and says why, without a LeNet build", () => {
+    const { r, results, log } = gpuCheck("kernel-times", { TSDP_BENCH_SKIP: PHASES.filter((p) => p !== "setup" && p !== "kernel-times").join(",") });
+    expect(r.status, log).toBe(0);
+    expect(log).toMatch(/kernel-times: no LeNet build in \S+\/build\/lenet/);
+    expect(results.phases.find((p: { phase: string }) => p.phase === "kernel-times").status).toBe("failed");
+    expect(results.kernelTimes).toBeNull();
+  });
+
+  it("joins the measured kernels with the model's launches of the step, and lists what does not match", async () => {
+    const { generate } = await import("../compiler/pipeline.ts");
+    const { gpuReport } = await import("../compiler/inspect-gpu.ts");
+    const { kernelTimeTable, formatKernelTimeTable } = await import("../bench/tsdp/kernel-times-table.ts");
+    const { generated } = generate(join(root, "examples", "lenet", "model.ts"), { target: "cuda" });
+    const step = gpuReport(generated.manifest.launches, "SimpleModel", { gpu: "h200", batch: 64, precision: "fp32" }).programs[0];
+    const first = step.estimate.launches[0];
+    const measured = {
+      kernels: [
+        { kernel: first.kernel, launches: 20, medianUs: 3 * first.time * 1e6, meanUs: 0, totalMs: 0 },
+        { kernel: "tsdp_accumulate_kernel", launches: 20, medianUs: 5, meanUs: 5, totalMs: 0.1 },
+      ],
+    };
+    const t = kernelTimeTable(step, measured);
+    expect(t.rows.map((r) => r.kernel)).toEqual(step.estimate.launches.map((l) => l.kernel));
+    expect(t.rows[0]).toMatchObject({ launches: 20, ratio: expect.closeTo(3, 9) });
+    expect(t.measuredUs).toBeCloseTo(3 * first.time * 1e6, 6);
+    expect(t.unmatched).toContain("tsdp_accumulate_kernel (not in the model)");
+    expect(t.unmatched).toContain(`${step.estimate.launches[1].kernel} (not measured)`);
+    expect(formatKernelTimeTable(kernelTimeTable(step, null), "t")).toMatch(/^ {2}total +[\d.]+ +— +—$/m);
+    // summary.py carries the table into results.json and its summary line
+    const work = join(scratch, "kt-summary");
+    mkdirSync(work, { recursive: true });
+    writeFileSync(join(work, "kernel-times.json"), JSON.stringify({ gpu: "h200", batches: { 64: t } }));
+    const out = join(work, "out");
+    const py = spawnSync("python3", [join(root, "bench", "pytorch", "summary.py"), "--work", work, "--out", out, "--target", "cuda", "--size", "full", "--elapsed", "1", "--budget", "330"], { encoding: "utf8" });
+    expect(py.status, py.stderr).toBe(0);
+    expect(py.stdout).toMatch(/LeNet step kernels b64 \(us, sum\): model h200 \/ measured/);
+    expect(JSON.parse(readFileSync(join(out, "results.json"), "utf8")).kernelTimes.batches["64"].rows).toHaveLength(step.estimate.launches.length);
   });
 });
 

@@ -192,6 +192,22 @@ printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"
     expect(text).toContain("Kernel resources (ptxas, sm_80, sm_90;");
   });
 
+  it("tsdp inspect --from <build> --gpu models the build's launches with its ptxas report for the GPU's architecture", () => {
+    type Estimate = { kernel: string; occupancy: { source: string; blocksPerSm: number } };
+    const gpu = (name: string) => {
+      const r = inspect("examples/mlp/model.ts", "--from", join(dir, "out-true"), "--gpu", name, "--json");
+      expect(r.stderr).toBe("");
+      return JSON.parse(r.stdout).gpu as { occupancyFrom: string; programs: { program: string; estimate: { launches: Estimate[] } }[] };
+    };
+    const h100 = gpu("h100");
+    expect(h100.occupancyFrom).toMatch(/^ptxas sm_90: /);
+    const step = h100.programs.find((p) => p.program === "step")!.estimate.launches;
+    // the stand-in reports the update kernel (32 registers: 8 blocks of 256 threads) and no kernel of the model
+    expect(step.at(-1)).toMatchObject({ kernel: "optimizer_update_kernel", occupancy: { source: "ptxas", blocksPerSm: 8 } });
+    expect(step.slice(0, -1).every((e) => e.occupancy.source === "assumed")).toBe(true);
+    expect(gpu("a100").occupancyFrom).toMatch(/^ptxas sm_80: /);
+  });
+
   it("tsdp inspect --from refuses a build of another model, a directory that is no build, and --arch with it", () => {
     const other = inspect("examples/lenet/model.ts", "--from", join(dir, "out-true"));
     expect(other.status).toBe(1);

@@ -142,6 +142,11 @@ def table(res):
     for label, t_mem, p_mem in memory_rows(ts, pt):
         rows.append((f"peak memory {label} (MiB: planned|device / allocated|device)", f"{mib(t_mem, 'plannedBytes')} | {fmt(t_mem.get('deviceUsedMiB'), digits=0)}",
                      f"{mib(p_mem, 'maxAllocatedBytes')} | {fmt(p_mem.get('deviceUsedMiB'), digits=0)}", ""))
+    kt = res.get("kernelTimes") or {}
+    for b, t in (kt.get("batches") or {}).items():
+        est, meas = t.get("estimateUs"), t.get("measuredUs")
+        rows.append((f"LeNet step kernels b{b} (us, sum): model {kt.get('gpu')} / measured (ratio measured/model)",
+                     f"{fmt(est, digits=1)} / {fmt(meas, digits=1)}", "", fmt(meas / est if est and meas is not None else None)))
     w = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = [" | ".join(c.ljust(w[i]) for i, c in enumerate(r)) for r in rows]
     lines.insert(1, "-+-".join("-" * x for x in w))
@@ -158,7 +163,8 @@ def main():
     versions = open(os.path.join(A.work, "versions.txt")).read().strip().split("\n") if os.path.exists(os.path.join(A.work, "versions.txt")) else []
     res = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "target": A.target, "size": A.size,
            "gpu": (pt or {}).get("gpu") or (cmp or {}).get("gpu"), "versions": versions, "elapsedS": A.elapsed,
-           "budgetS": A.budget, "phases": phases(), "tests": tests(), "compare": cmp, "tsdp": ts, "torch": pt}
+           "budgetS": A.budget, "phases": phases(), "tests": tests(), "compare": cmp, "tsdp": ts, "torch": pt,
+           "kernelTimes": load("kernel-times.json")}
     res["ratios"] = ratios(ts or {}, pt or {})
     with open(os.path.join(A.out, "results.json"), "w") as f:
         json.dump(res, f, indent=1)

@@ -3,15 +3,40 @@ import { numel } from "../ir/shape.ts";
 import { opDef } from "../ops/index.ts";
 import type { Kernel, KernelPlan } from "./plan.ts";
 
-/** Per-sample estimates of a kernel's arithmetic and memory traffic, for reports and tuning. */
-export function kernelCost(k: Kernel, plan: KernelPlan): { flops: number; bytes: number } {
+/**
+ * A quantity as a function of the batch B on a device: perSample·B + fixed. Every element count in
+ * the IR is c·B^p with p ∈ {0, 1} (ir/shape.ts), so every cost is affine in B.
+ */
+export interface Affine {
+  readonly perSample: number;
+  readonly fixed: number;
+}
+
+export const affineAt = (a: Affine, batch: number): number => a.perSample * batch + a.fixed;
+
+/** Estimates of a kernel's arithmetic and memory traffic, affine in the batch, for reports and the performance model. */
+export function kernelCost(k: Kernel, plan: KernelPlan): { flops: Affine; bytes: Affine } {
+  const flops = { perSample: 0, fixed: 0 };
+  const bytes = { perSample: 0, fixed: 0 };
+  const add = (into: { perSample: number; fixed: number }, amount: number, batched: boolean) => {
+    if (batched) into.perSample += amount;
+    else into.fixed += amount;
+  };
+  const batched = (n: Node) => numel(n.shape).p === 1;
   const count = (n: Node) => numel(n.shape).c;
   const op = opDef(k.anchor.op);
   const reduction = op.codegen?.kind === "gemm" ? op.codegen.macsPerOutput(k.anchor, op.attrsOf(k.anchor)) : 0;
-  // a multiply-add is two flops; every other op about one per element it produces or reads
-  const anchorFlops = reduction ? 2 * count(k.anchor) * reduction : k.anchor.inputs.reduce((s, i) => s + count(i), 0);
-  // an operand folded into the loads (a transpose) moves data, it computes nothing
-  const flops = anchorFlops + k.nodes.slice(1).filter((n) => !k.prologue?.includes(n)).reduce((s, n) => s + count(n), 0);
-  const bytes = [...k.inputs, k.output].reduce((s, n) => s + count(plan.storageOf(n)) * (n.dtype === "i64" ? 8 : 4), 0);
+  if (reduction) {
+    // a multiply-add is two flops. A GEMM's multiply-adds grow with the batch when any operand
+    // does: a weight gradient's output is fixed ([out, in, kh, kw]) but its reduction runs over
+    // the batch, and macsPerOutput gives that reduction per sample.
+    add(flops, 2 * count(k.anchor) * reduction, batched(k.anchor) || k.anchor.inputs.some(batched));
+  } else for (const i of k.anchor.inputs) add(flops, count(i), batched(i)); // every other op about one per element it reads
+  // and one per element of each fused op; an operand folded into the loads (a transpose) moves data, it computes nothing
+  for (const n of k.nodes.slice(1)) if (!k.prologue?.includes(n)) add(flops, count(n), batched(n));
+  for (const n of [...k.inputs, k.output]) {
+    const storage = plan.storageOf(n);
+    add(bytes, count(storage) * (n.dtype === "i64" ? 8 : 4), batched(storage));
+  }
   return { flops, bytes };
 }

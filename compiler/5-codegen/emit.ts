@@ -19,7 +19,7 @@ import { batchNormKernel, lossKernel, reduceKernel } from "./kernels/blockwise.t
 import { batchNormGradKernel, classificationGradKernel, embeddingGradKernel, layerNormGradKernel, poolGradKernel } from "./kernels/backward.ts";
 import { opDef } from "../ops/index.ts";
 import type { KernelBuilder } from "../ops/op.ts";
-import { kernelCost } from "../3-fusion/cost.ts";
+import { kernelReport, launchReports } from "./launches.ts";
 import type { BucketRowView, HeaderView, KernelView, LaunchView, ModelView, ProgramView, StateRowView, TensorRowView, TrainingView } from "./view.ts";
 import { MANIFEST_FORMAT, ABI_VERSION, manifestContentHash, type GeneratedManifest, type IOSpec, type KernelResources, type ParamSpec, BATCH } from "../../runtime/manifest.ts";
 import { bucketSummary, type BucketPlan } from "../4-memory/buckets.ts";
@@ -191,6 +191,8 @@ export interface CodegenInput {
 
 interface RenderedProgram {
   readonly launches: LaunchView[];
+  /** The template of each launch's kernel (what the performance model needs to know of it: tensor cores or not). */
+  readonly templates: KernelView["template"][];
   readonly plan: KernelPlan;
 }
 
@@ -202,6 +204,7 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
   for (const [name, program] of Object.entries(programs)) {
     const ctx = new CodegenContext(program.graph, program.plan, program.memory, precision, shapeFor);
     const launches: LaunchView[] = [];
+    const templates: KernelView["template"][] = [];
     for (const k of program.plan.kernels) {
       const build = builderFor(k);
       if (!build)
@@ -225,8 +228,9 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
       }
       texts.set(kernel.name, text);
       launches.push(launch);
+      templates.push(kernel.template);
     }
-    out[name] = { launches, plan: program.plan, ctx };
+    out[name] = { launches, templates, plan: program.plan, ctx };
   }
   return { texts: [...new Set(texts.values())], programs: out };
 }
@@ -351,7 +355,8 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     outputs: outputs.map((o) => ioSpec(o.node, o.name)),
     params: graph.params.map(paramSpec),
     buffers: graph.buffers.map(paramSpec),
-    kernels: plan.kernels.map((k) => ({ name: k.name, ops: k.nodes.map((n) => n.op), fusion: k.rules.slice(), source: ctx.source(k), ...kernelCost(k, plan) })),
+    kernels: plan.kernels.map((k) => kernelReport(k, plan, ctx.source(k))),
+    launches: launchReports(rendered.programs, training && { paramFloats: paramsOnlyBytes / 4, optimizer: training.optimizer }),
     memory: {
       paramBytes: memory.paramBytes,
       activationBytesPerSample: memory.batchBytesPerSample,

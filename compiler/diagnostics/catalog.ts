@@ -130,6 +130,11 @@ export const catalog = {
     "the compiled model directory cannot answer this",
     "compile this model into it with tsdp compile --target cuda --out <dir>, or measure with --arch instead",
   ),
+  unusableCounters: entry(
+    "TSDP6006",
+    "the counters file does not fit this model",
+    "measure the counters again on this model's CPU-target build with the GPU's kernel shapes (--shape-for gpu), at the batch of the estimate",
+  ),
 
   internal: entry("TSDP9001", "internal compiler error", "this is a bug in tsdp; please report it with the model file"),
   // Autodiff (2-autodiff) is reached only through a training declaration the frontend checked

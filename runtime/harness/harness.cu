@@ -28,6 +28,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <new>
 #include <set>
 #include <thread>
@@ -271,8 +272,92 @@ int run_replicated(tsdp_model* m, const tsdp_program_desc& p, int batch, const v
 
 bool graphs_enabled(tsdp_model* m) {
     const char* env = std::getenv("TSDP_CUDA_GRAPHS");
-    return m->use_graphs && !(env && std::string(env) == "0");
+    // a replayed graph's launches do not pass through TSDP_LAUNCH, so timing them needs the eager step
+    return m->use_graphs && !(env && std::string(env) == "0") && !kernel_times_on();
 }
+
+#ifndef TSDP_CUDA_SHIM
+// ---- per-kernel times (TSDP_KERNEL_TIMES=<file.json>): the measured side of the performance model
+namespace {
+struct TimedLaunch {
+    const char* kernel;
+    cudaEvent_t start, stop;
+};
+struct KernelTimes {
+    std::mutex mu;
+    std::vector<TimedLaunch> pending;  // resolved once, at exit: no synchronization while the step runs
+    std::string file;
+    KernelTimes() {
+        const char* f = std::getenv("TSDP_KERNEL_TIMES");
+        if (f) file = f;
+    }
+};
+KernelTimes& kernel_times() {
+    static KernelTimes* t = new KernelTimes();  // never destroyed: the atexit writer reads it
+    return *t;
+}
+thread_local cudaEvent_t open_start = nullptr;
+constexpr size_t kMaxTimedLaunches = 1 << 20;
+
+void write_kernel_times() {
+    KernelTimes& t = kernel_times();
+    std::lock_guard<std::mutex> lock(t.mu);
+    std::vector<std::string> order;
+    std::map<std::string, std::vector<float>> times;
+    for (const TimedLaunch& l : t.pending) {
+        float ms = 0;
+        if (cudaEventSynchronize(l.stop) != cudaSuccess || cudaEventElapsedTime(&ms, l.start, l.stop) != cudaSuccess) continue;
+        std::string name = l.kernel;
+        name = name.substr(name.rfind(':') == std::string::npos ? 0 : name.rfind(':') + 1);
+        if (!times.count(name)) order.push_back(name);
+        times[name].push_back(ms);
+    }
+    FILE* f = std::fopen(t.file.c_str(), "w");
+    if (!f) return;
+    std::fprintf(f, "{\"kernels\": [");
+    for (size_t i = 0; i < order.size(); ++i) {
+        std::vector<float>& v = times[order[i]];
+        double total = 0;
+        for (float x : v) total += x;
+        std::sort(v.begin(), v.end());
+        const double median = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2.0;
+        std::fprintf(f, "%s\n  {\"kernel\": \"%s\", \"launches\": %zu, \"medianUs\": %.3f, \"meanUs\": %.3f, \"totalMs\": %.6f}", i ? "," : "",
+                     order[i].c_str(), v.size(), median * 1e3, total / v.size() * 1e3, total);
+    }
+    std::fprintf(f, "\n]}\n");
+    std::fclose(f);
+}
+}  // namespace
+
+bool kernel_times_on() { return !kernel_times().file.empty(); }
+
+bool kernel_times_begin(cudaStream_t stream) {
+    KernelTimes& t = kernel_times();
+    if (t.file.empty()) return false;
+    cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+    if (cudaStreamIsCapturing(stream, &capture) != cudaSuccess || capture != cudaStreamCaptureStatusNone) return false;
+    {
+        std::lock_guard<std::mutex> lock(t.mu);
+        if (t.pending.size() >= kMaxTimedLaunches) return false;
+    }
+    static std::once_flag registered;
+    std::call_once(registered, [] { std::atexit(write_kernel_times); });
+    if (cudaEventCreate(&open_start) != cudaSuccess) return false;
+    return cudaEventRecord(open_start, stream) == cudaSuccess;
+}
+
+void kernel_times_end(const char* kernel, cudaStream_t stream) {
+    cudaEvent_t stop;
+    if (cudaEventCreate(&stop) != cudaSuccess) return;
+    if (cudaEventRecord(stop, stream) != cudaSuccess) return;
+    KernelTimes& t = kernel_times();
+    std::lock_guard<std::mutex> lock(t.mu);
+    t.pending.push_back({kernel, open_start, stop});
+}
+#else
+// The CPU target's launches go through the shim's own TSDP_LAUNCH, which times nothing.
+bool kernel_times_on() { return false; }
+#endif
 
 }  // namespace tsdp_harness
 
@@ -426,7 +511,7 @@ TSDP_EXPORT int tsdp_forward(tsdp_model* m, int batch, const void* const* inputs
 TSDP_EXPORT const char* tsdp_describe(tsdp_model* m) {
     static thread_local std::string text;
     if (!m) return "";
-    text = std::to_string(m->replicas.size()) + " replica(s); step: " + (graphs_enabled(m) ? "CUDA graph per batch size" : m->use_graphs ? "eager (TSDP_CUDA_GRAPHS=0)" : m->graph_status);
+    text = std::to_string(m->replicas.size()) + " replica(s); step: " + (graphs_enabled(m) ? "CUDA graph per batch size" : m->use_graphs ? (kernel_times_on() ? "eager (TSDP_KERNEL_TIMES: every launch timed)" : "eager (TSDP_CUDA_GRAPHS=0)") : m->graph_status);
     if (tsdp_model_description.training) text += describe_all_reduce(m);
     return text.c_str();
 }

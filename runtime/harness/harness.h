@@ -16,9 +16,16 @@
 #include <string>
 #include <vector>
 
-// Kernel launches go through one macro, so the CPU shim can run them without <<< >>>.
+// Kernel launches go through one macro, so the CPU shim can run them without <<< >>>. On the GPU
+// the macro also times each launch when TSDP_KERNEL_TIMES names a file (kernel_times_begin below):
+// the measured side of the performance model (bench/gpu-check.sh). Off, it costs one branch.
 #ifndef TSDP_LAUNCH
-#define TSDP_LAUNCH(kernel, grid, block, shared, stream, ...) kernel<<<grid, block, shared, stream>>>(__VA_ARGS__)
+#define TSDP_LAUNCH(kernel, grid, block, shared, stream, ...)                      \
+    do {                                                                           \
+        const bool tsdp_timed_ = ::tsdp_harness::kernel_times_begin(stream);       \
+        kernel<<<grid, block, shared, stream>>>(__VA_ARGS__);                      \
+        if (tsdp_timed_) ::tsdp_harness::kernel_times_end(#kernel, stream);        \
+    } while (0)
 #endif
 #define TSDP_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -150,6 +157,18 @@ namespace tsdp_harness {
 int fail(tsdp_model* m, int code, const std::string& message);
 /** "<CUDA's message> in <call> (<file>:<line>)", plus what to do when the error is sticky. */
 std::string describe_cuda_error(cudaError_t e, const char* call, const char* file, int line);
+#ifndef TSDP_CUDA_SHIM
+/**
+ * TSDP_KERNEL_TIMES=<file.json>: every launch outside a graph capture is timed with a pair of
+ * CUDA events (the step then runs eagerly: graphs_enabled says no), and at exit the file gets
+ * each kernel's launches and median, mean and total time. begin records the start event and says
+ * whether this launch is timed; end records its stop event.
+ */
+bool kernel_times_begin(cudaStream_t stream);
+void kernel_times_end(const char* kernel, cudaStream_t stream);
+#endif
+/** Whether launches are being timed (TSDP_KERNEL_TIMES set, on the GPU; never on the CPU target). */
+bool kernel_times_on();
 }  // namespace tsdp_harness
 
 // Inside the launchers and the harness `m` is the model; failures are recorded on it.

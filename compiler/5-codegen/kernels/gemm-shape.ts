@@ -3,15 +3,15 @@ import type { Node } from "../../ir/node.ts";
 import { opDef } from "../../ops/index.ts";
 import type { GemmIndexMaps } from "../../ops/op.ts";
 import type { Precision, ShapeFor } from "../context.ts";
+import { H100_SMS } from "../../gpu-specs.ts";
 
 // The shape of an fp32 GEMM kernel — its block tile, how its threads stage the operands, and whether
 // K is split over extra blocks — chosen per GEMM and per machine ("shapeFor"). The CPU target runs a
 // block's threads as fibers on a few cores: big tiles, few blocks. The GPU needs ≥ 1 full wave of
 // blocks on its SMs. Both shapes are the same CUDA source; only the numbers differ.
 
-/** Streaming multiprocessors of the H100 SXM (132; the H200 has the same count). */
-// TODO(merge): gpu-specs — import the SM count from compiler/gpu-specs.ts (part B) once merged.
-export const GPU_SMS = 132;
+/** The GPU shape is sized for the H100/H200's streaming multiprocessors (132; one table: gpu-specs.ts). */
+export const GPU_SMS = H100_SMS;
 
 /** Each thread owns a 4×4 sub-tile of C (float4 reads of both operands in the inner loop). */
 export const TM = 4;

@@ -1,0 +1,111 @@
+// What the manifest says of each kernel and launch, for `tsdp inspect` and its performance model:
+// the forward's kernels with their costs, and every launch of every program with the very C
+// expressions model.cu launches it with (compiler/launch-shape.ts evaluates them at a batch).
+
+import { kernelCost } from "../3-fusion/cost.ts";
+import type { Kernel, KernelPlan } from "../3-fusion/plan.ts";
+import type { Node, OptimizerSpec } from "../ir/node.ts";
+import { numel } from "../ir/shape.ts";
+import type { KernelReport, LaunchReport } from "../../runtime/manifest.ts";
+import type { ArgView, KernelView, LaunchView } from "./view.ts";
+
+export function kernelReport(k: Kernel, plan: KernelPlan, source: readonly string[]): KernelReport {
+  const { flops, bytes } = kernelCost(k, plan);
+  return {
+    name: k.name,
+    ops: k.nodes.map((n) => n.op),
+    fusion: k.rules.slice(),
+    source: source.slice(),
+    flops: flops.perSample,
+    bytes: bytes.perSample,
+    fixedFlops: flops.fixed,
+    fixedBytes: bytes.fixed,
+  };
+}
+
+/**
+ * A launch as a kernel builder returns it. A builder may add a second launch of the same plan
+ * entry, made only when `when` holds: split-K's sum pass (issue 13, part C), which reads the
+ * `splits` partial results of the kernel's output and writes the output.
+ */
+export type BuiltLaunch = LaunchView & {
+  readonly next?: { readonly when: string; readonly kernel: string; readonly grid: string; readonly block: string; readonly args?: readonly ArgView[]; readonly scalarArgs?: string };
+};
+
+interface RenderedLaunches {
+  readonly launches: readonly BuiltLaunch[];
+  readonly templates: readonly KernelView["template"][];
+  readonly plan: KernelPlan;
+}
+
+/** The training step's optimizer update, which the harness launches after the step's kernels. */
+interface UpdateLaunch {
+  readonly paramFloats: number;
+  readonly optimizer: OptimizerSpec;
+}
+
+const withoutNamespace = (kernel: string) => kernel.split("::").at(-1)!;
+
+/** The programs whose launches the manifest lists: evaluate is the forward's launches plus the loss's. */
+const LISTED = ["forward", "step"];
+
+export function launchReports(programs: Readonly<Record<string, RenderedLaunches>>, update?: UpdateLaunch): LaunchReport[] {
+  const out: LaunchReport[] = [];
+  for (const [program, r] of Object.entries(programs)) {
+    if (!LISTED.includes(program)) continue;
+    r.launches.forEach((launch, i) => {
+      const kernel = r.plan.kernels[i];
+      const { flops, bytes } = kernelCost(kernel, r.plan);
+      const common = { program: program as LaunchReport["program"], scalars: launch.scalars.slice() };
+      out.push({ ...common, kernel: withoutNamespace(launch.kernel), template: r.templates[i], grid: launch.grid, block: launch.block, flops, bytes });
+      const next = launch.next;
+      if (next) {
+        // one add per element and partial result; the partial results read and the output written
+        const elements = affineCount(r.plan.storageOf(kernel.output));
+        out.push({
+          ...common,
+          kernel: withoutNamespace(next.kernel),
+          template: "split_sum",
+          grid: next.grid,
+          block: next.block,
+          when: next.when,
+          flops: elements,
+          bytes: { perSample: 4 * elements.perSample, fixed: 4 * elements.fixed },
+          scale: "splits + 1",
+        });
+      }
+    });
+    if (program === "step" && update) out.push(updateLaunch(update));
+  }
+  return out;
+}
+
+const affineCount = (n: Node) => {
+  const { c, p } = numel(n.shape);
+  return p === 1 ? { perSample: c, fixed: 0 } : { perSample: 0, fixed: c };
+};
+
+/**
+ * The harness's optimizer_update_kernel (runtime/harness/step.cu), a grid-stride loop over the
+ * parameters. Its grid expression is step.cu's with t.param_floats bound as a scalar;
+ * test/launch-shape.test.ts checks that step.cu still launches it so.
+ */
+export const UPDATE_GRID = "dim3((unsigned)std::min<size_t>((param_floats + 255) / 256, 65535))";
+
+function updateLaunch({ paramFloats, optimizer }: UpdateLaunch): LaunchReport {
+  // per parameter: SGD reads the weight and gradient and writes the weight (12 B), momentum adds
+  // its buffer's read and write; Adam(W) reads and writes two moments (28 B). FLOPs: the update's
+  // arithmetic per parameter, roughly (a sqrt and a division counted as one each).
+  const [bytesPer, flopsPer] =
+    optimizer.kind === "SGD" ? (optimizer.momentum !== 0 ? [20, 6] : [12, 3]) : [28, 14];
+  return {
+    program: "step",
+    kernel: "optimizer_update_kernel",
+    template: "harness",
+    grid: UPDATE_GRID,
+    block: "dim3(256)",
+    scalars: [`const size_t param_floats = ${paramFloats};`],
+    flops: { perSample: 0, fixed: flopsPer * paramFloats },
+    bytes: { perSample: 0, fixed: bytesPer * paramFloats },
+  };
+}

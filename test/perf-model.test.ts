@@ -1,0 +1,159 @@
+// The performance model (compiler/perf-model.ts) on cases computed by hand from the H100's figures
+// (compiler/gpu-specs.ts), and the kernel costs it takes, affine in the batch (3-fusion/cost.ts).
+// Tolerances: relative 1e-9 (toBeCloseTo on ratios), the arithmetic being the same up to rounding.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { GPUS } from "../compiler/gpu-specs.ts";
+import { estimateLaunch, estimateProgram, occupancy, type LaunchCounters, type ModelLaunch, type ModelOptions } from "../compiler/perf-model.ts";
+import { generate } from "../compiler/pipeline.ts";
+
+const h100 = GPUS.h100;
+const at64: ModelOptions = { gpu: h100, batch: 64, precision: "fp32" };
+const launch = (l: Partial<ModelLaunch>): ModelLaunch => ({
+  kernel: "k_kernel",
+  template: "gemm",
+  grid: "dim3(1, 1, 1)",
+  block: "dim3(256)",
+  scalars: [],
+  flops: { perSample: 0, fixed: 0 },
+  bytes: { perSample: 0, fixed: 0 },
+  ...l,
+});
+const ratio = (a: number, b: number) => a / b;
+
+describe("performance model, hand-computed cases on an H100", () => {
+  it("a 1-block GEMM runs at 1/132 of the fp32 peak (compute-bound: one SM, 8 warps)", () => {
+    // 64×64 outputs, K = 4096: 2·64·64·4096 FLOPs; A and B read once, C written once
+    const flops = 2 * 64 * 64 * 4096;
+    const bytes = (64 * 4096 * 2 + 64 * 64) * 4;
+    const e = estimateLaunch(launch({ flops: { perSample: 0, fixed: flops }, bytes: { perSample: 0, fixed: bytes } }), at64);
+    expect(e.blocks).toBe(1);
+    expect(e.smShare).toBeCloseTo(1 / 132, 12);
+    expect(ratio(e.seconds.compute, flops / (66.9e12 / 132))).toBeCloseTo(1, 9); // ≈ 66 µs
+    // its 2.1 MB at what one SM draws from L2 (8,986 GB/s / 144 SMs), not at the HBM's 3.35 TB/s
+    expect(ratio(e.seconds.memory, bytes / (8.986e12 / 144))).toBeCloseTo(1, 9); // ≈ 34 µs
+    expect(e.bound).toBe("compute");
+    expect(e.time).toBe(e.seconds.compute);
+    expect(e.peakFraction).toBeCloseTo(1 / 132, 12);
+  });
+
+  it("a copy of 2^24 floats over a full grid is memory-bound at the HBM bandwidth", () => {
+    const n = 2 ** 24;
+    const l = launch({
+      template: "fused_pointwise",
+      grid: "dim3((unsigned)std::min<size_t>((((size_t)16777216 * batch) + 255) / 256, 65535))",
+      flops: { perSample: 0, fixed: n },
+      bytes: { perSample: 0, fixed: 8 * n },
+    });
+    const e = estimateLaunch(l, { ...at64, batch: 1 });
+    expect(e.grid).toEqual([65_535, 1, 1]);
+    expect(e.waves).toBeCloseTo(65_535 / (132 * 8), 9); // 256 threads: 8 blocks per SM by threads
+    expect(e.bound).toBe("memory");
+    expect(ratio(e.time, (8 * n) / 3.35e12)).toBeCloseTo(1, 9); // ≈ 40 µs
+  });
+
+  it("a tiny kernel takes the launch floor (2 µs in a replayed CUDA graph)", () => {
+    const e = estimateLaunch(launch({ template: "reduce", block: "dim3(32)", flops: { perSample: 10, fixed: 0 }, bytes: { perSample: 80, fixed: 4 } }), at64);
+    expect(e.bound).toBe("launch");
+    expect(e.time).toBe(2e-6);
+  });
+
+  it("a warp-sized block alone on its SM issues at a quarter of the SM's rate (4 schedulers)", () => {
+    const flops = 1e9;
+    const one = estimateLaunch(launch({ block: "dim3(32)", flops: { perSample: 0, fixed: flops } }), at64);
+    expect(ratio(one.seconds.compute, flops / (66.9e12 / 132) * 4)).toBeCloseTo(1, 9);
+  });
+
+  it("a partial last wave idles the other SMs: 133 blocks take two block-times", () => {
+    const flops = 133e6;
+    const e = estimateLaunch(launch({ grid: "dim3(133)", flops: { perSample: 0, fixed: flops } }), at64);
+    expect(e.smShare).toBeCloseTo(133 / 264, 12);
+    expect(ratio(e.seconds.compute, (2 * 1e6) / (66.9e12 / 132))).toBeCloseTo(1, 9);
+  });
+
+  it("tensor-core GEMMs use the tf32 or bf16 peak; the rest the fp32 peak", () => {
+    const l = launch({ template: "gemm_tc", grid: "dim3(132)", flops: { perSample: 0, fixed: 1e12 } });
+    expect(ratio(estimateLaunch(l, { ...at64, precision: "bf16" }).seconds.compute, 1e12 / 989.4e12)).toBeCloseTo(1, 9);
+    expect(ratio(estimateLaunch(l, { ...at64, precision: "tf32" }).seconds.compute, 1e12 / 494.7e12)).toBeCloseTo(1, 9);
+    expect(ratio(estimateLaunch({ ...l, template: "gemm" }, { ...at64, precision: "bf16" }).seconds.compute, 1e12 / 66.9e12)).toBeCloseTo(1, 9);
+  });
+
+  it("occupancy: threads and the block cap without ptxas; registers or shared memory with it", () => {
+    expect(occupancy(h100, 256)).toEqual({ blocksPerSm: 8, limitedBy: "threads", theoretical: 1, source: "assumed" });
+    expect(occupancy(h100, 32)).toEqual({ blocksPerSm: 32, limitedBy: "blocks", theoretical: 0.5, source: "assumed" });
+    // 128 registers: 4,096 per warp, 16 warps per SM, 2 blocks of 8 warps
+    expect(occupancy(h100, 256, { registers: 128, sharedBytes: 0 })).toEqual({ blocksPerSm: 2, limitedBy: "registers", theoretical: 0.25, source: "ptxas" });
+    // 100 KB of shared memory (+1 KB reserved) per block: 2 fit in 228 KB
+    expect(occupancy(h100, 128, { registers: 32, sharedBytes: 100 * 1024 })).toMatchObject({ blocksPerSm: 2, limitedBy: "shared memory" });
+    // 164 KB per SM on an A100
+    expect(occupancy(GPUS.a100, 128, { registers: 32, sharedBytes: 100 * 1024 })).toMatchObject({ blocksPerSm: 1, limitedBy: "shared memory" });
+  });
+
+  it("counters: bank conflicts become shared wavefronts at one per clock per SM; sectors are what L2 serves", () => {
+    // 132 blocks, one per SM: 2·10^8 requests of which half move 8 sectors instead of 4
+    const counters: LaunchCounters = {
+      kernel: "k_kernel",
+      grid: [132, 1, 1],
+      block: [256, 1, 1],
+      shared: { requests: 1000, wavefronts: 32_000, idealWavefronts: 1000 },
+      global: {
+        loadRequests: 2e8, loadSectors: 1.2e9, loadIdealSectors: 8e8,
+        storeRequests: 0, storeSectors: 0, storeIdealSectors: 0,
+        bytesRead: 1.2e9 * 32, bytesWritten: 0, uniqueBytesRead: 1e9, uniqueBytesWritten: 0,
+      },
+    };
+    const e = estimateLaunch(launch({ grid: "dim3(132)", bytes: { perSample: 0, fixed: 1e9 } }), at64, counters);
+    expect(e.counters).toEqual({ bankConflicts: 31_000, sharedWavefronts: 32_000, sectorsPerRequest: 6, sectorsOverIdeal: 1.5, dramBytes: 1e9, l2Bytes: 3.84e10 });
+    expect(ratio(e.seconds.shared, 32_000 / (132 * 1.98e9))).toBeCloseTo(1, 9);
+    // the 38.4 GB L2 serves, at 132 SMs × 62.4 GB/s, outweighs the 1 GB from HBM at 3.35 TB/s
+    expect(ratio(e.seconds.memory, 3.84e10 / (132 * (8.986e12 / 144)))).toBeCloseTo(1, 9);
+    expect(e.bound).toBe("memory");
+    // with a cache that serves every re-read, HBM alone would bound it
+    const cached = { ...counters, global: { ...counters.global, bytesRead: 1e9, loadSectors: 1e9 / 32 } };
+    expect(ratio(estimateLaunch(launch({ grid: "dim3(132)" }), at64, cached).seconds.memory, 1e9 / 3.35e12)).toBeCloseTo(1, 9);
+  });
+
+  it("a program: the total, the bound that takes the most time, the dominant launch and the floors", () => {
+    const slow = launch({ kernel: "slow_kernel", flops: { perSample: 1e6, fixed: 0 } }); // 1 block
+    const tiny = launch({ kernel: "tiny_kernel", template: "fused_pointwise", grid: "dim3(4)" });
+    const p = estimateProgram([slow, tiny, tiny], at64);
+    const slowTime = (64e6 * 132) / 66.9e12;
+    expect(ratio(p.time, slowTime + 4e-6)).toBeCloseTo(1, 9);
+    expect(p.bound).toBe("compute");
+    expect(p.timeByBound.launch).toBeCloseTo(4e-6, 15);
+    expect(p.dominant.kernel).toBe("slow_kernel");
+    expect(ratio(p.floors.compute, 64e6 / 66.9e12)).toBeCloseTo(1, 9);
+    expect(p.floors.launch).toBeCloseTo(6e-6, 15);
+  });
+});
+
+describe("conditional launches and scaled costs", () => {
+  const scalars = ["const int M = batch;", "const int splits = (int)(batch < 100 ? 1 : 4);"];
+  const sum = launch({ kernel: "sum_kernel", template: "split_sum", grid: "dim3(132)", scalars, when: "splits > 1", scale: "splits + 1", bytes: { perSample: 1e6, fixed: 0 } });
+
+  it("a launch whose condition fails at this batch is not estimated", () => {
+    expect(estimateProgram([launch({}), sum], at64).launches.map((e) => e.kernel)).toEqual(["k_kernel"]);
+    expect(estimateProgram([launch({}), sum], { ...at64, batch: 128 }).launches.map((e) => e.kernel)).toEqual(["k_kernel", "sum_kernel"]);
+  });
+
+  it("scale multiplies its FLOPs and bytes (4 splits read, 1 written)", () => {
+    const e = estimateLaunch(sum, { ...at64, batch: 128 });
+    expect(e.bytes).toBe(5 * 128e6);
+    expect(ratio(e.seconds.memory, 640e6 / 3.35e12)).toBeCloseTo(1, 9);
+  });
+});
+
+describe("kernel costs are affine in the batch", () => {
+  it("LeNet's conv1 weight gradient: fixed output, a reduction over 576 positions per sample", () => {
+    const { generated } = generate(join(import.meta.dirname, "..", "examples", "lenet", "model.ts"), { target: "cuda" });
+    const wgrad = generated.manifest.launches.find((l) => l.kernel === "conv1_conv2d_grad_weight_kernel")!;
+    // [20, 1, 5, 5] outputs, each summing 24·24 positions of every sample: grows with the batch
+    expect(wgrad.flops).toEqual({ perSample: 2 * 500 * 576, fixed: 0 });
+    // reads dy [B, 20, 24, 24] and x [B, 1, 28, 28] per sample; writes the 500 weights once
+    expect(wgrad.bytes).toEqual({ perSample: (11_520 + 784) * 4, fixed: 500 * 4 });
+    // the forward's fc1 reads its 400,000 weights once per launch, whatever the batch
+    const fc1 = generated.manifest.kernels.find((k) => k.name === "fc1_relu")!;
+    expect(fc1.fixedBytes).toBe((500 * 800 + 500) * 4);
+    expect(fc1.bytes).toBe((800 + 500) * 4);
+  });
+});
