@@ -192,6 +192,11 @@
 // are plain statics, and blocks run one at a time in the whole process (see memcheck_serial).
 #define __shared__ static __attribute__((aligned(16)))
 #define TSDP_SHIM_SERIAL_BLOCKS 1
+#elif defined(TSDP_SHIM_COUNTERS)
+// Counters (counters.h): plain statics too, gathered in one section whose bounds the linker
+// provides (__start_tsdp_shared, __stop_tsdp_shared), so an address says whether it is shared.
+#define __shared__ static __attribute__((aligned(16), section("tsdp_shared")))
+#define TSDP_SHIM_SERIAL_BLOCKS 1
 #else
 #define __shared__ static thread_local __attribute__((aligned(16)))
 #define TSDP_SHIM_SERIAL_BLOCKS 0
@@ -652,6 +657,22 @@ inline std::atomic<bool> g_warned_divergence{false};
 
 using ThreadFn = void (*)(const void*);
 
+#ifdef TSDP_SHIM_COUNTERS
+}  // namespace detail
+// Hardware counters (counters.h, included at the end of this header).
+namespace counters {
+inline void begin_launch(const char* name, dim3 grid, dim3 block);
+inline void end_launch();
+inline void begin_blocks(unsigned threads, const char* dyn, std::size_t dyn_bytes);
+inline void end_blocks();
+inline void flush();
+}  // namespace counters
+namespace detail {
+#define TSDP_SHIM_COUNT(call) ::tsdp::counters::call
+#else
+#define TSDP_SHIM_COUNT(call) ((void)0)
+#endif
+
 constexpr unsigned kMaxThreads = 1024;
 constexpr unsigned kMaxWarps = kMaxThreads / 32;
 
@@ -846,6 +867,7 @@ inline void release_block(Runner& r) {
   if (r.bar_arrived < r.n)
     device_fault(cudaErrorLaunchFailure,
                  "a __syncthreads reached by only part of the block (the others exited or wait elsewhere)");
+  TSDP_SHIM_COUNT(flush());  // the accesses before a barrier are the requests of one epoch
   r.res_count = r.bar_count;
   r.res_total = r.bar_arrived;
   r.bar_count = 0;
@@ -1023,6 +1045,7 @@ inline void run_block(Runner& r) {
       break;
     }
   }
+  TSDP_SHIM_COUNT(flush());
 }
 
 // Barrier entry: in direct mode, promote first. Returns false where no fiber scheduling is
@@ -1160,6 +1183,7 @@ inline void run_blocks(Job& j) {
   ::gridDim = j.grid;
   tl_dyn_shared = r.dyn;
   tl_run = &r;
+  TSDP_SHIM_COUNT(begin_blocks(r.n, r.dyn, j.shmem));
   const std::uint64_t gx = j.grid.x, gxy = std::uint64_t(j.grid.x) * j.grid.y;
   for (;;) {
     std::uint64_t b = j.next.fetch_add(1, std::memory_order_relaxed);
@@ -1168,6 +1192,7 @@ inline void run_blocks(Job& j) {
     r.block = b;
     run_block(r);
   }
+  TSDP_SHIM_COUNT(end_blocks());
   tl_run = nullptr;
   if (r.failed) j.failed = true;
   if (r.fault) {
@@ -1507,6 +1532,15 @@ class Profile {
 };
 
 inline cudaError_t execute_named(const char* name, ThreadFn fn, const void* task, dim3 g, dim3 b, std::size_t shmem) {
+#ifdef TSDP_SHIM_COUNTERS
+  // Launches from several host threads take turns (TSDP_SHIM_SERIAL_BLOCKS): one launch is counted at a time.
+  static std::mutex one_launch;
+  std::lock_guard<std::mutex> turn(one_launch);
+  counters::begin_launch(name, g, b);
+  const cudaError_t counted = execute(fn, task, g, b, shmem);
+  counters::end_launch();
+  return counted;
+#endif
   Profile* p = Profile::get();
   if (!p) return execute(fn, task, g, b, shmem);
   auto t0 = std::chrono::steady_clock::now();
@@ -1542,6 +1576,7 @@ inline bool forget_allocation(void* p) {
 struct AllocationRef {
   std::uintptr_t start = 0;
   int device = -2;
+  std::uintptr_t end = 0;  // one past its last byte
 };
 inline AllocationRef find_allocation(const void* p) {
   std::lock_guard<std::mutex> lk(allocations().m);
@@ -1550,7 +1585,7 @@ inline AllocationRef find_allocation(const void* p) {
   auto it = a.upper_bound(a_p);
   if (it == a.begin()) return {};
   --it;
-  return a_p < it->first + it->second.first ? AllocationRef{it->first, it->second.second} : AllocationRef{};
+  return a_p < it->first + it->second.first ? AllocationRef{it->first, it->second.second, it->first + it->second.first} : AllocationRef{};
 }
 inline std::uintptr_t allocation_start(const void* p) { return find_allocation(p).start; }
 /** The allocation a kernel argument points into (none when it is not a pointer). */
@@ -2653,5 +2688,9 @@ inline cudaError_t cudaGraphDestroy(cudaGraph_t graph) {
   delete graph;
   return cudaSuccess;
 }
+
+#ifdef TSDP_SHIM_COUNTERS
+#include "counters.h"
+#endif
 
 #endif  // TSDP_CUDA_SHIM
