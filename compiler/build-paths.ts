@@ -10,9 +10,17 @@ export function defaultOutDir(file: string): string {
 }
 
 /** What a build depends on besides its source files. */
-export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[], precision = "fp32", bucketCapMb = DEFAULT_BUCKET_CAP_MB, memcheck = false) {
-  // memcheck only where on, so that records of ordinary builds stay as they were.
-  return { model: model ?? null, target, archs: target === "cuda" ? [...archs] : [], precision, bucketCapMb, ...(memcheck && target === "cpu" ? { memcheck: true } : {}) };
+export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[], precision = "fp32", bucketCapMb = DEFAULT_BUCKET_CAP_MB, memcheck = false, counters = false) {
+  // memcheck and counters only where on, so that records of ordinary builds stay as they were.
+  return {
+    model: model ?? null,
+    target,
+    archs: target === "cuda" ? [...archs] : [],
+    precision,
+    bucketCapMb,
+    ...(memcheck && target === "cpu" ? { memcheck: true } : {}),
+    ...(counters && target === "cpu" ? { counters: true } : {}),
+  };
 }
 
 /** TSDP_SHIM_MEMCHECK=1 (or --memcheck) makes CPU builds memcheck builds (compiler/6-build/build.ts). */

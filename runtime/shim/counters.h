@@ -63,6 +63,12 @@
 #include <string>
 #include <unordered_map>
 
+// Every function on the counting path is compiled without instrumentation (its own accesses are
+// not the kernel's) and uses no standard-library templates: GCC does not inline instrumented code
+// into uninstrumented functions, so each std:: call would be an out-of-line call that re-enters
+// the hooks.
+#define TSDP_COUNTERS_FN __attribute__((no_sanitize_thread)) inline
+
 namespace tsdp {
 namespace counters {
 
@@ -79,29 +85,54 @@ struct Launch {
 
 // An access in a thread's log: address (48 bits: user space on x86-64 and AArch64) and size.
 constexpr unsigned kAddressBits = 48;
-inline std::uint64_t pack(std::uintptr_t a, std::size_t size) {
-  return std::uint64_t(a) | (std::uint64_t(std::min<std::size_t>(size, 0xFFFF)) << kAddressBits);
+TSDP_COUNTERS_FN std::uint64_t pack(std::uintptr_t a, std::size_t size) {
+  return std::uint64_t(a) | (std::uint64_t(size < 0xFFFF ? size : 0xFFFF) << kAddressBits);
 }
-inline std::uintptr_t address_of(std::uint64_t e) { return std::uintptr_t(e & ((std::uint64_t(1) << kAddressBits) - 1)); }
-inline unsigned size_of(std::uint64_t e) { return unsigned(e >> kAddressBits); }
+TSDP_COUNTERS_FN std::uintptr_t address_of(std::uint64_t e) { return std::uintptr_t(e & ((std::uint64_t(1) << kAddressBits) - 1)); }
+TSDP_COUNTERS_FN unsigned size_of(std::uint64_t e) {
+  const unsigned n = unsigned(e >> kAddressBits);
+  return n ? n : 1;
+}
+
+/** A growable array of log entries (malloc'ed: see TSDP_COUNTERS_FN). */
+struct Log {
+  std::uint64_t* data = nullptr;
+  std::size_t size = 0, cap = 0;
+};
+TSDP_COUNTERS_FN void push(Log& l, std::uint64_t e) {
+  if (l.size == l.cap) {
+    const std::size_t cap = l.cap ? 2 * l.cap : 64;
+    auto* grown = static_cast<std::uint64_t*>(std::realloc(l.data, cap * sizeof(std::uint64_t)));
+    if (!grown) return;  // out of memory: the access goes uncounted
+    l.data = grown;
+    l.cap = cap;
+  }
+  l.data[l.size++] = e;
+}
+
+/** A byte mask per 32-byte sector: the bytes a launch read or wrote. */
+using SectorBytes = std::unordered_map<std::uint64_t, std::uint32_t>;
 
 struct State {
   std::mutex m;                  // launches, for a reader on another thread
   std::vector<Launch> launches;
   std::string json;              // the last tsdp_shim_counters_json() answer
   bool in_launch = false;
-  // the launch in progress: bytes touched, as a byte mask per 32-byte sector
-  std::unordered_map<std::uint64_t, std::uint32_t> read, written;
+  std::unique_ptr<Launch> current;  // the launch in progress (in launches once it ended)
+  SectorBytes read, written;        // the bytes it touched
   // the block in progress: each thread's accesses since the last barrier, by kind
-  std::vector<std::uint64_t> log[tsdp::detail::kMaxThreads][kKinds];
+  Log log[tsdp::detail::kMaxThreads][kKinds];
   unsigned threads = 0;
-  std::uintptr_t dyn_lo = 0, dyn_hi = 0;      // the launch's dynamic shared memory
-  std::uintptr_t alloc_lo = 0, alloc_hi = 0;  // the device allocation last hit (most accesses hit it again)
+  std::uintptr_t dyn_lo = 0, dyn_hi = 0;  // the launch's dynamic shared memory
+  // The device allocations as the launch began ([start, end), sorted by start): a kernel cannot
+  // allocate. Plain arrays, searched by hand (see TSDP_COUNTERS_FN).
+  std::vector<std::uintptr_t> starts, ends;
+  // The allocation last hit and the gap between allocations last hit (fiber stacks, the shim's
+  // state): most accesses fall in the same one as the access before them.
+  std::uintptr_t hit_lo = 0, hit_hi = 0, gap_lo = 0, gap_hi = 0;
 };
-inline State& state() {
-  static State* s = new State();  // never destroyed: kernels may run during exit
-  return *s;
-}
+__attribute__((visibility("hidden"))) inline State* const g_state = new State();  // never destroyed: kernels may run during exit
+TSDP_COUNTERS_FN State& state() { return *g_state; }
 
 // Set while this OS thread runs a kernel's blocks and not inside the bookkeeping below (which is
 // instrumented code too).
@@ -110,125 +141,165 @@ __attribute__((visibility("hidden"))) inline thread_local bool tl_counting = fal
 /** Clears tl_counting for a scope: the bookkeeping's own accesses are not the kernel's. */
 struct Paused {
   bool was;
-  __attribute__((no_sanitize_thread)) Paused() : was(tl_counting) { tl_counting = false; }
-  __attribute__((no_sanitize_thread)) ~Paused() { tl_counting = was; }
+  TSDP_COUNTERS_FN Paused() : was(tl_counting) { tl_counting = false; }
+  TSDP_COUNTERS_FN ~Paused() { tl_counting = was; }
 };
 
 extern "C" __attribute__((weak, visibility("hidden"))) char __start_tsdp_shared[];
 extern "C" __attribute__((weak, visibility("hidden"))) char __stop_tsdp_shared[];
 
-inline bool in_static_shared(std::uintptr_t a) {
+TSDP_COUNTERS_FN bool in_static_shared(std::uintptr_t a) {
   return a >= reinterpret_cast<std::uintptr_t>(__start_tsdp_shared) && a < reinterpret_cast<std::uintptr_t>(__stop_tsdp_shared);
+}
+
+/** 0: shared memory, 1: device memory, -1: neither (registers on a fiber stack, the shim's state). */
+TSDP_COUNTERS_FN int space_of(State& s, std::uintptr_t a) {
+  if (in_static_shared(a) || (a >= s.dyn_lo && a < s.dyn_hi)) return 0;
+  if (a >= s.hit_lo && a < s.hit_hi) return 1;
+  if (a >= s.gap_lo && a < s.gap_hi) return -1;
+  // the number of allocations that start at or before a
+  std::size_t lo = 0, hi = s.starts.size();
+  const std::uintptr_t* starts = s.starts.data();
+  const std::uintptr_t* ends = s.ends.data();
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    if (starts[mid] <= a) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && a < ends[lo - 1]) {
+    s.hit_lo = starts[lo - 1];
+    s.hit_hi = ends[lo - 1];
+    return 1;
+  }
+  s.gap_lo = lo > 0 ? ends[lo - 1] : 0;
+  s.gap_hi = lo < s.starts.size() ? starts[lo] : UINTPTR_MAX;
+  return -1;
 }
 
 /** Logs one access of the current CUDA thread (called from the instrumentation). */
 __attribute__((no_sanitize_thread, noinline)) inline void record(const volatile void* p, std::size_t size, int op) {
   if (!tl_counting) return;
-  tl_counting = false;
   State& s = state();
   const auto a = reinterpret_cast<std::uintptr_t>(p);
-  int space = -1;  // 0 shared, 1 global
-  if (in_static_shared(a) || (a >= s.dyn_lo && a < s.dyn_hi)) space = 0;
-  else if (a >= s.alloc_lo && a < s.alloc_hi) space = 1;
-  else if (const auto ref = tsdp::detail::find_allocation(const_cast<const void*>(p)); ref.start != 0) {
-    space = 1;
-    s.alloc_lo = ref.start;
-    s.alloc_hi = ref.end;
-  }
-  if (space >= 0) {
-    const unsigned lin = ::threadIdx.x + ::blockDim.x * (::threadIdx.y + ::blockDim.y * ::threadIdx.z);
-    if (lin < s.threads) s.log[lin][unsigned(space) * 3 + unsigned(op)].push_back(pack(a, size));
-  }
-  tl_counting = true;
+  const int space = space_of(s, a);
+  if (space < 0) return;
+  const unsigned lin = ::threadIdx.x + ::blockDim.x * (::threadIdx.y + ::blockDim.y * ::threadIdx.z);
+  if (lin < s.threads) push(s.log[lin][unsigned(space) * 3 + unsigned(op)], pack(a, size));
 }
 
 // ---- One warp-level request --------------------------------------------------------------------
 
+/** Sorts a few values (at most a few hundred, usually nearly sorted: lanes access in order). */
+TSDP_COUNTERS_FN void sort_small(std::uint64_t* v, unsigned n) {
+  for (unsigned i = 1; i < n; ++i) {
+    const std::uint64_t x = v[i];
+    unsigned j = i;
+    for (; j > 0 && v[j - 1] > x; --j) v[j] = v[j - 1];
+    v[j] = x;
+  }
+}
+
 /** Wavefronts of a shared-memory request (its lanes' accesses, by lane; 0 = inactive lane). */
-inline void shared_request(Launch& l, const std::uint64_t* lane, unsigned lanes) {
+TSDP_COUNTERS_FN void shared_request(Launch& l, const std::uint64_t* lane, unsigned lanes) {
   unsigned size = 0;
-  for (unsigned i = 0; i < lanes; ++i) size = std::max(size, size_of(lane[i]));
+  for (unsigned i = 0; i < lanes; ++i)
+    if (lane[i] && size_of(lane[i]) > size) size = size_of(lane[i]);
   const unsigned per_phase = size <= 4 ? 32 : size <= 8 ? 16 : 8;
   ++l.sharedRequests;
   for (unsigned p0 = 0; p0 < lanes; p0 += per_phase) {
-    std::uint64_t words[32 * 4 + 32];
-    unsigned n = 0;
-    for (unsigned i = p0; i < std::min(lanes, p0 + per_phase); ++i) {
+    // the distinct words of the phase, by bank (a bank that holds k distinct words takes k wavefronts)
+    std::uintptr_t words[32][32];
+    unsigned count[32] = {}, most = 0;
+    for (unsigned i = p0; i < lanes && i < p0 + per_phase; ++i) {
       if (!lane[i]) continue;
-      const std::uintptr_t a = address_of(lane[i]), last = a + std::max(1u, size_of(lane[i])) - 1;
-      for (std::uintptr_t w = a >> 2; w <= last >> 2 && n < std::size(words); ++w) words[n++] = w;
+      const std::uintptr_t a = address_of(lane[i]), last = a + size_of(lane[i]) - 1;
+      for (std::uintptr_t w = a >> 2; w <= last >> 2; ++w) {
+        const unsigned b = unsigned(w & 31);
+        unsigned k = 0;
+        while (k < count[b] && words[b][k] != w) ++k;
+        if (k < count[b] || count[b] == 32) continue;  // a broadcast (or an access wider than 16 bytes)
+        words[b][count[b]++] = w;
+        if (count[b] > most) most = count[b];
+      }
     }
-    if (n == 0) continue;
-    std::sort(words, words + n);
-    n = unsigned(std::unique(words, words + n) - words);
-    unsigned per_bank[32] = {};
-    unsigned most = 0;
-    for (unsigned i = 0; i < n; ++i) most = std::max(most, ++per_bank[words[i] & 31]);
+    if (most == 0) continue;
     l.wavefronts += most;
     l.idealWavefronts += 1;
   }
 }
 
-/** Marks bytes [a, a + n) in a sector → byte-mask map. */
-inline void touch(std::unordered_map<std::uint64_t, std::uint32_t>& bytes, std::uintptr_t a, std::size_t n) {
+/** Marks bytes [a, a + n) as touched; `last` caches the sector touched before. */
+TSDP_COUNTERS_FN void touch(SectorBytes& bytes, std::uintptr_t a, std::size_t n, std::uint64_t& last_sector, std::uint32_t*& last_mask) {
+  Paused quiet;  // the map is the standard library's (instrumented) code
   for (std::uintptr_t b = a; b < a + n;) {
-    const std::uintptr_t sector = b >> 5, end = std::min<std::uintptr_t>(a + n, (sector + 1) << 5);
+    const std::uintptr_t sector = b >> 5, end = (a + n) < ((sector + 1) << 5) ? a + n : (sector + 1) << 5;
     const unsigned lo = unsigned(b & 31), count = unsigned(end - b);
-    bytes[sector] |= (count == 32 ? ~0u : ((1u << count) - 1u) << lo);
+    if (!last_mask || last_sector != sector) {
+      last_mask = &bytes[sector];
+      last_sector = sector;
+    }
+    *last_mask |= (count == 32 ? ~0u : ((1u << count) - 1u) << lo);
     b = end;
   }
 }
 
 /** Sectors of a global-memory request. */
-inline void global_request(Launch& l, State& s, const std::uint64_t* lane, unsigned lanes, bool load) {
-  std::pair<std::uintptr_t, std::uintptr_t> range[32];  // [start, end) per active lane
-  std::uint64_t sectors[64 + 32];
+TSDP_COUNTERS_FN void global_request(Launch& l, State& s, const std::uint64_t* lane, unsigned lanes, bool load) {
+  std::uint64_t starts[32], sectors[32 * 2];  // an access of up to 16 bytes spans at most 2 sectors
+  std::uintptr_t end_of[32];
   unsigned nr = 0, ns = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t last_sector = 0;
+  std::uint32_t* last_mask = nullptr;
   for (unsigned i = 0; i < lanes; ++i) {
     if (!lane[i]) continue;
-    const std::uintptr_t a = address_of(lane[i]), end = a + std::max(1u, size_of(lane[i]));
-    range[nr++] = {a, end};
-    for (std::uintptr_t sec = a >> 5; sec <= (end - 1) >> 5 && ns < std::size(sectors); ++sec) sectors[ns++] = sec;
-    touch(load ? s.read : s.written, a, end - a);
+    const std::uintptr_t a = address_of(lane[i]), end = a + size_of(lane[i]);
+    starts[nr] = (std::uint64_t(a) << 5) | nr;  // sortable by start, lane index kept
+    end_of[nr++] = end;
+    for (std::uintptr_t sec = a >> 5; sec <= (end - 1) >> 5; ++sec)
+      if (ns < 64) sectors[ns++] = sec;
+    touch(load ? s.read : s.written, a, end - a, last_sector, last_mask);
   }
-  std::sort(sectors, sectors + ns);
-  ns = unsigned(std::unique(sectors, sectors + ns) - sectors);
-  std::sort(range, range + nr);
-  std::uint64_t bytes = 0;
-  std::uintptr_t covered = 0;  // ranges are merged as they are summed
+  sort_small(sectors, ns);
+  unsigned distinct = 0;
+  for (unsigned i = 0; i < ns; ++i) distinct += i == 0 || sectors[i] != sectors[i - 1];
+  sort_small(starts, nr);
+  std::uintptr_t covered = 0;  // the lanes' byte ranges, merged as they are summed
   for (unsigned i = 0; i < nr; ++i) {
-    const std::uintptr_t from = std::max(range[i].first, covered);
-    if (range[i].second > from) bytes += range[i].second - from;
-    covered = std::max(covered, range[i].second);
+    const std::uintptr_t a = std::uintptr_t(starts[i] >> 5), end = end_of[starts[i] & 31];
+    const std::uintptr_t from = a > covered ? a : covered;
+    if (end > from) bytes += end - from;
+    if (end > covered) covered = end;
   }
   (load ? l.loadRequests : l.storeRequests) += 1;
-  (load ? l.loadSectors : l.storeSectors) += ns;
+  (load ? l.loadSectors : l.storeSectors) += distinct;
   (load ? l.loadIdealSectors : l.storeIdealSectors) += (bytes + 31) / 32;
 }
 
 // ---- Hooks called by the shim ----------------------------------------------------------------
 
 /** A barrier released the block, or the block ended: turn the threads' logs into warp requests. */
-inline void flush() {
+TSDP_COUNTERS_FN void flush() {
   State& s = state();
-  if (!s.in_launch || s.launches.empty()) return;
+  if (!s.in_launch) return;
   Paused quiet;
-  Launch& l = s.launches.back();
+  Launch& l = *s.current;
   std::uint64_t lane[32];
   for (unsigned w0 = 0; w0 < s.threads; w0 += 32) {
-    const unsigned lanes = std::min(32u, s.threads - w0);
+    const unsigned lanes = s.threads - w0 < 32 ? s.threads - w0 : 32;
     for (unsigned k = 0; k < kKinds; ++k) {
       std::size_t most = 0;
-      for (unsigned i = 0; i < lanes; ++i) most = std::max(most, s.log[w0 + i][k].size());
+      for (unsigned i = 0; i < lanes; ++i)
+        if (s.log[w0 + i][k].size > most) most = s.log[w0 + i][k].size;
       for (std::size_t n = 0; n < most; ++n) {
         for (unsigned i = 0; i < lanes; ++i) {
-          const auto& log = s.log[w0 + i][k];
-          lane[i] = n < log.size() ? log[n] : 0;
+          const Log& log = s.log[w0 + i][k];
+          lane[i] = n < log.size ? log.data[n] : 0;
         }
         if (k <= kSharedAtomic) shared_request(l, lane, lanes);
         else global_request(l, s, lane, lanes, k == kGlobalLoad);
       }
-      for (unsigned i = 0; i < lanes; ++i) s.log[w0 + i][k].clear();
+      for (unsigned i = 0; i < lanes; ++i) s.log[w0 + i][k].size = 0;
     }
   }
 }
@@ -250,12 +321,20 @@ inline void begin_launch(const char* name, dim3 grid, dim3 block) {
   l.kernel = kernel_name(name);
   l.grid = grid;
   l.block = block;
-  {
-    std::lock_guard<std::mutex> lk(s.m);
-    s.launches.push_back(std::move(l));
-  }
+  s.current = std::make_unique<Launch>(std::move(l));
   s.read.clear();
   s.written.clear();
+  s.starts.clear();
+  s.ends.clear();
+  {
+    tsdp::detail::Allocations& all = tsdp::detail::allocations();
+    std::lock_guard<std::mutex> lk(all.m);
+    for (const auto& [start, info] : all.by_start) {
+      s.starts.push_back(start);
+      s.ends.push_back(start + info.first);
+    }
+  }
+  s.hit_lo = s.hit_hi = s.gap_lo = s.gap_hi = 0;
   s.in_launch = true;
 }
 
@@ -270,23 +349,29 @@ inline void end_launch() {
   State& s = state();
   if (!s.in_launch) return;
   s.in_launch = false;
+  s.current->uniqueBytesRead = unique_bytes(s.read);
+  s.current->uniqueBytesWritten = unique_bytes(s.written);
   std::lock_guard<std::mutex> lk(s.m);
-  Launch& l = s.launches.back();
-  l.uniqueBytesRead = unique_bytes(s.read);
-  l.uniqueBytesWritten = unique_bytes(s.written);
+  s.launches.push_back(std::move(*s.current));
+  s.current.reset();
 }
 
 /** This OS thread starts running a launch's blocks (threads per block, dynamic shared memory). */
-inline void begin_blocks(unsigned threads, const char* dyn, std::size_t dyn_bytes) {
+TSDP_COUNTERS_FN void begin_blocks(unsigned threads, const char* dyn, std::size_t dyn_bytes) {
   State& s = state();
   s.threads = std::min(threads, tsdp::detail::kMaxThreads);
   s.dyn_lo = reinterpret_cast<std::uintptr_t>(dyn);
   s.dyn_hi = s.dyn_lo + (dyn ? dyn_bytes : 0);
-  s.alloc_lo = s.alloc_hi = 0;  // allocations may have changed since the last launch
   tl_counting = s.in_launch;
 }
 
-inline void end_blocks() { tl_counting = false; }
+TSDP_COUNTERS_FN void end_blocks() { tl_counting = false; }
+
+TSDP_COUNTERS_FN Atomic::Atomic(const volatile void* p, std::size_t bytes) : was(tl_counting) {
+  record(p, bytes, 2);
+  tl_counting = false;
+}
+TSDP_COUNTERS_FN Atomic::~Atomic() { tl_counting = was; }
 
 // ---- JSON ----------------------------------------------------------------------------------------
 
@@ -354,8 +439,8 @@ __attribute__((visibility("hidden"))) inline const bool registered_exit = [] {
 }  // namespace counters
 }  // namespace tsdp
 
-extern "C" __attribute__((visibility("default"))) inline const char* tsdp_shim_counters_json() { return tsdp::counters::json(); }
-extern "C" __attribute__((visibility("default"))) inline void tsdp_shim_counters_reset() { tsdp::counters::reset(); }
+extern "C" __attribute__((used, visibility("default"))) inline const char* tsdp_shim_counters_json() { return tsdp::counters::json(); }
+extern "C" __attribute__((used, visibility("default"))) inline void tsdp_shim_counters_reset() { tsdp::counters::reset(); }
 
 // ---- ThreadSanitizer's entry points, defined here instead of libtsan --------------------------
 // (GCC calls them from instrumented code; `used` makes every object file carry a definition.)
@@ -384,55 +469,44 @@ TSDP_TSAN void __tsan_vptr_read(void**) {}
 TSDP_TSAN void __tsan_atomic_thread_fence(int) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 TSDP_TSAN void __tsan_atomic_signal_fence(int) { __atomic_signal_fence(__ATOMIC_SEQ_CST); }
 
-// Atomics: the operation itself (seq_cst whatever the order asked: never weaker) and, for device
-// memory, one atomic request.
+// Atomics: the operation itself, seq_cst whatever the order asked (never weaker). They are not
+// counted here: the shim's CUDA atomics (atomicAdd...) count one request each (counters::Atomic),
+// however many loads and CAS retries implement them on the CPU.
 #define TSDP_TSAN_ATOMIC(N, T)                                                                              \
   TSDP_TSAN T __tsan_atomic##N##_load(const volatile T* a, int) {                                            \
-    tsdp::counters::record(a, sizeof(T), 0);                                                                 \
     return __atomic_load_n(a, __ATOMIC_SEQ_CST);                                                             \
   }                                                                                                          \
   TSDP_TSAN void __tsan_atomic##N##_store(volatile T* a, T v, int) {                                         \
-    tsdp::counters::record(a, sizeof(T), 1);                                                                 \
     __atomic_store_n(a, v, __ATOMIC_SEQ_CST);                                                                \
   }                                                                                                          \
   TSDP_TSAN T __tsan_atomic##N##_exchange(volatile T* a, T v, int) {                                         \
-    tsdp::counters::record(a, sizeof(T), 2);                                                                 \
     return __atomic_exchange_n(a, v, __ATOMIC_SEQ_CST);                                                      \
   }                                                                                                          \
   TSDP_TSAN T __tsan_atomic##N##_fetch_add(volatile T* a, T v, int) {                                        \
-    tsdp::counters::record(a, sizeof(T), 2);                                                                 \
     return __atomic_fetch_add(a, v, __ATOMIC_SEQ_CST);                                                       \
   }                                                                                                          \
   TSDP_TSAN T __tsan_atomic##N##_fetch_sub(volatile T* a, T v, int) {                                        \
-    tsdp::counters::record(a, sizeof(T), 2);                                                                 \
     return __atomic_fetch_sub(a, v, __ATOMIC_SEQ_CST);                                                       \
   }                                                                                                          \
   TSDP_TSAN T __tsan_atomic##N##_fetch_and(volatile T* a, T v, int) {                                        \
-    tsdp::counters::record(a, sizeof(T), 2);                                                                 \
     return __atomic_fetch_and(a, v, __ATOMIC_SEQ_CST);                                                       \
   }                                                                                                          \
   TSDP_TSAN T __tsan_atomic##N##_fetch_or(volatile T* a, T v, int) {                                         \
-    tsdp::counters::record(a, sizeof(T), 2);                                                                 \
     return __atomic_fetch_or(a, v, __ATOMIC_SEQ_CST);                                                        \
   }                                                                                                          \
   TSDP_TSAN T __tsan_atomic##N##_fetch_xor(volatile T* a, T v, int) {                                        \
-    tsdp::counters::record(a, sizeof(T), 2);                                                                 \
     return __atomic_fetch_xor(a, v, __ATOMIC_SEQ_CST);                                                       \
   }                                                                                                          \
   TSDP_TSAN T __tsan_atomic##N##_fetch_nand(volatile T* a, T v, int) {                                       \
-    tsdp::counters::record(a, sizeof(T), 2);                                                                 \
     return __atomic_fetch_nand(a, v, __ATOMIC_SEQ_CST);                                                      \
   }                                                                                                          \
   TSDP_TSAN int __tsan_atomic##N##_compare_exchange_strong(volatile T* a, T* c, T v, int, int) {             \
-    tsdp::counters::record(a, sizeof(T), 2);                                                                 \
     return __atomic_compare_exchange_n(a, c, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);                  \
   }                                                                                                          \
   TSDP_TSAN int __tsan_atomic##N##_compare_exchange_weak(volatile T* a, T* c, T v, int, int) {               \
-    tsdp::counters::record(a, sizeof(T), 2);                                                                 \
     return __atomic_compare_exchange_n(a, c, v, true, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);                   \
   }                                                                                                          \
   TSDP_TSAN T __tsan_atomic##N##_compare_exchange_val(volatile T* a, T c, T v, int, int) {                   \
-    tsdp::counters::record(a, sizeof(T), 2);                                                                 \
     __atomic_compare_exchange_n(a, &c, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);                        \
     return c;                                                                                                \
   }

@@ -666,11 +666,19 @@ inline void end_launch();
 inline void begin_blocks(unsigned threads, const char* dyn, std::size_t dyn_bytes);
 inline void end_blocks();
 inline void flush();
+/** One CUDA atomic: one atomic request, whatever loads and CAS retries implement it here. */
+struct Atomic {
+  inline Atomic(const volatile void* p, std::size_t bytes);
+  inline ~Atomic();
+  bool was;
+};
 }  // namespace counters
 namespace detail {
 #define TSDP_SHIM_COUNT(call) ::tsdp::counters::call
+#define TSDP_SHIM_COUNT_ATOMIC(p) const ::tsdp::counters::Atomic tsdp_counted_atomic_((p), sizeof(*(p)))
 #else
 #define TSDP_SHIM_COUNT(call) ((void)0)
+#define TSDP_SHIM_COUNT_ATOMIC(p) ((void)0)
 #endif
 
 constexpr unsigned kMaxThreads = 1024;
@@ -1576,7 +1584,6 @@ inline bool forget_allocation(void* p) {
 struct AllocationRef {
   std::uintptr_t start = 0;
   int device = -2;
-  std::uintptr_t end = 0;  // one past its last byte
 };
 inline AllocationRef find_allocation(const void* p) {
   std::lock_guard<std::mutex> lk(allocations().m);
@@ -1585,7 +1592,7 @@ inline AllocationRef find_allocation(const void* p) {
   auto it = a.upper_bound(a_p);
   if (it == a.begin()) return {};
   --it;
-  return a_p < it->first + it->second.first ? AllocationRef{it->first, it->second.second, it->first + it->second.first} : AllocationRef{};
+  return a_p < it->first + it->second.first ? AllocationRef{it->first, it->second.second} : AllocationRef{};
 }
 inline std::uintptr_t allocation_start(const void* p) { return find_allocation(p).start; }
 /** The allocation a kernel argument points into (none when it is not a pointer). */
@@ -2014,8 +2021,11 @@ inline T atomic_update(T* p, F f) {
 }  // namespace detail
 }  // namespace tsdp
 
-#define TSDP_ATOMIC_FETCH(NAME, T, OP) \
-  inline T NAME(T* address, T val) { return tsdp::detail::aref(address).OP(val, std::memory_order_relaxed); }
+#define TSDP_ATOMIC_FETCH(NAME, T, OP)                                         \
+  inline T NAME(T* address, T val) {                                           \
+    TSDP_SHIM_COUNT_ATOMIC(address);                                           \
+    return tsdp::detail::aref(address).OP(val, std::memory_order_relaxed);     \
+  }
 TSDP_ATOMIC_FETCH(atomicAdd, int, fetch_add)
 TSDP_ATOMIC_FETCH(atomicAdd, unsigned int, fetch_add)
 TSDP_ATOMIC_FETCH(atomicAdd, unsigned long long, fetch_add)
@@ -2040,9 +2050,11 @@ TSDP_ATOMIC_FETCH(atomicExch, float, exchange)
 
 #define TSDP_ATOMIC_MINMAX(T)                                                                          \
   inline T atomicMax(T* address, T val) {                                                              \
+    TSDP_SHIM_COUNT_ATOMIC(address);                                                                   \
     return tsdp::detail::atomic_update(address, [val](T old) { return old < val ? val : old; });       \
   }                                                                                                    \
   inline T atomicMin(T* address, T val) {                                                              \
+    TSDP_SHIM_COUNT_ATOMIC(address);                                                                   \
     return tsdp::detail::atomic_update(address, [val](T old) { return val < old ? val : old; });       \
   }
 TSDP_ATOMIC_MINMAX(int)
@@ -2053,6 +2065,7 @@ TSDP_ATOMIC_MINMAX(unsigned long long)
 
 #define TSDP_ATOMIC_CAS(T)                                                        \
   inline T atomicCAS(T* address, T compare, T val) {                              \
+    TSDP_SHIM_COUNT_ATOMIC(address);                                              \
     tsdp::detail::aref(address).compare_exchange_strong(compare, val, std::memory_order_relaxed); \
     return compare;                                                               \
   }
@@ -2063,9 +2076,11 @@ TSDP_ATOMIC_CAS(unsigned short)
 #undef TSDP_ATOMIC_CAS
 
 inline unsigned atomicInc(unsigned* address, unsigned val) {
+  TSDP_SHIM_COUNT_ATOMIC(address);
   return tsdp::detail::atomic_update(address, [val](unsigned old) { return old >= val ? 0u : old + 1; });
 }
 inline unsigned atomicDec(unsigned* address, unsigned val) {
+  TSDP_SHIM_COUNT_ATOMIC(address);
   return tsdp::detail::atomic_update(address,
                                      [val](unsigned old) { return (old == 0 || old > val) ? val : old - 1; });
 }

@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <vector>
 
+#ifndef TSDP_DYNAMIC_SHARED
+#define TSDP_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
+#endif
 #ifndef TSDP_LAUNCH
 #define TSDP_LAUNCH(k, g, b, s, st, ...) k<<<g, b, s, st>>>(__VA_ARGS__)
 #endif
@@ -70,6 +73,21 @@ __global__ void shared_broadcast(const float* in, float* out) {
   out[t] = s[7];
 }
 
+// Reverse 64 floats through dynamic shared memory (sized by the launch): per warp one store and
+// one load, each of 32 consecutive words.
+__global__ void dynamic_reverse(const float* in, float* out) {
+  TSDP_DYNAMIC_SHARED(float, buf);
+  const int t = threadIdx.x;
+  buf[t] = in[t];
+  __syncthreads();
+  out[t] = buf[blockDim.x - 1 - t];
+}
+
+// Every lane adds to one float: one atomic request per warp (RED on the GPU), one sector.
+__global__ void atomic_sum(const float* in, float* out) {
+  atomicAdd(&out[0], in[threadIdx.x]);
+}
+
 int main() {
   const int n = 32 * 32 * 32;  // the strided copy reads 32 floats per thread of 1024
   std::vector<float> host(n);
@@ -109,6 +127,15 @@ int main() {
   TSDP_LAUNCH(shared_broadcast, dim3(1), dim3(32), 0, 0, in, out);
   fetch(32);
   for (int t = 0; t < 32; ++t) bad += got[t] != host[7];
+  TSDP_LAUNCH(dynamic_reverse, dim3(1), dim3(64), 64 * sizeof(float), 0, in, out);
+  fetch(64);
+  for (int t = 0; t < 64; ++t) bad += got[t] != host[63 - t];
+  CHECK(cudaMemset(out, 0, sizeof(float)));
+  TSDP_LAUNCH(atomic_sum, dim3(1), dim3(64), 0, 0, in, out);
+  fetch(1);
+  float sum = 0;
+  for (int t = 0; t < 64; ++t) sum += host[t];
+  bad += got[0] != sum;  // integers: exact in any order
 
   std::printf("mismatches: %d\n", bad);
 #ifdef TSDP_SHIM_COUNTERS
