@@ -60,6 +60,7 @@
 // `tsdp counters model.ts` (compiler/counters.ts) adds the model, batch and program.
 
 #pragma once
+#include <pthread.h>
 #include <string>
 #include <unordered_map>
 
@@ -130,19 +131,25 @@ struct State {
   // The allocation last hit and the gap between allocations last hit (fiber stacks, the shim's
   // state): most accesses fall in the same one as the access before them.
   std::uintptr_t hit_lo = 0, hit_hi = 0, gap_lo = 0, gap_hi = 0;
+  // The thread that runs the blocks (thread_identity), and its Runner (which CUDA thread runs now).
+  const void* thread = nullptr;
+  const tsdp::detail::Runner* runner = nullptr;
 };
 __attribute__((visibility("hidden"))) inline State* const g_state = new State();  // never destroyed: kernels may run during exit
 TSDP_COUNTERS_FN State& state() { return *g_state; }
 
-// Set while this OS thread runs a kernel's blocks and not inside the bookkeeping below (which is
-// instrumented code too).
-__attribute__((visibility("hidden"))) inline thread_local bool tl_counting = false;
+// Set while a kernel's blocks run, and not inside the bookkeeping below (which is instrumented code
+// too). A plain global, not a thread_local: in a dlopen'ed library every thread_local read is a
+// call into the dynamic linker (_dl_tlsdesc_dynamic), and this one is read at every access of the
+// whole library; it took 40% of a counted LeNet step. Blocks run one at a time in a counter build,
+// and accesses of other threads are told apart by their thread pointer (thread_identity).
+__attribute__((visibility("hidden"))) inline bool g_counting = false;
 
-/** Clears tl_counting for a scope: the bookkeeping's own accesses are not the kernel's. */
+/** Clears g_counting for a scope: the bookkeeping's own accesses are not the kernel's. */
 struct Paused {
   bool was;
-  TSDP_COUNTERS_FN Paused() : was(tl_counting) { tl_counting = false; }
-  TSDP_COUNTERS_FN ~Paused() { tl_counting = was; }
+  TSDP_COUNTERS_FN Paused() : was(g_counting) { g_counting = false; }
+  TSDP_COUNTERS_FN ~Paused() { g_counting = was; }
 };
 
 extern "C" __attribute__((weak, visibility("hidden"))) char __start_tsdp_shared[];
@@ -152,11 +159,28 @@ TSDP_COUNTERS_FN bool in_static_shared(std::uintptr_t a) {
   return a >= reinterpret_cast<std::uintptr_t>(__start_tsdp_shared) && a < reinterpret_cast<std::uintptr_t>(__stop_tsdp_shared);
 }
 
-/** 0: shared memory, 1: device memory, -1: neither (registers on a fiber stack, the shim's state). */
+/**
+ * The calling thread's identity: its thread pointer (no call, no dynamic linker). Not its stack:
+ * koffi runs native calls on stacks of its own, and fibers run on theirs.
+ */
+TSDP_COUNTERS_FN const void* thread_identity() {
+#if defined(__x86_64__) || defined(__aarch64__)
+  return __builtin_thread_pointer();
+#else
+  return reinterpret_cast<const void*>(pthread_self());
+#endif
+}
+
+/**
+ * 0: shared memory, 1: device memory, -1: neither (registers on a fiber stack, the shim's state).
+ * Other threads (host code of another model of this library) may call this while a kernel runs:
+ * they only read the caches, and are turned away before the search that updates them.
+ */
 TSDP_COUNTERS_FN int space_of(State& s, std::uintptr_t a) {
   if (in_static_shared(a) || (a >= s.dyn_lo && a < s.dyn_hi)) return 0;
   if (a >= s.hit_lo && a < s.hit_hi) return 1;
   if (a >= s.gap_lo && a < s.gap_hi) return -1;
+  if (thread_identity() != s.thread) return -1;
   // the number of allocations that start at or before a
   std::size_t lo = 0, hi = s.starts.size();
   const std::uintptr_t* starts = s.starts.data();
@@ -176,14 +200,19 @@ TSDP_COUNTERS_FN int space_of(State& s, std::uintptr_t a) {
   return -1;
 }
 
+/** The linear id of the CUDA thread running now (threadIdx, without reading a thread_local). */
+TSDP_COUNTERS_FN unsigned current_thread(const tsdp::detail::Runner& r) {
+  return r.fiber_mode ? r.cur->lin : tsdp::detail::direct_at(r, r.dpos);
+}
+
 /** Logs one access of the current CUDA thread (called from the instrumentation). */
 __attribute__((no_sanitize_thread, noinline)) inline void record(const volatile void* p, std::size_t size, int op) {
-  if (!tl_counting) return;
+  if (!__atomic_load_n(&g_counting, __ATOMIC_RELAXED)) return;
   State& s = state();
   const auto a = reinterpret_cast<std::uintptr_t>(p);
   const int space = space_of(s, a);
-  if (space < 0) return;
-  const unsigned lin = ::threadIdx.x + ::blockDim.x * (::threadIdx.y + ::blockDim.y * ::threadIdx.z);
+  if (space < 0 || thread_identity() != s.thread) return;
+  const unsigned lin = current_thread(*s.runner);
   if (lin < s.threads) push(s.log[lin][unsigned(space) * 3 + unsigned(op)], pack(a, size));
 }
 
@@ -357,21 +386,42 @@ inline void end_launch() {
 }
 
 /** This OS thread starts running a launch's blocks (threads per block, dynamic shared memory). */
-TSDP_COUNTERS_FN void begin_blocks(unsigned threads, const char* dyn, std::size_t dyn_bytes) {
+/** The calling thread's stack: [lo, hi). */
+inline std::pair<std::uintptr_t, std::uintptr_t> own_stack() {
+  static thread_local std::pair<std::uintptr_t, std::uintptr_t> range{0, UINTPTR_MAX};
+  static thread_local bool known = false;
+  if (!known) {
+    known = true;
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+      void* addr = nullptr;
+      std::size_t size = 0;
+      if (pthread_attr_getstack(&attr, &addr, &size) == 0 && addr)
+        range = {reinterpret_cast<std::uintptr_t>(addr), reinterpret_cast<std::uintptr_t>(addr) + size};
+      pthread_attr_destroy(&attr);
+    }
+  }
+  return range;
+}
+
+/** This OS thread starts running a launch's blocks (one at a time, see TSDP_SHIM_SERIAL_BLOCKS). */
+inline void begin_blocks(const tsdp::detail::Runner& r, std::size_t dyn_bytes) {
   State& s = state();
-  s.threads = std::min(threads, tsdp::detail::kMaxThreads);
-  s.dyn_lo = reinterpret_cast<std::uintptr_t>(dyn);
-  s.dyn_hi = s.dyn_lo + (dyn ? dyn_bytes : 0);
-  tl_counting = s.in_launch;
+  s.runner = &r;
+  s.threads = std::min(r.n, tsdp::detail::kMaxThreads);
+  s.dyn_lo = reinterpret_cast<std::uintptr_t>(r.dyn);
+  s.dyn_hi = s.dyn_lo + (r.dyn ? dyn_bytes : 0);
+  s.thread = thread_identity();
+  g_counting = s.in_launch;
 }
 
-TSDP_COUNTERS_FN void end_blocks() { tl_counting = false; }
+TSDP_COUNTERS_FN void end_blocks() { g_counting = false; }
 
-TSDP_COUNTERS_FN Atomic::Atomic(const volatile void* p, std::size_t bytes) : was(tl_counting) {
+TSDP_COUNTERS_FN Atomic::Atomic(const volatile void* p, std::size_t bytes) : was(g_counting) {
   record(p, bytes, 2);
-  tl_counting = false;
+  g_counting = false;
 }
-TSDP_COUNTERS_FN Atomic::~Atomic() { tl_counting = was; }
+TSDP_COUNTERS_FN Atomic::~Atomic() { g_counting = was; }
 
 // ---- JSON ----------------------------------------------------------------------------------------
 

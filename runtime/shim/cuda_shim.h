@@ -658,12 +658,13 @@ inline std::atomic<bool> g_warned_divergence{false};
 using ThreadFn = void (*)(const void*);
 
 #ifdef TSDP_SHIM_COUNTERS
+struct Runner;
 }  // namespace detail
 // Hardware counters (counters.h, included at the end of this header).
 namespace counters {
 inline void begin_launch(const char* name, dim3 grid, dim3 block);
 inline void end_launch();
-inline void begin_blocks(unsigned threads, const char* dyn, std::size_t dyn_bytes);
+inline void begin_blocks(const detail::Runner& r, std::size_t dyn_bytes);
 inline void end_blocks();
 inline void flush();
 /** One CUDA atomic: one atomic request, whatever loads and CAS retries implement it here. */
@@ -1191,7 +1192,7 @@ inline void run_blocks(Job& j) {
   ::gridDim = j.grid;
   tl_dyn_shared = r.dyn;
   tl_run = &r;
-  TSDP_SHIM_COUNT(begin_blocks(r.n, r.dyn, j.shmem));
+  TSDP_SHIM_COUNT(begin_blocks(r, j.shmem));
   const std::uint64_t gx = j.grid.x, gxy = std::uint64_t(j.grid.x) * j.grid.y;
   for (;;) {
     std::uint64_t b = j.next.fetch_add(1, std::memory_order_relaxed);
