@@ -116,6 +116,12 @@
 // poisoned, and `__shared__` arrays become plain statics, which ASan surrounds with redzones (so
 // blocks then run one at a time, process-wide). With TSDP_SHIM_MEMCHECK fresh device memory is
 // filled with 0xFF bytes, NaN in every float format, so reads of memory nothing wrote show up.
+//
+// Counters (what a GPU profiler would count; tsdp counters, tsdp compile --counters: compiled with
+// GCC's -fsanitize=thread and -DTSDP_SHIM_COUNTERS, linked without libtsan). counters.h defines the
+// instrumentation's entry points and counts, per kernel launch, shared-memory wavefronts and
+// conflicts and global sectors per warp request; `__shared__` arrays are statics in one section
+// and blocks run one at a time. See counters.h.
 
 #pragma once
 #ifndef TSDP_CUDA_SHIM
