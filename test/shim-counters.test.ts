@@ -115,6 +115,13 @@ describe("hardware counters on the CPU target (counter flavor)", () => {
     expect(launch("atomic_sum").global).toMatchObject({ storeRequests: 2, storeSectors: 2, storeIdealSectors: 2, uniqueBytesWritten: 4 });
   });
 
+  it("matches a divergent warp's lanes by instruction, not by count", () => {
+    // a load by the 16 even lanes (in[t + 32]: 64 bytes spread over 128, 4 sectors, ideally 2),
+    // then one by all 32 (4 sectors); by count, the odd lanes' only load would have joined the
+    // even lanes' first (8 sectors) and the even lanes' second gone alone (4)
+    expect(launch("divergent_loads").global).toMatchObject({ loadRequests: 2, loadSectors: 8, loadIdealSectors: 6, uniqueBytesRead: 192 });
+  });
+
   it("lists launches in order with the names spelled at the launch", () => {
     expect([...launches.keys()]).toEqual([
       "transpose_conflicted",
@@ -125,6 +132,7 @@ describe("hardware counters on the CPU target (counter flavor)", () => {
       "shared_broadcast",
       "dynamic_reverse",
       "atomic_sum",
+      "divergent_loads",
     ]);
   });
 

@@ -22,9 +22,12 @@
 // kind: shared load/store/atomic, global load/store/atomic) since the last __syncthreads. When a
 // barrier releases the block, and when the block ends, each warp (32 consecutive linear thread ids)
 // is grouped by (kind, n): the n-th access of that kind of each lane is one warp-level request.
-// This is exact when the control flow that leads to memory instructions is warp-uniform; where
-// lanes diverge (a guarded tail, a data-dependent loop), lanes are matched by count, not by
-// instruction, so the per-request numbers are approximate there (totals of bytes stay exact).
+// Where lanes diverge (a guarded load, a loop some lanes leave early), lanes are matched by
+// instruction instead: each access carries the address of its call to the hook (the instruction
+// in the CPU code), and the n-th execution of an instruction by each lane is one request — what
+// the warp does when it runs that instruction with those lanes active. Two caveats: GCC's
+// instructions are not nvcc's (it may hoist, merge or duplicate an access differently), and
+// atomics, inlined into the kernel, have no instruction of their own and are matched by count.
 //
 // Shared memory (Volta and later): 32 banks of 4 bytes. A request is processed in phases: accesses
 // of up to 4 bytes by the whole warp in one; 8-byte accesses in 2 (lanes 0-15, 16-31); 16-byte in 4
@@ -96,19 +99,24 @@ TSDP_COUNTERS_FN unsigned size_of(std::uint64_t e) {
 }
 
 /** A growable array of log entries (malloc'ed: see TSDP_COUNTERS_FN). */
+/** One access: address and size (pack), and the instruction that made it (its call to the hook). */
+struct Access {
+  std::uint64_t e;
+  std::uintptr_t pc;
+};
 struct Log {
-  std::uint64_t* data = nullptr;
+  Access* data = nullptr;
   std::size_t size = 0, cap = 0;
 };
-TSDP_COUNTERS_FN void push(Log& l, std::uint64_t e) {
+TSDP_COUNTERS_FN void push(Log& l, std::uint64_t e, std::uintptr_t pc) {
   if (l.size == l.cap) {
     const std::size_t cap = l.cap ? 2 * l.cap : 64;
-    auto* grown = static_cast<std::uint64_t*>(std::realloc(l.data, cap * sizeof(std::uint64_t)));
+    auto* grown = static_cast<Access*>(std::realloc(l.data, cap * sizeof(Access)));
     if (!grown) return;  // out of memory: the access goes uncounted
     l.data = grown;
     l.cap = cap;
   }
-  l.data[l.size++] = e;
+  l.data[l.size++] = Access{e, pc};
 }
 
 /** A byte mask per 32-byte sector: the bytes a launch read or wrote. */
@@ -206,14 +214,14 @@ TSDP_COUNTERS_FN unsigned current_thread(const tsdp::detail::Runner& r) {
 }
 
 /** Logs one access of the current CUDA thread (called from the instrumentation). */
-__attribute__((no_sanitize_thread, noinline)) inline void record(const volatile void* p, std::size_t size, int op) {
+__attribute__((no_sanitize_thread, noinline)) inline void record(const volatile void* p, std::size_t size, int op, const void* pc) {
   if (!__atomic_load_n(&g_counting, __ATOMIC_RELAXED)) return;
   State& s = state();
   const auto a = reinterpret_cast<std::uintptr_t>(p);
   const int space = space_of(s, a);
   if (space < 0 || thread_identity() != s.thread) return;
   const unsigned lin = current_thread(*s.runner);
-  if (lin < s.threads) push(s.log[lin][unsigned(space) * 3 + unsigned(op)], pack(a, size));
+  if (lin < s.threads) push(s.log[lin][unsigned(space) * 3 + unsigned(op)], pack(a, size), reinterpret_cast<std::uintptr_t>(pc));
 }
 
 // ---- One warp-level request --------------------------------------------------------------------
@@ -307,6 +315,44 @@ TSDP_COUNTERS_FN void global_request(Launch& l, State& s, const std::uint64_t* l
 
 // ---- Hooks called by the shim ----------------------------------------------------------------
 
+/** One warp-level request from its lanes' accesses (0 = a lane without one). */
+TSDP_COUNTERS_FN void request(Launch& l, State& s, unsigned kind, const std::uint64_t* lane, unsigned lanes) {
+  if (kind <= kSharedAtomic) shared_request(l, lane, lanes);
+  else global_request(l, s, lane, lanes, kind == kGlobalLoad);
+}
+
+/**
+ * The requests of one warp's accesses of one kind, where its lanes did not all make the same
+ * instructions (divergence: a guarded load, a loop some lanes leave early): the n-th execution of
+ * an instruction by each lane is one request, as when the warp runs it with those lanes active.
+ */
+inline void divergent_requests(Launch& l, State& s, unsigned kind, const Log* logs, unsigned lanes) {
+  struct Key {
+    std::uintptr_t pc;
+    std::size_t n;
+    unsigned lane;
+    std::uint64_t e;
+  };
+  std::vector<Key> keys;
+  std::unordered_map<std::uintptr_t, std::size_t> seen;
+  for (unsigned i = 0; i < lanes; ++i) {
+    seen.clear();
+    for (std::size_t j = 0; j < logs[i].size; ++j) {
+      const Access& a = logs[i].data[j];
+      keys.push_back(Key{a.pc, seen[a.pc]++, i, a.e});
+    }
+  }
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.pc != b.pc ? a.pc < b.pc : a.n < b.n; });
+  std::uint64_t lane[32];
+  for (std::size_t g = 0; g < keys.size();) {
+    std::fill(lane, lane + 32, 0);
+    std::size_t h = g;
+    for (; h < keys.size() && keys[h].pc == keys[g].pc && keys[h].n == keys[g].n; ++h) lane[keys[h].lane] = keys[h].e;
+    request(l, s, kind, lane, lanes);
+    g = h;
+  }
+}
+
 /** A barrier released the block, or the block ended: turn the threads' logs into warp requests. */
 TSDP_COUNTERS_FN void flush() {
   State& s = state();
@@ -316,17 +362,31 @@ TSDP_COUNTERS_FN void flush() {
   std::uint64_t lane[32];
   for (unsigned w0 = 0; w0 < s.threads; w0 += 32) {
     const unsigned lanes = s.threads - w0 < 32 ? s.threads - w0 : 32;
+    Log warp[32];
     for (unsigned k = 0; k < kKinds; ++k) {
       std::size_t most = 0;
+      for (unsigned i = 0; i < lanes; ++i) warp[i] = s.log[w0 + i][k];
       for (unsigned i = 0; i < lanes; ++i)
-        if (s.log[w0 + i][k].size > most) most = s.log[w0 + i][k].size;
-      for (std::size_t n = 0; n < most; ++n) {
-        for (unsigned i = 0; i < lanes; ++i) {
-          const Log& log = s.log[w0 + i][k];
-          lane[i] = n < log.size ? log.data[n] : 0;
+        if (warp[i].size > most) most = warp[i].size;
+      // Usually every lane made the same instructions in the same order (warp-uniform control
+      // flow): the n-th access of each lane is one request. Otherwise match by instruction.
+      // (A lane without any access of the kind is simply inactive in all of them.)
+      unsigned ref = 0;
+      while (ref < lanes && warp[ref].size == 0) ++ref;
+      bool uniform = true;
+      for (unsigned i = ref + 1; i < lanes && uniform; ++i) {
+        if (warp[i].size == 0) continue;
+        if (warp[i].size != most) uniform = false;
+        for (std::size_t n = 0; n < most && uniform; ++n) uniform = warp[i].data[n].pc == warp[ref].data[n].pc;
+      }
+      if (ref < lanes && warp[ref].size != most) uniform = false;
+      if (!uniform) {
+        divergent_requests(l, s, k, warp, lanes);
+      } else {
+        for (std::size_t n = 0; n < most; ++n) {
+          for (unsigned i = 0; i < lanes; ++i) lane[i] = n < warp[i].size ? warp[i].data[n].e : 0;
+          request(l, s, k, lane, lanes);
         }
-        if (k <= kSharedAtomic) shared_request(l, lane, lanes);
-        else global_request(l, s, lane, lanes, k == kGlobalLoad);
       }
       for (unsigned i = 0; i < lanes; ++i) s.log[w0 + i][k].size = 0;
     }
@@ -418,7 +478,7 @@ inline void begin_blocks(const tsdp::detail::Runner& r, std::size_t dyn_bytes) {
 TSDP_COUNTERS_FN void end_blocks() { g_counting = false; }
 
 TSDP_COUNTERS_FN Atomic::Atomic(const volatile void* p, std::size_t bytes) : was(g_counting) {
-  record(p, bytes, 2);
+  record(p, bytes, 2, nullptr);  // inlined into the kernel: no instruction of its own (grouped by count)
   g_counting = false;
 }
 TSDP_COUNTERS_FN Atomic::~Atomic() { g_counting = was; }
@@ -497,20 +557,20 @@ extern "C" __attribute__((used, visibility("default"))) inline void tsdp_shim_co
 
 #define TSDP_TSAN extern "C" __attribute__((used, no_sanitize_thread, visibility("hidden"))) inline
 #define TSDP_TSAN_ACCESS(N)                                                                                 \
-  TSDP_TSAN void __tsan_read##N(void* p) { tsdp::counters::record(p, N, 0); }                              \
-  TSDP_TSAN void __tsan_write##N(void* p) { tsdp::counters::record(p, N, 1); }                             \
-  TSDP_TSAN void __tsan_unaligned_read##N(void* p) { tsdp::counters::record(p, N, 0); }                    \
-  TSDP_TSAN void __tsan_unaligned_write##N(void* p) { tsdp::counters::record(p, N, 1); }                   \
-  TSDP_TSAN void __tsan_volatile_read##N(void* p) { tsdp::counters::record(p, N, 0); }                     \
-  TSDP_TSAN void __tsan_volatile_write##N(void* p) { tsdp::counters::record(p, N, 1); }
+  TSDP_TSAN void __tsan_read##N(void* p) { tsdp::counters::record(p, N, 0, __builtin_return_address(0)); }                              \
+  TSDP_TSAN void __tsan_write##N(void* p) { tsdp::counters::record(p, N, 1, __builtin_return_address(0)); }                             \
+  TSDP_TSAN void __tsan_unaligned_read##N(void* p) { tsdp::counters::record(p, N, 0, __builtin_return_address(0)); }                    \
+  TSDP_TSAN void __tsan_unaligned_write##N(void* p) { tsdp::counters::record(p, N, 1, __builtin_return_address(0)); }                   \
+  TSDP_TSAN void __tsan_volatile_read##N(void* p) { tsdp::counters::record(p, N, 0, __builtin_return_address(0)); }                     \
+  TSDP_TSAN void __tsan_volatile_write##N(void* p) { tsdp::counters::record(p, N, 1, __builtin_return_address(0)); }
 TSDP_TSAN_ACCESS(1)
 TSDP_TSAN_ACCESS(2)
 TSDP_TSAN_ACCESS(4)
 TSDP_TSAN_ACCESS(8)
 TSDP_TSAN_ACCESS(16)
 #undef TSDP_TSAN_ACCESS
-TSDP_TSAN void __tsan_read_range(void* p, unsigned long n) { tsdp::counters::record(p, n, 0); }
-TSDP_TSAN void __tsan_write_range(void* p, unsigned long n) { tsdp::counters::record(p, n, 1); }
+TSDP_TSAN void __tsan_read_range(void* p, unsigned long n) { tsdp::counters::record(p, n, 0, __builtin_return_address(0)); }
+TSDP_TSAN void __tsan_write_range(void* p, unsigned long n) { tsdp::counters::record(p, n, 1, __builtin_return_address(0)); }
 TSDP_TSAN void __tsan_init() {}
 TSDP_TSAN void __tsan_func_entry(void*) {}
 TSDP_TSAN void __tsan_func_exit() {}

@@ -88,6 +88,17 @@ __global__ void atomic_sum(const float* in, float* out) {
   atomicAdd(&out[0], in[threadIdx.x]);
 }
 
+// Even lanes load one float more than odd ones (a guarded load), then all load one: two
+// instructions, the first with 16 active lanes. Matched by instruction: 2 requests of 4 sectors.
+// (Matched by count, the odd lanes' second load would join the even lanes' first: 12 sectors.)
+__global__ void divergent_loads(const float* in, float* out) {
+  const int t = threadIdx.x;
+  float v = 0.0f;
+  if (t % 2 == 0) v = in[t + 32];
+  v += in[t];
+  out[t] = v;
+}
+
 int main() {
   const int n = 32 * 32 * 32;  // the strided copy reads 32 floats per thread of 1024
   std::vector<float> host(n);
@@ -136,6 +147,9 @@ int main() {
   float sum = 0;
   for (int t = 0; t < 64; ++t) sum += host[t];
   bad += got[0] != sum;  // integers: exact in any order
+  TSDP_LAUNCH(divergent_loads, dim3(1), dim3(32), 0, 0, in, out);
+  fetch(32);
+  for (int t = 0; t < 32; ++t) bad += got[t] != host[t] + (t % 2 == 0 ? host[t + 32] : 0.0f);
 
   std::printf("mismatches: %d\n", bad);
 #ifdef TSDP_SHIM_COUNTERS
