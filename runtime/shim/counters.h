@@ -11,7 +11,7 @@
 // __tsan_atomic32_fetch_add(...)); this header defines those entry points itself instead of
 // linking libtsan. Atomics keep real atomic semantics (seq_cst, stronger than asked). While an OS
 // thread runs a kernel's blocks it counts; every other access (the harness, the shim's own
-// bookkeeping, Node) returns after one thread-local test. An access counts when its address is in
+// bookkeeping) returns after one test of a global flag. An access counts when its address is in
 // shared memory (the `__shared__` statics, which a counter build places in the section
 // "tsdp_shared", or the launch's dynamic shared buffer) or in a device allocation (the shim's
 // allocation registry); the rest — locals on fiber stacks, i.e. registers — is ignored.
