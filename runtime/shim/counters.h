@@ -98,12 +98,12 @@ TSDP_COUNTERS_FN unsigned size_of(std::uint64_t e) {
   return n ? n : 1;
 }
 
-/** A growable array of log entries (malloc'ed: see TSDP_COUNTERS_FN). */
 /** One access: address and size (pack), and the instruction that made it (its call to the hook). */
 struct Access {
   std::uint64_t e;
   std::uintptr_t pc;
 };
+/** A thread's accesses of one kind: a growable array (malloc'ed: see TSDP_COUNTERS_FN). */
 struct Log {
   Access* data = nullptr;
   std::size_t size = 0, cap = 0;
