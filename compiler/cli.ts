@@ -185,9 +185,9 @@ const countersCommand = program
 withLimits(countersCommand)
   .action((file: string, opts: { model?: string; batch: number; program?: "step" | "forward"; out?: string; build?: string; json?: boolean } & LimitFlags) =>
     run(async () => {
-      const { measureCounters, formatCounters } = await import("./counters.ts");
+      const { measureCounters, formatCounters, countersJson } = await import("./counters.ts");
       const { file: counted, path } = await measureCounters(file, { model: opts.model, batch: opts.batch, program: opts.program, out: opts.out, buildDir: opts.build, ...limitsOf(opts) });
-      process.stdout.write(opts.json ? JSON.stringify(counted, null, 1) + "\n" : `${formatCounters(counted)}\n→ ${path}\n`);
+      process.stdout.write(opts.json ? countersJson(counted) : `${formatCounters(counted)}\n→ ${path}\n`);
     }),
   );
 

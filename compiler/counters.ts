@@ -60,11 +60,17 @@ export async function measureCounters(modelFile: string, options: CountersOption
     const file: CountersFile = { version: 1, model: manifest.model, batch, program, launches: counted.launches };
     const path = resolve(options.out ?? join(buildDir, `counters-${program}-b${batch}.json`));
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, JSON.stringify(file, null, 1) + "\n");
+    writeFileSync(path, countersJson(file));
     return { file, path, buildDir };
   } finally {
     model.dispose();
   }
+}
+
+/** The counters file's text: one launch per line, so that diffs of two runs read by kernel. */
+export function countersJson(file: CountersFile): string {
+  const { launches, ...head } = file;
+  return `${JSON.stringify(head).slice(0, -1)},"launches":[\n${launches.map((l) => ` ${JSON.stringify(l)}`).join(",\n")}\n]}\n`;
 }
 
 /** The class count of a class-index target: the first output's last dimension. */
