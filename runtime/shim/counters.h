@@ -37,7 +37,9 @@
 //   shared.wavefronts      sum of the wavefronts of each request
 //   shared.idealWavefronts sum of the phases each request has lanes in (its conflict-free count)
 //   bank conflicts = wavefronts - idealWavefronts (ncu: l1tex__data_bank_conflicts_pipe_lsu_mem_shared)
-// Not modelled: the CC 7.x packing of uniform 128-bit loads into fewer wavefronts.
+// Not modelled: the CC 7.x packing of uniform 128-bit loads into fewer wavefronts. Not counted:
+// WMMA fragment loads and stores (wmma_shim.h gives every lane the whole tile; the GPU's fragment
+// layout is not modelled), so tensor-core builds count only their other accesses.
 //
 // Global memory: 32-byte sectors.
 //   *Requests              warp-level global instructions (atomics count as stores)
@@ -482,6 +484,9 @@ TSDP_COUNTERS_FN Atomic::Atomic(const volatile void* p, std::size_t bytes) : was
   g_counting = false;
 }
 TSDP_COUNTERS_FN Atomic::~Atomic() { g_counting = was; }
+
+TSDP_COUNTERS_FN Uncounted::Uncounted() : was(g_counting) { g_counting = false; }
+TSDP_COUNTERS_FN Uncounted::~Uncounted() { g_counting = was; }
 
 // ---- JSON ----------------------------------------------------------------------------------------
 

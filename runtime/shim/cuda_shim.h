@@ -679,13 +679,21 @@ struct Atomic {
   inline ~Atomic();
   bool was;
 };
+/** Accesses not counted in a scope: WMMA fragment loads and stores, whose GPU layout is not modelled. */
+struct Uncounted {
+  inline Uncounted();
+  inline ~Uncounted();
+  bool was;
+};
 }  // namespace counters
 namespace detail {
 #define TSDP_SHIM_COUNT(call) ::tsdp::counters::call
 #define TSDP_SHIM_COUNT_ATOMIC(p) const ::tsdp::counters::Atomic tsdp_counted_atomic_((p), sizeof(*(p)))
+#define TSDP_SHIM_UNCOUNTED const ::tsdp::counters::Uncounted tsdp_uncounted_
 #else
 #define TSDP_SHIM_COUNT(call) ((void)0)
 #define TSDP_SHIM_COUNT_ATOMIC(p) ((void)0)
+#define TSDP_SHIM_UNCOUNTED ((void)0)
 #endif
 
 constexpr unsigned kMaxThreads = 1024;
