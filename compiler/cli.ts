@@ -185,8 +185,17 @@ const countersCommand = program
 withLimits(countersCommand)
   .action((file: string, opts: { model?: string; batch: number; program?: "step" | "forward"; out?: string; build?: string; json?: boolean } & LimitFlags) =>
     run(async () => {
-      const { measureCounters, formatCounters, countersJson } = await import("./counters.ts");
-      const { file: counted, path } = await measureCounters(file, { model: opts.model, batch: opts.batch, program: opts.program, out: opts.out, buildDir: opts.build, ...limitsOf(opts) });
+      const { measureCounters, formatCounters, countersJson, CountersUsageError } = await import("./counters.ts");
+      let measured;
+      try {
+        measured = await measureCounters(file, { model: opts.model, batch: opts.batch, program: opts.program, out: opts.out, buildDir: opts.build, ...limitsOf(opts) });
+      } catch (e) {
+        if (!(e instanceof CountersUsageError)) throw e;
+        process.stderr.write(`tsdp: ${e.message}\n`);
+        process.exitCode = USAGE;
+        return;
+      }
+      const { file: counted, path } = measured;
       process.stdout.write(opts.json ? countersJson(counted) : `${formatCounters(counted)}\n→ ${path}\n`);
     }),
   );

@@ -25,6 +25,9 @@ export interface CountersOptions extends LowerOptions {
   readonly seed?: number;
 }
 
+/** A request the model cannot answer (a step of a model without one): a usage error, not a bug. */
+export class CountersUsageError extends Error {}
+
 export interface CountersRun {
   readonly file: CountersFile;
   readonly path: string;
@@ -43,7 +46,7 @@ export async function measureCounters(modelFile: string, options: CountersOption
     const manifest = model.manifest;
     const program = options.program ?? (manifest.training ? "step" : "forward");
     if (program === "step" && !manifest.training)
-      throw new RangeError(`tsdp counters: ${manifest.model} has no training step (${manifest.trainingUnavailable ?? "it declares no loss and optimizer"}); use --program forward`);
+      throw new CountersUsageError(`${manifest.model} has no training step (${manifest.trainingUnavailable ?? "it declares no loss and optimizer"}); count its forward with --program forward`);
     const random = mulberry32(seed);
     const inputs = manifest.inputs.map((spec) => randomTensor(spec, batch, random, 0));
     model.resetHardwareCounters(); // parameter initialization launched kernels too: count the run only

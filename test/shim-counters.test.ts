@@ -205,6 +205,25 @@ describe("tsdp counters", () => {
     expect(r.stdout).toContain(`→ ${out}`);
   });
 
+  it("counts the forward of a model without training, and refuses to count a step it does not have", async () => {
+    const model = join(root, "test", "fixtures", "batched-matmul", "model.ts");
+    const build = join(dir, "bmm");
+    const out = join(dir, "forward.json");
+    const r = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "counters", model, "--batch", "2", "--build", build, "--out", out]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const file = validateCountersFile(JSON.parse(readFileSync(out, "utf8")), out);
+    expect(file).toMatchObject({ model: "BatchedMatmul", batch: 2, program: "forward" });
+    expect(file.launches.length).toBeGreaterThan(0);
+    // x · xᵀ for 2 × 8 matrices of 3×4 floats: x (2·8·12 floats) is read, and the last kernel
+    // writes the output (2·8·3·3 floats), each byte once
+    expect(file.launches.reduce((n, l) => n + l.global.uniqueBytesRead, 0)).toBeGreaterThanOrEqual(2 * 8 * 12 * 4);
+    expect(file.launches.at(-1)!.global.uniqueBytesWritten).toBe(2 * 8 * 9 * 4);
+    const step = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "counters", model, "--program", "step", "--build", build, "--out", join(dir, "step-bmm.json")]);
+    expect(step.code).toBe(2);
+    expect(step.stderr).toContain("BatchedMatmul has no training step");
+    expect(step.stderr).not.toContain("internal error");
+  });
+
   it("refuses a CUDA-target counter build with a clear error", async () => {
     const r = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "compile", join(root, "test", "fixtures", "hardening-mlp", "model.ts"), "--target", "cuda", "--counters", "--out", join(dir, "cuda")]);
     expect(r.code).toBe(2);
