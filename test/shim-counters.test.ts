@@ -39,7 +39,7 @@ function exec(file: string, args: string[], env: Record<string, string> = {}, ti
 async function counterBuild(program: string): Promise<string> {
   const source = join(root, "test", "shim", `${program}.cu`);
   const args = ["-std=c++20", ...countersFlags, "-Wall", "-Wextra", "-Wno-unknown-pragmas", "-pthread", "-x", "c++", "-include", header, source];
-  const shimText = ["cuda_shim.h", "counters.h", "wmma_shim.h"].map((f) => readFileSync(join(shimDir, f), "utf8"));
+  const shimText = ["cuda_shim.h", "counters.h", "counters_tsan.h", "wmma_shim.h"].map((f) => readFileSync(join(shimDir, f), "utf8"));
   const inputs = [toolVersion(cxx), args.join(" "), readFileSync(source, "utf8"), readFileSync(join(root, "test", "shim", "strict_common.h"), "utf8"), ...shimText];
   const { path } = await cachedOutput(`shim counters ${program}`, inputs, async (output) => {
     const compiled = await exec(cxx, [...args, "-c", "-o", `${output}.o`]);
@@ -203,6 +203,10 @@ describe("tsdp counters", () => {
     expect(fc1.global.uniqueBytesRead).toBeGreaterThanOrEqual((8 * 8 + 16 * 8 + 16) * 4);
     expect(r.stdout).toContain("fc1_kernel");
     expect(r.stdout).toContain(`→ ${out}`);
+    // every ThreadSanitizer entry point the instrumentation calls is the shim's (none left for a libtsan)
+    const undefinedSymbols = await exec("nm", ["-D", "-u", join(dir, "build", "libmodel.so")]);
+    expect(undefinedSymbols.code, undefinedSymbols.stderr).toBe(0);
+    expect(undefinedSymbols.stdout).not.toMatch(/__tsan/);
   });
 
   it("counts the forward of a model without training, and refuses to count a step it does not have", async () => {
