@@ -122,6 +122,15 @@ describe("hardware counters on the CPU target (counter flavor)", () => {
     expect(launch("divergent_loads").global).toMatchObject({ loadRequests: 2, loadSectors: 8, loadIdealSectors: 6, uniqueBytesRead: 192 });
   });
 
+  it("counts the same whatever order the shim runs a block's threads in", async () => {
+    for (const order of ["reverse", "shuffle"]) {
+      const r = await exec(binaries.counters, [], { TSDP_SHIM_ORDER: order });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const counted = (JSON.parse(/COUNTERS\n([\s\S]*)END\n/.exec(r.stdout)![1]) as ShimCounters).launches;
+      expect(counted, order).toEqual([...launches.values()]);
+    }
+  });
+
   it("lists launches in order with the names spelled at the launch", () => {
     expect([...launches.keys()]).toEqual([
       "transpose_conflicted",
