@@ -27,6 +27,7 @@ export const NATIVE = [
   "test/resources.test.ts",
   "test/runtime.test.ts",
   "test/shim.test.ts",
+  "test/shim-counters.test.ts",
   "test/training.test.ts",
   "test/typecheck.test.ts",
   "test/build-cache.test.ts",

@@ -10,9 +10,9 @@ export function defaultOutDir(file: string): string {
 }
 
 /** What a build depends on besides its source files. */
-export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[], precision = "fp32", bucketCapMb = DEFAULT_BUCKET_CAP_MB, memcheck = false, shapeFor?: "cpu" | "gpu") {
-  // memcheck, and kernel shapes for the other target, only where asked for, so that records of
-  // ordinary builds stay as they were.
+export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[], precision = "fp32", bucketCapMb = DEFAULT_BUCKET_CAP_MB, memcheck = false, shapeFor?: "cpu" | "gpu", counters = false) {
+  // memcheck, counters, and kernel shapes for the other target, only where asked for, so that
+  // records of ordinary builds stay as they were.
   const otherShapes = shapeFor !== undefined && shapeFor !== (target === "cuda" ? "gpu" : "cpu");
   return {
     model: model ?? null,
@@ -22,6 +22,7 @@ export function recordedOptions(model: string | undefined, target: Target, archs
     bucketCapMb,
     ...(memcheck && target === "cpu" ? { memcheck: true } : {}),
     ...(otherShapes ? { shapeFor } : {}),
+    ...(counters && target === "cpu" ? { counters: true } : {}),
   };
 }
 

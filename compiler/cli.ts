@@ -80,6 +80,7 @@ const compileCommand = program
   .option("--bucket-cap-mb <mb>", "gradient bucket size for the all-reduce during the backward, as DDP's bucket_cap_mb", positiveNumber("megabytes", 1 << 20), 25)
   .option("--memcheck", "cpu target: build with AddressSanitizer and the shim's memory checks (also TSDP_SHIM_MEMCHECK=1)")
   .addOption(new Option("--shape-for <machine>", "kernel shapes (tiles, split-K) chosen for the GPU or for the CPU target; default: the target's").choices(["gpu", "cpu"]))
+  .option("--counters", "cpu target: a build that counts what a GPU profiler would (bank conflicts, sectors per request; see tsdp counters)")
   .addOption(new Option("--emit <what>", "ir: print the checked graph IR instead of building").choices(["ir"]))
   .addHelpText("after", examples(
     ["tsdp compile model.ts", "build for the GPU when there is one, else the CPU target, into build/<model>"],
@@ -87,10 +88,11 @@ const compileCommand = program
     ["tsdp compile model.ts --arch sm_90 --precision bf16", "an H100/H200 build with GEMMs on bf16 tensor cores"],
     ["tsdp compile model.ts --target cpu --memcheck", "the CPU target with AddressSanitizer: out-of-bounds accesses reported"],
     ["tsdp compile model.ts --target cpu --shape-for gpu", "the CPU target running the kernels as shaped for the GPU"],
+    ["tsdp compile model.ts --target cpu --counters", "the CPU target, counting bank conflicts and sectors per kernel launch"],
     ["tsdp compile model.ts --emit ir", "print the checked graph IR instead of building"],
   ));
 withLimits(compileCommand)
-  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; bucketCapMb: number; memcheck?: boolean; shapeFor?: "gpu" | "cpu" } & LimitFlags) =>
+  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; bucketCapMb: number; memcheck?: boolean; counters?: boolean; shapeFor?: "gpu" | "cpu" } & LimitFlags) =>
     run(async () => {
       const { defaultOutDir, memcheckFromEnv, recordedOptions } = await import("./build-paths.ts");
       if (opts.emit === "ir") {
@@ -109,12 +111,22 @@ withLimits(compileCommand)
         process.exitCode = 2;
         return;
       }
-      const options = recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck, opts.shapeFor);
+      const counters = opts.counters === true;
+      if (counters && (target !== "cpu" || opts.memcheck === true)) {
+        process.stderr.write(
+          target !== "cpu"
+            ? "tsdp: --counters is for --target cpu; on a GPU, profile the model with Nsight Compute (ncu)\n"
+            : "tsdp: --counters and --memcheck are two different builds; choose one\n",
+        );
+        process.exitCode = 2;
+        return;
+      }
+      const options = recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck && !counters, opts.shapeFor, counters);
       if (isFresh(outDir, file, options)) {
         process.stdout.write(`${file} → ${outDir} (${target}, up to date, ${Math.round(performance.now() - started)} ms)\n`);
         return;
       }
-      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, bucketCapMb: opts.bucketCapMb, memcheck, shapeFor: opts.shapeFor, ...limitsOf(opts) });
+      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, bucketCapMb: opts.bucketCapMb, memcheck: memcheck && !counters, counters, shapeFor: opts.shapeFor, ...limitsOf(opts) });
       // What this command line resolved to, for bin/tsdp.js to answer the next one like it.
       rememberResolution(process.argv.slice(2), { file, outDir, target, options: JSON.stringify(options), cacheEntry: result.build.cacheEntry });
       const ms = Math.round(performance.now() - started);
@@ -197,6 +209,40 @@ withLimits(inspectCommand)
     }),
   );
 
+const countersCommand = program
+  .command("counters")
+  .description("count what a GPU profiler would for one training step (or forward) on the CPU target: per kernel launch, shared-memory bank conflicts, 32-byte sectors per global request, bytes")
+  .addArgument(modelArgument())
+  .addOption(modelOption())
+  .option("-b, --batch <n>", "samples in the run", integerInRange("a batch size", 1, 2 ** 31 - 1), 64)
+  .addOption(new Option("--program <p>", "step (forward, loss, backward, update) or forward; default: step when the model trains").choices(["step", "forward"]))
+  .option("-o, --out <file>", "the counters file (default: <build>/counters-<program>-b<batch>.json)")
+  .option("--build <dir>", "the counter build's directory (default: build/<model>-counters)", outDir)
+  .option("--json", "print the counters file instead of the table")
+  .addHelpText("after", examples(
+    ["tsdp counters model.ts", "the training step's counters at batch 64, as a table and a file"],
+    ["tsdp counters model.ts --batch 256 --out lenet-256.json", "at batch 256, into a file of your choice"],
+    ["tsdp counters model.ts --program forward", "the inference forward instead"],
+  ))
+  .addHelpText("after", "\nThe build runs the kernels the GPU would (its tile shapes) with every memory access counted: ~10-100x slower than the CPU target.");
+withLimits(countersCommand)
+  .action((file: string, opts: { model?: string; batch: number; program?: "step" | "forward"; out?: string; build?: string; json?: boolean } & LimitFlags) =>
+    run(async () => {
+      const { measureCounters, formatCounters, countersJson, CountersUsageError } = await import("./counters.ts");
+      let measured;
+      try {
+        measured = await measureCounters(file, { model: opts.model, batch: opts.batch, program: opts.program, out: opts.out, buildDir: opts.build, ...limitsOf(opts) });
+      } catch (e) {
+        if (!(e instanceof CountersUsageError)) throw e;
+        process.stderr.write(`tsdp: ${e.message}\n`);
+        process.exitCode = USAGE;
+        return;
+      }
+      const { file: counted, path } = measured;
+      process.stdout.write(opts.json ? countersJson(counted) : `${formatCounters(counted)}\n→ ${path}\n`);
+    }),
+  );
+
 program
   .command("doctor")
   .description("check this machine for tsdp: Node, g++, nvcc, GPUs, NCCL, MPI, the build cache; the default target and how to fix what is missing")
@@ -214,6 +260,7 @@ program
 program.addHelpText("after", examples(
   ["tsdp compile model.ts", "compile a model into build/<model>"],
   ["tsdp inspect model.ts", "what the model compiles to, without building"],
+  ["tsdp counters model.ts", "bank conflicts and sectors per request of each kernel, counted on the CPU"],
   ["tsdp doctor", "what this machine has for tsdp"],
   ["tsdp help compile", "a command's options and examples"],
 ));

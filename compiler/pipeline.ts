@@ -34,6 +34,11 @@ export interface CompileOptions extends LowerOptions {
   /** CPU target: an AddressSanitizer build with the shim's memory checks (default: $TSDP_SHIM_MEMCHECK). */
   readonly memcheck?: boolean;
   /**
+   * CPU target: the hardware-counter flavor, whose library records per kernel launch what a GPU
+   * profiler would (shared-memory bank conflicts, global sectors per request; runtime/shim/counters.h).
+   */
+  readonly counters?: boolean;
+  /**
    * Kernel shapes (GEMM tiles, split-K) chosen for the GPU or for the CPU target; default: the
    * target's. A CPU-target build with "gpu" executes the very kernels that ship to the GPU, so CI
    * checks their numbers (ARCHITECTURE.md: the CUDA source that ships is the source CI executes).
@@ -108,13 +113,17 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
   const target = options.target ?? defaultTarget();
   const archs = options.archs ?? defaultArchs();
   const compiled = generate(file, { ...options, target });
-  const memcheck = options.memcheck ?? memcheckFromEnv();
+  const counters = options.counters === true;
+  if (counters && target !== "cpu") throw new RangeError("compile: counters is a CPU-target flavor (target: 'cpu'); on a GPU, profile with Nsight Compute");
+  // A counter build is not also a memcheck build unless asked explicitly (then buildModel refuses both).
+  const memcheck = options.memcheck ?? (counters ? false : memcheckFromEnv());
   const build = await buildModel(compiled.generated, {
     target,
     outDir: options.outDir ?? defaultOutDir(file),
     archs,
     memcheck,
-    record: buildRecord(file, compiled.model.sources, recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb, memcheck, options.shapeFor)),
+    counters,
+    record: buildRecord(file, compiled.model.sources, recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb, memcheck, options.shapeFor, counters)),
   }); //                                                            6. nvcc | g++ + shim → libmodel.so
   return { ...compiled, build };
 }

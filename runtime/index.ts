@@ -3,6 +3,7 @@ export { tensor, type Tensor, type TensorData } from "./tensor.ts";
 export { load, type LoadOptions } from "./loader.ts";
 export { CompiledModel, type Int64Tensor, type ParameterInfo, type ParameterTensor } from "./model.ts";
 export { BuildDirectoryError, ModelStateError, NativeError } from "./errors.ts";
+export { validateCountersFile, type CountersFile, type LaunchCounters, type ShimCounters } from "./counters.ts";
 export {
   ABI_VERSION,
   BATCH,

@@ -9,6 +9,7 @@
 import { ModelStateError, NativeError, describeValue, suggestion } from "./errors.ts";
 import { BATCH, formatSpec, numel, type Dtype, type IOSpec, type Manifest, type ParamSpec } from "./manifest.ts";
 import type { Hyperparameters, ModelHandle, NativeLibrary } from "./native.ts";
+import type { ShimCounters } from "./counters.ts";
 import { hostView, readList, readShape, typedArrayKind, type HostArray, type HostArrayKind, type Tensor } from "./tensor.ts";
 import { readSafetensorsFile, writeSafetensorsFile } from "./safetensors.ts";
 
@@ -353,6 +354,26 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
   stats(): { graphCaptures: number; graphReplays: number; eagerSteps: number; bucketAllReduces: number } {
     const [graphCaptures, graphReplays, eagerSteps, bucketAllReduces] = this.#lib.stats(this.#live("stats"));
     return { graphCaptures, graphReplays, eagerSteps, bucketAllReduces };
+  }
+
+  /**
+   * A counter build's hardware counters (tsdp compile --target cpu --counters): per kernel launch
+   * since load or the last resetHardwareCounters(), what a GPU profiler would count (shared-memory
+   * wavefronts, global sectors per request, bytes; runtime/shim/counters.h). The counters belong to
+   * the library, so they include the launches of every model loaded from it. undefined for any
+   * other build.
+   */
+  hardwareCounters(): ShimCounters | undefined {
+    this.#live("hardwareCounters");
+    const text = this.#lib.shimCounters();
+    return text === undefined ? undefined : (JSON.parse(text) as ShimCounters);
+  }
+
+  /** Forgets the launches counted so far (see hardwareCounters). */
+  resetHardwareCounters(): this {
+    this.#live("resetHardwareCounters");
+    this.#lib.resetShimCounters();
+    return this;
   }
 
   /** Whether training steps are captured as CUDA graphs (default) or issued call by call. */

@@ -135,14 +135,14 @@ export class NativeLibrary {
   readonly #fn: Record<(typeof ABI_SYMBOLS)[number], Fn>;
 
   readonly #training: { evaluate?: Fn; trainStep?: Fn; steps?: Fn };
-  readonly #info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn };
+  readonly #info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn };
 
   private constructor(
     path: string,
     lib: LibraryHandle,
     fn: Record<(typeof ABI_SYMBOLS)[number], Fn>,
     training: { evaluate?: Fn; trainStep?: Fn; steps?: Fn },
-    info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn },
+    info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn },
   ) {
     this.path = path;
     this.#lib = lib;
@@ -201,6 +201,19 @@ export class NativeLibrary {
     const out = new BigUint64Array(4);
     if (this.#info.stats) this.#info.stats(h, out, 4);
     return Array.from(out, Number);
+  }
+
+  /**
+   * A counter build's hardware counters (runtime/shim/counters.h) as the shim's JSON, for the whole
+   * library (every model of it in this process); undefined for libraries of any other flavor.
+   */
+  shimCounters(): string | undefined {
+    return this.#info.countersJson ? (this.#info.countersJson() ?? undefined) : undefined;
+  }
+
+  /** Forgets the launches a counter build recorded so far (nothing for other libraries). */
+  resetShimCounters(): void {
+    this.#info.countersReset?.();
   }
 
   useGraphs(h: ModelHandle, use: boolean): number {
@@ -309,6 +322,9 @@ export class NativeLibrary {
       stats: optional("tsdp_stats", "int", [ModelPtr, "void *", "int"]),
       useGraphs: optional("tsdp_use_graphs", "int", [ModelPtr, "int"]),
       deviceCount: optional("tsdp_device_count", "int", [ModelPtr]),
+      // only in counter builds (tsdp compile --counters)
+      countersJson: optional("tsdp_shim_counters_json", "const char *", []),
+      countersReset: optional("tsdp_shim_counters_reset", "void", []),
     };
     const native = new NativeLibrary(path, lib, fn, training, info);
     loaded.set(path, { id, lib: native });

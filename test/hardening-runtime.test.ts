@@ -79,6 +79,8 @@ const calls: [string, (m: CompiledModel, file: string) => unknown][] = [
   ["describe", (m) => m.describe()],
   ["stats", (m) => m.stats()],
   ["useGraphs", (m) => m.useGraphs(false)],
+  ["hardwareCounters", (m) => m.hardwareCounters()],
+  ["resetHardwareCounters", (m) => m.resetHardwareCounters()],
   ["train", (m) => m.train()],
   ["eval", (m) => m.eval()],
   ["steps", (m) => m.steps],

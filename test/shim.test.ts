@@ -35,6 +35,7 @@ const programs = [
   "strict_capture",
   "strict_faults",
   "strict_unwaited",
+  "counters",
 ] as const;
 type Program = (typeof programs)[number];
 
@@ -316,6 +317,12 @@ describe("CUDA CPU shim (g++)", () => {
     expect(r.stdout, context).toContain("the copy after synchronizing a stream that waited for the kernel's stream: 0 races\n");
     expect(r.stdout, context).toContain("copy out of memory a graph launched into a non-blocking stream writes: 1 race\n");
     expect(r.stderr.match(/tsdp cuda shim: race: cudaMem(cpy|set) uses memory/g) ?? [], context).toHaveLength(4);
+  });
+
+  it("runs the hardware counters' known-answer kernels in an ordinary build too (test/shim-counters.test.ts counts them)", async () => {
+    const out = await passes("counters", { TSDP_SHIM_ORDER: "shuffle" });
+    expect(out).toContain("mismatches: 0");
+    expect(out).not.toContain("COUNTERS");
   });
 
   it("works through the portable ucontext fallback", async () => {

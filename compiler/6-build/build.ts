@@ -28,7 +28,12 @@ export interface BuildOptions {
   readonly cacheDir?: string;
   /** CPU target: build with AddressSanitizer and the shim's memory checks (see memcheckFlags). */
   readonly memcheck?: boolean;
+  /** CPU target: the hardware-counter flavor (see countersFlags). */
+  readonly counters?: boolean;
 }
+
+/** How a CPU-target library is built: plain (-O3), memcheck (ASan) or counters (instrumented). */
+export type BuildFlavor = "plain" | "memcheck" | "counters";
 
 /**
  * The CPU side of compute-sanitizer: AddressSanitizer reports out-of-bounds reads and writes of
@@ -39,6 +44,18 @@ export interface BuildOptions {
  * Loading such a library needs the ASan runtime preloaded (runtime/loader.ts says how).
  */
 export const memcheckFlags = ["-O0", "-g1", "-fsanitize=address", "-fno-omit-frame-pointer", "-DTSDP_SHIM_MEMCHECK=1"];
+
+/**
+ * The hardware-counter flavor (runtime/shim/counters.h): GCC's ThreadSanitizer instrumentation
+ * calls the shim before every load and store, and the shim counts shared-memory wavefronts and
+ * global sectors per warp request. The library links without libtsan (the shim defines its entry
+ * points), so it loads like any other. -fno-tree-vectorize: GCC would otherwise merge a thread's
+ * adjacent scalar accesses into vector ones nvcc does not make; -fno-tree-sra: a float4 read from
+ * memory stays one 16-byte access (LDS.128) instead of four scalar ones. Measured: counters.h.
+ */
+export const countersFlags = ["-O2", "-fno-tree-vectorize", "-fno-tree-sra", "-fsanitize=thread", "--param", "tsan-instrument-func-entry-exit=0", "-DTSDP_SHIM_COUNTERS=1"];
+
+const flavorOf = (memcheck: boolean | BuildFlavor): BuildFlavor => (memcheck === true ? "memcheck" : memcheck === false ? "plain" : memcheck);
 
 export interface BuildResult {
   readonly outDir: string;
@@ -61,7 +78,8 @@ export function compileCommand(
   source: string,
   output: string,
   archs: readonly string[],
-  memcheck = false,
+  /** The CPU target's flavor (true: memcheck, false: plain). */
+  memcheck: boolean | BuildFlavor = false,
   objects: readonly string[] = [],
   objectOnly = false,
 ): string[] {
@@ -83,13 +101,14 @@ export function compileCommand(
   }
   const cxx = findCxx();
   if (!cxx) throw new CompileError([diagnostic("toolMissing", "g++ was not found: install it (Debian: apt-get install g++) or set CXX")]);
-  const optimize = memcheck ? memcheckFlags : ["-O3"];
+  const flavor = flavorOf(memcheck);
+  const optimize = flavor === "memcheck" ? memcheckFlags : flavor === "counters" ? countersFlags : ["-O3"];
   // -x c++ reads the .cu source as C++; -x none before the objects lets g++ take them as objects.
   return [cxx, "-std=c++20", ...optimize, "-march=native", "-mtls-dialect=gnu2", "-fPIC", ...mode, "-fvisibility=hidden", "-pthread", "-I", dirname(shimHeader), "-I", harnessDir, "-x", "c++", "-include", shimHeader, "-o", output, source, ...(linked.length ? ["-x", "none", ...linked] : [])];
 }
 
 /** The command that links objects (the model's and the harness's) into the shared library `output`. */
-export function linkCommand(target: Target, objects: readonly string[], output: string, memcheck = false): string[] {
+export function linkCommand(target: Target, objects: readonly string[], output: string, memcheck: boolean | BuildFlavor = false): string[] {
   const notAnOption = (path: string) => (path.startsWith("-") ? `./${path}` : path);
   if (target === "cuda") {
     const nvcc = findNvcc();
@@ -98,8 +117,9 @@ export function linkCommand(target: Target, objects: readonly string[], output: 
   }
   const cxx = findCxx();
   if (!cxx) throw new CompileError([diagnostic("toolMissing", "g++ was not found: install it (Debian: apt-get install g++) or set CXX")]);
-  // AddressSanitizer's runtime is linked in too when the objects were built for it
-  return [cxx, ...(memcheck ? ["-fsanitize=address"] : []), "-shared", "-pthread", "-o", notAnOption(output), ...objects.map(notAnOption)];
+  // AddressSanitizer's runtime is linked in too when the objects were built for it (a counter
+  // build's instrumentation calls the shim's own entry points: no libtsan)
+  return [cxx, ...(flavorOf(memcheck) === "memcheck" ? ["-fsanitize=address"] : []), "-shared", "-pthread", "-o", notAnOption(output), ...objects.map(notAnOption)];
 }
 
 export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promise<BuildResult> {
@@ -107,9 +127,13 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   makeDirectory(outDir);
   const archs = opts.archs ?? ["80", "90"];
   const libPath = join(outDir, gen.manifest.library);
-  // Memcheck is a CPU-target mode: a GPU build is checked with compute-sanitizer instead.
+  // Memcheck and counters are CPU-target modes: a GPU build is checked with compute-sanitizer and
+  // profiled with Nsight Compute instead.
+  if (opts.counters && opts.target !== "cpu") throw new RangeError("build: counters is a CPU-target flavor (target 'cpu'); on a GPU, profile with Nsight Compute");
   const memcheck = opts.target === "cpu" && (opts.memcheck ?? memcheckFromEnv());
-  const probe = compileCommand(opts.target, "model.cu", "libmodel.so", archs, memcheck);
+  if (opts.counters && memcheck) throw new RangeError("build: a library is either a memcheck or a counters build, not both (unset TSDP_SHIM_MEMCHECK for counters)");
+  const flavor: BuildFlavor = opts.counters ? "counters" : memcheck ? "memcheck" : "plain";
+  const probe = compileCommand(opts.target, "model.cu", "libmodel.so", archs, flavor);
   const trains = gen.manifest.training !== undefined;
   // The harness and (CPU) the shim are part of every library: their text is part of its key.
   const key = cacheKey(gen.cu, JSON.stringify(probe.slice(1)), toolVersion(probe[0]), harnessText(opts.target), trains ? "training" : "forward");
@@ -127,17 +151,17 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
       writeFileSync(source, gen.cu);
       // The model compiles while the harness does (when it is not cached yet); then one link.
       const objectFile = join(work, "model.o");
-      command = compileCommand(opts.target, source, objectFile, archs, memcheck, [], true);
+      command = compileCommand(opts.target, source, objectFile, archs, flavor, [], true);
       const [compiled, harness] = await Promise.allSettled([
         runToolchain(command, abandon),
-        harnessObjects(cacheDir, opts.target, (src, out) => compileCommand(opts.target, src, out, archs, memcheck, [], true)),
+        harnessObjects(cacheDir, opts.target, (src, out) => compileCommand(opts.target, src, out, archs, flavor, [], true)),
       ]);
       if (compiled.status === "rejected") throw compiled.reason;
       const log = compiled.value.all ?? "";
       if (compiled.value.exitCode !== 0) throw new CompileError([multiline("buildFailed", explainBuildError(log, gen.cu, command[0]))]);
       if (harness.status === "rejected") throw harness.reason;
       const { objects } = harness.value;
-      const link = linkCommand(opts.target, [objectFile, objects["harness.cu"], objects["step.cu"], ...(trains ? [objects["training_abi.cu"]] : [])], join(work, "libmodel.so"), memcheck);
+      const link = linkCommand(opts.target, [objectFile, objects["harness.cu"], objects["step.cu"], ...(trains ? [objects["training_abi.cu"]] : [])], join(work, "libmodel.so"), flavor);
       const linked = await runToolchain(link, abandon);
       if (linked.exitCode !== 0)
         throw new CompileError([multiline("buildFailed", `${link[0].split("/").pop()} failed to link the model with the harness:\n${(linked.all ?? "").split("\n").slice(0, 20).join("\n")}`)]);

@@ -116,6 +116,12 @@
 // poisoned, and `__shared__` arrays become plain statics, which ASan surrounds with redzones (so
 // blocks then run one at a time, process-wide). With TSDP_SHIM_MEMCHECK fresh device memory is
 // filled with 0xFF bytes, NaN in every float format, so reads of memory nothing wrote show up.
+//
+// Counters (what a GPU profiler would count; tsdp counters, tsdp compile --counters: compiled with
+// GCC's -fsanitize=thread and -DTSDP_SHIM_COUNTERS, linked without libtsan). counters.h defines the
+// instrumentation's entry points and counts, per kernel launch, shared-memory wavefronts and
+// conflicts and global sectors per warp request; `__shared__` arrays are statics in one section
+// and blocks run one at a time. See counters.h.
 
 #pragma once
 #ifndef TSDP_CUDA_SHIM
@@ -191,6 +197,11 @@
 // Memcheck: ASan puts redzones around statics but not around thread_locals, so here shared arrays
 // are plain statics, and blocks run one at a time in the whole process (see memcheck_serial).
 #define __shared__ static __attribute__((aligned(16)))
+#define TSDP_SHIM_SERIAL_BLOCKS 1
+#elif defined(TSDP_SHIM_COUNTERS)
+// Counters (counters.h): plain statics too, gathered in one section whose bounds the linker
+// provides (__start_tsdp_shared, __stop_tsdp_shared), so an address says whether it is shared.
+#define __shared__ static __attribute__((aligned(16), section("tsdp_shared")))
 #define TSDP_SHIM_SERIAL_BLOCKS 1
 #else
 #define __shared__ static thread_local __attribute__((aligned(16)))
@@ -652,6 +663,39 @@ inline std::atomic<bool> g_warned_divergence{false};
 
 using ThreadFn = void (*)(const void*);
 
+#ifdef TSDP_SHIM_COUNTERS
+struct Runner;
+}  // namespace detail
+// Hardware counters (counters.h, included at the end of this header).
+namespace counters {
+inline void begin_launch(const char* name, dim3 grid, dim3 block);
+inline void end_launch();
+inline void begin_blocks(const detail::Runner& r, std::size_t dyn_bytes);
+inline void end_blocks();
+inline void flush();
+/** One CUDA atomic: one atomic request, whatever loads and CAS retries implement it here. */
+struct Atomic {
+  inline Atomic(const volatile void* p, std::size_t bytes);
+  inline ~Atomic();
+  bool was;
+};
+/** Accesses not counted in a scope: WMMA fragment loads and stores, whose GPU layout is not modelled. */
+struct Uncounted {
+  inline Uncounted();
+  inline ~Uncounted();
+  bool was;
+};
+}  // namespace counters
+namespace detail {
+#define TSDP_SHIM_COUNT(call) ::tsdp::counters::call
+#define TSDP_SHIM_COUNT_ATOMIC(p) const ::tsdp::counters::Atomic tsdp_counted_atomic_((p), sizeof(*(p)))
+#define TSDP_SHIM_UNCOUNTED const ::tsdp::counters::Uncounted tsdp_uncounted_
+#else
+#define TSDP_SHIM_COUNT(call) ((void)0)
+#define TSDP_SHIM_COUNT_ATOMIC(p) ((void)0)
+#define TSDP_SHIM_UNCOUNTED ((void)0)
+#endif
+
 constexpr unsigned kMaxThreads = 1024;
 constexpr unsigned kMaxWarps = kMaxThreads / 32;
 
@@ -846,6 +890,7 @@ inline void release_block(Runner& r) {
   if (r.bar_arrived < r.n)
     device_fault(cudaErrorLaunchFailure,
                  "a __syncthreads reached by only part of the block (the others exited or wait elsewhere)");
+  TSDP_SHIM_COUNT(flush());  // the accesses before a barrier are the requests of one epoch
   r.res_count = r.bar_count;
   r.res_total = r.bar_arrived;
   r.bar_count = 0;
@@ -1023,6 +1068,7 @@ inline void run_block(Runner& r) {
       break;
     }
   }
+  TSDP_SHIM_COUNT(flush());
 }
 
 // Barrier entry: in direct mode, promote first. Returns false where no fiber scheduling is
@@ -1160,6 +1206,7 @@ inline void run_blocks(Job& j) {
   ::gridDim = j.grid;
   tl_dyn_shared = r.dyn;
   tl_run = &r;
+  TSDP_SHIM_COUNT(begin_blocks(r, j.shmem));
   const std::uint64_t gx = j.grid.x, gxy = std::uint64_t(j.grid.x) * j.grid.y;
   for (;;) {
     std::uint64_t b = j.next.fetch_add(1, std::memory_order_relaxed);
@@ -1168,6 +1215,7 @@ inline void run_blocks(Job& j) {
     r.block = b;
     run_block(r);
   }
+  TSDP_SHIM_COUNT(end_blocks());
   tl_run = nullptr;
   if (r.failed) j.failed = true;
   if (r.fault) {
@@ -1507,6 +1555,15 @@ class Profile {
 };
 
 inline cudaError_t execute_named(const char* name, ThreadFn fn, const void* task, dim3 g, dim3 b, std::size_t shmem) {
+#ifdef TSDP_SHIM_COUNTERS
+  // Launches from several host threads take turns (TSDP_SHIM_SERIAL_BLOCKS): one launch is counted at a time.
+  static std::mutex one_launch;
+  std::lock_guard<std::mutex> turn(one_launch);
+  counters::begin_launch(name, g, b);
+  const cudaError_t counted = execute(fn, task, g, b, shmem);
+  counters::end_launch();
+  return counted;
+#endif
   Profile* p = Profile::get();
   if (!p) return execute(fn, task, g, b, shmem);
   auto t0 = std::chrono::steady_clock::now();
@@ -1979,8 +2036,11 @@ inline T atomic_update(T* p, F f) {
 }  // namespace detail
 }  // namespace tsdp
 
-#define TSDP_ATOMIC_FETCH(NAME, T, OP) \
-  inline T NAME(T* address, T val) { return tsdp::detail::aref(address).OP(val, std::memory_order_relaxed); }
+#define TSDP_ATOMIC_FETCH(NAME, T, OP)                                         \
+  inline T NAME(T* address, T val) {                                           \
+    TSDP_SHIM_COUNT_ATOMIC(address);                                           \
+    return tsdp::detail::aref(address).OP(val, std::memory_order_relaxed);     \
+  }
 TSDP_ATOMIC_FETCH(atomicAdd, int, fetch_add)
 TSDP_ATOMIC_FETCH(atomicAdd, unsigned int, fetch_add)
 TSDP_ATOMIC_FETCH(atomicAdd, unsigned long long, fetch_add)
@@ -2005,9 +2065,11 @@ TSDP_ATOMIC_FETCH(atomicExch, float, exchange)
 
 #define TSDP_ATOMIC_MINMAX(T)                                                                          \
   inline T atomicMax(T* address, T val) {                                                              \
+    TSDP_SHIM_COUNT_ATOMIC(address);                                                                   \
     return tsdp::detail::atomic_update(address, [val](T old) { return old < val ? val : old; });       \
   }                                                                                                    \
   inline T atomicMin(T* address, T val) {                                                              \
+    TSDP_SHIM_COUNT_ATOMIC(address);                                                                   \
     return tsdp::detail::atomic_update(address, [val](T old) { return val < old ? val : old; });       \
   }
 TSDP_ATOMIC_MINMAX(int)
@@ -2018,6 +2080,7 @@ TSDP_ATOMIC_MINMAX(unsigned long long)
 
 #define TSDP_ATOMIC_CAS(T)                                                        \
   inline T atomicCAS(T* address, T compare, T val) {                              \
+    TSDP_SHIM_COUNT_ATOMIC(address);                                              \
     tsdp::detail::aref(address).compare_exchange_strong(compare, val, std::memory_order_relaxed); \
     return compare;                                                               \
   }
@@ -2028,9 +2091,11 @@ TSDP_ATOMIC_CAS(unsigned short)
 #undef TSDP_ATOMIC_CAS
 
 inline unsigned atomicInc(unsigned* address, unsigned val) {
+  TSDP_SHIM_COUNT_ATOMIC(address);
   return tsdp::detail::atomic_update(address, [val](unsigned old) { return old >= val ? 0u : old + 1; });
 }
 inline unsigned atomicDec(unsigned* address, unsigned val) {
+  TSDP_SHIM_COUNT_ATOMIC(address);
   return tsdp::detail::atomic_update(address,
                                      [val](unsigned old) { return (old == 0 || old > val) ? val : old - 1; });
 }
@@ -2653,5 +2718,9 @@ inline cudaError_t cudaGraphDestroy(cudaGraph_t graph) {
   delete graph;
   return cudaSuccess;
 }
+
+#ifdef TSDP_SHIM_COUNTERS
+#include "counters.h"
+#endif
 
 #endif  // TSDP_CUDA_SHIM

@@ -99,6 +99,7 @@ inline void fill_fragment(fragment<Use, M, N, K, T, L>& f, typename fragment<Use
 
 template <typename Use, int M, int N, int K, typename T, typename L, typename P>
 inline void load_matrix_sync(fragment<Use, M, N, K, T, L>& f, const P* p, unsigned ldm) {
+    TSDP_SHIM_UNCOUNTED;  // the GPU's fragment layout is not modelled (counters.h)
     detail::check_tile(p, ldm, "load_matrix_sync");
     constexpr bool col = std::is_same<L, col_major>::value;
     for (int r = 0; r < f.rows; ++r)
@@ -107,6 +108,7 @@ inline void load_matrix_sync(fragment<Use, M, N, K, T, L>& f, const P* p, unsign
 
 template <int M, int N, int K, typename P>
 inline void load_matrix_sync(fragment<accumulator, M, N, K, float>& f, const P* p, unsigned ldm, layout_t layout) {
+    TSDP_SHIM_UNCOUNTED;  // the GPU's fragment layout is not modelled (counters.h)
     detail::check_tile(p, ldm, "load_matrix_sync");
     for (int r = 0; r < f.rows; ++r)
         for (int c = 0; c < f.cols; ++c) f.x[r * f.cols + c] = layout == mem_col_major ? p[c * ldm + r] : p[r * ldm + c];
@@ -114,6 +116,7 @@ inline void load_matrix_sync(fragment<accumulator, M, N, K, float>& f, const P* 
 
 template <int M, int N, int K>
 inline void store_matrix_sync(float* p, const fragment<accumulator, M, N, K, float>& f, unsigned ldm, layout_t layout) {
+    TSDP_SHIM_UNCOUNTED;
     detail::check_tile(p, ldm, "store_matrix_sync");
     for (int r = 0; r < f.rows; ++r)
         for (int c = 0; c < f.cols; ++c) (layout == mem_col_major ? p[c * ldm + r] : p[r * ldm + c]) = f.x[r * f.cols + c];

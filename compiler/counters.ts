@@ -1,0 +1,134 @@
+// `tsdp counters model.ts`: what a GPU profiler would count for one run of a model's training step
+// (or forward), measured on the CPU target. Builds the counter flavor (runtime/shim/counters.h)
+// with the GPU's kernel shapes (shapeFor "gpu": the launches counted are the ones the GPU would
+// run), loads it, runs the program once on random data of the model's input shapes, and writes the
+// counters file (runtime/counters.ts) that `tsdp inspect --gpu ... --counters <file>` reads.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { compile } from "./pipeline.ts";
+import type { LowerOptions } from "./1-frontend/lower.ts";
+import { defaultOutDir } from "./build-paths.ts";
+import { load, tensor, type Tensor } from "../runtime/index.ts";
+import { bankConflicts, sectorsPerLoad, sectorsPerStore, type CountersFile } from "../runtime/counters.ts";
+import { BATCH, type IOSpec, type Manifest } from "../runtime/manifest.ts";
+
+export interface CountersOptions extends LowerOptions {
+  /** Samples in the run (default 64). */
+  readonly batch?: number;
+  /** "step" (default when the model trains) or "forward". */
+  readonly program?: "step" | "forward";
+  /** The counter build's directory (default build/<model>-counters). */
+  readonly buildDir?: string;
+  /** Where the counters file goes (default <buildDir>/counters-<program>-b<batch>.json). */
+  readonly out?: string;
+  /** Seeds the parameters and the random data (default 1). */
+  readonly seed?: number;
+}
+
+/** A request the model cannot answer (a step of a model without one): a usage error, not a bug. */
+export class CountersUsageError extends Error {}
+
+export interface CountersRun {
+  readonly file: CountersFile;
+  readonly path: string;
+  readonly buildDir: string;
+}
+
+/** Builds, runs and writes; the caller prints. */
+export async function measureCounters(modelFile: string, options: CountersOptions = {}): Promise<CountersRun> {
+  const batch = options.batch ?? 64;
+  const buildDir = resolve(options.buildDir ?? `${defaultOutDir(modelFile)}-counters`);
+  const { batch: _b, program: _p, buildDir: _d, out: _o, seed: _s, ...lower } = options;
+  await compile(modelFile, { ...lower, target: "cpu", counters: true, shapeFor: "gpu", outDir: buildDir });
+  const seed = options.seed ?? 1;
+  const model = await load(buildDir, { seed });
+  try {
+    const manifest = model.manifest;
+    const program = options.program ?? (manifest.training ? "step" : "forward");
+    if (program === "step" && !manifest.training)
+      throw new CountersUsageError(`${manifest.model} has no training step (${manifest.trainingUnavailable ?? "it declares no loss and optimizer"}); count its forward with --program forward`);
+    const random = mulberry32(seed);
+    const inputs = manifest.inputs.map((spec) => randomTensor(spec, batch, random, 0));
+    model.resetHardwareCounters(); // parameter initialization launched kernels too: count the run only
+    if (program === "step") {
+      const target = randomTensor(manifest.training!.target, batch, random, classesOf(manifest));
+      model.train();
+      model.trainStep(inputs, target);
+    } else {
+      model.eval();
+      model.forward(...inputs);
+    }
+    const counted = model.hardwareCounters();
+    if (!counted) throw new Error(`tsdp counters: ${buildDir} is not a counter build (internal error: compile({ counters: true }) made it)`);
+    const file: CountersFile = { version: 1, model: manifest.model, batch, program, launches: counted.launches };
+    const path = resolve(options.out ?? join(buildDir, `counters-${program}-b${batch}.json`));
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, countersJson(file));
+    return { file, path, buildDir };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The counters file's text: one launch per line, so that diffs of two runs read by kernel. */
+export function countersJson(file: CountersFile): string {
+  const { launches, ...head } = file;
+  return `${JSON.stringify(head).slice(0, -1)},"launches":[\n${launches.map((l) => ` ${JSON.stringify(l)}`).join(",\n")}\n]}\n`;
+}
+
+/** The class count of a class-index target: the first output's last dimension. */
+function classesOf(manifest: Manifest): number {
+  const last = manifest.outputs[0]?.shape.at(-1);
+  return typeof last === "number" ? last : 1;
+}
+
+/**
+ * Random data of a spec's shape: floats uniform in [-1, 1); integers (class indices) uniform in
+ * [0, classes), or 0 where the range is unknown (an integer model input).
+ */
+function randomTensor(spec: IOSpec, batch: number, random: () => number, classes: number): Tensor {
+  const shape = spec.shape.map((d) => (d === BATCH ? batch : d));
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (spec.dtype === "float32") return tensor(Float32Array.from({ length: n }, () => 2 * random() - 1), shape);
+  return tensor(Int32Array.from({ length: n }, () => (classes > 0 ? Math.floor(random() * classes) : 0)), shape);
+}
+
+/** A small seeded generator, so that two runs count the same data-dependent paths (max pooling). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The per-launch table `tsdp counters` prints. */
+export function formatCounters(file: CountersFile): string {
+  const rows = file.launches.map((l) => [
+    l.kernel,
+    l.grid.join("×"),
+    String(l.block[0] * l.block[1] * l.block[2]),
+    String(l.shared.requests),
+    l.shared.requests ? (bankConflicts(l) / l.shared.requests).toFixed(1) : "-",
+    String(l.global.loadRequests),
+    l.global.loadRequests ? sectorsPerLoad(l).toFixed(1) : "-",
+    String(l.global.storeRequests),
+    l.global.storeRequests ? sectorsPerStore(l).toFixed(1) : "-",
+    bytes(l.global.bytesRead),
+    bytes(l.global.bytesWritten),
+    bytes(l.global.uniqueBytesRead),
+  ]);
+  const header = ["kernel", "grid", "threads", "shared req", "conflicts/req", "loads", "sectors/load", "stores", "sectors/store", "L2 read", "L2 write", "unique read"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [
+    `${file.model}, ${file.program}, batch ${file.batch}: ${file.launches.length} launches (requests are warp-level; conflicts = wavefronts − ideal; sectors are 32 bytes)`,
+    line(header),
+    ...rows.map(line),
+  ].join("\n");
+}
+
+const bytes = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} KB` : `${n} B`);

@@ -1,0 +1,113 @@
+// The hardware counters of a CPU-target counter build (tsdp compile --target cpu --counters): the
+// JSON the shim produces (runtime/shim/counters.h, which defines every field) and the file
+// `tsdp counters` writes, which `tsdp inspect --gpu ... --counters <file>` reads. Names follow
+// Nsight Compute's vocabulary: a request is one warp-level memory instruction; bank conflicts are
+// wavefronts − idealWavefronts; sectors are 32 bytes.
+
+/** Shared-memory counters of one launch. */
+export interface SharedCounters {
+  /** Warp-level shared-memory instructions (loads, stores, atomics). */
+  readonly requests: number;
+  /** Wavefronts those requests took (32 banks of 4 bytes; 8- and 16-byte accesses in 2 and 4 phases). */
+  readonly wavefronts: number;
+  /** Wavefronts they would take without bank conflicts. */
+  readonly idealWavefronts: number;
+}
+
+/** Global-memory counters of one launch. */
+export interface GlobalCounters {
+  readonly loadRequests: number;
+  /** Distinct 32-byte sectors per load request, summed. */
+  readonly loadSectors: number;
+  /** The fewest sectors each load request's bytes could occupy, summed. */
+  readonly loadIdealSectors: number;
+  /** Store requests (atomics count as stores). */
+  readonly storeRequests: number;
+  readonly storeSectors: number;
+  readonly storeIdealSectors: number;
+  /** loadSectors × 32: what L2 serves. */
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  /** Distinct bytes read: what DRAM would move with a perfect cache. */
+  readonly uniqueBytesRead: number;
+  readonly uniqueBytesWritten: number;
+}
+
+/** One kernel launch, in launch order. */
+export interface LaunchCounters {
+  /** As in the generated code, with "_kernel" ("conv1_relu_pool_kernel"). */
+  readonly kernel: string;
+  readonly grid: readonly [number, number, number];
+  readonly block: readonly [number, number, number];
+  readonly shared: SharedCounters;
+  readonly global: GlobalCounters;
+}
+
+/** What the library reports (tsdp_shim_counters_json, CompiledModel.hardwareCounters()). */
+export interface ShimCounters {
+  readonly version: 1;
+  readonly launches: readonly LaunchCounters[];
+}
+
+/** The file `tsdp counters` writes: one run of one program. */
+export interface CountersFile extends ShimCounters {
+  readonly model: string;
+  readonly batch: number;
+  readonly program: "step" | "forward";
+}
+
+const SHARED_FIELDS = ["requests", "wavefronts", "idealWavefronts"] as const;
+const GLOBAL_FIELDS = [
+  "loadRequests",
+  "loadSectors",
+  "loadIdealSectors",
+  "storeRequests",
+  "storeSectors",
+  "storeIdealSectors",
+  "bytesRead",
+  "bytesWritten",
+  "uniqueBytesRead",
+  "uniqueBytesWritten",
+] as const;
+
+const isCount = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+const isDim3 = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every((d) => isCount(d) && d > 0);
+
+/**
+ * Checks a counters file's JSON (parsed) and returns it typed; a RangeError names the first field
+ * that is wrong, with `where` (the file's path) in front.
+ */
+export function validateCountersFile(json: unknown, where: string): CountersFile {
+  const bad = (what: string): never => {
+    throw new RangeError(`${where}: not a tsdp counters file (tsdp counters writes one): ${what}`);
+  };
+  if (typeof json !== "object" || json === null || Array.isArray(json)) bad("not a JSON object");
+  const f = json as Record<string, unknown>;
+  if (f.version !== 1) bad(`"version" must be 1, got ${JSON.stringify(f.version)}`);
+  if (typeof f.model !== "string" || f.model === "") bad(`"model" must be the model's class name`);
+  if (!isCount(f.batch) || (f.batch as number) < 1) bad(`"batch" must be a positive integer`);
+  if (f.program !== "step" && f.program !== "forward") bad(`"program" must be "step" or "forward"`);
+  if (!Array.isArray(f.launches)) bad(`"launches" must be an array`);
+  (f.launches as unknown[]).forEach((l, i) => {
+    const at = `launches[${i}]`;
+    if (typeof l !== "object" || l === null) bad(`${at} is not an object`);
+    const launch = l as Record<string, unknown>;
+    if (typeof launch.kernel !== "string" || launch.kernel === "") bad(`${at}.kernel must be a kernel name`);
+    if (!isDim3(launch.grid)) bad(`${at}.grid must be three positive integers`);
+    if (!isDim3(launch.block)) bad(`${at}.block must be three positive integers`);
+    const shared = launch.shared as Record<string, unknown> | undefined;
+    const global = launch.global as Record<string, unknown> | undefined;
+    for (const k of SHARED_FIELDS) if (!isCount(shared?.[k])) bad(`${at}.shared.${k} must be a count`);
+    for (const k of GLOBAL_FIELDS) if (!isCount(global?.[k])) bad(`${at}.global.${k} must be a count`);
+  });
+  return json as CountersFile;
+}
+
+/** Bank conflicts of a launch: wavefronts beyond the conflict-free count. */
+export const bankConflicts = (l: LaunchCounters): number => l.shared.wavefronts - l.shared.idealWavefronts;
+
+/** Sectors per request of a launch's global loads (0 without loads). */
+export const sectorsPerLoad = (l: LaunchCounters): number => (l.global.loadRequests ? l.global.loadSectors / l.global.loadRequests : 0);
+
+/** Sectors per request of a launch's global stores (0 without stores). */
+export const sectorsPerStore = (l: LaunchCounters): number => (l.global.storeRequests ? l.global.storeSectors / l.global.storeRequests : 0);

@@ -1,0 +1,245 @@
+// The hardware counters of the CPU target (runtime/shim/counters.h): kernels with known answers
+// (test/shim/counters.cu) built in the counter flavor (compiler/6-build/build.ts countersFlags),
+// the shim's other programs still right when every access is counted, and `tsdp counters` on a
+// small model. Each expected number below is derived in its comment from the hardware's rules:
+// 32 banks of 4 bytes (a float4 access in 4 phases of 8 lanes), 32-byte sectors.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileCommand, countersFlags, linkCommand } from "../compiler/6-build/build.ts";
+import { toolVersion } from "../compiler/6-build/toolchain.ts";
+import { validateCountersFile, type LaunchCounters, type ShimCounters } from "../runtime/counters.ts";
+import { cachedOutput } from "./test-cache.ts";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const shimDir = join(root, "runtime", "shim");
+const header = join(shimDir, "cuda_shim.h");
+const cxx = process.env.CXX ?? "g++";
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function exec(file: string, args: string[], env: Record<string, string> = {}, timeout = 300_000): Promise<Result> {
+  return new Promise((done) => {
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => !k.startsWith("TSDP_SHIM_") && v !== undefined)) as Record<string, string>;
+    execFile(file, args, { env: { ...base, ...env }, timeout, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+      done({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** A test program built in the counter flavor: compiled instrumented, linked without libtsan. */
+async function counterBuild(program: string): Promise<string> {
+  const source = join(root, "test", "shim", `${program}.cu`);
+  const args = ["-std=c++20", ...countersFlags, "-Wall", "-Wextra", "-Wno-unknown-pragmas", "-pthread", "-x", "c++", "-include", header, source];
+  const shimText = ["cuda_shim.h", "counters.h", "counters_tsan.h", "wmma_shim.h"].map((f) => readFileSync(join(shimDir, f), "utf8"));
+  const inputs = [toolVersion(cxx), args.join(" "), readFileSync(source, "utf8"), readFileSync(join(root, "test", "shim", "strict_common.h"), "utf8"), ...shimText];
+  const { path } = await cachedOutput(`shim counters ${program}`, inputs, async (output) => {
+    const compiled = await exec(cxx, [...args, "-c", "-o", `${output}.o`]);
+    if (compiled.code !== 0) return compiled;
+    const linked = await exec(cxx, ["-pthread", `${output}.o`, "-o", output]);
+    rmSync(`${output}.o`, { force: true });
+    return { ...linked, stderr: compiled.stderr + linked.stderr };
+  });
+  return path;
+}
+
+describe("hardware counters on the CPU target (counter flavor)", () => {
+  const launches = new Map<string, LaunchCounters>();
+  let binaries: Record<string, string> = {};
+
+  beforeAll(async () => {
+    const programs = ["counters", "sgemm", "reduce", "warp", "atomics", "dynshared"];
+    const built = await Promise.all(programs.map((p) => counterBuild(p)));
+    binaries = Object.fromEntries(programs.map((p, i) => [p, built[i]]));
+    const r = await exec(binaries.counters, []);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const json = /COUNTERS\n([\s\S]*)END\n/.exec(r.stdout)?.[1];
+    expect(json, r.stdout).toBeDefined();
+    for (const l of (JSON.parse(json!) as ShimCounters).launches) launches.set(l.kernel, l);
+  }, 600_000);
+
+  const launch = (kernel: string): LaunchCounters => {
+    const l = launches.get(kernel);
+    if (!l) throw new Error(`no launch of ${kernel} counted; counted: ${[...launches.keys()].join(", ")}`);
+    return l;
+  };
+
+  it("counts 32-way bank conflicts in a transpose through tile[32][32], none through tile[32][33]", () => {
+    // 32 warps (block 32×32), each: one row store (32 consecutive words: 1 wavefront) and one
+    // column load. tile[x][y] for x = lane: stride 32 words, all 32 lanes in one bank → 32 wavefronts.
+    const conflicted = launch("transpose_conflicted");
+    expect(conflicted.grid).toEqual([1, 1, 1]);
+    expect(conflicted.block).toEqual([32, 32, 1]);
+    expect(conflicted.shared).toEqual({ requests: 64, wavefronts: 32 * 1 + 32 * 32, idealWavefronts: 64 });
+    // stride 33 words: lane x in bank (33x + y) mod 32, all different → 1 wavefront per request
+    expect(launch("transpose_padded").shared).toEqual({ requests: 64, wavefronts: 64, idealWavefronts: 64 });
+  });
+
+  it("counts 4 sectors per coalesced warp request and 32 per stride-32 request", () => {
+    // 4 blocks × 8 warps = 32 warp requests each way; 32 lanes × 4 bytes = 128 contiguous bytes = 4 sectors
+    const coalesced = launch("copy_coalesced").global;
+    expect(coalesced).toMatchObject({ loadRequests: 32, loadSectors: 128, loadIdealSectors: 128, storeRequests: 32, storeSectors: 128 });
+    expect(coalesced).toMatchObject({ bytesRead: 4096, bytesWritten: 4096, uniqueBytesRead: 4096, uniqueBytesWritten: 4096 });
+    // lanes 128 bytes apart: one sector each; the ideal stays 4 (128 bytes of useful data), and
+    // L2 serves 8× the bytes the threads use
+    const strided = launch("copy_strided").global;
+    expect(strided).toMatchObject({ loadRequests: 32, loadSectors: 32 * 32, loadIdealSectors: 128, storeSectors: 128 });
+    expect(strided).toMatchObject({ bytesRead: 32 * 32 * 32, uniqueBytesRead: 4096 });
+  });
+
+  it("counts a float4 shared load by 32 consecutive lanes as one request of 4 wavefronts without conflicts", () => {
+    // 4 staging stores of 32 consecutive floats (1 wavefront each), then one LDS.128: 4 phases of
+    // 8 lanes × 16 bytes = 128 bytes each, 1 wavefront per phase. Were the float4 split into
+    // four scalar loads (GCC's SRA without -fno-tree-sra), this would be 8 requests and 20 wavefronts.
+    expect(launch("shared_float4").shared).toEqual({ requests: 5, wavefronts: 8, idealWavefronts: 8 });
+  });
+
+  it("counts a broadcast (all lanes read one word) as 1 wavefront", () => {
+    // one store of 32 consecutive words, one load of s[7] by every lane
+    expect(launch("shared_broadcast").shared).toEqual({ requests: 2, wavefronts: 2, idealWavefronts: 2 });
+  });
+
+  it("counts dynamic shared memory as shared, and an atomic as one request per warp", () => {
+    // 2 warps × (a store and a load of 32 consecutive words)
+    expect(launch("dynamic_reverse").shared).toEqual({ requests: 4, wavefronts: 4, idealWavefronts: 4 });
+    expect(launch("dynamic_reverse").global).toMatchObject({ loadRequests: 2, loadSectors: 8, storeRequests: 2, storeSectors: 8 });
+    // 64 lanes atomicAdd one float: the shim's CAS loop and its loads are one request per warp
+    expect(launch("atomic_sum").global).toMatchObject({ storeRequests: 2, storeSectors: 2, storeIdealSectors: 2, uniqueBytesWritten: 4 });
+  });
+
+  it("matches a divergent warp's lanes by instruction, not by count", () => {
+    // a load by the 16 even lanes (in[t + 32]: 64 bytes spread over 128, 4 sectors, ideally 2),
+    // then one by all 32 (4 sectors); by count, the odd lanes' only load would have joined the
+    // even lanes' first (8 sectors) and the even lanes' second gone alone (4)
+    expect(launch("divergent_loads").global).toMatchObject({ loadRequests: 2, loadSectors: 8, loadIdealSectors: 6, uniqueBytesRead: 192 });
+  });
+
+  it("counts the same whatever order the shim runs a block's threads in", async () => {
+    for (const order of ["reverse", "shuffle"]) {
+      const r = await exec(binaries.counters, [], { TSDP_SHIM_ORDER: order });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const counted = (JSON.parse(/COUNTERS\n([\s\S]*)END\n/.exec(r.stdout)![1]) as ShimCounters).launches;
+      expect(counted, order).toEqual([...launches.values()]);
+    }
+  });
+
+  it("lists launches in order with the names spelled at the launch", () => {
+    expect([...launches.keys()]).toEqual([
+      "transpose_conflicted",
+      "transpose_padded",
+      "copy_coalesced",
+      "copy_strided",
+      "shared_float4",
+      "shared_broadcast",
+      "dynamic_reverse",
+      "atomic_sum",
+      "divergent_loads",
+    ]);
+  });
+
+  it("runs the shim's programs unchanged when every access is counted (atomics and shuffles keep their semantics)", async () => {
+    for (const program of ["sgemm", "reduce", "warp", "atomics", "dynshared"]) {
+      for (const order of ["forward", "shuffle"]) {
+        const r = await exec(binaries[program], [], { TSDP_SHIM_ORDER: order });
+        expect(r.code, `${program} ${order}\n${r.stdout}${r.stderr}`).toBe(0);
+        expect(r.stdout.trim().split("\n").at(-1), `${program} ${order}`).toBe("OK");
+      }
+    }
+  });
+
+  it("writes the counters to TSDP_SHIM_COUNTERS at exit", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsdp-counters-"));
+    try {
+      const path = join(dir, "sgemm.json");
+      const r = await exec(binaries.sgemm, ["64", "64", "64"], { TSDP_SHIM_COUNTERS: path });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const written = JSON.parse(readFileSync(path, "utf8")) as ShimCounters;
+      expect(written.version).toBe(1);
+      // one launch, one 64×64 tile: 256 threads = 8 warps; per 16-deep k-step (4 of them) each
+      // thread stages 4 floats of A and 4 of B (8 store requests per warp) and reads a float4 of
+      // each tile 16 times (32 load requests per warp)
+      expect(written.launches).toHaveLength(1);
+      const l = written.launches[0];
+      expect(l).toMatchObject({ kernel: "sgemm_64x64", grid: [1, 1, 1], block: [256, 1, 1] });
+      expect(l.shared.requests).toBe(8 * (64 / 16) * (8 + 32));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the counter flavor's build commands", () => {
+  it("instruments the compile with the shim's own ThreadSanitizer entry points and links without libtsan", () => {
+    const compile = compileCommand("cpu", "model.cu", "model.o", [], "counters", [], true);
+    expect(compile).toEqual(expect.arrayContaining(["-fsanitize=thread", "-fno-tree-sra", "-fno-tree-vectorize", "-DTSDP_SHIM_COUNTERS=1"]));
+    expect(compile).not.toContain("-O3");
+    expect(linkCommand("cpu", ["model.o"], "libmodel.so", "counters").join(" ")).not.toContain("sanitize");
+    // the plain and memcheck flavors are as they were
+    expect(compileCommand("cpu", "model.cu", "model.o", [], false, [], true)).not.toContain("-fsanitize=thread");
+    expect(compileCommand("cpu", "model.cu", "model.o", [], true, [], true)).toContain("-fsanitize=address");
+  });
+});
+
+describe("tsdp counters", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsdp-counters-cli-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("counts a small model's training step and writes a valid counters file", async () => {
+    const out = join(dir, "step.json");
+    const r = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "counters", join(root, "test", "fixtures", "hardening-mlp", "model.ts"), "--batch", "8", "--build", join(dir, "build"), "--out", out]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const file = validateCountersFile(JSON.parse(readFileSync(out, "utf8")), out);
+    expect(file).toMatchObject({ version: 1, model: "HardeningMlp", batch: 8, program: "step" });
+    const kernels = file.launches.map((l) => l.kernel);
+    // forward, loss, backward, optimizer update: every kernel of the step's manifest, in order
+    const manifest = JSON.parse(readFileSync(join(dir, "build", "manifest.json"), "utf8")) as { training: { stepKernels: number } };
+    expect(kernels.length).toBe(manifest.training.stepKernels + 1);
+    expect(kernels[0]).toBe("fc1_kernel");
+    expect(kernels.at(-1)).toBe("optimizer_update_kernel");
+    // fc1: 8 samples × 16 outputs, one 64-thread GEMM block; it reads x and the weight (so some
+    // sectors), and writes 8 × 16 floats = 512 bytes, each exactly once
+    const fc1 = file.launches[0];
+    expect(fc1.shared.requests).toBeGreaterThan(0);
+    expect(fc1.global.uniqueBytesWritten).toBe(8 * 16 * 4);
+    expect(fc1.global.uniqueBytesRead).toBeGreaterThanOrEqual((8 * 8 + 16 * 8 + 16) * 4);
+    expect(r.stdout).toContain("fc1_kernel");
+    expect(r.stdout).toContain(`→ ${out}`);
+    // every ThreadSanitizer entry point the instrumentation calls is the shim's (none left for a libtsan)
+    const undefinedSymbols = await exec("nm", ["-D", "-u", join(dir, "build", "libmodel.so")]);
+    expect(undefinedSymbols.code, undefinedSymbols.stderr).toBe(0);
+    expect(undefinedSymbols.stdout).not.toMatch(/__tsan/);
+  });
+
+  it("counts the forward of a model without training, and refuses to count a step it does not have", async () => {
+    const model = join(root, "test", "fixtures", "batched-matmul", "model.ts");
+    const build = join(dir, "bmm");
+    const out = join(dir, "forward.json");
+    const r = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "counters", model, "--batch", "2", "--build", build, "--out", out]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const file = validateCountersFile(JSON.parse(readFileSync(out, "utf8")), out);
+    expect(file).toMatchObject({ model: "BatchedMatmul", batch: 2, program: "forward" });
+    expect(file.launches.length).toBeGreaterThan(0);
+    // x · xᵀ for 2 × 8 matrices of 3×4 floats: x (2·8·12 floats) is read, and the last kernel
+    // writes the output (2·8·3·3 floats), each byte once
+    expect(file.launches.reduce((n, l) => n + l.global.uniqueBytesRead, 0)).toBeGreaterThanOrEqual(2 * 8 * 12 * 4);
+    expect(file.launches.at(-1)!.global.uniqueBytesWritten).toBe(2 * 8 * 9 * 4);
+    const step = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "counters", model, "--program", "step", "--build", build, "--out", join(dir, "step-bmm.json")]);
+    expect(step.code).toBe(2);
+    expect(step.stderr).toContain("BatchedMatmul has no training step");
+    expect(step.stderr).not.toContain("internal error");
+  });
+
+  it("refuses a CUDA-target counter build with a clear error", async () => {
+    const r = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "compile", join(root, "test", "fixtures", "hardening-mlp", "model.ts"), "--target", "cuda", "--counters", "--out", join(dir, "cuda")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--counters is for --target cpu");
+  });
+});
