@@ -24,6 +24,7 @@ export const NATIVE = [
   "test/precision.test.ts",
   "test/reduce-strided.test.ts",
   "test/loss-grad.test.ts",
+  "test/gemm-shapes.test.ts",
   "test/resources.test.ts",
   "test/runtime.test.ts",
   "test/shim.test.ts",

@@ -3,6 +3,7 @@
 // the CPU target's counters when given, as a table and as JSON.
 
 import { readFileSync } from "node:fs";
+import { validateCountersFile, type CountersFile as ShimCountersFile } from "../runtime/counters.ts";
 import type { LaunchReport, Precision } from "../runtime/manifest.ts";
 import { fail } from "./diagnostics/diagnostic.ts";
 import { GPUS, type GpuName, type GpuSpec } from "./gpu-specs.ts";
@@ -11,12 +12,9 @@ import type { ResourceReport } from "./6-build/resources.ts";
 import { textTable } from "./text-table.ts";
 
 /** One counters file (issue 13's counters JSON, written by the CPU target's counters mode). */
-export interface CountersFile {
+export interface CountersFile extends ShimCountersFile {
+  /** Where it was read from, for the messages. */
   readonly file: string;
-  readonly model: string;
-  readonly batch: number;
-  readonly program: string;
-  readonly launches: readonly LaunchCounters[];
 }
 
 export interface GpuProgramReport {
@@ -105,8 +103,6 @@ export function gpuReport(launches: readonly LaunchReport[], model: string, o: G
   return { gpu, batch: o.batch, precision: o.precision, occupancyFrom: from, programs };
 }
 
-const isCount = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
-
 /** Reads and checks a counters JSON file; refused (TSDP6006) with what is wrong in it. */
 export function readCounters(file: string): CountersFile {
   let json: unknown;
@@ -115,26 +111,12 @@ export function readCounters(file: string): CountersFile {
   } catch (e) {
     return fail("unusableCounters", `--counters ${file}: ${(e as Error).message}`);
   }
-  const bad = (what: string): never => fail("unusableCounters", `--counters ${file}: ${what}`);
-  const m = json as Record<string, unknown>;
-  if (typeof m !== "object" || m === null || Array.isArray(m)) return bad("expected a JSON object");
-  if (m.version !== 1) bad(`"version" is ${JSON.stringify(m.version)}; this tsdp reads version 1`);
-  if (typeof m.model !== "string") bad(`"model" must be the model's class name`);
-  if (!isCount(m.batch) || (m.batch as number) < 1) bad(`"batch" must be a positive integer`);
-  if (typeof m.program !== "string") bad(`"program" must be "step" or "forward"`);
-  if (!Array.isArray(m.launches)) return bad(`"launches" must be an array`);
-  m.launches.forEach((l: Record<string, unknown>, i: number) => {
-    const at = `launches[${i}]`;
-    if (typeof l !== "object" || l === null) return bad(`${at} must be an object`);
-    if (typeof l.kernel !== "string") bad(`${at}.kernel must be a kernel name`);
-    for (const d of ["grid", "block"]) if (!Array.isArray(l[d]) || (l[d] as unknown[]).length !== 3 || !(l[d] as unknown[]).every(isCount)) bad(`${at}.${d} must be [x, y, z]`);
-    const shared = l.shared as Record<string, unknown> | undefined;
-    for (const k of ["requests", "wavefronts", "idealWavefronts"]) if (!isCount(shared?.[k])) bad(`${at}.shared.${k} must be a count`);
-    const global = l.global as Record<string, unknown> | undefined;
-    for (const k of ["loadRequests", "loadSectors", "loadIdealSectors", "storeRequests", "storeSectors", "storeIdealSectors", "bytesRead", "bytesWritten", "uniqueBytesRead", "uniqueBytesWritten"])
-      if (!isCount(global?.[k])) bad(`${at}.global.${k} must be a count`);
-  });
-  return { file, model: m.model as string, batch: m.batch as number, program: m.program as string, launches: m.launches as LaunchCounters[] };
+  try {
+    // one schema, the runtime's (runtime/counters.ts)
+    return { ...validateCountersFile(json, `--counters ${file}`), file };
+  } catch (e) {
+    return fail("unusableCounters", (e as Error).message);
+  }
 }
 
 // ---- the table ----

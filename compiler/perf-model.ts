@@ -53,24 +53,8 @@ export interface KernelUse {
 }
 
 /** A launch's counters as the CPU target measures them (the counters JSON, issue 13 part A). */
-export interface LaunchCounters {
-  readonly kernel: string;
-  readonly grid: Dim3;
-  readonly block: Dim3;
-  readonly shared: { readonly requests: number; readonly wavefronts: number; readonly idealWavefronts: number };
-  readonly global: {
-    readonly loadRequests: number;
-    readonly loadSectors: number;
-    readonly loadIdealSectors: number;
-    readonly storeRequests: number;
-    readonly storeSectors: number;
-    readonly storeIdealSectors: number;
-    readonly bytesRead: number;
-    readonly bytesWritten: number;
-    readonly uniqueBytesRead: number;
-    readonly uniqueBytesWritten: number;
-  };
-}
+export type { LaunchCounters } from "../runtime/counters.ts";
+import type { LaunchCounters } from "../runtime/counters.ts";
 
 export type Limiter = "threads" | "blocks" | "registers" | "shared memory";
 

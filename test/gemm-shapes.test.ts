@@ -59,7 +59,7 @@ describe("GEMM shapes per machine (LeNet's training step)", () => {
     const conv2 = blocksAt(named("conv2_conv2d_grad_weight"), "gpu", 256);
     expect([conv2.blocks, conv2.splits]).toEqual([128, 8]);
     // a forward GEMM too: fc1 at batch 256 is 64 tiles, split in 2 (its workspace grows with the batch)
-    expect(blocksAt(named("fc1"), "gpu", 256)).toMatchObject({ blocks: 128, splits: 2, shape: { splitK: { perSample: true } } });
+    expect(blocksAt(named("fc1_relu"), "gpu", 256)).toMatchObject({ blocks: 128, splits: 2, shape: { splitK: { perSample: true } } });
     // K grows with the batch; the split count too, until the planned maximum
     expect(blocksAt(conv1, "gpu", 1).splits).toBe(Math.ceil(576 / blocksAt(conv1, "gpu", 1).shape.splitK!.minChunk));
   });
@@ -67,10 +67,10 @@ describe("GEMM shapes per machine (LeNet's training step)", () => {
   it("keeps the CPU target's tiles and gives the GPU tiles with more blocks where the CPU's leave SMs idle", () => {
     // the CPU's choice (padding at batch 64) is what it was before shapes per machine
     expect(gemms.map((k) => `${k.name} ${kernelGemmShape(k, "cpu", "fp32")!.tile.BM}x${kernelGemmShape(k, "cpu", "fp32")!.tile.BN}`)).toEqual([
-      "conv1 128x32", "conv2 64x64", "fc1 64x64", "fc2 64x16", "fc2_matmul 32x64", "fc2_matmul_relu_grad 64x64",
+      "conv1_relu 128x32", "conv2_relu 64x64", "fc1_relu 64x64", "fc2 64x16", "fc2_matmul 32x64", "fc2_matmul_relu_grad 64x64",
       "fc1_matmul 64x64", "fc1_matmul_2 64x64", "conv2_conv2d_grad_input 128x32", "conv2_conv2d_grad_weight 64x64", "conv1_conv2d_grad_weight 32x32",
     ]);
-    for (const name of ["conv2", "fc1", "conv2_conv2d_grad_input"])
+    for (const name of ["conv2_relu", "fc1_relu", "conv2_conv2d_grad_input"])
       expect(blocksAt(named(name), "gpu", 64).blocks, name).toBeGreaterThan(blocksAt(named(name), "cpu", 64).blocks);
     // conflict-free staging needs ≥ 4 rows per warp pass: GPU tiles have ≥ 128 threads
     for (const k of gemms) expect(kernelGemmShape(k, "gpu", "fp32")!.tile.THREADS).toBeGreaterThanOrEqual(128);
@@ -80,7 +80,7 @@ describe("GEMM shapes per machine (LeNet's training step)", () => {
     // the linear layers' input and weight gradients read b[k·N + n]; conv2's input gradient reads dy along m
     for (const name of ["fc1_matmul", "fc1_matmul_2", "fc2_matmul"]) expect(kernelGemmShape(named(name), "gpu", "fp32")!.rowMajorB, name).toBe(true);
     expect(kernelGemmShape(named("conv2_conv2d_grad_input"), "gpu", "fp32")!.rowMajorA).toBe(true);
-    expect(kernelGemmShape(named("conv1"), "gpu", "fp32")!.rowMajorA).toBe(false);
+    expect(kernelGemmShape(named("conv1_relu"), "gpu", "fp32")!.rowMajorA).toBe(false);
     for (const k of gemms) {
       const cpu = kernelGemmShape(k, "cpu", "fp32")!;
       expect(cpu.rowMajorA || cpu.rowMajorB, k.name).toBe(false);

@@ -64,7 +64,7 @@ describe("tsdp inspect --gpu", () => {
 
   it("scales with the batch: the per-sample FLOPs quadruple from 64 to 256", () => {
     const at64 = report(["--gpu", "h100", "--batch", "64"]).gpu.programs.find((p) => p.program === "step")!;
-    const conv2 = (p: Program) => p.estimate.launches.find((l) => l.kernel === "conv2_kernel")!.flops;
+    const conv2 = (p: Program) => p.estimate.launches.find((l) => l.kernel === "conv2_relu_kernel")!.flops;
     expect(conv2(step)).toBe(4 * conv2(at64));
     expect(at64.estimate.time).toBeLessThan(step.estimate.time);
   });
@@ -98,7 +98,7 @@ describe("tsdp inspect --gpu", () => {
 describe("tsdp inspect --gpu --counters", () => {
   const plain = report(["--gpu", "h100", "--batch", "64"]).gpu.programs.find((p) => p.program === "step")!.estimate.launches;
   /** A counters file for LeNet's step at batch 64, without the harness's update; `conflicted` has 32-way bank conflicts. */
-  function countersFile(name: string, change: (c: Record<string, unknown>) => void = () => {}, conflicted = "conv2_kernel") {
+  function countersFile(name: string, change: (c: Record<string, unknown>) => void = () => {}, conflicted = "conv2_relu_kernel") {
     const launches = plain
       .filter((l) => l.kernel !== "optimizer_update_kernel")
       .map((l) => ({
@@ -124,11 +124,11 @@ describe("tsdp inspect --gpu --counters", () => {
     expect(r.gpu.batch).toBe(64);
     const step = r.gpu.programs.find((p) => p.program === "step")!;
     expect(step.counters).toBe(true);
-    const conv2 = step.estimate.launches.find((l) => l.kernel === "conv2_kernel")!;
+    const conv2 = step.estimate.launches.find((l) => l.kernel === "conv2_relu_kernel")!;
     expect(conv2.counters).toMatchObject({ bankConflicts: 31e6, sectorsPerRequest: 32 });
     // 32·10^6 wavefronts on the 64 SMs its 64 blocks occupy, one per clock: ~250 µs, past its ~6 µs of FLOPs
     expect(conv2.bound).toBe("shared");
-    expect(conv2.time).toBeGreaterThan(10 * plain.find((l) => l.kernel === "conv2_kernel")!.time);
+    expect(conv2.time).toBeGreaterThan(10 * plain.find((l) => l.kernel === "conv2_relu_kernel")!.time);
     expect(step.estimate.launches.at(-1)!.counters).toBeUndefined(); // the update was not measured
     const text = tsdp(["inspect", lenet, "--gpu", "h100", "--counters", countersFile("ok.json")]).stdout;
     expect(text).toContain(`Training step: ${plain.length} launches, with counters`);
@@ -138,10 +138,10 @@ describe("tsdp inspect --gpu --counters", () => {
   it.each([
     ["another batch", ["--batch", "256"], (c: Record<string, unknown>) => c, /measured at batch 64, the estimate is for batch 256: pass --batch 64/],
     ["another model", [], (c: Record<string, unknown>) => (c.model = "Other"), /the counters are of Other, not SimpleModel/],
-    ["another kernel", [], (c: Record<string, unknown>) => ((c.launches as { kernel: string }[])[3].kernel = "x_kernel"), /launch 4 of the step is conv2_kernel, the counters have x_kernel/],
-    ["another grid", [], (c: Record<string, unknown>) => ((c.launches as { grid: number[] }[])[0].grid = [9, 1, 1]), new RegExp(`conv1_kernel was measured with grid / block 9×1×1 / ${plain[0].block.join("×")}, this model launches it with ${plain[0].grid.join("×")}`)],
+    ["another kernel", [], (c: Record<string, unknown>) => ((c.launches as { kernel: string }[])[3].kernel = "x_kernel"), new RegExp(`launch 4 of the step is ${plain[3].kernel}, the counters have x_kernel`)],
+    ["another grid", [], (c: Record<string, unknown>) => ((c.launches as { grid: number[] }[])[0].grid = [9, 1, 1]), new RegExp(`${plain[0].kernel} was measured with grid / block 9×1×1 / ${plain[0].block.join("×")}, this model launches it with ${plain[0].grid.join("×")}`)],
     ["a bad field", [], (c: Record<string, unknown>) => ((c.launches as { shared: unknown }[])[0].shared = {}), /launches\[0\]\.shared\.requests must be a count/],
-    ["another version", [], (c: Record<string, unknown>) => (c.version = 2), /"version" is 2; this tsdp reads version 1/],
+    ["another version", [], (c: Record<string, unknown>) => (c.version = 2), /"version" must be 1, got 2/],
   ])("refuses counters of %s (TSDP6006)", (name, args, change, message) => {
     const r = tsdp(["inspect", lenet, "--gpu", "h100", ...args, "--counters", countersFile(`${name}.json`, change)]);
     expect(r.status).toBe(1);

@@ -202,15 +202,15 @@ describe("tsdp counters", () => {
     // forward, loss, backward, optimizer update: every kernel of the step's manifest, in order
     const manifest = JSON.parse(readFileSync(join(dir, "build", "manifest.json"), "utf8")) as { training: { stepKernels: number } };
     expect(kernels.length).toBe(manifest.training.stepKernels + 1);
-    expect(kernels[0]).toBe("fc1_kernel");
+    expect(kernels[0]).toBe("fc1_relu_kernel"); // relu in the GEMM epilogue, in training too
     expect(kernels.at(-1)).toBe("optimizer_update_kernel");
-    // fc1: 8 samples × 16 outputs, one 64-thread GEMM block; it reads x and the weight (so some
+    // fc1: 8 samples × 16 outputs, one GEMM block; it reads x and the weight (so some
     // sectors), and writes 8 × 16 floats = 512 bytes, each exactly once
     const fc1 = file.launches[0];
     expect(fc1.shared.requests).toBeGreaterThan(0);
     expect(fc1.global.uniqueBytesWritten).toBe(8 * 16 * 4);
     expect(fc1.global.uniqueBytesRead).toBeGreaterThanOrEqual((8 * 8 + 16 * 8 + 16) * 4);
-    expect(r.stdout).toContain("fc1_kernel");
+    expect(r.stdout).toContain("fc1_relu_kernel");
     expect(r.stdout).toContain(`→ ${out}`);
     // every ThreadSanitizer entry point the instrumentation calls is the shim's (none left for a libtsan)
     const undefinedSymbols = await exec("nm", ["-D", "-u", join(dir, "build", "libmodel.so")]);
