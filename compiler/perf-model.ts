@@ -24,27 +24,15 @@
 //             in a replayed CUDA graph (gpu-specs.ts), and a kernel cannot take less.
 // Everything is an upper bound on speed: real kernels reach a fraction of each roof.
 
-import { affineAt, type Affine } from "./3-fusion/cost.ts";
+import { affineAt } from "./3-fusion/cost.ts";
 import type { GpuSpec } from "./gpu-specs.ts";
 import { evaluateInteger, launchShape, type Dim3 } from "./launch-shape.ts";
-import type { Precision } from "../runtime/manifest.ts";
+import type { LaunchReport, Precision } from "../runtime/manifest.ts";
 
 export type { Precision };
 
-/** What the model needs of a launch: the manifest's LaunchReport. */
-export interface ModelLaunch {
-  readonly kernel: string;
-  readonly template: string;
-  readonly grid: string;
-  readonly block: string;
-  readonly scalars: readonly string[];
-  /** A C condition of the scalars: the launch happens only where it holds. */
-  readonly when?: string;
-  readonly flops: Affine;
-  readonly bytes: Affine;
-  /** A C expression of the scalars multiplying flops and bytes. */
-  readonly scale?: string;
-}
+/** What the model needs of a launch: the manifest's LaunchReport (its program aside). */
+export type ModelLaunch = Omit<LaunchReport, "program">;
 
 /** ptxas's report for a kernel on the GPU's architecture. */
 export interface KernelUse {

@@ -57,7 +57,7 @@ describe("memcheck mode: planted bugs in test/shim/memcheck.cu", () => {
   beforeAll(async () => {
     // Built as the model libraries of the memcheck mode are, kept in the build cache (test/test-cache.ts).
     const args = ["-std=c++20", ...memcheckFlags, "-pthread", "-I", dirname(header), "-x", "c++", "-include", header, program];
-    const inputs = [cxx, ...args, readFileSync(header, "utf8"), readFileSync(program, "utf8")];
+    const inputs = [cxx, ...args, readFileSync(header, "utf8"), readFileSync(program, "utf8"), readFileSync(join(root, "test", "shim", "check.h"), "utf8")];
     exe = (await cachedOutput("memcheck.cu", inputs, (output) => exec(cxx, [...args, "-o", output], process.env))).path;
   }, 300_000);
   const run = (mode: string, env: NodeJS.ProcessEnv = {}) => exec(exe, [mode], { ...memcheckEnv(), LD_PRELOAD: "", ...env });

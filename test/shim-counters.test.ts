@@ -40,7 +40,7 @@ async function counterBuild(program: string): Promise<string> {
   const source = join(root, "test", "shim", `${program}.cu`);
   const args = ["-std=c++20", ...countersFlags, "-Wall", "-Wextra", "-Wno-unknown-pragmas", "-pthread", "-x", "c++", "-include", header, source];
   const shimText = ["cuda_shim.h", "counters.h", "counters_tsan.h", "wmma_shim.h"].map((f) => readFileSync(join(shimDir, f), "utf8"));
-  const inputs = [toolVersion(cxx), args.join(" "), readFileSync(source, "utf8"), readFileSync(join(root, "test", "shim", "strict_common.h"), "utf8"), ...shimText];
+  const inputs = [toolVersion(cxx), args.join(" "), readFileSync(source, "utf8"), ...["check.h", "strict_common.h"].map((f) => readFileSync(join(root, "test", "shim", f), "utf8")), ...shimText];
   const { path } = await cachedOutput(`shim counters ${program}`, inputs, async (output) => {
     const compiled = await exec(cxx, [...args, "-c", "-o", `${output}.o`]);
     if (compiled.code !== 0) return compiled;

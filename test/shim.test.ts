@@ -79,8 +79,8 @@ async function pooled<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]
 }
 
 const sourceOf = (p: Program) => join(sources, `${p}.cu`);
-// The strict-rule programs share a header; it is part of their cache key.
-const commonHeader = join(sources, "strict_common.h");
+// The programs share check.h, the strict-rule ones strict_common.h too: part of their cache key.
+const commonHeaders = [join(sources, "check.h"), join(sources, "strict_common.h")];
 
 const binaries = new Map<string, string>();
 const compileLogs = new Map<string, string>();
@@ -90,7 +90,7 @@ async function build(name: string): Promise<void> {
   const { program, flags } = builds[name];
   const args = [...baseFlags, ...flags, "-x", "c++", "-include", header, sourceOf(program)];
   const wmma = join(root, "runtime", "shim", "wmma_shim.h");
-  const inputs = [cxx, args.join(" "), ...[header, sourceOf(program), commonHeader, wmma].map((f) => readFileSync(f, "utf8"))];
+  const inputs = [cxx, args.join(" "), ...[header, sourceOf(program), ...commonHeaders, wmma].map((f) => readFileSync(f, "utf8"))];
   const { path, log } = await cachedOutput(`shim test ${name}`, inputs, (output) => exec(cxx, [...args, "-o", output]));
   binaries.set(name, path);
   compileLogs.set(name, log);
@@ -349,7 +349,7 @@ describe.skipIf(!hasNvcc())("the shim's test programs are plain CUDA (nvcc)", ()
     await pooled(
       programs.map((p) => async () => {
         // A passing check is cached by the source's hash (and nvcc's version): only failures rerun.
-        const inputs = [toolVersion("nvcc"), readFileSync(sourceOf(p), "utf8"), readFileSync(commonHeader, "utf8")];
+        const inputs = [toolVersion("nvcc"), readFileSync(sourceOf(p), "utf8"), ...commonHeaders.map((f) => readFileSync(f, "utf8"))];
         try {
           await cachedOutput(`nvcc -arch=sm_80 -c ${p}.cu`, inputs, (output) => exec("nvcc", ["-arch=sm_80", "-c", sourceOf(p), "-o", output]));
           results.set(p, { code: 0, stdout: "", stderr: "" });

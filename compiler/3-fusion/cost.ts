@@ -2,15 +2,13 @@ import type { Node } from "../ir/node.ts";
 import { numel } from "../ir/shape.ts";
 import { opDef } from "../ops/index.ts";
 import type { Kernel, KernelPlan } from "./plan.ts";
+import type { AffineCost } from "../../runtime/manifest.ts";
 
 /**
  * A quantity as a function of the batch B on a device: perSample·B + fixed. Every element count in
  * the IR is c·B^p with p ∈ {0, 1} (ir/shape.ts), so every cost is affine in B.
  */
-export interface Affine {
-  readonly perSample: number;
-  readonly fixed: number;
-}
+export type Affine = AffineCost; // the manifest's schema: launches record it as it is computed here
 
 export const affineAt = (a: Affine, batch: number): number => a.perSample * batch + a.fixed;
 

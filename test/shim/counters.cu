@@ -9,18 +9,7 @@
 #ifndef TSDP_DYNAMIC_SHARED
 #define TSDP_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
 #endif
-#ifndef TSDP_LAUNCH
-#define TSDP_LAUNCH(k, g, b, s, st, ...) k<<<g, b, s, st>>>(__VA_ARGS__)
-#endif
-
-#define CHECK(x)                                                                        \
-  do {                                                                                  \
-    cudaError_t e_ = (x);                                                               \
-    if (e_ != cudaSuccess) {                                                            \
-      std::printf("FAIL %s: %s (%s:%d)\n", #x, cudaGetErrorString(e_), __FILE__, __LINE__); \
-      std::exit(1);                                                                     \
-    }                                                                                   \
-  } while (0)
+#include "check.h"
 
 // 32×32 transpose through a shared tile, one block of 32×32 threads: the tile is written by rows
 // and read by columns. With 32 floats per row, a column is 32 words in one bank.

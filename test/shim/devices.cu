@@ -6,18 +6,7 @@
 #include <thread>
 #include <vector>
 
-#ifndef TSDP_LAUNCH
-#define TSDP_LAUNCH(k, g, b, s, st, ...) k<<<g, b, s, st>>>(__VA_ARGS__)
-#endif
-
-#define CHECK(x)                                                                        \
-  do {                                                                                  \
-    cudaError_t e_ = (x);                                                               \
-    if (e_ != cudaSuccess) {                                                            \
-      std::printf("FAIL %s: %s (%s:%d)\n", #x, cudaGetErrorString(e_), __FILE__, __LINE__); \
-      std::exit(1);                                                                     \
-    }                                                                                   \
-  } while (0)
+#include "check.h"
 
 // out[block] = sum of in[block*256 .. +256) * factor, through shared memory.
 __global__ void block_sums(const int* in, int* out, int factor) {

@@ -5,21 +5,11 @@
 #include <cstdlib>
 #include <vector>
 
-#ifndef TSDP_LAUNCH
-#define TSDP_LAUNCH(k, g, b, s, st, ...) k<<<g, b, s, st>>>(__VA_ARGS__)
-#endif
 #ifndef TSDP_DYNAMIC_SHARED
 #define TSDP_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
 #endif
 
-#define CHECK(x)                                                                        \
-  do {                                                                                  \
-    cudaError_t e_ = (x);                                                               \
-    if (e_ != cudaSuccess) {                                                            \
-      std::printf("FAIL %s: %s (%s:%d)\n", #x, cudaGetErrorString(e_), __FILE__, __LINE__); \
-      std::exit(1);                                                                     \
-    }                                                                                   \
-  } while (0)
+#include "check.h"
 
 __global__ void reverse_block(const float* in, float* out, int* misaligned) {
   TSDP_DYNAMIC_SHARED(float, buf);

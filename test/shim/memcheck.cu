@@ -10,21 +10,11 @@
 #include <cstring>
 #include <vector>
 
-#ifndef TSDP_LAUNCH
-#define TSDP_LAUNCH(k, g, b, s, st, ...) k<<<g, b, s, st>>>(__VA_ARGS__)
-#endif
 #ifndef TSDP_DYNAMIC_SHARED
 #define TSDP_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
 #endif
 
-#define CHECK(x)                                                                        \
-  do {                                                                                  \
-    cudaError_t e_ = (x);                                                               \
-    if (e_ != cudaSuccess) {                                                            \
-      std::printf("FAIL %s: %s (%s:%d)\n", #x, cudaGetErrorString(e_), __FILE__, __LINE__); \
-      std::exit(1);                                                                     \
-    }                                                                                   \
-  } while (0)
+#include "check.h"
 
 // out[i] = in[i + shift]: with shift 1 the last thread reads in[n], one past the end.
 __global__ void read_past_global(const float* in, float* out, int n, int shift) {

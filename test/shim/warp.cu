@@ -6,18 +6,7 @@
 #include <cstdlib>
 #include <vector>
 
-#ifndef TSDP_LAUNCH
-#define TSDP_LAUNCH(k, g, b, s, st, ...) k<<<g, b, s, st>>>(__VA_ARGS__)
-#endif
-
-#define CHECK(x)                                                                        \
-  do {                                                                                  \
-    cudaError_t e_ = (x);                                                               \
-    if (e_ != cudaSuccess) {                                                            \
-      std::printf("FAIL %s: %s (%s:%d)\n", #x, cudaGetErrorString(e_), __FILE__, __LINE__); \
-      std::exit(1);                                                                     \
-    }                                                                                   \
-  } while (0)
+#include "check.h"
 
 constexpr int kOut = 16;  // results per thread
 constexpr unsigned FULL = 0xffffffffu;
