@@ -25,6 +25,7 @@ export const NATIVE = [
   "test/reduce-strided.test.ts",
   "test/loss-grad.test.ts",
   "test/gemm-shapes.test.ts",
+  "test/dropout-masks.test.ts",
   "test/resources.test.ts",
   "test/runtime.test.ts",
   "test/shim.test.ts",

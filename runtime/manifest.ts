@@ -13,7 +13,7 @@ const MAX_MANIFEST_BYTES = 64 << 20;
  * `tsdp_abi_version()` returns it and manifest.json records it. The one place it is written; the
  * compiler takes it from here.
  */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 /** The value of manifest.json's `format` field. */
 export const MANIFEST_FORMAT = "tsdp-model";
 /** The symbolic batch dimension in shapes; always dim 0 of the inputs and outputs. */

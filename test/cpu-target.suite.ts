@@ -32,6 +32,8 @@ export function cpuTargetSuite(order: "forward" | "shuffle"): void {
       try {
         const graph = model.graph;
         const state = referenceState(graph, 0);
+        // each train-mode call draws fresh dropout masks: counter (i, step 0, draw), draw = train-mode calls before it
+        let draw = 0;
         for (const batch of [1, 7, 64]) {
           // the shuffled order checks barriers; train mode runs every kernel the eval mode does
           for (const training of order === "shuffle" ? [true] : [false, true]) {
@@ -41,7 +43,7 @@ export function cpuTargetSuite(order: "forward" | "shuffle"): void {
             const got = m.forwardAll(...tensors);
             // the library's step counter is 0 for forward, as the reference's default
             await yieldToRunner();
-            const want = await cachedReference(graph, reference, state, { training });
+            const want = await cachedReference(graph, reference, state, training ? { training, draw: draw++ } : { training });
             want.forEach((w, i) => expectClose(got[i].data, w.data, `${file} output ${i}, batch ${batch}, ${training ? "train" : "eval"}`));
           }
         }

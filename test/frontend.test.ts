@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { formatShape } from "../compiler/ir/shape.ts";
+import { CompileError } from "../compiler/diagnostics/diagnostic.ts";
 import { diagnosticsOf, header, lowerSource, writeFiles } from "./helpers.ts";
 
 const names = (m: ReturnType<typeof lowerSource>) => m.graph.params.map((p) => p.attrs.name);
@@ -146,6 +147,39 @@ export class Whole extends nn.Module { part = new Part(); forward(x: Tensor<[Bat
     expect(diagnosticsOf(two).map((d) => d.code)).toEqual(["TSDP5002"]);
     expect(lowerSource(two, "Big").graph.name).toBe("Big");
     expect(diagnosticsOf(two, "Huge")[0].message).toMatch(/no model class 'Huge'.*Small, Big/);
+  });
+  it("trains a class imported from another file when the file declares no model of its own", () => {
+    const dir = writeFiles({
+      "net.ts": `${header}export class Net extends nn.Module {
+  fc = new nn.Linear(4, 3);
+  forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }
+}
+export const training = new Training(Net, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.1 }) });`,
+      "adam.ts": `${header}import { Net } from "./net.js";
+export const training = new Training(Net, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.Adam({ lr: 0.001 }) });`,
+      "two.ts": `${header}import { Net } from "./net.js";
+export class Other extends nn.Module { fc = new nn.Linear(4, 2); forward(x: Tensor<[Batch, 4]>) { return this.fc(x); } }
+`,
+      "both.ts": `${header}import { Net } from "./net.js";
+import { Other } from "./two.js";
+export const a = new Training(Net, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
+export const b = new Training(Other, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.1 }) });`,
+    });
+    const adam = lowerModel(join(dir, "adam.ts"));
+    expect(adam.graph.name).toBe("Net");
+    expect(adam.graph.optimizer?.kind).toBe("Adam");
+    expect(names(adam)).toEqual(["fc.weight", "fc.bias"]);
+    // two imported models trained in one file: which one is the user's to say
+    const ambiguous = (() => {
+      try {
+        lowerModel(join(dir, "both.ts"));
+      } catch (e) {
+        return (e as CompileError).diagnostics[0];
+      }
+    })();
+    expect(ambiguous?.code).toBe("TSDP5002");
+    expect(ambiguous?.message).toMatch(/trains 2 models \(Net, Other\); choose one with --model/);
+    expect(lowerModel(join(dir, "both.ts"), { model: "Other" }).graph.name).toBe("Other");
   });
 });
 

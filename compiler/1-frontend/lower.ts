@@ -72,7 +72,7 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
   if (it.diags.items.some((d) => d.kind === "syntaxError")) it.diags.throwIfAny();
   const source = it.fileOf(file);
   const trainings = findTrainings(it, source);
-  const rootClass = it.diags.recover(() => selectModel(it, source, options.model), undefined);
+  const rootClass = it.diags.recover(() => selectModel(it, source, options.model, trainings), undefined);
   if (!rootClass) it.diags.throwIfAny();
   // Errors so far (in the constructor, the training declaration) do not stop the compile: forward
   // is evaluated too, so one run reports every independent error. What failed is Poison, which
@@ -159,8 +159,12 @@ function findTrainings(it: Interpreter, source: SourceFile): TrainingValue[] {
   return out;
 }
 
-/** The model: --model, else the one exported nn.Module class that no other class uses. */
-function selectModel(it: Interpreter, source: SourceFile, wanted: string | undefined): ClassValue {
+/**
+ * The model: --model, else the one exported nn.Module class that no other class uses. A file that
+ * declares no model of its own trains the class its `Training` names (imported from another file:
+ * a second optimizer for a model needs no subclass).
+ */
+function selectModel(it: Interpreter, source: SourceFile, wanted: string | undefined, trainings: readonly TrainingValue[]): ClassValue {
   const scope = it.fileScope(source.getFilePath());
   const models: ClassValue[] = [];
   for (const decl of source.getClasses()) {
@@ -168,6 +172,19 @@ function selectModel(it: Interpreter, source: SourceFile, wanted: string | undef
     if (!name) continue;
     const cls = scope.lookup(name)?.value;
     if (cls instanceof ClassValue && it.diags.recover(() => it.isModuleClass(cls), false)) models.push(cls);
+  }
+  if (models.length === 0) {
+    const trained = [...new Map(trainings.map((t) => [t.model.decl, t.model])).values()];
+    if (wanted !== undefined) {
+      const found = trained.find((m) => m.name === wanted);
+      if (found) return found;
+    } else if (trained.length === 1) return trained[0];
+    else if (trained.length > 1)
+      return fail(
+        "ambiguousModel",
+        `${source.getBaseName()} trains ${trained.length} models (${trained.map((m) => m.name).join(", ")}); choose one with --model`,
+        trainings.find((t) => t.model === trained[1])?.loc,
+      );
   }
   if (wanted !== undefined) {
     const found = models.find((m) => m.name === wanted);

@@ -236,7 +236,17 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
 }
 
 /** A program's launches in segments: one for forward and evaluate, cut at bucket boundaries for the step. */
-function programView(name: string, launches: readonly LaunchView[], buckets: BucketPlan | undefined, io: ProgramIO): ProgramView {
+/**
+ * tsdp_draws of a program: whether its runs draw random numbers (train mode, or always), so that
+ * the harness advances the counter and the next call draws a fresh dropout mask, as PyTorch does.
+ */
+function drawsOf(plan: KernelPlan): 0 | 1 | 2 {
+  const random = plan.kernels.flatMap((k) => k.nodes).filter((n) => opDef(n.op).traits?.random === true);
+  if (random.some((n) => opDef(n.op).traits?.drawsInEval?.(opDef(n.op).attrsOf(n)) === true)) return 2;
+  return random.length > 0 ? 1 : 0;
+}
+
+function programView(name: string, launches: readonly LaunchView[], draws: 0 | 1 | 2, buckets: BucketPlan | undefined, io: ProgramIO): ProgramView {
   const ranges = buckets?.segments ?? [[0, launches.length] as const];
   const segments = ranges.map(([start, end], index) => {
     const ready = buckets?.buckets.filter((b) => b.segment === index) ?? [];
@@ -246,7 +256,7 @@ function programView(name: string, launches: readonly LaunchView[], buckets: Buc
       launches: launches.slice(start, end),
     };
   });
-  return { name, segments, segmentCount: segments.length, ins: io.ins, outs: io.outs, inCount: io.ins.length, outCount: io.outs.length };
+  return { name, segments, segmentCount: segments.length, draws, ins: io.ins, outs: io.outs, inCount: io.ins.length, outCount: io.outs.length };
 }
 
 interface ProgramIO {
@@ -285,7 +295,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
       outs: io(training.step, [{ node: lossS.value, name: "loss" }]),
     };
   }
-  const programViews = Object.entries(rendered.programs).map(([name, r]) => programView(name, r.launches, name === "step" ? buckets : undefined, ioOf[name]));
+  const programViews = Object.entries(rendered.programs).map(([name, r]) => programView(name, r.launches, drawsOf(r.plan), name === "step" ? buckets : undefined, ioOf[name]));
   const programNamed = (name: string) => programViews.find((p) => p.name === name)!;
   const trainingView: TrainingView | undefined = training && {
     evaluate: programNamed("evaluate"),

@@ -364,6 +364,8 @@ export interface ProgramView {
   readonly name: string;
   readonly segments: readonly { readonly index: number; readonly comment: string; readonly launches: readonly LaunchView[] }[];
   readonly segmentCount: number;
+  /** tsdp_draws: whether a run draws random numbers (dropout), and so advances the draw counter. */
+  readonly draws: 0 | 1 | 2;
   readonly ins: readonly TensorRowView[];
   readonly outs: readonly TensorRowView[];
   readonly inCount: number;

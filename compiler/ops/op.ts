@@ -98,6 +98,8 @@ export interface OpTraits<A = any> {
   readonly activation?: boolean;
   /** Draws from the random-stream arguments that elementwise kernels have and GEMM kernels lack. */
   readonly random?: boolean;
+  /** A random op that draws in eval mode too (F.dropout's default training=true); others draw in train mode only. */
+  readonly drawsInEval?: (attrs: A) => boolean;
   /** Shares its input's storage (a row-major view): no kernel, no buffer. */
   readonly view?: boolean;
   /**

@@ -15,7 +15,7 @@ interface DropoutAttrs {
  */
 export const dropout: OpDef<DropoutAttrs> = defineOp<DropoutAttrs>({
   name: "dropout",
-  traits: { random: true },
+  traits: { random: true, drawsInEval: (a) => a.mode === "always" },
   family: "random",
   inputs: ["x"],
   infer: ([x], a, who) => {
@@ -30,13 +30,13 @@ export const dropout: OpDef<DropoutAttrs> = defineOp<DropoutAttrs>({
     const scale = 1 / (1 - a.p);
     return { shape: x.shape, data: x.data.map((v, i) => (u[i] < a.p ? 0 : v * scale)) };
   },
-  // The same Philox stream as the reference: counter (i, step, 0, 0), key (seed, stream id).
+  // The same Philox stream as the reference: counter (i, step, draw, 0), key (seed, stream id).
   codegen: {
     kind: "pointwise",
     // element i of a replica's chunk is element i + sample0·(elements per sample) of the whole
     // batch, so N replicas draw the same mask as one device on the whole batch
     expr: ([x], a, ctx) =>
-      `tsdp_dropout(${x}, ${ctx.index} + sample0 * ${numel(ctx.node.shape).c}, ${a.p}, ${a.mode === "always" ? 1 : "training"}, seed, step, ${a.stream ?? ctx.node.id}u)`,
+      `tsdp_dropout(${x}, ${ctx.index} + sample0 * ${numel(ctx.node.shape).c}, ${a.p}, ${a.mode === "always" ? 1 : "training"}, seed, step, draw, ${a.stream ?? ctx.node.id}u)`,
   },
   // The same mask, applied to dy: dropout of dy drawing from the forward node's stream.
   grad: ({ node, dy, emit }) => [emit("dropout", [dy], { ...node.attrs, stream: dropout.attrsOf(node).stream ?? node.id })],

@@ -11,9 +11,12 @@ import { uniforms } from "./rng.ts";
 export interface RunOptions {
   /** Train mode: dropout drops, BatchNorm uses batch statistics and updates its running ones. */
   readonly training?: boolean;
-  /** Seed of dropout masks; with `step`, the masks of one training step. */
+  /** Seed of dropout masks; with `step` and `draw`, the masks of one run. */
   readonly seed?: number;
+  /** Optimizer steps taken before the run. */
   readonly step?: number;
+  /** Runs since that step that drew masks (the compiled model's counter: each call a fresh mask). */
+  readonly draw?: number;
 }
 
 export interface RunResult {
@@ -55,6 +58,7 @@ function start(graph: Graph, inputs: Record<string, NDArray>, state: ModelState,
   const training = opts.training ?? false;
   const seed = opts.seed ?? 0;
   const step = opts.step ?? 0;
+  const draw = opts.draw ?? 0;
   const batch = batchSize(graph, inputs);
   const wantLoss = graph.loss !== undefined && "target" in inputs;
   const values = new Map<Node, NDArray>();
@@ -71,7 +75,7 @@ function start(graph: Graph, inputs: Record<string, NDArray>, state: ModelState,
           batch,
           source: (n) => sourceValue(n, inputs, state, batch),
           writeBuffer: (n, v) => state.buffers.set(n.attrs.name as string, v),
-          uniform: (count, stream = node.id) => uniforms(count, seed, stream, step),
+          uniform: (count, stream = node.id) => uniforms(count, seed, stream, step, draw),
         },
       );
       const expected = concrete(node.shape, batch);

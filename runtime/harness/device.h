@@ -36,9 +36,10 @@ __device__ __forceinline__ float tsdp_block_sum(float v, float* scratch /* [32] 
 }
 
 // Inverted dropout of element i: zero with probability p (u < p, u = philox / 2³²), else x / (1 − p).
+// The counter (i, step, draw, 0): optimizer steps taken, and the runs since then that drew.
 __device__ __forceinline__ float tsdp_dropout(float x, size_t i, double p, int active, unsigned long long seed,
-                                              unsigned long long step, uint32_t stream) {
+                                              unsigned long long step, unsigned long long draw, uint32_t stream) {
     if (!active || p == 0.0) return x;
-    const uint32_t bits = tsdp_philox_first((uint32_t)i, (uint32_t)step, 0u, 0u, (uint32_t)seed, stream);
+    const uint32_t bits = tsdp_philox_first((uint32_t)i, (uint32_t)step, (uint32_t)draw, 0u, (uint32_t)seed, stream);
     return (double)bits < p * 4294967296.0 ? 0.0f : x * (float)(1.0 / (1.0 - p));
 }

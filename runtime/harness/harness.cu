@@ -171,7 +171,10 @@ int stage_inputs(tsdp_model* m, const tsdp_program_desc& p, const std::vector<st
         r->seed = m->seed;
         r->sample0 = (unsigned long long)start;
     }
-    for (auto& r : m->replicas) r.consts_host->step = m->steps;
+    for (auto& r : m->replicas) {
+        r.consts_host->step = m->steps;
+        r.consts_host->draw = m->draws;
+    }
     return 0;
 }
 
@@ -267,6 +270,8 @@ int run_replicated(tsdp_model* m, const tsdp_program_desc& p, int batch, const v
     }
     if (int e = synchronize_all(m)) return e;
     unstage_outputs(m, p, parts, outputs, per_replica);
+    // PyTorch draws a fresh dropout mask on every call: the next run draws from the next counter
+    if (p.draws == TSDP_DRAWS_ALWAYS || (p.draws == TSDP_DRAWS_IN_TRAIN_MODE && m->training)) ++m->draws;
     return 0;
 }
 

@@ -50,9 +50,12 @@ struct tsdp_update {
 // captured CUDA graph replays with this step's values: written into pinned host memory, then
 // copied by the first node of the run.
 struct tsdp_run_consts {
-    unsigned long long step;  // dropout's Philox counter: optimizer steps taken before this run
+    unsigned long long step;  // dropout's Philox counter (i, step, draw, 0): optimizer steps taken before this run
+    unsigned long long draw;  // … and the runs since that step that drew random numbers: a fresh mask per call
     tsdp_update update;       // this step's hyperparameters (training builds)
 };
+// Kernels that draw get a pointer to `step` and read `draw` as the word after it (fused_pointwise.cu.hbs).
+static_assert(offsetof(tsdp_run_consts, draw) == offsetof(tsdp_run_consts, step) + sizeof(unsigned long long));
 
 /** One replica of the model: its device, streams and memory. run_<program> launches into it. */
 struct tsdp_replica {
@@ -106,10 +109,14 @@ struct tsdp_state_info {
     int row;             // row width for the zeroed row
 };
 
+/** When a program draws random numbers (dropout): then each run advances the model's draw counter. */
+enum tsdp_draws { TSDP_DRAWS_NEVER = 0, TSDP_DRAWS_IN_TRAIN_MODE = 1, TSDP_DRAWS_ALWAYS = 2 };
+
 /** A program's launcher and what it reads and writes, in the order of the C ABI's arrays. */
 struct tsdp_program_desc {
     tsdp_program_fn run;
     int segments;
+    int draws;  // tsdp_draws
     const tsdp_tensor_info* ins;
     int n_in;
     const tsdp_tensor_info* outs;

@@ -27,6 +27,7 @@ struct tsdp_model {
     int training = 1;             // PyTorch modules start in train mode
     unsigned long long seed = 0;
     unsigned long long steps = 0; // optimizer steps taken (Adam's t)
+    unsigned long long draws = 0; // runs since the last step that drew random numbers (dropout's counter)
     std::string error;
     // The training step as CUDA graphs, one per (batch size, train/eval mode); dropped whenever
     // an allocation they point into moves. use_graphs = 0 after a failed capture (graph_status says why).

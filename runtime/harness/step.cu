@@ -449,6 +449,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         if (int e = synchronize_all(m)) return e;
         unstage_outputs(m, t.step, parts, nullptr, &losses);
         m->steps = step;
+        m->draws = 0;  // the next step's masks are (step + 1, 0), (step + 1, 1), …: independent of earlier calls
         *loss = combine(losses, parts, batch);
         return 0;
     } catch (const std::exception& ex) {
@@ -458,7 +459,10 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
 
 int optimizer_steps(tsdp_model* m, unsigned long long* steps, int set) {
     if (!m || !steps) return -1;
-    if (set) m->steps = *steps;
+    if (set) {
+        m->steps = *steps;
+        m->draws = 0;  // a restored checkpoint draws the masks that step would have drawn
+    }
     else *steps = m->steps;
     return 0;
 }
