@@ -26,6 +26,7 @@ export const NATIVE = [
   "test/loss-grad.test.ts",
   "test/gemm-shapes.test.ts",
   "test/dropout-masks.test.ts",
+  "test/typed-module.test.ts",
   "test/resources.test.ts",
   "test/runtime.test.ts",
   "test/shim.test.ts",

@@ -70,7 +70,7 @@ function examples(...lines: [string, string][]): string {
 
 const compileCommand = program
   .command("compile")
-  .description("compile a model file into a model directory (model.cu, model.h, manifest.json, libmodel.so)")
+  .description("compile a model file into a model directory (model.cu, model.h, manifest.json, libmodel.so, and a typed index.js + index.d.ts)")
   .addArgument(modelArgument())
   .addOption(modelOption())
   .addOption(new Option("-t, --target <target>", "cuda (nvcc, for the GPU) or cpu (g++ and the CPU shim); default: cuda when a GPU is present").choices(["cuda", "cpu"]))

@@ -9,10 +9,13 @@
 /** Values a tensor can hold: float32 data, or int32 class indices. */
 export type TensorData = Float32Array | Int32Array;
 
-/** A tensor as user code sees it: flat row-major data and a shape. */
-export interface Tensor<D extends TensorData = TensorData> {
+/**
+ * A tensor as user code sees it: flat row-major data and a shape. `S` is the shape's type: a
+ * tuple where it is known (`tensor(x, [64, 1, 28, 28])`, a compiled model's typed inputs).
+ */
+export interface Tensor<D extends TensorData = TensorData, S extends readonly number[] = readonly number[]> {
   readonly data: D;
-  readonly shape: readonly number[];
+  readonly shape: S;
 }
 
 /** The typed arrays that cross into native code. */
@@ -84,7 +87,7 @@ export function typedArrayLength(value: unknown): number | undefined {
 }
 
 /** Builds a tensor, checking that the data fills the shape exactly. */
-export function tensor<D extends TensorData>(data: D, shape: readonly number[]): Tensor<D> {
+export function tensor<D extends TensorData, const S extends readonly number[]>(data: D, shape: S): Tensor<D, S> {
   const kind = typedArrayKind(data);
   if (kind !== "Float32Array" && kind !== "Int32Array")
     throw new TypeError(`tensor: data must be a Float32Array or an Int32Array, got ${Object.prototype.toString.call(data)}`);
@@ -95,7 +98,7 @@ export function tensor<D extends TensorData>(data: D, shape: readonly number[]):
   const n = (dims as number[]).reduce((a, b) => a * b, 1);
   const length = typedArrayLength(data)!;
   if (n !== length) throw new RangeError(`tensor: shape [${dims.join(", ")}] holds ${n} values, data has ${length}`);
-  return { data, shape: Object.freeze(dims as number[]) };
+  return { data, shape: Object.freeze(dims as number[]) as readonly number[] as S };
 }
 
 /** The most dimensions a shape may have (far above any model's; bounds the copy of a hostile array). */

@@ -10,6 +10,7 @@ import { removeStaleTemporaries } from "./leftovers.ts";
 import { memcheckFromEnv } from "../build-paths.ts";
 import { findCxx, findNvcc, harnessDir, shimHeader, toolVersion, type Target } from "./toolchain.ts";
 import { harnessObjects, harnessText } from "./harness.ts";
+import { typedModule } from "./typed-module.ts";
 
 // The native build: nvcc for the GPU, g++ with the CPU shim otherwise. Libraries are cached by
 // the hash of everything that goes into them, and every file lands in the output directory by
@@ -174,6 +175,9 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   // manifest finds its library, and one that finds the old manifest is refused, not misled.
   writeAtomic(join(outDir, "model.cu"), gen.cu);
   writeAtomic(join(outDir, "model.h"), gen.header);
+  const typed = typedModule(gen.manifest);
+  writeAtomic(join(outDir, "index.js"), typed.js);
+  writeAtomic(join(outDir, "index.d.ts"), typed.dts);
   writeAtomic(libPath, library);
   const manifest = { ...gen.manifest, librarySha256: sha256(library), libraryBytes: library.length, ...(resources ? { resources } : {}) } satisfies Manifest;
   const manifestText = JSON.stringify(manifest, null, 2) + "\n";
@@ -185,7 +189,14 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
 /** sha256 of the files a build writes beside the library (the library itself is sealed in the manifest). */
 function outputDigests(gen: GeneratedModel, manifestText: string): Record<string, string> {
   const enc = (s: string) => Buffer.from(s, "utf8");
-  return { "model.cu": sha256(enc(gen.cu)), "model.h": sha256(enc(gen.header)), "manifest.json": sha256(enc(manifestText)) };
+  const typed = typedModule(gen.manifest);
+  return {
+    "model.cu": sha256(enc(gen.cu)),
+    "model.h": sha256(enc(gen.header)),
+    "index.js": sha256(enc(typed.js)),
+    "index.d.ts": sha256(enc(typed.dts)),
+    "manifest.json": sha256(enc(manifestText)),
+  };
 }
 
 /**

@@ -55,6 +55,9 @@ export function tsdpFingerprint() {
   return fingerprint;
 }
 
+/** The files a build writes beside the library, each with its digest in build.json; the manifest last (it vouches for the library). */
+const GENERATED = ["model.cu", "model.h", "index.js", "index.d.ts", "manifest.json"];
+
 /** True when outDir's build.json records exactly these inputs and its outputs are the ones it wrote, the library sealed by the manifest. */
 export function isFreshBuild(outDir, file, optionsJson) {
   try {
@@ -63,7 +66,7 @@ export function isFreshBuild(outDir, file, optionsJson) {
     if (record.file !== resolve(file) || !(resolve(file) in record.sources)) return false;
     for (const [path, hash] of Object.entries(record.sources)) if (!existsSync(path) || sha256(readFileSync(path)) !== hash) return false;
     const outputs = record.outputs ?? {};
-    for (const name of ["model.cu", "model.h", "manifest.json"]) if (typeof outputs[name] !== "string" || sha256(readRegular(join(outDir, name), 1 << 30)) !== outputs[name]) return false;
+    for (const name of GENERATED) if (typeof outputs[name] !== "string" || sha256(readRegular(join(outDir, name), 1 << 30)) !== outputs[name]) return false;
     const manifest = JSON.parse(readRegular(join(outDir, "manifest.json"), 64 << 20).toString("utf8"));
     if (typeof manifest.library !== "string" || !/^[\w.-]+$/.test(manifest.library) || !Number.isSafeInteger(manifest.libraryBytes)) return false;
     const library = readRegular(join(outDir, manifest.library), manifest.libraryBytes + 1);
@@ -158,7 +161,7 @@ function copyBuild(from, to, cacheEntry) {
   } catch (e) {
     if (e.code !== "EEXIST") return false;
   }
-  for (const name of ["model.cu", "model.h", manifest.library, "manifest.json", "build.json"]) {
+  for (const name of [...GENERATED.slice(0, -1), manifest.library, "manifest.json", "build.json"]) {
     const tmp = join(to, `${name}.tmp-${process.pid}-${Math.random().toString(16).slice(2, 10)}`);
     writeFileSync(tmp, name === manifest.library ? library : readRegular(join(from, name), 1 << 30));
     renameSync(tmp, join(to, name));
