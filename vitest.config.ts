@@ -27,6 +27,7 @@ export const NATIVE = [
   "test/gemm-shapes.test.ts",
   "test/dropout-masks.test.ts",
   "test/typed-module.test.ts",
+  "test/state-dict.test.ts",
   "test/resources.test.ts",
   "test/runtime.test.ts",
   "test/shim.test.ts",

@@ -482,23 +482,86 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     }
     const missing = [...this.#params.values()].filter((p) => (p.kind === "parameter" || p.kind === "buffer") && !plan.some((q) => q.name === p.name));
     if (missing.length) throw new RangeError(`${where}: missing ${missing.map((p) => p.name).join(", ")}`);
-    // From here to the end no user code runs, so one state check covers every write.
-    const handle = this.#live("loadCheckpoint");
-    // A native failure half way (the file was valid) puts back what was written: nothing is lost.
+    this.#writeAll("loadCheckpoint", where, plan, steps);
+  }
+
+  /**
+   * Writes checked values (and the optimizer's step count): all of them or, when native code
+   * fails half way, none — what was written is put back, so nothing is lost. No user code runs
+   * from here to the end, so one state check covers every write.
+   */
+  #writeAll(method: string, where: string, plan: readonly { name: string; data: HostArray }[], steps?: number): void {
+    const handle = this.#live(method);
     const written: { name: string; data: HostArray }[] = [];
     try {
       for (const { name, data } of plan) {
         const spec = this.#params.get(name)!;
         const old = allocate(spec.dtype, numel(spec.shape), `${where}: a copy of ${name}`);
-        this.#check("loadCheckpoint", "tsdp_get_param", this.#lib.getParam(handle, name, old), handle);
-        this.#check("loadCheckpoint", "tsdp_set_param", this.#lib.setParam(handle, name, data), handle);
+        this.#check(method, "tsdp_get_param", this.#lib.getParam(handle, name, old), handle);
+        this.#check(method, "tsdp_set_param", this.#lib.setParam(handle, name, data), handle);
         written.push({ name, data: old });
       }
-      if (steps !== undefined && this.#lib.canTrain) this.#check("loadCheckpoint", "tsdp_optimizer_steps", this.#lib.optimizerSteps(handle, steps).code, handle);
+      if (steps !== undefined && this.#lib.canTrain) this.#check(method, "tsdp_optimizer_steps", this.#lib.optimizerSteps(handle, steps).code, handle);
     } catch (e) {
       for (const { name, data } of written.reverse()) this.#lib.setParam(handle, name, data);
       throw e;
     }
+  }
+
+  /**
+   * The parameters and buffers under PyTorch's state_dict names, as copies, in registration
+   * order (model.state_dict()): what saveCheckpoint writes, without the optimizer's state.
+   */
+  stateDict(): Record<string, ParameterTensor> {
+    this.#live("stateDict");
+    const out: Record<string, ParameterTensor> = {};
+    for (const [name, spec] of this.#params) if (spec.kind === "parameter" || spec.kind === "buffer") out[name] = this.getParameter(name);
+    return out;
+  }
+
+  /**
+   * Loads a state dict (model.load_state_dict): name → tensor, PyTorch's names. Every dtype and
+   * shape is checked before anything is written, so a rejected dict changes nothing. `strict`
+   * (the default): the names must be exactly the model's parameters and buffers. Not strict:
+   * missing ones keep their values and unknown ones are skipped. Either way the names are
+   * returned, as PyTorch returns missing_keys and unexpected_keys.
+   */
+  loadStateDict(dict: Record<string, ParameterTensor>, options: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+    this.#live("loadStateDict");
+    const where = `${this.name}.loadStateDict`;
+    if (typeof dict !== "object" || dict === null || Array.isArray(dict))
+      throw new TypeError(`${where}: expected an object of name → tensor (what stateDict() returns), got ${describeValue(dict)}`);
+    if (typeof options !== "object" || options === null) throw new TypeError(`${where}: options must be an object { strict? }, got ${describeValue(options)}`);
+    const strict = options.strict ?? true;
+    if (typeof strict !== "boolean") throw new TypeError(`${where}: strict must be a boolean, got ${describeValue(strict)}`);
+    // every value read (and copied out of reach of user code) first, then checked, then written
+    const plan: { name: string; data: HostArray }[] = [];
+    const unexpectedKeys: string[] = [];
+    for (const name of Object.keys(dict)) {
+      const spec = this.#params.get(name);
+      if (!spec || (spec.kind !== "parameter" && spec.kind !== "buffer")) {
+        unexpectedKeys.push(name);
+        continue;
+      }
+      const what = `${where}: "${name}"`;
+      const tensor = readTensor(dict[name], what);
+      const data = asHost(tensor.data, spec.dtype, what, `${what}: ${name} is ${spec.dtype}, so the data must be a ${arrayFor[spec.dtype].name}`);
+      if (tensor.shape.length !== spec.shape.length || tensor.shape.some((d, i) => d !== spec.shape[i]))
+        throw new RangeError(`${what} has shape ${fmt(tensor.shape)}, the model's is ${fmt(spec.shape)}`);
+      if (data.length !== numel(spec.shape)) throw new RangeError(`${what}: shape ${fmt(spec.shape)} holds ${numel(spec.shape)} values, but data has ${data.length}`);
+      const copy = allocate(spec.dtype, data.length, `${what}: a copy`);
+      copy.set(data as never);
+      plan.push({ name, data: copy });
+    }
+    const missingKeys = [...this.#params.values()].filter((p) => (p.kind === "parameter" || p.kind === "buffer") && !plan.some((q) => q.name === p.name)).map((p) => p.name);
+    if (strict && (missingKeys.length || unexpectedKeys.length)) {
+      const unexpected = unexpectedKeys.map((k) => `"${k}"${suggestion(k, [...this.#params.keys()], "names")}`);
+      throw new RangeError(
+        `${where}: ${[missingKeys.length ? `missing ${missingKeys.join(", ")}` : "", unexpected.length ? `unexpected ${unexpected.join(", ")}` : ""].filter(Boolean).join("; ")} (pass { strict: false } to load the rest)`,
+      );
+    }
+    this.#writeAll("loadStateDict", where, plan);
+    return { missingKeys, unexpectedKeys };
   }
 
   /** Optimizer steps taken so far. */
@@ -626,6 +689,16 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
    * disposed at once and freed when the worker thread is done with it (never under it); that
    * step's promise then rejects with a ModelStateError.
    */
+  /** `using model = await load(dir)`: disposed at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** `await using model = await load(dir)`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose();
+  }
+
   dispose(): void {
     const handle = this.#handle;
     if (handle === null) return;
