@@ -44,6 +44,8 @@ export interface CompileOptions extends LowerOptions {
    * checks their numbers (ARCHITECTURE.md: the CUDA source that ships is the source CI executes).
    */
   readonly shapeFor?: ShapeFor;
+  /** CPU target: build at -O0 (the fuzzer's many small builds; compiler/6-build/build.ts fastFlags). */
+  readonly fastBuild?: boolean;
 }
 
 export interface Compiled {
@@ -123,7 +125,8 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
     archs,
     memcheck,
     counters,
-    record: buildRecord(file, compiled.model.sources, recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb, memcheck, options.shapeFor, counters)),
+    fast: options.fastBuild === true,
+    record: buildRecord(file, compiled.model.sources, recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb, memcheck, options.shapeFor, counters, options.fastBuild === true)),
   }); //                                                            6. nvcc | g++ + shim → libmodel.so
   return { ...compiled, build };
 }

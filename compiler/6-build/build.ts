@@ -31,10 +31,19 @@ export interface BuildOptions {
   readonly memcheck?: boolean;
   /** CPU target: the hardware-counter flavor (see countersFlags). */
   readonly counters?: boolean;
+  /** CPU target: the fast-build flavor (see fastFlags), for many small builds (the fuzzer). */
+  readonly fast?: boolean;
 }
 
-/** How a CPU-target library is built: plain (-O3), memcheck (ASan) or counters (instrumented). */
-export type BuildFlavor = "plain" | "memcheck" | "counters";
+/** How a CPU-target library is built: plain (-O3), memcheck (ASan), counters (instrumented) or fast (-O0). */
+export type BuildFlavor = "plain" | "memcheck" | "counters" | "fast";
+
+/**
+ * The fast-build flavor: -O0 builds a fuzz model of ten random sub-networks in a fraction of -O3's
+ * time, and its kernels run for milliseconds. Same arithmetic, except that -O3 with -march=native
+ * may contract a·b + c into an FMA; both are checked against the float64 reference.
+ */
+export const fastFlags = ["-O0"];
 
 /**
  * The CPU side of compute-sanitizer: AddressSanitizer reports out-of-bounds reads and writes of
@@ -103,7 +112,7 @@ export function compileCommand(
   const cxx = findCxx();
   if (!cxx) throw new CompileError([diagnostic("toolMissing", "g++ was not found: install it (Debian: apt-get install g++) or set CXX")]);
   const flavor = flavorOf(memcheck);
-  const optimize = flavor === "memcheck" ? memcheckFlags : flavor === "counters" ? countersFlags : ["-O3"];
+  const optimize = flavor === "memcheck" ? memcheckFlags : flavor === "counters" ? countersFlags : flavor === "fast" ? fastFlags : ["-O3"];
   // -x c++ reads the .cu source as C++; -x none before the objects lets g++ take them as objects.
   return [cxx, "-std=c++20", ...optimize, "-march=native", "-mtls-dialect=gnu2", "-fPIC", ...mode, "-fvisibility=hidden", "-pthread", "-I", dirname(shimHeader), "-I", harnessDir, "-x", "c++", "-include", shimHeader, "-o", output, source, ...(linked.length ? ["-x", "none", ...linked] : [])];
 }
@@ -133,7 +142,9 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   if (opts.counters && opts.target !== "cpu") throw new RangeError("build: counters is a CPU-target flavor (target 'cpu'); on a GPU, profile with Nsight Compute");
   const memcheck = opts.target === "cpu" && (opts.memcheck ?? memcheckFromEnv());
   if (opts.counters && memcheck) throw new RangeError("build: a library is either a memcheck or a counters build, not both (unset TSDP_SHIM_MEMCHECK for counters)");
-  const flavor: BuildFlavor = opts.counters ? "counters" : memcheck ? "memcheck" : "plain";
+  if (opts.fast && opts.target !== "cpu") throw new RangeError("build: fast is a CPU-target flavor (target 'cpu')");
+  if (opts.fast && (opts.counters || memcheck)) throw new RangeError("build: a fast build is neither a memcheck nor a counters build");
+  const flavor: BuildFlavor = opts.counters ? "counters" : memcheck ? "memcheck" : opts.fast ? "fast" : "plain";
   const probe = compileCommand(opts.target, "model.cu", "libmodel.so", archs, flavor);
   const trains = gen.manifest.training !== undefined;
   // The harness and (CPU) the shim are part of every library: their text is part of its key.

@@ -1,0 +1,217 @@
+// The differential check of one random model file (issue 16): compile it for the CPU target and
+// compare, against the float64 reference interpreter,
+//   1. the forward in eval mode and in train mode (dropout's masks, BatchNorm's batch statistics),
+//   2. one training step: its loss, every gradient, BatchNorm's running statistics after it,
+//   3. the optimizer's update, given the compiled gradients (fed to the reference's update rule:
+//      Adam's first step is ≈ lr·sign(g), so a gradient within tolerance of 0 may flip the update's
+//      sign; the gradients are checked on their own in 2),
+//   4. the same step on 2 and 3 virtual devices (DataParallel: same loss, same gradients).
+// Anything else — a diagnostic on a model the generator made valid, an internal error, a failed
+// g++ build, a native error — is a finding too.
+//
+// Tolerances (fp32 kernels against float64, per tensor, element by element):
+//   |got − want| ≤ ATOL·max(max|want|, FLOOR·max|all gradients|) + RTOL·|want|
+// The floor is for a tensor whose gradient is 10⁻³ or less of the model's largest: it is small
+// because large terms cancel (a LayerNorm over two features passes almost nothing back), and fp32
+// keeps ~10⁻⁷ of the terms, not of their tiny sum. A real bug in such a tensor errs by about its
+// own size, still far above the floor.
+// forward and loss: RTOL 1e-4, ATOL 1e-5; gradients: RTOL 1e-3, ATOL 1e-4 (a backward is a longer
+// chain of fp32 sums than the forward; the same figures as test/training.test.ts); the update:
+// RTOL 1e-5, ATOL 1e-6 (one fp32 step on identical inputs). Data-parallel steps against one
+// device: the gradients' tolerance (the chunks' sums are added in another order).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { CompileError } from "../compiler/diagnostics/diagnostic.ts";
+import type { Graph, Node, OptimizerSpec } from "../compiler/ir/node.ts";
+import { compile } from "../compiler/pipeline.ts";
+import { initState, type ModelState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
+import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts";
+import { normals, uniforms } from "../compiler/reference/rng.ts";
+import { load, tensor, type CompiledModel, type Tensor } from "../runtime/index.ts";
+import type { FuzzModel } from "./generate.ts";
+
+export type FindingKind = "diagnostic" | "internal-error" | "build-failed" | "runtime-error" | "mismatch";
+
+export interface Finding {
+  readonly seed: number;
+  readonly kind: FindingKind;
+  /** What was compared or what failed, e.g. "gradient c2.l0.weight". */
+  readonly what: string;
+  readonly message: string;
+}
+
+export interface CheckOptions {
+  /** Where the model file and its build go. */
+  readonly work: string;
+  /** The batch of the checks (≥ 2: BatchNorm in train mode needs two samples per channel). */
+  readonly batch?: number;
+  /** Also run the step on 2 and 3 virtual devices. */
+  readonly dataParallel?: boolean;
+  /** Build at -O0 (default) rather than -O3: same arithmetic, a fraction of the time. */
+  readonly fastBuild?: boolean;
+  /** Tests of the checker itself: change the loaded model before the checks (they must then fail). */
+  readonly perturb?: (m: CompiledModel) => void;
+}
+
+export interface CheckResult {
+  readonly findings: readonly Finding[];
+  /** Seconds spent compiling (frontend to library) and checking. */
+  readonly compileSeconds: number;
+  readonly checkSeconds: number;
+}
+
+const FORWARD = { rtol: 1e-4, atol: 1e-5 };
+const GRADIENT = { rtol: 1e-3, atol: 1e-4 };
+const UPDATE = { rtol: 1e-5, atol: 1e-6 };
+
+/** The gradients' floor: a tensor's scale is at least this share of the model's largest gradient. */
+export const FLOOR = 1e-3;
+
+const maxAbs = (a: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+};
+
+/** The first element outside tolerance, or undefined. `floor`: the least scale the atol is taken of. */
+export function compare(got: ArrayLike<number>, want: ArrayLike<number>, tol: { rtol: number; atol: number }, floor = 0): string | undefined {
+  if (got.length !== want.length) return `${got.length} values, the reference has ${want.length}`;
+  const atol = tol.atol * Math.max(maxAbs(want), floor, 1e-30);
+  for (let i = 0; i < want.length; i++) {
+    const ok = Math.abs(got[i] - want[i]) <= atol + tol.rtol * Math.abs(want[i]);
+    if (!ok || Number.isNaN(got[i]) !== Number.isNaN(want[i]))
+      return `element ${i} is ${got[i]}, the reference says ${want[i]} (rtol ${tol.rtol}, atol ${tol.atol}·max|want| = ${atol.toExponential(2)})`;
+  }
+  return undefined;
+}
+
+/** Inputs for every forward input of the graph, and a target for its loss: deterministic from `seed`. */
+function inputsFor(graph: Graph, batch: number, seed: number): { tensors: Tensor[]; reference: Record<string, NDArray>; target: Tensor; targetRef: NDArray } {
+  const tensors: Tensor[] = [];
+  const reference: Record<string, NDArray> = {};
+  graph.inputs.forEach((input, i) => {
+    const shape = input.shape.map((d) => (typeof d === "number" ? d : d.batch * batch));
+    const data = Float32Array.from(normals(shape.reduce((a, b) => a * b, 1), seed, 100 + i));
+    tensors.push(tensor(data, shape));
+    reference[input.attrs.name as string] = nd(shape, data);
+  });
+  const target = graph.loss!.target;
+  const shape = target.shape.map((d) => (typeof d === "number" ? d : d.batch * batch));
+  const n = shape.reduce((a, b) => a * b, 1);
+  const classes = graph.outputs[0].shape[1] as number;
+  const data = target.dtype === "i32" ? Int32Array.from(uniforms(n, seed, 99), (u) => Math.floor(u * classes)) : Float32Array.from(normals(n, seed, 99));
+  return { tensors, reference, target: tensor(data, shape), targetRef: nd(shape, data) };
+}
+
+function floats(t: { data: ArrayLike<number | bigint> }): number[] {
+  return Array.from(t.data as ArrayLike<number | bigint>, Number);
+}
+
+/** Compiles and checks one model; every problem is returned as a finding, none is thrown. */
+export async function checkModel(model: FuzzModel, options: CheckOptions): Promise<CheckResult> {
+  const findings: Finding[] = [];
+  const found = (kind: FindingKind, what: string, message: string) => findings.push({ seed: model.seed, kind, what, message });
+  mkdirSync(options.work, { recursive: true });
+  const file = join(options.work, "model.ts");
+  writeFileSync(file, model.source);
+  const started = performance.now();
+  let compiled: Awaited<ReturnType<typeof compile>>;
+  try {
+    compiled = await compile(file, { target: "cpu", outDir: join(options.work, "build"), fastBuild: options.fastBuild ?? true });
+  } catch (e) {
+    if (e instanceof CompileError) {
+      const d = e.diagnostics[0];
+      const internal = e.diagnostics.some((x) => x.code.startsWith("TSDP9"));
+      const build = e.diagnostics.some((x) => x.kind === "buildFailed");
+      found(internal ? "internal-error" : build ? "build-failed" : "diagnostic", d ? `${d.code} ${d.kind}` : "compile", e.diagnostics.map((x) => `${x.code} ${x.message}`).join("\n"));
+    } else found("internal-error", "compile", (e as Error).stack ?? String(e));
+    return { findings, compileSeconds: (performance.now() - started) / 1000, checkSeconds: 0 };
+  }
+  const compileSeconds = (performance.now() - started) / 1000;
+  const checking = performance.now();
+  const graph = compiled.model.graph;
+  const batch = options.batch ?? 3;
+  let m: CompiledModel | undefined;
+  try {
+    m = await load(compiled.build.outDir);
+    options.perturb?.(m);
+    const state = initState(graph, 0);
+    const io = inputsFor(graph, batch, model.seed);
+    // 1. forward, eval then train mode (a train-mode call draws dropout's masks at draw 0)
+    for (const training of [false, true]) {
+      m.train(training);
+      const got = m.forwardAll(...io.tensors);
+      const want = runReference(graph, io.reference, state, { training, draw: 0 });
+      got.forEach((g, i) => {
+        const problem = compare(floats(g), want.outputs[i].data, FORWARD);
+        if (problem) found("mismatch", `forward output ${i} (${training ? "train" : "eval"} mode)`, problem);
+      });
+    }
+    compareBuffers(m, state, "after the train-mode forward", found);
+    // 2. one training step (its masks: step 0, draw 1, after the train-mode forward above)
+    const { graph: step, gradients } = differentiate(graph);
+    const params = new Map(graph.params.map((p) => [p.attrs.name as string, floats(m!.getParameter(p.attrs.name as string))]));
+    const want = runReference(step, { ...io.reference, target: io.targetRef }, state, { training: true, seed: 0, step: 0, draw: 1 });
+    const loss = m.trainStep(io.tensors.length === 1 ? io.tensors[0] : io.tensors, io.target);
+    const lossProblem = compare([loss], [want.loss!], FORWARD);
+    if (lossProblem) found("mismatch", "loss", lossProblem);
+    const compiledGrads = new Map<string, NDArray>();
+    const largest = Math.max(0, ...[...gradients.values()].map((node) => maxAbs(want.values.get(node as Node)!.data)));
+    for (const [name, node] of gradients) {
+      const got = floats(m.getParameter(`${name}.grad`));
+      compiledGrads.set(name, nd([got.length], got));
+      const problem = compare(got, want.values.get(node as Node)!.data, GRADIENT, FLOOR * largest);
+      if (problem) found("mismatch", `gradient ${name}`, problem);
+    }
+    compareBuffers(m, state, "after the step", found);
+    // 3. the update, from the compiled gradients
+    const before = new Map([...params].map(([name, v]) => [name, nd([v.length], v)]));
+    optimizerStep(graph.optimizer as OptimizerSpec, newOptimizerState(), before, compiledGrads);
+    for (const [name, expected] of before) {
+      const problem = compare(floats(m.getParameter(name)), expected.data, UPDATE);
+      if (problem) found("mismatch", `updated ${name}`, problem);
+    }
+    // 4. DataParallel: the same first step on 2 and 3 devices gives one device's loss and gradients
+    // (not with BatchNorm: DataParallel normalizes each chunk with its own statistics, as PyTorch does)
+    if (options.dataParallel && !graph.nodes.some((n) => n.op === "batch_norm")) {
+      const one = await stepFrom(compiled.build.outDir, 1, io);
+      for (const devices of [2, 3]) {
+        const many = await stepFrom(compiled.build.outDir, devices, io);
+        const lp = compare([many.loss], [one.loss], FORWARD);
+        if (lp) found("mismatch", `loss on ${devices} devices`, lp);
+        const largestOne = Math.max(0, ...[...one.grads.values()].map(maxAbs));
+        for (const [name, g] of one.grads) {
+          const problem = compare(many.grads.get(name)!, g, GRADIENT, FLOOR * largestOne);
+          if (problem) found("mismatch", `gradient ${name} on ${devices} devices`, problem);
+        }
+      }
+    }
+  } catch (e) {
+    found("runtime-error", "load or run", (e as Error).stack ?? String(e));
+  } finally {
+    m?.dispose();
+  }
+  return { findings, compileSeconds, checkSeconds: (performance.now() - checking) / 1000 };
+}
+
+function compareBuffers(m: CompiledModel, state: ModelState, when: string, found: (k: FindingKind, what: string, message: string) => void): void {
+  for (const [name, value] of state.buffers) {
+    const problem = compare(floats(m.getParameter(name)), value.data, FORWARD);
+    if (problem) found("mismatch", `buffer ${name} ${when}`, problem);
+  }
+}
+
+async function stepFrom(dir: string, devices: number, io: ReturnType<typeof inputsFor>): Promise<{ loss: number; grads: Map<string, number[]> }> {
+  const m = await load(dir, { devices });
+  try {
+    m.train(true);
+    const loss = m.trainStep(io.tensors.length === 1 ? io.tensors[0] : io.tensors, io.target, { lr: 0 });
+    const grads = new Map(m.parameters().map((p) => [p.name, floats(m.getParameter(`${p.name}.grad`))]));
+    return { loss, grads };
+  } finally {
+    m.dispose();
+  }
+}

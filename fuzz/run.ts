@@ -1,0 +1,58 @@
+// npm run fuzz -- [--seed S] [--count N] [--cases K] [--batch B] [--work DIR] [--data-parallel] [--reduce] [--json FILE]
+//
+// Generates N random model files from seeds S, S+1, …, each packing K random cases
+// (fuzz/generate.ts), and checks each against the float64 reference (fuzz/check.ts). Prints one line
+// per model file, then the findings and the coverage: how many cases exercised each op and pattern.
+// Exit status 1 when anything was found. Models run one after another (each build uses the cores).
+// --reduce shrinks each failing model file to a small one that fails the same way (fuzz/reduce.ts)
+// and writes it to test/fixtures/fuzz/, where test/fuzz.test.ts checks it from then on.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { checkModel, type Finding } from "./check.ts";
+import { generateModel } from "./generate.ts";
+import { reduce, writeFixture } from "./reduce.ts";
+
+const integer = (min: number) => (v: string) => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
+  return n;
+};
+
+const program = new Command("fuzz")
+  .description("differential fuzzing: random models, compiled for the CPU target, against the float64 reference")
+  .option("--seed <n>", "first seed", integer(0), 1)
+  .option("--count <n>", "model files to generate", integer(1), 10)
+  .option("--cases <n>", "random cases packed in each model file (one build)", integer(1), 8)
+  .option("--batch <n>", "batch of the checks", integer(2), 3)
+  .option("--work <dir>", "where model files and builds go", "build/fuzz")
+  .option("--data-parallel", "also compare the step on 2 and 3 virtual devices", false)
+  .option("--reduce", "shrink each failing model into test/fixtures/fuzz/ (a regression test)", false)
+  .option("--json <file>", "write findings and coverage as JSON");
+program.parse();
+const opts = program.opts<{ seed: number; count: number; cases: number; batch: number; work: string; dataParallel: boolean; reduce: boolean; json?: string }>();
+
+const findings: Finding[] = [];
+const coverage = new Map<string, number>();
+const started = performance.now();
+let compileSeconds = 0;
+for (let seed = opts.seed; seed < opts.seed + opts.count; seed++) {
+  const model = generateModel(seed, opts.cases);
+  for (const c of model.cases) for (const t of c.tags) coverage.set(t, (coverage.get(t) ?? 0) + 1);
+  const result = await checkModel(model, { work: join(opts.work, `seed-${seed}`), batch: opts.batch, dataParallel: opts.dataParallel });
+  compileSeconds += result.compileSeconds;
+  findings.push(...result.findings);
+  const status = result.findings.length === 0 ? "ok" : `${result.findings.length} finding${result.findings.length === 1 ? "" : "s"}`;
+  console.log(`seed ${seed}: ${opts.cases} cases, ${status} (compile ${result.compileSeconds.toFixed(1)} s, check ${result.checkSeconds.toFixed(1)} s)`);
+  for (const f of result.findings) console.log(`  ${f.kind}: ${f.what}: ${f.message.split("\n")[0]}`);
+  if (opts.reduce && result.findings.length) {
+    const reduced = await reduce(seed, opts.cases, result.findings[0], join(opts.work, `seed-${seed}-reduce`), (line) => console.log(line));
+    console.log(`  reduced in ${reduced.builds} builds: ${writeFixture("test/fixtures/fuzz", reduced)}`);
+  }
+}
+const seconds = (performance.now() - started) / 1000;
+console.log(`\n${opts.count} model files, ${opts.count * opts.cases} cases, ${findings.length} findings in ${seconds.toFixed(0)} s (${compileSeconds.toFixed(0)} s compiling)`);
+console.log("coverage (cases per op or pattern):");
+for (const [tag, n] of [...coverage].sort((a, b) => b[1] - a[1])) console.log(`  ${tag.padEnd(24)} ${n}`);
+if (opts.json) writeFileSync(opts.json, JSON.stringify({ options: opts, seconds, findings, coverage: Object.fromEntries(coverage) }, null, 2) + "\n");
+process.exitCode = findings.length ? 1 : 0;
