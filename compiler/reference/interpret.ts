@@ -17,6 +17,12 @@ export interface RunOptions {
   readonly step?: number;
   /** Runs since that step that drew masks (the compiled model's counter: each call a fresh mask). */
   readonly draw?: number;
+  /**
+   * Round every op's float result to fp32 (Math.fround), as a compiled model stores it: the
+   * difference from the plain float64 run measures how much fp32 storage moves each result
+   * through the chain after it — the fuzzer's per-model tolerance (fuzz/check.ts).
+   */
+  readonly roundToFloat32?: boolean;
 }
 
 export interface RunResult {
@@ -66,7 +72,7 @@ function start(graph: Graph, inputs: Record<string, NDArray>, state: ModelState,
     step(node: Node): void {
       if (!wantLoss && graph.loss && dependsOn(node, graph.loss.target)) return;
       const def = opDef(node.op);
-      const value = def.reference(
+      let value = def.reference(
         node.inputs.map((i) => values.get(i)!),
         node.attrs,
         {
@@ -78,6 +84,7 @@ function start(graph: Graph, inputs: Record<string, NDArray>, state: ModelState,
           uniform: (count, stream = node.id) => uniforms(count, seed, stream, step, draw),
         },
       );
+      if (opts.roundToFloat32 && node.dtype === "f32") value = { shape: value.shape, data: value.data.map(Math.fround) };
       const expected = concrete(node.shape, batch);
       if (value.shape.length !== expected.length || value.shape.some((d, i) => d !== expected[i]))
         throw new Error(`reference: ${node.op} %${node.id} produced [${value.shape.join(", ")}], its shape rule says [${expected.join(", ")}]`);

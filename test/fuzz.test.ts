@@ -1,0 +1,100 @@
+// The fuzzer in CI (issue 16): a fixed set of random models, end to end against the float64
+// reference (fuzz/check.ts states the tolerances), the reduced models it ever found as regression
+// tests, and the fuzzer's own parts — that the check fails on a wrong model, that the reducer
+// shrinks to what fails.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { checkModel, compare, type Finding } from "../fuzz/check.ts";
+import { generateModel, type FuzzModel } from "../fuzz/generate.ts";
+import { findingClass, reduce } from "../fuzz/reduce.ts";
+import { lowerSource, yieldToRunner } from "./helpers.ts";
+
+/** The CI set: 12 model files of 9 cases, 108 random cases in 12 fast (-O0) builds. */
+const SEEDS = Array.from({ length: 12 }, (_, i) => 1001 + i);
+const CASES = 9;
+const work = join("build", "test-fuzz");
+
+describe("fuzz: a fixed set of random models equals the reference", () => {
+  for (const seed of SEEDS)
+    it(`seed ${seed}: ${CASES} random cases`, async () => {
+      await yieldToRunner();
+      const model = generateModel(seed, CASES);
+      // every other file also runs the step on 2 and 3 virtual devices
+      const { findings } = await checkModel(model, { work: join(work, `seed-${seed}`), dataParallel: seed % 2 === 0 });
+      expect(findings.map((f) => `${f.kind}: ${f.what}: ${f.message.split("\n")[0]}`)).toEqual([]);
+    }, 600_000);
+});
+
+const fixtures = join("test", "fixtures", "fuzz");
+const found = (() => {
+  try {
+    return readdirSync(fixtures).filter((f) => f.endsWith(".ts"));
+  } catch {
+    return [];
+  }
+})();
+describe.runIf(found.length > 0)("fuzz: the reduced models it found stay fixed", () => {
+  for (const file of found)
+    it(file, async () => {
+      const source = readFileSync(join(fixtures, file), "utf8");
+      const model: FuzzModel = { seed: Number(/seed-(\d+)/.exec(file)?.[1] ?? 0), source, cases: [], loss: { decl: "", tag: "" }, optimizer: "" };
+      const { findings } = await checkModel(model, { work: join(work, "fixtures", file.replace(/\.ts$/, "")), dataParallel: true });
+      expect(findings.map((f) => `${f.kind}: ${f.what}: ${f.message.split("\n")[0]}`)).toEqual([]);
+    }, 600_000);
+});
+
+describe("fuzz: the fuzzer's parts", () => {
+  it("generates the same valid models from the same seed, and different ones from another", () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const a = generateModel(seed, 4);
+      expect(generateModel(seed, 4).source).toBe(a.source);
+      expect(lowerSource(a.source).graph.name).toBe("FuzzModel");
+    }
+    expect(generateModel(1, 4).source).not.toBe(generateModel(2, 4).source);
+  });
+
+  it("compare: tolerance relative to the tensor's scale, floored for tensors much smaller than the model's gradients", () => {
+    const tol = { rtol: 1e-3, atol: 1e-4 };
+    expect(compare([1.0005, 2], [1, 2], tol)).toBeUndefined();
+    expect(compare([1.01, 2], [1, 2], tol)).toMatch(/element 0 is 1.01/);
+    expect(compare([NaN], [1], tol)).toMatch(/element 0/);
+    expect(compare([1, 2], [1], tol)).toMatch(/2 values/);
+    // a 1e-6 gradient off by 1e-9: a mismatch on its own scale, noise on the model's (floor 1e-3 · 1)
+    expect(compare([1.001e-6], [1e-6], { rtol: 0, atol: 1e-4 })).toBeDefined();
+    expect(compare([1.001e-6], [1e-6], { rtol: 0, atol: 1e-4 }, 1e-3)).toBeUndefined();
+  });
+
+  it("a model whose compiled parameters differ from the reference's is a mismatch (the check can fail)", async () => {
+    const model = generateModel(SEEDS[0], 2);
+    const { findings } = await checkModel(model, {
+      work: join(work, "perturbed"),
+      perturb: (m) => {
+        const p = m.parameters()[0];
+        const value = m.getParameter(p.name);
+        const data = Float32Array.from(value.data as Float32Array, (v) => v * 1.01 + 0.01);
+        m.setParameter(p.name, { data, shape: value.shape });
+      },
+    });
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings.every((f) => f.kind === "mismatch")).toBe(true);
+    expect(findings.map((f) => f.what)).toContain("forward output 0 (eval mode)");
+  }, 600_000);
+
+  it("the reducer keeps one case, the shortest failing prefix, and makes every other step it can an identity", async () => {
+    // a stand-in check: the model "fails" when it computes a mish; no build
+    const seed = [...Array(200).keys()].find((s) => generateModel(s, 5).cases.some((c) => c.tags.includes("mish")))!;
+    const fake = async (m: FuzzModel): Promise<Finding[]> => (m.source.includes("F.mish(") ? [{ seed, kind: "mismatch", what: "gradient c0.l1.weight", message: "stand-in" }] : []);
+    const target: Finding = { seed, kind: "mismatch", what: "gradient c3.l0.weight", message: "stand-in" };
+    expect(findingClass(target)).toBe(findingClass({ ...target, what: "gradient c0.l7.weight" }));
+    const reduced = await reduce(seed, 5, target, join(work, "reduce"), () => {}, fake);
+    expect(reduced.model.source).toContain("F.mish(");
+    expect(reduced.model.source.match(/^class Case\d+/gm)).toHaveLength(1);
+    // what is left computes the mish last: the steps after it are gone (prefix), those before it that
+    // keep their shape are identities
+    const body = /forward\(x[^)]*\) \{\n([\s\S]*?)\n {4}return/.exec(reduced.model.source)![1].split("\n");
+    const computing = body.filter((l) => !/^ {4}const h\d+ = h\d+;$|^ {4}const h\d+ = x;$|flatten/.test(l));
+    expect(computing.at(-1)).toContain("F.mish(");
+    expect(lowerSource(reduced.model.source).graph.name).toBe("FuzzModel");
+  });
+});
