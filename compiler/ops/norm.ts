@@ -234,8 +234,11 @@ function layerNormRows(node: Node, a: LayerNormAttrs): RowProgram {
     length,
     inner: 1,
     outer: shape.slice(0, shape.length - a.normalizedShape.length),
+    // The corrected two-pass mean (Σ(x − mean) added back): fp32's sum/n of a constant row is off by
+    // an ulp, which would normalize it to ±ulp/√eps instead of float64's and PyTorch's exact 0.
     passes: [
-      { acc: "sum", identity: "0.0f", fold: "sum + xk", after: [`const float mean = tsdp_warp_sum(sum) / ${length};`] },
+      { acc: "sum", identity: "0.0f", fold: "sum + xk", after: [`const float mean0 = tsdp_warp_sum(sum) / ${length};`] },
+      { acc: "dev", identity: "0.0f", fold: "dev + (xk - mean0)", after: [`const float mean = mean0 + tsdp_warp_sum(dev) / ${length};`] },
       { acc: "sq", identity: "0.0f", fold: "sq + (xk - mean) * (xk - mean)", after: [`const float rstd = rsqrtf(tsdp_warp_sum(sq) / ${length} + ${cFloat(a.eps)});`] },
     ],
     write,
