@@ -267,6 +267,9 @@ function vector(r: Rng, b: CaseBuilder): void {
       return true;
     },
     () => {
+      // over fewer than 4 features a LayerNorm's output is ±1 up to rounding: the BatchNorm after it
+      // then normalizes differences fp32 cannot hold, which is a property of fp32, not of tsdp
+      if (f < 4) return false;
       b.tags.push("layer-norm");
       fresh(b, b.cur.shape, `${field(b, `new nn.LayerNorm(${f})`)}(${x})`);
       return true;
