@@ -73,4 +73,48 @@ describe("fusion by traits", () => {
     // the pool's gradient feeds the conv's weight gradient (a GEMM), not a pointwise op: nothing to fold
     expect(stepOps("return this.fc(F.maxPool2d(this.conv(x), 2).flatten(1));")).toEqual([]);
   });
+
+  describe("conv-pool-stored: the training forward pools in the conv's epilogue and stores the pre-pool value for the backward", () => {
+    /** The training step's kernels of a conv → activation → 2×2 max pool → linear model, input H×W. */
+    const step = (forward: string, size = 8) => {
+      const pooled = Math.floor(size / 2) ** 2 * 4;
+      const { graph } = lowerSource(
+        `${header}export class M extends nn.Module {
+  conv = new nn.Conv2d(4, 4, 3, { padding: 1 }); fc = new nn.Linear(${pooled}, 1);
+` +
+          `  forward(x: Tensor<[Batch, 4, ${size}, ${size}]>) {
+    ${forward}
+  }
+}
+` +
+          `export const training = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`,
+      );
+      return trainingPrograms(graph)!.step.plan;
+    };
+
+    it("one kernel computes relu(conv), stores it, and pools it; the pool's and relu's gradients read the stored value", () => {
+      const plan = step("return this.fc(F.maxPool2d(F.relu(this.conv(x)), 2).flatten(1));");
+      const conv = plan.kernels.find((k) => k.anchor.op === "conv2d")!;
+      expect(conv.nodes.map((n) => n.op)).toEqual(["conv2d", "relu", "max_pool2d"]);
+      expect(conv.rules).toEqual(["gemm-epilogue", "conv-pool-stored"]);
+      expect(conv.stored?.op).toBe("relu");
+      expect(plan.kernels.filter((k) => k.anchor.op === "max_pool2d")).toEqual([]);
+      // the backward's readers of relu's output run after the fused kernel and read its stored value
+      const readers = plan.kernels.filter((k) => k.inputs.includes(conv.stored!));
+      expect(readers.map((k) => k.nodes.map((n) => n.op))).toEqual([["max_pool2d_grad", "relu_grad"]]);
+      expect(plan.kernels.indexOf(readers[0])).toBeGreaterThan(plan.kernels.indexOf(conv));
+    });
+
+    it("needs windows that cover the conv output: an odd size (the last row outside every window) keeps the pool apart", () => {
+      const plan = step("return this.fc(F.maxPool2d(F.relu(this.conv(x)), 2).flatten(1));", 9);
+      expect(plan.kernels.filter((k) => k.anchor.op === "conv2d").map((k) => k.nodes.map((n) => n.op))).toEqual([["conv2d", "relu"]]);
+      expect(plan.kernels.filter((k) => k.anchor.op === "max_pool2d")).toHaveLength(1);
+    });
+
+    it("needs a monotone activation, as conv-pool does", () => {
+      const plan = step("return this.fc(F.maxPool2d(F.leakyRelu(this.conv(x), -0.5), 2).flatten(1));");
+      expect(plan.kernels.some((k) => k.rules.includes("conv-pool-stored"))).toBe(false);
+    });
+  });
 });

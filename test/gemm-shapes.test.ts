@@ -67,10 +67,10 @@ describe("GEMM shapes per machine (LeNet's training step)", () => {
   it("keeps the CPU target's tiles and gives the GPU tiles with more blocks where the CPU's leave SMs idle", () => {
     // the CPU's choice (padding at batch 64) is what it was before shapes per machine
     expect(gemms.map((k) => `${k.name} ${kernelGemmShape(k, "cpu", "fp32")!.tile.BM}x${kernelGemmShape(k, "cpu", "fp32")!.tile.BN}`)).toEqual([
-      "conv1_relu 128x32", "conv2_relu 64x64", "fc1_relu 64x64", "fc2 64x16", "fc2_matmul 32x64", "fc2_matmul_relu_grad 64x64",
+      "conv1_relu_pool 128x32", "conv2_relu_pool 64x64", "fc1_relu 64x64", "fc2 64x16", "fc2_matmul 32x64", "fc2_matmul_relu_grad 64x64",
       "fc1_matmul 64x64", "fc1_matmul_2 64x64", "conv2_conv2d_grad_input 128x32", "conv2_conv2d_grad_weight 64x64", "conv1_conv2d_grad_weight 32x32",
     ]);
-    for (const name of ["conv2_relu", "fc1_relu", "conv2_conv2d_grad_input"])
+    for (const name of ["conv2_relu_pool", "fc1_relu", "conv2_conv2d_grad_input"])
       expect(blocksAt(named(name), "gpu", 64).blocks, name).toBeGreaterThan(blocksAt(named(name), "cpu", 64).blocks);
     // conflict-free staging needs ≥ 4 rows per warp pass: GPU tiles have ≥ 128 threads
     for (const k of gemms) expect(kernelGemmShape(k, "gpu", "fp32")!.tile.THREADS).toBeGreaterThanOrEqual(128);
@@ -80,7 +80,7 @@ describe("GEMM shapes per machine (LeNet's training step)", () => {
     // the linear layers' input and weight gradients read b[k·N + n]; conv2's input gradient reads dy along m
     for (const name of ["fc1_matmul", "fc1_matmul_2", "fc2_matmul"]) expect(kernelGemmShape(named(name), "gpu", "fp32")!.rowMajorB, name).toBe(true);
     expect(kernelGemmShape(named("conv2_conv2d_grad_input"), "gpu", "fp32")!.rowMajorA).toBe(true);
-    expect(kernelGemmShape(named("conv1_relu"), "gpu", "fp32")!.rowMajorA).toBe(false);
+    expect(kernelGemmShape(named("conv1_relu_pool"), "gpu", "fp32")!.rowMajorA).toBe(false);
     for (const k of gemms) {
       const cpu = kernelGemmShape(k, "cpu", "fp32")!;
       expect(cpu.rowMajorA || cpu.rowMajorB, k.name).toBe(false);

@@ -1,7 +1,7 @@
 import type { Graph, Node } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
 import { isPointwise } from "../ops/op.ts";
-import { fusionRules, type FusionState } from "./rules.ts";
+import { fusionRules, type FusionRule, type FusionState } from "./rules.ts";
 
 // The kernel plan: the graph's ops grouped into kernels by the fusion rules, in execution order.
 // Views (reshape) become aliases of their input's storage and cost no kernel.
@@ -16,6 +16,8 @@ export interface Kernel {
   readonly prologue?: readonly Node[];
   /** The value this kernel writes. */
   readonly output: Node;
+  /** A value it stores too, for kernels outside it (conv-pool-stored: the pre-pool activation). */
+  readonly stored?: Node;
   /** Every IR node the kernel computes, anchor first. */
   readonly nodes: readonly Node[];
   /** Values it reads from memory (storage owners, after views are resolved). */
@@ -72,11 +74,9 @@ export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs
     const claimed = new Set<Node>([node]);
     for (;;) {
       const uses = (consumers.get(state.output) ?? []).filter((c) => needed.has(c));
-      if (uses.length !== 1 || mustStore.has(state.output)) break;
-      const consumer = uses[0];
-      if (done.has(consumer)) break;
-      const rule = fusionRules.find((r) => r.absorbs(state, consumer));
-      if (!rule) break;
+      const found = uses.length === 1 && !mustStore.has(state.output) ? soleReaderRule(state, uses[0], done) : keepingRule(state, uses, done);
+      if (!found) break;
+      const { rule, consumer } = found;
       state = rule.apply(state, consumer);
       claimed.add(consumer);
       rules.push(rule.name);
@@ -101,6 +101,29 @@ export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs
   // A kernel runs where its stored value is produced: after every kernel that feeds it.
   kernels.sort((a, b) => a.output.id - b.output.id);
   return { kernels, storageOf };
+}
+
+type Found = { readonly rule: FusionRule; readonly consumer: Node } | undefined;
+
+/** The sole reader of the kernel's output, absorbed by a rule that drops the output from memory. */
+function soleReaderRule(state: FusionState, consumer: Node, done: Set<Node>): Found {
+  if (done.has(consumer)) return undefined;
+  const rule = fusionRules.find((r) => !r.keepsOutput && r.absorbs(state, consumer));
+  return rule && { rule, consumer };
+}
+
+/**
+ * One of several readers of the kernel's output (or of an output that must be stored), absorbed by
+ * a rule that keeps the output stored. The fused kernel runs where its new output is produced, so
+ * every other reader must come after the absorbed one in the graph's order.
+ */
+function keepingRule(state: FusionState, uses: readonly Node[], done: Set<Node>): Found {
+  for (const consumer of uses) {
+    if (done.has(consumer) || uses.some((u) => u !== consumer && u.id < consumer.id)) continue;
+    const rule = fusionRules.find((r) => r.keepsOutput && r.absorbs(state, consumer));
+    if (rule) return { rule, consumer };
+  }
+  return undefined;
 }
 
 /**

@@ -15,6 +15,11 @@ export interface FusionState {
   readonly epilogue: readonly Node[];
   /** A max pool folded into a conv kernel. */
   readonly pool?: Node;
+  /**
+   * A value the kernel stores besides its output, because kernels outside it read it too: in the
+   * training step, the pre-pool activation that the pool's and the activation's gradients read.
+   */
+  readonly stored?: Node;
   /** The node whose value the kernel currently stores. */
   readonly output: Node;
 }
@@ -25,6 +30,12 @@ export interface FusionRule {
   readonly algebra: string;
   /** May the kernel in `state` absorb `consumer`, the single consumer of its output? */
   readonly absorbs: (state: FusionState, consumer: Node) => boolean;
+  /**
+   * The rule keeps the kernel's current output stored (FusionState.stored), so it may absorb one
+   * of several readers of that output; other rules absorb only a sole reader of a value nothing
+   * else needs.
+   */
+  readonly keepsOutput?: boolean;
   readonly apply: (state: FusionState, consumer: Node) => FusionState;
 }
 
@@ -45,6 +56,11 @@ const isPool2x2Max = (n: Node) => {
   const w = pool.window(opDef(n.op).attrsOf(n));
   return JSON.stringify([w.kernel, w.stride, w.padding]) === "[[2,2],[2,2],[0,0]]";
 };
+/**
+ * 2×2 windows cover every element of the [N, C, H, W] pool input when H and W are even: a kernel
+ * that computes the input window by window then computes (and can store) all of it.
+ */
+const windowsTile = (x: Node) => x.shape.length === 4 && x.shape.slice(2).every((d) => typeof d === "number" && d % 2 === 0);
 /**
  * May a kernel that stores each output element once apply `c` to the element before the store?
  * `c` is pointwise, of the output's shape, and its other operands are f32 values from outside the
@@ -84,6 +100,25 @@ export const fusionRules: readonly FusionRule[] = [
       s.epilogue.every((e) => isMonotone(opDef(e.op), e)) &&
       isPool2x2Max(c),
     apply: (s, c) => ({ ...s, pool: c, output: c }),
+  },
+  {
+    // In the training step the pre-pool activation y = act(conv + b) has three readers: the pool,
+    // and in the backward max_pool2d_grad (its window scan) and the activation's gradient (its
+    // mask). The kernel stores y in full, as the unfused conv kernel did, and pools the same four
+    // registers: the pool kernel and its read of y are gone, and the backward reads the same y.
+    name: "conv-pool-stored",
+    algebra:
+      "maxpool₂ₓ₂(y)[w] = max(y[4w], …, y[4w+3]), y = act(conv + b): each thread owns one window's four outputs, stores each of them " +
+      "as y, and keeps their maximum in the pool's scan order (the first maximum; NaN wins) as the pooled value",
+    keepsOutput: true,
+    absorbs: (s, c) =>
+      gemmOf(s.anchor)?.foldsPool === true &&
+      !s.pool &&
+      !s.stored &&
+      s.epilogue.every((e) => isMonotone(opDef(e.op), e) && e.inputs.length === 1) &&
+      isPool2x2Max(c) &&
+      windowsTile(c.inputs[0]),
+    apply: (s, c) => ({ ...s, pool: c, stored: s.output, output: c }),
   },
   {
     // In the training step: relu_grad(g, y) = g·[y > 0], where g = g_next·W (linear's input

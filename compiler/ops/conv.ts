@@ -278,6 +278,14 @@ function convMaps(node: Node, a: ConvAttrs, { pooled }: GemmMapOptions): GemmInd
     loadA,
     loadB: `return b[((size_t)(z * ${Og} + n)) * ${K} + k];`,
     storeIndex,
+    // row m = 4·window + 2·(oh mod 2) + (ow mod 2), as `pixel` above
+    ...(pooled
+      ? {
+          unpooledStoreIndex:
+            `(((size_t)((m >> 2) / ${PW * PH}) * ${O} + z * ${Og} + n) * ${OH} + 2 * (((m >> 2) / ${PW}) % ${PH}) + ((m & 3) >> 1)) * ${OW}` +
+            ` + 2 * ((m >> 2) % ${PW}) + (m & 1)`,
+        }
+      : {}),
     M: pooled ? `4 * batch * ${PH * PW}` : `batch * ${OH * OW}`,
     mAt: (b) => (pooled ? 4 * b * PH * PW : b * OH * OW),
     N: Og,

@@ -284,6 +284,11 @@ export interface GemmIndexMaps {
   readonly loadB: string;
   /** The flat output index of row m, column n, batch/group z: the kernel stores `out[<it>] = v`. */
   readonly storeIndex: string;
+  /**
+   * With pooled rows: the flat index of row m's own output before the pool (the GEMM's output
+   * without the pool), where a kernel stores it too (conv-pool-stored).
+   */
+  readonly unpooledStoreIndex?: string;
   readonly M: string; // rows, a C expression of `batch`
   /** M at a nominal batch, for choosing the tile. */
   readonly mAt: (batch: number) => number;

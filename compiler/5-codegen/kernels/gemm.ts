@@ -4,7 +4,7 @@ import { fail } from "../../diagnostics/diagnostic.ts";
 import { opDef } from "../../ops/index.ts";
 import type { SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
-import type { GemmTensorCoreView, GemmView, LaunchView } from "../view.ts";
+import type { GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
 import { gemmShape, type Tile } from "./gemm-shape.ts";
 
 // GEMM-shaped kernels: every op whose codegen is "gemm" (nn.Linear, matmul, Conv2d as an
@@ -62,6 +62,16 @@ function epilogue(k: Kernel, index: string): { statements: string[]; extras: Nod
   return { statements, extras };
 }
 
+/**
+ * conv-pool-stored: how the pooled epilogue stores each pre-pool value and folds it into the
+ * window's result, with the pool op's own reduction (its first-maximum, NaN-wins comparison).
+ */
+function unpooledStore(k: Kernel, index: string | undefined): GemmViewBase["unpooled"] {
+  const reduction = k.pool && opDef(k.pool.op).traits?.pool?.reduction.c;
+  if (!reduction || index === undefined) throw new Error(`codegen: ${k.name} stores its pre-pool value, but its op has no unpooled store index`);
+  return { store: `unpooled[${index}] = v;`, identity: reduction.identity, fold: reduction.combine("best", "v") };
+}
+
 /** A k-major shared tile's row length: ≡ 4 (mod 32) words, so that 8 k × 4 rows of a warp's stores fill 32 banks. */
 function paddedRow(width: number): number {
   return Math.ceil(width / 32) * 32 + 4;
@@ -81,6 +91,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   const biasIndex = parts.bias?.index ?? "n";
   const summary = `${k.nodes.map((n) => n.op).join(" + ")}: ${shapeComment(a)} → ${shapeComment(k.output)}`;
   const { statements: activation, extras } = epilogue(k, parts.storeIndex);
+  const unpooled = k.stored && unpooledStore(k, parts.unpooledStoreIndex);
   const tc = ctx.precision !== "fp32";
   // the tensor-core template has its own fixed 64×64 tile of 4 warps
   const shape = tc ? undefined : gemmShape(parts, ctx.shapeFor, k.pool !== undefined);
@@ -113,6 +124,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
     activation,
     extraParams: extras.map((_, i) => `const float* __restrict__ e${i},`),
     pooled: k.pool !== undefined,
+    ...(unpooled ? { unpooled } : {}),
     scalarParams: "int M, int batch",
   };
   const kernel: GemmView | GemmTensorCoreView = !fp32Tile
@@ -141,6 +153,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   const epilogueArgs = [
     ...(bias ? [{ decl: "const float* __restrict__ bias", value: ctx.pointer(bias), comment: `${ctx.label(bias)} ${shapeComment(bias)}` }] : []),
     ...extras.map((e, i) => ({ decl: `const float* __restrict__ e${i}`, value: ctx.pointer(e), comment: `${ctx.label(e)} ${shapeComment(e)} (epilogue operand)` })),
+    ...(k.stored ? [{ decl: "float* __restrict__ unpooled", value: ctx.pointer(k.stored), comment: `${shapeComment(k.stored)} before the pool (the backward reads it)` }] : []),
     { decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: `${shapeComment(k.output)}` },
   ];
   // M tiles on x (up to 2^31-1): M grows with the batch; N is fixed and checked against y's 65,535 above
