@@ -37,13 +37,21 @@ describe("relu backward in the GEMM epilogue (LeNet training step)", () => {
     for (const k of step.kernels) for (const n of k.nodes) if (n.op === "relu_grad") expect(n.inputs[1].op).toBe("relu");
   });
 
-  it("launches 19 kernels in the step, where relu and relu_grad as kernels of their own, the transposes before the linear weight gradients and the pools made 29", () => {
+  it("launches 15 kernels in the step, where relu and relu_grad as kernels of their own, the transposes before the linear weight gradients, the pools and the bias sums made 29", () => {
     // fc1's and fc2's weight-gradient GEMMs read dyᵀ in place (gemm-operand-transpose)
-    expect(step.kernels.filter((k) => k.rules.includes("gemm-operand-transpose")).map((k) => k.name)).toEqual(["fc2_matmul", "fc1_matmul_2"]);
+    expect(step.kernels.filter((k) => k.rules.includes("gemm-operand-transpose")).map((k) => k.name)).toEqual(["fc2_matmul_sum", "fc1_matmul_sum"]);
     // the two max pools are in the convs' epilogues (conv-pool-stored)
     expect(step.kernels.filter((k) => k.anchor.op === "max_pool2d")).toEqual([]);
-    expect(step.kernels).toHaveLength(19);
-    expect(stepProgram.match(/TSDP_LAUNCH\((?:tsdp_kernels::)?\w+_kernel,/g)).toHaveLength(19);
+    // every bias gradient comes from its weight gradient's GEMM (gemm-row-sums): no sum is a kernel of its own
+    expect(step.kernels.filter((k) => k.anchor.op === "sum")).toEqual([]);
+    expect(step.kernels.filter((k) => k.rules.includes("gemm-row-sums")).map((k) => `${k.anchor.op} + ${k.rowSums!.op}`)).toEqual([
+      "matmul + sum",
+      "matmul + sum",
+      "conv2d_grad_weight + sum",
+      "conv2d_grad_weight + sum",
+    ]);
+    expect(step.kernels).toHaveLength(15);
+    expect(stepProgram.match(/TSDP_LAUNCH\((?:tsdp_kernels::)?\w+_kernel,/g)).toHaveLength(15);
   });
 
   it("stores each pre-pool value and pools them with the pool's own comparison (the first maximum; NaN wins)", () => {

@@ -1,7 +1,7 @@
 import type { Node } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
 import { isMonotone, isPointwise } from "../ops/op.ts";
-import { maxReduction } from "../ops/reduce.ts";
+import { maxReduction, sumReduction } from "../ops/reduce.ts";
 
 // Fusion as declarative rules. A kernel starts at an anchor op; a rule lets it absorb the single
 // consumer of its current result, so the intermediate value stays in registers instead of a
@@ -22,6 +22,8 @@ export interface FusionState {
   readonly stored?: Node;
   /** The node whose value the kernel currently stores. */
   readonly output: Node;
+  /** A sum of the GEMM's A rows the kernel computes and stores too (gemm-row-sums: a bias gradient). */
+  readonly rowSums?: Node;
 }
 
 export interface FusionRule {
@@ -36,6 +38,11 @@ export interface FusionRule {
    * else needs.
    */
   readonly keepsOutput?: boolean;
+  /**
+   * The rule absorbs a sibling: a node that reads what the kernel's anchor reads, rather than the
+   * kernel's output; the kernel stores the sibling's value too.
+   */
+  readonly sibling?: boolean;
   readonly apply: (state: FusionState, consumer: Node) => FusionState;
 }
 
@@ -61,6 +68,21 @@ const isPool2x2Max = (n: Node) => {
  * that computes the input window by window then computes (and can store) all of it.
  */
 const windowsTile = (x: Node) => x.shape.length === 4 && x.shape.slice(2).every((d) => typeof d === "number" && d % 2 === 0);
+/**
+ * Is `c` a sum of `source` over `dims` (keepdim false)? Seen through a 2-D transpose: the sum of Tᵀ
+ * over dim 1 is the sum of T over dim 0, and over dim 0 that of T over dim 1.
+ */
+function isSumOf(c: Node, source: Node, dims: readonly number[]): boolean {
+  const reduction = traitsOf(c).reduction;
+  const a = c.attrs as { dims?: readonly number[] | null; keepdim?: boolean };
+  if (reduction !== sumReduction || a.keepdim !== false || !Array.isArray(a.dims) || c.inputs.length !== 1) return false;
+  const rank = c.inputs[0].shape.length;
+  const own = [...a.dims].map((d) => (d < 0 ? d + rank : d)).sort((p, q) => p - q);
+  if (c.inputs[0] === source) return JSON.stringify(own) === JSON.stringify(dims);
+  const transpose = traitsOf(source).matrixTranspose;
+  const isTranspose = transpose !== undefined && transpose(opDef(source.op).attrsOf(source)) && source.inputs[0] === c.inputs[0];
+  return isTranspose && dims.length === 1 && JSON.stringify(own) === JSON.stringify([1 - dims[0]]);
+}
 /**
  * May a kernel that stores each output element once apply `c` to the element before the store?
  * `c` is pointwise, of the output's shape, and its other operands are f32 values from outside the
@@ -141,6 +163,20 @@ export const fusionRules: readonly FusionRule[] = [
       "consumer to the element before its one store, reading the consumer's other operands at the same index",
     absorbs: (s, c) => traitsOf(s.anchor).perElement === true && !s.pool && isPointwiseAtOwnIndex(s, c),
     apply: extend,
+  },
+  {
+    // In the training step: a layer's bias gradient Σ dy next to its weight gradient dyᵀ·x (linear)
+    // or conv2d_grad_weight(dy, x), both reading dy.
+    name: "gemm-row-sums",
+    algebra:
+      "A·[B | 1] = [A·B | A·1]: a column of ones appended to B gives the row sums Σₖ A[m, k] in the extra output column; with A = dyᵀ, " +
+      "dW = dyᵀ·x and db = Σ dy over the rows come from one GEMM, each summed in the GEMM's fixed k order (split-K: its splits in order)",
+    sibling: true,
+    absorbs: (s, c) => {
+      const rowSums = gemmOf(s.anchor)?.rowSums?.(s.anchor, opDef(s.anchor.op).attrsOf(s.anchor));
+      return rowSums !== undefined && s.epilogue.length === 0 && !s.pool && !s.rowSums && !isBiasedGemm(s.anchor) && rowSums.sums.some((r) => isSumOf(c, r.source, r.dims));
+    },
+    apply: (s, c) => ({ ...s, rowSums: c }),
   },
   {
     name: "elementwise-chain",

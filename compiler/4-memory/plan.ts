@@ -81,6 +81,7 @@ export function planMemory(
   plan.kernels.forEach((k, idx) => {
     first.set(k.output, idx);
     if (k.stored) first.set(k.stored, idx);
+    if (k.rowSums) first.set(k.rowSums, idx);
     for (const i of k.inputs) last.set(i, idx);
   });
   const keepToEnd = [...graph.outputs, ...(graph.loss ? [graph.loss.value] : [])].map(plan.storageOf);

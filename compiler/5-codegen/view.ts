@@ -71,6 +71,8 @@ export interface GemmViewBase extends Omit<KernelViewBase, "params"> {
    * parameter) and pools them with the pool's own fold (`fold` of `v` into `best`, from `identity`).
    */
   readonly unpooled?: { readonly store: string; readonly identity: string; readonly fold: string };
+  /** Outputs the kernel writes besides `out` (gemm-row-sums' rowsum, conv-pool-stored's unpooled), before `out`. */
+  readonly outputParams: readonly string[];
   readonly scalarParams: string;
 }
 
