@@ -98,7 +98,7 @@ describe("tsdp inspect --gpu", () => {
 describe("tsdp inspect --gpu --counters", () => {
   const plain = report(["--gpu", "h100", "--batch", "64"]).gpu.programs.find((p) => p.program === "step")!.estimate.launches;
   /** A counters file for LeNet's step at batch 64, without the harness's update; `conflicted` has 32-way bank conflicts. */
-  function countersFile(name: string, change: (c: Record<string, unknown>) => void = () => {}, conflicted = "conv2_relu_kernel") {
+  function countersFile(name: string, change: (c: Record<string, unknown>) => void = () => {}, conflicted = "conv2_relu_pool_step_kernel") {
     const launches = plain
       .filter((l) => l.kernel !== "optimizer_update_kernel")
       .map((l) => ({
