@@ -1,5 +1,5 @@
 import { lowerModel, type LoweredModel, type LowerOptions } from "./1-frontend/lower.ts";
-import { planKernels, type KernelPlan } from "./3-fusion/plan.ts";
+import { planKernels, type KernelPlan, type PlanOptions } from "./3-fusion/plan.ts";
 import { planMemory, type MemoryPlan } from "./4-memory/plan.ts";
 import { planBuckets } from "./4-memory/buckets.ts";
 import { generateCuda, withManifestChanges, type CodegenInput, type GeneratedModel, type TrainingCodegen } from "./5-codegen/emit.ts";
@@ -63,11 +63,16 @@ export function generate(file: string, options: CompileOptions = {}): Compiled {
   const shapeFor = options.shapeFor ?? defaultShapeFor(target);
   const model = lowerModel(file, options); //                      1. TypeScript → checked graph IR
   const training = trainingPrograms(model.graph, options.bucketCapMb, shapeFor, options.precision); // 2–4 for evaluate and the training step (when declared)
-  const plan = planKernels(model.graph); //                        3. ops → fused kernels
+  const plan = planKernels(model.graph, undefined, planOptions(options.precision)); // 3. ops → fused kernels
   const memory = planMemory(model.graph, plan, undefined, gemmWorkspaces(plan, shapeFor, options.precision)); // 4. buffers, lifetimes, reuse
   const forward = { graph: model.graph, plan, memory };
   const generated = generateWithTraining({ forward, target, precision: options.precision, shapeFor, training }); // 5. CUDA
   return { model, plan, memory, training, generated };
+}
+
+/** The tensor-core GEMM template (gemm_tc.cu.hbs) has no column of ones for gemm-row-sums. */
+function planOptions(precision: Precision = "fp32"): PlanOptions {
+  return precision === "fp32" ? {} : { without: ["gemm-row-sums"] };
 }
 
 /**
@@ -79,8 +84,8 @@ export function trainingPrograms(graph: Graph, bucketCapMb?: number, shapeFor: S
   if (!graph.loss || !graph.optimizer) return undefined;
   const loss = graph.loss.value;
   const { graph: stepGraph, gradients, lossScale } = differentiate(graph, { seed: "loss_scale" }); // 2. backward
-  const evalPlan = planKernels(graph, [...graph.outputs, loss]); //                                  3. kernels
-  const stepPlan = planKernels(stepGraph, [loss, ...gradients.values()]);
+  const evalPlan = planKernels(graph, [...graph.outputs, loss], planOptions(precision)); //            3. kernels
+  const stepPlan = planKernels(stepGraph, [loss, ...gradients.values()], planOptions(precision));
   // split-K GEMMs (weight gradients) get their partial-sum workspace from the memory planner
   const stepMemory = planMemory(stepGraph, stepPlan, gradients, gemmWorkspaces(stepPlan, shapeFor, precision)); // 4. memory
   const buckets = planBuckets(graph.params, gradients, stepPlan, stepMemory, bucketCapMb); //        4. gradient buckets

@@ -82,7 +82,7 @@ describe("gradient buckets", () => {
     expect(r.status).toBe(0);
     const t = JSON.parse(r.stdout).training;
     expect(t.buckets.map((b: { params: string[] }) => b.params[0])).toEqual(["fc2.bias", "conv2.bias"]);
-    expect(t.buckets[0].afterKernel).toBe("fc1_sum");
+    expect(t.buckets[0].afterKernel).toBe("fc1_matmul_sum"); // fc1.weight and fc1.bias, from one GEMM (gemm-row-sums)
     expect(t.stepKernels).toBeGreaterThan(t.buckets.length);
   });
 

@@ -73,4 +73,76 @@ describe("fusion by traits", () => {
     // the pool's gradient feeds the conv's weight gradient (a GEMM), not a pointwise op: nothing to fold
     expect(stepOps("return this.fc(F.maxPool2d(this.conv(x), 2).flatten(1));")).toEqual([]);
   });
+
+  describe("gemm-row-sums: a GEMM computes the row sums of its A operand in an extra column of ones", () => {
+    it("a sum of x over dim 0 beside xᵀ·y (a transpose read in place) comes from the GEMM; a sum over dim 1 does not", () => {
+      const rows = plan("", "return x.matmul(x.t().matmul(x).add(x.sum(0)));", "x: Tensor<[Batch, 8]>");
+      expect(rows.kernels[0]).toEqual({ name: "matmul_sum", ops: ["matmul", "sum", "permute"], rules: ["gemm-operand-transpose", "gemm-row-sums"] });
+      expect(rows.plan.kernels[0].rowSums?.op).toBe("sum");
+      // Σ over dim 1 of x is the column sums of xᵀ, not its row sums: a kernel of its own
+      const columns = plan("", "return x.matmul(x.t().matmul(x).add(x.sum(1).sum()));", "x: Tensor<[Batch, 8]>");
+      expect(columns.kernels[0].rules).toEqual(["gemm-operand-transpose"]);
+      expect(columns.kernels.map((k) => k.ops[0])).toContain("sum");
+    });
+
+    it("in the training step each layer's bias gradient comes from its weight gradient's GEMM, except with tensor cores", () => {
+      const source =
+        `${header}export class M extends nn.Module {\n  conv = new nn.Conv2d(2, 4, 3); fc = new nn.Linear(144, 3);\n` +
+        `  forward(x: Tensor<[Batch, 2, 8, 8]>) {\n    return this.fc(F.relu(this.conv(x)).flatten(1));\n  }\n}\n` +
+        `export const training = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
+      const { graph } = lowerSource(source);
+      const fused = trainingPrograms(graph)!.step.plan.kernels.filter((k) => k.rowSums);
+      expect(fused.map((k) => [k.anchor.op, k.rowSums!.op, k.rowSums!.inputs[0] === k.anchor.inputs[0] || k.rowSums!.inputs[0] === k.anchor.inputs[0].inputs[0]])).toEqual([
+        ["matmul", "sum", true],
+        ["conv2d_grad_weight", "sum", true],
+      ]);
+      const tc = trainingPrograms(lowerSource(source).graph, undefined, "gpu", "tf32")!.step.plan.kernels;
+      expect(tc.filter((k) => k.rowSums)).toEqual([]);
+      expect(tc.filter((k) => k.anchor.op === "sum")).toHaveLength(2);
+    });
+  });
+
+  describe("conv-pool-stored: the training forward pools in the conv's epilogue and stores the pre-pool value for the backward", () => {
+    /** The training step's kernels of a conv → activation → 2×2 max pool → linear model, input H×W. */
+    const step = (forward: string, size = 8) => {
+      const pooled = Math.floor(size / 2) ** 2 * 4;
+      const { graph } = lowerSource(
+        `${header}export class M extends nn.Module {
+  conv = new nn.Conv2d(4, 4, 3, { padding: 1 }); fc = new nn.Linear(${pooled}, 1);
+` +
+          `  forward(x: Tensor<[Batch, 4, ${size}, ${size}]>) {
+    ${forward}
+  }
+}
+` +
+          `export const training = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`,
+      );
+      return trainingPrograms(graph)!.step.plan;
+    };
+
+    it("one kernel computes relu(conv), stores it, and pools it; the pool's and relu's gradients read the stored value", () => {
+      const plan = step("return this.fc(F.maxPool2d(F.relu(this.conv(x)), 2).flatten(1));");
+      const conv = plan.kernels.find((k) => k.anchor.op === "conv2d")!;
+      expect(conv.nodes.map((n) => n.op)).toEqual(["conv2d", "relu", "max_pool2d"]);
+      expect(conv.rules).toEqual(["gemm-epilogue", "conv-pool-stored"]);
+      expect(conv.stored?.op).toBe("relu");
+      expect(plan.kernels.filter((k) => k.anchor.op === "max_pool2d")).toEqual([]);
+      // the backward's readers of relu's output run after the fused kernel and read its stored value
+      const readers = plan.kernels.filter((k) => k.inputs.includes(conv.stored!));
+      expect(readers.map((k) => k.nodes.map((n) => n.op))).toEqual([["max_pool2d_grad", "relu_grad"]]);
+      expect(plan.kernels.indexOf(readers[0])).toBeGreaterThan(plan.kernels.indexOf(conv));
+    });
+
+    it("needs windows that cover the conv output: an odd size (the last row outside every window) keeps the pool apart", () => {
+      const plan = step("return this.fc(F.maxPool2d(F.relu(this.conv(x)), 2).flatten(1));", 9);
+      expect(plan.kernels.filter((k) => k.anchor.op === "conv2d").map((k) => k.nodes.map((n) => n.op))).toEqual([["conv2d", "relu"]]);
+      expect(plan.kernels.filter((k) => k.anchor.op === "max_pool2d")).toHaveLength(1);
+    });
+
+    it("needs a monotone activation, as conv-pool does", () => {
+      const plan = step("return this.fc(F.maxPool2d(F.leakyRelu(this.conv(x), -0.5), 2).flatten(1));");
+      expect(plan.kernels.some((k) => k.rules.includes("conv-pool-stored"))).toBe(false);
+    });
+  });
 });

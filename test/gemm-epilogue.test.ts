@@ -27,15 +27,41 @@ describe("relu backward in the GEMM epilogue (LeNet training step)", () => {
 
   it("the training forward applies each relu in its GEMM's epilogue, as inference does: relu_grad reads relu's output", () => {
     const forward = step.kernels.filter((k) => k.rules.includes("gemm-epilogue"));
-    expect(forward.map((k) => `${k.name}: ${k.nodes.map((n) => n.op).join("+")}`)).toEqual(["conv1_relu: conv2d+relu", "conv2_relu: conv2d+relu", "fc1_relu: linear+relu"]);
+    // the convs pool in the epilogue too, storing relu's output for the backward (conv-pool-stored)
+    expect(forward.map((k) => `${k.name}: ${k.nodes.map((n) => n.op).join("+")}`)).toEqual([
+      "conv1_relu_pool: conv2d+relu+max_pool2d",
+      "conv2_relu_pool: conv2d+relu+max_pool2d",
+      "fc1_relu: linear+relu",
+    ]);
+    expect(forward.map((k) => k.stored?.op)).toEqual(["relu", "relu", undefined]);
     for (const k of step.kernels) for (const n of k.nodes) if (n.op === "relu_grad") expect(n.inputs[1].op).toBe("relu");
   });
 
-  it("launches 21 kernels in the step, where relu and relu_grad as kernels of their own and the transposes before the linear weight gradients made 29", () => {
+  it("launches 15 kernels in the step, where relu and relu_grad as kernels of their own, the transposes before the linear weight gradients, the pools and the bias sums made 29", () => {
     // fc1's and fc2's weight-gradient GEMMs read dyᵀ in place (gemm-operand-transpose)
-    expect(step.kernels.filter((k) => k.rules.includes("gemm-operand-transpose")).map((k) => k.name)).toEqual(["fc2_matmul", "fc1_matmul_2"]);
-    expect(step.kernels).toHaveLength(21);
-    expect(stepProgram.match(/TSDP_LAUNCH\((?:tsdp_kernels::)?\w+_kernel,/g)).toHaveLength(21);
+    expect(step.kernels.filter((k) => k.rules.includes("gemm-operand-transpose")).map((k) => k.name)).toEqual(["fc2_matmul_sum", "fc1_matmul_sum"]);
+    // the two max pools are in the convs' epilogues (conv-pool-stored)
+    expect(step.kernels.filter((k) => k.anchor.op === "max_pool2d")).toEqual([]);
+    // every bias gradient comes from its weight gradient's GEMM (gemm-row-sums): no sum is a kernel of its own
+    expect(step.kernels.filter((k) => k.anchor.op === "sum")).toEqual([]);
+    expect(step.kernels.filter((k) => k.rules.includes("gemm-row-sums")).map((k) => `${k.anchor.op} + ${k.rowSums!.op}`)).toEqual([
+      "matmul + sum",
+      "matmul + sum",
+      "conv2d_grad_weight + sum",
+      "conv2d_grad_weight + sum",
+    ]);
+    expect(step.kernels).toHaveLength(15);
+    expect(stepProgram.match(/TSDP_LAUNCH\((?:tsdp_kernels::)?\w+_kernel,/g)).toHaveLength(15);
+  });
+
+  it("stores each pre-pool value and pools them with the pool's own comparison (the first maximum; NaN wins)", () => {
+    const at = cu.indexOf("conv1_relu_pool_step_kernel(");
+    const body = cu.slice(at, cu.indexOf("\n}\n", at));
+    expect(body).toContain("float* __restrict__ unpooled, float* __restrict__ out,");
+    expect(body).toContain("float best = -INFINITY;");
+    // row m = 4·window + 2·(oh mod 2) + (ow mod 2) of conv1's [B, 20, 24, 24] output
+    expect(body).toContain("unpooled[(((size_t)((m >> 2) / 144) * 20 + z * 20 + n) * 24 + 2 * (((m >> 2) / 12) % 12) + ((m & 3) >> 1)) * 24 + 2 * ((m >> 2) % 12) + (m & 1)] = v;");
+    expect(body).toContain("best = (v > best || v != v) ? v : best;");
   });
 
   it("reads relu's output at the stored element's own index", () => {

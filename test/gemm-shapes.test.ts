@@ -52,11 +52,11 @@ describe("GEMM shapes per machine (LeNet's training step)", () => {
 
   it("splits the weight gradients' long K: conv1's fills a wave of 132 SMs on the GPU; the CPU target does not split", () => {
     // conv1's weight gradient: 20×25 outputs, K = 576·batch; it was one block at every batch
-    const conv1 = named("conv1_conv2d_grad_weight");
+    const conv1 = named("conv1_conv2d_grad_weight_sum");
     for (const batch of [64, 256]) expect(blocksAt(conv1, "gpu", batch).blocks).toBeGreaterThanOrEqual(GPU_SMS);
     for (const k of gemms) expect(kernelGemmShape(k, "cpu", "fp32")!.splitK, k.name).toBeUndefined();
     // conv2's: as many splits of its 16 tiles as fit one wave (8: 128 blocks; 9 would start a second wave)
-    const conv2 = blocksAt(named("conv2_conv2d_grad_weight"), "gpu", 256);
+    const conv2 = blocksAt(named("conv2_conv2d_grad_weight_sum"), "gpu", 256);
     expect([conv2.blocks, conv2.splits]).toEqual([128, 8]);
     // a forward GEMM too: fc1 at batch 256 is 64 tiles, split in 2 (its workspace grows with the batch)
     expect(blocksAt(named("fc1_relu"), "gpu", 256)).toMatchObject({ blocks: 128, splits: 2, shape: { splitK: { perSample: true } } });
@@ -67,10 +67,10 @@ describe("GEMM shapes per machine (LeNet's training step)", () => {
   it("keeps the CPU target's tiles and gives the GPU tiles with more blocks where the CPU's leave SMs idle", () => {
     // the CPU's choice (padding at batch 64) is what it was before shapes per machine
     expect(gemms.map((k) => `${k.name} ${kernelGemmShape(k, "cpu", "fp32")!.tile.BM}x${kernelGemmShape(k, "cpu", "fp32")!.tile.BN}`)).toEqual([
-      "conv1_relu 128x32", "conv2_relu 64x64", "fc1_relu 64x64", "fc2 64x16", "fc2_matmul 32x64", "fc2_matmul_relu_grad 64x64",
-      "fc1_matmul 64x64", "fc1_matmul_2 64x64", "conv2_conv2d_grad_input 128x32", "conv2_conv2d_grad_weight 64x64", "conv1_conv2d_grad_weight 32x32",
+      "conv1_relu_pool 128x32", "conv2_relu_pool 64x64", "fc1_relu 64x64", "fc2 64x16", "fc2_matmul_sum 32x64", "fc2_matmul_relu_grad 64x64",
+      "fc1_matmul 64x64", "fc1_matmul_sum 64x64", "conv2_conv2d_grad_input 128x32", "conv2_conv2d_grad_weight_sum 64x64", "conv1_conv2d_grad_weight_sum 32x32",
     ]);
-    for (const name of ["conv2_relu", "fc1_relu", "conv2_conv2d_grad_input"])
+    for (const name of ["conv2_relu_pool", "fc1_relu", "conv2_conv2d_grad_input"])
       expect(blocksAt(named(name), "gpu", 64).blocks, name).toBeGreaterThan(blocksAt(named(name), "cpu", 64).blocks);
     // conflict-free staging needs ≥ 4 rows per warp pass: GPU tiles have ≥ 128 threads
     for (const k of gemms) expect(kernelGemmShape(k, "gpu", "fp32")!.tile.THREADS).toBeGreaterThanOrEqual(128);
@@ -78,9 +78,9 @@ describe("GEMM shapes per machine (LeNet's training step)", () => {
 
   it("stages an operand along the index it is contiguous in, on the GPU only", () => {
     // the linear layers' input and weight gradients read b[k·N + n]; conv2's input gradient reads dy along m
-    for (const name of ["fc1_matmul", "fc1_matmul_2", "fc2_matmul"]) expect(kernelGemmShape(named(name), "gpu", "fp32")!.rowMajorB, name).toBe(true);
+    for (const name of ["fc1_matmul", "fc1_matmul_sum", "fc2_matmul_sum"]) expect(kernelGemmShape(named(name), "gpu", "fp32")!.rowMajorB, name).toBe(true);
     expect(kernelGemmShape(named("conv2_conv2d_grad_input"), "gpu", "fp32")!.rowMajorA).toBe(true);
-    expect(kernelGemmShape(named("conv1_relu"), "gpu", "fp32")!.rowMajorA).toBe(false);
+    expect(kernelGemmShape(named("conv1_relu_pool"), "gpu", "fp32")!.rowMajorA).toBe(false);
     for (const k of gemms) {
       const cpu = kernelGemmShape(k, "cpu", "fp32")!;
       expect(cpu.rowMajorA || cpu.rowMajorB, k.name).toBe(false);
@@ -96,14 +96,26 @@ describe("the generated split-K and staging code", () => {
   };
 
   it("writes partial sums to a workspace and sums them in order in a second kernel, with no atomics", () => {
-    const partial = kernel("conv1_conv2d_grad_weight_kernel");
-    expect(partial).toContain("ws[((size_t)blockIdx.z * M + m) * 25 + n] = acc[i][j];");
-    const sum = cu.slice(cu.indexOf("conv1_conv2d_grad_weight_split_sum_kernel("));
-    expect(sum.slice(0, sum.indexOf("\n}\n"))).toContain("for (int s = 0; s < splits; ++s) v += ws[((size_t)(z * splits + s) * M + m) * 25 + n];");
+    // 26 columns: conv1.weight's 25 and the bias gradient's column of row sums (gemm-row-sums)
+    const partial = kernel("conv1_conv2d_grad_weight_sum_kernel");
+    expect(partial).toContain("ws[((size_t)blockIdx.z * M + m) * 26 + n] = acc[i][j];");
+    const sum = cu.slice(cu.indexOf("conv1_conv2d_grad_weight_sum_split_sum_kernel("));
+    const sumBody = sum.slice(0, sum.indexOf("\n}\n"));
+    expect(sumBody).toContain("for (int s = 0; s < splits; ++s) v += ws[((size_t)(z * splits + s) * M + m) * 26 + n];");
+    expect(sumBody).toContain("if (n < 25) out[((size_t)(z * 20 + m)) * 25 + n] = v; else rowsum[z * 20 + m] = v;");
     expect(cu).not.toMatch(/atomicAdd/);
     const stepProgram = cu.slice(cu.indexOf("int run_step("), cu.indexOf("\n}\n", cu.indexOf("int run_step(")));
-    expect(stepProgram).toMatch(/TSDP_LAUNCH\(tsdp_kernels::conv1_conv2d_grad_weight_kernel, dim3\([^;]*, 1 \* splits\)/);
-    expect(stepProgram).toContain("TSDP_LAUNCH(tsdp_kernels::conv1_conv2d_grad_weight_split_sum_kernel,");
+    expect(stepProgram).toMatch(/TSDP_LAUNCH\(tsdp_kernels::conv1_conv2d_grad_weight_sum_kernel, dim3\([^;]*, 1 \* splits\)/);
+    expect(stepProgram).toContain("TSDP_LAUNCH(tsdp_kernels::conv1_conv2d_grad_weight_sum_split_sum_kernel,");
+  });
+
+  it("gives B a column of ones where the GEMM computes its A operand's row sums (gemm-row-sums), before the gather that would overrun", () => {
+    const at = cu.indexOf("conv1_conv2d_grad_weight_sum_b_row conv1_conv2d_grad_weight_sum_b_row_of(");
+    const rowOf = cu.slice(at, cu.indexOf("\n}\n", at));
+    expect(rowOf).toContain("r.ok = n < 26;");
+    expect(rowOf).toContain("r.ones = n == 25;");
+    const gather = cu.slice(cu.indexOf("float conv1_conv2d_grad_weight_sum_gather_b("));
+    expect(gather.slice(0, gather.indexOf("\n}\n"))).toMatch(/if \(r\.ones\) return 1\.0f;\n\s+const int ih = c\.ih0 \+ r\.dh/);
   });
 
   it("stages every GEMM without shared-memory bank conflicts, stores and float4 reads alike (32 banks of 4 bytes)", () => {

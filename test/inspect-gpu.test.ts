@@ -64,7 +64,7 @@ describe("tsdp inspect --gpu", () => {
 
   it("scales with the batch: the per-sample FLOPs quadruple from 64 to 256", () => {
     const at64 = report(["--gpu", "h100", "--batch", "64"]).gpu.programs.find((p) => p.program === "step")!;
-    const conv2 = (p: Program) => p.estimate.launches.find((l) => l.kernel === "conv2_relu_kernel")!.flops;
+    const conv2 = (p: Program) => p.estimate.launches.find((l) => l.kernel === "conv2_relu_pool_step_kernel")!.flops;
     expect(conv2(step)).toBe(4 * conv2(at64));
     expect(at64.estimate.time).toBeLessThan(step.estimate.time);
   });
@@ -75,8 +75,8 @@ describe("tsdp inspect --gpu", () => {
     expect(r.stdout).toMatch(/Performance model: A100 SXM4 80 GB \(108 SMs/);
     const a100 = report(["--gpu", "a100", "--batch", "64"]).gpu.programs[0].estimate.launches;
     expect(r.stdout).toContain(`Training step: ${listed("step", 64).length} launches`);
-    const wgrad = a100.find((l) => l.kernel === "conv1_conv2d_grad_weight_kernel")!;
-    expect(r.stdout).toMatch(new RegExp(`^ {2}conv1_conv2d_grad_weight +${wgrad.grid.join("×")} +${wgrad.block[0]} `, "m"));
+    const wgrad = a100.find((l) => l.kernel === "conv1_conv2d_grad_weight_sum_kernel")!;
+    expect(r.stdout).toMatch(new RegExp(`^ {2}conv1_conv2d_grad_weight_sum +${wgrad.grid.join("×")} +${wgrad.block[0]} `, "m"));
     expect(r.stdout).toMatch(/total [\d,.]+ µs: \w+-bound/);
     expect(r.stdout).toMatch(/dominated by \w+ \(\d+% of the step\)/);
     expect(r.stdout).toMatch(/occupancy: no ptxas report/);
@@ -98,7 +98,7 @@ describe("tsdp inspect --gpu", () => {
 describe("tsdp inspect --gpu --counters", () => {
   const plain = report(["--gpu", "h100", "--batch", "64"]).gpu.programs.find((p) => p.program === "step")!.estimate.launches;
   /** A counters file for LeNet's step at batch 64, without the harness's update; `conflicted` has 32-way bank conflicts. */
-  function countersFile(name: string, change: (c: Record<string, unknown>) => void = () => {}, conflicted = "conv2_relu_kernel") {
+  function countersFile(name: string, change: (c: Record<string, unknown>) => void = () => {}, conflicted = "conv2_relu_pool_step_kernel") {
     const launches = plain
       .filter((l) => l.kernel !== "optimizer_update_kernel")
       .map((l) => ({
@@ -124,11 +124,11 @@ describe("tsdp inspect --gpu --counters", () => {
     expect(r.gpu.batch).toBe(64);
     const step = r.gpu.programs.find((p) => p.program === "step")!;
     expect(step.counters).toBe(true);
-    const conv2 = step.estimate.launches.find((l) => l.kernel === "conv2_relu_kernel")!;
+    const conv2 = step.estimate.launches.find((l) => l.kernel === "conv2_relu_pool_step_kernel")!;
     expect(conv2.counters).toMatchObject({ bankConflicts: 31e6, sectorsPerRequest: 32 });
     // 32·10^6 wavefronts on the 64 SMs its 64 blocks occupy, one per clock: ~250 µs, past its ~6 µs of FLOPs
     expect(conv2.bound).toBe("shared");
-    expect(conv2.time).toBeGreaterThan(10 * plain.find((l) => l.kernel === "conv2_relu_kernel")!.time);
+    expect(conv2.time).toBeGreaterThan(10 * plain.find((l) => l.kernel === "conv2_relu_pool_step_kernel")!.time);
     expect(step.estimate.launches.at(-1)!.counters).toBeUndefined(); // the update was not measured
     const text = tsdp(["inspect", lenet, "--gpu", "h100", "--counters", countersFile("ok.json")]).stdout;
     expect(text).toContain(`Training step: ${plain.length} launches, with counters`);

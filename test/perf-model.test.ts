@@ -146,11 +146,11 @@ describe("conditional launches and scaled costs", () => {
 describe("kernel costs are affine in the batch", () => {
   it("LeNet's conv1 weight gradient: fixed output, a reduction over 576 positions per sample", () => {
     const { generated } = generate(join(import.meta.dirname, "..", "examples", "lenet", "model.ts"), { target: "cuda" });
-    const wgrad = generated.manifest.launches.find((l) => l.kernel === "conv1_conv2d_grad_weight_kernel")!;
-    // [20, 1, 5, 5] outputs, each summing 24·24 positions of every sample: grows with the batch
-    expect(wgrad.flops).toEqual({ perSample: 2 * 500 * 576, fixed: 0 });
-    // reads dy [B, 20, 24, 24] and x [B, 1, 28, 28] per sample; writes the 500 weights once
-    expect(wgrad.bytes).toEqual({ perSample: (11_520 + 784) * 4, fixed: 500 * 4 });
+    const wgrad = generated.manifest.launches.find((l) => l.kernel === "conv1_conv2d_grad_weight_sum_kernel")!;
+    // [20, 1, 5, 5] outputs and the 20 bias sums (gemm-row-sums), each summing 24·24 positions of every sample: grows with the batch
+    expect(wgrad.flops).toEqual({ perSample: 2 * (500 + 20) * 576, fixed: 0 });
+    // reads dy [B, 20, 24, 24] and x [B, 1, 28, 28] per sample; writes the 500 weights and 20 biases once
+    expect(wgrad.bytes).toEqual({ perSample: (11_520 + 784) * 4, fixed: (500 + 20) * 4 });
     // the forward's fc1 reads its 400,000 weights once per launch, whatever the batch
     const fc1 = generated.manifest.kernels.find((k) => k.name === "fc1_relu")!;
     expect(fc1.fixedBytes).toBe((500 * 800 + 500) * 4);

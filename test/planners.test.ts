@@ -119,12 +119,13 @@ describe("memory planner", () => {
     // the weight gradients of l1 [4, 16] and l0 [16, 8] reduce over the batch in one block each, so
     // up to 132 splits of K; both workspaces sit at offset 0, below the scalars that live throughout
     const workspaces = [...memory.workspaces].map(([anchor, s]) => [plan.kernels.findIndex((k) => k.anchor === anchor), s.arena, s.offset, s.bytes, s.live]);
+    // [splits, M, N + 1] floats: each GEMM computes its bias gradient in an extra column (gemm-row-sums)
     expect(workspaces).toEqual([
-      [7, "fixed", 0, 132 * 16 * 8 * 4, [7, 7]],
-      [5, "fixed", 0, 132 * 4 * 16 * 4, [5, 5]],
+      [6, "fixed", 0, 132 * 16 * 9 * 4, [6, 6]],
+      [5, "fixed", 0, 132 * 4 * 17 * 4, [5, 5]],
     ]);
     const fixed = [...memory.slots.values()].filter((s) => s.arena === "fixed").map((s) => [s.node.op, s.offset]);
-    expect(fixed).toEqual([["loss_scale", 132 * 16 * 8 * 4], ["mse_loss", 132 * 16 * 8 * 4 + 16]]);
+    expect(fixed).toEqual([["loss_scale", 132 * 16 * 9 * 4], ["mse_loss", 132 * 16 * 9 * 4 + 16]]);
   });
 });
 
@@ -134,7 +135,11 @@ describe("bucket planner", () => {
   //   l2.weight [1664, 1920)  l2.bias [1920, 1936)
   const trained = linearChain([8, 16, 16, 4], { training: true });
   const training = trainingPrograms(trained.graph)!;
-  const { plan, memory } = training.step;
+  // Planned without gemm-row-sums, so that a layer's weight and bias gradients come from two
+  // kernels and a bucket can become ready before one that closed earlier (the step the compiler
+  // plans writes both from one kernel: the last test).
+  const plan = planKernels(training.step.graph, [training.step.graph.loss!.value, ...training.gradients.values()], { without: ["gemm-row-sums"] });
+  const memory = planMemory(training.step.graph, plan, training.gradients);
   const buckets = (capBytes: number) => planBuckets(trained.graph.params, training.gradients, plan, memory, capBytes / (1 << 20));
   const lastWriter = (name: string) => {
     const storage = plan.storageOf(training.gradients.get(name)!);
@@ -192,7 +197,15 @@ describe("bucket planner", () => {
 
   it("is what the training programs carry to codegen (pipeline stage 4)", () => {
     const withCap = trainingPrograms(trained.graph, 300 / (1 << 20))!;
-    expect(withCap.buckets.buckets.map((b) => b.params)).toEqual(buckets(300).buckets.map((b) => b.params));
+    expect(withCap.buckets).toEqual(planBuckets(trained.graph.params, withCap.gradients, withCap.step.plan, withCap.step.memory, 300 / (1 << 20)));
+    // there each layer's weight and bias gradients come from one kernel (gemm-row-sums), so a
+    // bucket is ready after the kernel of its last layer: l2 and l1 (kernel 8), then l0 (kernel 9)
+    const step = withCap.step.plan;
+    expect(withCap.buckets.buckets.map((b) => [b.params, step.kernels[withCap.buckets.segments[b.segment][1] - 1].name])).toEqual([
+      [["l2.bias", "l2.weight", "l1.bias"], "l1_matmul_sum"],
+      [["l1.weight"], "l1_matmul_sum"],
+      [["l0.bias", "l0.weight"], "l0_matmul_sum"],
+    ]);
   });
 });
 

@@ -28,11 +28,13 @@ export function kernelCost(k: Kernel, plan: KernelPlan): { flops: Affine; bytes:
     // a multiply-add is two flops. A GEMM's multiply-adds grow with the batch when any operand
     // does: a weight gradient's output is fixed ([out, in, kh, kw]) but its reduction runs over
     // the batch, and macsPerOutput gives that reduction per sample.
-    add(flops, 2 * count(k.anchor) * reduction, batched(k.anchor) || k.anchor.inputs.some(batched));
+    // gemm-row-sums: the column of ones adds a reduction of the same depth per row sum
+    const outputs = count(k.anchor) + (k.rowSums ? count(k.rowSums) : 0);
+    add(flops, 2 * outputs * reduction, batched(k.anchor) || k.anchor.inputs.some(batched));
   } else for (const i of k.anchor.inputs) add(flops, count(i), batched(i)); // every other op about one per element it reads
   // and one per element of each fused op; an operand folded into the loads (a transpose) moves data, it computes nothing
-  for (const n of k.nodes.slice(1)) if (!k.prologue?.includes(n)) add(flops, count(n), batched(n));
-  for (const n of [...k.inputs, k.output]) {
+  for (const n of k.nodes.slice(1)) if (!k.prologue?.includes(n) && n !== k.rowSums) add(flops, count(n), batched(n));
+  for (const n of [...k.inputs, k.output, ...(k.stored ? [k.stored] : []), ...(k.rowSums ? [k.rowSums] : [])]) {
     const storage = plan.storageOf(n);
     add(bytes, count(storage) * (n.dtype === "i64" ? 8 : 4), batched(storage));
   }

@@ -1,7 +1,7 @@
 import type { Graph, Node } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
 import { isPointwise } from "../ops/op.ts";
-import { fusionRules, type FusionState } from "./rules.ts";
+import { fusionRules, type FusionRule, type FusionState } from "./rules.ts";
 
 // The kernel plan: the graph's ops grouped into kernels by the fusion rules, in execution order.
 // Views (reshape) become aliases of their input's storage and cost no kernel.
@@ -16,6 +16,10 @@ export interface Kernel {
   readonly prologue?: readonly Node[];
   /** The value this kernel writes. */
   readonly output: Node;
+  /** A value it stores too, for kernels outside it (conv-pool-stored: the pre-pool activation). */
+  readonly stored?: Node;
+  /** The row sums of its GEMM's A operand, which it stores too (gemm-row-sums: a bias gradient). */
+  readonly rowSums?: Node;
   /** Every IR node the kernel computes, anchor first. */
   readonly nodes: readonly Node[];
   /** Values it reads from memory (storage owners, after views are resolved). */
@@ -30,7 +34,13 @@ export interface KernelPlan {
   readonly storageOf: (n: Node) => Node;
 }
 
-export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs): KernelPlan {
+export interface PlanOptions {
+  /** Fusion rules not to apply (a target whose kernels cannot do what the rule needs). */
+  readonly without?: readonly string[];
+}
+
+export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs, options: PlanOptions = {}): KernelPlan {
+  const active = fusionRules.filter((r) => !options.without?.includes(r.name));
   const consumers = new Map<Node, Node[]>();
   for (const n of graph.nodes)
     for (const i of n.inputs) {
@@ -72,11 +82,9 @@ export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs
     const claimed = new Set<Node>([node]);
     for (;;) {
       const uses = (consumers.get(state.output) ?? []).filter((c) => needed.has(c));
-      if (uses.length !== 1 || mustStore.has(state.output)) break;
-      const consumer = uses[0];
-      if (done.has(consumer)) break;
-      const rule = fusionRules.find((r) => r.absorbs(state, consumer));
-      if (!rule) break;
+      const found = uses.length === 1 && !mustStore.has(state.output) ? soleReaderRule(active, state, uses[0], done) : keepingRule(active, state, uses, done);
+      if (!found) break;
+      const { rule, consumer } = found;
       state = rule.apply(state, consumer);
       claimed.add(consumer);
       rules.push(rule.name);
@@ -91,8 +99,19 @@ export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs
         }
       }
     }
+    // Siblings: nodes that read what the anchor (or a transpose folded into its loads) reads.
+    for (const c of unique([...node.inputs, ...prologue.flatMap((p) => p.inputs)].flatMap((i) => consumers.get(i) ?? []))) {
+      if (c === node || claimed.has(c) || done.has(c) || !needed.has(c)) continue;
+      // the kernel runs where its output is produced: the sibling's readers must come after that
+      if ((consumers.get(c) ?? []).some((u) => needed.has(u) && u.id < state.output.id)) continue;
+      const rule = active.find((r) => r.sibling && r.absorbs(state, c));
+      if (!rule) continue;
+      state = rule.apply(state, c);
+      claimed.add(c);
+      rules.push(rule.name);
+    }
     state = { ...state, epilogue: [...state.epilogue].sort((a, b) => a.id - b.id) };
-    const nodes = [state.anchor, ...state.epilogue, ...(state.pool ? [state.pool] : []), ...prologue];
+    const nodes = [state.anchor, ...state.epilogue, ...(state.pool ? [state.pool] : []), ...(state.rowSums ? [state.rowSums] : []), ...prologue];
     for (const n of nodes) done.add(n);
     const inside = new Set(nodes);
     const inputs = unique(nodes.flatMap((n) => n.inputs.filter((i) => !inside.has(i) && i.op !== "const").map(storageOf)));
@@ -101,6 +120,29 @@ export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs
   // A kernel runs where its stored value is produced: after every kernel that feeds it.
   kernels.sort((a, b) => a.output.id - b.output.id);
   return { kernels, storageOf };
+}
+
+type Found = { readonly rule: FusionRule; readonly consumer: Node } | undefined;
+
+/** The sole reader of the kernel's output, absorbed by a rule that drops the output from memory. */
+function soleReaderRule(rules: readonly FusionRule[], state: FusionState, consumer: Node, done: Set<Node>): Found {
+  if (done.has(consumer)) return undefined;
+  const rule = rules.find((r) => !r.keepsOutput && !r.sibling && r.absorbs(state, consumer));
+  return rule && { rule, consumer };
+}
+
+/**
+ * One of several readers of the kernel's output (or of an output that must be stored), absorbed by
+ * a rule that keeps the output stored. The fused kernel runs where its new output is produced, so
+ * every other reader must come after the absorbed one in the graph's order.
+ */
+function keepingRule(rules: readonly FusionRule[], state: FusionState, uses: readonly Node[], done: Set<Node>): Found {
+  for (const consumer of uses) {
+    if (done.has(consumer) || uses.some((u) => u !== consumer && u.id < consumer.id)) continue;
+    const rule = rules.find((r) => r.keepsOutput && r.absorbs(state, consumer));
+    if (rule) return { rule, consumer };
+  }
+  return undefined;
 }
 
 /**
@@ -153,6 +195,7 @@ function kernelName(s: FusionState): string {
   if (s.anchor.scope && !opDef(s.anchor.op).traits?.layer && !base.endsWith(s.anchor.op)) parts.push(s.anchor.op);
   for (const e of s.epilogue) parts.push(e.op);
   if (s.pool) parts.push("pool");
+  if (s.rowSums) parts.push(s.rowSums.op);
   // a long chain is named by where it starts and how long it is
   const name = parts.length > 5 ? `${parts.slice(0, 3).join("_")}_chain${parts.length}` : parts.join("_");
   return name.replace(/[^A-Za-z0-9_]/g, "_");

@@ -1,7 +1,7 @@
 import type { Node } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
 import { isMonotone, isPointwise } from "../ops/op.ts";
-import { maxReduction } from "../ops/reduce.ts";
+import { maxReduction, sumReduction } from "../ops/reduce.ts";
 
 // Fusion as declarative rules. A kernel starts at an anchor op; a rule lets it absorb the single
 // consumer of its current result, so the intermediate value stays in registers instead of a
@@ -15,8 +15,15 @@ export interface FusionState {
   readonly epilogue: readonly Node[];
   /** A max pool folded into a conv kernel. */
   readonly pool?: Node;
+  /**
+   * A value the kernel stores besides its output, because kernels outside it read it too: in the
+   * training step, the pre-pool activation that the pool's and the activation's gradients read.
+   */
+  readonly stored?: Node;
   /** The node whose value the kernel currently stores. */
   readonly output: Node;
+  /** A sum of the GEMM's A rows the kernel computes and stores too (gemm-row-sums: a bias gradient). */
+  readonly rowSums?: Node;
 }
 
 export interface FusionRule {
@@ -25,6 +32,17 @@ export interface FusionRule {
   readonly algebra: string;
   /** May the kernel in `state` absorb `consumer`, the single consumer of its output? */
   readonly absorbs: (state: FusionState, consumer: Node) => boolean;
+  /**
+   * The rule keeps the kernel's current output stored (FusionState.stored), so it may absorb one
+   * of several readers of that output; other rules absorb only a sole reader of a value nothing
+   * else needs.
+   */
+  readonly keepsOutput?: boolean;
+  /**
+   * The rule absorbs a sibling: a node that reads what the kernel's anchor reads, rather than the
+   * kernel's output; the kernel stores the sibling's value too.
+   */
+  readonly sibling?: boolean;
   readonly apply: (state: FusionState, consumer: Node) => FusionState;
 }
 
@@ -45,6 +63,26 @@ const isPool2x2Max = (n: Node) => {
   const w = pool.window(opDef(n.op).attrsOf(n));
   return JSON.stringify([w.kernel, w.stride, w.padding]) === "[[2,2],[2,2],[0,0]]";
 };
+/**
+ * 2×2 windows cover every element of the [N, C, H, W] pool input when H and W are even: a kernel
+ * that computes the input window by window then computes (and can store) all of it.
+ */
+const windowsTile = (x: Node) => x.shape.length === 4 && x.shape.slice(2).every((d) => typeof d === "number" && d % 2 === 0);
+/**
+ * Is `c` a sum of `source` over `dims` (keepdim false)? Seen through a 2-D transpose: the sum of Tᵀ
+ * over dim 1 is the sum of T over dim 0, and over dim 0 that of T over dim 1.
+ */
+function isSumOf(c: Node, source: Node, dims: readonly number[]): boolean {
+  const reduction = traitsOf(c).reduction;
+  const a = c.attrs as { dims?: readonly number[] | null; keepdim?: boolean };
+  if (reduction !== sumReduction || a.keepdim !== false || !Array.isArray(a.dims) || c.inputs.length !== 1) return false;
+  const rank = c.inputs[0].shape.length;
+  const own = [...a.dims].map((d) => (d < 0 ? d + rank : d)).sort((p, q) => p - q);
+  if (c.inputs[0] === source) return JSON.stringify(own) === JSON.stringify(dims);
+  const transpose = traitsOf(source).matrixTranspose;
+  const isTranspose = transpose !== undefined && transpose(opDef(source.op).attrsOf(source)) && source.inputs[0] === c.inputs[0];
+  return isTranspose && dims.length === 1 && JSON.stringify(own) === JSON.stringify([1 - dims[0]]);
+}
 /**
  * May a kernel that stores each output element once apply `c` to the element before the store?
  * `c` is pointwise, of the output's shape, and its other operands are f32 values from outside the
@@ -86,6 +124,25 @@ export const fusionRules: readonly FusionRule[] = [
     apply: (s, c) => ({ ...s, pool: c, output: c }),
   },
   {
+    // In the training step the pre-pool activation y = act(conv + b) has three readers: the pool,
+    // and in the backward max_pool2d_grad (its window scan) and the activation's gradient (its
+    // mask). The kernel stores y in full, as the unfused conv kernel did, and pools the same four
+    // registers: the pool kernel and its read of y are gone, and the backward reads the same y.
+    name: "conv-pool-stored",
+    algebra:
+      "maxpool₂ₓ₂(y)[w] = max(y[4w], …, y[4w+3]), y = act(conv + b): each thread owns one window's four outputs, stores each of them " +
+      "as y, and keeps their maximum in the pool's scan order (the first maximum; NaN wins) as the pooled value",
+    keepsOutput: true,
+    absorbs: (s, c) =>
+      gemmOf(s.anchor)?.foldsPool === true &&
+      !s.pool &&
+      !s.stored &&
+      s.epilogue.every((e) => isMonotone(opDef(e.op), e) && e.inputs.length === 1) &&
+      isPool2x2Max(c) &&
+      windowsTile(c.inputs[0]),
+    apply: (s, c) => ({ ...s, pool: c, stored: s.output, output: c }),
+  },
+  {
     // In the training step: relu_grad(g, y) = g·[y > 0], where g = g_next·W (linear's input
     // gradient, a matmul) or conv2d_grad_input(g_next, W) is a GEMM. Other operands the consumer
     // reads have the GEMM result's shape, so they are read at the element's own index.
@@ -106,6 +163,20 @@ export const fusionRules: readonly FusionRule[] = [
       "consumer to the element before its one store, reading the consumer's other operands at the same index",
     absorbs: (s, c) => traitsOf(s.anchor).perElement === true && !s.pool && isPointwiseAtOwnIndex(s, c),
     apply: extend,
+  },
+  {
+    // In the training step: a layer's bias gradient Σ dy next to its weight gradient dyᵀ·x (linear)
+    // or conv2d_grad_weight(dy, x), both reading dy.
+    name: "gemm-row-sums",
+    algebra:
+      "A·[B | 1] = [A·B | A·1]: a column of ones appended to B gives the row sums Σₖ A[m, k] in the extra output column; with A = dyᵀ, " +
+      "dW = dyᵀ·x and db = Σ dy over the rows come from one GEMM, each summed in the GEMM's fixed k order (split-K: its splits in order)",
+    sibling: true,
+    absorbs: (s, c) => {
+      const rowSums = gemmOf(s.anchor)?.rowSums?.(s.anchor, opDef(s.anchor.op).attrsOf(s.anchor));
+      return rowSums !== undefined && s.epilogue.length === 0 && !s.pool && !s.rowSums && !isBiasedGemm(s.anchor) && rowSums.sums.some((r) => isSumOf(c, r.source, r.dims));
+    },
+    apply: (s, c) => ({ ...s, rowSums: c }),
   },
   {
     name: "elementwise-chain",

@@ -80,6 +80,8 @@ export function planMemory(
   for (const i of inputs) first.set(i, -1);
   plan.kernels.forEach((k, idx) => {
     first.set(k.output, idx);
+    if (k.stored) first.set(k.stored, idx);
+    if (k.rowSums) first.set(k.rowSums, idx);
     for (const i of k.inputs) last.set(i, idx);
   });
   const keepToEnd = [...graph.outputs, ...(graph.loss ? [graph.loss.value] : [])].map(plan.storageOf);

@@ -50,7 +50,7 @@ export interface GatherView {
 }
 
 /** What gemm.cu.hbs and gemm_tc.cu.hbs share: the operands' index maps and the epilogue. */
-interface GemmViewBase extends Omit<KernelViewBase, "params"> {
+export interface GemmViewBase extends Omit<KernelViewBase, "params"> {
   readonly BM: number;
   readonly BN: number;
   readonly BK: number;
@@ -66,6 +66,13 @@ interface GemmViewBase extends Omit<KernelViewBase, "params"> {
   readonly activation: readonly string[];
   readonly extraParams: readonly string[];
   readonly pooled: boolean;
+  /**
+   * conv-pool-stored: the kernel stores each pre-pool value too (`store`, into the `unpooled`
+   * parameter) and pools them with the pool's own fold (`fold` of `v` into `best`, from `identity`).
+   */
+  readonly unpooled?: { readonly store: string; readonly identity: string; readonly fold: string };
+  /** Outputs the kernel writes besides `out` (gemm-row-sums' rowsum, conv-pool-stored's unpooled), before `out`. */
+  readonly outputParams: readonly string[];
   readonly scalarParams: string;
 }
 

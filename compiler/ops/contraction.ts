@@ -4,7 +4,7 @@ import { broadcastShape, sizeOf, stridesOf, type NDArray } from "../reference/nd
 import { broadcastShapes } from "./elementwise.ts";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 import { cDim, shapeComment } from "../5-codegen/context.ts";
-import { defineOp, requireFloat, ShapeError, type GemmIndexMaps, type GemmMapOptions, type GradContext, type TensorType } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type GemmIndexMaps, type GemmMapOptions, type GemmRowSums, type GradContext, type TensorType } from "./op.ts";
 
 // Contractions: torch.matmul and F.linear (y = x·Wᵀ + b). Reference sums in float64.
 
@@ -12,7 +12,7 @@ import { defineOp, requireFloat, ShapeError, type GemmIndexMaps, type GemmMapOpt
 export const matmul = defineOp<{}>({
   name: "matmul",
   // per sample: a reduction over the batch (a linear layer's weight gradient) counts once
-  codegen: { kind: "gemm", maps: matmulMaps, macsPerOutput: (n) => numel([n.inputs[0].shape.at(-1)!]).c, batchedGridZ: (n) => matmulBatchDims(n), readsTransposed: true },
+  codegen: { kind: "gemm", maps: matmulMaps, macsPerOutput: (n) => numel([n.inputs[0].shape.at(-1)!]).c, batchedGridZ: (n) => matmulBatchDims(n), readsTransposed: true, rowSums: matmulRowSums },
   family: "contraction",
   inputs: ["a", "b"],
   infer: ([a, b], _, who) => {
@@ -178,6 +178,16 @@ function linearMaps(node: Node, _a: unknown, { label }: GemmMapOptions): GemmInd
     mDesc: `rows of ${label(x)} ${shapeComment(x)}`,
     ...(bias ? { bias: { node: bias, index: "n" } } : {}),
   };
+}
+
+/**
+ * A 2-D product's row sums Σₖ A[m, k]: A summed over its columns (for the weight gradient dyᵀ·x of
+ * a linear layer, the bias gradient Σ dy over the rows of dy: the fusion rule sees through the transpose).
+ */
+function matmulRowSums(node: Node): GemmRowSums | undefined {
+  const [a, b] = node.inputs;
+  if (a.shape.length !== 2 || b.shape.length !== 2) return undefined;
+  return { sums: [{ source: a, dims: [1] }], index: "m" };
 }
 
 /** The leading (batch) dims of a matmul's result, which its GEMM runs over on grid.z. */

@@ -205,7 +205,13 @@ export const conv2dGradInput = defineOp<ConvAttrs & { readonly inputShape: reado
 export const conv2dGradWeight = defineOp<ConvAttrs & { readonly weightShape: readonly [number, number, number, number] }>({
   name: "conv2d_grad_weight",
   // per sample, each weight gathers one product per output pixel
-  codegen: { kind: "gemm", maps: convGradWeightMaps, macsPerOutput: (node) => (node.inputs[0].shape.slice(2) as number[]).reduce((p, q) => p * q, 1) },
+  codegen: {
+    kind: "gemm",
+    maps: convGradWeightMaps,
+    macsPerOutput: (node) => (node.inputs[0].shape.slice(2) as number[]).reduce((p, q) => p * q, 1),
+    // A[m, k] = dy[img, z·Og + m, oh, ow] over k = (img, oh, ow): its row sums are the bias gradient Σ dy over dims 0, 2, 3
+    rowSums: (node, a) => ({ sums: [{ source: node.inputs[0], dims: [0, 2, 3] }], index: `z * ${a.weightShape[0] / a.groups} + m` }),
+  },
   family: "conv",
   inputs: ["dy", "x"],
   infer: ([dy, x], a, who) => {
@@ -278,6 +284,14 @@ function convMaps(node: Node, a: ConvAttrs, { pooled }: GemmMapOptions): GemmInd
     loadA,
     loadB: `return b[((size_t)(z * ${Og} + n)) * ${K} + k];`,
     storeIndex,
+    // row m = 4·window + 2·(oh mod 2) + (ow mod 2), as `pixel` above
+    ...(pooled
+      ? {
+          unpooledStoreIndex:
+            `(((size_t)((m >> 2) / ${PW * PH}) * ${O} + z * ${Og} + n) * ${OH} + 2 * (((m >> 2) / ${PW}) % ${PH}) + ((m & 3) >> 1)) * ${OW}` +
+            ` + 2 * ((m >> 2) % ${PW}) + (m & 1)`,
+        }
+      : {}),
     M: pooled ? `4 * batch * ${PH * PW}` : `batch * ${OH * OW}`,
     mAt: (b) => (pooled ? 4 * b * PH * PW : b * OH * OW),
     N: Og,

@@ -251,8 +251,21 @@ export interface GemmCodegen<A> {
   readonly batchedGridZ?: (node: Node) => readonly Dim[];
   /** Its rows can come in fours, one 2×2 pooling window each, so a 2×2 max pool folds in (conv-pool). */
   readonly foldsPool?: boolean;
+  /**
+   * The sums of its A operand's rows, Σₖ A[m, k] per z, as reductions the graph may hold: sum(source)
+   * over `dims` (a weight gradient's A is dyᵀ, and the bias gradient is that sum of dy). A column of
+   * ones appended to B computes them in the same kernel (gemm-row-sums); `index` (C over m and z) is
+   * where row m of z goes in the sum's output.
+   */
+  readonly rowSums?: (node: Node, attrs: A) => GemmRowSums | undefined;
   /** Its maps read a 2-D operand that is a matrixTranspose of its own input (GemmMapOptions.transposed). */
   readonly readsTransposed?: boolean;
+}
+
+export interface GemmRowSums {
+  /** Equal forms of the row sums: the sum of `source` over `dims` (in increasing order), keepdim false. */
+  readonly sums: readonly { readonly source: Node; readonly dims: readonly number[] }[];
+  readonly index: string;
 }
 
 export interface GemmMapOptions {
@@ -286,6 +299,11 @@ export interface GemmIndexMaps {
   readonly loadB: string;
   /** The flat output index of row m, column n, batch/group z: the kernel stores `out[<it>] = v`. */
   readonly storeIndex: string;
+  /**
+   * With pooled rows: the flat index of row m's own output before the pool (the GEMM's output
+   * without the pool), where a kernel stores it too (conv-pool-stored).
+   */
+  readonly unpooledStoreIndex?: string;
   readonly M: string; // rows, a C expression of `batch`
   /** M at a nominal batch, for choosing the tile. */
   readonly mAt: (batch: number) => number;

@@ -170,12 +170,24 @@ export function splitsAt(split: SplitK, blocks: number, K: number): number {
   return Math.max(1, Math.min(split.maxSplits, byGrid, byDepth));
 }
 
-/** The shape of a plan's kernel, when it is an fp32 GEMM. */
-export function kernelGemmShape(k: Pick<Kernel, "anchor" | "pool" | "prologue">, shapeFor: ShapeFor, precision: Precision): GemmShape | undefined {
+/**
+ * A plan's GEMM kernel's index maps. With gemm-row-sums, C has a column more than the op's: column
+ * `onesColumn` of B is all ones, so C's column there holds the row sums Σₖ A[m, k].
+ */
+export function kernelGemmMaps(
+  k: Pick<Kernel, "anchor" | "pool" | "prologue" | "rowSums">,
+  label: (n: Node) => string = () => "",
+): { parts: GemmIndexMaps; onesColumn?: number } {
   const op = opDef(k.anchor.op);
-  if (op.codegen?.kind !== "gemm" || precision !== "fp32") return undefined;
-  const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label: () => "", transposed: (n) => k.prologue?.includes(n) ?? false });
-  return gemmShape(parts, shapeFor, k.pool !== undefined);
+  if (op.codegen?.kind !== "gemm") throw new Error(`codegen: ${k.anchor.op} is not GEMM-like`);
+  const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label, transposed: (n) => k.prologue?.includes(n) ?? false });
+  return k.rowSums ? { parts: { ...parts, N: parts.N + 1 }, onesColumn: parts.N } : { parts };
+}
+
+/** The shape of a plan's kernel, when it is an fp32 GEMM. */
+export function kernelGemmShape(k: Pick<Kernel, "anchor" | "pool" | "prologue" | "rowSums">, shapeFor: ShapeFor, precision: Precision): GemmShape | undefined {
+  if (opDef(k.anchor.op).codegen?.kind !== "gemm" || precision !== "fp32") return undefined;
+  return gemmShape(kernelGemmMaps(k).parts, shapeFor, k.pool !== undefined);
 }
 
 /**
@@ -187,9 +199,7 @@ export function gemmWorkspaces(plan: KernelPlan, shapeFor: ShapeFor, precision: 
   for (const k of plan.kernels) {
     const shape = kernelGemmShape(k, shapeFor, precision);
     if (!shape?.splitK) continue;
-    const op = opDef(k.anchor.op);
-    if (op.codegen?.kind !== "gemm") continue;
-    const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: false, label: () => "" });
+    const { parts } = kernelGemmMaps(k);
     // [Z, splits, M, N] floats; M per sample (mAt(1)) where it grows with the batch
     out.set(k.anchor, { bytes: shape.splitK.maxSplits * Number(parts.Z) * parts.mAt(1) * parts.N * 4, perSample: shape.splitK.perSample });
   }

@@ -4,8 +4,8 @@ import { fail } from "../../diagnostics/diagnostic.ts";
 import { opDef } from "../../ops/index.ts";
 import type { SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
-import type { GemmTensorCoreView, GemmView, LaunchView } from "../view.ts";
-import { gemmShape, type Tile } from "./gemm-shape.ts";
+import type { GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
+import { gemmShape, kernelGemmMaps, type Tile } from "./gemm-shape.ts";
 
 // GEMM-shaped kernels: every op whose codegen is "gemm" (nn.Linear, matmul, Conv2d as an
 // implicit GEMM, its gradients, ConvTranspose2d). The op gives its index maps and bias.
@@ -62,6 +62,35 @@ function epilogue(k: Kernel, index: string): { statements: string[]; extras: Nod
   return { statements, extras };
 }
 
+/** gemm-row-sums: where the kernel stores row m's sum (of group z), from the op. */
+function rowSumsOf(k: Kernel, onesColumn: number): { index: string } {
+  const gemm = opDef(k.anchor.op).codegen;
+  const rowSums = gemm?.kind === "gemm" ? gemm.rowSums?.(k.anchor, opDef(k.anchor.op).attrsOf(k.anchor)) : undefined;
+  if (!rowSums) throw new Error(`codegen: ${k.name} stores row sums, but its op declares none (column ${onesColumn})`);
+  return { index: rowSums.index };
+}
+
+/** B's gather with column `onesColumn` all ones (gemm-row-sums), before the op's own read, which it would overrun. */
+function withOnes(gather: SplitGather, onesColumn: number | undefined): SplitGather {
+  if (onesColumn === undefined) return gather;
+  return {
+    ...gather,
+    rowFields: `${gather.rowFields} bool ones;`,
+    rowInit: `r.ones = n == ${onesColumn};\n    ${gather.rowInit}`,
+    value: `if (r.ones) return 1.0f;\n    ${gather.value}`,
+  };
+}
+
+/**
+ * conv-pool-stored: how the pooled epilogue stores each pre-pool value and folds it into the
+ * window's result, with the pool op's own reduction (its first-maximum, NaN-wins comparison).
+ */
+function unpooledStore(k: Kernel, index: string | undefined): GemmViewBase["unpooled"] {
+  const reduction = k.pool && opDef(k.pool.op).traits?.pool?.reduction.c;
+  if (!reduction || index === undefined) throw new Error(`codegen: ${k.name} stores its pre-pool value, but its op has no unpooled store index`);
+  return { store: `unpooled[${index}] = v;`, identity: reduction.identity, fold: reduction.combine("best", "v") };
+}
+
 /** A k-major shared tile's row length: ≡ 4 (mod 32) words, so that 8 k × 4 rows of a warp's stores fill 32 banks. */
 function paddedRow(width: number): number {
   return Math.ceil(width / 32) * 32 + 4;
@@ -74,14 +103,17 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   const op = opDef(k.anchor.op);
   if (op.codegen?.kind !== "gemm") throw new Error(`codegen: ${k.anchor.op} is not GEMM-like`);
   const transposed = (n: Node) => k.prologue?.includes(n) ?? false;
-  const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label: (n) => ctx.label(n), transposed });
+  const { parts, onesColumn } = kernelGemmMaps(k, (n) => ctx.label(n));
+  const rowSums = onesColumn === undefined ? undefined : rowSumsOf(k, onesColumn);
   const bias = parts.bias?.node;
   // a transpose folded into the loads (gemm-operand-transpose) is read from its input
   const [a, b] = k.anchor.inputs.slice(0, 2).map((n) => (transposed(n) ? n.inputs[0] : n));
   const biasIndex = parts.bias?.index ?? "n";
   const summary = `${k.nodes.map((n) => n.op).join(" + ")}: ${shapeComment(a)} → ${shapeComment(k.output)}`;
   const { statements: activation, extras } = epilogue(k, parts.storeIndex);
+  const unpooled = k.stored && unpooledStore(k, parts.unpooledStoreIndex);
   const tc = ctx.precision !== "fp32";
+  if (tc && rowSums) throw new Error(`codegen: ${k.name}: the tensor-core GEMM has no column of ones (gemm-row-sums is off with --precision ${ctx.precision})`);
   // the tensor-core template has its own fixed 64×64 tile of 4 warps
   const shape = tc ? undefined : gemmShape(parts, ctx.shapeFor, k.pool !== undefined);
   const fp32Tile: Tile | undefined = shape?.tile;
@@ -107,12 +139,15 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
     mDesc: parts.mDesc,
     loadA: parts.loadA,
     loadB: parts.loadB,
-    store: `out[${parts.storeIndex}] = v;`,
+    // gemm-row-sums: column N of C is the row sums, stored in their own output
+    store: rowSums ? `if (n < ${onesColumn}) out[${parts.storeIndex}] = v; else rowsum[${rowSums.index}] = v;` : `out[${parts.storeIndex}] = v;`,
     hasBias: bias !== undefined,
     biasIndex,
     activation,
     extraParams: extras.map((_, i) => `const float* __restrict__ e${i},`),
     pooled: k.pool !== undefined,
+    ...(unpooled ? { unpooled } : {}),
+    outputParams: [...(rowSums ? ["float* __restrict__ rowsum,"] : []), ...(unpooled ? ["float* __restrict__ unpooled,"] : [])],
     scalarParams: "int M, int batch",
   };
   const kernel: GemmView | GemmTensorCoreView = !fp32Tile
@@ -132,7 +167,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         B_COL_STEP: fp32Tile.THREADS / fp32Tile.BN,
         splitK,
         gatherA: parts.gatherA ?? plainGather(k.name, "a"),
-        gatherB: parts.gatherB ?? plainGather(k.name, "b"),
+        gatherB: withOnes(parts.gatherB ?? plainGather(k.name, "b"), onesColumn),
       };
   const operands = [
     { decl: "const float* __restrict__ a", value: ctx.pointer(a), comment: `${ctx.label(a)} ${shapeComment(a)}` },
@@ -141,6 +176,8 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   const epilogueArgs = [
     ...(bias ? [{ decl: "const float* __restrict__ bias", value: ctx.pointer(bias), comment: `${ctx.label(bias)} ${shapeComment(bias)}` }] : []),
     ...extras.map((e, i) => ({ decl: `const float* __restrict__ e${i}`, value: ctx.pointer(e), comment: `${ctx.label(e)} ${shapeComment(e)} (epilogue operand)` })),
+    ...(k.rowSums ? [{ decl: "float* __restrict__ rowsum", value: ctx.pointer(k.rowSums), comment: `${ctx.label(k.rowSums)} ${shapeComment(k.rowSums)}: the row sums of A (column ${onesColumn} of C)` }] : []),
+    ...(k.stored ? [{ decl: "float* __restrict__ unpooled", value: ctx.pointer(k.stored), comment: `${shapeComment(k.stored)} before the pool (the backward reads it)` }] : []),
     { decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: `${shapeComment(k.output)}` },
   ];
   // M tiles on x (up to 2^31-1): M grows with the batch; N is fixed and checked against y's 65,535 above
