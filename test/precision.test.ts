@@ -1,5 +1,6 @@
-// --precision tf32|bf16: GEMMs and convolutions on tensor cores through WMMA. On the CPU target
-// the shim emulates the fragments with the hardware's rounding, so the numerics are tested here;
+// --precision tf32|bf16: GEMMs and convolutions on tensor cores through mma.sync. On the CPU target
+// the shim emulates the instruction lane by lane in the PTX fragment layouts, with the hardware's
+// rounding, so the numerics (and the layouts) are tested here;
 // nvcc must accept the same source for sm_80 and sm_90.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -27,7 +28,7 @@ describe("tensor-core precisions on the CPU target", () => {
           precision,
           outDir: join("build", "test-precision", `${example}-${precision}`),
         });
-        expect(generated.cu).toContain("wmma::mma_sync(acc[i][j], fa[i], fb[j], acc[i][j]);");
+        expect(generated.cu).toContain(precision === "tf32" ? "tsdp_mma_tf32_16x8x8(acc[i][j], fa[i], fb[j]);" : "tsdp_mma_bf16_16x8x16(acc[i][j], fa[i], fb[j]);");
         expect(generated.manifest.precision).toBe(precision);
         const m = await load<Tensor>(build.outDir);
         m.eval();
