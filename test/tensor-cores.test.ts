@@ -6,7 +6,10 @@
 // in each precision, against the float64 reference interpreter.
 // Tolerance: max-norm error relative to the largest reference value, as test/precision.test.ts:
 // tf32 keeps 10 mantissa bits (2⁻¹¹ ≈ 5e-4 per rounding), bf16 7 (2⁻⁸ ≈ 4e-3); errors add up over a
-// layer or two (gradients: over the backward's two or three GEMMs, hence twice that).
+// layer or two. Gradients are checked on a smooth model (tanh, no ReLU or max pool): with kinks, a
+// pre-activation that rounding moves across 0, or a pool window whose maximum changes, reroutes the
+// gradient — LeNet's conv1 weight gradient is 1.5e-1 off in bf16 by the max norm, the same to three
+// digits as with the WMMA kernel this one replaced — which says nothing of the GEMM.
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { compile } from "../compiler/pipeline.ts";
@@ -52,6 +55,19 @@ const MODEL = `${header}export class TcGemms extends nn.Module {
 }
 `;
 
+// The gradients' model: a conv (its input and weight gradients are gathers; K = batch·pixels for the
+// weight), linear layers (their weight gradients read dyᵀ in place: A contiguous along m, K = batch).
+const SMOOTH = `${header}export class TcSmooth extends nn.Module {
+  conv = new nn.Conv2d(3, 6, 3, { padding: 1 });
+  fc1 = new nn.Linear(600, 70);
+  fc2 = new nn.Linear(70, 33);
+  forward(x: Tensor<[Batch, 3, 10, 10]>) {
+    return this.fc2(this.fc1(this.conv(x).tanh().flatten(1)).tanh());
+  }
+}
+export const training = new Training(TcSmooth, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`;
+
 describe("tensor-core GEMMs on the CPU target equal the reference", () => {
   const dir = writeFiles({ "model.ts": MODEL });
   for (const precision of ["tf32", "bf16"] as const)
@@ -82,23 +98,25 @@ describe("tensor-core GEMMs on the CPU target equal the reference", () => {
       }
     }, 900_000);
 
+  const smooth = writeFiles({ "model.ts": SMOOTH });
   for (const precision of ["tf32", "bf16"] as const)
-    it(`LeNet's gradients in ${precision} (conv input and weight gradients, transposed operands, K = batch)`, async () => {
-      const { model, build } = await compile("examples/lenet/model.ts", { target: "cpu", precision, outDir: join("build", "test-precision", `lenet-${precision}`) });
+    it(`gradients in ${precision}: conv input and weight gradients, transposed operands, K = batch`, async () => {
+      const { model, build } = await compile(join(smooth, "model.ts"), { target: "cpu", precision, outDir: join(smooth, precision) });
       const graph = model.graph;
       const m = await load(build.outDir);
       try {
-        const batch = 5;
-        const { tensors, reference } = makeInputs(graph, batch, 11);
-        const labels = Int32Array.from(normals(batch, 11, 2), (u) => Math.abs(Math.floor(u * 3)) % 10);
-        m.train(true);
-        m.trainStep(tensors[0], tensor(labels, [batch]), { lr: 0 });
-        await yieldToRunner();
         const { graph: stepGraph, gradients } = differentiate(graph);
-        const want = runReference(stepGraph, { ...reference, target: nd([batch], labels) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
-        for (const [name, node] of gradients) {
-          const { relative } = relativeError(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data);
-          expect(relative, `∂L/∂${name}`).toBeLessThan(2 * TOLERANCE[precision]);
+        m.train(true);
+        for (const batch of [5, 150]) {
+          const { tensors, reference } = makeInputs(graph, batch, 11);
+          const labels = Int32Array.from(normals(batch, 11, 2), (u) => Math.abs(Math.floor(u * 3)) % 10);
+          m.trainStep(tensors[0], tensor(labels, [batch]), { lr: 0 });
+          await yieldToRunner();
+          const want = runReference(stepGraph, { ...reference, target: nd([batch], labels) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
+          for (const [name, node] of gradients) {
+            const { relative } = relativeError(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data);
+            expect(relative, `∂L/∂${name}, batch ${batch}`).toBeLessThan(TOLERANCE[precision]);
+          }
         }
       } finally {
         m.dispose();
