@@ -2,12 +2,11 @@ import type { Kernel } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { opDef } from "../../ops/index.ts";
-import type { SplitGather } from "../../ops/op.ts";
+import type { GemmIndexMaps, SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
 import type { GemmTensorCoreView, GemmView, LaunchView } from "../view.ts";
 import { gemmShape, type Tile } from "./gemm-shape.ts";
 import { chooseTensorCoreTile, tensorCoreSharedBytes, type TensorCoreTile } from "./gemm-tc-shape.ts";
-import type { GemmIndexMaps } from "../../ops/op.ts";
 
 // GEMM-shaped kernels: every op whose codegen is "gemm" (nn.Linear, matmul, Conv2d as an
 // implicit GEMM, its gradients, ConvTranspose2d). The op gives its index maps and bias.
@@ -23,6 +22,10 @@ import type { GemmIndexMaps } from "../../ops/op.ts";
 // workspace the memory planner places, then summed in a fixed order by a second kernel; the shared
 // tiles are padded so that staging stores are conflict-free; on the GPU an operand contiguous along
 // m or n is staged with consecutive threads along it (coalesced loads).
+// With --precision tf32|bf16 the GEMM runs on tensor cores instead (gemm_tc.cu.hbs): mma.sync on 8
+// warps, 128×128 tiles where they fill the GPU (gemm-tc-shape.ts), operands staged as fp32 by a
+// 3-stage cp.async pipeline into swizzled shared tiles and rounded in registers; operands whose index
+// is not 16 contiguous bytes (im2col, edges, unaligned rows) take plain loads into the same layout.
 
 export const TILE = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, THREADS: 256 } as const;
 export { chooseTile, type Tile } from "./gemm-shape.ts";
