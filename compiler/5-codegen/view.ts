@@ -102,6 +102,7 @@ export interface GemmTensorCoreView extends GemmViewBase {
   readonly tf32: boolean;
   readonly mmaShape: string;
   readonly MMA_K: number;
+  readonly MIN_BLOCKS: number;
   readonly WARPS_M: number;
   readonly WARPS_N: number;
   readonly WM: number;

@@ -36,8 +36,10 @@ export { chooseTile, type Tile } from "./gemm-shape.ts";
  * accumulate in fp32. The shared layouts' swizzles differ by precision (runtime/harness/mma.h).
  */
 const TENSOR_CORES = {
-  tf32: { precision: "tf32", tf32: true, mmaShape: "m16n8k8", MMA_K: 8, rowMajorOffset: "tsdp_rowmajor16_tf32" },
-  bf16: { precision: "bf16", tf32: false, mmaShape: "m16n8k16", MMA_K: 16, rowMajorOffset: "tsdp_rowmajor16_bf16" },
+  // MIN_BLOCKS: blocks per SM asked of ptxas (__launch_bounds__); 2 caps a thread at 128 registers,
+  // which bf16's 128×128 tile fits without spills (sm_90) and tf32's does not (104 bytes spilled).
+  tf32: { precision: "tf32", tf32: true, mmaShape: "m16n8k8", MMA_K: 8, MIN_BLOCKS: 1, rowMajorOffset: "tsdp_rowmajor16_tf32" },
+  bf16: { precision: "bf16", tf32: false, mmaShape: "m16n8k16", MMA_K: 16, MIN_BLOCKS: 2, rowMajorOffset: "tsdp_rowmajor16_bf16" },
 } as const;
 
 /**
@@ -230,6 +232,7 @@ function tensorCoreView(common: GemmCommon, parts: GemmIndexMaps, t: TensorCoreT
     tf32: tcc.tf32,
     mmaShape: tcc.mmaShape,
     MMA_K: tcc.MMA_K,
+    MIN_BLOCKS: tcc.MIN_BLOCKS,
     BM: t.BM,
     BN: t.BN,
     BK: t.BK,
