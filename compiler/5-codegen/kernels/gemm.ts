@@ -36,10 +36,11 @@ export { chooseTile, type Tile } from "./gemm-shape.ts";
  * accumulate in fp32. The shared layouts' swizzles differ by precision (runtime/harness/mma.h).
  */
 const TENSOR_CORES = {
-  // MIN_BLOCKS: blocks per SM asked of ptxas (__launch_bounds__); 2 caps a thread at 128 registers,
-  // which bf16's 128×128 tile fits without spills (sm_90) and tf32's does not (104 bytes spilled).
+  // MIN_BLOCKS: blocks per SM asked of ptxas (__launch_bounds__). 2 would cap a thread at 128
+  // registers: the 128×128 tile then spills on sm_90 (tf32: 104 bytes; bf16: 12–68 bytes with the
+  // plain-load staging path), so one block of 8 warps per SM, up to 255 registers.
   tf32: { precision: "tf32", tf32: true, mmaShape: "m16n8k8", MMA_K: 8, MIN_BLOCKS: 1, rowMajorOffset: "tsdp_rowmajor16_tf32" },
-  bf16: { precision: "bf16", tf32: false, mmaShape: "m16n8k16", MMA_K: 16, MIN_BLOCKS: 2, rowMajorOffset: "tsdp_rowmajor16_bf16" },
+  bf16: { precision: "bf16", tf32: false, mmaShape: "m16n8k16", MMA_K: 16, MIN_BLOCKS: 1, rowMajorOffset: "tsdp_rowmajor16_bf16" },
 } as const;
 
 /**
