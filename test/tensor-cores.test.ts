@@ -11,7 +11,11 @@
 // gradient — LeNet's conv1 weight gradient is 1.5e-1 off in bf16 by the max norm, the same to three
 // digits as with the WMMA kernel this one replaced — which says nothing of the GEMM.
 import { describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { compile } from "../compiler/pipeline.ts";
 import { contiguousIndex } from "../compiler/5-codegen/kernels/gemm.ts";
 import { chooseTensorCoreTile, TC_TILES, tensorCoreSharedBytes } from "../compiler/5-codegen/kernels/gemm-tc-shape.ts";
@@ -122,6 +126,18 @@ describe("tensor-core GEMMs on the CPU target equal the reference", () => {
         m.dispose();
       }
     }, 900_000);
+});
+
+describe("the shim's mma.sync, cp.async and roundings (test/shim/mma.cu)", () => {
+  it("match the PTX fragment layouts exactly, round like cvt.rna / cvt.rn, and fault where the GPU does", async () => {
+    // the program builds fragments from whole matrices by the ISA's formulas, independently of gemm_tc.cu.hbs
+    const exe = join(mkdtempSync(join(tmpdir(), "tsdp-mma-")), "mma");
+    const flags = ["-std=c++20", "-O2", "-Wall", "-Wextra", "-Wno-unknown-pragmas", "-pthread", "-I", "runtime/shim", "-I", "runtime/harness"];
+    const built = await promisify(execFile)("g++", [...flags, "-x", "c++", "-include", "runtime/shim/cuda_shim.h", "test/shim/mma.cu", "-o", exe]);
+    expect(built.stderr).not.toMatch(/mma(_shim)?\.h/); // no warning from the headers
+    const { stdout } = await promisify(execFile)(exe, [], { env: { ...process.env, TSDP_SHIM_QUIET: "1" } });
+    expect(stdout.trim().split("\n").at(-1)).toBe("OK");
+  }, 120_000);
 });
 
 describe("tensor-core staging and tiles", () => {
