@@ -51,15 +51,16 @@ __device__ __forceinline__ void tsdp_mma_bf16_16x8x16(float (&d)[4], const uint3
 // (an out-of-range chunk); src must still be a valid address then.
 __device__ __forceinline__ void tsdp_cp_async16(void* dst, const void* src, int bytes) {
     const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(dst));
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(s), "l"(src), "r"(bytes));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(s), "l"(src), "r"(bytes) : "memory");
 }
 
 // Closes the copies issued so far by this thread into one group.
 __device__ __forceinline__ void tsdp_cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 
-// Waits until at most N of this thread's groups are still in flight.
+// Waits until at most N of this thread's groups are still in flight. The "memory" clobbers keep the
+// compiler from moving shared-memory accesses across the copies and the wait.
 template <int N>
-__device__ __forceinline__ void tsdp_cp_async_wait() { asm volatile("cp.async.wait_group %0;" ::"n"(N)); }
+__device__ __forceinline__ void tsdp_cp_async_wait() { asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory"); }
 
 #endif
 
