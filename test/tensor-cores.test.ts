@@ -25,6 +25,7 @@ import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
 import { normals } from "../compiler/reference/rng.ts";
 import { load, tensor } from "../runtime/index.ts";
+import { measureCounters } from "../compiler/counters.ts";
 import { makeInputs, referenceState } from "./target-helpers.ts";
 import { header, writeFiles, yieldToRunner } from "./helpers.ts";
 
@@ -138,6 +139,29 @@ describe("the shim's mma.sync, cp.async and roundings (test/shim/mma.cu)", () =>
     const { stdout } = await promisify(execFile)(exe, [], { env: { ...process.env, TSDP_SHIM_QUIET: "1" } });
     expect(stdout.trim().split("\n").at(-1)).toBe("OK");
   }, 120_000);
+});
+
+describe("the tensor-core GEMMs' counters (tsdp counters --precision, the CPU target's counter build)", () => {
+  it("no shared-memory bank conflict, staging and fragment loads alike; operands loaded 16 bytes a lane at the fewest sectors", async () => {
+    // the width-256 MLP's training step at batch 64: forward GEMMs (A and B contiguous along k), weight
+    // gradients (both operands contiguous along their rows: the row-major tiles), input gradients
+    const dir = mkdtempSync(join(tmpdir(), "tsdp-tc-counters-"));
+    for (const precision of ["tf32", "bf16"] as const) {
+      const { file } = await measureCounters("bench/models/gemm-mlp-small.ts", { batch: 64, precision, buildDir: join(dir, precision) });
+      const gemms = file.launches.filter((l) => /^net_fc\d/.test(l.kernel) && !l.kernel.endsWith("_sum_kernel"));
+      expect(gemms.map((l) => l.kernel)).toHaveLength(11);
+      for (const l of gemms) {
+        const what = `${precision} ${l.kernel}`;
+        expect(l.shared.requests, what).toBeGreaterThan(0);
+        expect(l.shared.wavefronts, `${what}: bank conflicts`).toBe(l.shared.idealWavefronts);
+      }
+      // forward and weight-gradient GEMMs read only their operands (and a bias): every sector is needed
+      for (const l of gemms.filter((l) => !l.kernel.endsWith("_relu_grad_kernel"))) expect(l.global.loadSectors, `${precision} ${l.kernel}: sectors`).toBe(l.global.loadIdealSectors);
+      // the weight gradient reads nothing but its operands: 16-byte loads, 512 bytes a warp request
+      const dW = gemms.find((l) => l.kernel === "net_fc1_matmul_kernel")!;
+      expect((dW.global.loadIdealSectors * 32) / dW.global.loadRequests).toBe(512);
+    }
+  }, 600_000);
 });
 
 describe("tensor-core staging and tiles", () => {
