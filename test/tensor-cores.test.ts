@@ -84,6 +84,9 @@ describe("tensor-core GEMMs on the CPU target equal the reference", () => {
       expect(kernelText("fc1_relu")).toContain("tsdp_cp_async16(dst, src, 16);");
       expect(kernelText("fc1_relu")).toMatch(/Staging: A 16-byte cp\.async along k.*; B 16-byte cp\.async along k/);
       expect(kernelText("conv_relu_pool")).toMatch(/Staging: A plain loads/);
+      // rows of a linear layer's output are contiguous: its epilogue goes through shared memory; a conv's are not
+      expect(kernelText("fc2")).toContain("Epilogue through shared memory");
+      expect(kernelText("up")).not.toContain("Epilogue through shared memory");
       const m = await load(build.outDir);
       try {
         m.eval();
@@ -157,6 +160,8 @@ describe("the tensor-core GEMMs' counters (tsdp counters --precision, the CPU ta
       }
       // forward and weight-gradient GEMMs read only their operands (and a bias): every sector is needed
       for (const l of gemms.filter((l) => !l.kernel.endsWith("_relu_grad_kernel"))) expect(l.global.loadSectors, `${precision} ${l.kernel}: sectors`).toBe(l.global.loadIdealSectors);
+      // the epilogue writes whole rows (staged through shared memory): every store sector is needed
+      for (const l of gemms) expect(l.global.storeSectors, `${precision} ${l.kernel}: store sectors`).toBe(l.global.storeIdealSectors);
       // the weight gradient reads nothing but its operands: 16-byte loads, 512 bytes a warp request
       const dW = gemms.find((l) => l.kernel === "net_fc1_matmul_kernel")!;
       expect((dW.global.loadIdealSectors * 32) / dW.global.loadRequests).toBe(512);

@@ -130,6 +130,9 @@ export interface GemmTensorCoreView extends GemmViewBase {
   readonly bStaging: string;
   readonly CHUNKS_A: number;
   readonly CHUNKS_B: number;
+  /** The output is contiguous along n: the epilogue writes whole rows through a per-warp shared tile of row length CLD. */
+  readonly stagedEpilogue: boolean;
+  readonly CLD: number;
 }
 
 /** One reduction over a row: `acc` starts at `identity` and folds in each element `xk`; `after` runs once the warp has it. */

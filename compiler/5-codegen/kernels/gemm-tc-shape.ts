@@ -44,7 +44,8 @@ function tcTile(BM: number, BN: number, WARPS_M: number): TensorCoreTile {
 }
 
 /** 128×128 (warps 64×32) for GEMMs that fill the GPU with it; the smaller ones for those that do not. */
-export const TC_TILES: readonly TensorCoreTile[] = [tcTile(128, 128, 2), tcTile(128, 64, 4), tcTile(64, 128, 2), tcTile(64, 64, 2)];
+/** Every warp tile is 32 columns wide (WN = 32): the epilogue writes a warp's rows as 32 consecutive outputs. */
+export const TC_TILES: readonly TensorCoreTile[] = [tcTile(128, 128, 2), tcTile(128, 64, 4), tcTile(64, 128, 2), tcTile(64, 64, 4)];
 
 /**
  * Issue slots per output of a tile, relative: each mma needs its fragments loaded from shared memory

@@ -49,7 +49,7 @@ const TENSOR_CORES = {
  * 16-byte copy (where the address is aligned, which the kernel checks). Anything else (a gather with
  * a condition, an index divided or taken modulo) is staged by plain loads.
  */
-export function contiguousIndex(load: string, operand: "a" | "b", along: "m" | "n" | "k"): string | undefined {
+export function contiguousIndex(load: string, operand: "a" | "b" | "out", along: "m" | "n" | "k"): string | undefined {
   const match = new RegExp(`^return ${operand}\\[(.+)\\];$`, "s").exec(load.trim());
   if (!match) return undefined;
   const index = match[1];
@@ -258,6 +258,9 @@ function tensorCoreView(common: GemmCommon, parts: GemmIndexMaps, t: TensorCoreT
     bLayout: layout(bKMajor, "n", t.BN),
     aStaging: staging(vectorA, aAlong),
     bStaging: staging(vectorB, bAlong),
+    // rows of the output contiguous along n (linear, matmul): the epilogue stages C by rows
+    stagedEpilogue: contiguousIndex(`return out[${parts.storeIndex}];`, "out", "n") !== undefined,
+    CLD: t.WN + 8,
     CHUNKS_A: (t.BM * t.BK) / 4 / t.THREADS,
     CHUNKS_B: (t.BN * t.BK) / 4 / t.THREADS,
   };
