@@ -219,19 +219,21 @@ const countersCommand = program
   .option("-o, --out <file>", "the counters file (default: <build>/counters-<program>-b<batch>.json)")
   .option("--build <dir>", "the counter build's directory (default: build/<model>-counters)", outDir)
   .option("--json", "print the counters file instead of the table")
+  .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic: fp32, or tensor cores in tf32 or bf16").choices(["fp32", "tf32", "bf16"]).default("fp32"))
   .addHelpText("after", examples(
     ["tsdp counters model.ts", "the training step's counters at batch 64, as a table and a file"],
+    ["tsdp counters model.ts --precision bf16", "the tensor-core kernels' counters (mma.sync, cp.async staging)"],
     ["tsdp counters model.ts --batch 256 --out lenet-256.json", "at batch 256, into a file of your choice"],
     ["tsdp counters model.ts --program forward", "the inference forward instead"],
   ))
   .addHelpText("after", "\nThe build runs the kernels the GPU would (its tile shapes) with every memory access counted: ~10-100x slower than the CPU target.");
 withLimits(countersCommand)
-  .action((file: string, opts: { model?: string; batch: number; program?: "step" | "forward"; out?: string; build?: string; json?: boolean } & LimitFlags) =>
+  .action((file: string, opts: { model?: string; batch: number; program?: "step" | "forward"; out?: string; build?: string; json?: boolean; precision: "fp32" | "tf32" | "bf16" } & LimitFlags) =>
     run(async () => {
       const { measureCounters, formatCounters, countersJson, CountersUsageError } = await import("./counters.ts");
       let measured;
       try {
-        measured = await measureCounters(file, { model: opts.model, batch: opts.batch, program: opts.program, out: opts.out, buildDir: opts.build, ...limitsOf(opts) });
+        measured = await measureCounters(file, { model: opts.model, batch: opts.batch, program: opts.program, out: opts.out, buildDir: opts.build, precision: opts.precision, ...limitsOf(opts) });
       } catch (e) {
         if (!(e instanceof CountersUsageError)) throw e;
         process.stderr.write(`tsdp: ${e.message}\n`);

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { compile } from "./pipeline.ts";
 import type { LowerOptions } from "./1-frontend/lower.ts";
+import type { Precision } from "./5-codegen/context.ts";
 import { defaultOutDir } from "./build-paths.ts";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
 import { bankConflicts, sectorsPerLoad, sectorsPerStore, type CountersFile } from "../runtime/counters.ts";
@@ -23,6 +24,8 @@ export interface CountersOptions extends LowerOptions {
   readonly out?: string;
   /** Seeds the parameters and the random data (default 1). */
   readonly seed?: number;
+  /** GEMM arithmetic (default fp32): tf32 and bf16 count the tensor-core kernels. */
+  readonly precision?: Precision;
 }
 
 /** A request the model cannot answer (a step of a model without one): a usage error, not a bug. */
@@ -38,8 +41,8 @@ export interface CountersRun {
 export async function measureCounters(modelFile: string, options: CountersOptions = {}): Promise<CountersRun> {
   const batch = options.batch ?? 64;
   const buildDir = resolve(options.buildDir ?? `${defaultOutDir(modelFile)}-counters`);
-  const { batch: _b, program: _p, buildDir: _d, out: _o, seed: _s, ...lower } = options;
-  await compile(modelFile, { ...lower, target: "cpu", counters: true, shapeFor: "gpu", outDir: buildDir });
+  const { batch: _b, program: _p, buildDir: _d, out: _o, seed: _s, precision, ...lower } = options;
+  await compile(modelFile, { ...lower, target: "cpu", counters: true, shapeFor: "gpu", outDir: buildDir, precision });
   const seed = options.seed ?? 1;
   const model = await load(buildDir, { seed });
   try {

@@ -102,14 +102,44 @@ export interface GemmView extends GemmViewBase {
   readonly gatherB: GatherView;
 }
 
-/** gemm_tc.cu.hbs: WMMA on tensor cores in tf32 or bf16. */
+/** gemm_tc.cu.hbs: mma.sync on tensor cores in tf32 or bf16, fed by a cp.async pipeline. */
 export interface GemmTensorCoreView extends GemmViewBase {
   readonly template: "gemm_tc";
   readonly precision: "tf32" | "bf16";
-  readonly fragK: number;
-  readonly fragType: string;
-  readonly elemType: string;
-  readonly convert: string;
+  readonly tf32: boolean;
+  readonly mmaShape: string;
+  readonly MMA_K: number;
+  readonly MIN_BLOCKS: number;
+  readonly WARPS_M: number;
+  readonly WARPS_N: number;
+  readonly WM: number;
+  readonly WN: number;
+  readonly MI: number;
+  readonly NI: number;
+  readonly THREADS: number;
+  readonly STAGES: number;
+  readonly sharedBytes: number;
+  /** The operand's shared tile is [rows][BK] (k-major) rather than [BK][rows]. */
+  readonly aKMajor: boolean;
+  readonly bKMajor: boolean;
+  /** C offset expressions of the swizzled layouts, over (m, k) and (n, k). */
+  readonly offsetA: string;
+  readonly offsetB: string;
+  /** The index expression of A[m][k] (B[k][n]) when 4 consecutive staged elements are adjacent in memory: cp.async. */
+  readonly vectorA?: string;
+  readonly vectorB?: string;
+  /** The index a staging chunk runs along ("k", "m" or "n"), and how each operand is staged (a comment). */
+  readonly aAlong: string;
+  readonly bAlong: string;
+  readonly aLayout: string;
+  readonly bLayout: string;
+  readonly aStaging: string;
+  readonly bStaging: string;
+  readonly CHUNKS_A: number;
+  readonly CHUNKS_B: number;
+  /** The output is contiguous along n: the epilogue writes whole rows through a per-warp shared tile of row length CLD. */
+  readonly stagedEpilogue: boolean;
+  readonly CLD: number;
 }
 
 /** One reduction over a row: `acc` starts at `identity` and folds in each element `xk`; `after` runs once the warp has it. */

@@ -2,10 +2,11 @@ import type { Kernel } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { opDef } from "../../ops/index.ts";
-import type { SplitGather } from "../../ops/op.ts";
+import type { GemmIndexMaps, SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
 import type { GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
 import { gemmShape, kernelGemmMaps, type Tile } from "./gemm-shape.ts";
+import { chooseTensorCoreTile, tensorCoreSharedBytes, type TensorCoreTile } from "./gemm-tc-shape.ts";
 
 // GEMM-shaped kernels: every op whose codegen is "gemm" (nn.Linear, matmul, Conv2d as an
 // implicit GEMM, its gradients, ConvTranspose2d). The op gives its index maps and bias.
@@ -21,19 +22,42 @@ import { gemmShape, kernelGemmMaps, type Tile } from "./gemm-shape.ts";
 // workspace the memory planner places, then summed in a fixed order by a second kernel; the shared
 // tiles are padded so that staging stores are conflict-free; on the GPU an operand contiguous along
 // m or n is staged with consecutive threads along it (coalesced loads).
+// With --precision tf32|bf16 the GEMM runs on tensor cores instead (gemm_tc.cu.hbs): mma.sync on 8
+// warps, 128×128 tiles where they fill the GPU (gemm-tc-shape.ts), operands staged as fp32 by a
+// 3-stage cp.async pipeline into swizzled shared tiles and rounded in registers; operands whose index
+// is not 16 contiguous bytes (im2col, edges, unaligned rows) take plain loads into the same layout.
 
 export const TILE = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, THREADS: 256 } as const;
 export { chooseTile, type Tile } from "./gemm-shape.ts";
 
 /**
- * --precision tf32|bf16: the tile is computed by WMMA on tensor cores. TF32 keeps fp32's range
- * with a 10-bit mantissa (16×16×8 tiles); BF16 has an 8-bit mantissa (16×16×16 tiles). Both
- * accumulate in fp32.
+ * --precision tf32|bf16: the tile is computed by mma.sync on tensor cores (gemm_tc.cu.hbs). TF32
+ * keeps fp32's range with a 10-bit mantissa (m16n8k8), BF16 an 8-bit one (m16n8k16). Both
+ * accumulate in fp32. The shared layouts' swizzles differ by precision (runtime/harness/mma.h).
  */
 const TENSOR_CORES = {
-  tf32: { precision: "tf32", fragK: 8, fragType: "wmma::precision::tf32", elemType: "float", convert: "wmma::__float_to_tf32" },
-  bf16: { precision: "bf16", fragK: 16, fragType: "__nv_bfloat16", elemType: "__nv_bfloat16", convert: "__float2bfloat16" },
+  // MIN_BLOCKS: blocks per SM asked of ptxas (__launch_bounds__). 2 would cap a thread at 128
+  // registers: the 128×128 tile then spills on sm_90 (tf32: 104 bytes; bf16: 12–68 bytes with the
+  // plain-load staging path), so one block of 8 warps per SM, up to 255 registers.
+  tf32: { precision: "tf32", tf32: true, mmaShape: "m16n8k8", MMA_K: 8, MIN_BLOCKS: 1, rowMajorOffset: "tsdp_rowmajor16_tf32" },
+  bf16: { precision: "bf16", tf32: false, mmaShape: "m16n8k16", MMA_K: 16, MIN_BLOCKS: 1, rowMajorOffset: "tsdp_rowmajor16_bf16" },
 } as const;
+
+/**
+ * The index expression of a load `return x[<index>];` whose index is `<rest> + along` with `along`
+ * nowhere in `rest`: consecutive values of `along` are adjacent in memory, so 4 of them can be one
+ * 16-byte copy (where the address is aligned, which the kernel checks). Anything else (a gather with
+ * a condition, an index divided or taken modulo) is staged by plain loads.
+ */
+export function contiguousIndex(load: string, operand: "a" | "b" | "out", along: "m" | "n" | "k"): string | undefined {
+  const match = new RegExp(`^return ${operand}\\[(.+)\\];$`, "s").exec(load.trim());
+  if (!match) return undefined;
+  const index = match[1];
+  const tail = ` + ${along}`;
+  if (!index.endsWith(tail) || /[[\]?<>&|^,]/.test(index)) return undefined;
+  const rest = index.slice(0, -tail.length);
+  return new RegExp(`\\b${along}\\b`).test(rest) ? undefined : index;
+}
 
 /** The split form of a gather that has nothing worth hoisting: call the plain load. */
 function plainGather(name: string, op: "a" | "b"): SplitGather {
@@ -96,6 +120,9 @@ function paddedRow(width: number): number {
   return Math.ceil(width / 32) * 32 + 4;
 }
 
+/** What both GEMM templates take from the op and the plan. */
+type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "gatherA" | "gatherB">;
+
 /** CUDA's limit on gridDim.y and gridDim.z. */
 const MAX_GRID_YZ = 65_535;
 
@@ -114,10 +141,11 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   const unpooled = k.stored && unpooledStore(k, parts.unpooledStoreIndex);
   const tc = ctx.precision !== "fp32";
   if (tc && rowSums) throw new Error(`codegen: ${k.name}: the tensor-core GEMM has no column of ones (gemm-row-sums is off with --precision ${ctx.precision})`);
-  // the tensor-core template has its own fixed 64×64 tile of 4 warps
+  // the tensor-core template has its own tiles of 8 warps, chosen for the GPU's SMs (gemm-tc-shape.ts)
   const shape = tc ? undefined : gemmShape(parts, ctx.shapeFor, k.pool !== undefined);
   const fp32Tile: Tile | undefined = shape?.tile;
-  const tile = fp32Tile ?? TILE;
+  const tcTile = tc ? chooseTensorCoreTile(parts.mAt, parts.N, /^\d+$/.test(parts.Z) ? Number(parts.Z) : 1) : undefined;
+  const tile = fp32Tile ?? tcTile ?? TILE;
   // split-K only where the memory planner placed the workspace (it asked gemmShape the same question)
   const workspace = shape?.splitK && ctx.workspace(k.anchor);
   const splitK = workspace ? shape!.splitK : undefined;
@@ -129,7 +157,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
     fail("gridTooLarge", `${summary}: its ${parts.N} output columns make ${columnTiles} column tiles of ${tile.BN}, past the ${MAX_GRID_YZ} blocks CUDA allows in grid.y`, k.anchor.loc);
   if (/^\d+$/.test(parts.Z) && Number(parts.Z) > MAX_GRID_YZ)
     fail("gridTooLarge", `${summary}: its ${parts.Z} matrix products (matmul batch or conv groups) are ${parts.Z} blocks in grid.z, past the ${MAX_GRID_YZ} CUDA allows`, k.anchor.loc);
-  const common = {
+  const common: GemmCommon = {
     name: k.name,
     summary,
     source: ctx.source(k),
@@ -150,21 +178,21 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
     outputParams: [...(rowSums ? ["float* __restrict__ rowsum,"] : []), ...(unpooled ? ["float* __restrict__ unpooled,"] : [])],
     scalarParams: "int M, int batch",
   };
-  const kernel: GemmView | GemmTensorCoreView = !fp32Tile
-    ? { template: "gemm_tc", ...common, BM: TILE.BM, BN: TILE.BN, BK: TILE.BK, ...TENSOR_CORES[ctx.precision as "tf32" | "bf16"] }
+  const kernel: GemmView | GemmTensorCoreView = tcTile
+    ? tensorCoreView(common, parts, tcTile, ctx.precision as "tf32" | "bf16")
     : {
         template: "gemm",
         ...common,
-        ...fp32Tile,
+        ...fp32Tile!,
         shapeFor: ctx.shapeFor === "gpu" ? "GPU" : "CPU target",
-        ROWS_STEP: fp32Tile.THREADS / fp32Tile.BK,
+        ROWS_STEP: fp32Tile!.THREADS / fp32Tile!.BK,
         // k-major staging: rows padded to ≡ 4 (mod 32) words; m/n-major: a warp writes a contiguous run
-        LDA: shape!.rowMajorA ? fp32Tile.BM : paddedRow(fp32Tile.BM),
-        LDB: shape!.rowMajorB ? fp32Tile.BN : paddedRow(fp32Tile.BN),
+        LDA: shape!.rowMajorA ? fp32Tile!.BM : paddedRow(fp32Tile!.BM),
+        LDB: shape!.rowMajorB ? fp32Tile!.BN : paddedRow(fp32Tile!.BN),
         rowMajorA: shape!.rowMajorA,
         rowMajorB: shape!.rowMajorB,
-        A_COL_STEP: fp32Tile.THREADS / fp32Tile.BM,
-        B_COL_STEP: fp32Tile.THREADS / fp32Tile.BN,
+        A_COL_STEP: fp32Tile!.THREADS / fp32Tile!.BM,
+        B_COL_STEP: fp32Tile!.THREADS / fp32Tile!.BN,
         splitK,
         gatherA: parts.gatherA ?? plainGather(k.name, "a"),
         gatherB: withOnes(parts.gatherB ?? plainGather(k.name, "b"), onesColumn),
@@ -182,7 +210,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   ];
   // M tiles on x (up to 2^31-1): M grows with the batch; N is fixed and checked against y's 65,535 above
   const tiles = `(unsigned)((M + ${tile.BM - 1}) / ${tile.BM}), ${columnTiles}`;
-  const common2 = { name: k.name, block: `dim3(${tc ? 128 : tile.THREADS})`, sharedBytes: "0", summary, source: kernel.source };
+  const common2 = { name: k.name, block: `dim3(${tile.THREADS})`, sharedBytes: "0", summary, source: kernel.source };
   const launch: LaunchView = splitK
     ? {
         ...common2,
@@ -216,4 +244,61 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         scalarArgs: "M, batch",
       };
   return { kernel, launch };
+}
+
+/**
+ * The tensor-core view: each operand is staged k-major ([rows][BK]) unless it is contiguous along its
+ * rows in memory (contiguousA "m", contiguousB "n": a transposed operand, B of a matmul), which is
+ * staged row-major ([BK][rows]) so that a chunk of 4 is 16 contiguous bytes either way.
+ */
+function tensorCoreView(common: GemmCommon, parts: GemmIndexMaps, t: TensorCoreTile, precision: "tf32" | "bf16"): GemmTensorCoreView {
+  const tcc = TENSOR_CORES[precision];
+  const aKMajor = parts.contiguousA !== "m";
+  const bKMajor = parts.contiguousB !== "n";
+  const aAlong = aKMajor ? "k" : "m";
+  const bAlong = bKMajor ? "k" : "n";
+  const vectorA = contiguousIndex(parts.loadA, "a", aAlong);
+  const vectorB = contiguousIndex(parts.loadB, "b", bAlong);
+  const layout = (kMajor: boolean, rows: string, width: number) =>
+    kMajor ? `k-major [${rows}][${t.BK}]` : `row-major [${t.BK}][${width}] (${rows} contiguous)`;
+  const staging = (vector: string | undefined, along: string) =>
+    vector ? `16-byte cp.async along ${along}, plain loads at edges and unaligned rows` : `plain loads (its gather is not 16 contiguous bytes)`;
+  return {
+    template: "gemm_tc",
+    ...common,
+    precision: tcc.precision,
+    tf32: tcc.tf32,
+    mmaShape: tcc.mmaShape,
+    MMA_K: tcc.MMA_K,
+    MIN_BLOCKS: tcc.MIN_BLOCKS,
+    BM: t.BM,
+    BN: t.BN,
+    BK: t.BK,
+    WARPS_M: t.WARPS_M,
+    WARPS_N: t.WARPS_N,
+    WM: t.WM,
+    WN: t.WN,
+    MI: t.MI,
+    NI: t.NI,
+    THREADS: t.THREADS,
+    STAGES: t.STAGES,
+    sharedBytes: tensorCoreSharedBytes(t),
+    aKMajor,
+    bKMajor,
+    offsetA: aKMajor ? "tsdp_kmajor16(m, k)" : `${tcc.rowMajorOffset}<${t.BM}>(k, m)`,
+    offsetB: bKMajor ? "tsdp_kmajor16(n, k)" : `${tcc.rowMajorOffset}<${t.BN}>(k, n)`,
+    ...(vectorA ? { vectorA } : {}),
+    ...(vectorB ? { vectorB } : {}),
+    aAlong,
+    bAlong,
+    aLayout: layout(aKMajor, "m", t.BM),
+    bLayout: layout(bKMajor, "n", t.BN),
+    aStaging: staging(vectorA, aAlong),
+    bStaging: staging(vectorB, bAlong),
+    // rows of the output contiguous along n (linear, matmul): the epilogue stages C by rows
+    stagedEpilogue: contiguousIndex(`return out[${parts.storeIndex}];`, "out", "n") !== undefined,
+    CLD: t.WN + 8,
+    CHUNKS_A: (t.BM * t.BK) / 4 / t.THREADS,
+    CHUNKS_B: (t.BN * t.BK) / 4 / t.THREADS,
+  };
 }
