@@ -68,7 +68,7 @@ const sigmoidOf = (x: number) => 1 / (1 + Math.exp(-x));
 const activation: OpTraits = { activation: true };
 const monotoneActivation: OpTraits = { activation: true, monotone: true };
 
-export const [relu, reluGrad] = unary("relu", (x) => (x > 0 ? x : 0), (x) => `fmaxf(${x}, 0.0f)`, (x) => (x > 0 ? 1 : 0), (x) => `(${x} > 0.0f ? 1.0f : 0.0f)`, monotoneActivation, true, true);
+export const [relu, reluGrad] = unary("relu", (x) => (x > 0 ? x : 0), (x) => `fmaxf(${x}, 0.0f)`, (x) => (x > 0 ? 1 : 0), (x) => `(${x} > 0.0f ? 1.0f : 0.0f)`, { ...monotoneActivation, blasEpilogue: "relu" }, true, true);
 export const [leakyRelu, leakyReluGrad] = unary<{ slope: number }>(
   "leaky_relu",
   (x, a) => (x > 0 ? x : a.slope * x),
