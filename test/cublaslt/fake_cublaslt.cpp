@@ -8,7 +8,8 @@
 // (-include cuda_shim.h), as the model is.
 //
 // FAKE_CUBLASLT_FAIL breaks it: "heuristic" returns no algorithm (tsdp falls back to its kernels),
-// "matmul:N" makes the N-th cublasLtMatmul return CUBLAS_STATUS_EXECUTION_FAILED.
+// "matmul:N" makes the N-th cublasLtMatmul since the last cublasLtCreate return
+// CUBLAS_STATUS_EXECUTION_FAILED.
 // FAKE_CUBLASLT_LOG names a file that gets one line per matmul (trans, epilogue, dims) for the test.
 #include "cublaslt_decls.h"
 
@@ -97,6 +98,7 @@ void run(void* p) {
 
 extern "C" {
 cublasStatus_t cublasLtCreate(cublasLtHandle_t* h) {
+    matmuls = 0;  // a new model (one replica): FAKE_CUBLASLT_FAIL counts its matmuls
     *h = reinterpret_cast<cublasLtHandle_t>(new int(1));
     return CUBLAS_STATUS_SUCCESS;
 }
@@ -195,8 +197,8 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t dd, const v
             std::fclose(out);
         }
     }
-    // enqueued like a kernel: run now, or recorded into the graph being captured (the call leaks
-    // when captured, a few bytes per captured GEMM, for the test process's life)
+    // enqueued like a kernel: run now, or recorded into the graph being captured and run at each
+    // replay; so the call's record is never freed (a few hundred bytes per matmul, in a test process)
     if (cudaLaunchHostFunc(stream, run, call) != cudaSuccess) {
         delete call;
         return CUBLAS_STATUS_EXECUTION_FAILED;
