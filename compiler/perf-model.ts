@@ -139,7 +139,14 @@ export function occupancy(gpu: GpuSpec, threadsPerBlock: number, use?: KernelUse
 }
 
 const peakFor = (gpu: GpuSpec, template: string, precision: Precision) =>
-  template === "gemm_tc" ? (precision === "bf16" ? gpu.bf16Flops : gpu.tf32Flops) : gpu.fp32Flops;
+  template === "gemm_tc" || (template === "cublaslt" && precision !== "fp32") ? (precision === "bf16" ? gpu.bf16Flops : gpu.tf32Flops) : gpu.fp32Flops;
+
+/**
+ * A cuBLASLt GEMM (issue 20; its row keeps tsdp's fallback kernel's launch shape): the library's
+ * own kernels fill every SM whatever that grid is, at about this fraction of the precision's peak —
+ * PyTorch's large bf16 GEMMs on an H100 reach ~790 of 989 TFLOP/s.
+ */
+export const CUBLASLT_PEAK_FRACTION = 0.8;
 
 export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: LaunchCounters): LaunchEstimate {
   const { gpu, batch } = o;
@@ -178,7 +185,7 @@ export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: Launc
     shared = counters.shared.wavefronts / (gpu.sms * smShare * gpu.clockHz);
   }
   const seconds = {
-    compute: flops / (peak * smShare * issue),
+    compute: l.template === "cublaslt" ? flops / (peak * CUBLASLT_PEAK_FRACTION) : flops / (peak * smShare * issue),
     memory,
     shared,
     launch: gpu.launchSeconds,

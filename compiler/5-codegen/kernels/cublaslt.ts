@@ -58,7 +58,7 @@ export interface BlasCallView {
   /** C initializer of `tsdp_lt_operands`. */
   readonly operands: string;
   /** The separate epilogue pass, launched after cuBLASLt's GEMM. */
-  readonly rest?: { readonly kernel: string; readonly grid: string; readonly block: string; readonly args: string };
+  readonly rest?: { readonly kernel: string; readonly grid: string; readonly block: string; readonly args: string; readonly pointers: number };
 }
 
 export interface BlasSiteResult {
@@ -213,7 +213,7 @@ export function blasSites(
         site: view.siteInit,
         operands: view.operands,
         ...(restKernel
-          ? { rest: { kernel: `${restKernel.name}_kernel`, grid: `dim3((unsigned)std::min<size_t>((${count} + 255) / 256, 65535))`, block: "dim3(256)", args: [...args.map((a) => a.value), "batch"].join(", ") } }
+          ? { rest: { kernel: `${restKernel.name}_kernel`, grid: `dim3((unsigned)std::min<size_t>((${count} + 255) / 256, 65535))`, block: "dim3(256)", args: [...args.map((a) => a.value), "batch"].join(", "), pointers: args.length } }
           : {}),
       },
       restKernel,
