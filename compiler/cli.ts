@@ -78,7 +78,7 @@ const compileCommand = program
   .option("--arch <list>", "GPU architectures, e.g. sm_90 or sm_80,sm_90 (default: the local GPU's, else sm_80,sm_90)", archList)
   .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic: fp32, or tensor cores in tf32 or bf16").choices(["fp32", "tf32", "bf16"]).default("fp32"))
   .addOption(
-    new Option("--gemm <library>", "which GEMMs call cuBLASLt at run time (tsdp's kernel when it is absent): auto (dense ones with every fixed dim ≥ 256), tsdp (none), cublaslt (every dense one)")
+    new Option("--gemm <library>", "which GEMMs call cuBLASLt at run time (tsdp's kernel when it is absent): auto (dense ones with fixed dims ≥ 256 and ≥ 1M multiply-adds per sample), tsdp (none), cublaslt (every dense one)")
       .choices(["auto", "tsdp", "cublaslt"])
       .default("auto"),
   )

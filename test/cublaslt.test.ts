@@ -16,7 +16,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { compile, type Compiled } from "../compiler/pipeline.ts";
+import { compile, generate, type Compiled } from "../compiler/pipeline.ts";
+import { AUTO_MIN_DIM, AUTO_MIN_WORK } from "../compiler/5-codegen/kernels/cublaslt.ts";
 import { harnessDir, shimHeader } from "../compiler/6-build/toolchain.ts";
 import { load, tensor, type CompiledModel, type Tensor } from "../runtime/index.ts";
 import { expectClose, makeInputs, referenceState, runReference, TEST_TARGET } from "./target-helpers.ts";
@@ -67,6 +68,31 @@ function step(m: CompiledModel, x: Tensor): Record<string, Float32Array> {
   }
   return out;
 }
+
+describe("--gemm: which GEMMs call cuBLASLt", () => {
+  const choices = (file: string, gemm?: "auto" | "tsdp" | "cublaslt") => generate(file, { target: "cuda", shapeFor: "gpu", gemm }).generated.manifest.gemm!;
+
+  it(`auto: the 4096-wide MLP's every GEMM (fixed dims ≥ ${AUTO_MIN_DIM}, ≥ ${AUTO_MIN_WORK} multiply-adds per sample), none of LeNet's`, () => {
+    const mlp = choices("bench/models/gemm-mlp.ts");
+    expect(mlp.mode).toBe("auto");
+    expect(mlp.choices.filter((c) => c.library === "tsdp")).toEqual([]);
+    expect(mlp.sites).toBe(4 + 4 + 4 + 4 + 3); // forward, evaluate, and the step's forward, weight and input gradients
+    const lenet = choices("examples/lenet/model.ts");
+    expect(lenet.sites).toBe(0);
+    expect(lenet.choices.find((c) => c.kernel === "fc1_relu")!.why).toMatch(/400,000 multiply-adds per sample/);
+    expect(lenet.choices.filter((c) => c.role === "convolution").every((c) => c.library === "tsdp")).toBe(true);
+    expect(generate("examples/lenet/model.ts", { target: "cuda" }).generated.cu).toContain(".cublaslt_sites = 0,");
+  });
+
+  it("tsdp: no site at all; cublaslt: LeNet's linear layers too, its convolutions never", () => {
+    const none = choices("bench/models/gemm-mlp.ts", "tsdp");
+    expect(none.sites).toBe(0);
+    expect(none.choices.every((c) => c.library === "tsdp" && c.why === "--gemm tsdp")).toBe(true);
+    const all = choices("examples/lenet/model.ts", "cublaslt");
+    expect(all.choices.filter((c) => c.library === "cublaslt").map((c) => c.kernel)).toContain("fc2");
+    expect(all.choices.filter((c) => c.kernel.startsWith("conv")).every((c) => c.library === "tsdp")).toBe(true);
+  });
+});
 
 describe.skipIf(TEST_TARGET !== "cpu")("cuBLASLt GEMMs (the CPU target with a fake libcublasLt)", () => {
   beforeAll(async () => {

@@ -17,8 +17,7 @@ import type { GemmChoiceReport } from "../../../runtime/manifest.ts";
 //   --gemm tsdp      no site: every GEMM is tsdp's own kernel (the build before issue 20).
 //   --gemm cublaslt  every eligible GEMM: a plain dense one (linear, matmul — not a convolution's
 //                    gather, not a pooled epilogue), whatever its size.
-//   --gemm auto      (default) eligible GEMMs whose every fixed dim (M, N or K that does not scale
-//                    with the batch) is at least AUTO_MIN_DIM.
+//   --gemm auto      (default) eligible GEMMs above AUTO_MIN_DIM and AUTO_MIN_WORK (below).
 //
 // Epilogues. cuBLASLt applies the bias (BIAS), ReLU after it (RELU_BIAS, RELU) and the weight
 // gradient's bias gradient (BGRADB: db[m] = Σ_k A[m, k], the sum of dy over rows that tsdp runs as a
@@ -36,13 +35,17 @@ export type GemmMode = "auto" | "tsdp" | "cublaslt";
 export const GEMM_MODES: readonly GemmMode[] = ["auto", "tsdp", "cublaslt"];
 
 /**
- * --gemm auto's threshold on each fixed GEMM dim. Below it tsdp's fused kernel is as fast or faster:
- * its 64×64 tiles already cover a 256-wide dim in four, cuBLASLt's 128×256 wgmma tiles would run
- * mostly empty, and a launch of cuBLASLt plus a separate epilogue costs more than the fused one
- * (LeNet's GEMMs, at most 120 wide, all stay on tsdp's kernels). At 256 and above cuBLASLt's
- * pipelined TMA/wgmma kernels are the ones PyTorch uses (the 4096-wide MLP of bench/).
+ * --gemm auto's thresholds: every fixed dim of the GEMM (M, N or K that does not scale with the
+ * batch) at least AUTO_MIN_DIM, and their product — its multiply-adds per sample (per matrix of a
+ * batched matmul) — at least AUTO_MIN_WORK. Below them tsdp's fused kernel is as fast or faster:
+ * its 64×64 tiles already cover a 256-wide dim in four where cuBLASLt's 128×256 wgmma tiles run
+ * mostly empty, and at ~1M multiply-adds per sample a batch of 64 is a ~0.1 GFLOP GEMM, done in
+ * about a launch's time by either, so cuBLASLt plus a separate epilogue pass costs more than the
+ * one fused kernel. LeNet's GEMMs (fc1 800×500: 0.4M per sample) all stay on tsdp's kernels; the
+ * 4096-wide MLP of bench/ (16.8M per sample) goes to cuBLASLt, as PyTorch's does.
  */
 export const AUTO_MIN_DIM = 256;
+export const AUTO_MIN_WORK = 1 << 20;
 
 /** cuBLASLt's part of a GEMM's epilogue, as cublaslt.h's tsdp_lt_epilogue names it. */
 export type BlasEpilogue = "NONE" | "BIAS" | "RELU" | "RELU_BIAS" | "BGRADB";
@@ -100,8 +103,12 @@ function eligible(ctx: CodegenContext, k: Kernel): Eligible | string {
 function decide(mode: GemmMode, e: Eligible): string | undefined {
   if (mode === "tsdp") return "--gemm tsdp";
   if (mode === "cublaslt") return undefined;
-  const small = [e.M, e.N, e.K].filter((d) => fixed(d) && Number(d) < AUTO_MIN_DIM);
-  return small.length ? `--gemm auto: a fixed dim below ${AUTO_MIN_DIM} (${small.join(", ")}), where tsdp's fused kernel wins` : undefined;
+  const dims = [e.M, e.N, e.K].filter(fixed).map(Number);
+  const small = dims.filter((d) => d < AUTO_MIN_DIM);
+  if (small.length) return `--gemm auto: a fixed dim below ${AUTO_MIN_DIM} (${small.join(", ")}), where tsdp's fused kernel wins`;
+  const work = dims.reduce((p, d) => p * d, 1);
+  if (work < AUTO_MIN_WORK) return `--gemm auto: ${work.toLocaleString("en-US")} multiply-adds per sample, below ${AUTO_MIN_WORK.toLocaleString("en-US")}, where tsdp's fused kernel wins`;
+  return undefined;
 }
 
 /** The bias-gradient kernel that BGRADB can replace: a plain sum over the rows of the weight gradient's dy. */
@@ -177,7 +184,7 @@ export function blasSites(
     }
     const paired = epi === "NONE" && rest.length === 0 ? pairedBiasGradient(plan, k, e) : undefined;
     if (paired) epi = "BGRADB";
-    const why = mode === "cublaslt" ? "--gemm cublaslt" : `--gemm auto: every fixed dim ≥ ${AUTO_MIN_DIM}`;
+    const why = mode === "cublaslt" ? "--gemm cublaslt" : `--gemm auto: fixed dims ≥ ${AUTO_MIN_DIM}, ≥ ${AUTO_MIN_WORK.toLocaleString("en-US")} multiply-adds per sample`;
     const biasPointer = paired ? ctx.pointer(paired.output) : e.bias ? ctx.pointer(e.bias) : undefined;
     const view = callView(ctx, k, e, site, epi, biasPointer, e.dense.role, why);
     const count = `(size_t)(${e.M}) * ${e.N} * (size_t)(${e.Z})`;
