@@ -36,8 +36,8 @@ struct Plan {
 };
 
 /** The largest power of two up to 256 that divides the address: the alignment the heuristic may assume. */
-unsigned alignment_of(const void* p) {
-    unsigned a = 256;
+uint32_t alignment_of(const void* p) {
+    uint32_t a = 256;
     while (a > 4 && (reinterpret_cast<std::uintptr_t>(p) % a) != 0) a /= 2;
     return a;
 }
@@ -154,6 +154,13 @@ Plan& plan_for(tsdp_cublaslt* lt, int ri, const tsdp_lt_gemm& g, const tsdp_lt_o
     }
     const uint64_t workspace = WORKSPACE_BYTES;
     lt->api.pref_set(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace, sizeof workspace);
+    // the operands' real alignment (an activation at offset·batch may be 4-byte aligned only): by
+    // default the heuristic assumes 256 bytes and may choose an algorithm this call cannot run
+    const uint32_t align_a = alignment_of(o.b), align_b = alignment_of(o.a), align_c = alignment_of(o.c);
+    lt->api.pref_set(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &align_a, sizeof align_a);
+    lt->api.pref_set(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &align_b, sizeof align_b);
+    lt->api.pref_set(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &align_c, sizeof align_c);
+    lt->api.pref_set(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &align_c, sizeof align_c);
     cublasLtMatmulHeuristicResult_t result{};
     int returned = 0;
     const cublasStatus_t s = lt->api.heuristic(lt->replicas[ri].handle, p.desc, p.a, p.b, p.c, p.c, pref, 1, &result, &returned);

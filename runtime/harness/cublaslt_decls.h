@@ -56,7 +56,13 @@ enum : int {
 // cublasLtMatrixLayoutAttribute_t
 enum : int { CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT = 5, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET = 6 };
 // cublasLtMatmulPreferenceAttributes_t
-enum : int { CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES = 1 };
+enum : int {
+    CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES = 1,  // uint64_t
+    CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES = 5,  // uint32_t each, default 256
+    CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES = 6,
+    CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES = 7,
+    CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES = 8,
+};
 // cublasLtEpilogue_t (the ones tsdp maps; GELU's is the tanh approximation, DRELU/DGELU need the
 // forward's aux output, so neither matches tsdp's fusion today)
 enum : int {

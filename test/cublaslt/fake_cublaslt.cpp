@@ -2,7 +2,8 @@
 // uses (runtime/harness/cublaslt_decls.h), with a plain reference GEMM over the virtual devices'
 // host memory. It honours what the real library does with what tsdp passes — column-major layouts,
 // transposes, leading dimensions, strided batches, the epilogues tsdp maps (BIAS, RELU, RELU_BIAS,
-// BGRADB), the workspace size, and the compute type's rounding of the operands (TF32: 10 mantissa
+// BGRADB), the workspace size, the operands' alignment the heuristic was told of (a matmul on less
+// aligned pointers fails, as the real one may), and the compute type's rounding of the operands (TF32: 10 mantissa
 // bits, BF16: 7, both to nearest even) — and it enqueues its work on the stream with
 // cudaLaunchHostFunc, so a captured CUDA graph replays it. Built with the CPU shim's header
 // (-include cuda_shim.h), as the model is.
@@ -145,17 +146,24 @@ cublasStatus_t cublasLtMatrixLayoutSetAttribute(cublasLtMatrixLayout_t ll, int a
     else return CUBLAS_STATUS_INVALID_VALUE;
     return CUBLAS_STATUS_SUCCESS;
 }
+struct Preference {
+    uint64_t workspace = 0;
+    uint32_t align[4] = {256, 256, 256, 256};  // A, B, C, D: what the heuristic may assume
+};
 cublasStatus_t cublasLtMatmulPreferenceCreate(cublasLtMatmulPreference_t* p) {
-    *p = reinterpret_cast<cublasLtMatmulPreference_t>(new uint64_t(0));
+    *p = reinterpret_cast<cublasLtMatmulPreference_t>(new Preference());
     return CUBLAS_STATUS_SUCCESS;
 }
 cublasStatus_t cublasLtMatmulPreferenceDestroy(cublasLtMatmulPreference_t p) {
-    delete reinterpret_cast<uint64_t*>(p);
+    delete reinterpret_cast<Preference*>(p);
     return CUBLAS_STATUS_SUCCESS;
 }
-cublasStatus_t cublasLtMatmulPreferenceSetAttribute(cublasLtMatmulPreference_t p, int attr, const void* buf, size_t size) {
-    if (attr != CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES || size != 8) return CUBLAS_STATUS_INVALID_VALUE;
-    std::memcpy(reinterpret_cast<uint64_t*>(p), buf, 8);
+cublasStatus_t cublasLtMatmulPreferenceSetAttribute(cublasLtMatmulPreference_t pp, int attr, const void* buf, size_t size) {
+    Preference* p = reinterpret_cast<Preference*>(pp);
+    if (attr == CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES && size == 8) std::memcpy(&p->workspace, buf, 8);
+    else if (attr >= CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES && attr <= CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES && size == 4)
+        std::memcpy(&p->align[attr - CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES], buf, 4);
+    else return CUBLAS_STATUS_INVALID_VALUE;
     return CUBLAS_STATUS_SUCCESS;
 }
 cublasStatus_t cublasLtMatmulAlgoGetHeuristic(cublasLtHandle_t, cublasLtMatmulDesc_t dd, cublasLtMatrixLayout_t la, cublasLtMatrixLayout_t lb,
@@ -172,7 +180,11 @@ cublasStatus_t cublasLtMatmulAlgoGetHeuristic(cublasLtHandle_t, cublasLtMatmulDe
     if (ar != c->rows || bc != c->cols || ak != bk || a->batch != c->batch || b->batch != c->batch) return CUBLAS_STATUS_INVALID_VALUE;
     std::memset(results, 0, sizeof *results);
     results->workspaceSize = 1 << 20;  // what a split-K algorithm might ask for: within tsdp's workspace
-    if (*reinterpret_cast<uint64_t*>(p) < results->workspaceSize) return CUBLAS_STATUS_NOT_SUPPORTED;
+    const Preference* pref = reinterpret_cast<Preference*>(p);
+    if (pref->workspace < results->workspaceSize) return CUBLAS_STATUS_NOT_SUPPORTED;
+    // the algorithm is chosen for the alignments the preference allows: remembered, so that a
+    // matmul on less aligned pointers fails as the real library's does
+    std::memcpy(&results->algo, pref->align, sizeof pref->align);
     results->state = CUBLAS_STATUS_SUCCESS;
     results->wavesCount = 1.0f;
     *returned = 1;
@@ -188,6 +200,11 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t dd, const v
     // what tsdp always passes: α = 1, β = 0, C = D, an algorithm, and a workspace the heuristic's size fits
     if (*static_cast<const float*>(alpha) != 1.0f || *static_cast<const float*>(beta) != 0.0f || C != D || lc != ld || !algo) return CUBLAS_STATUS_INVALID_VALUE;
     if (!workspace || workspace_bytes < (1u << 20)) return CUBLAS_STATUS_INVALID_VALUE;
+    uint32_t align[4];
+    std::memcpy(align, algo, sizeof align);
+    const void* pointers[4] = {A, B, C, D};
+    for (int i = 0; i < 4; ++i)
+        if (reinterpret_cast<std::uintptr_t>(pointers[i]) % align[i] != 0) return CUBLAS_STATUS_INVALID_VALUE;  // misaligned for the algorithm
     auto* call = new Call{*reinterpret_cast<Desc*>(dd), *reinterpret_cast<Layout*>(la), *reinterpret_cast<Layout*>(lb), *reinterpret_cast<Layout*>(lc),
                           static_cast<const float*>(A), static_cast<const float*>(B), static_cast<float*>(D)};
     if (const char* log = std::getenv("FAKE_CUBLASLT_LOG")) {

@@ -111,11 +111,16 @@ function decide(mode: GemmMode, e: Eligible): string | undefined {
   return undefined;
 }
 
-/** The bias-gradient kernel that BGRADB can replace: a plain sum over the rows of the weight gradient's dy. */
-function pairedBiasGradient(plan: KernelPlan, k: Kernel, e: Eligible): Kernel | undefined {
+/**
+ * The bias-gradient kernel that BGRADB can replace: a plain sum over the rows of the weight
+ * gradient's dy, launched after the GEMM (gradient buckets are cut after the sum kernel: the GEMM
+ * that computes the sum instead must come before it, so the bucket's all-reduce sees the result).
+ */
+function pairedBiasGradient(plan: KernelPlan, at: number, e: Eligible): Kernel | undefined {
+  const k = plan.kernels[at];
   if (!e.dense.aTransposed || k.epilogue.length || !fixed(e.M)) return undefined;
   const dy = plan.storageOf(e.a);
-  return plan.kernels.find((s) => {
+  return plan.kernels.slice(at + 1).find((s) => {
     if (s.nodes.length !== 1 || s.epilogue.length || opDef(s.anchor.op).traits?.reduction !== sumReduction) return false;
     const x = s.anchor.inputs[0];
     const dims = s.anchor.attrs.dims as readonly number[] | null;
@@ -156,7 +161,7 @@ export function blasSites(
   const results: (BlasSiteResult | undefined)[] = [];
   const guards = new Map<number, { comment: string; site: string; operands: string }>();
   let site = firstSite;
-  plan.kernels.forEach((planned) => {
+  plan.kernels.forEach((planned, at) => {
     // the kernel's C names, as emit.ts mangles them
     const k = { ...planned, name: cIdentifier(planned.name) };
     const e = eligible(ctx, k);
@@ -182,7 +187,7 @@ export function blasSites(
       results.push({ choice: { kernel: k.name, program, role: e.dense.role, library: "tsdp", why: "its output shares storage with an epilogue operand that a separate pass would read" } });
       return;
     }
-    const paired = epi === "NONE" && rest.length === 0 ? pairedBiasGradient(plan, k, e) : undefined;
+    const paired = epi === "NONE" && rest.length === 0 ? pairedBiasGradient(plan, at, e) : undefined;
     if (paired) epi = "BGRADB";
     const why = mode === "cublaslt" ? "--gemm cublaslt" : `--gemm auto: fixed dims ≥ ${AUTO_MIN_DIM}, ≥ ${AUTO_MIN_WORK.toLocaleString("en-US")} multiply-adds per sample`;
     const biasPointer = paired ? ctx.pointer(paired.output) : e.bias ? ctx.pointer(e.bias) : undefined;
