@@ -18,6 +18,8 @@ import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { compile, generate, type Compiled } from "../compiler/pipeline.ts";
 import { AUTO_MIN_DIM, AUTO_MIN_WORK } from "../compiler/5-codegen/kernels/cublaslt.ts";
+import { gpuReport } from "../compiler/inspect-gpu.ts";
+import { CUBLASLT_PEAK_FRACTION } from "../compiler/perf-model.ts";
 import { harnessDir, shimHeader } from "../compiler/6-build/toolchain.ts";
 import { load, tensor, type CompiledModel, type Tensor } from "../runtime/index.ts";
 import { expectClose, makeInputs, referenceState, runReference, TEST_TARGET } from "./target-helpers.ts";
@@ -82,6 +84,20 @@ describe("--gemm: which GEMMs call cuBLASLt", () => {
     expect(lenet.choices.find((c) => c.kernel === "fc1_relu")!.why).toMatch(/400,000 multiply-adds per sample/);
     expect(lenet.choices.filter((c) => c.role === "convolution").every((c) => c.library === "tsdp")).toBe(true);
     expect(generate("examples/lenet/model.ts", { target: "cuda" }).generated.cu).toContain(".cublaslt_sites = 0,");
+  });
+
+  it("the performance model: cuBLASLt's GEMMs at a fraction of the precision's peak, the bias sums they replace free, the separate passes counted", () => {
+    for (const precision of ["fp32", "bf16"] as const) {
+      const { manifest } = generate("bench/models/gemm-mlp.ts", { target: "cuda", shapeFor: "gpu", precision }).generated;
+      const step = manifest.launches.filter((l) => l.program === "step");
+      expect(step.filter((l) => l.template === "cublaslt").map((l) => l.kernel)).toContain("fc1_matmul_kernel");
+      expect(step.filter((l) => l.template === "cublaslt_epilogue")).toHaveLength(3); // relu_grad after fc4..fc2's input gradients
+      expect(step.filter((l) => l.scale === "0").map((l) => l.kernel).sort()).toEqual(["fc1_sum_kernel", "fc2_sum_kernel", "fc3_sum_kernel", "fc4_sum_kernel"]);
+      const report = gpuReport(manifest.launches, manifest.model, { gpu: "h100", batch: 4096, precision });
+      const fc1 = report.programs.find((p) => p.program === "step")!.estimate.launches.find((e) => e.kernel === "fc1_matmul_kernel")!;
+      const peak = precision === "bf16" ? report.gpu.bf16Flops : report.gpu.fp32Flops;
+      expect(fc1.seconds.compute).toBeCloseTo(fc1.flops / (peak * CUBLASLT_PEAK_FRACTION), 12);
+    }
   });
 
   it("tsdp: no site at all; cublaslt: LeNet's linear layers too, its convolutions never", () => {
