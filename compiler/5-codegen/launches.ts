@@ -82,7 +82,8 @@ export function launchReports(programs: Readonly<Record<string, RenderedLaunches
           when: next.when,
           flops: elements,
           bytes: { perSample: 4 * elements.perSample, fixed: 4 * elements.fixed },
-          scale: "splits + 1",
+          // with cuBLASLt the site runs no split-K (its pass belongs to the fallback kernel)
+          scale: launch.blas ? "0" : "splits + 1",
         });
       }
     });
