@@ -208,6 +208,26 @@ describe.skipIf(TEST_TARGET !== "cpu")("cuBLASLt GEMMs (the CPU target with a fa
       }
     }, 300_000);
 
+  it("two replicas: a handle, workspace and plans per device; the step equals tsdp's kernels' on two replicas", async () => {
+    const { model, build } = await built("fp32");
+    const { tensors } = makeInputs(model.graph, BATCH, 11);
+    useFake();
+    const lt = await load<Tensor>(build.outDir, { devices: 2 });
+    expect(lt.describe()).toMatch(/^2 replica\(s\).*cuBLASLt: .*fake_cublaslt\.so/);
+    const viaLt = step(lt, tensors[0]);
+    lt.dispose();
+    // both replicas' chunks (3 samples each) went through the fake: 4·3 rows for fc1's forward, twice
+    expect(calls().filter((c) => c.includes("epilogue=6 ") && c.includes("cols=12 "))).toHaveLength(2);
+    delete process.env.TSDP_CUBLASLT_LIBRARY;
+    const own = await load<Tensor>(build.outDir, { devices: 2 });
+    const viaOwn = step(own, tensors[0]);
+    own.dispose();
+    for (const [name, values] of Object.entries(viaLt)) {
+      const err = maxAbs(values.map((v, i) => v - viaOwn[name][i]));
+      expect(err / Math.max(maxAbs(viaOwn[name]), 1e-3), name).toBeLessThan(1e-5);
+    }
+  }, 300_000);
+
   it("without the library, or with no algorithm for a shape, tsdp's kernels give the same results", async () => {
     const { model, build } = await built("fp32");
     const { tensors } = makeInputs(model.graph, BATCH, 9);
