@@ -2,9 +2,9 @@
 // a fake library computing a reference GEMM on the virtual device's host memory (layouts,
 // transposes, strided batches, epilogues, the compute type's rounding), enqueued on the stream so
 // that CUDA graphs capture it. The model (test/fixtures/cublaslt) is built with --gemm cublaslt:
-// every dense GEMM role and epilogue has a site — forward (RELU_BIAS, BIAS), input gradient
-// (with relu_grad as a separate pass), weight gradient (BGRADB, replacing the bias-sum kernel),
-// batched matmuls.
+// every dense GEMM role and epilogue has a site — forward (RELU_BIAS, GELU_BIAS, BIAS), input
+// gradient (with relu_grad as a separate pass), weight gradient (BGRADB, replacing the bias-sum
+// kernel), batched matmuls.
 //
 // Tolerances: the forward against the float64 reference interpreter with the project's fp32
 // tolerance (rtol 1e-4, atol 1e-5); tf32 within 5e-3 and bf16 within 3e-2 of the largest
@@ -129,7 +129,7 @@ describe.skipIf(TEST_TARGET !== "cpu")("cuBLASLt GEMMs (the CPU target with a fa
     expect(generated.manifest.gemm!.mode).toBe("cublaslt");
     const onLt = choices.filter((c) => c.library === "cublaslt");
     expect(new Set(onLt.map((c) => c.role))).toEqual(new Set(["forward", "batched", "input-gradient", "weight-gradient"]));
-    expect(new Set(onLt.map((c) => c.epilogue))).toEqual(new Set(["RELU_BIAS", "BIAS", "NONE", "BGRADB"]));
+    expect(new Set(onLt.map((c) => c.epilogue))).toEqual(new Set(["RELU_BIAS", "GELU_BIAS", "BIAS", "NONE", "BGRADB"]));
     expect(onLt.some((c) => c.separateEpilogue?.includes("relu_grad"))).toBe(true);
     expect(onLt.filter((c) => c.replaces).map((c) => c.replaces).sort()).toEqual(["fc1_sum", "fc2_sum", "fc3_sum"]);
     expect(generated.cu).toMatch(/\/\/ cuBLASLt \(--gemm cublaslt\): weight-gradient GEMM, epilogue BGRADB, fp32/);
@@ -147,7 +147,8 @@ describe.skipIf(TEST_TARGET !== "cpu")("cuBLASLt GEMMs (the CPU target with a fa
       expect(lt.describe()).toMatch(/cuBLASLt: .*fake_cublaslt\.so for \d+ GEMM site\(s\)/);
       lt.eval();
       expectClose(Array.from(lt.forward(...tensors).data as Float32Array), Array.from(want.data), "forward on cuBLASLt");
-      expect(calls().some((c) => c.includes("epilogue=6"))).toBe(true); // RELU_BIAS
+      expect(calls().some((c) => c.includes("epilogue=6 "))).toBe(true); // RELU_BIAS
+      expect(calls().some((c) => c.includes("epilogue=36 "))).toBe(true); // GELU_BIAS (tanh)
       expect(calls().some((c) => /batch=(?!1 )\d+/.test(c))).toBe(true); // a strided batch
       lt.train();
       rmSync(log, { force: true });

@@ -96,8 +96,11 @@ export interface OpTraits<A = any> {
   readonly monotone?: boolean | ((attrs: A) => boolean);
   /** An activation that a biased GEMM (linear, conv) may apply in its epilogue. */
   readonly activation?: boolean;
-  /** The same activation as a BLAS library's GEMM epilogue computes it (cuBLASLt's RELU; issue 20). */
-  readonly blasEpilogue?: "relu";
+  /**
+   * The same activation as a BLAS library's GEMM epilogue computes it (issue 20): cuBLASLt's RELU,
+   * or its GELU, which is the tanh approximation (so only gelu with approximate "tanh").
+   */
+  readonly blasEpilogue?: (attrs: A) => "relu" | "gelu" | undefined;
   /** Draws from the random-stream arguments that elementwise kernels have and GEMM kernels lack. */
   readonly random?: boolean;
   /** Shares its input's storage (a row-major view): no kernel, no buffer. */

@@ -101,6 +101,8 @@ int epilogue_value(int e) {
         case TSDP_LT_BIAS: return CUBLASLT_EPILOGUE_BIAS;
         case TSDP_LT_RELU: return CUBLASLT_EPILOGUE_RELU;
         case TSDP_LT_RELU_BIAS: return CUBLASLT_EPILOGUE_RELU_BIAS;
+        case TSDP_LT_GELU: return CUBLASLT_EPILOGUE_GELU;
+        case TSDP_LT_GELU_BIAS: return CUBLASLT_EPILOGUE_GELU_BIAS;
         case TSDP_LT_BGRADB: return CUBLASLT_EPILOGUE_BGRADB;
         default: return CUBLASLT_EPILOGUE_DEFAULT;
     }

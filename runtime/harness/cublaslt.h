@@ -23,7 +23,7 @@ struct tsdp_lt_gemm {
     int precision;      // tsdp_lt_precision
 };
 
-enum tsdp_lt_epilogue { TSDP_LT_NONE = 0, TSDP_LT_BIAS = 1, TSDP_LT_RELU = 2, TSDP_LT_RELU_BIAS = 3, TSDP_LT_BGRADB = 4 };
+enum tsdp_lt_epilogue { TSDP_LT_NONE = 0, TSDP_LT_BIAS = 1, TSDP_LT_RELU = 2, TSDP_LT_RELU_BIAS = 3, TSDP_LT_GELU = 4, TSDP_LT_GELU_BIAS = 5, TSDP_LT_BGRADB = 6 };
 /** fp32: CUBLAS_COMPUTE_32F; tf32: 32F_FAST_TF32; bf16: 32F_FAST_16BF (fp32 operands rounded to bf16 inside cuBLAS). */
 enum tsdp_lt_precision { TSDP_LT_FP32 = 0, TSDP_LT_TF32 = 1, TSDP_LT_BF16 = 2 };
 

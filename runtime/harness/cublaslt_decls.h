@@ -63,13 +63,15 @@ enum : int {
     CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES = 7,
     CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES = 8,
 };
-// cublasLtEpilogue_t (the ones tsdp maps; GELU's is the tanh approximation, DRELU/DGELU need the
-// forward's aux output, so neither matches tsdp's fusion today)
+// cublasLtEpilogue_t (the ones tsdp maps; GELU is the tanh approximation; DRELU/DGELU need the
+// forward's aux output, which tsdp's fusion does not produce)
 enum : int {
     CUBLASLT_EPILOGUE_DEFAULT = 1,
     CUBLASLT_EPILOGUE_RELU = 2,
     CUBLASLT_EPILOGUE_BIAS = 4,
     CUBLASLT_EPILOGUE_RELU_BIAS = 6,
+    CUBLASLT_EPILOGUE_GELU = 32,
+    CUBLASLT_EPILOGUE_GELU_BIAS = 36,
     CUBLASLT_EPILOGUE_BGRADB = 512,
 };
 

@@ -2,7 +2,7 @@
 // uses (runtime/harness/cublaslt_decls.h), with a plain reference GEMM over the virtual devices'
 // host memory. It honours what the real library does with what tsdp passes — column-major layouts,
 // transposes, leading dimensions, strided batches, the epilogues tsdp maps (BIAS, RELU, RELU_BIAS,
-// BGRADB), the workspace size, the operands' alignment the heuristic was told of (a matmul on less
+// GELU, GELU_BIAS, BGRADB), the workspace size, the operands' alignment the heuristic was told of (a matmul on less
 // aligned pointers fails, as the real one may), and the compute type's rounding of the operands (TF32: 10 mantissa
 // bits, BF16: 7, both to nearest even) — and it enqueues its work on the stream with
 // cudaLaunchHostFunc, so a captured CUDA graph replays it. Built with the CPU shim's header
@@ -83,8 +83,10 @@ void run(void* p) {
                     s += (double)operand(at(a, k.la, k.d.trans_a, i, q), k.d.compute) * operand(at(b, k.lb, k.d.trans_b, q, j), k.d.compute);
                 float v = (float)s;
                 const int e = k.d.epilogue;
-                if ((e == CUBLASLT_EPILOGUE_BIAS || e == CUBLASLT_EPILOGUE_RELU_BIAS) && k.d.bias) v += k.d.bias[i];
+                if ((e == CUBLASLT_EPILOGUE_BIAS || e == CUBLASLT_EPILOGUE_RELU_BIAS || e == CUBLASLT_EPILOGUE_GELU_BIAS) && k.d.bias) v += k.d.bias[i];
                 if (e == CUBLASLT_EPILOGUE_RELU || e == CUBLASLT_EPILOGUE_RELU_BIAS) v = v > 0.0f ? v : 0.0f;
+                // cuBLASLt's GELU: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+                if (e == CUBLASLT_EPILOGUE_GELU || e == CUBLASLT_EPILOGUE_GELU_BIAS) v = 0.5f * v * (1.0f + std::tanh(0.7978845608028654f * (v + 0.044715f * v * v * v)));
                 c[i + j * k.lc.ld] = v;
             }
         if (k.d.epilogue == CUBLASLT_EPILOGUE_BGRADB && k.d.bias)

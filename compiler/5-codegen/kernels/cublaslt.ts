@@ -19,13 +19,15 @@ import type { GemmChoiceReport } from "../../../runtime/manifest.ts";
 //                    gather, not a pooled epilogue), whatever its size.
 //   --gemm auto      (default) eligible GEMMs above AUTO_MIN_DIM and AUTO_MIN_WORK (below).
 //
-// Epilogues. cuBLASLt applies the bias (BIAS), ReLU after it (RELU_BIAS, RELU) and the weight
-// gradient's bias gradient (BGRADB: db[m] = Σ_k A[m, k], the sum of dy over rows that tsdp runs as a
-// separate reduction kernel, which the site then skips). Any other fused epilogue (relu_grad's
-// mask of the input gradient, tanh, …) runs as a separate per-element kernel after cuBLASLt's GEMM,
-// over its output in place; cuBLASLt's DRELU/DGELU need the forward's aux bitmask, and its GELU is the
-// tanh approximation, so neither matches tsdp's fusion. A GEMM whose output shares storage with such
-// an epilogue operand stays on tsdp's kernel (the separate pass would read an overwritten operand).
+// Epilogues. cuBLASLt applies the bias (BIAS), ReLU or GELU after it (RELU_BIAS, RELU, GELU_BIAS,
+// GELU — its GELU is the tanh approximation, so only F.gelu(x, { approximate: "tanh" }) maps) and the
+// weight gradient's bias gradient (BGRADB: db[m] = Σ_k A[m, k], the sum of dy over rows that tsdp
+// runs as a separate reduction kernel, which the site then skips). Any other fused epilogue
+// (relu_grad's mask of the input gradient, exact GELU, tanh, …) runs as a separate per-element
+// kernel after cuBLASLt's GEMM, over its output in place; cuBLASLt's DRELU/DGELU need an aux output
+// of the forward's GEMM (a bitmask, or the pre-activation) that tsdp's fusion does not produce.
+// A GEMM whose output shares storage with such an epilogue operand stays on tsdp's kernel (the
+// separate pass would read an overwritten operand).
 //
 // Precision: operands are fp32 in memory; tf32 and bf16 set cuBLAS's compute type
 // (CUBLAS_COMPUTE_32F_FAST_TF32, CUBLAS_COMPUTE_32F_FAST_16BF), which rounds the fp32 operands
@@ -48,7 +50,7 @@ export const AUTO_MIN_DIM = 256;
 export const AUTO_MIN_WORK = 1 << 20;
 
 /** cuBLASLt's part of a GEMM's epilogue, as cublaslt.h's tsdp_lt_epilogue names it. */
-export type BlasEpilogue = "NONE" | "BIAS" | "RELU" | "RELU_BIAS" | "BGRADB";
+export type BlasEpilogue = "NONE" | "BIAS" | "RELU" | "RELU_BIAS" | "GELU" | "GELU_BIAS" | "BGRADB";
 
 /** The manifest's record of a GEMM's choice (tsdp inspect shows it). */
 export type GemmChoice = GemmChoiceReport;
@@ -178,11 +180,12 @@ export function blasSites(
     // cuBLASLt's epilogue: the bias, then ReLU when it is the first fused op; the rest separately
     let rest = k.epilogue;
     let epi: BlasEpilogue = e.bias ? "BIAS" : "NONE";
-    if (rest.length && opDef(rest[0].op).traits?.blasEpilogue === "relu") {
-      epi = e.bias ? "RELU_BIAS" : "RELU";
+    const activation = rest.length ? opDef(rest[0].op).traits?.blasEpilogue?.(opDef(rest[0].op).attrsOf(rest[0])) : undefined;
+    if (activation) {
+      epi = activation === "relu" ? (e.bias ? "RELU_BIAS" : "RELU") : e.bias ? "GELU_BIAS" : "GELU";
       rest = rest.slice(1);
     }
-    const { statements, extras } = epilogue({ ...k, epilogue: rest, anchor: epi === "RELU" || epi === "RELU_BIAS" ? k.epilogue[0] : k.anchor }, "i");
+    const { statements, extras } = epilogue({ ...k, epilogue: rest, anchor: activation ? k.epilogue[0] : k.anchor }, "i");
     if (extras.some((x) => ctx.pointer(x) === ctx.pointer(k.output))) {
       results.push({ choice: { kernel: k.name, program, role: e.dense.role, library: "tsdp", why: "its output shares storage with an epilogue operand that a separate pass would read" } });
       return;
