@@ -249,6 +249,16 @@ describe.skipIf(TEST_TARGET !== "cpu")("cuBLASLt GEMMs (the CPU target with a fa
     expect(Array.from(b)).toEqual(Array.from(a));
   }, 300_000);
 
+  it("a model with no cuBLASLt site never loads the library, and says so", async () => {
+    const { build } = await compile("test/fixtures/hardening-mlp/model.ts", { target: "cpu", outDir: join("build", "test-cublaslt", "no-sites") });
+    useFake();
+    const m = await load<Tensor>(build.outDir);
+    expect(m.describe()).toMatch(/cuBLASLt: not used \(no GEMM chosen for it at compile time: --gemm tsdp, or none above the --gemm auto threshold\)$/);
+    m.forward(tensor(new Float32Array(2 * 8), [2, 8]));
+    expect(calls()).toEqual([]);
+    m.dispose();
+  }, 300_000);
+
   it("a failing cublasLtMatmul fails the run with cuBLASLt's reason; later runs use tsdp's kernels", async () => {
     const { model, build } = await built("fp32");
     const { tensors } = makeInputs(model.graph, BATCH, 9);
