@@ -143,10 +143,12 @@ const peakFor = (gpu: GpuSpec, template: string, precision: Precision) =>
 
 /**
  * A cuBLASLt GEMM (issue 20; its row keeps tsdp's fallback kernel's launch shape): the library's
- * own kernels fill every SM whatever that grid is, at about this fraction of the precision's peak —
- * PyTorch's large bf16 GEMMs on an H100 reach ~790 of 989 TFLOP/s.
+ * own kernels fill every SM whatever that grid is, so its compute roof is the precision's whole
+ * peak — the same upper bound as every other launch's (u = 1). Measured, cuBLAS(Lt) reaches ~80 %
+ * of it on large GEMMs (PyTorch's bf16 on an H100: ~790 of 989 TFLOP/s), which is where this
+ * bound, like tsdp's own GEMMs', is loose.
  */
-export const CUBLASLT_PEAK_FRACTION = 0.8;
+export const CUBLASLT_PEAK_FRACTION = 1;
 
 export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: LaunchCounters): LaunchEstimate {
   const { gpu, batch } = o;
