@@ -12,6 +12,7 @@ export const NATIVE = [
   "test/build.test.ts",
   "test/cpu-target.test.ts",
   "test/cpu-target-shuffled.test.ts",
+  "test/cublaslt.test.ts",
   "test/data.test.ts",
   "test/gpu-rules.test.ts",
   "test/hardening-builddir.test.ts",

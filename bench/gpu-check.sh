@@ -2,7 +2,8 @@
 # tsdp on a GPU against PyTorch on the same GPU, in one device call (issues 6, 12 and 17):
 #   0. setup: Node and node_modules from bench/carry, NCCL from python3's nvidia-nccl package,
 #      compute-sanitizer, versions                                              -> $OUT/env.txt
-#   1. build: every example, plus the GEMM MLP in fp32/tf32/bf16, for the CUDA target (parallel)
+#   1. build: every example, plus the GEMM MLP in fp32/tf32/bf16 with --gemm cublaslt and with
+#      --gemm tsdp (cuBLASLt from python3's nvidia-cublas package), for the CUDA target (parallel)
 #   2. tests: test/cpu-target.test.ts with TSDP_TEST_TARGET=cuda, one vitest per model, and
 #      test/training.test.ts on the GPU through NCCL with one rank; in the background  -> tests.json
 #   3. sanitize: LeNet's forward and training step under compute-sanitizer memcheck, then
@@ -133,6 +134,16 @@ elif ldconfig -p 2>/dev/null | grep -q 'libnccl\.so\.2 '; then
 else
   say "nccl: NOT FOUND (no nvidia.nccl in $PYTHON, none in ldconfig): the training tests fall back to the in-process stand-in (TSDP_ALLREDUCE=standin); NCCL is NOT tested in this run"
 fi
+# cuBLASLt (issue 20): likewise only inside python3's nvidia-cublas package (PyTorch's own cuBLAS);
+# tsdp dlopens libcublasLt.so.13/.12 by name. Without it the --gemm cublaslt builds run tsdp's
+# kernels (their describe() says so, recorded in bench-tsdp.json).
+if cublas_dir="$(bench/find-cublas.sh "$PYTHON")"; then
+  export LD_LIBRARY_PATH="$cublas_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  say "cublaslt: $cublas_dir (from $PYTHON's nvidia-cublas package), put on LD_LIBRARY_PATH"
+else
+  cublas_dir=""
+  say "cublaslt: NOT FOUND in $PYTHON's nvidia-cublas package: the GEMM MLP's --gemm cublaslt builds fall back to tsdp's kernels"
+fi
 $PYTHON -c 'import torch, numpy' 2>/dev/null || say "setup: $PYTHON cannot import torch and numpy: the compare and bench-torch phases will fail (PYTHON= another python3)"
 [ "$target" = cuda ] || allreduce=standin   # the CPU target's virtual devices always use the stand-in
 sanitizer="$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer /usr/local/cuda/compute-sanitizer/compute-sanitizer 2>/dev/null | head -1 || true)"
@@ -147,6 +158,7 @@ say "tsdp gpu-check: target $target ($arch), sizes $size, models $models, node $
   echo "node $(node --version) at $(command -v node)"; nvcc --version 2>/dev/null | tail -1; g++ --version | head -1
   $PYTHON -c 'import sys, torch, numpy; print("python", sys.version.split()[0], sys.executable, "torch", torch.__version__, "cuda", torch.version.cuda, "numpy", numpy.__version__)'
   echo "allreduce for the training tests: $allreduce${nccl_dir:+ (libnccl.so.2 in $nccl_dir)}"
+  echo "cublaslt: ${cublas_dir:-not found, so the tsdp kernels run}"
   echo "compute-sanitizer: ${sanitizer:-not found}"
   [ -n "$sanitizer" ] && "$sanitizer" --version 2>&1 | tail -1
   echo "fashion-mnist: $data"
@@ -184,16 +196,17 @@ run_phase() {
 # --- 1. build ------------------------------------------------------------------------------------
 build_all() {  # seconds
   local jobs; jobs=$([ "$target" = cuda ] && nproc || echo 2)
-  build_one() {  # name file precision
-    node bin/tsdp.js compile "$2" --target "$target" --precision "$3" --out "$work/build/$1" ${arch:+--arch "$arch"} \
+  build_one() {  # name file precision [gemm]
+    node bin/tsdp.js compile "$2" --target "$target" --precision "$3" --gemm "${4:-auto}" --out "$work/build/$1" ${arch:+--arch "$arch"} \
       >"$work/logs/build-$1.txt" 2>&1 && echo "built $1: $(tail -1 "$work/logs/build-$1.txt")" || { echo "BUILD FAILED $1: $(tail -3 "$work/logs/build-$1.txt")"; return 1; }
   }
   export -f build_one && export target work arch
   { for m in ${models//,/ }; do echo "$m examples/$m/model.ts fp32"; done
-    for p in fp32 tf32 bf16; do echo "gemm-$p $GEMM_MODEL $p"; done
+    # the GEMM MLP twice per precision: its GEMMs on cuBLASLt, and on tsdp's own kernels
+    for p in fp32 tf32 bf16; do echo "gemm-$p $GEMM_MODEL $p cublaslt"; echo "gemm-$p-tsdp $GEMM_MODEL $p tsdp"; done
   } | timeout "$1" xargs -P "$jobs" -L 1 bash -c 'build_one "$@"' _
 }
-run_phase build "$CAP_BUILD" "${models//,/ } gemm-fp32 gemm-tf32 gemm-bf16" -- build_all
+run_phase build "$CAP_BUILD" "${models//,/ } gemm-fp32 gemm-tf32 gemm-bf16 (--gemm cublaslt) and the same with -tsdp (--gemm tsdp)" -- build_all
 
 # --- 2. tests, in the background on the GPU -------------------------------------------------------
 test_one() {  # file seconds: one model of the suite, with its own JSON report

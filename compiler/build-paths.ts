@@ -10,7 +10,7 @@ export function defaultOutDir(file: string): string {
 }
 
 /** What a build depends on besides its source files. */
-export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[], precision = "fp32", bucketCapMb = DEFAULT_BUCKET_CAP_MB, memcheck = false, shapeFor?: "cpu" | "gpu", counters = false, fast = false) {
+export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[], precision = "fp32", bucketCapMb = DEFAULT_BUCKET_CAP_MB, memcheck = false, shapeFor?: "cpu" | "gpu", counters = false, gemm = "auto", fast = false) {
   // memcheck, counters, and kernel shapes for the other target, only where asked for, so that
   // records of ordinary builds stay as they were.
   const otherShapes = shapeFor !== undefined && shapeFor !== (target === "cuda" ? "gpu" : "cpu");
@@ -23,6 +23,8 @@ export function recordedOptions(model: string | undefined, target: Target, archs
     ...(memcheck && target === "cpu" ? { memcheck: true } : {}),
     ...(otherShapes ? { shapeFor } : {}),
     ...(counters && target === "cpu" ? { counters: true } : {}),
+    // only when not the default, so that records of earlier builds stay as they were
+    ...(gemm !== "auto" ? { gemm } : {}),
     ...(fast && target === "cpu" ? { fast: true } : {}),
   };
 }

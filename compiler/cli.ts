@@ -77,6 +77,11 @@ const compileCommand = program
   .option("-o, --out <dir>", "output directory (default: build/<model>)", outDir)
   .option("--arch <list>", "GPU architectures, e.g. sm_90 or sm_80,sm_90 (default: the local GPU's, else sm_80,sm_90)", archList)
   .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic: fp32, or tensor cores in tf32 or bf16").choices(["fp32", "tf32", "bf16"]).default("fp32"))
+  .addOption(
+    new Option("--gemm <library>", "which GEMMs call cuBLASLt at run time (tsdp's kernel when it is absent): auto (dense ones with fixed dims ≥ 256 and ≥ 1M multiply-adds per sample), tsdp (none), cublaslt (every dense one)")
+      .choices(["auto", "tsdp", "cublaslt"])
+      .default("auto"),
+  )
   .option("--bucket-cap-mb <mb>", "gradient bucket size for the all-reduce during the backward, as DDP's bucket_cap_mb", positiveNumber("megabytes", 1 << 20), 25)
   .option("--memcheck", "cpu target: build with AddressSanitizer and the shim's memory checks (also TSDP_SHIM_MEMCHECK=1)")
   .addOption(new Option("--shape-for <machine>", "kernel shapes (tiles, split-K) chosen for the GPU or for the CPU target; default: the target's").choices(["gpu", "cpu"]))
@@ -86,13 +91,14 @@ const compileCommand = program
     ["tsdp compile model.ts", "build for the GPU when there is one, else the CPU target, into build/<model>"],
     ["tsdp compile model.ts --target cpu --out build/net", "the CPU target, into a directory of your choice"],
     ["tsdp compile model.ts --arch sm_90 --precision bf16", "an H100/H200 build with GEMMs on bf16 tensor cores"],
+    ["tsdp compile model.ts --gemm cublaslt", "every linear layer and matmul on cuBLASLt (loaded at run time), tsdp's kernels where it is absent"],
     ["tsdp compile model.ts --target cpu --memcheck", "the CPU target with AddressSanitizer: out-of-bounds accesses reported"],
     ["tsdp compile model.ts --target cpu --shape-for gpu", "the CPU target running the kernels as shaped for the GPU"],
     ["tsdp compile model.ts --target cpu --counters", "the CPU target, counting bank conflicts and sectors per kernel launch"],
     ["tsdp compile model.ts --emit ir", "print the checked graph IR instead of building"],
   ));
 withLimits(compileCommand)
-  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; bucketCapMb: number; memcheck?: boolean; counters?: boolean; shapeFor?: "gpu" | "cpu" } & LimitFlags) =>
+  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; gemm: "auto" | "tsdp" | "cublaslt"; bucketCapMb: number; memcheck?: boolean; counters?: boolean; shapeFor?: "gpu" | "cpu" } & LimitFlags) =>
     run(async () => {
       const { defaultOutDir, memcheckFromEnv, recordedOptions } = await import("./build-paths.ts");
       if (opts.emit === "ir") {
@@ -121,12 +127,12 @@ withLimits(compileCommand)
         process.exitCode = 2;
         return;
       }
-      const options = recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck && !counters, opts.shapeFor, counters);
+      const options = recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck && !counters, opts.shapeFor, counters, opts.gemm);
       if (isFresh(outDir, file, options)) {
         process.stdout.write(`${file} → ${outDir} (${target}, up to date, ${Math.round(performance.now() - started)} ms)\n`);
         return;
       }
-      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, bucketCapMb: opts.bucketCapMb, memcheck: memcheck && !counters, counters, shapeFor: opts.shapeFor, ...limitsOf(opts) });
+      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, gemm: opts.gemm, bucketCapMb: opts.bucketCapMb, memcheck: memcheck && !counters, counters, shapeFor: opts.shapeFor, ...limitsOf(opts) });
       // What this command line resolved to, for bin/tsdp.js to answer the next one like it.
       rememberResolution(process.argv.slice(2), { file, outDir, target, options: JSON.stringify(options), cacheEntry: result.build.cacheEntry });
       const ms = Math.round(performance.now() - started);
@@ -152,17 +158,19 @@ const inspectCommand = program
   .addOption(new Option("--gpu <gpu>", "estimate every kernel of the training step and the forward on this GPU: FLOPs, bytes, grid, waves, occupancy, time (a roofline with a launch floor)").choices(GPU_CHOICES))
   .option("--counters <file>", "with --gpu: the CPU target's counters (JSON, one program per file; repeat for step and forward): bank conflicts and sectors per request", collect, [])
   .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic to inspect: fp32, or tensor cores in tf32 or bf16 (with --from: the build's)").choices(["fp32", "tf32", "bf16"]))
+  .addOption(new Option("--gemm <library>", "which GEMMs to inspect on cuBLASLt: auto, tsdp or cublaslt, as tsdp compile --gemm").choices(["auto", "tsdp", "cublaslt"]).default("auto"))
   .addHelpText("after", examples(
     ["tsdp inspect model.ts", "layers, parameters, kernels with their fusion rules and costs, memory"],
     ["tsdp inspect model.ts --batch 256", "the memory estimate for 256 samples per device"],
     ["tsdp inspect model.ts --arch sm_90", "also each kernel's registers, spills and shared memory from ptxas"],
     ["tsdp inspect model.ts --from build/model", "the same, as recorded by the CUDA build in build/model"],
     ["tsdp inspect model.ts --gpu h100 --batch 256", "each kernel's estimated time on an H100, the step's total and its bound"],
+    ["tsdp inspect model.ts --gpu h100 --gemm tsdp", "the same with every GEMM on tsdp's own kernels instead of cuBLASLt"],
     ["tsdp inspect model.ts --gpu h100 --counters step.json", "the same with the counters the CPU target measured"],
     ["tsdp inspect model.ts --json | jq .kernels", "the same report as JSON, for scripts"],
   ));
 withLimits(inspectCommand)
-  .action((file: string, opts: { model?: string; json?: boolean; batch?: number; arch?: string[]; from?: string; gpu?: GpuChoice; counters: string[]; precision?: "fp32" | "tf32" | "bf16" } & LimitFlags) =>
+  .action((file: string, opts: { model?: string; json?: boolean; batch?: number; arch?: string[]; from?: string; gpu?: GpuChoice; counters: string[]; precision?: "fp32" | "tf32" | "bf16"; gemm: "auto" | "tsdp" | "cublaslt" } & LimitFlags) =>
     run(async () => {
       if (opts.counters.length && !opts.gpu) {
         // A usage error, like the option parsers' (exit code 2).
@@ -175,7 +183,7 @@ withLimits(inspectCommand)
       const batch = opts.batch ?? counters[0]?.batch ?? 64;
       // The CUDA code a compile would build (no build: nothing is written), with the GPU's kernel
       // shapes. Its manifest is the report.
-      const compiled = generate(file, { model: opts.model, target: "cuda", shapeFor: "gpu", precision: opts.precision, ...limitsOf(opts) });
+      const compiled = generate(file, { model: opts.model, target: "cuda", shapeFor: "gpu", precision: opts.precision, gemm: opts.gemm, ...limitsOf(opts) });
       const most = compiled.generated.manifest.maxSamplesPerDevice;
       if (opts.gpu && batch > most) {
         // A usage error (exit code 2): the library would refuse this batch on one device too.

@@ -103,6 +103,22 @@ export function diagnose(): { findings: Finding[]; target: string; why: string }
         : "needed only to train on several GPUs (one GPU and the CPU target use an in-process all-reduce): apt-get install libnccl2, or pip install nvidia-nccl-cu13 and add its lib directory to LD_LIBRARY_PATH",
     },
     {
+      what: "cuBLASLt",
+      // the first that loads of what the harness tries (runtime/harness/cublaslt.cu), or the override
+      ...((): { found: string; ok: boolean; note: string } => {
+        const override = process.env.TSDP_CUBLASLT_LIBRARY;
+        const names = override ? [override] : ["libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so.11"];
+        const loads = names.find((n) => canLoad(n));
+        return loads
+          ? { found: `${loads} loads${override ? " (TSDP_CUBLASLT_LIBRARY)" : ""}`, ok: true, note: "runs the large linear-layer and matmul GEMMs on the GPU (tsdp compile --gemm)" }
+          : {
+              found: `${names.join(", ")} not found`,
+              ok: false,
+              note: "optional: without it every GEMM runs on tsdp's own kernels; pip install nvidia-cublas (PyTorch has it) and add its nvidia/cublas/lib directory to LD_LIBRARY_PATH, or set TSDP_CUBLASLT_LIBRARY",
+            };
+      })(),
+    },
+    {
       what: "MPI",
       found: canLoad("libmpi.so.40") ? "libmpi.so.40 (Open MPI) loads" : "libmpi.so.40 not found",
       ok: canLoad("libmpi.so.40"),

@@ -61,7 +61,7 @@ function alignCounters(launches: readonly LaunchEstimateInput[], c: CountersFile
         fail("unusableCounters", `${c.file}: ${l.kernel} was measured with grid / block ${shape}, this model launches it with ${shapes[i]} at batch ${c.batch}: measure a build with the GPU's kernel shapes (--shape-for gpu)`);
       out.push(measured);
       j++;
-    } else if (l.template === "harness") out.push(undefined);
+    } else if (l.template === "harness" || l.template === "cublaslt_epilogue") out.push(undefined); // the CPU target's counter builds run no cuBLASLt
     else fail("unusableCounters", `${c.file}: launch ${i + 1} of the ${c.program} is ${l.kernel}, the counters have ${measured ? measured.kernel : "no more launches"}: they were measured on another model or another version of it`);
   });
   if (j < c.launches.length) fail("unusableCounters", `${c.file}: ${c.launches.length - j} more launches than the ${c.program} has (the first: ${c.launches[j].kernel})`);

@@ -1,3 +1,4 @@
+import type { GemmReport } from "../runtime/manifest.ts";
 import { relative } from "node:path";
 import type { Compiled } from "./pipeline.ts";
 import { launchConfigs, resourceProblems, type ResourceReport } from "./6-build/resources.ts";
@@ -29,6 +30,8 @@ export interface ModelReport {
   /** Why the library would have no training step (a backward op without a kernel yet). */
   readonly trainingUnavailable?: string;
   readonly kernels: readonly KernelReport[];
+  /** Which GEMMs call cuBLASLt at run time (issue 20; --gemm). */
+  readonly gemm?: GemmReport;
   readonly memory: MemoryReport;
   /** What one device holds for a batch of `batch` samples on it (every replica holds the same). */
   readonly perDevice: {
@@ -82,6 +85,7 @@ export function modelReport(compiled: Pick<Compiled, "model" | "generated">, bat
     training: training && { loss: training.loss, optimizer: training.optimizer, stepKernels: training.stepKernels, buckets: training.buckets },
     trainingUnavailable: manifest.trainingUnavailable,
     kernels: manifest.kernels,
+    gemm: manifest.gemm,
     memory,
     perDevice,
   };
@@ -133,6 +137,7 @@ export function formatReport(r: ModelReport): string {
     );
     for (const line of k.source) out.push(`      ${line}`);
   }
+  if (r.gemm) out.push("", ...formatGemm(r.gemm));
   const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
   const d = r.perDevice;
   out.push(
@@ -160,6 +165,20 @@ export function formatReport(r: ModelReport): string {
   if (r.resources) out.push("", ...formatResources(r.resources));
   if (r.gpu) out.push("", ...formatGpuReport(r.gpu));
   return out.join("\n");
+}
+
+/** Each GEMM's library: cuBLASLt (with its epilogue) or tsdp's kernel, and why. */
+export function formatGemm(g: GemmReport): string[] {
+  const out = [`GEMMs (--gemm ${g.mode}: ${g.sites} on cuBLASLt, loaded at run time; tsdp's kernel where it is absent)`];
+  const rows = g.choices.map((c) => [
+    c.program,
+    c.kernel,
+    c.role,
+    c.library === "cublaslt" ? `cuBLASLt ${c.epilogue}${c.separateEpilogue ? ` + pass: ${c.separateEpilogue.join(", ")}` : ""}${c.replaces ? ` (replaces ${c.replaces})` : ""}` : "tsdp",
+    c.why,
+  ]);
+  if (rows.length) out.push(...table([["program", "kernel", "role", "library", "why"], ...rows], []).map((l) => `  ${l}`));
+  return out;
 }
 
 /** The ptxas table: one row per kernel and architecture, then what breaks the rules (or that nothing does). */

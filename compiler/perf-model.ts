@@ -139,7 +139,16 @@ export function occupancy(gpu: GpuSpec, threadsPerBlock: number, use?: KernelUse
 }
 
 const peakFor = (gpu: GpuSpec, template: string, precision: Precision) =>
-  template === "gemm_tc" ? (precision === "bf16" ? gpu.bf16Flops : gpu.tf32Flops) : gpu.fp32Flops;
+  template === "gemm_tc" || (template === "cublaslt" && precision !== "fp32") ? (precision === "bf16" ? gpu.bf16Flops : gpu.tf32Flops) : gpu.fp32Flops;
+
+/**
+ * A cuBLASLt GEMM (issue 20; its row keeps tsdp's fallback kernel's launch shape): the library's
+ * own kernels fill every SM whatever that grid is, so its compute roof is the precision's whole
+ * peak — the same upper bound as every other launch's (u = 1). Measured, cuBLAS(Lt) reaches ~80 %
+ * of it on large GEMMs (PyTorch's bf16 on an H100: ~790 of 989 TFLOP/s), which is where this
+ * bound, like tsdp's own GEMMs', is loose.
+ */
+export const CUBLASLT_PEAK_FRACTION = 1;
 
 export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: LaunchCounters): LaunchEstimate {
   const { gpu, batch } = o;
@@ -178,7 +187,7 @@ export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: Launc
     shared = counters.shared.wavefronts / (gpu.sms * smShare * gpu.clockHz);
   }
   const seconds = {
-    compute: flops / (peak * smShare * issue),
+    compute: l.template === "cublaslt" ? flops / (peak * CUBLASLT_PEAK_FRACTION) : flops / (peak * smShare * issue),
     memory,
     shared,
     launch: gpu.launchSeconds,

@@ -8,6 +8,7 @@ import { CompileError } from "./diagnostics/diagnostic.ts";
 import type { Graph } from "./ir/node.ts";
 import { defaultShapeFor, type Precision, type ShapeFor } from "./5-codegen/context.ts";
 import { gemmWorkspaces } from "./5-codegen/kernels/gemm-shape.ts";
+import type { GemmMode } from "./5-codegen/kernels/cublaslt.ts";
 import { buildModel, type BuildResult } from "./6-build/build.ts";
 import { buildRecord } from "./6-build/freshness.ts";
 import { defaultOutDir, memcheckFromEnv, recordedOptions } from "./build-paths.ts";
@@ -46,6 +47,11 @@ export interface CompileOptions extends LowerOptions {
   readonly shapeFor?: ShapeFor;
   /** CPU target: build at -O0 (the fuzzer's many small builds; compiler/6-build/build.ts fastFlags). */
   readonly fastBuild?: boolean;
+  /**
+   * Which GEMMs call cuBLASLt, loaded at run time with tsdp's kernel as the fallback (issue 20):
+   * auto (default: the large dense ones), tsdp (none) or cublaslt (every dense one).
+   */
+  readonly gemm?: GemmMode;
 }
 
 export interface Compiled {
@@ -66,7 +72,7 @@ export function generate(file: string, options: CompileOptions = {}): Compiled {
   const plan = planKernels(model.graph, undefined, planOptions(options.precision)); // 3. ops → fused kernels
   const memory = planMemory(model.graph, plan, undefined, gemmWorkspaces(plan, shapeFor, options.precision)); // 4. buffers, lifetimes, reuse
   const forward = { graph: model.graph, plan, memory };
-  const generated = generateWithTraining({ forward, target, precision: options.precision, shapeFor, training }); // 5. CUDA
+  const generated = generateWithTraining({ forward, target, precision: options.precision, shapeFor, gemm: options.gemm, training }); // 5. CUDA
   return { model, plan, memory, training, generated };
 }
 
@@ -131,7 +137,7 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
     memcheck,
     counters,
     fast: options.fastBuild === true,
-    record: buildRecord(file, compiled.model.sources, recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb, memcheck, options.shapeFor, counters, options.fastBuild === true)),
+    record: buildRecord(file, compiled.model.sources, recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb, memcheck, options.shapeFor, counters, options.gemm, options.fastBuild === true)),
   }); //                                                            6. nvcc | g++ + shim → libmodel.so
   return { ...compiled, build };
 }

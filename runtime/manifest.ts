@@ -185,6 +185,8 @@ export interface Manifest {
   /** Informational: every launch of the forward and the training step, with its launch expressions and costs. */
   readonly launches?: readonly LaunchReport[];
   readonly memory?: MemoryReport;
+  /** Informational (issue 20): which GEMMs call cuBLASLt at run time, and why each does or does not. */
+  readonly gemm?: GemmReport;
   /** Present when the library has a training step: the loss, its target and the optimizer's defaults. */
   readonly training?: TrainingManifest;
   /** Why the library has no training step, when it has none. */
@@ -195,6 +197,29 @@ export interface Manifest {
    * informational: the runtime does not rely on it.
    */
   readonly resources?: readonly KernelResources[];
+}
+
+/** --gemm's choice per GEMM kernel of each program (compiler/5-codegen/kernels/cublaslt.ts). */
+export interface GemmReport {
+  readonly mode: "auto" | "tsdp" | "cublaslt";
+  /** Call sites in model.cu: the harness loads libcublasLt only when there are some. */
+  readonly sites: number;
+  readonly choices: readonly GemmChoiceReport[];
+}
+
+export interface GemmChoiceReport {
+  readonly kernel: string;
+  readonly program: string;
+  readonly role: "forward" | "input-gradient" | "weight-gradient" | "batched" | "matmul" | "convolution" | "other";
+  /** cublaslt: the site calls it, with tsdp's kernel as the fallback; tsdp: tsdp's kernel only. */
+  readonly library: "cublaslt" | "tsdp";
+  /** cuBLASLt's epilogue (NONE, BIAS, RELU, RELU_BIAS, BGRADB). */
+  readonly epilogue?: string;
+  /** Fused ops applied by a separate per-element pass after cuBLASLt's GEMM. */
+  readonly separateEpilogue?: readonly string[];
+  /** The bias-gradient kernel BGRADB computes instead (skipped when cuBLASLt runs). */
+  readonly replaces?: string;
+  readonly why: string;
 }
 
 /** The fields the build adds once the library exists (6-build): its seal, and ptxas's report. */

@@ -48,8 +48,15 @@ function fakeNccl(dir: string): string {
   return join(dir, "nvidia", "nccl", "lib");
 }
 
+/** A python site with nvidia.cublas's lib directory holding libcublasLt.so.13, as PyTorch's wheel has it. */
+function fakeCublas(dir: string): string {
+  mkdirSync(join(dir, "nvidia", "cublas", "lib"), { recursive: true });
+  writeFileSync(join(dir, "nvidia", "cublas", "lib", "libcublasLt.so.13"), "");
+  return join(dir, "nvidia", "cublas", "lib");
+}
+
 describe("bench/gpu-check.sh", () => {
-  it.each(["gpu-check.sh", "pack-carry.sh", "find-nccl.sh"])("%s parses (bash -n)", (name) => {
+  it.each(["gpu-check.sh", "pack-carry.sh", "find-nccl.sh", "find-cublas.sh"])("%s parses (bash -n)", (name) => {
     const r = spawnSync("bash", ["-n", script(name)], { encoding: "utf8" });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -112,6 +119,24 @@ describe("bench/gpu-check.sh", () => {
     const missing = gpuCheck("no-nccl", { PYTHON: bare, TSDP_BENCH_SKIP: PHASES.slice(1).join(",") });
     expect(missing.log).toMatch(/nccl: NOT FOUND .*stand-in/);
   });
+  it("puts python's nvidia-cublas lib directory on LD_LIBRARY_PATH for the --gemm cublaslt builds, and says so when there is none", () => {
+    const lib = fakeCublas(join(scratch, "site-cublas"));
+    const found = gpuCheck("cublas", { PYTHONPATH: join(scratch, "site-cublas"), TSDP_BENCH_SKIP: PHASES.slice(1).join(",") });
+    expect(found.log).toContain(`cublaslt: ${lib} (from`);
+    const bare = join(scratch, "python3-bare-cublas");
+    writeFileSync(bare, '#!/bin/sh\nexec python3 -I -S "$@"\n', { mode: 0o755 });
+    const missing = gpuCheck("no-cublas", { PYTHON: bare, TSDP_BENCH_SKIP: PHASES.slice(1).join(",") });
+    expect(missing.log).toMatch(/cublaslt: NOT FOUND .*fall back to tsdp's kernels/);
+  });
+
+  it("builds the GEMM MLP with --gemm cublaslt and --gemm tsdp in every precision, and times both", () => {
+    const text = read("gpu-check.sh");
+    expect(text).toContain('for p in fp32 tf32 bf16; do echo "gemm-$p $GEMM_MODEL $p cublaslt"; echo "gemm-$p-tsdp $GEMM_MODEL $p tsdp"; done');
+    expect(text).toContain('--gemm "${4:-auto}"');
+    const side = readFileSync(join(root, "bench", "tsdp", "bench-side.ts"), "utf8");
+    expect(side).toContain('[["gemm_mlp", ""], ["gemm_mlp_tsdp", "-tsdp"]]');
+  });
+
   it("runs LeNet's step under compute-sanitizer memcheck, then racecheck, and records each tool's verdict", () => {
     // a stand-in compute-sanitizer on PATH: memcheck finds errors (exit 86, as gpu-check asks), racecheck none
     const bin = join(scratch, "bin");

@@ -94,6 +94,7 @@ def ratios(ts, pt):
         r[f"epoch_vs_eager_{where}"] = ratio(dig(ts, "epoch", "seconds"), v.get("seconds"))
     for p, v in (dig(pt, "gemm_mlp") or {}).items():
         r[f"gemm_{p}"] = ratio(dig(ts, "gemm_mlp", p, "medianMs"), v.get("medianMs"))
+        r[f"gemm_tsdp_{p}"] = ratio(dig(ts, "gemm_mlp_tsdp", p, "medianMs"), v.get("medianMs"))
     for variant, v in (dig(pt, "compile_time") or {}).items():
         r[f"compile_cold_vs_{variant}"] = ratio(dig(ts, "compile", "coldS"), v.get("compileS"))
     return r
@@ -135,7 +136,9 @@ def table(res):
         rows.append((f"epoch {dig(ts, 'epoch', 'images')} img (s), eager {where}", fmt(dig(ts, "epoch", "seconds")), fmt(dig(pt, "epoch", where, "seconds")),
                      fmt(res["ratios"].get(f"epoch_vs_eager_{where}"))))
     for p in ("fp32", "tf32", "bf16"):
-        rows.append((f"GEMM MLP {p} (TFLOP/s; ratio of times)", fmt(dig(ts, "gemm_mlp", p, "tflops"), digits="g"), fmt(dig(pt, "gemm_mlp", p, "tflops"), digits="g"), fmt(res["ratios"].get(f"gemm_{p}"))))
+        # --gemm cublaslt (cuBLASLt where bench-tsdp.json's "library" says it was loaded), then --gemm tsdp
+        rows.append((f"GEMM MLP {p} cuBLASLt (TFLOP/s; ratio of times)", fmt(dig(ts, "gemm_mlp", p, "tflops"), digits="g"), fmt(dig(pt, "gemm_mlp", p, "tflops"), digits="g"), fmt(res["ratios"].get(f"gemm_{p}"))))
+        rows.append((f"GEMM MLP {p} tsdp kernels (TFLOP/s; ratio of times)", fmt(dig(ts, "gemm_mlp_tsdp", p, "tflops"), digits="g"), fmt(dig(pt, "gemm_mlp", p, "tflops"), digits="g"), fmt(res["ratios"].get(f"gemm_tsdp_{p}"))))
     rows.append(("tsdp compile LeNet cold / warm cache / up to date (s)", f"{fmt(dig(ts, 'compile', 'coldS'))} / {fmt(dig(ts, 'compile', 'warmCacheS'))} / {fmt(dig(ts, 'compile', 'upToDateS'))}", "", ""))
     for variant, v in (pt.get("compile_time") or {}).items():
         rows.append((f"torch {variant} first-call compile (s)", "", fmt(v.get("compileS")), fmt(res["ratios"].get(f"compile_cold_vs_{variant}"))))

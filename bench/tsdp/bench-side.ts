@@ -107,33 +107,41 @@ async function inferBench(): Promise<void> {
   }
 }
 
+/**
+ * The GEMM MLP's training step per precision: gemm-<p> (--gemm cublaslt: cuBLASLt where
+ * LD_LIBRARY_PATH has it, which `library` records from describe()) in results.gemm_mlp, beside
+ * gemm-<p>-tsdp (--gemm tsdp: tsdp's own kernels) in results.gemm_mlp_tsdp.
+ */
 async function gemmBench(): Promise<void> {
-  const out: Record<string, unknown> = {};
   let batchData: ReturnType<typeof makeBatch> | undefined; // 4096×4096 normals take seconds in JS: made once
-  for (const precision of ["fp32", "tf32", "bf16"]) {
-    const dir = modelDir(work!, `gemm-${precision}`);
-    if (!existsSync(join(dir, "manifest.json"))) {
-      out[precision] = { skipped: `no build in ${dir}` };
-      continue;
+  for (const [key, suffix] of [["gemm_mlp", ""], ["gemm_mlp_tsdp", "-tsdp"]] as const) {
+    const out: Record<string, unknown> = {};
+    for (const precision of ["fp32", "tf32", "bf16"]) {
+      const dir = modelDir(work!, `gemm-${precision}${suffix}`);
+      if (!existsSync(join(dir, "manifest.json"))) {
+        out[precision] = { skipped: `no build in ${dir}` };
+        continue;
+      }
+      const m = await load(dir);
+      try {
+        const width = Number(m.manifest.inputs[0].shape[1]);
+        const batch = SIZES.gemmBatch;
+        const b = (batchData ??= makeBatch(m.manifest, batch, 1, 3));
+        const x = tensor(b.x[0], b.shapes[0]);
+        const y = tensor(b.y, [batch]);
+        const reps = Math.max(3, Math.round(SIZES.reps / 3)); // a step is ~1.6 TFLOP at full size
+        const t = timeMs(() => m.trainStep(x, y, { lr: 1e-4, momentum: 0.9 }), Math.min(SIZES.warmup, 3), reps);
+        // 4 layers × (forward, weight gradient, input gradient) GEMMs of 2·B·W² FLOP, less the
+        // first layer's input gradient, which neither side computes: 22·B·W².
+        const flop = 22 * batch * width * width;
+        const library = /cuBLASLt: [^;]*/.exec(m.describe())?.[0] ?? "";
+        out[precision] = { width, batch, ...t, tflops: flop / (t.medianMs / 1000) / 1e12, library, memory: memory(m, batch) };
+      } finally {
+        m.dispose();
+      }
     }
-    const m = await load(dir);
-    try {
-      const width = Number(m.manifest.inputs[0].shape[1]);
-      const batch = SIZES.gemmBatch;
-      const b = (batchData ??= makeBatch(m.manifest, batch, 1, 3));
-      const x = tensor(b.x[0], b.shapes[0]);
-      const y = tensor(b.y, [batch]);
-      const reps = Math.max(3, Math.round(SIZES.reps / 3)); // a step is ~1.6 TFLOP at full size
-      const t = timeMs(() => m.trainStep(x, y, { lr: 1e-4, momentum: 0.9 }), Math.min(SIZES.warmup, 3), reps);
-      // 4 layers × (forward, weight gradient, input gradient) GEMMs of 2·B·W² FLOP, less the
-      // first layer's input gradient, which neither side computes: 22·B·W².
-      const flop = 22 * batch * width * width;
-      out[precision] = { width, batch, ...t, tflops: flop / (t.medianMs / 1000) / 1e12, memory: memory(m, batch) };
-    } finally {
-      m.dispose();
-    }
+    results[key] = out;
   }
-  results.gemm_mlp = out;
 }
 
 /** tsdp compile of LeNet: cold (empty library cache), warm cache (new output dir), up to date. */

@@ -13,6 +13,7 @@ import { CodegenContext, defaultShapeFor, shapeComment, type Precision, type Sha
 import { cComment, cIdentifier, cString } from "./escape.ts";
 import { fusedPointwiseKernel } from "./kernels/fused-pointwise.ts";
 import { gemmKernel } from "./kernels/gemm.ts";
+import { blasSites, withBlas, type GemmChoice, type GemmMode } from "./kernels/cublaslt.ts";
 import { rowwiseKernel } from "./kernels/rowwise.ts";
 import { embeddingKernel, permuteKernel, poolKernel } from "./kernels/simple.ts";
 import { batchNormKernel, lossKernel, reduceKernel } from "./kernels/blockwise.ts";
@@ -185,6 +186,8 @@ export interface CodegenInput {
   readonly precision?: Precision;
   /** Kernel shapes for the GPU or the CPU target (default: the target's). */
   readonly shapeFor?: ShapeFor;
+  /** Which GEMMs call cuBLASLt (kernels/cublaslt.ts; default auto). */
+  readonly gemm?: GemmMode;
   /** The evaluate and training-step programs, when the model declares its training. */
   readonly training?: TrainingCodegen;
 }
@@ -197,15 +200,19 @@ interface RenderedProgram {
 }
 
 /** Renders each program's kernels once; a kernel identical in two programs is emitted once. */
-function renderPrograms(programs: Record<string, Program>, precision: Precision, shapeFor: ShapeFor) {
+function renderPrograms(programs: Record<string, Program>, precision: Precision, shapeFor: ShapeFor, gemm: GemmMode) {
   const t = loadTemplates();
   const texts = new Map<string, string>();
   const out: Record<string, RenderedProgram & { ctx: CodegenContext }> = {};
+  const gemmChoices: GemmChoice[] = [];
+  let cublasltSites = 0;
   for (const [name, program] of Object.entries(programs)) {
     const ctx = new CodegenContext(program.graph, program.plan, program.memory, precision, shapeFor);
     const launches: LaunchView[] = [];
     const templates: KernelView["template"][] = [];
-    for (const k of program.plan.kernels) {
+    const blas = blasSites(ctx, name, program.plan, gemm, cublasltSites);
+    cublasltSites += blas.sites;
+    for (const [i, k] of program.plan.kernels.entries()) {
       const build = builderFor(k);
       if (!build)
         throw new CompileError([diagnostic("noKernel", `${k.anchor.op} (in ${name}, kernel ${k.name}) has no CUDA kernel in this version of tsdp`, k.anchor.loc)]);
@@ -227,12 +234,23 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
         text = t.kernel(kernel);
       }
       texts.set(kernel.name, text);
-      launches.push(launch);
+      const site = blas.results[i];
+      if (site) gemmChoices.push(site.choice);
+      let call = site?.blas;
+      if (site?.restKernel && call?.rest) {
+        // the separate epilogue pass after cuBLASLt's GEMM (a kernel of its own, named per program if it differs)
+        let rest = site.restKernel;
+        const restText = t.kernel(rest);
+        if (texts.has(rest.name) && texts.get(rest.name) !== restText) rest = { ...rest, name: `${rest.name}_${name}` };
+        texts.set(rest.name, t.kernel(rest));
+        call = { ...call, rest: { ...call.rest, kernel: kernelSymbol(`${rest.name}_kernel`) } };
+      }
+      launches.push(withBlas(launch, call, blas.guards.get(i)));
       templates.push(kernel.template);
     }
     out[name] = { launches, templates, plan: program.plan, ctx };
   }
-  return { texts: [...new Set(texts.values())], programs: out };
+  return { texts: [...new Set(texts.values())], programs: out, gemmChoices, cublasltSites };
 }
 
 /** A program's launches in segments: one for forward and evaluate, cut at bucket boundaries for the step. */
@@ -269,7 +287,8 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
   const shapeFor = input.shapeFor ?? defaultShapeFor(target);
   const { graph, plan, memory } = forward;
   const programs: Record<string, Program> = training ? { forward, evaluate: training.evaluate, step: training.step } : { forward };
-  const rendered = renderPrograms(programs, precision, shapeFor);
+  const gemm = input.gemm ?? "auto";
+  const rendered = renderPrograms(programs, precision, shapeFor, gemm);
   const ctx = rendered.programs.forward.ctx;
   const outputs = graph.outputs.map((o, i) => ({ node: o, name: `output${i}` }));
   const sourceFile = basename(graph.nodes[0]?.loc.file ?? "model.ts");
@@ -329,6 +348,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     unsharedBatchBytesPerSample: memory.unsharedBatchBytesPerSample,
     fixedBytes,
     kernelTexts: rendered.texts,
+    cublasltSites: rendered.cublasltSites,
     kernelNamespace,
     programs: programViews,
     forward: programNamed("forward"),
@@ -367,6 +387,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     buffers: graph.buffers.map(paramSpec),
     kernels: plan.kernels.map((k) => kernelReport(k, plan, ctx.source(k))),
     launches: launchReports(rendered.programs, training && { paramFloats: paramsOnlyBytes / 4, optimizer: training.optimizer }),
+    gemm: { mode: gemm, sites: rendered.cublasltSites, choices: rendered.gemmChoices },
     memory: {
       paramBytes: memory.paramBytes,
       activationBytesPerSample: memory.batchBytesPerSample,

@@ -57,7 +57,18 @@ export function launchReports(programs: Readonly<Record<string, RenderedLaunches
       const kernel = r.plan.kernels[i];
       const { flops, bytes } = kernelCost(kernel, r.plan);
       const common = { program: program as LaunchReport["program"], scalars: launch.scalars.slice() };
-      out.push({ ...common, kernel: withoutNamespace(launch.kernel), template: r.templates[i], grid: launch.grid, block: launch.block, flops, bytes });
+      // a cuBLASLt site (kernels/cublaslt.ts): the GEMM is the library's, its row keeps the fallback
+      // kernel's name and launch shape; a bias sum its BGRADB computes costs nothing then
+      const template = launch.blas ? "cublaslt" : r.templates[i];
+      const skipped = launch.blasGuard ? { scale: "0" } : {};
+      out.push({ ...common, kernel: withoutNamespace(launch.kernel), template, grid: launch.grid, block: launch.block, flops, bytes, ...skipped });
+      const rest = launch.blas?.rest;
+      if (rest) {
+        // the separate epilogue pass: reads the GEMM's result and its operands, writes the result
+        const elements = affineCount(r.plan.storageOf(kernel.output));
+        const words = rest.pointers + 1; // each operand and the result read, the result written
+        out.push({ ...common, kernel: withoutNamespace(rest.kernel), template: "cublaslt_epilogue", grid: rest.grid, block: rest.block, flops: elements, bytes: { perSample: 4 * words * elements.perSample, fixed: 4 * words * elements.fixed } });
+      }
       const next = launch.next;
       if (next) {
         // one add per element and partial result; the partial results read and the output written
@@ -71,7 +82,8 @@ export function launchReports(programs: Readonly<Record<string, RenderedLaunches
           when: next.when,
           flops: elements,
           bytes: { perSample: 4 * elements.perSample, fixed: 4 * elements.fixed },
-          scale: "splits + 1",
+          // with cuBLASLt the site runs no split-K (its pass belongs to the fallback kernel)
+          scale: launch.blas ? "0" : "splits + 1",
         });
       }
     });

@@ -21,6 +21,8 @@ interface KernelViewBase {
 // tiling, the thread mapping and the synchronization around them.
 
 /** fused_pointwise.cu.hbs: a fused chain of pointwise ops, one thread per output element. */
+import type { BlasCallView } from "./kernels/cublaslt.ts";
+
 export interface FusedPointwiseView extends KernelViewBase {
   readonly template: "fused_pointwise";
   readonly count: string;
@@ -329,6 +331,10 @@ export interface LaunchView {
   readonly scalarArgs: string;
   readonly summary: string;
   readonly source: readonly string[];
+  /** A cuBLASLt call before it (kernels/cublaslt.ts): the kernel's own launch is then the fallback. */
+  readonly blas?: BlasCallView;
+  /** Skipped when this cuBLASLt GEMM computed the kernel's output (its BGRADB epilogue). */
+  readonly blasGuard?: { readonly comment: string; readonly site: string; readonly operands: string };
   /** A second launch of the same kernel plan entry, right after this one (split-K's sum pass). */
   readonly next?: {
     /** The C condition under which it runs. */
@@ -439,6 +445,8 @@ export interface ModelView {
   readonly fixedBytes: number;
   /** Each kernel rendered by its template, once. */
   readonly kernelTexts: readonly string[];
+  /** GEMM sites that call cuBLASLt (kernels/cublaslt.ts); the harness loads the library only when there are some. */
+  readonly cublasltSites: number;
   readonly kernelNamespace: string;
   readonly programs: readonly ProgramView[];
   readonly forward: ProgramView;

@@ -4,7 +4,7 @@ import { broadcastShape, sizeOf, stridesOf, type NDArray } from "../reference/nd
 import { broadcastShapes } from "./elementwise.ts";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 import { cDim, shapeComment } from "../5-codegen/context.ts";
-import { defineOp, requireFloat, ShapeError, type GemmIndexMaps, type GemmMapOptions, type GemmRowSums, type GradContext, type TensorType } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type DenseGemm, type GemmIndexMaps, type GemmMapOptions, type GemmRowSums, type GradContext, type TensorType } from "./op.ts";
 
 // Contractions: torch.matmul and F.linear (y = x·Wᵀ + b). Reference sums in float64.
 
@@ -12,7 +12,7 @@ import { defineOp, requireFloat, ShapeError, type GemmIndexMaps, type GemmMapOpt
 export const matmul = defineOp<{}>({
   name: "matmul",
   // per sample: a reduction over the batch (a linear layer's weight gradient) counts once
-  codegen: { kind: "gemm", maps: matmulMaps, macsPerOutput: (n) => numel([n.inputs[0].shape.at(-1)!]).c, batchedGridZ: (n) => matmulBatchDims(n), readsTransposed: true, rowSums: matmulRowSums },
+  codegen: { kind: "gemm", maps: matmulMaps, macsPerOutput: (n) => numel([n.inputs[0].shape.at(-1)!]).c, batchedGridZ: (n) => matmulBatchDims(n), readsTransposed: true, rowSums: matmulRowSums, dense: matmulDense },
   family: "contraction",
   inputs: ["a", "b"],
   infer: ([a, b], _, who) => {
@@ -109,7 +109,7 @@ function describeLinearInput(x: TensorType, from?: TensorType): string {
  */
 export const linear = defineOp<{ readonly flattenedFrom?: readonly Dim[] }>({
   name: "linear",
-  codegen: { kind: "gemm", maps: linearMaps, macsPerOutput: (n) => n.inputs[1].shape[1] as number, biased: true },
+  codegen: { kind: "gemm", maps: linearMaps, macsPerOutput: (n) => n.inputs[1].shape[1] as number, biased: true, dense: linearDense },
   traits: { layer: true },
   family: "contraction",
   inputs: ["x", "weight", "bias?"],
@@ -243,4 +243,36 @@ function matmulMaps(node: Node, _a: unknown, { transposed }: GemmMapOptions): Ge
     // b[k·N + n]: a row of B is contiguous along n (the input and weight gradients of a linear layer)
     contiguousB: bT ? "k" : "n",
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same GEMMs as dense operands, for a BLAS library (issue 20: 5-codegen/kernels/cublaslt.ts).
+
+/** linear: x [rows, K] times W stored [N, K]. */
+function linearDense(): DenseGemm {
+  return { role: "forward", aTransposed: false, bTransposed: true, strideA: "0", strideB: "0" };
+}
+
+/**
+ * matmul: each operand either has all of the result's batch dims (one matrix per z) or none (one
+ * matrix for every z); a partial broadcast ([2, 1, M, K] @ [1, 3, K, N]) has no single stride.
+ */
+function matmulDense(node: Node, _a: unknown, { transposed }: GemmMapOptions): DenseGemm | undefined {
+  const [aN, bN] = node.inputs;
+  const as = aN.shape.length === 1 ? [1, aN.shape[0]] : aN.shape;
+  const bs = bN.shape.length === 1 ? [bN.shape[0], 1] : bN.shape;
+  const batchDims = matmulBatchDims(node);
+  const stride = (shape: readonly Dim[]) => {
+    const own = shape.slice(0, -2);
+    if (own.length === 0) return "0";
+    if (own.length !== batchDims.length || own.some((d, i) => !dimEq(d, batchDims[i]))) return undefined;
+    return `(long long)${cDim(shape[shape.length - 2])} * ${cDim(shape[shape.length - 1])}`;
+  };
+  const strideA = stride(as);
+  const strideB = stride(bs);
+  if (strideA === undefined || strideB === undefined) return undefined;
+  const aTransposed = aN.shape.length === 2 && transposed?.(aN) === true;
+  const bTransposed = bN.shape.length === 2 && transposed?.(bN) === true;
+  const role = batchDims.length ? "batched" : aTransposed ? "weight-gradient" : bN.shape.length === 2 && !bTransposed && typeof as[as.length - 2] !== "number" ? "input-gradient" : "matmul";
+  return { role, aTransposed, bTransposed, strideA, strideB };
 }

@@ -68,7 +68,7 @@ const sigmoidOf = (x: number) => 1 / (1 + Math.exp(-x));
 const activation: OpTraits = { activation: true };
 const monotoneActivation: OpTraits = { activation: true, monotone: true };
 
-export const [relu, reluGrad] = unary("relu", (x) => (x > 0 ? x : 0), (x) => `fmaxf(${x}, 0.0f)`, (x) => (x > 0 ? 1 : 0), (x) => `(${x} > 0.0f ? 1.0f : 0.0f)`, monotoneActivation, true, true);
+export const [relu, reluGrad] = unary("relu", (x) => (x > 0 ? x : 0), (x) => `fmaxf(${x}, 0.0f)`, (x) => (x > 0 ? 1 : 0), (x) => `(${x} > 0.0f ? 1.0f : 0.0f)`, { ...monotoneActivation, blasEpilogue: () => "relu" }, true, true);
 export const [leakyRelu, leakyReluGrad] = unary<{ slope: number }>(
   "leaky_relu",
   (x, a) => (x > 0 ? x : a.slope * x),
@@ -122,7 +122,7 @@ export const [gelu, geluGrad] = unary<{ approximate: "none" | "tanh" }>(
     a.approximate === "tanh"
       ? `tsdp_gelu_tanh_grad(${x})`
       : `(0.5f * (1.0f + erff(${x} * 0.7071067811865476f)) + ${x} * expf(-0.5f * ${x} * ${x}) * 0.3989422804014327f)`,
-  activation,
+  { ...activation, blasEpilogue: (a) => (a.approximate === "tanh" ? "gelu" : undefined) },
 );
 export const [neg, negGrad] = unary("neg", (x) => -x, (x) => `(-${x})`, () => -1, () => "(-1.0f)");
 export const [exp, expGrad] = unary("exp", Math.exp, (x) => `expf(${x})`, Math.exp, (x) => `expf(${x})`);

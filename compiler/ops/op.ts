@@ -96,6 +96,11 @@ export interface OpTraits<A = any> {
   readonly monotone?: boolean | ((attrs: A) => boolean);
   /** An activation that a biased GEMM (linear, conv) may apply in its epilogue. */
   readonly activation?: boolean;
+  /**
+   * The same activation as a BLAS library's GEMM epilogue computes it (issue 20): cuBLASLt's RELU,
+   * or its GELU, which is the tanh approximation (so only gelu with approximate "tanh").
+   */
+  readonly blasEpilogue?: (attrs: A) => "relu" | "gelu" | undefined;
   /** Draws from the random-stream arguments that elementwise kernels have and GEMM kernels lack. */
   readonly random?: boolean;
   /** A random op that draws in eval mode too (F.dropout's default training=true); others draw in train mode only. */
@@ -260,6 +265,24 @@ export interface GemmCodegen<A> {
   readonly rowSums?: (node: Node, attrs: A) => GemmRowSums | undefined;
   /** Its maps read a 2-D operand that is a matrixTranspose of its own input (GemmMapOptions.transposed). */
   readonly readsTransposed?: boolean;
+  /**
+   * Where its maps are a plain dense GEMM (no gather, no pooling), how its operands lie in memory,
+   * so that a BLAS library can run it (issue 20, 5-codegen/kernels/cublaslt.ts); undefined otherwise.
+   */
+  readonly dense?: (node: Node, attrs: A, options: GemmMapOptions) => DenseGemm | undefined;
+}
+
+/** A GEMM C[z][M, N] = A[z][M, K]·B[z][K, N] over row-major dense operands (M, N, K, Z: its maps'). */
+export interface DenseGemm {
+  /** What it computes, for the reader: a layer's forward, its input or weight gradient, a batched matmul. */
+  readonly role: "forward" | "input-gradient" | "weight-gradient" | "batched" | "matmul";
+  /** A is stored as [K, M] (a transpose folded into the loads: dyᵀ of a weight gradient). */
+  readonly aTransposed: boolean;
+  /** B is stored as [N, K] (linear's weight). */
+  readonly bTransposed: boolean;
+  /** Elements between consecutive matrices of the batch z, as C expressions; "0" where shared. */
+  readonly strideA: string;
+  readonly strideB: string;
 }
 
 export interface GemmRowSums {

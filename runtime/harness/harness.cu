@@ -388,6 +388,7 @@ TSDP_EXPORT int tsdp_destroy(tsdp_model* m) {
     if (!m) return 0;
     drop_graphs(m);
     nccl_close(m->nccl);
+    cublaslt_close(m);
     for (auto& r : m->replicas) {
         cudaSetDevice(r.device);
         for (char* p : {r.params, r.grads, r.opt1, r.opt2, r.batch_arena, r.fixed_arena, (char*)r.consts, (char*)r.scratch})
@@ -485,6 +486,7 @@ TSDP_EXPORT int tsdp_create(const tsdp_config* config, tsdp_model** out) {
             tsdp_destroy(m);
             return fail(nullptr, code, why);
         }
+        cublaslt_open(m);  // never fails the model: without it, tsdp's kernels run every GEMM
         *out = m;
         return 0;
     } catch (const std::exception& ex) {
@@ -518,6 +520,7 @@ TSDP_EXPORT const char* tsdp_describe(tsdp_model* m) {
     if (!m) return "";
     text = std::to_string(m->replicas.size()) + " replica(s); step: " + (graphs_enabled(m) ? "CUDA graph per batch size" : m->use_graphs ? (kernel_times_on() ? "eager (TSDP_KERNEL_TIMES: every launch timed)" : "eager (TSDP_CUDA_GRAPHS=0)") : m->graph_status);
     if (tsdp_model_description.training) text += describe_all_reduce(m);
+    text += describe_cublaslt(m);
     return text.c_str();
 }
 

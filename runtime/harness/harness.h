@@ -154,6 +154,7 @@ struct tsdp_model_desc {
     int output_count;
     tsdp_program_desc forward;
     const tsdp_training_desc* training;
+    int cublaslt_sites;  // GEMMs with a cuBLASLt call site (issue 20; 0: the library is never loaded)
 };
 
 /** Defined by the generated model.cu; read by the harness. */

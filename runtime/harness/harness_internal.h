@@ -22,6 +22,8 @@ struct tsdp_nccl {
     std::vector<void*> comms;
 };
 
+struct tsdp_cublaslt;  // cublaslt.cu
+
 struct tsdp_model {
     std::vector<tsdp_replica> replicas;
     int training = 1;             // PyTorch modules start in train mode
@@ -42,6 +44,8 @@ struct tsdp_model {
     tsdp_nccl* nccl = nullptr;    // loaded at the first multi-replica step
     int nccl_tried = 0;
     std::string allreduce_note;   // why NCCL is not used, when it is not
+    tsdp_cublaslt* cublaslt = nullptr;  // loaded at tsdp_create when the model has cuBLASLt sites
+    std::string cublaslt_note;    // why cuBLASLt is not used, when it is not
     unsigned long long stats[4] = {0, 0, 0, 0};  // graph captures, graph replays, eager steps, bucket all-reduces
 };
 
@@ -94,6 +98,12 @@ int run_replicated(tsdp_model* m, const tsdp_program_desc& p, int batch, const v
                    std::vector<float>* per_replica);
 /** Graphs are on unless the caller turned them off, a capture failed, or TSDP_CUDA_GRAPHS=0. */
 bool graphs_enabled(tsdp_model* m);
+
+// cuBLASLt (cublaslt.cu): loaded with its per-replica handles and workspaces at tsdp_create.
+void cublaslt_open(tsdp_model* m);
+void cublaslt_close(tsdp_model* m);
+/** "; cuBLASLt: …" for tsdp_describe: in use, or why not. */
+std::string describe_cublaslt(tsdp_model* m);
 
 // The training step (step.cu).
 void nccl_close(tsdp_nccl* n);

@@ -69,7 +69,7 @@ function plainGather(name: string, op: "a" | "b"): SplitGather {
  * outside the kernel (relu_grad's y) have the output's shape and are read at that same index,
  * through the extra kernel parameters e0, e1, … (`extras`, in order).
  */
-function epilogue(k: Kernel, index: string): { statements: string[]; extras: Node[] } {
+export function epilogue(k: Kernel, index: string): { statements: string[]; extras: Node[] } {
   const extras: Node[] = [];
   const statements = k.epilogue.map((e, i) => {
     const codegen = opDef(e.op).codegen;
