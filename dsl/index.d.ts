@@ -75,6 +75,20 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   argmax(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   softmax(dim: number): Tensor;
   logSoftmax(dim: number): Tensor;
+
+  // masks: a comparison gives a float32 tensor of 0s and 1s; a condition is "≠ 0"
+  gt(other: Tensor | number): Tensor;
+  ge(other: Tensor | number): Tensor;
+  lt(other: Tensor | number): Tensor;
+  le(other: Tensor | number): Tensor;
+  eq(other: Tensor | number): Tensor;
+  ne(other: Tensor | number): Tensor;
+  /** `value` where mask ≠ 0 (mask broadcasts to this tensor's shape); −Infinity before a softmax masks a position out. */
+  maskedFill(mask: Tensor, value: number): Tensor;
+  /** Lower triangle of the last two dims: keeps (r, c) where c − r ≤ diagonal, as torch.tril. */
+  tril(diagonal?: number): Tensor;
+  /** Upper triangle of the last two dims: keeps (r, c) where c − r ≥ diagonal, as torch.triu. */
+  triu(diagonal?: number): Tensor;
 }
 
 /** torch.max(x, dim)'s result: `.values` / `.indices`, or `[0]` / `[1]`. */
@@ -221,6 +235,33 @@ export namespace nn {
   class Identity extends Module { constructor() }
   interface Identity { (x: Tensor): Tensor }
 
+  /**
+   * A trainable tensor of your module, registered under the field it is assigned to (state_dict
+   * name "pos" for `this.pos`, before the children's parameters), as torch.nn.Parameter:
+   *   this.pos = new nn.Parameter(F.zeros([1, 16, 64]));
+   * Its initial value comes from F.zeros / F.ones / F.full / F.randn, or from nn.init.
+   */
+  class Parameter {
+    constructor(data: Tensor, requiresGrad?: boolean);
+  }
+  interface Parameter extends Tensor {}
+
+  /** torch.nn.init's in-place initializers for an nn.Parameter (in the constructor). */
+  namespace init {
+    function zeros_(tensor: Tensor): Tensor;
+    function ones_(tensor: Tensor): Tensor;
+    function constant_(tensor: Tensor, val: number): Tensor;
+    /** N(0, std²); only mean 0. */
+    function normal_(tensor: Tensor, mean?: number, std?: number): Tensor;
+    function normal_(tensor: Tensor, options: { mean?: number; std?: number }): Tensor;
+    /** N(0, std²) truncated to [a, b]; the bounds must lie beyond ±6.66·std (PyTorch's ViT default: std 0.02, a −2, b 2). */
+    function trunc_normal_(tensor: Tensor, mean?: number, std?: number, a?: number, b?: number): Tensor;
+    function trunc_normal_(tensor: Tensor, options: { mean?: number; std?: number; a?: number; b?: number }): Tensor;
+    /** U(a, b); only symmetric bounds a = −b. */
+    function uniform_(tensor: Tensor, a?: number, b?: number): Tensor;
+    function uniform_(tensor: Tensor, options: { a?: number; b?: number }): Tensor;
+  }
+
   /** Runs its modules in order; children are named "0", "1", ... as in PyTorch. */
   class Sequential extends Module {
     constructor(...modules: Module[]);
@@ -279,6 +320,34 @@ export namespace F {
   function crossEntropy(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; labelSmoothing?: number }): Tensor;
   function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction }): Tensor;
   function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
+
+  // Factories (torch.zeros, ...): float32, static shapes. Inside forward they are constants computed
+  // in the kernel that reads them; in a constructor zeros/ones/full/randn give an nn.Parameter's
+  // initial value.
+  type Size = number | readonly number[];
+  interface FactoryOptions { dtype?: "float32" }
+  function zeros(size: Size, options?: FactoryOptions): Tensor;
+  function zeros(...size: number[]): Tensor;
+  function ones(size: Size, options?: FactoryOptions): Tensor;
+  function ones(...size: number[]): Tensor;
+  function full(size: Size, fillValue: number, options?: FactoryOptions): Tensor;
+  /** Standard normal values, drawn once: only as an nn.Parameter's initial value. */
+  function randn(size: Size, options?: FactoryOptions): Tensor;
+  function randn(...size: number[]): Tensor;
+  /** torch.arange(end) or torch.arange(start, end, step = 1): ⌈(end − start)/step⌉ values. */
+  function arange(end: number, options?: FactoryOptions): Tensor;
+  function arange(start: number, end: number, step?: number, options?: FactoryOptions): Tensor;
+  function linspace(start: number, end: number, steps: number, options?: FactoryOptions): Tensor;
+  /** n × m (m defaults to n) with ones on the diagonal. */
+  function eye(n: number, m?: number, options?: FactoryOptions): Tensor;
+  /** torch.tril(input, diagonal = 0): keeps (r, c) of the last two dims where c − r ≤ diagonal. */
+  function tril(input: Tensor, diagonal?: number): Tensor;
+  function tril(input: Tensor, options: { diagonal?: number }): Tensor;
+  /** torch.triu(input, diagonal = 0): keeps (r, c) of the last two dims where c − r ≥ diagonal. */
+  function triu(input: Tensor, diagonal?: number): Tensor;
+  function triu(input: Tensor, options: { diagonal?: number }): Tensor;
+  /** torch.where(condition, input, other): input where condition ≠ 0, else other; all three broadcast. */
+  function where(condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor;
 }
 
 /** torch.optim. Hyperparameters here are defaults; the runtime may change them every step. */

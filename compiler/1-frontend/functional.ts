@@ -2,6 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
 import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
+import { factoryMembers, type PhaseOf } from "./factories.ts";
 import { flatten } from "./tensor-methods.ts";
 import { BuiltinFunction, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -134,8 +135,9 @@ const functional: Record<keyof typeof lowerings, FunctionalSpec> = {
   mish: { args: [x, opt("inplace", "bool", false)], lower: lowerings.mish },
 };
 
-export function functionalNamespace(em: GraphEmitter, requireForward: (who: string, site: CallSite) => void): NamespaceValue {
-  const members = new Map<string, Value>();
+export function functionalNamespace(em: GraphEmitter, requireForward: (who: string, site: CallSite) => void, phase: PhaseOf): NamespaceValue {
+  // the factories work in constructors too (an nn.Parameter's initial value)
+  const members = factoryMembers(em, phase, requireForward);
   for (const [name, spec] of Object.entries(functional)) {
     const who = `F.${name}`;
     members.set(

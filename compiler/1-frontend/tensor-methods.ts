@@ -1,6 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
 import { arg, argLoc, bindArgs, opt } from "./args.ts";
+import { selectionMethods } from "./factories.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { BuiltinFunction, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -142,6 +143,14 @@ export const tensorMethods: Record<string, Method> = {
     return x;
   },
   add: binary("add"),
+  // comparisons give 0/1 float masks (see compiler/ops/select.ts)
+  gt: binary("gt"),
+  ge: binary("ge"),
+  lt: binary("lt"),
+  le: binary("le"),
+  eq: binary("eq"),
+  ne: binary("ne"),
+  ...selectionMethods,
   sub: binary("sub"),
   mul: binary("mul"),
   div: binary("div"),

@@ -158,7 +158,7 @@ export interface Reduction {
 
 /** What a pointwise expression may refer to besides its operands. */
 export interface PointwiseContext {
-  /** The flat index of the element (a size_t C expression). */
+  /** The flat index of this node's element (a size_t C expression; a broadcast producer's own). */
   readonly index: string;
   /** The IR node, whose id keys its random stream. */
   readonly node: Node;
