@@ -14,6 +14,7 @@ import { yieldToRunner } from "./helpers.ts";
 const models = [
   ...readdirSync("examples").map((d) => join("examples", d, "model.ts")),
   "test/fixtures/all-ops/model.ts",
+  "test/fixtures/attention/model.ts",
 ];
 
 /**

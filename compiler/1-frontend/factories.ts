@@ -3,7 +3,7 @@ import type { Init } from "../ir/node.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { checkTensorSize } from "./size-limits.ts";
-import { BuiltinFunction, describe, ParameterValue, StaticTensor, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, ParameterValue, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
 // (torch.tril, triu), with PyTorch's names and argument order. Inside forward a factory is a
@@ -22,9 +22,12 @@ function splitSizes(who: string, args: Value[], site: CallSite): { size: Value; 
 }
 
 function sizes(who: string, size: Value, site: CallSite): number[] {
-  const { s } = bindArgs(who, [arg("s", "sizes")], [size], site);
-  checkTensorSize(s, `the result of ${who}`, site.loc);
-  return s;
+  // a constant's shape is fixed when the library is built: x.size(0) is known only at run time
+  if ([size].flat().some((d) => d instanceof SymInt))
+    fail("nonConstant", `${who}: a factory's size cannot depend on the batch size; build a [1, ...] tensor and let broadcasting stretch it`, site.loc);
+  const { size: shape } = bindArgs(who, [arg("size", "sizes")], [size], site);
+  checkTensorSize(shape, `the result of ${who}`, site.loc);
+  return shape;
 }
 
 /** A factory whose first argument is a size; `make` sees the phase to make a node or a StaticTensor. */
