@@ -89,6 +89,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   tril(diagonal?: number): Tensor;
   /** Upper triangle of the last two dims: keeps (r, c) where c − r ≥ diagonal, as torch.triu. */
   triu(diagonal?: number): Tensor;
+
+  // slices along a fixed-size dim after the batch (torch.split / chunk / narrow)
+  /** Pieces of `splitSize` (the last smaller), or of the listed sizes, which must add up to the dim. */
+  split(splitSizeOrSections: number | readonly number[], dim?: number): Tensor[];
+  /** `chunks` pieces of ⌈size/chunks⌉, the last smaller (fewer pieces when they run out, as PyTorch). */
+  chunk(chunks: number, dim?: number): Tensor[];
+  narrow(dim: number, start: number, length: number): Tensor;
 }
 
 /** torch.max(x, dim)'s result: `.values` / `.indices`, or `[0]` / `[1]`. */
@@ -346,6 +353,12 @@ export namespace F {
   /** torch.triu(input, diagonal = 0): keeps (r, c) of the last two dims where c − r ≥ diagonal. */
   function triu(input: Tensor, diagonal?: number): Tensor;
   function triu(input: Tensor, options: { diagonal?: number }): Tensor;
+  /** torch.cat(tensors, dim = 0): along a fixed-size dim after the batch (dim 0 is the batch: pass a dim). */
+  function cat(tensors: readonly Tensor[], dim?: number): Tensor;
+  /** torch.stack(tensors, dim = 0): equal shapes, joined along a new dim. */
+  function stack(tensors: readonly Tensor[], dim?: number): Tensor;
+  function split(tensor: Tensor, splitSizeOrSections: number | readonly number[], dim?: number): Tensor[];
+  function chunk(tensor: Tensor, chunks: number, dim?: number): Tensor[];
   /** torch.where(condition, input, other): input where condition ≠ 0, else other; all three broadcast. */
   function where(condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor;
 }

@@ -88,6 +88,10 @@ cases.triangle = { body: model("return [x.view(-1, 2, 2).tril(), F.triu(x.view(-
 for (const op of ["gt", "ge", "lt", "le", "eq", "ne"]) cases[op] = { body: model(`return x.mul(x.${op}(0.1));`) };
 cases.masked_fill = { body: model("return x.maskedFill(x.gt(0), -3).mul(x).maskedFill(F.eye(4).view(1, 4, 4).sum(1), 5);") };
 cases.where = { body: model("return F.where(x.gt(0), x.mul(2), this.b(x)).add(F.where(x.lt(0), x, 1));", "b = new nn.Linear(4, 1);") };
+cases.concat = { body: model("return F.cat([x.view(-1, 2, 2), this.b(x).view(-1, 1, 2), x.view(-1, 2, 2).mul(2)], 1);", "b = new nn.Linear(4, 2);") };
+// split and chunk are narrows, and narrow's gradient is pad_dim; stack is a cat of unsqueezes
+cases.narrow = { body: model("return [...x.split([1, 3], 1), ...F.chunk(x, 3, 1), x.narrow(1, 1, 2)];") };
+cases.pad_dim = { body: model("return F.stack(x.chunk(2, 1), 2).mul(x.view(-1, 2, 2));") };
 cases.div_count = { body: model("return x.mean(0, true).add(x.mean()).add(x);") };
 cases.eq_mask = { body: model("return x.amax(1, true).add(x);") };
 

@@ -298,6 +298,21 @@ describe("factories and selection (compiler/ops/factory.ts, select.ts)", () => {
   });
 });
 
+describe("joins and slices (compiler/ops/join.ts)", () => {
+  it("concat adds up the joined dim; the others must match; the batch must come before it", () => {
+    expect(infer("concat", [t([Batch, 2, 3]), t([Batch, 5, 3])], { dim: 1 })).toBe("f32[Batch, 7, 3]");
+    rejects("concat", [t([Batch, 2, 3]), t([Batch, 2, 4])], { dim: 1 }, /must match except in dimension 1/);
+    rejects("concat", [t([Batch, 2]), t([Batch, 2])], { dim: 0 }, /the batch must come before the dim/);
+    rejects("concat", [t([2, 3]), t([2, 3], "i32")], { dim: 0 }, /float32/);
+  });
+  it("narrow keeps a window inside the dim; pad_dim puts it back", () => {
+    expect(infer("narrow", [t([Batch, 6, 3])], { dim: 1, start: 2, length: 3 })).toBe("f32[Batch, 3, 3]");
+    rejects("narrow", [t([Batch, 6, 3])], { dim: 1, start: 4, length: 3 }, /not inside dim 1 of size 6/);
+    expect(infer("pad_dim", [t([Batch, 3, 3])], { dim: 1, start: 2, length: 3, size: 6 })).toBe("f32[Batch, 6, 3]");
+    rejects("pad_dim", [t([Batch, 2, 3])], { dim: 1, start: 2, length: 3, size: 6 }, /dy's dim 1 must be 3/);
+  });
+});
+
 describe("coverage", () => {
   it("every op in the registry has its shape rule tested above", () => {
     const missing = [...ops.keys()].filter((name) => !covered.has(name));

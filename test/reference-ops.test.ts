@@ -506,6 +506,19 @@ describe("factories and selection", () => {
   });
 });
 
+describe("joins and slices", () => {
+  it("concat joins along dim as torch.cat: torch.cat([[1, 2], [3, 4]] and [[5], [6]], dim=1) = [[1, 2, 5], [3, 4, 6]]", () => {
+    expectClose(run("concat", [nd([2, 2], [1, 2, 3, 4]), nd([2, 1], [5, 6])], { dim: 1 }), [2, 3], [1, 2, 5, 3, 4, 6]);
+    // dim 0: rows stacked
+    expectClose(run("concat", [nd([1, 2], [1, 2]), nd([2, 2], [3, 4, 5, 6])], { dim: 0 }), [3, 2], [1, 2, 3, 4, 5, 6]);
+  });
+  it("narrow takes a window; pad_dim puts it among zeros", () => {
+    const x = nd([2, 3], [1, 2, 3, 4, 5, 6]);
+    expectClose(run("narrow", [x], { dim: 1, start: 1, length: 2 }), [2, 2], [2, 3, 5, 6]);
+    expectClose(run("pad_dim", [nd([2, 2], [2, 3, 5, 6])], { dim: 1, start: 1, length: 2, size: 4 }), [2, 4], [0, 2, 3, 0, 0, 5, 6, 0]);
+  });
+});
+
 describe("coverage", () => {
   it("every op's reference semantics is tested above", () => {
     expect([...ops.keys()].filter((n) => !covered.has(n))).toEqual([]);

@@ -2,7 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
 import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { factoryMembers, type PhaseOf } from "./factories.ts";
+import { factoryMembers, joinMembers, type PhaseOf } from "./factories.ts";
 import { flatten } from "./tensor-methods.ts";
 import { BuiltinFunction, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -138,6 +138,7 @@ const functional: Record<keyof typeof lowerings, FunctionalSpec> = {
 export function functionalNamespace(em: GraphEmitter, requireForward: (who: string, site: CallSite) => void, phase: PhaseOf): NamespaceValue {
   // the factories work in constructors too (an nn.Parameter's initial value)
   const members = factoryMembers(em, phase, requireForward);
+  for (const [name, f] of joinMembers(em, requireForward)) members.set(name, f);
   for (const [name, spec] of Object.entries(functional)) {
     const who = `F.${name}`;
     members.set(

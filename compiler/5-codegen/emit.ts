@@ -1,3 +1,4 @@
+import { concatKernel, narrowKernel } from "./kernels/join.ts";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -52,6 +53,8 @@ const builders: Record<KernelBuilder, Builder> = {
   embedding_grad: embeddingGradKernel,
   batch_norm_grad: batchNormGradKernel,
   layer_norm_grad: layerNormGradKernel,
+  concat: concatKernel,
+  narrow: narrowKernel,
 };
 
 function builderFor(k: Kernel): Builder | undefined {

@@ -6,6 +6,7 @@ import * as pool from "./pool.ts";
 import * as elementwise from "./elementwise.ts";
 import * as factory from "./factory.ts";
 import * as gather from "./gather.ts";
+import * as join from "./join.ts";
 import * as loss from "./loss.ts";
 import * as movement from "./movement.ts";
 import * as norm from "./norm.ts";
@@ -41,6 +42,7 @@ export const ops: ReadonlyMap<string, OpDef> = collect(
   norm,
   random,
   gather,
+  join,
   loss,
 );
 

@@ -177,7 +177,9 @@ export type KernelBuilder =
   | "classification_grad"
   | "embedding_grad"
   | "batch_norm_grad"
-  | "layer_norm_grad";
+  | "layer_norm_grad"
+  | "concat"
+  | "narrow";
 
 export type OpCodegen<A> =
   | { readonly kind: "pointwise"; readonly expr: (operands: readonly string[], attrs: A, ctx: PointwiseContext) => string }
