@@ -42,6 +42,9 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   unsqueeze(dim: number): Tensor;
   squeeze(dim?: number): Tensor;
   contiguous(): Tensor;
+  /** Broadcasts to `sizes` (−1 keeps a dim; size-1 dims stretch; new dims in front), as torch.expand. */
+  expand(...sizes: number[]): Tensor;
+  expandAs(other: Tensor): Tensor;
   /** Matrix transpose of a 2-D tensor. */
   t(): Tensor;
 
@@ -353,6 +356,19 @@ export namespace F {
   /** torch.triu(input, diagonal = 0): keeps (r, c) of the last two dims where c − r ≥ diagonal. */
   function triu(input: Tensor, diagonal?: number): Tensor;
   function triu(input: Tensor, options: { diagonal?: number }): Tensor;
+  interface AttentionOptions {
+    /** Added to the scores (PyTorch's float mask); a boolean mask is F.where(mask, 0, -Infinity). */
+    attnMask?: Tensor | null;
+    /** Dropout on the attention weights, on every call (pass 0 in eval mode, as nn.MultiheadAttention does). */
+    dropoutP?: number;
+    /** Masks the future: query r attends to keys c ≤ r. */
+    isCausal?: boolean;
+    /** Defaults to 1/√E, E the query's last dim. */
+    scale?: number | null;
+  }
+  /** softmax(q·kᵀ·scale + mask)·v over the last two dims: q [..., L, E], k [..., S, E], v [..., S, Ev] → [..., L, Ev]. */
+  function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, options?: AttentionOptions): Tensor;
+  function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, isCausal?: boolean, scale?: number | null): Tensor;
   /** torch.cat(tensors, dim = 0): along a fixed-size dim after the batch (dim 0 is the batch: pass a dim). */
   function cat(tensors: readonly Tensor[], dim?: number): Tensor;
   /** torch.stack(tensors, dim = 0): equal shapes, joined along a new dim. */

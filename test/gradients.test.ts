@@ -92,6 +92,10 @@ cases.concat = { body: model("return F.cat([x.view(-1, 2, 2), this.b(x).view(-1,
 // split and chunk are narrows, and narrow's gradient is pad_dim; stack is a cat of unsqueezes
 cases.narrow = { body: model("return [...x.split([1, 3], 1), ...F.chunk(x, 3, 1), x.narrow(1, 1, 2)];") };
 cases.pad_dim = { body: model("return F.stack(x.chunk(2, 1), 2).mul(x.view(-1, 2, 2));") };
+// a composite: causal attention, and a float mask with the batch's own keys
+cases.scaled_dot_product_attention = {
+  body: model("return [F.scaledDotProductAttention(x, this.k(x), x, { isCausal: true }), F.scaledDotProductAttention(x, x, this.k(x), { attnMask: F.where(F.eye(4), -Infinity, 0.5), scale: 0.5 })];", "k = new nn.Linear(4, 4);", "x: Tensor<[Batch, 4, 4]>"),
+};
 cases.div_count = { body: model("return x.mean(0, true).add(x.mean()).add(x);") };
 cases.eq_mask = { body: model("return x.amax(1, true).add(x);") };
 

@@ -118,8 +118,9 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward:
       new BuiltinFunction("F.where", (args, site) => {
         requireForward("F.where", site);
         const b = bindArgs("F.where", [arg("condition", "tensor"), arg("input", "any"), arg("other", "any")], args, site);
+        // a number may be ±Infinity here (an additive attention mask): a scalar `full`, which allows it
         const operand = (v: Value, name: string) =>
-          v instanceof TensorValue ? v.node : typeof v === "number" ? em.constant(v, site) : fail("wrongArgumentType", `F.where: ${name} must be a tensor or a number, got ${describe(v)}`, locOfArg(b, name, site));
+          v instanceof TensorValue ? v.node : typeof v === "number" && !Number.isNaN(v) ? em.node("full", [], { shape: [], value: v }, "F.where", site) : fail("wrongArgumentType", `F.where: ${name} must be a tensor or a number, got ${describe(v)}`, locOfArg(b, name, site));
         return em.tensor("where", [b.condition, operand(b.input, "input"), operand(b.other, "other")], {}, "F.where", site);
       }),
     ],
