@@ -28,6 +28,7 @@ export const NATIVE = [
   "test/dropout-masks.test.ts",
   "test/typed-module.test.ts",
   "test/state-dict.test.ts",
+  "test/language-ops.test.ts",
   "test/resources.test.ts",
   "test/runtime.test.ts",
   "test/shim.test.ts",

@@ -3,7 +3,8 @@ import type { Node } from "../ir/node.ts";
 import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { factoryMembers, joinMembers, type PhaseOf } from "./factories.ts";
+import { factoryMembers, type PhaseOf } from "./factories.ts";
+import { joinMembers } from "./joins.ts";
 import { flatten } from "./tensor-methods.ts";
 import { BuiltinFunction, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 

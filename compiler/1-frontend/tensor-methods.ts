@@ -2,6 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
 import { arg, argLoc, bindArgs, opt } from "./args.ts";
 import { selectionMethods } from "./factories.ts";
+import { sliceMethods } from "./joins.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { BuiltinFunction, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -168,6 +169,7 @@ export const tensorMethods: Record<string, Method> = {
   eq: binary("eq"),
   ne: binary("ne"),
   ...selectionMethods,
+  ...sliceMethods,
   sub: binary("sub"),
   mul: binary("mul"),
   div: binary("div"),
