@@ -345,6 +345,9 @@ export namespace F {
   function randn(size: Size, options?: FactoryOptions): Tensor;
   function randn(...size: number[]): Tensor;
   /** torch.arange(end) or torch.arange(start, end, step = 1): ⌈(end − start)/step⌉ values. */
+  /** With { dtype: "int32" }: integer positions, for nn.Embedding. */
+  function arange(end: number, options: { dtype: "int32" }): Tensor<Shape, "int32">;
+  function arange(start: number, end: number, step: number, options: { dtype: "int32" }): Tensor<Shape, "int32">;
   function arange(end: number, options?: FactoryOptions): Tensor;
   function arange(start: number, end: number, step?: number, options?: FactoryOptions): Tensor;
   function linspace(start: number, end: number, steps: number, options?: FactoryOptions): Tensor;

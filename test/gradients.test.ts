@@ -81,6 +81,7 @@ cases.mse_loss = { body: model('return [F.mseLoss(x, z, { reduction: "none" }), 
 // factories have no inputs: checked through an op that reads them (their values must not move x's gradient)
 cases.full = { body: model("return x.mul(F.full([4], 2)).add(F.ones([1, 4]));") };
 cases.arange = { body: model("return x.mul(F.arange(4)).add(F.arange(1, 3, 0.5));") };
+cases.arange_int = { body: model("return x.add(this.e(F.arange(4, { dtype: \"int32\" })).sum(1));", "e = new nn.Embedding(4, 3);") };
 cases.linspace = { body: model("return x.mul(F.linspace(-1, 1, 4));") };
 cases.eye = { body: model("return x.view(-1, 2, 2).mul(F.eye(2));") };
 cases.triangle = { body: model("return [x.view(-1, 2, 2).tril(), F.triu(x.view(-1, 2, 2), 1).mul(x.view(-1, 2, 2))];") };

@@ -24,7 +24,7 @@ describe("model-language features on the CPU target (fixtures/attention)", () =>
     const { model, build } = await compileForTestTarget("test/fixtures/attention/model.ts", "build/test-cpu/language-ops");
     const graph = model.graph;
     // the parameters as PyTorch's state_dict lists them: own parameters in assignment order, then children
-    expect(graph.params.map((p) => p.attrs.name)).toEqual(["pos", "scale", "qkv.weight", "qkv.bias"]);
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["pos", "scale", "qkv.weight", "qkv.bias", "wpe.weight"]);
     const m = await load(build.outDir);
     try {
       const state = referenceState(graph, 0);

@@ -276,6 +276,8 @@ describe("factories and selection (compiler/ops/factory.ts, select.ts)", () => {
     rejects("arange", [], { start: Infinity, step: 1, length: 1 }, /start must be a finite/);
     expect(infer("linspace", [], { start: 0, end: 1, steps: 7 })).toBe("f32[7]");
     expect(infer("eye", [], { n: 3, m: 4 })).toBe("f32[3, 4]");
+    expect(infer("arange_int", [], { start: 2, step: 3, length: 4 })).toBe("i32[4]");
+    rejects("arange_int", [], { start: 0.5, step: 1, length: 4 }, /integer start and step/);
   });
   it("triangle keeps its input's shape and needs two fixed matrix dims", () => {
     expect(infer("triangle", [t([Batch, 2, 5, 4])], { diagonal: -1, upper: false })).toBe("f32[Batch, 2, 5, 4]");

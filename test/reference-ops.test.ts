@@ -464,6 +464,8 @@ describe("factories and selection", () => {
     // torch.arange(1, 2.5, 0.5) = [1, 1.5, 2]
     expectClose(run("arange", [], { start: 1, step: 0.5, length: 3 }), [3], [1, 1.5, 2]);
     expectClose(run("eye", [], { n: 2, m: 3 }), [2, 3], [1, 0, 0, 0, 1, 0]);
+    // torch.arange(5, 0, -2) = [5, 3, 1] (an integer tensor)
+    expectClose(run("arange_int", [], { start: 5, step: -2, length: 3 }), [3], [5, 3, 1]);
   });
   it("linspace runs the first half from start and the second back from end, as PyTorch", () => {
     // torch.linspace(-1, 1, 5) = [-1, -0.5, 0, 0.5, 1]; the last value is exactly `end`

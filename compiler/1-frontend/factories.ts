@@ -82,7 +82,9 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward:
         requireForward("F.arange", site);
         const numbers = args.filter((a) => typeof a === "number").length;
         // torch.arange(end) or torch.arange(start, end, step=1)
-        const specs = numbers === 1 ? [arg("end", "number"), dtypeOption] : [arg("start", "number"), arg("end", "number"), opt("step", "number", 1), dtypeOption];
+        // dtype int32 gives positions for nn.Embedding (PyTorch's integer arange is int64)
+        const dtype = opt("dtype", "string", "float32", { choices: ["float32", "int32"] });
+        const specs = numbers === 1 ? [arg("end", "number"), dtype] : [arg("start", "number"), arg("end", "number"), opt("step", "number", 1), dtype];
         const b = bindArgs("F.arange", specs, args, site);
         const start = b.start ?? 0;
         const step = b.step ?? 1;
@@ -91,7 +93,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward:
           fail("invalidArgument", `F.arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${b.end}, step ${step})`, site.loc);
         const length = Math.ceil((b.end - start) / step);
         checkTensorSize([length], "the result of F.arange", site.loc);
-        return em.tensor("arange", [], { start, step, length }, "F.arange", site);
+        return em.tensor(b.dtype === "int32" ? "arange_int" : "arange", [], { start, step, length }, "F.arange", site);
       }),
     ],
     [

@@ -1,4 +1,4 @@
-import { concatKernel, narrowKernel } from "./kernels/join.ts";
+import { concatKernel, iotaKernel, narrowKernel } from "./kernels/join.ts";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -55,6 +55,7 @@ const builders: Record<KernelBuilder, Builder> = {
   layer_norm_grad: layerNormGradKernel,
   concat: concatKernel,
   narrow: narrowKernel,
+  iota: iotaKernel,
 };
 
 function builderFor(k: Kernel): Builder | undefined {

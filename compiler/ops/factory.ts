@@ -58,6 +58,23 @@ export const arange = defineOp<{ readonly start: number; readonly step: number; 
 });
 
 /**
+ * torch.arange with integer arguments and dtype int32: positions for nn.Embedding. An int32
+ * tensor has no place in the float pointwise kernels, so it is a small kernel of its own.
+ */
+export const arangeInt = defineOp<{ readonly start: number; readonly step: number; readonly length: number }>({
+  name: "arange_int",
+  family: "elementwise",
+  inputs: [],
+  codegen: { kind: "kernel", builder: "iota" },
+  infer: (_, a, who) => {
+    if (![a.start, a.step].every(Number.isInteger)) throw new ShapeError(`${who}: an int32 arange needs integer start and step, got ${a.start} and ${a.step}`, "invalidArgument");
+    if (Math.abs(a.start) + Math.abs(a.step) * a.length > 2 ** 31 - 1) throw new ShapeError(`${who}: its values pass int32's range`, "invalidArgument");
+    return { shape: fixedShape([a.length], who), dtype: "i32" };
+  },
+  reference: (_, a) => generate([a.length], (i) => a.start + i * a.step),
+});
+
+/**
  * torch.linspace(start, end, steps): PyTorch computes the first half forwards from start and the
  * second half backwards from end (so that the last value is exactly `end`); so do we.
  */

@@ -179,7 +179,8 @@ export type KernelBuilder =
   | "batch_norm_grad"
   | "layer_norm_grad"
   | "concat"
-  | "narrow";
+  | "narrow"
+  | "iota";
 
 export type OpCodegen<A> =
   | { readonly kind: "pointwise"; readonly expr: (operands: readonly string[], attrs: A, ctx: PointwiseContext) => string }

@@ -3,7 +3,7 @@ import { opDef } from "../../ops/index.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
 import { arg, pointwiseView } from "./simple.ts";
 
-// torch.cat and narrow (split, chunk) and narrow's gradient: one thread per output element, which
+// torch.cat and narrow (split, chunk) and narrow's gradient, and an int32 arange: one thread per output element, which
 // finds the one input element it copies. Along the joined dim the sizes are fixed; the dims before
 // it (`outer`, which may hold the batch) and after it (`inner`, fixed) are the same in every input.
 
@@ -28,6 +28,12 @@ export function concatKernel(ctx: CodegenContext, k: Kernel) {
   });
   const inputs = n.inputs.map((x, j) => arg(ctx, x, `x${j}`));
   return pointwiseView(ctx, k, inputs, body, `cat along dim ${dim}: ${n.inputs.map(shapeComment).join(", ")} → ${shapeComment(n)}`);
+}
+
+/** arange_int: out[i] = start + i·step, an int32 tensor (positions for an embedding). */
+export function iotaKernel(ctx: CodegenContext, k: Kernel) {
+  const { start, step } = k.anchor.attrs as { start: number; step: number };
+  return pointwiseView(ctx, k, [], [`out[i] = (int)(${start} + (long long)i * ${step});`], `arange_int ${start} + i·${step} → ${shapeComment(k.anchor)}`);
 }
 
 /** narrow copies a window of dim out; pad_dim (its gradient) puts it back among zeros. */
