@@ -99,6 +99,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** `chunks` pieces of ⌈size/chunks⌉, the last smaller (fewer pieces when they run out, as PyTorch). */
   chunk(chunks: number, dim?: number): Tensor[];
   narrow(dim: number, start: number, length: number): Tensor;
+  /** Slices `index[j]` along dim, as torch.index_select (index: 1-D int32 of fixed size). */
+  indexSelect(dim: number, index: Tensor<Shape, "int32">): Tensor;
+  /** out[…, j, …] = this[…, index[…, j, …], …] along dim, as torch.gather (index: this shape except along dim). */
+  gather(dim: number, index: Tensor<Shape, "int32">): Tensor;
 }
 
 /** torch.max(x, dim)'s result: `.values` / `.indices`, or `[0]` / `[1]`. */
@@ -378,6 +382,8 @@ export namespace F {
   function stack(tensors: readonly Tensor[], dim?: number): Tensor;
   function split(tensor: Tensor, splitSizeOrSections: number | readonly number[], dim?: number): Tensor[];
   function chunk(tensor: Tensor, chunks: number, dim?: number): Tensor[];
+  function indexSelect(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
+  function gather(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
   /** torch.where(condition, input, other): input where condition ≠ 0, else other; all three broadcast. */
   function where(condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor;
 }

@@ -97,6 +97,11 @@ cases.pad_dim = { body: model("return F.stack(x.chunk(2, 1), 2).mul(x.view(-1, 2
 cases.scaled_dot_product_attention = {
   body: model("return [F.scaledDotProductAttention(x, this.k(x), x, { isCausal: true }), F.scaledDotProductAttention(x, x, this.k(x), { attnMask: F.where(F.eye(4), -Infinity, 0.5), scale: 0.5 })];", "k = new nn.Linear(4, 4);", "x: Tensor<[Batch, 4, 4]>"),
 };
+// index_select with a reversing index; gather with indices drawn from the batch (repeats included)
+cases.take = {
+  body: model('return [x.view(-1, 2, 2).indexSelect(2, F.arange(1, -1, -1, { dtype: "int32" })), F.gather(x.view(-1, 2, 2), 1, j)];', "", 'x: Tensor<[Batch, 4]>, j: Tensor<[Batch, 1, 2], "int32">'),
+  opts: { intLimit: 2 },
+};
 cases.div_count = { body: model("return x.mean(0, true).add(x.mean()).add(x);") };
 cases.eq_mask = { body: model("return x.amax(1, true).add(x);") };
 

@@ -313,6 +313,15 @@ describe("joins and slices (compiler/ops/join.ts)", () => {
     expect(infer("pad_dim", [t([Batch, 3, 3])], { dim: 1, start: 2, length: 3, size: 6 })).toBe("f32[Batch, 6, 3]");
     rejects("pad_dim", [t([Batch, 2, 3])], { dim: 1, start: 2, length: 3, size: 6 }, /dy's dim 1 must be 3/);
   });
+  it("take: index_select's 1-D index sets the dim's size; gather's index gives the output's shape", () => {
+    expect(infer("take", [t([Batch, 6, 3]), t([4], "i32")], { dim: 1, mode: "vector" })).toBe("f32[Batch, 4, 3]");
+    expect(infer("take", [t([Batch, 6, 3]), t([Batch, 2, 3], "i32")], { dim: 1, mode: "elementwise" })).toBe("f32[Batch, 2, 3]");
+    rejects("take", [t([Batch, 6, 3]), t([4])], { dim: 1, mode: "vector" }, /int32 indices/);
+    rejects("take", [t([Batch, 6, 3]), t([Batch, 2, 2], "i32")], { dim: 1, mode: "elementwise" }, /must have the input's shape/);
+    rejects("take", [t([Batch, 6]), t([2], "i32")], { dim: 0, mode: "vector" }, /the batch must come before/);
+    expect(infer("take_grad", [t([Batch, 4, 3]), t([4], "i32")], { dim: 1, mode: "vector", size: 6 })).toBe("f32[Batch, 6, 3]");
+    rejects("take_grad", [t([Batch, 5, 3]), t([4], "i32")], { dim: 1, mode: "vector", size: 6 }, /does not fit the index/);
+  });
 });
 
 describe("coverage", () => {

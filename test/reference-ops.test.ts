@@ -519,6 +519,18 @@ describe("joins and slices", () => {
     expectClose(run("narrow", [x], { dim: 1, start: 1, length: 2 }), [2, 2], [2, 3, 5, 6]);
     expectClose(run("pad_dim", [nd([2, 2], [2, 3, 5, 6])], { dim: 1, start: 1, length: 2, size: 4 }), [2, 4], [0, 2, 3, 0, 0, 5, 6, 0]);
   });
+  it("take is torch.index_select and torch.gather; take_grad sums dy back (index_add, scatter_add)", () => {
+    const x = nd([2, 3], [1, 2, 3, 4, 5, 6]);
+    const node = (shape: number[]) => ({ ...ctx("take"), node: { ...fakeNode("take"), shape } });
+    // torch.index_select(x, 1, [2, 0, 2]) = [[3, 1, 3], [6, 4, 6]]
+    expectClose(run("take", [x, nd([3], [2, 0, 2])], { dim: 1, mode: "vector" }, node([2, 3])), [2, 3], [3, 1, 3, 6, 4, 6]);
+    // torch.gather(x, 1, [[0, 0], [2, 1]]) = [[1, 1], [6, 5]]
+    expectClose(run("take", [x, nd([2, 2], [0, 0, 2, 1])], { dim: 1, mode: "elementwise" }, node([2, 2])), [2, 2], [1, 1, 6, 5]);
+    // index 2 taken twice: its gradient is the sum of both
+    expectClose(run("take_grad", [nd([2, 3], [1, 2, 3, 4, 5, 6]), nd([3], [2, 0, 2])], { dim: 1, mode: "vector", size: 3 }), [2, 3], [2, 0, 4, 5, 0, 10]);
+    expectClose(run("take_grad", [nd([2, 2], [1, 2, 3, 4]), nd([2, 2], [0, 0, 2, 1])], { dim: 1, mode: "elementwise", size: 3 }), [2, 3], [3, 0, 0, 0, 4, 3]);
+    expect(() => run("take", [x, nd([1], [3])], { dim: 1, mode: "vector" }, node([2, 1]))).toThrow(/out of range/);
+  });
 });
 
 describe("coverage", () => {

@@ -105,6 +105,8 @@ export function joinMembers(em: GraphEmitter, requireForward: (who: string, site
     ],
     ["split", fn("split", (args, site, who) => split(tensorArg(who, args, site), args.slice(1), site, em, who))],
     ["chunk", fn("chunk", (args, site, who) => chunk(tensorArg(who, args, site), args.slice(1), site, em, who))],
+    ["indexSelect", fn("indexSelect", (args, site, who) => takeAlong("vector", who, tensorArg(who, args, site), args.slice(1), site, em))],
+    ["gather", fn("gather", (args, site, who) => takeAlong("elementwise", who, tensorArg(who, args, site), args.slice(1), site, em))],
   ]);
 }
 
@@ -114,8 +116,17 @@ function tensorArg(who: string, args: Value[], site: CallSite): TensorValue {
   return x;
 }
 
-/** The tensor methods x.split, x.chunk, x.narrow. */
+/** torch.index_select(x, dim, index) and torch.gather(x, dim, index): int32 indices along dim. */
+function takeAlong(mode: "vector" | "elementwise", who: string, x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value {
+  const b = bindArgs(who, [arg("dim", "int"), arg("index", "tensor")], args, site);
+  const dim = dimOf(b.dim, x.node.shape.length, who, site, b);
+  return em.tensor("take", [x, b.index], { dim, mode }, who, site);
+}
+
+/** The tensor methods x.split, x.chunk, x.narrow, x.indexSelect, x.gather. */
 export const sliceMethods = {
+  indexSelect: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => takeAlong("vector", "indexSelect", x, args, site, em),
+  gather: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => takeAlong("elementwise", "gather", x, args, site, em),
   split: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => split(x, args, site, em),
   chunk: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => chunk(x, args, site, em),
   narrow: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {

@@ -1,4 +1,4 @@
-import { concatKernel, iotaKernel, narrowKernel } from "./kernels/join.ts";
+import { concatKernel, iotaKernel, narrowKernel, takeKernel } from "./kernels/join.ts";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -56,6 +56,7 @@ const builders: Record<KernelBuilder, Builder> = {
   concat: concatKernel,
   narrow: narrowKernel,
   iota: iotaKernel,
+  take: takeKernel,
 };
 
 function builderFor(k: Kernel): Builder | undefined {

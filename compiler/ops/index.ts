@@ -7,6 +7,7 @@ import * as elementwise from "./elementwise.ts";
 import * as factory from "./factory.ts";
 import * as gather from "./gather.ts";
 import * as join from "./join.ts";
+import * as take from "./take.ts";
 import * as loss from "./loss.ts";
 import * as movement from "./movement.ts";
 import * as norm from "./norm.ts";
@@ -43,6 +44,7 @@ export const ops: ReadonlyMap<string, OpDef> = collect(
   random,
   gather,
   join,
+  take,
   loss,
 );
 

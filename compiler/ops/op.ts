@@ -180,7 +180,8 @@ export type KernelBuilder =
   | "layer_norm_grad"
   | "concat"
   | "narrow"
-  | "iota";
+  | "iota"
+  | "take";
 
 export type OpCodegen<A> =
   | { readonly kind: "pointwise"; readonly expr: (operands: readonly string[], attrs: A, ctx: PointwiseContext) => string }

@@ -53,3 +53,24 @@ export function narrowKernel(ctx: CodegenContext, k: Kernel) {
         ];
   return pointwiseView(ctx, k, [arg(ctx, x, "x")], body, `${n.op} dim ${dim} [${start}, ${start + length}): ${shapeComment(x)} → ${shapeComment(n)}`);
 }
+
+/**
+ * take (index_select, gather): each output element reads the input at its index; take_grad: each
+ * input element sums dy over the positions whose index names it (deterministic, no atomics). An
+ * index out of range reads 0 and adds nothing; the reference refuses it.
+ */
+export function takeKernel(ctx: CodegenContext, k: Kernel) {
+  const n = k.anchor;
+  const [x, idx] = n.inputs;
+  const { dim, mode } = n.attrs as { dim: number; mode: "vector" | "elementwise" };
+  const inner = innerOf(n.shape, dim);
+  const outSize = n.shape[dim] as number;
+  const inSize = x.shape[dim] as number;
+  const at = (j: string) => (mode === "vector" ? j : `(o * ${n.op === "take" ? outSize : inSize} + ${j}) * ${inner} + e`);
+  const head = `const size_t o = i / ${outSize * inner}; const int c = (int)((i / ${inner}) % ${outSize}); const size_t e = i % ${inner};`;
+  const body =
+    n.op === "take"
+      ? [head, `const int src = idx[${at("c")}];`, `out[i] = (src >= 0 && src < ${inSize}) ? x[(o * ${inSize} + src) * ${inner} + e] : 0.0f;`]
+      : [head, "float acc = 0.0f;", `for (int j = 0; j < ${inSize}; ++j) if (idx[${at("j")}] == c) acc += x[(o * ${inSize} + j) * ${inner} + e];`, "out[i] = acc;"];
+  return pointwiseView(ctx, k, [arg(ctx, x, "x"), arg(ctx, idx, "idx")], body, `${n.op} (${mode}) along dim ${dim}: ${shapeComment(x)} → ${shapeComment(n)}`);
+}
