@@ -260,7 +260,7 @@ export namespace nn {
   }
   interface Parameter extends Tensor {}
 
-  /** torch.nn.init's in-place initializers for an nn.Parameter (in the constructor). */
+  /** torch.nn.init's in-place initializers for an nn.Parameter or a layer's parameter (this.fc.weight), in the constructor. */
   namespace init {
     function zeros_(tensor: Tensor): Tensor;
     function ones_(tensor: Tensor): Tensor;

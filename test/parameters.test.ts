@@ -37,6 +37,19 @@ describe("nn.Parameter", () => {
     const c = initState(graph, 0).params.get("c")!;
     expect(Math.max(...Array.from(c.data, Math.abs))).toBeLessThanOrEqual(0.02 * 6.67);
   });
+  it("nn.init redraws a built-in layer's parameters too (GPT-style normal_(std 0.02), zeros_ on biases)", () => {
+    const { graph } = lowerSource(
+      model("fc = new nn.Linear(4, 4); emb = new nn.Embedding(3, 4);", "return this.fc(x);", "nn.init.normal_(this.fc.weight, 0, 0.02); nn.init.zeros_(this.fc.bias); nn.init.trunc_normal_(this.emb.weight, { std: 0.02 });"),
+    );
+    expect(graph.params.map((p) => [p.attrs.name, p.attrs.init])).toEqual([
+      ["fc.weight", { kind: "normal", std: 0.02 }],
+      ["fc.bias", { kind: "constant", value: 0 }],
+      ["emb.weight", { kind: "normal", std: 0.02 }],
+    ]);
+    // another Linear keeps PyTorch's default
+    const other = lowerSource(model("fc = new nn.Linear(4, 4);", "return this.fc(x);")).graph.params[0].attrs.init;
+    expect(other).toEqual({ kind: "uniform", bound: 0.5 });
+  });
   it("is trainable: the loss's gradient reaches it", async () => {
     const { differentiate } = await import("../compiler/2-autodiff/backward.ts");
     const text = model("pos = new nn.Parameter(F.zeros([3, 4]));", "return x.add(this.pos);") + "export const t = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n";

@@ -3,7 +3,7 @@ import type { Init } from "../ir/node.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { checkTensorSize } from "./size-limits.ts";
-import { BuiltinFunction, describe, ParameterValue, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, LayerParamRef, ParameterValue, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
 // (torch.tril, triu), with PyTorch's names and argument order. Inside forward a factory is a
@@ -178,8 +178,8 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
       const who = `nn.init.${name}`;
       requireConstruct(who, site);
       const b = bindArgs(who, [p, ...specs], args, site);
-      if (!(b.tensor instanceof ParameterValue))
-        fail("wrongArgumentType", `${who} initializes an nn.Parameter of your module (this.<name>), got ${describe(b.tensor)}`, locOfArg(b, "tensor", site));
+      if (!(b.tensor instanceof ParameterValue || b.tensor instanceof LayerParamRef))
+        fail("wrongArgumentType", `${who} initializes an nn.Parameter of your module (this.<name>) or a layer's parameter (this.fc.weight), got ${describe(b.tensor)}`, locOfArg(b, "tensor", site));
       b.tensor.init = make(b, site, who);
       return b.tensor;
     });

@@ -50,6 +50,29 @@ export class ParameterValue {
   ) {}
 }
 
+/**
+ * A built-in layer's parameter named in a constructor (this.fc.weight), for nn.init to redraw:
+ * it rewrites the layer's declaration, which registration reads after construction.
+ */
+export class LayerParamRef {
+  constructor(
+    readonly module: ModuleValue,
+    readonly local: string,
+  ) {}
+  private get index(): number {
+    return this.module.params.findIndex((p) => p.local === this.local);
+  }
+  get shape(): readonly number[] {
+    return this.module.params[this.index].shape as number[];
+  }
+  get init(): Init {
+    return this.module.params[this.index].init;
+  }
+  set init(init: Init) {
+    (this.module.params as ParamDecl[])[this.index] = { ...this.module.params[this.index], init };
+  }
+}
+
 export class ObjectValue {
   constructor(readonly props: Map<string, Value> = new Map()) {}
 }
@@ -172,6 +195,7 @@ export type Value =
   | ObjectValue
   | StaticTensor
   | ParameterValue
+  | LayerParamRef
   | FunctionValue
   | BuiltinFunction
   | ClassValue
@@ -195,6 +219,7 @@ export function describe(v: Value): string {
   if (v instanceof ObjectValue) return "an object";
   if (v instanceof StaticTensor) return `a tensor [${v.shape.join(", ")}] made outside forward`;
   if (v instanceof ParameterValue) return `an nn.Parameter [${v.shape.join(", ")}]`;
+  if (v instanceof LayerParamRef) return `the parameter ${v.module.typeName}.${v.local}`;
   if (v instanceof FunctionValue || v instanceof BuiltinFunction) return `the function ${v.name}`;
   if (v instanceof ClassValue || v instanceof BuiltinClass) return `the class ${v.name}`;
   if (v instanceof NamespaceValue) return `the namespace ${v.name}`;

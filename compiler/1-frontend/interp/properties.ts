@@ -13,6 +13,7 @@ import {
   ModuleValue,
   NamespaceValue,
   ObjectValue,
+  LayerParamRef,
   ParameterValue,
   TensorValue,
   type CallSite,
@@ -81,6 +82,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     const p = m.paramNodes.get(name) ?? m.paramNodes.get(snake(name));
     if (p) return new TensorValue(p);
     const declared = [...m.params, ...m.buffers].some((d) => d.local === name || d.local === snake(name));
+    // in a constructor, a layer's parameter is a handle for nn.init (nn.init.normal_(this.fc.weight, 0, 0.02))
+    const param = m.params.find((d) => d.local === name || d.local === snake(name));
+    if (param && this.phase !== "forward" && m.kind === "layer") return new LayerParamRef(m, param.local);
     if (declared) return fail("nonConstant", `${m.typeName}.${name} is a tensor, which exists only inside forward`, site.loc);
     if (m.cls) {
       const found = this.lookupMethod(m.cls, name);
