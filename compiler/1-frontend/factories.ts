@@ -1,9 +1,9 @@
-import { fail } from "../diagnostics/diagnostic.ts";
+import { CompileError, fail } from "../diagnostics/diagnostic.ts";
 import type { Init } from "../ir/node.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { checkTensorSize } from "./size-limits.ts";
-import { BuiltinFunction, describe, LayerParamRef, ParameterValue, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, LayerParamRef, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
 // (torch.tril, triu), with PyTorch's names and argument order. Inside forward a factory is a
@@ -22,6 +22,8 @@ function splitSizes(who: string, args: Value[], site: CallSite): { size: Value; 
 }
 
 function sizes(who: string, size: Value, site: CallSite): number[] {
+  // a size that already failed (Poison) was reported where it failed
+  if ([size].flat().some((d) => d instanceof Poison)) throw new CompileError([]);
   // a constant's shape is fixed when the library is built: x.size(0) is known only at run time
   if ([size].flat().some((d) => d instanceof SymInt))
     fail("nonConstant", `${who}: a factory's size cannot depend on the batch size; build a [1, ...] tensor and let broadcasting stretch it`, site.loc);
