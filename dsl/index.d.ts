@@ -86,6 +86,14 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   le(other: Tensor | number): Tensor;
   eq(other: Tensor | number): Tensor;
   ne(other: Tensor | number): Tensor;
+  /** 1 where ≠ 0, else 0: a mask (tsdp's booleans are float32 0/1). */
+  bool(): Tensor;
+  /** The tensor itself: masks and values are float32 already. */
+  float(): Tensor;
+  /** 1 where this is 0, else 0 (PyTorch's ~mask). */
+  logicalNot(): Tensor;
+  logicalAnd(other: Tensor): Tensor;
+  logicalOr(other: Tensor): Tensor;
   /** `value` where mask ≠ 0 (mask broadcasts to this tensor's shape); −Infinity before a softmax masks a position out. */
   maskedFill(mask: Tensor, value: number): Tensor;
   /** Lower triangle of the last two dims: keeps (r, c) where c − r ≤ diagonal, as torch.tril. */

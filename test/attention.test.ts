@@ -68,6 +68,19 @@ describe("F.scaledDotProductAttention has PyTorch's semantics", () => {
     const r = run("q.matmul(k.transpose(1, 2)).div(Math.sqrt(5)).maskedFill(F.ones([3, 4]).tril().eq(0), -Infinity).softmax(-1).matmul(v)");
     expectClose(r.out, sdpa(r.q, r.k, r.v, { causal: true }));
   });
+  it("mask algebra: bool(), logicalNot/And/Or on float 0/1 masks, as PyTorch's on bool tensors", () => {
+    const r = run("q.sum(2, true).mul(F.ones([3, 4])).gt(0).logicalAnd(k.sum(2).unsqueeze(1).lt(0)).add(q.narrow(2, 0, 4).bool().logicalOr(F.eye(3, 4)).mul(2)).add(F.eye(3, 4).logicalNot().mul(4)).float()");
+    const rows = (t: Float64Array, n: number, b: number, i: number) => Array.from({ length: E }, (_, e) => t[(b * n + i) * E + e]).reduce((p, x) => p + x, 0);
+    const want: number[] = [];
+    for (let b = 0; b < B; b++)
+      for (let i = 0; i < L; i++)
+        for (let c = 0; c < S; c++) {
+          const and = rows(r.q, L, b, i) > 0 && rows(r.k, S, b, c) < 0 ? 1 : 0;
+          const or = r.q[(b * L + i) * E + c] !== 0 || i === c ? 1 : 0;
+          want.push(and + 2 * or + 4 * (i === c ? 0 : 1));
+        }
+    expect(r.out).toEqual(want);
+  });
   it("refuses attnMask together with isCausal, and query/key/value of different ranks", () => {
     const bad = (call: string) => diagnosticsOf(`${header}export class A extends nn.Module {\n  forward(q: Tensor<[Batch, 3, 5]>, k: Tensor<[Batch, 4, 5]>) {\n    return ${call};\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
     expect(bad("F.scaledDotProductAttention(q, k, k, { isCausal: true, attnMask: F.zeros([3, 4]) })")[0]).toMatch(/^TSDP3004 .*cannot both be set/);

@@ -130,10 +130,43 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward:
   ]);
 }
 
+/** A mask's "≠ 0" as 0/1 (what PyTorch's .bool() of a float tensor means). */
+function truth(x: TensorValue, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  return em.tensor("ne", [x, em.constant(0, site)], {}, who, site);
+}
+
+function maskOperand(v: Value, who: string, site: CallSite): TensorValue {
+  if (!(v instanceof TensorValue)) fail("wrongArgumentType", `${who} expects a tensor, got ${describe(v)}`, site.loc);
+  return v;
+}
+
 /** The tensor methods of this file: x.tril(k), x.triu(k), x.maskedFill(mask, value), comparisons. */
 export const selectionMethods = {
   tril: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => triangleMethod("tril", x, args, site, em),
   triu: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => triangleMethod("triu", x, args, site, em),
+  // masks are float 0/1 (compiler/ops/select.ts): bool() makes any tensor one, float() keeps it
+  bool: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
+    bindArgs("bool", [], args, site);
+    return truth(x, "bool", site, em);
+  },
+  float: (x: TensorValue, args: Value[], site: CallSite) => {
+    bindArgs("float", [], args, site);
+    if (x.node.dtype !== "f32") fail("dtypeMismatch", `float(): converting a ${x.node.dtype} tensor is not supported; masks and values are float32 already`, site.loc);
+    return x;
+  },
+  logicalNot: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
+    bindArgs("logicalNot", [], args, site);
+    return em.tensor("eq", [x, em.constant(0, site)], {}, "logicalNot", site);
+  },
+  logicalAnd: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
+    const { other } = bindArgs("logicalAnd", [arg("other", "any")], args, site);
+    return em.tensor("mul", [truth(x, "logicalAnd", site, em), truth(maskOperand(other, "logicalAnd", site), "logicalAnd", site, em)], {}, "logicalAnd", site);
+  },
+  logicalOr: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
+    const { other } = bindArgs("logicalOr", [arg("other", "any")], args, site);
+    const sum = em.tensor("add", [truth(x, "logicalOr", site, em), truth(maskOperand(other, "logicalOr", site), "logicalOr", site, em)], {}, "logicalOr", site);
+    return truth(sum, "logicalOr", site, em);
+  },
   maskedFill: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
     const b = bindArgs("maskedFill", [arg("mask", "tensor"), arg("value", "any")], args, site);
     // −Infinity is the point of masked_fill in attention; NaN is never meant
