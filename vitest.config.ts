@@ -28,7 +28,6 @@ export const NATIVE = [
   "test/dropout-masks.test.ts",
   "test/typed-module.test.ts",
   "test/state-dict.test.ts",
-  "test/language-ops.test.ts",
   "test/resources.test.ts",
   "test/runtime.test.ts",
   "test/shim.test.ts",
@@ -38,6 +37,7 @@ export const NATIVE = [
   "test/build-cache.test.ts",
   "test/step-errors.test.ts",
   "test/harness.test.ts",
+  "test/language-ops.test.ts",
   // not native, but one child process per corpus case: a minute or two
   "test/adversarial/models.test.ts",
 ];
