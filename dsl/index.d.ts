@@ -107,6 +107,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** `chunks` pieces of ⌈size/chunks⌉, the last smaller (fewer pieces when they run out, as PyTorch). */
   chunk(chunks: number, dim?: number): Tensor[];
   narrow(dim: number, start: number, length: number): Tensor;
+  /** The slice at `index` with `dim` removed: PyTorch's x[:, 0] is x.select(1, 0). */
+  select(dim: number, index: number): Tensor;
+  /** Every slice along dim, dim removed (torch.unbind; q, k, v = qkv.unbind(0)). */
+  unbind(dim?: number): Tensor[];
   /** Slices `index[j]` along dim, as torch.index_select (index: 1-D int32 of fixed size). */
   indexSelect(dim: number, index: Tensor<Shape, "int32">): Tensor;
   /** out[…, j, …] = this[…, index[…, j, …], …] along dim, as torch.gather (index: this shape except along dim). */

@@ -91,7 +91,7 @@ cases.masked_fill = { body: model("return x.maskedFill(x.gt(0), -3).mul(x).maske
 cases.where = { body: model("return F.where(x.gt(0), x.mul(2), this.b(x)).add(F.where(x.lt(0), x, 1));", "b = new nn.Linear(4, 1);") };
 cases.concat = { body: model("return F.cat([x.view(-1, 2, 2), this.b(x).view(-1, 1, 2), x.view(-1, 2, 2).mul(2)], 1);", "b = new nn.Linear(4, 2);") };
 // split and chunk are narrows, and narrow's gradient is pad_dim; stack is a cat of unsqueezes
-cases.narrow = { body: model("return [...x.split([1, 3], 1), ...F.chunk(x, 3, 1), x.narrow(1, 1, 2)];") };
+cases.narrow = { body: model("return [...x.split([1, 3], 1), ...F.chunk(x, 3, 1), x.narrow(1, 1, 2), x.view(-1, 2, 2).select(2, -1), ...x.view(-1, 2, 2).unbind(1)];") };
 cases.pad_dim = { body: model("return F.stack(x.chunk(2, 1), 2).mul(x.view(-1, 2, 2));") };
 // a composite: causal attention, and a float mask with the batch's own keys
 cases.scaled_dot_product_attention = {

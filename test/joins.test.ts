@@ -19,6 +19,12 @@ describe("joins and slices in the frontend", () => {
     expect(shapes("return x.split(5, 1);")).toEqual(["[Batch, 5]", "[Batch, 5]", "[Batch, 3]"]);
     expect(shapes("return F.split(x, [2, 11], 1);")).toEqual(["[Batch, 2]", "[Batch, 11]"]);
   });
+  it("select removes the dim (x[:, i], negative from the end); unbind gives every slice", () => {
+    expect(shapes("return [x.view(-1, 13, 1).select(1, -1), x.view(-1, 1, 13).select(1, 0)];")).toEqual(["[Batch, 1]", "[Batch, 13]"]);
+    expect(shapes("return x.narrow(1, 0, 12).view(-1, 3, 4).unbind(1);")).toEqual(["[Batch, 4]", "[Batch, 4]", "[Batch, 4]"]);
+    const d = diagnosticsOf(model("return x.select(1, 13);"))[0];
+    expect(`${d.code} ${d.message}`).toMatch(/^TSDP3004 select: index 13 is out of range for dim 1 of size 13/);
+  });
   it("cat adds the sizes along dim; stack adds a dim", () => {
     expect(shapes("return F.cat([x, x.narrow(1, 0, 3)], -1);")).toEqual(["[Batch, 16]"]);
     expect(shapes("return [F.stack([x, x], 1), F.stack([x, x, x], 2)];")).toEqual(["[Batch, 2, 13]", "[Batch, 13, 3]"]);

@@ -123,8 +123,30 @@ function takeAlong(mode: "vector" | "elementwise", who: string, x: TensorValue, 
   return em.tensor("take", [x, b.index], { dim, mode }, who, site);
 }
 
-/** The tensor methods x.split, x.chunk, x.narrow, x.indexSelect, x.gather. */
+/** x.select(dim, i): the slice at i with dim removed (PyTorch's x[:, i] for dim 1). */
+function select(x: TensorValue, dim: number, index: number, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const piece = x.node.shape[dim] === 1 ? x : em.tensor("narrow", [x], { dim, start: index, length: 1 }, who, site);
+  const shape = x.node.shape.filter((_, i) => i !== dim);
+  return em.tensor("reshape", [piece], { shape }, who, site);
+}
+
+/** The tensor methods x.split, x.chunk, x.narrow, x.select, x.unbind, x.indexSelect, x.gather. */
 export const sliceMethods = {
+  select: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
+    const b = bindArgs("select", [arg("dim", "int"), arg("index", "int")], args, site);
+    const dim = dimOf(b.dim, x.node.shape.length, "select", site, b);
+    const size = fixedDim("select", x, dim, site);
+    // a negative index counts from the end, as in PyTorch
+    const index = b.index < 0 ? b.index + size : b.index;
+    if (index < 0 || index >= size) fail("invalidArgument", `select: index ${b.index} is out of range for dim ${dim} of size ${size}`, locOfArg(b, "index", site));
+    return select(x, dim, index, "select", site, em);
+  },
+  unbind: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
+    const b = bindArgs("unbind", [opt("dim", "int", 0)], args, site);
+    const dim = dimOf(b.dim, x.node.shape.length, "unbind", site, b);
+    const size = fixedDim("unbind", x, dim, site);
+    return Array.from({ length: size }, (_, i) => select(x, dim, i, "unbind", site, em));
+  },
   indexSelect: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => takeAlong("vector", "indexSelect", x, args, site, em),
   gather: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => takeAlong("elementwise", "gather", x, args, site, em),
   split: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => split(x, args, site, em),
