@@ -39,6 +39,7 @@ export const NATIVE = [
   "test/build-cache.test.ts",
   "test/step-errors.test.ts",
   "test/harness.test.ts",
+  "test/language-ops.test.ts",
   // not native, but one child process per corpus case: a minute or two
   "test/adversarial/models.test.ts",
 ];

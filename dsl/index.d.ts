@@ -42,6 +42,9 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   unsqueeze(dim: number): Tensor;
   squeeze(dim?: number): Tensor;
   contiguous(): Tensor;
+  /** Broadcasts to `sizes` (−1 keeps a dim; size-1 dims stretch; new dims in front), as torch.expand. */
+  expand(...sizes: number[]): Tensor;
+  expandAs(other: Tensor): Tensor;
   /** Matrix transpose of a 2-D tensor. */
   t(): Tensor;
 
@@ -75,6 +78,43 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   argmax(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   softmax(dim: number): Tensor;
   logSoftmax(dim: number): Tensor;
+
+  // masks: a comparison gives a float32 tensor of 0s and 1s; a condition is "≠ 0"
+  gt(other: Tensor | number): Tensor;
+  ge(other: Tensor | number): Tensor;
+  lt(other: Tensor | number): Tensor;
+  le(other: Tensor | number): Tensor;
+  eq(other: Tensor | number): Tensor;
+  ne(other: Tensor | number): Tensor;
+  /** 1 where ≠ 0, else 0: a mask (tsdp's booleans are float32 0/1). */
+  bool(): Tensor;
+  /** The tensor itself: masks and values are float32 already. */
+  float(): Tensor;
+  /** 1 where this is 0, else 0 (PyTorch's ~mask). */
+  logicalNot(): Tensor;
+  logicalAnd(other: Tensor): Tensor;
+  logicalOr(other: Tensor): Tensor;
+  /** `value` where mask ≠ 0 (mask broadcasts to this tensor's shape); −Infinity before a softmax masks a position out. */
+  maskedFill(mask: Tensor, value: number): Tensor;
+  /** Lower triangle of the last two dims: keeps (r, c) where c − r ≤ diagonal, as torch.tril. */
+  tril(diagonal?: number): Tensor;
+  /** Upper triangle of the last two dims: keeps (r, c) where c − r ≥ diagonal, as torch.triu. */
+  triu(diagonal?: number): Tensor;
+
+  // slices along a fixed-size dim after the batch (torch.split / chunk / narrow)
+  /** Pieces of `splitSize` (the last smaller), or of the listed sizes, which must add up to the dim. */
+  split(splitSizeOrSections: number | readonly number[], dim?: number): Tensor[];
+  /** `chunks` pieces of ⌈size/chunks⌉, the last smaller (fewer pieces when they run out, as PyTorch). */
+  chunk(chunks: number, dim?: number): Tensor[];
+  narrow(dim: number, start: number, length: number): Tensor;
+  /** The slice at `index` with `dim` removed: PyTorch's x[:, 0] is x.select(1, 0). */
+  select(dim: number, index: number): Tensor;
+  /** Every slice along dim, dim removed (torch.unbind; q, k, v = qkv.unbind(0)). */
+  unbind(dim?: number): Tensor[];
+  /** Slices `index[j]` along dim, as torch.index_select (index: 1-D int32 of fixed size). */
+  indexSelect(dim: number, index: Tensor<Shape, "int32">): Tensor;
+  /** out[…, j, …] = this[…, index[…, j, …], …] along dim, as torch.gather (index: this shape except along dim). */
+  gather(dim: number, index: Tensor<Shape, "int32">): Tensor;
 }
 
 /** torch.max(x, dim)'s result: `.values` / `.indices`, or `[0]` / `[1]`. */
@@ -221,6 +261,33 @@ export namespace nn {
   class Identity extends Module { constructor() }
   interface Identity { (x: Tensor): Tensor }
 
+  /**
+   * A trainable tensor of your module, registered under the field it is assigned to (state_dict
+   * name "pos" for `this.pos`, before the children's parameters), as torch.nn.Parameter:
+   *   this.pos = new nn.Parameter(F.zeros([1, 16, 64]));
+   * Its initial value comes from F.zeros / F.ones / F.full / F.randn, or from nn.init.
+   */
+  class Parameter {
+    constructor(data: Tensor, requiresGrad?: boolean);
+  }
+  interface Parameter extends Tensor {}
+
+  /** torch.nn.init's in-place initializers for an nn.Parameter or a layer's parameter (this.fc.weight), in the constructor. */
+  namespace init {
+    function zeros_(tensor: Tensor): Tensor;
+    function ones_(tensor: Tensor): Tensor;
+    function constant_(tensor: Tensor, val: number): Tensor;
+    /** N(0, std²); only mean 0. */
+    function normal_(tensor: Tensor, mean?: number, std?: number): Tensor;
+    function normal_(tensor: Tensor, options: { mean?: number; std?: number }): Tensor;
+    /** N(0, std²) truncated to [a, b]; the bounds must lie beyond ±6.66·std (PyTorch's ViT default: std 0.02, a −2, b 2). */
+    function trunc_normal_(tensor: Tensor, mean?: number, std?: number, a?: number, b?: number): Tensor;
+    function trunc_normal_(tensor: Tensor, options: { mean?: number; std?: number; a?: number; b?: number }): Tensor;
+    /** U(a, b); only symmetric bounds a = −b. */
+    function uniform_(tensor: Tensor, a?: number, b?: number): Tensor;
+    function uniform_(tensor: Tensor, options: { a?: number; b?: number }): Tensor;
+  }
+
   /** Runs its modules in order; children are named "0", "1", ... as in PyTorch. */
   class Sequential extends Module {
     constructor(...modules: Module[]);
@@ -279,6 +346,58 @@ export namespace F {
   function crossEntropy(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; labelSmoothing?: number }): Tensor;
   function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction }): Tensor;
   function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
+
+  // Factories (torch.zeros, ...): float32, static shapes. Inside forward they are constants computed
+  // in the kernel that reads them; in a constructor zeros/ones/full/randn give an nn.Parameter's
+  // initial value.
+  type Size = number | readonly number[];
+  interface FactoryOptions { dtype?: "float32" }
+  function zeros(size: Size, options?: FactoryOptions): Tensor;
+  function zeros(...size: number[]): Tensor;
+  function ones(size: Size, options?: FactoryOptions): Tensor;
+  function ones(...size: number[]): Tensor;
+  function full(size: Size, fillValue: number, options?: FactoryOptions): Tensor;
+  /** Standard normal values, drawn once: only as an nn.Parameter's initial value. */
+  function randn(size: Size, options?: FactoryOptions): Tensor;
+  function randn(...size: number[]): Tensor;
+  /** torch.arange(end) or torch.arange(start, end, step = 1): ⌈(end − start)/step⌉ values. */
+  /** With { dtype: "int32" }: integer positions, for nn.Embedding. */
+  function arange(end: number, options: { dtype: "int32" }): Tensor<Shape, "int32">;
+  function arange(start: number, end: number, step: number, options: { dtype: "int32" }): Tensor<Shape, "int32">;
+  function arange(end: number, options?: FactoryOptions): Tensor;
+  function arange(start: number, end: number, step?: number, options?: FactoryOptions): Tensor;
+  function linspace(start: number, end: number, steps: number, options?: FactoryOptions): Tensor;
+  /** n × m (m defaults to n) with ones on the diagonal. */
+  function eye(n: number, m?: number, options?: FactoryOptions): Tensor;
+  /** torch.tril(input, diagonal = 0): keeps (r, c) of the last two dims where c − r ≤ diagonal. */
+  function tril(input: Tensor, diagonal?: number): Tensor;
+  function tril(input: Tensor, options: { diagonal?: number }): Tensor;
+  /** torch.triu(input, diagonal = 0): keeps (r, c) of the last two dims where c − r ≥ diagonal. */
+  function triu(input: Tensor, diagonal?: number): Tensor;
+  function triu(input: Tensor, options: { diagonal?: number }): Tensor;
+  interface AttentionOptions {
+    /** Added to the scores (PyTorch's float mask); a boolean mask is F.where(mask, 0, -Infinity). */
+    attnMask?: Tensor | null;
+    /** Dropout on the attention weights, on every call (pass 0 in eval mode, as nn.MultiheadAttention does). */
+    dropoutP?: number;
+    /** Masks the future: query r attends to keys c ≤ r. */
+    isCausal?: boolean;
+    /** Defaults to 1/√E, E the query's last dim. */
+    scale?: number | null;
+  }
+  /** softmax(q·kᵀ·scale + mask)·v over the last two dims: q [..., L, E], k [..., S, E], v [..., S, Ev] → [..., L, Ev]. */
+  function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, options?: AttentionOptions): Tensor;
+  function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, isCausal?: boolean, scale?: number | null): Tensor;
+  /** torch.cat(tensors, dim = 0): along a fixed-size dim after the batch (dim 0 is the batch: pass a dim). */
+  function cat(tensors: readonly Tensor[], dim?: number): Tensor;
+  /** torch.stack(tensors, dim = 0): equal shapes, joined along a new dim. */
+  function stack(tensors: readonly Tensor[], dim?: number): Tensor;
+  function split(tensor: Tensor, splitSizeOrSections: number | readonly number[], dim?: number): Tensor[];
+  function chunk(tensor: Tensor, chunks: number, dim?: number): Tensor[];
+  function indexSelect(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
+  function gather(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
+  /** torch.where(condition, input, other): input where condition ≠ 0, else other; all three broadcast. */
+  function where(condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor;
 }
 
 /** torch.optim. Hyperparameters here are defaults; the runtime may change them every step. */

@@ -14,6 +14,9 @@ import { yieldToRunner } from "./helpers.ts";
 const models = [
   ...readdirSync("examples").map((d) => join("examples", d, "model.ts")),
   "test/fixtures/all-ops/model.ts",
+  "test/fixtures/attention/model.ts",
+  "test/fixtures/ports/nanogpt.ts",
+  "test/fixtures/ports/vit.ts",
 ];
 
 /**
@@ -27,7 +30,9 @@ export function cpuTargetSuite(order: "forward" | "shuffle"): void {
   process.env.TSDP_SHIM_ORDER = order;
   for (const file of models)
     it(file, async () => {
-      const { model, build } = await compileForTestTarget(file, join("build", "test-cpu", order, file.split("/").at(-2)!));
+      // a model.ts is named by its folder; the ports (test/fixtures/ports/*.ts) by their file
+      const name = file.endsWith("/model.ts") ? file.split("/").at(-2)! : file.split("/").at(-1)!.replace(/\.ts$/, "");
+      const { model, build } = await compileForTestTarget(file, join("build", "test-cpu", order, name));
       const m = await load(build.outDir);
       try {
         const graph = model.graph;

@@ -78,6 +78,30 @@ cases.cross_entropy = {
 };
 cases.nll_loss = { body: model('return [F.nllLoss(x, y, { reduction: "none" }), F.nllLoss(x, y, { reduction: "sum" }).add(x)];', "", 'x: Tensor<[Batch, 4]>, y: Tensor<[Batch], "int32">') };
 cases.mse_loss = { body: model('return [F.mseLoss(x, z, { reduction: "none" }), F.mseLoss(x, z).add(x)];', "", "x: Tensor<[Batch, 4]>, z: Tensor<[Batch, 4]>") };
+// factories have no inputs: checked through an op that reads them (their values must not move x's gradient)
+cases.full = { body: model("return x.mul(F.full([4], 2)).add(F.ones([1, 4]));") };
+cases.arange = { body: model("return x.mul(F.arange(4)).add(F.arange(1, 3, 0.5));") };
+cases.arange_int = { body: model("return x.add(this.e(F.arange(4, { dtype: \"int32\" })).sum(1));", "e = new nn.Embedding(4, 3);") };
+cases.linspace = { body: model("return x.mul(F.linspace(-1, 1, 4));") };
+cases.eye = { body: model("return x.view(-1, 2, 2).mul(F.eye(2));") };
+cases.triangle = { body: model("return [x.view(-1, 2, 2).tril(), F.triu(x.view(-1, 2, 2), 1).mul(x.view(-1, 2, 2))];") };
+// comparisons have no gradient: x's gradient flows only through the other factor
+for (const op of ["gt", "ge", "lt", "le", "eq", "ne"]) cases[op] = { body: model(`return x.mul(x.${op}(0.1));`) };
+cases.masked_fill = { body: model("return x.maskedFill(x.gt(0), -3).mul(x).maskedFill(F.eye(4).view(1, 4, 4).sum(1), 5);") };
+cases.where = { body: model("return F.where(x.gt(0), x.mul(2), this.b(x)).add(F.where(x.lt(0), x, 1));", "b = new nn.Linear(4, 1);") };
+cases.concat = { body: model("return F.cat([x.view(-1, 2, 2), this.b(x).view(-1, 1, 2), x.view(-1, 2, 2).mul(2)], 1);", "b = new nn.Linear(4, 2);") };
+// split and chunk are narrows, and narrow's gradient is pad_dim; stack is a cat of unsqueezes
+cases.narrow = { body: model("return [...x.split([1, 3], 1), ...F.chunk(x, 3, 1), x.narrow(1, 1, 2), x.view(-1, 2, 2).select(2, -1), ...x.view(-1, 2, 2).unbind(1)];") };
+cases.pad_dim = { body: model("return F.stack(x.chunk(2, 1), 2).mul(x.view(-1, 2, 2));") };
+// a composite: causal attention, and a float mask with the batch's own keys
+cases.scaled_dot_product_attention = {
+  body: model("return [F.scaledDotProductAttention(x, this.k(x), x, { isCausal: true }), F.scaledDotProductAttention(x, x, this.k(x), { attnMask: F.where(F.eye(4), -Infinity, 0.5), scale: 0.5 })];", "k = new nn.Linear(4, 4);", "x: Tensor<[Batch, 4, 4]>"),
+};
+// index_select with a reversing index; gather with indices drawn from the batch (repeats included)
+cases.take = {
+  body: model('return [x.view(-1, 2, 2).indexSelect(2, F.arange(1, -1, -1, { dtype: "int32" })), F.gather(x.view(-1, 2, 2), 1, j)];', "", 'x: Tensor<[Batch, 4]>, j: Tensor<[Batch, 1, 2], "int32">'),
+  opts: { intLimit: 2 },
+};
 cases.div_count = { body: model("return x.mean(0, true).add(x.mean()).add(x);") };
 cases.eq_mask = { body: model("return x.amax(1, true).add(x);") };
 

@@ -13,14 +13,16 @@ import { generate } from "../compiler/pipeline.ts";
 import { compileCommand } from "../compiler/6-build/build.ts";
 
 const examples = readdirSync("examples").filter((d) => !d.startsWith("."));
+// the model-language features of issue 15 (factories, masks, joins, take, attention) and a port that uses them
+const fixtures = ["test/fixtures/attention/model.ts", "test/fixtures/ports/nanogpt.ts"];
 
 // Without nvcc on a developer's machine this part cannot run; CI has nvcc and must run it.
 // The same build reports each kernel's resources (-Xptxas -v): no kernel may spill or keep a
 // local-memory stack, and no launch may ask for more than its kernel's resources allow.
 describe.skipIf(!findNvcc() && !process.env.CI)("nvcc builds every example for sm_80 and sm_90, without spills or impossible launches", () => {
-  for (const ex of examples)
-    it(ex, async () => {
-      const { generated } = generate(`examples/${ex}/model.ts`, { target: "cuda" });
+  for (const file of [...examples.map((ex) => `examples/${ex}/model.ts`), ...fixtures])
+    it(file, async () => {
+      const { generated } = generate(file, { target: "cuda" });
       const dir = mkdtempSync(join(tmpdir(), "tsdp-nvcc-"));
       writeFileSync(join(dir, "model.cu"), generated.cu);
       // -c: compile only; both architectures in one invocation. Asynchronous: nvcc can take over a

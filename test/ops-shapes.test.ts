@@ -267,6 +267,63 @@ describe("gradient ops of the norm, random, gather and loss families", () => {
   });
 });
 
+describe("factories and selection (compiler/ops/factory.ts, select.ts)", () => {
+  it("factories have fixed shapes; the batch cannot size them", () => {
+    expect(infer("full", [], { shape: [2, 3], value: -Infinity })).toBe("f32[2, 3]");
+    rejects("full", [], { shape: [Batch, 3], value: 0 }, /cannot depend on the batch size/);
+    rejects("full", [], { shape: [2], value: NaN }, /NaN/);
+    expect(infer("arange", [], { start: 0, step: 2, length: 5 })).toBe("f32[5]");
+    rejects("arange", [], { start: Infinity, step: 1, length: 1 }, /start must be a finite/);
+    expect(infer("linspace", [], { start: 0, end: 1, steps: 7 })).toBe("f32[7]");
+    expect(infer("eye", [], { n: 3, m: 4 })).toBe("f32[3, 4]");
+    expect(infer("arange_int", [], { start: 2, step: 3, length: 4 })).toBe("i32[4]");
+    rejects("arange_int", [], { start: 0.5, step: 1, length: 4 }, /integer start and step/);
+  });
+  it("triangle keeps its input's shape and needs two fixed matrix dims", () => {
+    expect(infer("triangle", [t([Batch, 2, 5, 4])], { diagonal: -1, upper: false })).toBe("f32[Batch, 2, 5, 4]");
+    rejects("triangle", [t([Batch])], { diagonal: 0, upper: true }, /at least 2 dims/);
+    rejects("triangle", [t([Batch, 4])], { diagonal: 0, upper: true }, /cannot be the batch/);
+    rejects("triangle", [t([4, 4], "i32")], { diagonal: 0, upper: true }, /float32/);
+  });
+  it("comparisons broadcast like arithmetic and give float masks", () => {
+    for (const op of ["gt", "ge", "lt", "le", "eq", "ne"]) expect(infer(op, [t([Batch, 1, 4]), t([3, 1])])).toBe("f32[Batch, 3, 4]");
+    rejects("gt", [t([Batch, 3]), t([4])], {}, /do not broadcast/);
+  });
+  it("masked_fill keeps x's shape; the mask must broadcast to it", () => {
+    expect(infer("masked_fill", [t([Batch, 2, 4, 4]), t([4, 4])], { value: -Infinity })).toBe("f32[Batch, 2, 4, 4]");
+    rejects("masked_fill", [t([Batch, 4]), t([Batch, 2, 4])], { value: 0 }, /does not broadcast to the input's shape/);
+    rejects("masked_fill", [t([Batch, 4]), t([4])], { value: NaN }, /NaN/);
+  });
+  it("where broadcasts its three operands", () => {
+    expect(infer("where", [t([4, 1]), t([Batch, 1, 3]), t([])])).toBe("f32[Batch, 4, 3]");
+    rejects("where", [t([4]), t([Batch, 3]), t([])], {}, /do not broadcast/);
+  });
+});
+
+describe("joins and slices (compiler/ops/join.ts)", () => {
+  it("concat adds up the joined dim; the others must match; the batch must come before it", () => {
+    expect(infer("concat", [t([Batch, 2, 3]), t([Batch, 5, 3])], { dim: 1 })).toBe("f32[Batch, 7, 3]");
+    rejects("concat", [t([Batch, 2, 3]), t([Batch, 2, 4])], { dim: 1 }, /must match except in dimension 1/);
+    rejects("concat", [t([Batch, 2]), t([Batch, 2])], { dim: 0 }, /the batch must come before the dim/);
+    rejects("concat", [t([2, 3]), t([2, 3], "i32")], { dim: 0 }, /float32/);
+  });
+  it("narrow keeps a window inside the dim; pad_dim puts it back", () => {
+    expect(infer("narrow", [t([Batch, 6, 3])], { dim: 1, start: 2, length: 3 })).toBe("f32[Batch, 3, 3]");
+    rejects("narrow", [t([Batch, 6, 3])], { dim: 1, start: 4, length: 3 }, /not inside dim 1 of size 6/);
+    expect(infer("pad_dim", [t([Batch, 3, 3])], { dim: 1, start: 2, length: 3, size: 6 })).toBe("f32[Batch, 6, 3]");
+    rejects("pad_dim", [t([Batch, 2, 3])], { dim: 1, start: 2, length: 3, size: 6 }, /dy's dim 1 must be 3/);
+  });
+  it("take: index_select's 1-D index sets the dim's size; gather's index gives the output's shape", () => {
+    expect(infer("take", [t([Batch, 6, 3]), t([4], "i32")], { dim: 1, mode: "vector" })).toBe("f32[Batch, 4, 3]");
+    expect(infer("take", [t([Batch, 6, 3]), t([Batch, 2, 3], "i32")], { dim: 1, mode: "elementwise" })).toBe("f32[Batch, 2, 3]");
+    rejects("take", [t([Batch, 6, 3]), t([4])], { dim: 1, mode: "vector" }, /int32 indices/);
+    rejects("take", [t([Batch, 6, 3]), t([Batch, 2, 2], "i32")], { dim: 1, mode: "elementwise" }, /must have the input's shape/);
+    rejects("take", [t([Batch, 6]), t([2], "i32")], { dim: 0, mode: "vector" }, /the batch must come before/);
+    expect(infer("take_grad", [t([Batch, 4, 3]), t([4], "i32")], { dim: 1, mode: "vector", size: 6 })).toBe("f32[Batch, 6, 3]");
+    rejects("take_grad", [t([Batch, 5, 3]), t([4], "i32")], { dim: 1, mode: "vector", size: 6 }, /does not fit the index/);
+  });
+});
+
 describe("coverage", () => {
   it("every op in the registry has its shape rule tested above", () => {
     const missing = [...ops.keys()].filter((name) => !covered.has(name));

@@ -455,6 +455,84 @@ describe("gradient ops of the norm, random, gather and loss families", () => {
   });
 });
 
+// PyTorch's documented semantics, stated in each case (pytorch.org/docs: torch.tril, torch.arange,
+// torch.linspace, torch.eye, torch.where, Tensor.masked_fill).
+describe("factories and selection", () => {
+  const shaped = (op: string, shape: number[]) => ({ ...ctx(op), node: { ...fakeNode(op), shape } });
+  it("full, arange (start, end, step: ⌈(end − start)/step⌉ values), eye", () => {
+    expectClose(run("full", [], { shape: [2, 2], value: 3.5 }), [2, 2], [3.5, 3.5, 3.5, 3.5]);
+    // torch.arange(1, 2.5, 0.5) = [1, 1.5, 2]
+    expectClose(run("arange", [], { start: 1, step: 0.5, length: 3 }), [3], [1, 1.5, 2]);
+    expectClose(run("eye", [], { n: 2, m: 3 }), [2, 3], [1, 0, 0, 0, 1, 0]);
+    // torch.arange(5, 0, -2) = [5, 3, 1] (an integer tensor)
+    expectClose(run("arange_int", [], { start: 5, step: -2, length: 3 }), [3], [5, 3, 1]);
+  });
+  it("linspace runs the first half from start and the second back from end, as PyTorch", () => {
+    // torch.linspace(-1, 1, 5) = [-1, -0.5, 0, 0.5, 1]; the last value is exactly `end`
+    expectClose(run("linspace", [], { start: -1, end: 1, steps: 5 }), [5], [-1, -0.5, 0, 0.5, 1]);
+    const r = run("linspace", [], { start: 0, end: 0.3, steps: 4 });
+    expect(r.data[3]).toBe(0.3);
+    expectClose(run("linspace", [], { start: 2, end: 7, steps: 1 }), [1], [2]);
+  });
+  it("tril keeps c − r ≤ diagonal, triu c − r ≥ diagonal, per matrix of the last two dims", () => {
+    const x = nd([2, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // torch.tril(x): the main diagonal and below
+    expectClose(run("triangle", [x], { diagonal: 0, upper: false }, shaped("triangle", [2, 3, 3])), [2, 3, 3], [1, 0, 0, 4, 5, 0, 7, 8, 9, 1, 0, 0, 4, 5, 0, 7, 8, 9]);
+    // torch.tril(x, diagonal=-1): strictly below
+    expectClose(run("triangle", [nd([3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9])], { diagonal: -1, upper: false }), [3, 3], [0, 0, 0, 4, 0, 0, 7, 8, 0]);
+    // torch.triu(x, diagonal=1): strictly above (the causal mask's complement)
+    expectClose(run("triangle", [nd([2, 3], [1, 2, 3, 4, 5, 6])], { diagonal: 1, upper: true }), [2, 3], [0, 2, 3, 0, 0, 6]);
+  });
+  it("comparisons give 1 where true, 0 where false, broadcasting", () => {
+    const a = nd([2, 2], [1, 2, 3, 4]);
+    const b = nd([2], [2, 3]);
+    expectClose(run("gt", [a, b]), [2, 2], [0, 0, 1, 1]);
+    expectClose(run("ge", [a, b]), [2, 2], [0, 0, 1, 1]);
+    expectClose(run("lt", [a, b]), [2, 2], [1, 1, 0, 0]);
+    expectClose(run("le", [a, b]), [2, 2], [1, 1, 0, 0]);
+    expectClose(run("eq", [a, nd([], [2])]), [2, 2], [0, 1, 0, 0]);
+    expectClose(run("ne", [a, nd([], [2])]), [2, 2], [1, 0, 1, 1]);
+  });
+  it("masked_fill puts value where the broadcast mask is nonzero; −∞ then softmax gives exact zeros", () => {
+    const x = nd([2, 2], [1, 2, 3, 4]);
+    const causal = nd([2, 2], [0, 1, 0, 0]); // triu(ones, 1): the future
+    const filled = run("masked_fill", [x, causal], { value: -Infinity });
+    expect(Array.from(filled.data)).toEqual([1, -Infinity, 3, 4]);
+    // softmax of [1, −∞] is [1, 0]: a row with one unmasked position puts all its weight there
+    const p = run("softmax", [filled], { dim: 1 });
+    expect(Array.from(p.data.slice(0, 2))).toEqual([1, 0]);
+    expectClose(run("masked_fill", [x, nd([2], [1, 0])], { value: 7 }), [2, 2], [7, 2, 7, 4]);
+  });
+  it("where takes a where the condition is nonzero, else b, broadcasting all three", () => {
+    expectClose(run("where", [nd([2, 1], [1, 0]), nd([2], [5, 6]), nd([], [-1])]), [2, 2], [5, 6, -1, -1]);
+  });
+});
+
+describe("joins and slices", () => {
+  it("concat joins along dim as torch.cat: torch.cat([[1, 2], [3, 4]] and [[5], [6]], dim=1) = [[1, 2, 5], [3, 4, 6]]", () => {
+    expectClose(run("concat", [nd([2, 2], [1, 2, 3, 4]), nd([2, 1], [5, 6])], { dim: 1 }), [2, 3], [1, 2, 5, 3, 4, 6]);
+    // dim 0: rows stacked
+    expectClose(run("concat", [nd([1, 2], [1, 2]), nd([2, 2], [3, 4, 5, 6])], { dim: 0 }), [3, 2], [1, 2, 3, 4, 5, 6]);
+  });
+  it("narrow takes a window; pad_dim puts it among zeros", () => {
+    const x = nd([2, 3], [1, 2, 3, 4, 5, 6]);
+    expectClose(run("narrow", [x], { dim: 1, start: 1, length: 2 }), [2, 2], [2, 3, 5, 6]);
+    expectClose(run("pad_dim", [nd([2, 2], [2, 3, 5, 6])], { dim: 1, start: 1, length: 2, size: 4 }), [2, 4], [0, 2, 3, 0, 0, 5, 6, 0]);
+  });
+  it("take is torch.index_select and torch.gather; take_grad sums dy back (index_add, scatter_add)", () => {
+    const x = nd([2, 3], [1, 2, 3, 4, 5, 6]);
+    const node = (shape: number[]) => ({ ...ctx("take"), node: { ...fakeNode("take"), shape } });
+    // torch.index_select(x, 1, [2, 0, 2]) = [[3, 1, 3], [6, 4, 6]]
+    expectClose(run("take", [x, nd([3], [2, 0, 2])], { dim: 1, mode: "vector" }, node([2, 3])), [2, 3], [3, 1, 3, 6, 4, 6]);
+    // torch.gather(x, 1, [[0, 0], [2, 1]]) = [[1, 1], [6, 5]]
+    expectClose(run("take", [x, nd([2, 2], [0, 0, 2, 1])], { dim: 1, mode: "elementwise" }, node([2, 2])), [2, 2], [1, 1, 6, 5]);
+    // index 2 taken twice: its gradient is the sum of both
+    expectClose(run("take_grad", [nd([2, 3], [1, 2, 3, 4, 5, 6]), nd([3], [2, 0, 2])], { dim: 1, mode: "vector", size: 3 }), [2, 3], [2, 0, 4, 5, 0, 10]);
+    expectClose(run("take_grad", [nd([2, 2], [1, 2, 3, 4]), nd([2, 2], [0, 0, 2, 1])], { dim: 1, mode: "elementwise", size: 3 }), [2, 3], [3, 0, 0, 0, 4, 3]);
+    expect(() => run("take", [x, nd([1], [3])], { dim: 1, mode: "vector" }, node([2, 1]))).toThrow(/out of range/);
+  });
+});
+
 describe("coverage", () => {
   it("every op's reference semantics is tested above", () => {
     expect([...ops.keys()].filter((n) => !covered.has(n))).toEqual([]);

@@ -1,7 +1,10 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
+import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
+import { factoryMembers, type PhaseOf } from "./factories.ts";
+import { joinMembers } from "./joins.ts";
 import { flatten } from "./tensor-methods.ts";
 import { BuiltinFunction, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -70,7 +73,39 @@ export const lowerings = {
     const c = composer(em, who, site);
     return new TensorValue(c.op("mul", b.x, c.op("tanh", stableSoftplus(c, () => b.x.node))));
   },
+  scaledDotProductAttention: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => scaledDotProductAttention(b, site, em, who),
 } satisfies Record<string, Lowering>;
+
+/**
+ * PyTorch's F.scaled_dot_product_attention as a composite: softmax(q·kᵀ·scale + mask)·v, with
+ * scale 1/√E by default (E = q's last dim). isCausal masks the future (torch.ones(L, S).tril(0) is
+ * what may be attended: positions c > r get −∞, so exp gives exactly 0); attnMask is PyTorch's
+ * float mask, added to the scores (a boolean mask is written F.where(mask, 0, -Infinity), since a
+ * mask here is a float tensor). dropoutP drops attention weights on every call, as PyTorch's
+ * function does (nn.MultiheadAttention passes 0 in eval mode).
+ */
+function scaledDotProductAttention(b: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+  const [q, k, v] = [b.query, b.key, b.value] as TensorValue[];
+  const rank = q.node.shape.length;
+  if (rank < 2 || k.node.shape.length !== rank || v.node.shape.length !== rank)
+    fail("shapeMismatch", `${who}: query, key and value must have the same rank (≥ 2), got ${[q, k, v].map((t) => formatShape(t.node.shape)).join(", ")}`, site.loc);
+  if (b.isCausal && b.attnMask) fail("invalidArgument", `${who}: attnMask and isCausal cannot both be set (PyTorch refuses it too)`, site.loc);
+  const [L, E] = q.node.shape.slice(-2);
+  const S = k.node.shape[rank - 2];
+  if (typeof E !== "number") fail("shapeMismatch", `${who}: the embedding dim of the query cannot be the batch`, site.loc);
+  const c = composer(em, who, site);
+  const perm = k.node.shape.map((_, i) => (i === rank - 2 ? rank - 1 : i === rank - 1 ? rank - 2 : i));
+  let scores = c.op("mul", em.tensor("matmul", [q, em.tensor("permute", [k], { perm }, who, site)], {}, who, site).node, b.scale ?? 1 / Math.sqrt(E as number));
+  if (b.isCausal) {
+    if (typeof L !== "number" || typeof S !== "number") fail("shapeMismatch", `${who}: isCausal needs fixed sequence lengths, got ${formatShape(q.node.shape)} and ${formatShape(k.node.shape)}`, site.loc);
+    const future = em.tensor("triangle", [em.tensor("full", [], { shape: [L, S], value: 1 }, who, site)], { diagonal: 1, upper: true }, who, site);
+    scores = em.tensor("masked_fill", [scores, future.node], { value: -Infinity }, who, site).node;
+  }
+  if (b.attnMask) scores = c.op("add", scores, b.attnMask);
+  let weights: Node = em.tensor("softmax", [scores], { dim: rank - 1 }, who, site).node;
+  if (b.dropoutP > 0) weights = em.tensor("dropout", [weights], { p: b.dropoutP, mode: "always" }, who, site).node;
+  return em.tensor("matmul", [weights, v], {}, who, site);
+}
 
 type Operand = Node | TensorValue | number;
 
@@ -132,10 +167,24 @@ const functional: Record<keyof typeof lowerings, FunctionalSpec> = {
   hardswish: { args: [x, opt("inplace", "bool", false)], lower: lowerings.hardswish },
   softplus: { args: [x, opt("beta", "posNumber", 1), opt("threshold", "number", 20)], lower: lowerings.softplus },
   mish: { args: [x, opt("inplace", "bool", false)], lower: lowerings.mish },
+  scaledDotProductAttention: {
+    args: [
+      arg("query", "tensor"),
+      arg("key", "tensor"),
+      arg("value", "tensor"),
+      opt("attnMask", "tensor", null, { nullable: true }),
+      opt("dropoutP", "prob", 0),
+      opt("isCausal", "bool", false),
+      opt("scale", "posNumber", null, { nullable: true }),
+    ],
+    lower: lowerings.scaledDotProductAttention,
+  },
 };
 
-export function functionalNamespace(em: GraphEmitter, requireForward: (who: string, site: CallSite) => void): NamespaceValue {
-  const members = new Map<string, Value>();
+export function functionalNamespace(em: GraphEmitter, requireForward: (who: string, site: CallSite) => void, phase: PhaseOf): NamespaceValue {
+  // the factories work in constructors too (an nn.Parameter's initial value)
+  const members = factoryMembers(em, phase, requireForward);
+  for (const [name, f] of joinMembers(em, requireForward)) members.set(name, f);
   for (const [name, spec] of Object.entries(functional)) {
     const who = `F.${name}`;
     members.set(

@@ -4,6 +4,7 @@ import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { lowerings } from "./functional.ts";
+import { initNamespaceMembers, parameterClass } from "./factories.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import {
   BuiltinClass,
@@ -342,6 +343,8 @@ export function nnNamespace(host: LayerHost): NamespaceValue {
     ["Module", moduleBase],
     ["Sequential", sequentialClass(host)],
     ["ModuleList", moduleListClass(host)],
+    ["Parameter", new BuiltinClass("nn.Parameter", parameterClass(host.requireConstruct))],
+    ["init", new NamespaceValue("nn.init", initNamespaceMembers(host.requireConstruct))],
   ]);
   for (const [name, spec] of Object.entries(layers)) members.set(name, layerClass(name, spec, host));
   return new NamespaceValue("nn", members);

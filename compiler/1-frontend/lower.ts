@@ -16,6 +16,7 @@ import {
   FunctionValue,
   ModuleValue,
   ObjectValue,
+  ParameterValue,
   Poison,
   TensorValue,
   TrainingValue,
@@ -237,6 +238,14 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
   for (const p of m.params) {
     const node = it.builder.add("param", [], { name: prefix + p.local, shape: p.shape as any, dtype: p.dtype ?? "f32", init: p.init as any }, m.createdAt, path, "param");
     m.paramNodes.set(p.local, node);
+    nodes.push(node);
+  }
+  // a user module's nn.Parameter fields, in assignment order: PyTorch's _parameters come before
+  // the buffers and the children in named_parameters() and the state_dict
+  for (const [key, v] of m.fields) {
+    if (!(v instanceof ParameterValue)) continue;
+    const node = it.builder.add("param", [], { name: prefix + key, shape: v.shape as any, dtype: "f32", init: v.init as any }, v.createdAt, path, "param");
+    m.paramNodes.set(key, node);
     nodes.push(node);
   }
   for (const b of m.buffers) {

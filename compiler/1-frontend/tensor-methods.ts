@@ -1,6 +1,8 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
 import { arg, argLoc, bindArgs, opt } from "./args.ts";
+import { selectionMethods } from "./factories.ts";
+import { sliceMethods } from "./joins.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { BuiltinFunction, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -137,11 +139,37 @@ export const tensorMethods: Record<string, Method> = {
     const rank = x.node.shape.length;
     return permute(x, list.map((v) => dimArg(v, rank, "permute", site)), "permute", site, em);
   },
+  // torch.expand(*sizes): −1 keeps a dim; a size-1 dim stretches, new dims are added in front
+  expand: (x, args, site, em) => {
+    const sizes = sizesOf(args, "expand", site);
+    const shape = x.node.shape;
+    const lead = sizes.length - shape.length;
+    if (lead < 0) fail("invalidArgument", `expand: the number of sizes (${sizes.length}) must be at least the tensor's ${shape.length} dims`, site.loc);
+    const target = sizes.map((d, i) => {
+      if (d !== -1) return d;
+      if (i < lead) return fail("invalidArgument", `expand: -1 is not allowed in a new leading dim (${i})`, site.loc);
+      return shape[i - lead];
+    });
+    return em.tensor("expand", [x], { shape: target as any }, "expand", site);
+  },
+  expandAs: (x, args, site, em) => {
+    const { other } = bindArgs("expandAs", [arg("other", "tensor")], args, site);
+    return em.tensor("expand", [x], { shape: (other as TensorValue).node.shape as any }, "expandAs", site);
+  },
   contiguous: (x, args, site) => {
     bindArgs("contiguous", [], args, site);
     return x;
   },
   add: binary("add"),
+  // comparisons give 0/1 float masks (see compiler/ops/select.ts)
+  gt: binary("gt"),
+  ge: binary("ge"),
+  lt: binary("lt"),
+  le: binary("le"),
+  eq: binary("eq"),
+  ne: binary("ne"),
+  ...selectionMethods,
+  ...sliceMethods,
   sub: binary("sub"),
   mul: binary("mul"),
   div: binary("div"),

@@ -27,6 +27,52 @@ export class ModeFlag {
   static readonly value = new ModeFlag();
 }
 
+/**
+ * A tensor made in a constructor (F.zeros([1, 64]), F.randn(...)): only its shape and how it is
+ * initialized, since tensors exist only inside forward. nn.Parameter turns it into a parameter.
+ */
+export class StaticTensor {
+  constructor(
+    readonly shape: readonly number[],
+    readonly init: Init,
+  ) {}
+}
+
+/**
+ * nn.Parameter(init): a trainable tensor of a user's module, registered under the field name it
+ * is assigned to. `init` is mutable: nn.init.normal_(p, ...) redraws it in place, as in PyTorch.
+ */
+export class ParameterValue {
+  constructor(
+    readonly shape: readonly number[],
+    public init: Init,
+    readonly createdAt: SourceLoc,
+  ) {}
+}
+
+/**
+ * A built-in layer's parameter named in a constructor (this.fc.weight), for nn.init to redraw:
+ * it rewrites the layer's declaration, which registration reads after construction.
+ */
+export class LayerParamRef {
+  constructor(
+    readonly module: ModuleValue,
+    readonly local: string,
+  ) {}
+  private get index(): number {
+    return this.module.params.findIndex((p) => p.local === this.local);
+  }
+  get shape(): readonly number[] {
+    return this.module.params[this.index].shape as number[];
+  }
+  get init(): Init {
+    return this.module.params[this.index].init;
+  }
+  set init(init: Init) {
+    (this.module.params as ParamDecl[])[this.index] = { ...this.module.params[this.index], init };
+  }
+}
+
 export class ObjectValue {
   constructor(readonly props: Map<string, Value> = new Map()) {}
 }
@@ -147,6 +193,9 @@ export type Value =
   | Poison
   | ModeFlag
   | ObjectValue
+  | StaticTensor
+  | ParameterValue
+  | LayerParamRef
   | FunctionValue
   | BuiltinFunction
   | ClassValue
@@ -168,6 +217,9 @@ export function describe(v: Value): string {
   if (v instanceof TensorValue) return "a tensor";
   if (v instanceof ModeFlag) return "this.training";
   if (v instanceof ObjectValue) return "an object";
+  if (v instanceof StaticTensor) return `a tensor [${v.shape.join(", ")}] made outside forward`;
+  if (v instanceof ParameterValue) return `an nn.Parameter [${v.shape.join(", ")}]`;
+  if (v instanceof LayerParamRef) return `the parameter ${v.module.typeName}.${v.local}`;
   if (v instanceof FunctionValue || v instanceof BuiltinFunction) return `the function ${v.name}`;
   if (v instanceof ClassValue || v instanceof BuiltinClass) return `the class ${v.name}`;
   if (v instanceof NamespaceValue) return `the namespace ${v.name}`;

@@ -1,3 +1,4 @@
+import { concatKernel, iotaKernel, narrowKernel, takeKernel } from "./kernels/join.ts";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -53,6 +54,10 @@ const builders: Record<KernelBuilder, Builder> = {
   embedding_grad: embeddingGradKernel,
   batch_norm_grad: batchNormGradKernel,
   layer_norm_grad: layerNormGradKernel,
+  concat: concatKernel,
+  narrow: narrowKernel,
+  iota: iotaKernel,
+  take: takeKernel,
 };
 
 function builderFor(k: Kernel): Builder | undefined {

@@ -4,13 +4,17 @@ import * as conv from "./conv.ts";
 import * as convTranspose from "./conv-transpose.ts";
 import * as pool from "./pool.ts";
 import * as elementwise from "./elementwise.ts";
+import * as factory from "./factory.ts";
 import * as gather from "./gather.ts";
+import * as join from "./join.ts";
+import * as take from "./take.ts";
 import * as loss from "./loss.ts";
 import * as movement from "./movement.ts";
 import * as norm from "./norm.ts";
 import type { OpDef } from "./op.ts";
 import * as random from "./random.ts";
 import * as reduce from "./reduce.ts";
+import * as select from "./select.ts";
 import * as source from "./source.ts";
 
 function collect(...families: object[]): Map<string, OpDef> {
@@ -28,6 +32,8 @@ function collect(...families: object[]): Map<string, OpDef> {
 export const ops: ReadonlyMap<string, OpDef> = collect(
   source,
   elementwise,
+  factory,
+  select,
   reduce,
   movement,
   contraction,
@@ -37,6 +43,8 @@ export const ops: ReadonlyMap<string, OpDef> = collect(
   norm,
   random,
   gather,
+  join,
+  take,
   loss,
 );
 

@@ -163,7 +163,7 @@ export interface Reduction {
 
 /** What a pointwise expression may refer to besides its operands. */
 export interface PointwiseContext {
-  /** The flat index of the element (a size_t C expression). */
+  /** The flat index of this node's element (a size_t C expression; a broadcast producer's own). */
   readonly index: string;
   /** The IR node, whose id keys its random stream. */
   readonly node: Node;
@@ -182,7 +182,11 @@ export type KernelBuilder =
   | "classification_grad"
   | "embedding_grad"
   | "batch_norm_grad"
-  | "layer_norm_grad";
+  | "layer_norm_grad"
+  | "concat"
+  | "narrow"
+  | "iota"
+  | "take";
 
 export type OpCodegen<A> =
   | { readonly kind: "pointwise"; readonly expr: (operands: readonly string[], attrs: A, ctx: PointwiseContext) => string }

@@ -64,7 +64,7 @@ export abstract class InterpreterCore {
     };
     this.dsl = new Map<string, Value>([
       ["nn", nnNamespace(host)],
-      ["F", functionalNamespace(this.em, requireForward)],
+      ["F", functionalNamespace(this.em, requireForward, () => this.phase)],
       ["optim", optimNamespace],
       ["Training", trainingClass],
     ]);

@@ -13,6 +13,8 @@ import {
   ModuleValue,
   NamespaceValue,
   ObjectValue,
+  LayerParamRef,
+  ParameterValue,
   TensorValue,
   type CallSite,
   type Value,
@@ -52,7 +54,15 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   }
 
   protected moduleProperty(m: ModuleValue, name: string, site: CallSite): Value {
-    if (m.fields.has(name) && m.kind !== "list" && m.kind !== "sequential") return m.fields.get(name);
+    if (m.fields.has(name) && m.kind !== "list" && m.kind !== "sequential") {
+      const v = m.fields.get(name);
+      // an nn.Parameter is its graph node in forward; in the constructor, itself (for nn.init)
+      if (v instanceof ParameterValue && this.phase === "forward") {
+        const node = m.paramNodes.get(name);
+        return node ? new TensorValue(node) : fail("moduleNotInModel", `${m.typeName}.${name} is an nn.Parameter of a module that is not part of the model`, site.loc);
+      }
+      return v;
+    }
     if (name === "training") return ModeFlag.value;
     if (m.kind === "list" || m.kind === "sequential") {
       if (name === "length") return m.fields.size;
@@ -72,6 +82,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     const p = m.paramNodes.get(name) ?? m.paramNodes.get(snake(name));
     if (p) return new TensorValue(p);
     const declared = [...m.params, ...m.buffers].some((d) => d.local === name || d.local === snake(name));
+    // in a constructor, a layer's parameter is a handle for nn.init (nn.init.normal_(this.fc.weight, 0, 0.02))
+    const param = m.params.find((d) => d.local === name || d.local === snake(name));
+    if (param && this.phase !== "forward" && m.kind === "layer") return new LayerParamRef(m, param.local);
     if (declared) return fail("nonConstant", `${m.typeName}.${name} is a tensor, which exists only inside forward`, site.loc);
     if (m.cls) {
       const found = this.lookupMethod(m.cls, name);
@@ -92,7 +105,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if (obj.kind !== "user") fail("unsupportedSyntax", `cannot set '${name}' on ${obj.typeName}`, site.loc);
       // reported, and the field still set, so that its uses in forward do not fail again
       const nameAt = TsNode.isPropertyAccessExpression(site.node) ? locOf(site.node.getNameNode()) : site.loc;
-      if (value instanceof ModuleValue) this.diags.recover(() => checkLayerName(name, "a layer", nameAt), undefined);
+      if (value instanceof ModuleValue || value instanceof ParameterValue) this.diags.recover(() => checkLayerName(name, "a layer", nameAt), undefined);
       obj.fields.set(name, value);
       return;
     }

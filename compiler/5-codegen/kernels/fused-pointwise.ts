@@ -62,7 +62,12 @@ export function fusedPointwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: 
     const codegen = opDef(n.op).codegen;
     if (codegen?.kind !== "pointwise") throw new Error(`codegen: ${n.op} is not pointwise`);
     const v = `t${j}`;
-    body.push(`const float ${v} = ${codegen.expr(n.inputs.map((i) => names.get(i)!), n.attrs, { index: "i", node: n })};`);
+    // a producer pulled in with a smaller (broadcast) shape sees the index of its own element:
+    // a factory (arange, a triangle mask) computes its value from it
+    const own = broadcastIndex(n.shape, out);
+    for (const m of own.matchAll(/c(\d+)/g)) used.add(Number(m[1]));
+    const index = own === "i" ? "i" : `(${own})`;
+    body.push(`const float ${v} = ${codegen.expr(n.inputs.map((i) => names.get(i)!), n.attrs, { index, node: n })};`);
     names.set(n, v);
   });
   args.push({ decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) });

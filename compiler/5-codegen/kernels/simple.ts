@@ -12,11 +12,11 @@ import type { ArgView, LaunchView, PerElementView } from "../view.ts";
 
 const THREADS = 256;
 
-function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
+export function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
   return { decl: `const ${cType(n)}* __restrict__ ${name}`, value: ctx.pointer(n), comment: `${ctx.label(n)} ${shapeComment(n)}` };
 }
 
-function pointwiseView(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string): { kernel: PerElementView; launch: LaunchView } {
+export function pointwiseView(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string): { kernel: PerElementView; launch: LaunchView } {
   const args = [...inputs, { decl: `${cType(k.output)}* __restrict__ out`, value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
   const count = cCount(k.output.shape);
   const kernel: PerElementView = {

@@ -1,0 +1,250 @@
+import { CompileError, fail } from "../diagnostics/diagnostic.ts";
+import type { Init } from "../ir/node.ts";
+import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { checkTensorSize } from "./size-limits.ts";
+import { BuiltinFunction, describe, LayerParamRef, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+
+// Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
+// (torch.tril, triu), with PyTorch's names and argument order. Inside forward a factory is a
+// constant of the graph; in a constructor, zeros/ones/full/randn make a StaticTensor (a shape and
+// an initializer) for nn.Parameter, as `nn.Parameter(torch.zeros(1, 16, 64))` does in PyTorch.
+
+export type PhaseOf = () => "toplevel" | "construct" | "forward";
+
+/** torch.zeros(2, 3) and torch.zeros([2, 3]) mean the same: leading numbers, or one array. */
+function splitSizes(who: string, args: Value[], site: CallSite): { size: Value; rest: Value[] } {
+  if (Array.isArray(args[0])) return { size: args[0], rest: args.slice(1) };
+  let n = 0;
+  while (n < args.length && typeof args[n] === "number") n++;
+  if (n === 0) fail("wrongArgumentCount", `${who} expects a size (numbers or an array of them), got ${args.length ? describe(args[0]) : "nothing"}`, site.loc);
+  return { size: args.slice(0, n), rest: args.slice(n) };
+}
+
+function sizes(who: string, size: Value, site: CallSite): number[] {
+  // a size that already failed (Poison) was reported where it failed
+  if ([size].flat().some((d) => d instanceof Poison)) throw new CompileError([]);
+  // a constant's shape is fixed when the library is built: x.size(0) is known only at run time
+  if ([size].flat().some((d) => d instanceof SymInt))
+    fail("nonConstant", `${who}: a factory's size cannot depend on the batch size; build a [1, ...] tensor and let broadcasting stretch it`, site.loc);
+  const { size: shape } = bindArgs(who, [arg("size", "sizes")], [size], site);
+  checkTensorSize(shape, `the result of ${who}`, site.loc);
+  return shape;
+}
+
+/** A factory whose first argument is a size; `make` sees the phase to make a node or a StaticTensor. */
+function sized(who: string, rest: readonly ArgSpec[], make: (shape: number[], b: Bound, site: CallSite) => Value): BuiltinFunction {
+  return new BuiltinFunction(who, (args, site) => {
+    const { size, rest: more } = splitSizes(who, args, site);
+    return make(sizes(who, size, site), bindArgs(who, rest, more, site), site);
+  });
+}
+
+const constantInit = (value: number): Init => ({ kind: "constant", value });
+
+export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward: (who: string, site: CallSite) => void): Map<string, Value> {
+  const inForward = () => phase() === "forward";
+  /** A constant-filled tensor: a graph constant in forward, else a StaticTensor. */
+  const filled = (who: string, shape: number[], value: number, site: CallSite): Value =>
+    inForward() ? em.tensor("full", [], { shape, value }, who, site) : new StaticTensor(shape, constantInit(value));
+  const dtypeOption = opt("dtype", "string", "float32", { choices: ["float32"] });
+  const x = arg("input", "tensor");
+  const triangle = (name: "tril" | "triu") =>
+    new BuiltinFunction(`F.${name}`, (args, site) => {
+      requireForward(`F.${name}`, site);
+      const b = bindArgs(`F.${name}`, [x, opt("diagonal", "int", 0)], args, site);
+      return em.tensor("triangle", [b.input], { diagonal: b.diagonal, upper: name === "triu" }, `F.${name}`, site);
+    });
+  return new Map<string, Value>([
+    ["zeros", sized("F.zeros", [dtypeOption], (shape, _b, site) => filled("F.zeros", shape, 0, site))],
+    ["ones", sized("F.ones", [dtypeOption], (shape, _b, site) => filled("F.ones", shape, 1, site))],
+    [
+      "full",
+      new BuiltinFunction("F.full", (args, site) => {
+        // torch.full(size, fill_value): the size is always one array here, since fill_value is a number too
+        const b = bindArgs("F.full", [arg("size", "any"), arg("fillValue", "any"), dtypeOption], args, site);
+        const value = b.fillValue;
+        if (typeof value !== "number" || Number.isNaN(value))
+          fail("wrongArgumentType", `F.full: fillValue must be a number, got ${describe(value)}`, locOfArg(b, "fillValue", site));
+        if (!inForward() && !Number.isFinite(value)) fail("invalidArgument", `F.full: a parameter's initial value must be finite, got ${value}`, locOfArg(b, "fillValue", site));
+        return filled("F.full", sizes("F.full", b.size, site), value, site);
+      }),
+    ],
+    [
+      "randn",
+      sized("F.randn", [dtypeOption], (shape, _b, site) => {
+        // a fresh draw on every call would need a random stream per factory; a parameter's is drawn once
+        if (inForward()) fail("nonConstant", "F.randn inside forward would draw new numbers on every call, which tsdp does not support; use it to initialize an nn.Parameter in the constructor", site.loc);
+        return new StaticTensor(shape, { kind: "normal", std: 1 });
+      }),
+    ],
+    [
+      "arange",
+      new BuiltinFunction("F.arange", (args, site) => {
+        requireForward("F.arange", site);
+        const numbers = args.filter((a) => typeof a === "number").length;
+        // torch.arange(end) or torch.arange(start, end, step=1)
+        // dtype int32 gives positions for nn.Embedding (PyTorch's integer arange is int64)
+        const dtype = opt("dtype", "string", "float32", { choices: ["float32", "int32"] });
+        const specs = numbers === 1 ? [arg("end", "number"), dtype] : [arg("start", "number"), arg("end", "number"), opt("step", "number", 1), dtype];
+        const b = bindArgs("F.arange", specs, args, site);
+        const start = b.start ?? 0;
+        const step = b.step ?? 1;
+        if (step === 0) fail("invalidArgument", "F.arange: step must be nonzero", locOfArg(b, "step", site));
+        if ((b.end - start) * step < 0)
+          fail("invalidArgument", `F.arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${b.end}, step ${step})`, site.loc);
+        const length = Math.ceil((b.end - start) / step);
+        checkTensorSize([length], "the result of F.arange", site.loc);
+        return em.tensor(b.dtype === "int32" ? "arange_int" : "arange", [], { start, step, length }, "F.arange", site);
+      }),
+    ],
+    [
+      "linspace",
+      new BuiltinFunction("F.linspace", (args, site) => {
+        requireForward("F.linspace", site);
+        const b = bindArgs("F.linspace", [arg("start", "number"), arg("end", "number"), arg("steps", "nonNegInt"), dtypeOption], args, site);
+        return em.tensor("linspace", [], { start: b.start, end: b.end, steps: b.steps }, "F.linspace", site);
+      }),
+    ],
+    [
+      "eye",
+      new BuiltinFunction("F.eye", (args, site) => {
+        requireForward("F.eye", site);
+        const b = bindArgs("F.eye", [arg("n", "nonNegInt"), opt("m", "nonNegInt", null, { nullable: true }), dtypeOption], args, site);
+        return em.tensor("eye", [], { n: b.n, m: b.m ?? b.n }, "F.eye", site);
+      }),
+    ],
+    ["tril", triangle("tril")],
+    ["triu", triangle("triu")],
+    [
+      "where",
+      new BuiltinFunction("F.where", (args, site) => {
+        requireForward("F.where", site);
+        const b = bindArgs("F.where", [arg("condition", "tensor"), arg("input", "any"), arg("other", "any")], args, site);
+        // a number may be ±Infinity here (an additive attention mask): a scalar `full`, which allows it
+        const operand = (v: Value, name: string) =>
+          v instanceof TensorValue ? v.node : typeof v === "number" && !Number.isNaN(v) ? em.node("full", [], { shape: [], value: v }, "F.where", site) : fail("wrongArgumentType", `F.where: ${name} must be a tensor or a number, got ${describe(v)}`, locOfArg(b, name, site));
+        return em.tensor("where", [b.condition, operand(b.input, "input"), operand(b.other, "other")], {}, "F.where", site);
+      }),
+    ],
+  ]);
+}
+
+/** A mask's "≠ 0" as 0/1 (what PyTorch's .bool() of a float tensor means). */
+function truth(x: TensorValue, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  return em.tensor("ne", [x, em.constant(0, site)], {}, who, site);
+}
+
+function maskOperand(v: Value, who: string, site: CallSite): TensorValue {
+  if (!(v instanceof TensorValue)) fail("wrongArgumentType", `${who} expects a tensor, got ${describe(v)}`, site.loc);
+  return v;
+}
+
+/** The tensor methods of this file: x.tril(k), x.triu(k), x.maskedFill(mask, value), comparisons. */
+export const selectionMethods = {
+  tril: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => triangleMethod("tril", x, args, site, em),
+  triu: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => triangleMethod("triu", x, args, site, em),
+  // masks are float 0/1 (compiler/ops/select.ts): bool() makes any tensor one, float() keeps it
+  bool: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
+    bindArgs("bool", [], args, site);
+    return truth(x, "bool", site, em);
+  },
+  float: (x: TensorValue, args: Value[], site: CallSite) => {
+    bindArgs("float", [], args, site);
+    if (x.node.dtype !== "f32") fail("dtypeMismatch", `float(): converting a ${x.node.dtype} tensor is not supported; masks and values are float32 already`, site.loc);
+    return x;
+  },
+  logicalNot: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
+    bindArgs("logicalNot", [], args, site);
+    return em.tensor("eq", [x, em.constant(0, site)], {}, "logicalNot", site);
+  },
+  logicalAnd: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
+    const { other } = bindArgs("logicalAnd", [arg("other", "any")], args, site);
+    return em.tensor("mul", [truth(x, "logicalAnd", site, em), truth(maskOperand(other, "logicalAnd", site), "logicalAnd", site, em)], {}, "logicalAnd", site);
+  },
+  logicalOr: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
+    const { other } = bindArgs("logicalOr", [arg("other", "any")], args, site);
+    const sum = em.tensor("add", [truth(x, "logicalOr", site, em), truth(maskOperand(other, "logicalOr", site), "logicalOr", site, em)], {}, "logicalOr", site);
+    return truth(sum, "logicalOr", site, em);
+  },
+  maskedFill: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
+    const b = bindArgs("maskedFill", [arg("mask", "tensor"), arg("value", "any")], args, site);
+    // −Infinity is the point of masked_fill in attention; NaN is never meant
+    if (typeof b.value !== "number" || Number.isNaN(b.value))
+      fail("wrongArgumentType", `maskedFill: value must be a number (−Infinity included), got ${describe(b.value)}`, locOfArg(b, "value", site));
+    return em.tensor("masked_fill", [x, b.mask], { value: b.value }, "maskedFill", site);
+  },
+};
+
+function triangleMethod(name: "tril" | "triu", x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value {
+  const b = bindArgs(name, [opt("diagonal", "int", 0)], args, site);
+  return em.tensor("triangle", [x], { diagonal: b.diagonal, upper: name === "triu" }, name, site);
+}
+
+// nn.Parameter and nn.init: a module's own trainable tensors.
+
+/** new nn.Parameter(data, requiresGrad = true), data a StaticTensor made by a factory. */
+export function parameterClass(requireConstruct: (who: string, site: CallSite) => void) {
+  return (args: Value[], site: CallSite): Value => {
+    requireConstruct("nn.Parameter", site);
+    const b = bindArgs("nn.Parameter", [arg("data", "any"), opt("requiresGrad", "bool", true)], args, site);
+    if (b.data instanceof TensorValue)
+      fail("nonConstant", "nn.Parameter needs its initial value in the constructor: a factory such as F.zeros([...]) or F.randn([...])", locOfArg(b, "data", site));
+    if (!(b.data instanceof StaticTensor))
+      fail("wrongArgumentType", `nn.Parameter takes a tensor made by F.zeros, F.ones, F.full or F.randn, got ${describe(b.data)}`, locOfArg(b, "data", site));
+    if (!b.requiresGrad)
+      fail("invalidArgument", "nn.Parameter: requiresGrad false is not supported; a frozen tensor is a constant of forward (F.full, F.zeros)", locOfArg(b, "requiresGrad", site));
+    return new ParameterValue(b.data.shape, b.data.init, site.loc);
+  };
+}
+
+/**
+ * The largest |z| the initializers' Box–Muller transform can produce: √(−2·ln(1/(2³² + 1))) ≈ 6.66.
+ * A truncated normal whose bounds lie beyond mean ± 6.66·std therefore never rejects a draw, and
+ * is the plain normal draw; nearer bounds would need rejection, which the initializers lack.
+ */
+export const MAX_NORMAL_Z = Math.sqrt(-2 * Math.log(1 / 4294967297));
+
+/** nn.init's in-place initializers, each rewriting a parameter's initializer. */
+export function initNamespaceMembers(requireConstruct: (who: string, site: CallSite) => void): Map<string, Value> {
+  const p = arg("tensor", "any");
+  const initializer = (name: string, specs: readonly ArgSpec[], make: (b: Bound, site: CallSite, who: string) => Init) =>
+    new BuiltinFunction(`nn.init.${name}`, (args, site) => {
+      const who = `nn.init.${name}`;
+      requireConstruct(who, site);
+      const b = bindArgs(who, [p, ...specs], args, site);
+      if (!(b.tensor instanceof ParameterValue || b.tensor instanceof LayerParamRef))
+        fail("wrongArgumentType", `${who} initializes an nn.Parameter of your module (this.<name>) or a layer's parameter (this.fc.weight), got ${describe(b.tensor)}`, locOfArg(b, "tensor", site));
+      b.tensor.init = make(b, site, who);
+      return b.tensor;
+    });
+  return new Map<string, Value>([
+    ["zeros_", initializer("zeros_", [], () => constantInit(0))],
+    ["ones_", initializer("ones_", [], () => constantInit(1))],
+    ["constant_", initializer("constant_", [arg("val", "number")], (b) => constantInit(b.val))],
+    [
+      "normal_",
+      initializer("normal_", [opt("mean", "number", 0), opt("std", "nonNegNumber", 1)], (b, site, who) => {
+        if (b.mean !== 0) fail("invalidArgument", `${who}: only mean 0 is supported, got ${b.mean}`, locOfArg(b, "mean", site));
+        return { kind: "normal", std: b.std };
+      }),
+    ],
+    [
+      "trunc_normal_",
+      initializer("trunc_normal_", [opt("mean", "number", 0), opt("std", "nonNegNumber", 1), opt("a", "number", -2), opt("b", "number", 2)], (b, site, who) => {
+        if (b.mean !== 0) fail("invalidArgument", `${who}: only mean 0 is supported, got ${b.mean}`, locOfArg(b, "mean", site));
+        const reach = MAX_NORMAL_Z * b.std;
+        if (b.a > -reach || b.b < reach)
+          fail("invalidArgument", `${who}: bounds [${b.a}, ${b.b}] must lie beyond ±${MAX_NORMAL_Z.toFixed(2)}·std (±${reach.toPrecision(3)}), where the normal draw never falls outside them`, site.loc);
+        return { kind: "normal", std: b.std };
+      }),
+    ],
+    [
+      "uniform_",
+      initializer("uniform_", [opt("a", "number", 0), opt("b", "number", 1)], (b, site, who) => {
+        if (b.a !== -b.b || b.b <= 0) fail("invalidArgument", `${who}: only symmetric bounds (a = −b, b > 0) are supported, got [${b.a}, ${b.b}]`, site.loc);
+        return { kind: "uniform", bound: b.b };
+      }),
+    ],
+  ]);
+}

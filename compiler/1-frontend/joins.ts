@@ -1,0 +1,160 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { formatShape, normalizeDim } from "../ir/shape.ts";
+import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { BuiltinFunction, describe, TensorValue, type CallSite, type Value } from "./values.ts";
+
+// Joins (torch.cat, stack) and slices (split, chunk, narrow).
+
+function dimOf(v: number, rank: number, who: string, site: CallSite, b: Bound): number {
+  const d = normalizeDim(v, rank);
+  if (d === undefined)
+    fail("invalidArgument", `${who}: dim ${v} is out of range for a tensor with ${rank} dims (expected ${-Math.max(rank, 1)} to ${Math.max(rank, 1) - 1})`, locOfArg(b, "dim", site));
+  return d;
+}
+
+function tensorList(who: string, v: Value, site: CallSite, b: Bound): TensorValue[] {
+  if (!Array.isArray(v) || v.length === 0 || !v.every((t) => t instanceof TensorValue))
+    fail("wrongArgumentType", `${who}: tensors must be a non-empty array of tensors, got ${describe(v)}`, locOfArg(b, "tensors", site));
+  return v as TensorValue[];
+}
+
+function cat(who: string, parts: readonly TensorValue[], dim: number, site: CallSite, em: GraphEmitter): TensorValue {
+  return parts.length === 1 ? parts[0] : em.tensor("concat", parts, { dim }, who, site);
+}
+
+/** Pieces of `sizes` along dim (split's and chunk's result), as narrow nodes. */
+function pieces(who: string, x: TensorValue, sizes: number[], dim: number, site: CallSite, em: GraphEmitter): TensorValue[] {
+  let start = 0;
+  return sizes.map((length) => {
+    const piece = length === x.node.shape[dim] ? x : em.tensor("narrow", [x], { dim, start, length }, who, site);
+    start += length;
+    return piece;
+  });
+}
+
+function fixedDim(who: string, x: TensorValue, dim: number, site: CallSite): number {
+  const size = x.node.shape[dim];
+  if (typeof size !== "number") return fail("shapeMismatch", `${who}: cannot split along the batch dim ${dim}: it is split across devices`, site.loc);
+  return size;
+}
+
+/** torch.split(x, split_size_or_sections, dim = 0). */
+function split(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, who = "split"): Value {
+  const b = bindArgs(who, [arg("splitSizeOrSections", "any"), opt("dim", "int", 0)], args, site);
+  const dim = dimOf(b.dim, x.node.shape.length, who, site, b);
+  const size = fixedDim(who, x, dim, site);
+  const s = b.splitSizeOrSections;
+  let sizes: number[];
+  if (typeof s === "number" && Number.isInteger(s) && s >= 1) {
+    sizes = [];
+    for (let at = 0; at < size; at += s) sizes.push(Math.min(s, size - at));
+  } else if (Array.isArray(s) && s.every((v) => typeof v === "number" && Number.isInteger(v) && v >= 1)) {
+    sizes = s as number[];
+    const sum = sizes.reduce((p, q) => p + q, 0);
+    if (sum !== size) fail("invalidArgument", `${who}: split sizes [${sizes.join(", ")}] add up to ${sum}, but dim ${dim} has size ${size}`, locOfArg(b, "splitSizeOrSections", site));
+  } else return fail("wrongArgumentType", `${who}: splitSizeOrSections must be a positive integer or an array of them, got ${describe(s)}`, locOfArg(b, "splitSizeOrSections", site));
+  return pieces(who, x, sizes, dim, site, em);
+}
+
+/** torch.chunk(x, chunks, dim = 0): pieces of ⌈size/chunks⌉, the last smaller (so maybe fewer than `chunks`). */
+function chunk(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, who = "chunk"): Value {
+  const b = bindArgs(who, [arg("chunks", "posInt"), opt("dim", "int", 0)], args, site);
+  const dim = dimOf(b.dim, x.node.shape.length, who, site, b);
+  const size = fixedDim(who, x, dim, site);
+  const each = Math.ceil(size / b.chunks);
+  const sizes: number[] = [];
+  for (let at = 0; at < size; at += each) sizes.push(Math.min(each, size - at));
+  return pieces(who, x, sizes, dim, site, em);
+}
+
+export function joinMembers(em: GraphEmitter, requireForward: (who: string, site: CallSite) => void): Map<string, Value> {
+  const fn = (name: string, f: (args: Value[], site: CallSite, who: string) => Value) =>
+    new BuiltinFunction(`F.${name}`, (args, site) => {
+      requireForward(`F.${name}`, site);
+      return f(args, site, `F.${name}`);
+    });
+  return new Map<string, Value>([
+    [
+      "cat",
+      fn("cat", (args, site, who) => {
+        const b = bindArgs(who, [arg("tensors", "any"), opt("dim", "int", 0)], args, site);
+        const parts = tensorList(who, b.tensors, site, b);
+        return cat(who, parts, dimOf(b.dim, parts[0].node.shape.length, who, site, b), site, em);
+      }),
+    ],
+    [
+      "stack",
+      fn("stack", (args, site, who) => {
+        // torch.stack: a new dim of size 1 inserted at dim in each, then cat along it
+        const b = bindArgs(who, [arg("tensors", "any"), opt("dim", "int", 0)], args, site);
+        const parts = tensorList(who, b.tensors, site, b);
+        const dim = dimOf(b.dim, parts[0].node.shape.length + 1, who, site, b);
+        const first = parts[0].node.shape;
+        parts.forEach((t, k) => {
+          const same = t.node.shape.length === first.length && t.node.shape.every((d, i) => JSON.stringify(d) === JSON.stringify(first[i]));
+          if (!same) fail("shapeMismatch", `${who}: stack expects each tensor to be equal size, but got ${formatShape(first)} at entry 0 and ${formatShape(t.node.shape)} at entry ${k}`, site.loc);
+        });
+        const unsqueezed = parts.map((t) => {
+          const shape = [...t.node.shape];
+          shape.splice(dim, 0, 1);
+          return em.tensor("reshape", [t], { shape }, who, site);
+        });
+        return cat(who, unsqueezed, dim, site, em);
+      }),
+    ],
+    ["split", fn("split", (args, site, who) => split(tensorArg(who, args, site), args.slice(1), site, em, who))],
+    ["chunk", fn("chunk", (args, site, who) => chunk(tensorArg(who, args, site), args.slice(1), site, em, who))],
+    ["indexSelect", fn("indexSelect", (args, site, who) => takeAlong("vector", who, tensorArg(who, args, site), args.slice(1), site, em))],
+    ["gather", fn("gather", (args, site, who) => takeAlong("elementwise", who, tensorArg(who, args, site), args.slice(1), site, em))],
+  ]);
+}
+
+function tensorArg(who: string, args: Value[], site: CallSite): TensorValue {
+  const x = args[0];
+  if (!(x instanceof TensorValue)) return fail("wrongArgumentType", `${who}: tensor must be a tensor, got ${args.length ? describe(x) : "nothing"}`, site.loc);
+  return x;
+}
+
+/** torch.index_select(x, dim, index) and torch.gather(x, dim, index): int32 indices along dim. */
+function takeAlong(mode: "vector" | "elementwise", who: string, x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value {
+  const b = bindArgs(who, [arg("dim", "int"), arg("index", "tensor")], args, site);
+  const dim = dimOf(b.dim, x.node.shape.length, who, site, b);
+  return em.tensor("take", [x, b.index], { dim, mode }, who, site);
+}
+
+/** x.select(dim, i): the slice at i with dim removed (PyTorch's x[:, i] for dim 1). */
+function select(x: TensorValue, dim: number, index: number, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const piece = x.node.shape[dim] === 1 ? x : em.tensor("narrow", [x], { dim, start: index, length: 1 }, who, site);
+  const shape = x.node.shape.filter((_, i) => i !== dim);
+  return em.tensor("reshape", [piece], { shape }, who, site);
+}
+
+/** The tensor methods x.split, x.chunk, x.narrow, x.select, x.unbind, x.indexSelect, x.gather. */
+export const sliceMethods = {
+  select: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
+    const b = bindArgs("select", [arg("dim", "int"), arg("index", "int")], args, site);
+    const dim = dimOf(b.dim, x.node.shape.length, "select", site, b);
+    const size = fixedDim("select", x, dim, site);
+    // a negative index counts from the end, as in PyTorch
+    const index = b.index < 0 ? b.index + size : b.index;
+    if (index < 0 || index >= size) fail("invalidArgument", `select: index ${b.index} is out of range for dim ${dim} of size ${size}`, locOfArg(b, "index", site));
+    return select(x, dim, index, "select", site, em);
+  },
+  unbind: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
+    const b = bindArgs("unbind", [opt("dim", "int", 0)], args, site);
+    const dim = dimOf(b.dim, x.node.shape.length, "unbind", site, b);
+    const size = fixedDim("unbind", x, dim, site);
+    return Array.from({ length: size }, (_, i) => select(x, dim, i, "unbind", site, em));
+  },
+  indexSelect: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => takeAlong("vector", "indexSelect", x, args, site, em),
+  gather: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => takeAlong("elementwise", "gather", x, args, site, em),
+  split: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => split(x, args, site, em),
+  chunk: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => chunk(x, args, site, em),
+  narrow: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
+    const b = bindArgs("narrow", [arg("dim", "int"), arg("start", "int"), arg("length", "posInt")], args, site);
+    const dim = dimOf(b.dim, x.node.shape.length, "narrow", site, b);
+    fixedDim("narrow", x, dim, site);
+    return em.tensor("narrow", [x], { dim, start: b.start, length: b.length }, "narrow", site);
+  },
+};

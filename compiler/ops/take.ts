@@ -1,0 +1,99 @@
+import { dimEq, formatShape, isBatch, type Dim } from "../ir/shape.ts";
+import { nd, type NDArray } from "../reference/ndarray.ts";
+import { around } from "./join.ts";
+import { defineOp, requireFloat, ShapeError, type OpDef, type TensorType } from "./op.ts";
+
+// Taking elements by int32 index along one dim: torch.index_select (one index vector for every
+// position) and torch.gather (an index per output element), with their gradients, which sum dy
+// back onto the positions each element was taken from (PyTorch's index_add / scatter_add). As for
+// cat, the dim must be a fixed size with the batch before it. Each output element of a gradient
+// loops over the dim's indices (deterministic, no atomics), as embedding_grad does.
+
+interface TakeAttrs {
+  readonly dim: number;
+  /** "vector": index_select's 1-D index; "elementwise": gather's index of the output's shape. */
+  readonly mode: "vector" | "elementwise";
+}
+
+function checkIndex(idx: TensorType, who: string): void {
+  if (idx.dtype !== "i32") throw new ShapeError(`${who} expects int32 indices, got ${idx.dtype} ${formatShape(idx.shape)}`, "dtypeMismatch");
+}
+
+function checkDim(shape: readonly Dim[], dim: number, who: string): void {
+  if (!Number.isInteger(dim) || dim < 0 || dim >= shape.length) throw new ShapeError(`${who}: dim ${dim} is out of range for ${formatShape(shape)}`, "invalidArgument");
+  if (shape.slice(dim).some(isBatch))
+    throw new ShapeError(`${who}: cannot index along dim ${dim} of ${formatShape(shape)}: the batch must come before the dim (it is split across devices)`, "shapeMismatch");
+}
+
+/** The output shape of a take from `x` with `idx`. */
+function takeShape(x: readonly Dim[], idx: TensorType, a: TakeAttrs, who: string): readonly Dim[] {
+  checkDim(x, a.dim, who);
+  checkIndex(idx, who);
+  if (a.mode === "vector") {
+    if (idx.shape.length !== 1 || typeof idx.shape[0] !== "number") throw new ShapeError(`${who}: the index must be a 1-D int32 tensor of fixed size, got ${formatShape(idx.shape)}`);
+    return x.map((d, i) => (i === a.dim ? idx.shape[0] : d));
+  }
+  const fits = idx.shape.length === x.length && idx.shape.every((d, i) => i === a.dim || dimEq(d, x[i]));
+  if (!fits) throw new ShapeError(`${who}: the index ${formatShape(idx.shape)} must have the input's shape ${formatShape(x)} except in dim ${a.dim}`);
+  checkDim(idx.shape, a.dim, who);
+  return idx.shape;
+}
+
+/** For each output element (o, j, e): the flat position of its index. */
+const indexAt = (a: TakeAttrs, o: number, j: number, e: number, n: number, inner: number) => (a.mode === "vector" ? j : (o * n + j) * inner + e);
+
+function checkedIndex(k: number, size: number, who: string): number {
+  if (!Number.isInteger(k) || k < 0 || k >= size) throw new RangeError(`${who}: index ${k} is out of range [0, ${size})`);
+  return k;
+}
+
+export const take: OpDef<TakeAttrs> = defineOp<TakeAttrs>({
+  name: "take",
+  family: "gather",
+  inputs: ["x", "index"],
+  codegen: { kind: "kernel", builder: "take" },
+  infer: ([x, idx], a, who) => {
+    requireFloat(x, who);
+    return { shape: takeShape(x.shape, idx, a, who), dtype: "f32" };
+  },
+  reference: ([x, idx], a, ctx) => {
+    const shape = ctx.node.shape.map((d, i) => (typeof d === "number" ? d : x.shape[i]));
+    const [outer, n, inner] = around(shape, a.dim);
+    const size = x.shape[a.dim];
+    const out = nd(shape);
+    for (let o = 0; o < outer; o++)
+      for (let j = 0; j < n; j++)
+        for (let e = 0; e < inner; e++) {
+          const k = checkedIndex(idx.data[indexAt(a, o, j, e, n, inner)], size, "take");
+          out.data[(o * n + j) * inner + e] = x.data[(o * size + k) * inner + e];
+        }
+    return out;
+  },
+  grad: ({ node, dy, emit }) => [emit("take_grad", [dy, node.inputs[1]], { ...node.attrs, size: node.inputs[0].shape[take.attrsOf(node).dim] }), null],
+});
+
+/** take's gradient: dx[o, k, e] = Σ over j with index (o, j, e) = k of dy[o, j, e]. */
+export const takeGrad: OpDef<TakeAttrs & { readonly size: number }> = defineOp<TakeAttrs & { readonly size: number }>({
+  name: "take_grad",
+  family: "gather",
+  inputs: ["dy", "index"],
+  codegen: { kind: "kernel", builder: "take" },
+  infer: ([dy, idx], a, who) => {
+    requireFloat(dy, who, "gradient");
+    const expected = takeShape(dy.shape.map((d, i) => (i === a.dim ? a.size : d)), idx, a, who);
+    if (!expected.every((d, i) => dimEq(d, dy.shape[i]))) throw new ShapeError(`${who}: dy ${formatShape(dy.shape)} does not fit the index ${formatShape(idx.shape)}`);
+    return { shape: dy.shape.map((d, i) => (i === a.dim ? a.size : d)), dtype: "f32" };
+  },
+  reference: ([dy, idx], a) => {
+    const shape = dy.shape.map((d, i) => (i === a.dim ? a.size : d));
+    const [outer, n, inner] = around(dy.shape, a.dim);
+    const out: NDArray = nd(shape);
+    for (let o = 0; o < outer; o++)
+      for (let j = 0; j < n; j++)
+        for (let e = 0; e < inner; e++) {
+          const k = checkedIndex(idx.data[indexAt(a, o, j, e, n, inner)], a.size, "take_grad");
+          out.data[(o * a.size + k) * inner + e] += dy.data[(o * n + j) * inner + e];
+        }
+    return out;
+  },
+});

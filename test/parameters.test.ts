@@ -1,0 +1,69 @@
+// nn.Parameter and nn.init in the frontend: names and order as PyTorch's state_dict, the
+// initializers they record, and the diagnostics of misuse. Values on the CPU target are checked
+// in language-ops.test.ts.
+import { describe, expect, it } from "vitest";
+import { initState } from "../compiler/reference/init.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const model = (fields: string, forward: string, ctor = "") =>
+  `${header}class Block extends nn.Module {\n  gamma = new nn.Parameter(F.ones([4]));\n  fc = new nn.Linear(4, 4);\n  forward(x: Tensor) { return this.fc(x).mul(this.gamma); }\n}\n` +
+  `export class M extends nn.Module {\n  ${fields}\n  constructor() { super(); ${ctor} }\n  forward(x: Tensor<[Batch, 3, 4]>) {\n    ${forward}\n  }\n}\n`;
+
+describe("nn.Parameter", () => {
+  it("registers under the field name: a module's own parameters first, in assignment order, then its children (PyTorch's state_dict)", () => {
+    const { graph } = lowerSource(
+      model("block = new nn.Block();".replace("nn.Block", "Block") + " pos = new nn.Parameter(F.zeros([1, 3, 4])); cls = new nn.Parameter(F.randn(1, 1, 4));", "return this.block(x.add(this.pos)).add(this.cls);"),
+    );
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["pos", "cls", "block.gamma", "block.fc.weight", "block.fc.bias"]);
+    expect(graph.params[0].shape).toEqual([1, 3, 4]);
+    expect(graph.params.map((p) => p.attrs.init.kind)).toEqual(["constant", "normal", "constant", "uniform", "uniform"]);
+  });
+  it("takes its initializer from the factory, then from nn.init (in place, as PyTorch)", () => {
+    const { graph } = lowerSource(
+      model(
+        "a = new nn.Parameter(F.full([4], 0.25)); b = new nn.Parameter(F.zeros(4)); c = new nn.Parameter(F.zeros([4])); d = new nn.Parameter(F.zeros([4])); e = new nn.Parameter(F.zeros([4]));",
+        "return x.mul(this.a).add(this.b).add(this.c).add(this.d).add(this.e);",
+        "nn.init.normal_(this.b, { std: 0.02 }); nn.init.trunc_normal_(this.c, 0, 0.02); nn.init.uniform_(this.d, -0.1, 0.1); nn.init.constant_(this.e, 3);",
+      ),
+    );
+    expect(graph.params.map((p) => p.attrs.init)).toEqual([
+      { kind: "constant", value: 0.25 },
+      { kind: "normal", std: 0.02 },
+      { kind: "normal", std: 0.02 },
+      { kind: "uniform", bound: 0.1 },
+      { kind: "constant", value: 3 },
+    ]);
+    // the truncated normal is the plain draw: no value of N(0, 0.02²) from the generator passes ±6.67σ
+    const c = initState(graph, 0).params.get("c")!;
+    expect(Math.max(...Array.from(c.data, Math.abs))).toBeLessThanOrEqual(0.02 * 6.67);
+  });
+  it("nn.init redraws a built-in layer's parameters too (GPT-style normal_(std 0.02), zeros_ on biases)", () => {
+    const { graph } = lowerSource(
+      model("fc = new nn.Linear(4, 4); emb = new nn.Embedding(3, 4);", "return this.fc(x);", "nn.init.normal_(this.fc.weight, 0, 0.02); nn.init.zeros_(this.fc.bias); nn.init.trunc_normal_(this.emb.weight, { std: 0.02 });"),
+    );
+    expect(graph.params.map((p) => [p.attrs.name, p.attrs.init])).toEqual([
+      ["fc.weight", { kind: "normal", std: 0.02 }],
+      ["fc.bias", { kind: "constant", value: 0 }],
+      ["emb.weight", { kind: "normal", std: 0.02 }],
+    ]);
+    // another Linear keeps PyTorch's default
+    const other = lowerSource(model("fc = new nn.Linear(4, 4);", "return this.fc(x);")).graph.params[0].attrs.init;
+    expect(other).toEqual({ kind: "uniform", bound: 0.5 });
+  });
+  it("is trainable: the loss's gradient reaches it", async () => {
+    const { differentiate } = await import("../compiler/2-autodiff/backward.ts");
+    const text = model("pos = new nn.Parameter(F.zeros([3, 4]));", "return x.add(this.pos);") + "export const t = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n";
+    const { gradients } = differentiate(lowerSource(text, "M").graph);
+    expect([...gradients.keys()]).toContain("pos");
+  });
+  it("reports misuse with the place and the reason", () => {
+    const codes = (fields: string, forward: string, ctor = "") => diagnosticsOf(model(fields, forward, ctor)).map((d) => `${d.code} ${d.message}`);
+    expect(codes("p = new nn.Parameter(F.zeros([4]), false);", "return x.add(this.p);")[0]).toMatch(/TSDP3004 .*requiresGrad false/);
+    expect(codes("", "return x.add(new nn.Parameter(F.zeros([4])));")[0]).toMatch(/^TSDP\d{4} nn.Parameter is created inside forward/);
+    expect(codes("fc = new nn.Linear(4, 4);", "return this.fc(x);", "nn.init.normal_(this.fc, 0, 1);")[0]).toMatch(/TSDP3003 nn.init.normal_ initializes an nn.Parameter/);
+    expect(codes("p = new nn.Parameter(F.zeros([4]));", "return x.add(this.p);", "nn.init.normal_(this.p, 1, 1);")[0]).toMatch(/TSDP3004 .*only mean 0/);
+    expect(codes("p = new nn.Parameter(F.zeros([4]));", "return x.add(this.p);", "nn.init.uniform_(this.p);")[0]).toMatch(/TSDP3004 .*symmetric bounds/);
+    expect(codes("p = new nn.Parameter(F.full([4], Infinity));", "return x.add(this.p);")[0]).toMatch(/TSDP3004 .*must be finite/);
+    expect(codes("", "return x.add(F.zeros([x.size(0), 4]));")[0]).toMatch(/TSDP2003 .*batch size/);
+  });
+});
