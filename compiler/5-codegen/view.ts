@@ -93,6 +93,24 @@ export interface GemmView extends GemmViewBase {
   readonly splitK?: { readonly maxSplits: number; readonly minChunk: number; readonly wanted: number };
   readonly gatherA: GatherView;
   readonly gatherB: GatherView;
+  /** The split-K workspace's row length: N rounded up to 4, so that partial rows are stored as float4. */
+  readonly WS_N: number;
+  /** The output comes in aligned runs of 4 along m or n: float4 epilogue stores (GemmIndexMaps.storeRun). */
+  readonly storeRun?: GemmStoreRunView;
+}
+
+/** The float4 epilogue of gemm.cu.hbs. */
+export interface GemmStoreRunView {
+  readonly along: "m" | "n";
+  readonly alongN: boolean;
+  /** The flat output index of the run's first element, over mRun (nRun) and the other index. */
+  readonly runIndex: string;
+  /** The epilogue statements on `v`, with epilogue operands read from x0[lane], x1[lane], … */
+  readonly activation: readonly string[];
+  /** Statements loading each epilogue operand's run (x0, x1, …) at `at`, the run's flat index. */
+  readonly loads: readonly string[];
+  /** The bias is read as one float4 per thread (bias index n along a run of n). */
+  readonly biasRun: boolean;
 }
 
 /** gemm_tc.cu.hbs: WMMA on tensor cores in tf32 or bf16. */

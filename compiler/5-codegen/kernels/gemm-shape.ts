@@ -161,6 +161,15 @@ export function gemmShape(parts: GemmIndexMaps, shapeFor: ShapeFor, pooled: bool
   return { tile, rowMajorA, rowMajorB, ...(maxSplits > 1 ? { splitK: { maxSplits, minChunk, wanted, perSample } } : {}) };
 }
 
+/**
+ * A split-K workspace row: N floats rounded up to 4, so that every row starts 16-byte aligned and a
+ * thread stores its 4 partial columns as one float4 (whole sectors per warp; fc2's N = 10 and conv1's
+ * weight gradient's N = 25 made scalar stores of 14–16 sectors per 128 bytes).
+ */
+export function workspaceRow(N: number): number {
+  return Math.ceil(N / 4) * 4;
+}
+
 /** The split count a launch computes at run time (the generated launcher has the same formula in C). */
 export function splitsAt(split: SplitK, blocks: number, K: number): number {
   // floor: as many splits as fit in one wave; one more split would start a second wave of a few
@@ -190,8 +199,8 @@ export function gemmWorkspaces(plan: KernelPlan, shapeFor: ShapeFor, precision: 
     const op = opDef(k.anchor.op);
     if (op.codegen?.kind !== "gemm") continue;
     const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: false, label: () => "" });
-    // [Z, splits, M, N] floats; M per sample (mAt(1)) where it grows with the batch
-    out.set(k.anchor, { bytes: shape.splitK.maxSplits * Number(parts.Z) * parts.mAt(1) * parts.N * 4, perSample: shape.splitK.perSample });
+    // [Z, splits, M, N rounded up to 4] floats; M per sample (mAt(1)) where it grows with the batch
+    out.set(k.anchor, { bytes: shape.splitK.maxSplits * Number(parts.Z) * parts.mAt(1) * workspaceRow(parts.N) * 4, perSample: shape.splitK.perSample });
   }
   return out;
 }

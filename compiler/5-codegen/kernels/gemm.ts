@@ -2,10 +2,10 @@ import type { Kernel } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { opDef } from "../../ops/index.ts";
-import type { SplitGather } from "../../ops/op.ts";
+import type { GemmIndexMaps, SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
-import type { GemmTensorCoreView, GemmView, LaunchView } from "../view.ts";
-import { gemmShape, type Tile } from "./gemm-shape.ts";
+import type { GemmStoreRunView, GemmTensorCoreView, GemmView, LaunchView } from "../view.ts";
+import { gemmShape, workspaceRow, type Tile } from "./gemm-shape.ts";
 
 // GEMM-shaped kernels: every op whose codegen is "gemm" (nn.Linear, matmul, Conv2d as an
 // implicit GEMM, its gradients, ConvTranspose2d). The op gives its index maps and bias.
@@ -45,7 +45,7 @@ function plainGather(name: string, op: "a" | "b"): SplitGather {
  * outside the kernel (relu_grad's y) have the output's shape and are read at that same index,
  * through the extra kernel parameters e0, e1, … (`extras`, in order).
  */
-function epilogue(k: Kernel, index: string): { statements: string[]; extras: Node[] } {
+function epilogue(k: Kernel, index: string, extra: (at: number) => string = (at) => `e${at}[${index}]`): { statements: string[]; extras: Node[] } {
   const extras: Node[] = [];
   const statements = k.epilogue.map((e, i) => {
     const codegen = opDef(e.op).codegen;
@@ -55,11 +55,33 @@ function epilogue(k: Kernel, index: string): { statements: string[]; extras: Nod
       if (input === previous) return "v";
       let at = extras.indexOf(input);
       if (at < 0) at = extras.push(input) - 1;
-      return `e${at}[${index}]`;
+      return extra(at);
     });
     return `v = ${codegen.expr(operands, e.attrs, { index, node: e })};`;
   });
   return { statements, extras };
+}
+
+/**
+ * The epilogue of an fp32 GEMM whose output comes in runs of 4 along m or n (GemmIndexMaps.storeRun):
+ * each thread's 4 outputs along the run are one float4 store, and the epilogue operands read at the
+ * same index (relu_grad's y) one float4 load, so that a warp's epilogue accesses are whole sectors.
+ * `index` is the output's flat index as C over m and n; the run's first element replaces the run's
+ * variable (mRun or nRun) in it.
+ */
+function storeRunView(k: Kernel, parts: GemmIndexMaps, along: "m" | "n"): GemmStoreRunView {
+  const lane = along === "n" ? "j" : "i";
+  const { statements, extras } = epilogue(k, parts.storeIndex, (at) => `x${at}[${lane}]`);
+  const runIndex = parts.storeIndex.replace(along === "n" ? /\bn\b/g : /\bm\b/g, along === "n" ? "nRun" : "mRun");
+  return {
+    along,
+    alongN: along === "n",
+    runIndex,
+    activation: statements,
+    loads: extras.map((_, at) => `const float4 x${at}v = *reinterpret_cast<const float4*>(&e${at}[at]);\n        const float x${at}[4] = {x${at}v.x, x${at}v.y, x${at}v.z, x${at}v.w};`),
+    // a bias per column n, adjacent along a run of n: one float4 for the thread's 4 columns
+    biasRun: along === "n" && parts.bias?.index === "n",
+  };
 }
 
 /** A k-major shared tile's row length: ≡ 4 (mod 32) words, so that 8 k × 4 rows of a warp's stores fill 32 banks. */
@@ -131,6 +153,9 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         A_COL_STEP: fp32Tile.THREADS / fp32Tile.BM,
         B_COL_STEP: fp32Tile.THREADS / fp32Tile.BN,
         splitK,
+        WS_N: workspaceRow(parts.N),
+        // not with a fused pool: its thread owns one pooled row, no run of 4 along m
+        storeRun: parts.storeRun && !k.pool ? storeRunView(k, parts, parts.storeRun) : undefined,
         gatherA: parts.gatherA ?? plainGather(k.name, "a"),
         gatherB: parts.gatherB ?? plainGather(k.name, "b"),
       };
@@ -151,7 +176,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         ...common2,
         kernel: `${k.name}_kernel`,
         grid: `dim3(${tiles}, ${parts.Z} * splits)`,
-        args: [...operands, ...epilogueArgs, { decl: "float* __restrict__ ws", value: workspace!.pointer, comment: `split-K workspace [${parts.Z}, splits, M, ${parts.N}], ${workspace!.bytes} bytes` }],
+        args: [...operands, ...epilogueArgs, { decl: "float* __restrict__ ws", value: workspace!.pointer, comment: `split-K workspace [${parts.Z}, splits, M, ${workspaceRow(parts.N)}], ${workspace!.bytes} bytes` }],
         // gemm-shape.ts splitsAt: as many splits as keep the grid within ${splitK.wanted} blocks, each ≥ ${splitK.minChunk} deep, ≤ ${splitK.maxSplits}
         scalars: [
           `const int M = ${parts.M};`,
