@@ -21,6 +21,14 @@ import { gemmShape, workspaceRow, type Tile } from "./gemm-shape.ts";
 // workspace the memory planner places, then summed in a fixed order by a second kernel; the shared
 // tiles are padded so that staging stores are conflict-free; on the GPU an operand contiguous along
 // m or n is staged with consecutive threads along it (coalesced loads).
+// Full-width global accesses (issue 13, finding 4): where the op says its output comes in aligned
+// runs of 4 along m or n (GemmIndexMaps.storeRun: a linear layer's rows, a conv's pixels), a thread's
+// 4 outputs along the run are one float4 store and the epilogue's operands one float4 load each, so a
+// warp's epilogue requests are whole sectors (4 per 128 bytes, where the 4×4 sub-tile's scalar
+// stores took 10–17 per request); split-K partial rows are padded to a multiple of 4 floats for the
+// same float4 stores; parameters start on 128-byte lines (4-memory/plan.ts), so a weight row's
+// 8-float k-runs are whole sectors. The pooled epilogue keeps scalar stores: its thread owns one
+// pooled row, so it has no run of 4 along m (a shared-memory transpose would be needed).
 
 export const TILE = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, THREADS: 256 } as const;
 export { chooseTile, type Tile } from "./gemm-shape.ts";
