@@ -181,7 +181,7 @@ export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: Launc
   let memory = bytes / dramRate;
   // the fp32 GEMM template's instruction mix (gemmLoop): FFMAs are not all it issues, and its operand
   // reads from shared memory take wavefronts at a fixed ratio to its FFMAs
-  const loop = l.template === "gemm" ? gemmLoop() : undefined;
+  const loop = l.template === "gemm" ? gemmLoop(...(l.threadTile ?? [TM, TN])) : undefined;
   const warpFfmas = loop ? flops / 2 / WARP : 0;
   let shared = loop ? (warpFfmas * loop.wavefrontsPerFfma) / (gpu.sms * smShare * gpu.clockHz) : 0;
   let measured: LaunchEstimate["counters"];

@@ -232,6 +232,41 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     }
   }, 900_000);
 
+  it("8×8 thread tiles (wide GEMMs with plain loads): forward and gradients of a 32×256-row linear layer", async () => {
+    // fc1 has M = 32·batch rows of 256: at batches 64–256 the GPU shape takes 8×8 tiles for its
+    // forward (bias + relu epilogue, two float4 column runs per row) and for fc2's input gradient
+    // (8192 columns); the weight gradients keep 4×4 tiles with split-K
+    const dir = writeFiles({
+      "model.ts": `${header}export class Wide extends nn.Module {\n  fc1 = new nn.Linear(256, 256);\n  fc2 = new nn.Linear(32 * 256, 10);\n  forward(x: Tensor<[Batch, 32, 256]>) {\n    const h = F.relu(this.fc1(x));\n    return this.fc2(h.view(-1, 32 * 256));\n  }\n}\nexport const training = new Training(Wide, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.01 }) });\n`,
+    });
+    const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", shapeFor: "gpu", outDir: join(dir, "gpu") });
+    const graph = model.graph;
+    const step = trainingPrograms(graph)!.step.plan;
+    const wide = step.kernels.filter((k) => kernelGemmShape(k, "gpu", "fp32")?.tile.TM === 8).map((k) => k.name);
+    expect(wide).toEqual(["fc1_relu", "fc2_matmul"]);
+    const source = readFileSync(join(build.outDir, "model.cu"), "utf8");
+    expect(source).toContain("each owning 8×8 outputs");
+    const m = await load(build.outDir);
+    try {
+      m.train(false);
+      const { tensors, reference } = makeInputs(graph, 3, 3);
+      const want = runReference(graph, reference, referenceState(graph, 0)).outputs;
+      expectClose(m.forwardAll(...tensors)[0].data, want[0].data, "wide forward, batch 3");
+      m.train(true);
+      const { graph: stepGraph, gradients } = differentiate(graph);
+      for (const batch of [5, 33]) {
+        const { tensors: xs, reference: ref } = makeInputs(graph, batch, 7);
+        const labels = Int32Array.from(normals(batch, 7, 2), (u) => Math.abs(Math.floor(u * 3)) % 10);
+        m.trainStep(xs[0], tensor(labels, [batch]), { lr: 0 });
+        await yieldToRunner();
+        const got = runReference(stepGraph, { ...ref, target: nd([batch], labels) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
+        for (const [name, node] of gradients) expectNear(m.getParameter(`${name}.grad`).data as Float32Array, got.values.get(node)!.data, `wide ∂L/∂${name}, batch ${batch}`);
+      }
+    } finally {
+      m.dispose();
+    }
+  }, 900_000);
+
   it("test/fixtures/all-ops: forward at batch 7 (every GEMM-shaped op: conv groups, transposed conv, batched matmul)", async () => {
     const { model, build } = await gpuShaped("test/fixtures/all-ops/model.ts", "all-ops");
     const graph = model.graph;

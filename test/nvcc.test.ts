@@ -18,9 +18,11 @@ const examples = readdirSync("examples").filter((d) => !d.startsWith("."));
 // The same build reports each kernel's resources (-Xptxas -v): no kernel may spill or keep a
 // local-memory stack, and no launch may ask for more than its kernel's resources allow.
 describe.skipIf(!findNvcc() && !process.env.CI)("nvcc builds every example for sm_80 and sm_90, without spills or impossible launches", () => {
-  for (const ex of examples)
-    it(ex, async () => {
-      const { generated } = generate(`examples/${ex}/model.ts`, { target: "cuda" });
+  // and bench/models/gemm-mlp.ts, whose 4096-wide GEMMs take the GPU's 8×8 thread tiles (64 accumulators a thread)
+  const models = [...examples.map((ex) => [ex, `examples/${ex}/model.ts`]), ["gemm-mlp (8×8 thread tiles)", "bench/models/gemm-mlp.ts"]];
+  for (const [name, file] of models)
+    it(name, async () => {
+      const { generated } = generate(file, { target: "cuda" });
       const dir = mkdtempSync(join(tmpdir(), "tsdp-nvcc-"));
       writeFileSync(join(dir, "model.cu"), generated.cu);
       // -c: compile only; both architectures in one invocation. Asynchronous: nvcc can take over a

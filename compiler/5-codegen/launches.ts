@@ -57,7 +57,7 @@ export function launchReports(programs: Readonly<Record<string, RenderedLaunches
       const kernel = r.plan.kernels[i];
       const { flops, bytes } = kernelCost(kernel, r.plan);
       const common = { program: program as LaunchReport["program"], scalars: launch.scalars.slice() };
-      out.push({ ...common, kernel: withoutNamespace(launch.kernel), template: r.templates[i], grid: launch.grid, block: launch.block, flops, bytes });
+      out.push({ ...common, kernel: withoutNamespace(launch.kernel), template: r.templates[i], grid: launch.grid, block: launch.block, flops, bytes, ...(launch.threadTile ? { threadTile: launch.threadTile } : {}) });
       const next = launch.next;
       if (next) {
         // one add per element and partial result; the partial results read and the output written

@@ -11,7 +11,9 @@ import { gemmShape, workspaceRow, type Tile } from "./gemm-shape.ts";
 // implicit GEMM, its gradients, ConvTranspose2d). The op gives its index maps and bias.
 //   C[M, N] = A[M, K] · B[K, N], accumulated in fp32 registers.
 // A tile of C per block; each thread owns a 4×4 sub-tile, so every value loaded from shared memory
-// is used four times; A and B tiles of depth 32 (16 with tensor cores) are staged in shared memory by
+// is used four times (on the GPU, GEMMs with plain operand loads may take 8×8 sub-tiles in 2×2 runs
+// of 4, each value used eight times: a 4×4 thread's LDS.128 operand reads take twice its FMA time
+// in shared-memory wavefronts, an 8×8 thread's as long as its FMAs; gemm-shape.ts); A and B tiles of depth 32 (16 with tensor cores) are staged in shared memory by
 // all threads together with two barriers per step. Conv2d gathers A on the fly (im2col without the
 // copy). The epilogue adds the bias and applies the fused activation in registers; with a fused 2×2
 // max pool, the four rows a thread owns are one pooling window.
@@ -92,6 +94,36 @@ function storeRunView(k: Kernel, parts: GemmIndexMaps, along: "m" | "n"): GemmSt
   };
 }
 
+/**
+ * How a thread's TM×TN sub-tile sits in the block tile: runs of 4 rows (columns), the thread's
+ * runs BM / (TM / 4) apart, so that lanes with consecutive tx read adjacent float4 of Bs in every
+ * run (an 8-wide contiguous sub-tile would make lanes 0 and 4 of a phase share banks).
+ */
+function threadLayout(t: Tile) {
+  const runsM = t.TM / 4;
+  const runsN = t.TN / 4;
+  const runM = t.BM / runsM;
+  const runN = t.BN / runsN;
+  const at = (v: string, idx: string, runs: number, run: number) => (runs === 1 ? `${v} * 4 + ${idx}` : `${v} * 4 + (${idx} >> 2) * ${run} + (${idx} & 3)`);
+  const reads = (op: "a" | "b", runs: number, run: number, v: string, tile: string) =>
+    Array.from({ length: runs }, (_, r) => `const float4 v${op}${r} = *reinterpret_cast<const float4*>(&${tile}[kk][${v} * 4${r ? ` + ${r * run}` : ""}]);`);
+  const regs = (op: "a" | "b", runs: number, size: number) =>
+    `const float r${op}[${size}] = {${Array.from({ length: runs }, (_, r) => ["x", "y", "z", "w"].map((c) => `v${op}${r}.${c}`).join(", ")).join(", ")}};`;
+  return {
+    RUNS_M: runsM,
+    RUNS_N: runsN,
+    RUN_M: runM,
+    RUN_N: runN,
+    ROW_OF: at("ty", "i", runsM, runM),
+    COL_OF: at("tx", "j", runsN, runN),
+    fmaLoads: [...reads("a", runsM, runM, "ty", "As"), ...reads("b", runsN, runN, "tx", "Bs"), regs("a", runsM, t.TM), regs("b", runsN, t.TN)],
+    tileNote:
+      runsM === 1 && runsN === 1
+        ? "4×4: the inner loop reads each thread's operands as one float4"
+        : `${t.TM}×${t.TN} in runs of 4, ${runM} rows and ${runN} columns apart: two float4 per operand and k, 64 FMAs per 4 LDS.128`,
+  };
+}
+
 /** A k-major shared tile's row length: ≡ 4 (mod 32) words, so that 8 k × 4 rows of a warp's stores fill 32 banks. */
 function paddedRow(width: number): number {
   return Math.ceil(width / 32) * 32 + 4;
@@ -151,6 +183,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         template: "gemm",
         ...common,
         ...fp32Tile,
+        ...threadLayout(fp32Tile),
         shapeFor: ctx.shapeFor === "gpu" ? "GPU" : "CPU target",
         ROWS_STEP: fp32Tile.THREADS / fp32Tile.BK,
         // k-major staging: rows padded to ≡ 4 (mod 32) words; m/n-major: a warp writes a contiguous run
@@ -178,7 +211,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   ];
   // M tiles on x (up to 2^31-1): M grows with the batch; N is fixed and checked against y's 65,535 above
   const tiles = `(unsigned)((M + ${tile.BM - 1}) / ${tile.BM}), ${columnTiles}`;
-  const common2 = { name: k.name, block: `dim3(${tc ? 128 : tile.THREADS})`, sharedBytes: "0", summary, source: kernel.source };
+  const common2 = { name: k.name, block: `dim3(${tc ? 128 : tile.THREADS})`, sharedBytes: "0", summary, source: kernel.source, ...(fp32Tile ? { threadTile: [fp32Tile.TM, fp32Tile.TN] as const } : {}) };
   const launch: LaunchView = splitK
     ? {
         ...common2,
