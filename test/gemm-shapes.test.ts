@@ -98,7 +98,7 @@ describe("the generated split-K and staging code", () => {
   it("writes partial sums to a workspace and sums them in order in a second kernel, with no atomics", () => {
     const partial = kernel("conv1_conv2d_grad_weight_kernel");
     // N = 25 columns in workspace rows of 28 (a multiple of 4): a thread's 4 partial columns are one float4
-    expect(partial).toContain("*reinterpret_cast<float4*>(&ws[((size_t)blockIdx.z * M + m) * 28 + n]) = make_float4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]);");
+    expect(partial).toContain("*reinterpret_cast<float4*>(&ws[((size_t)blockIdx.z * M + m) * 28 + n]) = make_float4(acc[i][4 * s], acc[i][4 * s + 1], acc[i][4 * s + 2], acc[i][4 * s + 3]);");
     const sum = cu.slice(cu.indexOf("conv1_conv2d_grad_weight_split_sum_kernel("));
     expect(sum.slice(0, sum.indexOf("\n}\n"))).toContain("for (int s = 0; s < splits; ++s) v += ws[((size_t)(z * splits + s) * M + m) * 28 + n];");
     expect(cu).not.toMatch(/atomicAdd/);

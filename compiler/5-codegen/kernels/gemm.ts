@@ -88,7 +88,7 @@ function storeRunView(k: Kernel, parts: GemmIndexMaps, along: "m" | "n"): GemmSt
     alongN: along === "n",
     runIndex,
     activation: statements,
-    loads: extras.map((_, at) => `const float4 x${at}v = *reinterpret_cast<const float4*>(&e${at}[at]);\n        const float x${at}[4] = {x${at}v.x, x${at}v.y, x${at}v.z, x${at}v.w};`),
+    loads: extras.map((_, at) => `const float4 x${at}v = *reinterpret_cast<const float4*>(&e${at}[at]);\n            const float x${at}[4] = {x${at}v.x, x${at}v.y, x${at}v.z, x${at}v.w};`),
     // a bias per column n, adjacent along a run of n: one float4 for the thread's 4 columns
     biasRun: along === "n" && parts.bias?.index === "n",
   };
