@@ -136,7 +136,9 @@ describe("the generated split-K and staging code", () => {
           expect(banks.size, `${name}: ${tile} store, warp ${w}`).toBe(32);
         }
       }
-      const bn = int(/const int tx = tid % \((\d+) \/ 4\)/.exec(body)?.[1], `${name} BN`);
+      // lanes along n (tx = tid % (BN / 4)), or along m in the pooled kernels (ty = tid % (BM / 4)): the
+      // same two word patterns, one per operand
+      const bn = int(/const int t[xy] = tid % \((\d+) \/ 4\)/.exec(body)?.[1], `${name} BN or BM`);
       for (let phase = 0; phase < threads / 8; phase++) {
         for (const word of [(tid: number) => floor(tid / (bn / 4)) * 4, (tid: number) => (tid % (bn / 4)) * 4]) {
           const addresses = new Set(Array.from({ length: 8 }, (_, lane) => word(8 * phase + lane)));
