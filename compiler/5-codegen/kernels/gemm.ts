@@ -29,8 +29,9 @@ import { gemmShape, workspaceRow, type Tile } from "./gemm-shape.ts";
 // warp's epilogue requests are whole sectors (4 per 128 bytes, where the 4×4 sub-tile's scalar
 // stores took 10–17 per request); split-K partial rows are padded to a multiple of 4 floats for the
 // same float4 stores; parameters start on 128-byte lines (4-memory/plan.ts), so a weight row's
-// 8-float k-runs are whole sectors. The pooled epilogue keeps scalar stores: its thread owns one
-// pooled row, so it has no run of 4 along m (a shared-memory transpose would be needed).
+// 8-float k-runs are whole sectors. The pooled epilogue's thread owns one pooled row, no run of 4,
+// so its kernel puts consecutive threads on consecutive rows instead (ty = tid % (BM / TM)): a warp's
+// scalar stores are then consecutive pooled pixels of a few channels, whole sectors too.
 
 export const TILE = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, THREADS: 256 } as const;
 export { chooseTile, type Tile } from "./gemm-shape.ts";
