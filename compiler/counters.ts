@@ -10,7 +10,7 @@ import type { LowerOptions } from "./1-frontend/lower.ts";
 import type { Precision } from "./5-codegen/context.ts";
 import { defaultOutDir } from "./build-paths.ts";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
-import { bankConflicts, sectorsPerLoad, sectorsPerStore, type CountersFile } from "../runtime/counters.ts";
+import { bankConflicts, loadSectorsPer128B, sectorsPerLoad, sectorsPerStore, storeSectorsPer128B, type CountersFile } from "../runtime/counters.ts";
 import { BATCH, type IOSpec, type Manifest } from "../runtime/manifest.ts";
 
 export interface CountersOptions extends LowerOptions {
@@ -118,17 +118,19 @@ export function formatCounters(file: CountersFile): string {
     l.shared.requests ? (bankConflicts(l) / l.shared.requests).toFixed(1) : "-",
     String(l.global.loadRequests),
     l.global.loadRequests ? sectorsPerLoad(l).toFixed(1) : "-",
+    l.global.loadRequests ? loadSectorsPer128B(l).toFixed(1) : "-",
     String(l.global.storeRequests),
     l.global.storeRequests ? sectorsPerStore(l).toFixed(1) : "-",
+    l.global.storeRequests ? storeSectorsPer128B(l).toFixed(1) : "-",
     bytes(l.global.bytesRead),
     bytes(l.global.bytesWritten),
     bytes(l.global.uniqueBytesRead),
   ]);
-  const header = ["kernel", "grid", "threads", "shared req", "conflicts/req", "loads", "sectors/load", "stores", "sectors/store", "L2 read", "L2 write", "unique read"];
+  const header = ["kernel", "grid", "threads", "shared req", "conflicts/req", "loads", "sectors/load", "per 128 B", "stores", "sectors/store", "per 128 B", "L2 read", "L2 write", "unique read"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   return [
-    `${file.model}, ${file.program}, batch ${file.batch}: ${file.launches.length} launches (requests are warp-level; conflicts = wavefronts − ideal; sectors are 32 bytes)`,
+    `${file.model}, ${file.program}, batch ${file.batch}: ${file.launches.length} launches (requests are warp-level; conflicts = wavefronts − ideal; sectors are 32 bytes; per 128 B: sectors per 128 bytes requested, 4 = coalesced)`,
     line(header),
     ...rows.map(line),
   ].join("\n");

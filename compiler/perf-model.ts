@@ -18,8 +18,15 @@
 //             instead: the distinct bytes touched (what HBM moves with a perfect cache) at that
 //             rate, and the 32-byte sectors all requests move (re-reads and uncoalesced accesses
 //             included: what L2 serves) at SMs · u · what one SM draws from L2.
-//   shared    = shared-memory wavefronts / (SMs · u · clock), with counters only (one wavefront per
-//             clock per SM; bank conflicts are the extra wavefronts).
+//   shared    = shared-memory wavefronts / (SMs · u · clock) (one wavefront per clock per SM; bank
+//             conflicts are the extra wavefronts): the counted wavefronts with counters; without
+//             them, for the fp32 GEMM template, those of its inner loop, which the tile fixes (gemmLoop).
+//   The fp32 GEMM's instruction mix (gemmLoop): per k step a thread issues TM·TN FFMAs and
+//   (TM + TN) / 4 LDS.128, each LDS.128 4 wavefronts (a warp's 512 bytes at 128 per clock). So its
+//   compute roof is FLOPs at the peak divided by the FFMA share of issued instructions, and its
+//   shared roof (4 wavefronts per LDS.128 at 1 per clock, against 4 warp-FFMAs per clock per SM) is
+//   4·(TM + TN)/(TM·TN) times its FMA time: for 4×4 tiles 2× (50 % of the fp32 peak at best), for
+//   8×8 1× (the FMA pipe and shared memory balanced).
 //   time      = max(compute, memory, shared, launch floor): the floor is the GPU's per-kernel cost
 //             in a replayed CUDA graph (gpu-specs.ts), and a kernel cannot take less.
 // Everything is an upper bound on speed: real kernels reach a fraction of each roof.
@@ -28,6 +35,7 @@ import { affineAt } from "./3-fusion/cost.ts";
 import type { GpuSpec } from "./gpu-specs.ts";
 import { evaluateInteger, launchShape, type Dim3 } from "./launch-shape.ts";
 import type { LaunchReport, Precision } from "../runtime/manifest.ts";
+import { TM, TN } from "./5-codegen/kernels/gemm-shape.ts";
 
 export type { Precision };
 
@@ -138,6 +146,18 @@ export function occupancy(gpu: GpuSpec, threadsPerBlock: number, use?: KernelUse
   return { blocksPerSm, limitedBy, theoretical: Math.min(1, (blocksPerSm * warpsPerBlock) / maxWarps), source: use ? "ptxas" : "assumed" };
 }
 
+/**
+ * The inner loop of the fp32 GEMM template (templates/kernels/gemm.cu.hbs, {{name}}_tile_fma), per
+ * warp-level FFMA: the shared-memory wavefronts its LDS.128 operand reads take, and the share of
+ * FFMAs among the instructions it issues (the staging loads, barriers and index arithmetic, once per
+ * BK-deep step, are left out: they are a few per cent at BK = 32).
+ */
+export function gemmLoop(tm = TM, tn = TN): { wavefrontsPerFfma: number; ffmaShare: number } {
+  const fmas = tm * tn;
+  const lds128 = (tm + tn) / 4;
+  return { wavefrontsPerFfma: (4 * lds128) / fmas, ffmaShare: fmas / (fmas + lds128) };
+}
+
 const peakFor = (gpu: GpuSpec, template: string, precision: Precision) =>
   template === "gemm_tc" || (template === "cublaslt" && precision !== "fp32") ? (precision === "bf16" ? gpu.bf16Flops : gpu.tf32Flops) : gpu.fp32Flops;
 
@@ -168,7 +188,11 @@ export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: Launc
   const busySmRate = gpu.sms * smShare * gpu.smBytesPerSecond;
   const dramRate = Math.min(gpu.hbmBytesPerSecond, busySmRate);
   let memory = bytes / dramRate;
-  let shared = 0;
+  // the fp32 GEMM template's instruction mix (gemmLoop): FFMAs are not all it issues, and its operand
+  // reads from shared memory take wavefronts at a fixed ratio to its FFMAs
+  const loop = l.template === "gemm" ? gemmLoop(...(l.threadTile ?? [TM, TN])) : undefined;
+  const warpFfmas = loop ? flops / 2 / WARP : 0;
+  let shared = loop ? (warpFfmas * loop.wavefrontsPerFfma) / (gpu.sms * smShare * gpu.clockHz) : 0;
   let measured: LaunchEstimate["counters"];
   if (counters) {
     const g = counters.global;
@@ -187,7 +211,7 @@ export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: Launc
     shared = counters.shared.wavefronts / (gpu.sms * smShare * gpu.clockHz);
   }
   const seconds = {
-    compute: l.template === "cublaslt" ? flops / (peak * CUBLASLT_PEAK_FRACTION) : flops / (peak * smShare * issue),
+    compute: l.template === "cublaslt" ? flops / (peak * CUBLASLT_PEAK_FRACTION) : flops / (peak * smShare * issue * (loop?.ffmaShare ?? 1)),
     memory,
     shared,
     launch: gpu.launchSeconds,

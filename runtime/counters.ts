@@ -111,3 +111,12 @@ export const sectorsPerLoad = (l: LaunchCounters): number => (l.global.loadReque
 
 /** Sectors per request of a launch's global stores (0 without stores). */
 export const sectorsPerStore = (l: LaunchCounters): number => (l.global.storeRequests ? l.global.storeSectors / l.global.storeRequests : 0);
+
+/**
+ * Sectors per 128 bytes the requests asked for — issue 13's measure of coalescing, whatever the
+ * access width: 4 × sectors / ideal sectors (the fewest that hold each request's bytes). 4 is a
+ * perfectly coalesced access, scalar or float4 (a warp's float4 request is 512 bytes, 16 sectors);
+ * 32 is a warp of scalars each in its own sector. 0 without requests.
+ */
+export const loadSectorsPer128B = (l: LaunchCounters): number => (l.global.loadIdealSectors ? (4 * l.global.loadSectors) / l.global.loadIdealSectors : 0);
+export const storeSectorsPer128B = (l: LaunchCounters): number => (l.global.storeIdealSectors ? (4 * l.global.storeSectors) / l.global.storeIdealSectors : 0);

@@ -106,6 +106,8 @@ export interface LaunchReport {
   readonly bytes: AffineCost;
   /** A C expression of the scalars multiplying flops and bytes (split-K's sum pass reads `splits` partial results). */
   readonly scale?: string;
+  /** The fp32 GEMM template's per-thread sub-tile [TM, TN] (its instruction mix, compiler/perf-model.ts gemmLoop). */
+  readonly threadTile?: readonly [number, number];
 }
 
 /** One gradient bucket: all-reduced during the backward, right after the kernel that finishes it. */

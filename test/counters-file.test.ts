@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { countersJson, formatCounters } from "../compiler/counters.ts";
-import { bankConflicts, sectorsPerLoad, validateCountersFile, type CountersFile } from "../runtime/counters.ts";
+import { bankConflicts, loadSectorsPer128B, sectorsPerLoad, storeSectorsPer128B, validateCountersFile, type CountersFile } from "../runtime/counters.ts";
 
 const fixture = join(import.meta.dirname, "fixtures", "counters", "lenet-step-b64.json");
 const lenet = () => JSON.parse(readFileSync(fixture, "utf8")) as CountersFile;
@@ -25,6 +25,10 @@ describe("counters file", () => {
     const fc1 = lenet().launches.find((l) => l.kernel === "fc1_kernel")!;
     expect(bankConflicts(fc1)).toBe(fc1.shared.wavefronts - fc1.shared.idealWavefronts);
     expect(sectorsPerLoad(fc1)).toBeCloseTo(fc1.global.loadSectors / fc1.global.loadRequests, 12);
+    // per 128 bytes asked for: 4 when every request's sectors are the fewest that hold its bytes
+    expect(loadSectorsPer128B(fc1)).toBeCloseTo((4 * fc1.global.loadSectors) / fc1.global.loadIdealSectors, 12);
+    expect(loadSectorsPer128B(fc1)).toBeGreaterThanOrEqual(4);
+    expect(storeSectorsPer128B({ ...fc1, global: { ...fc1.global, storeSectors: 16, storeIdealSectors: 16 } })).toBe(4);
     const table = formatCounters(lenet());
     expect(table.split("\n")).toHaveLength(2 + 29);
     expect(table).toMatch(/^fc1_kernel +1×8×1 +256 /m);

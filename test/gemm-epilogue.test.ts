@@ -68,7 +68,12 @@ describe("relu backward in the GEMM epilogue (LeNet training step)", () => {
     const kernel = cu.slice(cu.indexOf("__global__ void __launch_bounds__(256, 1) fc2_matmul_relu_grad_kernel("));
     const body = kernel.slice(0, kernel.indexOf("\n}\n"));
     expect(body).toContain("const float* __restrict__ e0,");
-    expect(body).toContain("v = (v * (e0[(size_t)z * batch * 500 + (size_t)m * 500 + n] > 0.0f ? 1.0f : 0.0f));");
-    expect(body).toContain("out[(size_t)z * batch * 500 + (size_t)m * 500 + n] = v;");
+    // 500 columns come in runs of 4 (storeRun "n"): a thread's 4 columns nRun..nRun+3 of row m are one
+    // float4 of the output and one of relu's output, both at the run's index; element j is column nRun + j
+    expect(body).toContain("const size_t at = (size_t)z * batch * 500 + (size_t)m * 500 + nRun;");
+    expect(body).toContain("const float4 x0v = *reinterpret_cast<const float4*>(&e0[at]);");
+    expect(body).toContain("const int n = nRun + j;");
+    expect(body).toContain("v = (v * (x0[j] > 0.0f ? 1.0f : 0.0f));");
+    expect(body).toContain("*reinterpret_cast<float4*>(&out[at]) = make_float4(r[0], r[1], r[2], r[3]);");
   });
 });

@@ -96,12 +96,13 @@ describe("the generated split-K and staging code", () => {
   };
 
   it("writes partial sums to a workspace and sums them in order in a second kernel, with no atomics", () => {
-    // 26 columns: conv1.weight's 25 and the bias gradient's column of row sums (gemm-row-sums)
+    // 26 columns (conv1.weight's 25 and the bias gradient's column of row sums, gemm-row-sums) in
+    // workspace rows of 28 (a multiple of 4): a thread's 4 partial columns are one float4
     const partial = kernel("conv1_conv2d_grad_weight_sum_kernel");
-    expect(partial).toContain("ws[((size_t)blockIdx.z * M + m) * 26 + n] = acc[i][j];");
+    expect(partial).toContain("*reinterpret_cast<float4*>(&ws[((size_t)blockIdx.z * M + m) * 28 + n]) = make_float4(acc[i][4 * s], acc[i][4 * s + 1], acc[i][4 * s + 2], acc[i][4 * s + 3]);");
     const sum = cu.slice(cu.indexOf("conv1_conv2d_grad_weight_sum_split_sum_kernel("));
     const sumBody = sum.slice(0, sum.indexOf("\n}\n"));
-    expect(sumBody).toContain("for (int s = 0; s < splits; ++s) v += ws[((size_t)(z * splits + s) * M + m) * 26 + n];");
+    expect(sumBody).toContain("for (int s = 0; s < splits; ++s) v += ws[((size_t)(z * splits + s) * M + m) * 28 + n];");
     expect(sumBody).toContain("if (n < 25) out[((size_t)(z * 20 + m)) * 25 + n] = v; else rowsum[z * 20 + m] = v;");
     expect(cu).not.toMatch(/atomicAdd/);
     const stepProgram = cu.slice(cu.indexOf("int run_step("), cu.indexOf("\n}\n", cu.indexOf("int run_step(")));
@@ -147,7 +148,9 @@ describe("the generated split-K and staging code", () => {
           expect(banks.size, `${name}: ${tile} store, warp ${w}`).toBe(32);
         }
       }
-      const bn = int(/const int tx = tid % \((\d+) \/ 4\)/.exec(body)?.[1], `${name} BN`);
+      // lanes along n (tx = tid % (BN / 4)), or along m in the pooled kernels (ty = tid % (BM / 4)): the
+      // same two word patterns, one per operand
+      const bn = int(/const int t[xy] = tid % \((\d+) \/ 4\)/.exec(body)?.[1], `${name} BN or BM`);
       for (let phase = 0; phase < threads / 8; phase++) {
         for (const word of [(tid: number) => floor(tid / (bn / 4)) * 4, (tid: number) => (tid % (bn / 4)) * 4]) {
           const addresses = new Set(Array.from({ length: 8 }, (_, lane) => word(8 * phase + lane)));
@@ -240,6 +243,41 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
       } finally {
         m.dispose();
       }
+    }
+  }, 900_000);
+
+  it("8×8 thread tiles (wide GEMMs with plain loads): forward and gradients of a 32×256-row linear layer", async () => {
+    // fc1 has M = 32·batch rows of 256: at batches 64–256 the GPU shape takes 8×8 tiles for its
+    // forward (bias + relu epilogue, two float4 column runs per row) and for fc2's input gradient
+    // (8192 columns); the weight gradients keep 4×4 tiles with split-K
+    const dir = writeFiles({
+      "model.ts": `${header}export class Wide extends nn.Module {\n  fc1 = new nn.Linear(256, 256);\n  fc2 = new nn.Linear(32 * 256, 10);\n  forward(x: Tensor<[Batch, 32, 256]>) {\n    const h = F.relu(this.fc1(x));\n    return this.fc2(h.view(-1, 32 * 256));\n  }\n}\nexport const training = new Training(Wide, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.01 }) });\n`,
+    });
+    const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", shapeFor: "gpu", outDir: join(dir, "gpu") });
+    const graph = model.graph;
+    const step = trainingPrograms(graph)!.step.plan;
+    const wide = step.kernels.filter((k) => kernelGemmShape(k, "gpu", "fp32")?.tile.TM === 8).map((k) => k.name);
+    expect(wide).toEqual(["fc1_relu", "fc2_matmul"]);
+    const source = readFileSync(join(build.outDir, "model.cu"), "utf8");
+    expect(source).toContain("each owning 8×8 outputs");
+    const m = await load(build.outDir);
+    try {
+      m.train(false);
+      const { tensors, reference } = makeInputs(graph, 3, 3);
+      const want = runReference(graph, reference, referenceState(graph, 0)).outputs;
+      expectClose(m.forwardAll(...tensors)[0].data, want[0].data, "wide forward, batch 3");
+      m.train(true);
+      const { graph: stepGraph, gradients } = differentiate(graph);
+      for (const batch of [5, 33]) {
+        const { tensors: xs, reference: ref } = makeInputs(graph, batch, 7);
+        const labels = Int32Array.from(normals(batch, 7, 2), (u) => Math.abs(Math.floor(u * 3)) % 10);
+        m.trainStep(xs[0], tensor(labels, [batch]), { lr: 0 });
+        await yieldToRunner();
+        const got = runReference(stepGraph, { ...ref, target: nd([batch], labels) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
+        for (const [name, node] of gradients) expectNear(m.getParameter(`${name}.grad`).data as Float32Array, got.values.get(node)!.data, `wide ∂L/∂${name}, batch ${batch}`);
+      }
+    } finally {
+      m.dispose();
     }
   }, 900_000);
 

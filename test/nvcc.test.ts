@@ -20,8 +20,10 @@ const fixtures = ["test/fixtures/attention/model.ts", "test/fixtures/ports/nanog
 // The same build reports each kernel's resources (-Xptxas -v): no kernel may spill or keep a
 // local-memory stack, and no launch may ask for more than its kernel's resources allow.
 describe.skipIf(!findNvcc() && !process.env.CI)("nvcc builds every example for sm_80 and sm_90, without spills or impossible launches", () => {
-  for (const file of [...examples.map((ex) => `examples/${ex}/model.ts`), ...fixtures])
-    it(file, async () => {
+  // and bench/models/gemm-mlp.ts, whose 4096-wide GEMMs take the GPU's 8×8 thread tiles (64 accumulators a thread)
+  const models = [...examples.map((ex) => [ex, `examples/${ex}/model.ts`]), ...fixtures.map((f) => [f, f]), ["gemm-mlp (8×8 thread tiles)", "bench/models/gemm-mlp.ts"]];
+  for (const [name, file] of models)
+    it(name, async () => {
       const { generated } = generate(file, { target: "cuda" });
       const dir = mkdtempSync(join(tmpdir(), "tsdp-nvcc-"));
       writeFileSync(join(dir, "model.cu"), generated.cu);

@@ -4,14 +4,15 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GPUS } from "../compiler/gpu-specs.ts";
-import { estimateLaunch, estimateProgram, occupancy, type LaunchCounters, type ModelLaunch, type ModelOptions } from "../compiler/perf-model.ts";
+import { estimateLaunch, estimateProgram, gemmLoop, occupancy, type LaunchCounters, type ModelLaunch, type ModelOptions } from "../compiler/perf-model.ts";
 import { generate } from "../compiler/pipeline.ts";
 
 const h100 = GPUS.h100;
 const at64: ModelOptions = { gpu: h100, batch: 64, precision: "fp32" };
+// a kernel whose FLOPs are all it issues (the fp32 GEMM template adds its instruction mix: gemmLoop)
 const launch = (l: Partial<ModelLaunch>): ModelLaunch => ({
   kernel: "k_kernel",
-  template: "gemm",
+  template: "fused_pointwise",
   grid: "dim3(1, 1, 1)",
   block: "dim3(256)",
   scalars: [],
@@ -22,19 +23,29 @@ const launch = (l: Partial<ModelLaunch>): ModelLaunch => ({
 const ratio = (a: number, b: number) => a / b;
 
 describe("performance model, hand-computed cases on an H100", () => {
-  it("a 1-block GEMM runs at 1/132 of the fp32 peak (compute-bound: one SM, 8 warps)", () => {
+  it("a 1-block fp32 GEMM runs on one SM, at half its FMA rate: the 4×4 tile's operand reads take 2× the FMA time in shared memory", () => {
     // 64×64 outputs, K = 4096: 2·64·64·4096 FLOPs; A and B read once, C written once
     const flops = 2 * 64 * 64 * 4096;
     const bytes = (64 * 4096 * 2 + 64 * 64) * 4;
-    const e = estimateLaunch(launch({ flops: { perSample: 0, fixed: flops }, bytes: { perSample: 0, fixed: bytes } }), at64);
+    const e = estimateLaunch(launch({ template: "gemm", flops: { perSample: 0, fixed: flops }, bytes: { perSample: 0, fixed: bytes } }), at64);
     expect(e.blocks).toBe(1);
     expect(e.smShare).toBeCloseTo(1 / 132, 12);
-    expect(ratio(e.seconds.compute, flops / (66.9e12 / 132))).toBeCloseTo(1, 9); // ≈ 66 µs
+    // per k step a thread issues 16 FFMAs and 2 LDS.128: FFMAs are 16/18 of what it issues
+    expect(ratio(e.seconds.compute, (flops / (66.9e12 / 132)) * (18 / 16))).toBeCloseTo(1, 9); // ≈ 74 µs
+    // each LDS.128 is 4 wavefronts: 8 per 16 warp-FFMAs, at 1 per clock against 4 warp-FFMAs per clock
+    expect(ratio(e.seconds.shared, flops / 2 / 32 / 2 / 1.98e9)).toBeCloseTo(1, 9); // ≈ 132 µs
     // its 2.1 MB at what one SM draws from L2 (8,986 GB/s / 144 SMs), not at the HBM's 3.35 TB/s
     expect(ratio(e.seconds.memory, bytes / (8.986e12 / 144))).toBeCloseTo(1, 9); // ≈ 34 µs
-    expect(e.bound).toBe("compute");
-    expect(e.time).toBe(e.seconds.compute);
-    expect(e.peakFraction).toBeCloseTo(1 / 132, 12);
+    expect(e.bound).toBe("shared");
+    expect(e.time).toBe(e.seconds.shared);
+    // 66.9 TFLOP/s is 4 warp-FFMAs per clock on each of 132 SMs at 1.98 GHz, so shared memory halves it
+    expect(ratio(e.peakFraction, 1 / 132 / 2)).toBeCloseTo(1, 3);
+  });
+
+  it("the fp32 GEMM's inner loop: wavefronts per FFMA and the FFMA share, by thread tile", () => {
+    expect(gemmLoop(4, 4)).toEqual({ wavefrontsPerFfma: 0.5, ffmaShare: 16 / 18 });
+    // 8×8: 4 LDS.128 per 64 FFMAs, shared memory and the FMA pipe balanced
+    expect(gemmLoop(8, 8)).toEqual({ wavefrontsPerFfma: 0.25, ffmaShare: 64 / 68 });
   });
 
   it("a copy of 2^24 floats over a full grid is memory-bound at the HBM bandwidth", () => {
@@ -75,7 +86,9 @@ describe("performance model, hand-computed cases on an H100", () => {
     const l = launch({ template: "gemm_tc", grid: "dim3(132)", flops: { perSample: 0, fixed: 1e12 } });
     expect(ratio(estimateLaunch(l, { ...at64, precision: "bf16" }).seconds.compute, 1e12 / 989.4e12)).toBeCloseTo(1, 9);
     expect(ratio(estimateLaunch(l, { ...at64, precision: "tf32" }).seconds.compute, 1e12 / 494.7e12)).toBeCloseTo(1, 9);
-    expect(ratio(estimateLaunch({ ...l, template: "gemm" }, { ...at64, precision: "bf16" }).seconds.compute, 1e12 / 66.9e12)).toBeCloseTo(1, 9);
+    expect(ratio(estimateLaunch({ ...l, template: "fused_pointwise" }, { ...at64, precision: "bf16" }).seconds.compute, 1e12 / 66.9e12)).toBeCloseTo(1, 9);
+    // the fp32 GEMM: the fp32 peak, over the FFMA share of its instructions (16 of 18)
+    expect(ratio(estimateLaunch({ ...l, template: "gemm" }, { ...at64, precision: "bf16" }).seconds.compute, 1e12 / 66.9e12 / (16 / 18))).toBeCloseTo(1, 9);
   });
 
   it("occupancy: threads and the block cap without ptxas; registers or shared memory with it", () => {

@@ -54,20 +54,20 @@ describe("memory planner", () => {
     expect(plan.kernels.map((k) => k.output)).toEqual(layers);
   });
 
-  it("lays parameters out in state_dict order, each padded to 16 bytes (float4 loads)", () => {
-    // l0.weight 16·8·4 = 512 B at 0; l0.bias 64 B at 512; l1.weight 1024 B at 576; …; l3.bias 4 floats = 16 B
+  it("lays parameters out in state_dict order, each padded to a 128-byte line (whole sectors for GEMM loads)", () => {
+    // l0.weight 16·8·4 = 512 B at 0; l0.bias 64 B at 512, padded to 128; l1.weight 1024 B at 640; …; l3.bias 4 floats = 16 B, padded to 128
     const offsets = graph.params.map((p) => [p.attrs.name, slotOf(memory, p).offset, slotOf(memory, p).bytes]);
     expect(offsets).toEqual([
       ["l0.weight", 0, 512],
-      ["l0.bias", 512, 64],
-      ["l1.weight", 576, 1024],
-      ["l1.bias", 1600, 64],
-      ["l2.weight", 1664, 1024],
-      ["l2.bias", 2688, 64],
-      ["l3.weight", 2752, 256],
-      ["l3.bias", 3008, 16],
+      ["l0.bias", 512, 128],
+      ["l1.weight", 640, 1024],
+      ["l1.bias", 1664, 128],
+      ["l2.weight", 1792, 1024],
+      ["l2.bias", 2816, 128],
+      ["l3.weight", 2944, 256],
+      ["l3.bias", 3200, 128],
     ]);
-    expect(memory.paramBytes).toBe(3024);
+    expect(memory.paramBytes).toBe(3328);
     expect(graph.params.every((p) => slotOf(memory, p).arena === "params")).toBe(true);
   });
 
@@ -119,20 +119,21 @@ describe("memory planner", () => {
     // the weight gradients of l1 [4, 16] and l0 [16, 8] reduce over the batch in one block each, so
     // up to 132 splits of K; both workspaces sit at offset 0, below the scalars that live throughout
     const workspaces = [...memory.workspaces].map(([anchor, s]) => [plan.kernels.findIndex((k) => k.anchor === anchor), s.arena, s.offset, s.bytes, s.live]);
-    // [splits, M, N + 1] floats: each GEMM computes its bias gradient in an extra column (gemm-row-sums)
+    // [splits, M, N + 1 rounded up to 4] floats: each GEMM computes its bias gradient in an extra
+    // column (gemm-row-sums), and partial rows are whole float4s (workspaceRow)
     expect(workspaces).toEqual([
-      [6, "fixed", 0, 132 * 16 * 9 * 4, [6, 6]],
-      [5, "fixed", 0, 132 * 4 * 17 * 4, [5, 5]],
+      [6, "fixed", 0, 132 * 16 * 12 * 4, [6, 6]],
+      [5, "fixed", 0, 132 * 4 * 20 * 4, [5, 5]],
     ]);
     const fixed = [...memory.slots.values()].filter((s) => s.arena === "fixed").map((s) => [s.node.op, s.offset]);
-    expect(fixed).toEqual([["loss_scale", 132 * 16 * 9 * 4], ["mse_loss", 132 * 16 * 9 * 4 + 16]]);
+    expect(fixed).toEqual([["loss_scale", 132 * 16 * 12 * 4], ["mse_loss", 132 * 16 * 12 * 4 + 16]]);
   });
 });
 
 describe("bucket planner", () => {
   // Three linears trained with MSE: l0 8→16, l1 16→16, l2 16→4. Parameters (and so gradients):
-  //   l0.weight [0, 512)  l0.bias [512, 576)  l1.weight [576, 1600)  l1.bias [1600, 1664)
-  //   l2.weight [1664, 1920)  l2.bias [1920, 1936)
+  //   l0.weight [0, 512)  l0.bias [512, 640)  l1.weight [640, 1664)  l1.bias [1664, 1792)
+  //   l2.weight [1792, 2048)  l2.bias [2048, 2176)   (each padded to a 128-byte line)
   const trained = linearChain([8, 16, 16, 4], { training: true });
   const training = trainingPrograms(trained.graph)!;
   // Planned without gemm-row-sums, so that a layer's weight and bias gradients come from two
@@ -163,14 +164,14 @@ describe("bucket planner", () => {
   });
 
   it("groups gradients in reverse registration order, closing a bucket once it reaches the cap", () => {
-    // cap 300 B: l2.bias (16) + l2.weight (256) = 272 < 300, + l1.bias → 336 closes the first;
-    // l1.weight alone is 1024 ≥ 300; l0.bias + l0.weight = 576 closes the last.
-    const groups = buckets(300).buckets.map((b) => [b.params, b.offsetFloats, b.countFloats]);
+    // cap 500 B: l2.bias (128) + l2.weight (256) = 384 < 500, + l1.bias → 512 closes the first;
+    // l1.weight alone is 1024 ≥ 500; l0.bias + l0.weight = 640 closes the last.
+    const groups = buckets(500).buckets.map((b) => [b.params, b.offsetFloats, b.countFloats]);
     expect(groups).toEqual(
       expect.arrayContaining([
-        [["l2.bias", "l2.weight", "l1.bias"], 1600 / 4, 336 / 4],
-        [["l1.weight"], 576 / 4, 1024 / 4],
-        [["l0.bias", "l0.weight"], 0, 576 / 4],
+        [["l2.bias", "l2.weight", "l1.bias"], 1664 / 4, 512 / 4],
+        [["l1.weight"], 640 / 4, 1024 / 4],
+        [["l0.bias", "l0.weight"], 0, 640 / 4],
       ]),
     );
     expect(groups).toHaveLength(3);
@@ -178,15 +179,15 @@ describe("bucket planner", () => {
 
   it("cuts the step right after the kernel that writes a bucket's last gradient, buckets in the order they become ready", () => {
     // the first bucket waits for l1.bias (kernel 10), so l1.weight's bucket (kernel 9) is ready first
-    const p = buckets(300);
+    const p = buckets(500);
     expect(p.segments).toEqual([[0, 10], [10, 11], [11, 13]]);
     expect(p.buckets.map((b) => [b.params[0], b.segment])).toEqual([["l1.weight", 0], ["l2.bias", 1], ["l0.bias", 2]]);
-    expect(bucketSummary(p, plan).map((b) => [b.afterKernel, b.bytes])).toEqual([["l1_matmul_2", 1024], ["l1_sum", 336], ["l0_sum", 576]]);
+    expect(bucketSummary(p, plan).map((b) => [b.afterKernel, b.bytes])).toEqual([["l1_matmul_2", 1024], ["l1_sum", 512], ["l0_sum", 640]]);
   });
 
   it("with DDP's default cap, a small model is one bucket, ready after the step's last kernel", () => {
     const p = planBuckets(trained.graph.params, training.gradients, plan, memory);
-    expect(p.buckets).toEqual([{ params: ["l2.bias", "l2.weight", "l1.bias", "l1.weight", "l0.bias", "l0.weight"], offsetFloats: 0, countFloats: 1936 / 4, segment: 0 }]);
+    expect(p.buckets).toEqual([{ params: ["l2.bias", "l2.weight", "l1.bias", "l1.weight", "l0.bias", "l0.weight"], offsetFloats: 0, countFloats: 2176 / 4, segment: 0 }]);
     expect(p.segments).toEqual([[0, 13]]);
   });
 
@@ -198,12 +199,13 @@ describe("bucket planner", () => {
   it("is what the training programs carry to codegen (pipeline stage 4)", () => {
     const withCap = trainingPrograms(trained.graph, 300 / (1 << 20))!;
     expect(withCap.buckets).toEqual(planBuckets(trained.graph.params, withCap.gradients, withCap.step.plan, withCap.step.memory, 300 / (1 << 20)));
-    // there each layer's weight and bias gradients come from one kernel (gemm-row-sums), so a
-    // bucket is ready after the kernel of its last layer: l2 and l1 (kernel 8), then l0 (kernel 9)
+    // there each layer's weight and bias gradients come from one kernel (gemm-row-sums), and with
+    // gradients on 128-byte lines each layer's pair fills the 300-byte cap: every bucket is one
+    // layer, ready after that layer's kernel
     const step = withCap.step.plan;
     expect(withCap.buckets.buckets.map((b) => [b.params, step.kernels[withCap.buckets.segments[b.segment][1] - 1].name])).toEqual([
-      [["l2.bias", "l2.weight", "l1.bias"], "l1_matmul_sum"],
-      [["l1.weight"], "l1_matmul_sum"],
+      [["l2.bias", "l2.weight"], "l2_matmul_sum"],
+      [["l1.bias", "l1.weight"], "l1_matmul_sum"],
       [["l0.bias", "l0.weight"], "l0_matmul_sum"],
     ]);
   });

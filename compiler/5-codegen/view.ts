@@ -102,6 +102,34 @@ export interface GemmView extends GemmViewBase {
   readonly splitK?: { readonly maxSplits: number; readonly minChunk: number; readonly wanted: number };
   readonly gatherA: GatherView;
   readonly gatherB: GatherView;
+  /** The thread's sub-tile in runs of 4 rows (columns), RUN_M (RUN_N) apart; ROW_OF / COL_OF: its i-th row, j-th column in the block tile, as C. */
+  readonly RUNS_M: number;
+  readonly RUNS_N: number;
+  readonly RUN_M: number;
+  readonly RUN_N: number;
+  readonly ROW_OF: string;
+  readonly COL_OF: string;
+  /** The inner loop's LDS.128 operand reads and their registers ra, rb. */
+  readonly fmaLoads: readonly string[];
+  readonly tileNote: string;
+  /** The split-K workspace's row length: N rounded up to 4, so that partial rows are stored as float4. */
+  readonly WS_N: number;
+  /** The output comes in aligned runs of 4 along m or n: float4 epilogue stores (GemmIndexMaps.storeRun). */
+  readonly storeRun?: GemmStoreRunView;
+}
+
+/** The float4 epilogue of gemm.cu.hbs. */
+export interface GemmStoreRunView {
+  readonly along: "m" | "n";
+  readonly alongN: boolean;
+  /** The flat output index of the run's first element, over mRun (nRun) and the other index. */
+  readonly runIndex: string;
+  /** The epilogue statements on `v`, with epilogue operands read from x0[lane], x1[lane], … */
+  readonly activation: readonly string[];
+  /** Statements loading each epilogue operand's run (x0, x1, …) at `at`, the run's flat index. */
+  readonly loads: readonly string[];
+  /** The bias is read as one float4 per thread (bias index n along a run of n). */
+  readonly biasRun: boolean;
 }
 
 /** gemm_tc.cu.hbs: mma.sync on tensor cores in tf32 or bf16, fed by a cp.async pipeline. */
@@ -335,6 +363,8 @@ export interface LaunchView {
   readonly blas?: BlasCallView;
   /** Skipped when this cuBLASLt GEMM computed the kernel's output (its BGRADB epilogue). */
   readonly blasGuard?: { readonly comment: string; readonly site: string; readonly operands: string };
+  /** The fp32 GEMM's per-thread sub-tile [TM, TN], for the performance model's instruction mix. */
+  readonly threadTile?: readonly [number, number];
   /** A second launch of the same kernel plan entry, right after this one (split-K's sum pass). */
   readonly next?: {
     /** The C condition under which it runs. */

@@ -177,6 +177,7 @@ function linearMaps(node: Node, _a: unknown, { label }: GemmMapOptions): GemmInd
     Z: "1",
     mDesc: `rows of ${label(x)} ${shapeComment(x)}`,
     ...(bias ? { bias: { node: bias, index: "n" } } : {}),
+    ...(N % 4 === 0 ? { storeRun: "n" as const } : {}),
   };
 }
 
@@ -242,6 +243,7 @@ function matmulMaps(node: Node, _a: unknown, { transposed }: GemmMapOptions): Ge
     mDesc: `rows of ${shapeComment(aN)}`,
     // b[k·N + n]: a row of B is contiguous along n (the input and weight gradients of a linear layer)
     contiguousB: bT ? "k" : "n",
+    ...(N % 4 === 0 ? { storeRun: "n" as const } : {}),
   };
 }
 

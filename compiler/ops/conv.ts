@@ -301,6 +301,8 @@ function convMaps(node: Node, a: ConvAttrs, { pooled }: GemmMapOptions): GemmInd
     gatherA,
     // one bias per output channel z·N + n
     ...(bias ? { bias: { node: bias, index: `z * ${Og} + n` } } : {}),
+    // 4 adjacent pixels of one image (m) are adjacent in the output when an image's pixels come in fours
+    ...(!pooled && (OH * OW) % 4 === 0 ? { storeRun: "m" as const } : {}),
   };
 }
 
@@ -352,6 +354,7 @@ export function convGradInputMaps(node: Node, a: ConvAttrs, [C, H, W]: readonly 
     // with stride 1, adjacent input pixels (m) read adjacent dy pixels; adjacent k jump between taps
     ...(a.stride[1] === 1 ? { contiguousA: "m" as const } : {}),
     ...(bias ? { bias: { node: bias, index: `z * ${Cg} + n` } } : {}),
+    ...((H * W) % 4 === 0 ? { storeRun: "m" as const } : {}),
   };
 }
 
@@ -405,5 +408,6 @@ function convGradWeightMaps(node: Node, a: ConvAttrs & { readonly weightShape: r
     K: `(batch * ${OH * OW})`,
     Z: String(a.groups),
     mDesc: `${Og} output channels (reduction over batch × ${OH}×${OW})`,
+    ...((Cg * KH * KW) % 4 === 0 ? { storeRun: "n" as const } : {}),
   };
 }

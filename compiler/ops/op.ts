@@ -346,6 +346,13 @@ export interface GemmIndexMaps {
    */
   readonly contiguousA?: "m" | "k";
   readonly contiguousB?: "n" | "k";
+  /**
+   * The index along which the output comes in runs of 4 adjacent, 16-byte-aligned elements: for m
+   * (n) a multiple of 4 and in range, the outputs at m..m+3 (n..n+3) are at storeIndex..storeIndex+3
+   * and storeIndex is a multiple of 4. The GEMM then stores a thread's 4 outputs along it as one
+   * float4 (a warp's stores are full sectors). Absent: scalar stores.
+   */
+  readonly storeRun?: "m" | "n";
   /** Hoisted forms of loadA / loadB; without them the fp32 template calls loadA(m, k) per element. */
   readonly gatherA?: SplitGather;
   readonly gatherB?: SplitGather;

@@ -13,9 +13,16 @@ import { H100_SMS } from "../../gpu-specs.ts";
 /** The GPU shape is sized for the H100/H200's streaming multiprocessors (132; one table: gpu-specs.ts). */
 export const GPU_SMS = H100_SMS;
 
-/** Each thread owns a 4×4 sub-tile of C (float4 reads of both operands in the inner loop). */
+/**
+ * Each thread owns a 4×4 sub-tile of C (float4 reads of both operands in the inner loop), or on the
+ * GPU, for GEMMs with plain operand loads, 8×8 in 2×2 runs of 4 (two float4 reads per operand).
+ * Why 8×8: per k step a 4×4 thread issues 16 FFMAs and 2 LDS.128, each LDS.128 4 shared-memory
+ * wavefronts, so the operand reads take twice the FMA time (perf-model.ts gemmLoop: at most 50 % of
+ * the fp32 peak); 8×8 issues 64 FFMAs per 4 LDS.128, shared memory and the FMA pipe balanced.
+ */
 export const TM = 4;
 export const TN = 4;
+export const WIDE = 8;
 
 /**
  * Depth of the fp32 k-step: 32 halves the barriers per multiply-add against 16 (each barrier is a
@@ -44,9 +51,27 @@ export interface Tile {
   readonly B_LOADS: number;
 }
 
-function tileOf(BM: number, BN: number): Tile {
-  const THREADS = (BM / TM) * (BN / TN);
-  return { BM, BN, BK: FP32_BK, TM, TN, THREADS, A_LOADS: (BM * FP32_BK) / THREADS, B_LOADS: (BN * FP32_BK) / THREADS };
+function tileOf(BM: number, BN: number, tm = TM, tn = TN): Tile {
+  const THREADS = (BM / tm) * (BN / tn);
+  return { BM, BN, BK: FP32_BK, TM: tm, TN: tn, THREADS, A_LOADS: (BM * FP32_BK) / THREADS, B_LOADS: (BN * FP32_BK) / THREADS };
+}
+
+/** 8×8 tiles of 128–256 threads: 64–128 rows by 64–128 columns. */
+function wideCandidates(): Tile[] {
+  const out: Tile[] = [];
+  for (const BM of [64, 128]) for (const BN of [64, 128]) if (BM * BN >= 64 * 128) out.push(tileOf(BM, BN, WIDE, WIDE));
+  return out;
+}
+
+/**
+ * The time of one output of a thread tile, relative to an FFMA at the full rate: the larger of the
+ * shared-memory time of its operand reads and its issue time (perf-model.ts gemmLoop): 2 for 4×4,
+ * 1.0625 for 8×8.
+ */
+function outputCost(t: Tile): number {
+  const lds128 = (t.TM + t.TN) / 4;
+  const fmas = t.TM * t.TN;
+  return Math.max((4 * lds128) / fmas / 0.25, (fmas + lds128) / fmas);
 }
 
 /** Tiles of 64–256 threads, each thread 4×4 outputs. */
@@ -87,13 +112,13 @@ export function chooseTile(M: number, N: number): Tile {
  * fill a wave. Tiles of 128 threads and more only: the conflict-free staging layout needs 4 rows per
  * warp per pass (see the template), i.e. THREADS / BK ≥ 4.
  */
-export function chooseGpuTile(mAt: (batch: number) => number, N: number, Z: number): Tile {
+export function chooseGpuTile(mAt: (batch: number) => number, N: number, Z: number, wide = false): Tile {
   let best: { tile: Tile; score: number } | undefined;
-  for (const tile of candidates(128)) {
+  for (const tile of [...candidates(128), ...(wide ? wideCandidates() : [])]) {
     let score = 0;
     for (const b of GPU_BATCHES) {
       const blocks = Math.ceil(mAt(b) / tile.BM) * Math.ceil(N / tile.BN) * Z;
-      score += Math.ceil(blocks / GPU_SMS) * tile.BM * tile.BN * (1 + 4 / Math.min(tile.BM, tile.BN));
+      score += Math.ceil(blocks / GPU_SMS) * tile.BM * tile.BN * (1 + 4 / Math.min(tile.BM, tile.BN)) * (wide ? outputCost(tile) : 1);
     }
     if (!best || score < best.score || (score === best.score && tile.THREADS > best.tile.THREADS)) best = { tile, score };
   }
@@ -137,7 +162,11 @@ const MAX_GRID_Z = 65_535;
  */
 export function gemmShape(parts: GemmIndexMaps, shapeFor: ShapeFor, pooled: boolean): GemmShape {
   const Z = /^\d+$/.test(parts.Z) ? Number(parts.Z) : undefined;
-  const tile = shapeFor === "gpu" ? chooseGpuTile(parts.mAt, parts.N, Z ?? 1) : chooseTile(parts.mAt(NOMINAL_BATCH), parts.N);
+  // 8×8 thread tiles only where both operands are plain loads: a hoisted gather keeps per-row state
+  // for each of the thread's staged rows (16 rows × a conv's 4–5 registers next to 64 accumulators
+  // would spill), and a fused pool reads its windows from 4 rows
+  const wide = shapeFor === "gpu" && !pooled && !parts.gatherA && !parts.gatherB;
+  const tile = shapeFor === "gpu" ? chooseGpuTile(parts.mAt, parts.N, Z ?? 1, wide) : chooseTile(parts.mAt(NOMINAL_BATCH), parts.N);
   // The CPU does not coalesce: it keeps the k-major staging whose gathers it hoists best.
   const rowMajorA = shapeFor === "gpu" && parts.contiguousA === "m";
   const rowMajorB = shapeFor === "gpu" && parts.contiguousB === "n";
@@ -150,7 +179,8 @@ export function gemmShape(parts: GemmIndexMaps, shapeFor: ShapeFor, pooled: bool
   // the data-parallel comparison of test/training.test.ts (fp32 and float64 optimizers over five
   // steps of a ResNet with a one-sample chunk, rtol 1e-5) does not survive: its trajectories part
   // at a ReLU kink. The GPU shape's split-K is executed on the CPU target with shapeFor "gpu".
-  if (shapeFor !== "gpu" || pooled || Z === undefined || (perSample && typeof parts.K !== "number")) return { tile, rowMajorA, rowMajorB };
+  // Nor with 8×8 thread tiles: the chooser takes them for GEMMs large enough to fill the GPU as they are.
+  if (shapeFor !== "gpu" || pooled || tile.TM !== TM || Z === undefined || (perSample && typeof parts.K !== "number")) return { tile, rowMajorA, rowMajorB };
   // the grid at the smallest batch that matters: the most splits it can want
   const blocks = Math.ceil(parts.mAt(GPU_BATCHES[0]) / tile.BM) * Math.ceil(parts.N / tile.BN) * Z;
   const wanted = GPU_SMS;
@@ -159,6 +189,15 @@ export function gemmShape(parts: GemmIndexMaps, shapeFor: ShapeFor, pooled: bool
   const kMax = typeof parts.K === "number" ? parts.K : Infinity;
   const maxSplits = Math.min(Math.floor(wanted / blocks), Math.ceil(kMax / minChunk), Math.floor(MAX_GRID_Z / Z));
   return { tile, rowMajorA, rowMajorB, ...(maxSplits > 1 ? { splitK: { maxSplits, minChunk, wanted, perSample } } : {}) };
+}
+
+/**
+ * A split-K workspace row: N floats rounded up to 4, so that every row starts 16-byte aligned and a
+ * thread stores its 4 partial columns as one float4 (whole sectors per warp; fc2's N = 10 and conv1's
+ * weight gradient's N = 25 made scalar stores of 14–16 sectors per 128 bytes).
+ */
+export function workspaceRow(N: number): number {
+  return Math.ceil(N / 4) * 4;
 }
 
 /** The split count a launch computes at run time (the generated launcher has the same formula in C). */
@@ -200,8 +239,9 @@ export function gemmWorkspaces(plan: KernelPlan, shapeFor: ShapeFor, precision: 
     const shape = kernelGemmShape(k, shapeFor, precision);
     if (!shape?.splitK) continue;
     const { parts } = kernelGemmMaps(k);
-    // [Z, splits, M, N] floats; M per sample (mAt(1)) where it grows with the batch
-    out.set(k.anchor, { bytes: shape.splitK.maxSplits * Number(parts.Z) * parts.mAt(1) * parts.N * 4, perSample: shape.splitK.perSample });
+    // [Z, splits, M, N rounded up to 4] floats (N counts the column of ones of gemm-row-sums); M per
+    // sample (mAt(1)) where it grows with the batch
+    out.set(k.anchor, { bytes: shape.splitK.maxSplits * Number(parts.Z) * parts.mAt(1) * workspaceRow(parts.N) * 4, perSample: shape.splitK.perSample });
   }
   return out;
 }

@@ -4,15 +4,17 @@ import { fail } from "../../diagnostics/diagnostic.ts";
 import { opDef } from "../../ops/index.ts";
 import type { GemmIndexMaps, SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
-import type { GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
-import { gemmShape, kernelGemmMaps, type Tile } from "./gemm-shape.ts";
+import type { GemmStoreRunView, GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
+import { gemmShape, kernelGemmMaps, workspaceRow, type Tile } from "./gemm-shape.ts";
 import { chooseTensorCoreTile, tensorCoreSharedBytes, type TensorCoreTile } from "./gemm-tc-shape.ts";
 
 // GEMM-shaped kernels: every op whose codegen is "gemm" (nn.Linear, matmul, Conv2d as an
 // implicit GEMM, its gradients, ConvTranspose2d). The op gives its index maps and bias.
 //   C[M, N] = A[M, K] · B[K, N], accumulated in fp32 registers.
 // A tile of C per block; each thread owns a 4×4 sub-tile, so every value loaded from shared memory
-// is used four times; A and B tiles of depth 32 (16 with tensor cores) are staged in shared memory by
+// is used four times (on the GPU, GEMMs with plain operand loads may take 8×8 sub-tiles in 2×2 runs
+// of 4, each value used eight times: a 4×4 thread's LDS.128 operand reads take twice its FMA time
+// in shared-memory wavefronts, an 8×8 thread's as long as its FMAs; gemm-shape.ts); A and B tiles of depth 32 (16 with tensor cores) are staged in shared memory by
 // all threads together with two barriers per step. Conv2d gathers A on the fly (im2col without the
 // copy). The epilogue adds the bias and applies the fused activation in registers; with a fused 2×2
 // max pool, the four rows a thread owns are one pooling window.
@@ -26,6 +28,15 @@ import { chooseTensorCoreTile, tensorCoreSharedBytes, type TensorCoreTile } from
 // warps, 128×128 tiles where they fill the GPU (gemm-tc-shape.ts), operands staged as fp32 by a
 // 3-stage cp.async pipeline into swizzled shared tiles and rounded in registers; operands whose index
 // is not 16 contiguous bytes (im2col, edges, unaligned rows) take plain loads into the same layout.
+// Full-width global accesses (issue 13, finding 4): where the op says its output comes in aligned
+// runs of 4 along m or n (GemmIndexMaps.storeRun: a linear layer's rows, a conv's pixels), a thread's
+// 4 outputs along the run are one float4 store and the epilogue's operands one float4 load each, so a
+// warp's epilogue requests are whole sectors (4 per 128 bytes, where the 4×4 sub-tile's scalar
+// stores took 10–17 per request); split-K partial rows are padded to a multiple of 4 floats for the
+// same float4 stores; parameters start on 128-byte lines (4-memory/plan.ts), so a weight row's
+// 8-float k-runs are whole sectors. The pooled epilogue's thread owns one pooled row, no run of 4,
+// so its kernel puts consecutive threads on consecutive rows instead (ty = tid % (BM / TM)): a warp's
+// scalar stores are then consecutive pooled pixels of a few channels, whole sectors too.
 
 export const TILE = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, THREADS: 256 } as const;
 export { chooseTile, type Tile } from "./gemm-shape.ts";
@@ -69,7 +80,7 @@ function plainGather(name: string, op: "a" | "b"): SplitGather {
  * outside the kernel (relu_grad's y) have the output's shape and are read at that same index,
  * through the extra kernel parameters e0, e1, … (`extras`, in order).
  */
-export function epilogue(k: Kernel, index: string): { statements: string[]; extras: Node[] } {
+export function epilogue(k: Kernel, index: string, extra: (at: number) => string = (at) => `e${at}[${index}]`): { statements: string[]; extras: Node[] } {
   const extras: Node[] = [];
   const statements = k.epilogue.map((e, i) => {
     const codegen = opDef(e.op).codegen;
@@ -79,7 +90,7 @@ export function epilogue(k: Kernel, index: string): { statements: string[]; extr
       if (input === previous) return "v";
       let at = extras.indexOf(input);
       if (at < 0) at = extras.push(input) - 1;
-      return `e${at}[${index}]`;
+      return extra(at);
     });
     return `v = ${codegen.expr(operands, e.attrs, { index, node: e })};`;
   });
@@ -106,6 +117,28 @@ function withOnes(gather: SplitGather, onesColumn: number | undefined): SplitGat
 }
 
 /**
+ * The epilogue of an fp32 GEMM whose output comes in runs of 4 along m or n (GemmIndexMaps.storeRun):
+ * each thread's 4 outputs along the run are one float4 store, and the epilogue operands read at the
+ * same index (relu_grad's y) one float4 load, so that a warp's epilogue accesses are whole sectors.
+ * `index` is the output's flat index as C over m and n; the run's first element replaces the run's
+ * variable (mRun or nRun) in it.
+ */
+function storeRunView(k: Kernel, parts: GemmIndexMaps, along: "m" | "n"): GemmStoreRunView {
+  const lane = along === "n" ? "j" : "i";
+  const { statements, extras } = epilogue(k, parts.storeIndex, (at) => `x${at}[${lane}]`);
+  const runIndex = parts.storeIndex.replace(along === "n" ? /\bn\b/g : /\bm\b/g, along === "n" ? "nRun" : "mRun");
+  return {
+    along,
+    alongN: along === "n",
+    runIndex,
+    activation: statements,
+    loads: extras.map((_, at) => `const float4 x${at}v = *reinterpret_cast<const float4*>(&e${at}[at]);\n            const float x${at}[4] = {x${at}v.x, x${at}v.y, x${at}v.z, x${at}v.w};`),
+    // a bias per column n, adjacent along a run of n: one float4 for the thread's 4 columns
+    biasRun: along === "n" && parts.bias?.index === "n",
+  };
+}
+
+/**
  * conv-pool-stored: how the pooled epilogue stores each pre-pool value and folds it into the
  * window's result, with the pool op's own reduction (its first-maximum, NaN-wins comparison).
  */
@@ -115,13 +148,43 @@ function unpooledStore(k: Kernel, index: string | undefined): GemmViewBase["unpo
   return { store: `unpooled[${index}] = v;`, identity: reduction.identity, fold: reduction.combine("best", "v") };
 }
 
+/**
+ * How a thread's TM×TN sub-tile sits in the block tile: runs of 4 rows (columns), the thread's
+ * runs BM / (TM / 4) apart, so that lanes with consecutive tx read adjacent float4 of Bs in every
+ * run (an 8-wide contiguous sub-tile would make lanes 0 and 4 of a phase share banks).
+ */
+function threadLayout(t: Tile) {
+  const runsM = t.TM / 4;
+  const runsN = t.TN / 4;
+  const runM = t.BM / runsM;
+  const runN = t.BN / runsN;
+  const at = (v: string, idx: string, runs: number, run: number) => (runs === 1 ? `${v} * 4 + ${idx}` : `${v} * 4 + (${idx} >> 2) * ${run} + (${idx} & 3)`);
+  const reads = (op: "a" | "b", runs: number, run: number, v: string, tile: string) =>
+    Array.from({ length: runs }, (_, r) => `const float4 v${op}${r} = *reinterpret_cast<const float4*>(&${tile}[kk][${v} * 4${r ? ` + ${r * run}` : ""}]);`);
+  const regs = (op: "a" | "b", runs: number, size: number) =>
+    `const float r${op}[${size}] = {${Array.from({ length: runs }, (_, r) => ["x", "y", "z", "w"].map((c) => `v${op}${r}.${c}`).join(", ")).join(", ")}};`;
+  return {
+    RUNS_M: runsM,
+    RUNS_N: runsN,
+    RUN_M: runM,
+    RUN_N: runN,
+    ROW_OF: at("ty", "i", runsM, runM),
+    COL_OF: at("tx", "j", runsN, runN),
+    fmaLoads: [...reads("a", runsM, runM, "ty", "As"), ...reads("b", runsN, runN, "tx", "Bs"), regs("a", runsM, t.TM), regs("b", runsN, t.TN)],
+    tileNote:
+      runsM === 1 && runsN === 1
+        ? "4×4: the inner loop reads each thread's operands as one float4"
+        : `${t.TM}×${t.TN} in runs of 4, ${runM} rows and ${runN} columns apart: two float4 per operand and k, 64 FMAs per 4 LDS.128`,
+  };
+}
+
 /** A k-major shared tile's row length: ≡ 4 (mod 32) words, so that 8 k × 4 rows of a warp's stores fill 32 banks. */
 function paddedRow(width: number): number {
   return Math.ceil(width / 32) * 32 + 4;
 }
 
 /** What both GEMM templates take from the op and the plan. */
-type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "gatherA" | "gatherB">;
+type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "gatherA" | "gatherB" | "RUNS_M" | "RUNS_N" | "RUN_M" | "RUN_N" | "ROW_OF" | "COL_OF" | "fmaLoads" | "tileNote" | "WS_N" | "storeRun">;
 
 /** CUDA's limit on gridDim.y and gridDim.z. */
 const MAX_GRID_YZ = 65_535;
@@ -184,6 +247,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         template: "gemm",
         ...common,
         ...fp32Tile!,
+        ...threadLayout(fp32Tile!),
         shapeFor: ctx.shapeFor === "gpu" ? "GPU" : "CPU target",
         ROWS_STEP: fp32Tile!.THREADS / fp32Tile!.BK,
         // k-major staging: rows padded to ≡ 4 (mod 32) words; m/n-major: a warp writes a contiguous run
@@ -194,6 +258,10 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         A_COL_STEP: fp32Tile!.THREADS / fp32Tile!.BM,
         B_COL_STEP: fp32Tile!.THREADS / fp32Tile!.BN,
         splitK,
+        WS_N: workspaceRow(parts.N),
+        // not with a fused pool (its thread owns one pooled row, no run of 4 along m), nor with row
+        // sums (column N is the bias gradient, stored apart: a run of 4 would cross into it)
+        storeRun: parts.storeRun && !k.pool && !k.rowSums ? storeRunView(k, parts, parts.storeRun) : undefined,
         gatherA: parts.gatherA ?? plainGather(k.name, "a"),
         gatherB: withOnes(parts.gatherB ?? plainGather(k.name, "b"), onesColumn),
       };
@@ -210,13 +278,13 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   ];
   // M tiles on x (up to 2^31-1): M grows with the batch; N is fixed and checked against y's 65,535 above
   const tiles = `(unsigned)((M + ${tile.BM - 1}) / ${tile.BM}), ${columnTiles}`;
-  const common2 = { name: k.name, block: `dim3(${tile.THREADS})`, sharedBytes: "0", summary, source: kernel.source };
+  const common2 = { name: k.name, block: `dim3(${tile.THREADS})`, sharedBytes: "0", summary, source: kernel.source, ...(fp32Tile ? { threadTile: [fp32Tile.TM, fp32Tile.TN] as const } : {}) };
   const launch: LaunchView = splitK
     ? {
         ...common2,
         kernel: `${k.name}_kernel`,
         grid: `dim3(${tiles}, ${parts.Z} * splits)`,
-        args: [...operands, ...epilogueArgs, { decl: "float* __restrict__ ws", value: workspace!.pointer, comment: `split-K workspace [${parts.Z}, splits, M, ${parts.N}], ${workspace!.bytes} bytes` }],
+        args: [...operands, ...epilogueArgs, { decl: "float* __restrict__ ws", value: workspace!.pointer, comment: `split-K workspace [${parts.Z}, splits, M, ${workspaceRow(parts.N)}], ${workspace!.bytes} bytes` }],
         // gemm-shape.ts splitsAt: as many splits as keep the grid within ${splitK.wanted} blocks, each ≥ ${splitK.minChunk} deep, ≤ ${splitK.maxSplits}
         scalars: [
           `const int M = ${parts.M};`,
