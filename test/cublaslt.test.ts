@@ -91,11 +91,15 @@ describe("--gemm: which GEMMs call cuBLASLt", () => {
     for (const precision of ["fp32", "bf16"] as const) {
       const { manifest } = generate("bench/models/gemm-mlp.ts", { target: "cuda", shapeFor: "gpu", precision }).generated;
       const step = manifest.launches.filter((l) => l.program === "step");
-      expect(step.filter((l) => l.template === "cublaslt").map((l) => l.kernel)).toContain("fc1_matmul_kernel");
+      // fp32: each weight gradient's kernel computes its bias gradient too (gemm-row-sums), its
+      // cuBLASLt call with BGRADB; the tensor-core precisions keep separate sum kernels (the
+      // tensor-core GEMM has no column of ones), which the BGRADB calls make skip (scale 0)
+      const weightGradient = precision === "fp32" ? "fc1_matmul_sum_kernel" : "fc1_matmul_kernel";
+      expect(step.filter((l) => l.template === "cublaslt").map((l) => l.kernel)).toContain(weightGradient);
       expect(step.filter((l) => l.template === "cublaslt_epilogue")).toHaveLength(3); // relu_grad after fc4..fc2's input gradients
-      expect(step.filter((l) => l.scale === "0").map((l) => l.kernel).sort()).toEqual(["fc1_sum_kernel", "fc2_sum_kernel", "fc3_sum_kernel", "fc4_sum_kernel"]);
+      expect(step.filter((l) => l.scale === "0").map((l) => l.kernel).sort()).toEqual(precision === "fp32" ? [] : ["fc1_sum_kernel", "fc2_sum_kernel", "fc3_sum_kernel", "fc4_sum_kernel"]);
       const report = gpuReport(manifest.launches, manifest.model, { gpu: "h100", batch: 4096, precision });
-      const fc1 = report.programs.find((p) => p.program === "step")!.estimate.launches.find((e) => e.kernel === "fc1_matmul_kernel")!;
+      const fc1 = report.programs.find((p) => p.program === "step")!.estimate.launches.find((e) => e.kernel === weightGradient)!;
       const peak = precision === "bf16" ? report.gpu.bf16Flops : report.gpu.fp32Flops;
       expect(fc1.seconds.compute).toBeCloseTo(fc1.flops / (peak * CUBLASLT_PEAK_FRACTION), 12);
     }
@@ -131,7 +135,13 @@ describe.skipIf(TEST_TARGET !== "cpu")("cuBLASLt GEMMs (the CPU target with a fa
     expect(new Set(onLt.map((c) => c.role))).toEqual(new Set(["forward", "batched", "input-gradient", "weight-gradient"]));
     expect(new Set(onLt.map((c) => c.epilogue))).toEqual(new Set(["RELU_BIAS", "GELU_BIAS", "BIAS", "NONE", "BGRADB"]));
     expect(onLt.some((c) => c.separateEpilogue?.includes("relu_grad"))).toBe(true);
-    expect(onLt.filter((c) => c.replaces).map((c) => c.replaces).sort()).toEqual(["fc1_sum", "fc2_sum", "fc3_sum"]);
+    // every weight gradient's bias gradient comes from BGRADB: fc2's and fc3's were in their GEMM's
+    // kernel already (gemm-row-sums), fc1's (a 3-D input: a sum over two dims) replaces its sum kernel
+    expect(onLt.filter((c) => c.role === "weight-gradient").map((c) => [c.kernel, c.epilogue, c.replaces ?? ""])).toEqual([
+      ["fc3_matmul_sum", "BGRADB", ""],
+      ["fc2_matmul_sum", "BGRADB", ""],
+      ["fc1_matmul", "BGRADB", "fc1_sum"],
+    ]);
     expect(generated.cu).toMatch(/\/\/ cuBLASLt \(--gemm cublaslt\): weight-gradient GEMM, epilogue BGRADB, fp32/);
     expect(generated.cu).toContain("if (!::tsdp_harness::lt_will_run(m, r, lt_site, lt_operands)) {");
   });

@@ -190,10 +190,18 @@ export function blasSites(
       results.push({ choice: { kernel: k.name, program, role: e.dense.role, library: "tsdp", why: "its output shares storage with an epilogue operand that a separate pass would read" } });
       return;
     }
-    const paired = epi === "NONE" && rest.length === 0 ? pairedBiasGradient(plan, at, e) : undefined;
-    if (paired) epi = "BGRADB";
+    // A weight gradient whose bias gradient the fusion put in its kernel (gemm-row-sums: C's extra
+    // column Σ_k A[m, k]) is BGRADB's db[m] = Σ_k A[m, k] exactly; without BGRADB cuBLASLt cannot
+    // give it, so such a GEMM stays on tsdp's kernel.
+    const rowSums = k.rowSums && epi === "NONE" && rest.length === 0 && e.dense.aTransposed && fixed(e.M) ? k.rowSums : undefined;
+    if (k.rowSums && !rowSums) {
+      results.push({ choice: { kernel: k.name, program, role: e.dense.role, library: "tsdp", why: "its kernel also computes the bias gradient (gemm-row-sums), which cuBLASLt's BGRADB gives only for a plain dyᵀ·x" } });
+      return;
+    }
+    const paired = !rowSums && epi === "NONE" && rest.length === 0 ? pairedBiasGradient(plan, at, e) : undefined;
+    if (paired || rowSums) epi = "BGRADB";
     const why = mode === "cublaslt" ? "--gemm cublaslt" : `--gemm auto: fixed dims ≥ ${AUTO_MIN_DIM}, ≥ ${AUTO_MIN_WORK.toLocaleString("en-US")} multiply-adds per sample`;
-    const biasPointer = paired ? ctx.pointer(paired.output) : e.bias ? ctx.pointer(e.bias) : undefined;
+    const biasPointer = rowSums ? ctx.pointer(rowSums) : paired ? ctx.pointer(paired.output) : e.bias ? ctx.pointer(e.bias) : undefined;
     const view = callView(ctx, k, e, site, epi, biasPointer, e.dense.role, why);
     const count = `(size_t)(${e.M}) * ${e.N} * (size_t)(${e.Z})`;
     const args = [
