@@ -9,7 +9,7 @@ import { buildModel } from "../compiler/6-build/build.ts";
 import { generate } from "../compiler/pipeline.ts";
 import { spawnSync } from "node:child_process";
 import { kernelName, launchConfigs, measureResources, parsePtxasLog, resourceProblems } from "../compiler/6-build/resources.ts";
-import { manifestContentHash, readManifest, validateManifest } from "../runtime/manifest.ts";
+import { ABI_VERSION, manifestContentHash, readManifest, validateManifest } from "../runtime/manifest.ts";
 
 const entry = (symbol: string, arch: string, props: string, used: string) =>
   [
@@ -109,7 +109,7 @@ describe("launch configurations and the rules they must keep", () => {
 describe("the manifest's resources field", () => {
   const base = {
     format: "tsdp-model",
-    abiVersion: 1,
+    abiVersion: ABI_VERSION,
     model: "M",
     sourceHash: "0".repeat(64),
     librarySha256: "0".repeat(64),
@@ -156,7 +156,7 @@ out=""; prev=""
 for a in "$@"; do [ "$prev" = "-o" ] && out="$a"; prev="$a"; done
 case " $* " in *" -shared "*) printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"; exit 0;; esac
 echo "$*" | grep -q -- "-Xptxas -v" || { echo "fake nvcc: compiled without -Xptxas -v" >&2; exit 1; }
-case "$(basename "$out")" in step.o) cat "${join(dir, "harness-ptxas.log")}" >&2;; harness.o|training_abi.o) ;; *) cat "${join(dir, "ptxas.log")}" >&2;; esac
+case "$(basename "$out")" in step.o) cat "${join(dir, "harness-ptxas.log")}" >&2;; harness.o|training_abi.o|cublaslt.o) ;; *) cat "${join(dir, "ptxas.log")}" >&2;; esac
 # the cache serves a library only if it embeds its manifest's hash, as a real one does
 printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"
 `,

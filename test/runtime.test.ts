@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import koffi from "koffi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CompiledModel, NativeError, load, tensor, type Int64Tensor, type Tensor } from "../runtime/index.ts";
-import { manifestContentHash, sha256 } from "../runtime/manifest.ts";
+import { ABI_VERSION, manifestContentHash, sha256 } from "../runtime/manifest.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const mockSource = join(root, "test/runtime/mock_model.cpp");
@@ -24,10 +24,12 @@ beforeAll(() => {
   const variants: Record<string, string[]> = {
     linear: [linearHash],
     twoIO: ["-DMOCK_TWO_IO", `-DMOCK_HASH="${manifestContentHash(twoIOManifest())}"`],
-    abi2: ["-DMOCK_ABI=2", linearHash],
+    // a library of the next ABI version (the others speak this runtime's)
+    nextAbi: [`-DMOCK_ABI=${ABI_VERSION + 1}`, linearHash],
     hidden: ["-DMOCK_NO_EXPORT", linearHash],
   };
-  for (const [name, flags] of Object.entries(variants)) {
+  for (const [name, given] of Object.entries(variants)) {
+    const flags = given.some((f) => f.startsWith("-DMOCK_ABI=")) ? given : [`-DMOCK_ABI=${ABI_VERSION}`, ...given];
     const out = join(work, `lib-${name}.so`);
     // -fvisibility=hidden as a code generator should use: only the ABI symbols are exported.
     // The soname lets a test reach the runtime's own mapping (a private copy, see runtime/loader.ts) by name.
@@ -42,7 +44,7 @@ afterAll(() => {
 
 const linearManifest = () => ({
   format: "tsdp-model",
-  abiVersion: 1,
+  abiVersion: ABI_VERSION,
   model: "MockLinear",
   target: "cpu",
   library: "libmodel.so",
@@ -387,7 +389,7 @@ describe("load refuses", () => {
   });
 
   it("a corrupt manifest.json", async () => {
-    const dir = modelDir('{"format": "tsdp-model", "abiVersion": 1, ');
+    const dir = modelDir(`{"format": "tsdp-model", "abiVersion": ${ABI_VERSION}, `);
     await refuses(dir, new RegExp(`${dir}/manifest.json is not valid JSON \\(.*\\): rebuild with tsdp compile <model.ts> --out ${dir}`));
     await refuses(modelDir(""), /manifest.json is not valid JSON/);
     await refuses(modelDir("[1, 2]"), /manifest.json: invalid tsdp manifest:\n {2}expected a JSON object, got an array/);
@@ -395,8 +397,8 @@ describe("load refuses", () => {
 
   it("a manifest of another format or ABI version", async () => {
     await refuses(modelDir({ ...linearManifest(), format: "onnx" }), /manifest.json: invalid tsdp manifest:\n {2}"format" must be "tsdp-model", got "onnx"/);
-    await refuses(modelDir({ ...linearManifest(), abiVersion: 2 }), /"abiVersion" is 2, this runtime supports 1: rebuild with tsdp compile/);
-    await refuses(modelDir({ ...linearManifest(), abiVersion: "1" }), /"abiVersion" is "1"/);
+    await refuses(modelDir({ ...linearManifest(), abiVersion: ABI_VERSION + 1 }), new RegExp(`"abiVersion" is ${ABI_VERSION + 1}, this runtime supports ${ABI_VERSION}: rebuild with tsdp compile`));
+    await refuses(modelDir({ ...linearManifest(), abiVersion: String(ABI_VERSION) }), new RegExp(`"abiVersion" is "${ABI_VERSION}"`));
   });
 
   it("a malformed manifest, listing every problem", async () => {
@@ -455,7 +457,7 @@ describe("load refuses", () => {
   });
 
   it("a library of another ABI version", async () => {
-    await refuses(modelDir(linearManifest(), libs.abi2), /speaks tsdp ABI version 2, this runtime speaks 1: rebuild with tsdp compile/);
+    await refuses(modelDir(linearManifest(), libs.nextAbi), new RegExp(`speaks tsdp ABI version ${ABI_VERSION + 1}, this runtime speaks ${ABI_VERSION}: rebuild with tsdp compile`));
   });
 
   it("a library built from another manifest", async () => {

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { manifestContentHash, sha256 } from "../../../runtime/manifest.ts";
+import { ABI_VERSION, manifestContentHash, sha256 } from "../../../runtime/manifest.ts";
 import type { FixtureModel, RuntimeCase } from "../runtime-case.ts";
 import { compileInto, editManifest, followAdvice, loadAndRun, rebuiltAfter, refusal, rewriteLibrary } from "./builddir-support.ts";
 
@@ -200,12 +200,12 @@ export const cases: RuntimeCase[] = [
     },
   },
   {
-    name: "builddir: manifest with abiVersion 2 is refused",
+    name: "builddir: manifest with the next ABI version is refused",
     class: 3,
     model: "mlp-train",
-    expect: { error: "BuildDirectoryError", message: /"abiVersion" is 2, this runtime supports 1/ },
+    expect: { error: "BuildDirectoryError", message: new RegExp(`"abiVersion" is ${ABI_VERSION + 1}, this runtime supports ${ABI_VERSION}`) },
     run: async ({ dir }) => {
-      editManifest(dir, (m) => (m.abiVersion = 2));
+      editManifest(dir, (m) => (m.abiVersion = ABI_VERSION + 1));
       await loadAndRun(dir);
     },
   },
