@@ -30,6 +30,7 @@ export const NATIVE = [
   "test/typed-module.test.ts",
   "test/state-dict.test.ts",
   "test/fuzz.test.ts",
+  "test/tensor-cores.test.ts",
   "test/resources.test.ts",
   "test/runtime.test.ts",
   "test/shim.test.ts",

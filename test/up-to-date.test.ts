@@ -17,7 +17,7 @@ function fakeBuild(dir: string, file: string): string {
   const options = JSON.stringify({ model: null, target: "cpu", archs: [], precision: "fp32", bucketCapMb: 25 });
   mkdirSync(dir, { recursive: true });
   const library = Buffer.from("\x7fELF a library");
-  const files: Record<string, string> = { "model.cu": "// kernels", "model.h": "// header", "manifest.json": JSON.stringify({ model: "Net", kernels: [{}, {}], library: "libmodel.so", libraryBytes: library.length, librarySha256: sha(library) }) };
+  const files: Record<string, string> = { "model.cu": "// kernels", "model.h": "// header", "index.js": "// the typed module", "index.d.ts": "// its types", "manifest.json": JSON.stringify({ model: "Net", kernels: [{}, {}], library: "libmodel.so", libraryBytes: library.length, librarySha256: sha(library) }) };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   writeFileSync(join(dir, "libmodel.so"), library);
   // the build cache's entry of that library, with its digest
@@ -86,7 +86,7 @@ describe("the up-to-date shortcut", () => {
     rememberResolution(argv, { file, outDir: out, target: "cpu", options, cacheEntry: join(work, "entry") }, env, work);
     const other = join(work, "other");
     expect(fastUpToDate(["compile", file, "--target", "cpu", `--out=${other}`], env, work)).toMatch(/^Net → .*other \(cpu, 2 kernels, cached in \d+ ms\)\n$/);
-    for (const f of ["model.cu", "model.h", "libmodel.so", "manifest.json", "build.json"]) expect(readFileSync(join(other, f)).equals(readFileSync(join(out, f))), f).toBe(true);
+    for (const f of ["model.cu", "model.h", "index.js", "index.d.ts", "libmodel.so", "manifest.json", "build.json"]) expect(readFileSync(join(other, f)).equals(readFileSync(join(out, f))), f).toBe(true);
     expect(fastUpToDate(["compile", file, "--target", "cpu", "-o", other], env, work)).toMatch(/up to date/);
     // a directory with a build of its own in it is left to the full CLI; so are spellings it does not read
     const taken = join(work, "taken");
