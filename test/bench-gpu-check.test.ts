@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,7 +56,7 @@ function fakeCublas(dir: string): string {
 }
 
 describe("bench/gpu-check.sh", () => {
-  it.each(["gpu-check.sh", "pack-carry.sh", "find-nccl.sh", "find-cublas.sh"])("%s parses (bash -n)", (name) => {
+  it.each(["gpu-check.sh", "pack-carry.sh", "find-nccl.sh", "find-cublas.sh", "find-wheel-lib.sh"])("%s parses (bash -n)", (name) => {
     const r = spawnSync("bash", ["-n", script(name)], { encoding: "utf8" });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -222,5 +222,18 @@ describe("bench/find-nccl.sh", () => {
     const empty = spawnSync("bash", [script("find-nccl.sh"), "python3"], { encoding: "utf8", env: { ...process.env, PYTHONPATH: join(scratch, "site2") } });
     expect(empty.stdout).toBe("");
     expect(empty.status).toBe(1);
+  });
+});
+
+describe("bench/find-cublas.sh", () => {
+  it("prints the lib directory of nvidia.cublas when it holds libcublasLt.so.13 or .12, else fails with no output", () => {
+    const lib = fakeCublas(join(scratch, "site3"));
+    const run = () => spawnSync("bash", [script("find-cublas.sh"), "python3"], { encoding: "utf8", env: { ...process.env, PYTHONPATH: join(scratch, "site3") } });
+    expect(run().stdout.trim()).toBe(lib);
+    renameSync(join(lib, "libcublasLt.so.13"), join(lib, "libcublasLt.so.12"));
+    expect(run().stdout.trim()).toBe(lib);
+    rmSync(join(lib, "libcublasLt.so.12"));
+    expect(run().stdout).toBe("");
+    expect(run().status).toBe(1);
   });
 });
