@@ -64,6 +64,10 @@ const shared = {
 
 export default defineConfig({
   test: {
+    // Two test files at a time: vitest's default on a 2-core machine is one worker (cores − 1), and
+    // the native files spend much of their time waiting on g++ or a child process, so one file at a
+    // time left the second core idle (CI: the files' times summed to the run's wall time).
+    maxWorkers: 2,
     projects: [
       { test: { ...shared, name: "unit", include: ["test/**/*.test.ts"], exclude: NATIVE } },
       { test: { ...shared, name: "native", include: NATIVE } },
