@@ -1,4 +1,4 @@
-// npm run fuzz -- [--seed S] [--count N] [--cases K] [--batch B] [--work DIR] [--data-parallel] [--reduce] [--json FILE]
+// npm run fuzz -- [--seed S] [--count N] [--cases K] [--batch B] [--work DIR] [--data-parallel] [--reduce] [--minutes M] [--json FILE]
 //
 // Generates N random model files from seeds S, S+1, …, each packing K random cases
 // (fuzz/generate.ts), and checks each against the float64 reference (fuzz/check.ts). Prints one line
@@ -28,15 +28,19 @@ const program = new Command("fuzz")
   .option("--work <dir>", "where model files and builds go", "build/fuzz")
   .option("--data-parallel", "also compare the step on 2 and 3 virtual devices", false)
   .option("--reduce", "shrink each failing model into test/fixtures/fuzz/ (a regression test)", false)
+  .option("--minutes <n>", "start no new model file after this many minutes (the summary is still written)", integer(1))
   .option("--json <file>", "write findings and coverage as JSON");
 program.parse();
-const opts = program.opts<{ seed: number; count: number; cases: number; batch: number; work: string; dataParallel: boolean; reduce: boolean; json?: string }>();
+const opts = program.opts<{ seed: number; count: number; cases: number; batch: number; work: string; dataParallel: boolean; reduce: boolean; minutes?: number; json?: string }>();
 
 const findings: Finding[] = [];
 const coverage = new Map<string, number>();
 const started = performance.now();
 let compileSeconds = 0;
+let files = 0;
 for (let seed = opts.seed; seed < opts.seed + opts.count; seed++) {
+  if (opts.minutes !== undefined && performance.now() - started > opts.minutes * 60_000) break;
+  files++;
   const model = generateModel(seed, opts.cases);
   for (const c of model.cases) for (const t of c.tags) coverage.set(t, (coverage.get(t) ?? 0) + 1);
   const result = await checkModel(model, { work: join(opts.work, `seed-${seed}`), batch: opts.batch, dataParallel: opts.dataParallel });
@@ -51,8 +55,8 @@ for (let seed = opts.seed; seed < opts.seed + opts.count; seed++) {
   }
 }
 const seconds = (performance.now() - started) / 1000;
-console.log(`\n${opts.count} model files, ${opts.count * opts.cases} cases, ${findings.length} findings in ${seconds.toFixed(0)} s (${compileSeconds.toFixed(0)} s compiling)`);
+console.log(`\n${files} model files, ${files * opts.cases} cases, ${findings.length} findings in ${seconds.toFixed(0)} s (${compileSeconds.toFixed(0)} s compiling)`);
 console.log("coverage (cases per op or pattern):");
 for (const [tag, n] of [...coverage].sort((a, b) => b[1] - a[1])) console.log(`  ${tag.padEnd(24)} ${n}`);
-if (opts.json) writeFileSync(opts.json, JSON.stringify({ options: opts, seconds, findings, coverage: Object.fromEntries(coverage) }, null, 2) + "\n");
+if (opts.json) writeFileSync(opts.json, JSON.stringify({ options: opts, files, cases: files * opts.cases, seconds, findings, coverage: Object.fromEntries(coverage) }, null, 2) + "\n");
 process.exitCode = findings.length ? 1 : 0;
