@@ -16,8 +16,8 @@
 // after it, so an ill-conditioned chain (BatchNorm over three samples of nearly equal values, a
 // LayerNorm over two features, a bias gradient that is exactly zero because a norm follows) gets
 // the tolerance it needs and a well-conditioned one keeps the tight figures. K = 8. The floor (10⁻³
-// of the largest output or gradient of the model, 10⁻² of the largest buffer) is for values that
-// are tiny because large terms cancel.
+// of the largest output or gradient of the model; for buffers 10⁻² of the largest and 0.1·√ of it)
+// is for values that are tiny because large terms cancel.
 // Gradients and the loss get one more term, for cancellation *inside* a kernel, which rounding
 // each op's result cannot show (BatchNorm's backward subtracts means that are exact in float64:
 // its Σ dx is 0 there and 10⁻⁷·|g| in fp32, and a LayerNorm's weight gradient after it multiplies
@@ -224,9 +224,11 @@ export async function checkModel(model: FuzzModel, options: CheckOptions): Promi
 }
 
 function compareBuffers(m: CompiledModel, state: ModelState, state32: ModelState, when: string, found: (k: FindingKind, what: string, message: string) => void): void {
-  // running means of values that are centred already (after a norm) are sums that cancel to 0
-  // in float64 and to ~10⁻⁸·|x| in fp32: ten times the usual floor
-  const floor = 10 * FLOOR * largestOf([...state.buffers.values()].map((b) => b.data));
+  // running means of values that are centred already (after a norm) are sums that cancel to 0 in
+  // float64 and to ~10⁻⁷·|x|·momentum in fp32: the floor is ten times the usual share of the largest
+  // buffer, and at least a tenth of √(largest), the scale of x itself when that is a running variance
+  const largest = largestOf([...state.buffers.values()].map((b) => b.data));
+  const floor = Math.max(10 * FLOOR * largest, 0.1 * Math.sqrt(largest));
   for (const [name, value] of state.buffers) {
     const problem = compare(floats(m.getParameter(name)), value.data, FORWARD, floor, state32.buffers.get(name)!.data);
     if (problem) found("mismatch", `buffer ${name} ${when}`, problem);
