@@ -142,6 +142,7 @@ export interface GemmTensorCoreView extends GemmViewBase {
   readonly MIN_BLOCKS: number;
   readonly WARPS_M: number;
   readonly WARPS_N: number;
+  /** A warp's tile of C, and its mma tiles along m (16 rows each) and n (8 columns each). */
   readonly WM: number;
   readonly WN: number;
   readonly MI: number;

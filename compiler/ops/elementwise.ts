@@ -1,7 +1,7 @@
 import { formatShape, type Dim, type Shape, dimEq } from "../ir/shape.ts";
 import { erf, map, zipBroadcast } from "../reference/ndarray.ts";
 import type { Node } from "../ir/node.ts";
-import { defineOp, requireFloat, ShapeError, type GradContext, type OpDef, type OpTraits } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type GradContext, type OpDef, type OpTraits, type TensorType } from "./op.ts";
 
 // Pointwise ops. Each unary op is its scalar function in float64, as PyTorch defines it;
 // binary ops broadcast like PyTorch (align trailing dims; a 1 stretches).
@@ -152,6 +152,18 @@ export function broadcastShapes(a: Shape, b: Shape): Dim[] | undefined {
   return out;
 }
 
+/**
+ * Two float operands broadcast together, as PyTorch broadcasts: the result's type, or a ShapeError
+ * naming both shapes `between` (the op's symbol, or "and").
+ */
+export function broadcastFloats(a: TensorType, b: TensorType, who: string, between: string): TensorType {
+  requireFloat(a, who, "left operand");
+  requireFloat(b, who, "right operand");
+  const shape = broadcastShapes(a.shape, b.shape);
+  if (!shape) throw new ShapeError(`${who}: shapes ${formatShape(a.shape)} ${between} ${formatShape(b.shape)} do not broadcast (each trailing dim must be equal or 1)`);
+  return { shape, dtype: "f32" };
+}
+
 type BinaryGrad = (ctx: GradContext, a: Node, b: Node) => [Node, Node];
 
 function binary(name: string, symbol: string, f: (x: number, y: number) => number, grad: BinaryGrad): OpDef<{}> {
@@ -160,17 +172,7 @@ function binary(name: string, symbol: string, f: (x: number, y: number) => numbe
     name,
     family: "elementwise",
     inputs: ["a", "b"],
-    infer: ([a, b], _, who) => {
-      requireFloat(a, who, "left operand");
-      requireFloat(b, who, "right operand");
-      const shape = broadcastShapes(a.shape, b.shape);
-      if (!shape)
-        throw new ShapeError(
-          `${who}: shapes ${formatShape(a.shape)} ${symbol} ${formatShape(b.shape)} do not broadcast ` +
-            `(each trailing dim must be equal or 1)`,
-        );
-      return { shape, dtype: "f32" };
-    },
+    infer: ([a, b], _, who) => broadcastFloats(a, b, who, symbol),
     reference: ([a, b]) => zipBroadcast(a, b, f),
     codegen,
     // each operand's gradient is summed over the dims it was broadcast along

@@ -1,7 +1,7 @@
 import type { Node } from "../ir/node.ts";
 import { formatShape, shapeEq, type Dim } from "../ir/shape.ts";
 import { nd, zipBroadcast, type NDArray } from "../reference/ndarray.ts";
-import { broadcastShapes, cFloat } from "./elementwise.ts";
+import { broadcastFloats, broadcastShapes, cFloat } from "./elementwise.ts";
 import { defineOp, requireFloat, ShapeError, type OpDef } from "./op.ts";
 
 // Selection by a mask: comparisons (x.gt(y) …), torch.where and Tensor.masked_fill.
@@ -23,13 +23,7 @@ function comparison(name: string, symbol: string, f: (x: number, y: number) => b
     name,
     family: "elementwise",
     inputs: ["a", "b"],
-    infer: ([a, b], _, who) => {
-      requireFloat(a, who, "left operand");
-      requireFloat(b, who, "right operand");
-      const shape = broadcastShapes(a.shape, b.shape);
-      if (!shape) throw new ShapeError(`${who}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast (each trailing dim must be equal or 1)`);
-      return { shape, dtype: "f32" };
-    },
+    infer: ([a, b], _, who) => broadcastFloats(a, b, who, "and"),
     reference: ([a, b]) => zipBroadcast(a, b, (x, y) => (f(x, y) ? 1 : 0)),
     codegen: { kind: "pointwise", expr: ([a, b]) => `(${a} ${symbol} ${b} ? 1.0f : 0.0f)` },
     // piecewise constant: no gradient flows through a comparison (PyTorch's bool has none)

@@ -1,4 +1,5 @@
 import { GPU_SMS } from "./gemm-shape.ts";
+import type { GemmTensorCoreView } from "../view.ts";
 
 // The block tile of a tensor-core GEMM (templates/kernels/gemm_tc.cu.hbs), chosen per GEMM for the
 // GPU's SM count. Every tile is 8 warps (256 threads); a warp computes WM×WN of C as MI×NI
@@ -22,20 +23,8 @@ export const TC_THREADS = 256;
 /** Per-device batches the choice is made for: LeNet's 64 and 256, and the 4096 of the MLP bench (tensor cores are for big GEMMs). */
 const TC_BATCHES = [64, 256, 4096] as const;
 
-export interface TensorCoreTile {
-  readonly BM: number;
-  readonly BN: number;
-  readonly BK: number;
-  readonly WARPS_M: number;
-  readonly WARPS_N: number;
-  /** A warp's tile of C, and its mma tiles along m (16 rows each) and n (8 columns each). */
-  readonly WM: number;
-  readonly WN: number;
-  readonly MI: number;
-  readonly NI: number;
-  readonly THREADS: number;
-  readonly STAGES: number;
-}
+/** A block's tile as the template takes it (the view model's fields: view.ts, GemmTensorCoreView). */
+export type TensorCoreTile = Pick<GemmTensorCoreView, "BM" | "BN" | "BK" | "WARPS_M" | "WARPS_N" | "WM" | "WN" | "MI" | "NI" | "THREADS" | "STAGES">;
 
 function tcTile(BM: number, BN: number, WARPS_M: number): TensorCoreTile {
   const WARPS_N = TC_THREADS / 32 / WARPS_M;
