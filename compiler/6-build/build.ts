@@ -193,14 +193,13 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   const manifest = { ...gen.manifest, librarySha256: sha256(library), libraryBytes: library.length, ...(resources ? { resources } : {}) } satisfies Manifest;
   const manifestText = JSON.stringify(manifest, null, 2) + "\n";
   writeAtomic(join(outDir, "manifest.json"), manifestText);
-  if (opts.record) writeAtomic(join(outDir, "build.json"), JSON.stringify({ ...opts.record, outputs: outputDigests(gen, manifestText) }, null, 2) + "\n");
+  if (opts.record) writeAtomic(join(outDir, "build.json"), JSON.stringify({ ...opts.record, outputs: outputDigests(gen, typed, manifestText) }, null, 2) + "\n");
   return { outDir, library: libPath, cacheHit, cacheEntry: entry, command };
 }
 
 /** sha256 of the files a build writes beside the library (the library itself is sealed in the manifest). */
-function outputDigests(gen: GeneratedModel, manifestText: string): Record<string, string> {
+function outputDigests(gen: GeneratedModel, typed: { js: string; dts: string }, manifestText: string): Record<string, string> {
   const enc = (s: string) => Buffer.from(s, "utf8");
-  const typed = typedModule(gen.manifest);
   return {
     "model.cu": sha256(enc(gen.cu)),
     "model.h": sha256(enc(gen.header)),
