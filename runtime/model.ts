@@ -206,6 +206,26 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     return this.#forward("forwardAll", inputs);
   }
 
+  /**
+   * The blocking forms, under the names they keep once `forward`, `evaluate` and `trainStep`
+   * become asynchronous: new code that wants to block calls these.
+   */
+  forwardSync(...inputs: Tensor[]): Out {
+    return this.forward(...inputs);
+  }
+
+  forwardAllSync(...inputs: Tensor[]): Tensor[] {
+    return this.forwardAll(...inputs);
+  }
+
+  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): number {
+    return this.trainStep(inputs, target, options);
+  }
+
+  evaluateSync(inputs: Tensor | readonly Tensor[], target: Tensor): { loss: number; accuracy?: number; outputs: Tensor[] } {
+    return this.evaluate(inputs, target);
+  }
+
   /** Checks forward's inputs against the manifest; returns the batch size and the data. */
   #checkInputs(method: string, inputs: readonly unknown[]): { batch: number; arrays: HostArray[] } {
     const specs = this.manifest.inputs;
