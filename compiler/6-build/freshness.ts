@@ -22,7 +22,7 @@ export interface BuildRecord {
   readonly options: string;
   /** Every source file the frontend read, with its content hash. */
   readonly sources: Record<string, string>;
-  /** sha256 of model.cu, model.h, index.js, index.d.ts and manifest.json as written (added by the build). */
+  /** sha256 of model.cu, model.h, index.js, index.d.ts, package.json when one is written, and manifest.json as written (added by the build). */
   readonly outputs?: Record<string, string>;
 }
 
