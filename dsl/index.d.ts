@@ -140,7 +140,11 @@ export namespace nn {
   class Linear extends Module {
     constructor(inFeatures: number, outFeatures: number, bias?: boolean);
     constructor(inFeatures: number, outFeatures: number, options: LinearOptions);
-    /** [outFeatures, inFeatures] */ readonly weight: Tensor;
+    /**
+     * [outFeatures, inFeatures]. Assignable in a constructor to tie weights, as in PyTorch:
+     * `this.head.weight = this.tok.weight` (one parameter, used twice).
+     */
+    weight: Tensor;
     /** [outFeatures] */ readonly bias: Tensor;
   }
   interface Linear { (x: Tensor): Tensor }
@@ -234,7 +238,8 @@ export namespace nn {
   class Embedding extends Module {
     constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingOptions);
     constructor(numEmbeddings: number, embeddingDim: number, paddingIdx?: number);
-    /** [numEmbeddings, embeddingDim] */ readonly weight: Tensor;
+    /** [numEmbeddings, embeddingDim]; assignable in a constructor to tie weights (see Linear.weight). */
+    weight: Tensor;
   }
   interface Embedding { (indices: Tensor<Shape, "int32">): Tensor }
 
@@ -260,6 +265,92 @@ export namespace nn {
   interface LogSoftmax { (x: Tensor): Tensor }
   class Identity extends Module { constructor() }
   interface Identity { (x: Tensor): Tensor }
+  /** log(1 + e^(βx))/β, and x where βx > threshold. */
+  class Softplus extends Module {
+    constructor(options?: { beta?: number; threshold?: number });
+    constructor(beta?: number, threshold?: number);
+  }
+  interface Softplus { (x: Tensor): Tensor }
+  class Hardswish extends Module { constructor(inplace?: boolean) }
+  interface Hardswish { (x: Tensor): Tensor }
+  class Mish extends Module { constructor(inplace?: boolean) }
+  interface Mish { (x: Tensor): Tensor }
+
+  interface GroupNormOptions { eps?: number; affine?: boolean }
+  /** numGroups groups of numChannels/numGroups channels, each normalized over its channels and positions. */
+  class GroupNorm extends Module {
+    constructor(numGroups: number, numChannels: number, options?: GroupNormOptions);
+    constructor(numGroups: number, numChannels: number, eps?: number, affine?: boolean);
+    /** [numChannels] */ readonly weight: Tensor;
+    /** [numChannels] */ readonly bias: Tensor;
+  }
+  interface GroupNorm { (x: Tensor): Tensor }
+
+  interface Conv1dOptions {
+    stride?: number;
+    /** "same" keeps the length (stride 1, odd effective kernel); "valid" is no padding. */
+    padding?: number | "same" | "valid";
+    dilation?: number;
+    groups?: number;
+    bias?: boolean;
+  }
+  /** Over [N, C, L]. */
+  class Conv1d extends Module {
+    constructor(inChannels: number, outChannels: number, kernelSize: number, options?: Conv1dOptions);
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | "same" | "valid",
+      dilation?: number, groups?: number, bias?: boolean);
+    /** [outChannels, inChannels / groups, kernelSize] */ readonly weight: Tensor;
+    /** [outChannels] */ readonly bias: Tensor;
+  }
+  interface Conv1d { (x: Tensor): Tensor }
+
+  interface InterpolateOptions {
+    /** The output's spatial size: one number for every spatial dim, or one per dim. */
+    size?: number | readonly number[] | null;
+    /** out = ⌊in·scaleFactor⌋; the coordinates use 1/scaleFactor, as PyTorch's. */
+    scaleFactor?: number | readonly number[] | null;
+    /** "nearest": src = ⌊dst·scale⌋ (3-D or 4-D input); "bilinear": 4-D input. */
+    mode?: "nearest" | "bilinear";
+    /** Bilinear only: corners of input and output aligned (scale (in − 1)/(out − 1)). */
+    alignCorners?: boolean | null;
+    /** true: the coordinates use in/out, not the given scaleFactor. */
+    recomputeScaleFactor?: boolean | null;
+  }
+  class Upsample extends Module {
+    constructor(options: InterpolateOptions);
+  }
+  interface Upsample { (x: Tensor): Tensor }
+
+  interface MultiheadAttentionOptions {
+    dropout?: number;
+    bias?: boolean;
+    /** Must be true in tsdp (inputs [N, L, E]); PyTorch's default is false. */
+    batchFirst: true;
+  }
+  interface MultiheadAttentionCallOptions {
+    /** PyTorch's default true: also return the attention weights. */
+    needWeights?: boolean;
+    /** A float mask [L, S] added to the scores (a boolean mask is F.where(mask, 0, -Infinity)). */
+    attnMask?: Tensor | null;
+    /** With needWeights: the weights averaged over the heads [N, L, S] (true) or per head [N, H, L, S]. */
+    averageAttnWeights?: boolean;
+    /** Masks the future (query r attends to keys c ≤ r); attnMask wins when both are given. */
+    isCausal?: boolean;
+  }
+  /**
+   * torch.nn.MultiheadAttention(batch_first=True): parameters in_proj_weight [3E, E],
+   * in_proj_bias [3E], out_proj.weight, out_proj.bias. Called as PyTorch's, it returns
+   * [output [N, L, E], weights or null] (PyTorch's tuple; null when needWeights is false).
+   */
+  class MultiheadAttention extends Module {
+    constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions);
+    readonly in_proj_weight: Tensor;
+    readonly in_proj_bias: Tensor;
+    readonly out_proj: Linear;
+  }
+  interface MultiheadAttention {
+    (query: Tensor, key: Tensor, value: Tensor, options?: MultiheadAttentionCallOptions): [Tensor, Tensor | null];
+  }
 
   /**
    * A trainable tensor of your module, registered under the field it is assigned to (state_dict
@@ -346,6 +437,12 @@ export namespace F {
   function crossEntropy(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; labelSmoothing?: number }): Tensor;
   function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction }): Tensor;
   function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
+  /** torch.nn.functional.interpolate, modes "nearest" and "bilinear" (see nn.InterpolateOptions). */
+  function interpolate(x: Tensor, options: nn.InterpolateOptions): Tensor;
+  function interpolate(x: Tensor, size?: number | readonly number[] | null, scaleFactor?: number | readonly number[] | null,
+    mode?: "nearest" | "bilinear", alignCorners?: boolean | null, recomputeScaleFactor?: boolean | null): Tensor;
+  function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps?: number): Tensor;
+  function groupNorm(x: Tensor, numGroups: number, options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
 
   // Factories (torch.zeros, ...): float32, static shapes. Inside forward they are constants computed
   // in the kernel that reads them; in a constructor zeros/ones/full/randn give an nn.Parameter's
