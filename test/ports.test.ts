@@ -26,6 +26,9 @@ describe("ported models", () => {
     expect(Array.from(b.subarray(5 * 16, 6 * 16))).not.toEqual(Array.from(a.subarray(5 * 16, 6 * 16)));
     const { gradients } = differentiate(graph);
     expect([...gradients.keys()].sort()).toEqual(graph.params.map((p) => p.attrs.name as string).sort());
+    // lm_head's weight is wte's (tied): no parameter of its own, and the head's GEMM reads wte.weight
+    expect(graph.params.some((p) => String(p.attrs.name).startsWith("lmHead"))).toBe(false);
+    expect(graph.nodes.some((n) => n.op === "linear" && n.inputs[1] === graph.params[0])).toBe(true);
   });
   it("ViT: class token and position embedding first (the root's own parameters), finite logits, gradients for all", () => {
     const { graph } = lowerModel("test/fixtures/ports/vit.ts");
