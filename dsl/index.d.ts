@@ -328,6 +328,8 @@ export namespace nn {
     batchFirst: true;
   }
   interface MultiheadAttentionCallOptions {
+    /** A float mask [N, S] added to the scores of every query (a boolean one is F.where(pad, -Infinity, 0)). */
+    keyPaddingMask?: Tensor | null;
     /** PyTorch's default true: also return the attention weights. */
     needWeights?: boolean;
     /** A float mask [L, S] added to the scores (a boolean mask is F.where(mask, 0, -Infinity)). */

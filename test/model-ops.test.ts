@@ -264,7 +264,8 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
     const [out, weights] = this.attn(q, k, v);
     const [masked] = this.attn(q, k, v, { attnMask: F.where(F.ones([${L}, ${S}]).tril(1), 0, -Infinity), needWeights: false });
     const [selfOut, none] = this.attn(k, k, k, { isCausal: true, needWeights: false });
-    return none === null ? [out, weights, masked, selfOut] : [out];
+    const [padded] = this.attn(q, k, v, { keyPaddingMask: F.where(k.sum(2).gt(0).logicalAnd(F.arange(${S}).lt(${S - 1})), -Infinity, 0), needWeights: false });
+    return none === null ? [out, weights, masked, selfOut, padded] : [out];
   }
 }`;
 
@@ -286,13 +287,18 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
 
   it("forward: the output and head-averaged weights; a float attnMask; isCausal self-attention with one packed projection", () => {
     const r = run(body, {}, { q: [N, L, E], k: [N, S, E], v: [N, S, E] });
-    expect(r.outs).toHaveLength(4);
+    expect(r.outs).toHaveLength(5);
     const [out, weights] = mha(r.ins.q, r.ins.k, r.ins.v, r.param, () => 0);
     expectClose(r.outs[0], out, "output");
     expectClose(r.outs[1], weights, "weights averaged over heads");
     expectClose(r.outs[2], mha(r.ins.q, r.ins.k, r.ins.v, r.param, (row, c) => (c - row <= 1 ? 0 : -Infinity))[0], "with attnMask");
     // self-attention over k (length S) with the causal mask
     expectClose(r.outs[3], mha(r.ins.k, r.ins.k, r.ins.k, r.param, (row, c) => (c > row ? -Infinity : 0), S, S)[0], "causal self-attention");
+    // keyPaddingMask [N, S]: −∞ at the keys whose features sum above 0, except the last key (so no row is all −∞)
+    const pad = (n: number, c: number) => (c < S - 1 && r.ins.k.slice((n * S + c) * E, (n * S + c + 1) * E).reduce((a, b) => a + b, 0) > 0 ? -Infinity : 0);
+    const perSample = (n: number) => mha(r.ins.q, r.ins.k, r.ins.v, r.param, (_row, c) => pad(n, c))[0].slice(n * L * E, (n + 1) * L * E);
+    expectClose(r.outs[4], [...perSample(0), ...perSample(1)], "with keyPaddingMask");
+    expect([0, 1].some((n) => [0, 1, 2].some((c) => pad(n, c) === -Infinity))).toBe(true);
     // query = key = value: one projection GEMM with the whole in_proj_weight
     const inProj = r.graph.params.find((p) => p.attrs.name === "attn.in_proj_weight");
     expect(r.graph.nodes.filter((n) => n.op === "linear" && n.inputs[1] === inProj)).toHaveLength(1);

@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { formatShape, type Dim } from "../ir/shape.ts";
+import { dimEq, formatShape, type Dim } from "../ir/shape.ts";
 import type { ResampleAttrs } from "../ops/resample.ts";
 import { arg, CallProblems, locOfArg, opt, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -179,6 +179,14 @@ function multiheadAttention(self: ModuleValue, b: Bound, call: Bound, site: Call
     const future = c.op("triangle", [c.op("full", [], { shape: [L, S], value: 1 })], { diagonal: 1, upper: true });
     scores = c.op("masked_fill", [scores, future], { value: -Infinity });
   }
+  if (call.keyPaddingMask) {
+    // PyTorch's float key_padding_mask [N, S], added to every head's and query's scores
+    const m: TensorValue = call.keyPaddingMask;
+    const [n, s] = m.node.shape;
+    if (m.node.shape.length !== 2 || s !== S || !dimEq(n, q.node.shape[0]))
+      fail("shapeMismatch", `${who}: keyPaddingMask must be a float mask [N, ${S}] (N the query's batch), got ${formatShape(m.node.shape)}`, site.loc);
+    scores = c.op("add", [scores, c.reshape(m, [n, 1, 1, S])]);
+  }
   let weights = c.op("softmax", [scores], { dim: 3 });
   if (b.dropout > 0) weights = c.op("dropout", [weights], { p: b.dropout, mode: "train" });
   const joined = c.reshape(c.permute(c.op("matmul", [weights, heads(vp)]), [0, 2, 1, 3]), [q.node.shape[0], L, E]);
@@ -264,6 +272,7 @@ export const compositeLayers: Record<string, LayerSpec> = {
       arg("query", "tensor"),
       arg("key", "tensor"),
       arg("value", "tensor"),
+      opt("keyPaddingMask", "tensor", null, { nullable: true }),
       opt("needWeights", "bool", true),
       opt("attnMask", "tensor", null, { nullable: true }),
       opt("averageAttnWeights", "bool", true),
