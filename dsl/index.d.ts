@@ -379,6 +379,19 @@ export namespace nn {
     /** U(a, b); only symmetric bounds a = −b. */
     function uniform_(tensor: Tensor, a?: number, b?: number): Tensor;
     function uniform_(tensor: Tensor, options: { a?: number; b?: number }): Tensor;
+    /** U(−b, b), b = gain·√(6/(fan_in + fan_out)); fans from dims 0 and 1 times the kernel size. */
+    function xavier_uniform_(tensor: Tensor, gain?: number): Tensor;
+    function xavier_uniform_(tensor: Tensor, options: { gain?: number }): Tensor;
+    /** N(0, std²), std = gain·√(2/(fan_in + fan_out)). */
+    function xavier_normal_(tensor: Tensor, gain?: number): Tensor;
+    function xavier_normal_(tensor: Tensor, options: { gain?: number }): Tensor;
+    type Nonlinearity = "linear" | "conv1d" | "conv2d" | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
+    /** U(−b, b), b = gain·√(3/fan) (fan_in by default); gain from the nonlinearity (leaky_relu: √(2/(1 + a²))). */
+    function kaiming_uniform_(tensor: Tensor, a?: number, mode?: "fan_in" | "fan_out", nonlinearity?: Nonlinearity): Tensor;
+    function kaiming_uniform_(tensor: Tensor, options: { a?: number; mode?: "fan_in" | "fan_out"; nonlinearity?: Nonlinearity }): Tensor;
+    /** N(0, std²), std = gain/√fan. */
+    function kaiming_normal_(tensor: Tensor, a?: number, mode?: "fan_in" | "fan_out", nonlinearity?: Nonlinearity): Tensor;
+    function kaiming_normal_(tensor: Tensor, options: { a?: number; mode?: "fan_in" | "fan_out"; nonlinearity?: Nonlinearity }): Tensor;
   }
 
   /** Runs its modules in order; children are named "0", "1", ... as in PyTorch. */

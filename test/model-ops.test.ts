@@ -420,3 +420,41 @@ describe("weight tying: this.head.weight = this.tok.weight", () => {
     expect(bad("this.head.scale = this.tok.weight")[0]).toMatch(/cannot set 'scale' on nn\.Linear: only its parameters \(weight, bias\)/);
   });
 });
+
+describe("nn.init's fan-based initializers (xavier_*, kaiming_*) with PyTorch's fans and gains", () => {
+  it("draw from the bound or std PyTorch computes", () => {
+    const { graph } = lowerSource(`${header}export class M extends nn.Module {
+  conv = new nn.Conv2d(3, 8, [3, 5]);
+  fc = new nn.Linear(6, 4);
+  p = new nn.Parameter(F.zeros([10, 4]));
+  q = new nn.Parameter(F.zeros([5, 7]));
+  constructor() {
+    super();
+    nn.init.kaiming_normal_(this.conv.weight, { mode: "fan_out", nonlinearity: "relu" });
+    nn.init.xavier_uniform_(this.fc.weight, 2);
+    nn.init.kaiming_uniform_(this.p, 0.5);
+    nn.init.xavier_normal_(this.q, { gain: 5 / 3 });
+  }
+  forward(x: Tensor<[Batch, 3, 8, 8]>) {
+    return x;
+  }
+}
+`);
+    const init = (name: string) => graph.params.find((p) => p.attrs.name === name)!.attrs.init as { kind: string; std?: number; bound?: number };
+    // conv weight [8, 3, 3, 5]: fan_out = 8·15; relu gain √2
+    expect(init("conv.weight").kind).toBe("normal");
+    expect(init("conv.weight").std).toBeCloseTo(Math.sqrt(2) / Math.sqrt(8 * 15), 14);
+    // [4, 6]: fan_in 6, fan_out 4
+    expect(init("fc.weight")).toEqual({ kind: "uniform", bound: expect.closeTo(2 * Math.sqrt(6 / 10), 14) });
+    // [10, 4], leaky_relu with a = 0.5: gain √(2/1.25), fan_in 4
+    expect(init("p")).toEqual({ kind: "uniform", bound: expect.closeTo(Math.sqrt(2 / 1.25) * Math.sqrt(3 / 4), 14) });
+    // [5, 7]: std = 5/3·√(2/12)
+    expect(init("q")).toEqual({ kind: "normal", std: expect.closeTo((5 / 3) * Math.sqrt(2 / 12), 14) });
+  });
+  it("refuses a 1-D tensor (no fans) and an unknown nonlinearity", () => {
+    const bad = (stmt: string) =>
+      diagnosticsOf(`${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 4);\n  constructor() {\n    super();\n    ${stmt};\n  }\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
+    expect(bad("nn.init.xavier_uniform_(this.fc.bias)")[0]).toMatch(/^TSDP3004 nn\.init\.xavier_uniform_: fan in and fan out cannot be computed for a tensor with fewer than 2 dims, got \[4\]/);
+    expect(bad(`nn.init.kaiming_normal_(this.fc.weight, { nonlinearity: "gelu" })`)[0]).toMatch(/^TSDP3004 .*nonlinearity must be one of/);
+  });
+});
