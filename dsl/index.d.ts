@@ -309,9 +309,9 @@ export namespace nn {
     size?: number | readonly number[] | null;
     /** out = ⌊in·scaleFactor⌋; the coordinates use 1/scaleFactor, as PyTorch's. */
     scaleFactor?: number | readonly number[] | null;
-    /** "nearest": src = ⌊dst·scale⌋ (3-D or 4-D input); "bilinear": 4-D input. */
-    mode?: "nearest" | "bilinear";
-    /** Bilinear only: corners of input and output aligned (scale (in − 1)/(out − 1)). */
+    /** "nearest": src = ⌊dst·scale⌋ (3-D or 4-D input); "linear": 3-D input; "bilinear": 4-D input. */
+    mode?: "nearest" | "linear" | "bilinear";
+    /** Linear and bilinear only: corners of input and output aligned (scale (in − 1)/(out − 1)). */
     alignCorners?: boolean | null;
     /** true: the coordinates use in/out, not the given scaleFactor. */
     recomputeScaleFactor?: boolean | null;
@@ -452,10 +452,10 @@ export namespace F {
   function crossEntropy(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; labelSmoothing?: number }): Tensor;
   function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction }): Tensor;
   function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
-  /** torch.nn.functional.interpolate, modes "nearest" and "bilinear" (see nn.InterpolateOptions). */
+  /** torch.nn.functional.interpolate, modes "nearest", "linear" and "bilinear" (see nn.InterpolateOptions). */
   function interpolate(x: Tensor, options: nn.InterpolateOptions): Tensor;
   function interpolate(x: Tensor, size?: number | readonly number[] | null, scaleFactor?: number | readonly number[] | null,
-    mode?: "nearest" | "bilinear", alignCorners?: boolean | null, recomputeScaleFactor?: boolean | null): Tensor;
+    mode?: "nearest" | "linear" | "bilinear", alignCorners?: boolean | null, recomputeScaleFactor?: boolean | null): Tensor;
   function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps?: number): Tensor;
   function groupNorm(x: Tensor, numGroups: number, options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
 

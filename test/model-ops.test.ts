@@ -177,6 +177,7 @@ describe("nn.Upsample and F.interpolate have PyTorch's coordinates", () => {
       F.interpolate(x, { size: [5, 2], mode: "bilinear", alignCorners: true }),
       F.interpolate(x, { size: [2, 7], mode: "bilinear" }),
       F.interpolate(x, 4, null, "bilinear", false),
+      F.interpolate(s, { scaleFactor: 1.5, mode: "linear", alignCorners: true }),
     ];
   }
 }`,
@@ -193,6 +194,8 @@ describe("nn.Upsample and F.interpolate have PyTorch's coordinates", () => {
     expectClose(r.outs[4], resample2d(x, shape, [5, 2], "bilinear", true, null), "bilinear, alignCorners");
     expectClose(r.outs[5], resample2d(x, shape, [2, 7], "bilinear", false, null), "bilinear, size [2, 7]");
     expectClose(r.outs[6], resample2d(x, shape, [4, 4], "bilinear", false, null), "interpolate(x, 4) positional");
+    // linear over [N, C, L] is bilinear with H = 1
+    expectClose(r.outs[7], resample2d(r.ins.s, [2, 2, 1, 5], [1, 7], "bilinear", true, null), "interpolate(3-D, linear, alignCorners)");
     // alignCorners keeps the corners exactly
     const corners = r.outs[4];
     expect([corners[0], corners[9]]).toEqual([x[0], x[11]]);
@@ -205,11 +208,12 @@ describe("nn.Upsample and F.interpolate have PyTorch's coordinates", () => {
   it("refuses unsupported modes, size with scaleFactor, alignCorners with nearest, bilinear on 3-D", () => {
     const bad = (call: string, input = "Tensor<[Batch, 2, 3, 4]>") =>
       diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: ${input}) {\n    return ${call};\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
-    expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "bicubic" })`)[0]).toMatch(/^TSDP3004 F\.interpolate: mode must be one of "nearest", "bilinear", got/);
+    expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "bicubic" })`)[0]).toMatch(/^TSDP3004 F\.interpolate: mode must be one of "nearest", "linear", "bilinear", got/);
     expect(bad(`F.interpolate(x, { scaleFactor: 2, size: 4 })`)[0]).toMatch(/^TSDP3004 .*only one of size and scaleFactor/);
     expect(bad(`F.interpolate(x, {})`)[0]).toMatch(/^TSDP3004 .*either size or scaleFactor/);
-    expect(bad(`F.interpolate(x, { scaleFactor: 2, alignCorners: false })`)[0]).toMatch(/^TSDP3004 .*alignCorners can only be set with mode "bilinear"/);
+    expect(bad(`F.interpolate(x, { scaleFactor: 2, alignCorners: false })`)[0]).toMatch(/^TSDP3004 .*alignCorners can only be set with modes "linear" and "bilinear"/);
     expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "bilinear" })`, "Tensor<[Batch, 2, 3]>")[0]).toMatch(/^TSDP4001 .*"bilinear" needs a 4-D input/);
+    expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "linear" })`)[0]).toMatch(/^TSDP4001 .*"linear" needs a 3-D input/);
     expect(bad(`F.interpolate(x, { scaleFactor: 0 })`)[0]).toMatch(/^TSDP3004 .*scaleFactor must be a finite number > 0/);
     expect(bad(`F.interpolate(x, { size: [2, 3, 4] })`)[0]).toMatch(/^TSDP3004 .*one value or 2/);
   });
