@@ -456,6 +456,12 @@ export namespace F {
   function interpolate(x: Tensor, options: nn.InterpolateOptions): Tensor;
   function interpolate(x: Tensor, size?: number | readonly number[] | null, scaleFactor?: number | readonly number[] | null,
     mode?: "nearest" | "linear" | "bilinear", alignCorners?: boolean | null, recomputeScaleFactor?: boolean | null): Tensor;
+  /**
+   * torch.nn.functional.pad, mode "constant": (before, after) pairs from the last dim backwards
+   * ([left, right, top, bottom] for an image); a negative amount crops. Not along the batch.
+   */
+  function pad(x: Tensor, pad: readonly number[], mode?: "constant", value?: number): Tensor;
+  function pad(x: Tensor, pad: readonly number[], options: { mode?: "constant"; value?: number }): Tensor;
   function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps?: number): Tensor;
   function groupNorm(x: Tensor, numGroups: number, options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
 

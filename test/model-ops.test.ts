@@ -462,3 +462,31 @@ describe("nn.init's fan-based initializers (xavier_*, kaiming_*) with PyTorch's 
     expect(bad(`nn.init.kaiming_normal_(this.fc.weight, { nonlinearity: "gelu" })`)[0]).toMatch(/^TSDP3004 .*nonlinearity must be one of/);
   });
 });
+
+describe("F.pad (mode constant)", () => {
+  it("pads (before, after) pairs from the last dim backwards, crops with negative amounts, fills with value", () => {
+    const r = run(
+      `export class M extends nn.Module {
+  forward(x: Tensor<[Batch, 2, 3]>) {
+    return [F.pad(x, [1, 2]), F.pad(x, [0, -1, 2, 0], "constant", 1.5), F.pad(x, [-1, 1])];
+  }
+}`,
+      { x: [1, 2, 3, 4, 5, 6] },
+      { x: [1, 2, 3] },
+    );
+    // torch.nn.functional.pad(x, (1, 2)): each row [0, a, b, c, 0, 0]
+    expect(r.outs[0]).toEqual([0, 1, 2, 3, 0, 0, 0, 4, 5, 6, 0, 0]);
+    // (0, -1) drops the last column, (2, 0) adds two rows of 1.5 on top
+    expect(r.outs[1]).toEqual([1.5, 1.5, 1.5, 1.5, 1, 2, 4, 5]);
+    expect(r.outs[2]).toEqual([2, 3, 0, 5, 6, 0]);
+  });
+  it("gradients; refuses an odd pad length, padding the batch, other modes", () => {
+    expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2, 3]>) {\n    return F.pad(x, [1, -1, 0, 2], { value: 0.5 });\n  }\n}\n`).checked).toBeGreaterThanOrEqual(12);
+    const bad = (call: string) =>
+      diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2, 3]>) {\n    return ${call};\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
+    expect(bad("F.pad(x, [1])")[0]).toMatch(/^TSDP3004 F\.pad: pad must hold \(before, after\) pairs/);
+    expect(bad("F.pad(x, [0, 0, 0, 0, 1, 1])")[0]).toMatch(/^TSDP4001 F\.pad: dim 0 of \[Batch, 2, 3\] cannot be the batch/);
+    expect(bad(`F.pad(x, [1, 1], "reflect")`)[0]).toMatch(/^TSDP3004 F\.pad: mode must be one of "constant"/);
+    expect(bad("F.pad(x, [-2, -1])")[0]).toMatch(/^TSDP3004 F\.pad: padding \(-2, -1\) leaves nothing of dim 2/);
+  });
+});

@@ -106,6 +106,44 @@ export function interpolate(b: Bound, site: CallSite, em: GraphEmitter, who: str
   return y;
 }
 
+/**
+ * F.pad(x, pad, "constant", value): `pad` holds (before, after) pairs from the last dim backwards,
+ * as PyTorch's; a negative amount crops. Each dim is a narrow (the crop) and a pad_dim (zeros
+ * around), the ops of slicing and its gradient; a nonzero value is added where the mask of the
+ * original region (the same pads applied to ones) is 0.
+ */
+export function pad(b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const input: TensorValue = b.x;
+  const amounts: number[] = b.pad;
+  const rank = input.node.shape.length;
+  if (amounts.length % 2 !== 0 || amounts.length > 2 * rank)
+    fail("invalidArgument", `${who}: pad must hold (before, after) pairs for at most ${rank} dims, from the last backwards; got ${amounts.length} values`, locOfArg(b, "pad", site));
+  const c = ops(em, who, site);
+  const padded = (t: TensorValue) => {
+    let y = t;
+    for (let k = 0; k < amounts.length / 2; k++) {
+      const [before, after] = [amounts[2 * k], amounts[2 * k + 1]];
+      const dim = rank - 1 - k;
+      if (before === 0 && after === 0) continue;
+      const size = fixedDim(y.node.shape, dim, `dim ${dim}`, who, site);
+      const start = Math.max(0, -before);
+      const length = size - start - Math.max(0, -after);
+      if (length < 1) fail("invalidArgument", `${who}: padding (${before}, ${after}) leaves nothing of dim ${dim} (size ${size})`, locOfArg(b, "pad", site));
+      if (length < size) y = c.narrow(y, dim, start, length);
+      const [lo, hi] = [Math.max(0, before), Math.max(0, after)];
+      if (lo || hi) y = c.op("pad_dim", [y], { dim, start: lo, length, size: lo + length + hi });
+    }
+    return y;
+  };
+  const y = padded(input);
+  if (b.value === 0) return y;
+  // the batch dims of the mask are 1: it broadcasts over the batch
+  const inside = padded(c.op("full", [], { shape: input.node.shape.map((d) => (typeof d === "number" ? d : 1)), value: 1 }));
+  return c.op("add", [y, c.op("mul", [c.op("sub", [1, inside]), b.value])]);
+}
+
+export const padArgs = [x, arg("pad", "ints"), opt("mode", "string", "constant", { choices: ["constant"] }), opt("value", "number", 0)];
+
 export const interpolateArgs = [
   x,
   opt("size", "sizes", null, { nullable: true }),
