@@ -407,6 +407,20 @@ describe("weight tying: this.head.weight = this.tok.weight", () => {
 }
 `);
     expect(two.graph.params.map((p) => p.attrs.name)).toEqual(["a"]);
+    // a layer's parameter tied to the module's own nn.Parameter: registered (first) under the field's name
+    const own = lowerSource(`${header}export class M extends nn.Module {
+  head = new nn.Linear(3, 2, { bias: false });
+  w = new nn.Parameter(F.full([2, 3], 0.25));
+  constructor() {
+    super();
+    this.head.weight = this.w;
+  }
+  forward(x: Tensor<[Batch, 3]>) {
+    return this.head(x).add(x.matmul(this.w.t()));
+  }
+}
+`);
+    expect(own.graph.params.map((p) => `${p.attrs.name} ${JSON.stringify(p.attrs.init)}`)).toEqual([`w {"kind":"constant","value":0.25}`]);
     const bad = (stmt: string) =>
       diagnosticsOf(`${header}export class M extends nn.Module {
   tok = new nn.Embedding(5, 4);
