@@ -140,7 +140,11 @@ export namespace nn {
   class Linear extends Module {
     constructor(inFeatures: number, outFeatures: number, bias?: boolean);
     constructor(inFeatures: number, outFeatures: number, options: LinearOptions);
-    /** [outFeatures, inFeatures] */ readonly weight: Tensor;
+    /**
+     * [outFeatures, inFeatures]. Assignable in a constructor to tie weights, as in PyTorch:
+     * `this.head.weight = this.tok.weight` (one parameter, used twice).
+     */
+    weight: Tensor;
     /** [outFeatures] */ readonly bias: Tensor;
   }
   interface Linear { (x: Tensor): Tensor }
@@ -234,7 +238,8 @@ export namespace nn {
   class Embedding extends Module {
     constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingOptions);
     constructor(numEmbeddings: number, embeddingDim: number, paddingIdx?: number);
-    /** [numEmbeddings, embeddingDim] */ readonly weight: Tensor;
+    /** [numEmbeddings, embeddingDim]; assignable in a constructor to tie weights (see Linear.weight). */
+    weight: Tensor;
   }
   interface Embedding { (indices: Tensor<Shape, "int32">): Tensor }
 
@@ -260,6 +265,94 @@ export namespace nn {
   interface LogSoftmax { (x: Tensor): Tensor }
   class Identity extends Module { constructor() }
   interface Identity { (x: Tensor): Tensor }
+  /** log(1 + e^(βx))/β, and x where βx > threshold. */
+  class Softplus extends Module {
+    constructor(options?: { beta?: number; threshold?: number });
+    constructor(beta?: number, threshold?: number);
+  }
+  interface Softplus { (x: Tensor): Tensor }
+  class Hardswish extends Module { constructor(inplace?: boolean) }
+  interface Hardswish { (x: Tensor): Tensor }
+  class Mish extends Module { constructor(inplace?: boolean) }
+  interface Mish { (x: Tensor): Tensor }
+
+  interface GroupNormOptions { eps?: number; affine?: boolean }
+  /** numGroups groups of numChannels/numGroups channels, each normalized over its channels and positions. */
+  class GroupNorm extends Module {
+    constructor(numGroups: number, numChannels: number, options?: GroupNormOptions);
+    constructor(numGroups: number, numChannels: number, eps?: number, affine?: boolean);
+    /** [numChannels] */ readonly weight: Tensor;
+    /** [numChannels] */ readonly bias: Tensor;
+  }
+  interface GroupNorm { (x: Tensor): Tensor }
+
+  interface Conv1dOptions {
+    stride?: number;
+    /** "same" keeps the length (stride 1, odd effective kernel); "valid" is no padding. */
+    padding?: number | "same" | "valid";
+    dilation?: number;
+    groups?: number;
+    bias?: boolean;
+  }
+  /** Over [N, C, L]. */
+  class Conv1d extends Module {
+    constructor(inChannels: number, outChannels: number, kernelSize: number, options?: Conv1dOptions);
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | "same" | "valid",
+      dilation?: number, groups?: number, bias?: boolean);
+    /** [outChannels, inChannels / groups, kernelSize] */ readonly weight: Tensor;
+    /** [outChannels] */ readonly bias: Tensor;
+  }
+  interface Conv1d { (x: Tensor): Tensor }
+
+  interface InterpolateOptions {
+    /** The output's spatial size: one number for every spatial dim, or one per dim. */
+    size?: number | readonly number[] | null;
+    /** out = ⌊in·scaleFactor⌋; the coordinates use 1/scaleFactor, as PyTorch's. */
+    scaleFactor?: number | readonly number[] | null;
+    /** "nearest": src = ⌊dst·scale⌋ (3-D or 4-D input); "linear": 3-D input; "bilinear": 4-D input. */
+    mode?: "nearest" | "linear" | "bilinear";
+    /** Linear and bilinear only: corners of input and output aligned (scale (in − 1)/(out − 1)). */
+    alignCorners?: boolean | null;
+    /** true: the coordinates use in/out, not the given scaleFactor. */
+    recomputeScaleFactor?: boolean | null;
+  }
+  class Upsample extends Module {
+    constructor(options: InterpolateOptions);
+  }
+  interface Upsample { (x: Tensor): Tensor }
+
+  interface MultiheadAttentionOptions {
+    dropout?: number;
+    bias?: boolean;
+    /** Must be true in tsdp (inputs [N, L, E]); PyTorch's default is false. */
+    batchFirst: true;
+  }
+  interface MultiheadAttentionCallOptions {
+    /** A float mask [N, S] added to the scores of every query (a boolean one is F.where(pad, -Infinity, 0)). */
+    keyPaddingMask?: Tensor | null;
+    /** PyTorch's default true: also return the attention weights. */
+    needWeights?: boolean;
+    /** A float mask [L, S] added to the scores (a boolean mask is F.where(mask, 0, -Infinity)). */
+    attnMask?: Tensor | null;
+    /** With needWeights: the weights averaged over the heads [N, L, S] (true) or per head [N, H, L, S]. */
+    averageAttnWeights?: boolean;
+    /** Masks the future (query r attends to keys c ≤ r); attnMask wins when both are given. */
+    isCausal?: boolean;
+  }
+  /**
+   * torch.nn.MultiheadAttention(batch_first=True): parameters in_proj_weight [3E, E],
+   * in_proj_bias [3E], out_proj.weight, out_proj.bias. Called as PyTorch's, it returns
+   * [output [N, L, E], weights or null] (PyTorch's tuple; null when needWeights is false).
+   */
+  class MultiheadAttention extends Module {
+    constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions);
+    readonly in_proj_weight: Tensor;
+    readonly in_proj_bias: Tensor;
+    readonly out_proj: Linear;
+  }
+  interface MultiheadAttention {
+    (query: Tensor, key: Tensor, value: Tensor, options?: MultiheadAttentionCallOptions): [Tensor, Tensor | null];
+  }
 
   /**
    * A trainable tensor of your module, registered under the field it is assigned to (state_dict
@@ -286,6 +379,19 @@ export namespace nn {
     /** U(a, b); only symmetric bounds a = −b. */
     function uniform_(tensor: Tensor, a?: number, b?: number): Tensor;
     function uniform_(tensor: Tensor, options: { a?: number; b?: number }): Tensor;
+    /** U(−b, b), b = gain·√(6/(fan_in + fan_out)); fans from dims 0 and 1 times the kernel size. */
+    function xavier_uniform_(tensor: Tensor, gain?: number): Tensor;
+    function xavier_uniform_(tensor: Tensor, options: { gain?: number }): Tensor;
+    /** N(0, std²), std = gain·√(2/(fan_in + fan_out)). */
+    function xavier_normal_(tensor: Tensor, gain?: number): Tensor;
+    function xavier_normal_(tensor: Tensor, options: { gain?: number }): Tensor;
+    type Nonlinearity = "linear" | "conv1d" | "conv2d" | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
+    /** U(−b, b), b = gain·√(3/fan) (fan_in by default); gain from the nonlinearity (leaky_relu: √(2/(1 + a²))). */
+    function kaiming_uniform_(tensor: Tensor, a?: number, mode?: "fan_in" | "fan_out", nonlinearity?: Nonlinearity): Tensor;
+    function kaiming_uniform_(tensor: Tensor, options: { a?: number; mode?: "fan_in" | "fan_out"; nonlinearity?: Nonlinearity }): Tensor;
+    /** N(0, std²), std = gain/√fan. */
+    function kaiming_normal_(tensor: Tensor, a?: number, mode?: "fan_in" | "fan_out", nonlinearity?: Nonlinearity): Tensor;
+    function kaiming_normal_(tensor: Tensor, options: { a?: number; mode?: "fan_in" | "fan_out"; nonlinearity?: Nonlinearity }): Tensor;
   }
 
   /** Runs its modules in order; children are named "0", "1", ... as in PyTorch. */
@@ -346,6 +452,18 @@ export namespace F {
   function crossEntropy(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; labelSmoothing?: number }): Tensor;
   function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction }): Tensor;
   function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
+  /** torch.nn.functional.interpolate, modes "nearest", "linear" and "bilinear" (see nn.InterpolateOptions). */
+  function interpolate(x: Tensor, options: nn.InterpolateOptions): Tensor;
+  function interpolate(x: Tensor, size?: number | readonly number[] | null, scaleFactor?: number | readonly number[] | null,
+    mode?: "nearest" | "linear" | "bilinear", alignCorners?: boolean | null, recomputeScaleFactor?: boolean | null): Tensor;
+  /**
+   * torch.nn.functional.pad, mode "constant": (before, after) pairs from the last dim backwards
+   * ([left, right, top, bottom] for an image); a negative amount crops. Not along the batch.
+   */
+  function pad(x: Tensor, pad: readonly number[], mode?: "constant", value?: number): Tensor;
+  function pad(x: Tensor, pad: readonly number[], options: { mode?: "constant"; value?: number }): Tensor;
+  function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps?: number): Tensor;
+  function groupNorm(x: Tensor, numGroups: number, options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
 
   // Factories (torch.zeros, ...): float32, static shapes. Inside forward they are constants computed
   // in the kernel that reads them; in a constructor zeros/ones/full/randn give an nn.Parameter's

@@ -84,6 +84,8 @@ cases.arange = { body: model("return x.mul(F.arange(4)).add(F.arange(1, 3, 0.5))
 cases.arange_int = { body: model("return x.add(this.e(F.arange(4, { dtype: \"int32\" })).sum(1));", "e = new nn.Embedding(4, 3);") };
 cases.linspace = { body: model("return x.mul(F.linspace(-1, 1, 4));") };
 cases.eye = { body: model("return x.view(-1, 2, 2).mul(F.eye(2));") };
+// F.interpolate's weights, read by the matmuls that resample x (nearest and bilinear)
+cases.resample_weights = { body: model('return [F.interpolate(x.view(-1, 1, 2, 2), { scaleFactor: 1.5, mode: "bilinear" }), F.interpolate(x.view(-1, 2, 2), { size: 3 })];') };
 cases.triangle = { body: model("return [x.view(-1, 2, 2).tril(), F.triu(x.view(-1, 2, 2), 1).mul(x.view(-1, 2, 2))];") };
 // comparisons have no gradient: x's gradient flows only through the other factor
 for (const op of ["gt", "ge", "lt", "le", "eq", "ne"]) cases[op] = { body: model(`return x.mul(x.${op}(0.1));`) };

@@ -279,6 +279,10 @@ describe("factories and selection (compiler/ops/factory.ts, select.ts)", () => {
     expect(infer("arange_int", [], { start: 2, step: 3, length: 4 })).toBe("i32[4]");
     rejects("arange_int", [], { start: 0.5, step: 1, length: 4 }, /integer start and step/);
   });
+  it("resample_weights is [in, out], both positive integers", () => {
+    expect(infer("resample_weights", [], { inSize: 3, outSize: 7, mode: "bilinear", alignCorners: false, scaleFactor: null })).toBe("f32[3, 7]");
+    rejects("resample_weights", [], { inSize: 0, outSize: 2, mode: "nearest", alignCorners: false, scaleFactor: null }, /positive integers/);
+  });
   it("triangle keeps its input's shape and needs two fixed matrix dims", () => {
     expect(infer("triangle", [t([Batch, 2, 5, 4])], { diagonal: -1, upper: false })).toBe("f32[Batch, 2, 5, 4]");
     rejects("triangle", [t([Batch])], { diagonal: 0, upper: true }, /at least 2 dims/);

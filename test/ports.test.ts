@@ -1,8 +1,8 @@
-// Two public models ported from their PyTorch sources as a user would (test/fixtures/ports:
-// nanoGPT's GPT, timm's VisionTransformer), run by the reference interpreter: they compile, their
+// Public models ported from their PyTorch sources as a user would (test/fixtures/ports:
+// nanoGPT's GPT, timm's VisionTransformer, milesial's U-Net), run by the reference interpreter: they compile, their
 // parameters carry PyTorch's names and order, every parameter gets a gradient, and nanoGPT's
 // causal mask holds (the logits at position t do not change when a later token changes).
-// The CPU target runs both in the CPU-target suite (cpu-target.suite.ts).
+// The CPU target runs nanoGPT and ViT in the CPU-target suite (cpu-target.suite.ts).
 import { describe, expect, it } from "vitest";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
@@ -26,6 +26,26 @@ describe("ported models", () => {
     expect(Array.from(b.subarray(5 * 16, 6 * 16))).not.toEqual(Array.from(a.subarray(5 * 16, 6 * 16)));
     const { gradients } = differentiate(graph);
     expect([...gradients.keys()].sort()).toEqual(graph.params.map((p) => p.attrs.name as string).sort());
+    // lm_head's weight is wte's (tied): no parameter of its own, and the head's GEMM reads wte.weight
+    expect(graph.params.some((p) => String(p.attrs.name).startsWith("lmHead"))).toBe(false);
+    expect(graph.nodes.some((n) => n.op === "linear" && n.inputs[1] === graph.params[0])).toBe(true);
+  });
+  it("U-Net (milesial/Pytorch-UNet, bilinear): PyTorch's parameter count, the input's size back, gradients for all", () => {
+    const { graph } = lowerModel("test/fixtures/ports/unet.ts");
+    expect(graph.params.slice(0, 3).map((p) => p.attrs.name)).toEqual(["inc.doubleConv.0.weight", "inc.doubleConv.1.weight", "inc.doubleConv.1.bias"]);
+    // DoubleConv(in, out, mid): two bias-free 3 × 3 convs and two BatchNorms (weight, bias)
+    const double = (i: number, o: number, m = o) => 9 * i * m + 2 * m + 9 * m * o + 2 * o;
+    const b = 4;
+    const want =
+      double(1, b) + double(b, 2 * b) + double(2 * b, 4 * b) + double(4 * b, 8 * b) + double(8 * b, 8 * b) +
+      double(16 * b, 4 * b, 8 * b) + double(8 * b, 2 * b, 4 * b) + double(4 * b, b, 2 * b) + double(2 * b, b, b) + (b * 2 + 2);
+    expect(graph.params.reduce((n, p) => n + (p.shape as number[]).reduce((a, d) => a * d, 1), 0)).toBe(want);
+    const x = nd([2, 1, 16, 16], Array.from({ length: 512 }, (_, i) => Math.cos(i / 3)));
+    const out = runReference(graph, { x }, initState(graph, 0)).outputs[0];
+    expect(out.shape).toEqual([2, 2, 16, 16]);
+    expect(Array.from(out.data).every(Number.isFinite)).toBe(true);
+    const { gradients } = differentiate(graph);
+    expect(gradients.size).toBe(graph.params.length);
   });
   it("ViT: class token and position embedding first (the root's own parameters), finite logits, gradients for all", () => {
     const { graph } = lowerModel("test/fixtures/ports/vit.ts");

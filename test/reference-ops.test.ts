@@ -467,6 +467,19 @@ describe("factories and selection", () => {
     // torch.arange(5, 0, -2) = [5, 3, 1] (an integer tensor)
     expectClose(run("arange_int", [], { start: 5, step: -2, length: 3 }), [3], [5, 3, 1]);
   });
+  it("resample_weights: column i holds the weights of destination i over the sources (PyTorch's interpolation coordinates)", () => {
+    const w = (a: object) => run("resample_weights", [], { alignCorners: false, scaleFactor: null, ...a });
+    // nearest 2 → 4 (scale 1/2): src = ⌊i/2⌋ = 0, 0, 1, 1
+    expectClose(w({ inSize: 2, outSize: 4, mode: "nearest" }), [2, 4], [1, 1, 0, 0, 0, 0, 1, 1]);
+    // nearest 3 → 2 (scale 3/2): src = ⌊0⌋, ⌊1.5⌋ = 0, 1
+    expectClose(w({ inSize: 3, outSize: 2, mode: "nearest" }), [3, 2], [1, 0, 0, 1, 0, 0]);
+    // bilinear 2 → 4, half-pixel: src = max((i + ½)/2 − ½, 0) = 0, 0.25, 0.75, 1.25 → clamped taps on the last row
+    expectClose(w({ inSize: 2, outSize: 4, mode: "bilinear" }), [2, 4], [1, 0.75, 0.25, 0, 0, 0.25, 0.75, 1]);
+    // bilinear 2 → 3 with alignCorners: scale (2 − 1)/(3 − 1) = ½, src = 0, 0.5, 1
+    expectClose(w({ inSize: 2, outSize: 3, mode: "bilinear", alignCorners: true }), [2, 3], [1, 0.5, 0, 0, 0.5, 1]);
+    // scaleFactor 3 over 1 → 3: the coordinates use 1/3, and every destination reads the one source
+    expectClose(w({ inSize: 1, outSize: 3, mode: "bilinear", scaleFactor: 3 }), [1, 3], [1, 1, 1]);
+  });
   it("linspace runs the first half from start and the second back from end, as PyTorch", () => {
     // torch.linspace(-1, 1, 5) = [-1, -0.5, 0, 0.5, 1]; the last value is exactly `end`
     expectClose(run("linspace", [], { start: -1, end: 1, steps: 5 }), [5], [-1, -0.5, 0, 0.5, 1]);

@@ -25,6 +25,7 @@ export type ArgKind =
   | "padding2" // integer ≥ 0 or a pair of them → [int, int]
   | "convPadding" // a padding2, or "valid" or "same" (kept as the string)
   | "sizes" // integer ≥ 1 or an array of them, kept as an array (shapes)
+  | "scales" // finite number > 0 or an array of them, kept as an array (F.interpolate's scaleFactor)
   | "dims" // int or array of ints
   | "ints" // int or array of ints, kept as an array
   | "tensor"
@@ -273,6 +274,12 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
       if (isNumber(v)) return [intAtLeast(v, 1, "a positive integer")];
       if (!Array.isArray(v) || v.length === 0 || !v.every(isNumber)) return badType("a positive integer or a non-empty array of them");
       return v.map((d) => intAtLeast(d, 1, "an array of positive integers"));
+    case "scales": {
+      const list = Array.isArray(v) ? v : [v];
+      if (list.length === 0 || !list.every(isNumber)) return badType("a positive number or a non-empty array of them");
+      if (!list.every((f) => Number.isFinite(f) && (f as number) > 0)) return badValue("a finite number > 0 or an array of them");
+      return list;
+    }
     case "dims":
     case "ints":
       if (isInt(v)) return spec.kind === "ints" ? [v] : v;

@@ -1,4 +1,4 @@
-import { CompileError, fail } from "../diagnostics/diagnostic.ts";
+import { CompileError, fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import type { Init } from "../ir/node.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -218,7 +218,24 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
       b.tensor.init = make(b, site, who);
       return b.tensor;
     });
+  // PyTorch's fan-based initializers: fans from the shape, a gain from the nonlinearity
+  const fans = (b: Bound, site: CallSite, who: string) => fanInOut(b.tensor.shape, who, locOfArg(b, "tensor", site));
+  const kaimingArgs = [opt("a", "nonNegNumber", 0), opt("mode", "string", "fan_in", { choices: ["fan_in", "fan_out"] }), opt("nonlinearity", "string", "leaky_relu", { choices: Object.keys(gains) })];
+  const kaimingScale = (b: Bound, site: CallSite, who: string) => {
+    const { fanIn, fanOut } = fans(b, site, who);
+    return gains[b.nonlinearity as keyof typeof gains](b.a) / Math.sqrt(b.mode === "fan_in" ? fanIn : fanOut);
+  };
+  const xavierScale = (b: Bound, site: CallSite, who: string) => {
+    const { fanIn, fanOut } = fans(b, site, who);
+    return b.gain * Math.sqrt(2 / (fanIn + fanOut));
+  };
   return new Map<string, Value>([
+    // U(−b, b) with b = gain·√(6/(fan_in + fan_out)) = √3·std
+    ["xavier_uniform_", initializer("xavier_uniform_", [opt("gain", "nonNegNumber", 1)], (b, site, who) => ({ kind: "uniform", bound: Math.sqrt(3) * xavierScale(b, site, who) }))],
+    ["xavier_normal_", initializer("xavier_normal_", [opt("gain", "nonNegNumber", 1)], (b, site, who) => ({ kind: "normal", std: xavierScale(b, site, who) }))],
+    // std = gain/√fan; the uniform bound is √3·std
+    ["kaiming_uniform_", initializer("kaiming_uniform_", kaimingArgs, (b, site, who) => ({ kind: "uniform", bound: Math.sqrt(3) * kaimingScale(b, site, who) }))],
+    ["kaiming_normal_", initializer("kaiming_normal_", kaimingArgs, (b, site, who) => ({ kind: "normal", std: kaimingScale(b, site, who) }))],
     ["zeros_", initializer("zeros_", [], () => constantInit(0))],
     ["ones_", initializer("ones_", [], () => constantInit(1))],
     ["constant_", initializer("constant_", [arg("val", "number")], (b) => constantInit(b.val))],
@@ -247,4 +264,23 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
       }),
     ],
   ]);
+}
+
+/** torch.nn.init.calculate_gain, for the nonlinearities kaiming_* accepts; `a` is leaky_relu's slope. */
+const gains = {
+  linear: () => 1,
+  conv1d: () => 1,
+  conv2d: () => 1,
+  sigmoid: () => 1,
+  tanh: () => 5 / 3,
+  relu: () => Math.SQRT2,
+  leaky_relu: (a: number) => Math.sqrt(2 / (1 + a * a)),
+  selu: () => 3 / 4,
+};
+
+/** PyTorch's _calculate_fan_in_and_fan_out: dims 1 and 0, each times the product of dims 2…. */
+function fanInOut(shape: readonly number[], who: string, loc: SourceLoc): { fanIn: number; fanOut: number } {
+  if (shape.length < 2) fail("invalidArgument", `${who}: fan in and fan out cannot be computed for a tensor with fewer than 2 dims, got [${shape.join(", ")}]`, loc);
+  const receptive = shape.slice(2).reduce((a, d) => a * d, 1);
+  return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
 }

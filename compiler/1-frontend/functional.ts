@@ -4,6 +4,7 @@ import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { factoryMembers, type PhaseOf } from "./factories.ts";
+import { groupNorm, groupNormArgs, interpolate, interpolateArgs, pad, padArgs } from "./composite-layers.ts";
 import { joinMembers } from "./joins.ts";
 import { flatten } from "./tensor-methods.ts";
 import { BuiltinFunction, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -74,6 +75,9 @@ export const lowerings = {
     return new TensorValue(c.op("mul", b.x, c.op("tanh", stableSoftplus(c, () => b.x.node))));
   },
   scaledDotProductAttention: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => scaledDotProductAttention(b, site, em, who),
+  interpolate: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => interpolate(b, site, em, who),
+  pad: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => pad(b, site, em, who),
+  groupNorm: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => groupNorm(b.x, b.numGroups, b.weight, b.bias, b.eps, site, em, who),
 } satisfies Record<string, Lowering>;
 
 /**
@@ -179,6 +183,9 @@ const functional: Record<keyof typeof lowerings, FunctionalSpec> = {
     ],
     lower: lowerings.scaledDotProductAttention,
   },
+  interpolate: { args: interpolateArgs, lower: lowerings.interpolate },
+  pad: { args: padArgs, lower: lowerings.pad },
+  groupNorm: { args: groupNormArgs, lower: lowerings.groupNorm },
 };
 
 export function functionalNamespace(em: GraphEmitter, requireForward: (who: string, site: CallSite) => void, phase: PhaseOf): NamespaceValue {

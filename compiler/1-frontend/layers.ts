@@ -1,7 +1,8 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import type { Init } from "../ir/node.ts";
 import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
+import { compositeLayers, validateComposite } from "./composite-layers.ts";
+import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { lowerings } from "./functional.ts";
 import { initNamespaceMembers, parameterClass } from "./factories.ts";
@@ -25,35 +26,6 @@ export interface LayerHost {
   /** Fails unless modules may be created here (constructors and field initializers). */
   requireConstruct(who: string, site: CallSite): void;
   callModule(m: ModuleValue, args: Value[], site: CallSite): Value;
-}
-
-interface LayerSpec {
-  readonly args: readonly ArgSpec[];
-  /** Parameters and buffers from the bound constructor arguments. */
-  readonly state?: (b: Bound) => { params?: ParamDecl[]; buffers?: ParamDecl[] };
-  readonly summary?: (b: Bound) => string;
-  /** forward: the call's arguments after binding to `inputs`. */
-  readonly inputs?: readonly ArgSpec[];
-  readonly forward: (self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string) => Value;
-}
-
-const x = arg("x", "tensor");
-
-/**
- * kaiming_uniform_(a=√5) as nn.Linear and nn.Conv2d use it: gain √(2/(1+5)), std gain/√fan_in,
- * bound √3·std = 1/√fan_in. Their bias is U(−1/√fan_in, 1/√fan_in) too.
- */
-const fanInUniform = (fanIn: number): Init => ({ kind: "uniform", bound: 1 / Math.sqrt(fanIn) });
-const ones: Init = { kind: "constant", value: 1 };
-const zeros: Init = { kind: "constant", value: 0 };
-
-function param(local: string, shape: number[], init: Init, dtype?: "i64"): ParamDecl {
-  return dtype ? { local, shape, init, dtype } : { local, shape, init };
-}
-
-function param_(self: ModuleValue, local: string): TensorValue | null {
-  const n = self.paramNodes.get(local);
-  return n ? new TensorValue(n) : null;
 }
 
 const pair = (p: readonly [number, number]) => (p[0] === p[1] ? `${p[0]}` : `${p[0]}×${p[1]}`);
@@ -245,6 +217,10 @@ const layers: Record<string, LayerSpec> = {
   CrossEntropyLoss: lossLayer("crossEntropy", [opt("labelSmoothing", "prob", 0)]),
   NLLLoss: lossLayer("nllLoss"),
   MSELoss: lossLayer("mseLoss"),
+  Softplus: activation("softplus", [opt("beta", "posNumber", 1), opt("threshold", "number", 20)]),
+  Hardswish: activation("hardswish", [opt("inplace", "bool", false)]),
+  Mish: activation("mish", [opt("inplace", "bool", false)]),
+  ...compositeLayers,
 };
 
 /** Validations PyTorch makes in constructors, with its wording where it has one; all reported at once. */
@@ -261,6 +237,7 @@ function validate(name: string, b: Bound, site: CallSite): void {
   if ((name === "MaxPool2d" || name === "AvgPool2d") && [0, 1].some((i) => b.padding[i] * 2 > b.kernelSize[i]))
     problems.add("invalidArgument", `nn.${name}: padding ${pair(b.padding)} must be at most half the kernel ${pair(b.kernelSize)}`, locOfArg(b, "padding", site));
   problems.throwIfAny();
+  validateComposite(name, b, site);
 }
 
 /** Conv2d's padding as a pair: "valid" is 0, "same" needs stride 1 and an odd effective kernel. */
@@ -289,12 +266,19 @@ function layerClass(name: string, spec: LayerSpec, host: LayerHost): BuiltinClas
     host.requireConstruct(who, site);
     const b = bindArgs(who, spec.args, args, site);
     validate(name, b, site);
-    const state = spec.state?.(b) ?? {};
-    checkStateSize(who, state, site);
-    const forward = (self: ModuleValue, callArgs: Value[], callSite: CallSite) =>
-      spec.forward(self, b, bindArgs(who, spec.inputs ?? [], callArgs, callSite), callSite, host.em, who);
-    return new ModuleValue("layer", who, site.loc, undefined, state.params, state.buffers, forward, spec.summary?.(b) ?? "");
+    return makeLayer(who, spec, b, site, host);
   });
+}
+
+/** The module of a layer from its bound, checked arguments; its child layers made the same way. */
+function makeLayer(who: string, spec: LayerSpec, b: Bound, site: CallSite, host: LayerHost): ModuleValue {
+  const state = spec.state?.(b) ?? {};
+  checkStateSize(who, state, site);
+  const forward = (self: ModuleValue, callArgs: Value[], callSite: CallSite) =>
+    spec.forward(self, b, bindArgs(who, spec.inputs ?? [], callArgs, callSite), callSite, host.em, who);
+  const m = new ModuleValue("layer", who, site.loc, undefined, state.params, state.buffers, forward, spec.summary?.(b) ?? "");
+  for (const child of spec.children?.(b) ?? []) m.fields.set(child.name, makeLayer(child.typeName, child.spec, child.args, site, host));
+  return m;
 }
 
 /** nn.Sequential(a, b, c): children "0", "1", "2", called in order. */

@@ -14,6 +14,7 @@ import { requireSomethingToTrain } from "./training.ts";
 import {
   ClassValue,
   FunctionValue,
+  LayerParamRef,
   ModuleValue,
   ObjectValue,
   ParameterValue,
@@ -218,25 +219,56 @@ function selectModel(it: Interpreter, source: SourceFile, wanted: string | undef
  */
 function registerTree(it: Interpreter, root: ModuleValue, layers: LayerInfo[]): void {
   const seen = new Set<ModuleValue>();
+  const shared = new SharedParams();
   // depth-first in field order, with a stack of our own: a model can nest modules 100,000 deep
   const stack: { m: ModuleValue; path: string; depth: number }[] = [{ m: root, path: "", depth: 0 }];
   while (stack.length > 0) {
     const { m, path, depth } = stack.pop()!;
     if (seen.has(m)) continue; // a module shared by two fields keeps its first name, as in named_parameters()
     seen.add(m);
-    const children = registerModule(it, m, path, depth, layers);
+    const children = registerModule(it, m, path, depth, layers, shared);
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
 }
 
+/**
+ * Parameters by identity: a layer's (module, name) or a user's nn.Parameter. One registered twice
+ * (tied weights, one nn.Parameter in two fields) is one node, as named_parameters() lists it once.
+ */
+class SharedParams {
+  private readonly layerParams = new Map<ModuleValue, Map<string, Node>>();
+  private readonly userParams = new Map<ParameterValue, Node>();
+  get(p: LayerParamRef | ParameterValue): Node | undefined {
+    return p instanceof ParameterValue ? this.userParams.get(p) : this.layerParams.get(p.module)?.get(p.local);
+  }
+  set(p: LayerParamRef | ParameterValue, node: Node): void {
+    if (p instanceof ParameterValue) this.userParams.set(p, node);
+    else {
+      const byName = this.layerParams.get(p.module) ?? new Map<string, Node>();
+      byName.set(p.local, node);
+      this.layerParams.set(p.module, byName);
+    }
+  }
+}
+
 /** Names one module, creates its parameters and buffers; returns its child modules, in order. */
-function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: number, layers: LayerInfo[]): { m: ModuleValue; path: string; depth: number }[] {
+function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: number, layers: LayerInfo[], shared: SharedParams): { m: ModuleValue; path: string; depth: number }[] {
   const children: { m: ModuleValue; path: string; depth: number }[] = [];
   m.path = path;
   const prefix = path ? `${path}.` : "";
   const nodes: Node[] = [];
   for (const p of m.params) {
-    const node = it.builder.add("param", [], { name: prefix + p.local, shape: p.shape as any, dtype: p.dtype ?? "f32", init: p.init as any }, m.createdAt, path, "param");
+    const tie = m.tied.get(p.local);
+    const identity = tie ?? new LayerParamRef(m, p.local);
+    const existing = shared.get(identity);
+    if (existing) {
+      m.paramNodes.set(p.local, existing);
+      continue;
+    }
+    // a tied parameter is the other's tensor: its initial value too
+    const init = tie ? tie.init : p.init;
+    const node = it.builder.add("param", [], { name: prefix + p.local, shape: p.shape as any, dtype: p.dtype ?? "f32", init: init as any }, m.createdAt, path, "param");
+    shared.set(identity, node);
     m.paramNodes.set(p.local, node);
     nodes.push(node);
   }
@@ -244,7 +276,13 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
   // the buffers and the children in named_parameters() and the state_dict
   for (const [key, v] of m.fields) {
     if (!(v instanceof ParameterValue)) continue;
+    const existing = shared.get(v);
+    if (existing) {
+      m.paramNodes.set(key, existing);
+      continue;
+    }
     const node = it.builder.add("param", [], { name: prefix + key, shape: v.shape as any, dtype: "f32", init: v.init as any }, v.createdAt, path, "param");
+    shared.set(v, node);
     m.paramNodes.set(key, node);
     nodes.push(node);
   }

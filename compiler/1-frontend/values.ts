@@ -148,6 +148,11 @@ export class ModuleValue {
   /** Set when the model tree is walked after construction: "layer1.0.conv1". */
   path: string | undefined;
   readonly paramNodes = new Map<string, Node>();
+  /**
+   * A layer's parameters replaced by another's (weight tying: this.head.weight = this.tok.weight):
+   * registration gives both the one node, named where PyTorch's named_parameters() first meets it.
+   */
+  readonly tied = new Map<string, LayerParamRef | ParameterValue>();
   constructor(
     readonly kind: ModuleKind,
     /** "nn.Linear" for built-in layers; the class name for the user's modules. */

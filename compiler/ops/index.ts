@@ -14,6 +14,7 @@ import * as norm from "./norm.ts";
 import type { OpDef } from "./op.ts";
 import * as random from "./random.ts";
 import * as reduce from "./reduce.ts";
+import * as resample from "./resample.ts";
 import * as select from "./select.ts";
 import * as source from "./source.ts";
 
@@ -33,6 +34,7 @@ export const ops: ReadonlyMap<string, OpDef> = collect(
   source,
   elementwise,
   factory,
+  resample,
   select,
   reduce,
   movement,

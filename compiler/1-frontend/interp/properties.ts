@@ -84,7 +84,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     const declared = [...m.params, ...m.buffers].some((d) => d.local === name || d.local === snake(name));
     // in a constructor, a layer's parameter is a handle for nn.init (nn.init.normal_(this.fc.weight, 0, 0.02))
     const param = m.params.find((d) => d.local === name || d.local === snake(name));
-    if (param && this.phase !== "forward" && m.kind === "layer") return new LayerParamRef(m, param.local);
+    if (param && this.phase !== "forward" && m.kind === "layer") return m.tied.get(param.local) ?? new LayerParamRef(m, param.local);
     if (declared) return fail("nonConstant", `${m.typeName}.${name} is a tensor, which exists only inside forward`, site.loc);
     if (m.cls) {
       const found = this.lookupMethod(m.cls, name);
@@ -102,6 +102,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof ModuleValue) {
       if (this.phase === "forward")
         fail("unsupportedSyntax", `forward cannot store state on the module (this.${name} = ...): model code is a pure function of its inputs`, site.loc);
+      if (obj.kind === "layer" && (value instanceof LayerParamRef || value instanceof ParameterValue)) return tieParameter(obj, name, value, site);
       if (obj.kind !== "user") fail("unsupportedSyntax", `cannot set '${name}' on ${obj.typeName}`, site.loc);
       // reported, and the field still set, so that its uses in forward do not fail again
       const nameAt = TsNode.isPropertyAccessExpression(site.node) ? locOf(site.node.getNameNode()) : site.loc;
@@ -129,4 +130,22 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (typeof key === "string" || typeof key === "number") return this.getProperty(obj, String(key), site);
     return fail("wrongArgumentType", `cannot index with ${describe(key)}`, site.loc);
   }
+}
+
+/**
+ * Weight tying, PyTorch's way: `this.head.weight = this.tok.weight` makes the layer use the other
+ * parameter (one tensor, its gradient the sum over both uses). Same shape only: PyTorch would
+ * accept another shape and fail in forward; here the assignment is the place to say so.
+ */
+function tieParameter(layer: ModuleValue, name: string, value: LayerParamRef | ParameterValue, site: CallSite): void {
+  const own = layer.params.find((d) => d.local === name || d.local === snake(name));
+  if (!own) {
+    const names = layer.params.map((d) => d.local);
+    return fail("unsupportedSyntax", `cannot set '${name}' on ${layer.typeName}: only its parameters (${names.join(", ") || "none"}) can be tied to another parameter`, site.loc);
+  }
+  const fmt = (s: readonly unknown[]) => `[${s.join(", ")}]`;
+  if (fmt(own.shape) !== fmt(value.shape))
+    return fail("shapeMismatch", `cannot tie ${layer.typeName}'s ${own.local} ${fmt(own.shape)} to ${describe(value)} ${fmt(value.shape)}: tied parameters must have the same shape`, site.loc);
+  if (value instanceof LayerParamRef && value.module === layer && value.local === own.local) return;
+  layer.tied.set(own.local, value);
 }

@@ -144,7 +144,8 @@ export abstract class StatementEvaluator extends FileEvaluator {
       name.getElements().forEach((el, i) => {
         if (TsNode.isOmittedExpression(el)) return;
         if (el.getDotDotDotToken()) return this.bindPattern(el.getNameNode(), isPoison(value) ? poison : items.slice(i), scope, mutable);
-        const v = isPoison(value) ? poison : items[i] ?? this.defaultOf(el.getInitializer(), scope);
+        // as in JavaScript, a default replaces undefined only: a null element stays null
+        const v = isPoison(value) ? poison : items[i] === undefined ? this.defaultOf(el.getInitializer(), scope) : items[i];
         this.bindPattern(el.getNameNode(), v, scope, mutable);
       });
       return;

@@ -1,0 +1,240 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { formatShape } from "../ir/shape.ts";
+import type { ResampleAttrs } from "../ops/resample.ts";
+import { arg, CallProblems, locOfArg, opt, type Bound } from "./args.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { fixedDim, ops } from "./composite-ops.ts";
+import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
+import { multiheadAttentionLayer } from "./multihead-attention.ts";
+import { TensorValue, type CallSite } from "./values.ts";
+
+// Layers of PyTorch that are compositions of existing ops, so that they need no kernel of their own:
+// nn.GroupNorm (a LayerNorm over each group), nn.Conv1d (a Conv2d with H = 1), nn.Upsample and
+// F.interpolate (a matmul with a constant weight matrix per spatial dim, ops/resample.ts),
+// nn.MultiheadAttention (linear projections and attention, multihead-attention.ts), F.pad (narrow
+// and pad_dim). Each gets its gradient from the ops it lowers to. PyTorch's parameter names and
+// initializations are kept.
+
+/**
+ * F.group_norm: x [N, C, *] split into G groups of C/G channels, each normalized over its channels
+ * and positions with the biased variance (as LayerNorm over [C/G·∏*] of x viewed [N, G, C/G·∏*]),
+ * then the per-channel affine.
+ */
+export function groupNorm(input: TensorValue, groups: number, weight: TensorValue | null, bias: TensorValue | null, eps: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const shape = input.node.shape;
+  if (shape.length < 2) fail("shapeMismatch", `${who} expects an input [N, C, *], got ${formatShape(shape)}`, site.loc);
+  const channels = fixedDim(shape, 1, "the channel dim", who, site);
+  if (channels % groups !== 0) fail("invalidArgument", `${who}: the input's ${channels} channels do not split into ${groups} groups`, site.loc);
+  for (const [t, name] of [[weight, "weight"], [bias, "bias"]] as const)
+    if (t && (t.node.shape.length !== 1 || t.node.shape[0] !== channels))
+      fail("shapeMismatch", `${who}: ${name} must be [${channels}] (one per channel), got ${formatShape(t.node.shape)}`, site.loc);
+  const c = ops(em, who, site);
+  const spatial = shape.slice(2).map((_, i) => fixedDim(shape, i + 2, `dim ${i + 2}`, who, site));
+  const perGroup = (channels / groups) * spatial.reduce((p, d) => p * d, 1);
+  const grouped = c.reshape(input, [shape[0], groups, perGroup]);
+  const normed = c.op("layer_norm", [grouped], { normalizedShape: [perGroup], eps, hasWeight: false, hasBias: false });
+  let y = c.reshape(normed, shape);
+  const perChannel = [channels, ...spatial.map(() => 1)];
+  if (weight) y = c.op("mul", [y, c.reshape(weight, perChannel)]);
+  if (bias) y = c.op("add", [y, c.reshape(bias, perChannel)]);
+  return y;
+}
+
+/**
+ * F.interpolate with mode "nearest" (3-D or 4-D input), "linear" (3-D) or "bilinear" (4-D), by PyTorch's
+ * coordinate rules (ops/resample.ts): each spatial dim is resampled by a matmul with its weights.
+ */
+export function interpolate(b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const input: TensorValue = b.x;
+  const shape = input.node.shape;
+  const problems = new CallProblems();
+  if (b.mode === "bilinear" && shape.length !== 4) fail("shapeMismatch", `${who}: mode "bilinear" needs a 4-D input [N, C, H, W], got ${formatShape(shape)}`, site.loc);
+  if (b.mode === "linear" && shape.length !== 3) fail("shapeMismatch", `${who}: mode "linear" needs a 3-D input [N, C, L], got ${formatShape(shape)}`, site.loc);
+  if (shape.length !== 3 && shape.length !== 4) fail("shapeMismatch", `${who}: mode "nearest" needs a 3-D [N, C, L] or 4-D [N, C, H, W] input, got ${formatShape(shape)}`, site.loc);
+  if ((b.size === null) === (b.scaleFactor === null))
+    problems.add("invalidArgument", `${who}: ${b.size === null ? "give either size or scaleFactor" : "give only one of size and scaleFactor"} (PyTorch requires exactly one)`, site.loc);
+  if (b.alignCorners !== null && b.mode === "nearest")
+    problems.add("invalidArgument", `${who}: alignCorners can only be set with modes "linear" and "bilinear" (PyTorch refuses it for "nearest" too)`, locOfArg(b, "alignCorners", site));
+  problems.throwIfAny();
+  const dims = shape.length - 2;
+  const given: number[] = b.size ?? b.scaleFactor;
+  if (given.length !== 1 && given.length !== dims)
+    fail("invalidArgument", `${who}: ${b.size ? "size" : "scaleFactor"} must have one value or ${dims} (one per spatial dim), got ${given.length}`, locOfArg(b, b.size ? "size" : "scaleFactor", site));
+  const per = (i: number) => (given.length === 1 ? given[0] : given[i]);
+  const c = ops(em, who, site);
+  let y = input;
+  // the last dim first: x·W resamples the last dim; another dim is swapped to the end and back
+  for (let i = dims - 1; i >= 0; i--) {
+    const dim = i + 2;
+    const inSize = fixedDim(shape, dim, `dim ${dim}`, who, site);
+    // PyTorch: out = ⌊in·scale⌋ in double precision
+    const outSize = b.size ? per(i) : Math.floor(inSize * per(i));
+    if (outSize < 1) fail("invalidArgument", `${who}: scaleFactor ${per(i)} makes dim ${dim} (${inSize}) empty`, locOfArg(b, "scaleFactor", site));
+    const scaleFactor = b.size || b.recomputeScaleFactor ? null : per(i);
+    // linear and bilinear are the same rule per dim
+    const attrs: ResampleAttrs = { inSize, outSize, mode: b.mode === "nearest" ? "nearest" : "bilinear", alignCorners: b.alignCorners ?? false, scaleFactor };
+    // the same size at scale 1 maps every position to itself, in both modes
+    if (inSize === outSize && (scaleFactor === null || scaleFactor === 1)) continue;
+    const weights = c.op("resample_weights", [], attrs as unknown as Record<string, unknown>);
+    const last = dim === shape.length - 1;
+    y = last ? c.op("matmul", [y, weights]) : c.transposeLast(c.op("matmul", [c.transposeLast(y), weights]));
+  }
+  return y;
+}
+
+/**
+ * F.pad(x, pad, "constant", value): `pad` holds (before, after) pairs from the last dim backwards,
+ * as PyTorch's; a negative amount crops. Each dim is a narrow (the crop) and a pad_dim (zeros
+ * around), the ops of slicing and its gradient; a nonzero value is added where the mask of the
+ * original region (the same pads applied to ones) is 0.
+ */
+export function pad(b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const input: TensorValue = b.x;
+  const amounts: number[] = b.pad;
+  const rank = input.node.shape.length;
+  if (amounts.length % 2 !== 0 || amounts.length > 2 * rank)
+    fail("invalidArgument", `${who}: pad must hold (before, after) pairs for at most ${rank} dims, from the last backwards; got ${amounts.length} values`, locOfArg(b, "pad", site));
+  const c = ops(em, who, site);
+  const padded = (t: TensorValue) => {
+    let y = t;
+    for (let k = 0; k < amounts.length / 2; k++) {
+      const [before, after] = [amounts[2 * k], amounts[2 * k + 1]];
+      const dim = rank - 1 - k;
+      if (before === 0 && after === 0) continue;
+      const size = fixedDim(y.node.shape, dim, `dim ${dim}`, who, site);
+      const start = Math.max(0, -before);
+      const length = size - start - Math.max(0, -after);
+      if (length < 1) fail("invalidArgument", `${who}: padding (${before}, ${after}) leaves nothing of dim ${dim} (size ${size})`, locOfArg(b, "pad", site));
+      if (length < size) y = c.narrow(y, dim, start, length);
+      const [lo, hi] = [Math.max(0, before), Math.max(0, after)];
+      if (lo || hi) y = c.op("pad_dim", [y], { dim, start: lo, length, size: lo + length + hi });
+    }
+    return y;
+  };
+  const y = padded(input);
+  if (b.value === 0) return y;
+  // the batch dims of the mask are 1: it broadcasts over the batch
+  const inside = padded(c.op("full", [], { shape: input.node.shape.map((d) => (typeof d === "number" ? d : 1)), value: 1 }));
+  return c.op("add", [y, c.op("mul", [c.op("sub", [1, inside]), b.value])]);
+}
+
+export const padArgs = [x, arg("pad", "ints"), opt("mode", "string", "constant", { choices: ["constant"] }), opt("value", "number", 0)];
+
+export const interpolateArgs = [
+  x,
+  opt("size", "sizes", null, { nullable: true }),
+  opt("scaleFactor", "scales", null, { nullable: true }),
+  opt("mode", "string", "nearest", { choices: ["nearest", "linear", "bilinear"] }),
+  opt("alignCorners", "bool", null, { nullable: true }),
+  opt("recomputeScaleFactor", "bool", null, { nullable: true }),
+];
+
+export const groupNormArgs = [x, arg("numGroups", "posInt"), opt("weight", "tensor", null, { nullable: true }), opt("bias", "tensor", null, { nullable: true }), opt("eps", "posNumber", 1e-5)];
+
+/** Conv1d's padding as a number: "valid" is 0, "same" needs stride 1 and an even total. */
+function conv1dPadding(b: Bound, site: CallSite): number {
+  const p = b.padding;
+  const at = locOfArg(b, "padding", site);
+  if (p === "valid") return 0;
+  if (p === "same") {
+    if (b.stride !== 1) fail("invalidArgument", `nn.Conv1d: padding "same" needs stride 1, got stride ${b.stride}`, at);
+    const total = b.dilation * (b.kernelSize - 1);
+    if (total % 2 !== 0) fail("invalidArgument", `nn.Conv1d: padding "same" with an even kernel pads unevenly, which tsdp does not support; pad explicitly`, at);
+    return total / 2;
+  }
+  return p;
+}
+
+export const compositeLayers: Record<string, LayerSpec> = {
+  GroupNorm: {
+    args: [arg("numGroups", "posInt"), arg("numChannels", "posInt"), opt("eps", "posNumber", 1e-5), opt("affine", "bool", true)],
+    state: (b) => ({ params: b.affine ? [param("weight", [b.numChannels], ones), param("bias", [b.numChannels], zeros)] : [] }),
+    summary: (b) => `${b.numGroups} groups of ${b.numChannels / b.numGroups}`,
+    inputs: [x],
+    forward: (self, b, call, site, em, who) => {
+      const input: TensorValue = call.x;
+      if (input.node.shape[1] !== b.numChannels)
+        fail("shapeMismatch", `${who} expects ${b.numChannels} channels (dim 1), got ${formatShape(input.node.shape)}`, site.loc);
+      return groupNorm(input, b.numGroups, param_(self, "weight"), param_(self, "bias"), b.eps, site, em, who);
+    },
+  },
+  Conv1d: {
+    args: [
+      arg("inChannels", "posInt"),
+      arg("outChannels", "posInt"),
+      arg("kernelSize", "posInt"),
+      opt("stride", "posInt", 1),
+      opt("padding", "any", 0),
+      opt("dilation", "posInt", 1),
+      opt("groups", "posInt", 1),
+      opt("bias", "bool", true),
+    ],
+    state: (b) => {
+      const fanIn = (b.inChannels / b.groups) * b.kernelSize;
+      return {
+        params: [
+          param("weight", [b.outChannels, b.inChannels / b.groups, b.kernelSize], fanInUniform(fanIn)),
+          ...(b.bias ? [param("bias", [b.outChannels], fanInUniform(fanIn))] : []),
+        ],
+      };
+    },
+    summary: (b) =>
+      `${b.inChannels} → ${b.outChannels}, kernel=${b.kernelSize}` +
+      (b.stride !== 1 ? `, stride=${b.stride}` : "") +
+      (b.padding ? `, padding=${b.padding}` : "") +
+      (b.groups !== 1 ? `, groups=${b.groups}` : "") +
+      (b.bias ? "" : ", no bias"),
+    inputs: [x],
+    // [N, C, L] as [N, C, 1, L] through Conv2d with a 1 × k kernel, and back
+    forward: (self, b, call, site, em, who) => {
+      const input: TensorValue = call.x;
+      const shape = input.node.shape;
+      if (shape.length !== 3) fail("shapeMismatch", `${who} expects a 3-D input [N, C, L], got ${formatShape(shape)}`, site.loc);
+      const c = ops(em, who, site);
+      const w = param_(self, "weight")!;
+      const ws = w.node.shape;
+      const ins = [c.reshape(input, [shape[0], shape[1], 1, shape[2]]), c.reshape(w, [ws[0], ws[1], 1, ws[2]]), param_(self, "bias")];
+      const attrs = { stride: [1, b.stride], padding: [0, b.padding], dilation: [1, b.dilation], groups: b.groups };
+      const y = em.tensor("conv2d", ins.filter((t) => t !== null), attrs, who, site);
+      const ys = y.node.shape;
+      return c.reshape(y, [ys[0], ys[1], ys[3]]);
+    },
+  },
+  Upsample: {
+    args: interpolateArgs.slice(1),
+    summary: (b) => `${b.mode}, ${b.size ? `size=${b.size.join("×")}` : `scale=${b.scaleFactor.join("×")}`}`,
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => interpolate({ ...b, ...call }, site, em, who),
+  },
+  MultiheadAttention: multiheadAttentionLayer,
+};
+
+/** The constructor checks PyTorch makes, with its wording where it has one; all reported at once. */
+export function validateComposite(name: string, b: Bound, site: CallSite): void {
+  const problems = new CallProblems();
+  if (name === "GroupNorm" && b.numChannels % b.numGroups !== 0)
+    problems.add("invalidArgument", `nn.GroupNorm: numChannels (${b.numChannels}) must be divisible by numGroups (${b.numGroups})`, locOfArg(b, "numGroups", site));
+  if (name === "MultiheadAttention") {
+    if (b.embedDim % b.numHeads !== 0)
+      problems.add("invalidArgument", `nn.MultiheadAttention: embedDim (${b.embedDim}) must be divisible by numHeads (${b.numHeads})`, locOfArg(b, "numHeads", site));
+    if (!b.batchFirst)
+      problems.add("invalidArgument", "nn.MultiheadAttention: tsdp needs batchFirst: true (inputs [N, L, E]): the batch is the first dim of every tensor in tsdp", locOfArg(b, "batchFirst", site));
+  }
+  if (name === "Conv1d") {
+    const at = locOfArg(b, "groups", site);
+    if (b.inChannels % b.groups !== 0) problems.add("invalidArgument", `nn.Conv1d: inChannels (${b.inChannels}) must be divisible by groups (${b.groups})`, at);
+    if (b.outChannels % b.groups !== 0) problems.add("invalidArgument", `nn.Conv1d: outChannels (${b.outChannels}) must be divisible by groups (${b.groups})`, at);
+    const p = b.padding;
+    if (!(p === "valid" || p === "same" || (typeof p === "number" && Number.isInteger(p) && p >= 0)))
+      problems.add("invalidArgument", `nn.Conv1d: padding must be a non-negative integer, "valid" or "same", got ${JSON.stringify(p)}`, locOfArg(b, "padding", site));
+    else problems.attempt(() => (b.padding = conv1dPadding(b, site)));
+  }
+  if (name === "Upsample") {
+    if ((b.size === null) === (b.scaleFactor === null))
+      problems.add("invalidArgument", `nn.Upsample: ${b.size === null ? "give either size or scaleFactor" : "give only one of size and scaleFactor"} (PyTorch requires exactly one)`, site.loc);
+    if (b.alignCorners !== null && b.mode === "nearest")
+      problems.add("invalidArgument", `nn.Upsample: alignCorners can only be set with modes "linear" and "bilinear" (PyTorch refuses it for "nearest" too)`, locOfArg(b, "alignCorners", site));
+  }
+  problems.throwIfAny();
+}
+

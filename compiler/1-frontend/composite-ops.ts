@@ -1,0 +1,33 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import type { Node } from "../ir/node.ts";
+import { formatShape, type Dim } from "../ir/shape.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { TensorValue, type CallSite } from "./values.ts";
+
+// What the composite layers (composite-layers.ts, multihead-attention.ts) emit their ops with.
+
+type Operand = TensorValue | Node | number;
+
+/** Emits the ops of one composite at its call site; a number operand becomes a constant. */
+export function ops(em: GraphEmitter, who: string, site: CallSite) {
+  const node = (v: Operand): Node => (typeof v === "number" ? em.constant(v, site) : v instanceof TensorValue ? v.node : v);
+  const op = (name: string, inputs: Operand[], attrs: Record<string, unknown> = {}) => em.tensor(name, inputs.map(node), attrs as any, who, site);
+  return {
+    op,
+    reshape: (t: Operand, shape: readonly Dim[]) => op("reshape", [t], { shape }),
+    permute: (t: Operand, perm: readonly number[]) => op("permute", [t], { perm }),
+    /** Swaps the last two dims. */
+    transposeLast: (t: TensorValue) => {
+      const r = t.node.shape.length;
+      return op("permute", [t], { perm: t.node.shape.map((_, i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i)) });
+    },
+    narrow: (t: Operand, dim: number, start: number, length: number) => op("narrow", [t], { dim, start, length }),
+  };
+}
+
+/** A fixed size of `shape` at `dim`, or a clear error when it is the batch. */
+export function fixedDim(shape: readonly Dim[], dim: number, what: string, who: string, site: CallSite): number {
+  const d = shape[dim];
+  if (typeof d !== "number") return fail("shapeMismatch", `${who}: ${what} of ${formatShape(shape)} cannot be the batch`, site.loc);
+  return d;
+}

@@ -1,0 +1,101 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { dimEq, formatShape } from "../ir/shape.ts";
+import { arg, opt, type Bound } from "./args.ts";
+import { fixedDim, ops } from "./composite-ops.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { fanInUniform, param, param_, x, xavierUniform, zeros, type LayerSpec } from "./layer-spec.ts";
+import { ModuleValue, TensorValue, type CallSite, type Value } from "./values.ts";
+
+// nn.MultiheadAttention (batch_first) as a composition of linear projections and attention, with
+// PyTorch's parameters: in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias.
+
+/** out_proj of nn.MultiheadAttention: a Linear whose bias starts at 0 (MHA's _reset_parameters). */
+const outProjection: LayerSpec = {
+  args: [arg("features", "posInt"), opt("bias", "bool", true)],
+  state: (b) => ({
+    params: [param("weight", [b.features, b.features], fanInUniform(b.features)), ...(b.bias ? [param("bias", [b.features], zeros)] : [])],
+  }),
+  summary: (b) => `${b.features} → ${b.features}${b.bias ? "" : ", no bias"}`,
+  inputs: [x],
+  forward: (self, _b, call, site, em, who) =>
+    em.tensor("linear", [call.x, param_(self, "weight")!, param_(self, "bias")].filter((t) => t !== null), {}, who, site),
+};
+
+/**
+ * nn.MultiheadAttention's forward, batch first: the input projections (one GEMM with
+ * in_proj_weight when query, key and value are one tensor, else three slices of it), H heads of
+ * softmax(q·kᵀ/√D + mask)·v, the heads joined and out_proj. Returns [output, weights] as PyTorch's
+ * tuple: weights [N, L, S] averaged over the heads (or [N, H, L, S]), null when needWeights is false.
+ */
+function multiheadAttention(self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+  const E: number = b.embedDim;
+  const H: number = b.numHeads;
+  const D = E / H;
+  const [q, k, v] = [call.query, call.key, call.value] as TensorValue[];
+  for (const [t, name] of [[q, "query"], [k, "key"], [v, "value"]] as const)
+    if (t.node.shape.length !== 3 || t.node.shape[2] !== E)
+      fail("shapeMismatch", `${who}: ${name} must be [N, L, ${E}] (batchFirst), got ${formatShape(t.node.shape)}`, site.loc);
+  if (k.node.shape[1] !== v.node.shape[1]) fail("shapeMismatch", `${who}: key and value must have the same length, got ${formatShape(k.node.shape)} and ${formatShape(v.node.shape)}`, site.loc);
+  const c = ops(em, who, site);
+  const weight = param_(self, "in_proj_weight")!;
+  const bias = param_(self, "in_proj_bias");
+  const project = (t: TensorValue, i: number) =>
+    c.op("linear", [t, c.narrow(weight, 0, i * E, E), ...(bias ? [c.narrow(bias, 0, i * E, E)] : [])]);
+  let qp: TensorValue, kp: TensorValue, vp: TensorValue;
+  if (q.node === k.node && k.node === v.node) {
+    const packed = c.op("linear", [q, weight, ...(bias ? [bias] : [])]);
+    [qp, kp, vp] = [0, 1, 2].map((i) => c.narrow(packed, 2, i * E, E));
+  } else [qp, kp, vp] = [project(q, 0), project(k, 1), project(v, 2)];
+  const heads = (t: TensorValue) => c.permute(c.reshape(t, [t.node.shape[0], t.node.shape[1], H, D]), [0, 2, 1, 3]);
+  let scores = c.op("mul", [c.op("matmul", [heads(qp), c.permute(heads(kp), [0, 1, 3, 2])]), 1 / Math.sqrt(D)]);
+  const L = fixedDim(q.node.shape, 1, "the query's length", who, site);
+  const S = fixedDim(k.node.shape, 1, "the key's length", who, site);
+  if (call.attnMask) {
+    const m: TensorValue = call.attnMask;
+    if (m.node.shape.length !== 2 || m.node.shape[0] !== L || m.node.shape[1] !== S)
+      fail("shapeMismatch", `${who}: attnMask must be a float mask [${L}, ${S}] (added to the scores), got ${formatShape(m.node.shape)}`, site.loc);
+    scores = c.op("add", [scores, m]);
+  } else if (call.isCausal) {
+    const future = c.op("triangle", [c.op("full", [], { shape: [L, S], value: 1 })], { diagonal: 1, upper: true });
+    scores = c.op("masked_fill", [scores, future], { value: -Infinity });
+  }
+  if (call.keyPaddingMask) {
+    // PyTorch's float key_padding_mask [N, S], added to every head's and query's scores
+    const m: TensorValue = call.keyPaddingMask;
+    const [n, s] = m.node.shape;
+    if (m.node.shape.length !== 2 || s !== S || !dimEq(n, q.node.shape[0]))
+      fail("shapeMismatch", `${who}: keyPaddingMask must be a float mask [N, ${S}] (N the query's batch), got ${formatShape(m.node.shape)}`, site.loc);
+    scores = c.op("add", [scores, c.reshape(m, [n, 1, 1, S])]);
+  }
+  let weights = c.op("softmax", [scores], { dim: 3 });
+  if (b.dropout > 0) weights = c.op("dropout", [weights], { p: b.dropout, mode: "train" });
+  const joined = c.reshape(c.permute(c.op("matmul", [weights, heads(vp)]), [0, 2, 1, 3]), [q.node.shape[0], L, E]);
+  const outProj = self.fields.get("out_proj") as ModuleValue;
+  const out = em.tensor("linear", [joined, param_(outProj, "weight")!, param_(outProj, "bias")].filter((t) => t !== null), {}, who, site);
+  if (!call.needWeights) return [out, null];
+  return [out, call.averageAttnWeights ? c.op("mean", [weights], { dims: [1], keepdim: false }) : weights];
+}
+
+export const multiheadAttentionLayer: LayerSpec = {
+  args: [arg("embedDim", "posInt"), arg("numHeads", "posInt"), opt("dropout", "prob", 0), opt("bias", "bool", true), opt("batchFirst", "bool", false)],
+  state: (b) => ({
+    params: [
+      // xavier_uniform_ on [3E, E]: fan_in E, fan_out 3E
+      param("in_proj_weight", [3 * b.embedDim, b.embedDim], xavierUniform(b.embedDim, 3 * b.embedDim)),
+      ...(b.bias ? [param("in_proj_bias", [3 * b.embedDim], zeros)] : []),
+    ],
+  }),
+  children: (b) => [{ name: "out_proj", typeName: "nn.Linear", spec: outProjection, args: { features: b.embedDim, bias: b.bias } }],
+  summary: (b) => `${b.embedDim}, heads=${b.numHeads}${b.dropout ? `, dropout=${b.dropout}` : ""}`,
+  inputs: [
+    arg("query", "tensor"),
+    arg("key", "tensor"),
+    arg("value", "tensor"),
+    opt("keyPaddingMask", "tensor", null, { nullable: true }),
+    opt("needWeights", "bool", true),
+    opt("attnMask", "tensor", null, { nullable: true }),
+    opt("averageAttnWeights", "bool", true),
+    opt("isCausal", "bool", false),
+  ],
+  forward: multiheadAttention,
+};

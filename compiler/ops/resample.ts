@@ -1,0 +1,77 @@
+import { nd } from "../reference/ndarray.ts";
+import { cFloat } from "./elementwise.ts";
+import { defineOp, ShapeError } from "./op.ts";
+
+// F.interpolate's weights along one spatial dim, as a constant matrix W [in, out]: the resampled
+// tensor is x·W along that dim (a matmul), so that interpolation is two GEMMs over a 2-D image and
+// its gradient is the matmul's (Wᵀ applied to dy). W is a factory: element (j, i) is a function of
+// its flat index, computed in a register by whatever kernel reads it, with no buffer of its own.
+//
+// Each entry is the weight of source position j in destination position i, by PyTorch's rules
+// (aten/src/ATen/native/UpSample.h), computed in float32 as PyTorch computes them for float:
+//   scale = alignCorners ? (in − 1)/(out − 1) : (scaleFactor given ? 1/scaleFactor : in/out)
+//   nearest:  src = min(⌊i·scale⌋, in − 1); weight 1 there
+//   bilinear: src = alignCorners ? i·scale : max((i + ½)·scale − ½, 0); h = ⌊src⌋, λ = src − h;
+//             weight 1 − λ at h and λ at h + 1 (both at h on the last row)
+// The cost is in·out multiply-adds per row instead of 1 or 2: right for the small feature maps of
+// a decoder or a U-Net; a gather kernel would be the answer for large images.
+
+export interface ResampleAttrs {
+  readonly inSize: number;
+  readonly outSize: number;
+  readonly mode: "nearest" | "bilinear";
+  readonly alignCorners: boolean;
+  /** The scaleFactor the user gave for this dim (PyTorch uses it, not in/out, when given). */
+  readonly scaleFactor: number | null;
+}
+
+const f32 = Math.fround;
+
+/** PyTorch's scale (area_pixel_compute_scale), as a float. */
+export function resampleScale(a: ResampleAttrs): number {
+  if (a.mode === "bilinear" && a.alignCorners) return a.outSize > 1 ? f32((a.inSize - 1) / (a.outSize - 1)) : 0;
+  return a.scaleFactor !== null ? f32(1 / a.scaleFactor) : f32(a.inSize / a.outSize);
+}
+
+/** Weight of source j in destination i, with float32 rounding at each step as PyTorch's float kernel. */
+export function resampleWeight(a: ResampleAttrs, j: number, i: number): number {
+  const scale = resampleScale(a);
+  if (a.mode === "nearest") return Math.min(Math.floor(f32(f32(i) * scale)), a.inSize - 1) === j ? 1 : 0;
+  const src = a.alignCorners ? f32(scale * i) : Math.max(f32(f32(scale * f32(i + 0.5)) - 0.5), 0);
+  const h = Math.floor(src);
+  const lambda = f32(src - h);
+  const h1 = h < a.inSize - 1 ? h + 1 : h;
+  return (j === h ? f32(1 - lambda) : 0) + (j === h1 ? lambda : 0);
+}
+
+export const resampleWeights = defineOp<ResampleAttrs>({
+  name: "resample_weights",
+  family: "elementwise",
+  inputs: [],
+  infer: (_, a, who) => {
+    if (![a.inSize, a.outSize].every((n) => Number.isInteger(n) && n >= 1))
+      throw new ShapeError(`${who}: input and output sizes must be positive integers, got ${a.inSize} → ${a.outSize}`, "invalidArgument");
+    return { shape: [a.inSize, a.outSize], dtype: "f32" };
+  },
+  reference: (_, a) => {
+    const out = nd([a.inSize, a.outSize]);
+    for (let j = 0; j < a.inSize; j++) for (let i = 0; i < a.outSize; i++) out.data[j * a.outSize + i] = resampleWeight(a, j, i);
+    return out;
+  },
+  codegen: {
+    kind: "pointwise",
+    expr: (_, a, ctx) => {
+      const j = `((int)((${ctx.index}) / ${a.outSize}))`;
+      const i = `((float)((${ctx.index}) % ${a.outSize}))`;
+      const scale = cFloat(resampleScale(a));
+      if (a.mode === "nearest") {
+        const src = `(int)floorf(${i} * ${scale})`;
+        return `((${src} < ${a.inSize - 1} ? ${src} : ${a.inSize - 1}) == ${j} ? 1.0f : 0.0f)`;
+      }
+      const src = a.alignCorners ? `(${scale} * ${i})` : `fmaxf(${scale} * (${i} + 0.5f) - 0.5f, 0.0f)`;
+      const h = `((int)${src})`;
+      const lambda = `(${src} - (float)${h})`;
+      return `((${j} == ${h} ? 1.0f - ${lambda} : 0.0f) + (${j} == (${h} < ${a.inSize - 1} ? ${h} + 1 : ${h}) ? ${lambda} : 0.0f))`;
+    },
+  },
+});

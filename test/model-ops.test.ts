@@ -1,0 +1,506 @@
+// nn.GroupNorm, nn.Conv1d, nn.Upsample / F.interpolate, nn.MultiheadAttention, the layer forms of
+// Softplus/Hardswish/Mish, and weight tying, in the reference interpreter against PyTorch's
+// definitions written out here independently as float64 loops (pytorch.org/docs and
+// aten/src/ATen/native/UpSample.h for the interpolation coordinates, which PyTorch computes in
+// float32 for float tensors: so do these loops, with Math.fround). Tolerance 1e-9 relative to
+// max(1, |value|): float64 on both sides, different summation orders. Gradients: gradcheck.ts.
+import { describe, expect, it } from "vitest";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { initState, type ModelState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
+import { normals } from "../compiler/reference/rng.ts";
+import { gradCheck } from "./gradcheck.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const TOL = 1e-9;
+const f32 = Math.fround;
+
+function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++)
+    if (!(Math.abs(got[i] - want[i]) <= TOL * Math.max(1, Math.abs(want[i])))) expect.fail(`${what}: element ${i} is ${got[i]}, PyTorch's formula gives ${want[i]}`);
+}
+
+/** The model's outputs for inputs named like forward's parameters; parameters drawn N(0, 1) so that affine terms matter. */
+function run(body: string, inputs: Record<string, number[]>, shapes: Record<string, number[]>, training = false) {
+  const { graph } = lowerSource(`${header}${body}`);
+  const state: ModelState = initState(graph, 3);
+  for (const [name, v] of state.params) v.data.set(normals(v.data.length, 9, name.length));
+  const ins: Record<string, NDArray> = {};
+  for (const [k, shape] of Object.entries(shapes)) ins[k] = nd(shape, inputs[k] ?? normals(shape.reduce((a, b) => a * b, 1), 4, k.length));
+  const outs = runReference(graph, ins, state, { training, seed: 1 }).outputs;
+  const param = (name: string) => Array.from(state.params.get(name)!.data);
+  return { graph, outs: outs.map((o) => Array.from(o.data)), ins: Object.fromEntries(Object.entries(ins).map(([k, v]) => [k, Array.from(v.data)])), param };
+}
+
+describe("nn.GroupNorm and F.groupNorm", () => {
+  // PyTorch: per sample and group, mean and biased variance over the group's channels and positions
+  function groupNorm(x: number[], [N, C, S]: number[], G: number, w: number[] | null, b: number[] | null, eps: number): number[] {
+    const out = new Array(x.length).fill(0);
+    const per = C / G;
+    for (let n = 0; n < N; n++)
+      for (let g = 0; g < G; g++) {
+        const idx: number[] = [];
+        for (let c = g * per; c < (g + 1) * per; c++) for (let s = 0; s < S; s++) idx.push((n * C + c) * S + s);
+        const mean = idx.reduce((a, i) => a + x[i], 0) / idx.length;
+        const variance = idx.reduce((a, i) => a + (x[i] - mean) ** 2, 0) / idx.length;
+        for (const i of idx) {
+          const c = Math.floor(i / S) % C;
+          out[i] = ((x[i] - mean) / Math.sqrt(variance + eps)) * (w ? w[c] : 1) + (b ? b[c] : 0);
+        }
+      }
+    return out;
+  }
+
+  it("normalizes each group of channels over its positions, then the per-channel affine (4-D and 3-D inputs)", () => {
+    const r = run(
+      `export class M extends nn.Module {
+  gn = new nn.GroupNorm(3, 6, { eps: 1e-3 });
+  plain = new nn.GroupNorm(2, 6, { affine: false });
+  forward(x: Tensor<[Batch, 6, 2, 3]>, y: Tensor<[Batch, 6, 5]>) {
+    return [this.gn(x), this.plain(y), F.groupNorm(y, 6)];
+  }
+}`,
+      {},
+      { x: [2, 6, 2, 3], y: [2, 6, 5] },
+    );
+    expect(r.graph.params.map((p) => p.attrs.name)).toEqual(["gn.weight", "gn.bias"]);
+    expectClose(r.outs[0], groupNorm(r.ins.x, [2, 6, 6], 3, r.param("gn.weight"), r.param("gn.bias"), 1e-3), "GroupNorm(3, 6)");
+    expectClose(r.outs[1], groupNorm(r.ins.y, [2, 6, 5], 2, null, null, 1e-5), "GroupNorm(2, 6, affine false)");
+    expectClose(r.outs[2], groupNorm(r.ins.y, [2, 6, 5], 6, null, null, 1e-5), "F.groupNorm(y, 6): instance norm");
+  });
+
+  it("refuses a group count that does not divide the channels, and an input with other channels", () => {
+    const bad = (layer: string, input = "Tensor<[Batch, 6, 4]>") =>
+      diagnosticsOf(`${header}export class M extends nn.Module {\n  n = ${layer};\n  forward(x: ${input}) {\n    return this.n(x);\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
+    expect(bad("new nn.GroupNorm(4, 6)")[0]).toMatch(/^TSDP3004 nn\.GroupNorm: numChannels \(6\) must be divisible by numGroups \(4\)/);
+    expect(bad("new nn.GroupNorm(2, 8)")[0]).toMatch(/^TSDP4001 nn\.GroupNorm expects 8 channels/);
+  });
+
+  it("gradients", () => {
+    expect(gradCheck(`export class M extends nn.Module {\n  gn = new nn.GroupNorm(2, 4);\n  forward(x: Tensor<[Batch, 4, 3]>) {\n    return this.gn(x);\n  }\n}\n`).checked).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe("nn.Conv1d", () => {
+  // PyTorch: out[n, o, l] = b[o] + Σ_{c in o's group, k} w[o, c, k]·x[n, g·C/G + c, l·stride + k·dilation − padding]
+  function conv1d(x: number[], w: number[], b: number[] | null, [N, C, L]: number[], O: number, K: number, s: number, p: number, d: number, G: number): number[] {
+    const Lout = Math.floor((L + 2 * p - d * (K - 1) - 1) / s) + 1;
+    const cg = C / G;
+    const out: number[] = [];
+    for (let n = 0; n < N; n++)
+      for (let o = 0; o < O; o++)
+        for (let l = 0; l < Lout; l++) {
+          let acc = b ? b[o] : 0;
+          const g = Math.floor(o / (O / G));
+          for (let c = 0; c < cg; c++)
+            for (let k = 0; k < K; k++) {
+              const at = l * s + k * d - p;
+              if (at >= 0 && at < L) acc += w[(o * cg + c) * K + k] * x[(n * C + g * cg + c) * L + at];
+            }
+          out.push(acc);
+        }
+    return out;
+  }
+
+  it("is PyTorch's 1-D convolution (stride, padding, dilation, groups, \"same\"), weight [out, in/groups, k]", () => {
+    const r = run(
+      `export class M extends nn.Module {
+  a = new nn.Conv1d(4, 6, 3, { stride: 2, padding: 1, dilation: 2, groups: 2 });
+  b = new nn.Conv1d(4, 3, 5, { padding: "same", bias: false });
+  forward(x: Tensor<[Batch, 4, 9]>) {
+    return [this.a(x), this.b(x)];
+  }
+}`,
+      {},
+      { x: [2, 4, 9] },
+    );
+    expect(r.graph.params.map((p) => `${p.attrs.name} [${p.shape.join(", ")}]`)).toEqual(["a.weight [6, 2, 3]", "a.bias [6]", "b.weight [3, 4, 5]"]);
+    expectClose(r.outs[0], conv1d(r.ins.x, r.param("a.weight"), r.param("a.bias"), [2, 4, 9], 6, 3, 2, 1, 2, 2), "Conv1d(4, 6, 3, stride 2, padding 1, dilation 2, groups 2)");
+    expectClose(r.outs[1], conv1d(r.ins.x, r.param("b.weight"), null, [2, 4, 9], 3, 5, 1, 2, 1, 1), "Conv1d(4, 3, 5, same)");
+  });
+
+  it("gradients; refuses a 4-D input and groups that do not divide the channels", () => {
+    expect(gradCheck(`export class M extends nn.Module {\n  c = new nn.Conv1d(2, 3, 3, { padding: 1 });\n  forward(x: Tensor<[Batch, 2, 5]>) {\n    return this.c(x);\n  }\n}\n`).checked).toBeGreaterThan(20);
+    const bad = (layer: string, input: string) =>
+      diagnosticsOf(`${header}export class M extends nn.Module {\n  n = ${layer};\n  forward(x: ${input}) {\n    return this.n(x);\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
+    expect(bad("new nn.Conv1d(2, 3, 3)", "Tensor<[Batch, 2, 5, 5]>")[0]).toMatch(/^TSDP4001 nn\.Conv1d expects a 3-D input/);
+    expect(bad("new nn.Conv1d(3, 4, 3, { groups: 2 })", "Tensor<[Batch, 3, 5]>")[0]).toMatch(/^TSDP3004 nn\.Conv1d: inChannels \(3\) must be divisible by groups \(2\)/);
+  });
+});
+
+describe("nn.Upsample and F.interpolate have PyTorch's coordinates", () => {
+  /** PyTorch's source coordinate scale for one dim, in float32 (area_pixel_compute_scale). */
+  const scaleOf = (inSize: number, outSize: number, alignCorners: boolean, factor: number | null) =>
+    alignCorners ? (outSize > 1 ? f32((inSize - 1) / (outSize - 1)) : 0) : factor !== null ? f32(1 / factor) : f32(inSize / outSize);
+  /** upsample_nearest: src = min(⌊dst·scale⌋, in − 1). */
+  const nearestIndex = (dst: number, inSize: number, scale: number) => Math.min(Math.floor(f32(dst * scale)), inSize - 1);
+  /** upsample_bilinear2d's per-dim neighbours and weights: [i0, i1, λ0, λ1]. */
+  function linearTaps(dst: number, inSize: number, scale: number, alignCorners: boolean): [number, number, number, number] {
+    const src = alignCorners ? f32(scale * dst) : Math.max(f32(f32(scale * f32(dst + 0.5)) - 0.5), 0);
+    const i0 = Math.floor(src);
+    const i1 = i0 + (i0 < inSize - 1 ? 1 : 0);
+    const l1 = f32(src - i0);
+    return [i0, i1, f32(1 - l1), l1];
+  }
+  function resample2d(x: number[], [N, C, H, W]: number[], [OH, OW]: number[], mode: "nearest" | "bilinear", alignCorners: boolean, factors: [number, number] | null): number[] {
+    const sh = scaleOf(H, OH, alignCorners, factors && factors[0]);
+    const sw = scaleOf(W, OW, alignCorners, factors && factors[1]);
+    const out: number[] = [];
+    const at = (n: number, c: number, h: number, w: number) => x[((n * C + c) * H + h) * W + w];
+    for (let n = 0; n < N; n++)
+      for (let c = 0; c < C; c++)
+        for (let i = 0; i < OH; i++)
+          for (let j = 0; j < OW; j++) {
+            if (mode === "nearest") out.push(at(n, c, nearestIndex(i, H, sh), nearestIndex(j, W, sw)));
+            else {
+              const [h0, h1, a0, a1] = linearTaps(i, H, sh, alignCorners);
+              const [w0, w1, b0, b1] = linearTaps(j, W, sw, alignCorners);
+              out.push(a0 * (b0 * at(n, c, h0, w0) + b1 * at(n, c, h0, w1)) + a1 * (b0 * at(n, c, h1, w0) + b1 * at(n, c, h1, w1)));
+            }
+          }
+    return out;
+  }
+
+  it("nearest (scaleFactor, size, 3-D) and bilinear (alignCorners false and true, down and up)", () => {
+    const r = run(
+      `export class M extends nn.Module {
+  up = new nn.Upsample({ scaleFactor: 2 });
+  bl = new nn.Upsample({ scaleFactor: [1.5, 2.5], mode: "bilinear" });
+  forward(x: Tensor<[Batch, 2, 3, 4]>, s: Tensor<[Batch, 2, 5]>) {
+    return [
+      this.up(x),
+      F.interpolate(x, { size: [7, 3] }),
+      F.interpolate(s, { scaleFactor: 1.7 }),
+      this.bl(x),
+      F.interpolate(x, { size: [5, 2], mode: "bilinear", alignCorners: true }),
+      F.interpolate(x, { size: [2, 7], mode: "bilinear" }),
+      F.interpolate(x, 4, null, "bilinear", false),
+      F.interpolate(s, { scaleFactor: 1.5, mode: "linear", alignCorners: true }),
+    ];
+  }
+}`,
+      {},
+      { x: [2, 2, 3, 4], s: [2, 2, 5] },
+    );
+    const x = r.ins.x;
+    const shape = [2, 2, 3, 4];
+    expectClose(r.outs[0], resample2d(x, shape, [6, 8], "nearest", false, [2, 2]), "Upsample(scaleFactor 2)");
+    expectClose(r.outs[1], resample2d(x, shape, [7, 3], "nearest", false, null), "interpolate(size [7, 3])");
+    // 3-D nearest is the 2-D rule with H = 1
+    expectClose(r.outs[2], resample2d(r.ins.s, [2, 2, 1, 5], [1, 8], "nearest", false, [1, 1.7]), "interpolate(3-D, scaleFactor 1.7)");
+    expectClose(r.outs[3], resample2d(x, shape, [4, 10], "bilinear", false, [1.5, 2.5]), "Upsample(bilinear, [1.5, 2.5])");
+    expectClose(r.outs[4], resample2d(x, shape, [5, 2], "bilinear", true, null), "bilinear, alignCorners");
+    expectClose(r.outs[5], resample2d(x, shape, [2, 7], "bilinear", false, null), "bilinear, size [2, 7]");
+    expectClose(r.outs[6], resample2d(x, shape, [4, 4], "bilinear", false, null), "interpolate(x, 4) positional");
+    // linear over [N, C, L] is bilinear with H = 1
+    expectClose(r.outs[7], resample2d(r.ins.s, [2, 2, 1, 5], [1, 7], "bilinear", true, null), "interpolate(3-D, linear, alignCorners)");
+    // alignCorners keeps the corners exactly
+    const corners = r.outs[4];
+    expect([corners[0], corners[9]]).toEqual([x[0], x[11]]);
+  });
+
+  it("gradients (the matmul's, through the constant weights)", () => {
+    expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 1, 2, 3]>) {\n    return [F.interpolate(x, { scaleFactor: 2, mode: "bilinear" }), F.interpolate(x, { size: [3, 5] })];\n  }\n}\n`).checked).toBeGreaterThan(10);
+  });
+
+  it("refuses unsupported modes, size with scaleFactor, alignCorners with nearest, bilinear on 3-D", () => {
+    const bad = (call: string, input = "Tensor<[Batch, 2, 3, 4]>") =>
+      diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: ${input}) {\n    return ${call};\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
+    expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "bicubic" })`)[0]).toMatch(/^TSDP3004 F\.interpolate: mode must be one of "nearest", "linear", "bilinear", got/);
+    expect(bad(`F.interpolate(x, { scaleFactor: 2, size: 4 })`)[0]).toMatch(/^TSDP3004 .*only one of size and scaleFactor/);
+    expect(bad(`F.interpolate(x, {})`)[0]).toMatch(/^TSDP3004 .*either size or scaleFactor/);
+    expect(bad(`F.interpolate(x, { scaleFactor: 2, alignCorners: false })`)[0]).toMatch(/^TSDP3004 .*alignCorners can only be set with modes "linear" and "bilinear"/);
+    expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "bilinear" })`, "Tensor<[Batch, 2, 3]>")[0]).toMatch(/^TSDP4001 .*"bilinear" needs a 4-D input/);
+    expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "linear" })`)[0]).toMatch(/^TSDP4001 .*"linear" needs a 3-D input/);
+    expect(bad(`F.interpolate(x, { scaleFactor: 0 })`)[0]).toMatch(/^TSDP3004 .*scaleFactor must be a finite number > 0/);
+    expect(bad(`F.interpolate(x, { size: [2, 3, 4] })`)[0]).toMatch(/^TSDP3004 .*one value or 2/);
+  });
+});
+
+describe("nn.MultiheadAttention (batchFirst)", () => {
+  const [N, E, H] = [2, 6, 2];
+  const [L, S] = [3, 4];
+  const D = E / H;
+  /** x·Wᵀ + b for rows of `inF` features; W rows [r0, r0 + outF). */
+  function linear(x: number[], rows: number, inF: number, w: number[], b: number[] | null, r0: number, outF: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < rows; i++)
+      for (let o = 0; o < outF; o++) {
+        let acc = b ? b[r0 + o] : 0;
+        for (let k = 0; k < inF; k++) acc += x[i * inF + k] * w[(r0 + o) * inF + k];
+        out.push(acc);
+      }
+    return out;
+  }
+  /** PyTorch's multi_head_attention_forward: returns [output, weights averaged over heads]. */
+  function mha(q: number[], k: number[], v: number[], p: (n: string) => number[], mask: (r: number, c: number) => number, L = 3, S = 4): [number[], number[]] {
+    const [win, bin] = [p("attn.in_proj_weight"), p("attn.in_proj_bias")];
+    const qp = linear(q, N * L, E, win, bin, 0, E);
+    const kp = linear(k, N * S, E, win, bin, E, E);
+    const vp = linear(v, N * S, E, win, bin, 2 * E, E);
+    const joined = new Array(N * L * E).fill(0);
+    const avg = new Array(N * L * S).fill(0);
+    for (let n = 0; n < N; n++)
+      for (let h = 0; h < H; h++)
+        for (let r = 0; r < L; r++) {
+          const scores: number[] = [];
+          for (let c = 0; c < S; c++) {
+            let dot = 0;
+            for (let d = 0; d < D; d++) dot += qp[(n * L + r) * E + h * D + d] * kp[(n * S + c) * E + h * D + d];
+            scores.push(dot / Math.sqrt(D) + mask(r, c));
+          }
+          const max = Math.max(...scores);
+          const e = scores.map((s) => Math.exp(s - max));
+          const sum = e.reduce((a, b) => a + b, 0);
+          e.forEach((w, c) => {
+            avg[(n * L + r) * S + c] += w / sum / H;
+            for (let d = 0; d < D; d++) joined[(n * L + r) * E + h * D + d] += (w / sum) * vp[(n * S + c) * E + h * D + d];
+          });
+        }
+    return [linear(joined, N * L, E, p("attn.out_proj.weight"), p("attn.out_proj.bias"), 0, E), avg];
+  }
+
+  const body = `export class M extends nn.Module {
+  attn = new nn.MultiheadAttention(${E}, ${H}, { batchFirst: true });
+  forward(q: Tensor<[Batch, ${L}, ${E}]>, k: Tensor<[Batch, ${S}, ${E}]>, v: Tensor<[Batch, ${S}, ${E}]>) {
+    const [out, weights] = this.attn(q, k, v);
+    const [masked] = this.attn(q, k, v, { attnMask: F.where(F.ones([${L}, ${S}]).tril(1), 0, -Infinity), needWeights: false });
+    const [selfOut, none] = this.attn(k, k, k, { isCausal: true, needWeights: false });
+    const [padded] = this.attn(q, k, v, { keyPaddingMask: F.where(k.sum(2).gt(0).logicalAnd(F.arange(${S}).lt(${S - 1})), -Infinity, 0), needWeights: false });
+    return none === null ? [out, weights, masked, selfOut, padded] : [out];
+  }
+}`;
+
+  it("PyTorch's parameter names and initialization", () => {
+    const { graph } = lowerSource(`${header}${body}`);
+    expect(graph.params.map((p) => `${p.attrs.name} [${p.shape.join(", ")}]`)).toEqual([
+      `attn.in_proj_weight [${3 * E}, ${E}]`,
+      `attn.in_proj_bias [${3 * E}]`,
+      `attn.out_proj.weight [${E}, ${E}]`,
+      `attn.out_proj.bias [${E}]`,
+    ]);
+    const state = initState(graph, 0);
+    // xavier_uniform_ on [3E, E]: |w| ≤ √(6/(E + 3E)); the biases start at 0
+    const bound = Math.sqrt(6 / (4 * E));
+    expect(Math.max(...Array.from(state.params.get("attn.in_proj_weight")!.data, Math.abs))).toBeLessThanOrEqual(bound);
+    expect(Math.max(...Array.from(state.params.get("attn.in_proj_weight")!.data, Math.abs))).toBeGreaterThan(bound / 2);
+    expect([...state.params.get("attn.in_proj_bias")!.data, ...state.params.get("attn.out_proj.bias")!.data].every((b) => b === 0)).toBe(true);
+  });
+
+  it("forward: the output and head-averaged weights; a float attnMask; isCausal self-attention with one packed projection", () => {
+    const r = run(body, {}, { q: [N, L, E], k: [N, S, E], v: [N, S, E] });
+    expect(r.outs).toHaveLength(5);
+    const [out, weights] = mha(r.ins.q, r.ins.k, r.ins.v, r.param, () => 0);
+    expectClose(r.outs[0], out, "output");
+    expectClose(r.outs[1], weights, "weights averaged over heads");
+    expectClose(r.outs[2], mha(r.ins.q, r.ins.k, r.ins.v, r.param, (row, c) => (c - row <= 1 ? 0 : -Infinity))[0], "with attnMask");
+    // self-attention over k (length S) with the causal mask
+    expectClose(r.outs[3], mha(r.ins.k, r.ins.k, r.ins.k, r.param, (row, c) => (c > row ? -Infinity : 0), S, S)[0], "causal self-attention");
+    // keyPaddingMask [N, S]: −∞ at the keys whose features sum above 0, except the last key (so no row is all −∞)
+    const pad = (n: number, c: number) => (c < S - 1 && r.ins.k.slice((n * S + c) * E, (n * S + c + 1) * E).reduce((a, b) => a + b, 0) > 0 ? -Infinity : 0);
+    const perSample = (n: number) => mha(r.ins.q, r.ins.k, r.ins.v, r.param, (_row, c) => pad(n, c))[0].slice(n * L * E, (n + 1) * L * E);
+    expectClose(r.outs[4], [...perSample(0), ...perSample(1)], "with keyPaddingMask");
+    expect([0, 1].some((n) => [0, 1, 2].some((c) => pad(n, c) === -Infinity))).toBe(true);
+    // query = key = value: one projection GEMM with the whole in_proj_weight
+    const inProj = r.graph.params.find((p) => p.attrs.name === "attn.in_proj_weight");
+    expect(r.graph.nodes.filter((n) => n.op === "linear" && n.inputs[1] === inProj)).toHaveLength(1);
+  });
+
+  it("gradients", () => {
+    expect(
+      gradCheck(`export class M extends nn.Module {
+  attn = new nn.MultiheadAttention(4, 2, { batchFirst: true });
+  forward(q: Tensor<[Batch, 2, 4]>, kv: Tensor<[Batch, 3, 4]>) {
+    const [a] = this.attn(q, kv, kv, { needWeights: false });
+    const [b, w] = this.attn(kv, kv, kv, { isCausal: true });
+    return [a, b, w];
+  }
+}
+`).checked,
+    ).toBeGreaterThan(40);
+  });
+
+  it("refuses embedDim not divisible by numHeads, batchFirst false, and a wrong-width query", () => {
+    const bad = (layer: string, input = "Tensor<[Batch, 3, 6]>") =>
+      diagnosticsOf(`${header}export class M extends nn.Module {\n  n = ${layer};\n  forward(x: ${input}) {\n    return this.n(x, x, x)[0];\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
+    expect(bad("new nn.MultiheadAttention(6, 4, { batchFirst: true })")[0]).toMatch(/^TSDP3004 nn\.MultiheadAttention: embedDim \(6\) must be divisible by numHeads \(4\)/);
+    expect(bad("new nn.MultiheadAttention(6, 2)")[0]).toMatch(/^TSDP3004 .*needs batchFirst: true/);
+    expect(bad("new nn.MultiheadAttention(8, 2, { batchFirst: true })")[0]).toMatch(/^TSDP4001 .*query must be \[N, L, 8\]/);
+  });
+});
+
+describe("nn.Softplus, nn.Hardswish, nn.Mish: the layer forms of the functional composites", () => {
+  it("equal F.softplus / F.hardswish / F.mish with the same options", () => {
+    const r = run(
+      `export class M extends nn.Module {
+  sp = new nn.Softplus({ beta: 2, threshold: 1 });
+  hs = new nn.Hardswish();
+  mi = new nn.Mish();
+  forward(x: Tensor<[Batch, 9]>) {
+    return [this.sp(x).sub(F.softplus(x, 2, 1)), this.hs(x).sub(F.hardswish(x)), this.mi(x).sub(F.mish(x)), this.sp(x)];
+  }
+}`,
+      { x: [-5, -3, -1, -0.2, 0, 0.3, 0.5, 2, 6] },
+      { x: [1, 9] },
+    );
+    for (const d of r.outs.slice(0, 3)) expect(d.every((v) => v === 0)).toBe(true);
+    // βx > threshold is x itself (0.5·2 = 1 is not above 1)
+    expect(r.outs[3].slice(7)).toEqual([2, 6]);
+    expect(r.outs[3][6]).toBeCloseTo(Math.log1p(Math.exp(1)) / 2, 12);
+  });
+});
+
+describe("weight tying: this.head.weight = this.tok.weight", () => {
+  const tied = `export class M extends nn.Module {
+  tok = new nn.Embedding(5, 4);
+  mid = new nn.Linear(4, 4);
+  head = new nn.Linear(4, 5, { bias: false });
+  constructor() {
+    super();
+    this.head.weight = this.tok.weight;
+  }
+  forward(i: Tensor<[Batch, 3], "int32">) {
+    return this.head(this.mid(this.tok(i)));
+  }
+}
+`;
+
+  it("registers one parameter under the name named_parameters() gives it, initialized as the embedding", () => {
+    const { graph } = lowerSource(`${header}${tied}`);
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["tok.weight", "mid.weight", "mid.bias"]);
+    const weight = graph.params[0];
+    expect(weight.attrs.init).toEqual({ kind: "normal", std: 1 });
+    // the head's matmul reads the same node
+    expect(graph.nodes.filter((n) => n.op === "linear" && n.inputs[1] === weight)).toHaveLength(1);
+  });
+
+  it("its gradient is the sum over both uses (checked against central differences, and as the sum of the untied model's two gradients)", () => {
+    expect(gradCheck(tied, { intLimit: 5 }).checked).toBeGreaterThan(20);
+    const untied = tied.replace("    this.head.weight = this.tok.weight;\n", "");
+    const grads = (text: string) => {
+      const { graph } = lowerSource(`${header}${text}`);
+      const { graph: step, gradients } = differentiate(graph);
+      const state = initState(graph, 2);
+      // the untied model starts with head.weight equal to tok.weight
+      if (state.params.has("head.weight")) state.params.get("head.weight")!.data.set(state.params.get("tok.weight")!.data);
+      const target = nd([2, 3, 5], normals(30, 1, 1));
+      const values = runReference(step, { i: nd([2, 3], [0, 4, 2, 2, 1, 3]), target }, state, { training: true }).values;
+      return (name: string) => Array.from(values.get(gradients.get(name)!)!.data);
+    };
+    const withTraining = (text: string) => `${text}export const training = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
+    const t = grads(withTraining(tied));
+    const u = grads(withTraining(untied));
+    const sum = u("tok.weight").map((g, i) => g + u("head.weight")[i]);
+    expectClose(t("tok.weight"), sum, "tied gradient");
+    expect(u("head.weight").some((g) => g !== 0)).toBe(true);
+  });
+
+  it("an nn.Parameter in two fields is one parameter; a shape mismatch and a non-parameter field are refused", () => {
+    const two = lowerSource(`${header}export class M extends nn.Module {
+  a = new nn.Parameter(F.ones([3]));
+  b = this.a;
+  forward(x: Tensor<[Batch, 3]>) {
+    return x.mul(this.a).add(this.b);
+  }
+}
+`);
+    expect(two.graph.params.map((p) => p.attrs.name)).toEqual(["a"]);
+    // a layer's parameter tied to the module's own nn.Parameter: registered (first) under the field's name
+    const own = lowerSource(`${header}export class M extends nn.Module {
+  head = new nn.Linear(3, 2, { bias: false });
+  w = new nn.Parameter(F.full([2, 3], 0.25));
+  constructor() {
+    super();
+    this.head.weight = this.w;
+  }
+  forward(x: Tensor<[Batch, 3]>) {
+    return this.head(x).add(x.matmul(this.w.t()));
+  }
+}
+`);
+    expect(own.graph.params.map((p) => `${p.attrs.name} ${JSON.stringify(p.attrs.init)}`)).toEqual([`w {"kind":"constant","value":0.25}`]);
+    const bad = (stmt: string) =>
+      diagnosticsOf(`${header}export class M extends nn.Module {
+  tok = new nn.Embedding(5, 4);
+  head = new nn.Linear(4, 6);
+  constructor() {
+    super();
+    ${stmt};
+  }
+  forward(i: Tensor<[Batch, 3], "int32">) {
+    return this.head(this.tok(i));
+  }
+}
+`).map((d) => `${d.code} ${d.message}`);
+    expect(bad("this.head.weight = this.tok.weight")[0]).toMatch(/^TSDP4001 cannot tie nn\.Linear's weight \[6, 4\] to the parameter nn\.Embedding\.weight \[5, 4\]/);
+    expect(bad("this.head.scale = this.tok.weight")[0]).toMatch(/cannot set 'scale' on nn\.Linear: only its parameters \(weight, bias\)/);
+  });
+});
+
+describe("nn.init's fan-based initializers (xavier_*, kaiming_*) with PyTorch's fans and gains", () => {
+  it("draw from the bound or std PyTorch computes", () => {
+    const { graph } = lowerSource(`${header}export class M extends nn.Module {
+  conv = new nn.Conv2d(3, 8, [3, 5]);
+  fc = new nn.Linear(6, 4);
+  p = new nn.Parameter(F.zeros([10, 4]));
+  q = new nn.Parameter(F.zeros([5, 7]));
+  constructor() {
+    super();
+    nn.init.kaiming_normal_(this.conv.weight, { mode: "fan_out", nonlinearity: "relu" });
+    nn.init.xavier_uniform_(this.fc.weight, 2);
+    nn.init.kaiming_uniform_(this.p, 0.5);
+    nn.init.xavier_normal_(this.q, { gain: 5 / 3 });
+  }
+  forward(x: Tensor<[Batch, 3, 8, 8]>) {
+    return x;
+  }
+}
+`);
+    const init = (name: string) => graph.params.find((p) => p.attrs.name === name)!.attrs.init as { kind: string; std?: number; bound?: number };
+    // conv weight [8, 3, 3, 5]: fan_out = 8·15; relu gain √2
+    expect(init("conv.weight").kind).toBe("normal");
+    expect(init("conv.weight").std).toBeCloseTo(Math.sqrt(2) / Math.sqrt(8 * 15), 14);
+    // [4, 6]: fan_in 6, fan_out 4
+    expect(init("fc.weight")).toEqual({ kind: "uniform", bound: expect.closeTo(2 * Math.sqrt(6 / 10), 14) });
+    // [10, 4], leaky_relu with a = 0.5: gain √(2/1.25), fan_in 4
+    expect(init("p")).toEqual({ kind: "uniform", bound: expect.closeTo(Math.sqrt(2 / 1.25) * Math.sqrt(3 / 4), 14) });
+    // [5, 7]: std = 5/3·√(2/12)
+    expect(init("q")).toEqual({ kind: "normal", std: expect.closeTo((5 / 3) * Math.sqrt(2 / 12), 14) });
+  });
+  it("refuses a 1-D tensor (no fans) and an unknown nonlinearity", () => {
+    const bad = (stmt: string) =>
+      diagnosticsOf(`${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 4);\n  constructor() {\n    super();\n    ${stmt};\n  }\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
+    expect(bad("nn.init.xavier_uniform_(this.fc.bias)")[0]).toMatch(/^TSDP3004 nn\.init\.xavier_uniform_: fan in and fan out cannot be computed for a tensor with fewer than 2 dims, got \[4\]/);
+    expect(bad(`nn.init.kaiming_normal_(this.fc.weight, { nonlinearity: "gelu" })`)[0]).toMatch(/^TSDP3004 .*nonlinearity must be one of/);
+  });
+});
+
+describe("F.pad (mode constant)", () => {
+  it("pads (before, after) pairs from the last dim backwards, crops with negative amounts, fills with value", () => {
+    const r = run(
+      `export class M extends nn.Module {
+  forward(x: Tensor<[Batch, 2, 3]>) {
+    return [F.pad(x, [1, 2]), F.pad(x, [0, -1, 2, 0], "constant", 1.5), F.pad(x, [-1, 1])];
+  }
+}`,
+      { x: [1, 2, 3, 4, 5, 6] },
+      { x: [1, 2, 3] },
+    );
+    // torch.nn.functional.pad(x, (1, 2)): each row [0, a, b, c, 0, 0]
+    expect(r.outs[0]).toEqual([0, 1, 2, 3, 0, 0, 0, 4, 5, 6, 0, 0]);
+    // (0, -1) drops the last column, (2, 0) adds two rows of 1.5 on top
+    expect(r.outs[1]).toEqual([1.5, 1.5, 1.5, 1.5, 1, 2, 4, 5]);
+    expect(r.outs[2]).toEqual([2, 3, 0, 5, 6, 0]);
+  });
+  it("gradients; refuses an odd pad length, padding the batch, other modes", () => {
+    expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2, 3]>) {\n    return F.pad(x, [1, -1, 0, 2], { value: 0.5 });\n  }\n}\n`).checked).toBeGreaterThanOrEqual(12);
+    const bad = (call: string) =>
+      diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2, 3]>) {\n    return ${call};\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
+    expect(bad("F.pad(x, [1])")[0]).toMatch(/^TSDP3004 F\.pad: pad must hold \(before, after\) pairs/);
+    expect(bad("F.pad(x, [0, 0, 0, 0, 1, 1])")[0]).toMatch(/^TSDP4001 F\.pad: dim 0 of \[Batch, 2, 3\] cannot be the batch/);
+    expect(bad(`F.pad(x, [1, 1], "reflect")`)[0]).toMatch(/^TSDP3004 F\.pad: mode must be one of "constant"/);
+    expect(bad("F.pad(x, [-2, -1])")[0]).toMatch(/^TSDP3004 F\.pad: padding \(-2, -1\) leaves nothing of dim 2/);
+  });
+});
