@@ -87,8 +87,11 @@ const compileCommand = program
   .addOption(new Option("--shape-for <machine>", "kernel shapes (tiles, split-K) chosen for the GPU or for the CPU target; default: the target's").choices(["gpu", "cpu"]))
   .option("--counters", "cpu target: a build that counts what a GPU profiler would (bank conflicts, sectors per request; see tsdp counters)")
   .addOption(new Option("--emit <what>", "ir: print the checked graph IR instead of building").choices(["ir"]))
+  .option("--tune <file>", "the tuning file: kernel knobs (tiles, split-K, block sizes) by kernel name (default: <model>.tune.json beside the model, when it exists)")
+  .option("--no-tune", "ignore <model>.tune.json: every kernel shape from tsdp's heuristics")
   .addHelpText("after", examples(
     ["tsdp compile model.ts", "build for the GPU when there is one, else the CPU target, into build/<model>"],
+    ["tsdp compile model.ts --tune fast.tune.json", "with the kernel knobs of a tuning file (see tsdp tune, tsdp inspect --kernel)"],
     ["tsdp compile model.ts --target cpu --out build/net", "the CPU target, into a directory of your choice"],
     ["tsdp compile model.ts --arch sm_90 --precision bf16", "an H100/H200 build with GEMMs on bf16 tensor cores"],
     ["tsdp compile model.ts --gemm cublaslt", "every linear layer and matmul on cuBLASLt (loaded at run time), tsdp's kernels where it is absent"],
@@ -98,9 +101,10 @@ const compileCommand = program
     ["tsdp compile model.ts --emit ir", "print the checked graph IR instead of building"],
   ));
 withLimits(compileCommand)
-  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; gemm: "auto" | "tsdp" | "cublaslt"; bucketCapMb: number; memcheck?: boolean; counters?: boolean; shapeFor?: "gpu" | "cpu" } & LimitFlags) =>
+  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; gemm: "auto" | "tsdp" | "cublaslt"; bucketCapMb: number; memcheck?: boolean; counters?: boolean; shapeFor?: "gpu" | "cpu"; tune?: string | false } & LimitFlags) =>
     run(async () => {
       const { defaultOutDir, memcheckFromEnv, recordedOptions } = await import("./build-paths.ts");
+      const { tuningPathFor } = await import("./tuning/tuning-file.ts");
       if (opts.emit === "ir") {
         const [{ lowerModel }, { printGraph }] = await Promise.all([import("./1-frontend/lower.ts"), import("./ir/print.ts")]);
         process.stdout.write(printGraph(lowerModel(file, { model: opts.model, ...limitsOf(opts) }).graph) + "\n");
@@ -127,12 +131,15 @@ withLimits(compileCommand)
         process.exitCode = 2;
         return;
       }
-      const options = recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck && !counters, opts.shapeFor, counters, opts.gemm);
+      // --tune's file, or model.tune.json beside the model (its contents are hashed as a source)
+      const tunePath = opts.tune === false ? undefined : tuningPathFor(file, opts.tune);
+      const options = recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck && !counters, opts.shapeFor, counters, opts.gemm, false, tunePath);
       if (isFresh(outDir, file, options)) {
         process.stdout.write(`${file} → ${outDir} (${target}, up to date, ${Math.round(performance.now() - started)} ms)\n`);
         return;
       }
-      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, gemm: opts.gemm, bucketCapMb: opts.bucketCapMb, memcheck: memcheck && !counters, counters, shapeFor: opts.shapeFor, ...limitsOf(opts) });
+      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, gemm: opts.gemm, bucketCapMb: opts.bucketCapMb, memcheck: memcheck && !counters, counters, shapeFor: opts.shapeFor, tune: opts.tune, ...limitsOf(opts) });
+      if (result.warnings.length) process.stderr.write(formatDiagnostics(result.warnings, { cwd: process.cwd(), color: Boolean(process.stderr.isTTY) }) + "\n");
       // What this command line resolved to, for bin/tsdp.js to answer the next one like it.
       rememberResolution(process.argv.slice(2), { file, outDir, target, options: JSON.stringify(options), cacheEntry: result.build.cacheEntry });
       const ms = Math.round(performance.now() - started);
