@@ -166,8 +166,13 @@ const inspectCommand = program
   .option("--counters <file>", "with --gpu: the CPU target's counters (JSON, one program per file; repeat for step and forward): bank conflicts and sectors per request", collect, [])
   .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic to inspect: fp32, or tensor cores in tf32 or bf16 (with --from: the build's)").choices(["fp32", "tf32", "bf16"]))
   .addOption(new Option("--gemm <library>", "which GEMMs to inspect on cuBLASLt: auto, tsdp or cublaslt, as tsdp compile --gemm").choices(["auto", "tsdp", "cublaslt"]).default("auto"))
+  .option("-k, --kernel <name>", "show one kernel: its source lines, its knobs (value, origin, legal values), its launches and costs (with --gpu, the model's estimate)")
+  .addOption(new Option("--shape-for <machine>", "with --kernel: the kernel shapes of the GPU (default) or of the CPU target").choices(["gpu", "cpu"]).default("gpu"))
+  .option("--tune <file>", "the tuning file to apply (default: <model>.tune.json beside the model, when it exists)")
+  .option("--no-tune", "ignore <model>.tune.json")
   .addHelpText("after", examples(
     ["tsdp inspect model.ts", "layers, parameters, kernels with their fusion rules and costs, memory"],
+    ["tsdp inspect model.ts --kernel conv2_relu_pool --gpu h100", "one kernel: source lines, knobs with their origins and legal values, estimated time"],
     ["tsdp inspect model.ts --batch 256", "the memory estimate for 256 samples per device"],
     ["tsdp inspect model.ts --arch sm_90", "also each kernel's registers, spills and shared memory from ptxas"],
     ["tsdp inspect model.ts --from build/model", "the same, as recorded by the CUDA build in build/model"],
@@ -177,7 +182,7 @@ const inspectCommand = program
     ["tsdp inspect model.ts --json | jq .kernels", "the same report as JSON, for scripts"],
   ));
 withLimits(inspectCommand)
-  .action((file: string, opts: { model?: string; json?: boolean; batch?: number; arch?: string[]; from?: string; gpu?: GpuChoice; counters: string[]; precision?: "fp32" | "tf32" | "bf16"; gemm: "auto" | "tsdp" | "cublaslt" } & LimitFlags) =>
+  .action((file: string, opts: { model?: string; json?: boolean; batch?: number; arch?: string[]; from?: string; gpu?: GpuChoice; counters: string[]; precision?: "fp32" | "tf32" | "bf16"; gemm: "auto" | "tsdp" | "cublaslt"; kernel?: string; shapeFor: "gpu" | "cpu"; tune?: string | false } & LimitFlags) =>
     run(async () => {
       if (opts.counters.length && !opts.gpu) {
         // A usage error, like the option parsers' (exit code 2).
@@ -190,7 +195,20 @@ withLimits(inspectCommand)
       const batch = opts.batch ?? counters[0]?.batch ?? 64;
       // The CUDA code a compile would build (no build: nothing is written), with the GPU's kernel
       // shapes. Its manifest is the report.
-      const compiled = generate(file, { model: opts.model, target: "cuda", shapeFor: "gpu", precision: opts.precision, gemm: opts.gemm, ...limitsOf(opts) });
+      const compiled = generate(file, { model: opts.model, target: "cuda", shapeFor: opts.kernel ? opts.shapeFor : "gpu", precision: opts.precision, gemm: opts.gemm, tune: opts.tune, ...limitsOf(opts) });
+      if (compiled.warnings.length) process.stderr.write(formatDiagnostics(compiled.warnings, { cwd: process.cwd(), color: Boolean(process.stderr.isTTY) }) + "\n");
+      if (opts.kernel) {
+        const { inspectKernel, formatKernelInspection, UnknownKernelError } = await import("./tuning/kernel-report.ts");
+        try {
+          const r = inspectKernel(compiled, opts.kernel, { batch, shapeFor: opts.shapeFor, precision: opts.precision ?? "fp32", gpu: opts.gpu });
+          process.stdout.write((opts.json ? JSON.stringify(r, null, 2) : formatKernelInspection(r)) + "\n");
+        } catch (e) {
+          if (!(e instanceof UnknownKernelError)) throw e;
+          process.stderr.write(`tsdp: --kernel ${e.message}\n`);
+          process.exitCode = USAGE;
+        }
+        return;
+      }
       const most = compiled.generated.manifest.maxSamplesPerDevice;
       if (opts.gpu && batch > most) {
         // A usage error (exit code 2): the library would refuse this batch on one device too.
