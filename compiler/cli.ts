@@ -278,6 +278,41 @@ withLimits(countersCommand)
     }),
   );
 
+const tuneCommand = program
+  .command("tune")
+  .description("search each kernel's knobs (tiles, split-K, block sizes) and write the tuning file, verified against the reference before it is written")
+  .addArgument(modelArgument())
+  .addOption(modelOption())
+  .option("-b, --batch <n>", "batch size per device to tune for", integerInRange("a batch size", 1, 2 ** 31 - 1), 64)
+  .addOption(new Option("--gpu <gpu>", "the GPU whose performance model estimates the candidates").choices(GPU_CHOICES).default("h100"))
+  .addOption(new Option("--by <how>", "model: the performance model's estimates; timing: each candidate timed on the GPU (not built yet: refused). Default: timing where a GPU is present, else model").choices(["model", "timing"]))
+  .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic to tune: fp32, or tensor cores in tf32 or bf16").choices(["fp32", "tf32", "bf16"]).default("fp32"))
+  .option("-o, --out <file>", "the tuning file to write (default: <model>.tune.json beside the model, which tsdp compile then applies)")
+  .option("--build <dir>", "the verification build's directory (default: build/<model>-tune)", outDir)
+  .option("--json", "print the result as JSON")
+  .addHelpText("after", examples(
+    ["tsdp tune model.ts", "tune for an H100 at batch 64 by the performance model; write model.tune.json"],
+    ["tsdp tune model.ts --batch 256 --gpu a100", "for another GPU and batch"],
+    ["tsdp tune model.ts --out fast.tune.json", "into a file of your choice (tsdp compile --tune fast.tune.json)"],
+  ))
+  .addHelpText("after", "\nWithout a GPU the figures are model estimates, not measurements. Nothing is written unless the tuned build's training step matches the float64 reference on the CPU target.");
+withLimits(tuneCommand)
+  .action((file: string, opts: { model?: string; batch: number; gpu: GpuChoice; by?: "model" | "timing"; precision: "fp32" | "tf32" | "bf16"; out?: string; build?: string; json?: boolean } & LimitFlags) =>
+    run(async () => {
+      const [{ tune, formatTune, TuneUsageError }, { defaultOutDir }] = await Promise.all([import("./tuning/tune.ts"), import("./build-paths.ts")]);
+      const by = opts.by ?? (defaultTarget() === "cuda" ? "timing" : "model");
+      try {
+        const r = await tune(file, { model: opts.model, batch: opts.batch, gpu: opts.gpu, by, precision: opts.precision, out: opts.out, verifyDir: opts.build ?? `${defaultOutDir(file)}-tune`, ...limitsOf(opts) });
+        process.stdout.write((opts.json ? JSON.stringify(r, null, 2) : formatTune(r)) + "\n");
+        if (!r.written) process.exitCode = 1;
+      } catch (e) {
+        if (!(e instanceof TuneUsageError)) throw e;
+        process.stderr.write(`tsdp tune: ${e.message}\n`);
+        process.exitCode = USAGE;
+      }
+    }),
+  );
+
 program
   .command("doctor")
   .description("check this machine for tsdp: Node, g++, nvcc, GPUs, NCCL, MPI, the build cache; the default target and how to fix what is missing")
@@ -296,6 +331,7 @@ program.addHelpText("after", examples(
   ["tsdp compile model.ts", "compile a model into build/<model>"],
   ["tsdp inspect model.ts", "what the model compiles to, without building"],
   ["tsdp counters model.ts", "bank conflicts and sectors per request of each kernel, counted on the CPU"],
+  ["tsdp tune model.ts", "search the kernels' knobs and write model.tune.json (verified first)"],
   ["tsdp doctor", "what this machine has for tsdp"],
   ["tsdp help compile", "a command's options and examples"],
 ));

@@ -61,6 +61,8 @@ export interface CompileOptions extends LowerOptions {
    * false for none; default: model.tune.json beside the model when it exists.
    */
   readonly tune?: string | TuningFile | false;
+  /** Stage 1's result for this file and these options, when the caller has it (tsdp tune's many candidates). */
+  readonly lowered?: LoweredModel;
 }
 
 export interface Compiled {
@@ -88,7 +90,7 @@ export function generate(file: string, options: CompileOptions = {}): Compiled {
   const target = options.target ?? defaultTarget();
   const shapeFor = options.shapeFor ?? defaultShapeFor(target);
   const tuning = tuningFor(file, options.tune); //                   the tuning file's knobs, if any
-  const model = lowerModel(file, options); //                      1. TypeScript → checked graph IR
+  const model = options.lowered ?? lowerModel(file, options); //   1. TypeScript → checked graph IR
   const training = trainingPrograms(model.graph, options.bucketCapMb, shapeFor, options.precision, tuning); // 2–4 for evaluate and the training step (when declared)
   const plan = planKernels(model.graph, undefined, planOptions(options.precision)); // 3. ops → fused kernels
   const warnings = tuning ? checkTuning(tuning.file, tunableKernels([plan, ...(training ? [training.evaluate.plan, training.step.plan] : [])], options.precision ?? "fp32")) : [];
