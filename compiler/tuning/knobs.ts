@@ -84,13 +84,13 @@ const wideAllowed = (g: GemmKernel) => !g.pooled && !g.parts.gatherA && !g.parts
 /** The grid's z when the model fixes it (conv groups, matmul batch). */
 const fixedZ = (parts: GemmIndexMaps) => (/^\d+$/.test(parts.Z) ? Number(parts.Z) : undefined);
 
-/** The most splits a tuning file may ask for. */
-export const MAX_SPLIT_K = 64;
+/** The most splits a tuning file may ask for (the GPU heuristic asks up to a wave of 132 for a one-block GEMM). */
+export const MAX_SPLIT_K = 256;
 
 /**
  * Split-K's legal counts: 1 (off) where the kernel cannot split (a fused pool, a grid.z that grows
  * with the batch, M and K both growing with it, 8×8 thread tiles: gemm-shape.ts says why), else
- * 1–64, at most one split per 4 k-steps of a fixed K and within CUDA's 65,535 blocks in grid.z.
+ * 1–256, at most one split per 4 k-steps of a fixed K and within CUDA's 65,535 blocks in grid.z.
  */
 function legalSplits(g: GemmKernel, threadTile: string): number[] {
   const Z = fixedZ(g.parts);

@@ -74,7 +74,7 @@ export interface TuneResult {
 }
 
 /** At most this many split counts per tile: powers of two (the run-time count is min(this, K's depth)). */
-const SPLITS = [1, 2, 4, 8, 16, 32, 64];
+const SPLITS = [1, 2, 4, 8, 16, 32, 64, 128];
 
 /** Every legal knob combination of a kernel (knobs.ts's tables). */
 export function candidatesOf(k: Kernel, precision: Precision): KnobOverrides[] {

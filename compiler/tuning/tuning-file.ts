@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { ts } from "ts-morph";
 import { cIdentifier } from "../5-codegen/escape.ts";
 import { CompileError, diagnostic, fail, type Diagnostic, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import { jsonSpans, lineCol, pathKey, type JsonSpans } from "./json-locations.ts";
@@ -73,10 +74,11 @@ export function parseTuningFile(text: string, file: string): TuningFile {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    // V8 says "... in JSON at position N": point there
-    const at = /position (\d+)/.exec((e as Error).message);
-    const loc = at ? locAt(text, file, Number(at[1]), 1) : undefined;
-    return fail("badTuningFile", `${file} is not valid JSON: ${(e as Error).message}`, loc);
+    // V8's message has no position for most errors; TypeScript's JSON parser says where
+    const problem = (ts.parseJsonText(file, text) as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics?.[0];
+    const loc = problem ? locAt(text, file, problem.start, Math.max(1, problem.length)) : undefined;
+    const why = problem ? ts.flattenDiagnosticMessageText(problem.messageText, " ") : (e as Error).message;
+    return fail("badTuningFile", `${file} is not valid JSON: ${why}`, loc);
   }
   const spans = jsonSpans(text);
   const where = (path: string[], of: "key" | "value" = "key") => spanLoc(text, file, spans, path, of);

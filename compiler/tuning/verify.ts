@@ -23,7 +23,11 @@ export interface Verification {
 }
 
 const floats = (t: { data: ArrayLike<number | bigint> }) => Array.from(t.data as ArrayLike<number | bigint>, Number);
-const largest = (xs: Iterable<ArrayLike<number>>) => Math.max(0, ...[...xs].map((a) => Math.max(0, ...Array.from(a, Math.abs))));
+function largest(xs: Iterable<ArrayLike<number>>): number {
+  let m = 0;
+  for (const a of xs) for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
 
 export async function verifyTuning(file: string, options: Pick<CompileOptions, "model" | "shapeFor" | "tune" | "precision" | "gemm"> & { outDir: string; batch?: number; seed?: number }): Promise<Verification> {
   const compiled = await compile(file, { ...options, target: "cpu", fastBuild: true });
