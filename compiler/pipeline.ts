@@ -93,11 +93,12 @@ export function generate(file: string, options: CompileOptions = {}): Compiled {
   const model = options.lowered ?? lowerModel(file, options); //   1. TypeScript → checked graph IR
   const training = trainingPrograms(model.graph, options.bucketCapMb, shapeFor, options.precision, tuning); // 2–4 for evaluate and the training step (when declared)
   const plan = planKernels(model.graph, undefined, planOptions(options.precision)); // 3. ops → fused kernels
-  const warnings = tuning ? checkTuning(tuning.file, tunableKernels([plan, ...(training ? [training.evaluate.plan, training.step.plan] : [])], options.precision ?? "fp32")) : [];
+  const checked = tuning ? checkTuning(tuning.file, tunableKernels([plan, ...(training ? [training.evaluate.plan, training.step.plan] : [])], options.precision ?? "fp32")) : undefined;
+  const warnings = checked?.warnings ?? [];
   const memory = planMemory(model.graph, plan, undefined, workspaces(plan, shapeFor, options.precision ?? "fp32", tuning)); // 4. buffers, lifetimes, reuse
   const forward = { graph: model.graph, plan, memory };
   let generated = generateWithTraining({ forward, target, precision: options.precision, shapeFor, gemm: options.gemm, training, tuning }); // 5. CUDA
-  if (tuning) generated = withManifestChanges(generated, { tuning: tuningReport(tuning, warnings) });
+  if (tuning) generated = withManifestChanges(generated, { tuning: tuningReport(tuning, checked!.stale) });
   return { model, plan, memory, training, generated, ...(tuning ? { tuning } : {}), warnings };
 }
 
@@ -107,8 +108,8 @@ function workspaces(plan: KernelPlan, shapeFor: ShapeFor, precision: Precision, 
 }
 
 /** What the manifest records of the tuning file applied. */
-function tuningReport(t: Tuning, warnings: readonly Diagnostic[]): TuningReport {
-  const stale = new Set(warnings.filter((w) => w.kind === "staleTuning").map((w) => w.message.split(" ")[0]));
+function tuningReport(t: Tuning, staleNames: readonly string[]): TuningReport {
+  const stale = new Set(staleNames);
   return {
     file: t.file.file,
     sha256: t.file.sha256,

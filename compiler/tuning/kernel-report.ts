@@ -45,6 +45,8 @@ export interface KnobRow {
   readonly origin: string;
   readonly legal: string;
   readonly describe: string;
+  /** Where the heuristic's default comes from. */
+  readonly defaultFrom: string;
   readonly note?: string;
 }
 
@@ -76,6 +78,7 @@ function knobRows(k: Kernel, family: KnobFamily, knobs: KnobReport, shapeFor: Sh
       origin: s.origin,
       legal: formatLegal((spec.legal as (c: unknown) => readonly KnobValue[])(context)),
       describe: spec.describe,
+      defaultFrom: spec.defaultFrom,
       ...(s.note ? { note: s.note } : {}),
     };
   });
@@ -141,6 +144,7 @@ export function formatKernelInspection(r: KernelInspection): string {
   if (r.family) {
     out.push("", `Knobs: ${FAMILY_WORDS[r.family]}, shapes for the ${r.shapeFor === "gpu" ? "GPU" : "CPU target"}`);
     out.push(...textTable([["knob", "value", "origin", "legal values", "what"], ...r.knobs.map((k) => [k.knob, String(k.value), k.origin, k.legal, k.describe + (k.note ? ` — ${k.note}` : "")])]));
+    out.push(`  heuristics: ${[...new Set(r.knobs.map((k) => k.defaultFrom))].join("; ")}`);
   } else out.push("", "Knobs: none (this kernel family has no tuning knobs; compiler/tuning/knobs.ts lists the families)");
   const n = (v: number) => Math.round(v).toLocaleString("en-US");
   out.push("", `Launches at batch ${r.batch}${r.gpu ? `, ${r.gpu} performance model (a model estimate, not a measurement)` : ""}`);

@@ -129,14 +129,16 @@ export interface TunableKernel {
  * the nearest names); a knob the kernel's family does not have is an error. Values are checked
  * where the kernel builder applies them (knobs.ts), which knows the legal values for that kernel.
  */
-export function checkTuning(t: TuningFile, kernels: readonly TunableKernel[]): Diagnostic[] {
+export function checkTuning(t: TuningFile, kernels: readonly TunableKernel[]): { warnings: Diagnostic[]; stale: string[] } {
   const byName = new Map(kernels.map((k) => [k.name, k]));
   const warnings: Diagnostic[] = [];
+  const stale: string[] = [];
   const errors: Diagnostic[] = [];
   for (const entry of t.entries.values()) {
     const k = byName.get(entry.kernel);
     if (!k) {
       const near = nearest(entry.kernel, [...byName.keys()]);
+      stale.push(entry.kernel);
       warnings.push({ ...diagnostic("staleTuning", `${entry.kernel} is not a kernel of this model; its entry is ignored${near.length ? ` (nearest: ${near.join(", ")})` : ""}`, entry.at), severity: "warning" });
       continue;
     }
@@ -146,7 +148,7 @@ export function checkTuning(t: TuningFile, kernels: readonly TunableKernel[]): D
         errors.push(diagnostic("unknownKnob", `${entry.kernel} has no knob ${JSON.stringify(knob)}${names.length ? `; its knobs (${k.family}): ${names.join(", ")}` : ": its kernel family has no knobs"}`, entry.knobAt[knob]));
   }
   if (errors.length) throw new CompileError([...errors, ...warnings]);
-  return warnings;
+  return { warnings, stale };
 }
 
 /** Up to three names closest to `name` by edit distance (and no farther than half its length). */
