@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { lowerModel, type LowerOptions } from "../1-frontend/lower.ts";
 import type { Kernel } from "../3-fusion/plan.ts";
@@ -166,7 +166,8 @@ export async function tune(file: string, o: TuneOptions): Promise<TuneResult> {
   try {
     verification = await verifyTuning(file, { model: o.model, shapeFor: "gpu", tune: pending, precision, gemm: o.gemm, outDir: o.verifyDir });
   } catch (e) {
-    renameSync(pending, `${pending}.failed`);
+    // the build or the run failed: nothing is written
+    rmSync(pending, { force: true });
     throw e;
   }
   if (verification.ok) renameSync(pending, out);
