@@ -8,6 +8,8 @@ import { isFresh } from "../compiler/6-build/freshness.ts";
 import { inspectKernel } from "../compiler/tuning/kernel-report.ts";
 import { jsonSpans, lineCol, pathKey } from "../compiler/tuning/json-locations.ts";
 import { verifyTuning } from "../compiler/tuning/verify.ts";
+import { formatTune, tune } from "../compiler/tuning/tune.ts";
+import type { CompiledModel } from "../runtime/index.ts";
 import { header, runNode, writeFiles } from "./helpers.ts";
 
 // Issue 18 items 1, 2 and 4: the knobs of each kernel family, the tuning file (model.tune.json or
@@ -225,6 +227,22 @@ describe("tuned builds on the CPU target", () => {
     const [name] = json.autotuned as string[];
     expect(inspectKernel(c, name, { batch: 64, shapeFor: "gpu", precision: "fp32" }).knobs.some((k) => k.origin === "autotuner")).toBe(true);
     expect(JSON.parse(readFileSync(join(file, "..", "verify", "manifest.json"), "utf8")).tuning.kernels).toEqual(json.kernels);
+  }, 600_000);
+
+  it("tsdp tune writes nothing when the tuned build does not match the reference", async () => {
+    const file = lenetWith();
+    // a wrong kernel stand-in: conv2's bias off by 0.5 after loading (the check must catch it)
+    const perturb = (m: CompiledModel) => {
+      const b = m.getParameter("conv2.bias");
+      m.setParameter("conv2.bias", { data: Float32Array.from(b.data as Float32Array, (v) => v + 0.5), shape: b.shape });
+    };
+    const r = await tune(file, { batch: 64, gpu: "h100", by: "model", verifyDir: join(file, "..", "verify"), perturb });
+    expect(r.verification.ok).toBe(false);
+    expect(r.verification.problems.join("\n")).toMatch(/forward output 0: element \d+ is/);
+    expect(r.written).toBeUndefined();
+    expect(existsSync(join(file, "..", "model.tune.json"))).toBe(false);
+    expect(existsSync(join(file, "..", "model.tune.json.rejected"))).toBe(true);
+    expect(formatTune(r)).toContain("NOT written");
   }, 600_000);
 
   it("tsdp tune --by timing refuses: timing on a GPU is not built", async () => {

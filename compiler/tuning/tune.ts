@@ -14,7 +14,7 @@ import { launchesOfKernel, programsOf } from "./kernel-report.ts";
 import { GEMM_KNOBS, GEMM_TC_KNOBS, POINTWISE_KNOBS, type KnobOverrides, type KnobReport, type KnobValue } from "./knobs.ts";
 import { familyOf, kernelKnobs } from "./tuned-shapes.ts";
 import { defaultTuningPath, parseTuningFile, type TuningFile } from "./tuning-file.ts";
-import { verifyTuning, type Verification } from "./verify.ts";
+import { verifyTuning, type Verification, type VerifyOptions } from "./verify.ts";
 
 // `tsdp tune model.ts` (issue 18, item 4): searches each kernel's knobs and writes the tuning file.
 //
@@ -46,6 +46,8 @@ export interface TuneOptions extends LowerOptions {
   readonly out?: string;
   /** Where the verification build goes. */
   readonly verifyDir: string;
+  /** Tests of the verification: passed to verifyTuning, which must then refuse the file. */
+  readonly perturb?: VerifyOptions["perturb"];
 }
 
 export interface TuneRow {
@@ -164,7 +166,7 @@ export async function tune(file: string, o: TuneOptions): Promise<TuneResult> {
   writeFileSync(pending, text);
   let verification: Verification;
   try {
-    verification = await verifyTuning(file, { model: o.model, shapeFor: "gpu", tune: pending, precision, gemm: o.gemm, outDir: o.verifyDir });
+    verification = await verifyTuning(file, { model: o.model, shapeFor: "gpu", tune: pending, precision, gemm: o.gemm, outDir: o.verifyDir, perturb: o.perturb });
   } catch (e) {
     // the build or the run failed: nothing is written
     rmSync(pending, { force: true });

@@ -4,7 +4,7 @@ import { compile, type CompileOptions } from "../pipeline.ts";
 import { initState } from "../reference/init.ts";
 import { runReference } from "../reference/interpret.ts";
 import { compare, FLOOR, FORWARD, GRADIENT, inputsFor } from "../../fuzz/check.ts";
-import { load } from "../../runtime/index.ts";
+import { load, type CompiledModel } from "../../runtime/index.ts";
 
 // A tuning file is accepted by `tsdp tune` only once the kernels it shapes compute the right
 // numbers: the model is compiled with it for the CPU target (the same CUDA source, the GPU's kernel
@@ -29,7 +29,15 @@ function largest(xs: Iterable<ArrayLike<number>>): number {
   return m;
 }
 
-export async function verifyTuning(file: string, options: Pick<CompileOptions, "model" | "shapeFor" | "tune" | "precision" | "gemm"> & { outDir: string; batch?: number; seed?: number }): Promise<Verification> {
+export interface VerifyOptions extends Pick<CompileOptions, "model" | "shapeFor" | "tune" | "precision" | "gemm"> {
+  readonly outDir: string;
+  readonly batch?: number;
+  readonly seed?: number;
+  /** Tests of the check itself: change the loaded model before the comparison (it must then fail). */
+  readonly perturb?: (m: CompiledModel) => void;
+}
+
+export async function verifyTuning(file: string, options: VerifyOptions): Promise<Verification> {
   const compiled = await compile(file, { ...options, target: "cpu", fastBuild: true });
   const graph = compiled.model.graph;
   const batch = options.batch ?? 4;
@@ -37,6 +45,7 @@ export async function verifyTuning(file: string, options: Pick<CompileOptions, "
   let compared = 0;
   const m = await load(compiled.build.outDir);
   try {
+    options.perturb?.(m);
     const state = initState(graph, 0);
     const state32 = initState(graph, 0);
     const io = inputsFor(graph, batch, options.seed ?? 7);
