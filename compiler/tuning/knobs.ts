@@ -1,6 +1,6 @@
 import type { GemmIndexMaps } from "../ops/op.ts";
 import type { ShapeFor } from "../5-codegen/context.ts";
-import { FP32_BK, gemmShape, TM, WIDE, type GemmShape, type Tile } from "../5-codegen/kernels/gemm-shape.ts";
+import { FP32_BK, gemmShape, GPU_SMS, type GemmShape, type Tile } from "../5-codegen/kernels/gemm-shape.ts";
 import { chooseTensorCoreTile, TC_TILES, type TensorCoreTile } from "../5-codegen/kernels/gemm-tc-shape.ts";
 
 // The tuning knobs of each kernel family (issue 18, item 1): one declarative table per family,
@@ -150,15 +150,20 @@ function check<K>(spec: KnobSpec<K>, kernel: K, t: KernelTuning, what: string): 
 
 const parseTile = (s: KnobValue) => String(s).split("x").map(Number) as [number, number];
 
-function tileOf(BM: number, BN: number, t: number): Tile {
-  const THREADS = (BM / t) * (BN / t);
-  return { BM, BN, BK: FP32_BK, TM: t, TN: t, THREADS, A_LOADS: (BM * FP32_BK) / THREADS, B_LOADS: (BN * FP32_BK) / THREADS };
+function tileOf(BM: number, BN: number, tm: number, tn: number): Tile {
+  const THREADS = (BM / tm) * (BN / tn);
+  return { BM, BN, BK: FP32_BK, TM: tm, TN: tn, THREADS, A_LOADS: (BM * FP32_BK) / THREADS, B_LOADS: (BN * FP32_BK) / THREADS };
 }
 
+/** CUDA's limit on gridDim.z, which bounds split-K (grid.z = Z · splits): past any grid split-K would want. */
+const MAX_GRID_Z = 65_535;
+
 /**
- * The fp32 GEMM's shape: gemm-shape.ts's choice, with the tuning file's knobs in its place. A
- * split-K count from the file is a fixed count (at most one split per 4 k-steps at run time),
- * where the heuristic's is "as many as fill a wave".
+ * The fp32 GEMM's shape: gemm-shape.ts's choice, with the tuning file's knobs in its place. Knobs
+ * the file does not give keep the heuristic's values (whatever thread tile it chose). A split-K
+ * count from the file is "at most n": for a GEMM of fixed M (weight gradients) exactly min(n, one
+ * split per 4 k-steps), for one whose M grows with the batch as many as keep the grid within a wave
+ * of SMs (as the heuristic's; its workspace is then bounded by that wave, not by the batch).
  */
 export function resolveGemm(g: GemmKernel, tuning?: KernelTuning): { shape: GemmShape; knobs: KnobReport } {
   const heuristic = gemmShape(g.parts, g.shapeFor, g.pooled);
@@ -173,32 +178,37 @@ export function resolveGemm(g: GemmKernel, tuning?: KernelTuning): { shape: Gemm
   };
   if (!tuning) return { shape: heuristic, knobs: base };
   const what = "an fp32 GEMM";
-  const threadTile = String(check(GEMM_KNOBS[0], { ...g, threadTile: hThread }, tuning, what) ?? hThread);
-  // a new thread tile without a block tile: the heuristic's tile if legal for it, else the first legal one
-  const tileLegal = legalTiles(threadTile, g.shapeFor);
+  const threadKnob = check(GEMM_KNOBS[0], { ...g, threadTile: hThread }, tuning, what);
+  const threadTile = String(threadKnob ?? hThread);
   const tileKnob = check(GEMM_KNOBS[1], { ...g, threadTile }, tuning, what);
-  const tile = String(tileKnob ?? (tileLegal.includes(tileName(h.BM, h.BN)) ? tileName(h.BM, h.BN) : tileLegal[0]));
   const splitKnob = check(GEMM_KNOBS[2], { ...g, threadTile }, tuning, what);
-  const [BM, BN] = parseTile(tile);
-  const chosen = tileOf(BM, BN, threadTile === "8x8" ? WIDE : TM);
-  const origin = (knob: string, changed: boolean): KnobOrigin => (tuning.knobs[knob] !== undefined || changed ? tuning.origin : "heuristic");
+  const origin = tuning.origin;
+  // the block tile: the heuristic's unless the file changes it or the thread tile (then the
+  // heuristic's block tile if legal for the new thread tile, else the first legal one)
+  let tile = h;
+  if (threadKnob !== undefined || tileKnob !== undefined) {
+    const legal = legalTiles(threadTile, g.shapeFor);
+    const [BM, BN] = parseTile(tileKnob ?? (legal.includes(tileName(h.BM, h.BN)) ? tileName(h.BM, h.BN) : legal[0]));
+    const [tm, tn] = parseTile(threadTile);
+    tile = tileOf(BM, BN, tm, tn);
+  }
+  const perSample = g.parts.mAt(64) !== g.parts.mAt(256);
   let splitK = heuristic.splitK;
+  let splitSetting: KnobSetting = base.splitK;
   if (splitKnob !== undefined) {
-    const perSample = g.parts.mAt(64) !== g.parts.mAt(256);
-    // "wanted" past any grid: the count is the file's, capped only by K's depth at run time
-    splitK = Number(splitKnob) > 1 ? { maxSplits: Number(splitKnob), minChunk: 4 * FP32_BK, wanted: 1 << 30, perSample } : undefined;
-  } else if (splitK && !legalSplits(g, threadTile).includes(splitK.maxSplits)) splitK = undefined; // a tile the heuristic's split does not fit
+    const n = Number(splitKnob);
+    splitK = n > 1 ? { maxSplits: n, minChunk: 4 * FP32_BK, wanted: perSample ? GPU_SMS : MAX_GRID_Z, perSample } : undefined;
+    splitSetting = { value: n, origin, note: n <= 1 ? "off" : perSample ? `at most ${n}: as many as keep the grid within a wave of ${GPU_SMS} blocks, at run time` : `${n} (fewer only where K has fewer than 4 k-steps per split)` };
+  } else if (tile !== h && splitK && !legalSplits(g, threadTile).includes(splitK.maxSplits)) {
+    splitK = undefined; // the file's tile cannot take the heuristic's split
+    splitSetting = { value: 1, origin, note: "off: the heuristic's split does not apply to this tile" };
+  }
   const knobs: KnobReport = {
-    threadTile: { value: threadTile, origin: origin("threadTile", false) },
-    tile: { value: tile, origin: origin("tile", tile !== base.tile.value) },
-    splitK:
-      splitKnob !== undefined
-        ? { value: Number(splitKnob), origin: tuning.origin, note: "a fixed count (fewer only where K has fewer than 4 k-steps per split)" }
-        : splitK === heuristic.splitK
-          ? base.splitK
-          : { value: 1, origin: tuning.origin, note: "off: the heuristic's split does not apply to this tile" },
+    threadTile: threadKnob !== undefined ? { value: threadTile, origin } : base.threadTile,
+    tile: tile !== h ? { value: tileName(tile.BM, tile.BN), origin } : base.tile,
+    splitK: splitSetting,
   };
-  return { shape: { ...heuristic, tile: chosen, ...(splitK ? { splitK } : { splitK: undefined }) }, knobs };
+  return { shape: { ...heuristic, tile, splitK }, knobs };
 }
 
 /** The tensor-core GEMM's tile: gemm-tc-shape.ts's choice, or the tuning file's. */
