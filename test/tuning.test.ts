@@ -116,6 +116,14 @@ describe("every knob changes the generated code", () => {
     expect(tile).toContain("(M + 63) / 64");
     const noSplit = linesOf(cuWith({ [kernel]: { splitK: 1 } }), kernel);
     expect(noSplit).not.toContain("splits");
+    // a split count alone keeps the heuristic's tile; fixed M: exactly that many (grid.z's limit, not a wave)
+    const three = cuWith({ [kernel]: { splitK: 3 } });
+    expect(linesOf(three, kernel)).toContain("(M + 31) / 32");
+    expect(linesOf(base.generated.cu, kernel)).toContain("(M + 31) / 32");
+    expect(three).toMatch(/const long long byGrid = 65535 \/ blocks[^\n]*\n[^\n]*byGrid < 3 \?/);
+    // M grows with the batch: at most that many within a wave of 132 blocks (a bounded workspace)
+    const perSample = cuWith({ fc1_relu: { splitK: 2 } });
+    expect(perSample).toMatch(/const long long byGrid = 132 \/ blocks[^\n]*\n[^\n]*byGrid < 2 \?/);
     const wide = cuWith({ fc1_relu: { threadTile: "8x8", tile: "128x64" } });
     expect(linesOf(wide, "fc1_relu")).toContain("(M + 127) / 128");
     expect(wide).toMatch(/8×8 in runs of 4/);
