@@ -1,14 +1,19 @@
 #!/usr/bin/env node
-// The tsdp command. The compiler is written in TypeScript and run through tsx, so there is no
-// build step to forget: what is in compiler/ is what runs. A `tsdp compile` that is up to date is
-// answered before tsx is loaded (compiler/6-build/up-to-date.mjs): loading it costs more than
-// the whole check.
-import { fastUpToDate } from "../compiler/6-build/up-to-date.mjs";
+// The tsdp command. In a checkout the compiler's TypeScript sources run through tsx, so there is
+// no build step to forget: what is in compiler/ is what runs. An installed package has no sources,
+// only dist/ (JavaScript built by `npm run build` when it was packed), and loads no TypeScript
+// loader. Either way, a `tsdp compile` that is up to date is answered before the compiler is
+// loaded (6-build/up-to-date.mjs): loading it costs more than the whole check.
+import { existsSync } from "node:fs";
+
+const fromSources = existsSync(new URL("../compiler/cli.ts", import.meta.url));
+const compiler = fromSources ? "../compiler/" : "../dist/compiler/";
+const { fastUpToDate } = await import(`${compiler}6-build/up-to-date.mjs`);
 
 const upToDate = fastUpToDate(process.argv.slice(2));
 if (upToDate !== undefined) process.stdout.write(upToDate);
-else {
+else if (fromSources) {
   const { register } = await import("tsx/esm/api");
   register();
   await import("../compiler/cli.ts");
-}
+} else await import("../dist/compiler/cli.js");

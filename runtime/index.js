@@ -1,9 +1,14 @@
-// Plain Node (no TypeScript loader) imports this file for `import ... from "tsdp"`: it loads the
-// TypeScript runtime through tsx, so users need no build step either.
-import { register } from "tsx/esm/api";
+// `import ... from "tsdp"` in plain Node. An installed package runs the runtime built into dist/
+// (JavaScript, no loader). A checkout has no build step to forget: it runs runtime/index.ts through
+// tsx, registered here — only there, where the sources exist.
+import { existsSync } from "node:fs";
 
-register();
-const runtime = await import("./index.ts");
+let runtime;
+if (existsSync(new URL("./index.ts", import.meta.url))) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  runtime = await import("./index.ts");
+} else runtime = await import("../dist/runtime/index.js");
 export const {
   tensor,
   load,

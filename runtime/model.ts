@@ -1,3 +1,5 @@
+/// <reference lib="esnext.disposable" preserve="true" />
+// (Symbol.dispose for `using`: the reference stays in the emitted .d.ts, so a user's tsc knows it without @types/node.)
 // A loaded model: the checked, JavaScript-facing side of one `tsdp_model*`. Every argument is
 // checked here before anything crosses into native code, since native code cannot throw.
 //

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,9 +25,33 @@ function sh(command: string, cwd: string): Promise<{ code: number | null; out: s
   });
 }
 
+/** .ts files in a directory tree that are not declarations: an installed package should have none. */
+function sourcesIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => /\.(ts|mts|cts)$/.test(f) && !/\.d\.(ts|mts|cts)$/.test(f));
+}
+
+// The README's TypeScript example, with checks after it: the output's class count is a literal
+// type, a loss is a number, and a wrong input shape does not type-check.
+const typedConsumer = `declare const console: { log(line: string): void }; // no @types/node here
+${blocks[5].body}
+const classes: 3 = y.shape[1];
+const loss: number = model.trainStep(tensor(new Float32Array(8), [2, 4]), tensor(new Int32Array([0, 1]), [2]));
+console.log(\`classes \${classes}, loss \${loss}\`);
+export function mistake(): void {
+  // @ts-expect-error the model takes 4 features
+  model.forward(tensor(new Float32Array(6), [2, 3]));
+}
+`;
+
+// A user's strict configuration with no @types/node: tsdp's .d.ts must stand on their own.
+const strictConfig = {
+  compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, types: [], lib: ["ES2023"] },
+  files: ["check-types.mts"],
+};
+
 describe("README: use it in your own project", () => {
   it("has the steps: install, model.ts, train.mjs, compile and run, the output", () => {
-    expect(blocks.map((b) => b.lang)).toEqual(["sh", "ts", "js", "sh", "text"]);
+    expect(blocks.map((b) => b.lang)).toEqual(["sh", "ts", "js", "sh", "text", "ts"]);
     expect(blocks[1].body.split("\n")[0]).toBe("// model.ts");
     expect(blocks[2].body.split("\n")[0]).toBe("// train.mjs");
   });
@@ -58,5 +82,27 @@ describe("README: use it in your own project", () => {
     expect(run.out).toMatch(/^accuracy 1$/m);
     // the README shows the same lines (values rounded in print may differ in the last digit)
     for (const line of blocks[4].body.trim().split("\n")) expect(run.out).toContain(line.replace(/[\d.]+$/, ""));
-  }, 300_000);
+
+    // The package (issue 15 item 6): compiled JavaScript and .d.ts, no TypeScript sources and no
+    // loader — tsx is a development dependency, so it is not even installed here.
+    const installedTsdp = join(project, "node_modules", "tsdp");
+    expect(existsSync(join(installedTsdp, "dist", "compiler", "cli.js"))).toBe(true);
+    expect(existsSync(join(installedTsdp, "dist", "runtime", "index.d.ts"))).toBe(true);
+    expect(existsSync(join(installedTsdp, "compiler"))).toBe(false);
+    expect(existsSync(join(project, "node_modules", "tsx"))).toBe(false);
+    expect(sourcesIn(installedTsdp)).toEqual([]);
+
+    // A TypeScript file imports the compiled model's typed module and "tsdp": strict tsc without
+    // @types/node type-checks it (a wrong input shape must be an error), and its output runs.
+    const typescript = JSON.parse(readFileSync(join(root, "node_modules", "typescript", "package.json"), "utf8")).version;
+    const tsInstalled = await sh(`npm install --no-save typescript@${typescript}`, project);
+    expect(tsInstalled.code, tsInstalled.out).toBe(0);
+    writeFileSync(join(project, "check-types.mts"), typedConsumer);
+    writeFileSync(join(project, "tsconfig.json"), JSON.stringify(strictConfig, null, 2));
+    const checked = await sh("npx tsc -p tsconfig.json", project);
+    expect(checked.code, checked.out).toBe(0);
+    const ran = await sh("node check-types.mjs", project);
+    expect(ran.code, ran.out).toBe(0);
+    expect(ran.out).toMatch(/^classes 3, loss \d/m);
+  }, 420_000);
 });

@@ -49,7 +49,9 @@ const tsconfig = {
     moduleResolution: "NodeNext",
     strict: true,
     noEmit: true,
-    // tsdp's runtime is published as TypeScript sources that import each other with .ts
+    // inside the checkout, "tsdp" is its TypeScript sources (the package's "tsdp-source" condition),
+    // which import each other with .ts; test/own-project.test.ts checks the installed package's dist/
+    customConditions: ["tsdp-source"],
     allowImportingTsExtensions: true,
     types: ["node"],
     lib: ["ES2023"],

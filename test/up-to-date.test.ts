@@ -8,7 +8,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, truncateSync, wri
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fastUpToDate, isFreshBuild, rememberResolution, tsdpFingerprint } from "../compiler/6-build/up-to-date.mjs";
+import { fastUpToDate, isFreshBuild, MODULE_SCOPE, needsModuleScope, rememberResolution, tsdpFingerprint } from "../compiler/6-build/up-to-date.mjs";
 
 const sha = (s: string | Buffer) => createHash("sha256").update(s).digest("hex");
 
@@ -18,6 +18,8 @@ function fakeBuild(dir: string, file: string): string {
   mkdirSync(dir, { recursive: true });
   const library = Buffer.from("\x7fELF a library");
   const files: Record<string, string> = { "model.cu": "// kernels", "model.h": "// header", "index.js": "// the typed module", "index.d.ts": "// its types", "manifest.json": JSON.stringify({ model: "Net", kernels: [{}, {}], library: "libmodel.so", libraryBytes: library.length, librarySha256: sha(library) }) };
+  // a directory outside any ES module project gets the package.json that makes index.js one
+  if (needsModuleScope(dir)) files["package.json"] = MODULE_SCOPE;
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   writeFileSync(join(dir, "libmodel.so"), library);
   // the build cache's entry of that library, with its digest
@@ -35,6 +37,24 @@ function fakeBuild(dir: string, file: string): string {
   writeFileSync(join(dir, "build.json"), JSON.stringify(record));
   return options;
 }
+
+describe("the typed module's package scope", () => {
+  it("is written where the enclosing package.json does not make .js files ES modules, and only there", () => {
+    const work = mkdtempSync(join(tmpdir(), "tsdp-scope-"));
+    mkdirSync(join(work, "esm", "build", "m"), { recursive: true });
+    writeFileSync(join(work, "esm", "package.json"), JSON.stringify({ name: "p", type: "module" }));
+    mkdirSync(join(work, "cjs", "build", "m"), { recursive: true });
+    writeFileSync(join(work, "cjs", "package.json"), JSON.stringify({ name: "q", version: "1.0.0" }));
+    mkdirSync(join(work, "broken", "m"), { recursive: true });
+    writeFileSync(join(work, "broken", "package.json"), "{ not json");
+    expect(needsModuleScope(join(work, "esm", "build", "m"))).toBe(false);
+    expect(needsModuleScope(join(work, "cjs", "build", "m"))).toBe(true);
+    expect(needsModuleScope(join(work, "broken", "m"))).toBe(true);
+    // the directory's own package.json (one an earlier compile wrote) does not decide
+    writeFileSync(join(work, "esm", "build", "m", "package.json"), MODULE_SCOPE);
+    expect(needsModuleScope(join(work, "esm", "build", "m"))).toBe(false);
+  });
+});
 
 describe("the up-to-date shortcut", () => {
   const work = mkdtempSync(join(tmpdir(), "tsdp-up-to-date-"));

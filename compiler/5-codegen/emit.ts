@@ -2,7 +2,7 @@ import { concatKernel, iotaKernel, narrowKernel, takeKernel } from "./kernels/jo
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot } from "../package-root.mjs";
 import Handlebars from "handlebars";
 import type { Kernel, KernelPlan } from "../3-fusion/plan.ts";
 import type { MemoryPlan } from "../4-memory/plan.ts";
@@ -68,7 +68,7 @@ function builderFor(k: Kernel): Builder | undefined {
   return codegen ? builders[codegen.builder] : undefined;
 }
 
-const templatesDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "templates");
+const templatesDir = join(packageRoot, "templates");
 interface Templates {
   model(view: ModelView): string;
   header(view: HeaderView): string;

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { CompileError, diagnostic, multiline } from "../diagnostics/diagnostic.ts";
 import type { GeneratedModel } from "../5-codegen/emit.ts";
@@ -11,6 +11,7 @@ import { memcheckFromEnv } from "../build-paths.ts";
 import { findCxx, findNvcc, harnessDir, shimHeader, toolVersion, type Target } from "./toolchain.ts";
 import { harnessObjects, harnessText } from "./harness.ts";
 import { typedModule } from "./typed-module.ts";
+import { MODULE_SCOPE, needsModuleScope } from "./up-to-date.mjs";
 
 // The native build: nvcc for the GPU, g++ with the CPU shim otherwise. Libraries are cached by
 // the hash of everything that goes into them, and every file lands in the output directory by
@@ -189,24 +190,38 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   const typed = typedModule(gen.manifest);
   writeAtomic(join(outDir, "index.js"), typed.js);
   writeAtomic(join(outDir, "index.d.ts"), typed.dts);
+  const scope = needsModuleScope(outDir) ? MODULE_SCOPE : undefined;
+  if (scope) writeAtomic(join(outDir, "package.json"), scope);
+  else removeOwnModuleScope(outDir);
   writeAtomic(libPath, library);
   const manifest = { ...gen.manifest, librarySha256: sha256(library), libraryBytes: library.length, ...(resources ? { resources } : {}) } satisfies Manifest;
   const manifestText = JSON.stringify(manifest, null, 2) + "\n";
   writeAtomic(join(outDir, "manifest.json"), manifestText);
-  if (opts.record) writeAtomic(join(outDir, "build.json"), JSON.stringify({ ...opts.record, outputs: outputDigests(gen, typed, manifestText) }, null, 2) + "\n");
+  if (opts.record) writeAtomic(join(outDir, "build.json"), JSON.stringify({ ...opts.record, outputs: outputDigests(gen, typed, manifestText, scope) }, null, 2) + "\n");
   return { outDir, library: libPath, cacheHit, cacheEntry: entry, command };
 }
 
 /** sha256 of the files a build writes beside the library (the library itself is sealed in the manifest). */
-function outputDigests(gen: GeneratedModel, typed: { js: string; dts: string }, manifestText: string): Record<string, string> {
+function outputDigests(gen: GeneratedModel, typed: { js: string; dts: string }, manifestText: string, scope: string | undefined): Record<string, string> {
   const enc = (s: string) => Buffer.from(s, "utf8");
   return {
     "model.cu": sha256(enc(gen.cu)),
     "model.h": sha256(enc(gen.header)),
     "index.js": sha256(enc(typed.js)),
     "index.d.ts": sha256(enc(typed.dts)),
+    ...(scope ? { "package.json": sha256(enc(scope)) } : {}),
     "manifest.json": sha256(enc(manifestText)),
   };
+}
+
+/** A package.json an earlier compile wrote here, now that the directory sits in an ES module project; anything else is the user's. */
+function removeOwnModuleScope(outDir: string): void {
+  const path = join(outDir, "package.json");
+  try {
+    if (readFileSync(path, "utf8") === MODULE_SCOPE) rmSync(path);
+  } catch {
+    // none there, or not ours to judge
+  }
 }
 
 /**

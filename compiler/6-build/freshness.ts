@@ -27,7 +27,7 @@ export interface BuildRecord {
    * none): the build is stale once one exists.
    */
   readonly absent?: readonly string[];
-  /** sha256 of model.cu, model.h, index.js, index.d.ts and manifest.json as written (added by the build). */
+  /** sha256 of model.cu, model.h, index.js, index.d.ts, package.json when one is written, and manifest.json as written (added by the build). */
   readonly outputs?: Record<string, string>;
 }
 

@@ -1,17 +1,17 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot } from "../package-root.mjs";
 
 // Finding the compilers and the GPU. Each probe runs once per process.
 
 export type Target = "cpu" | "cuda";
 
 /** The CPU shim header that lets g++ compile the generated CUDA. */
-export const shimHeader = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "runtime", "shim", "cuda_shim.h");
+export const shimHeader = join(packageRoot, "runtime", "shim", "cuda_shim.h");
 
 /** The fixed harness's sources and headers (harness.h, which generated code includes). */
-export const harnessDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "runtime", "harness");
+export const harnessDir = join(packageRoot, "runtime", "harness");
 
 const memo = new Map<string, unknown>();
 function once<T>(key: string, f: () => T): T {

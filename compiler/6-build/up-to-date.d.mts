@@ -13,3 +13,7 @@ export interface Resolution {
 }
 export declare function rememberResolution(argv: readonly string[], resolution: Resolution, env?: NodeJS.ProcessEnv, cwd?: string): void;
 export declare function fastUpToDate(argv: readonly string[], env?: NodeJS.ProcessEnv, cwd?: string): string | undefined;
+/** What a compile writes as outDir/package.json when the typed module needs it. */
+export declare const MODULE_SCOPE: string;
+/** Whether index.js needs a package.json beside it saying "type": "module" (the enclosing project is CommonJS). */
+export declare function needsModuleScope(outDir: string): boolean;

@@ -15,9 +15,9 @@ import { createHash } from "node:crypto";
 import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fromSources, packageRoot } from "../package-root.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const root = packageRoot;
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
 
 /** A regular file's bytes, at most `maxBytes`; a FIFO or device planted in the directory must not hang the check. */
@@ -39,7 +39,7 @@ function walk(dir, out) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
     if (entry.isDirectory()) walk(p, out);
-    else if (/\.(ts|mjs|hbs|h|cu|json)$/.test(entry.name)) out.push(p);
+    else if (/\.(ts|js|mjs|hbs|h|cu|json)$/.test(entry.name)) out.push(p);
   }
 }
 
@@ -48,7 +48,9 @@ let fingerprint;
 export function tsdpFingerprint() {
   if (fingerprint) return fingerprint;
   const files = [];
-  for (const d of ["compiler", "templates", "runtime/shim", "runtime/harness", "dsl"]) if (existsSync(join(root, d))) walk(join(root, d), files);
+  // An installed package runs dist/compiler (JavaScript); a checkout runs compiler/ (its dist/ may be stale).
+  const compiler = fromSources ? ["compiler"] : ["compiler", "dist/compiler"];
+  for (const d of [...compiler, "templates", "runtime/shim", "runtime/harness", "dsl"]) if (existsSync(join(root, d))) walk(join(root, d), files);
   const h = createHash("sha256");
   for (const f of files.sort()) h.update(f.slice(root.length)).update(readFileSync(f));
   fingerprint = h.digest("hex");
@@ -57,6 +59,30 @@ export function tsdpFingerprint() {
 
 /** The files a build writes beside the library, each with its digest in build.json; the manifest last (it vouches for the library). */
 const GENERATED = ["model.cu", "model.h", "index.js", "index.d.ts", "manifest.json"];
+
+/** What a compile writes as outDir/package.json when the typed module needs it (needsModuleScope). */
+export const MODULE_SCOPE = '{ "type": "module" }\n';
+
+/**
+ * Whether index.js needs a package.json beside it that makes it an ES module: the nearest
+ * package.json above outDir does not say "type": "module" (a project made by `npm init` is
+ * CommonJS), so Node would read index.js as CommonJS and refuse its imports. Inside an ES module
+ * project it is not written: a nested package.json would end that package's scope, and with it
+ * the package's self-reference ("tsdp" inside tsdp's own checkout).
+ */
+export function needsModuleScope(outDir) {
+  for (let dir = dirname(resolve(outDir)); ; dir = dirname(dir)) {
+    const path = join(dir, "package.json");
+    if (existsSync(path)) {
+      try {
+        return JSON.parse(readRegular(path, 1 << 20).toString("utf8")).type !== "module";
+      } catch {
+        return true;
+      }
+    }
+    if (dirname(dir) === dir) return true;
+  }
+}
 
 /** True when outDir's build.json records exactly these inputs and its outputs are the ones it wrote, the library sealed by the manifest. */
 export function isFreshBuild(outDir, file, optionsJson) {
@@ -69,6 +95,9 @@ export function isFreshBuild(outDir, file, optionsJson) {
     for (const path of record.absent ?? []) if (existsSync(path)) return false;
     const outputs = record.outputs ?? {};
     for (const name of GENERATED) if (typeof outputs[name] !== "string" || sha256(readRegular(join(outDir, name), 1 << 30)) !== outputs[name]) return false;
+    const scoped = needsModuleScope(outDir);
+    if (scoped !== (typeof outputs["package.json"] === "string")) return false;
+    if (scoped && sha256(readRegular(join(outDir, "package.json"), 1 << 16)) !== outputs["package.json"]) return false;
     const manifest = JSON.parse(readRegular(join(outDir, "manifest.json"), 64 << 20).toString("utf8"));
     if (typeof manifest.library !== "string" || !/^[\w.-]+$/.test(manifest.library) || !Number.isSafeInteger(manifest.libraryBytes)) return false;
     const library = readRegular(join(outDir, manifest.library), manifest.libraryBytes + 1);
@@ -158,12 +187,14 @@ function copyBuild(from, to, cacheEntry) {
   if (library.length !== manifest.libraryBytes || sha256(library) !== manifest.librarySha256 || digest !== `${manifest.librarySha256} ${manifest.libraryBytes}`) return false;
   // One level, never recursive: Node's recursive mkdir spins forever on some paths (under /proc).
   if (!existsSync(dirname(to))) return false;
+  const scoped = needsModuleScope(from);
+  if (needsModuleScope(to) !== scoped) return false;
   try {
     mkdirSync(to);
   } catch (e) {
     if (e.code !== "EEXIST") return false;
   }
-  for (const name of [...GENERATED.slice(0, -1), manifest.library, "manifest.json", "build.json"]) {
+  for (const name of [...GENERATED.slice(0, -1), ...(scoped ? ["package.json"] : []), manifest.library, "manifest.json", "build.json"]) {
     const tmp = join(to, `${name}.tmp-${process.pid}-${Math.random().toString(16).slice(2, 10)}`);
     writeFileSync(tmp, name === manifest.library ? library : readRegular(join(from, name), 1 << 30));
     renameSync(tmp, join(to, name));
