@@ -42,6 +42,7 @@ export const NATIVE = [
   "test/harness.test.ts",
   "test/language-ops.test.ts",
   "test/model-ops-target.test.ts",
+  "test/tuning.test.ts",
   // not native, but one child process per corpus case: a minute or two
   "test/adversarial/models.test.ts",
 ];

@@ -10,7 +10,7 @@ export function defaultOutDir(file: string): string {
 }
 
 /** What a build depends on besides its source files. */
-export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[], precision = "fp32", bucketCapMb = DEFAULT_BUCKET_CAP_MB, memcheck = false, shapeFor?: "cpu" | "gpu", counters = false, gemm = "auto", fast = false) {
+export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[], precision = "fp32", bucketCapMb = DEFAULT_BUCKET_CAP_MB, memcheck = false, shapeFor?: "cpu" | "gpu", counters = false, gemm = "auto", fast = false, tune?: string) {
   // memcheck, counters, and kernel shapes for the other target, only where asked for, so that
   // records of ordinary builds stay as they were.
   const otherShapes = shapeFor !== undefined && shapeFor !== (target === "cuda" ? "gpu" : "cpu");
@@ -26,6 +26,8 @@ export function recordedOptions(model: string | undefined, target: Target, archs
     // only when not the default, so that records of earlier builds stay as they were
     ...(gemm !== "auto" ? { gemm } : {}),
     ...(fast && target === "cpu" ? { fast: true } : {}),
+    // the tuning file applied (its contents are hashed with the sources: an edit rebuilds)
+    ...(tune !== undefined ? { tune } : {}),
   };
 }
 

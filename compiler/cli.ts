@@ -87,8 +87,11 @@ const compileCommand = program
   .addOption(new Option("--shape-for <machine>", "kernel shapes (tiles, split-K) chosen for the GPU or for the CPU target; default: the target's").choices(["gpu", "cpu"]))
   .option("--counters", "cpu target: a build that counts what a GPU profiler would (bank conflicts, sectors per request; see tsdp counters)")
   .addOption(new Option("--emit <what>", "ir: print the checked graph IR instead of building").choices(["ir"]))
+  .option("--tune <file>", "the tuning file: kernel knobs (tiles, split-K, block sizes) by kernel name (default: <model>.tune.json beside the model, when it exists)")
+  .option("--no-tune", "ignore <model>.tune.json: every kernel shape from tsdp's heuristics")
   .addHelpText("after", examples(
     ["tsdp compile model.ts", "build for the GPU when there is one, else the CPU target, into build/<model>"],
+    ["tsdp compile model.ts --tune fast.tune.json", "with the kernel knobs of a tuning file (see tsdp tune, tsdp inspect --kernel)"],
     ["tsdp compile model.ts --target cpu --out build/net", "the CPU target, into a directory of your choice"],
     ["tsdp compile model.ts --arch sm_90 --precision bf16", "an H100/H200 build with GEMMs on bf16 tensor cores"],
     ["tsdp compile model.ts --gemm cublaslt", "every linear layer and matmul on cuBLASLt (loaded at run time), tsdp's kernels where it is absent"],
@@ -98,9 +101,10 @@ const compileCommand = program
     ["tsdp compile model.ts --emit ir", "print the checked graph IR instead of building"],
   ));
 withLimits(compileCommand)
-  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; gemm: "auto" | "tsdp" | "cublaslt"; bucketCapMb: number; memcheck?: boolean; counters?: boolean; shapeFor?: "gpu" | "cpu" } & LimitFlags) =>
+  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; gemm: "auto" | "tsdp" | "cublaslt"; bucketCapMb: number; memcheck?: boolean; counters?: boolean; shapeFor?: "gpu" | "cpu"; tune?: string | false } & LimitFlags) =>
     run(async () => {
       const { defaultOutDir, memcheckFromEnv, recordedOptions } = await import("./build-paths.ts");
+      const { tuningPathFor } = await import("./tuning/tuning-file.ts");
       if (opts.emit === "ir") {
         const [{ lowerModel }, { printGraph }] = await Promise.all([import("./1-frontend/lower.ts"), import("./ir/print.ts")]);
         process.stdout.write(printGraph(lowerModel(file, { model: opts.model, ...limitsOf(opts) }).graph) + "\n");
@@ -127,12 +131,15 @@ withLimits(compileCommand)
         process.exitCode = 2;
         return;
       }
-      const options = recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck && !counters, opts.shapeFor, counters, opts.gemm);
+      // --tune's file, or model.tune.json beside the model (its contents are hashed as a source)
+      const tunePath = opts.tune === false ? undefined : tuningPathFor(file, opts.tune);
+      const options = recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck && !counters, opts.shapeFor, counters, opts.gemm, false, tunePath);
       if (isFresh(outDir, file, options)) {
         process.stdout.write(`${file} → ${outDir} (${target}, up to date, ${Math.round(performance.now() - started)} ms)\n`);
         return;
       }
-      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, gemm: opts.gemm, bucketCapMb: opts.bucketCapMb, memcheck: memcheck && !counters, counters, shapeFor: opts.shapeFor, ...limitsOf(opts) });
+      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, gemm: opts.gemm, bucketCapMb: opts.bucketCapMb, memcheck: memcheck && !counters, counters, shapeFor: opts.shapeFor, tune: opts.tune, ...limitsOf(opts) });
+      if (result.warnings.length) process.stderr.write(formatDiagnostics(result.warnings, { cwd: process.cwd(), color: Boolean(process.stderr.isTTY) }) + "\n");
       // What this command line resolved to, for bin/tsdp.js to answer the next one like it.
       rememberResolution(process.argv.slice(2), { file, outDir, target, options: JSON.stringify(options), cacheEntry: result.build.cacheEntry });
       const ms = Math.round(performance.now() - started);
@@ -159,8 +166,13 @@ const inspectCommand = program
   .option("--counters <file>", "with --gpu: the CPU target's counters (JSON, one program per file; repeat for step and forward): bank conflicts and sectors per request", collect, [])
   .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic to inspect: fp32, or tensor cores in tf32 or bf16 (with --from: the build's)").choices(["fp32", "tf32", "bf16"]))
   .addOption(new Option("--gemm <library>", "which GEMMs to inspect on cuBLASLt: auto, tsdp or cublaslt, as tsdp compile --gemm").choices(["auto", "tsdp", "cublaslt"]).default("auto"))
+  .option("-k, --kernel <name>", "show one kernel: its source lines, its knobs (value, origin, legal values), its launches and costs (with --gpu, the model's estimate)")
+  .addOption(new Option("--shape-for <machine>", "with --kernel: the kernel shapes of the GPU (default) or of the CPU target").choices(["gpu", "cpu"]).default("gpu"))
+  .option("--tune <file>", "the tuning file to apply (default: <model>.tune.json beside the model, when it exists)")
+  .option("--no-tune", "ignore <model>.tune.json")
   .addHelpText("after", examples(
     ["tsdp inspect model.ts", "layers, parameters, kernels with their fusion rules and costs, memory"],
+    ["tsdp inspect model.ts --kernel conv2_relu_pool --gpu h100", "one kernel: source lines, knobs with their origins and legal values, estimated time"],
     ["tsdp inspect model.ts --batch 256", "the memory estimate for 256 samples per device"],
     ["tsdp inspect model.ts --arch sm_90", "also each kernel's registers, spills and shared memory from ptxas"],
     ["tsdp inspect model.ts --from build/model", "the same, as recorded by the CUDA build in build/model"],
@@ -170,7 +182,7 @@ const inspectCommand = program
     ["tsdp inspect model.ts --json | jq .kernels", "the same report as JSON, for scripts"],
   ));
 withLimits(inspectCommand)
-  .action((file: string, opts: { model?: string; json?: boolean; batch?: number; arch?: string[]; from?: string; gpu?: GpuChoice; counters: string[]; precision?: "fp32" | "tf32" | "bf16"; gemm: "auto" | "tsdp" | "cublaslt" } & LimitFlags) =>
+  .action((file: string, opts: { model?: string; json?: boolean; batch?: number; arch?: string[]; from?: string; gpu?: GpuChoice; counters: string[]; precision?: "fp32" | "tf32" | "bf16"; gemm: "auto" | "tsdp" | "cublaslt"; kernel?: string; shapeFor: "gpu" | "cpu"; tune?: string | false } & LimitFlags) =>
     run(async () => {
       if (opts.counters.length && !opts.gpu) {
         // A usage error, like the option parsers' (exit code 2).
@@ -183,7 +195,20 @@ withLimits(inspectCommand)
       const batch = opts.batch ?? counters[0]?.batch ?? 64;
       // The CUDA code a compile would build (no build: nothing is written), with the GPU's kernel
       // shapes. Its manifest is the report.
-      const compiled = generate(file, { model: opts.model, target: "cuda", shapeFor: "gpu", precision: opts.precision, gemm: opts.gemm, ...limitsOf(opts) });
+      const compiled = generate(file, { model: opts.model, target: "cuda", shapeFor: opts.kernel ? opts.shapeFor : "gpu", precision: opts.precision, gemm: opts.gemm, tune: opts.tune, ...limitsOf(opts) });
+      if (compiled.warnings.length) process.stderr.write(formatDiagnostics(compiled.warnings, { cwd: process.cwd(), color: Boolean(process.stderr.isTTY) }) + "\n");
+      if (opts.kernel) {
+        const { inspectKernel, formatKernelInspection, UnknownKernelError } = await import("./tuning/kernel-report.ts");
+        try {
+          const r = inspectKernel(compiled, opts.kernel, { batch, shapeFor: opts.shapeFor, precision: opts.precision ?? "fp32", gpu: opts.gpu });
+          process.stdout.write((opts.json ? JSON.stringify(r, null, 2) : formatKernelInspection(r)) + "\n");
+        } catch (e) {
+          if (!(e instanceof UnknownKernelError)) throw e;
+          process.stderr.write(`tsdp: --kernel ${e.message}\n`);
+          process.exitCode = USAGE;
+        }
+        return;
+      }
       const most = compiled.generated.manifest.maxSamplesPerDevice;
       if (opts.gpu && batch > most) {
         // A usage error (exit code 2): the library would refuse this batch on one device too.
@@ -253,6 +278,41 @@ withLimits(countersCommand)
     }),
   );
 
+const tuneCommand = program
+  .command("tune")
+  .description("search each kernel's knobs (tiles, split-K, block sizes) and write the tuning file, verified against the reference before it is written")
+  .addArgument(modelArgument())
+  .addOption(modelOption())
+  .option("-b, --batch <n>", "batch size per device to tune for", integerInRange("a batch size", 1, 2 ** 31 - 1), 64)
+  .addOption(new Option("--gpu <gpu>", "the GPU whose performance model estimates the candidates").choices(GPU_CHOICES).default("h100"))
+  .addOption(new Option("--by <how>", "model: the performance model's estimates; timing: each candidate timed on the GPU (not built yet: refused). Default: timing where a GPU is present, else model").choices(["model", "timing"]))
+  .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic to tune: fp32, or tensor cores in tf32 or bf16").choices(["fp32", "tf32", "bf16"]).default("fp32"))
+  .option("-o, --out <file>", "the tuning file to write (default: <model>.tune.json beside the model, which tsdp compile then applies)")
+  .option("--build <dir>", "the verification build's directory (default: build/<model>-tune)", outDir)
+  .option("--json", "print the result as JSON")
+  .addHelpText("after", examples(
+    ["tsdp tune model.ts", "tune for an H100 at batch 64 by the performance model; write model.tune.json"],
+    ["tsdp tune model.ts --batch 256 --gpu a100", "for another GPU and batch"],
+    ["tsdp tune model.ts --out fast.tune.json", "into a file of your choice (tsdp compile --tune fast.tune.json)"],
+  ))
+  .addHelpText("after", "\nWithout a GPU the figures are model estimates, not measurements. Nothing is written unless the tuned build's training step matches the float64 reference on the CPU target.");
+withLimits(tuneCommand)
+  .action((file: string, opts: { model?: string; batch: number; gpu: GpuChoice; by?: "model" | "timing"; precision: "fp32" | "tf32" | "bf16"; out?: string; build?: string; json?: boolean } & LimitFlags) =>
+    run(async () => {
+      const [{ tune, formatTune, TuneUsageError }, { defaultOutDir }] = await Promise.all([import("./tuning/tune.ts"), import("./build-paths.ts")]);
+      const by = opts.by ?? (defaultTarget() === "cuda" ? "timing" : "model");
+      try {
+        const r = await tune(file, { model: opts.model, batch: opts.batch, gpu: opts.gpu, by, precision: opts.precision, out: opts.out, verifyDir: opts.build ?? `${defaultOutDir(file)}-tune`, ...limitsOf(opts) });
+        process.stdout.write((opts.json ? JSON.stringify(r, null, 2) : formatTune(r)) + "\n");
+        if (!r.written) process.exitCode = 1;
+      } catch (e) {
+        if (!(e instanceof TuneUsageError)) throw e;
+        process.stderr.write(`tsdp tune: ${e.message}\n`);
+        process.exitCode = USAGE;
+      }
+    }),
+  );
+
 program
   .command("doctor")
   .description("check this machine for tsdp: Node, g++, nvcc, GPUs, NCCL, MPI, the build cache; the default target and how to fix what is missing")
@@ -271,6 +331,7 @@ program.addHelpText("after", examples(
   ["tsdp compile model.ts", "compile a model into build/<model>"],
   ["tsdp inspect model.ts", "what the model compiles to, without building"],
   ["tsdp counters model.ts", "bank conflicts and sectors per request of each kernel, counted on the CPU"],
+  ["tsdp tune model.ts", "search the kernels' knobs and write model.tune.json (verified first)"],
   ["tsdp doctor", "what this machine has for tsdp"],
   ["tsdp help compile", "a command's options and examples"],
 ));

@@ -13,6 +13,10 @@ import { buildModel, type BuildResult } from "./6-build/build.ts";
 import { buildRecord } from "./6-build/freshness.ts";
 import { defaultOutDir, memcheckFromEnv, recordedOptions } from "./build-paths.ts";
 import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
+import { checkTuning, defaultTuningPath, readTuningFile, tuningOf, tuningPathFor, type TuningFile, type Tuning } from "./tuning/tuning-file.ts";
+import { tunableKernels, tunedGemmShape } from "./tuning/tuned-shapes.ts";
+import type { Diagnostic } from "./diagnostics/diagnostic.ts";
+import type { TuningReport } from "../runtime/manifest.ts";
 
 // The compiler, stage by stage:
 //
@@ -52,6 +56,13 @@ export interface CompileOptions extends LowerOptions {
    * auto (default: the large dense ones), tsdp (none) or cublaslt (every dense one).
    */
   readonly gemm?: GemmMode;
+  /**
+   * The tuning file (issue 18): a path (--tune), or the file itself (tsdp tune's candidates), or
+   * false for none; default: model.tune.json beside the model when it exists.
+   */
+  readonly tune?: string | TuningFile | false;
+  /** Stage 1's result for this file and these options, when the caller has it (tsdp tune's many candidates). */
+  readonly lowered?: LoweredModel;
 }
 
 export interface Compiled {
@@ -61,19 +72,51 @@ export interface Compiled {
   /** The evaluate and training-step programs, when the model declares its training. */
   readonly training?: TrainingCodegen;
   readonly generated: GeneratedModel;
+  /** The tuning file applied, if any, and its warnings (stale entries). */
+  readonly tuning?: Tuning;
+  readonly warnings: readonly Diagnostic[];
+}
+
+/** The tuning file a compile of `file` applies (compiler/tuning/tuning-file.ts). */
+export function tuningFor(file: string, tune: CompileOptions["tune"]): Tuning | undefined {
+  if (tune === false) return undefined;
+  if (typeof tune === "object") return tuningOf(tune);
+  const path = tuningPathFor(file, tune);
+  return path === undefined ? undefined : tuningOf(readTuningFile(path));
 }
 
 /** Stages 1–5: from the model file to CUDA source, without building it. */
 export function generate(file: string, options: CompileOptions = {}): Compiled {
   const target = options.target ?? defaultTarget();
   const shapeFor = options.shapeFor ?? defaultShapeFor(target);
-  const model = lowerModel(file, options); //                      1. TypeScript → checked graph IR
-  const training = trainingPrograms(model.graph, options.bucketCapMb, shapeFor, options.precision); // 2–4 for evaluate and the training step (when declared)
+  const tuning = tuningFor(file, options.tune); //                   the tuning file's knobs, if any
+  const model = options.lowered ?? lowerModel(file, options); //   1. TypeScript → checked graph IR
+  const training = trainingPrograms(model.graph, options.bucketCapMb, shapeFor, options.precision, tuning); // 2–4 for evaluate and the training step (when declared)
   const plan = planKernels(model.graph, undefined, planOptions(options.precision)); // 3. ops → fused kernels
-  const memory = planMemory(model.graph, plan, undefined, gemmWorkspaces(plan, shapeFor, options.precision)); // 4. buffers, lifetimes, reuse
+  const checked = tuning ? checkTuning(tuning.file, tunableKernels([plan, ...(training ? [training.evaluate.plan, training.step.plan] : [])], options.precision ?? "fp32")) : undefined;
+  const warnings = checked?.warnings ?? [];
+  const memory = planMemory(model.graph, plan, undefined, workspaces(plan, shapeFor, options.precision ?? "fp32", tuning)); // 4. buffers, lifetimes, reuse
   const forward = { graph: model.graph, plan, memory };
-  const generated = generateWithTraining({ forward, target, precision: options.precision, shapeFor, gemm: options.gemm, training }); // 5. CUDA
-  return { model, plan, memory, training, generated };
+  let generated = generateWithTraining({ forward, target, precision: options.precision, shapeFor, gemm: options.gemm, training, tuning }); // 5. CUDA
+  if (tuning) generated = withManifestChanges(generated, { tuning: tuningReport(tuning, checked!.stale) });
+  return { model, plan, memory, training, generated, ...(tuning ? { tuning } : {}), warnings };
+}
+
+/** Split-K workspaces for the memory planner, with the tuning file's split counts. */
+function workspaces(plan: KernelPlan, shapeFor: ShapeFor, precision: Precision, tuning?: Tuning) {
+  return gemmWorkspaces(plan, shapeFor, precision, (k) => tunedGemmShape(k, shapeFor, precision, tuning));
+}
+
+/** What the manifest records of the tuning file applied. */
+function tuningReport(t: Tuning, staleNames: readonly string[]): TuningReport {
+  const stale = new Set(staleNames);
+  return {
+    file: t.file.file,
+    sha256: t.file.sha256,
+    kernels: Object.fromEntries([...t.file.entries.values()].filter((e) => !stale.has(e.kernel)).map((e) => [e.kernel, { ...e.knobs }])),
+    stale: [...stale],
+    ...(t.file.tunedFor ? { tunedFor: t.file.tunedFor } : {}),
+  };
 }
 
 /** The tensor-core GEMM template (gemm_tc.cu.hbs) has no column of ones for gemm-row-sums. */
@@ -86,17 +129,17 @@ function planOptions(precision: Precision = "fp32"): PlanOptions {
  * declaration: autodiff builds the backward, each program gets its own kernel and memory plan, and
  * the step's gradients are grouped into the buckets that are all-reduced during its backward.
  */
-export function trainingPrograms(graph: Graph, bucketCapMb?: number, shapeFor: ShapeFor = "cpu", precision: Precision = "fp32"): TrainingCodegen | undefined {
+export function trainingPrograms(graph: Graph, bucketCapMb?: number, shapeFor: ShapeFor = "cpu", precision: Precision = "fp32", tuning?: Tuning): TrainingCodegen | undefined {
   if (!graph.loss || !graph.optimizer) return undefined;
   const loss = graph.loss.value;
   const { graph: stepGraph, gradients, lossScale } = differentiate(graph, { seed: "loss_scale" }); // 2. backward
   const evalPlan = planKernels(graph, [...graph.outputs, loss], planOptions(precision)); //            3. kernels
   const stepPlan = planKernels(stepGraph, [loss, ...gradients.values()], planOptions(precision));
   // split-K GEMMs (weight gradients) get their partial-sum workspace from the memory planner
-  const stepMemory = planMemory(stepGraph, stepPlan, gradients, gemmWorkspaces(stepPlan, shapeFor, precision)); // 4. memory
+  const stepMemory = planMemory(stepGraph, stepPlan, gradients, workspaces(stepPlan, shapeFor, precision, tuning)); // 4. memory
   const buckets = planBuckets(graph.params, gradients, stepPlan, stepMemory, bucketCapMb); //        4. gradient buckets
   return {
-    evaluate: { graph, plan: evalPlan, memory: planMemory(graph, evalPlan, undefined, gemmWorkspaces(evalPlan, shapeFor, precision)) },
+    evaluate: { graph, plan: evalPlan, memory: planMemory(graph, evalPlan, undefined, workspaces(evalPlan, shapeFor, precision, tuning)) },
     step: { graph: stepGraph, plan: stepPlan, memory: stepMemory },
     gradients,
     lossScale: lossScale!,
@@ -126,6 +169,9 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
   const target = options.target ?? defaultTarget();
   const archs = options.archs ?? defaultArchs();
   const compiled = generate(file, { ...options, target });
+  // the tuning file read from disk (an in-memory one, tsdp tune's candidate, is not recorded as a source)
+  const tunePath = compiled.tuning && typeof options.tune !== "object" ? compiled.tuning.file.file : undefined;
+  const tuneRecord = compiled.tuning ? (tunePath ?? `${compiled.tuning.file.file}@${compiled.tuning.file.sha256}`) : undefined;
   const counters = options.counters === true;
   if (counters && target !== "cpu") throw new RangeError("compile: counters is a CPU-target flavor (target: 'cpu'); on a GPU, profile with Nsight Compute");
   // A counter build is not also a memcheck build unless asked explicitly (then buildModel refuses both).
@@ -137,7 +183,13 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
     memcheck,
     counters,
     fast: options.fastBuild === true,
-    record: buildRecord(file, compiled.model.sources, recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb, memcheck, options.shapeFor, counters, options.gemm, options.fastBuild === true)),
+    record: buildRecord(
+      file,
+      [...compiled.model.sources, ...(tunePath ? [tunePath] : [])],
+      recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb, memcheck, options.shapeFor, counters, options.gemm, options.fastBuild === true, tuneRecord),
+      // a model.tune.json that appears later must rebuild
+      options.tune === undefined && !tunePath ? [defaultTuningPath(file)] : [],
+    ),
   }); //                                                            6. nvcc | g++ + shim → libmodel.so
   return { ...compiled, build };
 }

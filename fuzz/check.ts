@@ -73,8 +73,8 @@ export interface CheckResult {
   readonly checkSeconds: number;
 }
 
-const FORWARD = { rtol: 1e-4, atol: 1e-5 };
-const GRADIENT = { rtol: 1e-3, atol: 1e-4 };
+export const FORWARD = { rtol: 1e-4, atol: 1e-5 };
+export const GRADIENT = { rtol: 1e-3, atol: 1e-4 };
 const UPDATE = { rtol: 1e-5, atol: 1e-6 };
 
 /** A tensor's scale is at least this share of the largest of its kind (outputs, buffers, gradients). */
@@ -107,7 +107,7 @@ export function compare(got: ArrayLike<number>, want: ArrayLike<number>, tol: { 
 const largestOf = (arrays: Iterable<ArrayLike<number>>) => Math.max(0, ...[...arrays].map(maxAbs));
 
 /** Inputs for every forward input of the graph, and a target for its loss: deterministic from `seed`. */
-function inputsFor(graph: Graph, batch: number, seed: number): { tensors: Tensor[]; reference: Record<string, NDArray>; target: Tensor; targetRef: NDArray } {
+export function inputsFor(graph: Graph, batch: number, seed: number): { tensors: Tensor[]; reference: Record<string, NDArray>; target: Tensor; targetRef: NDArray } {
   const tensors: Tensor[] = [];
   const reference: Record<string, NDArray> = {};
   graph.inputs.forEach((input, i) => {

@@ -193,12 +193,23 @@ export interface Manifest {
   readonly training?: TrainingManifest;
   /** Why the library has no training step, when it has none. */
   readonly trainingUnavailable?: string;
+  /** Informational (issue 18): the tuning file the build applied. */
+  readonly tuning?: TuningReport;
   /**
    * What ptxas reported per kernel and architecture, when the build was for CUDA. Known only once
    * nvcc has run, after the library embedded the seal, so it is outside the seal (SEAL_FIELDS);
    * informational: the runtime does not rely on it.
    */
   readonly resources?: readonly KernelResources[];
+}
+
+/** The tuning file a build applied (compiler/tuning/tuning-file.ts): its knobs per kernel, and its entries that named no kernel. */
+export interface TuningReport {
+  readonly file: string;
+  readonly sha256: string;
+  readonly kernels: Readonly<Record<string, Readonly<Record<string, string | number>>>>;
+  readonly stale: readonly string[];
+  readonly tunedFor?: Readonly<Record<string, unknown>>;
 }
 
 /** --gemm's choice per GEMM kernel of each program (compiler/5-codegen/kernels/cublaslt.ts). */

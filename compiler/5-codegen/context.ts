@@ -5,6 +5,7 @@ import type { MemoryPlan } from "../4-memory/plan.ts";
 import type { Graph, Node } from "../ir/node.ts";
 import { formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import { cComment } from "./escape.ts";
+import type { Tuning } from "../tuning/tuning-file.ts";
 
 /** What every kernel builder needs: the plans, and how to name memory and source lines. */
 export class CodegenContext {
@@ -17,6 +18,8 @@ export class CodegenContext {
     readonly precision: Precision = "fp32",
     /** Whose kernel shapes (GEMM tiles, split-K) to emit: the GPU's or the CPU target's. */
     readonly shapeFor: ShapeFor = "cpu",
+    /** The tuning file's knobs (compiler/tuning), which replace the heuristics' choices. */
+    readonly tuning?: Tuning,
   ) {}
 
   /** The harness expression for a value's device pointer. */

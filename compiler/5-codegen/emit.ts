@@ -25,6 +25,7 @@ import { kernelReport, launchReports } from "./launches.ts";
 import type { BucketRowView, HeaderView, KernelView, LaunchView, ModelView, ProgramView, StateRowView, TensorRowView, TrainingView } from "./view.ts";
 import { MANIFEST_FORMAT, ABI_VERSION, manifestContentHash, type GeneratedManifest, type IOSpec, type KernelResources, type ParamSpec, BATCH } from "../../runtime/manifest.ts";
 import { bucketSummary, type BucketPlan } from "../4-memory/buckets.ts";
+import type { Tuning } from "../tuning/tuning-file.ts";
 
 // Code generation: graph → kernel plan → memory plan → view model → model.cu, model.h and the
 // manifest. The view model holds every name and number; the templates in templates/ only lay
@@ -195,6 +196,8 @@ export interface CodegenInput {
   readonly gemm?: GemmMode;
   /** The evaluate and training-step programs, when the model declares its training. */
   readonly training?: TrainingCodegen;
+  /** A tuning file's knobs (compiler/tuning), in place of the heuristics' kernel shapes. */
+  readonly tuning?: Tuning;
 }
 
 interface RenderedProgram {
@@ -205,14 +208,14 @@ interface RenderedProgram {
 }
 
 /** Renders each program's kernels once; a kernel identical in two programs is emitted once. */
-function renderPrograms(programs: Record<string, Program>, precision: Precision, shapeFor: ShapeFor, gemm: GemmMode) {
+function renderPrograms(programs: Record<string, Program>, precision: Precision, shapeFor: ShapeFor, gemm: GemmMode, tuning?: Tuning) {
   const t = loadTemplates();
   const texts = new Map<string, string>();
   const out: Record<string, RenderedProgram & { ctx: CodegenContext }> = {};
   const gemmChoices: GemmChoice[] = [];
   let cublasltSites = 0;
   for (const [name, program] of Object.entries(programs)) {
-    const ctx = new CodegenContext(program.graph, program.plan, program.memory, precision, shapeFor);
+    const ctx = new CodegenContext(program.graph, program.plan, program.memory, precision, shapeFor, tuning);
     const launches: LaunchView[] = [];
     const templates: KernelView["template"][] = [];
     const blas = blasSites(ctx, name, program.plan, gemm, cublasltSites);
@@ -293,7 +296,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
   const { graph, plan, memory } = forward;
   const programs: Record<string, Program> = training ? { forward, evaluate: training.evaluate, step: training.step } : { forward };
   const gemm = input.gemm ?? "auto";
-  const rendered = renderPrograms(programs, precision, shapeFor, gemm);
+  const rendered = renderPrograms(programs, precision, shapeFor, gemm, input.tuning);
   const ctx = rendered.programs.forward.ctx;
   const outputs = graph.outputs.map((o, i) => ({ node: o, name: `output${i}` }));
   const sourceFile = basename(graph.nodes[0]?.loc.file ?? "model.ts");

@@ -22,6 +22,11 @@ export interface BuildRecord {
   readonly options: string;
   /** Every source file the frontend read, with its content hash. */
   readonly sources: Record<string, string>;
+  /**
+   * Files whose appearance changes the build (model.tune.json beside the model, when there was
+   * none): the build is stale once one exists.
+   */
+  readonly absent?: readonly string[];
   /** sha256 of model.cu, model.h, index.js, index.d.ts, package.json when one is written, and manifest.json as written (added by the build). */
   readonly outputs?: Record<string, string>;
 }
@@ -32,13 +37,14 @@ function hashFile(path: string): string {
 
 export { tsdpFingerprint };
 
-export function buildRecord(file: string, sources: readonly string[], options: object): BuildRecord {
+export function buildRecord(file: string, sources: readonly string[], options: object, absent: readonly string[] = []): BuildRecord {
   return {
     version: 2,
     file: resolve(file),
     tsdp: tsdpFingerprint(),
     options: JSON.stringify(options),
     sources: Object.fromEntries(sources.map((s) => [resolve(s), hashFile(s)])),
+    ...(absent.length ? { absent: absent.map((a) => resolve(a)) } : {}),
   };
 }
 

@@ -91,6 +91,8 @@ export function isFreshBuild(outDir, file, optionsJson) {
     if (record.version !== 2 || record.options !== optionsJson || record.tsdp !== tsdpFingerprint()) return false;
     if (record.file !== resolve(file) || !(resolve(file) in record.sources)) return false;
     for (const [path, hash] of Object.entries(record.sources)) if (!existsSync(path) || sha256(readFileSync(path)) !== hash) return false;
+    // a file that would change the build once it exists (a tuning file beside the model)
+    for (const path of record.absent ?? []) if (existsSync(path)) return false;
     const outputs = record.outputs ?? {};
     for (const name of GENERATED) if (typeof outputs[name] !== "string" || sha256(readRegular(join(outDir, name), 1 << 30)) !== outputs[name]) return false;
     const scoped = needsModuleScope(outDir);

@@ -136,6 +136,16 @@ export const catalog = {
     "measure the counters again on this model's CPU-target build with the GPU's kernel shapes (--shape-for gpu), at the batch of the estimate",
   ),
 
+  // The tuning file (model.tune.json, issue 18): TSDP61xx.
+  badTuningFile: entry("TSDP6101", "the tuning file cannot be used", 'a tuning file is {"kernels": {"<kernel>": {"<knob>": value}}}; tsdp inspect --kernel <name> lists a kernel\'s knobs'),
+  illegalKnob: entry("TSDP6102", "illegal value for a kernel's knob", "tsdp inspect <model.ts> --kernel <name> lists each knob with its legal values"),
+  unknownKnob: entry("TSDP6103", "this kernel has no such knob", "tsdp inspect <model.ts> --kernel <name> lists the kernel's knobs"),
+  staleTuning: entry(
+    "TSDP6104",
+    "a tuning entry names no kernel of this model",
+    "kernel names are the layer's module path and its fused ops (tsdp inspect lists them); after renaming a layer or changing what fuses, rename or delete the entry",
+  ),
+
   internal: entry("TSDP9001", "internal compiler error", "this is a bug in tsdp; please report it with the model file"),
   // Autodiff (2-autodiff) is reached only through a training declaration the frontend checked
   // (a scalar loss that some parameter reaches), so each of these is a bug in tsdp, not in the model.

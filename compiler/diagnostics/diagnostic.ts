@@ -17,6 +17,8 @@ export interface Diagnostic {
   readonly help?: string;
   /** Lines shown under the message (a tool's output), each printed on its own line. */
   readonly notes?: readonly string[];
+  /** A warning is reported and the compile goes on (a stale tuning entry); anything else is an error. */
+  readonly severity?: "warning";
 }
 
 export function diagnostic(kind: DiagnosticKind, message: string, loc?: SourceLoc): Diagnostic {

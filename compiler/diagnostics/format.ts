@@ -34,7 +34,8 @@ const printableLine = (s: string) => s.replace(CONTROL, "\ufffd");
 export function formatDiagnostic(d: Diagnostic, opts: FormatOptions = {}): string {
   const red = paint(opts.color ?? false, "1;31");
   const blue = paint(opts.color ?? false, "1;34");
-  const out = [`${red(`error ${d.code}`)}: ${printable(d.message)}`];
+  const yellow = paint(opts.color ?? false, "1;33");
+  const out = [`${d.severity === "warning" ? yellow(`warning ${d.code}`) : red(`error ${d.code}`)}: ${printable(d.message)}`];
   // each note its own line, escaped like the message (a tool's output may quote model text)
   for (const note of d.notes ?? []) out.push(`  ${printable(note)}`);
   if (d.loc) {
@@ -55,7 +56,10 @@ export function formatDiagnostic(d: Diagnostic, opts: FormatOptions = {}): strin
 
 export function formatDiagnostics(ds: readonly Diagnostic[], opts: FormatOptions = {}): string {
   const n = ds.length;
-  return [...ds.map((d) => formatDiagnostic(d, opts)), `${n} error${n === 1 ? "" : "s"}`].join("\n\n");
+  const warnings = ds.filter((d) => d.severity === "warning").length;
+  const errors = n - warnings;
+  const count = [errors ? `${errors} error${errors === 1 ? "" : "s"}` : "", warnings ? `${warnings} warning${warnings === 1 ? "" : "s"}` : ""].filter(Boolean).join(", ") || "0 errors";
+  return [...ds.map((d) => formatDiagnostic(d, opts)), count].join("\n\n");
 }
 
 function sourceLine(file: string, line: number, sources?: Map<string, string>): string | undefined {

@@ -5,11 +5,11 @@ import { cFloat } from "../../ops/elementwise.ts";
 import { opDef } from "../../ops/index.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, FusedPointwiseView, LaunchView } from "../view.ts";
+import { resolvePointwise } from "../../tuning/knobs.ts";
 
 // A fused chain of pointwise ops: one thread per output element (grid-stride), each input read
 // once through its broadcast index, the whole chain evaluated in registers, one store.
-
-const THREADS = 256;
+// The block size (256) and elements per thread (1) are knobs (compiler/tuning/knobs.ts).
 
 /** Index of a broadcast input for output coordinates c0..c(r−1): strides are 0 where it has size 1. */
 function broadcastIndex(leaf: readonly Dim[], out: readonly Dim[]): string {
@@ -86,11 +86,14 @@ export function fusedPointwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: 
     result: names.get(k.output)!,
     batched: out.some(isBatch),
   };
+  // each thread visits elementsPerThread elements of the grid-stride loop: the grid is that much smaller
+  const { blockSize, elementsPerThread } = resolvePointwise(ctx.tuning?.forKernel(k.name));
+  const perBlock = blockSize * elementsPerThread;
   const launch: LaunchView = {
     name: k.name,
     kernel: `${k.name}_kernel`,
-    grid: `dim3((unsigned)std::min<size_t>((${cCount(out)} + ${THREADS - 1}) / ${THREADS}, 65535))`,
-    block: `dim3(${THREADS})`,
+    grid: `dim3((unsigned)std::min<size_t>((${cCount(out)} + ${perBlock - 1}) / ${perBlock}, 65535))`,
+    block: `dim3(${blockSize})`,
     sharedBytes: "0",
     args,
     scalars: [],

@@ -233,10 +233,16 @@ export function kernelGemmShape(k: Pick<Kernel, "anchor" | "pool" | "prologue" |
  * The split-K workspaces of a plan's kernels (anchor → bytes, per sample where `perSample`), for the
  * memory planner: a workspace lives only while its kernel runs, so the planner reuses its bytes.
  */
-export function gemmWorkspaces(plan: KernelPlan, shapeFor: ShapeFor, precision: Precision = "fp32"): Map<Node, { bytes: number; perSample: boolean }> {
+export function gemmWorkspaces(
+  plan: KernelPlan,
+  shapeFor: ShapeFor,
+  precision: Precision = "fp32",
+  // a tuning file's split-K replaces the heuristic's (compiler/tuning/tuned-shapes.ts)
+  shapeOf: (k: Kernel) => GemmShape | undefined = (k) => kernelGemmShape(k, shapeFor, precision),
+): Map<Node, { bytes: number; perSample: boolean }> {
   const out = new Map<Node, { bytes: number; perSample: boolean }>();
   for (const k of plan.kernels) {
-    const shape = kernelGemmShape(k, shapeFor, precision);
+    const shape = shapeOf(k);
     if (!shape?.splitK) continue;
     const { parts } = kernelGemmMaps(k);
     // [Z, splits, M, N rounded up to 4] floats (N counts the column of ones of gemm-row-sums); M per

@@ -5,8 +5,9 @@ import { opDef } from "../../ops/index.ts";
 import type { GemmIndexMaps, SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
 import type { GemmStoreRunView, GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
-import { gemmShape, kernelGemmMaps, workspaceRow, type Tile } from "./gemm-shape.ts";
-import { chooseTensorCoreTile, tensorCoreSharedBytes, type TensorCoreTile } from "./gemm-tc-shape.ts";
+import { kernelGemmMaps, workspaceRow, type Tile } from "./gemm-shape.ts";
+import { tensorCoreSharedBytes, type TensorCoreTile } from "./gemm-tc-shape.ts";
+import { resolveGemm, resolveTensorCore } from "../../tuning/knobs.ts";
 
 // GEMM-shaped kernels: every op whose codegen is "gemm" (nn.Linear, matmul, Conv2d as an
 // implicit GEMM, its gradients, ConvTranspose2d). The op gives its index maps and bias.
@@ -205,9 +206,11 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   const tc = ctx.precision !== "fp32";
   if (tc && rowSums) throw new Error(`codegen: ${k.name}: the tensor-core GEMM has no column of ones (gemm-row-sums is off with --precision ${ctx.precision})`);
   // the tensor-core template has its own tiles of 8 warps, chosen for the GPU's SMs (gemm-tc-shape.ts)
-  const shape = tc ? undefined : gemmShape(parts, ctx.shapeFor, k.pool !== undefined);
+  // the heuristics' shapes, with a tuning file's knobs in their place (compiler/tuning/knobs.ts)
+  const tuning = ctx.tuning?.forKernel(k.name);
+  const shape = tc ? undefined : resolveGemm({ parts, shapeFor: ctx.shapeFor, pooled: k.pool !== undefined }, tuning).shape;
   const fp32Tile: Tile | undefined = shape?.tile;
-  const tcTile = tc ? chooseTensorCoreTile(parts.mAt, parts.N, /^\d+$/.test(parts.Z) ? Number(parts.Z) : 1) : undefined;
+  const tcTile = tc ? resolveTensorCore({ parts }, tuning).tile : undefined;
   const tile = fp32Tile ?? tcTile ?? TILE;
   // split-K only where the memory planner placed the workspace (it asked gemmShape the same question)
   const workspace = shape?.splitK && ctx.workspace(k.anchor);
