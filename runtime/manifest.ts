@@ -191,6 +191,8 @@ export interface Manifest {
   readonly gemm?: GemmReport;
   /** Present when the library has a training step: the loss, its target and the optimizer's defaults. */
   readonly training?: TrainingManifest;
+  /** The kernels the user overrides (tsdp eject; kernels/NAME.cu), verified before the library was installed. */
+  readonly overrides?: readonly OverrideReport[];
   /** Why the library has no training step, when it has none. */
   readonly trainingUnavailable?: string;
   /**
@@ -199,6 +201,17 @@ export interface Manifest {
    * informational: the runtime does not rely on it.
    */
   readonly resources?: readonly KernelResources[];
+}
+
+/** A generated kernel replaced by the user's file (compiler/6-build/overrides.ts). */
+export interface OverrideReport {
+  /** The kernel section's name in model.cu. */
+  readonly kernel: string;
+  /** The user's file, relative to the model's directory. */
+  readonly file: string;
+  readonly sha256: string;
+  /** What it was ejected for (signatures, shapes, launch), as its header records it. */
+  readonly fingerprint: string;
 }
 
 /** --gemm's choice per GEMM kernel of each program (compiler/5-codegen/kernels/cublaslt.ts). */
