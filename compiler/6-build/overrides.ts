@@ -21,7 +21,7 @@ import type { OverrideReport } from "../../runtime/manifest.ts";
 export interface KernelRecord {
   /** Each __global__ function of the section: "name(param, param, …)", whitespace collapsed. */
   readonly signatures: readonly string[];
-  /** The shapes of the tensors the kernel's first launch passes, in order ("[Batch, 1, 28, 28]"). */
+  /** The tensors the kernel's first launch passes, in order: "conv1.weight [20, 1, 5, 5]", "[Batch, 20, 12, 12]". */
   readonly shapes: readonly string[];
   /** The first launch's sizes and configuration ("const int M = …; grid …; block …"). */
   readonly launch: string;
@@ -115,7 +115,12 @@ function recordOf(section: string, cu: string): KernelRecord {
     let open = at;
     while (open > 0 && !/^\s*\{\s+\/\/ /.test(lines[open])) open--;
     const block = lines.slice(open, at);
-    shapes = block.map((l) => /^\s*(?:\{\s+)?\/\/ (?:\S+ )?(\[[^\]]*\])$/.exec(l)?.[1]).filter((s): s is string => s !== undefined);
+    // "x [Batch, 1, 28, 28]", "conv1.weight [20, 1, 5, 5]", "[Batch, 20, 12, 12]"; an intermediate's
+    // IR number (%11) is dropped: it changes with unrelated edits of the model.
+    shapes = block
+      .map((l) => /^\s*(?:\{\s+)?\/\/ (?:(\S+) )?(\[[^\]]*\])$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => (m[1] && !m[1].startsWith("%") ? `${m[1]} ${m[2]}` : m[2]));
     const sizes = block.filter((l) => /^\s*const /.test(l)).map(collapse);
     const call = lines.slice(at, at + 3).join(" ");
     const [, grid, blockDim] = splitArgs(parenthesized(call, call.indexOf("(")));
@@ -176,8 +181,14 @@ export function recordChanges(was: KernelRecord, now: KernelRecord): string[] {
       if (a.params[j] !== b.params[j])
         out.push(`${b.name}: argument ${j + 1} was ${a.params[j] ?? "(none)"}, is now ${b.params[j] ?? "(none: removed)"}`);
   }
-  for (let i = 0; i < Math.max(was.shapes.length, now.shapes.length); i++)
-    if (was.shapes[i] !== now.shapes[i]) out.push(`tensor ${i + 1}'s shape ${was.shapes[i] ?? "(none)"} became ${now.shapes[i] ?? "(none: removed)"}`);
+  const split = (t: string | undefined) => (t === undefined ? undefined : { name: t.slice(0, t.indexOf("[")).trim(), shape: t.slice(t.indexOf("[")) });
+  for (let i = 0; i < Math.max(was.shapes.length, now.shapes.length); i++) {
+    const a = split(was.shapes[i]);
+    const b = split(now.shapes[i]);
+    if (!a || !b) out.push(a ? `tensor ${i + 1} (${was.shapes[i]}) is no longer passed` : `there is a new tensor ${i + 1}, ${now.shapes[i]}`);
+    else if (a.shape !== b.shape) out.push(`tensor ${i + 1}${b.name ? ` (${b.name})` : ""}: shape ${a.shape} became ${b.shape}`);
+    else if (a.name !== b.name) out.push(`tensor ${i + 1} was ${a.name || "an intermediate"}, is now ${b.name || "an intermediate"}`);
+  }
   if (was.launch !== now.launch) out.push(`the launch was '${was.launch}', is now '${now.launch}'`);
   return out;
 }

@@ -33,7 +33,7 @@ const FORWARD = { rtol: 1e-4, atol: 1e-5 };
 const GRADIENT = { rtol: 1e-3, atol: 1e-4 };
 const FLOOR = 1e-3;
 const K = 8;
-const BATCH = 2;
+const BATCH = 8;
 
 /** The worst element of one tensor, when it is outside tolerance. */
 interface Miss {
@@ -153,7 +153,8 @@ export async function verifyOverrides(dir: string, graph: Graph, overrides: read
     const where = `${w.what}${w.index ? ` at ${w.index}` : ""}`;
     const lines = [
       `the library with your kernel${overrides.length > 1 ? "s" : ""} ${names} disagrees with the float64 reference: largest error ${w.error.toExponential(3)} in ${where} (got ${w.got}, the reference says ${w.want}; allowed ${w.allowed.toExponential(2)})`,
-      ...misses.filter((x) => x !== w).map((x) => `also ${x.what}${x.index ? ` at ${x.index}` : ""}: error ${x.error.toExponential(3)}, allowed ${x.allowed.toExponential(2)}`),
+      ...misses.filter((x) => x !== w).slice(0, 8).map((x) => `also ${x.what}${x.index ? ` at ${x.index}` : ""}: error ${x.error.toExponential(3)}, allowed ${x.allowed.toExponential(2)}`),
+      ...(misses.length > 9 ? [`… and ${misses.length - 9} more tensors`] : []),
       `checked on random inputs at batch ${BATCH}: ${checked.join(", ")}`,
     ];
     throw new CompileError([multiline("overrideRefused", lines.join("\n"), { file: overrides[0].file, line: 1, col: 1, length: 0 })]);
