@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { Argument, Command, CommanderError, Option } from "commander";
 import { archList, className, integerInRange, modelFile, outDir, positiveNumber } from "./cli-args.ts";
 import { isFresh } from "./6-build/freshness.ts";
@@ -197,6 +197,9 @@ withLimits(inspectCommand)
         return;
       }
       let report = modelReport(compiled, batch);
+      const { overrideStatuses, kernelsDirectory } = await import("./6-build/overrides.ts");
+      const overrides = overrideStatuses(compiled.generated.cu, kernelsDirectory(file), dirname(resolve(file)));
+      if (overrides.length) report = { ...report, overrides };
       let launches = compiled.generated.manifest.launches;
       let precision = opts.precision ?? "fp32";
       if (opts.arch) {

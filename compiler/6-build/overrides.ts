@@ -221,47 +221,55 @@ export function overrideFiles(dir: string): Map<string, string> {
 
 const fileLoc = (file: string, line = 1): SourceLoc => ({ file, line, col: 1, length: 0 });
 
+/** One file of the kernels directory checked against the current generated sections. */
+function checkOverrideFile(name: string, file: string, sections: ReadonlyMap<string, KernelSection>, modelDir: string): Override | Diagnostic {
+  const text = readFileSync(file, "utf8");
+  const shown = relative(modelDir, file) || file;
+  const inFile = recordInFile(text);
+  if (typeof inFile === "string") return diagnostic("overrideHeader", `${shown} is not an ejected kernel: ${inFile}`, fileLoc(file));
+  if (inFile.name !== name) return diagnostic("overrideHeader", `${shown} says it overrides ${inFile.name}; a kernel's file is kernels/${inFile.name}.cu`, fileLoc(file));
+  if (fingerprintOf(inFile.record) !== inFile.fingerprint)
+    return diagnostic("overrideHeader", `${shown}: its tsdp- header lines were edited (their fingerprint does not match); eject the kernel again and move your changes over`, fileLoc(file));
+  const section = sections.get(name);
+  if (!section) return multiline("staleOverride", `${shown} overrides ${name}, which the model no longer has\n${nearestNames(name, [...sections.keys()])}`, fileLoc(file));
+  const changes = recordChanges(inFile.record, section.record);
+  if (changes.length > 0) return multiline("staleOverride", `${shown} was ejected for another version of kernel ${name}:\n${changes.join("\n")}`, fileLoc(file));
+  return { name, file, shown, text, sha256: createHash("sha256").update(text).digest("hex"), fingerprint: inFile.fingerprint };
+}
+
+/** Each file of the kernels directory, by name: the override it is, or what is wrong with it. */
+export function checkOverrides(cu: string, dir: string, modelDir: string): { name: string; result: Override | Diagnostic }[] {
+  const files = overrideFiles(dir);
+  if (files.size === 0) return [];
+  const sections = new Map(kernelSections(cu).map((s) => [s.name, s]));
+  return [...files].sort(([a], [b]) => a.localeCompare(b)).map(([name, file]) => ({ name, result: checkOverrideFile(name, file, sections, modelDir) }));
+}
+
+const isOverride = (r: Override | Diagnostic): r is Override => "fingerprint" in r;
+
 /**
  * The overrides of `cu`'s kernels found in `dir`, each checked against the current generated code:
  * a file whose kernel is gone, or whose record no longer matches, is a stale override; all of them
  * are reported in one error.
  */
 export function findOverrides(cu: string, dir: string, modelDir: string): Override[] {
-  const files = overrideFiles(dir);
-  if (files.size === 0) return [];
-  const sections = new Map(kernelSections(cu).map((s) => [s.name, s]));
-  const problems: Diagnostic[] = [];
-  const found: Override[] = [];
-  for (const [name, file] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
-    const text = readFileSync(file, "utf8");
-    const shown = relative(modelDir, file) || file;
-    const inFile = recordInFile(text);
-    if (typeof inFile === "string") {
-      problems.push(diagnostic("overrideHeader", `${shown} is not an ejected kernel: ${inFile}`, fileLoc(file)));
-      continue;
-    }
-    if (inFile.name !== name) {
-      problems.push(diagnostic("overrideHeader", `${shown} says it overrides ${inFile.name}; a kernel's file is kernels/${inFile.name}.cu`, fileLoc(file)));
-      continue;
-    }
-    if (fingerprintOf(inFile.record) !== inFile.fingerprint) {
-      problems.push(diagnostic("overrideHeader", `${shown}: its tsdp- header lines were edited (their fingerprint does not match); eject the kernel again and move your changes over`, fileLoc(file)));
-      continue;
-    }
-    const section = sections.get(name);
-    if (!section) {
-      problems.push(multiline("staleOverride", `${shown} overrides ${name}, which the model no longer has\n${nearestNames(name, [...sections.keys()])}`, fileLoc(file)));
-      continue;
-    }
-    const changes = recordChanges(inFile.record, section.record);
-    if (changes.length > 0) {
-      problems.push(multiline("staleOverride", `${shown} was ejected for another version of kernel ${name}:\n${changes.join("\n")}`, fileLoc(file)));
-      continue;
-    }
-    found.push({ name, file, shown, text, sha256: createHash("sha256").update(text).digest("hex"), fingerprint: inFile.fingerprint });
-  }
+  const checked = checkOverrides(cu, dir, modelDir).map((c) => c.result);
+  const problems = checked.filter((r): r is Diagnostic => !isOverride(r));
   if (problems.length) throw new CompileError(problems);
-  return found;
+  return checked.filter(isOverride);
+}
+
+/**
+ * For tsdp inspect: each user kernel, and whether the code inspected would use it (inspect shows
+ * the CUDA build with the GPU's kernel shapes: a kernel ejected for the CPU target does not fit it).
+ */
+export function overrideStatuses(cu: string, dir: string, modelDir: string): { kernel: string; status: string }[] {
+  return checkOverrides(cu, dir, modelDir).map(({ name, result }) => ({
+    kernel: name,
+    status: isOverride(result)
+      ? `user override (${result.shown}), verified at compile`
+      : `not used here, ${result.code}: ${result.notes?.[0] ?? result.message}${(result.notes?.length ?? 0) > 1 ? ` (and ${result.notes!.length - 1} more changes)` : ""}`,
+  }));
 }
 
 /** "did you mean …" and the kernels there are, for a name that is not one of them. */
