@@ -177,9 +177,7 @@ export function recordChanges(was: KernelRecord, now: KernelRecord): string[] {
       continue;
     }
     if (a.name !== b.name) out.push(`kernel function ${i + 1} was ${a.name}, is now ${b.name}`);
-    for (let j = 0; j < Math.max(a.params.length, b.params.length); j++)
-      if (a.params[j] !== b.params[j])
-        out.push(`${b.name}: argument ${j + 1} was ${a.params[j] ?? "(none)"}, is now ${b.params[j] ?? "(none: removed)"}`);
+    out.push(...argumentChanges(a.params, b.params).map((c) => `${b.name}: ${c}`));
   }
   const split = (t: string | undefined) => (t === undefined ? undefined : { name: t.slice(0, t.indexOf("[")).trim(), shape: t.slice(t.indexOf("[")) });
   for (let i = 0; i < Math.max(was.shapes.length, now.shapes.length); i++) {
@@ -190,6 +188,32 @@ export function recordChanges(was: KernelRecord, now: KernelRecord): string[] {
     else if (a.name !== b.name) out.push(`tensor ${i + 1} was ${a.name || "an intermediate"}, is now ${b.name || "an intermediate"}`);
   }
   if (was.launch !== now.launch) out.push(`the launch was '${was.launch}', is now '${now.launch}'`);
+  return out;
+}
+
+/**
+ * Argument list changes, position by position where one argument replaced another and as insertions
+ * or removals otherwise (a longest common subsequence), so that one new argument reads as one change.
+ */
+function argumentChanges(was: readonly string[], now: readonly string[]): string[] {
+  const lcs = Array.from({ length: was.length + 1 }, () => new Array<number>(now.length + 1).fill(0));
+  for (let i = was.length - 1; i >= 0; i--)
+    for (let j = now.length - 1; j >= 0; j--) lcs[i][j] = was[i] === now[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < was.length || j < now.length) {
+    if (i < was.length && j < now.length && was[i] === now[j]) {
+      i++;
+      j++;
+    } else if (i < was.length && j < now.length && lcs[i + 1][j + 1] === lcs[i][j]) {
+      out.push(`argument ${j + 1} was ${was[i++]}, is now ${now[j++]}`);
+    } else if (j < now.length && (i === was.length || lcs[i][j + 1] >= lcs[i + 1][j])) {
+      out.push(`argument ${j + 1} is new: ${now[j++]}`);
+    } else {
+      out.push(`argument ${i + 1} (${was[i++]}) was removed`);
+    }
+  }
   return out;
 }
 
