@@ -41,6 +41,7 @@ export const NATIVE = [
   "test/step-errors.test.ts",
   "test/harness.test.ts",
   "test/language-ops.test.ts",
+  "test/overrides.test.ts",
   // not native, but one child process per corpus case: a minute or two
   "test/adversarial/models.test.ts",
 ];
