@@ -32,6 +32,7 @@ export interface VerifiedBuild extends BuildResult {
  */
 export async function buildVerified(gen: GeneratedModel, opts: BuildOptions, graph: Graph, overrides: readonly Override[], cpuTwin: () => GeneratedModel): Promise<VerifiedBuild> {
   const verified: string[] = [];
+  let scratchHit = true;
   const scratch = mkdtempSync(join(tmpdir(), "tsdp-verify-"));
   try {
     const attempt = async <T>(f: () => Promise<T>): Promise<T> => {
@@ -46,11 +47,13 @@ export async function buildVerified(gen: GeneratedModel, opts: BuildOptions, gra
     const plainCpu = opts.target === "cpu" && !opts.memcheck && !opts.counters;
     const cpuGen = opts.target === "cpu" ? gen : cpuTwin();
     const cpuDir = join(scratch, "cpu");
-    await attempt(() => buildModel(cpuGen, { ...opts, target: "cpu", outDir: cpuDir, record: undefined, memcheck: false, counters: false, fast: plainCpu ? opts.fast : false }));
+    const cpuBuild = await attempt(() => buildModel(cpuGen, { ...opts, target: "cpu", outDir: cpuDir, record: undefined, memcheck: false, counters: false, fast: plainCpu ? opts.fast : false }));
+    scratchHit = cpuBuild.cacheHit;
     verified.push(`CPU target: ${await verifyOverrides(cpuDir, graph, overrides)}`);
     if (opts.target === "cuda") {
       const cudaDir = join(scratch, "cuda");
-      await attempt(() => buildModel(gen, { ...opts, outDir: cudaDir, record: undefined }));
+      const cudaBuild = await attempt(() => buildModel(gen, { ...opts, outDir: cudaDir, record: undefined }));
+      scratchHit &&= cudaBuild.cacheHit;
       // Not exercised in CI (no GPU there): the same check on the device, when there is one.
       if (localGpuArchs().length > 0) verified.push(`GPU: ${await verifyOverrides(cudaDir, graph, overrides)}`);
       else verified.push("GPU: not verified on a device (no GPU here); the CPU target ran the GPU's kernel shapes");
@@ -59,5 +62,6 @@ export async function buildVerified(gen: GeneratedModel, opts: BuildOptions, gra
     rmSync(scratch, { recursive: true, force: true });
   }
   const build = await buildModel(gen, opts);
-  return { ...build, verified };
+  // the library was built (if at all) in the scratch directory: "cached" only when nothing was
+  return { ...build, cacheHit: scratchHit && build.cacheHit, verified };
 }
