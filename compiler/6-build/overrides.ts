@@ -222,8 +222,13 @@ export interface Override {
   readonly name: string;
   /** Absolute path of kernels/NAME.cu. */
   readonly file: string;
-  /** How the file is named in #line and messages: relative to the model's directory. */
+  /** How the file is named in messages: relative to the model's directory. */
   readonly shown: string;
+  /**
+   * How #line names it, so the host compiler's errors point into it: `shown` when it is plain
+   * (letters, digits, _ . / -), else NAME.cu, so that no directory name needs escaping in C.
+   */
+  readonly lineName: string;
   readonly text: string;
   readonly sha256: string;
   readonly fingerprint: string;
@@ -258,7 +263,8 @@ function checkOverrideFile(name: string, file: string, sections: ReadonlyMap<str
   if (!section) return multiline("staleOverride", `${shown} overrides ${name}, which the model no longer has\n${nearestNames(name, [...sections.keys()])}`, fileLoc(file));
   const changes = recordChanges(inFile.record, section.record);
   if (changes.length > 0) return multiline("staleOverride", `${shown} was ejected for another version of kernel ${name}:\n${changes.join("\n")}`, fileLoc(file));
-  return { name, file, shown, text, sha256: createHash("sha256").update(text).digest("hex"), fingerprint: inFile.fingerprint };
+  const lineName = /^[\w./-]+$/.test(shown) ? shown : `${name}.cu`;
+  return { name, file, shown, lineName, text, sha256: createHash("sha256").update(text).digest("hex"), fingerprint: inFile.fingerprint };
 }
 
 /** Each file of the kernels directory, by name: the override it is, or what is wrong with it. */
@@ -328,8 +334,7 @@ export function withOverrides(cu: string, overrides: readonly Override[]): strin
     const o = byName.get(s.name);
     if (!o) continue;
     out += cu.slice(from, s.start);
-    // a kernels/ file name is \w+.cu under the model's directory: no quote or backslash to escape
-    out += `#line 1 "${o.shown.split("\\").join("/")}"\n`;
+    out += `#line 1 "${o.lineName}"\n`;
     out += o.text.endsWith("\n") ? o.text : `${o.text}\n`;
     out += `#line ${linesSoFar() + 1} "model.cu"\n`;
     from = s.end;
@@ -351,9 +356,9 @@ export function overrideBuildError(e: unknown, overrides: readonly Override[]): 
   const d = e.diagnostics[0];
   for (const line of [d.message, ...(d.notes ?? [])]) {
     for (const o of overrides) {
-      const at = line.indexOf(`${o.shown}:`);
+      const at = line.indexOf(`${o.lineName}:`);
       if (at < 0) continue;
-      const m = /^:(\d+):(\d+):\s*(?:fatal )?error:?\s*(.*)$/.exec(line.slice(at + o.shown.length)) ?? /^\((\d+)\):\s*error:?\s*(.*)$/.exec(line.slice(at + o.shown.length));
+      const m = /^:(\d+):(\d+):\s*(?:fatal )?error:?\s*(.*)$/.exec(line.slice(at + o.lineName.length)) ?? /^\((\d+)\):\s*error:?\s*(.*)$/.exec(line.slice(at + o.lineName.length));
       if (!m) continue;
       const [lineNo, col, message] = m.length === 4 ? [m[1], m[2], m[3]] : [m[1], "1", m[2]];
       const loc: SourceLoc = { file: o.file, line: Number(lineNo), col: Number(col), length: 1 };
