@@ -148,7 +148,11 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
   const overrides = findOverrides(compiled.generated.cu, kernelsDirectory(file, options.kernelsDir), dirname(resolve(file)));
   if (overrides.length > 0) {
     const generated = applyOverrides(compiled.generated, overrides);
-    const cpuTwin = () => applyOverrides(generate(file, { ...options, target: "cpu", shapeFor: options.shapeFor ?? "gpu" }).generated, overrides);
+    // a CUDA build's kernels run on the CPU target with the GPU's shapes; its records must match too
+    const cpuTwin = () => {
+      const twin = generate(file, { ...options, target: "cpu", shapeFor: options.shapeFor ?? "gpu" }).generated;
+      return applyOverrides(twin, findOverrides(twin.cu, kernelsDirectory(file, options.kernelsDir), dirname(resolve(file))));
+    };
     const build = await buildVerified(generated, buildOptions, compiled.model.graph, overrides, cpuTwin); // 6. verified, then installed
     return { ...compiled, generated, build };
   }
