@@ -4,7 +4,8 @@
 // after it agrees with the float64 reference (compiler/6-build/verify-overrides.ts).
 // Numbers: the forward of the accepted library against the reference interpreter, rtol 1e-4,
 // atol 1e-5 (test/target-helpers.ts expectClose). Builds: two CPU-target libraries at -O0 (the
-// correct and the wrong edit) and one g++ run that fails.
+// correct and the wrong edit, and the wrong edit's GPU-shaped twin) and one g++ run that fails; nvcc
+// never runs (the CUDA-target case is refused before it).
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -134,6 +135,18 @@ describe("a compile with an ejected LeNet kernel", () => {
     expect(d.code).toBe("TSDP7105");
     expect(d.message).toMatch(/^your kernel fc1_relu does not compile: /);
     expect(d.loc).toMatchObject({ file: kernelFile, line: at + 1 });
+  });
+
+  it("verifies a CUDA build's override on the CPU target with the GPU's kernel shapes, and refuses a wrong one before nvcc runs", async () => {
+    const gpuDir = writeFiles({ "model.ts": lenet });
+    const file = ejectKernel(join(gpuDir, "model.ts"), KERNEL, { target: "cuda" });
+    const gpuKernel = readFileSync(file, "utf8");
+    // the GPU's tiles differ from the CPU target's: the record says so, and the CPU-target kernel would be stale
+    expect(gpuKernel).not.toBe(generated);
+    writeFileSync(file, edit(gpuKernel, "c.ok = k < 800;", "c.ok = k < 799;"));
+    const [d] = await failure(compile(join(gpuDir, "model.ts"), { target: "cuda", archs: ["90"], outDir: join(gpuDir, "build") }));
+    expect(d.code).toBe("TSDP7106");
+    expect(d.message).toMatch(/your kernel fc1_relu .* largest error/);
   });
 
   it("reports a stale override after a model change, saying what changed", async () => {

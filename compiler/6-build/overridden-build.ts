@@ -43,11 +43,12 @@ export async function buildVerified(gen: GeneratedModel, opts: BuildOptions, gra
       }
     };
     // The CPU target verifies the library it installs (a memcheck or counter build cannot be
-    // loaded plainly in this process: those verify the plain build of the same code).
+    // loaded plainly in this process: those verify the plain build of the same code). A CUDA
+    // build's CPU twin is only a check: built at -O0 (fastFlags), a fraction of -O3's time.
     const plainCpu = opts.target === "cpu" && !opts.memcheck && !opts.counters;
     const cpuGen = opts.target === "cpu" ? gen : cpuTwin();
     const cpuDir = join(scratch, "cpu");
-    const cpuBuild = await attempt(() => buildModel(cpuGen, { ...opts, target: "cpu", outDir: cpuDir, record: undefined, memcheck: false, counters: false, fast: plainCpu ? opts.fast : false }));
+    const cpuBuild = await attempt(() => buildModel(cpuGen, { ...opts, target: "cpu", outDir: cpuDir, record: undefined, memcheck: false, counters: false, fast: plainCpu ? opts.fast : opts.target === "cuda" }));
     scratchHit = cpuBuild.cacheHit;
     verified.push(`CPU target: ${await verifyOverrides(cpuDir, graph, overrides)}`);
     if (opts.target === "cuda") {
