@@ -9,9 +9,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../compiler/pipeline.ts";
 import { ejectKernel } from "../compiler/eject.ts";
-import { overridesRecord } from "../compiler/6-build/overrides.ts";
+import { compile, generate } from "../compiler/pipeline.ts";
+import { ejectedText, kernelSections, overridesRecord, withOverrides, type Override } from "../compiler/6-build/overrides.ts";
 import { CompileError, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { load } from "../runtime/index.ts";
 import { writeFiles } from "./helpers.ts";
@@ -67,6 +67,31 @@ describe("tsdp eject", () => {
     expect(d.notes?.[0]).toMatch(/^did you mean fc1_relu\b.*kernels: conv1_relu_pool, /);
     ejectKernel(file, KERNEL, { target: "cpu" });
     expect(() => ejectKernel(file, KERNEL, { target: "cpu" })).toThrow(/TSDP7102/);
+  });
+});
+
+describe("splicing user kernels into model.cu", () => {
+  it("puts each file in place of its section, with #line naming the file and then model.cu's own line", () => {
+    const dir = writeFiles({ "model.ts": lenet });
+    const file = join(dir, "model.ts");
+    const cu = generate(file, { target: "cpu" }).generated.cu;
+    const sections = kernelSections(cu);
+    expect(sections.length).toBe(17);
+    const overrides: Override[] = sections.map((s) => {
+      const text = ejectedText(s, file);
+      return { name: s.name, file: `/x/${s.name}.cu`, shown: `kernels/${s.name}.cu`, lineName: `kernels/${s.name}.cu`, text, sha256: "", fingerprint: "" };
+    });
+    const spliced = withOverrides(cu, overrides);
+    const lines = spliced.split("\n");
+    // the text without the directives and the files' headers is model.cu again
+    let back = spliced.replace(/^#line .*\n/gm, "");
+    for (const o of overrides) back = back.replace(o.text.slice(0, o.text.indexOf("// ----")), "");
+    expect(back).toBe(cu);
+    // every "#line N "model.cu"" names the line that follows it
+    const restores = lines.flatMap((l, i) => (/^#line (\d+) "model\.cu"$/.test(l) ? [[Number(l.split(" ")[1]), i + 2]] : []));
+    expect(restores.length).toBe(17);
+    for (const [named, actual] of restores) expect(named).toBe(actual);
+    expect(lines.filter((l) => l === '#line 1 "kernels/fc1_relu.cu"')).toHaveLength(1);
   });
 });
 

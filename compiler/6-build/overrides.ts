@@ -74,15 +74,18 @@ function parenthesized(text: string, open: number): string {
   throw new Error("overrides: unbalanced parentheses in generated code");
 }
 
-/** Top-level comma-separated parts. */
+/**
+ * Top-level comma-separated parts. Angle brackets are not nesting here: `r->stream` and `a < b`
+ * occur in launch arguments, and no generated kernel parameter is a template with two arguments.
+ */
 function splitArgs(text: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let from = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === "(" || c === "<" || c === "[") depth++;
-    else if (c === ")" || c === ">" || c === "]") depth--;
+    if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") depth--;
     else if (c === "," && depth === 0) {
       out.push(text.slice(from, i));
       from = i + 1;
