@@ -14,10 +14,11 @@ import { compile, generate } from "../compiler/pipeline.ts";
 import { ejectedText, kernelSections, overridesRecord, withOverrides, type Override } from "../compiler/6-build/overrides.ts";
 import { CompileError, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { load } from "../runtime/index.ts";
-import { writeFiles } from "./helpers.ts";
+import { runNode, writeFiles } from "./helpers.ts";
 import { expectClose, makeInputs, referenceState, runReference } from "./target-helpers.ts";
 
-const lenet = readFileSync(join(import.meta.dirname, "..", "examples", "lenet", "model.ts"), "utf8");
+const root = join(import.meta.dirname, "..");
+const lenet = readFileSync(join(root, "examples", "lenet", "model.ts"), "utf8");
 const KERNEL = "fc1_relu";
 
 /** The diagnostics a compile fails with (it must fail). */
@@ -67,6 +68,23 @@ describe("tsdp eject", () => {
     expect(d.notes?.[0]).toMatch(/^did you mean fc1_relu\b.*kernels: conv1_relu_pool, /);
     ejectKernel(file, KERNEL, { target: "cpu" });
     expect(() => ejectKernel(file, KERNEL, { target: "cpu" })).toThrow(/TSDP7102/);
+  });
+});
+
+describe("tsdp eject and tsdp inspect on the command line", () => {
+  it("ejects into kernels/, refuses a second time, and inspect lists the kernel as the user's", async () => {
+    const dir = writeFiles({ "model.ts": lenet });
+    const tsdp = (...args: string[]) => runNode([join(root, "bin", "tsdp.js"), ...args], { cwd: dir });
+    const first = await tsdp("eject", "model.ts", KERNEL, "--target", "cuda");
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toBe(`${KERNEL} → ${join(dir, "kernels", `${KERNEL}.cu`)}\n  edit it; tsdp compile uses it in place of the generated kernel once it matches the float64 reference\n`);
+    const again = await tsdp("eject", "model.ts", KERNEL, "--target", "cuda");
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/^error TSDP7102: .*fc1_relu\.cu exists already/);
+    // inspect shows the CUDA code with the GPU's kernel shapes: the kernel ejected for it fits
+    const inspected = await tsdp("inspect", "model.ts");
+    expect(inspected.status, inspected.stderr).toBe(0);
+    expect(inspected.stdout).toContain("User kernels (kernels/; tsdp eject)\n  fc1_relu  user override (kernels/fc1_relu.cu), verified at compile\n");
   });
 });
 
