@@ -43,6 +43,7 @@ export const NATIVE = [
   "test/language-ops.test.ts",
   "test/model-ops-target.test.ts",
   "test/tuning.test.ts",
+  "test/overrides.test.ts",
   // not native, but one child process per corpus case: a minute or two
   "test/adversarial/models.test.ts",
 ];

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { Argument, Command, CommanderError, Option } from "commander";
 import { archList, className, integerInRange, modelFile, outDir, positiveNumber } from "./cli-args.ts";
 import { isFresh } from "./6-build/freshness.ts";
@@ -89,6 +89,7 @@ const compileCommand = program
   .addOption(new Option("--emit <what>", "ir: print the checked graph IR instead of building").choices(["ir"]))
   .option("--tune <file>", "the tuning file: kernel knobs (tiles, split-K, block sizes) by kernel name (default: <model>.tune.json beside the model, when it exists)")
   .option("--no-tune", "ignore <model>.tune.json: every kernel shape from tsdp's heuristics")
+  .option("--kernels <dir>", "where your kernel overrides (tsdp eject) are read from (default: kernels/ next to the model)", outDir)
   .addHelpText("after", examples(
     ["tsdp compile model.ts", "build for the GPU when there is one, else the CPU target, into build/<model>"],
     ["tsdp compile model.ts --tune fast.tune.json", "with the kernel knobs of a tuning file (see tsdp tune, tsdp inspect --kernel)"],
@@ -99,9 +100,10 @@ const compileCommand = program
     ["tsdp compile model.ts --target cpu --shape-for gpu", "the CPU target running the kernels as shaped for the GPU"],
     ["tsdp compile model.ts --target cpu --counters", "the CPU target, counting bank conflicts and sectors per kernel launch"],
     ["tsdp compile model.ts --emit ir", "print the checked graph IR instead of building"],
+    ["tsdp compile model.ts --kernels my-kernels", "use the overrides in my-kernels/ (tsdp eject --out my-kernels), verified first"],
   ));
 withLimits(compileCommand)
-  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; gemm: "auto" | "tsdp" | "cublaslt"; bucketCapMb: number; memcheck?: boolean; counters?: boolean; shapeFor?: "gpu" | "cpu"; tune?: string | false } & LimitFlags) =>
+  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; gemm: "auto" | "tsdp" | "cublaslt"; bucketCapMb: number; memcheck?: boolean; counters?: boolean; shapeFor?: "gpu" | "cpu"; tune?: string | false; kernels?: string } & LimitFlags) =>
     run(async () => {
       const { defaultOutDir, memcheckFromEnv, recordedOptions } = await import("./build-paths.ts");
       const { tuningPathFor } = await import("./tuning/tuning-file.ts");
@@ -133,12 +135,13 @@ withLimits(compileCommand)
       }
       // --tune's file, or model.tune.json beside the model (its contents are hashed as a source)
       const tunePath = opts.tune === false ? undefined : tuningPathFor(file, opts.tune);
-      const options = recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck && !counters, opts.shapeFor, counters, opts.gemm, false, tunePath);
+      const { overridesRecord } = await import("./6-build/overrides.ts");
+      const options = { ...recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck && !counters, opts.shapeFor, counters, opts.gemm, false, tunePath), ...overridesRecord(file, opts.kernels) };
       if (isFresh(outDir, file, options)) {
         process.stdout.write(`${file} → ${outDir} (${target}, up to date, ${Math.round(performance.now() - started)} ms)\n`);
         return;
       }
-      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, gemm: opts.gemm, bucketCapMb: opts.bucketCapMb, memcheck: memcheck && !counters, counters, shapeFor: opts.shapeFor, tune: opts.tune, ...limitsOf(opts) });
+      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, gemm: opts.gemm, bucketCapMb: opts.bucketCapMb, memcheck: memcheck && !counters, counters, shapeFor: opts.shapeFor, tune: opts.tune, kernelsDir: opts.kernels, ...limitsOf(opts) });
       if (result.warnings.length) process.stderr.write(formatDiagnostics(result.warnings, { cwd: process.cwd(), color: Boolean(process.stderr.isTTY) }) + "\n");
       // What this command line resolved to, for bin/tsdp.js to answer the next one like it.
       rememberResolution(process.argv.slice(2), { file, outDir, target, options: JSON.stringify(options), cacheEntry: result.build.cacheEntry });
@@ -147,6 +150,8 @@ withLimits(compileCommand)
       process.stdout.write(
         `${m.model} → ${result.build.outDir} (${m.target}, ${m.kernels.length} kernels, ${result.build.cacheHit ? "cached" : "built"} in ${ms} ms)\n`,
       );
+      // the user's kernels in this library, and what checked them
+      if ("verified" in result.build) for (const line of result.build.verified as string[]) process.stdout.write(`  ${line}\n`);
     }),
   );
 
@@ -217,6 +222,9 @@ withLimits(inspectCommand)
         return;
       }
       let report = modelReport(compiled, batch);
+      const { overrideStatuses, kernelsDirectory } = await import("./6-build/overrides.ts");
+      const overrides = overrideStatuses(compiled.generated.cu, kernelsDirectory(file), dirname(resolve(file)));
+      if (overrides.length) report = { ...report, overrides };
       let launches = compiled.generated.manifest.launches;
       let precision = opts.precision ?? "fp32";
       if (opts.arch) {
@@ -314,6 +322,29 @@ withLimits(tuneCommand)
   );
 
 program
+  .command("eject")
+  .description("copy one generated kernel into kernels/NAME.cu next to the model, to edit: tsdp compile then uses it instead, verified against the float64 reference before the library is installed")
+  .addArgument(modelArgument())
+  .argument("<NAME>", "the kernel, as tsdp inspect lists it and model.cu's sections name it (e.g. conv1_relu_pool)")
+  .addOption(modelOption())
+  .option("-o, --out <dir>", "the directory to write NAME.cu into (default: kernels/ next to the model; compile with --kernels <dir>)", outDir)
+  .addOption(new Option("-t, --target <target>", "the target whose kernel to eject (the one you will compile for); default: cuda when a GPU is present").choices(["cuda", "cpu"]))
+  .addOption(new Option("-p, --precision <p>", "the GEMM precision you will compile with").choices(["fp32", "tf32", "bf16"]).default("fp32"))
+  .addOption(new Option("--shape-for <machine>", "kernel shapes for the GPU or the CPU target, as tsdp compile --shape-for").choices(["gpu", "cpu"]))
+  .addHelpText("after", examples(
+    ["tsdp eject model.ts conv1_relu_pool", "write kernels/conv1_relu_pool.cu; the next tsdp compile uses it"],
+    ["tsdp eject model.ts fc1_relu --target cuda", "the GPU build's kernel (its tiles), for tsdp compile --target cuda"],
+    ["tsdp eject model.ts fc2 --out my-kernels", "into my-kernels/fc2.cu, used by tsdp compile --kernels my-kernels"],
+  ))
+  .action((file: string, name: string, opts: { model?: string; out?: string; target?: Target; precision: "fp32" | "tf32" | "bf16"; shapeFor?: "gpu" | "cpu" }) =>
+    run(async () => {
+      const { ejectKernel } = await import("./eject.ts");
+      const path = ejectKernel(file, name, { model: opts.model, out: opts.out, target: opts.target ?? defaultTarget(), precision: opts.precision, shapeFor: opts.shapeFor });
+      process.stdout.write(`${name} → ${path}\n  edit it; tsdp compile uses it in place of the generated kernel once it matches the float64 reference\n`);
+    }),
+  );
+
+program
   .command("doctor")
   .description("check this machine for tsdp: Node, g++, nvcc, GPUs, NCCL, MPI, the build cache; the default target and how to fix what is missing")
   .addHelpText("after", examples(["tsdp doctor", "what tsdp found, and the fix for each missing piece"]))
@@ -332,6 +363,7 @@ program.addHelpText("after", examples(
   ["tsdp inspect model.ts", "what the model compiles to, without building"],
   ["tsdp counters model.ts", "bank conflicts and sectors per request of each kernel, counted on the CPU"],
   ["tsdp tune model.ts", "search the kernels' knobs and write model.tune.json (verified first)"],
+  ["tsdp eject model.ts conv1_relu_pool", "a generated kernel into kernels/ to edit; compile verifies and uses it"],
   ["tsdp doctor", "what this machine has for tsdp"],
   ["tsdp help compile", "a command's options and examples"],
 ));

@@ -30,6 +30,8 @@ export interface ModelReport {
   /** Why the library would have no training step (a backward op without a kernel yet). */
   readonly trainingUnavailable?: string;
   readonly kernels: readonly KernelReport[];
+  /** The user's kernels (tsdp eject; kernels/NAME.cu) and whether this code would use them. */
+  readonly overrides?: readonly { kernel: string; status: string }[];
   /** Which GEMMs call cuBLASLt at run time (issue 20; --gemm). */
   readonly gemm?: GemmReport;
   readonly memory: MemoryReport;
@@ -137,6 +139,7 @@ export function formatReport(r: ModelReport): string {
     );
     for (const line of k.source) out.push(`      ${line}`);
   }
+  if (r.overrides?.length) out.push("", "User kernels (kernels/; tsdp eject)", ...r.overrides.map((o) => `  ${o.kernel}  ${o.status}`));
   if (r.gemm) out.push("", ...formatGemm(r.gemm));
   const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
   const d = r.perDevice;

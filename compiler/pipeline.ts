@@ -11,6 +11,9 @@ import { gemmWorkspaces } from "./5-codegen/kernels/gemm-shape.ts";
 import type { GemmMode } from "./5-codegen/kernels/cublaslt.ts";
 import { buildModel, type BuildResult } from "./6-build/build.ts";
 import { buildRecord } from "./6-build/freshness.ts";
+import { findOverrides, kernelsDirectory, overridesRecord } from "./6-build/overrides.ts";
+import { applyOverrides, buildVerified } from "./6-build/overridden-build.ts";
+import { dirname, resolve } from "node:path";
 import { defaultOutDir, memcheckFromEnv, recordedOptions } from "./build-paths.ts";
 import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
 import { checkTuning, defaultTuningPath, readTuningFile, tuningOf, tuningPathFor, type TuningFile, type Tuning } from "./tuning/tuning-file.ts";
@@ -63,6 +66,8 @@ export interface CompileOptions extends LowerOptions {
   readonly tune?: string | TuningFile | false;
   /** Stage 1's result for this file and these options, when the caller has it (tsdp tune's many candidates). */
   readonly lowered?: LoweredModel;
+  /** Where user kernels (tsdp eject) are read from: default kernels/ next to the model file. */
+  readonly kernelsDir?: string;
 }
 
 export interface Compiled {
@@ -176,7 +181,7 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
   if (counters && target !== "cpu") throw new RangeError("compile: counters is a CPU-target flavor (target: 'cpu'); on a GPU, profile with Nsight Compute");
   // A counter build is not also a memcheck build unless asked explicitly (then buildModel refuses both).
   const memcheck = options.memcheck ?? (counters ? false : memcheckFromEnv());
-  const build = await buildModel(compiled.generated, {
+  const buildOptions = {
     target,
     outDir: options.outDir ?? defaultOutDir(file),
     archs,
@@ -186,11 +191,27 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
     record: buildRecord(
       file,
       [...compiled.model.sources, ...(tunePath ? [tunePath] : [])],
-      recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb, memcheck, options.shapeFor, counters, options.gemm, options.fastBuild === true, tuneRecord),
+      {
+        ...recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb, memcheck, options.shapeFor, counters, options.gemm, options.fastBuild === true, tuneRecord),
+        ...overridesRecord(file, options.kernelsDir),
+      },
       // a model.tune.json that appears later must rebuild
       options.tune === undefined && !tunePath ? [defaultTuningPath(file)] : [],
     ),
-  }); //                                                            6. nvcc | g++ + shim → libmodel.so
+  };
+  // User kernels (kernels/NAME.cu) replace generated ones once they pass verification.
+  const overrides = findOverrides(compiled.generated.cu, kernelsDirectory(file, options.kernelsDir), dirname(resolve(file)));
+  if (overrides.length > 0) {
+    const generated = applyOverrides(compiled.generated, overrides);
+    // a CUDA build's kernels run on the CPU target with the GPU's shapes; its records must match too
+    const cpuTwin = () => {
+      const twin = generate(file, { ...options, target: "cpu", shapeFor: options.shapeFor ?? "gpu" }).generated;
+      return applyOverrides(twin, findOverrides(twin.cu, kernelsDirectory(file, options.kernelsDir), dirname(resolve(file))));
+    };
+    const build = await buildVerified(generated, buildOptions, compiled.model.graph, overrides, cpuTwin); // 6. verified, then installed
+    return { ...compiled, generated, build };
+  }
+  const build = await buildModel(compiled.generated, buildOptions); //  6. nvcc | g++ + shim → libmodel.so
   return { ...compiled, build };
 }
 

@@ -191,6 +191,8 @@ export interface Manifest {
   readonly gemm?: GemmReport;
   /** Present when the library has a training step: the loss, its target and the optimizer's defaults. */
   readonly training?: TrainingManifest;
+  /** The kernels the user overrides (tsdp eject; kernels/NAME.cu), verified before the library was installed. */
+  readonly overrides?: readonly OverrideReport[];
   /** Why the library has no training step, when it has none. */
   readonly trainingUnavailable?: string;
   /** Informational (issue 18): the tuning file the build applied. */
@@ -210,6 +212,17 @@ export interface TuningReport {
   readonly kernels: Readonly<Record<string, Readonly<Record<string, string | number>>>>;
   readonly stale: readonly string[];
   readonly tunedFor?: Readonly<Record<string, unknown>>;
+}
+
+/** A generated kernel replaced by the user's file (compiler/6-build/overrides.ts). */
+export interface OverrideReport {
+  /** The kernel section's name in model.cu. */
+  readonly kernel: string;
+  /** The user's file, relative to the model's directory. */
+  readonly file: string;
+  readonly sha256: string;
+  /** What it was ejected for (signatures, shapes, launch), as its header records it. */
+  readonly fingerprint: string;
 }
 
 /** --gemm's choice per GEMM kernel of each program (compiler/5-codegen/kernels/cublaslt.ts). */

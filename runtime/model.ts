@@ -369,7 +369,10 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
    * (NCCL, the in-process stand-in, or none) and its gradient buckets.
    */
   describe(): string {
-    return this.#lib.describe(this.#live("describe"));
+    const native = this.#lib.describe(this.#live("describe"));
+    // kernels the user replaced (tsdp eject), which the compile verified before installing the library
+    const user = this.manifest.overrides ?? [];
+    return user.length ? `${native}; user kernels: ${user.map((o) => `${o.kernel} (${o.file})`).join(", ")}` : native;
   }
 
   /** Counters since load: graph captures and replays, eager steps, bucket all-reduces issued. */

@@ -145,6 +145,21 @@ export const catalog = {
     "a tuning entry names no kernel of this model",
     "kernel names are the layer's module path and its fused ops (tsdp inspect lists them); after renaming a layer or changing what fuses, rename or delete the entry",
   ),
+  // User kernel overrides (tsdp eject, kernels/NAME.cu; compiler/6-build/overrides.ts).
+  unknownKernel: entry("TSDP7101", "no kernel of that name", "tsdp inspect lists the kernels; eject takes a name as model.cu's kernel sections write it"),
+  overrideExists: entry("TSDP7102", "the kernel was ejected already", "edit the file you have, or remove it (your changes with it) to eject the generated kernel again"),
+  overrideHeader: entry("TSDP7103", "a file in kernels/ is not an ejected kernel as tsdp eject wrote it"),
+  staleOverride: entry(
+    "TSDP7104",
+    "a kernel override no longer fits the model",
+    "the model changed what this kernel is called with; eject the kernel again (move the file away first) and carry your changes over, or remove the file to use the generated kernel",
+  ),
+  overrideBuildFailed: entry("TSDP7105", "a kernel override does not compile"),
+  overrideRefused: entry(
+    "TSDP7106",
+    "a kernel override gives wrong results",
+    "the library with your kernel disagrees with the float64 reference beyond fp32's tolerance, so it was not installed (the previous build is untouched); fix the kernel, or remove the file to use the generated one",
+  ),
 
   internal: entry("TSDP9001", "internal compiler error", "this is a bug in tsdp; please report it with the model file"),
   // Autodiff (2-autodiff) is reached only through a training declaration the frontend checked

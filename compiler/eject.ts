@@ -1,0 +1,30 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { generate, type CompileOptions } from "./pipeline.ts";
+import { makeDirectory } from "./6-build/cache.ts";
+import { CompileError, diagnostic, multiline } from "./diagnostics/diagnostic.ts";
+import { ejectedText, kernelSections, kernelsDirectory, nearestNames } from "./6-build/overrides.ts";
+
+// `tsdp eject model.ts NAME`: one generated kernel into the user's kernels/NAME.cu, the start of a
+// verified override (compiler/6-build/overrides.ts). The kernel is taken from the code generated
+// for the same options as the compile it will take part in (target, kernel shapes, precision):
+// another target's tiles make another launch, which the override's record would not match.
+
+export interface EjectOptions extends CompileOptions {
+  /** The directory to write NAME.cu into (default kernels/ next to the model). */
+  readonly out?: string;
+}
+
+/** Writes the kernel's file and returns its path. */
+export function ejectKernel(file: string, name: string, options: EjectOptions = {}): string {
+  const sections = kernelSections(generate(file, options).generated.cu);
+  const section = sections.find((s) => s.name === name);
+  if (!section) throw new CompileError([multiline("unknownKernel", `the model has no kernel ${JSON.stringify(name)}\n${nearestNames(name, sections.map((s) => s.name))}`)]);
+  const dir = kernelsDirectory(file, options.out);
+  const path = join(dir, `${name}.cu`);
+  if (existsSync(path)) throw new CompileError([diagnostic("overrideExists", `${path} exists already`)]);
+  makeDirectory(dir);
+  // "wx": never over a file that appeared meanwhile
+  writeFileSync(path, ejectedText(section, file), { flag: "wx" });
+  return path;
+}
