@@ -58,6 +58,12 @@ const TAG = /^\[\d+,(\d+)\]<(stdout|stderr)>:\s?(.*)$/;
 const EXITED = /Process name:\s*\[\[\d+,\d+\],(\d+)\]\s*\n\s*Exit code:\s*(\d+)/;
 const SIGNALED = /process rank (\d+) with PID \d+ on node \S+ exited on signal (\d+)(?: \(([^)]+)\))?/;
 
+/** A rank's message among its last lines of stderr: the last error line (Node's "Error: …", tsdp's "tsdp: …"), else its last line. */
+function message(lines: readonly string[]): string | undefined {
+  const errors = lines.filter((l) => /^\s*(\w*Error\b|tsdp\b)/.test(l));
+  return (errors.at(-1) ?? lines.at(-1))?.trim();
+}
+
 /** Runs the job; resolves to the exit status the launcher should end with (0 when every rank succeeded). */
 export function launch(o: LaunchOptions): Promise<number> {
   const out = o.out ?? ((l: string) => process.stdout.write(l + "\n"));
@@ -79,7 +85,7 @@ export function launch(o: LaunchOptions): Promise<number> {
     }
     const rank = Number(m[1]);
     const text = m[3];
-    if (m[2] === "stderr" && text.trim() !== "") lastError.set(rank, [...(lastError.get(rank) ?? []), text].slice(-3));
+    if (m[2] === "stderr" && text.trim() !== "") lastError.set(rank, [...(lastError.get(rank) ?? []), text].slice(-40));
     const shown = rank === 0 ? text : `[rank ${rank}] ${text}`;
     (m[2] === "stderr" || fromStderr ? err : out)(shown);
   };
@@ -103,8 +109,8 @@ export function launch(o: LaunchOptions): Promise<number> {
         if (mpirunText.trim()) err(mpirunText.trim());
         err(`tsdp launch: the job failed (mpirun ${signal ? `killed by ${signal}` : `exited with status ${code}`})`);
       } else {
-        const said = lastError.get(rank);
-        err(`tsdp launch: rank ${rank} of ${o.nproc} ${how}; the other ranks were stopped${said ? `. Its last message: ${said.join(" / ")}` : ""}`);
+        const said = message(lastError.get(rank) ?? []);
+        err(`tsdp launch: rank ${rank} of ${o.nproc} ${how}; the other ranks were stopped${said ? `. Its message: ${said}` : ""}`);
       }
       done(code && code > 0 ? code : 1);
     });

@@ -90,6 +90,21 @@ export function localDevices(count: number, localRank: number, target: "cpu" | "
   return Array.from({ length: count }, (_, i) => first + i);
 }
 
+/**
+ * This rank's part [start, end) of one global batch of `batch` samples, cut the way DataParallel
+ * cuts a batch over worldSize × devicesPerProc replicas (chunks of ⌈batch / replicas⌉, the last
+ * smaller): rank r takes replicas r·k … r·k + k − 1. Each process then splits its part over its own
+ * devices, and with BatchNorm P processes × k devices see exactly the chunks one process with P·k
+ * devices sees, provided the last rank's part splits alike (it does when its part is a multiple
+ * of the chunk, or is at most one chunk plus what its other devices take). A rank may get nothing
+ * when the batch is smaller than the replicas.
+ */
+export function batchShard(batch: number, rank: number, worldSize: number, devicesPerProc = 1): { start: number; end: number } {
+  const chunk = Math.ceil(batch / (worldSize * devicesPerProc));
+  const start = Math.min(batch, rank * devicesPerProc * chunk);
+  return { start, end: Math.min(batch, start + devicesPerProc * chunk) };
+}
+
 let finalizeHooked: NativeLibrary | undefined;
 
 /**
