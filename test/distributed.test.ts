@@ -28,7 +28,10 @@ import { runNode } from "./helpers.ts";
 const MODELS = { lenet: "examples/lenet/model.ts", batchnorm: "test/fixtures/ddp-batchnorm/model.ts" } as const;
 const JOBS: [number, number][] = [[2, 1], [2, 2], [3, 1], [3, 2]];
 
-async function builds(): Promise<Record<keyof typeof MODELS, string>> {
+let built: Promise<Record<keyof typeof MODELS, string>> | undefined;
+const builds = () => (built ??= buildBoth());
+
+async function buildBoth(): Promise<Record<keyof typeof MODELS, string>> {
   const out = {} as Record<keyof typeof MODELS, string>;
   // a small bucket cap: several buckets, each summed across processes as the backward completes it
   for (const [name, file] of Object.entries(MODELS)) {
@@ -103,4 +106,33 @@ describe("DistributedDataParallel across processes (tsdp launch, Open MPI)", () 
       }
     }
   }, 600_000);
+});
+
+describe("tsdp launch: a failing rank stops the job", () => {
+  // The job's own timeout is long (600 s) where the launcher must stop it, so that only the
+  // launcher can end these jobs before the test's timeout; short (2 s) where the collective
+  // timeout is what is tested.
+  const job = async (mode: string, timeout: number) => {
+    const dirs = await builds();
+    return tsdp(["launch", "--nproc", "2", "--timeout", String(timeout), "test/distributed/faults.ts", dirs.batchnorm, mode]);
+  };
+
+  it("a rank that throws: the others are stopped, and the launcher exits non-zero with its message", async () => {
+    const r = await job("error", 600);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/tsdp launch: rank 1 of 2 exited with status 1; the other ranks were stopped\. Its message: Error: rank 1 gave up on purpose/);
+  }, 120_000);
+
+  it("a rank killed with SIGKILL mid-step: the others are stopped, and the launcher names it", async () => {
+    const r = await job("kill", 600);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/tsdp launch: rank 1 of 2 was killed by signal 9/);
+  }, 120_000);
+
+  it("a rank that hangs: the others' collective times out with a message naming the rank and the call", async () => {
+    const r = await job("hang", 2);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/tsdp: rank 0 of 2: the (all-reduce of a gradient bucket|sum of the processes' batch sizes) \(MPI_Allreduce\) did not complete within 2 s/);
+    expect(r.stderr).toMatch(/tsdp launch: rank 0 of 2 exited with status 75/);
+  }, 120_000);
 });
