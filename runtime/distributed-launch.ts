@@ -53,7 +53,9 @@ export function mpirunArguments(o: LaunchOptions, asRoot: boolean): string[] {
   ];
 }
 
-const TAG = /^\[\d+,(\d+)\]<(stdout|stderr)>:\s?(.*)$/;
+const TAG = /^\[\d+,(\d+)\]<(stdout|stderr)>:(.*)$/;
+// mpirun tags each write, not each line: a progress bar's redraws carry tags inside the line
+const INNER_TAG = /\[\d+,\d+\]<(stdout|stderr)>:/g;
 // mpirun's own reports of a rank that ended the job
 const EXITED = /Process name:\s*\[\[\d+,\d+\],(\d+)\]\s*\n\s*Exit code:\s*(\d+)/;
 const SIGNALED = /process rank (\d+) with PID \d+ on node \S+ exited on signal (\d+)(?: \(([^)]+)\))?/;
@@ -84,7 +86,7 @@ export function launch(o: LaunchOptions): Promise<number> {
       return;
     }
     const rank = Number(m[1]);
-    const text = m[3];
+    const text = m[3].replace(INNER_TAG, "");
     if (m[2] === "stderr" && text.trim() !== "") lastError.set(rank, [...(lastError.get(rank) ?? []), text].slice(-40));
     const shown = rank === 0 ? text : `[rank ${rank}] ${text}`;
     (m[2] === "stderr" || fromStderr ? err : out)(shown);

@@ -105,7 +105,21 @@ export function batchShard(batch: number, rank: number, worldSize: number, devic
   return { start, end: Math.min(batch, start + devicesPerProc * chunk) };
 }
 
-let finalizeHooked: NativeLibrary | undefined;
+let joinedLibrary: NativeLibrary | undefined;
+
+/**
+ * Sums numbers over every process of the job (a script's own reductions: evaluation's correct
+ * answers and counts). Every rank must call it, the same number of times; alone (no group joined
+ * by load({ distributed })), the values come back as they are.
+ */
+export function allReduceSum(values: readonly number[]): number[] {
+  const data = Float64Array.from(values);
+  if (joinedLibrary) {
+    const code = joinedLibrary.groupSum(data);
+    if (code !== 0) throw new Error(`allReduceSum: the sum across processes failed (code ${code})`);
+  }
+  return Array.from(data);
+}
 
 /**
  * Joins the group (tsdp_join_group) and checks that MPI's view agrees with the launcher's
@@ -124,8 +138,8 @@ export function joinGroup(lib: NativeLibrary, handle: ModelHandle, info: Process
   if (code !== 0) throw new Error(`${where}: joining the process group failed: ${lib.lastError(handle) || `code ${code}`}`);
   if (rank !== info.rank || size !== info.worldSize)
     throw new Error(`${where}: the launcher says rank ${info.rank} of ${info.worldSize}, MPI says rank ${rank} of ${size}: the variables do not come from the launcher that started this process`);
-  if (finalizeHooked !== lib) {
-    finalizeHooked = lib;
+  if (joinedLibrary !== lib) {
+    joinedLibrary = lib;
     process.on("exit", (status) => {
       if (status === 0) lib.finalizeGroup();
     });

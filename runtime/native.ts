@@ -135,14 +135,14 @@ export class NativeLibrary {
   readonly #fn: Record<(typeof ABI_SYMBOLS)[number], Fn>;
 
   readonly #training: { evaluate?: Fn; trainStep?: Fn; steps?: Fn };
-  readonly #info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn; joinGroup?: Fn; groupFinalize?: Fn };
+  readonly #info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn; joinGroup?: Fn; groupFinalize?: Fn; groupSum?: Fn };
 
   private constructor(
     path: string,
     lib: LibraryHandle,
     fn: Record<(typeof ABI_SYMBOLS)[number], Fn>,
     training: { evaluate?: Fn; trainStep?: Fn; steps?: Fn },
-    info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn; joinGroup?: Fn; groupFinalize?: Fn },
+    info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn; joinGroup?: Fn; groupFinalize?: Fn; groupSum?: Fn },
   ) {
     this.path = path;
     this.#lib = lib;
@@ -222,6 +222,11 @@ export class NativeLibrary {
     const info = new Int32Array(2);
     const code: number = this.#info.joinGroup(h, timeoutSeconds, info);
     return { code, rank: info[0], size: info[1] };
+  }
+
+  /** tsdp_group_sum: `values` summed in place across the group; the code (-2 without the entry point). */
+  groupSum(values: Float64Array): number {
+    return this.#info.groupSum ? this.#info.groupSum(values, values.length) : -2;
   }
 
   /** tsdp_group_finalize (MPI_Finalize); 0 for libraries without it. */
@@ -338,6 +343,7 @@ export class NativeLibrary {
       // DistributedDataParallel (runtime/distributed.ts): in libraries that train
       joinGroup: optional("tsdp_join_group", "int", [ModelPtr, "double", "void *"]),
       groupFinalize: optional("tsdp_group_finalize", "int", []),
+      groupSum: optional("tsdp_group_sum", "int", ["void *", "int"]),
       // only in counter builds (tsdp compile --counters)
       countersJson: optional("tsdp_shim_counters_json", "const char *", []),
       countersReset: optional("tsdp_shim_counters_reset", "void", []),

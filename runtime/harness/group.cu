@@ -152,6 +152,11 @@ tsdp_group* group_join(double timeout_s, std::string* why) {
     return g;
 }
 
+tsdp_group* the_group_for_export() {
+    std::lock_guard<std::mutex> lock(group_mutex);
+    return the_group;
+}
+
 int group_rank(const tsdp_group* g) { return g ? g->rank : 0; }
 int group_size(const tsdp_group* g) { return g ? g->size : 1; }
 
@@ -185,3 +190,11 @@ int group_finalize() {
 
 /** Ends this process's membership of its group (MPI_Finalize); the runtime calls it when Node exits with status 0. */
 TSDP_EXPORT int tsdp_group_finalize(void) { return tsdp_harness::group_finalize(); }
+
+/** Sums n doubles across the group in place (scripts' own reductions: evaluation's counts); -1 before a group is joined. */
+TSDP_EXPORT int tsdp_group_sum(double* data, int n) {
+    tsdp_group* g = tsdp_harness::the_group_for_export();
+    if (!g || !data || n < 0) return -1;
+    std::string why;
+    return tsdp_harness::group_sum_doubles(g, data, (size_t)n, "a script's sum (tsdp_group_sum, MPI_Allreduce)", &why);
+}

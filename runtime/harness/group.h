@@ -24,6 +24,8 @@ struct tsdp_group;
 namespace tsdp_harness {
 /** Joins (once per process) the MPI world; nullptr and *why set when it cannot. */
 tsdp_group* group_join(double timeout_s, std::string* why);
+/** The group this process joined, or nullptr. */
+tsdp_group* the_group_for_export();
 int group_rank(const tsdp_group* g);
 int group_size(const tsdp_group* g);
 /** In-place sums across the processes (host memory); 0 or an MPI error code (message in *why). */
