@@ -4,6 +4,8 @@
 // shows rank 0's output as is and the others' prefixed with their rank, and, when the job fails,
 // ends with one line naming the rank that failed and its last message.
 import { spawn, spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import { createInterface } from "node:readline";
 import { resolve } from "node:path";
 
@@ -31,7 +33,8 @@ export function findMpirun(env: NodeJS.ProcessEnv = process.env): string | undef
 /** How a script runs in each rank: TypeScript through tsx's loader, JavaScript as is. */
 function scriptCommand(script: string): string[] {
   const path = resolve(script);
-  return /\.[cm]?tsx?$/.test(path) ? [process.execPath, "--import", import.meta.resolve("tsx"), path] : [process.execPath, path];
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  return /\.[cm]?tsx?$/.test(path) ? [process.execPath, "--import", tsx, path] : [process.execPath, path];
 }
 
 /** mpirun's command line for the job. */
