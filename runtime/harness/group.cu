@@ -159,6 +159,7 @@ tsdp_group* the_group_for_export() {
 
 int group_rank(const tsdp_group* g) { return g ? g->rank : 0; }
 int group_size(const tsdp_group* g) { return g ? g->size : 1; }
+double group_timeout(const tsdp_group* g) { return g ? g->timeout_s : 0; }
 
 int group_sum_floats(tsdp_group* g, float* data, size_t count, const char* what, std::string* why) {
     return watched(g, what, why, [&] { return g->allreduce(kInPlace, data, (int)count, g->mpi_float, g->op_sum, g->world); });

@@ -28,6 +28,8 @@ tsdp_group* group_join(double timeout_s, std::string* why);
 tsdp_group* the_group_for_export();
 int group_rank(const tsdp_group* g);
 int group_size(const tsdp_group* g);
+/** The timeout on each collective, in seconds. */
+double group_timeout(const tsdp_group* g);
 /** In-place sums across the processes (host memory); 0 or an MPI error code (message in *why). */
 int group_sum_floats(tsdp_group* g, float* data, size_t count, const char* what, std::string* why);
 int group_sum_doubles(tsdp_group* g, double* data, size_t count, const char* what, std::string* why);

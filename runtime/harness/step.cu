@@ -186,9 +186,16 @@ int nccl_open(tsdp_model* m, std::string* why) {
  * next synchronization) or produced wrong sums, so they are aborted and dropped; the step fails
  * with NCCL's reason, and the model's later steps use the in-process stand-in.
  */
+int nccl_abort(tsdp_model* m, const std::string& why);
+
 int nccl_failed(tsdp_model* m, const char* call, int code) {
     tsdp_nccl* n = m->nccl;
-    std::string why = std::string(call) + " failed: " + (n && n->error_string ? n->error_string(code) : "NCCL error " + std::to_string(code));
+    return nccl_abort(m, std::string(call) + " failed: " + (n && n->error_string ? n->error_string(code) : "NCCL error " + std::to_string(code)));
+}
+
+/** Aborts and drops the communicators (nccl_failed), failing with `why`. */
+int nccl_abort(tsdp_model* m, const std::string& why) {
+    tsdp_nccl* n = m->nccl;
     if (n) {
         for (void*& c : n->comms)
             if (c && n->comm_abort) {
@@ -220,7 +227,14 @@ int nccl_poll(tsdp_model* m) {
  * so a plain cudaStreamSynchronize would hang where ncclCommGetAsyncError reports the error.
  */
 int nccl_wait(tsdp_model* m) {
+    // across processes a peer that hangs never reports an error: the group's timeout aborts the communicators
+    const auto start = std::chrono::steady_clock::now();
     while (m->nccl) {
+        if (m->group && std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > group_timeout(m->group)) {
+            const std::string what = "rank " + std::to_string(group_rank(m->group)) + ": the step's NCCL all-reduce did not complete within " +
+                                     std::to_string(group_timeout(m->group)) + " s: another rank died or hangs (the communicators were aborted)";
+            return nccl_abort(m, what);
+        }
         bool busy = false;
         for (auto& r : m->replicas) {
             TSDP_CHECK(cudaSetDevice(r.device));
