@@ -7,6 +7,7 @@ import { defineConfig } from "vitest/config";
 // `npm run test:unit` runs the first, `npm test` both. A test file that builds a library (through
 // compile(), buildModel, `tsdp compile` without --emit, g++ or nvcc) belongs in NATIVE.
 export const NATIVE = [
+  "test/distributed.test.ts",
   "test/adversarial/runtime.test.ts",
   "test/bench-gpu-check.test.ts",
   "test/build.test.ts",

@@ -24,6 +24,8 @@ program
   .name("tsdp")
   .description("Compile PyTorch-style TypeScript models to CUDA C++ with a data-parallel training harness")
   .version("0.1.0")
+  // options after a command are that command's (tsdp launch passes the script's own through)
+  .enablePositionalOptions()
   // One line: what is wrong (and commander's "did you mean"), never the whole help.
   .configureOutput({ outputError: (text, write) => write(`tsdp: ${text.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ")} (see tsdp --help)\n`) })
   .exitOverride((e: CommanderError) => process.exit(e.exitCode === 0 ? 0 : USAGE));
@@ -358,12 +360,44 @@ program
     }),
   );
 
+program
+  .command("launch")
+  .description(
+    "run a training script as N processes on this machine (DistributedDataParallel): each joins the job at load(dir, { distributed: true }); " +
+      "started through Open MPI's mpirun; if one rank fails, the others are stopped and the launcher exits non-zero with that rank's message",
+  )
+  .requiredOption("--nproc <n>", "processes to start", integerInRange("--nproc", 1, 1024))
+  .option("--devices-per-proc <k>", "devices each process drives (TSDP_DEVICES_PER_PROC in its environment; on GPUs its local rank's block)", integerInRange("--devices-per-proc", 1, 1024), 1)
+  .option("--timeout <seconds>", "seconds a collective may wait for the other ranks before its rank fails (TSDP_DIST_TIMEOUT; default 300)", positiveNumber("--timeout", 86_400))
+  .argument("<script>", "the training script (.ts runs through tsx)")
+  .argument("[args...]", "the script's own arguments")
+  .passThroughOptions()
+  .addHelpText("after", examples(
+    ["tsdp launch --nproc 2 examples/lenet/train.ts --limit 2000", "LeNet on 2 processes, one device each"],
+    ["tsdp launch --nproc 3 --devices-per-proc 2 train.ts", "3 processes × 2 devices: the all-reduce spans 6 replicas"],
+    ["tsdp launch --nproc 2 --timeout 30 train.ts", "a rank whose peer hangs fails after 30 s"],
+  ))
+  .addHelpText("after", "\nMore than one machine: mpirun -np N -H a,b npx tsx train.ts, or srun --mpi=pmix npx tsx train.ts (README \"More than one machine\").")
+  .action((script: string, args: string[], opts: { nproc: number; devicesPerProc: number; timeout?: number }) =>
+    run(async () => {
+      const { launch, LaunchError } = await import("../runtime/distributed-launch.ts");
+      try {
+        process.exitCode = await launch({ nproc: opts.nproc, devicesPerProc: opts.devicesPerProc, timeout: opts.timeout, script, args });
+      } catch (e) {
+        if (!(e instanceof LaunchError)) throw e;
+        process.stderr.write(`tsdp: ${e.message}\n`);
+        process.exitCode = 1;
+      }
+    }),
+  );
+
 program.addHelpText("after", examples(
   ["tsdp compile model.ts", "compile a model into build/<model>"],
   ["tsdp inspect model.ts", "what the model compiles to, without building"],
   ["tsdp counters model.ts", "bank conflicts and sectors per request of each kernel, counted on the CPU"],
   ["tsdp tune model.ts", "search the kernels' knobs and write model.tune.json (verified first)"],
   ["tsdp eject model.ts conv1_relu_pool", "a generated kernel into kernels/ to edit; compile verifies and uses it"],
+  ["tsdp launch --nproc 2 train.ts", "a training script as 2 processes (DistributedDataParallel)"],
   ["tsdp doctor", "what this machine has for tsdp"],
   ["tsdp help compile", "a command's options and examples"],
 ));

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import koffi from "koffi";
 import { findCxx, findNvcc, localGpuArchs, toolVersion, defaultTarget } from "./6-build/toolchain.ts";
 import { cacheDirectory } from "./6-build/build.ts";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 
 // `tsdp doctor`: what this machine has for tsdp, what the default target will be, and for each
 // missing piece what it costs and how to get it. Probes only: nothing is built or written.
@@ -118,12 +118,16 @@ export function diagnose(): { findings: Finding[]; target: string; why: string }
             };
       })(),
     },
-    {
-      what: "MPI",
-      found: canLoad("libmpi.so.40") ? "libmpi.so.40 (Open MPI) loads" : "libmpi.so.40 not found",
-      ok: canLoad("libmpi.so.40"),
-      note: "the CPU collective engine for training across processes (not used by this version yet): apt-get install libopenmpi3",
-    },
+    (() => {
+      const lib = canLoad("libmpi.so.40");
+      const mpirun = spawnSync("mpirun", ["--version"], { encoding: "utf8" }).status === 0;
+      return {
+        what: "MPI",
+        found: `${lib ? "libmpi.so.40 (Open MPI) loads" : "libmpi.so.40 not found"}; ${mpirun ? "mpirun found" : "no mpirun"}`,
+        ok: lib && mpirun,
+        note: "training across processes: the CPU target's collective engine, the bootstrap of NCCL across processes, and tsdp launch's launcher: apt-get install openmpi-bin",
+      };
+    })(),
     {
       what: "cache",
       found: `${cache}: ${size.files} file(s), ${(size.bytes / 2 ** 20).toFixed(1)} MiB`,

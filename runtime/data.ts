@@ -126,3 +126,31 @@ export function* batches(ds: Dataset, size: number, order?: Uint32Array): Genera
     yield { x: tensor(x, [n, ...ds.sample]), y: tensor(y, [n]), index: b, count: total };
   }
 }
+
+/**
+ * DistributedSampler's shard of an epoch (PyTorch's rule): the order is padded to a multiple of
+ * `worldSize` by repeating its first indices, and rank r takes positions r, r + worldSize, …, so
+ * every rank gets ⌈n / worldSize⌉ samples, the shards are disjoint apart from the padding, and
+ * together they cover the epoch. Every rank must pass the same order (the same seed and epoch).
+ */
+export function distributedShard(order: Uint32Array, rank: number, worldSize: number): Uint32Array {
+  if (!Number.isInteger(worldSize) || worldSize < 1) throw new RangeError(`distributedShard: worldSize must be a positive integer, got ${worldSize}`);
+  if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) throw new RangeError(`distributedShard: rank must be an integer in [0, ${worldSize}), got ${rank}`);
+  if (order.length === 0) return new Uint32Array(0);
+  const perRank = Math.ceil(order.length / worldSize);
+  const shard = new Uint32Array(perRank);
+  for (let i = 0; i < perRank; i++) shard[i] = order[(rank + i * worldSize) % order.length];
+  return shard;
+}
+
+/** The samples of a dataset at the given indices, in that order (a rank's shard as a dataset). */
+export function subset(ds: Dataset, indices: Uint32Array): Dataset {
+  const per = ds.sample[0] * ds.sample[1] * ds.sample[2];
+  const images = new Float32Array(indices.length * per);
+  const labels = new Int32Array(indices.length);
+  indices.forEach((src, i) => {
+    images.set(ds.images.subarray(src * per, (src + 1) * per), i * per);
+    labels[i] = ds.labels[src];
+  });
+  return { images, labels, count: indices.length, sample: ds.sample };
+}

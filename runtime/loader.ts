@@ -6,6 +6,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { elfProblem, readVerifiedLibrary, rebuildHint } from "./build-directory.ts";
 import { BuildDirectoryError, NativeError, describeValue, suggestion } from "./errors.ts";
 import { ABI_VERSION, readManifest, sha256, type Manifest } from "./manifest.ts";
+import { distributedTimeout, joinGroup, localDevices, processGroupFromEnv, type DistributedOptions } from "./distributed.ts";
 import { CompiledModel } from "./model.ts";
 import { NativeLibrary } from "./native.ts";
 import type { Tensor } from "./tensor.ts";
@@ -25,10 +26,17 @@ export interface LoadOptions {
   checkpoint?: string;
   /** Capture each training step as a CUDA graph and replay it (default true; TSDP_CUDA_GRAPHS=0 also turns it off). */
   cudaGraphs?: boolean;
+  /**
+   * DistributedDataParallel: join the job that the launcher started (tsdp launch, mpirun, srun;
+   * runtime/distributed.ts). Each step then sums gradients over every device of every process,
+   * the loss is the whole job's, and every process starts from rank 0's parameters. `devices`
+   * counts this process's devices (on GPUs its local rank's block). Alone (no launcher), it does nothing.
+   */
+  distributed?: boolean | DistributedOptions;
 }
 
 const MAX_INT32 = 2 ** 31 - 1;
-const OPTION_KEYS = ["devices", "seed", "checkpoint", "cudaGraphs"];
+const OPTION_KEYS = ["devices", "seed", "checkpoint", "cudaGraphs", "distributed"];
 
 function checkOptions(options: unknown): { deviceIds: Int32Array | null; seed: bigint } {
   if (options === undefined) return { deviceIds: null, seed: 0n };
@@ -133,7 +141,12 @@ export async function load<Out extends Tensor | Tensor[] = Tensor | Tensor[]>(
 ): Promise<CompiledModel<Out>> {
   if (typeof dir !== "string" || dir.length === 0)
     throw new TypeError(`load: expected the path of a model directory, got ${describeValue(dir)}`);
-  const { deviceIds, seed } = checkOptions(options);
+  let { deviceIds, seed } = checkOptions(options);
+  const distributed = options?.distributed;
+  if (distributed !== undefined && typeof distributed !== "boolean" && (typeof distributed !== "object" || distributed === null || Array.isArray(distributed)))
+    throw new TypeError(`load: distributed must be true, false or { timeout }, got ${describeValue(distributed)}`);
+  const group = distributed ? processGroupFromEnv() : undefined;
+  const timeout = distributed ? distributedTimeout(distributed) : 0;
   const checkpoint = options?.checkpoint;
   if (checkpoint !== undefined && (typeof checkpoint !== "string" || checkpoint.length === 0))
     throw new TypeError(`load: checkpoint must be the path of a .safetensors file, got ${describeValue(checkpoint)}`);
@@ -167,6 +180,7 @@ export async function load<Out extends Tensor | Tensor[] = Tensor | Tensor[]>(
       libPath,
     );
 
+  if (group && typeof options?.devices === "number" && manifest.target === "cuda") deviceIds = Int32Array.from(localDevices(options.devices, group.localRank, "cuda"));
   const { code, handle } = lib.create(deviceIds, seed);
   if (code !== 0 || handle === null) {
     const msg = lib.lastError(null);
@@ -175,6 +189,15 @@ export async function load<Out extends Tensor | Tensor[] = Tensor | Tensor[]>(
   }
   const model = new CompiledModel<Out>(root, manifest, lib, handle);
   if (graphs === false) model.useGraphs(false);
+  if (group && group.worldSize > 1) {
+    try {
+      if (!lib.canTrain) throw new Error(`load: distributed: ${manifest.model} has no training step (DistributedDataParallel sums gradients)`);
+      joinGroup(lib, handle, group, timeout, "load");
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
   if (checkpoint !== undefined) {
     try {
       await model.loadCheckpoint(checkpoint);

@@ -135,14 +135,14 @@ export class NativeLibrary {
   readonly #fn: Record<(typeof ABI_SYMBOLS)[number], Fn>;
 
   readonly #training: { evaluate?: Fn; trainStep?: Fn; steps?: Fn };
-  readonly #info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn };
+  readonly #info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn; joinGroup?: Fn; groupFinalize?: Fn; groupSum?: Fn };
 
   private constructor(
     path: string,
     lib: LibraryHandle,
     fn: Record<(typeof ABI_SYMBOLS)[number], Fn>,
     training: { evaluate?: Fn; trainStep?: Fn; steps?: Fn },
-    info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn },
+    info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn; joinGroup?: Fn; groupFinalize?: Fn; groupSum?: Fn },
   ) {
     this.path = path;
     this.#lib = lib;
@@ -214,6 +214,24 @@ export class NativeLibrary {
   /** Forgets the launches a counter build recorded so far (nothing for other libraries). */
   resetShimCounters(): void {
     this.#info.countersReset?.();
+  }
+
+  /** tsdp_join_group: joins the launcher's process group; rank and world size, or the failing code. */
+  joinGroup(h: ModelHandle, timeoutSeconds: number): { code: number; rank: number; size: number } {
+    if (!this.#info.joinGroup) return { code: -2, rank: 0, size: 1 };
+    const info = new Int32Array(2);
+    const code: number = this.#info.joinGroup(h, timeoutSeconds, info);
+    return { code, rank: info[0], size: info[1] };
+  }
+
+  /** tsdp_group_sum: `values` summed in place across the group; the code (-2 without the entry point). */
+  groupSum(values: Float64Array): number {
+    return this.#info.groupSum ? this.#info.groupSum(values, values.length) : -2;
+  }
+
+  /** tsdp_group_finalize (MPI_Finalize); 0 for libraries without it. */
+  finalizeGroup(): number {
+    return this.#info.groupFinalize ? this.#info.groupFinalize() : 0;
   }
 
   useGraphs(h: ModelHandle, use: boolean): number {
@@ -322,6 +340,10 @@ export class NativeLibrary {
       stats: optional("tsdp_stats", "int", [ModelPtr, "void *", "int"]),
       useGraphs: optional("tsdp_use_graphs", "int", [ModelPtr, "int"]),
       deviceCount: optional("tsdp_device_count", "int", [ModelPtr]),
+      // DistributedDataParallel (runtime/distributed.ts): in libraries that train
+      joinGroup: optional("tsdp_join_group", "int", [ModelPtr, "double", "void *"]),
+      groupFinalize: optional("tsdp_group_finalize", "int", []),
+      groupSum: optional("tsdp_group_sum", "int", ["void *", "int"]),
       // only in counter builds (tsdp compile --counters)
       countersJson: optional("tsdp_shim_counters_json", "const char *", []),
       countersReset: optional("tsdp_shim_counters_reset", "void", []),

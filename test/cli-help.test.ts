@@ -7,7 +7,7 @@ import { runNode } from "./helpers.ts";
 const tsdp = (args: string[], env: NodeJS.ProcessEnv = process.env) => runNode(["bin/tsdp.js", ...args], { env });
 
 describe("tsdp help", () => {
-  it.each([[[]], [["compile"]], [["inspect"]], [["counters"]], [["tune"]], [["eject"]], [["doctor"]]])("tsdp %j --help shows examples of itself", async (command) => {
+  it.each([[[]], [["compile"]], [["inspect"]], [["counters"]], [["tune"]], [["eject"]], [["doctor"]], [["launch"]]])("tsdp %j --help shows examples of itself", async (command) => {
     const r = await tsdp([...command, "--help"]);
     expect(r.status).toBe(0);
     const examples = r.stdout.slice(r.stdout.indexOf("\nExamples:\n"));

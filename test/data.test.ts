@@ -126,6 +126,32 @@ describe("examples/lenet/train.ts", () => {
     expect(resumed.stdout).toMatch(/epoch 2: train loss/);
   }, 600_000);
 
+  it("runs unchanged under tsdp launch: rank 0 alone prints and writes, the ranks' evaluation summed, and every rank resumes", async () => {
+    const out = tmp();
+    const launch = (extra: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ["bin/tsdp.js", "launch", "--nproc", "2", "--timeout", "120", "examples/lenet/train.ts", "--epochs", "1", "--limit", "300", "--batch", "32", "--out", out, ...extra]);
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("close", (status) => resolve({ status, stdout, stderr }));
+      });
+    const first = await launch([]);
+    expect(first.status, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout).toContain("2 processes (DistributedDataParallel), batch 32 each");
+    // one summary line (rank 0's), over all 300 test images: the accuracy is a multiple of 1/300
+    const summary = [...first.stdout.matchAll(/epoch 1: .*test accuracy ([\d.]+)%/g)];
+    expect(summary).toHaveLength(1);
+    expect(Math.abs(Number(summary[0][1]) * 3 - Math.round(Number(summary[0][1]) * 3))).toBeLessThan(0.02);
+    expect(first.stdout).not.toMatch(/\[rank 1\]/);
+    expect(first.stdout).toContain(`plot: ${join(out, "training.svg")}`);
+    const resumed = await launch(["--resume", join(out, "epoch-1.safetensors")]);
+    expect(resumed.status, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/resumed from .*epoch-1\.safetensors at epoch 2/);
+    expect(resumed.stdout).toMatch(/epoch 2: train loss/);
+  }, 600_000);
+
   it("explains missing data in one message, without a stack trace", async () => {
     const r = await script(["--data", "/nonexistent", "--epochs", "1"]);
     expect(r.status).toBe(1);

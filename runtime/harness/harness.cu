@@ -278,6 +278,9 @@ int run_replicated(tsdp_model* m, const tsdp_program_desc& p, int batch, const v
 bool graphs_enabled(tsdp_model* m) {
     const char* env = std::getenv("TSDP_CUDA_GRAPHS");
     // a replayed graph's launches do not pass through TSDP_LAUNCH, so timing them needs the eager step
+#ifdef TSDP_CUDA_SHIM
+    if (m->group) return false;  // the host's MPI calls sit between the step's kernels (step.cu, join_group)
+#endif
     return m->use_graphs && !(env && std::string(env) == "0") && !kernel_times_on();
 }
 

@@ -9,10 +9,16 @@
 #include <utility>
 #include <vector>
 
+/** ncclUniqueId: 128 opaque bytes (NCCL_UNIQUE_ID_BYTES), passed by value to ncclCommInitRank. */
+struct tsdp_nccl_id {
+    char internal[128];
+};
+
 // NCCL, loaded at run time (dlopen), so that building needs only the CUDA runtime.
 struct tsdp_nccl {
     void* lib = nullptr;
     int (*all_reduce)(const void*, void*, size_t, int, int, void*, cudaStream_t) = nullptr;
+    int (*broadcast)(const void*, void*, size_t, int, int, void*, cudaStream_t) = nullptr;  // across processes only
     int (*group_start)() = nullptr;
     int (*group_end)() = nullptr;
     int (*comm_destroy)(void*) = nullptr;
@@ -23,6 +29,7 @@ struct tsdp_nccl {
 };
 
 struct tsdp_cublaslt;  // cublaslt.cu
+struct tsdp_group;     // group.cu: the processes of a DistributedDataParallel job
 
 struct tsdp_model {
     std::vector<tsdp_replica> replicas;
@@ -42,6 +49,7 @@ struct tsdp_model {
     int use_graphs = 1;
     std::string graph_status;
     tsdp_nccl* nccl = nullptr;    // loaded at the first multi-replica step
+    tsdp_group* group = nullptr;  // set by tsdp_join_group: gradients are summed across processes too
     int nccl_tried = 0;
     std::string allreduce_note;   // why NCCL is not used, when it is not
     tsdp_cublaslt* cublaslt = nullptr;  // loaded at tsdp_create when the model has cuBLASLt sites
@@ -110,6 +118,8 @@ void nccl_close(tsdp_nccl* n);
 int evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* target, void* const* outputs, float* loss);
 int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, float* loss);
 int optimizer_steps(tsdp_model* m, unsigned long long* steps, int set);
+/** Joins the launcher's process group and gives every process rank 0's parameters and buffers; info: rank, size. */
+int join_group(tsdp_model* m, double timeout_s, int* info);
 /** "; all-reduce: …" for tsdp_describe. */
 std::string describe_all_reduce(tsdp_model* m);
 }  // namespace tsdp_harness

@@ -4,6 +4,7 @@
 #define TSDP_SOURCE_NAME "step.cu"
 #include "harness.h"
 #include "harness_internal.h"
+#include "group.h"
 
 #include <algorithm>
 #include <chrono>
@@ -61,6 +62,10 @@ const tsdp_training_desc& training() { return *tsdp_model_description.training; 
 // libnccl.so.2, or replicas sharing a GPU, which NCCL refuses): an in-process stand-in with the
 // same contract, replica 0 summing the others' buckets in replica order and copying the sum
 // back. TSDP_ALLREDUCE=standin|nccl forces either.
+//
+// Across processes (m->group, DistributedDataParallel): on GPUs one NCCL communicator holds every
+// GPU of every process (ncclCommInitRank, its id sent by MPI_Bcast); on the CPU target the
+// stand-in's per-process sum is then summed across processes by MPI (group.h).
 
 void nccl_close(tsdp_nccl* n) {
     if (!n) return;
@@ -73,15 +78,56 @@ void nccl_close(tsdp_nccl* n) {
 
 namespace {
 
+/**
+ * One communicator over every GPU of every process: rank 0 makes the id, MPI_Bcast gives it to the
+ * others, and each local GPU joins as rank (process rank × local GPUs + i), all inside one NCCL
+ * group (ncclCommInitRank for several GPUs of one thread must be grouped). Untested: written for
+ * GPU machines; every process must drive the same number of GPUs.
+ */
+int nccl_init_ranks(tsdp_model* m, tsdp_nccl* n, int (*get_unique_id)(tsdp_nccl_id*), int (*comm_init_rank)(void**, int, tsdp_nccl_id, int),
+                    std::string* why) {
+    tsdp_nccl_id id{};
+    int code = group_rank(m->group) == 0 ? get_unique_id(&id) : 0;
+    if (code != 0) {
+        *why = std::string("ncclGetUniqueId failed: ") + (n->error_string ? n->error_string(code) : std::to_string(code));
+        return code;
+    }
+    if (group_broadcast(m->group, &id, sizeof id, "MPI_Bcast of the ncclUniqueId", why) != 0) return -1;
+    const int local = (int)m->replicas.size();
+    const int total = local * group_size(m->group);
+    if ((code = n->group_start()) != 0) {
+        *why = "ncclGroupStart failed";
+        return code;
+    }
+    for (int i = 0; i < local; ++i) {
+        if (cudaSetDevice(m->replicas[(size_t)i].device) != cudaSuccess) {
+            n->group_end();
+            *why = "cudaSetDevice failed";
+            return -1;
+        }
+        if ((code = comm_init_rank(&n->comms[(size_t)i], total, id, group_rank(m->group) * local + i)) != 0) {
+            n->group_end();
+            *why = std::string("ncclCommInitRank failed: ") + (n->error_string ? n->error_string(code) : std::to_string(code));
+            return code;
+        }
+    }
+    if ((code = n->group_end()) != 0) *why = std::string("ncclCommInitRank (ncclGroupEnd) failed: ") + (n->error_string ? n->error_string(code) : std::to_string(code));
+    return code;
+}
+
 /** NCCL communicators for the replicas' devices, or nullptr (then the stand-in runs; m->error is not touched). */
 int nccl_open(tsdp_model* m, std::string* why) {
     if (m->nccl_tried) return 0;
     m->nccl_tried = 1;
     const char* choice = std::getenv("TSDP_ALLREDUCE");
-    const std::string mode = choice ? choice : "auto";
+    const std::string mode = m->group ? std::string("nccl") : choice ? choice : "auto";
     if (mode == "standin" || (mode == "auto" && m->replicas.size() < 2)) return 0;
     const char* library = "libnccl.so.2";
 #ifdef TSDP_CUDA_SHIM
+    if (m->group) {  // MPI sums across the processes (enqueue_all_reduce)
+        *why = "the CPU target sums across processes with Open MPI";
+        return 0;
+    }
     // The CPU target has no NCCL. Tests give it an in-process one that sums the virtual devices'
     // host memory (TSDP_NCCL_LIBRARY, with TSDP_ALLREDUCE=nccl), to run this path and its errors.
     library = std::getenv("TSDP_NCCL_LIBRARY");
@@ -94,8 +140,13 @@ int nccl_open(tsdp_model* m, std::string* why) {
     if (!n) return fail(m, -1, "out of host memory");
     n->lib = dlopen(library, RTLD_NOW | RTLD_LOCAL);
     int (*comm_init_all)(void**, int, const int*) = nullptr;
+    int (*get_unique_id)(tsdp_nccl_id*) = nullptr;
+    int (*comm_init_rank)(void**, int, tsdp_nccl_id, int) = nullptr;
     if (n->lib) {
         comm_init_all = (int (*)(void**, int, const int*))dlsym(n->lib, "ncclCommInitAll");
+        get_unique_id = (int (*)(tsdp_nccl_id*))dlsym(n->lib, "ncclGetUniqueId");
+        comm_init_rank = (int (*)(void**, int, tsdp_nccl_id, int))dlsym(n->lib, "ncclCommInitRank");
+        n->broadcast = (int (*)(const void*, void*, size_t, int, int, void*, cudaStream_t))dlsym(n->lib, "ncclBroadcast");
         n->all_reduce = (int (*)(const void*, void*, size_t, int, int, void*, cudaStream_t))dlsym(n->lib, "ncclAllReduce");
         n->group_start = (int (*)())dlsym(n->lib, "ncclGroupStart");
         n->group_end = (int (*)())dlsym(n->lib, "ncclGroupEnd");
@@ -111,9 +162,17 @@ int nccl_open(tsdp_model* m, std::string* why) {
     if (!n->lib) *why = std::string("libnccl.so.2 not loaded: ") + dlerror();
     else if (!comm_init_all || !n->all_reduce || !n->group_start || !n->group_end || !n->comm_destroy || !n->comm_abort || !n->comm_get_async_error)
         *why = "libnccl.so.2 lacks the symbols tsdp uses";
-    else if ((code = comm_init_all(n->comms.data(), (int)devices.size(), devices.data())) != 0)
+    else if (m->group) {
+        if (!get_unique_id || !comm_init_rank || !n->broadcast) *why = "libnccl.so.2 lacks ncclGetUniqueId, ncclCommInitRank or ncclBroadcast";
+        else code = nccl_init_ranks(m, n, get_unique_id, comm_init_rank, why);
+    } else if ((code = comm_init_all(n->comms.data(), (int)devices.size(), devices.data())) != 0)
         *why = std::string("ncclCommInitAll failed: ") + (n->error_string ? n->error_string(code) : std::to_string(code));
     if (code != 0) {
+        if (m->group) {  // no fallback across processes: the stand-in sums only this process's replicas
+            n->comms.assign(devices.size(), nullptr);
+            nccl_close(n);
+            return fail(m, -1, "distributed training on GPUs needs NCCL: " + *why);
+        }
         n->comms.assign(devices.size(), nullptr);
         nccl_close(n);
         return mode == "nccl" ? fail(m, -1, "TSDP_ALLREDUCE=nccl: " + *why) : 0;
@@ -127,9 +186,16 @@ int nccl_open(tsdp_model* m, std::string* why) {
  * next synchronization) or produced wrong sums, so they are aborted and dropped; the step fails
  * with NCCL's reason, and the model's later steps use the in-process stand-in.
  */
+int nccl_abort(tsdp_model* m, const std::string& why);
+
 int nccl_failed(tsdp_model* m, const char* call, int code) {
     tsdp_nccl* n = m->nccl;
-    std::string why = std::string(call) + " failed: " + (n && n->error_string ? n->error_string(code) : "NCCL error " + std::to_string(code));
+    return nccl_abort(m, std::string(call) + " failed: " + (n && n->error_string ? n->error_string(code) : "NCCL error " + std::to_string(code)));
+}
+
+/** Aborts and drops the communicators (nccl_failed), failing with `why`. */
+int nccl_abort(tsdp_model* m, const std::string& why) {
+    tsdp_nccl* n = m->nccl;
     if (n) {
         for (void*& c : n->comms)
             if (c && n->comm_abort) {
@@ -161,7 +227,14 @@ int nccl_poll(tsdp_model* m) {
  * so a plain cudaStreamSynchronize would hang where ncclCommGetAsyncError reports the error.
  */
 int nccl_wait(tsdp_model* m) {
+    // across processes a peer that hangs never reports an error: the group's timeout aborts the communicators
+    const auto start = std::chrono::steady_clock::now();
     while (m->nccl) {
+        if (m->group && std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > group_timeout(m->group)) {
+            const std::string what = "rank " + std::to_string(group_rank(m->group)) + ": the step's NCCL all-reduce did not complete within " +
+                                     std::to_string(group_timeout(m->group)) + " s: another rank died or hangs (the communicators were aborted)";
+            return nccl_abort(m, what);
+        }
         bool busy = false;
         for (auto& r : m->replicas) {
             TSDP_CHECK(cudaSetDevice(r.device));
@@ -202,6 +275,10 @@ int enqueue_all_reduce(tsdp_model* m, const tsdp_bucket_info& b) {
         if (int code = m->nccl->group_end()) return nccl_failed(m, "ncclGroupEnd", code);
         return 0;
     }
+#ifndef TSDP_CUDA_SHIM
+    // on GPUs a group sums only with NCCL: the stand-in would leave out the other processes
+    if (m->group) return fail(m, -1, "distributed training on GPUs needs NCCL, and it " + (m->allreduce_note.empty() ? std::string("is not loaded") : "is unusable: " + m->allreduce_note));
+#endif
     tsdp_replica* r0 = &m->replicas[0];
     TSDP_CHECK(cudaSetDevice(r0->device));
     for (auto& r : m->replicas) TSDP_CHECK(cudaStreamWaitEvent(r0->comm, r.events[ready], 0));
@@ -211,8 +288,42 @@ int enqueue_all_reduce(tsdp_model* m, const tsdp_bucket_info& b) {
         TSDP_LAUNCH(tsdp_accumulate_kernel, dim3((unsigned)std::min<size_t>((b.count + 255) / 256, 65535)), dim3(256), 0, r0->comm, sum, (const float*)r0->scratch, b.count);
         TSDP_CHECK(cudaGetLastError());
     }
+    if (m->group) {
+        // the host waits for this process's sum, then MPI adds the other processes' (CPU target:
+        // device memory is host memory; on GPUs a group always sums with NCCL, above)
+        TSDP_CHECK(cudaStreamSynchronize(r0->comm));
+        std::string why;
+        if (group_sum_floats(m->group, sum, b.count, "the all-reduce of a gradient bucket (MPI_Allreduce)", &why) != 0) return fail(m, -1, why);
+    }
     for (size_t i = 1; i < m->replicas.size(); ++i)
         TSDP_CHECK(cudaMemcpyAsync((float*)m->replicas[i].grads + b.offset, sum, bytes, cudaMemcpyDeviceToDevice, r0->comm));
+    return 0;
+}
+
+/**
+ * DDP's broadcast_buffers: every process takes rank 0's buffers (BatchNorm's running statistics)
+ * after the step, as the in-process replicas take replica 0's, so that P processes × K devices
+ * keep exactly what one process with P·K devices keeps.
+ */
+int enqueue_buffer_broadcast(tsdp_model* m, size_t begin, size_t end) {
+    tsdp_replica* r0 = &m->replicas[0];
+    TSDP_CHECK(cudaSetDevice(r0->device));
+    if (m->nccl) {
+        if (int code = m->nccl->group_start()) return nccl_failed(m, "ncclGroupStart", code);
+        for (size_t i = 0; i < m->replicas.size(); ++i) {
+            tsdp_replica* r = &m->replicas[i];
+            // ncclUint8 = 1; global rank 0 is process 0's replica 0
+            if (int code = m->nccl->broadcast(r->params + begin, r->params + begin, end - begin, 1, 0, m->nccl->comms[i], r->stream)) {
+                m->nccl->group_end();
+                return nccl_failed(m, "ncclBroadcast", code);
+            }
+        }
+        if (int code = m->nccl->group_end()) return nccl_failed(m, "ncclGroupEnd", code);
+        return 0;
+    }
+    TSDP_CHECK(cudaStreamSynchronize(r0->stream));
+    std::string why;
+    if (group_broadcast(m->group, r0->params + begin, end - begin, "the broadcast of rank 0's buffers (MPI_Bcast)", &why) != 0) return fail(m, -1, why);
     return 0;
 }
 
@@ -228,7 +339,7 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
     const tsdp_training_desc& t = training();
     const tsdp_program_desc& p = t.step;
     const size_t n = m->replicas.size();
-    const bool reduce = n > 1 || m->nccl;
+    const bool reduce = n > 1 || m->nccl || m->group;
     for (size_t i = 0; i < n; ++i) {
         tsdp_replica* r = &m->replicas[i];
         TSDP_CHECK(cudaSetDevice(r->device));
@@ -274,7 +385,9 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
             if (int e = enqueue_outputs(m, r, p, parts[i].second)) return e;
     }
     const size_t begin = t.param_floats * sizeof(float), end = d.param_bytes;
-    if (n > 1 && end > begin) {
+    if (m->group && end > begin)
+        if (int e = enqueue_buffer_broadcast(m, begin, end)) return e;
+    if (n > 1 && end > begin && !(m->group && m->nccl)) {
         tsdp_replica* r0 = &m->replicas[0];
         for (size_t i = 1; i < n; ++i) {
             tsdp_replica* r = &m->replicas[i];
@@ -372,17 +485,36 @@ int prepare_step_resources(tsdp_model* m) {
 }
 
 /** The loss over the whole batch from each replica's: weighted by its share for a mean loss. */
-float combine(const std::vector<float>& losses, const std::vector<std::pair<int, int>>& parts, int batch) {
+double combine(const std::vector<float>& losses, const std::vector<std::pair<int, int>>& parts, double batch) {
     double total = 0;
     for (size_t i = 0; i < parts.size(); ++i) total += training().mean_loss ? (double)losses[i] * parts[i].second / batch : losses[i];
-    return (float)total;
+    return total;
+}
+
+/** The batch of the whole job: this process's alone, or (in a group) every process's summed. */
+int global_batch(tsdp_model* m, int batch, double* out) {
+    *out = batch;
+    std::string why;
+    if (m->group && group_sum_doubles(m->group, out, 1, "the sum of the processes' batch sizes (MPI_Allreduce)", &why) != 0) return fail(m, -1, why);
+    return 0;
+}
+
+/** The job's loss: this process's share, summed across the group. */
+int global_loss(tsdp_model* m, double local, float* loss) {
+    std::string why;
+    if (m->group && group_sum_doubles(m->group, &local, 1, "the sum of the processes' losses (MPI_Allreduce)", &why) != 0) return fail(m, -1, why);
+    *loss = (float)local;
+    return 0;
 }
 
 }  // namespace
 
 std::string describe_all_reduce(tsdp_model* m) {
-    std::string text = std::string("; all-reduce: ") + (m->replicas.size() < 2 && !m->nccl ? "none (one replica)" : m->nccl ? "NCCL" : "in-process stand-in") + ", " +
-                       std::to_string(training().bucket_count) + " bucket(s)";
+    std::string text = std::string("; all-reduce: ") +
+                       (m->group ? (m->nccl ? "NCCL across " : "in-process stand-in + Open MPI across ") + std::to_string(group_size(m->group)) + " processes"
+                        : m->replicas.size() < 2 && !m->nccl ? "none (one replica)"
+                        : m->nccl ? "NCCL" : "in-process stand-in") +
+                       ", " + std::to_string(training().bucket_count) + " bucket(s)";
     if (!m->allreduce_note.empty()) text += " (" + m->allreduce_note + ")";
     return text;
 }
@@ -398,9 +530,10 @@ int evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* ta
         std::vector<void*> outs(outputs, outputs + d.output_count);
         outs.push_back(nullptr);  // the loss goes to the per-replica slots
         std::vector<float> losses(m->replicas.size(), 0.0f);
+        double total = 0;
+        if (int e = global_batch(m, batch, &total)) return e;
         if (int e = run_replicated(m, training().evaluate, batch, ins.data(), outs.data(), &losses)) return e;
-        *loss = combine(losses, chunks(batch, (int)m->replicas.size()), batch);
-        return 0;
+        return global_loss(m, combine(losses, chunks(batch, (int)m->replicas.size()), total), loss);
     } catch (const std::exception& ex) {
         return fail(m, -1, std::string("tsdp_evaluate: ") + ex.what());
     }
@@ -414,8 +547,11 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         const tsdp_training_desc& t = training();
         if (int e = prepare_step_resources(m)) return e;
         const auto parts = chunks(batch, (int)m->replicas.size());
+        // a mean loss over the whole job's batch: each replica's is weighted by its share of it
+        double total = 0;
+        if (int e = global_batch(m, batch, &total)) return e;
         std::vector<float> scale(m->replicas.size(), 0.0f), losses(m->replicas.size(), 0.0f);
-        for (size_t i = 0; i < parts.size(); ++i) scale[i] = t.mean_loss ? (float)parts[i].second / batch : 1.0f;
+        for (size_t i = 0; i < parts.size(); ++i) scale[i] = t.mean_loss ? (float)(parts[i].second / total) : 1.0f;
         std::vector<const void*> ins(inputs, inputs + tsdp_model_description.input_count);
         ins.push_back(target);
         ins.push_back(nullptr);  // the loss scale comes from `scale`
@@ -450,10 +586,43 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         unstage_outputs(m, t.step, parts, nullptr, &losses);
         m->steps = step;
         m->draws = 0;  // the next step's masks are (step + 1, 0), (step + 1, 1), …: independent of earlier calls
-        *loss = combine(losses, parts, batch);
-        return 0;
+        return global_loss(m, combine(losses, parts, total), loss);
     } catch (const std::exception& ex) {
         return fail(m, -1, std::string("tsdp_train_step: ") + ex.what());
+    }
+}
+
+int join_group(tsdp_model* m, double timeout_s, int* info) {
+    if (!m || !info) return -1;
+    if (!(timeout_s > 0)) return fail(m, -1, "tsdp_join_group: the timeout must be a positive number of seconds, got " + std::to_string(timeout_s));
+    try {
+        std::string why;
+        tsdp_group* g = group_join(timeout_s, &why);
+        if (!g) return fail(m, -1, "tsdp_join_group: " + why);
+        m->group = g;
+        info[0] = group_rank(g);
+        info[1] = group_size(g);
+#ifdef TSDP_CUDA_SHIM
+        // the host's MPI calls sit between the step's kernels: a captured graph would leave them out
+        m->use_graphs = 0;
+        m->graph_status = "eager: the CPU target sums across processes with Open MPI on the host";
+#endif
+        // DDP's start: every process takes rank 0's parameters and buffers
+        tsdp_replica* r0 = &m->replicas[0];
+        const size_t bytes = tsdp_model_description.param_bytes;
+        if (bytes == 0) return 0;
+        std::vector<char> host(bytes);
+        TSDP_CHECK(cudaSetDevice(r0->device));
+        TSDP_CHECK(cudaDeviceSynchronize());
+        TSDP_CHECK(cudaMemcpy(host.data(), r0->params, bytes, cudaMemcpyDeviceToHost));
+        if (group_broadcast(g, host.data(), bytes, "the broadcast of rank 0's parameters (MPI_Bcast)", &why) != 0) return fail(m, -1, why);
+        for (auto& r : m->replicas) {
+            TSDP_CHECK(cudaSetDevice(r.device));
+            TSDP_CHECK(cudaMemcpy(r.params, host.data(), bytes, cudaMemcpyHostToDevice));
+        }
+        return 0;
+    } catch (const std::exception& ex) {
+        return fail(m, -1, std::string("tsdp_join_group: ") + ex.what());
     }
 }
 

@@ -27,3 +27,14 @@ TSDP_EXPORT int tsdp_train_step(tsdp_model* m, int batch, const void* const* inp
 TSDP_EXPORT int tsdp_optimizer_steps(tsdp_model* m, unsigned long long* steps, int set) {
     return tsdp_harness::optimizer_steps(m, steps, set);
 }
+
+/**
+ * DistributedDataParallel: joins the process group that the launcher started (Open MPI's world:
+ * mpirun, srun, tsdp launch) and gives every process rank 0's parameters and buffers. From then on
+ * each step's gradients, batch size and loss are summed over every replica of every process, and
+ * rank 0's buffers are broadcast after each step. info[0] = rank, info[1] = world size. A
+ * collective that takes longer than timeout_s seconds ends the process with a message.
+ */
+TSDP_EXPORT int tsdp_join_group(tsdp_model* m, double timeout_s, int* info) {
+    return tsdp_harness::join_group(m, timeout_s, info);
+}

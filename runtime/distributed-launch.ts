@@ -1,0 +1,123 @@
+// `tsdp launch`: torchrun standalone's job for one machine. It starts N processes of a script
+// through Open MPI's mpirun (the engine's own launcher: it forms the MPI world the processes join at
+// load({ distributed: true }), forwards signals, and stops every rank when one exits abnormally),
+// shows rank 0's output as is and the others' prefixed with their rank, and, when the job fails,
+// ends with one line naming the rank that failed and its last message.
+import { spawn, spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { createInterface } from "node:readline";
+import { resolve } from "node:path";
+
+export interface LaunchOptions {
+  readonly nproc: number;
+  readonly devicesPerProc: number;
+  /** Seconds a collective may take (TSDP_DIST_TIMEOUT in every rank); undefined: the runtime's default. */
+  readonly timeout?: number;
+  readonly script: string;
+  readonly args: readonly string[];
+  /** Where the launcher's own lines and the ranks' output go (tests pass collectors). */
+  readonly out?: (line: string) => void;
+  readonly err?: (line: string) => void;
+}
+
+export class LaunchError extends Error {}
+
+/** mpirun: TSDP_MPIRUN, else the one on PATH. */
+export function findMpirun(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.TSDP_MPIRUN) return env.TSDP_MPIRUN;
+  const probe = spawnSync("mpirun", ["--version"], { encoding: "utf8", env });
+  return probe.status === 0 ? "mpirun" : undefined;
+}
+
+/** How a script runs in each rank: TypeScript through tsx's loader, JavaScript as is. */
+function scriptCommand(script: string): string[] {
+  const path = resolve(script);
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  return /\.[cm]?tsx?$/.test(path) ? [process.execPath, "--import", tsx, path] : [process.execPath, path];
+}
+
+/** mpirun's command line for the job. */
+export function mpirunArguments(o: LaunchOptions, asRoot: boolean): string[] {
+  return [
+    "-np", String(o.nproc),
+    // more ranks than cores is fine for a CPU-target job, and mpirun would refuse it otherwise
+    "--oversubscribe", "--bind-to", "none",
+    ...(asRoot ? ["--allow-run-as-root"] : []),
+    // each line of the ranks' output tagged with its rank (parsed below)
+    "--tag-output",
+    // a rank waiting in a collective yields its core: ranks may outnumber cores
+    "--mca", "mpi_yield_when_idle", "1",
+    // shared memory without ptrace-based single copy, which containers often forbid
+    "--mca", "btl_vader_single_copy_mechanism", "none",
+    ...["TSDP_DEVICES_PER_PROC", "TSDP_DIST_TIMEOUT"].flatMap((v) => ["-x", v]),
+    ...scriptCommand(o.script),
+    ...o.args,
+  ];
+}
+
+const TAG = /^\[\d+,(\d+)\]<(stdout|stderr)>:(.*)$/;
+// mpirun tags each write, not each line: a progress bar's redraws carry tags inside the line
+const INNER_TAG = /\[\d+,\d+\]<(stdout|stderr)>:/g;
+// mpirun's own reports of a rank that ended the job
+const EXITED = /Process name:\s*\[\[\d+,\d+\],(\d+)\]\s*\n\s*Exit code:\s*(\d+)/;
+const SIGNALED = /process rank (\d+) with PID \d+ on node \S+ exited on signal (\d+)(?: \(([^)]+)\))?/;
+
+/** A rank's message among its last lines of stderr: the last error line (Node's "Error: …", tsdp's "tsdp: …"), else its last line. */
+function message(lines: readonly string[]): string | undefined {
+  const errors = lines.filter((l) => /^\s*(\w*Error\b|tsdp\b)/.test(l));
+  return (errors.at(-1) ?? lines.at(-1))?.trim();
+}
+
+/** Runs the job; resolves to the exit status the launcher should end with (0 when every rank succeeded). */
+export function launch(o: LaunchOptions): Promise<number> {
+  const out = o.out ?? ((l: string) => process.stdout.write(l + "\n"));
+  const err = o.err ?? ((l: string) => process.stderr.write(l + "\n"));
+  const mpirun = findMpirun();
+  if (!mpirun)
+    throw new LaunchError("tsdp launch starts the ranks with Open MPI's mpirun, which is not installed: apt-get install openmpi-bin (Debian), or set TSDP_MPIRUN");
+  const env: NodeJS.ProcessEnv = { ...process.env, TSDP_DEVICES_PER_PROC: String(o.devicesPerProc) };
+  if (o.timeout !== undefined) env.TSDP_DIST_TIMEOUT = String(o.timeout);
+  const child = spawn(mpirun, mpirunArguments(o, process.getuid?.() === 0), { env, stdio: ["inherit", "pipe", "pipe"] });
+
+  const lastError = new Map<number, string[]>();
+  let mpirunText = "";
+  const onLine = (line: string, fromStderr: boolean) => {
+    const m = TAG.exec(line);
+    if (!m) {
+      mpirunText += line + "\n";  // mpirun's own report: summarized at the end
+      return;
+    }
+    const rank = Number(m[1]);
+    const text = m[3].replace(INNER_TAG, "");
+    if (m[2] === "stderr" && text.trim() !== "") lastError.set(rank, [...(lastError.get(rank) ?? []), text].slice(-40));
+    const shown = rank === 0 ? text : `[rank ${rank}] ${text}`;
+    (m[2] === "stderr" || fromStderr ? err : out)(shown);
+  };
+  createInterface({ input: child.stdout! }).on("line", (l) => onLine(l, false));
+  createInterface({ input: child.stderr! }).on("line", (l) => onLine(l, true));
+
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => [s, forward(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+
+  return new Promise((done, fail) => {
+    child.on("error", (e) => fail(new LaunchError(`tsdp launch: cannot run ${mpirun}: ${e.message}`)));
+    child.on("close", (code, signal) => {
+      for (const [s, h] of handlers) process.off(s, h);
+      if (code === 0) return done(0);
+      const exited = EXITED.exec(mpirunText);
+      const signaled = SIGNALED.exec(mpirunText);
+      const rank = exited ? Number(exited[1]) : signaled ? Number(signaled[1]) : undefined;
+      const how = exited ? `exited with status ${exited[2]}` : signaled ? `was killed by signal ${signaled[2]}${signaled[3] ? ` (${signaled[3]})` : ""}` : undefined;
+      if (rank === undefined) {
+        if (mpirunText.trim()) err(mpirunText.trim());
+        err(`tsdp launch: the job failed (mpirun ${signal ? `killed by ${signal}` : `exited with status ${code}`})`);
+      } else {
+        const said = message(lastError.get(rank) ?? []);
+        err(`tsdp launch: rank ${rank} of ${o.nproc} ${how}; the other ranks were stopped${said ? `. Its message: ${said}` : ""}`);
+      }
+      done(code && code > 0 ? code : 1);
+    });
+  });
+}

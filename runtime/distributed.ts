@@ -1,0 +1,147 @@
+// DistributedDataParallel across processes (issue 14): who this process is in its job, read from
+// the environment of the launcher that started it, and joining the group at load().
+//
+// Launchers and their variables:
+//   tsdp launch / mpirun (Open MPI)   OMPI_COMM_WORLD_RANK, OMPI_COMM_WORLD_SIZE, OMPI_COMM_WORLD_LOCAL_RANK
+//   srun (Slurm)                       SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID
+//   torchrun style                     RANK, WORLD_SIZE, LOCAL_RANK (MASTER_ADDR, MASTER_PORT)
+// The collective engine is Open MPI (runtime/harness/group.h), whose world is formed by mpirun or
+// by srun's PMIx; a torchrun-style environment alone cannot form it, so with more than one process
+// load() then says how to start the job instead.
+
+import type { NativeLibrary, ModelHandle } from "./native.ts";
+
+export type Launcher = "mpirun" | "srun" | "torchrun";
+
+export interface ProcessGroupInfo {
+  readonly rank: number;
+  readonly worldSize: number;
+  /** This process's index among those on its machine: which GPUs it drives. */
+  readonly localRank: number;
+  readonly launcher: Launcher;
+}
+
+/** load()'s `distributed` option: true, or the timeout on each collective in seconds. */
+export interface DistributedOptions {
+  /** Seconds a collective may take before this rank gives up (a peer died or hangs). Default TSDP_DIST_TIMEOUT or 300. */
+  timeout?: number;
+}
+
+const DEFAULT_TIMEOUT_S = 300;
+
+const VARIABLES: readonly { launcher: Launcher; rank: string; size: string; local: string }[] = [
+  { launcher: "mpirun", rank: "OMPI_COMM_WORLD_RANK", size: "OMPI_COMM_WORLD_SIZE", local: "OMPI_COMM_WORLD_LOCAL_RANK" },
+  { launcher: "srun", rank: "SLURM_PROCID", size: "SLURM_NTASKS", local: "SLURM_LOCALID" },
+  { launcher: "torchrun", rank: "RANK", size: "WORLD_SIZE", local: "LOCAL_RANK" },
+];
+
+function integer(env: NodeJS.ProcessEnv, name: string, min: number): number {
+  const text = env[name];
+  const n = Number(text);
+  if (text === undefined || text.trim() === "" || !Number.isInteger(n) || n < min)
+    throw new Error(`distributed: ${name}=${JSON.stringify(text ?? "")} is not an integer ≥ ${min}`);
+  return n;
+}
+
+/**
+ * This process's place in its job, from the first launcher whose rank and size variables are set
+ * (mpirun, then srun, then torchrun style); undefined when none is: a single process.
+ */
+export function processGroupFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessGroupInfo | undefined {
+  for (const v of VARIABLES) {
+    if (env[v.rank] === undefined || env[v.size] === undefined) continue;
+    const rank = integer(env, v.rank, 0);
+    const worldSize = integer(env, v.size, 1);
+    if (rank >= worldSize) throw new Error(`distributed: ${v.rank}=${rank} is not below ${v.size}=${worldSize}`);
+    const localRank = env[v.local] === undefined ? 0 : integer(env, v.local, 0);
+    return { rank, worldSize, localRank, launcher: v.launcher };
+  }
+  return undefined;
+}
+
+/** The rank of this process (0 when it runs alone): scripts print and write files only on rank 0. */
+export function rank(env: NodeJS.ProcessEnv = process.env): number {
+  return processGroupFromEnv(env)?.rank ?? 0;
+}
+
+/** The number of processes in the job (1 when this process runs alone). */
+export function worldSize(env: NodeJS.ProcessEnv = process.env): number {
+  return processGroupFromEnv(env)?.worldSize ?? 1;
+}
+
+/** The collective timeout in seconds: the option, else TSDP_DIST_TIMEOUT, else 300. */
+export function distributedTimeout(option: boolean | DistributedOptions, env: NodeJS.ProcessEnv = process.env): number {
+  const given = typeof option === "object" ? option.timeout : undefined;
+  if (given !== undefined) {
+    if (typeof given !== "number" || !(given > 0) || !Number.isFinite(given))
+      throw new RangeError(`load: distributed.timeout must be a positive number of seconds, got ${String(given)}`);
+    return given;
+  }
+  const text = env.TSDP_DIST_TIMEOUT;
+  if (text === undefined || text === "") return DEFAULT_TIMEOUT_S;
+  const n = Number(text);
+  if (!(n > 0) || !Number.isFinite(n)) throw new RangeError(`TSDP_DIST_TIMEOUT must be a positive number of seconds, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** The devices a process drives: its local rank's block of GPUs; on the CPU target its own virtual devices 0 … k-1. */
+export function localDevices(count: number, localRank: number, target: "cpu" | "cuda"): number[] {
+  const first = target === "cuda" ? localRank * count : 0;
+  return Array.from({ length: count }, (_, i) => first + i);
+}
+
+/**
+ * This rank's part [start, end) of one global batch of `batch` samples, cut the way DataParallel
+ * cuts a batch over worldSize × devicesPerProc replicas (chunks of ⌈batch / replicas⌉, the last
+ * smaller): rank r takes replicas r·k … r·k + k − 1. Each process then splits its part over its own
+ * devices, and with BatchNorm P processes × k devices see exactly the chunks one process with P·k
+ * devices sees, provided the last rank's part splits alike (it does when its part is a multiple
+ * of the chunk, or is at most one chunk plus what its other devices take). A rank may get nothing
+ * when the batch is smaller than the replicas.
+ */
+export function batchShard(batch: number, rank: number, worldSize: number, devicesPerProc = 1): { start: number; end: number } {
+  const chunk = Math.ceil(batch / (worldSize * devicesPerProc));
+  const start = Math.min(batch, rank * devicesPerProc * chunk);
+  return { start, end: Math.min(batch, start + devicesPerProc * chunk) };
+}
+
+let joinedLibrary: NativeLibrary | undefined;
+
+/**
+ * Sums numbers over every process of the job (a script's own reductions: evaluation's correct
+ * answers and counts). Every rank must call it, the same number of times; alone (no group joined
+ * by load({ distributed })), the values come back as they are.
+ */
+export function allReduceSum(values: readonly number[]): number[] {
+  const data = Float64Array.from(values);
+  if (joinedLibrary) {
+    const code = joinedLibrary.groupSum(data);
+    if (code !== 0) throw new Error(`allReduceSum: the sum across processes failed (code ${code})`);
+  }
+  return Array.from(data);
+}
+
+/**
+ * Joins the group (tsdp_join_group) and checks that MPI's view agrees with the launcher's
+ * variables. At a normal exit (status 0) the process leaves the group with MPI_Finalize; after an
+ * error it does not, so that mpirun sees the failure and stops the other ranks.
+ */
+export function joinGroup(lib: NativeLibrary, handle: ModelHandle, info: ProcessGroupInfo, timeoutSeconds: number, where: string): void {
+  if (info.launcher === "torchrun" && info.worldSize > 1)
+    throw new Error(
+      `${where}: RANK/WORLD_SIZE say this is rank ${info.rank} of ${info.worldSize}, but tsdp's collective engine (Open MPI) forms its group ` +
+        `only under mpirun or srun: start the job with \`npx tsdp launch --nproc ${info.worldSize} script.ts\` (one machine), ` +
+        "`mpirun -np N npx tsx script.ts` or `srun --mpi=pmix npx tsx script.ts`",
+    );
+  const { code, rank, size } = lib.joinGroup(handle, timeoutSeconds);
+  if (code === -2) throw new Error(`${where}: ${lib.path} has no tsdp_join_group (a library without a training step, or built before it existed): rebuild with tsdp compile`);
+  if (code !== 0) throw new Error(`${where}: joining the process group failed: ${lib.lastError(handle) || `code ${code}`}`);
+  if (rank !== info.rank || size !== info.worldSize)
+    throw new Error(`${where}: the launcher says rank ${info.rank} of ${info.worldSize}, MPI says rank ${rank} of ${size}: the variables do not come from the launcher that started this process`);
+  if (joinedLibrary !== lib) {
+    joinedLibrary = lib;
+    process.on("exit", (status) => {
+      if (status === 0) lib.finalizeGroup();
+    });
+  }
+}

@@ -1,0 +1,201 @@
+// The process group (group.h): Open MPI loaded at run time, and the watchdog on its collectives.
+#define TSDP_SOURCE_NAME "group.cu"
+#include "group.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <thread>
+#include <unistd.h>
+#include <dlfcn.h>
+
+namespace {
+// Open MPI's handles are pointers to its predefined objects; MPI_IN_PLACE is (void*)1 in its mpi.h.
+typedef void* mpi_handle;
+void* const kInPlace = (void*)1;
+constexpr int kMpiSuccess = 0;
+constexpr int kMaxErrorString = 256;  // MPI_MAX_ERROR_STRING in Open MPI
+constexpr int kThreadSerialized = 2;  // MPI_THREAD_SERIALIZED
+}  // namespace
+
+struct tsdp_group {
+    void* lib = nullptr;
+    int rank = 0, size = 1;
+    int (*init_thread)(int*, char***, int, int*) = nullptr;
+    int (*initialized)(int*) = nullptr;
+    int (*finalized)(int*) = nullptr;
+    int (*finalize)() = nullptr;
+    int (*comm_rank)(mpi_handle, int*) = nullptr;
+    int (*comm_size)(mpi_handle, int*) = nullptr;
+    int (*allreduce)(const void*, void*, int, mpi_handle, mpi_handle, mpi_handle) = nullptr;
+    int (*bcast)(void*, int, mpi_handle, int, mpi_handle) = nullptr;
+    int (*error_string)(int, char*, int*) = nullptr;
+    mpi_handle world = nullptr, mpi_float = nullptr, mpi_double = nullptr, mpi_byte = nullptr, op_sum = nullptr;
+    // The watchdog: the collective in progress (its name) and since when (steady-clock ns; 0: none).
+    double timeout_s = 0;
+    std::atomic<long long> busy_since{0};
+    std::atomic<const char*> busy_what{nullptr};
+};
+
+namespace tsdp_harness {
+namespace {
+
+std::mutex group_mutex;
+tsdp_group* the_group = nullptr;  // one per process: MPI_Init may run only once
+
+long long now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+/**
+ * Ends the process when a collective outlives the timeout. Only this process can be ended from
+ * here (MPI_Abort from a second thread would need MPI_THREAD_MULTIPLE); its non-zero exit makes
+ * the launcher stop the others.
+ */
+void watch(tsdp_group* g) {
+    for (;;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        const long long since = g->busy_since.load();
+        if (since == 0 || (double)(now_ns() - since) / 1e9 <= g->timeout_s) continue;
+        const char* what = g->busy_what.load();
+        std::fprintf(stderr,
+                     "tsdp: rank %d of %d: %s did not complete within %g s: another rank died or hangs "
+                     "(the timeout is load()'s distributed.timeout or TSDP_DIST_TIMEOUT); stopping this rank\n",
+                     g->rank, g->size, what ? what : "a collective", g->timeout_s);
+        std::fflush(stderr);
+        _exit(75);
+    }
+}
+
+template <typename F>
+void bind(void* lib, const char* name, F* out) {
+    *out = (F)dlsym(lib, name);
+}
+
+std::string mpi_error(tsdp_group* g, int code) {
+    char text[kMaxErrorString + 1] = {0};
+    int len = 0;
+    if (g->error_string && g->error_string(code, text, &len) == kMpiSuccess) return std::string(text, (size_t)len);
+    return "MPI error " + std::to_string(code);
+}
+
+/** Runs one collective under the watchdog. */
+template <typename F>
+int watched(tsdp_group* g, const char* what, std::string* why, F call) {
+    g->busy_what.store(what);
+    g->busy_since.store(now_ns());
+    const int code = call();
+    g->busy_since.store(0);
+    if (code != kMpiSuccess) *why = std::string(what) + " failed on rank " + std::to_string(g->rank) + ": " + mpi_error(g, code);
+    return code;
+}
+
+}  // namespace
+
+tsdp_group* group_join(double timeout_s, std::string* why) {
+    std::lock_guard<std::mutex> lock(group_mutex);
+    if (the_group) {
+        the_group->timeout_s = timeout_s;
+        return the_group;
+    }
+    // RTLD_GLOBAL: Open MPI's components (dlopen'd by libmpi) resolve their symbols in it.
+    void* lib = dlopen("libmpi.so.40", RTLD_NOW | RTLD_GLOBAL);
+    if (!lib) {
+        *why = std::string("the CPU collective engine, Open MPI, is not installed (libmpi.so.40: ") + dlerror() +
+               "); install it with `apt-get install openmpi-bin` (Debian)";
+        return nullptr;
+    }
+    tsdp_group* g = new (std::nothrow) tsdp_group();
+    if (!g) {
+        *why = "out of host memory";
+        return nullptr;
+    }
+    g->lib = lib;
+    g->timeout_s = timeout_s;
+    bind(lib, "MPI_Init_thread", &g->init_thread);
+    bind(lib, "MPI_Initialized", &g->initialized);
+    bind(lib, "MPI_Finalized", &g->finalized);
+    bind(lib, "MPI_Finalize", &g->finalize);
+    bind(lib, "MPI_Comm_rank", &g->comm_rank);
+    bind(lib, "MPI_Comm_size", &g->comm_size);
+    bind(lib, "MPI_Allreduce", &g->allreduce);
+    bind(lib, "MPI_Bcast", &g->bcast);
+    bind(lib, "MPI_Error_string", &g->error_string);
+    g->world = dlsym(lib, "ompi_mpi_comm_world");
+    g->mpi_float = dlsym(lib, "ompi_mpi_float");
+    g->mpi_double = dlsym(lib, "ompi_mpi_double");
+    g->mpi_byte = dlsym(lib, "ompi_mpi_byte");
+    g->op_sum = dlsym(lib, "ompi_mpi_op_sum");
+    if (!g->init_thread || !g->initialized || !g->finalized || !g->finalize || !g->comm_rank || !g->comm_size || !g->allreduce || !g->bcast ||
+        !g->world || !g->mpi_float || !g->mpi_double || !g->mpi_byte || !g->op_sum) {
+        *why = "libmpi.so.40 lacks the symbols tsdp uses (it is not Open MPI 4)";
+        delete g;
+        return nullptr;
+    }
+    int already = 0;
+    g->initialized(&already);
+    // SERIALIZED: the runtime calls from the main thread and from koffi's worker threads, never two at once
+    int provided = 0;
+    int code = already ? kMpiSuccess : g->init_thread(nullptr, nullptr, kThreadSerialized, &provided);
+    if (code == kMpiSuccess) code = g->comm_rank(g->world, &g->rank);
+    if (code == kMpiSuccess) code = g->comm_size(g->world, &g->size);
+    if (code != kMpiSuccess) {
+        *why = "MPI_Init_thread failed: " + mpi_error(g, code);
+        delete g;
+        return nullptr;
+    }
+    std::thread(watch, g).detach();
+    the_group = g;
+    return g;
+}
+
+tsdp_group* the_group_for_export() {
+    std::lock_guard<std::mutex> lock(group_mutex);
+    return the_group;
+}
+
+int group_rank(const tsdp_group* g) { return g ? g->rank : 0; }
+int group_size(const tsdp_group* g) { return g ? g->size : 1; }
+double group_timeout(const tsdp_group* g) { return g ? g->timeout_s : 0; }
+
+int group_sum_floats(tsdp_group* g, float* data, size_t count, const char* what, std::string* why) {
+    return watched(g, what, why, [&] { return g->allreduce(kInPlace, data, (int)count, g->mpi_float, g->op_sum, g->world); });
+}
+
+int group_sum_doubles(tsdp_group* g, double* data, size_t count, const char* what, std::string* why) {
+    return watched(g, what, why, [&] { return g->allreduce(kInPlace, data, (int)count, g->mpi_double, g->op_sum, g->world); });
+}
+
+int group_broadcast(tsdp_group* g, void* data, size_t bytes, const char* what, std::string* why) {
+    return watched(g, what, why, [&] { return g->bcast(data, (int)bytes, g->mpi_byte, 0, g->world); });
+}
+
+int group_finalize() {
+    std::lock_guard<std::mutex> lock(group_mutex);
+    tsdp_group* g = the_group;
+    if (!g) return 0;
+    int done = 0;
+    g->finalized(&done);
+    if (done) return 0;
+    g->busy_what.store("MPI_Finalize");
+    g->busy_since.store(now_ns());
+    const int code = g->finalize();
+    g->busy_since.store(0);
+    return code;
+}
+
+}  // namespace tsdp_harness
+
+/** Ends this process's membership of its group (MPI_Finalize); the runtime calls it when Node exits with status 0. */
+TSDP_EXPORT int tsdp_group_finalize(void) { return tsdp_harness::group_finalize(); }
+
+/** Sums n doubles across the group in place (scripts' own reductions: evaluation's counts); -1 before a group is joined. */
+TSDP_EXPORT int tsdp_group_sum(double* data, int n) {
+    tsdp_group* g = tsdp_harness::the_group_for_export();
+    if (!g || !data || n < 0) return -1;
+    std::string why;
+    return tsdp_harness::group_sum_doubles(g, data, (size_t)n, "a script's sum (tsdp_group_sum, MPI_Allreduce)", &why);
+}

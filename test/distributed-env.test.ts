@@ -1,0 +1,85 @@
+// The pure parts of DistributedDataParallel (issue 14): the launchers' variables, the samplers'
+// shards, the collective timeout and tsdp launch's mpirun command line. The jobs themselves run
+// in test/distributed.test.ts.
+import { describe, expect, it } from "vitest";
+import { distributedShard } from "../runtime/data.ts";
+import { batchShard, distributedTimeout, localDevices, processGroupFromEnv } from "../runtime/distributed.ts";
+import { mpirunArguments } from "../runtime/distributed-launch.ts";
+
+describe("processGroupFromEnv", () => {
+  it("reads mpirun's, srun's and torchrun's variables, mpirun's first", () => {
+    expect(processGroupFromEnv({ OMPI_COMM_WORLD_RANK: "2", OMPI_COMM_WORLD_SIZE: "3", OMPI_COMM_WORLD_LOCAL_RANK: "1", RANK: "0", WORLD_SIZE: "1" })).toEqual({
+      rank: 2,
+      worldSize: 3,
+      localRank: 1,
+      launcher: "mpirun",
+    });
+    expect(processGroupFromEnv({ SLURM_PROCID: "5", SLURM_NTASKS: "8", SLURM_LOCALID: "1" })).toEqual({ rank: 5, worldSize: 8, localRank: 1, launcher: "srun" });
+    expect(processGroupFromEnv({ RANK: "1", WORLD_SIZE: "2", LOCAL_RANK: "1", MASTER_ADDR: "a", MASTER_PORT: "1" })).toEqual({ rank: 1, worldSize: 2, localRank: 1, launcher: "torchrun" });
+    expect(processGroupFromEnv({})).toBeUndefined();
+  });
+
+  it("refuses variables that are not a rank below the size, naming the variable", () => {
+    expect(() => processGroupFromEnv({ RANK: "2", WORLD_SIZE: "2" })).toThrow(/RANK=2 is not below WORLD_SIZE=2/);
+    expect(() => processGroupFromEnv({ RANK: "x", WORLD_SIZE: "2" })).toThrow(/RANK="x" is not an integer ≥ 0/);
+    expect(() => processGroupFromEnv({ SLURM_PROCID: "0", SLURM_NTASKS: "0" })).toThrow(/SLURM_NTASKS="0" is not an integer ≥ 1/);
+  });
+});
+
+describe("distributedShard (PyTorch's DistributedSampler)", () => {
+  it("pads to a multiple of the world size and strides: disjoint shards of equal size that cover the epoch", () => {
+    const order = Uint32Array.from([4, 0, 3, 1, 2]);
+    const shards = [0, 1, 2].map((r) => Array.from(distributedShard(order, r, 3)));
+    expect(shards).toEqual([
+      [4, 1],
+      [0, 2],
+      [3, 4], // padded with the order's first index
+    ]);
+    expect(new Set(shards.flat())).toEqual(new Set(order));
+  });
+
+  it("refuses a rank outside the world", () => {
+    expect(() => distributedShard(new Uint32Array(4), 2, 2)).toThrow(/rank must be an integer in \[0, 2\)/);
+  });
+});
+
+describe("batchShard", () => {
+  it("gives rank r the DataParallel chunks rK … rK+K−1 of the whole batch", () => {
+    // 11 samples over 3 processes × 2 devices: chunks of 2 → [0,4) [4,8) [8,11)
+    expect([0, 1, 2].map((r) => batchShard(11, r, 3, 2))).toEqual([
+      { start: 0, end: 4 },
+      { start: 4, end: 8 },
+      { start: 8, end: 11 },
+    ]);
+    expect([0, 1].map((r) => batchShard(13, r, 2, 1))).toEqual([
+      { start: 0, end: 7 },
+      { start: 7, end: 13 },
+    ]);
+  });
+});
+
+describe("the collective timeout and the devices", () => {
+  it("takes the option, else TSDP_DIST_TIMEOUT, else 300 s, and refuses what is not a positive number", () => {
+    expect(distributedTimeout({ timeout: 5 }, { TSDP_DIST_TIMEOUT: "9" })).toBe(5);
+    expect(distributedTimeout(true, { TSDP_DIST_TIMEOUT: "9" })).toBe(9);
+    expect(distributedTimeout(true, {})).toBe(300);
+    expect(() => distributedTimeout({ timeout: 0 }, {})).toThrow(/distributed.timeout must be a positive number/);
+    expect(() => distributedTimeout(true, { TSDP_DIST_TIMEOUT: "soon" })).toThrow(/TSDP_DIST_TIMEOUT must be a positive number/);
+  });
+
+  it("gives a GPU process its local rank's block of devices, a CPU-target process its own virtual devices", () => {
+    expect(localDevices(2, 1, "cuda")).toEqual([2, 3]);
+    expect(localDevices(2, 1, "cpu")).toEqual([0, 1]);
+  });
+});
+
+describe("tsdp launch's mpirun command", () => {
+  it("starts N ranks of the script through tsx, tagged, oversubscribed, with tsdp's variables exported", () => {
+    const args = mpirunArguments({ nproc: 3, devicesPerProc: 2, script: "train.ts", args: ["--limit", "10"] }, true);
+    expect(args.slice(0, 2)).toEqual(["-np", "3"]);
+    for (const flag of ["--oversubscribe", "--allow-run-as-root", "--tag-output"]) expect(args).toContain(flag);
+    expect(args.join(" ")).toMatch(/-x TSDP_DEVICES_PER_PROC -x TSDP_DIST_TIMEOUT /);
+    expect(args.join(" ")).toMatch(/--import \S*tsx\S* \S*\/train\.ts --limit 10$/);
+    expect(mpirunArguments({ nproc: 1, devicesPerProc: 1, script: "run.js", args: [] }, false)).not.toContain("--allow-run-as-root");
+  });
+});

@@ -1,0 +1,138 @@
+// DistributedDataParallel across processes on the CPU target (issue 14): `tsdp launch` starts 2
+// and 3 processes with 1 and 2 virtual devices each; they train 5 steps on shards of global
+// batches of 11 and 13 samples (test/distributed/batches.ts), rank 0 checkpoints after step 2, and
+// fresh processes continue from it. The parameters, buffers and optimizer state must equal one
+// process's on the whole batch, and every rank must hold the same state.
+//
+// Which single process: LeNet has no batch statistics, so any split of the batch gives the same
+// gradient up to fp32 summation order: one process with one device. With BatchNorm each replica
+// normalizes its own chunk (DDP keeps per-process statistics; there is no SyncBatchNorm) and rank
+// 0's running statistics are broadcast after each step (DDP's broadcast_buffers), so P processes ×
+// K devices equal one process with P·K devices (DataParallel: replica 0's statistics kept) when
+// each rank's shard is the P·K-way chunking's block of K chunks (batchShard) — not one device.
+//
+// Tolerance: rtol 1e-5 with atol 1e-6·max|x| (summation order: the job sums per-process sums across
+// processes; the reference sums per-replica gradients in one process). The max is over the whole
+// model's parameters and buffers, or over its whole optimizer state, not per tensor: a gradient
+// that is zero in exact arithmetic (a conv bias followed by BatchNorm) is fp32 cancellation noise
+// of the model's scale, and its momentum buffer holds only that noise.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compile } from "../compiler/pipeline.ts";
+import { load, readSafetensorsFile, tensor } from "../runtime/index.ts";
+import { globalBatch, sizesFor, STEPS } from "./distributed/batches.ts";
+import { runNode } from "./helpers.ts";
+
+const MODELS = { lenet: "examples/lenet/model.ts", batchnorm: "test/fixtures/ddp-batchnorm/model.ts" } as const;
+const JOBS: [number, number][] = [[2, 1], [2, 2], [3, 1], [3, 2]];
+
+let built: Promise<Record<keyof typeof MODELS, string>> | undefined;
+const builds = () => (built ??= buildBoth());
+
+async function buildBoth(): Promise<Record<keyof typeof MODELS, string>> {
+  const out = {} as Record<keyof typeof MODELS, string>;
+  // a small bucket cap: several buckets, each summed across processes as the backward completes it
+  for (const [name, file] of Object.entries(MODELS)) {
+    const outDir = join("build", "test-ddp", name);
+    await compile(file, { target: "cpu", outDir, bucketCapMb: 0.1 });
+    out[name as keyof typeof MODELS] = outDir;
+  }
+  return out;
+}
+
+const tsdp = (args: string[], env: NodeJS.ProcessEnv = {}) => runNode(["bin/tsdp.js", ...args], { env: { ...process.env, ...env } });
+
+/** The state one process reaches on the whole batches, as a checkpoint's tensors. */
+async function reference(dir: string, devices: number, work: string) {
+  const m = await load(dir, { devices });
+  const sample = m.inputs[0].shape.slice(1) as number[];
+  const losses: number[] = [];
+  for (let s = 0; s < STEPS; s++) {
+    const b = globalBatch(s, sample, sizesFor(dir));
+    losses.push(m.trainStepSync(tensor(b.x, [b.size, ...sample]), tensor(b.y, [b.size])));
+  }
+  const file = join(work, `reference-${dir.split("/").pop()}-${devices}.safetensors`);
+  await m.saveCheckpoint(file);
+  m.dispose();
+  return { tensors: (await readSafetensorsFile(file)).tensors, losses };
+}
+
+const largest = (a: ArrayLike<number | bigint>) => Array.from(a, (v) => Math.abs(Number(v))).reduce((m, v) => Math.max(m, v), 0);
+
+function expectClose(got: ArrayLike<number | bigint>, want: ArrayLike<number | bigint>, what: string, scale = largest(want)) {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const g = Number(got[i]);
+    const w = Number(want[i]);
+    if (!(Math.abs(g - w) <= 1e-6 * scale + 1e-5 * Math.abs(w))) expect.fail(`${what}[${i}]: ${g}, expected ${w} (rtol 1e-5, atol ${(1e-6 * scale).toExponential(2)})`);
+  }
+}
+
+describe("DistributedDataParallel across processes (tsdp launch, Open MPI)", () => {
+  it("2 and 3 processes × 1 and 2 devices, 5 reshuffled steps, checkpoint at step 2: equal to one process, for LeNet and BatchNorm", async () => {
+    const dirs = await builds();
+    const work = mkdtempSync(join(tmpdir(), "tsdp-ddp-"));
+    const refs = new Map<string, Awaited<ReturnType<typeof reference>>>();
+    const referenceFor = async (name: keyof typeof MODELS, devices: number) => {
+      const key = `${name}/${devices}`;
+      if (!refs.has(key)) refs.set(key, await reference(dirs[name], devices, work));
+      return refs.get(key)!;
+    };
+    for (const [nproc, k] of JOBS) {
+      const out = mkdtempSync(join(work, `job-${nproc}x${k}-`));
+      const worker = ["test/distributed/worker.ts", out];
+      for (const [from, to] of [[0, 2], [2, STEPS]]) {
+        const r = await tsdp(["launch", "--nproc", String(nproc), "--devices-per-proc", String(k), "--timeout", "60", ...worker, String(from), String(to), dirs.lenet, dirs.batchnorm]);
+        expect(r.status, `${nproc}×${k} steps ${from}–${to}:\n${r.stdout}\n${r.stderr}`).toBe(0);
+      }
+      for (const name of Object.keys(MODELS) as (keyof typeof MODELS)[]) {
+        const want = await referenceFor(name, name === "lenet" ? 1 : nproc * k);
+        const job = `${name}, ${nproc} processes × ${k} devices`;
+        const losses = [0, 2].flatMap((from) => JSON.parse(readFileSync(join(out, `${name}-losses-${from}.json`), "utf8")) as number[]);
+        expectClose(losses, want.losses, `${job}: losses`);
+        const rank0 = (await readSafetensorsFile(join(out, `${name}-rank0.safetensors`))).tensors;
+        expect([...rank0.keys()].sort(), job).toEqual([...want.tensors.keys()].sort());
+        const kind = (n: string) => n.startsWith("optimizer.");
+        const scales = [false, true].map((optimizer) => Math.max(...[...want.tensors].filter(([n]) => n !== "optimizer.step" && kind(n) === optimizer).map(([, t]) => largest(t.data as Float32Array))));
+        for (const [tensorName, t] of want.tensors)
+          expectClose(rank0.get(tensorName)!.data as Float32Array, t.data as Float32Array, `${job}: ${tensorName}`, scales[Number(kind(tensorName))]);
+        // DDP's invariant: every rank applies the same summed gradient, so every rank holds the same state
+        for (let rank = 1; rank < nproc; rank++) {
+          const other = (await readSafetensorsFile(join(out, `${name}-rank${rank}.safetensors`))).tensors;
+          for (const [tensorName, t] of rank0) expect(Array.from(other.get(tensorName)!.data as Float32Array), `${job}: rank ${rank}'s ${tensorName}`).toEqual(Array.from(t.data as Float32Array));
+        }
+      }
+    }
+  }, 600_000);
+});
+
+describe("tsdp launch: a failing rank stops the job", () => {
+  // The job's own timeout is long (600 s) where the launcher must stop it, so that only the
+  // launcher can end these jobs before the test's timeout; short (2 s) where the collective
+  // timeout is what is tested.
+  const job = async (mode: string, timeout: number) => {
+    const dirs = await builds();
+    return tsdp(["launch", "--nproc", "2", "--timeout", String(timeout), "test/distributed/faults.ts", dirs.batchnorm, mode]);
+  };
+
+  it("a rank that throws: the others are stopped, and the launcher exits non-zero with its message", async () => {
+    const r = await job("error", 600);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/tsdp launch: rank 1 of 2 exited with status 1; the other ranks were stopped\. Its message: Error: rank 1 gave up on purpose/);
+  }, 120_000);
+
+  it("a rank killed with SIGKILL mid-step: the others are stopped, and the launcher names it", async () => {
+    const r = await job("kill", 600);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/tsdp launch: rank 1 of 2 was killed by signal 9/);
+  }, 120_000);
+
+  it("a rank that hangs: the others' collective times out with a message naming the rank and the call", async () => {
+    const r = await job("hang", 2);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/tsdp: rank 0 of 2: the (all-reduce of a gradient bucket|sum of the processes' batch sizes) \(MPI_Allreduce\) did not complete within 2 s/);
+    expect(r.stderr).toMatch(/tsdp launch: rank 0 of 2 exited with status 75/);
+  }, 120_000);
+});
