@@ -64,6 +64,28 @@ describe("GEMM shapes per machine (LeNet's training step)", () => {
     expect(blocksAt(conv1, "gpu", 1).splits).toBe(Math.ceil(576 / blocksAt(conv1, "gpu", 1).shape.splitK!.minChunk));
   });
 
+  it("sizes a split-K workspace whose M grows with the batch for every batch: fixed bytes, not maxSplits rows per sample", () => {
+    // the 4096-wide MLP: its forward GEMMs split K at batch 64 (8×8 tiles, 32 blocks) and not at 4096
+    const mlp = trainingPrograms(lowerModel("bench/models/gemm-mlp.ts").graph, undefined, "gpu")!.step;
+    const grown = mlp.plan.kernels.filter((k) => kernelGemmShape(k, "gpu", "fp32")?.splitK?.perSample);
+    expect(grown.length).toBeGreaterThanOrEqual(4);
+    for (const k of grown) {
+      const planned = mlp.memory.workspaces.get(k.anchor)!;
+      expect(planned.arena, k.name).toBe("fixed");
+      for (const batch of [1, 3, 64, 100, 256, 1000, 4096]) {
+        const { splits, shape } = blocksAt(k, "gpu", batch);
+        const op = opDef(k.anchor.op);
+        if (op.codegen?.kind !== "gemm") throw new Error("not a GEMM");
+        const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: false, label: () => "" });
+        // what the launch writes when it splits: [Z, splits, M, N rounded up to 4] floats
+        const used = splits > 1 ? splits * Number(parts.Z) * parts.mAt(batch) * Math.ceil(parts.N / 4) * 4 * 4 : 0;
+        expect(used, `${k.name} at batch ${batch} (${shape.tile.BM}×${shape.tile.BN}, ${splits} splits)`).toBeLessThanOrEqual(planned.bytes);
+      }
+      // 8×8 tiles of 64 rows, 32 column tiles: 132·64/32 rows of 4096 floats (4.3 MB, where 4 splits per sample took 256 MB at batch 4096)
+      expect(planned.bytes, k.name).toBeLessThanOrEqual(132 * 64 * 4096 * 4);
+    }
+  });
+
   it("keeps the CPU target's tiles and gives the GPU tiles with more blocks where the CPU's leave SMs idle", () => {
     // the CPU's choice (padding at batch 64) is what it was before shapes per machine
     expect(gemms.map((k) => `${k.name} ${kernelGemmShape(k, "cpu", "fp32")!.tile.BM}x${kernelGemmShape(k, "cpu", "fp32")!.tile.BN}`)).toEqual([

@@ -293,9 +293,19 @@ export function gemmWorkspaces(plan: KernelPlan, shapeFor: ShapeFor, precision: 
     const shape = kernelGemmShape(k, shapeFor, precision);
     if (!shape?.splitK) continue;
     const { parts } = kernelGemmMaps(k);
-    // [Z, splits, M, N rounded up to 4] floats (N counts the column of ones of gemm-row-sums); M per
-    // sample (mAt(1)) where it grows with the batch
-    out.set(k.anchor, { bytes: shape.splitK.maxSplits * Number(parts.Z) * parts.mAt(1) * workspaceRow(parts.N) * 4, perSample: shape.splitK.perSample });
+    const { tile, splitK } = shape;
+    const row = workspaceRow(parts.N) * 4;
+    // [Z, splits, M, N rounded up to 4] floats (N counts the column of ones of gemm-row-sums)
+    if (!splitK.perSample) {
+      out.set(k.anchor, { bytes: splitK.maxSplits * Number(parts.Z) * parts.mAt(1) * row, perSample: false });
+      continue;
+    }
+    // M grows with the batch, and the splits shrink with it: splitsAt keeps splits · blocks ≤ wanted,
+    // blocks = ⌈M / BM⌉ · ⌈N / BN⌉ · Z, so splits · Z · M ≤ wanted · BM / ⌈N / BN⌉ at every batch (at
+    // one split the workspace is not used). A fixed size, where maxSplits rows per sample would grow
+    // without bound (the 4096-wide MLP at batch 4096: 256 MB for a workspace no launch uses).
+    const bound = Math.floor((splitK.wanted * tile.BM) / Math.ceil(parts.N / tile.BN)) * row;
+    out.set(k.anchor, { bytes: bound, perSample: false });
   }
   return out;
 }
