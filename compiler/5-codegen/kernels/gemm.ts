@@ -14,7 +14,8 @@ import { chooseTensorCoreTile, tensorCoreSharedBytes, type TensorCoreTile } from
 // A tile of C per block; each thread owns a 4×4 sub-tile, so every value loaded from shared memory
 // is used four times (on the GPU, GEMMs with plain operand loads may take 8×8 sub-tiles in 2×2 runs
 // of 4, each value used eight times: a 4×4 thread's LDS.128 operand reads take twice its FMA time
-// in shared-memory wavefronts, an 8×8 thread's as long as its FMAs; gemm-shape.ts); A and B tiles of depth 32 (16 with tensor cores) are staged in shared memory by
+// in shared-memory wavefronts, an 8×8 thread's as long as its FMAs; convolutions and pooled GEMMs
+// may take 4×8 or 8×4, 1.5×; gemm-shape.ts); A and B tiles of depth 32 (16 with tensor cores) are staged in shared memory by
 // all threads together with two barriers per step. Conv2d gathers A on the fly (im2col without the
 // copy). The epilogue adds the bias and applies the fused activation in registers; with a fused 2×2
 // max pool, the four rows a thread owns are one pooling window.
