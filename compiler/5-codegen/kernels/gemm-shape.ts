@@ -68,7 +68,7 @@ function wideCandidates(): Tile[] {
  * 4×8 and 8×4 thread tiles (two float4 runs along one operand, one along the other) of 128–256
  * threads: 32 FFMAs per 3 LDS.128, so their operand reads take 1.5× their FMA time where a 4×4
  * thread's take 2× (outputCost). They keep a thread's staged rows as few as the 4×4 tiles' (at most
- * `maxGatherRows` per gathered k-major operand, the register budget of a hoisted gather's per-row
+ * MAX_GATHER_ROWS per gathered k-major operand, the register budget of a hoisted gather's per-row
  * state), so convolutions take them too; with a fused pool only 4×8 (the thread's 4 rows are its
  * pooling window).
  */
