@@ -11,7 +11,10 @@
 //   warp issue w = min(1, resident warps per SM / 4): an SM issues from 4 schedulers, so a block
 //             of 2 warps alone reaches at most half of its SM's arithmetic rate.
 //   compute   = FLOPs / (peak · u · w); peak is the tensor-core peak (tf32 or bf16) for tensor-core
-//             GEMMs and the fp32 CUDA-core peak for everything else.
+//             GEMMs and the fp32 CUDA-core peak for everything else. For the fp32 GEMM template, the
+//             FLOPs its blocks issue (issuedFlops: whole BM×BN tiles over whole BK steps, the zeros
+//             past M, N and K included), here and in its shared-memory time; "% peak" stays the
+//             op's FLOPs over the time, so padding shows as a lower fraction.
 //   memory    = bytes / min(HBM bandwidth, SMs · u · what one SM draws from L2): every byte the
 //             kernel reads or writes once from HBM (no reuse beyond that, no credit for L2 hits),
 //             at most as fast as the busy SMs can pull it. With counters, two measured roofs
@@ -191,7 +194,9 @@ export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: Launc
   // the fp32 GEMM template's instruction mix (gemmLoop): FFMAs are not all it issues, and its operand
   // reads from shared memory take wavefronts at a fixed ratio to its FFMAs
   const loop = l.template === "gemm" ? gemmLoop(...(l.threadTile ?? [TM, TN])) : undefined;
-  const warpFfmas = loop ? flops / 2 / WARP : 0;
+  // what its blocks issue: whole tiles, padding included (the op's FLOPs where the launch does not say)
+  const issued = l.issuedFlops === undefined ? flops : scale * evaluateInteger(l.issuedFlops, env);
+  const warpFfmas = loop ? issued / 2 / WARP : 0;
   let shared = loop ? (warpFfmas * loop.wavefrontsPerFfma) / (gpu.sms * smShare * gpu.clockHz) : 0;
   let measured: LaunchEstimate["counters"];
   if (counters) {
@@ -211,7 +216,7 @@ export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: Launc
     shared = counters.shared.wavefronts / (gpu.sms * smShare * gpu.clockHz);
   }
   const seconds = {
-    compute: l.template === "cublaslt" ? flops / (peak * CUBLASLT_PEAK_FRACTION) : flops / (peak * smShare * issue * (loop?.ffmaShare ?? 1)),
+    compute: l.template === "cublaslt" ? flops / (peak * CUBLASLT_PEAK_FRACTION) : issued / (peak * smShare * issue * (loop?.ffmaShare ?? 1)),
     memory,
     shared,
     launch: gpu.launchSeconds,

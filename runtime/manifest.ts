@@ -108,6 +108,8 @@ export interface LaunchReport {
   readonly scale?: string;
   /** The fp32 GEMM template's per-thread sub-tile [TM, TN] (its instruction mix, compiler/perf-model.ts gemmLoop). */
   readonly threadTile?: readonly [number, number];
+  /** The fp32 GEMM's FLOPs as its tiles issue them, padding to whole tiles included: a C expression of the scalars. */
+  readonly issuedFlops?: string;
 }
 
 /** One gradient bucket: all-reduced during the backward, right after the kernel that finishes it. */

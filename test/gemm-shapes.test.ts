@@ -55,13 +55,35 @@ describe("GEMM shapes per machine (LeNet's training step)", () => {
     const conv1 = named("conv1_conv2d_grad_weight_sum");
     for (const batch of [64, 256]) expect(blocksAt(conv1, "gpu", batch).blocks).toBeGreaterThanOrEqual(GPU_SMS);
     for (const k of gemms) expect(kernelGemmShape(k, "cpu", "fp32")!.splitK, k.name).toBeUndefined();
-    // conv2's: as many splits of its 16 tiles as fit one wave (8: 128 blocks; 9 would start a second wave)
+    // conv2's: as many splits of its 4 tiles (64×128, 8×4 per thread) as fit one wave (33: 132 blocks)
     const conv2 = blocksAt(named("conv2_conv2d_grad_weight_sum"), "gpu", 256);
-    expect([conv2.blocks, conv2.splits]).toEqual([128, 8]);
-    // a forward GEMM too: fc1 at batch 256 is 64 tiles, split in 2 (its workspace grows with the batch)
-    expect(blocksAt(named("fc1_relu"), "gpu", 256)).toMatchObject({ blocks: 128, splits: 2, shape: { splitK: { perSample: true } } });
+    expect([conv2.blocks, conv2.splits]).toEqual([132, 33]);
+    // a forward GEMM too: fc1 at batch 256 is 32 tiles, split in 4 (its workspace grows with the batch)
+    expect(blocksAt(named("fc1_relu"), "gpu", 256)).toMatchObject({ blocks: 128, splits: 4, shape: { splitK: { perSample: true } } });
     // K grows with the batch; the split count too, until the planned maximum
     expect(blocksAt(conv1, "gpu", 1).splits).toBe(Math.ceil(576 / blocksAt(conv1, "gpu", 1).shape.splitK!.minChunk));
+  });
+
+  it("sizes a split-K workspace whose M grows with the batch for every batch: fixed bytes, not maxSplits rows per sample", () => {
+    // the 4096-wide MLP: its forward GEMMs split K at batch 64 (8×8 tiles, 32 blocks) and not at 4096
+    const mlp = trainingPrograms(lowerModel("bench/models/gemm-mlp.ts").graph, undefined, "gpu")!.step;
+    const grown = mlp.plan.kernels.filter((k) => kernelGemmShape(k, "gpu", "fp32")?.splitK?.perSample);
+    expect(grown.length).toBeGreaterThanOrEqual(4);
+    for (const k of grown) {
+      const planned = mlp.memory.workspaces.get(k.anchor)!;
+      expect(planned.arena, k.name).toBe("fixed");
+      for (const batch of [1, 3, 64, 100, 256, 1000, 4096]) {
+        const { splits, shape } = blocksAt(k, "gpu", batch);
+        const op = opDef(k.anchor.op);
+        if (op.codegen?.kind !== "gemm") throw new Error("not a GEMM");
+        const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: false, label: () => "" });
+        // what the launch writes when it splits: [Z, splits, M, N rounded up to 4] floats
+        const used = splits > 1 ? splits * Number(parts.Z) * parts.mAt(batch) * Math.ceil(parts.N / 4) * 4 * 4 : 0;
+        expect(used, `${k.name} at batch ${batch} (${shape.tile.BM}×${shape.tile.BN}, ${splits} splits)`).toBeLessThanOrEqual(planned.bytes);
+      }
+      // 8×8 tiles of 64 rows, 32 column tiles: 132·64/32 rows of 4096 floats (4.3 MB, where 4 splits per sample took 256 MB at batch 4096)
+      expect(planned.bytes, k.name).toBeLessThanOrEqual(132 * 64 * 4096 * 4);
+    }
   });
 
   it("keeps the CPU target's tiles and gives the GPU tiles with more blocks where the CPU's leave SMs idle", () => {
@@ -70,10 +92,30 @@ describe("GEMM shapes per machine (LeNet's training step)", () => {
       "conv1_relu_pool 128x32", "conv2_relu_pool 64x64", "fc1_relu 64x64", "fc2 64x16", "fc2_matmul_sum 32x64", "fc2_matmul_relu_grad 64x64",
       "fc1_matmul 64x64", "fc1_matmul_sum 64x64", "conv2_conv2d_grad_input 128x32", "conv2_conv2d_grad_weight_sum 64x64", "conv1_conv2d_grad_weight_sum 32x32",
     ]);
-    for (const name of ["conv2_relu_pool", "fc1_relu", "conv2_conv2d_grad_input"])
-      expect(blocksAt(named(name), "gpu", 64).blocks, name).toBeGreaterThan(blocksAt(named(name), "cpu", 64).blocks);
+    expect(blocksAt(named("fc1_relu"), "gpu", 64).blocks).toBeGreaterThan(blocksAt(named("fc1_relu"), "cpu", 64).blocks);
+    // the convolutions' GPU tiles (4×8 and 8×4 per thread, cheaper operand reads) still fill a wave at batch 256
+    for (const name of ["conv2_relu_pool", "conv2_conv2d_grad_input"]) expect(blocksAt(named(name), "gpu", 256).blocks, name).toBeGreaterThanOrEqual(GPU_SMS);
     // conflict-free staging needs ≥ 4 rows per warp pass: GPU tiles have ≥ 128 threads
     for (const k of gemms) expect(kernelGemmShape(k, "gpu", "fp32")!.tile.THREADS).toBeGreaterThanOrEqual(128);
+  });
+
+  it("gives the convolutions' GEMMs 4×8 or 8×4 thread tiles, within a gather's register budget and a pool's window of 4 rows", () => {
+    // 32 FFMAs per 3 LDS.128 instead of 16 per 2 (perf-model.ts gemmLoop): operand reads 1.5× the FMA time, not 2×
+    const tile = (name: string) => kernelGemmShape(named(name), "gpu", "fp32")!.tile;
+    expect(tile("conv2_relu_pool")).toMatchObject({ TM: 4, TN: 8 });
+    expect(tile("conv2_conv2d_grad_input")).toMatchObject({ TM: 8, TN: 4 });
+    expect(tile("conv2_conv2d_grad_weight_sum")).toMatchObject({ TM: 8, TN: 4 });
+    for (const k of gemms) {
+      const shape = kernelGemmShape(k, "gpu", "fp32")!;
+      // a fused pool's thread owns one window of 4 rows
+      if (k.pool) expect(shape.tile.TM, k.name).toBe(4);
+      // a gather staged along k keeps each staged row's state in registers: at most 16 rows, as the 4×4 tiles
+      const op = opDef(k.anchor.op);
+      if (op.codegen?.kind !== "gemm") continue;
+      const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label: () => "" });
+      if (parts.gatherA && !shape.rowMajorA) expect(shape.tile.A_LOADS, `${k.name} A rows`).toBeLessThanOrEqual(16);
+      if (parts.gatherB && !shape.rowMajorB) expect(shape.tile.B_LOADS, `${k.name} B rows`).toBeLessThanOrEqual(16);
+    }
   });
 
   it("stages an operand along the index it is contiguous in, on the GPU only", () => {
@@ -148,11 +190,13 @@ describe("the generated split-K and staging code", () => {
           expect(banks.size, `${name}: ${tile} store, warp ${w}`).toBe(32);
         }
       }
-      // lanes along n (tx = tid % (BN / 4)), or along m in the pooled kernels (ty = tid % (BM / 4)): the
-      // same two word patterns, one per operand
-      const bn = int(/const int t[xy] = tid % \((\d+) \/ 4\)/.exec(body)?.[1], `${name} BN or BM`);
+      // lanes along n (tx = tid % (BN / TN)), or along m in the pooled kernels (ty = tid % (BM / TM)): the
+      // same two word patterns, one per operand (a thread's second run of 4, with TM or TN = 8, is the
+      // same pattern shifted by a multiple of 4 words)
+      const along = /const int t[xy] = tid % \((\d+) \/ (\d+)\)/.exec(body);
+      const lanes = int(along?.[1], `${name} BN or BM`) / int(along?.[2], `${name} TN or TM`);
       for (let phase = 0; phase < threads / 8; phase++) {
-        for (const word of [(tid: number) => floor(tid / (bn / 4)) * 4, (tid: number) => (tid % (bn / 4)) * 4]) {
+        for (const word of [(tid: number) => floor(tid / lanes) * 4, (tid: number) => (tid % lanes) * 4]) {
           const addresses = new Set(Array.from({ length: 8 }, (_, lane) => word(8 * phase + lane)));
           const banks = new Set([...addresses].flatMap((a) => [0, 1, 2, 3].map((j) => (a + j) % 32)));
           expect(banks.size, `${name}: float4 reads, phase ${phase}`).toBe(4 * addresses.size);
@@ -249,15 +293,16 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
   it("8×8 thread tiles (wide GEMMs with plain loads): forward and gradients of a 32×256-row linear layer", async () => {
     // fc1 has M = 32·batch rows of 256: at batches 64–256 the GPU shape takes 8×8 tiles for its
     // forward (bias + relu epilogue, two float4 column runs per row) and for fc2's input gradient
-    // (8192 columns); the weight gradients keep 4×4 tiles with split-K
+    // (8192 columns), and for fc1's weight gradient (256×256 outputs, K = 32·batch), split along K
     const dir = writeFiles({
       "model.ts": `${header}export class Wide extends nn.Module {\n  fc1 = new nn.Linear(256, 256);\n  fc2 = new nn.Linear(32 * 256, 10);\n  forward(x: Tensor<[Batch, 32, 256]>) {\n    const h = F.relu(this.fc1(x));\n    return this.fc2(h.view(-1, 32 * 256));\n  }\n}\nexport const training = new Training(Wide, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.01 }) });\n`,
     });
     const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", shapeFor: "gpu", outDir: join(dir, "gpu") });
     const graph = model.graph;
     const step = trainingPrograms(graph)!.step.plan;
-    const wide = step.kernels.filter((k) => kernelGemmShape(k, "gpu", "fp32")?.tile.TM === 8).map((k) => k.name);
-    expect(wide).toEqual(["fc1_relu", "fc2_matmul"]);
+    const wide = step.kernels.filter((k) => kernelGemmShape(k, "gpu", "fp32")?.tile.TM === 8 && kernelGemmShape(k, "gpu", "fp32")?.tile.TN === 8).map((k) => k.name);
+    expect(wide).toEqual(["fc1_relu", "fc2_matmul", "fc1_matmul"]);
+    expect(kernelGemmShape(step.kernels.find((k) => k.name === "fc1_matmul")!, "gpu", "fp32")!.splitK).toBeDefined();
     const source = readFileSync(join(build.outDir, "model.cu"), "utf8");
     expect(source).toContain("each owning 8×8 outputs");
     const m = await load(build.outDir);

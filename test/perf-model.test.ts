@@ -46,6 +46,35 @@ describe("performance model, hand-computed cases on an H100", () => {
     expect(gemmLoop(4, 4)).toEqual({ wavefrontsPerFfma: 0.5, ffmaShare: 16 / 18 });
     // 8×8: 4 LDS.128 per 64 FFMAs, shared memory and the FMA pipe balanced
     expect(gemmLoop(8, 8)).toEqual({ wavefrontsPerFfma: 0.25, ffmaShare: 64 / 68 });
+    // 4×8 and 8×4: 3 LDS.128 per 32 FFMAs, shared memory 1.5× the FMA time
+    expect(gemmLoop(4, 8)).toEqual({ wavefrontsPerFfma: 12 / 32, ffmaShare: 32 / 35 });
+    expect(gemmLoop(8, 4)).toEqual(gemmLoop(4, 8));
+  });
+
+  it("an fp32 GEMM is charged the FLOPs its tiles issue: padding to whole tiles and k-steps included", () => {
+    // M = 100 rows, N = 20 columns, K = 4000 in 64×32 tiles of depth 32: 2 × 1 blocks of 64·32 outputs (~31 µs, past the launch floor)
+    const flops = 2 * 100 * 20 * 4000;
+    const base = { template: "gemm", grid: "dim3(2, 1, 1)", block: "dim3(128)", scalars: ["const int M = 100;"], flops: { perSample: 0, fixed: flops }, threadTile: [4, 4] as const };
+    const exact = estimateLaunch(launch(base), at64);
+    const padded = estimateLaunch(launch({ ...base, issuedFlops: "2 * ((M + 63) / 64 * 64) * 32 * 1 * ((4000 + 31) / 32 * 32)" }), at64);
+    const issued = 2 * 128 * 32 * 4000;
+    expect(padded.bound).toBe("shared");
+    expect(ratio(padded.seconds.compute, exact.seconds.compute)).toBeCloseTo(issued / flops, 9);
+    expect(ratio(padded.seconds.shared, exact.seconds.shared)).toBeCloseTo(issued / flops, 9);
+    // "% peak" counts the op's FLOPs: the padding shows there
+    expect(padded.flops).toBe(flops);
+    expect(ratio(padded.peakFraction, exact.peakFraction)).toBeCloseTo(flops / issued, 9);
+  });
+
+  it("the generated launches say what their tiles issue: LeNet's conv2 input gradient (N = 20 in 32-wide tiles) at batch 256", () => {
+    const step = generate("examples/lenet/model.ts", { target: "cpu", shapeFor: "gpu" }).generated.manifest.launches!.filter((l) => l.program === "step");
+    const conv2 = step.find((l) => l.kernel === "conv2_conv2d_grad_input_kernel")!;
+    const e = estimateProgram([conv2], { gpu: h100, batch: 256, precision: "fp32" }).launches[0];
+    // M = 256·12·12 input pixels in tiles of 128, N = 20 channels in one tile of 32, K = 50·5·5 = 1250 in steps of 32 (1280)
+    const issued = 2 * 36_864 * 32 * 1280;
+    expect(e.flops).toBe(2 * 36_864 * 20 * 1250);
+    expect(conv2.threadTile).toEqual([8, 4]);
+    expect(ratio(e.seconds.shared, (issued / 2 / 32) * (12 / 32) / (132 * e.smShare * 1.98e9))).toBeCloseTo(1, 9);
   });
 
   it("a copy of 2^24 floats over a full grid is memory-bound at the HBM bandwidth", () => {

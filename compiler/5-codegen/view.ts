@@ -366,6 +366,11 @@ export interface LaunchView {
   readonly blasGuard?: { readonly comment: string; readonly site: string; readonly operands: string };
   /** The fp32 GEMM's per-thread sub-tile [TM, TN], for the performance model's instruction mix. */
   readonly threadTile?: readonly [number, number];
+  /**
+   * A C expression of the launch's scalars: the FLOPs its blocks issue, padding included (every
+   * thread of a tile runs the whole k loop over the tile's BM×BN outputs, zeros beyond M, N and K).
+   */
+  readonly issuedFlops?: string;
   /** A second launch of the same kernel plan entry, right after this one (split-K's sum pass). */
   readonly next?: {
     /** The C condition under which it runs. */

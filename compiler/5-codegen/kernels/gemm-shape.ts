@@ -4,6 +4,7 @@ import { opDef } from "../../ops/index.ts";
 import type { GemmIndexMaps } from "../../ops/op.ts";
 import type { Precision, ShapeFor } from "../context.ts";
 import { H100_SMS } from "../../gpu-specs.ts";
+import { evaluateInteger } from "../../launch-shape.ts";
 
 // The shape of an fp32 GEMM kernel — its block tile, how its threads stage the operands, and whether
 // K is split over extra blocks — chosen per GEMM and per machine ("shapeFor"). The CPU target runs a
@@ -64,9 +65,52 @@ function wideCandidates(): Tile[] {
 }
 
 /**
+ * 4×8 and 8×4 thread tiles (two float4 runs along one operand, one along the other) of 128–256
+ * threads: 32 FFMAs per 3 LDS.128, so their operand reads take 1.5× their FMA time where a 4×4
+ * thread's take 2× (outputCost). They keep a thread's staged rows as few as the 4×4 tiles' (at most
+ * MAX_GATHER_ROWS per gathered k-major operand, the register budget of a hoisted gather's per-row
+ * state), so convolutions take them too; with a fused pool only 4×8 (the thread's 4 rows are its
+ * pooling window).
+ */
+function halfWideCandidates(limits: TileLimits): Tile[] {
+  const out: Tile[] = [];
+  for (const [tm, tn] of [[WIDE, TN], [TM, WIDE]] as const) {
+    if (limits.pooled && tm !== TM) continue;
+    for (const BM of [32, 64, 128, 256])
+      for (const BN of [32, 64, 128]) {
+        const t = tileOf(BM, BN, tm, tn);
+        if (t.THREADS < 128 || t.THREADS > 256) continue;
+        if (limits.gatheredA && t.A_LOADS > MAX_GATHER_ROWS) continue;
+        if (limits.gatheredB && t.B_LOADS > MAX_GATHER_ROWS) continue;
+        out.push(t);
+      }
+  }
+  return out;
+}
+
+/**
+ * What bounds the GPU tile of one GEMM besides its size: a fused pool (the thread's 4 rows are one
+ * window: TM = 4), and operands gathered with per-row state, staged along k (each staged row keeps
+ * its state in registers: at most MAX_GATHER_ROWS rows per thread, as the 4×4 tiles have).
+ */
+export interface TileLimits {
+  readonly pooled?: boolean;
+  readonly gatheredA?: boolean;
+  readonly gatheredB?: boolean;
+  /**
+   * The most splits of K at a batch, where split-K will spread a grid of fewer blocks than SMs over
+   * a wave (weight gradients): the tile's time is then its block's work over its splits.
+   */
+  readonly splitsAt?: (batch: number) => number;
+}
+
+/** The most rows of a k-major gathered operand one thread stages (16: the 64×32 4×4 tiles of 128 threads, spill-free on sm_90). */
+const MAX_GATHER_ROWS = 16;
+
+/**
  * The time of one output of a thread tile, relative to an FFMA at the full rate: the larger of the
  * shared-memory time of its operand reads and its issue time (perf-model.ts gemmLoop): 2 for 4×4,
- * 1.0625 for 8×8.
+ * 1.5 for 4×8 and 8×4, 1.0625 for 8×8.
  */
 function outputCost(t: Tile): number {
   const lds128 = (t.TM + t.TN) / 4;
@@ -112,13 +156,15 @@ export function chooseTile(M: number, N: number): Tile {
  * fill a wave. Tiles of 128 threads and more only: the conflict-free staging layout needs 4 rows per
  * warp per pass (see the template), i.e. THREADS / BK ≥ 4.
  */
-export function chooseGpuTile(mAt: (batch: number) => number, N: number, Z: number, wide = false): Tile {
+export function chooseGpuTile(mAt: (batch: number) => number, N: number, Z: number, wide = false, limits: TileLimits = {}): Tile {
   let best: { tile: Tile; score: number } | undefined;
-  for (const tile of [...candidates(128), ...(wide ? wideCandidates() : [])]) {
+  for (const tile of [...candidates(128), ...halfWideCandidates(limits), ...(wide ? wideCandidates() : [])]) {
     let score = 0;
     for (const b of GPU_BATCHES) {
       const blocks = Math.ceil(mAt(b) / tile.BM) * Math.ceil(N / tile.BN) * Z;
-      score += Math.ceil(blocks / GPU_SMS) * tile.BM * tile.BN * (1 + 4 / Math.min(tile.BM, tile.BN)) * (wide ? outputCost(tile) : 1);
+      const block = tile.BM * tile.BN * (1 + 4 / Math.min(tile.BM, tile.BN)) * outputCost(tile);
+      const splits = limits.splitsAt ? Math.max(1, Math.min(Math.floor(GPU_SMS / blocks), limits.splitsAt(b))) : 1;
+      score += (Math.ceil(blocks / GPU_SMS) * block) / splits;
     }
     if (!best || score < best.score || (score === best.score && tile.THREADS > best.tile.THREADS)) best = { tile, score };
   }
@@ -166,21 +212,29 @@ export function gemmShape(parts: GemmIndexMaps, shapeFor: ShapeFor, pooled: bool
   // for each of the thread's staged rows (16 rows × a conv's 4–5 registers next to 64 accumulators
   // would spill), and a fused pool reads its windows from 4 rows
   const wide = shapeFor === "gpu" && !pooled && !parts.gatherA && !parts.gatherB;
-  const tile = shapeFor === "gpu" ? chooseGpuTile(parts.mAt, parts.N, Z ?? 1, wide) : chooseTile(parts.mAt(NOMINAL_BATCH), parts.N);
-  // The CPU does not coalesce: it keeps the k-major staging whose gathers it hoists best.
   const rowMajorA = shapeFor === "gpu" && parts.contiguousA === "m";
   const rowMajorB = shapeFor === "gpu" && parts.contiguousB === "n";
   const perSample = parts.mAt(GPU_BATCHES[0]) !== parts.mAt(GPU_BATCHES[1]);
-  // not with a fused pool (its epilogue reads four rows at once), a grid.z that grows with the
-  // batch, or M and K both growing with it (the workspace would grow with its square)
+  // Split-K: not with a fused pool (its epilogue reads four rows at once), a grid.z that grows with
+  // the batch, or M and K both growing with it (the workspace would grow with its square)
+  const canSplit = shapeFor === "gpu" && !pooled && Z !== undefined && !(perSample && typeof parts.K !== "number");
+  const kAt = (b: number) => (typeof parts.K === "number" ? parts.K : evaluateInteger(parts.K, { batch: b }));
+  // a gather staged along m or n keeps one row's state per thread, whatever the tile
+  const limits: TileLimits = {
+    pooled,
+    gatheredA: !!parts.gatherA && !rowMajorA,
+    gatheredB: !!parts.gatherB && !rowMajorB,
+    ...(canSplit ? { splitsAt: (b: number) => Math.ceil(kAt(b) / (4 * FP32_BK)) } : {}),
+  };
+  const tile = shapeFor === "gpu" ? chooseGpuTile(parts.mAt, parts.N, Z ?? 1, wide, limits) : chooseTile(parts.mAt(NOMINAL_BATCH), parts.N);
+  // (The CPU does not coalesce: it keeps the k-major staging whose gathers it hoists best.)
   // The CPU target does not split: its one-block weight gradient (conv1's) is ~4–6% of LeNet's
   // step, 8 splits showed no clear gain on 2 busy cores (bench/README-lenet-step.md), and splitting
   // would change the rounding of every CPU-target gradient, which
   // the data-parallel comparison of test/training.test.ts (fp32 and float64 optimizers over five
   // steps of a ResNet with a one-sample chunk, rtol 1e-5) does not survive: its trajectories part
   // at a ReLU kink. The GPU shape's split-K is executed on the CPU target with shapeFor "gpu".
-  // Nor with 8×8 thread tiles: the chooser takes them for GEMMs large enough to fill the GPU as they are.
-  if (shapeFor !== "gpu" || pooled || tile.TM !== TM || Z === undefined || (perSample && typeof parts.K !== "number")) return { tile, rowMajorA, rowMajorB };
+  if (!canSplit || Z === undefined) return { tile, rowMajorA, rowMajorB };
   // the grid at the smallest batch that matters: the most splits it can want
   const blocks = Math.ceil(parts.mAt(GPU_BATCHES[0]) / tile.BM) * Math.ceil(parts.N / tile.BN) * Z;
   const wanted = GPU_SMS;
@@ -245,9 +299,19 @@ export function gemmWorkspaces(
     const shape = shapeOf(k);
     if (!shape?.splitK) continue;
     const { parts } = kernelGemmMaps(k);
-    // [Z, splits, M, N rounded up to 4] floats (N counts the column of ones of gemm-row-sums); M per
-    // sample (mAt(1)) where it grows with the batch
-    out.set(k.anchor, { bytes: shape.splitK.maxSplits * Number(parts.Z) * parts.mAt(1) * workspaceRow(parts.N) * 4, perSample: shape.splitK.perSample });
+    const { tile, splitK } = shape;
+    const row = workspaceRow(parts.N) * 4;
+    // [Z, splits, M, N rounded up to 4] floats (N counts the column of ones of gemm-row-sums)
+    if (!splitK.perSample) {
+      out.set(k.anchor, { bytes: splitK.maxSplits * Number(parts.Z) * parts.mAt(1) * row, perSample: false });
+      continue;
+    }
+    // M grows with the batch, and the splits shrink with it: splitsAt keeps splits · blocks ≤ wanted,
+    // blocks = ⌈M / BM⌉ · ⌈N / BN⌉ · Z, so splits · Z · M ≤ wanted · BM / ⌈N / BN⌉ at every batch (at
+    // one split the workspace is not used). A fixed size, where maxSplits rows per sample would grow
+    // without bound (the 4096-wide MLP at batch 4096: 256 MB for a workspace no launch uses).
+    const bound = Math.floor((splitK.wanted * tile.BM) / Math.ceil(parts.N / tile.BN)) * row;
+    out.set(k.anchor, { bytes: bound, perSample: false });
   }
   return out;
 }

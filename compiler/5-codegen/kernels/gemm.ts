@@ -15,7 +15,8 @@ import { resolveGemm, resolveTensorCore } from "../../tuning/knobs.ts";
 // A tile of C per block; each thread owns a 4×4 sub-tile, so every value loaded from shared memory
 // is used four times (on the GPU, GEMMs with plain operand loads may take 8×8 sub-tiles in 2×2 runs
 // of 4, each value used eight times: a 4×4 thread's LDS.128 operand reads take twice its FMA time
-// in shared-memory wavefronts, an 8×8 thread's as long as its FMAs; gemm-shape.ts); A and B tiles of depth 32 (16 with tensor cores) are staged in shared memory by
+// in shared-memory wavefronts, an 8×8 thread's as long as its FMAs; convolutions and pooled GEMMs
+// may take 4×8 or 8×4, 1.5×; gemm-shape.ts); A and B tiles of depth 32 (16 with tensor cores) are staged in shared memory by
 // all threads together with two barriers per step. Conv2d gathers A on the fly (im2col without the
 // copy). The epilogue adds the bias and applies the fused activation in registers; with a fused 2×2
 // max pool, the four rows a thread owns are one pooling window.
@@ -187,6 +188,23 @@ function paddedRow(width: number): number {
 /** What both GEMM templates take from the op and the plan. */
 type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "gatherA" | "gatherB" | "RUNS_M" | "RUNS_N" | "RUN_M" | "RUN_N" | "ROW_OF" | "COL_OF" | "fmaLoads" | "tileNote" | "WS_N" | "storeRun">;
 
+/**
+ * The FLOPs an fp32 GEMM launch issues, as a C expression of its scalars (M, batch, splits): every
+ * block computes its whole BM×BN tile (zeros past M and N) over whole BK-deep steps; with split-K,
+ * each split over its chunk of whole steps (the kernel's own chunk formula). The performance model
+ * charges these, not the op's 2·M·N·K: LeNet's N = 20 in 32-wide tiles issues 1.6× its FLOPs.
+ */
+function issuedFlops(t: Tile, parts: GemmIndexMaps, columnTiles: number, split: boolean): string {
+  const K = typeof parts.K === "number" ? String(parts.K) : `(${parts.K})`;
+  const steps = split
+    ? (() => {
+        const chunk = `((${K} + splits - 1) / splits + ${t.BK - 1}) / ${t.BK} * ${t.BK}`;
+        return `(${K} / (${chunk}) * (${chunk}) + (${K} % (${chunk}) + ${t.BK - 1}) / ${t.BK} * ${t.BK})`;
+      })()
+    : `((${K} + ${t.BK - 1}) / ${t.BK} * ${t.BK})`;
+  return `2 * ((M + ${t.BM - 1}) / ${t.BM} * ${t.BM}) * ${columnTiles * t.BN} * ${parts.Z} * ${steps}`;
+}
+
 /** CUDA's limit on gridDim.y and gridDim.z. */
 const MAX_GRID_YZ = 65_535;
 
@@ -281,7 +299,14 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   ];
   // M tiles on x (up to 2^31-1): M grows with the batch; N is fixed and checked against y's 65,535 above
   const tiles = `(unsigned)((M + ${tile.BM - 1}) / ${tile.BM}), ${columnTiles}`;
-  const common2 = { name: k.name, block: `dim3(${tile.THREADS})`, sharedBytes: "0", summary, source: kernel.source, ...(fp32Tile ? { threadTile: [fp32Tile.TM, fp32Tile.TN] as const } : {}) };
+  const common2 = {
+    name: k.name,
+    block: `dim3(${tile.THREADS})`,
+    sharedBytes: "0",
+    summary,
+    source: kernel.source,
+    ...(fp32Tile ? { threadTile: [fp32Tile.TM, fp32Tile.TN] as const, issuedFlops: issuedFlops(fp32Tile, parts, columnTiles, splitK !== undefined) } : {}),
+  };
   const launch: LaunchView = splitK
     ? {
         ...common2,
