@@ -61,19 +61,35 @@ export interface GemmKernel {
 
 const tileName = (BM: number, BN: number) => `${BM}x${BN}`;
 
+/** Thread tiles: 4×4 everywhere; 4×8 and 8×4 (8×4 not with a fused pool, whose thread's 4 rows are one window); 8×8 with plain operand loads and no pool. */
+function legalThreadTiles(g: GemmKernel): string[] {
+  return ["4x4", "4x8", ...(g.pooled ? [] : ["8x4"]), ...(wideAllowed(g) ? ["8x8"] : [])];
+}
+
+/** The most rows of a k-major gathered operand one thread stages (gemm-shape.ts MAX_GATHER_ROWS: the per-row state stays in registers). */
+const MAX_GATHER_ROWS = 16;
+
 /**
  * Block tiles per thread tile, the ones the heuristic chooses among (gemm-shape.ts): 4×4 tiles of
  * 64–256 threads (128–256 for the GPU shape, whose conflict-free staging needs 4 rows per warp per
- * pass), 8×8 tiles of 64×128, 128×64 and 128×128.
+ * pass), 4×8 and 8×4 tiles of 128–256 threads whose gathered k-major operands stage at most 16 rows
+ * per thread, 8×8 tiles of 64×128, 128×64 and 128×128.
  */
-function legalTiles(threadTile: string, shapeFor: ShapeFor): string[] {
+function legalTiles(threadTile: string, g: GemmKernel): string[] {
   if (threadTile === "8x8") return [tileName(64, 128), tileName(128, 64), tileName(128, 128)];
-  const minThreads = shapeFor === "gpu" ? 128 : 64;
+  const [tm, tn] = parseTile(threadTile);
+  const minThreads = g.shapeFor === "gpu" && threadTile === "4x4" ? 128 : threadTile === "4x4" ? 64 : 128;
+  // a gather staged along k (the CPU shape always; the GPU shape where the operand is not contiguous along m or n)
+  const gatheredA = !!g.parts.gatherA && !(g.shapeFor === "gpu" && g.parts.contiguousA === "m");
+  const gatheredB = !!g.parts.gatherB && !(g.shapeFor === "gpu" && g.parts.contiguousB === "n");
   const out: string[] = [];
   for (const BM of [32, 64, 128, 256])
-    for (const BN of [16, 32, 64]) {
-      const threads = (BM / 4) * (BN / 4);
-      if (threads >= minThreads && threads <= 256) out.push(tileName(BM, BN));
+    for (const BN of threadTile === "4x4" ? [16, 32, 64] : [32, 64, 128]) {
+      const threads = (BM / tm) * (BN / tn);
+      if (!Number.isInteger(threads) || threads < minThreads || threads > 256) continue;
+      if (threadTile !== "4x4" && gatheredA && (BM * FP32_BK) / threads > MAX_GATHER_ROWS) continue;
+      if (threadTile !== "4x4" && gatheredB && (BN * FP32_BK) / threads > MAX_GATHER_ROWS) continue;
+      out.push(tileName(BM, BN));
     }
   return out;
 }
@@ -89,22 +105,22 @@ export const MAX_SPLIT_K = 256;
 
 /**
  * Split-K's legal counts: 1 (off) where the kernel cannot split (a fused pool, a grid.z that grows
- * with the batch, M and K both growing with it, 8×8 thread tiles: gemm-shape.ts says why), else
+ * with the batch, M and K both growing with it: gemm-shape.ts says why), else
  * 1–256, at most one split per 4 k-steps of a fixed K and within CUDA's 65,535 blocks in grid.z.
  */
-function legalSplits(g: GemmKernel, threadTile: string): number[] {
+function legalSplits(g: GemmKernel): number[] {
   const Z = fixedZ(g.parts);
   const perSample = g.parts.mAt(64) !== g.parts.mAt(256);
-  if (g.pooled || threadTile !== "4x4" || Z === undefined || (perSample && typeof g.parts.K !== "number")) return [1];
+  if (g.pooled || Z === undefined || (perSample && typeof g.parts.K !== "number")) return [1];
   const byDepth = typeof g.parts.K === "number" ? Math.ceil(g.parts.K / (4 * FP32_BK)) : MAX_SPLIT_K;
   const most = Math.max(1, Math.min(MAX_SPLIT_K, byDepth, Math.floor(65_535 / Z)));
   return Array.from({ length: most }, (_, i) => i + 1);
 }
 
 export const GEMM_KNOBS: readonly KnobSpec<GemmKernel & { readonly threadTile: string }>[] = [
-  { name: "threadTile", describe: "outputs per thread, TM×TN", defaultFrom: "gemm-shape.ts (8×8 on the GPU shape for plain-load GEMMs)", legal: (g) => (wideAllowed(g) ? ["4x4", "8x8"] : ["4x4"]) },
-  { name: "tile", describe: `block tile BM×BN (k depth ${FP32_BK})`, defaultFrom: "gemm-shape.ts chooseTile (CPU) / chooseGpuTile (GPU)", legal: (g) => legalTiles(g.threadTile, g.shapeFor) },
-  { name: "splitK", describe: "K split over this many blocks (1: off), each ≥ 4 k-steps deep", defaultFrom: "gemm-shape.ts gemmShape (GPU shape only: a wave of SMs)", legal: (g) => legalSplits(g, g.threadTile) },
+  { name: "threadTile", describe: "outputs per thread, TM×TN", defaultFrom: "gemm-shape.ts (the GPU shape's chooseGpuTile: 4×4, 4×8, 8×4 or 8×8 by estimated time; the CPU's 4×4)", legal: legalThreadTiles },
+  { name: "tile", describe: `block tile BM×BN (k depth ${FP32_BK})`, defaultFrom: "gemm-shape.ts chooseTile (CPU) / chooseGpuTile (GPU)", legal: (g) => legalTiles(g.threadTile, g) },
+  { name: "splitK", describe: "K split over this many blocks (1: off), each ≥ 4 k-steps deep", defaultFrom: "gemm-shape.ts gemmShape (GPU shape only: a wave of SMs)", legal: (g) => legalSplits(g) },
 ];
 
 // ---- the tensor-core GEMM (templates/kernels/gemm_tc.cu.hbs) ----
@@ -187,7 +203,7 @@ export function resolveGemm(g: GemmKernel, tuning?: KernelTuning): { shape: Gemm
   // heuristic's block tile if legal for the new thread tile, else the first legal one)
   let tile = h;
   if (threadKnob !== undefined || tileKnob !== undefined) {
-    const legal = legalTiles(threadTile, g.shapeFor);
+    const legal = legalTiles(threadTile, g);
     const [BM, BN] = parseTile(tileKnob ?? (legal.includes(tileName(h.BM, h.BN)) ? tileName(h.BM, h.BN) : legal[0]));
     const [tm, tn] = parseTile(threadTile);
     tile = tileOf(BM, BN, tm, tn);
@@ -199,7 +215,7 @@ export function resolveGemm(g: GemmKernel, tuning?: KernelTuning): { shape: Gemm
     const n = Number(splitKnob);
     splitK = n > 1 ? { maxSplits: n, minChunk: 4 * FP32_BK, wanted: perSample ? GPU_SMS : MAX_GRID_Z, perSample } : undefined;
     splitSetting = { value: n, origin, note: n <= 1 ? "off" : perSample ? `at most ${n}: as many as keep the grid within a wave of ${GPU_SMS} blocks, at run time` : `${n} (fewer only where K has fewer than 4 k-steps per split)` };
-  } else if (tile !== h && splitK && !legalSplits(g, threadTile).includes(splitK.maxSplits)) {
+  } else if (tile !== h && splitK && !legalSplits(g).includes(splitK.maxSplits)) {
     splitK = undefined; // the file's tile cannot take the heuristic's split
     splitSetting = { value: 1, origin, note: "off: the heuristic's split does not apply to this tile" };
   }

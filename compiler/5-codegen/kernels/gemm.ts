@@ -176,7 +176,7 @@ function threadLayout(t: Tile) {
     tileNote:
       runsM === 1 && runsN === 1
         ? "4×4: the inner loop reads each thread's operands as one float4"
-        : `${t.TM}×${t.TN} in runs of 4, ${runM} rows and ${runN} columns apart: two float4 per operand and k, 64 FMAs per 4 LDS.128`,
+        : `${t.TM}×${t.TN} in runs of 4, ${runM} rows and ${runN} columns apart: ${t.TM * t.TN} FMAs per ${runsM + runsN} LDS.128 and k`,
   };
 }
 
