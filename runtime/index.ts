@@ -1,7 +1,7 @@
 // The Node side of tsdp: what user programs import from "tsdp".
 export { tensor, type Tensor, type TensorData } from "./tensor.ts";
 export { load, type LoadOptions } from "./loader.ts";
-export { CompiledModel, type Int64Tensor, type ParameterInfo, type ParameterTensor, type TrainStepOptions } from "./model.ts";
+export { CompiledModel, type Evaluation, type Int64Tensor, type ParameterInfo, type ParameterTensor, type TrainStepOptions } from "./model.ts";
 export { BuildDirectoryError, ModelStateError, NativeError } from "./errors.ts";
 export { validateCountersFile, type CountersFile, type LaunchCounters, type ShimCounters } from "./counters.ts";
 export {

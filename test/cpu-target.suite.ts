@@ -45,7 +45,7 @@ export function cpuTargetSuite(order: "forward" | "shuffle"): void {
             await yieldToRunner();
             m.train(training);
             const { tensors, reference } = makeInputs(graph, batch, batch);
-            const got = m.forwardAll(...tensors);
+            const got = m.forwardAllSync(...tensors);
             // the library's step counter is 0 for forward, as the reference's default
             await yieldToRunner();
             const want = await cachedReference(graph, reference, state, training ? { training, draw: draw++ } : { training });

@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     let right = 0;
     let testLoss = 0;
     for (const b of batches(test, 1000)) {
-      const r = model.evaluate(b.x, b.y);
+      const r = model.evaluateSync(b.x, b.y);
       right += Math.round(r.accuracy! * b.y.data.length);
       testLoss += r.loss * b.y.data.length;
     }
