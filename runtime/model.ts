@@ -211,13 +211,15 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
    * ModelStateError when the model was disposed meanwhile).
    */
   #enqueue<T>(method: string, job: (handle: ModelHandle) => Promise<T>): Promise<T> {
+    const idle = this.#queue.length === 0;
     this.#queue.push(method);
     const run = async (): Promise<T> => {
       if (this.#handle === null)
         throw new ModelStateError(`${this.name}.${method}: the model was disposed before this call ran`, "disposed");
       return job(this.#handle);
     };
-    const result = this.#tail.then(run);
+    // An idle model starts the call now (on the worker before this returns), else after the last one.
+    const result = idle ? run() : this.#tail.then(run);
     this.#tail = result.catch(() => undefined);
     // Leaves the queue before the caller's continuation runs, so that code after `await` may
     // make blocking calls at once.
@@ -239,8 +241,9 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     }
     if (this.#handle === null) {
       const code = this.#destroyDeferred();
+      const what = method.startsWith("trainStep") ? "step" : "call";
       throw new ModelStateError(
-        `${this.name}.${method}: the model was disposed while this call ran; its result is discarded` +
+        `${this.name}.${method}: the model was disposed while this ${what} ran; the ${what}'s result is discarded` +
           (code !== 0 ? ` (and tsdp_destroy failed with code ${code})` : ""),
         "disposed",
       );

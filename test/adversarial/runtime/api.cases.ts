@@ -48,6 +48,10 @@ const afterDispose: [string, (m: CompiledModel) => unknown][] = [
   ["trainStep", (m) => m.trainStepSync(x(), y())],
   ["trainStepAsync", (m) => m.trainStepAsync(x(), y())],
   ["evaluate", (m) => m.evaluateSync(x(), y())],
+  ["forward (asynchronous)", (m) => m.forward(x())],
+  ["forwardAll (asynchronous)", (m) => m.forwardAll(x())],
+  ["trainStep (asynchronous)", (m) => m.trainStep(x(), y())],
+  ["evaluate (asynchronous)", (m) => m.evaluate(x(), y())],
   ["getParameter", (m) => m.getParameter("fc1.weight")],
   ["setParameter", (m) => m.setParameter("fc1.bias", tensor(new Float32Array(16), [16]))],
   ["parameters", (m) => m.parameters()],
@@ -62,11 +66,13 @@ const afterDispose: [string, (m: CompiledModel) => unknown][] = [
   ["loadCheckpoint", (m) => m.loadCheckpoint("/nonexistent-dir/never-read.safetensors")],
 ];
 
-/** One case per method: called while a trainStepAsync runs, it must throw a ModelStateError (busy). */
+/**
+ * One case per method: called while a trainStepAsync runs, it must throw a ModelStateError (busy).
+ * The asynchronous calls are not here: they queue behind the step (a case below).
+ */
 const duringStep: [string, (m: CompiledModel, tmp: string) => unknown][] = [
   ["forward", (m) => m.forwardSync(x())],
   ["trainStep", (m) => m.trainStepSync(x(), y())],
-  ["a second trainStepAsync", (m) => m.trainStepAsync(x(), y())],
   ["evaluate", (m) => m.evaluateSync(x(), y())],
   ["getParameter", (m) => m.getParameter("fc2.weight")],
   ["setParameter", (m) => m.setParameter("fc2.bias", tensor(new Float32Array(3), [3]))],
@@ -118,6 +124,29 @@ export const cases: RuntimeCase[] = [
       },
     }),
   ),
+  {
+    name: "api: asynchronous calls made while a trainStepAsync runs queue behind it, in order",
+    class: 2,
+    model: "mlp-train",
+    expect: "ok",
+    async run({ dir }) {
+      await withModel(dir, async (m) => {
+        const before = m.forwardSync(x(4)) as Tensor;
+        const order: string[] = [];
+        const step = m.trainStepAsync(x(64), y(64), { lr: 0.5 }).then(() => order.push("step"));
+        const after = m.forward(x(4)).then((t) => (order.push("forward"), t as Tensor));
+        const second = m.trainStep(x(64), y(64), { lr: 0.5 }).then(() => order.push("second step"));
+        const evaluated = m.evaluate(x(4), y(4)).then((r) => (order.push("evaluate"), r));
+        await Promise.all([step, after, second, evaluated]);
+        if (order.join() !== "step,forward,second step,evaluate") throw new Error(`settled in the order ${order.join()}`);
+        // the forward ran after the first step (its parameters moved), the evaluation after the second
+        const first = (await after).data;
+        if (Array.from(first).every((v, i) => v === before.data[i])) throw new Error("the queued forward saw the parameters before the step");
+        expectEqual((await evaluated).outputs[0].data, (m.forwardSync(x(4)) as Tensor).data, "the queued evaluate's outputs");
+        if (m.steps !== 2) throw new Error(`${m.steps} steps taken, expected 2`);
+      });
+    },
+  },
   {
     name: "api: dispose() twice does nothing the second time",
     class: 2,
