@@ -8,6 +8,8 @@ import { defineConfig } from "vitest/config";
 // compile(), buildModel, `tsdp compile` without --emit, g++ or nvcc) belongs in NATIVE.
 export const NATIVE = [
   "test/adversarial/runtime.test.ts",
+  "test/async-api.test.ts",
+  "test/gpt-example.test.ts",
   "test/bench-gpu-check.test.ts",
   "test/build.test.ts",
   "test/cpu-target.test.ts",

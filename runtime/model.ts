@@ -705,7 +705,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
       throw new RangeError(`${what} must have shape ${fmt(want)} for a batch of ${batch}, got ${fmt(shape as number[])}`);
     if (data.length !== numel(want)) throw new RangeError(`${what}: shape ${fmt(want)} holds ${numel(want)} values, data has ${data.length}`);
     if (data instanceof Int32Array) {
-      const classes = Number(this.manifest.outputs[0].shape[1]);
+      const declared = this.manifest.training!.classes;
+      const classes = typeof declared === "number" ? declared : Number(this.manifest.outputs[0].shape[1]);
       for (let i = 0; i < data.length; i++)
         if (data[i] < 0 || data[i] >= classes)
           throw new RangeError(`${what}: label ${data[i]} at position ${i} is out of range: the model has ${classes} classes (0 to ${classes - 1})`);
