@@ -1,4 +1,5 @@
 import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
+import { config, type GPTConfig } from "./config.ts";
 
 // A character-level GPT (decoder-only transformer), the shape of nanoGPT's model.py at a size
 // that trains on a laptop's CPU in a minute or two: token embedding plus a learned position
@@ -7,15 +8,7 @@ import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
 // vocabulary is fixed at compile time and any text file can be used (train.ts maps other
 // characters to "?"). The head has its own weight (weight tying is not in the model language).
 // Parameter names follow nanoGPT's (transformer.h.0.attn.cAttn.weight ↔ transformer.h.0.attn.c_attn.weight).
-export interface GPTConfig {
-  vocabSize: number;
-  blockSize: number;
-  nLayer: number;
-  nHead: number;
-  nEmbd: number;
-}
-
-export const config: GPTConfig = { vocabSize: 128, blockSize: 32, nLayer: 2, nHead: 4, nEmbd: 64 };
+// The size is in config.ts (train.ts reads it too).
 
 class CausalSelfAttention extends nn.Module {
   cAttn: nn.Linear;

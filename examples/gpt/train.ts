@@ -14,7 +14,7 @@ import { CompileError } from "../../compiler/diagnostics/diagnostic.ts";
 import { formatDiagnostics } from "../../compiler/diagnostics/format.ts";
 import { load, type Tensor } from "../../runtime/index.ts";
 import { Progress } from "../../runtime/progress.ts";
-import { config } from "./model.ts";
+import { config } from "./config.ts";
 import { decode, defaultText, encode, generate, random, windows } from "./text.ts";
 
 const { values: args } = parseArgs({
