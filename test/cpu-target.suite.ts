@@ -17,6 +17,9 @@ const models = [
   "test/fixtures/attention/model.ts",
   "test/fixtures/ports/nanogpt.ts",
   "test/fixtures/ports/vit.ts",
+  "test/fixtures/ports/dcgan-generator.ts",
+  "test/fixtures/ports/dcgan-discriminator.ts",
+  "test/fixtures/ports/bert.ts",
 ];
 
 /**
