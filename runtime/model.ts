@@ -809,8 +809,9 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     this.dispose();
   }
 
-  /** `await using model = await load(dir)`. */
+  /** `await using model = await load(dir)`: waits for the queued asynchronous calls, then disposes. */
   async [Symbol.asyncDispose](): Promise<void> {
+    await this.#tail;
     this.dispose();
   }
 

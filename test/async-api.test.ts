@@ -128,6 +128,16 @@ describe("the asynchronous runtime API", () => {
     });
   });
 
+  it("`await using` (Symbol.asyncDispose) lets the queued calls finish before it disposes", async () => {
+    const m = await load(dir, { seed: 7 });
+    const step = m.trainStep(x(64), y(64));
+    const out = m.forward(x(2)) as Promise<Tensor>;
+    await m[Symbol.asyncDispose]();
+    expect(m.disposed).toBe(true);
+    expect(Number.isFinite(await step)).toBe(true);
+    expect((await out).shape).toEqual([2, 3]);
+  });
+
   it("calls queued behind one that dispose() interrupts reject as disposed; nothing runs on the freed model", async () => {
     const m = await load(dir, { seed: 7 });
     const step = rejection(() => m.trainStep(x(20_000), y(20_000)));
