@@ -35,7 +35,7 @@ const FLOOR = (7 * Math.log(SYMBOLS)) / T; //                        0.606
 // A model that learned the separator but not the reversal: 15 targets at ln 4.
 const NOT_REVERSING = (15 * Math.log(SYMBOLS)) / T; //               1.300
 const THRESHOLD = 0.75;
-const MAX_STEPS = 400;
+const MAX_STEPS = 300;
 
 let dir: string;
 
