@@ -78,13 +78,13 @@ async function main(): Promise<void> {
     let seen = 0;
     let lossSum = 0;
     const t0 = performance.now();
-    // The step runs on a worker thread (trainStepAsync) while this thread gathers the next
+    // The step runs on a worker thread (trainStep is asynchronous) while this thread gathers the next
     // batch; the library stages each batch through pinned memory and copies it asynchronously.
     const feed = batches(train, batchSize, epochOrder(train.count, seed, epoch));
     let next = feed.next();
     while (!next.done) {
       const b = next.value;
-      const step = model.trainStepAsync(b.x, b.y, { lr, momentum, detectNonFinite: true });
+      const step = model.trainStep(b.x, b.y, { lr, momentum, detectNonFinite: true });
       next = feed.next();
       const loss = await step;
       seen += b.y.data.length;
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     let right = 0;
     let testLoss = 0;
     for (const b of batches(test, 1000)) {
-      const r = model.evaluateSync(b.x, b.y);
+      const r = await model.evaluate(b.x, b.y);
       right += Math.round(r.accuracy! * b.y.data.length);
       testLoss += r.loss * b.y.data.length;
     }
