@@ -76,6 +76,22 @@ describe("the GPT example", () => {
   }, 300_000);
 });
 
+describe("class-index targets of a reshaped loss", () => {
+  it("are range-checked against the loss input's classes (the vocabulary, 5), not the output's dim 1 (16 positions)", async () => {
+    const m = await load(dir, { seed: 0 });
+    try {
+      expect(m.manifest.training?.classes).toBe(5);
+      const { x, y } = reversals(2, random(4));
+      const bad = new Int32Array(y.data as Int32Array);
+      bad[3] = 5;
+      await expect(m.trainStep(x, tensor(bad, [2, T]))).rejects.toThrow(/label 5 at position 3 is out of range: the model has 5 classes \(0 to 4\)/);
+      expect(m.steps).toBe(0);
+    } finally {
+      m.dispose();
+    }
+  });
+});
+
 describe("the GPT example's host side", () => {
   it("encodes ASCII as bytes and anything else as '?', and decodes back", () => {
     expect(Array.from(encode("Hi!"))).toEqual([72, 105, 33]);
