@@ -9,6 +9,8 @@ import { defineConfig } from "vitest/config";
 export const NATIVE = [
   "test/distributed.test.ts",
   "test/adversarial/runtime.test.ts",
+  "test/async-api.test.ts",
+  "test/gpt-example.test.ts",
   "test/bench-gpu-check.test.ts",
   "test/build.test.ts",
   "test/cpu-target.test.ts",

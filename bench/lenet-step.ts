@@ -33,13 +33,13 @@ const data = take(await loadFashionMnist("train"), batch * steps);
 const list = [...batches(data, batch)];
 console.log(`compiled and loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${steps} steps of batch ${batch} per repetition`);
 model.train();
-model.trainStep(list[0].x, list[0].y, { lr: 0.01, momentum: 0.9 }); // warm-up: pool threads, fiber stacks
+model.trainStepSync(list[0].x, list[0].y, { lr: 0.01, momentum: 0.9 }); // warm-up: pool threads, fiber stacks
 const rates: number[] = [];
 const cpuPerStep: number[] = [];
 for (let r = 0; r < reps; r++) {
   const s = performance.now();
   const c = process.cpuUsage();
-  for (const b of list) model.trainStep(b.x, b.y, { lr: 0.01, momentum: 0.9 });
+  for (const b of list) model.trainStepSync(b.x, b.y, { lr: 0.01, momentum: 0.9 });
   const sec = (performance.now() - s) / 1000;
   const cpu = process.cpuUsage(c);
   rates.push((steps * batch) / sec);

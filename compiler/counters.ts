@@ -56,10 +56,10 @@ export async function measureCounters(modelFile: string, options: CountersOption
     if (program === "step") {
       const target = randomTensor(manifest.training!.target, batch, random, classesOf(manifest));
       model.train();
-      model.trainStep(inputs, target);
+      model.trainStepSync(inputs, target);
     } else {
       model.eval();
-      model.forward(...inputs);
+      model.forwardSync(...inputs);
     }
     const counted = model.hardwareCounters();
     if (!counted) throw new Error(`tsdp counters: ${buildDir} is not a counter build (internal error: compile({ counters: true }) made it)`);

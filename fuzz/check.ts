@@ -163,7 +163,7 @@ export async function checkModel(model: FuzzModel, options: CheckOptions): Promi
     // 1. forward, eval then train mode (a train-mode call draws dropout's masks at draw 0)
     for (const training of [false, true]) {
       m.train(training);
-      const got = m.forwardAll(...io.tensors);
+      const got = m.forwardAllSync(...io.tensors);
       const want = runReference(graph, io.reference, state, { training, draw: 0 });
       const want32 = runReference(graph, io.reference, state32, { training, draw: 0, roundToFloat32: true });
       const floor = FLOOR * largestOf(want.outputs.map((o) => o.data));
@@ -179,7 +179,7 @@ export async function checkModel(model: FuzzModel, options: CheckOptions): Promi
     const stepInputs = { ...io.reference, target: io.targetRef };
     const want = runReference(step, stepInputs, state, { training: true, seed: 0, step: 0, draw: 1 });
     const want32 = runReference(step, stepInputs, state32, { training: true, seed: 0, step: 0, draw: 1, roundToFloat32: true });
-    const loss = m.trainStep(io.tensors.length === 1 ? io.tensors[0] : io.tensors, io.target);
+    const loss = m.trainStepSync(io.tensors.length === 1 ? io.tensors[0] : io.tensors, io.target);
     const nudged = await nudgedStep(compiled.build.outDir, io, model.seed, options.perturb);
     const lossProblem = compare([loss], [want.loss!], FORWARD, 0, [want32.loss!], Math.abs(nudged.loss - loss));
     if (lossProblem) found("mismatch", "loss", lossProblem);
@@ -255,8 +255,8 @@ async function nudgedStep(dir: string, io: ReturnType<typeof inputsFor>, seed: n
     });
     const inputs = io.tensors.map((t, i) => tensor(nudge(t.data as Float32Array, 300 + i), t.shape));
     m.train(true);
-    m.forwardAll(...inputs);
-    const loss = m.trainStep(inputs.length === 1 ? inputs[0] : inputs, io.target, { lr: 0 });
+    m.forwardAllSync(...inputs);
+    const loss = m.trainStepSync(inputs.length === 1 ? inputs[0] : inputs, io.target, { lr: 0 });
     return { loss, grads: new Map(m.parameters().map((p) => [p.name, floats(m.getParameter(`${p.name}.grad`))])) };
   } finally {
     m.dispose();
@@ -267,7 +267,7 @@ async function stepFrom(dir: string, devices: number, io: ReturnType<typeof inpu
   const m = await load(dir, { devices });
   try {
     m.train(true);
-    const loss = m.trainStep(io.tensors.length === 1 ? io.tensors[0] : io.tensors, io.target, { lr: 0 });
+    const loss = m.trainStepSync(io.tensors.length === 1 ? io.tensors[0] : io.tensors, io.target, { lr: 0 });
     const grads = new Map(m.parameters().map((p) => [p.name, floats(m.getParameter(`${p.name}.grad`))]));
     return { loss, grads };
   } finally {

@@ -135,6 +135,8 @@ export interface TrainingManifest {
   readonly loss: string;
   readonly reduction: "mean" | "sum";
   readonly target: IOSpec;
+  /** For int32 targets: the class count they index (the loss input's dim 1); absent in older builds. */
+  readonly classes?: number;
   /** The optimizer's defaults, which `trainStep` options may override. */
   readonly optimizer: OptimizerManifest;
   readonly stepKernels: number;

@@ -35,6 +35,13 @@ const MAX_BATCH = 2 ** 31 - 1;
 /** More inputs than any model declares; bounds the copy of a hostile input list. */
 const MAX_INPUTS = 1024;
 
+/** What `evaluate` returns: the batch's loss, the accuracy for class-index targets, the outputs. */
+export interface Evaluation {
+  loss: number;
+  accuracy?: number;
+  outputs: Tensor[];
+}
+
 export interface TrainStepOptions {
   lr?: number;
   momentum?: number;
@@ -122,12 +129,18 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
   #handle: ModelHandle | null;
   /** The replicas the native model scatters a batch over (tsdp_device_count). */
   readonly #devices: number;
+  /** A loadCheckpoint reading its file (before it writes every tensor): every other call is refused. */
+  #busy: "loadCheckpoint" | null = null;
   /**
-   * The asynchronous operation in flight, during which every other call is refused: a
-   * trainStepAsync runs on a worker thread (the native model is not re-entrant), and a
-   * loadCheckpoint reads its file before it writes every tensor.
+   * The asynchronous calls (forward, evaluate, trainStep…) accepted and not yet settled, first the
+   * one running: the native model is not re-entrant, so they run one after another on koffi's
+   * worker thread, and a blocking call or a state read meanwhile is refused (busy).
    */
-  #busy: "trainStepAsync" | "loadCheckpoint" | null = null;
+  readonly #queue: string[] = [];
+  /** Settles when the last queued call has: the next one starts after it. */
+  #tail: Promise<unknown> = Promise.resolve();
+  /** Whether a worker thread is inside the native model now. */
+  #inNative = false;
   /** A handle that dispose() released while a worker was using it: freed when the worker is done. */
   #destroyWhenIdle: ModelHandle | null = null;
   #training = true;
@@ -182,9 +195,63 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
   /** The handle, for a native call made right now; a ModelStateError when the model is disposed or busy. */
   #live(method: string): ModelHandle {
     if (this.#handle === null) throw new ModelStateError(`${this.name}.${method}: the model has been disposed`, "disposed");
+    const busy = this.#busy ?? this.#queue[0];
+    if (busy !== undefined)
+      throw new ModelStateError(`${this.name}.${method}: a ${busy} is still running on this model; await it first`, "busy");
+    return this.#handle;
+  }
+
+  /** An asynchronous call may be queued: refused only when the model is disposed or loading a checkpoint. */
+  #accepting(method: string): void {
+    if (this.#handle === null) throw new ModelStateError(`${this.name}.${method}: the model has been disposed`, "disposed");
     if (this.#busy !== null)
       throw new ModelStateError(`${this.name}.${method}: a ${this.#busy} is still running on this model; await it first`, "busy");
-    return this.#handle;
+  }
+
+  /**
+   * Runs `job` once every call queued before it has settled, with the live handle (a
+   * ModelStateError when the model was disposed meanwhile).
+   */
+  #enqueue<T>(method: string, job: (handle: ModelHandle) => Promise<T>): Promise<T> {
+    const idle = this.#queue.length === 0;
+    this.#queue.push(method);
+    const run = async (): Promise<T> => {
+      if (this.#handle === null)
+        throw new ModelStateError(`${this.name}.${method}: the model was disposed before this call ran`, "disposed");
+      return job(this.#handle);
+    };
+    // An idle model starts the call now (on the worker before this returns), else after the last one.
+    const result = idle ? run() : this.#tail.then(run);
+    this.#tail = result.catch(() => undefined);
+    // Leaves the queue before the caller's continuation runs, so that code after `await` may
+    // make blocking calls at once.
+    return result.finally(() => this.#queue.shift());
+  }
+
+  /** A native call on the worker thread; when dispose() ran meanwhile, frees the model now and rejects. */
+  async #native<T>(method: string, call: () => Promise<T>): Promise<T> {
+    this.#inNative = true;
+    let result: T | undefined;
+    let failure: unknown;
+    let failed = false;
+    try {
+      result = await call();
+    } catch (e) {
+      [failure, failed] = [e, true];
+    } finally {
+      this.#inNative = false;
+    }
+    if (this.#handle === null) {
+      const code = this.#destroyDeferred();
+      const what = method.startsWith("trainStep") ? "step" : "call";
+      throw new ModelStateError(
+        `${this.name}.${method}: the model was disposed while this ${what} ran; the ${what}'s result is discarded` +
+          (code !== 0 ? ` (and tsdp_destroy failed with code ${code})` : ""),
+        "disposed",
+      );
+    }
+    if (failed) throw failure;
+    return result as T;
   }
 
   #check(method: string, fn: string, code: number, handle: ModelHandle | null): void {
@@ -194,38 +261,34 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
   }
 
   /**
-   * Runs the model. One tensor per manifest input, in order; returns a Tensor, or an array of
-   * them when the model has several outputs. Output shapes are the manifest's with the batch
-   * size filled in.
+   * Runs the model on koffi's worker thread, so the event loop goes on meanwhile. One tensor per
+   * manifest input, in order; resolves with a Tensor, or an array of them when the model has
+   * several outputs. Output shapes are the manifest's with the batch size filled in. The inputs
+   * are copied when this is called (they may be reused at once); calls on one model run one after
+   * another in the order they were made. Errors reject with what `forwardSync` would throw.
    */
-  forward(...inputs: Tensor[]): Out {
+  async forward(...inputs: Tensor[]): Promise<Out> {
+    const outs = await this.#forwardQueued("forward", inputs);
+    return (outs.length === 1 ? outs[0] : outs) as Out;
+  }
+
+  /** Like `forward`, but always resolves with the array of outputs. */
+  async forwardAll(...inputs: Tensor[]): Promise<Tensor[]> {
+    return this.#forwardQueued("forwardAll", inputs);
+  }
+
+  /**
+   * The blocking forms (onnxruntime-node's habit): they run on this thread and are refused
+   * (ModelStateError, busy) while an asynchronous call on this model is pending. Their errors
+   * name the operation (`forward`, `evaluate`, `trainStep`), as the asynchronous forms' do.
+   */
+  forwardSync(...inputs: Tensor[]): Out {
     const outs = this.#forward("forward", inputs);
     return (outs.length === 1 ? outs[0] : outs) as Out;
   }
 
-  /** Like `forward`, but always returns the array of outputs. */
-  forwardAll(...inputs: Tensor[]): Tensor[] {
-    return this.#forward("forwardAll", inputs);
-  }
-
-  /**
-   * The blocking forms, under the names they keep once `forward`, `evaluate` and `trainStep`
-   * become asynchronous: new code that wants to block calls these.
-   */
-  forwardSync(...inputs: Tensor[]): Out {
-    return this.forward(...inputs);
-  }
-
   forwardAllSync(...inputs: Tensor[]): Tensor[] {
-    return this.forwardAll(...inputs);
-  }
-
-  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): number {
-    return this.trainStep(inputs, target, options);
-  }
-
-  evaluateSync(inputs: Tensor | readonly Tensor[], target: Tensor): { loss: number; accuracy?: number; outputs: Tensor[] } {
-    return this.evaluate(inputs, target);
+    return this.#forward("forwardAll", inputs);
   }
 
   /** Checks forward's inputs against the manifest; returns the batch size and the data. */
@@ -275,62 +338,73 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
   #forward(method: string, inputs: readonly unknown[]): Tensor[] {
     this.#live(method);
     const { batch, arrays } = this.#checkInputs(method, inputs);
-    const where = `${this.name}.${method}`;
-    const outputs = this.manifest.outputs.map((spec) => {
-      const shape = spec.shape.map((d) => (d === BATCH ? batch : d));
-      return { shape, data: allocate(spec.dtype, numel(shape), `${where}: output ${spec.name} ${fmt(shape)}`) };
-    });
+    const outputs = this.#outputs(method, batch);
     const handle = this.#live(method);
     this.#check(method, "tsdp_forward", this.#lib.forward(handle, batch, arrays, outputs.map((o) => o.data)), handle);
     return outputs.map((o) => ({ data: o.data as Float32Array | Int32Array, shape: Object.freeze(o.shape) }));
   }
 
+  async #forwardQueued(method: string, inputs: readonly unknown[]): Promise<Tensor[]> {
+    this.#accepting(method);
+    const { batch, arrays } = this.#checkInputs(method, inputs);
+    const copies = arrays.map((a) => a.slice());
+    return this.#enqueue(method, async (handle) => {
+      const outputs = this.#outputs(method, batch);
+      const code = await this.#native(method, () => this.#lib.forwardAsync(handle, batch, copies, outputs.map((o) => o.data)));
+      this.#check(method, "tsdp_forward", code, handle);
+      return outputs.map((o) => ({ data: o.data as Float32Array | Int32Array, shape: Object.freeze(o.shape) }));
+    });
+  }
+
+  /** Fresh output arrays for a batch, shaped as the manifest says. */
+  #outputs(method: string, batch: number): { shape: number[]; data: HostArray }[] {
+    return this.manifest.outputs.map((spec) => {
+      const shape = spec.shape.map((d) => (d === BATCH ? batch : d));
+      return { shape, data: allocate(spec.dtype, numel(shape), `${this.name}.${method}: output ${spec.name} ${fmt(shape)}`) };
+    });
+  }
+
   /**
    * One optimizer step on a batch, as loss.backward(); optimizer.step() on the whole batch:
    * forward, loss and backward on every device's share, gradients combined, every replica
-   * updated. Returns the batch's loss. Options override the optimizer's declared
-   * hyperparameters for this step (the learning rate above all); `detectNonFinite` refuses
-   * inputs with NaN or ±Infinity and a non-finite loss, naming the step.
+   * updated. Resolves with the batch's loss; runs on koffi's worker thread (prepare the next
+   * batch meanwhile), queued behind this model's other asynchronous calls. Options override the
+   * optimizer's declared hyperparameters for this step (the learning rate above all);
+   * `detectNonFinite` refuses inputs with NaN or ±Infinity and a non-finite loss, naming the step.
+   * The tensors are copied when this is called, so they may be reused at once.
    */
-  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): number {
-    const { batch, arrays, labels, hp, step, detectNonFinite } = this.#prepareStep("trainStep", inputs, target, options);
+  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number> {
+    return this.#trainStepQueued("trainStep", inputs, target, options);
+  }
+
+  /** The name `trainStep` had while it blocked: the same call. */
+  trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number> {
+    return this.#trainStepQueued("trainStepAsync", inputs, target, options);
+  }
+
+  /** `trainStep` on this thread, blocking until the step is done. */
+  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): number {
+    this.#live("trainStep");
+    const { batch, arrays, labels, hp, detectNonFinite } = this.#prepareStep("trainStep", inputs, target, options);
+    const step = this.#lib.optimizerSteps(this.#live("trainStep")).steps + 1;
+    if (detectNonFinite) this.#requireFinite("trainStep", arrays, step);
     const handle = this.#live("trainStep");
     const { code, loss } = this.#lib.trainStep(handle, batch, arrays, labels, hp);
     return this.#finishStep("trainStep", handle, code, loss, step, detectNonFinite);
   }
 
-  /**
-   * trainStep on a worker thread: resolves with the loss when the step is done, while the event
-   * loop goes on (prepare the next batch meanwhile). The tensors are copied before this returns,
-   * so they may be reused at once. Until it settles, other calls on this model throw.
-   */
-  async trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number> {
-    const { batch, arrays, labels, hp, step, detectNonFinite } = this.#prepareStep("trainStepAsync", inputs, target, options);
-    const handle = this.#live("trainStepAsync");
-    // The arrays are copied into native memory before this returns, and the model is busy from here
-    // until the worker is done: no user code runs in between.
-    const pending = this.#lib.trainStepAsync(handle, batch, arrays, labels, hp);
-    this.#busy = "trainStepAsync";
-    let result: { code: number; loss: number } | undefined;
-    let failure: unknown;
-    try {
-      result = await pending;
-    } catch (e) {
-      failure = e;
-    } finally {
-      this.#busy = null;
-    }
-    if (this.#handle === null) {
-      // dispose() ran while the worker used the model: free it now that the worker is done.
-      const code = this.#destroyDeferred();
-      throw new ModelStateError(
-        `${this.name}.trainStepAsync: the model was disposed while this step ran; the step's result is discarded` +
-          (code !== 0 ? ` (and tsdp_destroy failed with code ${code})` : ""),
-        "disposed",
-      );
-    }
-    if (result === undefined) throw failure;
-    return this.#finishStep("trainStepAsync", handle, result.code, result.loss, step, detectNonFinite);
+  async #trainStepQueued(method: string, inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions): Promise<number> {
+    this.#accepting(method);
+    const { batch, arrays, labels, hp, detectNonFinite } = this.#prepareStep(method, inputs, target, options);
+    const copies = arrays.map((a) => a.slice());
+    const target1 = labels.slice();
+    return this.#enqueue(method, async (handle) => {
+      // the step number the error messages name is known once the steps before it are done
+      const step = this.#lib.optimizerSteps(handle).steps + 1;
+      if (detectNonFinite) this.#requireFinite(method, copies, step);
+      const { code, loss } = await this.#native(method, () => this.#lib.trainStepAsync(handle, batch, copies, target1, hp));
+      return this.#finishStep(method, handle, code, loss, step, detectNonFinite);
+    });
   }
 
   /** Frees a handle whose dispose() waited for a worker; its tsdp_destroy code (0 when none was waiting). */
@@ -342,7 +416,6 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
 
   /** Everything a step needs, read from the caller's values once; ends with no native call pending. */
   #prepareStep(method: string, inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions) {
-    this.#live(method);
     const training = this.#trainingSpec(method);
     // Options are read once: a getter could answer differently at each read.
     const opts: TrainStepOptions = typeof options === "object" && options !== null ? { ...options } : (options as TrainStepOptions);
@@ -352,9 +425,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     const labels = this.#checkTarget(method, target, batch);
     const hp = hyperparameters(training.optimizer, opts, `${this.name}.${method}`);
     const detectNonFinite = opts.detectNonFinite === true;
-    const step = this.#lib.optimizerSteps(this.#live(method)).steps + 1;
-    if (detectNonFinite) this.#requireFinite(method, arrays, step);
-    return { batch, arrays, labels, hp, step, detectNonFinite };
+    return { batch, arrays, labels, hp, detectNonFinite };
   }
 
   #finishStep(method: string, handle: ModelHandle, code: number, loss: number, step: number, detectNonFinite: boolean): number {
@@ -409,20 +480,43 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     return this;
   }
 
-  /** The loss and, for class-index targets, the accuracy on a batch; nothing is updated. */
-  evaluate(inputs: Tensor | readonly Tensor[], target: Tensor): { loss: number; accuracy?: number; outputs: Tensor[] } {
+  /**
+   * The loss and, for class-index targets, the accuracy on a batch; nothing is updated. Runs on
+   * koffi's worker thread, queued like `forward`.
+   */
+  async evaluate(inputs: Tensor | readonly Tensor[], target: Tensor): Promise<Evaluation> {
+    this.#accepting("evaluate");
+    const { batch, arrays, labels } = this.#prepareEvaluate(inputs, target);
+    const copies = arrays.map((a) => a.slice());
+    const target1 = labels.slice();
+    return this.#enqueue("evaluate", async (handle) => {
+      const outputs = this.#outputs("evaluate", batch);
+      const { code, loss } = await this.#native("evaluate", () => this.#lib.evaluateAsync(handle, batch, copies, target1, outputs.map((o) => o.data)));
+      this.#check("evaluate", "tsdp_evaluate", code, handle);
+      return this.#evaluation(batch, labels, outputs, loss);
+    });
+  }
+
+  /** `evaluate` on this thread, blocking. */
+  evaluateSync(inputs: Tensor | readonly Tensor[], target: Tensor): Evaluation {
     this.#live("evaluate");
+    const { batch, arrays, labels } = this.#prepareEvaluate(inputs, target);
+    const outputs = this.#outputs("evaluate", batch);
+    const handle = this.#live("evaluate");
+    const { code, loss } = this.#lib.evaluate(handle, batch, arrays, labels, outputs.map((o) => o.data));
+    this.#check("evaluate", "tsdp_evaluate", code, handle);
+    return this.#evaluation(batch, labels, outputs, loss);
+  }
+
+  #prepareEvaluate(inputs: Tensor | readonly Tensor[], target: Tensor): { batch: number; arrays: HostArray[]; labels: HostArray } {
     this.#trainingSpec("evaluate");
     const list = Array.isArray(inputs) ? readList(inputs, MAX_INPUTS, `${this.name}.evaluate: at most ${MAX_INPUTS} inputs`) : [inputs];
     const { batch, arrays } = this.#checkInputs("evaluate", list);
     const labels = this.#checkTarget("evaluate", target, batch);
-    const outputs = this.manifest.outputs.map((spec) => {
-      const shape = spec.shape.map((d) => (d === BATCH ? batch : d));
-      return { shape, data: allocate(spec.dtype, numel(shape), `${this.name}.evaluate: output ${spec.name}`) };
-    });
-    const handle = this.#live("evaluate");
-    const { code, loss } = this.#lib.evaluate(handle, batch, arrays, labels, outputs.map((o) => o.data));
-    this.#check("evaluate", "tsdp_evaluate", code, handle);
+    return { batch, arrays, labels };
+  }
+
+  #evaluation(batch: number, labels: HostArray, outputs: { shape: number[]; data: HostArray }[], loss: number): Evaluation {
     const result = outputs.map((o) => ({ data: o.data as Float32Array | Int32Array, shape: Object.freeze(o.shape) }));
     let accuracy: number | undefined;
     if (labels instanceof Int32Array && result[0].shape.length === 2) {
@@ -616,7 +710,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
       throw new RangeError(`${what} must have shape ${fmt(want)} for a batch of ${batch}, got ${fmt(shape as number[])}`);
     if (data.length !== numel(want)) throw new RangeError(`${what}: shape ${fmt(want)} holds ${numel(want)} values, data has ${data.length}`);
     if (data instanceof Int32Array) {
-      const classes = Number(this.manifest.outputs[0].shape[1]);
+      const declared = this.manifest.training!.classes;
+      const classes = typeof declared === "number" ? declared : Number(this.manifest.outputs[0].shape[1]);
       for (let i = 0; i < data.length; i++)
         if (data[i] < 0 || data[i] >= classes)
           throw new RangeError(`${what}: label ${data[i]} at position ${i} is out of range: the model has ${classes} classes (0 to ${classes - 1})`);
@@ -719,8 +814,9 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     this.dispose();
   }
 
-  /** `await using model = await load(dir)`. */
+  /** `await using model = await load(dir)`: waits for the queued asynchronous calls, then disposes. */
   async [Symbol.asyncDispose](): Promise<void> {
+    await this.#tail;
     this.dispose();
   }
 
@@ -729,7 +825,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     if (handle === null) return;
     this.#handle = null;
     CompiledModel.#finalizer.unregister(this.#token);
-    if (this.#busy === "trainStepAsync") {
+    if (this.#inNative) {
       this.#destroyWhenIdle = handle;
       return;
     }

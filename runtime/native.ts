@@ -134,14 +134,14 @@ export class NativeLibrary {
   readonly #lib: LibraryHandle;
   readonly #fn: Record<(typeof ABI_SYMBOLS)[number], Fn>;
 
-  readonly #training: { evaluate?: Fn; trainStep?: Fn; steps?: Fn };
+  readonly #training: { evaluate?: Fn; evaluateRaw?: Fn; trainStep?: Fn; steps?: Fn };
   readonly #info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn; joinGroup?: Fn; groupFinalize?: Fn; groupSum?: Fn };
 
   private constructor(
     path: string,
     lib: LibraryHandle,
     fn: Record<(typeof ABI_SYMBOLS)[number], Fn>,
-    training: { evaluate?: Fn; trainStep?: Fn; steps?: Fn },
+    training: { evaluate?: Fn; evaluateRaw?: Fn; trainStep?: Fn; steps?: Fn },
     info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn; joinGroup?: Fn; groupFinalize?: Fn; groupSum?: Fn },
   ) {
     this.path = path;
@@ -184,6 +184,50 @@ export class NativeLibrary {
         else resolve({ code, loss: value });
       });
     });
+  }
+
+  /**
+   * #staged on a koffi worker thread: `start` makes the `.async` call with the staged input and
+   * output tables and passes it `done`; resolves with the code once the outputs are copied back
+   * (when the code is 0). The inputs are copied before this returns.
+   */
+  #stagedAsync(
+    inputs: readonly HostArray[],
+    outputs: readonly HostArray[],
+    start: (ins: bigint, outs: bigint, done: (err: unknown, code: number) => void) => void,
+  ): Promise<number> {
+    const staged = stageArrays(inputs, outputs.map(byteLengthOf));
+    return new Promise((resolve, reject) => {
+      const done = (err: unknown, code: number) => {
+        try {
+          if (!err && code === 0) outputs.forEach((a, i) => bytesOf(a).set(new Uint8Array(koffi.view(staged.ptrs[inputs.length + i], byteLengthOf(a)))));
+        } finally {
+          staged.free();
+        }
+        if (err) reject(err);
+        else resolve(code);
+      };
+      try {
+        start(staged.table, staged.table + BigInt(8 * inputs.length), done);
+      } catch (e) {
+        staged.free();
+        reject(e);
+      }
+    });
+  }
+
+  /** tsdp_forward on a koffi worker thread (see #stagedAsync). */
+  forwardAsync(h: ModelHandle, batch: number, inputs: readonly HostArray[], outputs: readonly HostArray[]): Promise<number> {
+    return this.#stagedAsync(inputs, outputs, (ins, outs, done) => this.#fn.tsdp_forward.async!(h, batch, ins, outs, done));
+  }
+
+  /** tsdp_evaluate on a koffi worker thread: the loss comes back through one more output block. */
+  async evaluateAsync(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray, outputs: readonly HostArray[]): Promise<{ code: number; loss: number }> {
+    const loss = new Float32Array(1);
+    const code = await this.#stagedAsync([...inputs, target], [...outputs, loss], (ins, outs, done) =>
+      this.#training.evaluateRaw!.async!(h, batch, ins, koffi.decode(ins + BigInt(8 * inputs.length), "void *"), outs, koffi.decode(outs + BigInt(8 * outputs.length), "void *"), done),
+    );
+    return { code, loss: loss[0] };
   }
 
   /** tsdp_describe: how the training step runs; "" for libraries built before it existed. */
@@ -332,6 +376,8 @@ export class NativeLibrary {
     };
     const training = {
       evaluate: optional("tsdp_evaluate", "int", [ModelPtr, "int", "void *", "void *", "void *", koffi.out(koffi.pointer("float"))]),
+      // the same entry point with the loss as a plain pointer, for the worker-thread call
+      evaluateRaw: optional("tsdp_evaluate", "int", [ModelPtr, "int", "void *", "void *", "void *", "void *"]),
       trainStep: optional("tsdp_train_step", "int", [ModelPtr, "int", "void *", "void *", koffi.pointer(Hparams), "void *"]),
       steps: optional("tsdp_optimizer_steps", "int", [ModelPtr, koffi.inout(koffi.pointer("unsigned long long")), "int"]),
     };

@@ -36,7 +36,7 @@ describe("one build cache, one build per library", () => {
     expect(readFileSync(join(dir, "a", "libmodel.so")).equals(readFileSync(join(dir, "b", "libmodel.so")))).toBe(true);
     for (const out of ["a", "b"]) {
       const m = await load<Tensor>(join(dir, out));
-      expect(m.forward(tensor(new Float32Array(8), [2, 4])).shape).toEqual([2, 2]);
+      expect(m.forwardSync(tensor(new Float32Array(8), [2, 4])).shape).toEqual([2, 2]);
       m.dispose();
     }
   }, 180_000);

@@ -58,7 +58,7 @@ describe("tsdp compile --target cpu", () => {
       });
     expect(await Promise.all([once(), once()])).toEqual([0, 0]);
     const m = await load<Tensor>(dir);
-    expect(m.forward(tensor(new Float32Array(2 * 3 * 32 * 32), [2, 3, 32, 32])).shape).toEqual([2, 10]);
+    expect(m.forwardSync(tensor(new Float32Array(2 * 3 * 32 * 32), [2, 3, 32, 32])).shape).toEqual([2, 10]);
     m.dispose();
   });
 
@@ -74,14 +74,14 @@ describe("tsdp compile --target cpu", () => {
   it("bad input to the real library: clear errors, and the model keeps working", async () => {
     const m = await load<Tensor>(out);
     const good = tensor(new Float32Array(3 * 784), [3, 1, 28, 28]);
-    const before = m.forward(good);
-    expect(() => m.forward({ data: new Float32Array(100), shape: [3, 1, 28, 28] })).toThrow(/length|holds|elements/);
-    expect(() => m.forward({ data: new Float32Array(0), shape: [0, 1, 28, 28] })).toThrow(/batch/);
-    expect(() => m.forward({ data: new Float32Array(784), shape: [NaN, 1, 28, 28] })).toThrow(/batch|finite|integer/);
-    expect(() => m.forward({ data: new Int32Array(784), shape: [1, 1, 28, 28] })).toThrow(/Float32Array|float32/);
+    const before = m.forwardSync(good);
+    expect(() => m.forwardSync({ data: new Float32Array(100), shape: [3, 1, 28, 28] })).toThrow(/length|holds|elements/);
+    expect(() => m.forwardSync({ data: new Float32Array(0), shape: [0, 1, 28, 28] })).toThrow(/batch/);
+    expect(() => m.forwardSync({ data: new Float32Array(784), shape: [NaN, 1, 28, 28] })).toThrow(/batch|finite|integer/);
+    expect(() => m.forwardSync({ data: new Int32Array(784), shape: [1, 1, 28, 28] })).toThrow(/Float32Array|float32/);
     expect(() => m.getParameter("fc3.weight")).toThrow(/no parameter or buffer named "fc3.weight"/);
     expect(() => m.setParameter("fc1.weight", tensor(new Float32Array(10), [10]))).toThrow(/shape|\[500, 800\]/);
-    expect(Array.from(m.forward(good).data)).toEqual(Array.from(before.data));
+    expect(Array.from(m.forwardSync(good).data)).toEqual(Array.from(before.data));
     m.dispose();
   });
 });

@@ -17,6 +17,9 @@ const models = [
   "test/fixtures/attention/model.ts",
   "test/fixtures/ports/nanogpt.ts",
   "test/fixtures/ports/vit.ts",
+  "test/fixtures/ports/dcgan-generator.ts",
+  "test/fixtures/ports/dcgan-discriminator.ts",
+  "test/fixtures/ports/bert.ts",
 ];
 
 /**
@@ -45,7 +48,7 @@ export function cpuTargetSuite(order: "forward" | "shuffle"): void {
             await yieldToRunner();
             m.train(training);
             const { tensors, reference } = makeInputs(graph, batch, batch);
-            const got = m.forwardAll(...tensors);
+            const got = m.forwardAllSync(...tensors);
             // the library's step counter is 0 for forward, as the reference's default
             await yieldToRunner();
             const want = await cachedReference(graph, reference, state, training ? { training, draw: draw++ } : { training });

@@ -63,7 +63,7 @@ const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => Math.max
 
 /** One SGD step; every parameter's gradient and new value. */
 function step(m: CompiledModel, x: Tensor): Record<string, Float32Array> {
-  m.trainStep(x, labels(), { lr: 0.1 });
+  m.trainStepSync(x, labels(), { lr: 0.1 });
   const out: Record<string, Float32Array> = {};
   for (const name of ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias"]) {
     out[`${name}.grad`] = Float32Array.from(m.getParameter(`${name}.grad`).data as Float32Array);
@@ -161,7 +161,7 @@ describe.skipIf(TEST_TARGET !== "cpu")("cuBLASLt GEMMs (the CPU target with a fa
       const lt = await load<Tensor>(build.outDir, { cudaGraphs: graphs });
       expect(lt.describe()).toMatch(/cuBLASLt: .*fake_cublaslt\.so for \d+ GEMM site\(s\)/);
       lt.eval();
-      expectClose(Array.from(lt.forward(...tensors).data as Float32Array), Array.from(want.data), "forward on cuBLASLt");
+      expectClose(Array.from(lt.forwardSync(...tensors).data as Float32Array), Array.from(want.data), "forward on cuBLASLt");
       expect(calls().some((c) => c.includes("epilogue=6 "))).toBe(true); // RELU_BIAS
       expect(calls().some((c) => c.includes("epilogue=36 "))).toBe(true); // GELU_BIAS (tanh)
       expect(calls().some((c) => /batch=(?!1 )\d+/.test(c))).toBe(true); // a strided batch
@@ -176,7 +176,7 @@ describe.skipIf(TEST_TARGET !== "cpu")("cuBLASLt GEMMs (the CPU target with a fa
       const own = await load<Tensor>(build.outDir, { cudaGraphs: graphs });
       expect(own.describe()).toMatch(/cuBLASLt: not used \(the CPU target has no cuBLASLt/);
       own.eval();
-      expectClose(Array.from(own.forward(...tensors).data as Float32Array), Array.from(want.data), "forward on tsdp's kernels");
+      expectClose(Array.from(own.forwardSync(...tensors).data as Float32Array), Array.from(want.data), "forward on tsdp's kernels");
       own.train();
       const viaOwn = [step(own, tensors[0]), step(own, tensors[0])];
       own.dispose();
@@ -198,7 +198,7 @@ describe.skipIf(TEST_TARGET !== "cpu")("cuBLASLt GEMMs (the CPU target with a fa
       useFake();
       const m = await load<Tensor>(build.outDir);
       m.eval();
-      const got = m.forward(...tensors).data as Float32Array;
+      const got = m.forwardSync(...tensors).data as Float32Array;
       const err = maxAbs(Array.from(got).map((v, i) => v - want.data[i]));
       expect(err / maxAbs(want.data)).toBeLessThan(tolerance);
       expect(err).toBeGreaterThan(0); // rounded: not fp32 by accident
@@ -251,12 +251,12 @@ describe.skipIf(TEST_TARGET !== "cpu")("cuBLASLt GEMMs (the CPU target with a fa
     const missing = await load<Tensor>(build.outDir);
     expect(missing.describe()).toMatch(/cuBLASLt: not used \(library not loaded: .*missing\.so/);
     missing.eval();
-    const a = missing.forward(...tensors).data as Float32Array;
+    const a = missing.forwardSync(...tensors).data as Float32Array;
     missing.dispose();
     useFake({ fail: "heuristic" });
     const none = await load<Tensor>(build.outDir);
     none.eval();
-    const b = none.forward(...tensors).data as Float32Array;
+    const b = none.forwardSync(...tensors).data as Float32Array;
     expect(calls()).toEqual([]); // every site fell back
     none.train();
     step(none, tensors[0]);
@@ -269,7 +269,7 @@ describe.skipIf(TEST_TARGET !== "cpu")("cuBLASLt GEMMs (the CPU target with a fa
     useFake();
     const m = await load<Tensor>(build.outDir);
     expect(m.describe()).toMatch(/cuBLASLt: not used \(no GEMM chosen for it at compile time: --gemm tsdp, or none above the --gemm auto threshold\)$/);
-    m.forward(tensor(new Float32Array(2 * 8), [2, 8]));
+    m.forwardSync(tensor(new Float32Array(2 * 8), [2, 8]));
     expect(calls()).toEqual([]);
     m.dispose();
   }, 300_000);
@@ -280,9 +280,9 @@ describe.skipIf(TEST_TARGET !== "cpu")("cuBLASLt GEMMs (the CPU target with a fa
     useFake({ fail: "matmul:2" });
     const m = await load<Tensor>(build.outDir, { cudaGraphs: false });
     m.eval();
-    expect(() => m.forward(...tensors)).toThrow(/cublasLtMatmul for \w+ failed: the GPU program failed to execute \(fake\).*cuBLASLt is off/);
+    expect(() => m.forwardSync(...tensors)).toThrow(/cublasLtMatmul for \w+ failed: the GPU program failed to execute \(fake\).*cuBLASLt is off/);
     expect(m.describe()).toMatch(/cuBLASLt: off after an error/);
-    const after = m.forward(...tensors).data as Float32Array;
+    const after = m.forwardSync(...tensors).data as Float32Array;
     expect(after.every(Number.isFinite)).toBe(true);
     m.dispose();
   }, 300_000);

@@ -70,7 +70,7 @@ describe("training LeNet on Fashion-MNIST (a short run: 4,000 images, one epoch)
     const test = take(await loadFashionMnist("test"), 2000);
     const losses: number[] = [];
     for (const b of batches(train, 64, epochOrder(train.count, 0, 0))) {
-      losses.push(m.trainStep(b.x, b.y, { lr: 0.01, momentum: 0.9 }));
+      losses.push(m.trainStepSync(b.x, b.y, { lr: 0.01, momentum: 0.9 }));
       await yieldToRunner();
     }
     const first = losses.slice(0, 10).reduce((a, b) => a + b) / 10;
@@ -80,7 +80,7 @@ describe("training LeNet on Fashion-MNIST (a short run: 4,000 images, one epoch)
     const evaluate = (model: typeof m) => {
       let right = 0, loss = 0;
       for (const b of batches(test, 500)) {
-        const r = model.evaluate(b.x, b.y);
+        const r = model.evaluateSync(b.x, b.y);
         right += Math.round(r.accuracy! * b.y.data.length);
         loss += r.loss * b.y.data.length;
       }

@@ -48,16 +48,16 @@ describe("nn.Dropout: a fresh mask per train-mode call", () => {
     const { tensors, reference } = makeInputs(graph, BATCH, 3);
     const state = referenceState(graph, 0);
     m.train(true);
-    const first = m.forwardAll(...tensors)[0].data as Float32Array;
-    const second = m.forwardAll(...tensors)[0].data as Float32Array;
+    const first = m.forwardAllSync(...tensors)[0].data as Float32Array;
+    const second = m.forwardAllSync(...tensors)[0].data as Float32Array;
     expect(Array.from(first)).not.toEqual(Array.from(second));
     expectClose(first, runReference(graph, reference, state, { training: true, draw: 0 }).outputs[0].data, "first call");
     expectClose(second, runReference(graph, reference, state, { training: true, draw: 1 }).outputs[0].data, "second call");
     // eval mode draws nothing, so the next train-mode call is draw 2
     m.train(false);
-    expectClose(m.forwardAll(...tensors)[0].data as Float32Array, runReference(graph, reference, state, { training: false }).outputs[0].data, "eval call");
+    expectClose(m.forwardAllSync(...tensors)[0].data as Float32Array, runReference(graph, reference, state, { training: false }).outputs[0].data, "eval call");
     m.train(true);
-    expectClose(m.forwardAll(...tensors)[0].data as Float32Array, runReference(graph, reference, state, { training: true, draw: 2 }).outputs[0].data, "third train call");
+    expectClose(m.forwardAllSync(...tensors)[0].data as Float32Array, runReference(graph, reference, state, { training: true, draw: 2 }).outputs[0].data, "third train call");
   });
 
   it("a training step after three calls uses draw 3, and the next step starts again at draw 0", () => {
@@ -67,11 +67,11 @@ describe("nn.Dropout: a fresh mask per train-mode call", () => {
     const { graph: step, gradients } = differentiate(graph);
     const want = runReference(step, { ...reference, target: nd([BATCH], target) }, state, { training: true, step: 0, draw: 3 });
     m.train(true);
-    m.trainStep(tensors[0], tensor(target, [BATCH]), { lr: 0 });
+    m.trainStepSync(tensors[0], tensor(target, [BATCH]), { lr: 0 });
     for (const [name, node] of gradients)
       expectClose(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name} with the step's mask (step 0, draw 3)`);
     // after the step (lr 0: parameters unchanged) a call draws (step 1, draw 0)
-    expectClose(m.forwardAll(...tensors)[0].data as Float32Array, runReference(graph, reference, state, { training: true, step: 1, draw: 0 }).outputs[0].data, "first call after the step");
+    expectClose(m.forwardAllSync(...tensors)[0].data as Float32Array, runReference(graph, reference, state, { training: true, step: 1, draw: 0 }).outputs[0].data, "first call after the step");
   });
 
   it("the sequence of masks is reproducible from the seed, and two devices draw the masks of one", async () => {
@@ -80,7 +80,7 @@ describe("nn.Dropout: a fresh mask per train-mode call", () => {
       const fresh = await load(dir, { devices, seed: 9 });
       try {
         fresh.train(true);
-        return [0, 1, 2].map(() => Array.from(fresh.forwardAll(...tensors)[0].data as Float32Array));
+        return [0, 1, 2].map(() => Array.from(fresh.forwardAllSync(...tensors)[0].data as Float32Array));
       } finally {
         fresh.dispose();
       }
@@ -101,8 +101,8 @@ describe("F.dropout(x, p) (training=true by default) draws a fresh mask on every
       const { tensors, reference } = makeInputs(graph, BATCH, 6);
       const state = referenceState(graph, 0);
       m.train(false);
-      const first = m.forwardAll(...tensors)[0].data as Float32Array;
-      const second = m.forwardAll(...tensors)[0].data as Float32Array;
+      const first = m.forwardAllSync(...tensors)[0].data as Float32Array;
+      const second = m.forwardAllSync(...tensors)[0].data as Float32Array;
       expect(Array.from(first)).not.toEqual(Array.from(second));
       expectClose(first, runReference(graph, reference, state, { training: false, draw: 0 }).outputs[0].data, "first call");
       expectClose(second, runReference(graph, reference, state, { training: false, draw: 1 }).outputs[0].data, "second call");

@@ -49,6 +49,21 @@ interface Expected {
 }
 
 const expected: Record<string, Expected> = {
+  // wpe 32·64 = 2,048; wte 128·64 = 8,192; per block: ln1 2·64 = 128, cAttn 64·192 + 192 =
+  // 12,480, attn.cProj 64·64 + 64 = 4,160, ln2 128, cFc 64·256 + 256 = 16,640, mlp.cProj
+  // 256·64 + 64 = 16,448, together 49,984, ×2 = 99,968; lnF 128; lmHead 64·128 = 8,192.
+  // Total 2,048 + 8,192 + 99,968 + 128 + 8,192 = 118,528.
+  gpt: {
+    model: "GPT",
+    input: "[Batch, 32]",
+    output: "[Batch, 32, 128]",
+    params: 118_528,
+    firstParams: ["transformer.wpe", "transformer.wte.weight", "transformer.h.0.ln1.weight", "transformer.h.0.ln1.bias"],
+    lastParams: ["transformer.lnF.weight", "transformer.lnF.bias", "lmHead.weight"],
+    buffers: 0,
+    loss: "cross_entropy",
+    optimizer: "AdamW",
+  },
   // conv1 20·1·5·5 + 20 = 520; conv2 50·20·5·5 + 50 = 25,050; fc1 800·500 + 500 = 400,500;
   // fc2 500·10 + 10 = 5,010. Total 520 + 25,050 + 400,500 + 5,010 = 431,080.
   lenet: {

@@ -225,7 +225,7 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
       for (const batch of [1, 7, 64]) {
         await yieldToRunner();
         const { tensors, reference } = makeInputs(graph, batch, batch);
-        const got = m.forwardAll(...tensors);
+        const got = m.forwardAllSync(...tensors);
         const want = await cachedReference(graph, reference, state, { training: false });
         want.forEach((w, i) => expectClose(got[i].data, w.data, `lenet output ${i}, batch ${batch}`));
       }
@@ -235,9 +235,9 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
         const { tensors, reference } = makeInputs(graph, batch, 11);
         const labels = Int32Array.from(normals(batch, 11, 2), (u) => Math.abs(Math.floor(u * 3)) % 10);
         // lr 0: the step computes and keeps the gradients but moves nothing
-        m.trainStep(tensors[0], tensor(labels, [batch]), { lr: 0 });
+        m.trainStepSync(tensors[0], tensor(labels, [batch]), { lr: 0 });
         const first = new Map([...gradients.keys()].map((name) => [name, Float32Array.from(m.getParameter(`${name}.grad`).data as Float32Array)]));
-        m.trainStep(tensors[0], tensor(labels, [batch]), { lr: 0 });
+        m.trainStepSync(tensors[0], tensor(labels, [batch]), { lr: 0 });
         await yieldToRunner();
         const want = runReference(stepGraph, { ...reference, target: nd([batch], labels) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
         for (const [name, node] of gradients) {
@@ -260,7 +260,7 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
       try {
         const { tensors, reference } = makeInputs(graph, 6, 21);
         const labels = Int32Array.from(normals(6, 21, 2), (u) => Math.abs(Math.floor(u * 3)) % 10);
-        m.trainStep(tensors[0], tensor(labels, [6]), { lr: 0 });
+        m.trainStepSync(tensors[0], tensor(labels, [6]), { lr: 0 });
         await yieldToRunner();
         const { graph: stepGraph, gradients } = differentiate(graph);
         const want = runReference(stepGraph, { ...reference, target: nd([6], labels) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
@@ -282,7 +282,7 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
           const { tensors, reference } = makeInputs(model.graph, batch, batch);
           const want = runReference(model.graph, reference, referenceState(model.graph, 0)).outputs;
           // x·(xᵀx) cancels: entries far below the sums' terms (|x|³·batch), so the gradients' tolerance
-          expectNear(m.forwardAll(...tensors)[0].data, want[0].data, `${shapeFor} shapes, batch ${batch}`);
+          expectNear(m.forwardAllSync(...tensors)[0].data, want[0].data, `${shapeFor} shapes, batch ${batch}`);
         }
       } finally {
         m.dispose();
@@ -310,13 +310,13 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
       m.train(false);
       const { tensors, reference } = makeInputs(graph, 3, 3);
       const want = runReference(graph, reference, referenceState(graph, 0)).outputs;
-      expectClose(m.forwardAll(...tensors)[0].data, want[0].data, "wide forward, batch 3");
+      expectClose(m.forwardAllSync(...tensors)[0].data, want[0].data, "wide forward, batch 3");
       m.train(true);
       const { graph: stepGraph, gradients } = differentiate(graph);
       for (const batch of [5, 33]) {
         const { tensors: xs, reference: ref } = makeInputs(graph, batch, 7);
         const labels = Int32Array.from(normals(batch, 7, 2), (u) => Math.abs(Math.floor(u * 3)) % 10);
-        m.trainStep(xs[0], tensor(labels, [batch]), { lr: 0 });
+        m.trainStepSync(xs[0], tensor(labels, [batch]), { lr: 0 });
         await yieldToRunner();
         const got = runReference(stepGraph, { ...ref, target: nd([batch], labels) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
         for (const [name, node] of gradients) expectNear(m.getParameter(`${name}.grad`).data as Float32Array, got.values.get(node)!.data, `wide ∂L/∂${name}, batch ${batch}`);
@@ -333,7 +333,7 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     try {
       m.train(false);
       const { tensors, reference } = makeInputs(graph, 7, 7);
-      const got = m.forwardAll(...tensors);
+      const got = m.forwardAllSync(...tensors);
       const want = await cachedReference(graph, reference, referenceState(graph, 0), { training: false });
       want.forEach((w, i) => expectClose(got[i].data, w.data, `all-ops output ${i}`));
     } finally {

@@ -23,7 +23,7 @@ describe("GEMM tiles and CUDA's grid limits", () => {
       const batch = 65_536 * 64 + 5; // 65,537 tiles of 64 rows
       const x = new Float32Array(batch);
       for (let i = 0; i < batch; i++) x[i] = ((i * 7919) % 2001) / 1000 - 1;
-      const y = m.forward(tensor(x, [batch, 1])) as Tensor;
+      const y = m.forwardSync(tensor(x, [batch, 1])) as Tensor;
       const w = (m.getParameter("fc.weight").data as Float32Array)[0];
       const b = (m.getParameter("fc.bias").data as Float32Array)[0];
       const data = y.data as Float32Array;
@@ -79,10 +79,10 @@ describe("32-bit index math: the largest batch per device", () => {
         expect(m.manifest.maxSamplesPerDevice).toBe(2047);
         const batch = 2048 * devices; // ⌈B/N⌉ = 2,048: one past the limit
         const x = tensor(new Float32Array(batch), [batch, 1]);
-        expect(() => m.forward(x)).toThrow(RangeError);
-        expect(() => m.forward(x)).toThrow(new RegExp(`a batch of ${batch} puts 2048 samples on each of ${devices} device\\(s\\), more than the 2047`));
+        expect(() => m.forwardSync(x)).toThrow(RangeError);
+        expect(() => m.forwardSync(x)).toThrow(new RegExp(`a batch of ${batch} puts 2048 samples on each of ${devices} device\\(s\\), more than the 2047`));
         // a small batch still runs: the check refused nothing else
-        const y = m.forward(tensor(new Float32Array([1, -1]), [2, 1])) as Tensor;
+        const y = m.forwardSync(tensor(new Float32Array([1, -1]), [2, 1])) as Tensor;
         const w = m.getParameter("fc.weight").data as Float32Array;
         const b = m.getParameter("fc.bias").data as Float32Array;
         const out = y.data as Float32Array;
@@ -102,9 +102,9 @@ describe("32-bit index math: the largest batch per device", () => {
     const m = await load(build.outDir);
     try {
       const big = 8192;
-      expect(() => m.forward(tensor(new Float32Array(big * 96), [big, 8, 3, 4]))).toThrow(/a batch of 8192 puts 8192 samples on each of 1 device\(s\), more than the 8191/);
+      expect(() => m.forwardSync(tensor(new Float32Array(big * 96), [big, 8, 3, 4]))).toThrow(/a batch of 8192 puts 8192 samples on each of 1 device\(s\), more than the 8191/);
       const x = Float32Array.from({ length: 96 }, (_, i) => (i % 7) - 3);
-      const y = (m.forward(tensor(x, [1, 8, 3, 4])) as Tensor).data as Float32Array;
+      const y = (m.forwardSync(tensor(x, [1, 8, 3, 4])) as Tensor).data as Float32Array;
       // x·xᵀ of the last GEMM (z = 7), rows 1 and 2
       let want = 0;
       for (let k = 0; k < 4; k++) want += x[84 + 4 + k] * x[84 + 8 + k];

@@ -67,7 +67,7 @@ async function followAdvice(message: string, dir: string): Promise<string> {
   expect(run.status).toBe(0);
   expect(run.stdout).not.toMatch(/up to date/);
   const m = await load<Tensor>(dir);
-  expect(m.forward(tensor(new Float32Array(16), [2, 8])).shape).toEqual([2, 3]);
+  expect(m.forwardSync(tensor(new Float32Array(16), [2, 8])).shape).toEqual([2, 3]);
   m.dispose();
   return run.stdout;
 }
@@ -192,11 +192,11 @@ describe("class 3: the manifest and the library are sealed together", () => {
       import { load, tensor } from "tsdp";
       const m = await load(${JSON.stringify(dir)});
       const x = tensor(new Float32Array(16).fill(1), [2, 8]);
-      const before = Array.from(m.forward(x).data);
+      const before = Array.from(m.forwardSync(x).data);
       // in place: same inode, new contents (another build's library, then garbage)
       writeFileSync(${JSON.stringify(join(dir, "libmodel.so"))}, readFileSync(${JSON.stringify(join(outB, "libmodel.so"))}));
       writeFileSync(${JSON.stringify(join(dir, "libmodel.so"))}, Buffer.alloc(64));
-      const after = Array.from(m.forward(x).data);
+      const after = Array.from(m.forwardSync(x).data);
       m.dispose();
       console.log(JSON.stringify({ same: JSON.stringify(before) === JSON.stringify(after), n: after.length }));`;
     const run = await runNode(["--input-type=module", "-e", script]);
@@ -228,7 +228,7 @@ describe("class 3: 'up to date' verifies the outputs; the cache verifies what it
       expect(run.status).toBe(0);
       expect(run.stdout).toMatch(/Small → .* \(cpu, \d+ kernels, cached in \d+ ms\)/);
       const m = await load<Tensor>(dir);
-      expect(m.forward(tensor(new Float32Array(8), [1, 8])).shape).toEqual([1, 3]);
+      expect(m.forwardSync(tensor(new Float32Array(8), [1, 8])).shape).toEqual([1, 3]);
       m.dispose();
     });
 

@@ -67,11 +67,11 @@ async function withModel<T>(dir: string, f: (m: CompiledModel) => Promise<T> | T
 
 /** Every method that reaches native code (or is refused like them), each with valid arguments. */
 const calls: [string, (m: CompiledModel, file: string) => unknown][] = [
-  ["forward", (m) => m.forward(x())],
-  ["forwardAll", (m) => m.forwardAll(x())],
-  ["trainStep", (m) => m.trainStep(x(), y())],
+  ["forward", (m) => m.forwardSync(x())],
+  ["forwardAll", (m) => m.forwardAllSync(x())],
+  ["trainStep", (m) => m.trainStepSync(x(), y())],
   ["trainStepAsync", (m) => m.trainStepAsync(x(), y())],
-  ["evaluate", (m) => m.evaluate(x(), y())],
+  ["evaluate", (m) => m.evaluateSync(x(), y())],
   ["getParameter", (m) => m.getParameter("fc1.weight")],
   ["setParameter", (m) => m.setParameter("fc2.bias", tensor(new Float32Array(3), [3]))],
   ["parameters", (m) => m.parameters()],
@@ -110,6 +110,7 @@ describe("class 2: native entries are guarded by the model's state at the call",
       await m.saveCheckpoint(file);
       for (const [method, call] of calls) {
         if (method === "parameters" || method === "buffers") continue; // no native call: allowed to answer
+        if (method === "trainStepAsync") continue; // asynchronous calls queue instead (async-api.test.ts)
         const step = m.trainStepAsync(x(32), y(32));
         const e = await thrown(() => call(m, file));
         expect(e, method).toBeInstanceOf(ModelStateError);
@@ -126,20 +127,20 @@ describe("class 2: native entries are guarded by the model's state at the call",
       const step = m.trainStepAsync(x(64 + i), y(64 + i));
       m.dispose();
       expect(m.disposed).toBe(true);
-      expect(() => m.forward(x())).toThrow(ModelStateError);
+      expect(() => m.forwardSync(x())).toThrow(ModelStateError);
       const e = await thrown(() => step);
       expect(e).toBeInstanceOf(ModelStateError);
       expect(e.message).toMatch(/disposed while this step ran; the step's result is discarded/);
       m.dispose(); // again: nothing to do
     }
     // the process and the library are fine afterwards
-    await withModel(mlpDir, (m) => expect(values(m.forward(x())).every(Number.isFinite)).toBe(true));
+    await withModel(mlpDir, (m) => expect(values(m.forwardSync(x())).every(Number.isFinite)).toBe(true));
   });
 
   it("loadCheckpoint holds the model busy while it reads; dispose() meanwhile writes nothing", async () => {
     const file = join(tmp(), "c.safetensors");
     await withModel(mlpDir, async (m) => {
-      m.trainStep(x(), y());
+      m.trainStepSync(x(), y());
       await m.saveCheckpoint(file);
     });
     await withModel(mlpDir, async (m) => {
@@ -163,9 +164,9 @@ describe("class 2: native entries are guarded by the model's state at the call",
 
   it("user code run in the middle of a call (getters) cannot make it use a freed or busy model", async () => {
     const attempts: [string, (m: CompiledModel) => unknown][] = [
-      ["forward, data getter", (m) => m.forward({ get data() { m.dispose(); return new Float32Array(16); }, shape: [2, 8] } as Tensor)],
-      ["trainStep, options getter", (m) => m.trainStep(x(), y(), { get momentum() { m.dispose(); return 0; } })],
-      ["evaluate, target shape getter", (m) => m.evaluate(x(), { data: new Int32Array(2), get shape() { m.dispose(); return [2]; } } as Tensor)],
+      ["forward, data getter", (m) => m.forwardSync({ get data() { m.dispose(); return new Float32Array(16); }, shape: [2, 8] } as Tensor)],
+      ["trainStep, options getter", (m) => m.trainStepSync(x(), y(), { get momentum() { m.dispose(); return 0; } })],
+      ["evaluate, target shape getter", (m) => m.evaluateSync(x(), { data: new Int32Array(2), get shape() { m.dispose(); return [2]; } } as Tensor)],
       ["setParameter, shape element", (m) => {
         const shape = [3];
         Object.defineProperty(shape, 0, { get() { m.dispose(); return 3; } });
@@ -186,7 +187,7 @@ describe("class 2: native entries are guarded by the model's state at the call",
     // a getter that starts an asynchronous step: the outer call is refused as busy
     await withModel(mlpDir, async (m) => {
       let inner: Promise<number> | undefined;
-      const e = await thrown(() => m.forward({ get data() { inner = m.trainStepAsync(x(), y()); return new Float32Array(16); }, shape: [2, 8] } as Tensor));
+      const e = await thrown(() => m.forwardSync({ get data() { inner = m.trainStepAsync(x(), y()); return new Float32Array(16); }, shape: [2, 8] } as Tensor));
       expect((e as ModelStateError).state).toBe("busy");
       expect(Number.isFinite(await inner!)).toBe(true);
     });
@@ -210,18 +211,18 @@ describe("class 2: native entries are guarded by the model's state at the call",
       }
     }
     await withModel(mlpDir, (m) => {
-      expect(() => m.forward({ data: new Claims16(2), shape: [2, 8] })).toThrow(/holds 16 values, but data has 2/);
+      expect(() => m.forwardSync({ data: new Claims16(2), shape: [2, 8] })).toThrow(/holds 16 values, but data has 2/);
       expect(() => m.setParameter("fc1.bias", { data: new Claims16(1), shape: [16] })).toThrow(/holds 16 values, but data has 1/);
-      expect(() => m.trainStep(x(4), { data: Object.assign(new (class extends Int32Array { override get length() { return 4; } })(1)), shape: [4] })).toThrow(
+      expect(() => m.trainStepSync(x(4), { data: Object.assign(new (class extends Int32Array { override get length() { return 4; } })(1)), shape: [4] })).toThrow(
         /holds 4 values, data has 1/,
       );
-      expect(() => m.forward({ data: new Proxy(new Float32Array(16), {}), shape: [2, 8] } as unknown as Tensor)).toThrow(TypeError);
+      expect(() => m.forwardSync({ data: new Proxy(new Float32Array(16), {}), shape: [2, 8] } as unknown as Tensor)).toThrow(TypeError);
       const gone = new Float32Array(16);
       structuredClone(gone.buffer, { transfer: [gone.buffer] });
-      expect(() => m.forward({ data: gone, shape: [2, 8] })).toThrow(/detached/);
+      expect(() => m.forwardSync({ data: gone, shape: [2, 8] })).toThrow(/detached/);
       // a subclass whose getters point at other memory computes on its own memory
-      const honest = values(m.forward(x(2, 0.75)));
-      expect(values(m.forward({ data: new PointsElsewhere(16).fill(0.75), shape: [2, 8] }))).toEqual(honest);
+      const honest = values(m.forwardSync(x(2, 0.75)));
+      expect(values(m.forwardSync({ data: new PointsElsewhere(16).fill(0.75), shape: [2, 8] }))).toEqual(honest);
       // what setParameter stores is the array's own memory, not what its getters describe
       const bias = new PointsElsewhere(16).fill(0.125);
       m.setParameter("fc1.bias", { data: bias, shape: [16] });
@@ -242,11 +243,11 @@ describe("class 6: state after errors and leftovers", () => {
 
   it("a forward works after an out-of-memory forward, with the same result as before it", async () => {
     await withModel(wideDir, (m) => {
-      const before = values(m.forward(wx(3)));
+      const before = values(m.forwardSync(wx(3)));
       for (let i = 0; i < 3; i++) {
         const e = (() => {
           try {
-            m.forward(wx(OOM + i));
+            m.forwardSync(wx(OOM + i));
           } catch (err) {
             return err as Error;
           }
@@ -254,7 +255,7 @@ describe("class 6: state after errors and leftovers", () => {
         })();
         expect(e).toBeInstanceOf(NativeError);
         expect(e.message).toMatch(/out of memory in cudaMalloc/);
-        expect(values(m.forward(wx(3)))).toEqual(before);
+        expect(values(m.forwardSync(wx(3)))).toEqual(before);
       }
     });
   });
@@ -262,23 +263,42 @@ describe("class 6: state after errors and leftovers", () => {
   it("training goes on after an out-of-memory step (sync and on the worker thread), which updated nothing", async () => {
     await withModel(wideDir, async (m) => {
       const before = values(m.getParameter("down.bias"));
-      expect(() => m.trainStep(wx(OOM), wy(OOM))).toThrow(/out of memory/);
+      expect(() => m.trainStepSync(wx(OOM), wy(OOM))).toThrow(/out of memory/);
       expect(m.steps).toBe(0);
       expect(values(m.getParameter("down.bias"))).toEqual(before);
-      expect(Number.isFinite(m.trainStep(wx(2), wy(2)))).toBe(true);
+      expect(Number.isFinite(m.trainStepSync(wx(2), wy(2)))).toBe(true);
       await expect(m.trainStepAsync(wx(OOM), wy(OOM))).rejects.toThrow(/out of memory/);
       expect(m.steps).toBe(1);
       expect(Number.isFinite(await m.trainStepAsync(wx(2), wy(2)))).toBe(true);
-      expect(values(m.evaluate(wx(2), wy(2)).outputs).every(Number.isFinite)).toBe(true);
+      expect(values(m.evaluateSync(wx(2), wy(2)).outputs).every(Number.isFinite)).toBe(true);
       expect(m.steps).toBe(2);
+    });
+  });
+
+  it("asynchronous forward, evaluate and trainStep reject with the NativeError the blocking forms throw", async () => {
+    await withModel(wideDir, async (m) => {
+      const calls: [string, () => unknown, () => Promise<unknown>][] = [
+        ["forward", () => m.forwardSync(wx(OOM)), () => m.forward(wx(OOM))],
+        ["evaluate", () => m.evaluateSync(wx(OOM), wy(OOM)), () => m.evaluate(wx(OOM), wy(OOM))],
+        ["trainStep", () => m.trainStepSync(wx(OOM), wy(OOM)), () => m.trainStep(wx(OOM), wy(OOM))],
+      ];
+      for (const [method, sync, queued] of calls) {
+        const blocking = await thrown(sync);
+        const rejected = await thrown(queued);
+        expect(blocking, method).toBeInstanceOf(NativeError);
+        expect(rejected, method).toBeInstanceOf(NativeError);
+        expect(rejected.message, method).toBe(blocking.message);
+        expect((rejected as NativeError).code, method).toBe((blocking as NativeError).code);
+      }
+      expect(values(await m.forward(wx(2))).every(Number.isFinite)).toBe(true);
     });
   });
 
   it("an out-of-memory error of one model does not surface in the next call of another", async () => {
     const wide = await load(wideDir);
-    expect(() => wide.forward(wx(OOM))).toThrow(NativeError);
+    expect(() => wide.forwardSync(wx(OOM))).toThrow(NativeError);
     wide.dispose();
-    await withModel(mlpDir, (m) => expect(values(m.forward(x())).every(Number.isFinite)).toBe(true));
+    await withModel(mlpDir, (m) => expect(values(m.forwardSync(x())).every(Number.isFinite)).toBe(true));
   });
 
   it("a process can load, train and dispose many distinct model libraries: nothing piles up per library", async () => {
@@ -293,8 +313,8 @@ describe("class 6: state after errors and leftovers", () => {
       const dir = join(base, `copy${i}`);
       cpSync(mlpDir, dir, { recursive: true });
       await withModel(dir, (m) => {
-        expect(Number.isFinite(m.trainStep(x(4), y(4)))).toBe(true);
-        expect(values(m.forward(x())).every(Number.isFinite)).toBe(true);
+        expect(Number.isFinite(m.trainStepSync(x(4), y(4)))).toBe(true);
+        expect(values(m.forwardSync(x())).every(Number.isFinite)).toBe(true);
       });
     }
     // a library's code and data stay mapped (a few mappings each); its fiber stacks do not
@@ -361,7 +381,7 @@ describe("checkpoint integrity: a SHA-256 of the data, written and verified", ()
   async function checkpoint() {
     const file = join(tmp(), "ckpt.safetensors");
     await withModel(mlpDir, async (m) => {
-      m.trainStep(x(4), y(4));
+      m.trainStepSync(x(4), y(4));
       await m.saveCheckpoint(file);
     });
     const bytes = readFileSync(file);

@@ -336,7 +336,7 @@ int main() {
     const script = `
       import { load, tensor } from "tsdp";
       const m = await load(${JSON.stringify(out)}, { seed: 3 });
-      const y = m.forward(tensor(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]), [2, 4]));
+      const y = m.forwardSync(tensor(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]), [2, 4]));
       m.dispose();
       console.log(JSON.stringify({ shape: y.shape, finite: [...y.data].every(Number.isFinite) }));`;
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8", timeout: 120_000 });

@@ -35,7 +35,7 @@ describe("model-language features on the CPU target (fixtures/attention)", () =>
       m.train(false);
       for (const batch of [1, 7]) {
         const { tensors, reference } = makeInputs(graph, batch, batch);
-        const got = m.forwardAll(...tensors);
+        const got = m.forwardAllSync(...tensors);
         const want = runReference(graph, reference, state, { training: false }).outputs;
         want.forEach((w, i) => expectClose(got[i].data as Float32Array, w.data, `output ${i}, batch ${batch}`));
         await yieldToRunner();
@@ -44,7 +44,7 @@ describe("model-language features on the CPU target (fixtures/attention)", () =>
       const { tensors, reference } = makeInputs(graph, batch, 3);
       const target = Float32Array.from(normals(batch * 32, 3, 7));
       m.train(true);
-      m.trainStep(tensors[0], tensor(target, [batch, 4, 8]), { lr: 0 });
+      m.trainStepSync(tensors[0], tensor(target, [batch, 4, 8]), { lr: 0 });
       await yieldToRunner();
       const { graph: stepGraph, gradients } = differentiate(graph);
       const want = runReference(stepGraph, { ...reference, target: nd([batch, 4, 8], target) }, initState(graph, 0), { training: true, seed: 0, step: 0 });

@@ -46,7 +46,7 @@ describe(`classification gradients over ${CLASSES} classes, a warp per row`, () 
         const batch = 9;
         const x = Float32Array.from(normals(batch * 8, 5, 1), (v) => 3 * v);
         const y = Int32Array.from(uniforms(batch, 5, 2), (u) => Math.floor(u * CLASSES));
-        m.trainStep(tensor(x, [batch, 8]), tensor(y, [batch]), { lr: 0 });
+        m.trainStepSync(tensor(x, [batch, 8]), tensor(y, [batch]), { lr: 0 });
         const { graph: step, gradients } = differentiate(graph);
         const want = runReference(step, { x: nd([batch, 8], x), target: nd([batch], y) }, initState(graph, 0), { training: true });
         const scale = Math.max(...[...gradients.values()].map((g) => want.values.get(g)!.data.reduce((s, v) => Math.max(s, Math.abs(v)), 0)));

@@ -32,7 +32,7 @@ async function trained(fail: string | undefined, steps: number): Promise<{ m: Co
   for (let s = 0; s < steps; s++) {
     const { x, y } = batch();
     try {
-      m.trainStep(x, y, { lr: 0.1 });
+      m.trainStepSync(x, y, { lr: 0.1 });
     } catch (e) {
       errors.push(String((e as Error).message));
     }
@@ -63,7 +63,7 @@ describe.skipIf(TEST_TARGET !== "cpu")("NCCL errors are checked (the CPU target 
     m.dispose();
     process.env.TSDP_ALLREDUCE = "standin";
     const s = await load(dir, { devices: 2, cudaGraphs: false, seed: 5 });
-    for (let i = 0; i < 3; i++) s.trainStep(batch().x, batch().y, { lr: 0.1 });
+    for (let i = 0; i < 3; i++) s.trainStepSync(batch().x, batch().y, { lr: 0.1 });
     expect(s.describe()).toContain("in-process stand-in");
     expect(params(s)).toEqual(viaNccl);
     s.dispose();

@@ -35,11 +35,11 @@ function sourcesIn(dir: string): string[] {
 const typedConsumer = `declare const console: { log(line: string): void }; // no @types/node here
 ${blocks[5].body}
 const classes: 3 = y.shape[1];
-const loss: number = model.trainStep(tensor(new Float32Array(8), [2, 4]), tensor(new Int32Array([0, 1]), [2]));
+const loss: number = await model.trainStep(tensor(new Float32Array(8), [2, 4]), tensor(new Int32Array([0, 1]), [2]));
 console.log(\`classes \${classes}, loss \${loss}\`);
 export function mistake(): void {
   // @ts-expect-error the model takes 4 features
-  model.forward(tensor(new Float32Array(6), [2, 3]));
+  void model.forward(tensor(new Float32Array(6), [2, 3]));
 }
 `;
 

@@ -1,5 +1,6 @@
 // Public models ported from their PyTorch sources as a user would (test/fixtures/ports:
-// nanoGPT's GPT, timm's VisionTransformer, milesial's U-Net), run by the reference interpreter: they compile, their
+// nanoGPT's GPT, timm's VisionTransformer, milesial's U-Net, DCGAN's generator and discriminator from
+// pytorch/examples, Hugging Face's BertForSequenceClassification), run by the reference interpreter: they compile, their
 // parameters carry PyTorch's names and order, every parameter gets a gradient, and nanoGPT's
 // causal mask holds (the logits at position t do not change when a later token changes).
 // The CPU target runs nanoGPT and ViT in the CPU-target suite (cpu-target.suite.ts).
@@ -56,5 +57,55 @@ describe("ported models", () => {
     expect(Array.from(out.data).every(Number.isFinite)).toBe(true);
     const { gradients } = differentiate(graph);
     expect(gradients.size).toBe(graph.params.length);
+  });
+  it("DCGAN generator: PyTorch's names (BatchNorm buffers included), 64×64 images in [−1, 1] from [B, nz, 1, 1]", () => {
+    const { graph } = lowerModel("test/fixtures/ports/dcgan-generator.ts");
+    expect(graph.params.slice(0, 4).map((p) => p.attrs.name)).toEqual(["main.0.weight", "main.1.weight", "main.1.bias", "main.3.weight"]);
+    expect(graph.params.map((p) => p.shape)[0]).toEqual([16, 64, 4, 4]); // ConvTranspose2d's [in, out, kh, kw]
+    expect(graph.buffers.map((b) => b.attrs.name)).toContain("main.1.running_mean");
+    const z = nd([2, 16, 1, 1], Array.from({ length: 32 }, (_, i) => Math.cos(i)));
+    const out = runReference(graph, { input: z }, initState(graph, 0), { training: true }).outputs[0];
+    expect(out.shape).toEqual([2, 3, 64, 64]);
+    expect(Math.max(...Array.from(out.data, Math.abs))).toBeLessThanOrEqual(1);
+    // train-mode BatchNorm makes the two images differ from their mean: not a constant output
+    expect(new Set(Array.from(out.data.subarray(0, 100), (v) => v.toFixed(6))).size).toBeGreaterThan(50);
+  });
+  it("DCGAN discriminator: probabilities in (0, 1), the hand-written BCELoss equals the formula, gradients for all", () => {
+    const { graph } = lowerModel("test/fixtures/ports/dcgan-discriminator.ts");
+    expect(graph.params.slice(0, 4).map((p) => p.attrs.name)).toEqual(["main.0.weight", "main.2.weight", "main.3.weight", "main.3.bias"]);
+    const x = nd([2, 3, 64, 64], Array.from({ length: 2 * 3 * 64 * 64 }, (_, i) => Math.sin(i * 0.01)));
+    const target = nd([2], [1, 0]);
+    const run = runReference(graph, { input: x, target }, initState(graph, 0), { training: true });
+    const p = Array.from(run.outputs[0].data);
+    expect(p).toHaveLength(2);
+    expect(p.every((v) => v > 0 && v < 1)).toBe(true);
+    const bce = -(Math.log(p[0]) + Math.log(1 - p[1])) / 2;
+    expect(Math.abs(run.loss! - bce)).toBeLessThan(1e-9 * Math.max(1, bce));
+    expect(differentiate(graph).gradients.size).toBe(graph.params.length);
+  });
+  it("BERT: padded positions (mask 0) do not change the logits, attended ones do; every parameter has a gradient", () => {
+    const { graph } = lowerModel("test/fixtures/ports/bert.ts");
+    expect(graph.params.slice(0, 3).map((p) => p.attrs.name)).toEqual([
+      "bert.embeddings.wordEmbeddings.weight",
+      "bert.embeddings.positionEmbeddings.weight",
+      "bert.embeddings.tokenTypeEmbeddings.weight",
+    ]);
+    expect(graph.params.map((p) => p.attrs.name)).toContain("bert.encoder.layer.1.attention.self.query.weight");
+    const state = initState(graph, 2);
+    const ids = [2, 7, 9, 4, 11, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const mask = ids.map((t) => (t === 0 ? 0 : 1));
+    const logits = (tokens: number[]) =>
+      Array.from(
+        runReference(graph, { inputIds: nd([1, 16], tokens), tokenTypeIds: nd([1, 16], new Array(16).fill(0)), attentionMask: nd([1, 16], mask) }, state).outputs[0].data,
+      );
+    const a = logits(ids);
+    expect(a).toHaveLength(3);
+    const padded = [...ids];
+    padded[10] = 17; // behind the mask
+    expect(logits(padded)).toEqual(a);
+    const attended = [...ids];
+    attended[3] = 17;
+    expect(logits(attended)).not.toEqual(a);
+    expect(differentiate(graph).gradients.size).toBe(graph.params.length);
   });
 });

@@ -34,7 +34,7 @@ describe("tensor-core precisions on the CPU target", () => {
         const m = await load<Tensor>(build.outDir);
         m.eval();
         const { tensors, reference } = makeInputs(model.graph, 16, 3);
-        const got = m.forward(...tensors);
+        const got = m.forwardSync(...tensors);
         const want = runReference(model.graph, reference, referenceState(model.graph)).outputs[0];
         const scale = want.data.reduce((s, v) => Math.max(s, Math.abs(v)), 0);
         const err = want.data.reduce((s, v, i) => Math.max(s, Math.abs(v - got.data[i])), 0);

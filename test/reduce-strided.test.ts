@@ -21,10 +21,10 @@ describe("reductions over the batch (strided inputs)", () => {
       const state = referenceState(model.graph, 0);
       for (const batch of [1, 7, 64]) {
         const { tensors, reference } = makeInputs(model.graph, batch, batch);
-        const got = m.forwardAll(...tensors)[0].data as Float32Array;
+        const got = m.forwardAllSync(...tensors)[0].data as Float32Array;
         const [want] = await cachedReference(model.graph, reference, state);
         expectClose(got, want.data, `batch ${batch}`);
-        expect(Array.from(m.forwardAll(...tensors)[0].data as Float32Array), `batch ${batch}, second run`).toEqual(Array.from(got));
+        expect(Array.from(m.forwardAllSync(...tensors)[0].data as Float32Array), `batch ${batch}, second run`).toEqual(Array.from(got));
       }
     } finally {
       m.dispose();

@@ -132,22 +132,22 @@ describe("load and forward", () => {
     expect(m.target).toBe("cpu");
     expect(m.inputs.map((s) => s.name)).toEqual(["x"]);
     const x = x2();
-    const y = m.forward(x) as Tensor;
+    const y = m.forwardSync(x) as Tensor;
     expect(y.shape).toEqual([2, 2]);
     expect(y.data).toBeInstanceOf(Float32Array);
     const expected = linear(x.data as Float32Array, f32(m, "fc.weight"), f32(m, "fc.bias"), 2);
     expect(Array.from(y.data)).toEqual(Array.from(expected));
     // A batch of one, and a large one.
-    const one = m.forward(tensor(new Float32Array([0, 0, 0]), [1, 3])) as Tensor;
+    const one = m.forwardSync(tensor(new Float32Array([0, 0, 0]), [1, 3])) as Tensor;
     expect(one.shape).toEqual([1, 2]);
     expect(Array.from(one.data)).toEqual(Array.from(f32(m, "fc.bias")));
     const big = new Float32Array(1000 * 3).map((_, i) => Math.sin(i));
-    const yb = m.forward(tensor(big, [1000, 3])) as Tensor;
+    const yb = m.forwardSync(tensor(big, [1000, 3])) as Tensor;
     expect(Array.from(yb.data)).toEqual(Array.from(linear(big, f32(m, "fc.weight"), f32(m, "fc.bias"), 1000)));
     // Inputs that are views into a larger buffer.
     const backing = new Float32Array(10).fill(99);
     backing.set([1, 2, 3, -0.5, 0.25, 4], 3);
-    const view = m.forward(tensor(backing.subarray(3, 9), [2, 3])) as Tensor;
+    const view = m.forwardSync(tensor(backing.subarray(3, 9), [2, 3])) as Tensor;
     expect(Array.from(view.data)).toEqual(Array.from(y.data));
     expect((m.getParameter("stats.num_forwards") as Int64Tensor).data[0]).toBe(4n);
     m.dispose();
@@ -192,7 +192,7 @@ describe("load and forward", () => {
     const m = await load(modelDir(twoIOManifest(), libs.twoIO), { seed: 3 });
     const x = x2();
     const shift = tensor(new Int32Array([10, -10]), [2]);
-    const outs = m.forward(x, shift) as Tensor[];
+    const outs = m.forwardSync(x, shift) as Tensor[];
     expect(outs).toHaveLength(2);
     const [y, idx] = outs;
     expect(y.shape).toEqual([2, 2]);
@@ -202,11 +202,11 @@ describe("load and forward", () => {
     const expected = base.map((v, i) => v + [10, -10][i >> 1]);
     expect(Array.from(y.data)).toEqual(Array.from(expected));
     expect(Array.from(idx.data)).toEqual([0, 1].map((n) => (y.data[n * 2 + 1] > y.data[n * 2] ? 1 : 0)));
-    expect(m.forwardAll(x, shift)).toHaveLength(2);
-    expect(() => m.forward(x, tensor(new Int32Array([1, 2, 3]), [3]))).toThrow(/inputs disagree on the batch size: x has 2, shift has 3/);
-    expect(() => m.forward(x, tensor(new Float32Array([1, 2]), [2]))).toThrow(/input 2 \(shift: int32 \[Batch\]\) must hold int32 data \(a Int32Array\), got Float32Array/);
-    expect(() => m.forward(x)).toThrow(/expects 2 inputs \(x: float32 \[Batch, 3\], shift: int32 \[Batch\]\), got 1/);
-    expect((m.forwardAll(x, shift)[1].data as Int32Array).length).toBe(2);
+    expect(m.forwardAllSync(x, shift)).toHaveLength(2);
+    expect(() => m.forwardSync(x, tensor(new Int32Array([1, 2, 3]), [3]))).toThrow(/inputs disagree on the batch size: x has 2, shift has 3/);
+    expect(() => m.forwardSync(x, tensor(new Float32Array([1, 2]), [2]))).toThrow(/input 2 \(shift: int32 \[Batch\]\) must hold int32 data \(a Int32Array\), got Float32Array/);
+    expect(() => m.forwardSync(x)).toThrow(/expects 2 inputs \(x: float32 \[Batch, 3\], shift: int32 \[Batch\]\), got 1/);
+    expect((m.forwardAllSync(x, shift)[1].data as Int32Array).length).toBe(2);
     m.dispose();
   });
 });
@@ -233,7 +233,7 @@ describe("parameters", () => {
   it("round-trips setParameter/getParameter, and the new values change forward", async () => {
     const m = await load(modelDir(linearManifest()), { seed: 11 });
     const x = x2();
-    const before = Array.from((m.forward(x) as Tensor).data);
+    const before = Array.from((m.forwardSync(x) as Tensor).data);
     const w = new Float32Array([1, 0, 0, 0, 1, 1]);
     m.setParameter("fc.weight", tensor(w, [2, 3]));
     m.setParameter("fc.bias", tensor(new Float32Array([0.5, -1]), [2]));
@@ -242,7 +242,7 @@ describe("parameters", () => {
     expect(Array.from(got.data as Float32Array)).toEqual(Array.from(w));
     w[0] = 42; // the model holds its own copy
     expect(f32(m, "fc.weight")[0]).toBe(1);
-    const after = Array.from((m.forward(x) as Tensor).data);
+    const after = Array.from((m.forwardSync(x) as Tensor).data);
     expect(after).not.toEqual(before);
     expect(after).toEqual([1 + 0.5, 2 + 3 - 1, -0.5 + 0.5, 0.25 + 4 - 1]);
     // int64 buffers travel as BigInt64Array.
@@ -251,7 +251,7 @@ describe("parameters", () => {
     expect(count.data).toBeInstanceOf(BigInt64Array);
     expect(count.data[0]).toBe(2n);
     m.setParameter("stats.num_forwards", { data: new BigInt64Array([100n]), shape: [] });
-    m.forward(x);
+    m.forwardSync(x);
     expect((m.getParameter("stats.num_forwards") as Int64Tensor).data[0]).toBe(101n);
     m.dispose();
   });
@@ -266,7 +266,7 @@ describe("bad arguments are refused before native code, and the model keeps work
 
   const stillWorks = () => {
     const x = x2();
-    const y = m.forward(x) as Tensor;
+    const y = m.forwardSync(x) as Tensor;
     expect(Array.from(y.data)).toEqual(Array.from(linear(x.data as Float32Array, f32(m, "fc.weight"), f32(m, "fc.bias"), 2)));
   };
 
@@ -302,14 +302,14 @@ describe("bad arguments are refused before native code, and the model keeps work
   ];
   for (const [name, args, message] of forwardCases)
     it(`forward: ${name}`, () => {
-      expect(() => m.forward(...(args as Tensor[]))).toThrow(message);
+      expect(() => m.forwardSync(...(args as Tensor[]))).toThrow(message);
       stillWorks();
     });
 
   it("forward: detached input data", () => {
     const data = new Float32Array(6);
     structuredClone(data.buffer, { transfer: [data.buffer] });
-    expect(() => m.forward(raw(data, [2, 3]))).toThrow(/input 1 .*: its memory cannot be read .*detached/);
+    expect(() => m.forwardSync(raw(data, [2, 3]))).toThrow(/input 1 .*: its memory cannot be read .*detached/);
     stillWorks();
   });
 
@@ -336,7 +336,7 @@ describe("bad arguments are refused before native code, and the model keeps work
   it("a native failure in forward becomes an Error with tsdp_last_error's message", () => {
     let err: unknown;
     try {
-      m.forward(tensor(new Float32Array(1001 * 3), [1001, 3]));
+      m.forwardSync(tensor(new Float32Array(1001 * 3), [1001, 3]));
     } catch (e) {
       err = e;
     }
@@ -509,17 +509,17 @@ describe("dispose", () => {
     m.dispose();
     expect(m.disposed).toBe(true);
     expect(() => m.dispose()).not.toThrow();
-    expect(() => m.forward(x2())).toThrow(/MockLinear\.forward: the model has been disposed/);
-    expect(() => m.forwardAll(x2())).toThrow(/has been disposed/);
+    expect(() => m.forwardSync(x2())).toThrow(/MockLinear\.forward: the model has been disposed/);
+    expect(() => m.forwardAllSync(x2())).toThrow(/has been disposed/);
     expect(() => m.parameters()).toThrow(/MockLinear\.parameters: the model has been disposed/);
     expect(() => m.buffers()).toThrow(/has been disposed/);
     expect(() => m.getParameter("fc.weight")).toThrow(/MockLinear\.getParameter: the model has been disposed/);
     expect(() => m.setParameter("fc.bias", tensor(new Float32Array(2), [2]))).toThrow(/has been disposed/);
     // Disposed before its arguments are looked at.
-    expect(() => m.forward(null as unknown as Tensor)).toThrow(/has been disposed/);
+    expect(() => m.forwardSync(null as unknown as Tensor)).toThrow(/has been disposed/);
     // The directory loads again.
     const again = await load(dir);
-    expect((again.forward(x2()) as Tensor).shape).toEqual([2, 2]);
+    expect((again.forwardSync(x2()) as Tensor).shape).toEqual([2, 2]);
     again.dispose();
   });
 });
@@ -544,16 +544,16 @@ describe("library lifetime", () => {
   it("loads a rebuilt library from the same path, not the copy already in memory", async () => {
     const dir = modelDir(linearManifest());
     const old = await load(dir);
-    expect((old.forward(x2()) as Tensor).shape).toEqual([2, 2]);
+    expect((old.forwardSync(x2()) as Tensor).shape).toEqual([2, 2]);
     // A rebuild: the new library is written beside and renamed over the old one, as a compiler should.
     copyFileSync(libs.twoIO, join(dir, "libmodel.so.new"));
     renameSync(join(dir, "libmodel.so.new"), join(dir, "libmodel.so"));
     writeFileSync(join(dir, "manifest.json"), JSON.stringify(sealed(twoIOManifest(), dir)));
     const rebuilt = await load(dir);
     expect(rebuilt.name).toBe("MockTwoIO");
-    expect(rebuilt.forward(x2(), tensor(new Int32Array([1, 2]), [2]))).toHaveLength(2);
+    expect(rebuilt.forwardSync(x2(), tensor(new Int32Array([1, 2]), [2]))).toHaveLength(2);
     // The old model still runs on the old library.
-    expect((old.forward(x2()) as Tensor).shape).toEqual([2, 2]);
+    expect((old.forwardSync(x2()) as Tensor).shape).toEqual([2, 2]);
     old.dispose();
     rebuilt.dispose();
   });
@@ -580,9 +580,9 @@ describe("plain Node", () => {
     const script = `
       import { load, tensor, NativeError } from "tsdp";
       const m = await load(${JSON.stringify(dir)}, { seed: 4 });
-      const y = m.forward(tensor(new Float32Array([1, 2, 3]), [1, 3]));
+      const y = m.forwardSync(tensor(new Float32Array([1, 2, 3]), [1, 3]));
       let native = false;
-      try { m.forward(tensor(new Float32Array(3003), [1001, 3])); } catch (e) { native = e instanceof NativeError; }
+      try { m.forwardSync(tensor(new Float32Array(3003), [1001, 3])); } catch (e) { native = e instanceof NativeError; }
       m.dispose();
       console.log(JSON.stringify({ shape: y.shape, n: y.data.length, native }));`;
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });

@@ -10,7 +10,7 @@ let dir = "";
 let a: CompiledModel;
 let b: CompiledModel;
 const x = tensor(Float32Array.from({ length: 3 * 784 }, (_, i) => Math.sin(i)), [3, 1, 28, 28]);
-const out = (m: CompiledModel) => Array.from(m.forwardAll(x)[0].data as Float32Array);
+const out = (m: CompiledModel) => Array.from(m.forwardAllSync(x)[0].data as Float32Array);
 
 beforeAll(async () => {
   ({ build: { outDir: dir } } = await compile("examples/lenet/model.ts", { target: "cpu", outDir: join("build", "test-state-dict", "lenet") }));

@@ -44,13 +44,13 @@ const x = tensor(Float32Array.from({ length: 6 * 8 }, (_, i) => Math.sin(i)), [6
 const y = tensor(Int32Array.from([0, 1, 2, 0, 1, 2]), [6]);
 let error = "";
 try {
-  if (call === "forward") m.forward(x);
-  else m.trainStep(x, y, { lr: 0.1 });
+  if (call === "forward") m.forwardSync(x);
+  else m.trainStepSync(x, y, { lr: 0.1 });
 } catch (e) {
   error = e.name + ": " + e.message;
 }
 const finite = m.parameters().every((p) => m.getParameter(p.name).data.every(Number.isFinite));
-const loss = m.trainStep(x, y, { lr: 0.1 });
+const loss = m.trainStepSync(x, y, { lr: 0.1 });
 m.dispose();
 console.log(JSON.stringify({ error, finite, loss }));
 `,

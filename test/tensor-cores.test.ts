@@ -93,7 +93,7 @@ describe("tensor-core GEMMs on the CPU target equal the reference", () => {
         for (const batch of [3, 150]) {
           await yieldToRunner();
           const { tensors, reference } = makeInputs(model.graph, batch, batch);
-          const got = m.forwardAll(...tensors);
+          const got = m.forwardAllSync(...tensors);
           const want = runReference(model.graph, reference, referenceState(model.graph)).outputs;
           want.forEach((w, i) => {
             const { relative, error } = relativeError(got[i].data as Float32Array, w.data);
@@ -118,7 +118,7 @@ describe("tensor-core GEMMs on the CPU target equal the reference", () => {
         for (const batch of [5, 150]) {
           const { tensors, reference } = makeInputs(graph, batch, 11);
           const labels = Int32Array.from(normals(batch, 11, 2), (u) => Math.abs(Math.floor(u * 3)) % 10);
-          m.trainStep(tensors[0], tensor(labels, [batch]), { lr: 0 });
+          m.trainStepSync(tensors[0], tensor(labels, [batch]), { lr: 0 });
           await yieldToRunner();
           const want = runReference(stepGraph, { ...reference, target: nd([batch], labels) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
           for (const [name, node] of gradients) {

@@ -57,7 +57,7 @@ describe("compiled gradients equal the reference's (fp32: rtol 1e-3, atol 1e-4·
       const m = await load(b.outDir);
       const { x, y, ref } = batchOf(graph, 5, 11);
       // lr 0: the step computes and keeps the gradients but moves nothing
-      m.trainStep(x, y, { lr: 0 });
+      m.trainStepSync(x, y, { lr: 0 });
       const { graph: step, gradients } = differentiate(graph);
       const want = runReference(step, ref, initState(graph, 0), { training: true, seed: 0, step: 0 });
       await yieldToRunner();
@@ -77,7 +77,7 @@ describe("compiled gradients of every op (fp32: rtol 1e-3, atol 1e-4 of the larg
     const m = await load(b.outDir);
     const { tensors, reference } = makeInputs(graph, 6, 21);
     const target = Float32Array.from(normals(6, 21, 9));
-    m.trainStep(tensors, tensor(target, [6, 1]), { lr: 0 });
+    m.trainStepSync(tensors, tensor(target, [6, 1]), { lr: 0 });
     const { graph: step, gradients } = differentiate(graph);
     const want = runReference(step, { ...reference, target: nd([6, 1], target) }, initState(graph, 0), { training: true });
     // atol against the largest gradient of the model: a gradient that is zero in exact
@@ -137,7 +137,7 @@ describe("data parallelism: N replicas train like one device on the whole batch"
         for (let s = 0; s < 5; s++) {
           await yieldToRunner();
           const { x, y } = reshuffled(batches[s], s);
-          m.trainStep(x, y); // SGD with momentum, as declared
+          m.trainStepSync(x, y); // SGD with momentum, as declared
           if (s === 1) {
             // one device reduces nothing, unless NCCL is forced (TSDP_ALLREDUCE=nccl: one rank, on the GPU)
             const reduced = devices > 1 || process.env.TSDP_ALLREDUCE === "nccl";
@@ -153,7 +153,7 @@ describe("data parallelism: N replicas train like one device on the whole batch"
         const last = reshuffled(batches[4], 5);
         const per = last.x.data.length / 7;
         for (let k = 0; k < 2; k++)
-          m.trainStep(tensor((last.x.data as Float32Array).slice(0, 2 * per), [2, ...last.x.shape.slice(1)]), tensor((last.y.data as Int32Array).slice(0, 2), [2]));
+          m.trainStepSync(tensor((last.x.data as Float32Array).slice(0, 2 * per), [2, ...last.x.shape.slice(1)]), tensor((last.y.data as Int32Array).slice(0, 2), [2]));
         // the reloaded model: batch 7 warmed up, captured, replayed once; batch 2 warmed up, captured
         expect(m.stats()).toMatchObject({ graphCaptures: 2, graphReplays: 3, eagerSteps: 2 });
         const params = snapshot(m);
@@ -176,7 +176,7 @@ describe("data parallelism: N replicas train like one device on the whole batch"
       const losses: number[] = [];
       for (const { x, y } of batches) {
         await yieldToRunner();
-        losses.push(options.async ? await m.trainStepAsync(x, y, { lr: 0.05 }) : m.trainStep(x, y, { lr: 0.05 }));
+        losses.push(options.async ? await m.trainStepAsync(x, y, { lr: 0.05 }) : m.trainStepSync(x, y, { lr: 0.05 }));
       }
       const stats = m.stats();
       const params = snapshot(m);
@@ -200,8 +200,8 @@ describe("data parallelism: N replicas train like one device on the whole batch"
     const m = await load(b.outDir);
     const { x, y } = batchOf(model.graph, 4, 6);
     const pending = m.trainStepAsync(x, y);
-    expect(() => m.forward(x)).toThrow(/a trainStepAsync is still running on this model; await it first/);
-    expect(() => m.trainStep(x, y)).toThrow(/still running/);
+    expect(() => m.forwardSync(x)).toThrow(/a trainStepAsync is still running on this model; await it first/);
+    expect(() => m.trainStepSync(x, y)).toThrow(/still running/);
     expect(Number.isFinite(await pending)).toBe(true);
     expect(m.steps).toBe(1);
     m.dispose();
@@ -241,7 +241,7 @@ describe("data parallelism with BatchNorm: DataParallel's semantics", () => {
       for (const [s, batch] of batches.entries()) {
         await yieldToRunner();
         const { x, y } = reshuffled(batch, s);
-        m.trainStep(x, y);
+        m.trainStepSync(x, y);
         if (s === 1) {
           await m.saveCheckpoint(ckpt);
           m.dispose();
@@ -256,7 +256,7 @@ describe("data parallelism with BatchNorm: DataParallel's semantics", () => {
           for (const [name, p] of state.params) sim.setParameter(name, { shape: p.shape, data: Float32Array.from(p.data) });
           for (const [name, v] of bufferValues) sim.setParameter(name, v);
           const xs = tensor((x.data as Float32Array).slice(start * per, (start + len) * per), [len, ...x.shape.slice(1)]);
-          sim.trainStep(xs, tensor((y.data as Int32Array).slice(start, start + len), [len]), { lr: 0 });
+          sim.trainStepSync(xs, tensor((y.data as Int32Array).slice(start, start + len), [len]), { lr: 0 });
           for (const name of params) {
             const g = sim.getParameter(`${name}.grad`).data as Float32Array;
             const acc = total.get(name) ?? new Float64Array(g.length);
@@ -330,7 +330,7 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
         const { x, y, ref } = batchOf(graph, 8, 200 + s, 3);
         // the learning rate changes per step, from Node, without recompiling
         const lr = (graph.optimizer!.lr * (10 - s)) / 10;
-        m.trainStep(x, y, { ...given, lr });
+        m.trainStepSync(x, y, { ...given, lr });
         const values = runReference(step, ref, state, { training: true, step: s }).values;
         optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, values.get(g)!])), { ...given, lr } as StepOverrides);
       }
@@ -355,10 +355,10 @@ describe("learning", () => {
     let loss = Infinity;
     for (let s = 0; s < 60; s++) {
       const { x, y } = sample(s);
-      loss = m.trainStep(x, y, hyper);
+      loss = m.trainStepSync(x, y, hyper);
     }
     const { x, y } = sample(999);
-    const result = m.evaluate(x, y);
+    const result = m.evaluateSync(x, y);
     expect(loss).toBeLessThan(0.05);
     expect(result.accuracy).toBe(1);
     void model;
@@ -372,15 +372,15 @@ describe("bad input leaves the model unchanged", () => {
     const m = await load(b.outDir);
     const { x, y } = batchOf(model.graph, 4, 5);
     const before = snapshot(m);
-    expect(() => m.trainStep(x, tensor(Int32Array.of(0, 1, 10, 2), [4]))).toThrow(/label 10 at position 2 is out of range: the model has 10 classes/);
-    expect(() => m.trainStep(x, tensor(Int32Array.of(0, -1, 3, 2), [4]))).toThrow(/label -1/);
-    expect(() => m.trainStep(x, tensor(Int32Array.of(0, 1, 2), [3]))).toThrow(/target .* must have shape \[4\]/);
-    expect(() => m.trainStep(x, tensor(Float32Array.of(0, 1, 2, 3), [4]))).toThrow(/int32/);
+    expect(() => m.trainStepSync(x, tensor(Int32Array.of(0, 1, 10, 2), [4]))).toThrow(/label 10 at position 2 is out of range: the model has 10 classes/);
+    expect(() => m.trainStepSync(x, tensor(Int32Array.of(0, -1, 3, 2), [4]))).toThrow(/label -1/);
+    expect(() => m.trainStepSync(x, tensor(Int32Array.of(0, 1, 2), [3]))).toThrow(/target .* must have shape \[4\]/);
+    expect(() => m.trainStepSync(x, tensor(Float32Array.of(0, 1, 2, 3), [4]))).toThrow(/int32/);
     const nan = Float32Array.from(x.data as Float32Array);
     nan[100] = NaN;
-    expect(() => m.trainStep(tensor(nan, x.shape), y, { detectNonFinite: true })).toThrow(/holds NaN at element 100, at step 1/);
-    expect(() => m.trainStep(x, y, { lr: -1 })).toThrow(/lr must be a finite number/);
-    expect(() => m.trainStep(x, y, { learningRate: 0.1 } as never)).toThrow(/unknown option 'learningRate'/);
+    expect(() => m.trainStepSync(tensor(nan, x.shape), y, { detectNonFinite: true })).toThrow(/holds NaN at element 100, at step 1/);
+    expect(() => m.trainStepSync(x, y, { lr: -1 })).toThrow(/lr must be a finite number/);
+    expect(() => m.trainStepSync(x, y, { learningRate: 0.1 } as never)).toThrow(/unknown option 'learningRate'/);
 
     // a valid checkpoint, then many corrupted copies: each is refused and nothing changes
     const dir = tmp();

@@ -21,24 +21,33 @@ import { load, type Model, type ParameterName } from "./lenet/index.js";
 
 const m: Model = await load({ seed: 1 });
 const x = tensor(new Float32Array(2 * 784), [2, 1, 28, 28]);
-const y = m.forward(x);
+const y = m.forwardSync(x);
 const classes: 10 = y.shape[1];
 const first: ParameterName = "conv1.weight";
 m.getParameter(first);
-const loss = m.trainStep(x, tensor(Int32Array.from([1, 2]), [2]), { lr: 0 });
+const loss = m.trainStepSync(x, tensor(Int32Array.from([1, 2]), [2]), { lr: 0 });
 m.getParameter("fc2.bias.grad");
+// the asynchronous forms resolve with the same types
+const y2 = await m.forward(x);
+const classes2: 10 = y2.shape[1];
+const loss2: number = await m.trainStep(x, tensor(Int32Array.from([1, 2]), [2]), { lr: 0 });
+const evaluation = await m.evaluate(x, tensor(Int32Array.from([1, 2]), [2]));
 // type-checked, never called: each line must be a type error
 export function mistakes(): void {
   // @ts-expect-error LeNet takes one channel
-  m.forward(tensor(new Float32Array(2 * 3 * 784), [2, 3, 28, 28]));
+  m.forwardSync(tensor(new Float32Array(2 * 3 * 784), [2, 3, 28, 28]));
   // @ts-expect-error no such parameter
   m.getParameter("conv9.weight");
   // @ts-expect-error class indices are int32
-  m.trainStep(x, tensor(new Float32Array(2), [2]));
+  m.trainStepSync(x, tensor(new Float32Array(2), [2]));
   // @ts-expect-error forward takes one input
-  m.forward(x, x);
+  m.forwardSync(x, x);
+  // @ts-expect-error forward resolves later: a Promise has no shape
+  void m.forward(x).shape;
+  // @ts-expect-error class indices are int32, in the asynchronous step too
+  void m.trainStep(x, tensor(new Float32Array(2), [2]));
 }
-console.log(JSON.stringify({ shape: y.shape, classes, loss: typeof loss, params: m.parameters().length }));
+console.log(JSON.stringify({ shape: y.shape, classes, loss: typeof loss, params: m.parameters().length, async: [classes2, typeof loss2, evaluation.outputs[0].shape] }));
 m.dispose();
 `;
 
@@ -75,7 +84,7 @@ describe("the typed module beside a compiled model", () => {
     expect("failed" in checked ? checked.stdout : "", "tsc on the consumer").toBe("");
     const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
     const ran = await run(process.execPath, [tsx, join(work, "consumer.ts")], { cwd: work, encoding: "utf8", timeout: 180_000 });
-    expect(JSON.parse(ran.stdout.trim().split("\n").at(-1)!)).toEqual({ shape: [2, 10], classes: 10, loss: "number", params: 8 });
+    expect(JSON.parse(ran.stdout.trim().split("\n").at(-1)!)).toEqual({ shape: [2, 10], classes: 10, loss: "number", params: 8, async: [10, "number", [2, 10]] });
   }, 600_000);
 
   it("writes the manifest's facts: several outputs, int32 inputs, no training, names escaped", () => {

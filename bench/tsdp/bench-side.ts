@@ -61,7 +61,7 @@ async function trainStepBench(): Promise<void> {
       const b = makeBatch(m.manifest, batch, 1, 1);
       const x = tensor(b.x[0], b.shapes[0]);
       const y = tensor(b.y, [batch]);
-      const t = timeMs(() => m.trainStep(x, y, { lr: 0.01, momentum: 0.9 }), SIZES.warmup, SIZES.reps);
+      const t = timeMs(() => m.trainStepSync(x, y, { lr: 0.01, momentum: 0.9 }), SIZES.warmup, SIZES.reps);
       out[`batch${batch}`] = { ...t, imagesPerS: (batch / t.medianMs) * 1000, memory: memory(m, batch) };
     }
     results.lenet_train_step = out;
@@ -83,10 +83,10 @@ async function epochBench(): Promise<void> {
       const n = Math.min(bs, ds.count - s);
       batches.push({ x: tensor(ds.images.slice(s * per, (s + n) * per), [n, 1, 28, 28]), y: tensor(ds.labels.slice(s, s + n), [n]) });
     }
-    m.trainStep(batches[0].x, batches[0].y, { lr: 0 }); // warm-up: first-touch allocations, lr 0 leaves the weights
+    m.trainStepSync(batches[0].x, batches[0].y, { lr: 0 }); // warm-up: first-touch allocations, lr 0 leaves the weights
     const t0 = performance.now();
     let last = 0;
-    for (const b of batches) last = m.trainStep(b.x, b.y, { lr: 0.01, momentum: 0.9 });
+    for (const b of batches) last = m.trainStepSync(b.x, b.y, { lr: 0.01, momentum: 0.9 });
     const seconds = (performance.now() - t0) / 1000;
     results.epoch = { images: ds.count, batch: bs, steps: batches.length, seconds, imagesPerS: ds.count / seconds, lastLoss: last, memory: memory(m, bs) };
   } finally {
@@ -100,7 +100,7 @@ async function inferBench(): Promise<void> {
     m.eval();
     const b = makeBatch(m.manifest, SIZES.inferBatch, 1, 2);
     const x = tensor(b.x[0], b.shapes[0]);
-    const t = timeMs(() => m.forward(x), SIZES.warmup, SIZES.reps);
+    const t = timeMs(() => m.forwardSync(x), SIZES.warmup, SIZES.reps);
     results.lenet_inference = { batch: SIZES.inferBatch, ...t, imagesPerS: (SIZES.inferBatch / t.medianMs) * 1000, memory: memory(m, SIZES.inferBatch) };
   } finally {
     m.dispose();
@@ -130,7 +130,7 @@ async function gemmBench(): Promise<void> {
         const x = tensor(b.x[0], b.shapes[0]);
         const y = tensor(b.y, [batch]);
         const reps = Math.max(3, Math.round(SIZES.reps / 3)); // a step is ~1.6 TFLOP at full size
-        const t = timeMs(() => m.trainStep(x, y, { lr: 1e-4, momentum: 0.9 }), Math.min(SIZES.warmup, 3), reps);
+        const t = timeMs(() => m.trainStepSync(x, y, { lr: 1e-4, momentum: 0.9 }), Math.min(SIZES.warmup, 3), reps);
         // 4 layers × (forward, weight gradient, input gradient) GEMMs of 2·B·W² FLOP, less the
         // first layer's input gradient, which neither side computes: 22·B·W².
         const flop = 22 * batch * width * width;

@@ -52,7 +52,7 @@ async function exportOne(work: string, name: string, batch: number, steps: numbe
     await writeSafetensorsFile(join(dir, "batches.safetensors"), batchTensors);
 
     m.eval();
-    const outputs = m.forwardAll(...evalBatch.x.map((x, i) => ({ data: x, shape: evalBatch.shapes[i] })));
+    const outputs = m.forwardAllSync(...evalBatch.x.map((x, i) => ({ data: x, shape: evalBatch.shapes[i] })));
 
     const mode = TRAIN_IN_EVAL_MODE.has(name) ? "eval" : "train";
     const lr = Math.min(Number(training.optimizer.lr), maxLr);
@@ -61,7 +61,7 @@ async function exportOne(work: string, name: string, batch: number, steps: numbe
     const grads: ReturnType<typeof f32>[] = [];
     for (let s = 0; s < steps; s++) {
       const b = trainBatches[s];
-      losses.push(m.trainStep(b.x.map((x, i) => ({ data: x, shape: b.shapes[i] })), { data: b.y, shape: [batch] }, { lr }));
+      losses.push(m.trainStepSync(b.x.map((x, i) => ({ data: x, shape: b.shapes[i] })), { data: b.y, shape: [batch] }, { lr }));
       if (s === 0)
         for (const p of m.parameters()) grads.push(f32(`grad.${p.name}`, m.getParameter(`${p.name}.grad`) as Tensor));
     }
@@ -96,7 +96,7 @@ async function reverseOne(work: string, name: string): Promise<void> {
       return { data: t.data as Float32Array, shape: t.shape };
     });
     m.eval();
-    const outputs = m.forwardAll(...inputs);
+    const outputs = m.forwardAllSync(...inputs);
     await writeSafetensorsFile(join(dir, "reverse.safetensors"), outputs.map((o, i) => f32(`out.${i}`, o)));
     console.log(`${name}: PyTorch-trained weights loaded into tsdp, outputs saved`);
   } finally {

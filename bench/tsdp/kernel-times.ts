@@ -35,7 +35,7 @@ if (child) {
   m.train();
   const b = makeBatch(m.manifest, batch, 0, 1);
   const x = b.x.map((data, i) => ({ data, shape: b.shapes[i] }));
-  for (let s = 0; s < steps; s++) m.trainStep(x, { data: b.y, shape: [batch] }, { lr: 0.01 });
+  for (let s = 0; s < steps; s++) m.trainStepSync(x, { data: b.y, shape: [batch] }, { lr: 0.01 });
   m.dispose();
 } else {
   const out = f.get("out");

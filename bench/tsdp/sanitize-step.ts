@@ -19,12 +19,12 @@ const m = await load(modelDir(work, name), { seed: 0 });
 const asInputs = (b: ReturnType<typeof makeBatch>) => b.x.map((x, i) => ({ data: x, shape: b.shapes[i] }));
 m.eval();
 const evalBatch = makeBatch(m.manifest, batch, 0, 0);
-const outs = [m.forward(...asInputs(evalBatch))].flat();
+const outs = [m.forwardSync(...asInputs(evalBatch))].flat();
 console.log(`${name}: forward of batch ${batch} gave ${outs.map((o) => o.data.length).join("+")} values, first ${outs[0].data[0]}`);
 m.train();
 for (let s = 1; s <= steps; s++) {
   const b = makeBatch(m.manifest, batch, 0, s);
-  const loss = m.trainStep(asInputs(b), { data: b.y, shape: [batch] }, { lr: 0.01 });
+  const loss = m.trainStepSync(asInputs(b), { data: b.y, shape: [batch] }, { lr: 0.01 });
   console.log(`${name}: step ${s} loss ${loss}`);
 }
 console.log(`${name}: ${m.describe()}; ${JSON.stringify(m.stats())}`);

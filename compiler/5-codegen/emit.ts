@@ -411,6 +411,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
             loss: graph.loss!.value.op,
             reduction: training.reduction,
             target: ioSpec(graph.loss!.target, "target"),
+            ...classCount(graph.loss!),
             optimizer: { ...training.optimizer },
             stepKernels: training.step.plan.kernels.length,
             buckets: bucketSummary(buckets!, training.step.plan),
@@ -419,6 +420,16 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
       : {}),
   } satisfies GeneratedManifest;
   return sealed({ cu: "", header, manifest, plan, memory }, (sourceHash) => t.model({ ...base, sourceHash }));
+}
+
+/**
+ * How many classes an int32 target indexes: the loss input's dim 1 (PyTorch's (N, C, …) rule),
+ * which is the model output's only when the loss does not reshape it (a GPT's [B, T, vocab]
+ * logits flattened to [B·T, vocab]).
+ */
+function classCount(loss: { target: { dtype: string }; value: { inputs: readonly { shape: readonly unknown[] }[] } }): { classes?: number } {
+  const classes = loss.value.inputs[0]?.shape[1];
+  return loss.target.dtype === "i32" && typeof classes === "number" ? { classes } : {};
 }
 
 /**

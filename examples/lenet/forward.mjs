@@ -10,7 +10,7 @@ model.eval();
 const batch = 4;
 const pixels = new Float32Array(batch * 28 * 28);
 for (let i = 0; i < pixels.length; i++) pixels[i] = Math.sin(i * 0.01); // any image-like input
-const logits = model.forward(tensor(pixels, [batch, 1, 28, 28]));
+const logits = await model.forward(tensor(pixels, [batch, 1, 28, 28]));
 
 console.log(`${model.name} on ${model.target}: logits ${JSON.stringify(logits.shape)}`);
 for (let b = 0; b < batch; b++) {

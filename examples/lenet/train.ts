@@ -96,14 +96,14 @@ async function main(): Promise<void> {
     let seen = 0;
     let lossSum = 0;
     const t0 = performance.now();
-    // The step runs on a worker thread (trainStepAsync) while this thread gathers the next
+    // The step runs on a worker thread (trainStep is asynchronous) while this thread gathers the next
     // batch; the library stages each batch through pinned memory and copies it asynchronously.
     const order = epochOrder(train.count, seed, epoch);
     const feed = world > 1 ? batches(subset(train, distributedShard(order, rank, world)), batchSize) : batches(train, batchSize, order);
     let next = feed.next();
     while (!next.done) {
       const b = next.value;
-      const step = model.trainStepAsync(b.x, b.y, { lr, momentum, detectNonFinite: true });
+      const step = model.trainStep(b.x, b.y, { lr, momentum, detectNonFinite: true });
       next = feed.next();
       const loss = await step;
       // the loss is the whole step's (every rank's batch), so count every rank's images
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     let testLoss = 0;
     if (world === 1) {
       for (const b of batches(test, 1000)) {
-        const r = model.evaluateSync(b.x, b.y);
+        const r = await model.evaluate(b.x, b.y);
         right += Math.round(r.accuracy! * b.y.data.length);
         testLoss += r.loss * b.y.data.length;
       }
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
       // loss across them); the padding's duplicates are left out of the counts summed below
       const shard = distributedShard(Uint32Array.from({ length: test.count }, (_, i) => i), rank, world);
       for (const b of batches(subset(test, shard), 1000)) {
-        const logits = model.evaluateSync(b.x, b.y).outputs[0].data as Float32Array;
+        const logits = (await model.evaluate(b.x, b.y)).outputs[0].data as Float32Array;
         for (let i = 0; i < b.y.data.length; i++) {
           if ((b.index * 1000 + i) * world + rank >= test.count) continue;
           const row = logits.subarray(i * 10, i * 10 + 10);

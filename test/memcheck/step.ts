@@ -31,7 +31,7 @@ const check = (what: string, values: ArrayLike<number>) => {
     }
 };
 const outputs = (what: string) => {
-  const out = model.forward(...inputs);
+  const out = model.forwardSync(...inputs);
   for (const [k, t] of (Array.isArray(out) ? out : [out]).entries()) check(`${what} output ${k}`, t.data);
 };
 
@@ -46,7 +46,7 @@ if (m.training) {
   // Two steps: the first of a batch size runs eagerly (the warm-up), the second is captured as a
   // CUDA graph when graphs are on, so both paths run under the checks.
   for (let step = 0; step < 2; step++) {
-    loss = model.trainStep(inputs, filled(t.dtype, shapeOf(t.shape), 5, classes), { lr: 0.01 });
+    loss = model.trainStepSync(inputs, filled(t.dtype, shapeOf(t.shape), 5, classes), { lr: 0.01 });
     check(`loss of step ${step + 1}`, [loss]);
   }
   for (const p of model.parameters()) check(`parameter ${p.name} after the step`, model.getParameter(p.name).data as Float32Array);

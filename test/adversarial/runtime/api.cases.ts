@@ -43,11 +43,15 @@ const BUSY = { error: "ModelStateError", message: /trainStepAsync is still runni
 
 /** One case per method: called on a disposed model, it must throw a ModelStateError. */
 const afterDispose: [string, (m: CompiledModel) => unknown][] = [
-  ["forward", (m) => m.forward(x())],
-  ["forwardAll", (m) => m.forwardAll(x())],
-  ["trainStep", (m) => m.trainStep(x(), y())],
+  ["forward", (m) => m.forwardSync(x())],
+  ["forwardAll", (m) => m.forwardAllSync(x())],
+  ["trainStep", (m) => m.trainStepSync(x(), y())],
   ["trainStepAsync", (m) => m.trainStepAsync(x(), y())],
-  ["evaluate", (m) => m.evaluate(x(), y())],
+  ["evaluate", (m) => m.evaluateSync(x(), y())],
+  ["forward (asynchronous)", (m) => m.forward(x())],
+  ["forwardAll (asynchronous)", (m) => m.forwardAll(x())],
+  ["trainStep (asynchronous)", (m) => m.trainStep(x(), y())],
+  ["evaluate (asynchronous)", (m) => m.evaluate(x(), y())],
   ["getParameter", (m) => m.getParameter("fc1.weight")],
   ["setParameter", (m) => m.setParameter("fc1.bias", tensor(new Float32Array(16), [16]))],
   ["parameters", (m) => m.parameters()],
@@ -62,12 +66,14 @@ const afterDispose: [string, (m: CompiledModel) => unknown][] = [
   ["loadCheckpoint", (m) => m.loadCheckpoint("/nonexistent-dir/never-read.safetensors")],
 ];
 
-/** One case per method: called while a trainStepAsync runs, it must throw a ModelStateError (busy). */
+/**
+ * One case per method: called while a trainStepAsync runs, it must throw a ModelStateError (busy).
+ * The asynchronous calls are not here: they queue behind the step (a case below).
+ */
 const duringStep: [string, (m: CompiledModel, tmp: string) => unknown][] = [
-  ["forward", (m) => m.forward(x())],
-  ["trainStep", (m) => m.trainStep(x(), y())],
-  ["a second trainStepAsync", (m) => m.trainStepAsync(x(), y())],
-  ["evaluate", (m) => m.evaluate(x(), y())],
+  ["forward", (m) => m.forwardSync(x())],
+  ["trainStep", (m) => m.trainStepSync(x(), y())],
+  ["evaluate", (m) => m.evaluateSync(x(), y())],
   ["getParameter", (m) => m.getParameter("fc2.weight")],
   ["setParameter", (m) => m.setParameter("fc2.bias", tensor(new Float32Array(3), [3]))],
   ["saveCheckpoint", (m, tmp) => m.saveCheckpoint(join(tmp, "during.safetensors"))],
@@ -119,6 +125,29 @@ export const cases: RuntimeCase[] = [
     }),
   ),
   {
+    name: "api: asynchronous calls made while a trainStepAsync runs queue behind it, in order",
+    class: 2,
+    model: "mlp-train",
+    expect: "ok",
+    async run({ dir }) {
+      await withModel(dir, async (m) => {
+        const before = m.forwardSync(x(4)) as Tensor;
+        const order: string[] = [];
+        const step = m.trainStepAsync(x(64), y(64), { lr: 0.5 }).then(() => order.push("step"));
+        const after = m.forward(x(4)).then((t) => (order.push("forward"), t as Tensor));
+        const second = m.trainStep(x(64), y(64), { lr: 0.5 }).then(() => order.push("second step"));
+        const evaluated = m.evaluate(x(4), y(4)).then((r) => (order.push("evaluate"), r));
+        await Promise.all([step, after, second, evaluated]);
+        if (order.join() !== "step,forward,second step,evaluate") throw new Error(`settled in the order ${order.join()}`);
+        // the forward ran after the first step (its parameters moved), the evaluation after the second
+        const first = (await after).data;
+        if (Array.from(first).every((v, i) => v === before.data[i])) throw new Error("the queued forward saw the parameters before the step");
+        expectEqual((await evaluated).outputs[0].data, (m.forwardSync(x(4)) as Tensor).data, "the queued evaluate's outputs");
+        if (m.steps !== 2) throw new Error(`${m.steps} steps taken, expected 2`);
+      });
+    },
+  },
+  {
     name: "api: dispose() twice does nothing the second time",
     class: 2,
     model: "mlp-train",
@@ -154,7 +183,7 @@ export const cases: RuntimeCase[] = [
       const outcome = await step;
       if (!(outcome instanceof Error) || outcome.name !== "ModelStateError") throw new Error(`the step settled with ${String(outcome)}`);
       (globalThis as { gc?: () => void }).gc?.();
-      await withModel(dir, (again) => again.forward(x()));
+      await withModel(dir, (again) => again.forwardSync(x()));
     },
   },
   {
@@ -219,7 +248,7 @@ export const cases: RuntimeCase[] = [
         await m.saveCheckpoint(file);
         const pending = m.loadCheckpoint(file);
         try {
-          m.forward(x());
+          m.forwardSync(x());
         } finally {
           await pending;
         }
@@ -257,7 +286,7 @@ export const cases: RuntimeCase[] = [
         const second = await m.loadCheckpoint(file).catch((e: Error) => e);
         await first;
         if (!(second instanceof Error) || second.name !== "ModelStateError") throw new Error(`the second load gave ${String(second)}`);
-        m.forward(x());
+        m.forwardSync(x());
       });
     },
   },
@@ -306,7 +335,7 @@ export const cases: RuntimeCase[] = [
     async run({ dir }) {
       const m = await load(dir);
       const data = new Float32Array(16);
-      m.forward({ get data() { m.dispose(); return data; }, shape: [2, 8] } as Tensor);
+      m.forwardSync({ get data() { m.dispose(); return data; }, shape: [2, 8] } as Tensor);
     },
   },
   {
@@ -318,7 +347,7 @@ export const cases: RuntimeCase[] = [
       const m = await load(dir);
       const shape = [2, 8];
       Object.defineProperty(shape, 1, { get() { m.dispose(); return 8; } });
-      m.trainStep({ data: new Float32Array(16), shape }, y());
+      m.trainStepSync({ data: new Float32Array(16), shape }, y());
     },
   },
   {
@@ -329,7 +358,7 @@ export const cases: RuntimeCase[] = [
     async run({ dir }) {
       const m = await load(dir);
       const labels = new Int32Array([0, 1]);
-      m.evaluate(x(), { get data() { m.dispose(); return labels; }, shape: [2] } as Tensor);
+      m.evaluateSync(x(), { get data() { m.dispose(); return labels; }, shape: [2] } as Tensor);
     },
   },
   {
@@ -339,7 +368,7 @@ export const cases: RuntimeCase[] = [
     expect: DISPOSED,
     async run({ dir }) {
       const m = await load(dir);
-      m.trainStep(x(), y(), { get lr() { m.dispose(); return 0.1; } });
+      m.trainStepSync(x(), y(), { get lr() { m.dispose(); return 0.1; } });
     },
   },
   {
@@ -351,7 +380,7 @@ export const cases: RuntimeCase[] = [
       await withModel(dir, async (m) => {
         let inner: Promise<number> | undefined;
         try {
-          m.trainStep(x(), y(), { get lr() { inner = m.trainStepAsync(x(), y()); return 0.1; } });
+          m.trainStepSync(x(), y(), { get lr() { inner = m.trainStepAsync(x(), y()); return 0.1; } });
         } finally {
           await inner;
         }
@@ -375,7 +404,7 @@ export const cases: RuntimeCase[] = [
     model: "mlp-train",
     expect: { error: "RangeError", message: /holds 16 values, but data has 2/ },
     async run({ dir }) {
-      await withModel(dir, (m) => m.forward({ data: lyingArray(2, 16), shape: [2, 8] }));
+      await withModel(dir, (m) => m.forwardSync({ data: lyingArray(2, 16), shape: [2, 8] }));
     },
   },
   {
@@ -398,7 +427,7 @@ export const cases: RuntimeCase[] = [
           return 4;
         }
       }
-      await withModel(dir, (m) => m.trainStep(x(4), { data: new Lying(1), shape: [4] }));
+      await withModel(dir, (m) => m.trainStepSync(x(4), { data: new Lying(1), shape: [4] }));
     },
   },
   {
@@ -417,8 +446,8 @@ export const cases: RuntimeCase[] = [
         }
       }
       await withModel(dir, (m) => {
-        const honest = m.forward(x(2, 0.25)) as Tensor;
-        const odd = m.forward({ data: new Pointing(16).fill(0.25), shape: [2, 8] }) as Tensor;
+        const honest = m.forwardSync(x(2, 0.25)) as Tensor;
+        const odd = m.forwardSync({ data: new Pointing(16).fill(0.25), shape: [2, 8] }) as Tensor;
         expectEqual(odd.data, honest.data, "output");
       });
     },
@@ -429,7 +458,7 @@ export const cases: RuntimeCase[] = [
     model: "mlp-train",
     expect: { error: "TypeError", message: /typed array/ },
     async run({ dir }) {
-      await withModel(dir, (m) => m.forward({ data: new Proxy(new Float32Array(16), {}), shape: [2, 8] } as unknown as Tensor));
+      await withModel(dir, (m) => m.forwardSync({ data: new Proxy(new Float32Array(16), {}), shape: [2, 8] } as unknown as Tensor));
     },
   },
   {
@@ -440,7 +469,7 @@ export const cases: RuntimeCase[] = [
     async run({ dir }) {
       const fake = { length: 16, byteLength: 64, [Symbol.toStringTag]: "Float32Array" };
       Object.setPrototypeOf(fake, Float32Array.prototype);
-      await withModel(dir, (m) => m.forward({ data: fake, shape: [2, 8] } as unknown as Tensor));
+      await withModel(dir, (m) => m.forwardSync({ data: fake, shape: [2, 8] } as unknown as Tensor));
     },
   },
   {
@@ -451,7 +480,7 @@ export const cases: RuntimeCase[] = [
     async run({ dir }) {
       const data = new Float32Array(16);
       structuredClone(data.buffer, { transfer: [data.buffer] });
-      await withModel(dir, (m) => m.forward({ data, shape: [2, 8] }));
+      await withModel(dir, (m) => m.forwardSync({ data, shape: [2, 8] }));
     },
   },
   {
@@ -463,7 +492,7 @@ export const cases: RuntimeCase[] = [
       const buffer = new (ArrayBuffer as unknown as new (n: number, o: object) => ArrayBuffer & { resize(n: number): void })(64, { maxByteLength: 128 });
       const data = new Float32Array(buffer, 0, 16);
       buffer.resize(8);
-      await withModel(dir, (m) => m.forward({ data, shape: [2, 8] }));
+      await withModel(dir, (m) => m.forwardSync({ data, shape: [2, 8] }));
     },
   },
   {
@@ -475,7 +504,7 @@ export const cases: RuntimeCase[] = [
       const buffer = new (ArrayBuffer as unknown as new (n: number, o: object) => ArrayBuffer & { resize(n: number): void })(32, { maxByteLength: 256 });
       buffer.resize(64);
       const data = new Float32Array(buffer).fill(0.5);
-      await withModel(dir, (m) => expectEqual((m.forward({ data, shape: [2, 8] }) as Tensor).data, (m.forward(x()) as Tensor).data, "output"));
+      await withModel(dir, (m) => expectEqual((m.forwardSync({ data, shape: [2, 8] }) as Tensor).data, (m.forwardSync(x()) as Tensor).data, "output"));
     },
   },
   {
@@ -485,7 +514,7 @@ export const cases: RuntimeCase[] = [
     expect: "ok",
     async run({ dir }) {
       const data = new Float32Array(new SharedArrayBuffer(64)).fill(0.5);
-      await withModel(dir, (m) => expectEqual((m.forward({ data, shape: [2, 8] }) as Tensor).data, (m.forward(x()) as Tensor).data, "output"));
+      await withModel(dir, (m) => expectEqual((m.forwardSync({ data, shape: [2, 8] }) as Tensor).data, (m.forwardSync(x()) as Tensor).data, "output"));
     },
   },
   {
@@ -497,7 +526,7 @@ export const cases: RuntimeCase[] = [
       const big = new Float32Array(100).fill(9);
       big.fill(0.5, 40, 56);
       await withModel(dir, (m) =>
-        expectEqual((m.forward({ data: big.subarray(40, 56), shape: [2, 8] }) as Tensor).data, (m.forward(x()) as Tensor).data, "output"),
+        expectEqual((m.forwardSync({ data: big.subarray(40, 56), shape: [2, 8] }) as Tensor).data, (m.forwardSync(x()) as Tensor).data, "output"),
       );
     },
   },
@@ -507,7 +536,7 @@ export const cases: RuntimeCase[] = [
     model: "mlp-train",
     expect: { error: "TypeError", message: /typed array/ },
     async run({ dir }) {
-      await withModel(dir, (m) => m.forward({ data: new DataView(new ArrayBuffer(64)), shape: [2, 8] } as unknown as Tensor));
+      await withModel(dir, (m) => m.forwardSync({ data: new DataView(new ArrayBuffer(64)), shape: [2, 8] } as unknown as Tensor));
     },
   },
   {
@@ -517,7 +546,7 @@ export const cases: RuntimeCase[] = [
     expect: { error: "RangeError", message: /at most 64 dimensions/ },
     async run({ dir }) {
       const shape = new Proxy([2, 8], { get: (t, k) => (k === "length" ? 2 ** 32 : Reflect.get(t, k)) });
-      await withModel(dir, (m) => m.forward({ data: new Float32Array(16), shape }));
+      await withModel(dir, (m) => m.forwardSync({ data: new Float32Array(16), shape }));
     },
   },
   {
@@ -530,7 +559,7 @@ export const cases: RuntimeCase[] = [
       const shape = [0, 8];
       Object.defineProperty(shape, 0, { get: () => (reads++ === 0 ? 2 : 1_000_000) });
       await withModel(dir, (m) => {
-        const out = m.forward({ data: new Float32Array(16), shape }) as Tensor;
+        const out = m.forwardSync({ data: new Float32Array(16), shape }) as Tensor;
         if (out.shape.join() !== "2,3" || reads !== 1) throw new Error(`output shape ${out.shape} after ${reads} reads`);
       });
     },
@@ -542,7 +571,7 @@ export const cases: RuntimeCase[] = [
     expect: { error: "RangeError", message: /at most 1024 inputs/ },
     async run({ dir }) {
       const list = new Proxy([x()], { get: (t, k) => (k === "length" ? 2 ** 31 : Reflect.get(t, k)) });
-      await withModel(dir, (m) => m.trainStep(list, y()));
+      await withModel(dir, (m) => m.trainStepSync(list, y()));
     },
   },
   {

@@ -31,7 +31,7 @@ export async function loadAndRun(dir: string): Promise<void> {
       const n = shape.reduce((a, b) => a * b, 1);
       return tensor(spec.dtype === "int32" ? new Int32Array(n) : new Float32Array(n), shape);
     });
-    const out = m.forwardAll(...inputs);
+    const out = m.forwardAllSync(...inputs);
     if (!Array.isArray(out) || out.length !== m.manifest.outputs.length) throw new Error("forward returned the wrong number of outputs");
   } finally {
     m.dispose();

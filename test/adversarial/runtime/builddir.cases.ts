@@ -322,11 +322,11 @@ export const cases: RuntimeCase[] = [
       const { load, tensor } = await import("../../../runtime/index.ts");
       const m = await load(dir);
       const x = tensor(new Float32Array(16).fill(0.5), [2, 8]);
-      const before = Array.from((m.forward(x) as { data: Float32Array }).data);
+      const before = Array.from((m.forwardSync(x) as { data: Float32Array }).data);
       // same inode, new contents: what used to SIGBUS a process that mapped this file
       writeFileSync(join(dir, "libmodel.so"), Buffer.alloc(4096, 0xcc));
       truncateSync(join(dir, "libmodel.so"), 100);
-      const after = Array.from((m.forward(x) as { data: Float32Array }).data);
+      const after = Array.from((m.forwardSync(x) as { data: Float32Array }).data);
       m.dispose();
       if (JSON.stringify(before) !== JSON.stringify(after)) throw new Error("forward changed after the file was overwritten");
     },

@@ -24,7 +24,7 @@ import { withModel, x, y } from "./model-support.ts";
 async function saved(dir: string, tmp: string, name = "ckpt.safetensors"): Promise<string> {
   const file = join(tmp, name);
   await withModel(dir, async (m) => {
-    m.trainStep(x(4), y(4));
+    m.trainStepSync(x(4), y(4));
     await m.saveCheckpoint(file);
   });
   return file;
@@ -129,7 +129,7 @@ export const cases: RuntimeCase[] = [
     expect: "ok",
     timeoutSeconds: 180,
     async run({ root }) {
-      await afterOutOfMemory(root, (m) => m.forward(wideX(OOM_BATCH)), (m) => finiteOutput(m.forward(wideX(2))));
+      await afterOutOfMemory(root, (m) => m.forwardSync(wideX(OOM_BATCH)), (m) => finiteOutput(m.forwardSync(wideX(2))));
     },
   },
   {
@@ -141,9 +141,9 @@ export const cases: RuntimeCase[] = [
     async run({ root }) {
       await afterOutOfMemory(
         root,
-        (m) => m.trainStep(wideX(OOM_BATCH), wideY(OOM_BATCH)),
+        (m) => m.trainStepSync(wideX(OOM_BATCH), wideY(OOM_BATCH)),
         (m) => {
-          if (!Number.isFinite(m.trainStep(wideX(2), wideY(2)))) throw new Error("the small step's loss is not finite");
+          if (!Number.isFinite(m.trainStepSync(wideX(2), wideY(2)))) throw new Error("the small step's loss is not finite");
         },
       );
     },
@@ -155,7 +155,7 @@ export const cases: RuntimeCase[] = [
     expect: "ok",
     timeoutSeconds: 180,
     async run({ root }) {
-      await afterOutOfMemory(root, (m) => m.trainStepAsync(wideX(OOM_BATCH), wideY(OOM_BATCH)), (m) => finiteOutput(m.forward(wideX(3))));
+      await afterOutOfMemory(root, (m) => m.trainStepAsync(wideX(OOM_BATCH), wideY(OOM_BATCH)), (m) => finiteOutput(m.forwardSync(wideX(3))));
     },
   },
   {
@@ -165,7 +165,7 @@ export const cases: RuntimeCase[] = [
     expect: "ok",
     timeoutSeconds: 180,
     async run({ root }) {
-      await afterOutOfMemory(root, (m) => m.evaluate(wideX(OOM_BATCH), wideY(OOM_BATCH)), (m) => finiteOutput(m.evaluate(wideX(2), wideY(2)).outputs));
+      await afterOutOfMemory(root, (m) => m.evaluateSync(wideX(OOM_BATCH), wideY(OOM_BATCH)), (m) => finiteOutput(m.evaluateSync(wideX(2), wideY(2)).outputs));
     },
   },
   {
@@ -177,7 +177,7 @@ export const cases: RuntimeCase[] = [
     async run({ root }) {
       const m = await wideModel(root);
       try {
-        m.forward(wideX(OOM_BATCH));
+        m.forwardSync(wideX(OOM_BATCH));
       } finally {
         m.dispose();
       }
@@ -192,13 +192,13 @@ export const cases: RuntimeCase[] = [
     async run({ root, dir }) {
       const wide = await wideModel(root);
       try {
-        wide.forward(wideX(OOM_BATCH));
+        wide.forwardSync(wideX(OOM_BATCH));
       } catch {
         // expected: out of memory
       } finally {
         wide.dispose();
       }
-      await withModel(dir, (m) => finiteOutput(m.forward(x())));
+      await withModel(dir, (m) => finiteOutput(m.forwardSync(x())));
     },
   },
 
@@ -211,17 +211,17 @@ export const cases: RuntimeCase[] = [
     async run({ root }) {
       const m = await wideModel(root);
       try {
-        const before = Array.from((m.forward(wideX(3)) as Tensor).data);
+        const before = Array.from((m.forwardSync(wideX(3)) as Tensor).data);
         const limit = m.manifest.maxSamplesPerDevice!;
         let error: unknown;
         try {
-          m.forward(wideX(limit + 1));
+          m.forwardSync(wideX(limit + 1));
         } catch (e) {
           error = e;
         }
         if (!(error instanceof RangeError) || !new RegExp(`more than the ${limit}`).test(error.message))
           throw new Error(`expected a RangeError naming the limit ${limit}, got ${String(error)}`);
-        const after = Array.from((m.forward(wideX(3)) as Tensor).data);
+        const after = Array.from((m.forwardSync(wideX(3)) as Tensor).data);
         if (after.some((v, i) => v !== before[i])) throw new Error("the small forward changed after the refused batch");
       } finally {
         m.dispose();
@@ -238,8 +238,8 @@ export const cases: RuntimeCase[] = [
     async run({ dir, tmp }) {
       const file = join(tmp, "ckpt.safetensors");
       const want = await withModel(dir, async (m) => {
-        m.trainStep(x(4), y(4));
-        m.trainStep(x(4, 1), y(4));
+        m.trainStepSync(x(4), y(4));
+        m.trainStepSync(x(4, 1), y(4));
         await m.saveCheckpoint(file);
         return Array.from(m.getParameter("fc1.weight.exp_avg").data as Float32Array);
       });

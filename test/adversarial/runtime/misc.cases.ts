@@ -12,9 +12,9 @@ export const cases: RuntimeCase[] = [
     async run({ dir }) {
       const m = await load(dir);
       try {
-        const out = m.forward(tensor(new Float32Array(2 * 8), [2, 8]));
+        const out = m.forwardSync(tensor(new Float32Array(2 * 8), [2, 8]));
         if (Array.isArray(out) || out.shape.join() !== "2,3") throw new Error(`forward gave ${JSON.stringify(out)}`);
-        const loss = m.trainStep(tensor(new Float32Array(2 * 8).fill(1), [2, 8]), tensor(new Int32Array([0, 2]), [2]));
+        const loss = m.trainStepSync(tensor(new Float32Array(2 * 8).fill(1), [2, 8]), tensor(new Int32Array([0, 2]), [2]));
         if (!Number.isFinite(loss)) throw new Error(`loss ${loss}`);
       } finally {
         m.dispose();
@@ -29,7 +29,7 @@ export const cases: RuntimeCase[] = [
     async run({ dir }) {
       const m = await load(dir);
       try {
-        m.forward(tensor(new Int32Array(64), [1, 1, 8, 8]));
+        m.forwardSync(tensor(new Int32Array(64), [1, 1, 8, 8]));
       } finally {
         m.dispose();
       }
