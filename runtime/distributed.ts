@@ -35,7 +35,10 @@ const VARIABLES: readonly { launcher: Launcher; rank: string; size: string; loca
   { launcher: "torchrun", rank: "RANK", size: "WORLD_SIZE", local: "LOCAL_RANK" },
 ];
 
-function integer(env: NodeJS.ProcessEnv, name: string, min: number): number {
+/** The environment variables read here (process.env's type, written out so that the published .d.ts needs no @types/node). */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Environment, name: string, min: number): number {
   const text = env[name];
   const n = Number(text);
   if (text === undefined || text.trim() === "" || !Number.isInteger(n) || n < min)
@@ -47,7 +50,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, min: number): number {
  * This process's place in its job, from the first launcher whose rank and size variables are set
  * (mpirun, then srun, then torchrun style); undefined when none is: a single process.
  */
-export function processGroupFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessGroupInfo | undefined {
+export function processGroupFromEnv(env: Environment = process.env): ProcessGroupInfo | undefined {
   for (const v of VARIABLES) {
     if (env[v.rank] === undefined || env[v.size] === undefined) continue;
     const rank = integer(env, v.rank, 0);
@@ -60,17 +63,17 @@ export function processGroupFromEnv(env: NodeJS.ProcessEnv = process.env): Proce
 }
 
 /** The rank of this process (0 when it runs alone): scripts print and write files only on rank 0. */
-export function rank(env: NodeJS.ProcessEnv = process.env): number {
+export function rank(env: Environment = process.env): number {
   return processGroupFromEnv(env)?.rank ?? 0;
 }
 
 /** The number of processes in the job (1 when this process runs alone). */
-export function worldSize(env: NodeJS.ProcessEnv = process.env): number {
+export function worldSize(env: Environment = process.env): number {
   return processGroupFromEnv(env)?.worldSize ?? 1;
 }
 
 /** The collective timeout in seconds: the option, else TSDP_DIST_TIMEOUT, else 300. */
-export function distributedTimeout(option: boolean | DistributedOptions, env: NodeJS.ProcessEnv = process.env): number {
+export function distributedTimeout(option: boolean | DistributedOptions, env: Environment = process.env): number {
   const given = typeof option === "object" ? option.timeout : undefined;
   if (given !== undefined) {
     if (typeof given !== "number" || !(given > 0) || !Number.isFinite(given))
