@@ -1,4 +1,5 @@
-// npm run fuzz -- [--seed S] [--count N] [--cases K] [--batch B] [--work DIR] [--data-parallel] [--reduce] [--minutes M] [--json FILE]
+// npm run fuzz -- [--seed S] [--count N] [--cases K] [--batch B] [--work DIR] [--data-parallel] [--metamorphic]
+//                 [--precisions tf32,bf16] [--reduce] [--minutes M] [--json FILE]
 //
 // Generates N random model files from seeds S, S+1, …, each packing K random cases
 // (fuzz/generate.ts), and checks each against the float64 reference (fuzz/check.ts). Prints one line
@@ -19,6 +20,12 @@ const integer = (min: number) => (v: string) => {
   return n;
 };
 
+const precisionList = (v: string) => {
+  const list = v.split(",").map((p) => p.trim());
+  for (const p of list) if (p !== "tf32" && p !== "bf16") throw new InvalidArgumentError(`expected tf32 and/or bf16, got ${p}`);
+  return list as ("tf32" | "bf16")[];
+};
+
 const program = new Command("fuzz")
   .description("differential fuzzing: random models, compiled for the CPU target, against the float64 reference")
   .option("--seed <n>", "first seed", integer(0), 1)
@@ -27,11 +34,13 @@ const program = new Command("fuzz")
   .option("--batch <n>", "batch of the checks", integer(2), 3)
   .option("--work <dir>", "where model files and builds go", "build/fuzz")
   .option("--data-parallel", "also compare the step on 2 and 3 virtual devices", false)
+  .option("--metamorphic", "also run each model with its threads shuffled and with CUDA graphs off (must be bit-identical)", false)
+  .option("--precisions <list>", "also rebuild each model at these precisions (tf32, bf16) and compare with fp32", precisionList)
   .option("--reduce", "shrink each failing model into test/fixtures/fuzz/ (a regression test)", false)
   .option("--minutes <n>", "start no new model file after this many minutes (the summary is still written)", integer(1))
   .option("--json <file>", "write findings and coverage as JSON");
 program.parse();
-const opts = program.opts<{ seed: number; count: number; cases: number; batch: number; work: string; dataParallel: boolean; reduce: boolean; minutes?: number; json?: string }>();
+const opts = program.opts<{ seed: number; count: number; cases: number; batch: number; work: string; dataParallel: boolean; metamorphic: boolean; precisions?: ("tf32" | "bf16")[]; reduce: boolean; minutes?: number; json?: string }>();
 
 const findings: Finding[] = [];
 const coverage = new Map<string, number>();
@@ -43,7 +52,7 @@ for (let seed = opts.seed; seed < opts.seed + opts.count; seed++) {
   files++;
   const model = generateModel(seed, opts.cases);
   for (const c of model.cases) for (const t of c.tags) coverage.set(t, (coverage.get(t) ?? 0) + 1);
-  const result = await checkModel(model, { work: join(opts.work, `seed-${seed}`), batch: opts.batch, dataParallel: opts.dataParallel });
+  const result = await checkModel(model, { work: join(opts.work, `seed-${seed}`), batch: opts.batch, dataParallel: opts.dataParallel, metamorphic: opts.metamorphic || opts.precisions ? { order: opts.metamorphic, precisions: opts.precisions } : undefined });
   compileSeconds += result.compileSeconds;
   findings.push(...result.findings);
   const status = result.findings.length === 0 ? "ok" : `${result.findings.length} finding${result.findings.length === 1 ? "" : "s"}`;

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkModel, compare, type Finding } from "../fuzz/check.ts";
 import { generateModel, type FuzzModel } from "../fuzz/generate.ts";
+import { compareRuns, UNIT_ROUNDOFF, type FreshRun } from "../fuzz/metamorphic.ts";
 import { findingClass, reduce } from "../fuzz/reduce.ts";
 import { lowerSource, yieldToRunner } from "./helpers.ts";
 
@@ -20,8 +21,10 @@ describe("fuzz: a fixed set of random models equals the reference", () => {
     it(`seed ${seed}: ${CASES} random cases`, async () => {
       await yieldToRunner();
       const model = generateModel(seed, CASES);
-      // every other file also runs the step on 2 and 3 virtual devices
-      const { findings } = await checkModel(model, { work: join(work, `seed-${seed}`), dataParallel: seed % 2 === 0 });
+      // every other file also runs the step on 2 and 3 virtual devices; every file with threads
+      // shuffled and with graphs off; the first also at tf32 and bf16 (two more builds)
+      const metamorphic = { order: true, precisions: seed === SEEDS[0] ? (["tf32", "bf16"] as const) : [] };
+      const { findings } = await checkModel(model, { work: join(work, `seed-${seed}`), dataParallel: seed % 2 === 0, metamorphic });
       expect(findings.map((f) => `${f.kind}: ${f.what}: ${f.message.split("\n")[0]}`)).toEqual([]);
     }, 600_000);
 });
@@ -63,6 +66,28 @@ describe("fuzz: the fuzzer's parts", () => {
     // a 1e-6 gradient off by 1e-9: a mismatch on its own scale, noise on the model's (floor 1e-3 · 1)
     expect(compare([1.001e-6], [1e-6], { rtol: 0, atol: 1e-4 })).toBeDefined();
     expect(compare([1.001e-6], [1e-6], { rtol: 0, atol: 1e-4 }, 1e-3)).toBeUndefined();
+  });
+
+  it("metamorphic comparisons: bit-exact for thread order and graphs, 8·u of the scale plus the scaled nudge for a precision", () => {
+    const run = (g: number[], loss = 1): FreshRun => ({ outputs: [[1, -2]], loss, grads: new Map([["w", g]]) });
+    const base = run([0.5, -0.25]);
+    const found: string[] = [];
+    const collect = (_kind: string, what: string) => found.push(what);
+    compareRuns(run([0.5, -0.25]), base, "shuffled", collect);
+    expect(found).toEqual([]);
+    compareRuns(run([0.5, Math.fround(-0.25 * (1 + 2 ** -22))]), base, "shuffled", collect);
+    expect(found).toEqual(["gradient w shuffled"]);
+    found.length = 0;
+    // bf16: u = 2⁻⁸, 8·u·(scale + |value|) = 8·2⁻⁸·(0.5 + 0.5) ≈ 0.031 for the first gradient; no nudge moved anything
+    const bf16 = { u: UNIT_ROUNDOFF.bf16, noise: base };
+    compareRuns(run([0.52, -0.25]), base, "bf16", collect, bf16);
+    expect(found).toEqual([]);
+    compareRuns(run([0.55, -0.25]), base, "bf16", collect, bf16);
+    expect(found).toEqual(["gradient w bf16"]);
+    // a nudge of one fp32 ulp that moved the gradient by 1e-6 allows K·2¹⁵·1e-6 ≈ 0.26 more
+    found.length = 0;
+    compareRuns(run([0.55, -0.25]), base, "bf16", collect, { u: UNIT_ROUNDOFF.bf16, noise: run([0.5 + 1e-6, -0.25]) });
+    expect(found).toEqual([]);
   });
 
   it("a model whose compiled parameters differ from the reference's is a mismatch (the check can fail)", async () => {
