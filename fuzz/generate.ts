@@ -12,10 +12,10 @@
 // look for), transposed convolutions, pools, BatchNorm, LayerNorm, dropout, activations,
 // pointwise arithmetic with constants, residual adds (fan-out and fan-in), reductions whose
 // result is broadcast back, views (flatten, reshape, transpose, unsqueeze), softmax and
-// logSoftmax, matmuls; then a flatten and a Linear to OUT.
+// logSoftmax, matmuls, and the model language's newer ops (language-ops.ts: joins and slices,
+// masks, factories, nn.Parameter, attention, indexing); then a flatten and a Linear to OUT.
 
 import { dims, field, fresh, numel, ODD, Rng, type CaseBuilder, type Shape, type Step } from "./builder.ts";
-
 import { attention, factories, imageJoin, indexing, masks, parameter, vectorJoin } from "./language-ops.ts";
 
 export { Rng, type Step } from "./builder.ts";
