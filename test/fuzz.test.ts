@@ -2,13 +2,18 @@
 // reference (fuzz/check.ts states the tolerances), the reduced models it ever found as regression
 // tests, and the fuzzer's own parts — that the check fails on a wrong model, that the reducer
 // shrinks to what fails.
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkModel, compare, type Finding } from "../fuzz/check.ts";
 import { generateModel, type FuzzModel } from "../fuzz/generate.ts";
 import { compareRuns, UNIT_ROUNDOFF, type FreshRun } from "../fuzz/metamorphic.ts";
 import { findingClass, reduce } from "../fuzz/reduce.ts";
+import { compile } from "../compiler/pipeline.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { load, tensor } from "../runtime/index.ts";
 import { lowerSource, yieldToRunner } from "./helpers.ts";
 
 /** The CI set: 8 model files of 13 cases, 104 random cases in 8 fast (-O0) builds. */
@@ -45,6 +50,47 @@ describe.runIf(found.length > 0)("fuzz: the reduced models it found stay fixed",
       const { findings } = await checkModel(model, { work: join(work, "fixtures", file.replace(/\.ts$/, "")), dataParallel: true });
       expect(findings.map((f) => `${f.kind}: ${f.what}: ${f.message.split("\n")[0]}`)).toEqual([]);
     }, 600_000);
+});
+
+describe("fuzz: compiler bugs it found, as direct tests", () => {
+  it("cross-entropy keeps its digits when the label's logit leads by a margin (seed 70006: lse − x[y] lost them to m + log s)", async () => {
+    // logits [60, 50, 50], label 0: loss = log(1 + 2e⁻¹⁰) ≈ 9.08e-5. Computed as (m + log s) − x[y],
+    // the sum m + log s rounds to an ulp of 60 (3.8e-6), ~1 % of the loss; as log s − (x[y] − m), the
+    // only rounding is s's (an ulp of 1), as PyTorch's log_softmax does. Tolerance: 4 ulps of 1 (4.8e-7),
+    // 2.6e-3 of the loss (1.8e-4 for the two rows).
+    await yieldToRunner();
+    const dir = join(work, "confident-ce");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "model.ts");
+    writeFileSync(file, `import { nn, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
+export class M extends nn.Module {
+  l = new nn.Linear(3, 3);
+  forward(x: Tensor<[Batch, 3]>) {
+    return this.l(x);
+  }
+}
+export const training = new Training(M, { loss: new nn.CrossEntropyLoss({ reduction: "sum" }), optimizer: new optim.SGD({ lr: 0.1 }) });
+`);
+    const { model, build } = await compile(file, { target: "cpu", outDir: join(dir, "build"), fastBuild: true });
+    const m = await load(build.outDir);
+    try {
+      const eye = Float32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1);
+      m.setParameter("l.weight", { data: eye, shape: [3, 3] });
+      m.setParameter("l.bias", { data: new Float32Array(3), shape: [3] });
+      const logits = Float32Array.of(60, 50, 50, 50, 60, 50);
+      const labels = Int32Array.of(0, 1);
+      m.train(true);
+      const got = m.trainStepSync(tensor(logits, [2, 3]), tensor(labels, [2]), { lr: 0 });
+      const state = initState(model.graph, 0);
+      state.params.set("l.weight", nd([3, 3], eye));
+      state.params.set("l.bias", nd([3], new Float32Array(3)));
+      const want = runReference(model.graph, { x: nd([2, 3], logits), target: nd([2], labels) }, state, { training: true }).loss!;
+      expect(want).toBeCloseTo(2 * Math.log(1 + 2 * Math.exp(-10)), 12);
+      expect(Math.abs(got - want)).toBeLessThanOrEqual(4 * 2 ** -23);
+    } finally {
+      m.dispose();
+    }
+  }, 600_000);
 });
 
 describe("fuzz: the fuzzer's parts", () => {
