@@ -12,66 +12,16 @@
 // look for), transposed convolutions, pools, BatchNorm, LayerNorm, dropout, activations,
 // pointwise arithmetic with constants, residual adds (fan-out and fan-in), reductions whose
 // result is broadcast back, views (flatten, reshape, transpose, unsqueeze), softmax and
-// logSoftmax, matmuls; then a flatten and a Linear to OUT.
+// logSoftmax, matmuls, and the model language's newer ops (language-ops.ts: joins and slices,
+// masks, factories, nn.Parameter, attention, indexing); then a flatten and a Linear to OUT.
 
-/** A small seeded generator (mulberry32): the same seed, the same models, on every machine. */
-export class Rng {
-  #s: number;
-  constructor(seed: number) {
-    this.#s = seed >>> 0 || 0x9e3779b9;
-  }
-  next(): number {
-    let t = (this.#s = (this.#s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-}
+import { dims, field, fresh, numel, ODD, Rng, type CaseBuilder, type Shape, type Step } from "./builder.ts";
+import { attention, factories, imageJoin, indexing, masks, parameter, vectorJoin } from "./language-ops.ts";
+
+export { Rng, type Step } from "./builder.ts";
 
 /** The width every case ends in, so that their outputs add up. */
 export const OUT = 6;
-
-/** Sizes a generator likes: 1, small primes, and sizes that are no multiple of a tile. */
-const ODD = [1, 2, 3, 5, 7, 11, 13];
-
-type Shape = readonly number[];
-
-/**
- * One statement of a case's forward, `const <name> = <expr>;`, with the layers (fields) it calls.
- * The reducer drops steps: a step whose output has its input's shape can become `<input>` itself.
- */
-export interface Step {
-  readonly name: string;
-  readonly expr: string;
-  readonly fields: readonly string[];
-  readonly input: string;
-  readonly shapeIn: Shape;
-  readonly shape: Shape;
-}
-
-/** One case while it is generated: its steps, its current value. */
-interface CaseBuilder {
-  readonly steps: Step[];
-  /** Fields made for the step being built. */
-  pending: string[];
-  fieldCount: number;
-  /** The variables in scope with their shapes; `cur` is the value the next layer takes. */
-  cur: { name: string; shape: Shape };
-  /** Earlier values a residual can add back (same shape). */
-  readonly saved: { name: string; shape: Shape }[];
-  /** What the case exercises: op and pattern names (coverage). */
-  readonly tags: string[];
-  vars: number;
-}
 
 export interface FuzzCase {
   readonly className: string;
@@ -94,22 +44,6 @@ export interface FuzzModel {
   /** The loss and the optimizer, as written. */
   readonly loss: { readonly decl: string; readonly tag: string };
   readonly optimizer: string;
-}
-
-const numel = (s: Shape) => s.reduce((a, b) => a * b, 1);
-const dims = (s: Shape) => s.join(", ");
-
-function fresh(b: CaseBuilder, shape: Shape, expr: string): void {
-  const name = `h${b.vars++}`;
-  b.steps.push({ name, expr, fields: b.pending, input: b.cur.name, shapeIn: b.cur.shape, shape });
-  b.pending = [];
-  b.cur = { name, shape };
-}
-
-function field(b: CaseBuilder, ctor: string): string {
-  const name = `l${b.fieldCount++}`;
-  b.pending.push(`${name} = ${ctor};`);
-  return `this.${name}`;
 }
 
 const ACTIVATIONS: readonly { call: (x: string) => string; tag: string; module?: string }[] = [
@@ -173,9 +107,13 @@ function reduceBack(r: Rng, b: CaseBuilder): void {
   fresh(b, b.cur.shape, `${b.cur.name}.sub(${b.cur.name}.${kind}(${dim}, true)${scale})`);
 }
 
+/** The model language's newer ops (fuzz/language-ops.ts) that apply to either shape: one option each. */
+const newerOps = (r: Rng, b: CaseBuilder): (() => boolean)[] => [() => masks(r, b), () => factories(r, b), () => parameter(r, b), () => attention(r, b), () => indexing(r, b)];
+
 function image(r: Rng, b: CaseBuilder): void {
   const [, c, h, w] = b.cur.shape;
   const x = b.cur.name;
+  const newer = newerOps(r, b);
   const options: (() => boolean)[] = [
     () => {
       // convolution: random stride, padding, dilation, groups; output at least 1×1
@@ -250,6 +188,8 @@ function image(r: Rng, b: CaseBuilder): void {
       fresh(b, b.cur.shape, `F.softmax(${x}, 1)`);
       return true;
     },
+    ...newer,
+    () => imageJoin(r, b),
   ];
   for (let tries = 0; tries < 8; tries++) if (r.pick(options)()) return;
 }
@@ -257,6 +197,7 @@ function image(r: Rng, b: CaseBuilder): void {
 function vector(r: Rng, b: CaseBuilder): void {
   const [batch, f] = b.cur.shape;
   const x = b.cur.name;
+  const newer = newerOps(r, b);
   const options: (() => boolean)[] = [
     () => {
       const out = r.pick(ODD.concat([4, 8, 17]));
@@ -312,6 +253,8 @@ function vector(r: Rng, b: CaseBuilder): void {
     () => (pointwise(r, b), true),
     () => residual(r, b),
     () => (reduceBack(r, b), true),
+    ...newer,
+    () => vectorJoin(r, b),
   ];
   for (let tries = 0; tries < 8; tries++) if (r.pick(options)()) return;
 }

@@ -2,12 +2,18 @@
 // reference (fuzz/check.ts states the tolerances), the reduced models it ever found as regression
 // tests, and the fuzzer's own parts — that the check fails on a wrong model, that the reducer
 // shrinks to what fails.
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkModel, compare, type Finding } from "../fuzz/check.ts";
 import { generateModel, type FuzzModel } from "../fuzz/generate.ts";
+import { compareRuns, UNIT_ROUNDOFF, type FreshRun } from "../fuzz/metamorphic.ts";
 import { findingClass, reduce } from "../fuzz/reduce.ts";
+import { compile } from "../compiler/pipeline.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { load, tensor } from "../runtime/index.ts";
 import { lowerSource, yieldToRunner } from "./helpers.ts";
 
 /** The CI set: 8 model files of 13 cases, 104 random cases in 8 fast (-O0) builds. */
@@ -20,8 +26,10 @@ describe("fuzz: a fixed set of random models equals the reference", () => {
     it(`seed ${seed}: ${CASES} random cases`, async () => {
       await yieldToRunner();
       const model = generateModel(seed, CASES);
-      // every other file also runs the step on 2 and 3 virtual devices
-      const { findings } = await checkModel(model, { work: join(work, `seed-${seed}`), dataParallel: seed % 2 === 0 });
+      // every other file also runs the step on 2 and 3 virtual devices; every file with threads
+      // shuffled and with graphs off; the first also at tf32 and bf16 (two more builds)
+      const metamorphic = { order: true, precisions: seed === SEEDS[0] ? (["tf32", "bf16"] as const) : [] };
+      const { findings } = await checkModel(model, { work: join(work, `seed-${seed}`), dataParallel: seed % 2 === 0, metamorphic });
       expect(findings.map((f) => `${f.kind}: ${f.what}: ${f.message.split("\n")[0]}`)).toEqual([]);
     }, 600_000);
 });
@@ -44,6 +52,47 @@ describe.runIf(found.length > 0)("fuzz: the reduced models it found stay fixed",
     }, 600_000);
 });
 
+describe("fuzz: compiler bugs it found, as direct tests", () => {
+  it("cross-entropy keeps its digits when the label's logit leads by a margin (seed 70006: lse − x[y] lost them to m + log s)", async () => {
+    // logits [60, 50, 50], label 0: loss = log(1 + 2e⁻¹⁰) ≈ 9.08e-5. Computed as (m + log s) − x[y],
+    // the sum m + log s rounds to an ulp of 60 (3.8e-6), ~1 % of the loss; as log s − (x[y] − m), the
+    // only rounding is s's (an ulp of 1), as PyTorch's log_softmax does. Tolerance: 4 ulps of 1 (4.8e-7),
+    // 2.6e-3 of the loss (1.8e-4 for the two rows).
+    await yieldToRunner();
+    const dir = join(work, "confident-ce");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "model.ts");
+    writeFileSync(file, `import { nn, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
+export class M extends nn.Module {
+  l = new nn.Linear(3, 3);
+  forward(x: Tensor<[Batch, 3]>) {
+    return this.l(x);
+  }
+}
+export const training = new Training(M, { loss: new nn.CrossEntropyLoss({ reduction: "sum" }), optimizer: new optim.SGD({ lr: 0.1 }) });
+`);
+    const { model, build } = await compile(file, { target: "cpu", outDir: join(dir, "build"), fastBuild: true });
+    const m = await load(build.outDir);
+    try {
+      const eye = Float32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1);
+      m.setParameter("l.weight", { data: eye, shape: [3, 3] });
+      m.setParameter("l.bias", { data: new Float32Array(3), shape: [3] });
+      const logits = Float32Array.of(60, 50, 50, 50, 60, 50);
+      const labels = Int32Array.of(0, 1);
+      m.train(true);
+      const got = m.trainStepSync(tensor(logits, [2, 3]), tensor(labels, [2]), { lr: 0 });
+      const state = initState(model.graph, 0);
+      state.params.set("l.weight", nd([3, 3], eye));
+      state.params.set("l.bias", nd([3], new Float32Array(3)));
+      const want = runReference(model.graph, { x: nd([2, 3], logits), target: nd([2], labels) }, state, { training: true }).loss!;
+      expect(want).toBeCloseTo(2 * Math.log(1 + 2 * Math.exp(-10)), 12);
+      expect(Math.abs(got - want)).toBeLessThanOrEqual(4 * 2 ** -23);
+    } finally {
+      m.dispose();
+    }
+  }, 600_000);
+});
+
 describe("fuzz: the fuzzer's parts", () => {
   it("generates the same valid models from the same seed, and different ones from another", () => {
     for (const seed of [1, 2, 3, 4, 5]) {
@@ -63,6 +112,28 @@ describe("fuzz: the fuzzer's parts", () => {
     // a 1e-6 gradient off by 1e-9: a mismatch on its own scale, noise on the model's (floor 1e-3 · 1)
     expect(compare([1.001e-6], [1e-6], { rtol: 0, atol: 1e-4 })).toBeDefined();
     expect(compare([1.001e-6], [1e-6], { rtol: 0, atol: 1e-4 }, 1e-3)).toBeUndefined();
+  });
+
+  it("metamorphic comparisons: bit-exact for thread order and graphs, 8·u of the scale plus the scaled nudge for a precision", () => {
+    const run = (g: number[], loss = 1): FreshRun => ({ outputs: [[1, -2]], loss, grads: new Map([["w", g]]) });
+    const base = run([0.5, -0.25]);
+    const found: string[] = [];
+    const collect = (_kind: string, what: string) => found.push(what);
+    compareRuns(run([0.5, -0.25]), base, "shuffled", collect);
+    expect(found).toEqual([]);
+    compareRuns(run([0.5, Math.fround(-0.25 * (1 + 2 ** -22))]), base, "shuffled", collect);
+    expect(found).toEqual(["gradient w shuffled"]);
+    found.length = 0;
+    // bf16: u = 2⁻⁸, 8·u·(scale + |value|) = 8·2⁻⁸·(0.5 + 0.5) ≈ 0.031 for the first gradient; no nudge moved anything
+    const bf16 = { u: UNIT_ROUNDOFF.bf16, noise: base };
+    compareRuns(run([0.52, -0.25]), base, "bf16", collect, bf16);
+    expect(found).toEqual([]);
+    compareRuns(run([0.55, -0.25]), base, "bf16", collect, bf16);
+    expect(found).toEqual(["gradient w bf16"]);
+    // a nudge of one fp32 ulp that moved the gradient by 1e-6 allows K·2¹⁵·1e-6 ≈ 0.26 more
+    found.length = 0;
+    compareRuns(run([0.55, -0.25]), base, "bf16", collect, { u: UNIT_ROUNDOFF.bf16, noise: run([0.5 + 1e-6, -0.25]) });
+    expect(found).toEqual([]);
   });
 
   it("a model whose compiled parameters differ from the reference's is a mismatch (the check can fail)", async () => {

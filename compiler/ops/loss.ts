@@ -64,17 +64,19 @@ export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly l
       statements: (a, C) => {
         const smoothing = cFloat(a.labelSmoothing);
         return [
-          "// −log softmax(x)[y] = logsumexp(x) − x[y]; label smoothing ε adds ε/C·Σ_c (logsumexp − x[c])",
+          "// −log softmax(x)[y] = log s − (x[y] − m), s = Σ_c e^(x[c] − m), as PyTorch's log_softmax: m is",
+          "// never added to log s, whose digits a large m would round away (fuzz seed 70006); label",
+          "// smoothing ε adds ε/C·Σ_c (log s − (x[c] − m))",
           "float m = -INFINITY;",
           `for (int c = lane; c < ${C}; c += 32) m = fmaxf(m, x[c]);`,
           "m = tsdp_warp_max(m);",
           "float s = 0.0f, xs = 0.0f;",
-          `for (int c = lane; c < ${C}; c += 32) { s += expf(x[c] - m); xs += x[c]; }`,
+          `for (int c = lane; c < ${C}; c += 32) { s += expf(x[c] - m); xs += x[c] - m; }`,
           "s = tsdp_warp_sum(s);",
           "xs = tsdp_warp_sum(xs);",
-          "const float lse = m + logf(s);",
-          `const float picked = (y >= 0 && y < ${C}) ? x[y] : NAN;  // the runtime rejects bad labels first`,
-          `const float loss = (1.0f - ${smoothing}) * (lse - picked) + (${smoothing} / ${C}) * (${C} * lse - xs);`,
+          "const float ls = logf(s);",
+          `const float picked = (y >= 0 && y < ${C}) ? x[y] - m : NAN;  // the runtime rejects bad labels first`,
+          `const float loss = (1.0f - ${smoothing}) * (ls - picked) + (${smoothing} / ${C}) * (${C} * ls - xs);`,
         ];
       },
     },

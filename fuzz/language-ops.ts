@@ -1,0 +1,254 @@
+// The model language's newer ops in random cases (issue 16, session 7): joins and slices (cat,
+// stack, split, chunk, narrow, select), masks (comparisons, where, maskedFill, logical ops),
+// factories inside forward (arange, zeros, ones, full, eye, tril, triu), nn.Parameter, scaled
+// dot-product attention (plain, causal, with a float mask), and indexing (indexSelect, gather).
+// Each function adds one step to the case (or returns false when nothing fits the shape), with its
+// result's shape solved here, so the model is valid by construction. Shapes are [Batch, F] (vector)
+// or [Batch, C, H, W] (image); every form keeps one of the two.
+import { field, fresh, type CaseBuilder, type Rng, type Shape } from "./builder.ts";
+
+/** A vector is not widened past this (cat), so that later batched matmuls stay small. */
+const WIDEST = 48;
+
+const divisorsOver1 = (n: number) => Array.from({ length: n - 1 }, (_, i) => i + 2).filter((d) => n % d === 0);
+
+/** Joins and slices of a vector [B, f]: each ends in a vector. */
+export function vectorJoin(r: Rng, b: CaseBuilder): boolean {
+  const [batch, f] = b.cur.shape;
+  const x = b.cur.name;
+  const forms: (() => boolean)[] = [
+    () => {
+      // cat with a narrowed, transformed copy of itself
+      const l = r.int(1, f), s = r.int(0, f - l);
+      if (f + l > WIDEST) return false;
+      b.tags.push("cat", "narrow");
+      fresh(b, [batch, f + l], `F.cat([${x}, F.tanh(${x}.narrow(1, ${s}, ${l}))], ${r.pick(["1", "-1"])})`);
+      return true;
+    },
+    () => {
+      // chunks put back in reverse order: a permutation of the features
+      if (f < 2) return false;
+      const k = r.int(2, Math.min(f, 4));
+      const size = Math.ceil(f / k), pieces = Math.ceil(f / size);
+      const method = r.chance(0.5);
+      const piece = (i: number) => (method ? `${x}.chunk(${k}, 1)[${i}]` : `F.chunk(${x}, ${k}, 1)[${i}]`);
+      b.tags.push("chunk", "cat");
+      fresh(b, [batch, f], `F.cat([${Array.from({ length: pieces }, (_, i) => piece(pieces - 1 - i)).join(", ")}], 1)`);
+      return true;
+    },
+    () => {
+      // split by sections, the two halves swapped and one scaled
+      if (f < 2) return false;
+      const s = r.int(1, f - 1);
+      b.tags.push("split", "cat");
+      fresh(b, [batch, f], `F.cat([${x}.split([${s}, ${f - s}], 1)[1], ${x}.split([${s}, ${f - s}], 1)[0].mul(0.5)], 1)`);
+      return true;
+    },
+    () => {
+      // split by size: the first piece
+      if (f < 2) return false;
+      const size = r.int(1, f - 1);
+      b.tags.push("split");
+      fresh(b, [batch, size], r.chance(0.5) ? `${x}.split(${size}, 1)[0]` : `F.split(${x}, ${size}, 1)[0]`);
+      return true;
+    },
+    () => {
+      // stack along a new dim, then back to a vector (a view, or a sum over the new dim)
+      if (2 * f > WIDEST) return false;
+      b.tags.push("stack");
+      if (r.chance(0.5)) fresh(b, [batch, 2 * f], `F.stack([${x}, F.sigmoid(${x})], 1).view(-1, ${2 * f})`);
+      else fresh(b, [batch, f], `F.stack([${x}, ${x}.mul(-0.5), F.tanh(${x})], 2).sum(2)`);
+      return true;
+    },
+    () => {
+      const l = r.int(1, f), s = r.int(0, f - l);
+      b.tags.push("narrow");
+      fresh(b, [batch, l], `${x}.narrow(1, ${s}, ${l})`);
+      return true;
+    },
+    () => {
+      // select on a [B, d, f/d] view, along either dim (a negative index now and then)
+      const ds = divisorsOver1(f);
+      if (ds.length === 0) return false;
+      const d = r.pick(ds);
+      const alongFirst = r.chance(0.5);
+      const size = alongFirst ? d : f / d;
+      const index = r.chance(0.3) ? -1 : r.int(0, size - 1);
+      b.tags.push("select");
+      fresh(b, [batch, alongFirst ? f / d : d], `${x}.view(-1, ${d}, ${f / d}).select(${alongFirst ? 1 : 2}, ${index})`);
+      return true;
+    },
+  ];
+  return r.pick(forms)();
+}
+
+/** Joins and slices of an image [B, c, h, w]: each ends in an image. */
+export function imageJoin(r: Rng, b: CaseBuilder): boolean {
+  const [batch, c, h, w] = b.cur.shape;
+  const x = b.cur.name;
+  const forms: (() => boolean)[] = [
+    () => {
+      if (2 * c > 8) return false;
+      b.tags.push("cat");
+      fresh(b, [batch, 2 * c, h, w], `F.cat([${x}, F.relu(${x})], 1)`);
+      return true;
+    },
+    () => {
+      // chunk along a spatial dim: the first piece
+      const dim = r.pick([2, 3]);
+      const size = b.cur.shape[dim];
+      if (size < 2) return false;
+      const k = r.int(2, Math.min(size, 3));
+      const shape = [...b.cur.shape];
+      shape[dim] = Math.ceil(size / k);
+      b.tags.push("chunk");
+      fresh(b, shape, `${x}.chunk(${k}, ${dim})[0]`);
+      return true;
+    },
+    () => {
+      // split the channels, the pieces swapped
+      if (c < 2) return false;
+      const s = r.int(1, c - 1);
+      b.tags.push("split", "cat");
+      fresh(b, b.cur.shape, `F.cat([${x}.split([${s}, ${c - s}], 1)[1], ${x}.split([${s}, ${c - s}], 1)[0]], 1)`);
+      return true;
+    },
+    () => {
+      // stack along a new dim, viewed as twice the height
+      if (2 * h > 24) return false;
+      b.tags.push("stack");
+      fresh(b, [batch, c, 2 * h, w], `F.stack([${x}, ${x}.neg()], 3).view(-1, ${c}, ${2 * h}, ${w})`);
+      return true;
+    },
+    () => {
+      const dim = r.pick([2, 3]);
+      const size = b.cur.shape[dim];
+      const l = r.int(1, size), s = r.int(0, size - l);
+      const shape = [...b.cur.shape];
+      shape[dim] = l;
+      b.tags.push("narrow");
+      fresh(b, shape, `${x}.narrow(${dim}, ${s}, ${l})`);
+      return true;
+    },
+    () => {
+      // one channel, kept as a channel dim of 1
+      b.tags.push("select");
+      fresh(b, [batch, 1, h, w], `${x}.select(1, ${r.int(0, c - 1)}).unsqueeze(1)`);
+      return true;
+    },
+  ];
+  return r.pick(forms)();
+}
+
+/** Comparisons, where, maskedFill and logical ops: any shape, the shape kept. */
+export function masks(r: Rng, b: CaseBuilder): boolean {
+  const x = b.cur.name;
+  const last = b.cur.shape.length - 1;
+  const t = r.pick([-0.5, 0, 0.3, 1]);
+  const forms = [
+    { tags: ["where", "gt"], e: `F.where(${x}.gt(${t}), ${x}, ${x}.mul(0.1))` },
+    { tags: ["where", "le"], e: `F.where(${x}.le(${t}), ${r.pick(["0", "-1", `F.tanh(${x})`])}, ${x})` },
+    { tags: ["masked-fill", "lt"], e: `${x}.maskedFill(${x}.lt(${t}), ${r.pick([0, 0.5, -2])})` },
+    { tags: ["masked-fill", "logical", "ge"], e: `${x}.maskedFill(${x}.ge(1).logicalOr(${x}.lt(-1)), 0.25)` },
+    { tags: ["where", "logical", "ne"], e: `F.where(${x}.ne(0).logicalAnd(${x}.gt(-1)), ${x}, ${x}.mul(-0.5))` },
+    { tags: ["eq", "logical"], e: `${x}.mul(${x}.eq(${x}.amax(${last}, true)).logicalNot().add(0.5))` },
+    { tags: ["gt", "bool"], e: `${x}.add(${x}.gt(${t}).bool().float().mul(0.5))` },
+  ];
+  const f = r.pick(forms);
+  b.tags.push(...f.tags);
+  fresh(b, b.cur.shape, f.e);
+  return true;
+}
+
+/** Factories inside forward (constants the kernel computes), and tril/triu. */
+export function factories(r: Rng, b: CaseBuilder): boolean {
+  const x = b.cur.name;
+  const shape = b.cur.shape;
+  const n = shape[shape.length - 1];
+  const forms: { tags: string[]; e: string; ok?: boolean }[] = [
+    { tags: ["arange"], e: `${x}.add(F.arange(${n}).mul(${r.pick([0.1, -0.25])}))` },
+    { tags: ["arange"], e: `${x}.mul(F.arange(1, ${n + 1}, 1).div(${n}))` },
+    { tags: ["zeros"], e: `${x}.add(F.zeros(${n}))` },
+    { tags: ["ones"], e: `${x}.sub(F.ones([${n}]).mul(0.5))` },
+    { tags: ["full"], e: `${x}.mul(F.full([${n}], ${r.pick([1.5, -0.5])}))` },
+  ];
+  if (shape.length === 2)
+    // a matmul with a constant matrix: the identity plus a strict upper triangle
+    forms.push({ tags: ["eye", "triu", "ones"], e: `${x}.unsqueeze(1).matmul(F.eye(${n}).add(F.ones([${n}, ${n}]).triu(1).mul(0.1))).view(-1, ${n})` });
+  else {
+    const [, , h, w] = shape;
+    const d = r.int(-1, 1);
+    forms.push(
+      { tags: ["eye"], e: `${x}.mul(F.eye(${h}, ${w}).add(0.5))` },
+      { tags: ["tril"], e: r.chance(0.5) ? `${x}.tril(${d})` : `F.tril(${x}, ${d})` },
+      { tags: ["triu"], e: r.chance(0.5) ? `${x}.triu(${d})` : `F.triu(${x}, ${d})` },
+      { tags: ["tril", "ones"], e: `${x}.add(F.ones([${h}, ${w}]).tril().mul(0.5))` },
+    );
+  }
+  const f = r.pick(forms);
+  b.tags.push(...f.tags);
+  fresh(b, shape, f.e);
+  return true;
+}
+
+/** An nn.Parameter of the module, per feature or per channel, added or multiplied in. */
+export function parameter(r: Rng, b: CaseBuilder): boolean {
+  const shape = b.cur.shape;
+  const pshape = shape.length === 2 ? `[${shape[1]}]` : `[${shape[1]}, 1, 1]`;
+  const init = r.pick([
+    { v: `F.zeros(${pshape})`, op: "add" },
+    { v: `F.ones(${pshape})`, op: "mul" },
+    { v: `F.full(${pshape}, 0.5)`, op: "mul" },
+    { v: `F.randn(${pshape})`, op: r.pick(["add", "mul"]) },
+  ]);
+  b.tags.push("parameter");
+  const p = field(b, `new nn.Parameter(${init.v})`);
+  fresh(b, shape, `${b.cur.name}.${init.op}(${p})`);
+  return true;
+}
+
+/**
+ * F.scaledDotProductAttention: a vector [B, f] viewed as [B, L, f/L] (L a divisor of f, or f
+ * itself), keys from a Linear; an image attends over its rows ([B, c] are batch dims, L = S = h,
+ * E = w). Plain, causal, or with a float mask.
+ */
+export function attention(r: Rng, b: CaseBuilder): boolean {
+  const shape = b.cur.shape;
+  const x = b.cur.name;
+  const kind = r.pick(["plain", "causal", "mask"] as const);
+  const rows = shape.length === 2 ? r.pick([...divisorsOver1(shape[1]), shape[1]]) : shape[2];
+  const options = kind === "causal" ? ", { isCausal: true }" : kind === "mask" ? `, { attnMask: F.ones([${rows}, ${rows}]).triu(1).mul(-0.5)${r.chance(0.5) ? ", scale: 0.5" : ""} }` : "";
+  b.tags.push(kind === "plain" ? "attention" : kind === "causal" ? "attention-causal" : "attention-mask");
+  if (shape.length === 2) {
+    const f = shape[1];
+    const view = (e: string) => `${e}.view(-1, ${rows}, ${f / rows})`;
+    const k = field(b, `new nn.Linear(${f}, ${f})`);
+    fresh(b, shape, `F.scaledDotProductAttention(${view(x)}, ${view(`${k}(${x})`)}, ${view(x)}${options}).reshape(-1, ${f})`);
+  } else fresh(b, shape, `F.scaledDotProductAttention(${x}, F.tanh(${x}), ${x}${options})`);
+  return true;
+}
+
+/** indexSelect with an arange index (reversed or strided), and gather at each row's argmax. */
+export function indexing(r: Rng, b: CaseBuilder): boolean {
+  const shape = b.cur.shape;
+  const x = b.cur.name;
+  const dim = shape.length === 2 ? 1 : r.pick([1, 3]);
+  const n = shape[dim];
+  if (r.chance(0.6)) {
+    const reversed = r.chance(0.5);
+    const out: Shape = shape.map((d, i) => (i === dim ? (reversed ? n : Math.ceil(n / 2)) : d));
+    const index = reversed ? `F.arange(${n - 1}, -1, -1, { dtype: "int32" })` : `F.arange(0, ${n}, 2, { dtype: "int32" })`;
+    b.tags.push("index-select");
+    fresh(b, out, r.chance(0.5) ? `${x}.indexSelect(${dim}, ${index})` : `F.indexSelect(${x}, ${dim}, ${index})`);
+    return true;
+  }
+  b.tags.push("gather");
+  if (shape.length === 2) {
+    // the largest of each group of a [B, g, f/g] view
+    const gs = [...divisorsOver1(shape[1]), shape[1]];
+    const g = r.pick(gs);
+    const v = `${x}.view(-1, ${g}, ${shape[1] / g})`;
+    fresh(b, [shape[0], g], `${v}.gather(2, ${v}.argmax(2, true)).view(-1, ${g})`);
+  } else fresh(b, [shape[0], 1, shape[2], shape[3]], `F.gather(${x}, 1, F.tanh(${x}).argmax(1, true))`);
+  return true;
+}
