@@ -3,6 +3,7 @@
 // with the GPU's kernel shapes (shapeFor "gpu": the launches counted are the ones the GPU would
 // run), loads it, runs the program once on random data of the model's input shapes, and writes the
 // counters file (runtime/counters.ts) that `tsdp inspect --gpu ... --counters <file>` reads.
+import { mulberry32 } from "./reference/rng.ts";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { compile } from "./pipeline.ts";
@@ -96,17 +97,6 @@ function randomTensor(spec: IOSpec, batch: number, random: () => number, classes
   return tensor(Int32Array.from({ length: n }, () => (classes > 0 ? Math.floor(random() * classes) : 0)), shape);
 }
 
-/** A small seeded generator, so that two runs count the same data-dependent paths (max pooling). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The per-launch table `tsdp counters` prints. */
 export function formatCounters(file: CountersFile): string {

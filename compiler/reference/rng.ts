@@ -65,3 +65,18 @@ export function normals(count: number, seed: number, stream: number): Float64Arr
   }
   return out;
 }
+
+/**
+ * A small seeded generator of numbers in [0, 1) (mulberry32), for host-side choices that need to
+ * repeat from a seed but not to match the device's Philox streams (sample data, sampling tokens).
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

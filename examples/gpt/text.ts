@@ -2,17 +2,11 @@
 // (generated here, so the project ships no one else's text), and sampling from the compiled
 // forward. Plain TypeScript, run by Node, not compiled by tsdp.
 import { tensor, type Tensor } from "../../runtime/index.ts";
+import { mulberry32 } from "../../compiler/reference/rng.ts";
 
 /** A seeded generator of numbers in [0, 1) (mulberry32): the same seed, the same run. */
 export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** Bytes 0–127 are the vocabulary; any other character becomes "?" (63). */
