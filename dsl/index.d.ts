@@ -420,6 +420,21 @@ export namespace nn {
   interface NLLLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
   class MSELoss extends Module { constructor(options?: { reduction?: Reduction }) }
   interface MSELoss { (input: Tensor, target: Tensor): Tensor }
+  /** |input − target|, elementwise, then reduced */
+  class L1Loss extends Module { constructor(options?: { reduction?: Reduction }) }
+  interface L1Loss { (input: Tensor, target: Tensor): Tensor }
+  /** ½d²/β where |d| < β, else |d| − ½β, with d = input − target (β defaults to 1; 0 gives L1) */
+  class SmoothL1Loss extends Module { constructor(options?: { reduction?: Reduction; beta?: number }) }
+  interface SmoothL1Loss { (input: Tensor, target: Tensor): Tensor }
+  /** ½d² where |d| < δ, else δ(|d| − ½δ) (δ defaults to 1) */
+  class HuberLoss extends Module { constructor(options?: { reduction?: Reduction; delta?: number }) }
+  interface HuberLoss { (input: Tensor, target: Tensor): Tensor }
+  /** −(t·log x + (1 − t)·log(1 − x)) on probabilities x in [0, 1], each log clamped at −100 */
+  class BCELoss extends Module { constructor(options?: { reduction?: Reduction }) }
+  interface BCELoss { (input: Tensor, target: Tensor): Tensor }
+  /** BCELoss of sigmoid(input), computed from the logits without overflow */
+  class BCEWithLogitsLoss extends Module { constructor(options?: { reduction?: Reduction }) }
+  interface BCEWithLogitsLoss { (input: Tensor, target: Tensor): Tensor }
 }
 
 /** torch.nn.functional */
@@ -452,6 +467,13 @@ export namespace F {
   function crossEntropy(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; labelSmoothing?: number }): Tensor;
   function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction }): Tensor;
   function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
+  function l1Loss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
+  function smoothL1Loss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; beta?: number }): Tensor;
+  function huberLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; delta?: number }): Tensor;
+  /** torch.nn.functional.binary_cross_entropy: input holds probabilities in [0, 1] */
+  function binaryCrossEntropy(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
+  /** torch.nn.functional.binary_cross_entropy_with_logits */
+  function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
   /** torch.nn.functional.interpolate, modes "nearest", "linear" and "bilinear" (see nn.InterpolateOptions). */
   function interpolate(x: Tensor, options: nn.InterpolateOptions): Tensor;
   function interpolate(x: Tensor, size?: number | readonly number[] | null, scaleFactor?: number | readonly number[] | null,
@@ -528,7 +550,7 @@ export namespace optim {
 }
 
 export type Optimizer = optim.SGD | optim.Adam | optim.AdamW;
-export type LossModule = nn.CrossEntropyLoss | nn.NLLLoss | nn.MSELoss;
+export type LossModule = nn.CrossEntropyLoss | nn.NLLLoss | nn.MSELoss | nn.L1Loss | nn.SmoothL1Loss | nn.HuberLoss | nn.BCELoss | nn.BCEWithLogitsLoss;
 export type LossFunction = (output: Tensor, target: Tensor) => Tensor;
 
 /**

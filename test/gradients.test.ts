@@ -78,6 +78,20 @@ cases.cross_entropy = {
 };
 cases.nll_loss = { body: model('return [F.nllLoss(x, y, { reduction: "none" }), F.nllLoss(x, y, { reduction: "sum" }).add(x)];', "", 'x: Tensor<[Batch, 4]>, y: Tensor<[Batch], "int32">') };
 cases.mse_loss = { body: model('return [F.mseLoss(x, z, { reduction: "none" }), F.mseLoss(x, z).add(x)];', "", "x: Tensor<[Batch, 4]>, z: Tensor<[Batch, 4]>") };
+// the element losses: both arguments differentiated (PyTorch gives the target a gradient too);
+// BCE's input and target are probabilities, so both pass through a sigmoid
+const lossInputs = "x: Tensor<[Batch, 4]>, z: Tensor<[Batch, 4]>";
+cases.l1_loss = { body: model('return [F.l1Loss(x, z, { reduction: "none" }), F.l1Loss(x, z).add(x)];', "", lossInputs) };
+cases.smooth_l1_loss = {
+  body: model('return [F.smoothL1Loss(x, z, { reduction: "none", beta: 0.5 }), F.smoothL1Loss(x, z, { reduction: "sum" }).add(x), F.smoothL1Loss(x, z, { beta: 0 }).add(x)];', "", lossInputs),
+};
+cases.huber_loss = { body: model('return [F.huberLoss(x, z, { reduction: "none", delta: 0.5 }), F.huberLoss(x, z).add(x)];', "", lossInputs) };
+cases.binary_cross_entropy = {
+  body: model('return [F.binaryCrossEntropy(x.sigmoid(), z.sigmoid(), { reduction: "none" }), F.binaryCrossEntropy(x.sigmoid(), z.sigmoid()).add(x)];', "", lossInputs),
+};
+cases.binary_cross_entropy_with_logits = {
+  body: model('return [F.binaryCrossEntropyWithLogits(x, z.sigmoid(), { reduction: "none" }), F.binaryCrossEntropyWithLogits(x.mul(3), z, { reduction: "sum" }).add(x)];', "", lossInputs),
+};
 // factories have no inputs: checked through an op that reads them (their values must not move x's gradient)
 cases.full = { body: model("return x.mul(F.full([4], 2)).add(F.ones([1, 4]));") };
 cases.arange = { body: model("return x.mul(F.arange(4)).add(F.arange(1, 3, 0.5));") };
@@ -119,6 +133,6 @@ describe("gradient check: autodiff against central differences (float64)", () =>
     const exempt = new Set(["input", "param", "buffer", "loss_scale", "argmax"]);
     const missing = [...ops.values()].filter((o) => !exempt.has(o.name) && !(o.name in cases)).map((o) => o.name);
     // ops added for the backward pass are checked through the forward op they differentiate
-    expect(missing.filter((n) => !/_grad|_xhat/.test(n))).toEqual([]);
+    expect(missing.filter((n) => !/_grad|_xhat|_dinput|_dtarget/.test(n))).toEqual([]);
   });
 });

@@ -50,6 +50,21 @@ describe("nn.Parameter", () => {
     const other = lowerSource(model("fc = new nn.Linear(4, 4);", "return this.fc(x);")).graph.params[0].attrs.init;
     expect(other).toEqual({ kind: "uniform", bound: 0.5 });
   });
+  it("nn.init.normal_ with a mean and uniform_ over [a, b] keep them (DCGAN's BatchNorm init N(1, 0.02))", () => {
+    const { graph } = lowerSource(model("bn = new nn.BatchNorm1d(3); p = new nn.Parameter(F.zeros([2000]));", "return this.bn(x).add(this.p.sum());", "nn.init.normal_(this.bn.weight, 1.0, 0.02); nn.init.uniform_(this.p);"));
+    expect(graph.params.map((p) => [p.attrs.name, p.attrs.init])).toEqual([
+      ["p", { kind: "uniform", bound: 0.5, center: 0.5 }],
+      ["bn.weight", { kind: "normal", std: 0.02, mean: 1 }],
+      ["bn.bias", { kind: "constant", value: 0 }],
+    ]);
+    const state = initState(graph, 3);
+    const w = Array.from(state.params.get("bn.weight")!.data);
+    expect(w.every((v) => Math.abs(v - 1) < 0.02 * 6.7)).toBe(true);
+    const u = Array.from(state.params.get("p")!.data);
+    // U(0, 1): every draw inside, and the mean of 2000 within 5 standard errors (0.0065 each) of ½
+    expect(u.every((v) => v >= 0 && v < 1)).toBe(true);
+    expect(Math.abs(u.reduce((a, b) => a + b, 0) / u.length - 0.5)).toBeLessThan(5 * Math.sqrt(1 / 12 / 2000));
+  });
   it("is trainable: the loss's gradient reaches it", async () => {
     const { differentiate } = await import("../compiler/2-autodiff/backward.ts");
     const text = model("pos = new nn.Parameter(F.zeros([3, 4]));", "return x.add(this.pos);") + "export const t = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n";
@@ -61,8 +76,8 @@ describe("nn.Parameter", () => {
     expect(codes("p = new nn.Parameter(F.zeros([4]), false);", "return x.add(this.p);")[0]).toMatch(/TSDP3004 .*requiresGrad false/);
     expect(codes("", "return x.add(new nn.Parameter(F.zeros([4])));")[0]).toMatch(/^TSDP\d{4} nn.Parameter is created inside forward/);
     expect(codes("fc = new nn.Linear(4, 4);", "return this.fc(x);", "nn.init.normal_(this.fc, 0, 1);")[0]).toMatch(/TSDP3003 nn.init.normal_ initializes an nn.Parameter/);
-    expect(codes("p = new nn.Parameter(F.zeros([4]));", "return x.add(this.p);", "nn.init.normal_(this.p, 1, 1);")[0]).toMatch(/TSDP3004 .*only mean 0/);
-    expect(codes("p = new nn.Parameter(F.zeros([4]));", "return x.add(this.p);", "nn.init.uniform_(this.p);")[0]).toMatch(/TSDP3004 .*symmetric bounds/);
+    expect(codes("p = new nn.Parameter(F.zeros([4]));", "return x.add(this.p);", "nn.init.uniform_(this.p, 1, 0);")[0]).toMatch(/TSDP3004 .*must not exceed b, got \[1, 0\]/);
+    expect(codes("p = new nn.Parameter(F.zeros([4]));", "return x.add(this.p);", "nn.init.trunc_normal_(this.p, 1, 1);")[0]).toMatch(/TSDP3004 .*mean ± 6.66·std/);
     expect(codes("p = new nn.Parameter(F.full([4], Infinity));", "return x.add(this.p);")[0]).toMatch(/TSDP3004 .*must be finite/);
     expect(codes("", "return x.add(F.zeros([x.size(0), 4]));")[0]).toMatch(/TSDP2003 .*batch size/);
   });

@@ -70,7 +70,7 @@ describe("ported models", () => {
     // train-mode BatchNorm makes the two images differ from their mean: not a constant output
     expect(new Set(Array.from(out.data.subarray(0, 100), (v) => v.toFixed(6))).size).toBeGreaterThan(50);
   });
-  it("DCGAN discriminator: probabilities in (0, 1), the hand-written BCELoss equals the formula, gradients for all", () => {
+  it("DCGAN discriminator: probabilities in (0, 1), nn.BCELoss equals the formula, gradients for all", () => {
     const { graph } = lowerModel("test/fixtures/ports/dcgan-discriminator.ts");
     expect(graph.params.slice(0, 4).map((p) => p.attrs.name)).toEqual(["main.0.weight", "main.2.weight", "main.3.weight", "main.3.bias"]);
     const x = nd([2, 3, 64, 64], Array.from({ length: 2 * 3 * 64 * 64 }, (_, i) => Math.sin(i * 0.01)));

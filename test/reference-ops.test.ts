@@ -278,6 +278,41 @@ describe("losses", () => {
     expectClose(run("mse_loss", [nd([2], [1, 2]), nd([2], [3, 2])], { reduction: "mean" }), [], [2]);
     expectClose(run("mse_loss", [nd([2], [1, 2]), nd([2], [3, 2])], { reduction: "sum" }), [], [4]);
   });
+  it("l1, smooth L1 and Huber losses follow PyTorch's pieces", () => {
+    const x = nd([3], [1, 2, 0.25]);
+    const t = nd([3], [3, 2, 0]); // d = −2, 0, 0.25
+    expectClose(run("l1_loss", [x, t], { reduction: "sum" }), [], [2.25]);
+    // β = 1: |−2| − ½ = 1.5; 0; ½·0.0625/1 = 0.03125
+    expectClose(run("smooth_l1_loss", [x, t], { reduction: "none", beta: 1 }), [3], [1.5, 0, 0.03125]);
+    // β = 0 is L1
+    expectClose(run("smooth_l1_loss", [x, t], { reduction: "mean", beta: 0 }), [], [0.75]);
+    // δ = 0.5: 0.5·(2 − 0.25) = 0.875; 0; ½·0.0625 = 0.03125
+    expectClose(run("huber_loss", [x, t], { reduction: "none", delta: 0.5 }), [3], [0.875, 0, 0.03125]);
+    // their input derivatives: sign(d), clamp(d/β) and clamp(d, ±δ)
+    expectClose(run("l1_loss_dinput", [x, t], { reduction: "mean" }), [3], [-1, 0, 1]);
+    expectClose(run("smooth_l1_loss_dinput", [x, t], { reduction: "mean", beta: 1 }), [3], [-1, 0, 0.25]);
+    expectClose(run("huber_loss_dinput", [x, t], { reduction: "mean", delta: 0.5 }), [3], [-0.5, 0, 0.25]);
+    expectClose(run("huber_loss_dtarget", [x, t], { reduction: "mean", delta: 0.5 }), [3], [0.5, 0, -0.25]);
+    expectClose(run("l1_loss_dtarget", [x, t], { reduction: "mean" }), [3], [1, 0, -1]);
+    expectClose(run("smooth_l1_loss_dtarget", [x, t], { reduction: "mean", beta: 1 }), [3], [1, 0, -0.25]);
+  });
+  it("binary cross entropy clamps each log at −100 and is NaN outside [0, 1]", () => {
+    // x = 0.25, t = 1: −log 0.25; x = 0, t = 1: −max(log 0, −100) = 100; x = 1, t = 0.5: ½·100 = 50
+    const out = run("binary_cross_entropy", [nd([4], [0.25, 0, 1, 1.5]), nd([4], [1, 1, 0.5, 0])], { reduction: "none" });
+    expectClose({ shape: [3], data: out.data.subarray(0, 3) }, [3], [Math.log(4), 100, 50]);
+    expect(out.data[3]).toBeNaN();
+    // ∂ℓ/∂x = (x − t)/max(x(1 − x), 1e-12): (0.25 − 1)/0.1875 = −4; at x = 0: −1/1e-12
+    expectClose(run("binary_cross_entropy_dinput", [nd([2], [0.25, 0]), nd([2], [1, 1])], { reduction: "mean" }), [2], [-4, -1e12]);
+    // ∂ℓ/∂t = log(1 − x) − log x = log 3 at x = 0.25
+    expectClose(run("binary_cross_entropy_dtarget", [nd([1], [0.25]), nd([1], [1])], { reduction: "mean" }), [1], [Math.log(3)]);
+  });
+  it("binary cross entropy with logits is BCE of the sigmoid, stable at large |x|", () => {
+    // x = 0: log 2 whatever t; x = 1000, t = 0: 1000 (a naive log(1 − σ(x)) is −∞); x = −1000, t = 0: 0
+    expectClose(run("binary_cross_entropy_with_logits", [nd([3], [0, 1000, -1000]), nd([3], [0.3, 0, 0])], { reduction: "none" }), [3], [Math.log(2), 1000, 0]);
+    // ∂ℓ/∂x = σ(x) − t, ∂ℓ/∂t = −x
+    expectClose(run("binary_cross_entropy_with_logits_dinput", [nd([1], [0]), nd([1], [0.3])], { reduction: "mean" }), [1], [0.2]);
+    expectClose(run("binary_cross_entropy_with_logits_dtarget", [nd([1], [2]), nd([1], [0.3])], { reduction: "mean" }), [1], [-2]);
+  });
 });
 
 describe("sources", () => {

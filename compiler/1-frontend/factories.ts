@@ -205,6 +205,9 @@ export function parameterClass(requireConstruct: (who: string, site: CallSite) =
  */
 export const MAX_NORMAL_Z = Math.sqrt(-2 * Math.log(1 / 4294967297));
 
+/** N(mean, std²); a zero mean is left out, so the graph reads as before means existed. */
+const normalInit = (mean: number, std: number): Init => (mean === 0 ? { kind: "normal", std } : { kind: "normal", std, mean });
+
 /** nn.init's in-place initializers, each rewriting a parameter's initializer. */
 export function initNamespaceMembers(requireConstruct: (who: string, site: CallSite) => void): Map<string, Value> {
   const p = arg("tensor", "any");
@@ -241,26 +244,27 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
     ["constant_", initializer("constant_", [arg("val", "number")], (b) => constantInit(b.val))],
     [
       "normal_",
-      initializer("normal_", [opt("mean", "number", 0), opt("std", "nonNegNumber", 1)], (b, site, who) => {
-        if (b.mean !== 0) fail("invalidArgument", `${who}: only mean 0 is supported, got ${b.mean}`, locOfArg(b, "mean", site));
-        return { kind: "normal", std: b.std };
-      }),
+      initializer("normal_", [opt("mean", "number", 0), opt("std", "nonNegNumber", 1)], (b) => normalInit(b.mean, b.std)),
     ],
     [
       "trunc_normal_",
       initializer("trunc_normal_", [opt("mean", "number", 0), opt("std", "nonNegNumber", 1), opt("a", "number", -2), opt("b", "number", 2)], (b, site, who) => {
-        if (b.mean !== 0) fail("invalidArgument", `${who}: only mean 0 is supported, got ${b.mean}`, locOfArg(b, "mean", site));
         const reach = MAX_NORMAL_Z * b.std;
-        if (b.a > -reach || b.b < reach)
-          fail("invalidArgument", `${who}: bounds [${b.a}, ${b.b}] must lie beyond ±${MAX_NORMAL_Z.toFixed(2)}·std (±${reach.toPrecision(3)}), where the normal draw never falls outside them`, site.loc);
-        return { kind: "normal", std: b.std };
+        if (b.a > b.mean - reach || b.b < b.mean + reach)
+          fail(
+            "invalidArgument",
+            `${who}: bounds [${b.a}, ${b.b}] must lie beyond mean ± ${MAX_NORMAL_Z.toFixed(2)}·std ([${(b.mean - reach).toPrecision(3)}, ${(b.mean + reach).toPrecision(3)}]), where the normal draw never falls outside them`,
+            site.loc,
+          );
+        return normalInit(b.mean, b.std);
       }),
     ],
     [
       "uniform_",
       initializer("uniform_", [opt("a", "number", 0), opt("b", "number", 1)], (b, site, who) => {
-        if (b.a !== -b.b || b.b <= 0) fail("invalidArgument", `${who}: only symmetric bounds (a = −b, b > 0) are supported, got [${b.a}, ${b.b}]`, site.loc);
-        return { kind: "uniform", bound: b.b };
+        if (!(b.a <= b.b)) fail("invalidArgument", `${who}: the lower bound a must not exceed b, got [${b.a}, ${b.b}]`, site.loc);
+        const center = (b.a + b.b) / 2;
+        return center === 0 ? { kind: "uniform", bound: b.b } : { kind: "uniform", bound: (b.b - b.a) / 2, center };
       }),
     ],
   ]);

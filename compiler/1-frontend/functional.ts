@@ -60,6 +60,16 @@ export const lowerings = {
     em.tensor("nll_loss", [b.input, b.target], { reduction: b.reduction }, who, site),
   mseLoss: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
     em.tensor("mse_loss", [b.input, b.target], { reduction: b.reduction }, who, site),
+  l1Loss: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
+    em.tensor("l1_loss", [b.input, b.target], { reduction: b.reduction }, who, site),
+  smoothL1Loss: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
+    em.tensor("smooth_l1_loss", [b.input, b.target], { reduction: b.reduction, beta: b.beta }, who, site),
+  huberLoss: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
+    em.tensor("huber_loss", [b.input, b.target], { reduction: b.reduction, delta: b.delta }, who, site),
+  binaryCrossEntropy: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
+    em.tensor("binary_cross_entropy", [b.input, b.target], { reduction: b.reduction }, who, site),
+  binaryCrossEntropyWithLogits: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
+    em.tensor("binary_cross_entropy_with_logits", [b.input, b.target], { reduction: b.reduction }, who, site),
   // Compositions of existing pointwise ops. Each intermediate value has one consumer, so the
   // fusion planner puts the whole composition in one elementwise kernel (or a GEMM epilogue).
   hardswish: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
@@ -168,6 +178,11 @@ const functional: Record<keyof typeof lowerings, FunctionalSpec> = {
   },
   nllLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.nllLoss },
   mseLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.mseLoss },
+  l1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.l1Loss },
+  smoothL1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, opt("beta", "nonNegNumber", 1)], lower: lowerings.smoothL1Loss },
+  huberLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, opt("delta", "posNumber", 1)], lower: lowerings.huberLoss },
+  binaryCrossEntropy: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.binaryCrossEntropy },
+  binaryCrossEntropyWithLogits: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.binaryCrossEntropyWithLogits },
   hardswish: { args: [x, opt("inplace", "bool", false)], lower: lowerings.hardswish },
   softplus: { args: [x, opt("beta", "posNumber", 1), opt("threshold", "number", 20)], lower: lowerings.softplus },
   mish: { args: [x, opt("inplace", "bool", false)], lower: lowerings.mish },

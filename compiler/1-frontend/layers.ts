@@ -67,7 +67,8 @@ const pool2d = (lower: "maxPool2d" | "avgPool2d"): LayerSpec => ({
   forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
 });
 
-const lossLayer = (lower: "crossEntropy" | "nllLoss" | "mseLoss", extra: ArgSpec[] = []): LayerSpec => ({
+type LossLowering = "crossEntropy" | "nllLoss" | "mseLoss" | "l1Loss" | "smoothL1Loss" | "huberLoss" | "binaryCrossEntropy" | "binaryCrossEntropyWithLogits";
+const lossLayer = (lower: LossLowering, extra: ArgSpec[] = []): LayerSpec => ({
   args: [opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] }), ...extra],
   inputs: [arg("input", "tensor"), arg("target", "tensor")],
   forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
@@ -217,6 +218,11 @@ const layers: Record<string, LayerSpec> = {
   CrossEntropyLoss: lossLayer("crossEntropy", [opt("labelSmoothing", "prob", 0)]),
   NLLLoss: lossLayer("nllLoss"),
   MSELoss: lossLayer("mseLoss"),
+  L1Loss: lossLayer("l1Loss"),
+  SmoothL1Loss: lossLayer("smoothL1Loss", [opt("beta", "nonNegNumber", 1)]),
+  HuberLoss: lossLayer("huberLoss", [opt("delta", "posNumber", 1)]),
+  BCELoss: lossLayer("binaryCrossEntropy"),
+  BCEWithLogitsLoss: lossLayer("binaryCrossEntropyWithLogits"),
   Softplus: activation("softplus", [opt("beta", "posNumber", 1), opt("threshold", "number", 20)]),
   Hardswish: activation("hardswish", [opt("inplace", "bool", false)]),
   Mish: activation("mish", [opt("inplace", "bool", false)]),

@@ -320,13 +320,16 @@ function outputNodes(result: Value, at: TsNode): Node[] {
   return nodes;
 }
 
+/** Loss modules whose target is one int32 class index per row; the others take a float target shaped like the output. */
+const CLASS_LABEL_LOSSES = new Set(["nn.CrossEntropyLoss", "nn.NLLLoss"]);
+
 /** The loss of a training declaration, with its target as a second graph input. */
 function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[]): { target: Node; value: Node } {
   if (outputs.length !== 1) fail("badTraining", `the model returns ${outputs.length} tensors; a loss module takes one, so write the loss as a function`, t.loc);
   const out = outputs[0];
   let targetType: { shape: any; dtype: "f32" | "i32" };
   if (t.loss instanceof ModuleValue) {
-    targetType = t.loss.typeName === "nn.MSELoss" ? { shape: out.shape, dtype: "f32" } : { shape: [out.shape[0]], dtype: "i32" };
+    targetType = CLASS_LABEL_LOSSES.has(t.loss.typeName) ? { shape: [out.shape[0]], dtype: "i32" } : { shape: out.shape, dtype: "f32" };
   } else if (t.loss instanceof FunctionValue) {
     const params = (t.loss.decl as unknown as { getParameters(): import("ts-morph").ParameterDeclaration[] }).getParameters();
     if (params.length !== 2) fail("badTraining", `the loss function must take (output, target), got ${params.length} parameter${params.length === 1 ? "" : "s"}`, locOf(t.loss.decl));

@@ -126,8 +126,12 @@ function stateRow(n: Node, memory: MemoryPlan): StateRowView {
   const slot = memory.slots.get(n)!;
   const init = n.attrs.init as Init;
   const count = numel(n.shape).c;
-  const [a, zeroRow, row] =
-    init.kind === "constant" ? [init.value, -1, 1] : init.kind === "uniform" ? [init.bound, -1, 1] : [init.std, init.zeroRow ?? -1, (n.shape[1] as number) ?? 1];
+  const [a, shift, zeroRow, row] =
+    init.kind === "constant"
+      ? [init.value, 0, -1, 1]
+      : init.kind === "uniform"
+        ? [init.bound, init.center ?? 0, -1, 1]
+        : [init.std, init.mean ?? 0, init.zeroRow ?? -1, (n.shape[1] as number) ?? 1];
   return {
     name: cString(n.attrs.name as string),
     offset: slot.offset,
@@ -136,6 +140,7 @@ function stateRow(n: Node, memory: MemoryPlan): StateRowView {
     count,
     init: initCode[init.kind],
     a: cDouble(a),
+    shift: cDouble(shift),
     zeroRow,
     stream: hash32(n.attrs.name as string),
     row,

@@ -420,8 +420,10 @@ export interface StateRowView {
   readonly count: number;
   /** A tsdp_init_kind enumerator. */
   readonly init: "TSDP_INIT_CONSTANT" | "TSDP_INIT_UNIFORM" | "TSDP_INIT_NORMAL";
-  /** A C double literal. */
+  /** A C double literal: the value, the uniform's half-width or the normal's std. */
   readonly a: string;
+  /** A C double literal: the uniform's center or the normal's mean (0 for a constant). */
+  readonly shift: string;
   readonly zeroRow: number;
   readonly stream: number;
   readonly row: number;

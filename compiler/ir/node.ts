@@ -30,8 +30,8 @@ export interface Node {
 
 /** How a parameter or buffer is initialized; PyTorch's defaults for each layer. */
 export type Init =
-  | { readonly kind: "uniform"; readonly bound: number }
-  | { readonly kind: "normal"; readonly std: number; readonly zeroRow?: number }
+  | { readonly kind: "uniform"; readonly bound: number; readonly center?: number } // U(center − bound, center + bound)
+  | { readonly kind: "normal"; readonly std: number; readonly mean?: number; readonly zeroRow?: number }
   | { readonly kind: "constant"; readonly value: number };
 
 export interface Graph {

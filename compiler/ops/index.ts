@@ -9,6 +9,7 @@ import * as gather from "./gather.ts";
 import * as join from "./join.ts";
 import * as take from "./take.ts";
 import * as loss from "./loss.ts";
+import * as elementwiseLoss from "./elementwise-loss.ts";
 import * as movement from "./movement.ts";
 import * as norm from "./norm.ts";
 import type { OpDef } from "./op.ts";
@@ -48,6 +49,7 @@ export const ops: ReadonlyMap<string, OpDef> = collect(
   join,
   take,
   loss,
+  elementwiseLoss,
 );
 
 export function opDef(name: string): OpDef {

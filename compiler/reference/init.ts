@@ -21,9 +21,9 @@ export function initialValue(node: Node, seed: number): NDArray {
     case "constant":
       return nd(shape, new Float64Array(n).fill(init.value));
     case "uniform":
-      return nd(shape, uniforms(n, seed, stream).map((u) => (2 * u - 1) * init.bound));
+      return nd(shape, uniforms(n, seed, stream).map((u) => (init.center ?? 0) + (2 * u - 1) * init.bound));
     case "normal": {
-      const values = normals(n, seed, stream).map((z) => z * init.std);
+      const values = normals(n, seed, stream).map((z) => (init.mean ?? 0) + z * init.std);
       if (init.zeroRow !== undefined) {
         const width = shape[1];
         values.fill(0, init.zeroRow * width, (init.zeroRow + 1) * width);

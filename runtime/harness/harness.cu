@@ -80,12 +80,12 @@ void init_value(const tsdp_state_info& s, unsigned long long seed, void* host) {
         if (s.init == TSDP_INIT_UNIFORM) {
             uint32_t c[4] = {(uint32_t)i, 0, 0, 0};
             tsdp_philox4x32(c, (uint32_t)seed, s.stream);
-            v = (2.0 * (c[0] / 4294967296.0) - 1.0) * s.a;
+            v = s.shift + (2.0 * (c[0] / 4294967296.0) - 1.0) * s.a;
         } else if (s.init == TSDP_INIT_NORMAL) {
             uint32_t c[4] = {(uint32_t)i, 0, 0, 1};
             tsdp_philox4x32(c, (uint32_t)seed, s.stream);
             const double u1 = (c[0] + 1.0) / 4294967297.0, u2 = c[1] / 4294967296.0;
-            v = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2) * s.a;
+            v = s.shift + std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2) * s.a;
             if ((long long)(i / s.row) == s.zero_row) v = 0.0;
         }
         if (s.t.dtype == TSDP_F32) ((float*)host)[i] = (float)v;

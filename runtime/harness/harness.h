@@ -102,8 +102,9 @@ enum tsdp_init_kind { TSDP_INIT_CONSTANT = 0, TSDP_INIT_UNIFORM = 1, TSDP_INIT_N
 struct tsdp_state_info {
     tsdp_tensor_info t;
     size_t count;
-    int init;          // tsdp_init_kind: constant(a), uniform(−a, a), normal(0, a) with row zero_row zeroed
+    int init;          // tsdp_init_kind: constant(a), uniform(shift − a, shift + a), normal(shift, a) with row zero_row zeroed
     double a;
+    double shift;
     long long zero_row;  // −1: none
     unsigned stream;     // Philox key of this tensor: FNV-1a of its name
     int row;             // row width for the zeroed row

@@ -1,0 +1,159 @@
+import { dimEq, formatShape, numel } from "../ir/shape.ts";
+import { zipBroadcast, type NDArray } from "../reference/ndarray.ts";
+import { broadcastShapes, cFloat } from "./elementwise.ts";
+import { defineOp, requireFloat, ShapeError, type OpDef, type TensorType } from "./op.ts";
+
+// The losses of one element against one target element: L1, smooth L1, Huber, binary cross
+// entropy (on probabilities and on logits), with PyTorch's definitions. Each is one op whose
+// kernel is the per-element loss kernel, and two pointwise derivative ops (∂ℓ/∂input, ∂ℓ/∂target)
+// that its gradient rule scales by dy; the derivatives are PyTorch's backward formulas, not
+// autodiff through a composition, so kinks (|d| = 0, x = 0 for the logit form) get PyTorch's value.
+
+type Reduction = "mean" | "sum" | "none";
+type Attrs = { readonly reduction: Reduction; readonly beta?: number; readonly delta?: number };
+
+/** One element's loss and its two partial derivatives, in float64 and as C expressions of x, t. */
+interface ElementLoss {
+  readonly name: string;
+  readonly loss: (x: number, t: number, a: Attrs) => number;
+  readonly lossC: (x: string, t: string, a: Attrs) => string;
+  readonly dInput: (x: number, t: number, a: Attrs) => number;
+  readonly dInputC: (x: string, t: string, a: Attrs) => string;
+  readonly dTarget: (x: number, t: number, a: Attrs) => number;
+  readonly dTargetC: (x: string, t: string, a: Attrs) => string;
+  /** attribute checks (beta ≥ 0), thrown as invalidArgument */
+  readonly check?: (a: Attrs, who: string) => void;
+}
+
+/** input and target: float, the same shape (PyTorch warns on broadcasting; tsdp refuses it). */
+function sameShapes(who: string, input: TensorType, target: TensorType): void {
+  requireFloat(input, who);
+  requireFloat(target, who, "target");
+  if (input.shape.length !== target.shape.length || !broadcastShapes(input.shape, target.shape) || !input.shape.every((d, k) => dimEq(d, target.shape[k])))
+    throw new ShapeError(`${who} expects input and target of the same shape, got ${formatShape(input.shape)} and ${formatShape(target.shape)}`);
+}
+
+function reduced(values: NDArray, r: Reduction): NDArray {
+  if (r === "none") return values;
+  const s = values.data.reduce((a, b) => a + b, 0);
+  return { shape: [], data: Float64Array.of(r === "sum" ? s : s / values.data.length) };
+}
+
+function elementLoss(spec: ElementLoss): [OpDef<Attrs>, OpDef<Attrs>, OpDef<Attrs>] {
+  const derivative = (suffix: "dinput" | "dtarget", f: ElementLoss["dInput"], c: ElementLoss["dInputC"]) =>
+    defineOp<Attrs>({
+      name: `${spec.name}_${suffix}`,
+      family: "elementwise",
+      inputs: ["input", "target"],
+      infer: ([x, t], a, who) => {
+        sameShapes(who, x, t);
+        return x;
+      },
+      reference: ([x, t], a) => zipBroadcast(x, t, (u, v) => f(u, v, a)),
+      codegen: { kind: "pointwise", expr: ([x, t], a) => c(x, t, a) },
+    });
+  const loss = defineOp<Attrs>({
+    name: spec.name,
+    codegen: {
+      kind: "kernel",
+      builder: "loss",
+      loss: { perElement: true, statements: (a) => ["const float xe = input[e];", "const float te = target[e];", `const float loss = ${spec.lossC("xe", "te", a)};`] },
+    },
+    family: "loss",
+    inputs: ["input", "target"],
+    infer: ([i, t], a, who) => {
+      spec.check?.(a, who);
+      sameShapes(who, i, t);
+      return { shape: a.reduction === "none" ? i.shape : [], dtype: "f32" };
+    },
+    reference: ([input, target], a) => reduced(zipBroadcast(input, target, (x, t) => spec.loss(x, t, a)), a.reduction),
+    // ∂L/∂input = ∂ℓ/∂x · dy (÷ the element count for "mean"), ∂L/∂target likewise
+    grad: ({ node, dy, emit }) => {
+      const [input, target] = node.inputs;
+      const scaled = (partial: string) => {
+        const g = emit("mul", [emit(`${spec.name}_${partial}`, [input, target], node.attrs), dy]);
+        return node.attrs.reduction === "mean" ? emit("div_count", [g], { ...numel(input.shape) }) : g;
+      };
+      return [scaled("dinput"), scaled("dtarget")];
+    },
+  });
+  return [loss, derivative("dinput", spec.dInput, spec.dInputC), derivative("dtarget", spec.dTarget, spec.dTargetC)];
+}
+
+const sign = (v: number) => (v > 0 ? 1 : v < 0 ? -1 : 0);
+const signC = (v: string) => `(${v} > 0.0f ? 1.0f : (${v} < 0.0f ? -1.0f : 0.0f))`;
+const nonNegative = (key: "beta" | "delta", strict: boolean) => (a: Attrs, who: string) => {
+  const v = a[key]!;
+  if (!(strict ? v > 0 : v >= 0) || !Number.isFinite(v))
+    throw new ShapeError(`${who}: ${key} must be ${strict ? "positive" : "non-negative"}, got ${v}`, "invalidArgument");
+};
+
+/** ℓ = |x − t|; ∂ℓ/∂x = sign(x − t), 0 at x = t (PyTorch's sgn). */
+export const [l1Loss, l1LossDinput, l1LossDtarget] = elementLoss({
+  name: "l1_loss",
+  loss: (x, t) => Math.abs(x - t),
+  lossC: (x, t) => `fabsf(${x} - ${t})`,
+  dInput: (x, t) => sign(x - t),
+  dInputC: (x, t) => signC(`(${x} - ${t})`),
+  dTarget: (x, t) => -sign(x - t),
+  dTargetC: (x, t) => `(-${signC(`(${x} - ${t})`)})`,
+});
+
+/** d = x − t; ℓ = ½d²/β where |d| < β, else |d| − ½β (β = 0: |d|). */
+export const [smoothL1Loss, smoothL1LossDinput, smoothL1LossDtarget] = elementLoss({
+  name: "smooth_l1_loss",
+  check: nonNegative("beta", false),
+  loss: (x, t, a) => {
+    const d = Math.abs(x - t);
+    return d < a.beta! ? (0.5 * d * d) / a.beta! : d - 0.5 * a.beta!;
+  },
+  lossC: (x, t, a) => `(fabsf(${x} - ${t}) < ${cFloat(a.beta!)} ? 0.5f * (${x} - ${t}) * (${x} - ${t}) / ${cFloat(a.beta!)} : fabsf(${x} - ${t}) - ${cFloat(0.5 * a.beta!)})`,
+  dInput: (x, t, a) => (Math.abs(x - t) < a.beta! ? (x - t) / a.beta! : sign(x - t)),
+  dInputC: (x, t, a) => `(fabsf(${x} - ${t}) < ${cFloat(a.beta!)} ? (${x} - ${t}) / ${cFloat(a.beta!)} : ${signC(`(${x} - ${t})`)})`,
+  dTarget: (x, t, a) => -(Math.abs(x - t) < a.beta! ? (x - t) / a.beta! : sign(x - t)),
+  dTargetC: (x, t, a) => `(-(fabsf(${x} - ${t}) < ${cFloat(a.beta!)} ? (${x} - ${t}) / ${cFloat(a.beta!)} : ${signC(`(${x} - ${t})`)}))`,
+});
+
+/** d = x − t; ℓ = ½d² where |d| < δ, else δ(|d| − ½δ); ∂ℓ/∂x = d clamped to [−δ, δ]. */
+export const [huberLoss, huberLossDinput, huberLossDtarget] = elementLoss({
+  name: "huber_loss",
+  check: nonNegative("delta", true),
+  loss: (x, t, a) => {
+    const d = Math.abs(x - t);
+    return d < a.delta! ? 0.5 * d * d : a.delta! * (d - 0.5 * a.delta!);
+  },
+  lossC: (x, t, a) => `(fabsf(${x} - ${t}) < ${cFloat(a.delta!)} ? 0.5f * (${x} - ${t}) * (${x} - ${t}) : ${cFloat(a.delta!)} * (fabsf(${x} - ${t}) - ${cFloat(0.5 * a.delta!)}))`,
+  dInput: (x, t, a) => Math.min(a.delta!, Math.max(-a.delta!, x - t)),
+  dInputC: (x, t, a) => `fminf(${cFloat(a.delta!)}, fmaxf(${cFloat(-a.delta!)}, ${x} - ${t}))`,
+  dTarget: (x, t, a) => -Math.min(a.delta!, Math.max(-a.delta!, x - t)),
+  dTargetC: (x, t, a) => `(-fminf(${cFloat(a.delta!)}, fmaxf(${cFloat(-a.delta!)}, ${x} - ${t})))`,
+});
+
+/**
+ * ℓ = −(t·log x + (1 − t)·log(1 − x)), each log clamped at −100 as PyTorch does (so x = 0 or 1
+ * gives a finite loss); x outside [0, 1] gives NaN (PyTorch's CUDA kernel asserts instead).
+ * ∂ℓ/∂x = (x − t) / max(x(1 − x), 1e-12), PyTorch's backward with its epsilon.
+ */
+export const [bceLoss, bceLossDinput, bceLossDtarget] = elementLoss({
+  name: "binary_cross_entropy",
+  loss: (x, t) => (x < 0 || x > 1 ? NaN : (t - 1) * Math.max(Math.log1p(-x), -100) - t * Math.max(Math.log(x), -100)),
+  lossC: (x, t) => `((${x} < 0.0f || ${x} > 1.0f) ? NAN : (${t} - 1.0f) * fmaxf(log1pf(-${x}), -100.0f) - ${t} * fmaxf(logf(${x}), -100.0f))`,
+  dInput: (x, t) => (x - t) / Math.max(x * (1 - x), 1e-12),
+  dInputC: (x, t) => `((${x} - ${t}) / fmaxf((1.0f - ${x}) * ${x}, 1e-12f))`,
+  dTarget: (x) => Math.max(Math.log1p(-x), -100) - Math.max(Math.log(x), -100),
+  dTargetC: (x) => `(fmaxf(log1pf(-${x}), -100.0f) - fmaxf(logf(${x}), -100.0f))`,
+});
+
+/**
+ * ℓ = −(t·log σ(x) + (1 − t)·log(1 − σ(x))), computed as max(x, 0) − x·t + log1p(e^(−|x|)), which
+ * never overflows; ∂ℓ/∂x = σ(x) − t, ∂ℓ/∂t = −x.
+ */
+export const [bceWithLogitsLoss, bceWithLogitsLossDinput, bceWithLogitsLossDtarget] = elementLoss({
+  name: "binary_cross_entropy_with_logits",
+  loss: (x, t) => Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x))),
+  lossC: (x, t) => `(fmaxf(${x}, 0.0f) - ${x} * ${t} + log1pf(expf(-fabsf(${x}))))`,
+  dInput: (x, t) => 1 / (1 + Math.exp(-x)) - t,
+  dInputC: (x, t) => `(1.0f / (1.0f + expf(-${x})) - ${t})`,
+  dTarget: (x) => -x,
+  dTargetC: (x) => `(-${x})`,
+});

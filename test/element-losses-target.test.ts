@@ -1,0 +1,75 @@
+// The element losses on the CPU target against the reference interpreter
+// (test/fixtures/element-losses): each loss unreduced in the forward, all of them reduced in the
+// training loss, and one step's gradients. Forward and loss: rtol 1e-4, atol 1e-5
+// (target-helpers). Gradients: rtol 1e-3 with an absolute floor of 1e-4 × the tensor's largest
+// gradient (at least 1e-2), as test/model-ops-target.test.ts. Also: a loss module of this family
+// takes a float target shaped like the output.
+import { describe, expect, it } from "vitest";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { normals } from "../compiler/reference/rng.ts";
+import { lowerModel } from "../compiler/1-frontend/lower.ts";
+import { load, tensor, type Tensor } from "../runtime/index.ts";
+import { compileForTestTarget, expectClose, makeInputs, referenceState } from "./target-helpers.ts";
+import { yieldToRunner } from "./helpers.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  const scale = Math.max(1e-2, ...Array.from(want, Math.abs));
+  for (let i = 0; i < want.length; i++)
+    if (!(Math.abs(got[i] - want[i]) <= 1e-3 * Math.abs(want[i]) + 1e-4 * scale)) expect.fail(`${what}: element ${i} is ${got[i]}, the reference says ${want[i]}`);
+}
+
+describe("element losses on the CPU target (fixtures/element-losses)", () => {
+  it("unreduced losses, the reduced training loss and one step's gradients equal the reference", async () => {
+    const { model, build } = await compileForTestTarget("test/fixtures/element-losses/model.ts", "build/test-cpu/element-losses");
+    const graph = model.graph;
+    const ops = new Set(graph.nodes.map((n) => n.op));
+    for (const op of ["l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]) expect(ops).toContain(op);
+    const m = await load(build.outDir);
+    try {
+      const state = referenceState(graph, 0);
+      m.train(false);
+      for (const batch of [1, 5]) {
+        const { tensors, reference } = makeInputs(graph, batch, batch);
+        const got = m.forwardSync(tensors[0]) as Tensor;
+        const want = runReference(graph, reference, state, { training: false }).outputs[0];
+        expectClose(got.data as Float32Array, want.data, `forward, batch ${batch}`);
+        await yieldToRunner();
+      }
+      const batch = 3;
+      const { tensors, reference } = makeInputs(graph, batch, 2);
+      const target = Float32Array.from(normals(batch * 36, 3, 7));
+      m.train(true);
+      const loss = m.trainStepSync(tensors[0], tensor(target, [batch, 36]), { lr: 0 });
+      await yieldToRunner();
+      const { graph: stepGraph, gradients } = differentiate(graph);
+      const want = runReference(stepGraph, { ...reference, target: nd([batch, 36], target) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
+      expectClose([loss], want.values.get(stepGraph.loss!.value)!.data, "the training loss");
+      expect([...gradients.keys()].sort()).toEqual(["fc.bias", "fc.weight"]);
+      for (const [name, node] of gradients) expectNear(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
+    } finally {
+      m.dispose();
+    }
+  }, 600_000);
+
+  it("a BCE-with-logits, L1, smooth-L1, Huber or BCE loss module takes a float target shaped like the output", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsdp-element-loss-"));
+    for (const loss of ["new nn.BCEWithLogitsLoss()", "new nn.L1Loss()", "new nn.SmoothL1Loss({ beta: 0.5 })", "new nn.HuberLoss({ delta: 2 })", "new nn.BCELoss()"]) {
+      const file = join(dir, "model.ts");
+      writeFileSync(
+        file,
+        `import { nn, optim, Training, type Tensor, type Batch } from "tsdp/dsl";\n` +
+          `export class M extends nn.Module {\n  fc = new nn.Linear(4, 3);\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x).sigmoid();\n  }\n}\n` +
+          `export const training = new Training(M, { loss: ${loss}, optimizer: new optim.SGD({ lr: 0.1 }) });\n`,
+      );
+      const { graph } = lowerModel(file);
+      const target = graph.loss!.target;
+      expect({ dtype: target.dtype, shape: String(target.shape) }, loss).toEqual({ dtype: "f32", shape: String(graph.outputs[0].shape) });
+    }
+  });
+});
