@@ -42,6 +42,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   unsqueeze(dim: number): Tensor;
   squeeze(dim?: number): Tensor;
   contiguous(): Tensor;
+  /** The same values, cut from the gradient: nothing flows back through it (PyTorch's detach). */
+  detach(): Tensor;
   /** Broadcasts to `sizes` (−1 keeps a dim; size-1 dims stretch; new dims in front), as torch.expand. */
   expand(...sizes: number[]): Tensor;
   expandAs(other: Tensor): Tensor;

@@ -1,4 +1,4 @@
-// The element losses on the CPU target against the reference interpreter
+// The element losses and detach on the CPU target against the reference interpreter
 // (test/fixtures/element-losses): each loss unreduced in the forward, all of them reduced in the
 // training loss, and one step's gradients. Forward and loss: rtol 1e-4, atol 1e-5
 // (target-helpers). Gradients: rtol 1e-3 with an absolute floor of 1e-4 × the tensor's largest
@@ -43,12 +43,12 @@ describe("element losses on the CPU target (fixtures/element-losses)", () => {
       }
       const batch = 3;
       const { tensors, reference } = makeInputs(graph, batch, 2);
-      const target = Float32Array.from(normals(batch * 36, 3, 7));
+      const target = Float32Array.from(normals(batch * 42, 3, 7));
       m.train(true);
-      const loss = m.trainStepSync(tensors[0], tensor(target, [batch, 36]), { lr: 0 });
+      const loss = m.trainStepSync(tensors[0], tensor(target, [batch, 42]), { lr: 0 });
       await yieldToRunner();
       const { graph: stepGraph, gradients } = differentiate(graph);
-      const want = runReference(stepGraph, { ...reference, target: nd([batch, 36], target) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
+      const want = runReference(stepGraph, { ...reference, target: nd([batch, 42], target) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
       expectClose([loss], want.values.get(stepGraph.loss!.value)!.data, "the training loss");
       expect([...gradients.keys()].sort()).toEqual(["fc.bias", "fc.weight"]);
       for (const [name, node] of gradients) expectNear(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);

@@ -278,6 +278,9 @@ describe("losses", () => {
     expectClose(run("mse_loss", [nd([2], [1, 2]), nd([2], [3, 2])], { reduction: "mean" }), [], [2]);
     expectClose(run("mse_loss", [nd([2], [1, 2]), nd([2], [3, 2])], { reduction: "sum" }), [], [4]);
   });
+  it("detach is the identity on values", () => {
+    expectClose(run("detach", [nd([2], [1.5, -2])]), [2], [1.5, -2]);
+  });
   it("l1, smooth L1 and Huber losses follow PyTorch's pieces", () => {
     const x = nd([3], [1, 2, 0.25]);
     const t = nd([3], [3, 2, 0]); // d = −2, 0, 0.25

@@ -160,6 +160,10 @@ export const tensorMethods: Record<string, Method> = {
     bindArgs("contiguous", [], args, site);
     return x;
   },
+  detach: (x, args, site, em) => {
+    bindArgs("detach", [], args, site);
+    return em.tensor("detach", [x], {}, "detach", site);
+  },
   add: binary("add"),
   // comparisons give 0/1 float masks (see compiler/ops/select.ts)
   gt: binary("gt"),

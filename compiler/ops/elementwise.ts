@@ -193,6 +193,21 @@ export const div = binary("div", "/", (x, y) => x / y, ({ dy, emit, node }, a, b
   return [q, emit("neg", [emit("mul", [q, node])])];
 });
 
+/**
+ * x.detach(): x's value with no gradient behind it (PyTorch's detach; a GAN's fake images for the
+ * discriminator's step, a target network's output). The gradient rule gives its input nothing, so
+ * autodiff stops here; as a pointwise identity it fuses into its consumer like any other.
+ */
+export const detach = defineOp<{}>({
+  name: "detach",
+  family: "elementwise",
+  inputs: ["x"],
+  infer: ([x]) => x,
+  reference: ([x]) => x,
+  codegen: { kind: "pointwise", expr: ([x]) => x },
+  grad: () => [null],
+});
+
 /** x / (c·Batch^p): dividing by an element count that may include the batch size. */
 export const divCount = defineOp<{ readonly c: number; readonly p: number }>({
   name: "div_count",
