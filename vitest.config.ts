@@ -45,6 +45,8 @@ export const NATIVE = [
   "test/harness.test.ts",
   "test/language-ops.test.ts",
   "test/model-ops-target.test.ts",
+  "test/element-losses-target.test.ts",
+  "test/frozen-params.test.ts",
   "test/tuning.test.ts",
   "test/overrides.test.ts",
   // not native, but one child process per corpus case: a minute or two

@@ -44,6 +44,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   contiguous(): Tensor;
   /** The same values, cut from the gradient: nothing flows back through it (PyTorch's detach). */
   detach(): Tensor;
+  /** In a constructor, on a parameter (this.fc.weight, an nn.Parameter field): false freezes it. */
+  requiresGrad_(requiresGrad?: boolean): this;
   /** Broadcasts to `sizes` (−1 keeps a dim; size-1 dims stretch; new dims in front), as torch.expand. */
   expand(...sizes: number[]): Tensor;
   expandAs(other: Tensor): Tensor;
@@ -133,6 +135,11 @@ export namespace nn {
     /** True in train mode, false in eval mode; follows `m.train()` / `m.eval()` at run time. */
     readonly training: boolean;
     forward(...inputs: any[]): any;
+    /**
+     * In a constructor, as PyTorch's requires_grad_: false freezes every parameter of this module
+     * and its children (saved and loaded with the rest, never updated, no gradient).
+     */
+    requiresGrad_(requiresGrad?: boolean): this;
   }
   interface Module {
     (...inputs: any[]): any;

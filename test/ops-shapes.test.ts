@@ -188,6 +188,24 @@ describe("dropout, embedding, losses", () => {
     expect(infer("mse_loss", [t([Batch, 3]), t([Batch, 3])], { reduction: "mean" })).toBe("f32[]");
     rejects("mse_loss", [t([Batch, 3]), t([Batch, 1])], { reduction: "mean" }, /same shape/);
   });
+  it("the element losses and their two derivatives need equal float shapes; beta ≥ 0, delta > 0", () => {
+    for (const op of ["l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]) {
+      const attrs = { reduction: "mean", beta: 1, delta: 1 };
+      expect(infer(op, [t([Batch, 3]), t([Batch, 3])], attrs)).toBe("f32[]");
+      expect(infer(op, [t([Batch, 3]), t([Batch, 3])], { ...attrs, reduction: "none" })).toBe("f32[Batch, 3]");
+      rejects(op, [t([Batch, 3]), t([Batch, 1])], attrs, /same shape/);
+      rejects(op, [t([Batch, 3]), t([Batch, 3], "i32")], attrs, /target/);
+      for (const d of ["dinput", "dtarget"]) {
+        expect(infer(`${op}_${d}`, [t([Batch, 3]), t([Batch, 3])], attrs)).toBe("f32[Batch, 3]");
+        rejects(`${op}_${d}`, [t([2, 3]), t([3, 2])], attrs, /same shape/);
+      }
+    }
+    rejects("smooth_l1_loss", [t([Batch, 3]), t([Batch, 3])], { reduction: "mean", beta: -1 }, /beta must be non-negative/);
+    rejects("huber_loss", [t([Batch, 3]), t([Batch, 3])], { reduction: "mean", delta: 0 }, /delta must be positive/);
+  });
+  it("detach keeps its input's type", () => {
+    expect(infer("detach", [t([Batch, 3])])).toBe("f32[Batch, 3]");
+  });
 });
 
 describe("gradient ops of the pointwise, reduce and movement families", () => {

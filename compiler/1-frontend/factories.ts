@@ -192,9 +192,7 @@ export function parameterClass(requireConstruct: (who: string, site: CallSite) =
       fail("nonConstant", "nn.Parameter needs its initial value in the constructor: a factory such as F.zeros([...]) or F.randn([...])", locOfArg(b, "data", site));
     if (!(b.data instanceof StaticTensor))
       fail("wrongArgumentType", `nn.Parameter takes a tensor made by F.zeros, F.ones, F.full or F.randn, got ${describe(b.data)}`, locOfArg(b, "data", site));
-    if (!b.requiresGrad)
-      fail("invalidArgument", "nn.Parameter: requiresGrad false is not supported; a frozen tensor is a constant of forward (F.full, F.zeros)", locOfArg(b, "requiresGrad", site));
-    return new ParameterValue(b.data.shape, b.data.init, site.loc);
+    return new ParameterValue(b.data.shape, b.data.init, site.loc, !b.requiresGrad);
   };
 }
 

@@ -267,7 +267,9 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
     }
     // a tied parameter is the other's tensor: its initial value too
     const init = tie ? tie.init : p.init;
-    const node = it.builder.add("param", [], { name: prefix + p.local, shape: p.shape as any, dtype: p.dtype ?? "f32", init: init as any }, m.createdAt, path, "param");
+    // requires_grad false: state the optimizer never sees, which is what a buffer is
+    const kind = m.frozen.has(p.local) ? "buffer" : "param";
+    const node = it.builder.add(kind, [], { name: prefix + p.local, shape: p.shape as any, dtype: p.dtype ?? "f32", init: init as any }, m.createdAt, path, kind);
     shared.set(identity, node);
     m.paramNodes.set(p.local, node);
     nodes.push(node);
@@ -281,7 +283,8 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
       m.paramNodes.set(key, existing);
       continue;
     }
-    const node = it.builder.add("param", [], { name: prefix + key, shape: v.shape as any, dtype: "f32", init: v.init as any }, v.createdAt, path, "param");
+    const kind = v.frozen ? "buffer" : "param";
+    const node = it.builder.add(kind, [], { name: prefix + key, shape: v.shape as any, dtype: "f32", init: v.init as any }, v.createdAt, path, kind);
     shared.set(v, node);
     m.paramNodes.set(key, node);
     nodes.push(node);

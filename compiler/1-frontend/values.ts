@@ -47,6 +47,8 @@ export class ParameterValue {
     readonly shape: readonly number[],
     public init: Init,
     readonly createdAt: SourceLoc,
+    /** requires_grad false: registered as state the optimizer never touches (see registerModule) */
+    public frozen = false,
   ) {}
 }
 
@@ -153,6 +155,8 @@ export class ModuleValue {
    * registration gives both the one node, named where PyTorch's named_parameters() first meets it.
    */
   readonly tied = new Map<string, LayerParamRef | ParameterValue>();
+  /** A layer's parameters set to requires_grad false (module.requiresGrad_(false)), by local name. */
+  readonly frozen = new Set<string>();
   constructor(
     readonly kind: ModuleKind,
     /** "nn.Linear" for built-in layers; the class name for the user's modules. */

@@ -1,6 +1,7 @@
 import { Node as TsNode } from "ts-morph";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { appendModule } from "../layers.ts";
+import { bindArgs, opt } from "../args.ts";
 import { arrayMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
 import { checkLayerName, isLayerName, quoteName } from "../names.ts";
@@ -23,6 +24,20 @@ import { ExpressionEvaluator } from "./expressions.ts";
 import { didYouMean, snake } from "./syntax.ts";
 
 // Properties and elements: of modules (layers, fields, methods), tensors, arrays, objects and namespaces.
+
+/**
+ * module.requiresGrad_(flag), as PyTorch's: every parameter of the module and of its children,
+ * own nn.Parameter fields and layers' parameters alike. A frozen parameter becomes state the
+ * step reads and never updates (registerModule makes it a buffer: saved, loaded, no gradient).
+ */
+function setRequiresGrad(m: ModuleValue, requiresGrad: boolean): void {
+  for (const p of m.params) requiresGrad ? m.frozen.delete(p.local) : m.frozen.add(p.local);
+  for (const v of m.fields.values()) {
+    if (v instanceof ParameterValue) v.frozen = !requiresGrad;
+    else if (v instanceof ModuleValue) setRequiresGrad(v, requiresGrad);
+    else if (Array.isArray(v)) for (const c of v) if (c instanceof ModuleValue) setRequiresGrad(c, requiresGrad);
+  }
+}
 export abstract class PropertyEvaluator extends ExpressionEvaluator {
   getProperty(obj: Value, name: string, site: CallSite): Value {
     if (obj instanceof TensorValue) {
@@ -41,6 +56,15 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return v;
     }
     if (obj instanceof ModuleValue) return this.moduleProperty(obj, name, site);
+    // this.fc.weight.requiresGrad_(false) / this.pos.requiresGrad_(false) in a constructor
+    if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && name === "requiresGrad_")
+      return new BuiltinFunction("requiresGrad_", (args, s) => {
+        this.requireConstructPhase("requiresGrad_", s);
+        const b = bindArgs("requiresGrad_", [opt("requiresGrad", "bool", true)], args, s);
+        if (obj instanceof ParameterValue) obj.frozen = !b.requiresGrad;
+        else b.requiresGrad ? obj.module.frozen.delete(obj.local) : obj.module.frozen.add(obj.local);
+        return obj;
+      });
     if (obj instanceof ObjectValue) return obj.props.get(name);
     if (Array.isArray(obj)) {
       if (name === "length") return obj.length;
@@ -64,6 +88,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return v;
     }
     if (name === "training") return ModeFlag.value;
+    if (name === "requiresGrad_")
+      return new BuiltinFunction(`${m.typeName}.requiresGrad_`, (args, s) => {
+        this.requireConstructPhase(`${m.typeName}.requiresGrad_`, s);
+        const b = bindArgs(`${m.typeName}.requiresGrad_`, [opt("requiresGrad", "bool", true)], args, s);
+        setRequiresGrad(m, b.requiresGrad);
+        return m;
+      });
     if (m.kind === "list" || m.kind === "sequential") {
       if (name === "length") return m.fields.size;
       if (m.kind === "list" && (name === "append" || name === "push"))

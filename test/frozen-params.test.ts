@@ -1,0 +1,77 @@
+// Frozen parameters (module.requiresGrad_(false), param.requiresGrad_(false), nn.Parameter(x, false)):
+// registered as state the step reads and never updates. Frontend: where each name lands. CPU
+// target: a training step leaves frozen values bit-identical, and the trained parameters'
+// gradients (which pass through the frozen weight) equal the reference's: rtol 1e-3 with an
+// absolute floor of 1e-4 × the tensor's largest gradient, as test/model-ops-target.test.ts.
+import { describe, expect, it } from "vitest";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { normals } from "../compiler/reference/rng.ts";
+import { lowerModel } from "../compiler/1-frontend/lower.ts";
+import { load, tensor } from "../runtime/index.ts";
+import { compileForTestTarget, makeInputs } from "./target-helpers.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const FIXTURE = "test/fixtures/frozen/model.ts";
+
+function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  const scale = Math.max(1e-2, ...Array.from(want, Math.abs));
+  for (let i = 0; i < want.length; i++)
+    if (!(Math.abs(got[i] - want[i]) <= 1e-3 * Math.abs(want[i]) + 1e-4 * scale)) expect.fail(`${what}: element ${i} is ${got[i]}, the reference says ${want[i]}`);
+}
+
+describe("frozen parameters", () => {
+  it("a frozen module's parameters, a frozen bias and a frozen nn.Parameter are state without a gradient", () => {
+    const { graph } = lowerModel(FIXTURE);
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["stem.weight", "stem.bias", "head.weight"]);
+    expect(graph.buffers.map((b) => b.attrs.name)).toEqual(["backbone.scale", "backbone.fc.weight", "backbone.fc.bias", "head.bias"]);
+    expect([...differentiate(graph).gradients.keys()]).toEqual(["stem.weight", "stem.bias", "head.weight"]);
+  });
+
+  it("nn.Parameter(x, false) freezes; requiresGrad_() (true) thaws; misuse names the place", () => {
+    const model = (fields: string, ctor: string) =>
+      `${header}export class M extends nn.Module {\n  ${fields}\n  constructor() { super(); ${ctor} }\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x).add(this.p);\n  }\n}\n`;
+    const frozen = lowerSource(model("fc = new nn.Linear(4, 4); p = new nn.Parameter(F.zeros([4]), false);", "")).graph;
+    expect(frozen.buffers.map((b) => b.attrs.name)).toEqual(["p"]);
+    const thawed = lowerSource(model("fc = new nn.Linear(4, 4); p = new nn.Parameter(F.zeros([4]), false);", "this.requiresGrad_(false); this.fc.requiresGrad_(); this.p.requiresGrad_(true);")).graph;
+    expect(thawed.params.map((p) => p.attrs.name)).toEqual(["p", "fc.weight", "fc.bias"]);
+    const inForward = `${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 4);\n  forward(x: Tensor<[Batch, 4]>) {\n    this.fc.requiresGrad_(false);\n    return this.fc(x);\n  }\n}\n`;
+    const [d] = diagnosticsOf(inForward);
+    expect(`${d.code} ${d.message} line ${d.loc?.line}`).toMatch(/^TSDP\d{4} .*requiresGrad_.* line 5$/);
+  });
+
+  it("on the CPU target a step leaves frozen values unchanged and trains the rest with the reference's gradients", async () => {
+    const { model, build } = await compileForTestTarget(FIXTURE, "build/test-cpu/frozen");
+    const graph = model.graph;
+    const m = await load(build.outDir);
+    try {
+      const frozenBefore = new Map(graph.buffers.map((b) => [b.attrs.name as string, Float32Array.from(m.getParameter(b.attrs.name as string).data as Float32Array)]));
+      const batch = 5;
+      const { tensors, reference } = makeInputs(graph, batch, 4);
+      const target = Float32Array.from(normals(batch * 3, 4, 9));
+      m.train(true);
+      const stemBefore = Float32Array.from(m.getParameter("stem.weight").data as Float32Array);
+      m.trainStepSync(tensors[0], tensor(target, [batch, 3]));
+      m.trainStepSync(tensors[0], tensor(target, [batch, 3]));
+      for (const [name, before] of frozenBefore) expect(Array.from(m.getParameter(name).data as Float32Array), name).toEqual(Array.from(before));
+      expect(Array.from(m.getParameter("stem.weight").data as Float32Array)).not.toEqual(Array.from(stemBefore));
+      expect(() => m.getParameter("head.bias.grad")).toThrow(/head\.bias\.grad/);
+      expect(Object.keys(m.stateDict())).toEqual(expect.arrayContaining(["backbone.fc.weight", "backbone.scale", "head.bias", "stem.weight"]));
+      // the gradients of the first step, from the initial state
+      const fresh = await load(build.outDir);
+      try {
+        fresh.train(true);
+        fresh.trainStepSync(tensors[0], tensor(target, [batch, 3]), { lr: 0 });
+        const { graph: step, gradients } = differentiate(graph);
+        const want = runReference(step, { ...reference, target: nd([batch, 3], target) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
+        for (const [name, node] of gradients) expectNear(fresh.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
+      } finally {
+        fresh.dispose();
+      }
+    } finally {
+      m.dispose();
+    }
+  }, 600_000);
+});
