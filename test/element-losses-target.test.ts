@@ -12,17 +12,11 @@ import { nd } from "../compiler/reference/ndarray.ts";
 import { normals } from "../compiler/reference/rng.ts";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
-import { compileForTestTarget, expectClose, makeInputs, referenceState } from "./target-helpers.ts";
+import { compileForTestTarget, expectClose, makeInputs, referenceState, expectGradientClose } from "./target-helpers.ts";
 import { yieldToRunner } from "./helpers.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
-  const scale = Math.max(1e-2, ...Array.from(want, Math.abs));
-  for (let i = 0; i < want.length; i++)
-    if (!(Math.abs(got[i] - want[i]) <= 1e-3 * Math.abs(want[i]) + 1e-4 * scale)) expect.fail(`${what}: element ${i} is ${got[i]}, the reference says ${want[i]}`);
-}
 
 describe("element losses on the CPU target (fixtures/element-losses)", () => {
   it("unreduced losses, the reduced training loss and one step's gradients equal the reference", async () => {
@@ -51,7 +45,7 @@ describe("element losses on the CPU target (fixtures/element-losses)", () => {
       const want = runReference(stepGraph, { ...reference, target: nd([batch, 42], target) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
       expectClose([loss], want.values.get(stepGraph.loss!.value)!.data, "the training loss");
       expect([...gradients.keys()].sort()).toEqual(["fc.bias", "fc.weight"]);
-      for (const [name, node] of gradients) expectNear(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
+      for (const [name, node] of gradients) expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
     } finally {
       m.dispose();
     }

@@ -11,16 +11,10 @@ import { nd } from "../compiler/reference/ndarray.ts";
 import { normals } from "../compiler/reference/rng.ts";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { load, tensor } from "../runtime/index.ts";
-import { compileForTestTarget, makeInputs } from "./target-helpers.ts";
+import { compileForTestTarget, makeInputs, expectGradientClose } from "./target-helpers.ts";
 import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 
 const FIXTURE = "test/fixtures/frozen/model.ts";
-
-function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
-  const scale = Math.max(1e-2, ...Array.from(want, Math.abs));
-  for (let i = 0; i < want.length; i++)
-    if (!(Math.abs(got[i] - want[i]) <= 1e-3 * Math.abs(want[i]) + 1e-4 * scale)) expect.fail(`${what}: element ${i} is ${got[i]}, the reference says ${want[i]}`);
-}
 
 describe("frozen parameters", () => {
   it("a frozen module's parameters, a frozen bias and a frozen nn.Parameter are state without a gradient", () => {
@@ -66,7 +60,7 @@ describe("frozen parameters", () => {
         fresh.trainStepSync(tensors[0], tensor(target, [batch, 3]), { lr: 0 });
         const { graph: step, gradients } = differentiate(graph);
         const want = runReference(step, { ...reference, target: nd([batch, 3], target) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
-        for (const [name, node] of gradients) expectNear(fresh.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
+        for (const [name, node] of gradients) expectGradientClose(fresh.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
       } finally {
         fresh.dispose();
       }

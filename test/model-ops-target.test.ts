@@ -10,14 +10,8 @@ import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
 import { normals } from "../compiler/reference/rng.ts";
 import { load, tensor } from "../runtime/index.ts";
-import { compileForTestTarget, expectClose, makeInputs, referenceState } from "./target-helpers.ts";
+import { compileForTestTarget, expectClose, makeInputs, referenceState, expectGradientClose } from "./target-helpers.ts";
 import { yieldToRunner } from "./helpers.ts";
-
-function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
-  const scale = Math.max(1e-2, ...Array.from(want, Math.abs));
-  for (let i = 0; i < want.length; i++)
-    if (!(Math.abs(got[i] - want[i]) <= 1e-3 * Math.abs(want[i]) + 1e-4 * scale)) expect.fail(`${what}: element ${i} is ${got[i]}, the reference says ${want[i]}`);
-}
 
 describe("session 7's layers on the CPU target (fixtures/model-ops)", () => {
   it("forward and one training step's gradients equal the reference; the tied weight is one parameter", async () => {
@@ -54,7 +48,7 @@ describe("session 7's layers on the CPU target (fixtures/model-ops)", () => {
       const { graph: stepGraph, gradients } = differentiate(graph);
       const want = runReference(stepGraph, { ...reference, target: nd([batch, 6, 7], target) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
       expect([...gradients.keys()]).toContain("tok.weight");
-      for (const [name, node] of gradients) expectNear(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
+      for (const [name, node] of gradients) expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
     } finally {
       m.dispose();
     }

@@ -75,3 +75,16 @@ export function referenceState(graph: Graph, seed = 0): ModelState {
 }
 
 export { runReference };
+
+/**
+ * One training step's gradient, fp32 against float64: rtol 1e-3 with an absolute floor of 1e-4 ×
+ * the tensor's largest gradient (at least 1e-2), for gradients that cancel to ~0 in float64 and
+ * keep fp32 rounding (softmax's shift invariance gives a keys' bias exactly 0 there, ~1e-9 here).
+ */
+export function expectGradientClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  expect(got.length, `${what}: length`).toBe(want.length);
+  let scale = 1e-2;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
+  for (let i = 0; i < want.length; i++)
+    if (!(Math.abs(got[i] - want[i]) <= 1e-3 * Math.abs(want[i]) + 1e-4 * scale)) expect.fail(`${what}: element ${i} is ${got[i]}, the reference says ${want[i]}`);
+}
