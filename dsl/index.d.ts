@@ -140,6 +140,11 @@ export namespace nn {
      * and its children (saved and loaded with the rest, never updated, no gradient).
      */
     requiresGrad_(requiresGrad?: boolean): this;
+    /**
+     * In a constructor, as PyTorch's register_buffer: state saved with the model, read in forward as
+     * `this.<name>`, never trained. Its value comes from F.zeros, F.ones, F.full or F.randn.
+     */
+    registerBuffer(name: string, tensor: Tensor, persistent?: boolean): void;
   }
   interface Module {
     (...inputs: any[]): any;

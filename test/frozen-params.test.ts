@@ -20,10 +20,20 @@ describe("frozen parameters", () => {
   it("a frozen module's parameters, a frozen bias and a frozen nn.Parameter are state without a gradient", () => {
     const { graph } = lowerModel(FIXTURE);
     expect(graph.params.map((p) => p.attrs.name)).toEqual(["stem.weight", "stem.bias", "head.weight"]);
-    expect(graph.buffers.map((b) => b.attrs.name)).toEqual(["backbone.scale", "backbone.fc.weight", "backbone.fc.bias", "head.bias"]);
+    expect(graph.buffers.map((b) => b.attrs.name)).toEqual(["offset", "backbone.scale", "backbone.fc.weight", "backbone.fc.bias", "head.bias"]);
     expect([...differentiate(graph).gradients.keys()]).toEqual(["stem.weight", "stem.bias", "head.weight"]);
   });
 
+  it("registerBuffer takes a factory's tensor; computed constants and persistent false are refused with the reason", () => {
+    const model = (ctor: string) =>
+      `${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 4);\n  constructor() {\n    super();\n    ${ctor}\n  }\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\n`;
+    const { graph } = lowerSource(model('this.registerBuffer("mask", F.ones([4]));'));
+    expect(graph.buffers.map((b) => [b.attrs.name, b.attrs.init])).toEqual([["mask", { kind: "constant", value: 1 }]]);
+    const message = (ctor: string) => diagnosticsOf(model(ctor)).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`)[0];
+    expect(message('this.registerBuffer("ids", F.arange(4));')).toMatch(/TSDP2003 F.arange works on tensors, which exist only inside forward line 6$/);
+    expect(message('this.registerBuffer("ids", [1, 2]);')).toMatch(/TSDP3003 .*registerBuffer takes a tensor made by F.zeros.*written in forward.* line 6$/);
+    expect(message('this.registerBuffer("mask", F.ones([4]), false);')).toMatch(/TSDP3004 .*persistent false.* line 6$/);
+  });
   it("nn.Parameter(x, false) freezes; requiresGrad_() (true) thaws; misuse names the place", () => {
     const model = (fields: string, ctor: string) =>
       `${header}export class M extends nn.Module {\n  ${fields}\n  constructor() { super(); ${ctor} }\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x).add(this.p);\n  }\n}\n`;

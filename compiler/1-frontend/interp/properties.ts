@@ -1,7 +1,7 @@
 import { Node as TsNode } from "ts-morph";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { appendModule } from "../layers.ts";
-import { bindArgs, opt } from "../args.ts";
+import { arg, bindArgs, locOfArg, opt } from "../args.ts";
 import { arrayMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
 import { checkLayerName, isLayerName, quoteName } from "../names.ts";
@@ -16,6 +16,7 @@ import {
   ObjectValue,
   LayerParamRef,
   ParameterValue,
+  StaticTensor,
   TensorValue,
   type CallSite,
   type Value,
@@ -88,6 +89,20 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return v;
     }
     if (name === "training") return ModeFlag.value;
+    if (name === "registerBuffer" && m.kind === "user")
+      return new BuiltinFunction(`${m.typeName}.registerBuffer`, (args, s) => {
+        const who = `${m.typeName}.registerBuffer`;
+        this.requireConstructPhase(who, s);
+        const b = bindArgs(who, [arg("name", "string"), arg("tensor", "any"), opt("persistent", "bool", true)], args, s);
+        if (!(b.tensor instanceof StaticTensor))
+          fail("wrongArgumentType", `${who} takes a tensor made by F.zeros, F.ones, F.full or F.randn; a computed constant (F.arange, F.tril(...)) is written in forward, where it folds into the kernels`, locOfArg(b, "tensor", s));
+        if (!b.persistent)
+          fail("invalidArgument", `${who}: persistent false is not supported (every buffer is in the state_dict); a constant that should not be saved is written in forward`, locOfArg(b, "persistent", s));
+        checkLayerName(b.name, "a buffer", s.loc);
+        // a buffer is a frozen parameter: state the step reads and never updates, in the state_dict
+        m.fields.set(b.name, new ParameterValue(b.tensor.shape, b.tensor.init, s.loc, true));
+        return undefined;
+      });
     if (name === "requiresGrad_")
       return new BuiltinFunction(`${m.typeName}.requiresGrad_`, (args, s) => {
         this.requireConstructPhase(`${m.typeName}.requiresGrad_`, s);
