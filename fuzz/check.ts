@@ -5,6 +5,10 @@
 //   3. the optimizer's update, given the compiled gradients (fed to the reference's update rule:
 //      Adam's first step is ≈ lr·sign(g), so a gradient within tolerance of 0 may flip the update's
 //      sign; the gradients are checked on their own in 2),
+//   2b. the same forward and step in a second instance of the build whose device memory starts as
+//      NaN (TSDP_SHIM_FRESH_NAN=1): bit-identical to the first, or a kernel reads memory nothing
+//      wrote, which an instance on reused memory may get away with (seed 60063: fresh instances
+//      of one build gave three different losses),
 //   4. the same step on 2 and 3 virtual devices (DataParallel: same loss, same gradients),
 //   5. optionally, the metamorphic checks of fuzz/metamorphic.ts (thread order, graphs off, tf32/bf16).
 // Anything else — a diagnostic on a model the generator made valid, an internal error, a failed
@@ -51,7 +55,7 @@ import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts
 import { normals, uniforms } from "../compiler/reference/rng.ts";
 import { load, tensor, type CompiledModel, type Tensor } from "../runtime/index.ts";
 import type { FuzzModel } from "./generate.ts";
-import { metamorphicChecks, type MetamorphicOptions } from "./metamorphic.ts";
+import { compareRuns, freshRun, metamorphicChecks, type MetamorphicOptions } from "./metamorphic.ts";
 
 export type FindingKind = "diagnostic" | "internal-error" | "build-failed" | "runtime-error" | "mismatch";
 
@@ -178,9 +182,11 @@ export async function checkModel(model: FuzzModel, options: CheckOptions): Promi
     // the same forwards and step with every input and parameter one ulp away (the noise terms)
     const nudged = await nudgedStep(compiled.build.outDir, io, model.seed, options.perturb);
     // 1. forward, eval then train mode (a train-mode call draws dropout's masks at draw 0)
+    let evalOutputs: number[][] = [];
     for (const training of [false, true]) {
       m.train(training);
       const got = m.forwardAllSync(...io.tensors);
+      if (!training) evalOutputs = got.map(floats);
       const want = runReference(graph, io.reference, state, { training, draw: 0 });
       const want32 = runReference(graph, io.reference, state32, { training, draw: 0, roundToFloat32: true });
       const floor = FLOOR * largestOf(want.outputs.map((o) => o.data));
@@ -212,6 +218,8 @@ export async function checkModel(model: FuzzModel, options: CheckOptions): Promi
       if (problem) found("mismatch", `gradient ${name}`, problem);
     }
     compareBuffers(m, state, state32, "after the step", found);
+    // 2b. a second instance whose device memory starts as NaN: bit-identical, or a kernel read memory nothing wrote
+    compareRuns(await freshRun(compiled.build.outDir, io, undefined, options.perturb, { freshNaN: true }), { outputs: evalOutputs, loss, grads: new Map([...compiledGrads].map(([name, g]) => [name, Array.from(g.data)])) }, "in a second instance whose device memory starts as NaN (TSDP_SHIM_FRESH_NAN=1)", found);
     // 3. the update, from the compiled gradients
     const before = new Map([...params].map(([name, v]) => [name, nd([v.length], v)]));
     optimizerStep(graph.optimizer as OptimizerSpec, newOptimizerState(), before, compiledGrads);

@@ -162,6 +162,25 @@ describe("fuzz: the fuzzer's parts", () => {
     expect(findings.map((f) => f.what)).toContain("forward output 0 (eval mode)");
   }, 600_000);
 
+  it("a second instance that computes otherwise than the first is a finding (the check for reads of memory nothing wrote can fail)", async () => {
+    // a stand-in for a kernel that reads unwritten memory: only the instance created while fresh
+    // device memory reads as NaN gets a different parameter
+    const model = generateModel(SEEDS[0], 2);
+    const { findings } = await checkModel(model, {
+      work: join(work, "perturbed-fresh"),
+      perturb: (m) => {
+        if (process.env.TSDP_SHIM_FRESH_NAN !== "1") return;
+        // the last head's bias: the output, the loss and the gradients all move
+        const p = m.parameters().at(-1)!;
+        const value = m.getParameter(p.name);
+        m.setParameter(p.name, { data: Float32Array.from(value.data as Float32Array, (v) => v + 0.5), shape: value.shape });
+      },
+    });
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings.every((f) => f.kind === "mismatch" && f.what.endsWith("in a second instance whose device memory starts as NaN (TSDP_SHIM_FRESH_NAN=1)"))).toBe(true);
+    expect(findings.map((f) => f.what), findings.map((f) => `${f.what}: ${f.message}`).join("\n")).toContain("loss in a second instance whose device memory starts as NaN (TSDP_SHIM_FRESH_NAN=1)");
+  }, 600_000);
+
   it("the reducer keeps one case, the shortest failing prefix, and makes every other step it can an identity", async () => {
     // a stand-in check: the model "fails" when it computes a mish; no build
     const seed = [...Array(200).keys()].find((s) => generateModel(s, 5).cases.some((c) => c.tags.includes("mish")))!;

@@ -108,6 +108,15 @@ describe("memcheck mode: planted bugs in test/shim/memcheck.cu", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("uninit: 1000 of 1000 outputs are NaN");
   });
+
+  it("in a plain build too, for allocations made while TSDP_SHIM_FRESH_NAN=1 (the fuzzer's second instance)", async () => {
+    const args = ["-std=c++20", "-O1", "-pthread", "-I", dirname(header), "-x", "c++", "-include", header, program];
+    const inputs = [cxx, ...args, readFileSync(header, "utf8"), readFileSync(program, "utf8"), readFileSync(join(root, "test", "shim", "check.h"), "utf8")];
+    const plain = (await cachedOutput("memcheck-plain.cu", inputs, (output) => exec(cxx, [...args, "-o", output], process.env))).path;
+    const r = await exec(plain, ["uninit"], { ...memcheckEnv(), LD_PRELOAD: "", TSDP_SHIM_FRESH_NAN: "1" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("uninit: 1000 of 1000 outputs are NaN");
+  }, 300_000);
 });
 
 // Every example (each has a training declaration): forward and one step at batch 3. ASan builds
