@@ -5,7 +5,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkModel, compare, type Finding } from "../fuzz/check.ts";
+import { checkModel, type Finding } from "../fuzz/check.ts";
+import { compare } from "../compiler/reference/compare.ts";
 import { generateModel, type FuzzModel } from "../fuzz/generate.ts";
 import { compareRuns, UNIT_ROUNDOFF, type FreshRun } from "../fuzz/metamorphic.ts";
 import { findingClass, reduce } from "../fuzz/reduce.ts";
