@@ -5,6 +5,10 @@
 //   3. the optimizer's update, given the compiled gradients (fed to the reference's update rule:
 //      Adam's first step is ≈ lr·sign(g), so a gradient within tolerance of 0 may flip the update's
 //      sign; the gradients are checked on their own in 2),
+//   2b. the same forward and step in a second instance of the build whose device memory starts as
+//      NaN (TSDP_SHIM_FRESH_NAN=1): bit-identical to the first, or a kernel reads memory nothing
+//      wrote, which an instance on reused memory may get away with (seed 60063: fresh instances
+//      of one build gave three different losses),
 //   4. the same step on 2 and 3 virtual devices (DataParallel: same loss, same gradients),
 //   5. optionally, the metamorphic checks of fuzz/metamorphic.ts (thread order, graphs off, tf32/bf16).
 // Anything else — a diagnostic on a model the generator made valid, an internal error, a failed
@@ -48,10 +52,12 @@ import { initState, type ModelState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd, stridesOf, type NDArray } from "../compiler/reference/ndarray.ts";
 import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts";
-import { normals, uniforms } from "../compiler/reference/rng.ts";
-import { load, tensor, type CompiledModel, type Tensor } from "../runtime/index.ts";
+import { uniforms } from "../compiler/reference/rng.ts";
+import { compare, FLOOR, FORWARD, GRADIENT, largestOf, maxAbs } from "../compiler/reference/compare.ts";
+import { inputsFor } from "../compiler/reference/inputs.ts";
+import { load, tensor, type CompiledModel } from "../runtime/index.ts";
 import type { FuzzModel } from "./generate.ts";
-import { metamorphicChecks, type MetamorphicOptions } from "./metamorphic.ts";
+import { compareRuns, freshRun, metamorphicChecks, type MetamorphicOptions } from "./metamorphic.ts";
 
 export type FindingKind = "diagnostic" | "internal-error" | "build-failed" | "runtime-error" | "mismatch";
 
@@ -85,59 +91,7 @@ export interface CheckResult {
   readonly checkSeconds: number;
 }
 
-export const FORWARD = { rtol: 1e-4, atol: 1e-5 };
-export const GRADIENT = { rtol: 1e-3, atol: 1e-4 };
 const UPDATE = { rtol: 1e-5, atol: 1e-6 };
-
-/** A tensor's scale is at least this share of the largest of its kind (outputs, buffers, gradients). */
-export const FLOOR = 1e-3;
-/** How many times fp32 storage's effect on a result (want − want₃₂) the compiled result may differ by. */
-export const K = 8;
-
-/** fp32's unit roundoff. */
-const ULP32 = 2 ** -23;
-
-const maxAbs = (a: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-};
-
-/**
- * The first element outside tolerance, or undefined. `floor`: the least scale the atol is taken of;
- * `rounded`: the reference with fp32 storage (want₃₂), whose distance from `want` widens it.
- */
-export function compare(got: ArrayLike<number>, want: ArrayLike<number>, tol: { rtol: number; atol: number }, floor = 0, rounded?: ArrayLike<number>, noise = 0, terms?: ArrayLike<number>): string | undefined {
-  if (got.length !== want.length) return `${got.length} values, the reference has ${want.length}`;
-  const atol = tol.atol * Math.max(maxAbs(want), floor, 1e-30) + K * noise;
-  for (let i = 0; i < want.length; i++) {
-    const spread = (rounded ? K * Math.abs(want[i] - rounded[i]) : 0) + (terms ? K * ULP32 * terms[i] : 0);
-    const ok = Math.abs(got[i] - want[i]) <= atol + tol.rtol * Math.abs(want[i]) + spread;
-    if (!ok || Number.isNaN(got[i]) !== Number.isNaN(want[i]))
-      return `element ${i} is ${got[i]}, the reference says ${want[i]} (${rounded ? `${rounded[i]} with fp32 storage; ` : ""}rtol ${tol.rtol}, atol ${tol.atol}·scale${noise ? ` + ${K}·noise` : ""} = ${atol.toExponential(2)}${spread ? `, + ${K}·(|want − want₃₂|${terms ? " + 2⁻²³·Σ|terms|" : ""}) = ${spread.toExponential(2)}` : ""})`;
-  }
-  return undefined;
-}
-
-const largestOf = (arrays: Iterable<ArrayLike<number>>) => Math.max(0, ...[...arrays].map(maxAbs));
-
-/** Inputs for every forward input of the graph, and a target for its loss: deterministic from `seed`. */
-export function inputsFor(graph: Graph, batch: number, seed: number): { tensors: Tensor[]; reference: Record<string, NDArray>; target: Tensor; targetRef: NDArray } {
-  const tensors: Tensor[] = [];
-  const reference: Record<string, NDArray> = {};
-  graph.inputs.forEach((input, i) => {
-    const shape = input.shape.map((d) => (typeof d === "number" ? d : d.batch * batch));
-    const data = Float32Array.from(normals(shape.reduce((a, b) => a * b, 1), seed, 100 + i));
-    tensors.push(tensor(data, shape));
-    reference[input.attrs.name as string] = nd(shape, data);
-  });
-  const target = graph.loss!.target;
-  const shape = target.shape.map((d) => (typeof d === "number" ? d : d.batch * batch));
-  const n = shape.reduce((a, b) => a * b, 1);
-  const classes = graph.outputs[0].shape[1] as number;
-  const data = target.dtype === "i32" ? Int32Array.from(uniforms(n, seed, 99), (u) => Math.floor(u * classes)) : Float32Array.from(normals(n, seed, 99));
-  return { tensors, reference, target: tensor(data, shape), targetRef: nd(shape, data) };
-}
 
 function floats(t: { data: ArrayLike<number | bigint> }): number[] {
   return Array.from(t.data as ArrayLike<number | bigint>, Number);
@@ -178,9 +132,11 @@ export async function checkModel(model: FuzzModel, options: CheckOptions): Promi
     // the same forwards and step with every input and parameter one ulp away (the noise terms)
     const nudged = await nudgedStep(compiled.build.outDir, io, model.seed, options.perturb);
     // 1. forward, eval then train mode (a train-mode call draws dropout's masks at draw 0)
+    let evalOutputs: number[][] = [];
     for (const training of [false, true]) {
       m.train(training);
       const got = m.forwardAllSync(...io.tensors);
+      if (!training) evalOutputs = got.map(floats);
       const want = runReference(graph, io.reference, state, { training, draw: 0 });
       const want32 = runReference(graph, io.reference, state32, { training, draw: 0, roundToFloat32: true });
       const floor = FLOOR * largestOf(want.outputs.map((o) => o.data));
@@ -212,6 +168,8 @@ export async function checkModel(model: FuzzModel, options: CheckOptions): Promi
       if (problem) found("mismatch", `gradient ${name}`, problem);
     }
     compareBuffers(m, state, state32, "after the step", found);
+    // 2b. a second instance whose device memory starts as NaN: bit-identical, or a kernel read memory nothing wrote
+    compareRuns(await freshRun(compiled.build.outDir, io, undefined, options.perturb, { freshNaN: true }), { outputs: evalOutputs, loss, grads: new Map([...compiledGrads].map(([name, g]) => [name, Array.from(g.data)])) }, "in a second instance whose device memory starts as NaN (TSDP_SHIM_FRESH_NAN=1)", found);
     // 3. the update, from the compiled gradients
     const before = new Map([...params].map(([name, v]) => [name, nd([v.length], v)]));
     optimizerStep(graph.optimizer as OptimizerSpec, newOptimizerState(), before, compiledGrads);

@@ -19,7 +19,8 @@ import { cpSync, rmSync } from "node:fs";
 import { compile } from "../compiler/pipeline.ts";
 import type { Precision } from "../compiler/5-codegen/context.ts";
 import { load, type CompiledModel, type LoadOptions, type Tensor } from "../runtime/index.ts";
-import { compare, FLOOR, K, type FindingKind } from "./check.ts";
+import { compare, FLOOR, K } from "../compiler/reference/compare.ts";
+import type { FindingKind } from "./check.ts";
 
 /** One fresh instance's results: the eval-mode forward, then (after a train-mode forward) a training step's loss and gradients (lr 0). */
 export interface FreshRun {
@@ -36,7 +37,19 @@ export interface StepInputs {
 const floats = (t: { data: ArrayLike<number | bigint> }) => Array.from(t.data as ArrayLike<number | bigint>, Number);
 const maxAbs = (a: readonly number[]) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
-export async function freshRun(dir: string, io: StepInputs, options?: LoadOptions, perturb?: (m: CompiledModel) => void): Promise<FreshRun> {
+/** `freshNaN`: the instance's device memory starts as NaN (the CPU target's TSDP_SHIM_FRESH_NAN, read at each allocation). */
+export async function freshRun(dir: string, io: StepInputs, options?: LoadOptions, perturb?: (m: CompiledModel) => void, fresh?: { readonly freshNaN: boolean }): Promise<FreshRun> {
+  const before = process.env.TSDP_SHIM_FRESH_NAN;
+  if (fresh?.freshNaN) process.env.TSDP_SHIM_FRESH_NAN = "1";
+  try {
+    return await runFresh(dir, io, options, perturb);
+  } finally {
+    if (before === undefined) delete process.env.TSDP_SHIM_FRESH_NAN;
+    else process.env.TSDP_SHIM_FRESH_NAN = before;
+  }
+}
+
+async function runFresh(dir: string, io: StepInputs, options?: LoadOptions, perturb?: (m: CompiledModel) => void): Promise<FreshRun> {
   const m = await load(dir, options);
   try {
     perturb?.(m);

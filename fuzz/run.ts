@@ -1,8 +1,9 @@
-// npm run fuzz -- [--seed S] [--count N] [--cases K] [--batch B] [--work DIR] [--recheck-batch R] [--data-parallel] [--metamorphic]
+// npm run fuzz -- [--seed S] [--count N | --seeds S1,S2,…] [--cases K] [--batch B] [--work DIR] [--recheck-batch R] [--data-parallel] [--metamorphic]
 //                 [--precisions tf32,bf16] [--reduce] [--minutes M] [--json FILE]
 //
 // Generates N random model files from seeds S, S+1, …, each packing K random cases
-// (fuzz/generate.ts), and checks each against the float64 reference (fuzz/check.ts). Prints one line
+// (fuzz/generate.ts), or the model files of the seeds --seeds lists (a rerun of some seeds of a long
+// run), and checks each against the float64 reference (fuzz/check.ts). Prints one line
 // per model file, then the findings and the coverage: how many cases exercised each op and pattern.
 // Exit status 1 when anything was found. Models run one after another (each build uses the cores).
 // A file with mismatches only is re-run at --recheck-batch (16): mismatches that are gone there are
@@ -22,6 +23,12 @@ const integer = (min: number) => (v: string) => {
   return n;
 };
 
+const seedList = (v: string) => {
+  const list = v.split(",").map((s) => s.trim());
+  for (const s of list) if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) throw new InvalidArgumentError(`expected seeds separated by commas, got ${s}`);
+  return list.map(Number);
+};
+
 const precisionList = (v: string) => {
   const list = v.split(",").map((p) => p.trim());
   for (const p of list) if (p !== "tf32" && p !== "bf16") throw new InvalidArgumentError(`expected tf32 and/or bf16, got ${p}`);
@@ -32,6 +39,7 @@ const program = new Command("fuzz")
   .description("differential fuzzing: random models, compiled for the CPU target, against the float64 reference")
   .option("--seed <n>", "first seed", integer(0), 1)
   .option("--count <n>", "model files to generate", integer(1), 10)
+  .option("--seeds <list>", "these seeds' model files instead (comma-separated; --seed and --count are then ignored)", seedList)
   .option("--cases <n>", "random cases packed in each model file (one build)", integer(1), 8)
   .option("--batch <n>", "batch of the checks", integer(2), 3)
   .option("--work <dir>", "where model files and builds go", "build/fuzz")
@@ -43,7 +51,7 @@ const program = new Command("fuzz")
   .option("--minutes <n>", "start no new model file after this many minutes (the summary is still written)", integer(1))
   .option("--json <file>", "write findings and coverage as JSON");
 program.parse();
-const opts = program.opts<{ seed: number; count: number; cases: number; batch: number; recheckBatch: number; work: string; dataParallel: boolean; metamorphic: boolean; precisions?: ("tf32" | "bf16")[]; reduce: boolean; minutes?: number; json?: string }>();
+const opts = program.opts<{ seed: number; count: number; seeds?: number[]; cases: number; batch: number; recheckBatch: number; work: string; dataParallel: boolean; metamorphic: boolean; precisions?: ("tf32" | "bf16")[]; reduce: boolean; minutes?: number; json?: string }>();
 
 const findings: Finding[] = [];
 const conditioning: Finding[] = [];
@@ -51,7 +59,8 @@ const coverage = new Map<string, number>();
 const started = performance.now();
 let compileSeconds = 0;
 let files = 0;
-for (let seed = opts.seed; seed < opts.seed + opts.count; seed++) {
+const seeds = opts.seeds ?? Array.from({ length: opts.count }, (_, i) => opts.seed + i);
+for (const seed of seeds) {
   if (opts.minutes !== undefined && performance.now() - started > opts.minutes * 60_000) break;
   files++;
   const model = generateModel(seed, opts.cases);

@@ -5,11 +5,12 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkModel, compare, type Finding } from "../fuzz/check.ts";
+import { checkModel, type Finding } from "../fuzz/check.ts";
+import { compare } from "../compiler/reference/compare.ts";
 import { generateModel, type FuzzModel } from "../fuzz/generate.ts";
 import { compareRuns, UNIT_ROUNDOFF, type FreshRun } from "../fuzz/metamorphic.ts";
 import { findingClass, reduce } from "../fuzz/reduce.ts";
-import { compile } from "../compiler/pipeline.ts";
+import { compile, generate } from "../compiler/pipeline.ts";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
@@ -53,6 +54,16 @@ describe.runIf(found.length > 0)("fuzz: the reduced models it found stay fixed",
 });
 
 describe("fuzz: compiler bugs it found, as direct tests", () => {
+  it("a kernel named like another program's different kernel is built under a name of its own, its helpers too (seed 60063: the step's GEMM called the forward's index maps)", () => {
+    // the attention's second GEMM is matmul_2 in the step (the sigmoid after it is a kernel of its
+    // own there, stored for its gradient) and another GEMM is matmul_2 in the forward
+    const { cu } = generate(join(fixtures, "seed-60063.ts"), { target: "cpu" }).generated;
+    expect(cu).toContain("c0_matmul_2_step_kernel(");
+    const gathers = [...cu.matchAll(/float (\w+)_gather_([ab])\([^)]*\) \{\s*return (\w+)_load_\2\(/g)];
+    expect(gathers.length).toBeGreaterThanOrEqual(2 * 3);
+    for (const [, kernel, operand, loads] of gathers) expect(`${kernel}_gather_${operand} calls ${loads}_load_${operand}`).toBe(`${kernel}_gather_${operand} calls ${kernel}_load_${operand}`);
+  });
+
   it("cross-entropy keeps its digits when the label's logit leads by a margin (seed 70006: lse − x[y] lost them to m + log s)", async () => {
     // logits [60, 50, 50], label 0: loss = log(1 + 2e⁻¹⁰) ≈ 9.08e-5. Computed as (m + log s) − x[y],
     // the sum m + log s rounds to an ulp of 60 (3.8e-6), ~1 % of the loss; as log s − (x[y] − m), the
@@ -150,6 +161,25 @@ describe("fuzz: the fuzzer's parts", () => {
     expect(findings.length).toBeGreaterThan(0);
     expect(findings.every((f) => f.kind === "mismatch")).toBe(true);
     expect(findings.map((f) => f.what)).toContain("forward output 0 (eval mode)");
+  }, 600_000);
+
+  it("a second instance that computes otherwise than the first is a finding (the check for reads of memory nothing wrote can fail)", async () => {
+    // a stand-in for a kernel that reads unwritten memory: only the instance created while fresh
+    // device memory reads as NaN gets a different parameter
+    const model = generateModel(SEEDS[0], 2);
+    const { findings } = await checkModel(model, {
+      work: join(work, "perturbed-fresh"),
+      perturb: (m) => {
+        if (process.env.TSDP_SHIM_FRESH_NAN !== "1") return;
+        // the last head's bias: the output, the loss and the gradients all move
+        const p = m.parameters().at(-1)!;
+        const value = m.getParameter(p.name);
+        m.setParameter(p.name, { data: Float32Array.from(value.data as Float32Array, (v) => v + 0.5), shape: value.shape });
+      },
+    });
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings.every((f) => f.kind === "mismatch" && f.what.endsWith("in a second instance whose device memory starts as NaN (TSDP_SHIM_FRESH_NAN=1)"))).toBe(true);
+    expect(findings.map((f) => f.what), findings.map((f) => `${f.what}: ${f.message}`).join("\n")).toContain("loss in a second instance whose device memory starts as NaN (TSDP_SHIM_FRESH_NAN=1)");
   }, 600_000);
 
   it("the reducer keeps one case, the shortest failing prefix, and makes every other step it can an identity", async () => {

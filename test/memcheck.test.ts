@@ -4,6 +4,8 @@
 //   array, one past a block's dynamic shared memory and one past a static __shared__ array are
 //   stopped with a report naming the kernel and the line; device memory nobody wrote reads as NaN; the correct kernels run clean.
 // - Examples: forward and one training step of examples under memcheck, with no report and no NaN.
+// - The NaN watch: it names the kernel that computed the first NaN, with its TypeScript lines; the
+//   reduced fuzz model of seed 60063 reads no memory that nothing wrote.
 // An ASan library aborts a process that did not preload the ASan runtime, so every run is a child
 // process (node with LD_PRELOAD); the test worker only checks that load() refuses such a library.
 import { execFile, execFileSync } from "node:child_process";
@@ -106,6 +108,15 @@ describe("memcheck mode: planted bugs in test/shim/memcheck.cu", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("uninit: 1000 of 1000 outputs are NaN");
   });
+
+  it("in a plain build too, for allocations made while TSDP_SHIM_FRESH_NAN=1 (the fuzzer's second instance)", async () => {
+    const args = ["-std=c++20", "-O1", "-pthread", "-I", dirname(header), "-x", "c++", "-include", header, program];
+    const inputs = [cxx, ...args, readFileSync(header, "utf8"), readFileSync(program, "utf8"), readFileSync(join(root, "test", "shim", "check.h"), "utf8")];
+    const plain = (await cachedOutput("memcheck-plain.cu", inputs, (output) => exec(cxx, [...args, "-o", output], process.env))).path;
+    const r = await exec(plain, ["uninit"], { ...memcheckEnv(), LD_PRELOAD: "", TSDP_SHIM_FRESH_NAN: "1" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("uninit: 1000 of 1000 outputs are NaN");
+  }, 300_000);
 });
 
 // Every example (each has a training declaration): forward and one step at batch 3. ASan builds
@@ -167,6 +178,36 @@ describe("memcheck mode: examples' forward and training step", () => {
     expect(err).toBeInstanceOf(BuildDirectoryError);
     expect((err as Error).message).toMatch(/memcheck build \(AddressSanitizer\).*LD_PRELOAD=/);
   });
+});
+
+// The NaN watch (runtime/harness/nan_watch.h): TSDP_SHIM_NAN_WATCH=N names the first N kernels
+// that read or left NaN, with the TypeScript lines they came from.
+describe("memcheck mode: the NaN watch", () => {
+  const step = (dir: string, watch: string) =>
+    exec(process.execPath, ["--import", "tsx", join(root, "test", "memcheck", "step.ts"), dir, "3"], { ...memcheckEnv(), TSDP_SHIM_NAN_WATCH: watch });
+  const reports = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("tsdp nan watch: "));
+
+  it("names the kernel that computed the first NaN and its lines, then the kernels it reaches; off unless asked", async () => {
+    const b = await compile(join(root, "test", "fixtures", "nan-watch", "model.ts"), { target: "cpu", memcheck: true, outDir: join(root, "build", "test-memcheck", "nan-watch") });
+    const first = await step(b.build.outDir, "1");
+    expect(first.code, first.stderr).toBe(0);
+    // the log of sigmoid − 2 (line 11), fused with the mul of line 12: its output, all NaN
+    expect(reports(first.stderr)).toEqual([expect.stringMatching(/^tsdp nan watch: \w*log\w*_kernel left NaN in its output %\d+ \(12 of 12 elements, the first at 0\); from model\.ts:11,12$/)]);
+    const more = reports((await step(b.build.outDir, "3")).stderr);
+    expect(more).toHaveLength(3);
+    expect(more[1]).toMatch(/^tsdp nan watch: out_kernel read NaN from its input %\d+ .*; from model\.ts:12$/);
+    expect(more[2]).toMatch(/^tsdp nan watch: out_kernel left NaN in its output %\d+ \(9 of 9 elements/);
+    expect(reports((await step(b.build.outDir, "0")).stderr)).toEqual([]);
+  }, 300_000);
+
+  it("fuzz seed 60063: no kernel of the forward or the step reads memory nothing wrote (the step's renamed GEMM did)", async () => {
+    const b = await compile(join(root, "test", "fixtures", "fuzz", "seed-60063.ts"), { target: "cpu", memcheck: true, outDir: join(root, "build", "test-memcheck", "seed-60063") });
+    const r = await step(b.build.outDir, "5");
+    expect(r.stderr).not.toContain("AddressSanitizer");
+    expect(r.code, r.stderr).toBe(0);
+    expect(reports(r.stderr)).toEqual([]);
+    expect(JSON.parse(r.stdout.trim().split("\n").at(-1)!).nonFinite).toEqual([]);
+  }, 300_000);
 });
 
 describe("memcheck mode: turning it on", () => {

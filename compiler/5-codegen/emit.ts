@@ -22,6 +22,7 @@ import { batchNormGradKernel, classificationGradKernel, embeddingGradKernel, lay
 import { opDef } from "../ops/index.ts";
 import type { KernelBuilder } from "../ops/op.ts";
 import { kernelReport, launchReports } from "./launches.ts";
+import { nanWatches } from "./nan-watch.ts";
 import type { BucketRowView, HeaderView, KernelView, LaunchView, ModelView, ProgramView, StateRowView, TensorRowView, TrainingView } from "./view.ts";
 import { MANIFEST_FORMAT, ABI_VERSION, manifestContentHash, type GeneratedManifest, type IOSpec, type KernelResources, type ParamSpec, BATCH } from "../../runtime/manifest.ts";
 import { bucketSummary, type BucketPlan } from "../4-memory/buckets.ts";
@@ -230,22 +231,20 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
       if (!build)
         throw new CompileError([diagnostic("noKernel", `${k.anchor.op} (in ${name}, kernel ${k.name}) has no CUDA kernel in this version of tsdp`, k.anchor.loc)]);
       // the kernel's C names derive from its (module path) name only through the mangling
-      let { kernel, launch } = build(ctx, { ...k, name: cIdentifier(k.name) });
-      launch = { ...launch, kernel: kernelSymbol(launch.kernel), ...(launch.next ? { next: { ...launch.next, kernel: kernelSymbol(launch.next.kernel) } } : {}) };
+      const stem = cIdentifier(k.name);
+      let { kernel, launch } = build(ctx, { ...k, name: stem });
       let text = t.kernel(kernel);
-      const seen = texts.get(kernel.name);
-      if (seen !== undefined && seen !== text) {
-        const renamed = `${kernel.name}_${name}`;
-        const before = kernelSymbol(`${kernel.name}_`);
-        kernel = { ...kernel, name: renamed };
-        launch = {
-          ...launch,
-          name: renamed,
-          kernel: kernelSymbol(`${renamed}_kernel`),
-          ...(launch.next ? { next: { ...launch.next, kernel: launch.next.kernel.replace(before, kernelSymbol(`${renamed}_`)) } } : {}),
-        };
+      // A kernel of another program with the same name and other code: this one is built again
+      // under a name of its own. Built again, not renamed afterwards: a view's strings (a GEMM's
+      // gathers) call helpers named after the kernel, and a renamed text called the other
+      // kernel's index maps, reading outside its operands (fuzz seed 60063).
+      for (let n = 1; texts.has(kernel.name) && texts.get(kernel.name) !== text; n++) {
+        const alias = n === 1 ? `${stem}_${name}` : `${stem}_${name}${n}`;
+        const aliasCtx = new CodegenContext(program.graph, program.plan, program.memory, precision, shapeFor, tuningUnder(tuning, alias, stem));
+        ({ kernel, launch } = build(aliasCtx, { ...k, name: alias }));
         text = t.kernel(kernel);
       }
+      launch = { ...launch, kernel: kernelSymbol(launch.kernel), ...(launch.next ? { next: { ...launch.next, kernel: kernelSymbol(launch.next.kernel) } } : {}) };
       texts.set(kernel.name, text);
       const site = blas.results[i];
       if (site) gemmChoices.push(site.choice);
@@ -258,12 +257,17 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
         texts.set(rest.name, t.kernel(rest));
         call = { ...call, rest: { ...call.rest, kernel: kernelSymbol(`${rest.name}_kernel`) } };
       }
-      launches.push(withBlas(launch, call, blas.guards.get(i)));
+      launches.push({ ...withBlas(launch, call, blas.guards.get(i)), watch: nanWatches(ctx, k, launch.kernel) });
       templates.push(kernel.template);
     }
     out[name] = { launches, templates, plan: program.plan, ctx };
   }
   return { texts: [...new Set(texts.values())], programs: out, gemmChoices, cublasltSites };
+}
+
+/** The tuning file as a kernel built under a second name sees it: with its plan name's knobs (the memory plan's workspaces follow those too). */
+function tuningUnder(tuning: Tuning | undefined, alias: string, planName: string): Tuning | undefined {
+  return tuning && { file: tuning.file, forKernel: (cName) => tuning.forKernel(cName === alias ? planName : cName) };
 }
 
 /** A program's launches in segments: one for forward and evaluate, cut at bucket boundaries for the step. */

@@ -371,6 +371,8 @@ export interface LaunchView {
    * thread of a tile runs the whole k loop over the tile's BM×BN outputs, zeros beyond M, N and K).
    */
   readonly issuedFlops?: string;
+  /** The float inputs and outputs a memcheck build's NaN watch scans before and after the launch (runtime/harness/nan_watch.h). */
+  readonly watch?: { readonly before: readonly NanWatchView[]; readonly after: readonly NanWatchView[] };
   /** A second launch of the same kernel plan entry, right after this one (split-K's sum pass). */
   readonly next?: {
     /** The C condition under which it runs. */
@@ -381,6 +383,16 @@ export interface LaunchView {
     readonly args: readonly ArgView[];
     readonly scalarArgs: string;
   };
+}
+
+/** One output of a launch, as TSDP_NAN_WATCH takes it: C expressions and C string literals. */
+export interface NanWatchView {
+  readonly pointer: string;
+  readonly count: string;
+  readonly kernel: string;
+  /** "read NaN from its input %12", "left NaN in its output fc1.weight.grad" */
+  readonly value: string;
+  readonly where: string;
 }
 
 export interface ValueView {

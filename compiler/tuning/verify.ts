@@ -3,14 +3,15 @@ import type { Node } from "../ir/node.ts";
 import { compile, type CompileOptions } from "../pipeline.ts";
 import { initState } from "../reference/init.ts";
 import { runReference } from "../reference/interpret.ts";
-import { compare, FLOOR, FORWARD, GRADIENT, inputsFor } from "../../fuzz/check.ts";
+import { compare, FLOOR, FORWARD, GRADIENT } from "../reference/compare.ts";
+import { inputsFor } from "../reference/inputs.ts";
 import { load, type CompiledModel } from "../../runtime/index.ts";
 
 // A tuning file is accepted by `tsdp tune` only once the kernels it shapes compute the right
 // numbers: the model is compiled with it for the CPU target (the same CUDA source, the GPU's kernel
 // shapes when the tuning was for the GPU) and one training step — its forward in train mode, its
 // loss and every gradient — is compared with the float64 reference interpreter, with the fuzzer's
-// tolerances and comparison (fuzz/check.ts): forward and loss rtol 1e-4, atol 1e-5·scale;
+// tolerances and comparison (compiler/reference/compare.ts): forward and loss rtol 1e-4, atol 1e-5·scale;
 // gradients rtol 1e-3, atol 1e-4·scale (scale: the tensor's largest magnitude, at least 1e-3 of
 // the largest gradient), widened by 8·|want − want₃₂| where fp32 storage moves the result.
 

@@ -115,7 +115,9 @@
 // device allocation and the part of the dynamic shared buffer beyond the launch's size are
 // poisoned, and `__shared__` arrays become plain statics, which ASan surrounds with redzones (so
 // blocks then run one at a time, process-wide). With TSDP_SHIM_MEMCHECK fresh device memory is
-// filled with 0xFF bytes, NaN in every float format, so reads of memory nothing wrote show up.
+// filled with 0xFF bytes, NaN in every float format, so reads of memory nothing wrote show up
+// (in other builds too, for allocations made while TSDP_SHIM_FRESH_NAN=1). runtime/harness/nan_watch.h
+// then names the kernel that read it (TSDP_SHIM_NAN_WATCH=1).
 //
 // Counters (what a GPU profiler would count; tsdp counters, tsdp compile --counters: compiled with
 // GCC's -fsanitize=thread and -DTSDP_SHIM_COUNTERS, linked without libtsan). counters.h defines the
@@ -1881,6 +1883,10 @@ inline cudaError_t host_alloc(void** p, std::size_t size) {
   // fp16 and bf16 (and -1 as an integer), so a kernel that reads memory nobody wrote produces
   // NaN outputs the memcheck tests look for, instead of the zeros fresh pages would give.
   std::memset(m, 0xFF, rounded);
+#else
+  // The same in any build while TSDP_SHIM_FRESH_NAN=1 (read at each allocation, so that one
+  // process can create one model instance so and another not: the fuzzer compares the two).
+  if (const char* nan = std::getenv("TSDP_SHIM_FRESH_NAN"); nan && std::strcmp(nan, "1") == 0) std::memset(m, 0xFF, rounded);
 #endif
 #ifdef __SANITIZE_ADDRESS__
   // The rounding slack is not the allocation's: ASan reports a read or write there as
