@@ -110,6 +110,8 @@ export interface LaunchReport {
   readonly threadTile?: readonly [number, number];
   /** The fp32 GEMM's FLOPs as its tiles issue them, padding to whole tiles included: a C expression of the scalars. */
   readonly issuedFlops?: string;
+  /** Bytes it moves beyond its tensors' (split-K's partial tiles, stored and read back): a C expression of the scalars. */
+  readonly workspaceBytes?: string;
 }
 
 /** One gradient bucket: all-reduced during the backward, right after the kernel that finishes it. */

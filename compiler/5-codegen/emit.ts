@@ -302,7 +302,13 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
   const sourceFile = basename(graph.nodes[0]?.loc.file ?? "model.ts");
   const all = Object.values(programs);
   const batchBytesPerSample = Math.max(...all.map((p) => p.memory.batchBytesPerSample));
-  const fixedBytes = Math.max(...all.map((p) => p.memory.fixedBytes));
+  // split-K's tile tickets (kernels/gemm.ts TILE_TICKETS) after every program's activations: shared
+  // by all split-K launches, so as many as the one that needs the most
+  const tickets = Math.max(0, ...Object.values(rendered.programs).flatMap((r) => r.launches.map((l) => l.tileTickets ?? 0)));
+  const activationFixedBytes = Math.max(...all.map((p) => p.memory.fixedBytes));
+  const tileTicketsOffset = Math.ceil(activationFixedBytes / 16) * 16;
+  const tileTicketBytes = Math.ceil((4 * tickets) / 16) * 16;
+  const fixedBytes = tileTicketsOffset + tileTicketBytes;
   const paramsOnlyBytes = graph.params.reduce((s, p) => Math.max(s, (memory.slots.get(p)!.offset + memory.slots.get(p)!.bytes)), 0);
 
   const io = (program: Program, nodes: { node: Node; name: string }[]) =>
@@ -355,6 +361,8 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     batchBytesPerSample,
     unsharedBatchBytesPerSample: memory.unsharedBatchBytesPerSample,
     fixedBytes,
+    tileTicketsOffset,
+    tileTicketBytes,
     kernelTexts: rendered.texts,
     cublasltSites: rendered.cublasltSites,
     kernelNamespace,

@@ -61,7 +61,7 @@ export function launchReports(programs: Readonly<Record<string, RenderedLaunches
       // kernel's name and launch shape; a bias sum its BGRADB computes costs nothing then
       const template = launch.blas ? "cublaslt" : r.templates[i];
       const skipped = launch.blasGuard ? { scale: "0" } : {};
-      out.push({ ...common, kernel: withoutNamespace(launch.kernel), template, grid: launch.grid, block: launch.block, flops, bytes, ...skipped, ...(launch.threadTile ? { threadTile: launch.threadTile } : {}), ...(launch.issuedFlops ? { issuedFlops: launch.issuedFlops } : {}) });
+      out.push({ ...common, kernel: withoutNamespace(launch.kernel), template, grid: launch.grid, block: launch.block, flops, bytes, ...skipped, ...(launch.threadTile ? { threadTile: launch.threadTile } : {}), ...(launch.issuedFlops ? { issuedFlops: launch.issuedFlops } : {}), ...(launch.workspaceBytes ? { workspaceBytes: launch.workspaceBytes } : {}) });
       const rest = launch.blas?.rest;
       if (rest) {
         // the separate epilogue pass: reads the GEMM's result and its operands, writes the result

@@ -98,7 +98,7 @@ export interface GemmView extends GemmViewBase {
   /** k distance between a thread's staged columns in the m-major (n-major) staging. */
   readonly A_COL_STEP: number;
   readonly B_COL_STEP: number;
-  /** K split over blocks along grid.z, then summed by {{name}}_split_sum_kernel. */
+  /** K split over blocks along grid.z, then summed by each tile's last block. */
   readonly splitK?: { readonly maxSplits: number; readonly minChunk: number; readonly wanted: number };
   readonly gatherA: GatherView;
   readonly gatherB: GatherView;
@@ -371,6 +371,10 @@ export interface LaunchView {
    * thread of a tile runs the whole k loop over the tile's BM×BN outputs, zeros beyond M, N and K).
    */
   readonly issuedFlops?: string;
+  /** Split-K: the tile tickets the launch may use (kernels/gemm.ts TILE_TICKETS; emit.ts sizes their region by the largest). */
+  readonly tileTickets?: number;
+  /** A C expression of the scalars: bytes it moves beyond its tensors' (split-K's partial tiles, stored and read back). */
+  readonly workspaceBytes?: string;
   /** A second launch of the same kernel plan entry, right after this one (split-K's sum pass). */
   readonly next?: {
     /** The C condition under which it runs. */
@@ -478,7 +482,11 @@ export interface ModelView {
   readonly paramBytes: number;
   readonly batchBytesPerSample: number;
   readonly unsharedBatchBytesPerSample: number;
+  /** The fixed arena: activations, then the split-K tile tickets. */
   readonly fixedBytes: number;
+  /** Where the tile tickets start in the fixed arena, and their bytes (zeroed at creation; 0 without split-K). */
+  readonly tileTicketsOffset: number;
+  readonly tileTicketBytes: number;
   /** Each kernel rendered by its template, once. */
   readonly kernelTexts: readonly string[];
   /** GEMM sites that call cuBLASLt (kernels/cublaslt.ts); the harness loads the library only when there are some. */

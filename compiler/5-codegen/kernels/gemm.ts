@@ -5,7 +5,7 @@ import { opDef } from "../../ops/index.ts";
 import type { GemmIndexMaps, SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
 import type { GemmStoreRunView, GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
-import { kernelGemmMaps, workspaceRow, type Tile } from "./gemm-shape.ts";
+import { kernelGemmMaps, workspaceRow, type SplitK, type Tile } from "./gemm-shape.ts";
 import { tensorCoreSharedBytes, type TensorCoreTile } from "./gemm-tc-shape.ts";
 import { resolveGemm, resolveTensorCore } from "../../tuning/knobs.ts";
 
@@ -23,7 +23,8 @@ import { resolveGemm, resolveTensorCore } from "../../tuning/knobs.ts";
 // Why each shape (gemm-shape.ts): the tile is chosen per GEMM and per machine — the CPU target's to
 // waste little padding, the GPU's to fill 132 SMs at batch 64–256; a GEMM whose few blocks reduce a
 // long K (weight gradients: K = batch × pixels) is split along K over extra blocks (split-K) into a
-// workspace the memory planner places, then summed in a fixed order by a second kernel; the shared
+// workspace the memory planner places, then summed in a fixed order by the tile's last block (no
+// second launch; a ticket per tile says which block is last); the shared
 // tiles are padded so that staging stores are conflict-free; on the GPU an operand contiguous along
 // m or n is staged with consecutive threads along it (coalesced loads).
 // With --precision tf32|bf16 the GEMM runs on tensor cores instead (gemm_tc.cu.hbs): mma.sync on 8
@@ -205,6 +206,23 @@ function issuedFlops(t: Tile, parts: GemmIndexMaps, columnTiles: number, split: 
   return `2 * ((M + ${t.BM - 1}) / ${t.BM} * ${t.BM}) * ${columnTiles * t.BN} * ${parts.Z} * ${steps}`;
 }
 
+/**
+ * The model's split-K tile tickets (templates/kernels/gemm.cu.hbs): unsigned counters past the
+ * activations in the fixed arena, zeroed when a replica is created (harness.cu: the desc's
+ * zeroed_bytes) and left at zero by every launch, so all split-K kernels share them — they run one
+ * after another on the replica's stream. model.cu.hbs defines the offset (emit.ts sizes the region).
+ */
+export const TILE_TICKETS = "(unsigned*)(r->fixed_arena + k_tile_tickets_offset)";
+
+/**
+ * The tickets a split-K launch can use: one per output tile. Where M is fixed the grid's tiles are
+ * known; where it grows with the batch, a launch that splits (splits ≥ 2) keeps tiles · splits
+ * within `wanted`, so at most wanted / 2 tiles.
+ */
+function ticketsNeeded(split: SplitK, parts: GemmIndexMaps, tile: Tile, columnTiles: number): number {
+  return split.perSample ? Math.floor(split.wanted / 2) : Math.ceil(parts.mAt(1) / tile.BM) * columnTiles * Number(parts.Z);
+}
+
 /** CUDA's limit on gridDim.y and gridDim.z. */
 const MAX_GRID_YZ = 65_535;
 
@@ -312,7 +330,12 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         ...common2,
         kernel: `${k.name}_kernel`,
         grid: `dim3(${tiles}, ${parts.Z} * splits)`,
-        args: [...operands, ...epilogueArgs, { decl: "float* __restrict__ ws", value: workspace!.pointer, comment: `split-K workspace [${parts.Z}, splits, M, ${workspaceRow(parts.N)}], ${workspace!.bytes} bytes` }],
+        args: [
+          ...operands,
+          ...epilogueArgs,
+          { decl: "float* __restrict__ ws", value: workspace!.pointer, comment: `split-K workspace [${parts.Z}, splits, M, ${workspaceRow(parts.N)}], ${workspace!.bytes} bytes` },
+          { decl: "unsigned* __restrict__ tickets", value: TILE_TICKETS, comment: "split-K: one ticket per output tile, zero between launches (the model's tile tickets)" },
+        ],
         // gemm-shape.ts splitsAt: as many splits as keep the grid within ${splitK.wanted} blocks, each ≥ ${splitK.minChunk} deep, ≤ ${splitK.maxSplits}
         scalars: [
           `const int M = ${parts.M};`,
@@ -321,15 +344,10 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
           `const int splits = (int)(byGrid < byDepth ? (byGrid < ${splitK.maxSplits} ? (byGrid > 1 ? byGrid : 1) : ${splitK.maxSplits}) : (byDepth < ${splitK.maxSplits} ? (byDepth > 1 ? byDepth : 1) : ${splitK.maxSplits}));`,
         ],
         scalarArgs: "M, batch, splits",
-        next: {
-          // with one split the GEMM kernel applied the epilogue itself
-          when: "splits > 1",
-          kernel: `${k.name}_split_sum_kernel`,
-          grid: `dim3((unsigned)(((size_t)M * ${parts.N} + 255) / 256), ${parts.Z})`,
-          block: "dim3(256)",
-          args: [{ decl: "const float* __restrict__ ws", value: workspace!.pointer, comment: "the splits' partial sums" }, ...epilogueArgs],
-          scalarArgs: "M, batch, splits",
-        },
+        tileTickets: ticketsNeeded(splitK, parts, fp32Tile!, columnTiles),
+        // the workspace's traffic, beyond the operands and the output: every block stores its partial
+        // tile, and the tile's last block reads all of them back (2 · splits · M · N floats)
+        workspaceBytes: `2 * 4 * (long long)splits * M * ${workspaceRow(parts.N)} * ${parts.Z}`,
       }
     : {
         ...common2,
