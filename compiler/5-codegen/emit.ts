@@ -226,18 +226,16 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
         throw new CompileError([diagnostic("noKernel", `${k.anchor.op} (in ${name}, kernel ${k.name}) has no CUDA kernel in this version of tsdp`, k.anchor.loc)]);
       // the kernel's C names derive from its (module path) name only through the mangling
       let { kernel, launch } = build(ctx, { ...k, name: cIdentifier(k.name) });
-      launch = { ...launch, kernel: kernelSymbol(launch.kernel), ...(launch.next ? { next: { ...launch.next, kernel: kernelSymbol(launch.next.kernel) } } : {}) };
+      launch = { ...launch, kernel: kernelSymbol(launch.kernel) };
       let text = t.kernel(kernel);
       const seen = texts.get(kernel.name);
       if (seen !== undefined && seen !== text) {
         const renamed = `${kernel.name}_${name}`;
-        const before = kernelSymbol(`${kernel.name}_`);
         kernel = { ...kernel, name: renamed };
         launch = {
           ...launch,
           name: renamed,
           kernel: kernelSymbol(`${renamed}_kernel`),
-          ...(launch.next ? { next: { ...launch.next, kernel: launch.next.kernel.replace(before, kernelSymbol(`${renamed}_`)) } } : {}),
         };
         text = t.kernel(kernel);
       }

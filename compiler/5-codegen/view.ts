@@ -375,16 +375,6 @@ export interface LaunchView {
   readonly tileTickets?: number;
   /** A C expression of the scalars: bytes it moves beyond its tensors' (split-K's partial tiles, stored and read back). */
   readonly workspaceBytes?: string;
-  /** A second launch of the same kernel plan entry, right after this one (split-K's sum pass). */
-  readonly next?: {
-    /** The C condition under which it runs. */
-    readonly when: string;
-    readonly kernel: string;
-    readonly grid: string;
-    readonly block: string;
-    readonly args: readonly ArgView[];
-    readonly scalarArgs: string;
-  };
 }
 
 export interface ValueView {
