@@ -99,6 +99,8 @@ export interface GemmView extends GemmViewBase {
   readonly A_COL_STEP: number;
   readonly B_COL_STEP: number;
   /** K split over blocks along grid.z, then summed by each tile's last block. */
+  /** A C condition over m0, k0, batch and M: the block skips the k-step (GemmIndexMaps.kSkip), or undefined. */
+  readonly kSkip?: string;
   readonly splitK?: { readonly maxSplits: number; readonly minChunk: number; readonly wanted: number };
   readonly gatherA: GatherView;
   readonly gatherB: GatherView;

@@ -187,7 +187,7 @@ function paddedRow(width: number): number {
 }
 
 /** What both GEMM templates take from the op and the plan. */
-type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "gatherA" | "gatherB" | "RUNS_M" | "RUNS_N" | "RUN_M" | "RUN_N" | "ROW_OF" | "COL_OF" | "fmaLoads" | "tileNote" | "WS_N" | "storeRun">;
+type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "kSkip" | "gatherA" | "gatherB" | "RUNS_M" | "RUNS_N" | "RUN_M" | "RUN_N" | "ROW_OF" | "COL_OF" | "fmaLoads" | "tileNote" | "WS_N" | "storeRun">;
 
 /**
  * The FLOPs an fp32 GEMM launch issues, as a C expression of its scalars (M, batch, splits): every
@@ -196,6 +196,13 @@ type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | 
  * charges these, not the op's 2·M·N·K: LeNet's N = 20 in 32-wide tiles issues 1.6× its FLOPs.
  */
 function issuedFlops(t: Tile, parts: GemmIndexMaps, columnTiles: number, split: boolean): string {
+  if (parts.kSkip && !split) {
+    // blocks skip k-steps of zeros: each group of rows runs its own steps (exact where a group's rows
+    // are whole tiles — LeNet's conv2 at any batch that is a multiple of 32 — a tile spanning two
+    // groups runs the steps of both). Split-K chunks skip steps too, but are charged whole below.
+    const steps = parts.kSkip.stepsPerGroup(t.BK).reduce((a, b) => a + b, 0);
+    return `2 * ((${parts.kSkip.groupRows} + ${t.BM - 1}) / ${t.BM} * ${t.BM}) * ${columnTiles * t.BN} * ${parts.Z} * ${steps * t.BK}`;
+  }
   const K = typeof parts.K === "number" ? String(parts.K) : `(${parts.K})`;
   const steps = split
     ? (() => {
@@ -230,7 +237,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   const op = opDef(k.anchor.op);
   if (op.codegen?.kind !== "gemm") throw new Error(`codegen: ${k.anchor.op} is not GEMM-like`);
   const transposed = (n: Node) => k.prologue?.includes(n) ?? false;
-  const { parts, onesColumn } = kernelGemmMaps(k, (n) => ctx.label(n));
+  const { parts, onesColumn } = kernelGemmMaps(k, (n) => ctx.label(n), ctx.shapeFor);
   const rowSums = onesColumn === undefined ? undefined : rowSumsOf(k, onesColumn);
   const bias = parts.bias?.node;
   // a transpose folded into the loads (gemm-operand-transpose) is read from its input
@@ -297,6 +304,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         A_COL_STEP: fp32Tile!.THREADS / fp32Tile!.BM,
         B_COL_STEP: fp32Tile!.THREADS / fp32Tile!.BN,
         splitK,
+        kSkip: parts.kSkip?.skip(fp32Tile!.BM, fp32Tile!.BK),
         WS_N: workspaceRow(parts.N),
         // not with a fused pool (its thread owns one pooled row, no run of 4 along m), nor with row
         // sums (column N is the bias gradient, stored apart: a run of 4 would cross into it)
