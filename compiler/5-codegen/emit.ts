@@ -1,4 +1,5 @@
 import { concatKernel, iotaKernel, narrowKernel, takeKernel } from "./kernels/join.ts";
+import { ticketRegion } from "./kernels/tickets.ts";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -300,13 +301,9 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
   const sourceFile = basename(graph.nodes[0]?.loc.file ?? "model.ts");
   const all = Object.values(programs);
   const batchBytesPerSample = Math.max(...all.map((p) => p.memory.batchBytesPerSample));
-  // split-K's tile tickets (kernels/gemm.ts TILE_TICKETS) after every program's activations: shared
-  // by all split-K launches, so as many as the one that needs the most
-  const tickets = Math.max(0, ...Object.values(rendered.programs).flatMap((r) => r.launches.map((l) => l.tileTickets ?? 0)));
-  const activationFixedBytes = Math.max(...all.map((p) => p.memory.fixedBytes));
-  const tileTicketsOffset = Math.ceil(activationFixedBytes / 16) * 16;
-  const tileTicketBytes = Math.ceil((4 * tickets) / 16) * 16;
-  const fixedBytes = tileTicketsOffset + tileTicketBytes;
+  // the tickets and block sums (kernels/tickets.ts) after every program's activations
+  const tickets = ticketRegion(Math.max(...all.map((p) => p.memory.fixedBytes)), Object.values(rendered.programs).flatMap((r) => r.launches));
+  const fixedBytes = tickets.ticketsOffset + tickets.bytes;
   const paramsOnlyBytes = graph.params.reduce((s, p) => Math.max(s, (memory.slots.get(p)!.offset + memory.slots.get(p)!.bytes)), 0);
 
   const io = (program: Program, nodes: { node: Node; name: string }[]) =>
@@ -359,8 +356,9 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     batchBytesPerSample,
     unsharedBatchBytesPerSample: memory.unsharedBatchBytesPerSample,
     fixedBytes,
-    tileTicketsOffset,
-    tileTicketBytes,
+    tileTicketsOffset: tickets.ticketsOffset,
+    blockPartialsOffset: tickets.partialsOffset,
+    tileTicketBytes: tickets.bytes,
     kernelTexts: rendered.texts,
     cublasltSites: rendered.cublasltSites,
     kernelNamespace,

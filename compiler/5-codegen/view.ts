@@ -290,6 +290,8 @@ export interface LossView extends KernelViewBase {
   readonly none: boolean;
   /** The block's sum `total` turned into the result. */
   readonly finish: string;
+  /** The GPU's shape: many blocks, their sums added by the last (kernels/blockwise.ts lossKernel). */
+  readonly blockSums: boolean;
 }
 
 /**
@@ -375,6 +377,8 @@ export interface LaunchView {
   readonly issuedFlops?: string;
   /** Split-K: the tile tickets the launch may use (kernels/gemm.ts TILE_TICKETS; emit.ts sizes their region by the largest). */
   readonly tileTickets?: number;
+  /** Per-block sums the launch stores for its last block to add (BLOCK_PARTIALS; emit.ts sizes their region by the largest). */
+  readonly blockPartials?: number;
   /** A C expression of the scalars: bytes it moves beyond its tensors' (split-K's partial tiles, stored and read back). */
   readonly workspaceBytes?: string;
 }
@@ -476,8 +480,9 @@ export interface ModelView {
   readonly unsharedBatchBytesPerSample: number;
   /** The fixed arena: activations, then the split-K tile tickets. */
   readonly fixedBytes: number;
-  /** Where the tile tickets start in the fixed arena, and their bytes (zeroed at creation; 0 without split-K). */
+  /** Where the tickets and the block sums start in the fixed arena, and their bytes together (kernels/tickets.ts; zeroed at creation). */
   readonly tileTicketsOffset: number;
+  readonly blockPartialsOffset: number;
   readonly tileTicketBytes: number;
   /** Each kernel rendered by its template, once. */
   readonly kernelTexts: readonly string[];

@@ -7,9 +7,13 @@ import { reducedDims } from "../../ops/reduce.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, BatchNormView, KernelView, LaunchView, LossView, ReduceView } from "../view.ts";
 import { stridedReduceKernel } from "./reduce-strided.ts";
+import { BLOCK_PARTIALS, TILE_TICKETS } from "./tickets.ts";
+import { GPU_SMS } from "./gemm-shape.ts";
 
 // Kernels that reduce: batch norm (a block per channel), reductions over any dims (a warp per
-// output element, or reduce-strided.ts's kernels when the reduced elements are strided) and the losses (one block over the whole batch). Sums are fp32, combined by
+// output element, or reduce-strided.ts's kernels when the reduced elements are strided) and the losses
+// (one block over the whole batch on the CPU target; on the GPU up to a wave of blocks, whose sums the
+// last block adds in order: kernels/tickets.ts). Sums are fp32, combined by
 // warp shuffles and then across warps through shared memory.
 
 function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
@@ -118,6 +122,8 @@ export function reduceKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelVi
   return { kernel, launch: launchOf(ctx, k, args, `dim3((unsigned)std::min<size_t>((${outCount} + 7) / 8, 65535))`, 256, "batch", summary) };
 }
 
+const LOSS_THREADS = 1024;
+
 export function lossKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
   const [input, target] = n.inputs;
@@ -129,14 +135,29 @@ export function lossKernel(ctx: CodegenContext, k: Kernel) {
   const C = perElement ? 1 : (input.shape[1] as number);
   const args = [arg(ctx, input, "input"), arg(ctx, target, "target"), outArg(ctx, k)];
   const summary = `${n.op} (${reduction}) ${perElement ? "of" : "over"} ${shapeComment(input)}`;
+  const count = perElement ? cCount(input.shape) : cDim(input.shape[0]);
+  // The CPU target sums in one block (its blocks are threads of a few cores); the GPU spreads the
+  // rows over up to a wave of blocks — one 1,024-thread block reading the 4096-class MLP's logits at
+  // batch 4096 was ~1 ms on one SM's share of bandwidth — and adds the blocks' sums in block order.
+  const blockSums = ctx.shapeFor === "gpu" && reduction !== "none";
+  const perBlock = perElement ? LOSS_THREADS : LOSS_THREADS / 32; // elements, or rows (a warp each), per pass
+  const grid = reduction === "none" ? "dim3(64)" : blockSums ? `dim3((unsigned)std::min<size_t>(((size_t)${count} + ${perBlock - 1}) / ${perBlock}, ${GPU_SMS}))` : "dim3(1)";
+  const workspace = blockSums
+    ? [
+        { decl: "float* __restrict__ partials", value: BLOCK_PARTIALS, comment: `each block's sum (at most ${GPU_SMS})` },
+        { decl: "unsigned* __restrict__ tickets", value: TILE_TICKETS, comment: "the blocks' ticket (zero between launches)" },
+      ]
+    : [];
   const kernel: LossView = {
-    template: "loss", ...common(ctx, k, args, summary), threads: 1024,
-    count: perElement ? cCount(input.shape) : cDim(input.shape[0]),
+    template: "loss", ...common(ctx, k, args, summary), threads: LOSS_THREADS,
+    count,
     classes: C,
     perElement,
     lossOf: loss.statements(op.attrsOf(n), C),
     none: reduction === "none",
     finish: reduction === "mean" ? "total / (float)rows" : "total",
+    blockSums,
   };
-  return { kernel, launch: launchOf(ctx, k, args, reduction === "none" ? "dim3(64)" : "dim3(1)", 1024, "batch", summary) };
+  const launch = launchOf(ctx, k, [...args, ...workspace], grid, LOSS_THREADS, "batch", summary);
+  return { kernel, launch: blockSums ? { ...launch, tileTickets: 1, blockPartials: GPU_SMS } : launch };
 }

@@ -7,6 +7,7 @@ import { shapeComment, type CodegenContext } from "../context.ts";
 import type { GemmStoreRunView, GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
 import { kernelGemmMaps, workspaceRow, type SplitK, type Tile } from "./gemm-shape.ts";
 import { tensorCoreSharedBytes, type TensorCoreTile } from "./gemm-tc-shape.ts";
+import { TILE_TICKETS } from "./tickets.ts";
 import { resolveGemm, resolveTensorCore } from "../../tuning/knobs.ts";
 
 // GEMM-shaped kernels: every op whose codegen is "gemm" (nn.Linear, matmul, Conv2d as an
@@ -214,14 +215,6 @@ function issuedFlops(t: Tile, parts: GemmIndexMaps, columnTiles: number, split: 
 }
 
 /**
- * The model's split-K tile tickets (templates/kernels/gemm.cu.hbs): unsigned counters past the
- * activations in the fixed arena, zeroed when a replica is created (harness.cu: the desc's
- * zeroed_bytes) and left at zero by every launch, so all split-K kernels share them — they run one
- * after another on the replica's stream. model.cu.hbs defines the offset (emit.ts sizes the region).
- */
-export const TILE_TICKETS = "(unsigned*)(r->fixed_arena + k_tile_tickets_offset)";
-
-/**
  * The tickets a split-K launch can use: one per output tile. Where M is fixed the grid's tiles are
  * known; where it grows with the batch, a launch that splits (splits ≥ 2) keeps tiles · splits
  * within `wanted`, so at most wanted / 2 tiles.
@@ -342,7 +335,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
           ...operands,
           ...epilogueArgs,
           { decl: "float* __restrict__ ws", value: workspace!.pointer, comment: `split-K workspace [${parts.Z}, splits, M, ${workspaceRow(parts.N)}], ${workspace!.bytes} bytes` },
-          { decl: "unsigned* __restrict__ tickets", value: TILE_TICKETS, comment: "split-K: one ticket per output tile, zero between launches (the model's tile tickets)" },
+          { decl: "unsigned* __restrict__ tickets", value: TILE_TICKETS, comment: "split-K: one ticket per output tile, zero between launches (kernels/tickets.ts)" },
         ],
         // gemm-shape.ts splitsAt: as many splits as keep the grid within ${splitK.wanted} blocks, each ≥ ${splitK.minChunk} deep, ≤ ${splitK.maxSplits}
         scalars: [
