@@ -292,6 +292,11 @@ export interface LossView extends KernelViewBase {
   readonly finish: string;
   /** The GPU's shape: many blocks, their sums added by the last (kernels/blockwise.ts lossKernel). */
   readonly blockSums: boolean;
+  /**
+   * loss-gradient: each row's gradient too, by the gradient op's own statements (its `rowStatements`
+   * and `element`, as in classification_grad.cu.hbs), scaled by `scale`; undefined without it.
+   */
+  readonly gradient?: { readonly scale: string; readonly rowStatements: readonly string[]; readonly element: string };
 }
 
 /**

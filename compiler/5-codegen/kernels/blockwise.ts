@@ -123,6 +123,7 @@ export function reduceKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelVi
 }
 
 const LOSS_THREADS = 1024;
+const GPU_LOSS_THREADS = 256;
 
 export function lossKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
@@ -133,14 +134,25 @@ export function lossKernel(ctx: CodegenContext, k: Kernel) {
   const reduction = n.attrs.reduction as "mean" | "sum" | "none";
   const perElement = loss.perElement;
   const C = perElement ? 1 : (input.shape[1] as number);
-  const args = [arg(ctx, input, "input"), arg(ctx, target, "target"), outArg(ctx, k)];
-  const summary = `${n.op} (${reduction}) ${perElement ? "of" : "over"} ${shapeComment(input)}`;
+  // loss-gradient: the gradient op's scale (its dy, ÷ rows for "mean") and statements, and its output
+  const g = k.gradient;
+  const gradOp = g && opDef(g.op);
+  if (g && gradOp?.codegen?.kind !== "kernel") throw new Error(`codegen: ${k.name}: ${g.op} is not a kernel`);
+  const gradCodegen = gradOp?.codegen?.kind === "kernel" && gradOp.codegen.builder === "classification_grad" ? gradOp.codegen : undefined;
+  if (g && !gradCodegen) throw new Error(`codegen: ${k.name}: ${g.op} is not a classification gradient`);
+  const gradArgs = g
+    ? [arg(ctx, g.inputs[0], "dy"), { decl: "float* __restrict__ grad", value: ctx.pointer(g), comment: `${shapeComment(g)}: ∂loss/∂input (loss-gradient)` }]
+    : [];
+  const args = [arg(ctx, input, "input"), arg(ctx, target, "target"), outArg(ctx, k), ...gradArgs];
+  const summary = `${n.op} (${reduction}) ${perElement ? "of" : "over"} ${shapeComment(input)}${g ? ", and its gradient" : ""}`;
   const count = perElement ? cCount(input.shape) : cDim(input.shape[0]);
   // The CPU target sums in one block (its blocks are threads of a few cores); the GPU spreads the
   // rows over up to a wave of blocks — one 1,024-thread block reading the 4096-class MLP's logits at
   // batch 4096 was ~1 ms on one SM's share of bandwidth — and adds the blocks' sums in block order.
   const blockSums = ctx.shapeFor === "gpu" && reduction !== "none";
-  const perBlock = perElement ? LOSS_THREADS : LOSS_THREADS / 32; // elements, or rows (a warp each), per pass
+  // on the GPU, blocks of 8 warps: 8 rows a pass, so a batch of 256 rows is 32 blocks (32 rows a block left 124 SMs idle)
+  const threads = blockSums ? GPU_LOSS_THREADS : LOSS_THREADS;
+  const perBlock = perElement ? threads : threads / 32; // elements, or rows (a warp each), per pass
   const grid = reduction === "none" ? "dim3(64)" : blockSums ? `dim3((unsigned)std::min<size_t>(((size_t)${count} + ${perBlock - 1}) / ${perBlock}, ${GPU_SMS}))` : "dim3(1)";
   const workspace = blockSums
     ? [
@@ -149,7 +161,7 @@ export function lossKernel(ctx: CodegenContext, k: Kernel) {
       ]
     : [];
   const kernel: LossView = {
-    template: "loss", ...common(ctx, k, args, summary), threads: LOSS_THREADS,
+    template: "loss", ...common(ctx, k, args, summary), threads,
     count,
     classes: C,
     perElement,
@@ -157,7 +169,16 @@ export function lossKernel(ctx: CodegenContext, k: Kernel) {
     none: reduction === "none",
     finish: reduction === "mean" ? "total / (float)rows" : "total",
     blockSums,
+    ...(g && gradCodegen
+      ? {
+          gradient: {
+            // the gradient op's reduction gives its scale: dy per row for "none", dy ÷ rows for "mean"
+            scale: (g.attrs.reduction as string) === "none" ? "dy[row]" : (g.attrs.reduction as string) === "mean" ? "dy[0] / (float)rows" : "dy[0]",
+            ...(({ row, element }) => ({ rowStatements: row, element }))(gradCodegen.grad(gradOp!.attrsOf(g), C)),
+          },
+        }
+      : {}),
   };
-  const launch = launchOf(ctx, k, [...args, ...workspace], grid, LOSS_THREADS, "batch", summary);
+  const launch = launchOf(ctx, k, [...args, ...workspace], grid, threads, "batch", summary);
   return { kernel, launch: blockSums ? { ...launch, tileTickets: 1, blockPartials: GPU_SMS } : launch };
 }
