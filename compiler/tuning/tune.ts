@@ -209,7 +209,7 @@ function estimate(c: Compiled, program: "step" | "forward", o: Pick<TuneOptions,
 
 const programTime = (c: Compiled, program: "step" | "forward", o: TuneOptions) => estimate(c, program, o).e.time;
 
-/** The model's estimate per kernel: the sum over its launches in the program (split-K's sum pass included). */
+/** The model's estimate per kernel: the sum over its launches in the program. */
 function kernelTimes(c: Compiled, program: "step" | "forward", names: readonly string[], o: TuneOptions): Map<string, number> {
   const { list, e } = estimate(c, program, o);
   const at = new Map(list.map((l, i) => [l, e.launches[i].time]));
