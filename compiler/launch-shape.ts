@@ -86,7 +86,7 @@ export interface LaunchExpressions {
   readonly grid: string;
   readonly block: string;
   readonly scalars: readonly string[];
-  /** A C condition (of the scalars): the launch happens only where it holds (split-K's sum pass: `splits > 1`). */
+  /** A C condition (of the scalars): the launch happens only where it holds (none of today's launches has one; split-K's sum pass had `splits > 1`). */
   readonly when?: string;
 }
 

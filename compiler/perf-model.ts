@@ -186,7 +186,8 @@ export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: Launc
   const residentWarps = Math.min(occ.blocksPerSm, perSm) * Math.ceil(threadsPerBlock / WARP);
   const issue = Math.min(1, residentWarps / SCHEDULERS_PER_SM);
   const flops = scale * affineAt(l.flops, batch);
-  const bytes = scale * affineAt(l.bytes, batch);
+  // a split-K GEMM's partial tiles go through L2 on top of its tensors (stored, then read back by the tile's last block)
+  const bytes = scale * affineAt(l.bytes, batch) + (l.workspaceBytes === undefined ? 0 : evaluateInteger(l.workspaceBytes, env));
   const peak = peakFor(gpu, l.template, o.precision);
   const busySmRate = gpu.sms * smShare * gpu.smBytesPerSecond;
   const dramRate = Math.min(gpu.hbmBytesPerSecond, busySmRate);

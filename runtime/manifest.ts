@@ -100,16 +100,18 @@ export interface LaunchReport {
   readonly grid: string;
   readonly block: string;
   readonly scalars: readonly string[];
-  /** A C condition of the scalars: the launch happens only where it holds (split-K's sum pass runs when `splits > 1`). */
+  /** A C condition of the scalars: the launch happens only where it holds (none of today's launches has one; split-K's former sum pass ran when `splits > 1`). */
   readonly when?: string;
   readonly flops: AffineCost;
   readonly bytes: AffineCost;
-  /** A C expression of the scalars multiplying flops and bytes (split-K's sum pass reads `splits` partial results). */
+  /** A C expression of the scalars multiplying flops and bytes ("0": a launch cuBLASLt's call makes skip). */
   readonly scale?: string;
   /** The fp32 GEMM template's per-thread sub-tile [TM, TN] (its instruction mix, compiler/perf-model.ts gemmLoop). */
   readonly threadTile?: readonly [number, number];
   /** The fp32 GEMM's FLOPs as its tiles issue them, padding to whole tiles included: a C expression of the scalars. */
   readonly issuedFlops?: string;
+  /** Bytes it moves beyond its tensors' (split-K's partial tiles, stored and read back): a C expression of the scalars. */
+  readonly workspaceBytes?: string;
 }
 
 /** One gradient bucket: all-reduced during the backward, right after the kernel that finishes it. */

@@ -37,7 +37,7 @@ describe("relu backward in the GEMM epilogue (LeNet training step)", () => {
     for (const k of step.kernels) for (const n of k.nodes) if (n.op === "relu_grad") expect(n.inputs[1].op).toBe("relu");
   });
 
-  it("launches 15 kernels in the step, where relu and relu_grad as kernels of their own, the transposes before the linear weight gradients, the pools and the bias sums made 29", () => {
+  it("launches 14 kernels in the step, where relu and relu_grad as kernels of their own, the transposes before the linear weight gradients, the pools, the bias sums and the loss's gradient made 29", () => {
     // fc1's and fc2's weight-gradient GEMMs read dyᵀ in place (gemm-operand-transpose)
     expect(step.kernels.filter((k) => k.rules.includes("gemm-operand-transpose")).map((k) => k.name)).toEqual(["fc2_matmul_sum", "fc1_matmul_sum"]);
     // the two max pools are in the convs' epilogues (conv-pool-stored)
@@ -50,8 +50,11 @@ describe("relu backward in the GEMM epilogue (LeNet training step)", () => {
       "conv2d_grad_weight + sum",
       "conv2d_grad_weight + sum",
     ]);
-    expect(step.kernels).toHaveLength(15);
-    expect(stepProgram.match(/TSDP_LAUNCH\((?:tsdp_kernels::)?\w+_kernel,/g)).toHaveLength(15);
+    // the loss and its gradient are one pass over the scores (loss-gradient)
+    expect(step.kernels.filter((k) => k.rules.includes("loss-gradient")).map((k) => `${k.anchor.op} + ${k.gradient!.op}`)).toEqual(["cross_entropy + cross_entropy_grad"]);
+    expect(step.kernels.filter((k) => k.anchor.op === "cross_entropy_grad")).toEqual([]);
+    expect(step.kernels).toHaveLength(14);
+    expect(stepProgram.match(/TSDP_LAUNCH\((?:tsdp_kernels::)?\w+_kernel,/g)).toHaveLength(14);
   });
 
   it("stores each pre-pool value and pools them with the pool's own comparison (the first maximum; NaN wins)", () => {

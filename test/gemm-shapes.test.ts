@@ -137,19 +137,31 @@ describe("the generated split-K and staging code", () => {
     return cu.slice(at, cu.indexOf("\n}\n", at));
   };
 
-  it("writes partial sums to a workspace and sums them in order in a second kernel, with no atomics", () => {
+  it("writes partial sums to a workspace, and the tile's last block sums them in split order: one launch, no float atomics", () => {
     // 26 columns (conv1.weight's 25 and the bias gradient's column of row sums, gemm-row-sums) in
     // workspace rows of 28 (a multiple of 4): a thread's 4 partial columns are one float4
     const partial = kernel("conv1_conv2d_grad_weight_sum_kernel");
     expect(partial).toContain("*reinterpret_cast<float4*>(&ws[((size_t)blockIdx.z * M + m) * 28 + n]) = make_float4(acc[i][4 * s], acc[i][4 * s + 1], acc[i][4 * s + 2], acc[i][4 * s + 3]);");
-    const sum = cu.slice(cu.indexOf("conv1_conv2d_grad_weight_sum_split_sum_kernel("));
-    const sumBody = sum.slice(0, sum.indexOf("\n}\n"));
-    expect(sumBody).toContain("for (int s = 0; s < splits; ++s) v += ws[((size_t)(z * splits + s) * M + m) * 28 + n];");
-    expect(sumBody).toContain("if (n < 25) out[((size_t)(z * 20 + m)) * 25 + n] = v; else rowsum[z * 20 + m] = v;");
-    expect(cu).not.toMatch(/atomicAdd/);
+    // the ticket: published partials (fence) before it is drawn, reset by the block that drew the last one
+    const ticket = partial.indexOf("lastOfTile = atomicAdd(&tickets[tileId], 1u) == (unsigned)splits - 1;");
+    expect(ticket).toBeGreaterThan(partial.indexOf("__threadfence();"));
+    expect(partial).toContain("if (lastOfTile) atomicExch(&tickets[tileId], 0u);");
+    // the sum runs over the splits in order 0, 1, …, whichever block arrived last, then the one epilogue stores
+    const sum = partial.slice(ticket);
+    expect(sum).toMatch(/for \(int p = 0; p < splits; \+\+p\) \{\n\s+const float4 v = __ldcg\(reinterpret_cast<const float4\*>\(&ws\[\(\(size_t\)\(z \* splits \+ p\) \* M \+ m\) \* 28 \+ n\]\)\);/);
+    expect(sum).toContain("if (n < 25) out[((size_t)(z * 20 + m)) * 25 + n] = v; else rowsum[z * 20 + m] = v;");
+    // the only atomics are on the tickets (unsigned; the loss's blocks draw one too), none on the values
+    expect(new Set([...cu.matchAll(/atomic\w+\(([^,]+),/g)].map((m) => m[1]))).toEqual(new Set(["&tickets[tileId]", "&tickets[0]"]));
+    expect(cu).not.toContain("split_sum");
     const stepProgram = cu.slice(cu.indexOf("int run_step("), cu.indexOf("\n}\n", cu.indexOf("int run_step(")));
     expect(stepProgram).toMatch(/TSDP_LAUNCH\(tsdp_kernels::conv1_conv2d_grad_weight_sum_kernel, dim3\([^;]*, 1 \* splits\)/);
-    expect(stepProgram).toContain("TSDP_LAUNCH(tsdp_kernels::conv1_conv2d_grad_weight_sum_split_sum_kernel,");
+    expect(stepProgram).toContain("(unsigned*)(r->fixed_arena + k_tile_tickets_offset)");
+    // the tickets sit past every program's activations, and the harness zeroes exactly them
+    const offset = Number(/constexpr size_t k_tile_tickets_offset = (\d+);/.exec(cu)?.[1]);
+    const fixed = Number(/\.fixed_bytes = (\d+),/.exec(cu)?.[1]);
+    const zeroed = Number(/\.zeroed_bytes = (\d+),/.exec(cu)?.[1]);
+    expect(zeroed).toBeGreaterThan(0);
+    expect(offset + zeroed).toBe(fixed);
   });
 
   it("gives B a column of ones where the GEMM computes its A operand's row sums (gemm-row-sums), before the gather that would overrun", () => {

@@ -7,7 +7,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generate } from "../compiler/pipeline.ts";
 import { evaluateDim3, evaluateInteger, evaluateScalars, launchShape, LaunchExpressionError } from "../compiler/launch-shape.ts";
-import { launchReports, UPDATE_GRID, type BuiltLaunch } from "../compiler/5-codegen/launches.ts";
+import { UPDATE_GRID } from "../compiler/5-codegen/launches.ts";
+import { estimateLaunch } from "../compiler/perf-model.ts";
+import { GPUS } from "../compiler/gpu-specs.ts";
+import { affineAt } from "../compiler/3-fusion/cost.ts";
 
 const root = join(import.meta.dirname, "..");
 
@@ -125,31 +128,22 @@ describe("every launch of every example model evaluates, and is the launch model
     for (const l of update) expect(launchShape(l, 64).grid[0]).toBeGreaterThanOrEqual(1);
   });
 
-  it("a kernel's conditional second launch (split-K's sum pass) follows it, with its kernel's scalars, condition and costs", () => {
-    const { plan } = generate(join(root, "examples", "lenet", "model.ts"), { target: "cuda" });
-    const fc2 = plan.kernels.findIndex((k) => k.name === "fc2");
-    const scalars = ["const int M = batch;", "const int splits = 4;"];
-    const launches = plan.kernels.map((k, i): BuiltLaunch => ({
-      name: k.name,
-      kernel: `tsdp_kernels::${k.name}_kernel`,
-      grid: "dim3(1)",
-      block: "dim3(128)",
-      sharedBytes: "0",
-      args: [],
-      scalars: i === fc2 ? scalars : [],
-      scalarArgs: "batch",
-      summary: "",
-      source: [],
-      ...(i === fc2
-        ? { next: { when: "splits > 1", kernel: "tsdp_kernels::fc2_split_sum_kernel", grid: "dim3((unsigned)(((size_t)M * 10 + 255) / 256), 1)", block: "dim3(256)", args: [], scalarArgs: "M, batch, splits" } }
-        : {}),
-    }));
-    const reports = launchReports({ forward: { launches, templates: plan.kernels.map(() => "gemm" as const), plan } });
-    expect(reports.map((r) => r.kernel)).toEqual([...plan.kernels.slice(0, fc2 + 1).map((k) => `${k.name}_kernel`), "fc2_split_sum_kernel", ...plan.kernels.slice(fc2 + 1).map((k) => `${k.name}_kernel`)]);
-    const sum = reports[fc2 + 1];
-    // fc2's output is [Batch, 10]: the pass reads 4 partial results of it and writes it, per sample
-    expect(sum).toMatchObject({ when: "splits > 1", scalars, scale: "splits + 1", flops: { perSample: 10, fixed: 0 }, bytes: { perSample: 40, fixed: 0 } });
-    expect(launchShape(sum, 64)).toMatchObject({ grid: [3, 1, 1], runs: true });
+  it("a split-K launch is one launch whose partial tiles' traffic the model adds to its bytes, from its scalars", () => {
+    const { manifest } = generate(join(root, "examples", "lenet", "model.ts"), { target: "cuda", shapeFor: "gpu" }).generated;
+    const step = manifest.launches.filter((l) => l.program === "step");
+    const conv1 = step.find((l) => l.kernel === "conv1_conv2d_grad_weight_sum_kernel")!;
+    // no second pass: the tile's last block sums the splits
+    expect(step.filter((l) => l.kernel.startsWith("conv1_conv2d_grad_weight_sum"))).toHaveLength(1);
+    expect(conv1.workspaceBytes).toBeDefined();
+    for (const batch of [64, 256]) {
+      const shape = launchShape(conv1, batch);
+      const splits = shape.env.splits;
+      expect(splits, `batch ${batch}`).toBeGreaterThan(1);
+      expect(shape.grid[2]).toBe(splits);
+      // conv1's weight gradient: M = 20 rows of 28 floats (25 taps, the bias column, padding to 4), each split's stored and read back
+      const estimate = estimateLaunch(conv1, { gpu: GPUS.h100, batch, precision: "fp32" });
+      expect(estimate.bytes).toBe(affineAt(conv1.bytes, batch) + 2 * 4 * splits * 20 * 28);
+    }
   });
 
   it("the optimizer update's grid is the one runtime/harness/step.cu launches", () => {

@@ -1,6 +1,7 @@
-// The classification losses' gradient kernel (templates/kernels/classification_grad.cu.hbs): a
-// warp per row takes the row's max and Σ exp once, then writes each class — O(C) per row where a
-// thread per element recomputing them was O(C²). LeNet's 10 classes fit in one lane each; here 300
+// The classification losses' gradient, computed in the loss's kernel (fusion rule loss-gradient,
+// templates/kernels/loss.cu.hbs) by the gradient op's statements: a warp per row takes the row's max
+// and Σ exp once, then writes each class — O(C) per row where a thread per element recomputing them
+// was O(C²). LeNet's 10 classes fit in one lane each; here 300
 // classes take ten strided passes with a partial last one, and a batch of 9 leaves most warps of
 // the second block without a row. Gradients against the float64 reference: rtol 1e-3, atol 1e-4
 // of the largest gradient (as test/training.test.ts).
@@ -39,16 +40,21 @@ describe(`classification gradients over ${CLASSES} classes, a warp per row`, () 
   for (const c of cases)
     it(c.name, async () => {
       const { model, build, generated } = await compileForTestTarget(modelFile(c.output, c.loss), `build/test-loss-grad/${c.name.replace(/\W+/g, "-")}`);
-      expect(generated.cu).toContain(`// One warp per row of ${CLASSES} classes`);
+      // one kernel for the loss and its gradient, and no gradient kernel of its own
+      expect(generated.cu).toContain("// the row's gradient (fusion rule loss-gradient)");
+      expect(generated.cu).not.toContain(`// One warp per row of ${CLASSES} classes`);
       const graph = model.graph;
       const m = await load(build.outDir);
       try {
         const batch = 9;
         const x = Float32Array.from(normals(batch * 8, 5, 1), (v) => 3 * v);
         const y = Int32Array.from(uniforms(batch, 5, 2), (u) => Math.floor(u * CLASSES));
-        m.trainStepSync(tensor(x, [batch, 8]), tensor(y, [batch]), { lr: 0 });
+        const loss = m.trainStepSync(tensor(x, [batch, 8]), tensor(y, [batch]), { lr: 0 });
         const { graph: step, gradients } = differentiate(graph);
         const want = runReference(step, { x: nd([batch, 8], x), target: nd([batch], y) }, initState(graph, 0), { training: true });
+        // the loss the same kernel summed (rtol 1e-5: fp32 sums of 9 rows)
+        const wantLoss = want.values.get(step.loss!.value)!.data[0];
+        expect(Math.abs(loss - wantLoss), `loss ${loss}, expected ${wantLoss}`).toBeLessThanOrEqual(1e-5 * Math.abs(wantLoss));
         const scale = Math.max(...[...gradients.values()].map((g) => want.values.get(g)!.data.reduce((s, v) => Math.max(s, Math.abs(v)), 0)));
         for (const [name, node] of gradients) {
           const got = m.getParameter(`${name}.grad`).data as Float32Array;

@@ -66,12 +66,21 @@ describe("performance model, hand-computed cases on an H100", () => {
     expect(ratio(padded.peakFraction, exact.peakFraction)).toBeCloseTo(flops / issued, 9);
   });
 
-  it("the generated launches say what their tiles issue: LeNet's conv2 input gradient (N = 20 in 32-wide tiles) at batch 256", () => {
+  it("the generated launches say what their tiles issue: LeNet's conv2 input gradient (N = 20 in 32-wide tiles, k-steps of zeros skipped) at batch 256", () => {
     const step = generate("examples/lenet/model.ts", { target: "cpu", shapeFor: "gpu" }).generated.manifest.launches!.filter((l) => l.program === "step");
     const conv2 = step.find((l) => l.kernel === "conv2_conv2d_grad_input_kernel")!;
     const e = estimateProgram([conv2], { gpu: h100, batch: 256, precision: "fp32" }).launches[0];
-    // M = 256·12·12 input pixels in tiles of 128, N = 20 channels in one tile of 32, K = 50·5·5 = 1250 in steps of 32 (1280)
-    const issued = 2 * 36_864 * 32 * 1280;
+    // M = 12 input rows × 256·12 pixels, each row's 3072 in 24 tiles of 128; N = 20 channels in one
+    // tile of 32; K = 5 kernel rows × 250 (o, kw) in steps of 32. Input row ih reaches dy (8 rows)
+    // through kernel rows kh ∈ [ih − 7, ih] ∩ [0, 4]; a step runs when one of its kernel rows does.
+    let steps = 0;
+    for (let ih = 0; ih < 12; ih++)
+      for (let k0 = 0; k0 < 1250; k0 += 32) {
+        const first = Math.floor(k0 / 250), last = Math.floor((Math.min(k0 + 32, 1250) - 1) / 250);
+        if (first <= Math.min(4, ih) && last >= Math.max(0, ih - 7)) steps++;
+      }
+    expect(steps).toBeLessThan(12 * 40 * 0.7); // of 40 steps per row: the "full" correlation's zeros are most of the rest
+    const issued = 2 * 3072 * 32 * 32 * steps;
     expect(e.flops).toBe(2 * 36_864 * 20 * 1250);
     expect(conv2.threadTile).toEqual([8, 4]);
     expect(ratio(e.seconds.shared, (issued / 2 / 32) * (12 / 32) / (132 * e.smShare * 1.98e9))).toBeCloseTo(1, 9);

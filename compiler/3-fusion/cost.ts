@@ -34,7 +34,7 @@ export function kernelCost(k: Kernel, plan: KernelPlan): { flops: Affine; bytes:
   } else for (const i of k.anchor.inputs) add(flops, count(i), batched(i)); // every other op about one per element it reads
   // and one per element of each fused op; an operand folded into the loads (a transpose) moves data, it computes nothing
   for (const n of k.nodes.slice(1)) if (!k.prologue?.includes(n) && n !== k.rowSums) add(flops, count(n), batched(n));
-  for (const n of [...k.inputs, k.output, ...(k.stored ? [k.stored] : []), ...(k.rowSums ? [k.rowSums] : [])]) {
+  for (const n of [...k.inputs, k.output, ...(k.stored ? [k.stored] : []), ...(k.rowSums ? [k.rowSums] : []), ...(k.gradient ? [k.gradient] : [])]) {
     const storage = plan.storageOf(n);
     add(bytes, count(storage) * (n.dtype === "i64" ? 8 : 4), batched(storage));
   }

@@ -20,6 +20,8 @@ export interface Kernel {
   readonly stored?: Node;
   /** The row sums of its GEMM's A operand, which it stores too (gemm-row-sums: a bias gradient). */
   readonly rowSums?: Node;
+  /** A loss's gradient, which the loss kernel stores too (loss-gradient). */
+  readonly gradient?: Node;
   /** Every IR node the kernel computes, anchor first. */
   readonly nodes: readonly Node[];
   /** Values it reads from memory (storage owners, after views are resolved). */
@@ -111,7 +113,7 @@ export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs
       rules.push(rule.name);
     }
     state = { ...state, epilogue: [...state.epilogue].sort((a, b) => a.id - b.id) };
-    const nodes = [state.anchor, ...state.epilogue, ...(state.pool ? [state.pool] : []), ...(state.rowSums ? [state.rowSums] : []), ...prologue];
+    const nodes = [state.anchor, ...state.epilogue, ...(state.pool ? [state.pool] : []), ...(state.rowSums ? [state.rowSums] : []), ...(state.gradient ? [state.gradient] : []), ...prologue];
     for (const n of nodes) done.add(n);
     const inside = new Set(nodes);
     const inputs = unique(nodes.flatMap((n) => n.inputs.filter((i) => !inside.has(i) && i.op !== "const").map(storageOf)));
@@ -196,6 +198,7 @@ function kernelName(s: FusionState): string {
   for (const e of s.epilogue) parts.push(e.op);
   if (s.pool) parts.push("pool");
   if (s.rowSums) parts.push(s.rowSums.op);
+  if (s.gradient) parts.push("and_grad");
   // a long chain is named by where it starts and how long it is
   const name = parts.length > 5 ? `${parts.slice(0, 3).join("_")}_chain${parts.length}` : parts.join("_");
   return name.replace(/[^A-Za-z0-9_]/g, "_");

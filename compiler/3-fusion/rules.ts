@@ -24,6 +24,8 @@ export interface FusionState {
   readonly output: Node;
   /** A sum of the GEMM's A rows the kernel computes and stores too (gemm-row-sums: a bias gradient). */
   readonly rowSums?: Node;
+  /** A loss's gradient the loss kernel computes and stores too, row by row (loss-gradient). */
+  readonly gradient?: Node;
 }
 
 export interface FusionRule {
@@ -177,6 +179,27 @@ export const fusionRules: readonly FusionRule[] = [
       return rowSums !== undefined && s.epilogue.length === 0 && !s.pool && !s.rowSums && !isBiasedGemm(s.anchor) && rowSums.sums.some((r) => isSumOf(c, r.source, r.dims));
     },
     apply: (s, c) => ({ ...s, rowSums: c }),
+  },
+  {
+    // In the training step: a classification loss and its gradient read the same scores and labels
+    // (the gradient's dy is the step's loss scale, not the loss): one pass over each row gives both.
+    name: "loss-gradient",
+    algebra:
+      "ℓ = Σᵢ lossᵢ(x[i], y[i]) and ∂ℓ/∂x[i, c] = gradᵢ,c(x[i], y[i])·s read the same row: the warp that computes row i's loss " +
+      "writes its gradient next, from the same row; the loss is summed as before, the gradient's statements are the gradient op's own",
+    sibling: true,
+    absorbs: (s, c) => {
+      const loss = opDef(s.anchor.op).codegen;
+      const grad = opDef(c.op).codegen;
+      return (
+        loss?.kind === "kernel" && loss.builder === "loss" && !loss.loss.perElement &&
+        grad?.kind === "kernel" && grad.builder === "classification_grad" &&
+        s.epilogue.length === 0 && !s.gradient &&
+        c.inputs[1] === s.anchor.inputs[0] && c.inputs[2] === s.anchor.inputs[1] &&
+        JSON.stringify(c.attrs) === JSON.stringify(s.anchor.attrs)
+      );
+    },
+    apply: (s, c) => ({ ...s, gradient: c }),
   },
   {
     name: "elementwise-chain",

@@ -90,6 +90,7 @@ export function planMemory(
     first.set(k.output, idx);
     if (k.stored) first.set(k.stored, idx);
     if (k.rowSums) first.set(k.rowSums, idx);
+    if (k.gradient) first.set(k.gradient, idx);
     for (const i of k.inputs) last.set(i, idx);
   });
   const keepToEnd = [...graph.outputs, ...(graph.loss ? [graph.loss.value] : [])].map(plan.storageOf);

@@ -1,4 +1,5 @@
 import { concatKernel, iotaKernel, narrowKernel, takeKernel } from "./kernels/join.ts";
+import { ticketRegion } from "./kernels/tickets.ts";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -244,7 +245,7 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
         ({ kernel, launch } = build(aliasCtx, { ...k, name: alias }));
         text = t.kernel(kernel);
       }
-      launch = { ...launch, kernel: kernelSymbol(launch.kernel), ...(launch.next ? { next: { ...launch.next, kernel: kernelSymbol(launch.next.kernel) } } : {}) };
+      launch = { ...launch, kernel: kernelSymbol(launch.kernel) };
       texts.set(kernel.name, text);
       const site = blas.results[i];
       if (site) gemmChoices.push(site.choice);
@@ -311,7 +312,9 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
   const sourceFile = basename(graph.nodes[0]?.loc.file ?? "model.ts");
   const all = Object.values(programs);
   const batchBytesPerSample = Math.max(...all.map((p) => p.memory.batchBytesPerSample));
-  const fixedBytes = Math.max(...all.map((p) => p.memory.fixedBytes));
+  // the tickets and block sums (kernels/tickets.ts) after every program's activations
+  const tickets = ticketRegion(Math.max(...all.map((p) => p.memory.fixedBytes)), Object.values(rendered.programs).flatMap((r) => r.launches));
+  const fixedBytes = tickets.ticketsOffset + tickets.bytes;
   const paramsOnlyBytes = graph.params.reduce((s, p) => Math.max(s, (memory.slots.get(p)!.offset + memory.slots.get(p)!.bytes)), 0);
 
   const io = (program: Program, nodes: { node: Node; name: string }[]) =>
@@ -364,6 +367,9 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     batchBytesPerSample,
     unsharedBatchBytesPerSample: memory.unsharedBatchBytesPerSample,
     fixedBytes,
+    tileTicketsOffset: tickets.ticketsOffset,
+    blockPartialsOffset: tickets.partialsOffset,
+    tileTicketBytes: tickets.bytes,
     kernelTexts: rendered.texts,
     cublasltSites: rendered.cublasltSites,
     kernelNamespace,

@@ -7,7 +7,7 @@ import type { Kernel, KernelPlan } from "../3-fusion/plan.ts";
 import type { Node, OptimizerSpec } from "../ir/node.ts";
 import { numel } from "../ir/shape.ts";
 import type { KernelReport, LaunchReport } from "../../runtime/manifest.ts";
-import type { ArgView, KernelView, LaunchView } from "./view.ts";
+import type { KernelView, LaunchView } from "./view.ts";
 
 export function kernelReport(k: Kernel, plan: KernelPlan, source: readonly string[]): KernelReport {
   const { flops, bytes } = kernelCost(k, plan);
@@ -23,17 +23,8 @@ export function kernelReport(k: Kernel, plan: KernelPlan, source: readonly strin
   };
 }
 
-/**
- * A launch as a kernel builder returns it. A builder may add a second launch of the same plan
- * entry, made only when `when` holds: split-K's sum pass (issue 13, part C), which reads the
- * `splits` partial results of the kernel's output and writes the output.
- */
-export type BuiltLaunch = LaunchView & {
-  readonly next?: { readonly when: string; readonly kernel: string; readonly grid: string; readonly block: string; readonly args?: readonly ArgView[]; readonly scalarArgs?: string };
-};
-
 interface RenderedLaunches {
-  readonly launches: readonly BuiltLaunch[];
+  readonly launches: readonly LaunchView[];
   readonly templates: readonly KernelView["template"][];
   readonly plan: KernelPlan;
 }
@@ -61,30 +52,13 @@ export function launchReports(programs: Readonly<Record<string, RenderedLaunches
       // kernel's name and launch shape; a bias sum its BGRADB computes costs nothing then
       const template = launch.blas ? "cublaslt" : r.templates[i];
       const skipped = launch.blasGuard ? { scale: "0" } : {};
-      out.push({ ...common, kernel: withoutNamespace(launch.kernel), template, grid: launch.grid, block: launch.block, flops, bytes, ...skipped, ...(launch.threadTile ? { threadTile: launch.threadTile } : {}), ...(launch.issuedFlops ? { issuedFlops: launch.issuedFlops } : {}) });
+      out.push({ ...common, kernel: withoutNamespace(launch.kernel), template, grid: launch.grid, block: launch.block, flops, bytes, ...skipped, ...(launch.threadTile ? { threadTile: launch.threadTile } : {}), ...(launch.issuedFlops ? { issuedFlops: launch.issuedFlops } : {}), ...(launch.workspaceBytes && !launch.blas ? { workspaceBytes: launch.workspaceBytes } : {}) });
       const rest = launch.blas?.rest;
       if (rest) {
         // the separate epilogue pass: reads the GEMM's result and its operands, writes the result
         const elements = affineCount(r.plan.storageOf(kernel.output));
         const words = rest.pointers + 1; // each operand and the result read, the result written
         out.push({ ...common, kernel: withoutNamespace(rest.kernel), template: "cublaslt_epilogue", grid: rest.grid, block: rest.block, flops: elements, bytes: { perSample: 4 * words * elements.perSample, fixed: 4 * words * elements.fixed } });
-      }
-      const next = launch.next;
-      if (next) {
-        // one add per element and partial result; the partial results read and the output written
-        const elements = affineCount(r.plan.storageOf(kernel.output));
-        out.push({
-          ...common,
-          kernel: withoutNamespace(next.kernel),
-          template: "split_sum",
-          grid: next.grid,
-          block: next.block,
-          when: next.when,
-          flops: elements,
-          bytes: { perSample: 4 * elements.perSample, fixed: 4 * elements.fixed },
-          // with cuBLASLt the site runs no split-K (its pass belongs to the fallback kernel)
-          scale: launch.blas ? "0" : "splits + 1",
-        });
       }
     });
     if (program === "step" && update) out.push(updateLaunch(update));

@@ -98,7 +98,9 @@ export interface GemmView extends GemmViewBase {
   /** k distance between a thread's staged columns in the m-major (n-major) staging. */
   readonly A_COL_STEP: number;
   readonly B_COL_STEP: number;
-  /** K split over blocks along grid.z, then summed by {{name}}_split_sum_kernel. */
+  /** K split over blocks along grid.z, then summed by each tile's last block. */
+  /** A C condition over m0, k0, batch and M: the block skips the k-step (GemmIndexMaps.kSkip), or undefined. */
+  readonly kSkip?: string;
   readonly splitK?: { readonly maxSplits: number; readonly minChunk: number; readonly wanted: number };
   readonly gatherA: GatherView;
   readonly gatherB: GatherView;
@@ -288,6 +290,13 @@ export interface LossView extends KernelViewBase {
   readonly none: boolean;
   /** The block's sum `total` turned into the result. */
   readonly finish: string;
+  /** The GPU's shape: many blocks, their sums added by the last (kernels/blockwise.ts lossKernel). */
+  readonly blockSums: boolean;
+  /**
+   * loss-gradient: each row's gradient too, by the gradient op's own statements (its `rowStatements`
+   * and `element`, as in classification_grad.cu.hbs), scaled by `scale`; undefined without it.
+   */
+  readonly gradient?: { readonly scale: string; readonly rowStatements: readonly string[]; readonly element: string };
 }
 
 /**
@@ -373,16 +382,12 @@ export interface LaunchView {
   readonly issuedFlops?: string;
   /** The float inputs and outputs a memcheck build's NaN watch scans before and after the launch (runtime/harness/nan_watch.h). */
   readonly watch?: { readonly before: readonly NanWatchView[]; readonly after: readonly NanWatchView[] };
-  /** A second launch of the same kernel plan entry, right after this one (split-K's sum pass). */
-  readonly next?: {
-    /** The C condition under which it runs. */
-    readonly when: string;
-    readonly kernel: string;
-    readonly grid: string;
-    readonly block: string;
-    readonly args: readonly ArgView[];
-    readonly scalarArgs: string;
-  };
+  /** Split-K: the tile tickets the launch may use (kernels/gemm.ts TILE_TICKETS; emit.ts sizes their region by the largest). */
+  readonly tileTickets?: number;
+  /** Per-block sums the launch stores for its last block to add (BLOCK_PARTIALS; emit.ts sizes their region by the largest). */
+  readonly blockPartials?: number;
+  /** A C expression of the scalars: bytes it moves beyond its tensors' (split-K's partial tiles, stored and read back). */
+  readonly workspaceBytes?: string;
 }
 
 /** One output of a launch, as TSDP_NAN_WATCH takes it: C expressions and C string literals. */
@@ -492,7 +497,12 @@ export interface ModelView {
   readonly paramBytes: number;
   readonly batchBytesPerSample: number;
   readonly unsharedBatchBytesPerSample: number;
+  /** The fixed arena: activations, then the split-K tile tickets. */
   readonly fixedBytes: number;
+  /** Where the tickets and the block sums start in the fixed arena, and their bytes together (kernels/tickets.ts; zeroed at creation). */
+  readonly tileTicketsOffset: number;
+  readonly blockPartialsOffset: number;
+  readonly tileTicketBytes: number;
   /** Each kernel rendered by its template, once. */
   readonly kernelTexts: readonly string[];
   /** GEMM sites that call cuBLASLt (kernels/cublaslt.ts); the harness loads the library only when there are some. */

@@ -45,7 +45,7 @@ export const convTranspose2d: OpDef<ConvTransposeAttrs> = defineOp<ConvTranspose
   traits: { layer: true },
   codegen: {
     kind: "gemm",
-    maps: (node, a) => convGradInputMaps(node, a, node.shape.slice(1) as number[], node.inputs[2]),
+    maps: (node, a, o) => convGradInputMaps(node, a, node.shape.slice(1) as number[], node.inputs[2], o.skipZeroSteps),
     // the GEMM runs over every (input channel of the group, tap), zero taps included
     macsPerOutput: (node, a) => (node.inputs[1].shape[0] as number / a.groups) * (node.inputs[1].shape.slice(2) as number[]).reduce((p, q) => p * q, 1),
     biased: true,

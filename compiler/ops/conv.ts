@@ -178,7 +178,7 @@ export const conv2dGradInput = defineOp<ConvAttrs & { readonly inputShape: reado
   name: "conv2d_grad_input",
   codegen: {
     kind: "gemm",
-    maps: (node, a) => convGradInputMaps(node, a, a.inputShape),
+    maps: (node, a, o) => convGradInputMaps(node, a, a.inputShape, undefined, o.skipZeroSteps),
     macsPerOutput: (node, a) => (node.inputs[1].shape[0] as number / a.groups) * (node.inputs[1].shape.slice(2) as number[]).reduce((p, q) => p * q, 1),
   },
   family: "conv",
@@ -311,50 +311,102 @@ function convMaps(node: Node, a: ConvAttrs, { pooled }: GemmMapOptions): GemmInd
  * channels of a group, and the reduction runs over (o, kh, kw); dy is gathered where
  * ih + pad − kh·dil lands on a multiple of the stride. The same map computes conv_transpose2d,
  * which is this op with x as dy; `bias` (per output channel) is its bias.
+ *
+ * With `skipZeroSteps` (the GPU's shape) rows are ordered (ih, img, iw) and the reduction (kh, o, kw):
+ * a block's rows then span one or two input rows ih, and a k-step one or two kernel rows kh, so a
+ * block skips the steps whose kernel rows miss dy for all its input rows (GemmKSkip) — LeNet's conv2
+ * runs 2/3 of its k-steps. Adjacent rows are still adjacent iw (coalesced dy, runs of 4 in dx where
+ * W is a multiple of 4).
  */
-export function convGradInputMaps(node: Node, a: ConvAttrs, [C, H, W]: readonly number[], bias?: Node): GemmIndexMaps {
+export function convGradInputMaps(node: Node, a: ConvAttrs, [C, H, W]: readonly number[], bias?: Node, skipZeroSteps = false): GemmIndexMaps {
   const [dy, w] = node.inputs;
   const [O, Cg, KH, KW] = w.shape as number[];
   const [, , OH, OW] = dy.shape as [unknown, number, number, number];
   const Og = O / a.groups;
+  const K = Og * KH * KW;
+  const [sh, sw] = a.stride;
+  const [ph, pw] = a.padding;
+  const [dh, dw] = a.dilation;
+  // row m and reduction index k as (img, ih, iw) and (o, kh, kw): plain, or by input row and kernel row
+  const row = skipZeroSteps
+    ? { iw: `m % ${W}`, img: `(m / ${W}) % batch`, ih: `m / (${W} * batch)` }
+    : { iw: `m % ${W}`, img: `m / ${W * H}`, ih: `(m / ${W}) % ${H}` };
+  const col = skipZeroSteps
+    ? { kw: `k % ${KW}`, o: `(k / ${KW}) % ${Og}`, kh: `k / ${KW * Og}` }
+    : { kw: `k % ${KW}`, o: `k / ${KW * KH}`, kh: `(k / ${KW}) % ${KH}` };
   const loadA = [
-    `const int iw = m % ${W}, ih = (m / ${W}) % ${H}, img = m / ${W * H};`,
-    `const int kw = k % ${KW}, kh = (k / ${KW}) % ${KH}, o = z * ${Og} + k / ${KW * KH};`,
-    `const int ty = ih + ${a.padding[0]} - kh * ${a.dilation[0]}, tx = iw + ${a.padding[1]} - kw * ${a.dilation[1]};`,
-    `const int oh = ty / ${a.stride[0]}, ow = tx / ${a.stride[1]};`,
-    `const bool inside = ty >= 0 && tx >= 0 && ty % ${a.stride[0]} == 0 && tx % ${a.stride[1]} == 0 && oh < ${OH} && ow < ${OW};`,
+    `const int iw = ${row.iw}, ih = ${row.ih}, img = ${row.img};`,
+    `const int kw = ${col.kw}, kh = ${col.kh}, o = z * ${Og} + ${col.o};`,
+    `const int ty = ih + ${ph} - kh * ${dh}, tx = iw + ${pw} - kw * ${dw};`,
+    `const int oh = ty / ${sh}, ow = tx / ${sw};`,
+    `const bool inside = ty >= 0 && tx >= 0 && ty % ${sh} == 0 && tx % ${sw} == 0 && oh < ${OH} && ow < ${OW};`,
     ...selectLoad("a", `(((size_t)img * ${O} + o) * ${OH} + oh) * ${OW} + ow`),
   ].join("\n    ");
   const gatherA = {
     rowFields: "int ih, iw; size_t base;",
-    rowInit: `const int iw = m % ${W}, ih = (m / ${W}) % ${H}, img = m / ${W * H};\n    r.ih = ih; r.iw = iw; r.base = (size_t)img * ${O * OH * OW};`,
+    rowInit: `const int iw = ${row.iw}, ih = ${row.ih}, img = ${row.img};\n    r.ih = ih; r.iw = iw; r.base = (size_t)img * ${O * OH * OW};`,
     colFields: "int th, tw; size_t off;",
     colInit: [
-      `const int kw = k % ${KW}, kh = (k / ${KW}) % ${KH}, o = z * ${Og} + k / ${KW * KH};`,
-      `c.th = ${a.padding[0]} - kh * ${a.dilation[0]}; c.tw = ${a.padding[1]} - kw * ${a.dilation[1]}; c.off = (size_t)o * ${OH * OW};`,
+      `const int kw = ${col.kw}, kh = ${col.kh}, o = z * ${Og} + ${col.o};`,
+      `c.th = ${ph} - kh * ${dh}; c.tw = ${pw} - kw * ${dw}; c.off = (size_t)o * ${OH * OW};`,
     ].join("\n    "),
     value: [
       `const int ty = r.ih + c.th, tx = r.iw + c.tw;`,
-      `const int oh = ty / ${a.stride[0]}, ow = tx / ${a.stride[1]};`,
-      `const bool inside = ty >= 0 && tx >= 0 && ty % ${a.stride[0]} == 0 && tx % ${a.stride[1]} == 0 && oh < ${OH} && ow < ${OW};`,
+      `const int oh = ty / ${sh}, ow = tx / ${sw};`,
+      `const bool inside = ty >= 0 && tx >= 0 && ty % ${sh} == 0 && tx % ${sw} == 0 && oh < ${OH} && ow < ${OW};`,
       ...selectLoad("a", `r.base + c.off + oh * ${OW} + ow`),
     ].join("\n    "),
   };
+  // kernel row kh reaches dy from input row ih when 0 ≤ ih + pad − kh·dil ≤ (OH − 1)·stride (the
+  // stride's divisibility aside: a superset, so no step that reads dy is skipped)
+  const reaches = (ih: number, kh: number) => kh * dh <= ih + ph && kh * dh >= ih + ph - (OH - 1) * sh;
+  const kSkip = skipZeroSteps
+    ? {
+        // the block's input rows [ihFirst, ihLast] and the step's kernel rows [khFirst, khLast]: both
+        // intervals, and kh reaches a contiguous range of ih, so no overlap is one of two comparisons
+        skip: (BM: number, BK: number) => {
+          const ihFirst = `m0 / (${W} * batch)`;
+          const ihLast = `((m0 + ${BM} < M ? m0 + ${BM} : M) - 1) / (${W} * batch)`;
+          const khFirst = `k0 / ${KW * Og}`;
+          const khLast = `((k0 + ${BK} < ${K} ? k0 + ${BK} : ${K}) - 1) / ${KW * Og}`;
+          // kh reaches the block when kh·dil ≤ ihLast + pad and kh·dil ≥ ihFirst + pad − (OH − 1)·stride
+          const low = ph - (OH - 1) * sh;
+          return `${khFirst} * ${dh} > ${ihLast} + ${ph} || ${khLast} * ${dh} < ${ihFirst} ${low < 0 ? "-" : "+"} ${Math.abs(low)}`;
+        },
+        groupRows: `${W} * batch`,
+        stepsPerGroup: (BK: number) =>
+          Array.from({ length: H }, (_, ih) => {
+            let steps = 0;
+            for (let k0 = 0; k0 < K; k0 += BK) {
+              const first = Math.floor(k0 / (KW * Og)), last = Math.floor((Math.min(k0 + BK, K) - 1) / (KW * Og));
+              let any = false;
+              for (let kh = first; kh <= last; kh++) any ||= reaches(ih, kh);
+              if (any) steps++;
+            }
+            return steps;
+          }),
+      }
+    : undefined;
   return {
     gatherA,
     loadA,
-    loadB: `return b[(((size_t)(z * ${Og} + k / ${KW * KH}) * ${Cg} + n) * ${KH} + (k / ${KW}) % ${KH}) * ${KW} + k % ${KW}];`,
-    storeIndex: `((size_t)(m / ${H * W}) * ${C} + z * ${Cg} + n) * ${H * W} + m % ${H * W}`,
+    loadB: `return b[(((size_t)(z * ${Og} + ${col.o}) * ${Cg} + n) * ${KH} + ${col.kh}) * ${KW} + ${col.kw}];`,
+    storeIndex: skipZeroSteps
+      ? `((size_t)((m / ${W}) % batch) * ${C} + z * ${Cg} + n) * ${H * W} + (m / (${W} * batch)) * ${W} + m % ${W}`
+      : `((size_t)(m / ${H * W}) * ${C} + z * ${Cg} + n) * ${H * W} + m % ${H * W}`,
     M: `batch * ${H * W}`,
     mAt: (b) => b * H * W,
     N: Cg,
-    K: Og * KH * KW,
+    K,
     Z: String(a.groups),
-    mDesc: `batch × ${H}×${W} input pixels`,
+    mDesc: skipZeroSteps ? `${H} input rows × batch × ${W} input pixels` : `batch × ${H}×${W} input pixels`,
     // with stride 1, adjacent input pixels (m) read adjacent dy pixels; adjacent k jump between taps
-    ...(a.stride[1] === 1 ? { contiguousA: "m" as const } : {}),
+    ...(sw === 1 ? { contiguousA: "m" as const } : {}),
     ...(bias ? { bias: { node: bias, index: `z * ${Cg} + n` } } : {}),
-    ...((H * W) % 4 === 0 ? { storeRun: "m" as const } : {}),
+    // 4 adjacent rows are 4 adjacent outputs where runs of 4 stay within an image's pixels (plain
+    // order) or within one input row (by input row)
+    ...((skipZeroSteps ? W % 4 === 0 : (H * W) % 4 === 0) ? { storeRun: "m" as const } : {}),
+    ...(kSkip ? { kSkip } : {}),
   };
 }
 

@@ -302,6 +302,27 @@ export interface GemmMapOptions {
   readonly label: (n: Node) => string;
   /** The operand is a transpose computed in the kernel: read its input, with the indices swapped. */
   readonly transposed?: (operand: Node) => boolean;
+  /**
+   * The GPU's shape: rows may be ordered so that a block's rows skip the k-steps where they read only
+   * zeros (GemmIndexMaps.kSkip). The CPU target keeps the plain order (its tiles, its rounding).
+   */
+  readonly skipZeroSteps?: boolean;
+}
+
+/**
+ * Rows in groups that read A only at some k-steps: the GPU's convolution input gradient orders its
+ * rows by input row, and an input row reads dy only through the kernel rows that land inside the
+ * output (the rest of its K = o·kh·kw is the zero padding of the "full" correlation: 2.25× the useful
+ * work for LeNet's conv2). A block skips a k-step — its staging, barriers and FMAs — where every one
+ * of its rows reads only zeros there.
+ */
+export interface GemmKSkip {
+  /** A C condition over the block's first row m0, the step's first k0, batch and M: true where the block skips the step. */
+  readonly skip: (BM: number, BK: number) => string;
+  /** Rows per group, a C expression of batch (groups are consecutive runs of rows). */
+  readonly groupRows: string;
+  /** The k-steps a block of one group's rows runs, per group (their sum prices the launch: issuedFlops). */
+  readonly stepsPerGroup: (BK: number) => readonly number[];
 }
 
 /**
@@ -339,6 +360,8 @@ export interface GemmIndexMaps {
   readonly K: number | string;
   readonly Z: string; // grid z: matmul batch or conv groups
   readonly mDesc: string;
+  /** Where blocks may skip k-steps that read only zeros (the GPU's conv input gradient). */
+  readonly kSkip?: GemmKSkip;
   /**
    * The index along which consecutive elements of A (B) are adjacent in memory, where it is m (n)
    * rather than k: the GPU-shaped kernel then stages that operand with consecutive threads along it,

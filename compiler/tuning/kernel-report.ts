@@ -29,13 +29,13 @@ export function kernelNames(c: Pick<Compiled, "model" | "plan" | "memory" | "tra
 }
 
 /**
- * The launches of a kernel in the manifest: its own, a per-program variant's (`<name>_step_kernel`
- * where the step's text differs), and its split-K sum pass.
+ * The launches of a kernel in the manifest: its own, and a per-program variant's (`<name>_step_kernel`
+ * where the step's text differs). Split-K sums its splits in the same launch.
  */
 export function launchesOfKernel(launches: readonly LaunchReport[], name: string): LaunchReport[] {
   const c = cIdentifier(name);
-  const own = new Set([`${c}_kernel`, `${c}_split_sum_kernel`]);
-  for (const p of ["forward", "evaluate", "step"]) for (const s of ["kernel", "split_sum_kernel"]) own.add(`${c}_${p}_${s}`);
+  const own = new Set([`${c}_kernel`]);
+  for (const p of ["forward", "evaluate", "step"]) own.add(`${c}_${p}_kernel`);
   return launches.filter((l) => own.has(l.kernel));
 }
 
@@ -68,7 +68,7 @@ export class UnknownKernelError extends Error {}
 
 /** The knob rows of a kernel: values and origins (knobs.ts), legal values from its family's table. */
 function knobRows(k: Kernel, family: KnobFamily, knobs: KnobReport, shapeFor: ShapeFor): KnobRow[] {
-  const parts = family === "pointwise" ? undefined : kernelGemmMaps(k).parts;
+  const parts = family === "pointwise" ? undefined : kernelGemmMaps(k, undefined, shapeFor).parts;
   const context = { parts, shapeFor, pooled: k.pool !== undefined, threadTile: knobs.threadTile?.value };
   return FAMILY_KNOBS[family].map((spec) => {
     const s = knobs[spec.name];

@@ -87,7 +87,7 @@ export function candidatesOf(k: Kernel, precision: Precision): KnobOverrides[] {
   }
   if (family === "gemm_tc") return GEMM_TC_KNOBS[0].legal({ parts: kernelGemmMaps(k).parts }).map((tile) => ({ tile }));
   if (family !== "gemm") return [];
-  const g = { parts: kernelGemmMaps(k).parts, shapeFor: "gpu" as const, pooled: k.pool !== undefined };
+  const g = { parts: kernelGemmMaps(k, undefined, "gpu").parts, shapeFor: "gpu" as const, pooled: k.pool !== undefined };
   const out: KnobOverrides[] = [];
   for (const threadTile of GEMM_KNOBS[0].legal({ ...g, threadTile: "4x4" }))
     for (const tile of GEMM_KNOBS[1].legal({ ...g, threadTile: String(threadTile) }))
@@ -209,7 +209,7 @@ function estimate(c: Compiled, program: "step" | "forward", o: Pick<TuneOptions,
 
 const programTime = (c: Compiled, program: "step" | "forward", o: TuneOptions) => estimate(c, program, o).e.time;
 
-/** The model's estimate per kernel: the sum over its launches in the program (split-K's sum pass included). */
+/** The model's estimate per kernel: the sum over its launches in the program. */
 function kernelTimes(c: Compiled, program: "step" | "forward", names: readonly string[], o: TuneOptions): Map<string, number> {
   const { list, e } = estimate(c, program, o);
   const at = new Map(list.map((l, i) => [l, e.launches[i].time]));

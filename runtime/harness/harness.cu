@@ -427,6 +427,8 @@ int create_replica(tsdp_model* m, tsdp_replica* r, std::string& host) {
     TSDP_CHECK(cudaMalloc((void**)&r->consts, sizeof(tsdp_run_consts)));
     TSDP_CHECK(cudaMalloc((void**)&r->params, alloc_bytes(d.param_bytes)));
     TSDP_CHECK(cudaMalloc((void**)&r->fixed_arena, alloc_bytes(d.fixed_bytes)));
+    // split-K's tile tickets start at zero; each launch that draws them leaves them so
+    if (d.zeroed_bytes) TSDP_CHECK(cudaMemset(r->fixed_arena + d.fixed_bytes - d.zeroed_bytes, 0, d.zeroed_bytes));
     if (d.training) {
         for (char** p : {&r->grads, &r->opt1, &r->opt2}) {
             TSDP_CHECK(cudaMalloc((void**)p, alloc_bytes(d.param_bytes)));

@@ -149,6 +149,7 @@ struct tsdp_model_desc {
     size_t param_bytes;         // parameters, then buffers
     size_t batch_bytes_per_sample;
     size_t fixed_bytes;
+    size_t zeroed_bytes;  // the fixed arena's last bytes, zero at creation: split-K's tile tickets
     const tsdp_state_info* state;
     int state_count;
     int input_count;

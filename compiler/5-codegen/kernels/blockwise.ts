@@ -7,9 +7,13 @@ import { reducedDims } from "../../ops/reduce.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, BatchNormView, KernelView, LaunchView, LossView, ReduceView } from "../view.ts";
 import { stridedReduceKernel } from "./reduce-strided.ts";
+import { BLOCK_PARTIALS, TILE_TICKETS } from "./tickets.ts";
+import { GPU_SMS } from "./gemm-shape.ts";
 
 // Kernels that reduce: batch norm (a block per channel), reductions over any dims (a warp per
-// output element, or reduce-strided.ts's kernels when the reduced elements are strided) and the losses (one block over the whole batch). Sums are fp32, combined by
+// output element, or reduce-strided.ts's kernels when the reduced elements are strided) and the losses
+// (one block over the whole batch on the CPU target; on the GPU up to a wave of blocks, whose sums the
+// last block adds in order: kernels/tickets.ts). Sums are fp32, combined by
 // warp shuffles and then across warps through shared memory.
 
 function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
@@ -118,6 +122,9 @@ export function reduceKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelVi
   return { kernel, launch: launchOf(ctx, k, args, `dim3((unsigned)std::min<size_t>((${outCount} + 7) / 8, 65535))`, 256, "batch", summary) };
 }
 
+const LOSS_THREADS = 1024;
+const GPU_LOSS_THREADS = 256;
+
 export function lossKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
   const [input, target] = n.inputs;
@@ -127,16 +134,51 @@ export function lossKernel(ctx: CodegenContext, k: Kernel) {
   const reduction = n.attrs.reduction as "mean" | "sum" | "none";
   const perElement = loss.perElement;
   const C = perElement ? 1 : (input.shape[1] as number);
-  const args = [arg(ctx, input, "input"), arg(ctx, target, "target"), outArg(ctx, k)];
-  const summary = `${n.op} (${reduction}) ${perElement ? "of" : "over"} ${shapeComment(input)}`;
+  // loss-gradient: the gradient op's scale (its dy, ÷ rows for "mean") and statements, and its output
+  const g = k.gradient;
+  const gradOp = g && opDef(g.op);
+  if (g && gradOp?.codegen?.kind !== "kernel") throw new Error(`codegen: ${k.name}: ${g.op} is not a kernel`);
+  const gradCodegen = gradOp?.codegen?.kind === "kernel" && gradOp.codegen.builder === "classification_grad" ? gradOp.codegen : undefined;
+  if (g && !gradCodegen) throw new Error(`codegen: ${k.name}: ${g.op} is not a classification gradient`);
+  const gradArgs = g
+    ? [arg(ctx, g.inputs[0], "dy"), { decl: "float* __restrict__ grad", value: ctx.pointer(g), comment: `${shapeComment(g)}: ∂loss/∂input (loss-gradient)` }]
+    : [];
+  const args = [arg(ctx, input, "input"), arg(ctx, target, "target"), outArg(ctx, k), ...gradArgs];
+  const summary = `${n.op} (${reduction}) ${perElement ? "of" : "over"} ${shapeComment(input)}${g ? ", and its gradient" : ""}`;
+  const count = perElement ? cCount(input.shape) : cDim(input.shape[0]);
+  // The CPU target sums in one block (its blocks are threads of a few cores); the GPU spreads the
+  // rows over up to a wave of blocks — one 1,024-thread block reading the 4096-class MLP's logits at
+  // batch 4096 was ~1 ms on one SM's share of bandwidth — and adds the blocks' sums in block order.
+  const blockSums = ctx.shapeFor === "gpu" && reduction !== "none";
+  // on the GPU, blocks of 8 warps: 8 rows a pass, so a batch of 256 rows is 32 blocks (32 rows a block left 124 SMs idle)
+  const threads = blockSums ? GPU_LOSS_THREADS : LOSS_THREADS;
+  const perBlock = perElement ? threads : threads / 32; // elements, or rows (a warp each), per pass
+  const grid = reduction === "none" ? "dim3(64)" : blockSums ? `dim3((unsigned)std::min<size_t>(((size_t)${count} + ${perBlock - 1}) / ${perBlock}, ${GPU_SMS}))` : "dim3(1)";
+  const workspace = blockSums
+    ? [
+        { decl: "float* __restrict__ partials", value: BLOCK_PARTIALS, comment: `each block's sum (at most ${GPU_SMS})` },
+        { decl: "unsigned* __restrict__ tickets", value: TILE_TICKETS, comment: "the blocks' ticket (zero between launches)" },
+      ]
+    : [];
   const kernel: LossView = {
-    template: "loss", ...common(ctx, k, args, summary), threads: 1024,
-    count: perElement ? cCount(input.shape) : cDim(input.shape[0]),
+    template: "loss", ...common(ctx, k, args, summary), threads,
+    count,
     classes: C,
     perElement,
     lossOf: loss.statements(op.attrsOf(n), C),
     none: reduction === "none",
     finish: reduction === "mean" ? "total / (float)rows" : "total",
+    blockSums,
+    ...(g && gradCodegen
+      ? {
+          gradient: {
+            // the gradient op's reduction gives its scale: dy per row for "none", dy ÷ rows for "mean"
+            scale: (g.attrs.reduction as string) === "none" ? "dy[row]" : (g.attrs.reduction as string) === "mean" ? "dy[0] / (float)rows" : "dy[0]",
+            ...(({ row, element }) => ({ rowStatements: row, element }))(gradCodegen.grad(gradOp!.attrsOf(g), C)),
+          },
+        }
+      : {}),
   };
-  return { kernel, launch: launchOf(ctx, k, args, reduction === "none" ? "dim3(64)" : "dim3(1)", 1024, "batch", summary) };
+  const launch = launchOf(ctx, k, [...args, ...workspace], grid, threads, "batch", summary);
+  return { kernel, launch: blockSums ? { ...launch, tileTickets: 1, blockPartials: GPU_SMS } : launch };
 }

@@ -265,22 +265,24 @@ export function splitsAt(split: SplitK, blocks: number, K: number): number {
 
 /**
  * A plan's GEMM kernel's index maps. With gemm-row-sums, C has a column more than the op's: column
- * `onesColumn` of B is all ones, so C's column there holds the row sums Σₖ A[m, k].
+ * `onesColumn` of B is all ones, so C's column there holds the row sums Σₖ A[m, k]. The GPU's maps
+ * may order rows so that blocks skip k-steps of zeros (GemmKSkip); the CPU target keeps its own.
  */
 export function kernelGemmMaps(
   k: Pick<Kernel, "anchor" | "pool" | "prologue" | "rowSums">,
   label: (n: Node) => string = () => "",
+  shapeFor: ShapeFor = "cpu",
 ): { parts: GemmIndexMaps; onesColumn?: number } {
   const op = opDef(k.anchor.op);
   if (op.codegen?.kind !== "gemm") throw new Error(`codegen: ${k.anchor.op} is not GEMM-like`);
-  const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label, transposed: (n) => k.prologue?.includes(n) ?? false });
+  const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label, transposed: (n) => k.prologue?.includes(n) ?? false, skipZeroSteps: shapeFor === "gpu" });
   return k.rowSums ? { parts: { ...parts, N: parts.N + 1 }, onesColumn: parts.N } : { parts };
 }
 
 /** The shape of a plan's kernel, when it is an fp32 GEMM. */
 export function kernelGemmShape(k: Pick<Kernel, "anchor" | "pool" | "prologue" | "rowSums">, shapeFor: ShapeFor, precision: Precision): GemmShape | undefined {
   if (opDef(k.anchor.op).codegen?.kind !== "gemm" || precision !== "fp32") return undefined;
-  return gemmShape(kernelGemmMaps(k).parts, shapeFor, k.pool !== undefined);
+  return gemmShape(kernelGemmMaps(k, undefined, shapeFor).parts, shapeFor, k.pool !== undefined);
 }
 
 /**
@@ -298,7 +300,7 @@ export function gemmWorkspaces(
   for (const k of plan.kernels) {
     const shape = shapeOf(k);
     if (!shape?.splitK) continue;
-    const { parts } = kernelGemmMaps(k);
+    const { parts } = kernelGemmMaps(k, undefined, shapeFor);
     const { tile, splitK } = shape;
     const row = workspaceRow(parts.N) * 4;
     // [Z, splits, M, N rounded up to 4] floats (N counts the column of ones of gemm-row-sums)

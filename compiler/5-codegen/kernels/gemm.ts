@@ -5,8 +5,9 @@ import { opDef } from "../../ops/index.ts";
 import type { GemmIndexMaps, SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
 import type { GemmStoreRunView, GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
-import { kernelGemmMaps, workspaceRow, type Tile } from "./gemm-shape.ts";
+import { kernelGemmMaps, workspaceRow, type SplitK, type Tile } from "./gemm-shape.ts";
 import { tensorCoreSharedBytes, type TensorCoreTile } from "./gemm-tc-shape.ts";
+import { TILE_TICKETS } from "./tickets.ts";
 import { resolveGemm, resolveTensorCore } from "../../tuning/knobs.ts";
 
 // GEMM-shaped kernels: every op whose codegen is "gemm" (nn.Linear, matmul, Conv2d as an
@@ -23,7 +24,8 @@ import { resolveGemm, resolveTensorCore } from "../../tuning/knobs.ts";
 // Why each shape (gemm-shape.ts): the tile is chosen per GEMM and per machine — the CPU target's to
 // waste little padding, the GPU's to fill 132 SMs at batch 64–256; a GEMM whose few blocks reduce a
 // long K (weight gradients: K = batch × pixels) is split along K over extra blocks (split-K) into a
-// workspace the memory planner places, then summed in a fixed order by a second kernel; the shared
+// workspace the memory planner places, then summed in a fixed order by the tile's last block (no
+// second launch; a ticket per tile says which block is last); the shared
 // tiles are padded so that staging stores are conflict-free; on the GPU an operand contiguous along
 // m or n is staged with consecutive threads along it (coalesced loads).
 // With --precision tf32|bf16 the GEMM runs on tensor cores instead (gemm_tc.cu.hbs): mma.sync on 8
@@ -186,7 +188,7 @@ function paddedRow(width: number): number {
 }
 
 /** What both GEMM templates take from the op and the plan. */
-type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "gatherA" | "gatherB" | "RUNS_M" | "RUNS_N" | "RUN_M" | "RUN_N" | "ROW_OF" | "COL_OF" | "fmaLoads" | "tileNote" | "WS_N" | "storeRun">;
+type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "kSkip" | "gatherA" | "gatherB" | "RUNS_M" | "RUNS_N" | "RUN_M" | "RUN_N" | "ROW_OF" | "COL_OF" | "fmaLoads" | "tileNote" | "WS_N" | "storeRun">;
 
 /**
  * The FLOPs an fp32 GEMM launch issues, as a C expression of its scalars (M, batch, splits): every
@@ -195,6 +197,13 @@ type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | 
  * charges these, not the op's 2·M·N·K: LeNet's N = 20 in 32-wide tiles issues 1.6× its FLOPs.
  */
 function issuedFlops(t: Tile, parts: GemmIndexMaps, columnTiles: number, split: boolean): string {
+  if (parts.kSkip && !split) {
+    // blocks skip k-steps of zeros: each group of rows runs its own steps (exact where a group's rows
+    // are whole tiles — LeNet's conv2 at any batch that is a multiple of 32 — a tile spanning two
+    // groups runs the steps of both). Split-K chunks skip steps too, but are charged whole below.
+    const steps = parts.kSkip.stepsPerGroup(t.BK).reduce((a, b) => a + b, 0);
+    return `2 * ((${parts.kSkip.groupRows} + ${t.BM - 1}) / ${t.BM} * ${t.BM}) * ${columnTiles * t.BN} * ${parts.Z} * ${steps * t.BK}`;
+  }
   const K = typeof parts.K === "number" ? String(parts.K) : `(${parts.K})`;
   const steps = split
     ? (() => {
@@ -205,6 +214,15 @@ function issuedFlops(t: Tile, parts: GemmIndexMaps, columnTiles: number, split: 
   return `2 * ((M + ${t.BM - 1}) / ${t.BM} * ${t.BM}) * ${columnTiles * t.BN} * ${parts.Z} * ${steps}`;
 }
 
+/**
+ * The tickets a split-K launch can use: one per output tile. Where M is fixed the grid's tiles are
+ * known; where it grows with the batch, a launch that splits (splits ≥ 2) keeps tiles · splits
+ * within `wanted`, so at most wanted / 2 tiles.
+ */
+function ticketsNeeded(split: SplitK, parts: GemmIndexMaps, tile: Tile, columnTiles: number): number {
+  return split.perSample ? Math.floor(split.wanted / 2) : Math.ceil(parts.mAt(1) / tile.BM) * columnTiles * Number(parts.Z);
+}
+
 /** CUDA's limit on gridDim.y and gridDim.z. */
 const MAX_GRID_YZ = 65_535;
 
@@ -212,7 +230,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   const op = opDef(k.anchor.op);
   if (op.codegen?.kind !== "gemm") throw new Error(`codegen: ${k.anchor.op} is not GEMM-like`);
   const transposed = (n: Node) => k.prologue?.includes(n) ?? false;
-  const { parts, onesColumn } = kernelGemmMaps(k, (n) => ctx.label(n));
+  const { parts, onesColumn } = kernelGemmMaps(k, (n) => ctx.label(n), ctx.shapeFor);
   const rowSums = onesColumn === undefined ? undefined : rowSumsOf(k, onesColumn);
   const bias = parts.bias?.node;
   // a transpose folded into the loads (gemm-operand-transpose) is read from its input
@@ -279,6 +297,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         A_COL_STEP: fp32Tile!.THREADS / fp32Tile!.BM,
         B_COL_STEP: fp32Tile!.THREADS / fp32Tile!.BN,
         splitK,
+        kSkip: parts.kSkip?.skip(fp32Tile!.BM, fp32Tile!.BK),
         WS_N: workspaceRow(parts.N),
         // not with a fused pool (its thread owns one pooled row, no run of 4 along m), nor with row
         // sums (column N is the bias gradient, stored apart: a run of 4 would cross into it)
@@ -312,7 +331,12 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         ...common2,
         kernel: `${k.name}_kernel`,
         grid: `dim3(${tiles}, ${parts.Z} * splits)`,
-        args: [...operands, ...epilogueArgs, { decl: "float* __restrict__ ws", value: workspace!.pointer, comment: `split-K workspace [${parts.Z}, splits, M, ${workspaceRow(parts.N)}], ${workspace!.bytes} bytes` }],
+        args: [
+          ...operands,
+          ...epilogueArgs,
+          { decl: "float* __restrict__ ws", value: workspace!.pointer, comment: `split-K workspace [${parts.Z}, splits, M, ${workspaceRow(parts.N)}], ${workspace!.bytes} bytes` },
+          { decl: "unsigned* __restrict__ tickets", value: TILE_TICKETS, comment: "split-K: one ticket per output tile, zero between launches (kernels/tickets.ts)" },
+        ],
         // gemm-shape.ts splitsAt: as many splits as keep the grid within ${splitK.wanted} blocks, each ≥ ${splitK.minChunk} deep, ≤ ${splitK.maxSplits}
         scalars: [
           `const int M = ${parts.M};`,
@@ -321,15 +345,10 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
           `const int splits = (int)(byGrid < byDepth ? (byGrid < ${splitK.maxSplits} ? (byGrid > 1 ? byGrid : 1) : ${splitK.maxSplits}) : (byDepth < ${splitK.maxSplits} ? (byDepth > 1 ? byDepth : 1) : ${splitK.maxSplits}));`,
         ],
         scalarArgs: "M, batch, splits",
-        next: {
-          // with one split the GEMM kernel applied the epilogue itself
-          when: "splits > 1",
-          kernel: `${k.name}_split_sum_kernel`,
-          grid: `dim3((unsigned)(((size_t)M * ${parts.N} + 255) / 256), ${parts.Z})`,
-          block: "dim3(256)",
-          args: [{ decl: "const float* __restrict__ ws", value: workspace!.pointer, comment: "the splits' partial sums" }, ...epilogueArgs],
-          scalarArgs: "M, batch, splits",
-        },
+        tileTickets: ticketsNeeded(splitK, parts, fp32Tile!, columnTiles),
+        // the workspace's traffic, beyond the operands and the output: every block stores its partial
+        // tile, and the tile's last block reads all of them back (2 · splits · M · N floats)
+        workspaceBytes: `2 * 4 * (long long)splits * M * ${workspaceRow(parts.N)} * ${parts.Z}`,
       }
     : {
         ...common2,
