@@ -114,8 +114,8 @@ int watched(tsdp_group* g, const char* what, const char* call, std::string* why,
     const int code = run(&engine_why);
     g->busy_since.store(0);
     if (code != kMpiSuccess)
-        *why = std::string(g->busy_text) + " failed on rank " + std::to_string(g->rank) + " of " + std::to_string(g->size) + ": " +
-               (g->gloo ? engine_why + " (another rank died, or did not take the same step?)" : mpi_error(g, code));
+        *why = "rank " + std::to_string(g->rank) + " of " + std::to_string(g->size) + ": " + g->busy_text + " failed: " +
+               (g->gloo ? engine_why + " (another rank died, hangs, or did not take the same step)" : mpi_error(g, code));
     return code;
 }
 

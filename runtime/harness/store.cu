@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -259,6 +260,12 @@ std::string address_of(int fd) {
     return text;
 }
 
+std::string seconds_text(double s) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%g", s);
+    return b;
+}
+
 /** One request and its reply (waiting up to timeout_s; < 0: forever). */
 int exchange(rdzv_store* s, const std::string& req, double timeout_s, std::string* reply, const std::string& what, std::string* why) {
     std::lock_guard<std::mutex> lock(s->mutex);
@@ -272,16 +279,10 @@ int exchange(rdzv_store* s, const std::string& req, double timeout_s, std::strin
     // a half-finished exchange leaves the stream out of step: no later request may use it
     close(s->fd);
     s->fd = -1;
-    if (r == -2) *why = "rank " + std::to_string(s->rank) + ": " + what + " did not come from the rendezvous store at " + store_where(s) + " within " + std::to_string(timeout_s) + " s";
+    if (r == -2) *why = "rank " + std::to_string(s->rank) + ": " + what + " did not come from the rendezvous store at " + store_where(s) + " within " + seconds_text(timeout_s) + " s";
     else if (r == 0) *why = "rank " + std::to_string(s->rank) + ": the rendezvous store at " + store_where(s) + " closed the connection during " + what + " (rank 0, which serves it, exited?)";
     else *why = "rank " + std::to_string(s->rank) + ": " + what + " failed on the connection to the rendezvous store at " + store_where(s) + ": " + std::strerror(errno);
     return -1;
-}
-
-std::string seconds_text(double s) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%g", s);
-    return b;
 }
 
 }  // namespace
@@ -335,10 +336,16 @@ int store_barrier(rdzv_store* s, const std::string& name, int rank, int size, do
     for (int r = 0; r < size; ++r) keys.push_back(prefix + std::to_string(r));
     const auto start = clock_type::now();
     std::vector<bool> present;
+    std::string missing = "?";
+    int count = 0;
     for (;;) {
-        if (store_check(s, keys, &present, why) != 0) return -1;
-        std::string missing;
-        int count = 0;
+        if (store_check(s, keys, &present, why) != 0) {
+            // rank 0 gave up first (its own deadline came) and took the store with it: say who was missing
+            *why += std::string("; ") + (count == 1 ? "rank " : "ranks ") + missing + " of " + std::to_string(size) + " had not arrived at the rendezvous (" + name + ")";
+            return -1;
+        }
+        missing.clear();
+        count = 0;
         for (int r = 0; r < size; ++r)
             if (!present[(size_t)r]) {
                 missing += (count++ ? ", " : "") + std::to_string(r);
