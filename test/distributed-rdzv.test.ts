@@ -16,8 +16,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
+import { processGroupFromEnv } from "../runtime/distributed.ts";
+import { rankEnvironment } from "../runtime/distributed-rdzv-launch.ts";
 import { STEPS } from "./distributed/batches.ts";
 import { expectJobEqualsReference, reference } from "./distributed/compare.ts";
+import { runNode } from "./helpers.ts";
 
 let built: Promise<string> | undefined;
 // a small bucket cap: several buckets, each summed across processes as the backward completes it
@@ -123,4 +126,30 @@ describe("torchrun-style launch without mpirun (rendezvous store + Gloo)", () =>
     expect(r0.status, said([r0])).not.toBe(0);
     expect(r0.stderr).toMatch(/rank 0 of 2: the (all-reduce of a gradient bucket|sum of the processes' batch sizes) \(gloo::allreduce\) (did not complete within 2 s|failed: .*Timed out waiting 2000ms)/);
   }, 120_000);
+});
+
+describe("tsdp launch --rdzv tcp: ranks started without mpirun", () => {
+  const tsdp = (args: string[]) => runNode(["bin/tsdp.js", ...args]);
+
+  it("a rank that throws: the others are stopped, and the launcher exits non-zero with its message", async () => {
+    const dir = await lenet();
+    // a long collective timeout: only the launcher (or Gloo's closed connection) can end rank 0 before the test's timeout
+    const r = await tsdp(["launch", "--rdzv", "tcp", "--nproc", "2", "--timeout", "600", "test/distributed/faults.ts", dir, "error"]);
+    expect(r.status, r.stderr).not.toBe(0);
+    expect(r.stderr).toMatch(/tsdp launch: rank 1 of 2 exited with status 1; the other ranks were stopped\. Its message: Error: rank 1 gave up on purpose/);
+  }, 120_000);
+
+  it("the job's ranks and world come from its options (2 machines × 2 processes, this one machine 1)", async () => {
+    const env = rankEnvironment({ nproc: 2, devicesPerProc: 3, timeout: 30, script: "t.ts", args: [], nnodes: 2, nodeRank: 1 }, 1, "10.0.0.1", 29500, { OMPI_COMM_WORLD_RANK: "0", PATH: "/bin" });
+    expect(processGroupFromEnv(env)).toEqual({ rank: 3, worldSize: 4, localRank: 1, launcher: "torchrun" });
+    expect([env.MASTER_ADDR, env.MASTER_PORT, env.TSDP_DEVICES_PER_PROC, env.TSDP_DIST_TIMEOUT, env.PATH]).toEqual(["10.0.0.1", "29500", "3", "30", "/bin"]);
+  });
+
+  it("refuses a job over several machines without the store's address", async () => {
+    const r = await tsdp(["launch", "--rdzv", "tcp", "--nnodes", "2", "--nproc", "1", "train.ts"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/tsdp: a job over several machines needs --master-addr .* and --master-port/);
+    const m = await tsdp(["launch", "--nnodes", "2", "--nproc", "1", "train.ts"]);
+    expect(m.stderr).toMatch(/tsdp: --nnodes: only with --rdzv tcp/);
+  });
 });
