@@ -76,6 +76,12 @@ export function rendezvousFromEnv(env: Environment = process.env): { host: strin
     );
   const n = Number(port);
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`distributed: MASTER_PORT=${JSON.stringify(port)} is not a TCP port (1–65535)`);
+  // torchrun itself: its agent says it already serves torch's TCPStore on MASTER_PORT (untested here: no PyTorch on this machine)
+  if (env.TORCHELASTIC_USE_AGENT_STORE === "True")
+    throw new Error(
+      "distributed: torchrun's agent serves torch's TCPStore at MASTER_ADDR:MASTER_PORT (TORCHELASTIC_USE_AGENT_STORE=True), where tsdp's rank 0 would serve tsdp's own store: " +
+        "start the ranks with `npx tsdp launch --rdzv tcp` (on each machine, with --nnodes and --node-rank), or set RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT yourself",
+    );
   return { host, port: n };
 }
 
