@@ -106,6 +106,20 @@ describe("torchrun-style launch without mpirun (rendezvous store + Gloo)", () =>
     expect(r.stderr).toMatch(/rank 1 could not reach the rendezvous store at 127\.0\.0\.1:\d+ \(MASTER_ADDR:MASTER_PORT, served by rank 0\) within 2 s: Connection refused/);
   }, 120_000);
 
+  it("rank 0 cannot serve the store on a port another program holds: it says so at once", async () => {
+    const dir = await lenet();
+    const holder = createServer();
+    await new Promise<void>((done) => holder.listen(0, done));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const r = await runNode(["--import", "tsx", "test/distributed/faults.ts", dir, "error"], { env: torchrunEnv(0, 2, port, { TSDP_DIST_TIMEOUT: "600" }) });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`rank 0 cannot serve the rendezvous store on port ${port}: Address already in use \\(another job or program holds it: choose another MASTER_PORT\\)`));
+    } finally {
+      await new Promise((done) => holder.close(done));
+    }
+  }, 120_000);
+
   it("a rank killed with SIGKILL mid-step: the other fails within the timeout with a message naming the call", async () => {
     const dir = await lenet();
     const [r0, r1] = await job([0, 1], 2, "test/distributed/faults.ts", [dir, "kill"], { TSDP_DIST_TIMEOUT: "10" });

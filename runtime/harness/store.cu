@@ -183,15 +183,10 @@ void accept_loop(std::shared_ptr<server_state> state, int listener) {
     }
 }
 
-/** Listens on port on every interface (IPv6 with IPv4 mapped where it can, else IPv4) and serves until the process ends. */
-bool serve(int port, std::string* why) {
-    int fd = socket(AF_INET6, SOCK_STREAM, 0);
-    bool v6 = fd >= 0;
-    if (!v6) fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) {
-        *why = std::string("socket: ") + std::strerror(errno);
-        return false;
-    }
+/** A socket bound to port on every interface, IPv6 with IPv4 mapped (v6) or IPv4; -1 and errno when it cannot. */
+int bound_socket(int port, bool v6) {
+    const int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
     int one = 1, zero = 0;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     int r;
@@ -210,9 +205,22 @@ bool serve(int port, std::string* why) {
         r = bind(fd, (sockaddr*)&a, sizeof a);
     }
     if (r != 0 || listen(fd, 512) != 0) {
+        const int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+/** Listens on port on every interface and serves until the process ends. */
+bool serve(int port, std::string* why) {
+    int fd = bound_socket(port, true);
+    // a machine without IPv6: IPv4 alone
+    if (fd < 0 && (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)) fd = bound_socket(port, false);
+    if (fd < 0) {
         *why = "rank 0 cannot serve the rendezvous store on port " + std::to_string(port) + ": " + std::strerror(errno) +
                (errno == EADDRINUSE ? " (another job or program holds it: choose another MASTER_PORT)" : "");
-        close(fd);
         return false;
     }
     std::thread(accept_loop, std::make_shared<server_state>(), fd).detach();
