@@ -2,7 +2,8 @@
 // through Open MPI's mpirun (the engine's own launcher: it forms the MPI world the processes join at
 // load({ distributed: true }), forwards signals, and stops every rank when one exits abnormally),
 // shows rank 0's output as is and the others' prefixed with their rank, and, when the job fails,
-// ends with one line naming the rank that failed and its last message.
+// ends with one line naming the rank that failed and its last message. `tsdp launch --rdzv tcp`
+// starts the ranks without mpirun instead (distributed-rdzv-launch.ts).
 import { spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";

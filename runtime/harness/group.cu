@@ -58,10 +58,6 @@ namespace tsdp_harness {
 namespace {
 
 std::mutex group_mutex;
-// the store's callbacks for the Gloo shim, kept for the process's life (Gloo may call them later)
-struct tsdp_ops_holder {
-    tsdp_store_ops ops;
-};
 tsdp_group* the_group = nullptr;  // one per process: MPI_Init may run only once
 
 long long now_ns() {
@@ -235,9 +231,10 @@ tsdp_group* group_join_rendezvous(const rendezvous_spec& spec, double timeout_s,
     if (!store) return nullptr;
     // every rank arrives before any engine waits on another: a rank that never comes is named here
     if (store_barrier(store, "join", spec.rank, spec.size, timeout_s, why) != 0) return nullptr;
-    tsdp_ops_holder* ops = new tsdp_ops_holder{{store, ops_set, ops_get}};
+    // Gloo reads the store only while it connects (connectFullMesh), inside this call
+    const tsdp_store_ops ops{store, ops_set, ops_get};
     char text[1024] = {0};
-    void* context = join(spec.rank, spec.size, &ops->ops, gloo_host(store).c_str(), timeout_s, text, sizeof text);
+    void* context = join(spec.rank, spec.size, &ops, gloo_host(store).c_str(), timeout_s, text, sizeof text);
     if (!context) {
         *why = "rank " + std::to_string(spec.rank) + " of " + std::to_string(spec.size) + ": " + text;
         return nullptr;
