@@ -132,6 +132,12 @@ export function batchShard(batch: number, rank: number, worldSize: number, devic
 }
 
 let joinedLibrary: NativeLibrary | undefined;
+/**
+ * Torchrun-style joins so far in this process. Each model library holds its own group (its own
+ * copy of the harness), so each load meets the others again, under its own keys of the store that
+ * the first join's rank 0 serves; every rank loads the same models in the same order.
+ */
+let rendezvousJoins = 0;
 
 /**
  * Sums numbers over every process of the job (a script's own reductions: evaluation's correct
@@ -168,7 +174,7 @@ export async function joinGroup(lib: NativeLibrary, handle: ModelHandle, info: P
           "Or start the job with `npx tsdp launch` or mpirun (Open MPI), which need no Gloo",
       );
     }
-    joined = lib.joinRendezvous(handle, timeoutSeconds, info.rank, info.worldSize, host, port, shim);
+    joined = lib.joinRendezvous(handle, timeoutSeconds, info.rank, info.worldSize, host, port, rendezvousJoins++, shim);
   } else joined = lib.joinGroup(handle, timeoutSeconds);
   const { code, rank, size } = joined;
   const entry = info.launcher === "torchrun" ? "tsdp_join_rendezvous" : "tsdp_join_group";

@@ -268,11 +268,11 @@ export class NativeLibrary {
     return { code, rank: info[0], size: info[1] };
   }
 
-  /** tsdp_join_rendezvous: joins a torchrun-style job at host:port (Gloo through the shim at `glooShim`); rank and world size, or the failing code. */
-  joinRendezvous(h: ModelHandle, timeoutSeconds: number, rank: number, size: number, host: string, port: number, glooShim: string): { code: number; rank: number; size: number } {
+  /** tsdp_join_rendezvous: joins a torchrun-style job at host:port (Gloo through the shim at `glooShim`; `generation`: this process's earlier joins); rank and world size, or the failing code. */
+  joinRendezvous(h: ModelHandle, timeoutSeconds: number, rank: number, size: number, host: string, port: number, generation: number, glooShim: string): { code: number; rank: number; size: number } {
     if (!this.#info.joinRendezvous) return { code: -2, rank: 0, size: 1 };
     const info = new Int32Array(2);
-    const code: number = this.#info.joinRendezvous(h, timeoutSeconds, rank, size, host, port, glooShim, info);
+    const code: number = this.#info.joinRendezvous(h, timeoutSeconds, rank, size, host, port, generation, glooShim, info);
     return { code, rank: info[0], size: info[1] };
   }
 
@@ -396,7 +396,7 @@ export class NativeLibrary {
       deviceCount: optional("tsdp_device_count", "int", [ModelPtr]),
       // DistributedDataParallel (runtime/distributed.ts): in libraries that train
       joinGroup: optional("tsdp_join_group", "int", [ModelPtr, "double", "void *"]),
-      joinRendezvous: optional("tsdp_join_rendezvous", "int", [ModelPtr, "double", "int", "int", "const char *", "int", "const char *", "void *"]),
+      joinRendezvous: optional("tsdp_join_rendezvous", "int", [ModelPtr, "double", "int", "int", "const char *", "int", "int", "const char *", "void *"]),
       groupFinalize: optional("tsdp_group_finalize", "int", []),
       groupSum: optional("tsdp_group_sum", "int", ["void *", "int"]),
       // only in counter builds (tsdp compile --counters)

@@ -3,11 +3,12 @@
 // meet at rank 0's rendezvous store (runtime/harness/store.cu) and sum with Gloo through tsdp's
 // shim (runtime/harness/gloo_shim.cpp, built on first use).
 //
-// The jobs train LeNet on shards of global batches of 11 and 13 samples (neither divides by 2 or
-// 3), rank 0 checkpoints after step 2 and fresh processes continue from it; the result must equal
-// one process on the whole batches within rtol 1e-5 (test/distributed/compare.ts, whose tolerance
-// test/distributed.test.ts explains: the same comparison as under mpirun), and every rank must hold
-// the same state. The fault cases use short collective timeouts (a few seconds) and check that
+// The jobs train LeNet and a model with BatchNorm on shards of global batches of 11 and 13 samples
+// (neither divides by 2 or 3), rank 0 checkpoints after step 2 and fresh processes continue from
+// it; the result must equal one process on the whole batches within rtol 1e-5 (the same
+// comparison as under mpirun, test/distributed/compare.ts; test/distributed.test.ts explains the
+// tolerance, and which single process BatchNorm's jobs equal), and every rank must hold the same
+// state. The fault cases use short collective timeouts (a few seconds) and check that
 // the processes end with a message naming who is missing, rather than hang.
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -22,9 +23,16 @@ import { STEPS } from "./distributed/batches.ts";
 import { expectJobEqualsReference, reference } from "./distributed/compare.ts";
 import { runNode } from "./helpers.ts";
 
-let built: Promise<string> | undefined;
+const MODELS = { lenet: "examples/lenet/model.ts", batchnorm: "test/fixtures/ddp-batchnorm/model.ts" } as const;
+type ModelName = keyof typeof MODELS;
+const built = new Map<ModelName, Promise<string>>();
 // a small bucket cap: several buckets, each summed across processes as the backward completes it
-const lenet = () => (built ??= compile("examples/lenet/model.ts", { target: "cpu", outDir: join("build", "test-rdzv", "lenet"), bucketCapMb: 0.1 }).then(() => join("build", "test-rdzv", "lenet")));
+const build = (name: ModelName) => {
+  const outDir = join("build", "test-rdzv", name);
+  if (!built.has(name)) built.set(name, compile(MODELS[name], { target: "cpu", outDir, bucketCapMb: 0.1 }).then(() => outDir));
+  return built.get(name)!;
+};
+const lenet = () => build("lenet");
 
 /** A port nobody listens on now (the OS picks it), for one job's store. */
 async function freePort(): Promise<number> {
@@ -70,17 +78,25 @@ const job = async (...a: Parameters<typeof start>) => Promise.all((await start(.
 const said = (runs: readonly Exit[]) => runs.map((r, i) => `rank ${i}: status ${r.status}\n${r.stdout}\n${r.stderr}`).join("\n");
 
 describe("torchrun-style launch without mpirun (rendezvous store + Gloo)", () => {
-  it("2 and 3 processes × 1 and 2 devices, 5 reshuffled steps, checkpoint at step 2: equal to one process", async () => {
-    const dir = await lenet();
+  it("2 and 3 processes × 1 and 2 devices, 5 reshuffled steps, checkpoint at step 2: equal to one process, for LeNet and BatchNorm", async () => {
+    const dirs = { lenet: await build("lenet"), batchnorm: await build("batchnorm") };
     const work = mkdtempSync(join(tmpdir(), "tsdp-rdzv-"));
-    const want = await reference(dir, 1, work);
+    const references = new Map<string, ReturnType<typeof reference>>();
+    // LeNet equals one device on the whole batches; BatchNorm (per-replica statistics, rank 0's
+    // buffers broadcast after each step) one process with as many devices as the job has replicas
+    const referenceFor = (name: ModelName, devices: number) => {
+      const key = `${name}/${devices}`;
+      if (!references.has(key)) references.set(key, reference(dirs[name], devices, work));
+      return references.get(key)!;
+    };
     for (const [nproc, k] of [[2, 1], [3, 1], [2, 2]]) {
       const out = mkdtempSync(join(work, `job-${nproc}x${k}-`));
       for (const [from, to] of [[0, 2], [2, STEPS]]) {
-        const runs = await job([...Array(nproc).keys()], nproc, "test/distributed/worker.ts", [out, String(from), String(to), dir], { TSDP_DEVICES_PER_PROC: String(k), TSDP_DIST_TIMEOUT: "60" });
+        const runs = await job([...Array(nproc).keys()], nproc, "test/distributed/worker.ts", [out, String(from), String(to), dirs.lenet, dirs.batchnorm], { TSDP_DEVICES_PER_PROC: String(k), TSDP_DIST_TIMEOUT: "60" });
         expect(runs.map((r) => r.status), `${nproc}×${k} steps ${from}–${to}:\n${said(runs)}`).toEqual(runs.map(() => 0));
       }
-      await expectJobEqualsReference(out, "lenet", [0, 2], nproc, want, `lenet, ${nproc} torchrun-style processes × ${k} devices`);
+      for (const name of Object.keys(MODELS) as ModelName[])
+        await expectJobEqualsReference(out, name, [0, 2], nproc, await referenceFor(name, name === "lenet" ? 1 : nproc * k), `${name}, ${nproc} torchrun-style processes × ${k} devices`);
     }
   }, 300_000);
 

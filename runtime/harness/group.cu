@@ -227,7 +227,8 @@ tsdp_group* group_join_rendezvous(const rendezvous_spec& spec, double timeout_s,
         *why = spec.gloo_shim + " lacks tsdp_gloo_join, tsdp_gloo_sum or tsdp_gloo_broadcast (a shim from another tsdp version)";
         return nullptr;
     }
-    rdzv_store* store = store_open(spec.host, spec.port, spec.rank == 0, spec.rank, timeout_s, why);
+    const bool serve = spec.rank == 0 && spec.generation == 0;
+    rdzv_store* store = store_open(spec.host, spec.port, serve, spec.rank, "join" + std::to_string(spec.generation) + "/", timeout_s, why);
     if (!store) return nullptr;
     // every rank arrives before any engine waits on another: a rank that never comes is named here
     if (store_barrier(store, "join", spec.rank, spec.size, timeout_s, why) != 0) return nullptr;

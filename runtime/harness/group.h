@@ -34,6 +34,9 @@ struct rendezvous_spec {
     int rank = 0, size = 1;
     std::string host;  // MASTER_ADDR
     int port = 0;      // MASTER_PORT
+    // this process's joins so far: each model library holds its own group, and the first one's
+    // rank 0 serves the store for them all; every rank loads the same models in the same order
+    int generation = 0;
     std::string gloo_shim;
 };
 /** Joins (once per process) through the store at host:port (rank 0 serves it) and Gloo; nullptr and *why when it cannot. */

@@ -24,6 +24,7 @@ struct tsdp_harness::rdzv_store {
     std::string host;
     int port = 0;
     int rank = 0;
+    std::string prefix;  // before every key this connection names
     int fd = -1;
     std::mutex mutex;  // one request and its reply at a time
     std::string local_address;
@@ -295,7 +296,7 @@ int exchange(rdzv_store* s, const std::string& req, double timeout_s, std::strin
 
 }  // namespace
 
-rdzv_store* store_open(const std::string& host, int port, bool serve_it, int rank, double timeout_s, std::string* why) {
+rdzv_store* store_open(const std::string& host, int port, bool serve_it, int rank, const std::string& prefix, double timeout_s, std::string* why) {
     if (serve_it && !serve(port, why)) return nullptr;
     const auto start = clock_type::now();
     std::string last = "no attempt";
@@ -315,6 +316,7 @@ rdzv_store* store_open(const std::string& host, int port, bool serve_it, int ran
     s->host = host;
     s->port = port;
     s->rank = rank;
+    s->prefix = prefix;
     s->fd = fd;
     s->local_address = address_of(fd);
     return s;
@@ -322,16 +324,18 @@ rdzv_store* store_open(const std::string& host, int port, bool serve_it, int ran
 
 int store_set(rdzv_store* s, const std::string& key, const std::string& value, std::string* why) {
     std::string reply;
-    return exchange(s, request('S', {key, value}), 60, &reply, "setting " + key, why);
+    return exchange(s, request('S', {s->prefix + key, value}), 60, &reply, "setting " + key, why);
 }
 
 int store_get(rdzv_store* s, const std::string& key, double timeout_s, std::string* value, std::string* why) {
-    return exchange(s, request('G', {key}), timeout_s, value, "the value of " + key, why);
+    return exchange(s, request('G', {s->prefix + key}), timeout_s, value, "the value of " + key, why);
 }
 
 int store_check(rdzv_store* s, const std::vector<std::string>& keys, std::vector<bool>* present, std::string* why) {
     std::string reply;
-    if (exchange(s, request('C', keys), 60, &reply, "a check of " + std::to_string(keys.size()) + " keys", why) != 0) return -1;
+    std::vector<std::string> named;
+    for (const auto& k : keys) named.push_back(s->prefix + k);
+    if (exchange(s, request('C', named), 60, &reply, "a check of " + std::to_string(keys.size()) + " keys", why) != 0) return -1;
     present->clear();
     for (char c : reply) present->push_back(c == '1');
     return present->size() == keys.size() ? 0 : -1;

@@ -22,9 +22,11 @@ struct rdzv_store;
 
 /**
  * Connects to the store at host:port, retrying until timeout_s; with serve (rank 0) it first
- * starts serving on port (every interface). nullptr and *why when it cannot.
+ * starts serving on port (every interface). Every key this connection names is put under
+ * `prefix`: each join of a process (one per model library) meets under its own. nullptr and
+ * *why when it cannot.
  */
-rdzv_store* store_open(const std::string& host, int port, bool serve, int rank, double timeout_s, std::string* why);
+rdzv_store* store_open(const std::string& host, int port, bool serve, int rank, const std::string& prefix, double timeout_s, std::string* why);
 int store_set(rdzv_store* s, const std::string& key, const std::string& value, std::string* why);
 /** The key's value, waiting up to timeout_s for some rank to set it. */
 int store_get(rdzv_store* s, const std::string& key, double timeout_s, std::string* value, std::string* why);
