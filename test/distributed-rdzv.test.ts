@@ -169,6 +169,13 @@ describe("tsdp launch --rdzv tcp: ranks started without mpirun", () => {
     expect(r.stderr).toMatch(/tsdp launch: rank 1 of 2 exited with status 1; the other ranks were stopped\. Its message: Error: rank 1 gave up on purpose/);
   }, 120_000);
 
+  it("a rank killed with SIGKILL mid-step: the launcher names it and stops the others", async () => {
+    const dir = await lenet();
+    const r = await tsdp(["launch", "--rdzv", "tcp", "--nproc", "2", "--timeout", "600", "test/distributed/faults.ts", dir, "kill"]);
+    expect(r.status, r.stderr).not.toBe(0);
+    expect(r.stderr).toMatch(/tsdp launch: rank 1 of 2 was killed by signal SIGKILL; the other ranks were stopped/);
+  }, 120_000);
+
   it("the job's ranks and world come from its options (2 machines × 2 processes, this one machine 1)", async () => {
     const env = rankEnvironment({ nproc: 2, devicesPerProc: 3, timeout: 30, script: "t.ts", args: [], nnodes: 2, nodeRank: 1 }, 1, "10.0.0.1", 29500, { OMPI_COMM_WORLD_RANK: "0", PATH: "/bin" });
     expect(processGroupFromEnv(env)).toEqual({ rank: 3, worldSize: 4, localRank: 1, launcher: "torchrun" });
