@@ -138,7 +138,8 @@ describe("torchrun-style launch without mpirun (rendezvous store + Gloo)", () =>
 
   it("a rank killed with SIGKILL mid-step: the other fails within the timeout with a message naming the call", async () => {
     const dir = await lenet();
-    const [r0, r1] = await job([0, 1], 2, "test/distributed/faults.ts", [dir, "kill"], { TSDP_DIST_TIMEOUT: "10" });
+    // Gloo on the loopback interface by name here (PyTorch's GLOO_SOCKET_IFNAME), by address elsewhere
+    const [r0, r1] = await job([0, 1], 2, "test/distributed/faults.ts", [dir, "kill"], { TSDP_DIST_TIMEOUT: "10", GLOO_SOCKET_IFNAME: "lo" });
     expect(r1.status, said([r0, r1])).toBeNull();  // ended by the signal
     expect(r0.status, said([r0, r1])).not.toBe(0);
     // Gloo sees the closed connection at once; the watchdog is the backstop at the timeout

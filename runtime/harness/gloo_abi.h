@@ -17,8 +17,11 @@ struct tsdp_store_ops {
     int (*get)(void* store, const char* key, double timeout_s, char** data, size_t* n, char* why, size_t why_len);
 };
 
-/** Connects this rank to every other (Gloo's TCP transport on `hostname`, this machine's address); a context, or NULL and why. */
-typedef void* (*tsdp_gloo_join_fn)(int rank, int size, const tsdp_store_ops* ops, const char* hostname, double timeout_s, char* why, size_t why_len);
+/**
+ * Connects this rank to every other (Gloo's TCP transport on the network interface `iface` when
+ * it is not empty, else on `hostname`, this machine's address); a context, or NULL and why.
+ */
+typedef void* (*tsdp_gloo_join_fn)(int rank, int size, const tsdp_store_ops* ops, const char* hostname, const char* iface, double timeout_s, char* why, size_t why_len);
 /** In-place sum across the ranks of count floats (is_double 0) or doubles (1); 0, or non-zero and why. */
 typedef int (*tsdp_gloo_sum_fn)(void* context, void* data, size_t count, int is_double, char* why, size_t why_len);
 /** Rank 0's bytes to every rank; 0, or non-zero and why. */

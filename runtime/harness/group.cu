@@ -206,6 +206,12 @@ std::string gloo_host(const rdzv_store* s) {
     return given && *given ? given : store_local_address(s);
 }
 
+/** The network interface Gloo listens on when one is named: GLOO_SOCKET_IFNAME, as PyTorch's Gloo backend reads it (before TSDP_GLOO_HOST's address). */
+std::string gloo_iface() {
+    const char* given = std::getenv("GLOO_SOCKET_IFNAME");
+    return given ? given : "";
+}
+
 }  // namespace
 
 tsdp_group* group_join_rendezvous(const rendezvous_spec& spec, double timeout_s, std::string* why) {
@@ -235,7 +241,7 @@ tsdp_group* group_join_rendezvous(const rendezvous_spec& spec, double timeout_s,
     // Gloo reads the store only while it connects (connectFullMesh), inside this call
     const tsdp_store_ops ops{store, ops_set, ops_get};
     char text[1024] = {0};
-    void* context = join(spec.rank, spec.size, &ops, gloo_host(store).c_str(), timeout_s, text, sizeof text);
+    void* context = join(spec.rank, spec.size, &ops, gloo_host(store).c_str(), gloo_iface().c_str(), timeout_s, text, sizeof text);
     if (!context) {
         *why = "rank " + std::to_string(spec.rank) + " of " + std::to_string(spec.size) + ": " + text;
         return nullptr;
