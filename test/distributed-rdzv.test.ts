@@ -55,11 +55,12 @@ interface Exit {
   readonly stderr: string;
 }
 
-/** Starts the given ranks of a job of `size` with `script args`; each rank's exit, and a way to kill it. */
-async function start(ranks: readonly number[], size: number, script: string, args: readonly string[], extra: NodeJS.ProcessEnv) {
+/** Starts the given ranks of a job of `size` with `script args` and more variables (the same for all, or by rank); each rank's exit, and a way to kill it. */
+async function start(ranks: readonly number[], size: number, script: string, args: readonly string[], extra: NodeJS.ProcessEnv | ((rank: number) => NodeJS.ProcessEnv)) {
   const port = await freePort();
   return ranks.map((r) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { env: torchrunEnv(r, size, port, extra), stdio: ["ignore", "pipe", "pipe"] });
+    const env = torchrunEnv(r, size, port, typeof extra === "function" ? extra(r) : extra);
+    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -102,14 +103,15 @@ describe("torchrun-style launch without mpirun (rendezvous store + Gloo)", () =>
 
   it("a rank that never arrives: the others stop after the timeout, naming it", async () => {
     const dir = await lenet();
-    // ranks 0 and 1 of 3 start; rank 2 never does
-    const runs = await job([0, 1], 3, "test/distributed/faults.ts", [dir, "error"], { TSDP_DIST_TIMEOUT: "3" });
+    // ranks 0 and 1 of 3 start; rank 2 never does. Rank 0, which serves the store, waits longer,
+    // so that rank 1's own deadline comes while the store is still there.
+    const runs = await job([0, 1], 3, "test/distributed/faults.ts", [dir, "error"], (rank) => ({ TSDP_DIST_TIMEOUT: rank === 0 ? "6" : "3" }));
     for (const [rank, r] of runs.entries()) {
       expect(r.status, said(runs)).not.toBe(0);
-      // rank 0 names it when its deadline comes; rank 1 too, or, when rank 0 gave up first and took its store along, says so and names it
+      // rank 1 names it too, or, when it came so late that rank 0 gave up first and took its store along, says so and names it
       expect(r.stderr).toMatch(
         rank === 0 || !/closed the connection/.test(r.stderr)
-          ? new RegExp(`rank ${rank}: rank 2 of 3 did not arrive at the rendezvous \\(join\\) at 127\\.0\\.0\\.1:\\d+ within 3 s`)
+          ? new RegExp(`rank ${rank}: rank 2 of 3 did not arrive at the rendezvous \\(join\\) at 127\\.0\\.0\\.1:\\d+ within ${rank === 0 ? 6 : 3} s`)
           : /rank 1: the rendezvous store at 127\.0\.0\.1:\d+ closed the connection .*\(rank 0, which serves it, exited\?\); rank 2 of 3 had not arrived at the rendezvous \(join\)/,
       );
     }
