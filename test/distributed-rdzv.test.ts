@@ -117,6 +117,15 @@ describe("torchrun-style launch without mpirun (rendezvous store + Gloo)", () =>
     }
   }, 120_000);
 
+  it("a rank whose Gloo transport cannot start fails at once, and the others name it as not arrived", async () => {
+    const dir = await lenet();
+    const [r0, r1] = await job([0, 1], 2, "test/distributed/faults.ts", [dir, "error"], (rank) => ({ TSDP_DIST_TIMEOUT: "3", ...(rank === 1 ? { GLOO_SOCKET_IFNAME: "nosuch0" } : {}) }));
+    expect(r1.status).not.toBe(0);
+    expect(r1.stderr).toMatch(/rank 1 of 2: Gloo's TCP transport on interface nosuch0 \(GLOO_SOCKET_IFNAME\): .*nosuch0/);
+    expect(r0.status).not.toBe(0);
+    expect(r0.stderr).toMatch(/rank 0: rank 1 of 2 did not arrive at the rendezvous \(join\) at 127\.0\.0\.1:\d+ within 3 s/);
+  }, 120_000);
+
   it("rank 0 never arrives: the others cannot reach its store and stop after the timeout", async () => {
     const dir = await lenet();
     const [r] = await job([1], 2, "test/distributed/faults.ts", [dir, "error"], { TSDP_DIST_TIMEOUT: "2" });

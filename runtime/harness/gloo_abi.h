@@ -18,10 +18,13 @@ struct tsdp_store_ops {
 };
 
 /**
- * Connects this rank to every other (Gloo's TCP transport on the network interface `iface` when
- * it is not empty, else on `hostname`, this machine's address); a context, or NULL and why.
+ * Gloo's TCP transport on the network interface `iface` when it is not empty, else on `hostname`
+ * (this machine's address); a device, or NULL and why. Made before the ranks meet, so that a rank
+ * whose transport cannot start never arrives and is named by the others.
  */
-typedef void* (*tsdp_gloo_join_fn)(int rank, int size, const tsdp_store_ops* ops, const char* hostname, const char* iface, double timeout_s, char* why, size_t why_len);
+typedef void* (*tsdp_gloo_device_fn)(const char* hostname, const char* iface, char* why, size_t why_len);
+/** Connects this rank to every other over `device` (addresses exchanged through the store); a context, or NULL and why. */
+typedef void* (*tsdp_gloo_join_fn)(void* device, int rank, int size, const tsdp_store_ops* ops, double timeout_s, char* why, size_t why_len);
 /** In-place sum across the ranks of count floats (is_double 0) or doubles (1); 0, or non-zero and why. */
 typedef int (*tsdp_gloo_sum_fn)(void* context, void* data, size_t count, int is_double, char* why, size_t why_len);
 /** Rank 0's bytes to every rank; 0, or non-zero and why. */

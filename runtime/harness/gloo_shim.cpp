@@ -66,8 +66,11 @@ private:
     double timeout_s_;
 };
 
-struct Joined {
+struct Device {
     std::shared_ptr<gloo::transport::Device> device;
+};
+
+struct Joined {
     std::shared_ptr<gloo::rendezvous::Context> context;
 };
 
@@ -84,22 +87,30 @@ int guarded(char* why, size_t why_len, const char* what, F body) {
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) void* tsdp_gloo_join(int rank, int size, const tsdp_store_ops* ops, const char* hostname, const char* iface, double timeout_s,
-                                                                      char* why, size_t why_len) {
-    auto* j = new Joined();
+extern "C" __attribute__((visibility("default"))) void* tsdp_gloo_device(const char* hostname, const char* iface, char* why, size_t why_len) {
+    auto* d = new Device();
     const bool named = iface && *iface;
     const std::string where = named ? std::string("Gloo's TCP transport on interface ") + iface + " (GLOO_SOCKET_IFNAME)" : std::string("Gloo's TCP transport on ") + hostname;
-    int code = guarded(why, why_len, where.c_str(), [&] {
+    const int code = guarded(why, why_len, where.c_str(), [&] {
         gloo::transport::tcp::attr attr;
         if (named) attr.iface = iface;
         else attr.hostname = hostname;
-        j->device = gloo::transport::tcp::CreateDevice(attr);
+        d->device = gloo::transport::tcp::CreateDevice(attr);
     });
-    if (code == 0) code = guarded(why, why_len, "Gloo's rendezvous (connectFullMesh)", [&] {
+    if (code != 0) {
+        delete d;
+        return nullptr;
+    }
+    return d;
+}
+
+extern "C" __attribute__((visibility("default"))) void* tsdp_gloo_join(void* device, int rank, int size, const tsdp_store_ops* ops, double timeout_s, char* why, size_t why_len) {
+    auto* j = new Joined();
+    const int code = guarded(why, why_len, "Gloo's rendezvous (connectFullMesh)", [&] {
         j->context = std::make_shared<gloo::rendezvous::Context>(rank, size);
         j->context->setTimeout(std::chrono::milliseconds((long long)(timeout_s * 1000)));
         TsdpStore store(*ops, timeout_s);
-        j->context->connectFullMesh(store, j->device);
+        j->context->connectFullMesh(store, ((Device*)device)->device);
     });
     if (code != 0) {
         delete j;

@@ -226,22 +226,28 @@ tsdp_group* group_join_rendezvous(const rendezvous_spec& spec, double timeout_s,
         *why = "cannot load tsdp's Gloo shim " + spec.gloo_shim + ": " + dlerror();
         return nullptr;
     }
+    auto device = (tsdp_gloo_device_fn)dlsym(lib, "tsdp_gloo_device");
     auto join = (tsdp_gloo_join_fn)dlsym(lib, "tsdp_gloo_join");
     auto sum = (tsdp_gloo_sum_fn)dlsym(lib, "tsdp_gloo_sum");
     auto broadcast = (tsdp_gloo_broadcast_fn)dlsym(lib, "tsdp_gloo_broadcast");
-    if (!join || !sum || !broadcast) {
-        *why = spec.gloo_shim + " lacks tsdp_gloo_join, tsdp_gloo_sum or tsdp_gloo_broadcast (a shim from another tsdp version)";
+    if (!device || !join || !sum || !broadcast) {
+        *why = spec.gloo_shim + " lacks tsdp_gloo_device, tsdp_gloo_join, tsdp_gloo_sum or tsdp_gloo_broadcast (a shim from another tsdp version)";
         return nullptr;
     }
     const bool serve = spec.rank == 0 && spec.generation == 0;
     rdzv_store* store = store_open(spec.host, spec.port, serve, spec.rank, "join" + std::to_string(spec.generation) + "/", timeout_s, why);
     if (!store) return nullptr;
+    char text[1024] = {0};
+    void* transport = device(gloo_host(store).c_str(), gloo_iface().c_str(), text, sizeof text);
+    if (!transport) {
+        *why = "rank " + std::to_string(spec.rank) + " of " + std::to_string(spec.size) + ": " + text;
+        return nullptr;
+    }
     // every rank arrives before any engine waits on another: a rank that never comes is named here
     if (store_barrier(store, "join", spec.rank, spec.size, timeout_s, why) != 0) return nullptr;
     // Gloo reads the store only while it connects (connectFullMesh), inside this call
     const tsdp_store_ops ops{store, ops_set, ops_get};
-    char text[1024] = {0};
-    void* context = join(spec.rank, spec.size, &ops, gloo_host(store).c_str(), gloo_iface().c_str(), timeout_s, text, sizeof text);
+    void* context = join(transport, spec.rank, spec.size, &ops, timeout_s, text, sizeof text);
     if (!context) {
         *why = "rank " + std::to_string(spec.rank) + " of " + std::to_string(spec.size) + ": " + text;
         return nullptr;
