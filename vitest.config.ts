@@ -8,6 +8,7 @@ import { defineConfig } from "vitest/config";
 // compile(), buildModel, `tsdp compile` without --emit, g++ or nvcc) belongs in NATIVE.
 export const NATIVE = [
   "test/distributed.test.ts",
+  "test/distributed-rdzv.test.ts",
   "test/adversarial/runtime.test.ts",
   "test/async-api.test.ts",
   "test/gpt-example.test.ts",

@@ -364,11 +364,16 @@ program
   .command("launch")
   .description(
     "run a training script as N processes on this machine (DistributedDataParallel): each joins the job at load(dir, { distributed: true }); " +
-      "started through Open MPI's mpirun; if one rank fails, the others are stopped and the launcher exits non-zero with that rank's message",
+      "started through Open MPI's mpirun, or with --rdzv tcp directly with torchrun's variables; if one rank fails, the others are stopped and the launcher exits non-zero with that rank's message",
   )
   .requiredOption("--nproc <n>", "processes to start", integerInRange("--nproc", 1, 1024))
   .option("--devices-per-proc <k>", "devices each process drives (TSDP_DEVICES_PER_PROC in its environment; on GPUs its local rank's block)", integerInRange("--devices-per-proc", 1, 1024), 1)
   .option("--timeout <seconds>", "seconds a collective may wait for the other ranks before its rank fails (TSDP_DIST_TIMEOUT; default 300)", positiveNumber("--timeout", 86_400))
+  .addOption(new Option("--rdzv <how>", "how the ranks meet: mpi (started through mpirun, Open MPI sums) or tcp (started directly with torchrun's variables: a rendezvous store at --master-addr:--master-port, Gloo sums)").choices(["mpi", "tcp"]).default("mpi"))
+  .option("--nnodes <n>", "with --rdzv tcp: machines in the job, each running this command with its own --node-rank", integerInRange("--nnodes", 1, 65536), 1)
+  .option("--node-rank <r>", "with --rdzv tcp: this machine's index (0 on rank 0's machine)", integerInRange("--node-rank", 0, 65535), 0)
+  .option("--master-addr <host>", "with --rdzv tcp: rank 0's machine as the others reach it (MASTER_ADDR; default 127.0.0.1)")
+  .option("--master-port <port>", "with --rdzv tcp: the store's port (MASTER_PORT; default on one machine: a free one)", integerInRange("--master-port", 1, 65535))
   .argument("<script>", "the training script (.ts runs through tsx)")
   .argument("[args...]", "the script's own arguments")
   .passThroughOptions()
@@ -376,13 +381,23 @@ program
     ["tsdp launch --nproc 2 examples/lenet/train.ts --limit 2000", "LeNet on 2 processes, one device each"],
     ["tsdp launch --nproc 3 --devices-per-proc 2 train.ts", "3 processes × 2 devices: the all-reduce spans 6 replicas"],
     ["tsdp launch --nproc 2 --timeout 30 train.ts", "a rank whose peer hangs fails after 30 s"],
+    ["tsdp launch --rdzv tcp --nproc 2 train.ts", "2 processes without mpirun: torchrun's variables, Gloo sums"],
+    ["tsdp launch --rdzv tcp --nnodes 2 --node-rank 0 --master-addr 10.0.0.1 --master-port 29500 --nproc 2 train.ts", "machine 0 of 2 (run it with --node-rank 1 on the other)"],
   ))
   .addHelpText("after", "\nMore than one machine: mpirun -np N -H a,b npx tsx train.ts, or srun --mpi=pmix npx tsx train.ts (README \"More than one machine\").")
-  .action((script: string, args: string[], opts: { nproc: number; devicesPerProc: number; timeout?: number }) =>
+  .action((script: string, args: string[], opts: { nproc: number; devicesPerProc: number; timeout?: number; rdzv: "mpi" | "tcp"; nnodes: number; nodeRank: number; masterAddr?: string; masterPort?: number }) =>
     run(async () => {
       const { launch, LaunchError } = await import("../runtime/distributed-launch.ts");
       try {
-        process.exitCode = await launch({ nproc: opts.nproc, devicesPerProc: opts.devicesPerProc, timeout: opts.timeout, script, args });
+        const common = { nproc: opts.nproc, devicesPerProc: opts.devicesPerProc, timeout: opts.timeout, script, args };
+        if (opts.rdzv === "tcp") {
+          const { launchRendezvous } = await import("../runtime/distributed-rdzv-launch.ts");
+          process.exitCode = await launchRendezvous({ ...common, nnodes: opts.nnodes, nodeRank: opts.nodeRank, masterAddr: opts.masterAddr, masterPort: opts.masterPort });
+        } else {
+          const tcpOnly = [opts.nnodes !== 1 && "--nnodes", opts.nodeRank !== 0 && "--node-rank", opts.masterAddr !== undefined && "--master-addr", opts.masterPort !== undefined && "--master-port"].filter(Boolean);
+          if (tcpOnly.length) throw new LaunchError(`${tcpOnly.join(", ")}: only with --rdzv tcp (mpirun's own -H and hostfiles place ranks on machines)`);
+          process.exitCode = await launch(common);
+        }
       } catch (e) {
         if (!(e instanceof LaunchError)) throw e;
         process.stderr.write(`tsdp: ${e.message}\n`);

@@ -125,7 +125,20 @@ export function diagnose(): { findings: Finding[]; target: string; why: string }
         what: "MPI",
         found: `${lib ? "libmpi.so.40 (Open MPI) loads" : "libmpi.so.40 not found"}; ${mpirun ? "mpirun found" : "no mpirun"}`,
         ok: lib && mpirun,
-        note: "training across processes: the CPU target's collective engine, the bootstrap of NCCL across processes, and tsdp launch's launcher: apt-get install openmpi-bin",
+        note: "training across processes under mpirun, srun or tsdp launch: the CPU target's collective engine, the bootstrap of NCCL across processes, and tsdp launch's launcher: apt-get install openmpi-bin",
+      };
+    })(),
+    (() => {
+      // the shim (runtime/harness/gloo_shim.cpp) is compiled against the headers and linked with libgloo on first use
+      const headers = existsSync("/usr/include/gloo/allreduce.h");
+      const lib = canLoad("libgloo.so.0");
+      return {
+        what: "Gloo",
+        found: `${headers ? "Gloo's headers found" : "no Gloo headers (/usr/include/gloo)"}; ${lib ? "libgloo.so.0 loads" : "libgloo.so.0 not found"}`,
+        ok: headers && lib,
+        note:
+          "training across processes without mpirun (tsdp launch --rdzv tcp, or torchrun's RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT): the host's collective engine, " +
+          "through a shim built with g++ on first use: apt-get install libgloo-dev",
       };
     })(),
     {

@@ -2,7 +2,8 @@
 // through Open MPI's mpirun (the engine's own launcher: it forms the MPI world the processes join at
 // load({ distributed: true }), forwards signals, and stops every rank when one exits abnormally),
 // shows rank 0's output as is and the others' prefixed with their rank, and, when the job fails,
-// ends with one line naming the rank that failed and its last message.
+// ends with one line naming the rank that failed and its last message. `tsdp launch --rdzv tcp`
+// starts the ranks without mpirun instead (distributed-rdzv-launch.ts).
 import { spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
@@ -31,7 +32,7 @@ export function findMpirun(env: NodeJS.ProcessEnv = process.env): string | undef
 }
 
 /** How a script runs in each rank: TypeScript through tsx's loader, JavaScript as is. */
-function scriptCommand(script: string): string[] {
+export function scriptCommand(script: string): string[] {
   const path = resolve(script);
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
   return /\.[cm]?tsx?$/.test(path) ? [process.execPath, "--import", tsx, path] : [process.execPath, path];
@@ -64,7 +65,7 @@ const EXITED = /Process name:\s*\[\[\d+,\d+\],(\d+)\]\s*\n\s*Exit code:\s*(\d+)/
 const SIGNALED = /process rank (\d+) with PID \d+ on node \S+ exited on signal (\d+)(?: \(([^)]+)\))?/;
 
 /** A rank's message among its last lines of stderr: the last error line (Node's "Error: …", tsdp's "tsdp: …"), else its last line. */
-function message(lines: readonly string[]): string | undefined {
+export function lastMessage(lines: readonly string[]): string | undefined {
   const errors = lines.filter((l) => /^\s*(\w*Error\b|tsdp\b)/.test(l));
   return (errors.at(-1) ?? lines.at(-1))?.trim();
 }
@@ -114,7 +115,7 @@ export function launch(o: LaunchOptions): Promise<number> {
         if (mpirunText.trim()) err(mpirunText.trim());
         err(`tsdp launch: the job failed (mpirun ${signal ? `killed by ${signal}` : `exited with status ${code}`})`);
       } else {
-        const said = message(lastError.get(rank) ?? []);
+        const said = lastMessage(lastError.get(rank) ?? []);
         err(`tsdp launch: rank ${rank} of ${o.nproc} ${how}; the other ranks were stopped${said ? `. Its message: ${said}` : ""}`);
       }
       done(code && code > 0 ? code : 1);

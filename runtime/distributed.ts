@@ -5,10 +5,13 @@
 //   tsdp launch / mpirun (Open MPI)   OMPI_COMM_WORLD_RANK, OMPI_COMM_WORLD_SIZE, OMPI_COMM_WORLD_LOCAL_RANK
 //   srun (Slurm)                       SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID
 //   torchrun style                     RANK, WORLD_SIZE, LOCAL_RANK (MASTER_ADDR, MASTER_PORT)
-// The collective engine is Open MPI (runtime/harness/group.h), whose world is formed by mpirun or
-// by srun's PMIx; a torchrun-style environment alone cannot form it, so with more than one process
-// load() then says how to start the job instead.
+// Under mpirun and srun the collective engine is Open MPI (runtime/harness/group.h), whose world
+// the launcher forms. A torchrun-style environment has no such launcher: the ranks meet at a
+// rendezvous store that rank 0 serves at MASTER_ADDR:MASTER_PORT (runtime/harness/store.h) and
+// sum with Gloo through tsdp's shim (runtime/gloo-shim.ts builds it on first use); on GPUs NCCL
+// sums the gradients, its id published through the store.
 
+import { glooShim } from "./gloo-shim.ts";
 import type { NativeLibrary, ModelHandle } from "./native.ts";
 
 export type Launcher = "mpirun" | "srun" | "torchrun";
@@ -62,6 +65,26 @@ export function processGroupFromEnv(env: Environment = process.env): ProcessGrou
   return undefined;
 }
 
+/** Where a torchrun-style job's ranks meet: MASTER_ADDR and MASTER_PORT (both required, as torchrun's env:// does). */
+export function rendezvousFromEnv(env: Environment = process.env): { host: string; port: number } {
+  const host = env.MASTER_ADDR?.trim();
+  const port = env.MASTER_PORT?.trim();
+  if (!host || !port)
+    throw new Error(
+      `distributed: RANK and WORLD_SIZE are set but ${!host ? "MASTER_ADDR" : "MASTER_PORT"} is not: a torchrun-style job meets at MASTER_ADDR:MASTER_PORT ` +
+        "(rank 0's machine and a free port, the same in every rank), e.g. MASTER_ADDR=10.0.0.1 MASTER_PORT=29500",
+    );
+  const n = Number(port);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`distributed: MASTER_PORT=${JSON.stringify(port)} is not a TCP port (1–65535)`);
+  // torchrun itself: its agent says it already serves torch's TCPStore on MASTER_PORT (untested here: no PyTorch on this machine)
+  if (env.TORCHELASTIC_USE_AGENT_STORE === "True")
+    throw new Error(
+      "distributed: torchrun's agent serves torch's TCPStore at MASTER_ADDR:MASTER_PORT (TORCHELASTIC_USE_AGENT_STORE=True), where tsdp's rank 0 would serve tsdp's own store: " +
+        "start the ranks with `npx tsdp launch --rdzv tcp` (on each machine, with --nnodes and --node-rank), or set RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT yourself",
+    );
+  return { host, port: n };
+}
+
 /** The rank of this process (0 when it runs alone): scripts print and write files only on rank 0. */
 export function rank(env: Environment = process.env): number {
   return processGroupFromEnv(env)?.rank ?? 0;
@@ -109,6 +132,12 @@ export function batchShard(batch: number, rank: number, worldSize: number, devic
 }
 
 let joinedLibrary: NativeLibrary | undefined;
+/**
+ * Torchrun-style joins so far in this process. Each model library holds its own group (its own
+ * copy of the harness), so each load meets the others again, under its own keys of the store that
+ * the first join's rank 0 serves; every rank loads the same models in the same order.
+ */
+let rendezvousJoins = 0;
 
 /**
  * Sums numbers over every process of the job (a script's own reductions: evaluation's correct
@@ -125,22 +154,34 @@ export function allReduceSum(values: readonly number[]): number[] {
 }
 
 /**
- * Joins the group (tsdp_join_group) and checks that MPI's view agrees with the launcher's
- * variables. At a normal exit (status 0) the process leaves the group with MPI_Finalize; after an
- * error it does not, so that mpirun sees the failure and stops the other ranks.
+ * Joins the group and checks that the engine's view agrees with the launcher's variables: under
+ * mpirun or srun Open MPI's world (tsdp_join_group); under a torchrun-style launch the rendezvous
+ * at MASTER_ADDR:MASTER_PORT and Gloo (tsdp_join_rendezvous), within the timeout. At a normal exit
+ * (status 0) the process leaves an MPI group with MPI_Finalize; after an error it does not, so
+ * that mpirun sees the failure and stops the other ranks.
  */
-export function joinGroup(lib: NativeLibrary, handle: ModelHandle, info: ProcessGroupInfo, timeoutSeconds: number, where: string): void {
-  if (info.launcher === "torchrun" && info.worldSize > 1)
-    throw new Error(
-      `${where}: RANK/WORLD_SIZE say this is rank ${info.rank} of ${info.worldSize}, but tsdp's collective engine (Open MPI) forms its group ` +
-        `only under mpirun or srun: start the job with \`npx tsdp launch --nproc ${info.worldSize} script.ts\` (one machine), ` +
-        "`mpirun -np N npx tsx script.ts` or `srun --mpi=pmix npx tsx script.ts`",
-    );
-  const { code, rank, size } = lib.joinGroup(handle, timeoutSeconds);
-  if (code === -2) throw new Error(`${where}: ${lib.path} has no tsdp_join_group (a library without a training step, or built before it existed): rebuild with tsdp compile`);
+export async function joinGroup(lib: NativeLibrary, handle: ModelHandle, info: ProcessGroupInfo, timeoutSeconds: number, where: string, env: Environment = process.env): Promise<void> {
+  let joined: { code: number; rank: number; size: number };
+  const engine = info.launcher === "torchrun" ? "Gloo" : "MPI";
+  if (info.launcher === "torchrun") {
+    const { host, port } = rendezvousFromEnv(env);
+    let shim: string;
+    try {
+      shim = await glooShim();
+    } catch (e) {
+      throw new Error(
+        `${where}: a torchrun-style launch (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) sums across processes with Gloo, and tsdp's Gloo shim is unavailable: ${(e as Error).message}. ` +
+          "Or start the job with `npx tsdp launch` or mpirun (Open MPI), which need no Gloo",
+      );
+    }
+    joined = lib.joinRendezvous(handle, timeoutSeconds, info.rank, info.worldSize, host, port, rendezvousJoins++, shim);
+  } else joined = lib.joinGroup(handle, timeoutSeconds);
+  const { code, rank, size } = joined;
+  const entry = info.launcher === "torchrun" ? "tsdp_join_rendezvous" : "tsdp_join_group";
+  if (code === -2) throw new Error(`${where}: ${lib.path} has no ${entry} (a library without a training step, or built before it existed): rebuild with tsdp compile`);
   if (code !== 0) throw new Error(`${where}: joining the process group failed: ${lib.lastError(handle) || `code ${code}`}`);
   if (rank !== info.rank || size !== info.worldSize)
-    throw new Error(`${where}: the launcher says rank ${info.rank} of ${info.worldSize}, MPI says rank ${rank} of ${size}: the variables do not come from the launcher that started this process`);
+    throw new Error(`${where}: the launcher says rank ${info.rank} of ${info.worldSize}, ${engine} says rank ${rank} of ${size}: the variables do not come from the launcher that started this process`);
   if (joinedLibrary !== lib) {
     joinedLibrary = lib;
     process.on("exit", (status) => {

@@ -192,7 +192,7 @@ export async function load<Out extends Tensor | Tensor[] = Tensor | Tensor[]>(
   if (group && group.worldSize > 1) {
     try {
       if (!lib.canTrain) throw new Error(`load: distributed: ${manifest.model} has no training step (DistributedDataParallel sums gradients)`);
-      joinGroup(lib, handle, group, timeout, "load");
+      await joinGroup(lib, handle, group, timeout, "load");
     } catch (e) {
       model.dispose();
       throw e;

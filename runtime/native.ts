@@ -135,14 +135,14 @@ export class NativeLibrary {
   readonly #fn: Record<(typeof ABI_SYMBOLS)[number], Fn>;
 
   readonly #training: { evaluate?: Fn; evaluateRaw?: Fn; trainStep?: Fn; steps?: Fn };
-  readonly #info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn; joinGroup?: Fn; groupFinalize?: Fn; groupSum?: Fn };
+  readonly #info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn; joinGroup?: Fn; joinRendezvous?: Fn; groupFinalize?: Fn; groupSum?: Fn };
 
   private constructor(
     path: string,
     lib: LibraryHandle,
     fn: Record<(typeof ABI_SYMBOLS)[number], Fn>,
     training: { evaluate?: Fn; evaluateRaw?: Fn; trainStep?: Fn; steps?: Fn },
-    info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn; joinGroup?: Fn; groupFinalize?: Fn; groupSum?: Fn },
+    info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn; joinGroup?: Fn; joinRendezvous?: Fn; groupFinalize?: Fn; groupSum?: Fn },
   ) {
     this.path = path;
     this.#lib = lib;
@@ -268,6 +268,14 @@ export class NativeLibrary {
     return { code, rank: info[0], size: info[1] };
   }
 
+  /** tsdp_join_rendezvous: joins a torchrun-style job at host:port (Gloo through the shim at `glooShim`; `generation`: this process's earlier joins); rank and world size, or the failing code. */
+  joinRendezvous(h: ModelHandle, timeoutSeconds: number, rank: number, size: number, host: string, port: number, generation: number, glooShim: string): { code: number; rank: number; size: number } {
+    if (!this.#info.joinRendezvous) return { code: -2, rank: 0, size: 1 };
+    const info = new Int32Array(2);
+    const code: number = this.#info.joinRendezvous(h, timeoutSeconds, rank, size, host, port, generation, glooShim, info);
+    return { code, rank: info[0], size: info[1] };
+  }
+
   /** tsdp_group_sum: `values` summed in place across the group; the code (-2 without the entry point). */
   groupSum(values: Float64Array): number {
     return this.#info.groupSum ? this.#info.groupSum(values, values.length) : -2;
@@ -388,6 +396,7 @@ export class NativeLibrary {
       deviceCount: optional("tsdp_device_count", "int", [ModelPtr]),
       // DistributedDataParallel (runtime/distributed.ts): in libraries that train
       joinGroup: optional("tsdp_join_group", "int", [ModelPtr, "double", "void *"]),
+      joinRendezvous: optional("tsdp_join_rendezvous", "int", [ModelPtr, "double", "int", "int", "const char *", "int", "int", "const char *", "void *"]),
       groupFinalize: optional("tsdp_group_finalize", "int", []),
       groupSum: optional("tsdp_group_sum", "int", ["void *", "int"]),
       // only in counter builds (tsdp compile --counters)

@@ -22,7 +22,7 @@ describe("tsdp doctor", () => {
   it("lists what it found and the default target, and exits 0 where something can build", async () => {
     const r = await tsdp(["doctor"]);
     expect(r.status, r.stderr).toBe(0);
-    for (const what of ["Node.js", "g++", "nvcc", "GPUs", "NCCL", "MPI", "cache"]) expect(r.stdout).toMatch(new RegExp(`^[✓✗] ${what.replace("+", "\\+")}\\s`, "m"));
+    for (const what of ["Node.js", "g++", "nvcc", "GPUs", "NCCL", "MPI", "Gloo", "cache"]) expect(r.stdout).toMatch(new RegExp(`^[✓✗] ${what.replace("+", "\\+")}\\s`, "m"));
     expect(r.stdout).toMatch(/^default target: (cpu|cuda) \(.+\)/m);
     expect(r.stdout).toContain(process.version);
   });

@@ -3,7 +3,7 @@
 // in test/distributed.test.ts.
 import { describe, expect, it } from "vitest";
 import { distributedShard } from "../runtime/data.ts";
-import { batchShard, distributedTimeout, localDevices, processGroupFromEnv } from "../runtime/distributed.ts";
+import { batchShard, distributedTimeout, localDevices, processGroupFromEnv, rendezvousFromEnv } from "../runtime/distributed.ts";
 import { mpirunArguments } from "../runtime/distributed-launch.ts";
 
 describe("processGroupFromEnv", () => {
@@ -23,6 +23,22 @@ describe("processGroupFromEnv", () => {
     expect(() => processGroupFromEnv({ RANK: "2", WORLD_SIZE: "2" })).toThrow(/RANK=2 is not below WORLD_SIZE=2/);
     expect(() => processGroupFromEnv({ RANK: "x", WORLD_SIZE: "2" })).toThrow(/RANK="x" is not an integer ≥ 0/);
     expect(() => processGroupFromEnv({ SLURM_PROCID: "0", SLURM_NTASKS: "0" })).toThrow(/SLURM_NTASKS="0" is not an integer ≥ 1/);
+  });
+});
+
+describe("rendezvousFromEnv (a torchrun-style launch)", () => {
+  it("reads MASTER_ADDR and MASTER_PORT", () => {
+    expect(rendezvousFromEnv({ MASTER_ADDR: "10.0.0.1", MASTER_PORT: "29500" })).toEqual({ host: "10.0.0.1", port: 29500 });
+  });
+
+  it("refuses a missing address or port, or a port that is not one, naming the variable", () => {
+    expect(() => rendezvousFromEnv({ MASTER_PORT: "29500" })).toThrow(/MASTER_ADDR is not: a torchrun-style job meets at MASTER_ADDR:MASTER_PORT/);
+    expect(() => rendezvousFromEnv({ MASTER_ADDR: "a" })).toThrow(/MASTER_PORT is not/);
+    expect(() => rendezvousFromEnv({ MASTER_ADDR: "a", MASTER_PORT: "70000" })).toThrow(/MASTER_PORT="70000" is not a TCP port/);
+  });
+
+  it("refuses torchrun's agent store, which holds MASTER_PORT, saying what to use instead", () => {
+    expect(() => rendezvousFromEnv({ MASTER_ADDR: "a", MASTER_PORT: "29500", TORCHELASTIC_USE_AGENT_STORE: "True" })).toThrow(/torchrun's agent serves torch's TCPStore .*tsdp launch --rdzv tcp/);
   });
 });
 

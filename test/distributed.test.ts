@@ -16,13 +16,13 @@
 // model's parameters and buffers, or over its whole optimizer state, not per tensor: a gradient
 // that is zero in exact arithmetic (a conv bias followed by BatchNorm) is fp32 cancellation noise
 // of the model's scale, and its momentum buffer holds only that noise.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
-import { load, readSafetensorsFile, tensor } from "../runtime/index.ts";
-import { globalBatch, sizesFor, STEPS } from "./distributed/batches.ts";
+import { STEPS } from "./distributed/batches.ts";
+import { expectJobEqualsReference, reference } from "./distributed/compare.ts";
 import { runNode } from "./helpers.ts";
 
 const MODELS = { lenet: "examples/lenet/model.ts", batchnorm: "test/fixtures/ddp-batchnorm/model.ts" } as const;
@@ -44,32 +44,6 @@ async function buildBoth(): Promise<Record<keyof typeof MODELS, string>> {
 
 const tsdp = (args: string[], env: NodeJS.ProcessEnv = {}) => runNode(["bin/tsdp.js", ...args], { env: { ...process.env, ...env } });
 
-/** The state one process reaches on the whole batches, as a checkpoint's tensors. */
-async function reference(dir: string, devices: number, work: string) {
-  const m = await load(dir, { devices });
-  const sample = m.inputs[0].shape.slice(1) as number[];
-  const losses: number[] = [];
-  for (let s = 0; s < STEPS; s++) {
-    const b = globalBatch(s, sample, sizesFor(dir));
-    losses.push(m.trainStepSync(tensor(b.x, [b.size, ...sample]), tensor(b.y, [b.size])));
-  }
-  const file = join(work, `reference-${dir.split("/").pop()}-${devices}.safetensors`);
-  await m.saveCheckpoint(file);
-  m.dispose();
-  return { tensors: (await readSafetensorsFile(file)).tensors, losses };
-}
-
-const largest = (a: ArrayLike<number | bigint>) => Array.from(a, (v) => Math.abs(Number(v))).reduce((m, v) => Math.max(m, v), 0);
-
-function expectClose(got: ArrayLike<number | bigint>, want: ArrayLike<number | bigint>, what: string, scale = largest(want)) {
-  expect(got.length, what).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const g = Number(got[i]);
-    const w = Number(want[i]);
-    if (!(Math.abs(g - w) <= 1e-6 * scale + 1e-5 * Math.abs(w))) expect.fail(`${what}[${i}]: ${g}, expected ${w} (rtol 1e-5, atol ${(1e-6 * scale).toExponential(2)})`);
-  }
-}
-
 describe("DistributedDataParallel across processes (tsdp launch, Open MPI)", () => {
   it("2 and 3 processes × 1 and 2 devices, 5 reshuffled steps, checkpoint at step 2: equal to one process, for LeNet and BatchNorm", async () => {
     const dirs = await builds();
@@ -89,20 +63,7 @@ describe("DistributedDataParallel across processes (tsdp launch, Open MPI)", () 
       }
       for (const name of Object.keys(MODELS) as (keyof typeof MODELS)[]) {
         const want = await referenceFor(name, name === "lenet" ? 1 : nproc * k);
-        const job = `${name}, ${nproc} processes × ${k} devices`;
-        const losses = [0, 2].flatMap((from) => JSON.parse(readFileSync(join(out, `${name}-losses-${from}.json`), "utf8")) as number[]);
-        expectClose(losses, want.losses, `${job}: losses`);
-        const rank0 = (await readSafetensorsFile(join(out, `${name}-rank0.safetensors`))).tensors;
-        expect([...rank0.keys()].sort(), job).toEqual([...want.tensors.keys()].sort());
-        const kind = (n: string) => n.startsWith("optimizer.");
-        const scales = [false, true].map((optimizer) => Math.max(...[...want.tensors].filter(([n]) => n !== "optimizer.step" && kind(n) === optimizer).map(([, t]) => largest(t.data as Float32Array))));
-        for (const [tensorName, t] of want.tensors)
-          expectClose(rank0.get(tensorName)!.data as Float32Array, t.data as Float32Array, `${job}: ${tensorName}`, scales[Number(kind(tensorName))]);
-        // DDP's invariant: every rank applies the same summed gradient, so every rank holds the same state
-        for (let rank = 1; rank < nproc; rank++) {
-          const other = (await readSafetensorsFile(join(out, `${name}-rank${rank}.safetensors`))).tensors;
-          for (const [tensorName, t] of rank0) expect(Array.from(other.get(tensorName)!.data as Float32Array), `${job}: rank ${rank}'s ${tensorName}`).toEqual(Array.from(t.data as Float32Array));
-        }
+        await expectJobEqualsReference(out, name, [0, 2], nproc, want, `${name}, ${nproc} processes × ${k} devices`);
       }
     }
   }, 600_000);

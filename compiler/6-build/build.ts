@@ -174,7 +174,7 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
       if (compiled.value.exitCode !== 0) throw new CompileError([multiline("buildFailed", explainBuildError(log, gen.cu, command[0]))]);
       if (harness.status === "rejected") throw harness.reason;
       const { objects } = harness.value;
-      const link = linkCommand(opts.target, [objectFile, objects["harness.cu"], objects["step.cu"], objects["cublaslt.cu"], objects["group.cu"], ...(trains ? [objects["training_abi.cu"]] : [])], join(work, "libmodel.so"), flavor);
+      const link = linkCommand(opts.target, [objectFile, objects["harness.cu"], objects["step.cu"], objects["cublaslt.cu"], objects["group.cu"], objects["store.cu"], ...(trains ? [objects["training_abi.cu"]] : [])], join(work, "libmodel.so"), flavor);
       const linked = await runToolchain(link, abandon);
       if (linked.exitCode !== 0)
         throw new CompileError([multiline("buildFailed", `${link[0].split("/").pop()} failed to link the model with the harness:\n${(linked.all ?? "").split("\n").slice(0, 20).join("\n")}`)]);

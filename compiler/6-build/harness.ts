@@ -15,7 +15,7 @@ import { harnessDir, shimHeader, toolVersion } from "./toolchain.ts";
 // the command and the compiler) and linked with each model's generated code.
 
 /** The harness's sources, each compiled to its own object; training_abi only for models that train. */
-export const harnessSources = ["harness.cu", "step.cu", "cublaslt.cu", "group.cu", "training_abi.cu"] as const;
+export const harnessSources = ["harness.cu", "step.cu", "cublaslt.cu", "group.cu", "store.cu", "training_abi.cu"] as const;
 export type HarnessSource = (typeof harnessSources)[number];
 
 /** Every header and source of the harness and (CPU target) the shim, in a fixed order: part of every cache key. */

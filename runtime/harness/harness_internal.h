@@ -118,8 +118,12 @@ void nccl_close(tsdp_nccl* n);
 int evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* target, void* const* outputs, float* loss);
 int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, float* loss);
 int optimizer_steps(tsdp_model* m, unsigned long long* steps, int set);
-/** Joins the launcher's process group and gives every process rank 0's parameters and buffers; info: rank, size. */
-int join_group(tsdp_model* m, double timeout_s, int* info);
+struct rendezvous_spec;  // group.h
+/**
+ * Joins the launcher's process group (rendezvous nullptr: Open MPI's world; else the torchrun-style
+ * rendezvous and Gloo) and gives every process rank 0's parameters and buffers; info: rank, size.
+ */
+int join_group(tsdp_model* m, double timeout_s, const rendezvous_spec* rendezvous, int* info);
 /** "; all-reduce: …" for tsdp_describe. */
 std::string describe_all_reduce(tsdp_model* m);
 }  // namespace tsdp_harness

@@ -64,8 +64,9 @@ const tsdp_training_desc& training() { return *tsdp_model_description.training; 
 // back. TSDP_ALLREDUCE=standin|nccl forces either.
 //
 // Across processes (m->group, DistributedDataParallel): on GPUs one NCCL communicator holds every
-// GPU of every process (ncclCommInitRank, its id sent by MPI_Bcast); on the CPU target the
-// stand-in's per-process sum is then summed across processes by MPI (group.h).
+// GPU of every process (ncclCommInitRank, its id sent by MPI_Bcast or the rendezvous store); on
+// the CPU target the stand-in's per-process sum is then summed across processes by the group's
+// engine, Open MPI or Gloo (group.h).
 
 void nccl_close(tsdp_nccl* n) {
     if (!n) return;
@@ -79,8 +80,8 @@ void nccl_close(tsdp_nccl* n) {
 namespace {
 
 /**
- * One communicator over every GPU of every process: rank 0 makes the id, MPI_Bcast gives it to the
- * others, and each local GPU joins as rank (process rank × local GPUs + i), all inside one NCCL
+ * One communicator over every GPU of every process: rank 0 makes the id, MPI_Bcast (mpirun,
+ * srun) or the rendezvous store (torchrun style) gives it to the others, and each local GPU joins as rank (process rank × local GPUs + i), all inside one NCCL
  * group (ncclCommInitRank for several GPUs of one thread must be grouped). Untested: written for
  * GPU machines; every process must drive the same number of GPUs.
  */
@@ -92,7 +93,7 @@ int nccl_init_ranks(tsdp_model* m, tsdp_nccl* n, int (*get_unique_id)(tsdp_nccl_
         *why = std::string("ncclGetUniqueId failed: ") + (n->error_string ? n->error_string(code) : std::to_string(code));
         return code;
     }
-    if (group_broadcast(m->group, &id, sizeof id, "MPI_Bcast of the ncclUniqueId", why) != 0) return -1;
+    if (group_publish(m->group, &id, sizeof id, "the ncclUniqueId", why) != 0) return -1;
     const int local = (int)m->replicas.size();
     const int total = local * group_size(m->group);
     if ((code = n->group_start()) != 0) {
@@ -124,8 +125,8 @@ int nccl_open(tsdp_model* m, std::string* why) {
     if (mode == "standin" || (mode == "auto" && m->replicas.size() < 2)) return 0;
     const char* library = "libnccl.so.2";
 #ifdef TSDP_CUDA_SHIM
-    if (m->group) {  // MPI sums across the processes (enqueue_all_reduce)
-        *why = "the CPU target sums across processes with Open MPI";
+    if (m->group) {  // the group's engine sums across the processes (enqueue_all_reduce)
+        *why = std::string("the CPU target sums across processes with ") + group_engine(m->group);
         return 0;
     }
     // The CPU target has no NCCL. Tests give it an in-process one that sums the virtual devices'
@@ -289,11 +290,11 @@ int enqueue_all_reduce(tsdp_model* m, const tsdp_bucket_info& b) {
         TSDP_CHECK(cudaGetLastError());
     }
     if (m->group) {
-        // the host waits for this process's sum, then MPI adds the other processes' (CPU target:
+        // the host waits for this process's sum, then the group adds the other processes' (CPU target:
         // device memory is host memory; on GPUs a group always sums with NCCL, above)
         TSDP_CHECK(cudaStreamSynchronize(r0->comm));
         std::string why;
-        if (group_sum_floats(m->group, sum, b.count, "the all-reduce of a gradient bucket (MPI_Allreduce)", &why) != 0) return fail(m, -1, why);
+        if (group_sum_floats(m->group, sum, b.count, "the all-reduce of a gradient bucket", &why) != 0) return fail(m, -1, why);
     }
     for (size_t i = 1; i < m->replicas.size(); ++i)
         TSDP_CHECK(cudaMemcpyAsync((float*)m->replicas[i].grads + b.offset, sum, bytes, cudaMemcpyDeviceToDevice, r0->comm));
@@ -323,7 +324,7 @@ int enqueue_buffer_broadcast(tsdp_model* m, size_t begin, size_t end) {
     }
     TSDP_CHECK(cudaStreamSynchronize(r0->stream));
     std::string why;
-    if (group_broadcast(m->group, r0->params + begin, end - begin, "the broadcast of rank 0's buffers (MPI_Bcast)", &why) != 0) return fail(m, -1, why);
+    if (group_broadcast(m->group, r0->params + begin, end - begin, "the broadcast of rank 0's buffers", &why) != 0) return fail(m, -1, why);
     return 0;
 }
 
@@ -495,14 +496,14 @@ double combine(const std::vector<float>& losses, const std::vector<std::pair<int
 int global_batch(tsdp_model* m, int batch, double* out) {
     *out = batch;
     std::string why;
-    if (m->group && group_sum_doubles(m->group, out, 1, "the sum of the processes' batch sizes (MPI_Allreduce)", &why) != 0) return fail(m, -1, why);
+    if (m->group && group_sum_doubles(m->group, out, 1, "the sum of the processes' batch sizes", &why) != 0) return fail(m, -1, why);
     return 0;
 }
 
 /** The job's loss: this process's share, summed across the group. */
 int global_loss(tsdp_model* m, double local, float* loss) {
     std::string why;
-    if (m->group && group_sum_doubles(m->group, &local, 1, "the sum of the processes' losses (MPI_Allreduce)", &why) != 0) return fail(m, -1, why);
+    if (m->group && group_sum_doubles(m->group, &local, 1, "the sum of the processes' losses", &why) != 0) return fail(m, -1, why);
     *loss = (float)local;
     return 0;
 }
@@ -511,7 +512,7 @@ int global_loss(tsdp_model* m, double local, float* loss) {
 
 std::string describe_all_reduce(tsdp_model* m) {
     std::string text = std::string("; all-reduce: ") +
-                       (m->group ? (m->nccl ? "NCCL across " : "in-process stand-in + Open MPI across ") + std::to_string(group_size(m->group)) + " processes"
+                       (m->group ? (m->nccl ? "NCCL across " : "in-process stand-in + " + std::string(group_engine(m->group)) + " across ") + std::to_string(group_size(m->group)) + " processes"
                         : m->replicas.size() < 2 && !m->nccl ? "none (one replica)"
                         : m->nccl ? "NCCL" : "in-process stand-in") +
                        ", " + std::to_string(training().bucket_count) + " bucket(s)";
@@ -592,20 +593,21 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
     }
 }
 
-int join_group(tsdp_model* m, double timeout_s, int* info) {
+int join_group(tsdp_model* m, double timeout_s, const rendezvous_spec* rendezvous, int* info) {
     if (!m || !info) return -1;
-    if (!(timeout_s > 0)) return fail(m, -1, "tsdp_join_group: the timeout must be a positive number of seconds, got " + std::to_string(timeout_s));
+    const char* entry = rendezvous ? "tsdp_join_rendezvous" : "tsdp_join_group";
+    if (!(timeout_s > 0)) return fail(m, -1, std::string(entry) + ": the timeout must be a positive number of seconds, got " + std::to_string(timeout_s));
     try {
         std::string why;
-        tsdp_group* g = group_join(timeout_s, &why);
-        if (!g) return fail(m, -1, "tsdp_join_group: " + why);
+        tsdp_group* g = rendezvous ? group_join_rendezvous(*rendezvous, timeout_s, &why) : group_join(timeout_s, &why);
+        if (!g) return fail(m, -1, std::string(entry) + ": " + why);
         m->group = g;
         info[0] = group_rank(g);
         info[1] = group_size(g);
 #ifdef TSDP_CUDA_SHIM
-        // the host's MPI calls sit between the step's kernels: a captured graph would leave them out
+        // the host's collectives sit between the step's kernels: a captured graph would leave them out
         m->use_graphs = 0;
-        m->graph_status = "eager: the CPU target sums across processes with Open MPI on the host";
+        m->graph_status = std::string("eager: the CPU target sums across processes with ") + group_engine(g) + " on the host";
 #endif
         // DDP's start: every process takes rank 0's parameters and buffers
         tsdp_replica* r0 = &m->replicas[0];
@@ -615,7 +617,7 @@ int join_group(tsdp_model* m, double timeout_s, int* info) {
         TSDP_CHECK(cudaSetDevice(r0->device));
         TSDP_CHECK(cudaDeviceSynchronize());
         TSDP_CHECK(cudaMemcpy(host.data(), r0->params, bytes, cudaMemcpyDeviceToHost));
-        if (group_broadcast(g, host.data(), bytes, "the broadcast of rank 0's parameters (MPI_Bcast)", &why) != 0) return fail(m, -1, why);
+        if (group_broadcast(g, host.data(), bytes, "the broadcast of rank 0's parameters", &why) != 0) return fail(m, -1, why);
         for (auto& r : m->replicas) {
             TSDP_CHECK(cudaSetDevice(r.device));
             TSDP_CHECK(cudaMemcpy(r.params, host.data(), bytes, cudaMemcpyHostToDevice));

@@ -4,6 +4,7 @@
 #define TSDP_SOURCE_NAME "training_abi.cu"
 #include "harness.h"
 #include "harness_internal.h"
+#include "group.h"
 
 /** Forward and loss without updating anything (BatchNorm still follows the train/eval mode). */
 TSDP_EXPORT int tsdp_evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* target, void* const* outputs, float* loss) {
@@ -36,5 +37,25 @@ TSDP_EXPORT int tsdp_optimizer_steps(tsdp_model* m, unsigned long long* steps, i
  * collective that takes longer than timeout_s seconds ends the process with a message.
  */
 TSDP_EXPORT int tsdp_join_group(tsdp_model* m, double timeout_s, int* info) {
-    return tsdp_harness::join_group(m, timeout_s, info);
+    return tsdp_harness::join_group(m, timeout_s, nullptr, info);
+}
+
+/**
+ * DistributedDataParallel under a torchrun-style launch (no mpirun): the ranks meet at the
+ * rendezvous store at host:port (MASTER_ADDR, MASTER_PORT), which rank 0 serves, and sum with Gloo
+ * through the shim at gloo_shim (runtime/gloo-shim.ts builds it); on GPUs NCCL sums the gradients,
+ * its id published through the store. Otherwise as tsdp_join_group; a rank that does not arrive
+ * within timeout_s is named in the error. generation: the process's earlier joins (other model
+ * libraries, each with its own group); the first one's rank 0 serves the store.
+ */
+TSDP_EXPORT int tsdp_join_rendezvous(tsdp_model* m, double timeout_s, int rank, int size, const char* host, int port, int generation, const char* gloo_shim, int* info) {
+    if (!host || !gloo_shim || rank < 0 || size < 1 || rank >= size || port <= 0 || port > 65535 || generation < 0) return -1;
+    tsdp_harness::rendezvous_spec spec;
+    spec.rank = rank;
+    spec.size = size;
+    spec.host = host;
+    spec.port = port;
+    spec.generation = generation;
+    spec.gloo_shim = gloo_shim;
+    return tsdp_harness::join_group(m, timeout_s, &spec, info);
 }

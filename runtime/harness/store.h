@@ -1,0 +1,42 @@
+// The rendezvous store of a torchrun-style launch (issue 14): RANK, WORLD_SIZE, MASTER_ADDR and
+// MASTER_PORT, and no launcher that forms a group. Rank 0 serves a small key-value store on
+// MASTER_PORT; every rank (rank 0 too) connects to MASTER_ADDR:MASTER_PORT, retrying until the
+// timeout, and the ranks exchange what their engines need to meet: Gloo's addresses (its
+// rendezvous::Store is implemented over this one, gloo_abi.h) and NCCL's ncclUniqueId. It is
+// torch's TCPStore idea, written for tsdp: set, get (waits for the key), a check, a barrier.
+//
+// It lives in the harness, not in Node, because the engines call it from native code while the
+// Node thread that loaded the model is blocked in a synchronous call; rank 0's server is a thread of
+// its own, so it answers while rank 0's JavaScript waits.
+//
+// Wire format: every message is a frame (u32 length, little-endian, then that many bytes). A
+// request's frame is an op byte followed by fields (u32 length + bytes): 'S' key value → "K";
+// 'G' key → the value, once the key is set; 'C' key... → one '0' or '1' per key.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace tsdp_harness {
+
+struct rdzv_store;
+
+/**
+ * Connects to the store at host:port, retrying until timeout_s; with serve (rank 0) it first
+ * starts serving on port (every interface). Every key this connection names is put under
+ * `prefix`: each join of a process (one per model library) meets under its own. nullptr and
+ * *why when it cannot.
+ */
+rdzv_store* store_open(const std::string& host, int port, bool serve, int rank, const std::string& prefix, double timeout_s, std::string* why);
+int store_set(rdzv_store* s, const std::string& key, const std::string& value, std::string* why);
+/** The key's value, waiting up to timeout_s for some rank to set it. */
+int store_get(rdzv_store* s, const std::string& key, double timeout_s, std::string* value, std::string* why);
+/** Which of the keys are set now. */
+int store_check(rdzv_store* s, const std::vector<std::string>& keys, std::vector<bool>* present, std::string* why);
+/** Every rank of size arrives at `name` (or *why names those that did not, after timeout_s). */
+int store_barrier(rdzv_store* s, const std::string& name, int rank, int size, double timeout_s, std::string* why);
+/** This end's IP address on the connection to the store: the interface that reaches rank 0's machine. */
+std::string store_local_address(const rdzv_store* s);
+/** host:port, for messages. */
+std::string store_where(const rdzv_store* s);
+
+}  // namespace tsdp_harness
