@@ -14,6 +14,7 @@ import { normals, uniforms } from "../compiler/reference/rng.ts";
 import { load, tensor } from "../runtime/index.ts";
 import { header, writeFiles } from "./helpers.ts";
 import { compileForTestTarget } from "./target-helpers.ts";
+import { generate } from "../compiler/pipeline.ts";
 
 const CLASSES = 300;
 
@@ -66,4 +67,18 @@ describe(`classification gradients over ${CLASSES} classes, a warp per row`, () 
         m.dispose();
       }
     }, 600_000);
+});
+
+describe("fusion rule loss-gradient", () => {
+  it("fuses the training loss's gradient (dy: the loss scale), not that of a loss inside the model (dy: the backward's)", () => {
+    const plan = (file: string) => generate(file, { target: "cpu" }).training!.step.plan;
+    const lenet = plan("examples/lenet/model.ts");
+    expect(lenet.kernels.filter((k) => k.rules.includes("loss-gradient")).map((k) => k.gradient!.inputs[0].op)).toEqual(["loss_scale"]);
+    // all-ops-train: F.crossEntropy(…, { reduction: "none" }) in the forward, whose dy the backward
+    // computes after it; fused, the loss kernel read dy before it was written (wrong gradients)
+    const allOps = plan("test/fixtures/all-ops-train/model.ts");
+    const grads = allOps.kernels.filter((k) => k.anchor.op === "cross_entropy_grad" || k.gradient?.op === "cross_entropy_grad");
+    expect(grads.length).toBeGreaterThan(0);
+    for (const k of grads) expect(k.rules, k.name).not.toContain("loss-gradient");
+  });
 });

@@ -196,7 +196,10 @@ export const fusionRules: readonly FusionRule[] = [
         grad?.kind === "kernel" && grad.builder === "classification_grad" &&
         s.epilogue.length === 0 && !s.gradient &&
         c.inputs[1] === s.anchor.inputs[0] && c.inputs[2] === s.anchor.inputs[1] &&
-        JSON.stringify(c.attrs) === JSON.stringify(s.anchor.attrs)
+        JSON.stringify(c.attrs) === JSON.stringify(s.anchor.attrs) &&
+        // dy must exist when the loss runs: the step's loss scale (a source), or a value computed
+        // before the loss — not the backward's gradient of a loss used inside the model
+        (opDef(c.inputs[0].op).family === "source" || c.inputs[0].id < s.anchor.id)
       );
     },
     apply: (s, c) => ({ ...s, gradient: c }),
