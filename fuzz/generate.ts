@@ -326,6 +326,10 @@ export const LOSSES = [
   { decl: "new nn.CrossEntropyLoss()", tag: "cross-entropy" },
   { decl: "new nn.CrossEntropyLoss({ labelSmoothing: 0.1 })", tag: "cross-entropy-smoothing" },
   { decl: "new nn.CrossEntropyLoss({ reduction: \"sum\" })", tag: "cross-entropy-sum" },
+  { decl: "new nn.L1Loss()", tag: "l1" },
+  { decl: "new nn.SmoothL1Loss({ beta: 0.5 })", tag: "smooth-l1" },
+  { decl: "new nn.HuberLoss({ delta: 0.7, reduction: \"sum\" })", tag: "huber-sum" },
+  { decl: "new nn.BCEWithLogitsLoss()", tag: "bce-with-logits" },
 ];
 const OPTIMIZERS = [
   "new optim.SGD({ lr: 0.05 })",

@@ -26,6 +26,12 @@ export function vectorJoin(r: Rng, b: CaseBuilder): boolean {
       return true;
     },
     () => {
+      // a gate computed from a detached copy: the gradient reaches x only through the product
+      b.tags.push("detach");
+      fresh(b, [batch, f], `${x}.mul(${x}.detach().sigmoid())`);
+      return true;
+    },
+    () => {
       // chunks put back in reverse order: a permutation of the features
       if (f < 2) return false;
       const k = r.int(2, Math.min(f, 4));
