@@ -156,7 +156,7 @@ out=""; prev=""
 for a in "$@"; do [ "$prev" = "-o" ] && out="$a"; prev="$a"; done
 case " $* " in *" -shared "*) printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"; exit 0;; esac
 echo "$*" | grep -q -- "-Xptxas -v" || { echo "fake nvcc: compiled without -Xptxas -v" >&2; exit 1; }
-case "$(basename "$out")" in step.o) cat "${join(dir, "harness-ptxas.log")}" >&2;; harness.o|training_abi.o|cublaslt.o|group.o) ;; *) cat "${join(dir, "ptxas.log")}" >&2;; esac
+case "$(basename "$out")" in step.o) cat "${join(dir, "harness-ptxas.log")}" >&2;; harness.o|training_abi.o|cublaslt.o|group.o|store.o) ;; *) cat "${join(dir, "ptxas.log")}" >&2;; esac
 # the cache serves a library only if it embeds its manifest's hash, as a real one does
 printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"
 `,
