@@ -6,7 +6,8 @@
 // run), and checks each against the float64 reference (fuzz/check.ts). Prints one line
 // per model file, then the findings and the coverage: how many cases exercised each op and pattern.
 // Exit status 1 when anything was found. Models run one after another (each build uses the cores).
-// A file with mismatches only is re-run at --recheck-batch (16): mismatches that are gone there are
+// A file with reference mismatches only (no "inconsistent" bits between runs of one build) is re-run
+// at --recheck-batch (16): mismatches that are gone there are
 // listed as conditioning (BatchNorm over 3 nearly equal samples in fp32), not as findings.
 // --reduce shrinks each failing model file to a small one that fails the same way (fuzz/reduce.ts)
 // and writes it to test/fixtures/fuzz/, where test/fuzz.test.ts checks it from then on.
