@@ -59,7 +59,12 @@ import { load, tensor, type CompiledModel } from "../runtime/index.ts";
 import type { FuzzModel } from "./generate.ts";
 import { compareRuns, freshRun, metamorphicChecks, type MetamorphicOptions } from "./metamorphic.ts";
 
-export type FindingKind = "diagnostic" | "internal-error" | "build-failed" | "runtime-error" | "mismatch";
+/**
+ * mismatch: outside tolerance of the reference (or of fp32, for another precision); inconsistent:
+ * the same build run another way (a second instance, threads shuffled, graphs off) gave other bits,
+ * which no conditioning explains (run.ts does not recheck those at a larger batch).
+ */
+export type FindingKind = "diagnostic" | "internal-error" | "build-failed" | "runtime-error" | "mismatch" | "inconsistent";
 
 export interface Finding {
   readonly seed: number;

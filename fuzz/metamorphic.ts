@@ -80,7 +80,7 @@ export function compareRuns(got: FreshRun, base: FreshRun, how: string, found: F
     const noise = moved ? maxAbs(moved.map((v, i) => v - b[i])) : 0;
     const tol = precision ? { rtol: 8 * precision.u, atol: 8 * precision.u } : EXACT;
     const problem = compare(a, b, tol, precision ? floor : 0, undefined, precision ? (precision.u / 2 ** -23) * noise : 0);
-    if (problem) found("mismatch", `${what} ${how}`, problem);
+    if (problem) found(precision ? "mismatch" : "inconsistent", `${what} ${how}`, problem);
   };
   got.outputs.forEach((o, i) => check(o, base.outputs[i], FLOOR * largestOut, precision?.noise.outputs[i], `forward output ${i} (eval mode)`));
   check([got.loss], [base.loss], 0, precision ? [precision.noise.loss] : undefined, "loss");

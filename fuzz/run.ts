@@ -6,7 +6,8 @@
 // run), and checks each against the float64 reference (fuzz/check.ts). Prints one line
 // per model file, then the findings and the coverage: how many cases exercised each op and pattern.
 // Exit status 1 when anything was found. Models run one after another (each build uses the cores).
-// A file with mismatches only is re-run at --recheck-batch (16): mismatches that are gone there are
+// A file with reference mismatches only (no "inconsistent" bits between runs of one build) is re-run
+// at --recheck-batch (16): mismatches that are gone there are
 // listed as conditioning (BatchNorm over 3 nearly equal samples in fp32), not as findings.
 // --reduce shrinks each failing model file to a small one that fails the same way (fuzz/reduce.ts)
 // and writes it to test/fixtures/fuzz/, where test/fuzz.test.ts checks it from then on.
@@ -53,6 +54,9 @@ const program = new Command("fuzz")
 program.parse();
 const opts = program.opts<{ seed: number; count: number; seeds?: number[]; cases: number; batch: number; recheckBatch: number; work: string; dataParallel: boolean; metamorphic: boolean; precisions?: ("tf32" | "bf16")[]; reduce: boolean; minutes?: number; json?: string }>();
 
+// the reducer checks with these too: a finding of the metamorphic checks (seed 60063's first
+// sign) does not show without them
+const checks = { batch: opts.batch, dataParallel: opts.dataParallel, metamorphic: opts.metamorphic || opts.precisions ? { order: opts.metamorphic, precisions: opts.precisions } : undefined };
 const findings: Finding[] = [];
 const conditioning: Finding[] = [];
 const coverage = new Map<string, number>();
@@ -65,7 +69,7 @@ for (const seed of seeds) {
   files++;
   const model = generateModel(seed, opts.cases);
   for (const c of model.cases) for (const t of c.tags) coverage.set(t, (coverage.get(t) ?? 0) + 1);
-  const result = await checkModel(model, { work: join(opts.work, `seed-${seed}`), batch: opts.batch, dataParallel: opts.dataParallel, metamorphic: opts.metamorphic || opts.precisions ? { order: opts.metamorphic, precisions: opts.precisions } : undefined });
+  const result = await checkModel(model, { work: join(opts.work, `seed-${seed}`), ...checks });
   compileSeconds += result.compileSeconds;
   // mismatches only: the same build again at a larger batch. A wrong index or a lost term errs at
   // every batch (the kernels are the same code); a BatchNorm over 3 nearly equal samples is
@@ -78,7 +82,7 @@ for (const seed of seeds) {
   console.log(`seed ${seed}: ${opts.cases} cases, ${status} (compile ${result.compileSeconds.toFixed(1)} s, check ${result.checkSeconds.toFixed(1)} s)`);
   for (const f of result.findings) console.log(`  ${f.kind}: ${f.what}: ${f.message.split("\n")[0]}`);
   if (opts.reduce && result.findings.length && !settled) {
-    const reduced = await reduce(seed, opts.cases, result.findings[0], join(opts.work, `seed-${seed}-reduce`), (line) => console.log(line));
+    const reduced = await reduce(seed, opts.cases, result.findings[0], join(opts.work, `seed-${seed}-reduce`), (line) => console.log(line), async (m, dir) => (await checkModel(m, { work: dir, ...checks })).findings);
     console.log(`  reduced in ${reduced.builds} builds: ${writeFixture("test/fixtures/fuzz", reduced)}`);
   }
 }

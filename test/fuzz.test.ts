@@ -178,7 +178,7 @@ describe("fuzz: the fuzzer's parts", () => {
       },
     });
     expect(findings.length).toBeGreaterThan(0);
-    expect(findings.every((f) => f.kind === "mismatch" && f.what.endsWith("in a second instance whose device memory starts as NaN (TSDP_SHIM_FRESH_NAN=1)"))).toBe(true);
+    expect(findings.every((f) => f.kind === "inconsistent" && f.what.endsWith("in a second instance whose device memory starts as NaN (TSDP_SHIM_FRESH_NAN=1)"))).toBe(true);
     expect(findings.map((f) => f.what), findings.map((f) => `${f.what}: ${f.message}`).join("\n")).toContain("loss in a second instance whose device memory starts as NaN (TSDP_SHIM_FRESH_NAN=1)");
   }, 600_000);
 
