@@ -1,6 +1,7 @@
 import { differentiate } from "../2-autodiff/backward.ts";
 import { CompileError, multiline } from "../diagnostics/diagnostic.ts";
 import type { Graph, Node } from "../ir/node.ts";
+import { FLOOR, FORWARD, GRADIENT, K } from "../reference/compare.ts";
 import { initState } from "../reference/init.ts";
 import { runReference } from "../reference/interpret.ts";
 import { nd, type NDArray } from "../reference/ndarray.ts";
@@ -9,7 +10,7 @@ import { load, tensor, type CompiledModel, type Tensor } from "../../runtime/ind
 import type { Override } from "./overrides.ts";
 
 // Verification of a library with user kernels, before it is installed. The design: the whole
-// model, built with the overrides, against the float64 reference interpreter, as fuzz/check.ts
+// model, built with the overrides, against the float64 reference interpreter, as the fuzzer
 // checks generated code: the forward (eval and train mode) and one training step's loss and every
 // gradient, on random inputs of the model's shapes at a small batch. Every kernel the overrides
 // replace runs in one of those (a forward kernel in the forward and the step, a backward kernel
@@ -21,7 +22,7 @@ import type { Override } from "./overrides.ts";
 // overridden kernels named: the generated kernels are checked against the same reference by the
 // test suite and the fuzzer, so a disagreement is the override's.
 //
-// Tolerance per tensor, element by element (fuzz/check.ts's, without its one-ulp nudge):
+// Tolerance per tensor, element by element (compiler/reference/compare.ts's, without the fuzzer's one-ulp nudge):
 //   |got − want| ≤ atol·max(max|want|, 10⁻³·max|all of its kind|) + rtol·|want| + 8·|want − want₃₂|
 // with want₃₂ the reference with every result rounded to fp32; forward and loss rtol 1e-4, atol
 // 1e-5; gradients rtol 1e-3, atol 1e-4. An off-by-one in a bound errs by about the value itself.
@@ -29,10 +30,6 @@ import type { Override } from "./overrides.ts";
 // Cost: one extra load of the library, a forward in each mode and a step at batch 2 on the CPU
 // target, and the reference run twice (float64 and fp32 storage) with autodiff: LeNet ~1 s.
 
-const FORWARD = { rtol: 1e-4, atol: 1e-5 };
-const GRADIENT = { rtol: 1e-3, atol: 1e-4 };
-const FLOOR = 1e-3;
-const K = 8;
 const BATCH = 8;
 
 /** The worst element of one tensor, when it is outside tolerance. */

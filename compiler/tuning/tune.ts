@@ -230,7 +230,7 @@ export function formatTune(r: TuneResult): string {
     `  ${r.program === "step" ? "step" : "forward"} total (every launch): ${us(r.totalBefore)} µs → ${us(r.totalAfter)} µs (model estimate); ${r.rows.filter((x) => x.changed).length} of ${r.rows.length} kernels changed, ${r.generations} code generations`,
     "",
     r.verification.ok
-      ? `verified: built for the CPU target with the GPU's kernel shapes and this tuning; ${r.verification.compared} tensors of one training step (forward outputs, loss, gradients) match the float64 reference (fuzz/check.ts tolerances)`
+      ? `verified: built for the CPU target with the GPU's kernel shapes and this tuning; ${r.verification.compared} tensors of one training step (forward outputs, loss, gradients) match the float64 reference (compiler/reference/compare.ts tolerances)`
       : `NOT written: the tuned build does not match the float64 reference:\n${r.verification.problems.map((p) => `  ${p}`).join("\n")}`,
   ];
   if (r.written) out.push(`→ ${r.written}`);
