@@ -23,6 +23,12 @@ interface FunctionalSpec {
 const pool2dArgs = [x, arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("padding", "padding2", [0, 0])];
 const reductionArg = opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] });
 
+/** A loss op of (input, target) with its reduction and the named extra options as attributes. */
+const loss =
+  (op: string, extra: readonly string[] = []) =>
+  (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
+    em.tensor(op, [b.input, b.target], Object.fromEntries(["reduction", ...extra].map((k) => [k, b[k]])), who, site);
+
 export const lowerings = {
   relu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("relu", [b.x], {}, who, site),
   gelu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("gelu", [b.x], { approximate: b.approximate }, who, site),
@@ -54,22 +60,14 @@ export const lowerings = {
     const ins = b.bias ? [input, w, b.bias] : [input, w];
     return em.tensor("linear", ins, flattenedFrom ? { flattenedFrom: flattenedFrom as any } : {}, who, site);
   },
-  crossEntropy: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
-    em.tensor("cross_entropy", [b.input, b.target], { reduction: b.reduction, labelSmoothing: b.labelSmoothing }, who, site),
-  nllLoss: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
-    em.tensor("nll_loss", [b.input, b.target], { reduction: b.reduction }, who, site),
-  mseLoss: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
-    em.tensor("mse_loss", [b.input, b.target], { reduction: b.reduction }, who, site),
-  l1Loss: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
-    em.tensor("l1_loss", [b.input, b.target], { reduction: b.reduction }, who, site),
-  smoothL1Loss: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
-    em.tensor("smooth_l1_loss", [b.input, b.target], { reduction: b.reduction, beta: b.beta }, who, site),
-  huberLoss: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
-    em.tensor("huber_loss", [b.input, b.target], { reduction: b.reduction, delta: b.delta }, who, site),
-  binaryCrossEntropy: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
-    em.tensor("binary_cross_entropy", [b.input, b.target], { reduction: b.reduction }, who, site),
-  binaryCrossEntropyWithLogits: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
-    em.tensor("binary_cross_entropy_with_logits", [b.input, b.target], { reduction: b.reduction }, who, site),
+  crossEntropy: loss("cross_entropy", ["labelSmoothing"]),
+  nllLoss: loss("nll_loss"),
+  mseLoss: loss("mse_loss"),
+  l1Loss: loss("l1_loss"),
+  smoothL1Loss: loss("smooth_l1_loss", ["beta"]),
+  huberLoss: loss("huber_loss", ["delta"]),
+  binaryCrossEntropy: loss("binary_cross_entropy"),
+  binaryCrossEntropyWithLogits: loss("binary_cross_entropy_with_logits"),
   // Compositions of existing pointwise ops. Each intermediate value has one consumer, so the
   // fusion planner puts the whole composition in one elementwise kernel (or a GEMM epilogue).
   hardswish: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
