@@ -11,8 +11,8 @@ import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
 import { normals } from "../compiler/reference/rng.ts";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
-import { load, tensor, type Tensor } from "../runtime/index.ts";
-import { compileForTestTarget, expectClose, makeInputs, referenceState, expectGradientClose } from "./target-helpers.ts";
+import { load, tensor } from "../runtime/index.ts";
+import { compileForTestTarget, expectClose, makeInputs, expectGradientClose, expectEvalForwardClose } from "./target-helpers.ts";
 import { yieldToRunner } from "./helpers.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,15 +26,7 @@ describe("element losses on the CPU target (fixtures/element-losses)", () => {
     for (const op of ["l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]) expect(ops).toContain(op);
     const m = await load(build.outDir);
     try {
-      const state = referenceState(graph, 0);
-      m.train(false);
-      for (const batch of [1, 5]) {
-        const { tensors, reference } = makeInputs(graph, batch, batch);
-        const got = m.forwardSync(tensors[0]) as Tensor;
-        const want = runReference(graph, reference, state, { training: false }).outputs[0];
-        expectClose(got.data as Float32Array, want.data, `forward, batch ${batch}`);
-        await yieldToRunner();
-      }
+      await expectEvalForwardClose(m, graph, [1, 5]);
       const batch = 3;
       const { tensors, reference } = makeInputs(graph, batch, 2);
       const target = Float32Array.from(normals(batch * 42, 3, 7));

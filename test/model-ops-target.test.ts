@@ -10,7 +10,7 @@ import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
 import { normals } from "../compiler/reference/rng.ts";
 import { load, tensor } from "../runtime/index.ts";
-import { compileForTestTarget, expectClose, makeInputs, referenceState, expectGradientClose } from "./target-helpers.ts";
+import { compileForTestTarget, makeInputs, expectGradientClose, expectEvalForwardClose } from "./target-helpers.ts";
 import { yieldToRunner } from "./helpers.ts";
 
 describe("session 7's layers on the CPU target (fixtures/model-ops)", () => {
@@ -30,15 +30,7 @@ describe("session 7's layers on the CPU target (fixtures/model-ops)", () => {
     ]);
     const m = await load(build.outDir);
     try {
-      const state = referenceState(graph, 0);
-      m.train(false);
-      for (const batch of [1, 5]) {
-        const { tensors, reference } = makeInputs(graph, batch, batch);
-        const got = m.forwardAllSync(...tensors);
-        const want = runReference(graph, reference, state, { training: false }).outputs;
-        want.forEach((w, i) => expectClose(got[i].data as Float32Array, w.data, `output ${i}, batch ${batch}`));
-        await yieldToRunner();
-      }
+      await expectEvalForwardClose(m, graph, [1, 5]);
       const batch = 3;
       const { tensors, reference } = makeInputs(graph, batch, 2);
       const target = Float32Array.from(normals(batch * 42, 3, 7));

@@ -7,7 +7,8 @@ import { runReference } from "../compiler/reference/interpret.ts";
 import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
 import { normals, uniforms } from "../compiler/reference/rng.ts";
 import { compile } from "../compiler/pipeline.ts";
-import type { Tensor } from "../runtime/index.ts";
+import type { CompiledModel, Tensor } from "../runtime/index.ts";
+import { yieldToRunner } from "./helpers.ts";
 
 /** fp32 against float64: |got − want| ≤ ATOL + RTOL·|want|. */
 export const RTOL = 1e-4;
@@ -87,4 +88,19 @@ export function expectGradientClose(got: ArrayLike<number>, want: ArrayLike<numb
   for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
   for (let i = 0; i < want.length; i++)
     if (!(Math.abs(got[i] - want[i]) <= 1e-3 * Math.abs(want[i]) + 1e-4 * scale)) expect.fail(`${what}: element ${i} is ${got[i]}, the reference says ${want[i]}`);
+}
+
+/**
+ * Eval-mode forward of a loaded library against the reference at each batch size, every output
+ * (rtol/atol above); inputs from makeInputs seeded by the batch size.
+ */
+export async function expectEvalForwardClose(m: CompiledModel, graph: Graph, batches: readonly number[], state: ModelState = referenceState(graph, 0)): Promise<void> {
+  m.train(false);
+  for (const batch of batches) {
+    const { tensors, reference } = makeInputs(graph, batch, batch);
+    const got = m.forwardAllSync(...tensors);
+    const want = runReference(graph, reference, state, { training: false }).outputs;
+    want.forEach((w, i) => expectClose(got[i].data as Float32Array, w.data, `output ${i}, batch ${batch}`));
+    await yieldToRunner();
+  }
 }
