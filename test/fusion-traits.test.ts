@@ -31,9 +31,10 @@ describe("fusion by traits", () => {
   it("a layer's GEMM (ConvTranspose2d too) takes its activation as gemm-epilogue and is named by its module", () => {
     const up = plan("up = new nn.ConvTranspose2d(4, 2, 3, { stride: 2, padding: 1, outputPadding: 1 });", "return F.tanh(this.up(x));");
     expect(up.kernels).toEqual([{ name: "up_tanh", ops: ["conv_transpose2d", "tanh"], rules: ["gemm-epilogue"] }]);
-    // its cost: a multiply-add per (input channel, tap) for each of its 2·16·16 outputs per sample
+    // its cost: a multiply-add per input value (4·8·8 per sample) and weight of its group (2·3·3) —
+    // not per (input channel, tap) of each output, 4× that, most of it the stride's holes — and the tanh
     const k = up.plan.kernels[0];
-    expect(kernelCost(k, up.plan).flops).toEqual({ perSample: 2 * (2 * 16 * 16) * (4 * 3 * 3) + 2 * 16 * 16, fixed: 0 });
+    expect(kernelCost(k, up.plan).flops).toEqual({ perSample: 2 * (4 * 8 * 8) * (2 * 3 * 3) + 2 * 16 * 16, fixed: 0 });
   });
 
   it("dropout (random trait) stays out of a GEMM epilogue, which has no random-stream arguments", () => {

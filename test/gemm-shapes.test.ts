@@ -103,7 +103,11 @@ describe("GEMM shapes per machine (LeNet's training step)", () => {
     // 32 FFMAs per 3 LDS.128 instead of 16 per 2 (perf-model.ts gemmLoop): operand reads 1.5× the FMA time, not 2×
     const tile = (name: string) => kernelGemmShape(named(name), "gpu", "fp32")!.tile;
     expect(tile("conv2_relu_pool")).toMatchObject({ TM: 4, TN: 8 });
-    expect(tile("conv2_conv2d_grad_input")).toMatchObject({ TM: 8, TN: 4 });
+    // the input gradient tap by tap (ops/conv-col2im.ts) reads both operands without a gather: 8×8,
+    // and its tile holds whole images (64 rows: 8×8 dy pixels) and channels (32 columns: 25 taps)
+    expect(tile("conv2_conv2d_grad_input")).toMatchObject({ TM: 8, TN: 8 });
+    expect(tile("conv2_conv2d_grad_input").BM % 64).toBe(0);
+    expect(tile("conv2_conv2d_grad_input").BN % 32).toBe(0);
     expect(tile("conv2_conv2d_grad_weight_sum")).toMatchObject({ TM: 8, TN: 4 });
     for (const k of gemms) {
       const shape = kernelGemmShape(k, "gpu", "fp32")!;
@@ -187,7 +191,8 @@ describe("the generated split-K and staging code", () => {
     const floor = Math.floor;
     for (const { threads, name, body } of kernels) {
       for (const [tile, c, r] of [["As", "a", "m"], ["Bs", "b", "n"]] as const) {
-        const ld = int(new RegExp(`float ${tile}\\[32\\]\\[(\\d+)\\]`).exec(body)?.[1], `${name} ${tile}`);
+        // a shared array As[32][LD], or a view (*As)[LD] of a buffer that C's tile takes after the k loop (col2im)
+        const ld = int(new RegExp(`float (?:${tile}\\[32\\]|\\(\\*${tile}\\))\\[(\\d+)\\]`).exec(body)?.[1], `${name} ${tile}`);
         const kMajor = new RegExp(`const int ${c}c = tid % 8 \\+ 8 \\* \\(tid / \\(8 \\* (\\d+)\\)\\), ${c}r0 = \\(tid / 8\\) % (\\d+);`).exec(body);
         const rowMajor = new RegExp(`const int ${c}r = tid % (\\d+), ${c}c0 = tid / (\\d+);`).exec(body);
         // (k, row) that lane `tid` stores first
@@ -214,7 +219,19 @@ describe("the generated split-K and staging code", () => {
           expect(banks.size, `${name}: float4 reads, phase ${phase}`).toBe(4 * addresses.size);
         }
       }
+      // col2im: C's tile stored by columns, Cs[col][row], a thread's 4 rows of a column as one float4,
+      // lanes along rows (ty = tid % lanes): a phase's 8 lanes must hit 32 different banks
+      const cs = /float \(\*Cs\)\[(\d+)\]/.exec(body);
+      if (cs) {
+        const ld = Number(cs[1]);
+        expect(body, name).toContain(`const int ty = tid % (`);
+        for (let phase = 0; phase < threads / 8; phase++) {
+          const banks = new Set(Array.from({ length: 8 }, (_, lane) => 8 * phase + lane).flatMap((tid) => [0, 1, 2, 3].map((j) => (floor(tid / lanes) * 4 * ld + (tid % lanes) * 4 + j) % 32)));
+          expect(banks.size, `${name}: C's float4 stores, phase ${phase}`).toBe(32);
+        }
+      }
     }
+    expect(kernels.filter((k) => k.body.includes("float (*Cs)")).map((k) => k.name)).toEqual(["conv2_conv2d_grad_input"]);
   });
 
   it("pads the k-major shared tiles to ≡ 4 (mod 32) floats, keeping float4 alignment", () => {
@@ -332,6 +349,52 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
         await yieldToRunner();
         const got = runReference(stepGraph, { ...ref, target: nd([batch], labels) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
         for (const [name, node] of gradients) expectNear(m.getParameter(`${name}.grad`).data as Float32Array, got.values.get(node)!.data, `wide ∂L/∂${name}, batch ${batch}`);
+      }
+    } finally {
+      m.dispose();
+    }
+  }, 900_000);
+
+  it("convolution input gradients tap by tap (col2im): stride, padding, dilation, groups, padded images and taps, conv_transpose2d's bias and relu", async () => {
+    // dy of c1 has 12×12 = 144 pixels, more than a tile holds whole (128): the plain maps; c0 is 1×1
+    // of stride 1, which reads no zeros either way. c2 (stride 2, 5×5: 36 pixels in 64 rows, 25 taps
+    // in 32 columns, relu_grad fused in its epilogue), c3 (dilation 2, 3 groups) and t1's forward
+    // (conv_transpose2d, whose bias and relu the epilogue adds) are computed tap by tap.
+    const dir = writeFiles({
+      "model.ts":
+        `${header}export class Taps extends nn.Module {\n` +
+        `  c0 = new nn.Conv2d(3, 4, 1);\n` +
+        `  c1 = new nn.Conv2d(4, 8, 3, { padding: 1 });\n` +
+        `  c2 = new nn.Conv2d(8, 12, 5, { stride: 2, padding: 2 });\n` +
+        `  c3 = new nn.Conv2d(12, 12, 3, { padding: 2, dilation: 2, groups: 3 });\n` +
+        `  t1 = new nn.ConvTranspose2d(12, 6, 4, { stride: 2, padding: 1 });\n` +
+        `  fc = new nn.Linear(6 * 12 * 12, 10);\n` +
+        `  forward(x: Tensor<[Batch, 3, 12, 12]>) {\n` +
+        `    const h = F.relu(this.c2(F.relu(this.c1(this.c0(x)))));\n` +
+        `    return this.fc(F.relu(this.t1(this.c3(h))).flatten(1));\n` +
+        `  }\n}\n` +
+        `export const training = new Training(Taps, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.01 }) });\n`,
+    });
+    const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", shapeFor: "gpu", outDir: join(dir, "gpu") });
+    const graph = model.graph;
+    const source = readFileSync(join(build.outDir, "model.cu"), "utf8");
+    const tapwise = [...source.matchAll(/^\/\/ (\w+): .*\n(?:\/\/.*\n)*?\/\/ Epilogue col2im/gm)].map((m) => m[1]);
+    expect(new Set(tapwise)).toEqual(new Set(["t1_relu", "c3_conv2d_grad_input_relu_grad", "c2_conv2d_grad_input_relu_grad"]));
+    const m = await load(build.outDir);
+    try {
+      m.train(false);
+      const { tensors, reference } = makeInputs(graph, 5, 5);
+      const want = runReference(graph, reference, referenceState(graph, 0)).outputs;
+      expectClose(m.forwardAllSync(...tensors)[0].data, want[0].data, "taps forward, batch 5");
+      m.train(true);
+      const { graph: stepGraph, gradients } = differentiate(graph);
+      for (const batch of [3, 9]) {
+        const { tensors: xs, reference: ref } = makeInputs(graph, batch, 13);
+        const labels = Int32Array.from(normals(batch, 13, 2), (u) => Math.abs(Math.floor(u * 3)) % 10);
+        m.trainStepSync(xs[0], tensor(labels, [batch]), { lr: 0 });
+        await yieldToRunner();
+        const got = runReference(stepGraph, { ...ref, target: nd([batch], labels) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
+        for (const [name, node] of gradients) expectNear(m.getParameter(`${name}.grad`).data as Float32Array, got.values.get(node)!.data, `taps ∂L/∂${name}, batch ${batch}`);
       }
     } finally {
       m.dispose();

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { GPUS } from "../compiler/gpu-specs.ts";
 import { estimateLaunch, estimateProgram, gemmLoop, occupancy, type LaunchCounters, type ModelLaunch, type ModelOptions } from "../compiler/perf-model.ts";
 import { generate } from "../compiler/pipeline.ts";
+import { header, writeFiles } from "./helpers.ts";
 
 const h100 = GPUS.h100;
 const at64: ModelOptions = { gpu: h100, batch: 64, precision: "fp32" };
@@ -66,24 +67,49 @@ describe("performance model, hand-computed cases on an H100", () => {
     expect(ratio(padded.peakFraction, exact.peakFraction)).toBeCloseTo(flops / issued, 9);
   });
 
-  it("the generated launches say what their tiles issue: LeNet's conv2 input gradient (N = 20 in 32-wide tiles, k-steps of zeros skipped) at batch 256", () => {
+  it("the generated launches say what their tiles issue: LeNet's conv2 input gradient tap by tap (col2im) at batch 256", () => {
     const step = generate("examples/lenet/model.ts", { target: "cpu", shapeFor: "gpu" }).generated.manifest.launches!.filter((l) => l.program === "step");
     const conv2 = step.find((l) => l.kernel === "conv2_conv2d_grad_input_kernel")!;
     const e = estimateProgram([conv2], { gpu: h100, batch: 256, precision: "fp32" }).launches[0];
-    // M = 12 input rows × 256·12 pixels, each row's 3072 in 24 tiles of 128; N = 20 channels in one
-    // tile of 32; K = 5 kernel rows × 250 (o, kw) in steps of 32. Input row ih reaches dy (8 rows)
-    // through kernel rows kh ∈ [ih − 7, ih] ∩ [0, 4]; a step runs when one of its kernel rows does.
+    // the op's FLOPs: each dy value (256 × 50 × 8×8) times each weight of its (20 × 5×5)
+    expect(e.flops).toBe(2 * 256 * 50 * 64 * 20 * 25);
+    // issued: C[(img, 64 dy pixels), (20 channels × 25 taps padded to 32)], K = 50 in 2 steps of 32
+    const [BM, BN] = [64, 128];
+    const issued = 2 * ((256 * 64) / BM) * BM * Math.ceil(640 / BN) * BN * 64;
+    expect(conv2.threadTile).toEqual([8, 8]);
+    expect(e.grid).toEqual([256, 5, 1]);
+    // the 8×8 tile's operand reads: 4 LDS.128 of 4 wavefronts per 64 FFMAs
+    expect(ratio(e.seconds.shared, (issued / 2 / 32) * (16 / 64) / (132 * e.smShare * 1.98e9))).toBeCloseTo(1, 9);
+  });
+
+  it("the generated launches say what their tiles issue: an input gradient over a map too large for col2im skips the k-steps of zeros", () => {
+    // conv's dy [B, 50, 12, 12] has 144 pixels per image, past the 128 rows a col2im tile holds: the
+    // implicit GEMM over input pixels, M = 16 input rows × batch·16 pixels, N = 20, K = 5 kernel rows × 250
+    const dir = writeFiles({
+      "model.ts": `${header}export class Big extends nn.Module {\n  c0 = new nn.Conv2d(3, 20, 1);\n  conv = new nn.Conv2d(20, 50, 5);\n  fc = new nn.Linear(50 * 144, 10);\n  forward(x: Tensor<[Batch, 3, 16, 16]>) {\n    return this.fc(F.relu(this.conv(this.c0(x))).flatten(1));\n  }\n}\nexport const training = new Training(Big, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.01 }) });\n`,
+    });
+    const step = generate(join(dir, "model.ts"), { target: "cpu", shapeFor: "gpu" }).generated.manifest.launches!.filter((l) => l.program === "step");
+    const grad = step.find((l) => l.kernel === "conv_conv2d_grad_input_kernel")!;
+    const e = estimateProgram([grad], { gpu: h100, batch: 256, precision: "fp32" }).launches[0];
+    // input row ih reaches dy (12 rows) through kernel rows kh ∈ [ih − 11, ih] ∩ [0, 4]; a step of 32
+    // runs when one of its kernel rows does
     let steps = 0;
-    for (let ih = 0; ih < 12; ih++)
+    for (let ih = 0; ih < 16; ih++)
       for (let k0 = 0; k0 < 1250; k0 += 32) {
         const first = Math.floor(k0 / 250), last = Math.floor((Math.min(k0 + 32, 1250) - 1) / 250);
-        if (first <= Math.min(4, ih) && last >= Math.max(0, ih - 7)) steps++;
+        if (first <= Math.min(4, ih) && last >= Math.max(0, ih - 11)) steps++;
       }
-    expect(steps).toBeLessThan(12 * 40 * 0.7); // of 40 steps per row: the "full" correlation's zeros are most of the rest
-    const issued = 2 * 3072 * 32 * 32 * steps;
-    expect(e.flops).toBe(2 * 36_864 * 20 * 1250);
-    expect(conv2.threadTile).toEqual([8, 4]);
-    expect(ratio(e.seconds.shared, (issued / 2 / 32) * (12 / 32) / (132 * e.smShare * 1.98e9))).toBeCloseTo(1, 9);
+    expect(steps).toBeLessThan(16 * 40); // of 40 steps per input row: the border rows skip some
+    // the tile, from the launch: BM rows per block (grid.x), BN = its outputs / BM columns
+    const [tm, tn] = grad.threadTile!;
+    const BM = Number(/\(M \+ \d+\) \/ (\d+)/.exec(grad.grid)![1]);
+    const BN = (tm * tn * e.threadsPerBlock) / BM;
+    expect(4096 % BM, "a group's 16·256 rows are whole tiles").toBe(0);
+    expect(e.grid[2], "one split at batch 256").toBe(1);
+    const issued = 2 * 4096 * Math.ceil(20 / BN) * BN * 32 * steps;
+    // the op's FLOPs: each dy value times each weight of its group, not the full correlation's 2 · 65,536·16 · 20 · 1250
+    expect(e.flops).toBe(2 * 256 * 50 * 144 * 20 * 25);
+    expect(ratio(e.seconds.shared, (issued / 2 / 32) * gemmLoop(tm, tn).wavefrontsPerFfma / (132 * e.smShare * 1.98e9))).toBeCloseTo(1, 9);
   });
 
   it("a copy of 2^24 floats over a full grid is memory-bound at the HBM bandwidth", () => {

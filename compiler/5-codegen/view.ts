@@ -98,9 +98,9 @@ export interface GemmView extends GemmViewBase {
   /** k distance between a thread's staged columns in the m-major (n-major) staging. */
   readonly A_COL_STEP: number;
   readonly B_COL_STEP: number;
-  /** K split over blocks along grid.z, then summed by each tile's last block. */
   /** A C condition over m0, k0, batch and M: the block skips the k-step (GemmIndexMaps.kSkip), or undefined. */
   readonly kSkip?: string;
+  /** K split over blocks along grid.z, then summed by each tile's last block. */
   readonly splitK?: { readonly maxSplits: number; readonly minChunk: number; readonly wanted: number };
   readonly gatherA: GatherView;
   readonly gatherB: GatherView;
@@ -118,6 +118,27 @@ export interface GemmView extends GemmViewBase {
   readonly WS_N: number;
   /** The output comes in aligned runs of 4 along m or n: float4 epilogue stores (GemmIndexMaps.storeRun). */
   readonly storeRun?: GemmStoreRunView;
+  /** The epilogue sums C's taps into input pixels from shared memory instead of storing C (GemmIndexMaps.col2im). */
+  readonly col2im?: GemmCol2imView;
+}
+
+/** The col2im epilogue of gemm.cu.hbs (ops/conv-col2im.ts). */
+export interface GemmCol2imView {
+  /** C's rows per image and columns per channel. */
+  readonly R: number;
+  readonly T: number;
+  /** The block's images (BM / R) and channels (BN / T), and the channels of the group (N / T). */
+  readonly IMAGES: number;
+  readonly CHANNELS: number;
+  readonly Cg: number;
+  /** dx's pixels per image, and the block's outputs: IMAGES · CHANNELS · H · W. */
+  readonly H: number;
+  readonly W: number;
+  readonly OUTPUTS: number;
+  /** Floats of the shared buffer the operand tiles and then C's tile take in turn. */
+  readonly SHARED_FLOATS: number;
+  /** Statements setting `v` to an input pixel's sum of taps (GemmCol2im.sum). */
+  readonly sum: readonly string[];
 }
 
 /** The float4 epilogue of gemm.cu.hbs. */

@@ -1,5 +1,5 @@
 import { dimEq, formatDim, formatShape, isBatch } from "../ir/shape.ts";
-import { convAttrs, convGradInputMaps, type ConvAttrs, type Pair } from "./conv.ts";
+import { convAttrs, convGradInputMaps, gradInputMacsPerOutput, type ConvAttrs, type Pair } from "./conv.ts";
 import { defineOp, requireFloat, ShapeError, type OpDef } from "./op.ts";
 
 // nn.ConvTranspose2d: the adjoint of conv2d, with PyTorch's layouts — x [N, Cin, H, W],
@@ -45,9 +45,9 @@ export const convTranspose2d: OpDef<ConvTransposeAttrs> = defineOp<ConvTranspose
   traits: { layer: true },
   codegen: {
     kind: "gemm",
-    maps: (node, a, o) => convGradInputMaps(node, a, node.shape.slice(1) as number[], node.inputs[2], o.skipZeroSteps),
-    // the GEMM runs over every (input channel of the group, tap), zero taps included
-    macsPerOutput: (node, a) => (node.inputs[1].shape[0] as number / a.groups) * (node.inputs[1].shape.slice(2) as number[]).reduce((p, q) => p * q, 1),
+    maps: (node, a, o) => convGradInputMaps(node, a, node.shape.slice(1) as number[], node.inputs[2], o),
+    // every input value times every weight of its group (conv.ts)
+    macsPerOutput: gradInputMacsPerOutput,
     biased: true,
   },
   infer: ([x, wt, b], a, who) => {

@@ -1,6 +1,7 @@
 import { dimEq, formatDim, formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import type { NDArray } from "../reference/ndarray.ts";
 import type { Node } from "../ir/node.ts";
+import { convGradInputCol2imMaps } from "./conv-col2im.ts";
 import { defineOp, requireFloat, selectLoad, ShapeError, type GemmIndexMaps, type GemmMapOptions, type TensorType } from "./op.ts";
 
 // Convolution and pooling over NCHW tensors, PyTorch's layouts: weight [out, in/groups, kh, kw].
@@ -178,8 +179,8 @@ export const conv2dGradInput = defineOp<ConvAttrs & { readonly inputShape: reado
   name: "conv2d_grad_input",
   codegen: {
     kind: "gemm",
-    maps: (node, a, o) => convGradInputMaps(node, a, a.inputShape, undefined, o.skipZeroSteps),
-    macsPerOutput: (node, a) => (node.inputs[1].shape[0] as number / a.groups) * (node.inputs[1].shape.slice(2) as number[]).reduce((p, q) => p * q, 1),
+    maps: (node, a, o) => convGradInputMaps(node, a, a.inputShape, undefined, o),
+    macsPerOutput: gradInputMacsPerOutput,
   },
   family: "conv",
   inputs: ["dy", "weight"],
@@ -307,6 +308,19 @@ function convMaps(node: Node, a: ConvAttrs, { pooled }: GemmMapOptions): GemmInd
 }
 
 /**
+ * The multiply-adds per element of conv2d's input gradient (or conv_transpose2d's output), on
+ * average: every value of dy times every weight of its group, O·OH·OW·(C/g)·KH·KW per image, over
+ * the C·H·W outputs. (As an implicit GEMM over input pixels it issues Og·KH·KW per output, the
+ * zero border and stride holes included: LeNet's conv2 2.25× this; conv-col2im.ts issues only these.)
+ */
+export function gradInputMacsPerOutput(node: Node, a: ConvAttrs): number {
+  const [O, , KH, KW] = node.inputs[1].shape as number[];
+  const [, , OH, OW] = node.inputs[0].shape as number[];
+  const [, , H, W] = node.shape as number[];
+  return ((O / a.groups) * KH * KW * OH * OW) / (H * W);
+}
+
+/**
  * ∂L/∂x of conv2d as an implicit GEMM: rows are input pixels (img, ih, iw), columns the input
  * channels of a group, and the reduction runs over (o, kh, kw); dy is gathered where
  * ih + pad − kh·dil lands on a multiple of the stride. The same map computes conv_transpose2d,
@@ -318,7 +332,10 @@ function convMaps(node: Node, a: ConvAttrs, { pooled }: GemmMapOptions): GemmInd
  * runs 2/3 of its k-steps. Adjacent rows are still adjacent iw (coalesced dy, runs of 4 in dx where
  * W is a multiple of 4).
  */
-export function convGradInputMaps(node: Node, a: ConvAttrs, [C, H, W]: readonly number[], bias?: Node, skipZeroSteps = false): GemmIndexMaps {
+export function convGradInputMaps(node: Node, a: ConvAttrs, [C, H, W]: readonly number[], bias: Node | undefined, o: Pick<GemmMapOptions, "skipZeroSteps" | "col2im">): GemmIndexMaps {
+  const tapwise = o.col2im ? convGradInputCol2imMaps(node, a, [C, H, W], bias) : undefined;
+  if (tapwise) return tapwise;
+  const skipZeroSteps = o.skipZeroSteps ?? false;
   const [dy, w] = node.inputs;
   const [O, Cg, KH, KW] = w.shape as number[];
   const [, , OH, OW] = dy.shape as [unknown, number, number, number];

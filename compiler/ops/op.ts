@@ -307,6 +307,36 @@ export interface GemmMapOptions {
    * zeros (GemmIndexMaps.kSkip). The CPU target keeps the plain order (its tiles, its rounding).
    */
   readonly skipZeroSteps?: boolean;
+  /**
+   * The GPU's shape: a convolution's input gradient (and conv_transpose2d) may be computed tap by tap
+   * and summed into input pixels inside the block (GemmIndexMaps.col2im), where the images are small.
+   */
+  readonly col2im?: boolean;
+}
+
+/**
+ * A convolution's input gradient without the zero taps (the GPU's shape, conv-col2im.ts): the GEMM
+ * computes every (output pixel, tap) product C[(img, oh, ow), (ci, kh, kw)] = Σₒ dy[img, o, oh, ow] ·
+ * w[o, ci, kh, kw] (K = the group's output channels, no padding read), and each input pixel of dx
+ * sums the taps that reach it from the block's C tile in shared memory. So a block owns whole images
+ * (rowsPerImage rows each) and whole channels (colsPerChannel columns each), and the kernel's
+ * epilogue is that sum instead of a store per C element.
+ */
+export interface GemmCol2im {
+  /** Rows of one image: its OH·OW pixels of dy, rounded up to a power of two (the rest read zeros). */
+  readonly rowsPerImage: number;
+  /** Columns of one channel: its KH·KW taps, rounded up to a power of two (the rest read zeros). */
+  readonly colsPerChannel: number;
+  /** dx's channels per group (the GEMM's channels) and its pixels per image. */
+  readonly channels: number;
+  readonly H: number;
+  readonly W: number;
+  /**
+   * C statements that set `float v` to the sum, for input pixel (ih, iw) of the image whose rows
+   * start at row `rowBase` and the channel whose columns start at `colBase`, from the tile stored
+   * by columns, `Cs[column][row]`.
+   */
+  readonly sum: string;
 }
 
 /**
@@ -345,7 +375,10 @@ export interface GemmIndexMaps {
   /** C body of `float load_a(const float* a, int m, int k, int z)` (z: batch of matmul, or group). */
   readonly loadA: string;
   readonly loadB: string;
-  /** The flat output index of row m, column n, batch/group z: the kernel stores `out[<it>] = v`. */
+  /**
+   * The flat output index of row m, column n, batch/group z: the kernel stores `out[<it>] = v`. With
+   * col2im, of input pixel (ih, iw) of channel ci of image img instead (and the bias's index is over ci).
+   */
   readonly storeIndex: string;
   /**
    * With pooled rows: the flat index of row m's own output before the pool (the GEMM's output
@@ -362,6 +395,8 @@ export interface GemmIndexMaps {
   readonly mDesc: string;
   /** Where blocks may skip k-steps that read only zeros (the GPU's conv input gradient). */
   readonly kSkip?: GemmKSkip;
+  /** Where the epilogue sums C's taps into input pixels instead of storing C (the GPU's conv input gradient). */
+  readonly col2im?: GemmCol2im;
   /**
    * The index along which consecutive elements of A (B) are adjacent in memory, where it is m (n)
    * rather than k: the GPU-shaped kernel then stages that operand with consecutive threads along it,

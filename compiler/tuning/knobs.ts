@@ -1,6 +1,6 @@
 import type { GemmIndexMaps } from "../ops/op.ts";
 import type { ShapeFor } from "../5-codegen/context.ts";
-import { FP32_BK, gemmShape, GPU_SMS, type GemmShape, type Tile } from "../5-codegen/kernels/gemm-shape.ts";
+import { col2imFits, FP32_BK, gemmShape, GPU_SMS, type GemmShape, type Tile } from "../5-codegen/kernels/gemm-shape.ts";
 import { chooseTensorCoreTile, TC_TILES, type TensorCoreTile } from "../5-codegen/kernels/gemm-tc-shape.ts";
 
 // The tuning knobs of each kernel family (issue 18, item 1): one declarative table per family,
@@ -76,7 +76,9 @@ const MAX_GATHER_ROWS = 16;
  * per thread, 8×8 tiles of 64×128, 128×64 and 128×128.
  */
 function legalTiles(threadTile: string, g: GemmKernel): string[] {
-  if (threadTile === "8x8") return [tileName(64, 128), tileName(128, 64), tileName(128, 128)];
+  // a col2im epilogue's tile holds whole images and channels, and C in shared memory (gemm-shape.ts)
+  const fits = (BM: number, BN: number) => col2imFits({ BM, BN }, g.parts.col2im);
+  if (threadTile === "8x8") return [[64, 128], [128, 64], [128, 128]].filter(([BM, BN]) => fits(BM, BN)).map(([BM, BN]) => tileName(BM, BN));
   const [tm, tn] = parseTile(threadTile);
   const minThreads = g.shapeFor === "gpu" && threadTile === "4x4" ? 128 : threadTile === "4x4" ? 64 : 128;
   // a gather staged along k (the CPU shape always; the GPU shape where the operand is not contiguous along m or n)
@@ -89,6 +91,7 @@ function legalTiles(threadTile: string, g: GemmKernel): string[] {
       if (!Number.isInteger(threads) || threads < minThreads || threads > 256) continue;
       if (threadTile !== "4x4" && gatheredA && (BM * FP32_BK) / threads > MAX_GATHER_ROWS) continue;
       if (threadTile !== "4x4" && gatheredB && (BN * FP32_BK) / threads > MAX_GATHER_ROWS) continue;
+      if (!fits(BM, BN)) continue;
       out.push(tileName(BM, BN));
     }
   return out;
@@ -104,14 +107,14 @@ const fixedZ = (parts: GemmIndexMaps) => (/^\d+$/.test(parts.Z) ? Number(parts.Z
 export const MAX_SPLIT_K = 256;
 
 /**
- * Split-K's legal counts: 1 (off) where the kernel cannot split (a fused pool, a grid.z that grows
+ * Split-K's legal counts: 1 (off) where the kernel cannot split (a fused pool, a col2im epilogue, a grid.z that grows
  * with the batch, M and K both growing with it: gemm-shape.ts says why), else
  * 1–256, at most one split per 4 k-steps of a fixed K and within CUDA's 65,535 blocks in grid.z.
  */
 function legalSplits(g: GemmKernel): number[] {
   const Z = fixedZ(g.parts);
   const perSample = g.parts.mAt(64) !== g.parts.mAt(256);
-  if (g.pooled || Z === undefined || (perSample && typeof g.parts.K !== "number")) return [1];
+  if (g.pooled || g.parts.col2im || Z === undefined || (perSample && typeof g.parts.K !== "number")) return [1];
   const byDepth = typeof g.parts.K === "number" ? Math.ceil(g.parts.K / (4 * FP32_BK)) : MAX_SPLIT_K;
   const most = Math.max(1, Math.min(MAX_SPLIT_K, byDepth, Math.floor(65_535 / Z)));
   return Array.from({ length: most }, (_, i) => i + 1);

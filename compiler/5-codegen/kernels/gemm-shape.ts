@@ -1,7 +1,8 @@
 import type { Kernel, KernelPlan } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
 import { opDef } from "../../ops/index.ts";
-import type { GemmIndexMaps } from "../../ops/op.ts";
+import type { GemmCol2im, GemmIndexMaps } from "../../ops/op.ts";
+import { COL2IM_MAX_TILE } from "../../ops/conv-col2im.ts";
 import type { Precision, ShapeFor } from "../context.ts";
 import { H100_SMS } from "../../gpu-specs.ts";
 import { evaluateInteger } from "../../launch-shape.ts";
@@ -102,6 +103,13 @@ export interface TileLimits {
    * a wave (weight gradients): the tile's time is then its block's work over its splits.
    */
   readonly splitsAt?: (batch: number) => number;
+  /** A col2im epilogue (conv-col2im.ts): the tile holds whole images and channels of C, and C itself in shared memory. */
+  readonly col2im?: GemmCol2im;
+}
+
+/** Does the tile hold whole images (rows) and channels (columns) of a col2im GEMM, and its C tile fit in shared memory? */
+export function col2imFits(t: { BM: number; BN: number }, c: GemmCol2im | undefined): boolean {
+  return !c || (t.BM % c.rowsPerImage === 0 && t.BN % c.colsPerChannel === 0 && t.BM * t.BN <= COL2IM_MAX_TILE);
 }
 
 /** The most rows of a k-major gathered operand one thread stages (16: the 64×32 4×4 tiles of 128 threads, spill-free on sm_90). */
@@ -159,6 +167,7 @@ export function chooseTile(M: number, N: number): Tile {
 export function chooseGpuTile(mAt: (batch: number) => number, N: number, Z: number, wide = false, limits: TileLimits = {}): Tile {
   let best: { tile: Tile; score: number } | undefined;
   for (const tile of [...candidates(128), ...halfWideCandidates(limits), ...(wide ? wideCandidates() : [])]) {
+    if (!col2imFits(tile, limits.col2im)) continue;
     let score = 0;
     for (const b of GPU_BATCHES) {
       const blocks = Math.ceil(mAt(b) / tile.BM) * Math.ceil(N / tile.BN) * Z;
@@ -217,13 +226,15 @@ export function gemmShape(parts: GemmIndexMaps, shapeFor: ShapeFor, pooled: bool
   const perSample = parts.mAt(GPU_BATCHES[0]) !== parts.mAt(GPU_BATCHES[1]);
   // Split-K: not with a fused pool (its epilogue reads four rows at once), a grid.z that grows with
   // the batch, or M and K both growing with it (the workspace would grow with its square)
-  const canSplit = shapeFor === "gpu" && !pooled && Z !== undefined && !(perSample && typeof parts.K !== "number");
+  // (nor with a col2im epilogue, whose K is a layer's channels and whose epilogue needs all of C)
+  const canSplit = shapeFor === "gpu" && !pooled && !parts.col2im && Z !== undefined && !(perSample && typeof parts.K !== "number");
   const kAt = (b: number) => (typeof parts.K === "number" ? parts.K : evaluateInteger(parts.K, { batch: b }));
   // a gather staged along m or n keeps one row's state per thread, whatever the tile
   const limits: TileLimits = {
     pooled,
     gatheredA: !!parts.gatherA && !rowMajorA,
     gatheredB: !!parts.gatherB && !rowMajorB,
+    ...(parts.col2im ? { col2im: parts.col2im } : {}),
     ...(canSplit ? { splitsAt: (b: number) => Math.ceil(kAt(b) / (4 * FP32_BK)) } : {}),
   };
   const tile = shapeFor === "gpu" ? chooseGpuTile(parts.mAt, parts.N, Z ?? 1, wide, limits) : chooseTile(parts.mAt(NOMINAL_BATCH), parts.N);
@@ -275,7 +286,7 @@ export function kernelGemmMaps(
 ): { parts: GemmIndexMaps; onesColumn?: number } {
   const op = opDef(k.anchor.op);
   if (op.codegen?.kind !== "gemm") throw new Error(`codegen: ${k.anchor.op} is not GEMM-like`);
-  const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label, transposed: (n) => k.prologue?.includes(n) ?? false, skipZeroSteps: shapeFor === "gpu" });
+  const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label, transposed: (n) => k.prologue?.includes(n) ?? false, skipZeroSteps: shapeFor === "gpu", col2im: shapeFor === "gpu" && !k.pool });
   return k.rowSums ? { parts: { ...parts, N: parts.N + 1 }, onesColumn: parts.N } : { parts };
 }
 

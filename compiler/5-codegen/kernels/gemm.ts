@@ -2,9 +2,9 @@ import type { Kernel } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { opDef } from "../../ops/index.ts";
-import type { GemmIndexMaps, SplitGather } from "../../ops/op.ts";
+import type { GemmCol2im, GemmIndexMaps, SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
-import type { GemmStoreRunView, GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
+import type { GemmCol2imView, GemmStoreRunView, GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
 import { kernelGemmMaps, workspaceRow, type SplitK, type Tile } from "./gemm-shape.ts";
 import { tensorCoreSharedBytes, type TensorCoreTile } from "./gemm-tc-shape.ts";
 import { TILE_TICKETS } from "./tickets.ts";
@@ -182,6 +182,29 @@ function threadLayout(t: Tile) {
   };
 }
 
+/**
+ * The col2im epilogue (ops/conv-col2im.ts): C's tile goes to shared memory over the operand tiles
+ * (the k loop ends on a barrier, so they are free), by columns, Cs[BN][BM]: lanes along rows store a
+ * column's 4 rows as one float4 each, and the sum's lanes read one column's nearby rows — both
+ * conflict-free (where rows Cs[BM][BN + pad] made the reads of rows 8 apart share banks).
+ */
+function col2imView(c: GemmCol2im, t: Tile, lda: number, ldb: number): GemmCol2imView {
+  const IMAGES = t.BM / c.rowsPerImage;
+  const CHANNELS = t.BN / c.colsPerChannel;
+  return {
+    R: c.rowsPerImage,
+    T: c.colsPerChannel,
+    IMAGES,
+    CHANNELS,
+    Cg: c.channels,
+    H: c.H,
+    W: c.W,
+    OUTPUTS: IMAGES * CHANNELS * c.H * c.W,
+    SHARED_FLOATS: Math.max(t.BK * (lda + ldb), t.BN * t.BM),
+    sum: c.sum.split("\n"),
+  };
+}
+
 /** A k-major shared tile's row length: ≡ 4 (mod 32) words, so that 8 k × 4 rows of a warp's stores fill 32 banks. */
 function paddedRow(width: number): number {
   return Math.ceil(width / 32) * 32 + 4;
@@ -194,24 +217,22 @@ type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | 
  * The FLOPs an fp32 GEMM launch issues, as a C expression of its scalars (M, batch, splits): every
  * block computes its whole BM×BN tile (zeros past M and N) over whole BK-deep steps; with split-K,
  * each split over its chunk of whole steps (the kernel's own chunk formula). The performance model
- * charges these, not the op's 2·M·N·K: LeNet's N = 20 in 32-wide tiles issues 1.6× its FLOPs.
+ * charges these, not the op's 2·M·N·K: LeNet's conv1 weight gradient (20 × 26 outputs in one
+ * 32×64 tile) issues 3.9× its FLOPs.
  */
 function issuedFlops(t: Tile, parts: GemmIndexMaps, columnTiles: number, split: boolean): string {
-  if (parts.kSkip && !split) {
-    // blocks skip k-steps of zeros: each group of rows runs its own steps (exact where a group's rows
-    // are whole tiles — LeNet's conv2 at any batch that is a multiple of 32 — a tile spanning two
-    // groups runs the steps of both). Split-K chunks skip steps too, but are charged whole below.
-    const steps = parts.kSkip.stepsPerGroup(t.BK).reduce((a, b) => a + b, 0);
-    return `2 * ((${parts.kSkip.groupRows} + ${t.BM - 1}) / ${t.BM} * ${t.BM}) * ${columnTiles * t.BN} * ${parts.Z} * ${steps * t.BK}`;
-  }
   const K = typeof parts.K === "number" ? String(parts.K) : `(${parts.K})`;
-  const steps = split
-    ? (() => {
-        const chunk = `((${K} + splits - 1) / splits + ${t.BK - 1}) / ${t.BK} * ${t.BK}`;
-        return `(${K} / (${chunk}) * (${chunk}) + (${K} % (${chunk}) + ${t.BK - 1}) / ${t.BK} * ${t.BK})`;
-      })()
-    : `((${K} + ${t.BK - 1}) / ${t.BK} * ${t.BK})`;
-  return `2 * ((M + ${t.BM - 1}) / ${t.BM} * ${t.BM}) * ${columnTiles * t.BN} * ${parts.Z} * ${steps}`;
+  const whole = (steps: string) => `2 * ((M + ${t.BM - 1}) / ${t.BM} * ${t.BM}) * ${columnTiles * t.BN} * ${parts.Z} * ${steps}`;
+  const unsplit = whole(`((${K} + ${t.BK - 1}) / ${t.BK} * ${t.BK})`);
+  // blocks skip k-steps of zeros: each group of rows runs its own steps (exact where each group's
+  // rows fill whole tiles; a tile spanning two groups runs the steps of both)
+  const skipping = parts.kSkip && `2 * ((${parts.kSkip.groupRows} + ${t.BM - 1}) / ${t.BM} * ${t.BM}) * ${columnTiles * t.BN} * ${parts.Z} * ${parts.kSkip.stepsPerGroup(t.BK).reduce((a, b) => a + b, 0) * t.BK}`;
+  if (!split) return skipping || unsplit;
+  // each split over its chunk of whole steps (the kernel's own chunk formula); split chunks skip
+  // steps too, but are charged whole (one split: as unsplit)
+  const chunk = `((${K} + splits - 1) / splits + ${t.BK - 1}) / ${t.BK} * ${t.BK}`;
+  const chunked = whole(`(${K} / (${chunk}) * (${chunk}) + (${K} % (${chunk}) + ${t.BK - 1}) / ${t.BK} * ${t.BK})`);
+  return skipping ? `(splits == 1 ? ${skipping} : ${chunked})` : chunked;
 }
 
 /**
@@ -280,6 +301,9 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
     outputParams: [...(rowSums ? ["float* __restrict__ rowsum,"] : []), ...(unpooled ? ["float* __restrict__ unpooled,"] : [])],
     scalarParams: "int M, int batch",
   };
+  // k-major staging: rows padded to ≡ 4 (mod 32) words; m/n-major: a warp writes a contiguous run
+  const LDA = shape?.rowMajorA ? tile.BM : paddedRow(tile.BM);
+  const LDB = shape?.rowMajorB ? tile.BN : paddedRow(tile.BN);
   const kernel: GemmView | GemmTensorCoreView = tcTile
     ? tensorCoreView(common, parts, tcTile, ctx.precision as "tf32" | "bf16")
     : {
@@ -289,9 +313,8 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         ...threadLayout(fp32Tile!),
         shapeFor: ctx.shapeFor === "gpu" ? "GPU" : "CPU target",
         ROWS_STEP: fp32Tile!.THREADS / fp32Tile!.BK,
-        // k-major staging: rows padded to ≡ 4 (mod 32) words; m/n-major: a warp writes a contiguous run
-        LDA: shape!.rowMajorA ? fp32Tile!.BM : paddedRow(fp32Tile!.BM),
-        LDB: shape!.rowMajorB ? fp32Tile!.BN : paddedRow(fp32Tile!.BN),
+        LDA,
+        LDB,
         rowMajorA: shape!.rowMajorA,
         rowMajorB: shape!.rowMajorB,
         A_COL_STEP: fp32Tile!.THREADS / fp32Tile!.BM,
@@ -302,6 +325,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         // not with a fused pool (its thread owns one pooled row, no run of 4 along m), nor with row
         // sums (column N is the bias gradient, stored apart: a run of 4 would cross into it)
         storeRun: parts.storeRun && !k.pool && !k.rowSums ? storeRunView(k, parts, parts.storeRun) : undefined,
+        col2im: parts.col2im && col2imView(parts.col2im, fp32Tile!, LDA, LDB),
         gatherA: parts.gatherA ?? plainGather(k.name, "a"),
         gatherB: withOnes(parts.gatherB ?? plainGather(k.name, "b"), onesColumn),
       };
