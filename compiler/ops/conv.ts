@@ -300,6 +300,10 @@ function convMaps(node: Node, a: ConvAttrs, { pooled }: GemmMapOptions): GemmInd
     Z: String(G),
     mDesc: pooled ? `4 conv pixels per pooled pixel × batch × ${PH}×${PW}` : `batch × ${OH}×${OW} output pixels`,
     gatherA,
+    // with stride 1, adjacent output pixels (m) read adjacent input pixels: a warp's staging along m
+    // reads a few runs of contiguous x (pooled: the two rows of 8 windows, 16 pixels each), where
+    // along k it reads KW-long runs of a kernel row, one or two sectors each
+    ...(a.stride[1] === 1 ? { contiguousA: "m" as const } : {}),
     // one bias per output channel z·N + n
     ...(bias ? { bias: { node: bias, index: `z * ${Og} + n` } } : {}),
     // 4 adjacent pixels of one image (m) are adjacent in the output when an image's pixels come in fours

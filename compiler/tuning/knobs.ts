@@ -1,6 +1,6 @@
 import type { GemmIndexMaps } from "../ops/op.ts";
 import type { ShapeFor } from "../5-codegen/context.ts";
-import { col2imFits, FP32_BK, gemmShape, GPU_SMS, type GemmShape, type Tile } from "../5-codegen/kernels/gemm-shape.ts";
+import { col2imFits, FP32_BK, gemmShape, wideAllowed, GPU_SMS, type GemmShape, type Tile } from "../5-codegen/kernels/gemm-shape.ts";
 import { chooseTensorCoreTile, TC_TILES, type TensorCoreTile } from "../5-codegen/kernels/gemm-tc-shape.ts";
 
 // The tuning knobs of each kernel family (issue 18, item 1): one declarative table per family,
@@ -61,9 +61,9 @@ export interface GemmKernel {
 
 const tileName = (BM: number, BN: number) => `${BM}x${BN}`;
 
-/** Thread tiles: 4×4 everywhere; 4×8 and 8×4 (8×4 not with a fused pool, whose thread's 4 rows are one window); 8×8 with plain operand loads and no pool. */
+/** Thread tiles: 4×4, 4×8 and 8×4 everywhere; 8×8 where no operand is a gather staged along k (gemm-shape.ts wideAllowed). */
 function legalThreadTiles(g: GemmKernel): string[] {
-  return ["4x4", "4x8", ...(g.pooled ? [] : ["8x4"]), ...(wideAllowed(g) ? ["8x8"] : [])];
+  return ["4x4", "4x8", "8x4", ...(wideAllowed(g.parts, g.shapeFor) ? ["8x8"] : [])];
 }
 
 /** The most rows of a k-major gathered operand one thread stages (gemm-shape.ts MAX_GATHER_ROWS: the per-row state stays in registers). */
@@ -97,8 +97,6 @@ function legalTiles(threadTile: string, g: GemmKernel): string[] {
   return out;
 }
 
-/** 8×8 only with plain operand loads and no fused pool (gemm-shape.ts: hoisted gathers would spill, the pool reads 4 rows). */
-const wideAllowed = (g: GemmKernel) => !g.pooled && !g.parts.gatherA && !g.parts.gatherB;
 
 /** The grid's z when the model fixes it (conv groups, matmul batch). */
 const fixedZ = (parts: GemmIndexMaps) => (/^\d+$/.test(parts.Z) ? Number(parts.Z) : undefined);

@@ -40,6 +40,18 @@ const NOMINAL_BATCH = 64;
 /** The per-device batches the GPU shape is chosen for (the issue: "the batch sizes that matter"). */
 const GPU_BATCHES = [64, 256] as const;
 
+/**
+ * 8×8 thread tiles where no operand is a gather staged along k: a hoisted gather keeps per-row state
+ * for each of the thread's staged rows (16 rows × a conv's 4–5 registers next to 64 accumulators
+ * would spill), where staged along m or n (the GPU shape, an operand contiguous there) a thread
+ * stages one row. A fused pool takes them too: each of the thread's two runs of 4 rows is a window.
+ */
+export function wideAllowed(parts: Pick<GemmIndexMaps, "gatherA" | "gatherB" | "contiguousA" | "contiguousB">, shapeFor: ShapeFor): boolean {
+  const alongM = shapeFor === "gpu" && parts.contiguousA === "m";
+  const alongN = shapeFor === "gpu" && parts.contiguousB === "n";
+  return (!parts.gatherA || alongM) && (!parts.gatherB || alongN);
+}
+
 /** A block's tile of C: BM×BN outputs, one TM×TN sub-tile per thread. */
 export interface Tile {
   readonly BM: number;
@@ -70,13 +82,11 @@ function wideCandidates(): Tile[] {
  * threads: 32 FFMAs per 3 LDS.128, so their operand reads take 1.5× their FMA time where a 4×4
  * thread's take 2× (outputCost). They keep a thread's staged rows as few as the 4×4 tiles' (at most
  * MAX_GATHER_ROWS per gathered k-major operand, the register budget of a hoisted gather's per-row
- * state), so convolutions take them too; with a fused pool only 4×8 (the thread's 4 rows are its
- * pooling window).
+ * state), so convolutions take them too (with a fused pool, each run of 4 rows is a window).
  */
 function halfWideCandidates(limits: TileLimits): Tile[] {
   const out: Tile[] = [];
   for (const [tm, tn] of [[WIDE, TN], [TM, WIDE]] as const) {
-    if (limits.pooled && tm !== TM) continue;
     for (const BM of [32, 64, 128, 256])
       for (const BN of [32, 64, 128]) {
         const t = tileOf(BM, BN, tm, tn);
@@ -90,12 +100,11 @@ function halfWideCandidates(limits: TileLimits): Tile[] {
 }
 
 /**
- * What bounds the GPU tile of one GEMM besides its size: a fused pool (the thread's 4 rows are one
- * window: TM = 4), and operands gathered with per-row state, staged along k (each staged row keeps
- * its state in registers: at most MAX_GATHER_ROWS rows per thread, as the 4×4 tiles have).
+ * What bounds the GPU tile of one GEMM besides its size: operands gathered with per-row state,
+ * staged along k (each staged row keeps its state in registers: at most MAX_GATHER_ROWS rows per
+ * thread, as the 4×4 tiles have).
  */
 export interface TileLimits {
-  readonly pooled?: boolean;
   readonly gatheredA?: boolean;
   readonly gatheredB?: boolean;
   /**
@@ -217,12 +226,9 @@ const MAX_GRID_Z = 65_535;
  */
 export function gemmShape(parts: GemmIndexMaps, shapeFor: ShapeFor, pooled: boolean): GemmShape {
   const Z = /^\d+$/.test(parts.Z) ? Number(parts.Z) : undefined;
-  // 8×8 thread tiles only where both operands are plain loads: a hoisted gather keeps per-row state
-  // for each of the thread's staged rows (16 rows × a conv's 4–5 registers next to 64 accumulators
-  // would spill), and a fused pool reads its windows from 4 rows
-  const wide = shapeFor === "gpu" && !pooled && !parts.gatherA && !parts.gatherB;
   const rowMajorA = shapeFor === "gpu" && parts.contiguousA === "m";
   const rowMajorB = shapeFor === "gpu" && parts.contiguousB === "n";
+  const wide = shapeFor === "gpu" && wideAllowed(parts, shapeFor);
   const perSample = parts.mAt(GPU_BATCHES[0]) !== parts.mAt(GPU_BATCHES[1]);
   // Split-K: not with a fused pool (its epilogue reads four rows at once), a grid.z that grows with
   // the batch, or M and K both growing with it (the workspace would grow with its square)
@@ -231,7 +237,6 @@ export function gemmShape(parts: GemmIndexMaps, shapeFor: ShapeFor, pooled: bool
   const kAt = (b: number) => (typeof parts.K === "number" ? parts.K : evaluateInteger(parts.K, { batch: b }));
   // a gather staged along m or n keeps one row's state per thread, whatever the tile
   const limits: TileLimits = {
-    pooled,
     gatheredA: !!parts.gatherA && !rowMajorA,
     gatheredB: !!parts.gatherB && !rowMajorB,
     ...(parts.col2im ? { col2im: parts.col2im } : {}),
