@@ -48,6 +48,7 @@ import { differentiate } from "../compiler/2-autodiff/backward.ts";
 import { CompileError } from "../compiler/diagnostics/diagnostic.ts";
 import type { Graph, Node, OptimizerSpec } from "../compiler/ir/node.ts";
 import { compile } from "../compiler/pipeline.ts";
+import type { ShapeFor } from "../compiler/5-codegen/context.ts";
 import { initState, type ModelState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd, stridesOf, type NDArray } from "../compiler/reference/ndarray.ts";
@@ -83,6 +84,8 @@ export interface CheckOptions {
   readonly dataParallel?: boolean;
   /** Build at -O0 (default) rather than -O3: same arithmetic, a fraction of the time. */
   readonly fastBuild?: boolean;
+  /** The kernel shapes: the CPU target's (default) or the GPU's, run on the CPU target (tiles, split-K, col2im, k-step skipping). */
+  readonly shapeFor?: ShapeFor;
   /** Metamorphic checks (fuzz/metamorphic.ts): thread order and graphs off, other precisions. */
   readonly metamorphic?: MetamorphicOptions;
   /** Tests of the checker itself: change the loaded model before the checks (they must then fail). */
@@ -112,7 +115,7 @@ export async function checkModel(model: FuzzModel, options: CheckOptions): Promi
   const started = performance.now();
   let compiled: Awaited<ReturnType<typeof compile>>;
   try {
-    compiled = await compile(file, { target: "cpu", outDir: join(options.work, "build"), fastBuild: options.fastBuild ?? true });
+    compiled = await compile(file, { target: "cpu", outDir: join(options.work, "build"), fastBuild: options.fastBuild ?? true, ...(options.shapeFor ? { shapeFor: options.shapeFor } : {}) });
   } catch (e) {
     if (e instanceof CompileError) {
       const d = e.diagnostics[0];
@@ -199,7 +202,7 @@ export async function checkModel(model: FuzzModel, options: CheckOptions): Promi
     }
     // 5. the same model run another way
     if (options.metamorphic)
-      await metamorphicChecks(file, compiled.build.outDir, io, { outputs: nudged.outputs.eval, loss: nudged.loss, grads: nudged.grads }, { fastBuild: options.fastBuild, perturb: options.perturb, ...options.metamorphic }, found);
+      await metamorphicChecks(file, compiled.build.outDir, io, { outputs: nudged.outputs.eval, loss: nudged.loss, grads: nudged.grads }, { fastBuild: options.fastBuild, shapeFor: options.shapeFor, perturb: options.perturb, ...options.metamorphic }, found);
   } catch (e) {
     found("runtime-error", "load or run", (e as Error).stack ?? String(e));
   } finally {

@@ -17,7 +17,7 @@
 // The data-parallel check (2 and 3 virtual devices) is in check.ts.
 import { cpSync, rmSync } from "node:fs";
 import { compile } from "../compiler/pipeline.ts";
-import type { Precision } from "../compiler/5-codegen/context.ts";
+import type { Precision, ShapeFor } from "../compiler/5-codegen/context.ts";
 import { load, type CompiledModel, type LoadOptions, type Tensor } from "../runtime/index.ts";
 import { compare, FLOOR, K } from "../compiler/reference/compare.ts";
 import type { FindingKind } from "./check.ts";
@@ -93,6 +93,8 @@ export interface MetamorphicOptions {
   /** Rebuild at these precisions and compare with fp32 (two more builds each). */
   readonly precisions?: readonly Exclude<Precision, "fp32">[];
   readonly fastBuild?: boolean;
+  /** The fp32 build's kernel shapes (check.ts CheckOptions.shapeFor): the other precisions' builds take them too. */
+  readonly shapeFor?: ShapeFor;
   readonly perturb?: (m: CompiledModel) => void;
 }
 
@@ -121,7 +123,7 @@ export async function metamorphicChecks(file: string, dir: string, io: StepInput
   for (const precision of options.precisions ?? []) {
     let built: Awaited<ReturnType<typeof compile>>;
     try {
-      built = await compile(file, { target: "cpu", outDir: `${dir}-${precision}`, fastBuild: options.fastBuild ?? true, precision });
+      built = await compile(file, { target: "cpu", outDir: `${dir}-${precision}`, fastBuild: options.fastBuild ?? true, precision, ...(options.shapeFor ? { shapeFor: options.shapeFor } : {}) });
     } catch (e) {
       found("build-failed", `--precision ${precision}`, (e as Error).message);
       continue;

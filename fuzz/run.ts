@@ -1,5 +1,5 @@
 // npm run fuzz -- [--seed S] [--count N | --seeds S1,S2,…] [--cases K] [--batch B] [--work DIR] [--recheck-batch R] [--data-parallel] [--metamorphic]
-//                 [--precisions tf32,bf16] [--reduce] [--minutes M] [--json FILE]
+//                 [--precisions tf32,bf16] [--shape-for gpu] [--reduce] [--minutes M] [--json FILE]
 //
 // Generates N random model files from seeds S, S+1, …, each packing K random cases
 // (fuzz/generate.ts), or the model files of the seeds --seeds lists (a rerun of some seeds of a long
@@ -9,6 +9,8 @@
 // A file with reference mismatches only (no "inconsistent" bits between runs of one build) is re-run
 // at --recheck-batch (16): mismatches that are gone there are
 // listed as conditioning (BatchNorm over 3 nearly equal samples in fp32), not as findings.
+// --shape-for gpu builds with the kernel shapes that ship to the GPU (its tiles, split-K, input
+// gradients tap by tap, k-step skipping), run on the CPU target: the code nvcc would compile.
 // --reduce shrinks each failing model file to a small one that fails the same way (fuzz/reduce.ts)
 // and writes it to test/fixtures/fuzz/, where test/fuzz.test.ts checks it from then on.
 import { writeFileSync } from "node:fs";
@@ -30,6 +32,11 @@ const seedList = (v: string) => {
   return list.map(Number);
 };
 
+const shapeFor = (v: string) => {
+  if (v !== "cpu" && v !== "gpu") throw new InvalidArgumentError(`expected cpu or gpu, got ${v}`);
+  return v as "cpu" | "gpu";
+};
+
 const precisionList = (v: string) => {
   const list = v.split(",").map((p) => p.trim());
   for (const p of list) if (p !== "tf32" && p !== "bf16") throw new InvalidArgumentError(`expected tf32 and/or bf16, got ${p}`);
@@ -46,17 +53,18 @@ const program = new Command("fuzz")
   .option("--work <dir>", "where model files and builds go", "build/fuzz")
   .option("--data-parallel", "also compare the step on 2 and 3 virtual devices", false)
   .option("--metamorphic", "also run each model with its threads shuffled and with CUDA graphs off (must be bit-identical)", false)
+  .option("--shape-for <machine>", "kernel shapes: cpu (the CPU target's) or gpu (those that ship to the GPU, run on the CPU target)", shapeFor, "cpu")
   .option("--precisions <list>", "also rebuild each model at these precisions (tf32, bf16) and compare with fp32", precisionList)
   .option("--recheck-batch <n>", "re-run a model with mismatches at this batch: gone there, they are listed as conditioning, not findings", integer(2), 16)
   .option("--reduce", "shrink each failing model into test/fixtures/fuzz/ (a regression test)", false)
   .option("--minutes <n>", "start no new model file after this many minutes (the summary is still written)", integer(1))
   .option("--json <file>", "write findings and coverage as JSON");
 program.parse();
-const opts = program.opts<{ seed: number; count: number; seeds?: number[]; cases: number; batch: number; recheckBatch: number; work: string; dataParallel: boolean; metamorphic: boolean; precisions?: ("tf32" | "bf16")[]; reduce: boolean; minutes?: number; json?: string }>();
+const opts = program.opts<{ shapeFor: "cpu" | "gpu"; seed: number; count: number; seeds?: number[]; cases: number; batch: number; recheckBatch: number; work: string; dataParallel: boolean; metamorphic: boolean; precisions?: ("tf32" | "bf16")[]; reduce: boolean; minutes?: number; json?: string }>();
 
 // the reducer checks with these too: a finding of the metamorphic checks (seed 60063's first
 // sign) does not show without them
-const checks = { batch: opts.batch, dataParallel: opts.dataParallel, metamorphic: opts.metamorphic || opts.precisions ? { order: opts.metamorphic, precisions: opts.precisions } : undefined };
+const checks = { batch: opts.batch, shapeFor: opts.shapeFor, dataParallel: opts.dataParallel, metamorphic: opts.metamorphic || opts.precisions ? { order: opts.metamorphic, precisions: opts.precisions } : undefined };
 const findings: Finding[] = [];
 const conditioning: Finding[] = [];
 const coverage = new Map<string, number>();
@@ -75,7 +83,7 @@ for (const seed of seeds) {
   // every batch (the kernels are the same code); a BatchNorm over 3 nearly equal samples is
   // ill-conditioned in fp32 and settles at 16. Those are listed apart, not dropped.
   const onlyMismatches = result.findings.length > 0 && result.findings.every((f) => f.kind === "mismatch");
-  const recheck = onlyMismatches && opts.recheckBatch > opts.batch ? await checkModel(model, { work: join(opts.work, `seed-${seed}`), batch: opts.recheckBatch }) : undefined;
+  const recheck = onlyMismatches && opts.recheckBatch > opts.batch ? await checkModel(model, { work: join(opts.work, `seed-${seed}`), batch: opts.recheckBatch, shapeFor: opts.shapeFor }) : undefined;
   const settled = recheck !== undefined && recheck.findings.length === 0;
   (settled ? conditioning : findings).push(...result.findings);
   const status = result.findings.length === 0 ? "ok" : `${result.findings.length} finding${result.findings.length === 1 ? "" : "s"}${settled ? `, none at batch ${opts.recheckBatch} (conditioning)` : ""}`;
