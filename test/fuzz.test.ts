@@ -35,6 +35,29 @@ describe("fuzz: a fixed set of random models equals the reference", () => {
     }, 600_000);
 });
 
+describe("fuzz: the same models with the GPU's kernel shapes (what ships to nvcc, run on the CPU target)", () => {
+  // GPU tiles, split-K, input gradients tap by tap (col2im) and k-step skipping: the CPU shapes above do not run them
+  const GPU_SEEDS = SEEDS.slice(0, 4);
+  for (const seed of GPU_SEEDS)
+    it(`seed ${seed}: ${CASES} random cases`, async () => {
+      await yieldToRunner();
+      const model = generateModel(seed, CASES);
+      const { findings } = await checkModel(model, { work: join(work, `gpu-seed-${seed}`), shapeFor: "gpu", dataParallel: seed % 2 === 0 });
+      expect(findings.map((f) => `${f.kind}: ${f.what}: ${f.message.split("\n")[0]}`)).toEqual([]);
+    }, 600_000);
+
+  it("those models reach the GPU-only paths: a col2im epilogue and a split-K GEMM", () => {
+    const sources = GPU_SEEDS.map((seed) => {
+      const dir = join(work, `gpu-gen-${seed}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "model.ts"), generateModel(seed, CASES).source);
+      return generate(join(dir, "model.ts"), { target: "cpu", shapeFor: "gpu" }).generated.cu;
+    });
+    expect(sources.some((cu) => cu.includes("// Epilogue col2im"))).toBe(true);
+    expect(sources.some((cu) => cu.includes("// Split-K: K is cut"))).toBe(true);
+  });
+});
+
 const fixtures = join("test", "fixtures", "fuzz");
 const found = (() => {
   try {
