@@ -178,6 +178,32 @@ export function formatGpuReport(r: GpuReport): string[] {
       `  dominated by ${short(e.dominant.kernel)} (${pct(e.dominant.share)} of the ${p.program === "step" ? "step" : "forward"})`,
       `  floors: all FLOPs at peak ${us(e.floors.compute)} µs, all bytes at HBM bandwidth ${us(e.floors.memory)} µs, ${e.launches.length} launches × ${us(g.launchSeconds)} µs = ${us(e.floors.launch)} µs`,
     );
+    out.push(...partialWaves(e.launches));
   }
   return out;
+}
+
+/** A launch keeps fewer than this share of the SMs busy: it is listed with what a full wave would gain. */
+const PARTIAL_WAVE = 0.9;
+
+/**
+ * The launches that leave SMs idle (the issue's "≥ 1 full wave, or a stated reason"), each with the
+ * model's time if the same work kept every SM busy: where that is no shorter, the reason is the
+ * bound that stays (the launch floor, bandwidth); else how much a fuller grid could gain.
+ */
+function partialWaves(launches: readonly LaunchEstimate[]): string[] {
+  const partial = launches.filter((e) => e.smShare < PARTIAL_WAVE);
+  if (partial.length === 0) return [`  every launch keeps ≥ ${pct(PARTIAL_WAVE)} of the SMs busy`];
+  const gain = partial.reduce((s, e) => s + (e.time - e.fullUseTime), 0);
+  return [
+    `  ${partial.length} launch${partial.length === 1 ? "" : "es"} under ${pct(PARTIAL_WAVE)} of the SMs; with every SM busy (same work) they would take ${us(partial.reduce((s, e) => s + e.fullUseTime, 0))} µs instead of ${us(partial.reduce((s, e) => s + e.time, 0))}:`,
+    ...partial.map((e) => {
+      const why =
+        e.time - e.fullUseTime < 0.05 * e.time
+          ? `no gain: ${e.fullUseTime <= e.seconds.launch * 1.0001 ? "the launch floor bounds it" : "bandwidth bounds it"}`
+          : `a fuller grid could save ${us(e.time - e.fullUseTime)} µs`;
+      return `    ${short(e.kernel)}: ${e.blocks.toLocaleString("en-US")} block${e.blocks === 1 ? "" : "s"}, ${pct(e.smShare)} of the SMs, ${us(e.time)} µs (${us(e.fullUseTime)} with every SM busy): ${why}`;
+    }),
+    `    at most ${us(gain)} µs of the ${us(launches.reduce((s, e) => s + e.time, 0))} µs to gain from fuller grids`,
+  ];
 }

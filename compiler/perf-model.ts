@@ -99,6 +99,12 @@ export interface LaunchEstimate {
   readonly seconds: { readonly compute: number; readonly memory: number; readonly shared: number; readonly launch: number };
   readonly time: number;
   readonly bound: Bound;
+  /**
+   * The time with every SM busy (u = 1, full warp issue) and the same work: what a grid that fills
+   * whole waves could gain at most. Where it is near `time`, a partial wave costs nothing (the launch
+   * floor or the bandwidth bounds the kernel).
+   */
+  readonly fullUseTime: number;
   /** FLOPs / time as a fraction of the peak the kernel runs on (fp32, or the tensor cores'). */
   readonly peakFraction: number;
 }
@@ -223,6 +229,14 @@ export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: Launc
     launch: gpu.launchSeconds,
   };
   const bound = (Object.keys(seconds) as Bound[]).reduce((a, b) => (seconds[b] > seconds[a] ? b : a));
+  // the same work over every SM: compute and shared time scale with the busy share, issue is full,
+  // and bytes flow at the HBM bandwidth or what all SMs draw (measured sectors as above)
+  const allSmRate = gpu.sms * gpu.smBytesPerSecond;
+  const fullMemory = measured
+    ? Math.max(measured.dramBytes / Math.min(gpu.hbmBytesPerSecond, allSmRate), measured.l2Bytes / allSmRate)
+    : bytes / Math.min(gpu.hbmBytesPerSecond, allSmRate);
+  const fullCompute = l.template === "cublaslt" ? seconds.compute : seconds.compute * smShare * issue;
+  const fullUseTime = Math.max(fullCompute, fullMemory, shared * smShare, gpu.launchSeconds);
   return {
     kernel: l.kernel,
     template: l.template,
@@ -239,6 +253,7 @@ export function estimateLaunch(l: ModelLaunch, o: ModelOptions, counters?: Launc
     seconds,
     time: seconds[bound],
     bound,
+    fullUseTime,
     peakFraction: flops / seconds[bound] / peak,
   };
 }

@@ -80,6 +80,11 @@ describe("tsdp inspect --gpu", () => {
     expect(r.stdout).toMatch(/total [\d,.]+ µs: \w+-bound/);
     expect(r.stdout).toMatch(/dominated by \w+ \(\d+% of the step\)/);
     expect(r.stdout).toMatch(/occupancy: no ptxas report/);
+    // every launch under 90 % of the SMs is listed with its reason: the model's time with every SM busy
+    const partial = a100.filter((l) => l.smShare < 0.9);
+    expect(partial.length).toBeGreaterThan(0);
+    for (const l of partial) expect(r.stdout).toMatch(new RegExp(`^ {4}${l.kernel.replace(/_kernel$/, "")}: [\\d,]+ blocks?, \\d+% of the SMs, .*: (no gain|a fuller grid could save)`, "m"));
+    expect(r.stdout).toMatch(/at most [\d.]+ µs of the [\d.,]+ µs to gain from fuller grids/);
   });
 
   it("refuses a batch larger than one device takes, as a usage error", () => {

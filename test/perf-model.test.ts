@@ -146,6 +146,21 @@ describe("performance model, hand-computed cases on an H100", () => {
     expect(ratio(e.seconds.compute, (2 * 1e6) / (66.9e12 / 132))).toBeCloseTo(1, 9);
   });
 
+  it("the time with every SM busy: what a fuller grid could gain, none where the launch floor bounds the kernel", () => {
+    // 133 blocks in two waves (u = 133/264): the same work over whole waves takes u of the time
+    // (199 µs at the fp32 peak, far above the launch floor)
+    const flops = 133e8;
+    const partial = estimateLaunch(launch({ grid: "dim3(133)", flops: { perSample: 0, fixed: flops } }), at64);
+    expect(ratio(partial.fullUseTime, partial.time * (133 / 264))).toBeCloseTo(1, 9);
+    // 8 blocks of a tiny kernel: at the launch floor either way
+    const tiny = estimateLaunch(launch({ grid: "dim3(8)", flops: { perSample: 0, fixed: 1e3 } }), at64);
+    expect(tiny.bound).toBe("launch");
+    expect(tiny.fullUseTime).toBe(tiny.time);
+    // a block of one warp alone on its SM issues at a quarter rate: every SM busy restores full issue too
+    const warp = estimateLaunch(launch({ grid: "dim3(1)", block: "dim3(32)", flops: { perSample: 0, fixed: 1e9 } }), at64);
+    expect(ratio(warp.fullUseTime, warp.seconds.compute / 132 / 4)).toBeCloseTo(1, 9);
+  });
+
   it("tensor-core GEMMs use the tf32 or bf16 peak; the rest the fp32 peak", () => {
     const l = launch({ template: "gemm_tc", grid: "dim3(132)", flops: { perSample: 0, fixed: 1e12 } });
     expect(ratio(estimateLaunch(l, { ...at64, precision: "bf16" }).seconds.compute, 1e12 / 989.4e12)).toBeCloseTo(1, 9);
