@@ -25,6 +25,7 @@ interface Estimate {
   bound: string;
   flops: number;
   counters?: { bankConflicts: number; sectorsPerRequest: number };
+  smShare: number;
   seconds: { shared: number };
 }
 interface Program {

@@ -69,7 +69,7 @@ export class UnknownKernelError extends Error {}
 /** The knob rows of a kernel: values and origins (knobs.ts), legal values from its family's table. */
 function knobRows(k: Kernel, family: KnobFamily, knobs: KnobReport, shapeFor: ShapeFor): KnobRow[] {
   const parts = family === "pointwise" ? undefined : kernelGemmMaps(k, undefined, shapeFor).parts;
-  const context = { parts, shapeFor, pooled: k.pool !== undefined, threadTile: knobs.threadTile?.value };
+  const context = { parts, shapeFor, threadTile: knobs.threadTile?.value };
   return FAMILY_KNOBS[family].map((spec) => {
     const s = knobs[spec.name];
     return {

@@ -56,7 +56,6 @@ export type KnobReport = Readonly<Record<string, KnobSetting>>;
 export interface GemmKernel {
   readonly parts: GemmIndexMaps;
   readonly shapeFor: ShapeFor;
-  readonly pooled: boolean;
 }
 
 const tileName = (BM: number, BN: number) => `${BM}x${BN}`;
@@ -105,14 +104,14 @@ const fixedZ = (parts: GemmIndexMaps) => (/^\d+$/.test(parts.Z) ? Number(parts.Z
 export const MAX_SPLIT_K = 256;
 
 /**
- * Split-K's legal counts: 1 (off) where the kernel cannot split (a fused pool, a col2im epilogue, a grid.z that grows
+ * Split-K's legal counts: 1 (off) where the kernel cannot split (a col2im epilogue, a grid.z that grows
  * with the batch, M and K both growing with it: gemm-shape.ts says why), else
  * 1–256, at most one split per 4 k-steps of a fixed K and within CUDA's 65,535 blocks in grid.z.
  */
 function legalSplits(g: GemmKernel): number[] {
   const Z = fixedZ(g.parts);
   const perSample = g.parts.mAt(64) !== g.parts.mAt(256);
-  if (g.pooled || g.parts.col2im || Z === undefined || (perSample && typeof g.parts.K !== "number")) return [1];
+  if (g.parts.col2im || Z === undefined || (perSample && typeof g.parts.K !== "number")) return [1];
   const byDepth = typeof g.parts.K === "number" ? Math.ceil(g.parts.K / (4 * FP32_BK)) : MAX_SPLIT_K;
   const most = Math.max(1, Math.min(MAX_SPLIT_K, byDepth, Math.floor(65_535 / Z)));
   return Array.from({ length: most }, (_, i) => i + 1);
@@ -183,7 +182,7 @@ const MAX_GRID_Z = 65_535;
  * of SMs (as the heuristic's; its workspace is then bounded by that wave, not by the batch).
  */
 export function resolveGemm(g: GemmKernel, tuning?: KernelTuning): { shape: GemmShape; knobs: KnobReport } {
-  const heuristic = gemmShape(g.parts, g.shapeFor, g.pooled);
+  const heuristic = gemmShape(g.parts, g.shapeFor);
   const h = heuristic.tile;
   const hThread = `${h.TM}x${h.TN}`;
   const hSplit = heuristic.splitK ? heuristic.splitK.maxSplits : 1;

@@ -87,7 +87,7 @@ export function candidatesOf(k: Kernel, precision: Precision): KnobOverrides[] {
   }
   if (family === "gemm_tc") return GEMM_TC_KNOBS[0].legal({ parts: kernelGemmMaps(k).parts }).map((tile) => ({ tile }));
   if (family !== "gemm") return [];
-  const g = { parts: kernelGemmMaps(k, undefined, "gpu").parts, shapeFor: "gpu" as const, pooled: k.pool !== undefined };
+  const g = { parts: kernelGemmMaps(k, undefined, "gpu").parts, shapeFor: "gpu" as const };
   const out: KnobOverrides[] = [];
   for (const threadTile of GEMM_KNOBS[0].legal({ ...g, threadTile: "4x4" }))
     for (const tile of GEMM_KNOBS[1].legal({ ...g, threadTile: String(threadTile) }))

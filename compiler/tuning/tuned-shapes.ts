@@ -23,14 +23,14 @@ export function familyOf(k: Pick<Kernel, "anchor">, precision: Precision): KnobF
 /** The fp32 GEMM's shape with the tuning file's knobs (for gemm-shape.ts gemmWorkspaces). */
 export function tunedGemmShape(k: PlanKernel, shapeFor: ShapeFor, precision: Precision, tuning?: Tuning): GemmShape | undefined {
   if (familyOf(k, precision) !== "gemm") return undefined;
-  return resolveGemm({ parts: kernelGemmMaps(k, undefined, shapeFor).parts, shapeFor, pooled: k.pool !== undefined }, tuning?.forKernel(cIdentifier(k.name))).shape;
+  return resolveGemm({ parts: kernelGemmMaps(k, undefined, shapeFor).parts, shapeFor }, tuning?.forKernel(cIdentifier(k.name))).shape;
 }
 
 /** A kernel's knobs, their values and origins; undefined for kernels without knobs. */
 export function kernelKnobs(k: PlanKernel, shapeFor: ShapeFor, precision: Precision, tuning?: Tuning): { family: KnobFamily; knobs: KnobReport } | undefined {
   const family = familyOf(k, precision);
   const t = tuning?.forKernel(cIdentifier(k.name));
-  if (family === "gemm") return { family, knobs: resolveGemm({ parts: kernelGemmMaps(k, undefined, shapeFor).parts, shapeFor, pooled: k.pool !== undefined }, t).knobs };
+  if (family === "gemm") return { family, knobs: resolveGemm({ parts: kernelGemmMaps(k, undefined, shapeFor).parts, shapeFor }, t).knobs };
   if (family === "gemm_tc") return { family, knobs: resolveTensorCore({ parts: kernelGemmMaps(k).parts }, t).knobs };
   if (family === "pointwise") return { family, knobs: resolvePointwise(t).knobs };
   return undefined;

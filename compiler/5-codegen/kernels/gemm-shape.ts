@@ -221,19 +221,19 @@ const MAX_GRID_Z = 65_535;
 
 /**
  * The fp32 GEMM's shape for one kernel. `Z` is the grid's z (conv groups or matmul batch) when it is
- * a number; split-K applies only where M and Z do not grow with the batch (weight gradients), so the
- * workspace is a fixed size, and never with a fused pool (its epilogue reads four rows at once).
+ * a number; split-K applies where Z does not grow with the batch and M and K do not both grow with
+ * it, so the workspace has a bound; a fused pool splits too (the tile's last block holds whole sums
+ * of its rows when it runs the pooled epilogue).
  */
-export function gemmShape(parts: GemmIndexMaps, shapeFor: ShapeFor, pooled: boolean): GemmShape {
+export function gemmShape(parts: GemmIndexMaps, shapeFor: ShapeFor): GemmShape {
   const Z = /^\d+$/.test(parts.Z) ? Number(parts.Z) : undefined;
   const rowMajorA = shapeFor === "gpu" && parts.contiguousA === "m";
   const rowMajorB = shapeFor === "gpu" && parts.contiguousB === "n";
   const wide = shapeFor === "gpu" && wideAllowed(parts, shapeFor);
   const perSample = parts.mAt(GPU_BATCHES[0]) !== parts.mAt(GPU_BATCHES[1]);
-  // Split-K: not with a fused pool (its epilogue reads four rows at once), a grid.z that grows with
-  // the batch, or M and K both growing with it (the workspace would grow with its square)
-  // (nor with a col2im epilogue, whose K is a layer's channels and whose epilogue needs all of C)
-  const canSplit = shapeFor === "gpu" && !pooled && !parts.col2im && Z !== undefined && !(perSample && typeof parts.K !== "number");
+  // Split-K: not with a grid.z that grows with the batch, or M and K both growing with it (the
+  // workspace would grow with its square), nor with a col2im epilogue (K is a layer's channels)
+  const canSplit = shapeFor === "gpu" && !parts.col2im && Z !== undefined && !(perSample && typeof parts.K !== "number");
   const kAt = (b: number) => (typeof parts.K === "number" ? parts.K : evaluateInteger(parts.K, { batch: b }));
   // a gather staged along m or n keeps one row's state per thread, whatever the tile
   const limits: TileLimits = {
@@ -298,7 +298,7 @@ export function kernelGemmMaps(
 /** The shape of a plan's kernel, when it is an fp32 GEMM. */
 export function kernelGemmShape(k: Pick<Kernel, "anchor" | "pool" | "prologue" | "rowSums">, shapeFor: ShapeFor, precision: Precision): GemmShape | undefined {
   if (opDef(k.anchor.op).codegen?.kind !== "gemm" || precision !== "fp32") return undefined;
-  return gemmShape(kernelGemmMaps(k, undefined, shapeFor).parts, shapeFor, k.pool !== undefined);
+  return gemmShape(kernelGemmMaps(k, undefined, shapeFor).parts, shapeFor);
 }
 
 /**

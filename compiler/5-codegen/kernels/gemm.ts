@@ -265,7 +265,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   // the tensor-core template has its own tiles of 8 warps, chosen for the GPU's SMs (gemm-tc-shape.ts)
   // the heuristics' shapes, with a tuning file's knobs in their place (compiler/tuning/knobs.ts)
   const tuning = ctx.tuning?.forKernel(k.name);
-  const shape = tc ? undefined : resolveGemm({ parts, shapeFor: ctx.shapeFor, pooled: k.pool !== undefined }, tuning).shape;
+  const shape = tc ? undefined : resolveGemm({ parts, shapeFor: ctx.shapeFor }, tuning).shape;
   const fp32Tile: Tile | undefined = shape?.tile;
   const tcTile = tc ? resolveTensorCore({ parts }, tuning).tile : undefined;
   const tile = fp32Tile ?? tcTile ?? TILE;
@@ -371,8 +371,9 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         scalarArgs: "M, batch, splits",
         tileTickets: ticketsNeeded(splitK, parts, fp32Tile!, columnTiles),
         // the workspace's traffic, beyond the operands and the output: every block stores its partial
-        // tile, and the tile's last block reads all of them back (2 · splits · M · N floats)
-        workspaceBytes: `2 * 4 * (long long)splits * M * ${workspaceRow(parts.N)} * ${parts.Z}`,
+        // tile, and the tile's last block reads all of them back (2 · splits · M · N floats); with
+        // one split the block applies its epilogue directly and the workspace is not touched
+        workspaceBytes: `(splits > 1 ? 2 * 4 * (long long)splits * M * ${workspaceRow(parts.N)} * ${parts.Z} : 0)`,
       }
     : {
         ...common2,
