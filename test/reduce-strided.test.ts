@@ -2,7 +2,10 @@
 // read along the contiguous dim (compiler/5-codegen/kernels/reduce-strided.ts): their values
 // against the float64 reference (rtol 1e-4, atol 1e-5) for a sum, a mean and a max, at batch sizes
 // that take the unrolled loop (64) and only its remainder (1, 7), and the same bits on every run.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { compile } from "../compiler/pipeline.ts";
 import { load } from "../runtime/index.ts";
 import { cachedReference } from "./reference-cache.ts";
 import { compileForTestTarget, expectClose, makeInputs, referenceState } from "./target-helpers.ts";
@@ -21,6 +24,33 @@ describe("reductions over the batch (strided inputs)", () => {
       const state = referenceState(model.graph, 0);
       for (const batch of [1, 7, 64]) {
         const { tensors, reference } = makeInputs(model.graph, batch, batch);
+        const got = m.forwardAllSync(...tensors)[0].data as Float32Array;
+        const [want] = await cachedReference(model.graph, reference, state);
+        expectClose(got, want.data, `batch ${batch}`);
+        expect(Array.from(m.forwardAllSync(...tensors)[0].data as Float32Array), `batch ${batch}, second run`).toEqual(Array.from(got));
+      }
+    } finally {
+      m.dispose();
+    }
+  }, 600_000);
+});
+
+describe("channel reductions split over blocks (the GPU shape, run on the CPU target)", () => {
+  it("split each channel's loads where the channels are few, combine the parts in order: the reference's values, the same bits every run", async () => {
+    // 3 and 2 channels: a block each would leave an H100's SMs idle. At batch 9 the 45×45 maps'
+    // 18,225 loads per channel take 9 splits and the 64×64 maps' 9,216 float4 loads 5; at batch 1
+    // one split (the block stores its result directly)
+    const file = "test/fixtures/channel-statistics/model.ts";
+    const { model, build } = await compile(file, { target: "cpu", shapeFor: "gpu", outDir: join("build", "test-reduce-split") });
+    const { generated } = await compileForTestTarget(file, join("build", "test-reduce-split-cpu"));
+    expect(generated.cu).not.toContain("// Split over blocks");
+    const m = await load(build.outDir);
+    try {
+      const cu = readFileSync(join(build.outDir, "model.cu"), "utf8");
+      expect(cu.match(/^\/\/ Split over blocks: an output's loads are cut into `splits` chunks/gm)).toHaveLength(6);
+      const state = referenceState(model.graph, 0);
+      for (const batch of [1, 5, 9]) {
+        const { tensors, reference } = makeInputs(model.graph, batch, batch + 40);
         const got = m.forwardAllSync(...tensors)[0].data as Float32Array;
         const [want] = await cachedReference(model.graph, reference, state);
         expectClose(got, want.data, `batch ${batch}`);

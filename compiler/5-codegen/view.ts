@@ -284,6 +284,12 @@ export interface ReduceChannelsView extends StridedReduceViewBase {
   /** The remainder loop's body: one load `v` at `j`, folded into acc0. */
   readonly tail: readonly string[];
   readonly warpCombine: string;
+  /**
+   * The GPU shape: each output's loads are split over `splits` blocks along grid.y (at most
+   * maxSplits, computed at launch), whose partial results the output's last block combines in
+   * split order (kernels/tickets.ts). Absent on the CPU target: a block per output.
+   */
+  readonly blockSums?: { readonly maxSplits: number; readonly combine: string };
 }
 
 /** reduce_columns.cu.hbs: a reduction over the leading dims (a linear bias's gradient), a lane per column. */

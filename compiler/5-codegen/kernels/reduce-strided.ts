@@ -3,6 +3,8 @@ import { isBatch, type Dim } from "../../ir/shape.ts";
 import { opDef } from "../../ops/index.ts";
 import { cCount, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, LaunchView, ReduceChannelsView, ReduceColumnsView } from "../view.ts";
+import { GPU_SMS } from "./gemm-shape.ts";
+import { BLOCK_PARTIALS, TILE_TICKETS } from "./tickets.ts";
 
 // Reductions whose inputs per output are strided: the reduced dims are leading dims (the batch)
 // and maybe trailing ones, around contiguous kept dims — the bias gradients, Σ over [0] of a
@@ -16,6 +18,8 @@ import type { ArgView, LaunchView, ReduceChannelsView, ReduceColumnsView } from 
 // combine in a fixed order: no atomics, the same bits on every run.
 
 const THREADS = 256;
+/** The fewest unrolled passes of the block (UNROLL · THREADS loads each) a split of an output reads. */
+const MIN_SPLIT_PASSES = 2;
 /** Independent accumulators per thread: loads in flight. */
 const UNROLL = 4;
 
@@ -89,10 +93,37 @@ export function stridedReduceKernel(ctx: CodegenContext, k: Kernel, dims: readon
     ...accumulators.map((_, i) => load(`v${i}`, i === 0 ? "j" : `(j + ${i * THREADS})`)),
     ...accumulators.flatMap((a, i) => fold(a, `v${i}`)),
   ];
+  const loads = vector ? times(outer, runLoads) : count;
+  // The GPU shape splits each output's loads over blocks where the outputs alone would not fill the
+  // SMs twice over (a BatchNorm's 16 channels were 16 blocks: 12 % of an H100); each split reads at
+  // least MIN_SPLIT_PASSES passes of the block, so that its part is worth its store and ticket
+  const maxSplits = ctx.shapeFor === "gpu" && /^\d+$/.test(keptCount) ? Math.ceil((2 * GPU_SMS) / Number(keptCount)) : 1;
   const kernel: ReduceChannelsView = {
     template: "reduce_channels", ...common, warps: THREADS / 32, outCount: keptCount, count, inner, stride, unrolled,
-    loadType: vector ? "float4" : "float", loads: vector ? times(outer, runLoads) : count, tail: [load("v", "j"), ...fold("acc0", "v")],
+    loadType: vector ? "float4" : "float", loads, tail: [load("v", "j"), ...fold("acc0", "v")],
     lastOffset: String((UNROLL - 1) * THREADS), stride4: String(UNROLL * THREADS), warpCombine: r.warp, result: result("acc"),
+    ...(maxSplits > 1 ? { blockSums: { maxSplits, combine: r.combine("acc", "v") } } : {}),
   };
-  return { kernel, launch: launch(`dim3((unsigned)std::min<size_t>(${keptCount}, 65535))`, summary) };
+  const outputs = `(unsigned)std::min<size_t>(${keptCount}, 65535)`;
+  if (maxSplits === 1) return { kernel, launch: launch(`dim3(${outputs})`, summary) };
+  const passes = UNROLL * THREADS * MIN_SPLIT_PASSES;
+  return {
+    kernel,
+    launch: {
+      ...launch(`dim3(${outputs}, splits)`, summary),
+      args: [
+        ...args,
+        { decl: "float* __restrict__ partials", value: BLOCK_PARTIALS, comment: `each block's part, [${keptCount}][splits]` },
+        { decl: "unsigned* __restrict__ tickets", value: TILE_TICKETS, comment: "a ticket per output (zero between launches)" },
+      ],
+      // as many splits as make 2 waves of blocks, each ≥ MIN_SPLIT_PASSES passes of unrolled loads
+      scalars: [
+        `const long long loads = (long long)(${loads}), byDepth = (loads + ${passes - 1}) / ${passes};`,
+        `const int splits = (int)(byDepth < ${maxSplits} ? (byDepth > 1 ? byDepth : 1) : ${maxSplits});`,
+      ],
+      scalarArgs: "splits, batch",
+      tileTickets: Number(keptCount),
+      blockPartials: Number(keptCount) * maxSplits,
+    },
+  };
 }
