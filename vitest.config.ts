@@ -28,6 +28,7 @@ export const NATIVE = [
   "test/own-project.test.ts",
   "test/precision.test.ts",
   "test/reduce-strided.test.ts",
+  "test/gpu-shapes-norm.test.ts",
   "test/loss-grad.test.ts",
   "test/gemm-shapes.test.ts",
   "test/dropout-masks.test.ts",

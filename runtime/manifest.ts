@@ -102,6 +102,8 @@ export interface LaunchReport {
   readonly scalars: readonly string[];
   /** A C condition of the scalars: the launch happens only where it holds (none of today's launches has one; split-K's former sum pass ran when `splits > 1`). */
   readonly when?: string;
+  /** A launch made just before this kernel's own, in its block and with its scalars (a split BatchNorm's statistics and sums). */
+  readonly precedes?: string;
   readonly flops: AffineCost;
   readonly bytes: AffineCost;
   /** A C expression of the scalars multiplying flops and bytes ("0": a launch cuBLASLt's call makes skip). */

@@ -41,7 +41,8 @@ export interface GeneratedModel {
   readonly memory: MemoryPlan;
 }
 
-type Builder = (ctx: CodegenContext, k: Kernel) => { kernel: KernelView; launch: LaunchView };
+/** A kernel's view and launch; `extra`: kernels of its own it launches before (LaunchView.before), rendered beside it. */
+type Builder = (ctx: CodegenContext, k: Kernel) => { kernel: KernelView; launch: LaunchView; extra?: readonly KernelView[] };
 
 /** Kernel builders, by the name the anchor op's codegen gives. */
 const builders: Record<KernelBuilder, Builder> = {
@@ -233,8 +234,9 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
         throw new CompileError([diagnostic("noKernel", `${k.anchor.op} (in ${name}, kernel ${k.name}) has no CUDA kernel in this version of tsdp`, k.anchor.loc)]);
       // the kernel's C names derive from its (module path) name only through the mangling
       const stem = cIdentifier(k.name);
-      let { kernel, launch } = build(ctx, { ...k, name: stem });
-      let text = t.kernel(kernel);
+      let { kernel, launch, extra } = build(ctx, { ...k, name: stem });
+      const render = (view: KernelView, more: readonly KernelView[] = []) => [view, ...more].map((v) => t.kernel(v)).join("\n");
+      let text = render(kernel, extra);
       // A kernel of another program with the same name and other code: this one is built again
       // under a name of its own. Built again, not renamed afterwards: a view's strings (a GEMM's
       // gathers) call helpers named after the kernel, and a renamed text called the other
@@ -242,10 +244,10 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
       for (let n = 1; texts.has(kernel.name) && texts.get(kernel.name) !== text; n++) {
         const alias = n === 1 ? `${stem}_${name}` : `${stem}_${name}${n}`;
         const aliasCtx = new CodegenContext(program.graph, program.plan, program.memory, precision, shapeFor, tuningUnder(tuning, alias, stem));
-        ({ kernel, launch } = build(aliasCtx, { ...k, name: alias }));
-        text = t.kernel(kernel);
+        ({ kernel, launch, extra } = build(aliasCtx, { ...k, name: alias }));
+        text = render(kernel, extra);
       }
-      launch = { ...launch, kernel: kernelSymbol(launch.kernel) };
+      launch = { ...launch, kernel: kernelSymbol(launch.kernel), ...(launch.before ? { before: launch.before.map((b) => ({ ...b, kernel: kernelSymbol(b.kernel) })) } : {}) };
       texts.set(kernel.name, text);
       const site = blas.results[i];
       if (site) gemmChoices.push(site.choice);

@@ -52,6 +52,9 @@ export function launchReports(programs: Readonly<Record<string, RenderedLaunches
       // kernel's name and launch shape; a bias sum its BGRADB computes costs nothing then
       const template = launch.blas ? "cublaslt" : r.templates[i];
       const skipped = launch.blasGuard ? { scale: "0" } : {};
+      // kernels it launches first (a split BatchNorm's statistics and sums), in launch order
+      for (const b of launch.before ?? [])
+        out.push({ ...common, kernel: withoutNamespace(b.kernel), template: r.templates[i], grid: b.grid, block: b.block, flops: b.flops, bytes: b.bytes, ...skipped, precedes: withoutNamespace(launch.kernel) });
       out.push({ ...common, kernel: withoutNamespace(launch.kernel), template, grid: launch.grid, block: launch.block, flops, bytes, ...skipped, ...(launch.threadTile ? { threadTile: launch.threadTile } : {}), ...(launch.issuedFlops ? { issuedFlops: launch.issuedFlops } : {}), ...(launch.workspaceBytes && !launch.blas ? { workspaceBytes: launch.workspaceBytes } : {}) });
       const rest = launch.blas?.rest;
       if (rest) {

@@ -215,7 +215,7 @@ export interface RowwiseView extends KernelViewBase {
   readonly rowsPerBlock: number;
 }
 
-/** batch_norm.cu.hbs: a block per channel. */
+/** batch_norm.cu.hbs: a block per channel, or (split) an elementwise pass over batch_norm_parts' statistics. */
 export interface BatchNormView extends KernelViewBase {
   readonly template: "batch_norm";
   readonly threads: number;
@@ -225,6 +225,35 @@ export interface BatchNormView extends KernelViewBase {
   readonly momentum: string;
   readonly affine: boolean;
   readonly track: boolean;
+  /** The GPU shape: the statistics come from the launches before (BatchNormPartsView), at these float offsets of `parts`. */
+  readonly split?: BatchNormSplitView;
+}
+
+/** Where the split BatchNorm's launches leave what the elementwise pass reads, in floats from `parts`. */
+export interface BatchNormSplitView {
+  /** Each channel's mean and biased variance, [C][2]. */
+  readonly STATS: number;
+  /** A gradient's Σg / count and Σg·x̂ / count per channel, [C][2]. */
+  readonly SUMS: number;
+}
+
+/**
+ * batch_norm_parts.cu.hbs (the GPU shape): a BatchNorm's per-channel statistics over many blocks per
+ * channel — each block's chunk, then the channel's last block merges the chunks in order — and, for
+ * its input gradient, the channel sums Σg and Σg·x̂ the same way. batch_norm(_grad).cu.hbs's split
+ * pass then normalizes elementwise over the whole grid.
+ */
+export interface BatchNormPartsView extends KernelViewBase {
+  readonly template: "batch_norm_parts";
+  readonly C: number;
+  readonly inner: number;
+  readonly eps: string;
+  readonly track: boolean;
+  /** The forward in train mode moves the running statistics: the momentum. */
+  readonly running?: { readonly momentum: string };
+  /** The input gradient's sums kernel (and whether dy is scaled by a weight). */
+  readonly sums?: { readonly hasWeight: boolean; readonly params: string };
+  readonly split: BatchNormSplitView;
 }
 
 /**
@@ -350,6 +379,8 @@ export interface BatchNormGradView extends KernelViewBase {
   readonly track: boolean;
   readonly hasWeight: boolean;
   readonly xhatOnly: boolean;
+  /** The GPU shape: statistics and sums from the launches before (BatchNormPartsView). */
+  readonly split?: BatchNormSplitView;
 }
 
 /** layer_norm_grad.cu.hbs. */
@@ -368,6 +399,7 @@ export type KernelView =
   | GemmTensorCoreView
   | RowwiseView
   | BatchNormView
+  | BatchNormPartsView
   | ReduceView
   | ReduceChannelsView
   | ReduceColumnsView
@@ -415,6 +447,23 @@ export interface LaunchView {
   readonly blockPartials?: number;
   /** A C expression of the scalars: bytes it moves beyond its tensors' (split-K's partial tiles, stored and read back). */
   readonly workspaceBytes?: string;
+  /**
+   * Kernels launched before this one, in order, with the same scalars (a split BatchNorm's statistics
+   * and sums): each its own row in the manifest, with the FLOPs and bytes it moves.
+   */
+  readonly before?: readonly PreLaunchView[];
+}
+
+/** A launch that runs before a kernel's own (LaunchView.before). */
+export interface PreLaunchView {
+  readonly kernel: string;
+  readonly grid: string;
+  readonly block: string;
+  /** The pointer arguments' values, then the scalars, as the launcher passes them. */
+  readonly args: string;
+  readonly comment: string;
+  readonly flops: { readonly perSample: number; readonly fixed: number };
+  readonly bytes: { readonly perSample: number; readonly fixed: number };
 }
 
 /** One output of a launch, as TSDP_NAN_WATCH takes it: C expressions and C string literals. */

@@ -8,6 +8,7 @@ import { maxReduction } from "../../ops/reduce.ts";
 import type { Node } from "../../ir/node.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, BatchNormGradView, ClassificationGradView, LaunchView, LayerNormGradView, PerElementView } from "../view.ts";
+import { batchNormSplit, splitsBatchNorm } from "./batch-norm-split.ts";
 
 // Kernels of the backward ops that are not GEMMs: pooling gradients and the embedding gradient
 // gather per input element (no atomics, so results are deterministic); loss gradients and the
@@ -168,21 +169,28 @@ export function batchNormGradKernel(ctx: CodegenContext, k: Kernel) {
   const ins = n.inputs;
   const x = xhatOnly ? ins[0] : ins[1];
   let i = xhatOnly ? 1 : 2;
-  const args: ArgView[] = xhatOnly ? [] : [arg(ctx, ins[0], "dy")];
-  args.push(arg(ctx, x, "x"));
+  const dy = xhatOnly ? [] : [arg(ctx, ins[0], "dy")];
   const hasWeight = !xhatOnly && a.affine;
-  if (hasWeight) args.push(arg(ctx, ins[i++], "weight"));
-  if (a.track) args.push(arg(ctx, ins[i++], "running_mean"), arg(ctx, ins[i++], "running_var"));
-  args.push({ decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) });
+  const weight = hasWeight ? [arg(ctx, ins[i++], "weight")] : [];
+  const running = a.track ? [arg(ctx, ins[i++], "running_mean"), arg(ctx, ins[i++], "running_var")] : [];
+  const out = { decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) };
   const C = x.shape[1] as number;
   const inner = (x.shape.slice(2) as number[]).reduce((p, q) => p * q, 1);
   const summary = `${n.op} over ${C} channels of ${shapeComment(x)}`;
-  const kernel: BatchNormGradView = {
+  const eps = cFloat(a.eps);
+  const view = (args: readonly ArgView[]): BatchNormGradView => ({
     template: "batch_norm_grad", name: k.name, summary, source: ctx.source(k), rules: "none",
-    params: args.map((v) => v.decl).join(", "), C, inner, eps: cFloat(a.eps), track: a.track, hasWeight, xhatOnly,
-  };
-  const launch = { name: k.name, kernel: `${k.name}_kernel`, grid: `dim3(${C})`, block: "dim3(256)", sharedBytes: "0", args, scalars: [], summary, source: kernel.source, scalarArgs: "batch, r->training" };
-  return { kernel, launch };
+    params: args.map((v) => v.decl).join(", "), C, inner, eps, track: a.track, hasWeight, xhatOnly,
+  });
+  const launchOf = (args: readonly ArgView[], grid: string) => ({ name: k.name, kernel: `${k.name}_kernel`, grid, block: "dim3(256)", sharedBytes: "0", args, scalars: [], summary, source: ctx.source(k), scalarArgs: "batch, r->training" });
+  if (splitsBatchNorm(ctx, C)) {
+    // the GPU shape with few channels: statistics and sums over many blocks per channel, then an elementwise pass
+    const s = batchNormSplit(ctx, k, x, { eps, track: a.track, statsArgs: [arg(ctx, x, "x"), ...running], ...(xhatOnly ? {} : { sums: { args: [...dy, arg(ctx, x, "x"), ...weight], hasWeight } }) });
+    const args = [...dy, arg(ctx, x, "x"), ...weight, out];
+    return { kernel: { ...view(args), split: s.split }, launch: { ...launchOf([...args, s.partsArg], s.launch.grid), ...s.launch }, extra: [s.view] };
+  }
+  const args = [...dy, arg(ctx, x, "x"), ...weight, ...running, out];
+  return { kernel: view(args), launch: launchOf(args, `dim3(${C})`) };
 }
 
 /** Warp per row: layer_norm_grad_input. */

@@ -8,6 +8,7 @@ import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../conte
 import type { ArgView, BatchNormView, KernelView, LaunchView, LossView, ReduceView } from "../view.ts";
 import { stridedReduceKernel } from "./reduce-strided.ts";
 import { BLOCK_PARTIALS, TILE_TICKETS } from "./tickets.ts";
+import { batchNormSplit, splitsBatchNorm } from "./batch-norm-split.ts";
 import { GPU_SMS } from "./gemm-shape.ts";
 
 // Kernels that reduce: batch norm (a block per channel), reductions over any dims (a warp per
@@ -40,21 +41,26 @@ export function batchNormKernel(ctx: CodegenContext, k: Kernel) {
   const [x, ...rest] = n.inputs;
   const C = x.shape[1] as number;
   const inner = (x.shape.slice(2) as number[]).reduce((p, q) => p * q, 1);
-  const args = [arg(ctx, x, "x")];
-  let i = 0;
-  if (a.affine) args.push(arg(ctx, rest[i++], "weight"), arg(ctx, rest[i++], "bias"));
-  if (a.track) {
-    // running statistics are written in train mode
-    for (const [node, name] of [[rest[i], "running_mean"], [rest[i + 1], "running_var"]] as const)
-      args.push({ decl: `float* __restrict__ ${name}`, value: ctx.pointer(node), comment: ctx.label(node) });
-    args.push({ decl: "long long* __restrict__ num_batches_tracked", value: ctx.pointer(rest[i + 2]), comment: ctx.label(rest[i + 2]) });
-  }
-  args.push(outArg(ctx, k));
+  const affine = a.affine ? [arg(ctx, rest[0], "weight"), arg(ctx, rest[1], "bias")] : [];
+  const at = a.affine ? 2 : 0;
+  // running statistics are written in train mode
+  const running: ArgView[] = a.track
+    ? [
+        ...([[rest[at], "running_mean"], [rest[at + 1], "running_var"]] as const).map(([node, name]) => ({ decl: `float* __restrict__ ${name}`, value: ctx.pointer(node), comment: ctx.label(node) })),
+        { decl: "long long* __restrict__ num_batches_tracked", value: ctx.pointer(rest[at + 2]), comment: ctx.label(rest[at + 2]) },
+      ]
+    : [];
   const summary = `batch_norm over ${C} channels of ${shapeComment(x)}`;
-  const kernel: BatchNormView = {
-    template: "batch_norm", ...common(ctx, k, args, summary), threads: 256,
-    C, inner, eps: cFloat(a.eps), momentum: cFloat(a.momentum), affine: a.affine, track: a.track,
-  };
+  const base = { C, inner, eps: cFloat(a.eps), momentum: cFloat(a.momentum), affine: a.affine, track: a.track, threads: 256 };
+  if (splitsBatchNorm(ctx, C)) {
+    // the GPU shape with few channels: statistics over many blocks per channel, then an elementwise pass
+    const s = batchNormSplit(ctx, k, x, { eps: base.eps, track: a.track, ...(a.track ? { running: { momentum: base.momentum } } : {}), statsArgs: [arg(ctx, x, "x"), ...running] });
+    const args = [arg(ctx, x, "x"), ...affine, outArg(ctx, k)];
+    const kernel: BatchNormView = { template: "batch_norm", ...common(ctx, k, args, summary), ...base, split: s.split };
+    return { kernel, launch: { ...launchOf(ctx, k, [...args, s.partsArg], s.launch.grid, 256, s.launch.scalarArgs, summary), ...s.launch }, extra: [s.view] };
+  }
+  const args = [arg(ctx, x, "x"), ...affine, ...running, outArg(ctx, k)];
+  const kernel: BatchNormView = { template: "batch_norm", ...common(ctx, k, args, summary), ...base };
   return { kernel, launch: launchOf(ctx, k, args, `dim3(${C})`, 256, "batch, r->training", summary) };
 }
 

@@ -1,0 +1,65 @@
+// BatchNorm with few channels on the GPU's shape (compiler/5-codegen/kernels/batch-norm-split.ts):
+// each channel's statistics and an input gradient's channel sums over many blocks, merged in a fixed
+// order by the channel's last block, then an elementwise pass — run on the CPU target and checked
+// against the float64 reference: a training step's gradients (rtol 1e-3, atol 1e-4·max|g|, as
+// test/gemm-shapes.test.ts), the running statistics it moves (rtol 1e-4, atol 1e-5), then the eval
+// forward on them (rtol 1e-4, atol 1e-5).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compile } from "../compiler/pipeline.ts";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { normals } from "../compiler/reference/rng.ts";
+import { load, tensor } from "../runtime/index.ts";
+import { expectClose, expectGradientClose, makeInputs } from "./target-helpers.ts";
+import { header, writeFiles, yieldToRunner } from "./helpers.ts";
+
+describe("BatchNorm split over blocks (the GPU shape, run on the CPU target)", () => {
+  it("a training step's gradients and running statistics, and the eval forward on them, equal the reference", async () => {
+    // 4 channels of 32×32 maps: at batch 9 each channel's 9,216 values take 5 blocks (≥ 2,048
+    // each), at batch 2 one; bn1 is affine with running statistics, bn2 neither
+    const dir = writeFiles({
+      "model.ts":
+        `${header}export class Norms extends nn.Module {\n` +
+        `  conv = new nn.Conv2d(3, 4, 3, { padding: 1 });\n` +
+        `  bn1 = new nn.BatchNorm2d(4);\n` +
+        `  bn2 = new nn.BatchNorm2d(4, { affine: false, trackRunningStats: false });\n` +
+        `  fc = new nn.Linear(4 * 32 * 32, 10);\n` +
+        `  forward(x: Tensor<[Batch, 3, 32, 32]>) {\n` +
+        `    return this.fc(this.bn2(F.relu(this.bn1(this.conv(x)))).flatten(1));\n` +
+        `  }\n}\n` +
+        `export const training = new Training(Norms, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.01 }) });\n`,
+    });
+    const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", shapeFor: "gpu", outDir: join(dir, "gpu") });
+    const cu = readFileSync(join(build.outDir, "model.cu"), "utf8");
+    // the forward's and the gradient's statistics kernels, and the input gradients' sums
+    expect(cu.match(/__global__ void __launch_bounds__\(256\) \w+_parts_stats_kernel\(/g)?.length).toBeGreaterThanOrEqual(3);
+    expect(cu).toMatch(/__global__ void __launch_bounds__\(256\) \w+_parts_sums_kernel\(/);
+    const graph = model.graph;
+    const { graph: stepGraph, gradients } = differentiate(graph);
+    const state = initState(graph, 0);
+    const m = await load(build.outDir);
+    try {
+      m.train(true);
+      for (const [step, batch] of [9, 2].entries()) {
+        const { tensors, reference } = makeInputs(graph, batch, 31 + batch);
+        const labels = Int32Array.from(normals(batch, 31 + batch, 2), (u) => Math.abs(Math.floor(u * 3)) % 10);
+        // lr 0: the step computes the gradients and moves the running statistics, not the parameters
+        m.trainStepSync(tensors[0], tensor(labels, [batch]), { lr: 0 });
+        await yieldToRunner();
+        const want = runReference(stepGraph, { ...reference, target: nd([batch], labels) }, state, { training: true, seed: 0, step });
+        for (const [name, node] of gradients) expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}, batch ${batch}`);
+        for (const name of ["bn1.running_mean", "bn1.running_var"]) expectClose(m.getParameter(name).data as Float32Array, state.buffers.get(name)!.data, `${name} after step ${step + 1}`);
+        expect(Number((m.getParameter("bn1.num_batches_tracked").data as BigInt64Array)[0])).toBe(step + 1);
+      }
+      m.train(false);
+      const { tensors, reference } = makeInputs(graph, 5, 5);
+      expectClose(m.forwardAllSync(...tensors)[0].data as Float32Array, runReference(graph, reference, state, { training: false }).outputs[0].data, "eval forward, batch 5");
+    } finally {
+      m.dispose();
+    }
+  }, 600_000);
+});
