@@ -71,8 +71,8 @@ const MAX_GATHER_ROWS = 16;
 /**
  * Block tiles per thread tile, the ones the heuristic chooses among (gemm-shape.ts): 4×4 tiles of
  * 64–256 threads (128–256 for the GPU shape, whose conflict-free staging needs 4 rows per warp per
- * pass), 4×8 and 8×4 tiles of 128–256 threads whose gathered k-major operands stage at most 16 rows
- * per thread, 8×8 tiles of 64×128, 128×64 and 128×128.
+ * pass; there also 16×128 and 16×256), 4×8 and 8×4 tiles of 128–256 threads whose gathered k-major
+ * operands stage at most 16 rows per thread, 8×8 tiles of 64×128, 128×64 and 128×128.
  */
 function legalTiles(threadTile: string, g: GemmKernel): string[] {
   // a col2im epilogue's tile holds whole images and channels, and C in shared memory (gemm-shape.ts)
@@ -93,6 +93,8 @@ function legalTiles(threadTile: string, g: GemmKernel): string[] {
       if (!fits(BM, BN)) continue;
       out.push(tileName(BM, BN));
     }
+  // the GPU's 16-row 4×4 tiles (gemm-shape.ts narrowCandidates: 16 output channels' weight gradients)
+  if (threadTile === "4x4" && g.shapeFor === "gpu") for (const BN of [128, 256]) if (fits(16, BN)) out.push(tileName(16, BN));
   return out;
 }
 

@@ -147,6 +147,14 @@ function candidates(minThreads: number): Tile[] {
 }
 
 /**
+ * 16-row tiles of 4×4 threads, 128–256 wide (128–256 threads), for the GPU: a weight gradient of 16
+ * output channels (ResNet's first stage: M = 16, N = 16·3·3 = 144) filled half of every 32-row tile.
+ */
+function narrowCandidates(): Tile[] {
+  return [128, 256].map((BN) => tileOf(16, BN));
+}
+
+/**
  * The CPU target's tile for a GEMM of M×N outputs: the 64×64 tile wastes most of its work when N (or
  * M) is small — conv1's N is 20 output channels, a conv weight gradient is 20×25 — so the tile is
  * chosen to minimize the padded output area. Narrow tiles reload more per FLOP ((BM+BN)/(BM·BN)
@@ -175,7 +183,7 @@ export function chooseTile(M: number, N: number): Tile {
  */
 export function chooseGpuTile(mAt: (batch: number) => number, N: number, Z: number, wide = false, limits: TileLimits = {}): Tile {
   let best: { tile: Tile; score: number } | undefined;
-  for (const tile of [...candidates(128), ...halfWideCandidates(limits), ...(wide ? wideCandidates() : [])]) {
+  for (const tile of [...candidates(128), ...narrowCandidates(), ...halfWideCandidates(limits), ...(wide ? wideCandidates() : [])]) {
     if (!col2imFits(tile, limits.col2im)) continue;
     let score = 0;
     for (const b of GPU_BATCHES) {
