@@ -18,8 +18,9 @@ import { nd } from "../compiler/reference/ndarray.ts";
 import { normals } from "../compiler/reference/rng.ts";
 import { GPU_SMS, kernelGemmMaps, kernelGemmShape, splitsAt } from "../compiler/5-codegen/kernels/gemm-shape.ts";
 import { opDef } from "../compiler/ops/index.ts";
-import { load, tensor } from "../runtime/index.ts";
-import { expectClose, makeInputs, referenceState } from "./target-helpers.ts";
+import type { Graph } from "../compiler/ir/node.ts";
+import { load, tensor, type CompiledModel } from "../runtime/index.ts";
+import { expectClose, expectEvalForwardClose, makeInputs, referenceState } from "./target-helpers.ts";
 import { cachedReference } from "./reference-cache.ts";
 import { header, writeFiles, yieldToRunner } from "./helpers.ts";
 
@@ -31,6 +32,19 @@ function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, what: strin
   expect(got.length, `${what}: length`).toBe(want.length);
   for (let i = 0; i < want.length; i++)
     if (!(Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]))) expect.fail(`${what}[${i}]: ${got[i]}, expected ${want[i]} (rtol ${rtol}, atol ${atol.toExponential(2)})`);
+}
+
+/** One training step (lr 0) at each batch, inputs and labels from `seed`: every gradient against the reference's. */
+async function expectStepGradients(m: CompiledModel, graph: Graph, batches: readonly number[], seed: number, what: string) {
+  const { graph: stepGraph, gradients } = differentiate(graph);
+  for (const batch of batches) {
+    const { tensors, reference } = makeInputs(graph, batch, seed);
+    const labels = Int32Array.from(normals(batch, seed, 2), (u) => Math.abs(Math.floor(u * 3)) % 10);
+    m.trainStepSync(tensors[0], tensor(labels, [batch]), { lr: 0 });
+    await yieldToRunner();
+    const want = runReference(stepGraph, { ...reference, target: nd([batch], labels) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
+    for (const [name, node] of gradients) expectNear(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `${what} ∂L/∂${name}, batch ${batch}`);
+  }
 }
 
 /** Blocks of a plan's GEMM kernel at a batch, split-K included (the launch's own arithmetic). */
@@ -293,13 +307,7 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
       const graph = model.graph;
       const m = await load(build.outDir);
       try {
-        const { tensors, reference } = makeInputs(graph, 6, 21);
-        const labels = Int32Array.from(normals(6, 21, 2), (u) => Math.abs(Math.floor(u * 3)) % 10);
-        m.trainStepSync(tensors[0], tensor(labels, [6]), { lr: 0 });
-        await yieldToRunner();
-        const { graph: stepGraph, gradients } = differentiate(graph);
-        const want = runReference(stepGraph, { ...reference, target: nd([6], labels) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
-        for (const [name, node] of gradients) expectNear(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `${example} ∂L/∂${name}`);
+        await expectStepGradients(m, graph, [6], 21, example);
       } finally {
         m.dispose();
       }
@@ -342,20 +350,9 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     expect(source).toContain("each owning 8×8 outputs");
     const m = await load(build.outDir);
     try {
-      m.train(false);
-      const { tensors, reference } = makeInputs(graph, 3, 3);
-      const want = runReference(graph, reference, referenceState(graph, 0)).outputs;
-      expectClose(m.forwardAllSync(...tensors)[0].data, want[0].data, "wide forward, batch 3");
+      await expectEvalForwardClose(m, graph, [3]);
       m.train(true);
-      const { graph: stepGraph, gradients } = differentiate(graph);
-      for (const batch of [5, 33]) {
-        const { tensors: xs, reference: ref } = makeInputs(graph, batch, 7);
-        const labels = Int32Array.from(normals(batch, 7, 2), (u) => Math.abs(Math.floor(u * 3)) % 10);
-        m.trainStepSync(xs[0], tensor(labels, [batch]), { lr: 0 });
-        await yieldToRunner();
-        const got = runReference(stepGraph, { ...ref, target: nd([batch], labels) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
-        for (const [name, node] of gradients) expectNear(m.getParameter(`${name}.grad`).data as Float32Array, got.values.get(node)!.data, `wide ∂L/∂${name}, batch ${batch}`);
-      }
+      await expectStepGradients(m, graph, [5, 33], 7, "wide");
     } finally {
       m.dispose();
     }
@@ -388,20 +385,9 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     expect(new Set(tapwise)).toEqual(new Set(["t1_relu", "c3_conv2d_grad_input_relu_grad", "c2_conv2d_grad_input_relu_grad"]));
     const m = await load(build.outDir);
     try {
-      m.train(false);
-      const { tensors, reference } = makeInputs(graph, 5, 5);
-      const want = runReference(graph, reference, referenceState(graph, 0)).outputs;
-      expectClose(m.forwardAllSync(...tensors)[0].data, want[0].data, "taps forward, batch 5");
+      await expectEvalForwardClose(m, graph, [5]);
       m.train(true);
-      const { graph: stepGraph, gradients } = differentiate(graph);
-      for (const batch of [3, 9]) {
-        const { tensors: xs, reference: ref } = makeInputs(graph, batch, 13);
-        const labels = Int32Array.from(normals(batch, 13, 2), (u) => Math.abs(Math.floor(u * 3)) % 10);
-        m.trainStepSync(xs[0], tensor(labels, [batch]), { lr: 0 });
-        await yieldToRunner();
-        const got = runReference(stepGraph, { ...ref, target: nd([batch], labels) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
-        for (const [name, node] of gradients) expectNear(m.getParameter(`${name}.grad`).data as Float32Array, got.values.get(node)!.data, `taps ∂L/∂${name}, batch ${batch}`);
-      }
+      await expectStepGradients(m, graph, [3, 9], 13, "taps");
     } finally {
       m.dispose();
     }

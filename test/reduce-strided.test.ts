@@ -6,11 +6,24 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
-import { load } from "../runtime/index.ts";
+import type { Graph } from "../compiler/ir/node.ts";
+import { load, type CompiledModel } from "../runtime/index.ts";
 import { cachedReference } from "./reference-cache.ts";
 import { compileForTestTarget, expectClose, makeInputs, referenceState } from "./target-helpers.ts";
 
 const file = "test/fixtures/batch-statistics/model.ts";
+
+/** Each batch's forward against the reference (inputs from seed(batch)), and the same bits on a second run. */
+async function expectForwardRepeats(m: CompiledModel, graph: Graph, batches: readonly number[], seed: (batch: number) => number) {
+  const state = referenceState(graph, 0);
+  for (const batch of batches) {
+    const { tensors, reference } = makeInputs(graph, batch, seed(batch));
+    const got = m.forwardAllSync(...tensors)[0].data as Float32Array;
+    const [want] = await cachedReference(graph, reference, state);
+    expectClose(got, want.data, `batch ${batch}`);
+    expect(Array.from(m.forwardAllSync(...tensors)[0].data as Float32Array), `batch ${batch}, second run`).toEqual(Array.from(got));
+  }
+}
 
 describe("reductions over the batch (strided inputs)", () => {
   it("use the column and channel kernels, equal the reference, and repeat bit for bit", async () => {
@@ -21,14 +34,7 @@ describe("reductions over the batch (strided inputs)", () => {
     expect(generated.cu.match(/^\/\/ elements, \d+ apart, read as float4s\./gm)).toHaveLength(3);
     const m = await load(build.outDir);
     try {
-      const state = referenceState(model.graph, 0);
-      for (const batch of [1, 7, 64]) {
-        const { tensors, reference } = makeInputs(model.graph, batch, batch);
-        const got = m.forwardAllSync(...tensors)[0].data as Float32Array;
-        const [want] = await cachedReference(model.graph, reference, state);
-        expectClose(got, want.data, `batch ${batch}`);
-        expect(Array.from(m.forwardAllSync(...tensors)[0].data as Float32Array), `batch ${batch}, second run`).toEqual(Array.from(got));
-      }
+      await expectForwardRepeats(m, model.graph, [1, 7, 64], (batch) => batch);
     } finally {
       m.dispose();
     }
@@ -48,14 +54,7 @@ describe("channel reductions split over blocks (the GPU shape, run on the CPU ta
     try {
       const cu = readFileSync(join(build.outDir, "model.cu"), "utf8");
       expect(cu.match(/^\/\/ Split over blocks: an output's loads are cut into `splits` chunks/gm)).toHaveLength(6);
-      const state = referenceState(model.graph, 0);
-      for (const batch of [1, 5, 9]) {
-        const { tensors, reference } = makeInputs(model.graph, batch, batch + 40);
-        const got = m.forwardAllSync(...tensors)[0].data as Float32Array;
-        const [want] = await cachedReference(model.graph, reference, state);
-        expectClose(got, want.data, `batch ${batch}`);
-        expect(Array.from(m.forwardAllSync(...tensors)[0].data as Float32Array), `batch ${batch}, second run`).toEqual(Array.from(got));
-      }
+      await expectForwardRepeats(m, model.graph, [1, 5, 9], (batch) => batch + 40);
     } finally {
       m.dispose();
     }
