@@ -359,19 +359,20 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
   }, 900_000);
 
   it("convolution input gradients tap by tap (col2im): stride, padding, dilation, groups, padded images and taps, conv_transpose2d's bias and relu", async () => {
-    // dy of c1 has 12×12 = 144 pixels, more than a tile holds whole (128): the plain maps; c0 is 1×1
-    // of stride 1, which reads no zeros either way. c2 (stride 2, 5×5: 36 pixels in 64 rows, 25 taps
-    // in 32 columns, relu_grad fused in its epilogue), c3 (dilation 2, 3 groups) and t1's forward
-    // (conv_transpose2d, whose bias and relu the epilogue adds) are computed tap by tap.
+    // c1 (stride 1, 3×3, padding 1 on 12×12) keeps the implicit GEMM: tap by tap would issue 256
+    // padded pixels × 16 padded taps, more than its 144 × 9; c0 is 1×1 of stride 1, which reads no
+    // zeros either way. c2 (stride 2, 5×5: 36 pixels in 64 rows, 25 taps in 32 columns, relu_grad
+    // fused in its epilogue), c3 (stride 2, dilation 2, 3 groups) and t1's forward (conv_transpose2d,
+    // whose bias and relu the epilogue adds) are computed tap by tap.
     const dir = writeFiles({
       "model.ts":
         `${header}export class Taps extends nn.Module {\n` +
         `  c0 = new nn.Conv2d(3, 4, 1);\n` +
         `  c1 = new nn.Conv2d(4, 8, 3, { padding: 1 });\n` +
         `  c2 = new nn.Conv2d(8, 12, 5, { stride: 2, padding: 2 });\n` +
-        `  c3 = new nn.Conv2d(12, 12, 3, { padding: 2, dilation: 2, groups: 3 });\n` +
+        `  c3 = new nn.Conv2d(12, 12, 3, { stride: 2, padding: 2, dilation: 2, groups: 3 });\n` +
         `  t1 = new nn.ConvTranspose2d(12, 6, 4, { stride: 2, padding: 1 });\n` +
-        `  fc = new nn.Linear(6 * 12 * 12, 10);\n` +
+        `  fc = new nn.Linear(6 * 6 * 6, 10);\n` +
         `  forward(x: Tensor<[Batch, 3, 12, 12]>) {\n` +
         `    const h = F.relu(this.c2(F.relu(this.c1(this.c0(x)))));\n` +
         `    return this.fc(F.relu(this.t1(this.c3(h))).flatten(1));\n` +

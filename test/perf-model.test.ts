@@ -83,8 +83,8 @@ describe("performance model, hand-computed cases on an H100", () => {
   });
 
   it("the generated launches say what their tiles issue: an input gradient over a map too large for col2im skips the k-steps of zeros", () => {
-    // conv's dy [B, 50, 12, 12] has 144 pixels per image, past the 128 rows a col2im tile holds: the
-    // implicit GEMM over input pixels, M = 16 input rows × batch·16 pixels, N = 20, K = 5 kernel rows × 250
+    // conv's dy [B, 50, 12, 12]: tap by tap it would issue 256 padded pixels × 32 padded taps per
+    // channel, more than the 16·16·25 of the implicit GEMM over input pixels, which it keeps: M = 16 input rows × batch·16 pixels, N = 20, K = 5 kernel rows × 250
     const dir = writeFiles({
       "model.ts": `${header}export class Big extends nn.Module {\n  c0 = new nn.Conv2d(3, 20, 1);\n  conv = new nn.Conv2d(20, 50, 5);\n  fc = new nn.Linear(50 * 144, 10);\n  forward(x: Tensor<[Batch, 3, 16, 16]>) {\n    return this.fc(F.relu(this.conv(this.c0(x))).flatten(1));\n  }\n}\nexport const training = new Training(Big, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.01 }) });\n`,
     });

@@ -14,11 +14,13 @@ import type { GemmIndexMaps } from "./op.ts";
 // whole channels (columns) of C does that sum from shared memory after its k loop, so C never
 // reaches global memory, no atomics are needed and the order of the sum is fixed. The price: C's
 // rows and columns per image and channel are padded to powers of two (so that tiles hold whole
-// ones), and the image (OH·OW ≤ 128 pixels of dy) and tap set (≤ 64) must fit a tile — the small
-// maps of a network's later stages, where the border's waste is largest. Elsewhere the plain maps.
+// ones), and the image (OH·OW ≤ 256 pixels of dy) and tap set (≤ 64) must fit a tile. It is taken
+// where it issues fewer products than the implicit GEMM: large kernels on small maps (LeNet's 5×5
+// on 8×8) and strides (ResNet's stride-2 3×3: 3/4 of the implicit GEMM's taps are holes), not a
+// padded stride-1 3×3, whose border wastes less than the taps' padding 9 → 16. Elsewhere the plain maps.
 
 /** Rows (dy pixels per image, padded) and columns (taps per channel, padded) a block tile can hold whole. */
-export const COL2IM_MAX_ROWS = 128;
+export const COL2IM_MAX_ROWS = 256;
 export const COL2IM_MAX_COLS = 64;
 /** C's tile is staged in shared memory (over the operand tiles): at most 8192 floats, 32 KiB with its padding. */
 export const COL2IM_MAX_TILE = 8192;
@@ -27,8 +29,9 @@ const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(n));
 
 /**
  * The tap-by-tap maps of conv2d_grad_input (dy [N, O, OH, OW], w [O, C/g, KH, KW] → dx [N, C, H, W]),
- * or undefined where they do not apply: an image or a tap set too large for a tile, or a 1×1 kernel
- * of stride 1, whose plain GEMM reads no zeros.
+ * or undefined where they do not apply: an image or a tap set too large for a tile, or where they
+ * would issue no fewer products than the implicit GEMM over input pixels (a 1×1 kernel of stride 1
+ * reads no zeros; a padded stride-1 3×3 few).
  */
 export function convGradInputCol2imMaps(node: Node, a: ConvAttrs, [C, H, W]: readonly number[], bias?: Node): GemmIndexMaps | undefined {
   const [dy, w] = node.inputs;
@@ -43,7 +46,10 @@ export function convGradInputCol2imMaps(node: Node, a: ConvAttrs, [C, H, W]: rea
   const R = pow2(pixels);
   const T = pow2(taps);
   if (R > COL2IM_MAX_ROWS || T > COL2IM_MAX_COLS) return undefined;
-  if (taps === 1 && sh === 1 && sw === 1) return undefined;
+  // per output channel, the implicit GEMM issues H·W·KH·KW products (the zero border and stride
+  // holes included) and this R·T (padded pixels × padded taps): a stride-1 3×3 conv with padding 1
+  // wastes little of the first and 16/9 of the second, so it keeps the implicit GEMM
+  if (R * T >= H * W * taps) return undefined;
   // row m = (img, dy pixel p), column n = (ci, tap t); padded rows and columns read zeros
   const loadA = [
     `const int img = m / ${R}, p = m % ${R};`,
