@@ -141,11 +141,13 @@ describe("memcheck mode: examples' forward and training step", () => {
       expect(Number.isFinite(summary.loss)).toBe(true);
     }, 300_000);
 
-  // The GPU's kernel shapes (tiles, staging, split-K with its workspace) under the same checks
-  for (const name of ["lenet", "mlp"])
+  // The GPU's kernel shapes (tiles, staging, split-K with its workspace, col2im, BatchNorm and channel
+  // sums over many blocks with their parts and tickets) under the same checks; resnet at batch 5,
+  // where its 16 channels' 5,120 values split over 3 blocks each
+  for (const [name, batch] of [["lenet", 70], ["mlp", 70], ["resnet", 5]] as const)
     it(`${name} with the GPU's kernel shapes: no out-of-bounds access, no read of unwritten memory`, async () => {
       const b = await compile(join(root, "examples", name, "model.ts"), { target: "cpu", memcheck: true, shapeFor: "gpu", outDir: join(root, "build", "test-memcheck", `${name}-gpu-shapes`) });
-      const r = await exec(process.execPath, ["--import", "tsx", join(root, "test", "memcheck", "step.ts"), b.build.outDir, "70"], memcheckEnv());
+      const r = await exec(process.execPath, ["--import", "tsx", join(root, "test", "memcheck", "step.ts"), b.build.outDir, String(batch)], memcheckEnv());
       expect(r.stderr).not.toContain("AddressSanitizer");
       expect(r.code, r.stderr).toBe(0);
       const summary = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
