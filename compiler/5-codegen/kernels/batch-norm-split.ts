@@ -3,6 +3,7 @@ import type { Node } from "../../ir/node.ts";
 import { numel } from "../../ir/shape.ts";
 import type { CodegenContext } from "../context.ts";
 import type { ArgView, BatchNormPartsView, BatchNormSplitView, LaunchView, PreLaunchView } from "../view.ts";
+import { GPUS } from "../../gpu-specs.ts";
 import { GPU_SMS } from "./gemm-shape.ts";
 import { BLOCK_PARTIALS, TILE_TICKETS } from "./tickets.ts";
 
@@ -17,9 +18,17 @@ const THREADS = 256;
 /** The fewest values a block of the statistics takes: 8 per thread, worth its partial and ticket. */
 const MIN_CHUNK = 8 * THREADS;
 
-/** Whether `k`'s BatchNorm of C channels is split on this shape: the GPU's, where C blocks make less than two waves. */
+/**
+ * The blocks that draw an H100's whole HBM bandwidth, each at one SM's share of L2 bandwidth (the
+ * performance model's figures, gpu-specs.ts): 54. With as many channels, a block per channel is
+ * already bandwidth-bound, and the split's extra pass over x would cost more than it gains
+ * (`examples/composed`'s 64 channels: 15 → 30 µs for an input gradient in the model).
+ */
+const SATURATING_BLOCKS = Math.ceil(GPUS.h100.hbmBytesPerSecond / GPUS.h100.smBytesPerSecond);
+
+/** Whether a BatchNorm of C channels is split on this shape: the GPU's, where C blocks cannot draw the bandwidth. */
 export function splitsBatchNorm(ctx: CodegenContext, C: number): boolean {
-  return ctx.shapeFor === "gpu" && C < 2 * GPU_SMS;
+  return ctx.shapeFor === "gpu" && C < SATURATING_BLOCKS;
 }
 
 export interface BatchNormSplit {
