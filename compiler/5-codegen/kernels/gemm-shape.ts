@@ -290,16 +290,18 @@ export function splitsAt(split: SplitK, blocks: number, K: number): number {
 /**
  * A plan's GEMM kernel's index maps. With gemm-row-sums, C has a column more than the op's: column
  * `onesColumn` of B is all ones, so C's column there holds the row sums Σₖ A[m, k]. The GPU's maps
- * may order rows so that blocks skip k-steps of zeros (GemmKSkip); the CPU target keeps its own.
+ * may order rows so that blocks skip k-steps of zeros (GemmKSkip), or, for the fp32 template, compute
+ * a conv input gradient tap by tap (GemmCol2im); the CPU target keeps its own.
  */
 export function kernelGemmMaps(
   k: Pick<Kernel, "anchor" | "pool" | "prologue" | "rowSums">,
   label: (n: Node) => string = () => "",
   shapeFor: ShapeFor = "cpu",
+  precision: Precision = "fp32",
 ): { parts: GemmIndexMaps; onesColumn?: number } {
   const op = opDef(k.anchor.op);
   if (op.codegen?.kind !== "gemm") throw new Error(`codegen: ${k.anchor.op} is not GEMM-like`);
-  const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label, transposed: (n) => k.prologue?.includes(n) ?? false, skipZeroSteps: shapeFor === "gpu", col2im: shapeFor === "gpu" && !k.pool });
+  const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label, transposed: (n) => k.prologue?.includes(n) ?? false, skipZeroSteps: shapeFor === "gpu", col2im: shapeFor === "gpu" && precision === "fp32" && !k.pool });
   return k.rowSums ? { parts: { ...parts, N: parts.N + 1 }, onesColumn: parts.N } : { parts };
 }
 

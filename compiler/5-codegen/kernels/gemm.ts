@@ -251,7 +251,8 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   const op = opDef(k.anchor.op);
   if (op.codegen?.kind !== "gemm") throw new Error(`codegen: ${k.anchor.op} is not GEMM-like`);
   const transposed = (n: Node) => k.prologue?.includes(n) ?? false;
-  const { parts, onesColumn } = kernelGemmMaps(k, (n) => ctx.label(n), ctx.shapeFor);
+  // (the col2im epilogue is the fp32 template's: the tensor-core one keeps the implicit GEMM)
+  const { parts, onesColumn } = kernelGemmMaps(k, (n) => ctx.label(n), ctx.shapeFor, ctx.precision);
   const rowSums = onesColumn === undefined ? undefined : rowSumsOf(k, onesColumn);
   const bias = parts.bias?.node;
   // a transpose folded into the loads (gemm-operand-transpose) is read from its input
