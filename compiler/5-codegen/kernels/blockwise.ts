@@ -11,7 +11,8 @@ import { BLOCK_PARTIALS, TILE_TICKETS } from "./tickets.ts";
 import { batchNormSplit, splitsBatchNorm } from "./batch-norm-split.ts";
 import { GPU_SMS } from "./gemm-shape.ts";
 
-// Kernels that reduce: batch norm (a block per channel), reductions over any dims (a warp per
+// Kernels that reduce: batch norm (a block per channel; on the GPU with few channels, statistics over
+// many blocks per channel and an elementwise pass: batch-norm-split.ts), reductions over any dims (a warp per
 // output element, or reduce-strided.ts's kernels when the reduced elements are strided) and the losses
 // (one block over the whole batch on the CPU target; on the GPU up to a wave of blocks, whose sums the
 // last block adds in order: kernels/tickets.ts). Sums are fp32, combined by

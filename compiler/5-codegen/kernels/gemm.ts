@@ -27,7 +27,9 @@ import { resolveGemm, resolveTensorCore } from "../../tuning/knobs.ts";
 // workspace the memory planner places, then summed in a fixed order by the tile's last block (no
 // second launch; a ticket per tile says which block is last); the shared
 // tiles are padded so that staging stores are conflict-free; on the GPU an operand contiguous along
-// m or n is staged with consecutive threads along it (coalesced loads).
+// m or n is staged with consecutive threads along it (coalesced loads), and a convolution's input
+// gradient may be computed tap by tap, each input pixel summing its taps from the block's C tile in
+// shared memory (the col2im epilogue, ops/conv-col2im.ts).
 // With --precision tf32|bf16 the GEMM runs on tensor cores instead (gemm_tc.cu.hbs): mma.sync on 8
 // warps, 128×128 tiles where they fill the GPU (gemm-tc-shape.ts), operands staged as fp32 by a
 // 3-stage cp.async pipeline into swizzled shared tiles and rounded in registers; operands whose index
