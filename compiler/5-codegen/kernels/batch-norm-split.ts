@@ -1,7 +1,7 @@
 import type { Kernel } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
 import { numel } from "../../ir/shape.ts";
-import type { CodegenContext } from "../context.ts";
+import { shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, BatchNormPartsView, BatchNormSplitView, LaunchView, PreLaunchView } from "../view.ts";
 import { GPUS } from "../../gpu-specs.ts";
 import { GPU_SMS } from "./gemm-shape.ts";
@@ -59,7 +59,7 @@ export function batchNormSplit(
   const view: BatchNormPartsView = {
     template: "batch_norm_parts",
     name: `${k.name}_parts`,
-    summary: `${k.anchor.op}'s statistics over ${C} channels of ${x.shape.length}-D ${inner}-value maps, many blocks per channel`,
+    summary: `${k.anchor.op}'s statistics over the ${C} channels of ${shapeComment(x)}, many blocks per channel`,
     source: ctx.source(k),
     rules: "none",
     params: o.statsArgs.map((a) => a.decl).join(", "),
