@@ -142,11 +142,17 @@ describe("memcheck mode: examples' forward and training step", () => {
     }, 300_000);
 
   // The GPU's kernel shapes (tiles, staging, split-K with its workspace, col2im, BatchNorm and channel
-  // sums over many blocks with their parts and tickets) under the same checks; resnet at batch 5,
-  // where its 16 channels' 5,120 values split over 3 blocks each
-  for (const [name, batch] of [["lenet", 70], ["mlp", 70], ["resnet", 5]] as const)
+  // sums over many blocks with their parts and tickets) under the same checks; test/fixtures/gpu-shapes
+  // at batch 5, where its 16 channels' 5,120 values split over 3 blocks each
+  const gpuShaped = [["lenet", "examples/lenet/model.ts", 70], ["mlp", "examples/mlp/model.ts", 70], ["gpu-shapes", "test/fixtures/gpu-shapes/model.ts", 5]] as const;
+  for (const [name, file, batch] of gpuShaped)
     it(`${name} with the GPU's kernel shapes: no out-of-bounds access, no read of unwritten memory`, async () => {
-      const b = await compile(join(root, "examples", name, "model.ts"), { target: "cpu", memcheck: true, shapeFor: "gpu", outDir: join(root, "build", "test-memcheck", `${name}-gpu-shapes`) });
+      const b = await compile(join(root, file), { target: "cpu", memcheck: true, shapeFor: "gpu", outDir: join(root, "build", "test-memcheck", `${name}-gpu-shapes`) });
+      if (name === "gpu-shapes") {
+        // the paths the fixture is for
+        const cu = readFileSync(join(b.build.outDir, "model.cu"), "utf8");
+        for (const path of ["// Epilogue col2im", "_parts_stats_kernel(", "_parts_sums_kernel(", "// Split over blocks", "// Tiles: 16×"]) expect(cu, path).toContain(path);
+      }
       const r = await exec(process.execPath, ["--import", "tsx", join(root, "test", "memcheck", "step.ts"), b.build.outDir, String(batch)], memcheckEnv());
       expect(r.stderr).not.toContain("AddressSanitizer");
       expect(r.code, r.stderr).toBe(0);
