@@ -45,7 +45,9 @@ export function convGradInputCol2imMaps(node: Node, a: ConvAttrs, [C, H, W]: rea
   const taps = KH * KW;
   const R = pow2(pixels);
   const T = pow2(taps);
-  if (R > COL2IM_MAX_ROWS || T > COL2IM_MAX_COLS) return undefined;
+  // one image's rows by one channel's columns must fit a tile (gemm-shape.ts col2imFits): 256 × 32
+  // or 128 × 64 at the most
+  if (R > COL2IM_MAX_ROWS || T > COL2IM_MAX_COLS || R * T > COL2IM_MAX_TILE) return undefined;
   // per output channel, the implicit GEMM issues H·W·KH·KW products (the zero border and stride
   // holes included) and this R·T (padded pixels × padded taps): a stride-1 3×3 conv with padding 1
   // wastes little of the first and 16/9 of the second, so it keeps the implicit GEMM

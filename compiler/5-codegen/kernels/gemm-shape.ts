@@ -194,7 +194,8 @@ export function chooseGpuTile(mAt: (batch: number) => number, N: number, Z: numb
     }
     if (!best || score < best.score || (score === best.score && tile.THREADS > best.tile.THREADS)) best = { tile, score };
   }
-  return best!.tile;
+  if (!best) throw new Error(`codegen: no GPU tile holds ${limits.col2im ? `whole images of ${limits.col2im.rowsPerImage} rows and channels of ${limits.col2im.colsPerChannel} columns` : "this GEMM"}`);
+  return best.tile;
 }
 
 /**
