@@ -58,7 +58,9 @@ describe("the asynchronous runtime API", () => {
       const queued = await ticksDuring(() => m.trainStep(bx, by, { lr: 0 }));
       expect(blocking).toBe(0);
       expect(queued).toBeGreaterThan(1);
-      const forwarded = await ticksDuring(() => m.forward(bx));
+      // a forward is a fraction of a step: 4× the rows, so that it too outlasts a few turns (at
+      // 16,000 rows CI once saw it resolve within one turn)
+      const forwarded = await ticksDuring(() => m.forward(x(64_000)));
       expect(forwarded).toBeGreaterThan(1);
     });
   }, 120_000);
