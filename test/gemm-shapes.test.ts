@@ -301,9 +301,12 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     }
   }, 900_000);
 
-  for (const example of ["cifar10", "mlp", "mnist", "composed", "resnet"])
+  // test/fixtures/gpu-shapes has resnet's GPU-only paths (BatchNorm and channel sums over many blocks,
+  // a stride-2 input gradient tap by tap, a 16-row weight-gradient tile) in a model a quarter its cost
+  const models = [...["cifar10", "mlp", "mnist", "composed"].map((ex) => [ex, `examples/${ex}/model.ts`] as const), ["gpu-shapes", "test/fixtures/gpu-shapes/model.ts"] as const];
+  for (const [example, file] of models)
     it(`${example}: gradients at batch 6`, async () => {
-      const { model, build } = await gpuShaped(`examples/${example}/model.ts`, example);
+      const { model, build } = await gpuShaped(file, example);
       const graph = model.graph;
       const m = await load(build.outDir);
       try {
