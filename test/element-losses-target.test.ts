@@ -5,15 +5,9 @@
 // gradient (at least 1e-2), as test/model-ops-target.test.ts. Also: a loss module of this family
 // takes a float target shaped like the output.
 import { describe, expect, it } from "vitest";
-import { differentiate } from "../compiler/2-autodiff/backward.ts";
-import { initState } from "../compiler/reference/init.ts";
-import { runReference } from "../compiler/reference/interpret.ts";
-import { nd } from "../compiler/reference/ndarray.ts";
-import { normals } from "../compiler/reference/rng.ts";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
-import { load, tensor } from "../runtime/index.ts";
-import { compileForTestTarget, expectClose, makeInputs, expectGradientClose, expectEvalForwardClose } from "./target-helpers.ts";
-import { yieldToRunner } from "./helpers.ts";
+import { load } from "../runtime/index.ts";
+import { compileForTestTarget, expectClose, expectGradientClose, expectEvalForwardClose, stepWithFloatTarget } from "./target-helpers.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,14 +21,7 @@ describe("element losses on the CPU target (fixtures/element-losses)", () => {
     const m = await load(build.outDir);
     try {
       await expectEvalForwardClose(m, graph, [1, 5]);
-      const batch = 3;
-      const { tensors, reference } = makeInputs(graph, batch, 2);
-      const target = Float32Array.from(normals(batch * 42, 3, 7));
-      m.train(true);
-      const loss = m.trainStepSync(tensors[0], tensor(target, [batch, 42]), { lr: 0 });
-      await yieldToRunner();
-      const { graph: stepGraph, gradients } = differentiate(graph);
-      const want = runReference(stepGraph, { ...reference, target: nd([batch, 42], target) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
+      const { loss, want, stepGraph, gradients } = await stepWithFloatTarget(m, graph, [3, 42]);
       expectClose([loss], want.values.get(stepGraph.loss!.value)!.data, "the training loss");
       expect([...gradients.keys()].sort()).toEqual(["fc.bias", "fc.weight"]);
       for (const [name, node] of gradients) expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);

@@ -4,14 +4,8 @@
 // Gradients of one training step: rtol 1e-3 with an absolute floor of 1e-4 × the tensor's largest
 // gradient (at least 1e-2), as test/language-ops.test.ts.
 import { describe, expect, it } from "vitest";
-import { differentiate } from "../compiler/2-autodiff/backward.ts";
-import { initState } from "../compiler/reference/init.ts";
-import { runReference } from "../compiler/reference/interpret.ts";
-import { nd } from "../compiler/reference/ndarray.ts";
-import { normals } from "../compiler/reference/rng.ts";
-import { load, tensor } from "../runtime/index.ts";
-import { compileForTestTarget, makeInputs, expectGradientClose, expectEvalForwardClose } from "./target-helpers.ts";
-import { yieldToRunner } from "./helpers.ts";
+import { load } from "../runtime/index.ts";
+import { compileForTestTarget, expectGradientClose, expectEvalForwardClose, stepWithFloatTarget } from "./target-helpers.ts";
 
 describe("session 7's layers on the CPU target (fixtures/model-ops)", () => {
   it("forward and one training step's gradients equal the reference; the tied weight is one parameter", async () => {
@@ -31,14 +25,7 @@ describe("session 7's layers on the CPU target (fixtures/model-ops)", () => {
     const m = await load(build.outDir);
     try {
       await expectEvalForwardClose(m, graph, [1, 5]);
-      const batch = 3;
-      const { tensors, reference } = makeInputs(graph, batch, 2);
-      const target = Float32Array.from(normals(batch * 42, 3, 7));
-      m.train(true);
-      m.trainStepSync(tensors[0], tensor(target, [batch, 6, 7]), { lr: 0 });
-      await yieldToRunner();
-      const { graph: stepGraph, gradients } = differentiate(graph);
-      const want = runReference(stepGraph, { ...reference, target: nd([batch, 6, 7], target) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
+      const { want, gradients } = await stepWithFloatTarget(m, graph, [3, 6, 7]);
       expect([...gradients.keys()]).toContain("tok.weight");
       for (const [name, node] of gradients) expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
     } finally {

@@ -7,7 +7,8 @@ import { runReference } from "../compiler/reference/interpret.ts";
 import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
 import { normals, uniforms } from "../compiler/reference/rng.ts";
 import { compile } from "../compiler/pipeline.ts";
-import type { CompiledModel, Tensor } from "../runtime/index.ts";
+import { tensor, type CompiledModel, type Tensor } from "../runtime/index.ts";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
 import { yieldToRunner } from "./helpers.ts";
 
 /** fp32 against float64: |got − want| ≤ ATOL + RTOL·|want|. */
@@ -103,4 +104,22 @@ export async function expectEvalForwardClose(m: CompiledModel, graph: Graph, bat
     want.forEach((w, i) => expectClose(got[i].data as Float32Array, w.data, `output ${i}, batch ${batch}`));
     await yieldToRunner();
   }
+}
+
+/**
+ * One training step at lr 0 with a float target of `targetShape` (inputs seeded 2, target seeded
+ * 3·7 as normals), and the reference's step on the same: the step's loss, every node's reference
+ * value, and the parameters' gradient nodes.
+ */
+export async function stepWithFloatTarget(m: CompiledModel, graph: Graph, targetShape: readonly number[]) {
+  const batch = targetShape[0];
+  const count = targetShape.reduce((p, q) => p * q, 1);
+  const { tensors, reference } = makeInputs(graph, batch, 2);
+  const target = Float32Array.from(normals(count, 3, 7));
+  m.train(true);
+  const loss = m.trainStepSync(tensors[0], tensor(target, [...targetShape]), { lr: 0 });
+  await yieldToRunner();
+  const { graph: stepGraph, gradients } = differentiate(graph);
+  const want = runReference(stepGraph, { ...reference, target: nd([...targetShape], target) }, initState(graph, 0), { training: true, seed: 0, step: 0 });
+  return { loss, want, stepGraph, gradients };
 }

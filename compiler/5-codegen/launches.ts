@@ -69,7 +69,8 @@ export function launchReports(programs: Readonly<Record<string, RenderedLaunches
   return out;
 }
 
-const affineCount = (n: Node) => {
+/** The elements of `n`, per sample where it has the batch, else fixed. */
+export const affineCount = (n: Node) => {
   const { c, p } = numel(n.shape);
   return p === 1 ? { perSample: c, fixed: 0 } : { perSample: 0, fixed: c };
 };

@@ -1,6 +1,6 @@
 import type { GemmIndexMaps } from "../ops/op.ts";
 import type { ShapeFor } from "../5-codegen/context.ts";
-import { col2imFits, FP32_BK, gemmShape, wideAllowed, GPU_SMS, type GemmShape, type Tile } from "../5-codegen/kernels/gemm-shape.ts";
+import { col2imFits, FP32_BK, gemmShape, narrowCandidates, wideAllowed, GPU_SMS, type GemmShape, type Tile } from "../5-codegen/kernels/gemm-shape.ts";
 import { chooseTensorCoreTile, TC_TILES, type TensorCoreTile } from "../5-codegen/kernels/gemm-tc-shape.ts";
 
 // The tuning knobs of each kernel family (issue 18, item 1): one declarative table per family,
@@ -94,7 +94,7 @@ function legalTiles(threadTile: string, g: GemmKernel): string[] {
       out.push(tileName(BM, BN));
     }
   // the GPU's 16-row 4×4 tiles (gemm-shape.ts narrowCandidates: 16 output channels' weight gradients)
-  if (threadTile === "4x4" && g.shapeFor === "gpu") for (const BN of [128, 256]) if (fits(16, BN)) out.push(tileName(16, BN));
+  if (threadTile === "4x4" && g.shapeFor === "gpu") for (const t of narrowCandidates()) if (fits(t.BM, t.BN)) out.push(tileName(t.BM, t.BN));
   return out;
 }
 

@@ -187,7 +187,7 @@ export function batchNormGradKernel(ctx: CodegenContext, k: Kernel) {
     // the GPU shape with few channels: statistics and sums over many blocks per channel, then an elementwise pass
     const s = batchNormSplit(ctx, k, x, { eps, track: a.track, statsArgs: [arg(ctx, x, "x"), ...running], ...(xhatOnly ? {} : { sums: { args: [...dy, arg(ctx, x, "x"), ...weight], hasWeight } }) });
     const args = [...dy, arg(ctx, x, "x"), ...weight, out];
-    return { kernel: { ...view(args), split: s.split }, launch: { ...launchOf([...args, s.partsArg], s.launch.grid), ...s.launch }, extra: [s.view] };
+    return { kernel: { ...view(args), split: s.view.split }, launch: { ...launchOf([...args, s.partsArg], s.launch.grid), ...s.launch }, extra: [s.view] };
   }
   const args = [...dy, arg(ctx, x, "x"), ...weight, ...running, out];
   return { kernel: view(args), launch: launchOf(args, `dim3(${C})`) };

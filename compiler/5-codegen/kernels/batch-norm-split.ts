@@ -1,9 +1,9 @@
 import type { Kernel } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
-import { numel } from "../../ir/shape.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, BatchNormPartsView, BatchNormSplitView, LaunchView, PreLaunchView } from "../view.ts";
 import { GPUS } from "../../gpu-specs.ts";
+import { affineCount } from "../launches.ts";
 import { GPU_SMS } from "./gemm-shape.ts";
 import { BLOCK_PARTIALS, TILE_TICKETS } from "./tickets.ts";
 
@@ -32,8 +32,8 @@ export function splitsBatchNorm(ctx: CodegenContext, C: number): boolean {
 }
 
 export interface BatchNormSplit {
+  /** The statistics (and sums) kernels; `view.split` says where they leave their results. */
   readonly view: BatchNormPartsView;
-  readonly split: BatchNormSplitView;
   /** The launch fields of the elementwise pass: its grid, scalars, the pre-launches and the region it uses. */
   readonly launch: Pick<LaunchView, "grid" | "scalars" | "scalarArgs" | "before" | "tileTickets" | "blockPartials">;
   /** The pointer the elementwise pass reads the statistics from. */
@@ -72,8 +72,7 @@ export function batchNormSplit(
     split,
   };
   const workspace = [BLOCK_PARTIALS, TILE_TICKETS];
-  const per = numel(x.shape);
-  const values = { perSample: per.p === 1 ? per.c : 0, fixed: per.p === 1 ? 0 : per.c };
+  const values = affineCount(x);
   const scaled = (a: { perSample: number; fixed: number }, f: number) => ({ perSample: a.perSample * f, fixed: a.fixed * f });
   const preLaunch = (kernel: string, args: readonly ArgView[], comment: string, flops: number, words: number): PreLaunchView => ({
     kernel: `${kernel}_kernel`,
@@ -90,7 +89,6 @@ export function batchNormSplit(
   ];
   return {
     view,
-    split,
     partsArg: { decl: "const float* __restrict__ parts", value: BLOCK_PARTIALS, comment: `the channels' statistics at parts[${split.STATS}]${o.sums ? ` and sums at parts[${split.SUMS}]` : ""}` },
     launch: {
       grid: `dim3((unsigned)std::min<size_t>((count * ${C} + ${THREADS - 1}) / ${THREADS}, 65535))`,

@@ -57,7 +57,7 @@ export function batchNormKernel(ctx: CodegenContext, k: Kernel) {
     // the GPU shape with few channels: statistics over many blocks per channel, then an elementwise pass
     const s = batchNormSplit(ctx, k, x, { eps: base.eps, track: a.track, ...(a.track ? { running: { momentum: base.momentum } } : {}), statsArgs: [arg(ctx, x, "x"), ...running] });
     const args = [arg(ctx, x, "x"), ...affine, outArg(ctx, k)];
-    const kernel: BatchNormView = { template: "batch_norm", ...common(ctx, k, args, summary), ...base, split: s.split };
+    const kernel: BatchNormView = { template: "batch_norm", ...common(ctx, k, args, summary), ...base, split: s.view.split };
     return { kernel, launch: { ...launchOf(ctx, k, [...args, s.partsArg], s.launch.grid, 256, s.launch.scalarArgs, summary), ...s.launch }, extra: [s.view] };
   }
   const args = [arg(ctx, x, "x"), ...affine, ...running, outArg(ctx, k)];

@@ -150,7 +150,7 @@ function candidates(minThreads: number): Tile[] {
  * 16-row tiles of 4×4 threads, 128–256 wide (128–256 threads), for the GPU: a weight gradient of 16
  * output channels (ResNet's first stage: M = 16, N = 16·3·3 = 144) filled half of every 32-row tile.
  */
-function narrowCandidates(): Tile[] {
+export function narrowCandidates(): Tile[] {
   return [128, 256].map((BN) => tileOf(16, BN));
 }
 
