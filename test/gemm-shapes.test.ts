@@ -89,7 +89,7 @@ describe("GEMM shapes per machine (LeNet's training step)", () => {
         const op = opDef(k.anchor.op);
         if (op.codegen?.kind !== "gemm") throw new Error("not a GEMM");
         const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: false, label: () => "" });
-        // what the launch writes when it splits: [Z, splits, M, N rounded up to 4] floats
+        // what the launch writes when it splits: [Z, splits, M, N rounded up to 8] floats
         const used = splits > 1 ? splits * Number(parts.Z) * parts.mAt(batch) * Math.ceil(parts.N / 4) * 4 * 4 : 0;
         expect(used, `${k.name} at batch ${batch} (${shape.tile.BM}×${shape.tile.BN}, ${splits} splits)`).toBeLessThanOrEqual(planned.bytes);
       }
@@ -161,16 +161,16 @@ describe("the generated split-K and staging code", () => {
 
   it("writes partial sums to a workspace, and the tile's last block sums them in split order: one launch, no float atomics", () => {
     // 26 columns (conv1.weight's 25 and the bias gradient's column of row sums, gemm-row-sums) in
-    // workspace rows of 28 (a multiple of 4): a thread's 4 partial columns are one float4
+    // workspace rows of 32 (a multiple of 8: rows on sectors): a thread's 4 partial columns are one float4
     const partial = kernel("conv1_conv2d_grad_weight_sum_kernel");
-    expect(partial).toContain("*reinterpret_cast<float4*>(&ws[((size_t)blockIdx.z * M + m) * 28 + n]) = make_float4(acc[i][4 * s], acc[i][4 * s + 1], acc[i][4 * s + 2], acc[i][4 * s + 3]);");
+    expect(partial).toContain("*reinterpret_cast<float4*>(&ws[((size_t)blockIdx.z * M + m) * 32 + n]) = make_float4(acc[i][4 * s], acc[i][4 * s + 1], acc[i][4 * s + 2], acc[i][4 * s + 3]);");
     // the ticket: published partials (fence) before it is drawn, reset by the block that drew the last one
     const ticket = partial.indexOf("lastOfTile = atomicAdd(&tickets[tileId], 1u) == (unsigned)splits - 1;");
     expect(ticket).toBeGreaterThan(partial.indexOf("__threadfence();"));
     expect(partial).toContain("if (lastOfTile) atomicExch(&tickets[tileId], 0u);");
     // the sum runs over the splits in order 0, 1, …, whichever block arrived last, then the one epilogue stores
     const sum = partial.slice(ticket);
-    expect(sum).toMatch(/for \(int p = 0; p < splits; \+\+p\) \{\n\s+const float4 v = __ldcg\(reinterpret_cast<const float4\*>\(&ws\[\(\(size_t\)\(z \* splits \+ p\) \* M \+ m\) \* 28 \+ n\]\)\);/);
+    expect(sum).toMatch(/for \(int p = 0; p < splits; \+\+p\) \{\n\s+const float4 v = __ldcg\(reinterpret_cast<const float4\*>\(&ws\[\(\(size_t\)\(z \* splits \+ p\) \* M \+ m\) \* 32 \+ n\]\)\);/);
     expect(sum).toContain("if (n < 25) out[((size_t)(z * 20 + m)) * 25 + n] = v; else rowsum[z * 20 + m] = v;");
     // the only atomics are on the tickets (unsigned; the loss's blocks draw one too), none on the values
     expect(new Set([...cu.matchAll(/atomic\w+\(([^,]+),/g)].map((m) => m[1]))).toEqual(new Set(["&tickets[tileId]", "&tickets[0]"]));
@@ -210,7 +210,11 @@ describe("the generated split-K and staging code", () => {
     for (const { threads, name, body } of kernels) {
       for (const [tile, c, r] of [["As", "a", "m"], ["Bs", "b", "n"]] as const) {
         // a shared array As[32][LD], or a view (*As)[LD] of a buffer that C's tile takes after the k loop (col2im)
-        const ld = int(new RegExp(`float (?:${tile}\\[32\\]|\\(\\*${tile}\\))\\[(\\d+)\\]`).exec(body)?.[1], `${name} ${tile}`);
+        const ld = int(new RegExp(`float (?:${tile}\\[(?:32|64)\\]|\\(\\*${tile}\\))\\[(\\d+)\\]`).exec(body)?.[1], `${name} ${tile}`);
+        // ring staging (rows contiguous along k, read from their sector boundary): row r's lanes store
+        // k − sh(r), sh(r) in 0–7 its offset in a sector, different per row; every combination of a
+        // warp's four rows' offsets is tried
+        const ring = body.includes(`${name}_stage_${c}_ring(`);
         const kMajor = new RegExp(`const int ${c}c = tid % 8 \\+ 8 \\* \\(tid / \\(8 \\* (\\d+)\\)\\), ${c}r0 = \\(tid / 8\\) % (\\d+);`).exec(body);
         const rowMajor = new RegExp(`const int ${c}r = tid % (\\d+), ${c}c0 = tid / (\\d+);`).exec(body);
         // (k, row) that lane `tid` stores first
@@ -220,9 +224,13 @@ describe("the generated split-K and staging code", () => {
             ? (tid: number) => [floor(tid / int(rowMajor[2], "width")), tid % int(rowMajor[1], "width")]
             : undefined;
         if (!at) throw new Error(`${name}: no staging of ${tile} along k or ${r}`);
+        const shifts = ring ? Array.from({ length: 8 ** 4 }, (_, s) => [0, 1, 2, 3].map((j) => floor(s / 8 ** j) % 8)) : [[0, 0, 0, 0]];
+        if (ring) expect(kMajor, `${name}: ${tile}'s ring is staged along k`).toBeTruthy();
         for (let w = 0; w < threads / 32; w++) {
-          const banks = new Set(Array.from({ length: 32 }, (_, lane) => at(32 * w + lane)).map(([k, row]) => (k * ld + row) % 32));
-          expect(banks.size, `${name}: ${tile} store, warp ${w}`).toBe(32);
+          for (const sh of shifts) {
+            const banks = new Set(Array.from({ length: 32 }, (_, lane) => at(32 * w + lane)).map(([k, row]) => ((((k - sh[row % 4]) % 64) + 64) % 64 * ld + row) % 32));
+            expect(banks.size, `${name}: ${tile} store, warp ${w}, row offsets ${sh}`).toBe(32);
+          }
         }
       }
       // lanes along n (tx = tid % (BN / TN)), or along m in the pooled kernels (ty = tid % (BM / TM)): the
@@ -356,6 +364,39 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
       await expectEvalForwardClose(m, graph, [3]);
       m.train(true);
       await expectStepGradients(m, graph, [5, 33], 7, "wide");
+    } finally {
+      m.dispose();
+    }
+  }, 900_000);
+
+  it("ring staging (rows contiguous along k read from their sector boundary): rows at every offset in a sector, K below, between and past whole k-steps, split-K", async () => {
+    // Rows of 37 floats start at 37·r mod 8: every offset 0–7 a ring must shift by; K = 5 is less
+    // than one k-step, 203 ends mid-step, and 300 takes several; the first layer's forward splits K
+    // at small batches (grid.z), so a split's ring starts at its own kBegin. Rows of 8·k floats on
+    // a sector need no ring (the last layer's input gradient reads fc4.weight's rows of 304).
+    const dir = writeFiles({
+      "model.ts": `${header}export class Rows extends nn.Module {\n  fc1 = new nn.Linear(37, 203);\n  fc2 = new nn.Linear(203, 5);\n  fc3 = new nn.Linear(5, 300);\n  fc4 = new nn.Linear(300, 10);\n  fc5 = new nn.Linear(10, 304);\n  forward(x: Tensor<[Batch, 37]>) {\n    const h = F.relu(this.fc2(F.relu(this.fc1(x))));\n    return this.fc5(this.fc4(F.relu(this.fc3(h))));\n  }\n}\nexport const training = new Training(Rows, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.01 }) });\n`,
+    });
+    const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", shapeFor: "gpu", outDir: join(dir, "gpu") });
+    const graph = model.graph;
+    const source = readFileSync(join(build.outDir, "model.cu"), "utf8");
+    const ringed = (operand: "a" | "b") => [...source.matchAll(new RegExp(`\\b(\\w+)_stage_${operand}_ring\\([AB]s,`, "g"))].map((m) => m[1]);
+    // the forward's activations and weights (A and B), and the input gradients' dy (A); each kernel once
+    for (const name of ["fc1_relu", "fc2_relu", "fc3_relu", "fc4"]) {
+      expect(ringed("a"), `${name}'s A`).toContain(name);
+      expect(ringed("b"), `${name}'s B`).toContain(name);
+    }
+    expect(ringed("a")).toContain("fc4_matmul_relu_grad");
+    expect(ringed("a")).toContain("fc5");
+    // dy of fc5 [Batch, 304]: every row on a sector, read in place
+    const fc5Input = [...source.matchAll(/__global__ void __launch_bounds__\(\d+, 1\) (fc5_matmul\w*)_kernel\(/g)].map((m) => m[1]);
+    expect(fc5Input.length).toBeGreaterThan(0);
+    for (const name of fc5Input) expect(ringed("a"), name).not.toContain(name);
+    const m = await load(build.outDir);
+    try {
+      await expectEvalForwardClose(m, graph, [1, 3, 67]);
+      m.train(true);
+      await expectStepGradients(m, graph, [2, 67], 7, "rows");
     } finally {
       m.dispose();
     }

@@ -72,7 +72,7 @@ describe("memory planner", () => {
   });
 
   it("reuses an activation's bytes once its last reader has run, and never the caller's input", () => {
-    // per sample: %3, %6, %9 are 64 B, %x 32 B, %12 16 B; lifetimes in kernel indices:
+    // per sample: %3, %6, %9 are 64 B, %x 32 B, %12 16 B (32 with the sector alignment); lifetimes in kernel indices:
     //   %x [-1, 4] (the caller's: kept to the end)   %3 [0, 1]   %6 [1, 2]   %9 [2, 3]   %12 [3, 4] (an output)
     // first fit, largest first: %3 at 0; %6 overlaps %3 → 64; %9 overlaps %6 only → 0 (%3's bytes);
     // %x overlaps all three → 128; %12 overlaps %9 and %x but not %6 → 64 (%6's bytes).
@@ -81,9 +81,9 @@ describe("memory planner", () => {
     expect(slotOf(memory, l1)).toMatchObject({ offset: 64, live: [1, 2] });
     expect(slotOf(memory, l2)).toMatchObject({ offset: 0, live: [2, 3] });
     expect(slotOf(memory, x)).toMatchObject({ offset: 128, bytes: 32, live: [-1, 4] });
-    expect(slotOf(memory, l3)).toMatchObject({ offset: 64, bytes: 16, live: [3, 4] });
+    expect(slotOf(memory, l3)).toMatchObject({ offset: 64, bytes: 32, live: [3, 4] });
     expect(memory.batchBytesPerSample).toBe(160);
-    expect(memory.unsharedBatchBytesPerSample).toBe(3 * 64 + 32 + 16);
+    expect(memory.unsharedBatchBytesPerSample).toBe(3 * 64 + 32 + 32);
     expect(memory.fixedBytes).toBe(0);
   });
 
@@ -101,10 +101,10 @@ describe("memory planner", () => {
     const training = trainingPrograms(trained.graph)!;
     const { plan: stepPlan, memory: stepMemory } = training.step;
     // the scalars are the same size whatever the batch: the backward's seed (set by the harness
-    // before the step, so live from the start) and the loss, each padded to 16 bytes
+    // before the step, so live from the start) and the loss, each padded to a 32-byte sector
     const fixed = [...stepMemory.slots.values()].filter((s) => s.arena === "fixed").map((s) => [s.node.op, s.offset, s.bytes]);
-    expect(fixed).toEqual([["loss_scale", 0, 16], ["mse_loss", 16, 16]]);
-    expect(stepMemory.fixedBytes).toBe(32);
+    expect(fixed).toEqual([["loss_scale", 0, 32], ["mse_loss", 32, 32]]);
+    expect(stepMemory.fixedBytes).toBe(64);
     expect(stepMemory.workspaces.size).toBe(0); // the CPU target's shapes do not split K
     for (const p of trained.graph.params) {
       const grad = slotOf(stepMemory, stepPlan.storageOf(training.gradients.get(p.attrs.name)!));
@@ -119,14 +119,15 @@ describe("memory planner", () => {
     // the weight gradients of l1 [4, 16] and l0 [16, 8] reduce over the batch in one block each, so
     // up to 132 splits of K; both workspaces sit at offset 0, below the scalars that live throughout
     const workspaces = [...memory.workspaces].map(([anchor, s]) => [plan.kernels.findIndex((k) => k.anchor === anchor), s.arena, s.offset, s.bytes, s.live]);
-    // [splits, M, N + 1 rounded up to 4] floats: each GEMM computes its bias gradient in an extra
+    // [splits, M, N + 1 rounded up to 8] floats: each GEMM computes its bias gradient in an extra
     // column (gemm-row-sums), and partial rows are whole float4s (workspaceRow)
     expect(workspaces).toEqual([
-      [6, "fixed", 0, 132 * 16 * 12 * 4, [6, 6]],
-      [5, "fixed", 0, 132 * 4 * 20 * 4, [5, 5]],
+      [6, "fixed", 0, 132 * 16 * 16 * 4, [6, 6]],
+      [5, "fixed", 0, 132 * 4 * 24 * 4, [5, 5]],
     ]);
+    // every buffer on a 32-byte sector: the 4-byte loss scale takes 32
     const fixed = [...memory.slots.values()].filter((s) => s.arena === "fixed").map((s) => [s.node.op, s.offset]);
-    expect(fixed).toEqual([["loss_scale", 132 * 16 * 12 * 4], ["mse_loss", 132 * 16 * 12 * 4 + 16]]);
+    expect(fixed).toEqual([["loss_scale", 132 * 16 * 16 * 4], ["mse_loss", 132 * 16 * 16 * 4 + 32]]);
   });
 });
 

@@ -37,7 +37,11 @@ export interface MemoryPlan {
   readonly unsharedFixedBytes: number;
 }
 
-const ALIGN = 16; // float4 loads need 16-byte alignment
+// Every buffer starts on a 32-byte sector (float4 loads need 16 bytes): a GEMM whose rows are a
+// multiple of 8 floats long then reads each row's 8-float k-runs as whole sectors, and its staging
+// needs no ring (kernels/gemm.ts ringStaging). Batch buffers sit at per-sample offsets × batch,
+// so a per-sample offset on a sector keeps every batch's buffers on one.
+const ALIGN = 32;
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 /**
  * Parameters (and their gradients, laid out alike) start on a 128-byte line: a GEMM reads a weight

@@ -92,6 +92,14 @@ export interface GemmView extends GemmViewBase {
   /** Row lengths of the shared tiles As[BK][LDA] and Bs[BK][LDB], padded against bank conflicts. */
   readonly LDA: number;
   readonly LDB: number;
+  /** 2·BK, and the k-steps each shared tile holds: BK, or 2·BK for a ring (ringA, ringB). */
+  readonly BK2: number;
+  readonly A_SLOTS: number;
+  readonly B_SLOTS: number;
+  /** The operand, staged along k, is read from each row's sector boundary into a ring of two k-steps. */
+  readonly ringA?: GemmRingView;
+  readonly ringB?: GemmRingView;
+  readonly rings: readonly GemmRingView[];
   /** The operand is staged with consecutive threads along m (n), where it is contiguous in memory. */
   readonly rowMajorA: boolean;
   readonly rowMajorB: boolean;
@@ -114,12 +122,28 @@ export interface GemmView extends GemmViewBase {
   /** The inner loop's LDS.128 operand reads and their registers ra, rb. */
   readonly fmaLoads: readonly string[];
   readonly tileNote: string;
-  /** The split-K workspace's row length: N rounded up to 4, so that partial rows are stored as float4. */
+  /** The split-K workspace's row length: N rounded up to 8, so that partial rows are whole float4s on 32-byte sectors. */
   readonly WS_N: number;
   /** The output comes in aligned runs of 4 along m or n: float4 epilogue stores (GemmIndexMaps.storeRun). */
   readonly storeRun?: GemmStoreRunView;
   /** The epilogue sums C's taps into input pixels from shared memory instead of storing C (GemmIndexMaps.col2im). */
   readonly col2im?: GemmCol2imView;
+}
+
+/** Ring staging of one operand in gemm.cu.hbs: rows contiguous along k, read from their sector boundary. */
+export interface GemmRingView {
+  readonly op: "a" | "b";
+  readonly OP: "A" | "B";
+  /** The row variable of the operand's load (m for A, n for B) and its offset expression at k = 0. */
+  readonly row: "m" | "n";
+  readonly offset: string;
+  readonly LD: number;
+  readonly LOADS: number;
+  /** The ring's k-steps in slots (2·BK), and SLOTS − 1 to take a slot modulo SLOTS. */
+  readonly SLOTS: number;
+  readonly MASK: number;
+  /** Where a row starts, for the kernel's comment. */
+  readonly why: string;
 }
 
 /** The col2im epilogue of gemm.cu.hbs (ops/conv-col2im.ts). */

@@ -271,12 +271,13 @@ export function gemmShape(parts: GemmIndexMaps, shapeFor: ShapeFor): GemmShape {
 }
 
 /**
- * A split-K workspace row: N floats rounded up to 4, so that every row starts 16-byte aligned and a
- * thread stores its 4 partial columns as one float4 (whole sectors per warp; fc2's N = 10 and conv1's
- * weight gradient's N = 25 made scalar stores of 14–16 sectors per 128 bytes).
+ * A split-K workspace row: N floats rounded up to 8, so that every row starts on a 32-byte sector and
+ * a thread stores (and the tile's last block reads back) its 4 partial columns as one float4: whole
+ * sectors per warp. (fc2's N = 10 and conv1's weight gradient's N = 25 made scalar stores of 14–16
+ * sectors per 128 bytes; rows of 12 floats then started 16 bytes into a sector every other row.)
  */
 export function workspaceRow(N: number): number {
-  return Math.ceil(N / 4) * 4;
+  return Math.ceil(N / 8) * 8;
 }
 
 /** The split count a launch computes at run time (the generated launcher has the same formula in C). */
@@ -330,7 +331,7 @@ export function gemmWorkspaces(
     const { parts } = kernelGemmMaps(k, undefined, shapeFor);
     const { tile, splitK } = shape;
     const row = workspaceRow(parts.N) * 4;
-    // [Z, splits, M, N rounded up to 4] floats (N counts the column of ones of gemm-row-sums)
+    // [Z, splits, M, N rounded up to 8] floats (N counts the column of ones of gemm-row-sums)
     if (!splitK.perSample) {
       out.set(k.anchor, { bytes: splitK.maxSplits * Number(parts.Z) * parts.mAt(1) * row, perSample: false });
       continue;

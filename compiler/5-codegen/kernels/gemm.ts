@@ -4,10 +4,11 @@ import { fail } from "../../diagnostics/diagnostic.ts";
 import { opDef } from "../../ops/index.ts";
 import type { GemmCol2im, GemmIndexMaps, SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
-import type { GemmCol2imView, GemmStoreRunView, GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
+import type { GemmCol2imView, GemmRingView, GemmStoreRunView, GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
 import { kernelGemmMaps, workspaceRow, type SplitK, type Tile } from "./gemm-shape.ts";
 import { tensorCoreSharedBytes, type TensorCoreTile } from "./gemm-tc-shape.ts";
 import { TILE_TICKETS } from "./tickets.ts";
+import { evaluateInteger } from "../../launch-shape.ts";
 import { resolveGemm, resolveTensorCore } from "../../tuning/knobs.ts";
 
 // GEMM-shaped kernels: every op whose codegen is "gemm" (nn.Linear, matmul, Conv2d as an
@@ -38,11 +39,13 @@ import { resolveGemm, resolveTensorCore } from "../../tuning/knobs.ts";
 // runs of 4 along m or n (GemmIndexMaps.storeRun: a linear layer's rows, a conv's pixels), a thread's
 // 4 outputs along the run are one float4 store and the epilogue's operands one float4 load each, so a
 // warp's epilogue requests are whole sectors (4 per 128 bytes, where the 4×4 sub-tile's scalar
-// stores took 10–17 per request); split-K partial rows are padded to a multiple of 4 floats for the
-// same float4 stores; parameters start on 128-byte lines (4-memory/plan.ts), so a weight row's
-// 8-float k-runs are whole sectors. The pooled epilogue's thread owns one pooled row, no run of 4,
-// so its kernel puts consecutive threads on consecutive rows instead (ty = tid % (BM / TM)): a warp's
-// scalar stores are then consecutive pooled pixels of a few channels, whole sectors too.
+// stores took 10–17 per request); split-K partial rows are padded to a multiple of 8 floats for the
+// same float4 stores; parameters start on 128-byte lines and other buffers on 32-byte sectors
+// (4-memory/plan.ts), so a row of a multiple of 8 floats has whole-sector k-runs, and rows of other
+// lengths are read from their sector boundary into a ring of two k-steps (ringStaging). The pooled
+// epilogue's thread owns one pooled row, no run of 4, so its kernel puts consecutive threads on
+// consecutive rows instead (ty = tid % (BM / TM)): a warp's scalar stores are then consecutive
+// pooled pixels of a few channels, whole sectors too.
 
 export const TILE = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, THREADS: 256 } as const;
 export { chooseTile, type Tile } from "./gemm-shape.ts";
@@ -207,13 +210,84 @@ function col2imView(c: GemmCol2im, t: Tile, lda: number, ldb: number): GemmCol2i
   };
 }
 
+/** CUDA's limit on a block's static shared memory, in floats (48 KiB). */
+const STATIC_SHARED_FLOATS = (48 * 1024) / 4;
+
+/**
+ * Ring staging for the operands staged along k whose rows run contiguously along k (a linear layer's
+ * activations and weights, a convolution's weights): on the GPU a row may start anywhere in a
+ * 32-byte sector (rows of 500 floats: every other one 16 bytes in), and a warp's 8 floats per row
+ * then straddle two sectors. The ring reads each row from the sector boundary at or below it,
+ * one k-step ahead, into two k-steps of shared tile (gemm.cu.hbs). Not where the operand is staged
+ * along m or n, gathered (its k is not contiguous), summed tap by tap (col2im's buffer is sized for
+ * one step), or where steps are skipped (the ring needs every step's run); only while both tiles
+ * fit in static shared memory, A's ring first.
+ */
+function ringStaging(
+  parts: GemmIndexMaps,
+  shape: { readonly rowMajorA: boolean; readonly rowMajorB: boolean },
+  tile: Tile,
+  lda: number,
+  ldb: number,
+  shapeFor: "gpu" | "cpu",
+): { a?: GemmRingView; b?: GemmRingView } {
+  if (shapeFor !== "gpu" || parts.col2im || parts.kSkip) return {};
+  const offsetOf = (load: string, operand: "a" | "b", rowMajor: boolean, gathered: boolean) => {
+    if (rowMajor || gathered) return undefined;
+    const index = contiguousIndex(load, operand, "k");
+    const offset = index?.slice(0, -" + k".length);
+    return offset !== undefined && !everyRowOnASector(offset, operand === "a" ? "m" : "n", parts.Z) ? offset : undefined;
+  };
+  const offsetA = offsetOf(parts.loadA, "a", shape.rowMajorA, parts.gatherA !== undefined);
+  const offsetB = offsetOf(parts.loadB, "b", shape.rowMajorB, parts.gatherB !== undefined);
+  const floats = (ringA: boolean, ringB: boolean) => (ringA ? 2 : 1) * tile.BK * lda + (ringB ? 2 : 1) * tile.BK * ldb;
+  const ringA = offsetA !== undefined && floats(true, false) <= STATIC_SHARED_FLOATS;
+  const ringB = offsetB !== undefined && floats(ringA, true) <= STATIC_SHARED_FLOATS;
+  const view = (operand: "a" | "b", offset: string, ld: number, loads: number): GemmRingView => ({
+    op: operand,
+    OP: operand === "a" ? "A" : "B",
+    row: operand === "a" ? "m" : "n",
+    offset,
+    LD: ld,
+    LOADS: loads,
+    SLOTS: 2 * tile.BK,
+    MASK: 2 * tile.BK - 1,
+    why: `its row ${operand === "a" ? "m" : "n"} starts at ${offset.replace(/\(size_t\)/g, "")}`,
+  });
+  return {
+    ...(ringA ? { a: view("a", offsetA!, lda, tile.A_LOADS) } : {}),
+    ...(ringB ? { b: view("b", offsetB!, ldb, tile.B_LOADS) } : {}),
+  };
+}
+
+/**
+ * Whether every row of an operand starts on a 32-byte sector (its offset ≡ 0 mod 8 floats, its buffer
+ * on a sector: 4-memory/plan.ts): rows of a multiple of 8 floats need no ring. The offset is an
+ * affine expression of the row, z and the batch; 8 rows, 8 groups and 3 batches show its residues.
+ */
+function everyRowOnASector(offset: string, row: "m" | "n", Z: string): boolean {
+  const groups = /^\d+$/.test(Z) ? Math.min(Number(Z), 8) : 8;
+  for (let r = 0; r < 8; r++)
+    for (let z = 0; z < groups; z++)
+      for (const batch of [1, 2, 3]) {
+        let at: number;
+        try {
+          at = evaluateInteger(offset, { [row]: r, z, batch });
+        } catch {
+          return false; // (not an expression of these alone: the ring, correct wherever rows start)
+        }
+        if (at % 8 !== 0) return false;
+      }
+  return true;
+}
+
 /** A k-major shared tile's row length: ≡ 4 (mod 32) words, so that 8 k × 4 rows of a warp's stores fill 32 banks. */
 function paddedRow(width: number): number {
   return Math.ceil(width / 32) * 32 + 4;
 }
 
 /** What both GEMM templates take from the op and the plan. */
-type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "kSkip" | "gatherA" | "gatherB" | "RUNS_M" | "RUNS_N" | "RUN_M" | "RUN_N" | "ROW_OF" | "COL_OF" | "fmaLoads" | "tileNote" | "WS_N" | "storeRun">;
+type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "BK2" | "A_SLOTS" | "B_SLOTS" | "ringA" | "ringB" | "rings" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "kSkip" | "gatherA" | "gatherB" | "RUNS_M" | "RUNS_N" | "RUN_M" | "RUN_N" | "ROW_OF" | "COL_OF" | "fmaLoads" | "tileNote" | "WS_N" | "storeRun">;
 
 /**
  * The FLOPs an fp32 GEMM launch issues, as a C expression of its scalars (M, batch, splits): every
@@ -307,6 +381,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   // k-major staging: rows padded to ≡ 4 (mod 32) words; m/n-major: a warp writes a contiguous run
   const LDA = shape?.rowMajorA ? tile.BM : paddedRow(tile.BM);
   const LDB = shape?.rowMajorB ? tile.BN : paddedRow(tile.BN);
+  const rings = fp32Tile ? ringStaging(parts, shape!, fp32Tile, LDA, LDB, ctx.shapeFor) : {};
   const kernel: GemmView | GemmTensorCoreView = tcTile
     ? tensorCoreView(common, parts, tcTile, ctx.precision as "tf32" | "bf16")
     : {
@@ -318,6 +393,12 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         ROWS_STEP: fp32Tile!.THREADS / fp32Tile!.BK,
         LDA,
         LDB,
+        BK2: 2 * fp32Tile!.BK,
+        A_SLOTS: rings.a ? rings.a.SLOTS : fp32Tile!.BK,
+        B_SLOTS: rings.b ? rings.b.SLOTS : fp32Tile!.BK,
+        ringA: rings.a,
+        ringB: rings.b,
+        rings: [rings.a, rings.b].filter((r): r is GemmRingView => r !== undefined),
         rowMajorA: shape!.rowMajorA,
         rowMajorB: shape!.rowMajorB,
         A_COL_STEP: fp32Tile!.THREADS / fp32Tile!.BM,
