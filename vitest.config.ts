@@ -31,6 +31,7 @@ export const NATIVE = [
   "test/gpu-shapes-norm.test.ts",
   "test/loss-grad.test.ts",
   "test/gemm-shapes.test.ts",
+  "test/step-nowait.test.ts",
   "test/dropout-masks.test.ts",
   "test/typed-module.test.ts",
   "test/state-dict.test.ts",

@@ -52,11 +52,23 @@ export interface TrainStepOptions {
   eps?: number;
   /** Refuse non-finite inputs (before any update) and report a non-finite loss with its step. */
   detectNonFinite?: boolean;
+  /**
+   * false: resolve (with undefined) as soon as the step is issued, without waiting for it and its
+   * loss: the host prepares the next batch while the device runs this one, as a PyTorch loop that
+   * calls `loss.item()` only now and then. The next call that needs the model's memory (a step,
+   * forward, evaluate, a parameter or checkpoint) waits for it, and reports its errors naming the
+   * step. Default true: resolve with the loss. Not with detectNonFinite (it reads the loss), nor in
+   * a process group (each step's loss is summed across the processes).
+   */
+  waitForLoss?: boolean;
 }
+
+/** Options that make a step resolve without its loss (waitForLoss: false). */
+export type TrainStepNoWait = TrainStepOptions & { readonly waitForLoss: false };
 
 /** The declared optimizer's hyperparameters with this step's overrides, checked. */
 function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions, where: string): Hyperparameters {
-  const known = new Set(["lr", "momentum", "dampening", "weightDecay", "nesterov", "betas", "eps", "detectNonFinite"]);
+  const known = new Set(["lr", "momentum", "dampening", "weightDecay", "nesterov", "betas", "eps", "detectNonFinite", "waitForLoss"]);
   for (const k of Object.keys(o)) if (!known.has(k)) throw new TypeError(`${where}: unknown option '${k}'${suggestion(k, [...known], "options")}`);
   const num = (name: string, v: unknown, fallback: number): number => {
     const x = v === undefined ? fallback : v;
@@ -373,37 +385,47 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
    * `detectNonFinite` refuses inputs with NaN or ±Infinity and a non-finite loss, naming the step.
    * The tensors are copied when this is called, so they may be reused at once.
    */
-  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number> {
+  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepNoWait): Promise<undefined>;
+  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions & { readonly waitForLoss?: true }): Promise<number>;
+  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions): Promise<number | undefined>;
+  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number | undefined> {
     return this.#trainStepQueued("trainStep", inputs, target, options);
   }
 
   /** The name `trainStep` had while it blocked: the same call. */
-  trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number> {
+  trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepNoWait): Promise<undefined>;
+  trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions & { readonly waitForLoss?: true }): Promise<number>;
+  trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions): Promise<number | undefined>;
+  trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number | undefined> {
     return this.#trainStepQueued("trainStepAsync", inputs, target, options);
   }
 
-  /** `trainStep` on this thread, blocking until the step is done. */
-  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): number {
+  /** `trainStep` on this thread, blocking until the step is done (with waitForLoss: false, until it is issued). */
+  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepNoWait): undefined;
+  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions & { readonly waitForLoss?: true }): number;
+  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions): number | undefined;
+  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): number | undefined {
     this.#live("trainStep");
-    const { batch, arrays, labels, hp, detectNonFinite } = this.#prepareStep("trainStep", inputs, target, options);
+    const { batch, arrays, labels, hp, detectNonFinite, wait } = this.#prepareStep("trainStep", inputs, target, options);
     const step = this.#lib.optimizerSteps(this.#live("trainStep")).steps + 1;
     if (detectNonFinite) this.#requireFinite("trainStep", arrays, step);
     const handle = this.#live("trainStep");
-    const { code, loss } = this.#lib.trainStep(handle, batch, arrays, labels, hp);
-    return this.#finishStep("trainStep", handle, code, loss, step, detectNonFinite);
+    const { code, loss } = this.#lib.trainStep(handle, batch, arrays, labels, hp, wait);
+    return this.#finishStep("trainStep", handle, code, loss, step, detectNonFinite, wait);
   }
 
-  async #trainStepQueued(method: string, inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions): Promise<number> {
+  async #trainStepQueued(method: string, inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions): Promise<number | undefined> {
     this.#accepting(method);
-    const { batch, arrays, labels, hp, detectNonFinite } = this.#prepareStep(method, inputs, target, options);
+    const { batch, arrays, labels, hp, detectNonFinite, wait } = this.#prepareStep(method, inputs, target, options);
     const copies = arrays.map((a) => a.slice());
     const target1 = labels.slice();
     return this.#enqueue(method, async (handle) => {
-      // the step number the error messages name is known once the steps before it are done
+      // the step number the error messages name is known once the steps before it are done (or
+      // issued: a step that did not wait counts from then)
       const step = this.#lib.optimizerSteps(handle).steps + 1;
       if (detectNonFinite) this.#requireFinite(method, copies, step);
-      const { code, loss } = await this.#native(method, () => this.#lib.trainStepAsync(handle, batch, copies, target1, hp));
-      return this.#finishStep(method, handle, code, loss, step, detectNonFinite);
+      const { code, loss } = await this.#native(method, () => this.#lib.trainStepAsync(handle, batch, copies, target1, hp, wait));
+      return this.#finishStep(method, handle, code, loss, step, detectNonFinite, wait);
     });
   }
 
@@ -425,11 +447,17 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     const labels = this.#checkTarget(method, target, batch);
     const hp = hyperparameters(training.optimizer, opts, `${this.name}.${method}`);
     const detectNonFinite = opts.detectNonFinite === true;
-    return { batch, arrays, labels, hp, detectNonFinite };
+    if (opts.waitForLoss !== undefined && typeof opts.waitForLoss !== "boolean")
+      throw new TypeError(`${this.name}.${method}: waitForLoss must be true or false, got ${describeValue(opts.waitForLoss)}`);
+    const wait = opts.waitForLoss !== false;
+    if (!wait && detectNonFinite)
+      throw new TypeError(`${this.name}.${method}: detectNonFinite checks the step's loss, so it needs waitForLoss (true, the default)`);
+    return { batch, arrays, labels, hp, detectNonFinite, wait };
   }
 
-  #finishStep(method: string, handle: ModelHandle, code: number, loss: number, step: number, detectNonFinite: boolean): number {
+  #finishStep(method: string, handle: ModelHandle, code: number, loss: number, step: number, detectNonFinite: boolean, wait: boolean): number | undefined {
     this.#check(method, "tsdp_train_step", code, handle);
+    if (!wait) return undefined;
     if (detectNonFinite && !Number.isFinite(loss))
       throw new RangeError(`${this.name}.${method}: the loss is ${loss} at step ${step} (detectNonFinite)`);
     return loss;

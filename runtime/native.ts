@@ -172,13 +172,14 @@ export class NativeLibrary {
    * preparation) goes on while the step runs. The arrays are copied into native memory before
    * this returns; the caller may reuse them at once.
    */
-  trainStepAsync(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray, hp: Hyperparameters): Promise<{ code: number; loss: number }> {
-    // the loss comes back through the last "output" block
+  trainStepAsync(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray, hp: Hyperparameters, wait = true): Promise<{ code: number; loss: number }> {
+    // the loss comes back through the last "output" block; without waiting, none (NULL: the step is
+    // issued and the call returns)
     const staged = stageArrays([...inputs, target], [4]);
     const loss = staged.ptrs[inputs.length + 1];
     return new Promise((resolve, reject) => {
-      this.#training.trainStep!.async!(h, batch, staged.table, staged.ptrs[inputs.length], hp, loss, (err: unknown, code: number) => {
-        const value = err ? 0 : new Float32Array(koffi.view(loss, 4))[0];
+      this.#training.trainStep!.async!(h, batch, staged.table, staged.ptrs[inputs.length], hp, wait ? loss : null, (err: unknown, code: number) => {
+        const value = err || !wait ? Number.NaN : new Float32Array(koffi.view(loss, 4))[0];
         staged.free();
         if (err) reject(err);
         else resolve({ code, loss: value });
@@ -290,13 +291,13 @@ export class NativeLibrary {
     return this.#info.useGraphs ? this.#info.useGraphs(h, use ? 1 : 0) : 0;
   }
 
-  /** tsdp_train_step: `inputs` then the target; returns the code and the batch's loss. */
-  trainStep(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray, hp: Hyperparameters): { code: number; loss: number } {
+  /** tsdp_train_step: `inputs` then the target; returns the code and the batch's loss (NaN without waiting). */
+  trainStep(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray, hp: Hyperparameters, wait = true): { code: number; loss: number } {
     const loss = new Float32Array(1);
     const code = this.#staged([...inputs, target], [], (ins) =>
-      this.#training.trainStep!(h, batch, ins, koffi.decode(ins + BigInt(8 * inputs.length), "void *"), hp, loss),
+      this.#training.trainStep!(h, batch, ins, koffi.decode(ins + BigInt(8 * inputs.length), "void *"), hp, wait ? loss : null),
     );
-    return { code, loss: loss[0] };
+    return { code, loss: wait ? loss[0] : Number.NaN };
   }
 
   /** tsdp_evaluate: fills `outputs`, returns the code and the loss. */

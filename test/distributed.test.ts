@@ -16,7 +16,7 @@
 // model's parameters and buffers, or over its whole optimizer state, not per tensor: a gradient
 // that is zero in exact arithmetic (a conv bias followed by BatchNorm) is fp32 cancellation noise
 // of the model's scale, and its momentum buffer holds only that noise.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -62,6 +62,9 @@ describe("DistributedDataParallel across processes (tsdp launch, Open MPI)", () 
         expect(r.status, `${nproc}×${k} steps ${from}–${to}:\n${r.stdout}\n${r.stderr}`).toBe(0);
       }
       for (const name of Object.keys(MODELS) as (keyof typeof MODELS)[]) {
+        // every rank was refused a step that does not wait for its loss, and took no step for it
+        for (let rank = 0; rank < nproc; rank++)
+          for (const from of [0, 2]) expect(readFileSync(join(out, `${name}-nowait-${from}-rank${rank}.txt`), "utf8")).toContain("a step that does not wait for its loss is not available in a process group");
         const want = await referenceFor(name, name === "lenet" ? 1 : nproc * k);
         await expectJobEqualsReference(out, name, [0, 2], nproc, want, `${name}, ${nproc} processes × ${k} devices`);
       }

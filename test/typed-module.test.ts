@@ -32,6 +32,8 @@ const y2 = await m.forward(x);
 const classes2: 10 = y2.shape[1];
 const loss2: number = await m.trainStep(x, tensor(Int32Array.from([1, 2]), [2]), { lr: 0 });
 const evaluation = await m.evaluate(x, tensor(Int32Array.from([1, 2]), [2]));
+// a step that does not wait for its loss resolves with none
+const issued: undefined = await m.trainStep(x, tensor(Int32Array.from([1, 2]), [2]), { lr: 0, waitForLoss: false });
 // type-checked, never called: each line must be a type error
 export function mistakes(): void {
   // @ts-expect-error LeNet takes one channel
@@ -46,8 +48,10 @@ export function mistakes(): void {
   void m.forward(x).shape;
   // @ts-expect-error class indices are int32, in the asynchronous step too
   void m.trainStep(x, tensor(new Float32Array(2), [2]));
+  // @ts-expect-error without waiting there is no loss to add
+  void (async () => 1 + (await m.trainStep(x, tensor(Int32Array.from([1, 2]), [2]), { waitForLoss: false })))();
 }
-console.log(JSON.stringify({ shape: y.shape, classes, loss: typeof loss, params: m.parameters().length, async: [classes2, typeof loss2, evaluation.outputs[0].shape] }));
+console.log(JSON.stringify({ shape: y.shape, classes, loss: typeof loss, params: m.parameters().length, async: [classes2, typeof loss2, evaluation.outputs[0].shape, typeof issued] }));
 m.dispose();
 `;
 
@@ -84,7 +88,7 @@ describe("the typed module beside a compiled model", () => {
     expect("failed" in checked ? checked.stdout : "", "tsc on the consumer").toBe("");
     const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
     const ran = await run(process.execPath, [tsx, join(work, "consumer.ts")], { cwd: work, encoding: "utf8", timeout: 180_000 });
-    expect(JSON.parse(ran.stdout.trim().split("\n").at(-1)!)).toEqual({ shape: [2, 10], classes: 10, loss: "number", params: 8, async: [10, "number", [2, 10]] });
+    expect(JSON.parse(ran.stdout.trim().split("\n").at(-1)!)).toEqual({ shape: [2, 10], classes: 10, loss: "number", params: 8, async: [10, "number", [2, 10], "undefined"] });
   }, 600_000);
 
   it("writes the manifest's facts: several outputs, int32 inputs, no training, names escaped", () => {

@@ -389,6 +389,8 @@ TSDP_EXPORT const char* tsdp_last_error(tsdp_model* m) { return last_error(m); }
 
 TSDP_EXPORT int tsdp_destroy(tsdp_model* m) {
     if (!m) return 0;
+    // a step issued without waiting may still run on the streams whose memory is freed below
+    if (settle_pending(m) != 0) settle_after_error(m);
     drop_graphs(m);
     nccl_close(m->nccl);
     cublaslt_close(m);
@@ -512,6 +514,7 @@ TSDP_EXPORT int tsdp_forward(tsdp_model* m, int batch, const void* const* inputs
     if (!m) return -1;
     if (batch < 1) return fail(m, -1, "tsdp_forward: batch must be at least 1, got " + std::to_string(batch));
     if (!inputs || !outputs) return fail(m, -1, "tsdp_forward: inputs and outputs must not be NULL");
+    if (int e = settle_pending(m)) return e;
     try {
         return run_replicated(m, tsdp_model_description.forward, batch, inputs, outputs, nullptr);
     } catch (const std::exception& ex) {
@@ -532,6 +535,7 @@ TSDP_EXPORT const char* tsdp_describe(tsdp_model* m) {
 /** use 0: issue the training step call by call (as with TSDP_CUDA_GRAPHS=0); 1: capture it again. */
 TSDP_EXPORT int tsdp_use_graphs(tsdp_model* m, int use) {
     if (!m) return -1;
+    if (int e = settle_pending(m)) return e;  // (a graph may be running the pending step)
     drop_graphs(m);
     m->use_graphs = use ? 1 : 0;
     m->graph_status = use ? "" : "eager (graphs turned off by the caller)";
@@ -549,6 +553,8 @@ namespace {
 int copy_state(tsdp_model* m, const char* name, void* host, unsigned long long bytes, bool to_device) {
     if (!m) return -1;
     if (!name || !host) return fail(m, -1, "name and host buffer must not be NULL");
+    // cudaMemcpy does not wait for the replicas' non-blocking streams: a step issued without waiting first
+    if (int e = settle_pending(m)) return e;
     // "<param>.exp_avg" etc. address the optimizer state of a parameter
     std::string key(name);
     int region = 0;

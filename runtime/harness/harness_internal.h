@@ -55,6 +55,10 @@ struct tsdp_model {
     tsdp_cublaslt* cublaslt = nullptr;  // loaded at tsdp_create when the model has cuBLASLt sites
     std::string cublaslt_note;    // why cuBLASLt is not used, when it is not
     unsigned long long stats[4] = {0, 0, 0, 0};  // graph captures, graph replays, eager steps, bucket all-reduces
+    // A training step issued without waiting for its loss (tsdp_train_step with loss NULL), still on
+    // the replicas' streams; 0 when none. The next call that reads or writes the replicas' memory or
+    // refills the staging buffer waits for it first (settle_pending).
+    unsigned long long pending_step = 0;
 };
 
 struct tsdp_config {
@@ -116,7 +120,14 @@ std::string describe_cublaslt(tsdp_model* m);
 // The training step (step.cu).
 void nccl_close(tsdp_nccl* n);
 int evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* target, void* const* outputs, float* loss);
+/** loss NULL: issue the step and return without waiting for it (the loss is not read back). */
 int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, float* loss);
+/**
+ * Waits for a step issued without waiting for its loss, if any: every entry point that reads or
+ * writes the replicas' memory (the synchronous copies do not order with their non-blocking streams)
+ * or refills the pinned staging calls this first. A failure of that step is reported here, naming it.
+ */
+int settle_pending(tsdp_model* m);
 int optimizer_steps(tsdp_model* m, unsigned long long* steps, int set);
 struct rendezvous_spec;  // group.h
 /**

@@ -524,6 +524,7 @@ int evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* ta
     if (!m) return -1;
     if (batch < 1) return fail(m, -1, "tsdp_evaluate: batch must be at least 1, got " + std::to_string(batch));
     if (!inputs || !target || !outputs || !loss) return fail(m, -1, "tsdp_evaluate: NULL argument");
+    if (int e = settle_pending(m)) return e;
     try {
         const tsdp_model_desc& d = tsdp_model_description;
         std::vector<const void*> ins(inputs, inputs + d.input_count);
@@ -540,10 +541,27 @@ int evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* ta
     }
 }
 
+int settle_pending(tsdp_model* m) {
+    if (!m || m->pending_step == 0) return 0;
+    const unsigned long long step = m->pending_step;
+    m->pending_step = 0;
+    int e = nccl_wait(m);
+    if (e == 0) e = synchronize_all(m);
+    if (e != 0) {
+        settle_after_error(m);
+        m->error = "step " + std::to_string(step) + ", issued without waiting for its loss, failed: " + m->error;
+    }
+    return e;
+}
+
 int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, float* loss) {
     if (!m) return -1;
     if (batch < 1) return fail(m, -1, "tsdp_train_step: batch must be at least 1, got " + std::to_string(batch));
-    if (!inputs || !target || !h || !loss) return fail(m, -1, "tsdp_train_step: NULL argument");
+    if (!inputs || !target || !h) return fail(m, -1, "tsdp_train_step: NULL argument");
+    // Without the loss across processes: each step's loss is summed over the group, a collective
+    // every process must join, so a rank that skipped it would pair with another's next step.
+    if (!loss && m->group) return fail(m, -1, "tsdp_train_step: a step that does not wait for its loss is not available in a process group (each step's loss is summed across the processes); wait for the loss, or train in one process");
+    if (int e = settle_pending(m)) return e;
     try {
         const tsdp_training_desc& t = training();
         if (int e = prepare_step_resources(m)) return e;
@@ -582,6 +600,14 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
             settle_after_error(m);
             return issued;
         }
+        if (!loss) {
+            // Issued: the host goes on (the caller prepares the next batch) while the replicas run
+            // it; the next call that needs them waits (settle_pending), and reports its errors.
+            m->pending_step = step;
+            m->steps = step;
+            m->draws = 0;
+            return 0;
+        }
         if (int e = nccl_wait(m)) return e;
         if (int e = synchronize_all(m)) return e;
         unstage_outputs(m, t.step, parts, nullptr, &losses);
@@ -597,6 +623,7 @@ int join_group(tsdp_model* m, double timeout_s, const rendezvous_spec* rendezvou
     if (!m || !info) return -1;
     const char* entry = rendezvous ? "tsdp_join_rendezvous" : "tsdp_join_group";
     if (!(timeout_s > 0)) return fail(m, -1, std::string(entry) + ": the timeout must be a positive number of seconds, got " + std::to_string(timeout_s));
+    if (int e = settle_pending(m)) return e;
     try {
         std::string why;
         tsdp_group* g = rendezvous ? group_join_rendezvous(*rendezvous, timeout_s, &why) : group_join(timeout_s, &why);
@@ -630,7 +657,9 @@ int join_group(tsdp_model* m, double timeout_s, const rendezvous_spec* rendezvou
 
 int optimizer_steps(tsdp_model* m, unsigned long long* steps, int set) {
     if (!m || !steps) return -1;
+    // (reading the count does not wait: a step issued without waiting counts already)
     if (set) {
+        if (int e = settle_pending(m)) return e;
         m->steps = *steps;
         m->draws = 0;  // a restored checkpoint draws the masks that step would have drawn
     }

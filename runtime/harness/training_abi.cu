@@ -16,7 +16,9 @@ TSDP_EXPORT int tsdp_evaluate(tsdp_model* m, int batch, const void* const* input
  * bucket all-reduced as soon as it is complete, then the update. On the GPU the whole step is a
  * CUDA graph, captured at the second step of each batch size (the first is an eager warm-up) and
  * replayed after (TSDP_CUDA_GRAPHS=0: issued call by call); the CPU target runs the same graph
- * through the shim.
+ * through the shim. loss NULL: the step is issued and the call returns without waiting for it
+ * (trainStep's waitForLoss: false); the next call that touches the model's memory waits for it
+ * and reports its errors. Not in a process group, whose steps sum their losses.
  */
 TSDP_EXPORT int tsdp_train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, float* loss) {
     return tsdp_harness::train_step(m, batch, inputs, target, h, loss);

@@ -29,6 +29,17 @@ for (const dir of models) {
     const per = b.x.length / b.size;
     const x = tensor(b.x.slice(start * per, end * per), [end - start, ...sample]);
     const y = tensor(b.y.slice(start, end), [end - start]);
+    if (s === from) {
+      // refused in a group before anything runs (each step's loss is summed across the processes,
+      // a collective every rank must join): the test reads what each rank was told
+      let told = "not refused";
+      try {
+        model.trainStepSync(x, y, { waitForLoss: false });
+      } catch (e) {
+        told = (e as Error).message;
+      }
+      writeFileSync(join(outDir, `${name}-nowait-${from}-rank${group.rank}.txt`), told);
+    }
     losses.push(model.trainStepSync(x, y));
     if (s === 1 && group.rank === 0) await model.saveCheckpoint(resume);
   }
