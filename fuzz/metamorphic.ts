@@ -6,6 +6,8 @@
 //     order-dependent sum shows up here);
 //   - CUDA graphs off (`load(dir, { cudaGraphs: false })`): the step issued call by call must be
 //     bit-identical to the captured graph;
+//   - a step that does not wait for its loss (`trainStep(…, { waitForLoss: false })`), its
+//     gradients read after it: bit-identical to the step that waits (its loss is not read);
 //   - precision: the model rebuilt with `--precision tf32` or `bf16` (tensor-core GEMMs; operands
 //     rounded to 10 or 7 mantissa bits, fp32 accumulation) against the fp32 build, per tensor:
 //       |got − fp32| ≤ 8·u·(scale + |fp32|) + K·(u/2⁻²³)·noise
@@ -25,7 +27,8 @@ import type { FindingKind } from "./check.ts";
 /** One fresh instance's results: the eval-mode forward, then (after a train-mode forward) a training step's loss and gradients (lr 0). */
 export interface FreshRun {
   readonly outputs: number[][];
-  readonly loss: number;
+  /** undefined: the step did not wait for its loss */
+  readonly loss: number | undefined;
   readonly grads: Map<string, number[]>;
 }
 
@@ -38,18 +41,24 @@ const floats = (t: { data: ArrayLike<number | bigint> }) => Array.from(t.data as
 const maxAbs = (a: readonly number[]) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
 /** `freshNaN`: the instance's device memory starts as NaN (the CPU target's TSDP_SHIM_FRESH_NAN, read at each allocation). */
-export async function freshRun(dir: string, io: StepInputs, options?: LoadOptions, perturb?: (m: CompiledModel) => void, fresh?: { readonly freshNaN: boolean }): Promise<FreshRun> {
+export async function freshRun(
+  dir: string,
+  io: StepInputs,
+  options?: LoadOptions,
+  perturb?: (m: CompiledModel) => void,
+  fresh?: { readonly freshNaN?: boolean; readonly waitForLoss?: boolean },
+): Promise<FreshRun> {
   const before = process.env.TSDP_SHIM_FRESH_NAN;
   if (fresh?.freshNaN) process.env.TSDP_SHIM_FRESH_NAN = "1";
   try {
-    return await runFresh(dir, io, options, perturb);
+    return await runFresh(dir, io, options, perturb, fresh?.waitForLoss ?? true);
   } finally {
     if (before === undefined) delete process.env.TSDP_SHIM_FRESH_NAN;
     else process.env.TSDP_SHIM_FRESH_NAN = before;
   }
 }
 
-async function runFresh(dir: string, io: StepInputs, options?: LoadOptions, perturb?: (m: CompiledModel) => void): Promise<FreshRun> {
+async function runFresh(dir: string, io: StepInputs, options: LoadOptions | undefined, perturb: ((m: CompiledModel) => void) | undefined, waitForLoss: boolean): Promise<FreshRun> {
   const m = await load(dir, options);
   try {
     perturb?.(m);
@@ -58,7 +67,7 @@ async function runFresh(dir: string, io: StepInputs, options?: LoadOptions, pert
     // a train-mode forward first, as check.ts's runs do, so the step draws the same dropout masks
     m.train(true);
     m.forwardAllSync(...io.tensors);
-    const loss = m.trainStepSync(io.tensors.length === 1 ? io.tensors[0] : io.tensors, io.target, { lr: 0 });
+    const loss = m.trainStepSync(io.tensors.length === 1 ? io.tensors[0] : io.tensors, io.target, { lr: 0, waitForLoss });
     return { outputs, loss, grads: new Map(m.parameters().map((p) => [p.name, floats(m.getParameter(`${p.name}.grad`))])) };
   } finally {
     m.dispose();
@@ -83,7 +92,7 @@ export function compareRuns(got: FreshRun, base: FreshRun, how: string, found: F
     if (problem) found(precision ? "mismatch" : "inconsistent", `${what} ${how}`, problem);
   };
   got.outputs.forEach((o, i) => check(o, base.outputs[i], FLOOR * largestOut, precision?.noise.outputs[i], `forward output ${i} (eval mode)`));
-  check([got.loss], [base.loss], 0, precision ? [precision.noise.loss] : undefined, "loss");
+  if (got.loss !== undefined) check([got.loss], [base.loss!], 0, precision ? [precision.noise.loss!] : undefined, "loss");
   for (const [name, g] of base.grads) check(got.grads.get(name)!, g, FLOOR * largestGrad, precision?.noise.grads.get(name), `gradient ${name}`);
 }
 
@@ -119,6 +128,7 @@ export async function metamorphicChecks(file: string, dir: string, io: StepInput
       else process.env.TSDP_SHIM_ORDER = before;
     }
     compareRuns(await freshRun(dir, io, { cudaGraphs: false }, options.perturb), base, "with CUDA graphs off", found);
+    compareRuns(await freshRun(dir, io, undefined, options.perturb, { waitForLoss: false }), base, "with the step not waiting for its loss", found);
   }
   for (const precision of options.precisions ?? []) {
     let built: Awaited<ReturnType<typeof compile>>;
