@@ -95,6 +95,14 @@ function allocBytes(bytes: number): bigint {
  * Native copies of `inputs` and room for outputs of the given sizes, with a table of their
  * pointers (inputs first); `free` releases all of it, also when staging fails halfway.
  */
+/** A step's arrays in native memory (NativeLibrary.stageStep): the pointer table, each block, and how many inputs precede the target. */
+export interface StagedStep {
+  readonly table: bigint;
+  readonly ptrs: BigUint64Array;
+  readonly inputs: number;
+  free(): void;
+}
+
 function stageArrays(inputs: readonly HostArray[], outputBytes: readonly number[]): { table: bigint; ptrs: BigUint64Array; free(): void } {
   const blocks: bigint[] = [];
   const free = () => {
@@ -168,21 +176,36 @@ export class NativeLibrary {
   }
 
   /**
-   * tsdp_train_step on a koffi worker thread, so the event loop (and the next batch's
-   * preparation) goes on while the step runs. The arrays are copied into native memory before
-   * this returns; the caller may reuse them at once.
+   * A training step's inputs and target copied into native memory now, with a block for the loss
+   * (trainStepStagedAsync reads it from there): the caller may reuse its arrays at once, and the
+   * batch is copied once more, into the library's pinned staging, when the step runs. free() is
+   * idempotent; the caller frees once the step has settled (or will never run).
    */
-  trainStepAsync(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray, hp: Hyperparameters, wait = true): Promise<{ code: number; loss: number }> {
-    // the loss comes back through the last "output" block; without waiting, none (NULL: the step is
-    // issued and the call returns)
+  stageStep(inputs: readonly HostArray[], target: HostArray): StagedStep {
     const staged = stageArrays([...inputs, target], [4]);
-    const loss = staged.ptrs[inputs.length + 1];
+    let freed = false;
+    return {
+      table: staged.table,
+      ptrs: staged.ptrs,
+      inputs: inputs.length,
+      free: () => {
+        if (!freed) staged.free();
+        freed = true;
+      },
+    };
+  }
+
+  /**
+   * tsdp_train_step on a koffi worker thread, so the event loop (and the next batch's preparation)
+   * goes on while the step runs; without waiting (wait false) the loss is not read back (NULL: the
+   * step is issued and the call returns).
+   */
+  trainStepStagedAsync(h: ModelHandle, batch: number, staged: StagedStep, hp: Hyperparameters, wait = true): Promise<{ code: number; loss: number }> {
+    const loss = staged.ptrs[staged.inputs + 1];
     return new Promise((resolve, reject) => {
-      this.#training.trainStep!.async!(h, batch, staged.table, staged.ptrs[inputs.length], hp, wait ? loss : null, (err: unknown, code: number) => {
-        const value = err || !wait ? Number.NaN : new Float32Array(koffi.view(loss, 4))[0];
-        staged.free();
+      this.#training.trainStep!.async!(h, batch, staged.table, staged.ptrs[staged.inputs], hp, wait ? loss : null, (err: unknown, code: number) => {
         if (err) reject(err);
-        else resolve({ code, loss: value });
+        else resolve({ code, loss: wait ? new Float32Array(koffi.view(loss, 4))[0] : Number.NaN });
       });
     });
   }
