@@ -16,7 +16,7 @@ import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
 import { normals } from "../compiler/reference/rng.ts";
-import { GPU_SMS, kernelGemmMaps, kernelGemmShape, splitsAt } from "../compiler/5-codegen/kernels/gemm-shape.ts";
+import { GPU_SMS, kernelGemmMaps, kernelGemmShape, splitsAt, wideAllowed } from "../compiler/5-codegen/kernels/gemm-shape.ts";
 import { opDef } from "../compiler/ops/index.ts";
 import type { Graph } from "../compiler/ir/node.ts";
 import { load, tensor, type CompiledModel } from "../runtime/index.ts";
@@ -126,15 +126,29 @@ describe("GEMM shapes per machine (LeNet's training step)", () => {
     expect(tile("conv2_conv2d_grad_input")).toMatchObject({ TM: 8, TN: 8 });
     expect(tile("conv2_conv2d_grad_input").BM % 64).toBe(0);
     expect(tile("conv2_conv2d_grad_input").BN % 32).toBe(0);
-    expect(tile("conv2_conv2d_grad_weight_sum")).toMatchObject({ TM: 8, TN: 4 });
+    // the unpadded convolutions' weight gradients gather one offset per row (dy's channel, x's tap):
+    // 32 staged rows a thread fit, so conv2's takes 8×8 (64×128: 128 threads stage B's 128 rows);
+    // a conv's im2col state staged along k (the CPU shape's forward) rules 8×8 out
+    expect(tile("conv2_conv2d_grad_weight_sum")).toMatchObject({ TM: 8, TN: 8 });
+    const mapsOf = (name: string) => {
+      const k = named(name);
+      const op = opDef(k.anchor.op);
+      if (op.codegen?.kind !== "gemm") throw new Error(`${name} is no GEMM`);
+      return op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label: () => "" });
+    };
+    expect(wideAllowed(mapsOf("conv2_conv2d_grad_weight_sum"), "gpu")).toBe(true);
+    expect(wideAllowed(mapsOf("conv2_relu_pool"), "cpu")).toBe(false);
+    expect(wideAllowed(mapsOf("conv2_relu_pool"), "gpu")).toBe(true);
     for (const k of gemms) {
       const shape = kernelGemmShape(k, "gpu", "fp32")!;
-      // a gather staged along k keeps each staged row's state in registers: at most 16 rows, as the 4×4 tiles
+      // a gather staged along k keeps each staged row's state in registers: at most 16 rows of a
+      // conv's im2col state (4–5 registers), as the 4×4 tiles; 32 of one register
       const op = opDef(k.anchor.op);
       if (op.codegen?.kind !== "gemm") continue;
       const parts = op.codegen.maps(k.anchor, op.attrsOf(k.anchor), { pooled: k.pool !== undefined, label: () => "" });
-      if (parts.gatherA && !shape.rowMajorA) expect(shape.tile.A_LOADS, `${k.name} A rows`).toBeLessThanOrEqual(16);
-      if (parts.gatherB && !shape.rowMajorB) expect(shape.tile.B_LOADS, `${k.name} B rows`).toBeLessThanOrEqual(16);
+      const most = (g: { rowRegisters?: number }) => ((g.rowRegisters ?? 5) <= 2 ? 32 : 16);
+      if (parts.gatherA && !shape.rowMajorA) expect(shape.tile.A_LOADS, `${k.name} A rows`).toBeLessThanOrEqual(most(parts.gatherA));
+      if (parts.gatherB && !shape.rowMajorB) expect(shape.tile.B_LOADS, `${k.name} B rows`).toBeLessThanOrEqual(most(parts.gatherB));
     }
   });
 
@@ -192,7 +206,8 @@ describe("the generated split-K and staging code", () => {
     expect(rowOf).toContain("r.ok = n < 26;");
     expect(rowOf).toContain("r.ones = n == 25;");
     const gather = cu.slice(cu.indexOf("float conv1_conv2d_grad_weight_sum_gather_b("));
-    expect(gather.slice(0, gather.indexOf("\n}\n"))).toMatch(/if \(r\.ones\) return 1\.0f;\n\s+const int ih = c\.ih0 \+ r\.dh/);
+    // (conv1 has no padding: its im2col element is x[pixel's base + tap's offset])
+    expect(gather.slice(0, gather.indexOf("\n}\n"))).toMatch(/if \(r\.ones\) return 1\.0f;\n\s+return b\[c\.base \+ r\.tap\];/);
   });
 
   it("stages every GEMM without shared-memory bank conflicts, stores and float4 reads alike (32 banks of 4 bytes)", () => {
@@ -435,6 +450,45 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
       await expectStepGradients(m, graph, [3, 9], 13, "taps");
     } finally {
       m.dispose();
+    }
+  }, 900_000);
+
+  it("convolutions' weight gradients with one or two registers of row state (unpadded: no bounds test; padded: the tap's steps): stride, dilation, groups, non-square kernels, images and padding, on both shapes", async () => {
+    // The weight gradient's im2col element is x[pixel's base + tap's offset] (ops/conv.ts). Without
+    // padding every tap of every output pixel lies inside x: u0 strided and dilated on a 13×11 image
+    // (5×4 outputs), u1 grouped with a 2×3 kernel (4×2 outputs). With padding the row also keeps
+    // the tap's kernel steps (kh·dil, kw·dil in one int) for the bounds test: p2 with padding (2, 1),
+    // stride 2 and dilation (1, 2) (3×1 outputs). (On the GPU one or two registers a row let a thread
+    // stage 32 rows: LeNet's conv2 takes 8×8 threads, tested above.)
+    const dir = writeFiles({
+      "model.ts":
+        `${header}export class RowState extends nn.Module {\n` +
+        `  u0 = new nn.Conv2d(3, 8, 3, { stride: 2, dilation: 2 });\n` +
+        `  u1 = new nn.Conv2d(8, 36, [2, 3], { groups: 2 });\n` +
+        `  p2 = new nn.Conv2d(36, 6, [3, 2], { stride: 2, padding: [2, 1], dilation: [1, 2] });\n` +
+        `  fc = new nn.Linear(6 * 3 * 1, 10);\n` +
+        `  forward(x: Tensor<[Batch, 3, 13, 11]>) {\n` +
+        `    return this.fc(F.relu(this.p2(F.relu(this.u1(F.relu(this.u0(x)))))).flatten(1));\n` +
+        `  }\n}\n` +
+        `export const training = new Training(RowState, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.01 }) });\n`,
+    });
+    for (const shapeFor of ["cpu", "gpu"] as const) {
+      const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", shapeFor, outDir: join(dir, shapeFor) });
+      const source = readFileSync(join(build.outDir, "model.cu"), "utf8");
+      const gatherOf = (name: string) => {
+        const at = source.search(new RegExp(`float ${name}_conv2d_grad_weight\\w*_gather_b\\(`));
+        expect(at, `${name}'s weight gradient`).toBeGreaterThan(0);
+        return source.slice(at, source.indexOf("\n}\n", at));
+      };
+      for (const name of ["u0", "u1"]) expect(gatherOf(name)).toMatch(/\n\s+return b\[c\.base \+ r\.tap\];$/);
+      expect(gatherOf("p2")).toContain("const int ih = c.ih0 + (r.steps >> 16), iw = c.iw0 + (r.steps & 65535);");
+      const m = await load(build.outDir);
+      try {
+        m.train(true);
+        await expectStepGradients(m, model.graph, [2, 7], 17, `row state (${shapeFor} shape)`);
+      } finally {
+        m.dispose();
+      }
     }
   }, 900_000);
 

@@ -445,14 +445,61 @@ function convGradWeightMaps(node: Node, a: ConvAttrs & { readonly weightShape: r
     `const bool inside = ih >= 0 && ih < ${H} && iw >= 0 && iw < ${W};`,
     ...selectLoad("b", `(((size_t)img * ${C} + c) * ${H} + ih) * ${W} + iw`),
   ].join("\n    ");
+  // One offset per row where it fits 32 bits (an image's dy, or its x): a thread may then stage 32
+  // rows of it, and the GPU's 8×8 tiles take it (gemm-shape.ts gatherRowLimit).
+  const small = (n: number) => n < 2 ** 31;
   const gatherA = {
-    rowFields: "size_t off;",
-    rowInit: `r.off = (size_t)(z * ${Og} + m) * ${OH * OW};`,
+    rowFields: small(O * OH * OW) ? "int off;" : "size_t off;",
+    rowInit: small(O * OH * OW) ? `r.off = (z * ${Og} + m) * ${OH * OW};` : `r.off = (size_t)(z * ${Og} + m) * ${OH * OW};`,
     colFields: "size_t off;",
     colInit: `c.off = (size_t)(k / ${OH * OW}) * ${O * OH * OW} + k % ${OH * OW};`,
-    value: "return a[r.off + c.off];",
+    value: "return a[c.off + r.off];",
+    rowRegisters: small(O * OH * OW) ? 1 : 2,
   };
-  const gatherB = {
+  // Without padding every tap of every output pixel is inside x ((OH − 1)·stride + (KH − 1)·dil ≤
+  // H − 1), so the element is x[pixel's base + tap's offset]: one int per row (LeNet's conv2: 8×8
+  // tiles), no bounds test.
+  const unpadded = a.padding[0] === 0 && a.padding[1] === 0 && small(C * H * W);
+  const tapOnly = {
+    rowFields: "int tap;",
+    rowInit: [
+      `const int kw = n % ${KW}, kh = (n / ${KW}) % ${KH}, ci = z * ${Cg} + n / ${KW * KH};`,
+      `r.tap = ci * ${H * W} + kh * ${a.dilation[0] * W} + kw * ${a.dilation[1]};`,
+    ].join("\n    "),
+    colFields: "size_t base;",
+    colInit: [
+      `const int ow = k % ${OW}, oh = (k / ${OW}) % ${OH}, img = k / ${OW * OH};`,
+      `c.base = (size_t)img * ${C * H * W} + oh * ${a.stride[0] * W} + ow * ${a.stride[1]};`,
+    ].join("\n    "),
+    value: "return b[c.base + r.tap];",
+    rowRegisters: 1,
+  };
+  // With padding, the tap's offset and its kernel row and column steps (kh·dil, kw·dil: two 16-bit
+  // halves of one int) for the bounds test: two registers a row, so 32 rows still fit (8×8 tiles
+  // for padded convolutions' weight gradients, ResNet's 3×3)
+  const steps = (KH - 1) * a.dilation[0] < 2 ** 15 && (KW - 1) * a.dilation[1] < 2 ** 15;
+  const tapAndSteps = {
+    rowFields: "int tap, steps;",
+    rowInit: [
+      `const int kw = n % ${KW}, kh = (n / ${KW}) % ${KH}, ci = z * ${Cg} + n / ${KW * KH};`,
+      `r.tap = ci * ${H * W} + kh * ${a.dilation[0] * W} + kw * ${a.dilation[1]};`,
+      `r.steps = kh * ${a.dilation[0]} * 65536 + kw * ${a.dilation[1]};`,
+    ].join("\n    "),
+    colFields: "int ih0, iw0; size_t base;",
+    colInit: [
+      `const int ow = k % ${OW}, oh = (k / ${OW}) % ${OH}, img = k / ${OW * OH};`,
+      `c.ih0 = oh * ${a.stride[0]} - ${a.padding[0]}; c.iw0 = ow * ${a.stride[1]} - ${a.padding[1]};`,
+      // (wraps below 0 at the border; the sum with a tap inside the image does not)
+      `c.base = (size_t)img * ${C * H * W} + (size_t)((long long)c.ih0 * ${W} + c.iw0);`,
+    ].join("\n    "),
+    value: [
+      `const int ih = c.ih0 + (r.steps >> 16), iw = c.iw0 + (r.steps & 65535);`,
+      `const bool inside = ih >= 0 && ih < ${H} && iw >= 0 && iw < ${W};`,
+      ...selectLoad("b", `c.base + r.tap`),
+    ].join("\n    "),
+    rowRegisters: 2,
+  };
+  const gatherB = unpadded ? tapOnly : small(C * H * W) && steps ? tapAndSteps : {
     rowFields: "int dh, dw; size_t off;",
     rowInit: [
       `const int kw = n % ${KW}, kh = (n / ${KW}) % ${KH}, ci = z * ${Cg} + n / ${KW * KH};`,

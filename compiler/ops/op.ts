@@ -368,6 +368,12 @@ export interface SplitGather {
   readonly colFields: string;
   readonly colInit: string; // statements that set c.<field> from `k`, z, batch
   readonly value: string; // body returning the element, from r, c
+  /**
+   * 32-bit registers of the row state (rowFields, the `ok` flag aside): a thread keeps one state per
+   * staged row, so this bounds how many rows it may stage (gemm-shape.ts gatherRowLimit). Unsaid: a
+   * conv's im2col state of 4–5 (two offsets, a 64-bit base).
+   */
+  readonly rowRegisters?: number;
 }
 
 /** Where a GEMM-like op reads A and B and writes C, as C code over m, n, k, z and batch. */

@@ -1,6 +1,6 @@
 import type { GemmIndexMaps } from "../ops/op.ts";
 import type { ShapeFor } from "../5-codegen/context.ts";
-import { col2imFits, FP32_BK, gemmShape, narrowCandidates, wideAllowed, GPU_SMS, type GemmShape, type Tile } from "../5-codegen/kernels/gemm-shape.ts";
+import { col2imFits, FP32_BK, gatherRowLimits, gemmShape, narrowCandidates, wideAllowed, GPU_SMS, type GemmShape, type Tile } from "../5-codegen/kernels/gemm-shape.ts";
 import { chooseTensorCoreTile, TC_TILES, type TensorCoreTile } from "../5-codegen/kernels/gemm-tc-shape.ts";
 
 // The tuning knobs of each kernel family (issue 18, item 1): one declarative table per family,
@@ -60,13 +60,10 @@ export interface GemmKernel {
 
 const tileName = (BM: number, BN: number) => `${BM}x${BN}`;
 
-/** Thread tiles: 4×4, 4×8 and 8×4 everywhere; 8×8 where no operand is a gather staged along k (gemm-shape.ts wideAllowed). */
+/** Thread tiles: 4×4, 4×8 and 8×4 everywhere; 8×8 where no operand is a gather staged along k with more than one register of row state (gemm-shape.ts wideAllowed). */
 function legalThreadTiles(g: GemmKernel): string[] {
   return ["4x4", "4x8", "8x4", ...(wideAllowed(g.parts, g.shapeFor) ? ["8x8"] : [])];
 }
-
-/** The most rows of a k-major gathered operand one thread stages (gemm-shape.ts MAX_GATHER_ROWS: the per-row state stays in registers). */
-const MAX_GATHER_ROWS = 16;
 
 /**
  * Block tiles per thread tile, the ones the heuristic chooses among (gemm-shape.ts): 4×4 tiles of
@@ -77,19 +74,20 @@ const MAX_GATHER_ROWS = 16;
 function legalTiles(threadTile: string, g: GemmKernel): string[] {
   // a col2im epilogue's tile holds whole images and channels, and C in shared memory (gemm-shape.ts)
   const fits = (BM: number, BN: number) => col2imFits({ BM, BN }, g.parts.col2im);
+  // 8×8: 128 threads stage 32 rows of a 128-wide operand, 256 threads 16 (a gather's rows: wideAllowed)
   if (threadTile === "8x8") return [[64, 128], [128, 64], [128, 128]].filter(([BM, BN]) => fits(BM, BN)).map(([BM, BN]) => tileName(BM, BN));
   const [tm, tn] = parseTile(threadTile);
   const minThreads = g.shapeFor === "gpu" && threadTile === "4x4" ? 128 : threadTile === "4x4" ? 64 : 128;
-  // a gather staged along k (the CPU shape always; the GPU shape where the operand is not contiguous along m or n)
-  const gatheredA = !!g.parts.gatherA && !(g.shapeFor === "gpu" && g.parts.contiguousA === "m");
-  const gatheredB = !!g.parts.gatherB && !(g.shapeFor === "gpu" && g.parts.contiguousB === "n");
+  // a gather staged along k (the CPU shape always; the GPU shape where the operand is not contiguous
+  // along m or n) keeps per-row state: at most so many rows a thread (gemm-shape.ts gatherRowLimit)
+  const rows = gatherRowLimits(g.parts, g.shapeFor);
   const out: string[] = [];
   for (const BM of [32, 64, 128, 256])
     for (const BN of threadTile === "4x4" ? [16, 32, 64] : [32, 64, 128]) {
       const threads = (BM / tm) * (BN / tn);
       if (!Number.isInteger(threads) || threads < minThreads || threads > 256) continue;
-      if (threadTile !== "4x4" && gatheredA && (BM * FP32_BK) / threads > MAX_GATHER_ROWS) continue;
-      if (threadTile !== "4x4" && gatheredB && (BN * FP32_BK) / threads > MAX_GATHER_ROWS) continue;
+      if (threadTile !== "4x4" && (BM * FP32_BK) / threads > (rows.a ?? Infinity)) continue;
+      if (threadTile !== "4x4" && (BN * FP32_BK) / threads > (rows.b ?? Infinity)) continue;
       if (!fits(BM, BN)) continue;
       out.push(tileName(BM, BN));
     }

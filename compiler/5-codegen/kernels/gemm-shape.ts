@@ -1,7 +1,7 @@
 import type { Kernel, KernelPlan } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
 import { opDef } from "../../ops/index.ts";
-import type { GemmCol2im, GemmIndexMaps } from "../../ops/op.ts";
+import type { GemmCol2im, GemmIndexMaps, SplitGather } from "../../ops/op.ts";
 import { COL2IM_MAX_TILE } from "../../ops/conv-col2im.ts";
 import type { Precision, ShapeFor } from "../context.ts";
 import { H100_SMS } from "../../gpu-specs.ts";
@@ -40,16 +40,47 @@ const NOMINAL_BATCH = 64;
 /** The per-device batches the GPU shape is chosen for (the issue: "the batch sizes that matter"). */
 const GPU_BATCHES = [64, 256] as const;
 
+/** Row-state registers of a gather that does not say (SplitGather.rowRegisters): a conv's im2col. */
+const GATHER_ROW_REGISTERS = 5;
+
 /**
- * 8×8 thread tiles where no operand is a gather staged along k: a hoisted gather keeps per-row state
- * for each of the thread's staged rows (16 rows × a conv's 4–5 registers next to 64 accumulators
- * would spill), where staged along m or n (the GPU shape, an operand contiguous there) a thread
+ * Registers a thread may spend on its staged rows' gather state: 16 rows of a conv's 4–5 (the 4×4
+ * tiles of 128 threads, spill-free on sm_90).
+ */
+const GATHER_REGISTER_BUDGET = 16 * GATHER_ROW_REGISTERS;
+
+/** The most rows of any staged operand a thread stages in the tiles here (8×8 of 64×128: 32). */
+const MAX_STAGED_ROWS = 32;
+
+/**
+ * The most rows of an operand a thread may stage, where the operand is a gather staged along k
+ * (each staged row keeps its hoisted state in registers): the budget over the state's registers,
+ * 16 for a conv's im2col, 32 for a gather of one offset per row (an unpadded conv's weight
+ * gradient). undefined where nothing bounds it: no gather, or staged along m or n (the GPU shape,
+ * an operand contiguous there: a thread stages one row).
+ */
+export function gatherRowLimit(gather: SplitGather | undefined, stagedAlongRows: boolean): number | undefined {
+  if (!gather || stagedAlongRows) return undefined;
+  return Math.min(MAX_STAGED_ROWS, Math.floor(GATHER_REGISTER_BUDGET / (gather.rowRegisters ?? GATHER_ROW_REGISTERS)));
+}
+
+/** The row limits of a GEMM's two operands on this machine's shape (gatherRowLimit). */
+export function gatherRowLimits(parts: Pick<GemmIndexMaps, "gatherA" | "gatherB" | "contiguousA" | "contiguousB">, shapeFor: ShapeFor): { a?: number; b?: number } {
+  const a = gatherRowLimit(parts.gatherA, shapeFor === "gpu" && parts.contiguousA === "m");
+  const b = gatherRowLimit(parts.gatherB, shapeFor === "gpu" && parts.contiguousB === "n");
+  return { ...(a !== undefined ? { a } : {}), ...(b !== undefined ? { b } : {}) };
+}
+
+/**
+ * 8×8 thread tiles where every gather staged along k may stage 32 rows a thread (the 64×128 and
+ * 128×64 tiles' operand of 128 rows): a hoisted gather keeps per-row state for each of the thread's
+ * staged rows (16 rows × a conv's 4–5 registers next to 64 accumulators would spill; 32 of one
+ * offset do not), where staged along m or n (the GPU shape, an operand contiguous there) a thread
  * stages one row. A fused pool takes them too: each of the thread's two runs of 4 rows is a window.
  */
 export function wideAllowed(parts: Pick<GemmIndexMaps, "gatherA" | "gatherB" | "contiguousA" | "contiguousB">, shapeFor: ShapeFor): boolean {
-  const alongM = shapeFor === "gpu" && parts.contiguousA === "m";
-  const alongN = shapeFor === "gpu" && parts.contiguousB === "n";
-  return (!parts.gatherA || alongM) && (!parts.gatherB || alongN);
+  const { a, b } = gatherRowLimits(parts, shapeFor);
+  return (a === undefined || a >= MAX_STAGED_ROWS) && (b === undefined || b >= MAX_STAGED_ROWS);
 }
 
 /** A block's tile of C: BM×BN outputs, one TM×TN sub-tile per thread. */
@@ -71,18 +102,23 @@ function tileOf(BM: number, BN: number, tm = TM, tn = TN): Tile {
 }
 
 /** 8×8 tiles of 128–256 threads: 64–128 rows by 64–128 columns. */
-function wideCandidates(): Tile[] {
+function wideCandidates(limits: TileLimits): Tile[] {
   const out: Tile[] = [];
-  for (const BM of [64, 128]) for (const BN of [64, 128]) if (BM * BN >= 64 * 128) out.push(tileOf(BM, BN, WIDE, WIDE));
+  for (const BM of [64, 128])
+    for (const BN of [64, 128]) {
+      const t = tileOf(BM, BN, WIDE, WIDE);
+      if (BM * BN < 64 * 128 || t.A_LOADS > (limits.gatherRowsA ?? Infinity) || t.B_LOADS > (limits.gatherRowsB ?? Infinity)) continue;
+      out.push(t);
+    }
   return out;
 }
 
 /**
  * 4×8 and 8×4 thread tiles (two float4 runs along one operand, one along the other) of 128–256
  * threads: 32 FFMAs per 3 LDS.128, so their operand reads take 1.5× their FMA time where a 4×4
- * thread's take 2× (outputCost). They keep a thread's staged rows as few as the 4×4 tiles' (at most
- * MAX_GATHER_ROWS per gathered k-major operand, the register budget of a hoisted gather's per-row
- * state), so convolutions take them too (with a fused pool, each run of 4 rows is a window).
+ * thread's take 2× (outputCost). They keep a thread's staged rows of a gathered k-major operand
+ * within its gatherRowLimit (the register budget of a hoisted gather's per-row state), so
+ * convolutions take them too (with a fused pool, each run of 4 rows is a window).
  */
 function halfWideCandidates(limits: TileLimits): Tile[] {
   const out: Tile[] = [];
@@ -91,8 +127,7 @@ function halfWideCandidates(limits: TileLimits): Tile[] {
       for (const BN of [32, 64, 128]) {
         const t = tileOf(BM, BN, tm, tn);
         if (t.THREADS < 128 || t.THREADS > 256) continue;
-        if (limits.gatheredA && t.A_LOADS > MAX_GATHER_ROWS) continue;
-        if (limits.gatheredB && t.B_LOADS > MAX_GATHER_ROWS) continue;
+        if (t.A_LOADS > (limits.gatherRowsA ?? Infinity) || t.B_LOADS > (limits.gatherRowsB ?? Infinity)) continue;
         out.push(t);
       }
   }
@@ -101,12 +136,12 @@ function halfWideCandidates(limits: TileLimits): Tile[] {
 
 /**
  * What bounds the GPU tile of one GEMM besides its size: operands gathered with per-row state,
- * staged along k (each staged row keeps its state in registers: at most MAX_GATHER_ROWS rows per
- * thread, as the 4×4 tiles have).
+ * staged along k (each staged row keeps its state in registers: at most gatherRowLimit rows per
+ * thread).
  */
 export interface TileLimits {
-  readonly gatheredA?: boolean;
-  readonly gatheredB?: boolean;
+  readonly gatherRowsA?: number;
+  readonly gatherRowsB?: number;
   /**
    * The most splits of K at a batch, where split-K will spread a grid of fewer blocks than SMs over
    * a wave (weight gradients): the tile's time is then its block's work over its splits.
@@ -183,7 +218,7 @@ export function chooseTile(M: number, N: number): Tile {
  */
 export function chooseGpuTile(mAt: (batch: number) => number, N: number, Z: number, wide = false, limits: TileLimits = {}): Tile {
   let best: { tile: Tile; score: number } | undefined;
-  for (const tile of [...candidates(128), ...narrowCandidates(), ...halfWideCandidates(limits), ...(wide ? wideCandidates() : [])]) {
+  for (const tile of [...candidates(128), ...narrowCandidates(), ...halfWideCandidates(limits), ...(wide ? wideCandidates(limits) : [])]) {
     if (!col2imFits(tile, limits.col2im)) continue;
     let score = 0;
     for (const b of GPU_BATCHES) {
@@ -245,9 +280,10 @@ export function gemmShape(parts: GemmIndexMaps, shapeFor: ShapeFor): GemmShape {
   const canSplit = shapeFor === "gpu" && !parts.col2im && Z !== undefined && !(perSample && typeof parts.K !== "number");
   const kAt = (b: number) => (typeof parts.K === "number" ? parts.K : evaluateInteger(parts.K, { batch: b }));
   // a gather staged along m or n keeps one row's state per thread, whatever the tile
+  const rows = gatherRowLimits(parts, shapeFor);
   const limits: TileLimits = {
-    gatheredA: !!parts.gatherA && !rowMajorA,
-    gatheredB: !!parts.gatherB && !rowMajorB,
+    ...(rows.a !== undefined ? { gatherRowsA: rows.a } : {}),
+    ...(rows.b !== undefined ? { gatherRowsB: rows.b } : {}),
     ...(parts.col2im ? { col2im: parts.col2im } : {}),
     ...(canSplit ? { splitsAt: (b: number) => Math.ceil(kAt(b) / (4 * FP32_BK)) } : {}),
   };
