@@ -88,7 +88,23 @@ def fresh_memory():
         torch.cuda.reset_peak_memory_stats()
 
 
-def train_step_fn(model, batch, resident, seed=1):
+def period_ms(fn, steps=10):
+    """Steps issued back to back, synchronized once per `steps`: the steady per-step period of a loop
+    that does not wait for each step (no loss.item()), as tsdp's trainStep with waitForLoss: false."""
+    for _ in range(A.warmup):
+        fn()
+    sync()
+    t = []
+    for _ in range(max(3, A.reps // steps)):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            fn()
+        sync()
+        t.append((time.perf_counter() - t0) * 1e3 / steps)
+    return {"medianMs": float(np.median(t)), "minMs": float(np.min(t)), "reps": len(t)}
+
+
+def train_step_fn(model, batch, resident, seed=1, item=True):
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(batch, 1, 28, 28, generator=g)
     y = torch.randint(0, 10, (batch,), generator=g)
@@ -101,7 +117,7 @@ def train_step_fn(model, batch, resident, seed=1):
         loss = F.cross_entropy(model(x.to(DEV)), y.to(DEV))
         loss.backward()
         opt.step()
-        return loss.item()
+        return loss.item() if item else loss
 
     return step
 
@@ -145,7 +161,9 @@ def lenet_train_and_infer():
             for batch in map(int, A.lenet_batches.split(",")):
                 host = time_ms(train_step_fn(model, batch, resident=False))
                 resident = time_ms(train_step_fn(model, batch, resident=True))
-                out[f"batch{batch}"] = {**host, "imagesPerS": batch / host["medianMs"] * 1e3, "residentMedianMs": resident["medianMs"], "memory": memory()}
+                no_item = period_ms(train_step_fn(model, batch, resident=False, item=False))
+                out[f"batch{batch}"] = {**host, "imagesPerS": batch / host["medianMs"] * 1e3, "residentMedianMs": resident["medianMs"],
+                                        "noItemMedianMs": no_item["medianMs"], "memory": memory()}
             R["lenet_train_step"][label] = out
         if "infer" in ONLY:
             fresh_memory()
