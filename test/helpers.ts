@@ -1,13 +1,25 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { lowerModel, type LoweredModel } from "../compiler/1-frontend/lower.ts";
 import { CompileError, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 
-/** Writes files (path → text) into a fresh temporary folder and returns the folder. */
+/** The temporary folders writeFiles made for this test file (test/setup-scratch.ts removes them after it). */
+const scratch: string[] = [];
+
+/**
+ * Removes the folders writeFiles made: a test file's models, their builds and libraries (several MB
+ * each) would otherwise stay in the temporary directory after every run (tens of GB over weeks).
+ */
+export function removeScratch(): void {
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Writes files (path → text) into a fresh temporary folder and returns the folder (removed after the test file). */
 export function writeFiles(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "tsdp-test-"));
+  scratch.push(dir);
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
