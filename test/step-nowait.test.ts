@@ -30,11 +30,20 @@ function state(m: CompiledModel): Record<string, number[]> {
   return out;
 }
 
+/** Two instances of the MLP from one seed, disposed after `f`: one steps without waiting, one waits. */
+async function withPair(seed: number, f: (issued: CompiledModel, waiting: CompiledModel) => Promise<void>): Promise<void> {
+  const [issued, waiting] = [await load(dir, { seed }), await load(dir, { seed })];
+  try {
+    await f(issued, waiting);
+  } finally {
+    issued.dispose();
+    waiting.dispose();
+  }
+}
+
 describe("trainStep without waiting for the loss", () => {
   it("trains exactly as waiting steps do: parameters, gradients, momentum, step count, the next loss and forward", async () => {
-    const waiting = await load(dir, { seed: 7 });
-    const issued = await load(dir, { seed: 7 });
-    try {
+    await withPair(7, async (issued, waiting) => {
       const batches = [5, 3, 7, 5];
       for (const [s, batch] of batches.entries()) {
         const loss = await waiting.trainStep(x(batch, s), y(batch, s), { lr: 0.05 });
@@ -58,16 +67,11 @@ describe("trainStep without waiting for the loss", () => {
       const [a, b] = [issued, waiting].map((m) => Array.from(m.eval().forwardAllSync(x(3, 40))[0].data as Float32Array));
       expect(a).toEqual(b);
       expect(state(issued)).toEqual(state(waiting));
-    } finally {
-      waiting.dispose();
-      issued.dispose();
-    }
+    });
   }, 120_000);
 
   it("trainStepSync returns undefined once the step is issued; a checkpoint and evaluate after it hold that step", async () => {
-    const m = await load(dir, { seed: 3 });
-    const reference = await load(dir, { seed: 3 });
-    try {
+    await withPair(3, async (m, reference) => {
       expect(m.trainStepSync(x(5), y(5), { waitForLoss: false })).toBeUndefined();
       reference.trainStepSync(x(5), y(5));
       expect((await m.evaluate(x(4, 1), y(4, 1))).loss).toBe((await reference.evaluate(x(4, 1), y(4, 1))).loss);
@@ -86,10 +90,7 @@ describe("trainStep without waiting for the loss", () => {
       } finally {
         restored.dispose();
       }
-    } finally {
-      m.dispose();
-      reference.dispose();
-    }
+    });
   }, 120_000);
 
   it("refuses a waitForLoss that is not a boolean, and detectNonFinite without the loss it checks", async () => {
