@@ -3,12 +3,13 @@
 // live one waited for, a failed build leaving nothing behind. The same cache with real compiles
 // (two `tsdp compile`s of one model) is test/build-cache.test.ts.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cachedEntry, cacheKey, type EntryRecipe } from "../compiler/6-build/cache.ts";
 import { isStaleLock } from "../compiler/6-build/cache-lock.ts";
+import { cacheLimitBytes, DEFAULT_CACHE_MAX_MB, trimCache } from "../compiler/6-build/cache-trim.ts";
 
 const fresh = () => mkdtempSync(join(tmpdir(), "tsdp-cache-"));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -119,5 +120,64 @@ describe("the build cache", () => {
     const strict = { ...recipe("rebuilt"), read: (d: string) => { const v = recipe("").read(d); return v === "damaged" ? undefined : v; } };
     const e = await cachedEntry(dir, "k6", strict);
     expect(e).toMatchObject({ value: "rebuilt", hit: false });
+  });
+});
+
+describe("the cache's bound (cache-trim.ts)", () => {
+  const MB = 2 ** 20;
+  const HOUR = 3_600_000;
+  /** A library entry of `mb` MB last used `ago` ms before `now`. */
+  const entry = (cache: string, name: string, mb: number, now: number, ago: number) => {
+    const dir = join(cache, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "libmodel.so"), Buffer.alloc(mb * MB));
+    utimesSync(dir, new Date(now - ago), new Date(now - ago));
+    return dir;
+  };
+  const key = (i: number) => cacheKey(`entry ${i}`);
+
+  it("past its limit, removes the least recently used library entries down to 80 %, never the new one, a recent one or one being built, nor other files", () => {
+    const cache = fresh();
+    const now = Date.now();
+    for (const [i, ago] of [[0, 5 * HOUR], [1, 4 * HOUR], [2, 3 * HOUR], [3, 2 * HOUR], [4, 60_000]] as const) entry(cache, key(i), 1, now, ago);
+    const kept = entry(cache, key(5), 1, now, 0);
+    writeFileSync(join(cache, `${key(2)}.lock`), "");
+    entry(cache, `harness-${key(9)}`, 1, now, 9 * HOUR);
+    mkdirSync(join(cache, "commands"));
+    // 6 MB of entries over a 4 MB bound: down to 3.2 MB, oldest first, skipping the locked one
+    expect(trimCache(cache, kept, 4 * MB, now)).toEqual([key(0), key(1), key(3)]);
+    expect(readdirSync(cache).sort()).toEqual([key(2), `${key(2)}.lock`, key(4), key(5), "commands", `harness-${key(9)}`].sort());
+    // under the bound: nothing goes
+    expect(trimCache(cache, kept, 4 * MB, now)).toEqual([]);
+  });
+
+  it("takes its bound from TSDP_CACHE_MAX_MB (default 5,000 MB) and refuses one that is not a positive number", () => {
+    expect(cacheLimitBytes({})).toBe(DEFAULT_CACHE_MAX_MB * MB);
+    expect(cacheLimitBytes({ TSDP_CACHE_MAX_MB: "200" })).toBe(200 * MB);
+    for (const bad of ["lots", "0", "-5"]) expect(() => cacheLimitBytes({ TSDP_CACHE_MAX_MB: bad })).toThrow(`TSDP_CACHE_MAX_MB must be a positive number of megabytes, got "${bad}"`);
+  });
+
+  it("a hit marks its entry used; a new entry past the bound evicts the least recently used", async () => {
+    const cache = fresh();
+    const now = Date.now();
+    const old = entry(cache, key(0), 2, now, 3 * HOUR);
+    const used = entry(cache, key(1), 2, now, 2 * HOUR);
+    writeFileSync(join(used, "value"), "used");
+    const before = process.env.TSDP_CACHE_MAX_MB;
+    process.env.TSDP_CACHE_MAX_MB = "3";
+    try {
+      // the hit on key(1) makes it the most recent of the old two
+      expect((await cachedEntry(cache, key(1), recipe("unused"))).hit).toBe(true);
+      expect(Date.now() - statSync(used).mtimeMs).toBeLessThan(60_000);
+      const made = await cachedEntry(cache, key(2), recipe("new"));
+      expect(made.hit).toBe(false);
+      // 4 MB and the new entry over 3 MB: the older of the two goes; the one just used is recent
+      expect(existsSync(old)).toBe(false);
+      expect(existsSync(used)).toBe(true);
+      expect(readFileSync(join(made.dir, "value"), "utf8")).toBe("new");
+    } finally {
+      if (before === undefined) delete process.env.TSDP_CACHE_MAX_MB;
+      else process.env.TSDP_CACHE_MAX_MB = before;
+    }
   });
 });

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { readRegularFile } from "../../runtime/build-directory.ts";
 import { sha256, type KernelResources } from "../../runtime/manifest.ts";
 import { acquireLock, releaseLock } from "./cache-lock.ts";
+import { touchEntry, trimCache } from "./cache-trim.ts";
 
 // The build cache: one directory of entries `<key>/`, the key a hash of everything that goes into
 // what the entry holds (for a model library: the generated code, the command, the toolchain and
@@ -56,7 +57,10 @@ export interface Entry<T> {
 export async function cachedEntry<T>(cacheDir: string, key: string, recipe: EntryRecipe<T>): Promise<Entry<T>> {
   const dir = join(cacheDir, key);
   const found = recipe.read(dir);
-  if (found !== undefined) return { value: found, dir, hit: true };
+  if (found !== undefined) {
+    touchEntry(dir);
+    return { value: found, dir, hit: true };
+  }
   makeDirectory(cacheDir);
   const lock = `${dir}.lock`;
   await acquireLock(lock);
@@ -68,7 +72,10 @@ export async function cachedEntry<T>(cacheDir: string, key: string, recipe: Entr
   try {
     // Whoever held the lock before us may have built it.
     const built = recipe.read(dir);
-    if (built !== undefined) return { value: built, dir, hit: true };
+    if (built !== undefined) {
+      touchEntry(dir);
+      return { value: built, dir, hit: true };
+    }
     makeDirectory(work);
     await recipe.build(work, abandon);
     rmSync(dir, { recursive: true, force: true });
@@ -82,6 +89,8 @@ export async function cachedEntry<T>(cacheDir: string, key: string, recipe: Entr
     }
     const value = recipe.read(dir);
     if (value === undefined) throw new Error(`cache entry ${dir} is unsound right after it was built`);
+    // a new entry: the least recently used go while the cache is past its bound (cache-trim.ts)
+    trimCache(cacheDir, dir);
     return { value, dir, hit: false };
   } finally {
     abandon();
