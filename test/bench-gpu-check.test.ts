@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { scratchDir } from "./helpers.ts";
 
 // bench/gpu-check.sh runs only on a lent GPU machine, rarely and against a 15-minute budget, so
 // its mistakes must be caught here, cheaply, without a GPU and without building anything: the
@@ -14,7 +15,7 @@ import { afterAll, describe, expect, it } from "vitest";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const script = (name: string) => join(root, "bench", name);
 const read = (name: string) => readFileSync(script(name), "utf8");
-const scratch = mkdtempSync(join(tmpdir(), "tsdp-gpu-check-test-"));
+const scratch = scratchDir("tsdp-gpu-check-test-");
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const PHASES = ["setup", "build", "tests", "sanitize", "compare", "bench-tsdp", "kernel-times", "bench-torch"];

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
-import { header, runNode } from "./helpers.ts";
+import { header, runNode, scratchDir } from "./helpers.ts";
 
 const model = `${header}
 export class Tiny extends nn.Module {
@@ -18,7 +18,7 @@ export class Tiny extends nn.Module {
 
 describe("one build cache, one build per library", () => {
   it("two concurrent compiles of one model into one cache: one builds, the other waits and is served from the cache; both load", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tsdp-build-cache-"));
+    const dir = scratchDir("tsdp-build-cache-");
     const cache = join(dir, "cache");
     writeFileSync(join(dir, "model.ts"), model);
     const env = { ...process.env, TSDP_CACHE_DIR: cache };

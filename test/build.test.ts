@@ -9,10 +9,10 @@ import { explainBuildError } from "../compiler/6-build/build.ts";
 import { multiline } from "../compiler/diagnostics/diagnostic.ts";
 import { formatDiagnostic } from "../compiler/diagnostics/format.ts";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
-import { runNode } from "./helpers.ts";
+import { runNode, scratchDir } from "./helpers.ts";
 
 const tsdp = (args: string[], env: NodeJS.ProcessEnv = process.env) => runNode(["bin/tsdp.js", ...args], { env });
-const fresh = () => mkdtempSync(join(tmpdir(), "tsdp-build-"));
+const fresh = () => scratchDir("tsdp-build-");
 
 describe("tsdp compile --target cpu", () => {
   const out = fresh();

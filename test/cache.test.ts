@@ -10,8 +10,9 @@ import { describe, expect, it } from "vitest";
 import { cachedEntry, cacheKey, type EntryRecipe } from "../compiler/6-build/cache.ts";
 import { isStaleLock } from "../compiler/6-build/cache-lock.ts";
 import { cacheLimitBytes, DEFAULT_CACHE_MAX_MB, trimCache } from "../compiler/6-build/cache-trim.ts";
+import { scratchDir } from "./helpers.ts";
 
-const fresh = () => mkdtempSync(join(tmpdir(), "tsdp-cache-"));
+const fresh = () => scratchDir("tsdp-cache-");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // pid 2^22+1 is above Linux's pid_max limit: no such process can exist
 const DEAD_PID = 4194305;

@@ -24,8 +24,9 @@ import { CUBLASLT_PEAK_FRACTION } from "../compiler/perf-model.ts";
 import { harnessDir, shimHeader } from "../compiler/6-build/toolchain.ts";
 import { load, tensor, type CompiledModel, type Tensor } from "../runtime/index.ts";
 import { expectClose, makeInputs, referenceState, runReference, TEST_TARGET } from "./target-helpers.ts";
+import { scratchDir } from "./helpers.ts";
 
-const work = mkdtempSync(join(tmpdir(), "tsdp-cublaslt-"));
+const work = scratchDir("tsdp-cublaslt-");
 const fake = join(work, "fake_cublaslt.so");
 const log = join(work, "calls.log");
 const saved = { ...process.env };

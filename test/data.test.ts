@@ -10,9 +10,9 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
 import { batches, DataError, epochOrder, loadFashionMnist, take } from "../runtime/data.ts";
 import { load } from "../runtime/index.ts";
-import { yieldToRunner } from "./helpers.ts";
+import { yieldToRunner, scratchDir } from "./helpers.ts";
 
-const tmp = () => mkdtempSync(join(tmpdir(), "tsdp-data-"));
+const tmp = () => scratchDir("tsdp-data-");
 
 describe("Fashion-MNIST files", () => {
   it("reads both splits: 60,000 and 10,000 normalized 28×28 images with labels 0–9", async () => {

@@ -21,7 +21,7 @@ import { processGroupFromEnv } from "../runtime/distributed.ts";
 import { rankEnvironment } from "../runtime/distributed-rdzv-launch.ts";
 import { STEPS } from "./distributed/batches.ts";
 import { expectJobEqualsReference, reference } from "./distributed/compare.ts";
-import { runNode } from "./helpers.ts";
+import { runNode, scratchDir } from "./helpers.ts";
 
 const MODELS = { lenet: "examples/lenet/model.ts", batchnorm: "test/fixtures/ddp-batchnorm/model.ts" } as const;
 type ModelName = keyof typeof MODELS;
@@ -81,7 +81,7 @@ const said = (runs: readonly Exit[]) => runs.map((r, i) => `rank ${i}: status ${
 describe("torchrun-style launch without mpirun (rendezvous store + Gloo)", () => {
   it("2 and 3 processes × 1 and 2 devices, 5 reshuffled steps, checkpoint at step 2: equal to one process, for LeNet and BatchNorm", async () => {
     const dirs = { lenet: await build("lenet"), batchnorm: await build("batchnorm") };
-    const work = mkdtempSync(join(tmpdir(), "tsdp-rdzv-"));
+    const work = scratchDir("tsdp-rdzv-");
     const references = new Map<string, ReturnType<typeof reference>>();
     // LeNet equals one device on the whole batches; BatchNorm (per-replica statistics, rank 0's
     // buffers broadcast after each step) one process with as many devices as the job has replicas

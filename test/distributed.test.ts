@@ -23,7 +23,7 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
 import { STEPS } from "./distributed/batches.ts";
 import { expectJobEqualsReference, reference } from "./distributed/compare.ts";
-import { runNode } from "./helpers.ts";
+import { runNode, scratchDir } from "./helpers.ts";
 
 const MODELS = { lenet: "examples/lenet/model.ts", batchnorm: "test/fixtures/ddp-batchnorm/model.ts" } as const;
 const JOBS: [number, number][] = [[2, 1], [2, 2], [3, 1], [3, 2]];
@@ -47,7 +47,7 @@ const tsdp = (args: string[], env: NodeJS.ProcessEnv = {}) => runNode(["bin/tsdp
 describe("DistributedDataParallel across processes (tsdp launch, Open MPI)", () => {
   it("2 and 3 processes × 1 and 2 devices, 5 reshuffled steps, checkpoint at step 2: equal to one process, for LeNet and BatchNorm", async () => {
     const dirs = await builds();
-    const work = mkdtempSync(join(tmpdir(), "tsdp-ddp-"));
+    const work = scratchDir("tsdp-ddp-");
     const refs = new Map<string, Awaited<ReturnType<typeof reference>>>();
     const referenceFor = async (name: keyof typeof MODELS, devices: number) => {
       const key = `${name}/${devices}`;

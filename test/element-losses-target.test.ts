@@ -11,6 +11,7 @@ import { compileForTestTarget, expectClose, expectGradientClose, expectEvalForwa
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { scratchDir } from "./helpers.ts";
 
 describe("element losses on the CPU target (fixtures/element-losses)", () => {
   it("unreduced losses, the reduced training loss and one step's gradients equal the reference", async () => {
@@ -31,7 +32,7 @@ describe("element losses on the CPU target (fixtures/element-losses)", () => {
   }, 600_000);
 
   it("a BCE-with-logits, L1, smooth-L1, Huber or BCE loss module takes a float target shaped like the output", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tsdp-element-loss-"));
+    const dir = scratchDir("tsdp-element-loss-");
     for (const loss of ["new nn.BCEWithLogitsLoss()", "new nn.L1Loss()", "new nn.SmoothL1Loss({ beta: 0.5 })", "new nn.HuberLoss({ delta: 2 })", "new nn.BCELoss()"]) {
       const file = join(dir, "model.ts");
       writeFileSync(

@@ -22,7 +22,7 @@ import type { Graph } from "../compiler/ir/node.ts";
 import { load, tensor, type CompiledModel } from "../runtime/index.ts";
 import { expectClose, expectEvalForwardClose, makeInputs, referenceState } from "./target-helpers.ts";
 import { cachedReference } from "./reference-cache.ts";
-import { header, writeFiles, yieldToRunner } from "./helpers.ts";
+import { header, writeFiles, yieldToRunner, scratchDir } from "./helpers.ts";
 
 /** |got − want| ≤ rtol·|want| + atolScale·max|want|, element by element. */
 function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol = 1e-3, atolScale = 1e-4) {
@@ -511,7 +511,7 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
 describe("tsdp compile --shape-for", () => {
   it("builds the CPU target with the GPU's shapes, records the choice for freshness, and refuses other machines", async () => {
     const run = (...args: string[]) => promisify(execFile)(process.execPath, ["bin/tsdp.js", "compile", "examples/lenet/model.ts", "--target", "cpu", ...args], { maxBuffer: 16 << 20 });
-    const out = mkdtempSync(join(tmpdir(), "tsdp-shape-for-"));
+    const out = scratchDir("tsdp-shape-for-");
     await run("--shape-for", "gpu", "--out", join(out, "gpu"));
     expect(JSON.parse(JSON.parse(readFileSync(join(out, "gpu", "build.json"), "utf8")).options)).toMatchObject({ target: "cpu", shapeFor: "gpu" });
     const cu = readFileSync(join(out, "gpu", "model.cu"), "utf8");

@@ -12,6 +12,7 @@ import { CompileError } from "../compiler/diagnostics/diagnostic.ts";
 import { compile, generate } from "../compiler/pipeline.ts";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
 import { TEST_TARGET } from "./target-helpers.ts";
+import { scratchDir } from "./helpers.ts";
 
 const outDir = (name: string) => join("build", "test-gpu-rules", name) + (TEST_TARGET === "cuda" ? "-cuda" : "");
 
@@ -42,7 +43,7 @@ describe("GEMM column tiles and grid.y", () => {
   // refused at compile time at its line; before, it compiled and every launch failed on a GPU
   // (and in the strict shim) with cudaErrorInvalidConfiguration.
   it("a layer with more column tiles than grid.y allows is refused with TSDP6005 at its call", () => {
-    const file = join(mkdtempSync(join(tmpdir(), "tsdp-grid-")), "wide.ts");
+    const file = join(scratchDir("tsdp-grid-"), "wide.ts");
     writeFileSync(
       file,
       `import { nn, type Tensor, type Batch } from "tsdp/dsl";

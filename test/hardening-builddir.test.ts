@@ -10,9 +10,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { elfProblem } from "../runtime/build-directory.ts";
 import { BuildDirectoryError, load, tensor, type Tensor } from "../runtime/index.ts";
 import { manifestContentHash, sha256 } from "../runtime/manifest.ts";
-import { header, runNode } from "./helpers.ts";
+import { header, runNode, scratchDir } from "./helpers.ts";
 
-const fresh = (tag = "bd") => mkdtempSync(join(tmpdir(), `tsdp-hardening-${tag}-`));
+const fresh = (tag = "bd") => scratchDir(`tsdp-hardening-${tag}-`);
 const cache = fresh("cache");
 const env = { ...process.env, TSDP_CACHE_DIR: cache };
 const tsdp = (args: string[], e: NodeJS.ProcessEnv = env) => runNode(["bin/tsdp.js", ...args], { env: e });

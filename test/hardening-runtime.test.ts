@@ -28,6 +28,7 @@ import {
   type CompiledModel,
   type Tensor,
 } from "../runtime/index.ts";
+import { scratchDir } from "./helpers.ts";
 
 let mlpDir: string;
 let wideDir: string;
@@ -41,7 +42,7 @@ beforeAll(async () => {
   wideDir = wide.build.outDir;
 }, 600_000);
 
-const tmp = () => mkdtempSync(join(tmpdir(), "tsdp-hardening-"));
+const tmp = () => scratchDir("tsdp-hardening-");
 const x = (batch = 2, fill = 0.5) => tensor(new Float32Array(batch * 8).fill(fill), [batch, 8]);
 const y = (batch = 2) => tensor(Int32Array.from({ length: batch }, (_, i) => i % 3), [batch]);
 const values = (t: Tensor | Tensor[] | { data: ArrayLike<number | bigint> }) => Array.from((Array.isArray(t) ? t[0] : t).data as ArrayLike<number>);

@@ -12,8 +12,9 @@ import { compileCommand } from "../compiler/6-build/build.ts";
 import { harnessObjects } from "../compiler/6-build/harness.ts";
 import { findNvcc, harnessDir } from "../compiler/6-build/toolchain.ts";
 import { generate } from "../compiler/pipeline.ts";
+import { scratchDir } from "./helpers.ts";
 
-const cache = mkdtempSync(join(tmpdir(), "tsdp-harness-"));
+const cache = scratchDir("tsdp-harness-");
 const cpuObject = (source: string, output: string) => compileCommand("cpu", source, output, [], false, [], true);
 
 describe("the harness on its own, CPU target", () => {

@@ -5,21 +5,27 @@ import { dirname, join } from "node:path";
 import { lowerModel, type LoweredModel } from "../compiler/1-frontend/lower.ts";
 import { CompileError, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 
-/** The temporary folders writeFiles made for this test file (test/setup-scratch.ts removes them after it). */
+/** The temporary folders scratchDir and writeFiles made for this test file (test/setup-scratch.ts removes them after it). */
 const scratch: string[] = [];
 
 /**
- * Removes the folders writeFiles made: a test file's models, their builds and libraries (several MB
+ * Removes the folders scratchDir and writeFiles made: a test file's models, their builds and libraries (several MB
  * each) would otherwise stay in the temporary directory after every run (tens of GB over weeks).
  */
 export function removeScratch(): void {
   for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
+/** A fresh temporary folder named `<prefix><random>`, removed after the test file (test/setup-scratch.ts). */
+export function scratchDir(prefix = "tsdp-test-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
 /** Writes files (path → text) into a fresh temporary folder and returns the folder (removed after the test file). */
 export function writeFiles(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "tsdp-test-"));
-  scratch.push(dir);
+  const dir = scratchDir();
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);

@@ -16,6 +16,7 @@ import { findCxx } from "../compiler/6-build/toolchain.ts";
 import { CompileError } from "../compiler/diagnostics/diagnostic.ts";
 import type { Graph, Node } from "../compiler/ir/node.ts";
 import { generate, trainingPrograms } from "../compiler/pipeline.ts";
+import { scratchDir } from "./helpers.ts";
 
 // Class 1 of issue 10: nothing from a model file becomes code. Text from the model (names, the
 // file's name, its source lines) reaches model.cu, model.h and manifest.json only escaped for its
@@ -25,7 +26,7 @@ import { generate, trainingPrograms } from "../compiler/pipeline.ts";
 // one that ran would print PWNED when the library is loaded and run.
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const tmp = mkdtempSync(join(tmpdir(), "tsdp-injection-"));
+const tmp = scratchDir("tsdp-injection-");
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const sentinel = "-DTSDP_INJECTED=tsdp_injected_code_survived(";

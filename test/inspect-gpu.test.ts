@@ -9,10 +9,11 @@ import { GPU_NAMES } from "../compiler/gpu-specs.ts";
 import { launchShape } from "../compiler/launch-shape.ts";
 import { launchesAt } from "../compiler/perf-model.ts";
 import { generate } from "../compiler/pipeline.ts";
+import { scratchDir } from "./helpers.ts";
 
 const root = join(import.meta.dirname, "..");
 const lenet = "examples/lenet/model.ts";
-const scratch = mkdtempSync(join(tmpdir(), "tsdp-inspect-gpu-"));
+const scratch = scratchDir("tsdp-inspect-gpu-");
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const tsdp = (args: string[]) => spawnSync(process.execPath, ["bin/tsdp.js", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });

@@ -13,6 +13,7 @@ import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
+import { scratchDir } from "./helpers.ts";
 
 // Class 4 of issue 10, compiler limits: every budget (evaluation steps, nesting depth, array and
 // string sizes, op count) ends a hostile model with its own code at the place it was hit, and says
@@ -20,7 +21,7 @@ import { lowerModel } from "../compiler/1-frontend/lower.ts";
 // compile. Budgets are lowered through the options where that keeps a case fast.
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const dir = mkdtempSync(join(tmpdir(), "tsdp-limits-"));
+const dir = scratchDir("tsdp-limits-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const header = `import { nn, optim, Training, type Tensor, type Batch } from "tsdp/dsl";\n`;

@@ -11,8 +11,9 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
 import { load, tensor, type CompiledModel } from "../runtime/index.ts";
 import { TEST_TARGET } from "./target-helpers.ts";
+import { scratchDir } from "./helpers.ts";
 
-const fake = join(mkdtempSync(join(tmpdir(), "tsdp-nccl-")), "fake_nccl.so");
+const fake = join(scratchDir("tsdp-nccl-"), "fake_nccl.so");
 let dir = "";
 const saved = { ...process.env };
 

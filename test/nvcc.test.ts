@@ -11,6 +11,7 @@ import { findNvcc } from "../compiler/6-build/toolchain.ts";
 import { launchConfigs, parsePtxasLog, resourceProblems } from "../compiler/6-build/resources.ts";
 import { generate } from "../compiler/pipeline.ts";
 import { compileCommand } from "../compiler/6-build/build.ts";
+import { scratchDir } from "./helpers.ts";
 
 const examples = readdirSync("examples").filter((d) => !d.startsWith("."));
 // the model-language features of issue 15 (factories, masks, joins, take, attention) and a port that uses them
@@ -25,7 +26,7 @@ describe.skipIf(!findNvcc() && !process.env.CI)("nvcc builds every example for s
   for (const [name, file] of models)
     it(name, async () => {
       const { generated } = generate(file, { target: "cuda" });
-      const dir = mkdtempSync(join(tmpdir(), "tsdp-nvcc-"));
+      const dir = scratchDir("tsdp-nvcc-");
       writeFileSync(join(dir, "model.cu"), generated.cu);
       // -c: compile only; both architectures in one invocation. Asynchronous: nvcc can take over a
       // minute, and a worker blocked that long misses vitest's RPC heartbeat.

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { scratchDir } from "./helpers.ts";
 
 // The README's "Use it in your own project", followed literally: pack tsdp, make a project in a
 // temporary directory, install the tarball, write the README's model.ts and train.mjs, run its
@@ -57,7 +58,7 @@ describe("README: use it in your own project", () => {
   });
 
   it("works from a packed tarball in a fresh directory", async () => {
-    const work = mkdtempSync(join(tmpdir(), "tsdp-own-"));
+    const work = scratchDir("tsdp-own-");
     const packDir = join(work, "tsdp");
     mkdirSync(packDir);
     const pack = await sh(`npm pack --pack-destination ${JSON.stringify(packDir)}`, root);

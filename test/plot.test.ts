@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { smooth, trainingPlot, type EpochPoint, type StepPoint } from "../runtime/plot.ts";
+import { scratchDir } from "./helpers.ts";
 
 // The training plot of examples/lenet/train.ts, checked as numbers (tick values, point counts)
 // and as a picture: rendered to PNG by rsvg-convert (Debian's librsvg2-bin, installed by the
@@ -44,7 +45,7 @@ function expectNiceTicks(ticks: number[], what: string): void {
 }
 
 function render(svg: string): PNG {
-  const dir = mkdtempSync(join(tmpdir(), "tsdp-plot-"));
+  const dir = scratchDir("tsdp-plot-");
   writeFileSync(join(dir, "plot.svg"), svg);
   const r = spawnSync("rsvg-convert", [join(dir, "plot.svg"), "-o", join(dir, "plot.png")], { encoding: "utf8" });
   if (r.error) throw new Error(`rsvg-convert is needed to check the plot as a picture: apt-get install librsvg2-bin (${r.error.message})`);

@@ -15,6 +15,7 @@ import { generate } from "../compiler/pipeline.ts";
 import { load, type Tensor } from "../runtime/index.ts";
 import { makeInputs, referenceState, runReference } from "./target-helpers.ts";
 import { compile } from "../compiler/pipeline.ts";
+import { scratchDir } from "./helpers.ts";
 
 // Max-norm error relative to the largest reference value: tf32 keeps 10 mantissa bits
 // (2⁻¹¹ ≈ 5e-4 per rounding), bf16 keeps 7 (2⁻⁸ ≈ 4e-3); errors add up over a layer or two.
@@ -56,7 +57,7 @@ describe.skipIf(!findNvcc() && !process.env.CI)("nvcc builds the tensor-core ker
       it(`${model} in ${precision}`, async () => {
         const { generated } = generate(model, { target: "cuda", precision });
         if (model.includes("gemm-mlp")) expect(generated.cu).toMatch(/Tensor cores \([a-z0-9]+, mma\.sync m16n8k\d+\): 128×128 of C/);
-        const dir = mkdtempSync(join(tmpdir(), "tsdp-tc-"));
+        const dir = scratchDir("tsdp-tc-");
         writeFileSync(join(dir, "model.cu"), generated.cu);
         // asynchronous, so the worker keeps answering vitest's RPC heartbeat during a long nvcc run
         // the build's own nvcc command (the harness's headers, C++20), compile only, at -O1

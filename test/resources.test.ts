@@ -10,6 +10,7 @@ import { generate } from "../compiler/pipeline.ts";
 import { spawnSync } from "node:child_process";
 import { kernelName, launchConfigs, measureResources, parsePtxasLog, resourceProblems } from "../compiler/6-build/resources.ts";
 import { ABI_VERSION, manifestContentHash, readManifest, validateManifest } from "../runtime/manifest.ts";
+import { scratchDir } from "./helpers.ts";
 
 const entry = (symbol: string, arch: string, props: string, used: string) =>
   [
@@ -142,7 +143,7 @@ describe("a CUDA build records what ptxas said in its manifest", () => {
   // parsing, caching and manifest writing run in a second, without the minute a real nvcc takes.
   // Compiling the harness reports the harness's kernel, compiling model.cu the model's; the link
   // (-shared) writes the library.
-  const dir = mkdtempSync(join(tmpdir(), "tsdp-fake-nvcc-"));
+  const dir = scratchDir("tsdp-fake-nvcc-");
   const fake = join(dir, "nvcc");
   const { generated } = generate("examples/mlp/model.ts", { target: "cuda" });
   writeFileSync(join(dir, "ptxas.log"), log + "\n");

@@ -9,6 +9,7 @@ import koffi from "koffi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CompiledModel, NativeError, load, tensor, type Int64Tensor, type Tensor } from "../runtime/index.ts";
 import { ABI_VERSION, manifestContentHash, sha256 } from "../runtime/manifest.ts";
+import { scratchDir } from "./helpers.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const mockSource = join(root, "test/runtime/mock_model.cpp");
@@ -18,7 +19,7 @@ const libs: Record<string, string> = {};
 
 /** Builds the mock library variants once. */
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), "tsdp-runtime-"));
+  work = scratchDir("tsdp-runtime-");
   // Each mock reports the seal (manifest content hash) of the manifest it stands for.
   const linearHash = `-DMOCK_HASH="${manifestContentHash(linearManifest())}"`;
   const variants: Record<string, string[]> = {
@@ -358,7 +359,7 @@ describe("bad arguments are refused before native code, and the model keeps work
 
   it("a loadCheckpoint that fails in native code half way puts back what it had written", async () => {
     // the mock refuses to write config.devices, the last tensor of its own checkpoint
-    const file = join(mkdtempSync(join(tmpdir(), "tsdp-ckpt-")), "c.safetensors");
+    const file = join(scratchDir("tsdp-ckpt-"), "c.safetensors");
     const before = { w: Array.from(f32(m, "fc.weight")), b: Array.from(f32(m, "fc.bias")) };
     await m.saveCheckpoint(file);
     m.setParameter("fc.weight", tensor(new Float32Array(6).fill(7), [2, 3]));

@@ -13,6 +13,7 @@ import { compileCommand, countersFlags, linkCommand } from "../compiler/6-build/
 import { toolVersion } from "../compiler/6-build/toolchain.ts";
 import { validateCountersFile, type LaunchCounters, type ShimCounters } from "../runtime/counters.ts";
 import { cachedOutput } from "./test-cache.ts";
+import { scratchDir } from "./helpers.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const shimDir = join(root, "runtime", "shim");
@@ -156,7 +157,7 @@ describe("hardware counters on the CPU target (counter flavor)", () => {
   });
 
   it("writes the counters to TSDP_SHIM_COUNTERS at exit", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tsdp-counters-"));
+    const dir = scratchDir("tsdp-counters-");
     try {
       const path = join(dir, "sgemm.json");
       const r = await exec(binaries.sgemm, ["64", "64", "64"], { TSDP_SHIM_COUNTERS: path });
@@ -189,7 +190,7 @@ describe("the counter flavor's build commands", () => {
 });
 
 describe("tsdp counters", () => {
-  const dir = mkdtempSync(join(tmpdir(), "tsdp-counters-cli-"));
+  const dir = scratchDir("tsdp-counters-cli-");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("counts a small model's training step and writes a valid counters file", async () => {

@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
-import { header, runNode } from "./helpers.ts";
+import { header, runNode, scratchDir } from "./helpers.ts";
 
-const work = mkdtempSync(join(tmpdir(), "tsdp-step-errors-"));
+const work = scratchDir("tsdp-step-errors-");
 const dir = join(work, "out");
 const child = join(work, "child.mjs");
 const root = process.cwd();

@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
 import { load, tensor, type CompiledModel } from "../runtime/index.ts";
+import { scratchDir } from "./helpers.ts";
 
 let dir: string;
-const scratch = mkdtempSync(join(tmpdir(), "tsdp-nowait-"));
+const scratch = scratchDir("tsdp-nowait-");
 
 beforeAll(async () => {
   dir = (await compile("test/fixtures/hardening-mlp/model.ts", { target: "cpu", outDir: join("build", "test-step-nowait", "mlp") })).build.outDir;

@@ -27,7 +27,7 @@ import { normals } from "../compiler/reference/rng.ts";
 import { load, tensor } from "../runtime/index.ts";
 import { measureCounters } from "../compiler/counters.ts";
 import { makeInputs, referenceState } from "./target-helpers.ts";
-import { header, writeFiles, yieldToRunner } from "./helpers.ts";
+import { header, writeFiles, yieldToRunner, scratchDir } from "./helpers.ts";
 
 const TOLERANCE = { tf32: 5e-3, bf16: 3e-2 } as const;
 
@@ -135,7 +135,7 @@ describe("tensor-core GEMMs on the CPU target equal the reference", () => {
 describe("the shim's mma.sync, cp.async and roundings (test/shim/mma.cu)", () => {
   it("match the PTX fragment layouts exactly, round like cvt.rna / cvt.rn, and fault where the GPU does", async () => {
     // the program builds fragments from whole matrices by the ISA's formulas, independently of gemm_tc.cu.hbs
-    const exe = join(mkdtempSync(join(tmpdir(), "tsdp-mma-")), "mma");
+    const exe = join(scratchDir("tsdp-mma-"), "mma");
     const flags = ["-std=c++20", "-O2", "-Wall", "-Wextra", "-Wno-unknown-pragmas", "-pthread", "-I", "runtime/shim", "-I", "runtime/harness"];
     const built = await promisify(execFile)("g++", [...flags, "-x", "c++", "-include", "runtime/shim/cuda_shim.h", "test/shim/mma.cu", "-o", exe]);
     expect(built.stderr).not.toMatch(/mma(_shim)?\.h/); // no warning from the headers
@@ -148,7 +148,7 @@ describe("the tensor-core GEMMs' counters (tsdp counters --precision, the CPU ta
   it("no shared-memory bank conflict, staging and fragment loads alike; operands loaded 16 bytes a lane at the fewest sectors", async () => {
     // the width-256 MLP's training step at batch 64: forward GEMMs (A and B contiguous along k), weight
     // gradients (both operands contiguous along their rows: the row-major tiles), input gradients
-    const dir = mkdtempSync(join(tmpdir(), "tsdp-tc-counters-"));
+    const dir = scratchDir("tsdp-tc-counters-");
     for (const precision of ["tf32", "bf16"] as const) {
       const { file } = await measureCounters("bench/models/gemm-mlp-small.ts", { batch: 64, precision, buildDir: join(dir, precision) });
       const gemms = file.launches.filter((l) => /^net_fc\d/.test(l.kernel) && !l.kernel.endsWith("_sum_kernel"));

@@ -13,10 +13,10 @@ import { newOptimizerState, optimizerStep, type StepOverrides } from "../compile
 import { normals, uniforms } from "../compiler/reference/rng.ts";
 import { compile } from "../compiler/pipeline.ts";
 import { load, tensor } from "../runtime/index.ts";
-import { header, writeFiles, yieldToRunner } from "./helpers.ts";
+import { header, writeFiles, yieldToRunner, scratchDir } from "./helpers.ts";
 import { makeInputs, TEST_TARGET } from "./target-helpers.ts";
 
-const tmp = () => mkdtempSync(join(tmpdir(), "tsdp-train-"));
+const tmp = () => scratchDir("tsdp-train-");
 
 // The CPU target by default; TSDP_TEST_TARGET=cuda runs these tests on a GPU (bench/gpu-check.sh).
 // Replicas need distinct devices, so with one GPU the multi-device comparisons are skipped there.

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fastUpToDate, isFreshBuild, MODULE_SCOPE, needsModuleScope, rememberResolution, tsdpFingerprint } from "../compiler/6-build/up-to-date.mjs";
+import { scratchDir } from "./helpers.ts";
 
 const sha = (s: string | Buffer) => createHash("sha256").update(s).digest("hex");
 
@@ -40,7 +41,7 @@ function fakeBuild(dir: string, file: string): string {
 
 describe("the typed module's package scope", () => {
   it("is written where the enclosing package.json does not make .js files ES modules, and only there", () => {
-    const work = mkdtempSync(join(tmpdir(), "tsdp-scope-"));
+    const work = scratchDir("tsdp-scope-");
     mkdirSync(join(work, "esm", "build", "m"), { recursive: true });
     writeFileSync(join(work, "esm", "package.json"), JSON.stringify({ name: "p", type: "module" }));
     mkdirSync(join(work, "cjs", "build", "m"), { recursive: true });
@@ -57,7 +58,7 @@ describe("the typed module's package scope", () => {
 });
 
 describe("the up-to-date shortcut", () => {
-  const work = mkdtempSync(join(tmpdir(), "tsdp-up-to-date-"));
+  const work = scratchDir("tsdp-up-to-date-");
   const file = join(work, "model.ts");
   writeFileSync(file, "// model");
   const out = join(work, "out");
