@@ -47,6 +47,21 @@ async function expectStepGradients(m: CompiledModel, graph: Graph, batches: read
   }
 }
 
+/**
+ * Loads the build in `dir` and checks it against the reference: the eval-mode forward at each of
+ * `forward`'s batches, then a training step's gradients at each of `step`'s (expectStepGradients).
+ */
+async function expectBuildMatches(dir: string, graph: Graph, o: { forward?: readonly number[]; step: readonly number[]; seed: number; what: string }) {
+  const m = await load(dir);
+  try {
+    if (o.forward) await expectEvalForwardClose(m, graph, o.forward);
+    m.train(true);
+    await expectStepGradients(m, graph, o.step, o.seed, o.what);
+  } finally {
+    m.dispose();
+  }
+}
+
 /** Blocks of a plan's GEMM kernel at a batch, split-K included (the launch's own arithmetic). */
 function blocksAt(k: Parameters<typeof kernelGemmShape>[0], shapeFor: "cpu" | "gpu", batch: number) {
   const shape = kernelGemmShape(k, shapeFor, "fp32")!;
@@ -330,13 +345,7 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
   for (const [example, file] of models)
     it(`${example}: gradients at batch 6`, async () => {
       const { model, build } = await gpuShaped(file, example);
-      const graph = model.graph;
-      const m = await load(build.outDir);
-      try {
-        await expectStepGradients(m, graph, [6], 21, example);
-      } finally {
-        m.dispose();
-      }
+      await expectBuildMatches(build.outDir, model.graph, { step: [6], seed: 21, what: example });
     }, 900_000);
 
   it("a transposed operand read in place (gemm-operand-transpose), forward, on both shapes", async () => {
@@ -374,14 +383,7 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     expect(kernelGemmShape(step.kernels.find((k) => k.name === "fc1_matmul")!, "gpu", "fp32")!.splitK).toBeDefined();
     const source = readFileSync(join(build.outDir, "model.cu"), "utf8");
     expect(source).toContain("each owning 8×8 outputs");
-    const m = await load(build.outDir);
-    try {
-      await expectEvalForwardClose(m, graph, [3]);
-      m.train(true);
-      await expectStepGradients(m, graph, [5, 33], 7, "wide");
-    } finally {
-      m.dispose();
-    }
+    await expectBuildMatches(build.outDir, graph, { forward: [3], step: [5, 33], seed: 7, what: "wide" });
   }, 900_000);
 
   it("ring staging (rows contiguous along k read from their sector boundary): rows at every offset in a sector, K below, between and past whole k-steps, split-K", async () => {
@@ -407,14 +409,7 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     const fc5Input = [...source.matchAll(/__global__ void __launch_bounds__\(\d+, 1\) (fc5_matmul\w*)_kernel\(/g)].map((m) => m[1]);
     expect(fc5Input.length).toBeGreaterThan(0);
     for (const name of fc5Input) expect(ringed("a"), name).not.toContain(name);
-    const m = await load(build.outDir);
-    try {
-      await expectEvalForwardClose(m, graph, [1, 3, 67]);
-      m.train(true);
-      await expectStepGradients(m, graph, [2, 67], 7, "rows");
-    } finally {
-      m.dispose();
-    }
+    await expectBuildMatches(build.outDir, graph, { forward: [1, 3, 67], step: [2, 67], seed: 7, what: "rows" });
   }, 900_000);
 
   it("convolution input gradients tap by tap (col2im): stride, padding, dilation, groups, padded images and taps, conv_transpose2d's bias and relu", async () => {
@@ -443,14 +438,7 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     const source = readFileSync(join(build.outDir, "model.cu"), "utf8");
     const tapwise = [...source.matchAll(/^\/\/ (\w+): .*\n(?:\/\/.*\n)*?\/\/ Epilogue col2im/gm)].map((m) => m[1]);
     expect(new Set(tapwise)).toEqual(new Set(["t1_relu", "c3_conv2d_grad_input_relu_grad", "c2_conv2d_grad_input_relu_grad"]));
-    const m = await load(build.outDir);
-    try {
-      await expectEvalForwardClose(m, graph, [5]);
-      m.train(true);
-      await expectStepGradients(m, graph, [3, 9], 13, "taps");
-    } finally {
-      m.dispose();
-    }
+    await expectBuildMatches(build.outDir, graph, { forward: [5], step: [3, 9], seed: 13, what: "taps" });
   }, 900_000);
 
   it("convolutions' weight gradients with one or two registers of row state (unpadded: no bounds test; padded: the tap's steps): stride, dilation, groups, non-square kernels, images and padding, on both shapes", async () => {
@@ -482,13 +470,7 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
       };
       for (const name of ["u0", "u1"]) expect(gatherOf(name)).toMatch(/\n\s+return b\[c\.base \+ r\.tap\];$/);
       expect(gatherOf("p2")).toContain("const int ih = c.ih0 + (r.steps >> 16), iw = c.iw0 + (r.steps & 65535);");
-      const m = await load(build.outDir);
-      try {
-        m.train(true);
-        await expectStepGradients(m, model.graph, [2, 7], 17, `row state (${shapeFor} shape)`);
-      } finally {
-        m.dispose();
-      }
+      await expectBuildMatches(build.outDir, model.graph, { step: [2, 7], seed: 17, what: `row state (${shapeFor} shape)` });
     }
   }, 900_000);
 

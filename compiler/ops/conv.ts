@@ -460,17 +460,15 @@ function convGradWeightMaps(node: Node, a: ConvAttrs & { readonly weightShape: r
   // H − 1), so the element is x[pixel's base + tap's offset]: one int per row (LeNet's conv2: 8×8
   // tiles), no bounds test.
   const unpadded = a.padding[0] === 0 && a.padding[1] === 0 && small(C * H * W);
+  // row n's tap (ci, kh, kw) and its offset in an image of x; column k's output pixel
+  const tapOf = `const int kw = n % ${KW}, kh = (n / ${KW}) % ${KH}, ci = z * ${Cg} + n / ${KW * KH};`;
+  const tapOffset = `r.tap = ci * ${H * W} + kh * ${a.dilation[0] * W} + kw * ${a.dilation[1]};`;
+  const pixelOf = `const int ow = k % ${OW}, oh = (k / ${OW}) % ${OH}, img = k / ${OW * OH};`;
   const tapOnly = {
     rowFields: "int tap;",
-    rowInit: [
-      `const int kw = n % ${KW}, kh = (n / ${KW}) % ${KH}, ci = z * ${Cg} + n / ${KW * KH};`,
-      `r.tap = ci * ${H * W} + kh * ${a.dilation[0] * W} + kw * ${a.dilation[1]};`,
-    ].join("\n    "),
+    rowInit: [tapOf, tapOffset].join("\n    "),
     colFields: "size_t base;",
-    colInit: [
-      `const int ow = k % ${OW}, oh = (k / ${OW}) % ${OH}, img = k / ${OW * OH};`,
-      `c.base = (size_t)img * ${C * H * W} + oh * ${a.stride[0] * W} + ow * ${a.stride[1]};`,
-    ].join("\n    "),
+    colInit: [pixelOf, `c.base = (size_t)img * ${C * H * W} + oh * ${a.stride[0] * W} + ow * ${a.stride[1]};`].join("\n    "),
     value: "return b[c.base + r.tap];",
     rowRegisters: 1,
   };
@@ -480,14 +478,10 @@ function convGradWeightMaps(node: Node, a: ConvAttrs & { readonly weightShape: r
   const steps = (KH - 1) * a.dilation[0] < 2 ** 15 && (KW - 1) * a.dilation[1] < 2 ** 15;
   const tapAndSteps = {
     rowFields: "int tap, steps;",
-    rowInit: [
-      `const int kw = n % ${KW}, kh = (n / ${KW}) % ${KH}, ci = z * ${Cg} + n / ${KW * KH};`,
-      `r.tap = ci * ${H * W} + kh * ${a.dilation[0] * W} + kw * ${a.dilation[1]};`,
-      `r.steps = kh * ${a.dilation[0]} * 65536 + kw * ${a.dilation[1]};`,
-    ].join("\n    "),
+    rowInit: [tapOf, tapOffset, `r.steps = kh * ${a.dilation[0]} * 65536 + kw * ${a.dilation[1]};`].join("\n    "),
     colFields: "int ih0, iw0; size_t base;",
     colInit: [
-      `const int ow = k % ${OW}, oh = (k / ${OW}) % ${OH}, img = k / ${OW * OH};`,
+      pixelOf,
       `c.ih0 = oh * ${a.stride[0]} - ${a.padding[0]}; c.iw0 = ow * ${a.stride[1]} - ${a.padding[1]};`,
       // (wraps below 0 at the border; the sum with a tap inside the image does not)
       `c.base = (size_t)img * ${C * H * W} + (size_t)((long long)c.ih0 * ${W} + c.iw0);`,
