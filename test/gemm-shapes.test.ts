@@ -254,11 +254,19 @@ describe("the generated split-K and staging code", () => {
             ? (tid: number) => [floor(tid / int(rowMajor[2], "width")), tid % int(rowMajor[1], "width")]
             : undefined;
         if (!at) throw new Error(`${name}: no staging of ${tile} along k or ${r}`);
-        const shifts = ring ? Array.from({ length: 8 ** 4 }, (_, s) => [0, 1, 2, 3].map((j) => floor(s / 8 ** j) % 8)) : [[0, 0, 0, 0]];
+        // window staging (runs along the row contiguous, read from their sector boundary): k's lanes
+        // store row − sh(k), those below sh(k) the run's last rows, width + row − sh(k); a warp holds
+        // one or two k (16-row tiles), and every pair of their offsets is tried
+        const window = body.includes(`${name}_stage_${c}_window(`);
+        const shifts = ring || window ? Array.from({ length: 8 ** 4 }, (_, s) => [0, 1, 2, 3].map((j) => floor(s / 8 ** j) % 8)) : [[0, 0, 0, 0]];
         if (ring) expect(kMajor, `${name}: ${tile}'s ring is staged along k`).toBeTruthy();
+        if (window) expect(rowMajor, `${name}: ${tile}'s window is staged along ${r}`).toBeTruthy();
+        const width = rowMajor ? int(rowMajor[1], "width") : 0;
+        const word = (k: number, row: number, sh: number[]) =>
+          ring ? ((((k - sh[row % 4]) % 64) + 64) % 64) * ld + row : window ? k * ld + (row >= sh[k % 4] ? row - sh[k % 4] : width + row - sh[k % 4]) : k * ld + row;
         for (let w = 0; w < threads / 32; w++) {
           for (const sh of shifts) {
-            const banks = new Set(Array.from({ length: 32 }, (_, lane) => at(32 * w + lane)).map(([k, row]) => ((((k - sh[row % 4]) % 64) + 64) % 64 * ld + row) % 32));
+            const banks = new Set(Array.from({ length: 32 }, (_, lane) => at(32 * w + lane)).map(([k, row]) => word(k, row, sh) % 32));
             expect(banks.size, `${name}: ${tile} store, warp ${w}, row offsets ${sh}`).toBe(32);
           }
         }
@@ -386,7 +394,7 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     await expectBuildMatches(build.outDir, graph, { forward: [3], step: [5, 33], seed: 7, what: "wide" });
   }, 900_000);
 
-  it("ring staging (rows contiguous along k read from their sector boundary): rows at every offset in a sector, K below, between and past whole k-steps, split-K", async () => {
+  it("ring and window staging (rows contiguous along k, runs contiguous along m or n, read from their sector boundary): every offset in a sector, K below, between and past whole k-steps, split-K", async () => {
     // Rows of 37 floats start at 37·r mod 8: every offset 0–7 a ring must shift by; K = 5 is less
     // than one k-step, 203 ends mid-step, and 300 takes several; the first layer's forward splits K
     // at small batches (grid.z), so a split's ring starts at its own kBegin. Rows of 8·k floats on
@@ -409,6 +417,16 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     const fc5Input = [...source.matchAll(/__global__ void __launch_bounds__\(\d+, 1\) (fc5_matmul\w*)_kernel\(/g)].map((m) => m[1]);
     expect(fc5Input.length).toBeGreaterThan(0);
     for (const name of fc5Input) expect(ringed("a"), name).not.toContain(name);
+    // Windows: the weight gradients stage dy (A) and x (B) along the features, whose run at sample k
+    // starts at k·features, and the input gradients a weight's rows along its inputs (B). Every run
+    // of 37, 203, 5, 300 or 10 floats starts at every offset in a sector over the samples; dy of fc5
+    // (304) is on sectors. The 203 and 301 (with the bias gradient's column of ones) take several
+    // tiles along m and n, so windows start past m0, n0 > 0 too.
+    const windowed = (operand: "a" | "b") => [...source.matchAll(new RegExp(`\\b(\\w+)_stage_${operand}_window\\([AB]s\\[`, "g"))].map((m) => m[1]);
+    for (const i of [1, 2, 3, 4]) expect(windowed("a"), `fc${i}'s weight gradient's dy`).toContain(`fc${i}_matmul_sum`);
+    expect(windowed("a")).not.toContain("fc5_matmul_sum");
+    for (const i of [1, 2, 3, 4, 5]) expect(windowed("b"), `fc${i}'s weight gradient's x`).toContain(`fc${i}_matmul_sum`);
+    for (const name of ["fc2_matmul_relu_grad", "fc3_matmul_relu_grad", "fc4_matmul_relu_grad", "fc5_matmul"]) expect(windowed("b"), `${name}'s weight`).toContain(name);
     await expectBuildMatches(build.outDir, graph, { forward: [1, 3, 67], step: [2, 67], seed: 7, what: "rows" });
   }, 900_000);
 

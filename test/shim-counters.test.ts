@@ -11,9 +11,9 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileCommand, countersFlags, linkCommand } from "../compiler/6-build/build.ts";
 import { toolVersion } from "../compiler/6-build/toolchain.ts";
-import { validateCountersFile, type LaunchCounters, type ShimCounters } from "../runtime/counters.ts";
+import { loadSectorsPer128B, storeSectorsPer128B, validateCountersFile, type LaunchCounters, type ShimCounters } from "../runtime/counters.ts";
 import { cachedOutput } from "./test-cache.ts";
-import { scratchDir } from "./helpers.ts";
+import { scratchDir, writeFiles } from "./helpers.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const shimDir = join(root, "runtime", "shim");
@@ -217,6 +217,30 @@ describe("tsdp counters", () => {
     const undefinedSymbols = await exec("nm", ["-D", "-u", join(dir, "build", "libmodel.so")]);
     expect(undefinedSymbols.code, undefinedSymbols.stderr).toBe(0);
     expect(undefinedSymbols.stdout).not.toMatch(/__tsan/);
+  });
+
+  it("counts whole sectors where a weight gradient's runs start mid-sector: window staging and float4 stores with the bias gradient's column", async () => {
+    // fc1's weight gradient stages dy [8, 36] and x [8, 44] along their features: sample k's run
+    // starts at 36·k or 44·k floats, 16 bytes into a sector for odd k. Read from the sector boundary
+    // (window staging, GPU shape) each warp request touches exactly the sectors its bytes need: 4 per
+    // 128 B (as each run was read from where it starts, 4.4). Its output [36, 44] plus the bias
+    // gradient's column (gemm-row-sums) goes out as float4 runs and one scalar per row: under 5 per
+    // 128 B where rows of 44 floats start mid-sector (the 4×4 sub-tile's scalar stores took 14.5).
+    const model = writeFiles({
+      "model.ts": `import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";\nexport class Runs extends nn.Module {\n  fc1 = new nn.Linear(44, 36);\n  fc2 = new nn.Linear(36, 3);\n  forward(x: Tensor<[Batch, 44]>) {\n    return this.fc2(F.relu(this.fc1(x)));\n  }\n}\nexport const training = new Training(Runs, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n`,
+    });
+    const out = join(dir, "runs.json");
+    const r = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "counters", join(model, "model.ts"), "--batch", "8", "--build", join(dir, "runs"), "--out", out]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const file = validateCountersFile(JSON.parse(readFileSync(out, "utf8")), out);
+    const wgrad = file.launches.find((l) => l.kernel === "fc1_matmul_sum_kernel");
+    expect(wgrad, file.launches.map((l) => l.kernel).join(", ")).toBeDefined();
+    expect(readFileSync(join(dir, "runs", "model.cu"), "utf8")).toMatch(/fc1_matmul_sum_stage_a_window\(As\[[\s\S]*fc1_matmul_sum_stage_b_window\(Bs\[/);
+    expect(wgrad!.global.loadRequests).toBeGreaterThan(0);
+    expect(loadSectorsPer128B(wgrad!)).toBe(4);
+    expect(storeSectorsPer128B(wgrad!)).toBeLessThan(5);
+    // 36 × 44 weight-gradient floats and 36 bias-gradient floats, each written once
+    expect(wgrad!.global.uniqueBytesWritten).toBe((36 * 44 + 36) * 4);
   });
 
   it("counts the forward of a model without training, and refuses to count a step it does not have", async () => {

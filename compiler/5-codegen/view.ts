@@ -103,6 +103,10 @@ export interface GemmView extends GemmViewBase {
   /** The operand is staged with consecutive threads along m (n), where it is contiguous in memory. */
   readonly rowMajorA: boolean;
   readonly rowMajorB: boolean;
+  /** The operand, staged along m (n), is read from each k's sector boundary: its rows along m (n) start mid-sector. */
+  readonly windowA?: GemmWindowView;
+  readonly windowB?: GemmWindowView;
+  readonly windows: readonly GemmWindowView[];
   /** k distance between a thread's staged columns in the m-major (n-major) staging. */
   readonly A_COL_STEP: number;
   readonly B_COL_STEP: number;
@@ -146,6 +150,24 @@ export interface GemmRingView {
   readonly why: string;
 }
 
+/**
+ * Window staging of one operand in gemm.cu.hbs: staged along m (n), where it is contiguous, but each
+ * k's run starts anywhere in a sector; read from the sector boundary at or below the tile's first row.
+ */
+export interface GemmWindowView {
+  readonly op: "a" | "b";
+  readonly OP: "A" | "B";
+  /** The row variable of the operand's load (m for A, n for B), and where k's run starts at row 0. */
+  readonly row: "m" | "n";
+  readonly offset: string;
+  /** The tile's rows (BM or BN): the run one k holds. */
+  readonly ROWS: number;
+  /** The row function's arguments after the row (A's takes M). */
+  readonly rowArgs: string;
+  /** Where a run starts, for the kernel's comment. */
+  readonly why: string;
+}
+
 /** The col2im epilogue of gemm.cu.hbs (ops/conv-col2im.ts). */
 export interface GemmCol2imView {
   /** C's rows per image and columns per channel. */
@@ -177,6 +199,8 @@ export interface GemmStoreRunView {
   readonly loads: readonly string[];
   /** The bias is read as one float4 per thread (bias index n along a run of n). */
   readonly biasRun: boolean;
+  /** gemm-row-sums: the run at `column` (the column of ones, alone in its run) is A's row sums, one scalar store per row. */
+  readonly rowSums?: { readonly column: number; readonly store: string };
 }
 
 /** gemm_tc.cu.hbs: mma.sync on tensor cores in tf32 or bf16, fed by a cp.async pipeline. */

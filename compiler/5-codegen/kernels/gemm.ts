@@ -4,7 +4,7 @@ import { fail } from "../../diagnostics/diagnostic.ts";
 import { opDef } from "../../ops/index.ts";
 import type { GemmCol2im, GemmIndexMaps, SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
-import type { GemmCol2imView, GemmRingView, GemmStoreRunView, GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
+import type { GemmCol2imView, GemmRingView, GemmWindowView, GemmStoreRunView, GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
 import { kernelGemmMaps, workspaceRow, type SplitK, type Tile } from "./gemm-shape.ts";
 import { tensorCoreSharedBytes, type TensorCoreTile } from "./gemm-tc-shape.ts";
 import { TILE_TICKETS } from "./tickets.ts";
@@ -42,7 +42,9 @@ import { resolveGemm, resolveTensorCore } from "../../tuning/knobs.ts";
 // stores took 10–17 per request); split-K partial rows are padded to a multiple of 8 floats for the
 // same float4 stores; parameters start on 128-byte lines and other buffers on 32-byte sectors
 // (4-memory/plan.ts), so a row of a multiple of 8 floats has whole-sector k-runs, and rows of other
-// lengths are read from their sector boundary into a ring of two k-steps (ringStaging). The pooled
+// lengths are read from their sector boundary into a ring of two k-steps (ringStaging); operands
+// staged along m or n whose k-runs start mid-sector, from the sector boundary below the tile's first
+// row, with a short extra load for the run's last few rows (windowStaging). The pooled
 // epilogue's thread owns one pooled row, no run of 4, so its kernel puts consecutive threads on
 // consecutive rows instead (ty = tid % (BM / TM)): a warp's scalar stores are then consecutive
 // pooled pixels of a few channels, whole sectors too.
@@ -132,7 +134,7 @@ function withOnes(gather: SplitGather, onesColumn: number | undefined): SplitGat
  * `index` is the output's flat index as C over m and n; the run's first element replaces the run's
  * variable (mRun or nRun) in it.
  */
-function storeRunView(k: Kernel, parts: GemmIndexMaps, along: "m" | "n"): GemmStoreRunView {
+function storeRunView(k: Kernel, parts: GemmIndexMaps, along: "m" | "n", rowSums?: { readonly column: number; readonly index: string }): GemmStoreRunView {
   const lane = along === "n" ? "j" : "i";
   const { statements, extras } = epilogue(k, parts.storeIndex, (at) => `x${at}[${lane}]`);
   const runIndex = parts.storeIndex.replace(along === "n" ? /\bn\b/g : /\bm\b/g, along === "n" ? "nRun" : "mRun");
@@ -144,7 +146,21 @@ function storeRunView(k: Kernel, parts: GemmIndexMaps, along: "m" | "n"): GemmSt
     loads: extras.map((_, at) => `const float4 x${at}v = *reinterpret_cast<const float4*>(&e${at}[at]);\n            const float x${at}[4] = {x${at}v.x, x${at}v.y, x${at}v.z, x${at}v.w};`),
     // a bias per column n, adjacent along a run of n: one float4 for the thread's 4 columns
     biasRun: along === "n" && parts.bias?.index === "n",
+    ...(rowSums ? { rowSums: { column: rowSums.column, store: `rowsum[${rowSums.index}] = acc[i][4 * s];` } } : {}),
   };
+}
+
+/**
+ * Whether the float4 epilogue can store a GEMM's output: the op's runs of 4 (GemmIndexMaps.storeRun),
+ * not with a fused pool (its thread owns one pooled row, no run of 4 along m). With row sums
+ * (gemm-row-sums), only along n, where the column of ones comes right after the output's last run of
+ * 4 and so forms a run of its own, and only with nothing applied to C (a weight gradient's sum),
+ * where the row sums take C's column as it is.
+ */
+function storesRuns(k: Kernel, parts: GemmIndexMaps, onesColumn: number | undefined): parts is GemmIndexMaps & { storeRun: "m" | "n" } {
+  if (!parts.storeRun || k.pool) return false;
+  if (onesColumn === undefined) return true;
+  return parts.storeRun === "n" && onesColumn % 4 === 0 && !parts.bias && k.epilogue.length === 0;
 }
 
 /**
@@ -261,11 +277,43 @@ function ringStaging(
 }
 
 /**
- * Whether every row of an operand starts on a 32-byte sector (its offset ≡ 0 mod 8 floats, its buffer
- * on a sector: 4-memory/plan.ts): rows of a multiple of 8 floats need no ring. The offset is an
- * affine expression of the row, z and the batch; 8 rows, 8 groups and 3 batches show its residues.
+ * Window staging for the operands staged along m or n, where they are contiguous (a weight
+ * gradient's dy and x, an input gradient's weight rows): k's run of the tile's rows starts at
+ * offset(k) + m0, and where the rows are not a multiple of 8 floats long (fc2's 500: every other k
+ * 16 bytes into a sector) a warp's 32 floats straddle five sectors. The window reads the run from the
+ * sector boundary at or below it: position p of the tile's rows holds row m0 − sh + p (sh: the run's
+ * offset in its sector), and the first 8 positions also the last sh rows, m0 + ROWS − sh + p, in a
+ * second, one-sector load. Every request then covers whole sectors from a boundary. Plain loads only
+ * (a gather has no contiguous run), on the GPU's shapes.
  */
-function everyRowOnASector(offset: string, row: "m" | "n", Z: string): boolean {
+function windowStaging(parts: GemmIndexMaps, shape: { readonly rowMajorA: boolean; readonly rowMajorB: boolean }, tile: Tile, shapeFor: "gpu" | "cpu"): { a?: GemmWindowView; b?: GemmWindowView } {
+  if (shapeFor !== "gpu") return {};
+  const view = (operand: "a" | "b", rowMajor: boolean, gathered: boolean): GemmWindowView | undefined => {
+    const row = operand === "a" ? "m" : "n";
+    const index = rowMajor && !gathered ? contiguousIndex(operand === "a" ? parts.loadA : parts.loadB, operand, row) : undefined;
+    const offset = index?.slice(0, -` + ${row}`.length);
+    if (offset === undefined || everyRowOnASector(offset, "k", parts.Z)) return undefined;
+    return {
+      op: operand,
+      OP: operand === "a" ? "A" : "B",
+      row,
+      offset,
+      ROWS: operand === "a" ? tile.BM : tile.BN,
+      rowArgs: operand === "a" ? ", M" : "",
+      why: `k's run starts at ${offset.replace(/\(size_t\)/g, "")} + ${row}0`,
+    };
+  };
+  const a = view("a", shape.rowMajorA, parts.gatherA !== undefined);
+  const b = view("b", shape.rowMajorB, parts.gatherB !== undefined);
+  return { ...(a ? { a } : {}), ...(b ? { b } : {}) };
+}
+
+/**
+ * Whether every row of an operand starts on a 32-byte sector (its offset ≡ 0 mod 8 floats, its buffer
+ * on a sector: 4-memory/plan.ts): rows of a multiple of 8 floats need no ring (or window: there the
+ * "row" is k, and the run of an m-major operand). The offset is an affine expression of the row, z and the batch; 8 rows, 8 groups and 3 batches show its residues.
+ */
+function everyRowOnASector(offset: string, row: "m" | "n" | "k", Z: string): boolean {
   const groups = /^\d+$/.test(Z) ? Math.min(Number(Z), 8) : 8;
   for (let r = 0; r < 8; r++)
     for (let z = 0; z < groups; z++)
@@ -287,7 +335,7 @@ function paddedRow(width: number): number {
 }
 
 /** What both GEMM templates take from the op and the plan. */
-type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "BK2" | "A_SLOTS" | "B_SLOTS" | "ringA" | "ringB" | "rings" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "kSkip" | "gatherA" | "gatherB" | "RUNS_M" | "RUNS_N" | "RUN_M" | "RUN_N" | "ROW_OF" | "COL_OF" | "fmaLoads" | "tileNote" | "WS_N" | "storeRun">;
+type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "BK2" | "A_SLOTS" | "B_SLOTS" | "ringA" | "ringB" | "rings" | "windowA" | "windowB" | "windows" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "kSkip" | "gatherA" | "gatherB" | "RUNS_M" | "RUNS_N" | "RUN_M" | "RUN_N" | "ROW_OF" | "COL_OF" | "fmaLoads" | "tileNote" | "WS_N" | "storeRun">;
 
 /**
  * The FLOPs an fp32 GEMM launch issues, as a C expression of its scalars (M, batch, splits): every
@@ -382,6 +430,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   const LDA = shape?.rowMajorA ? tile.BM : paddedRow(tile.BM);
   const LDB = shape?.rowMajorB ? tile.BN : paddedRow(tile.BN);
   const rings = fp32Tile ? ringStaging(parts, shape!, fp32Tile, LDA, LDB, ctx.shapeFor) : {};
+  const windows = fp32Tile ? windowStaging(parts, shape!, fp32Tile, ctx.shapeFor) : {};
   const kernel: GemmView | GemmTensorCoreView = tcTile
     ? tensorCoreView(common, parts, tcTile, ctx.precision as "tf32" | "bf16")
     : {
@@ -401,14 +450,15 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         rings: [rings.a, rings.b].filter((r): r is GemmRingView => r !== undefined),
         rowMajorA: shape!.rowMajorA,
         rowMajorB: shape!.rowMajorB,
+        windowA: windows.a,
+        windowB: windows.b,
+        windows: [windows.a, windows.b].filter((w): w is GemmWindowView => w !== undefined),
         A_COL_STEP: fp32Tile!.THREADS / fp32Tile!.BM,
         B_COL_STEP: fp32Tile!.THREADS / fp32Tile!.BN,
         splitK,
         kSkip: parts.kSkip?.skip(fp32Tile!.BM, fp32Tile!.BK),
         WS_N: workspaceRow(parts.N),
-        // not with a fused pool (its thread owns one pooled row, no run of 4 along m), nor with row
-        // sums (column N is the bias gradient, stored apart: a run of 4 would cross into it)
-        storeRun: parts.storeRun && !k.pool && !k.rowSums ? storeRunView(k, parts, parts.storeRun) : undefined,
+        storeRun: storesRuns(k, parts, onesColumn) ? storeRunView(k, parts, parts.storeRun, rowSums && { column: onesColumn!, index: rowSums.index }) : undefined,
         col2im: parts.col2im && col2imView(parts.col2im, fp32Tile!, LDA, LDB),
         gatherA: parts.gatherA ?? plainGather(k.name, "a"),
         gatherB: withOnes(parts.gatherB ?? plainGather(k.name, "b"), onesColumn),
