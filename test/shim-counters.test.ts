@@ -221,12 +221,14 @@ describe("tsdp counters", () => {
 
   it("counts whole sectors where a weight gradient's runs start mid-sector: window staging and float4 stores with the bias gradient's column", async () => {
     // fc1's weight gradient stages dy [8, 36] and x [8, 44] along their features: sample k's run
-    // starts at 36·k or 44·k floats, 16 bytes into a sector for odd k. Read from the sector boundary
-    // (window staging, GPU shape) each warp request touches exactly the sectors its bytes need: 4 per
-    // 128 B (as each run was read from where it starts, 4.4). Its output [36, 44] plus the bias
-    // gradient's column (gemm-row-sums) goes out as float4 runs and one scalar per row: under 5 per
-    // 128 B where rows of 44 floats start mid-sector (the 4×4 sub-tile's scalar stores took 14.5).
+    // starts at 36·k or 44·k floats, 16 bytes into a sector for odd k. On a 64×64 tile (the tuning
+    // file: windows need runs of 64 or more) each is read from the sector boundary (window staging,
+    // GPU shape), and each warp request touches exactly the sectors its bytes need: 4 per 128 B (as
+    // each run was read from where it starts, 4.4). Its output [36, 44] plus the bias gradient's
+    // column (gemm-row-sums) goes out as float4 runs and one scalar per row: under 5 per 128 B where
+    // rows of 44 floats start mid-sector (the 4×4 sub-tile's scalar stores took 14.5).
     const model = writeFiles({
+      "model.tune.json": JSON.stringify({ kernels: { fc1_matmul_sum: { tile: "64x64" } } }),
       "model.ts": `import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";\nexport class Runs extends nn.Module {\n  fc1 = new nn.Linear(44, 36);\n  fc2 = new nn.Linear(36, 3);\n  forward(x: Tensor<[Batch, 44]>) {\n    return this.fc2(F.relu(this.fc1(x)));\n  }\n}\nexport const training = new Training(Runs, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n`,
     });
     const out = join(dir, "runs.json");

@@ -282,9 +282,13 @@ function ringStaging(
  * offset(k) + m0, and where the rows are not a multiple of 8 floats long (fc2's 500: every other k
  * 16 bytes into a sector) a warp's 32 floats straddle five sectors. The window reads the run from the
  * sector boundary at or below it: position p of the tile's rows holds row m0 − sh + p (sh: the run's
- * offset in its sector), and the first 8 positions also the last sh rows, m0 + ROWS − sh + p, in a
+ * offset in its sector), and the positions below sh the run's last sh rows, m0 + ROWS − sh + p, in a
  * second, one-sector load. Every request then covers whole sectors from a boundary. Plain loads only
- * (a gather has no contiguous run), on the GPU's shapes.
+ * (a gather has no contiguous run), on the GPU's shapes, and only for tiles of 64 rows or more: a run
+ * of R floats from mid-sector spans the same sectors however it is read; what the window removes is
+ * the sector each of a run's 32-float requests shares with the next (a 64-float run: 10 → 9 sectors,
+ * 128: 20 → 17). A 32-wide run is one request either way (5 sectors, or 4 + 1 in two), so there it
+ * would add a load instruction and move only the per-request count.
  */
 function windowStaging(parts: GemmIndexMaps, shape: { readonly rowMajorA: boolean; readonly rowMajorB: boolean }, tile: Tile, shapeFor: "gpu" | "cpu"): { a?: GemmWindowView; b?: GemmWindowView } {
   if (shapeFor !== "gpu") return {};
@@ -292,13 +296,14 @@ function windowStaging(parts: GemmIndexMaps, shape: { readonly rowMajorA: boolea
     const row = operand === "a" ? "m" : "n";
     const index = rowMajor && !gathered ? contiguousIndex(operand === "a" ? parts.loadA : parts.loadB, operand, row) : undefined;
     const offset = index?.slice(0, -` + ${row}`.length);
-    if (offset === undefined || everyRowOnASector(offset, "k", parts.Z)) return undefined;
+    const rows = operand === "a" ? tile.BM : tile.BN;
+    if (offset === undefined || rows < 64 || everyRowOnASector(offset, "k", parts.Z)) return undefined;
     return {
       op: operand,
       OP: operand === "a" ? "A" : "B",
       row,
       offset,
-      ROWS: operand === "a" ? tile.BM : tile.BN,
+      ROWS: rows,
       rowArgs: operand === "a" ? ", M" : "",
       why: `k's run starts at ${offset.replace(/\(size_t\)/g, "")} + ${row}0`,
     };
