@@ -62,8 +62,12 @@ describe("relu backward in the GEMM epilogue (LeNet training step)", () => {
     const body = cu.slice(at, cu.indexOf("\n}\n", at));
     expect(body).toContain("float* __restrict__ unpooled, float* __restrict__ out,");
     expect(body).toContain("float best = -INFINITY;");
-    // row m = 4·window + 2·(oh mod 2) + (ow mod 2) of conv1's [B, 20, 24, 24] output
-    expect(body).toContain("unpooled[(((size_t)((m >> 2) / 144) * 20 + z * 20 + n) * 24 + 2 * (((m >> 2) / 12) % 12) + ((m & 3) >> 1)) * 24 + 2 * ((m >> 2) % 12) + (m & 1)] = v;");
+    // row m = 4·window + 2·(oh mod 2) + (ow mod 2) of conv1's [B, 20, 24, 24] output; a window's
+    // rows 4w, 4w + 1 (one row of two pixels) and 4w + 2, 4w + 3 are one float2 each
+    const index = "(((size_t)((m >> 2) / 144) * 20 + z * 20 + n) * 24 + 2 * (((m >> 2) / 12) % 12) + ((m & 3) >> 1)) * 24 + 2 * ((m >> 2) % 12) + (m & 1)";
+    expect(body).toContain(`{ const int m = w0 + 0; *reinterpret_cast<float2*>(&unpooled[${index}]) = make_float2(vs[0], vs[1]); }`);
+    expect(body).toContain(`{ const int m = w0 + 2; *reinterpret_cast<float2*>(&unpooled[${index}]) = make_float2(vs[2], vs[3]); }`);
+    expect(body).not.toContain(`unpooled[${index}] = v;`);
     expect(body).toContain("best = (v > best || v != v) ? v : best;");
   });
 

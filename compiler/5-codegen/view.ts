@@ -72,7 +72,13 @@ export interface GemmViewBase extends Omit<KernelViewBase, "params"> {
    * conv-pool-stored: the kernel stores each pre-pool value too (`store`, into the `unpooled`
    * parameter) and pools them with the pool's own fold (`fold` of `v` into `best`, from `identity`).
    */
-  readonly unpooled?: { readonly store: string; readonly identity: string; readonly fold: string };
+  readonly unpooled?: {
+    readonly store: string;
+    readonly identity: string;
+    readonly fold: string;
+    /** GemmIndexMaps.unpooledPairs: the stores of the window's values vs[0..3] as two float2 (fp32 template); else one `store` each. */
+    readonly pairs?: readonly string[];
+  };
   /** Outputs the kernel writes besides `out` (gemm-row-sums' rowsum, conv-pool-stored's unpooled), before `out`. */
   readonly outputParams: readonly string[];
   readonly scalarParams: string;

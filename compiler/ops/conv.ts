@@ -291,6 +291,9 @@ function convMaps(node: Node, a: ConvAttrs, { pooled }: GemmMapOptions): GemmInd
           unpooledStoreIndex:
             `(((size_t)((m >> 2) / ${PW * PH}) * ${O} + z * ${Og} + n) * ${OH} + 2 * (((m >> 2) / ${PW}) % ${PH}) + ((m & 3) >> 1)) * ${OW}` +
             ` + 2 * ((m >> 2) % ${PW}) + (m & 1)`,
+          // (m & 1) is the pixel's ow − 2·pw: a window row's two pixels are adjacent, and the first,
+          // at an even ow of a row of OW, is at an even index when OW is even
+          unpooledPairs: OW % 2 === 0,
         }
       : {}),
     M: pooled ? `4 * batch * ${PH * PW}` : `batch * ${OH * OW}`,

@@ -391,6 +391,11 @@ export interface GemmIndexMaps {
    * without the pool), where a kernel stores it too (conv-pool-stored).
    */
   readonly unpooledStoreIndex?: string;
+  /**
+   * The pooling window's rows 4w, 4w + 1 (and 4w + 2, 4w + 3) are adjacent in that output, the first
+   * of each pair 8-byte aligned: the kernel stores each pair as one float2.
+   */
+  readonly unpooledPairs?: boolean;
   readonly M: string; // rows, a C expression of `batch`
   /** M at a nominal batch, for choosing the tile. */
   readonly mAt: (batch: number) => number;

@@ -167,10 +167,13 @@ function storesRuns(k: Kernel, parts: GemmIndexMaps, onesColumn: number | undefi
  * conv-pool-stored: how the pooled epilogue stores each pre-pool value and folds it into the
  * window's result, with the pool op's own reduction (its first-maximum, NaN-wins comparison).
  */
-function unpooledStore(k: Kernel, index: string | undefined): GemmViewBase["unpooled"] {
+function unpooledStore(k: Kernel, index: string | undefined, pairs: boolean): GemmViewBase["unpooled"] {
   const reduction = k.pool && opDef(k.pool.op).traits?.pool?.reduction.c;
   if (!reduction || index === undefined) throw new Error(`codegen: ${k.name} stores its pre-pool value, but its op has no unpooled store index`);
-  return { store: `unpooled[${index}] = v;`, identity: reduction.identity, fold: reduction.combine("best", "v") };
+  // a window's rows 4w, 4w + 1 and 4w + 2, 4w + 3: one float2 each (a warp's lanes, consecutive
+  // windows along the pooled row, then write whole sectors, where 4 scalar stores 8 bytes apart took twice the sectors)
+  const pair = (q: number) => `{ const int m = w0 + ${q}; *reinterpret_cast<float2*>(&unpooled[${index}]) = make_float2(vs[${q}], vs[${q + 1}]); }`;
+  return { store: `unpooled[${index}] = v;`, identity: reduction.identity, fold: reduction.combine("best", "v"), ...(pairs ? { pairs: [pair(0), pair(2)] } : {}) };
 }
 
 /**
@@ -389,7 +392,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   const biasIndex = parts.bias?.index ?? "n";
   const summary = `${k.nodes.map((n) => n.op).join(" + ")}: ${shapeComment(a)} → ${shapeComment(k.output)}`;
   const { statements: activation, extras } = epilogue(k, parts.storeIndex);
-  const unpooled = k.stored && unpooledStore(k, parts.unpooledStoreIndex);
+  const unpooled = k.stored && unpooledStore(k, parts.unpooledStoreIndex, parts.unpooledPairs === true);
   const tc = ctx.precision !== "fp32";
   if (tc && rowSums) throw new Error(`codegen: ${k.name}: the tensor-core GEMM has no column of ones (gemm-row-sums is off with --precision ${ctx.precision})`);
   // the tensor-core template has its own tiles of 8 warps, chosen for the GPU's SMs (gemm-tc-shape.ts)
