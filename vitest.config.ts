@@ -51,6 +51,7 @@ export const NATIVE = [
   "test/element-losses-target.test.ts",
   "test/frozen-params.test.ts",
   "test/tuning.test.ts",
+  "test/pool-grad-target.test.ts",
   "test/overrides.test.ts",
   // not native, but one child process per corpus case: a minute or two
   "test/adversarial/models.test.ts",

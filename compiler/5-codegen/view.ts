@@ -42,6 +42,31 @@ export interface PerElementView extends KernelViewBase {
   readonly body: readonly string[];
 }
 
+/**
+ * pool_window_grad.cu.hbs: a max pool's gradient where the windows tile the input (stride = kernel,
+ * no padding): one thread per window finds its first maximum once and writes the gradient of each of
+ * its KH×KW elements, a row at a time (float2 rows where KW = 2).
+ */
+export interface PoolWindowGradView extends KernelViewBase {
+  readonly template: "pool_window_grad";
+  /** The number of windows, a C expression of `batch`. */
+  readonly windows: string;
+  readonly OH: number;
+  readonly OW: number;
+  readonly H: number;
+  readonly W: number;
+  readonly KH: number;
+  readonly KW: number;
+  /** 0 … KH − 1: the window's rows, one block each (unrolled in the source). */
+  readonly rows: readonly number[];
+  /** Rows of two elements, read and written as one float2 each (8-byte aligned: W and the window's column even). */
+  readonly pairs: boolean;
+  /** The element epilogue's statements on `acc`, at the element's flat index `i`, with x's value in `v[r][c]`. */
+  readonly epilogue: readonly string[];
+  /** Whether they read `i` (an operand other than x, an op of the element's position). */
+  readonly epilogueIndex: boolean;
+}
+
 /** The operand gather of a GEMM (see SplitGather in kernels/gemm.ts). */
 export interface GatherView {
   readonly rowFields: string;
@@ -449,6 +474,7 @@ export interface LayerNormGradView extends KernelViewBase {
 export type KernelView =
   | FusedPointwiseView
   | PerElementView
+  | PoolWindowGradView
   | GemmView
   | GemmTensorCoreView
   | RowwiseView

@@ -7,7 +7,8 @@ import { adaptiveAvgPool2dGrad } from "../../ops/pool.ts";
 import { maxReduction } from "../../ops/reduce.ts";
 import type { Node } from "../../ir/node.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
-import type { ArgView, BatchNormGradView, ClassificationGradView, LaunchView, LayerNormGradView, PerElementView } from "../view.ts";
+import type { ArgView, BatchNormGradView, ClassificationGradView, LaunchView, LayerNormGradView, PerElementView, PoolWindowGradView } from "../view.ts";
+import type { PoolWindow } from "../../ops/op.ts";
 import { batchNormSplit, splitsBatchNorm } from "./batch-norm-split.ts";
 
 // Kernels of the backward ops that are not GEMMs: pooling gradients and the embedding gradient
@@ -29,16 +30,33 @@ function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
  * shape) through the parameters e0, e1, … (or a pointer the kernel already has, `named`).
  */
 function gather(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string, named = new Map<Node, string>()): { kernel: PerElementView; launch: LaunchView } {
+  const { statements, args } = elementEpilogue(ctx, k, inputs, named);
+  const count = cCount(k.output.shape);
+  const kernel: PerElementView = {
+    template: "per_element", name: k.name, summary: summary + fusedNote(k), source: ctx.source(k), rules: k.rules.join(", ") || "none",
+    params: args.map((a) => a.decl).join(", "), count, body: [...body, ...statements, "out[i] = acc;"],
+  };
+  return { kernel, launch: perThreadLaunch(k, kernel, args, count) };
+}
+
+/**
+ * The kernel's element epilogue (element-epilogue fusion: relu_grad after a pooling gradient) as
+ * statements on `acc` at the element's flat index `i`: operands the kernel already holds are given by
+ * `named` (storage → their value at the element: relu_grad's y is max_pool2d_grad's x), the others
+ * read at `i` through the extra parameters e0, e1, … (they have the output's shape), which follow
+ * `inputs` in the kernel's arguments, before `out`.
+ */
+function elementEpilogue(ctx: CodegenContext, k: Kernel, inputs: ArgView[], named: Map<Node, string>): { statements: string[]; args: ArgView[] } {
   const extras: Node[] = [];
-  const epilogue = k.epilogue.map((e, j) => {
+  const statements = k.epilogue.map((e, j) => {
     const codegen = opDef(e.op).codegen;
     if (codegen?.kind !== "pointwise") throw new Error(`codegen: ${e.op} cannot be an element epilogue`);
     const previous = j === 0 ? k.anchor : k.epilogue[j - 1];
     const operands = e.inputs.map((input) => {
       if (input === previous) return "acc";
-      // an operand the kernel already reads (relu_grad's y is max_pool2d_grad's x) is not passed twice
-      const name = named.get(ctx.plan.storageOf(input));
-      if (name) return `${name}[i]`;
+      // an operand the kernel already reads is not passed twice
+      const value = named.get(ctx.plan.storageOf(input));
+      if (value) return value;
       let at = extras.indexOf(input);
       if (at < 0) at = extras.push(input) - 1;
       return `e${at}[i]`;
@@ -46,18 +64,44 @@ function gather(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[
     return `acc = ${codegen.expr(operands, e.attrs, { index: "i", node: e })};`;
   });
   const args = [...inputs, ...extras.map((e, j) => arg(ctx, e, `e${j}`)), { decl: `float* __restrict__ out`, value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
-  const count = cCount(k.output.shape);
-  const fused = k.epilogue.length ? `, then ${k.epilogue.map((e) => e.op).join(", ")}` : "";
-  const kernel: PerElementView = {
-    template: "per_element", name: k.name, summary: summary + fused, source: ctx.source(k), rules: k.rules.join(", ") || "none",
-    params: args.map((a) => a.decl).join(", "), count, body: [...body, ...epilogue, "out[i] = acc;"],
-  };
-  const launch = {
+  return { statements, args };
+}
+
+const fusedNote = (k: Kernel) => (k.epilogue.length ? `, then ${k.epilogue.map((e) => e.op).join(", ")}` : "");
+
+/** A grid-stride launch of 256-thread blocks over `count` threads (at most 65,535 blocks). */
+function perThreadLaunch(k: Kernel, kernel: { summary: string; source: readonly string[] }, args: ArgView[], count: string): LaunchView {
+  return {
     name: k.name, kernel: `${k.name}_kernel`,
     grid: `dim3((unsigned)std::min<size_t>((${count} + ${THREADS - 1}) / ${THREADS}, 65535))`, block: `dim3(${THREADS})`,
     sharedBytes: "0", args, scalars: [], summary: kernel.summary, source: kernel.source, scalarArgs: "batch",
   };
-  return { kernel, launch };
+}
+
+/**
+ * A max pool's gradient whose windows tile its input (stride = kernel, no padding, sizes divisible:
+ * LeNet's 2×2 pools): a thread per window (pool_window_grad.cu.hbs), or undefined where they do not.
+ */
+function windowMaxPoolGrad(ctx: CodegenContext, k: Kernel, w: PoolWindow, H: number, W: number, OH: number, OW: number): { kernel: PoolWindowGradView; launch: LaunchView } | undefined {
+  const n = k.anchor;
+  const [KH, KW] = w.kernel;
+  const tiles = w.stride[0] === KH && w.stride[1] === KW && w.padding[0] === 0 && w.padding[1] === 0 && H === OH * KH && W === OW * KW;
+  if (!tiles) return undefined;
+  const x = n.inputs[1];
+  const { statements, args } = elementEpilogue(ctx, k, [arg(ctx, n.inputs[0], "dy"), arg(ctx, x, "x")], new Map([[ctx.plan.storageOf(x), "v[r][c]"]]));
+  const planes = cCount(n.inputs[0].shape.slice(0, 2));
+  const windows = `((size_t)${planes} * ${OH * OW})`;
+  const kernel: PoolWindowGradView = {
+    template: "pool_window_grad", name: k.name, summary: `${n.op}: ${shapeComment(n.inputs[0])} → ${shapeComment(n)}${fusedNote(k)}`, source: ctx.source(k),
+    rules: k.rules.join(", ") || "none", params: args.map((a) => a.decl).join(", "),
+    windows, OH, OW, H, W, KH, KW,
+    rows: Array.from({ length: KH }, (_, r) => r),
+    // W = OW·KW is even and each window starts at an even column: every row pair is 8-byte aligned
+    pairs: KW === 2,
+    epilogue: statements,
+    epilogueIndex: statements.some((s) => /\bi\b/.test(s)),
+  };
+  return { kernel, launch: perThreadLaunch(k, kernel, args, windows) };
 }
 
 export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
@@ -84,6 +128,8 @@ export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
     );
   } else {
     const a = pool.window(op.attrsOf(n));
+    const windowed = toMaximum ? windowMaxPoolGrad(ctx, k, a, H, W, OH, OW) : undefined;
+    if (windowed) return windowed;
     const [kh, kw] = a.kernel;
     const [sh, sw] = a.stride;
     const [ph, pw] = a.padding;
@@ -114,7 +160,7 @@ export function poolGradKernel(ctx: CodegenContext, k: Kernel) {
   }
   const inputs = [arg(ctx, dy, "dy"), ...(toMaximum ? [arg(ctx, n.inputs[1], "x")] : [])];
   // x has the output's shape, so the epilogue may read it at the element's index
-  const named = new Map(toMaximum ? [[ctx.plan.storageOf(n.inputs[1]), "x"]] : []);
+  const named = new Map(toMaximum ? [[ctx.plan.storageOf(n.inputs[1]), "x[i]"]] : []);
   return gather(ctx, k, inputs, body, `${n.op}: ${shapeComment(dy)} → ${shapeComment(n)}`, named);
 }
 
