@@ -4,7 +4,8 @@
 // the same y = x·w (w a parameter of ones): a 2×2 pool of stride 2, whose windows tile y (a thread per
 // window, pool_window_grad.cu.hbs), and a 3×3 pool of stride 2 and padding 1, whose windows overlap
 // (a thread per element, summing the windows that chose it). ∂L/∂w = x · ∂L/∂y puts each window's
-// gradient where the kernel sent it. Tolerances as test/model-ops-target.test.ts (rtol 1e-3, an
+// gradient where the kernel sent it. Adaptive average pools of y² ride along: to 1×1 (a warp per
+// plane, the reduce kernel) and to 4×3 (uneven, overlapping windows: a thread per output). Tolerances as test/model-ops-target.test.ts (rtol 1e-3, an
 // absolute floor of 1e-4 × the largest gradient).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -24,13 +25,15 @@ export class Pools extends nn.Module {
     const y = x.mul(this.w);
     const tiled = F.maxPool2d(y, 2).flatten(1);
     const overlapping = F.maxPool2d(y, 3, 2, 1).flatten(1);
-    return tiled.sum(1, true).add(overlapping.sum(1, true)).add(tiled.mul(tiled).sum(1, true));
+    const global = F.adaptiveAvgPool2d(y.mul(y), 1).flatten(1);
+    const uneven = F.adaptiveAvgPool2d(y.mul(y), [4, 3]).flatten(1);
+    return tiled.sum(1, true).add(overlapping.sum(1, true)).add(tiled.mul(tiled).sum(1, true)).add(global.sum(1, true)).add(uneven.sum(1, true));
   }
 }
 export const training = new Training(Pools, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
 `;
 
-describe("max-pool gradients with ties (CPU target against the reference)", () => {
+describe("pools' forward and gradients with ties (CPU target against the reference)", () => {
   it("sends each window's gradient to its first maximum: windows that tile the input and windows that overlap", async () => {
     const dir = writeFiles({ "model.ts": MODEL });
     const { model, build } = await compileForTestTarget(join(dir, "model.ts"), join(dir, "build"));
@@ -56,5 +59,6 @@ describe("max-pool gradients with ties (CPU target against the reference)", () =
     const cu = readFileSync(join(build.outDir, "model.cu"), "utf8");
     expect(cu).toContain("One thread per pooling window");
     expect(cu).toMatch(/max_pool2d_grad[^\n]*\n(?:\/\/[^\n]*\n)*\/\/ One thread per output element\./);
+    expect(cu).toContain("adaptive_avg_pool2d to 1×1, a mean over each 6×8 plane");
   }, 600_000);
 });

@@ -103,10 +103,20 @@ function foldOf(op: string): Fold {
 export function reduceKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelView; launch: LaunchView } {
   const n = k.anchor;
   const x = n.inputs[0];
-  const shape = x.shape;
-  const dims = reducedDims(shape, n.attrs.dims as number[] | null, n.op);
+  const dims = reducedDims(x.shape, n.attrs.dims as number[] | null, n.op);
   const strided = stridedReduceKernel(ctx, k, dims);
   if (strided) return strided;
+  return reduceOver(ctx, k, x, dims, n.op, `${n.op} over dims [${dims.join(", ")}] of ${shapeComment(x)}`);
+}
+
+/**
+ * reduce.cu.hbs: a warp per element of k's output, folding `x`'s `dims` with op's reduction (its
+ * lanes read consecutive elements where the dims are the innermost). Also adaptive average pooling
+ * to 1×1, a mean over each plane (kernels/simple.ts).
+ */
+export function reduceOver(ctx: CodegenContext, k: Kernel, x: Node, dims: readonly number[], op: string, summary: string): { kernel: ReduceView; launch: LaunchView } {
+  const n = k.anchor;
+  const shape = x.shape;
   const kept = shape.map((_, d) => d).filter((d) => !dims.includes(d));
   const stride = (d: number) => shape.slice(d + 1).map(cDim).join(" * ") || "1";
   const decompose = (list: number[], v: string, target: string) => {
@@ -121,10 +131,9 @@ export function reduceKernel(ctx: CodegenContext, k: Kernel): { kernel: KernelVi
   const count = dims.map((d) => cDim(shape[d])).join(" * ") || "1";
   const outCount = cCount(n.shape);
   const args = [arg(ctx, x, "x"), outArg(ctx, k)];
-  const summary = `${n.op} over dims [${dims.join(", ")}] of ${shapeComment(x)}`;
   const kernel: ReduceView = {
     template: "reduce", ...common(ctx, k, args, summary),
-    outCount, outIndex: decompose(kept, "o", "base"), redIndex: decompose(dims, "j", "off"), count, ...foldOf(n.op),
+    outCount, outIndex: decompose(kept, "o", "base"), redIndex: decompose([...dims], "j", "off"), count, ...foldOf(op),
   };
   return { kernel, launch: launchOf(ctx, k, args, `dim3((unsigned)std::min<size_t>((${outCount} + 7) / 8, 65535))`, 256, "batch", summary) };
 }

@@ -4,6 +4,7 @@ import type { Dim } from "../../ir/shape.ts";
 import { opDef } from "../../ops/index.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, LaunchView, PerElementView } from "../view.ts";
+import { reduceOver } from "./blockwise.ts";
 
 // Kernels with one thread per output element (grid-stride): standalone pooling, adaptive
 // average pooling, embedding gathers and permutes. Each computes its output from a few inputs,
@@ -52,6 +53,9 @@ export function poolKernel(ctx: CodegenContext, k: Kernel) {
   const body = [`const int ow = i % ${OW}, oh = (i / ${OW}) % ${OH}; const size_t plane = i / ${OH * OW};`, `const float* in = x + plane * ${H * W};`];
   const op = opDef(n.op);
   const pool = op.traits?.pool;
+  // adaptive pooling to 1×1 (a ResNet's global average pool) is a mean over each contiguous plane: a
+  // warp per plane reads it in whole sectors, where a thread per plane read its own (lanes H·W apart)
+  if (!pool && OH === 1 && OW === 1) return reduceOver(ctx, k, x, [2, 3], "mean", `${n.op} to 1×1, a mean over each ${H}×${W} plane of ${shapeComment(x)}`);
   if (!pool) {
     // adaptive pooling: window [⌊o·in/out⌋, ⌈(o+1)·in/out⌉) per dim, as PyTorch
     body.push(
