@@ -27,7 +27,8 @@ function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
  * A kernel with a thread per output element: `body` leaves the element's value in `acc`; the
  * kernel's epilogue (element-epilogue fusion: relu_grad after a pooling gradient) is applied to it
  * before the one store, its other operands read at the element's index `i` (they have the output's
- * shape) through the parameters e0, e1, … (or a pointer the kernel already has, `named`).
+ * shape) through the parameters e0, e1, … (or, for an operand the kernel already reads, `named`'s
+ * expression of its value).
  */
 function gather(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string, named = new Map<Node, string>()): { kernel: PerElementView; launch: LaunchView } {
   const { statements, args } = elementEpilogue(ctx, k, inputs, named);

@@ -318,8 +318,9 @@ function windowStaging(parts: GemmIndexMaps, shape: { readonly rowMajorA: boolea
 
 /**
  * Whether every row of an operand starts on a 32-byte sector (its offset ≡ 0 mod 8 floats, its buffer
- * on a sector: 4-memory/plan.ts): rows of a multiple of 8 floats need no ring (or window: there the
- * "row" is k, and the run of an m-major operand). The offset is an affine expression of the row, z and the batch; 8 rows, 8 groups and 3 batches show its residues.
+ * on a sector: 4-memory/plan.ts): rows of a multiple of 8 floats need no ring (nor window, whose
+ * "row" is k: the run of an operand staged along m or n). The offset is an affine expression of the
+ * row, z and the batch; 8 rows, 8 groups and 3 batches show its residues.
  */
 function everyRowOnASector(offset: string, row: "m" | "n" | "k", Z: string): boolean {
   const groups = /^\d+$/.test(Z) ? Math.min(Number(Z), 8) : 8;
