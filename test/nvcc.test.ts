@@ -44,7 +44,8 @@ describe.skipIf(!findNvcc() && !process.env.CI)("nvcc builds every example for s
       const launches = launchConfigs(generated.cu);
       expect(launches.length).toBe(generated.cu.split("TSDP_LAUNCH(").length - 1); // every launch (the macro is defined in runtime/harness/harness.h)
       expect(resourceProblems(resources, launches)).toEqual([]);
-    });
+      // nvcc takes a minute on ResNet alone, twice that on a loaded 2-core machine
+    }, 300_000);
 
   it("tsdp inspect --arch sm_90 shows every kernel's registers, spills, stack and shared memory", async () => {
     const r = await promisify(execFile)(process.execPath, ["bin/tsdp.js", "inspect", "examples/mlp/model.ts", "--json", "--arch", "sm_90"], { maxBuffer: 64 << 20 });
