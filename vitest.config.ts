@@ -69,8 +69,9 @@ const shared = {
   // than its host's: the out-of-memory tests fill it with a batch the kernels can still index,
   // and never make the machine itself allocate gigabytes.
   env: { TSDP_SHIM_THREADS: "1", TSDP_SHIM_DEVICE_MEMORY_MB: "4096" },
-  // A test file's scratch folders (helpers.ts writeFiles) are removed when it is done.
-  setupFiles: ["test/setup-scratch.ts"],
+  // A test file's scratch folders (helpers.ts writeFiles) are removed when it is done; after each
+  // test the worker's event loop takes a turn (test/setup-yield.ts says why).
+  setupFiles: ["test/setup-scratch.ts", "test/setup-yield.ts"],
   // Tests never block a worker for long: compilers and scripts run as child processes awaited
   // asynchronously, and long reference computations yield (test/helpers.ts). A worker that
   // computed synchronously for over 60 s would miss vitest's RPC heartbeat and fail the run.
