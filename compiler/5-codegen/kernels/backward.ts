@@ -10,12 +10,12 @@ import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../conte
 import type { ArgView, BatchNormGradView, ClassificationGradView, LaunchView, LayerNormGradView, PerElementView, PoolWindowGradView } from "../view.ts";
 import type { PoolWindow } from "../../ops/op.ts";
 import { batchNormSplit, splitsBatchNorm } from "./batch-norm-split.ts";
+import { gridStrideLaunch } from "./simple.ts";
 
 // Kernels of the backward ops that are not GEMMs: pooling gradients and the embedding gradient
 // gather per input element (no atomics, so results are deterministic); loss gradients and the
 // normalization gradients reduce per row (a warp) or per channel (a block).
 
-const THREADS = 256;
 /** Warp-per-row kernels: 8 warps, 256 threads a block. */
 const ROWS_PER_BLOCK = 8;
 
@@ -37,7 +37,7 @@ function gather(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[
     template: "per_element", name: k.name, summary: summary + fusedNote(k), source: ctx.source(k), rules: k.rules.join(", ") || "none",
     params: args.map((a) => a.decl).join(", "), count, body: [...body, ...statements, "out[i] = acc;"],
   };
-  return { kernel, launch: perThreadLaunch(k, kernel, args, count) };
+  return { kernel, launch: gridStrideLaunch(k, kernel, args, count) };
 }
 
 /**
@@ -70,15 +70,6 @@ function elementEpilogue(ctx: CodegenContext, k: Kernel, inputs: ArgView[], name
 
 const fusedNote = (k: Kernel) => (k.epilogue.length ? `, then ${k.epilogue.map((e) => e.op).join(", ")}` : "");
 
-/** A grid-stride launch of 256-thread blocks over `count` threads (at most 65,535 blocks). */
-function perThreadLaunch(k: Kernel, kernel: { summary: string; source: readonly string[] }, args: ArgView[], count: string): LaunchView {
-  return {
-    name: k.name, kernel: `${k.name}_kernel`,
-    grid: `dim3((unsigned)std::min<size_t>((${count} + ${THREADS - 1}) / ${THREADS}, 65535))`, block: `dim3(${THREADS})`,
-    sharedBytes: "0", args, scalars: [], summary: kernel.summary, source: kernel.source, scalarArgs: "batch",
-  };
-}
-
 /**
  * A max pool's gradient whose windows tile its input (stride = kernel, no padding, sizes divisible:
  * LeNet's 2×2 pools): a thread per window (pool_window_grad.cu.hbs), or undefined where they do not.
@@ -102,7 +93,7 @@ function windowMaxPoolGrad(ctx: CodegenContext, k: Kernel, w: PoolWindow, H: num
     epilogue: statements,
     epilogueIndex: statements.some((s) => /\bi\b/.test(s)),
   };
-  return { kernel, launch: perThreadLaunch(k, kernel, args, windows) };
+  return { kernel, launch: gridStrideLaunch(k, kernel, args, windows) };
 }
 
 export function poolGradKernel(ctx: CodegenContext, k: Kernel) {

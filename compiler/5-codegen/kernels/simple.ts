@@ -30,7 +30,12 @@ export function pointwiseView(ctx: CodegenContext, k: Kernel, inputs: ArgView[],
     count,
     body,
   };
-  const launch = {
+  return { kernel, launch: gridStrideLaunch(k, kernel, args, count) };
+}
+
+/** A grid-stride launch of 256-thread blocks over `count` threads (at most 65,535 blocks). */
+export function gridStrideLaunch(k: Kernel, kernel: { readonly summary: string; readonly source: readonly string[] }, args: ArgView[], count: string): LaunchView {
+  return {
     name: k.name,
     kernel: `${k.name}_kernel`,
     grid: `dim3((unsigned)std::min<size_t>((${count} + ${THREADS - 1}) / ${THREADS}, 65535))`,
@@ -38,11 +43,10 @@ export function pointwiseView(ctx: CodegenContext, k: Kernel, inputs: ArgView[],
     sharedBytes: "0",
     args,
     scalars: [],
-    summary,
+    summary: kernel.summary,
     source: kernel.source,
     scalarArgs: "batch",
   };
-  return { kernel, launch };
 }
 
 export function poolKernel(ctx: CodegenContext, k: Kernel) {
