@@ -1,4 +1,5 @@
-import { dirname, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { Argument, Command, CommanderError, Option } from "commander";
 import { archList, className, integerInRange, modelFile, outDir, positiveNumber } from "./cli-args.ts";
 import { isFresh } from "./6-build/freshness.ts";
@@ -262,18 +263,20 @@ const countersCommand = program
   .option("-o, --out <file>", "the counters file (default: <build>/counters-<program>-b<batch>.json)")
   .option("--build <dir>", "the counter build's directory (default: build/<model>-counters)", outDir)
   .option("--json", "print the counters file instead of the table")
+  .option("--sites [n]", "after the table, each launch's n worst memory instructions (default 3): their line in model.cu, bank conflicts or sectors over the ideal", integerInRange("a count of sites", 1, 1000))
   .addOption(new Option("-p, --precision <p>", "GEMM and convolution arithmetic: fp32, or tensor cores in tf32 or bf16").choices(["fp32", "tf32", "bf16"]).default("fp32"))
   .addHelpText("after", examples(
     ["tsdp counters model.ts", "the training step's counters at batch 64, as a table and a file"],
+    ["tsdp counters model.ts --sites", "and the lines of model.cu whose accesses conflict or take extra sectors"],
     ["tsdp counters model.ts --precision bf16", "the tensor-core kernels' counters (mma.sync, cp.async staging)"],
     ["tsdp counters model.ts --batch 256 --out lenet-256.json", "at batch 256, into a file of your choice"],
     ["tsdp counters model.ts --program forward", "the inference forward instead"],
   ))
   .addHelpText("after", "\nThe build runs the kernels the GPU would (its tile shapes) with every memory access counted: ~10-100x slower than the CPU target.");
 withLimits(countersCommand)
-  .action((file: string, opts: { model?: string; batch: number; program?: "step" | "forward"; out?: string; build?: string; json?: boolean; precision: "fp32" | "tf32" | "bf16" } & LimitFlags) =>
+  .action((file: string, opts: { model?: string; batch: number; program?: "step" | "forward"; out?: string; build?: string; json?: boolean; sites?: number | true; precision: "fp32" | "tf32" | "bf16" } & LimitFlags) =>
     run(async () => {
-      const { measureCounters, formatCounters, countersJson, CountersUsageError } = await import("./counters.ts");
+      const { measureCounters, formatCounters, formatSites, countersJson, CountersUsageError } = await import("./counters.ts");
       let measured;
       try {
         measured = await measureCounters(file, { model: opts.model, batch: opts.batch, program: opts.program, out: opts.out, buildDir: opts.build, precision: opts.precision, ...limitsOf(opts) });
@@ -283,8 +286,14 @@ withLimits(countersCommand)
         process.exitCode = USAGE;
         return;
       }
-      const { file: counted, path } = measured;
-      process.stdout.write(opts.json ? countersJson(counted) : `${formatCounters(counted)}\n→ ${path}\n`);
+      const { file: counted, path, buildDir, sitesProblem } = measured;
+      if (opts.json) process.stdout.write(countersJson(counted));
+      else {
+        const cu = opts.sites === undefined ? undefined : readFileSync(join(buildDir, "model.cu"), "utf8");
+        const sites = opts.sites === undefined ? "" : `\n${formatSites(counted, opts.sites === true ? 3 : opts.sites, cu)}\n`;
+        process.stdout.write(`${formatCounters(counted)}\n${sites}→ ${path}\n`);
+      }
+      if (sitesProblem && opts.sites !== undefined) process.stderr.write(`tsdp: ${sitesProblem}\n`);
     }),
   );
 

@@ -33,6 +33,32 @@ export interface GlobalCounters {
   readonly uniqueBytesWritten: number;
 }
 
+/**
+ * One memory instruction's requests in a launch (Nsight Compute's source view): shared-memory
+ * wavefronts or global sectors, beside the fewest they could take. A launch's sites add up to its
+ * totals.
+ */
+export interface SiteCounters {
+  /** The instruction's offset in the library (for addr2line), or -1 (atomics: no instruction of their own). */
+  readonly at: number;
+  /** "shared" (loads, stores, atomics), "load" or "store" (global; atomics count as stores). */
+  readonly access: "shared" | "load" | "store";
+  readonly requests: number;
+  /** Shared sites. */
+  readonly wavefronts?: number;
+  readonly idealWavefronts?: number;
+  /** Global sites. */
+  readonly sectors?: number;
+  readonly idealSectors?: number;
+  /** Where it is in the generated code (`tsdp counters` adds it from the library's line tables). */
+  readonly source?: SiteSource;
+}
+
+/** A site's place in the generated code: the innermost frame first, then the functions it was inlined into. */
+export interface SiteSource {
+  readonly frames: readonly { readonly function: string; readonly file: string; readonly line: number }[];
+}
+
 /** One kernel launch, in launch order. */
 export interface LaunchCounters {
   /** As in the generated code, with "_kernel" ("conv1_relu_pool_kernel"). */
@@ -41,6 +67,8 @@ export interface LaunchCounters {
   readonly block: readonly [number, number, number];
   readonly shared: SharedCounters;
   readonly global: GlobalCounters;
+  /** The same counts by instruction (absent in files written before sites were counted). */
+  readonly sites?: readonly SiteCounters[];
 }
 
 /** What the library reports (tsdp_shim_counters_json, CompiledModel.hardwareCounters()). */
@@ -99,6 +127,18 @@ export function validateCountersFile(json: unknown, where: string): CountersFile
     const global = launch.global as Record<string, unknown> | undefined;
     for (const k of SHARED_FIELDS) if (!isCount(shared?.[k])) bad(`${at}.shared.${k} must be a count`);
     for (const k of GLOBAL_FIELDS) if (!isCount(global?.[k])) bad(`${at}.global.${k} must be a count`);
+    if (launch.sites !== undefined) {
+      if (!Array.isArray(launch.sites)) bad(`${at}.sites must be an array`);
+      (launch.sites as unknown[]).forEach((site, j) => {
+        const where = `${at}.sites[${j}]`;
+        const s = site as Record<string, unknown> | null;
+        if (typeof s !== "object" || s === null) bad(`${where} is not an object`);
+        if (!Number.isSafeInteger(s!.at) || (s!.at as number) < -1) bad(`${where}.at must be an offset or -1`);
+        if (s!.access !== "shared" && s!.access !== "load" && s!.access !== "store") bad(`${where}.access must be "shared", "load" or "store"`);
+        const fields = s!.access === "shared" ? ["requests", "wavefronts", "idealWavefronts"] : ["requests", "sectors", "idealSectors"];
+        for (const k of fields) if (!isCount(s![k])) bad(`${where}.${k} must be a count`);
+      });
+    }
   });
   return json as CountersFile;
 }

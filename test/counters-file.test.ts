@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { countersJson, formatCounters } from "../compiler/counters.ts";
+import { countersJson, formatCounters, formatSites } from "../compiler/counters.ts";
+import { parseAddr2line, siteExcess } from "../compiler/counters-sites.ts";
 import { bankConflicts, loadSectorsPer128B, sectorsPerLoad, storeSectorsPer128B, validateCountersFile, type CountersFile } from "../runtime/counters.ts";
 
 const fixture = join(import.meta.dirname, "fixtures", "counters", "lenet-step-b64.json");
@@ -42,6 +43,10 @@ describe("counters file", () => {
     ["a launch's grid", (f: any) => (f.launches[3].grid = [64, 1]), "launches[3].grid must be three positive integers"],
     ["a count", (f: any) => (f.launches[5].global.loadSectors = -1), "launches[5].global.loadSectors must be a count"],
     ["a missing count", (f: any) => delete f.launches[0].shared.wavefronts, "launches[0].shared.wavefronts must be a count"],
+    ["sites", (f: any) => (f.launches[2].sites = {}), "launches[2].sites must be an array"],
+    ["site's access", (f: any) => (f.launches[2].sites = [{ at: 16, access: "texture", requests: 1 }]), 'launches[2].sites[0].access must be "shared", "load" or "store"'],
+    ["site's offset", (f: any) => (f.launches[2].sites = [{ at: -2, access: "load", requests: 1, sectors: 4, idealSectors: 4 }]), "launches[2].sites[0].at must be an offset or -1"],
+    ["site's count", (f: any) => (f.launches[2].sites = [{ at: 16, access: "shared", requests: 1, sectors: 4, idealSectors: 4 }]), "launches[2].sites[0].wavefronts must be a count"],
   ])("refuses a file with a bad %s, naming the field and the file", (_what, spoil, message) => {
     const f = lenet();
     spoil(f);
@@ -51,5 +56,63 @@ describe("counters file", () => {
 
   it("refuses what is not a JSON object", () => {
     for (const v of [null, [], "x", 3]) expect(() => validateCountersFile(v, "f.json")).toThrow("f.json: not a tsdp counters file");
+  });
+
+  it("reads addr2line's inline chains: innermost frame first, discriminators and unknown frames dropped", () => {
+    const text = [
+      "0x000000000000228b",
+      "tsdp_kernels::fc1_load_a(float const*, int, int, int, int)",
+      "/tmp/build/model.cu:392 (discriminator 3)",
+      "tsdp_kernels::fc1_stage_a_ring(float (*) [36], float const*)",
+      "/tmp/build/model.cu:420",
+      "tsdp_kernels::fc1_kernel(float const*, float const*, float*, int, int)",
+      "/tmp/build/model.cu:501",
+      "0x0000000000000040",
+      "??",
+      "??:0",
+      "0x0000000000000079",
+      "float4 __ldcg<float4>(float4 const*)",
+      "/work/runtime/shim/cuda_shim.h:1200",
+      "(anonymous namespace)::tsdp_kernels::gemm<64, 4>(float const*)",
+      "/tmp/build/model.cu:77",
+      "",
+    ].join("\n");
+    const sites = parseAddr2line(text);
+    expect(sites.get(0x228b)).toEqual({
+      frames: [
+        { function: "fc1_load_a", file: "model.cu", line: 392 },
+        { function: "fc1_stage_a_ring", file: "model.cu", line: 420 },
+        { function: "fc1_kernel", file: "model.cu", line: 501 },
+      ],
+    });
+    expect(sites.has(0x40)).toBe(false);
+    expect(sites.get(0x79)!.frames.map((f) => f.function)).toEqual(["__ldcg<float4>", "gemm<64, 4>"]);
+  });
+
+  it("lists each launch's worst sites with their line in model.cu and its text", () => {
+    const file = lenet();
+    const fc1 = file.launches.find((l) => l.kernel === "fc1_kernel")!;
+    const frames = (line: number) => ({ frames: [{ function: "fc1_gather_a", file: "model.cu", line }, { function: "fc1_kernel", file: "model.cu", line: 9 }] });
+    const sites = [
+      { at: 16, access: "load" as const, requests: 10, sectors: 60, idealSectors: 40, source: frames(3) },
+      { at: 32, access: "load" as const, requests: 10, sectors: 40, idealSectors: 40, source: frames(4) },
+      { at: 48, access: "shared" as const, requests: 8, wavefronts: 24, idealWavefronts: 8, source: frames(5) },
+      { at: -1, access: "store" as const, requests: 2, sectors: 3, idealSectors: 2 },
+    ];
+    const withSites: CountersFile = { ...file, launches: file.launches.map((l) => (l === fc1 ? { ...l, sites } : l)) };
+    expect(validateCountersFile(JSON.parse(countersJson(withSites)), "f.json")).toEqual(withSites);
+    expect(sites.map(siteExcess)).toEqual([20, 0, 16, 1]);
+    const cu = ["// line 1", "// line 2", "    return a[(size_t)m * 500 + k];", "    return b[k];", "    As[k][r] = v;"].join("\n");
+    const text = formatSites(withSites, 2, cu).split("\n");
+    // the two largest excesses of fc1_kernel, largest first; the site without excess and the third are left out
+    expect(text.slice(1)).toEqual([
+      "fc1_kernel",
+      expect.stringMatching(/^  model\.cu:3 +load +10 req  6\.0 per 128 B  \+20 sectors  fc1_gather_a ← fc1_kernel$/),
+      "                 return a[(size_t)m * 500 + k];",
+      expect.stringMatching(/^  model\.cu:5 +shared +8 req  2\.0 conflicts\/req  \+16 wavefronts  fc1_gather_a ← fc1_kernel$/),
+      "                 As[k][r] = v;",
+    ]);
+    expect(formatSites(withSites, 5).split("\n")).toContainEqual(expect.stringMatching(/^  \(atomics\) +store +2 req  6\.0 per 128 B  \+1 sectors$/));
+    expect(formatSites(file, 3)).toMatch(/^No site over its ideal/);
   });
 });

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileCommand, countersFlags, linkCommand } from "../compiler/6-build/build.ts";
 import { toolVersion } from "../compiler/6-build/toolchain.ts";
 import { loadSectorsPer128B, storeSectorsPer128B, validateCountersFile, type LaunchCounters, type ShimCounters } from "../runtime/counters.ts";
+import { resolveSites, siteExcess } from "../compiler/counters-sites.ts";
 import { cachedOutput } from "./test-cache.ts";
 import { scratchDir, writeFiles } from "./helpers.ts";
 
@@ -94,6 +95,39 @@ describe("hardware counters on the CPU target (counter flavor)", () => {
     const strided = launch("copy_strided").global;
     expect(strided).toMatchObject({ loadRequests: 32, loadSectors: 32 * 32, loadIdealSectors: 128, storeSectors: 128 });
     expect(strided).toMatchObject({ bytesRead: 32 * 32 * 32, uniqueBytesRead: 4096 });
+  });
+
+  it("counts by site: each memory instruction's requests with its line, adding up to the launch's totals", async () => {
+    // Every launch's sites sum to its counters, and the conflicts and extra sectors fall on the
+    // lines that make them (addr2line on the program, built with -g1 like a counter build).
+    for (const l of launches.values()) {
+      const sites = l.sites ?? [];
+      const sum = (access: string, field: "requests" | "wavefronts" | "idealWavefronts" | "sectors" | "idealSectors") =>
+        sites.filter((s) => (access === "shared" ? s.access === "shared" : s.access === access)).reduce((n, s) => n + (s[field] ?? 0), 0);
+      expect(sum("shared", "requests"), l.kernel).toBe(l.shared.requests);
+      expect(sum("shared", "wavefronts"), l.kernel).toBe(l.shared.wavefronts);
+      expect(sum("shared", "idealWavefronts"), l.kernel).toBe(l.shared.idealWavefronts);
+      expect(sum("load", "requests") + sum("store", "requests"), l.kernel).toBe(l.global.loadRequests + l.global.storeRequests);
+      expect(sum("load", "sectors"), l.kernel).toBe(l.global.loadSectors);
+      expect(sum("load", "idealSectors"), l.kernel).toBe(l.global.loadIdealSectors);
+      expect(sum("store", "sectors"), l.kernel).toBe(l.global.storeSectors);
+    }
+    const { launches: named, problem } = await resolveSites(binaries.counters, [launch("transpose_conflicted"), launch("copy_strided")]);
+    expect(problem).toBeUndefined();
+    const lines = readFileSync(join(root, "test", "shim", "counters.cu"), "utf8").split("\n");
+    const lineOf = (text: string, after: string) => lines.indexOf(text, lines.indexOf(after)) + 1;
+    const where = (s: { source?: { frames: readonly { file: string; line: number; function: string }[] } }) => s.source?.frames[0];
+    // the transpose: the column load tile[x][y] alone conflicts, 31 extra wavefronts in each of 32 requests
+    const [transpose, strided] = named;
+    const conflicted = transpose.sites!.filter((s) => siteExcess(s) > 0);
+    expect(conflicted).toHaveLength(1);
+    expect(conflicted[0]).toMatchObject({ access: "shared", requests: 32, wavefronts: 32 * 32, idealWavefronts: 32 });
+    expect(where(conflicted[0])).toEqual({ function: "transpose_conflicted", file: "counters.cu", line: lineOf("  out[y * 32 + x] = tile[x][y];", "__global__ void transpose_conflicted(const float* in, float* out) {") });
+    // the strided copy: its load of in[i * 32] takes 32 sectors a request, its store 4
+    const load = strided.sites!.find((s) => s.access === "load")!;
+    expect(load).toMatchObject({ requests: 32, sectors: 32 * 32, idealSectors: 128 });
+    expect(where(load)).toEqual({ function: "copy_strided", file: "counters.cu", line: lineOf("  out[i] = in[i * 32];", "__global__ void copy_strided(const float* in, float* out) {") });
+    expect(strided.sites!.find((s) => s.access === "store")).toMatchObject({ requests: 32, sectors: 128, idealSectors: 128 });
   });
 
   it("counts a float4 shared load by 32 consecutive lanes as one request of 4 wavefronts without conflicts", () => {
@@ -213,6 +247,23 @@ describe("tsdp counters", () => {
     expect(fc1.global.uniqueBytesRead).toBeGreaterThanOrEqual((8 * 8 + 16 * 8 + 16) * 4);
     expect(r.stdout).toContain("fc1_relu_kernel");
     expect(r.stdout).toContain(`→ ${out}`);
+    // each launch's sites add up to it, and each site but the atomics' names its line: in model.cu,
+    // or for the optimizer's kernel in the harness (runtime/harness/step.cu)
+    const cu = readFileSync(join(dir, "build", "model.cu"), "utf8").split("\n");
+    for (const l of file.launches) {
+      expect(l.sites!.reduce((n, s) => n + (s.access === "load" ? s.sectors! : 0), 0), l.kernel).toBe(l.global.loadSectors);
+      expect(l.sites!.reduce((n, s) => n + (s.access === "shared" ? s.wavefronts! : 0), 0), l.kernel).toBe(l.shared.wavefronts);
+      for (const s of l.sites!.filter((s) => s.at >= 0)) {
+        const frames = s.source?.frames ?? [];
+        const outermost = frames.at(-1);
+        expect(outermost, `${l.kernel} +0x${s.at.toString(16)}`).toBeDefined();
+        expect(outermost!.file).toBe(l.kernel === "optimizer_update_kernel" ? "step.cu" : "model.cu");
+        // the kernel, or its k-step's multiply-adds (fc1_relu_tile_fma), which the CPU shim keeps
+        // out of line: every helper of a kernel is named after it
+        expect(outermost!.function === l.kernel || outermost!.function.startsWith(l.kernel.replace(/_kernel$/, "_")), outermost!.function).toBe(true);
+        for (const f of frames.filter((f) => f.file === "model.cu")) expect(cu[f.line - 1], `${l.kernel} model.cu:${f.line}`).toBeDefined();
+      }
+    }
     // every ThreadSanitizer entry point the instrumentation calls is the shim's (none left for a libtsan)
     const undefinedSymbols = await exec("nm", ["-D", "-u", join(dir, "build", "libmodel.so")]);
     expect(undefinedSymbols.code, undefinedSymbols.stderr).toBe(0);
@@ -232,8 +283,17 @@ describe("tsdp counters", () => {
       "model.ts": `import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";\nexport class Runs extends nn.Module {\n  fc1 = new nn.Linear(44, 36);\n  fc2 = new nn.Linear(36, 3);\n  forward(x: Tensor<[Batch, 44]>) {\n    return this.fc2(F.relu(this.fc1(x)));\n  }\n}\nexport const training = new Training(Runs, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n`,
     });
     const out = join(dir, "runs.json");
-    const r = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "counters", join(model, "model.ts"), "--batch", "8", "--build", join(dir, "runs"), "--out", out]);
+    const r = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "counters", join(model, "model.ts"), "--batch", "8", "--build", join(dir, "runs"), "--out", out, "--sites", "2"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    // --sites 2: the weight gradient's stores that straddle sectors (rows of 44 floats) are among its two
+    // worst sites, named by their line in model.cu with the line's text under it
+    const listed = r.stdout.slice(r.stdout.indexOf("Sites over their ideal"));
+    const ofWgrad = listed.slice(listed.indexOf("\nfc1_matmul_sum_kernel\n") + 1).split("\n").slice(1);
+    const siteLines = ofWgrad.slice(0, ofWgrad.findIndex((line) => !line.startsWith("  ")));
+    expect(siteLines.filter((line) => /^  model\.cu:\d+ +(shared|load|store) /.test(line)).length, listed).toBeGreaterThan(0);
+    expect(siteLines.filter((line) => /^  model\.cu:\d+ /.test(line)).length, listed).toBeLessThanOrEqual(2);
+    expect(siteLines.join("\n"), listed).toMatch(/^  model\.cu:\d+ +store .*per 128 B/m);
+    expect(siteLines.join("\n"), listed).toMatch(/reinterpret_cast<float4\*>\(&out\[/);
     const file = validateCountersFile(JSON.parse(readFileSync(out, "utf8")), out);
     const wgrad = file.launches.find((l) => l.kernel === "fc1_matmul_sum_kernel");
     expect(wgrad, file.launches.map((l) => l.kernel).join(", ")).toBeDefined();

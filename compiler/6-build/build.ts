@@ -62,9 +62,10 @@ export const memcheckFlags = ["-O0", "-g1", "-fsanitize=address", "-fno-omit-fra
  * global sectors per warp request. The library links without libtsan (the shim defines its entry
  * points), so it loads like any other. -fno-tree-vectorize: GCC would otherwise merge a thread's
  * adjacent scalar accesses into vector ones nvcc does not make; -fno-tree-sra: a float4 read from
- * memory stays one 16-byte access (LDS.128) instead of four scalar ones. Measured: counters.h.
+ * memory stays one 16-byte access (LDS.128) instead of four scalar ones; -g1: line tables, by which
+ * `tsdp counters --sites` names each access's line (it changes no instruction). Measured: counters.h.
  */
-export const countersFlags = ["-O2", "-fno-tree-vectorize", "-fno-tree-sra", "-fsanitize=thread", "--param", "tsan-instrument-func-entry-exit=0", "-DTSDP_SHIM_COUNTERS=1"];
+export const countersFlags = ["-O2", "-g1", "-fno-tree-vectorize", "-fno-tree-sra", "-fsanitize=thread", "--param", "tsan-instrument-func-entry-exit=0", "-DTSDP_SHIM_COUNTERS=1"];
 
 const flavorOf = (memcheck: boolean | BuildFlavor): BuildFlavor => (memcheck === true ? "memcheck" : memcheck === false ? "plain" : memcheck);
 

@@ -58,13 +58,17 @@
 // counted as one access of that size. test/shim/counters.cu checks the known answers.
 //
 // Output: per launch, in launch order: the kernel's name (as spelled at the launch, without
-// namespace and parentheses), grid, block and the counters above. The library exports
+// namespace and parentheses), grid, block, the counters above, and the same counts by site: each
+// memory instruction of the kernel that made requests, as its offset in the library ("at", for
+// addr2line; the counter flavor keeps line tables, -g1), with its requests and its wavefronts or
+// sectors beside their ideal. A launch's sites add up to its totals. The library exports
 //   const char* tsdp_shim_counters_json()   {"version":1,"launches":[...]} (valid until the next call)
 //   void tsdp_shim_counters_reset()         forgets the launches so far
 // and with TSDP_SHIM_COUNTERS=/path.json in the environment writes that JSON there at exit.
 // `tsdp counters model.ts` (compiler/counters.ts) adds the model, batch and program.
 
 #pragma once
+#include <dlfcn.h>
 #include <pthread.h>
 #include <string>
 #include <unordered_map>
@@ -80,8 +84,21 @@ namespace counters {
 
 enum Kind : unsigned { kSharedLoad, kSharedStore, kSharedAtomic, kGlobalLoad, kGlobalStore, kGlobalAtomic, kKinds };
 
+/**
+ * One instruction's requests in a launch (a site, as Nsight Compute's source view counts them):
+ * shared-memory wavefronts, or global sectors, with their ideal. The instruction is the hook's
+ * return address; atomics have none (pc 0).
+ */
+struct Site {
+  std::uintptr_t pc = 0;
+  unsigned kind = 0;  // Kind
+  std::uint64_t requests = 0, units = 0, ideal = 0;
+};
+
 struct Launch {
   std::string kernel;
+  std::vector<Site> sites;
+  std::unordered_map<std::uint64_t, std::size_t> site_at;  // (pc, kind) → index in sites
   dim3 grid, block;
   std::uint64_t sharedRequests = 0, wavefronts = 0, idealWavefronts = 0;
   std::uint64_t loadRequests = 0, loadSectors = 0, loadIdealSectors = 0;
@@ -238,8 +255,14 @@ TSDP_COUNTERS_FN void sort_small(std::uint64_t* v, unsigned n) {
   }
 }
 
+/** What one request took: wavefronts or sectors, and the fewest it could have taken. */
+struct Took {
+  std::uint64_t units = 0, ideal = 0;
+};
+
 /** Wavefronts of a shared-memory request (its lanes' accesses, by lane; 0 = inactive lane). */
-TSDP_COUNTERS_FN void shared_request(Launch& l, const std::uint64_t* lane, unsigned lanes) {
+TSDP_COUNTERS_FN Took shared_request(Launch& l, const std::uint64_t* lane, unsigned lanes) {
+  Took took;
   unsigned size = 0;
   for (unsigned i = 0; i < lanes; ++i)
     if (lane[i] && size_of(lane[i]) > size) size = size_of(lane[i]);
@@ -262,9 +285,12 @@ TSDP_COUNTERS_FN void shared_request(Launch& l, const std::uint64_t* lane, unsig
       }
     }
     if (most == 0) continue;
-    l.wavefronts += most;
-    l.idealWavefronts += 1;
+    took.units += most;
+    took.ideal += 1;
   }
+  l.wavefronts += took.units;
+  l.idealWavefronts += took.ideal;
+  return took;
 }
 
 /** Marks bytes [a, a + n) as touched; `last` caches the sector touched before. */
@@ -283,7 +309,7 @@ TSDP_COUNTERS_FN void touch(SectorBytes& bytes, std::uintptr_t a, std::size_t n,
 }
 
 /** Sectors of a global-memory request. */
-TSDP_COUNTERS_FN void global_request(Launch& l, State& s, const std::uint64_t* lane, unsigned lanes, bool load) {
+TSDP_COUNTERS_FN Took global_request(Launch& l, State& s, const std::uint64_t* lane, unsigned lanes, bool load) {
   std::uint64_t starts[32], sectors[32 * 2];  // an access of up to 16 bytes spans at most 2 sectors
   std::uintptr_t end_of[32];
   unsigned nr = 0, ns = 0;
@@ -313,14 +339,22 @@ TSDP_COUNTERS_FN void global_request(Launch& l, State& s, const std::uint64_t* l
   (load ? l.loadRequests : l.storeRequests) += 1;
   (load ? l.loadSectors : l.storeSectors) += distinct;
   (load ? l.loadIdealSectors : l.storeIdealSectors) += (bytes + 31) / 32;
+  return Took{distinct, (bytes + 31) / 32};
 }
 
 // ---- Hooks called by the shim ----------------------------------------------------------------
 
-/** One warp-level request from its lanes' accesses (0 = a lane without one). */
-TSDP_COUNTERS_FN void request(Launch& l, State& s, unsigned kind, const std::uint64_t* lane, unsigned lanes) {
-  if (kind <= kSharedAtomic) shared_request(l, lane, lanes);
-  else global_request(l, s, lane, lanes, kind == kGlobalLoad);
+/** One warp-level request from its lanes' accesses (0 = a lane without one), made by instruction pc. */
+TSDP_COUNTERS_FN void request(Launch& l, State& s, unsigned kind, const std::uint64_t* lane, unsigned lanes, std::uintptr_t pc) {
+  const Took took = kind <= kSharedAtomic ? shared_request(l, lane, lanes) : global_request(l, s, lane, lanes, kind == kGlobalLoad);
+  // (callers hold Paused: the map is the standard library's code)
+  const std::uint64_t key = (std::uint64_t(pc) << 3) | kind;
+  auto [it, added] = l.site_at.try_emplace(key, l.sites.size());
+  if (added) l.sites.push_back(Site{pc, kind});
+  Site& site = l.sites[it->second];
+  site.requests += 1;
+  site.units += took.units;
+  site.ideal += took.ideal;
 }
 
 /**
@@ -350,7 +384,7 @@ inline void divergent_requests(Launch& l, State& s, unsigned kind, const Log* lo
     std::fill(lane, lane + 32, 0);
     std::size_t h = g;
     for (; h < keys.size() && keys[h].pc == keys[g].pc && keys[h].n == keys[g].n; ++h) lane[keys[h].lane] = keys[h].e;
-    request(l, s, kind, lane, lanes);
+    request(l, s, kind, lane, lanes, keys[g].pc);
     g = h;
   }
 }
@@ -387,7 +421,7 @@ TSDP_COUNTERS_FN void flush() {
       } else {
         for (std::size_t n = 0; n < most; ++n) {
           for (unsigned i = 0; i < lanes; ++i) lane[i] = n < warp[i].size ? warp[i].data[n].e : 0;
-          request(l, s, k, lane, lanes);
+          request(l, s, k, lane, lanes, warp[ref].data[n].pc);
         }
       }
       for (unsigned i = 0; i < lanes; ++i) s.log[w0 + i][k].size = 0;
@@ -512,6 +546,25 @@ inline void append_json(std::string& out, const Launch& l) {
                 (unsigned long long)(l.storeSectors * 32), (unsigned long long)l.uniqueBytesRead,
                 (unsigned long long)l.uniqueBytesWritten);
   out += buf;
+  out.pop_back();  // the launch's closing brace: its sites follow
+  out += ",\"sites\":[";
+  for (std::size_t i = 0; i < l.sites.size(); ++i) {
+    const Site& site = l.sites[i];
+    // "at": the instruction's offset in its library (what addr2line -e <library> reads): one byte
+    // before the hook's return address, inside the call, so that the line is the access's own.
+    // -1 for atomics, which have no instruction of their own.
+    long long at = -1;
+    Dl_info info;
+    if (site.pc && dladdr(reinterpret_cast<void*>(site.pc), &info) && info.dli_fbase)
+      at = (long long)(site.pc - reinterpret_cast<std::uintptr_t>(info.dli_fbase) - 1);
+    const bool shared = site.kind <= kSharedAtomic;
+    const char* access = shared ? "shared" : site.kind == kGlobalLoad ? "load" : "store";
+    std::snprintf(buf, sizeof buf, "%s{\"at\":%lld,\"access\":\"%s\",\"requests\":%llu,\"%s\":%llu,\"%s\":%llu}", i ? "," : "", at, access,
+                  (unsigned long long)site.requests, shared ? "wavefronts" : "sectors", (unsigned long long)site.units,
+                  shared ? "idealWavefronts" : "idealSectors", (unsigned long long)site.ideal);
+    out += buf;
+  }
+  out += "]}";
 }
 
 inline const char* json() {
