@@ -208,7 +208,7 @@ withLimits(inspectCommand)
       if (opts.kernel) {
         const { inspectKernel, formatKernelInspection, UnknownKernelError } = await import("./tuning/kernel-report.ts");
         try {
-          const r = inspectKernel(compiled, opts.kernel, { batch, shapeFor: opts.shapeFor, precision: opts.precision ?? "fp32", gpu: opts.gpu });
+          const r = inspectKernel(compiled, opts.kernel, { batch, shapeFor: opts.shapeFor, precision: opts.precision ?? "fp32", gpu: opts.gpu, counters });
           process.stdout.write((opts.json ? JSON.stringify(r, null, 2) : formatKernelInspection(r)) + "\n");
         } catch (e) {
           if (!(e instanceof UnknownKernelError)) throw e;
@@ -276,7 +276,7 @@ const countersCommand = program
 withLimits(countersCommand)
   .action((file: string, opts: { model?: string; batch: number; program?: "step" | "forward"; out?: string; build?: string; json?: boolean; sites?: number | true; precision: "fp32" | "tf32" | "bf16" } & LimitFlags) =>
     run(async () => {
-      const { measureCounters, formatCounters, formatSites, countersJson, CountersUsageError } = await import("./counters.ts");
+      const [{ measureCounters, formatCounters, countersJson, CountersUsageError }, { formatSites }] = await Promise.all([import("./counters.ts"), import("./counters-sites.ts")]);
       let measured;
       try {
         measured = await measureCounters(file, { model: opts.model, batch: opts.batch, program: opts.program, out: opts.out, buildDir: opts.build, precision: opts.precision, ...limitsOf(opts) });

@@ -5,7 +5,7 @@
 // in `fc2_load_a`, inlined into the staging `fc2_stage_a_ring`, inlined into `fc2_kernel`.
 import { spawn } from "node:child_process";
 import { basename } from "node:path";
-import type { LaunchCounters, SiteCounters, SiteSource } from "../runtime/counters.ts";
+import type { CountersFile, LaunchCounters, SiteCounters, SiteSource } from "../runtime/counters.ts";
 
 /** The launches with each site's source added; `problem` says why none could be named. */
 export interface ResolvedSites {
@@ -13,17 +13,25 @@ export interface ResolvedSites {
   readonly problem?: string;
 }
 
-/** Names the sites of `launches` from the line tables of `binary` (the counter build's library). */
-export async function resolveSites(binary: string, launches: readonly LaunchCounters[]): Promise<ResolvedSites> {
+/**
+ * Names the sites of `launches` from the line tables of `binary` (the counter build's library);
+ * with `cu` (its model.cu's text) each source also keeps its line's text, so that the counters file
+ * reads on its own.
+ */
+export async function resolveSites(binary: string, launches: readonly LaunchCounters[], cu?: string): Promise<ResolvedSites> {
   const offsets = [...new Set(launches.flatMap((l) => (l.sites ?? []).map((s) => s.at)).filter((at) => at >= 0))];
   if (offsets.length === 0) return { launches: [...launches] };
   const input = offsets.map((at) => `0x${at.toString(16)}`).join("\n") + "\n";
   const run = await addr2line(binary, input);
   if ("problem" in run) return { launches: [...launches], problem: run.problem };
   const sources = parseAddr2line(run.stdout);
+  const lines = cu?.split("\n");
   const withSource = (s: SiteCounters): SiteCounters => {
-    const source = s.at >= 0 ? sources.get(s.at) : undefined;
-    return source ? { ...s, source } : s;
+    const found = s.at >= 0 ? sources.get(s.at) : undefined;
+    if (!found) return s;
+    const frame = siteFrame({ ...s, source: found });
+    const text = frame?.file === "model.cu" ? lines?.[frame.line - 1]?.trim() : undefined;
+    return { ...s, source: text ? { ...found, text } : found };
   };
   return { launches: launches.map((l) => (l.sites ? { ...l, sites: l.sites.map(withSource) } : l)) };
 }
@@ -105,4 +113,45 @@ export const siteExcess = (s: SiteCounters): number => (s.access === "shared" ? 
 export function siteFrame(s: SiteCounters, file = "model.cu"): SiteSource["frames"][number] | undefined {
   const frames = s.source?.frames ?? [];
   return frames.find((f) => f.file === file) ?? frames[0];
+}
+
+/**
+ * The sites over their ideal (`tsdp counters --sites`): per launch, the `top` sites with the most
+ * wavefronts or sectors beyond the fewest they could take, each with its line in model.cu, the
+ * functions it was inlined into, and the line's text (`cu`: model.cu's text, when at hand).
+ */
+export function formatSites(file: CountersFile, top: number, cu?: string): string {
+  const out: string[] = [];
+  for (const l of file.launches) {
+    const lines = siteLines(l, top, cu);
+    if (lines.length) out.push(l.kernel, ...lines);
+  }
+  const head = `Sites over their ideal, the ${top} largest per launch (shared: wavefronts beyond one per phase; global: sectors beyond the fewest that hold each request's bytes):`;
+  return out.length ? [head, ...out].join("\n") : "No site over its ideal: no bank conflicts, and every global request in the fewest sectors that hold its bytes.";
+}
+
+/**
+ * A launch's `top` sites with the most beyond their ideal, two lines each (what and where; the
+ * line's text, from `cu` or the site's own copy), indented by two spaces.
+ */
+export function siteLines(l: LaunchCounters, top: number, cu?: string): string[] {
+  const source = cu?.split("\n");
+  const out: string[] = [];
+  const worst = (l.sites ?? [])
+    .filter((s) => siteExcess(s) > 0)
+    .sort((a, b) => siteExcess(b) - siteExcess(a))
+    .slice(0, top);
+  for (const s of worst) {
+    const frame = siteFrame(s);
+    const where = frame ? `${frame.file}:${frame.line}` : s.at >= 0 ? `+0x${s.at.toString(16)}` : "(atomics)";
+    const measure =
+      s.access === "shared"
+        ? `${(siteExcess(s) / s.requests).toFixed(1)} conflicts/req  +${siteExcess(s).toLocaleString("en-US")} wavefronts`
+        : `${((4 * s.sectors!) / s.idealSectors!).toFixed(1)} per 128 B  +${siteExcess(s).toLocaleString("en-US")} sectors`;
+    const chain = (s.source?.frames ?? []).map((f) => f.function).join(" ← ");
+    out.push(`  ${where.padEnd(14)} ${s.access.padEnd(6)} ${s.requests.toLocaleString("en-US").padStart(9)} req  ${measure}${chain ? `  ${chain}` : ""}`);
+    const text = (frame?.file === "model.cu" ? source?.[frame.line - 1]?.trim() : undefined) ?? s.source?.text;
+    if (text) out.push(`  ${"".padEnd(14)} ${text.length > 140 ? `${text.slice(0, 137)}...` : text}`);
+  }
+  return out;
 }

@@ -13,7 +13,7 @@ import { defaultOutDir } from "./build-paths.ts";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
 import { bankConflicts, loadSectorsPer128B, sectorsPerLoad, sectorsPerStore, storeSectorsPer128B, type CountersFile } from "../runtime/counters.ts";
 import { BATCH, type IOSpec, type Manifest } from "../runtime/manifest.ts";
-import { resolveSites, siteExcess, siteFrame } from "./counters-sites.ts";
+import { resolveSites } from "./counters-sites.ts";
 
 export interface CountersOptions extends LowerOptions {
   /** Samples in the run (default 64). */
@@ -68,7 +68,7 @@ export async function measureCounters(modelFile: string, options: CountersOption
     const counted = model.hardwareCounters();
     if (!counted) throw new Error(`tsdp counters: ${buildDir} is not a counter build (internal error: compile({ counters: true }) made it)`);
     // each site's line in model.cu, from the library's line tables
-    const sites = await resolveSites(join(buildDir, "libmodel.so"), counted.launches);
+    const sites = await resolveSites(join(buildDir, "libmodel.so"), counted.launches, readFileSync(join(buildDir, "model.cu"), "utf8"));
     const file: CountersFile = { version: 1, model: manifest.model, batch, program, launches: sites.launches };
     const path = resolve(options.out ?? join(buildDir, `counters-${program}-b${batch}.json`));
     mkdirSync(dirname(path), { recursive: true });
@@ -132,35 +132,3 @@ export function formatCounters(file: CountersFile): string {
 }
 
 const bytes = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} KB` : `${n} B`);
-
-/**
- * The sites over their ideal (`tsdp counters --sites`): per launch, the `top` sites with the most
- * wavefronts or sectors beyond the fewest they could take, each with its line in model.cu, the
- * functions it was inlined into, and the line's text (`cu`: model.cu's text, when at hand).
- */
-export function formatSites(file: CountersFile, top: number, cu?: string): string {
-  const source = cu?.split("\n");
-  const out: string[] = [];
-  for (const l of file.launches) {
-    const worst = (l.sites ?? [])
-      .filter((s) => siteExcess(s) > 0)
-      .sort((a, b) => siteExcess(b) - siteExcess(a))
-      .slice(0, top);
-    if (worst.length === 0) continue;
-    out.push(l.kernel);
-    for (const s of worst) {
-      const frame = siteFrame(s);
-      const where = frame ? `${frame.file}:${frame.line}` : s.at >= 0 ? `+0x${s.at.toString(16)}` : "(atomics)";
-      const measure =
-        s.access === "shared"
-          ? `${(siteExcess(s) / s.requests).toFixed(1)} conflicts/req  +${siteExcess(s).toLocaleString("en-US")} wavefronts`
-          : `${((4 * s.sectors!) / s.idealSectors!).toFixed(1)} per 128 B  +${siteExcess(s).toLocaleString("en-US")} sectors`;
-      const chain = (s.source?.frames ?? []).map((f) => f.function).join(" ← ");
-      out.push(`  ${where.padEnd(14)} ${s.access.padEnd(6)} ${s.requests.toLocaleString("en-US").padStart(9)} req  ${measure}${chain ? `  ${chain}` : ""}`);
-      const text = frame?.file === "model.cu" ? source?.[frame.line - 1]?.trim() : undefined;
-      if (text) out.push(`  ${"".padEnd(14)} ${text.length > 140 ? `${text.slice(0, 137)}...` : text}`);
-    }
-  }
-  const head = `Sites over their ideal, the ${top} largest per launch (shared: wavefronts beyond one per phase; global: sectors beyond the fewest that hold each request's bytes):`;
-  return out.length ? [head, ...out].join("\n") : "No site over its ideal: no bank conflicts, and every global request in the fewest sectors that hold its bytes.";
-}

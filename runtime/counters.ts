@@ -57,6 +57,8 @@ export interface SiteCounters {
 /** A site's place in the generated code: the innermost frame first, then the functions it was inlined into. */
 export interface SiteSource {
   readonly frames: readonly { readonly function: string; readonly file: string; readonly line: number }[];
+  /** The text of the innermost frame's line in model.cu (the counter build's), trimmed. */
+  readonly text?: string;
 }
 
 /** One kernel launch, in launch order. */
@@ -137,6 +139,13 @@ export function validateCountersFile(json: unknown, where: string): CountersFile
         if (s!.access !== "shared" && s!.access !== "load" && s!.access !== "store") bad(`${where}.access must be "shared", "load" or "store"`);
         const fields = s!.access === "shared" ? ["requests", "wavefronts", "idealWavefronts"] : ["requests", "sectors", "idealSectors"];
         for (const k of fields) if (!isCount(s![k])) bad(`${where}.${k} must be a count`);
+        if (s!.source !== undefined) {
+          const source = s!.source as Record<string, unknown> | null;
+          const frames = source?.frames;
+          const isFrame = (f: any) => typeof f === "object" && f !== null && typeof f.function === "string" && typeof f.file === "string" && Number.isSafeInteger(f.line) && f.line > 0;
+          if (!Array.isArray(frames) || !frames.every(isFrame)) bad(`${where}.source.frames must be a list of { function, file, line }`);
+          if (source!.text !== undefined && typeof source!.text !== "string") bad(`${where}.source.text must be a string`);
+        }
       });
     }
   });

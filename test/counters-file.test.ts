@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { countersJson, formatCounters, formatSites } from "../compiler/counters.ts";
-import { parseAddr2line, siteExcess } from "../compiler/counters-sites.ts";
+import { countersJson, formatCounters } from "../compiler/counters.ts";
+import { formatSites, parseAddr2line, siteExcess } from "../compiler/counters-sites.ts";
 import { bankConflicts, loadSectorsPer128B, sectorsPerLoad, storeSectorsPer128B, validateCountersFile, type CountersFile } from "../runtime/counters.ts";
 
 const fixture = join(import.meta.dirname, "fixtures", "counters", "lenet-step-b64.json");
@@ -47,6 +47,7 @@ describe("counters file", () => {
     ["site's access", (f: any) => (f.launches[2].sites = [{ at: 16, access: "texture", requests: 1 }]), 'launches[2].sites[0].access must be "shared", "load" or "store"'],
     ["site's offset", (f: any) => (f.launches[2].sites = [{ at: -2, access: "load", requests: 1, sectors: 4, idealSectors: 4 }]), "launches[2].sites[0].at must be an offset or -1"],
     ["site's count", (f: any) => (f.launches[2].sites = [{ at: 16, access: "shared", requests: 1, sectors: 4, idealSectors: 4 }]), "launches[2].sites[0].wavefronts must be a count"],
+    ["site's source", (f: any) => (f.launches[2].sites = [{ at: 16, access: "load", requests: 1, sectors: 4, idealSectors: 4, source: { frames: [{ function: "k", file: "model.cu", line: 0 }] } }]), "launches[2].sites[0].source.frames must be a list of { function, file, line }"],
   ])("refuses a file with a bad %s, naming the field and the file", (_what, spoil, message) => {
     const f = lenet();
     spoil(f);

@@ -5,7 +5,8 @@ import { CompileError, type Diagnostic } from "../compiler/diagnostics/diagnosti
 import { formatDiagnostics } from "../compiler/diagnostics/format.ts";
 import { compile, generate, recordedOptions, type CompileOptions } from "../compiler/pipeline.ts";
 import { isFresh } from "../compiler/6-build/freshness.ts";
-import { inspectKernel } from "../compiler/tuning/kernel-report.ts";
+import { formatKernelInspection, inspectKernel } from "../compiler/tuning/kernel-report.ts";
+import type { CountersFile } from "../compiler/inspect-gpu.ts";
 import { jsonSpans, lineCol, pathKey } from "../compiler/tuning/json-locations.ts";
 import { verifyTuning } from "../compiler/tuning/verify.ts";
 import { formatTune, tune } from "../compiler/tuning/tune.ts";
@@ -170,6 +171,37 @@ describe("tsdp inspect --kernel", () => {
     const fc2 = inspectKernel(c, "fc2", { batch: 64, shapeFor: "gpu", precision: "fp32" });
     expect(fc2.knobs.find((k) => k.knob === "splitK")).toMatchObject({ value: 1, origin: "autotuner" });
     expect(() => inspectKernel(c, "fc2x", { batch: 64, shapeFor: "gpu", precision: "fp32" })).toThrow(/fc2x is not a kernel of SimpleModel \(nearest: fc2/);
+  });
+
+  it("shows the kernel's launches in a counters file, with their worst sites and the lines they are on", () => {
+    const c = gen(lenetWith(), { target: "cuda", shapeFor: "gpu" });
+    const launch = (kernel: string, loadSectors: number, sites: unknown[] = []) => ({
+      kernel,
+      grid: [1, 4, 32] as const,
+      block: [128, 1, 1] as const,
+      shared: { requests: 100, wavefronts: 110, idealWavefronts: 100 },
+      global: { loadRequests: 10, loadSectors, loadIdealSectors: 40, storeRequests: 2, storeSectors: 8, storeIdealSectors: 8, bytesRead: loadSectors * 32, bytesWritten: 256, uniqueBytesRead: 1280, uniqueBytesWritten: 256 },
+      sites: sites as never,
+    });
+    const gather = { at: 4096, access: "load", requests: 10, sectors: 48, idealSectors: 40, source: { frames: [{ function: "conv2_conv2d_grad_weight_sum_gather_b", file: "model.cu", line: 2607 }, { function: "conv2_conv2d_grad_weight_sum_kernel", file: "model.cu", line: 2700 }], text: "return b[c.base + r.tap];" } };
+    const staging = { at: 4200, access: "shared", requests: 100, wavefronts: 110, idealWavefronts: 100, source: { frames: [{ function: "conv2_conv2d_grad_weight_sum_kernel", file: "model.cu", line: 2650 }], text: "Bs[bc][br0 + i * 4] = v;" } };
+    const counters: CountersFile = { file: "lenet.json", version: 1, model: "SimpleModel", batch: 64, program: "step", launches: [launch("fc2_kernel", 40), launch("conv2_conv2d_grad_weight_sum_kernel", 48, [gather, staging, { ...gather, at: 5000, sectors: 40 }])] };
+    const r = inspectKernel(c, "conv2_conv2d_grad_weight_sum", { batch: 64, shapeFor: "gpu", precision: "fp32", gpu: "h100", counters: [counters] });
+    // its launch alone (not fc2's), with the measures tsdp counters prints: 10 extra wavefronts in 100
+    // requests, 48 sectors where 40 would do (4.8 per 128 B); the site at its ideal is not listed
+    expect(r.counted).toHaveLength(1);
+    expect(r.counted![0]).toMatchObject({ file: "lenet.json", program: "step", batch: 64, kernel: "conv2_conv2d_grad_weight_sum_kernel", conflictsPerRequest: 0.1, storesPer128B: 4 });
+    expect(r.counted![0].loadsPer128B).toBeCloseTo(4.8, 12);
+    expect(r.counted![0].sites).toEqual([
+      expect.stringMatching(/^  model\.cu:2650 +shared +100 req  0\.1 conflicts\/req  \+10 wavefronts  conv2_conv2d_grad_weight_sum_kernel$/),
+      "                 Bs[bc][br0 + i * 4] = v;",
+      expect.stringMatching(/^  model\.cu:2607 +load +10 req  4\.8 per 128 B  \+8 sectors  conv2_conv2d_grad_weight_sum_gather_b ← conv2_conv2d_grad_weight_sum_kernel$/),
+      "                 return b[c.base + r.tap];",
+    ]);
+    const text = formatKernelInspection(r);
+    expect(text).toContain("Counted (lenet.json: the step at batch 64, on the CPU target with the GPU's kernel shapes)");
+    expect(text).toContain("conv2_conv2d_grad_weight_sum: 0.1 bank conflicts per shared request; sectors per 128 B: loads 4.8, stores 4.0");
+    expect(inspectKernel(c, "conv2_conv2d_grad_weight_sum", { batch: 64, shapeFor: "gpu", precision: "fp32" }).counted).toBeUndefined();
   });
 });
 

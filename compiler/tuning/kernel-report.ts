@@ -12,6 +12,9 @@ import { FAMILY_KNOBS, type KnobFamily, type KnobReport, type KnobValue } from "
 import { kernelKnobs } from "./tuned-shapes.ts";
 import { formatLegal, nearest } from "./tuning-file.ts";
 import { kernelGemmMaps } from "../5-codegen/kernels/gemm-shape.ts";
+import { bankConflicts, loadSectorsPer128B, storeSectorsPer128B } from "../../runtime/counters.ts";
+import type { CountersFile } from "../inspect-gpu.ts";
+import { siteLines } from "../counters-sites.ts";
 
 // `tsdp inspect --kernel NAME` (issue 18, item 1): one kernel — the TypeScript lines it came from,
 // its knobs with their values, legal values and origins (heuristic, tuning file, autotuner), its
@@ -62,6 +65,21 @@ export interface KernelInspection {
   readonly batch: number;
   readonly launches: readonly { program: string; kernel: string; template: string; grid: string; block: string; flops: number; bytes: number; estimate?: Pick<LaunchEstimate, "time" | "bound" | "peakFraction" | "waves" | "grid" | "block"> }[];
   readonly gpu?: string;
+  /** Its launches in the counters files given (tsdp counters), with their worst sites. */
+  readonly counted?: readonly CountedLaunch[];
+}
+
+/** One launch of the kernel as a counters file has it. */
+export interface CountedLaunch {
+  readonly file: string;
+  readonly program: string;
+  readonly batch: number;
+  readonly kernel: string;
+  readonly conflictsPerRequest: number;
+  readonly loadsPer128B: number;
+  readonly storesPer128B: number;
+  /** Its three sites with the most beyond their ideal, as `tsdp counters --sites` prints them. */
+  readonly sites: readonly string[];
 }
 
 export class UnknownKernelError extends Error {}
@@ -89,6 +107,8 @@ export interface InspectKernelOptions {
   readonly shapeFor: ShapeFor;
   readonly precision: Precision;
   readonly gpu?: GpuName;
+  /** Counters files (tsdp counters) whose launches of this kernel to show. */
+  readonly counters?: readonly CountersFile[];
 }
 
 export function inspectKernel(c: Compiled, name: string, o: InspectKernelOptions): KernelInspection {
@@ -134,7 +154,26 @@ export function inspectKernel(c: Compiled, name: string, o: InspectKernelOptions
       };
     }),
     ...(o.gpu ? { gpu: GPUS[o.gpu].label } : {}),
+    ...(o.counters?.length ? { counted: countedLaunches(o.counters, new Set(launches.map((l) => l.kernel))) } : {}),
   };
+}
+
+/** The counted launches of these kernels (by name, as the counters file spells them), file by file. */
+function countedLaunches(files: readonly CountersFile[], kernels: ReadonlySet<string>): CountedLaunch[] {
+  return files.flatMap((f) =>
+    f.launches
+      .filter((l) => kernels.has(l.kernel))
+      .map((l) => ({
+        file: f.file,
+        program: f.program,
+        batch: f.batch,
+        kernel: l.kernel,
+        conflictsPerRequest: l.shared.requests ? bankConflicts(l) / l.shared.requests : 0,
+        loadsPer128B: loadSectorsPer128B(l),
+        storesPer128B: storeSectorsPer128B(l),
+        sites: siteLines(l, 3),
+      })),
+  );
 }
 
 const FAMILY_WORDS: Record<KnobFamily, string> = { gemm: "fp32 GEMM (templates/kernels/gemm.cu.hbs)", gemm_tc: "tensor-core GEMM (gemm_tc.cu.hbs)", pointwise: "fused pointwise (fused_pointwise.cu.hbs)" };
@@ -160,5 +199,10 @@ export function formatKernelInspection(r: KernelInspection): string {
   ]);
   out.push(...(rows.length ? textTable([head, ...rows], [4, 5, 6]) : ["  (no launch of its own: cuBLASLt or another kernel runs it)"]));
   if (!r.gpu) out.push("  (add --gpu h100 for the performance model's estimate; tsdp counters measures bank conflicts and sectors per request)");
+  for (const c of r.counted ?? []) {
+    out.push("", `Counted (${c.file}: the ${c.program} at batch ${c.batch}, on the CPU target with the GPU's kernel shapes)`);
+    out.push(`  ${c.kernel.replace(/_kernel$/, "")}: ${c.conflictsPerRequest.toFixed(1)} bank conflicts per shared request; sectors per 128 B: loads ${c.loadsPer128B.toFixed(1)}, stores ${c.storesPer128B.toFixed(1)} (4 = whole sectors)`);
+    out.push(...(c.sites.length ? c.sites : ["  every site at its ideal: no conflicts, and each request in the fewest sectors that hold its bytes"]));
+  }
   return out.join("\n");
 }
