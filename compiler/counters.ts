@@ -1,8 +1,9 @@
 // `tsdp counters model.ts`: what a GPU profiler would count for one run of a model's training step
 // (or forward), measured on the CPU target. Builds the counter flavor (runtime/shim/counters.h)
 // with the GPU's kernel shapes (shapeFor "gpu": the launches counted are the ones the GPU would
-// run), loads it, runs the program once on random data of the model's input shapes, and writes the
-// counters file (runtime/counters.ts) that `tsdp inspect --gpu ... --counters <file>` reads.
+// run), loads it, runs the program once on random data of the model's input shapes, names each
+// counted site's line from the library's line tables (counters-sites.ts), and writes the counters
+// file (runtime/counters.ts) that `tsdp inspect --gpu ... --counters <file>` reads.
 import { mulberry32 } from "./reference/rng.ts";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
