@@ -202,6 +202,9 @@ describe("tsdp inspect --kernel", () => {
     expect(text).toContain("Counted (lenet.json: the step at batch 64, on the CPU target with the GPU's kernel shapes)");
     expect(text).toContain("conv2_conv2d_grad_weight_sum: 0.1 bank conflicts per shared request; sectors per 128 B: loads 4.8, stores 4.0");
     expect(inspectKernel(c, "conv2_conv2d_grad_weight_sum", { batch: 64, shapeFor: "gpu", precision: "fp32" }).counted).toBeUndefined();
+    // counters of another model are refused, naming the file and both models
+    const other = { ...counters, model: "ResNet" };
+    expect(() => inspectKernel(c, "conv2_conv2d_grad_weight_sum", { batch: 64, shapeFor: "gpu", precision: "fp32", gpu: "h100", counters: [other] })).toThrow(/lenet\.json: the counters are of ResNet, not SimpleModel/);
   });
 });
 

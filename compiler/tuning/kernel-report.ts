@@ -15,6 +15,7 @@ import { kernelGemmMaps } from "../5-codegen/kernels/gemm-shape.ts";
 import { bankConflicts, loadSectorsPer128B, storeSectorsPer128B } from "../../runtime/counters.ts";
 import type { CountersFile } from "../inspect-gpu.ts";
 import { siteLines } from "../counters-sites.ts";
+import { fail } from "../diagnostics/diagnostic.ts";
 
 // `tsdp inspect --kernel NAME` (issue 18, item 1): one kernel — the TypeScript lines it came from,
 // its knobs with their values, legal values and origins (heuristic, tuning file, autotuner), its
@@ -154,12 +155,16 @@ export function inspectKernel(c: Compiled, name: string, o: InspectKernelOptions
       };
     }),
     ...(o.gpu ? { gpu: GPUS[o.gpu].label } : {}),
-    ...(o.counters?.length ? { counted: countedLaunches(o.counters, new Set(launches.map((l) => l.kernel))) } : {}),
+    ...(o.counters?.length ? { counted: countedLaunches(o.counters, c.generated.manifest.model, new Set(launches.map((l) => l.kernel))) } : {}),
   };
 }
 
-/** The counted launches of these kernels (by name, as the counters file spells them), file by file. */
-function countedLaunches(files: readonly CountersFile[], kernels: ReadonlySet<string>): CountedLaunch[] {
+/**
+ * The counted launches of these kernels (by name, as the counters file spells them), file by file;
+ * refused (TSDP6006, as for the whole model's report) when a file counted another model.
+ */
+function countedLaunches(files: readonly CountersFile[], model: string, kernels: ReadonlySet<string>): CountedLaunch[] {
+  for (const f of files) if (f.model !== model) fail("unusableCounters", `${f.file}: the counters are of ${f.model}, not ${model}`);
   return files.flatMap((f) =>
     f.launches
       .filter((l) => kernels.has(l.kernel))
