@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { Argument, Command, CommanderError, Option } from "commander";
 import { archList, className, integerInRange, modelFile, outDir, positiveNumber } from "./cli-args.ts";
 import { isFresh } from "./6-build/freshness.ts";
@@ -286,11 +285,11 @@ withLimits(countersCommand)
         process.exitCode = USAGE;
         return;
       }
-      const { file: counted, path, buildDir, sitesProblem } = measured;
+      const { file: counted, path, sitesProblem } = measured;
       if (opts.json) process.stdout.write(countersJson(counted));
       else {
-        const cu = opts.sites === undefined ? undefined : readFileSync(join(buildDir, "model.cu"), "utf8");
-        const sites = opts.sites === undefined ? "" : `\n${formatSites(counted, opts.sites === true ? 3 : opts.sites, cu)}\n`;
+        // each site carries its line's text (measureCounters read model.cu once)
+        const sites = opts.sites === undefined ? "" : `\n${formatSites(counted, opts.sites === true ? 3 : opts.sites)}\n`;
         process.stdout.write(`${formatCounters(counted)}\n${sites}→ ${path}\n`);
       }
       if (sitesProblem && opts.sites !== undefined) process.stderr.write(`tsdp: ${sitesProblem}\n`);

@@ -12,7 +12,7 @@ import type { LowerOptions } from "./1-frontend/lower.ts";
 import type { Precision } from "./5-codegen/context.ts";
 import { defaultOutDir } from "./build-paths.ts";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
-import { bankConflicts, loadSectorsPer128B, sectorsPerLoad, sectorsPerStore, storeSectorsPer128B, type CountersFile } from "../runtime/counters.ts";
+import { conflictsPerRequest, loadSectorsPer128B, sectorsPerLoad, sectorsPerStore, storeSectorsPer128B, type CountersFile } from "../runtime/counters.ts";
 import { BATCH, type IOSpec, type Manifest } from "../runtime/manifest.ts";
 import { resolveSites } from "./counters-sites.ts";
 
@@ -111,7 +111,7 @@ export function formatCounters(file: CountersFile): string {
     l.grid.join("×"),
     String(l.block[0] * l.block[1] * l.block[2]),
     String(l.shared.requests),
-    l.shared.requests ? (bankConflicts(l) / l.shared.requests).toFixed(1) : "-",
+    l.shared.requests ? conflictsPerRequest(l).toFixed(1) : "-",
     String(l.global.loadRequests),
     l.global.loadRequests ? sectorsPerLoad(l).toFixed(1) : "-",
     l.global.loadRequests ? loadSectorsPer128B(l).toFixed(1) : "-",

@@ -155,6 +155,9 @@ export function validateCountersFile(json: unknown, where: string): CountersFile
 /** Bank conflicts of a launch: wavefronts beyond the conflict-free count. */
 export const bankConflicts = (l: LaunchCounters): number => l.shared.wavefronts - l.shared.idealWavefronts;
 
+/** Bank conflicts per shared request of a launch (0 without shared requests). */
+export const conflictsPerRequest = (l: LaunchCounters): number => (l.shared.requests ? bankConflicts(l) / l.shared.requests : 0);
+
 /** Sectors per request of a launch's global loads (0 without loads). */
 export const sectorsPerLoad = (l: LaunchCounters): number => (l.global.loadRequests ? l.global.loadSectors / l.global.loadRequests : 0);
 

@@ -12,7 +12,7 @@ import { FAMILY_KNOBS, type KnobFamily, type KnobReport, type KnobValue } from "
 import { kernelKnobs } from "./tuned-shapes.ts";
 import { formatLegal, nearest } from "./tuning-file.ts";
 import { kernelGemmMaps } from "../5-codegen/kernels/gemm-shape.ts";
-import { bankConflicts, loadSectorsPer128B, storeSectorsPer128B } from "../../runtime/counters.ts";
+import { conflictsPerRequest, loadSectorsPer128B, storeSectorsPer128B } from "../../runtime/counters.ts";
 import type { CountersFile } from "../inspect-gpu.ts";
 import { siteLines } from "../counters-sites.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
@@ -173,7 +173,7 @@ function countedLaunches(files: readonly CountersFile[], model: string, kernels:
         program: f.program,
         batch: f.batch,
         kernel: l.kernel,
-        conflictsPerRequest: l.shared.requests ? bankConflicts(l) / l.shared.requests : 0,
+        conflictsPerRequest: conflictsPerRequest(l),
         loadsPer128B: loadSectorsPer128B(l),
         storesPer128B: storeSectorsPer128B(l),
         sites: siteLines(l, 3),
