@@ -496,6 +496,19 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     }
   }, 900_000);
 
+  it("convolution forwards from x's rows staged in shared memory (patch staging, forced on by the tuning file): padding, groups, dilation, a non-square kernel, pooled and not", async () => {
+    // Only some shapes have a conflict-free patch layout (LeNet's two convolutions do, and take it by
+    // default: test/gemm-patch.test.ts); the tuning file's "on" stages the others too, with the
+    // layout of fewest conflicts, so that the gather's index math (clamped padding taps, window
+    // partners, channel segments, image slots, rows past M) is checked on every geometry here.
+    const names = ["q0_relu_pool", "q1_relu_pool", "q2_relu", "q3_relu_pool"];
+    const dir = writeFiles({ "on.tune.json": JSON.stringify({ kernels: Object.fromEntries(names.map((n) => [n, { patch: "on" }])) }) });
+    const { model, build } = await compile("test/fixtures/conv-patch/model.ts", { target: "cpu", shapeFor: "gpu", tune: join(dir, "on.tune.json"), outDir: join(dir, "gpu") });
+    const source = readFileSync(join(build.outDir, "model.cu"), "utf8");
+    for (const name of names) expect(source, name).toMatch(new RegExp(`\\n\\s+${name}(?:_step)?_stage_patch\\(Xs, a, m0, kBegin`));
+    await expectBuildMatches(build.outDir, model.graph, { forward: [1, 5], step: [3, 7], seed: 23, what: "patch staging" });
+  }, 900_000);
+
   it("test/fixtures/all-ops: forward at batch 7 (every GEMM-shaped op: conv groups, transposed conv, batched matmul)", async () => {
     const { model, build } = await gpuShaped("test/fixtures/all-ops/model.ts", "all-ops");
     const graph = model.graph;

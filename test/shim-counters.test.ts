@@ -305,6 +305,48 @@ describe("tsdp counters", () => {
     expect(wgrad!.global.uniqueBytesWritten).toBe((36 * 44 + 36) * 4);
   });
 
+  it("counts whole sectors and no bank conflicts where a convolution forward gathers x from its rows staged in shared memory (patch staging), against the direct gather", async () => {
+    // LeNet's two convolutions at 4 and 8 channels. Gathered from global memory, a warp's request for
+    // one tap is the 16-pixel rows of 8 pooling windows at a column offset: 2–3 sectors per 64 bytes.
+    // Patch staging (compiler/5-codegen/kernels/gemm-patch.ts) copies each k-step's input rows once,
+    // whole sectors, and gathers from shared memory with no conflicts; the tuning file's "off" keeps
+    // the direct gather, for the comparison in one run.
+    const source =
+      `import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";\n` +
+      `export class SmallConv extends nn.Module {\n  conv1 = new nn.Conv2d(1, 4, 5);\n  conv2 = new nn.Conv2d(4, 8, 5);\n  pool = new nn.MaxPool2d(2);\n  fc = new nn.Linear(8 * 4 * 4, 10);\n` +
+      `  forward(x: Tensor<[Batch, 1, 28, 28]>) {\n    const h = this.pool(F.relu(this.conv1(x)));\n    return this.fc(this.pool(F.relu(this.conv2(h))).flatten(1));\n  }\n}\n` +
+      `export const training = new Training(SmallConv, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
+    const staged = writeFiles({ "model.ts": source });
+    const direct = writeFiles({ "model.ts": source, "model.tune.json": JSON.stringify({ kernels: { conv1_relu_pool: { patch: "off" }, conv2_relu_pool: { patch: "off" } } }) });
+    const count = async (model: string, name: string) => {
+      const out = join(dir, `${name}.json`);
+      const r = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "counters", join(model, "model.ts"), "--batch", "4", "--build", join(dir, name), "--out", out]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const file = validateCountersFile(JSON.parse(readFileSync(out, "utf8")), out);
+      const cu = readFileSync(join(dir, name, "model.cu"), "utf8");
+      return { file, cu, launch: (kernel: string) => file.launches.find((l) => l.kernel === kernel)! };
+    };
+    const patch = await count(staged, "patch");
+    const plain = await count(direct, "direct");
+    for (const conv of ["conv1_relu_pool_step", "conv2_relu_pool_step"]) {
+      expect(patch.cu).toContain(`${conv}_stage_patch(Xs, a, m0, kBegin, kEnd, z, batch, M);`);
+      expect(plain.cu).not.toContain(`${conv}_stage_patch(`);
+      const [p, d] = [patch.launch(`${conv}_kernel`), plain.launch(`${conv}_kernel`)];
+      expect(p.shared.wavefronts, conv).toBe(p.shared.idealWavefronts);
+      // the copy's requests (one site or more: the compiler may repeat the loop) are whole sectors from a sector boundary
+      const copy = p.sites!.filter((s) => s.access === "load" && s.source?.frames[0].function === `${conv}_stage_patch`);
+      expect(copy.length, conv).toBeGreaterThan(0);
+      for (const site of copy) expect(site.sectors, conv).toBe(site.idealSectors);
+      // the direct gather of x is over 4 sectors per 128 B (the weights' ring is the same in both)
+      const gather = d.sites!.filter((s) => s.access === "load" && s.source?.frames[0].function === `${conv}_gather_a`);
+      expect(gather.length, conv).toBeGreaterThan(0);
+      const sum = (key: "sectors" | "idealSectors") => gather.reduce((n, s) => n + s[key]!, 0);
+      expect((4 * sum("sectors")) / sum("idealSectors"), conv).toBeGreaterThan(5);
+      expect(loadSectorsPer128B(p), conv).toBeLessThan(loadSectorsPer128B(d));
+      expect(p.global.loadSectors, conv).toBeLessThan(d.global.loadSectors / 2);
+    }
+  });
+
   it("counts the forward of a model without training, and refuses to count a step it does not have", async () => {
     const model = join(root, "test", "fixtures", "batched-matmul", "model.ts");
     const build = join(dir, "bmm");

@@ -125,6 +125,8 @@ export interface GemmView extends GemmViewBase {
   readonly LDB: number;
   /** 2·BK, and the k-steps each shared tile holds: BK, or 2·BK for a ring (ringA, ringB). */
   readonly BK2: number;
+  /** BK − 1 (BK a power of two): k mod BK. */
+  readonly BK_MASK: number;
   readonly A_SLOTS: number;
   readonly B_SLOTS: number;
   /** The operand, staged along k, is read from each row's sector boundary into a ring of two k-steps. */
@@ -137,6 +139,8 @@ export interface GemmView extends GemmViewBase {
   /** The operand, staged along m (n), is read from each k's sector boundary: its rows along m (n) start mid-sector. */
   readonly windowA?: GemmWindowView;
   readonly windowB?: GemmWindowView;
+  /** A conv forward's A gathered from x's rows staged in shared memory (kernels/gemm-patch.ts). */
+  readonly patchA?: GemmPatchView;
   readonly windows: readonly GemmWindowView[];
   /** k distance between a thread's staged columns in the m-major (n-major) staging. */
   readonly A_COL_STEP: number;
@@ -185,6 +189,44 @@ export interface GemmRingView {
  * Window staging of one operand in gemm.cu.hbs: staged along m (n), where it is contiguous, but each
  * k's run starts anywhere in a sector; read from the sector boundary at or below the tile's first row.
  */
+/** The patch staging of a conv forward's input: sizes, and C expressions of the geometry (kernels/gemm-patch.ts). */
+export interface GemmPatchView {
+  /** Image slots of a block, channels of a k-step, floats per segment (one slot's rows of one channel), per buffer. */
+  readonly NI: number;
+  readonly NC: number;
+  readonly SEG: number;
+  readonly BUF: number;
+  /** Rows (m) per image, floats per image and per channel plane, the plane's width and height, taps (KH·KW), KW, KH, channels per group. */
+  readonly RPI: number;
+  readonly IMAGE: number;
+  readonly PLANE: number;
+  readonly W: number;
+  readonly W_1: number;
+  readonly H: number;
+  readonly KK: number;
+  readonly KW: number;
+  readonly KH: number;
+  readonly Cg: number;
+  /** The first and last input rows of the tile rows first … last of one image (C over `first`, `last`). */
+  readonly rowsFirst: string;
+  readonly rowsLast: string;
+  /** Statements setting img, oh, ow from m; the window's top-left input pixel (ih0, iw0) and a tap's offsets (dh, dw from kh, kw), as C. */
+  readonly pixel: string;
+  readonly ih0: string;
+  readonly iw0: string;
+  readonly dh: string;
+  readonly dw: string;
+  /** How many taps behind a thread of tile row `ar` takes the k-step's taps (C), and that for a window's bottom row. */
+  readonly rotation: string;
+  readonly ROT: number;
+  /** The window partner of tile row ar is ar ^ PARTNER (the other dy; 0: itself), taking the taps `partnerRotation` behind. */
+  readonly PARTNER: number;
+  readonly partnerRotation: string;
+  /** Rows past M take the pixel of row M − ROW_GROUP + row mod ROW_GROUP (the last window's, pooled; else the last row's). */
+  readonly ROW_GROUP: number;
+  readonly why: string;
+}
+
 export interface GemmWindowView {
   readonly op: "a" | "b";
   readonly OP: "A" | "B";

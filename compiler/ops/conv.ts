@@ -303,6 +303,26 @@ function convMaps(node: Node, a: ConvAttrs, { pooled }: GemmMapOptions): GemmInd
     Z: String(G),
     mDesc: pooled ? `4 conv pixels per pooled pixel × batch × ${PH}×${PW}` : `batch × ${OH}×${OW} output pixels`,
     gatherA,
+    patchA: {
+      C,
+      H,
+      W,
+      Cg,
+      KH,
+      KW,
+      stride: [a.stride[0], a.stride[1]],
+      padding: [a.padding[0], a.padding[1]],
+      dilation: [a.dilation[0], a.dilation[1]],
+      pooled,
+      rowsPerImage: pooled ? 4 * PH * PW : OH * OW,
+      pixel: pixel.join("\n    "),
+      ohOf: (m) => (pooled ? `(2 * (((${m} >> 2) / ${PW}) % ${PH}) + ((${m} & 3) >> 1))` : `((${m} / ${OW}) % ${OH})`),
+      pixelOf: (m) => {
+        if (!pooled) return { img: Math.floor(m / (OH * OW)), oh: Math.floor(m / OW) % OH, ow: m % OW };
+        const p = m >> 2;
+        return { img: Math.floor(p / (PH * PW)), oh: 2 * (Math.floor(p / PW) % PH) + ((m & 3) >> 1), ow: 2 * (p % PW) + (m & 1) };
+      },
+    },
     // with stride 1, adjacent output pixels (m) read adjacent input pixels: a warp's staging along m
     // reads a few runs of contiguous x (pooled: the two rows of 8 windows, 16 pixels each), where
     // along k it reads KW-long runs of a kernel row, one or two sectors each

@@ -376,6 +376,32 @@ export interface SplitGather {
   readonly rowRegisters?: number;
 }
 
+/**
+ * A convolution forward's input geometry, for staging x's rows in shared memory instead of gathering
+ * A from global memory (5-codegen/kernels/gemm-patch.ts): x [batch, C, H, W], taps KH×KW of Cg
+ * channels per group (k = (ci, kh, kw) within group z), and row m's output pixel, in C (`pixel`:
+ * statements over `m` that set img, oh, ow) and in TypeScript (`pixelOf`, for checking the layout).
+ */
+export interface ConvPatch {
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly Cg: number;
+  readonly KH: number;
+  readonly KW: number;
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  /** Rows come in fours, one 2×2 pooling window each (a fused pool). */
+  readonly pooled: boolean;
+  /** Rows of one image: M = batch · rowsPerImage. */
+  readonly rowsPerImage: number;
+  readonly pixel: string;
+  /** C: the output row oh of row `m` (an identifier), alone. */
+  readonly ohOf: (m: string) => string;
+  readonly pixelOf: (m: number) => { readonly img: number; readonly oh: number; readonly ow: number };
+}
+
 /** Where a GEMM-like op reads A and B and writes C, as C code over m, n, k, z and batch. */
 export interface GemmIndexMaps {
   /** C body of `float load_a(const float* a, int m, int k, int z)` (z: batch of matmul, or group). */
@@ -425,6 +451,8 @@ export interface GemmIndexMaps {
   /** Hoisted forms of loadA / loadB; without them the fp32 template calls loadA(m, k) per element. */
   readonly gatherA?: SplitGather;
   readonly gatherB?: SplitGather;
+  /** A conv forward's input geometry: on the GPU, A may be gathered from x's rows staged in shared memory. */
+  readonly patchA?: ConvPatch;
   /** A per-column bias added to the accumulator, and its C index over n and z. */
   readonly bias?: { readonly node: Node; readonly index: string };
 }

@@ -117,10 +117,25 @@ function legalSplits(g: GemmKernel): number[] {
   return Array.from({ length: most }, (_, i) => i + 1);
 }
 
+/**
+ * Patch staging (gemm-patch.ts): a conv forward whose A is staged along m on the GPU may gather A
+ * from x's rows copied into shared memory; "auto" where some layout is conflict-free, "on" even
+ * where none is (the layout with the fewest conflicts), "off" the direct gather from global memory.
+ */
+function legalPatch(g: GemmKernel): string[] {
+  return g.parts.patchA && g.shapeFor === "gpu" && g.parts.contiguousA === "m" ? ["auto", "on", "off"] : ["off"];
+}
+
 export const GEMM_KNOBS: readonly KnobSpec<GemmKernel & { readonly threadTile: string }>[] = [
   { name: "threadTile", describe: "outputs per thread, TM×TN", defaultFrom: "gemm-shape.ts (the GPU shape's chooseGpuTile: 4×4, 4×8, 8×4 or 8×8 by estimated time; the CPU's 4×4)", legal: legalThreadTiles },
   { name: "tile", describe: `block tile BM×BN (k depth ${FP32_BK})`, defaultFrom: "gemm-shape.ts chooseTile (CPU) / chooseGpuTile (GPU)", legal: (g) => legalTiles(g.threadTile, g) },
   { name: "splitK", describe: "K split over this many blocks (1: off), each ≥ 4 k-steps deep", defaultFrom: "gemm-shape.ts gemmShape (GPU shape only: a wave of SMs)", legal: (g) => legalSplits(g) },
+  {
+    name: "patch",
+    describe: "a conv forward's x staged in shared memory per k-step: auto (where a layout is conflict-free), on, off (gathered from global memory)",
+    defaultFrom: "gemm-patch.ts (auto on the GPU shape's conv forwards, else off)",
+    legal: (g) => legalPatch(g),
+  },
 ];
 
 // ---- the tensor-core GEMM (templates/kernels/gemm_tc.cu.hbs) ----
@@ -191,6 +206,7 @@ export function resolveGemm(g: GemmKernel, tuning?: KernelTuning): { shape: Gemm
     threadTile: { value: hThread, origin: "heuristic" },
     tile: { value: tileName(h.BM, h.BN), origin: "heuristic" },
     splitK: { value: hSplit, origin: "heuristic", ...(splitNote ? { note: splitNote } : {}) },
+    patch: { value: legalPatch(g)[0], origin: "heuristic" },
   };
   if (!tuning) return { shape: heuristic, knobs: base };
   const what = "an fp32 GEMM";
@@ -198,6 +214,7 @@ export function resolveGemm(g: GemmKernel, tuning?: KernelTuning): { shape: Gemm
   const threadTile = String(threadKnob ?? hThread);
   const tileKnob = check(GEMM_KNOBS[1], { ...g, threadTile }, tuning, what);
   const splitKnob = check(GEMM_KNOBS[2], { ...g, threadTile }, tuning, what);
+  const patchKnob = check(GEMM_KNOBS[3], { ...g, threadTile }, tuning, what);
   const origin = tuning.origin;
   // the block tile: the heuristic's unless the file changes it or the thread tile (then the
   // heuristic's block tile if legal for the new thread tile, else the first legal one)
@@ -223,6 +240,7 @@ export function resolveGemm(g: GemmKernel, tuning?: KernelTuning): { shape: Gemm
     threadTile: threadKnob !== undefined ? { value: threadTile, origin } : base.threadTile,
     tile: tile !== h ? { value: tileName(tile.BM, tile.BN), origin } : base.tile,
     splitK: splitSetting,
+    patch: patchKnob !== undefined ? { value: patchKnob, origin } : base.patch,
   };
   return { shape: { ...heuristic, tile, splitK }, knobs };
 }

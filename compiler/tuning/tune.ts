@@ -91,7 +91,9 @@ export function candidatesOf(k: Kernel, precision: Precision): KnobOverrides[] {
   const out: KnobOverrides[] = [];
   for (const threadTile of GEMM_KNOBS[0].legal({ ...g, threadTile: "4x4" }))
     for (const tile of GEMM_KNOBS[1].legal({ ...g, threadTile: String(threadTile) }))
-      for (const splitK of GEMM_KNOBS[2].legal({ ...g, threadTile: String(threadTile) }).filter((s) => SPLITS.includes(Number(s)))) out.push({ threadTile, tile, splitK });
+      for (const splitK of GEMM_KNOBS[2].legal({ ...g, threadTile: String(threadTile) }).filter((s) => SPLITS.includes(Number(s))))
+        // a conv forward's patch staging: the heuristic's choice, or off (not "on": a layout with conflicts)
+        for (const patch of GEMM_KNOBS[3].legal({ ...g, threadTile: String(threadTile) }).filter((p) => p !== "on")) out.push({ threadTile, tile, splitK, patch });
   return out;
 }
 

@@ -6,6 +6,7 @@ import type { GemmCol2im, GemmIndexMaps, SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
 import type { GemmCol2imView, GemmRingView, GemmWindowView, GemmStoreRunView, GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
 import { kernelGemmMaps, workspaceRow, type SplitK, type Tile } from "./gemm-shape.ts";
+import { patchStaging, type PatchMode } from "./gemm-patch.ts";
 import { tensorCoreSharedBytes, type TensorCoreTile } from "./gemm-tc-shape.ts";
 import { TILE_TICKETS } from "./tickets.ts";
 import { evaluateInteger } from "../../launch-shape.ts";
@@ -344,7 +345,7 @@ function paddedRow(width: number): number {
 }
 
 /** What both GEMM templates take from the op and the plan. */
-type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "BK2" | "A_SLOTS" | "B_SLOTS" | "ringA" | "ringB" | "rings" | "windowA" | "windowB" | "windows" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "kSkip" | "gatherA" | "gatherB" | "RUNS_M" | "RUNS_N" | "RUN_M" | "RUN_N" | "ROW_OF" | "COL_OF" | "fmaLoads" | "tileNote" | "WS_N" | "storeRun">;
+type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "BK2" | "BK_MASK" | "patchA" | "A_SLOTS" | "B_SLOTS" | "ringA" | "ringB" | "rings" | "windowA" | "windowB" | "windows" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "kSkip" | "gatherA" | "gatherB" | "RUNS_M" | "RUNS_N" | "RUN_M" | "RUN_N" | "ROW_OF" | "COL_OF" | "fmaLoads" | "tileNote" | "WS_N" | "storeRun">;
 
 /**
  * The FLOPs an fp32 GEMM launch issues, as a C expression of its scalars (M, batch, splits): every
@@ -399,7 +400,8 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   // the tensor-core template has its own tiles of 8 warps, chosen for the GPU's SMs (gemm-tc-shape.ts)
   // the heuristics' shapes, with a tuning file's knobs in their place (compiler/tuning/knobs.ts)
   const tuning = ctx.tuning?.forKernel(k.name);
-  const shape = tc ? undefined : resolveGemm({ parts, shapeFor: ctx.shapeFor }, tuning).shape;
+  const resolved = tc ? undefined : resolveGemm({ parts, shapeFor: ctx.shapeFor }, tuning);
+  const shape = resolved?.shape;
   const fp32Tile: Tile | undefined = shape?.tile;
   const tcTile = tc ? resolveTensorCore({ parts }, tuning).tile : undefined;
   const tile = fp32Tile ?? tcTile ?? TILE;
@@ -440,6 +442,9 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   const LDB = shape?.rowMajorB ? tile.BN : paddedRow(tile.BN);
   const rings = fp32Tile ? ringStaging(parts, shape!, fp32Tile, LDA, LDB, ctx.shapeFor) : {};
   const windows = fp32Tile ? windowStaging(parts, shape!, fp32Tile, ctx.shapeFor) : {};
+  const A_SLOTS = rings.a ? rings.a.SLOTS : (fp32Tile?.BK ?? 0);
+  const B_SLOTS = rings.b ? rings.b.SLOTS : (fp32Tile?.BK ?? 0);
+  const patchA = fp32Tile && !parts.col2im ? patchStaging(parts.patchA, fp32Tile, parts.K, shape!.rowMajorA, LDA, (A_SLOTS + 1) * LDA + B_SLOTS * LDB, ctx.shapeFor, resolved!.knobs.patch.value as PatchMode) : undefined;
   const kernel: GemmView | GemmTensorCoreView = tcTile
     ? tensorCoreView(common, parts, tcTile, ctx.precision as "tf32" | "bf16")
     : {
@@ -452,8 +457,9 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         LDA,
         LDB,
         BK2: 2 * fp32Tile!.BK,
-        A_SLOTS: rings.a ? rings.a.SLOTS : fp32Tile!.BK,
-        B_SLOTS: rings.b ? rings.b.SLOTS : fp32Tile!.BK,
+        BK_MASK: fp32Tile!.BK - 1,
+        A_SLOTS,
+        B_SLOTS,
         ringA: rings.a,
         ringB: rings.b,
         rings: [rings.a, rings.b].filter((r): r is GemmRingView => r !== undefined),
@@ -462,6 +468,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         windowA: windows.a,
         windowB: windows.b,
         windows: [windows.a, windows.b].filter((w): w is GemmWindowView => w !== undefined),
+        ...(patchA ? { patchA } : {}),
         A_COL_STEP: fp32Tile!.THREADS / fp32Tile!.BM,
         B_COL_STEP: fp32Tile!.THREADS / fp32Tile!.BN,
         splitK,

@@ -1,0 +1,78 @@
+// Patch staging of a convolution forward's input (issue 13, finding 4; compiler/5-codegen/kernels/
+// gemm-patch.ts): where it is chosen, the layout check that chooses it, and the `patch` knob.
+// Generated CUDA only; test/shim-counters.test.ts counts the staged kernels' sectors and bank
+// conflicts in the shim, and test/gemm-shapes.test.ts runs them against the reference.
+import { copyFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CompileError } from "../compiler/diagnostics/diagnostic.ts";
+import { generate } from "../compiler/pipeline.ts";
+import { lowerModel } from "../compiler/1-frontend/lower.ts";
+import { trainingPrograms } from "../compiler/pipeline.ts";
+import { kernelGemmMaps, kernelGemmShape } from "../compiler/5-codegen/kernels/gemm-shape.ts";
+import { patchSizes, worstWavefronts } from "../compiler/5-codegen/kernels/gemm-patch.ts";
+import { writeFiles } from "./helpers.ts";
+
+const LENET = join(import.meta.dirname, "..", "examples", "lenet", "model.ts");
+const CIFAR10 = join(import.meta.dirname, "..", "examples", "cifar10", "model.ts");
+
+/** The kernels whose forward stages x's patch, and each one's comment line. */
+function patched(cu: string): Map<string, string> {
+  return new Map([...cu.matchAll(/\n\s+(\w+)_stage_patch\(Xs, a, m0, kBegin, kEnd, z, batch, M\);/g)].map((m) => [m[1], cu.match(new RegExp(`// x's patch \\(the kernel says why\\): [^\\n]*(?=\\n[^\\n]*\\n[^\\n]*\\n__device__ __forceinline__ int2 ${m[1]}_patch_rows)`))?.[0] ?? ""]));
+}
+
+/** A copy of a model in a fresh folder, with a tuning file beside it. */
+function withTuning(model: string, kernels: Record<string, Record<string, string>>): string {
+  const dir = writeFiles({ "model.tune.json": JSON.stringify({ kernels }) });
+  copyFileSync(model, join(dir, "model.ts"));
+  return join(dir, "model.ts");
+}
+
+describe("patch staging", () => {
+  it("stages LeNet's convolution inputs on the GPU's shapes, with a conflict-free gather; not on the CPU target's", () => {
+    const gpu = patched(generate(LENET, { target: "cuda", tune: false }).generated.cu);
+    expect([...gpu.keys()].sort()).toEqual(["conv1_relu_pool", "conv1_relu_pool_step", "conv2_relu_pool", "conv2_relu_pool_step"]);
+    for (const [name, why] of gpu) expect(why, name).toMatch(/; the gather is conflict-free\.$/);
+    expect(patched(generate(LENET, { target: "cpu", tune: false }).generated.cu).size).toBe(0);
+  });
+
+  it("checks the layout by replaying the gather: LeNet's conv2 is conflict-free with its segment stride and the bottom pixels' rotation, not without either", () => {
+    const plan = trainingPrograms(lowerModel(LENET).graph, undefined, "gpu")!.step.plan;
+    const conv2 = plan.kernels.find((k) => k.name === "conv2_relu_pool")!;
+    const shape = kernelGemmShape(conv2, "gpu", "fp32")!;
+    const { parts } = kernelGemmMaps(conv2, undefined, "gpu");
+    const p = parts.patchA!;
+    const K = parts.K as number;
+    const sizes = patchSizes(p, shape.tile, K);
+    // a k-step of 32 taps reads up to 3 of conv2's 20 channels (25 taps each); 128 rows are 2 images
+    expect(sizes).toEqual({ NI: 2, NC: 3, rows: 12 });
+    const order = (ROT: number) => ({ rot: (ar: number) => ((ar & 3) >> 1) * ROT, ROT, PARTNER: ROT ? 2 : 0, ROW_GROUP: 4 });
+    const cu = generate(LENET, { target: "cuda", tune: false }).generated.cu;
+    const SEG = Number(/conv2_relu_pool_stage_patch[\s\S]*?\* (\d+) \+ 8 - sh;/.exec(cu)![1]);
+    expect(worstWavefronts(p, shape.tile, K, sizes, SEG, shape.tile.BM, order(5))).toBe(1);
+    // a window's top and bottom pixels reading the same tap: two input rows of 12 floats, banks shared
+    expect(worstWavefronts(p, shape.tile, K, sizes, SEG, shape.tile.BM, order(0))).toBeGreaterThan(1);
+    // where a k-step crosses channels the two rows are a segment apart: only SEG ≡ 12 (mod 32) keeps them apart
+    expect(SEG % 32).toBe(12);
+    expect(worstWavefronts(p, shape.tile, K, sizes, SEG + 1, shape.tile.BM, order(5))).toBeGreaterThan(1);
+  });
+
+  it("keeps the direct gather where no layout is conflict-free (CIFAR-10's first convolution), unless the tuning file says on; off turns it off", () => {
+    const auto = patched(generate(CIFAR10, { target: "cuda", tune: false }).generated.cu);
+    expect(auto.has("conv1_relu_pool")).toBe(false);
+    const on = patched(generate(withTuning(CIFAR10, { conv1_relu_pool: { patch: "on" } }), { target: "cuda" }).generated.cu);
+    expect(on.get("conv1_relu_pool")).toMatch(/; up to \d wavefronts per gather request \(no conflict-free stride: patch staging is on by the tuning file\)\.$/);
+    const off = patched(generate(withTuning(LENET, { conv2_relu_pool: { patch: "off" } }), { target: "cuda" }).generated.cu);
+    expect([...off.keys()].sort()).toEqual(["conv1_relu_pool", "conv1_relu_pool_step"]);
+  });
+
+  it("refuses the knob on a GEMM that is not a convolution forward staged along m", () => {
+    const refused = () => generate(withTuning(LENET, { fc1_relu: { patch: "on" } }), { target: "cuda" });
+    expect(refused).toThrow(CompileError);
+    try {
+      refused();
+    } catch (e) {
+      expect((e as CompileError).diagnostics.map((d) => d.message).join("\n")).toMatch(/patch/);
+    }
+  });
+});
