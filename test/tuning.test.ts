@@ -131,6 +131,12 @@ describe("every knob changes the generated code", () => {
     expect(wideNotes(wide)).toBe(wideNotes(base.generated.cu) + 1);
   });
 
+  it("fp32 GEMM: patch staging (a conv forward's x in shared memory; test/gemm-patch.test.ts checks where)", () => {
+    const kernel = "conv2_relu_pool";
+    expect(linesOf(base.generated.cu, kernel)).toContain(`${kernel}_stage_patch(`);
+    expect(linesOf(cuWith({ [kernel]: { patch: "off" } }), kernel)).not.toContain(`${kernel}_stage_patch(`);
+  });
+
   it("tensor-core GEMM: tile", () => {
     const tf32 = gen(file, { shapeFor: "gpu", precision: "tf32", tune: false }).generated.cu;
     const tuned = cuWith({ fc1_relu: { tile: "64x64" } }, { precision: "tf32" });

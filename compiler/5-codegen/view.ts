@@ -222,6 +222,10 @@ export interface GemmPatchView {
   /** The window partner of tile row ar is ar ^ PARTNER (the other dy; 0: itself), taking the taps `partnerRotation` behind. */
   readonly PARTNER: number;
   readonly partnerRotation: string;
+  /** The partner's first input row relative to this row's (C over `ar`). */
+  readonly partnerRows: string;
+  /** The convolution pads x: a tap may fall outside it (clamped to the staged pixels for its read). */
+  readonly PADDED: boolean;
   /** Rows past M take the pixel of row M − ROW_GROUP + row mod ROW_GROUP (the last window's, pooled; else the last row's). */
   readonly ROW_GROUP: number;
   readonly why: string;

@@ -1,6 +1,6 @@
 import type { ConvPatch } from "../../ops/op.ts";
 import type { GemmPatchView } from "../view.ts";
-import type { Tile } from "./gemm-shape.ts";
+import { STATIC_SHARED_FLOATS, type Tile } from "./gemm-shape.ts";
 
 // Patch staging of a convolution's input (issue 13, finding 4): the forward's A operand is x
 // gathered tap by tap (im2col without the copy). Read straight from global memory, a warp's request
@@ -18,15 +18,13 @@ import type { Tile } from "./gemm-shape.ts";
 // The gather's lanes are 32 consecutive tile rows at one k; with a fused pool those are 8 windows'
 // top (dy = 0) and bottom (dy = 1) pixels, which for one tap read two adjacent input rows: 16 words
 // each, W apart, sharing banks unless W ≡ 16 (mod 32). The bottom pixels' lanes therefore take the
-// taps in another order, ROT = KW behind (kernel row kh − 1 where the top pixels' lanes read kh):
-// both then read the same input row, the same words (a broadcast); the As store's bank (its row mod
-// 32, As rows being a multiple of 32 floats) does not depend on k. Whether a layout is conflict-free is not argued but checked: `patchStaging` runs
-// every warp's gather and store over one period of the tile pattern and takes the first segment
-// stride (SEG) with none; without one (or past static shared memory) the kernel keeps the direct
-// gather.
+// step's taps ROT = KW steps later (kernel row kh − 1 where the top pixels' lanes read kh), and the
+// loop runs ROT steps longer: both then read the same input row, the same words (a broadcast). The
+// As store's bank (its row mod 32, As rows being a multiple of 32 floats) does not depend on k.
+// Whether a layout is conflict-free is not argued but checked: `patchStaging` replays every warp's
+// gather and store over one period of the tile pattern and takes the first segment stride (SEG)
+// with none; without one (or past static shared memory) the kernel keeps the direct gather.
 
-/** CUDA's limit on a block's static shared memory, in floats (48 KiB). */
-const STATIC_SHARED_FLOATS = (48 * 1024) / 4;
 
 /** Simulated lane operations past which a shape is not checked (and keeps the direct gather). */
 const CHECK_BUDGET = 20_000_000;
@@ -267,6 +265,9 @@ export function patchStaging(
       ROT,
       PARTNER: order.PARTNER,
       partnerRotation: ROT === 0 ? "0" : `(((ar ^ 2) & 3) >> 1) * ${ROT}`,
+      // (the window's other row: one conv row up or down, stride rows of input)
+      partnerRows: ROT === 0 ? "0" : `(1 - 2 * ((ar & 3) >> 1)) * ${S[0]}`,
+      PADDED: P[0] > 0 || P[1] > 0,
       ROW_GROUP: order.ROW_GROUP,
       why:
         `${sizes.NI} image slot(s) × ${sizes.NC} channel(s) of ≤ ${sizes.rows} input rows of ${p.W}, ${SEG} floats per segment` +

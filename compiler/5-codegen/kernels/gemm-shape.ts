@@ -84,6 +84,9 @@ export function wideAllowed(parts: Pick<GemmIndexMaps, "gatherA" | "gatherB" | "
 }
 
 /** A block's tile of C: BM×BN outputs, one TM×TN sub-tile per thread. */
+/** CUDA's limit on a block's static shared memory, in floats (48 KiB). */
+export const STATIC_SHARED_FLOATS = (48 * 1024) / 4;
+
 export interface Tile {
   readonly BM: number;
   readonly BN: number;

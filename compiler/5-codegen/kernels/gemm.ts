@@ -5,7 +5,7 @@ import { opDef } from "../../ops/index.ts";
 import type { GemmCol2im, GemmIndexMaps, SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
 import type { GemmCol2imView, GemmRingView, GemmWindowView, GemmStoreRunView, GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
-import { kernelGemmMaps, workspaceRow, type SplitK, type Tile } from "./gemm-shape.ts";
+import { kernelGemmMaps, STATIC_SHARED_FLOATS, workspaceRow, type SplitK, type Tile } from "./gemm-shape.ts";
 import { patchStaging, type PatchMode } from "./gemm-patch.ts";
 import { tensorCoreSharedBytes, type TensorCoreTile } from "./gemm-tc-shape.ts";
 import { TILE_TICKETS } from "./tickets.ts";
@@ -230,8 +230,6 @@ function col2imView(c: GemmCol2im, t: Tile, lda: number, ldb: number): GemmCol2i
   };
 }
 
-/** CUDA's limit on a block's static shared memory, in floats (48 KiB). */
-const STATIC_SHARED_FLOATS = (48 * 1024) / 4;
 
 /**
  * Ring staging for the operands staged along k whose rows run contiguously along k (a linear layer's
