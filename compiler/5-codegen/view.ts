@@ -219,10 +219,8 @@ export interface GemmPatchView {
   /** How many taps behind a thread of tile row `ar` takes the k-step's taps (C), and that for a window's bottom row. */
   readonly rotation: string;
   readonly ROT: number;
-  /** The window partner of tile row ar is ar ^ PARTNER (the other dy; 0: itself), taking the taps `partnerRotation` behind. */
-  readonly PARTNER: number;
+  /** The window partner's delay (its other row, the other dy), and its first input row relative to this row's (C over `ar`). */
   readonly partnerRotation: string;
-  /** The partner's first input row relative to this row's (C over `ar`). */
   readonly partnerRows: string;
   /** The convolution pads x: a tap may fall outside it (clamped to the staged pixels for its read). */
   readonly PADDED: boolean;

@@ -263,7 +263,6 @@ export function patchStaging(
       dw: `kw * ${D[1]}`,
       rotation: ROT === 0 ? "0" : `((ar & 3) >> 1) * ${ROT}`,
       ROT,
-      PARTNER: order.PARTNER,
       partnerRotation: ROT === 0 ? "0" : `(((ar ^ 2) & 3) >> 1) * ${ROT}`,
       // (the window's other row: one conv row up or down, stride rows of input)
       partnerRows: ROT === 0 ? "0" : `(1 - 2 * ((ar & 3) >> 1)) * ${S[0]}`,
