@@ -239,8 +239,10 @@ describe("the generated split-K and staging code", () => {
     const floor = Math.floor;
     for (const { threads, name, body } of kernels) {
       for (const [tile, c, r] of [["As", "a", "m"], ["Bs", "b", "n"]] as const) {
-        // a shared array As[32][LD], or a view (*As)[LD] of a buffer that C's tile takes after the k loop (col2im)
-        const ld = int(new RegExp(`float (?:${tile}\\[(?:32|64)\\]|\\(\\*${tile}\\))\\[(\\d+)\\]`).exec(body)?.[1], `${name} ${tile}`);
+        // a shared array As[32][LD] (with patch staging As[32 + 1][LD]: a spare row the gather's other
+        // steps store to, row by row as the others), or a view (*As)[LD] of a buffer that C's tile
+        // takes after the k loop (col2im)
+        const ld = int(new RegExp(`float (?:${tile}\\[(?:32|64)(?: \\+ 1)?\\]|\\(\\*${tile}\\))\\[(\\d+)\\]`).exec(body)?.[1], `${name} ${tile}`);
         // ring staging (rows contiguous along k, read from their sector boundary): row r's lanes store
         // k − sh(r), sh(r) in 0–7 its offset in a sector, different per row; every combination of a
         // warp's four rows' offsets is tried
