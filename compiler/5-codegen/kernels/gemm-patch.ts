@@ -29,10 +29,15 @@ import { STATIC_SHARED_FLOATS, type Tile } from "./gemm-shape.ts";
 /** Simulated lane operations past which a shape is not checked (and keeps the direct gather). */
 const CHECK_BUDGET = 20_000_000;
 
-/** The tile pattern's period in tiles: m0 mod rowsPerImage repeats after lcm(BM, rowsPerImage) rows. */
-function periodTiles(BM: number, rowsPerImage: number): number {
+/** Images in one period of the tile pattern: m0 mod rowsPerImage repeats after lcm(BM, rowsPerImage) rows. */
+function periodImages(BM: number, rowsPerImage: number): number {
   const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-  return rowsPerImage / gcd(BM, rowsPerImage);
+  return BM / gcd(BM, rowsPerImage);
+}
+
+/** The batches the layout check replays: one period (and an image more), and 1–2, whose last tiles are cut short. */
+function checkedBatches(BM: number, rowsPerImage: number): number[] {
+  return [1, 2, periodImages(BM, rowsPerImage) + 1];
 }
 
 interface Rows {
@@ -65,7 +70,7 @@ export function patchSizes(p: ConvPatch, tile: Tile, K: number): PatchSizes {
   for (let k0 = 0; k0 < K; k0 += tile.BK) NC = Math.max(NC, Math.floor((Math.min(k0 + tile.BK, K) - 1) / KK) - Math.floor(k0 / KK) + 1);
   let NI = 0;
   let rows = 0;
-  const images = periodTiles(tile.BM, p.rowsPerImage) * tile.BM / p.rowsPerImage + 2;
+  const images = periodImages(tile.BM, p.rowsPerImage) + 2;
   const M = images * p.rowsPerImage;
   for (let m0 = 0; m0 < M; m0 += tile.BM) {
     const slots = Math.floor((Math.min(m0 + tile.BM, M) - 1) / p.rowsPerImage) - Math.floor(m0 / p.rowsPerImage) + 1;
@@ -114,8 +119,7 @@ export function worstWavefronts(p: ConvPatch, tile: Tile, K: number, sizes: Patc
   const bankWords = new Int32Array(32 * 32);
   const bankCount = new Int32Array(32);
   const storeBank = new Int32Array(32);
-  const batches = [1, 2, (periodTiles(tile.BM, p.rowsPerImage) * tile.BM) / p.rowsPerImage + 1];
-  for (const batch of batches) {
+  for (const batch of checkedBatches(tile.BM, p.rowsPerImage)) {
     const M = batch * p.rowsPerImage;
     for (let m0 = 0; m0 < M; m0 += tile.BM) {
       const slot0 = Math.floor(m0 / p.rowsPerImage);
@@ -220,7 +224,7 @@ export function patchStaging(
   const taps = p.pooled && p.stride[0] % p.dilation[0] === 0 ? (p.KW * p.stride[0]) / p.dilation[0] : 0;
   const ROT = taps % step === 0 ? taps / step : 0;
   const order: TapOrder = { rot: (ar) => ((ar & 3) >> 1) * ROT, ROT, PARTNER: ROT === 0 ? 0 : 2, ROW_GROUP: p.pooled ? 4 : 1 };
-  const tilesChecked = [1, 2, periodTiles(tile.BM, p.rowsPerImage) * tile.BM / p.rowsPerImage + 1].reduce((n, b) => n + Math.ceil((b * p.rowsPerImage) / tile.BM), 0);
+  const tilesChecked = checkedBatches(tile.BM, p.rowsPerImage).reduce((n, b) => n + Math.ceil((b * p.rowsPerImage) / tile.BM), 0);
   if (tilesChecked * Math.ceil(K / tile.BK) * tile.THREADS * (tile.A_LOADS + ROT) > CHECK_BUDGET) return undefined;
   // the first segment stride (from the least, through every residue mod 32) whose gather is
   // conflict-free; with mode "on" the one with the fewest wavefronts per request if none is
@@ -232,45 +236,43 @@ export function patchStaging(
     if (!best || worst < best.worst) best = { SEG, worst };
   }
   if (!best || (best.worst !== 1 && mode !== "on")) return undefined;
-  {
-    const SEG = best.SEG;
-    const BUF = sizes.NI * sizes.NC * SEG;
-    const S = p.stride;
-    const P = p.padding;
-    const D = p.dilation;
-    const ihOf = (m: string) => `${p.ohOf(m)} * ${S[0]} - ${P[0]}`;
-    return {
-      NI: sizes.NI,
-      NC: sizes.NC,
-      SEG,
-      BUF,
-      RPI: p.rowsPerImage,
-      IMAGE: p.C * p.H * p.W,
-      PLANE: p.H * p.W,
-      W: p.W,
-      W_1: p.W - 1,
-      H: p.H,
-      KK: p.KH * p.KW,
-      KW: p.KW,
-      KH: p.KH,
-      Cg: p.Cg,
-      rowsFirst: `max(0, ${ihOf("first")})`,
-      rowsLast: `min(${p.H - 1}, ${ihOf("last")} + ${(p.KH - 1) * D[0]})`,
-      pixel: p.pixel,
-      ih0: `oh * ${S[0]} - ${P[0]}`,
-      iw0: `ow * ${S[1]} - ${P[1]}`,
-      dh: `kh * ${D[0]}`,
-      dw: `kw * ${D[1]}`,
-      rotation: ROT === 0 ? "0" : `((ar & 3) >> 1) * ${ROT}`,
-      ROT,
-      partnerRotation: ROT === 0 ? "0" : `(((ar ^ 2) & 3) >> 1) * ${ROT}`,
-      // (the window's other row: one conv row up or down, stride rows of input)
-      partnerRows: ROT === 0 ? "0" : `(1 - 2 * ((ar & 3) >> 1)) * ${S[0]}`,
-      PADDED: P[0] > 0 || P[1] > 0,
-      ROW_GROUP: order.ROW_GROUP,
-      why:
-        `${sizes.NI} image slot(s) × ${sizes.NC} channel(s) of ≤ ${sizes.rows} input rows of ${p.W}, ${SEG} floats per segment` +
-        (best.worst === 1 ? "; the gather is conflict-free" : `; up to ${best.worst} wavefronts per gather request (no conflict-free stride: patch staging is on by the tuning file)`),
-    };
-  }
+  const SEG = best.SEG;
+  const BUF = sizes.NI * sizes.NC * SEG;
+  const S = p.stride;
+  const P = p.padding;
+  const D = p.dilation;
+  const ihOf = (m: string) => `${p.ohOf(m)} * ${S[0]} - ${P[0]}`;
+  return {
+    NI: sizes.NI,
+    NC: sizes.NC,
+    SEG,
+    BUF,
+    RPI: p.rowsPerImage,
+    IMAGE: p.C * p.H * p.W,
+    PLANE: p.H * p.W,
+    W: p.W,
+    W_1: p.W - 1,
+    H: p.H,
+    KK: p.KH * p.KW,
+    KW: p.KW,
+    KH: p.KH,
+    Cg: p.Cg,
+    rowsFirst: `max(0, ${ihOf("first")})`,
+    rowsLast: `min(${p.H - 1}, ${ihOf("last")} + ${(p.KH - 1) * D[0]})`,
+    pixel: p.pixel,
+    ih0: `oh * ${S[0]} - ${P[0]}`,
+    iw0: `ow * ${S[1]} - ${P[1]}`,
+    dh: `kh * ${D[0]}`,
+    dw: `kw * ${D[1]}`,
+    rotation: ROT === 0 ? "0" : `((ar & 3) >> 1) * ${ROT}`,
+    ROT,
+    partnerRotation: ROT === 0 ? "0" : `(((ar ^ 2) & 3) >> 1) * ${ROT}`,
+    // (the window's other row: one conv row up or down, stride rows of input)
+    partnerRows: ROT === 0 ? "0" : `(1 - 2 * ((ar & 3) >> 1)) * ${S[0]}`,
+    PADDED: P[0] > 0 || P[1] > 0,
+    ROW_GROUP: order.ROW_GROUP,
+    why:
+      `${sizes.NI} image slot(s) × ${sizes.NC} channel(s) of ≤ ${sizes.rows} input rows of ${p.W}, ${SEG} floats per segment` +
+      (best.worst === 1 ? "; the gather is conflict-free" : `; up to ${best.worst} wavefronts per gather request (no conflict-free stride: patch staging is on by the tuning file)`),
+  };
 }
