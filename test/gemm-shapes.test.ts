@@ -237,6 +237,7 @@ describe("the generated split-K and staging code", () => {
       return Number(v);
     };
     const floor = Math.floor;
+    const flatKernels: string[] = [];
     for (const { threads, name, body } of kernels) {
       for (const [tile, c, r] of [["As", "a", "m"], ["Bs", "b", "n"]] as const) {
         // a shared array As[32][LD] (with patch staging As[32 + 1][LD]: a spare row the gather's other
@@ -246,6 +247,8 @@ describe("the generated split-K and staging code", () => {
         // ring staging (rows contiguous along k, read from their sector boundary): row r's lanes store
         // k − sh(r), sh(r) in 0–7 its offset in a sector, different per row; every combination of a
         // warp's four rows' offsets is tried
+        // (a flat operand is transposed from its span instead: checked below)
+        if (body.includes(`${name}_stage_${c}_flat(`)) continue;
         const ring = body.includes(`${name}_stage_${c}_ring(`);
         const kMajor = new RegExp(`const int ${c}c = tid % 8 \\+ 8 \\* \\(tid / \\(8 \\* (\\d+)\\)\\), ${c}r0 = \\(tid / 8\\) % (\\d+);`).exec(body);
         const rowMajor = new RegExp(`const int ${c}r = tid % (\\d+), ${c}c0 = tid / (\\d+);`).exec(body);
@@ -273,6 +276,31 @@ describe("the generated split-K and staging code", () => {
           }
         }
       }
+      // flat staging (one k-step of packed rows: copied as a span into xs, then transposed): a warp of
+      // the transpose takes a box of rows × k; its reads xs[sh + r·K + k] (sh shifts every lane alike)
+      // and its writes Os[k][r] must each hit 32 banks (one per word)
+      for (const [tile, c] of [["As", "a"], ["Bs", "b"]] as const) {
+        const fn = new RegExp(`void ${name}_stage_${c}_flat\\(float \\(\\*__restrict__ ${tile}\\)\\[(\\d+)\\][^]*?\\n}\\n`).exec(cu);
+        if (!fn) continue;
+        flatKernels.push(name);
+        const ld = Number(fn[1]);
+        const items = int(/for \(int it = 0; it < (\d+); \+\+it\)/.exec(fn[0])?.[1], `${name} transpose items`);
+        const box = /const int k = box \/ (\d+) \* (\d+) \+ e % 32 \/ (\d+), r = box % (\d+) \* (\d+) \+ e % (\d+);/.exec(fn[0]);
+        const K = int(/xs\[sh \+ r \* (\d+) \+ min\(k, \d+ - 1\)\]/.exec(fn[0])?.[1], `${name} K`);
+        if (!box) throw new Error(`${name}: no transpose box`);
+        const [perK, q, p, perK2, p2, p3] = box.slice(1).map(Number);
+        for (let it = 0; it < items; it++)
+          for (let w = 0; w < threads / 32; w++) {
+            const lanes = Array.from({ length: 32 }, (_, l) => {
+              const e = it * threads + 32 * w + l, b = floor(e / 32);
+              return [floor(b / perK) * q + floor((e % 32) / p), (b % perK2) * p2 + (e % p3)];
+            });
+            // (a box past K reads k = K − 1 in each of its k: lanes in pairs on one word, a broadcast)
+            const reads = new Set(lanes.map(([k, r]) => r * K + Math.min(k, K - 1)));
+            expect(new Set([...reads].map((at) => at % 32)).size, `${name}: ${tile} transpose reads, iteration ${it}, warp ${w}`).toBe(reads.size);
+            expect(new Set(lanes.map(([k, r]) => (k * ld + r) % 32)).size, `${name}: ${tile} transpose writes, iteration ${it}, warp ${w}`).toBe(32);
+          }
+      }
       // lanes along n (tx = tid % (BN / TN)), or along m in the pooled kernels (ty = tid % (BM / TM)): the
       // same two word patterns, one per operand (a thread's second run of 4, with TM or TN = 8, is the
       // same pattern shifted by a multiple of 4 words)
@@ -298,6 +326,8 @@ describe("the generated split-K and staging code", () => {
       }
     }
     expect(kernels.filter((k) => k.body.includes("float (*Cs)")).map((k) => k.name)).toEqual(["conv2_conv2d_grad_input"]);
+    // conv1's weights (rows of 25) in its forwards, fc2's dy (rows of 10) in its input gradient
+    expect(flatKernels.sort()).toEqual(["conv1_relu_pool", "conv1_relu_pool_step", "fc2_matmul_relu_grad"]);
   });
 
   it("pads the k-major shared tiles to ≡ 4 (mod 32) floats, keeping float4 alignment", () => {
@@ -396,9 +426,9 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     await expectBuildMatches(build.outDir, graph, { forward: [3], step: [5, 33], seed: 7, what: "wide" });
   }, 900_000);
 
-  it("ring and window staging (rows contiguous along k, runs contiguous along m or n, read from their sector boundary): every offset in a sector, K below, between and past whole k-steps, split-K", async () => {
-    // Rows of 37 floats start at 37·r mod 8: every offset 0–7 a ring must shift by; K = 5 is less
-    // than one k-step, 203 ends mid-step, and 300 takes several; the first layer's forward splits K
+  it("ring, flat and window staging (rows contiguous along k, runs contiguous along m or n, read from their sector boundary): every offset in a sector, K below, between and past whole k-steps, split-K", async () => {
+    // Rows of 37 floats start at 37·r mod 8: every offset 0–7 a ring must shift by; K = 5 and 10 are
+    // less than one k-step (flat staging), 203 ends mid-step, and 300 takes several; the first layer's forward splits K
     // at small batches (grid.z), so a split's ring starts at its own kBegin. Rows of 8·k floats on
     // a sector need no ring (the last layer's input gradient reads fc4.weight's rows of 304).
     // the weight gradients of fc1 (dy rows of 203) and fc4 (of 10) on 64- and 128-row tiles, where A is windowed
@@ -411,13 +441,22 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     const graph = model.graph;
     const source = readFileSync(join(build.outDir, "model.cu"), "utf8");
     const ringed = (operand: "a" | "b") => [...source.matchAll(new RegExp(`\\b(\\w+)_stage_${operand}_ring\\([AB]s,`, "g"))].map((m) => m[1]);
+    const flat = (operand: "a" | "b") => [...source.matchAll(new RegExp(`\\b(\\w+)_stage_${operand}_flat\\([AB]s,`, "g"))].map((m) => m[1]);
     // the forward's activations and weights (A and B), and the input gradients' dy (A); each kernel once
-    for (const name of ["fc1_relu", "fc2_relu", "fc3_relu", "fc4"]) {
+    for (const name of ["fc1_relu", "fc2_relu", "fc4"]) {
       expect(ringed("a"), `${name}'s A`).toContain(name);
       expect(ringed("b"), `${name}'s B`).toContain(name);
     }
-    expect(ringed("a")).toContain("fc4_matmul_relu_grad");
-    expect(ringed("a")).toContain("fc5");
+    expect(ringed("a")).toContain("fc3_matmul_relu_grad");
+    // K of 5 and 10 (one k-step, rows packed, not whole sectors): flat staging, the tile's rows copied
+    // as one span and transposed in shared memory; rows of 5 and 10 start at every offset in a sector
+    // over the samples, and the batches of 67 leave a last tile of 3 rows
+    for (const name of ["fc3_relu", "fc5"]) {
+      expect(flat("a"), `${name}'s A`).toContain(name);
+      expect(flat("b"), `${name}'s B`).toContain(name);
+    }
+    for (const name of ["fc2_matmul_relu_grad", "fc4_matmul_relu_grad"]) expect(flat("a"), `${name}'s dy`).toContain(name);
+    expect([...ringed("a"), ...ringed("b")].filter((name) => flat("a").includes(name) || flat("b").includes(name))).toEqual([]);
     // dy of fc5 [Batch, 304]: every row on a sector, read in place
     const fc5Input = [...source.matchAll(/__global__ void __launch_bounds__\(\d+, 1\) (fc5_matmul\w*)_kernel\(/g)].map((m) => m[1]);
     expect(fc5Input.length).toBeGreaterThan(0);

@@ -345,6 +345,19 @@ describe("tsdp counters", () => {
       expect(loadSectorsPer128B(p), conv).toBeLessThan(loadSectorsPer128B(d));
       expect(p.global.loadSectors, conv).toBeLessThan(d.global.loadSectors / 2);
     }
+    // Flat staging (compiler/5-codegen/kernels/gemm-flat.ts): fc's output gradient (rows of 10) is one
+    // k-step of packed rows, copied as one span: every request whole sectors from a sector boundary,
+    // and the transpose conflict-free. (conv1's weights, 4 rows of 25 on a 16-row tile, have no
+    // conflict-free box and keep the ring.)
+    expect(patch.cu).toContain("fc_matmul_stage_a_flat(As, a, m0, z, batch, tid, M);");
+    expect(patch.cu).toContain("conv1_relu_pool_step_stage_b_ring(Bs,");
+    const flat = patch.file.launches.flatMap((l) => l.sites!.filter((s) => s.access === "load" && /_stage_[ab]_flat$/.test(s.source?.frames[0].function ?? "")).map((s) => ({ kernel: l.kernel, s })));
+    expect(flat.map((f) => f.kernel), patch.file.launches.map((l) => l.kernel).join(", ")).toContain("fc_matmul_kernel");
+    for (const { kernel, s } of flat) {
+      expect(s.sectors, kernel).toBe(s.idealSectors);
+      const launch = patch.launch(kernel);
+      expect(launch.shared.wavefronts, kernel).toBe(launch.shared.idealWavefronts);
+    }
   });
 
   it("counts the forward of a model without training, and refuses to count a step it does not have", async () => {

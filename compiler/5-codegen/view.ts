@@ -133,6 +133,10 @@ export interface GemmView extends GemmViewBase {
   readonly ringA?: GemmRingView;
   readonly ringB?: GemmRingView;
   readonly rings: readonly GemmRingView[];
+  /** The operand is one k-step of packed rows, copied as one span and transposed (kernels/gemm-flat.ts). */
+  readonly flatA?: GemmFlatView;
+  readonly flatB?: GemmFlatView;
+  readonly flats: readonly GemmFlatView[];
   /** The operand is staged with consecutive threads along m (n), where it is contiguous in memory. */
   readonly rowMajorA: boolean;
   readonly rowMajorB: boolean;
@@ -167,6 +171,30 @@ export interface GemmView extends GemmViewBase {
   readonly storeRun?: GemmStoreRunView;
   /** The epilogue sums C's taps into input pixels from shared memory instead of storing C (GemmIndexMaps.col2im). */
   readonly col2im?: GemmCol2imView;
+}
+
+/**
+ * Flat staging of one operand in gemm.cu.hbs (kernels/gemm-flat.ts): one k-step, the tile's rows one
+ * packed span, copied whole sectors into the second half of the operand's buffer, then transposed
+ * into its k-major tile by boxes of P rows × Q k per warp.
+ */
+export interface GemmFlatView {
+  readonly op: "a" | "b";
+  readonly OP: "A" | "B";
+  /** The row variable of the operand's load (m for A, n for B) and its offset expression at k = 0. */
+  readonly row: "m" | "n";
+  readonly offset: string;
+  readonly LD: number;
+  /** The tile's rows (BM or BN), and the operand's row count as C (M, or N's number). */
+  readonly ROWS: number;
+  readonly LIMIT: string;
+  /** A warp's box in the transpose: P rows × Q k; BOXES boxes per k; ITEMS elements per thread. */
+  readonly P: number;
+  readonly Q: number;
+  readonly BOXES: number;
+  readonly ITEMS: number;
+  /** The span, for the kernel's comment. */
+  readonly why: string;
 }
 
 /** Ring staging of one operand in gemm.cu.hbs: rows contiguous along k, read from their sector boundary. */

@@ -4,9 +4,10 @@ import { fail } from "../../diagnostics/diagnostic.ts";
 import { opDef } from "../../ops/index.ts";
 import type { GemmCol2im, GemmIndexMaps, SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
-import type { GemmCol2imView, GemmRingView, GemmWindowView, GemmStoreRunView, GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
+import type { GemmCol2imView, GemmFlatView, GemmRingView, GemmWindowView, GemmStoreRunView, GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
 import { kernelGemmMaps, STATIC_SHARED_FLOATS, workspaceRow, type SplitK, type Tile } from "./gemm-shape.ts";
 import { patchStaging, type PatchMode } from "./gemm-patch.ts";
+import { flatStaging, type FlatStaging } from "./gemm-flat.ts";
 import { tensorCoreSharedBytes, type TensorCoreTile } from "./gemm-tc-shape.ts";
 import { TILE_TICKETS } from "./tickets.ts";
 import { evaluateInteger } from "../../launch-shape.ts";
@@ -232,23 +233,11 @@ function col2imView(c: GemmCol2im, t: Tile, lda: number, ldb: number): GemmCol2i
 
 
 /**
- * Ring staging for the operands staged along k whose rows run contiguously along k (a linear layer's
- * activations and weights, a convolution's weights): on the GPU a row may start anywhere in a
- * 32-byte sector (rows of 500 floats: every other one 16 bytes in), and a warp's 8 floats per row
- * then straddle two sectors. The ring reads each row from the sector boundary at or below it,
- * one k-step ahead, into two k-steps of shared tile (gemm.cu.hbs). Not where the operand is staged
- * along m or n, gathered (its k is not contiguous), summed tap by tap (col2im's buffer is sized for
- * one step), or where steps are skipped (the ring needs every step's run); only while both tiles
- * fit in static shared memory, A's ring first.
+ * The row offset at k = 0 of each operand staged along k whose rows run contiguously along k and do
+ * not all start on a sector (what the ring and flat staging read from the sector boundary): GPU
+ * shapes only, not gathered, not summed tap by tap (col2im), not where steps are skipped.
  */
-function ringStaging(
-  parts: GemmIndexMaps,
-  shape: { readonly rowMajorA: boolean; readonly rowMajorB: boolean },
-  tile: Tile,
-  lda: number,
-  ldb: number,
-  shapeFor: "gpu" | "cpu",
-): { a?: GemmRingView; b?: GemmRingView } {
+function kRowOffsets(parts: GemmIndexMaps, shape: { readonly rowMajorA: boolean; readonly rowMajorB: boolean }, shapeFor: "gpu" | "cpu"): { a?: string; b?: string } {
   if (shapeFor !== "gpu" || parts.col2im || parts.kSkip) return {};
   const offsetOf = (load: string, operand: "a" | "b", rowMajor: boolean, gathered: boolean) => {
     if (rowMajor || gathered) return undefined;
@@ -256,9 +245,33 @@ function ringStaging(
     const offset = index?.slice(0, -" + k".length);
     return offset !== undefined && !everyRowOnASector(offset, operand === "a" ? "m" : "n", parts.Z) ? offset : undefined;
   };
-  const offsetA = offsetOf(parts.loadA, "a", shape.rowMajorA, parts.gatherA !== undefined);
-  const offsetB = offsetOf(parts.loadB, "b", shape.rowMajorB, parts.gatherB !== undefined);
-  const floats = (ringA: boolean, ringB: boolean) => (ringA ? 2 : 1) * tile.BK * lda + (ringB ? 2 : 1) * tile.BK * ldb;
+  const a = offsetOf(parts.loadA, "a", shape.rowMajorA, parts.gatherA !== undefined);
+  const b = offsetOf(parts.loadB, "b", shape.rowMajorB, parts.gatherB !== undefined);
+  return { ...(a !== undefined ? { a } : {}), ...(b !== undefined ? { b } : {}) };
+}
+
+/**
+ * Ring staging for the operands staged along k whose rows run contiguously along k (a linear layer's
+ * activations and weights, a convolution's weights): on the GPU a row may start anywhere in a
+ * 32-byte sector (rows of 500 floats: every other one 16 bytes in), and a warp's 8 floats per row
+ * then straddle two sectors. The ring reads each row from the sector boundary at or below it,
+ * one k-step ahead, into two k-steps of shared tile (gemm.cu.hbs). Not where the operand is staged
+ * along m or n, gathered (its k is not contiguous), summed tap by tap (col2im's buffer is sized for
+ * one step), or where steps are skipped (the ring needs every step's run: kRowOffsets); not for an
+ * operand that takes flat staging instead (one k-step: gemm-flat.ts); only while both tiles fit in
+ * static shared memory, A's ring first.
+ */
+function ringStaging(
+  offsets: { readonly a?: string; readonly b?: string },
+  tile: Tile,
+  lda: number,
+  ldb: number,
+  flat: FlatStaging,
+): { a?: GemmRingView; b?: GemmRingView } {
+  const offsetA = flat.a ? undefined : offsets.a;
+  const offsetB = flat.b ? undefined : offsets.b;
+  // (a flat operand's buffer is two k-steps as well: its span goes in the second)
+  const floats = (ringA: boolean, ringB: boolean) => (ringA || flat.a ? 2 : 1) * tile.BK * lda + (ringB || flat.b ? 2 : 1) * tile.BK * ldb;
   const ringA = offsetA !== undefined && floats(true, false) <= STATIC_SHARED_FLOATS;
   const ringB = offsetB !== undefined && floats(ringA, true) <= STATIC_SHARED_FLOATS;
   const view = (operand: "a" | "b", offset: string, ld: number, loads: number): GemmRingView => ({
@@ -343,7 +356,7 @@ function paddedRow(width: number): number {
 }
 
 /** What both GEMM templates take from the op and the plan. */
-type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "BK2" | "BK_MASK" | "patchA" | "A_SLOTS" | "B_SLOTS" | "ringA" | "ringB" | "rings" | "windowA" | "windowB" | "windows" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "kSkip" | "gatherA" | "gatherB" | "RUNS_M" | "RUNS_N" | "RUN_M" | "RUN_N" | "ROW_OF" | "COL_OF" | "fmaLoads" | "tileNote" | "WS_N" | "storeRun">;
+type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "BK2" | "BK_MASK" | "patchA" | "A_SLOTS" | "B_SLOTS" | "ringA" | "ringB" | "rings" | "flatA" | "flatB" | "flats" | "windowA" | "windowB" | "windows" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "kSkip" | "gatherA" | "gatherB" | "RUNS_M" | "RUNS_N" | "RUN_M" | "RUN_N" | "ROW_OF" | "COL_OF" | "fmaLoads" | "tileNote" | "WS_N" | "storeRun">;
 
 /**
  * The FLOPs an fp32 GEMM launch issues, as a C expression of its scalars (M, batch, splits): every
@@ -436,12 +449,17 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
     scalarParams: "int M, int batch",
   };
   // k-major staging: rows padded to ≡ 4 (mod 32) words; m/n-major: a warp writes a contiguous run
-  const LDA = shape?.rowMajorA ? tile.BM : paddedRow(tile.BM);
-  const LDB = shape?.rowMajorB ? tile.BN : paddedRow(tile.BN);
-  const rings = fp32Tile ? ringStaging(parts, shape!, fp32Tile, LDA, LDB, ctx.shapeFor) : {};
+  const kOffsets = fp32Tile ? kRowOffsets(parts, shape!, ctx.shapeFor) : {};
+  const flatsWanted = fp32Tile ? flatStaging(parts, fp32Tile, kOffsets, splitK !== undefined, ctx.shapeFor) : {};
+  const flatFloats = (f: FlatStaging) => (f.a ? 2 * f.a.LD : paddedRow(tile.BM)) * tile.BK + (f.b ? 2 * f.b.LD : paddedRow(tile.BN)) * tile.BK;
+  const flats = flatFloats(flatsWanted) <= STATIC_SHARED_FLOATS ? flatsWanted : {};
+  // (a flat operand's rows have their own length: its transpose's writes fill 32 banks with it)
+  const LDA = flats.a ? flats.a.LD : shape?.rowMajorA ? tile.BM : paddedRow(tile.BM);
+  const LDB = flats.b ? flats.b.LD : shape?.rowMajorB ? tile.BN : paddedRow(tile.BN);
+  const rings = fp32Tile ? ringStaging(kOffsets, fp32Tile, LDA, LDB, flats) : {};
   const windows = fp32Tile ? windowStaging(parts, shape!, fp32Tile, ctx.shapeFor) : {};
-  const A_SLOTS = rings.a ? rings.a.SLOTS : (fp32Tile?.BK ?? 0);
-  const B_SLOTS = rings.b ? rings.b.SLOTS : (fp32Tile?.BK ?? 0);
+  const A_SLOTS = rings.a || flats.a ? 2 * fp32Tile!.BK : (fp32Tile?.BK ?? 0);
+  const B_SLOTS = rings.b || flats.b ? 2 * fp32Tile!.BK : (fp32Tile?.BK ?? 0);
   const patchA = fp32Tile && !parts.col2im ? patchStaging(parts.patchA, fp32Tile, parts.K, shape!.rowMajorA, LDA, (A_SLOTS + 1) * LDA + B_SLOTS * LDB, ctx.shapeFor, resolved!.knobs.patch.value as PatchMode) : undefined;
   const kernel: GemmView | GemmTensorCoreView = tcTile
     ? tensorCoreView(common, parts, tcTile, ctx.precision as "tf32" | "bf16")
@@ -461,6 +479,9 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         ringA: rings.a,
         ringB: rings.b,
         rings: [rings.a, rings.b].filter((r): r is GemmRingView => r !== undefined),
+        flatA: flats.a,
+        flatB: flats.b,
+        flats: [flats.a, flats.b].filter((f): f is GemmFlatView => f !== undefined),
         rowMajorA: shape!.rowMajorA,
         rowMajorB: shape!.rowMajorB,
         windowA: windows.a,
