@@ -3,7 +3,8 @@
 #   0. setup: Node and node_modules from bench/carry, NCCL from python3's nvidia-nccl package,
 #      compute-sanitizer, versions                                              -> $OUT/env.txt
 #   1. build: every example, plus the GEMM MLP in fp32/tf32/bf16 with --gemm cublaslt and with
-#      --gemm tsdp (cuBLASLt from python3's nvidia-cublas package), for the CUDA target (parallel)
+#      --gemm tsdp (cuBLASLt from python3's nvidia-cublas package), and lenet-direct (LeNet with
+#      bench/tsdp/lenet-direct.tune.json), for the CUDA target (parallel)
 #   2. tests: test/cpu-target.test.ts with TSDP_TEST_TARGET=cuda, one vitest per model, and
 #      test/training.test.ts on the GPU through NCCL with one rank; in the background  -> tests.json
 #   3. sanitize: LeNet's forward and training step under compute-sanitizer memcheck, then
@@ -13,7 +14,8 @@
 #   5. bench: tsdp timings, then PyTorch's                      -> bench-tsdp.json, bench-torch.json
 #      kernel-times (between the two): LeNet's step with every kernel timed by CUDA events
 #      (TSDP_KERNEL_TIMES) beside the performance model's estimate (tsdp inspect --gpu), for
-#      calibrating the model                                     -> results.json "kernelTimes", log.txt
+#      calibrating the model, and the same for lenet-direct (its convolution forwards without patch
+#      staging: which staging the GPU prefers)                   -> results.json "kernelTimes", log.txt
 #   results.json (every phase's status and time, the environment, all results) and log.txt are
 #   rewritten after every phase, so a call cut off at its time limit still returns what ran.
 #   That is 8 files in $OUT, the most a device call brings back: add no other file there.
@@ -196,14 +198,16 @@ run_phase() {
 # --- 1. build ------------------------------------------------------------------------------------
 build_all() {  # seconds
   local jobs; jobs=$([ "$target" = cuda ] && nproc || echo 2)
-  build_one() {  # name file precision [gemm]
-    node bin/tsdp.js compile "$2" --target "$target" --precision "$3" --gemm "${4:-auto}" --out "$work/build/$1" ${arch:+--arch "$arch"} \
+  build_one() {  # name file precision [gemm] [tuning file]
+    node bin/tsdp.js compile "$2" --target "$target" --precision "$3" --gemm "${4:-auto}" ${5:+--tune "$5"} --out "$work/build/$1" ${arch:+--arch "$arch"} \
       >"$work/logs/build-$1.txt" 2>&1 && echo "built $1: $(tail -1 "$work/logs/build-$1.txt")" || { echo "BUILD FAILED $1: $(tail -3 "$work/logs/build-$1.txt")"; return 1; }
   }
   export -f build_one && export target work arch
   { for m in ${models//,/ }; do echo "$m examples/$m/model.ts fp32"; done
     # the GEMM MLP twice per precision: its GEMMs on cuBLASLt, and on tsdp's own kernels
     for p in fp32 tf32 bf16; do echo "gemm-$p $GEMM_MODEL $p cublaslt"; echo "gemm-$p-tsdp $GEMM_MODEL $p tsdp"; done
+    # LeNet with its convolution forwards' direct gather (patch staging off), for kernel-times' comparison
+    case ",$models," in *,lenet,*) echo "lenet-direct examples/lenet/model.ts fp32 auto bench/tsdp/lenet-direct.tune.json" ;; esac
   } | timeout "$1" xargs -P "$jobs" -L 1 bash -c 'build_one "$@"' _
 }
 run_phase build "$CAP_BUILD" "${models//,/ } gemm-fp32 gemm-tf32 gemm-bf16 (--gemm cublaslt) and the same with -tsdp (--gemm tsdp)" -- build_all
@@ -305,7 +309,7 @@ skipped bench-tsdp || rm -f "$work/bench-tsdp.json"
 run_phase bench-tsdp "$CAP_BENCH_TSDP" "tsdp timings" -- bench_tsdp
 kernel_times() {  # seconds: each batch in its own process, the step eager so that every launch is timed
   [ -d "$work/build/lenet" ] || { echo "kernel-times: no LeNet build in $work/build/lenet (the build phase failed or was skipped)"; return 1; }
-  timeout "$1" node --import tsx bench/tsdp/kernel-times.ts --work "$work" --out "$work/kernel-times.json" $KERNEL_TIMES
+  timeout "$1" node --import tsx bench/tsdp/kernel-times.ts --work "$work" --out "$work/kernel-times.json" --variants lenet-direct $KERNEL_TIMES
 }
 skipped kernel-times || rm -f "$work/kernel-times.json"
 run_phase kernel-times "$CAP_KERNELS" "LeNet's step, each kernel timed with CUDA events beside the performance model's estimate" -- kernel_times

@@ -153,6 +153,12 @@ def table(res):
         est, meas = t.get("estimateUs"), t.get("measuredUs")
         rows.append((f"LeNet step kernels b{b} (us, sum): model {kt.get('gpu')} / measured (ratio measured/model)",
                      f"{fmt(est, digits=1)} / {fmt(meas, digits=1)}", "", fmt(meas / est if est and meas is not None else None)))
+    # the same step built otherwise (lenet-direct: the convolution forwards without patch staging)
+    for name, v in (kt.get("variants") or {}).items():
+        for b, t in (v.get("batches") or {}).items():
+            est, meas = t.get("estimateUs"), t.get("measuredUs")
+            rows.append((f"{name} step kernels b{b} (us, sum): model {kt.get('gpu')} / measured (ratio measured/model)",
+                         f"{fmt(est, digits=1)} / {fmt(meas, digits=1)}", "", fmt(meas / est if est and meas is not None else None)))
     w = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = [" | ".join(c.ljust(w[i]) for i, c in enumerate(r)) for r in rows]
     lines.insert(1, "-+-".join("-" * x for x in w))

@@ -5,7 +5,14 @@
 // estimates the same launches from the build's manifest (its launches and ptxas's resources).
 //
 //   node --import tsx bench/tsdp/kernel-times.ts --work DIR --out FILE.json [--batches 64,256] [--steps 20] [--gpu auto|h100|h200|a100]
-//   node --import tsx bench/tsdp/kernel-times.ts measure --work DIR --batch B --steps N   (the child)
+//                                                [--variants lenet-direct,…]
+//   node --import tsx bench/tsdp/kernel-times.ts measure --work DIR --model NAME --batch B --steps N   (the child)
+//
+// --variants: other builds of LeNet in DIR/build (gpu-check.sh builds lenet-direct, its convolution
+// forwards with the tuning file's `patch: off`: the direct gather instead of patch staging), timed
+// the same way, so that one GPU run says which staging the GPU prefers (the model and the counters
+// disagree: docs in bench/README-counters.md, "Patch staging"). A variant without a build is noted
+// and skipped; the results go under "variants" in FILE.json.
 //
 // Why CUDA events rather than `nsys profile --stats=true`: nsys adds tens of seconds of start-up and
 // report generation to a device call budgeted in minutes, and its report is per kernel name as this
@@ -25,13 +32,12 @@ const child = argv[0] === "measure";
 const f = flags(child ? argv.slice(1) : argv);
 const work = f.get("work");
 if (!work) throw new Error("kernel-times: --work DIR (gpu-check.sh's work directory, holding build/lenet) is required");
-const dir = modelDir(work, "lenet");
 
 if (child) {
   // the child: warm-up included, since the harness times every launch; the median absorbs it
   const batch = intFlag(f, "batch", 64);
   const steps = intFlag(f, "steps", 20);
-  const m = await load(dir, { seed: 0 });
+  const m = await load(modelDir(work, f.get("model") ?? "lenet"), { seed: 0 });
   m.train();
   const b = makeBatch(m.manifest, batch, 0, 1);
   const x = b.x.map((data, i) => ({ data, shape: b.shapes[i] }));
@@ -44,27 +50,44 @@ if (child) {
   const steps = intFlag(f, "steps", 20);
   const device = deviceName();
   const gpu = gpuOf(f.get("gpu") ?? "auto", device);
+  const variants = (f.get("variants") ?? "").split(",").filter((v) => v !== "");
+  const result: Record<string, unknown> = { device, gpu, steps, ...(await measureModel("lenet", batches, steps, device, gpu)) };
+  const measuredVariants: Record<string, unknown> = {};
+  for (const name of variants) {
+    if (!existsSync(join(modelDir(work, name), "manifest.json"))) {
+      console.log(`kernel-times: no build of ${name} in ${modelDir(work, name)}: skipped`);
+      continue;
+    }
+    measuredVariants[name] = await measureModel(name, batches, steps, device, gpu);
+  }
+  if (variants.length > 0) result.variants = measuredVariants;
+  writeJson(out, result);
+}
+
+/** Every batch of one build's step: the measured kernels (a child process each) beside the model's estimate. */
+async function measureModel(name: string, batches: readonly number[], steps: number, device: string | null, gpu: GpuName): Promise<{ target: string; batches: Record<string, unknown> }> {
+  const dir = modelDir(work!, name);
   const manifest = await readManifest(join(dir, "manifest.json"));
   if (!manifest.launches) throw new Error(`${dir} was built by a tsdp that does not record launches: rebuild it`);
   const resources = recordedResources(manifest, readFileSync(join(dir, "model.cu"), "utf8"));
-  const result: Record<string, unknown> = { device, gpu, steps, target: manifest.target, batches: {} };
+  const out: Record<string, unknown> = {};
   for (const batch of batches) {
-    const file = join(work, `kernel-times-${batch}.raw.json`);
+    const file = join(work!, `kernel-times-${name}-${batch}.raw.json`);
     rmSync(file, { force: true });
-    const run = spawnSync(process.execPath, [...process.execArgv, process.argv[1], "measure", "--work", work, "--batch", String(batch), "--steps", String(steps)], {
+    const run = spawnSync(process.execPath, [...process.execArgv, process.argv[1], "measure", "--work", work!, "--model", name, "--batch", String(batch), "--steps", String(steps)], {
       env: { ...process.env, TSDP_KERNEL_TIMES: file },
       encoding: "utf8",
       stdio: ["ignore", "inherit", "inherit"],
     });
-    if (run.status !== 0) throw new Error(`kernel-times: the measuring child for batch ${batch} failed (exit ${run.status})`);
+    if (run.status !== 0) throw new Error(`kernel-times: the measuring child for ${name} at batch ${batch} failed (exit ${run.status})`);
     // the CPU target times nothing (its launches go through the shim), so there is no file
     const measured = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as MeasuredKernels) : null;
     const report = gpuReport(manifest.launches, manifest.model, { gpu, batch, precision: manifest.precision ?? "fp32", resources });
     const table = kernelTimeTable(report.programs.find((p) => p.program === "step")!, measured);
-    (result.batches as Record<string, unknown>)[batch] = table;
-    console.log(formatKernelTimeTable(table, `LeNet training step, batch ${batch}: model (${gpu}, ${report.occupancyFrom.split(":")[0]}) vs measured on ${device ?? "no GPU"}${measured ? "" : " (not measured: the CPU target does not time launches)"}`));
+    out[batch] = table;
+    console.log(formatKernelTimeTable(table, `${name === "lenet" ? "LeNet" : name} training step, batch ${batch}: model (${gpu}, ${report.occupancyFrom.split(":")[0]}) vs measured on ${device ?? "no GPU"}${measured ? "" : " (not measured: the CPU target does not time launches)"}`));
   }
-  writeJson(out, result);
+  return { target: manifest.target, batches: out };
 }
 
 /** The GPU's name from nvidia-smi, or null without one. */

@@ -44,7 +44,8 @@ import { resolveGemm, resolveTensorCore } from "../../tuning/knobs.ts";
 // stores took 10–17 per request); split-K partial rows are padded to a multiple of 8 floats for the
 // same float4 stores; parameters start on 128-byte lines and other buffers on 32-byte sectors
 // (4-memory/plan.ts), so a row of a multiple of 8 floats has whole-sector k-runs, and rows of other
-// lengths are read from their sector boundary into a ring of two k-steps (ringStaging); operands
+// lengths are read from their sector boundary into a ring of two k-steps (ringStaging), or, where
+// K is one k-step and the rows lie back to back, copied as one span and transposed (gemm-flat.ts); operands
 // staged along m or n whose k-runs start mid-sector, from the sector boundary below the tile's first
 // row, with a short extra load for the run's last few rows (windowStaging). The pooled
 // epilogue's thread owns one pooled row, no run of 4, so its kernel puts consecutive threads on
