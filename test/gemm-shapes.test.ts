@@ -19,6 +19,7 @@ import { normals } from "../compiler/reference/rng.ts";
 import { GPU_SMS, kernelGemmMaps, kernelGemmShape, splitsAt, wideAllowed } from "../compiler/5-codegen/kernels/gemm-shape.ts";
 import { opDef } from "../compiler/ops/index.ts";
 import type { Graph } from "../compiler/ir/node.ts";
+import { evaluateInteger } from "../compiler/launch-shape.ts";
 import { load, tensor, type CompiledModel } from "../runtime/index.ts";
 import { expectClose, expectEvalForwardClose, makeInputs, referenceState } from "./target-helpers.ts";
 import { cachedReference } from "./reference-cache.ts";
@@ -285,15 +286,15 @@ describe("the generated split-K and staging code", () => {
         flatKernels.push(name);
         const ld = Number(fn[1]);
         const items = int(/for \(int it = 0; it < (\d+); \+\+it\)/.exec(fn[0])?.[1], `${name} transpose items`);
-        const box = /const int k = box \/ (\d+) \* (\d+) \+ e % 32 \/ (\d+), r = box % (\d+) \* (\d+) \+ e % (\d+);/.exec(fn[0]);
+        const box = /const int e = it \* (\d+) \+ tid, box = e \/ 32;\s*const int k = ([^,]+), r = ([^;]+);/.exec(fn[0]);
         const K = int(/xs\[sh \+ r \* (\d+) \+ min\(k, \d+ - 1\)\]/.exec(fn[0])?.[1], `${name} K`);
         if (!box) throw new Error(`${name}: no transpose box`);
-        const [perK, q, p, perK2, p2, p3] = box.slice(1).map(Number);
+        expect(Number(box[1]), name).toBe(threads);
         for (let it = 0; it < items; it++)
           for (let w = 0; w < threads / 32; w++) {
             const lanes = Array.from({ length: 32 }, (_, l) => {
-              const e = it * threads + 32 * w + l, b = floor(e / 32);
-              return [floor(b / perK) * q + floor((e % 32) / p), (b % perK2) * p2 + (e % p3)];
+              const env = { e: it * threads + 32 * w + l, box: floor((it * threads + 32 * w + l) / 32) };
+              return [evaluateInteger(box[2], env), evaluateInteger(box[3], env)];
             });
             // (a box past K reads k = K − 1 in each of its k: lanes in pairs on one word, a broadcast)
             const reads = new Set(lanes.map(([k, r]) => r * K + Math.min(k, K - 1)));

@@ -188,10 +188,11 @@ export interface GemmFlatView {
   /** The tile's rows (BM or BN), and the operand's row count as C (M, or N's number). */
   readonly ROWS: number;
   readonly LIMIT: string;
-  /** A warp's box in the transpose: P rows × Q k; BOXES boxes per k; ITEMS elements per thread. */
+  /** A warp's box in the transpose: P rows × Q k; element e's k and row as C (of e and box = e / 32); ITEMS elements per thread. */
   readonly P: number;
   readonly Q: number;
-  readonly BOXES: number;
+  readonly K_OF: string;
+  readonly R_OF: string;
   readonly ITEMS: number;
   /** The span, for the kernel's comment. */
   readonly why: string;

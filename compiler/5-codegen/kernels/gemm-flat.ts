@@ -63,6 +63,21 @@ export function flatConflicts(K: number, rows: number, P: number, LD: number, BK
   return extra;
 }
 
+/**
+ * Element e of the transpose (e = it·THREADS + tid) as C: warp box = e / 32 covers rows
+ * (box mod boxes)·P … + P − 1 at k (box / boxes)·Q … + Q − 1, lane e mod 32 at row + lane mod P,
+ * k + lane / P; the terms that are 0 or ×1 left out.
+ */
+function boxIndex(P: number, Q: number, boxes: number): { K_OF: string; R_OF: string } {
+  const times = (a: string, n: number) => (n === 1 ? a : `${a} * ${n}`);
+  const kBox = boxes === 1 ? "box" : `box / ${boxes}`;
+  const rBox = boxes === 1 ? undefined : `box % ${boxes}`;
+  return {
+    K_OF: Q === 1 ? kBox : `${times(kBox, Q)} + e % 32 / ${P}`,
+    R_OF: rBox === undefined ? `e % ${P}` : `${times(rBox, P)} + e % ${P}`,
+  };
+}
+
 /** Whether offset(row) = offset(0) + row·K for every row, group and batch tried: the rows are packed. */
 function packedRows(offset: string, row: "m" | "n", K: number, Z: string): boolean {
   const groups = /^\d+$/.test(Z) ? Math.min(Number(Z), 4) : 4;
@@ -116,7 +131,7 @@ export function flatStaging(
       LIMIT: op === "a" ? "M" : String(parts.N),
       P,
       Q,
-      BOXES: rows / P,
+      ...boxIndex(P, Q, rows / P),
       ITEMS: (tile.BK * rows) / tile.THREADS,
       why: `its ${rows} rows of ${K} floats are one span from ${offset.replace(/\(size_t\)/g, "")}`,
     };
