@@ -14,7 +14,7 @@
 #   5. bench: tsdp timings, then PyTorch's                      -> bench-tsdp.json, bench-torch.json
 #      kernel-times (between the two): LeNet's step with every kernel timed by CUDA events
 #      (TSDP_KERNEL_TIMES) beside the performance model's estimate (tsdp inspect --gpu), for
-#      calibrating the model, and the same for lenet-direct (its convolution forwards without patch
+#      calibrating the model, and the same for lenet-direct (its convolutions without patch
 #      staging: which staging the GPU prefers)                   -> results.json "kernelTimes", log.txt
 #   results.json (every phase's status and time, the environment, all results) and log.txt are
 #   rewritten after every phase, so a call cut off at its time limit still returns what ran.
@@ -206,7 +206,7 @@ build_all() {  # seconds
   { for m in ${models//,/ }; do echo "$m examples/$m/model.ts fp32"; done
     # the GEMM MLP twice per precision: its GEMMs on cuBLASLt, and on tsdp's own kernels
     for p in fp32 tf32 bf16; do echo "gemm-$p $GEMM_MODEL $p cublaslt"; echo "gemm-$p-tsdp $GEMM_MODEL $p tsdp"; done
-    # LeNet with its convolution forwards' direct gather (patch staging off), for kernel-times' comparison
+    # LeNet with its convolutions' direct gather (patch staging off), for kernel-times' comparison
     case ",$models," in *,lenet,*) echo "lenet-direct examples/lenet/model.ts fp32 auto bench/tsdp/lenet-direct.tune.json" ;; esac
   } | timeout "$1" xargs -P "$jobs" -L 1 bash -c 'build_one "$@"' _
 }

@@ -1,5 +1,6 @@
-// Patch staging of a convolution forward's input (issue 13, finding 4; compiler/5-codegen/kernels/
-// gemm-patch.ts): where it is chosen, the layout check that chooses it, and the `patch` knob.
+// Patch staging of a convolution forward's and weight gradient's input (issue 13, finding 4;
+// compiler/5-codegen/kernels/gemm-patch.ts, gemm-patch-wgrad.ts): where it is chosen, the layout
+// check that chooses it, and the `patch` knob.
 // Generated CUDA only; test/shim-counters.test.ts counts the staged kernels' sectors and bank
 // conflicts in the shim, and test/gemm-shapes.test.ts runs them against the reference.
 import { copyFileSync } from "node:fs";
@@ -11,6 +12,7 @@ import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { trainingPrograms } from "../compiler/pipeline.ts";
 import { kernelGemmMaps, kernelGemmShape } from "../compiler/5-codegen/kernels/gemm-shape.ts";
 import { patchSizes, worstWavefronts } from "../compiler/5-codegen/kernels/gemm-patch.ts";
+import { wgradPatchSizes, wgradWorstWavefronts } from "../compiler/5-codegen/kernels/gemm-patch-wgrad.ts";
 import { writeFiles } from "./helpers.ts";
 
 const LENET = join(import.meta.dirname, "..", "examples", "lenet", "model.ts");
@@ -48,7 +50,7 @@ describe("patch staging", () => {
     expect(sizes).toEqual({ NI: 2, NC: 3, rows: 12 });
     const order = (ROT: number) => ({ rot: (ar: number) => ((ar & 3) >> 1) * ROT, ROT, PARTNER: ROT ? 2 : 0, ROW_GROUP: 4 });
     const cu = generate(LENET, { target: "cuda", tune: false }).generated.cu;
-    const SEG = Number(/conv2_relu_pool_stage_patch[\s\S]*?\* (\d+) \+ 8 - sh;/.exec(cu)![1]);
+    const SEG = Number(/void conv2_relu_pool_copy_patch[\s\S]*?\* (\d+) \+ 8 - sh;/.exec(cu)![1]);
     expect(worstWavefronts(p, shape.tile, K, sizes, SEG, shape.tile.BM, order(5))).toBe(1);
     // a window's top and bottom pixels reading the same tap: two input rows of 12 floats, banks shared
     expect(worstWavefronts(p, shape.tile, K, sizes, SEG, shape.tile.BM, order(0))).toBeGreaterThan(1);
@@ -74,5 +76,49 @@ describe("patch staging", () => {
     } catch (e) {
       expect((e as CompileError).diagnostics.map((d) => d.message).join("\n")).toMatch(/patch/);
     }
+  });
+});
+
+/** The weight-gradient kernels that gather x from its staged patch, and each one's comment line. */
+function patchedB(cu: string): Map<string, string> {
+  return new Map([...cu.matchAll(/\n\s+(\w+)_stage_patch_b\(Xs, b, kBegin, kEnd, n0, z, batch\);/g)].map((m) => [m[1], cu.match(new RegExp(`// x's patch for B \\(the kernel says why\\): [^\\n]*(?=\\n(?:[^\\n]*\\n){2}__device__ __forceinline__ int2 ${m[1]}_patch_b_rows)`))?.[0] ?? ""]));
+}
+
+describe("patch staging of a weight gradient's x", () => {
+  it("stages LeNet's conv2 weight gradient (rows of 12) on the GPU's shapes with a conflict-free gather; not conv1's (rows of 28), not on the CPU target", () => {
+    const gpu = patchedB(generate(LENET, { target: "cuda", tune: false }).generated.cu);
+    expect([...gpu.keys()]).toEqual(["conv2_conv2d_grad_weight_sum"]);
+    expect(gpu.get("conv2_conv2d_grad_weight_sum")).toMatch(/; the gather is conflict-free\.$/);
+    expect(patchedB(generate(LENET, { target: "cpu", tune: false }).generated.cu).size).toBe(0);
+  });
+
+  it("checks the layout by replaying the gather: conv2's is conflict-free with its segment stride, not with the least; conv1's kernel rows collide with every stride", () => {
+    const plan = trainingPrograms(lowerModel(LENET).graph, undefined, "gpu")!.step.plan;
+    const replay = (name: string) => {
+      const k = plan.kernels.find((kk) => kk.name === name)!;
+      const tile = kernelGemmShape(k, "gpu", "fp32")!.tile;
+      const { parts, onesColumn } = kernelGemmMaps(k, undefined, "gpu");
+      const taps = onesColumn ?? parts.N;
+      const sizes = wgradPatchSizes(parts.patchB!, tile, taps);
+      return { sizes, least: 8 + sizes.rows * parts.patchB!.W + 7, worst: (SEG: number) => wgradWorstWavefronts(parts.patchB!, tile, taps, parts.N, sizes, SEG) };
+    };
+    const conv2 = replay("conv2_conv2d_grad_weight_sum");
+    // a k-step's 32 pixels are 4 of an image's 8 output rows: 8 input rows; 128 taps reach 6 of 20 channels
+    expect(conv2.sizes).toEqual({ NI: 1, NC: 6, rows: 8 });
+    const cu = generate(LENET, { target: "cuda", tune: false }).generated.cu;
+    const SEG = Number(/conv2_conv2d_grad_weight_sum_b_patch_row_of[\s\S]*?r\.off = \(t \/ 25 - n0 \/ 25\) \* (\d+)/.exec(cu)![1]);
+    expect(conv2.worst(SEG)).toBe(1);
+    // a request crossing into the next channel: its two rows a segment apart share banks at the least stride
+    expect(conv2.worst(conv2.least)).toBeGreaterThan(1);
+    // conv1: a request's 4 taps cross into the next kernel row, 28 words on: 4 banks back, on the words the row before reads
+    const conv1 = replay("conv1_conv2d_grad_weight_sum");
+    for (let s = conv1.least; s < conv1.least + 32; s++) expect(conv1.worst(s), `SEG ${s}`).toBeGreaterThan(1);
+  });
+
+  it("stages conv1's weight gradient too where the tuning file says on, and states its wavefronts; off keeps conv2's direct gather", () => {
+    const on = patchedB(generate(withTuning(LENET, { conv1_conv2d_grad_weight_sum: { patch: "on" } }), { target: "cuda" }).generated.cu);
+    expect(on.get("conv1_conv2d_grad_weight_sum")).toMatch(/; up to \d wavefronts per gather request \(no conflict-free stride: patch staging is on by the tuning file\)\.$/);
+    const off = patchedB(generate(withTuning(LENET, { conv2_conv2d_grad_weight_sum: { patch: "off" } }), { target: "cuda" }).generated.cu);
+    expect(off.size).toBe(0);
   });
 });

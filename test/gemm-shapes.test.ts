@@ -538,16 +538,19 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     }
   }, 900_000);
 
-  it("convolution forwards from x's rows staged in shared memory (patch staging, forced on by the tuning file): padding, groups, dilation, a non-square kernel, pooled and not", async () => {
+  it("convolution forwards and weight gradients from x's rows staged in shared memory (patch staging, forced on by the tuning file): padding, groups, dilation, a non-square kernel, pooled and not", async () => {
     // Only some shapes have a conflict-free patch layout (LeNet's two convolutions do, and take it by
-    // default: test/gemm-patch.test.ts); the tuning file's "on" stages the others too, with the
-    // layout of fewest conflicts, so that the gather's index math (clamped padding taps, window
-    // partners, channel segments, image slots, rows past M) is checked on every geometry here.
+    // default, and its conv2's weight gradient: test/gemm-patch.test.ts); the tuning file's "on"
+    // stages the others too, with the layout of fewest conflicts, so that the gathers' index math
+    // (clamped padding taps, window partners, channel segments, image slots, rows past M; pixels
+    // past a chunk, taps past the taps, the column of ones) is checked on every geometry here.
     const names = ["q0_relu_pool", "q1_relu_pool", "q2_relu", "q3_relu_pool"];
-    const dir = writeFiles({ "on.tune.json": JSON.stringify({ kernels: Object.fromEntries(names.map((n) => [n, { patch: "on" }])) }) });
+    const gradients = ["q0_conv2d_grad_weight_sum", "q1_conv2d_grad_weight_sum", "q2_conv2d_grad_weight_sum", "q3_conv2d_grad_weight_sum"];
+    const dir = writeFiles({ "on.tune.json": JSON.stringify({ kernels: Object.fromEntries([...names, ...gradients].map((n) => [n, { patch: "on" }])) }) });
     const { model, build } = await compile("test/fixtures/conv-patch/model.ts", { target: "cpu", shapeFor: "gpu", tune: join(dir, "on.tune.json"), outDir: join(dir, "gpu") });
     const source = readFileSync(join(build.outDir, "model.cu"), "utf8");
     for (const name of names) expect(source, name).toMatch(new RegExp(`\\n\\s+${name}(?:_step)?_stage_patch\\(Xs, a, m0, kBegin`));
+    for (const name of gradients) expect(source, name).toMatch(new RegExp(`\\n\\s+${name}_stage_patch_b\\(Xs, b, kBegin`));
     await expectBuildMatches(build.outDir, model.graph, { forward: [1, 5], step: [3, 7], seed: 23, what: "patch staging" });
   }, 900_000);
 

@@ -305,7 +305,7 @@ describe("tsdp counters", () => {
     expect(wgrad!.global.uniqueBytesWritten).toBe((36 * 44 + 36) * 4);
   });
 
-  it("counts whole sectors and no bank conflicts where a convolution forward gathers x from its rows staged in shared memory (patch staging), against the direct gather", async () => {
+  it("counts whole sectors and no bank conflicts where a convolution forward or weight gradient gathers x from its rows staged in shared memory (patch staging), against the direct gather", async () => {
     // LeNet's two convolutions at 4 and 8 channels. Gathered from global memory, a warp's request for
     // one tap is the 16-pixel rows of 8 pooling windows at a column offset: 2–3 sectors per 64 bytes.
     // Patch staging (compiler/5-codegen/kernels/gemm-patch.ts) copies each k-step's input rows once,
@@ -317,7 +317,7 @@ describe("tsdp counters", () => {
       `  forward(x: Tensor<[Batch, 1, 28, 28]>) {\n    const h = this.pool(F.relu(this.conv1(x)));\n    return this.fc(this.pool(F.relu(this.conv2(h))).flatten(1));\n  }\n}\n` +
       `export const training = new Training(SmallConv, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
     const staged = writeFiles({ "model.ts": source });
-    const direct = writeFiles({ "model.ts": source, "model.tune.json": JSON.stringify({ kernels: { conv1_relu_pool: { patch: "off" }, conv2_relu_pool: { patch: "off" } } }) });
+    const direct = writeFiles({ "model.ts": source, "model.tune.json": JSON.stringify({ kernels: { conv1_relu_pool: { patch: "off" }, conv2_relu_pool: { patch: "off" }, conv2_conv2d_grad_weight_sum: { patch: "off" } } }) });
     const count = async (model: string, name: string) => {
       const out = join(dir, `${name}.json`);
       const r = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "counters", join(model, "model.ts"), "--batch", "4", "--build", join(dir, name), "--out", out]);
@@ -334,7 +334,7 @@ describe("tsdp counters", () => {
       const [p, d] = [patch.launch(`${conv}_kernel`), plain.launch(`${conv}_kernel`)];
       expect(p.shared.wavefronts, conv).toBe(p.shared.idealWavefronts);
       // the copy's requests (one site or more: the compiler may repeat the loop) are whole sectors from a sector boundary
-      const copy = p.sites!.filter((s) => s.access === "load" && s.source?.frames[0].function === `${conv}_stage_patch`);
+      const copy = p.sites!.filter((s) => s.access === "load" && s.source?.frames[0].function === `${conv}_copy_patch`);
       expect(copy.length, conv).toBeGreaterThan(0);
       for (const site of copy) expect(site.sectors, conv).toBe(site.idealSectors);
       // the direct gather of x is over 4 sectors per 128 B (the weights' ring is the same in both)
@@ -344,6 +344,22 @@ describe("tsdp counters", () => {
       expect((4 * sum("sectors")) / sum("idealSectors"), conv).toBeGreaterThan(5);
       expect(loadSectorsPer128B(p), conv).toBeLessThan(loadSectorsPer128B(d));
       expect(p.global.loadSectors, conv).toBeLessThan(d.global.loadSectors / 2);
+    }
+    // conv2's weight gradient (rows of 12: a conflict-free layout) gathers x from its staged rows too
+    // (compiler/5-codegen/kernels/gemm-patch-wgrad.ts); directly, a request's 8 pixels × 4 taps start
+    // wherever the tap puts them
+    {
+      const wgrad = "conv2_conv2d_grad_weight_sum";
+      expect(patch.cu).toContain(`${wgrad}_stage_patch_b(Xs, b, kBegin, kEnd, n0, z, batch);`);
+      expect(plain.cu).not.toContain(`${wgrad}_stage_patch_b(`);
+      const [p, d] = [patch.launch(`${wgrad}_kernel`), plain.launch(`${wgrad}_kernel`)];
+      expect(p.shared.wavefronts, wgrad).toBe(p.shared.idealWavefronts);
+      const copy = p.sites!.filter((s) => s.access === "load" && s.source?.frames[0].function === `${wgrad}_copy_patch`);
+      expect(copy.length, wgrad).toBeGreaterThan(0);
+      for (const site of copy) expect(site.sectors, wgrad).toBe(site.idealSectors);
+      expect(loadSectorsPer128B(d), wgrad).toBeGreaterThan(4);
+      expect(loadSectorsPer128B(p), wgrad).toBeLessThan(loadSectorsPer128B(d));
+      expect(p.global.loadSectors, wgrad).toBeLessThan(d.global.loadSectors);
     }
     // Flat staging (compiler/5-codegen/kernels/gemm-flat.ts): fc's output gradient (rows of 10) is one
     // k-step of packed rows, copied as one span: every request whole sectors from a sector boundary,

@@ -145,6 +145,10 @@ export interface GemmView extends GemmViewBase {
   readonly windowB?: GemmWindowView;
   /** A conv forward's A gathered from x's rows staged in shared memory (kernels/gemm-patch.ts). */
   readonly patchA?: GemmPatchView;
+  /** A conv weight gradient's B gathered from x's rows staged in shared memory (kernels/gemm-patch-wgrad.ts). */
+  readonly patchB?: GemmPatchBView;
+  /** Either patch's copy geometry (the copy of x's rows is the same function for both). */
+  readonly patchCopy?: GemmPatchGeometryView;
   readonly windows: readonly GemmWindowView[];
   /** k distance between a thread's staged columns in the m-major (n-major) staging. */
   readonly A_COL_STEP: number;
@@ -218,15 +222,17 @@ export interface GemmRingView {
  * Window staging of one operand in gemm.cu.hbs: staged along m (n), where it is contiguous, but each
  * k's run starts anywhere in a sector; read from the sector boundary at or below the tile's first row.
  */
-/** The patch staging of a conv forward's input: sizes, and C expressions of the geometry (kernels/gemm-patch.ts). */
-export interface GemmPatchView {
-  /** Image slots of a block, channels of a k-step, floats per segment (one slot's rows of one channel), per buffer. */
+/**
+ * What both patch stagings of a convolution's input give their template: sizes, and C expressions
+ * of the geometry (kernels/gemm-patch.ts, gemm-patch-wgrad.ts).
+ */
+export interface GemmPatchGeometryView {
+  /** Image slots (of a block, or of a k-step), channels (of a k-step, or of a block's taps), floats per segment (one slot's rows of one channel), per buffer. */
   readonly NI: number;
   readonly NC: number;
   readonly SEG: number;
   readonly BUF: number;
-  /** Rows (m) per image, floats per image and per channel plane, the plane's width and height, taps (KH·KW), KW, KH, channels per group. */
-  readonly RPI: number;
+  /** Floats per image and per channel plane, the plane's width (and − 1) and height, taps per channel (KH·KW), KW, KH, channels per group. */
   readonly IMAGE: number;
   readonly PLANE: number;
   readonly W: number;
@@ -236,26 +242,41 @@ export interface GemmPatchView {
   readonly KW: number;
   readonly KH: number;
   readonly Cg: number;
-  /** The first and last input rows of the tile rows first … last of one image (C over `first`, `last`). */
+  /** The first and last input rows of the pixels first … last of one image (C over `first`, `last`). */
   readonly rowsFirst: string;
   readonly rowsLast: string;
-  /** Statements setting img, oh, ow from m; the window's top-left input pixel (ih0, iw0) and a tap's offsets (dh, dw from kh, kw), as C. */
+  /** Statements setting img, oh, ow from pixel m; its top-left input pixel (ih0, iw0) and a tap's offsets (dh, dw from kh, kw), as C. */
   readonly pixel: string;
   readonly ih0: string;
   readonly iw0: string;
   readonly dh: string;
   readonly dw: string;
+  /** The convolution pads x: a tap may fall outside it (clamped to the staged pixels for its read). */
+  readonly PADDED: boolean;
+  readonly why: string;
+}
+
+/** The patch staging of a conv weight gradient's input (kernels/gemm-patch-wgrad.ts): its pixels are k, its taps n. */
+export interface GemmPatchBView extends GemmPatchGeometryView {
+  /** Pixels (k) per image. */
+  readonly PPI: number;
+  /** Taps (the GEMM's N without its column of ones), and whether that column follows them (the bias gradient's row sums). */
+  readonly TAPS: number;
+  readonly ONES: boolean;
+}
+
+/** The patch staging of a conv forward's input (kernels/gemm-patch.ts): its pixels are the tile rows m, its taps k. */
+export interface GemmPatchView extends GemmPatchGeometryView {
+  /** Rows (m) per image. */
+  readonly RPI: number;
   /** How many taps behind a thread of tile row `ar` takes the k-step's taps (C), and that for a window's bottom row. */
   readonly rotation: string;
   readonly ROT: number;
   /** The window partner's delay (its other row, the other dy), and its first input row relative to this row's (C over `ar`). */
   readonly partnerRotation: string;
   readonly partnerRows: string;
-  /** The convolution pads x: a tap may fall outside it (clamped to the staged pixels for its read). */
-  readonly PADDED: boolean;
   /** Rows past M take the pixel of row M − ROW_GROUP + row mod ROW_GROUP (the last window's, pooled; else the last row's). */
   readonly ROW_GROUP: number;
-  readonly why: string;
 }
 
 export interface GemmWindowView {

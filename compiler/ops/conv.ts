@@ -238,6 +238,21 @@ export function convAttrs(a: ConvAttrs): ConvAttrs {
 // The CUDA GEMM's index maps: C[M, N] = A[M, K]·B[K, N] per z (the group), with conv2d as an
 // implicit GEMM (im2col without the copy).
 
+/** x's geometry and the convolution's, as both patch stagings of x (ConvPatch) take them. */
+function patchGeometry(a: ConvAttrs, C: number, H: number, W: number, Cg: number, KH: number, KW: number) {
+  return {
+    C,
+    H,
+    W,
+    Cg,
+    KH,
+    KW,
+    stride: [a.stride[0], a.stride[1]] as const,
+    padding: [a.padding[0], a.padding[1]] as const,
+    dilation: [a.dilation[0], a.dilation[1]] as const,
+  };
+}
+
 function convMaps(node: Node, a: ConvAttrs, { pooled }: GemmMapOptions): GemmIndexMaps {
   const [x, w, bias] = node.inputs;
   const [, C, H, W] = x.shape as [unknown, number, number, number];
@@ -304,15 +319,7 @@ function convMaps(node: Node, a: ConvAttrs, { pooled }: GemmMapOptions): GemmInd
     mDesc: pooled ? `4 conv pixels per pooled pixel × batch × ${PH}×${PW}` : `batch × ${OH}×${OW} output pixels`,
     gatherA,
     patchA: {
-      C,
-      H,
-      W,
-      Cg,
-      KH,
-      KW,
-      stride: [a.stride[0], a.stride[1]],
-      padding: [a.padding[0], a.padding[1]],
-      dilation: [a.dilation[0], a.dilation[1]],
+      ...patchGeometry(a, C, H, W, Cg, KH, KW),
       pooled,
       rowsPerImage: pooled ? 4 * PH * PW : OH * OW,
       pixel: pixel.join("\n    "),
@@ -546,5 +553,13 @@ function convGradWeightMaps(node: Node, a: ConvAttrs & { readonly weightShape: r
     Z: String(a.groups),
     mDesc: `${Og} output channels (reduction over batch × ${OH}×${OW})`,
     ...((Cg * KH * KW) % 4 === 0 ? { storeRun: "n" as const } : {}),
+    patchB: {
+      ...patchGeometry(a, C, H, W, Cg, KH, KW),
+      pooled: false,
+      rowsPerImage: OH * OW,
+      pixel: `const int ow = m % ${OW}, oh = (m / ${OW}) % ${OH}, img = m / ${OW * OH};`,
+      ohOf: (m) => `((${m} / ${OW}) % ${OH})`,
+      pixelOf: (m) => ({ img: Math.floor(m / (OH * OW)), oh: Math.floor(m / OW) % OH, ow: m % OW }),
+    },
   };
 }

@@ -453,6 +453,12 @@ export interface GemmIndexMaps {
   readonly gatherB?: SplitGather;
   /** A conv forward's input geometry: on the GPU, A may be gathered from x's rows staged in shared memory. */
   readonly patchA?: ConvPatch;
+  /**
+   * A conv weight gradient's input geometry (B is x at pixel k, tap n; its "rows" are the pixels,
+   * rowsPerImage = OH·OW, never pooled): on the GPU, B may be gathered from x's rows staged in
+   * shared memory per k-step (kernels/gemm-patch-wgrad.ts).
+   */
+  readonly patchB?: ConvPatch;
   /** A per-column bias added to the accumulator, and its C index over n and z. */
   readonly bias?: { readonly node: Node; readonly index: string };
 }

@@ -118,12 +118,16 @@ function legalSplits(g: GemmKernel): number[] {
 }
 
 /**
- * Patch staging (gemm-patch.ts): a conv forward whose A is staged along m on the GPU may gather A
- * from x's rows copied into shared memory; "auto" where some layout is conflict-free, "on" even
- * where none is (the layout with the fewest conflicts), "off" the direct gather from global memory.
+ * Patch staging (gemm-patch.ts, gemm-patch-wgrad.ts): a conv forward whose A is staged along m on the
+ * GPU may gather A, and a conv weight gradient whose B is staged along k may gather B, from x's rows
+ * copied into shared memory; "auto" where some layout is conflict-free, "on" even where none is (the
+ * layout with the fewest conflicts), "off" the direct gather from global memory.
  */
 function legalPatch(g: GemmKernel): string[] {
-  return g.parts.patchA && g.shapeFor === "gpu" && g.parts.contiguousA === "m" ? ["auto", "on", "off"] : ["off"];
+  if (g.shapeFor !== "gpu") return ["off"];
+  const forward = g.parts.patchA !== undefined && g.parts.contiguousA === "m";
+  const weightGradient = g.parts.patchB !== undefined && g.parts.contiguousB !== "n";
+  return forward || weightGradient ? ["auto", "on", "off"] : ["off"];
 }
 
 export const GEMM_KNOBS: readonly KnobSpec<GemmKernel & { readonly threadTile: string }>[] = [
@@ -132,8 +136,8 @@ export const GEMM_KNOBS: readonly KnobSpec<GemmKernel & { readonly threadTile: s
   { name: "splitK", describe: "K split over this many blocks (1: off), each ≥ 4 k-steps deep", defaultFrom: "gemm-shape.ts gemmShape (GPU shape only: a wave of SMs)", legal: (g) => legalSplits(g) },
   {
     name: "patch",
-    describe: "a conv forward's x staged in shared memory per k-step: auto (where a layout is conflict-free), on, off (gathered from global memory)",
-    defaultFrom: "gemm-patch.ts (auto on the GPU shape's conv forwards, else off)",
+    describe: "a conv forward's or weight gradient's x staged in shared memory per k-step: auto (where a layout is conflict-free), on, off (gathered from global memory)",
+    defaultFrom: "gemm-patch.ts, gemm-patch-wgrad.ts (auto on the GPU shape's conv forwards and weight gradients, else off)",
     legal: (g) => legalPatch(g),
   },
 ];

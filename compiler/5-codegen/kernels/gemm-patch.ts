@@ -27,7 +27,41 @@ import { STATIC_SHARED_FLOATS, type Tile } from "./gemm-shape.ts";
 
 
 /** Simulated lane operations past which a shape is not checked (and keeps the direct gather). */
-const CHECK_BUDGET = 20_000_000;
+export const CHECK_BUDGET = 20_000_000;
+
+/** The distinct words of one warp request, by bank: the most in one bank is the request's wavefronts. */
+export class RequestBanks {
+  private readonly words = new Int32Array(32 * 32);
+  private readonly count = new Int32Array(32);
+
+  reset(): void {
+    this.count.fill(0);
+  }
+
+  /** Adds a lane's word; the wavefronts its bank takes so far. */
+  add(word: number): number {
+    const bank = word & 31;
+    for (let q = 0; q < this.count[bank]; q++) if (this.words[bank * 32 + q] === word) return this.count[bank];
+    this.words[bank * 32 + this.count[bank]++] = word;
+    return this.count[bank];
+  }
+}
+
+/**
+ * The first segment stride from `least` (through every residue mod 32) whose replay takes one
+ * wavefront per request, while two buffers of the patch fit (`fits`); with mode "on" the one with
+ * the fewest if none does. `worstAt(SEG, limit)` replays, stopping at `limit` wavefronts.
+ */
+export function chooseStride(least: number, fits: (SEG: number) => boolean, worstAt: (SEG: number, limit: number) => number, mode: PatchMode): { SEG: number; worst: number } | undefined {
+  let best: { SEG: number; worst: number } | undefined;
+  for (let SEG = least; SEG < least + 32 && best?.worst !== 1; SEG++) {
+    if (!fits(SEG)) break;
+    // (auto: the first conflict rules a stride out; on: a stride no better than the best so far)
+    const worst = worstAt(SEG, mode === "auto" ? 2 : (best?.worst ?? Infinity));
+    if (!best || worst < best.worst) best = { SEG, worst };
+  }
+  return !best || (best.worst !== 1 && mode !== "on") ? undefined : best;
+}
 
 /** Images in one period of the tile pattern: m0 mod rowsPerImage repeats after lcm(BM, rowsPerImage) rows. */
 function periodImages(BM: number, rowsPerImage: number): number {
@@ -115,9 +149,7 @@ export function worstWavefronts(p: ConvPatch, tile: Tile, K: number, sizes: Patc
   const dh = new Int32Array(tile.BK);
   const dw = new Int32Array(tile.BK);
   const chan = new Int32Array(tile.BK);
-  // a request's distinct words per bank (at most 32 each)
-  const bankWords = new Int32Array(32 * 32);
-  const bankCount = new Int32Array(32);
+  const banks = new RequestBanks();
   const storeBank = new Int32Array(32);
   for (const batch of checkedBatches(tile.BM, p.rowsPerImage)) {
     const M = batch * p.rowsPerImage;
@@ -148,7 +180,7 @@ export function worstWavefronts(p: ConvPatch, tile: Tile, K: number, sizes: Patc
         }
         for (let w = 0; w < tile.THREADS / 32; w++)
           for (let i = 0; i < iterations; i++) {
-            bankCount.fill(0);
+            banks.reset();
             storeBank.fill(0);
             for (let lane = 0; lane < 32; lane++) {
               const tid = 32 * w + lane;
@@ -167,16 +199,8 @@ export function worstWavefronts(p: ConvPatch, tile: Tile, K: number, sizes: Patc
               }
               const kp = tapOf(partner);
               const word = kc >= 0 && tapOk[kc] ? wordOf(ar, kc) : kp >= 0 && tapOk[kp] ? wordOf(partner, kp) : 0;
-              const bank = word & 31;
-              let seen = false;
-              for (let q = 0; q < bankCount[bank]; q++) if (bankWords[bank * 32 + q] === word) seen = true;
-              if (!seen) {
-                bankWords[bank * 32 + bankCount[bank]++] = word;
-                if (bankCount[bank] > worst) {
-                  worst = bankCount[bank];
-                  if (worst >= limit) return worst;
-                }
-              }
+              worst = Math.max(worst, banks.add(word));
+              if (worst >= limit) return worst;
             }
           }
       }
@@ -226,16 +250,13 @@ export function patchStaging(
   const order: TapOrder = { rot: (ar) => ((ar & 3) >> 1) * ROT, ROT, PARTNER: ROT === 0 ? 0 : 2, ROW_GROUP: p.pooled ? 4 : 1 };
   const tilesChecked = checkedBatches(tile.BM, p.rowsPerImage).reduce((n, b) => n + Math.ceil((b * p.rowsPerImage) / tile.BM), 0);
   if (tilesChecked * Math.ceil(K / tile.BK) * tile.THREADS * (tile.A_LOADS + ROT) > CHECK_BUDGET) return undefined;
-  // the first segment stride (from the least, through every residue mod 32) whose gather is
-  // conflict-free; with mode "on" the one with the fewest wavefronts per request if none is
-  let best: { SEG: number; worst: number } | undefined;
-  for (let SEG = least; SEG < least + 32 && best?.worst !== 1; SEG++) {
-    if (tileFloats + 2 * sizes.NI * sizes.NC * SEG > STATIC_SHARED_FLOATS) break;
-    // (auto: the first conflict rules a stride out; on: a stride no better than the best so far)
-    const worst = cachedWorst(p, tile, K, sizes, SEG, LDA, order, mode === "auto" ? 2 : (best?.worst ?? Infinity));
-    if (!best || worst < best.worst) best = { SEG, worst };
-  }
-  if (!best || (best.worst !== 1 && mode !== "on")) return undefined;
+  const best = chooseStride(
+    least,
+    (SEG) => tileFloats + 2 * sizes.NI * sizes.NC * SEG <= STATIC_SHARED_FLOATS,
+    (SEG, limit) => cachedWorst(p, tile, K, sizes, SEG, LDA, order, limit),
+    mode,
+  );
+  if (!best) return undefined;
   const SEG = best.SEG;
   const BUF = sizes.NI * sizes.NC * SEG;
   const S = p.stride;

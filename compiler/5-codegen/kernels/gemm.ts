@@ -8,6 +8,7 @@ import type { GemmCol2imView, GemmFlatView, GemmRingView, GemmWindowView, GemmSt
 import { kernelGemmMaps, STATIC_SHARED_FLOATS, workspaceRow, type SplitK, type Tile } from "./gemm-shape.ts";
 import { patchStaging, type PatchMode } from "./gemm-patch.ts";
 import { flatStaging, type FlatStaging } from "./gemm-flat.ts";
+import { wgradPatchStaging } from "./gemm-patch-wgrad.ts";
 import { tensorCoreSharedBytes, type TensorCoreTile } from "./gemm-tc-shape.ts";
 import { TILE_TICKETS } from "./tickets.ts";
 import { evaluateInteger } from "../../launch-shape.ts";
@@ -357,7 +358,7 @@ function paddedRow(width: number): number {
 }
 
 /** What both GEMM templates take from the op and the plan. */
-type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "BK2" | "BK_MASK" | "patchA" | "A_SLOTS" | "B_SLOTS" | "ringA" | "ringB" | "rings" | "flatA" | "flatB" | "flats" | "windowA" | "windowB" | "windows" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "kSkip" | "gatherA" | "gatherB" | "RUNS_M" | "RUNS_N" | "RUN_M" | "RUN_N" | "ROW_OF" | "COL_OF" | "fmaLoads" | "tileNote" | "WS_N" | "storeRun">;
+type GemmCommon = Omit<GemmView, "template" | "BM" | "BN" | "BK" | keyof Tile | "shapeFor" | "ROWS_STEP" | "LDA" | "LDB" | "BK2" | "BK_MASK" | "patchA" | "patchB" | "patchCopy" | "A_SLOTS" | "B_SLOTS" | "ringA" | "ringB" | "rings" | "flatA" | "flatB" | "flats" | "windowA" | "windowB" | "windows" | "rowMajorA" | "rowMajorB" | "A_COL_STEP" | "B_COL_STEP" | "splitK" | "kSkip" | "gatherA" | "gatherB" | "RUNS_M" | "RUNS_N" | "RUN_M" | "RUN_N" | "ROW_OF" | "COL_OF" | "fmaLoads" | "tileNote" | "WS_N" | "storeRun">;
 
 /**
  * The FLOPs an fp32 GEMM launch issues, as a C expression of its scalars (M, batch, splits): every
@@ -462,6 +463,10 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
   const A_SLOTS = rings.a || flats.a ? 2 * fp32Tile!.BK : (fp32Tile?.BK ?? 0);
   const B_SLOTS = rings.b || flats.b ? 2 * fp32Tile!.BK : (fp32Tile?.BK ?? 0);
   const patchA = fp32Tile && !parts.col2im ? patchStaging(parts.patchA, fp32Tile, parts.K, shape!.rowMajorA, LDA, (A_SLOTS + 1) * LDA + B_SLOTS * LDB, ctx.shapeFor, resolved!.knobs.patch.value as PatchMode) : undefined;
+  const patchB =
+    fp32Tile && !parts.col2im && !parts.kSkip && !flats.b && !rings.b
+      ? wgradPatchStaging(parts.patchB, fp32Tile, onesColumn ?? parts.N, parts.N, shape!.rowMajorB, A_SLOTS * LDA + B_SLOTS * LDB, ctx.shapeFor, resolved!.knobs.patch.value as PatchMode)
+      : undefined;
   const kernel: GemmView | GemmTensorCoreView = tcTile
     ? tensorCoreView(common, parts, tcTile, ctx.precision as "tf32" | "bf16")
     : {
@@ -489,6 +494,8 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         windowB: windows.b,
         windows: [windows.a, windows.b].filter((w): w is GemmWindowView => w !== undefined),
         ...(patchA ? { patchA } : {}),
+        ...(patchB ? { patchB } : {}),
+        ...(patchA || patchB ? { patchCopy: patchA ?? patchB } : {}),
         A_COL_STEP: fp32Tile!.THREADS / fp32Tile!.BM,
         B_COL_STEP: fp32Tile!.THREADS / fp32Tile!.BN,
         splitK,
