@@ -1,7 +1,7 @@
 import type { ConvPatch } from "../../ops/op.ts";
 import type { GemmPatchBView } from "../view.ts";
 import { STATIC_SHARED_FLOATS, type Tile } from "./gemm-shape.ts";
-import { CHECK_BUDGET, chooseStride, RequestBanks, type PatchMode } from "./gemm-patch.ts";
+import { cachedReplay, channelsSpanned, CHECK_BUDGET, checkedBatches, chooseStride, RequestBanks, patchGeometryView, slotRows, slotsSpanned, type PatchMode, type PatchSizes } from "./gemm-patch.ts";
 
 // Patch staging of a convolution weight gradient's input (issue 13, finding 4): B is x gathered at
 // output pixel k (K = batch·OH·OW) and tap n = (ci, kh, kw). Read straight from global memory, a
@@ -23,54 +23,10 @@ import { CHECK_BUDGET, chooseStride, RequestBanks, type PatchMode } from "./gemm
 // keeps the direct gather. (Rows of 28 floats, LeNet's conv1: the next kernel row's words fall
 // 4 banks back, on the ones the row before reads: no stride helps.)
 
-interface Rows {
-  readonly first: number;
-  readonly last: number;
-}
-
-/** The input rows [first, last] that the step's pixels of image slot j reach (empty: first > last), as the C code computes them. */
-function slotRows(p: ConvPatch, BK: number, k0: number, kEnd: number, j: number): Rows {
-  const img = Math.floor(k0 / p.rowsPerImage) + j;
-  const first = Math.max(k0, img * p.rowsPerImage);
-  const last = Math.min(k0 + BK, kEnd, (img + 1) * p.rowsPerImage) - 1;
-  if (first > last) return { first: 1, last: 0 };
-  return {
-    first: Math.max(0, p.pixelOf(first).oh * p.stride[0] - p.padding[0]),
-    last: Math.min(p.H - 1, p.pixelOf(last).oh * p.stride[0] - p.padding[0] + (p.KH - 1) * p.dilation[0]),
-  };
-}
-
-/** The batches replayed: 1 and 2 (their last steps cut short), and one period of steps over images, and an image more. */
-function checkedBatches(BK: number, pixels: number): number[] {
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-  return [1, 2, BK / gcd(BK, pixels) + 1];
-}
-
-export interface WgradPatchSizes {
-  readonly NI: number; // image slots of a k-step
-  readonly NC: number; // channels of a block's taps
-  readonly rows: number; // the most input rows of one slot
-}
-
 /** The image slots, channels and rows a block's copy may hold. */
-export function wgradPatchSizes(p: ConvPatch, tile: Tile, taps: number): WgradPatchSizes {
-  const KK = p.KH * p.KW;
-  let NC = 0;
-  for (let n0 = 0; n0 < taps; n0 += tile.BN) NC = Math.max(NC, Math.floor((Math.min(n0 + tile.BN, taps) - 1) / KK) - Math.floor(n0 / KK) + 1);
-  let NI = 0;
-  let rows = 0;
-  for (const batch of checkedBatches(tile.BK, p.rowsPerImage)) {
-    const K = batch * p.rowsPerImage;
-    for (let k0 = 0; k0 < K; k0 += tile.BK) {
-      const slots = Math.floor((Math.min(k0 + tile.BK, K) - 1) / p.rowsPerImage) - Math.floor(k0 / p.rowsPerImage) + 1;
-      NI = Math.max(NI, slots);
-      for (let j = 0; j < slots; j++) {
-        const r = slotRows(p, tile.BK, k0, K, j);
-        rows = Math.max(rows, r.last - r.first + 1);
-      }
-    }
-  }
-  return { NI, NC, rows };
+export function wgradPatchSizes(p: ConvPatch, tile: Tile, taps: number): PatchSizes {
+  const slots = checkedBatches(tile.BK, p.rowsPerImage).map((batch) => slotsSpanned(p, tile.BK, batch * p.rowsPerImage));
+  return { NI: Math.max(...slots.map((x) => x.NI)), NC: channelsSpanned(taps, tile.BN, p.KH * p.KW), rows: Math.max(...slots.map((x) => x.rows)) };
 }
 
 /**
@@ -80,7 +36,7 @@ export function wgradPatchSizes(p: ConvPatch, tile: Tile, taps: number): WgradPa
  * k-step of the checked batches and every block of taps: the most wavefronts a request takes (1:
  * conflict-free) with this segment stride, or `limit` as soon as some request takes that many.
  */
-export function wgradWorstWavefronts(p: ConvPatch, tile: Tile, taps: number, columns: number, sizes: WgradPatchSizes, SEG: number, limit = Infinity): number {
+export function wgradWorstWavefronts(p: ConvPatch, tile: Tile, taps: number, columns: number, sizes: PatchSizes, SEG: number, limit = Infinity): number {
   const KK = p.KH * p.KW;
   const rowsStep = tile.THREADS / tile.BK;
   let worst = 1;
@@ -129,16 +85,6 @@ export function wgradWorstWavefronts(p: ConvPatch, tile: Tile, taps: number, col
   return worst;
 }
 
-/** wgradWorstWavefronts by its arguments: a model's programs may ask the same more than once. */
-const worstCache = new Map<string, number>();
-function cachedWorst(p: ConvPatch, tile: Tile, taps: number, columns: number, sizes: WgradPatchSizes, SEG: number, limit: number): number {
-  const { pixel, ohOf, pixelOf, ...geometry } = p;
-  const key = JSON.stringify([geometry, pixel, tile, taps, columns, SEG, limit]);
-  let worst = worstCache.get(key);
-  if (worst === undefined) worstCache.set(key, (worst = wgradWorstWavefronts(p, tile, taps, columns, sizes, SEG, limit)));
-  return worst;
-}
-
 /**
  * The patch staging of a convolution's weight gradient, where its B operand is staged along k on the
  * GPU's shapes, both copies of the patch fit in static shared memory beside the tiles, and some
@@ -166,40 +112,9 @@ export function wgradPatchStaging(
   const best = chooseStride(
     least,
     (SEG) => tileFloats + 2 * sizes.NI * sizes.NC * SEG <= STATIC_SHARED_FLOATS,
-    (SEG, limit) => cachedWorst(p, tile, taps, columns, sizes, SEG, limit),
+    (SEG, limit) => cachedReplay(p, ["weight gradient", tile, taps, columns, SEG, limit], () => wgradWorstWavefronts(p, tile, taps, columns, sizes, SEG, limit)),
     mode,
   );
   if (!best) return undefined;
-  const SEG = best.SEG;
-  const [S, P, D] = [p.stride, p.padding, p.dilation];
-  const ihOf = (k: string) => `${p.ohOf(k)} * ${S[0]} - ${P[0]}`;
-  return {
-    NI: sizes.NI,
-    NC: sizes.NC,
-    SEG,
-    BUF: sizes.NI * sizes.NC * SEG,
-    PPI: p.rowsPerImage,
-    IMAGE: p.C * p.H * p.W,
-    PLANE: p.H * p.W,
-    W: p.W,
-    W_1: p.W - 1,
-    H: p.H,
-    KK: p.KH * p.KW,
-    KW: p.KW,
-    KH: p.KH,
-    Cg: p.Cg,
-    TAPS: taps,
-    ONES: columns > taps,
-    rowsFirst: `max(0, ${ihOf("first")})`,
-    rowsLast: `min(${p.H - 1}, ${ihOf("last")} + ${(p.KH - 1) * D[0]})`,
-    pixel: p.pixel,
-    ih0: `oh * ${S[0]} - ${P[0]}`,
-    iw0: `ow * ${S[1]} - ${P[1]}`,
-    dh: `kh * ${D[0]}`,
-    dw: `kw * ${D[1]}`,
-    PADDED: P[0] > 0 || P[1] > 0,
-    why:
-      `${sizes.NI} image slot(s) × ${sizes.NC} channel(s) of ≤ ${sizes.rows} input rows of ${p.W}, ${SEG} floats per segment` +
-      (best.worst === 1 ? "; the gather is conflict-free" : `; up to ${best.worst} wavefronts per gather request (no conflict-free stride: patch staging is on by the tuning file)`),
-  };
+  return { ...patchGeometryView(p, sizes, best), PPI: p.rowsPerImage, TAPS: taps, ONES: columns > taps };
 }

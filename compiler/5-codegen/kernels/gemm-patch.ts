@@ -1,5 +1,5 @@
 import type { ConvPatch } from "../../ops/op.ts";
-import type { GemmPatchView } from "../view.ts";
+import type { GemmPatchGeometryView, GemmPatchView } from "../view.ts";
 import { STATIC_SHARED_FLOATS, type Tile } from "./gemm-shape.ts";
 
 // Patch staging of a convolution's input (issue 13, finding 4): the forward's A operand is x
@@ -69,9 +69,12 @@ function periodImages(BM: number, rowsPerImage: number): number {
   return BM / gcd(BM, rowsPerImage);
 }
 
-/** The batches the layout check replays: one period (and an image more), and 1–2, whose last tiles are cut short. */
-function checkedBatches(BM: number, rowsPerImage: number): number[] {
-  return [1, 2, periodImages(BM, rowsPerImage) + 1];
+/**
+ * The batches the layout check replays: one period (and an image more), and 1–2, whose last tiles
+ * (k-steps) are cut short. `span`: the pixels one tile (one k-step) covers.
+ */
+export function checkedBatches(span: number, rowsPerImage: number): number[] {
+  return [1, 2, periodImages(span, rowsPerImage) + 1];
 }
 
 interface Rows {
@@ -79,11 +82,15 @@ interface Rows {
   readonly last: number;
 }
 
-/** The input rows [first, last] that the tile rows of image slot j reach (empty: first > last), as the C code computes them. */
-function slotRows(p: ConvPatch, BM: number, m0: number, M: number, j: number): Rows {
-  const img = Math.floor(m0 / p.rowsPerImage) + j;
-  const first = Math.max(m0, img * p.rowsPerImage);
-  const last = Math.min(m0 + BM, M, (img + 1) * p.rowsPerImage) - 1;
+/**
+ * The input rows [first, last] that the pixels start … start + span − 1 (below end) of image slot j
+ * reach (empty: first > last), as the C code computes them: a forward's tile rows m0 … (M), a
+ * weight gradient's k-step k0 … (kEnd).
+ */
+export function slotRows(p: ConvPatch, span: number, start: number, end: number, j: number): Rows {
+  const img = Math.floor(start / p.rowsPerImage) + j;
+  const first = Math.max(start, img * p.rowsPerImage);
+  const last = Math.min(start + span, end, (img + 1) * p.rowsPerImage) - 1;
   if (first > last) return { first: 1, last: 0 };
   return {
     first: Math.max(0, p.pixelOf(first).oh * p.stride[0] - p.padding[0]),
@@ -91,30 +98,37 @@ function slotRows(p: ConvPatch, BM: number, m0: number, M: number, j: number): R
   };
 }
 
-interface PatchSizes {
-  readonly NI: number; // image slots of a block
-  readonly NC: number; // channels of a k-step
+export interface PatchSizes {
+  readonly NI: number; // image slots of a block (forward) or of a k-step (weight gradient)
+  readonly NC: number; // channels of a k-step (forward) or of a block's taps (weight gradient)
   readonly rows: number; // the most input rows of one slot
 }
 
 /** The image slots, channels and rows a block's copy may hold, over one period of tiles (they repeat after it). */
 export function patchSizes(p: ConvPatch, tile: Tile, K: number): PatchSizes {
-  const KK = p.KH * p.KW;
+  return { NC: channelsSpanned(K, tile.BK, p.KH * p.KW), ...slotsSpanned(p, tile.BM, (periodImages(tile.BM, p.rowsPerImage) + 2) * p.rowsPerImage) };
+}
+
+/** The most channels that a run of `span` taps (from a multiple of span, below `count`) reaches, KK taps a channel. */
+export function channelsSpanned(count: number, span: number, KK: number): number {
   let NC = 0;
-  for (let k0 = 0; k0 < K; k0 += tile.BK) NC = Math.max(NC, Math.floor((Math.min(k0 + tile.BK, K) - 1) / KK) - Math.floor(k0 / KK) + 1);
+  for (let t0 = 0; t0 < count; t0 += span) NC = Math.max(NC, Math.floor((Math.min(t0 + span, count) - 1) / KK) - Math.floor(t0 / KK) + 1);
+  return NC;
+}
+
+/** The most image slots, and input rows of one slot, that a run of `span` pixels (from a multiple of span, below `pixels`) reaches. */
+export function slotsSpanned(p: ConvPatch, span: number, pixels: number): { NI: number; rows: number } {
   let NI = 0;
   let rows = 0;
-  const images = periodImages(tile.BM, p.rowsPerImage) + 2;
-  const M = images * p.rowsPerImage;
-  for (let m0 = 0; m0 < M; m0 += tile.BM) {
-    const slots = Math.floor((Math.min(m0 + tile.BM, M) - 1) / p.rowsPerImage) - Math.floor(m0 / p.rowsPerImage) + 1;
+  for (let start = 0; start < pixels; start += span) {
+    const slots = Math.floor((Math.min(start + span, pixels) - 1) / p.rowsPerImage) - Math.floor(start / p.rowsPerImage) + 1;
     NI = Math.max(NI, slots);
     for (let j = 0; j < slots; j++) {
-      const r = slotRows(p, tile.BM, m0, M, j);
+      const r = slotRows(p, span, start, pixels, j);
       rows = Math.max(rows, r.last - r.first + 1);
     }
   }
-  return { NI, NC, rows };
+  return { NI, rows };
 }
 
 /** How a block's threads take the k-step's taps: each tile row's rotation, and its window partner's row. */
@@ -209,13 +223,16 @@ export function worstWavefronts(p: ConvPatch, tile: Tile, K: number, sizes: Patc
   return worst;
 }
 
-/** worstWavefronts by its arguments: a model's evaluation and training programs ask the same twice. */
-const worstCache = new Map<string, number>();
-function cachedWorst(p: ConvPatch, tile: Tile, K: number, sizes: PatchSizes, SEG: number, LDA: number, order: TapOrder, limit: number): number {
+/**
+ * A layout replay by the convolution's geometry and the replay's other arguments (`rest`, with
+ * which replay it is): a model's evaluation and training programs ask the same twice.
+ */
+const replayCache = new Map<string, number>();
+export function cachedReplay(p: ConvPatch, rest: readonly unknown[], replay: () => number): number {
   const { pixel, ohOf, pixelOf, ...geometry } = p;
-  const key = JSON.stringify([geometry, pixel, tile, K, SEG, LDA, order.ROT, order.PARTNER, order.ROW_GROUP, limit]);
-  let worst = worstCache.get(key);
-  if (worst === undefined) worstCache.set(key, (worst = worstWavefronts(p, tile, K, sizes, SEG, LDA, order, limit)));
+  const key = JSON.stringify([geometry, pixel, ...rest]);
+  let worst = replayCache.get(key);
+  if (worst === undefined) replayCache.set(key, (worst = replay()));
   return worst;
 }
 
@@ -253,22 +270,31 @@ export function patchStaging(
   const best = chooseStride(
     least,
     (SEG) => tileFloats + 2 * sizes.NI * sizes.NC * SEG <= STATIC_SHARED_FLOATS,
-    (SEG, limit) => cachedWorst(p, tile, K, sizes, SEG, LDA, order, limit),
+    (SEG, limit) => cachedReplay(p, ["forward", tile, K, SEG, LDA, order.ROT, order.PARTNER, order.ROW_GROUP, limit], () => worstWavefronts(p, tile, K, sizes, SEG, LDA, order, limit)),
     mode,
   );
   if (!best) return undefined;
-  const SEG = best.SEG;
-  const BUF = sizes.NI * sizes.NC * SEG;
-  const S = p.stride;
-  const P = p.padding;
-  const D = p.dilation;
+  return {
+    ...patchGeometryView(p, sizes, best),
+    RPI: p.rowsPerImage,
+    rotation: ROT === 0 ? "0" : `((ar & 3) >> 1) * ${ROT}`,
+    ROT,
+    partnerRotation: ROT === 0 ? "0" : `(((ar ^ 2) & 3) >> 1) * ${ROT}`,
+    // (the window's other row: one conv row up or down, stride rows of input)
+    partnerRows: ROT === 0 ? "0" : `(1 - 2 * ((ar & 3) >> 1)) * ${p.stride[0]}`,
+    ROW_GROUP: order.ROW_GROUP,
+  };
+}
+
+/** What both patches' views hold: the sizes at the chosen stride, x's and the convolution's geometry as numbers and C, and the kernel's comment. */
+export function patchGeometryView(p: ConvPatch, sizes: PatchSizes, best: { readonly SEG: number; readonly worst: number }): GemmPatchGeometryView {
+  const [S, P, D] = [p.stride, p.padding, p.dilation];
   const ihOf = (m: string) => `${p.ohOf(m)} * ${S[0]} - ${P[0]}`;
   return {
     NI: sizes.NI,
     NC: sizes.NC,
-    SEG,
-    BUF,
-    RPI: p.rowsPerImage,
+    SEG: best.SEG,
+    BUF: sizes.NI * sizes.NC * best.SEG,
     IMAGE: p.C * p.H * p.W,
     PLANE: p.H * p.W,
     W: p.W,
@@ -285,15 +311,9 @@ export function patchStaging(
     iw0: `ow * ${S[1]} - ${P[1]}`,
     dh: `kh * ${D[0]}`,
     dw: `kw * ${D[1]}`,
-    rotation: ROT === 0 ? "0" : `((ar & 3) >> 1) * ${ROT}`,
-    ROT,
-    partnerRotation: ROT === 0 ? "0" : `(((ar ^ 2) & 3) >> 1) * ${ROT}`,
-    // (the window's other row: one conv row up or down, stride rows of input)
-    partnerRows: ROT === 0 ? "0" : `(1 - 2 * ((ar & 3) >> 1)) * ${S[0]}`,
     PADDED: P[0] > 0 || P[1] > 0,
-    ROW_GROUP: order.ROW_GROUP,
     why:
-      `${sizes.NI} image slot(s) × ${sizes.NC} channel(s) of ≤ ${sizes.rows} input rows of ${p.W}, ${SEG} floats per segment` +
+      `${sizes.NI} image slot(s) × ${sizes.NC} channel(s) of ≤ ${sizes.rows} input rows of ${p.W}, ${best.SEG} floats per segment` +
       (best.worst === 1 ? "; the gather is conflict-free" : `; up to ${best.worst} wavefronts per gather request (no conflict-free stride: patch staging is on by the tuning file)`),
   };
 }
