@@ -12,7 +12,7 @@ import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { trainingPrograms } from "../compiler/pipeline.ts";
 import { kernelGemmMaps, kernelGemmShape } from "../compiler/5-codegen/kernels/gemm-shape.ts";
 import { patchSizes, worstWavefronts } from "../compiler/5-codegen/kernels/gemm-patch.ts";
-import { wgradPatchSizes, wgradWorstWavefronts } from "../compiler/5-codegen/kernels/gemm-patch-wgrad.ts";
+import { columnConflicts, groupColumns, wgradPatchSizes, wgradWorstWavefronts, type ColumnOrder } from "../compiler/5-codegen/kernels/gemm-patch-wgrad.ts";
 import { writeFiles } from "./helpers.ts";
 
 const LENET = join(import.meta.dirname, "..", "examples", "lenet", "model.ts");
@@ -85,14 +85,15 @@ function patchedB(cu: string): Map<string, string> {
 }
 
 describe("patch staging of a weight gradient's x", () => {
-  it("stages LeNet's conv2 weight gradient (rows of 12) on the GPU's shapes with a conflict-free gather; not conv1's (rows of 28), not on the CPU target", () => {
+  it("stages both of LeNet's weight gradients on the GPU's shapes with a conflict-free gather (conv1's, rows of 28, with its columns grouped); not on the CPU target", () => {
     const gpu = patchedB(generate(LENET, { target: "cuda", tune: false }).generated.cu);
-    expect([...gpu.keys()]).toEqual(["conv2_conv2d_grad_weight_sum"]);
+    expect([...gpu.keys()]).toEqual(["conv2_conv2d_grad_weight_sum", "conv1_conv2d_grad_weight_sum"]);
     expect(gpu.get("conv2_conv2d_grad_weight_sum")).toMatch(/; the gather is conflict-free\.$/);
+    expect(gpu.get("conv1_conv2d_grad_weight_sum")).toMatch(/; the gather is conflict-free; its columns grouped into requests that pair no colliding taps\.$/);
     expect(patchedB(generate(LENET, { target: "cpu", tune: false }).generated.cu).size).toBe(0);
   });
 
-  it("checks the layout by replaying the gather: conv2's is conflict-free with its segment stride, not with the least; conv1's kernel rows collide with every stride", () => {
+  it("checks the layout by replaying the gather: conv2's is conflict-free with its segment stride, not with the least; conv1's kernel rows collide in order with every stride, not once grouped", () => {
     const plan = trainingPrograms(lowerModel(LENET).graph, undefined, "gpu")!.step.plan;
     const replay = (name: string) => {
       const k = plan.kernels.find((kk) => kk.name === name)!;
@@ -100,7 +101,13 @@ describe("patch staging of a weight gradient's x", () => {
       const { parts, onesColumn } = kernelGemmMaps(k, undefined, "gpu");
       const taps = onesColumn ?? parts.N;
       const sizes = wgradPatchSizes(parts.patchB!, tile, taps);
-      return { sizes, least: 8 + sizes.rows * parts.patchB!.W + 7, worst: (SEG: number) => wgradWorstWavefronts(parts.patchB!, tile, taps, parts.N, sizes, SEG) };
+      return {
+        tile,
+        sizes,
+        least: 8 + sizes.rows * parts.patchB!.W + 7,
+        worst: (SEG: number, order: ColumnOrder = []) => wgradWorstWavefronts(parts.patchB!, tile, taps, parts.N, sizes, SEG, Infinity, order),
+        conflicts: (SEG: number) => columnConflicts(parts.patchB!, tile, taps, parts.N, sizes, SEG)!,
+      };
     };
     const conv2 = replay("conv2_conv2d_grad_weight_sum");
     // a k-step's 32 pixels are 4 of an image's 8 output rows: 8 input rows; 128 taps reach 6 of 20 channels
@@ -110,15 +117,33 @@ describe("patch staging of a weight gradient's x", () => {
     expect(conv2.worst(SEG)).toBe(1);
     // a request crossing into the next channel: its two rows a segment apart share banks at the least stride
     expect(conv2.worst(conv2.least)).toBeGreaterThan(1);
-    // conv1: a request's 4 taps cross into the next kernel row, 28 words on: 4 banks back, on the words the row before reads
+    // conv1: in order, a request's 4 taps cross into the next kernel row, 28 words on: 4 banks back, on the words the row before reads
     const conv1 = replay("conv1_conv2d_grad_weight_sum");
     for (let s = conv1.least; s < conv1.least + 32; s++) expect(conv1.worst(s), `SEG ${s}`).toBeGreaterThan(1);
+    // e.g. taps 4 (kernel row 0, column 4) and 6 (row 1, column 1), which request 1 pairs in order
+    const bad = conv1.conflicts(conv1.least);
+    const BN = conv1.tile.BN;
+    expect(bad[4 * BN + 6]).toBe(1);
+    // taps of one kernel row never collide (overlapping runs of one row: the same words or other banks)
+    expect(bad[0 * BN + 1] + bad[1 * BN + 2] + bad[0 * BN + 3]).toBe(0);
+    // grouped: no request pairs two colliding columns, every class takes each of its columns once, and the replay agrees
+    const order = groupColumns(bad, conv1.tile)!;
+    const R = conv1.tile.THREADS / conv1.tile.BK;
+    for (const steps of order) expect([...steps].sort((x, y) => x - y)).toEqual([...Array(conv1.tile.B_LOADS).keys()]);
+    for (let i = 0; i < conv1.tile.B_LOADS; i++) {
+      const request = order.map((steps, j) => j + R * steps[i]);
+      for (const c1 of request) for (const c2 of request) expect(bad[c1 * BN + c2], `request ${i}: ${request}`).toBe(0);
+    }
+    expect(conv1.worst(conv1.least, order)).toBe(1);
+    // the kernel takes the columns in that order (class br0's word, 4 bits a step)
+    const word = /unsigned long long border = br0 == 0 \? (0x[0-9a-f]+)ull : br0 == 1 \? (0x[0-9a-f]+)ull : br0 == 2 \? (0x[0-9a-f]+)ull : (0x[0-9a-f]+)ull;/.exec(cu)!;
+    expect(word.slice(1).map((w) => Array.from({ length: 16 }, (_, i) => Number((BigInt(w) >> BigInt(4 * i)) & 15n)))).toEqual(order);
   });
 
-  it("stages conv1's weight gradient too where the tuning file says on, and states its wavefronts; off keeps conv2's direct gather", () => {
-    const on = patchedB(generate(withTuning(LENET, { conv1_conv2d_grad_weight_sum: { patch: "on" } }), { target: "cuda" }).generated.cu);
-    expect(on.get("conv1_conv2d_grad_weight_sum")).toMatch(/; up to \d wavefronts per gather request \(no conflict-free stride: patch staging is on by the tuning file\)\.$/);
-    const off = patchedB(generate(withTuning(LENET, { conv2_conv2d_grad_weight_sum: { patch: "off" } }), { target: "cuda" }).generated.cu);
+  it("keeps the direct gather where the tuning file says off, and with on and no conflict-free layout states its wavefronts", () => {
+    const off = patchedB(generate(withTuning(LENET, { conv1_conv2d_grad_weight_sum: { patch: "off" }, conv2_conv2d_grad_weight_sum: { patch: "off" } }), { target: "cuda" }).generated.cu);
     expect(off.size).toBe(0);
+    const on = patchedB(generate(withTuning(CIFAR10, { conv1_conv2d_grad_weight_sum: { patch: "on" } }), { target: "cuda" }).generated.cu);
+    expect(on.get("conv1_conv2d_grad_weight_sum")).toMatch(/; up to \d wavefronts per gather request \(no conflict-free stride: patch staging is on by the tuning file\)\.$/);
   });
 });

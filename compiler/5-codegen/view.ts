@@ -263,6 +263,11 @@ export interface GemmPatchBView extends GemmPatchGeometryView {
   /** Taps (the GEMM's N without its column of ones), and whether that column follows them (the bias gradient's row sums). */
   readonly TAPS: number;
   readonly ONES: boolean;
+  /** The block column a thread stages at its step i, as C over br0, i (and border). */
+  readonly column: string;
+  /** Where the columns are grouped (kernels/gemm-patch-wgrad.ts): the thread class's order as C (a 64-bit word by br0), and the requests that differ from the columns in order ("i: their columns"). */
+  readonly order?: string;
+  readonly requests?: readonly string[];
 }
 
 /** The patch staging of a conv forward's input (kernels/gemm-patch.ts): its pixels are the tile rows m, its taps k. */
