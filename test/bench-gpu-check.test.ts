@@ -143,12 +143,12 @@ describe("bench/gpu-check.sh", () => {
     expect(text).toContain('echo "lenet-direct examples/lenet/model.ts fp32 auto bench/tsdp/lenet-direct.tune.json"');
     expect(text).toContain('${5:+--tune "$5"}');
     expect(text).toMatch(/kernel-times\.ts --work "\$work" --out "\$work\/kernel-times\.json" --variants lenet-direct /);
-    // the tuning file turns off what it names: LeNet's four convolution forwards and conv2's weight
-    // gradient stage x's patch by default and gather it directly with the file (a renamed kernel
+    // the tuning file turns off what it names: LeNet's four convolution forwards and two weight
+    // gradients stage x's patch by default and gather it directly with the file (a renamed kernel
     // would leave it a no-op)
     const { generate } = await import("../compiler/pipeline.ts");
     const patched = (tune: string | false) => (generate(join(root, "examples", "lenet", "model.ts"), { target: "cuda", tune }).generated.cu.match(/_stage_patch(?:_b)?\(Xs, [ab], (?:m0, )?kBegin/g) ?? []).length;
-    expect(patched(false)).toBe(5);
+    expect(patched(false)).toBe(6);
     expect(patched(join(root, "bench", "tsdp", "lenet-direct.tune.json"))).toBe(0);
   });
 

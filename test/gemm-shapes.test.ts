@@ -224,6 +224,10 @@ describe("the generated split-K and staging code", () => {
     const gather = cu.slice(cu.indexOf("float conv1_conv2d_grad_weight_sum_gather_b("));
     // (conv1 has no padding: its im2col element is x[pixel's base + tap's offset])
     expect(gather.slice(0, gather.indexOf("\n}\n"))).toMatch(/if \(r\.ones\) return 1\.0f;\n\s+return b\[c\.base \+ r\.tap\];/);
+    // the GPU shape gathers conv1's x from its staged patch (with its columns grouped), where the
+    // column of ones is a mask too: 1 where k is a pixel, whatever the patch holds
+    const patch = cu.slice(cu.indexOf("float conv1_conv2d_grad_weight_sum_gather_b_patch("));
+    expect(patch.slice(0, patch.indexOf("\n}\n"))).toContain("return __int_as_float((__float_as_int(v) & -(int)inside) | (0x3f800000 & -(int)((n == 25) & c.ok)));");
   });
 
   it("stages every GEMM without shared-memory bank conflicts, stores and float4 reads alike (32 banks of 4 bytes)", () => {

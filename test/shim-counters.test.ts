@@ -317,7 +317,7 @@ describe("tsdp counters", () => {
       `  forward(x: Tensor<[Batch, 1, 28, 28]>) {\n    const h = this.pool(F.relu(this.conv1(x)));\n    return this.fc(this.pool(F.relu(this.conv2(h))).flatten(1));\n  }\n}\n` +
       `export const training = new Training(SmallConv, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
     const staged = writeFiles({ "model.ts": source });
-    const direct = writeFiles({ "model.ts": source, "model.tune.json": JSON.stringify({ kernels: { conv1_relu_pool: { patch: "off" }, conv2_relu_pool: { patch: "off" }, conv2_conv2d_grad_weight_sum: { patch: "off" } } }) });
+    const direct = writeFiles({ "model.ts": source, "model.tune.json": JSON.stringify({ kernels: { conv1_relu_pool: { patch: "off" }, conv2_relu_pool: { patch: "off" }, conv2_conv2d_grad_weight_sum: { patch: "off" }, conv1_conv2d_grad_weight_sum: { patch: "off" } } }) });
     const count = async (model: string, name: string) => {
       const out = join(dir, `${name}.json`);
       const r = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "counters", join(model, "model.ts"), "--batch", "4", "--build", join(dir, name), "--out", out]);
@@ -345,11 +345,16 @@ describe("tsdp counters", () => {
       expect(loadSectorsPer128B(p), conv).toBeLessThan(loadSectorsPer128B(d));
       expect(p.global.loadSectors, conv).toBeLessThan(d.global.loadSectors / 2);
     }
-    // conv2's weight gradient (rows of 12: a conflict-free layout) gathers x from its staged rows too
-    // (compiler/5-codegen/kernels/gemm-patch-wgrad.ts); directly, a request's 8 pixels × 4 taps start
-    // wherever the tap puts them
-    {
-      const wgrad = "conv2_conv2d_grad_weight_sum";
+    // The weight gradients gather x from its staged rows too (compiler/5-codegen/kernels/gemm-patch-wgrad.ts):
+    // conv2's (rows of 12) with its columns in order, conv1's (rows of 28, where taps in order collide)
+    // with them grouped, a thread class's order in one word; directly, a request's 8 pixels × 4 taps
+    // start wherever the tap puts them. The shim's lanes run the grouped gather as the replay does:
+    // one read instruction (a read under a lane's own condition would pair other steps' reads).
+    expect(patch.cu).toMatch(/unsigned long long border = br0 == 0 \? 0x[0-9a-f]+ull :[^;]*;\n[^\n]*\n[^\n]*\n\s+asm volatile\(""/);
+    const gatherSites = patch.launch("conv1_conv2d_grad_weight_sum_kernel").sites!.filter((s) => s.access === "shared" && s.source?.frames[0].function === "conv1_conv2d_grad_weight_sum_gather_b_patch");
+    expect(gatherSites).toHaveLength(1);
+    expect(gatherSites[0].wavefronts).toBe(gatherSites[0].idealWavefronts);
+    for (const wgrad of ["conv2_conv2d_grad_weight_sum", "conv1_conv2d_grad_weight_sum"]) {
       expect(patch.cu).toContain(`${wgrad}_stage_patch_b(Xs, b, kBegin, kEnd, n0, z, batch);`);
       expect(plain.cu).not.toContain(`${wgrad}_stage_patch_b(`);
       const [p, d] = [patch.launch(`${wgrad}_kernel`), plain.launch(`${wgrad}_kernel`)];

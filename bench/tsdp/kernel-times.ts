@@ -9,7 +9,7 @@
 //   node --import tsx bench/tsdp/kernel-times.ts measure --work DIR --model NAME --batch B --steps N   (the child)
 //
 // --variants: other builds of LeNet in DIR/build (gpu-check.sh builds lenet-direct, its convolution
-// forwards and conv2's weight gradient with the tuning file's `patch: off`: the direct gather
+// forwards and weight gradients with the tuning file's `patch: off`: the direct gather
 // instead of patch staging), timed the same way, so that one GPU run says which staging the GPU
 // prefers (the model and the counters disagree: bench/README-counters.md, "Patch staging"). A
 // variant without a build is noted and skipped; the results go under "variants" in FILE.json.
