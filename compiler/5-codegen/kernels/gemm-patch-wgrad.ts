@@ -67,14 +67,14 @@ export function columnConflicts(p: ConvPatch, tile: Tile, taps: number, columns:
   const BN = tile.BN;
   const warps = Array.from({ length: tile.THREADS / 32 }, (_, w) => warpLanes(tile, w));
   const steps = checkedBatches(tile.BK, p.rowsPerImage).reduce((n, b) => n + Math.ceil((b * p.rowsPerImage) / tile.BK), 0);
-  if (steps * Math.ceil(columns / BN) * warps.length * BN * BN * 8 > 8 * CHECK_BUDGET) return undefined;
+  if (steps * Math.ceil(columns / BN) * tile.THREADS * tile.B_LOADS > CHECK_BUDGET) return undefined;
   // collide: per column, a bit set of the columns it collides with (WORDS 32-bit words a row)
   const WORDS = Math.ceil(BN / 32);
   const collide = new Uint32Array(BN * WORDS);
   const bankSet = new Uint32Array(WORDS);
   // per column of the block of taps: its kernel row and column steps, and its channel's segment
   const [dh, dw, chan] = [new Int32Array(BN), new Int32Array(BN), new Int32Array(BN)];
-  // (a bank's words are 32 apart: word >> 5 tells them apart; a patch's words are below 2·BUF + 32)
+  // (a bank's words are 32 apart: word >> 5 tells them apart; a patch's words are below its buffer's floats)
   const groupAt = new Int32Array(Math.ceil((sizes.NI * sizes.NC * SEG + 64) / 32)).fill(-1);
   const singleSet = new Uint32Array(BN * 32 * WORDS);
   const groupOf = new Int32Array(BN * 32);
@@ -122,7 +122,7 @@ export function columnConflicts(p: ConvPatch, tile: Tile, taps: number, columns:
               if (wordOf[c] === NONE) wordOf[c] = h.word[x];
               else if (wordOf[c] !== h.word[x]) wordOf[c] = MANY;
             }
-            // the columns that hit the bank at one word, by that word (group g: singleWord[g], its set at g·WORDS)
+            // the columns that hit the bank at one word, grouped by that word (group g's set at g·WORDS)
             let groups = 0;
             for (let x = 0; x < h.count; x++) {
               const c = h.column[x];
@@ -215,7 +215,8 @@ export function groupColumns(bad: Uint8Array, tile: Tile): ColumnOrder | undefin
 
 /**
  * Replays every warp's gather from the staged patch (gemm.cu.hbs, the wgrad patch: a warp's lanes are
- * 8 consecutive pixels × 4 consecutive taps per store; every lane reads, a pixel past the chunk as
+ * 8 consecutive pixels × one column of each thread class per store, 4 consecutive taps in order,
+ * else as `order` groups them; every lane reads, a pixel past the chunk as
  * the last pixel, a tap past the taps as the last tap, a padding tap its clamped pixel) at every
  * k-step of the checked batches and every block of taps: the most wavefronts a request takes (1:
  * conflict-free) with this segment stride, or `limit` as soon as some request takes that many.
@@ -272,8 +273,9 @@ export function wgradWorstWavefronts(p: ConvPatch, tile: Tile, taps: number, col
 /**
  * The patch staging of a convolution's weight gradient, where its B operand is staged along k on the
  * GPU's shapes, both copies of the patch fit in static shared memory beside the tiles, and some
- * segment stride makes the gather conflict-free (mode "on": the stride with the fewest conflicts);
- * otherwise undefined (the direct gather). `taps`: the GEMM's N without a column of ones; `columns`:
+ * segment stride makes the gather conflict-free with the columns in order or grouped (mode "on",
+ * where neither is: the stride with the fewest conflicts in order); otherwise undefined (the direct
+ * gather). `taps`: the GEMM's N without a column of ones; `columns`:
  * with it.
  */
 export function wgradPatchStaging(
