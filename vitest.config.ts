@@ -1,4 +1,6 @@
+import { relative } from "node:path";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 // Two projects, split by cost (README "Tests"):
 //   unit   — seconds: shapes, reference, gradients, frontend, bad models, IR, codegen text,
@@ -77,12 +79,55 @@ const shared = {
   // computed synchronously for over 60 s would miss vitest's RPC heartbeat and fail the run.
 };
 
+// The files that take minutes, longest first (their times in CI on the 2-core machine, session 14:
+// gemm-shapes 507 s, memcheck 463, nvcc 385, hardening-builddir 333, training 290, fuzz 256,
+// cpu-target-shuffled 243, adversarial/runtime 202, precision 175, shim-counters 166, data 156,
+// shim 141, build 130, tuning 129, adversarial/models 111, harness 110, limits 101, tensor-cores 87,
+// gpt-example 85, own-project 77; the other 69 files 440 together). Two workers take files in
+// order; in a fresh clone vitest has no times of its own and orders by file size, and a
+// four-minute file taken last ran while the other worker had nothing left: the run took 2,810 s for
+// 4,478 s of files. Longest first, the two end close together.
+export const SLOW_FIRST = [
+  "test/gemm-shapes.test.ts",
+  "test/memcheck.test.ts",
+  "test/nvcc.test.ts",
+  "test/hardening-builddir.test.ts",
+  "test/training.test.ts",
+  "test/fuzz.test.ts",
+  "test/cpu-target-shuffled.test.ts",
+  "test/adversarial/runtime.test.ts",
+  "test/precision.test.ts",
+  "test/shim-counters.test.ts",
+  "test/data.test.ts",
+  "test/shim.test.ts",
+  "test/build.test.ts",
+  "test/tuning.test.ts",
+  "test/adversarial/models.test.ts",
+  "test/harness.test.ts",
+  "test/limits.test.ts",
+  "test/tensor-cores.test.ts",
+  "test/gpt-example.test.ts",
+  "test/own-project.test.ts",
+];
+
+/** vitest's order (its own times where it has them, else file size), with SLOW_FIRST's files first, in that order. */
+class SlowFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification) => {
+      const at = SLOW_FIRST.indexOf(relative(this.ctx.config.root, f.moduleId).replaceAll("\\", "/"));
+      return at < 0 ? SLOW_FIRST.length : at;
+    };
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
+  }
+}
+
 export default defineConfig({
   test: {
     // Two test files at a time: vitest's default on a 2-core machine is one worker (cores − 1), and
     // the native files spend much of their time waiting on g++ or a child process, so one file at a
     // time left the second core idle (CI: the files' times summed to the run's wall time).
     maxWorkers: 2,
+    sequence: { sequencer: SlowFirst },
     projects: [
       { test: { ...shared, name: "unit", include: ["test/**/*.test.ts"], exclude: NATIVE } },
       { test: { ...shared, name: "native", include: NATIVE } },

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { NATIVE } from "../vitest.config.ts";
+import { NATIVE, SLOW_FIRST } from "../vitest.config.ts";
 
 const root = join(import.meta.dirname, "..");
 
@@ -28,5 +28,11 @@ describe("test layout", () => {
   it("every file the native project names exists", () => {
     const files = new Set(testFiles(join(root, "test")));
     expect(NATIVE.filter((f) => !files.has(f))).toEqual([]);
+  });
+
+  it("every file the run starts first exists, once (a renamed one would quietly go back to the end)", () => {
+    const files = new Set(testFiles(join(root, "test")));
+    expect(SLOW_FIRST.filter((f) => !files.has(f))).toEqual([]);
+    expect(new Set(SLOW_FIRST).size).toBe(SLOW_FIRST.length);
   });
 });
