@@ -57,9 +57,10 @@ function warpLanes(tile: Tile, w: number): { kc: number; j: number }[] {
 /**
  * Which pairs of a block's columns collide when one request holds both, over every k-step of the
  * checked batches, every block of taps and every warp, as wgradWorstWavefronts reads them: bad[c1·BN
- * + c2] = 1 where some lane reading c1 and some lane reading c2 (another class's, or c1's own when
- * c1 = c2) hit one bank at different words. Undefined past the check budget. `apart`: as if each
- * segment had banks of its own, so only the pairs that collide within a segment, whatever the stride.
+ * + c2] = 1 where some lane reading c1 and some lane reading c2 (c1's own when c1 = c2) hit one bank
+ * at different words. (Two columns of one class never share a request: their entry says nothing.)
+ * Undefined past the check budget. `apart`: as if each segment had banks of its own, so only the
+ * pairs that collide within a segment, whatever the stride.
  */
 export function columnConflicts(p: ConvPatch, tile: Tile, taps: number, columns: number, sizes: PatchSizes, SEG: number, apart = false): Uint8Array | undefined {
   const KK = p.KH * p.KW;
