@@ -54,6 +54,29 @@ function warpLanes(tile: Tile, w: number): { kc: number; j: number }[] {
   });
 }
 
+/** Per column of the block of taps from n0 (past the taps, the last tap's): its kernel row and column steps, and its channel's segment offset. */
+interface ColumnTaps {
+  readonly dh: Int32Array;
+  readonly dw: Int32Array;
+  readonly chan: Int32Array;
+}
+
+function columnTaps(p: ConvPatch, BN: number, taps: number, SEG: number): { at: (n0: number) => ColumnTaps } {
+  const KK = p.KH * p.KW;
+  const out = { dh: new Int32Array(BN), dw: new Int32Array(BN), chan: new Int32Array(BN) };
+  return {
+    at: (n0) => {
+      for (let c = 0; c < BN; c++) {
+        const t = Math.min(n0 + c, taps - 1);
+        out.dh[c] = (Math.floor(t / p.KW) % p.KH) * p.dilation[0];
+        out.dw[c] = (t % p.KW) * p.dilation[1];
+        out.chan[c] = (Math.floor(t / KK) - Math.floor(n0 / KK)) * SEG;
+      }
+      return out;
+    },
+  };
+}
+
 /**
  * Which pairs of a block's columns collide when one request holds both, over every k-step of the
  * checked batches, every block of taps and every warp, as wgradWorstWavefronts reads them: bad[c1·BN
@@ -63,7 +86,6 @@ function warpLanes(tile: Tile, w: number): { kc: number; j: number }[] {
  * pairs that collide within a segment, whatever the stride.
  */
 export function columnConflicts(p: ConvPatch, tile: Tile, taps: number, columns: number, sizes: PatchSizes, SEG: number, apart = false): Uint8Array | undefined {
-  const KK = p.KH * p.KW;
   const rowsStep = tile.THREADS / tile.BK;
   const BN = tile.BN;
   const warps = Array.from({ length: tile.THREADS / 32 }, (_, w) => warpLanes(tile, w));
@@ -73,8 +95,7 @@ export function columnConflicts(p: ConvPatch, tile: Tile, taps: number, columns:
   const WORDS = Math.ceil(BN / 32);
   const collide = new Uint32Array(BN * WORDS);
   const bankSet = new Uint32Array(WORDS);
-  // per column of the block of taps: its kernel row and column steps, and its channel's segment
-  const [dh, dw, chan] = [new Int32Array(BN), new Int32Array(BN), new Int32Array(BN)];
+  const tapsOf = columnTaps(p, BN, taps, SEG);
   // (a bank's words are 32 apart: word >> 5 tells them apart; a patch's words are below its buffer's floats)
   const groupAt = new Int32Array(Math.ceil((sizes.NI * sizes.NC * SEG + 64) / 32)).fill(-1);
   const singleSet = new Uint32Array(BN * 32 * WORDS);
@@ -90,12 +111,7 @@ export function columnConflicts(p: ConvPatch, tile: Tile, taps: number, columns:
       const rows = Array.from({ length: sizes.NI }, (_, j) => slotRows(p, tile.BK, k0, K, j));
       const slot0 = Math.floor(k0 / p.rowsPerImage);
       for (let n0 = 0; n0 < columns; n0 += BN) {
-        for (let c = 0; c < BN; c++) {
-          const t = Math.min(n0 + c, taps - 1);
-          dh[c] = (Math.floor(t / p.KW) % p.KH) * p.dilation[0];
-          dw[c] = (t % p.KW) * p.dilation[1];
-          chan[c] = (Math.floor(t / KK) - Math.floor(n0 / KK)) * SEG;
-        }
+        const { dh, dw, chan } = tapsOf.at(n0);
         for (const lanes of warps) {
           for (const h of hits) h.count = 0;
           for (const { kc, j } of lanes) {
@@ -223,15 +239,13 @@ export function groupColumns(bad: Uint8Array, tile: Tile): ColumnOrder | undefin
  * conflict-free) with this segment stride, or `limit` as soon as some request takes that many.
  */
 export function wgradWorstWavefronts(p: ConvPatch, tile: Tile, taps: number, columns: number, sizes: PatchSizes, SEG: number, limit = Infinity, order: ColumnOrder = []): number {
-  const KK = p.KH * p.KW;
   const rowsStep = tile.THREADS / tile.BK;
   let worst = 1;
   const slot = new Int32Array(tile.BK);
   const ih0 = new Int32Array(tile.BK);
   const iw0 = new Int32Array(tile.BK);
-  const chan = new Int32Array(tile.BN);
-  const dh = new Int32Array(tile.BN);
-  const dw = new Int32Array(tile.BN);
+  const warps = Array.from({ length: tile.THREADS / 32 }, (_, w) => warpLanes(tile, w));
+  const tapsOf = columnTaps(p, tile.BN, taps, SEG);
   const banks = new RequestBanks();
   for (const batch of checkedBatches(tile.BK, p.rowsPerImage)) {
     const K = batch * p.rowsPerImage;
@@ -245,19 +259,12 @@ export function wgradWorstWavefronts(p: ConvPatch, tile: Tile, taps: number, col
         iw0[kc] = ow * p.stride[1] - p.padding[1];
       }
       for (let n0 = 0; n0 < columns; n0 += tile.BN) {
-        for (let nr = 0; nr < tile.BN; nr++) {
-          const t = Math.min(n0 + nr, taps - 1);
-          chan[nr] = (Math.floor(t / KK) - Math.floor(n0 / KK)) * SEG;
-          dh[nr] = (Math.floor(t / p.KW) % p.KH) * p.dilation[0];
-          dw[nr] = (t % p.KW) * p.dilation[1];
-        }
-        for (let w = 0; w < tile.THREADS / 32; w++)
+        const { dh, dw, chan } = tapsOf.at(n0);
+        for (const lanes of warps)
           for (let i = 0; i < tile.B_LOADS; i++) {
             banks.reset();
-            for (let lane = 0; lane < 32; lane++) {
-              const tid = 32 * w + lane;
-              const kc = (tid % 8) + 8 * Math.floor(tid / (8 * rowsStep));
-              const nr = columnOf(order, rowsStep, Math.floor(tid / 8) % rowsStep, i);
+            for (const { kc, j } of lanes) {
+              const nr = columnOf(order, rowsStep, j, i);
               const r = rows[slot[kc]];
               const ih = Math.min(Math.max(ih0[kc] + dh[nr], r.first), r.last);
               const iw = Math.min(Math.max(iw0[kc] + dw[nr], 0), p.W - 1);
