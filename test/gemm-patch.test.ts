@@ -113,7 +113,7 @@ describe("patch staging of a weight gradient's x", () => {
     // a k-step's 32 pixels are 4 of an image's 8 output rows: 8 input rows; 128 taps reach 6 of 20 channels
     expect(conv2.sizes).toEqual({ NI: 1, NC: 6, rows: 8 });
     const cu = generate(LENET, { target: "cuda", tune: false }).generated.cu;
-    const SEG = Number(/conv2_conv2d_grad_weight_sum_b_patch_row_of[\s\S]*?r\.off = \(t \/ 25 - n0 \/ 25\) \* (\d+)/.exec(cu)![1]);
+    const SEG = Number(/conv2_conv2d_grad_weight_sum_b_patch_row_of[\s\S]*?r\.off = max\(t \/ 25 - n0 \/ 25, 0\) \* (\d+)/.exec(cu)![1]);
     expect(conv2.worst(SEG)).toBe(1);
     // a request crossing into the next channel: its two rows a segment apart share banks at the least stride
     expect(conv2.worst(conv2.least)).toBeGreaterThan(1);
@@ -138,6 +138,23 @@ describe("patch staging of a weight gradient's x", () => {
     // the kernel takes the columns in that order (class br0's word, 4 bits a step)
     const word = /unsigned long long border = br0 == 0 \? (0x[0-9a-f]+)ull : br0 == 1 \? (0x[0-9a-f]+)ull : br0 == 2 \? (0x[0-9a-f]+)ull : (0x[0-9a-f]+)ull;/.exec(cu)!;
     expect(word.slice(1).map((w) => Array.from({ length: 16 }, (_, i) => Number((BigInt(w) >> BigInt(4 * i)) & 15n)))).toEqual(order);
+  });
+
+  it("a block of the bias's column of ones alone (64 taps on 64-wide tiles) reads, masked, in its first segment: generated with the patch auto and on", () => {
+    const file = join(import.meta.dirname, "fixtures", "ones-alone", "model.ts");
+    const name = "conv_conv2d_grad_weight_sum";
+    const k = trainingPrograms(lowerModel(file).graph, undefined, "gpu")!.step.plan.kernels.find((kk) => kk.name === name)!;
+    const tile = kernelGemmShape(k, "gpu", "fp32")!.tile;
+    const { parts, onesColumn } = kernelGemmMaps(k, undefined, "gpu");
+    expect([tile.BN, onesColumn, parts.N]).toEqual([64, 64, 65]);
+    // the conflict maps replay the block of n0 = 64 too (its column's tap was a channel before the block's, a segment before the buffer: a TypeError)
+    const sizes = wgradPatchSizes(parts.patchB!, tile, 64);
+    const least = 8 + sizes.rows * parts.patchB!.W + 7;
+    for (const apart of [true, false]) expect(columnConflicts(parts.patchB!, tile, 64, 65, sizes, least, apart)).toHaveLength(64 * 64);
+    expect(patchedB(generate(file, { target: "cuda", tune: false }).generated.cu).has(name)).toBe(false); // (auto: no conflict-free layout)
+    const cu = generate(withTuning(file, { [name]: { patch: "on" } }), { target: "cuda" }).generated.cu;
+    expect(patchedB(cu).has(name)).toBe(true);
+    expect(cu).toContain("r.off = max(t / 16 - n0 / 16, 0) * ");
   });
 
   it("keeps the direct gather where the tuning file says off, and with on and no conflict-free layout states its wavefronts", () => {

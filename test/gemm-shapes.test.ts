@@ -558,6 +558,14 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     await expectBuildMatches(build.outDir, model.graph, { forward: [1, 5], step: [3, 7], seed: 23, what: "patch staging" });
   }, 900_000);
 
+  it("a weight gradient's patch where the bias's column of ones is alone in its block of taps (test/fixtures/ones-alone, patch on)", async () => {
+    const name = "conv_conv2d_grad_weight_sum";
+    const dir = writeFiles({ "on.tune.json": JSON.stringify({ kernels: { [name]: { patch: "on" } } }) });
+    const { model, build } = await compile("test/fixtures/ones-alone/model.ts", { target: "cpu", shapeFor: "gpu", tune: join(dir, "on.tune.json"), outDir: join(dir, "gpu") });
+    expect(readFileSync(join(build.outDir, "model.cu"), "utf8")).toMatch(new RegExp(`\\n\\s+${name}_stage_patch_b\\(Xs, b, kBegin`));
+    await expectBuildMatches(build.outDir, model.graph, { forward: [1, 5], step: [3, 7], seed: 29, what: "ones alone" });
+  }, 900_000);
+
   it("test/fixtures/all-ops: forward at batch 7 (every GEMM-shaped op: conv groups, transposed conv, batched matmul)", async () => {
     const { model, build } = await gpuShaped("test/fixtures/all-ops/model.ts", "all-ops");
     const graph = model.graph;

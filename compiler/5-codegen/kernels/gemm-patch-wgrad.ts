@@ -70,7 +70,8 @@ function columnTaps(p: ConvPatch, BN: number, taps: number, SEG: number): { at: 
         const t = Math.min(n0 + c, taps - 1);
         out.dh[c] = (Math.floor(t / p.KW) % p.KH) * p.dilation[0];
         out.dw[c] = (t % p.KW) * p.dilation[1];
-        out.chan[c] = (Math.floor(t / KK) - Math.floor(n0 / KK)) * SEG;
+        // (0 in a block of the column of ones alone, as the kernel's row_of: it stages no channel)
+        out.chan[c] = Math.max(Math.floor(t / KK) - Math.floor(n0 / KK), 0) * SEG;
       }
       return out;
     },
