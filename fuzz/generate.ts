@@ -116,20 +116,23 @@ function image(r: Rng, b: CaseBuilder): void {
   const newer = newerOps(r, b);
   const options: (() => boolean)[] = [
     () => {
-      // convolution: random stride, padding, dilation, groups; output at least 1×1
+      // convolution: random kernel (non-square now and then), stride, padding, dilation, groups;
+      // output at least 1×1. Kernels of 4 and up to 6 outputs a group reach weight gradients whose
+      // taps fill whole GPU tiles (e.g. 4 channels × 4×4 = 64: the bias's column of ones alone in a
+      // block, test/fixtures/ones-alone), which kernels of 1, 2, 3, 5 and fewer outputs missed.
       const groups = r.chance(0.25) ? r.pick([1, ...[2, 3].filter((g) => c % g === 0)]) : 1;
-      const out = groups * r.int(1, 4);
-      const k = r.pick([1, 2, 3, 5]);
+      const out = groups * r.int(1, 6);
+      const k = r.pick([1, 2, 3, 4, 5]);
+      const kw = r.chance(0.2) ? r.pick([1, 2, 3]) : k;
       const stride = r.pick([1, 1, 2, 3]);
-      const dilation = k > 1 && r.chance(0.2) ? 2 : 1;
-      const padding = r.int(0, Math.floor(k / 2));
-      const span = dilation * (k - 1) + 1;
-      const oh = Math.floor((h + 2 * padding - span) / stride) + 1;
-      const ow = Math.floor((w + 2 * padding - span) / stride) + 1;
+      const dilation = Math.max(k, kw) > 1 && r.chance(0.2) ? 2 : 1;
+      const padding = r.int(0, Math.floor(Math.min(k, kw) / 2));
+      const oh = Math.floor((h + 2 * padding - (dilation * (k - 1) + 1)) / stride) + 1;
+      const ow = Math.floor((w + 2 * padding - (dilation * (kw - 1) + 1)) / stride) + 1;
       if (oh < 1 || ow < 1) return false;
       const bias = r.chance(0.8);
-      b.tags.push("conv2d", ...(groups > 1 ? ["conv-groups"] : []), ...(dilation > 1 ? ["conv-dilation"] : []), ...(stride > 1 ? ["conv-stride"] : []));
-      const conv = field(b, `new nn.Conv2d(${c}, ${out}, ${k}, { stride: ${stride}, padding: ${padding}, dilation: ${dilation}, groups: ${groups}, bias: ${bias} })`);
+      b.tags.push("conv2d", ...(groups > 1 ? ["conv-groups"] : []), ...(dilation > 1 ? ["conv-dilation"] : []), ...(stride > 1 ? ["conv-stride"] : []), ...(kw !== k ? ["conv-nonsquare"] : []));
+      const conv = field(b, `new nn.Conv2d(${c}, ${out}, ${kw === k ? k : `[${k}, ${kw}]`}, { stride: ${stride}, padding: ${padding}, dilation: ${dilation}, groups: ${groups}, bias: ${bias} })`);
       fresh(b, [b.cur.shape[0], out, oh, ow], `${conv}(${x})`);
       // the fusion patterns: conv → activation → 2×2 pool
       if (r.chance(0.5)) activation(r, b);
