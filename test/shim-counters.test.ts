@@ -381,6 +381,35 @@ describe("tsdp counters", () => {
     }
   });
 
+  it("counts one request per tap and warp, and no bank conflicts, where a stride-2 input gradient sums its taps from shared memory (the col2im epilogue)", async () => {
+    // conv2's input gradient (11×14 images, 4 channels a group × 4×4 taps, stride 2, dilation 2) sums
+    // C's tile by input pixel: every lane reads every tap, one instruction per tap, so a warp's reads
+    // are 16 requests per pass, nearby words of one column each. With && and a select, GCC read the
+    // tap under a branch and the counts paired one lane's tap with another's next: 1,248 conflicts
+    // in 3,480 requests that the hardware would not see (compiler/ops/conv-col2im.ts).
+    const model = writeFiles({
+      "model.ts":
+        `import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";\n` +
+        `export class Strided extends nn.Module {\n  conv1 = new nn.Conv2d(3, 12, 3);\n  conv2 = new nn.Conv2d(12, 6, 4, { stride: 2, dilation: 2, groups: 3, bias: false });\n  fc = new nn.Linear(6 * 3 * 4, 10);\n` +
+        `  forward(x: Tensor<[Batch, 3, 13, 16]>) {\n    return this.fc(F.relu(this.conv2(F.relu(this.conv1(x)))).flatten(1));\n  }\n}\n` +
+        `export const training = new Training(Strided, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n`,
+    });
+    const out = join(dir, "col2im.json");
+    const r = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "counters", join(model, "model.ts"), "--batch", "4", "--build", join(dir, "col2im"), "--out", out]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const file = validateCountersFile(JSON.parse(readFileSync(out, "utf8")), out);
+    expect(readFileSync(join(dir, "col2im", "model.cu"), "utf8")).toContain("// Epilogue col2im");
+    const launch = file.launches.find((l) => l.kernel === "conv2_conv2d_grad_input_relu_grad_kernel")!;
+    const read = launch.sites!.filter((s) => s.access === "shared" && (s.source?.text ?? "").startsWith("const float c = Cs["));
+    expect(read).toHaveLength(1);
+    // a block's 2 images × 4 channels × 11×14 pixels are 39 passes of a warp (the last 8 lanes), 16
+    // taps each; 2 × 1 × 3 blocks (M = 4 · 16 rows on 32-row tiles, 3 groups)
+    expect(launch.grid).toEqual([2, 1, 3]);
+    expect(read[0].requests).toBe(39 * 16 * 6);
+    expect(read[0].wavefronts).toBe(read[0].idealWavefronts);
+    expect(launch.shared.wavefronts).toBe(launch.shared.idealWavefronts);
+  });
+
   it("counts the forward of a model without training, and refuses to count a step it does not have", async () => {
     const model = join(root, "test", "fixtures", "batched-matmul", "model.ts");
     const build = join(dir, "bmm");
