@@ -386,7 +386,7 @@ describe("tsdp counters", () => {
     // C's tile by input pixel: every lane reads every tap, one instruction per tap, so a warp's reads
     // are 16 requests per pass, nearby words of one column each. With && and a select, GCC read the
     // tap under a branch and the counts paired one lane's tap with another's next: 1,248 conflicts
-    // in 3,480 requests that the hardware would not see (compiler/ops/conv-col2im.ts).
+    // over the tap read's 1,272 requests that the hardware would not see (compiler/ops/conv-col2im.ts).
     const model = writeFiles({
       "model.ts":
         `import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";\n` +
