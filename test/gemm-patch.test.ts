@@ -11,7 +11,7 @@ import { generate } from "../compiler/pipeline.ts";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { trainingPrograms } from "../compiler/pipeline.ts";
 import { kernelGemmMaps, kernelGemmShape } from "../compiler/5-codegen/kernels/gemm-shape.ts";
-import { patchSizes, worstWavefronts } from "../compiler/5-codegen/kernels/gemm-patch.ts";
+import { leastStride, patchSizes, worstWavefronts } from "../compiler/5-codegen/kernels/gemm-patch.ts";
 import { columnConflicts, groupColumns, wgradPatchSizes, wgradWorstWavefronts, type ColumnOrder } from "../compiler/5-codegen/kernels/gemm-patch-wgrad.ts";
 import { writeFiles } from "./helpers.ts";
 
@@ -84,6 +84,24 @@ function patchedB(cu: string): Map<string, string> {
   return new Map([...cu.matchAll(/\n\s+(\w+)_stage_patch_b\(Xs, b, kBegin, kEnd, n0, z, batch\);/g)].map((m) => [m[1], cu.match(new RegExp(`// x's patch for B \\(the kernel says why\\): [^\\n]*(?=\\n(?:[^\\n]*\\n){2}__device__ __forceinline__ int2 ${m[1]}_patch_b_rows)`))?.[0] ?? ""]));
 }
 
+/** A weight gradient of a model's training step on the GPU's shapes, with its patch's replays. */
+function wgradReplay(file: string, name: string) {
+  const k = trainingPrograms(lowerModel(file).graph, undefined, "gpu")!.step.plan.kernels.find((kk) => kk.name === name)!;
+  const tile = kernelGemmShape(k, "gpu", "fp32")!.tile;
+  const { parts, onesColumn } = kernelGemmMaps(k, undefined, "gpu");
+  const taps = onesColumn ?? parts.N;
+  const sizes = wgradPatchSizes(parts.patchB!, tile, taps);
+  return {
+    tile,
+    sizes,
+    onesColumn,
+    columns: parts.N,
+    least: leastStride(parts.patchB!, sizes),
+    worst: (SEG: number, order: ColumnOrder = []) => wgradWorstWavefronts(parts.patchB!, tile, taps, parts.N, sizes, SEG, Infinity, order),
+    conflicts: (SEG: number, apart = false) => columnConflicts(parts.patchB!, tile, taps, parts.N, sizes, SEG, apart)!,
+  };
+}
+
 describe("patch staging of a weight gradient's x", () => {
   it("stages both of LeNet's weight gradients on the GPU's shapes with a conflict-free gather (conv1's, rows of 28, with its columns grouped); not on the CPU target", () => {
     const gpu = patchedB(generate(LENET, { target: "cuda", tune: false }).generated.cu);
@@ -94,21 +112,7 @@ describe("patch staging of a weight gradient's x", () => {
   });
 
   it("checks the layout by replaying the gather: conv2's is conflict-free with its segment stride, not with the least; conv1's kernel rows collide in order with every stride, not once grouped", () => {
-    const plan = trainingPrograms(lowerModel(LENET).graph, undefined, "gpu")!.step.plan;
-    const replay = (name: string) => {
-      const k = plan.kernels.find((kk) => kk.name === name)!;
-      const tile = kernelGemmShape(k, "gpu", "fp32")!.tile;
-      const { parts, onesColumn } = kernelGemmMaps(k, undefined, "gpu");
-      const taps = onesColumn ?? parts.N;
-      const sizes = wgradPatchSizes(parts.patchB!, tile, taps);
-      return {
-        tile,
-        sizes,
-        least: 8 + sizes.rows * parts.patchB!.W + 7,
-        worst: (SEG: number, order: ColumnOrder = []) => wgradWorstWavefronts(parts.patchB!, tile, taps, parts.N, sizes, SEG, Infinity, order),
-        conflicts: (SEG: number) => columnConflicts(parts.patchB!, tile, taps, parts.N, sizes, SEG)!,
-      };
-    };
+    const replay = (name: string) => wgradReplay(LENET, name);
     const conv2 = replay("conv2_conv2d_grad_weight_sum");
     // a k-step's 32 pixels are 4 of an image's 8 output rows: 8 input rows; 128 taps reach 6 of 20 channels
     expect(conv2.sizes).toEqual({ NI: 1, NC: 6, rows: 8 });
@@ -143,14 +147,10 @@ describe("patch staging of a weight gradient's x", () => {
   it("a block of the bias's column of ones alone (64 taps on 64-wide tiles) reads, masked, in its first segment: generated with the patch auto and on", () => {
     const file = join(import.meta.dirname, "fixtures", "ones-alone", "model.ts");
     const name = "conv_conv2d_grad_weight_sum";
-    const k = trainingPrograms(lowerModel(file).graph, undefined, "gpu")!.step.plan.kernels.find((kk) => kk.name === name)!;
-    const tile = kernelGemmShape(k, "gpu", "fp32")!.tile;
-    const { parts, onesColumn } = kernelGemmMaps(k, undefined, "gpu");
-    expect([tile.BN, onesColumn, parts.N]).toEqual([64, 64, 65]);
+    const wgrad = wgradReplay(file, name);
+    expect([wgrad.tile.BN, wgrad.onesColumn, wgrad.columns]).toEqual([64, 64, 65]);
     // the conflict maps replay the block of n0 = 64 too (its column's tap was a channel before the block's, a segment before the buffer: a TypeError)
-    const sizes = wgradPatchSizes(parts.patchB!, tile, 64);
-    const least = 8 + sizes.rows * parts.patchB!.W + 7;
-    for (const apart of [true, false]) expect(columnConflicts(parts.patchB!, tile, 64, 65, sizes, least, apart)).toHaveLength(64 * 64);
+    for (const apart of [true, false]) expect(wgrad.conflicts(wgrad.least, apart)).toHaveLength(64 * 64);
     expect(patchedB(generate(file, { target: "cuda", tune: false }).generated.cu).has(name)).toBe(false); // (auto: no conflict-free layout)
     const cu = generate(withTuning(file, { [name]: { patch: "on" } }), { target: "cuda" }).generated.cu;
     expect(patchedB(cu).has(name)).toBe(true);

@@ -1,7 +1,7 @@
 import type { ConvPatch } from "../../ops/op.ts";
 import type { GemmPatchBView } from "../view.ts";
 import { STATIC_SHARED_FLOATS, type Tile } from "./gemm-shape.ts";
-import { cachedReplay, channelsSpanned, CHECK_BUDGET, checkedBatches, chooseStride, RequestBanks, patchGeometryView, slotRows, slotsSpanned, type PatchMode, type PatchSizes } from "./gemm-patch.ts";
+import { cachedReplay, channelsSpanned, CHECK_BUDGET, checkedBatches, chooseStride, leastStride, RequestBanks, patchGeometryView, slotRows, slotsSpanned, type PatchMode, type PatchSizes } from "./gemm-patch.ts";
 
 // Patch staging of a convolution weight gradient's input (issue 13, finding 4): B is x gathered at
 // output pixel k (K = batch·OH·OW) and tap n = (ci, kh, kw). Read straight from global memory, a
@@ -301,7 +301,7 @@ export function wgradPatchStaging(
   // (a padded convolution's row keeps its tap's steps kh·dil, kw·dil as two 16-bit halves of one int)
   if ((p.KH - 1) * p.dilation[0] >= 2 ** 15 || (p.KW - 1) * p.dilation[1] >= 2 ** 15) return undefined;
   const sizes = wgradPatchSizes(p, tile, taps);
-  const least = 8 + sizes.rows * p.W + 7;
+  const least = leastStride(p, sizes);
   const steps = checkedBatches(tile.BK, p.rowsPerImage).reduce((n, b) => n + Math.ceil((b * p.rowsPerImage) / tile.BK), 0);
   if (steps * Math.ceil(columns / tile.BN) * tile.THREADS * tile.B_LOADS > CHECK_BUDGET) return undefined;
   const fits = (SEG: number) => tileFloats + 2 * sizes.NI * sizes.NC * SEG <= STATIC_SHARED_FLOATS;

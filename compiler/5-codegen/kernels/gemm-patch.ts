@@ -47,6 +47,11 @@ export class RequestBanks {
   }
 }
 
+/** The least segment stride: 8 words before a segment's first row (the sector offset's room), its rows, and 7 after (rounded to a sector). */
+export function leastStride(p: ConvPatch, sizes: PatchSizes): number {
+  return 8 + sizes.rows * p.W + 7;
+}
+
 /**
  * The first segment stride from `least` (through every residue mod 32) whose replay takes one
  * wavefront per request, while two buffers of the patch fit (`fits`); with mode "on" the one with
@@ -257,8 +262,7 @@ export function patchStaging(
 ): GemmPatchView | undefined {
   if (!p || mode === "off" || shapeFor !== "gpu" || !rowMajorA || typeof K !== "number") return undefined;
   const sizes = patchSizes(p, tile, K);
-  // a segment: 8 words before its first row (the sector offset's room) and the rows, rounded to a sector
-  const least = 8 + sizes.rows * p.W + 7;
+  const least = leastStride(p, sizes);
   // A pooled window's bottom pixels one kernel row behind its top ones, where that is the same input
   // row (taps = KW·stride/dilation), in steps of the thread's k stride (THREADS / BM taps)
   const step = tile.THREADS / tile.BM;
