@@ -34,6 +34,7 @@ export const NATIVE = [
   "test/loss-grad.test.ts",
   "test/gemm-shapes.test.ts",
   "test/step-nowait.test.ts",
+  "test/precompiled-shim.test.ts",
   "test/dropout-masks.test.ts",
   "test/typed-module.test.ts",
   "test/state-dict.test.ts",

@@ -30,9 +30,9 @@ describe("one build cache, one build per library", () => {
     }
     const how = runs.map((r) => /\b(built|cached) in \d+ ms/.exec(r.stdout)?.[1]).sort();
     expect(how).toEqual(["built", "cached"]);
-    // one library entry and the harness's objects; no lock or work directory left behind
-    // (commands/ holds what command lines resolved to)
-    expect(readdirSync(cache).filter((n) => n !== "commands").sort()).toEqual([expect.stringMatching(/^[0-9a-f]{32}$/), expect.stringMatching(/^harness-[0-9a-f]{32}$/)]);
+    // one library entry, the harness's objects and the precompiled shim; no lock or work directory
+    // left behind (commands/ holds what command lines resolved to)
+    expect(readdirSync(cache).filter((n) => n !== "commands").sort()).toEqual([expect.stringMatching(/^[0-9a-f]{32}$/), expect.stringMatching(/^harness-[0-9a-f]{32}$/), expect.stringMatching(/^pch-[0-9a-f]{32}$/)]);
     expect(readFileSync(join(dir, "a", "libmodel.so")).equals(readFileSync(join(dir, "b", "libmodel.so")))).toBe(true);
     for (const out of ["a", "b"]) {
       const m = await load<Tensor>(join(dir, out));

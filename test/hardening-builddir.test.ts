@@ -323,10 +323,11 @@ describe("class 6: interrupted compiles and their leftovers", () => {
     await until("cc1plus", () => processesMentioning(`${c}/`).some((p) => readFileSync(`/proc/${p}/cmdline`, "utf8").includes("cc1plus")));
     child.kill("SIGKILL");
     await exited;
-    // the library's work directory, and the harness's too when its objects were not cached yet
+    // the library's work directory, and the precompiled shim's and the harness's too when they were
+    // not cached yet
     const left = readdirSync(c).filter((n) => n.includes(".build-"));
     expect(left.filter((n) => /^[0-9a-f]{32}\.build-/.test(n))).toHaveLength(1);
-    expect(left.every((n) => /^(harness-)?[0-9a-f]{32}\.build-/.test(n))).toBe(true);
+    expect(left.every((n) => /^(harness-|pch-)?[0-9a-f]{32}\.build-/.test(n))).toBe(true);
     // the orphaned compilers finish on their own (each is in its own process group, which nobody killed)
     for (const dir of left) await until("the orphaned compiler to finish", () => processesMentioning(`${c}/${dir}`).length === 0, 1200);
     const next = run();

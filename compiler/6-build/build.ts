@@ -9,8 +9,9 @@ import { runToolchain } from "./children.ts";
 import { removeStaleTemporaries } from "./leftovers.ts";
 import { memcheckFromEnv } from "../build-paths.ts";
 import { findCxx, findNvcc, harnessDir, shimHeader, toolVersion, type Target } from "./toolchain.ts";
-import { harnessObjects, harnessText } from "./harness.ts";
+import { harnessObjects, harnessText, linkedObjects } from "./harness.ts";
 import { typedModule } from "./typed-module.ts";
+import { precompiledShim } from "./precompiled-shim.ts";
 import { MODULE_SCOPE, needsModuleScope } from "./up-to-date.mjs";
 
 // The native build: nvcc for the GPU, g++ with the CPU shim otherwise. Libraries are cached by
@@ -94,6 +95,8 @@ export function compileCommand(
   memcheck: boolean | BuildFlavor = false,
   objects: readonly string[] = [],
   objectOnly = false,
+  /** CPU target: the shim header to -include (a precompiled one's, precompiled-shim.ts). */
+  shim: string = shimHeader,
 ): string[] {
   // No argument may be read as an option: a path is never "-...", architectures are numbers.
   const notAnOption = (path: string) => (path.startsWith("-") ? `./${path}` : path);
@@ -111,12 +114,31 @@ export function compileCommand(
     // C++20 for the model descriptor's designated initializers.
     return [nvcc, "-std=c++20", "-O3", ...mode, "-Xcompiler", "-fPIC,-fvisibility=hidden", "-Xptxas", "-v", ...archs.flatMap((a) => ["-gencode", `arch=compute_${a},code=sm_${a}`]), "-I", harnessDir, "-o", output, source, ...linked];
   }
+  // -x c++ reads the .cu source as C++; -x none before the objects lets g++ take them as objects.
+  return [...cpuOptions(flavorOf(memcheck), mode), "-x", "c++", "-include", notAnOption(shim), "-o", output, source, ...(linked.length ? ["-x", "none", ...linked] : [])];
+}
+
+/** The CPU target's compiler and the options of its every compile, `mode` among them (-c or -shared, the ABI's define). */
+function cpuOptions(flavor: BuildFlavor, mode: readonly string[]): string[] {
   const cxx = findCxx();
   if (!cxx) throw new CompileError([diagnostic("toolMissing", "g++ was not found: install it (Debian: apt-get install g++) or set CXX")]);
-  const flavor = flavorOf(memcheck);
   const optimize = flavor === "memcheck" ? memcheckFlags : flavor === "counters" ? countersFlags : flavor === "fast" ? fastFlags : ["-O3"];
-  // -x c++ reads the .cu source as C++; -x none before the objects lets g++ take them as objects.
-  return [cxx, "-std=c++20", ...optimize, "-march=native", "-mtls-dialect=gnu2", "-fPIC", ...mode, "-fvisibility=hidden", "-pthread", "-I", dirname(shimHeader), "-I", harnessDir, "-x", "c++", "-include", shimHeader, "-o", output, source, ...(linked.length ? ["-x", "none", ...linked] : [])];
+  // TSDP_SHIM_RUNTIME_APART: the shim's runtime functions are called in the harness's shim_runtime
+  // object, not compiled into each object again (runtime/shim/cuda_shim.h, "Where the runtime is
+  // compiled"). -Winvalid-pch: a precompiled shim that does not fit says so in the log.
+  return [cxx, "-std=c++20", ...optimize, "-march=native", "-mtls-dialect=gnu2", "-fPIC", ...mode, "-DTSDP_SHIM_RUNTIME_APART=1", "-Winvalid-pch", "-fvisibility=hidden", "-pthread", "-I", dirname(shimHeader), "-I", harnessDir];
+}
+
+/** Whether a flavor's compiles read the shim precompiled (precompiled-shim.ts says why not the others). */
+export const precompilesShim = (flavor: BuildFlavor): boolean => flavor === "plain" || flavor === "fast";
+
+/**
+ * The command that precompiles the shim header `header` into `output` (a .gch) with the options of
+ * an object compile of `flavor`: g++ uses a precompiled header only where they are the same.
+ */
+export function precompileCommand(flavor: BuildFlavor, header: string, output: string): string[] {
+  const notAnOption = (path: string) => (path.startsWith("-") ? `./${path}` : path);
+  return [...cpuOptions(flavor, ["-c", `-DTSDP_ABI_VERSION=${ABI_VERSION}`]).filter((a) => a !== "-c"), "-x", "c++-header", "-o", notAnOption(output), notAnOption(header)];
 }
 
 /** The command that links objects (the model's and the harness's) into the shared library `output`. */
@@ -165,17 +187,18 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
       writeFileSync(source, gen.cu);
       // The model compiles while the harness does (when it is not cached yet); then one link.
       const objectFile = join(work, "model.o");
-      command = compileCommand(opts.target, source, objectFile, archs, flavor, [], true);
+      const shim = opts.target === "cpu" && precompilesShim(flavor) ? await precompiledShim(cacheDir, (h, out) => precompileCommand(flavor, h, out)) : undefined;
+      command = compileCommand(opts.target, source, objectFile, archs, flavor, [], true, shim);
       const [compiled, harness] = await Promise.allSettled([
         runToolchain(command, abandon),
-        harnessObjects(cacheDir, opts.target, (src, out) => compileCommand(opts.target, src, out, archs, flavor, [], true)),
+        harnessObjects(cacheDir, opts.target, (src, out) => compileCommand(opts.target, src, out, archs, flavor, [], true, shim)),
       ]);
       if (compiled.status === "rejected") throw compiled.reason;
       const log = compiled.value.all ?? "";
       if (compiled.value.exitCode !== 0) throw new CompileError([multiline("buildFailed", explainBuildError(log, gen.cu, command[0]))]);
       if (harness.status === "rejected") throw harness.reason;
       const { objects } = harness.value;
-      const link = linkCommand(opts.target, [objectFile, objects["harness.cu"], objects["step.cu"], objects["cublaslt.cu"], objects["group.cu"], objects["store.cu"], ...(trains ? [objects["training_abi.cu"]] : [])], join(work, "libmodel.so"), flavor);
+      const link = linkCommand(opts.target, [objectFile, ...linkedObjects(objects, opts.target, trains)], join(work, "libmodel.so"), flavor);
       const linked = await runToolchain(link, abandon);
       if (linked.exitCode !== 0)
         throw new CompileError([multiline("buildFailed", `${link[0].split("/").pop()} failed to link the model with the harness:\n${(linked.all ?? "").split("\n").slice(0, 20).join("\n")}`)]);

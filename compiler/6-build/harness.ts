@@ -14,9 +14,32 @@ import { harnessDir, shimHeader, toolVersion } from "./toolchain.ts";
 // into objects kept in the cache (harness-<key>/, key = hash of its sources, the shim's headers,
 // the command and the compiler) and linked with each model's generated code.
 
-/** The harness's sources, each compiled to its own object; training_abi only for models that train. */
-export const harnessSources = ["harness.cu", "step.cu", "cublaslt.cu", "group.cu", "store.cu", "training_abi.cu"] as const;
+/**
+ * The harness's sources, each compiled to its own object; training_abi only for models that train,
+ * shim_runtime (the shim's runtime functions, compiled once here instead of into every model) only
+ * for the CPU target.
+ */
+export const harnessSources = ["harness.cu", "step.cu", "cublaslt.cu", "group.cu", "store.cu", "training_abi.cu", "shim_runtime.cu"] as const;
 export type HarnessSource = (typeof harnessSources)[number];
+
+/** The sources a target compiles: the CUDA target has the CUDA runtime, not the shim's. */
+export const targetSources = (target: "cpu" | "cuda"): readonly HarnessSource[] => harnessSources.filter((s) => target === "cpu" || s !== "shim_runtime.cu");
+
+/** The objects of the harness that every library of `target` links; training_abi's only if it trains. */
+export function linkedObjects(objects: Partial<Record<HarnessSource, string>>, target: "cpu" | "cuda", trains: boolean): string[] {
+  return targetSources(target)
+    .filter((s) => trains || s !== "training_abi.cu")
+    .map((s) => objects[s]!);
+}
+
+/**
+ * The command for one harness source: shim_runtime.cu is where the shim's TSDP_SHIM_RUNTIME_FN
+ * functions are defined (runtime/shim/cuda_shim.h, "Where the runtime is compiled"); the header
+ * comes in by -include, before the source's first line, so the define is on the command line.
+ */
+function sourceCommand(s: HarnessSource, command: string[]): string[] {
+  return s === "shim_runtime.cu" ? [command[0], "-DTSDP_SHIM_RUNTIME_OBJECT=1", ...command.slice(1)] : command;
+}
 
 /** Every header and source of the harness and (CPU target) the shim, in a fixed order: part of every cache key. */
 export function harnessText(target: "cpu" | "cuda"): string {
@@ -30,7 +53,8 @@ export function harnessText(target: "cpu" | "cuda"): string {
 }
 
 export interface HarnessObjects {
-  readonly objects: Record<HarnessSource, string>;
+  /** Every source of the target (targetSources) to its object. */
+  readonly objects: Partial<Record<HarnessSource, string>>;
   /** CUDA target: ptxas's report for the harness's kernels (the optimizer update, the all-reduce stand-in). */
   readonly resources?: KernelResources[];
   /** Whether every object came from the cache. */
@@ -52,8 +76,9 @@ export async function harnessObjects(
   const probe = compile("harness.cu", "harness.o");
   const key = createHash("sha256").update(harnessText(target)).update(JSON.stringify(probe.slice(1))).update(toolVersion(probe[0])).digest("hex").slice(0, 32);
   const entry = join(cacheDir, `harness-${key}`);
-  const objects = Object.fromEntries(harnessSources.map((s) => [s, join(entry, s.replace(/\.cu$/, ".o"))])) as Record<HarnessSource, string>;
-  const complete = () => harnessSources.every((s) => existsSync(objects[s])) && (target === "cpu" || existsSync(join(entry, RESOURCES)));
+  const sources = targetSources(target);
+  const objects = Object.fromEntries(sources.map((s) => [s, join(entry, s.replace(/\.cu$/, ".o"))])) as Partial<Record<HarnessSource, string>>;
+  const complete = () => sources.every((s) => existsSync(objects[s]!)) && (target === "cpu" || existsSync(join(entry, RESOURCES)));
   if (complete()) return { objects, resources: target === "cuda" ? readResources(entry) : undefined, cached: true };
 
   makeDirectory(entry);
@@ -63,9 +88,9 @@ export async function harnessObjects(
   try {
     // The sources are compiled in parallel: each is independent.
     const logs = await Promise.all(
-      harnessSources.map(async (s) => {
+      sources.map(async (s) => {
         const out = join(work, s.replace(/\.cu$/, ".o"));
-        const command = compile(join(harnessDir, s), out);
+        const command = sourceCommand(s, compile(join(harnessDir, s), out));
         const result = await runToolchain(command, removeWork);
         if (result.exitCode !== 0)
           throw new CompileError([multiline("buildFailed", `${command[0].split("/").pop()} failed to build the harness (runtime/harness/${s}):\n${(result.all ?? "").split("\n").slice(0, 20).join("\n")}`)]);
@@ -77,7 +102,7 @@ export async function harnessObjects(
       resources = logs.flatMap((log) => parsePtxasLog(log));
       writeAtomic(join(entry, RESOURCES), JSON.stringify(resources) + "\n");
     }
-    for (const s of harnessSources) writeAtomic(objects[s], readFileSync(join(work, s.replace(/\.cu$/, ".o"))));
+    for (const s of sources) writeAtomic(objects[s]!, readFileSync(join(work, s.replace(/\.cu$/, ".o"))));
     return { objects, resources, cached: false };
   } finally {
     removeWork();

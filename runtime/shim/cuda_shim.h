@@ -211,6 +211,28 @@
 #endif
 // __restrict__ is a native GCC/Clang keyword and needs no definition.
 
+// ---- Where the runtime is compiled -------------------------------------------------------------
+// The shim's runtime entry points (TSDP_SHIM_RUNTIME_FN: the CUDA API functions and what a launch
+// or a barrier calls) pull in the block scheduler, the worker pool and the stream and graph
+// bookkeeping. Compiled at -O3 into every model, that code took about a sixth of LeNet's build. A
+// library's objects (the model's and the harness's; compiler/6-build/build.ts) are compiled with
+// TSDP_SHIM_RUNTIME_APART and call one copy of them, compiled once per flavor into the object of
+// runtime/harness/shim_runtime.cu (TSDP_SHIM_RUNTIME_OBJECT). A program built from this header
+// alone (the shim's tests, bench/shim-sgemm.sh) defines neither and gets them inline.
+#if defined(TSDP_SHIM_RUNTIME_APART) && defined(__GNUC__) && !defined(__clang__)
+#if defined(TSDP_SHIM_RUNTIME_OBJECT)
+#define TSDP_SHIM_RUNTIME_FN
+#else
+// gnu_inline: a body only for inlining, never compiled on its own here. optimize("O0"): GCC does
+// not inline an -O0 function into an optimized caller, so it is not inlined either, and every call
+// goes to the runtime object's definition (test/harness.test.ts checks a model's object for that).
+#define TSDP_SHIM_RUNTIME_FN inline __attribute__((gnu_inline, optimize("O0")))
+#endif
+#else
+// Another compiler: inline everywhere (and the runtime object empty), as if built alone.
+#define TSDP_SHIM_RUNTIME_FN inline
+#endif
+
 // ---- Vector types ----------------------------------------------------------------------------
 
 struct uint3 {
@@ -872,7 +894,7 @@ inline unsigned pop(Runner& r) {
 // A kernel broke a rule that CUDA's hardware enforces (a misaligned WMMA or vector access, a
 // divergent barrier): the launch fails with `code`, and the rule is named once per launch and
 // OS thread. The kernel keeps running (the shim cannot unwind a fiber), but its results are void.
-inline void device_fault(cudaError_t code, const char* rule) {
+TSDP_SHIM_RUNTIME_FN void device_fault(cudaError_t code, const char* rule) {
   Runner* r = tl_run;
   if (!r) return;
   if (!r->fault) {
@@ -1082,7 +1104,7 @@ inline Runner* sync_runner() {
   return r;
 }
 
-inline void block_sync(int pred) {
+TSDP_SHIM_RUNTIME_FN void block_sync(int pred) {
   Runner* r = sync_runner();
   if (!r) return;
   r->cur->state = kBlockWait;
@@ -1092,7 +1114,7 @@ inline void block_sync(int pred) {
   yield_to_next(*r);
 }
 
-inline int syncthreads_reduce(int pred, int op) {
+TSDP_SHIM_RUNTIME_FN int syncthreads_reduce(int pred, int op) {
   Runner* r = sync_runner();
   if (!r) return op == 0 ? (pred != 0) : (pred != 0);
   block_sync(pred);
@@ -1322,7 +1344,7 @@ inline cudaError_t execute(ThreadFn fn, const void* task, dim3 g, dim3 b, std::s
 TSDP_SHIM_TLS cudaError_t tl_last_error = cudaSuccess;
 TSDP_SHIM_TLS int tl_device = 0;
 
-inline cudaError_t fail(cudaError_t e) {
+TSDP_SHIM_RUNTIME_FN cudaError_t fail(cudaError_t e) {
   if (e != cudaSuccess) tl_last_error = e;
   return e;
 }
@@ -1341,7 +1363,7 @@ inline cudaError_t fail(cudaError_t e) {
 inline void tsdp_check_vector_alignment(const void* at, const char* type, const char* access) {
   if (__builtin_expect((reinterpret_cast<std::uintptr_t>(at) & 15) != 0, 0)) tsdp_vector_misaligned(type, access);
 }
-inline const char* cudaGetErrorName(cudaError_t e);
+TSDP_SHIM_RUNTIME_FN const char* cudaGetErrorName(cudaError_t e);
 namespace tsdp {
 namespace detail {
 
@@ -1349,7 +1371,7 @@ namespace detail {
 // says which rule was broken on stderr (CUDA's code alone, "invalid resource handle", does not say
 // that the stream belongs to another device). Every refusal is a bug in the program, so printing
 // each one is affordable; TSDP_SHIM_QUIET=1 silences them (the code is returned either way).
-inline cudaError_t refuse(cudaError_t e, const char* call, const char* rule) {
+TSDP_SHIM_RUNTIME_FN cudaError_t refuse(cudaError_t e, const char* call, const char* rule) {
   static const bool quiet = env_long("TSDP_SHIM_QUIET", 0, 0, 1) != 0;
   if (!quiet) std::fprintf(stderr, "tsdp cuda shim: %s refused (%s): %s\n", call, cudaGetErrorName(e), rule);
   return fail(e);
@@ -1381,7 +1403,7 @@ inline cudaError_t set_dynamic_shared_limit(const void* kernel, int bytes) {
   o.limits.emplace_back(kernel, std::size_t(bytes));
   return cudaSuccess;
 }
-inline cudaError_t check_dynamic_shared(const void* kernel, std::size_t bytes) {
+TSDP_SHIM_RUNTIME_FN cudaError_t check_dynamic_shared(const void* kernel, std::size_t bytes) {
   if (bytes <= kDefaultDynamicShared) return cudaSuccess;
   auto& o = shared_opt_ins();
   std::lock_guard<std::mutex> lk(o.m);
@@ -1467,7 +1489,7 @@ inline bool unsafe_during_capture() {
   return prohibited;
 }
 /** Refuses an unsafe call during a capture (see Captures), or returns cudaSuccess. */
-inline cudaError_t check_capture_safe(const char* call, cudaError_t code = cudaErrorStreamCaptureUnsupported) {
+TSDP_SHIM_RUNTIME_FN cudaError_t check_capture_safe(const char* call, cudaError_t code = cudaErrorStreamCaptureUnsupported) {
   if (!unsafe_during_capture()) return cudaSuccess;
   return refuse(code, call, code == cudaErrorStreamCaptureImplicit
                                 ? "the legacy default stream or a synchronous copy while a stream capture is open (use cudaMemcpyAsync on a stream)"
@@ -1556,7 +1578,7 @@ class Profile {
   std::vector<ProfileEntry> entries_;
 };
 
-inline cudaError_t execute_named(const char* name, ThreadFn fn, const void* task, dim3 g, dim3 b, std::size_t shmem) {
+TSDP_SHIM_RUNTIME_FN cudaError_t execute_named(const char* name, ThreadFn fn, const void* task, dim3 g, dim3 b, std::size_t shmem) {
 #ifdef TSDP_SHIM_COUNTERS
   // Launches from several host threads take turns (TSDP_SHIM_SERIAL_BLOCKS): one launch is counted at a time.
   static std::mutex one_launch;
@@ -1602,7 +1624,7 @@ struct AllocationRef {
   std::uintptr_t start = 0;
   int device = -2;
 };
-inline AllocationRef find_allocation(const void* p) {
+TSDP_SHIM_RUNTIME_FN AllocationRef find_allocation(const void* p) {
   std::lock_guard<std::mutex> lk(allocations().m);
   auto& a = allocations().by_start;
   auto a_p = reinterpret_cast<std::uintptr_t>(p);
@@ -1619,7 +1641,7 @@ inline AllocationRef argument_allocation(const T& arg) {
   else return {};
 }
 /** Whether a kernel on `device` may use memory of every device in `owners` (peer access). */
-inline bool reachable(const int* owners, std::size_t n, int device) {
+TSDP_SHIM_RUNTIME_FN bool reachable(const int* owners, std::size_t n, int device) {
   std::lock_guard<std::mutex> lk(allocations().m);
   for (std::size_t i = 0; i < n; ++i) {
     const int o = owners[i];
@@ -1668,7 +1690,7 @@ inline void stream_destroyed(CUstream_st* s) {
   unwaited().streams.erase(s);
 }
 /** Work issued to `s` uses these allocations (starts; 0s are ignored). */
-inline void note_work(cudaStream_t s, const std::uintptr_t* starts, std::size_t n) {
+TSDP_SHIM_RUNTIME_FN void note_work(cudaStream_t s, const std::uintptr_t* starts, std::size_t n) {
   if (is_special(s)) return;  // the legacy stream orders with the synchronous calls
   if (CUgraph_st* g = s->capture) {
     for (std::size_t i = 0; i < n; ++i)
@@ -1762,7 +1784,7 @@ inline void check_synchronous(const char* call, const void* a, const void* b) {
 // Fault injection for tests of error paths: TSDP_SHIM_FAIL_LAUNCH=n makes the n-th kernel launch of
 // the process (counting from 1, every TSDP_LAUNCH call including those a capture records) fail
 // with cudaErrorLaunchOutOfResources, as a launch asking for too many registers would on a GPU.
-inline bool injected_launch_failure() {
+TSDP_SHIM_RUNTIME_FN bool injected_launch_failure() {
   static const long target = env_long("TSDP_SHIM_FAIL_LAUNCH", 0, 0, LONG_MAX);
   static std::atomic<long> launches{0};
   return target > 0 && ++launches == target;
@@ -2218,7 +2240,7 @@ inline void __nanosleep(unsigned) {}
 
 // ---- Runtime API: errors ---------------------------------------------------------------------
 
-inline const char* cudaGetErrorName(cudaError_t e) {
+TSDP_SHIM_RUNTIME_FN const char* cudaGetErrorName(cudaError_t e) {
   switch (e) {
 #define TSDP_NAME(x) case x: return #x;
     TSDP_NAME(cudaSuccess) TSDP_NAME(cudaErrorInvalidValue) TSDP_NAME(cudaErrorMemoryAllocation)
@@ -2241,7 +2263,7 @@ inline const char* cudaGetErrorName(cudaError_t e) {
   return "unrecognized error code";
 }
 
-inline const char* cudaGetErrorString(cudaError_t e) {
+TSDP_SHIM_RUNTIME_FN const char* cudaGetErrorString(cudaError_t e) {
   switch (e) {
     case cudaSuccess: return "no error";
     case cudaErrorInvalidValue: return "invalid argument";
@@ -2264,45 +2286,45 @@ inline const char* cudaGetErrorString(cudaError_t e) {
   }
 }
 
-inline cudaError_t cudaGetLastError() {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaGetLastError() {
   cudaError_t e = tsdp::detail::tl_last_error;
   tsdp::detail::tl_last_error = cudaSuccess;
   return e;
 }
-inline cudaError_t cudaPeekAtLastError() { return tsdp::detail::tl_last_error; }
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaPeekAtLastError() { return tsdp::detail::tl_last_error; }
 
 // ---- Runtime API: devices --------------------------------------------------------------------
 
-inline cudaError_t cudaGetDeviceCount(int* count) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaGetDeviceCount(int* count) {
   if (!count) return tsdp::detail::fail(cudaErrorInvalidValue);
   *count = tsdp::detail::device_count();
   return *count > 0 ? cudaSuccess : tsdp::detail::fail(cudaErrorNoDevice);
 }
-inline cudaError_t cudaSetDevice(int device) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaSetDevice(int device) {
   if (device < 0 || device >= tsdp::detail::device_count()) return tsdp::detail::fail(cudaErrorInvalidDevice);
   tsdp::detail::tl_device = device;
   return cudaSuccess;
 }
-inline cudaError_t cudaGetDevice(int* device) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaGetDevice(int* device) {
   if (!device) return tsdp::detail::fail(cudaErrorInvalidValue);
   *device = tsdp::detail::tl_device;
   return cudaSuccess;
 }
-inline cudaError_t cudaDeviceSynchronize() {  // launches are synchronous: only the capture rule
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaDeviceSynchronize() {  // launches are synchronous: only the capture rule
   if (cudaError_t e = tsdp::detail::check_capture_safe("cudaDeviceSynchronize")) return e;
   tsdp::detail::settle_device(tsdp::detail::tl_device, false);
   return cudaSuccess;
 }
-inline cudaError_t cudaDeviceReset() { return cudaSuccess; }
-inline cudaError_t cudaSetDeviceFlags(unsigned) { return cudaSuccess; }
-inline cudaError_t cudaDeviceCanAccessPeer(int* can, int device, int peer) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaDeviceReset() { return cudaSuccess; }
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaSetDeviceFlags(unsigned) { return cudaSuccess; }
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaDeviceCanAccessPeer(int* can, int device, int peer) {
   if (!can) return tsdp::detail::fail(cudaErrorInvalidValue);
   int n = tsdp::detail::device_count();
   if (device < 0 || device >= n || peer < 0 || peer >= n) return tsdp::detail::fail(cudaErrorInvalidDevice);
   *can = device != peer;
   return cudaSuccess;
 }
-inline cudaError_t cudaDeviceEnablePeerAccess(int peer, unsigned flags) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaDeviceEnablePeerAccess(int peer, unsigned flags) {
   int self = tsdp::detail::tl_device;
   if (peer < 0 || peer >= tsdp::detail::device_count() || peer == self) return tsdp::detail::fail(cudaErrorInvalidDevice);
   if (flags != 0) return tsdp::detail::fail(cudaErrorInvalidValue);
@@ -2312,7 +2334,7 @@ inline cudaError_t cudaDeviceEnablePeerAccess(int peer, unsigned flags) {
   on = true;
   return cudaSuccess;
 }
-inline cudaError_t cudaDeviceDisablePeerAccess(int peer) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaDeviceDisablePeerAccess(int peer) {
   int self = tsdp::detail::tl_device;
   if (peer < 0 || peer >= tsdp::detail::device_count() || peer == self) return tsdp::detail::fail(cudaErrorInvalidDevice);
   std::lock_guard<std::mutex> lk(tsdp::detail::allocations().m);
@@ -2322,7 +2344,7 @@ inline cudaError_t cudaDeviceDisablePeerAccess(int peer) {
   return cudaSuccess;
 }
 
-inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
   if (!prop) return tsdp::detail::fail(cudaErrorInvalidValue);
   if (device < 0 || device >= tsdp::detail::device_count()) return tsdp::detail::fail(cudaErrorInvalidDevice);
   std::memset(prop, 0, sizeof *prop);
@@ -2354,7 +2376,7 @@ inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
   return cudaSuccess;
 }
 
-inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) {
   cudaDeviceProp p;
   if (!value) return tsdp::detail::fail(cudaErrorInvalidValue);
   if (cudaError_t e = cudaGetDeviceProperties(&p, device)) return e;
@@ -2377,7 +2399,7 @@ inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int d
   return cudaSuccess;
 }
 
-inline cudaError_t cudaFuncSetAttribute(const void* func, cudaFuncAttribute attr, int value) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaFuncSetAttribute(const void* func, cudaFuncAttribute attr, int value) {
   if (attr != cudaFuncAttributeMaxDynamicSharedMemorySize) return func ? cudaSuccess : tsdp::detail::fail(cudaErrorInvalidDeviceFunction);
   if (cudaError_t e = tsdp::detail::set_dynamic_shared_limit(func, value))
     return tsdp::detail::refuse(e, "cudaFuncSetAttribute", "MaxDynamicSharedMemorySize must be between 0 and 227 KB");
@@ -2390,22 +2412,22 @@ inline cudaError_t cudaFuncSetAttribute(T* func, cudaFuncAttribute attr, int val
 
 // ---- Runtime API: memory ---------------------------------------------------------------------
 
-inline cudaError_t cudaMalloc(void** devPtr, std::size_t size) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaMalloc(void** devPtr, std::size_t size) {
   if (cudaError_t e = tsdp::detail::check_capture_safe("cudaMalloc")) return e;
   cudaError_t e = tsdp::detail::host_alloc(devPtr, size);
   if (e == cudaSuccess) tsdp::detail::record_allocation(*devPtr, size, tsdp::detail::tl_device);
   return e;
 }
-inline cudaError_t cudaMallocHost(void** ptr, std::size_t size) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaMallocHost(void** ptr, std::size_t size) {
   if (cudaError_t e = tsdp::detail::check_capture_safe("cudaMallocHost")) return e;
   cudaError_t e = tsdp::detail::host_alloc(ptr, size);
   if (e == cudaSuccess && *ptr) tsdp::detail::pin(*ptr, size);
   return e;
 }
-inline cudaError_t cudaHostAlloc(void** ptr, std::size_t size, unsigned /*flags*/) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaHostAlloc(void** ptr, std::size_t size, unsigned /*flags*/) {
   return cudaMallocHost(ptr, size);
 }
-inline cudaError_t cudaMallocManaged(void** ptr, std::size_t size, unsigned /*flags*/ = 1) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaMallocManaged(void** ptr, std::size_t size, unsigned /*flags*/ = 1) {
   cudaError_t e = tsdp::detail::host_alloc(ptr, size);
   if (e == cudaSuccess) tsdp::detail::record_allocation(*ptr, size, -1);
   return e;
@@ -2426,7 +2448,7 @@ template <class T>
 inline cudaError_t cudaMallocManaged(T** ptr, std::size_t size, unsigned flags = 1) {
   return cudaMallocManaged(reinterpret_cast<void**>(ptr), size, flags);
 }
-inline cudaError_t cudaFree(void* devPtr) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaFree(void* devPtr) {
   if (cudaError_t e = tsdp::detail::check_capture_safe("cudaFree")) return e;
   // cudaFree waits for the device; work elsewhere that still used the memory is the caller's bug.
   tsdp::detail::settle_device(tsdp::detail::tl_device, false);
@@ -2436,34 +2458,34 @@ inline cudaError_t cudaFree(void* devPtr) {
   std::free(devPtr);
   return cudaSuccess;
 }
-inline cudaError_t cudaFreeHost(void* ptr) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaFreeHost(void* ptr) {
   if (cudaError_t e = tsdp::detail::check_capture_safe("cudaFreeHost")) return e;
   tsdp::detail::unpin(ptr);
   std::free(ptr);
   return cudaSuccess;
 }
-inline cudaError_t cudaHostRegister(void* ptr, std::size_t size, unsigned) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaHostRegister(void* ptr, std::size_t size, unsigned) {
   if (!ptr || size == 0) return tsdp::detail::fail(cudaErrorInvalidValue);
   tsdp::detail::pin(ptr, size);
   return cudaSuccess;
 }
-inline cudaError_t cudaHostUnregister(void* ptr) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaHostUnregister(void* ptr) {
   tsdp::detail::unpin(ptr);
   return cudaSuccess;
 }
-inline cudaError_t cudaHostGetDevicePointer(void** pDevice, void* pHost, unsigned) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaHostGetDevicePointer(void** pDevice, void* pHost, unsigned) {
   if (!pDevice) return tsdp::detail::fail(cudaErrorInvalidValue);
   *pDevice = pHost;
   return cudaSuccess;
 }
-inline cudaError_t cudaMemGetInfo(std::size_t* freeBytes, std::size_t* totalBytes) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaMemGetInfo(std::size_t* freeBytes, std::size_t* totalBytes) {
   long page = sysconf(_SC_PAGE_SIZE), total = sysconf(_SC_PHYS_PAGES), avail = sysconf(_SC_AVPHYS_PAGES);
   if (freeBytes) *freeBytes = avail > 0 && page > 0 ? std::size_t(avail) * std::size_t(page) : 0;
   if (totalBytes) *totalBytes = total > 0 && page > 0 ? std::size_t(total) * std::size_t(page) : 0;
   return cudaSuccess;
 }
 
-inline cudaError_t cudaMemcpyAsync(void* dst, const void* src, std::size_t count, cudaMemcpyKind kind,
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaMemcpyAsync(void* dst, const void* src, std::size_t count, cudaMemcpyKind kind,
                                    cudaStream_t stream = 0) {
   if (!tsdp::detail::valid_kind(kind)) return tsdp::detail::fail(cudaErrorInvalidMemcpyDirection);
   if (count == 0) return cudaSuccess;
@@ -2476,7 +2498,7 @@ inline cudaError_t cudaMemcpyAsync(void* dst, const void* src, std::size_t count
   tsdp::detail::note_pointers(stream, {dst, src});
   return tsdp::detail::stream_op(stream, [dst, src, count] { std::memmove(dst, src, count); }, "cudaMemcpyAsync");
 }
-inline cudaError_t cudaMemcpy(void* dst, const void* src, std::size_t count, cudaMemcpyKind kind) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaMemcpy(void* dst, const void* src, std::size_t count, cudaMemcpyKind kind) {
   if (!tsdp::detail::valid_kind(kind)) return tsdp::detail::fail(cudaErrorInvalidMemcpyDirection);
   if (count == 0) return cudaSuccess;
   if (!dst || !src) return tsdp::detail::fail(cudaErrorInvalidValue);
@@ -2485,7 +2507,7 @@ inline cudaError_t cudaMemcpy(void* dst, const void* src, std::size_t count, cud
   std::memmove(dst, src, count);
   return cudaSuccess;
 }
-inline cudaError_t cudaMemcpy2DAsync(void* dst, std::size_t dpitch, const void* src, std::size_t spitch,
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaMemcpy2DAsync(void* dst, std::size_t dpitch, const void* src, std::size_t spitch,
                                      std::size_t width, std::size_t height, cudaMemcpyKind kind,
                                      cudaStream_t stream = 0) {
   if (!tsdp::detail::valid_kind(kind)) return tsdp::detail::fail(cudaErrorInvalidMemcpyDirection);
@@ -2498,25 +2520,25 @@ inline cudaError_t cudaMemcpy2DAsync(void* dst, std::size_t dpitch, const void* 
       std::memmove(static_cast<char*>(dst) + r * dpitch, static_cast<const char*>(src) + r * spitch, width);
   });
 }
-inline cudaError_t cudaMemcpy2D(void* dst, std::size_t dpitch, const void* src, std::size_t spitch,
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaMemcpy2D(void* dst, std::size_t dpitch, const void* src, std::size_t spitch,
                                 std::size_t width, std::size_t height, cudaMemcpyKind kind) {
   if (dst && src && width && height) tsdp::detail::check_synchronous("cudaMemcpy2D", dst, src);
   return cudaMemcpy2DAsync(dst, dpitch, src, spitch, width, height, kind, 0);
 }
-inline cudaError_t cudaMemcpyPeerAsync(void* dst, int, const void* src, int, std::size_t count,
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaMemcpyPeerAsync(void* dst, int, const void* src, int, std::size_t count,
                                        cudaStream_t stream = 0) {
   return cudaMemcpyAsync(dst, src, count, cudaMemcpyDeviceToDevice, stream);
 }
-inline cudaError_t cudaMemcpyPeer(void* dst, int, const void* src, int, std::size_t count) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaMemcpyPeer(void* dst, int, const void* src, int, std::size_t count) {
   return cudaMemcpy(dst, src, count, cudaMemcpyDeviceToDevice);
 }
-inline cudaError_t cudaMemsetAsync(void* devPtr, int value, std::size_t count, cudaStream_t stream = 0) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaMemsetAsync(void* devPtr, int value, std::size_t count, cudaStream_t stream = 0) {
   if (count == 0) return cudaSuccess;
   if (!devPtr) return tsdp::detail::fail(cudaErrorInvalidValue);
   tsdp::detail::note_pointers(stream, {devPtr});
   return tsdp::detail::stream_op(stream, [devPtr, value, count] { std::memset(devPtr, value, count); }, "cudaMemsetAsync");
 }
-inline cudaError_t cudaMemset(void* devPtr, int value, std::size_t count) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaMemset(void* devPtr, int value, std::size_t count) {
   if (count == 0) return cudaSuccess;
   if (!devPtr) return tsdp::detail::fail(cudaErrorInvalidValue);
   if (cudaError_t e = tsdp::detail::check_capture_safe("cudaMemset", cudaErrorStreamCaptureImplicit)) return e;
@@ -2537,7 +2559,7 @@ inline cudaError_t cudaMemcpyFromSymbol(void* dst, const T& symbol, std::size_t 
   if (offset + count > sizeof(T)) return tsdp::detail::fail(cudaErrorInvalidValue);
   return cudaMemcpy(dst, reinterpret_cast<const char*>(&symbol) + offset, count, kind);
 }
-inline cudaError_t cudaMallocAsync(void** ptr, std::size_t size, cudaStream_t stream) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaMallocAsync(void** ptr, std::size_t size, cudaStream_t stream) {
   if (tsdp::detail::capturing(stream)) return tsdp::detail::fail(cudaErrorStreamCaptureUnsupported);
   return tsdp::detail::host_alloc(ptr, size);
 }
@@ -2545,7 +2567,7 @@ template <class T>
 inline cudaError_t cudaMallocAsync(T** ptr, std::size_t size, cudaStream_t stream) {
   return cudaMallocAsync(reinterpret_cast<void**>(ptr), size, stream);
 }
-inline cudaError_t cudaFreeAsync(void* ptr, cudaStream_t stream) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaFreeAsync(void* ptr, cudaStream_t stream) {
   if (tsdp::detail::capturing(stream)) return tsdp::detail::fail(cudaErrorStreamCaptureUnsupported);
   std::free(ptr);
   return cudaSuccess;
@@ -2553,7 +2575,7 @@ inline cudaError_t cudaFreeAsync(void* ptr, cudaStream_t stream) {
 
 // ---- Runtime API: streams and events ---------------------------------------------------------
 
-inline cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned flags) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned flags) {
   if (!stream) return tsdp::detail::fail(cudaErrorInvalidValue);
   *stream = new (std::nothrow) CUstream_st();
   if (!*stream) return tsdp::detail::fail(cudaErrorMemoryAllocation);
@@ -2562,29 +2584,29 @@ inline cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned flag
   tsdp::detail::stream_created(*stream);
   return cudaSuccess;
 }
-inline cudaError_t cudaStreamCreate(cudaStream_t* stream) { return cudaStreamCreateWithFlags(stream, 0); }
-inline cudaError_t cudaStreamCreateWithPriority(cudaStream_t* stream, unsigned flags, int) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaStreamCreate(cudaStream_t* stream) { return cudaStreamCreateWithFlags(stream, 0); }
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaStreamCreateWithPriority(cudaStream_t* stream, unsigned flags, int) {
   return cudaStreamCreateWithFlags(stream, flags);
 }
-inline cudaError_t cudaStreamDestroy(cudaStream_t stream) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaStreamDestroy(cudaStream_t stream) {
   if (reinterpret_cast<std::uintptr_t>(stream) <= 2) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
   tsdp::detail::stream_destroyed(stream);
   delete stream;
   return cudaSuccess;
 }
-inline cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
   if (tsdp::detail::capturing(stream)) return tsdp::detail::fail(cudaErrorStreamCaptureUnsupported);
   if (cudaError_t e = tsdp::detail::check_capture_safe("cudaStreamSynchronize")) return e;
   if (tsdp::detail::is_special(stream)) tsdp::detail::settle_device(tsdp::detail::tl_device, true);
   else tsdp::detail::settle(stream);
   return cudaSuccess;
 }
-inline cudaError_t cudaStreamQuery(cudaStream_t stream) {  // everything has completed by now
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaStreamQuery(cudaStream_t stream) {  // everything has completed by now
   if (!tsdp::detail::is_special(stream)) tsdp::detail::settle(stream);
   return cudaSuccess;
 }
 
-inline cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned flags) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned flags) {
   if (!event) return tsdp::detail::fail(cudaErrorInvalidValue);
   *event = new (std::nothrow) CUevent_st();
   if (!*event) return tsdp::detail::fail(cudaErrorMemoryAllocation);
@@ -2592,13 +2614,13 @@ inline cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned flags) 
   (*event)->device = tsdp::detail::tl_device;
   return cudaSuccess;
 }
-inline cudaError_t cudaEventCreate(cudaEvent_t* event) { return cudaEventCreateWithFlags(event, 0); }
-inline cudaError_t cudaEventDestroy(cudaEvent_t event) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaEventCreate(cudaEvent_t* event) { return cudaEventCreateWithFlags(event, 0); }
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaEventDestroy(cudaEvent_t event) {
   if (!event) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
   delete event;
   return cudaSuccess;
 }
-inline cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream = 0) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream = 0) {
   if (!event) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
   if (event->device != tsdp::detail::stream_device(stream))
     return tsdp::detail::refuse(cudaErrorInvalidResourceHandle, "cudaEventRecord",
@@ -2614,21 +2636,21 @@ inline cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream = 0) {
   event->time = std::chrono::steady_clock::now();
   return cudaSuccess;
 }
-inline cudaError_t cudaEventRecordWithFlags(cudaEvent_t event, cudaStream_t stream = 0, unsigned = 0) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaEventRecordWithFlags(cudaEvent_t event, cudaStream_t stream = 0, unsigned = 0) {
   return cudaEventRecord(event, stream);
 }
-inline cudaError_t cudaEventSynchronize(cudaEvent_t event) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaEventSynchronize(cudaEvent_t event) {
   if (!event) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
   if (cudaError_t e = tsdp::detail::check_capture_safe("cudaEventSynchronize")) return e;
   tsdp::detail::settle_event(event);
   return cudaSuccess;
 }
-inline cudaError_t cudaEventQuery(cudaEvent_t event) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaEventQuery(cudaEvent_t event) {
   if (!event) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
   tsdp::detail::settle_event(event);
   return cudaSuccess;
 }
-inline cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
   if (!ms) return tsdp::detail::fail(cudaErrorInvalidValue);
   if (start && end && start->device != end->device)
     return tsdp::detail::refuse(cudaErrorInvalidResourceHandle, "cudaEventElapsedTime", "both events must belong to the same device");
@@ -2638,7 +2660,7 @@ inline cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_
   *ms = std::chrono::duration<float, std::milli>(end->time - start->time).count();
   return cudaSuccess;
 }
-inline cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned /*flags*/ = 0) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned /*flags*/ = 0) {
   if (!event) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
   CUgraph_st* g = event->capture;
   if (g && reinterpret_cast<std::uintptr_t>(stream) > 2 && !stream->capture) {
@@ -2648,14 +2670,14 @@ inline cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, u
   if (!g && event->stream) tsdp::detail::note_stream_wait(stream, event->stream, event->seq);
   return cudaSuccess;
 }
-inline cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void* userData) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void* userData) {
   if (!fn) return tsdp::detail::fail(cudaErrorInvalidValue);
   return tsdp::detail::stream_op(stream, [fn, userData] { fn(userData); });
 }
 
 // ---- Runtime API: graphs ---------------------------------------------------------------------
 
-inline cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode mode) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode mode) {
   if (reinterpret_cast<std::uintptr_t>(stream) <= 2) return tsdp::detail::fail(cudaErrorStreamCaptureUnsupported);
   if (stream->capture) return tsdp::detail::fail(cudaErrorIllegalState);
   auto* g = new (std::nothrow) CUgraph_st();
@@ -2667,7 +2689,7 @@ inline cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCapture
   tsdp::detail::capture_opened(g);
   return cudaSuccess;
 }
-inline cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* graph) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* graph) {
   if (!graph) return tsdp::detail::fail(cudaErrorInvalidValue);
   CUgraph_st* g = tsdp::detail::capturing(stream);
   if (!g) return tsdp::detail::fail(cudaErrorIllegalState);
@@ -2682,17 +2704,17 @@ inline cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* graph)
   *graph = g;
   return cudaSuccess;
 }
-inline cudaError_t cudaStreamIsCapturing(cudaStream_t stream, cudaStreamCaptureStatus* status) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaStreamIsCapturing(cudaStream_t stream, cudaStreamCaptureStatus* status) {
   if (!status) return tsdp::detail::fail(cudaErrorInvalidValue);
   *status = tsdp::detail::capturing(stream) ? cudaStreamCaptureStatusActive : cudaStreamCaptureStatusNone;
   return cudaSuccess;
 }
-inline cudaError_t cudaGraphCreate(cudaGraph_t* graph, unsigned /*flags*/) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaGraphCreate(cudaGraph_t* graph, unsigned /*flags*/) {
   if (!graph) return tsdp::detail::fail(cudaErrorInvalidValue);
   *graph = new (std::nothrow) CUgraph_st();
   return *graph ? cudaSuccess : tsdp::detail::fail(cudaErrorMemoryAllocation);
 }
-inline cudaError_t cudaGraphInstantiate(cudaGraphExec_t* exec, cudaGraph_t graph, unsigned long long /*flags*/ = 0) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaGraphInstantiate(cudaGraphExec_t* exec, cudaGraph_t graph, unsigned long long /*flags*/ = 0) {
   if (!exec || !graph) return tsdp::detail::fail(cudaErrorInvalidValue);
   auto* e = new (std::nothrow) CUgraphExec_st();
   if (!e) return tsdp::detail::fail(cudaErrorMemoryAllocation);
@@ -2701,11 +2723,11 @@ inline cudaError_t cudaGraphInstantiate(cudaGraphExec_t* exec, cudaGraph_t graph
   *exec = e;
   return cudaSuccess;
 }
-inline cudaError_t cudaGraphInstantiateWithFlags(cudaGraphExec_t* exec, cudaGraph_t graph,
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaGraphInstantiateWithFlags(cudaGraphExec_t* exec, cudaGraph_t graph,
                                                  unsigned long long flags = 0) {
   return cudaGraphInstantiate(exec, graph, flags);
 }
-inline cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream) {
   if (!exec) return tsdp::detail::fail(cudaErrorInvalidResourceHandle);
   if (CUgraph_st* g = tsdp::detail::capturing(stream)) {
     g->nodes.insert(g->nodes.end(), exec->nodes.begin(), exec->nodes.end());
@@ -2716,11 +2738,11 @@ inline cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream) {
   for (auto& node : exec->nodes) node();
   return cudaSuccess;
 }
-inline cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec) {
   delete exec;
   return cudaSuccess;
 }
-inline cudaError_t cudaGraphDestroy(cudaGraph_t graph) {
+TSDP_SHIM_RUNTIME_FN cudaError_t cudaGraphDestroy(cudaGraph_t graph) {
   delete graph;
   return cudaSuccess;
 }
