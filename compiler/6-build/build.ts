@@ -187,7 +187,7 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
       writeFileSync(source, gen.cu);
       // The model compiles while the harness does (when it is not cached yet); then one link.
       const objectFile = join(work, "model.o");
-      const shim = opts.target === "cpu" && precompilesShim(flavor) ? await precompiledShim(cacheDir, (h, out) => precompileCommand(flavor, h, out)) : undefined;
+      const shim = opts.target === "cpu" && precompilesShim(flavor) ? await precompiledShim(cacheDir, (h, out) => precompileCommand(flavor, h, out), abandon) : undefined;
       command = compileCommand(opts.target, source, objectFile, archs, flavor, [], true, shim);
       const [compiled, harness] = await Promise.allSettled([
         runToolchain(command, abandon),

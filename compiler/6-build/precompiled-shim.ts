@@ -23,9 +23,10 @@ const SIZE = `${PRECOMPILED}.bytes`;
  * The header to -include in place of runtime/shim/cuda_shim.h for `precompile(header, output)`
  * (the command that precompiles `header` into `output` with a compile's options); built once per
  * command, compiler and shim text. Undefined when it could not be built: the compile then reads
- * the header itself.
+ * the header itself. `cleanup` is the waiting build's own (its work directory's removal): a signal
+ * while the header precompiles ends the process, and both go.
  */
-export async function precompiledShim(cacheDir: string, precompile: (header: string, output: string) => string[]): Promise<string | undefined> {
+export async function precompiledShim(cacheDir: string, precompile: (header: string, output: string) => string[], cleanup: () => void = () => {}): Promise<string | undefined> {
   const probe = precompile(HEADER, PRECOMPILED);
   const key = `pch-${cacheKey(harnessText("cpu"), JSON.stringify(probe.slice(1)), toolVersion(probe[0]))}`;
   try {
@@ -34,7 +35,10 @@ export async function precompiledShim(cacheDir: string, precompile: (header: str
       build: async (work, abandon) => {
         copyFileSync(shimHeader, join(work, HEADER));
         const command = precompile(join(work, HEADER), join(work, PRECOMPILED));
-        const r = await runToolchain(command, abandon);
+        const r = await runToolchain(command, () => {
+          abandon();
+          cleanup();
+        });
         if (r.exitCode !== 0) throw new Error(`precompiling the shim failed:\n${r.all ?? ""}`);
         writeFileSync(join(work, SIZE), `${statSync(join(work, PRECOMPILED)).size}\n`);
       },
