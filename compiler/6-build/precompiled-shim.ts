@@ -7,7 +7,7 @@ import { shimHeader, toolVersion } from "./toolchain.ts";
 
 // The CPU target's shim header, precompiled. Every CPU-target object begins with
 // `-include runtime/shim/cuda_shim.h`: 2,700 lines and most of the C++ standard library, about
-// 1.5 s of parsing in each compile (LeNet's model object: 6.0 s, 4.9 s with this). g++ reads
+// 1.5 s of parsing in each compile (README, "A CPU-target build compiles only the model"). g++ reads
 // `<header>.gch` instead of `<header>` when the two sit side by side and the .gch was built with
 // the same options, so each cache holds one per compile command (pch-<key>/: the .gch and the
 // header's text, which g++ falls back to where the .gch does not fit, slower but the same code).
