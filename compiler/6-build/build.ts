@@ -81,6 +81,12 @@ export interface BuildResult {
 
 export { cacheDirectory };
 
+// The harness's tsdp_abi_version() answers the runtime's ABI_VERSION (runtime/manifest.ts).
+const ABI_DEFINE = `-DTSDP_ABI_VERSION=${ABI_VERSION}`;
+
+/** A path as a compiler argument that cannot be read as an option ("-o..." becomes "./-o..."). */
+const notAnOption = (path: string): string => (path.startsWith("-") ? `./${path}` : path);
+
 /**
  * The command that compiles `source` and links it with `objects` (the harness's) into the shared
  * library `output`; with `objectOnly`, the one that compiles `source` to an object (how the
@@ -98,13 +104,11 @@ export function compileCommand(
   /** CPU target: the shim header to -include (a precompiled one's, precompiled-shim.ts). */
   shim: string = shimHeader,
 ): string[] {
-  // No argument may be read as an option: a path is never "-...", architectures are numbers.
-  const notAnOption = (path: string) => (path.startsWith("-") ? `./${path}` : path);
+  // No argument may be read as an option: a path is never "-..." (notAnOption), architectures are numbers.
   source = notAnOption(source);
   output = notAnOption(output);
   const linked = objects.map(notAnOption);
-  // The harness's tsdp_abi_version() answers the runtime's ABI_VERSION (runtime/manifest.ts).
-  const mode = [...(objectOnly ? ["-c"] : ["-shared"]), `-DTSDP_ABI_VERSION=${ABI_VERSION}`];
+  const mode = [...(objectOnly ? ["-c"] : ["-shared"]), ABI_DEFINE];
   for (const a of archs) if (!/^\d{2,3}[af]?$/.test(a)) throw new RangeError(`build: '${a}' is not a GPU architecture like 90`);
   if (target === "cuda") {
     const nvcc = findNvcc();
@@ -137,13 +141,11 @@ export const precompilesShim = (flavor: BuildFlavor): boolean => flavor === "pla
  * an object compile of `flavor`: g++ uses a precompiled header only where they are the same.
  */
 export function precompileCommand(flavor: BuildFlavor, header: string, output: string): string[] {
-  const notAnOption = (path: string) => (path.startsWith("-") ? `./${path}` : path);
-  return [...cpuOptions(flavor, ["-c", `-DTSDP_ABI_VERSION=${ABI_VERSION}`]).filter((a) => a !== "-c"), "-x", "c++-header", "-o", notAnOption(output), notAnOption(header)];
+  return [...cpuOptions(flavor, [ABI_DEFINE]), "-x", "c++-header", "-o", notAnOption(output), notAnOption(header)];
 }
 
 /** The command that links objects (the model's and the harness's) into the shared library `output`. */
 export function linkCommand(target: Target, objects: readonly string[], output: string, memcheck: boolean | BuildFlavor = false): string[] {
-  const notAnOption = (path: string) => (path.startsWith("-") ? `./${path}` : path);
   if (target === "cuda") {
     const nvcc = findNvcc();
     if (!nvcc) throw new CompileError([diagnostic("toolMissing", "nvcc was not found: install the CUDA toolkit and put nvcc on PATH (or set TSDP_NVCC), or build for the CPU with --target cpu")]);
