@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cachedEntry, cacheKey, type EntryRecipe } from "../compiler/6-build/cache.ts";
 import { isStaleLock } from "../compiler/6-build/cache-lock.ts";
@@ -137,17 +137,23 @@ describe("the cache's bound (cache-trim.ts)", () => {
   };
   const key = (i: number) => cacheKey(`entry ${i}`);
 
-  it("past its limit, removes the least recently used library entries down to 80 %, never the new one, a recent one or one being built, nor other files", () => {
+  it("past its limit, removes the least recently used entries down to 80 %, never the new one, a recent one or one being built, nor other files", () => {
     const cache = fresh();
     const now = Date.now();
     for (const [i, ago] of [[0, 5 * HOUR], [1, 4 * HOUR], [2, 3 * HOUR], [3, 2 * HOUR], [4, 60_000]] as const) entry(cache, key(i), 1, now, ago);
     const kept = entry(cache, key(5), 1, now, 0);
     writeFileSync(join(cache, `${key(2)}.lock`), "");
+    // the entries every library of a kind shares count and go by the same rule: an old tsdp's
+    // harness objects, a precompiled shim in use (recent)
     entry(cache, `harness-${key(9)}`, 1, now, 9 * HOUR);
+    entry(cache, `pch-${key(8)}`, 1, now, 30_000);
     mkdirSync(join(cache, "commands"));
-    // 6 MB of entries over a 4 MB bound: down to 3.2 MB, oldest first, skipping the locked one
-    expect(trimCache(cache, kept, 4 * MB, now)).toEqual([key(0), key(1), key(3)]);
-    expect(readdirSync(cache).sort()).toEqual([key(2), `${key(2)}.lock`, key(4), key(5), "commands", `harness-${key(9)}`].sort());
+    writeFileSync(join(cache, "commands", `${key(7)}.json`), Buffer.alloc(2 * MB));
+    const work = entry(cache, `${key(6)}.build-1-abcd`, 1, now, 9 * HOUR);
+    // 8 MB of entries over a 4 MB bound: down to 3.2 MB, oldest first, skipping the locked one and
+    // the recent ones; commands/ and a work directory (leftovers.ts's) are not entries
+    expect(trimCache(cache, kept, 4 * MB, now)).toEqual([`harness-${key(9)}`, key(0), key(1), key(3)]);
+    expect(readdirSync(cache).sort()).toEqual([key(2), `${key(2)}.lock`, key(4), key(5), "commands", `pch-${key(8)}`, basename(work)].sort());
     // under the bound: nothing goes
     expect(trimCache(cache, kept, 4 * MB, now)).toEqual([]);
   });

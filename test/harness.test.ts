@@ -4,7 +4,7 @@
 // (Philox, the scatter, staging, init, the C ABI's errors, the training step's all-reduce and
 // CUDA-graph path) on the CPU target.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -22,8 +22,12 @@ describe("the harness on its own, CPU target", () => {
     const first = await harnessObjects(cache, "cpu", cpuObject);
     expect(first.cached).toBe(false);
     for (const o of Object.values(first.objects)) expect(existsSync(o)).toBe(true);
+    // a hit marks the entry used: the cache's bound evicts the least recently used (cache-trim.ts)
+    const long = new Date(Date.now() - 3_600_000);
+    utimesSync(first.dir, long, long);
     const second = await harnessObjects(cache, "cpu", cpuObject);
-    expect(second).toMatchObject({ cached: true, objects: first.objects });
+    expect(second).toMatchObject({ cached: true, objects: first.objects, dir: first.dir });
+    expect(Date.now() - statSync(first.dir).mtimeMs).toBeLessThan(60_000);
     // other flags (a memcheck build) are another entry
     const memcheck = await harnessObjects(cache, "cpu", (s, o) => compileCommand("cpu", s, o, [], true, [], true));
     expect(memcheck.objects["harness.cu"]).not.toBe(first.objects["harness.cu"]);

@@ -4,14 +4,15 @@
 // (compiler/6-build/precompiled-shim.ts). Both must leave the code the same and the library whole.
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { compileCommand, precompileCommand } from "../compiler/6-build/build.ts";
-import { precompiledShim } from "../compiler/6-build/precompiled-shim.ts";
+import { buildModel, compileCommand, precompileCommand } from "../compiler/6-build/build.ts";
+import { builtPrecompiledShim, precompiledShim } from "../compiler/6-build/precompiled-shim.ts";
+import { generate } from "../compiler/pipeline.ts";
 import { shimHeader } from "../compiler/6-build/toolchain.ts";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
-import { header, runNode, scratchDir } from "./helpers.ts";
+import { header, scratchDir } from "./helpers.ts";
 
 const run = promisify(execFile);
 
@@ -48,12 +49,21 @@ describe("the CPU target's compile: the shim's runtime apart, its header precomp
     const dir = scratchDir("tsdp-shim-apart-");
     const cache = join(dir, "cache");
     writeFileSync(join(dir, "model.ts"), model);
-    const r = await runNode(["bin/tsdp.js", "compile", join(dir, "model.ts"), "--target", "cpu", "--out", join(dir, "out")], { env: { ...process.env, TSDP_CACHE_DIR: cache } });
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
+    writeFileSync(join(dir, "other.ts"), model.replace("nn.Linear(4, 3)", "nn.Linear(4, 2)"));
+    const included = (command: readonly string[]) => command[command.indexOf("-include") + 1];
+    // A first build into an empty cache does not wait for the precompiled shim: its model reads the
+    // header while the .gch is built beside it, for the harness's objects and every build after it.
+    const first = await buildModel(generate(join(dir, "model.ts"), { target: "cpu" }).generated, { target: "cpu", outDir: join(dir, "out"), cacheDir: cache });
+    expect(first.cacheHit).toBe(false);
+    expect(included(first.command)).toBe(shimHeader);
+    const pch = builtPrecompiledShim(cache, (h, out) => precompileCommand("plain", h, out));
+    expect(pch).toMatch(/pch-[0-9a-f]{32}\/cuda_shim\.h$/);
+    const second = await buildModel(generate(join(dir, "other.ts"), { target: "cpu" }).generated, { target: "cpu", outDir: join(dir, "other"), cacheDir: cache });
+    expect(second.cacheHit).toBe(false);
+    expect(included(second.command)).toBe(pch);
     const marked = runtimeFunctions();
     expect(marked).toEqual(expect.arrayContaining(["execute_named", "block_sync", "refuse", "cudaMemcpyAsync", "cudaStreamSynchronize"]));
-    const entry = readdirSync(cache).find((n) => /^[0-9a-f]{32}$/.test(n))!;
+    const entry = basename(first.cacheEntry);
     const modelDefines = await functionNames(join(cache, entry, "model.o"), true);
     expect(marked.filter((f) => modelDefines.has(f))).toEqual([]);
     // the launch path and the model's own CUDA calls reach the runtime through calls
@@ -62,16 +72,18 @@ describe("the CPU target's compile: the shim's runtime apart, its header precomp
     const harness = readdirSync(cache).find((n) => n.startsWith("harness-"))!;
     const runtimeDefines = await functionNames(join(cache, harness, "shim_runtime.o"), true);
     expect(marked.filter((f) => !runtimeDefines.has(f))).toEqual([]);
-    // and the library runs: relu(x·Wᵀ + b) for x = 0 is relu(b)
-    const m = await load<Tensor>(join(dir, "out"));
-    try {
-      const bias = (m.getParameter("fc.bias") as Tensor).data;
-      const y = m.forwardSync(tensor(new Float32Array(8), [2, 4])).data;
-      expect([...y]).toEqual([...bias, ...bias].map((b) => Math.max(b, 0)));
-    } finally {
-      m.dispose();
+    // and both libraries run: relu(x·Wᵀ + b) for x = 0 is relu(b)
+    for (const out of ["out", "other"]) {
+      const m = await load<Tensor>(join(dir, out));
+      try {
+        const bias = (m.getParameter("fc.bias") as Tensor).data;
+        const y = m.forwardSync(tensor(new Float32Array(8), [2, 4])).data;
+        expect([...y]).toEqual([...bias, ...bias].map((b) => Math.max(b, 0)));
+      } finally {
+        m.dispose();
+      }
     }
-  }, 180_000);
+  }, 240_000);
 
   it("a compile reads the precompiled shim, and makes the same code as one that reads the header", async () => {
     const dir = scratchDir("tsdp-pch-");
@@ -106,7 +118,9 @@ describe("the CPU target's compile: the shim's runtime apart, its header precomp
     const gch = `${shim}.gch`;
     const size = statSync(gch).size;
     expect(size).toBeGreaterThan(1 << 20);
+    expect(builtPrecompiledShim(cache, precompile)).toBe(shim);
     truncateSync(gch, size >> 1);
+    expect(builtPrecompiledShim(cache, precompile)).toBeUndefined();
     expect(await precompiledShim(cache, precompile)).toBe(shim);
     // (a .gch is not the same bytes build to build: it records the work directory's name)
     expect(statSync(gch).size).toBeGreaterThan(size >> 1);

@@ -4,6 +4,7 @@ import { CompileError, diagnostic, multiline } from "../diagnostics/diagnostic.t
 import type { GeneratedModel } from "../5-codegen/emit.ts";
 import { ABI_VERSION, sha256, type Manifest } from "../../runtime/manifest.ts";
 import { cacheDirectory, cachedEntry, cacheKey, makeDirectory, readCachedLibrary, readCachedResources, sealCachedLibrary, storeCachedResources, writeAtomic } from "./cache.ts";
+import { touchEntry } from "./cache-trim.ts";
 import { parsePtxasLog } from "./resources.ts";
 import { runToolchain } from "./children.ts";
 import { removeStaleTemporaries } from "./leftovers.ts";
@@ -11,7 +12,7 @@ import { memcheckFromEnv } from "../build-paths.ts";
 import { findCxx, findNvcc, harnessDir, shimHeader, toolVersion, type Target } from "./toolchain.ts";
 import { harnessObjects, harnessText, linkedObjects } from "./harness.ts";
 import { typedModule } from "./typed-module.ts";
-import { precompiledShim } from "./precompiled-shim.ts";
+import { builtPrecompiledShim, precompiledShim } from "./precompiled-shim.ts";
 import { MODULE_SCOPE, needsModuleScope } from "./up-to-date.mjs";
 
 // The native build: nvcc for the GPU, g++ with the CPU shim otherwise. Libraries are cached by
@@ -189,17 +190,23 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
       writeFileSync(source, gen.cu);
       // The model compiles while the harness does (when it is not cached yet); then one link.
       const objectFile = join(work, "model.o");
-      const shim = opts.target === "cpu" && precompilesShim(flavor) ? await precompiledShim(cacheDir, (h, out) => precompileCommand(flavor, h, out), abandon) : undefined;
-      command = compileCommand(opts.target, source, objectFile, archs, flavor, [], true, shim);
+      // The shim header precompiled (CPU target): the model's compile reads it when the cache holds
+      // it already. A first build does not wait for it: it is built beside the model's compile
+      // (which reads the header itself this once), and the harness's objects take it.
+      const precompile = opts.target === "cpu" && precompilesShim(flavor) ? (h: string, out: string) => precompileCommand(flavor, h, out) : undefined;
+      const built = precompile && builtPrecompiledShim(cacheDir, precompile);
+      const shim = precompile && !built ? precompiledShim(cacheDir, precompile, abandon) : Promise.resolve(built);
+      command = compileCommand(opts.target, source, objectFile, archs, flavor, [], true, built);
       const [compiled, harness] = await Promise.allSettled([
         runToolchain(command, abandon),
-        harnessObjects(cacheDir, opts.target, (src, out) => compileCommand(opts.target, src, out, archs, flavor, [], true, shim)),
+        shim.then((header) => harnessObjects(cacheDir, opts.target, (src, out) => compileCommand(opts.target, src, out, archs, flavor, [], true, header))),
       ]);
       if (compiled.status === "rejected") throw compiled.reason;
       const log = compiled.value.all ?? "";
       if (compiled.value.exitCode !== 0) throw new CompileError([multiline("buildFailed", explainBuildError(log, gen.cu, command[0]))]);
       if (harness.status === "rejected") throw harness.reason;
       const { objects } = harness.value;
+      touchEntry(harness.value.dir); // in use until the link is done: never the least recently used
       const link = linkCommand(opts.target, [objectFile, ...linkedObjects(objects, opts.target, trains)], join(work, "libmodel.so"), flavor);
       const linked = await runToolchain(link, abandon);
       if (linked.exitCode !== 0)

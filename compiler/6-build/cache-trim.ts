@@ -4,7 +4,11 @@ import { join } from "node:path";
 
 // Keeping the build cache bounded. Every distinct model (and every change to one, and every tsdp
 // version) adds a library entry of a few MB; without a bound ~/.cache/tsdp grew to 24 GB on this
-// project's own machine. After each new entry, the least recently used library entries go until the
+// project's own machine. Every tsdp version, compile flavor and compiler adds the entries every
+// library of that kind shares too: the harness's objects (harness-<key>, up to ~6 MB), the
+// precompiled shim (pch-<key>, ~90 MB: precompiled-shim.ts) and the Gloo shim (gloo-<key>); an
+// upgrade leaves the old ones unused for good, so they are bounded with the libraries, by the same
+// rule. After each new entry, the least recently used entries go until the
 // cache is back under 80 % of its limit (ccache's habit: one sweep buys room for many builds).
 // "Used" is an entry's directory mtime, set when it is built and touched at each hit. An entry used
 // in the last ten minutes stays whatever the size (another compile may be copying from it), as
@@ -18,8 +22,11 @@ export const DEFAULT_CACHE_MAX_MB = 5000;
 /** Entries used this recently are never evicted. */
 export const RECENT_MS = 10 * 60 * 1000;
 
-/** A model library's entry: its key (cache.ts cacheKey). Other names (the harness objects, commands/, locks) are left alone. */
-const LIBRARY_ENTRY = /^[0-9a-f]{32}$/;
+/**
+ * An entry: a model library's (its key, cache.ts cacheKey) or a shared one's (kind-key). Other names
+ * (commands/, locks, work directories, temporaries) are left alone.
+ */
+const ENTRY = /^(?:(?:harness|pch|gloo)-)?[0-9a-f]{32}$/;
 
 /** The cache's bound in bytes: TSDP_CACHE_MAX_MB, else DEFAULT_CACHE_MAX_MB. */
 export function cacheLimitBytes(env: NodeJS.ProcessEnv = process.env): number {
@@ -52,14 +59,14 @@ function bytesUnder(path: string): number {
 }
 
 /**
- * Removes least recently used library entries of `cacheDir` while it holds more than `limit`
- * bytes of them, down to 80 % of it; never `keep` (the entry just built), one used within
+ * Removes least recently used entries of `cacheDir` while it holds more than `limit` bytes of
+ * them, down to 80 % of it; never `keep` (the entry just built), one used within
  * RECENT_MS of `now`, or one with a lock. Returns the keys removed, oldest first.
  */
 export function trimCache(cacheDir: string, keep: string, limit = cacheLimitBytes(), now = Date.now()): string[] {
   let names: string[];
   try {
-    names = readdirSync(cacheDir).filter((n) => LIBRARY_ENTRY.test(n));
+    names = readdirSync(cacheDir).filter((n) => ENTRY.test(n));
   } catch {
     return [];
   }

@@ -5,6 +5,7 @@ import { readRegularFile } from "../../runtime/build-directory.ts";
 import type { KernelResources } from "../../runtime/manifest.ts";
 import { CompileError, diagnostic, multiline } from "../diagnostics/diagnostic.ts";
 import { makeDirectory, writeAtomic } from "./cache.ts";
+import { touchEntry } from "./cache-trim.ts";
 import { runToolchain } from "./children.ts";
 import { parsePtxasLog } from "./resources.ts";
 import { harnessDir, shimHeader, toolVersion } from "./toolchain.ts";
@@ -59,6 +60,8 @@ export interface HarnessObjects {
   readonly resources?: KernelResources[];
   /** Whether every object came from the cache. */
   readonly cached: boolean;
+  /** The cache entry that holds the objects (a linker touches it first: cache-trim.ts spares recent entries). */
+  readonly dir: string;
 }
 
 const RESOURCES = "resources.json";
@@ -79,9 +82,15 @@ export async function harnessObjects(
   const sources = targetSources(target);
   const objects = Object.fromEntries(sources.map((s) => [s, join(entry, s.replace(/\.cu$/, ".o"))])) as Partial<Record<HarnessSource, string>>;
   const complete = () => sources.every((s) => existsSync(objects[s]!)) && (target === "cpu" || existsSync(join(entry, RESOURCES)));
-  if (complete()) return { objects, resources: target === "cuda" ? readResources(entry) : undefined, cached: true };
+  // Marked used (the cache's bound evicts the least recently used: cache-trim.ts), on a hit and
+  // before a build writes into the entry.
+  if (complete()) {
+    touchEntry(entry);
+    return { objects, resources: target === "cuda" ? readResources(entry) : undefined, cached: true, dir: entry };
+  }
 
   makeDirectory(entry);
+  touchEntry(entry);
   const work = join(cacheDir, `harness-${key}.build-${process.pid}-${randomBytes(4).toString("hex")}`);
   const removeWork = () => rmSync(work, { recursive: true, force: true });
   makeDirectory(work);
@@ -103,7 +112,7 @@ export async function harnessObjects(
       writeAtomic(join(entry, RESOURCES), JSON.stringify(resources) + "\n");
     }
     for (const s of sources) writeAtomic(objects[s]!, readFileSync(join(work, s.replace(/\.cu$/, ".o"))));
-    return { objects, resources, cached: false };
+    return { objects, resources, cached: false, dir: entry };
   } finally {
     removeWork();
   }
