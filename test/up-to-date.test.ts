@@ -4,11 +4,11 @@
 // still hashes as recorded. The full CLI's answers are in test/build.test.ts and
 // test/hardening-builddir.test.ts (class 3), which go through the shortcut.
 import { createHash } from "node:crypto";
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fastUpToDate, isFreshBuild, MODULE_SCOPE, needsModuleScope, rememberResolution, tsdpFingerprint } from "../compiler/6-build/up-to-date.mjs";
+import { fastUpToDate, isFreshBuild, MAX_RESOLUTIONS, MODULE_SCOPE, needsModuleScope, rememberResolution, tsdpFingerprint } from "../compiler/6-build/up-to-date.mjs";
 import { scratchDir } from "./helpers.ts";
 
 const sha = (s: string | Buffer) => createHash("sha256").update(s).digest("hex");
@@ -83,6 +83,30 @@ describe("the up-to-date shortcut", () => {
     expect(fastUpToDate(argv, { ...env, CXX: "clang++" }, work)).toBeUndefined();
     expect(fastUpToDate(argv, env, join(work, "elsewhere"))).toBeUndefined();
     expect(fastUpToDate(["inspect", file], env, work)).toBeUndefined();
+  });
+
+  it("keeps at most MAX_RESOLUTIONS commands' records: past it the least recently written go, down to 80 %", () => {
+    const cache = join(work, "bounded");
+    const records = join(cache, "commands");
+    mkdirSync(records, { recursive: true });
+    const now = Date.now();
+    // records of earlier commands, the one at i written i minutes after the first
+    for (let i = 0; i < MAX_RESOLUTIONS; i++) {
+      const path = join(records, `${String(i).padStart(64, "0")}.json`);
+      writeFileSync(path, "{}\n");
+      const at = new Date(now - (MAX_RESOLUTIONS - i) * 60_000);
+      utimesSync(path, at, at);
+    }
+    const bounded = { ...env, TSDP_CACHE_DIR: cache };
+    rememberResolution(argv, { file, outDir: out, target: "cpu", options, cacheEntry: join(work, "entry") }, bounded, work);
+    const left = readdirSync(records).sort();
+    expect(left.length).toBe(0.8 * MAX_RESOLUTIONS);
+    // the oldest went; the newest earlier ones and the one just written stayed, and it still answers
+    expect(left).not.toContain(`${"0".repeat(64)}.json`);
+    expect(left).toContain(`${String(MAX_RESOLUTIONS - 1).padStart(64, "0")}.json`);
+    const earlier = new Set(Array.from({ length: MAX_RESOLUTIONS }, (_, i) => `${String(i).padStart(64, "0")}.json`));
+    expect(left.filter((n) => !earlier.has(n))).toHaveLength(1);
+    expect(fastUpToDate(argv, bounded, work)).toMatch(/up to date/);
   });
 
   it("answers nothing once a source, an output or the library changed", () => {

@@ -11,6 +11,8 @@ export interface Resolution {
   /** The build cache entry that holds the library (a new output directory gets it from there). */
   readonly cacheEntry: string;
 }
+/** How many commands' resolutions the cache keeps; past it the least recently written go, down to 80 %. */
+export declare const MAX_RESOLUTIONS: number;
 export declare function rememberResolution(argv: readonly string[], resolution: Resolution, env?: NodeJS.ProcessEnv, cwd?: string): void;
 export declare function fastUpToDate(argv: readonly string[], env?: NodeJS.ProcessEnv, cwd?: string): string | undefined;
 /** What a compile writes as outDir/package.json when the typed module needs it. */

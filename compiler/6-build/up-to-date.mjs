@@ -12,7 +12,7 @@
 // the last intact directory of the same command, its library from the build cache's entry. Anything missing, different or unreadable means
 // "not known": the full CLI runs.
 import { createHash } from "node:crypto";
-import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fromSources, packageRoot } from "../package-root.mjs";
@@ -168,9 +168,33 @@ export function rememberResolution(argv, resolution, env = process.env, cwd = pr
     const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(16).slice(2, 10)}`;
     writeFileSync(tmp, JSON.stringify({ ...resolution, outDir: resolve(cwd, resolution.outDir) }) + "\n");
     renameSync(tmp, path);
+    forgetOldResolutions(dirname(path));
   } catch {
     // only a shortcut: without it the next run takes the ordinary path
   }
+}
+
+/** How many commands' resolutions the cache keeps (each a few hundred bytes). */
+export const MAX_RESOLUTIONS = 1000;
+
+/**
+ * One record per distinct command and working directory, and a project's tests or scripts may
+ * compile into a new temporary directory every run: past MAX_RESOLUTIONS records the least recently
+ * written go, down to 80 % of it (a forgotten command only takes the ordinary path next time).
+ */
+function forgetOldResolutions(dir) {
+  const names = readdirSync(dir).filter((n) => n.endsWith(".json"));
+  if (names.length <= MAX_RESOLUTIONS) return;
+  const written = [];
+  for (const name of names) {
+    try {
+      written.push({ name, at: statSync(join(dir, name)).mtimeMs });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  written.sort((a, b) => a.at - b.at);
+  for (const { name } of written.slice(0, written.length - Math.floor(0.8 * MAX_RESOLUTIONS))) rmSync(join(dir, name), { force: true });
 }
 
 /**
