@@ -3,6 +3,7 @@ import { join } from "node:path";
 import koffi from "koffi";
 import { findCxx, findNvcc, localGpuArchs, toolVersion, defaultTarget } from "./6-build/toolchain.ts";
 import { cacheDirectory } from "./6-build/build.ts";
+import { cacheLimitBytes } from "./6-build/cache-trim.ts";
 import { execFileSync, spawnSync } from "node:child_process";
 
 // `tsdp doctor`: what this machine has for tsdp, what the default target will be, and for each
@@ -141,12 +142,16 @@ export function diagnose(): { findings: Finding[]; target: string; why: string }
           "through a shim built with g++ on first use: apt-get install libgloo-dev",
       };
     })(),
-    {
-      what: "cache",
-      found: `${cache}: ${size.files} file(s), ${(size.bytes / 2 ** 20).toFixed(1)} MiB`,
-      ok: true,
-      note: "built libraries by hash (TSDP_CACHE_DIR moves it; deleting it is safe)",
-    },
+    (() => {
+      const held = `${cache}: ${size.files} file(s), ${(size.bytes / 2 ** 20).toFixed(1)} MiB`;
+      const note = "built libraries by hash (TSDP_CACHE_DIR moves it; deleting it is safe)";
+      try {
+        // the bound each new entry trims it back under (cache-trim.ts)
+        return { what: "cache", found: `${held} (bound ${(cacheLimitBytes() / 2 ** 20).toFixed(0)} MiB, TSDP_CACHE_MAX_MB)`, ok: true, note };
+      } catch (e) {
+        return { what: "cache", found: held, ok: false, note: `${(e as Error).message}: every compile stops with this` };
+      }
+    })(),
   ];
   const target = defaultTarget();
   const why =

@@ -10,6 +10,7 @@ import { defaultShapeFor, type Precision, type ShapeFor } from "./5-codegen/cont
 import { gemmWorkspaces } from "./5-codegen/kernels/gemm-shape.ts";
 import type { GemmMode } from "./5-codegen/kernels/cublaslt.ts";
 import { buildModel, type BuildResult } from "./6-build/build.ts";
+import { cacheLimitBytes } from "./6-build/cache-trim.ts";
 import { buildRecord } from "./6-build/freshness.ts";
 import { findOverrides, kernelsDirectory, overridesRecord } from "./6-build/overrides.ts";
 import { applyOverrides, buildVerified } from "./6-build/overridden-build.ts";
@@ -173,6 +174,7 @@ function generateWithTraining(input: CodegenInput): GeneratedModel {
 export async function compile(file: string, options: CompileOptions = {}): Promise<Compiled & { build: BuildResult }> {
   const target = options.target ?? defaultTarget();
   const archs = options.archs ?? defaultArchs();
+  cacheLimitBytes(); // the build's settings before the stages' work: a bad TSDP_CACHE_MAX_MB is TSDP3004 now
   const compiled = generate(file, { ...options, target });
   // the tuning file read from disk (an in-memory one, tsdp tune's candidate, is not recorded as a source)
   const tunePath = compiled.tuning && typeof options.tune !== "object" ? compiled.tuning.file.file : undefined;

@@ -1,7 +1,7 @@
 // `tsdp compile` end to end on the CPU target: the model directory, the build cache, a plain
 // Node script that loads it, concurrent compiles, missing compilers and build errors.
 import { spawn } from "node:child_process";
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -92,6 +92,17 @@ describe("toolchain errors", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/error TSDP6002: nvcc was not found: install the CUDA toolkit and put nvcc on PATH \(or set TSDP_NVCC\), or build for the CPU with --target cpu/);
     expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("a bad TSDP_CACHE_MAX_MB stops the compile before its work, as TSDP3004 (not an internal error after the build)", async () => {
+    const [cache, out] = [join(fresh(), "cache"), join(fresh(), "out")];
+    const r = await tsdp(["compile", "examples/mlp/model.ts", "--target", "cpu", "--out", out], { ...process.env, TSDP_CACHE_DIR: cache, TSDP_CACHE_MAX_MB: "lots" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error TSDP3004: TSDP_CACHE_MAX_MB must be a positive number of megabytes, got "lots"$/m);
+    expect(r.stderr).not.toContain("internal error");
+    // nothing was built or written
+    expect(existsSync(cache)).toBe(false);
+    expect(existsSync(out)).toBe(false);
   });
 
   it("a missing g++ says how to fix it", async () => {

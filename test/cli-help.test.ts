@@ -25,6 +25,10 @@ describe("tsdp doctor", () => {
     for (const what of ["Node.js", "g++", "nvcc", "GPUs", "NCCL", "MPI", "Gloo", "cache"]) expect(r.stdout).toMatch(new RegExp(`^[✓✗] ${what.replace("+", "\\+")}\\s`, "m"));
     expect(r.stdout).toMatch(/^default target: (cpu|cuda) \(.+\)/m);
     expect(r.stdout).toContain(process.version);
+    // the cache with its bound; a bad bound is named with what it stops
+    expect(r.stdout).toMatch(/^✓ cache\s+.*MiB \(bound \d+ MiB, TSDP_CACHE_MAX_MB\)$/m);
+    const bad = await tsdp(["doctor"], { ...process.env, TSDP_CACHE_MAX_MB: "-3" });
+    expect(bad.stdout).toMatch(/^✗ cache\s+.*MiB\n\s+→ TSDP3004: TSDP_CACHE_MAX_MB must be a positive number of megabytes, got "-3": every compile stops with this$/m);
   });
 
   it("without g++ or nvcc, says so with the fix for each and exits 1", async () => {

@@ -4,7 +4,7 @@ import { CompileError, diagnostic, multiline } from "../diagnostics/diagnostic.t
 import type { GeneratedModel } from "../5-codegen/emit.ts";
 import { ABI_VERSION, sha256, type Manifest } from "../../runtime/manifest.ts";
 import { cacheDirectory, cachedEntry, cacheKey, makeDirectory, readCachedLibrary, readCachedResources, sealCachedLibrary, storeCachedResources, writeAtomic } from "./cache.ts";
-import { touchEntry } from "./cache-trim.ts";
+import { cacheLimitBytes, touchEntry } from "./cache-trim.ts";
 import { parsePtxasLog } from "./resources.ts";
 import { runToolchain } from "./children.ts";
 import { removeStaleTemporaries } from "./leftovers.ts";
@@ -172,6 +172,7 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   if (opts.fast && opts.target !== "cpu") throw new RangeError("build: fast is a CPU-target flavor (target 'cpu')");
   if (opts.fast && (opts.counters || memcheck)) throw new RangeError("build: a fast build is neither a memcheck nor a counters build");
   const flavor: BuildFlavor = opts.counters ? "counters" : memcheck ? "memcheck" : opts.fast ? "fast" : "plain";
+  cacheLimitBytes(); // a bad TSDP_CACHE_MAX_MB stops the build here, before its work
   const probe = compileCommand(opts.target, "model.cu", "libmodel.so", archs, flavor);
   const trains = gen.manifest.training !== undefined;
   // The harness and (CPU) the shim are part of every library: their text is part of its key.

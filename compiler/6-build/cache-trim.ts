@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, readdirSync, renameSync, rmSync, utimesSync } from "node:fs";
 import { join } from "node:path";
+import { fail } from "../diagnostics/diagnostic.ts";
 
 // Keeping the build cache bounded. Every distinct model (and every change to one, and every tsdp
 // version) adds a library entry of a few MB; without a bound ~/.cache/tsdp grew to 24 GB on this
@@ -28,12 +29,16 @@ export const RECENT_MS = 10 * 60 * 1000;
  */
 const ENTRY = /^(?:(?:harness|pch|gloo)-)?[0-9a-f]{32}$/;
 
-/** The cache's bound in bytes: TSDP_CACHE_MAX_MB, else DEFAULT_CACHE_MAX_MB. */
+/**
+ * The cache's bound in bytes: TSDP_CACHE_MAX_MB, else DEFAULT_CACHE_MAX_MB. A value that is not a
+ * positive number is TSDP3004; compile() and buildModel() read it first, so a bad one stops a build
+ * before its work, not after it (when the new entry would trim the cache).
+ */
 export function cacheLimitBytes(env: NodeJS.ProcessEnv = process.env): number {
   const text = env.TSDP_CACHE_MAX_MB;
   if (text === undefined || text.trim() === "") return DEFAULT_CACHE_MAX_MB * 2 ** 20;
   const mb = Number(text);
-  if (!Number.isFinite(mb) || mb <= 0) throw new Error(`TSDP_CACHE_MAX_MB must be a positive number of megabytes, got ${JSON.stringify(text)}`);
+  if (!Number.isFinite(mb) || mb <= 0) fail("invalidArgument", `TSDP_CACHE_MAX_MB must be a positive number of megabytes, got ${JSON.stringify(text)}`);
   return mb * 2 ** 20;
 }
 
