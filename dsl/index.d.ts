@@ -82,6 +82,25 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   argmax(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   softmax(dim: number): Tensor;
   logSoftmax(dim: number): Tensor;
+  /** log Σ exp over dim (its max taken out first): torch.logsumexp. */
+  logsumexp(dim: number | readonly number[], keepdim?: boolean): Tensor;
+  logsumexp(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
+  /** Σ(x − mean)² / (N − correction) over dim (not the batch); unbiased (correction 1) by default. */
+  var(dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+  var(dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
+  /** √var, with var's arguments. */
+  std(dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+  std(dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
+
+  // clamp and the elementwise extremes (torch.clamp, torch.maximum/minimum)
+  /** min(max(x, min), max); either bound may be null; the gradient passes at the bounds, as PyTorch's. */
+  clamp(min?: Tensor | number | null, max?: Tensor | number | null): Tensor;
+  clamp(options: { min?: Tensor | number | null; max?: Tensor | number | null }): Tensor;
+  clip(min?: Tensor | number | null, max?: Tensor | number | null): Tensor;
+  clip(options: { min?: Tensor | number | null; max?: Tensor | number | null }): Tensor;
+  /** The larger of the two, elementwise (broadcast); a tie gives each half the gradient. */
+  maximum(other: Tensor | number): Tensor;
+  minimum(other: Tensor | number): Tensor;
 
   // masks: a comparison gives a float32 tensor of 0s and 1s; a condition is "≠ 0"
   gt(other: Tensor | number): Tensor;
@@ -289,6 +308,39 @@ export namespace nn {
   interface Hardswish { (x: Tensor): Tensor }
   class Mish extends Module { constructor(inplace?: boolean) }
   interface Mish { (x: Tensor): Tensor }
+  /** min(max(x + 3, 0), 6)/6 */
+  class Hardsigmoid extends Module { constructor(inplace?: boolean) }
+  interface Hardsigmoid { (x: Tensor): Tensor }
+  /** min(max(x, 0), 6) */
+  class ReLU6 extends Module { constructor(inplace?: boolean) }
+  interface ReLU6 { (x: Tensor): Tensor }
+  /** min(max(x, minVal), maxVal) (defaults −1, 1) */
+  class Hardtanh extends Module {
+    constructor(minVal?: number, maxVal?: number, inplace?: boolean);
+    constructor(options: { minVal?: number; maxVal?: number; inplace?: boolean });
+  }
+  interface Hardtanh { (x: Tensor): Tensor }
+  /** x > 0 ? x : α·(eˣ − 1) */
+  class ELU extends Module {
+    constructor(alpha?: number, inplace?: boolean);
+    constructor(options: { alpha?: number; inplace?: boolean });
+  }
+  interface ELU { (x: Tensor): Tensor }
+  /** scale·elu(x, α) with PyTorch's constants */
+  class SELU extends Module { constructor(inplace?: boolean) }
+  interface SELU { (x: Tensor): Tensor }
+  /** x > 0 ? x : α·(e^(x/α) − 1) */
+  class CELU extends Module {
+    constructor(alpha?: number, inplace?: boolean);
+    constructor(options: { alpha?: number; inplace?: boolean });
+  }
+  interface CELU { (x: Tensor): Tensor }
+  /** x / (1 + |x|) */
+  class Softsign extends Module { constructor() }
+  interface Softsign { (x: Tensor): Tensor }
+  /** log(sigmoid(x)) */
+  class LogSigmoid extends Module { constructor() }
+  interface LogSigmoid { (x: Tensor): Tensor }
 
   interface GroupNormOptions { eps?: number; affine?: boolean }
   /** numGroups groups of numChannels/numGroups channels, each normalized over its channels and positions. */
@@ -458,8 +510,45 @@ export namespace F {
   function tanh(x: Tensor): Tensor;
   function sigmoid(x: Tensor): Tensor;
   function silu(x: Tensor): Tensor;
-  /** x·relu6(x + 3)/6 */
+  /** x·min(max(x + 3, 0), 6)/6 */
   function hardswish(x: Tensor): Tensor;
+  /** min(max(x + 3, 0), 6)/6 */
+  function hardsigmoid(x: Tensor): Tensor;
+  /** min(max(x, 0), 6); the gradient 0 at 0 and 6, as PyTorch's */
+  function relu6(x: Tensor): Tensor;
+  /** min(max(x, minVal), maxVal) (defaults −1, 1); the gradient only strictly inside */
+  function hardtanh(x: Tensor, minVal?: number, maxVal?: number): Tensor;
+  function hardtanh(x: Tensor, options: { minVal?: number; maxVal?: number }): Tensor;
+  /** torch.clamp: min(max(x, min), max); either bound may be null; the gradient passes at the bounds */
+  function clamp(x: Tensor, min?: Tensor | number | null, max?: Tensor | number | null): Tensor;
+  function clamp(x: Tensor, options: { min?: Tensor | number | null; max?: Tensor | number | null }): Tensor;
+  /** torch.clip, the same as clamp */
+  function clip(x: Tensor, min?: Tensor | number | null, max?: Tensor | number | null): Tensor;
+  function clip(x: Tensor, options: { min?: Tensor | number | null; max?: Tensor | number | null }): Tensor;
+  /** torch.maximum / torch.minimum: elementwise, broadcast; a tie gives each half the gradient */
+  function maximum(input: Tensor | number, other: Tensor | number): Tensor;
+  function minimum(input: Tensor | number, other: Tensor | number): Tensor;
+  /** x > 0 ? x : α·(eˣ − 1) (α = 1) */
+  function elu(x: Tensor, alpha?: number): Tensor;
+  function elu(x: Tensor, options: { alpha?: number }): Tensor;
+  /** scale·elu(x, α) with PyTorch's constants */
+  function selu(x: Tensor): Tensor;
+  /** x > 0 ? x : α·(e^(x/α) − 1) (α = 1) */
+  function celu(x: Tensor, alpha?: number): Tensor;
+  function celu(x: Tensor, options: { alpha?: number }): Tensor;
+  /** x / (1 + |x|) */
+  function softsign(x: Tensor): Tensor;
+  /** log(sigmoid(x)), as min(x, 0) − log1p(e^−|x|) */
+  function logsigmoid(x: Tensor): Tensor;
+  /** torch.logsumexp(x, dim, keepdim) */
+  function logsumexp(x: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
+  function logsumexp(x: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
+  /** torch.std over dim (not the batch); unbiased (correction 1) by default. torch.var is x.var(…): `var` cannot name a function here */
+  function std(x: Tensor, dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+  function std(x: Tensor, dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
+  /** x / max(‖x‖ₚ, eps) along dim (p = 2 or 1; defaults p 2, dim 1, eps 1e-12) */
+  function normalize(x: Tensor, p?: number, dim?: number, eps?: number): Tensor;
+  function normalize(x: Tensor, options: { p?: number; dim?: number; eps?: number }): Tensor;
   /** log(1 + e^(βx))/β, and x where βx > threshold (PyTorch's defaults: β = 1, threshold 20) */
   function softplus(x: Tensor, beta?: number, threshold?: number): Tensor;
   function softplus(x: Tensor, options: { beta?: number; threshold?: number }): Tensor;

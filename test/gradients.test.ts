@@ -56,6 +56,16 @@ cases.conv_transpose2d = {
 cases.hardswish = { body: model("return F.hardswish(x.mul(4));") };
 cases.softplus = { body: model("return [F.softplus(x.mul(3)), F.softplus(x.mul(3), { beta: 2, threshold: 1 })];") };
 cases.mish = { body: model("return F.mish(x.mul(3));") };
+// pointwise-composites.ts: the exponential units through expm1, logsigmoid through log1p, and the
+// clamps, extremes and reductions composed from other ops (their kinks: test/pointwise-composites.test.ts)
+cases.expm1 = { body: model("return [F.elu(x.mul(3), 0.5), F.selu(x.mul(3)), F.celu(x.mul(3), 2)];") };
+cases.log1p = { body: model("return [F.logsigmoid(x.mul(3)), F.softsign(x.mul(3))];") };
+cases.clamps = {
+  body: model("return [x.clamp(-0.5, 0.5), F.relu6(x.mul(8)), F.hardtanh(x.mul(2)), F.hardsigmoid(x.mul(4)), x.clamp({ min: this.b(x) }), F.maximum(x, this.b(x)), x.minimum(0.2)];", "b = new nn.Linear(4, 1);"),
+};
+cases.reductions = {
+  body: model("return [x.logsumexp(1, true), x.view(-1, 2, 2).logsumexp([1, 2]), x.var(1), x.std(1, { correction: 0, keepdim: true }), x.view(-1, 2, 2).var([1, 2]), F.normalize(x), F.normalize(x.view(-1, 2, 2), { p: 1, dim: 2 })];"),
+};
 cases.max_pool2d = { body: model("return [F.maxPool2d(x, 2), F.maxPool2d(x, 3, 2, 1)];", "", "x: Tensor<[Batch, 2, 6, 5]>") };
 cases.avg_pool2d = { body: model("return [F.avgPool2d(x, 2), F.avgPool2d(x, 3, 2, 1)];", "", "x: Tensor<[Batch, 2, 6, 5]>") };
 cases.adaptive_avg_pool2d = { body: model("return F.adaptiveAvgPool2d(x, [4, 3]);", "", "x: Tensor<[Batch, 2, 6, 5]>") };

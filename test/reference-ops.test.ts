@@ -58,6 +58,11 @@ describe("elementwise", () => {
     expectClose(run("log", [nd([2], [1, Math.E])]), [2], [0, 1]);
     expectClose(run("sqrt", [nd([2], [4, 2.25])]), [2], [2, 1.5]);
     expectClose(run("pow", [nd([2], [3, -2])], { exponent: 2 }), [2], [9, 4]);
+    // eˣ − 1 and log(1 + x) keep their digits where the naive forms lose them all
+    expectClose(run("expm1", [nd([3], [0, 1, 1e-20])]), [3], [0, Math.E - 1, 1e-20]);
+    expect(run("expm1", [nd([1], [1e-20])]).data[0]).toBe(1e-20);
+    expectClose(run("log1p", [nd([2], [0, Math.E - 1])]), [2], [0, 1]);
+    expect(run("log1p", [nd([1], [1e-20])]).data[0]).toBe(1e-20);
   });
   it("gelu: exact uses erf, tanh approximation differs slightly", () => {
     // gelu(1) = 0.5·(1 + erf(1/√2)) = 0.5·(1 + 0.682689492137086) = 0.841344746068543
@@ -339,7 +344,7 @@ describe("Philox4x32-10", () => {
 describe("gradient ops of the pointwise, reduce and movement families", () => {
   it("each unary op's _grad(dy, x) is dy times the central difference of its reference", () => {
     const xs = [-1.3, -0.4, 0.35, 0.9, 2.1];
-    for (const op of ["relu", "leaky_relu", "tanh", "sigmoid", "silu", "gelu", "neg", "exp", "abs"]) {
+    for (const op of ["relu", "leaky_relu", "tanh", "sigmoid", "silu", "gelu", "neg", "exp", "abs", "expm1"]) {
       for (const approximate of op === "gelu" ? ["none", "tanh"] : ["none"]) {
         const attrs = { slope: 0.1, approximate };
         const h = 1e-6;
@@ -348,7 +353,7 @@ describe("gradient ops of the pointwise, reduce and movement families", () => {
         got.data.forEach((g, i) => expect(g).toBeCloseTo((2 * (f(xs[i] + h) - f(xs[i] - h))) / (2 * h), 6));
       }
     }
-    for (const [op, attrs] of [["log", {}], ["sqrt", {}], ["pow", { exponent: 3 }]] as const) {
+    for (const [op, attrs] of [["log", {}], ["sqrt", {}], ["pow", { exponent: 3 }], ["log1p", {}]] as const) {
       const f = (v: number) => run(op, [nd([1], [v])], attrs).data[0];
       const got = run(`${op}_grad`, [nd([1], [1]), nd([1], [0.7])], attrs).data[0];
       expect(got).toBeCloseTo((f(0.7 + 1e-6) - f(0.7 - 1e-6)) / 2e-6, 6);

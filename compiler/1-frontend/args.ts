@@ -29,6 +29,7 @@ export type ArgKind =
   | "dims" // int or array of ints
   | "ints" // int or array of ints, kept as an array
   | "tensor"
+  | "numberOrTensor" // a tensor, or a finite number (torch.clamp's bounds, torch.maximum's operands)
   | "module"
   | "trainingFlag" // true, false or this.training
   | "string" // one of `choices`
@@ -288,6 +289,10 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
       return badType("an integer or an array of integers");
     case "tensor":
       return v instanceof TensorValue ? v : badType("a tensor");
+    case "numberOrTensor":
+      if (v instanceof TensorValue) return v;
+      if (!isNumber(v)) return badType("a number or a tensor");
+      return finiteAtLeast(-Infinity, false, "a finite number or a tensor");
     case "module":
       return v instanceof ModuleValue ? v : badType("a module");
     case "trainingFlag":

@@ -6,6 +6,7 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { factoryMembers, type PhaseOf } from "./factories.ts";
 import { groupNorm, groupNormArgs, interpolate, interpolateArgs, pad, padArgs } from "./composite-layers.ts";
 import { joinMembers } from "./joins.ts";
+import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { flatten } from "./tensor-methods.ts";
 import { BuiltinFunction, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -22,6 +23,7 @@ interface FunctionalSpec {
 
 const pool2dArgs = [x, arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("padding", "padding2", [0, 0])];
 const reductionArg = opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] });
+
 
 /** A loss op of (input, target) with its reduction and the named extra options as attributes. */
 const loss =
@@ -70,12 +72,10 @@ export const lowerings = {
   binaryCrossEntropyWithLogits: loss("binary_cross_entropy_with_logits"),
   // Compositions of existing pointwise ops. Each intermediate value has one consumer, so the
   // fusion planner puts the whole composition in one elementwise kernel (or a GEMM epilogue).
-  hardswish: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
-    // x·relu6(x + 3)/6, with relu6(y) = relu(y) − relu(y − 6)
-    const c = composer(em, who, site);
-    const relu6 = c.op("sub", c.op("relu", c.op("add", b.x, 3)), c.op("relu", c.op("sub", b.x, 3)));
-    return new TensorValue(c.op("div", c.op("mul", b.x, relu6), 6));
-  },
+  // clamp and its kin, the exponential units, softsign, logsigmoid, minimum/maximum, logsumexp,
+  // var/std, normalize (pointwise-composites.ts: PyTorch's values and gradients, boundaries included)
+  ...pointwiseComposites,
+  clip: pointwiseComposites.clamp, // torch.clip is torch.clamp
   softplus: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => new TensorValue(softplus(composer(em, who, site), b.x.node, b.beta, b.threshold)),
   mish: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     // x·tanh(softplus(x)); PyTorch's mish has no threshold
@@ -153,7 +153,8 @@ function poolAttrs(b: Bound) {
   return { kernel: b.kernelSize, stride: b.stride ?? b.kernelSize, padding: b.padding };
 }
 
-const functional: Record<keyof typeof lowerings, FunctionalSpec> = {
+// torch.var is x.var(…) only: `var` is a reserved word, which a namespace cannot declare (dsl/index.d.ts)
+const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec> = {
   relu: { args: [x, opt("inplace", "bool", false)], lower: lowerings.relu },
   gelu: { args: [x, opt("approximate", "string", "none", { choices: ["none", "tanh"] })], lower: lowerings.gelu },
   tanh: { args: [x], lower: lowerings.tanh },
@@ -182,6 +183,21 @@ const functional: Record<keyof typeof lowerings, FunctionalSpec> = {
   binaryCrossEntropy: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.binaryCrossEntropy },
   binaryCrossEntropyWithLogits: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.binaryCrossEntropyWithLogits },
   hardswish: { args: [x, opt("inplace", "bool", false)], lower: lowerings.hardswish },
+  hardsigmoid: { args: [x, opt("inplace", "bool", false)], lower: lowerings.hardsigmoid },
+  relu6: { args: [x, opt("inplace", "bool", false)], lower: lowerings.relu6 },
+  hardtanh: { args: [x, opt("minVal", "number", -1), opt("maxVal", "number", 1), opt("inplace", "bool", false)], lower: lowerings.hardtanh },
+  clamp: { args: clampArgs, lower: lowerings.clamp },
+  clip: { args: clampArgs, lower: lowerings.clip },
+  elu: { args: [x, opt("alpha", "number", 1), opt("inplace", "bool", false)], lower: lowerings.elu },
+  selu: { args: [x, opt("inplace", "bool", false)], lower: lowerings.selu },
+  celu: { args: [x, opt("alpha", "number", 1), opt("inplace", "bool", false)], lower: lowerings.celu },
+  softsign: { args: [x], lower: lowerings.softsign },
+  logsigmoid: { args: [x], lower: lowerings.logsigmoid },
+  maximum: { args: extremumArgs, lower: lowerings.maximum },
+  minimum: { args: extremumArgs, lower: lowerings.minimum },
+  logsumexp: { args: logsumexpArgs, lower: lowerings.logsumexp },
+  std: { args: varianceArgs, lower: lowerings.std },
+  normalize: { args: [x, opt("p", "posNumber", 2), opt("dim", "int", 1), opt("eps", "posNumber", 1e-12)], lower: lowerings.normalize },
   softplus: { args: [x, opt("beta", "posNumber", 1), opt("threshold", "number", 20)], lower: lowerings.softplus },
   mish: { args: [x, opt("inplace", "bool", false)], lower: lowerings.mish },
   scaledDotProductAttention: {

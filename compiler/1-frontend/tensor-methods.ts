@@ -1,6 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
-import { arg, argLoc, bindArgs, opt } from "./args.ts";
+import { arg, argLoc, bindArgs, opt, type ArgSpec } from "./args.ts";
+import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { selectionMethods } from "./factories.ts";
 import { sliceMethods } from "./joins.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -105,7 +106,19 @@ function sizeOf(d: Dim): number | SymInt {
   return isBatch(d) ? new SymInt(d.batch) : d;
 }
 
+/** A method that is F's function with x as its first argument (x.clamp(…) is F.clamp(x, …)). */
+function viaFunction(name: keyof typeof pointwiseComposites, specs: readonly ArgSpec[], first = "x"): Method {
+  return (x, args, site, em) => pointwiseComposites[name]({ ...bindArgs(name, specs, args, site), [first]: x }, site, em, name);
+}
+
 export const tensorMethods: Record<string, Method> = {
+  clamp: viaFunction("clamp", clampArgs.slice(1)),
+  clip: viaFunction("clamp", clampArgs.slice(1)),
+  maximum: viaFunction("maximum", extremumArgs.slice(1), "input"),
+  minimum: viaFunction("minimum", extremumArgs.slice(1), "input"),
+  logsumexp: viaFunction("logsumexp", logsumexpArgs.slice(1)),
+  var: viaFunction("var", varianceArgs.slice(1)),
+  std: viaFunction("std", varianceArgs.slice(1)),
   view: (x, args, site, em) => reshape(x, sizesOf(args, "view", site), "view", site, em),
   reshape: (x, args, site, em) => reshape(x, sizesOf(args, "reshape", site), "reshape", site, em),
   flatten: (x, args, site, em) => {

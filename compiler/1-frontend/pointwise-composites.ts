@@ -1,0 +1,208 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import type { Node } from "../ir/node.ts";
+import { formatShape, isBatch, normalizeDim } from "../ir/shape.ts";
+import { arg, locOfArg, opt, type Bound } from "./args.ts";
+import { ops } from "./composite-ops.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { TensorValue, type CallSite, type Value } from "./values.ts";
+
+// PyTorch functions that are one kernel there and a composition of existing pointwise ops and
+// reductions here: clamp and its kin (hardtanh, relu6, hardsigmoid, hardswish), the exponential
+// units (elu, selu, celu), softsign, logsigmoid, minimum/maximum, logsumexp, var/std, normalize.
+// Each composition has PyTorch's values and PyTorch's gradient, boundaries included, which is
+// what decides its form:
+//   - clamp(x, lo, hi) = min(max(x, lo), hi) as two selects. A select's gradient goes to the
+//     operand it chose, so the comparison decides the gradient at a bound: torch.clamp passes it at
+//     x = lo and x = hi (`<`, `>`: x is chosen there); hardtanh and relu6 do not (`<=`, `>=`: the
+//     bound is). A NaN fails every comparison and comes through, as PyTorch's clamp lets it.
+//   - relu(y) − relu(y − 6) is not relu6: at |y| past 2²⁴ the two terms round to the same float.
+//   - A select computes both branches: the exponential units take expm1 of where(x > 0, 0, x),
+//     never of a large x, so the unused branch holds no ∞ for the gradient to multiply by 0.
+//   - A value used twice by a composition is computed twice (a closure, not a shared node), so that
+//     every intermediate has one consumer and the fusion planner keeps the whole composition in
+//     one pointwise kernel (or a GEMM's epilogue).
+
+const x = arg("x", "tensor");
+// torch.clamp's bounds: a number or a tensor, either may be absent
+export const clampArgs = [x, opt("min", "numberOrTensor", null, { nullable: true }), opt("max", "numberOrTensor", null, { nullable: true })];
+export const extremumArgs = [arg("input", "numberOrTensor"), arg("other", "numberOrTensor")];
+export const logsumexpArgs = [x, arg("dim", "ints"), opt("keepdim", "bool", false)];
+// torch.var(x, dim, unbiased, keepdim, *, correction)
+export const varianceArgs = [x, opt("dim", "ints", null, { nullable: true }), opt("unbiased", "bool", true), opt("keepdim", "bool", false), opt("correction", "nonNegNumber", null, { nullable: true })];
+
+type Operand = TensorValue | Node | number;
+type Composer = ReturnType<typeof ops>;
+type Make = () => Operand;
+
+/**
+ * min(max(x, lo), hi); either bound may be absent. `interior`: the gradient passes only strictly
+ * between the bounds (hardtanh, relu6), else at them too (torch.clamp). lo > hi gives hi
+ * everywhere, as PyTorch's.
+ */
+function clampOf(c: Composer, x: Make, lo: Operand | undefined, hi: Operand | undefined, interior: boolean): TensorValue {
+  const low: Make = lo === undefined ? x : () => c.op("where", [c.op(interior ? "le" : "lt", [x(), lo]), lo, x()]);
+  if (hi === undefined) return low() as TensorValue;
+  return c.op("where", [c.op(interior ? "ge" : "gt", [low(), hi]), hi, low()]);
+}
+
+/** x > 0 ? x : alpha·expm1(x / inScale) (PyTorch's elu family; expm1 of a value ≤ 0 only). */
+function expUnit(c: Composer, x: Operand, alpha: number, inScale: number, outScale: number): TensorValue {
+  const negative = () => c.op("where", [c.op("gt", [x, 0]), 0, x]);
+  const scaled = () => (inScale === 1 ? negative() : c.op("div", [negative(), inScale]));
+  const positive = outScale === 1 ? x : c.op("mul", [x, outScale]);
+  return c.op("where", [c.op("gt", [x, 0]), positive, c.op("mul", [c.op("expm1", [scaled()]), alpha * outScale])]);
+}
+
+/** A bound of clamp, or an operand of maximum (bound as "numberOrTensor"); undefined when absent. */
+const operandOf = (v: Value): Operand | undefined => (v === null || v === undefined ? undefined : (v as Operand));
+
+/** The reduced dims of x, normalized; each a fixed size (not the batch), with their element count. */
+function fixedDims(x: TensorValue, dims: readonly number[], who: string, site: CallSite): { dims: number[]; count: number } {
+  const shape = x.node.shape;
+  const out = dims.map((d) => {
+    const n = normalizeDim(d, shape.length);
+    if (n === undefined) fail("invalidArgument", `${who}: dim ${d} is out of range for a tensor with ${shape.length} dims`, site.loc);
+    if (isBatch(shape[n])) fail("shapeMismatch", `${who}: dim ${d} of ${formatShape(shape)} is the batch, which is split across devices; reduce over the other dims`, site.loc);
+    return n;
+  });
+  if (new Set(out).size !== out.length) fail("invalidArgument", `${who}: dim ${formatDims(dims)} names a dim twice`, site.loc);
+  return { dims: out, count: out.reduce((n, d) => n * (shape[d] as number), 1) };
+}
+
+const formatDims = (dims: readonly number[]) => (dims.length === 1 ? String(dims[0]) : `[${dims.join(", ")}]`);
+
+/** keepdim false: the reduced dims dropped from a keepdim result. */
+function dropDims(c: Composer, v: TensorValue, dims: readonly number[], keepdim: boolean): TensorValue {
+  return keepdim ? v : c.reshape(v, v.node.shape.filter((_, i) => !dims.includes(i)));
+}
+
+export const pointwiseComposites = {
+  /** torch.clamp(x, min, max) / x.clamp / x.clip: the gradient passes at the bounds. */
+  clamp: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const lo = operandOf(b.min);
+    const hi = operandOf(b.max);
+    if (lo === undefined && hi === undefined) fail("invalidArgument", `${who}: at least one of min and max must be given (PyTorch refuses it too)`, site.loc);
+    const c = ops(em, who, site);
+    return clampOf(c, () => b.x, lo, hi, false);
+  },
+  /** F.hardtanh / nn.Hardtanh: clamp into [minVal, maxVal], the gradient only strictly inside. */
+  hardtanh: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    if (!(b.maxVal > b.minVal)) fail("invalidArgument", `${who}: maxVal (${b.maxVal}) must be greater than minVal (${b.minVal}), as PyTorch's nn.Hardtanh asserts`, site.loc);
+    return clampOf(ops(em, who, site), () => b.x, b.minVal, b.maxVal, true);
+  },
+  /** F.relu6 / nn.ReLU6: hardtanh(x, 0, 6). */
+  relu6: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => clampOf(ops(em, who, site), () => b.x, 0, 6, true),
+  /** F.hardsigmoid: min(max(x + 3, 0), 6) / 6; gradient 1/6 strictly inside (−3, 3), as PyTorch's. */
+  hardsigmoid: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const c = ops(em, who, site);
+    return c.op("div", [clampOf(c, () => c.op("add", [b.x, 3]), 0, 6, true), 6]);
+  },
+  /**
+   * F.hardswish: x·min(max(x + 3, 0), 6)/6. Its clamp passes the gradient at the bounds, which
+   * gives PyTorch's hardswish′: x/3 + 1/2 on [−3, 3] (−1/2 at x = −3), 0 below, 1 above.
+   */
+  hardswish: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const c = ops(em, who, site);
+    return c.op("div", [c.op("mul", [b.x, clampOf(c, () => c.op("add", [b.x, 3]), 0, 6, false)]), 6]);
+  },
+  /** F.elu: x > 0 ? x : α·(eˣ − 1); gradient α·eˣ at x ≤ 0 (α at 0), as PyTorch's. */
+  elu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => expUnit(ops(em, who, site), b.x, b.alpha, 1, 1),
+  /** F.selu: scale·elu(x, α) with PyTorch's constants. */
+  selu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => expUnit(ops(em, who, site), b.x, SELU_ALPHA, 1, SELU_SCALE),
+  /** F.celu: x > 0 ? x : α·(e^(x/α) − 1). */
+  celu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    if (b.alpha === 0) fail("invalidArgument", `${who}: alpha must not be 0 (celu divides by it)`, locOfArg(b, "alpha", site));
+    return expUnit(ops(em, who, site), b.x, b.alpha, b.alpha, 1);
+  },
+  /** F.softsign: x / (1 + |x|). */
+  softsign: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const c = ops(em, who, site);
+    return c.op("div", [b.x, c.op("add", [c.op("abs", [b.x]), 1])]);
+  },
+  /**
+   * F.logsigmoid: x − log1p(eˣ) below 0, −log1p(e^−x) from 0 on (PyTorch's min(x, 0) − log1p(e^−|x|)).
+   * As one select of two smooth branches, each reading x clamped to its side: a sum of min(x, 0)
+   * and a term in |x| would split the derivative at 0 between two kinks, each 0 there, for 0
+   * instead of ½.
+   */
+  logsigmoid: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const c = ops(em, who, site);
+    const below = () => c.op("lt", [b.x, 0]);
+    const negative = () => c.op("where", [below(), b.x, 0]);
+    const positive = c.op("where", [below(), 0, b.x]);
+    return c.op("where", [below(), c.op("sub", [negative(), c.op("log1p", [c.op("exp", [negative()])])]), c.op("neg", [c.op("log1p", [c.op("exp", [c.op("neg", [positive])])])])]);
+  },
+  /** torch.maximum(a, b): the larger; NaN if either is; at a tie each gets half the gradient, as PyTorch's. */
+  maximum: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => extremum(b, site, em, who, "gt"),
+  /** torch.minimum(a, b): the smaller, likewise. */
+  minimum: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => extremum(b, site, em, who, "lt"),
+  /**
+   * torch.logsumexp(x, dim, keepdim): m + log Σ e^(x − m) with m = max over dim, held constant for
+   * the gradient (which is then softmax(x), PyTorch's). An infinite max shifts by 0 instead, so a
+   * row of −∞ gives −∞ and one holding +∞ gives +∞, as PyTorch's.
+   */
+  logsumexp: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const x = b.x as TensorValue;
+    const { dims } = fixedDims(x, b.dim, who, site);
+    const c = ops(em, who, site);
+    const max = c.op("detach", [c.op("amax", [x], { dims, keepdim: true })]);
+    const shift = () => c.op("where", [c.op("gt", [c.op("abs", [max]), FLT_MAX]), 0, max]);
+    const sum = c.op("sum", [c.op("exp", [c.op("sub", [x, shift()])])], { dims, keepdim: true });
+    return dropDims(c, c.op("add", [c.op("log", [sum]), shift()]), dims, b.keepdim);
+  },
+  /** x.var(dim, unbiased, keepdim, correction): Σ(x − mean)² / (N − correction); N − correction ≤ 0 divides by 0, as PyTorch's. */
+  var: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => variance(b, site, em, who),
+  /** x.std(…): √var. */
+  std: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const c = ops(em, who, site);
+    return c.op("sqrt", [variance(b, site, em, who)]);
+  },
+  /**
+   * F.normalize(x, p, dim, eps): x / max(‖x‖ₚ, eps) for p = 2 or 1. For p = 2 the max is taken
+   * under the root, √max(Σx², eps²): at a zero vector √ would otherwise have an infinite gradient
+   * for the select to multiply by 0.
+   */
+  normalize: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const x = b.x as TensorValue;
+    if (b.p !== 1 && b.p !== 2) fail("invalidArgument", `${who}: p = ${b.p} is not supported (p = 2, the default, or 1)`, locOfArg(b, "p", site));
+    const { dims } = fixedDims(x, [b.dim], who, site);
+    const c = ops(em, who, site);
+    if (b.p === 2 && !(b.eps * b.eps >= FLT_MIN_NORMAL))
+      fail("invalidArgument", `${who}: eps = ${b.eps} is too small for float32 (eps² must be a normal float, eps ≥ 1.1e-19)`, locOfArg(b, "eps", site));
+    const norm =
+      b.p === 2
+        ? c.op("sqrt", [clampOf(c, () => c.op("sum", [c.op("pow", [x], { exponent: 2 })], { dims, keepdim: true }), b.eps * b.eps, undefined, true)])
+        : clampOf(c, () => c.op("sum", [c.op("abs", [x])], { dims, keepdim: true }), b.eps, undefined, true);
+    return c.op("div", [x, norm]);
+  },
+};
+
+// torch.nn.SELU's constants
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+/** The largest finite float32: |m| above it is ∞. */
+const FLT_MAX = 3.4028234663852886e38;
+const FLT_MIN_NORMAL = 1.1754943508222875e-38;
+
+function extremum(b: Bound, site: CallSite, em: GraphEmitter, who: string, wins: "gt" | "lt"): TensorValue {
+  const a = operandOf(b.input)!;
+  const other = operandOf(b.other)!;
+  if (!(a instanceof TensorValue) && !(other instanceof TensorValue)) fail("wrongArgumentType", `${who}: at least one of input and other must be a tensor`, site.loc);
+  const c = ops(em, who, site);
+  const loses = wins === "gt" ? "lt" : "gt";
+  // a tie (and a NaN, which fails both comparisons) takes a/2 + b/2: the value itself, half the gradient each
+  const tie = c.op("add", [c.op("mul", [a, 0.5]), c.op("mul", [other, 0.5])]);
+  return c.op("where", [c.op(wins, [a, other]), a, c.op("where", [c.op(loses, [a, other]), other, tie])]);
+}
+
+function variance(b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const x = b.x as TensorValue;
+  if (b.dim === null) fail("shapeMismatch", `${who}: over every dim is over the batch too, which is split across devices; give dim`, site.loc);
+  if (b.correction !== null && b.unbiased === false) fail("invalidArgument", `${who}: give unbiased or correction, not both`, site.loc);
+  const { dims, count } = fixedDims(x, b.dim, who, site);
+  const correction = b.correction ?? (b.unbiased ? 1 : 0);
+  const c = ops(em, who, site);
+  const centered = c.op("sub", [x, c.op("mean", [x], { dims, keepdim: true })]);
+  const squares = c.op("sum", [c.op("pow", [centered], { exponent: 2 })], { dims, keepdim: b.keepdim });
+  return c.op("div", [squares, Math.max(0, count - correction)]);
+}
