@@ -4,7 +4,7 @@
 // Gradients of one training step: rtol 1e-3 with an absolute floor of 1e-4 × the tensor's largest
 // gradient (at least 1e-2), as test/language-ops.test.ts.
 import { describe, expect, it } from "vitest";
-import { load } from "../runtime/index.ts";
+import { load, tensor } from "../runtime/index.ts";
 import { compileForTestTarget, expectGradientClose, expectEvalForwardClose, stepWithFloatTarget } from "./target-helpers.ts";
 
 describe("session 7's layers on the CPU target (fixtures/model-ops)", () => {
@@ -28,6 +28,43 @@ describe("session 7's layers on the CPU target (fixtures/model-ops)", () => {
       const { want, gradients } = await stepWithFloatTarget(m, graph, [3, 6, 7]);
       expect([...gradients.keys()]).toContain("tok.weight");
       for (const [name, node] of gradients) expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
+    } finally {
+      m.dispose();
+    }
+  }, 600_000);
+});
+
+// pointwise-composites.ts in float32 on the target, at the inputs that tell forms apart: bounds,
+// a tie, and ±1e8, where x + 3 and x − 3 round to x (relu(x + 3) − relu(x − 3) was 0 there, so the
+// former hardswish gave 0 for 1e8). Want: PyTorch's formulas, rounded to float32; within 2 ulp.
+describe("pointwise compositions at their bounds on the target (fixtures/bounds)", () => {
+  it("hardswish, relu6, clamp, hardsigmoid, elu, logsigmoid, maximum, softsign; nn.Hardtanh, nn.ELU", async () => {
+    const { build } = await compileForTestTarget("test/fixtures/bounds/model.ts", "build/test-cpu/bounds");
+    const xs = [-1e8, -3, -1, 0, 2, 3, 6, 1e8];
+    const f = Math.fround;
+    const want = [
+      xs.map((v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6),
+      xs.map((v) => Math.min(Math.max(v, 0), 6)),
+      xs.map((v) => Math.min(Math.max(v, -1), 2)),
+      xs.map((v) => Math.min(Math.max(v + 3, 0), 6) / 6),
+      xs.map((v) => (v > 0 ? v : 0.5 * Math.expm1(v))),
+      xs.map((v) => Math.min(v, 0) - Math.log1p(Math.exp(-Math.abs(v)))),
+      xs.map((v) => Math.max(v, 1)),
+      xs.map((v) => v / (1 + Math.abs(v))),
+      xs.map((v) => Math.min(Math.max(v, -2), 2)),
+      xs.map((v) => (v > 0 ? v : 0.5 * Math.expm1(v))),
+      xs.map((v) => Math.max(v, 0)),
+    ];
+    expect(want.length).toBe(11);
+    const m = await load(build.outDir);
+    try {
+      const got = m.forwardAllSync(tensor(Float32Array.from(xs), [1, xs.length]));
+      want.forEach((w, k) =>
+        w.forEach((v, i) => {
+          const g = got[k].data[i] as number;
+          expect(Math.abs(g - f(v)), `output ${k} at x = ${xs[i]}: ${g} against ${f(v)}`).toBeLessThanOrEqual(2 * 2 ** -23 * Math.max(Math.abs(v), 2 ** -10));
+        }),
+      );
     } finally {
       m.dispose();
     }
