@@ -58,6 +58,17 @@ const ACTIVATIONS: readonly { call: (x: string) => string; tag: string; module?:
   { call: (x) => `F.softplus(${x})`, tag: "softplus" },
   { call: (x) => `F.mish(${x})`, tag: "mish" },
   { call: (x) => `${x}.relu()`, tag: "relu-method" },
+  // compositions with kinks and selects (compiler/1-frontend/pointwise-composites.ts)
+  { call: (x) => `F.relu6(${x}.mul(4))`, tag: "relu6", module: "new nn.ReLU6()" },
+  { call: (x) => `F.hardtanh(${x}, -0.5, 0.75)`, tag: "hardtanh", module: "new nn.Hardtanh(-0.5, 0.75)" },
+  { call: (x) => `F.hardsigmoid(${x}.mul(3))`, tag: "hardsigmoid", module: "new nn.Hardsigmoid()" },
+  { call: (x) => `${x}.clamp(-0.5, 1)`, tag: "clamp" },
+  { call: (x) => `F.elu(${x}, 0.5)`, tag: "elu", module: "new nn.ELU(0.5)" },
+  { call: (x) => `F.selu(${x})`, tag: "selu", module: "new nn.SELU()" },
+  { call: (x) => `F.celu(${x}, 2)`, tag: "celu", module: "new nn.CELU(2)" },
+  { call: (x) => `F.softsign(${x})`, tag: "softsign", module: "new nn.Softsign()" },
+  { call: (x) => `F.logsigmoid(${x})`, tag: "logsigmoid", module: "new nn.LogSigmoid()" },
+  { call: (x) => `F.maximum(${x}, ${x}.mul(-0.5))`, tag: "maximum" },
 ];
 
 function activation(r: Rng, b: CaseBuilder): void {
@@ -101,10 +112,12 @@ function residual(r: Rng, b: CaseBuilder): boolean {
 function reduceBack(r: Rng, b: CaseBuilder): void {
   const rank = b.cur.shape.length;
   const dim = r.int(1, rank - 1);
-  const kind = r.pick(["mean", "sum", "amax"] as const);
+  const kind = r.pick(["mean", "sum", "amax", "logsumexp", "var"] as const);
   b.tags.push(`${kind}-keepdim`);
-  const scale = kind === "sum" ? `.div(${b.cur.shape[dim]})` : "";
-  fresh(b, b.cur.shape, `${b.cur.name}.sub(${b.cur.name}.${kind}(${dim}, true)${scale})`);
+  const x = b.cur.name;
+  // var: x centred and divided by 1 + its population variance (no √ of a 0 variance, whose gradient is NaN in PyTorch too)
+  if (kind === "var") fresh(b, b.cur.shape, `${x}.sub(${x}.mean(${dim}, true)).div(${x}.var(${dim}, { correction: 0, keepdim: true }).add(1))`);
+  else fresh(b, b.cur.shape, `${x}.sub(${x}.${kind}(${dim}, true)${kind === "sum" ? `.div(${b.cur.shape[dim]})` : ""})`);
 }
 
 /** The model language's newer ops (fuzz/language-ops.ts) that apply to either shape: one option each. */
