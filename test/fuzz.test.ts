@@ -37,8 +37,10 @@ describe("fuzz: a fixed set of random models equals the reference", () => {
 
 describe("fuzz: the same models with the GPU's kernel shapes (what ships to nvcc, run on the CPU target)", () => {
   // GPU tiles, split-K, input gradients tap by tap (col2im), k-step skipping, BatchNorm and channel
-  // sums over many blocks: the CPU shapes above do not run them. Two of the set's files reach all of these.
-  const GPU_SEEDS = [SEEDS[1], SEEDS[2]];
+  // sums over many blocks: the CPU shapes above do not run them. Two of the set's files (one stepping
+  // on 2 and 3 devices, one not) reach all of these; the test below fails when a change to the
+  // generator moves them off, and a scan of the set's seeds finds two that reach them again.
+  const GPU_SEEDS = [SEEDS[3], SEEDS[6]];
   for (const seed of GPU_SEEDS)
     it(`seed ${seed}: ${CASES} random cases`, async () => {
       await yieldToRunner();
