@@ -24,7 +24,6 @@ interface FunctionalSpec {
 const pool2dArgs = [x, arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("padding", "padding2", [0, 0])];
 const reductionArg = opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] });
 
-
 /** A loss op of (input, target) with its reduction and the named extra options as attributes. */
 const loss =
   (op: string, extra: readonly string[] = []) =>

@@ -106,19 +106,19 @@ function sizeOf(d: Dim): number | SymInt {
   return isBatch(d) ? new SymInt(d.batch) : d;
 }
 
-/** A method that is F's function with x as its first argument (x.clamp(…) is F.clamp(x, …)). */
-function viaFunction(name: keyof typeof pointwiseComposites, specs: readonly ArgSpec[], first = "x"): Method {
-  return (x, args, site, em) => pointwiseComposites[name]({ ...bindArgs(name, specs, args, site), [first]: x }, site, em, name);
+/** A method that is F's function with x as its first argument (x.clip(…) is F.clamp(x, …)); `who` names it in messages. */
+function viaFunction(who: string, name: keyof typeof pointwiseComposites, specs: readonly ArgSpec[], first = "x"): Method {
+  return (x, args, site, em) => pointwiseComposites[name]({ ...bindArgs(who, specs, args, site), [first]: x }, site, em, who);
 }
 
 export const tensorMethods: Record<string, Method> = {
-  clamp: viaFunction("clamp", clampArgs.slice(1)),
-  clip: viaFunction("clamp", clampArgs.slice(1)),
-  maximum: viaFunction("maximum", extremumArgs.slice(1), "input"),
-  minimum: viaFunction("minimum", extremumArgs.slice(1), "input"),
-  logsumexp: viaFunction("logsumexp", logsumexpArgs.slice(1)),
-  var: viaFunction("var", varianceArgs.slice(1)),
-  std: viaFunction("std", varianceArgs.slice(1)),
+  clamp: viaFunction("clamp", "clamp", clampArgs.slice(1)),
+  clip: viaFunction("clip", "clamp", clampArgs.slice(1)),
+  maximum: viaFunction("maximum", "maximum", extremumArgs.slice(1), "input"),
+  minimum: viaFunction("minimum", "minimum", extremumArgs.slice(1), "input"),
+  logsumexp: viaFunction("logsumexp", "logsumexp", logsumexpArgs.slice(1)),
+  var: viaFunction("var", "var", varianceArgs.slice(1)),
+  std: viaFunction("std", "std", varianceArgs.slice(1)),
   view: (x, args, site, em) => reshape(x, sizesOf(args, "view", site), "view", site, em),
   reshape: (x, args, site, em) => reshape(x, sizesOf(args, "reshape", site), "reshape", site, em),
   flatten: (x, args, site, em) => {
