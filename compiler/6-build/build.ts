@@ -12,7 +12,7 @@ import { memcheckFromEnv } from "../build-paths.ts";
 import { findCxx, findNvcc, harnessDir, shimHeader, toolVersion, type Target } from "./toolchain.ts";
 import { harnessObjects, harnessText, linkedObjects } from "./harness.ts";
 import { typedModule } from "./typed-module.ts";
-import { builtPrecompiledShim, precompiledShim } from "./precompiled-shim.ts";
+import { precompiledShim } from "./precompiled-shim.ts";
 import { MODULE_SCOPE, needsModuleScope } from "./up-to-date.mjs";
 
 // The native build: nvcc for the GPU, g++ with the CPU shim otherwise. Libraries are cached by
@@ -191,16 +191,15 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
       writeFileSync(source, gen.cu);
       // The model compiles while the harness does (when it is not cached yet); then one link.
       const objectFile = join(work, "model.o");
-      // The shim header precompiled (CPU target): the model's compile reads it when the cache holds
-      // it already. A first build does not wait for it: it is built beside the model's compile
-      // (which reads the header itself this once), and the harness's objects take it.
-      const precompile = opts.target === "cpu" && precompilesShim(flavor) ? (h: string, out: string) => precompileCommand(flavor, h, out) : undefined;
-      const built = precompile && builtPrecompiledShim(cacheDir, precompile);
-      const shim = precompile && !built ? precompiledShim(cacheDir, precompile, abandon) : Promise.resolve(built);
-      command = compileCommand(opts.target, source, objectFile, archs, flavor, [], true, built);
+      // The shim header precompiled (CPU target), built first when the cache lacks it. Not beside a
+      // first model's compile that reads the header itself: an object compiled with the .gch lays
+      // out its sections otherwise (the same .text), so one model's library would have other bytes
+      // in a cold cache than in a warm one.
+      const shim = opts.target === "cpu" && precompilesShim(flavor) ? await precompiledShim(cacheDir, (h, out) => precompileCommand(flavor, h, out), abandon) : undefined;
+      command = compileCommand(opts.target, source, objectFile, archs, flavor, [], true, shim);
       const [compiled, harness] = await Promise.allSettled([
         runToolchain(command, abandon),
-        shim.then((header) => harnessObjects(cacheDir, opts.target, (src, out) => compileCommand(opts.target, src, out, archs, flavor, [], true, header))),
+        harnessObjects(cacheDir, opts.target, (src, out) => compileCommand(opts.target, src, out, archs, flavor, [], true, shim)),
       ]);
       if (compiled.status === "rejected") throw compiled.reason;
       const log = compiled.value.all ?? "";

@@ -1,7 +1,6 @@
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cachedEntry, cacheKey } from "./cache.ts";
-import { touchEntry } from "./cache-trim.ts";
 import { runToolchain } from "./children.ts";
 import { harnessText } from "./harness.ts";
 import { shimHeader, toolVersion } from "./toolchain.ts";
@@ -46,18 +45,6 @@ export async function precompiledShim(cacheDir: string, precompile: (header: str
   } catch {
     return undefined; // the compile reads runtime/shim/cuda_shim.h, as without a cache
   }
-}
-
-/**
- * The header of precompiledShim's entry for `precompile` when the cache holds it already (marked
- * used), else undefined: a first build compiles its model from the header itself while the entry
- * is built beside it, instead of waiting for it (build.ts).
- */
-export function builtPrecompiledShim(cacheDir: string, precompile: (header: string, output: string) => string[]): string | undefined {
-  const dir = join(cacheDir, entryKey(precompile));
-  if (!sound(dir)) return undefined;
-  touchEntry(dir);
-  return join(dir, HEADER);
 }
 
 /** The entry's name: the shim's and the harness's text, the precompile command, the compiler. */
