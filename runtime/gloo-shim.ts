@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cachedEntry, cacheDirectory, cacheKey, writeAtomic } from "../compiler/6-build/cache.ts";
+import { sharedEntry } from "../compiler/6-build/cache-trim.ts";
 import { findCxx, harnessDir, toolVersion } from "../compiler/6-build/toolchain.ts";
 import { readRegularFile } from "./build-directory.ts";
 import { sha256 } from "./manifest.ts";
@@ -44,7 +45,7 @@ export async function glooShim(cacheDir = cacheDirectory()): Promise<string> {
   if (!cxx) throw new Error("tsdp's Gloo shim needs a C++ compiler to be built once: apt-get install g++ (or set CXX)");
   const config = existsSync(GLOO_CONFIG) ? readFileSync(GLOO_CONFIG, "utf8") : "";
   const key = cacheKey("gloo-shim", readFileSync(SOURCE, "utf8"), readFileSync(ABI, "utf8"), JSON.stringify(glooShimCommand(cxx, "out").slice(1)), toolVersion(cxx), config);
-  const { value } = await cachedEntry(cacheDir, `gloo-${key}`, {
+  const { value } = await cachedEntry(cacheDir, sharedEntry("gloo", key), {
     read: readShim,
     build: async (work) => {
       const output = join(work, LIBRARY);

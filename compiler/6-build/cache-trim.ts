@@ -23,11 +23,17 @@ export const DEFAULT_CACHE_MAX_MB = 5000;
 /** Entries used this recently are never evicted. */
 export const RECENT_MS = 10 * 60 * 1000;
 
+/** The kinds of entry every library of a kind shares (the harness's objects, the precompiled shim, the Gloo shim). */
+const SHARED_KINDS = ["harness", "pch", "gloo"] as const;
+
+/** A shared entry's name, `<kind>-<key>`: every one is named here, so the trim below bounds it with the libraries. */
+export const sharedEntry = (kind: (typeof SHARED_KINDS)[number], key: string): string => `${kind}-${key}`;
+
 /**
- * An entry: a model library's (its key, cache.ts cacheKey) or a shared one's (kind-key). Other names
- * (commands/, locks, work directories, temporaries) are left alone.
+ * An entry: a model library's (its key, cache.ts cacheKey) or a shared one's (sharedEntry). Other
+ * names (commands/, locks, work directories, temporaries) are left alone.
  */
-const ENTRY = /^(?:(?:harness|pch|gloo)-)?[0-9a-f]{32}$/;
+const ENTRY = new RegExp(`^(?:(?:${SHARED_KINDS.join("|")})-)?[0-9a-f]{32}$`);
 
 /**
  * The cache's bound in bytes: TSDP_CACHE_MAX_MB, else DEFAULT_CACHE_MAX_MB. A value that is not a

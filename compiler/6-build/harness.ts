@@ -5,7 +5,7 @@ import { readRegularFile } from "../../runtime/build-directory.ts";
 import type { KernelResources } from "../../runtime/manifest.ts";
 import { CompileError, diagnostic, multiline } from "../diagnostics/diagnostic.ts";
 import { makeDirectory, writeAtomic } from "./cache.ts";
-import { touchEntry } from "./cache-trim.ts";
+import { sharedEntry, touchEntry } from "./cache-trim.ts";
 import { runToolchain } from "./children.ts";
 import { parsePtxasLog } from "./resources.ts";
 import { harnessDir, shimHeader, toolVersion } from "./toolchain.ts";
@@ -78,7 +78,7 @@ export async function harnessObjects(
 ): Promise<HarnessObjects> {
   const probe = compile("harness.cu", "harness.o");
   const key = createHash("sha256").update(harnessText(target)).update(JSON.stringify(probe.slice(1))).update(toolVersion(probe[0])).digest("hex").slice(0, 32);
-  const entry = join(cacheDir, `harness-${key}`);
+  const entry = join(cacheDir, sharedEntry("harness", key));
   const sources = targetSources(target);
   const objects = Object.fromEntries(sources.map((s) => [s, join(entry, s.replace(/\.cu$/, ".o"))])) as Partial<Record<HarnessSource, string>>;
   const complete = () => sources.every((s) => existsSync(objects[s]!)) && (target === "cpu" || existsSync(join(entry, RESOURCES)));
@@ -91,7 +91,7 @@ export async function harnessObjects(
 
   makeDirectory(entry);
   touchEntry(entry);
-  const work = join(cacheDir, `harness-${key}.build-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const work = `${entry}.build-${process.pid}-${randomBytes(4).toString("hex")}`;
   const removeWork = () => rmSync(work, { recursive: true, force: true });
   makeDirectory(work);
   try {

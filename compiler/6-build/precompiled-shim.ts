@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cachedEntry, cacheKey } from "./cache.ts";
+import { sharedEntry } from "./cache-trim.ts";
 import { runToolchain } from "./children.ts";
 import { harnessText } from "./harness.ts";
 import { shimHeader, toolVersion } from "./toolchain.ts";
@@ -50,7 +51,7 @@ export async function precompiledShim(cacheDir: string, precompile: (header: str
 /** The entry's name: the shim's and the harness's text, the precompile command, the compiler. */
 function entryKey(precompile: (header: string, output: string) => string[]): string {
   const probe = precompile(HEADER, PRECOMPILED);
-  return `pch-${cacheKey(harnessText("cpu"), JSON.stringify(probe.slice(1)), toolVersion(probe[0]))}`;
+  return sharedEntry("pch", cacheKey(harnessText("cpu"), JSON.stringify(probe.slice(1)), toolVersion(probe[0])));
 }
 
 function sound(dir: string): boolean {
