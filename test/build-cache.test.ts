@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
 import { header, runNode, scratchDir } from "./helpers.ts";
+import { seededCacheDir } from "./test-cache.ts";
 
 const model = `${header}
 export class Tiny extends nn.Module {
@@ -19,7 +20,7 @@ export class Tiny extends nn.Module {
 describe("one build cache, one build per library", () => {
   it("two concurrent compiles of one model into one cache: one builds, the other waits and is served from the cache; both load", async () => {
     const dir = scratchDir("tsdp-build-cache-");
-    const cache = join(dir, "cache");
+    const cache = await seededCacheDir("tsdp-build-cache-seeded-"); // the harness's entries copied in (test-cache.ts)
     writeFileSync(join(dir, "model.ts"), model);
     const env = { ...process.env, TSDP_CACHE_DIR: cache };
     const compile = (out: string) => runNode(["bin/tsdp.js", "compile", join(dir, "model.ts"), "--target", "cpu", "--out", join(dir, out)], { env });
@@ -30,8 +31,8 @@ describe("one build cache, one build per library", () => {
     }
     const how = runs.map((r) => /\b(built|cached) in \d+ ms/.exec(r.stdout)?.[1]).sort();
     expect(how).toEqual(["built", "cached"]);
-    // one library entry, the harness's objects and the precompiled shim; no lock or work directory
-    // left behind (commands/ holds what command lines resolved to)
+    // one library entry, the harness's objects and the precompiled shim (the seeded ones: no second
+    // harness entry); no lock or work directory left behind (commands/ holds what command lines resolved to)
     expect(readdirSync(cache).filter((n) => n !== "commands").sort()).toEqual([expect.stringMatching(/^[0-9a-f]{32}$/), expect.stringMatching(/^harness-[0-9a-f]{32}$/), expect.stringMatching(/^pch-[0-9a-f]{32}$/)]);
     expect(readFileSync(join(dir, "a", "libmodel.so")).equals(readFileSync(join(dir, "b", "libmodel.so")))).toBe(true);
     for (const out of ["a", "b"]) {

@@ -10,14 +10,17 @@ import { multiline } from "../compiler/diagnostics/diagnostic.ts";
 import { formatDiagnostic } from "../compiler/diagnostics/format.ts";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
 import { runNode, scratchDir } from "./helpers.ts";
+import { seededCacheDir } from "./test-cache.ts";
 
 const tsdp = (args: string[], env: NodeJS.ProcessEnv = process.env) => runNode(["bin/tsdp.js", ...args], { env });
 const fresh = () => scratchDir("tsdp-build-");
 
+// a private build cache, so the first compile really builds the model (its harness seeded: test-cache.ts)
+const privateCache = await seededCacheDir("tsdp-build-cache-");
+
 describe("tsdp compile --target cpu", () => {
   const out = fresh();
-  // a private build cache, so the first compile really builds
-  const env = { ...process.env, TSDP_CACHE_DIR: fresh() };
+  const env = { ...process.env, TSDP_CACHE_DIR: privateCache };
 
   it("writes model.cu, model.h, manifest.json and libmodel.so, and a second compile is up to date", async () => {
     const first = await tsdp(["compile", "examples/lenet/model.ts", "--target", "cpu", "--out", out], env);
@@ -50,7 +53,7 @@ describe("tsdp compile --target cpu", () => {
 
   it("two compiles at once into one directory both succeed and leave a loadable library", async () => {
     const dir = fresh();
-    const env2 = { ...process.env, TSDP_CACHE_DIR: fresh() };
+    const env2 = { ...process.env, TSDP_CACHE_DIR: await seededCacheDir("tsdp-build-cache-") };
     const once = () =>
       new Promise<number>((done) => {
         const p = spawn(process.execPath, ["bin/tsdp.js", "compile", "examples/cifar10/model.ts", "--target", "cpu", "--out", dir], { env: env2, stdio: "ignore" });

@@ -11,9 +11,11 @@ import { elfProblem } from "../runtime/build-directory.ts";
 import { BuildDirectoryError, load, tensor, type Tensor } from "../runtime/index.ts";
 import { manifestContentHash, sha256 } from "../runtime/manifest.ts";
 import { header, runNode, scratchDir } from "./helpers.ts";
+import { seededCacheDir } from "./test-cache.ts";
 
 const fresh = (tag = "bd") => scratchDir(`tsdp-hardening-${tag}-`);
-const cache = fresh("cache");
+// private caches seeded with the shared harness (test-cache.ts): these tests are about libraries
+const cache = await seededCacheDir("tsdp-hardening-cache-");
 const env = { ...process.env, TSDP_CACHE_DIR: cache };
 const tsdp = (args: string[], e: NodeJS.ProcessEnv = env) => runNode(["bin/tsdp.js", ...args], { env: e });
 
@@ -245,10 +247,12 @@ describe("class 3: 'up to date' verifies the outputs; the cache verifies what it
   const entries = (c: string) => readdirSync(c).filter((n) => /^[0-9a-f]{32}$/.test(n));
 
   it("a truncated, edited or unvouched library in the cache is dropped and rebuilt, never copied into an output", async () => {
-    const c = fresh("cache-verify");
+    const c = await seededCacheDir("tsdp-hardening-cache-verify-");
     const e2 = { ...env, TSDP_CACHE_DIR: c };
     const first = await tsdp(["compile", modelA, "--target", "cpu", "--out", join(c, "o1")], e2);
     expect(first.status).toBe(0);
+    // the build linked the seeded harness: an entry means the same objects in any cache directory
+    expect(readdirSync(c).filter((n) => n.startsWith("harness-"))).toHaveLength(1);
     const [key] = entries(c);
     const cached = join(c, key, "libmodel.so");
     for (const [what, damage] of [
@@ -316,7 +320,7 @@ describe("class 6: interrupted compiles and their leftovers", () => {
     }, 120_000);
 
   it("a compile killed with SIGKILL (no chance to clean up) leaves a work directory that the next compile removes", async () => {
-    const c = fresh("cache-SIGKILL");
+    const c = await seededCacheDir("tsdp-hardening-cache-SIGKILL-");
     const run = () => spawn(process.execPath, ["bin/tsdp.js", "compile", modelA, "--target", "cpu", "--out", join(c, "out")], { env: { ...env, TSDP_CACHE_DIR: c }, stdio: "ignore" });
     const child = run();
     const exited = new Promise((r) => child.on("exit", r));
@@ -338,7 +342,7 @@ describe("class 6: interrupted compiles and their leftovers", () => {
   }, 300_000);
 
   it("the next compile removes temporaries of dead compiles, and never a live compile's", async () => {
-    const c = fresh("cache-stale");
+    const c = await seededCacheDir("tsdp-hardening-cache-stale-");
     const out = join(c, "out");
     mkdirSync(out);
     const old = new Date(Date.now() - 3600_000);

@@ -36,11 +36,13 @@ describe("session 7's layers on the CPU target (fixtures/model-ops)", () => {
 
 // pointwise-composites.ts in float32 on the target, at the inputs that tell forms apart: bounds,
 // a tie, and ±1e8, where x + 3 and x − 3 round to x (relu(x + 3) − relu(x − 3) was 0 there, so the
-// former hardswish gave 0 for 1e8). Want: PyTorch's formulas, rounded to float32; within 2 ulp.
+// former hardswish gave 0 for 1e8), and −20, where 1 + eˣ rounds to 1 (softplus and mish were 0 there,
+// as log(1 + eˣ); PyTorch takes log1p). Want: PyTorch's formulas, rounded to float32; within 2 ulp.
 describe("pointwise compositions at their bounds on the target (fixtures/bounds)", () => {
-  it("hardswish, relu6, clamp, hardsigmoid, elu, logsigmoid, maximum, softsign; nn.Hardtanh, nn.ELU", async () => {
+  it("hardswish, relu6, clamp, hardsigmoid, elu, logsigmoid, maximum, softsign, softplus, mish; nn.Hardtanh, nn.ELU", async () => {
     const { build } = await compileForTestTarget("test/fixtures/bounds/model.ts", "build/test-cpu/bounds");
-    const xs = [-1e8, -3, -1, 0, 2, 3, 6, 1e8];
+    const xs = [-1e8, -20, -3, -1, 0, 2, 3, 6, 1e8];
+    const softplus = (v: number) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
     const f = Math.fround;
     const want = [
       xs.map((v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6),
@@ -54,8 +56,10 @@ describe("pointwise compositions at their bounds on the target (fixtures/bounds)
       xs.map((v) => Math.min(Math.max(v, -2), 2)),
       xs.map((v) => (v > 0 ? v : 0.5 * Math.expm1(v))),
       xs.map((v) => Math.max(v, 0)),
+      xs.map(softplus),
+      xs.map((v) => v * Math.tanh(softplus(v))),
     ];
-    expect(want.length).toBe(11);
+    expect(want.length).toBe(13);
     const m = await load(build.outDir);
     try {
       const got = m.forwardAllSync(tensor(Float32Array.from(xs), [1, xs.length]));

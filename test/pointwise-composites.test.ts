@@ -147,4 +147,13 @@ describe("refused, with the argument's location", () => {
       expect(d.map((x) => x.code)).toContain(code);
       expect(d.find((x) => x.code === code)!.message).toMatch(message);
     });
+  it("nn.Hardtanh(2, 1) at its construction, as PyTorch's constructor asserts, even if never called", () => {
+    const text = `${header}export class M extends nn.Module {\n  h = new nn.Hardtanh(2, 1);\n  forward(x: Tensor<[Batch, 4]>) {\n    return x.relu();\n  }\n}\n`;
+    const d = diagnosticsOf(text).filter((x) => x.code === "TSDP3004");
+    expect(d).toHaveLength(1);
+    expect(d[0].message).toMatch(/nn\.Hardtanh: maxVal \(1\) must be greater than minVal \(2\)/);
+    // at the argument maxVal, not the whole call
+    const line = text.split("\n").findIndex((l) => l.includes("new nn.Hardtanh")) + 1;
+    expect([d[0].loc?.line, d[0].loc?.col]).toEqual([line, text.split("\n")[line - 1].indexOf("1)") + 1]);
+  });
 });

@@ -2,10 +2,12 @@
 // program) go through the build cache (compiler/6-build/cache.ts) like model libraries: keyed by
 // everything that goes in, built once however many workers ask, shared by every checkout on the
 // machine. $TSDP_TEST_CACHE_DIR, else $TMPDIR/tsdp-test-cache.
-import { readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { cachedEntry, cacheKey } from "../compiler/6-build/cache.ts";
+import { basename, dirname, join, resolve } from "node:path";
+import { harnessFor, shimFor } from "../compiler/6-build/build.ts";
+import { cacheDirectory, cachedEntry, cacheKey } from "../compiler/6-build/cache.ts";
+import { scratchDir } from "./helpers.ts";
 
 export const testCacheDir = process.env.TSDP_TEST_CACHE_DIR ? resolve(process.env.TSDP_TEST_CACHE_DIR) : join(tmpdir(), "tsdp-test-cache");
 
@@ -34,4 +36,22 @@ export async function cachedOutput(what: string, inputs: readonly string[], comp
     },
   });
   return { path: join(dir, "output"), log: readFileSync(join(dir, "compile.log"), "utf8") };
+}
+
+/**
+ * A fresh private build cache (for a test that corrupts, kills or lists what is in it) holding
+ * copies of the shared cache's entries for plain CPU builds: the precompiled shim and the
+ * harness's objects, built there first when missing. Its first compile then builds the model and
+ * links, as in a user's warm cache, instead of the shim and the harness's seven objects again
+ * (about 130 s of CPU per private cache on CI's 2-core machine). The copies are the test's to
+ * damage; the shared entries are not touched.
+ */
+export async function seededCacheDir(prefix: string): Promise<string> {
+  const dir = scratchDir(prefix);
+  const shared = cacheDirectory();
+  const shim = await shimFor(shared, "cpu", "plain");
+  if (shim === undefined) throw new Error(`could not precompile the shim into ${shared}`);
+  const harness = await harnessFor(shared, "cpu", ["80", "90"], "plain", shim);
+  for (const entry of [dirname(shim), harness.dir]) cpSync(entry, join(dir, basename(entry)), { recursive: true });
+  return dir;
 }

@@ -127,11 +127,13 @@ function composer(em: GraphEmitter, who: string, site: CallSite) {
 }
 
 /**
- * log(1 + eᶻ) = relu(z) + log(1 + e^−|z|): never overflows, for any z. `z` is called once per
- * use, so that a computed z (βx) is computed per use rather than stored for two consumers.
+ * log(1 + eᶻ) = relu(z) + log1p(e^−|z|): never overflows, for any z. log1p, as PyTorch's kernel
+ * has it: below z ≈ −17, 1 + eᶻ rounds to 1 in float32 and log(1 + eᶻ) would be 0 where the
+ * value is eᶻ (softplus(−20) = 2.1e-9, mish(−20) = −4.1e-8). `z` is called once per use, so that a
+ * computed z (βx) is computed per use rather than stored for two consumers.
  */
 function stableSoftplus(c: ReturnType<typeof composer>, z: () => Node): Node {
-  return c.op("add", c.op("relu", z()), c.op("log", c.op("add", c.op("exp", c.op("neg", c.op("abs", z()))), 1)));
+  return c.op("add", c.op("relu", z()), c.op("log1p", c.op("exp", c.op("neg", c.op("abs", z())))));
 }
 
 /**

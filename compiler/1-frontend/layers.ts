@@ -250,6 +250,9 @@ function validate(name: string, b: Bound, site: CallSite): void {
     problems.add("invalidArgument", `nn.Embedding: paddingIdx must be within numEmbeddings (${b.numEmbeddings}), got ${b.paddingIdx}`, locOfArg(b, "paddingIdx", site));
   if ((name === "MaxPool2d" || name === "AvgPool2d") && [0, 1].some((i) => b.padding[i] * 2 > b.kernelSize[i]))
     problems.add("invalidArgument", `nn.${name}: padding ${pair(b.padding)} must be at most half the kernel ${pair(b.kernelSize)}`, locOfArg(b, "padding", site));
+  // nn.Hardtanh asserts in its constructor; F.hardtanh checks at its call (pointwise-composites.ts)
+  if (name === "Hardtanh" && !(b.maxVal > b.minVal))
+    problems.add("invalidArgument", `nn.Hardtanh: maxVal (${b.maxVal}) must be greater than minVal (${b.minVal}), as PyTorch's nn.Hardtanh asserts`, locOfArg(b, "maxVal", site));
   problems.throwIfAny();
   validateComposite(name, b, site);
 }

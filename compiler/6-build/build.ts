@@ -10,7 +10,7 @@ import { runToolchain } from "./children.ts";
 import { removeStaleTemporaries } from "./leftovers.ts";
 import { memcheckFromEnv } from "../build-paths.ts";
 import { findCxx, findNvcc, harnessDir, shimHeader, toolVersion, type Target } from "./toolchain.ts";
-import { harnessObjects, harnessText, linkedObjects } from "./harness.ts";
+import { harnessObjects, harnessText, linkedObjects, type HarnessObjects } from "./harness.ts";
 import { typedModule } from "./typed-module.ts";
 import { precompiledShim } from "./precompiled-shim.ts";
 import { MODULE_SCOPE, needsModuleScope } from "./up-to-date.mjs";
@@ -195,11 +195,11 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
       // first model's compile that reads the header itself: an object compiled with the .gch lays
       // out its sections otherwise (the same .text), so one model's library would have other bytes
       // in a cold cache than in a warm one.
-      const shim = opts.target === "cpu" && precompilesShim(flavor) ? await precompiledShim(cacheDir, (h, out) => precompileCommand(flavor, h, out), abandon) : undefined;
+      const shim = await shimFor(cacheDir, opts.target, flavor, abandon);
       command = compileCommand(opts.target, source, objectFile, archs, flavor, [], true, shim);
       const [compiled, harness] = await Promise.allSettled([
         runToolchain(command, abandon),
-        harnessObjects(cacheDir, opts.target, (src, out) => compileCommand(opts.target, src, out, archs, flavor, [], true, shim)),
+        harnessFor(cacheDir, opts.target, archs, flavor, shim),
       ]);
       if (compiled.status === "rejected") throw compiled.reason;
       const log = compiled.value.all ?? "";
@@ -232,6 +232,16 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   writeAtomic(join(outDir, "manifest.json"), manifestText);
   if (opts.record) writeAtomic(join(outDir, "build.json"), JSON.stringify({ ...opts.record, outputs: outputDigests(gen, typed, manifestText, scope) }, null, 2) + "\n");
   return { outDir, library: libPath, cacheHit, cacheEntry: entry, command };
+}
+
+/** The shim header a build of `flavor` includes: the cache's precompiled one (CPU target, plain or fast), else undefined (runtime/shim's). */
+export function shimFor(cacheDir: string, target: Target, flavor: BuildFlavor, abandon?: () => void): Promise<string | undefined> {
+  return target === "cpu" && precompilesShim(flavor) ? precompiledShim(cacheDir, (h, out) => precompileCommand(flavor, h, out), abandon) : Promise.resolve(undefined);
+}
+
+/** The harness's objects a build of `flavor` links, from the cache or compiled now (harness.ts). */
+export function harnessFor(cacheDir: string, target: Target, archs: readonly string[], flavor: BuildFlavor, shim: string | undefined): Promise<HarnessObjects> {
+  return harnessObjects(cacheDir, target, (src, out) => compileCommand(target, src, out, archs, flavor, [], true, shim));
 }
 
 /** sha256 of the files a build writes beside the library (the library itself is sealed in the manifest). */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { readRegularFile } from "../../runtime/build-directory.ts";
 import type { KernelResources } from "../../runtime/manifest.ts";
 import { CompileError, diagnostic, multiline } from "../diagnostics/diagnostic.ts";
@@ -77,7 +77,11 @@ export async function harnessObjects(
   compile: (source: string, output: string) => string[],
 ): Promise<HarnessObjects> {
   const probe = compile("harness.cu", "harness.o");
-  const key = createHash("sha256").update(harnessText(target)).update(JSON.stringify(probe.slice(1))).update(toolVersion(probe[0])).digest("hex").slice(0, 32);
+  // The command names the precompiled shim by its path in this cache (pch-<key>/, keyed by its own
+  // inputs): the key takes it relative to the cache, so that an entry means the same objects in
+  // any cache directory (a copied or moved cache, a test's private one seeded from the shared).
+  const options = probe.slice(1).map((a) => (a.startsWith(cacheDir + sep) ? `<cache>${a.slice(cacheDir.length)}` : a));
+  const key = createHash("sha256").update(harnessText(target)).update(JSON.stringify(options)).update(toolVersion(probe[0])).digest("hex").slice(0, 32);
   const entry = join(cacheDir, sharedEntry("harness", key));
   const sources = targetSources(target);
   const objects = Object.fromEntries(sources.map((s) => [s, join(entry, s.replace(/\.cu$/, ".o"))])) as Partial<Record<HarnessSource, string>>;
