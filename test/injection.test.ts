@@ -10,8 +10,7 @@ import { planKernels } from "../compiler/3-fusion/plan.ts";
 import { planMemory } from "../compiler/4-memory/plan.ts";
 import { generateCuda, type GeneratedModel } from "../compiler/5-codegen/emit.ts";
 import { cComment, cIdentifier, cString, jsonString } from "../compiler/5-codegen/escape.ts";
-import { cacheDirectory, compileCommand } from "../compiler/6-build/build.ts";
-import { harnessObjects } from "../compiler/6-build/harness.ts";
+import { cacheDirectory, compileCommand, harnessFor, shimFor } from "../compiler/6-build/build.ts";
 import { findCxx } from "../compiler/6-build/toolchain.ts";
 import { CompileError } from "../compiler/diagnostics/diagnostic.ts";
 import type { Graph, Node } from "../compiler/ir/node.ts";
@@ -87,7 +86,9 @@ function codegen(graph: Graph): GeneratedModel {
 // The fixed harness the generated code links with (runtime/harness/: no model text reaches it).
 let harness: string[] = [];
 beforeAll(async () => {
-  const { objects } = await harnessObjects(cacheDirectory(), "cpu", (s, o) => compileCommand("cpu", s, o, [], false, [], true));
+  // a build's own harness objects (the shared cache's entry, compiled with the precompiled shim)
+  const shim = await shimFor(cacheDirectory(), "cpu", "plain");
+  const { objects } = await harnessFor(cacheDirectory(), "cpu", [], "plain", shim);
   harness = Object.values(objects);
 });
 

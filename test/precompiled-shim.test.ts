@@ -13,6 +13,7 @@ import { generate } from "../compiler/pipeline.ts";
 import { shimHeader } from "../compiler/6-build/toolchain.ts";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
 import { header, scratchDir } from "./helpers.ts";
+import { seededCacheDir } from "./test-cache.ts";
 
 const run = promisify(execFile);
 
@@ -47,7 +48,8 @@ async function functionNames(object: string, defined: boolean): Promise<Set<stri
 describe("the CPU target's compile: the shim's runtime apart, its header precompiled", () => {
   it("a model's object calls every runtime function of the shim and defines none; the harness's shim_runtime object defines them all", async () => {
     const dir = scratchDir("tsdp-shim-apart-");
-    const cache = join(dir, "cache");
+    // an empty cache but for the harness's objects (seeded, test-cache.ts): the shim is precompiled here
+    const cache = await seededCacheDir("tsdp-shim-apart-cache-", "harness");
     writeFileSync(join(dir, "model.ts"), model);
     writeFileSync(join(dir, "other.ts"), model.replace("nn.Linear(4, 3)", "nn.Linear(4, 2)"));
     const included = (command: readonly string[]) => command[command.indexOf("-include") + 1];
@@ -70,6 +72,8 @@ describe("the CPU target's compile: the shim's runtime apart, its header precomp
     // the launch path and the model's own CUDA calls reach the runtime through calls
     const modelCalls = await functionNames(join(cache, entry, "model.o"), false);
     expect(["execute_named", "note_work", "cudaGetLastError"].filter((f) => !modelCalls.has(f))).toEqual([]);
+    // the seeded harness served the builds: no second entry was compiled
+    expect(readdirSync(cache).filter((n) => n.startsWith("harness-"))).toHaveLength(1);
     const harness = readdirSync(cache).find((n) => n.startsWith("harness-"))!;
     const runtimeDefines = await functionNames(join(cache, harness, "shim_runtime.o"), true);
     expect(marked.filter((f) => !runtimeDefines.has(f))).toEqual([]);
