@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSyn
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cacheDirectory, compileCommand } from "../compiler/6-build/build.ts";
+import { cacheDirectory, compileCommand, harnessFor } from "../compiler/6-build/build.ts";
 import { harnessObjects } from "../compiler/6-build/harness.ts";
 import { findNvcc, harnessDir } from "../compiler/6-build/toolchain.ts";
 import { generate } from "../compiler/pipeline.ts";
@@ -56,7 +56,7 @@ describe("the harness on its own, CPU target", () => {
 describe.skipIf(!findNvcc())("the harness on its own, nvcc", () => {
   it("compiles for sm_90, and ptxas reports its kernels", async () => {
     // the shared cache's entry, as tsdp inspect --arch sm_90 builds it (resources.ts): no second nvcc build
-    const h = await harnessObjects(cacheDirectory(), "cuda", (s, o) => compileCommand("cuda", s, o, ["90"], false, [], true));
+    const h = await harnessFor(cacheDirectory(), "cuda", ["90"], "plain", undefined);
     for (const o of Object.values(h.objects)) expect(existsSync(o)).toBe(true);
     expect(h.resources?.map((r) => `${r.kernel} ${r.arch}`).sort()).toEqual(["optimizer_update_kernel sm_90", "tsdp_accumulate_kernel sm_90"]);
     expect(h.resources?.every((r) => r.spillStoreBytes === 0 && r.stackBytes === 0)).toBe(true);

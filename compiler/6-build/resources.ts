@@ -8,8 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KernelResources } from "../../runtime/manifest.ts";
 import { CompileError, diagnostic, multiline } from "../diagnostics/diagnostic.ts";
-import { cacheDirectory, compileCommand, explainBuildError } from "./build.ts";
-import { harnessObjects } from "./harness.ts";
+import { cacheDirectory, compileCommand, explainBuildError, harnessFor } from "./build.ts";
 import { runToolchain } from "./children.ts";
 import { findNvcc } from "./toolchain.ts";
 
@@ -181,7 +180,7 @@ export async function measureResources(cu: string, archs: readonly string[]): Pr
     const command = compileCommand("cuda", source, join(dir, "model.o"), archs, false, [], true);
     const result = await runToolchain(command, remove);
     if (result.exitCode !== 0) throw new CompileError([multiline("buildFailed", explainBuildError(result.all ?? "", cu, nvcc))]);
-    const harness = await harnessObjects(cacheDirectory(), "cuda", (src, out) => compileCommand("cuda", src, out, archs, false, [], true));
+    const harness = await harnessFor(cacheDirectory(), "cuda", archs, "plain", undefined);
     const resources = [...parsePtxasLog(result.all ?? ""), ...(harness.resources ?? [])];
     const launches = launchConfigs(cu);
     const threads = new Map(launches.map((l) => [l.kernel, l.threads]));
