@@ -2,6 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import { compositeLayers, validateComposite } from "./composite-layers.ts";
+import { hardtanhRangeProblem } from "./pointwise-composites.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { lowerings } from "./functional.ts";
@@ -251,8 +252,8 @@ function validate(name: string, b: Bound, site: CallSite): void {
   if ((name === "MaxPool2d" || name === "AvgPool2d") && [0, 1].some((i) => b.padding[i] * 2 > b.kernelSize[i]))
     problems.add("invalidArgument", `nn.${name}: padding ${pair(b.padding)} must be at most half the kernel ${pair(b.kernelSize)}`, locOfArg(b, "padding", site));
   // nn.Hardtanh asserts in its constructor; F.hardtanh checks at its call (pointwise-composites.ts)
-  if (name === "Hardtanh" && !(b.maxVal > b.minVal))
-    problems.add("invalidArgument", `nn.Hardtanh: maxVal (${b.maxVal}) must be greater than minVal (${b.minVal}), as PyTorch's nn.Hardtanh asserts`, locOfArg(b, "maxVal", site));
+  const hardtanh = name === "Hardtanh" ? hardtanhRangeProblem("nn.Hardtanh", b) : undefined;
+  if (hardtanh) problems.add("invalidArgument", hardtanh, locOfArg(b, "maxVal", site));
   problems.throwIfAny();
   validateComposite(name, b, site);
 }

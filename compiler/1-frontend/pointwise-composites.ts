@@ -87,7 +87,8 @@ export const pointwiseComposites = {
   },
   /** F.hardtanh / nn.Hardtanh: clamp into [minVal, maxVal], the gradient only strictly inside. */
   hardtanh: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
-    if (!(b.maxVal > b.minVal)) fail("invalidArgument", `${who}: maxVal (${b.maxVal}) must be greater than minVal (${b.minVal}), as PyTorch's nn.Hardtanh asserts`, site.loc);
+    const problem = hardtanhRangeProblem(who, b);
+    if (problem) fail("invalidArgument", problem, site.loc);
     return clampOf(ops(em, who, site), () => b.x, b.minVal, b.maxVal, true);
   },
   /** F.relu6 / nn.ReLU6: hardtanh(x, 0, 6). */
@@ -205,4 +206,9 @@ function variance(b: Bound, site: CallSite, em: GraphEmitter, who: string): Tens
   const centered = c.op("sub", [x, c.op("mean", [x], { dims, keepdim: true })]);
   const squares = c.op("sum", [c.op("pow", [centered], { exponent: 2 })], { dims, keepdim: b.keepdim });
   return c.op("div", [squares, Math.max(0, count - correction)]);
+}
+
+/** What is wrong with hardtanh's bounds (nn.Hardtanh checks at construction, F.hardtanh at its call), or undefined. */
+export function hardtanhRangeProblem(who: string, b: Bound): string | undefined {
+  return b.maxVal > b.minVal ? undefined : `${who}: maxVal (${b.maxVal}) must be greater than minVal (${b.minVal}), as PyTorch's nn.Hardtanh asserts`;
 }
