@@ -1,6 +1,7 @@
 import { DEFAULT_BUCKET_CAP_MB } from "./4-memory/buckets.ts";
 import { join, resolve, sep } from "node:path";
 import type { Target } from "./6-build/toolchain.ts";
+import { fail } from "./diagnostics/diagnostic.ts";
 
 /** build/lenet for examples/lenet/model.ts, build/net for net.ts. */
 export function defaultOutDir(file: string): string {
@@ -26,9 +27,24 @@ export function recordedOptions(model: string | undefined, target: Target, archs
     // only when not the default, so that records of earlier builds stay as they were
     ...(gemm !== "auto" ? { gemm } : {}),
     ...(fast && target === "cpu" ? { fast: true } : {}),
+    // TSDP_CPU_OPT_LEVEL, where it changes the build (a plain CPU build at other than -O3)
+    ...(target === "cpu" && !memcheck && !counters && !fast && cpuOptLevel() !== 3 ? { optLevel: cpuOptLevel() } : {}),
     // the tuning file applied (its contents are hashed with the sources: an edit rebuilds)
     ...(tune !== undefined ? { tune } : {}),
   };
+}
+
+/**
+ * The optimization level of a plain CPU-target build: 3, or TSDP_CPU_OPT_LEVEL (0–3). -O1 compiles
+ * in about half -O3's time (ResNet's generated code: 9.0 s against 20.3 s) and its kernels run
+ * slower; the test suite builds at -O1 for that (vitest.config.ts), the main job and users at -O3.
+ * The other flavors (memcheck, counters, fast) have their own levels (compiler/6-build/build.ts).
+ */
+export function cpuOptLevel(env: NodeJS.ProcessEnv = process.env): 0 | 1 | 2 | 3 {
+  const text = env.TSDP_CPU_OPT_LEVEL;
+  if (text === undefined || text.trim() === "") return 3;
+  if (!/^\s*[0-3]\s*$/.test(text)) fail("invalidArgument", `TSDP_CPU_OPT_LEVEL must be 0, 1, 2 or 3 (g++'s -O level of CPU-target builds), got ${JSON.stringify(text)}`);
+  return Number(text) as 0 | 1 | 2 | 3;
 }
 
 /** TSDP_SHIM_MEMCHECK=1 (or --memcheck) makes CPU builds memcheck builds (compiler/6-build/build.ts). */

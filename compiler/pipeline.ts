@@ -15,7 +15,7 @@ import { buildRecord } from "./6-build/freshness.ts";
 import { findOverrides, kernelsDirectory, overridesRecord } from "./6-build/overrides.ts";
 import { applyOverrides, buildVerified } from "./6-build/overridden-build.ts";
 import { dirname, resolve } from "node:path";
-import { defaultOutDir, memcheckFromEnv, recordedOptions } from "./build-paths.ts";
+import { cpuOptLevel, defaultOutDir, memcheckFromEnv, recordedOptions } from "./build-paths.ts";
 import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
 import { checkTuning, defaultTuningPath, readTuningFile, tuningOf, tuningPathFor, type TuningFile, type Tuning } from "./tuning/tuning-file.ts";
 import { tunableKernels, tunedGemmShape } from "./tuning/tuned-shapes.ts";
@@ -175,6 +175,7 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
   const target = options.target ?? defaultTarget();
   const archs = options.archs ?? defaultArchs();
   cacheLimitBytes(); // the build's settings before the stages' work: a bad TSDP_CACHE_MAX_MB is TSDP3004 now
+  if (target === "cpu") cpuOptLevel(); // and a bad TSDP_CPU_OPT_LEVEL
   const compiled = generate(file, { ...options, target });
   // the tuning file read from disk (an in-memory one, tsdp tune's candidate, is not recorded as a source)
   const tunePath = compiled.tuning && typeof options.tune !== "object" ? compiled.tuning.file.file : undefined;

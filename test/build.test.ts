@@ -108,6 +108,16 @@ describe("toolchain errors", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("a bad TSDP_CPU_OPT_LEVEL stops a CPU-target compile before its work, as TSDP3004", async () => {
+    const [cache, out] = [join(fresh(), "cache"), join(fresh(), "out")];
+    const r = await tsdp(["compile", "examples/mlp/model.ts", "--target", "cpu", "--out", out], { ...process.env, TSDP_CACHE_DIR: cache, TSDP_CPU_OPT_LEVEL: "fast" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error TSDP3004: TSDP_CPU_OPT_LEVEL must be 0, 1, 2 or 3 \(g\+\+'s -O level of CPU-target builds\), got "fast"$/m);
+    expect(r.stderr).not.toContain("internal error");
+    expect(existsSync(cache)).toBe(false);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("a missing g++ says how to fix it", async () => {
     const r = await tsdp(["compile", "examples/lenet/model.ts", "--target", "cpu", "--out", fresh()], { ...process.env, PATH: "/nonexistent", CXX: "", TSDP_CACHE_DIR: fresh() });
     expect(r.status).toBe(1);

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { generate } from "../compiler/pipeline.ts";
 import { ABI_VERSION } from "../runtime/manifest.ts";
-import { compileCommand } from "../compiler/6-build/build.ts";
+import { compileCommand, precompileCommand } from "../compiler/6-build/build.ts";
+import { cpuOptLevel, recordedOptions } from "../compiler/build-paths.ts";
 
 const lenet = generate("examples/lenet/model.ts", { target: "cpu" });
 const cu = lenet.generated.cu;
@@ -56,6 +57,52 @@ describe("LeNet's generated CUDA", () => {
     expect(lenet.generated.manifest.abiVersion).toBe(ABI_VERSION);
     // the harness, which exports tsdp_abi_version, is compiled with the same constant
     expect(compileCommand("cpu", "harness.cu", "harness.o", [], false, [], true)).toContain(`-DTSDP_ABI_VERSION=${ABI_VERSION}`);
+  });
+});
+
+describe("the CPU target's optimization level (TSDP_CPU_OPT_LEVEL)", () => {
+  /** fn with TSDP_CPU_OPT_LEVEL set to `level` (unset: undefined), the variable restored after. */
+  function withLevel<T>(level: string | undefined, fn: () => T): T {
+    const before = process.env.TSDP_CPU_OPT_LEVEL;
+    if (level === undefined) delete process.env.TSDP_CPU_OPT_LEVEL;
+    else process.env.TSDP_CPU_OPT_LEVEL = level;
+    try {
+      return fn();
+    } finally {
+      if (before === undefined) delete process.env.TSDP_CPU_OPT_LEVEL;
+      else process.env.TSDP_CPU_OPT_LEVEL = before;
+    }
+  }
+  const optimizations = (command: string[]) => command.filter((a) => /^-O/.test(a));
+
+  it("is -O3 by default and the variable's level otherwise, for a plain build's compile and its precompiled header alike", () => {
+    expect(cpuOptLevel({})).toBe(3);
+    expect(cpuOptLevel({ TSDP_CPU_OPT_LEVEL: " " })).toBe(3);
+    expect(cpuOptLevel({ TSDP_CPU_OPT_LEVEL: "1" })).toBe(1);
+    expect(withLevel(undefined, () => optimizations(compileCommand("cpu", "model.cu", "model.o", [], "plain", [], true)))).toEqual(["-O3"]);
+    for (const level of ["0", "1", "2"]) {
+      // g++ uses a .gch only where its options are the model compile's: the two must change together
+      expect(withLevel(level, () => optimizations(compileCommand("cpu", "model.cu", "model.o", [], "plain", [], true)))).toEqual([`-O${level}`]);
+      expect(withLevel(level, () => optimizations(precompileCommand("plain", "cuda_shim.h", "cuda_shim.h.gch")))).toEqual([`-O${level}`]);
+    }
+    // the other flavors keep their own levels, and nvcc its -O3
+    expect(withLevel("1", () => optimizations(compileCommand("cpu", "model.cu", "model.o", [], "memcheck", [], true)))).toEqual(["-O0"]);
+    expect(withLevel("1", () => optimizations(compileCommand("cpu", "model.cu", "model.o", [], "fast", [], true)))).toEqual(["-O0"]);
+    expect(withLevel("1", () => optimizations(compileCommand("cpu", "model.cu", "model.o", [], "counters", [], true)))).toEqual(["-O2"]);
+  });
+
+  it("is recorded where it changes a build, so that a build at another level is not up to date", () => {
+    const record = (level: string | undefined, target: "cpu" | "cuda" = "cpu", memcheck = false) =>
+      withLevel(level, () => recordedOptions("M", target, target === "cuda" ? ["90"] : [], "fp32", 25, memcheck));
+    expect(record(undefined)).toEqual(record("3")); // records of ordinary builds stay as they were
+    expect(record(undefined)).not.toHaveProperty("optLevel");
+    expect(record("1")).toMatchObject({ optLevel: 1 });
+    expect(record("1", "cuda")).toEqual(record(undefined, "cuda"));
+    expect(record("1", "cpu", true)).toEqual(record(undefined, "cpu", true));
+  });
+
+  it("refuses a value that is not 0–3, naming the variable and the value", () => {
+    for (const bad of ["fast", "4", "-O2", "1.5"]) expect(() => cpuOptLevel({ TSDP_CPU_OPT_LEVEL: bad })).toThrow(`TSDP_CPU_OPT_LEVEL must be 0, 1, 2 or 3 (g++'s -O level of CPU-target builds), got ${JSON.stringify(bad)}`);
   });
 });
 

@@ -14,6 +14,10 @@ import { yieldToRunner, scratchDir } from "./helpers.ts";
 
 const tmp = () => scratchDir("tsdp-data-");
 
+// The main job as `npm start` and users build it: at -O3, not the suite's -O1 (vitest.config.ts).
+// Its children (train.ts, tsdp launch) inherit this environment.
+delete process.env.TSDP_CPU_OPT_LEVEL;
+
 describe("Fashion-MNIST files", () => {
   it("reads both splits: 60,000 and 10,000 normalized 28×28 images with labels 0–9", async () => {
     const [train, test] = await Promise.all([loadFashionMnist("train"), loadFashionMnist("test")]);
@@ -65,6 +69,7 @@ describe("Fashion-MNIST files", () => {
 describe("training LeNet on Fashion-MNIST (a short run: 4,000 images, one epoch)", () => {
   it("the loss falls and the test accuracy beats chance (10%) by far (> 50%), and a checkpoint reloads to the same accuracy", async () => {
     const { build } = await compile("examples/lenet/model.ts", { target: "cpu", outDir: join("build", "test-data", "lenet") });
+    expect(build.command.filter((a) => a.startsWith("-O"))).toEqual(["-O3"]); // the build users get
     const m = await load(build.outDir);
     const train = take(await loadFashionMnist("train"), 4000);
     const test = take(await loadFashionMnist("test"), 2000);

@@ -8,7 +8,7 @@ import { cacheLimitBytes, touchEntry } from "./cache-trim.ts";
 import { parsePtxasLog } from "./resources.ts";
 import { runToolchain } from "./children.ts";
 import { removeStaleTemporaries } from "./leftovers.ts";
-import { memcheckFromEnv } from "../build-paths.ts";
+import { cpuOptLevel, memcheckFromEnv } from "../build-paths.ts";
 import { findCxx, findNvcc, harnessDir, shimHeader, toolVersion, type Target } from "./toolchain.ts";
 import { harnessObjects, harnessText, linkedObjects, type HarnessObjects } from "./harness.ts";
 import { typedModule } from "./typed-module.ts";
@@ -38,7 +38,7 @@ export interface BuildOptions {
   readonly fast?: boolean;
 }
 
-/** How a CPU-target library is built: plain (-O3), memcheck (ASan), counters (instrumented) or fast (-O0). */
+/** How a CPU-target library is built: plain (-O3, or TSDP_CPU_OPT_LEVEL), memcheck (ASan), counters (instrumented) or fast (-O0). */
 export type BuildFlavor = "plain" | "memcheck" | "counters" | "fast";
 
 /**
@@ -127,7 +127,7 @@ export function compileCommand(
 function cpuOptions(flavor: BuildFlavor, mode: readonly string[]): string[] {
   const cxx = findCxx();
   if (!cxx) throw new CompileError([diagnostic("toolMissing", "g++ was not found: install it (Debian: apt-get install g++) or set CXX")]);
-  const optimize = flavor === "memcheck" ? memcheckFlags : flavor === "counters" ? countersFlags : flavor === "fast" ? fastFlags : ["-O3"];
+  const optimize = flavor === "memcheck" ? memcheckFlags : flavor === "counters" ? countersFlags : flavor === "fast" ? fastFlags : [`-O${cpuOptLevel()}`];
   // TSDP_SHIM_RUNTIME_APART: the shim's runtime functions are called in the harness's shim_runtime
   // object, not compiled into each object again (runtime/shim/cuda_shim.h, "Where the runtime is
   // compiled"). -Winvalid-pch: a precompiled shim that does not fit says so in the log.
