@@ -49,10 +49,16 @@ describe("clamp and its kin: PyTorch's values, and its gradients at the bounds",
     for (const expr of ["x.clamp(-1, 2)", "F.clamp(x, { min: -1, max: 2 })", "x.clip(-1, 2)", "F.clip(x, -1, 2)"]) check(expr, xs, [-1, -1, 0.5, 2, 2], [0, 1, 1, 1, 0]);
     check("x.clamp({ min: 0 })", [-1, 0, 1], [0, 0, 1], [0, 1, 1]);
     check("x.clamp(null, 0)", [-1, 0, 1], [-1, 0, 0], [1, 1, 0]);
-    check("x.clamp(1, 2)", [NaN], [NaN]);
+    // at a NaN: NaN, and the gradient 0 (clamp_backward passes it where min ≤ x ≤ max); hardtanh passes it
+    check("x.clamp(1, 2)", [NaN, 1.5], [NaN, 1.5], [0, 1]);
+    check("x.clamp({ min: 1 })", [NaN, 1.5], [NaN, 1.5], [0, 1]);
+    check("x.clamp(null, 2)", [NaN, 1.5], [NaN, 1.5], [0, 1]);
+    check("F.hardtanh(x)", [NaN, 0.5], [NaN, 0.5], [1, 1]);
     check("x.clamp(2, 1)", [0, 1.5, 3], [1, 1, 1], [0, 0, 0]);
     // a tensor bound broadcasts, and takes the gradient where it is chosen
     check("x.clamp({ max: x.amax(1, true).mul(0.5) })", [1, 3], [1, 1.5], [1, 0.5]);
+    // a tensor bound (x[1]·0.5 = 1.5) gets no gradient from a NaN x[0] either: PyTorch's goes to min only where x < min
+    check("x.clamp({ min: x.narrow(1, 1, 1).mul(0.5) })", [NaN, 3], [NaN, 3], [0, 1]);
   });
   it("hardtanh and relu6 pass it only strictly inside, as PyTorch's hardtanh_backward", () => {
     check("F.hardtanh(x)", [-2, -1, 0, 1, 2], [-1, -1, 0, 1, 1], [0, 0, 1, 0, 0]);

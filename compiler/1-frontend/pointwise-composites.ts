@@ -14,7 +14,8 @@ import { TensorValue, type CallSite, type Value } from "./values.ts";
 //   - clamp(x, lo, hi) = min(max(x, lo), hi) as two selects. A select's gradient goes to the
 //     operand it chose, so the comparison decides the gradient at a bound: torch.clamp passes it at
 //     x = lo and x = hi (`<`, `>`: x is chosen there); hardtanh and relu6 do not (`<=`, `>=`: the
-//     bound is). A NaN fails every comparison and comes through, as PyTorch's clamp lets it.
+//     bound is). A NaN fails every comparison and comes through, as PyTorch's clamp lets it;
+//     torch.clamp's gradient there is 0, hardtanh's passes (see clamp below).
 //   - relu(y) − relu(y − 6) is not relu6: at |y| past 2²⁴ the two terms round to the same float.
 //   - A select computes both branches: the exponential units take expm1 of where(x > 0, 0, x),
 //     never of a large x, so the unused branch holds no ∞ for the gradient to multiply by 0.
@@ -77,13 +78,20 @@ function dropDims(c: Composer, v: TensorValue, dims: readonly number[], keepdim:
 }
 
 export const pointwiseComposites = {
-  /** torch.clamp(x, min, max) / x.clamp / x.clip: the gradient passes at the bounds. */
+  /**
+   * torch.clamp(x, min, max) / x.clamp / x.clip: the gradient passes at the bounds. At a NaN x the
+   * value is NaN and the gradient 0, to x and to a tensor bound: PyTorch's clamp_backward passes it
+   * where min ≤ x ≤ max, which a NaN fails, while the selects alone would pass it to x (a NaN
+   * fails their comparisons the other way). So a NaN x takes the detached x (x ≠ x only at NaN).
+   * hardtanh's backward tests the complement (x ≤ min or x ≥ max gives 0) and passes it at NaN, as
+   * the selects do.
+   */
   clamp: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     const lo = operandOf(b.min);
     const hi = operandOf(b.max);
     if (lo === undefined && hi === undefined) fail("invalidArgument", `${who}: at least one of min and max must be given (PyTorch refuses it too)`, site.loc);
     const c = ops(em, who, site);
-    return clampOf(c, () => b.x, lo, hi, false);
+    return c.op("where", [c.op("ne", [b.x, b.x]), c.op("detach", [b.x]), clampOf(c, () => b.x, lo, hi, false)]);
   },
   /** F.hardtanh / nn.Hardtanh: clamp into [minVal, maxVal], the gradient only strictly inside. */
   hardtanh: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
