@@ -16,13 +16,19 @@ import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 
 /** `expr` of x: Tensor<[Batch, n]> at one sample `xs`: its values and ∂(Σ out)/∂x. */
 function at(expr: string, xs: readonly number[]): { y: number[]; dx: number[] } {
-  const graph = lowerSource(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, ${xs.length}]>) {\n    return ${expr};\n  }\n}\n`).graph;
+  return atBatch(expr, [xs]);
+}
+
+/** `expr` of x: Tensor<[Batch, n]> at a batch of samples (`rows`, n each): its values and ∂(Σ out)/∂x, flat. */
+function atBatch(expr: string, rows: readonly (readonly number[])[]): { y: number[]; dx: number[] } {
+  const xs = rows.flat();
+  const graph = lowerSource(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, ${rows[0].length}]>) {\n    return ${expr};\n  }\n}\n`).graph;
   const b = GraphBuilder.extending(graph);
   const out = graph.outputs[0];
   const loss = b.add("sum", [out], { dims: null, keepdim: false }, out.loc, "", "sum");
   const forward = b.finish(graph.name, graph.outputs);
   const { graph: step, gradients } = differentiate(forward, { wrt: graph.inputs, loss, builder: b });
-  const r = runReference(step, { x: nd([1, xs.length], [...xs]) }, initState(graph, 0), { training: true, seed: 0 });
+  const r = runReference(step, { x: nd([rows.length, rows[0].length], [...xs]) }, initState(graph, 0), { training: true, seed: 0 });
   return { y: [...r.values.get(out)!.data], dx: [...r.values.get(gradients.get("x")!)!.data] };
 }
 
@@ -124,6 +130,30 @@ describe("logsumexp, var, std, normalize", () => {
     // one element, unbiased: 0/0, as PyTorch's
     check("x.view(-1, 2, 1).var(2)", [1, 2], [NaN, NaN]);
   });
+  it("over the batch dim (each replica's share of the batch, as PyTorch's DataParallel replicas): the count is the batch's at run time", () => {
+    // the columns [1, 2, 4] and [3, 3, 3] over a batch of 3: mean 7/3 and 3
+    const rows = [[1, 3], [2, 3], [4, 3]];
+    const d = [1 - 7 / 3, 2 - 7 / 3, 4 - 7 / 3];
+    const ss = d.reduce((s, v) => s + v * v, 0);
+    const expectAt = (expr: string, y: readonly number[], dx?: readonly number[]) => {
+      const got = atBatch(expr, rows);
+      expectValues(got.y, y, `${expr}: value`);
+      if (dx) expectValues(got.dx, dx, `${expr}: gradient`);
+    };
+    // ∂var/∂x_i = 2(x_i − mean)/(N − correction)
+    expectAt("x.sub(x).add(x.var(0, { keepdim: true }))", [ss / 2, 0, ss / 2, 0, ss / 2, 0], rows.flatMap((_, i) => [(3 * 2 * d[i]) / 2, 0]));
+    expectAt("x.sub(x.var(0, false))", rows.flatMap((r) => [r[0] - ss / 3, r[1]]));
+    expectAt("x.sub(x.var(0, { correction: 2 }))", rows.flatMap((r) => [r[0] - ss / 1, r[1]]));
+    expectAt("x.sub(x.std(0))", rows.flatMap((r) => [r[0] - Math.sqrt(ss / 2), r[1]]));
+    // every dim: N = 6
+    const all = rows.flat();
+    const mean = all.reduce((s, v) => s + v, 0) / 6;
+    expectAt("x.sub(x.var())", all.map((v) => v - all.reduce((s, w) => s + (w - mean) ** 2, 0) / 5));
+    // N − correction ≤ 0 divides by 0, as PyTorch's: a batch of one, unbiased
+    expect(atBatch("x.sub(x.var(0))", [[1, 2]]).y).toEqual([NaN, NaN]);
+    expectAt("x.sub(x.logsumexp(0, true))", rows.flatMap((r) => [r[0] - Math.log(Math.exp(1) + Math.exp(2) + Math.exp(4)), r[1] - (3 + Math.log(3))]));
+    expectAt("F.normalize(x, { dim: 0 })", rows.flatMap((r) => [r[0] / Math.sqrt(21), r[1] / Math.sqrt(27)]));
+  });
   it("normalize: x/‖x‖, and a zero vector gives 0 with the finite gradient 1/eps, as PyTorch's", () => {
     check("F.normalize(x)", [3, 4], [0.6, 0.8], [0.2 - (3 * 7) / 125, 0.2 - (4 * 7) / 125]);
     check("F.normalize(x, { dim: 1 })", [0, 0], [0, 0], [1e12, 1e12]);
@@ -139,9 +169,7 @@ describe("refused, with the argument's location", () => {
     ['x.clamp("a")', "TSDP3003", /min must be a number or a tensor/],
     ["F.hardtanh(x, 1, 1)", "TSDP3004", /maxVal \(1\) must be greater than minVal \(1\)/],
     ["F.celu(x, 0)", "TSDP3004", /alpha must not be 0/],
-    ["x.var(0)", "TSDP4001", /dim 0 of \[Batch, 4\] is the batch/],
-    ["x.std()", "TSDP4001", /over every dim is over the batch too/],
-    ["x.logsumexp(0)", "TSDP4001", /is the batch/],
+    ["x.var(2)", "TSDP3004", /var: dim 2 is out of range for a tensor with 2 dims/],
     ["x.logsumexp([1, -1])", "TSDP3004", /names a dim twice/],
     ["F.normalize(x, 3)", "TSDP3004", /p = 3 is not supported/],
     ["F.normalize(x, { eps: 1e-30 })", "TSDP3004", /eps = 1e-30 is too small for float32/],

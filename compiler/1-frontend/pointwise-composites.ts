@@ -1,6 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
-import { formatShape, isBatch, normalizeDim } from "../ir/shape.ts";
+import { normalizeDim, numel, type Count } from "../ir/shape.ts";
 import { arg, locOfArg, opt, type Bound } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -57,17 +57,20 @@ function expUnit(c: Composer, x: Operand, alpha: number, inScale: number, outSca
 /** A bound of clamp, or an operand of maximum (bound as "numberOrTensor"); undefined when absent. */
 const operandOf = (v: Value): Operand | undefined => (v === null || v === undefined ? undefined : (v as Operand));
 
-/** The reduced dims of x, normalized; each a fixed size (not the batch), with their element count. */
-function fixedDims(x: TensorValue, dims: readonly number[], who: string, site: CallSite): { dims: number[]; count: number } {
+/**
+ * The reduced dims of x, normalized, with their element count (c·Batch^p, numel's). A dim of the
+ * batch is reduced over each replica's share of it, as sum and mean are and as PyTorch's
+ * DataParallel and DDP replicas compute it (BatchNorm's statistics likewise).
+ */
+function reducedDims(x: TensorValue, dims: readonly number[], who: string, site: CallSite): { dims: number[]; count: Count } {
   const shape = x.node.shape;
   const out = dims.map((d) => {
     const n = normalizeDim(d, shape.length);
     if (n === undefined) fail("invalidArgument", `${who}: dim ${d} is out of range for a tensor with ${shape.length} dims`, site.loc);
-    if (isBatch(shape[n])) fail("shapeMismatch", `${who}: dim ${d} of ${formatShape(shape)} is the batch, which is split across devices; reduce over the other dims`, site.loc);
     return n;
   });
   if (new Set(out).size !== out.length) fail("invalidArgument", `${who}: dim ${formatDims(dims)} names a dim twice`, site.loc);
-  return { dims: out, count: out.reduce((n, d) => n * (shape[d] as number), 1) };
+  return { dims: out, count: numel(out.map((d) => shape[d])) };
 }
 
 const formatDims = (dims: readonly number[]) => (dims.length === 1 ? String(dims[0]) : `[${dims.join(", ")}]`);
@@ -152,7 +155,7 @@ export const pointwiseComposites = {
    */
   logsumexp: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     const x = b.x as TensorValue;
-    const { dims } = fixedDims(x, b.dim, who, site);
+    const { dims } = reducedDims(x, b.dim, who, site);
     const c = ops(em, who, site);
     const max = c.op("detach", [c.op("amax", [x], { dims, keepdim: true })]);
     const shift = () => c.op("where", [c.op("gt", [c.op("abs", [max]), FLT_MAX]), 0, max]);
@@ -174,7 +177,7 @@ export const pointwiseComposites = {
   normalize: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     const x = b.x as TensorValue;
     if (b.p !== 1 && b.p !== 2) fail("invalidArgument", `${who}: p = ${b.p} is not supported (p = 2, the default, or 1)`, locOfArg(b, "p", site));
-    const { dims } = fixedDims(x, [b.dim], who, site);
+    const { dims } = reducedDims(x, [b.dim], who, site);
     const c = ops(em, who, site);
     if (b.p === 2 && !(b.eps * b.eps >= FLT_MIN_NORMAL))
       fail("invalidArgument", `${who}: eps = ${b.eps} is too small for float32 (eps² must be a normal float, eps ≥ 1.1e-19)`, locOfArg(b, "eps", site));
@@ -206,14 +209,16 @@ function extremum(b: Bound, site: CallSite, em: GraphEmitter, who: string, wins:
 
 function variance(b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const x = b.x as TensorValue;
-  if (b.dim === null) fail("shapeMismatch", `${who}: over every dim is over the batch too, which is split across devices; give dim`, site.loc);
   if (b.correction !== null && b.unbiased === false) fail("invalidArgument", `${who}: give unbiased or correction, not both`, site.loc);
-  const { dims, count } = fixedDims(x, b.dim, who, site);
+  // no dim: every dim, the batch's included
+  const { dims, count } = reducedDims(x, b.dim ?? x.node.shape.map((_, i) => i), who, site);
   const correction = b.correction ?? (b.unbiased ? 1 : 0);
   const c = ops(em, who, site);
   const centered = c.op("sub", [x, c.op("mean", [x], { dims, keepdim: true })]);
   const squares = c.op("sum", [c.op("pow", [centered], { exponent: 2 })], { dims, keepdim: b.keepdim });
-  return c.op("div", [squares, Math.max(0, count - correction)]);
+  // N − correction: a number, or (over the batch) the replica's count at run time
+  if (count.p === 0) return c.op("div", [squares, Math.max(0, count.c - correction)]);
+  return c.op("div_count", [squares], correction ? { ...count, less: correction } : { ...count });
 }
 
 /** What is wrong with hardtanh's bounds (nn.Hardtanh checks at construction, F.hardtanh at its call), or undefined. */

@@ -211,13 +211,25 @@ export const detach = defineOp<{}>({
   grad: () => [null],
 });
 
-/** x / (c·Batch^p): dividing by an element count that may include the batch size. */
-export const divCount = defineOp<{ readonly c: number; readonly p: number }>({
+/**
+ * x / (c·Batch^p): dividing by an element count that may include the batch size. `less`: by
+ * max(0, c·Batch^p − less) instead, var's N − correction (0 or below divides by 0, as PyTorch's).
+ */
+export const divCount = defineOp<{ readonly c: number; readonly p: number; readonly less?: number }>({
   name: "div_count",
   family: "elementwise",
   inputs: ["x"],
-  infer: ([x]) => x,
-  reference: ([x], a, ctx) => map(x, (v) => v / (a.c * Math.pow(ctx.batch, a.p))),
-  codegen: { kind: "pointwise", expr: ([x], a) => (a.p ? `(${x} / (float)(${a.c} * (size_t)batch))` : `(${x} * ${cFloat(1 / a.c)})`) },
+  infer: ([x], a, who) => {
+    if (a.less !== undefined && !(Number.isInteger(a.less) && a.less >= 0)) throw new ShapeError(`${who}: less must be a whole number ≥ 0, got ${a.less}`, "invalidArgument");
+    return x;
+  },
+  reference: ([x], a, ctx) => map(x, (v) => v / Math.max(0, a.c * Math.pow(ctx.batch, a.p) - (a.less ?? 0))),
+  codegen: {
+    kind: "pointwise",
+    expr: ([x], a) => {
+      if (!a.p) return a.less ? `(${x} / ${cFloat(Math.max(0, a.c - a.less))})` : `(${x} * ${cFloat(1 / a.c)})`;
+      return a.less ? `(${x} / fmaxf(0.0f, (float)(${a.c} * (size_t)batch) - ${cFloat(a.less)}))` : `(${x} / (float)(${a.c} * (size_t)batch))`;
+    },
+  },
   grad: ({ node, dy, emit }) => [emit("div_count", [dy], node.attrs)],
 });
