@@ -103,11 +103,14 @@ describe("softsign, logsigmoid", () => {
 });
 
 describe("maximum and minimum", () => {
-  it("the larger (smaller) value; a tie gives each side half the gradient; NaN wins", () => {
+  it("the larger (smaller) value; a tie gives each side half the gradient; NaN wins and gives each side all of it", () => {
     check("F.maximum(x, 1)", [0, 1, 2], [1, 1, 2], [0, 0.5, 1]);
     check("x.minimum(1)", [0, 1, 2], [0, 1, 1], [1, 0.5, 0]);
     check("F.maximum(x, x.mul(-1))", [-2, 0, 3], [2, 0, 3], [-1, 0, 1]);
-    check("x.maximum(0)", [NaN], [NaN]);
+    // a NaN on either side: NaN, and each side the whole gradient (PyTorch's maximum backward)
+    check("x.maximum(0)", [NaN], [NaN], [1]);
+    check("x.minimum(x.mul(2))", [NaN, 1], [NaN, 1], [3, 1]);
+    check("F.maximum(x, x.mul(2))", [Infinity, -1], [Infinity, -1], [1.5, 1]);
   });
 });
 

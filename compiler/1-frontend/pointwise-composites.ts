@@ -202,9 +202,12 @@ function extremum(b: Bound, site: CallSite, em: GraphEmitter, who: string, wins:
   if (!(a instanceof TensorValue) && !(other instanceof TensorValue)) fail("wrongArgumentType", `${who}: at least one of input and other must be a tensor`, site.loc);
   const c = ops(em, who, site);
   const loses = wins === "gt" ? "lt" : "gt";
-  // a tie (and a NaN, which fails both comparisons) takes a/2 + b/2: the value itself, half the gradient each
+  // a tie takes a/2 + b/2: the value itself, half the gradient each. A NaN fails all three
+  // comparisons and takes a + b: NaN, and the whole gradient to each side, as PyTorch's backward
+  // (grad, halved where a == b, zeroed where the other side is larger) gives it.
   const tie = c.op("add", [c.op("mul", [a, 0.5]), c.op("mul", [other, 0.5])]);
-  return c.op("where", [c.op(wins, [a, other]), a, c.op("where", [c.op(loses, [a, other]), other, tie])]);
+  const unordered = c.op("where", [c.op("eq", [a, other]), tie, c.op("add", [a, other])]);
+  return c.op("where", [c.op(wins, [a, other]), a, c.op("where", [c.op(loses, [a, other]), other, unordered])]);
 }
 
 function variance(b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
