@@ -29,9 +29,9 @@ describe("LeNet's generated CUDA", () => {
 
   it("fuses bias, ReLU and the 2×2 max pool into the GEMM epilogue", () => {
     const conv1 = cu.slice(cu.indexOf("conv1_relu_pool_kernel("), cu.indexOf("// conv2_relu_pool:"));
-    expect(conv1).toContain("float v = fmaxf(fmaxf(acc[4 * s][j], acc[4 * s + 1][j]), fmaxf(acc[4 * s + 2][j], acc[4 * s + 3][j]));");
+    expect(conv1).toContain("float v = tsdp_max(tsdp_max(acc[4 * s][j], acc[4 * s + 1][j]), tsdp_max(acc[4 * s + 2][j], acc[4 * s + 3][j]));");
     expect(conv1).toContain("v += bias[z * 20 + n];");
-    expect(conv1).toContain("v = fmaxf(v, 0.0f);");
+    expect(conv1).toContain("v = (v <= 0.0f ? 0.0f : v);");
   });
 
   it("launches every kernel through TSDP_LAUNCH and checks every CUDA call", () => {

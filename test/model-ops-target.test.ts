@@ -5,7 +5,11 @@
 // gradient (at least 1e-2), as test/language-ops.test.ts.
 import { describe, expect, it } from "vitest";
 import { load, tensor } from "../runtime/index.ts";
-import { compileForTestTarget, expectGradientClose, expectEvalForwardClose, stepWithFloatTarget } from "./target-helpers.ts";
+import { compileForTestTarget, expectClose, expectGradientClose, expectEvalForwardClose, makeInputs, referenceState, stepWithFloatTarget } from "./target-helpers.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { compile } from "../compiler/pipeline.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 describe("session 7's layers on the CPU target (fixtures/model-ops)", () => {
   it("forward and one training step's gradients equal the reference; the tied weight is one parameter", async () => {
@@ -69,6 +73,52 @@ describe("pointwise compositions at their bounds on the target (fixtures/bounds)
           expect(Math.abs(g - f(v)), `output ${k} at x = ${xs[i]}: ${g} against ${f(v)}`).toBeLessThanOrEqual(2 * 2 ** -23 * Math.max(Math.abs(v), 2 ** -10));
         }),
       );
+    } finally {
+      m.dispose();
+    }
+  }, 600_000);
+});
+
+// PyTorch keeps a NaN through relu (relu(NaN) = NaN), a max pool's window, amax and softmax; C's
+// fmaxf, which the kernels took for a maximum, drops it (fmaxf(NaN, 0) = 0), so a model whose
+// weights went NaN could still give finite outputs. Eval mode, so that conv + relu + pool is one
+// GEMM with the pool in its epilogue; the reference's NaNs are PyTorch's. Tolerance as above.
+describe("a NaN propagates as in PyTorch on the target (fixtures/nan-propagation)", () => {
+  it("relu, max pool (alone and in a conv's epilogue), amax across a warp, softmax", async () => {
+    const { model, build } = await compileForTestTarget("test/fixtures/nan-propagation/model.ts", "build/test-cpu/nan-propagation");
+    const graph = model.graph;
+    const { tensors, reference } = makeInputs(graph, 2, 5);
+    // sample 0: one NaN pixel (row 3, column 4) and one NaN feature (100); sample 1 none
+    for (const [input, at] of [[0, 3 * 8 + 4], [1, 100]] as const) {
+      (tensors[input].data as Float32Array)[at] = NaN;
+      reference[graph.inputs[input].attrs.name as string].data[at] = NaN;
+    }
+    const m = await load(build.outDir);
+    try {
+      m.train(false);
+      const got = m.forwardAllSync(...tensors);
+      const want = runReference(graph, reference, referenceState(graph, 0), { training: false });
+      const outs = graph.outputs.map((o) => want.values.get(o)!.data);
+      outs.forEach((w, i) => expectClose(got[i].data as Float32Array, w, `output ${i}`));
+      // what PyTorch gives, spelled out: relu(NaN), the row's amax, the pool windows and the softmax row
+      const nan = (i: number) => Array.from(got[i].data as Float32Array, Number.isNaN);
+      expect(nan(0).filter(Boolean)).toHaveLength(1);
+      expect(nan(1)).toEqual([true, false]);
+      expect(nan(2).slice(0, 32).filter(Boolean).length, "the conv's 3×3 spread of the NaN pixel reaches 4 windows a channel").toBe(8);
+      expect(nan(2).slice(32).some(Boolean)).toBe(false);
+      expect(nan(3)).toEqual(Array.from({ length: 32 }, (_, i) => i === 1 * 4 + 2));
+      expect(nan(4).slice(0, 256).every(Boolean) && !nan(4).slice(256).some(Boolean)).toBe(true);
+      expect(nan(5)).toEqual([true, false]);
+      // the tensor-core GEMM's pool epilogue (its lanes' shuffles) keeps the same windows' NaNs
+      const tf32 = await compile("test/fixtures/nan-propagation/model.ts", { target: "cpu", precision: "tf32", outDir: "build/test-cpu/nan-propagation-tf32" });
+      expect(readFileSync(join(tf32.build.outDir, "model.cu"), "utf8")).toContain("tsdp_max(v, __shfl_xor_sync(0xffffffffu, v, 4))");
+      const tc = await load(tf32.build.outDir);
+      try {
+        tc.train(false);
+        expect(Array.from(tc.forwardAllSync(...tensors)[2].data as Float32Array, Number.isNaN)).toEqual(nan(2));
+      } finally {
+        tc.dispose();
+      }
     } finally {
       m.dispose();
     }

@@ -66,6 +66,10 @@ describe("clamp and its kin: PyTorch's values, and its gradients at the bounds",
     // a tensor bound (x[1]·0.5 = 1.5) gets no gradient from a NaN x[0] either: PyTorch's goes to min only where x < min
     check("x.clamp({ min: x.narrow(1, 1, 1).mul(0.5) })", [NaN, 3], [NaN, 3], [0, 1]);
   });
+  it("relu keeps a NaN and passes its gradient there, as PyTorch's clamp_min and threshold_backward", () => {
+    check("F.relu(x)", [NaN, -1, 0, 2], [NaN, 0, 0, 2], [1, 0, 0, 1]);
+    check("x.relu()", [NaN], [NaN], [1]);
+  });
   it("hardtanh and relu6 pass it only strictly inside, as PyTorch's hardtanh_backward", () => {
     check("F.hardtanh(x)", [-2, -1, 0, 1, 2], [-1, -1, 0, 1, 1], [0, 0, 1, 0, 0]);
     check("F.hardtanh(x, -0.5, 3)", [-0.5, 3, 1], [-0.5, 3, 1], [0, 0, 1]);

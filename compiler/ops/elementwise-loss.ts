@@ -114,6 +114,9 @@ export const [smoothL1Loss, smoothL1LossDinput, smoothL1LossDtarget] = elementLo
   dTargetC: (x, t, a) => `(-(fabsf(${x} - ${t}) < ${cFloat(a.beta!)} ? (${x} - ${t}) / ${cFloat(a.beta!)} : ${signC(`(${x} - ${t})`)}))`,
 });
 
+/** d clamped to [−δ, δ], a NaN kept. */
+const huberClampC = (d: string, delta: number) => `(${d} < ${cFloat(-delta)} ? ${cFloat(-delta)} : (${d} > ${cFloat(delta)} ? ${cFloat(delta)} : ${d}))`;
+
 /** d = x − t; ℓ = ½d² where |d| < δ, else δ(|d| − ½δ); ∂ℓ/∂x = d clamped to [−δ, δ]. */
 export const [huberLoss, huberLossDinput, huberLossDtarget] = elementLoss({
   name: "huber_loss",
@@ -124,9 +127,10 @@ export const [huberLoss, huberLossDinput, huberLossDtarget] = elementLoss({
   },
   lossC: (x, t, a) => `(fabsf(${x} - ${t}) < ${cFloat(a.delta!)} ? 0.5f * (${x} - ${t}) * (${x} - ${t}) : ${cFloat(a.delta!)} * (fabsf(${x} - ${t}) - ${cFloat(0.5 * a.delta!)}))`,
   dInput: (x, t, a) => Math.min(a.delta!, Math.max(-a.delta!, x - t)),
-  dInputC: (x, t, a) => `fminf(${cFloat(a.delta!)}, fmaxf(${cFloat(-a.delta!)}, ${x} - ${t}))`,
+  // selects, not fminf/fmaxf: a NaN d stays NaN, as Math.min/max and PyTorch's backward keep it
+  dInputC: (x, t, a) => huberClampC(`(${x} - ${t})`, a.delta!),
   dTarget: (x, t, a) => -Math.min(a.delta!, Math.max(-a.delta!, x - t)),
-  dTargetC: (x, t, a) => `(-fminf(${cFloat(a.delta!)}, fmaxf(${cFloat(-a.delta!)}, ${x} - ${t})))`,
+  dTargetC: (x, t, a) => `(-${huberClampC(`(${x} - ${t})`, a.delta!)})`,
 });
 
 /**

@@ -68,7 +68,9 @@ const sigmoidOf = (x: number) => 1 / (1 + Math.exp(-x));
 const activation: OpTraits = { activation: true };
 const monotoneActivation: OpTraits = { activation: true, monotone: true };
 
-export const [relu, reluGrad] = unary("relu", (x) => (x > 0 ? x : 0), (x) => `fmaxf(${x}, 0.0f)`, (x) => (x > 0 ? 1 : 0), (x) => `(${x} > 0.0f ? 1.0f : 0.0f)`, { ...monotoneActivation, blasEpilogue: () => "relu" }, true, true);
+// relu(NaN) is NaN and its gradient passes there, as PyTorch's (clamp_min keeps a NaN; threshold_backward
+// zeroes where x ≤ 0, which a NaN fails); fmaxf(x, 0) would give 0.
+export const [relu, reluGrad] = unary("relu", (x) => (x <= 0 ? 0 : x), (x) => `(${x} <= 0.0f ? 0.0f : ${x})`, (x) => (x <= 0 ? 0 : 1), (x) => `(${x} <= 0.0f ? 0.0f : 1.0f)`, { ...monotoneActivation, blasEpilogue: () => "relu" }, true, true);
 export const [leakyRelu, leakyReluGrad] = unary<{ slope: number }>(
   "leaky_relu",
   (x, a) => (x > 0 ? x : a.slope * x),

@@ -68,7 +68,7 @@ export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly l
           "// never added to log s, whose digits a large m would round away (fuzz seed 70006); label",
           "// smoothing ε adds ε/C·Σ_c (log s − (x[c] − m))",
           "float m = -INFINITY;",
-          `for (int c = lane; c < ${C}; c += 32) m = fmaxf(m, x[c]);`,
+          `for (int c = lane; c < ${C}; c += 32) m = tsdp_max(m, x[c]);`,
           "m = tsdp_warp_max(m);",
           "float s = 0.0f, xs = 0.0f;",
           `for (int c = lane; c < ${C}; c += 32) { s += expf(x[c] - m); xs += x[c] - m; }`,
@@ -120,7 +120,7 @@ export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readon
     grad: (a, C) => ({
       row: [
         "float m = -INFINITY;",
-        `for (int j = lane; j < ${C}; j += 32) m = fmaxf(m, x[j]);`,
+        `for (int j = lane; j < ${C}; j += 32) m = tsdp_max(m, x[j]);`,
         "m = tsdp_warp_max(m);",
         "float z = 0.0f;",
         `for (int j = lane; j < ${C}; j += 32) z += expf(x[j] - m);`,

@@ -381,7 +381,7 @@ function softmaxRows(log: boolean) {
       inner: (shape.slice(dim + 1) as number[]).reduce((p, q) => p * q, 1),
       outer: shape.slice(0, dim),
       passes: [
-        { acc: "m", identity: "-INFINITY", fold: "fmaxf(m, xk)", after: ["m = tsdp_warp_max(m);"] },
+        { acc: "m", identity: "-INFINITY", fold: "tsdp_max(m, xk)", after: ["m = tsdp_warp_max(m);"] },
         { acc: "s", identity: "0.0f", fold: "s + expf(xk - m)", after: ["s = tsdp_warp_sum(s);", log ? "const float lse = m + logf(s);" : "const float inv = 1.0f / s;"] },
       ],
       write: log ? "xk - lse" : "expf(xk - m) * inv",

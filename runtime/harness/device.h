@@ -12,6 +12,10 @@ __device__ __forceinline__ float tsdp_gelu_tanh_grad(float x) {
     return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * k * (1.0f + 3.0f * 0.044715f * x * x);
 }
 
+// The larger of a and b, NaN if either is (PyTorch's maximum, max pool and amax keep a NaN; fmaxf
+// returns the other operand, so a NaN weight could vanish behind a relu or a pool).
+__device__ __forceinline__ float tsdp_max(float a, float b) { return (b > a || b != b) ? b : a; }
+
 // Warp-wide sum and maximum by butterfly shuffles: every lane ends with the result.
 __device__ __forceinline__ float tsdp_warp_sum(float v) {
     #pragma unroll
@@ -20,7 +24,7 @@ __device__ __forceinline__ float tsdp_warp_sum(float v) {
 }
 __device__ __forceinline__ float tsdp_warp_max(float v) {
     #pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    for (int o = 16; o > 0; o >>= 1) v = tsdp_max(v, __shfl_xor_sync(0xffffffffu, v, o));
     return v;
 }
 
