@@ -84,7 +84,7 @@ describe("pointwise compositions at their bounds on the target (fixtures/bounds)
 // weights went NaN could still give finite outputs. Eval mode, so that conv + relu + pool is one
 // GEMM with the pool in its epilogue; the reference's NaNs are PyTorch's. Tolerance as above.
 describe("a NaN propagates as in PyTorch on the target (fixtures/nan-propagation)", () => {
-  it("relu, max pool (alone and in a conv's epilogue), amax across a warp, softmax", async () => {
+  it("relu, max pool (alone and in a conv's epilogue), amax across a warp, softmax, argmax", async () => {
     const { model, build } = await compileForTestTarget("test/fixtures/nan-propagation/model.ts", "build/test-cpu/nan-propagation");
     const graph = model.graph;
     const { tensors, reference } = makeInputs(graph, 2, 5);
@@ -109,6 +109,7 @@ describe("a NaN propagates as in PyTorch on the target (fixtures/nan-propagation
       expect(nan(3)).toEqual(Array.from({ length: 32 }, (_, i) => i === 1 * 4 + 2));
       expect(nan(4).slice(0, 256).every(Boolean) && !nan(4).slice(256).some(Boolean)).toBe(true);
       expect(nan(5)).toEqual([true, false]);
+      expect(Array.from(got[6].data as Int32Array)[0], "argmax of the row holding a NaN").toBe(100);
       // the tensor-core GEMM's pool epilogue (its lanes' shuffles) keeps the same windows' NaNs
       const tf32 = await compile("test/fixtures/nan-propagation/model.ts", { target: "cpu", precision: "tf32", outDir: "build/test-cpu/nan-propagation-tf32" });
       expect(readFileSync(join(tf32.build.outDir, "model.cu"), "utf8")).toContain("tsdp_max(v, __shfl_xor_sync(0xffffffffu, v, 4))");

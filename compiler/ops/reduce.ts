@@ -146,7 +146,7 @@ export const eqMask = defineOp<{}>({
   codegen: { kind: "pointwise", expr: ([a, b]) => `(${a} == ${b} ? 1.0f : 0.0f)` },
 });
 
-/** torch.argmax along one dim: the first index of the maximum, as int32. */
+/** torch.argmax along one dim: the first index of the maximum (a NaN's, if any), as int32. */
 export const argmax = defineOp<ReduceAttrs>({
   name: "argmax",
   family: "reduce",
@@ -167,7 +167,11 @@ export const argmax = defineOp<ReduceAttrs>({
     for (let o = 0; o < outer; o++)
       for (let i = 0; i < inner; i++) {
         let best = 0;
-        for (let k = 1; k < n; k++) if (x.data[(o * n + k) * inner + i] > x.data[(o * n + best) * inner + i]) best = k;
+        for (let k = 1; k < n; k++) {
+          const [v, m] = [x.data[(o * n + k) * inner + i], x.data[(o * n + best) * inner + i]];
+          // a NaN is the maximum (PyTorch's): the first one's index
+          if (!Number.isNaN(m) && (v > m || Number.isNaN(v))) best = k;
+        }
         data[o * inner + i] = best;
       }
     const shape = a.keepdim ? x.shape.map((s, i) => (i === dim ? 1 : s)) : x.shape.filter((_, i) => i !== dim);

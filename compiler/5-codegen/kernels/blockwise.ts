@@ -72,16 +72,18 @@ export function batchNormKernel(ctx: CodegenContext, k: Kernel) {
 type Fold = Pick<ReduceView, "init" | "step" | "combine" | "result">;
 
 // argmax, the one reduction without a Reduction trait: the first index of the maximum (ties go to
-// the smaller index), so its lanes combine value and index together.
+// the smaller index), so its lanes combine value and index together. A NaN is the maximum, as in
+// PyTorch (whose max(dim) gives the NaN and its index): the first NaN's index.
 const argmaxFold: Fold = {
   init: ["float best = -INFINITY;", "int best_at = 0x7fffffff;"],
-  step: ["if (v > best || (v == best && (int)j < best_at) || best_at == 0x7fffffff) { best = v; best_at = (int)j; }"],
+  step: ["if (best_at == 0x7fffffff || (best == best && (v > best || v != v || (v == best && (int)j < best_at)))) { best = v; best_at = (int)j; }"],
   combine: [
     "#pragma unroll",
     "for (int s = 16; s > 0; s >>= 1) {",
     "    const float ob = __shfl_xor_sync(0xffffffffu, best, s);",
     "    const int oa = __shfl_xor_sync(0xffffffffu, best_at, s);",
-    "    if (ob > best || (ob == best && oa < best_at)) { best = ob; best_at = oa; }",
+    "    const bool o_nan = ob != ob, nan = best != best;",
+    "    if (o_nan ? (!nan || oa < best_at) : (!nan && (ob > best || (ob == best && oa < best_at)))) { best = ob; best_at = oa; }",
     "}",
   ],
   result: "best_at",
