@@ -28,11 +28,13 @@ export function recordedOptions(model: string | undefined, target: Target, archs
     ...(gemm !== "auto" ? { gemm } : {}),
     ...(fast && target === "cpu" ? { fast: true } : {}),
     // TSDP_CPU_OPT_LEVEL, where it changes the build (a plain CPU build at other than -O3)
-    ...(target === "cpu" && !memcheck && !counters && !fast && cpuOptLevel() !== 3 ? { optLevel: cpuOptLevel() } : {}),
+    ...(target === "cpu" && !memcheck && !counters && !fast ? plainLevelRecord(cpuOptLevel()) : {}),
     // the tuning file applied (its contents are hashed with the sources: an edit rebuilds)
     ...(tune !== undefined ? { tune } : {}),
   };
 }
+
+const plainLevelRecord = (level: number) => (level === 3 ? {} : { optLevel: level });
 
 /**
  * The optimization level of a plain CPU-target build: 3, or TSDP_CPU_OPT_LEVEL (0–3). -O1 compiles

@@ -168,7 +168,8 @@ export const argmax = defineOp<ReduceAttrs>({
       for (let i = 0; i < inner; i++) {
         let best = 0;
         for (let k = 1; k < n; k++) {
-          const [v, m] = [x.data[(o * n + k) * inner + i], x.data[(o * n + best) * inner + i]];
+          const v = x.data[(o * n + k) * inner + i];
+          const m = x.data[(o * n + best) * inner + i];
           // a NaN is the maximum (PyTorch's): the first one's index
           if (!Number.isNaN(m) && (v > m || Number.isNaN(v))) best = k;
         }
