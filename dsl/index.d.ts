@@ -164,6 +164,22 @@ export namespace nn {
      * `this.<name>`, never trained. Its value comes from F.zeros, F.ones, F.full or F.randn.
      */
     registerBuffer(name: string, tensor: Tensor, persistent?: boolean): void;
+    /** This module and every module under it, each once, in PyTorch's order (named_modules). */
+    modules(): Module[];
+    /** [path, module] pairs: ["", this], ["features", ...], ["features.0", ...]. */
+    namedModules(): [string, Module][];
+    /** The direct child modules, in assignment order. */
+    children(): Module[];
+    namedChildren(): [string, Module][];
+    /**
+     * Every parameter (not buffers), each tensor once, in the state_dict's order: in a constructor a
+     * handle for nn.init (`for (const p of this.parameters()) nn.init.normal_(p, 0, 0.02)`), in forward its tensor.
+     */
+    parameters(recurse?: boolean): Tensor[];
+    /** [name, parameter] pairs, named as in the state_dict ("blocks.0.attn.qkv.weight"). */
+    namedParameters(prefix?: string, recurse?: boolean): [string, Tensor][];
+    /** In a constructor: calls fn on every child module's tree (children first), then on this one, as PyTorch's apply. */
+    apply(fn: (module: Module) => void): this;
   }
   interface Module {
     (...inputs: any[]): any;
@@ -194,6 +210,9 @@ export namespace nn {
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, options?: Conv2dOptions);
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid",
       dilation?: Size2, groups?: number, bias?: boolean);
+    // Python's positional arguments then keywords, nn.Conv2d(c, o, 1, 1, 0, bias=False): the options last
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride: Size2, options: Omit<Conv2dOptions, "stride">);
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride: Size2, padding: Size2 | "same" | "valid", options: Omit<Conv2dOptions, "stride" | "padding">);
     /** [outChannels, inChannels / groups, kh, kw] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }
@@ -276,7 +295,7 @@ export namespace nn {
   }
   interface Embedding { (indices: Tensor<Shape, "int32">): Tensor }
 
-  class ReLU extends Module { constructor(inplace?: boolean) }
+  class ReLU extends Module { constructor(inplace?: boolean); constructor(options: { inplace?: boolean }) }
   interface ReLU { (x: Tensor): Tensor }
   interface GELUOptions { approximate?: "none" | "tanh" }
   class GELU extends Module {
@@ -288,7 +307,7 @@ export namespace nn {
   interface Tanh { (x: Tensor): Tensor }
   class Sigmoid extends Module { constructor() }
   interface Sigmoid { (x: Tensor): Tensor }
-  class SiLU extends Module { constructor(inplace?: boolean) }
+  class SiLU extends Module { constructor(inplace?: boolean); constructor(options: { inplace?: boolean }) }
   interface SiLU { (x: Tensor): Tensor }
   class LeakyReLU extends Module { constructor(negativeSlope?: number, inplace?: boolean) }
   interface LeakyReLU { (x: Tensor): Tensor }
@@ -304,15 +323,15 @@ export namespace nn {
     constructor(beta?: number, threshold?: number);
   }
   interface Softplus { (x: Tensor): Tensor }
-  class Hardswish extends Module { constructor(inplace?: boolean) }
+  class Hardswish extends Module { constructor(inplace?: boolean); constructor(options: { inplace?: boolean }) }
   interface Hardswish { (x: Tensor): Tensor }
-  class Mish extends Module { constructor(inplace?: boolean) }
+  class Mish extends Module { constructor(inplace?: boolean); constructor(options: { inplace?: boolean }) }
   interface Mish { (x: Tensor): Tensor }
   /** min(max(x + 3, 0), 6)/6 */
-  class Hardsigmoid extends Module { constructor(inplace?: boolean) }
+  class Hardsigmoid extends Module { constructor(inplace?: boolean); constructor(options: { inplace?: boolean }) }
   interface Hardsigmoid { (x: Tensor): Tensor }
   /** min(max(x, 0), 6) */
-  class ReLU6 extends Module { constructor(inplace?: boolean) }
+  class ReLU6 extends Module { constructor(inplace?: boolean); constructor(options: { inplace?: boolean }) }
   interface ReLU6 { (x: Tensor): Tensor }
   /** min(max(x, minVal), maxVal) (defaults −1, 1) */
   class Hardtanh extends Module {
@@ -327,7 +346,7 @@ export namespace nn {
   }
   interface ELU { (x: Tensor): Tensor }
   /** scale·elu(x, α) with PyTorch's constants */
-  class SELU extends Module { constructor(inplace?: boolean) }
+  class SELU extends Module { constructor(inplace?: boolean); constructor(options: { inplace?: boolean }) }
   interface SELU { (x: Tensor): Tensor }
   /** x > 0 ? x : α·(e^(x/α) − 1) */
   class CELU extends Module {

@@ -1,6 +1,6 @@
 // Public models ported from their PyTorch sources as a user would (test/fixtures/ports:
 // nanoGPT's GPT, timm's VisionTransformer, milesial's U-Net, DCGAN's generator and discriminator from
-// pytorch/examples, Hugging Face's BertForSequenceClassification), run by the reference interpreter: they compile, their
+// pytorch/examples, Hugging Face's BertForSequenceClassification, torchvision's MobileNetV2), run by the reference interpreter: they compile, their
 // parameters carry PyTorch's names and order, every parameter gets a gradient, and nanoGPT's
 // causal mask holds (the logits at position t do not change when a later token changes).
 // The CPU target runs nanoGPT and ViT in the CPU-target suite (cpu-target.suite.ts).
@@ -44,6 +44,43 @@ describe("ported models", () => {
     const x = nd([2, 1, 16, 16], Array.from({ length: 512 }, (_, i) => Math.cos(i / 3)));
     const out = runReference(graph, { x }, initState(graph, 0)).outputs[0];
     expect(out.shape).toEqual([2, 2, 16, 16]);
+    expect(Array.from(out.data).every(Number.isFinite)).toBe(true);
+    const { gradients } = differentiate(graph);
+    expect(gradients.size).toBe(graph.params.length);
+  });
+  it("MobileNetV2 (torchvision): Conv2dNormActivation as an nn.Sequential subclass, the init loop over modules(), PyTorch's parameter count", () => {
+    const { graph } = lowerModel("test/fixtures/ports/mobilenetv2.ts");
+    // Conv2dNormActivation's children are 0 (conv), 1 (norm), 2 (activation), as torchvision names them
+    expect(graph.params.slice(0, 6).map((p) => p.attrs.name)).toEqual([
+      "features.0.0.weight", "features.0.1.weight", "features.0.1.bias",
+      "features.1.conv.0.0.weight", "features.1.conv.0.1.weight", "features.1.conv.0.1.bias",
+    ]);
+    // width 0.25: every stage is 8 channels wide (make_divisible), the last conv 80, 10 classes
+    const norm = (c: number) => 2 * c;
+    const invertedResidual = (inp: number, oup: number, t: number) => {
+      const hidden = inp * t;
+      return (t === 1 ? 0 : inp * hidden + norm(hidden)) + 9 * hidden + norm(hidden) + hidden * oup + norm(oup);
+    };
+    const want = 9 * 3 * 8 + norm(8) + invertedResidual(8, 8, 1) + 4 * invertedResidual(8, 8, 6) + 8 * 80 + norm(80) + 80 * 10 + 10;
+    expect(graph.params.reduce((n, p) => n + (p.shape as number[]).reduce((a, d) => a * d, 1), 0)).toBe(want);
+    // the loop's initializers: kaiming_normal_(fan_out) on every convolution, ones and zeros on the norms, N(0, 0.01) and zeros on the classifier
+    for (const p of graph.params) {
+      const name = p.attrs.name as string;
+      const shape = p.shape as number[];
+      const init = p.attrs.init;
+      if (shape.length === 4) {
+        // gain √2 over √fan_out, fan_out = out channels · kh · kw (groups do not enter it)
+        expect(init.kind, name).toBe("normal");
+        expect(init.std / Math.sqrt(2 / (shape[0] * shape[2] * shape[3])), name).toBeCloseTo(1, 12);
+      }
+      else if (name === "classifier.1.weight") expect(init).toEqual({ kind: "normal", std: 0.01 });
+      else expect(init, name).toEqual({ kind: "constant", value: name.endsWith(".weight") ? 1 : 0 });
+    }
+    // the residuals where the stride is 1 and the widths match: the first block and each stage's second
+    expect(graph.nodes.filter((n) => n.op === "add").length).toBe(3);
+    const x = nd([2, 3, 16, 16], Array.from({ length: 1536 }, (_, i) => Math.sin(i / 5)));
+    const out = runReference(graph, { x }, initState(graph, 0)).outputs[0];
+    expect(out.shape).toEqual([2, 10]);
     expect(Array.from(out.data).every(Number.isFinite)).toBe(true);
     const { gradients } = differentiate(graph);
     expect(gradients.size).toBe(graph.params.length);

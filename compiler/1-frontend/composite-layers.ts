@@ -147,6 +147,7 @@ function conv1dPadding(b: Bound, site: CallSite): number {
 
 export const compositeLayers: Record<string, LayerSpec> = {
   GroupNorm: {
+    optional: ["weight", "bias"],
     args: [arg("numGroups", "posInt"), arg("numChannels", "posInt"), opt("eps", "posNumber", 1e-5), opt("affine", "bool", true)],
     state: (b) => ({ params: b.affine ? [param("weight", [b.numChannels], ones), param("bias", [b.numChannels], zeros)] : [] }),
     summary: (b) => `${b.numGroups} groups of ${b.numChannels / b.numGroups}`,
@@ -159,6 +160,7 @@ export const compositeLayers: Record<string, LayerSpec> = {
     },
   },
   Conv1d: {
+    optional: ["bias"],
     args: [
       arg("inChannels", "posInt"),
       arg("outChannels", "posInt"),

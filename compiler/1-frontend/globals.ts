@@ -108,6 +108,77 @@ export function arrayFrom(hooks: ArrayHooks): BuiltinFunction {
   });
 }
 
+/**
+ * A string's methods that compute a new value from it (strings are immutable): the ones
+ * initialization and naming code uses, as `name.endsWith("c_proj.weight")` in nanoGPT's loop over
+ * named_parameters(). Arguments must be strings or integers as JavaScript would coerce nothing
+ * here; a regular expression is no value of the model language. Each costs its length in steps.
+ */
+export function stringMethod(text: string, name: string, hooks: ArrayHooks): BuiltinFunction | undefined {
+  const str = (v: Value, what: string, site: CallSite): string => (typeof v === "string" ? v : fail("wrongArgumentType", `String.${name}: ${what} must be a string, got ${describe(v)}`, site.loc));
+  const int = (v: Value, what: string, site: CallSite, dflt: number): number =>
+    v === undefined ? dflt : typeof v === "number" && Number.isInteger(v) ? v : fail("wrongArgumentType", `String.${name}: ${what} must be an integer, got ${describe(v)}`, site.loc);
+  const m = (arity: number, f: (args: Value[], site: CallSite) => Value) =>
+    new BuiltinFunction(`String.${name}`, (args, site) => {
+      if (args.length > arity) fail("wrongArgumentCount", `String.${name} takes at most ${arity} argument${arity === 1 ? "" : "s"}, got ${args.length}`, site.loc);
+      hooks.charge(text.length + 1, site);
+      return f(args, site);
+    });
+  const sized = (out: string, site: CallSite) => {
+    hooks.size(out.length, "string", site);
+    return out;
+  };
+  switch (name) {
+    case "startsWith":
+      return m(2, ([a, at], site) => text.startsWith(str(a, "the prefix", site), int(at, "the position", site, 0)));
+    case "endsWith":
+      return m(2, ([a, at], site) => text.endsWith(str(a, "the suffix", site), int(at, "the end", site, text.length)));
+    case "includes":
+      return m(2, ([a, at], site) => text.includes(str(a, "the text to find", site), int(at, "the position", site, 0)));
+    case "indexOf":
+      return m(2, ([a, at], site) => text.indexOf(str(a, "the text to find", site), int(at, "the position", site, 0)));
+    case "slice":
+      return m(2, ([a, b], site) => text.slice(int(a, "the start", site, 0), int(b, "the end", site, text.length)));
+    case "split":
+      return m(1, ([a], site) => {
+        const parts = text.split(str(a, "the separator", site));
+        hooks.size(parts.length, "array", site);
+        return parts;
+      });
+    case "toUpperCase":
+      return m(0, () => text.toUpperCase());
+    case "toLowerCase":
+      return m(0, () => text.toLowerCase());
+    case "trim":
+      return m(0, () => text.trim());
+    case "replaceAll":
+    case "replace":
+      return m(2, ([a, b], site) => {
+        const from = str(a, "the text to replace", site);
+        const to = str(b, "the replacement", site);
+        // a plain string pattern, with the replacement taken literally ($& and friends are patterns' syntax)
+        const out = name === "replace" ? text.replace(from, () => to) : text.replaceAll(from, () => to);
+        return sized(out, site);
+      });
+    case "repeat":
+      return m(1, ([a], site) => {
+        const n = int(a, "the count", site, 0);
+        if (n < 0) fail("invalidArgument", `String.repeat: the count must not be negative, got ${n}`, site.loc);
+        hooks.size(text.length * n, "string", site);
+        return text.repeat(n);
+      });
+    case "concat":
+      return new BuiltinFunction("String.concat", (args, site) => {
+        const out = text + args.map((a, i) => str(a, `argument ${i + 1}`, site)).join("");
+        hooks.charge(out.length + 1, site);
+        return sized(out, site);
+      });
+    case "at":
+      return m(1, ([a], site) => text.at(int(a, "the index", site, 0)));
+  }
+  return undefined;
+}
+
 /** The array methods model code may use. */
 export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): BuiltinFunction | undefined {
   const call = hooks.call;

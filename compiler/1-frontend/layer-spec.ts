@@ -13,6 +13,11 @@ export interface LayerSpec {
   /** Child layers (nn.MultiheadAttention's out_proj), registered after the layer's own parameters. */
   readonly children?: (b: Bound) => readonly { readonly name: string; readonly typeName: string; readonly spec: LayerSpec; readonly args: Bound }[];
   readonly summary?: (b: Bound) => string;
+  /**
+   * Parameters the layer may be built without (bias: false, affine: false), which then read as null
+   * in a constructor, as PyTorch registers them as None: `if (m.bias !== null) nn.init.zeros_(m.bias)`.
+   */
+  readonly optional?: readonly string[];
   /** forward: the call's arguments after binding to `inputs`. */
   readonly inputs?: readonly ArgSpec[];
   readonly forward: (self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string) => Value;

@@ -41,6 +41,7 @@ function activation(lower: keyof typeof lowerings, args: ArgSpec[] = []): LayerS
 
 function batchNorm(ranks: readonly number[]): LayerSpec {
   return {
+    optional: ["weight", "bias"],
     args: [arg("numFeatures", "posInt"), opt("eps", "posNumber", 1e-5), opt("momentum", "prob", 0.1), opt("affine", "bool", true), opt("trackRunningStats", "bool", true)],
     state: (b) => ({
       params: b.affine ? [param("weight", [b.numFeatures], ones), param("bias", [b.numFeatures], zeros)] : [],
@@ -77,6 +78,7 @@ const lossLayer = (lower: LossLowering, extra: ArgSpec[] = []): LayerSpec => ({
 
 const layers: Record<string, LayerSpec> = {
   Linear: {
+    optional: ["bias"],
     args: [arg("inFeatures", "posInt"), arg("outFeatures", "posInt"), opt("bias", "bool", true)],
     state: (b) => ({
       params: [
@@ -90,6 +92,7 @@ const layers: Record<string, LayerSpec> = {
       lowerings.linear({ x: call.x, weight: param_(self, "weight"), bias: param_(self, "bias") }, site, em, who),
   },
   Conv2d: {
+    optional: ["bias"],
     args: [
       arg("inChannels", "posInt"),
       arg("outChannels", "posInt"),
@@ -123,6 +126,7 @@ const layers: Record<string, LayerSpec> = {
     },
   },
   ConvTranspose2d: {
+    optional: ["bias"],
     args: [
       arg("inChannels", "posInt"),
       arg("outChannels", "posInt"),
@@ -181,6 +185,7 @@ const layers: Record<string, LayerSpec> = {
   BatchNorm2d: batchNorm([4]),
   BatchNorm1d: batchNorm([2, 3]),
   LayerNorm: {
+    optional: ["weight", "bias"],
     args: [arg("normalizedShape", "sizes"), opt("eps", "posNumber", 1e-5), opt("elementwiseAffine", "bool", true), opt("bias", "bool", true)],
     state: (b) => ({
       params: b.elementwiseAffine
@@ -295,6 +300,7 @@ function makeLayer(who: string, spec: LayerSpec, b: Bound, site: CallSite, host:
   const forward = (self: ModuleValue, callArgs: Value[], callSite: CallSite) =>
     spec.forward(self, b, bindArgs(who, spec.inputs ?? [], callArgs, callSite), callSite, host.em, who);
   const m = new ModuleValue("layer", who, site.loc, undefined, state.params, state.buffers, forward, spec.summary?.(b) ?? "");
+  for (const local of spec.optional ?? []) if (!state.params?.some((p) => p.local === local)) m.absent.add(local);
   for (const child of spec.children?.(b) ?? []) m.fields.set(child.name, makeLayer(child.typeName, child.spec, child.args, site, host));
   return m;
 }
@@ -332,7 +338,7 @@ function moduleListClass(host: LayerHost): BuiltinClass {
 
 export function appendModule(list: ModuleValue, m: Value, site: CallSite): void {
   if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `${list.typeName} holds modules only`, site.loc);
-  list.fields.set(String(list.fields.size), m);
+  list.fields.set(String(list.items.length), m);
 }
 
 /** The base class; constructing it directly is meaningless. */

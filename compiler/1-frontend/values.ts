@@ -49,6 +49,11 @@ export class ParameterValue {
     readonly createdAt: SourceLoc,
     /** requires_grad false: registered as state the optimizer never touches (see registerModule) */
     public frozen = false,
+    /**
+     * Made by registerBuffer: state, never a parameter (frozen for good). parameters() and
+     * requiresGrad_ skip it, as PyTorch's buffers are not in _parameters.
+     */
+    readonly buffer = false,
   ) {}
 }
 
@@ -157,6 +162,13 @@ export class ModuleValue {
   readonly tied = new Map<string, LayerParamRef | ParameterValue>();
   /** A layer's parameters set to requires_grad false (module.requiresGrad_(false)), by local name. */
   readonly frozen = new Set<string>();
+  /**
+   * A layer's optional parameters it was built without (nn.Linear's bias with bias: false), which
+   * read as null, as PyTorch registers them as None (`if (m.bias !== null) nn.init.zeros_(m.bias)`).
+   */
+  readonly absent = new Set<string>();
+  /** A user class that extends nn.Sequential: its module fields are called in order when it has no forward. */
+  sequential = false;
   constructor(
     readonly kind: ModuleKind,
     /** "nn.Linear" for built-in layers; the class name for the user's modules. */
@@ -169,9 +181,13 @@ export class ModuleValue {
     /** Constructor settings shown by `tsdp inspect` ("1, 20, kernel=5×5"). */
     readonly summary: string = "",
   ) {}
-  /** Children of list-like modules, in order. */
-  get items(): Value[] {
-    return [...this.fields.values()];
+  /** Children of list-like modules, in order (a Sequential subclass's plain fields are not children). */
+  get items(): ModuleValue[] {
+    return [...this.fields.values()].filter((v): v is ModuleValue => v instanceof ModuleValue);
+  }
+  /** Indexed, iterated and measured (length) like an array: nn.ModuleList, nn.Sequential and its subclasses. */
+  get isSequence(): boolean {
+    return this.kind === "list" || this.kind === "sequential" || this.sequential;
   }
 }
 

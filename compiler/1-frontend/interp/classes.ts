@@ -12,12 +12,12 @@ import {
   type ConstructorDeclaration,
 } from "ts-morph";
 import { CompileError, fail } from "../../diagnostics/diagnostic.ts";
-import { moduleBase } from "../layers.ts";
+import { appendModule, moduleBase } from "../layers.ts";
 import { limitError } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
 import { checkLayerName, isLayerName, memberName } from "../names.ts";
-import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, ModuleValue, type CallSite, type Value } from "../values.ts";
+import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, LayerParamRef, ModuleValue, ParameterValue, type CallSite, type Value } from "../values.ts";
 import { PropertyEvaluator } from "./properties.ts";
 import { CALL_LEVELS, poison, isPoison } from "./core.ts";
 import { describeSyntax } from "./syntax.ts";
@@ -123,6 +123,12 @@ export class Interpreter extends PropertyEvaluator {
       if (m.forward) return m.forward(m, args, site);
       if (m.kind === "list") return fail("notCallable", "nn.ModuleList is not callable; iterate over it and call each module", site.loc);
       const found = m.cls && this.lookupMethod(m.cls, "forward");
+      // a subclass of nn.Sequential without a forward of its own: its children in order, as nn.Sequential's
+      if (!found && m.sequential) {
+        let out: Value[] = args;
+        for (const child of m.items) out = [this.callModule(child, out, site)];
+        return out[0];
+      }
       if (!found) return fail("noForward", `${m.typeName} has no forward method`, site.loc);
       return this.callFunction(new FunctionValue(found.method, found.owner.scope, `${found.owner.name}.forward`, m), args, site);
     });
@@ -130,6 +136,25 @@ export class Interpreter extends PropertyEvaluator {
 
   protected requireConstructPhase(who: string, site: CallSite): void {
     if (this.phase === "forward") fail("moduleOutsideConstructor", `${who} is called inside forward`, site.loc);
+  }
+
+  /**
+   * `v instanceof C`, as Python's isinstance(v, C) in initialization code: a module is an instance of
+   * nn.Module, of its built-in layer's class (nn.Conv2d), of nn.Sequential / nn.ModuleList, or of
+   * its user class and every user class that one extends; a parameter handle of nn.Parameter.
+   */
+  protected instanceOf(v: Value, cls: Value, e: TsNode): Value {
+    if (isPoison(v) || isPoison(cls)) return poison;
+    if (cls === moduleBase) return v instanceof ModuleValue;
+    if (cls instanceof ClassValue) return v instanceof ModuleValue && v.cls !== undefined && this.classChain(v.cls).some((c) => c.decl === cls.decl);
+    if (cls instanceof BuiltinClass) {
+      if (cls.name === "nn.Parameter") return (v instanceof ParameterValue && !v.buffer) || v instanceof LayerParamRef;
+      if (!(v instanceof ModuleValue)) return false;
+      if (cls.name === "nn.Sequential") return v.kind === "sequential" || v.sequential;
+      if (cls.name === "nn.ModuleList") return v.kind === "list";
+      return v.kind === "layer" && v.typeName === cls.name;
+    }
+    return fail("wrongArgumentType", `the right side of instanceof must be a class, got ${describe(cls)}`, locOf(e));
   }
 
   // Classes
@@ -143,6 +168,7 @@ export class Interpreter extends PropertyEvaluator {
     if (this.constructing.includes(callee.decl))
       fail("recursion", `${callee.name} creates another ${callee.name} while it is being constructed`, site.loc);
     const self = new ModuleValue("user", callee.name, site.loc, callee);
+    self.sequential = this.rootBase(callee) === "sequential";
     const saved = this.phase;
     this.enter(site.loc, CALL_LEVELS);
     this.phase = "construct";
@@ -184,22 +210,39 @@ export class Interpreter extends PropertyEvaluator {
     return chain;
   }
 
-  /** The user class this one extends, or nn.Module; fails for anything else. */
-  baseClass(cls: ClassValue): ClassValue | "module" | undefined {
+  /** The user class this one extends, or nn.Module, or nn.Sequential; fails for anything else. */
+  baseClass(cls: ClassValue): ClassValue | "module" | "sequential" | undefined {
     const heritage = cls.decl.getExtends();
     if (!heritage) return undefined;
     const base = this.evalExpr(heritage.getExpression(), cls.scope);
     if (isPoison(base)) throw new CompileError([]); // the base already failed (a bad import) and was reported
     if (base === moduleBase) return "module";
     if (base instanceof ClassValue) return base;
+    // torchvision's ConvBNActivation(nn.Sequential): super(conv, bn, act) makes children 0, 1, 2
+    if (base instanceof BuiltinClass && base.name === "nn.Sequential") return "sequential";
     if (base instanceof BuiltinClass)
       return fail("unsupportedSyntax", `extending ${base.name} is not supported; extend nn.Module and hold a ${base.name} as a field`, locOf(heritage));
     return fail("wrongArgumentType", `${cls.name} extends ${describe(base)}, not a class`, locOf(heritage));
   }
 
   isModuleClass(cls: ClassValue): boolean {
+    const root = this.rootBase(cls);
+    return root === "module" || root === "sequential";
+  }
+
+  /** What the chain of user classes from `cls` ends in: nn.Module, nn.Sequential, or neither. */
+  protected rootBase(cls: ClassValue): ClassValue | "module" | "sequential" | undefined {
     const chain = this.classChain(cls);
-    return this.baseClass(chain[chain.length - 1]) === "module";
+    return this.baseClass(chain[chain.length - 1]);
+  }
+
+  /** nn.Sequential's constructor, for a class that extends it: its arguments (or one array of them) become children "0", "1", ... */
+  protected sequentialSuper(self: ModuleValue, args: Value[], site: CallSite): void {
+    const items = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+    items.forEach((m, i) => {
+      if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `nn.Sequential takes modules, argument ${i + 1} is ${describe(m)}`, site.loc);
+      appendModule(self, m, site);
+    });
   }
 
   /** TypeScript's order: super(...) runs the base, then this class's field initializers, then the rest. */
@@ -221,7 +264,7 @@ export class Interpreter extends PropertyEvaluator {
         } finally {
           this.budget.leave(CALL_LEVELS);
         }
-      }
+      } else if (base === "sequential") this.sequentialSuper(self, args, site);
       else if (args.length > 0) fail("wrongArgumentCount", `${cls.name} has no constructor but got ${args.length} argument${args.length === 1 ? "" : "s"}`, site.loc);
       this.initFields(cls, self);
       return;
@@ -245,7 +288,7 @@ export class Interpreter extends PropertyEvaluator {
     self: ModuleValue;
     ctor: ConstructorDeclaration;
     scope: Scope;
-    base: ClassValue | "module" | undefined;
+    base: ClassValue | "module" | "sequential" | undefined;
     superCalled: boolean;
   }[] = [];
 
@@ -256,6 +299,7 @@ export class Interpreter extends PropertyEvaluator {
     const args = this.evalArgs(e.getArguments(), scope);
     frame.superCalled = true;
     if (frame.base instanceof ClassValue) this.runConstructor(frame.base, frame.self, args, this.site(e));
+    else if (frame.base === "sequential") this.sequentialSuper(frame.self, args, this.site(e));
     else if (args.length > 0) fail("wrongArgumentCount", "nn.Module's constructor takes no arguments", locOf(e));
     this.initFields(frame.cls, frame.self);
     // parameter properties (constructor(private n: number)) are fields too

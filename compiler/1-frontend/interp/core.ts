@@ -118,4 +118,5 @@ export abstract class InterpreterCore {
   protected abstract requireConstructPhase(who: string, site: CallSite): void;
   abstract lookupMethod(cls: ClassValue, name: string): { method: MethodDeclaration; owner: ClassValue } | undefined;
   protected abstract superCall(e: CallExpression, scope: Scope): void;
+  protected abstract instanceOf(v: Value, cls: Value, e: TsNode): Value;
 }

@@ -199,6 +199,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       if (op === SyntaxKind.AmpersandAmpersandToken) return t ? this.evalExpr(e.getRight(), scope) : l;
       return t ? l : this.evalExpr(e.getRight(), scope);
     }
+    if (op === SyntaxKind.InstanceOfKeyword) return this.instanceOf(this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
     return this.arith(op, this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
   }
 

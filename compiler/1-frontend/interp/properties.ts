@@ -2,7 +2,7 @@ import { Node as TsNode } from "ts-morph";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { appendModule } from "../layers.ts";
 import { arg, bindArgs, locOfArg, opt } from "../args.ts";
-import { arrayMethod } from "../globals.ts";
+import { arrayMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
 import { checkLayerName, isLayerName, quoteName } from "../names.ts";
 import { tensorMethods, tensorProperty } from "../tensor-methods.ts";
@@ -21,6 +21,7 @@ import {
   type CallSite,
   type Value,
 } from "../values.ts";
+import { applyOrder, namedChildren, namedModules, namedParameters } from "../module-tree.ts";
 import { ExpressionEvaluator } from "./expressions.ts";
 import { didYouMean, snake } from "./syntax.ts";
 
@@ -34,7 +35,7 @@ import { didYouMean, snake } from "./syntax.ts";
 function setRequiresGrad(m: ModuleValue, requiresGrad: boolean): void {
   for (const p of m.params) requiresGrad ? m.frozen.delete(p.local) : m.frozen.add(p.local);
   for (const v of m.fields.values()) {
-    if (v instanceof ParameterValue) v.frozen = !requiresGrad;
+    if (v instanceof ParameterValue) v.frozen = v.buffer || !requiresGrad;
     else if (v instanceof ModuleValue) setRequiresGrad(v, requiresGrad);
     else if (Array.isArray(v)) for (const c of v) if (c instanceof ModuleValue) setRequiresGrad(c, requiresGrad);
   }
@@ -73,7 +74,12 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if (m) return m;
       return fail("unknownProperty", `arrays have no method '${name}' in model code`, site.loc);
     }
-    if (typeof obj === "string" && name === "length") return obj.length;
+    if (typeof obj === "string") {
+      if (name === "length") return obj.length;
+      const m = stringMethod(obj, name, this.arrayHooks);
+      if (m) return m;
+      return fail("unknownProperty", `strings have no method '${name}' in model code`, site.loc);
+    }
     if (obj === null || obj === undefined) return fail("wrongArgumentType", `cannot read '${name}' of ${describe(obj)}`, site.loc);
     return fail("unknownProperty", `${describe(obj)} has no property '${name}'`, site.loc);
   }
@@ -100,7 +106,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           fail("invalidArgument", `${who}: persistent false is not supported (every buffer is in the state_dict); a constant that should not be saved is written in forward`, locOfArg(b, "persistent", s));
         checkLayerName(b.name, "a buffer", s.loc);
         // a buffer is a frozen parameter: state the step reads and never updates, in the state_dict
-        m.fields.set(b.name, new ParameterValue(b.tensor.shape, b.tensor.init, s.loc, true));
+        m.fields.set(b.name, new ParameterValue(b.tensor.shape, b.tensor.init, s.loc, true, true));
         return undefined;
       });
     if (name === "requiresGrad_")
@@ -110,9 +116,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         setRequiresGrad(m, b.requiresGrad);
         return m;
       });
-    if (m.kind === "list" || m.kind === "sequential") {
-      if (name === "length") return m.fields.size;
-      if (m.kind === "list" && (name === "append" || name === "push"))
+    if (m.isSequence) {
+      if (name === "length") return m.items.length;
+      if ((m.kind === "list" || m.sequential) && (name === "append" || name === "push"))
         return new BuiltinFunction(`${m.typeName}.${name}`, (args, s) => {
           this.requireConstructPhase(`${m.typeName}.${name}`, s);
           for (const a of args) appendModule(m, a, s);
@@ -127,6 +133,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     }
     const p = m.paramNodes.get(name) ?? m.paramNodes.get(snake(name));
     if (p) return new TensorValue(p);
+    if (m.absent.has(name)) return null;
     const declared = [...m.params, ...m.buffers].some((d) => d.local === name || d.local === snake(name));
     // in a constructor, a layer's parameter is a handle for nn.init (nn.init.normal_(this.fc.weight, 0, 0.02))
     const param = m.params.find((d) => d.local === name || d.local === snake(name));
@@ -136,12 +143,76 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const found = this.lookupMethod(m.cls, name);
       if (found) return new FunctionValue(found.method, found.owner.scope, `${found.owner.name}.${name}`, m);
     }
+    const walk = this.moduleWalk(m, name);
+    if (walk) return walk;
     if (name === "forward" && m.forward) return new BuiltinFunction(`${m.typeName}.forward`, (args, s) => this.callModule(m, args, s));
+    // a PyTorch spelling of a method the model language has under another name
+    const renamed = PYTORCH_NAMES[name];
+    if (renamed) return fail("unknownProperty", `${m.typeName}.${name}: the model language spells it ${renamed}`, site.loc);
     // this["my layer"], this[0]: no layer can have such a name, so this is not a missing attribute
     if (m.kind === "user" && !isLayerName(name))
       return fail("badName", `${quoteName(name)} is not a layer of ${m.typeName}: layer names are identifiers (ASCII letters, digits and _, not starting with a digit)`, site.loc);
     if (m.kind === "user") return undefined; // an attribute not set (yet), like Python's missing attribute
     return fail("unknownProperty", `${m.typeName} has no property '${name}'`, site.loc);
+  }
+
+  /**
+   * nn.Module's walks over its tree (module-tree.ts has the orders): modules(), children(),
+   * namedModules(), namedChildren(), parameters(), namedParameters() and apply(fn). A parameter is
+   * what `this.<name>` is where the call is made: in a constructor a handle for nn.init, in forward
+   * its tensor. Named forms give [name, value] pairs, as Python's tuples.
+   */
+  protected moduleWalk(m: ModuleValue, name: string): BuiltinFunction | undefined {
+    const who = `${m.typeName}.${name}`;
+    const listed = <T extends Value>(items: T[], s: CallSite): T[] => {
+      this.arrayHooks.size(items.length, "array", s);
+      this.arrayHooks.charge(items.length, s);
+      return items;
+    };
+    const parameter = (slot: { module: ModuleValue; local: string }, s: CallSite) => this.moduleProperty(slot.module, slot.local, s);
+    const own = (all: ReturnType<typeof namedParameters>) => all.filter((p) => p.module === m);
+    switch (name) {
+      case "modules":
+      case "namedModules":
+        return new BuiltinFunction(who, (args, s) => {
+          bindArgs(who, [], args, s);
+          const all = listed(namedModules(m), s);
+          return name === "modules" ? all.map(([, c]) => c) : all;
+        });
+      case "children":
+      case "namedChildren":
+        return new BuiltinFunction(who, (args, s) => {
+          bindArgs(who, [], args, s);
+          const all = listed(namedChildren(m), s);
+          return name === "children" ? all.map(([, c]) => c) : all;
+        });
+      case "parameters":
+        return new BuiltinFunction(who, (args, s) => {
+          const b = bindArgs(who, [opt("recurse", "bool", true)], args, s);
+          const all = namedParameters(m);
+          return listed(b.recurse ? all : own(all), s).map((p) => parameter(p, s));
+        });
+      case "namedParameters":
+        return new BuiltinFunction(who, (args, s) => {
+          const b = bindArgs(who, [opt("prefix", "string", ""), opt("recurse", "bool", true)], args, s);
+          const all = namedParameters(m);
+          return listed(b.recurse ? all : own(all), s).map((p) => [b.prefix ? `${b.prefix}.${p.name}` : p.name, parameter(p, s)]);
+        });
+      case "apply":
+        return new BuiltinFunction(who, (args, s) => {
+          this.requireConstructPhase(who, s);
+          const b = bindArgs(who, [arg("fn", "any")], args, s);
+          if (!(b.fn instanceof FunctionValue) && !(b.fn instanceof BuiltinFunction)) fail("wrongArgumentType", `${who} takes a function of one module, got ${describe(b.fn)}`, locOfArg(b, "fn", s));
+          const order = applyOrder(m, this.limits.maxArray, (why, at) => {
+            if (why === "cycle") return fail("recursion", `${who} would never end: ${at.typeName} holds a module that contains it`, s.loc);
+            this.arrayHooks.size(this.limits.maxArray + 1, "array", s);
+            throw new Error("unreachable: the size check above throws");
+          });
+          for (const each of order) this.callCallback(b.fn, [each], s);
+          return m;
+        });
+    }
+    return undefined;
   }
 
   protected setProperty(obj: Value, name: string, value: Value, site: CallSite): void {
@@ -165,7 +236,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
 
   getElement(obj: Value, key: Value, site: CallSite): Value {
     if (obj instanceof TensorValue) return fail("unsupportedSyntax", "indexing a tensor is not supported; use view/reshape/permute", site.loc);
-    if (Array.isArray(obj) || (obj instanceof ModuleValue && (obj.kind === "list" || obj.kind === "sequential"))) {
+    if (Array.isArray(obj) || (obj instanceof ModuleValue && obj.isSequence)) {
       const items = Array.isArray(obj) ? obj : obj.items;
       if (typeof key !== "number" || !Number.isInteger(key))
         return typeof key === "string" ? this.getProperty(obj, key, site) : fail("wrongArgumentType", `index must be an integer, got ${describe(key)}`, site.loc);
@@ -195,3 +266,12 @@ function tieParameter(layer: ModuleValue, name: string, value: LayerParamRef | P
   if (value instanceof LayerParamRef && value.module === layer && value.local === own.local) return;
   layer.tied.set(own.local, value);
 }
+
+/** nn.Module methods PyTorch users write, and their name in the model language. */
+const PYTORCH_NAMES: Readonly<Record<string, string>> = {
+  named_modules: "namedModules()",
+  named_children: "namedChildren()",
+  named_parameters: "namedParameters()",
+  register_buffer: "registerBuffer(name, tensor)",
+  requires_grad_: "requiresGrad_()",
+};

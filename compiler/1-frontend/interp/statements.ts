@@ -226,7 +226,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
       this.arrayHooks.charge(v.length, this.site(at));
       return [...v];
     }
-    if (v instanceof ModuleValue && (v.kind === "list" || v.kind === "sequential")) {
+    if (v instanceof ModuleValue && v.isSequence) {
       this.arrayHooks.charge(v.items.length, this.site(at));
       return v.items;
     }

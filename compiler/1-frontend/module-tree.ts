@@ -1,0 +1,101 @@
+import { ModuleValue, ParameterValue, LayerParamRef } from "./values.ts";
+
+// PyTorch's walks over a module tree (nn.Module.named_children, named_modules, named_parameters,
+// apply), over the modules a constructor has built. Initialization code is written with them:
+// torchvision's `for m in self.modules(): if isinstance(m, nn.Conv2d): kaiming_normal_(m.weight)`,
+// nanoGPT's `self.apply(self._init_weights)` and its loop over named_parameters(). The orders are
+// PyTorch's, which are also the state_dict's (lower.ts registerTree walks the same way):
+//   named_children   a module's child modules in assignment order, each once;
+//   named_modules    pre-order (a module, then each child's tree), each module once, under the
+//                    first path that reaches it;
+//   named_parameters for each module of named_modules, its own parameters in registration order,
+//                    each tensor once (a tied weight or a shared nn.Parameter under its first name);
+//   apply(fn)        post-order: each child's apply, then fn on the module (a module shared by two
+//                    parents is visited through both, as PyTorch's recursion does).
+// Walks use stacks of their own: a model may nest modules 100,000 deep (lower.ts says so too).
+
+/** A module's child modules, by field name, in assignment order; a module held in two fields once (the first). */
+export function namedChildren(m: ModuleValue): [string, ModuleValue][] {
+  const seen = new Set<ModuleValue>();
+  const out: [string, ModuleValue][] = [];
+  for (const [name, v] of m.fields)
+    if (v instanceof ModuleValue && !seen.has(v)) {
+      seen.add(v);
+      out.push([name, v]);
+    }
+  return out;
+}
+
+/** The module and every module under it, pre-order, each once: ["", root], ["features", ...], ["features.0", ...]. */
+export function namedModules(root: ModuleValue): [string, ModuleValue][] {
+  const seen = new Set<ModuleValue>();
+  const out: [string, ModuleValue][] = [];
+  const stack: [string, ModuleValue][] = [["", root]];
+  while (stack.length > 0) {
+    const [path, m] = stack.pop()!;
+    if (seen.has(m)) continue;
+    seen.add(m);
+    out.push([path, m]);
+    // PyTorch's memo is shared by the whole walk: a child already met is skipped, not renamed
+    const children = [...m.fields].filter((e): e is [string, ModuleValue] => e[1] instanceof ModuleValue);
+    for (let i = children.length - 1; i >= 0; i--) stack.push([path ? `${path}.${children[i][0]}` : children[i][0], children[i][1]]);
+  }
+  return out;
+}
+
+/** A parameter as the tree holds it: its module and its name there (a layer's "weight", a user's field). */
+export interface ParameterSlot {
+  /** "features.0.weight" */
+  readonly name: string;
+  readonly module: ModuleValue;
+  readonly local: string;
+}
+
+/** Every parameter (not buffers), each tensor once, named and ordered as named_parameters() names them. */
+export function namedParameters(root: ModuleValue): ParameterSlot[] {
+  const users = new Set<ParameterValue>();
+  const layers = new Map<ModuleValue, Set<string>>();
+  /** true the first time a tensor is met */
+  const first = (p: ParameterValue | LayerParamRef): boolean => {
+    if (p instanceof ParameterValue) return users.has(p) ? false : (users.add(p), true);
+    const names = layers.get(p.module) ?? new Set<string>();
+    layers.set(p.module, names);
+    return names.has(p.local) ? false : (names.add(p.local), true);
+  };
+  const out: ParameterSlot[] = [];
+  for (const [path, m] of namedModules(root)) {
+    const at = (local: string) => (path ? `${path}.${local}` : local);
+    for (const p of m.params) if (first(m.tied.get(p.local) ?? new LayerParamRef(m, p.local))) out.push({ name: at(p.local), module: m, local: p.local });
+    for (const [key, v] of m.fields) if (v instanceof ParameterValue && !v.buffer && first(v)) out.push({ name: at(key), module: m, local: key });
+  }
+  return out;
+}
+
+/**
+ * The modules apply(fn) calls fn on, in order: post-order over children, a shared module once per
+ * parent. `refuse` ends the walk where PyTorch's recursion would not end (a module that holds one
+ * of its ancestors) or the list grows past `limit` (shared modules double it at each level).
+ */
+export function applyOrder(root: ModuleValue, limit: number, refuse: (why: "cycle" | "limit", m: ModuleValue) => never): ModuleValue[] {
+  const out: ModuleValue[] = [];
+  const onPath = new Set<ModuleValue>();
+  // [module, whether its children are already on the stack]
+  const stack: [ModuleValue, boolean][] = [[root, false]];
+  while (stack.length > 0) {
+    const [m, expanded] = stack.pop()!;
+    if (expanded) {
+      onPath.delete(m);
+      out.push(m);
+      if (out.length > limit) refuse("limit", m);
+      continue;
+    }
+    onPath.add(m);
+    stack.push([m, true]);
+    const children = namedChildren(m);
+    for (let i = children.length - 1; i >= 0; i--) {
+      if (onPath.has(children[i][1])) refuse("cycle", children[i][1]);
+      stack.push([children[i][1], false]);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,214 @@
+// PyTorch's module walks in constructors (compiler/1-frontend/module-tree.ts): modules(),
+// namedModules(), children(), namedChildren(), parameters(), namedParameters(), apply(fn); the type
+// tests initialization code makes with them (instanceof, as isinstance; a bias-free layer's bias is
+// null, as PyTorch's None); classes that extend nn.Sequential (torchvision's ConvBNActivation); the
+// string methods a loop over names uses (nanoGPT's pn.endswith('c_proj.weight')). Each is checked by
+// what it does to the model: the parameters' initializers, names and order, and the forward's values.
+import { describe, expect, it } from "vitest";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+
+const model = (classes: string, root: string) => `${header}${classes}\nexport class M extends nn.Module {\n${root}\n}\n`;
+const inits = (source: string) => Object.fromEntries(lowerSource(source).graph.params.map((p) => [p.attrs.name, p.attrs.init]));
+const messages = (source: string) => diagnosticsOf(source).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`);
+
+describe("module walks in a constructor", () => {
+  it("modules(): torchvision's init loop reaches every layer, nested and in a Sequential, with instanceof picking the kind", () => {
+    const got = inits(
+      model(
+        "class Block extends nn.Module {\n  conv = new nn.Conv2d(4, 4, 3, { padding: 1, bias: false });\n  bn = new nn.BatchNorm2d(4);\n  forward(x: Tensor) { return this.bn(this.conv(x)); }\n}",
+        [
+          "  stem = new nn.Conv2d(3, 4, 3);",
+          "  body = new nn.Sequential(new Block(), new Block());",
+          "  head = new nn.Linear(4, 2);",
+          "  constructor() {",
+          "    super();",
+          "    for (const m of this.modules()) {",
+          '      if (m instanceof nn.Conv2d) { nn.init.kaiming_normal_(m.weight, { mode: "fan_out" }); if (m.bias !== null) nn.init.zeros_(m.bias); }',
+          "      else if (m instanceof nn.BatchNorm2d) { nn.init.constant_(m.weight, 0.5); nn.init.zeros_(m.bias); }",
+          "      else if (m instanceof nn.Linear) nn.init.normal_(m.weight, 0, 0.01);",
+          "    }",
+          "  }",
+          "  forward(x: Tensor<[Batch, 3, 8, 8]>) { return this.head(this.body(this.stem(x)).mean([2, 3])); }",
+        ].join("\n"),
+      ),
+    );
+    // kaiming fan_out: std √2 / √(out · kh · kw) = √2 / 6
+    const kaiming = { kind: "normal", std: Math.SQRT2 / 6 };
+    expect(got).toEqual({
+      "stem.weight": kaiming,
+      "stem.bias": { kind: "constant", value: 0 },
+      "body.0.conv.weight": kaiming,
+      "body.0.bn.weight": { kind: "constant", value: 0.5 },
+      "body.0.bn.bias": { kind: "constant", value: 0 },
+      "body.1.conv.weight": kaiming,
+      "body.1.bn.weight": { kind: "constant", value: 0.5 },
+      "body.1.bn.bias": { kind: "constant", value: 0 },
+      "head.weight": { kind: "normal", std: 0.01 },
+      // untouched: nn.Linear's own default
+      "head.bias": { kind: "uniform", bound: 0.5 },
+    });
+  });
+
+  it("namedModules() is pre-order with each module once under its first path; namedChildren() is assignment order", () => {
+    const source = model(
+      "class Inner extends nn.Module {\n  a = new nn.Linear(2, 2);\n  b = new nn.ReLU();\n}",
+      [
+        "  first = new Inner();",
+        "  shared = new nn.Linear(2, 2);",
+        "  again = this.shared;",
+        "  constructor() {",
+        "    super();",
+        "    const paths = this.namedModules().map(([p]) => p);",
+        "    const children = this.namedChildren().map(([n]) => n);",
+        "    // each path's position, written where it can be read back: one Linear's init per check",
+        '    nn.init.constant_(this.first.a.weight, paths.join(",") === ",first,first.a,first.b,shared" ? 1 : -1);',
+        '    nn.init.constant_(this.shared.weight, children.join(",") === "first,shared" && this.children().length === 2 && this.modules().length === 5 ? 1 : -1);',
+        "  }",
+        "  forward(x: Tensor<[Batch, 2]>) { return this.again(this.first.b(this.first.a(x))); }",
+      ].join("\n"),
+    );
+    const got = inits(source);
+    expect(got["first.a.weight"]).toEqual({ kind: "constant", value: 1 });
+    expect(got["shared.weight"]).toEqual({ kind: "constant", value: 1 });
+  });
+
+  it("apply(fn) calls fn children first (post-order), then on the module itself, and returns the module", () => {
+    const got = inits(
+      model(
+        "class Pair extends nn.Module {\n  x = new nn.Linear(2, 2);\n  y = new nn.Linear(2, 2);\n}",
+        [
+          "  p = new Pair();",
+          "  q = new nn.Linear(2, 2);",
+          "  bias = new nn.Parameter(F.zeros([2]));",
+          "  constructor() {",
+          "    super();",
+          "    let step = 0;",
+          "    const self = this.apply((m) => {",
+          "      step += 1;",
+          "      if (m instanceof nn.Linear) nn.init.constant_(m.weight, step);",
+          "      if (m instanceof M) nn.init.constant_(m.bias, step);",
+          "    });",
+          "    if (self !== this) nn.init.constant_(this.bias, -1);",
+          "  }",
+          "  forward(x: Tensor<[Batch, 2]>) { return this.q(this.p.y(this.p.x(x))).add(this.bias); }",
+        ].join("\n"),
+      ),
+    );
+    // p.x 1, p.y 2, p (3), q 4, the root 5
+    expect([got["p.x.weight"], got["p.y.weight"], got["q.weight"], got.bias]).toEqual([1, 2, 4, 5].map((value) => ({ kind: "constant", value })));
+  });
+
+  it("namedParameters(): the state_dict's names and order, each tensor once (a tied weight under its first name), no buffers", () => {
+    const source = model(
+      "",
+      [
+        "  emb = new nn.Embedding(5, 4);",
+        "  norm = new nn.BatchNorm1d(4);",
+        "  head = new nn.Linear(4, 5, false);",
+        "  scale = new nn.Parameter(F.ones([4]));",
+        "  constructor() {",
+        "    super();",
+        '    this.registerBuffer("offset", F.zeros([4]));',
+        "    this.emb.weight = this.head.weight;",
+        '    const names = this.namedParameters().map(([n]) => n).join(",");',
+        '    const want = "scale,emb.weight,norm.weight,norm.bias";',
+        "    nn.init.constant_(this.scale, names === want && this.parameters().length === 4 ? 1 : -1);",
+        '    for (const [n, p] of this.namedParameters()) if (n.endsWith(".bias") || n.startsWith("emb.")) nn.init.constant_(p, 7);',
+        '    nn.init.constant_(this.norm.weight, this.namedParameters("model")[0][0] === "model.scale" && this.parameters(false).length === 1 ? 2 : -2);',
+        "  }",
+        '  forward(x: Tensor<[Batch, 3], "int32">) { return this.head(this.norm(this.emb(x).mean(1)).mul(this.scale).add(this.offset)); }',
+      ].join("\n"),
+    );
+    const { graph } = lowerSource(source);
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["scale", "emb.weight", "norm.weight", "norm.bias"]);
+    const got = inits(source);
+    expect(got.scale).toEqual({ kind: "constant", value: 1 });
+    // the tied weight: written through emb's name, it is head's tensor
+    expect(got["emb.weight"]).toEqual({ kind: "constant", value: 7 });
+    expect(got["norm.bias"]).toEqual({ kind: "constant", value: 7 });
+    expect(got["norm.weight"]).toEqual({ kind: "constant", value: 2 });
+  });
+
+  it("instanceof: a user class and the classes it extends, nn.Module, nn.Sequential, nn.ModuleList, nn.Parameter; null for bias-free layers", () => {
+    const got = inits(
+      model(
+        "class Base extends nn.Module {}\nclass Child extends Base {\n  fc = new nn.Linear(2, 2, false);\n  bn = new nn.BatchNorm1d(2, { affine: false });\n}",
+        [
+          "  c = new Child();",
+          "  s = new nn.Sequential(new nn.ReLU());",
+          "  l = new nn.ModuleList([new nn.ReLU()]);",
+          "  w = new nn.Parameter(F.zeros([2]));",
+          "  constructor() {",
+          "    super();",
+          "    const checks = [",
+          "      this.c instanceof Child, this.c instanceof Base, this.c instanceof nn.Module, !(this.c instanceof M),",
+          "      this.s instanceof nn.Sequential, !(this.s instanceof nn.ModuleList), this.l instanceof nn.ModuleList,",
+          "      this.c.fc instanceof nn.Linear, !(this.c.fc instanceof nn.Conv2d), this.c.fc.weight instanceof nn.Parameter, this.w instanceof nn.Parameter,",
+          "      this.c.fc.bias === null, this.c.bn.weight === null, this.c.bn.bias === null, !((3 as unknown) instanceof nn.Module),",
+          "    ];",
+          "    nn.init.constant_(this.w, checks.every((c) => c) ? 1 : checks.indexOf(false) + 100);",
+          "  }",
+          "  forward(x: Tensor<[Batch, 2]>) { return this.c.bn(this.c.fc(this.s(x))).add(this.w); }",
+        ].join("\n"),
+      ),
+    );
+    expect(got.w).toEqual({ kind: "constant", value: 1 });
+  });
+
+  it("a class that extends nn.Sequential: children 0, 1, ... from super(...), called in order; its own forward when it has one", () => {
+    const source = model(
+      [
+        "class ConvBNReLU extends nn.Sequential {",
+        "  constructor(cin: number, cout: number) {",
+        "    super(new nn.Conv2d(cin, cout, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(cout), new nn.ReLU());",
+        "    this.append(new nn.Identity());",
+        "  }",
+        "}",
+        "class Twice extends nn.Sequential {",
+        "  forward(x: Tensor) { return this[1](this[0](x)).mul(2); }",
+        "}",
+      ].join("\n"),
+      [
+        "  a = new ConvBNReLU(2, 3);",
+        "  b = new Twice(new nn.Flatten(), new nn.Linear(3 * 4 * 4, 5));",
+        "  forward(x: Tensor<[Batch, 2, 4, 4]>) { return this.b(this.a(x)); }",
+      ].join("\n"),
+    );
+    const { graph } = lowerSource(source);
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["a.0.weight", "a.1.weight", "a.1.bias", "b.1.weight", "b.1.bias"]);
+    // the same model written with plain layers computes the same values
+    const plain = model(
+      "",
+      [
+        "  a0 = new nn.Conv2d(2, 3, 3, { padding: 1, bias: false });",
+        "  a1 = new nn.BatchNorm2d(3);",
+        "  b1 = new nn.Linear(3 * 4 * 4, 5);",
+        "  forward(x: Tensor<[Batch, 2, 4, 4]>) { return this.b1(F.relu(this.a1(this.a0(x))).flatten(1)).mul(2); }",
+      ].join("\n"),
+    );
+    const x = nd([2, 2, 4, 4], Float64Array.from({ length: 64 }, (_, i) => Math.sin(i * 0.7)));
+    // one state, given to each graph by position (its draws are keyed by name)
+    const state = initState(graph, 3);
+    const renamed = (g: typeof graph, from: Map<string, unknown>, names: readonly string[]) => new Map(g.params.map((p, i) => [p.attrs.name as string, from.get(names[i])])) as typeof state.params;
+    const names = graph.params.map((p) => p.attrs.name as string);
+    const plainGraph = lowerSource(plain).graph;
+    const plainState = { params: renamed(plainGraph, state.params, names), buffers: new Map(plainGraph.buffers.map((b, i) => [b.attrs.name as string, [...state.buffers.values()][i]])) };
+    const got = runReference(graph, { x }, state).outputs[0].data;
+    const want = runReference(plainGraph, { x }, plainState).outputs[0].data;
+    expect(got.length).toBe(10);
+    expect(Array.from(got)).toEqual(Array.from(want));
+  });
+
+  it("refuses, with the place: apply in forward, apply over a module that holds its ancestor, a non-function, PyTorch's spellings", () => {
+    const root = (ctor: string, fwd = "return this.fc(x);") => model("", `  fc = new nn.Linear(2, 2);\n  constructor() {\n    super();\n    ${ctor}\n  }\n  forward(x: Tensor<[Batch, 2]>) {\n    ${fwd}\n  }`);
+    expect(messages(root("", "this.apply((m) => m); return this.fc(x);"))[0]).toMatch(/TSDP\d+ M\.apply is called inside forward line 10$/);
+    expect(messages(root("this.me = this; this.apply((m) => m);"))[0]).toMatch(/TSDP\d+ M\.apply would never end: M holds a module that contains it line 7$/);
+    expect(messages(root("this.apply(3);"))[0]).toMatch(/M\.apply takes a function of one module, got the number 3 line 7$/);
+    expect(messages(root("this.named_parameters();"))[0]).toMatch(/M\.named_parameters: the model language spells it namedParameters\(\) line 7$/);
+    expect(messages(root('"a".endsWith(3);'))[0]).toMatch(/String\.endsWith: the suffix must be a string, got the number 3 line 7$/);
+    expect(messages(root('"a".padStart(3);'))[0]).toMatch(/strings have no method 'padStart' in model code line 7$/);
+  });
+});
