@@ -497,6 +497,21 @@ export namespace nn {
     [Symbol.iterator](): Iterator<M>;
   }
 
+  /** Modules by name, in insertion order, as torch.nn.ModuleDict: `this.heads["cls"](x)`, `for (const [name, m] of this.heads.items())`. */
+  class ModuleDict<M extends Module = Module> extends Module {
+    constructor(modules?: { readonly [name: string]: M });
+    readonly length: number;
+    keys(): string[];
+    values(): M[];
+    items(): [string, M][];
+    has(key: string): boolean;
+    update(modules: { readonly [name: string]: M }): void;
+    [Symbol.iterator](): Iterator<string>;
+  }
+  interface ModuleDict<M extends Module = Module> {
+    [name: string]: any;
+  }
+
   type Reduction = "mean" | "sum" | "none";
   interface CrossEntropyOptions { reduction?: Reduction; labelSmoothing?: number }
   class CrossEntropyLoss extends Module { constructor(options?: CrossEntropyOptions) }

@@ -202,6 +202,53 @@ describe("module walks in a constructor", () => {
     expect(Array.from(got)).toEqual(Array.from(want));
   });
 
+  it("nn.ModuleDict: children by name in insertion order, indexed, iterated by key, items(), has(), update() and assignment", () => {
+    const source = model(
+      "",
+      [
+        '  heads = new nn.ModuleDict({ cls: new nn.Linear(4, 2), box: new nn.Linear(4, 2) });',
+        "  constructor() {",
+        "    super();",
+        '    this.heads.update({ aux: new nn.Linear(4, 2) });',
+        '    this.heads["extra"] = new nn.Linear(4, 2);',
+        '    const ok = this.heads instanceof nn.ModuleDict && this.heads.has("box") && !this.heads.has("nope") && this.heads.length === 4 && this.heads.keys().join() === "cls,box,aux,extra";',
+        "    nn.init.constant_(this.heads.extra.bias, ok ? 1 : -1);",
+        "  }",
+        "  forward(x: Tensor<[Batch, 4]>) {",
+        '    let y = this.heads["cls"](x);',
+        "    for (const name of this.heads) if (name !== \"cls\") y = y.add(this.heads[name](x));",
+        "    for (const [name, head] of this.heads.items()) if (name === \"aux\") y = y.add(head(x));",
+        "    return y;",
+        "  }",
+      ].join("\n"),
+    );
+    const { graph } = lowerSource(source);
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["heads.cls.weight", "heads.cls.bias", "heads.box.weight", "heads.box.bias", "heads.aux.weight", "heads.aux.bias", "heads.extra.weight", "heads.extra.bias"]);
+    expect(inits(source)["heads.extra.bias"]).toEqual({ kind: "constant", value: 1 });
+    // y = cls(x) + box(x) + aux(x) + extra(x) + aux(x): written out with plain layers, the same values
+    const plain = model(
+      "",
+      [
+        "  cls = new nn.Linear(4, 2);",
+        "  box = new nn.Linear(4, 2);",
+        "  aux = new nn.Linear(4, 2);",
+        "  extra = new nn.Linear(4, 2);",
+        "  forward(x: Tensor<[Batch, 4]>) { return this.cls(x).add(this.box(x)).add(this.aux(x)).add(this.extra(x)).add(this.aux(x)); }",
+      ].join("\n"),
+    );
+    const plainGraph = lowerSource(plain).graph;
+    const state = initState(graph, 5);
+    const names = graph.params.map((p) => p.attrs.name as string);
+    const plainState = { params: new Map(plainGraph.params.map((p, i) => [p.attrs.name as string, state.params.get(names[i])!])), buffers: new Map() };
+    const x = nd([3, 4], Float64Array.from({ length: 12 }, (_, i) => Math.cos(i)));
+    expect(Array.from(runReference(graph, { x }, state).outputs[0].data)).toEqual(Array.from(runReference(plainGraph, { x }, plainState).outputs[0].data));
+    const dict = (ctor: string, fwd = 'return this.heads["a"](x);') => model("", `  heads = new nn.ModuleDict({ a: new nn.Linear(2, 2) });\n  constructor() {\n    super();\n    ${ctor}\n  }\n  forward(x: Tensor<[Batch, 2]>) {\n    ${fwd}\n  }`);
+    expect(messages(dict("", 'return this.heads["b"](x);'))[0]).toMatch(/nn\.ModuleDict has no module 'b'; its keys are 'a' line 10$/);
+    expect(messages(dict("", "return this.heads(x);"))[0]).toMatch(/nn\.ModuleDict is not callable; call one of its modules .* line 10$/);
+    expect(messages(dict('this.heads["b"] = 3;'))[0]).toMatch(/nn\.ModuleDict holds modules only; 'b' is the number 3 line 7$/);
+    expect(messages(dict('this.heads["not a name"] = new nn.ReLU();'))[0]).toMatch(/line 7$/);
+  });
+
   it("refuses, with the place: apply in forward, apply over a module that holds its ancestor, a non-function, PyTorch's spellings", () => {
     const root = (ctor: string, fwd = "return this.fc(x);") => model("", `  fc = new nn.Linear(2, 2);\n  constructor() {\n    super();\n    ${ctor}\n  }\n  forward(x: Tensor<[Batch, 2]>) {\n    ${fwd}\n  }`);
     expect(messages(root("", "this.apply((m) => m); return this.fc(x);"))[0]).toMatch(/TSDP\d+ M\.apply is called inside forward line 10$/);

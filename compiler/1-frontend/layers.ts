@@ -8,11 +8,14 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { lowerings } from "./functional.ts";
 import { initNamespaceMembers, parameterClass } from "./factories.ts";
 import { checkTensorSize } from "./size-limits.ts";
+import { checkLayerName } from "./names.ts";
 import {
   BuiltinClass,
+  describe,
   ModeFlag,
   ModuleValue,
   NamespaceValue,
+  ObjectValue,
   TensorValue,
   type CallSite,
   type ParamDecl,
@@ -336,6 +339,30 @@ function moduleListClass(host: LayerHost): BuiltinClass {
   });
 }
 
+/**
+ * nn.ModuleDict({ name: module, ... }): children by name, in insertion order; indexed
+ * (`this.heads["cls"]` or `this.heads.cls`), iterated (its keys, as Python's), with keys(),
+ * values(), items() and has(key); not called. Names are layer names (identifiers).
+ */
+function moduleDictClass(host: LayerHost): BuiltinClass {
+  return new BuiltinClass("nn.ModuleDict", (args, site) => {
+    host.requireConstruct("nn.ModuleDict", site);
+    if (args.length > 1) fail("wrongArgumentCount", `nn.ModuleDict takes one object of modules, got ${args.length} arguments`, site.loc);
+    const dict = new ModuleValue("dict", "nn.ModuleDict", site.loc);
+    const entries = args[0] ?? new ObjectValue();
+    if (!(entries instanceof ObjectValue)) fail("wrongArgumentType", `nn.ModuleDict takes an object of modules ({ name: module }), got ${describe(entries)}`, site.loc);
+    for (const [name, m] of entries.props) setDictEntry(dict, name, m, site);
+    return dict;
+  });
+}
+
+/** dict[name] = module: a child registered under that name (replacing one of the same name in its place). */
+export function setDictEntry(dict: ModuleValue, name: string, m: Value, site: CallSite): void {
+  if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `nn.ModuleDict holds modules only; '${name}' is ${describe(m)}`, site.loc);
+  checkLayerName(name, "a layer", site.loc);
+  dict.fields.set(name, m);
+}
+
 export function appendModule(list: ModuleValue, m: Value, site: CallSite): void {
   if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `${list.typeName} holds modules only`, site.loc);
   list.fields.set(String(list.items.length), m);
@@ -351,6 +378,7 @@ export function nnNamespace(host: LayerHost): NamespaceValue {
     ["Module", moduleBase],
     ["Sequential", sequentialClass(host)],
     ["ModuleList", moduleListClass(host)],
+    ["ModuleDict", moduleDictClass(host)],
     ["Parameter", new BuiltinClass("nn.Parameter", parameterClass(host.requireConstruct))],
     ["init", new NamespaceValue("nn.init", initNamespaceMembers(host.requireConstruct))],
   ]);

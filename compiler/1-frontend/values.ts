@@ -144,7 +144,7 @@ export interface ParamDecl {
 /** How a built-in layer computes: called with the module and its call arguments. */
 export type LayerForward = (self: ModuleValue, args: Value[], site: CallSite) => Value;
 
-export type ModuleKind = "user" | "layer" | "sequential" | "list";
+export type ModuleKind = "user" | "layer" | "sequential" | "list" | "dict";
 
 /**
  * An nn.Module instance. Children and plain attributes live in `fields` in assignment order,

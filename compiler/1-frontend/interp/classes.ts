@@ -122,6 +122,7 @@ export class Interpreter extends PropertyEvaluator {
     return this.em.within(m.path, () => {
       if (m.forward) return m.forward(m, args, site);
       if (m.kind === "list") return fail("notCallable", "nn.ModuleList is not callable; iterate over it and call each module", site.loc);
+      if (m.kind === "dict") return fail("notCallable", "nn.ModuleDict is not callable; call one of its modules (this.heads[name](x))", site.loc);
       const found = m.cls && this.lookupMethod(m.cls, "forward");
       // a subclass of nn.Sequential without a forward of its own: its children in order, as nn.Sequential's
       if (!found && m.sequential) {
@@ -152,6 +153,7 @@ export class Interpreter extends PropertyEvaluator {
       if (!(v instanceof ModuleValue)) return false;
       if (cls.name === "nn.Sequential") return v.kind === "sequential" || v.sequential;
       if (cls.name === "nn.ModuleList") return v.kind === "list";
+      if (cls.name === "nn.ModuleDict") return v.kind === "dict";
       return v.kind === "layer" && v.typeName === cls.name;
     }
     return fail("wrongArgumentType", `the right side of instanceof must be a class, got ${describe(cls)}`, locOf(e));

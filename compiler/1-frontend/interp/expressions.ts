@@ -289,7 +289,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
         return;
       }
       // this["fc"] = new nn.Linear(...) is setattr(self, "fc", ...): the same name rules apply
-      if (obj instanceof ModuleValue && obj.kind === "user" && (typeof key === "string" || typeof key === "number"))
+      if (obj instanceof ModuleValue && (obj.kind === "user" || obj.kind === "dict") && (typeof key === "string" || typeof key === "number"))
         return this.setProperty(obj, String(key), value, this.site(target.getArgumentExpressionOrThrow()));
       if (obj instanceof TensorValue) fail("unsupportedSyntax", "assigning into a tensor is not supported: tensors are immutable in model code", locOf(target));
       return fail("unsupportedSyntax", `cannot assign into ${describe(obj)}`, locOf(target));

@@ -1,6 +1,6 @@
 import { Node as TsNode } from "ts-morph";
 import { fail } from "../../diagnostics/diagnostic.ts";
-import { appendModule } from "../layers.ts";
+import { appendModule, setDictEntry } from "../layers.ts";
 import { arg, bindArgs, locOfArg, opt } from "../args.ts";
 import { arrayMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
@@ -116,6 +116,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         setRequiresGrad(m, b.requiresGrad);
         return m;
       });
+    if (m.kind === "dict") {
+      const dictMethod = this.moduleDictMethod(m, name);
+      if (dictMethod !== undefined) return dictMethod;
+    }
     if (m.isSequence) {
       if (name === "length") return m.items.length;
       if ((m.kind === "list" || m.sequential) && (name === "append" || name === "push"))
@@ -153,7 +157,41 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (m.kind === "user" && !isLayerName(name))
       return fail("badName", `${quoteName(name)} is not a layer of ${m.typeName}: layer names are identifiers (ASCII letters, digits and _, not starting with a digit)`, site.loc);
     if (m.kind === "user") return undefined; // an attribute not set (yet), like Python's missing attribute
+    if (m.kind === "dict") return fail("unknownProperty", `nn.ModuleDict has no module '${name}'; its keys are ${[...m.fields.keys()].map((k) => `'${k}'`).join(", ") || "none"}`, site.loc);
     return fail("unknownProperty", `${m.typeName} has no property '${name}'`, site.loc);
+  }
+
+  /** nn.ModuleDict's own members: length, keys(), values(), items(), has(key), update({...}). */
+  protected moduleDictMethod(m: ModuleValue, name: string): Value {
+    const who = `nn.ModuleDict.${name}`;
+    const listing = (f: (entries: [string, ModuleValue][]) => Value[]) =>
+      new BuiltinFunction(who, (args, s) => {
+        bindArgs(who, [], args, s);
+        const entries = [...m.fields].filter((e): e is [string, ModuleValue] => e[1] instanceof ModuleValue);
+        this.arrayHooks.charge(entries.length, s);
+        return f(entries);
+      });
+    switch (name) {
+      case "length":
+        return m.fields.size;
+      case "keys":
+        return listing((entries) => entries.map(([k]) => k));
+      case "values":
+        return listing((entries) => entries.map(([, v]) => v));
+      case "items":
+        return listing((entries) => entries.map(([k, v]) => [k, v]));
+      case "has":
+        return new BuiltinFunction(who, (args, s) => m.fields.has(bindArgs(who, [arg("key", "string")], args, s).key));
+      case "update":
+        return new BuiltinFunction(who, (args, s) => {
+          this.requireConstructPhase(who, s);
+          const b = bindArgs(who, [arg("modules", "any")], args, s);
+          if (!(b.modules instanceof ObjectValue)) fail("wrongArgumentType", `${who} takes an object of modules ({ name: module }), got ${describe(b.modules)}`, locOfArg(b, "modules", s));
+          for (const [k, v] of b.modules.props) setDictEntry(m, k, v, s);
+          return undefined;
+        });
+    }
+    return undefined;
   }
 
   /**
@@ -219,6 +257,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof ModuleValue) {
       if (this.phase === "forward")
         fail("unsupportedSyntax", `forward cannot store state on the module (this.${name} = ...): model code is a pure function of its inputs`, site.loc);
+      if (obj.kind === "dict") return setDictEntry(obj, name, value, site);
       if (obj.kind === "layer" && (value instanceof LayerParamRef || value instanceof ParameterValue)) return tieParameter(obj, name, value, site);
       if (obj.kind !== "user") fail("unsupportedSyntax", `cannot set '${name}' on ${obj.typeName}`, site.loc);
       // reported, and the field still set, so that its uses in forward do not fail again

@@ -230,6 +230,11 @@ export abstract class StatementEvaluator extends FileEvaluator {
       this.arrayHooks.charge(v.items.length, this.site(at));
       return v.items;
     }
+    // a ModuleDict iterates over its keys, as Python's dict
+    if (v instanceof ModuleValue && v.kind === "dict") {
+      this.arrayHooks.charge(v.fields.size, this.site(at));
+      return [...v.fields.keys()];
+    }
     if (v instanceof TensorValue) return fail("dataDependentControlFlow", "iterating over a tensor is not supported", locOf(at));
     return fail("wrongArgumentType", `cannot iterate over ${describe(v)}`, locOf(at));
   }
