@@ -482,20 +482,36 @@ export namespace nn {
   /** Runs its modules in order; children are named "0", "1", ... as in PyTorch. */
   class Sequential extends Module {
     constructor(...modules: Module[]);
-    readonly length: number;
-    readonly [index: number]: Module;
+    /** Adds a child at the end (a class that extends nn.Sequential, in its constructor). */
+    append(module: Module): this;
   }
+  interface Sequential extends ModuleSequence<Module> {}
   interface Sequential { (x: Tensor): Tensor }
 
   /** A list of modules; children are named "0", "1", ... as in PyTorch. */
+  /** The read-only array methods of nn.ModuleList and nn.Sequential, over their children. */
+  interface ModuleSequence<M extends Module> {
+    readonly length: number;
+    readonly [index: number]: M;
+    [Symbol.iterator](): Iterator<M>;
+    entries(): [number, M][];
+    map<T>(fn: (module: M, index: number) => T): T[];
+    forEach(fn: (module: M, index: number) => void): void;
+    filter(fn: (module: M, index: number) => boolean): M[];
+    reduce<T>(fn: (acc: T, module: M, index: number) => T, initial: T): T;
+    some(fn: (module: M, index: number) => boolean): boolean;
+    every(fn: (module: M, index: number) => boolean): boolean;
+    slice(start?: number, end?: number): M[];
+    concat(...others: (M | readonly M[])[]): M[];
+    includes(module: M): boolean;
+    indexOf(module: M): number;
+  }
   class ModuleList<M extends Module = Module> extends Module {
     constructor(modules?: readonly M[]);
     append(module: M): this;
     extend(modules: readonly M[]): this;
-    readonly length: number;
-    readonly [index: number]: M;
-    [Symbol.iterator](): Iterator<M>;
   }
+  interface ModuleList<M extends Module = Module> extends ModuleSequence<M> {}
 
   /** Modules by name, in insertion order, as torch.nn.ModuleDict: `this.heads["cls"](x)`, `for (const [name, m] of this.heads.items())`. */
   class ModuleDict<M extends Module = Module> extends Module {
@@ -679,9 +695,14 @@ export namespace F {
 
 /** torch.optim. Hyperparameters here are defaults; the runtime may change them every step. */
 export namespace optim {
-  interface SGDOptions { lr?: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean }
+  /**
+   * PyTorch's implementation switches: accepted and ignored (tsdp generates its own step, the same
+   * update). The variant switches (maximize, Adam's amsgrad) are accepted at their default, false.
+   */
+  interface ImplementationFlags { foreach?: boolean | null; fused?: boolean | null; capturable?: boolean; differentiable?: boolean; maximize?: false }
+  interface SGDOptions extends ImplementationFlags { lr?: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean }
   class SGD { constructor(options?: SGDOptions); readonly __tsdpOptimizer: "SGD" }
-  interface AdamOptions { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number }
+  interface AdamOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number; amsgrad?: false }
   class Adam { constructor(options?: AdamOptions); readonly __tsdpOptimizer: "Adam" }
   class AdamW { constructor(options?: AdamOptions); readonly __tsdpOptimizer: "AdamW" }
 }

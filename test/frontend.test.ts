@@ -133,6 +133,31 @@ export const training = new Training(Net, { loss: new nn.CrossEntropyLoss({ labe
   });
 });
 
+describe("optimizer flags PyTorch users pass", () => {
+  const net = (optimizer: string) => `${header}
+export class Net extends nn.Module {
+  fc = new nn.Linear(4, 3);
+  forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }
+}
+export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: ${optimizer} });`;
+  it("implementation switches (foreach, fused, capturable, differentiable) and the variants at their default (amsgrad, maximize: false) change nothing", () => {
+    const plain = lowerSource(net("new optim.Adam({ lr: 0.01 })")).graph.optimizer;
+    const flagged = lowerSource(net("new optim.Adam({ lr: 0.01, amsgrad: false, maximize: false, foreach: null, fused: true, capturable: false, differentiable: false })")).graph.optimizer;
+    expect(flagged).toEqual(plain);
+    expect(lowerSource(net("new optim.SGD({ lr: 0.1, momentum: 0.9, maximize: false, foreach: true })")).graph.optimizer).toEqual(lowerSource(net("new optim.SGD({ lr: 0.1, momentum: 0.9 })")).graph.optimizer);
+  });
+  it("refuses a variant tsdp does not compute (amsgrad, maximize: true) and a flag that is not a boolean, at the option", () => {
+    // the column of the option's value in the declaration's line
+    const first = (optimizer: string, value: string) => {
+      const line = net(optimizer).split("\n").at(-1)!;
+      return diagnosticsOf(net(optimizer)).map((d) => `${d.code} ${d.message} ${d.loc?.col === line.indexOf(value) + 1 ? "at the value" : `at col ${d.loc?.col}`}`)[0];
+    };
+    expect(first("new optim.AdamW({ amsgrad: true })", "true")).toBe("TSDP3004 optim.AdamW: amsgrad: true is not supported (the step keeps no maximum of past squared gradients); leave it out or set it to false at the value");
+    expect(first("new optim.SGD({ lr: 0.1, maximize: true })", "true")).toMatch(/^TSDP3004 optim\.SGD: maximize: true is not supported .* at the value$/);
+    expect(first('new optim.Adam({ fused: "yes" })', '"yes"')).toMatch(/^TSDP\d+ optim\.Adam: fused must be true, false or null, got the string "yes" at the value$/);
+  });
+});
+
 describe("model selection", () => {
   const two = `${header}
 export class Small extends nn.Module { fc = new nn.Linear(2, 2); forward(x: Tensor<[Batch, 2]>) { return this.fc(x); } }

@@ -249,6 +249,48 @@ describe("module walks in a constructor", () => {
     expect(messages(dict('this.heads["not a name"] = new nn.ReLU();'))[0]).toMatch(/line 7$/);
   });
 
+  it("nn.ModuleList and nn.Sequential answer an array's read-only methods over their children; nn.Sequential appends", () => {
+    const source = model(
+      "",
+      [
+        "  layers = new nn.ModuleList([new nn.Linear(4, 4), new nn.Linear(4, 4), new nn.Linear(4, 2)]);",
+        "  seq = new nn.Sequential(new nn.ReLU());",
+        "  constructor() {",
+        "    super();",
+        "    this.seq.append(new nn.Tanh());",
+        "    const ok = this.layers.slice(1).length === 2 && this.layers.indexOf(this.layers[2]) === 2 && this.layers.some((l) => l instanceof nn.Linear) && this.seq.length === 2 && this.layers.map((l, i) => i).join() === \"0,1,2\";",
+        "    this.layers.forEach((l, i) => nn.init.constant_(l.bias, ok ? i : -1));",
+        "  }",
+        "  forward(x: Tensor<[Batch, 4]>) {",
+        "    let y = x;",
+        "    for (const [i, l] of this.layers.entries()) y = i < 2 ? this.seq(l(y)) : l(y);",
+        "    return this.layers.filter((l, i) => i === 0).reduce((acc, l) => acc.add(l(x).sum(1, true)), y);",
+        "  }",
+      ].join("\n"),
+    );
+    const got = inits(source);
+    expect([0, 1, 2].map((i) => got[`layers.${i}.bias`])).toEqual([0, 1, 2].map((value) => ({ kind: "constant", value })));
+    // l2(tanh(relu(l1(tanh(relu(l0(x))))))) plus l0(x) summed over its features: the same values written out
+    const plain = model(
+      "",
+      [
+        "  l0 = new nn.Linear(4, 4);",
+        "  l1 = new nn.Linear(4, 4);",
+        "  l2 = new nn.Linear(4, 2);",
+        "  forward(x: Tensor<[Batch, 4]>) { return this.l2(F.tanh(F.relu(this.l1(F.tanh(F.relu(this.l0(x))))))).add(this.l0(x).sum(1, true)); }",
+      ].join("\n"),
+    );
+    const { graph } = lowerSource(source);
+    const plainGraph = lowerSource(plain).graph;
+    const state = initState(graph, 2);
+    const names = graph.params.map((p) => p.attrs.name as string);
+    const plainState = { params: new Map(plainGraph.params.map((p, i) => [p.attrs.name as string, state.params.get(names[i])!])), buffers: new Map() };
+    const x = nd([2, 4], Float64Array.from({ length: 8 }, (_, i) => Math.sin(i + 1)));
+    const out = runReference(graph, { x }, state).outputs[0].data;
+    expect(out.length).toBe(4);
+    expect(Array.from(out)).toEqual(Array.from(runReference(plainGraph, { x }, plainState).outputs[0].data));
+  });
+
   it("refuses, with the place: apply in forward, apply over a module that holds its ancestor, a non-function, PyTorch's spellings", () => {
     const root = (ctor: string, fwd = "return this.fc(x);") => model("", `  fc = new nn.Linear(2, 2);\n  constructor() {\n    super();\n    ${ctor}\n  }\n  forward(x: Tensor<[Batch, 2]>) {\n    ${fwd}\n  }`);
     expect(messages(root("", "this.apply((m) => m); return this.fc(x);"))[0]).toMatch(/TSDP\d+ M\.apply is called inside forward line 10$/);

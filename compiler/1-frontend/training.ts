@@ -27,6 +27,23 @@ function optionsOf(who: string, args: Value[], site: CallSite): ObjectValue {
   return b.options;
 }
 
+/**
+ * PyTorch's flags that pick an implementation (foreach, fused, capturable, differentiable: the same
+ * update) are accepted as true, false or null and change nothing here; the flags that change the
+ * update (maximize; Adam's amsgrad) are accepted at their default, false, and refused otherwise.
+ */
+const implementationFlags = ["foreach", "fused", "capturable", "differentiable"] as const;
+const flagSpecs = (variants: readonly string[]) => [...implementationFlags, ...variants].map((name) => opt(name, "any", null));
+
+function checkFlags(who: string, o: Record<string, Value>, variants: Record<string, string>, site: CallSite): void {
+  for (const name of [...implementationFlags, ...Object.keys(variants)]) {
+    const v = o[name];
+    if (v !== null && v !== undefined && typeof v !== "boolean")
+      fail("wrongArgumentType", `${who}: ${name} must be true, false or null, got ${describe(v)}`, locOfArg(o as never, name, site));
+    if (v === true && name in variants) fail("invalidArgument", `${who}: ${name}: true is not supported (${variants[name]}); leave it out or set it to false`, locOfArg(o as never, name, site));
+  }
+}
+
 // Ranges are PyTorch's (torch/optim/sgd.py, adam.py: "Invalid learning rate", ...), plus
 // finiteness: an lr of Infinity is no learning rate. Adam's eps must be > 0, where PyTorch allows
 // 0: with eps 0 a parameter whose gradient is 0 gets the update 0/0 = NaN.
@@ -34,8 +51,9 @@ function sgd(args: Value[], site: CallSite): OptimizerValue {
   const who = "optim.SGD";
   const o = bindOptions(who, [
     opt("lr", "nonNegNumber", 1e-3), opt("momentum", "nonNegNumber", 0), opt("dampening", "nonNegNumber", 0),
-    opt("weightDecay", "nonNegNumber", 0), opt("nesterov", "bool", false),
+    opt("weightDecay", "nonNegNumber", 0), opt("nesterov", "bool", false), ...flagSpecs(["maximize"]),
   ], optionsOf(who, args, site), site);
+  checkFlags(who, o, { maximize: "tsdp's step descends the loss" }, site);
   if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0))
     fail(
       "invalidArgument",
@@ -49,8 +67,9 @@ function adam(kind: "Adam" | "AdamW", args: Value[], site: CallSite): OptimizerV
   const who = `optim.${kind}`;
   const o = bindOptions(who, [
     opt("lr", "nonNegNumber", 1e-3), opt("betas", "betas", [0.9, 0.999]), opt("eps", "posNumber", 1e-8),
-    opt("weightDecay", "nonNegNumber", kind === "AdamW" ? 1e-2 : 0),
+    opt("weightDecay", "nonNegNumber", kind === "AdamW" ? 1e-2 : 0), ...flagSpecs(["amsgrad", "maximize"]),
   ], optionsOf(who, args, site), site);
+  checkFlags(who, o, { amsgrad: "the step keeps no maximum of past squared gradients", maximize: "tsdp's step descends the loss" }, site);
   const spec: OptimizerSpec = { kind, lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay };
   return new OptimizerValue(spec);
 }

@@ -122,7 +122,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     }
     if (m.isSequence) {
       if (name === "length") return m.items.length;
-      if ((m.kind === "list" || m.sequential) && (name === "append" || name === "push"))
+      if (m.isSequence && (name === "append" || name === "push"))
         return new BuiltinFunction(`${m.typeName}.${name}`, (args, s) => {
           this.requireConstructPhase(`${m.typeName}.${name}`, s);
           for (const a of args) appendModule(m, a, s);
@@ -134,6 +134,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           for (const a of this.iterate(args[0], s.node)) appendModule(m, a, s);
           return m;
         });
+      // an array's read-only methods over the children (layers.entries(), blocks.map(...), layers.slice(1))
+      if (SEQUENCE_ARRAY_METHODS.has(name)) return arrayMethod(m.items, name, this.arrayHooks);
     }
     const p = m.paramNodes.get(name) ?? m.paramNodes.get(snake(name));
     if (p) return new TensorValue(p);
@@ -314,3 +316,6 @@ const PYTORCH_NAMES: Readonly<Record<string, string>> = {
   register_buffer: "registerBuffer(name, tensor)",
   requires_grad_: "requiresGrad_()",
 };
+
+/** The array methods nn.ModuleList and nn.Sequential (and its subclasses) answer, over their children; none changes them. */
+const SEQUENCE_ARRAY_METHODS = new Set(["map", "forEach", "filter", "reduce", "some", "every", "slice", "concat", "includes", "indexOf", "entries"]);
