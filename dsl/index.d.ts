@@ -650,6 +650,10 @@ export namespace F {
   function ones(size: Size, options?: FactoryOptions): Tensor;
   function ones(...size: number[]): Tensor;
   function full(size: Size, fillValue: number, options?: FactoryOptions): Tensor;
+  /** In forward: zeros (ones, fillValue) shaped like x, the batch dim included, as torch.zeros_like. Float32. */
+  function zerosLike(input: Tensor, options?: FactoryOptions): Tensor;
+  function onesLike(input: Tensor, options?: FactoryOptions): Tensor;
+  function fullLike(input: Tensor, fillValue: number, options?: FactoryOptions): Tensor;
   /** Standard normal values, drawn once: only as an nn.Parameter's initial value. */
   function randn(size: Size, options?: FactoryOptions): Tensor;
   function randn(...size: number[]): Tensor;

@@ -6,6 +6,8 @@ import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { formatShape } from "../compiler/ir/shape.ts";
 import { CompileError } from "../compiler/diagnostics/diagnostic.ts";
 import { diagnosticsOf, header, lowerSource, writeFiles } from "./helpers.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
 
 const names = (m: ReturnType<typeof lowerSource>) => m.graph.params.map((p) => p.attrs.name);
 const ops = (m: ReturnType<typeof lowerSource>) => m.graph.nodes.filter((n) => !["input", "param", "buffer", "const"].includes(n.op)).map((n) => n.op);
@@ -155,6 +157,23 @@ export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: $
     expect(first("new optim.AdamW({ amsgrad: true })", "true")).toBe("TSDP3004 optim.AdamW: amsgrad: true is not supported (the step keeps no maximum of past squared gradients); leave it out or set it to false at the value");
     expect(first("new optim.SGD({ lr: 0.1, maximize: true })", "true")).toMatch(/^TSDP3004 optim\.SGD: maximize: true is not supported .* at the value$/);
     expect(first('new optim.Adam({ fused: "yes" })', '"yes"')).toMatch(/^TSDP\d+ optim\.Adam: fused must be true, false or null, got the string "yes" at the value$/);
+  });
+});
+
+describe("F.zerosLike, F.onesLike, F.fullLike", () => {
+  const like = (body: string, input = "Tensor<[Batch, 3]>") => `${header}export class M extends nn.Module {\n  forward(x: ${input}) {\n    ${body}\n  }\n}\n`;
+  it("are the value at every element of x's shape, the batch's included, whatever x holds (NaN too)", () => {
+    const { graph } = lowerSource(like("return [F.zerosLike(x), F.onesLike(x).mul(2), F.fullLike(x, -Infinity)];"));
+    // every output is x's shape, its symbolic batch dim included
+    for (const o of graph.outputs) expect(formatShape(o.shape)).toBe("[Batch, 3]");
+    const x = nd([2, 3], [1, Number.NaN, -2, Infinity, 0, 5]);
+    const out = runReference(graph, { x }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
+    expect(out).toEqual([Array(6).fill(0), Array(6).fill(2), Array(6).fill(-Infinity)]);
+  });
+  it("refuse an int32 input and a use outside forward, at the call", () => {
+    const first = (source: string) => diagnosticsOf(source).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`)[0];
+    expect(first(like("return F.zerosLike(x).add(1);", 'Tensor<[Batch, 3], "int32">'))).toMatch(/F\.zerosLike: tsdp's factories make float32 tensors.* line 4$/);
+    expect(first(`${header}export class M extends nn.Module {\n  p = new nn.Parameter(F.onesLike(F.zeros([2])));\n  forward(x: Tensor<[Batch, 2]>) { return x.add(this.p); }\n}\n`)).toMatch(/F\.onesLike.* line 3$/);
   });
 });
 

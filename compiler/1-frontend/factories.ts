@@ -55,6 +55,20 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward:
       const b = bindArgs(`F.${name}`, [x, opt("diagonal", "int", 0)], args, site);
       return em.tensor("triangle", [b.input], { diagonal: b.diagonal, upper: name === "triu" }, `F.${name}`, site);
     });
+  /**
+   * torch.zeros_like(x) and friends, in forward: the value broadcast to x's shape, the batch dim
+   * included (one scalar constant expanded, so a pointwise reader computes it in its own kernel).
+   * Float32, as every factory here; x's values do not matter (a NaN in x gives 0, not NaN).
+   */
+  const like = (who: string, valueOf: (b: Bound, site: CallSite) => number, extra: ArgSpec[] = []) =>
+    new BuiltinFunction(who, (args, site) => {
+      requireForward(who, site);
+      const b = bindArgs(who, [x, ...extra, dtypeOption], args, site);
+      const input = b.input as TensorValue;
+      if (input.node.dtype !== "f32") fail("wrongArgumentType", `${who}: tsdp's factories make float32 tensors; ${who}(x) of an int32 x is not supported (write F.zeros with its size)`, locOfArg(b, "input", site));
+      const scalar = em.node("full", [], { shape: [], value: valueOf(b, site) }, who, site);
+      return em.tensor("expand", [scalar], { shape: input.node.shape as any }, who, site);
+    });
   return new Map<string, Value>([
     ["zeros", sized("F.zeros", [dtypeOption], (shape, _b, site) => filled("F.zeros", shape, 0, site))],
     ["ones", sized("F.ones", [dtypeOption], (shape, _b, site) => filled("F.ones", shape, 1, site))],
@@ -70,6 +84,12 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward:
         return filled("F.full", sizes("F.full", b.size, site), value, site);
       }),
     ],
+    ["zerosLike", like("F.zerosLike", () => 0)],
+    ["onesLike", like("F.onesLike", () => 1)],
+    ["fullLike", like("F.fullLike", (b, site) => {
+      if (typeof b.fillValue !== "number" || Number.isNaN(b.fillValue)) fail("wrongArgumentType", `F.fullLike: fillValue must be a number, got ${describe(b.fillValue)}`, locOfArg(b, "fillValue", site));
+      return b.fillValue;
+    }, [arg("fillValue", "any")])],
     [
       "randn",
       sized("F.randn", [dtypeOption], (shape, _b, site) => {
