@@ -91,7 +91,9 @@ const notAnOption = (path: string): string => (path.startsWith("-") ? `./${path}
 /**
  * The command that compiles `source` and links it with `objects` (the harness's) into the shared
  * library `output`; with `objectOnly`, the one that compiles `source` to an object (how the
- * harness is built). Both see runtime/harness/ on the include path, and the CPU target the shim.
+ * harness is built); with "kernels" (CUDA, one architecture), the one that compiles only its
+ * kernels to a cubin, for ptxas's report (resources.ts: no host compile). Both see
+ * runtime/harness/ on the include path, and the CPU target the shim.
  */
 export function compileCommand(
   target: Target,
@@ -101,7 +103,7 @@ export function compileCommand(
   /** The CPU target's flavor (true: memcheck, false: plain). */
   memcheck: boolean | BuildFlavor = false,
   objects: readonly string[] = [],
-  objectOnly = false,
+  objectOnly: boolean | "kernels" = false,
   /** CPU target: the shim header to -include (a precompiled one's, precompiled-shim.ts). */
   shim: string = shimHeader,
 ): string[] {
@@ -109,8 +111,10 @@ export function compileCommand(
   source = notAnOption(source);
   output = notAnOption(output);
   const linked = objects.map(notAnOption);
-  const mode = [...(objectOnly ? ["-c"] : ["-shared"]), ABI_DEFINE];
+  const mode = [...(objectOnly === "kernels" ? ["-cubin"] : objectOnly ? ["-c"] : ["-shared"]), ABI_DEFINE];
   for (const a of archs) if (!/^\d{2,3}[af]?$/.test(a)) throw new RangeError(`build: '${a}' is not a GPU architecture like 90`);
+  // nvcc makes one cubin per invocation
+  if (objectOnly === "kernels" && (target !== "cuda" || archs.length !== 1)) throw new RangeError(`build: a kernels-only compile is for the cuda target and one architecture, got ${target} and ${archs.length}`);
   if (target === "cuda") {
     const nvcc = findNvcc();
     if (!nvcc)
