@@ -8,11 +8,24 @@ import { describe, expect, it } from "vitest";
 import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { initState } from "../compiler/reference/init.ts";
-import { nd } from "../compiler/reference/ndarray.ts";
+import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
 
 const model = (classes: string, root: string) => `${header}${classes}\nexport class M extends nn.Module {\n${root}\n}\n`;
 const inits = (source: string) => Object.fromEntries(lowerSource(source).graph.params.map((p) => [p.attrs.name, p.attrs.init]));
 const messages = (source: string) => diagnosticsOf(source).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`);
+
+/**
+ * The outputs of `source` and of `plain` (the same model written out with plain layers) on `x`, with
+ * one state given to both by position: its parameters and buffers drawn for `source`'s names.
+ */
+function bothOutputs(source: string, plain: string, x: NDArray, seed: number): [number[], number[]] {
+  const graph = lowerSource(source).graph;
+  const plainGraph = lowerSource(plain).graph;
+  const state = initState(graph, seed);
+  const byPosition = <T>(nodes: readonly { attrs: { name?: unknown } }[], values: Map<string, T>) => new Map(nodes.map((n, i) => [n.attrs.name as string, [...values.values()][i]]));
+  const plainState = { params: byPosition(plainGraph.params, state.params), buffers: byPosition(plainGraph.buffers, state.buffers) };
+  return [Array.from(runReference(graph, { x }, state).outputs[0].data), Array.from(runReference(plainGraph, { x }, plainState).outputs[0].data)];
+}
 
 describe("module walks in a constructor", () => {
   it("modules(): torchvision's init loop reaches every layer, nested and in a Sequential, with instanceof picking the kind", () => {
@@ -189,17 +202,9 @@ describe("module walks in a constructor", () => {
         "  forward(x: Tensor<[Batch, 2, 4, 4]>) { return this.b1(F.relu(this.a1(this.a0(x))).flatten(1)).mul(2); }",
       ].join("\n"),
     );
-    const x = nd([2, 2, 4, 4], Float64Array.from({ length: 64 }, (_, i) => Math.sin(i * 0.7)));
-    // one state, given to each graph by position (its draws are keyed by name)
-    const state = initState(graph, 3);
-    const renamed = (g: typeof graph, from: Map<string, unknown>, names: readonly string[]) => new Map(g.params.map((p, i) => [p.attrs.name as string, from.get(names[i])])) as typeof state.params;
-    const names = graph.params.map((p) => p.attrs.name as string);
-    const plainGraph = lowerSource(plain).graph;
-    const plainState = { params: renamed(plainGraph, state.params, names), buffers: new Map(plainGraph.buffers.map((b, i) => [b.attrs.name as string, [...state.buffers.values()][i]])) };
-    const got = runReference(graph, { x }, state).outputs[0].data;
-    const want = runReference(plainGraph, { x }, plainState).outputs[0].data;
+    const [got, want] = bothOutputs(source, plain, nd([2, 2, 4, 4], Float64Array.from({ length: 64 }, (_, i) => Math.sin(i * 0.7))), 3);
     expect(got.length).toBe(10);
-    expect(Array.from(got)).toEqual(Array.from(want));
+    expect(got).toEqual(want);
   });
 
   it("nn.ModuleDict: children by name in insertion order, indexed, iterated by key, items(), has(), update() and assignment", () => {
@@ -236,12 +241,9 @@ describe("module walks in a constructor", () => {
         "  forward(x: Tensor<[Batch, 4]>) { return this.cls(x).add(this.box(x)).add(this.aux(x)).add(this.extra(x)).add(this.aux(x)); }",
       ].join("\n"),
     );
-    const plainGraph = lowerSource(plain).graph;
-    const state = initState(graph, 5);
-    const names = graph.params.map((p) => p.attrs.name as string);
-    const plainState = { params: new Map(plainGraph.params.map((p, i) => [p.attrs.name as string, state.params.get(names[i])!])), buffers: new Map() };
-    const x = nd([3, 4], Float64Array.from({ length: 12 }, (_, i) => Math.cos(i)));
-    expect(Array.from(runReference(graph, { x }, state).outputs[0].data)).toEqual(Array.from(runReference(plainGraph, { x }, plainState).outputs[0].data));
+    const [got, want] = bothOutputs(source, plain, nd([3, 4], Float64Array.from({ length: 12 }, (_, i) => Math.cos(i))), 5);
+    expect(got.length).toBe(6);
+    expect(got).toEqual(want);
     const dict = (ctor: string, fwd = 'return this.heads["a"](x);') => model("", `  heads = new nn.ModuleDict({ a: new nn.Linear(2, 2) });\n  constructor() {\n    super();\n    ${ctor}\n  }\n  forward(x: Tensor<[Batch, 2]>) {\n    ${fwd}\n  }`);
     expect(messages(dict("", 'return this.heads["b"](x);'))[0]).toMatch(/nn\.ModuleDict has no module 'b'; its keys are 'a' line 10$/);
     expect(messages(dict("", "return this.heads(x);"))[0]).toMatch(/nn\.ModuleDict is not callable; call one of its modules .* line 10$/);
@@ -280,15 +282,9 @@ describe("module walks in a constructor", () => {
         "  forward(x: Tensor<[Batch, 4]>) { return this.l2(F.tanh(F.relu(this.l1(F.tanh(F.relu(this.l0(x))))))).add(this.l0(x).sum(1, true)); }",
       ].join("\n"),
     );
-    const { graph } = lowerSource(source);
-    const plainGraph = lowerSource(plain).graph;
-    const state = initState(graph, 2);
-    const names = graph.params.map((p) => p.attrs.name as string);
-    const plainState = { params: new Map(plainGraph.params.map((p, i) => [p.attrs.name as string, state.params.get(names[i])!])), buffers: new Map() };
-    const x = nd([2, 4], Float64Array.from({ length: 8 }, (_, i) => Math.sin(i + 1)));
-    const out = runReference(graph, { x }, state).outputs[0].data;
-    expect(out.length).toBe(4);
-    expect(Array.from(out)).toEqual(Array.from(runReference(plainGraph, { x }, plainState).outputs[0].data));
+    const [values, writtenOut] = bothOutputs(source, plain, nd([2, 4], Float64Array.from({ length: 8 }, (_, i) => Math.sin(i + 1))), 2);
+    expect(values.length).toBe(4);
+    expect(values).toEqual(writtenOut);
   });
 
   it("refuses, with the place: apply in forward, apply over a module that holds its ancestor, a non-function, PyTorch's spellings", () => {
