@@ -145,6 +145,27 @@ describe("module walks in a constructor", () => {
     expect(got["norm.weight"]).toEqual({ kind: "constant", value: 2 });
   });
 
+  it("a registered buffer stays a buffer when its module or the buffer itself is asked for gradients (requiresGrad_())", () => {
+    const { graph } = lowerSource(
+      model(
+        "",
+        [
+          "  fc = new nn.Linear(2, 2);",
+          "  constructor() {",
+          "    super();",
+          '    this.registerBuffer("offset", F.zeros([2]));',
+          "    this.requiresGrad_(false);",
+          "    this.requiresGrad_(true);",
+          "    this.offset.requiresGrad_();",
+          "  }",
+          "  forward(x: Tensor<[Batch, 2]>) { return this.fc(x).add(this.offset); }",
+        ].join("\n"),
+      ),
+    );
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["fc.weight", "fc.bias"]);
+    expect(graph.buffers.map((b) => b.attrs.name)).toEqual(["offset"]);
+  });
+
   it("instanceof: a user class and the classes it extends, nn.Module, nn.Sequential, nn.ModuleList, nn.Parameter; null for bias-free layers", () => {
     const got = inits(
       model(

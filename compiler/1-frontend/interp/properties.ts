@@ -63,7 +63,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return new BuiltinFunction("requiresGrad_", (args, s) => {
         this.requireConstructPhase("requiresGrad_", s);
         const b = bindArgs("requiresGrad_", [opt("requiresGrad", "bool", true)], args, s);
-        if (obj instanceof ParameterValue) obj.frozen = !b.requiresGrad;
+        if (obj instanceof ParameterValue) obj.frozen = obj.buffer || !b.requiresGrad; // a buffer stays state
         else b.requiresGrad ? obj.module.frozen.delete(obj.local) : obj.module.frozen.add(obj.local);
         return obj;
       });
