@@ -513,6 +513,38 @@ export namespace nn {
   }
   interface ModuleList<M extends Module = Module> extends ModuleSequence<M> {}
 
+  interface RecurrentOptions {
+    numLayers?: number;
+    bias?: boolean;
+    /** Must be true: the batch stays in dim 0 ([N, L, features]). PyTorch's default is false. */
+    batchFirst?: boolean;
+    /** Dropout on each layer's output but the last's, in training. */
+    dropout?: number;
+    bidirectional?: boolean;
+  }
+  /**
+   * Elman RNN, as torch.nn.RNN, unrolled over the (compile-time) sequence length; states start at
+   * zero. Returns [output [N, L, D·H], h_n]: h_n is [1, N, H] for one layer in one direction, null
+   * otherwise (the batch must stay first; the last layer's states are output.select(1, -1)).
+   */
+  class RNN extends Module {
+    constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { nonlinearity?: "tanh" | "relu" });
+    constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions & { nonlinearity?: "tanh" | "relu" });
+  }
+  interface RNN { (input: Tensor, hx?: null): [Tensor, Tensor] }
+  /** torch.nn.GRU (gates r, z, n), as nn.RNN: [output, h_n]. */
+  class GRU extends Module {
+    constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions);
+    constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions);
+  }
+  interface GRU { (input: Tensor, hx?: null): [Tensor, Tensor] }
+  /** torch.nn.LSTM (gates i, f, g, o), as nn.RNN: [output, [h_n, c_n]], each [1, N, H] or null. */
+  class LSTM extends Module {
+    constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { projSize?: 0 });
+    constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions & { projSize?: 0 });
+  }
+  interface LSTM { (input: Tensor, hx?: null): [Tensor, [Tensor, Tensor]] }
+
   /** Modules by name, in insertion order, as torch.nn.ModuleDict: `this.heads["cls"](x)`, `for (const [name, m] of this.heads.items())`. */
   class ModuleDict<M extends Module = Module> extends Module {
     constructor(modules?: { readonly [name: string]: M });

@@ -38,6 +38,25 @@ describe("session 7's layers on the CPU target (fixtures/model-ops)", () => {
   }, 600_000);
 });
 
+// nn.LSTM (two layers, dropout between them), a bidirectional nn.GRU and a relu nn.RNN, unrolled
+// (compiler/1-frontend/recurrent.ts): forward in eval mode and one training step's gradients
+// (backpropagation through time, dropout masks included) against the reference, tolerances as above.
+describe("recurrent layers on the CPU target (fixtures/recurrent)", () => {
+  it("forward and one training step's gradients equal the reference", async () => {
+    const { model, build } = await compileForTestTarget("test/fixtures/recurrent/model.ts", "build/test-cpu/recurrent");
+    const graph = model.graph;
+    const m = await load(build.outDir);
+    try {
+      await expectEvalForwardClose(m, graph, [1, 5]);
+      const { want, gradients } = await stepWithFloatTarget(m, graph, [4, 4]);
+      expect(gradients.size).toBe(graph.params.length);
+      for (const [name, node] of gradients) expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
+    } finally {
+      m.dispose();
+    }
+  }, 600_000);
+});
+
 // pointwise-composites.ts in float32 on the target, at the inputs that tell forms apart: bounds,
 // a tie, and ±1e8, where x + 3 and x − 3 round to x (relu(x + 3) − relu(x − 3) was 0 there, so the
 // former hardswish gave 0 for 1e8), and −20, where 1 + eˣ rounds to 1 (softplus and mish were 0 there,

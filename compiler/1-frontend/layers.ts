@@ -2,6 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import { compositeLayers, validateComposite } from "./composite-layers.ts";
+import { recurrentLayers } from "./recurrent.ts";
 import { hardtanhRangeProblem } from "./pointwise-composites.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -244,6 +245,7 @@ const layers: Record<string, LayerSpec> = {
   LogSigmoid: activation("logsigmoid"),
   Mish: activation("mish", [opt("inplace", "bool", false)]),
   ...compositeLayers,
+  ...recurrentLayers,
 };
 
 /** Validations PyTorch makes in constructors, with its wording where it has one; all reported at once. */
@@ -260,6 +262,7 @@ function validate(name: string, b: Bound, site: CallSite): void {
   if ((name === "MaxPool2d" || name === "AvgPool2d") && [0, 1].some((i) => b.padding[i] * 2 > b.kernelSize[i]))
     problems.add("invalidArgument", `nn.${name}: padding ${pair(b.padding)} must be at most half the kernel ${pair(b.kernelSize)}`, locOfArg(b, "padding", site));
   // nn.Hardtanh asserts in its constructor; F.hardtanh checks at its call (pointwise-composites.ts)
+  if (name === "LSTM" && b.projSize !== 0) problems.add("invalidArgument", "nn.LSTM: projSize is not supported (an LSTM with projections); leave it 0", locOfArg(b, "projSize", site));
   const hardtanh = name === "Hardtanh" ? hardtanhRangeProblem("nn.Hardtanh", b) : undefined;
   if (hardtanh) problems.add("invalidArgument", hardtanh, locOfArg(b, "maxVal", site));
   problems.throwIfAny();
