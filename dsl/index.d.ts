@@ -741,9 +741,12 @@ export namespace optim {
   interface AdamOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number; amsgrad?: false }
   class Adam { constructor(options?: AdamOptions); readonly __tsdpOptimizer: "Adam" }
   class AdamW { constructor(options?: AdamOptions); readonly __tsdpOptimizer: "AdamW" }
+  /** torch.optim.RMSprop (lr 1e-2, alpha 0.99, eps 1e-8); centered is not supported. */
+  interface RMSpropOptions extends ImplementationFlags { lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: false }
+  class RMSprop { constructor(options?: RMSpropOptions); readonly __tsdpOptimizer: "RMSprop" }
 }
 
-export type Optimizer = optim.SGD | optim.Adam | optim.AdamW;
+export type Optimizer = optim.SGD | optim.Adam | optim.AdamW | optim.RMSprop;
 export type LossModule = nn.CrossEntropyLoss | nn.NLLLoss | nn.MSELoss | nn.L1Loss | nn.SmoothL1Loss | nn.HuberLoss | nn.BCELoss | nn.BCEWithLogitsLoss;
 export type LossFunction = (output: Tensor, target: Tensor) => Tensor;
 

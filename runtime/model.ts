@@ -9,7 +9,7 @@
 // have been read into copies; nothing between that check and the call runs user code. Typed
 // arrays are measured and viewed through tensor.ts's hostView, never through their own getters.
 import { ModelStateError, NativeError, describeValue, suggestion } from "./errors.ts";
-import { BATCH, formatSpec, numel, type Dtype, type IOSpec, type Manifest, type ParamSpec } from "./manifest.ts";
+import { BATCH, formatSpec, numel, type Dtype, type IOSpec, type Manifest, type OptimizerManifest, type ParamSpec } from "./manifest.ts";
 import type { Hyperparameters, ModelHandle, NativeLibrary } from "./native.ts";
 import type { ShimCounters } from "./counters.ts";
 import { hostView, readList, readShape, typedArrayKind, type HostArray, type HostArrayKind, type Tensor } from "./tensor.ts";
@@ -50,6 +50,8 @@ export interface TrainStepOptions {
   nesterov?: boolean;
   betas?: readonly [number, number];
   eps?: number;
+  /** RMSprop's smoothing constant. */
+  alpha?: number;
   /** Refuse non-finite inputs (before any update) and report a non-finite loss with its step. */
   detectNonFinite?: boolean;
   /**
@@ -66,9 +68,17 @@ export interface TrainStepOptions {
 /** Options that make a step resolve without its loss (waitForLoss: false). */
 export type TrainStepNoWait = TrainStepOptions & { readonly waitForLoss: false };
 
+/** Each optimizer's per-parameter state, by PyTorch's names (its state_dict's), in the harness's slots. */
+const OPTIMIZER_STATE: Record<OptimizerManifest["kind"], readonly string[]> = {
+  SGD: ["momentum_buffer"],
+  Adam: ["exp_avg", "exp_avg_sq"],
+  AdamW: ["exp_avg", "exp_avg_sq"],
+  RMSprop: ["square_avg", "momentum_buffer"],
+};
+
 /** The declared optimizer's hyperparameters with this step's overrides, checked. */
 function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions, where: string): Hyperparameters {
-  const known = new Set(["lr", "momentum", "dampening", "weightDecay", "nesterov", "betas", "eps", "detectNonFinite", "waitForLoss"]);
+  const known = new Set(["lr", "momentum", "dampening", "weightDecay", "nesterov", "betas", "eps", "alpha", "detectNonFinite", "waitForLoss"]);
   for (const k of Object.keys(o)) if (!known.has(k)) throw new TypeError(`${where}: unknown option '${k}'${suggestion(k, [...known], "options")}`);
   const num = (name: string, v: unknown, fallback: number): number => {
     const x = v === undefined ? fallback : v;
@@ -89,6 +99,7 @@ function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions,
     beta2: betas[1] as number,
     eps: num("eps", o.eps, d("eps", 1e-8)),
     nesterov: (o.nesterov ?? declared.nesterov === true) ? 1 : 0,
+    alpha: num("alpha", o.alpha, d("alpha", 0.99)),
   };
 }
 
@@ -180,7 +191,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     if (optimizer && lib.canTrain)
       for (const p of manifest.params) {
         this.#params.set(`${p.name}.grad`, { ...p, name: `${p.name}.grad`, kind: "gradient" });
-        for (const state of optimizer === "SGD" ? ["momentum_buffer"] : ["exp_avg", "exp_avg_sq"])
+        for (const state of OPTIMIZER_STATE[optimizer])
           this.#params.set(`${p.name}.${state}`, { ...p, name: `${p.name}.${state}`, kind: "optimizer" });
       }
     CompiledModel.#finalizer.register(this, { lib, handle }, this.#token);

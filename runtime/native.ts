@@ -40,6 +40,7 @@ const Hparams = koffi.struct({
   beta2: "double",
   eps: "double",
   nesterov: "int",
+  alpha: "double",
 });
 
 export interface Hyperparameters {
@@ -51,6 +52,8 @@ export interface Hyperparameters {
   beta2: number;
   eps: number;
   nesterov: number;
+  /** RMSprop's smoothing constant */
+  alpha: number;
 }
 
 const Config = koffi.struct({

@@ -16,6 +16,24 @@ function run(spec: OptimizerSpec, grads: number[], p0 = 1, overrides: object[] =
   });
 }
 
+describe("RMSprop", () => {
+  const rms = (o: object = {}): OptimizerSpec => ({ kind: "RMSprop", lr: 0.1, alpha: 0.75, eps: 0, weightDecay: 0, momentum: 0, ...o });
+  it("v ← αv + (1 − α)g², p ← p − η·g / (√v + ε)", () => {
+    // v1 = 0.25·4 = 1 → p = 1 − 0.1·2/1 = 0.8; v2 = 0.75 + 0.25·1 = 1 → p = 0.8 − 0.1·1/1 = 0.7
+    const [p1, p2] = run(rms(), [2, 1]);
+    expect(p1).toBeCloseTo(0.8, 15);
+    expect(p2).toBeCloseTo(0.7, 15);
+  });
+  it("momentum: b ← μ·b + g / (√v + ε) from a zero buffer; weight decay adds λ·p first", () => {
+    // g1 = 2 → v1 = 1, b1 = 2 → p = 0.8; g2 = 1 → v2 = 1, b2 = 0.5·2 + 1 = 2 → p = 0.6
+    const [p1, p2] = run(rms({ momentum: 0.5 }), [2, 1]);
+    expect(p1).toBeCloseTo(0.8, 15);
+    expect(p2).toBeCloseTo(0.6, 15);
+    // λ = 1: g1 = 1 + 1 = 2 as above → 0.8
+    expect(run(rms({ weightDecay: 1 }), [1])[0]).toBeCloseTo(0.8, 15);
+  });
+});
+
 describe("SGD", () => {
   it("plain: p ← p − η·g", () => expect(run(sgd({}), [1, 2])).toEqual([0.9, 0.7]));
   it("momentum: the buffer starts as the first gradient, then μ·b + (1 − τ)·g", () => {

@@ -74,12 +74,23 @@ function adam(kind: "Adam" | "AdamW", args: Value[], site: CallSite): OptimizerV
   return new OptimizerValue(spec);
 }
 
+function rmsprop(args: Value[], site: CallSite): OptimizerValue {
+  const who = "optim.RMSprop";
+  const o = bindOptions(who, [
+    opt("lr", "nonNegNumber", 1e-2), opt("alpha", "nonNegNumber", 0.99), opt("eps", "posNumber", 1e-8),
+    opt("weightDecay", "nonNegNumber", 0), opt("momentum", "nonNegNumber", 0), ...flagSpecs(["centered", "maximize"]),
+  ], optionsOf(who, args, site), site);
+  checkFlags(who, o, { centered: "the step keeps no average of the gradients", maximize: "tsdp's step descends the loss" }, site);
+  return new OptimizerValue({ kind: "RMSprop", lr: o.lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum: o.momentum });
+}
+
 export const optimNamespace = new NamespaceValue(
   "optim",
   new Map<string, Value>([
     ["SGD", new BuiltinClass("optim.SGD", sgd)],
     ["Adam", new BuiltinClass("optim.Adam", (a, s) => adam("Adam", a, s))],
     ["AdamW", new BuiltinClass("optim.AdamW", (a, s) => adam("AdamW", a, s))],
+    ["RMSprop", new BuiltinClass("optim.RMSprop", rmsprop)],
   ]),
 );
 
@@ -95,7 +106,7 @@ export const trainingClass = new BuiltinClass("Training", (args, site) => {
   if (!lossOk)
     problems.add("badTraining", `${who}: loss must be a loss module (new nn.CrossEntropyLoss()) or a function (output, target) => tensor, got ${describe(o.loss)}`, keyLoc(site, "loss", "value"));
   if (!(o.optimizer instanceof OptimizerValue))
-    problems.add("badTraining", `${who}: optimizer must be new optim.SGD(...), optim.Adam(...) or optim.AdamW(...), got ${describe(o.optimizer)}`, keyLoc(site, "optimizer", "value"));
+    problems.add("badTraining", `${who}: optimizer must be new optim.SGD(...), optim.Adam(...), optim.AdamW(...) or optim.RMSprop(...), got ${describe(o.optimizer)}`, keyLoc(site, "optimizer", "value"));
   problems.throwIfAny();
   return new TrainingValue(b.model, o.loss, o.optimizer, site.loc, keyLoc(site, "loss", "value"));
 });

@@ -117,7 +117,7 @@ function paramSpec(n: Node): ParamSpec {
 
 const dtypeCode = { f32: "TSDP_F32", i32: "TSDP_I32", i64: "TSDP_I64" } as const;
 const initCode = { constant: "TSDP_INIT_CONSTANT", uniform: "TSDP_INIT_UNIFORM", normal: "TSDP_INIT_NORMAL" } as const;
-const optimizerCode = { SGD: "TSDP_SGD", Adam: "TSDP_ADAM", AdamW: "TSDP_ADAMW" } as const;
+const optimizerCode = { SGD: "TSDP_SGD", Adam: "TSDP_ADAM", AdamW: "TSDP_ADAMW", RMSprop: "TSDP_RMSPROP" } as const;
 
 /** A C double literal: JavaScript's shortest round-trip form is one. */
 function cDouble(x: number): string {

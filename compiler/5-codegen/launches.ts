@@ -84,10 +84,11 @@ export const UPDATE_GRID = "dim3((unsigned)std::min<size_t>((param_floats + 255)
 
 function updateLaunch({ paramFloats, optimizer }: UpdateLaunch): LaunchReport {
   // per parameter: SGD reads the weight and gradient and writes the weight (12 B), momentum adds
-  // its buffer's read and write; Adam(W) reads and writes two moments (28 B). FLOPs: the update's
+  // its buffer's read and write; Adam(W) reads and writes two moments (28 B), RMSprop its average
+  // of squares and, with momentum, its buffer. FLOPs: the update's
   // arithmetic per parameter, roughly (a sqrt and a division counted as one each).
   const [bytesPer, flopsPer] =
-    optimizer.kind === "SGD" ? (optimizer.momentum !== 0 ? [20, 6] : [12, 3]) : [28, 14];
+    optimizer.kind === "SGD" ? (optimizer.momentum !== 0 ? [20, 6] : [12, 3]) : optimizer.kind === "RMSprop" ? (optimizer.momentum !== 0 ? [28, 10] : [20, 8]) : [28, 14];
   return {
     program: "step",
     kernel: "optimizer_update_kernel",

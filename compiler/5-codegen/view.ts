@@ -731,7 +731,7 @@ export interface TrainingView {
   readonly step: ProgramView;
   readonly meanLoss: 0 | 1;
   /** A tsdp_optimizer_kind enumerator. */
-  readonly optimizerKind: "TSDP_SGD" | "TSDP_ADAM" | "TSDP_ADAMW";
+  readonly optimizerKind: "TSDP_SGD" | "TSDP_ADAM" | "TSDP_ADAMW" | "TSDP_RMSPROP";
   readonly optimizerName: string;
   readonly paramsOnlyFloats: number;
   readonly buckets: readonly BucketRowView[];

@@ -67,6 +67,15 @@ export type OptimizerSpec =
       readonly beta2: number;
       readonly eps: number;
       readonly weightDecay: number;
+    }
+  | {
+      readonly kind: "RMSprop";
+      readonly lr: number;
+      /** the smoothing constant of the squared gradients' average */
+      readonly alpha: number;
+      readonly eps: number;
+      readonly weightDecay: number;
+      readonly momentum: number;
     };
 
 export const dtypeNames: Record<DType, string> = { f32: "float32", i32: "int32", i64: "int64" };

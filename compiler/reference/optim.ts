@@ -1,18 +1,22 @@
 import type { OptimizerSpec } from "../ir/node.ts";
 import type { NDArray } from "./ndarray.ts";
 
-// PyTorch's optimizer update rules in float64, one parameter at a time (torch.optim.SGD, Adam and
-// AdamW with foreach/fused off and amsgrad/maximize off). The compiled update kernel must match.
+// PyTorch's optimizer update rules in float64, one parameter at a time (torch.optim.SGD, Adam,
+// AdamW and RMSprop with foreach/fused off, amsgrad/maximize/centered off). The compiled update
+// kernel must match.
 //
 // SGD:   g ← ∇ + λ·p;  b ← g (first step) or μ·b + (1 − τ)·g;  g ← g + μ·b (nesterov) or b;  p ← p − η·g
 // Adam:  g ← ∇ + λ·p (Adam) | p ← p·(1 − η·λ) (AdamW);  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;
 //        p ← p − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+// RMSprop: g ← ∇ + λ·p;  v ← αv + (1 − α)g²;  d ← g / (√v + ε);  b ← μ·b + d (b starts at 0);
+//        p ← p − η·b (momentum) or p − η·d
 
 /** Per-parameter optimizer state, named as in PyTorch's optimizer state_dict. */
 export interface ParamState {
   momentum_buffer?: Float64Array;
   exp_avg?: Float64Array;
   exp_avg_sq?: Float64Array;
+  square_avg?: Float64Array;
 }
 
 export interface OptimizerState {
@@ -54,6 +58,16 @@ export function optimizerStep(
           g = h.nesterov ? g + h.momentum * b : b;
         }
         w[i] -= h.lr * g;
+      }
+    } else if (h.kind === "RMSprop") {
+      if (!s.square_avg) s.square_avg = new Float64Array(w.length);
+      if (h.momentum !== 0 && !s.momentum_buffer) s.momentum_buffer = new Float64Array(w.length);
+      for (let i = 0; i < w.length; i++) {
+        const g = grad.data[i] + h.weightDecay * w[i];
+        const v = (s.square_avg[i] = h.alpha * s.square_avg[i] + (1 - h.alpha) * g * g);
+        const d = g / (Math.sqrt(v) + h.eps);
+        if (h.momentum !== 0) w[i] -= h.lr * (s.momentum_buffer![i] = h.momentum * s.momentum_buffer![i] + d);
+        else w[i] -= h.lr * d;
       }
     } else {
       if (!s.exp_avg) s.exp_avg = new Float64Array(w.length);

@@ -33,10 +33,11 @@
 struct tsdp_hparams {
     double lr, momentum, dampening, weight_decay, beta1, beta2, eps;
     int nesterov;
+    double alpha;  // RMSprop's smoothing constant
 };
 
 /** Which update optimizer_update_kernel applies (the model's optimizer, a field of its descriptor). */
-enum tsdp_optimizer_kind { TSDP_SGD = 0, TSDP_ADAM = 1, TSDP_ADAMW = 2 };
+enum tsdp_optimizer_kind { TSDP_SGD = 0, TSDP_ADAM = 1, TSDP_ADAMW = 2, TSDP_RMSPROP = 3 };
 
 // One step's update arguments. The kernel reads them from device memory (not as launch
 // arguments) so that the captured training step replays with each step's values.
@@ -64,8 +65,8 @@ struct tsdp_replica {
     cudaStream_t comm = nullptr;   // gradient all-reduce, so a bucket's overlaps the rest of the backward
     char* params = nullptr;       // parameters, then buffers, in state_dict order
     char* grads = nullptr;        // gradients, laid out like the parameters
-    char* opt1 = nullptr;         // optimizer state (momentum buffer | exp_avg), laid out alike
-    char* opt2 = nullptr;         // exp_avg_sq
+    char* opt1 = nullptr;         // optimizer state (momentum buffer | exp_avg | RMSprop's momentum buffer), laid out alike
+    char* opt2 = nullptr;         // exp_avg_sq | square_avg
     char* batch_arena = nullptr;  // activations: bytes per sample × capacity
     char* fixed_arena = nullptr;  // activations that do not scale with the batch
     char* staging = nullptr;      // pinned host memory: this replica's inputs in, outputs out

@@ -23,6 +23,7 @@ namespace tsdp_harness {
 //   SGD:  g ← ∇ + λp;  b ← g (first step) | μb + (1 − τ)g;  g ← g + μb (nesterov) | b;  p ← p − ηg
 //   Adam: g ← ∇ + λp (Adam) | p ← p(1 − ηλ) (AdamW);  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;
 //         p ← p − (η / c₁) · m / (√v / √c₂ + ε),  c = 1 − βᵗ
+//   RMSprop: g ← ∇ + λp;  v ← αv + (1 − α)g²;  d ← g / (√v + ε);  b ← μb + d (from 0);  p ← p − ηb | p − ηd
 __global__ void optimizer_update_kernel(float* __restrict__ p, const float* __restrict__ grad, float* __restrict__ s1,
                                         float* __restrict__ s2, size_t n, int kind, const tsdp_update* __restrict__ u) {
     const tsdp_update a = *u;
@@ -38,6 +39,17 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, const float* __re
                 g = h.nesterov ? g + (float)h.momentum * b : b;
             }
             p[i] = w - (float)h.lr * g;
+        } else if (kind == TSDP_RMSPROP) {
+            g += (float)h.weight_decay * w;
+            const float v = (float)h.alpha * s2[i] + (float)(1.0 - h.alpha) * g * g;
+            s2[i] = v;
+            const float d = g / (sqrtf(v) + (float)h.eps);
+            if (h.momentum != 0.0) {
+                const float b = (float)h.momentum * s1[i] + d;
+                s1[i] = b;
+                p[i] = w - (float)h.lr * b;
+            } else
+                p[i] = w - (float)h.lr * d;
         } else {
             if (kind == TSDP_ADAMW) w *= (float)(1.0 - h.lr * h.weight_decay);
             else g += (float)h.weight_decay * w;

@@ -25,7 +25,7 @@ TSDP_EXPORT int tsdp_train_step(tsdp_model* m, int batch, const void* const* inp
 }
 
 /** Steps taken; optimizer state and gradients are read by tsdp_get_param as "<param>.momentum_buffer",
- *  "<param>.exp_avg", "<param>.exp_avg_sq" (PyTorch's names) and "<param>.grad" (after a step: the
+ *  "<param>.exp_avg", "<param>.exp_avg_sq", "<param>.square_avg" (PyTorch's names) and "<param>.grad" (after a step: the
  *  all-reduced gradient it applied). */
 TSDP_EXPORT int tsdp_optimizer_steps(tsdp_model* m, unsigned long long* steps, int set) {
     return tsdp_harness::optimizer_steps(m, steps, set);
