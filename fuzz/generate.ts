@@ -353,6 +353,7 @@ const OPTIMIZERS = [
   "new optim.SGD({ lr: 0.05, momentum: 0.5, weightDecay: 0.01 })",
   "new optim.Adam({ lr: 0.01 })",
   "new optim.AdamW({ lr: 0.01, weightDecay: 0.1 })",
+  "new optim.RMSprop({ lr: 0.01, momentum: 0.5, weightDecay: 0.01 })",
 ];
 
 /** A model file of `cases` random sub-networks, reproducible from `seed`. */

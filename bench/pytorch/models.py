@@ -186,6 +186,8 @@ def optimizer(params, spec):
     wd = g("weightDecay", "weight_decay")
     if kind == "SGD":
         return torch.optim.SGD(params, lr=g("lr"), momentum=g("momentum"), dampening=g("dampening"), weight_decay=wd, nesterov=bool(spec.get("nesterov", False)))
+    if kind == "RMSprop":
+        return torch.optim.RMSprop(params, lr=g("lr"), alpha=g("alpha", default=0.99), eps=g("eps", default=1e-8), weight_decay=wd, momentum=g("momentum"))
     betas = (g("beta1", default=0.9), g("beta2", default=0.999))
     cls = {"Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW}.get(kind)
     if cls is None:
