@@ -147,6 +147,8 @@ export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: $
     const flagged = lowerSource(net("new optim.Adam({ lr: 0.01, amsgrad: false, maximize: false, foreach: null, fused: true, capturable: false, differentiable: false })")).graph.optimizer;
     expect(flagged).toEqual(plain);
     expect(lowerSource(net("new optim.SGD({ lr: 0.1, momentum: 0.9, maximize: false, foreach: true })")).graph.optimizer).toEqual(lowerSource(net("new optim.SGD({ lr: 0.1, momentum: 0.9 })")).graph.optimizer);
+    // RMSprop's defaults are PyTorch's: lr 1e-2, alpha 0.99, eps 1e-8
+    expect(lowerSource(net("new optim.RMSprop({ centered: false, foreach: true })")).graph.optimizer).toEqual({ kind: "RMSprop", lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0 });
   });
   it("refuses a variant tsdp does not compute (amsgrad, maximize: true) and a flag that is not a boolean, at the option", () => {
     // the column of the option's value in the declaration's line
@@ -156,6 +158,7 @@ export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: $
     };
     expect(first("new optim.AdamW({ amsgrad: true })", "true")).toBe("TSDP3004 optim.AdamW: amsgrad: true is not supported (the step keeps no maximum of past squared gradients); leave it out or set it to false at the value");
     expect(first("new optim.SGD({ lr: 0.1, maximize: true })", "true")).toMatch(/^TSDP3004 optim\.SGD: maximize: true is not supported .* at the value$/);
+    expect(first("new optim.RMSprop({ centered: true })", "true")).toMatch(/^TSDP3004 optim\.RMSprop: centered: true is not supported \(the step keeps no average of the gradients\).* at the value$/);
     expect(first('new optim.Adam({ fused: "yes" })', '"yes"')).toMatch(/^TSDP\d+ optim\.Adam: fused must be true, false or null, got the string "yes" at the value$/);
   });
 });

@@ -1,7 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node, OptimizerSpec } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
-import { arg, argLoc, bindArgs, bindOptions, CallProblems, keyLoc, locOfArg, opt } from "./args.ts";
+import { arg, argLoc, bindArgs, bindOptions, CallProblems, keyLoc, locOfArg, opt, type Bound } from "./args.ts";
 import {
   BuiltinClass,
   ClassValue,
@@ -30,17 +30,18 @@ function optionsOf(who: string, args: Value[], site: CallSite): ObjectValue {
 /**
  * PyTorch's flags that pick an implementation (foreach, fused, capturable, differentiable: the same
  * update) are accepted as true, false or null and change nothing here; the flags that change the
- * update (maximize; Adam's amsgrad) are accepted at their default, false, and refused otherwise.
+ * update (maximize; Adam's amsgrad, RMSprop's centered) are accepted at their default, false, and
+ * refused otherwise.
  */
 const implementationFlags = ["foreach", "fused", "capturable", "differentiable"] as const;
 const flagSpecs = (variants: readonly string[]) => [...implementationFlags, ...variants].map((name) => opt(name, "any", null));
 
-function checkFlags(who: string, o: Record<string, Value>, variants: Record<string, string>, site: CallSite): void {
+function checkFlags(who: string, o: Bound, variants: Record<string, string>, site: CallSite): void {
   for (const name of [...implementationFlags, ...Object.keys(variants)]) {
     const v = o[name];
     if (v !== null && v !== undefined && typeof v !== "boolean")
-      fail("wrongArgumentType", `${who}: ${name} must be true, false or null, got ${describe(v)}`, locOfArg(o as never, name, site));
-    if (v === true && name in variants) fail("invalidArgument", `${who}: ${name}: true is not supported (${variants[name]}); leave it out or set it to false`, locOfArg(o as never, name, site));
+      fail("wrongArgumentType", `${who}: ${name} must be true, false or null, got ${describe(v)}`, locOfArg(o, name, site));
+    if (v === true && name in variants) fail("invalidArgument", `${who}: ${name}: true is not supported (${variants[name]}); leave it out or set it to false`, locOfArg(o, name, site));
   }
 }
 

@@ -122,7 +122,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     }
     if (m.isSequence) {
       if (name === "length") return m.items.length;
-      if (m.isSequence && (name === "append" || name === "push"))
+      if (name === "append" || name === "push")
         return new BuiltinFunction(`${m.typeName}.${name}`, (args, s) => {
           this.requireConstructPhase(`${m.typeName}.${name}`, s);
           for (const a of args) appendModule(m, a, s);
