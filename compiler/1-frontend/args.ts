@@ -33,6 +33,7 @@ export type ArgKind =
   | "module"
   | "trainingFlag" // true, false or this.training
   | "string" // one of `choices`
+  | "flag" // true, false or null (a PyTorch switch); true refused with `refuseTrue`'s reason when given
   | "any";
 
 export interface ArgSpec {
@@ -43,6 +44,8 @@ export interface ArgSpec {
   /** Allowed strings, for enum-like options ("none" | "tanh"). */
   readonly choices?: readonly string[];
   readonly nullable?: boolean;
+  /** A "flag" whose true tsdp does not compute: why, for the message. */
+  readonly refuseTrue?: string;
 }
 
 export function arg(name: string, kind: ArgKind, extra: Partial<ArgSpec> = {}): ArgSpec {
@@ -206,6 +209,11 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
   // the right kind of value outside its legal range (stride 0, lr NaN): TSDP3004
   const badValue = (expected: string): never => fail("invalidArgument", `${who}: ${spec.name} must be ${expected}, got ${got}`, loc);
   if (v === null && spec.nullable) return v;
+  if (spec.kind === "flag") {
+    if (v !== null && typeof v !== "boolean") badType("true, false or null");
+    if (v === true && spec.refuseTrue) fail("invalidArgument", `${who}: ${spec.name}: true is not supported (${spec.refuseTrue}); leave it out or set it to false`, loc);
+    return v;
+  }
   if (spec.choices) {
     if (typeof v !== "string") badType(`one of ${spec.choices.map((c) => `"${c}"`).join(", ")}`);
     if (!spec.choices.includes(v as string)) badValue(`one of ${spec.choices.map((c) => `"${c}"`).join(", ")}`);

@@ -1,7 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node, OptimizerSpec } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
-import { arg, argLoc, bindArgs, bindOptions, CallProblems, keyLoc, locOfArg, opt, type Bound } from "./args.ts";
+import { arg, argLoc, bindArgs, bindOptions, CallProblems, keyLoc, locOfArg, opt } from "./args.ts";
 import {
   BuiltinClass,
   ClassValue,
@@ -31,19 +31,14 @@ function optionsOf(who: string, args: Value[], site: CallSite): ObjectValue {
  * PyTorch's flags that pick an implementation (foreach, fused, capturable, differentiable: the same
  * update) are accepted as true, false or null and change nothing here; the flags that change the
  * update (maximize; Adam's amsgrad, RMSprop's centered) are accepted at their default, false, and
- * refused otherwise.
+ * refused when true, with the other problems of the call.
  */
-const implementationFlags = ["foreach", "fused", "capturable", "differentiable"] as const;
-const flagSpecs = (variants: readonly string[]) => [...implementationFlags, ...variants].map((name) => opt(name, "any", null));
-
-function checkFlags(who: string, o: Bound, variants: Record<string, string>, site: CallSite): void {
-  for (const name of [...implementationFlags, ...Object.keys(variants)]) {
-    const v = o[name];
-    if (v !== null && v !== undefined && typeof v !== "boolean")
-      fail("wrongArgumentType", `${who}: ${name} must be true, false or null, got ${describe(v)}`, locOfArg(o, name, site));
-    if (v === true && name in variants) fail("invalidArgument", `${who}: ${name}: true is not supported (${variants[name]}); leave it out or set it to false`, locOfArg(o, name, site));
-  }
-}
+const implementationFlags = ["foreach", "fused", "capturable", "differentiable"];
+const flagSpecs = (variants: Record<string, string>) => [
+  ...implementationFlags.map((name) => opt(name, "flag", null)),
+  ...Object.entries(variants).map(([name, why]) => opt(name, "flag", null, { refuseTrue: why })),
+];
+const MAXIMIZE = { maximize: "tsdp's step descends the loss" };
 
 // Ranges are PyTorch's (torch/optim/sgd.py, adam.py: "Invalid learning rate", ...), plus
 // finiteness: an lr of Infinity is no learning rate. Adam's eps must be > 0, where PyTorch allows
@@ -52,9 +47,8 @@ function sgd(args: Value[], site: CallSite): OptimizerValue {
   const who = "optim.SGD";
   const o = bindOptions(who, [
     opt("lr", "nonNegNumber", 1e-3), opt("momentum", "nonNegNumber", 0), opt("dampening", "nonNegNumber", 0),
-    opt("weightDecay", "nonNegNumber", 0), opt("nesterov", "bool", false), ...flagSpecs(["maximize"]),
+    opt("weightDecay", "nonNegNumber", 0), opt("nesterov", "bool", false), ...flagSpecs(MAXIMIZE),
   ], optionsOf(who, args, site), site);
-  checkFlags(who, o, { maximize: "tsdp's step descends the loss" }, site);
   if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0))
     fail(
       "invalidArgument",
@@ -68,9 +62,8 @@ function adam(kind: "Adam" | "AdamW", args: Value[], site: CallSite): OptimizerV
   const who = `optim.${kind}`;
   const o = bindOptions(who, [
     opt("lr", "nonNegNumber", 1e-3), opt("betas", "betas", [0.9, 0.999]), opt("eps", "posNumber", 1e-8),
-    opt("weightDecay", "nonNegNumber", kind === "AdamW" ? 1e-2 : 0), ...flagSpecs(["amsgrad", "maximize"]),
+    opt("weightDecay", "nonNegNumber", kind === "AdamW" ? 1e-2 : 0), ...flagSpecs({ amsgrad: "the step keeps no maximum of past squared gradients", ...MAXIMIZE }),
   ], optionsOf(who, args, site), site);
-  checkFlags(who, o, { amsgrad: "the step keeps no maximum of past squared gradients", maximize: "tsdp's step descends the loss" }, site);
   const spec: OptimizerSpec = { kind, lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay };
   return new OptimizerValue(spec);
 }
@@ -79,9 +72,8 @@ function rmsprop(args: Value[], site: CallSite): OptimizerValue {
   const who = "optim.RMSprop";
   const o = bindOptions(who, [
     opt("lr", "nonNegNumber", 1e-2), opt("alpha", "nonNegNumber", 0.99), opt("eps", "posNumber", 1e-8),
-    opt("weightDecay", "nonNegNumber", 0), opt("momentum", "nonNegNumber", 0), ...flagSpecs(["centered", "maximize"]),
+    opt("weightDecay", "nonNegNumber", 0), opt("momentum", "nonNegNumber", 0), ...flagSpecs({ centered: "the step keeps no average of the gradients", ...MAXIMIZE }),
   ], optionsOf(who, args, site), site);
-  checkFlags(who, o, { centered: "the step keeps no average of the gradients", maximize: "tsdp's step descends the loss" }, site);
   return new OptimizerValue({ kind: "RMSprop", lr: o.lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum: o.momentum });
 }
 

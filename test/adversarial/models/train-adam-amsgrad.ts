@@ -1,6 +1,6 @@
-// optim.Adam({ amsgrad: true }): an option tsdp does not have, with a bad lr
+// optim.Adam({ amsgrad: true }): a variant tsdp does not compute (refused at its value, true), with a bad lr
 // expect: TSDP3004 16:35
-// expect: TSDP3004 16:39
+// expect: TSDP3004 16:48
 import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
 
 export class Net extends nn.Module {
