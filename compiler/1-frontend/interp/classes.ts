@@ -165,12 +165,13 @@ export class Interpreter extends PropertyEvaluator {
     if (callee instanceof BuiltinClass) return callee.construct(args, site);
     if (!(callee instanceof ClassValue)) return fail("notCallable", `${describe(callee)} cannot be constructed with new`, site.loc);
     this.requireConstructPhase(`new ${callee.name}`, site);
-    if (!this.isModuleClass(callee))
+    const root = this.rootBase(callee);
+    if (root !== "module" && root !== "sequential")
       fail("unsupportedSyntax", `${callee.name} does not extend nn.Module; only modules can be created in model code`, site.loc);
     if (this.constructing.includes(callee.decl))
       fail("recursion", `${callee.name} creates another ${callee.name} while it is being constructed`, site.loc);
     const self = new ModuleValue("user", callee.name, site.loc, callee);
-    self.sequential = this.rootBase(callee) === "sequential";
+    self.sequential = root === "sequential";
     const saved = this.phase;
     this.enter(site.loc, CALL_LEVELS);
     this.phase = "construct";

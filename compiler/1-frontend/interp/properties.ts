@@ -214,18 +214,15 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     switch (name) {
       case "modules":
       case "namedModules":
-        return new BuiltinFunction(who, (args, s) => {
-          bindArgs(who, [], args, s);
-          const all = listed(namedModules(m), s);
-          return name === "modules" ? all.map(([, c]) => c) : all;
-        });
       case "children":
-      case "namedChildren":
+      case "namedChildren": {
+        const walk = name === "modules" || name === "namedModules" ? namedModules : namedChildren;
         return new BuiltinFunction(who, (args, s) => {
           bindArgs(who, [], args, s);
-          const all = listed(namedChildren(m), s);
-          return name === "children" ? all.map(([, c]) => c) : all;
+          const all = listed(walk(m), s);
+          return name.startsWith("named") ? all : all.map(([, c]) => c);
         });
+      }
       case "parameters":
         return new BuiltinFunction(who, (args, s) => {
           const b = bindArgs(who, [opt("recurse", "bool", true)], args, s);
