@@ -132,6 +132,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   narrow(dim: number, start: number, length: number): Tensor;
   /** The slice at `index` with `dim` removed: PyTorch's x[:, 0] is x.select(1, 0). */
   select(dim: number, index: number): Tensor;
+  /** x[i] is x.select(0, i), as PyTorch's x[i]: h_n[-1] is the last layer's final state. A negative i counts from the end. */
+  readonly [index: number]: Tensor;
   /** Every slice along dim, dim removed (torch.unbind; q, k, v = qkv.unbind(0)). */
   unbind(dim?: number): Tensor[];
   /** Slices `index[j]` along dim, as torch.index_select (index: 1-D int32 of fixed size). */
@@ -409,8 +411,8 @@ export namespace nn {
   interface MultiheadAttentionOptions {
     dropout?: number;
     bias?: boolean;
-    /** Must be true in tsdp (inputs [N, L, E]); PyTorch's default is false. */
-    batchFirst: true;
+    /** true: query, key, value and output are [N, L, E]; PyTorch's default false: [L, N, E]. The weights are [N, L, S] either way. */
+    batchFirst?: boolean;
   }
   interface MultiheadAttentionCallOptions {
     /** A float mask [N, S] added to the scores of every query (a boolean one is F.where(pad, -Infinity, 0)). */
@@ -516,34 +518,35 @@ export namespace nn {
   interface RecurrentOptions {
     numLayers?: number;
     bias?: boolean;
-    /** Must be true: the batch stays in dim 0 ([N, L, features]). PyTorch's default is false. */
+    /** true: input and output [N, L, ·]; PyTorch's default false: [L, N, ·]. */
     batchFirst?: boolean;
     /** Dropout on each layer's output but the last's, in training. */
     dropout?: number;
     bidirectional?: boolean;
   }
   /**
-   * Elman RNN, as torch.nn.RNN, unrolled over the (compile-time) sequence length; states start at
-   * zero. Returns [output [N, L, D·H], h_n]: h_n is [1, N, H] for one layer in one direction, null
-   * otherwise (the batch must stay first; the last layer's states are output.select(1, -1)).
+   * Elman RNN, as torch.nn.RNN, unrolled over the (compile-time) sequence length. hx, the initial
+   * states, is [layers·directions, N, H] (F.zeros(layers, x.size(0), H) is the default: zeros).
+   * Returns [output [N, L, D·H] (batchFirst) or [L, N, D·H], h_n [layers·directions, N, H]]: h_n[-1]
+   * is the last layer's final state (its backward one when bidirectional).
    */
   class RNN extends Module {
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { nonlinearity?: "tanh" | "relu" });
     constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions & { nonlinearity?: "tanh" | "relu" });
   }
-  interface RNN { (input: Tensor, hx?: null): [Tensor, Tensor] }
+  interface RNN { (input: Tensor, hx?: Tensor | null): [Tensor, Tensor] }
   /** torch.nn.GRU (gates r, z, n), as nn.RNN: [output, h_n]. */
   class GRU extends Module {
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions);
     constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions);
   }
-  interface GRU { (input: Tensor, hx?: null): [Tensor, Tensor] }
-  /** torch.nn.LSTM (gates i, f, g, o), as nn.RNN: [output, [h_n, c_n]], each [1, N, H] or null. */
+  interface GRU { (input: Tensor, hx?: Tensor | null): [Tensor, Tensor] }
+  /** torch.nn.LSTM (gates i, f, g, o), as nn.RNN: hx is [h0, c0] and it returns [output, [h_n, c_n]], each state [layers·directions, N, H]. */
   class LSTM extends Module {
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { projSize?: 0 });
     constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions & { projSize?: 0 });
   }
-  interface LSTM { (input: Tensor, hx?: null): [Tensor, [Tensor, Tensor]] }
+  interface LSTM { (input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] }
 
   /** Modules by name, in insertion order, as torch.nn.ModuleDict: `this.heads["cls"](x)`, `for (const [name, m] of this.heads.items())`. */
   class ModuleDict<M extends Module = Module> extends Module {
@@ -672,9 +675,9 @@ export namespace F {
   function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps?: number): Tensor;
   function groupNorm(x: Tensor, numGroups: number, options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
 
-  // Factories (torch.zeros, ...): float32, static shapes. Inside forward they are constants computed
-  // in the kernel that reads them; in a constructor zeros/ones/full/randn give an nn.Parameter's
-  // initial value.
+  // Factories (torch.zeros, ...): float32. Inside forward they are constants computed in the kernel
+  // that reads them, and zeros/ones/full may name the batch once (F.zeros(layers, x.size(0), H), each
+  // replica's own batch); in a constructor zeros/ones/full/randn give an nn.Parameter's initial value.
   type Size = number | readonly number[];
   interface FactoryOptions { dtype?: "float32" }
   function zeros(size: Size, options?: FactoryOptions): Tensor;

@@ -180,6 +180,22 @@ describe("F.zerosLike, F.onesLike, F.fullLike", () => {
   });
 });
 
+describe("F.zeros, F.ones, F.full sized by the batch (x.size(0)) in forward", () => {
+  const net = (body: string) => `${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3]>) {\n    ${body}\n  }\n}\n`;
+  it("are each replica's own batch of the value, the batch in any dim, as torch.zeros(layers, x.size(0), H)", () => {
+    const { graph } = lowerSource(net("const h = F.ones(2, x.size(0), 3);\n    return [F.zeros([x.size(0), 3]).add(x), h.transpose(0, 1).flatten(1), F.full([x.size(0), 2], -1.5)];"));
+    expect(graph.outputs.map((o) => formatShape(o.shape))).toEqual(["[Batch, 3]", "[Batch, 6]", "[Batch, 2]"]);
+    const x = nd([2, 3], [1, Number.NaN, -2, Infinity, 0, 5]);
+    const out = runReference(graph, { x }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
+    expect(out).toEqual([Array.from(x.data), Array(12).fill(1), Array(4).fill(-1.5)]);
+  });
+  it("refuse the batch twice and F.randn in forward, at the call", () => {
+    const first = (source: string) => diagnosticsOf(source).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`)[0];
+    expect(first(net("return F.zeros([x.size(0), x.size(0)]).sum(1, true);"))).toMatch(/^TSDP2003 F\.zeros: the size names the batch size 2 times \(dims 0, 1\); a tensor may have one batch dim line 4$/);
+    expect(first(net("return x.add(F.randn(x.size(0), 3));"))).toMatch(/^TSDP2003 F\.randn inside forward would draw new numbers on every call.* line 4$/);
+  });
+});
+
 describe("model selection", () => {
   const two = `${header}
 export class Small extends nn.Module { fc = new nn.Linear(2, 2); forward(x: Tensor<[Batch, 2]>) { return this.fc(x); } }

@@ -25,6 +25,20 @@ describe("joins and slices in the frontend", () => {
     const d = diagnosticsOf(model("return x.select(1, 13);"))[0];
     expect(`${d.code} ${d.message}`).toMatch(/^TSDP3004 select: index 13 is out of range for dim 1 of size 13/);
   });
+  it("x[i] is x.select(0, i) (PyTorch's x[i]), along a dim before the batch; the batch itself, a string or a fraction are refused", async () => {
+    const { runReference } = await import("../compiler/reference/interpret.ts");
+    const { nd } = await import("../compiler/reference/ndarray.ts");
+    // [Batch, 13] as [13, Batch]: t[0] is column 0 of x, t[-1] column 12
+    const { graph } = lowerSource(model("const t = x.transpose(0, 1);\n    return [t[0].view(-1, 1), t[-1].view(-1, 1), t[t.size(0) - 2].view(-1, 1)];"));
+    const x = nd([2, 13], Float64Array.from({ length: 26 }, (_, i) => i));
+    const out = runReference(graph, { x }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
+    expect(out).toEqual([[0, 13], [12, 25], [11, 24]]);
+    const first = (forward: string) => diagnosticsOf(model(forward)).map((d) => `${d.code} ${d.message}`)[0];
+    expect(first("return x[0].view(1, 13);")).toMatch(/^TSDP4001 x\[0\]: dim 0 of \[Batch, 13\] is the batch/);
+    expect(first("return x.transpose(0, 1)[13].view(-1, 1);")).toMatch(/^TSDP3004 x\[13\]: index 13 is out of range for dim 0 of size 13/);
+    expect(first('return x.transpose(0, 1)["a"];')).toMatch(/^TSDP2001 a tensor is indexed by one integer \(x\[i\] is x\.select\(0, i\)\), got the string "a"/);
+    expect(first("return x.transpose(0, 1)[0.5].view(-1, 1);")).toMatch(/^TSDP\d+ x\[0\.5\]: index must be an integer/);
+  });
   it("cat adds the sizes along dim; stack adds a dim", () => {
     expect(shapes("return F.cat([x, x.narrow(1, 0, 3)], -1);")).toEqual(["[Batch, 16]"]);
     expect(shapes("return [F.stack([x, x], 1), F.stack([x, x, x], 2)];")).toEqual(["[Batch, 2, 13]", "[Batch, 13, 3]"]);
@@ -35,7 +49,7 @@ describe("joins and slices in the frontend", () => {
       return `${d.code} ${d.loc?.line}: ${d.message}`;
     };
     expect(first("return x.split([2, 3], 1);")).toMatch(/^TSDP3004 4: split: split sizes \[2, 3\] add up to 5, but dim 1 has size 13/);
-    expect(first("return x.chunk(2, 0);")).toMatch(/^TSDP4001 4: chunk: cannot split along the batch dim 0/);
+    expect(first("return x.chunk(2, 0);")).toMatch(/^TSDP4001 4: chunk: dim 0 of \[Batch, \d+\] is the batch, which is split across devices/);
     expect(first("return F.stack([x, x.narrow(1, 0, 3)], 1);")).toMatch(/^TSDP4001 4: F.stack: stack expects each tensor to be equal size/);
     expect(first("return F.cat([x, 2], 1);")).toMatch(/^TSDP3003 4: F.cat: tensors must be a non-empty array of tensors/);
     expect(first("return x.narrow(1, 10, 4);")).toMatch(/^TSDP3004 4: narrow: \[10, 14\) is not inside dim 1 of size 13/);

@@ -308,6 +308,26 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
     expect(r.graph.nodes.filter((n) => n.op === "linear" && n.inputs[1] === inProj)).toHaveLength(1);
   });
 
+  it("sequence first (PyTorch's default batchFirst: false): [L, N, E] in and out, the weights [N, L, S], self-attention still one projection", () => {
+    const seqFirst = `export class M extends nn.Module {
+  attn = new nn.MultiheadAttention(${E}, ${H});
+  forward(q: Tensor<[Batch, ${L}, ${E}]>, k: Tensor<[Batch, ${S}, ${E}]>, v: Tensor<[Batch, ${S}, ${E}]>) {
+    const [out, weights] = this.attn(q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1));
+    const ks = k.transpose(0, 1);
+    const [selfOut] = this.attn(ks, ks, ks, { isCausal: true, needWeights: false });
+    return [out.transpose(0, 1), weights, selfOut.transpose(0, 1)];
+  }
+}`;
+    const r = run(seqFirst, {}, { q: [N, L, E], k: [N, S, E], v: [N, S, E] });
+    const [out, weights] = mha(r.ins.q, r.ins.k, r.ins.v, r.param, () => 0);
+    expectClose(r.outs[0], out, "output");
+    expectClose(r.outs[1], weights, "weights averaged over heads");
+    expectClose(r.outs[2], mha(r.ins.k, r.ins.k, r.ins.k, r.param, (row, c) => (c > row ? -Infinity : 0), S, S)[0], "causal self-attention");
+    const inProj = r.graph.params.find((p) => p.attrs.name === "attn.in_proj_weight");
+    // the two calls: three slices of in_proj_weight for q, k, v, and one whole projection for self-attention
+    expect(r.graph.nodes.filter((n) => n.op === "linear" && n.inputs[1] === inProj)).toHaveLength(1);
+  });
+
   it("gradients", () => {
     expect(
       gradCheck(`export class M extends nn.Module {
@@ -322,12 +342,12 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
     ).toBeGreaterThan(40);
   });
 
-  it("refuses embedDim not divisible by numHeads, batchFirst false, and a wrong-width query", () => {
+  it("refuses embedDim not divisible by numHeads and a wrong-width query", () => {
     const bad = (layer: string, input = "Tensor<[Batch, 3, 6]>") =>
       diagnosticsOf(`${header}export class M extends nn.Module {\n  n = ${layer};\n  forward(x: ${input}) {\n    return this.n(x, x, x)[0];\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
     expect(bad("new nn.MultiheadAttention(6, 4, { batchFirst: true })")[0]).toMatch(/^TSDP3004 nn\.MultiheadAttention: embedDim \(6\) must be divisible by numHeads \(4\)/);
-    expect(bad("new nn.MultiheadAttention(6, 2)")[0]).toMatch(/^TSDP3004 .*needs batchFirst: true/);
-    expect(bad("new nn.MultiheadAttention(8, 2, { batchFirst: true })")[0]).toMatch(/^TSDP4001 .*query must be \[N, L, 8\]/);
+    expect(bad("new nn.MultiheadAttention(8, 2, { batchFirst: true })")[0]).toMatch(/^TSDP4001 .*query must be \[N, L, 8\] \(batchFirst: true\)/);
+    expect(bad("new nn.MultiheadAttention(8, 2)")[0]).toMatch(/^TSDP4001 .*query must be \[L, N, 8\] \(batchFirst: false\)/);
   });
 });
 

@@ -323,10 +323,13 @@ describe("factories and selection (compiler/ops/factory.ts, select.ts)", () => {
 });
 
 describe("joins and slices (compiler/ops/join.ts)", () => {
-  it("concat adds up the joined dim; the others must match; the batch must come before it", () => {
+  it("concat adds up the joined dim; the others must match; the joined dim cannot be the batch, which may come before or after it", () => {
     expect(infer("concat", [t([Batch, 2, 3]), t([Batch, 5, 3])], { dim: 1 })).toBe("f32[Batch, 7, 3]");
     rejects("concat", [t([Batch, 2, 3]), t([Batch, 2, 4])], { dim: 1 }, /must match except in dimension 1/);
-    rejects("concat", [t([Batch, 2]), t([Batch, 2])], { dim: 0 }, /the batch must come before the dim/);
+    rejects("concat", [t([Batch, 2]), t([Batch, 2])], { dim: 0 }, /along dim 0 of \[Batch, 2\]: it is the batch/);
+    // recurrent states [layers, N, H] stacked along dim 0
+    expect(infer("concat", [t([1, Batch, 3]), t([2, Batch, 3])], { dim: 0 })).toBe("f32[3, Batch, 3]");
+    rejects("concat", [t([1, Batch, 3]), t([1, 2, 3])], { dim: 0 }, /must match except in dimension 0/);
     rejects("concat", [t([2, 3]), t([2, 3], "i32")], { dim: 0 }, /float32/);
   });
   it("narrow keeps a window inside the dim; pad_dim puts it back", () => {
@@ -334,13 +337,17 @@ describe("joins and slices (compiler/ops/join.ts)", () => {
     rejects("narrow", [t([Batch, 6, 3])], { dim: 1, start: 4, length: 3 }, /not inside dim 1 of size 6/);
     expect(infer("pad_dim", [t([Batch, 3, 3])], { dim: 1, start: 2, length: 3, size: 6 })).toBe("f32[Batch, 6, 3]");
     rejects("pad_dim", [t([Batch, 2, 3])], { dim: 1, start: 2, length: 3, size: 6 }, /dy's dim 1 must be 3/);
+    expect(infer("narrow", [t([4, Batch, 3])], { dim: 0, start: 3, length: 1 })).toBe("f32[1, Batch, 3]");
+    expect(infer("pad_dim", [t([1, Batch, 3])], { dim: 0, start: 3, length: 1, size: 4 })).toBe("f32[4, Batch, 3]");
+    rejects("narrow", [t([Batch, 6])], { dim: 0, start: 0, length: 1 }, /it is the batch/);
   });
   it("take: index_select's 1-D index sets the dim's size; gather's index gives the output's shape", () => {
     expect(infer("take", [t([Batch, 6, 3]), t([4], "i32")], { dim: 1, mode: "vector" })).toBe("f32[Batch, 4, 3]");
     expect(infer("take", [t([Batch, 6, 3]), t([Batch, 2, 3], "i32")], { dim: 1, mode: "elementwise" })).toBe("f32[Batch, 2, 3]");
     rejects("take", [t([Batch, 6, 3]), t([4])], { dim: 1, mode: "vector" }, /int32 indices/);
     rejects("take", [t([Batch, 6, 3]), t([Batch, 2, 2], "i32")], { dim: 1, mode: "elementwise" }, /must have the input's shape/);
-    rejects("take", [t([Batch, 6]), t([2], "i32")], { dim: 0, mode: "vector" }, /the batch must come before/);
+    rejects("take", [t([Batch, 6]), t([2], "i32")], { dim: 0, mode: "vector" }, /cannot index along dim 0 of \[Batch, 6\]: it is the batch/);
+    expect(infer("take", [t([2, Batch, 3]), t([2], "i32")], { dim: 0, mode: "vector" })).toBe("f32[2, Batch, 3]");
     expect(infer("take_grad", [t([Batch, 4, 3]), t([4], "i32")], { dim: 1, mode: "vector", size: 6 })).toBe("f32[Batch, 6, 3]");
     rejects("take_grad", [t([Batch, 5, 3]), t([4], "i32")], { dim: 1, mode: "vector", size: 6 }, /does not fit the index/);
   });

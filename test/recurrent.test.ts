@@ -1,7 +1,9 @@
 // nn.RNN, nn.GRU and nn.LSTM (compiler/1-frontend/recurrent.ts) against the cells written out here
 // from PyTorch's documentation, in float64, with the same parameters: the reference interpreter's
 // outputs agree to 1e-12 (both float64; only the order of sums differs). Also PyTorch's parameter
-// names, shapes and counts, both directions and stacked layers, and the refusals.
+// names, shapes and counts, both directions and stacked layers, initial states (hx), the final
+// states of every layer and direction (h_n, c_n: [layers·directions, N, H]), the sequence-first
+// layout (batchFirst: false), and the refusals.
 import { describe, expect, it } from "vitest";
 import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 import { initState } from "../compiler/reference/init.ts";
@@ -23,11 +25,12 @@ function affine(w: NDArray, v: ArrayLike<number>, b?: NDArray): number[] {
 
 /**
  * One layer in one direction over x [L][features] of one sample: the hidden state at each step and
- * the last cell state, as PyTorch's documentation writes each cell (states start at zero).
+ * the last cell state, as PyTorch's documentation writes each cell, from the states h0 and c0.
  */
-function layer(cell: Cell, x: number[][], p: (name: string) => NDArray | undefined, name: string, H: number, reverse: boolean, relu = false): { hs: number[][]; c: number[] } {
-  let h = new Array(H).fill(0);
-  let c = new Array(H).fill(0);
+function layer(cell: Cell, x: number[][], p: (name: string) => NDArray | undefined, name: string, h0: number[], c0: number[], reverse: boolean, relu = false): { hs: number[][]; c: number[] } {
+  const H = h0.length;
+  let h = h0;
+  let c = c0;
   const hs: number[][] = new Array(x.length);
   for (let s = 0; s < x.length; s++) {
     const t = reverse ? x.length - 1 - s : s;
@@ -58,30 +61,51 @@ function layer(cell: Cell, x: number[][], p: (name: string) => NDArray | undefin
   return { hs, c };
 }
 
-/** The whole module on x [N, L, F]: output [N, L, D·H], h_n and c_n of the last layer's directions. */
-function written(cell: Cell, x: NDArray, state: Map<string, NDArray>, prefix: string, o: { H: number; layers: number; bidirectional: boolean; relu?: boolean }) {
+interface Options {
+  readonly H: number;
+  readonly layers: number;
+  readonly bidirectional: boolean;
+  readonly relu?: boolean;
+  /** Initial states [layers·directions, 1, H] (the same for every sample), else zeros. */
+  readonly h0?: NDArray;
+  readonly c0?: NDArray;
+}
+
+/** The whole module on x [N, L, F]: output [N, L, D·H], and h_n, c_n [layers·D, N, H], flat. */
+function written(cell: Cell, x: NDArray, state: Map<string, NDArray>, prefix: string, o: Options) {
   const [N, L, F] = x.shape as number[];
+  const D = o.bidirectional ? 2 : 1;
   const p = (name: string) => state.get(`${prefix}.${name}`);
+  const initial = (t: NDArray | undefined, k: number) => (t ? Array.from(t.data.subarray(k * o.H, (k + 1) * o.H)) : new Array(o.H).fill(0));
   const out: number[] = [];
-  const hn: number[][] = [];
-  const cn: number[][] = [];
+  const hn = new Array<number>(o.layers * D * N * o.H);
+  const cn = new Array<number>(o.layers * D * N * o.H);
   for (let n = 0; n < N; n++) {
     let seq = Array.from({ length: L }, (_, t) => Array.from(x.data.subarray((n * L + t) * F, (n * L + t + 1) * F)));
     for (let l = 0; l < o.layers; l++) {
-      const fwd = layer(cell, seq, p, `l${l}`, o.H, false, o.relu);
-      const bwd = o.bidirectional ? layer(cell, seq, p, `l${l}_reverse`, o.H, true, o.relu) : undefined;
-      seq = fwd.hs.map((h, t) => (bwd ? [...h, ...bwd.hs[t]] : h));
-      hn.push(fwd.hs[L - 1]);
-      cn.push(fwd.c);
+      const runs = Array.from({ length: D }, (_, d) => layer(cell, seq, p, `l${l}${d ? "_reverse" : ""}`, initial(o.h0, l * D + d), initial(o.c0, l * D + d), d === 1, o.relu));
+      seq = seq.map((_, t) => runs.flatMap((r) => r.hs[t]));
+      runs.forEach((r, d) => {
+        // the backward direction's final state is the one at the first step
+        const k = ((l * D + d) * N + n) * o.H;
+        (d ? r.hs[0] : r.hs[L - 1]).forEach((v, j) => (hn[k + j] = v));
+        r.c.forEach((v, j) => (cn[k + j] = v));
+      });
     }
     out.push(...seq.flat());
   }
-  return { out, hn: hn.flat(), cn: cn.flat() };
+  return { out, hn, cn };
 }
 
 const model = (layerDecl: string, body: string, L = 5, F = 3) =>
   `${header}export class M extends nn.Module {\n  rnn = ${layerDecl};\n  forward(x: Tensor<[Batch, ${L}, ${F}]>) {\n    ${body}\n  }\n}\n`;
 const input = (N: number, L: number, F: number) => nd([N, L, F], Float64Array.from({ length: N * L * F }, (_, i) => Math.sin(i * 0.9) * 1.5));
+/** A flat [A, N, H] array as [N, A, H]: how a model returns h_n (the batch first). */
+const batchFirst = (flat: readonly number[], [A, N, H]: readonly number[]) =>
+  Array.from({ length: A * N * H }, (_, i) => {
+    const [n, a, j] = [Math.floor(i / (A * H)), Math.floor(i / H) % A, i % H];
+    return flat[(a * N + n) * H + j];
+  });
 const close = (got: ArrayLike<number>, want: readonly number[]) => {
   expect(got.length).toBe(want.length);
   for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]), `element ${i}: ${got[i]} against ${want[i]}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want[i])));
@@ -102,15 +126,55 @@ describe("nn.RNN, nn.GRU, nn.LSTM", () => {
     close(cn, want.cn);
   });
 
-  it("GRU: two layers, both directions: the output equals the cells written out; h_n is null past one layer and direction", () => {
-    const { graph } = lowerSource(model("new nn.GRU(3, 2, { numLayers: 2, batchFirst: true, bidirectional: true })", "const [out, hn] = this.rnn(x);\n    return hn === null ? out.flatten(1) : out.flatten(1).mul(0);"));
+  it("GRU: two layers, both directions: the output and h_n [4, N, H] equal the cells written out; h_n[-1] is the last layer's backward state", () => {
+    const { graph } = lowerSource(model("new nn.GRU(3, 2, { numLayers: 2, batchFirst: true, bidirectional: true })", "const [out, hn] = this.rnn(x);\n    return [out.flatten(1), hn.transpose(0, 1), hn[-1]];"));
     expect(graph.params.length).toBe(16);
     expect(graph.params.slice(4, 6).map((p) => p.attrs.name)).toEqual(["rnn.weight_ih_l0_reverse", "rnn.weight_hh_l0_reverse"]);
     // layer 1 reads both directions of layer 0: [3·H, 2·H]
     expect(graph.params.find((p) => p.attrs.name === "rnn.weight_ih_l1")!.shape).toEqual([6, 4]);
     const state = initState(graph, 9);
     const x = input(3, 5, 3);
-    close(runReference(graph, { x }, state).outputs[0].data, written("GRU", x, state.params, "rnn", { H: 2, layers: 2, bidirectional: true }).out);
+    const [out, hn, last] = runReference(graph, { x }, state).outputs;
+    expect(hn.shape).toEqual([3, 4, 2]);
+    const want = written("GRU", x, state.params, "rnn", { H: 2, layers: 2, bidirectional: true });
+    close(out.data, want.out);
+    close(hn.data, batchFirst(want.hn, [4, 3, 2]));
+    close(last.data, want.hn.slice(3 * 3 * 2));
+  });
+
+  it("LSTM from given states [h0, c0], sequence first (batchFirst: false), two layers, both directions: output, h_n and c_n", () => {
+    // h0, c0 [4, 1, 2] parameters stretched over the batch, as a learned initial state is written
+    const decl = "new nn.LSTM(3, 2, { numLayers: 2, bidirectional: true })";
+    const body = [
+      "const n = x.size(0);",
+      "const [out, [hn, cn]] = this.rnn(x.transpose(0, 1), [this.h0.expand(4, n, 2), this.c0.expand(4, n, 2)]);",
+      "return [out.transpose(0, 1).flatten(1), hn.transpose(0, 1), cn.transpose(0, 1)];",
+    ].join("\n    ");
+    const source = model(decl, body).replace("  forward(", "  h0 = new nn.Parameter(F.randn([4, 1, 2]));\n  c0 = new nn.Parameter(F.randn([4, 1, 2]));\n  forward(");
+    const { graph } = lowerSource(source);
+    const state = initState(graph, 5);
+    const x = input(3, 5, 3);
+    const [out, hn, cn] = runReference(graph, { x }, state).outputs;
+    expect([hn.shape, cn.shape]).toEqual([[3, 4, 2], [3, 4, 2]]);
+    const want = written("LSTM", x, state.params, "rnn", { H: 2, layers: 2, bidirectional: true, h0: state.params.get("h0"), c0: state.params.get("c0") });
+    close(out.data, want.out);
+    close(hn.data, batchFirst(want.hn, [4, 3, 2]));
+    close(cn.data, batchFirst(want.cn, [4, 3, 2]));
+    // the given states matter: from zeros the output differs
+    const zero = written("LSTM", x, state.params, "rnn", { H: 2, layers: 2, bidirectional: true });
+    expect(Math.max(...zero.out.map((v, i) => Math.abs(v - out.data[i])))).toBeGreaterThan(1e-3);
+  });
+
+  it("RNN and GRU from h0 = F.zeros(layers, x.size(0), H): the same as without it", () => {
+    for (const decl of ["new nn.RNN(3, 4, { numLayers: 2, batchFirst: true })", "new nn.GRU(3, 4, { batchFirst: true })"]) {
+      const layers = decl.includes("numLayers") ? 2 : 1;
+      const { graph } = lowerSource(model(decl, `const [a, ha] = this.rnn(x, F.zeros(${layers}, x.size(0), 4));\n    const [b, hb] = this.rnn(x);\n    return [a.sub(b), ha.sub(hb).transpose(0, 1), a];`));
+      const state = initState(graph, 3);
+      const x = input(2, 5, 3);
+      const [da, dh, a] = runReference(graph, { x }, state).outputs;
+      expect(Math.max(...da.data.map(Math.abs), ...dh.data.map(Math.abs))).toBe(0);
+      close(a.data, written(decl.includes("GRU") ? "GRU" : "RNN", x, state.params, "rnn", { H: 4, layers, bidirectional: false }).out);
+    }
   });
 
   it("RNN: tanh and relu, with and without biases", () => {
@@ -126,11 +190,15 @@ describe("nn.RNN, nn.GRU, nn.LSTM", () => {
     }
   });
 
-  it("refuses, at the place: the batch not first, initial states, projections, another input width", () => {
+  it("refuses, at the place: initial states of another shape or kind, projections, another input width, a batch-sized sequence", () => {
     const first = (source: string) => diagnosticsOf(source).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`)[0];
-    expect(first(model("new nn.LSTM(3, 4)", "return this.rnn(x)[0];"))).toMatch(/nn\.LSTM: tsdp keeps the batch in dim 0 .* \{ batchFirst: true \} .* line 5$/);
-    expect(first(model("new nn.GRU(3, 4, { batchFirst: true })", "return this.rnn(x, x)[0];"))).toMatch(/nn\.GRU: initial states are not supported .* line 5$/);
+    expect(first(model("new nn.GRU(3, 4, { batchFirst: true })", "return this.rnn(x, x)[0];"))).toMatch(/nn\.GRU: h0 must be \[1, Batch, 4\] \(layers·directions, the input's batch, hidden\), got f32 \[Batch, 5, 3\] line 5$/);
+    expect(first(model("new nn.GRU(3, 4, { batchFirst: true, bidirectional: true })", "return this.rnn(x, F.zeros(1, x.size(0), 4))[0];"))).toMatch(/nn\.GRU: h0 must be \[2, Batch, 4\].*got f32 \[1, Batch, 4\] line 5$/);
+    expect(first(model("new nn.LSTM(3, 4, { batchFirst: true })", "return this.rnn(x, F.zeros(1, x.size(0), 4))[0];"))).toMatch(/nn\.LSTM: hx is \[h0, c0\], two tensors .* got a tensor line 5$/);
+    expect(first(model("new nn.LSTM(3, 4, { batchFirst: true })", "const h = F.zeros(1, x.size(0), 4);\n    return this.rnn(x, [h, 2])[0];"))).toMatch(/nn\.LSTM: c0 must be a tensor, got the number 2 line 6$/);
     expect(first(model("new nn.LSTM(3, 4, { batchFirst: true, projSize: 2 })", "return this.rnn(x)[0];"))).toMatch(/nn\.LSTM: projSize is not supported .* line 3$/);
-    expect(first(model("new nn.RNN(5, 4, { batchFirst: true })", "return this.rnn(x)[0];"))).toMatch(/nn\.RNN expects \[N, L, 5\] \(batchFirst\), got \[Batch, 5, 3\] line 5$/);
+    expect(first(model("new nn.RNN(5, 4, { batchFirst: true })", "return this.rnn(x)[0];"))).toMatch(/nn\.RNN expects \[N, L, 5\] \(batchFirst: true\), got \[Batch, 5, 3\] line 5$/);
+    // sequence first, the model's [Batch, 5, 3] given as is: the sequence would be the batch
+    expect(first(model("new nn.RNN(3, 4)", "return this.rnn(x)[0];"))).toMatch(/nn\.RNN: the sequence length of \[Batch, 5, 3\] cannot be the batch line 5$/);
   });
 });

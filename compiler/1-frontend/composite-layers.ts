@@ -219,8 +219,6 @@ export function validateComposite(name: string, b: Bound, site: CallSite): void 
   if (name === "MultiheadAttention") {
     if (b.embedDim % b.numHeads !== 0)
       problems.add("invalidArgument", `nn.MultiheadAttention: embedDim (${b.embedDim}) must be divisible by numHeads (${b.numHeads})`, locOfArg(b, "numHeads", site));
-    if (!b.batchFirst)
-      problems.add("invalidArgument", "nn.MultiheadAttention: tsdp needs batchFirst: true (inputs [N, L, E]): the batch is the first dim of every tensor in tsdp", locOfArg(b, "batchFirst", site));
   }
   if (name === "Conv1d") {
     const at = locOfArg(b, "groups", site);

@@ -1,4 +1,5 @@
 import { CompileError, fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
+import { batchTimes, isBatch, type Dim } from "../ir/shape.ts";
 import type { Init } from "../ir/node.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -16,24 +17,32 @@ export type PhaseOf = () => "toplevel" | "construct" | "forward";
 function splitSizes(who: string, args: Value[], site: CallSite): { size: Value; rest: Value[] } {
   if (Array.isArray(args[0])) return { size: args[0], rest: args.slice(1) };
   let n = 0;
-  while (n < args.length && typeof args[n] === "number") n++;
+  while (n < args.length && (typeof args[n] === "number" || args[n] instanceof SymInt)) n++;
   if (n === 0) fail("wrongArgumentCount", `${who} expects a size (numbers or an array of them), got ${args.length ? describe(args[0]) : "nothing"}`, site.loc);
   return { size: args.slice(0, n), rest: args.slice(n) };
 }
 
-function sizes(who: string, size: Value, site: CallSite): number[] {
+/**
+ * A size that may name the batch once (x.size(0), or a multiple of it), as torch.zeros(layers,
+ * x.size(0), hidden) does for a recurrent layer's initial state: each replica's own batch, as in
+ * PyTorch's DataParallel, where x.size(0) is the replica's slice.
+ */
+function sizes(who: string, size: Value, site: CallSite): Dim[] {
   // a size that already failed (Poison) was reported where it failed
   if ([size].flat().some((d) => d instanceof Poison)) throw new CompileError([]);
-  // a constant's shape is fixed when the library is built: x.size(0) is known only at run time
-  if ([size].flat().some((d) => d instanceof SymInt))
-    fail("nonConstant", `${who}: a factory's size cannot depend on the batch size; build a [1, ...] tensor and let broadcasting stretch it`, site.loc);
-  const { size: shape } = bindArgs(who, [arg("size", "sizes")], [size], site);
+  const dims = [size].flat();
+  const batchAt = dims.flatMap((d, i) => (d instanceof SymInt ? [i] : []));
+  if (batchAt.length > 1)
+    fail("nonConstant", `${who}: the size names the batch size ${batchAt.length} times (dims ${batchAt.join(", ")}); a tensor may have one batch dim`, site.loc);
+  // the batch dim binds as 1: the checks below see one sample
+  const plain = batchAt.length ? dims.map((d) => (d instanceof SymInt ? 1 : d)) : size;
+  const { size: shape } = bindArgs(who, [arg("size", "sizes")], [plain], site);
   checkTensorSize(shape, `the result of ${who}`, site.loc);
-  return shape;
+  return batchAt.length ? shape.map((d: number, i: number) => (i === batchAt[0] ? batchTimes((dims[i] as SymInt).coef) : d)) : shape;
 }
 
 /** A factory whose first argument is a size; `make` sees the phase to make a node or a StaticTensor. */
-function sized(who: string, rest: readonly ArgSpec[], make: (shape: number[], b: Bound, site: CallSite) => Value): BuiltinFunction {
+function sized(who: string, rest: readonly ArgSpec[], make: (shape: Dim[], b: Bound, site: CallSite) => Value): BuiltinFunction {
   return new BuiltinFunction(who, (args, site) => {
     const { size, rest: more } = splitSizes(who, args, site);
     return make(sizes(who, size, site), bindArgs(who, rest, more, site), site);
@@ -45,8 +54,12 @@ const constantInit = (value: number): Init => ({ kind: "constant", value });
 export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward: (who: string, site: CallSite) => void): Map<string, Value> {
   const inForward = () => phase() === "forward";
   /** A constant-filled tensor: a graph constant in forward, else a StaticTensor. */
-  const filled = (who: string, shape: number[], value: number, site: CallSite): Value =>
-    inForward() ? em.tensor("full", [], { shape, value }, who, site) : new StaticTensor(shape, constantInit(value));
+  const filled = (who: string, shape: Dim[], value: number, site: CallSite): Value => {
+    if (!inForward()) return new StaticTensor(shape as number[], constantInit(value));
+    if (!shape.some(isBatch)) return em.tensor("full", [], { shape, value }, who, site);
+    // one scalar expanded to the batch's shape, as zerosLike: its reader computes it in place
+    return em.tensor("expand", [em.node("full", [], { shape: [], value }, who, site)], { shape }, who, site);
+  };
   const dtypeOption = opt("dtype", "string", "float32", { choices: ["float32"] });
   const x = arg("input", "tensor");
   const triangle = (name: "tril" | "triu") =>
@@ -95,7 +108,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward:
       sized("F.randn", [dtypeOption], (shape, _b, site) => {
         // a fresh draw on every call would need a random stream per factory; a parameter's is drawn once
         if (inForward()) fail("nonConstant", "F.randn inside forward would draw new numbers on every call, which tsdp does not support; use it to initialize an nn.Parameter in the constructor", site.loc);
-        return new StaticTensor(shape, { kind: "normal", std: 1 });
+        return new StaticTensor(shape as number[], { kind: "normal", std: 1 });
       }),
     ],
     [

@@ -35,7 +35,7 @@ function pieces(who: string, x: TensorValue, sizes: number[], dim: number, site:
 
 function fixedDim(who: string, x: TensorValue, dim: number, site: CallSite): number {
   const size = x.node.shape[dim];
-  if (typeof size !== "number") return fail("shapeMismatch", `${who}: cannot split along the batch dim ${dim}: it is split across devices`, site.loc);
+  if (typeof size !== "number") return fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(x.node.shape)} is the batch, which is split across devices`, site.loc);
   return size;
 }
 
@@ -130,17 +130,26 @@ function select(x: TensorValue, dim: number, index: number, who: string, site: C
   return em.tensor("reshape", [piece], { shape }, who, site);
 }
 
+/** x.select(dim, i), or x[i] (`who`): a negative index counts from the end, as in PyTorch. */
+function selectMethod(who: string) {
+  return (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
+    const b = bindArgs(who, [arg("dim", "int"), arg("index", "int")], args, site);
+    const dim = dimOf(b.dim, x.node.shape.length, who, site, b);
+    const size = fixedDim(who, x, dim, site);
+    const index = b.index < 0 ? b.index + size : b.index;
+    if (index < 0 || index >= size) fail("invalidArgument", `${who}: index ${b.index} is out of range for dim ${dim} of size ${size}`, locOfArg(b, "index", site));
+    return select(x, dim, index, who, site, em);
+  };
+}
+
+/** PyTorch's x[i]: x.select(0, i). */
+export function indexTensor(x: TensorValue, index: number, site: CallSite, em: GraphEmitter): TensorValue {
+  return selectMethod(`x[${index}]`)(x, [0, index], site, em);
+}
+
 /** The tensor methods x.split, x.chunk, x.narrow, x.select, x.unbind, x.indexSelect, x.gather. */
 export const sliceMethods = {
-  select: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
-    const b = bindArgs("select", [arg("dim", "int"), arg("index", "int")], args, site);
-    const dim = dimOf(b.dim, x.node.shape.length, "select", site, b);
-    const size = fixedDim("select", x, dim, site);
-    // a negative index counts from the end, as in PyTorch
-    const index = b.index < 0 ? b.index + size : b.index;
-    if (index < 0 || index >= size) fail("invalidArgument", `select: index ${b.index} is out of range for dim ${dim} of size ${size}`, locOfArg(b, "index", site));
-    return select(x, dim, index, "select", site, em);
-  },
+  select: selectMethod("select"),
   unbind: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
     const b = bindArgs("unbind", [opt("dim", "int", 0)], args, site);
     const dim = dimOf(b.dim, x.node.shape.length, "unbind", site, b);

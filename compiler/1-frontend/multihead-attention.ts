@@ -6,8 +6,9 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, param, param_, x, xavierUniform, zeros, type LayerSpec } from "./layer-spec.ts";
 import { ModuleValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
-// nn.MultiheadAttention (batch_first) as a composition of linear projections and attention, with
-// PyTorch's parameters: in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias.
+// nn.MultiheadAttention as a composition of linear projections and attention, with PyTorch's
+// parameters: in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias. Computed batch first;
+// PyTorch's default layout (batchFirst: false, [L, N, E]) is transposed in and out.
 
 /** out_proj of nn.MultiheadAttention: a Linear whose bias starts at 0 (MHA's _reset_parameters). */
 const outProjection: LayerSpec = {
@@ -22,19 +23,37 @@ const outProjection: LayerSpec = {
 };
 
 /**
- * nn.MultiheadAttention's forward, batch first: the input projections (one GEMM with
+ * nn.MultiheadAttention's forward: query, key and value [N, L, E] (batchFirst) or [L, N, E], the
+ * output the same; the weights are [N, L, S] in both, as PyTorch's.
+ */
+function multiheadAttention(self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+  const E: number = b.embedDim;
+  const layout = b.batchFirst ? "[N, L" : "[L, N";
+  for (const name of ["query", "key", "value"] as const) {
+    const t: TensorValue = call[name];
+    if (t.node.shape.length !== 3 || t.node.shape[2] !== E)
+      fail("shapeMismatch", `${who}: ${name} must be ${layout}, ${E}] (batchFirst: ${b.batchFirst}), got ${formatShape(t.node.shape)}`, site.loc);
+  }
+  if (b.batchFirst) return batchFirstAttention(self, b, call, site, em, who);
+  // one transpose per distinct tensor, so self-attention keeps its one projection GEMM
+  const c = ops(em, who, site);
+  const swapped = new Map<unknown, TensorValue>();
+  const swap = (t: TensorValue) => swapped.get(t.node) ?? swapped.set(t.node, c.permute(t, [1, 0, 2])).get(t.node)!;
+  const [out, weights] = batchFirstAttention(self, b, { ...call, query: swap(call.query), key: swap(call.key), value: swap(call.value) }, site, em, who) as [TensorValue, Value];
+  return [c.permute(out, [1, 0, 2]), weights];
+}
+
+/**
+ * The attention on [N, L, E] tensors: the input projections (one GEMM with
  * in_proj_weight when query, key and value are one tensor, else three slices of it), H heads of
  * softmax(q·kᵀ/√D + mask)·v, the heads joined and out_proj. Returns [output, weights] as PyTorch's
  * tuple: weights [N, L, S] averaged over the heads (or [N, H, L, S]), null when needWeights is false.
  */
-function multiheadAttention(self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+function batchFirstAttention(self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
   const E: number = b.embedDim;
   const H: number = b.numHeads;
   const D = E / H;
   const [q, k, v] = [call.query, call.key, call.value] as TensorValue[];
-  for (const [t, name] of [[q, "query"], [k, "key"], [v, "value"]] as const)
-    if (t.node.shape.length !== 3 || t.node.shape[2] !== E)
-      fail("shapeMismatch", `${who}: ${name} must be [N, L, ${E}] (batchFirst), got ${formatShape(t.node.shape)}`, site.loc);
   if (k.node.shape[1] !== v.node.shape[1]) fail("shapeMismatch", `${who}: key and value must have the same length, got ${formatShape(k.node.shape)} and ${formatShape(v.node.shape)}`, site.loc);
   const c = ops(em, who, site);
   const weight = param_(self, "in_proj_weight")!;

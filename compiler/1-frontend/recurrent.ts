@@ -1,25 +1,23 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { formatShape } from "../ir/shape.ts";
+import { formatShape, shapeEq, type Dim } from "../ir/shape.ts";
 import { MAX_CAT_INPUTS } from "../ops/join.ts";
-import { arg, opt, type Bound } from "./args.ts";
+import { arg, locOfArg, opt, type Bound } from "./args.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, param, param_, x, type LayerSpec } from "./layer-spec.ts";
-import { TensorValue, type CallSite, type ModuleValue, type ParamDecl, type Value } from "./values.ts";
+import { describe, TensorValue, type CallSite, type ModuleValue, type ParamDecl, type Value } from "./values.ts";
 
 // nn.RNN, nn.GRU and nn.LSTM as compositions unrolled over the sequence, whose length is a
 // compile-time constant: per layer and direction, one GEMM projects every step's input at once
 // (x·W_ihᵀ + b_ih, [N, L, G·H]), then each step adds h·W_hhᵀ + b_hh and applies the cell. PyTorch's
 // parameters (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, "_reverse" for the backward
 // direction), gate order (GRU: r, z, n; LSTM: i, f, g, o) and initialization (every tensor
-// U(−1/√H, 1/√H)). The initial states are zeros: the first step's h·W_hhᵀ is 0 and is left out (its
-// bias is not). Autodiff differentiates the unrolled graph: backpropagation through time.
+// U(−1/√H, 1/√H)). Autodiff differentiates the unrolled graph: backpropagation through time.
 //
-// The batch must be dim 0 (batchFirst: true): tsdp splits dim 0 across devices and keeps it first.
-// For the same reason the final states, PyTorch's h_n [layers·directions, N, H], are returned only
-// for one layer in one direction, as [1, N, H] (h_n.select(0, -1) and squeeze(0) work); with more,
-// stacking them would put the batch after a joined dim, and h_n is null (the last layer's states
-// are the output's last step: output.select(1, -1)).
+// PyTorch's layouts: the input is [N, L, features] with batchFirst, else [L, N, features]; the
+// initial states hx (LSTM: [h0, c0]) and the final ones h_n (c_n) are [layers·directions, N, H],
+// entry layer·directions + direction. Without hx the states start at zero: the first step's
+// h·W_hhᵀ is 0 and is left out (its bias is not).
 
 type Cell = "RNN" | "GRU" | "LSTM";
 /** Gates per cell: G·H rows in each weight. */
@@ -39,11 +37,23 @@ function recurrentParams(cell: Cell, b: Bound): ParamDecl[] {
   return out;
 }
 
+/** Where the batch and the sequence are in a layer's input and output ([N, L, ·] with batchFirst, else [L, N, ·]). */
+interface Layout {
+  readonly batchDim: number;
+  readonly seqDim: number;
+}
+
+/** A layer's initial states for one layer and direction ([N, H] each), when hx was given. */
+interface Initial {
+  readonly h?: TensorValue;
+  readonly c?: TensorValue;
+}
+
 /** One direction of one layer over the sequence: the hidden state at each step, in step order, and the last cell state (LSTM). */
-function direction(cell: Cell, self: ModuleValue, b: Bound, input: TensorValue, name: string, reverse: boolean, c: ReturnType<typeof ops>): { steps: TensorValue[]; cLast?: TensorValue } {
+function direction(cell: Cell, self: ModuleValue, b: Bound, input: TensorValue, layout: Layout, initial: Initial, name: string, reverse: boolean, c: ReturnType<typeof ops>): { steps: TensorValue[]; cLast?: TensorValue } {
   const H: number = b.hiddenSize;
-  const N = input.node.shape[0];
-  const L = input.node.shape[1] as number;
+  const N = input.node.shape[layout.batchDim];
+  const L = input.node.shape[layout.seqDim] as number;
   const bih = param_(self, `bias_ih_${name}`);
   const bhh = param_(self, `bias_hh_${name}`);
   const whh = param_(self, `weight_hh_${name}`)!;
@@ -53,11 +63,11 @@ function direction(cell: Cell, self: ModuleValue, b: Bound, input: TensorValue, 
   const gate = (t: TensorValue, k: number) => c.narrow(t, t.node.shape.length - 1, k * H, H);
   const order = Array.from({ length: L }, (_, t) => (reverse ? L - 1 - t : t));
   const states = new Array<TensorValue>(L);
-  let h: TensorValue | undefined;
-  let cState: TensorValue | undefined;
+  let h: TensorValue | undefined = initial.h;
+  let cState: TensorValue | undefined = initial.c;
   for (const t of order) {
-    const xw = c.reshape(c.narrow(projected, 1, t, 1), [N, GATES[cell] * H]);
-    // h·W_hhᵀ + b_hh; with h = 0 (the first step) only the bias, or nothing
+    const xw = c.reshape(c.narrow(projected, layout.seqDim, t, 1), [N, GATES[cell] * H]);
+    // h·W_hhᵀ + b_hh; with h = 0 (the first step without hx) only the bias, or nothing
     const hw: TensorValue | undefined = h ? c.op("linear", [h, whh, ...(bhh ? [bhh] : [])]) : bhh ?? undefined;
     if (cell === "RNN") {
       const pre = hw ? c.op("add", [xw, hw]) : xw;
@@ -68,7 +78,7 @@ function direction(cell: Cell, self: ModuleValue, b: Bound, input: TensorValue, 
       const f = c.op("sigmoid", [gate(gates, 1)]);
       const g = c.op("tanh", [gate(gates, 2)]);
       const o = c.op("sigmoid", [gate(gates, 3)]);
-      // c' = f·c + i·g (c = 0 at the first step), h' = o·tanh(c')
+      // c' = f·c + i·g (c = 0 at the first step without hx), h' = o·tanh(c')
       cState = cState ? c.op("add", [c.op("mul", [f, cState]), c.op("mul", [i, g])]) : c.op("mul", [i, g]);
       h = c.op("mul", [o, c.op("tanh", [cState])]);
     } else {
@@ -84,52 +94,71 @@ function direction(cell: Cell, self: ModuleValue, b: Bound, input: TensorValue, 
   return { steps: states, cLast: cState };
 }
 
-/** [N, H] states of each step joined into [N, L, H], in groups of at most MAX_CAT_INPUTS. */
-function joinSteps(steps: TensorValue[], c: ReturnType<typeof ops>): TensorValue {
-  let parts = steps.map((s) => c.reshape(s, [s.node.shape[0], 1, s.node.shape[1]]));
+/** [N, H] tensors joined along a new dim `dim` (the sequence, or the states' layers·directions), in groups of at most MAX_CAT_INPUTS. */
+function stack(items: TensorValue[], dim: number, c: ReturnType<typeof ops>): TensorValue {
+  let parts = items.map((s) => c.reshape(s, dim === 0 ? [1, ...s.node.shape] : [s.node.shape[0], 1, s.node.shape[1]]));
   while (parts.length > 1) {
     const next: TensorValue[] = [];
     for (let i = 0; i < parts.length; i += MAX_CAT_INPUTS) {
       const group = parts.slice(i, i + MAX_CAT_INPUTS);
-      next.push(group.length === 1 ? group[0] : c.op("concat", group, { dim: 1 }));
+      next.push(group.length === 1 ? group[0] : c.op("concat", group, { dim }));
     }
     parts = next;
   }
   return parts[0];
 }
 
+/** hx as [h0] or [h0, c0] (LSTM), each checked to be [layers·directions, N, H]; [] without hx. */
+function initialStates(cell: Cell, b: Bound, call: Bound, N: Dim, site: CallSite, who: string): TensorValue[] {
+  const hx: Value = call.hx;
+  if (hx === undefined || hx === null) return [];
+  const loc = locOfArg(call, "hx", site);
+  const names = cell === "LSTM" ? ["h0", "c0"] : ["h0"];
+  const given: Value[] = cell === "LSTM" ? (Array.isArray(hx) && hx.length === 2 ? hx : []) : [hx];
+  if (given.length === 0) fail("wrongArgumentType", `${who}: hx is [h0, c0], two tensors of [layers·directions, N, hidden], got ${describe(hx)}`, loc);
+  const expected = [b.numLayers * (b.bidirectional ? 2 : 1), N, b.hiddenSize];
+  return given.map((t, k) => {
+    if (!(t instanceof TensorValue)) return fail("wrongArgumentType", `${who}: ${names[k]} must be a tensor, got ${describe(t)}`, loc);
+    if (t.node.dtype !== "f32" || !shapeEq(t.node.shape, expected))
+      fail("shapeMismatch", `${who}: ${names[k]} must be ${formatShape(expected)} (layers·directions, the input's batch, hidden), got ${t.node.dtype} ${formatShape(t.node.shape)}`, loc);
+    return t;
+  });
+}
+
 function recurrentForward(cell: Cell, self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
   const input: TensorValue = call.x;
   const shape = input.node.shape;
-  if (!b.batchFirst)
-    fail("invalidArgument", `${who}: tsdp keeps the batch in dim 0 (it is split across devices): construct it with { batchFirst: true } and give [N, L, features] (a [L, N, features] input is x.transpose(0, 1) in PyTorch)`, site.loc);
+  const layout: Layout = b.batchFirst ? { batchDim: 0, seqDim: 1 } : { batchDim: 1, seqDim: 0 };
   if (shape.length !== 3 || shape[2] !== b.inputSize)
-    fail("shapeMismatch", `${who} expects [N, L, ${b.inputSize}] (batchFirst), got ${formatShape(shape)}`, site.loc);
-  if (call.hx !== undefined && call.hx !== null)
-    fail("invalidArgument", `${who}: initial states are not supported (they are [layers, N, H], with the batch in dim 1); the states start at zero`, site.loc);
-  const L = fixedDim(shape, 1, "the sequence length", who, site);
+    fail("shapeMismatch", `${who} expects ${b.batchFirst ? "[N, L" : "[L, N"}, ${b.inputSize}] (batchFirst: ${b.batchFirst}), got ${formatShape(shape)}`, site.loc);
+  const L = fixedDim(shape, layout.seqDim, "the sequence length", who, site);
   if (L === 0) fail("shapeMismatch", `${who}: the sequence is empty`, site.loc);
+  const N = shape[layout.batchDim];
   const c = ops(em, who, site);
+  const [h0, c0] = initialStates(cell, b, call, N, site, who);
+  const directions = b.bidirectional ? 2 : 1;
+  // entry k of a [layers·directions, N, H] state, as [N, H]
+  const entry = (t: TensorValue | undefined, k: number) => (t ? c.reshape(c.narrow(t, 0, k, 1), [N, b.hiddenSize]) : undefined);
   let layerInput = input;
   const finals: TensorValue[] = [];
   const cells: TensorValue[] = [];
   for (let layer = 0; layer < b.numLayers; layer++) {
-    const forward = direction(cell, self, b, layerInput, `l${layer}`, false, c);
-    let out = joinSteps(forward.steps, c);
-    finals.push(forward.steps[L - 1]);
-    if (forward.cLast) cells.push(forward.cLast);
-    if (b.bidirectional) {
-      const backward = direction(cell, self, b, layerInput, `l${layer}_reverse`, true, c);
-      out = c.op("concat", [out, joinSteps(backward.steps, c)], { dim: 2 });
-      finals.push(backward.steps[0]);
-      if (backward.cLast) cells.push(backward.cLast);
+    const outputs: TensorValue[] = [];
+    for (let d = 0; d < directions; d++) {
+      const k = layer * directions + d;
+      const initial: Initial = { h: entry(h0, k), c: entry(c0, k) };
+      const run = direction(cell, self, b, layerInput, layout, initial, `l${layer}${d ? "_reverse" : ""}`, d === 1, c);
+      outputs.push(stack(run.steps, layout.seqDim, c));
+      // the backward direction ends at the first step
+      finals.push(run.steps[d ? 0 : L - 1]);
+      if (run.cLast) cells.push(run.cLast);
     }
+    let out = outputs.length === 1 ? outputs[0] : c.op("concat", outputs, { dim: 2 });
     // dropout on each layer's output but the last's, in training (PyTorch's)
     if (b.dropout > 0 && layer < b.numLayers - 1) out = c.op("dropout", [out], { p: b.dropout, mode: "train" });
     layerInput = out;
   }
-  const state = (t: TensorValue[]) => (t.length === 1 ? c.reshape(t[0], [1, t[0].node.shape[0], b.hiddenSize]) : null);
-  return cell === "LSTM" ? [layerInput, [state(finals), state(cells)]] : [layerInput, state(finals)];
+  return cell === "LSTM" ? [layerInput, [stack(finals, 0, c), stack(cells, 0, c)]] : [layerInput, stack(finals, 0, c)];
 }
 
 function recurrentLayer(cell: Cell): LayerSpec {

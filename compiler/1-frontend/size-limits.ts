@@ -29,6 +29,12 @@ export function checkTensorSize(shape: Shape, what: string, loc: SourceLoc): voi
   }
 }
 
+/** Where a batch-dependent output has its batch, and how to move it first ([layers, N, H] states). */
+function batchAt(shape: Shape): string {
+  const at = shape.findIndex((d) => isBatch(d) && d.batch === 1);
+  return at > 0 ? ` (its batch is dim ${at}: .transpose(0, ${at}) puts it first)` : "";
+}
+
 /**
  * A model output must be [Batch, ...], float32 or int32: the runtime splits and gathers outputs
  * along dim 0, and its manifest check refuses other dtypes (int64 is only for buffers).
@@ -40,7 +46,7 @@ export function checkOutput(shape: Shape, dtype: DType, loc: SourceLoc): void {
     fail(
       "badOutput",
       `forward must return tensors whose first dim is Batch, got a tensor of shape ${formatShape(shape)}` +
-        (shape.some(isBatch) ? "" : " (it does not depend on the batch: a parameter, a constant, or a reduction over the batch)"),
+        (shape.some(isBatch) ? batchAt(shape) : " (it does not depend on the batch: a parameter, a constant, or a reduction over the batch)"),
       loc,
     );
   const extra = shape.findIndex((d, i) => i > 0 && isBatch(d));

@@ -6,17 +6,19 @@ import { defineOp, requireFloat, ShapeError, type OpDef, type TensorType } from 
 // Joins and slices along one dim: torch.cat, and narrow (what split and chunk return) with its
 // gradient pad_dim. torch.stack is cat of unsqueezed tensors, in the frontend. Each output element
 // is a copy of one input element, so each is a one-thread-per-element kernel; the dim joined or
-// sliced must be a fixed size, and nothing at or after it may be the batch (the index arithmetic
-// treats the dims before it as one "outer" count, which may hold the batch).
+// sliced must be a fixed size (not the batch, which is known only at run time and split across
+// devices). The dims before it are one "outer" count and those after it one "inner" count, and
+// either may hold the batch: PyTorch's recurrent states [layers, N, H] are joined and sliced along
+// dim 0 with the batch after it.
 
 /** cat takes up to this many tensors (the IR lists an op's inputs; 64 covers any port we know). */
 export const MAX_CAT_INPUTS = 64;
 
-/** The dims a join or slice at `dim` may touch: fixed sizes from `dim` on. */
-function checkJoinDim(shape: readonly Dim[], dim: number, who: string): void {
+/** A join or slice at `dim`: a dim of the shape, of fixed size. */
+export function checkJoinDim(shape: readonly Dim[], dim: number, who: string, verb = "join or slice"): void {
   if (!Number.isInteger(dim) || dim < 0 || dim >= shape.length) throw new ShapeError(`${who}: dim ${dim} is out of range for ${formatShape(shape)}`, "invalidArgument");
-  if (shape.slice(dim).some(isBatch))
-    throw new ShapeError(`${who}: cannot join or slice along dim ${dim} of ${formatShape(shape)}: the batch must come before the dim (it is split across devices)`, "shapeMismatch");
+  if (isBatch(shape[dim]))
+    throw new ShapeError(`${who}: cannot ${verb} along dim ${dim} of ${formatShape(shape)}: it is the batch, whose size is known only at run time (it is split across devices)`, "shapeMismatch");
 }
 
 /** Outer count, size of `dim`, inner count of a concrete shape. */

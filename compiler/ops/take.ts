@@ -1,12 +1,12 @@
-import { dimEq, formatShape, isBatch, type Dim } from "../ir/shape.ts";
+import { dimEq, formatShape, type Dim } from "../ir/shape.ts";
 import { nd, type NDArray } from "../reference/ndarray.ts";
-import { around } from "./join.ts";
+import { around, checkJoinDim } from "./join.ts";
 import { defineOp, requireFloat, ShapeError, type OpDef, type TensorType } from "./op.ts";
 
 // Taking elements by int32 index along one dim: torch.index_select (one index vector for every
 // position) and torch.gather (an index per output element), with their gradients, which sum dy
 // back onto the positions each element was taken from (PyTorch's index_add / scatter_add). As for
-// cat, the dim must be a fixed size with the batch before it. Each output element of a gradient
+// cat, the dim must be a fixed size (the batch may come before or after it). Each output element of a gradient
 // loops over the dim's indices (deterministic, no atomics), as embedding_grad does.
 
 interface TakeAttrs {
@@ -19,11 +19,7 @@ function checkIndex(idx: TensorType, who: string): void {
   if (idx.dtype !== "i32") throw new ShapeError(`${who} expects int32 indices, got ${idx.dtype} ${formatShape(idx.shape)}`, "dtypeMismatch");
 }
 
-function checkDim(shape: readonly Dim[], dim: number, who: string): void {
-  if (!Number.isInteger(dim) || dim < 0 || dim >= shape.length) throw new ShapeError(`${who}: dim ${dim} is out of range for ${formatShape(shape)}`, "invalidArgument");
-  if (shape.slice(dim).some(isBatch))
-    throw new ShapeError(`${who}: cannot index along dim ${dim} of ${formatShape(shape)}: the batch must come before the dim (it is split across devices)`, "shapeMismatch");
-}
+const checkDim = (shape: readonly Dim[], dim: number, who: string) => checkJoinDim(shape, dim, who, "index");
 
 /** The output shape of a take from `x` with `idx`. */
 function takeShape(x: readonly Dim[], idx: TensorType, a: TakeAttrs, who: string): readonly Dim[] {

@@ -5,6 +5,7 @@ import { arg, bindArgs, locOfArg, opt } from "../args.ts";
 import { arrayMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
 import { checkLayerName, isLayerName, quoteName } from "../names.ts";
+import { indexTensor } from "../joins.ts";
 import { tensorMethods, tensorProperty } from "../tensor-methods.ts";
 import {
   BuiltinFunction,
@@ -273,7 +274,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   }
 
   getElement(obj: Value, key: Value, site: CallSite): Value {
-    if (obj instanceof TensorValue) return fail("unsupportedSyntax", "indexing a tensor is not supported; use view/reshape/permute", site.loc);
+    if (obj instanceof TensorValue) {
+      // PyTorch's x[i]: the slice at i along dim 0 (h_n[-1], the last layer's final state)
+      if (typeof key === "number") return indexTensor(obj, key, site, this.em);
+      return fail("unsupportedSyntax", `a tensor is indexed by one integer (x[i] is x.select(0, i)), got ${describe(key)}; for other slices use narrow, select or indexSelect`, site.loc);
+    }
     if (Array.isArray(obj) || (obj instanceof ModuleValue && obj.isSequence)) {
       const items = Array.isArray(obj) ? obj : obj.items;
       if (typeof key !== "number" || !Number.isInteger(key))

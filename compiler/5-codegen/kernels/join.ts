@@ -1,15 +1,25 @@
 import type { Kernel } from "../../3-fusion/plan.ts";
 import { opDef } from "../../ops/index.ts";
-import { shapeComment, type CodegenContext } from "../context.ts";
+import { isBatch, type Dim } from "../../ir/shape.ts";
+import { cCount, shapeComment, type CodegenContext } from "../context.ts";
 import { arg, pointwiseView } from "./simple.ts";
 
 // torch.cat and narrow (split, chunk) and narrow's gradient, and an int32 arange: one thread per output element, which
 // finds the one input element it copies. Along the joined dim the sizes are fixed; the dims before
-// it (`outer`, which may hold the batch) and after it (`inner`, fixed) are the same in every input.
+// it (`outer`) and after it (`inner`) are the same in every input, and either may hold the batch
+// (PyTorch's recurrent states [layers, N, H] are joined along dim 0): then `inner` is a count of
+// the kernel's `batch`.
 
-/** The fixed element count after `dim`. */
-function innerOf(shape: readonly unknown[], dim: number): number {
-  return (shape.slice(dim + 1) as number[]).reduce((a, b) => a * b, 1);
+/** The element count after `dim`: a number, or a C expression of `batch`. */
+function innerOf(shape: readonly Dim[], dim: number): string {
+  const after = shape.slice(dim + 1);
+  return after.some(isBatch) ? cCount(after) : String((after as number[]).reduce((a, b) => a * b, 1));
+}
+
+/** `size` elements along the dim times `inner`: folded when both are numbers. */
+function times(size: number, inner: string): string {
+  if (/^\d+$/.test(inner)) return String(size * Number(inner));
+  return size === 1 ? inner : `(${size} * ${inner})`;
 }
 
 export function concatKernel(ctx: CodegenContext, k: Kernel) {
@@ -17,7 +27,7 @@ export function concatKernel(ctx: CodegenContext, k: Kernel) {
   const dim = n.attrs.dim as number;
   const inner = innerOf(n.shape, dim);
   const total = n.shape[dim] as number;
-  const body = [`const size_t o = i / ${total * inner}; const int c = (int)((i / ${inner}) % ${total}); const size_t e = i % ${inner};`];
+  const body = [`const size_t o = i / ${times(total, inner)}; const int c = (int)((i / ${inner}) % ${total}); const size_t e = i % ${inner};`];
   let offset = 0;
   n.inputs.forEach((x, j) => {
     const size = x.shape[dim] as number;
@@ -46,9 +56,9 @@ export function narrowKernel(ctx: CodegenContext, k: Kernel) {
   const from = x.shape[dim] as number;
   const body =
     n.op === "narrow"
-      ? [`const size_t o = i / ${size * inner}; const size_t c = (i / ${inner}) % ${size}; const size_t e = i % ${inner};`, `out[i] = x[(o * ${from} + c + ${start}) * ${inner} + e];`]
+      ? [`const size_t o = i / ${times(size, inner)}; const size_t c = (i / ${inner}) % ${size}; const size_t e = i % ${inner};`, `out[i] = x[(o * ${from} + c + ${start}) * ${inner} + e];`]
       : [
-          `const size_t o = i / ${size * inner}; const int c = (int)((i / ${inner}) % ${size}) - ${start}; const size_t e = i % ${inner};`,
+          `const size_t o = i / ${times(size, inner)}; const int c = (int)((i / ${inner}) % ${size}) - ${start}; const size_t e = i % ${inner};`,
           `out[i] = (c >= 0 && c < ${length}) ? x[(o * ${length} + c) * ${inner} + e] : 0.0f;`,
         ];
   return pointwiseView(ctx, k, [arg(ctx, x, "x")], body, `${n.op} dim ${dim} [${start}, ${start + length}): ${shapeComment(x)} → ${shapeComment(n)}`);
@@ -67,7 +77,7 @@ export function takeKernel(ctx: CodegenContext, k: Kernel) {
   const outSize = n.shape[dim] as number;
   const inSize = x.shape[dim] as number;
   const at = (j: string) => (mode === "vector" ? j : `(o * ${n.op === "take" ? outSize : inSize} + ${j}) * ${inner} + e`);
-  const head = `const size_t o = i / ${outSize * inner}; const int c = (int)((i / ${inner}) % ${outSize}); const size_t e = i % ${inner};`;
+  const head = `const size_t o = i / ${times(outSize, inner)}; const int c = (int)((i / ${inner}) % ${outSize}); const size_t e = i % ${inner};`;
   const body =
     n.op === "take"
       ? [head, `const int src = idx[${at("c")}];`, `out[i] = (src >= 0 && src < ${inSize}) ? x[(o * ${inSize} + src) * ${inner} + e] : 0.0f;`]
