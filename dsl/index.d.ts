@@ -432,13 +432,65 @@ export namespace nn {
    * [output [N, L, E], weights or null] (PyTorch's tuple; null when needWeights is false).
    */
   class MultiheadAttention extends Module {
-    constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions);
+    constructor(embedDim: number, numHeads: number, options?: MultiheadAttentionOptions);
     readonly in_proj_weight: Tensor;
     readonly in_proj_bias: Tensor;
     readonly out_proj: Linear;
   }
   interface MultiheadAttention {
     (query: Tensor, key: Tensor, value: Tensor, options?: MultiheadAttentionCallOptions): [Tensor, Tensor | null];
+  }
+
+  interface TransformerEncoderLayerOptions {
+    /** Default 2048, as PyTorch's. */
+    dimFeedforward?: number;
+    /** Default 0.1: attention weights, feed-forward hidden layer and both residual branches, in training. */
+    dropout?: number;
+    /** "relu" (the default), "gelu", F.relu or F.gelu. */
+    activation?: "relu" | "gelu" | typeof F.relu | typeof F.gelu;
+    layerNormEps?: number;
+    /** true: [N, L, E]; PyTorch's default false: [L, N, E]. */
+    batchFirst?: boolean;
+    /** true: x + sa(norm1(x)), x + ff(norm2(x)); false (the default): norm1(x + sa(x)), norm2(x + ff(x)). */
+    normFirst?: boolean;
+    bias?: boolean;
+  }
+  /**
+   * torch.nn.TransformerEncoderLayer: children self_attn (nn.MultiheadAttention), linear1, dropout,
+   * linear2, norm1, norm2, dropout1, dropout2, with PyTorch's state_dict names.
+   */
+  class TransformerEncoderLayer extends Module {
+    constructor(dModel: number, nhead: number, options?: TransformerEncoderLayerOptions);
+    readonly self_attn: MultiheadAttention;
+    readonly linear1: Linear;
+    readonly linear2: Linear;
+    readonly norm1: LayerNorm;
+    readonly norm2: LayerNorm;
+  }
+  interface TransformerEncoderCallOptions {
+    /** A float mask [L, L] added to the attention scores (PyTorch's src_mask). */
+    srcMask?: Tensor | null;
+    /** A float mask [N, L] added to every query's scores (a boolean one is F.where(pad, -Infinity, 0)). */
+    srcKeyPaddingMask?: Tensor | null;
+    /** With no mask, the causal mask. */
+    isCausal?: boolean;
+  }
+  interface TransformerEncoderLayer {
+    (src: Tensor, srcMask?: Tensor | null, srcKeyPaddingMask?: Tensor | null, isCausal?: boolean): Tensor;
+    (src: Tensor, options: TransformerEncoderCallOptions): Tensor;
+  }
+  /**
+   * torch.nn.TransformerEncoder: `layers`, numLayers copies of encoderLayer (its settings and
+   * initializers; PyTorch's deep copies also start from the same values, tsdp's draw their own), then
+   * the optional final `norm`.
+   */
+  class TransformerEncoder extends Module {
+    constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options?: { norm?: Module | null; enableNestedTensor?: boolean; maskCheck?: boolean });
+    readonly layers: ModuleList<TransformerEncoderLayer>;
+  }
+  interface TransformerEncoder {
+    (src: Tensor, mask?: Tensor | null, srcKeyPaddingMask?: Tensor | null, isCausal?: boolean): Tensor;
+    (src: Tensor, options: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean }): Tensor;
   }
 
   /**

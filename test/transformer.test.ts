@@ -1,0 +1,177 @@
+// nn.TransformerEncoderLayer and nn.TransformerEncoder (compiler/1-frontend/transformer.ts) against
+// PyTorch's TransformerEncoderLayer.forward written out here as float64 loops (torch/nn/modules/
+// transformer.py: post-norm x = norm1(x + sa(x)), x = norm2(x + ff(x)); norm-first x = x + sa(norm1(x)),
+// x = x + ff(norm2(x)); ff = linear2(activation(linear1(x))); sa the multi-head attention; dropout
+// off in eval). Tolerance 1e-9 relative to max(1, |value|): float64 both sides, different summation
+// orders. Also PyTorch's state_dict names and order, the sequence-first layout, masks, and the
+// constructor checks. Gradients: gradcheck.ts (finite differences).
+import { describe, expect, it } from "vitest";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
+import { normals } from "../compiler/reference/rng.ts";
+import { gradCheck } from "./gradcheck.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const [N, L, E, H, FF] = [2, 4, 6, 2, 5];
+
+/** rows × inF times Wᵀ [outF, inF], plus b. */
+function linear(x: number[], inF: number, w: number[], b: number[], outF: number): number[] {
+  const rows = x.length / inF;
+  return Array.from({ length: rows * outF }, (_, i) => {
+    const [r, o] = [Math.floor(i / outF), i % outF];
+    let acc = b[o];
+    for (let k = 0; k < inF; k++) acc += x[r * inF + k] * w[o * inF + k];
+    return acc;
+  });
+}
+
+function layerNorm(x: number[], w: number[], b: number[], eps = 1e-5): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < x.length / E; r++) {
+    const row = x.slice(r * E, (r + 1) * E);
+    const mean = row.reduce((a, v) => a + v, 0) / E;
+    const variance = row.reduce((a, v) => a + (v - mean) ** 2, 0) / E;
+    row.forEach((v, j) => out.push(((v - mean) / Math.sqrt(variance + eps)) * w[j] + b[j]));
+  }
+  return out;
+}
+
+const gelu = (v: number) => 0.5 * v * (1 + erf(v / Math.SQRT2));
+/** erf to ~1e-16 by its Maclaurin series (|v| small here) or the complement's continued fraction. */
+function erf(v: number): number {
+  if (Math.abs(v) > 4) return Math.sign(v);
+  let term = v;
+  let sum = v;
+  for (let n = 1; n < 200; n++) {
+    term *= (-v * v) / n;
+    sum += term / (2 * n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
+/** One encoder layer on x [N, L, E] (batch first), p(name) the layer's parameters. */
+function encoderLayer(x: number[], p: (n: string) => number[], o: { normFirst: boolean; act: "relu" | "gelu"; mask?: (r: number, c: number) => number }): number[] {
+  const D = E / H;
+  const attention = (t: number[]) => {
+    const [w, b] = [p("self_attn.in_proj_weight"), p("self_attn.in_proj_bias")];
+    const proj = (i: number) => linear(t, E, w.slice(i * E * E, (i + 1) * E * E), b.slice(i * E, (i + 1) * E), E);
+    const [q, k, v] = [proj(0), proj(1), proj(2)];
+    const joined = new Array(N * L * E).fill(0);
+    for (let n = 0; n < N; n++)
+      for (let h = 0; h < H; h++)
+        for (let r = 0; r < L; r++) {
+          const scores = Array.from({ length: L }, (_, c) => {
+            let dot = 0;
+            for (let d = 0; d < D; d++) dot += q[(n * L + r) * E + h * D + d] * k[(n * L + c) * E + h * D + d];
+            return dot / Math.sqrt(D) + (o.mask ? o.mask(r, c) : 0);
+          });
+          const max = Math.max(...scores);
+          const e = scores.map((s) => Math.exp(s - max));
+          const sum = e.reduce((a, b2) => a + b2, 0);
+          e.forEach((wt, c) => {
+            for (let d = 0; d < D; d++) joined[(n * L + r) * E + h * D + d] += (wt / sum) * v[(n * L + c) * E + h * D + d];
+          });
+        }
+    return linear(joined, E, p("self_attn.out_proj.weight"), p("self_attn.out_proj.bias"), E);
+  };
+  const feedForward = (t: number[]) => {
+    const hidden = linear(t, E, p("linear1.weight"), p("linear1.bias"), FF).map(o.act === "relu" ? (v) => Math.max(v, 0) : gelu);
+    return linear(hidden, FF, p("linear2.weight"), p("linear2.bias"), E);
+  };
+  const add = (a: number[], b: number[]) => a.map((v, i) => v + b[i]);
+  const norm = (i: 1 | 2, t: number[]) => layerNorm(t, p(`norm${i}.weight`), p(`norm${i}.bias`));
+  if (o.normFirst) {
+    const h = add(x, attention(norm(1, x)));
+    return add(h, feedForward(norm(2, h)));
+  }
+  const h = norm(1, add(x, attention(x)));
+  return norm(2, add(h, feedForward(h)));
+}
+
+/** The model's outputs in eval mode (dropout off), parameters drawn N(0, 1) so every affine term matters. */
+function run(body: string) {
+  const { graph } = lowerSource(`${header}${body}`);
+  const state = initState(graph, 3);
+  for (const [name, v] of state.params) v.data.set(normals(v.data.length, 9, name.length).map((r) => r * 0.5));
+  const x = nd([N, L, E], normals(N * L * E, 4, 1));
+  const outs = runReference(graph, { x }, state, { training: false, seed: 1 }).outputs.map((t: NDArray) => Array.from(t.data));
+  const param = (prefix: string) => (name: string) => Array.from(state.params.get(`${prefix}.${name}`)!.data);
+  return { graph, outs, x: Array.from(x.data), param };
+}
+
+function expectClose(got: readonly number[], want: readonly number[], what: string): void {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++)
+    if (!(Math.abs(got[i] - want[i]) <= 1e-9 * Math.max(1, Math.abs(want[i])))) expect.fail(`${what}: element ${i} is ${got[i]}, PyTorch's formula gives ${want[i]}`);
+}
+
+describe("nn.TransformerEncoderLayer, nn.TransformerEncoder", () => {
+  const model = (fields: string, forward: string) => `export class M extends nn.Module {\n  ${fields}\n  forward(x: Tensor<[Batch, ${L}, ${E}]>) {\n    ${forward}\n  }\n}\n`;
+
+  it("PyTorch's state_dict names and order; the encoder's layers are copies with the layer's settings, then the final norm", () => {
+    const { graph } = lowerSource(
+      `${header}${model(`enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(${E}, ${H}, { dimFeedforward: ${FF}, batchFirst: true }), 2, { norm: new nn.LayerNorm(${E}) });`, "return this.enc(x);")}`,
+    );
+    const layer = (i: number) =>
+      [
+        "self_attn.in_proj_weight [18, 6]",
+        "self_attn.in_proj_bias [18]",
+        "self_attn.out_proj.weight [6, 6]",
+        "self_attn.out_proj.bias [6]",
+        "linear1.weight [5, 6]",
+        "linear1.bias [5]",
+        "linear2.weight [6, 5]",
+        "linear2.bias [6]",
+        "norm1.weight [6]",
+        "norm1.bias [6]",
+        "norm2.weight [6]",
+        "norm2.bias [6]",
+      ].map((s) => `enc.layers.${i}.${s}`);
+    expect(graph.params.map((p) => `${p.attrs.name} [${p.shape.join(", ")}]`)).toEqual([...layer(0), ...layer(1), "enc.norm.weight [6]", "enc.norm.bias [6]"]);
+    // each sublayer's own initialization: xavier on in_proj, zeros on its biases, U(±1/√fan_in) on the linears, LayerNorm 1 and 0
+    const init = (name: string) => graph.params.find((p) => p.attrs.name === `enc.layers.1.${name}`)!.attrs.init;
+    expect([init("self_attn.in_proj_weight"), init("self_attn.in_proj_bias"), init("linear2.weight"), init("norm2.weight")]).toEqual([
+      { kind: "uniform", bound: Math.sqrt(6 / (E + 3 * E)) },
+      { kind: "constant", value: 0 },
+      { kind: "uniform", bound: 1 / Math.sqrt(FF) },
+      { kind: "constant", value: 1 },
+    ]);
+  });
+
+  it("post-norm with relu (PyTorch's defaults), sequence first: equals the layer written out", () => {
+    const r = run(model(`layer = new nn.TransformerEncoderLayer(${E}, ${H}, { dimFeedforward: ${FF} });`, "return this.layer(x.transpose(0, 1)).transpose(0, 1);"));
+    expectClose(r.outs[0], encoderLayer(r.x, r.param("layer"), { normFirst: false, act: "relu" }), "post-norm layer");
+  });
+
+  it("norm-first with F.gelu, batch first, a float mask, two layers and a final norm", () => {
+    const fields = `enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(${E}, ${H}, { dimFeedforward: ${FF}, activation: F.gelu, batchFirst: true, normFirst: true }), 2, { norm: new nn.LayerNorm(${E}) });`;
+    const r = run(model(fields, `return this.enc(x, F.zeros(${L}, ${L}).maskedFill(F.ones(${L}, ${L}).triu(1), -Infinity));`));
+    const causal = (row: number, c: number) => (c > row ? -Infinity : 0);
+    let want = r.x;
+    for (const i of [0, 1]) want = encoderLayer(want, r.param(`enc.layers.${i}`), { normFirst: true, act: "gelu", mask: causal });
+    want = layerNorm(want, r.param("enc")("norm.weight"), r.param("enc")("norm.bias"));
+    expectClose(r.outs[0], want, "two norm-first layers and the final norm");
+    // the mask matters: without it the output differs
+    const open = encoderLayer(r.x, r.param("enc.layers.0"), { normFirst: true, act: "gelu" });
+    expect(Math.max(...open.map((v, i) => Math.abs(v - encoderLayer(r.x, r.param("enc.layers.0"), { normFirst: true, act: "gelu", mask: causal })[i])))).toBeGreaterThan(1e-3);
+  });
+
+  it("gradients (finite differences)", () => {
+    const body = `export class M extends nn.Module {
+  enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 3, dropout: 0, batchFirst: true }), 2);
+  forward(x: Tensor<[Batch, 3, 4]>) {
+    return this.enc(x, { isCausal: true, mask: F.zeros(3, 3).maskedFill(F.ones(3, 3).triu(1), -Infinity) });
+  }
+}
+`;
+    expect(gradCheck(body).checked).toBeGreaterThan(40);
+  });
+
+  it("refuses, at the argument: dModel not divisible by nhead, another activation, an encoder of a non-layer", () => {
+    const first = (fields: string) => diagnosticsOf(`${header}${model(fields, "return x;")}`).map((d) => `${d.code} ${d.message}`)[0];
+    expect(first(`l = new nn.TransformerEncoderLayer(${E}, 4);`)).toMatch(/^TSDP3004 nn\.TransformerEncoderLayer: embed_dim must be divisible by num_heads: dModel 6, nhead 4$/);
+    expect(first(`l = new nn.TransformerEncoderLayer(${E}, 2, { activation: "tanh" });`)).toMatch(/^TSDP3004 nn\.TransformerEncoderLayer: activation must be "relu", "gelu", F\.relu or F\.gelu, got the string "tanh"$/);
+    expect(first("e = new nn.TransformerEncoder(new nn.Sequential(new nn.Linear(6, 6)), 2);")).toMatch(/^TSDP3003 nn\.TransformerEncoder: encoderLayer must be a built-in layer/);
+  });
+});
