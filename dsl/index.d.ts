@@ -65,6 +65,9 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   log(): Tensor;
   sqrt(): Tensor;
   abs(): Tensor;
+  /** Elementwise sine and cosine (positional encodings computed in forward). */
+  sin(): Tensor;
+  cos(): Tensor;
   relu(): Tensor;
   sigmoid(): Tensor;
   tanh(): Tensor;

@@ -60,6 +60,8 @@ cases.mish = { body: model("return F.mish(x.mul(3));") };
 // clamps, extremes and reductions composed from other ops (their kinks: test/pointwise-composites.test.ts)
 cases.expm1 = { body: model("return [F.elu(x.mul(3), 0.5), F.selu(x.mul(3)), F.celu(x.mul(3), 2)];") };
 cases.log1p = { body: model("return [F.logsigmoid(x.mul(3)), F.softsign(x.mul(3))];") };
+cases.sin = { body: model("return x.mul(3).sin();") };
+cases.cos = { body: model("return x.mul(3).cos();") };
 cases.clamps = {
   body: model("return [x.clamp(-0.5, 0.5), F.relu6(x.mul(8)), F.hardtanh(x.mul(2)), F.hardsigmoid(x.mul(4)), x.clamp({ min: this.b(x) }), F.maximum(x, this.b(x)), x.minimum(0.2)];", "b = new nn.Linear(4, 1);"),
 };

@@ -64,6 +64,10 @@ describe("elementwise", () => {
     expectClose(run("log1p", [nd([2], [0, Math.E - 1])]), [2], [0, 1]);
     expect(run("log1p", [nd([1], [1e-20])]).data[0]).toBe(1e-20);
   });
+  it("sin, cos", () => {
+    expectClose(run("sin", [nd([3], [0, Math.PI / 2, Math.PI / 6])]), [3], [0, 1, 0.5]);
+    expectClose(run("cos", [nd([3], [0, Math.PI, Math.PI / 3])]), [3], [1, -1, 0.5]);
+  });
   it("gelu: exact uses erf, tanh approximation differs slightly", () => {
     // gelu(1) = 0.5·(1 + erf(1/√2)) = 0.5·(1 + 0.682689492137086) = 0.841344746068543
     expectClose(run("gelu", [nd([2], [0, 1])], { approximate: "none" }), [2], [0, 0.841344746068543]);
@@ -344,7 +348,7 @@ describe("Philox4x32-10", () => {
 describe("gradient ops of the pointwise, reduce and movement families", () => {
   it("each unary op's _grad(dy, x) is dy times the central difference of its reference", () => {
     const xs = [-1.3, -0.4, 0.35, 0.9, 2.1];
-    for (const op of ["relu", "leaky_relu", "tanh", "sigmoid", "silu", "gelu", "neg", "exp", "abs", "expm1"]) {
+    for (const op of ["relu", "leaky_relu", "tanh", "sigmoid", "silu", "gelu", "neg", "exp", "abs", "expm1", "sin", "cos"]) {
       for (const approximate of op === "gelu" ? ["none", "tanh"] : ["none"]) {
         const attrs = { slope: 0.1, approximate };
         const h = 1e-6;

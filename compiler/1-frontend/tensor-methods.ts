@@ -203,6 +203,8 @@ export const tensorMethods: Record<string, Method> = {
   log: unary("log"),
   sqrt: unary("sqrt"),
   abs: unary("abs"),
+  sin: unary("sin"),
+  cos: unary("cos"),
   relu: unary("relu"),
   sigmoid: unary("sigmoid"),
   tanh: unary("tanh"),

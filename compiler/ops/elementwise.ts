@@ -132,6 +132,9 @@ export const [log, logGrad] = unary("log", Math.log, (x) => `logf(${x})`, (x) =>
 // eˣ − 1 and log(1 + x) without the cancellation near 0 (the exponential units, logsigmoid)
 export const [expm1, expm1Grad] = unary("expm1", Math.expm1, (x) => `expm1f(${x})`, Math.exp, (x) => `expf(${x})`);
 export const [log1p, log1pGrad] = unary("log1p", Math.log1p, (x) => `log1pf(${x})`, (x) => 1 / (1 + x), (x) => `(1.0f / (1.0f + ${x}))`);
+// sin and cos: positional encodings (PyTorch's sin(pos·ω), cos(pos·ω)) computed in forward
+export const [sin, sinGrad] = unary("sin", Math.sin, (x) => `sinf(${x})`, Math.cos, (x) => `cosf(${x})`);
+export const [cos, cosGrad] = unary("cos", Math.cos, (x) => `cosf(${x})`, (x) => -Math.sin(x), (x) => `(-sinf(${x}))`);
 export const [sqrt, sqrtGrad] = unary("sqrt", Math.sqrt, (x) => `sqrtf(${x})`, (x) => 0.5 / Math.sqrt(x), (x) => `(0.5f / sqrtf(${x}))`);
 // abs′ is sign(x), 0 at 0 as in PyTorch
 export const [abs, absGrad] = unary("abs", Math.abs, (x) => `fabsf(${x})`, (x) => Math.sign(x), (x) => `(${x} > 0.0f ? 1.0f : (${x} < 0.0f ? -1.0f : 0.0f))`);
