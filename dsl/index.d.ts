@@ -48,6 +48,12 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   requiresGrad_(requiresGrad?: boolean): this;
   /** Broadcasts to `sizes` (−1 keeps a dim; size-1 dims stretch; new dims in front), as torch.expand. */
   expand(...sizes: number[]): Tensor;
+  /** Each of `dims` read backwards, as torch.flip (not the batch dim). */
+  flip(dims: readonly number[]): Tensor;
+  flip(...dims: number[]): Tensor;
+  /** Tiled sizes[i] times along dim i, new dims in front, as torch.Tensor.repeat (1 for the batch dim). */
+  repeat(...sizes: number[]): Tensor;
+  repeat(sizes: readonly number[]): Tensor;
   expandAs(other: Tensor): Tensor;
   /** Matrix transpose of a 2-D tensor. */
   t(): Tensor;
@@ -83,6 +89,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   max(dim: number, keepdim?: boolean): MaxResult;
   amax(dim: number | readonly number[], keepdim?: boolean): Tensor;
   argmax(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
+  /** The smallest element, as max: amin, and torch.min's (values, indices) pair with a dim. */
+  amin(dim: number | readonly number[], keepdim?: boolean): Tensor;
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): MaxResult;
+  argmin(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   softmax(dim: number): Tensor;
   logSoftmax(dim: number): Tensor;
   /** log Σ exp over dim (its max taken out first): torch.logsumexp. */

@@ -165,6 +165,38 @@ export const tensorMethods: Record<string, Method> = {
     });
     return em.tensor("expand", [x], { shape: target as any }, "expand", site);
   },
+  // torch.flip(dims): each dim read backwards, an index_select with the reversed positions
+  flip: (x, args, site, em) => {
+    const list = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+    const rank = x.node.shape.length;
+    const dims = list.map((v) => dimArg(v, rank, "flip", site));
+    if (new Set(dims).size !== dims.length) fail("invalidArgument", `flip: dim appears multiple times in the list of dims [${list.join(", ")}]`, site.loc);
+    return dims.reduce((t: TensorValue, d) => {
+      const size = t.node.shape[d];
+      if (typeof size !== "number") return fail("shapeMismatch", `flip: dim ${d} of ${formatShape(t.node.shape)} is the batch, which is split across devices`, site.loc);
+      const reversed = em.tensor("arange_int", [], { start: size - 1, step: -1, length: size }, "flip", site);
+      return em.tensor("take", [t, reversed], { dim: d, mode: "vector" }, "flip", site);
+    }, x);
+  },
+  // torch.repeat(*sizes): the tensor tiled sizes[i] times along dim i (new dims in front), as
+  // x viewed [1, a, 1, b], expanded to [r0, a, r1, b] and reshaped to [r0·a, r1·b]
+  repeat: (x, args, site, em) => {
+    const sizes = sizesOf(args, "repeat", site);
+    const shape = x.node.shape;
+    const lead = sizes.length - shape.length;
+    if (lead < 0) fail("invalidArgument", `repeat: number of repeat dims (${sizes.length}) can not be smaller than number of dimensions of tensor (${shape.length})`, site.loc);
+    const padded: Dim[] = [...new Array<Dim>(lead).fill(1), ...shape];
+    sizes.forEach((r, i) => {
+      if (typeof r !== "number" || r < 0) fail("invalidArgument", `repeat: repeats must be non-negative integers, got ${typeof r === "number" ? r : formatShape([r])} for dim ${i}`, site.loc);
+      // each replica would tile its own share of the batch, which is not the whole batch tiled
+      if (r !== 1 && isBatch(padded[i])) fail("shapeMismatch", `repeat: cannot repeat dim ${i} of ${formatShape(shape)}, the batch (split across devices); only 1 there`, site.loc);
+    });
+    const spread = padded.flatMap((d) => [1, d]);
+    const stretched = padded.flatMap((d, i) => [sizes[i], d]);
+    const viewed = em.tensor("reshape", [x], { shape: spread }, "repeat", site);
+    const expanded = em.tensor("expand", [viewed], { shape: stretched as Dim[] }, "repeat", site);
+    return em.tensor("reshape", [expanded], { shape: padded.map((d, i) => (isBatch(d) ? d : (sizes[i] as number) * d)) }, "repeat", site);
+  },
   expandAs: (x, args, site, em) => {
     const { other } = bindArgs("expandAs", [arg("other", "tensor")], args, site);
     return em.tensor("expand", [x], { shape: (other as TensorValue).node.shape as any }, "expandAs", site);
@@ -226,6 +258,24 @@ export const tensorMethods: Record<string, Method> = {
   argmax: (x, args, site, em) => {
     const b = bindArgs("argmax", [arg("dim", "int"), opt("keepdim", "bool", false)], args, site);
     return em.tensor("argmax", [x], { dims: [b.dim], keepdim: b.keepdim }, "argmax", site);
+  },
+  // the minimum is the maximum of −x, negated: the same ties (first index), NaN and gradient rules
+  amin: (x, args, site, em) => {
+    const b = bindArgs("amin", [opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
+    return em.tensor("neg", [em.tensor("amax", [em.tensor("neg", [x], {}, "amin", site)], { dims: b.dim, keepdim: b.keepdim }, "amin", site)], {}, "amin", site);
+  },
+  min: (x, args, site, em) => {
+    const b = bindArgs("min", [opt("dim", "int", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
+    const negated = em.tensor("neg", [x], {}, "min", site);
+    const values = em.tensor("neg", [em.tensor("amax", [negated], { dims: b.dim === null ? null : [b.dim], keepdim: b.keepdim }, "min", site)], {}, "min", site);
+    if (b.dim === null) return values;
+    // torch.min(x, dim) returns (values, indices)
+    const indices = em.tensor("argmax", [negated], { dims: [b.dim], keepdim: b.keepdim }, "min", site);
+    return new ObjectValue(new Map<string, Value>([["values", values], ["indices", indices], ["0", values], ["1", indices]]));
+  },
+  argmin: (x, args, site, em) => {
+    const b = bindArgs("argmin", [arg("dim", "int"), opt("keepdim", "bool", false)], args, site);
+    return em.tensor("argmax", [em.tensor("neg", [x], {}, "argmin", site)], { dims: [b.dim], keepdim: b.keepdim }, "argmin", site);
   },
   softmax: (x, args, site, em) => {
     const { dim } = bindArgs("softmax", [arg("dim", "int")], args, site);
