@@ -386,6 +386,43 @@ export namespace nn {
     /** [numChannels] */ readonly bias: Tensor;
   }
   interface GroupNorm { (x: Tensor): Tensor }
+  interface InstanceNormOptions { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: false }
+  /** Each sample's channel normalized over its positions (biased variance); affine false by default, as PyTorch's. Input [N, C, H, W]. */
+  class InstanceNorm2d extends Module {
+    constructor(numFeatures: number, options?: InstanceNormOptions);
+    /** [numFeatures], with affine: true */ readonly weight: Tensor;
+    /** [numFeatures], with affine: true */ readonly bias: Tensor;
+  }
+  interface InstanceNorm2d { (x: Tensor): Tensor }
+  /** As InstanceNorm2d over [N, C, L]. */
+  class InstanceNorm1d extends Module {
+    constructor(numFeatures: number, options?: InstanceNormOptions);
+    readonly weight: Tensor;
+    readonly bias: Tensor;
+  }
+  interface InstanceNorm1d { (x: Tensor): Tensor }
+  /** x where x > 0, else weight·x: one learned slope, or one per channel (dim 1), starting at init (0.25). */
+  class PReLU extends Module {
+    constructor(numParameters?: number, init?: number);
+    constructor(options: { numParameters?: number; init?: number });
+    /** [numParameters] */ readonly weight: Tensor;
+  }
+  interface PReLU { (x: Tensor): Tensor }
+  /** [N, C·r², H, W] → [N, C, H·r, W·r], as torch.nn.PixelShuffle. */
+  class PixelShuffle extends Module {
+    constructor(upscaleFactor: number);
+  }
+  interface PixelShuffle { (x: Tensor): Tensor }
+  /** [N, C, H·r, W·r] → [N, C·r², H, W], PixelShuffle's inverse. */
+  class PixelUnshuffle extends Module {
+    constructor(downscaleFactor: number);
+  }
+  interface PixelUnshuffle { (x: Tensor): Tensor }
+  /** dim viewed as unflattenedSize (one −1 takes the rest), as torch.nn.Unflatten. */
+  class Unflatten extends Module {
+    constructor(dim: number, unflattenedSize: readonly number[]);
+  }
+  interface Unflatten { (x: Tensor): Tensor }
 
   interface Conv1dOptions {
     stride?: number;

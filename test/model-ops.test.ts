@@ -524,3 +524,58 @@ describe("F.pad (mode constant)", () => {
     expect(bad("F.pad(x, [-2, -1])")[0]).toMatch(/^TSDP3004 F\.pad: padding \(-2, -1\) leaves nothing of dim 2/);
   });
 });
+
+describe("nn.InstanceNorm1d/2d, nn.PReLU, nn.PixelShuffle/PixelUnshuffle, nn.Unflatten", () => {
+  const net = (fields: string, forward: string, input: string) => `export class M extends nn.Module {\n  ${fields}\n  forward(x: ${input}) {\n    ${forward}\n  }\n}`;
+  it("InstanceNorm2d: each sample's channel over its positions (biased variance), affine off by default; 1d the same over L", () => {
+    const [N, C, S] = [2, 3, 4];
+    const r = run(net("a = new nn.InstanceNorm2d(3);\n  b = new nn.InstanceNorm1d(3, { affine: true, eps: 1e-3 });", "return [this.a(x), this.b(x.view(-1, 3, 4))];", "Tensor<[Batch, 3, 2, 2]>"), {}, { x: [N, C, 2, 2] });
+    expect(r.graph.params.map((p) => p.attrs.name)).toEqual(["b.weight", "b.bias"]);
+    const norm = (eps: number, w?: number[], b?: number[]) => {
+      const out: number[] = [];
+      for (let i = 0; i < N * C; i++) {
+        const row = r.ins.x.slice(i * S, (i + 1) * S);
+        const mean = row.reduce((p, v) => p + v, 0) / S;
+        const variance = row.reduce((p, v) => p + (v - mean) ** 2, 0) / S;
+        const c = i % C;
+        row.forEach((v) => out.push(((v - mean) / Math.sqrt(variance + eps)) * (w ? w[c] : 1) + (b ? b[c] : 0)));
+      }
+      return out;
+    };
+    expectClose(r.outs[0], norm(1e-5), "InstanceNorm2d");
+    expectClose(r.outs[1], norm(1e-3, r.param("b.weight"), r.param("b.bias")), "InstanceNorm1d, affine");
+  });
+  it("PReLU: x above 0, a·x at and below it; one a, or one per channel, initialized to init", () => {
+    const r = run(net("one = new nn.PReLU();\n  per = new nn.PReLU(2, 0.1);", "return [this.one(x), this.per(x)];", "Tensor<[Batch, 2, 3]>"), { x: [-2, 0, 3, -1, 0.5, -4] }, { x: [1, 2, 3] });
+    const [a, per] = [r.param("one.weight"), r.param("per.weight")];
+    expect(a).toHaveLength(1);
+    expectClose(r.outs[0], [-2 * a[0], 0, 3, -1 * a[0], 0.5, -4 * a[0]], "one parameter");
+    expectClose(r.outs[1], [-2 * per[0], 0, 3, -1 * per[1], 0.5, -4 * per[1]], "per channel");
+    const { graph } = lowerSource(`${header}${net("p = new nn.PReLU(2, 0.1);", "return this.p(x);", "Tensor<[Batch, 2, 3]>")}`);
+    expect(initState(graph, 0).params.get("p.weight")!.data).toEqual(Float64Array.from([0.1, 0.1]));
+    expect(gradCheck(`export class M extends nn.Module {\n  p = new nn.PReLU(2);\n  forward(x: Tensor<[Batch, 2, 3]>) {\n    return this.p(x);\n  }\n}\n`).checked).toBeGreaterThan(6);
+  });
+  it("PixelShuffle: out[c, h·r + i, w·r + j] = in[c·r² + i·r + j, h, w]; PixelUnshuffle undoes it; Unflatten views a dim", () => {
+    const [C, H, W, r] = [2, 2, 3, 2];
+    const r2 = r * r;
+    const res = run(
+      net("up = new nn.PixelShuffle(2);\n  down = new nn.PixelUnshuffle(2);\n  unflat = new nn.Unflatten(1, [2, -1]);", "const y = this.up(x);\n    return [y, this.down(y), this.unflat(x.flatten(1)).flatten(1)];", `Tensor<[Batch, ${C * r2}, ${H}, ${W}]>`),
+      {},
+      { x: [2, C * r2, H, W] },
+    );
+    const want: number[] = [];
+    for (let n = 0; n < 2; n++)
+      for (let c = 0; c < C; c++)
+        for (let y = 0; y < H * r; y++)
+          for (let x = 0; x < W * r; x++) want.push(res.ins.x[((n * C * r2 + c * r2 + (y % r) * r + (x % r)) * H + Math.floor(y / r)) * W + Math.floor(x / r)]);
+    expect(res.outs[0]).toEqual(want);
+    expect(res.outs[1]).toEqual(res.ins.x);
+    expect(res.outs[2]).toEqual(res.ins.x);
+  });
+  it("refuses running statistics, a channel count the shuffle cannot split, an unflattened size that does not fit", () => {
+    const bad = (fields: string, forward: string) => diagnosticsOf(`${header}${net(fields, forward, "Tensor<[Batch, 6, 4, 4]>")}`).map((d) => `${d.code} ${d.message}`)[0];
+    expect(bad("n = new nn.InstanceNorm2d(6, { trackRunningStats: true });", "return this.n(x);")).toMatch(/^TSDP3004 nn\.InstanceNorm2d: trackRunningStats: true is not supported/);
+    expect(bad("s = new nn.PixelShuffle(2);", "return this.s(x);")).toMatch(/^TSDP4001 nn\.PixelShuffle: pixel_shuffle expects its input's channel dimension to be divisible by the square of upscale_factor/);
+    expect(bad("u = new nn.Unflatten(1, [4, -1]);", "return this.u(x);")).toMatch(/^TSDP4001 nn\.Unflatten: unflattenedSize \[4, -1\] must multiply to dim 1's size 6/);
+  });
+});

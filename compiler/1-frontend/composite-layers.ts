@@ -209,13 +209,105 @@ export const compositeLayers: Record<string, LayerSpec> = {
     forward: (_self, b, call, site, em, who) => interpolate({ ...b, ...call }, site, em, who),
   },
   MultiheadAttention: multiheadAttentionLayer,
+  InstanceNorm1d: instanceNorm(3),
+  InstanceNorm2d: instanceNorm(4),
+  // PReLU: x where x > 0, else a·x, with a learned a (one, or one per channel of dim 1); its
+  // gradient is PyTorch's: a·dy at x ≤ 0 (x = 0 included), and x·dy summed into a there
+  PReLU: {
+    args: [opt("numParameters", "posInt", 1), opt("init", "number", 0.25)],
+    state: (b) => ({ params: [param("weight", [b.numParameters], { kind: "constant", value: b.init })] }),
+    summary: (b) => `${b.numParameters}, init=${b.init}`,
+    inputs: [x],
+    forward: (self, b, call, site, em, who) => {
+      const input: TensorValue = call.x;
+      const shape = input.node.shape;
+      const c = ops(em, who, site);
+      let a = param_(self, "weight")!;
+      if (b.numParameters !== 1) {
+        if (shape.length < 2 || shape[1] !== b.numParameters)
+          fail("shapeMismatch", `${who}: ${b.numParameters} parameters need ${b.numParameters} channels in dim 1, got ${formatShape(shape)}`, site.loc);
+        a = c.reshape(a, [b.numParameters, ...shape.slice(2).map(() => 1)]);
+      }
+      return c.op("where", [c.op("gt", [input, 0]), input, c.op("mul", [input, a])]);
+    },
+  },
+  PixelShuffle: pixelShuffle("shuffle"),
+  PixelUnshuffle: pixelShuffle("unshuffle"),
+  // Unflatten(dim, sizes): dim viewed as `sizes` (a −1 among them takes the rest)
+  Unflatten: {
+    args: [arg("dim", "int"), arg("unflattenedSize", "ints")],
+    summary: (b) => `dim ${b.dim} → [${b.unflattenedSize.join(", ")}]`,
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => {
+      const input: TensorValue = call.x;
+      const shape = input.node.shape;
+      const dim = b.dim < 0 ? b.dim + shape.length : b.dim;
+      if (dim < 0 || dim >= shape.length) fail("invalidArgument", `${who}: dim ${b.dim} is out of range for ${formatShape(shape)}`, site.loc);
+      const size = fixedDim(shape, dim, `dim ${dim}`, who, site);
+      const sizes: number[] = b.unflattenedSize;
+      const known = sizes.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+      const filled = sizes.map((d) => (d === -1 ? size / known : d));
+      if (sizes.filter((d) => d === -1).length > 1 || filled.some((d) => !Number.isInteger(d) || d < 0) || filled.reduce((p, d) => p * d, 1) !== size)
+        fail("shapeMismatch", `${who}: unflattenedSize [${sizes.join(", ")}] must multiply to dim ${dim}'s size ${size}`, site.loc);
+      return ops(em, who, site).reshape(input, [...shape.slice(0, dim), ...filled, ...shape.slice(dim + 1)]);
+    },
+  },
 };
+
+/** nn.InstanceNorm1d / 2d: each sample's channel normalized over its positions, a GroupNorm with one channel per group. */
+function instanceNorm(rank: number): LayerSpec {
+  return {
+    optional: ["weight", "bias"],
+    args: [arg("numFeatures", "posInt"), opt("eps", "posNumber", 1e-5), opt("momentum", "prob", 0.1), opt("affine", "bool", false), opt("trackRunningStats", "bool", false)],
+    state: (b) => ({ params: b.affine ? [param("weight", [b.numFeatures], ones), param("bias", [b.numFeatures], zeros)] : [] }),
+    summary: (b) => `${b.numFeatures}${b.affine ? ", affine" : ""}`,
+    inputs: [x],
+    forward: (self, b, call, site, em, who) => {
+      const input: TensorValue = call.x;
+      const shape = input.node.shape;
+      if (shape.length !== rank || shape[1] !== b.numFeatures)
+        fail("shapeMismatch", `${who} expects a ${rank}-D input [N, ${b.numFeatures}, ${rank === 3 ? "L" : "H, W"}], got ${formatShape(shape)}`, site.loc);
+      return groupNorm(input, b.numFeatures, param_(self, "weight"), param_(self, "bias"), b.eps, site, em, who);
+    },
+  };
+}
+
+/**
+ * nn.PixelShuffle(r): [N, C·r², H, W] → [N, C, H·r, W·r], out[c, h·r + i, w·r + j] = in[c·r² + i·r + j, h, w];
+ * nn.PixelUnshuffle(r) is its inverse. A view, a permute and a view.
+ */
+function pixelShuffle(direction: "shuffle" | "unshuffle"): LayerSpec {
+  const factor = direction === "shuffle" ? "upscaleFactor" : "downscaleFactor";
+  return {
+    args: [arg(factor, "posInt")],
+    summary: (b) => `${b[factor]}`,
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => {
+      const input: TensorValue = call.x;
+      const shape = input.node.shape;
+      const r: number = b[factor];
+      if (shape.length !== 4) fail("shapeMismatch", `${who} expects a 4-D input [N, C, H, W], got ${formatShape(shape)}`, site.loc);
+      const [C, H, W] = [1, 2, 3].map((d) => fixedDim(shape, d, `dim ${d}`, who, site));
+      const c = ops(em, who, site);
+      if (direction === "shuffle") {
+        if (C % (r * r) !== 0) fail("shapeMismatch", `${who}: pixel_shuffle expects its input's channel dimension to be divisible by the square of upscale_factor, but input.size(-3)=${C} is not divisible by ${r * r}`, site.loc);
+        const split = c.reshape(input, [shape[0], C / (r * r), r, r, H, W]);
+        return c.reshape(c.permute(split, [0, 1, 4, 2, 5, 3]), [shape[0], C / (r * r), H * r, W * r]);
+      }
+      if (H % r !== 0 || W % r !== 0) fail("shapeMismatch", `${who}: pixel_unshuffle expects height and width to be divisible by downscale_factor ${r}, got ${formatShape(shape)}`, site.loc);
+      const split = c.reshape(input, [shape[0], C, H / r, r, W / r, r]);
+      return c.reshape(c.permute(split, [0, 1, 3, 5, 2, 4]), [shape[0], C * r * r, H / r, W / r]);
+    },
+  };
+}
 
 /** The constructor checks PyTorch makes, with its wording where it has one; all reported at once. */
 export function validateComposite(name: string, b: Bound, site: CallSite): void {
   const problems = new CallProblems();
   if (name === "GroupNorm" && b.numChannels % b.numGroups !== 0)
     problems.add("invalidArgument", `nn.GroupNorm: numChannels (${b.numChannels}) must be divisible by numGroups (${b.numGroups})`, locOfArg(b, "numGroups", site));
+  if ((name === "InstanceNorm1d" || name === "InstanceNorm2d") && b.trackRunningStats)
+    problems.add("invalidArgument", `nn.${name}: trackRunningStats: true is not supported (running statistics used in eval); leave it false, PyTorch's default`, locOfArg(b, "trackRunningStats", site));
   if (name === "MultiheadAttention") {
     if (b.embedDim % b.numHeads !== 0)
       problems.add("invalidArgument", `nn.MultiheadAttention: embedDim (${b.embedDim}) must be divisible by numHeads (${b.numHeads})`, locOfArg(b, "numHeads", site));
