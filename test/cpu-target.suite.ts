@@ -20,6 +20,7 @@ const models = [
   "test/fixtures/ports/dcgan-generator.ts",
   "test/fixtures/ports/dcgan-discriminator.ts",
   "test/fixtures/ports/bert.ts",
+  "test/fixtures/ports/transformer-lm.ts",
 ];
 
 /**

@@ -1,6 +1,7 @@
 // Public models ported from their PyTorch sources as a user would (test/fixtures/ports:
 // nanoGPT's GPT, timm's VisionTransformer, milesial's U-Net, DCGAN's generator and discriminator from
-// pytorch/examples, Hugging Face's BertForSequenceClassification, torchvision's MobileNetV2), run by the reference interpreter: they compile, their
+// pytorch/examples, Hugging Face's BertForSequenceClassification, torchvision's MobileNetV2,
+// yunjey/pytorch-tutorial's BiRNN, PyTorch's nn.Transformer language-model tutorial), run by the reference interpreter: they compile, their
 // parameters carry PyTorch's names and order, every parameter gets a gradient, and nanoGPT's
 // causal mask holds (the logits at position t do not change when a later token changes).
 // The CPU target runs nanoGPT and ViT in the CPU-target suite (cpu-target.suite.ts).
@@ -84,6 +85,49 @@ describe("ported models", () => {
     expect(Array.from(out.data).every(Number.isFinite)).toBe(true);
     const { gradients } = differentiate(graph);
     expect(gradients.size).toBe(graph.params.length);
+  });
+  it("BiRNN (pytorch-tutorial): PyTorch's LSTM names and parameter count, h0/c0 = zeros(layers·2, x.size(0), H), logits from the last step, gradients for all", () => {
+    const { graph } = lowerModel("test/fixtures/ports/birnn.ts", "Model");
+    const names = graph.params.map((p) => p.attrs.name as string);
+    expect(names.slice(0, 5)).toEqual(["lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0", "lstm.weight_ih_l0_reverse"]);
+    expect(names.slice(-2)).toEqual(["fc.weight", "fc.bias"]);
+    // 4H·(input + H + 2 biases) per layer and direction; layer 1 reads both directions (2H)
+    const H = 16;
+    const lstm = 2 * 4 * H * (28 + H + 2) + 2 * 4 * H * (2 * H + H + 2);
+    expect(graph.params.reduce((n, p) => n + (p.shape as number[]).reduce((a, d) => a * d, 1), 0)).toBe(lstm + 2 * H * 10 + 10);
+    const x = nd([3, 28, 28], Array.from({ length: 3 * 28 * 28 }, (_, i) => Math.sin(i / 7)));
+    const state = initState(graph, 0);
+    const out = runReference(graph, { x }, state).outputs[0];
+    expect(out.shape).toEqual([3, 10]);
+    expect(Array.from(out.data).every(Number.isFinite)).toBe(true);
+    // the last step's output: changing the first row of pixels changes it (the forward direction
+    // carries it through 28 steps; the backward direction reads it last)
+    const changed = nd([3, 28, 28], Array.from(x.data, (v, i) => (i % (28 * 28) < 28 ? v + 1 : v)));
+    expect(Array.from(runReference(graph, { x: changed }, state).outputs[0].data)).not.toEqual(Array.from(out.data));
+    expect(differentiate(graph).gradients.size).toBe(graph.params.length);
+  });
+  it("Transformer language model (PyTorch's nn.Transformer tutorial): causal through the encoder's mask, its init_weights, gradients for all", () => {
+    const { graph } = lowerModel("test/fixtures/ports/transformer-lm.ts", "Model");
+    const names = graph.params.map((p) => p.attrs.name as string);
+    expect(names.slice(0, 2)).toEqual(["transformerEncoder.layers.0.self_attn.in_proj_weight", "transformerEncoder.layers.0.self_attn.in_proj_bias"]);
+    expect(names.slice(-3)).toEqual(["embedding.weight", "linear.weight", "linear.bias"]);
+    const init = (name: string) => graph.params.find((p) => p.attrs.name === name)!.attrs.init;
+    expect([init("embedding.weight"), init("linear.weight"), init("linear.bias")]).toEqual([
+      { kind: "uniform", bound: 0.1 },
+      { kind: "uniform", bound: 0.1 },
+      { kind: "constant", value: 0 },
+    ]);
+    const state = initState(graph, 4);
+    const tokens = [3, 1, 4, 1, 5, 9, 2, 6];
+    const logits = (src: number[]) => runReference(graph, { src: nd([1, 8], src) }, state).outputs[0].data;
+    const a = logits(tokens);
+    const changed = [...tokens];
+    changed[5] = 7;
+    const b = logits(changed);
+    // positions 0..4 (32 logits each) are unchanged to the last bit; position 5 changes
+    expect(Array.from(b.subarray(0, 5 * 32))).toEqual(Array.from(a.subarray(0, 5 * 32)));
+    expect(Array.from(b.subarray(5 * 32, 6 * 32))).not.toEqual(Array.from(a.subarray(5 * 32, 6 * 32)));
+    expect(differentiate(graph).gradients.size).toBe(graph.params.length);
   });
   it("ViT: class token and position embedding first (the root's own parameters), finite logits, gradients for all", () => {
     const { graph } = lowerModel("test/fixtures/ports/vit.ts");

@@ -1,4 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
+import type { Node } from "../ir/node.ts";
 import { formatShape, shapeEq, type Dim } from "../ir/shape.ts";
 import { MAX_CAT_INPUTS } from "../ops/join.ts";
 import { arg, locOfArg, opt, type Bound } from "./args.ts";
@@ -108,8 +109,8 @@ function stack(items: TensorValue[], dim: number, c: ReturnType<typeof ops>): Te
   return parts[0];
 }
 
-/** hx as [h0] or [h0, c0] (LSTM), each checked to be [layers·directions, N, H]; [] without hx. */
-function initialStates(cell: Cell, b: Bound, call: Bound, N: Dim, site: CallSite, who: string): TensorValue[] {
+/** hx as [h0] or [h0, c0] (LSTM), each checked to be [layers·directions, N, H], undefined where zeros; [] without hx. */
+function initialStates(cell: Cell, b: Bound, call: Bound, N: Dim, site: CallSite, who: string): (TensorValue | undefined)[] {
   const hx: Value = call.hx;
   if (hx === undefined || hx === null) return [];
   const loc = locOfArg(call, "hx", site);
@@ -121,8 +122,15 @@ function initialStates(cell: Cell, b: Bound, call: Bound, N: Dim, site: CallSite
     if (!(t instanceof TensorValue)) return fail("wrongArgumentType", `${who}: ${names[k]} must be a tensor, got ${describe(t)}`, loc);
     if (t.node.dtype !== "f32" || !shapeEq(t.node.shape, expected))
       fail("shapeMismatch", `${who}: ${names[k]} must be ${formatShape(expected)} (layers·directions, the input's batch, hidden), got ${t.node.dtype} ${formatShape(t.node.shape)}`, loc);
-    return t;
+    // F.zeros(layers, x.size(0), H), the usual h0: the same as no state (the first step's h·W_hhᵀ is left out)
+    return isZeros(t.node) ? undefined : t;
   });
+}
+
+/** A constant 0 (F.zeros, or a 0 expanded to a shape): a state that starts at zero. */
+function isZeros(n: Node): boolean {
+  const source = n.op === "expand" ? n.inputs[0] : n;
+  return source.op === "full" && source.attrs.value === 0;
 }
 
 function recurrentForward(cell: Cell, self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
