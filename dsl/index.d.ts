@@ -512,6 +512,7 @@ export namespace nn {
    */
   class TransformerEncoderLayer extends Module {
     constructor(dModel: number, nhead: number, options?: TransformerEncoderLayerOptions);
+    constructor(dModel: number, nhead: number, dimFeedforward: number, dropout?: number, options?: TransformerEncoderLayerOptions);
     readonly self_attn: MultiheadAttention;
     readonly linear1: Linear;
     readonly linear2: Linear;

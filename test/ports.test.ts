@@ -87,7 +87,7 @@ describe("ported models", () => {
     expect(gradients.size).toBe(graph.params.length);
   });
   it("BiRNN (pytorch-tutorial): PyTorch's LSTM names and parameter count, h0/c0 = zeros(layers·2, x.size(0), H), logits from the last step, gradients for all", () => {
-    const { graph } = lowerModel("test/fixtures/ports/birnn.ts", "Model");
+    const { graph } = lowerModel("test/fixtures/ports/birnn.ts", { model: "Model" });
     const names = graph.params.map((p) => p.attrs.name as string);
     expect(names.slice(0, 5)).toEqual(["lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0", "lstm.weight_ih_l0_reverse"]);
     expect(names.slice(-2)).toEqual(["fc.weight", "fc.bias"]);
@@ -107,7 +107,7 @@ describe("ported models", () => {
     expect(differentiate(graph).gradients.size).toBe(graph.params.length);
   });
   it("Transformer language model (PyTorch's nn.Transformer tutorial): causal through the encoder's mask, its init_weights, gradients for all", () => {
-    const { graph } = lowerModel("test/fixtures/ports/transformer-lm.ts", "Model");
+    const { graph } = lowerModel("test/fixtures/ports/transformer-lm.ts", { model: "Model" });
     const names = graph.params.map((p) => p.attrs.name as string);
     expect(names.slice(0, 2)).toEqual(["transformerEncoder.layers.0.self_attn.in_proj_weight", "transformerEncoder.layers.0.self_attn.in_proj_bias"]);
     expect(names.slice(-3)).toEqual(["embedding.weight", "linear.weight", "linear.bias"]);
