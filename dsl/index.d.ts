@@ -825,6 +825,12 @@ export namespace F {
   function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, options?: AttentionOptions): Tensor;
   function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, isCausal?: boolean, scale?: number | null): Tensor;
   /** torch.cat(tensors, dim = 0): along a fixed-size dim after the batch (dim 0 is the batch: pass a dim). */
+  /**
+   * torch.einsum over one or two operands ("bhqd,bhkd->bhqk", "ij,jk", "...ij->...ji"): sums, then one
+   * batched matmul. Not supported: a letter twice in one operand, three or more operands.
+   */
+  function einsum(equation: string, ...operands: Tensor[]): Tensor;
+  function einsum(equation: string, operands: readonly Tensor[]): Tensor;
   function cat(tensors: readonly Tensor[], dim?: number): Tensor;
   /** torch.stack(tensors, dim = 0): equal shapes, joined along a new dim. */
   function stack(tensors: readonly Tensor[], dim?: number): Tensor;

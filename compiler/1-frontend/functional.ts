@@ -1,4 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
+import { einsumFunction } from "./einsum.ts";
 import type { Node } from "../ir/node.ts";
 import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
@@ -222,6 +223,7 @@ export function functionalNamespace(em: GraphEmitter, requireForward: (who: stri
   // the factories work in constructors too (an nn.Parameter's initial value)
   const members = factoryMembers(em, phase, requireForward);
   for (const [name, f] of joinMembers(em, requireForward)) members.set(name, f);
+  members.set("einsum", einsumFunction(em, requireForward));
   for (const [name, spec] of Object.entries(functional)) {
     const who = `F.${name}`;
     members.set(

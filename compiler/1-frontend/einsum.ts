@@ -1,0 +1,146 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { batchTimes, dimEq, formatDim, formatShape, isBatch, type Dim } from "../ir/shape.ts";
+import { ops } from "./composite-ops.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { BuiltinFunction, describe, TensorValue, type CallSite, type Value } from "./values.ts";
+
+// torch.einsum over one or two operands, lowered to the ops a hand-written version would use:
+// letters only in one operand and not in the output are summed first; then, for two operands,
+//   batch      letters in both operands and the output,
+//   contracted letters in both operands, not in the output,
+//   left/right letters in one operand and the output,
+// A is permuted to [batch, left, contracted] and B to [batch, contracted, right], each group
+// flattened to one dim, one (batched) matmul, and the result viewed and permuted to the output's
+// letters. So "bhqd,bhkd->bhqk" is attention's q·kᵀ and "nd,dk->nk" a plain GEMM.
+// PyTorch's equation syntax: letters a–z and A–Z, one "..." per operand for the dims it does not
+// name, "->" and the output (without it: "..." then the letters seen once, in alphabetical order).
+// Not supported: a letter twice in one operand (a diagonal), three or more operands, and
+// broadcasting a size-1 dim against another size (PyTorch's): each letter has one size.
+
+/** The private letters "..." expands to: code points no equation can spell. */
+const ELLIPSIS_LETTER = (i: number) => String.fromCharCode(0x2460 + i);
+
+/** One term's letters ("..." as `rank` minus the named dims of private letters), and how many "..." stood for. */
+function parseTerm(term: string, rank: number | undefined, who: string, site: CallSite, what: string): { letters: string[]; ellipsisDims: number } {
+  const parts = term.split("...");
+  if (parts.length > 2) fail("invalidArgument", `${who}: ${what} has "..." more than once: "${term}"`, site.loc);
+  const named = parts.join("");
+  for (const ch of named) if (!/[a-zA-Z]/.test(ch)) fail("invalidArgument", `${who}: invalid subscript '${ch}' in ${what} "${term}": letters a–z and A–Z only`, site.loc);
+  const ellipsisDims = parts.length === 2 && rank !== undefined ? rank - named.length : 0;
+  if (rank !== undefined && (ellipsisDims < 0 || (parts.length === 1 && named.length !== rank)))
+    fail("shapeMismatch", `${who}: ${what} "${term}" names ${named.length} dims, the operand has ${rank}`, site.loc);
+  const dots = Array.from({ length: ellipsisDims }, (_, i) => ELLIPSIS_LETTER(i));
+  return { letters: parts.length === 2 ? [...parts[0], ...dots, ...parts[1]] : [...named], ellipsisDims };
+}
+
+/** The equation with each operand's letters and the output's, "..." expanded. */
+function parse(equation: string, operands: readonly TensorValue[], who: string, site: CallSite): { inputs: string[][]; output: string[] } {
+  const eq = equation.replace(/\s+/g, "");
+  const [lhs, rhs, extra] = eq.split("->");
+  if (extra !== undefined) fail("invalidArgument", `${who}: "->" appears more than once in "${equation}"`, site.loc);
+  const terms = lhs.split(",");
+  if (terms.length !== operands.length)
+    fail("wrongArgumentCount", `${who}: the equation "${equation}" has ${terms.length} operand${terms.length === 1 ? "" : "s"}, ${operands.length} given`, site.loc);
+  const parsed = terms.map((t, k) => parseTerm(t, operands[k].node.shape.length, who, site, `operand ${k}`));
+  for (const [k, p] of parsed.entries()) {
+    const seen = new Set<string>();
+    for (const l of p.letters) {
+      if (seen.has(l)) fail("invalidArgument", `${who}: subscript '${l}' appears twice in operand ${k} ("${terms[k]}"): diagonals are not supported`, site.loc);
+      seen.add(l);
+    }
+  }
+  const inputs = parsed.map((p) => p.letters);
+  const ellipsis = Math.max(0, ...parsed.map((p) => p.ellipsisDims));
+  if (rhs === undefined) {
+    // implicit output: the ellipsis dims, then each letter seen once, in alphabetical order
+    const counts = new Map<string, number>();
+    for (const l of inputs.flat()) counts.set(l, (counts.get(l) ?? 0) + 1);
+    const once = [...counts].filter(([l, n]) => n === 1 && /[a-zA-Z]/.test(l)).map(([l]) => l).sort();
+    return { inputs, output: [...Array.from({ length: ellipsis }, (_, i) => ELLIPSIS_LETTER(i)), ...once] };
+  }
+  const out = parseTerm(rhs, undefined, who, site, "the output");
+  const letters = rhs.includes("...") ? [...rhs.split("...")[0], ...Array.from({ length: ellipsis }, (_, i) => ELLIPSIS_LETTER(i)), ...rhs.split("...")[1]] : out.letters;
+  const all = new Set(inputs.flat());
+  for (const l of letters) if (!all.has(l)) fail("invalidArgument", `${who}: output subscript '${l}' does not appear in the operands`, site.loc);
+  if (new Set(letters).size !== letters.length) fail("invalidArgument", `${who}: output subscripts must be unique, got "${rhs}"`, site.loc);
+  return { inputs, output: letters };
+}
+
+/** Each letter's size, the same wherever it appears. */
+function sizesOf(inputs: string[][], operands: readonly TensorValue[], who: string, site: CallSite): Map<string, Dim> {
+  const size = new Map<string, Dim>();
+  inputs.forEach((letters, k) =>
+    letters.forEach((l, i) => {
+      const d = operands[k].node.shape[i];
+      const known = size.get(l);
+      if (known !== undefined && !dimEq(known, d)) {
+        const name = l.charCodeAt(0) >= 0x2460 ? "a dim of \"...\"" : `subscript '${l}'`;
+        fail("shapeMismatch", `${who}: ${name} has size ${formatDim(known)} in one operand and ${formatDim(d)} in operand ${k} (${formatShape(operands[k].node.shape)})`, site.loc);
+      }
+      size.set(l, d);
+    }),
+  );
+  return size;
+}
+
+/** The product of some dims (one of them may be the batch). */
+function product(dims: readonly Dim[]): Dim {
+  let c = 1;
+  let batch = false;
+  for (const d of dims) {
+    if (isBatch(d)) {
+      c *= d.batch;
+      batch = true;
+    } else c *= d;
+  }
+  return batch ? batchTimes(c) : c;
+}
+
+export function einsum(equation: string, operands: TensorValue[], site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  if (operands.length < 1 || operands.length > 2) fail("wrongArgumentCount", `${who}: one or two operands are supported, got ${operands.length}`, site.loc);
+  const { inputs, output } = parse(equation, operands, who, site);
+  const size = sizesOf(inputs, operands, who, site);
+  const c = ops(em, who, site);
+  const keep = new Set(output);
+  // letters in only this operand and not in the output: summed away first
+  const reduced = inputs.map((letters, k) => {
+    const others = new Set(inputs.filter((_, j) => j !== k).flat());
+    const gone = letters.flatMap((l, i) => (!keep.has(l) && !others.has(l) ? [i] : []));
+    const t = gone.length ? c.op("sum", [operands[k]], { dims: gone, keepdim: false }) : operands[k];
+    return { t, letters: letters.filter((_, i) => !gone.includes(i)) };
+  });
+  const arrange = (t: TensorValue, from: string[], to: string[]) => {
+    const perm = to.map((l) => from.indexOf(l));
+    return perm.every((p, i) => p === i) ? t : c.permute(t, perm);
+  };
+  if (reduced.length === 1) return arrange(reduced[0].t, reduced[0].letters, output);
+  const [a, b] = reduced;
+  const inB = new Set(b.letters);
+  const inA = new Set(a.letters);
+  const batch = a.letters.filter((l) => inB.has(l) && keep.has(l));
+  const contracted = a.letters.filter((l) => inB.has(l) && !keep.has(l));
+  const left = a.letters.filter((l) => !inB.has(l));
+  const right = b.letters.filter((l) => !inA.has(l));
+  const dims = (ls: string[]) => ls.map((l) => size.get(l)!);
+  const [pl, pc, pr] = [product(dims(left)), product(dims(contracted)), product(dims(right))];
+  const lead = batch.length ? [product(dims(batch))] : [];
+  const lhs = c.reshape(arrange(a.t, a.letters, [...batch, ...left, ...contracted]), [...lead, pl, pc]);
+  const rhs = c.reshape(arrange(b.t, b.letters, [...batch, ...contracted, ...right]), [...lead, pc, pr]);
+  const result = c.reshape(c.op("matmul", [lhs, rhs]), dims([...batch, ...left, ...right]));
+  return arrange(result, [...batch, ...left, ...right], output);
+}
+
+/** F.einsum(equation, a, b) or F.einsum(equation, [a, b]), as torch.einsum. */
+export function einsumFunction(em: GraphEmitter, requireForward: (who: string, site: CallSite) => void): BuiltinFunction {
+  const who = "F.einsum";
+  return new BuiltinFunction(who, (args: Value[], site: CallSite) => {
+    requireForward(who, site);
+    const [equation, ...rest] = args;
+    if (typeof equation !== "string") return fail("wrongArgumentType", `${who}: the first argument is the equation, a string such as "ij,jk->ik", got ${describe(equation)}`, site.loc);
+    const operands = rest.length === 1 && Array.isArray(rest[0]) ? rest[0] : rest;
+    operands.forEach((t, k) => {
+      if (!(t instanceof TensorValue)) fail("wrongArgumentType", `${who}: operand ${k} must be a tensor, got ${describe(t)}`, site.loc);
+    });
+    return einsum(equation, operands as TensorValue[], site, em, who);
+  });
+}

@@ -1,0 +1,107 @@
+// F.einsum (compiler/1-frontend/einsum.ts) against the sums its equation spells, written out here
+// as loops over every index (float64, tolerance 1e-12 relative to max(1, |value|): the same
+// products summed in another order): attention's q·kᵀ, a plain GEMM, an outer product, a
+// transpose, a trace-free reduction, "..." and the implicit output. Gradients: finite differences.
+import { describe, expect, it } from "vitest";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { normals } from "../compiler/reference/rng.ts";
+import { gradCheck } from "./gradcheck.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+/** Sums over every assignment of the equation's letters (sizes given), as einsum's definition. */
+function written(equation: string, operands: { shape: number[]; data: number[] }[], size: Record<string, number>): number[] {
+  const [lhs, out] = equation.split("->");
+  const terms = lhs.split(",");
+  const letters = [...new Set([...lhs.replace(/,/g, "")])];
+  const outLetters = [...out];
+  const result = new Array(outLetters.reduce((p, l) => p * size[l], 1)).fill(0);
+  const assign: Record<string, number> = {};
+  const flat = (ls: string[]) => ls.reduce((p, l) => p * size[l] + assign[l], 0);
+  const visit = (i: number) => {
+    if (i === letters.length) {
+      result[flat(outLetters)] += terms.reduce((p, t, k) => p * operands[k].data[flat([...t])], 1);
+      return;
+    }
+    for (let v = 0; v < size[letters[i]]; v++) {
+      assign[letters[i]] = v;
+      visit(i + 1);
+    }
+  };
+  visit(0);
+  return result;
+}
+
+function run(inputs: string, body: string, shapes: Record<string, number[]>) {
+  const { graph } = lowerSource(`${header}export class M extends nn.Module {\n  forward(${inputs}) {\n    ${body}\n  }\n}\n`);
+  const ins = Object.fromEntries(Object.entries(shapes).map(([k, s], j) => [k, nd(s, normals(s.reduce((p, d) => p * d, 1), 5, j + 1))]));
+  const outs = runReference(graph, ins, { params: new Map(), buffers: new Map() }).outputs;
+  const data = (k: string) => ({ shape: shapes[k], data: Array.from(ins[k].data) });
+  return { outs: outs.map((o) => ({ shape: o.shape, data: Array.from(o.data) })), data };
+}
+
+function expectClose(got: readonly number[], want: readonly number[], what: string): void {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++)
+    if (!(Math.abs(got[i] - want[i]) <= 1e-12 * Math.max(1, Math.abs(want[i])))) expect.fail(`${what}: element ${i} is ${got[i]}, the sum gives ${want[i]}`);
+}
+
+describe("F.einsum", () => {
+  it("attention's scores, a GEMM, an outer product, a transpose and a sum, each equal to the sum it spells", () => {
+    const [N, H, Q, K, D] = [2, 3, 4, 5, 2];
+    const r = run(
+      `q: Tensor<[Batch, ${H}, ${Q}, ${D}]>, k: Tensor<[Batch, ${H}, ${K}, ${D}]>, v: Tensor<[Batch, ${D}]>, w: Tensor<[Batch, ${Q}, ${D}]>`,
+      [
+        'const scores = F.einsum("bhqd,bhkd->bhqk", q, k);',
+        'const gemm = F.einsum("nd,dk->nk", v, F.ones(2, 3));',
+        'const outer = F.einsum("bi,bj->bij", v, v);',
+        'const t = F.einsum("bqd->bdq", [w]);',
+        'const s = F.einsum("bhqd->bq", q);',
+        "return [scores, gemm, outer, t, s];",
+      ].join("\n    "),
+      { q: [N, H, Q, D], k: [N, H, K, D], v: [N, D], w: [N, Q, D] },
+    );
+    const size = { b: N, h: H, q: Q, k: K, d: D, n: N, i: D, j: D };
+    expectClose(r.outs[0].data, written("bhqd,bhkd->bhqk", [r.data("q"), r.data("k")], size), "bhqd,bhkd->bhqk");
+    expectClose(r.outs[1].data, written("nd,dk->nk", [r.data("v"), { shape: [2, 3], data: new Array(6).fill(1) }], { ...size, k: 3 }), "nd,dk->nk");
+    expectClose(r.outs[2].data, written("bi,bj->bij", [r.data("v"), r.data("v")], size), "bi,bj->bij");
+    expectClose(r.outs[3].data, written("bqd->bdq", [r.data("w")], size), "bqd->bdq");
+    expectClose(r.outs[4].data, written("bhqd->bq", [r.data("q")], size), "bhqd->bq");
+  });
+
+  it('"..." for the unnamed dims, and the implicit output (the letters seen once, in alphabetical order)', () => {
+    const r = run(
+      "a: Tensor<[Batch, 3, 4]>, b: Tensor<[Batch, 4, 2]>",
+      'return [F.einsum("...ij,...jk->...ik", a, b), F.einsum("bij,jk", a, F.ones(4, 2)), F.einsum("bji", a.transpose(1, 2))];',
+      { a: [2, 3, 4], b: [2, 4, 2] },
+    );
+    const want = written("bij,bjk->bik", [r.data("a"), r.data("b")], { b: 2, i: 3, j: 4, k: 2 });
+    expectClose(r.outs[0].data, want, "...ij,...jk->...ik");
+    // "bij,jk": b, i and k are seen once, j twice: the output is bik
+    expectClose(r.outs[1].data, written("bij,jk->bik", [r.data("a"), { shape: [4, 2], data: new Array(8).fill(1) }], { b: 2, i: 3, j: 4, k: 2 }), "bij,jk (implicit ->bik)");
+    // "bji" alone: the output is b, i, j in alphabetical order, so a.transpose(1, 2) back to a
+    expectClose(r.outs[2].data, r.data("a").data, "bji (implicit ->bij)");
+  });
+
+  it("gradients (finite differences)", () => {
+    const body = `export class M extends nn.Module {
+  w = new nn.Linear(3, 3);
+  forward(x: Tensor<[Batch, 2, 3]>) {
+    const y = this.w(x);
+    return [F.einsum("bij,bkj->bik", y, x), F.einsum("bij->bj", y)];
+  }
+}
+`;
+    expect(gradCheck(body).checked).toBeGreaterThan(10);
+  });
+
+  it("refuses, at the call: a diagonal, a size that differs, operands the equation does not name, an unknown output letter", () => {
+    const first = (body: string) =>
+      diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3, 3]>, y: Tensor<[Batch, 4]>) {\n    return ${body};\n  }\n}\n`).map((d) => `${d.code} ${d.message}`)[0];
+    expect(first('F.einsum("bii->bi", x)')).toMatch(/^TSDP3004 F\.einsum: subscript 'i' appears twice in operand 0 \("bii"\): diagonals are not supported/);
+    expect(first('F.einsum("bij,bj->bi", x, y)')).toMatch(/^TSDP4001 F\.einsum: subscript 'j' has size 3 in one operand and 4 in operand 1/);
+    expect(first('F.einsum("bij,bj->bi", x)')).toMatch(/^TSDP\d+ F\.einsum: the equation "bij,bj->bi" has 2 operands, 1 given/);
+    expect(first('F.einsum("bij->bz", x)')).toMatch(/^TSDP3004 F\.einsum: output subscript 'z' does not appear in the operands/);
+    expect(first('F.einsum("bijk->bij", x)')).toMatch(/^TSDP4001 F\.einsum: operand 0 "bijk" names 4 dims, the operand has 3$/);
+  });
+});
