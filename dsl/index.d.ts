@@ -544,6 +544,61 @@ export namespace nn {
     (src: Tensor, mask?: Tensor | null, srcKeyPaddingMask?: Tensor | null, isCausal?: boolean): Tensor;
     (src: Tensor, options: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean }): Tensor;
   }
+  /**
+   * torch.nn.TransformerDecoderLayer: children self_attn, multihead_attn (over the memory), linear1,
+   * dropout, linear2, norm1, norm2, norm3, dropout1, dropout2, dropout3, with PyTorch's state_dict names.
+   */
+  class TransformerDecoderLayer extends Module {
+    constructor(dModel: number, nhead: number, options?: TransformerEncoderLayerOptions);
+    constructor(dModel: number, nhead: number, dimFeedforward: number, dropout?: number, options?: TransformerEncoderLayerOptions);
+    readonly self_attn: MultiheadAttention;
+    readonly multihead_attn: MultiheadAttention;
+    readonly linear1: Linear;
+    readonly linear2: Linear;
+  }
+  interface TransformerDecoderCallOptions {
+    /** Float masks added to the scores: tgtMask [T, T] (self-attention), memoryMask [T, S] (cross-attention). */
+    tgtMask?: Tensor | null;
+    memoryMask?: Tensor | null;
+    /** Float masks [N, T] and [N, S] added to every query's scores. */
+    tgtKeyPaddingMask?: Tensor | null;
+    memoryKeyPaddingMask?: Tensor | null;
+    tgtIsCausal?: boolean;
+    memoryIsCausal?: boolean;
+  }
+  interface TransformerDecoderLayer {
+    (tgt: Tensor, memory: Tensor, tgtMask?: Tensor | null, memoryMask?: Tensor | null, tgtKeyPaddingMask?: Tensor | null, memoryKeyPaddingMask?: Tensor | null): Tensor;
+    (tgt: Tensor, memory: Tensor, options: TransformerDecoderCallOptions): Tensor;
+  }
+  /** torch.nn.TransformerDecoder: `layers`, numLayers copies of decoderLayer, then the optional final `norm`. */
+  class TransformerDecoder extends Module {
+    constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, options?: { norm?: Module | null });
+    readonly layers: ModuleList<TransformerDecoderLayer>;
+  }
+  interface TransformerDecoder {
+    (tgt: Tensor, memory: Tensor, tgtMask?: Tensor | null, memoryMask?: Tensor | null, tgtKeyPaddingMask?: Tensor | null, memoryKeyPaddingMask?: Tensor | null): Tensor;
+    (tgt: Tensor, memory: Tensor, options: TransformerDecoderCallOptions): Tensor;
+  }
+  interface TransformerOptions extends TransformerEncoderLayerOptions {
+    dModel?: number;
+    nhead?: number;
+    numEncoderLayers?: number;
+    numDecoderLayers?: number;
+  }
+  /**
+   * torch.nn.Transformer: `encoder` (a TransformerEncoder ending in a LayerNorm) and `decoder` (a
+   * TransformerDecoder ending in one), xavier_uniform_ on every parameter of 2 or more dims.
+   */
+  class Transformer extends Module {
+    constructor(options?: TransformerOptions);
+    constructor(dModel: number, nhead?: number, numEncoderLayers?: number, numDecoderLayers?: number, dimFeedforward?: number, dropout?: number, options?: TransformerOptions);
+    readonly encoder: TransformerEncoder;
+    readonly decoder: TransformerDecoder;
+  }
+  interface Transformer {
+    (src: Tensor, tgt: Tensor, options?: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; srcIsCausal?: boolean } & TransformerDecoderCallOptions): Tensor;
+    (src: Tensor, tgt: Tensor, srcMask?: Tensor | null, tgtMask?: Tensor | null, memoryMask?: Tensor | null): Tensor;
+  }
 
   /**
    * A trainable tensor of your module, registered under the field it is assigned to (state_dict

@@ -1,4 +1,5 @@
-// nn.TransformerEncoderLayer and nn.TransformerEncoder (compiler/1-frontend/transformer.ts) against
+// nn.TransformerEncoderLayer, nn.TransformerDecoderLayer, their stacks and nn.Transformer
+// (compiler/1-frontend/transformer.ts) against
 // PyTorch's TransformerEncoderLayer.forward written out here as float64 loops (torch/nn/modules/
 // transformer.py: post-norm x = norm1(x + sa(x)), x = norm2(x + ff(x)); norm-first x = x + sa(norm1(x)),
 // x = x + ff(norm2(x)); ff = linear2(activation(linear1(x))); sa the multi-head attention; dropout
@@ -50,54 +51,61 @@ function erf(v: number): number {
   return (2 / Math.sqrt(Math.PI)) * sum;
 }
 
-/** One encoder layer on x [N, L, E] (batch first), p(name) the layer's parameters. */
-function encoderLayer(x: number[], p: (n: string) => number[], o: { normFirst: boolean; act: "relu" | "gelu"; mask?: (r: number, c: number) => number }): number[] {
+/** Multi-head attention of q [N, Lq, E] over kv [N, Lk, E] with the parameters under `prefix` (PyTorch's in_proj/out_proj). */
+function attention(q: number[], kv: number[], p: (n: string) => number[], prefix: string, mask?: (r: number, c: number) => number): number[] {
   const D = E / H;
-  const attention = (t: number[]) => {
-    const [w, b] = [p("self_attn.in_proj_weight"), p("self_attn.in_proj_bias")];
-    const proj = (i: number) => linear(t, E, w.slice(i * E * E, (i + 1) * E * E), b.slice(i * E, (i + 1) * E), E);
-    const [q, k, v] = [proj(0), proj(1), proj(2)];
-    const joined = new Array(N * L * E).fill(0);
-    for (let n = 0; n < N; n++)
-      for (let h = 0; h < H; h++)
-        for (let r = 0; r < L; r++) {
-          const scores = Array.from({ length: L }, (_, c) => {
-            let dot = 0;
-            for (let d = 0; d < D; d++) dot += q[(n * L + r) * E + h * D + d] * k[(n * L + c) * E + h * D + d];
-            return dot / Math.sqrt(D) + (o.mask ? o.mask(r, c) : 0);
-          });
-          const max = Math.max(...scores);
-          const e = scores.map((s) => Math.exp(s - max));
-          const sum = e.reduce((a, b2) => a + b2, 0);
-          e.forEach((wt, c) => {
-            for (let d = 0; d < D; d++) joined[(n * L + r) * E + h * D + d] += (wt / sum) * v[(n * L + c) * E + h * D + d];
-          });
-        }
-    return linear(joined, E, p("self_attn.out_proj.weight"), p("self_attn.out_proj.bias"), E);
-  };
+  const [Lq, Lk] = [q.length / (N * E), kv.length / (N * E)];
+  const [w, b] = [p(`${prefix}.in_proj_weight`), p(`${prefix}.in_proj_bias`)];
+  const proj = (t: number[], i: number) => linear(t, E, w.slice(i * E * E, (i + 1) * E * E), b.slice(i * E, (i + 1) * E), E);
+  const [qp, kp, vp] = [proj(q, 0), proj(kv, 1), proj(kv, 2)];
+  const joined = new Array(N * Lq * E).fill(0);
+  for (let n = 0; n < N; n++)
+    for (let h = 0; h < H; h++)
+      for (let r = 0; r < Lq; r++) {
+        const scores = Array.from({ length: Lk }, (_, c) => {
+          let dot = 0;
+          for (let d = 0; d < D; d++) dot += qp[(n * Lq + r) * E + h * D + d] * kp[(n * Lk + c) * E + h * D + d];
+          return dot / Math.sqrt(D) + (mask ? mask(r, c) : 0);
+        });
+        const max = Math.max(...scores);
+        const e = scores.map((s) => Math.exp(s - max));
+        const sum = e.reduce((a, b2) => a + b2, 0);
+        e.forEach((wt, c) => {
+          for (let d = 0; d < D; d++) joined[(n * Lq + r) * E + h * D + d] += (wt / sum) * vp[(n * Lk + c) * E + h * D + d];
+        });
+      }
+  return linear(joined, E, p(`${prefix}.out_proj.weight`), p(`${prefix}.out_proj.bias`), E);
+}
+
+/**
+ * One encoder layer (or, with `memory`, decoder layer) on x [N, L, E] (batch first), p(name) the
+ * layer's parameters: the blocks self-attention, [cross-attention,] feed-forward, each
+ * norm_k(x + block(x)) or, norm first, x + block(norm_k(x)).
+ */
+function transformerLayer(x: number[], p: (n: string) => number[], o: { normFirst: boolean; act: "relu" | "gelu"; mask?: (r: number, c: number) => number; memory?: number[] }): number[] {
   const feedForward = (t: number[]) => {
     const hidden = linear(t, E, p("linear1.weight"), p("linear1.bias"), FF).map(o.act === "relu" ? (v) => Math.max(v, 0) : gelu);
     return linear(hidden, FF, p("linear2.weight"), p("linear2.bias"), E);
   };
+  const blocks = [(t: number[]) => attention(t, t, p, "self_attn", o.mask), ...(o.memory ? [(t: number[]) => attention(t, o.memory!, p, "multihead_attn")] : []), feedForward];
   const add = (a: number[], b: number[]) => a.map((v, i) => v + b[i]);
-  const norm = (i: 1 | 2, t: number[]) => layerNorm(t, p(`norm${i}.weight`), p(`norm${i}.bias`));
-  if (o.normFirst) {
-    const h = add(x, attention(norm(1, x)));
-    return add(h, feedForward(norm(2, h)));
-  }
-  const h = norm(1, add(x, attention(x)));
-  return norm(2, add(h, feedForward(h)));
+  return blocks.reduce((h, block, i) => {
+    const norm = (t: number[]) => layerNorm(t, p(`norm${i + 1}.weight`), p(`norm${i + 1}.bias`));
+    return o.normFirst ? add(h, block(norm(h))) : norm(add(h, block(h)));
+  }, x);
 }
+const encoderLayer = transformerLayer;
 
 /** The model's outputs in eval mode (dropout off), parameters drawn N(0, 1) so every affine term matters. */
-function run(body: string) {
+function run(body: string, memoryLength = 0) {
   const { graph } = lowerSource(`${header}${body}`);
   const state = initState(graph, 3);
   for (const [name, v] of state.params) v.data.set(normals(v.data.length, 9, name.length).map((r) => r * 0.5));
   const x = nd([N, L, E], normals(N * L * E, 4, 1));
-  const outs = runReference(graph, { x }, state, { training: false, seed: 1 }).outputs.map((t: NDArray) => Array.from(t.data));
+  const memory = nd([N, memoryLength, E], normals(N * memoryLength * E, 4, 2));
+  const outs = runReference(graph, memoryLength ? { x, memory } : { x }, state, { training: false, seed: 1 }).outputs.map((t: NDArray) => Array.from(t.data));
   const param = (prefix: string) => (name: string) => Array.from(state.params.get(`${prefix}.${name}`)!.data);
-  return { graph, outs, x: Array.from(x.data), param };
+  return { graph, outs, x: Array.from(x.data), memory: Array.from(memory.data), param };
 }
 
 function expectClose(got: readonly number[], want: readonly number[], what: string): void {
@@ -155,6 +163,52 @@ describe("nn.TransformerEncoderLayer, nn.TransformerEncoder", () => {
     // the mask matters: without it the output differs
     const open = encoderLayer(r.x, r.param("enc.layers.0"), { normFirst: true, act: "gelu" });
     expect(Math.max(...open.map((v, i) => Math.abs(v - encoderLayer(r.x, r.param("enc.layers.0"), { normFirst: true, act: "gelu", mask: causal })[i])))).toBeGreaterThan(1e-3);
+  });
+
+  it("TransformerDecoderLayer and TransformerDecoder: self-attention with tgtMask, cross-attention over memory, feed-forward; post-norm and norm-first", () => {
+    const S = 3;
+    const fields = `dec = new nn.TransformerDecoder(new nn.TransformerDecoderLayer(${E}, ${H}, { dimFeedforward: ${FF}, batchFirst: true }), 2, { norm: new nn.LayerNorm(${E}) });
+  pre = new nn.TransformerDecoderLayer(${E}, ${H}, ${FF}, 0.1, { activation: "gelu", normFirst: true });`;
+    const forward = `const mask = F.zeros(${L}, ${L}).maskedFill(F.ones(${L}, ${L}).triu(1), -Infinity);
+    return [this.dec(x, memory, mask), this.pre(x.transpose(0, 1), memory.transpose(0, 1), { tgtMask: mask }).transpose(0, 1)];`;
+    const body = `export class M extends nn.Module {\n  ${fields}\n  forward(x: Tensor<[Batch, ${L}, ${E}]>, memory: Tensor<[Batch, ${S}, ${E}]>) {\n    ${forward}\n  }\n}\n`;
+    const r = run(body, S);
+    expect(r.graph.params.slice(0, 6).map((p) => p.attrs.name)).toEqual([
+      "dec.layers.0.self_attn.in_proj_weight", "dec.layers.0.self_attn.in_proj_bias", "dec.layers.0.self_attn.out_proj.weight", "dec.layers.0.self_attn.out_proj.bias",
+      "dec.layers.0.multihead_attn.in_proj_weight", "dec.layers.0.multihead_attn.in_proj_bias",
+    ]);
+    expect(r.graph.params.filter((p) => String(p.attrs.name).startsWith("pre.norm")).map((p) => p.attrs.name)).toEqual(["pre.norm1.weight", "pre.norm1.bias", "pre.norm2.weight", "pre.norm2.bias", "pre.norm3.weight", "pre.norm3.bias"]);
+    const causal = (row: number, c: number) => (c > row ? -Infinity : 0);
+    let want = r.x;
+    for (const i of [0, 1]) want = transformerLayer(want, r.param(`dec.layers.${i}`), { normFirst: false, act: "relu", mask: causal, memory: r.memory });
+    expectClose(r.outs[0], layerNorm(want, r.param("dec")("norm.weight"), r.param("dec")("norm.bias")), "two post-norm decoder layers and the final norm");
+    expectClose(r.outs[1], transformerLayer(r.x, r.param("pre"), { normFirst: true, act: "gelu", mask: causal, memory: r.memory }), "a norm-first decoder layer, sequence first");
+  });
+
+  it("nn.Transformer: encoder and decoder stacks with their final norms, xavier_uniform_ on every matrix, forward(src, tgt, masks)", () => {
+    const S = 3;
+    const body = `export class M extends nn.Module {
+  t = new nn.Transformer({ dModel: ${E}, nhead: ${H}, numEncoderLayers: 1, numDecoderLayers: 2, dimFeedforward: ${FF}, batchFirst: true });
+  forward(x: Tensor<[Batch, ${L}, ${E}]>, memory: Tensor<[Batch, ${S}, ${E}]>) {
+    return this.t(memory, x, { tgtMask: F.zeros(${L}, ${L}).maskedFill(F.ones(${L}, ${L}).triu(1), -Infinity) });
+  }
+}
+`;
+    const r = run(body, S);
+    const names = r.graph.params.map((p) => p.attrs.name as string);
+    expect(names.filter((n) => n.endsWith("norm.weight"))).toEqual(["t.encoder.norm.weight", "t.decoder.norm.weight"]);
+    // a decoder layer: two attentions (4 each), two linears (2 each), three norms (2 each)
+    expect(names.filter((n) => n.includes("layers.1"))).toHaveLength(18);
+    // _reset_parameters: xavier_uniform_ on every parameter of 2 or more dims, so linear1 is U(±√(6/(E + FF))), not nn.Linear's
+    const init = (name: string) => r.graph.params.find((p) => p.attrs.name === name)!.attrs.init;
+    expect(init("t.decoder.layers.1.linear1.weight")).toEqual({ kind: "uniform", bound: Math.sqrt(6 / (E + FF)) });
+    expect(init("t.encoder.layers.0.linear1.bias")).toEqual({ kind: "uniform", bound: 1 / Math.sqrt(E) });
+    const causal = (row: number, c: number) => (c > row ? -Infinity : 0);
+    const p = (prefix: string) => r.param(`t.${prefix}`);
+    const memory = layerNorm(transformerLayer(r.memory, p("encoder.layers.0"), { normFirst: false, act: "relu" }), p("encoder")("norm.weight"), p("encoder")("norm.bias"));
+    let want = r.x;
+    for (const i of [0, 1]) want = transformerLayer(want, p(`decoder.layers.${i}`), { normFirst: false, act: "relu", mask: causal, memory });
+    expectClose(r.outs[0], layerNorm(want, p("decoder")("norm.weight"), p("decoder")("norm.bias")), "nn.Transformer");
   });
 
   it("gradients (finite differences)", () => {

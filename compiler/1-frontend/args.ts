@@ -103,7 +103,10 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
   let keywords: Map<string, Value> | undefined;
   const last = positional[positional.length - 1];
   const lastSpec = specs[positional.length - 1];
-  if (last instanceof ObjectValue && (onlyKeywords || lastSpec?.kind !== "any")) {
+  // an options object, unless the argument at its place takes any value and the object is not
+  // made of the callee's option names (new nn.TransformerEncoderLayer(8, 2, 16, 0.1, { normFirst: true }))
+  const optionNames = last instanceof ObjectValue && last.props.size > 0 && [...last.props.keys()].every((k) => specs.some((s) => s.name === k));
+  if (last instanceof ObjectValue && (onlyKeywords || lastSpec?.kind !== "any" || optionNames)) {
     keywords = last.props;
     positional = positional.slice(0, -1);
   }

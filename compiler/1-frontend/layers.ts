@@ -3,7 +3,7 @@ import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import { compositeLayers, validateComposite } from "./composite-layers.ts";
 import { recurrentLayers } from "./recurrent.ts";
-import { checkEncoderLayer, transformerEncoderClass, transformerLayers } from "./transformer.ts";
+import { checkTransformerArgs, transformerClasses, transformerLayers } from "./transformer.ts";
 import { hardtanhRangeProblem } from "./pointwise-composites.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -265,7 +265,7 @@ function validate(name: string, b: Bound, site: CallSite): void {
     problems.add("invalidArgument", `nn.${name}: padding ${pair(b.padding)} must be at most half the kernel ${pair(b.kernelSize)}`, locOfArg(b, "padding", site));
   // nn.Hardtanh asserts in its constructor; F.hardtanh checks at its call (pointwise-composites.ts)
   if (name === "LSTM" && b.projSize !== 0) problems.add("invalidArgument", "nn.LSTM: projSize is not supported (an LSTM with projections); leave it 0", locOfArg(b, "projSize", site));
-  if (name === "TransformerEncoderLayer") checkEncoderLayer(b, site, problems);
+  if (name === "TransformerEncoderLayer" || name === "TransformerDecoderLayer") checkTransformerArgs(name, b, site, problems);
   const hardtanh = name === "Hardtanh" ? hardtanhRangeProblem("nn.Hardtanh", b) : undefined;
   if (hardtanh) problems.add("invalidArgument", hardtanh, locOfArg(b, "maxVal", site));
   problems.throwIfAny();
@@ -385,10 +385,11 @@ export function nnNamespace(host: LayerHost): NamespaceValue {
     ["Sequential", sequentialClass(host)],
     ["ModuleList", moduleListClass(host)],
     ["ModuleDict", moduleDictClass(host)],
-    ["TransformerEncoder", transformerEncoderClass(host.requireConstruct, () => host.em)],
     ["Parameter", new BuiltinClass("nn.Parameter", parameterClass(host.requireConstruct))],
     ["init", new NamespaceValue("nn.init", initNamespaceMembers(host.requireConstruct))],
   ]);
   for (const [name, spec] of Object.entries(layers)) members.set(name, layerClass(name, spec, host));
+  const build = (name: string, args: Value[], site: CallSite) => layerClass(name, layers[name], host).construct(args, site) as ModuleValue;
+  for (const [name, cls] of transformerClasses({ requireConstruct: host.requireConstruct, em: () => host.em, build })) members.set(name, cls);
   return new NamespaceValue("nn", members);
 }

@@ -1,17 +1,21 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { arg, bindArgs, CallProblems, locOfArg, opt, type Bound } from "./args.ts";
+import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { lowerings } from "./functional.ts";
 import { multiheadAttentionLayer } from "./multihead-attention.ts";
-import { x, type LayerSpec } from "./layer-spec.ts";
-import { BuiltinClass, BuiltinFunction, describe, ModuleValue, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
+import { x, xavierUniform, type LayerSpec } from "./layer-spec.ts";
+import { BuiltinClass, BuiltinFunction, describe, ModuleValue, ObjectValue, TensorValue, type CallSite, type ParamDecl, type Value } from "./values.ts";
 
-// nn.TransformerEncoderLayer and nn.TransformerEncoder, as PyTorch's torch/nn/modules/transformer.py
-// builds them: the layer's children self_attn (nn.MultiheadAttention), linear1, dropout, linear2,
-// norm1, norm2, dropout1, dropout2, registered in that order, so the state_dict names are
-// PyTorch's (layers.0.self_attn.in_proj_weight, layers.0.linear1.weight, layers.0.norm1.bias, …),
-// each with its own layer's initialization. The encoder stacks numLayers copies of the layer it is
-// given in an nn.ModuleList `layers`, then an optional final `norm`.
+// nn.TransformerEncoderLayer, nn.TransformerDecoderLayer, nn.TransformerEncoder,
+// nn.TransformerDecoder and nn.Transformer, as PyTorch's torch/nn/modules/transformer.py builds
+// them. A layer's children are registered in PyTorch's order — encoder: self_attn, linear1,
+// dropout, linear2, norm1, norm2, dropout1, dropout2; decoder: self_attn, multihead_attn, linear1,
+// dropout, linear2, norm1, norm2, norm3, dropout1, dropout2, dropout3 — so the state_dict names
+// are PyTorch's (layers.0.self_attn.in_proj_weight, layers.0.linear1.weight, …), each with its own
+// layer's initialization. A stack holds numLayers copies of the layer it is given in an
+// nn.ModuleList `layers`, then an optional final `norm`; nn.Transformer is an encoder stack and a
+// decoder stack, each ending in a LayerNorm, with xavier_uniform_ on every parameter of 2 or
+// more dims (its _reset_parameters).
 //
 // One difference from PyTorch: its copies are copy.deepcopy of the given layer, so every layer
 // starts from the same values; here each copy keeps the layer's settings and initializers (an
@@ -24,15 +28,26 @@ export interface TransformerParts {
   readonly LayerNorm: LayerSpec;
 }
 
+/** What the stack classes need from layers.ts: the phase check, the emitter, and building a layer by name. */
+export interface TransformerHost {
+  requireConstruct(who: string, site: CallSite): void;
+  em(): GraphEmitter;
+  /** A built-in layer (nn.<name>) from its constructor arguments, checked as `new nn.<name>(...)` would be. */
+  build(name: string, args: Value[], site: CallSite): ModuleValue;
+}
+
 /** A call's options object ({ attnMask, … }) as model code would write it, the null ones left out. */
 function callOptions(entries: Record<string, Value>): ObjectValue {
   return new ObjectValue(new Map(Object.entries(entries).filter(([, v]) => v !== null && v !== undefined)));
 }
 
-/** Calls a child layer of `self` under its own module path, as a call in user code would. */
+/** Calls a child module of `self` under its own module path, as a call in user code would. */
 function callChild(self: ModuleValue, name: string, args: Value[], site: CallSite, em: GraphEmitter): Value {
-  const child = self.fields.get(name) as ModuleValue;
-  return em.within(child.path!, () => child.forward!(child, args, site));
+  return callModule(self.fields.get(name) as ModuleValue, args, site, em);
+}
+
+function callModule(m: ModuleValue, args: Value[], site: CallSite, em: GraphEmitter): Value {
+  return em.within(m.path!, () => m.forward!(m, args, site));
 }
 
 /** The feed-forward block's activation: PyTorch's "relu" or "gelu", or F.relu / F.gelu themselves. */
@@ -42,69 +57,80 @@ function activationOf(value: Value): "relu" | "gelu" | undefined {
   return undefined;
 }
 
-/** nn.TransformerEncoderLayer's constructor checks (PyTorch's wording where it has one), added to `problems`. */
-export function checkEncoderLayer(b: Bound, site: CallSite, problems: CallProblems): void {
-  const who = "nn.TransformerEncoderLayer";
+/** The constructor checks of the layers and nn.Transformer (PyTorch's wording where it has one), added to `problems`. */
+export function checkTransformerArgs(name: string, b: Bound, site: CallSite, problems: CallProblems): void {
+  const who = `nn.${name}`;
   if (b.dModel % b.nhead !== 0) problems.add("invalidArgument", `${who}: embed_dim must be divisible by num_heads: dModel ${b.dModel}, nhead ${b.nhead}`, locOfArg(b, "nhead", site));
   if (activationOf(b.activation) === undefined)
     problems.add("invalidArgument", `${who}: activation must be "relu", "gelu", F.relu or F.gelu, got ${describe(b.activation)}`, locOfArg(b, "activation", site));
 }
 
-function encoderLayer(parts: TransformerParts): LayerSpec {
+/** The settings every transformer layer and nn.Transformer share, after dModel and nhead (and nn.Transformer's layer counts). */
+const layerOptions: ArgSpec[] = [
+  opt("dimFeedforward", "posInt", 2048),
+  opt("dropout", "prob", 0.1),
+  opt("activation", "any", "relu"),
+  opt("layerNormEps", "posNumber", 1e-5),
+  opt("batchFirst", "bool", false),
+  opt("normFirst", "bool", false),
+  opt("bias", "bool", true),
+];
+const layerArgs: ArgSpec[] = [arg("dModel", "posInt"), arg("nhead", "posInt"), ...layerOptions];
+
+function layerSpec(parts: TransformerParts, decoder: boolean): LayerSpec {
+  const norms = decoder ? 3 : 2;
   return {
-    args: [
-      arg("dModel", "posInt"),
-      arg("nhead", "posInt"),
-      opt("dimFeedforward", "posInt", 2048),
-      opt("dropout", "prob", 0.1),
-      opt("activation", "any", "relu"),
-      opt("layerNormEps", "posNumber", 1e-5),
-      opt("batchFirst", "bool", false),
-      opt("normFirst", "bool", false),
-      opt("bias", "bool", true),
-    ],
+    args: layerArgs,
     children: (b) => {
       const d: number = b.dModel;
       const linear = (inFeatures: number, outFeatures: number) => ({ spec: parts.Linear, typeName: "nn.Linear", args: { inFeatures, outFeatures, bias: b.bias } });
       const dropout = { spec: parts.Dropout, typeName: "nn.Dropout", args: { p: b.dropout, inplace: false } };
       const norm = { spec: parts.LayerNorm, typeName: "nn.LayerNorm", args: { normalizedShape: [d], eps: b.layerNormEps, elementwiseAffine: true, bias: b.bias } };
+      const attention = { typeName: "nn.MultiheadAttention", spec: multiheadAttentionLayer, args: { embedDim: d, numHeads: b.nhead, dropout: b.dropout, bias: b.bias, batchFirst: b.batchFirst } };
       return [
-        { name: "self_attn", typeName: "nn.MultiheadAttention", spec: multiheadAttentionLayer, args: { embedDim: d, numHeads: b.nhead, dropout: b.dropout, bias: b.bias, batchFirst: b.batchFirst } },
+        { name: "self_attn", ...attention },
+        ...(decoder ? [{ name: "multihead_attn", ...attention }] : []),
         { name: "linear1", ...linear(d, b.dimFeedforward) },
         { name: "dropout", ...dropout },
         { name: "linear2", ...linear(b.dimFeedforward, d) },
-        { name: "norm1", ...norm },
-        { name: "norm2", ...norm },
-        { name: "dropout1", ...dropout },
-        { name: "dropout2", ...dropout },
+        ...Array.from({ length: norms }, (_, i) => ({ name: `norm${i + 1}`, ...norm })),
+        ...Array.from({ length: norms }, (_, i) => ({ name: `dropout${i + 1}`, ...dropout })),
       ];
     },
     summary: (b) => `${b.dModel}, heads=${b.nhead}, feedforward=${b.dimFeedforward}${b.normFirst ? ", norm first" : ""}`,
-    inputs: [x, opt("srcMask", "tensor", null, { nullable: true }), opt("srcKeyPaddingMask", "tensor", null, { nullable: true }), opt("isCausal", "bool", false)],
+    inputs: decoder
+      ? [
+          x,
+          arg("memory", "tensor"),
+          ...["tgtMask", "memoryMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask"].map((n) => opt(n, "tensor", null, { nullable: true })),
+          opt("tgtIsCausal", "bool", false),
+          opt("memoryIsCausal", "bool", false),
+        ]
+      : [x, opt("srcMask", "tensor", null, { nullable: true }), opt("srcKeyPaddingMask", "tensor", null, { nullable: true }), opt("isCausal", "bool", false)],
     forward: (self, b, call, site, em, who) => {
       const act = activationOf(b.activation)!;
       const child = (name: string, ...args: Value[]) => callChild(self, name, args, site, em) as TensorValue;
       const add = (a: TensorValue, c: TensorValue) => em.tensor("add", [a, c], {}, who, site);
-      // x + dropout1(self_attn(x, x, x)), the attention's weights not computed
-      const attention = (t: TensorValue) => {
-        const options = callOptions({ attnMask: call.srcMask, keyPaddingMask: call.srcKeyPaddingMask, needWeights: false, isCausal: call.isCausal });
-        const [out] = child("self_attn", t, t, t, options) as unknown as [TensorValue];
-        return child("dropout1", out);
+      // dropout_k(attn(q, kv, kv)), the attention's weights not computed
+      const attend = (name: string, k: number, q: TensorValue, kv: TensorValue, mask: Value, padding: Value, causal: Value) => {
+        const options = callOptions({ attnMask: mask, keyPaddingMask: padding, needWeights: false, isCausal: causal });
+        const [out] = child(name, q, kv, kv, options) as unknown as [TensorValue];
+        return child(`dropout${k}`, out);
       };
-      // dropout2(linear2(dropout(activation(linear1(x)))))
+      // dropout_k(linear2(dropout(activation(linear1(x)))))
       const feedForward = (t: TensorValue) => {
         const hidden = lowerings[act]({ x: child("linear1", t), approximate: "none" }, site, em, who);
-        return child("dropout2", child("linear2", child("dropout", hidden)));
+        return child(`dropout${norms}`, child("linear2", child("dropout", hidden)));
       };
-      let h: TensorValue = call.x;
-      if (b.normFirst) {
-        h = add(h, attention(child("norm1", h)));
-        h = add(h, feedForward(child("norm2", h)));
-      } else {
-        h = child("norm1", add(h, attention(h)));
-        h = child("norm2", add(h, feedForward(h)));
-      }
-      return h;
+      const blocks: ((t: TensorValue) => TensorValue)[] = decoder
+        ? [
+            (t) => attend("self_attn", 1, t, t, call.tgtMask, call.tgtKeyPaddingMask, call.tgtIsCausal),
+            (t) => attend("multihead_attn", 2, t, call.memory, call.memoryMask, call.memoryKeyPaddingMask, call.memoryIsCausal),
+            feedForward,
+          ]
+        : [(t) => attend("self_attn", 1, t, t, call.srcMask, call.srcKeyPaddingMask, call.isCausal), feedForward];
+      // norm first: x + block(norm_k(x)); else norm_k(x + block(x))
+      return blocks.reduce((h: TensorValue, block, i) => (b.normFirst ? add(h, block(child(`norm${i + 1}`, h))) : child(`norm${i + 1}`, add(h, block(h)))), call.x);
     },
   };
 }
@@ -118,40 +144,116 @@ function copyLayer(m: ModuleValue): ModuleValue {
   return copy;
 }
 
-/** nn.TransformerEncoder(encoderLayer, numLayers, { norm }): `layers` (numLayers copies) then `norm`. */
-function encoderClass(requireConstruct: (who: string, site: CallSite) => void, em: () => GraphEmitter): BuiltinClass {
-  const who = "nn.TransformerEncoder";
+type StackKind = "Encoder" | "Decoder";
+
+/** A stack's call arguments: the encoder's (src, mask, …), the decoder's (tgt, memory, tgtMask, …). */
+const stackInputs: Record<StackKind, ArgSpec[]> = {
+  Encoder: [x, opt("mask", "tensor", null, { nullable: true }), opt("srcKeyPaddingMask", "tensor", null, { nullable: true }), opt("isCausal", "bool", false)],
+  Decoder: [
+    x,
+    arg("memory", "tensor"),
+    ...["tgtMask", "memoryMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask"].map((n) => opt(n, "tensor", null, { nullable: true })),
+    opt("tgtIsCausal", "bool", false),
+    opt("memoryIsCausal", "bool", false),
+  ],
+};
+
+/** nn.TransformerEncoder / nn.TransformerDecoder: `layers` (numLayers copies of the layer), then the optional `norm`. */
+function makeStack(kind: StackKind, layer: ModuleValue, numLayers: number, norm: ModuleValue | null, site: CallSite, em: () => GraphEmitter): ModuleValue {
+  const who = `nn.Transformer${kind}`;
+  const forward = (self: ModuleValue, callArgs: Value[], callSite: CallSite): Value => {
+    const c = bindArgs(who, stackInputs[kind], callArgs, callSite);
+    const options =
+      kind === "Encoder"
+        ? callOptions({ srcMask: c.mask, srcKeyPaddingMask: c.srcKeyPaddingMask, isCausal: c.isCausal })
+        : callOptions(Object.fromEntries(["tgtMask", "memoryMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask", "tgtIsCausal", "memoryIsCausal"].map((n) => [n, c[n]])));
+    let h: Value = c.x;
+    for (const each of (self.fields.get("layers") as ModuleValue).items) h = callModule(each, kind === "Encoder" ? [h, options] : [h, c.memory, options], callSite, em());
+    return self.fields.get("norm") instanceof ModuleValue ? callChild(self, "norm", [h], callSite, em()) : h;
+  };
+  const stack = new ModuleValue("layer", who, site.loc, undefined, [], [], forward, `${numLayers} × ${layer.typeName}`);
+  const layers = new ModuleValue("list", "nn.ModuleList", site.loc);
+  for (let i = 0; i < numLayers; i++) layers.fields.set(String(i), copyLayer(layer));
+  stack.fields.set("layers", layers);
+  if (norm) stack.fields.set("norm", norm);
+  return stack;
+}
+
+function stackClass(kind: StackKind, host: TransformerHost): BuiltinClass {
+  const who = `nn.Transformer${kind}`;
+  const layerName = kind === "Encoder" ? "encoderLayer" : "decoderLayer";
   return new BuiltinClass(who, (args, site) => {
-    requireConstruct(who, site);
-    const b = bindArgs(
-      who,
-      [arg("encoderLayer", "module"), arg("numLayers", "posInt"), opt("norm", "module", null, { nullable: true }), opt("enableNestedTensor", "bool", true), opt("maskCheck", "bool", true)],
-      args,
-      site,
-    );
-    const layer = b.encoderLayer;
+    host.requireConstruct(who, site);
+    const specs = [arg(layerName, "module"), arg("numLayers", "posInt"), opt("norm", "module", null, { nullable: true })];
+    const b = bindArgs(who, kind === "Encoder" ? [...specs, opt("enableNestedTensor", "bool", true), opt("maskCheck", "bool", true)] : specs, args, site);
+    const layer = b[layerName];
     if (!(layer instanceof ModuleValue) || layer.kind !== "layer")
-      fail("wrongArgumentType", `${who}: encoderLayer must be a built-in layer such as nn.TransformerEncoderLayer, got ${describe(layer)}; for layers of your own, write an nn.ModuleList of them`, locOfArg(b, "encoderLayer", site));
+      fail("wrongArgumentType", `${who}: ${layerName} must be a built-in layer such as nn.Transformer${kind}Layer, got ${describe(layer)}; for layers of your own, write an nn.ModuleList of them`, locOfArg(b, layerName, site));
+    return makeStack(kind, layer, b.numLayers, b.norm, site, host.em);
+  });
+}
+
+/** xavier_uniform_ on every parameter of 2 or more dims, as nn.Transformer's _reset_parameters. */
+function xavierAll(m: ModuleValue): void {
+  const params = m.params as ParamDecl[];
+  params.forEach((p, i) => {
+    if (p.shape.length < 2) return;
+    const [out, inp, ...rest] = p.shape as number[];
+    const receptive = rest.reduce((a, d) => a * d, 1);
+    params[i] = { ...p, init: xavierUniform(inp * receptive, out * receptive) };
+  });
+  for (const v of m.fields.values()) if (v instanceof ModuleValue) xavierAll(v);
+}
+
+/** nn.Transformer: `encoder` and `decoder` stacks, each with a final LayerNorm; forward(src, tgt, masks…). */
+function transformerClass(host: TransformerHost): BuiltinClass {
+  const who = "nn.Transformer";
+  return new BuiltinClass(who, (args, site) => {
+    host.requireConstruct(who, site);
+    const specs = [
+      opt("dModel", "posInt", 512),
+      opt("nhead", "posInt", 8),
+      opt("numEncoderLayers", "posInt", 6),
+      opt("numDecoderLayers", "posInt", 6),
+      ...layerOptions.slice(0, 3),
+      opt("customEncoder", "any", null, { nullable: true }),
+      opt("customDecoder", "any", null, { nullable: true }),
+      ...layerOptions.slice(3),
+    ];
+    const b = bindArgs(who, specs, args, site);
+    const problems = new CallProblems();
+    checkTransformerArgs("Transformer", b, site, problems);
+    for (const custom of ["customEncoder", "customDecoder"])
+      if (b[custom] !== null) problems.add("invalidArgument", `${who}: ${custom} is not supported; build the stacks with nn.TransformerEncoder / nn.TransformerDecoder`, locOfArg(b, custom, site));
+    problems.throwIfAny();
+    const settings = new ObjectValue(new Map(layerOptions.map((s) => [s.name, b[s.name]])));
+    const norm = () => host.build("LayerNorm", [b.dModel, new ObjectValue(new Map<string, Value>([["eps", b.layerNormEps], ["bias", b.bias]]))], site);
+    const stack = (kind: StackKind, count: number) => makeStack(kind, host.build(`Transformer${kind}Layer`, [b.dModel, b.nhead, settings], site), count, norm(), site, host.em);
     const forward = (self: ModuleValue, callArgs: Value[], callSite: CallSite): Value => {
-      const c = bindArgs(who, [x, opt("mask", "tensor", null, { nullable: true }), opt("srcKeyPaddingMask", "tensor", null, { nullable: true }), opt("isCausal", "bool", false)], callArgs, callSite);
-      const options = callOptions({ srcMask: c.mask, srcKeyPaddingMask: c.srcKeyPaddingMask, isCausal: c.isCausal });
-      let h: Value = c.x;
-      for (const each of (self.fields.get("layers") as ModuleValue).items) h = em().within(each.path!, () => each.forward!(each, [h, options], callSite));
-      const norm = self.fields.get("norm");
-      return norm instanceof ModuleValue ? callChild(self, "norm", [h], callSite, em()) : h;
+      const masks = ["srcMask", "tgtMask", "memoryMask", "srcKeyPaddingMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask"];
+      const c = bindArgs(who, [arg("src", "tensor"), arg("tgt", "tensor"), ...masks.map((n) => opt(n, "tensor", null, { nullable: true })), ...["srcIsCausal", "tgtIsCausal", "memoryIsCausal"].map((n) => opt(n, "bool", false))], callArgs, callSite);
+      const memory = callChild(self, "encoder", [c.src, callOptions({ mask: c.srcMask, srcKeyPaddingMask: c.srcKeyPaddingMask, isCausal: c.srcIsCausal })], callSite, host.em());
+      const decoderOptions = callOptions(Object.fromEntries(["tgtMask", "memoryMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask", "tgtIsCausal", "memoryIsCausal"].map((n) => [n, c[n]])));
+      return callChild(self, "decoder", [c.tgt, memory, decoderOptions], callSite, host.em());
     };
-    const encoder = new ModuleValue("layer", who, site.loc, undefined, [], [], forward, `${b.numLayers} × ${layer.typeName}`);
-    const layers = new ModuleValue("list", "nn.ModuleList", site.loc);
-    for (let i = 0; i < b.numLayers; i++) layers.fields.set(String(i), copyLayer(layer));
-    encoder.fields.set("layers", layers);
-    if (b.norm instanceof ModuleValue) encoder.fields.set("norm", b.norm);
-    return encoder;
+    const model = new ModuleValue("layer", who, site.loc, undefined, [], [], forward, `${b.dModel}, heads=${b.nhead}, ${b.numEncoderLayers} + ${b.numDecoderLayers} layers`);
+    model.fields.set("encoder", stack("Encoder", b.numEncoderLayers));
+    model.fields.set("decoder", stack("Decoder", b.numDecoderLayers));
+    xavierAll(model);
+    return model;
   });
 }
 
 /** The transformer layers of nn, built from layers.ts's Linear, Dropout and LayerNorm. */
 export function transformerLayers(parts: TransformerParts): Record<string, LayerSpec> {
-  return { TransformerEncoderLayer: encoderLayer(parts) };
+  return { TransformerEncoderLayer: layerSpec(parts, false), TransformerDecoderLayer: layerSpec(parts, true) };
 }
 
-export { encoderClass as transformerEncoderClass };
+/** nn.TransformerEncoder, nn.TransformerDecoder and nn.Transformer. */
+export function transformerClasses(host: TransformerHost): Map<string, BuiltinClass> {
+  return new Map([
+    ["TransformerEncoder", stackClass("Encoder", host)],
+    ["TransformerDecoder", stackClass("Decoder", host)],
+    ["Transformer", transformerClass(host)],
+  ]);
+}
