@@ -594,6 +594,8 @@ export namespace nn {
     constructor(dModel: number, nhead?: number, numEncoderLayers?: number, numDecoderLayers?: number, dimFeedforward?: number, dropout?: number, options?: TransformerOptions);
     readonly encoder: TransformerEncoder;
     readonly decoder: TransformerDecoder;
+    /** In forward: the float causal mask [sz, sz], 0 on and below the diagonal, −Infinity above. */
+    static generateSquareSubsequentMask(sz: number): Tensor;
   }
   interface Transformer {
     (src: Tensor, tgt: Tensor, options?: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; srcIsCausal?: boolean } & TransformerDecoderCallOptions): Tensor;

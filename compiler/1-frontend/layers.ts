@@ -31,6 +31,8 @@ export interface LayerHost {
   readonly em: GraphEmitter;
   /** Fails unless modules may be created here (constructors and field initializers). */
   requireConstruct(who: string, site: CallSite): void;
+  /** Fails outside forward (tensors exist only there). */
+  requireForward(who: string, site: CallSite): void;
   callModule(m: ModuleValue, args: Value[], site: CallSite): Value;
 }
 
@@ -390,6 +392,6 @@ export function nnNamespace(host: LayerHost): NamespaceValue {
   ]);
   for (const [name, spec] of Object.entries(layers)) members.set(name, layerClass(name, spec, host));
   const build = (name: string, args: Value[], site: CallSite) => layerClass(name, layers[name], host).construct(args, site) as ModuleValue;
-  for (const [name, cls] of transformerClasses({ requireConstruct: host.requireConstruct, em: () => host.em, build })) members.set(name, cls);
+  for (const [name, cls] of transformerClasses({ requireConstruct: host.requireConstruct, requireForward: host.requireForward, em: () => host.em, build })) members.set(name, cls);
   return new NamespaceValue("nn", members);
 }

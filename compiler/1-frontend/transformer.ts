@@ -31,6 +31,7 @@ export interface TransformerParts {
 /** What the stack classes need from layers.ts: the phase check, the emitter, and building a layer by name. */
 export interface TransformerHost {
   requireConstruct(who: string, site: CallSite): void;
+  requireForward(who: string, site: CallSite): void;
   em(): GraphEmitter;
   /** A built-in layer (nn.<name>) from its constructor arguments, checked as `new nn.<name>(...)` would be. */
   build(name: string, args: Value[], site: CallSite): ModuleValue;
@@ -241,6 +242,22 @@ function transformerClass(host: TransformerHost): BuiltinClass {
     model.fields.set("decoder", stack("Decoder", b.numDecoderLayers));
     xavierAll(model);
     return model;
+  }, new Map([["generateSquareSubsequentMask", squareSubsequentMask(host)]]));
+}
+
+/**
+ * nn.Transformer.generateSquareSubsequentMask(sz), in forward: the float causal mask [sz, sz],
+ * 0 on and below the diagonal, −∞ above it (PyTorch's generate_square_subsequent_mask).
+ */
+function squareSubsequentMask(host: TransformerHost): BuiltinFunction {
+  const who = "nn.Transformer.generateSquareSubsequentMask";
+  return new BuiltinFunction(who, (args, site) => {
+    host.requireForward(who, site);
+    const { sz } = bindArgs(who, [arg("sz", "posInt")], args, site);
+    const em = host.em();
+    const full = (value: number) => em.tensor("full", [], { shape: [sz, sz], value }, who, site);
+    const above = em.tensor("triangle", [full(1)], { diagonal: 1, upper: true }, who, site);
+    return em.tensor("masked_fill", [full(0), above], { value: -Infinity }, who, site);
   });
 }
 

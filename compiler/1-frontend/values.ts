@@ -124,6 +124,8 @@ export class BuiltinClass {
   constructor(
     readonly name: string,
     readonly construct: (args: Value[], site: CallSite) => Value,
+    /** Static members (nn.Transformer.generateSquareSubsequentMask). */
+    readonly statics: ReadonlyMap<string, Value> = new Map(),
   ) {}
 }
 

@@ -52,15 +52,16 @@ export abstract class InterpreterCore {
     this.builder = new GraphBuilder(limits.maxOps);
     this.em = new GraphEmitter(this.builder);
     this.sources = new SourceFiles(limits.maxDepth);
+    const requireForward = (who: string, site: CallSite) => {
+      if (this.phase !== "forward") fail("nonConstant", `${who} works on tensors, which exist only inside forward`, site.loc);
+    };
     const host = {
       em: this.em,
       requireConstruct: (who: string, site: CallSite) => {
         if (this.phase === "forward") fail("moduleOutsideConstructor", `${who} is created inside forward`, site.loc);
       },
+      requireForward,
       callModule: (m: ModuleValue, args: Value[], site: CallSite) => this.callModule(m, args, site),
-    };
-    const requireForward = (who: string, site: CallSite) => {
-      if (this.phase !== "forward") fail("nonConstant", `${who} works on tensors, which exist only inside forward`, site.loc);
     };
     this.dsl = new Map<string, Value>([
       ["nn", nnNamespace(host)],

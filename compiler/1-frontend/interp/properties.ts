@@ -8,6 +8,7 @@ import { checkLayerName, isLayerName, quoteName } from "../names.ts";
 import { indexTensor } from "../joins.ts";
 import { tensorMethods, tensorProperty } from "../tensor-methods.ts";
 import {
+  BuiltinClass,
   BuiltinFunction,
   describe,
   FunctionValue,
@@ -69,6 +70,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         return obj;
       });
     if (obj instanceof ObjectValue) return obj.props.get(name);
+    if (obj instanceof BuiltinClass && obj.statics.has(name)) return obj.statics.get(name);
     if (Array.isArray(obj)) {
       if (name === "length") return obj.length;
       const m = arrayMethod(obj, name, this.arrayHooks);
