@@ -68,6 +68,10 @@ describe("reductions", () => {
     expect(infer("mean", [t([Batch, 3, 4])], { dims: [-1, 1], keepdim: true })).toBe("f32[Batch, 1, 1]");
     expect(infer("amax", [t([Batch, 3])], { dims: null, keepdim: false })).toBe("f32[]");
   });
+  it("to_float makes an int32 tensor float32 of its shape, and takes int32 only", () => {
+    expect(infer("to_float", [t([Batch, 3], "i32")])).toBe("f32[Batch, 3]");
+    rejects("to_float", [t([Batch, 3])], {}, /converts an int32 tensor, got f32/);
+  });
   it("argmax gives int32", () => {
     expect(infer("argmax", [t([Batch, 10])], { dims: [1], keepdim: false })).toBe("i32[Batch]");
     rejects("argmax", [t([Batch, 10])], { dims: null, keepdim: false }, /exactly one dim/);

@@ -98,6 +98,9 @@ describe("reductions", () => {
     expectClose(run("amax", [x], { dims: null, keepdim: false }), [], [6]);
     expectClose(run("sum", [x], { dims: [-1, 0], keepdim: false }), [], [21]);
   });
+  it("to_float: the same integers as float32 (rounded past 2^24, as a float32 cast)", () => {
+    expectClose(run("to_float", [nd([3], [0, -7, 2 ** 24 + 1])]), [3], [0, -7, 2 ** 24]);
+  });
   it("argmax takes the first maximum", () => {
     expectClose(run("argmax", [nd([2, 3], [1, 5, 5, 7, 2, 6])], { dims: [1], keepdim: false }), [2], [1, 0]);
   });

@@ -61,6 +61,15 @@ describe("x.min, x.amin, x.argmin", () => {
   });
 });
 
+describe("x.float()", () => {
+  it("converts int32 ids and indices to float32 (PyTorch's .float()); a float tensor stays itself", () => {
+    const { graph } = lowerSource(model("return [x.float().mul(0.5), x.float().argmax(1, true).float()];", 'x: Tensor<[Batch, 3], "int32">'));
+    const out = runReference(graph, { x: nd([2, 3], Int32Array.from([4, -2, 9, 7, 7, 1])) }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
+    expect(out).toEqual([[2, -1, 4.5, 3.5, 3.5, 0.5], [2, 0]]);
+    expect(lowerSource(model("return x.float();", "x: Tensor<[Batch, 3]>")).graph.nodes.some((n) => n.op === "to_float")).toBe(false);
+  });
+});
+
 describe("gradients of flip, repeat and min (finite differences)", () => {
   it("flip sends each gradient back to the element it read; repeat sums the tiles; min to its element", () => {
     const body = `export class M extends nn.Module {

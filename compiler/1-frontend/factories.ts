@@ -182,9 +182,11 @@ export const selectionMethods = {
     bindArgs("bool", [], args, site);
     return truth(x, "bool", site, em);
   },
-  float: (x: TensorValue, args: Value[], site: CallSite) => {
+  // an int32 tensor (argmax's indices, int32 ids or masks) converts; float32 ones are already it
+  float: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
     bindArgs("float", [], args, site);
-    if (x.node.dtype !== "f32") fail("dtypeMismatch", `float(): converting a ${x.node.dtype} tensor is not supported; masks and values are float32 already`, site.loc);
+    if (x.node.dtype === "i32") return em.tensor("to_float", [x], {}, "float", site);
+    if (x.node.dtype !== "f32") fail("dtypeMismatch", `float(): converting a ${x.node.dtype} tensor is not supported`, site.loc);
     return x;
   },
   logicalNot: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {

@@ -126,6 +126,22 @@ export const [gelu, geluGrad] = unary<{ approximate: "none" | "tanh" }>(
       : `(0.5f * (1.0f + erff(${x} * 0.7071067811865476f)) + ${x} * expf(-0.5f * ${x} * ${x}) * 0.3989422804014327f)`,
   { ...activation, blasEpilogue: (a) => (a.approximate === "tanh" ? "gelu" : undefined) },
 );
+/**
+ * int32 → float32, as PyTorch's x.float() of an integer tensor (argmax's indices, token ids, 0/1
+ * masks given as int32). Exact below 2²⁴. No gradient flows into an integer tensor.
+ */
+export const toFloat: OpDef<{}> = defineOp<{}>({
+  name: "to_float",
+  family: "elementwise",
+  inputs: ["x"],
+  infer: ([x], _, who) => {
+    if (x.dtype !== "i32") throw new ShapeError(`${who} converts an int32 tensor, got ${x.dtype} ${formatShape(x.shape)}`, "dtypeMismatch");
+    return { shape: x.shape, dtype: "f32" };
+  },
+  reference: ([x]) => map(x, (v) => Math.fround(v)),
+  codegen: { kind: "pointwise", expr: ([x]) => `((float)${x})` },
+  grad: () => [null],
+});
 export const [neg, negGrad] = unary("neg", (x) => -x, (x) => `(-${x})`, () => -1, () => "(-1.0f)");
 export const [exp, expGrad] = unary("exp", Math.exp, (x) => `expf(${x})`, Math.exp, (x) => `expf(${x})`);
 export const [log, logGrad] = unary("log", Math.log, (x) => `logf(${x})`, (x) => 1 / x, (x) => `(1.0f / ${x})`);
