@@ -125,7 +125,6 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   ne(other: Tensor | number): Tensor;
   /** 1 where ≠ 0, else 0: a mask (tsdp's booleans are float32 0/1). */
   bool(): Tensor;
-  /** The tensor itself: masks and values are float32 already. */
   /** A float32 tensor: an int32 one converted (indices, ids), a float32 one itself. */
   float(): Tensor;
   /** 1 where this is 0, else 0 (PyTorch's ~mask). */
