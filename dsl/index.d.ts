@@ -268,6 +268,21 @@ export namespace nn {
     constructor(outputSize: Size2);
   }
   interface AdaptiveAvgPool2d { (x: Tensor): Tensor }
+  /** Over [N, C, L]: windows of kernelSize along L (stride defaults to kernelSize), as torch.nn.MaxPool1d / AvgPool1d. */
+  class MaxPool1d extends Module {
+    constructor(kernelSize: number, stride?: number | null, padding?: number);
+    constructor(kernelSize: number, options: { stride?: number | null; padding?: number });
+  }
+  interface MaxPool1d { (x: Tensor): Tensor }
+  class AvgPool1d extends Module {
+    constructor(kernelSize: number, stride?: number | null, padding?: number);
+    constructor(kernelSize: number, options: { stride?: number | null; padding?: number });
+  }
+  interface AvgPool1d { (x: Tensor): Tensor }
+  class AdaptiveAvgPool1d extends Module {
+    constructor(outputSize: number);
+  }
+  interface AdaptiveAvgPool1d { (x: Tensor): Tensor }
 
   class Flatten extends Module {
     constructor(startDim?: number, endDim?: number);
@@ -811,6 +826,9 @@ export namespace F {
   function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2, padding?: Size2): Tensor;
   function avgPool2d(x: Tensor, kernelSize: Size2, options: { stride?: Size2; padding?: Size2 }): Tensor;
   function adaptiveAvgPool2d(x: Tensor, outputSize: Size2): Tensor;
+  function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number): Tensor;
+  function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number): Tensor;
+  function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor;
   function flatten(x: Tensor, startDim?: number, endDim?: number): Tensor;
   function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor;
   function crossEntropy(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; labelSmoothing?: number }): Tensor;

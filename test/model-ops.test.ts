@@ -579,3 +579,42 @@ describe("nn.InstanceNorm1d/2d, nn.PReLU, nn.PixelShuffle/PixelUnshuffle, nn.Unf
     expect(bad("u = new nn.Unflatten(1, [4, -1]);", "return this.u(x);")).toMatch(/^TSDP4001 nn\.Unflatten: unflattenedSize \[4, -1\] must multiply to dim 1's size 6/);
   });
 });
+
+describe("nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveAvgPool1d and their F forms", () => {
+  it("windows along L as PyTorch's: padding counted in the average (count_include_pad), -inf in the max; adaptive bins ⌊i·L/out⌋ … ⌈(i+1)·L/out⌉", () => {
+    const L = 7;
+    const r = run(
+      `export class M extends nn.Module {
+  mp = new nn.MaxPool1d(3, 2, 1);
+  ap = new nn.AvgPool1d(2);
+  ad = new nn.AdaptiveAvgPool1d(3);
+  forward(x: Tensor<[Batch, 2, ${L}]>) {
+    return [this.mp(x), this.ap(x), this.ad(x), F.maxPool1d(x, 2), F.avgPool1d(x, 3, 2, 1), F.adaptiveAvgPool1d(x, 1)];
+  }
+}`,
+      {},
+      { x: [2, 2, L] },
+    );
+    const rows = Array.from({ length: 4 }, (_, i) => r.ins.x.slice(i * L, (i + 1) * L));
+    const windows = (k: number, s: number, p: number, f: (w: number[]) => number) =>
+      rows.flatMap((row) => Array.from({ length: Math.floor((L + 2 * p - k) / s) + 1 }, (_, o) => f(Array.from({ length: k }, (_, j) => o * s - p + j).map((i) => (i < 0 || i >= L ? NaN : row[i])))));
+    const max = (w: number[]) => Math.max(...w.filter((v) => !Number.isNaN(v)));
+    const avg = (w: number[]) => w.reduce((a, v) => a + (Number.isNaN(v) ? 0 : v), 0) / w.length;
+    const adaptive = (out: number) => rows.flatMap((row) => Array.from({ length: out }, (_, i) => {
+      const [s, e] = [Math.floor((i * L) / out), Math.ceil(((i + 1) * L) / out)];
+      return row.slice(s, e).reduce((a, v) => a + v, 0) / (e - s);
+    }));
+    expectClose(r.outs[0], windows(3, 2, 1, max), "MaxPool1d(3, 2, 1)");
+    expectClose(r.outs[1], windows(2, 2, 0, avg), "AvgPool1d(2)");
+    expectClose(r.outs[2], adaptive(3), "AdaptiveAvgPool1d(3)");
+    expectClose(r.outs[3], windows(2, 2, 0, max), "F.maxPool1d(x, 2)");
+    expectClose(r.outs[4], windows(3, 2, 1, avg), "F.avgPool1d(x, 3, 2, 1)");
+    expectClose(r.outs[5], adaptive(1), "F.adaptiveAvgPool1d(x, 1)");
+  });
+  it("gradients; refuses a 4-D input and padding over half the kernel", () => {
+    expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2, 6]>) {\n    return [F.maxPool1d(x.mul(3), 3, 2, 1), F.avgPool1d(x, 2), F.adaptiveAvgPool1d(x, 4)];\n  }\n}\n`).checked).toBeGreaterThan(10);
+    const bad = (call: string) => diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2, 6]>) {\n    return ${call};\n  }\n}\n`).map((d) => `${d.code} ${d.message}`)[0];
+    expect(bad("F.maxPool1d(x.view(-1, 2, 2, 3), 2)")).toMatch(/^TSDP4001 F\.maxPool1d expects a 3-D input \[N, C, L\], got \[Batch, 2, 2, 3\]/);
+    expect(bad("F.avgPool1d(x, 2, 1, 2)")).toMatch(/^TSDP3004 F\.avgPool1d: pad should be at most half of effective kernel size, but got pad=2, kernel_size=2/);
+  });
+});

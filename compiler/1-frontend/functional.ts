@@ -22,6 +22,7 @@ interface FunctionalSpec {
   readonly lower: Lowering;
 }
 
+export const pool1dArgs = [x, arg("kernelSize", "posInt"), opt("stride", "posInt", null, { nullable: true }), opt("padding", "nonNegInt", 0)];
 const pool2dArgs = [x, arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("padding", "padding2", [0, 0])];
 const reductionArg = opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] });
 
@@ -52,6 +53,10 @@ export const lowerings = {
     em.tensor("avg_pool2d", [b.x], poolAttrs(b), who, site),
   adaptiveAvgPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
     em.tensor("adaptive_avg_pool2d", [b.x], { outputSize: b.outputSize }, who, site),
+  // the 1-D pools: [N, C, L] as [N, C, 1, L] through the 2-D pool with a 1 × k window, and back
+  maxPool1d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => pool1d("max_pool2d", b, site, em, who),
+  avgPool1d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => pool1d("avg_pool2d", b, site, em, who),
+  adaptiveAvgPool1d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => pool1d("adaptive_avg_pool2d", b, site, em, who),
   flatten: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => flatten(b.x, b.startDim, b.endDim, who, site, em),
   linear: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     const input: TensorValue = b.x;
@@ -151,6 +156,21 @@ function softplus(c: ReturnType<typeof composer>, x: Node, beta: number, thresho
   return c.op("add", sp(), c.op("relu_grad", c.op("sub", x, sp()), c.op("sub", scaled(), threshold)));
 }
 
+/** A 1-D pool over [N, C, L] as the 2-D one over [N, C, 1, L]. */
+function pool1d(op: "max_pool2d" | "avg_pool2d" | "adaptive_avg_pool2d", b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const input: TensorValue = b.x;
+  const shape = input.node.shape;
+  if (shape.length !== 3) fail("shapeMismatch", `${who} expects a 3-D input [N, C, L], got ${formatShape(shape)}`, site.loc);
+  const attrs =
+    op === "adaptive_avg_pool2d"
+      ? { outputSize: [1, b.outputSize] }
+      : { kernel: [1, b.kernelSize], stride: [1, b.stride ?? b.kernelSize], padding: [0, b.padding] };
+  if (op !== "adaptive_avg_pool2d" && b.padding * 2 > b.kernelSize)
+    fail("invalidArgument", `${who}: pad should be at most half of effective kernel size, but got pad=${b.padding}, kernel_size=${b.kernelSize}`, site.loc);
+  const y = em.tensor(op, [em.tensor("reshape", [input], { shape: [shape[0], shape[1], 1, shape[2]] }, who, site)], attrs, who, site);
+  return em.tensor("reshape", [y], { shape: [y.node.shape[0], y.node.shape[1], y.node.shape[3]] }, who, site);
+}
+
 function poolAttrs(b: Bound) {
   return { kernel: b.kernelSize, stride: b.stride ?? b.kernelSize, padding: b.padding };
 }
@@ -170,6 +190,9 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   maxPool2d: { args: pool2dArgs, lower: lowerings.maxPool2d },
   avgPool2d: { args: pool2dArgs, lower: lowerings.avgPool2d },
   adaptiveAvgPool2d: { args: [x, arg("outputSize", "size2")], lower: lowerings.adaptiveAvgPool2d },
+  maxPool1d: { args: pool1dArgs, lower: lowerings.maxPool1d },
+  avgPool1d: { args: pool1dArgs, lower: lowerings.avgPool1d },
+  adaptiveAvgPool1d: { args: [x, arg("outputSize", "posInt")], lower: lowerings.adaptiveAvgPool1d },
   // torch.flatten flattens everything by default (startDim 0); nn.Flatten starts at 1.
   flatten: { args: [x, opt("startDim", "int", 0), opt("endDim", "int", -1)], lower: lowerings.flatten },
   linear: { args: [x, arg("weight", "tensor"), opt("bias", "tensor", null, { nullable: true })], lower: lowerings.linear },

@@ -7,7 +7,7 @@ import { checkTransformerArgs, transformerClasses, transformerLayers } from "./t
 import { hardtanhRangeProblem } from "./pointwise-composites.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { lowerings } from "./functional.ts";
+import { lowerings, pool1dArgs } from "./functional.ts";
 import { initNamespaceMembers, parameterClass } from "./factories.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { checkLayerName } from "./names.ts";
@@ -72,6 +72,13 @@ function batchNorm(ranks: readonly number[]): LayerSpec {
 const pool2d = (lower: "maxPool2d" | "avgPool2d"): LayerSpec => ({
   args: [arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("padding", "padding2", [0, 0])],
   summary: (b) => `kernel=${pair(b.kernelSize)}, stride=${pair(b.stride ?? b.kernelSize)}`,
+  inputs: [x],
+  forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
+});
+
+const pool1d = (lower: "maxPool1d" | "avgPool1d"): LayerSpec => ({
+  args: pool1dArgs.slice(1),
+  summary: (b) => `kernel=${b.kernelSize}, stride=${b.stride ?? b.kernelSize}`,
   inputs: [x],
   forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
 });
@@ -228,6 +235,9 @@ const layers: Record<string, LayerSpec> = {
   Softmax: activation("softmax", [arg("dim", "int")]),
   LogSoftmax: activation("logSoftmax", [arg("dim", "int")]),
   Identity: { args: [], inputs: [x], forward: (_self, _b, call) => call.x },
+  MaxPool1d: pool1d("maxPool1d"),
+  AvgPool1d: pool1d("avgPool1d"),
+  AdaptiveAvgPool1d: { args: [arg("outputSize", "posInt")], summary: (b) => `${b.outputSize}`, inputs: [x], forward: (_self, b, call, site, em, who) => lowerings.adaptiveAvgPool1d({ ...b, ...call }, site, em, who) },
   CrossEntropyLoss: lossLayer("crossEntropy", [opt("labelSmoothing", "prob", 0)]),
   NLLLoss: lossLayer("nllLoss"),
   MSELoss: lossLayer("mseLoss"),
