@@ -723,6 +723,25 @@ export namespace nn {
     constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions & { projSize?: 0 });
   }
   interface LSTM { (input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] }
+  /**
+   * One step, as torch.nn.RNNCell / GRUCell / LSTMCell: parameters weight_ih, weight_hh, bias_ih,
+   * bias_hh; x [N, inputSize], hx h [N, H] (LSTMCell: [h, c]), zeros when left out.
+   */
+  class RNNCell extends Module {
+    constructor(inputSize: number, hiddenSize: number, bias?: boolean, nonlinearity?: "tanh" | "relu");
+    constructor(inputSize: number, hiddenSize: number, options?: { bias?: boolean; nonlinearity?: "tanh" | "relu" });
+  }
+  interface RNNCell { (input: Tensor, hx?: Tensor | null): Tensor }
+  class GRUCell extends Module {
+    constructor(inputSize: number, hiddenSize: number, bias?: boolean);
+    constructor(inputSize: number, hiddenSize: number, options?: { bias?: boolean });
+  }
+  interface GRUCell { (input: Tensor, hx?: Tensor | null): Tensor }
+  class LSTMCell extends Module {
+    constructor(inputSize: number, hiddenSize: number, bias?: boolean);
+    constructor(inputSize: number, hiddenSize: number, options?: { bias?: boolean });
+  }
+  interface LSTMCell { (input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, Tensor] }
 
   /** Modules by name, in insertion order, as torch.nn.ModuleDict: `this.heads["cls"](x)`, `for (const [name, m] of this.heads.items())`. */
   class ModuleDict<M extends Module = Module> extends Module {

@@ -196,6 +196,20 @@ describe("F.zeros, F.ones, F.full sized by the batch (x.size(0)) in forward", ()
   });
 });
 
+describe("array destructuring assignment ([h, c] = cell(x, [h, c]))", () => {
+  const net = (body: string) => `${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3]>) {\n    ${body}\n  }\n}\n`;
+  it("assigns each element in order, after the right side is evaluated (a swap works), with holes, rest and defaults", () => {
+    const { graph } = lowerSource(net("let a = x.mul(2);\n    let b = x.mul(3);\n    [a, b] = [b, a];\n    let c = x;\n    let rest: Tensor[] = [];\n    [, c, ...rest] = [a, b, a, b];\n    let d = x;\n    [d = x.mul(5)] = [];\n    return [a, c, rest[1], d];"));
+    const x = nd([1, 3], [1, 2, 3]);
+    const out = runReference(graph, { x }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
+    expect(out).toEqual([[3, 6, 9], [2, 4, 6], [2, 4, 6], [5, 10, 15]]);
+  });
+  it("refuses a constant among the targets, at the name", () => {
+    const d = diagnosticsOf(net("const a = x;\n    let b = x;\n    [b, a] = [x, x];\n    return b;"))[0];
+    expect(`${d.code} ${d.message} line ${d.loc?.line}`).toMatch(/^TSDP\d+ 'a' is a constant line 6$/);
+  });
+});
+
 describe("model selection", () => {
   const two = `${header}
 export class Small extends nn.Module { fc = new nn.Linear(2, 2); forward(x: Tensor<[Batch, 2]>) { return this.fc(x); } }

@@ -190,6 +190,36 @@ describe("nn.RNN, nn.GRU, nn.LSTM", () => {
     }
   });
 
+  it("RNNCell, GRUCell, LSTMCell stepped in a loop, as PyTorch users write them: the cells written out, from zeros or given states", () => {
+    for (const [decl, kind, relu] of [["new nn.LSTMCell(3, 4)", "LSTM", false], ["new nn.GRUCell(3, 4)", "GRU", false], ['new nn.RNNCell(3, 4, true, "relu")', "RNN", true]] as const) {
+      const step = kind === "LSTM" ? "[h, c] = this.cell(x.select(1, t), [h, c]);" : "h = this.cell(x.select(1, t), h);";
+      const body = [
+        "let h = F.zeros(x.size(0), 4);",
+        "let c = F.zeros(x.size(0), 4);",
+        "const hs: Tensor[] = [];",
+        `for (let t = 0; t < 5; t++) {\n      ${step}\n      hs.push(h);\n    }`,
+        `return [F.stack(hs, 1).flatten(1), this.cell(x.select(1, 0))${kind === "LSTM" ? "[1]" : ""}];`,
+      ].join("\n    ");
+      const { graph } = lowerSource(model(decl, body).replace("  rnn = ", "  cell = "));
+      expect(graph.params.map((p) => p.attrs.name)).toEqual(["cell.weight_ih", "cell.weight_hh", "cell.bias_ih", "cell.bias_hh"]);
+      const state = initState(graph, 7);
+      const x = input(2, 5, 3);
+      const [out, first] = runReference(graph, { x }, state).outputs.map((o) => Array.from(o.data));
+      const p = (name: string) => state.params.get(`cell.${name.replace(/_l0$/, "")}`);
+      const want: number[] = [];
+      const firstWant: number[] = [];
+      for (let n = 0; n < 2; n++) {
+        const seq = Array.from({ length: 5 }, (_, t) => Array.from(x.data.subarray((n * 5 + t) * 3, (n * 5 + t + 1) * 3)));
+        const run = layer(kind, seq, p, "l0", [0, 0, 0, 0], [0, 0, 0, 0], false, relu);
+        want.push(...run.hs.flat());
+        const one = layer(kind, seq.slice(0, 1), p, "l0", [0, 0, 0, 0], [0, 0, 0, 0], false, relu);
+        firstWant.push(...(kind === "LSTM" ? one.c : one.hs[0]));
+      }
+      close(out, want);
+      close(first, firstWant);
+    }
+  });
+
   it("refuses, at the place: initial states of another shape or kind, projections, another input width, a batch-sized sequence", () => {
     const first = (source: string) => diagnosticsOf(source).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`)[0];
     expect(first(model("new nn.GRU(3, 4, { batchFirst: true })", "return this.rnn(x, x)[0];"))).toMatch(/nn\.GRU: h0 must be \[1, Batch, 4\] \(layers·directions, the input's batch, hidden\), got f32 \[Batch, 5, 3\] line 5$/);

@@ -60,39 +60,48 @@ function direction(cell: Cell, self: ModuleValue, b: Bound, input: TensorValue, 
   const whh = param_(self, `weight_hh_${name}`)!;
   // every step's input projection in one GEMM: [N, L, G·H]
   const projected = c.op("linear", [input, param_(self, `weight_ih_${name}`)!, ...(bih ? [bih] : [])]);
-  // the k-th gate of a [N, G·H] (or, the first step's b_hh, [G·H]) tensor
-  const gate = (t: TensorValue, k: number) => c.narrow(t, t.node.shape.length - 1, k * H, H);
   const order = Array.from({ length: L }, (_, t) => (reverse ? L - 1 - t : t));
   const states = new Array<TensorValue>(L);
   let h: TensorValue | undefined = initial.h;
   let cState: TensorValue | undefined = initial.c;
   for (const t of order) {
     const xw = c.reshape(c.narrow(projected, layout.seqDim, t, 1), [N, GATES[cell] * H]);
-    // h·W_hhᵀ + b_hh; with h = 0 (the first step without hx) only the bias, or nothing
-    const hw: TensorValue | undefined = h ? c.op("linear", [h, whh, ...(bhh ? [bhh] : [])]) : bhh ?? undefined;
-    if (cell === "RNN") {
-      const pre = hw ? c.op("add", [xw, hw]) : xw;
-      h = c.op(b.nonlinearity === "relu" ? "relu" : "tanh", [pre]);
-    } else if (cell === "LSTM") {
-      const gates = hw ? c.op("add", [xw, hw]) : xw;
-      const i = c.op("sigmoid", [gate(gates, 0)]);
-      const f = c.op("sigmoid", [gate(gates, 1)]);
-      const g = c.op("tanh", [gate(gates, 2)]);
-      const o = c.op("sigmoid", [gate(gates, 3)]);
-      // c' = f·c + i·g (c = 0 at the first step without hx), h' = o·tanh(c')
-      cState = cState ? c.op("add", [c.op("mul", [f, cState]), c.op("mul", [i, g])]) : c.op("mul", [i, g]);
-      h = c.op("mul", [o, c.op("tanh", [cState])]);
-    } else {
-      // GRU: r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r·h_n), h' = (1 − z)·n + z·h
-      const r = c.op("sigmoid", [hw ? c.op("add", [gate(xw, 0), gate(hw, 0)]) : gate(xw, 0)]);
-      const z = c.op("sigmoid", [hw ? c.op("add", [gate(xw, 1), gate(hw, 1)]) : gate(xw, 1)]);
-      const n = c.op("tanh", [hw ? c.op("add", [gate(xw, 2), c.op("mul", [r, gate(hw, 2)])]) : gate(xw, 2)]);
-      const kept = c.op("mul", [c.op("sub", [1, z]), n]);
-      h = h ? c.op("add", [kept, c.op("mul", [z, h])]) : kept;
-    }
+    ({ h, c: cState } = cellStep(cell, b, xw, h, cState, whh, bhh, c));
     states[t] = h;
   }
   return { steps: states, cLast: cState };
+}
+
+/**
+ * One step of a cell: xw = x·W_ihᵀ + b_ih [N, G·H], the state h (and c) before it (undefined: zero,
+ * whose h·W_hhᵀ is left out, its bias kept). Returns the states after it.
+ */
+function cellStep(cell: Cell, b: Bound, xw: TensorValue, h: TensorValue | undefined, cState: TensorValue | undefined, whh: TensorValue, bhh: TensorValue | null, c: ReturnType<typeof ops>): { h: TensorValue; c?: TensorValue } {
+  const H: number = b.hiddenSize;
+  // the k-th gate of a [N, G·H] (or, with h = 0, b_hh's [G·H]) tensor
+  const gate = (t: TensorValue, k: number) => c.narrow(t, t.node.shape.length - 1, k * H, H);
+  // h·W_hhᵀ + b_hh; with h = 0 only the bias, or nothing
+  const hw: TensorValue | undefined = h ? c.op("linear", [h, whh, ...(bhh ? [bhh] : [])]) : bhh ?? undefined;
+  if (cell === "RNN") {
+    const pre = hw ? c.op("add", [xw, hw]) : xw;
+    return { h: c.op(b.nonlinearity === "relu" ? "relu" : "tanh", [pre]) };
+  }
+  if (cell === "LSTM") {
+    const gates = hw ? c.op("add", [xw, hw]) : xw;
+    const i = c.op("sigmoid", [gate(gates, 0)]);
+    const f = c.op("sigmoid", [gate(gates, 1)]);
+    const g = c.op("tanh", [gate(gates, 2)]);
+    const o = c.op("sigmoid", [gate(gates, 3)]);
+    // c' = f·c + i·g (c = 0: i·g), h' = o·tanh(c')
+    const next = cState ? c.op("add", [c.op("mul", [f, cState]), c.op("mul", [i, g])]) : c.op("mul", [i, g]);
+    return { h: c.op("mul", [o, c.op("tanh", [next])]), c: next };
+  }
+  // GRU: r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r·h_n), h' = (1 − z)·n + z·h
+  const r = c.op("sigmoid", [hw ? c.op("add", [gate(xw, 0), gate(hw, 0)]) : gate(xw, 0)]);
+  const z = c.op("sigmoid", [hw ? c.op("add", [gate(xw, 1), gate(hw, 1)]) : gate(xw, 1)]);
+  const n = c.op("tanh", [hw ? c.op("add", [gate(xw, 2), c.op("mul", [r, gate(hw, 2)])]) : gate(xw, 2)]);
+  const kept = c.op("mul", [c.op("sub", [1, z]), n]);
+  return { h: h ? c.op("add", [kept, c.op("mul", [z, h])]) : kept };
 }
 
 /** [N, H] tensors joined along a new dim `dim` (the sequence, or the states' layers·directions), in groups of at most MAX_CAT_INPUTS. */
@@ -194,8 +203,50 @@ function recurrentLayer(cell: Cell): LayerSpec {
   };
 }
 
+/**
+ * nn.RNNCell, nn.GRUCell, nn.LSTMCell: one step, PyTorch's parameters without a layer suffix
+ * (weight_ih, weight_hh, bias_ih, bias_hh) and its call: cell(x [N, in], hx) returns h' (LSTMCell:
+ * [h', c']); hx is h [N, H] (LSTMCell: [h, c]), zeros when left out, as PyTorch's.
+ */
+function cellLayer(cell: Cell): LayerSpec {
+  return {
+    args: [arg("inputSize", "posInt"), arg("hiddenSize", "posInt"), opt("bias", "bool", true), ...(cell === "RNN" ? [opt("nonlinearity", "string", "tanh", { choices: ["tanh", "relu"] })] : [])],
+    state: (b) => {
+      const rows = GATES[cell] * b.hiddenSize;
+      const init = fanInUniform(b.hiddenSize);
+      return { params: [param("weight_ih", [rows, b.inputSize], init), param("weight_hh", [rows, b.hiddenSize], init), ...(b.bias ? [param("bias_ih", [rows], init), param("bias_hh", [rows], init)] : [])] };
+    },
+    summary: (b) => `${b.inputSize} → ${b.hiddenSize}${cell === "RNN" && b.nonlinearity === "relu" ? ", relu" : ""}${b.bias ? "" : ", no bias"}`,
+    inputs: [x, opt("hx", "any", null, { nullable: true })],
+    forward: (self, b, call, site, em, who) => {
+      const input: TensorValue = call.x;
+      const shape = input.node.shape;
+      if (shape.length !== 2 || shape[1] !== b.inputSize) fail("shapeMismatch", `${who} expects [N, ${b.inputSize}], got ${formatShape(shape)}`, site.loc);
+      const loc = locOfArg(call, "hx", site);
+      const hx: Value = call.hx;
+      if (cell === "LSTM" && hx !== null && hx !== undefined && !(Array.isArray(hx) && hx.length === 2))
+        fail("wrongArgumentType", `${who}: hx is [h, c], two tensors of [N, ${b.hiddenSize}], got ${describe(hx)}`, loc);
+      const given: Value[] = hx === null || hx === undefined ? [] : cell === "LSTM" ? (hx as Value[]) : [hx];
+      const [h, cState] = given.map((t, k) => {
+        if (!(t instanceof TensorValue)) return fail("wrongArgumentType", `${who}: ${k ? "c" : "h"} must be a tensor, got ${describe(t)}`, loc);
+        if (t.node.dtype !== "f32" || !shapeEq(t.node.shape, [shape[0], b.hiddenSize]))
+          fail("shapeMismatch", `${who}: ${k ? "c" : "h"} must be ${formatShape([shape[0], b.hiddenSize])} (the input's batch, hidden), got ${t.node.dtype} ${formatShape(t.node.shape)}`, loc);
+        return isZeros(t.node) ? undefined : t;
+      });
+      const c = ops(em, who, site);
+      const bih = param_(self, "bias_ih");
+      const xw = c.op("linear", [input, param_(self, "weight_ih")!, ...(bih ? [bih] : [])]);
+      const next = cellStep(cell, b, xw, h, cState, param_(self, "weight_hh")!, param_(self, "bias_hh"), c);
+      return cell === "LSTM" ? [next.h, next.c!] : next.h;
+    },
+  };
+}
+
 export const recurrentLayers: Record<string, LayerSpec> = {
   RNN: recurrentLayer("RNN"),
   GRU: recurrentLayer("GRU"),
   LSTM: recurrentLayer("LSTM"),
+  RNNCell: cellLayer("RNN"),
+  GRUCell: cellLayer("GRU"),
+  LSTMCell: cellLayer("LSTM"),
 };

@@ -295,6 +295,20 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       return fail("unsupportedSyntax", `cannot assign into ${describe(obj)}`, locOf(target));
     }
     if (TsNode.isParenthesizedExpression(target)) return this.assign(target.getExpression(), value, scope);
+    // [h, c] = cell(x, [h, c]): Python's tuple assignment, each element a target of its own
+    if (TsNode.isArrayLiteralExpression(target)) {
+      const items = isPoison(value) ? [] : this.iterate(value, target);
+      target.getElements().forEach((el, i) => {
+        if (TsNode.isOmittedExpression(el)) return;
+        const item = isPoison(value) ? poison : items[i];
+        if (TsNode.isSpreadElement(el)) return this.assign(el.getExpression(), isPoison(value) ? poison : items.slice(i), scope);
+        // [a = 1] = …: the default replaces undefined only, as in JavaScript
+        if (TsNode.isBinaryExpression(el) && el.getOperatorToken().getKind() === SyntaxKind.EqualsToken)
+          return this.assign(el.getLeft(), item === undefined ? this.evalExpr(el.getRight(), scope) : item, scope);
+        this.assign(el, item, scope);
+      });
+      return;
+    }
     fail("unsupportedSyntax", `cannot assign to ${target.getText()}`, locOf(target));
   }
 }
