@@ -348,6 +348,7 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
     expect(bad("new nn.MultiheadAttention(6, 4, { batchFirst: true })")[0]).toMatch(/^TSDP3004 nn\.MultiheadAttention: embedDim \(6\) must be divisible by numHeads \(4\)/);
     expect(bad("new nn.MultiheadAttention(8, 2, { batchFirst: true })")[0]).toMatch(/^TSDP4001 .*query must be \[N, L, 8\] \(batchFirst: true\)/);
     expect(bad("new nn.MultiheadAttention(8, 2)")[0]).toMatch(/^TSDP4001 .*query must be \[L, N, 8\] \(batchFirst: false\)/);
+    expect(bad("new nn.MultiheadAttention(6, 2)")[0]).toMatch(/^TSDP4001 nn\.MultiheadAttention \(batchFirst: false, PyTorch's default\) reads query as \[L, N, 6\], got \[Batch, 3, 6\] with the batch first: construct it with \{ batchFirst: true \}/);
   });
 });
 

@@ -229,6 +229,6 @@ describe("nn.RNN, nn.GRU, nn.LSTM", () => {
     expect(first(model("new nn.LSTM(3, 4, { batchFirst: true, projSize: 2 })", "return this.rnn(x)[0];"))).toMatch(/nn\.LSTM: projSize is not supported .* line 3$/);
     expect(first(model("new nn.RNN(5, 4, { batchFirst: true })", "return this.rnn(x)[0];"))).toMatch(/nn\.RNN expects \[N, L, 5\] \(batchFirst: true\), got \[Batch, 5, 3\] line 5$/);
     // sequence first, the model's [Batch, 5, 3] given as is: the sequence would be the batch
-    expect(first(model("new nn.RNN(3, 4)", "return this.rnn(x)[0];"))).toMatch(/nn\.RNN: the sequence length of \[Batch, 5, 3\] cannot be the batch line 5$/);
+    expect(first(model("new nn.RNN(3, 4)", "return this.rnn(x)[0];"))).toMatch(/nn\.RNN \(batchFirst: false, PyTorch's default\) reads \[L, N, 3\], got \[Batch, 5, 3\] with the batch first: construct it with \{ batchFirst: true \}, or give x\.transpose\(0, 1\) line 5$/);
   });
 });

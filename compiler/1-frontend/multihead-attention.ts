@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { dimEq, formatShape } from "../ir/shape.ts";
+import { dimEq, formatShape, isBatch } from "../ir/shape.ts";
 import { arg, opt, type Bound } from "./args.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -35,6 +35,9 @@ function multiheadAttention(self: ModuleValue, b: Bound, call: Bound, site: Call
       fail("shapeMismatch", `${who}: ${name} must be ${layout}, ${E}] (batchFirst: ${b.batchFirst}), got ${formatShape(t.node.shape)}`, site.loc);
   }
   if (b.batchFirst) return batchFirstAttention(self, b, call, site, em, who);
+  for (const name of ["query", "key", "value"] as const)
+    if (isBatch((call[name] as TensorValue).node.shape[0]))
+      fail("shapeMismatch", `${who} (batchFirst: false, PyTorch's default) reads ${name} as [L, N, ${E}], got ${formatShape((call[name] as TensorValue).node.shape)} with the batch first: construct it with { batchFirst: true }, or give x.transpose(0, 1)`, site.loc);
   // one transpose per distinct tensor, so self-attention keeps its one projection GEMM
   const c = ops(em, who, site);
   const swapped = new Map<unknown, TensorValue>();

@@ -1,6 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
-import { formatShape, shapeEq, type Dim } from "../ir/shape.ts";
+import { formatShape, isBatch, shapeEq, type Dim } from "../ir/shape.ts";
 import { MAX_CAT_INPUTS } from "../ops/join.ts";
 import { arg, locOfArg, opt, type Bound } from "./args.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
@@ -148,6 +148,8 @@ function recurrentForward(cell: Cell, self: ModuleValue, b: Bound, call: Bound, 
   const layout: Layout = b.batchFirst ? { batchDim: 0, seqDim: 1 } : { batchDim: 1, seqDim: 0 };
   if (shape.length !== 3 || shape[2] !== b.inputSize)
     fail("shapeMismatch", `${who} expects ${b.batchFirst ? "[N, L" : "[L, N"}, ${b.inputSize}] (batchFirst: ${b.batchFirst}), got ${formatShape(shape)}`, site.loc);
+  if (!b.batchFirst && isBatch(shape[0]))
+    fail("shapeMismatch", `${who} (batchFirst: false, PyTorch's default) reads [L, N, ${b.inputSize}], got ${formatShape(shape)} with the batch first: construct it with { batchFirst: true }, or give x.transpose(0, 1)`, site.loc);
   const L = fixedDim(shape, layout.seqDim, "the sequence length", who, site);
   if (L === 0) fail("shapeMismatch", `${who}: the sequence is empty`, site.loc);
   const N = shape[layout.batchDim];
