@@ -46,7 +46,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
 import { CompileError } from "../compiler/diagnostics/diagnostic.ts";
-import type { Graph, Node, OptimizerSpec } from "../compiler/ir/node.ts";
+import type { Node, OptimizerSpec } from "../compiler/ir/node.ts";
 import { compile } from "../compiler/pipeline.ts";
 import type { ShapeFor } from "../compiler/5-codegen/context.ts";
 import { initState, type ModelState } from "../compiler/reference/init.ts";

@@ -21,7 +21,7 @@ import { cpSync, rmSync } from "node:fs";
 import { compile } from "../compiler/pipeline.ts";
 import type { Precision, ShapeFor } from "../compiler/5-codegen/context.ts";
 import { load, type CompiledModel, type LoadOptions, type Tensor } from "../runtime/index.ts";
-import { compare, FLOOR, K } from "../compiler/reference/compare.ts";
+import { compare, FLOOR } from "../compiler/reference/compare.ts";
 import type { FindingKind } from "./check.ts";
 
 /** One fresh instance's results: the eval-mode forward, then (after a train-mode forward) a training step's loss and gradients (lr 0). */

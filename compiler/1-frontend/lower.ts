@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { Node as TsNode, SyntaxKind, type ClassDeclaration, type SourceFile } from "ts-morph";
+import { Node as TsNode, SyntaxKind, type SourceFile } from "ts-morph";
 import { CompileError, diagnostic, fail } from "../diagnostics/diagnostic.ts";
 import type { Graph, Node } from "../ir/node.ts";
 import { formatShape } from "../ir/shape.ts";
@@ -16,7 +16,6 @@ import {
   FunctionValue,
   LayerParamRef,
   ModuleValue,
-  ObjectValue,
   ParameterValue,
   Poison,
   TensorValue,
@@ -68,7 +67,7 @@ export function lowerModel(path: string, options: LowerOptions = {}): LoweredMod
 }
 
 function lowerWith(it: Interpreter, file: string, options: LowerOptions): LoweredModel {
-  const scope = it.fileScope(file);
+  it.fileScope(file);
   // syntax errors: nothing else is meaningful. Other errors at the top level (a bad import, a
   // `let`) are recorded, and the model is still compiled to report the errors in it too.
   if (it.diags.items.some((d) => d.kind === "syntaxError")) it.diags.throwIfAny();

@@ -2,7 +2,7 @@ import { concatKernel, iotaKernel, narrowKernel, takeKernel } from "./kernels/jo
 import { ticketRegion } from "./kernels/tickets.ts";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, join } from "node:path";
 import { packageRoot } from "../package-root.mjs";
 import Handlebars from "handlebars";
 import type { Kernel, KernelPlan } from "../3-fusion/plan.ts";
@@ -11,7 +11,7 @@ import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 import { dtypeNames, type Graph, type Init, type Node, type OptimizerSpec } from "../ir/node.ts";
 import { formatShape, isBatch, numel } from "../ir/shape.ts";
 import { hash32 } from "../reference/rng.ts";
-import { CodegenContext, defaultShapeFor, shapeComment, type Precision, type ShapeFor } from "./context.ts";
+import { CodegenContext, defaultShapeFor, type Precision, type ShapeFor } from "./context.ts";
 import { cComment, cIdentifier, cString } from "./escape.ts";
 import { fusedPointwiseKernel } from "./kernels/fused-pointwise.ts";
 import { gemmKernel } from "./kernels/gemm.ts";
@@ -24,8 +24,8 @@ import { opDef } from "../ops/index.ts";
 import type { KernelBuilder } from "../ops/op.ts";
 import { kernelReport, launchReports } from "./launches.ts";
 import { nanWatches } from "./nan-watch.ts";
-import type { BucketRowView, HeaderView, KernelView, LaunchView, ModelView, ProgramView, StateRowView, TensorRowView, TrainingView } from "./view.ts";
-import { MANIFEST_FORMAT, ABI_VERSION, manifestContentHash, type GeneratedManifest, type IOSpec, type KernelResources, type ParamSpec, BATCH } from "../../runtime/manifest.ts";
+import type { HeaderView, KernelView, LaunchView, ModelView, ProgramView, StateRowView, TensorRowView, TrainingView } from "./view.ts";
+import { MANIFEST_FORMAT, ABI_VERSION, manifestContentHash, type GeneratedManifest, type IOSpec, type ParamSpec, BATCH } from "../../runtime/manifest.ts";
 import { bucketSummary, type BucketPlan } from "../4-memory/buckets.ts";
 import type { Tuning } from "../tuning/tuning-file.ts";
 

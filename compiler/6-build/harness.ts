@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
 import { readRegularFile } from "../../runtime/build-directory.ts";
 import type { KernelResources } from "../../runtime/manifest.ts";
-import { CompileError, diagnostic, multiline } from "../diagnostics/diagnostic.ts";
+import { CompileError, multiline } from "../diagnostics/diagnostic.ts";
 import { makeDirectory, writeAtomic } from "./cache.ts";
 import { sharedEntry, touchEntry } from "./cache-trim.ts";
 import { runToolchain } from "./children.ts";

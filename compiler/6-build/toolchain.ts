@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { packageRoot } from "../package-root.mjs";
 
 // Finding the compilers and the GPU. Each probe runs once per process.

@@ -1,5 +1,4 @@
 import { dimEq, formatDim, formatShape, isBatch, type Dim } from "../ir/shape.ts";
-import type { NDArray } from "../reference/ndarray.ts";
 import type { Node } from "../ir/node.ts";
 import { convGradInputCol2imMaps } from "./conv-col2im.ts";
 import { defineOp, requireFloat, selectLoad, ShapeError, type GemmIndexMaps, type GemmMapOptions, type TensorType } from "./op.ts";

@@ -1,6 +1,6 @@
 import type { Node } from "../ir/node.ts";
 import { dimEq, formatShape, isBatch, type Dim } from "../ir/shape.ts";
-import { nd, stridesOf, type NDArray } from "../reference/ndarray.ts";
+import { nd, stridesOf } from "../reference/ndarray.ts";
 import { defineOp, requireFloat, ShapeError, type OpDef, type TensorType } from "./op.ts";
 
 // Joins and slices along one dim: torch.cat, and narrow (what split and chunk return) with its

@@ -2,7 +2,7 @@ import { Node as TsNode, type SourceFile, type Statement } from "ts-morph";
 import { fail, type SourceLoc } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
-import { ClassValue, FunctionValue, NamespaceValue, Poison, type Value } from "../values.ts";
+import { ClassValue, FunctionValue, NamespaceValue, type Value } from "../values.ts";
 import { CALL_LEVELS, InterpreterCore, poison } from "./core.ts";
 import { declaredNames } from "./syntax.ts";
 

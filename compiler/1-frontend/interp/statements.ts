@@ -13,7 +13,7 @@ import {
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
-import { describe, ModeFlag, ModuleValue, Poison, SymInt, TensorValue, type Value } from "../values.ts";
+import { describe, ModeFlag, ModuleValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { FileEvaluator } from "./files.ts";
 import { type Completion, NORMAL, MAX_LOOP_ITERATIONS, poison, isPoison } from "./core.ts";
 import { boundNames, compoundOps, containsReturn, describeSyntax } from "./syntax.ts";
