@@ -292,6 +292,15 @@ export namespace nn {
     constructor(p?: number);
   }
   interface Dropout { (x: Tensor): Tensor }
+  /** Whole channels of [N, C, H, W] (Dropout1d: [N, C, L]) zeroed with probability p in training, the rest scaled by 1/(1 − p). */
+  class Dropout2d extends Module {
+    constructor(p?: number);
+  }
+  interface Dropout2d { (x: Tensor): Tensor }
+  class Dropout1d extends Module {
+    constructor(p?: number);
+  }
+  interface Dropout1d { (x: Tensor): Tensor }
 
   interface BatchNormOptions { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: boolean }
   class BatchNorm2d extends Module {
@@ -840,6 +849,10 @@ export namespace F {
   /** As in PyTorch, `training` defaults to true: pass `this.training` to follow the mode. */
   function dropout(x: Tensor, p?: number, training?: boolean): Tensor;
   function dropout(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
+  function dropout1d(x: Tensor, p?: number, training?: boolean): Tensor;
+  function dropout1d(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
+  function dropout2d(x: Tensor, p?: number, training?: boolean): Tensor;
+  function dropout2d(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2, padding?: Size2): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, options: { stride?: Size2; padding?: Size2 }): Tensor;
   function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2, padding?: Size2): Tensor;

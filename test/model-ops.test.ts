@@ -619,3 +619,37 @@ describe("nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveAvgPool1d and their F forms", (
     expect(bad("F.avgPool1d(x, 2, 1, 2)")).toMatch(/^TSDP3004 F\.avgPool1d: pad should be at most half of effective kernel size, but got pad=2, kernel_size=2/);
   });
 });
+
+describe("nn.Dropout1d, nn.Dropout2d and F.dropout1d/2d: whole channels", () => {
+  it("in training each sample's channel is all zero or all x/(1 − p), about p of them zero; in eval x itself", () => {
+    const [N, C, H, W] = [8, 16, 2, 3];
+    const body = `export class M extends nn.Module {
+  d2 = new nn.Dropout2d(0.25);
+  d1 = new nn.Dropout1d(0.5);
+  forward(x: Tensor<[Batch, ${C}, ${H}, ${W}]>) {
+    return [this.d2(x), this.d1(x.flatten(2)).flatten(1), F.dropout2d(x, 0.5, { training: false })];
+  }
+}`;
+    const x = Array.from({ length: N * C * H * W }, (_, i) => 1 + (i % 7));
+    for (const training of [true, false]) {
+      const r = run(body, { x }, { x: [N, C, H, W] }, training);
+      for (const [k, p] of [[0, 0.25], [1, 0.5]] as const) {
+        let zeroed = 0;
+        for (let plane = 0; plane < N * C; plane++) {
+          const got = r.outs[k].slice(plane * H * W, (plane + 1) * H * W);
+          const want = x.slice(plane * H * W, (plane + 1) * H * W);
+          if (!training) expect(got).toEqual(want);
+          else if (got.every((v) => v === 0)) zeroed++;
+          else got.forEach((v, i) => expect(v).toBeCloseTo(want[i] / (1 - p), 12));
+        }
+        // 128 channels: the zeroed count within 4 standard deviations of p·128
+        if (training) expect(Math.abs(zeroed - p * N * C)).toBeLessThan(4 * Math.sqrt(N * C * p * (1 - p)));
+      }
+      expect(r.outs[2]).toEqual(x);
+    }
+  });
+  it("refuses another rank", () => {
+    const bad = diagnosticsOf(`${header}export class M extends nn.Module {\n  d = new nn.Dropout2d();\n  forward(x: Tensor<[Batch, 4, 5]>) {\n    return this.d(x);\n  }\n}\n`).map((d) => `${d.code} ${d.message}`)[0];
+    expect(bad).toMatch(/^TSDP4001 nn\.Dropout2d expects a 4-D input \[N, C, H, W\], got \[Batch, 4, 5\]/);
+  });
+});

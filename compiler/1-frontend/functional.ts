@@ -47,6 +47,10 @@ export const lowerings = {
     const mode = b.training instanceof ModeFlag ? "train" : "always";
     return em.tensor("dropout", [b.x], { p: b.p, mode }, who, site);
   },
+  // channel dropout (F.dropout1d / dropout2d): one draw per sample and channel, kept or zeroed
+  // for the whole plane — x times the dropout of ones [N, C, 1(, 1)]
+  dropout1d: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => channelDropout(3, b, site, em, who),
+  dropout2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => channelDropout(4, b, site, em, who),
   maxPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
     em.tensor("max_pool2d", [b.x], poolAttrs(b), who, site),
   avgPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
@@ -156,6 +160,18 @@ function softplus(c: ReturnType<typeof composer>, x: Node, beta: number, thresho
   return c.op("add", sp(), c.op("relu_grad", c.op("sub", x, sp()), c.op("sub", scaled(), threshold)));
 }
 
+/** nn.Dropout1d / Dropout2d: whole channels of [N, C, L] or [N, C, H, W] zeroed with probability p, the rest scaled by 1/(1 − p). */
+function channelDropout(rank: number, b: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+  const input: TensorValue = b.x;
+  const shape = input.node.shape;
+  if (shape.length !== rank) fail("shapeMismatch", `${who} expects a ${rank}-D input [N, C, ${rank === 3 ? "L" : "H, W"}], got ${formatShape(shape)}`, site.loc);
+  if (b.training === false) return input;
+  const mode = b.training instanceof ModeFlag ? "train" : "always";
+  const planes = [shape[0], shape[1], ...shape.slice(2).map(() => 1)];
+  const ones = em.tensor("expand", [em.node("full", [], { shape: [], value: 1 }, who, site)], { shape: planes }, who, site);
+  return em.tensor("mul", [input, em.tensor("dropout", [ones], { p: b.p, mode }, who, site)], {}, who, site);
+}
+
 /** A 1-D pool over [N, C, L] as the 2-D one over [N, C, 1, L]. */
 function pool1d(op: "max_pool2d" | "avg_pool2d" | "adaptive_avg_pool2d", b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const input: TensorValue = b.x;
@@ -187,6 +203,8 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   logSoftmax: { args: [x, arg("dim", "int")], lower: lowerings.logSoftmax },
   // PyTorch's F.dropout defaults to training=True: it drops even in eval mode unless told otherwise.
   dropout: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout },
+  dropout1d: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout1d },
+  dropout2d: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout2d },
   maxPool2d: { args: pool2dArgs, lower: lowerings.maxPool2d },
   avgPool2d: { args: pool2dArgs, lower: lowerings.avgPool2d },
   adaptiveAvgPool2d: { args: [x, arg("outputSize", "size2")], lower: lowerings.adaptiveAvgPool2d },

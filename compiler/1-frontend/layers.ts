@@ -76,6 +76,13 @@ const pool2d = (lower: "maxPool2d" | "avgPool2d"): LayerSpec => ({
   forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
 });
 
+const channelDropoutLayer = (lower: "dropout1d" | "dropout2d"): LayerSpec => ({
+  args: [opt("p", "prob", 0.5), opt("inplace", "bool", false)],
+  summary: (b) => `p=${b.p}`,
+  inputs: [x],
+  forward: (_self, b, call, site, em, who) => lowerings[lower]({ x: call.x, p: b.p, training: ModeFlag.value }, site, em, who),
+});
+
 const pool1d = (lower: "maxPool1d" | "avgPool1d"): LayerSpec => ({
   args: pool1dArgs.slice(1),
   summary: (b) => `kernel=${b.kernelSize}, stride=${b.stride ?? b.kernelSize}`,
@@ -196,6 +203,8 @@ const layers: Record<string, LayerSpec> = {
     inputs: [x],
     forward: (_self, b, call, site, em, who) => lowerings.dropout({ x: call.x, p: b.p, training: ModeFlag.value }, site, em, who),
   },
+  Dropout1d: channelDropoutLayer("dropout1d"),
+  Dropout2d: channelDropoutLayer("dropout2d"),
   BatchNorm2d: batchNorm([4]),
   BatchNorm1d: batchNorm([2, 3]),
   LayerNorm: {
