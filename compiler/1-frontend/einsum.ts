@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { batchTimes, dimEq, formatDim, formatShape, isBatch, type Dim } from "../ir/shape.ts";
+import { batchTimes, dimEq, formatDim, formatShape, numel, type Dim } from "../ir/shape.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { BuiltinFunction, describe, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -83,17 +83,10 @@ function sizesOf(inputs: string[][], operands: readonly TensorValue[], who: stri
   return size;
 }
 
-/** The product of some dims (one of them may be the batch). */
+/** The product of some dims (one of them may be the batch): their element count as one dim. */
 function product(dims: readonly Dim[]): Dim {
-  let c = 1;
-  let batch = false;
-  for (const d of dims) {
-    if (isBatch(d)) {
-      c *= d.batch;
-      batch = true;
-    } else c *= d;
-  }
-  return batch ? batchTimes(c) : c;
+  const n = numel(dims);
+  return n.p ? batchTimes(n.c) : n.c;
 }
 
 export function einsum(equation: string, operands: TensorValue[], site: CallSite, em: GraphEmitter, who: string): TensorValue {

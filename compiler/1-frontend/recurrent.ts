@@ -1,4 +1,4 @@
-import { fail } from "../diagnostics/diagnostic.ts";
+import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
 import { formatShape, isBatch, shapeEq, type Dim } from "../ir/shape.ts";
 import { MAX_CAT_INPUTS } from "../ops/join.ts";
@@ -127,13 +127,18 @@ function initialStates(cell: Cell, b: Bound, call: Bound, N: Dim, site: CallSite
   const given: Value[] = cell === "LSTM" ? (Array.isArray(hx) && hx.length === 2 ? hx : []) : [hx];
   if (given.length === 0) fail("wrongArgumentType", `${who}: hx is [h0, c0], two tensors of [layers·directions, N, hidden], got ${describe(hx)}`, loc);
   const expected = [b.numLayers * (b.bidirectional ? 2 : 1), N, b.hiddenSize];
-  return given.map((t, k) => {
-    if (!(t instanceof TensorValue)) return fail("wrongArgumentType", `${who}: ${names[k]} must be a tensor, got ${describe(t)}`, loc);
-    if (t.node.dtype !== "f32" || !shapeEq(t.node.shape, expected))
-      fail("shapeMismatch", `${who}: ${names[k]} must be ${formatShape(expected)} (layers·directions, the input's batch, hidden), got ${t.node.dtype} ${formatShape(t.node.shape)}`, loc);
-    // F.zeros(layers, x.size(0), H), the usual h0: the same as no state (the first step's h·W_hhᵀ is left out)
-    return isZeros(t.node) ? undefined : t;
-  });
+  return given.map((t, k) => checkedState(t, names[k], expected, "layers·directions, the input's batch, hidden", who, loc));
+}
+
+/**
+ * A given state: a float32 tensor of `expected`'s shape, else an error at `loc`. Zeros (F.zeros(…,
+ * x.size(0), H), the usual h0) come back undefined: the same as no state, whose h·W_hhᵀ is left out.
+ */
+function checkedState(t: Value, name: string, expected: readonly Dim[], dims: string, who: string, loc: SourceLoc): TensorValue | undefined {
+  if (!(t instanceof TensorValue)) return fail("wrongArgumentType", `${who}: ${name} must be a tensor, got ${describe(t)}`, loc);
+  if (t.node.dtype !== "f32" || !shapeEq(t.node.shape, expected))
+    fail("shapeMismatch", `${who}: ${name} must be ${formatShape(expected)} (${dims}), got ${t.node.dtype} ${formatShape(t.node.shape)}`, loc);
+  return isZeros(t.node) ? undefined : t;
 }
 
 /** A constant 0 (F.zeros, or a 0 expanded to a shape): a state that starts at zero. */
@@ -229,12 +234,7 @@ function cellLayer(cell: Cell): LayerSpec {
       if (cell === "LSTM" && hx !== null && hx !== undefined && !(Array.isArray(hx) && hx.length === 2))
         fail("wrongArgumentType", `${who}: hx is [h, c], two tensors of [N, ${b.hiddenSize}], got ${describe(hx)}`, loc);
       const given: Value[] = hx === null || hx === undefined ? [] : cell === "LSTM" ? (hx as Value[]) : [hx];
-      const [h, cState] = given.map((t, k) => {
-        if (!(t instanceof TensorValue)) return fail("wrongArgumentType", `${who}: ${k ? "c" : "h"} must be a tensor, got ${describe(t)}`, loc);
-        if (t.node.dtype !== "f32" || !shapeEq(t.node.shape, [shape[0], b.hiddenSize]))
-          fail("shapeMismatch", `${who}: ${k ? "c" : "h"} must be ${formatShape([shape[0], b.hiddenSize])} (the input's batch, hidden), got ${t.node.dtype} ${formatShape(t.node.shape)}`, loc);
-        return isZeros(t.node) ? undefined : t;
-      });
+      const [h, cState] = given.map((t, k) => checkedState(t, k ? "c" : "h", [shape[0], b.hiddenSize], "the input's batch, hidden", who, loc));
       const c = ops(em, who, site);
       const bih = param_(self, "bias_ih");
       const xw = c.op("linear", [input, param_(self, "weight_ih")!, ...(bih ? [bih] : [])]);

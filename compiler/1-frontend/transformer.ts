@@ -78,6 +78,20 @@ const layerOptions: ArgSpec[] = [
 ];
 const layerArgs: ArgSpec[] = [arg("dModel", "posInt"), arg("nhead", "posInt"), ...layerOptions];
 
+type StackKind = "Encoder" | "Decoder";
+
+/** The decoder's masks and causal flags after (tgt, memory): its layer's, its stack's and nn.Transformer's call options. */
+const DECODER_OPTIONS = ["tgtMask", "memoryMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask", "tgtIsCausal", "memoryIsCausal"];
+
+/** A stack's call arguments: the encoder's (src, mask, …), the decoder's (tgt, memory, tgtMask, …), which its layer shares. */
+const stackInputs: Record<StackKind, ArgSpec[]> = {
+  Encoder: [x, opt("mask", "tensor", null, { nullable: true }), opt("srcKeyPaddingMask", "tensor", null, { nullable: true }), opt("isCausal", "bool", false)],
+  Decoder: [x, arg("memory", "tensor"), ...DECODER_OPTIONS.map((n) => (n.endsWith("Causal") ? opt(n, "bool", false) : opt(n, "tensor", null, { nullable: true })))],
+};
+
+/** The decoder's options of a bound call, as an options object for the next call down. */
+const decoderOptions = (c: Bound) => callOptions(Object.fromEntries(DECODER_OPTIONS.map((n) => [n, c[n]])));
+
 function layerSpec(parts: TransformerParts, decoder: boolean): LayerSpec {
   const norms = decoder ? 3 : 2;
   return {
@@ -99,15 +113,7 @@ function layerSpec(parts: TransformerParts, decoder: boolean): LayerSpec {
       ];
     },
     summary: (b) => `${b.dModel}, heads=${b.nhead}, feedforward=${b.dimFeedforward}${b.normFirst ? ", norm first" : ""}`,
-    inputs: decoder
-      ? [
-          x,
-          arg("memory", "tensor"),
-          ...["tgtMask", "memoryMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask"].map((n) => opt(n, "tensor", null, { nullable: true })),
-          opt("tgtIsCausal", "bool", false),
-          opt("memoryIsCausal", "bool", false),
-        ]
-      : [x, opt("srcMask", "tensor", null, { nullable: true }), opt("srcKeyPaddingMask", "tensor", null, { nullable: true }), opt("isCausal", "bool", false)],
+    inputs: decoder ? stackInputs.Decoder : [x, opt("srcMask", "tensor", null, { nullable: true }), opt("srcKeyPaddingMask", "tensor", null, { nullable: true }), opt("isCausal", "bool", false)],
     forward: (self, b, call, site, em, who) => {
       const act = activationOf(b.activation)!;
       const child = (name: string, ...args: Value[]) => callChild(self, name, args, site, em) as TensorValue;
@@ -145,20 +151,6 @@ function copyLayer(m: ModuleValue): ModuleValue {
   return copy;
 }
 
-type StackKind = "Encoder" | "Decoder";
-
-/** A stack's call arguments: the encoder's (src, mask, …), the decoder's (tgt, memory, tgtMask, …). */
-const stackInputs: Record<StackKind, ArgSpec[]> = {
-  Encoder: [x, opt("mask", "tensor", null, { nullable: true }), opt("srcKeyPaddingMask", "tensor", null, { nullable: true }), opt("isCausal", "bool", false)],
-  Decoder: [
-    x,
-    arg("memory", "tensor"),
-    ...["tgtMask", "memoryMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask"].map((n) => opt(n, "tensor", null, { nullable: true })),
-    opt("tgtIsCausal", "bool", false),
-    opt("memoryIsCausal", "bool", false),
-  ],
-};
-
 /** nn.TransformerEncoder / nn.TransformerDecoder: `layers` (numLayers copies of the layer), then the optional `norm`. */
 function makeStack(kind: StackKind, layer: ModuleValue, numLayers: number, norm: ModuleValue | null, site: CallSite, em: () => GraphEmitter): ModuleValue {
   const who = `nn.Transformer${kind}`;
@@ -167,7 +159,7 @@ function makeStack(kind: StackKind, layer: ModuleValue, numLayers: number, norm:
     const options =
       kind === "Encoder"
         ? callOptions({ srcMask: c.mask, srcKeyPaddingMask: c.srcKeyPaddingMask, isCausal: c.isCausal })
-        : callOptions(Object.fromEntries(["tgtMask", "memoryMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask", "tgtIsCausal", "memoryIsCausal"].map((n) => [n, c[n]])));
+        : decoderOptions(c);
     let h: Value = c.x;
     for (const each of (self.fields.get("layers") as ModuleValue).items) h = callModule(each, kind === "Encoder" ? [h, options] : [h, c.memory, options], callSite, em());
     return self.fields.get("norm") instanceof ModuleValue ? callChild(self, "norm", [h], callSite, em()) : h;
@@ -234,8 +226,7 @@ function transformerClass(host: TransformerHost): BuiltinClass {
       const masks = ["srcMask", "tgtMask", "memoryMask", "srcKeyPaddingMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask"];
       const c = bindArgs(who, [arg("src", "tensor"), arg("tgt", "tensor"), ...masks.map((n) => opt(n, "tensor", null, { nullable: true })), ...["srcIsCausal", "tgtIsCausal", "memoryIsCausal"].map((n) => opt(n, "bool", false))], callArgs, callSite);
       const memory = callChild(self, "encoder", [c.src, callOptions({ mask: c.srcMask, srcKeyPaddingMask: c.srcKeyPaddingMask, isCausal: c.srcIsCausal })], callSite, host.em());
-      const decoderOptions = callOptions(Object.fromEntries(["tgtMask", "memoryMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask", "tgtIsCausal", "memoryIsCausal"].map((n) => [n, c[n]])));
-      return callChild(self, "decoder", [c.tgt, memory, decoderOptions], callSite, host.em());
+      return callChild(self, "decoder", [c.tgt, memory, decoderOptions(c)], callSite, host.em());
     };
     const model = new ModuleValue("layer", who, site.loc, undefined, [], [], forward, `${b.dModel}, heads=${b.nhead}, ${b.numEncoderLayers} + ${b.numDecoderLayers} layers`);
     model.fields.set("encoder", stack("Encoder", b.numEncoderLayers));
