@@ -177,7 +177,9 @@ export namespace nn {
     requiresGrad_(requiresGrad?: boolean): this;
     /**
      * In a constructor, as PyTorch's register_buffer: state saved with the model, read in forward as
-     * `this.<name>`, never trained. Its value comes from F.zeros, F.ones, F.full or F.randn.
+     * `this.<name>`, never trained. Its value is a tensor made in the constructor: factories
+     * (F.zeros, F.ones, F.full, F.arange, F.eye, F.tril, ...) and math on them, computed when the
+     * model is compiled; or F.randn (scaled and shifted at most), drawn when it is created.
      */
     registerBuffer(name: string, tensor: Tensor, persistent?: boolean): void;
     /** This module and every module under it, each once, in PyTorch's order (named_modules). */
@@ -630,7 +632,8 @@ export namespace nn {
    * A trainable tensor of your module, registered under the field it is assigned to (state_dict
    * name "pos" for `this.pos`, before the children's parameters), as torch.nn.Parameter:
    *   this.pos = new nn.Parameter(F.zeros([1, 16, 64]));
-   * Its initial value comes from F.zeros / F.ones / F.full / F.randn, or from nn.init.
+   * Its initial value is a tensor made in the constructor (factories and math on them, computed
+   * when the model is compiled: `F.ones(dim).mul(1e-6)`), F.randn scaled and shifted, or nn.init.
    */
   class Parameter {
     constructor(data: Tensor, requiresGrad?: boolean);
@@ -888,7 +891,9 @@ export namespace F {
 
   // Factories (torch.zeros, ...): float32. Inside forward they are constants computed in the kernel
   // that reads them, and zeros/ones/full may name the batch once (F.zeros(layers, x.size(0), H), each
-  // replica's own batch); in a constructor zeros/ones/full/randn give an nn.Parameter's initial value.
+  // replica's own batch). In a constructor (or a module-level const) they and the math on them are
+  // computed when the model is compiled: an nn.Parameter's or a buffer's initial value, or a plain
+  // field forward reads (this.mask = F.tril(...)), which forward then computes as its own constant.
   type Size = number | readonly number[];
   interface FactoryOptions { dtype?: "float32" }
   function zeros(size: Size, options?: FactoryOptions): Tensor;
@@ -900,7 +905,10 @@ export namespace F {
   function zerosLike(input: Tensor, options?: FactoryOptions): Tensor;
   function onesLike(input: Tensor, options?: FactoryOptions): Tensor;
   function fullLike(input: Tensor, fillValue: number, options?: FactoryOptions): Tensor;
-  /** Standard normal values, drawn once: only as an nn.Parameter's initial value. */
+  /**
+   * Standard normal values, drawn once when the model is created (from its seed): only as an
+   * nn.Parameter's or buffer's initial value, scaled and shifted at most (F.randn(width).mul(scale)).
+   */
   function randn(size: Size, options?: FactoryOptions): Tensor;
   function randn(...size: number[]): Tensor;
   /** torch.arange(end) or torch.arange(start, end, step = 1): ⌈(end − start)/step⌉ values. */

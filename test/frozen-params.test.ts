@@ -24,15 +24,20 @@ describe("frozen parameters", () => {
     expect([...differentiate(graph).gradients.keys()]).toEqual(["stem.weight", "stem.bias", "head.weight"]);
   });
 
-  it("registerBuffer takes a factory's tensor; computed constants and persistent false are refused with the reason", () => {
+  it("registerBuffer takes a tensor made in the constructor; other values, int32 state and a draw that is not persistent are refused with the reason", () => {
     const model = (ctor: string) =>
       `${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 4);\n  constructor() {\n    super();\n    ${ctor}\n  }\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\n`;
     const { graph } = lowerSource(model('this.registerBuffer("mask", F.ones([4]));'));
     expect(graph.buffers.map((b) => [b.attrs.name, b.attrs.init])).toEqual([["mask", { kind: "constant", value: 1 }]]);
     const message = (ctor: string) => diagnosticsOf(model(ctor)).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`)[0];
-    expect(message('this.registerBuffer("ids", F.arange(4));')).toMatch(/TSDP2003 F.arange works on tensors, which exist only inside forward line 6$/);
-    expect(message('this.registerBuffer("ids", [1, 2]);')).toMatch(/TSDP3003 .*registerBuffer takes a tensor made by F.zeros.*written in forward.* line 6$/);
-    expect(message('this.registerBuffer("mask", F.ones([4]), false);')).toMatch(/TSDP3004 .*persistent false.* line 6$/);
+    // computed in the constructor: the values themselves (test/constructor-tensors.test.ts)
+    const ids = lowerSource(model('this.registerBuffer("ids", F.arange(4));')).graph.buffers[0].attrs.init;
+    expect([ids.kind, Array.from(ids.values)]).toEqual(["values", [0, 1, 2, 3]]);
+    expect(message('this.registerBuffer("ids", F.arange(4, { dtype: "int32" }));')).toMatch(/TSDP3003 .*registerBuffer: a parameter or buffer is float32; this tensor is int32 \(convert it with \.float\(\)\) line 6$/);
+    expect(message('this.registerBuffer("ids", [1, 2]);')).toMatch(/TSDP3003 .*registerBuffer takes a tensor made in the constructor.* line 6$/);
+    // persistent false: a constant forward computes, not state (test/constructor-tensors.test.ts); a draw must be state
+    expect(lowerSource(model('this.registerBuffer("mask", F.ones([4]), false);')).graph.buffers).toEqual([]);
+    expect(message('this.registerBuffer("noise", F.randn([4]), false);')).toMatch(/TSDP3004 .*persistent false is a constant.*not a random draw F\.randn\(\[4\]\).* line 6$/);
   });
   it("nn.Parameter(x, false) freezes; requiresGrad_() (true) thaws; misuse names the place", () => {
     const model = (fields: string, ctor: string) =>

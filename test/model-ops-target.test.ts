@@ -144,3 +144,34 @@ describe("a NaN propagates as in PyTorch on the target (fixtures/nan-propagation
     }
   }, 600_000);
 });
+
+// Tensors computed in constructors (test/fixtures/constructor-tensors): the positional table, the
+// 0/1 and the −∞ causal masks as buffers, a parameter from math on factories, a scaled random
+// draw and a plain constant field. The compiled model's state is the compiler's values bit for
+// bit (they are written into model.cu), whatever the seed, while the draw follows the seed; its
+// forward and one step's gradients equal the reference (tolerances as above).
+describe("tensors computed in constructors on the CPU target (fixtures/constructor-tensors)", () => {
+  it("state holds the computed values at any seed; forward and one training step's gradients equal the reference", async () => {
+    const { model, build } = await compileForTestTarget("test/fixtures/constructor-tensors/model.ts", "build/test-cpu/constructor-tensors");
+    const graph = model.graph;
+    const computed = [...graph.params, ...graph.buffers].filter((n) => n.attrs.init.kind === "values");
+    expect(computed.map((n) => n.attrs.name).sort()).toEqual(["attn.bias", "causal", "mix", "pos.pe"]);
+    const m = await load(build.outDir);
+    const reseeded = await load(build.outDir, { seed: 7 });
+    try {
+      for (const n of computed) {
+        const want = n.attrs.init.values as Float32Array;
+        expect(Float32Array.from(m.getParameter(n.attrs.name).data as Float32Array), n.attrs.name).toEqual(want);
+        expect(Float32Array.from(reseeded.getParameter(n.attrs.name).data as Float32Array), `${n.attrs.name} at seed 7`).toEqual(want);
+      }
+      expect(reseeded.getParameter("classEmbedding").data).not.toEqual(m.getParameter("classEmbedding").data);
+      await expectEvalForwardClose(m, graph, [1, 5]);
+      const { want, gradients } = await stepWithFloatTarget(m, graph, [4, 4, 8]);
+      expect([...gradients.keys()]).toContain("mix");
+      for (const [name, node] of gradients) expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
+    } finally {
+      m.dispose();
+      reseeded.dispose();
+    }
+  }, 600_000);
+});

@@ -111,6 +111,12 @@ describe("ported models", () => {
     const names = graph.params.map((p) => p.attrs.name as string);
     expect(names.slice(0, 2)).toEqual(["transformerEncoder.layers.0.self_attn.in_proj_weight", "transformerEncoder.layers.0.self_attn.in_proj_bias"]);
     expect(names.slice(-3)).toEqual(["embedding.weight", "linear.weight", "linear.bias"]);
+    // the tutorial's buffer: [max_len, 1, d_model], row p = sin/cos of p·10000^(−2i/d) interleaved
+    const pe = graph.buffers.find((b) => b.attrs.name === "posEncoder.pe")!;
+    expect(pe.shape).toEqual([5000, 1, 16]);
+    const row = Array.from(pe.attrs.init.values.subarray(4999 * 16, 5000 * 16) as Float32Array);
+    const angles = Array.from({ length: 8 }, (_, i) => 4999 * Math.exp(2 * i * (-Math.log(10000) / 16)));
+    expect(row).toEqual(angles.flatMap((a) => [Math.fround(Math.sin(a)), Math.fround(Math.cos(a))]));
     const init = (name: string) => graph.params.find((p) => p.attrs.name === name)!.attrs.init;
     expect([init("embedding.weight"), init("linear.weight"), init("linear.bias")]).toEqual([
       { kind: "uniform", bound: 0.1 },

@@ -211,13 +211,14 @@ describe("nn.TransformerEncoderLayer, nn.TransformerEncoder", () => {
     expectClose(r.outs[0], layerNorm(want, p("decoder")("norm.weight"), p("decoder")("norm.bias")), "nn.Transformer");
   });
 
-  it("nn.Transformer.generateSquareSubsequentMask(sz): 0 on and below the diagonal, −∞ above, in forward only", () => {
+  it("nn.Transformer.generateSquareSubsequentMask(sz): 0 on and below the diagonal, −∞ above, in forward or as a constructor's field", () => {
     // the mask [4, 4] added to each sample's 0 (x·0 summed), flattened
-    const r = run(model("", "return x.mul(0).sum([1, 2]).view(-1, 1).add(nn.Transformer.generateSquareSubsequentMask(4).view(1, 16));"));
     const want = Array.from({ length: 16 }, (_, i) => (i % 4 > Math.floor(i / 4) ? -Infinity : 0));
+    const r = run(model("", "return x.mul(0).sum([1, 2]).view(-1, 1).add(nn.Transformer.generateSquareSubsequentMask(4).view(1, 16));"));
     expect(r.outs[0].map((v) => v + 0)).toEqual([...want, ...want]);
-    const first = diagnosticsOf(`${header}${model("m = nn.Transformer.generateSquareSubsequentMask(3);", "return x;")}`).map((d) => `${d.code} ${d.message}`)[0];
-    expect(first).toMatch(/^TSDP2003 nn\.Transformer\.generateSquareSubsequentMask works on tensors, which exist only inside forward/);
+    // made in the constructor, a plain field: forward computes the same constant
+    const field = run(model("m = nn.Transformer.generateSquareSubsequentMask(4);", "return x.mul(0).sum([1, 2]).view(-1, 1).add(this.m.view(1, 16));"));
+    expect(field.outs[0].map((v) => v + 0)).toEqual([...want, ...want]);
   });
 
   it("gradients (finite differences)", () => {

@@ -124,10 +124,9 @@ export function einsum(equation: string, operands: TensorValue[], site: CallSite
 }
 
 /** F.einsum(equation, a, b) or F.einsum(equation, [a, b]), as torch.einsum. */
-export function einsumFunction(em: GraphEmitter, requireForward: (who: string, site: CallSite) => void): BuiltinFunction {
+export function einsumFunction(em: GraphEmitter): BuiltinFunction {
   const who = "F.einsum";
   return new BuiltinFunction(who, (args: Value[], site: CallSite) => {
-    requireForward(who, site);
     const [equation, ...rest] = args;
     if (typeof equation !== "string") return fail("wrongArgumentType", `${who}: the first argument is the equation, a string such as "ij,jk->ik", got ${describe(equation)}`, site.loc);
     const operands = rest.length === 1 && Array.isArray(rest[0]) ? rest[0] : rest;

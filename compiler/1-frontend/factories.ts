@@ -8,8 +8,10 @@ import { BuiltinFunction, describe, LayerParamRef, ParameterValue, Poison, Stati
 
 // Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
 // (torch.tril, triu), with PyTorch's names and argument order. Inside forward a factory is a
-// constant of the graph; in a constructor, zeros/ones/full/randn make a StaticTensor (a shape and
-// an initializer) for nn.Parameter, as `nn.Parameter(torch.zeros(1, 16, 64))` does in PyTorch.
+// constant of the graph; in a constructor it is a constructor tensor (constructor-tensors.ts) that
+// math may follow, for nn.Parameter or registerBuffer, as `nn.Parameter(torch.zeros(1, 16, 64))`
+// and `register_buffer("bias", torch.tril(torch.ones(T, T)))` do in PyTorch. F.randn in a
+// constructor is a StaticTensor: a draw made when the model is created, from the runtime's seed.
 
 export type PhaseOf = () => "toplevel" | "construct" | "forward";
 
@@ -51,11 +53,10 @@ function sized(who: string, rest: readonly ArgSpec[], make: (shape: Dim[], b: Bo
 
 const constantInit = (value: number): Init => ({ kind: "constant", value });
 
-export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward: (who: string, site: CallSite) => void): Map<string, Value> {
+export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Value> {
   const inForward = () => phase() === "forward";
-  /** A constant-filled tensor: a graph constant in forward, else a StaticTensor. */
+  /** A constant-filled tensor: in forward a constant of the graph, in a constructor a constructor tensor. */
   const filled = (who: string, shape: Dim[], value: number, site: CallSite): Value => {
-    if (!inForward()) return new StaticTensor(shape as number[], constantInit(value));
     if (!shape.some(isBatch)) return em.tensor("full", [], { shape, value }, who, site);
     // one scalar expanded to the batch's shape, as zerosLike: its reader computes it in place
     return em.tensor("expand", [em.node("full", [], { shape: [], value }, who, site)], { shape }, who, site);
@@ -64,7 +65,6 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward:
   const x = arg("input", "tensor");
   const triangle = (name: "tril" | "triu") =>
     new BuiltinFunction(`F.${name}`, (args, site) => {
-      requireForward(`F.${name}`, site);
       const b = bindArgs(`F.${name}`, [x, opt("diagonal", "int", 0)], args, site);
       return em.tensor("triangle", [b.input], { diagonal: b.diagonal, upper: name === "triu" }, `F.${name}`, site);
     });
@@ -75,7 +75,6 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward:
    */
   const like = (who: string, valueOf: (b: Bound, site: CallSite) => number, extra: ArgSpec[] = []) =>
     new BuiltinFunction(who, (args, site) => {
-      requireForward(who, site);
       const b = bindArgs(who, [x, ...extra, dtypeOption], args, site);
       const input = b.input as TensorValue;
       if (input.node.dtype !== "f32") fail("wrongArgumentType", `${who}: tsdp's factories make float32 tensors; ${who}(x) of an int32 x is not supported (write F.zeros with its size)`, locOfArg(b, "input", site));
@@ -93,7 +92,6 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward:
         const value = b.fillValue;
         if (typeof value !== "number" || Number.isNaN(value))
           fail("wrongArgumentType", `F.full: fillValue must be a number, got ${describe(value)}`, locOfArg(b, "fillValue", site));
-        if (!inForward() && !Number.isFinite(value)) fail("invalidArgument", `F.full: a parameter's initial value must be finite, got ${value}`, locOfArg(b, "fillValue", site));
         return filled("F.full", sizes("F.full", b.size, site), value, site);
       }),
     ],
@@ -114,7 +112,6 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward:
     [
       "arange",
       new BuiltinFunction("F.arange", (args, site) => {
-        requireForward("F.arange", site);
         const numbers = args.filter((a) => typeof a === "number").length;
         // torch.arange(end) or torch.arange(start, end, step=1)
         // dtype int32 gives positions for nn.Embedding (PyTorch's integer arange is int64)
@@ -134,7 +131,6 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward:
     [
       "linspace",
       new BuiltinFunction("F.linspace", (args, site) => {
-        requireForward("F.linspace", site);
         const b = bindArgs("F.linspace", [arg("start", "number"), arg("end", "number"), arg("steps", "nonNegInt"), dtypeOption], args, site);
         return em.tensor("linspace", [], { start: b.start, end: b.end, steps: b.steps }, "F.linspace", site);
       }),
@@ -142,7 +138,6 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward:
     [
       "eye",
       new BuiltinFunction("F.eye", (args, site) => {
-        requireForward("F.eye", site);
         const b = bindArgs("F.eye", [arg("n", "nonNegInt"), opt("m", "nonNegInt", null, { nullable: true }), dtypeOption], args, site);
         return em.tensor("eye", [], { n: b.n, m: b.m ?? b.n }, "F.eye", site);
       }),
@@ -152,7 +147,6 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf, requireForward:
     [
       "where",
       new BuiltinFunction("F.where", (args, site) => {
-        requireForward("F.where", site);
         const b = bindArgs("F.where", [arg("condition", "tensor"), arg("input", "any"), arg("other", "any")], args, site);
         // a number may be ±Infinity here (an additive attention mask): a scalar `full`, which allows it
         const operand = (v: Value, name: string) =>
@@ -218,16 +212,57 @@ function triangleMethod(name: "tril" | "triu", x: TensorValue, args: Value[], si
 
 // nn.Parameter and nn.init: a module's own trainable tensors.
 
-/** new nn.Parameter(data, requiresGrad = true), data a StaticTensor made by a factory. */
-export function parameterClass(requireConstruct: (who: string, site: CallSite) => void) {
+/**
+ * F.randn(...) in a constructor, scaled and shifted: `F.randn(width).mul(scale)` is CLIP's
+ * `scale * torch.randn(width)`. A draw stays an initializer (so the runtime's seed draws it); an
+ * affine map of N(mean, std²) is N(s·mean + c, (|s|·std)²). Other math on a draw is refused.
+ */
+export function randomDrawProperty(t: StaticTensor, name: string, site: CallSite): Value {
+  if (name === "shape") return [...t.shape];
+  const affine: Record<string, (v: number) => [number, number]> = {
+    mul: (v) => [v, 0],
+    div: (v) => [1 / v, 0],
+    add: (v) => [1, v],
+    sub: (v) => [1, -v],
+  };
+  const map = (scale: number, shift: number): StaticTensor => {
+    const init = t.init;
+    if (init.kind !== "normal" || init.zeroRow !== undefined) throw new Error(`factories: a random draw with init ${init.kind}`);
+    return new StaticTensor(t.shape, normalInit((init.mean ?? 0) * scale + shift, init.std * Math.abs(scale)));
+  };
+  if (name === "neg") return new BuiltinFunction("neg", (args, s) => (bindArgs("neg", [], args, s), map(-1, 0)));
+  const f = affine[name];
+  if (!f)
+    fail("unsupportedSyntax", `a random draw (F.randn) in a constructor can be scaled and shifted by numbers (.mul, .div, .add, .sub, .neg), not .${name}: its values are drawn when the model is created, from the runtime's seed`, site.loc);
+  return new BuiltinFunction(name, (args, s) => {
+    const b = bindArgs(name, [arg("other", "any")], args, s);
+    if (typeof b.other !== "number" || !Number.isFinite(b.other) || (name === "div" && b.other === 0))
+      fail("wrongArgumentType", `a random draw (F.randn) in a constructor can be scaled and shifted by finite numbers only, got ${describe(b.other)}`, locOfArg(b, "other", s));
+    return map(...f(b.other));
+  });
+}
+
+/**
+ * The initial value of a parameter or buffer made in a constructor: a random draw (F.randn, scaled
+ * and shifted at most) or a constructor tensor (constructor-tensors.ts), computed now unless a fill.
+ */
+export function initialValue(em: GraphEmitter, who: string, data: Value, at: SourceLoc): { shape: readonly number[]; init: Init } {
+  if (data instanceof StaticTensor) return data;
+  if (data instanceof TensorValue && em.constants.owns(data.node))
+    return { shape: data.node.shape as number[], init: em.constants.initOf(data.node, who, at) };
+  if (data instanceof TensorValue) fail("nonConstant", `${who} needs its initial value in the constructor, where it is computed once (a factory such as F.zeros([...]) or F.randn([...]), and math on those)`, at);
+  return fail("wrongArgumentType", `${who} takes a tensor made in the constructor (F.zeros, F.ones, F.full, F.arange, F.randn, and math on those), got ${describe(data)}`, at);
+}
+
+/** new nn.Parameter(data, requiresGrad = true), data a tensor made in the constructor. */
+export function parameterClass(em: GraphEmitter, requireConstruct: (who: string, site: CallSite) => void) {
   return (args: Value[], site: CallSite): Value => {
     requireConstruct("nn.Parameter", site);
     const b = bindArgs("nn.Parameter", [arg("data", "any"), opt("requiresGrad", "bool", true)], args, site);
-    if (b.data instanceof TensorValue)
-      fail("nonConstant", "nn.Parameter needs its initial value in the constructor: a factory such as F.zeros([...]) or F.randn([...])", locOfArg(b, "data", site));
-    if (!(b.data instanceof StaticTensor))
-      fail("wrongArgumentType", `nn.Parameter takes a tensor made by F.zeros, F.ones, F.full or F.randn, got ${describe(b.data)}`, locOfArg(b, "data", site));
-    return new ParameterValue(b.data.shape, b.data.init, site.loc, !b.requiresGrad);
+    const { shape, init } = initialValue(em, "nn.Parameter", b.data, locOfArg(b, "data", site));
+    if (init.kind === "constant" && !Number.isFinite(init.value))
+      fail("invalidArgument", `nn.Parameter: a parameter's initial value must be finite, got ${init.value}`, locOfArg(b, "data", site));
+    return new ParameterValue(shape, init, site.loc, !b.requiresGrad);
   };
 }
 

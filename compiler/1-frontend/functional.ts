@@ -260,17 +260,16 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   groupNorm: { args: groupNormArgs, lower: lowerings.groupNorm },
 };
 
-export function functionalNamespace(em: GraphEmitter, requireForward: (who: string, site: CallSite) => void, phase: PhaseOf): NamespaceValue {
+export function functionalNamespace(em: GraphEmitter, phase: PhaseOf): NamespaceValue {
   // the factories work in constructors too (an nn.Parameter's initial value)
-  const members = factoryMembers(em, phase, requireForward);
-  for (const [name, f] of joinMembers(em, requireForward)) members.set(name, f);
-  members.set("einsum", einsumFunction(em, requireForward));
+  const members = factoryMembers(em, phase);
+  for (const [name, f] of joinMembers(em)) members.set(name, f);
+  members.set("einsum", einsumFunction(em));
   for (const [name, spec] of Object.entries(functional)) {
     const who = `F.${name}`;
     members.set(
       name,
       new BuiltinFunction(who, (args, site) => {
-        requireForward(who, site);
         return spec.lower(bindArgs(who, spec.args, args, site), site, em, who);
       }),
     );

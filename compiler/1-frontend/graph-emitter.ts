@@ -2,14 +2,23 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import type { GraphBuilder } from "../ir/builder.ts";
 import type { Attrs, Node } from "../ir/node.ts";
 import { ShapeError } from "../ops/index.ts";
+import type { ConstructorTensors } from "./constructor-tensors.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { TensorValue, type CallSite } from "./values.ts";
 
-/** Adds graph nodes for tensor code, placing shape errors at the user's call. */
+/**
+ * Adds graph nodes for tensor code, placing shape errors at the user's call: to forward's graph
+ * inside forward, else to the constructor's constants (constructor-tensors.ts), which forward's
+ * graph copies in where it reads them.
+ */
 export class GraphEmitter {
   /** Module paths of the forward calls being evaluated; the innermost names new nodes. */
   private readonly scopes: string[] = [];
-  constructor(readonly builder: GraphBuilder) {}
+  constructor(
+    readonly builder: GraphBuilder,
+    readonly constants: ConstructorTensors,
+    private readonly inForward: () => boolean,
+  ) {}
 
   get scope(): string {
     return this.scopes[this.scopes.length - 1] ?? "";
@@ -27,13 +36,20 @@ export class GraphEmitter {
   node(op: string, inputs: readonly Node[], attrs: Attrs, who: string, site: CallSite): Node {
     let node: Node;
     try {
-      node = this.builder.add(op, inputs, attrs, site.loc, this.scope, who);
+      node = this.inForward()
+        ? this.builder.add(op, inputs.map((i) => this.forwardNode(i)), attrs, site.loc, this.scope, who)
+        : this.constants.add(op, inputs, attrs, site.loc, this.scope, who);
     } catch (e) {
       if (e instanceof ShapeError) fail(e.kind, e.message, site.loc);
       throw e;
     }
     checkTensorSize(node.shape, `the result of ${who}`, site.loc);
     return node;
+  }
+
+  /** `n` as forward's graph holds it: a constructor's constant is copied in where forward first reads it. */
+  forwardNode(n: Node): Node {
+    return this.constants.owns(n) ? this.constants.copyInto(n, (op, inputs, attrs, loc, scope) => this.builder.add(op, inputs, attrs, loc, scope)) : n;
   }
 
   tensor(op: string, inputs: readonly (Node | TensorValue)[], attrs: Attrs, who: string, site: CallSite): TensorValue {

@@ -68,10 +68,9 @@ function chunk(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, 
   return pieces(who, x, sizes, dim, site, em);
 }
 
-export function joinMembers(em: GraphEmitter, requireForward: (who: string, site: CallSite) => void): Map<string, Value> {
+export function joinMembers(em: GraphEmitter): Map<string, Value> {
   const fn = (name: string, f: (args: Value[], site: CallSite, who: string) => Value) =>
     new BuiltinFunction(`F.${name}`, (args, site) => {
-      requireForward(`F.${name}`, site);
       return f(args, site, `F.${name}`);
     });
   return new Map<string, Value>([

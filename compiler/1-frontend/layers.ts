@@ -31,8 +31,6 @@ export interface LayerHost {
   readonly em: GraphEmitter;
   /** Fails unless modules may be created here (constructors and field initializers). */
   requireConstruct(who: string, site: CallSite): void;
-  /** Fails outside forward (tensors exist only there). */
-  requireForward(who: string, site: CallSite): void;
   callModule(m: ModuleValue, args: Value[], site: CallSite): Value;
 }
 
@@ -406,11 +404,11 @@ export function nnNamespace(host: LayerHost): NamespaceValue {
     ["Sequential", sequentialClass(host)],
     ["ModuleList", moduleListClass(host)],
     ["ModuleDict", moduleDictClass(host)],
-    ["Parameter", new BuiltinClass("nn.Parameter", parameterClass(host.requireConstruct))],
+    ["Parameter", new BuiltinClass("nn.Parameter", parameterClass(host.em, host.requireConstruct))],
     ["init", new NamespaceValue("nn.init", initNamespaceMembers(host.requireConstruct))],
   ]);
   for (const [name, spec] of Object.entries(layers)) members.set(name, layerClass(name, spec, host));
   const build = (name: string, args: Value[], site: CallSite) => layerClass(name, layers[name], host).construct(args, site) as ModuleValue;
-  for (const [name, cls] of transformerClasses({ requireConstruct: host.requireConstruct, requireForward: host.requireForward, em: () => host.em, build })) members.set(name, cls);
+  for (const [name, cls] of transformerClasses({ requireConstruct: host.requireConstruct, em: () => host.em, build })) members.set(name, cls);
   return new NamespaceValue("nn", members);
 }

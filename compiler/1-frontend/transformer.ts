@@ -28,10 +28,9 @@ export interface TransformerParts {
   readonly LayerNorm: LayerSpec;
 }
 
-/** What the stack classes need from layers.ts: the phase check, the emitter, and building a layer by name. */
+/** What the stack classes need from layers.ts: the constructor check, the emitter, and building a layer by name. */
 export interface TransformerHost {
   requireConstruct(who: string, site: CallSite): void;
-  requireForward(who: string, site: CallSite): void;
   em(): GraphEmitter;
   /** A built-in layer (nn.<name>) from its constructor arguments, checked as `new nn.<name>(...)` would be. */
   build(name: string, args: Value[], site: CallSite): ModuleValue;
@@ -243,7 +242,6 @@ function transformerClass(host: TransformerHost): BuiltinClass {
 function squareSubsequentMask(host: TransformerHost): BuiltinFunction {
   const who = "nn.Transformer.generateSquareSubsequentMask";
   return new BuiltinFunction(who, (args, site) => {
-    host.requireForward(who, site);
     const { sz } = bindArgs(who, [arg("sz", "posInt")], args, site);
     const em = host.em();
     const full = (value: number) => em.tensor("full", [], { shape: [sz, sz], value }, who, site);

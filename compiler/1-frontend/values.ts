@@ -28,8 +28,10 @@ export class ModeFlag {
 }
 
 /**
- * A tensor made in a constructor (F.zeros([1, 64]), F.randn(...)): only its shape and how it is
- * initialized, since tensors exist only inside forward. nn.Parameter turns it into a parameter.
+ * A random draw made in a constructor (F.randn(...), scaled and shifted at most): its shape and
+ * its initializer, drawn when the model is created from the runtime's seed. nn.Parameter and
+ * registerBuffer turn it into state. (Other tensors made in a constructor are TensorValues of
+ * the constructor's own graph: constructor-tensors.ts.)
  */
 export class StaticTensor {
   constructor(
@@ -244,7 +246,7 @@ export function describe(v: Value): string {
   if (v instanceof TensorValue) return "a tensor";
   if (v instanceof ModeFlag) return "this.training";
   if (v instanceof ObjectValue) return "an object";
-  if (v instanceof StaticTensor) return `a tensor [${v.shape.join(", ")}] made outside forward`;
+  if (v instanceof StaticTensor) return `a random draw F.randn([${v.shape.join(", ")}]) made in a constructor`;
   if (v instanceof ParameterValue) return `an nn.Parameter [${v.shape.join(", ")}]`;
   if (v instanceof LayerParamRef) return `the parameter ${v.module.typeName}.${v.local}`;
   if (v instanceof FunctionValue || v instanceof BuiltinFunction) return `the function ${v.name}`;

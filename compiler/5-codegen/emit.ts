@@ -24,7 +24,7 @@ import { opDef } from "../ops/index.ts";
 import type { KernelBuilder } from "../ops/op.ts";
 import { kernelReport, launchReports } from "./launches.ts";
 import { nanWatches } from "./nan-watch.ts";
-import type { HeaderView, KernelView, LaunchView, ModelView, ProgramView, StateRowView, TensorRowView, TrainingView } from "./view.ts";
+import type { HeaderView, InitTableView, KernelView, LaunchView, ModelView, ProgramView, StateRowView, TensorRowView, TrainingView } from "./view.ts";
 import { MANIFEST_FORMAT, ABI_VERSION, manifestContentHash, type GeneratedManifest, type IOSpec, type ParamSpec, BATCH } from "../../runtime/manifest.ts";
 import { bucketSummary, type BucketPlan } from "../4-memory/buckets.ts";
 import type { Tuning } from "../tuning/tuning-file.ts";
@@ -116,7 +116,7 @@ function paramSpec(n: Node): ParamSpec {
 }
 
 const dtypeCode = { f32: "TSDP_F32", i32: "TSDP_I32", i64: "TSDP_I64" } as const;
-const initCode = { constant: "TSDP_INIT_CONSTANT", uniform: "TSDP_INIT_UNIFORM", normal: "TSDP_INIT_NORMAL" } as const;
+const initCode = { constant: "TSDP_INIT_CONSTANT", uniform: "TSDP_INIT_UNIFORM", normal: "TSDP_INIT_NORMAL", values: "TSDP_INIT_DATA" } as const;
 const optimizerCode = { SGD: "TSDP_SGD", Adam: "TSDP_ADAM", AdamW: "TSDP_ADAMW", RMSprop: "TSDP_RMSPROP" } as const;
 
 /** A C double literal: JavaScript's shortest round-trip form is one. */
@@ -125,7 +125,41 @@ function cDouble(x: number): string {
   return String(x);
 }
 
-function stateRow(n: Node, memory: MemoryPlan): StateRowView {
+/**
+ * A float as a host-side C++ initializer: the fewest digits that read back as the same float32
+ * (a table of them reads as the values do), and the math.h macros for what has no literal.
+ */
+function cFloatInitializer(v: number): string {
+  if (Number.isNaN(v)) return "NAN";
+  if (!Number.isFinite(v)) return v > 0 ? "INFINITY" : "-INFINITY";
+  const f = Math.fround(v);
+  let s = String(f);
+  for (let digits = 1; digits <= 9; digits++) {
+    const shorter = f.toPrecision(digits);
+    if (Math.fround(Number(shorter)) === f) {
+      s = String(Number(shorter));
+      break;
+    }
+  }
+  if (Object.is(f, -0)) s = "-0.0";
+  return /[.eE]/.test(s) ? `${s}f` : `${s}.0f`;
+}
+
+/** The tables of values computed in constructors (Init "values"), one per parameter or buffer that has one. */
+function initTables(state: readonly Node[]): InitTableView[] {
+  return state.flatMap((n, index) => {
+    const init = n.attrs.init as Init;
+    if (init.kind !== "values") return [];
+    const perLine = 8;
+    const lines: string[] = [];
+    for (let i = 0; i < init.values.length; i += perLine) lines.push([...init.values.subarray(i, i + perLine)].map(cFloatInitializer).join(", "));
+    return [{ symbol: initTableSymbol(index), name: cComment(n.attrs.name as string), shape: formatShape(n.shape), at: cComment(`${basename(n.loc.file)}:${n.loc.line}`), lines }];
+  });
+}
+
+const initTableSymbol = (stateIndex: number) => `k_init_${stateIndex}`;
+
+function stateRow(n: Node, index: number, memory: MemoryPlan): StateRowView {
   const slot = memory.slots.get(n)!;
   const init = n.attrs.init as Init;
   const count = numel(n.shape).c;
@@ -134,8 +168,11 @@ function stateRow(n: Node, memory: MemoryPlan): StateRowView {
       ? [init.value, 0, -1, 1]
       : init.kind === "uniform"
         ? [init.bound, init.center ?? 0, -1, 1]
-        : [init.std, init.mean ?? 0, init.zeroRow ?? -1, (n.shape[1] as number) ?? 1];
+        : init.kind === "normal"
+          ? [init.std, init.mean ?? 0, init.zeroRow ?? -1, (n.shape[1] as number) ?? 1]
+          : [0, 0, -1, 1];
   return {
+    data: init.kind === "values" ? initTableSymbol(index) : "nullptr",
     name: cString(n.attrs.name as string),
     offset: slot.offset,
     bytes: count * (n.dtype === "i64" ? 8 : 4),
@@ -377,7 +414,8 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     kernelNamespace,
     programs: programViews,
     forward: programNamed("forward"),
-    state: [...graph.params, ...graph.buffers].map((n) => stateRow(n, memory)),
+    state: [...graph.params, ...graph.buffers].map((n, i) => stateRow(n, i, memory)),
+    initTables: initTables([...graph.params, ...graph.buffers]),
     stateCount: graph.params.length + graph.buffers.length,
     inputCount: graph.inputs.length,
     outputCount: outputs.length,

@@ -683,6 +683,17 @@ export interface TensorRowView {
   readonly shape: string;
 }
 
+/** The initial values a constructor computed for one parameter or buffer, as a C array. */
+export interface InitTableView {
+  readonly symbol: string;
+  /** state_dict name, shape and the TypeScript line that computed it, for the comment. */
+  readonly name: string;
+  readonly shape: string;
+  readonly at: string;
+  /** Float initializers, a row of them per line. */
+  readonly lines: readonly string[];
+}
+
 /** A tsdp_state_info row: a parameter or buffer and its initialization. */
 export interface StateRowView {
   readonly name: string;
@@ -691,7 +702,9 @@ export interface StateRowView {
   readonly dtype: TensorRowView["dtype"];
   readonly count: number;
   /** A tsdp_init_kind enumerator. */
-  readonly init: "TSDP_INIT_CONSTANT" | "TSDP_INIT_UNIFORM" | "TSDP_INIT_NORMAL";
+  readonly init: "TSDP_INIT_CONSTANT" | "TSDP_INIT_UNIFORM" | "TSDP_INIT_NORMAL" | "TSDP_INIT_DATA";
+  /** The InitTableView symbol of TSDP_INIT_DATA, else nullptr. */
+  readonly data: string;
   /** A C double literal: the value, the uniform's half-width or the normal's std. */
   readonly a: string;
   /** A C double literal: the uniform's center or the normal's mean (0 for a constant). */
@@ -766,6 +779,7 @@ export interface ModelView {
   readonly programs: readonly ProgramView[];
   readonly forward: ProgramView;
   readonly state: readonly StateRowView[];
+  readonly initTables: readonly InitTableView[];
   readonly stateCount: number;
   readonly inputCount: number;
   readonly outputCount: number;

@@ -106,6 +106,11 @@ export const catalog = {
   badInputShape: entry("TSDP4004", "invalid input shape"),
   badOutput: entry("TSDP4005", "forward must return a tensor or an array of tensors"),
   tensorTooLarge: entry("TSDP4006", "tensor too large", "a tensor may hold at most 2^31 − 1 elements per sample (and a dimension at most 2^31 − 1)"),
+  computedStateTooLarge: entry(
+    "TSDP4007",
+    "computed initial values too large",
+    "a parameter or buffer computed in a constructor has its values written into model.cu; compute a large constant in forward instead, where it folds into the kernels",
+  ),
 
   noModel: entry("TSDP5001", "no model found", "a model is an exported class that extends nn.Module"),
   ambiguousModel: entry("TSDP5002", "several models in one file", "pick one with --model <ClassName>"),

@@ -32,7 +32,9 @@ export interface Node {
 export type Init =
   | { readonly kind: "uniform"; readonly bound: number; readonly center?: number } // U(center − bound, center + bound)
   | { readonly kind: "normal"; readonly std: number; readonly mean?: number; readonly zeroRow?: number }
-  | { readonly kind: "constant"; readonly value: number };
+  | { readonly kind: "constant"; readonly value: number }
+  // computed in a constructor (compiler/1-frontend/constructor-tensors.ts): the values themselves
+  | { readonly kind: "values"; readonly values: Float32Array };
 
 export interface Graph {
   readonly name: string;

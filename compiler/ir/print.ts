@@ -21,7 +21,9 @@ function formatNumber(v: number): string {
   return Number.isInteger(v) ? v.toFixed(1) : String(v);
 }
 
-function formatAttr(v: AttrValue): string {
+function formatAttr(v: AttrValue | Float32Array): string {
+  // a constructor's computed initial values (Init "values"): their count, not the table
+  if (v instanceof Float32Array) return `<${v.length} computed values>`;
   if (Array.isArray(v)) return `[${v.map((x) => (isDimLike(x) ? formatDim(x as unknown as Dim) : formatAttr(x))).join(", ")}]`;
   if (v !== null && typeof v === "object")
     return isDimLike(v) ? formatDim(v as unknown as Dim) : `{${Object.entries(v).map(([k, x]) => `${k}: ${formatAttr(x)}`).join(", ")}}`;

@@ -30,6 +30,8 @@ export function initialValue(node: Node, seed: number): NDArray {
       }
       return nd(shape, values);
     }
+    case "values":
+      return nd(shape, Float64Array.from(init.values));
   }
 }
 

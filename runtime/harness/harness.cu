@@ -87,6 +87,8 @@ void init_value(const tsdp_state_info& s, unsigned long long seed, void* host) {
             const double u1 = (c[0] + 1.0) / 4294967297.0, u2 = c[1] / 4294967296.0;
             v = s.shift + std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2) * s.a;
             if ((long long)(i / s.row) == s.zero_row) v = 0.0;
+        } else if (s.init == TSDP_INIT_DATA) {
+            v = s.data[i];
         }
         if (s.t.dtype == TSDP_F32) ((float*)host)[i] = (float)v;
         else if (s.t.dtype == TSDP_I32) ((int32_t*)host)[i] = (int32_t)v;

@@ -97,18 +97,19 @@ struct tsdp_tensor_info {
     int batched;
 };
 
-enum tsdp_init_kind { TSDP_INIT_CONSTANT = 0, TSDP_INIT_UNIFORM = 1, TSDP_INIT_NORMAL = 2 };
+enum tsdp_init_kind { TSDP_INIT_CONSTANT = 0, TSDP_INIT_UNIFORM = 1, TSDP_INIT_NORMAL = 2, TSDP_INIT_DATA = 3 };
 
 /** A parameter or buffer and how tsdp_create initializes it. */
 struct tsdp_state_info {
     tsdp_tensor_info t;
     size_t count;
-    int init;          // tsdp_init_kind: constant(a), uniform(shift − a, shift + a), normal(shift, a) with row zero_row zeroed
+    int init;          // tsdp_init_kind: constant(a), uniform(shift − a, shift + a), normal(shift, a) with row zero_row zeroed, data
     double a;
     double shift;
     long long zero_row;  // −1: none
     unsigned stream;     // Philox key of this tensor: FNV-1a of its name
     int row;             // row width for the zeroed row
+    const float* data;   // TSDP_INIT_DATA: the values, computed by the model's constructor
 };
 
 /** When a program draws random numbers (dropout): then each run advances the model's draw counter. */

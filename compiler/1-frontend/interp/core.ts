@@ -2,6 +2,7 @@ import { Node as TsNode, type CallExpression, type ClassDeclaration, type Expres
 import { DiagnosticBag, fail, type SourceLoc } from "../../diagnostics/diagnostic.ts";
 import { GraphBuilder } from "../../ir/builder.ts";
 import { nnNamespace } from "../layers.ts";
+import { ConstructorTensors } from "../constructor-tensors.ts";
 import { GraphEmitter } from "../graph-emitter.ts";
 import { functionalNamespace } from "../functional.ts";
 import { arrayNamespace, builtinGlobals } from "../globals.ts";
@@ -50,22 +51,18 @@ export abstract class InterpreterCore {
     this.limits = limits;
     this.budget = new Budget(limits);
     this.builder = new GraphBuilder(limits.maxOps);
-    this.em = new GraphEmitter(this.builder);
+    this.em = new GraphEmitter(this.builder, new ConstructorTensors(limits.maxOps), () => this.phase === "forward");
     this.sources = new SourceFiles(limits.maxDepth);
-    const requireForward = (who: string, site: CallSite) => {
-      if (this.phase !== "forward") fail("nonConstant", `${who} works on tensors, which exist only inside forward`, site.loc);
-    };
     const host = {
       em: this.em,
       requireConstruct: (who: string, site: CallSite) => {
         if (this.phase === "forward") fail("moduleOutsideConstructor", `${who} is created inside forward`, site.loc);
       },
-      requireForward,
       callModule: (m: ModuleValue, args: Value[], site: CallSite) => this.callModule(m, args, site),
     };
     this.dsl = new Map<string, Value>([
       ["nn", nnNamespace(host)],
-      ["F", functionalNamespace(this.em, requireForward, () => this.phase)],
+      ["F", functionalNamespace(this.em, () => this.phase)],
       ["optim", optimNamespace],
       ["Training", trainingClass],
     ]);

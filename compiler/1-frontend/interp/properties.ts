@@ -2,6 +2,7 @@ import { Node as TsNode } from "ts-morph";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { appendModule, setDictEntry } from "../layers.ts";
 import { arg, bindArgs, locOfArg, opt } from "../args.ts";
+import { initialValue, randomDrawProperty } from "../factories.ts";
 import { arrayMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
 import { checkLayerName, isLayerName, quoteName } from "../names.ts";
@@ -60,6 +61,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return v;
     }
     if (obj instanceof ModuleValue) return this.moduleProperty(obj, name, site);
+    if (obj instanceof StaticTensor) return randomDrawProperty(obj, name, site);
     // this.fc.weight.requiresGrad_(false) / this.pos.requiresGrad_(false) in a constructor
     if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && name === "requiresGrad_")
       return new BuiltinFunction("requiresGrad_", (args, s) => {
@@ -103,13 +105,18 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         const who = `${m.typeName}.registerBuffer`;
         this.requireConstructPhase(who, s);
         const b = bindArgs(who, [arg("name", "string"), arg("tensor", "any"), opt("persistent", "bool", true)], args, s);
-        if (!(b.tensor instanceof StaticTensor))
-          fail("wrongArgumentType", `${who} takes a tensor made by F.zeros, F.ones, F.full or F.randn; a computed constant (F.arange, F.tril(...)) is written in forward, where it folds into the kernels`, locOfArg(b, "tensor", s));
-        if (!b.persistent)
-          fail("invalidArgument", `${who}: persistent false is not supported (every buffer is in the state_dict); a constant that should not be saved is written in forward`, locOfArg(b, "persistent", s));
         checkLayerName(b.name, "a buffer", s.loc);
+        if (!b.persistent) {
+          // not in the state_dict (BERT's position_ids): a constant forward computes where it reads
+          // it, as a plain field; a draw has no value until the model is created, so it must be state
+          if (!(b.tensor instanceof TensorValue && this.em.constants.owns(b.tensor.node)))
+            fail("invalidArgument", `${who}: a buffer with persistent false is a constant, computed when the model is compiled: a tensor made in the constructor from factories, not ${describe(b.tensor)}`, locOfArg(b, "tensor", s));
+          m.fields.set(b.name, b.tensor);
+          return undefined;
+        }
+        const { shape, init } = initialValue(this.em, who, b.tensor, locOfArg(b, "tensor", s));
         // a buffer is a frozen parameter: state the step reads and never updates, in the state_dict
-        m.fields.set(b.name, new ParameterValue(b.tensor.shape, b.tensor.init, s.loc, true, true));
+        m.fields.set(b.name, new ParameterValue(shape, init, s.loc, true, true));
         return undefined;
       });
     if (name === "requiresGrad_")

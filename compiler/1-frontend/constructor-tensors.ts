@@ -1,0 +1,108 @@
+import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
+import { GraphBuilder } from "../ir/builder.ts";
+import type { Attrs, Init, Node } from "../ir/node.ts";
+import { opDef } from "../ops/index.ts";
+import type { NDArray } from "../reference/ndarray.ts";
+
+// Tensor math outside forward: in a constructor (and in a module-level const), tensors are
+// constants computed from factories — PyTorch's
+//
+//   pe = torch.zeros(max_len, d); ... torch.sin(position * div_term) ...; self.register_buffer("pe", pe)
+//   self.register_buffer("bias", torch.tril(torch.ones(T, T)).view(1, 1, T, T))
+//   self.gamma = nn.Parameter(layer_scale_init * torch.ones(dim))
+//
+// Such tensors are nodes of a graph of their own, built by the same ops (shape rules, errors) as
+// forward's. What they become depends on where they go:
+//   - nn.Parameter / registerBuffer: the node is evaluated now, by the ops' reference semantics
+//     (float64, rounded once to float32), and the values initialize the state (Init "values"), so
+//     they are in the state_dict as PyTorch's are; a plain fill stays a constant initializer;
+//   - a plain field read in forward (this.mask = F.tril(...)): its nodes are copied into forward's
+//     graph where first used, a constant computed in the kernels, as if forward had written it.
+// Nothing random or stateful runs here: dropout, layers' parameters and inputs exist in forward.
+
+/** The most elements a model's computed initial values may hold: they are written into model.cu. */
+export const MAX_COMPUTED_STATE = 1 << 22;
+
+export class ConstructorTensors {
+  readonly builder: GraphBuilder;
+  private readonly owned = new Set<Node>();
+  /** Constructor nodes already copied into the forward graph, so two reads share one copy. */
+  private readonly copies = new Map<Node, Node>();
+  private readonly values = new Map<Node, NDArray>();
+  private computedElements = 0;
+
+  constructor(maxOps: number) {
+    this.builder = new GraphBuilder(maxOps);
+  }
+
+  owns(n: Node): boolean {
+    return this.owned.has(n);
+  }
+
+  /** Adds a node outside forward; the op must be a pure function of its inputs. */
+  add(op: string, inputs: readonly Node[], attrs: Attrs, loc: SourceLoc, scope: string, who: string): Node {
+    const def = opDef(op);
+    if (def.family === "random")
+      fail("nonConstant", `${who} draws random numbers on every call; outside forward a tensor is a constant computed once (write it in forward, where it draws per step)`, loc);
+    if (def.family === "source" && op !== "const")
+      fail("nonConstant", `${who} reads a model input or parameter, which exist only inside forward`, loc);
+    const node = this.builder.add(op, inputs, attrs, loc, scope, who);
+    this.owned.add(node);
+    return node;
+  }
+
+  /** `n` in the forward graph: its constructor nodes copied in (once), inputs first. */
+  copyInto(n: Node, add: (op: string, inputs: readonly Node[], attrs: Attrs, loc: SourceLoc, scope: string) => Node): Node {
+    const done = this.copies.get(n);
+    if (done) return done;
+    const copy = add(n.op, n.inputs.map((i) => this.copyInto(i, add)), n.attrs, n.loc, n.scope);
+    this.copies.set(n, copy);
+    return copy;
+  }
+
+  /** The initializer of a parameter or buffer whose value is `n`: a fill stays one, the rest is computed now. */
+  initOf(n: Node, who: string, loc: SourceLoc): Init {
+    if (n.dtype !== "f32") fail("wrongArgumentType", `${who}: a parameter or buffer is float32; this tensor is ${n.dtype === "i32" ? "int32" : n.dtype} (convert it with .float())`, loc);
+    const fill = constantFill(n);
+    if (fill !== undefined) return { kind: "constant", value: fill };
+    const values = Float32Array.from(this.evaluate(n).data);
+    // every element the same (F.ones(dim).mul(initValues)): a constant initializer, no table
+    if (values.length > 0 && values.every((v) => Object.is(v, values[0]))) return { kind: "constant", value: values[0] };
+    const count = values.length;
+    if (this.computedElements + count > MAX_COMPUTED_STATE)
+      fail("computedStateTooLarge", `${who}: the model's computed initial values would hold ${this.computedElements + count} elements, more than ${MAX_COMPUTED_STATE} (they are written into model.cu); compute this tensor in forward instead, where it folds into the kernels`, loc);
+    this.computedElements += count;
+    return { kind: "values", values };
+  }
+
+  /** `n`'s value by the ops' reference semantics, its inputs first (float64). */
+  evaluate(n: Node): NDArray {
+    const known = this.values.get(n);
+    if (known) return known;
+    const inputs = n.inputs.map((i) => this.evaluate(i));
+    const value = opDef(n.op).reference(inputs, n.attrs, {
+      node: n,
+      training: false,
+      batch: 1,
+      source: () => {
+        throw new Error(`constructor tensors: ${n.op} read a source`);
+      },
+      writeBuffer: () => {
+        throw new Error(`constructor tensors: ${n.op} wrote a buffer`);
+      },
+      uniform: () => {
+        throw new Error(`constructor tensors: ${n.op} drew random numbers`);
+      },
+    });
+    this.values.set(n, value);
+    return value;
+  }
+}
+
+/** The one value every element of `n` holds when `n` is a fill, expanded or reshaped at most. */
+function constantFill(n: Node): number | undefined {
+  if (n.op === "full") return n.attrs.value as number;
+  if (n.op === "const") return n.attrs.value as number;
+  if (opDef(n.op).family === "movement" || n.op === "expand") return n.inputs.length === 1 ? constantFill(n.inputs[0]) : undefined;
+  return undefined;
+}

@@ -1,0 +1,137 @@
+// Tensors computed in constructors (compiler/1-frontend/constructor-tensors.ts): what PyTorch's
+// __init__ computes — a sinusoidal table or a causal mask as a buffer, a LayerScale's
+// init_values * ones(dim), CLIP's scale * randn(width), a plain constant field — against the same
+// values written out here in float64. Computed state is float32: the tests allow one float32
+// rounding (2^-24 relative) and nothing else.
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { generate } from "../compiler/pipeline.ts";
+import { printGraph } from "../compiler/ir/print.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { diagnosticsOf, header, lowerSource, writeFiles } from "./helpers.ts";
+
+const FIXTURE = "test/fixtures/constructor-tensors/model.ts";
+/** The fixture without its import line: header + FIXTURE_SOURCE is the fixture, for lowerSource. */
+const FIXTURE_SOURCE = readFileSync(FIXTURE, "utf8").replace(/^import .*\n/, "");
+
+/** A model with `fields`, a constructor body and a forward over x: [Batch, 4]. */
+const model = (fields: string, ctor: string, body: string) =>
+  `${header}export class M extends nn.Module {\n  ${fields}\n  constructor() {\n    super();\n    ${ctor}\n  }\n  forward(x: Tensor<[Batch, 4]>) {\n    ${body}\n  }\n}\n`;
+
+const stateOf = (source: string) => {
+  const { graph } = lowerSource(source);
+  return { graph, init: new Map([...graph.params, ...graph.buffers].map((n) => [n.attrs.name as string, n.attrs.init])) };
+};
+
+const values = (init: any): number[] => {
+  expect(init.kind).toBe("values");
+  return Array.from(init.values as Float32Array);
+};
+
+/** |got − want| ≤ 2^-24·|want| + tiny: one rounding to float32. */
+function expectFloat32Of(got: readonly number[], want: readonly number[]): void {
+  expect(got.length).toBe(want.length);
+  got.forEach((g, i) => expect(Math.abs(g - want[i]), `element ${i}: ${g} vs ${want[i]}`).toBeLessThanOrEqual(2 ** -24 * Math.abs(want[i]) + 1e-30));
+}
+
+describe("tensors computed in a constructor", () => {
+  it("the nn.Transformer tutorial's positional table and nanoGPT's causal mask are buffers holding the values", () => {
+    const { graph } = lowerSource(`${header}${FIXTURE_SOURCE}`);
+    const init = new Map(graph.buffers.map((b) => [b.attrs.name as string, b.attrs.init]));
+    // pe[p, 0, 2i] = sin(p·e^{−2i·ln(10⁴)/d}), pe[p, 0, 2i+1] = cos(…), d = 8, 16 positions
+    const pe: number[] = [];
+    for (let p = 0; p < 16; p++)
+      for (let i = 0; i < 4; i++) {
+        const angle = p * Math.exp(2 * i * (-Math.log(10000) / 8));
+        pe.push(Math.sin(angle), Math.cos(angle));
+      }
+    expectFloat32Of(values(init.get("pos.pe")), pe);
+    expect(graph.buffers.find((b) => b.attrs.name === "pos.pe")!.shape).toEqual([16, 1, 8]);
+    // tril(ones(6, 6)).view(1, 1, 6, 6)
+    expect(values(init.get("attn.bias"))).toEqual(Array.from({ length: 36 }, (_, k) => (k % 6 <= Math.floor(k / 6) ? 1 : 0)));
+    // the reference interpreter's initial state is the same table (the runtime's, on the target: model-ops-target.test.ts)
+    expect(Array.from(initState(graph, 3).buffers.get("pos.pe")!.data)).toEqual(values(init.get("pos.pe")));
+  });
+
+  it("a parameter from math on factories trains; a uniform result is a constant initializer; a random draw stays a draw", () => {
+    const { graph, init } = stateOf(`${header}${FIXTURE_SOURCE}`);
+    // F.ones(8).mul(1e-1): every element equal, so a constant, written as one number, not a table
+    expect(init.get("gamma")).toEqual({ kind: "constant", value: Math.fround(0.1) });
+    // F.randn(8).mul(8 ** -0.5): N(0, 1/8), drawn by the runtime from its seed
+    expect(init.get("classEmbedding")).toEqual({ kind: "normal", std: 8 ** -0.5 });
+    // F.eye(4).mul(0.5).add(F.linspace(0, 0.3, 4)): row r is 0.5·[r = c] + 0.1·c
+    expectFloat32Of(values(init.get("mix")), Array.from({ length: 16 }, (_, k) => (k % 4 === Math.floor(k / 4) ? 0.5 : 0) + (0.3 * (k % 4)) / 3));
+    expect([...differentiate(graph).gradients.keys()]).toContain("mix");
+  });
+
+  it("a plain field forward reads is computed in forward, copied once however often it is read", () => {
+    const { graph } = lowerSource(model("declare m: Tensor;", "this.m = F.tril(F.ones(4, 4)).mul(2);", "return [x.matmul(this.m), x.matmul(this.m.t())];"));
+    expect(graph.buffers).toEqual([]);
+    expect(graph.nodes.filter((n) => n.op === "triangle")).toHaveLength(1);
+    const x = nd([1, 4], [1, 2, 3, 4]);
+    const [a, b] = runReference(graph, { x }, initState(graph)).outputs.map((o) => Array.from(o.data));
+    // x·(2·tril) and x·(2·tril)ᵀ
+    expect(a).toEqual([20, 18, 14, 8]);
+    expect(b).toEqual([2, 6, 12, 20]);
+  });
+
+  it("a buffer with persistent false (BERT's position_ids) is not state: a constant forward computes, int32 too", () => {
+    const { graph } = lowerSource(model("declare ids: Tensor;", 'this.registerBuffer("ids", F.arange(8, { dtype: "int32" }).expand(1, -1), false);', "return x.add(this.ids.float().narrow(1, 0, 4));"));
+    expect(graph.buffers).toEqual([]);
+    const out = runReference(graph, { x: nd([1, 4], [0.5, 0.5, 0.5, 0.5]) }, initState(graph)).outputs[0];
+    expect(Array.from(out.data)).toEqual([0.5, 1.5, 2.5, 3.5]);
+  });
+
+  it("a module-level const is a constructor tensor too, usable as a buffer and in forward", () => {
+    const source = `${header}const table = F.linspace(0, 1, 4);\n${model("", 'this.registerBuffer("t", table.mul(2));', "return x.add(table).add(this.t);")}`;
+    const { graph, init } = stateOf(source);
+    expectFloat32Of(values(init.get("t")), [0, 2 / 3, 4 / 3, 2]);
+    const out = runReference(graph, { x: nd([1, 4], [0, 0, 0, 0]) }, initState(graph)).outputs[0];
+    expectFloat32Of(Array.from(out.data), [0, 1, 2, 3]);
+  });
+
+  it("random draws scale and shift as N(s·mean + c, (|s|·std)²); other math on a draw, and random ops, are refused with the reason", () => {
+    const { init } = stateOf(model("p = new nn.Parameter(F.randn(4).mul(-2).add(1)); q = new nn.Parameter(F.randn(4).div(4).sub(0.5).neg());", "", "return x.add(this.p).add(this.q);"));
+    expect(init.get("p")).toEqual({ kind: "normal", std: 2, mean: 1 });
+    expect(init.get("q")).toEqual({ kind: "normal", std: 0.25, mean: 0.5 });
+    const first = (fields: string, ctor = "") => diagnosticsOf(model(fields, ctor, "return x;")).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`)[0];
+    expect(first("p = new nn.Parameter(F.randn(4).exp());")).toMatch(/^TSDP2001 a random draw \(F\.randn\) in a constructor can be scaled and shifted by numbers .*not \.exp.* line 3$/);
+    expect(first("p = new nn.Parameter(F.randn(4).mul(F.ones(4)));")).toMatch(/^TSDP3003 .*finite numbers only.* line 3$/);
+    expect(first("m = F.dropout(F.ones(4), 0.5);")).toMatch(/^TSDP2003 F\.dropout draws random numbers on every call; outside forward a tensor is a constant.* line 3$/);
+    // a layer's parameters are nodes of forward's graph: calling it in a constructor is refused
+    expect(first("fc = new nn.Linear(4, 4);", "const y = this.fc(F.ones(1, 4));")).toMatch(/^TSDP2003 nn\.Linear can only be called inside forward line 6$/);
+  });
+
+  it("state computed past its bound (the values go into model.cu) is refused with what to do instead", () => {
+    const d = diagnosticsOf(model("", 'this.registerBuffer("big", F.arange(4194305));', "return x;"));
+    expect(`${d[0].code} ${d[0].message}`).toMatch(/^TSDP4007 .*4194305 elements, more than 4194304 .*compute this tensor in forward instead/);
+  });
+
+  it("the IR lists computed state by count; model.cu holds each table, named by its line, reading back bit for bit", () => {
+    const { graph } = lowerSource(`${header}${FIXTURE_SOURCE}`);
+    expect(printGraph(graph)).toMatch(/pos\.pe: f32\[16, 1, 8\] \{init=\{kind: "values", values: <128 computed values>\}\}/);
+    const cu = generate(FIXTURE, { target: "cpu" }).generated.cu;
+    const table = (name: string) => {
+      const m = cu.match(new RegExp(`// ${name.replace(".", "\\.")} \\[[^\\]]*\\], computed at model\\.ts:(\\d+)\\nconst float (k_init_\\d+)\\[\\] = \\{\\n([^}]*)\\};`));
+      expect(m, `a table for ${name}`).not.toBeNull();
+      expect(cu).toContain(`.data = ${m![2]} }`);
+      return { line: Number(m![1]), values: m![3].split(/,\s*/).filter(Boolean).map((v) => Number(v.trim().replace(/f$/, ""))) };
+    };
+    const pe = table("pos.pe");
+    expect(pe.line).toBe(readFileSync(FIXTURE, "utf8").split("\n").findIndex((l) => l.includes('registerBuffer("pe"')) + 1);
+    expect(Float32Array.from(pe.values)).toEqual(graph.buffers.find((b) => b.attrs.name === "pos.pe")!.attrs.init.values);
+    expect(table("mix").values).toHaveLength(16);
+    // a constant is one number in the state table, not an array
+    expect(cu).not.toMatch(/\/\/ gamma \[8\], computed/);
+  });
+
+  it("−∞ and other values without a C literal are written with math.h's names", () => {
+    const dir = writeFiles({ "model.ts": model("", 'this.registerBuffer("mask", F.triu(F.full([3, 3], -Infinity), 1));', "return x.add(this.mask.sum());") });
+    const cu = generate(join(dir, "model.ts"), { target: "cpu" }).generated.cu;
+    expect(cu).toMatch(/const float k_init_0\[\] = \{\n {4}0\.0f, -INFINITY, -INFINITY, 0\.0f, 0\.0f, -INFINITY, 0\.0f, 0\.0f,\n {4}0\.0f,\n\};/);
+  });
+});
