@@ -986,5 +986,10 @@ export type LossFunction = (output: Tensor, target: Tensor) => Tensor;
  *   });
  */
 export declare class Training<M extends nn.Module = nn.Module> {
-  constructor(model: abstract new (...args: any[]) => M, options: { loss: LossModule | LossFunction; optimizer: Optimizer });
+  /**
+   * clipGradNorm: clip the gradients before each update, as torch.nn.utils.clip_grad_norm_(
+   * model.parameters(), max_norm) between loss.backward() and optimizer.step() (norm 2, over every
+   * trained parameter); trainStep's option of the same name overrides it per step. Default 0: none.
+   */
+  constructor(model: abstract new (...args: any[]) => M, options: { loss: LossModule | LossFunction; optimizer: Optimizer; clipGradNorm?: number });
 }

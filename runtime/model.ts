@@ -52,6 +52,12 @@ export interface TrainStepOptions {
   eps?: number;
   /** RMSprop's smoothing constant. */
   alpha?: number;
+  /**
+   * Clip the gradients before the update, as torch.nn.utils.clip_grad_norm_(model.parameters(),
+   * max_norm) between backward and step: scaled by min(1, max_norm / (‖g‖₂ + 1e-6)), the 2-norm
+   * over every trained parameter's gradient. 0: no clipping. Default: the Training declaration's.
+   */
+  clipGradNorm?: number;
   /** Refuse non-finite inputs (before any update) and report a non-finite loss with its step. */
   detectNonFinite?: boolean;
   /**
@@ -78,7 +84,7 @@ const OPTIMIZER_STATE: Record<OptimizerManifest["kind"], readonly string[]> = {
 
 /** The declared optimizer's hyperparameters with this step's overrides, checked. */
 function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions, where: string): Hyperparameters {
-  const known = new Set(["lr", "momentum", "dampening", "weightDecay", "nesterov", "betas", "eps", "alpha", "detectNonFinite", "waitForLoss"]);
+  const known = new Set(["lr", "momentum", "dampening", "weightDecay", "nesterov", "betas", "eps", "alpha", "clipGradNorm", "detectNonFinite", "waitForLoss"]);
   for (const k of Object.keys(o)) if (!known.has(k)) throw new TypeError(`${where}: unknown option '${k}'${suggestion(k, [...known], "options")}`);
   const num = (name: string, v: unknown, fallback: number): number => {
     const x = v === undefined ? fallback : v;
@@ -100,6 +106,7 @@ function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions,
     eps: num("eps", o.eps, d("eps", 1e-8)),
     nesterov: (o.nesterov ?? declared.nesterov === true) ? 1 : 0,
     alpha: num("alpha", o.alpha, d("alpha", 0.99)),
+    max_grad_norm: num("clipGradNorm", o.clipGradNorm, d("clipGradNorm")),
   };
 }
 

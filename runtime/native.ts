@@ -41,6 +41,7 @@ const Hparams = koffi.struct({
   eps: "double",
   nesterov: "int",
   alpha: "double",
+  max_grad_norm: "double",
 });
 
 export interface Hyperparameters {
@@ -54,6 +55,8 @@ export interface Hyperparameters {
   nesterov: number;
   /** RMSprop's smoothing constant */
   alpha: number;
+  /** clip_grad_norm_'s max_norm (the 2-norm over every trained gradient); 0: no clipping */
+  max_grad_norm: number;
 }
 
 const Config = koffi.struct({

@@ -161,6 +161,14 @@ export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: $
     expect(first("new optim.RMSprop({ centered: true })", "true")).toMatch(/^TSDP3004 optim\.RMSprop: centered: true is not supported \(the step keeps no average of the gradients\).* at the value$/);
     expect(first('new optim.Adam({ fused: "yes" })', '"yes"')).toMatch(/^TSDP\d+ optim\.Adam: fused must be true, false or null, got the string "yes" at the value$/);
   });
+  it("clipGradNorm in the Training (clip_grad_norm_'s max_norm) goes with the optimizer's hyperparameters; 0 is none; a negative one is refused at the value", () => {
+    expect(lowerSource(net("new optim.SGD({ lr: 0.1 }), clipGradNorm: 1.5")).graph.optimizer).toEqual({ kind: "SGD", lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, clipGradNorm: 1.5 });
+    expect(lowerSource(net("new optim.SGD({ lr: 0.1 }), clipGradNorm: 0")).graph.optimizer).toEqual(lowerSource(net("new optim.SGD({ lr: 0.1 })")).graph.optimizer);
+    const source = net("new optim.SGD({ lr: 0.1 }), clipGradNorm: -1");
+    const [d] = diagnosticsOf(source);
+    expect(`${d.code} ${d.message}`).toMatch(/^TSDP3004 .*clipGradNorm.*-1/);
+    expect(d.loc?.col).toBe(source.split("\n").at(-1)!.indexOf("-1") + 1);
+  });
 });
 
 describe("F.zerosLike, F.onesLike, F.fullLike", () => {

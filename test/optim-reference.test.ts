@@ -77,3 +77,33 @@ describe("Adam and AdamW", () => {
     expect(run(adam("Adam"), [g1, g2])[1]).toBeCloseTo(expected, 13);
   });
 });
+
+describe("clip_grad_norm_ before the step (clipGradNorm)", () => {
+  const twoParams = (spec: OptimizerSpec, g: [number[], number[]], overrides?: object) => {
+    const params = new Map([
+      ["a", nd([2], [1, 1])],
+      ["b", nd([1], [1])],
+    ]);
+    const grads = new Map([
+      ["a", nd([2], g[0])],
+      ["b", nd([1], g[1])],
+    ]);
+    optimizerStep(spec, newOptimizerState(), params, grads, overrides);
+    return { params: [...params.values()].flatMap((p) => Array.from(p.data)), grads: [...grads.values()].flatMap((p) => Array.from(p.data)) };
+  };
+  it("scales every gradient by max_norm / (‖g‖₂ + 1e-6), the norm over all parameters together, in place", () => {
+    // ‖(3, 0), (4)‖ = 5 → factor 1 / (5 + 1e-6): gradients (0.6, 0, 0.8), p ← 1 − 0.1·g
+    const f = 1 / (5 + 1e-6);
+    const r = twoParams(sgd({ clipGradNorm: 1 }), [[3, 0], [4]]);
+    expect(r.grads).toEqual([3 * f, 0, 4 * f]);
+    expect(r.params).toEqual([1 - 0.1 * 3 * f, 1, 1 - 0.1 * 4 * f]);
+  });
+  it("leaves gradients under max_norm as they are (the factor is clamped to 1); given per step, it overrides the declaration", () => {
+    expect(twoParams(sgd({ clipGradNorm: 10 }), [[3, 0], [4]]).grads).toEqual([3, 0, 4]);
+    expect(twoParams(sgd({ clipGradNorm: 10 }), [[3, 0], [4]], { clipGradNorm: 2.5 }).grads[2]).toBe((4 * 2.5) / (5 + 1e-6));
+    expect(twoParams(sgd({ clipGradNorm: 1 }), [[3, 0], [4]], { clipGradNorm: 0 }).grads).toEqual([3, 0, 4]);
+  });
+  it("a NaN gradient makes every gradient NaN, as torch.clamp keeps the NaN factor", () => {
+    expect(twoParams(sgd({ clipGradNorm: 1 }), [[Number.NaN, 0], [4]]).grads.every(Number.isNaN)).toBe(true);
+  });
+});

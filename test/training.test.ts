@@ -306,7 +306,7 @@ function mlpLibrary(optimizer: string): ReturnType<typeof compile> {
   if (!c) compiledMlps.set(optimizer, (c = compile(mlpWith(optimizer), { target, outDir: join(tmp(), "out") })));
   return c;
 }
-type SgdOverrides = { momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number; alpha?: number };
+type SgdOverrides = { momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number; alpha?: number; clipGradNorm?: number };
 const SGD_NESTEROV = "new optim.SGD({ lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 })";
 
 describe("optimizer trajectories over 10 steps equal the float64 reference of PyTorch's rules", () => {
@@ -319,6 +319,10 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
     "RMSprop, momentum, weight decay": ["new optim.RMSprop({ lr: 0.01, alpha: 0.9, momentum: 0.5, weightDecay: 0.01 })", {}],
     // alpha given per step: the library reads it each step as the others
     "RMSprop (alpha given per step)": ["new optim.RMSprop({ lr: 0.01, alpha: 0.9, momentum: 0.5, weightDecay: 0.01 })", { momentum: 0, alpha: 0.95 } as SgdOverrides],
+    // clip_grad_norm_ before each step: this MLP's gradient norm is above 0.05 at every step, so
+    // each step clips (a library that ignored it, or clipped each tensor alone, drifts off)
+    "SGD with clipGradNorm declared in the Training": ["new optim.SGD({ lr: 0.5, momentum: 0.9 }), clipGradNorm: 0.05", {}],
+    "Adam with clipGradNorm given per step": ["new optim.Adam({ lr: 0.01, weightDecay: 0.01 })", { clipGradNorm: 0.05 }],
   };
   for (const [label, [optimizer, given]] of Object.entries(cases))
     it(label, async () => {
@@ -340,6 +344,30 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
       for (const [name, p] of state.params) expectNear(m.getParameter(name).data as Float32Array, p.data, `${label}: ${name}`, 1e-4, 1e-5);
       m.dispose();
     }, 300_000);
+});
+
+describe("gradient clipping (clip_grad_norm_)", () => {
+  it("the gradients read back after a step are the clipped ones, their joint 2-norm the max_norm; 0 turns it off", async () => {
+    const { model, build: b } = await mlpLibrary("new optim.Adam({ lr: 0.01, weightDecay: 0.01 })");
+    const graph = model.graph;
+    const m = await load(b.outDir);
+    try {
+      const names = graph.params.map((p) => p.attrs.name as string);
+      const gradNorm = () => Math.sqrt(names.reduce((sum, n) => sum + (m.getParameter(`${n}.grad`).data as Float32Array).reduce((a, g) => a + g * g, 0), 0));
+      const { x, y } = batchOf(graph, 8, 300, 3);
+      m.trainStepSync(x, y, { lr: 0 });
+      const unclipped = gradNorm();
+      expect(unclipped).toBeGreaterThan(0.2);
+      m.trainStepSync(x, y, { lr: 0, clipGradNorm: 0.1 });
+      // max_norm / (norm + 1e-6) · norm: 0.1 to 1e-6 relative, fp32 sums aside (rtol 1e-5)
+      expect(Math.abs(gradNorm() - 0.1)).toBeLessThan(1e-6);
+      m.trainStepSync(x, y, { lr: 0, clipGradNorm: 1e3 });
+      expect(Math.abs(gradNorm() - unclipped) / unclipped).toBeLessThan(1e-5);
+      expect(() => m.trainStepSync(x, y, { clipGradNorm: -1 })).toThrow(/clipGradNorm must be a finite number ≥ 0/);
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
 });
 
 describe("learning", () => {

@@ -87,13 +87,14 @@ export const optimNamespace = new NamespaceValue(
   ]),
 );
 
-/** new Training(Model, { loss, optimizer }) */
+/** new Training(Model, { loss, optimizer, clipGradNorm? }) */
 export const trainingClass = new BuiltinClass("Training", (args, site) => {
   const who = "Training";
   const b = bindArgs(who, [arg("model", "any"), arg("options", "any")], args, site);
   if (!(b.model instanceof ClassValue)) fail("badTraining", `${who}: the first argument must be your model class, got ${describe(b.model)}`, argLoc(site, 0, args.length));
   if (!(b.options instanceof ObjectValue)) fail("badTraining", `${who}: the second argument must be { loss, optimizer }`, argLoc(site, 1, args.length));
-  const o = bindOptions(who, [arg("loss", "any"), arg("optimizer", "any")], b.options, site);
+  // clipGradNorm: torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm) before each step (0: none)
+  const o = bindOptions(who, [arg("loss", "any"), arg("optimizer", "any"), opt("clipGradNorm", "nonNegNumber", 0)], b.options, site);
   const lossOk = o.loss instanceof FunctionValue || (o.loss instanceof ModuleValue && /Loss$/.test(o.loss.typeName));
   const problems = new CallProblems();
   if (!lossOk)
@@ -101,7 +102,8 @@ export const trainingClass = new BuiltinClass("Training", (args, site) => {
   if (!(o.optimizer instanceof OptimizerValue))
     problems.add("badTraining", `${who}: optimizer must be new optim.SGD(...), optim.Adam(...), optim.AdamW(...) or optim.RMSprop(...), got ${describe(o.optimizer)}`, keyLoc(site, "optimizer", "value"));
   problems.throwIfAny();
-  return new TrainingValue(b.model, o.loss, o.optimizer, site.loc, keyLoc(site, "loss", "value"));
+  const optimizer = o.clipGradNorm > 0 ? new OptimizerValue({ ...(o.optimizer as OptimizerValue).spec, clipGradNorm: o.clipGradNorm }) : o.optimizer;
+  return new TrainingValue(b.model, o.loss, optimizer, site.loc, keyLoc(site, "loss", "value"));
 });
 
 /**

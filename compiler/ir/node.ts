@@ -53,7 +53,11 @@ export interface Graph {
   readonly optimizer?: OptimizerSpec;
 }
 
-export type OptimizerSpec =
+/**
+ * The optimizer and its hyperparameters; clipGradNorm (the Training declaration's: PyTorch's
+ * clip_grad_norm_ max_norm before each step) is with them, since the step applies it.
+ */
+export type OptimizerSpec = ({ readonly clipGradNorm?: number } & (
   | {
       readonly kind: "SGD";
       readonly lr: number;
@@ -78,6 +82,7 @@ export type OptimizerSpec =
       readonly eps: number;
       readonly weightDecay: number;
       readonly momentum: number;
-    };
+    }
+));
 
 export const dtypeNames: Record<DType, string> = { f32: "float32", i32: "int32", i64: "int64" };

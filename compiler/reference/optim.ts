@@ -10,6 +10,9 @@ import type { NDArray } from "./ndarray.ts";
 //        p ← p − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
 // RMSprop: g ← ∇ + λ·p;  v ← αv + (1 − α)g²;  d ← g / (√v + ε);  b ← μ·b + d (b starts at 0);
 //        p ← p − η·b (momentum) or p − η·d
+// Clipping first when clipGradNorm > 0 (torch.nn.utils.clip_grad_norm_(params, max_norm), norm 2,
+// called between backward and step): every gradient ← ∇·min(1, max_norm / (‖∇‖₂ + 1e-6)), in place,
+// ‖∇‖₂ over all the trained parameters' gradients together.
 
 /** Per-parameter optimizer state, named as in PyTorch's optimizer state_dict. */
 export interface ParamState {
@@ -42,6 +45,7 @@ export function optimizerStep(
 ): void {
   const h = { ...spec, ...overrides } as OptimizerSpec;
   state.step += 1;
+  if (h.clipGradNorm) clipGradNorm([...params.keys()].flatMap((name) => grads.get(name) ?? []), h.clipGradNorm);
   for (const [name, p] of params) {
     const grad = grads.get(name);
     if (!grad) continue;
@@ -85,4 +89,16 @@ export function optimizerStep(
       }
     }
   }
+}
+
+/** torch.nn.utils.clip_grad_norm_(…, maxNorm): scales `grads` in place; returns their 2-norm before. */
+export function clipGradNorm(grads: readonly NDArray[], maxNorm: number): number {
+  let sum = 0;
+  for (const g of grads) for (const v of g.data) sum += v * v;
+  const norm = Math.sqrt(sum);
+  const factor = maxNorm / (norm + 1e-6);
+  // torch.clamp(factor, max=1) keeps a NaN (a non-finite gradient): every gradient becomes NaN
+  const clamped = factor > 1 ? 1 : factor;
+  for (const g of grads) for (let i = 0; i < g.data.length; i++) g.data[i] *= clamped;
+  return norm;
 }

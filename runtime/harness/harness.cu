@@ -398,7 +398,7 @@ TSDP_EXPORT int tsdp_destroy(tsdp_model* m) {
     cublaslt_close(m);
     for (auto& r : m->replicas) {
         cudaSetDevice(r.device);
-        for (char* p : {r.params, r.grads, r.opt1, r.opt2, r.batch_arena, r.fixed_arena, (char*)r.consts, (char*)r.scratch})
+        for (char* p : {r.params, r.grads, r.opt1, r.opt2, r.batch_arena, r.fixed_arena, (char*)r.consts, (char*)r.scratch, (char*)r.grad_norm})
             if (p) cudaFree(p);
         for (char* p : {r.staging, (char*)r.consts_host})
             if (p) cudaFreeHost(p);
@@ -438,6 +438,8 @@ int create_replica(tsdp_model* m, tsdp_replica* r, std::string& host) {
             TSDP_CHECK(cudaMalloc((void**)p, alloc_bytes(d.param_bytes)));
             TSDP_CHECK(cudaMemset(*p, 0, alloc_bytes(d.param_bytes)));
         }
+        TSDP_CHECK(cudaMalloc((void**)&r->grad_norm, kGradNormSlots * sizeof(double)));
+        TSDP_CHECK(cudaMemset(r->grad_norm, 0, kGradNormSlots * sizeof(double)));
     }
     for (int k = 0; k < d.state_count; ++k) {
         const tsdp_state_info& s = d.state[k];

@@ -33,7 +33,8 @@
 struct tsdp_hparams {
     double lr, momentum, dampening, weight_decay, beta1, beta2, eps;
     int nesterov;
-    double alpha;  // RMSprop's smoothing constant
+    double alpha;          // RMSprop's smoothing constant
+    double max_grad_norm;  // clip_grad_norm_'s max_norm over every trained gradient; 0: no clipping
 };
 
 /** Which update optimizer_update_kernel applies (the model's optimizer, a field of its descriptor). */
@@ -74,6 +75,7 @@ struct tsdp_replica {
     tsdp_run_consts* consts_host = nullptr;  // pinned
     tsdp_run_consts* consts = nullptr;       // device
     float* scratch = nullptr;     // replica 0: one bucket of another replica's gradients (in-process all-reduce)
+    double* grad_norm = nullptr;  // training: gradient clipping's partial sums of squares, then the norm and the factor (step.cu)
     std::vector<cudaEvent_t> events;  // fork/join and "bucket ready" points of a step
     int capacity = 0;
     int training = 1;

@@ -38,9 +38,11 @@ struct tsdp_model {
     unsigned long long steps = 0; // optimizer steps taken (Adam's t)
     unsigned long long draws = 0; // runs since the last step that drew random numbers (dropout's counter)
     std::string error;
-    // The training step as CUDA graphs, one per (batch size, train/eval mode); dropped whenever
-    // an allocation they point into moves. use_graphs = 0 after a failed capture (graph_status says why).
+    // The training step as CUDA graphs, one per (batch size, step mode: train/eval + 2 × clipping,
+    // whose kernels are in the step only when it clips); dropped whenever an allocation they point
+    // into moves. use_graphs = 0 after a failed capture (graph_status says why).
     std::map<std::pair<int, int>, cudaGraphExec_t> graphs;
+    int clipping = 0;             // the step being issued clips its gradients (max_grad_norm > 0)
     // Keys whose step already ran eagerly once: a step is captured only after a warm-up, so that
     // lazy initialization (NCCL's connection setup, CUDA's lazy module loading) happens outside
     // capture, as PyTorch's CUDA-graph docs require. The replicas' streams are non-blocking
@@ -118,6 +120,9 @@ void cublaslt_close(tsdp_model* m);
 std::string describe_cublaslt(tsdp_model* m);
 
 // The training step (step.cu).
+/** Gradient clipping's device slots per replica: kGradNormBlocks partial sums of squares, then the norm and the factor. */
+constexpr int kGradNormBlocks = 64;
+constexpr int kGradNormSlots = kGradNormBlocks + 2;
 void nccl_close(tsdp_nccl* n);
 int evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* target, void* const* outputs, float* loss);
 /** loss NULL: issue the step and return without waiting for it (the loss is not read back). */

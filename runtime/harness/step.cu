@@ -24,13 +24,19 @@ namespace tsdp_harness {
 //   Adam: g ← ∇ + λp (Adam) | p ← p(1 − ηλ) (AdamW);  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;
 //         p ← p − (η / c₁) · m / (√v / √c₂ + ε),  c = 1 − βᵗ
 //   RMSprop: g ← ∇ + λp;  v ← αv + (1 − α)g²;  d ← g / (√v + ε);  b ← μb + d (from 0);  p ← p − ηb | p − ηd
-__global__ void optimizer_update_kernel(float* __restrict__ p, const float* __restrict__ grad, float* __restrict__ s1,
-                                        float* __restrict__ s2, size_t n, int kind, const tsdp_update* __restrict__ u) {
+//   clipping (clip_grad_norm_, before the rule): g ← ∇·f, f = min(1, max_norm / (‖∇‖₂ + 1e-6)), written back to grad
+__global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict__ grad, float* __restrict__ s1,
+                                        float* __restrict__ s2, size_t n, int kind, const tsdp_update* __restrict__ u,
+                                        const double* __restrict__ grad_norm) {
     const tsdp_update a = *u;
     const tsdp_hparams& h = a.h;
+    // read once per thread: the factor grad_clip_factor_kernel wrote (only when clipping)
+    const float clip = h.max_grad_norm > 0.0 ? (float)grad_norm[kGradNormBlocks + 1] : 1.0f;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
         float w = p[i];
         float g = grad[i];
+        // PyTorch's clip_grad_norm_ scales .grad in place: the gradient read back is the clipped one
+        if (h.max_grad_norm > 0.0) grad[i] = g = g * clip;
         if (kind == TSDP_SGD) {
             g += (float)h.weight_decay * w;
             if (h.momentum != 0.0) {
@@ -60,6 +66,41 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, const float* __re
             p[i] = w - ((float)h.lr / a.c1) * (m / (sqrtf(v) / sqrtf(a.c2) + (float)h.eps));
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gradient clipping (torch.nn.utils.clip_grad_norm_, norm_type 2): the 2-norm of every trained
+// gradient (the summed one: each replica computes the same from the same sums), then the factor
+// f = max_norm / (norm + 1e-6) clamped to 1 — NaN stays NaN, as torch.clamp keeps it. Two passes
+// with a fixed grid and fixed orders, so the norm is the same bits run to run and on every
+// replica; squares are summed in double (PyTorch sums float32 per tensor, then their norms).
+//   grad_norm[0 .. kGradNormBlocks): per-block Σ g²;  grad_norm[kGradNormBlocks]: ‖g‖₂;  [+1]: f
+constexpr int kGradNormThreads = 256;
+
+__global__ void grad_norm_partials_kernel(const float* __restrict__ grad, size_t n, double* __restrict__ grad_norm) {
+    __shared__ double sums[kGradNormThreads];
+    double acc = 0.0;
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
+        const double g = grad[i];
+        acc += g * g;
+    }
+    sums[threadIdx.x] = acc;
+    __syncthreads();
+    for (int half = kGradNormThreads / 2; half > 0; half /= 2) {
+        if ((int)threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) grad_norm[blockIdx.x] = sums[0];
+}
+
+__global__ void grad_clip_factor_kernel(double* __restrict__ grad_norm, const tsdp_update* __restrict__ u) {
+    if (blockIdx.x != 0 || threadIdx.x != 0) return;
+    double total = 0.0;
+    for (int b = 0; b < kGradNormBlocks; ++b) total += grad_norm[b];
+    const double norm = sqrt(total);
+    const double factor = u->h.max_grad_norm / (norm + 1e-6);
+    grad_norm[kGradNormBlocks] = norm;
+    grad_norm[kGradNormBlocks + 1] = factor > 1.0 ? 1.0 : factor;
 }
 
 __global__ void tsdp_accumulate_kernel(float* __restrict__ sum, const float* __restrict__ part, size_t n) {
@@ -390,9 +431,16 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
     for (size_t i = 0; i < n; ++i) {
         tsdp_replica* r = &m->replicas[i];
         TSDP_CHECK(cudaSetDevice(r->device));
+        if (m->clipping) {
+            TSDP_LAUNCH(grad_norm_partials_kernel, dim3(kGradNormBlocks), dim3(kGradNormThreads), 0, r->stream, (const float*)r->grads, t.param_floats,
+                        r->grad_norm);
+            TSDP_CHECK(cudaGetLastError());
+            TSDP_LAUNCH(grad_clip_factor_kernel, dim3(1), dim3(32), 0, r->stream, r->grad_norm, (const tsdp_update*)&r->consts->update);
+            TSDP_CHECK(cudaGetLastError());
+        }
         TSDP_LAUNCH(optimizer_update_kernel, dim3((unsigned)std::min<size_t>((t.param_floats + 255) / 256, 65535)), dim3(256), 0, r->stream,
-                    (float*)r->params, (const float*)r->grads, (float*)r->opt1, (float*)r->opt2, t.param_floats, t.optimizer,
-                    (const tsdp_update*)&r->consts->update);
+                    (float*)r->params, (float*)r->grads, (float*)r->opt1, (float*)r->opt2, t.param_floats, t.optimizer,
+                    (const tsdp_update*)&r->consts->update, (const double*)r->grad_norm);
         TSDP_CHECK(cudaGetLastError());
         if (i < parts.size())
             if (int e = enqueue_outputs(m, r, p, parts[i].second)) return e;
@@ -570,6 +618,8 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
     if (!m) return -1;
     if (batch < 1) return fail(m, -1, "tsdp_train_step: batch must be at least 1, got " + std::to_string(batch));
     if (!inputs || !target || !h) return fail(m, -1, "tsdp_train_step: NULL argument");
+    if (!(h->max_grad_norm >= 0.0) || !std::isfinite(h->max_grad_norm))
+        return fail(m, -1, "tsdp_train_step: max_grad_norm must be a finite number ≥ 0 (0: no clipping), got " + std::to_string(h->max_grad_norm));
     // Without the loss across processes: each step's loss is summed over the group, a collective
     // every process must join, so a rank that skipped it would pair with another's next step.
     if (!loss && m->group) return fail(m, -1, "tsdp_train_step: a step that does not wait for its loss is not available in a process group (each step's loss is summed across the processes); wait for the loss, or train in one process");
@@ -590,10 +640,11 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         const unsigned long long step = m->steps + 1;
         const tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)(1.0 - std::pow(h->beta2, (double)step)), step == 1 ? 1 : 0};
         for (auto& r : m->replicas) r.consts_host->update = update;
+        m->clipping = h->max_grad_norm > 0.0;
 
         cudaGraphExec_t exec = nullptr;
         if (graphs_enabled(m)) {
-            const auto key = std::make_pair(batch, m->training);
+            const auto key = std::make_pair(batch, m->training + 2 * m->clipping);
             auto found = m->graphs.find(key);
             if (found != m->graphs.end()) exec = found->second;
             else if (m->warmed_up.count(key)) exec = capture_step(m, parts);
