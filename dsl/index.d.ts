@@ -771,10 +771,15 @@ export namespace nn {
   }
 
   type Reduction = "mean" | "sum" | "none";
-  interface CrossEntropyOptions { reduction?: Reduction; labelSmoothing?: number }
+  /**
+   * ignoreIndex (PyTorch's ignore_index, e.g. -1 or -100 for padding): a target equal to it adds no
+   * loss and no gradient, and "mean" is over the other targets. Off unless given: then every
+   * target must be a class (PyTorch ignores -100 by default; tsdp refuses it unless declared).
+   */
+  interface CrossEntropyOptions { reduction?: Reduction; labelSmoothing?: number; ignoreIndex?: number | null }
   class CrossEntropyLoss extends Module { constructor(options?: CrossEntropyOptions) }
   interface CrossEntropyLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
-  class NLLLoss extends Module { constructor(options?: { reduction?: Reduction }) }
+  class NLLLoss extends Module { constructor(options?: { reduction?: Reduction; ignoreIndex?: number | null }) }
   interface NLLLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
   class MSELoss extends Module { constructor(options?: { reduction?: Reduction }) }
   interface MSELoss { (input: Tensor, target: Tensor): Tensor }
@@ -866,8 +871,8 @@ export namespace F {
   function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor;
   function flatten(x: Tensor, startDim?: number, endDim?: number): Tensor;
   function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor;
-  function crossEntropy(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; labelSmoothing?: number }): Tensor;
-  function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction }): Tensor;
+  function crossEntropy(input: Tensor, target: Tensor<Shape, "int32">, options?: nn.CrossEntropyOptions): Tensor;
+  function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; ignoreIndex?: number | null }): Tensor;
   function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
   function l1Loss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
   function smoothL1Loss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; beta?: number }): Tensor;

@@ -142,6 +142,8 @@ export interface TrainingManifest {
   readonly target: IOSpec;
   /** For int32 targets: the class count they index (the loss input's dim 1); absent in older builds. */
   readonly classes?: number;
+  /** A cross-entropy's ignore_index: a target equal to it is no class (and not counted in the mean). */
+  readonly ignoreIndex?: number;
   /** The optimizer's defaults, which `trainStep` options may override. */
   readonly optimizer: OptimizerManifest;
   readonly stepKernels: number;

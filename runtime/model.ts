@@ -573,13 +573,18 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     let accuracy: number | undefined;
     if (labels instanceof Int32Array && result[0].shape.length === 2) {
       const classes = result[0].shape[1];
+      // a target equal to the loss's ignoreIndex is no class: not counted (NaN when every one is)
+      const ignored = this.manifest.training!.ignoreIndex;
       let right = 0;
+      let counted = 0;
       for (let i = 0; i < batch; i++) {
+        if (labels[i] === ignored) continue;
+        counted++;
         let best = 0;
         for (let c = 1; c < classes; c++) if (result[0].data[i * classes + c] > result[0].data[i * classes + best]) best = c;
         if (best === labels[i]) right++;
       }
-      accuracy = right / batch;
+      accuracy = right / counted;
     }
     return { loss, accuracy, outputs: result };
   }
@@ -764,9 +769,13 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     if (data instanceof Int32Array) {
       const declared = this.manifest.training!.classes;
       const classes = typeof declared === "number" ? declared : Number(this.manifest.outputs[0].shape[1]);
+      const ignored = this.manifest.training!.ignoreIndex;
       for (let i = 0; i < data.length; i++)
-        if (data[i] < 0 || data[i] >= classes)
-          throw new RangeError(`${what}: label ${data[i]} at position ${i} is out of range: the model has ${classes} classes (0 to ${classes - 1})`);
+        if ((data[i] < 0 || data[i] >= classes) && data[i] !== ignored)
+          throw new RangeError(
+            `${what}: label ${data[i]} at position ${i} is out of range: the model has ${classes} classes (0 to ${classes - 1})` +
+              (ignored === undefined ? (data[i] === -100 ? "; PyTorch's cross-entropy ignores -100 by default: declare ignoreIndex: -100 to ignore it here" : "") : `, or ${ignored}, the loss's ignoreIndex`),
+          );
     }
     return data;
   }

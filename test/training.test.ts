@@ -346,6 +346,58 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
     }, 300_000);
 });
 
+// F.crossEntropy(..., { ignoreIndex }) as the loss of a sequence model ([B, 4] targets flattened):
+// PyTorch's mean over the targets not ignored. On 1, 2 and 3 devices the replicas' chunks hold
+// different counts of ignored targets (one chunk none at all, so its weight is 0), and each step
+// equals one float64 reference step on the whole batch; an all-ignored batch gives NaN, as PyTorch.
+describe("cross-entropy with ignoreIndex: the mean over the targets not ignored, whatever the replicas' chunks hold", () => {
+  it("loss and three SGD steps equal the reference on 1, 2 and 3 devices; all ignored is NaN; other labels are still refused", async () => {
+    const dir = writeFiles({
+      "model.ts": `${header}
+export class Tagger extends nn.Module {
+  emb = new nn.Embedding(6, 5);
+  head = new nn.Linear(5, 3);
+  forward(x: Tensor<[Batch, 4], "int32">) { return this.head(this.emb(x).tanh()); }
+}
+export const training = new Training(Tagger, {
+  loss: (logits: Tensor, y: Tensor<[Batch, 4], "int32">) => F.crossEntropy(logits.view(-1, 3), y.view(-1), { ignoreIndex: -1, labelSmoothing: 0.1 }),
+  optimizer: new optim.SGD({ lr: 0.5, momentum: 0.9 }),
+});
+`,
+    });
+    const { model, build: b } = await compile(join(dir, "model.ts"), { target, outDir: join(tmp(), "out") });
+    const graph = model.graph;
+    // batch 5: with 3 devices the chunks are samples 0–1, 2–3, 4; sample 4 is all ignored
+    const xs = Int32Array.from({ length: 20 }, (_, i) => (i * 7 + 3) % 6);
+    const ys = Int32Array.from([0, 2, -1, 1, -1, -1, 2, 0, 1, -1, -1, -1, 2, 2, 0, -1, -1, -1, -1, -1]);
+    const { graph: step, gradients } = differentiate(graph);
+    const state: ModelState = initState(graph, 0);
+    const opt = newOptimizerState();
+    const ref = { x: nd([5, 4], xs), target: nd([5, 4], ys) };
+    const want: number[] = [];
+    for (let s = 0; s < 3; s++) {
+      const r = runReference(step, ref, state, { training: true, step: s });
+      want.push(r.loss!);
+      optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
+    }
+    // the reference's loss is PyTorch's: the label-smoothed mean over the 9 targets not ignored
+    expect(want[0]).toBeGreaterThan(0);
+    for (const devices of multiDevice ? [1, 2, 3] : [1]) {
+      const m = await load(b.outDir, { devices });
+      try {
+        const losses = [0, 1, 2].map(() => m.trainStepSync(tensor(xs, [5, 4]), tensor(ys, [5, 4]))!);
+        losses.forEach((l, s) => expect(Math.abs(l - want[s]), `${devices} devices, step ${s}: ${l} vs ${want[s]}`).toBeLessThan(1e-5 * Math.abs(want[s])));
+        for (const [name, p] of state.params) expectNear(m.getParameter(name).data as Float32Array, p.data, `${devices} devices: ${name}`, 1e-4, 1e-5);
+        // every target ignored: 0/0, as PyTorch
+        expect(m.evaluateSync(tensor(xs, [5, 4]), tensor(new Int32Array(20).fill(-1), [5, 4])).loss).toBeNaN();
+        expect(() => m.trainStepSync(tensor(xs, [5, 4]), tensor(new Int32Array(20).fill(-100), [5, 4]))).toThrow(/label -100 at position 0 is out of range: the model has 3 classes \(0 to 2\), or -1, the loss's ignoreIndex/);
+      } finally {
+        m.dispose();
+      }
+    }
+  }, 300_000);
+});
+
 describe("gradient clipping (clip_grad_norm_)", () => {
   it("the gradients read back after a step are the clipped ones, their joint 2-norm the max_norm; 0 turns it off", async () => {
     const { model, build: b } = await mlpLibrary("new optim.Adam({ lr: 0.01, weightDecay: 0.01 })");

@@ -26,6 +26,40 @@ export const pool1dArgs = [x, arg("kernelSize", "posInt"), opt("stride", "posInt
 const pool2dArgs = [x, arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("padding", "padding2", [0, 0])];
 const reductionArg = opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] });
 
+/**
+ * The means over the targets not ignored (ignoreIndex with reduction "mean"), by node: the
+ * training step weights each replica's by its count of such targets (lower.ts's lowerLoss).
+ */
+export const ignoringMeans = new WeakMap<Node, number>();
+
+/** PyTorch's ignore_index, off unless given (a -100 label is then refused, as any out of range). */
+export const ignoreIndexArg = opt("ignoreIndex", "int", null, { nullable: true });
+
+/**
+ * A classification loss (cross_entropy, nll_loss) with ignoreIndex: the op gives ignored rows
+ * loss 0 and gradient 0, and "mean" is Σ loss / max(1, #targets ≠ ignoreIndex) — PyTorch's mean
+ * over the targets not ignored (its 0/0 NaN for an all-ignored batch comes from the step's weights).
+ */
+const classificationLoss =
+  (op: string, extra: readonly string[] = []) =>
+  (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const attrs = Object.fromEntries(extra.map((k) => [k, b[k]]));
+    if (b.ignoreIndex === null) return em.tensor(op, [b.input, b.target], { reduction: b.reduction, ...attrs }, who, site);
+    const ignoreIndex = b.ignoreIndex as number;
+    const reduction = b.reduction === "mean" ? "sum" : b.reduction;
+    const losses = em.tensor(op, [b.input, b.target], { reduction, ...attrs, ignoreIndex }, who, site);
+    if (b.reduction !== "mean") return losses;
+    const target = b.target as TensorValue;
+    if (target.node.dtype !== "i32") return losses; // the op has refused it
+    const kept = em.tensor("ne", [em.tensor("to_float", [target], {}, who, site), em.constant(ignoreIndex, site)], {}, who, site);
+    const count = em.tensor("sum", [kept], { dims: null, keepdim: false }, who, site);
+    // max(count, 1) for a count ≥ 0: a replica whose targets are all ignored gives 0, weighted 0
+    const atLeastOne = em.tensor("add", [count, em.tensor("eq", [count, em.constant(0, site)], {}, who, site)], {}, who, site);
+    const mean = em.tensor("div", [losses, atLeastOne], {}, who, site);
+    ignoringMeans.set(mean.node, ignoreIndex);
+    return mean;
+  };
+
 /** A loss op of (input, target) with its reduction and the named extra options as attributes. */
 const loss =
   (op: string, extra: readonly string[] = []) =>
@@ -71,8 +105,8 @@ export const lowerings = {
     const ins = b.bias ? [input, w, b.bias] : [input, w];
     return em.tensor("linear", ins, flattenedFrom ? { flattenedFrom: flattenedFrom as any } : {}, who, site);
   },
-  crossEntropy: loss("cross_entropy", ["labelSmoothing"]),
-  nllLoss: loss("nll_loss"),
+  crossEntropy: classificationLoss("cross_entropy", ["labelSmoothing"]),
+  nllLoss: classificationLoss("nll_loss"),
   mseLoss: loss("mse_loss"),
   l1Loss: loss("l1_loss"),
   smoothL1Loss: loss("smooth_l1_loss", ["beta"]),
@@ -215,10 +249,10 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   flatten: { args: [x, opt("startDim", "int", 0), opt("endDim", "int", -1)], lower: lowerings.flatten },
   linear: { args: [x, arg("weight", "tensor"), opt("bias", "tensor", null, { nullable: true })], lower: lowerings.linear },
   crossEntropy: {
-    args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, opt("labelSmoothing", "prob", 0)],
+    args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, opt("labelSmoothing", "prob", 0), ignoreIndexArg],
     lower: lowerings.crossEntropy,
   },
-  nllLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.nllLoss },
+  nllLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, ignoreIndexArg], lower: lowerings.nllLoss },
   mseLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.mseLoss },
   l1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.l1Loss },
   smoothL1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, opt("beta", "nonNegNumber", 1)], lower: lowerings.smoothL1Loss },

@@ -11,6 +11,7 @@ import { checkOutput } from "./size-limits.ts";
 import { locOf } from "./source.ts";
 import { checkLayerName } from "./names.ts";
 import { requireSomethingToTrain } from "./training.ts";
+import { ignoringMeans } from "./functional.ts";
 import {
   ClassValue,
   FunctionValue,
@@ -110,7 +111,7 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
   const outputs = poisoned || (result === undefined && it.diags.hasErrors) ? undefined : it.diags.recover(() => outputNodes(result, resultAt), undefined);
 
   const training = trainings.find((t) => t.model.decl === rootClass!.decl);
-  let loss: { target: Node; value: Node } | undefined;
+  let loss: { target: Node; value: Node; ignoreIndex?: number } | undefined;
   if (training && outputs) loss = it.diags.recover(() => lowerLoss(it, training, outputs), undefined);
   if (training && loss) it.diags.recover(() => requireSomethingToTrain(rootClass!.name, it.builder.params, loss!.value, training), undefined);
   it.diags.throwIfAny();
@@ -326,7 +327,7 @@ function outputNodes(result: Value, at: TsNode): Node[] {
 const CLASS_LABEL_LOSSES = new Set(["nn.CrossEntropyLoss", "nn.NLLLoss"]);
 
 /** The loss of a training declaration, with its target as a second graph input. */
-function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[]): { target: Node; value: Node } {
+function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[]): { target: Node; value: Node; ignoreIndex?: number } {
   if (outputs.length !== 1) fail("badTraining", `the model returns ${outputs.length} tensors; a loss module takes one, so write the loss as a function`, t.loc);
   const out = outputs[0];
   let targetType: { shape: any; dtype: "f32" | "i32" };
@@ -349,6 +350,26 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[]): { target
     : it.callFunction(t.loss as FunctionValue, [new TensorValue(out), new TensorValue(target)], site);
   if (!(value instanceof TensorValue) || value.node.shape.length !== 0)
     fail("badTraining", `the loss must be a scalar tensor, got ${value instanceof TensorValue ? `a tensor of shape ${formatShape(value.node.shape)}` : describe(value)}; use reduction "mean" or "sum"`, t.lossLoc);
+  const ignoreIndex = ignoringMeans.get(value.node);
+  if (ignoreIndex !== undefined) return { target, value: value.node, ignoreIndex };
+  // a mean over the targets not ignored, inside a larger loss: the replicas' losses could not be
+  // weighted to the whole batch's (their counts weight that term, their rows the others)
+  const inside = ancestors(value.node).find((n) => ignoringMeans.has(n));
+  if (inside)
+    fail("badTraining", `a loss with ignoreIndex and reduction "mean" must be the whole training loss (the step weights each replica's by its count of targets not ignored); here it is part of a larger one. Use reduction "sum" and divide by a count of your own, or make it the loss`, inside.loc);
   return { target, value: value.node };
 }
 
+
+/** Every node `n` reads, directly or not. */
+function ancestors(n: Node): Node[] {
+  const seen = new Set<Node>();
+  const stack = [...n.inputs];
+  while (stack.length > 0) {
+    const top = stack.pop()!;
+    if (seen.has(top)) continue;
+    seen.add(top);
+    stack.push(...top.inputs);
+  }
+  return [...seen];
+}

@@ -379,6 +379,9 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     evaluate: programNamed("evaluate"),
     step: programNamed("step"),
     meanLoss: training.reduction === "mean" ? 1 : 0,
+    countTargets: graph.loss!.ignoreIndex === undefined ? 0 : 1,
+    ignoreIndex: graph.loss!.ignoreIndex ?? 0,
+    targetsPerSample: numel(graph.loss!.target.shape).c,
     optimizerKind: optimizerCode[training.optimizer.kind],
     optimizerName: training.optimizer.kind,
     paramsOnlyFloats: paramsOnlyBytes / 4,
@@ -463,10 +466,11 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     ...(training
       ? {
           training: {
-            loss: graph.loss!.value.op,
+            loss: lossOp(graph.loss!).op,
             reduction: training.reduction,
             target: ioSpec(graph.loss!.target, "target"),
             ...classCount(graph.loss!),
+            ...(graph.loss!.ignoreIndex === undefined ? {} : { ignoreIndex: graph.loss!.ignoreIndex }),
             optimizer: { ...training.optimizer },
             stepKernels: training.step.plan.kernels.length,
             buckets: bucketSummary(buckets!, training.step.plan),
@@ -477,13 +481,16 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
   return sealed({ cu: "", header, manifest, plan, memory }, (sourceHash) => t.model({ ...base, sourceHash }));
 }
 
+/** The loss op: the cross-entropy under a mean over the targets not ignored (its sum ÷ their count), else the value. */
+const lossOp = (loss: NonNullable<Graph["loss"]>): Node => (loss.ignoreIndex === undefined ? loss.value : loss.value.inputs[0]);
+
 /**
  * How many classes an int32 target indexes: the loss input's dim 1 (PyTorch's (N, C, …) rule),
  * which is the model output's only when the loss does not reshape it (a GPT's [B, T, vocab]
  * logits flattened to [B·T, vocab]).
  */
-function classCount(loss: { target: { dtype: string }; value: { inputs: readonly { shape: readonly unknown[] }[] } }): { classes?: number } {
-  const classes = loss.value.inputs[0]?.shape[1];
+function classCount(loss: NonNullable<Graph["loss"]>): { classes?: number } {
+  const classes = lossOp(loss).inputs[0]?.shape[1];
   return loss.target.dtype === "i32" && typeof classes === "number" ? { classes } : {};
 }
 

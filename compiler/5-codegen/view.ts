@@ -743,6 +743,10 @@ export interface TrainingView {
   readonly evaluate: ProgramView;
   readonly step: ProgramView;
   readonly meanLoss: 0 | 1;
+  /** The mean is over the targets that are not ignoreIndex: the harness counts them per replica. */
+  readonly countTargets: 0 | 1;
+  readonly ignoreIndex: number;
+  readonly targetsPerSample: number;
   /** A tsdp_optimizer_kind enumerator. */
   readonly optimizerKind: "TSDP_SGD" | "TSDP_ADAM" | "TSDP_ADAMW" | "TSDP_RMSPROP";
   readonly optimizerName: string;

@@ -54,7 +54,7 @@ export class GraphBuilder {
   finish(
     name: string,
     outputs: readonly Node[],
-    training?: { loss?: { target: Node; value: Node }; optimizer?: OptimizerSpec },
+    training?: { loss?: { target: Node; value: Node; ignoreIndex?: number }; optimizer?: OptimizerSpec },
   ): Graph {
     const isTarget = (n: Node) => n === training?.loss?.target;
     return Object.freeze({

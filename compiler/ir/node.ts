@@ -48,8 +48,12 @@ export interface Graph {
   readonly buffers: readonly Node[];
   /** forward's results. */
   readonly outputs: readonly Node[];
-  /** The loss of the training declaration, fed by `outputs` and the `target` input. */
-  readonly loss?: { readonly target: Node; readonly value: Node };
+  /**
+   * The loss of the training declaration, fed by `outputs` and the `target` input. ignoreIndex:
+   * the loss is a mean over the targets not equal to it (cross-entropy's ignore_index), so the
+   * step weights each replica's loss by its count of those targets rather than its rows.
+   */
+  readonly loss?: { readonly target: Node; readonly value: Node; readonly ignoreIndex?: number };
   readonly optimizer?: OptimizerSpec;
 }
 

@@ -15,7 +15,9 @@ function reduced(values: Float64Array, r: Reduction, shape: readonly number[]): 
 }
 
 /** input [N, C] scores, target [N] int32 class indices. */
-function classification(who: string, input: TensorType, target: TensorType, r: Reduction): TensorType {
+function classification(who: string, input: TensorType, target: TensorType, r: Reduction, a: IgnoreAttrs = {}): TensorType {
+  if (a.ignoreIndex !== undefined && (!Number.isInteger(a.ignoreIndex) || r === "mean"))
+    throw new ShapeError(`${who}: ignoreIndex ${a.ignoreIndex} with reduction ${r}: an integer, with "sum" or "none" (a mean over the targets not ignored is lowered to their sum over their count)`, "invalidArgument");
   requireFloat(input, who);
   if (input.shape.length !== 2)
     throw new ShapeError(`${who} expects input [N, C], got ${formatShape(input.shape)}`);
@@ -32,10 +34,10 @@ function classification(who: string, input: TensorType, target: TensorType, r: R
  * The shape rule of the classification losses' gradients (dy, input, target) → ∂loss/∂input:
  * dy is the loss's shape ([] reduced, [N] for reduction "none").
  */
-function classificationGrad(who: string, ins: readonly TensorType[], r: Reduction): TensorType {
+function classificationGrad(who: string, ins: readonly TensorType[], r: Reduction, a: IgnoreAttrs = {}): TensorType {
   const [dy, input, target] = ins;
   requireFloat(dy, who, "gradient");
-  const loss = classification(who, input, target, r);
+  const loss = classification(who, input, target, r, a);
   if (!shapeEq(dy.shape, loss.shape))
     throw new ShapeError(`${who} expects dy ${formatShape(loss.shape)} (reduction ${r}), got ${formatShape(dy.shape)}`);
   return input;
@@ -48,13 +50,23 @@ function rowScale(dy: NDArray, r: Reduction, n: number): (i: number) => number {
   return () => s;
 }
 
+/**
+ * ignoreIndex (PyTorch's ignore_index): a target equal to it is no class — its row's loss is 0 and
+ * its gradient 0; "mean" over such targets is lowered by the frontend to the sum divided by the
+ * count of the others (functional.ts), so the ops here see "sum" or "none".
+ */
+type IgnoreAttrs = { readonly ignoreIndex?: number };
+const ignored = (a: IgnoreAttrs, t: number) => a.ignoreIndex !== undefined && t === a.ignoreIndex;
+/** C: the loss or gradient expression, 0 where the row's target is ignored. */
+const unlessIgnored = (a: IgnoreAttrs, expr: string) => (a.ignoreIndex === undefined ? expr : `(y == ${a.ignoreIndex} ? 0.0f : ${expr})`);
+
 function classIndex(t: number, classes: number, who: string): number {
   if (!Number.isInteger(t) || t < 0 || t >= classes) throw new RangeError(`${who}: target ${t} is out of range [0, ${classes})`);
   return t;
 }
 
 /** loss_i = −(1−ε)·log p[i, y_i] − (ε/C)·Σ_c log p[i, c], with p = softmax(input[i]). */
-export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly labelSmoothing: number }>({
+export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly labelSmoothing: number } & IgnoreAttrs>({
   name: "cross_entropy",
   codegen: {
     kind: "kernel",
@@ -76,7 +88,7 @@ export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly l
           "xs = tsdp_warp_sum(xs);",
           "const float ls = logf(s);",
           `const float picked = (y >= 0 && y < ${C}) ? x[y] - m : NAN;  // the runtime rejects bad labels first`,
-          `const float loss = (1.0f - ${smoothing}) * (ls - picked) + (${smoothing} / ${C}) * (${C} * ls - xs);`,
+          `const float loss = ${unlessIgnored(a, `(1.0f - ${smoothing}) * (ls - picked) + (${smoothing} / ${C}) * (${C} * ls - xs)`)};`,
         ];
       },
     },
@@ -86,13 +98,14 @@ export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly l
   infer: ([i, t], a, who) => {
     if (!(a.labelSmoothing >= 0 && a.labelSmoothing <= 1))
       throw new ShapeError(`${who}: labelSmoothing must be in [0, 1], got ${a.labelSmoothing}`, "invalidArgument");
-    return classification(who, i, t, a.reduction);
+    return classification(who, i, t, a.reduction, a);
   },
   reference: ([input, target], a) => {
     const [n, c] = input.shape;
     const eps = a.labelSmoothing;
     const losses = new Float64Array(n);
     for (let i = 0; i < n; i++) {
+      if (ignored(a, target.data[i])) continue;
       const row = input.data.subarray(i * c, (i + 1) * c);
       const lse = logSumExp(row);
       const y = classIndex(target.data[i], c, "cross_entropy");
@@ -109,7 +122,7 @@ export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly l
  * ∂loss/∂input of cross_entropy, given dy: row i is (softmax(input[i]) − q_i)·dy_i with
  * q_i = (1−ε)·onehot(y_i) + ε/C, dy_i as rowScale (÷N for "mean", N the run's batch rows).
  */
-export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readonly labelSmoothing: number }>({
+export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readonly labelSmoothing: number } & IgnoreAttrs>({
   name: "cross_entropy_grad",
   codegen: {
     kind: "kernel",
@@ -126,18 +139,19 @@ export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readon
         `for (int j = lane; j < ${C}; j += 32) z += expf(x[j] - m);`,
         "z = tsdp_warp_sum(z);",
       ],
-      element: `(expf(x[c] - m) / z - ((c == y ? ${cFloat(1 - a.labelSmoothing)} : 0.0f) + ${cFloat(a.labelSmoothing / C)})) * s`,
+      element: unlessIgnored(a, `(expf(x[c] - m) / z - ((c == y ? ${cFloat(1 - a.labelSmoothing)} : 0.0f) + ${cFloat(a.labelSmoothing / C)})) * s`),
     }),
   },
   family: "loss",
   inputs: ["dy", "input", "target"],
-  infer: (ins, a, who) => classificationGrad(who, ins, a.reduction),
+  infer: (ins, a, who) => classificationGrad(who, ins, a.reduction, a),
   reference: ([dy, input, target], a) => {
     const [n, c] = input.shape;
     const eps = a.labelSmoothing;
     const scale = rowScale(dy, a.reduction, n);
     const out = new Float64Array(n * c);
     for (let i = 0; i < n; i++) {
+      if (ignored(a, target.data[i])) continue;
       const row = input.data.subarray(i * c, (i + 1) * c);
       const lse = logSumExp(row);
       const y = classIndex(target.data[i], c, "cross_entropy");
@@ -149,34 +163,34 @@ export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readon
 });
 
 /** loss_i = −input[i, y_i]; input is expected to hold log-probabilities. */
-export const nllLoss = defineOp<{ readonly reduction: Reduction }>({
+export const nllLoss = defineOp<{ readonly reduction: Reduction } & IgnoreAttrs>({
   name: "nll_loss",
   // the runtime rejects bad labels first; a label out of range still gives NaN, never a stray read
-  codegen: { kind: "kernel", builder: "loss", loss: { perElement: false, statements: (_a, C) => [`const float loss = (y >= 0 && y < ${C}) ? -x[y] : NAN;`] } },
+  codegen: { kind: "kernel", builder: "loss", loss: { perElement: false, statements: (a, C) => [`const float loss = ${unlessIgnored(a, `((y >= 0 && y < ${C}) ? -x[y] : NAN)`)};`] } },
   family: "loss",
   inputs: ["input", "target"],
-  infer: ([i, t], a, who) => classification(who, i, t, a.reduction),
+  infer: ([i, t], a, who) => classification(who, i, t, a.reduction, a),
   reference: ([input, target], a) => {
     const [n, c] = input.shape;
     const losses = new Float64Array(n);
-    for (let i = 0; i < n; i++) losses[i] = -input.data[i * c + classIndex(target.data[i], c, "nll_loss")];
+    for (let i = 0; i < n; i++) if (!ignored(a, target.data[i])) losses[i] = -input.data[i * c + classIndex(target.data[i], c, "nll_loss")];
     return reduced(losses, a.reduction, [n]);
   },
   grad: ({ node, dy, emit }) => [emit("nll_loss_grad", [dy, ...node.inputs], node.attrs), null],
 });
 
 /** ∂loss/∂input of nll_loss, given dy: −dy_i at [i, y_i] (dy_i as rowScale), 0 elsewhere. */
-export const nllLossGrad = defineOp<{ readonly reduction: Reduction }>({
+export const nllLossGrad = defineOp<{ readonly reduction: Reduction } & IgnoreAttrs>({
   name: "nll_loss_grad",
-  codegen: { kind: "kernel", builder: "classification_grad", grad: () => ({ row: [], element: "(c == y ? -s : 0.0f)" }) },
+  codegen: { kind: "kernel", builder: "classification_grad", grad: (a) => ({ row: [], element: unlessIgnored(a, "(c == y ? -s : 0.0f)") }) },
   family: "loss",
   inputs: ["dy", "input", "target"],
-  infer: (ins, a, who) => classificationGrad(who, ins, a.reduction),
+  infer: (ins, a, who) => classificationGrad(who, ins, a.reduction, a),
   reference: ([dy, input, target], a) => {
     const [n, c] = input.shape;
     const scale = rowScale(dy, a.reduction, n);
     const out = new Float64Array(n * c);
-    for (let i = 0; i < n; i++) out[i * c + classIndex(target.data[i], c, "nll_loss")] = -scale(i);
+    for (let i = 0; i < n; i++) if (!ignored(a, target.data[i])) out[i * c + classIndex(target.data[i], c, "nll_loss")] = -scale(i);
     return { shape: input.shape, data: out };
   },
 });

@@ -140,6 +140,9 @@ struct tsdp_training_desc {
     tsdp_program_desc evaluate;
     tsdp_program_desc step;
     int mean_loss;       // replicas' losses are weighted by their share of the batch
+    int count_targets;   // … of its int32 targets that are not ignore_index (a cross-entropy's mean over them)
+    int ignore_index;
+    size_t targets_per_sample;
     int optimizer;       // tsdp_optimizer_kind
     size_t param_floats; // the parameters (not buffers): what the optimizer updates
     const tsdp_bucket_info* buckets;

@@ -545,18 +545,40 @@ int prepare_step_resources(tsdp_model* m) {
     return 0;
 }
 
-/** The loss over the whole batch from each replica's: weighted by its share for a mean loss. */
-double combine(const std::vector<float>& losses, const std::vector<std::pair<int, int>>& parts, double batch) {
+/** The loss over the whole batch from each replica's, weighted (loss_weights). */
+double combine(const std::vector<float>& losses, const std::vector<double>& weights) {
     double total = 0;
-    for (size_t i = 0; i < parts.size(); ++i) total += training().mean_loss ? (double)losses[i] * parts[i].second / batch : losses[i];
+    for (size_t i = 0; i < weights.size(); ++i) total += (double)losses[i] * weights[i];
     return total;
 }
 
-/** The batch of the whole job: this process's alone, or (in a group) every process's summed. */
-int global_batch(tsdp_model* m, int batch, double* out) {
-    *out = batch;
+/**
+ * Each replica's weight in the whole job's loss: 1 for a summed loss; for a mean, its share of
+ * what the mean is over — its rows of the batch, or (a cross-entropy with ignore_index) its
+ * targets that are not ignored, counted here from the host's targets. In a group the total is
+ * every process's. Scaling each replica's backward by its weight makes the summed gradients the
+ * whole batch's; an all-ignored batch has 0/0 weights, so loss and gradients are NaN, as PyTorch's.
+ */
+int loss_weights(tsdp_model* m, const std::vector<std::pair<int, int>>& parts, const void* target, std::vector<double>* weights) {
+    const tsdp_training_desc& t = training();
+    std::vector<double> amount(parts.size(), 0.0);
+    double total = 0;
+    for (size_t i = 0; i < parts.size(); ++i) {
+        if (t.count_targets) {
+            const int32_t* y = (const int32_t*)target;
+            const size_t begin = (size_t)parts[i].first * t.targets_per_sample, end = begin + (size_t)parts[i].second * t.targets_per_sample;
+            for (size_t k = begin; k < end; ++k) amount[i] += y[k] != t.ignore_index;
+        } else {
+            amount[i] = parts[i].second;
+        }
+        total += amount[i];
+    }
     std::string why;
-    if (m->group && group_sum_doubles(m->group, out, 1, "the sum of the processes' batch sizes", &why) != 0) return fail(m, -1, why);
+    if (m->group && group_sum_doubles(m->group, &total, 1, t.count_targets ? "the sum of the processes' counted targets" : "the sum of the processes' batch sizes", &why) != 0)
+        return fail(m, -1, why);
+    weights->assign(parts.size(), 1.0);
+    if (t.mean_loss)
+        for (size_t i = 0; i < parts.size(); ++i) (*weights)[i] = amount[i] / total;
     return 0;
 }
 
@@ -592,10 +614,10 @@ int evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* ta
         std::vector<void*> outs(outputs, outputs + d.output_count);
         outs.push_back(nullptr);  // the loss goes to the per-replica slots
         std::vector<float> losses(m->replicas.size(), 0.0f);
-        double total = 0;
-        if (int e = global_batch(m, batch, &total)) return e;
+        std::vector<double> weights;
+        if (int e = loss_weights(m, chunks(batch, (int)m->replicas.size()), target, &weights)) return e;
         if (int e = run_replicated(m, training().evaluate, batch, ins.data(), outs.data(), &losses)) return e;
-        return global_loss(m, combine(losses, chunks(batch, (int)m->replicas.size()), total), loss);
+        return global_loss(m, combine(losses, weights), loss);
     } catch (const std::exception& ex) {
         return fail(m, -1, std::string("tsdp_evaluate: ") + ex.what());
     }
@@ -628,11 +650,11 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         const tsdp_training_desc& t = training();
         if (int e = prepare_step_resources(m)) return e;
         const auto parts = chunks(batch, (int)m->replicas.size());
-        // a mean loss over the whole job's batch: each replica's is weighted by its share of it
-        double total = 0;
-        if (int e = global_batch(m, batch, &total)) return e;
+        // a mean loss over the whole job's batch: each replica's backward is scaled by its weight
+        std::vector<double> weights;
+        if (int e = loss_weights(m, parts, target, &weights)) return e;
         std::vector<float> scale(m->replicas.size(), 0.0f), losses(m->replicas.size(), 0.0f);
-        for (size_t i = 0; i < parts.size(); ++i) scale[i] = t.mean_loss ? (float)(parts[i].second / total) : 1.0f;
+        for (size_t i = 0; i < parts.size(); ++i) scale[i] = (float)weights[i];
         std::vector<const void*> ins(inputs, inputs + tsdp_model_description.input_count);
         ins.push_back(target);
         ins.push_back(nullptr);  // the loss scale comes from `scale`
@@ -676,7 +698,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         unstage_outputs(m, t.step, parts, nullptr, &losses);
         m->steps = step;
         m->draws = 0;  // the next step's masks are (step + 1, 0), (step + 1, 1), …: independent of earlier calls
-        return global_loss(m, combine(losses, parts, total), loss);
+        return global_loss(m, combine(losses, weights), loss);
     } catch (const std::exception& ex) {
         return fail(m, -1, std::string("tsdp_train_step: ") + ex.what());
     }

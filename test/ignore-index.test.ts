@@ -1,0 +1,69 @@
+// PyTorch's ignore_index for F.crossEntropy / F.nllLoss and their modules: a target equal to it
+// adds no loss and no gradient, and "mean" is over the other targets. Against the definitions
+// written out here in float64 (tolerance 1e-12); the replicas' weighting is tested on the CPU
+// target (test/training.test.ts).
+import { describe, expect, it } from "vitest";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const x = [0.5, -1, 2, 0.25, 0, 1.5, -0.5, 1, 3, 0.1, -2, 0.7]; // 4 rows of 3 classes
+const y = [2, -1, 0, -1];
+
+/** A model whose output is x itself (times a parameter of ones, so there is something to train), trained with `loss`. */
+const model = (loss: string) => `${header}export class M extends nn.Module {
+  scale = new nn.Parameter(F.ones(3));
+  forward(x: Tensor<[Batch, 3]>) { return x.mul(this.scale); }
+}
+export const training = new Training(M, { loss: ${loss}, optimizer: new optim.SGD({ lr: 0.1 }) });
+`;
+
+const lossOf = (loss: string) => {
+  const { graph } = lowerSource(model(loss));
+  return { graph, value: runReference(graph, { x: nd([4, 3], x), target: nd([4], y) }, initState(graph)).loss! };
+};
+
+/** −(1−ε)·log p[y] − ε/C·Σ_c log p[c] of row i. */
+function rowLoss(i: number, eps = 0): number {
+  const row = x.slice(3 * i, 3 * i + 3);
+  const m = Math.max(...row);
+  const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+  return (1 - eps) * (lse - row[y[i]]) + (eps / 3) * row.reduce((s, v) => s + lse - v, 0);
+}
+
+describe("ignoreIndex", () => {
+  it("cross-entropy's mean is over the targets not ignored, label smoothing included; sum leaves them out; the module agrees", () => {
+    const kept = [0, 2];
+    expect(lossOf("(o: Tensor, t: Tensor<[Batch], \"int32\">) => F.crossEntropy(o, t, { ignoreIndex: -1 })").value).toBeCloseTo((rowLoss(0) + rowLoss(2)) / 2, 12);
+    expect(lossOf("(o: Tensor, t: Tensor<[Batch], \"int32\">) => F.crossEntropy(o, t, { ignoreIndex: -1, labelSmoothing: 0.2 })").value).toBeCloseTo(kept.reduce((s, i) => s + rowLoss(i, 0.2), 0) / 2, 12);
+    expect(lossOf("(o: Tensor, t: Tensor<[Batch], \"int32\">) => F.crossEntropy(o, t, { ignoreIndex: -1, reduction: \"sum\" })").value).toBeCloseTo(rowLoss(0) + rowLoss(2), 12);
+    expect(lossOf("new nn.CrossEntropyLoss({ ignoreIndex: -1 })").value).toBeCloseTo((rowLoss(0) + rowLoss(2)) / 2, 12);
+  });
+
+  it("nll_loss: −x[i, y_i] averaged over the targets not ignored", () => {
+    expect(lossOf("new nn.NLLLoss({ ignoreIndex: -1 })").value).toBeCloseTo(-(x[2] + x[6]) / 2, 12);
+  });
+
+  it("an ignored row's gradient is 0; the others' are (softmax − onehot) over the count not ignored", () => {
+    const { graph } = lossOf("(o: Tensor, t: Tensor<[Batch], \"int32\">) => F.crossEntropy(o, t, { ignoreIndex: -1 })");
+    const { graph: step } = differentiate(graph);
+    const values = runReference(step, { x: nd([4, 3], x), target: nd([4], y) }, initState(graph)).values;
+    // ∂loss/∂x: the gradient op of the cross-entropy, the graph's only one
+    const grad = [...values].find(([n]) => n.op === "cross_entropy_grad")![1].data;
+    for (const i of [1, 3]) expect(Array.from(grad.subarray(3 * i, 3 * i + 3))).toEqual([0, 0, 0]);
+    const row = x.slice(0, 3);
+    const z = row.reduce((s, v) => s + Math.exp(v), 0);
+    row.forEach((v, c) => expect(grad[c]).toBeCloseTo((Math.exp(v) / z - (c === 2 ? 1 : 0)) / 2, 12));
+  });
+
+  it("a mean with ignoreIndex inside a larger training loss is refused with the reason, at the call", () => {
+    const source = model("(o: Tensor, t: Tensor<[Batch], \"int32\">) => F.crossEntropy(o, t, { ignoreIndex: -1 }).add(o.pow(2).mean())");
+    const [d] = diagnosticsOf(source);
+    expect(`${d.code} ${d.message}`).toMatch(/^TSDP5004 a loss with ignoreIndex and reduction "mean" must be the whole training loss/);
+    expect(d.loc?.line).toBe(source.split("\n").findIndex((l) => l.includes("ignoreIndex")) + 1);
+    // the sum, or the mean on its own, is fine
+    expect(() => lowerSource(model("(o: Tensor, t: Tensor<[Batch], \"int32\">) => F.crossEntropy(o, t, { ignoreIndex: -1, reduction: \"sum\" }).add(o.pow(2).mean())"))).not.toThrow();
+  });
+});
