@@ -969,14 +969,22 @@ export namespace optim {
    * update). The variant switches (maximize, Adam's amsgrad) are accepted at their default, false.
    */
   interface ImplementationFlags { foreach?: boolean | null; fused?: boolean | null; capturable?: boolean; differentiable?: boolean; maximize?: false }
+  /**
+   * A param group (PyTorch's optimizer param_groups): `params` picks the trained parameters it
+   * holds — called for each with its state_dict name and the parameter, e.g. nanoGPT's
+   * `(name, p) => p.dim() >= 2` — and `weightDecay` is the group's own (absent: the optimizer's).
+   * Every trained parameter must be in exactly one group. Pass the groups before the options:
+   * `new optim.AdamW([{ params: (n, p) => p.dim() >= 2, weightDecay: 0.1 }, { params: (n, p) => p.dim() < 2, weightDecay: 0 }], { lr })`.
+   */
+  interface ParamGroup { params: (name: string, p: Tensor) => boolean; weightDecay?: number }
   interface SGDOptions extends ImplementationFlags { lr?: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean }
-  class SGD { constructor(options?: SGDOptions); readonly __tsdpOptimizer: "SGD" }
+  class SGD { constructor(options?: SGDOptions); constructor(groups: readonly ParamGroup[], options?: SGDOptions); readonly __tsdpOptimizer: "SGD" }
   interface AdamOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number; amsgrad?: false }
-  class Adam { constructor(options?: AdamOptions); readonly __tsdpOptimizer: "Adam" }
-  class AdamW { constructor(options?: AdamOptions); readonly __tsdpOptimizer: "AdamW" }
+  class Adam { constructor(options?: AdamOptions); constructor(groups: readonly ParamGroup[], options?: AdamOptions); readonly __tsdpOptimizer: "Adam" }
+  class AdamW { constructor(options?: AdamOptions); constructor(groups: readonly ParamGroup[], options?: AdamOptions); readonly __tsdpOptimizer: "AdamW" }
   /** torch.optim.RMSprop (lr 1e-2, alpha 0.99, eps 1e-8); centered is not supported. */
   interface RMSpropOptions extends ImplementationFlags { lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: false }
-  class RMSprop { constructor(options?: RMSpropOptions); readonly __tsdpOptimizer: "RMSprop" }
+  class RMSprop { constructor(options?: RMSpropOptions); constructor(groups: readonly ParamGroup[], options?: RMSpropOptions); readonly __tsdpOptimizer: "RMSprop" }
 }
 
 export type Optimizer = optim.SGD | optim.Adam | optim.AdamW | optim.RMSprop;

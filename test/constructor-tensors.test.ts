@@ -12,20 +12,19 @@ import { printGraph } from "../compiler/ir/print.ts";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
+import { lowerModel } from "../compiler/1-frontend/lower.ts";
+import type { Graph } from "../compiler/ir/node.ts";
 import { diagnosticsOf, header, lowerSource, writeFiles } from "./helpers.ts";
 
 const FIXTURE = "test/fixtures/constructor-tensors/model.ts";
-/** The fixture without its import line: header + FIXTURE_SOURCE is the fixture, for lowerSource. */
-const FIXTURE_SOURCE = readFileSync(FIXTURE, "utf8").replace(/^import .*\n/, "");
 
 /** A model with `fields`, a constructor body and a forward over x: [Batch, 4]. */
 const model = (fields: string, ctor: string, body: string) =>
   `${header}export class M extends nn.Module {\n  ${fields}\n  constructor() {\n    super();\n    ${ctor}\n  }\n  forward(x: Tensor<[Batch, 4]>) {\n    ${body}\n  }\n}\n`;
 
-const stateOf = (source: string) => {
-  const { graph } = lowerSource(source);
-  return { graph, init: new Map([...graph.params, ...graph.buffers].map((n) => [n.attrs.name as string, n.attrs.init])) };
-};
+/** A graph with its parameters' and buffers' initializers by name. */
+const initsOf = (graph: Graph) => ({ graph, init: new Map([...graph.params, ...graph.buffers].map((n) => [n.attrs.name as string, n.attrs.init])) });
+const stateOf = (source: string) => initsOf(lowerSource(source).graph);
 
 const values = (init: any): number[] => {
   expect(init.kind).toBe("values");
@@ -40,7 +39,7 @@ function expectFloat32Of(got: readonly number[], want: readonly number[]): void 
 
 describe("tensors computed in a constructor", () => {
   it("the nn.Transformer tutorial's positional table and nanoGPT's causal mask are buffers holding the values", () => {
-    const { graph } = lowerSource(`${header}${FIXTURE_SOURCE}`);
+    const { graph } = lowerModel(FIXTURE);
     const init = new Map(graph.buffers.map((b) => [b.attrs.name as string, b.attrs.init]));
     // pe[p, 0, 2i] = sin(p·e^{−2i·ln(10⁴)/d}), pe[p, 0, 2i+1] = cos(…), d = 8, 16 positions
     const pe: number[] = [];
@@ -58,7 +57,7 @@ describe("tensors computed in a constructor", () => {
   });
 
   it("a parameter from math on factories trains; a uniform result is a constant initializer; a random draw stays a draw", () => {
-    const { graph, init } = stateOf(`${header}${FIXTURE_SOURCE}`);
+    const { graph, init } = initsOf(lowerModel(FIXTURE).graph);
     // F.ones(8).mul(1e-1): every element equal, so a constant, written as one number, not a table
     expect(init.get("gamma")).toEqual({ kind: "constant", value: Math.fround(0.1) });
     // F.randn(8).mul(8 ** -0.5): N(0, 1/8), drawn by the runtime from its seed
@@ -112,17 +111,19 @@ describe("tensors computed in a constructor", () => {
   });
 
   it("the IR lists computed state by count; model.cu holds each table, named by its line, reading back bit for bit", () => {
-    const { graph } = lowerSource(`${header}${FIXTURE_SOURCE}`);
+    const { graph } = lowerModel(FIXTURE);
     expect(printGraph(graph)).toMatch(/pos\.pe: f32\[16, 1, 8\] \{init=\{kind: "values", values: <128 computed values>\}\}/);
     const cu = generate(FIXTURE, { target: "cpu" }).generated.cu;
     const table = (name: string) => {
-      const m = cu.match(new RegExp(`// ${name.replace(".", "\\.")} \\[[^\\]]*\\], computed at model\\.ts:(\\d+)\\nconst float (k_init_\\d+)\\[\\] = \\{\\n([^}]*)\\};`));
+      const m = cu.match(new RegExp(`// ${name.replace(".", "\\.")} \\[[^\\]]*\\], computed at ([\\w.-]+):(\\d+)\\nconst float (k_init_\\d+)\\[\\] = \\{\\n([^}]*)\\};`));
       expect(m, `a table for ${name}`).not.toBeNull();
-      expect(cu).toContain(`.data = ${m![2]} }`);
-      return { line: Number(m![1]), values: m![3].split(/,\s*/).filter(Boolean).map((v) => Number(v.trim().replace(/f$/, ""))) };
+      expect(cu).toContain(`.data = ${m![3]} }`);
+      return { at: `${m![1]}:${m![2]}`, values: m![4].split(/,\s*/).filter(Boolean).map((v) => Number(v.trim().replace(/f$/, ""))) };
     };
     const pe = table("pos.pe");
-    expect(pe.line).toBe(readFileSync(FIXTURE, "utf8").split("\n").findIndex((l) => l.includes('registerBuffer("pe"')) + 1);
+    // the line that computed it: the positional encoding's registerBuffer, in the port the fixture imports
+    const port = "test/fixtures/ports/transformer-lm.ts";
+    expect(pe.at).toBe(`transformer-lm.ts:${readFileSync(port, "utf8").split("\n").findIndex((l) => l.includes('registerBuffer("pe"')) + 1}`);
     expect(Float32Array.from(pe.values)).toEqual(graph.buffers.find((b) => b.attrs.name === "pos.pe")!.attrs.init.values);
     expect(table("mix").values).toHaveLength(16);
     // a constant is one number in the state table, not an array

@@ -161,6 +161,20 @@ export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: $
     expect(first("new optim.RMSprop({ centered: true })", "true")).toMatch(/^TSDP3004 optim\.RMSprop: centered: true is not supported \(the step keeps no average of the gradients\).* at the value$/);
     expect(first('new optim.Adam({ fused: "yes" })', '"yes"')).toMatch(/^TSDP\d+ optim\.Adam: fused must be true, false or null, got the string "yes" at the value$/);
   });
+  it("param groups (PyTorch's param_groups): each trained parameter in exactly one, by a function of (name, p); a group's own weight decay", () => {
+    const groups = (g: string) => net(`new optim.AdamW([${g}], { lr: 0.01 })`);
+    expect(lowerSource(groups("{ params: (n: string, p: Tensor) => p.dim() >= 2, weightDecay: 0.1 }, { params: (n: string, p: Tensor) => p.dim() < 2 }")).graph.optimizer).toEqual({
+      kind: "AdamW", lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01,
+      groups: [{ params: ["fc.weight"], weightDecay: 0.1 }, { params: ["fc.bias"] }],
+    });
+    const first = (g: string) => diagnosticsOf(groups(g)).map((d) => `${d.code} ${d.message}`)[0];
+    expect(first("{ params: (n: string) => n.startsWith(\"fc\") }, { params: (n: string) => n.endsWith(\"bias\") }")).toMatch(/^TSDP5004 parameter 'fc\.bias' \[3\] is in param groups 0 and 1; each trained parameter must be in exactly one$/);
+    expect(first("{ params: (n: string) => n === \"fc.weight\" }")).toMatch(/^TSDP5004 parameter 'fc\.bias' \[3\] is in no param group/);
+    expect(first("{ params: (n: string) => 1 }")).toMatch(/^TSDP5004 param group 0's params function must return true or false, got the number 1/);
+    expect(first("{ params: (n: string) => true, lr: 0.1 }")).toMatch(/^TSDP3004 optim\.AdamW: param group 0 sets lr; a group may set params and weightDecay/);
+    expect(first("{ params: [\"fc.weight\"] }")).toMatch(/^TSDP3003 optim\.AdamW: param group 0's params must be a function/);
+    expect(first(Array(9).fill("{ params: (n: string) => true }").join(", "))).toMatch(/^TSDP3004 optim\.AdamW: param groups must be 1 to 8 objects/);
+  });
   it("clipGradNorm in the Training (clip_grad_norm_'s max_norm) goes with the optimizer's hyperparameters; 0 is none; a negative one is refused at the value", () => {
     expect(lowerSource(net("new optim.SGD({ lr: 0.1 }), clipGradNorm: 1.5")).graph.optimizer).toEqual({ kind: "SGD", lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, clipGradNorm: 1.5 });
     expect(lowerSource(net("new optim.SGD({ lr: 0.1 }), clipGradNorm: 0")).graph.optimizer).toEqual(lowerSource(net("new optim.SGD({ lr: 0.1 })")).graph.optimizer);

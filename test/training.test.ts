@@ -323,6 +323,16 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
     // each step clips (a library that ignored it, or clipped each tensor alone, drifts off)
     "SGD with clipGradNorm declared in the Training": ["new optim.SGD({ lr: 0.5, momentum: 0.9 }), clipGradNorm: 0.05", {}],
     "Adam with clipGradNorm given per step": ["new optim.Adam({ lr: 0.01, weightDecay: 0.01 })", { clipGradNorm: 0.05 }],
+    // nanoGPT's configure_optimizers: matrices decay, biases do not; a group without its own weight
+    // decay takes the step's (given per step here, 0.05)
+    "AdamW with param groups (decay for matrices, none for biases)": [
+      "new optim.AdamW([{ params: (name: string, p: Tensor) => p.dim() >= 2, weightDecay: 0.5 }, { params: (name: string, p: Tensor) => p.dim() < 2, weightDecay: 0 }], { lr: 0.05 })",
+      {},
+    ],
+    "SGD with param groups, one taking the step's weight decay": [
+      "new optim.SGD([{ params: (name: string) => name.endsWith(\"bias\") }, { params: (name: string) => !name.endsWith(\"bias\"), weightDecay: 0.3 }], { lr: 0.1, momentum: 0.9 })",
+      { weightDecay: 0.05 },
+    ],
   };
   for (const [label, [optimizer, given]] of Object.entries(cases))
     it(label, async () => {

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { Node as TsNode, SyntaxKind, type SourceFile } from "ts-morph";
 import { CompileError, diagnostic, fail } from "../diagnostics/diagnostic.ts";
-import type { Graph, Node } from "../ir/node.ts";
+import type { Graph, Node, OptimizerSpec } from "../ir/node.ts";
 import { formatShape } from "../ir/shape.ts";
 import { verifyGraph } from "../ir/verify.ts";
 import { resolveLimits, type Limits } from "../limits.ts";
@@ -17,6 +17,7 @@ import {
   FunctionValue,
   LayerParamRef,
   ModuleValue,
+  OptimizerValue,
   ParameterValue,
   Poison,
   TensorValue,
@@ -116,7 +117,9 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
   if (training && loss) it.diags.recover(() => requireSomethingToTrain(rootClass!.name, it.builder.params, loss!.value, training), undefined);
   it.diags.throwIfAny();
 
-  const graph = it.builder.finish(rootClass!.name, outputs!, { loss, optimizer: training?.optimizer.spec });
+  const optimizer = training && it.diags.recover(() => withGroups(it, training.optimizer, it.builder.params), undefined);
+  it.diags.throwIfAny();
+  const graph = it.builder.finish(rootClass!.name, outputs!, { loss, optimizer });
   const problems = verifyGraph(graph);
   if (problems.length > 0)
     throw new CompileError([diagnostic("internal", `the IR of ${graph.name} failed verification:\n  ${problems.join("\n  ")}`)]);
@@ -372,4 +375,29 @@ function ancestors(n: Node): Node[] {
     stack.push(...top.inputs);
   }
   return [...seen];
+}
+
+/**
+ * The optimizer's spec with its param groups resolved: each group's function is called with
+ * (name, parameter) for every trained parameter, in state_dict order; each parameter must be in
+ * exactly one group (PyTorch refuses one in two, and leaves one in none untrained, which here
+ * would be a parameter with a gradient and no update: refused too, naming it).
+ */
+function withGroups(it: Interpreter, optimizer: OptimizerValue, params: readonly Node[]): OptimizerSpec {
+  if (optimizer.groups.length === 0) return optimizer.spec;
+  const members: string[][] = optimizer.groups.map(() => []);
+  for (const p of params) {
+    const name = p.attrs.name as string;
+    const inGroups = optimizer.groups.flatMap((g, i) => {
+      const site = { node: undefined as never, loc: g.at };
+      // as an array callback: a function of (name) alone is called with the name only
+      const chosen = it.callCallback(g.select, [name, new TensorValue(p)], site);
+      if (typeof chosen !== "boolean") fail("badTraining", `param group ${i}'s params function must return true or false, got ${describe(chosen)} for '${name}'`, g.at);
+      return chosen ? [i] : [];
+    });
+    if (inGroups.length !== 1)
+      fail("badTraining", `parameter '${name}' ${p.shape.length ? `[${p.shape.join(", ")}] ` : ""}is in ${inGroups.length === 0 ? "no param group" : `param groups ${inGroups.join(" and ")}`}; each trained parameter must be in exactly one`, optimizer.groups[inGroups[1] ?? 0].at);
+    members[inGroups[0]].push(name);
+  }
+  return { ...optimizer.spec, groups: optimizer.groups.map((g, i) => (g.weightDecay === undefined ? { params: members[i] } : { params: members[i], weightDecay: g.weightDecay })) };
 }

@@ -11,6 +11,7 @@ import {
   ObjectValue,
   OptimizerValue,
   TrainingValue,
+  type ParamGroupDecl,
   describe,
   type CallSite,
   type Value,
@@ -19,12 +20,47 @@ import {
 // The training declaration and torch.optim. Defaults are PyTorch's. The numbers are defaults
 // only: the runtime can change the learning rate (and the rest) at every step.
 
-/** The options object of an optimizer: new optim.SGD({ lr: 0.1 }), or nothing for the defaults. */
+/**
+ * The options object of an optimizer: new optim.SGD({ lr: 0.1 }), or nothing for the defaults;
+ * after PyTorch's param groups when given (new optim.AdamW([{ params, weightDecay }, …], { lr })).
+ */
 function optionsOf(who: string, args: Value[], site: CallSite): ObjectValue {
-  const b = bindArgs(who, [opt("options", "any", new ObjectValue())], args, site);
+  const rest = Array.isArray(args[0]) ? args.slice(1) : args;
+  const b = bindArgs(who, [opt("options", "any", new ObjectValue())], rest, site);
   if (!(b.options instanceof ObjectValue))
-    fail("wrongArgumentType", `${who} takes an options object such as { lr: 0.01 }, got ${describe(b.options)}`, argLoc(site, 0, args.length));
+    fail("wrongArgumentType", `${who} takes an options object such as { lr: 0.01 }, got ${describe(b.options)}`, argLoc(site, args.length - rest.length, args.length));
   return b.options;
+}
+
+/** At most this many groups: the update reads each element's group from a byte, their decays from the step's constants. */
+export const MAX_PARAM_GROUPS = 8;
+
+/**
+ * PyTorch's param groups, each `{ params: (name, p) => boolean, weightDecay? }`: nanoGPT's and
+ * Hugging Face's decay/no-decay split (`p.dim() >= 2` decays). tsdp's optimizer is declared beside
+ * the model, not over its parameters, so a group names its parameters by a function that
+ * lower.ts calls for each trained one; a group may set its own weightDecay and nothing else.
+ */
+function groupsOf(who: string, args: Value[], site: CallSite): ParamGroupDecl[] {
+  if (!Array.isArray(args[0])) return [];
+  const at = argLoc(site, 0, args.length);
+  const list = args[0];
+  if (list.length === 0 || list.length > MAX_PARAM_GROUPS)
+    fail("invalidArgument", `${who}: param groups must be 1 to ${MAX_PARAM_GROUPS} objects { params: (name, p) => boolean, weightDecay? }, got ${list.length}`, at);
+  return list.map((g, i) => {
+    if (!(g instanceof ObjectValue))
+      fail("wrongArgumentType", `${who}: param group ${i} must be an object { params: (name, p) => boolean, weightDecay? }, got ${describe(g)}`, at);
+    const extra = [...g.props.keys()].filter((k) => k !== "params" && k !== "weightDecay");
+    if (extra.length > 0)
+      fail("invalidArgument", `${who}: param group ${i} sets ${extra.join(", ")}; a group may set params and weightDecay (its own lr, betas, … are not supported: the step's hyperparameters are the optimizer's)`, at);
+    const select = g.props.get("params");
+    if (!(select instanceof FunctionValue))
+      fail("wrongArgumentType", `${who}: param group ${i}'s params must be a function (name: string, p: Tensor) => boolean, such as (name, p) => p.dim() >= 2, got ${describe(select)}`, at);
+    const weightDecay = g.props.get("weightDecay");
+    if (weightDecay !== undefined && !(typeof weightDecay === "number" && Number.isFinite(weightDecay) && weightDecay >= 0))
+      fail("invalidArgument", `${who}: param group ${i}'s weightDecay must be a finite number ≥ 0, got ${describe(weightDecay)}`, at);
+    return { select, weightDecay: weightDecay as number | undefined, at };
+  });
 }
 
 /**
@@ -55,7 +91,7 @@ function sgd(args: Value[], site: CallSite): OptimizerValue {
       `${who}: nesterov momentum requires a momentum > 0 and zero dampening, got momentum ${o.momentum} and dampening ${o.dampening}`,
       locOfArg(o, "nesterov", site),
     );
-  return new OptimizerValue({ kind: "SGD", lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weightDecay, nesterov: o.nesterov });
+  return new OptimizerValue({ kind: "SGD", lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weightDecay, nesterov: o.nesterov }, groupsOf(who, args, site));
 }
 
 function adam(kind: "Adam" | "AdamW", args: Value[], site: CallSite): OptimizerValue {
@@ -65,7 +101,7 @@ function adam(kind: "Adam" | "AdamW", args: Value[], site: CallSite): OptimizerV
     opt("weightDecay", "nonNegNumber", kind === "AdamW" ? 1e-2 : 0), ...flagSpecs({ amsgrad: "the step keeps no maximum of past squared gradients", ...MAXIMIZE }),
   ], optionsOf(who, args, site), site);
   const spec: OptimizerSpec = { kind, lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay };
-  return new OptimizerValue(spec);
+  return new OptimizerValue(spec, groupsOf(who, args, site));
 }
 
 function rmsprop(args: Value[], site: CallSite): OptimizerValue {
@@ -74,7 +110,7 @@ function rmsprop(args: Value[], site: CallSite): OptimizerValue {
     opt("lr", "nonNegNumber", 1e-2), opt("alpha", "nonNegNumber", 0.99), opt("eps", "posNumber", 1e-8),
     opt("weightDecay", "nonNegNumber", 0), opt("momentum", "nonNegNumber", 0), ...flagSpecs({ centered: "the step keeps no average of the gradients", ...MAXIMIZE }),
   ], optionsOf(who, args, site), site);
-  return new OptimizerValue({ kind: "RMSprop", lr: o.lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum: o.momentum });
+  return new OptimizerValue({ kind: "RMSprop", lr: o.lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum: o.momentum }, groupsOf(who, args, site));
 }
 
 export const optimNamespace = new NamespaceValue(
@@ -102,7 +138,8 @@ export const trainingClass = new BuiltinClass("Training", (args, site) => {
   if (!(o.optimizer instanceof OptimizerValue))
     problems.add("badTraining", `${who}: optimizer must be new optim.SGD(...), optim.Adam(...), optim.AdamW(...) or optim.RMSprop(...), got ${describe(o.optimizer)}`, keyLoc(site, "optimizer", "value"));
   problems.throwIfAny();
-  const optimizer = o.clipGradNorm > 0 ? new OptimizerValue({ ...(o.optimizer as OptimizerValue).spec, clipGradNorm: o.clipGradNorm }) : o.optimizer;
+  const declared = o.optimizer as OptimizerValue;
+  const optimizer = o.clipGradNorm > 0 ? new OptimizerValue({ ...declared.spec, clipGradNorm: o.clipGradNorm }, declared.groups) : declared;
   return new TrainingValue(b.model, o.loss, optimizer, site.loc, keyLoc(site, "loss", "value"));
 });
 

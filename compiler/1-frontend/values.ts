@@ -195,8 +195,20 @@ export class ModuleValue {
   }
 }
 
+/** A parameter group of an optimizer as declared: which trained parameters, and its own weight decay. */
+export interface ParamGroupDecl {
+  /** (name, parameter) => boolean, called for each trained parameter once the model is built. */
+  readonly select: FunctionValue;
+  readonly weightDecay?: number;
+  readonly at: SourceLoc;
+}
+
 export class OptimizerValue {
-  constructor(readonly spec: OptimizerSpec) {}
+  constructor(
+    readonly spec: OptimizerSpec,
+    /** PyTorch's param groups (optim.AdamW([{ params, weightDecay }, …], { lr })), resolved in lower.ts. */
+    readonly groups: readonly ParamGroupDecl[] = [],
+  ) {}
 }
 
 export class TrainingValue {

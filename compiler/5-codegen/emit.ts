@@ -382,6 +382,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     countTargets: graph.loss!.ignoreIndex === undefined ? 0 : 1,
     ignoreIndex: graph.loss!.ignoreIndex ?? 0,
     targetsPerSample: numel(graph.loss!.target.shape).c,
+    ...paramGroupsView(training.optimizer, graph.params, memory),
     optimizerKind: optimizerCode[training.optimizer.kind],
     optimizerName: training.optimizer.kind,
     paramsOnlyFloats: paramsOnlyBytes / 4,
@@ -471,7 +472,8 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
             target: ioSpec(graph.loss!.target, "target"),
             ...classCount(graph.loss!),
             ...(graph.loss!.ignoreIndex === undefined ? {} : { ignoreIndex: graph.loss!.ignoreIndex }),
-            optimizer: { ...training.optimizer },
+            optimizer: withoutGroups(training.optimizer),
+            ...(training.optimizer.groups ? { paramGroups: training.optimizer.groups } : {}),
             stepKernels: training.step.plan.kernels.length,
             buckets: bucketSummary(buckets!, training.step.plan),
           },
@@ -479,6 +481,27 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
       : {}),
   } satisfies GeneratedManifest;
   return sealed({ cu: "", header, manifest, plan, memory }, (sourceHash) => t.model({ ...base, sourceHash }));
+}
+
+/** The param groups' table for the update kernel: every trained parameter's floats and group. */
+function paramGroupsView(optimizer: OptimizerSpec, params: readonly Node[], memory: MemoryPlan): Pick<TrainingView, "paramGroups" | "groupWeightDecay" | "groupCount"> {
+  const groups = optimizer.groups;
+  if (!groups) return { groupWeightDecay: "", groupCount: 0 };
+  return {
+    paramGroups: params.map((p) => {
+      const slot = memory.slots.get(p)!;
+      const name = p.attrs.name as string;
+      return { offsetFloats: slot.offset / 4, countFloats: numel(p.shape).c, group: groups.findIndex((g) => g.params.includes(name)), name: cComment(name) };
+    }),
+    groupWeightDecay: groups.map((g) => (g.weightDecay === undefined ? "NAN" : cDouble(g.weightDecay))).join(", "),
+    groupCount: groups.length,
+  };
+}
+
+/** The optimizer's hyperparameters as the manifest lists them: its groups are a field of their own. */
+function withoutGroups(spec: OptimizerSpec): Omit<OptimizerSpec, "groups"> {
+  const { groups: _, ...rest } = spec;
+  return rest;
 }
 
 /** The loss op: the cross-entropy under a mean over the targets not ignored (its sum ÷ their count), else the value. */

@@ -747,6 +747,10 @@ export interface TrainingView {
   readonly countTargets: 0 | 1;
   readonly ignoreIndex: number;
   readonly targetsPerSample: number;
+  /** Param groups, when declared: each trained parameter's floats and group; the groups' weight decays (C doubles, NAN: the step's). */
+  readonly paramGroups?: readonly { readonly offsetFloats: number; readonly countFloats: number; readonly group: number; readonly name: string }[];
+  readonly groupWeightDecay: string;
+  readonly groupCount: number;
   /** A tsdp_optimizer_kind enumerator. */
   readonly optimizerKind: "TSDP_SGD" | "TSDP_ADAM" | "TSDP_ADAMW" | "TSDP_RMSPROP";
   readonly optimizerName: string;

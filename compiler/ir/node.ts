@@ -58,10 +58,19 @@ export interface Graph {
 }
 
 /**
+ * A parameter group (PyTorch's optimizer param_groups): the trained parameters it holds, by
+ * state_dict name, and its weight decay (absent: the optimizer's, which a step may change).
+ */
+export interface ParamGroup {
+  readonly params: readonly string[];
+  readonly weightDecay?: number;
+}
+
+/**
  * The optimizer and its hyperparameters; clipGradNorm (the Training declaration's: PyTorch's
  * clip_grad_norm_ max_norm before each step) is with them, since the step applies it.
  */
-export type OptimizerSpec = ({ readonly clipGradNorm?: number } & (
+export type OptimizerSpec = ({ readonly clipGradNorm?: number; readonly groups?: readonly ParamGroup[] } & (
   | {
       readonly kind: "SGD";
       readonly lr: number;

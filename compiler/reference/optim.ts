@@ -10,6 +10,7 @@ import type { NDArray } from "./ndarray.ts";
 //        p ← p − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
 // RMSprop: g ← ∇ + λ·p;  v ← αv + (1 − α)g²;  d ← g / (√v + ε);  b ← μ·b + d (b starts at 0);
 //        p ← p − η·b (momentum) or p − η·d
+// Param groups (groups): a parameter's weight decay λ is its group's when the group sets one.
 // Clipping first when clipGradNorm > 0 (torch.nn.utils.clip_grad_norm_(params, max_norm), norm 2,
 // called between backward and step): every gradient ← ∇·min(1, max_norm / (‖∇‖₂ + 1e-6)), in place,
 // ‖∇‖₂ over all the trained parameters' gradients together.
@@ -49,12 +50,14 @@ export function optimizerStep(
   for (const [name, p] of params) {
     const grad = grads.get(name);
     if (!grad) continue;
+    // a param group's own weight decay (PyTorch's param_groups), else the step's
+    const weightDecay = h.groups?.find((g) => g.params.includes(name))?.weightDecay ?? h.weightDecay;
     let s = state.perParam.get(name);
     if (!s) state.perParam.set(name, (s = {}));
     const w = p.data;
     if (h.kind === "SGD") {
       for (let i = 0; i < w.length; i++) {
-        let g = grad.data[i] + h.weightDecay * w[i];
+        let g = grad.data[i] + weightDecay * w[i];
         if (h.momentum !== 0) {
           if (!s.momentum_buffer) s.momentum_buffer = new Float64Array(w.length);
           const b = state.step === 1 ? g : h.momentum * s.momentum_buffer[i] + (1 - h.dampening) * g;
@@ -67,7 +70,7 @@ export function optimizerStep(
       if (!s.square_avg) s.square_avg = new Float64Array(w.length);
       if (h.momentum !== 0 && !s.momentum_buffer) s.momentum_buffer = new Float64Array(w.length);
       for (let i = 0; i < w.length; i++) {
-        const g = grad.data[i] + h.weightDecay * w[i];
+        const g = grad.data[i] + weightDecay * w[i];
         const v = (s.square_avg[i] = h.alpha * s.square_avg[i] + (1 - h.alpha) * g * g);
         const d = g / (Math.sqrt(v) + h.eps);
         if (h.momentum !== 0) w[i] -= h.lr * (s.momentum_buffer![i] = h.momentum * s.momentum_buffer![i] + d);
@@ -81,8 +84,8 @@ export function optimizerStep(
       const c2 = 1 - Math.pow(h.beta2, t);
       for (let i = 0; i < w.length; i++) {
         let g = grad.data[i];
-        if (h.kind === "AdamW") w[i] *= 1 - h.lr * h.weightDecay;
-        else g += h.weightDecay * w[i];
+        if (h.kind === "AdamW") w[i] *= 1 - h.lr * weightDecay;
+        else g += weightDecay * w[i];
         const m = (s.exp_avg[i] = h.beta1 * s.exp_avg[i] + (1 - h.beta1) * g);
         const v = (s.exp_avg_sq[i] = h.beta2 * s.exp_avg_sq[i] + (1 - h.beta2) * g * g);
         w[i] -= (h.lr / c1) * (m / (Math.sqrt(v) / Math.sqrt(c2) + h.eps));

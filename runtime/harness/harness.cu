@@ -398,7 +398,7 @@ TSDP_EXPORT int tsdp_destroy(tsdp_model* m) {
     cublaslt_close(m);
     for (auto& r : m->replicas) {
         cudaSetDevice(r.device);
-        for (char* p : {r.params, r.grads, r.opt1, r.opt2, r.batch_arena, r.fixed_arena, (char*)r.consts, (char*)r.scratch, (char*)r.grad_norm})
+        for (char* p : {r.params, r.grads, r.opt1, r.opt2, r.batch_arena, r.fixed_arena, (char*)r.consts, (char*)r.scratch, (char*)r.grad_norm, (char*)r.param_group})
             if (p) cudaFree(p);
         for (char* p : {r.staging, (char*)r.consts_host})
             if (p) cudaFreeHost(p);
@@ -440,6 +440,15 @@ int create_replica(tsdp_model* m, tsdp_replica* r, std::string& host) {
         }
         TSDP_CHECK(cudaMalloc((void**)&r->grad_norm, kGradNormSlots * sizeof(double)));
         TSDP_CHECK(cudaMemset(r->grad_norm, 0, kGradNormSlots * sizeof(double)));
+        const tsdp_training_desc& t = *d.training;
+        if (t.group_count > 0) {
+            // one byte per parameter float: its group, whose weight decay the update reads
+            std::vector<unsigned char> groups(t.param_floats, 0);
+            for (int k = 0; k < t.param_group_count; ++k)
+                std::fill(groups.begin() + (long)t.param_groups[k].offset, groups.begin() + (long)(t.param_groups[k].offset + t.param_groups[k].count), (unsigned char)t.param_groups[k].group);
+            TSDP_CHECK(cudaMalloc((void**)&r->param_group, alloc_bytes(t.param_floats)));
+            TSDP_CHECK(cudaMemcpy(r->param_group, groups.data(), t.param_floats, cudaMemcpyHostToDevice));
+        }
     }
     for (int k = 0; k < d.state_count; ++k) {
         const tsdp_state_info& s = d.state[k];

@@ -40,12 +40,16 @@ struct tsdp_hparams {
 /** Which update optimizer_update_kernel applies (the model's optimizer, a field of its descriptor). */
 enum tsdp_optimizer_kind { TSDP_SGD = 0, TSDP_ADAM = 1, TSDP_ADAMW = 2, TSDP_RMSPROP = 3 };
 
+/** At most this many optimizer param groups (compiler/1-frontend/training.ts MAX_PARAM_GROUPS). */
+constexpr int kMaxParamGroups = 8;
+
 // One step's update arguments. The kernel reads them from device memory (not as launch
 // arguments) so that the captured training step replays with each step's values.
 struct tsdp_update {
     tsdp_hparams h;
     float c1, c2;  // Adam's bias corrections 1 − βᵗ
     int first;     // SGD: the momentum buffer starts as the first gradient
+    double group_weight_decay[kMaxParamGroups];  // param groups: each group's weight decay this step
 };
 
 // What kernels read each run from device memory rather than as launch arguments, so that a
@@ -76,6 +80,7 @@ struct tsdp_replica {
     tsdp_run_consts* consts = nullptr;       // device
     float* scratch = nullptr;     // replica 0: one bucket of another replica's gradients (in-process all-reduce)
     double* grad_norm = nullptr;  // training: gradient clipping's partial sums of squares, then the norm and the factor (step.cu)
+    unsigned char* param_group = nullptr;  // training with param groups: each parameter float's group
     std::vector<cudaEvent_t> events;  // fork/join and "bucket ready" points of a step
     int capacity = 0;
     int training = 1;
@@ -128,6 +133,12 @@ struct tsdp_program_desc {
     int n_out;
 };
 
+/** A trained parameter's floats and its optimizer param group. */
+struct tsdp_param_group {
+    size_t offset, count;  // floats into the parameter (and gradient) arena
+    int group;
+};
+
 // Gradient buckets (compiler/4-memory/buckets.ts): DDP's grouping, in the order they become
 // ready during the backward.
 struct tsdp_bucket_info {
@@ -143,6 +154,12 @@ struct tsdp_training_desc {
     int count_targets;   // … of its int32 targets that are not ignore_index (a cross-entropy's mean over them)
     int ignore_index;
     size_t targets_per_sample;
+    // Param groups (PyTorch's param_groups), or none (0): each trained parameter's group, and the
+    // groups' weight decays, NAN where a group takes the step's.
+    const tsdp_param_group* param_groups;
+    int param_group_count;
+    const double* group_weight_decay;
+    int group_count;
     int optimizer;       // tsdp_optimizer_kind
     size_t param_floats; // the parameters (not buffers): what the optimizer updates
     const tsdp_bucket_info* buckets;

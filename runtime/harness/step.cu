@@ -25,9 +25,10 @@ namespace tsdp_harness {
 //         p ← p − (η / c₁) · m / (√v / √c₂ + ε),  c = 1 − βᵗ
 //   RMSprop: g ← ∇ + λp;  v ← αv + (1 − α)g²;  d ← g / (√v + ε);  b ← μb + d (from 0);  p ← p − ηb | p − ηd
 //   clipping (clip_grad_norm_, before the rule): g ← ∇·f, f = min(1, max_norm / (‖∇‖₂ + 1e-6)), written back to grad
+//   param groups: λ is the element's group's (group[i]), else the step's
 __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict__ grad, float* __restrict__ s1,
                                         float* __restrict__ s2, size_t n, int kind, const tsdp_update* __restrict__ u,
-                                        const double* __restrict__ grad_norm) {
+                                        const double* __restrict__ grad_norm, const unsigned char* __restrict__ group) {
     const tsdp_update a = *u;
     const tsdp_hparams& h = a.h;
     // read once per thread: the factor grad_clip_factor_kernel wrote (only when clipping)
@@ -37,8 +38,10 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
         float g = grad[i];
         // PyTorch's clip_grad_norm_ scales .grad in place: the gradient read back is the clipped one
         if (h.max_grad_norm > 0.0) grad[i] = g = g * clip;
+        // indexed in device memory, not in the local copy `a` (a dynamic index would put that copy on the stack)
+        const double weight_decay = group ? u->group_weight_decay[group[i]] : h.weight_decay;
         if (kind == TSDP_SGD) {
-            g += (float)h.weight_decay * w;
+            g += (float)weight_decay * w;
             if (h.momentum != 0.0) {
                 const float b = a.first ? g : (float)h.momentum * s1[i] + (float)(1.0 - h.dampening) * g;
                 s1[i] = b;
@@ -46,7 +49,7 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
             }
             p[i] = w - (float)h.lr * g;
         } else if (kind == TSDP_RMSPROP) {
-            g += (float)h.weight_decay * w;
+            g += (float)weight_decay * w;
             const float v = (float)h.alpha * s2[i] + (float)(1.0 - h.alpha) * g * g;
             s2[i] = v;
             const float d = g / (sqrtf(v) + (float)h.eps);
@@ -57,8 +60,8 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
             } else
                 p[i] = w - (float)h.lr * d;
         } else {
-            if (kind == TSDP_ADAMW) w *= (float)(1.0 - h.lr * h.weight_decay);
-            else g += (float)h.weight_decay * w;
+            if (kind == TSDP_ADAMW) w *= (float)(1.0 - h.lr * weight_decay);
+            else g += (float)weight_decay * w;
             const float m = (float)h.beta1 * s1[i] + (float)(1.0 - h.beta1) * g;
             const float v = (float)h.beta2 * s2[i] + (float)(1.0 - h.beta2) * g * g;
             s1[i] = m;
@@ -440,7 +443,7 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
         }
         TSDP_LAUNCH(optimizer_update_kernel, dim3((unsigned)std::min<size_t>((t.param_floats + 255) / 256, 65535)), dim3(256), 0, r->stream,
                     (float*)r->params, (float*)r->grads, (float*)r->opt1, (float*)r->opt2, t.param_floats, t.optimizer,
-                    (const tsdp_update*)&r->consts->update, (const double*)r->grad_norm);
+                    (const tsdp_update*)&r->consts->update, (const double*)r->grad_norm, (const unsigned char*)r->param_group);
         TSDP_CHECK(cudaGetLastError());
         if (i < parts.size())
             if (int e = enqueue_outputs(m, r, p, parts[i].second)) return e;
@@ -660,7 +663,8 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         ins.push_back(nullptr);  // the loss scale comes from `scale`
         if (int e = stage_inputs(m, t.step, parts, ins.data(), &scale)) return e;
         const unsigned long long step = m->steps + 1;
-        const tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)(1.0 - std::pow(h->beta2, (double)step)), step == 1 ? 1 : 0};
+        tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)(1.0 - std::pow(h->beta2, (double)step)), step == 1 ? 1 : 0, {}};
+        for (int g = 0; g < t.group_count; ++g) update.group_weight_decay[g] = std::isnan(t.group_weight_decay[g]) ? h->weight_decay : t.group_weight_decay[g];
         for (auto& r : m->replicas) r.consts_host->update = update;
         m->clipping = h->max_grad_norm > 0.0;
 

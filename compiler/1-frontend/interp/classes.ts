@@ -54,7 +54,7 @@ export class Interpreter extends PropertyEvaluator {
   }
 
   /** Calls a callback as JavaScript does: map passes (item, index), and (x) => ... ignores the index. */
-  protected callCallback(f: Value, args: Value[], site: CallSite): Value {
+  callCallback(f: Value, args: Value[], site: CallSite): Value {
     if (f instanceof FunctionValue) {
       const params = (f.decl as ArrowFunction | FunctionExpression | FunctionDeclaration | MethodDeclaration).getParameters();
       if (!params.some((p) => p.isRestParameter())) args = args.slice(0, params.length);

@@ -110,7 +110,7 @@ export abstract class InterpreterCore {
   protected abstract setProperty(obj: Value, name: string, value: Value, site: CallSite): void;
   protected abstract evalArgs(args: readonly TsNode[], scope: Scope): Value[];
   protected abstract callExpression(e: CallExpression, scope: Scope): Value;
-  protected abstract callCallback(f: Value, args: Value[], site: CallSite): Value;
+  abstract callCallback(f: Value, args: Value[], site: CallSite): Value;
   abstract callModule(m: ModuleValue, args: Value[], site: CallSite): Value;
   abstract construct(callee: Value, args: Value[], site: CallSite): Value;
   protected abstract requireConstructPhase(who: string, site: CallSite): void;
