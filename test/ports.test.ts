@@ -31,6 +31,15 @@ describe("ported models", () => {
     // lm_head's weight is wte's (tied): no parameter of its own, and the head's GEMM reads wte.weight
     expect(graph.params.some((p) => String(p.attrs.name).startsWith("lmHead"))).toBe(false);
     expect(graph.nodes.some((n) => n.op === "linear" && n.inputs[1] === graph.params[0])).toBe(true);
+    // configure_optimizers' groups: the matrices (embeddings, linear weights) decay, biases and layernorms don't
+    const [decay, noDecay] = graph.optimizer!.groups!;
+    expect(decay).toMatchObject({ weightDecay: 0.1 });
+    expect(noDecay).toMatchObject({ weightDecay: 0 });
+    expect(decay.params).toContain("wte.weight");
+    expect(noDecay.params).toEqual(expect.arrayContaining(["h.0.ln1.weight", "h.0.ln1.bias"]));
+    expect([...decay.params, ...noDecay.params].sort()).toEqual(graph.params.map((p) => p.attrs.name as string).sort());
+    for (const p of graph.params) expect(decay.params.includes(p.attrs.name as string)).toBe(p.shape.length >= 2);
+    expect(graph.optimizer!.clipGradNorm).toBe(1);
   });
   it("U-Net (milesial/Pytorch-UNet, bilinear): PyTorch's parameter count, the input's size back, gradients for all", () => {
     const { graph } = lowerModel("test/fixtures/ports/unet.ts");
