@@ -85,6 +85,34 @@ describe("tensors computed in a constructor", () => {
     expect(Array.from(out.data)).toEqual([0.5, 1.5, 2.5, 3.5]);
   });
 
+  it("a computed buffer reads back in the constructor as its tensor (Hugging Face's rotary embedding: inv_freq, then its cos/sin tables)", () => {
+    const rotary = model(
+      "declare invFreq: Tensor; declare cosCached: Tensor; declare sinCached: Tensor;",
+      [
+        "const dim = 8, base = 10000, maxLen = 6;",
+        // inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim))
+        'this.registerBuffer("invFreq", F.arange(0, dim, 2).div(dim).mul(Math.log(base)).exp().pow(-1));',
+        // t = torch.arange(max_len); freqs = torch.einsum("i,j->ij", t, self.inv_freq); emb = torch.cat((freqs, freqs), dim=-1)
+        'const emb = F.cat([F.einsum("i,j->ij", F.arange(maxLen), this.invFreq), F.einsum("i,j->ij", F.arange(maxLen), this.invFreq)], -1);',
+        'this.registerBuffer("cosCached", emb.cos().unsqueeze(0), false);',
+        'this.registerBuffer("sinCached", emb.sin().unsqueeze(0), false);',
+      ].join("\n    "),
+      "return x.mul(this.cosCached.narrow(1, 0, 4)).add(x.mul(this.sinCached.narrow(1, 0, 4)));",
+    ).replace("forward(x: Tensor<[Batch, 4]>)", "forward(x: Tensor<[Batch, 4, 8]>)");
+    const { graph, init } = stateOf(rotary);
+    // only inv_freq is state; the tables are constants forward computes
+    expect(graph.buffers.map((b) => b.attrs.name)).toEqual(["invFreq"]);
+    const invFreq = [0, 1, 2, 3].map((i) => 1 / 10000 ** ((2 * i) / 8));
+    expectFloat32Of(values(init.get("invFreq")), invFreq);
+    const xs = Array.from({ length: 32 }, (_, k) => Math.sin(k + 1));
+    const out = Array.from(runReference(graph, { x: nd([1, 4, 8], xs) }, initState(graph)).outputs[0].data);
+    const want = xs.map((v, k) => {
+      const angle = Math.floor(k / 8) * invFreq[k % 4];
+      return v * (Math.cos(angle) + Math.sin(angle));
+    });
+    out.forEach((o, k) => expect(Math.abs(o - want[k])).toBeLessThan(1e-6));
+  });
+
   it("a module-level const is a constructor tensor too, usable as a buffer and in forward", () => {
     const source = `${header}const table = F.linspace(0, 1, 4);\n${model("", 'this.registerBuffer("t", table.mul(2));', "return x.add(table).add(this.t);")}`;
     const { graph, init } = stateOf(source);

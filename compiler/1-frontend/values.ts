@@ -56,6 +56,11 @@ export class ParameterValue {
      * requiresGrad_ skip it, as PyTorch's buffers are not in _parameters.
      */
     readonly buffer = false,
+    /**
+     * A buffer computed in the constructor: its constructor tensor, which later constructor code
+     * reads as this.<name> (HF's rotary embedding computes cos/sin tables from its inv_freq buffer).
+     */
+    readonly computed?: TensorValue,
   ) {}
 }
 

@@ -45,6 +45,10 @@ function setRequiresGrad(m: ModuleValue, requiresGrad: boolean): void {
 }
 export abstract class PropertyEvaluator extends ExpressionEvaluator {
   getProperty(obj: Value, name: string, site: CallSite): Value {
+    // a tensor made in a constructor (a computed buffer read back, this.offset.requiresGrad_()): a
+    // constant, which asking for gradients leaves one, as PyTorch leaves a buffer a buffer
+    if (obj instanceof TensorValue && name === "requiresGrad_" && this.em.constants.owns(obj.node))
+      return new BuiltinFunction("requiresGrad_", (args, s) => (bindArgs("requiresGrad_", [opt("requiresGrad", "bool", true)], args, s), obj));
     if (obj instanceof TensorValue) {
       const v = tensorProperty(obj, name, this.em);
       if (v === undefined) fail("unknownProperty", `tensors have no property '${name}' in tsdp${didYouMean(name, ["shape", ...Object.keys(tensorMethods)], "")}`, site.loc);
@@ -97,6 +101,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         const node = m.paramNodes.get(name);
         return node ? new TensorValue(node) : fail("moduleNotInModel", `${m.typeName}.${name} is an nn.Parameter of a module that is not part of the model`, site.loc);
       }
+      // a buffer computed in the constructor reads there as the tensor it was computed as
+      if (v instanceof ParameterValue && v.computed) return v.computed;
       return v;
     }
     if (name === "training") return ModeFlag.value;
@@ -116,7 +122,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         }
         const { shape, init } = initialValue(this.em, who, b.tensor, locOfArg(b, "tensor", s));
         // a buffer is a frozen parameter: state the step reads and never updates, in the state_dict
-        m.fields.set(b.name, new ParameterValue(shape, init, s.loc, true, true));
+        const computed = b.tensor instanceof TensorValue ? b.tensor : undefined;
+        m.fields.set(b.name, new ParameterValue(shape, init, s.loc, true, true, computed));
         return undefined;
       });
     if (name === "requiresGrad_")
