@@ -92,12 +92,13 @@ export const narrow: OpDef<NarrowAttrs> = defineOp<NarrowAttrs>({
   inputs: ["x"],
   codegen: { kind: "kernel", builder: "narrow" },
   infer: ([x], a, who) => {
-    requireFloat(x, who);
+    // int32 too: a copy (BERT's position_ids[:, :seq_length] sliced from an int32 buffer)
+    if (x.dtype !== "i32") requireFloat(x, who);
     checkJoinDim(x.shape, a.dim, who);
     const size = x.shape[a.dim] as number;
     if (!Number.isInteger(a.start) || !Number.isInteger(a.length) || a.start < 0 || a.length < 1 || a.start + a.length > size)
       throw new ShapeError(`${who}: [${a.start}, ${a.start + a.length}) is not inside dim ${a.dim} of size ${size}`, "invalidArgument");
-    return { shape: x.shape.map((d, i) => (i === a.dim ? a.length : d)), dtype: "f32" };
+    return { shape: x.shape.map((d, i) => (i === a.dim ? a.length : d)), dtype: x.dtype };
   },
   reference: ([x], a) => {
     const shape = x.shape.map((d, i) => (i === a.dim ? a.length : d));

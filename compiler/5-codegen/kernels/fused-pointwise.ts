@@ -37,6 +37,10 @@ function coordinates(out: readonly Dim[], used: Set<number>): string[] {
 export function fusedPointwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: FusedPointwiseView; launch: LaunchView } {
   const out = k.output.shape;
   const inside = new Set<Node>(k.nodes);
+  // values are float, but for an int32 chain that only moves values (an int32 buffer expanded, then
+  // copied out for a slice): int end to end, so an index above 2^24 is not rounded by a float
+  const allInt = k.output.dtype === "i32" && k.nodes.every((n) => n.dtype === "i32" && n.inputs.every((i) => i.dtype === "i32"));
+  const value = allInt ? "int" : "float";
   const leaves: Node[] = [];
   const names = new Map<Node, string>();
   const loads: string[] = [];
@@ -54,7 +58,7 @@ export function fusedPointwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: 
       const name = `in${leaves.length}`;
       leaves.push(input);
       names.set(input, `x${leaves.length - 1}`);
-      loads.push(`const float x${leaves.length - 1} = ${name}[${idx}];`);
+      loads.push(`const ${value} x${leaves.length - 1} = ${name}[${idx}];`);
       args.push({ decl: `const ${cType(input)}* __restrict__ ${name}`, value: ctx.pointer(input), comment: `${ctx.label(input)} ${shapeComment(input)}` });
     }
   const body: string[] = [];
@@ -67,10 +71,10 @@ export function fusedPointwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: 
     const own = broadcastIndex(n.shape, out);
     for (const m of own.matchAll(/c(\d+)/g)) used.add(Number(m[1]));
     const index = own === "i" ? "i" : `(${own})`;
-    body.push(`const float ${v} = ${codegen.expr(n.inputs.map((i) => names.get(i)!), n.attrs, { index, node: n })};`);
+    body.push(`const ${value} ${v} = ${codegen.expr(n.inputs.map((i) => names.get(i)!), n.attrs, { index, node: n })};`);
     names.set(n, v);
   });
-  args.push({ decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) });
+  args.push({ decl: `${cType(k.output)}* __restrict__ out`, value: ctx.pointer(k.output), comment: shapeComment(k.output) });
   const summary = `${k.nodes.map((n) => n.op).join(" → ")} over ${shapeComment(k.output)}`;
   const kernel: FusedPointwiseView = {
     template: "fused_pointwise",
