@@ -16,8 +16,10 @@ import type { NDArray } from "../reference/ndarray.ts";
 //   - nn.Parameter / registerBuffer: the node is evaluated now, by the ops' reference semantics
 //     (float64, rounded once to float32), and the values initialize the state (Init "values"), so
 //     they are in the state_dict as PyTorch's are; a plain fill stays a constant initializer;
-//   - a plain field read in forward (this.mask = F.tril(...)): its nodes are copied into forward's
-//     graph where first used, a constant computed in the kernels, as if forward had written it.
+//     A buffer made so reads back in later constructor code as this tensor (HF's rotary embedding);
+//   - a plain field read in forward (this.mask = F.tril(...)), or a buffer with persistent false:
+//     its nodes are copied into forward's graph where first used, a constant computed in the
+//     kernels, as if forward had written it (not state, as in PyTorch).
 // Nothing random or stateful runs here: dropout, layers' parameters and inputs exist in forward.
 
 /** The most elements a model's computed initial values may hold: they are written into model.cu. */
