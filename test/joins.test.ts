@@ -11,6 +11,17 @@ const model = (forward: string, input = "x: Tensor<[Batch, 13]>") => `${header}e
 const shapes = (forward: string, input?: string) => lowerSource(model(forward, input)).graph.outputs.map((o) => formatShape(o.shape));
 
 describe("joins and slices in the frontend", () => {
+  it("cat, stack and narrow of int32 tensors (token ids) stay int32 copies; int32 with float32 is refused", async () => {
+    const { runReference } = await import("../compiler/reference/interpret.ts");
+    const { nd } = await import("../compiler/reference/ndarray.ts");
+    const ids = 'ids: Tensor<[Batch, 4], "int32">';
+    const { graph } = lowerSource(model("return [F.cat([ids.narrow(1, 2, 2), ids.narrow(1, 0, 2)], 1), F.stack([ids, ids], 1)];", ids));
+    expect(graph.outputs.map((o) => `${o.dtype}${formatShape(o.shape)}`)).toEqual(["i32[Batch, 4]", "i32[Batch, 2, 4]"]);
+    const out = runReference(graph, { ids: nd([1, 4], [5, 6, 7, 8]) }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
+    expect(out).toEqual([[7, 8, 5, 6], [5, 6, 7, 8, 5, 6, 7, 8]]);
+    const d = diagnosticsOf(model("return F.cat([ids.float(), ids], 1);", ids))[0];
+    expect(`${d.code} ${d.message}`).toMatch(/^TSDP4002 .*tensor 1/);
+  });
   it("chunk gives ⌈size/chunks⌉ pieces, the last smaller, maybe fewer than asked (PyTorch's examples)", () => {
     expect(shapes("return x.chunk(6, 1);")).toEqual(["[Batch, 3]", "[Batch, 3]", "[Batch, 3]", "[Batch, 3]", "[Batch, 1]"]);
     expect(shapes("return F.chunk(x.narrow(1, 0, 11), 6, -1);")).toEqual([...new Array(5).fill("[Batch, 2]"), "[Batch, 1]"]);

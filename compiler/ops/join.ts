@@ -41,7 +41,9 @@ export const concat: OpDef<ConcatAttrs> = defineOp<ConcatAttrs>({
     if (ins.length === 0) throw new ShapeError(`${who}: expected a non-empty list of tensors`, "invalidArgument");
     if (ins.length > MAX_CAT_INPUTS) throw new ShapeError(`${who}: at most ${MAX_CAT_INPUTS} tensors, got ${ins.length}`, "invalidArgument");
     const first = ins[0];
-    ins.forEach((t, k) => requireFloat(t, who, `tensor ${k}`));
+    // int32 too when every tensor is (token ids joined): a copy; mixing dtypes is refused
+    const ints = ins.every((t) => t.dtype === "i32");
+    if (!ints) ins.forEach((t, k) => requireFloat(t, who, `tensor ${k}`));
     checkJoinDim(first.shape, a.dim, who);
     let size = 0;
     ins.forEach((t: TensorType, k) => {
@@ -51,7 +53,7 @@ export const concat: OpDef<ConcatAttrs> = defineOp<ConcatAttrs>({
       checkJoinDim(t.shape, a.dim, who);
       size += t.shape[a.dim] as number;
     });
-    return { shape: first.shape.map((d, i) => (i === a.dim ? size : d)), dtype: "f32" };
+    return { shape: first.shape.map((d, i) => (i === a.dim ? size : d)), dtype: ints ? "i32" : "f32" };
   },
   reference: (ins, a) => {
     const shape = ins[0].shape.map((d, i) => (i === a.dim ? ins.reduce((s, t) => s + t.shape[a.dim], 0) : d));
