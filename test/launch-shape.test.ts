@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generate } from "../compiler/pipeline.ts";
 import { evaluateDim3, evaluateInteger, evaluateScalars, launchShape, LaunchExpressionError } from "../compiler/launch-shape.ts";
-import { UPDATE_GRID } from "../compiler/5-codegen/launches.ts";
+import { GRAD_NORM_BLOCKS, UPDATE_GRID } from "../compiler/5-codegen/launches.ts";
 import { estimateLaunch } from "../compiler/perf-model.ts";
 import { GPUS } from "../compiler/gpu-specs.ts";
 import { affineAt } from "../compiler/3-fusion/cost.ts";
@@ -152,5 +152,17 @@ describe("every launch of every example model evaluates, and is the launch model
   it("the optimizer update's grid is the one runtime/harness/step.cu launches", () => {
     const step = readFileSync(join(root, "runtime", "harness", "step.cu"), "utf8");
     expect(step).toContain(`TSDP_LAUNCH(optimizer_update_kernel, ${UPDATE_GRID.replace("param_floats", "t.param_floats")}, dim3(256), `);
+  });
+
+  it("a step that clips lists the harness's two clipping launches before the update, shaped as step.cu launches them", () => {
+    const internal = readFileSync(join(root, "runtime", "harness", "harness_internal.h"), "utf8");
+    expect(internal).toContain(`constexpr int kGradNormBlocks = ${GRAD_NORM_BLOCKS};`);
+    const step = readFileSync(join(root, "runtime", "harness", "step.cu"), "utf8");
+    expect(step).toContain("TSDP_LAUNCH(grad_norm_partials_kernel, dim3(kGradNormBlocks), dim3(kGradNormThreads), ");
+    expect(step).toContain("TSDP_LAUNCH(grad_clip_factor_kernel, dim3(1), dim3(32), ");
+    const stepKernels = (file: string) => generate(file, { target: "cpu" }).generated.manifest.launches.filter((l) => l.program === "step").map((l) => l.kernel).slice(-3);
+    // the nanoGPT port declares clipGradNorm 1.0; LeNet does not
+    expect(stepKernels("test/fixtures/ports/nanogpt.ts")).toEqual(["grad_norm_partials_kernel", "grad_clip_factor_kernel", "optimizer_update_kernel"]);
+    expect(stepKernels("examples/lenet/model.ts")).not.toContain("grad_norm_partials_kernel");
   });
 });

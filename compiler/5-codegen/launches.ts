@@ -64,7 +64,7 @@ export function launchReports(programs: Readonly<Record<string, RenderedLaunches
         out.push({ ...common, kernel: withoutNamespace(rest.kernel), template: "cublaslt_epilogue", grid: rest.grid, block: rest.block, flops: elements, bytes: { perSample: 4 * words * elements.perSample, fixed: 4 * words * elements.fixed } });
       }
     });
-    if (program === "step" && update) out.push(updateLaunch(update));
+    if (program === "step" && update) out.push(...clipLaunches(update), updateLaunch(update));
   }
   return out;
 }
@@ -82,13 +82,33 @@ export const affineCount = (n: Node) => {
  */
 export const UPDATE_GRID = "dim3((unsigned)std::min<size_t>((param_floats + 255) / 256, 65535))";
 
+/** kGradNormBlocks of runtime/harness/harness_internal.h (test/launch-shape.test.ts checks they agree). */
+export const GRAD_NORM_BLOCKS = 64;
+
+/**
+ * Gradient clipping's two kernels before the update (step.cu), when the Training declares
+ * clipGradNorm (a step that sets it only at run time launches them too; the report cannot know):
+ * the per-block sums of squares read every gradient once, then one thread sums the blocks'.
+ */
+function clipLaunches({ paramFloats, optimizer }: UpdateLaunch): LaunchReport[] {
+  if (!optimizer.clipGradNorm) return [];
+  const common = { program: "step" as const, template: "harness", scalars: [] };
+  return [
+    { ...common, kernel: "grad_norm_partials_kernel", grid: `dim3(${GRAD_NORM_BLOCKS})`, block: "dim3(256)", flops: { perSample: 0, fixed: 2 * paramFloats }, bytes: { perSample: 0, fixed: 4 * paramFloats + 8 * GRAD_NORM_BLOCKS } },
+    { ...common, kernel: "grad_clip_factor_kernel", grid: "dim3(1)", block: "dim3(32)", flops: { perSample: 0, fixed: GRAD_NORM_BLOCKS + 4 }, bytes: { perSample: 0, fixed: 8 * (GRAD_NORM_BLOCKS + 2) } },
+  ];
+}
+
 function updateLaunch({ paramFloats, optimizer }: UpdateLaunch): LaunchReport {
   // per parameter: SGD reads the weight and gradient and writes the weight (12 B), momentum adds
   // its buffer's read and write; Adam(W) reads and writes two moments (28 B), RMSprop its average
   // of squares and, with momentum, its buffer. FLOPs: the update's
-  // arithmetic per parameter, roughly (a sqrt and a division counted as one each).
-  const [bytesPer, flopsPer] =
+  // arithmetic per parameter, roughly (a sqrt and a division counted as one each). Clipping writes
+  // the clipped gradient back (4 B, a multiply); param groups read each float's group (1 B).
+  const [baseBytes, baseFlops] =
     optimizer.kind === "SGD" ? (optimizer.momentum !== 0 ? [20, 6] : [12, 3]) : optimizer.kind === "RMSprop" ? (optimizer.momentum !== 0 ? [28, 10] : [20, 8]) : [28, 14];
+  const bytesPer = baseBytes + (optimizer.clipGradNorm ? 4 : 0) + (optimizer.groups ? 1 : 0);
+  const flopsPer = baseFlops + (optimizer.clipGradNorm ? 1 : 0);
   return {
     program: "step",
     kernel: "optimizer_update_kernel",
