@@ -972,11 +972,12 @@ export namespace optim {
   /**
    * A param group (PyTorch's optimizer param_groups): `params` picks the trained parameters it
    * holds — called for each with its state_dict name and the parameter, e.g. nanoGPT's
-   * `(name, p) => p.dim() >= 2` — and `weightDecay` is the group's own (absent: the optimizer's).
+   * `(name, p) => p.dim() >= 2` — `weightDecay` is the group's own (absent: the optimizer's), and
+   * `lr` its own learning rate: a step's lr (a schedule) scales it by step lr / the optimizer's lr.
    * Every trained parameter must be in exactly one group. Pass the groups before the options:
    * `new optim.AdamW([{ params: (n, p) => p.dim() >= 2, weightDecay: 0.1 }, { params: (n, p) => p.dim() < 2, weightDecay: 0 }], { lr })`.
    */
-  interface ParamGroup { params: (name: string, p: Tensor) => boolean; weightDecay?: number }
+  interface ParamGroup { params: (name: string, p: Tensor) => boolean; weightDecay?: number; lr?: number }
   interface SGDOptions extends ImplementationFlags { lr?: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean }
   class SGD { constructor(options?: SGDOptions); constructor(groups: readonly ParamGroup[], options?: SGDOptions); readonly __tsdpOptimizer: "SGD" }
   interface AdamOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number; amsgrad?: false }

@@ -171,7 +171,9 @@ export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: $
     expect(first("{ params: (n: string) => n.startsWith(\"fc\") }, { params: (n: string) => n.endsWith(\"bias\") }")).toMatch(/^TSDP5004 parameter 'fc\.bias' \[3\] is in param groups 0 and 1; each trained parameter must be in exactly one$/);
     expect(first("{ params: (n: string) => n === \"fc.weight\" }")).toMatch(/^TSDP5004 parameter 'fc\.bias' \[3\] is in no param group/);
     expect(first("{ params: (n: string) => 1 }")).toMatch(/^TSDP5004 param group 0's params function must return true or false, got the number 1/);
-    expect(first("{ params: (n: string) => true, lr: 0.1 }")).toMatch(/^TSDP3004 optim\.AdamW: param group 0 sets lr; a group may set params and weightDecay/);
+    expect(first("{ params: (n: string) => true, betas: [0.9, 0.9] }")).toMatch(/^TSDP3004 optim\.AdamW: param group 0 sets betas; a group may set params, lr and weightDecay/);
+    expect(lowerSource(groups("{ params: (n: string) => true, lr: 0.5 }")).graph.optimizer!.groups).toEqual([{ params: ["fc.weight", "fc.bias"], lr: 0.5 }]);
+    expect(diagnosticsOf(net("new optim.SGD([{ params: (n: string) => true, lr: 0.5 }], { lr: 0 })")).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP5004 a param group sets its own lr.*the optimizer's lr must then be > 0, got 0/);
     expect(first("{ params: [\"fc.weight\"] }")).toMatch(/^TSDP3003 optim\.AdamW: param group 0's params must be a function/);
     expect(first(Array(9).fill("{ params: (n: string) => true }").join(", "))).toMatch(/^TSDP3004 optim\.AdamW: param groups must be 1 to 8 objects/);
   });

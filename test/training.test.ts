@@ -329,6 +329,12 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
       "new optim.AdamW([{ params: (name: string, p: Tensor) => p.dim() >= 2, weightDecay: 0.5 }, { params: (name: string, p: Tensor) => p.dim() < 2, weightDecay: 0 }], { lr: 0.05 })",
       {},
     ],
+    // fine-tuning's differential lr: the head's group at 10× the rest; the test's per-step lr (a
+    // decaying schedule) scales both, as a PyTorch schedule scales every group's
+    "Adam with a param group of its own lr, under the schedule": [
+      "new optim.Adam([{ params: (name: string) => name.startsWith(\"fc2\"), lr: 0.05 }, { params: (name: string) => !name.startsWith(\"fc2\") }], { lr: 0.005 })",
+      {},
+    ],
     "SGD with param groups, one taking the step's weight decay": [
       "new optim.SGD([{ params: (name: string) => name.endsWith(\"bias\") }, { params: (name: string) => !name.endsWith(\"bias\"), weightDecay: 0.3 }], { lr: 0.1, momentum: 0.9 })",
       { weightDecay: 0.05 },

@@ -399,5 +399,12 @@ function withGroups(it: Interpreter, optimizer: OptimizerValue, params: readonly
       fail("badTraining", `parameter '${name}' ${p.shape.length ? `[${p.shape.join(", ")}] ` : ""}is in ${inGroups.length === 0 ? "no param group" : `param groups ${inGroups.join(" and ")}`}; each trained parameter must be in exactly one`, optimizer.groups[inGroups[1] ?? 0].at);
     members[inGroups[0]].push(name);
   }
-  return { ...optimizer.spec, groups: optimizer.groups.map((g, i) => (g.weightDecay === undefined ? { params: members[i] } : { params: members[i], weightDecay: g.weightDecay })) };
+  // a group's lr is relative to the optimizer's: a step's lr scales it (see ParamGroup), so that lr must not be 0
+  const own = optimizer.groups.find((g) => g.lr !== undefined);
+  if (own && !(optimizer.spec.lr > 0))
+    fail("badTraining", `a param group sets its own lr, which a step's lr scales by step lr / the optimizer's lr; the optimizer's lr must then be > 0, got ${optimizer.spec.lr}`, own.at);
+  return {
+    ...optimizer.spec,
+    groups: optimizer.groups.map((g, i) => ({ params: members[i], ...(g.weightDecay === undefined ? {} : { weightDecay: g.weightDecay }), ...(g.lr === undefined ? {} : { lr: g.lr }) })),
+  };
 }

@@ -50,16 +50,19 @@ function groupsOf(who: string, args: Value[], site: CallSite): ParamGroupDecl[] 
   return list.map((g, i) => {
     if (!(g instanceof ObjectValue))
       fail("wrongArgumentType", `${who}: param group ${i} must be an object { params: (name, p) => boolean, weightDecay? }, got ${describe(g)}`, at);
-    const extra = [...g.props.keys()].filter((k) => k !== "params" && k !== "weightDecay");
+    const extra = [...g.props.keys()].filter((k) => k !== "params" && k !== "weightDecay" && k !== "lr");
     if (extra.length > 0)
-      fail("invalidArgument", `${who}: param group ${i} sets ${extra.join(", ")}; a group may set params and weightDecay (its own lr, betas, … are not supported: the step's hyperparameters are the optimizer's)`, at);
+      fail("invalidArgument", `${who}: param group ${i} sets ${extra.join(", ")}; a group may set params, lr and weightDecay (its own betas, momentum, … are not supported: those are the optimizer's)`, at);
     const select = g.props.get("params");
     if (!(select instanceof FunctionValue))
       fail("wrongArgumentType", `${who}: param group ${i}'s params must be a function (name: string, p: Tensor) => boolean, such as (name, p) => p.dim() >= 2, got ${describe(select)}`, at);
     const weightDecay = g.props.get("weightDecay");
     if (weightDecay !== undefined && !(typeof weightDecay === "number" && Number.isFinite(weightDecay) && weightDecay >= 0))
       fail("invalidArgument", `${who}: param group ${i}'s weightDecay must be a finite number ≥ 0, got ${describe(weightDecay)}`, at);
-    return { select, weightDecay: weightDecay as number | undefined, at };
+    const lr = g.props.get("lr");
+    if (lr !== undefined && !(typeof lr === "number" && Number.isFinite(lr) && lr >= 0))
+      fail("invalidArgument", `${who}: param group ${i}'s lr must be a finite number ≥ 0, got ${describe(lr)}`, at);
+    return { select, weightDecay: weightDecay as number | undefined, lr: lr as number | undefined, at };
   });
 }
 

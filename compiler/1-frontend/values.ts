@@ -205,6 +205,7 @@ export interface ParamGroupDecl {
   /** (name, parameter) => boolean, called for each trained parameter once the model is built. */
   readonly select: FunctionValue;
   readonly weightDecay?: number;
+  readonly lr?: number;
   readonly at: SourceLoc;
 }
 

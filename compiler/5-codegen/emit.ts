@@ -8,7 +8,7 @@ import Handlebars from "handlebars";
 import type { Kernel, KernelPlan } from "../3-fusion/plan.ts";
 import type { MemoryPlan } from "../4-memory/plan.ts";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
-import { dtypeNames, type Graph, type Init, type Node, type OptimizerSpec } from "../ir/node.ts";
+import { dtypeNames, groupLrScale, type Graph, type Init, type Node, type OptimizerSpec } from "../ir/node.ts";
 import { formatShape, isBatch, numel } from "../ir/shape.ts";
 import { hash32 } from "../reference/rng.ts";
 import { CodegenContext, defaultShapeFor, type Precision, type ShapeFor } from "./context.ts";
@@ -484,9 +484,9 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
 }
 
 /** The param groups' table for the update kernel: every trained parameter's floats and group. */
-function paramGroupsView(optimizer: OptimizerSpec, params: readonly Node[], memory: MemoryPlan): Pick<TrainingView, "paramGroups" | "groupWeightDecay" | "groupCount"> {
+function paramGroupsView(optimizer: OptimizerSpec, params: readonly Node[], memory: MemoryPlan): Pick<TrainingView, "paramGroups" | "groupWeightDecay" | "groupLrScale" | "groupCount"> {
   const groups = optimizer.groups;
-  if (!groups) return { groupWeightDecay: "", groupCount: 0 };
+  if (!groups) return { groupWeightDecay: "", groupLrScale: "", groupCount: 0 };
   return {
     paramGroups: params.map((p) => {
       const slot = memory.slots.get(p)!;
@@ -494,6 +494,7 @@ function paramGroupsView(optimizer: OptimizerSpec, params: readonly Node[], memo
       return { offsetFloats: slot.offset / 4, countFloats: numel(p.shape).c, group: groups.findIndex((g) => g.params.includes(name)), name: cComment(name) };
     }),
     groupWeightDecay: groups.map((g) => (g.weightDecay === undefined ? "NAN" : cDouble(g.weightDecay))).join(", "),
+    groupLrScale: groups.map((g) => cDouble(groupLrScale(optimizer, g))).join(", "),
     groupCount: groups.length,
   };
 }

@@ -750,6 +750,8 @@ export interface TrainingView {
   /** Param groups, when declared: each trained parameter's floats and group; the groups' weight decays (C doubles, NAN: the step's). */
   readonly paramGroups?: readonly { readonly offsetFloats: number; readonly countFloats: number; readonly group: number; readonly name: string }[];
   readonly groupWeightDecay: string;
+  /** Each group's lr over the optimizer's declared lr (C doubles; 1 for a group without its own). */
+  readonly groupLrScale: string;
   readonly groupCount: number;
   /** A tsdp_optimizer_kind enumerator. */
   readonly optimizerKind: "TSDP_SGD" | "TSDP_ADAM" | "TSDP_ADAMW" | "TSDP_RMSPROP";

@@ -64,7 +64,12 @@ export interface Graph {
 export interface ParamGroup {
   readonly params: readonly string[];
   readonly weightDecay?: number;
+  /** Its own learning rate: a step's lr scales it by step lr / the optimizer's declared lr, as a PyTorch schedule scales every group's. */
+  readonly lr?: number;
 }
+
+/** A group's lr over the optimizer's declared one (1 without its own): what the step's lr is multiplied by for its parameters. */
+export const groupLrScale = (spec: { readonly lr: number }, group: ParamGroup): number => (group.lr === undefined ? 1 : group.lr / spec.lr);
 
 /**
  * The optimizer and its hyperparameters; clipGradNorm (the Training declaration's: PyTorch's

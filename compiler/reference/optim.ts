@@ -1,4 +1,4 @@
-import type { OptimizerSpec } from "../ir/node.ts";
+import { groupLrScale, type OptimizerSpec } from "../ir/node.ts";
 import type { NDArray } from "./ndarray.ts";
 
 // PyTorch's optimizer update rules in float64, one parameter at a time (torch.optim.SGD, Adam,
@@ -10,7 +10,9 @@ import type { NDArray } from "./ndarray.ts";
 //        p ← p − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
 // RMSprop: g ← ∇ + λ·p;  v ← αv + (1 − α)g²;  d ← g / (√v + ε);  b ← μ·b + d (b starts at 0);
 //        p ← p − η·b (momentum) or p − η·d
-// Param groups (groups): a parameter's weight decay λ is its group's when the group sets one.
+// Param groups (groups): a parameter's weight decay λ is its group's when the group sets one; its
+// lr η is the step's times (group lr / declared lr) when the group sets one, as a PyTorch schedule
+// scales every group's lr by the same factor.
 // Clipping first when clipGradNorm > 0 (torch.nn.utils.clip_grad_norm_(params, max_norm), norm 2,
 // called between backward and step): every gradient ← ∇·min(1, max_norm / (‖∇‖₂ + 1e-6)), in place,
 // ‖∇‖₂ over all the trained parameters' gradients together.
@@ -50,8 +52,10 @@ export function optimizerStep(
   for (const [name, p] of params) {
     const grad = grads.get(name);
     if (!grad) continue;
-    // a param group's own weight decay (PyTorch's param_groups), else the step's
-    const weightDecay = h.groups?.find((g) => g.params.includes(name))?.weightDecay ?? h.weightDecay;
+    // a param group's own weight decay (PyTorch's param_groups), else the step's; its lr, scaled as the step's
+    const group = h.groups?.find((g) => g.params.includes(name));
+    const weightDecay = group?.weightDecay ?? h.weightDecay;
+    const lr = h.lr * (group ? groupLrScale(spec, group) : 1);
     let s = state.perParam.get(name);
     if (!s) state.perParam.set(name, (s = {}));
     const w = p.data;
@@ -64,7 +68,7 @@ export function optimizerStep(
           s.momentum_buffer[i] = b;
           g = h.nesterov ? g + h.momentum * b : b;
         }
-        w[i] -= h.lr * g;
+        w[i] -= lr * g;
       }
     } else if (h.kind === "RMSprop") {
       if (!s.square_avg) s.square_avg = new Float64Array(w.length);
@@ -73,8 +77,8 @@ export function optimizerStep(
         const g = grad.data[i] + weightDecay * w[i];
         const v = (s.square_avg[i] = h.alpha * s.square_avg[i] + (1 - h.alpha) * g * g);
         const d = g / (Math.sqrt(v) + h.eps);
-        if (h.momentum !== 0) w[i] -= h.lr * (s.momentum_buffer![i] = h.momentum * s.momentum_buffer![i] + d);
-        else w[i] -= h.lr * d;
+        if (h.momentum !== 0) w[i] -= lr * (s.momentum_buffer![i] = h.momentum * s.momentum_buffer![i] + d);
+        else w[i] -= lr * d;
       }
     } else {
       if (!s.exp_avg) s.exp_avg = new Float64Array(w.length);
@@ -84,11 +88,11 @@ export function optimizerStep(
       const c2 = 1 - Math.pow(h.beta2, t);
       for (let i = 0; i < w.length; i++) {
         let g = grad.data[i];
-        if (h.kind === "AdamW") w[i] *= 1 - h.lr * weightDecay;
+        if (h.kind === "AdamW") w[i] *= 1 - lr * weightDecay;
         else g += weightDecay * w[i];
         const m = (s.exp_avg[i] = h.beta1 * s.exp_avg[i] + (1 - h.beta1) * g);
         const v = (s.exp_avg_sq[i] = h.beta2 * s.exp_avg_sq[i] + (1 - h.beta2) * g * g);
-        w[i] -= (h.lr / c1) * (m / (Math.sqrt(v) / Math.sqrt(c2) + h.eps));
+        w[i] -= (lr / c1) * (m / (Math.sqrt(v) / Math.sqrt(c2) + h.eps));
       }
     }
   }

@@ -50,6 +50,7 @@ struct tsdp_update {
     float c1, c2;  // Adam's bias corrections 1 − βᵗ
     int first;     // SGD: the momentum buffer starts as the first gradient
     double group_weight_decay[kMaxParamGroups];  // param groups: each group's weight decay this step
+    double group_lr[kMaxParamGroups];            // … and learning rate: the step's, times the group's scale
 };
 
 // What kernels read each run from device memory rather than as launch arguments, so that a
@@ -159,6 +160,7 @@ struct tsdp_training_desc {
     const tsdp_param_group* param_groups;
     int param_group_count;
     const double* group_weight_decay;
+    const double* group_lr_scale;  // a group's lr over the optimizer's declared one (1: the optimizer's), so a schedule scales every group alike
     int group_count;
     int optimizer;       // tsdp_optimizer_kind
     size_t param_floats; // the parameters (not buffers): what the optimizer updates

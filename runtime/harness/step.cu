@@ -25,7 +25,7 @@ namespace tsdp_harness {
 //         p ← p − (η / c₁) · m / (√v / √c₂ + ε),  c = 1 − βᵗ
 //   RMSprop: g ← ∇ + λp;  v ← αv + (1 − α)g²;  d ← g / (√v + ε);  b ← μb + d (from 0);  p ← p − ηb | p − ηd
 //   clipping (clip_grad_norm_, before the rule): g ← ∇·f, f = min(1, max_norm / (‖∇‖₂ + 1e-6)), written back to grad
-//   param groups: λ is the element's group's (group[i]), else the step's
+//   param groups: λ and η are the element's group's (group[i]): η the step's times the group's scale
 __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict__ grad, float* __restrict__ s1,
                                         float* __restrict__ s2, size_t n, int kind, const tsdp_update* __restrict__ u,
                                         const double* __restrict__ grad_norm, const unsigned char* __restrict__ group) {
@@ -40,6 +40,7 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
         if (h.max_grad_norm > 0.0) grad[i] = g = g * clip;
         // indexed in device memory, not in the local copy `a` (a dynamic index would put that copy on the stack)
         const double weight_decay = group ? u->group_weight_decay[group[i]] : h.weight_decay;
+        const double lr = group ? u->group_lr[group[i]] : h.lr;
         if (kind == TSDP_SGD) {
             g += (float)weight_decay * w;
             if (h.momentum != 0.0) {
@@ -47,7 +48,7 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
                 s1[i] = b;
                 g = h.nesterov ? g + (float)h.momentum * b : b;
             }
-            p[i] = w - (float)h.lr * g;
+            p[i] = w - (float)lr * g;
         } else if (kind == TSDP_RMSPROP) {
             g += (float)weight_decay * w;
             const float v = (float)h.alpha * s2[i] + (float)(1.0 - h.alpha) * g * g;
@@ -56,17 +57,17 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
             if (h.momentum != 0.0) {
                 const float b = (float)h.momentum * s1[i] + d;
                 s1[i] = b;
-                p[i] = w - (float)h.lr * b;
+                p[i] = w - (float)lr * b;
             } else
-                p[i] = w - (float)h.lr * d;
+                p[i] = w - (float)lr * d;
         } else {
-            if (kind == TSDP_ADAMW) w *= (float)(1.0 - h.lr * weight_decay);
+            if (kind == TSDP_ADAMW) w *= (float)(1.0 - lr * weight_decay);
             else g += (float)weight_decay * w;
             const float m = (float)h.beta1 * s1[i] + (float)(1.0 - h.beta1) * g;
             const float v = (float)h.beta2 * s2[i] + (float)(1.0 - h.beta2) * g * g;
             s1[i] = m;
             s2[i] = v;
-            p[i] = w - ((float)h.lr / a.c1) * (m / (sqrtf(v) / sqrtf(a.c2) + (float)h.eps));
+            p[i] = w - ((float)lr / a.c1) * (m / (sqrtf(v) / sqrtf(a.c2) + (float)h.eps));
         }
     }
 }
@@ -664,7 +665,10 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         if (int e = stage_inputs(m, t.step, parts, ins.data(), &scale)) return e;
         const unsigned long long step = m->steps + 1;
         tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)(1.0 - std::pow(h->beta2, (double)step)), step == 1 ? 1 : 0, {}};
-        for (int g = 0; g < t.group_count; ++g) update.group_weight_decay[g] = std::isnan(t.group_weight_decay[g]) ? h->weight_decay : t.group_weight_decay[g];
+        for (int g = 0; g < t.group_count; ++g) {
+            update.group_weight_decay[g] = std::isnan(t.group_weight_decay[g]) ? h->weight_decay : t.group_weight_decay[g];
+            update.group_lr[g] = h->lr * t.group_lr_scale[g];
+        }
         for (auto& r : m->replicas) r.consts_host->update = update;
         m->clipping = h->max_grad_norm > 0.0;
 
