@@ -3,6 +3,7 @@ import { Node as TsNode, SyntaxKind, type SourceFile } from "ts-morph";
 import { CompileError, diagnostic, fail } from "../diagnostics/diagnostic.ts";
 import type { Graph, Node, OptimizerSpec } from "../ir/node.ts";
 import { formatShape } from "../ir/shape.ts";
+import { reachable } from "../ir/reachable.ts";
 import { verifyGraph } from "../ir/verify.ts";
 import { resolveLimits, type Limits } from "../limits.ts";
 import { inputType } from "./input-types.ts";
@@ -357,25 +358,12 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[]): { target
   if (ignoreIndex !== undefined) return { target, value: value.node, ignoreIndex };
   // a mean over the targets not ignored, inside a larger loss: the replicas' losses could not be
   // weighted to the whole batch's (their counts weight that term, their rows the others)
-  const inside = ancestors(value.node).find((n) => ignoringMeans.has(n));
+  const inside = [...reachable(value.node.inputs)].find((n) => ignoringMeans.has(n));
   if (inside)
     fail("badTraining", `a loss with ignoreIndex and reduction "mean" must be the whole training loss (the step weights each replica's by its count of targets not ignored); here it is part of a larger one. Use reduction "sum" and divide by a count of your own, or make it the loss`, inside.loc);
   return { target, value: value.node };
 }
 
-
-/** Every node `n` reads, directly or not. */
-function ancestors(n: Node): Node[] {
-  const seen = new Set<Node>();
-  const stack = [...n.inputs];
-  while (stack.length > 0) {
-    const top = stack.pop()!;
-    if (seen.has(top)) continue;
-    seen.add(top);
-    stack.push(...top.inputs);
-  }
-  return [...seen];
-}
 
 /**
  * The optimizer's spec with its param groups resolved: each group's function is called with

@@ -1,4 +1,5 @@
 import type { Graph, Node } from "../ir/node.ts";
+import { reachable } from "../ir/reachable.ts";
 import { opDef } from "../ops/index.ts";
 import { isPointwise } from "../ops/op.ts";
 import { fusionRules, type FusionRule, type FusionState } from "./rules.ts";
@@ -173,18 +174,6 @@ function pullProducers(consumer: Node, claimed: Set<Node>, done: Set<Node>, cons
 }
 
 const isView = (n: Node) => opDef(n.op).traits?.view === true;
-
-function reachable(roots: readonly Node[]): Set<Node> {
-  const seen = new Set<Node>();
-  const stack = [...roots];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    stack.push(...n.inputs);
-  }
-  return seen;
-}
 
 function unique<T>(xs: T[]): T[] {
   return [...new Set(xs)];
