@@ -33,6 +33,7 @@ export const NATIVE = [
   "test/gpu-shapes-norm.test.ts",
   "test/loss-grad.test.ts",
   "test/gemm-shapes.test.ts",
+  "test/gemm-rows-epilogue.test.ts",
   "test/step-nowait.test.ts",
   "test/precompiled-shim.test.ts",
   "test/dropout-masks.test.ts",

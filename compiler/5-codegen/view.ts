@@ -175,6 +175,8 @@ export interface GemmView extends GemmViewBase {
   readonly storeRun?: GemmStoreRunView;
   /** The epilogue sums C's taps into input pixels from shared memory instead of storing C (GemmIndexMaps.col2im). */
   readonly col2im?: GemmCol2imView;
+  /** Rows of N floats (N not a multiple of 4) held whole by the tile: stored through shared memory as one span (kernels/gemm-rows-epilogue.ts). */
+  readonly rows?: GemmRowsEpilogueView;
 }
 
 /**
@@ -315,6 +317,23 @@ export interface GemmCol2imView {
   readonly SHARED_FLOATS: number;
   /** Statements setting `v` to an input pixel's sum of taps (GemmCol2im.sum). */
   readonly sum: readonly string[];
+}
+
+/** The rows epilogue of gemm.cu.hbs (kernels/gemm-rows-epilogue.ts). */
+export interface GemmRowsEpilogueView {
+  /** BM·N: the floats of the tile's span. */
+  readonly FLOATS: number;
+  /** C: how far a lane turns the row (column) index of each value it writes, where lanes do (rr, rc), and the turned index (ir, jr). */
+  readonly rowTurn?: string;
+  readonly rowTurned?: string;
+  readonly colTurn?: string;
+  readonly colTurned?: string;
+  /** One select of the accumulator per nonzero turn lanes take (its indices constant once unrolled). */
+  readonly picks: readonly string[];
+  readonly layoutNote: string;
+  /** ROW_OF and COL_OF with the turned indices `ir`, `jr` for `i`, `j`. */
+  readonly ROW_OF_TURNED: string;
+  readonly COL_OF_TURNED: string;
 }
 
 /** The float4 epilogue of gemm.cu.hbs. */

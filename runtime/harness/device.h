@@ -6,6 +6,17 @@
 #include <cstddef>
 #include "philox.h"
 
+// A loop unrolled whole, every iteration its own instruction, by either compiler: nvcc reads
+// `#pragma unroll`, GCC (the CPU target) ignores it and reads its own. Where lanes skip iterations
+// (a guarded shared store), the counter build (tsdp counters) pairs lanes' accesses per
+// instruction, so a rolled loop would pair the n-th store of one lane with another lane's store of
+// a different iteration, which the GPU, running the unrolled loop, never does.
+#if defined(__CUDACC__)
+#define TSDP_UNROLL_ALL _Pragma("unroll")
+#else
+#define TSDP_UNROLL_ALL _Pragma("GCC unroll 64")
+#endif
+
 // d/dx of PyTorch's tanh-approximated GELU.
 __device__ __forceinline__ float tsdp_gelu_tanh_grad(float x) {
     const float k = 0.7978845608028654f, t = tanhf(k * (x + 0.044715f * x * x * x));

@@ -9,6 +9,7 @@ import { kernelGemmMaps, STATIC_SHARED_FLOATS, workspaceRow, type SplitK, type T
 import { patchStaging, type PatchMode } from "./gemm-patch.ts";
 import { flatStaging, type FlatStaging } from "./gemm-flat.ts";
 import { wgradPatchStaging } from "./gemm-patch-wgrad.ts";
+import { rowsEpilogue } from "./gemm-rows-epilogue.ts";
 import { tensorCoreSharedBytes, type TensorCoreTile } from "./gemm-tc-shape.ts";
 import { TILE_TICKETS } from "./tickets.ts";
 import { evaluateInteger } from "../../launch-shape.ts";
@@ -503,6 +504,19 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         WS_N: workspaceRow(parts.N),
         storeRun: storesRuns(k, parts, onesColumn) ? storeRunView(k, parts, parts.storeRun, rowSums && { column: onesColumn!, index: rowSums.index }) : undefined,
         col2im: parts.col2im && col2imView(parts.col2im, fp32Tile!, LDA, LDB),
+        rows:
+          storesRuns(k, parts, onesColumn) || k.pool || parts.col2im
+            ? undefined
+            : rowsEpilogue(
+                {
+                  N: parts.N,
+                  tile: fp32Tile!,
+                  contiguousAlongN: contiguousIndex(`return out[${parts.storeIndex}];`, "out", "n") !== undefined,
+                  sharedFloats: (A_SLOTS + (patchA ? 1 : 0)) * LDA,
+                },
+                threadLayout(fp32Tile!).ROW_OF,
+                threadLayout(fp32Tile!).COL_OF,
+              ),
         gatherA: parts.gatherA ?? plainGather(k.name, "a"),
         gatherB: withOnes(parts.gatherB ?? plainGather(k.name, "b"), onesColumn),
       };
