@@ -321,8 +321,9 @@ export interface GemmCol2imView {
 
 /** The rows epilogue of gemm.cu.hbs (kernels/gemm-rows-epilogue.ts). */
 export interface GemmRowsEpilogueView {
-  /** BM·N: the floats of the tile's span. */
+  /** BM·N: the floats of the tile's span, and the operand tile it is staged over (the first that holds it). */
   readonly FLOATS: number;
+  readonly buffer: "As" | "Bs";
   /** C: how far a lane turns the row (column) index of each value it writes, where lanes do (rr, rc), and the turned index (ir, jr). */
   readonly rowTurn?: string;
   readonly rowTurned?: string;

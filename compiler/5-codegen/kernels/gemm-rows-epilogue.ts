@@ -9,10 +9,10 @@ import type { Tile } from "./gemm-shape.ts";
 // same columns, 6 per 128 B. Where the block's tile holds the rows whole (N ≤ BN, one column
 // tile), its rows m0 … m0 + BM − 1 are one span of BM·N floats in memory when the output is
 // contiguous along n (rows back to back). So the block puts its accumulators into shared memory
-// as the span is laid out, cs[r·N + n] (over As: the k loop is done with it), and then walks the
-// span with consecutive threads on consecutive floats: each warp's store writes 32 consecutive
-// outputs (whole sectors but at the span's two ends), the bias and the epilogue operands are read
-// the same way, and the shared reads are 32 consecutive words (conflict-free).
+// as the span is laid out, cs[r·N + n] (over As, or Bs where As is too small: the k loop is done
+// with both), and then walks the span with consecutive threads on consecutive floats: each warp's
+// store writes 32 consecutive outputs (whole sectors but at the span's two ends), the bias and the
+// epilogue operands are read the same way, and the shared reads are 32 consecutive words.
 //   write:  cs[row(ty, i)·N + col(tx, j)] = acc[i][j]    (one instruction per i, j)
 //   read:   at = tid + t·THREADS:  m = m0 + at / N,  n = at mod N
 // The write's lanes are 4 columns apart along a row and BN/TN apart in ty: their words
@@ -31,8 +31,8 @@ export interface RowsEpilogueInput {
   readonly tile: Tile;
   /** The output's index is `<rest> + n` (contiguousIndex along n): rows back to back is what makes the span. */
   readonly contiguousAlongN: boolean;
-  /** The floats of As, which the epilogue reuses. */
-  readonly sharedFloats: number;
+  /** The floats of As and of Bs, either of which the epilogue may reuse. */
+  readonly sharedFloats: { readonly As: number; readonly Bs: number };
 }
 
 /** The order in which each lane writes its values: row turns per ty within the warp, column turn per group of 8 tx. */
@@ -104,7 +104,9 @@ export function rowsLayout(N: number, t: Tile): RowsLayout | undefined {
 /** The rows epilogue where it applies (see above), else undefined: the register epilogue stays. */
 export function rowsEpilogue(input: RowsEpilogueInput, rowOf: string, colOf: string): GemmRowsEpilogueView | undefined {
   const { N, tile: t } = input;
-  if (N % 4 === 0 || N > t.BN || !input.contiguousAlongN || t.BM * N > input.sharedFloats) return undefined;
+  if (N % 4 === 0 || N > t.BN || !input.contiguousAlongN) return undefined;
+  const buffer = t.BM * N <= input.sharedFloats.As ? "As" : t.BM * N <= input.sharedFloats.Bs ? "Bs" : undefined;
+  if (!buffer) return undefined;
   const layout = rowsLayout(N, t);
   if (!layout) return undefined;
   const { T, groups } = warpShape(t);
@@ -123,6 +125,7 @@ export function rowsEpilogue(input: RowsEpilogueInput, rowOf: string, colOf: str
   const element = (p: { r: number; c: number }) => `acc[${p.r ? `(i + ${p.r}) % ${t.TM}` : "i"}][${p.c ? `(j + ${p.c}) % ${t.TN}` : "j"}]`;
   return {
     FLOATS: t.BM * N,
+    buffer,
     ...(rowTurn ? { rowTurn, rowTurned: `const int ir = (i + rr) % ${t.TM};` } : {}),
     ...(colTurn ? { colTurn, colTurned: `const int jr = (j + rc) % ${t.TN};` } : {}),
     picks: picks.map((p) => `if (${turn(p)}) v = ${element(p)};`),

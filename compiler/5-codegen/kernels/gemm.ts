@@ -512,7 +512,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
                   N: parts.N,
                   tile: fp32Tile!,
                   contiguousAlongN: contiguousIndex(`return out[${parts.storeIndex}];`, "out", "n") !== undefined,
-                  sharedFloats: (A_SLOTS + (patchA ? 1 : 0)) * LDA,
+                  sharedFloats: { As: (A_SLOTS + (patchA ? 1 : 0)) * LDA, Bs: B_SLOTS * LDB },
                 },
                 threadLayout(fp32Tile!).ROW_OF,
                 threadLayout(fp32Tile!).COL_OF,
