@@ -34,6 +34,7 @@ export const NATIVE = [
   "test/loss-grad.test.ts",
   "test/gemm-shapes.test.ts",
   "test/gemm-rows-epilogue.test.ts",
+  "test/int-comparisons.test.ts",
   "test/step-nowait.test.ts",
   "test/precompiled-shim.test.ts",
   "test/dropout-masks.test.ts",

@@ -1,8 +1,8 @@
 import type { Node } from "../ir/node.ts";
 import { formatShape, shapeEq, type Dim } from "../ir/shape.ts";
 import { nd, zipBroadcast, type NDArray } from "../reference/ndarray.ts";
-import { broadcastFloats, broadcastShapes, cFloat } from "./elementwise.ts";
-import { defineOp, requireFloat, ShapeError, type OpDef } from "./op.ts";
+import { broadcastShapes, cFloat } from "./elementwise.ts";
+import { defineOp, requireFloat, ShapeError, type OpDef, type TensorType } from "./op.ts";
 
 // Selection by a mask: comparisons (x.gt(y) …), torch.where and Tensor.masked_fill.
 //
@@ -18,12 +18,29 @@ function broadcastTo(x: NDArray, shape: readonly number[]): NDArray {
   return zipBroadcast(x, nd(shape), (v) => v);
 }
 
+/**
+ * A comparison's operands: float32 or int32, either side (token ids against a padding id, an
+ * arange of positions against sequence lengths, argmax's indices against labels), broadcast
+ * together. The mask is float32 either way. Kernels read an int32 operand as float, exact below
+ * 2²⁴ (every vocabulary and sequence length; to_float's bound too).
+ */
+function comparedShape(a: TensorType, b: TensorType, who: string): TensorType {
+  const numeric = (t: TensorType, what: string) => {
+    if (t.dtype !== "f32" && t.dtype !== "i32") throw new ShapeError(`${who} compares float32 or int32 tensors; its ${what} is ${t.dtype}`, "dtypeMismatch");
+  };
+  numeric(a, "left operand");
+  numeric(b, "right operand");
+  const shape = broadcastShapes(a.shape, b.shape);
+  if (!shape) throw new ShapeError(`${who}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast (each trailing dim must be equal or 1)`);
+  return { shape, dtype: "f32" };
+}
+
 function comparison(name: string, symbol: string, f: (x: number, y: number) => boolean): OpDef<{}> {
   return defineOp<{}>({
     name,
     family: "elementwise",
     inputs: ["a", "b"],
-    infer: ([a, b], _, who) => broadcastFloats(a, b, who, "and"),
+    infer: ([a, b], _, who) => comparedShape(a, b, who),
     reference: ([a, b]) => zipBroadcast(a, b, (x, y) => (f(x, y) ? 1 : 0)),
     codegen: { kind: "pointwise", expr: ([a, b]) => `(${a} ${symbol} ${b} ? 1.0f : 0.0f)` },
     // piecewise constant: no gradient flows through a comparison (PyTorch's bool has none)
