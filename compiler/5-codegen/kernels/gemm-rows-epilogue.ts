@@ -102,7 +102,7 @@ export function rowsLayout(N: number, t: Tile): RowsLayout | undefined {
 }
 
 /** The rows epilogue where it applies (see above), else undefined: the register epilogue stays. */
-export function rowsEpilogue(input: RowsEpilogueInput, rowOf: string, colOf: string): GemmRowsEpilogueView | undefined {
+export function rowsEpilogue(input: RowsEpilogueInput, thread: { readonly ROW_OF: string; readonly COL_OF: string }): GemmRowsEpilogueView | undefined {
   const { N, tile: t } = input;
   if (N % 4 === 0 || N > t.BN || !input.contiguousAlongN) return undefined;
   const buffer = t.BM * N <= input.sharedFloats.As ? "As" : t.BM * N <= input.sharedFloats.Bs ? "Bs" : undefined;
@@ -130,7 +130,7 @@ export function rowsEpilogue(input: RowsEpilogueInput, rowOf: string, colOf: str
     ...(colTurn ? { colTurn, colTurned: `const int jr = (j + rc) % ${t.TN};` } : {}),
     picks: picks.map((p) => `if (${turn(p)}) v = ${element(p)};`),
     layoutNote: turned.length ? `Each lane writes its values turned, ${turned.join(", ")}: a warp's lanes then write different banks.` : "A warp's lanes write different banks as they are.",
-    ROW_OF_TURNED: rowTurn ? rowOf.replace(/\bi\b/g, "ir") : rowOf,
-    COL_OF_TURNED: colTurn ? colOf.replace(/\bj\b/g, "jr") : colOf,
+    ROW_OF_TURNED: rowTurn ? thread.ROW_OF.replace(/\bi\b/g, "ir") : thread.ROW_OF,
+    COL_OF_TURNED: colTurn ? thread.COL_OF.replace(/\bj\b/g, "jr") : thread.COL_OF,
   };
 }

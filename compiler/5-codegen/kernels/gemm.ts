@@ -468,13 +468,14 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
     fp32Tile && !parts.col2im && !parts.kSkip && !flats.b && !rings.b
       ? wgradPatchStaging(parts.patchB, fp32Tile, onesColumn ?? parts.N, parts.N, shape!.rowMajorB, A_SLOTS * LDA + B_SLOTS * LDB, ctx.shapeFor, resolved!.knobs.patch.value as PatchMode)
       : undefined;
+  const thread = fp32Tile && threadLayout(fp32Tile);
   const kernel: GemmView | GemmTensorCoreView = tcTile
     ? tensorCoreView(common, parts, tcTile, ctx.precision as "tf32" | "bf16")
     : {
         template: "gemm",
         ...common,
         ...fp32Tile!,
-        ...threadLayout(fp32Tile!),
+        ...thread!,
         shapeFor: ctx.shapeFor === "gpu" ? "GPU" : "CPU target",
         ROWS_STEP: fp32Tile!.THREADS / fp32Tile!.BK,
         LDA,
@@ -514,8 +515,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
                   contiguousAlongN: contiguousIndex(`return out[${parts.storeIndex}];`, "out", "n") !== undefined,
                   sharedFloats: { As: (A_SLOTS + (patchA ? 1 : 0)) * LDA, Bs: B_SLOTS * LDB },
                 },
-                threadLayout(fp32Tile!).ROW_OF,
-                threadLayout(fp32Tile!).COL_OF,
+                thread!,
               ),
         gatherA: parts.gatherA ?? plainGather(k.name, "a"),
         gatherB: withOnes(parts.gatherB ?? plainGather(k.name, "b"), onesColumn),
