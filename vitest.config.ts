@@ -35,6 +35,7 @@ export const NATIVE = [
   "test/gemm-shapes.test.ts",
   "test/gemm-rows-epilogue.test.ts",
   "test/int-comparisons.test.ts",
+  "test/cumsum.test.ts",
   "test/step-nowait.test.ts",
   "test/precompiled-shim.test.ts",
   "test/dropout-masks.test.ts",

@@ -96,6 +96,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   argmin(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   softmax(dim: number): Tensor;
   logSoftmax(dim: number): Tensor;
+  /** Running sums along a fixed-size dim: torch.cumsum. */
+  cumsum(dim: number): Tensor;
   /** log Σ exp over dim (its max taken out first): torch.logsumexp. */
   logsumexp(dim: number | readonly number[], keepdim?: boolean): Tensor;
   logsumexp(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
@@ -854,6 +856,8 @@ export namespace F {
   function leakyRelu(x: Tensor, negativeSlope?: number): Tensor;
   function softmax(x: Tensor, dim: number): Tensor;
   function logSoftmax(x: Tensor, dim: number): Tensor;
+  /** Running sums along a fixed-size dim: torch.cumsum. */
+  function cumsum(x: Tensor, dim: number): Tensor;
   /** As in PyTorch, `training` defaults to true: pass `this.training` to follow the mode. */
   function dropout(x: Tensor, p?: number, training?: boolean): Tensor;
   function dropout(x: Tensor, options: { p?: number; training?: boolean }): Tensor;

@@ -171,6 +171,13 @@ describe("normalization, softmax", () => {
     expect(infer("log_softmax", [t([Batch, 10])], { dim: -1 })).toBe("f32[Batch, 10]");
     rejects("softmax", [t([Batch, 10])], { dim: 2 }, /out of range/);
   });
+  it("cumsum keeps the shape; its dim is in range, fixed-size and of a float32 tensor", () => {
+    expect(infer("cumsum", [t([Batch, 6, 4])], { dim: 1, reverse: false })).toBe("f32[Batch, 6, 4]");
+    expect(infer("cumsum", [t([Batch, 6, 4])], { dim: -1, reverse: true })).toBe("f32[Batch, 6, 4]");
+    rejects("cumsum", [t([Batch, 6])], { dim: 2, reverse: false }, /out of range/);
+    rejects("cumsum", [t([Batch, 6])], { dim: 0, reverse: false }, /dim 0 of \[Batch, 6\] is the batch/);
+    rejects("cumsum", [t([Batch, 6], "i32")], { dim: 1, reverse: false }, /float32/);
+  });
 });
 
 describe("dropout, embedding, losses", () => {

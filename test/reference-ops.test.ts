@@ -218,6 +218,13 @@ describe("normalization and softmax", () => {
     expectClose(run("softmax", [x], { dim: 1 }), [1, 2], [0.25, 0.75]);
     expectClose(run("log_softmax", [x], { dim: -1 }), [1, 2], [Math.log(0.25), Math.log(0.75)]);
   });
+  it("cumsum: running sums along the dim, from its end with reverse (its gradient), PyTorch's values", () => {
+    // torch.cumsum(torch.tensor([[1., 2, 3], [4, 5, 6]]), 1) and dim 0
+    const x = nd([2, 3], [1, 2, 3, 4, 5, 6]);
+    expectClose(run("cumsum", [x], { dim: 1, reverse: false }), [2, 3], [1, 3, 6, 4, 9, 15]);
+    expectClose(run("cumsum", [x], { dim: 0, reverse: false }), [2, 3], [1, 2, 3, 5, 7, 9]);
+    expectClose(run("cumsum", [x], { dim: -1, reverse: true }), [2, 3], [6, 5, 3, 15, 11, 6]);
+  });
   it("softmax is stable for large logits", () => {
     const out = run("softmax", [nd([1, 2], [1000, 1000])], { dim: 1 });
     expectClose(out, [1, 2], [0.5, 0.5]);

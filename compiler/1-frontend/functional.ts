@@ -76,6 +76,8 @@ export const lowerings = {
     em.tensor("leaky_relu", [b.x], { slope: b.negativeSlope }, who, site),
   softmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("softmax", [b.x], { dim: b.dim }, who, site),
   logSoftmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("log_softmax", [b.x], { dim: b.dim }, who, site),
+  // torch.cumsum(x, dim): running sums along a fixed-size dim (ops/scan.ts)
+  cumsum: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("cumsum", [b.x], { dim: b.dim, reverse: false }, who, site),
   dropout: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => {
     if (b.training === false) return b.x;
     const mode = b.training instanceof ModeFlag ? "train" : "always";
@@ -235,6 +237,7 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   leakyRelu: { args: [x, opt("negativeSlope", "number", 0.01), opt("inplace", "bool", false)], lower: lowerings.leakyRelu },
   softmax: { args: [x, arg("dim", "int")], lower: lowerings.softmax },
   logSoftmax: { args: [x, arg("dim", "int")], lower: lowerings.logSoftmax },
+  cumsum: { args: [x, arg("dim", "int")], lower: lowerings.cumsum },
   // PyTorch's F.dropout defaults to training=True: it drops even in eval mode unless told otherwise.
   dropout: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout },
   dropout1d: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout1d },

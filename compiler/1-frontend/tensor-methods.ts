@@ -285,6 +285,10 @@ export const tensorMethods: Record<string, Method> = {
     const { dim } = bindArgs("logSoftmax", [arg("dim", "int")], args, site);
     return em.tensor("log_softmax", [x], { dim }, "logSoftmax", site);
   },
+  cumsum: (x, args, site, em) => {
+    const { dim } = bindArgs("cumsum", [arg("dim", "int")], args, site);
+    return em.tensor("cumsum", [x], { dim, reverse: false }, "cumsum", site);
+  },
   size: (x, args, site) => {
     const { dim } = bindArgs("size", [opt("dim", "int", null, { nullable: true })], args, site);
     if (dim === null) return x.node.shape.map(sizeOf);

@@ -1,4 +1,5 @@
 import { concatKernel, iotaKernel, narrowKernel, takeKernel } from "./kernels/join.ts";
+import { scanKernel } from "./kernels/scan.ts";
 import { ticketRegion } from "./kernels/tickets.ts";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
@@ -61,6 +62,7 @@ const builders: Record<KernelBuilder, Builder> = {
   concat: concatKernel,
   narrow: narrowKernel,
   iota: iotaKernel,
+  scan: scanKernel,
   take: takeKernel,
 };
 

@@ -38,6 +38,8 @@ export interface FusedPointwiseView extends KernelViewBase {
 /** per_element.cu.hbs: one thread per output element running `body` (gathers, scatters, pools). */
 export interface PerElementView extends KernelViewBase {
   readonly template: "per_element";
+  /** The threads' work, where it is not one output element each (a scan's line). */
+  readonly note?: string;
   readonly count: string;
   readonly body: readonly string[];
 }

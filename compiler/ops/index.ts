@@ -16,6 +16,7 @@ import type { OpDef } from "./op.ts";
 import * as random from "./random.ts";
 import * as reduce from "./reduce.ts";
 import * as resample from "./resample.ts";
+import * as scan from "./scan.ts";
 import * as select from "./select.ts";
 import * as source from "./source.ts";
 
@@ -38,6 +39,7 @@ export const ops: ReadonlyMap<string, OpDef> = collect(
   resample,
   select,
   reduce,
+  scan,
   movement,
   contraction,
   conv,

@@ -346,7 +346,7 @@ export const layerNormGradInput = defineOp<LayerNormAttrs>({
 });
 
 /** Applies `f` to every 1-D slice along `dim` (given as outer × n × inner). */
-function alongDim(x: NDArray, dim: number, f: (slice: Float64Array) => Float64Array): NDArray {
+export function alongDim(x: NDArray, dim: number, f: (slice: Float64Array) => Float64Array): NDArray {
   const n = x.shape[dim] ?? 1;
   const inner = x.shape.slice(dim + 1).reduce((p, q) => p * q, 1);
   const outer = x.data.length / (n * inner);

@@ -186,6 +186,7 @@ export type KernelBuilder =
   | "concat"
   | "narrow"
   | "iota"
+  | "scan"
   | "take";
 
 export type OpCodegen<A> =

@@ -1,0 +1,62 @@
+// torch.cumsum (x.cumsum(dim), F.cumsum; compiler/ops/scan.ts): the frontend's refusals, and a model
+// whose loss goes through running sums along a middle dim and the last, compiled for the CPU target:
+// forward within rtol 1e-4, atol 1e-5 (expectClose) and one step's gradients within rtol 1e-3,
+// atol 1e-4·max|g| of the float64 reference (the backward is cumsum from the dim's end).
+// Shape rules and reference values: test/ops-shapes.test.ts, test/reference-ops.test.ts.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compile } from "../compiler/pipeline.ts";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { normals } from "../compiler/reference/rng.ts";
+import { load, tensor } from "../runtime/index.ts";
+import { expectClose, makeInputs, referenceState } from "./target-helpers.ts";
+import { diagnosticsOf, header, writeFiles } from "./helpers.ts";
+
+const SCAN = `${header}export class Scan extends nn.Module {
+  fc = new nn.Linear(4, 4);
+  forward(x: Tensor<[Batch, 6, 4]>) {
+    const h = this.fc(x);
+    return h.cumsum(1).add(F.cumsum(h.mul(h), -1)).flatten(1);
+  }
+}
+export const training = new Training(Scan, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`;
+
+describe("cumsum", () => {
+  it("is refused along the batch dim and for int32 tensors, where it is written", () => {
+    const model = (body: string, input = "x: Tensor<[Batch, 6]>") => `${header}export class M extends nn.Module {\n  forward(${input}) {\n    ${body}\n  }\n}\n`;
+    const first = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+    expect(first(model("return x.cumsum(0);"))).toMatch(/^TSDP\d+ 4: cumsum: dim 0 of \[Batch, 6\] is the batch/);
+    expect(first(model("return F.cumsum(x, 2);"))).toMatch(/^TSDP\d+ 4: F\.cumsum: dim 2 is out of range for \[Batch, 6\]/);
+    expect(first(model("return ids.cumsum(1);", 'ids: Tensor<[Batch, 6], "int32">'))).toMatch(/^TSDP\d+ 4: cumsum expects a float32 input, got i32/);
+  });
+
+  it("runs forward and backward on the CPU target as the reference does", async () => {
+    const dir = writeFiles({ "model.ts": SCAN });
+    const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
+    const graph = model.graph;
+    const m = await load(build.outDir);
+    try {
+      const batch = 5;
+      const { tensors, reference } = makeInputs(graph, batch, 13);
+      m.train(false);
+      expectClose(m.forwardAllSync(...tensors)[0].data, runReference(graph, reference, referenceState(graph, 0)).outputs[0].data, "forward");
+      m.train(true);
+      const target = Float32Array.from(normals(batch * 24, 13, 4));
+      m.trainStepSync(tensors[0], tensor(target, [batch, 24]), { lr: 0 });
+      const { graph: step, gradients } = differentiate(graph);
+      const want = runReference(step, { ...reference, target: nd([batch, 24], target) }, initState(graph, 0), { training: true });
+      for (const [name, node] of gradients) {
+        const got = m.getParameter(`${name}.grad`).data as Float32Array, w = want.values.get(node)!.data;
+        const scale = Math.max(...Array.from(w, Math.abs));
+        for (let i = 0; i < w.length; i++)
+          if (!(Math.abs(got[i] - w[i]) <= 1e-4 * scale + 1e-3 * Math.abs(w[i]))) expect.fail(`∂L/∂${name}[${i}]: ${got[i]}, expected ${w[i]}`);
+      }
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
+});
