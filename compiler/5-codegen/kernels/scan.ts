@@ -3,8 +3,7 @@ import { isBatch, normalizeDim } from "../../ir/shape.ts";
 import { opDef } from "../../ops/index.ts";
 import type { ScanAttrs } from "../../ops/scan.ts";
 import { cCount, shapeComment, type CodegenContext } from "../context.ts";
-import type { PerElementView } from "../view.ts";
-import { arg, gridStrideLaunch } from "./simple.ts";
+import { arg, pointwiseView } from "./simple.ts";
 
 // cumsum (ops/scan.ts): one thread per line along the dim, summing it in order (from the end for
 // the gradient's reverse sum), in float as PyTorch's kernel does. Lines are numbered inner index
@@ -36,17 +35,5 @@ export function scanKernel(ctx: CodegenContext, k: Kernel) {
     "}",
   ];
   const summary = `cumsum along dim ${dim}${a.reverse ? " from its end" : ""} of ${shapeComment(x)}`;
-  const args = [arg(ctx, x, "x"), { decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
-  const kernel: PerElementView = {
-    template: "per_element",
-    name: k.name,
-    summary,
-    source: ctx.source(k),
-    rules: k.rules.join(", ") || "none",
-    note: `One thread per line of ${length} along dim ${dim}.`,
-    params: args.map((p) => p.decl).join(", "),
-    count: lines,
-    body,
-  };
-  return { kernel, launch: gridStrideLaunch(k, kernel, args, lines) };
+  return pointwiseView(ctx, k, [arg(ctx, x, "x")], body, summary, { count: lines, note: `One thread per line of ${length} along dim ${dim}.` });
 }

@@ -17,15 +17,27 @@ export function arg(ctx: CodegenContext, n: Node, name: string): ArgView {
   return { decl: `const ${cType(n)}* __restrict__ ${name}`, value: ctx.pointer(n), comment: `${ctx.label(n)} ${shapeComment(n)}` };
 }
 
-export function pointwiseView(ctx: CodegenContext, k: Kernel, inputs: ArgView[], body: string[], summary: string): { kernel: PerElementView; launch: LaunchView } {
+/**
+ * A grid-stride kernel whose thread i runs `body`: one per output element, or `threads.count` of
+ * them, each doing what `threads.note` says (a scan's line).
+ */
+export function pointwiseView(
+  ctx: CodegenContext,
+  k: Kernel,
+  inputs: ArgView[],
+  body: string[],
+  summary: string,
+  threads?: { readonly count: string; readonly note: string },
+): { kernel: PerElementView; launch: LaunchView } {
   const args = [...inputs, { decl: `${cType(k.output)}* __restrict__ out`, value: ctx.pointer(k.output), comment: shapeComment(k.output) }];
-  const count = cCount(k.output.shape);
+  const count = threads?.count ?? cCount(k.output.shape);
   const kernel: PerElementView = {
     template: "per_element",
     name: k.name,
     summary,
     source: ctx.source(k),
     rules: k.rules.join(", ") || "none",
+    ...(threads ? { note: threads.note } : {}),
     params: args.map((a) => a.decl).join(", "),
     count,
     body,
