@@ -77,6 +77,8 @@ cases.batch_norm = {
 cases.layer_norm = { body: model("return [this.ln(x), this.ln2(x)];", "ln = new nn.LayerNorm(4); ln2 = new nn.LayerNorm(4, { elementwiseAffine: false });") };
 cases.softmax = { body: model("return F.softmax(x, 1).mul(x);") };
 cases.log_softmax = { body: model("return F.logSoftmax(x.view(-1, 2, 2), 1).mul(x.view(-1, 2, 2));") };
+// cumsum along a middle dim and the last; its gradient is the sum from the dim's end
+cases.cumsum = { body: model("return [x.view(-1, 2, 2).cumsum(1).mul(x.view(-1, 2, 2)), F.cumsum(x, -1).mul(x)];") };
 cases.dropout = { body: model("return F.dropout(x, 0.4).add(this.d(x));", "d = new nn.Dropout(0.3);") };
 // PyTorch gives the padding row no gradient although the forward reads it, so central
 // differences disagree wherever the padding index occurs: here it is a row no index selects
