@@ -129,6 +129,9 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   bool(): Tensor;
   /** A float32 tensor: an int32 one converted (indices, ids), a float32 one itself. */
   float(): Tensor;
+  /** An int32 tensor: a float32 one rounded toward zero (positions made indices), an int32 one itself. tsdp's integers are int32, so long() is int(). */
+  int(): Tensor<Shape, "int32">;
+  long(): Tensor<Shape, "int32">;
   /** 1 where this is 0, else 0 (PyTorch's ~mask). */
   logicalNot(): Tensor;
   logicalAnd(other: Tensor): Tensor;

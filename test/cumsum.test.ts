@@ -1,4 +1,5 @@
-// torch.cumsum (x.cumsum(dim), F.cumsum; compiler/ops/scan.ts): the frontend's refusals, and a model
+// torch.cumsum (x.cumsum(dim), F.cumsum; compiler/ops/scan.ts): the frontend's refusals, RoBERTa's
+// position ids (with x.long(), ops/elementwise.ts to_int) on the CPU target, and a model
 // whose loss goes through running sums along a middle dim and the last, compiled for the CPU target:
 // forward within rtol 1e-4, atol 1e-5 (expectClose) and one step's gradients within rtol 1e-3,
 // atol 1e-4·max|g| of the float64 reference (the backward is cumsum from the dim's end).
@@ -25,6 +26,19 @@ const SCAN = `${header}export class Scan extends nn.Module {
 export const training = new Training(Scan, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
 `;
 
+// Hugging Face RoBERTa's create_position_ids_from_input_ids (padding_idx 1): mask = ids.ne(1);
+// (cumsum(mask, 1) * mask).long() + padding_idx, with the padding index added before .long()
+// (tsdp has no int32 arithmetic), then the position embedding
+const ROBERTA = `${header}export class Positions extends nn.Module {
+  wpe = new nn.Embedding(12, 3, { paddingIdx: 1 });
+  forward(ids: Tensor<[Batch, 6], "int32">) {
+    const mask = ids.ne(1);
+    const positions = mask.cumsum(1).mul(mask).add(1).long();
+    return [positions, this.wpe(positions).flatten(1)];
+  }
+}
+`;
+
 describe("cumsum", () => {
   it("is refused along the batch dim and for int32 tensors, where it is written", () => {
     const model = (body: string, input = "x: Tensor<[Batch, 6]>") => `${header}export class M extends nn.Module {\n  forward(${input}) {\n    ${body}\n  }\n}\n`;
@@ -33,6 +47,24 @@ describe("cumsum", () => {
     expect(first(model("return F.cumsum(x, 2);"))).toMatch(/^TSDP\d+ 4: F\.cumsum: dim 2 is out of range for \[Batch, 6\]/);
     expect(first(model("return ids.cumsum(1);", 'ids: Tensor<[Batch, 6], "int32">'))).toMatch(/^TSDP\d+ 4: cumsum expects a float32 input, got i32/);
   });
+
+  it("numbers RoBERTa's positions from its input ids (padding keeps index 1) and feeds them to an embedding, on the CPU target", async () => {
+    const dir = writeFiles({ "model.ts": ROBERTA });
+    const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
+    expect(model.graph.outputs[0].dtype).toBe("i32");
+    const m = await load(build.outDir);
+    try {
+      // two sequences padded with 1 (RoBERTa's <pad>): positions count from 2, padding stays 1
+      const ids = Int32Array.from([0, 31, 7, 2, 1, 1, 0, 5, 5, 5, 5, 2]);
+      const [positions, embedded] = m.forwardAllSync(tensor(ids, [2, 6]));
+      expect(Array.from(positions.data)).toEqual([2, 3, 4, 5, 1, 1, 2, 3, 4, 5, 6, 7]);
+      const want = runReference(model.graph, { ids: nd([2, 6], Array.from(ids)) }, referenceState(model.graph, 0)).outputs;
+      expect(Array.from(want[0].data)).toEqual(Array.from(positions.data));
+      expectClose(embedded.data, want[1].data, "position embeddings");
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
 
   it("runs forward and backward on the CPU target as the reference does", async () => {
     const dir = writeFiles({ "model.ts": SCAN });

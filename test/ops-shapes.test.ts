@@ -171,6 +171,10 @@ describe("normalization, softmax", () => {
     expect(infer("log_softmax", [t([Batch, 10])], { dim: -1 })).toBe("f32[Batch, 10]");
     rejects("softmax", [t([Batch, 10])], { dim: 2 }, /out of range/);
   });
+  it("to_int makes an int32 tensor of a float32 one's shape, and only of a float32 one", () => {
+    expect(infer("to_int", [t([Batch, 6])])).toBe("i32[Batch, 6]");
+    rejects("to_int", [t([Batch, 6], "i32")], {}, /converts a float32 tensor, got i32/);
+  });
   it("cumsum keeps the shape; its dim is in range, fixed-size and of a float32 tensor", () => {
     expect(infer("cumsum", [t([Batch, 6, 4])], { dim: 1, reverse: false })).toBe("f32[Batch, 6, 4]");
     expect(infer("cumsum", [t([Batch, 6, 4])], { dim: -1, reverse: true })).toBe("f32[Batch, 6, 4]");

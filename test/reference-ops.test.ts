@@ -218,6 +218,10 @@ describe("normalization and softmax", () => {
     expectClose(run("softmax", [x], { dim: 1 }), [1, 2], [0.25, 0.75]);
     expectClose(run("log_softmax", [x], { dim: -1 }), [1, 2], [Math.log(0.25), Math.log(0.75)]);
   });
+  it("to_int rounds toward zero, as PyTorch's x.int() of a float tensor", () => {
+    // torch.tensor([-1.7, -0.2, 0.5, 2.9, 3.0]).int() is [-1, 0, 0, 2, 3]
+    expect(Array.from(run("to_int", [nd([5], [-1.7, -0.2, 0.5, 2.9, 3])]).data)).toEqual([-1, 0, 0, 2, 3]);
+  });
   it("cumsum: running sums along the dim, from its end with reverse (its gradient), PyTorch's values", () => {
     // torch.cumsum(torch.tensor([[1., 2, 3], [4, 5, 6]]), 1) and dim 0
     const x = nd([2, 3], [1, 2, 3, 4, 5, 6]);

@@ -162,6 +162,11 @@ function truth(x: TensorValue, who: string, site: CallSite, em: GraphEmitter): T
   return em.tensor("ne", [x, em.constant(0, site)], {}, who, site);
 }
 
+function integer(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, who: "int" | "long"): TensorValue {
+  bindArgs(who, [], args, site);
+  return x.node.dtype === "i32" ? x : em.tensor("to_int", [x], {}, who, site);
+}
+
 function maskOperand(v: Value, who: string, site: CallSite): TensorValue {
   if (!(v instanceof TensorValue)) fail("wrongArgumentType", `${who} expects a tensor, got ${describe(v)}`, site.loc);
   return v;
@@ -183,6 +188,9 @@ export const selectionMethods = {
     if (x.node.dtype !== "f32") fail("dtypeMismatch", `float(): converting a ${x.node.dtype} tensor is not supported`, site.loc);
     return x;
   },
+  // a float32 tensor to int32, toward zero (tsdp's integers are int32: long() is int()); an int32 one is itself
+  int: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => integer(x, args, site, em, "int"),
+  long: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => integer(x, args, site, em, "long"),
   logicalNot: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
     bindArgs("logicalNot", [], args, site);
     return em.tensor("eq", [x, em.constant(0, site)], {}, "logicalNot", site);

@@ -93,6 +93,8 @@ function isSumOf(c: Node, source: Node, dims: readonly number[]): boolean {
  */
 const isPointwiseAtOwnIndex = (s: FusionState, c: Node) =>
   isElementwise(c) &&
+  // these kernels store float values (float4 runs among them): an int32 result (to_int) is a kernel's own
+  c.dtype === "f32" &&
   traitsOf(c).random !== true &&
   c.inputs.includes(s.output) &&
   sameShape(c, s.output) &&

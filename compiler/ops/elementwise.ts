@@ -142,6 +142,25 @@ export const toFloat: OpDef<{}> = defineOp<{}>({
   codegen: { kind: "pointwise", expr: ([x]) => `((float)${x})` },
   grad: () => [null],
 });
+/**
+ * float32 → int32, as PyTorch's x.int() / x.long() of a float tensor: rounded toward zero (token
+ * positions computed in float, RoBERTa's `cumsum(mask) * mask + padding_idx`, made indices for an
+ * embedding). tsdp's integers are int32: a value outside its range has no defined result, as in
+ * C++ (PyTorch's is unspecified too). No gradient: an integer tensor has none.
+ */
+export const toInt: OpDef<{}> = defineOp<{}>({
+  name: "to_int",
+  family: "elementwise",
+  inputs: ["x"],
+  infer: ([x], _, who) => {
+    if (x.dtype !== "f32") throw new ShapeError(`${who} converts a float32 tensor, got ${x.dtype} ${formatShape(x.shape)}`, "dtypeMismatch");
+    return { shape: x.shape, dtype: "i32" };
+  },
+  // (+ 0: an integer has no −0)
+  reference: ([x]) => map(x, (v) => Math.trunc(Math.fround(v)) + 0),
+  codegen: { kind: "pointwise", expr: ([x]) => `((float)(int)${x})` },
+  grad: () => [null],
+});
 export const [neg, negGrad] = unary("neg", (x) => -x, (x) => `(-${x})`, () => -1, () => "(-1.0f)");
 export const [exp, expGrad] = unary("exp", Math.exp, (x) => `expf(${x})`, Math.exp, (x) => `expf(${x})`);
 export const [log, logGrad] = unary("log", Math.log, (x) => `logf(${x})`, (x) => 1 / x, (x) => `(1.0f / ${x})`);
