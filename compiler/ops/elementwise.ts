@@ -127,40 +127,36 @@ export const [gelu, geluGrad] = unary<{ approximate: "none" | "tanh" }>(
   { ...activation, blasEpilogue: (a) => (a.approximate === "tanh" ? "gelu" : undefined) },
 );
 /**
- * int32 → float32, as PyTorch's x.float() of an integer tensor (argmax's indices, token ids, 0/1
- * masks given as int32). Exact below 2²⁴. No gradient flows into an integer tensor.
+ * A dtype conversion: `from` → `to` elementwise, with no gradient (an integer tensor has none, and
+ * rounding to one is piecewise constant).
  */
-export const toFloat: OpDef<{}> = defineOp<{}>({
-  name: "to_float",
-  family: "elementwise",
-  inputs: ["x"],
-  infer: ([x], _, who) => {
-    if (x.dtype !== "i32") throw new ShapeError(`${who} converts an int32 tensor, got ${x.dtype} ${formatShape(x.shape)}`, "dtypeMismatch");
-    return { shape: x.shape, dtype: "f32" };
-  },
-  reference: ([x]) => map(x, (v) => Math.fround(v)),
-  codegen: { kind: "pointwise", expr: ([x]) => `((float)${x})` },
-  grad: () => [null],
-});
+function conversion(name: string, from: "f32" | "i32", to: "f32" | "i32", convert: (v: number) => number, expr: (x: string) => string): OpDef<{}> {
+  const what = from === "i32" ? "an int32" : "a float32";
+  return defineOp<{}>({
+    name,
+    family: "elementwise",
+    inputs: ["x"],
+    infer: ([x], _, who) => {
+      if (x.dtype !== from) throw new ShapeError(`${who} converts ${what} tensor, got ${x.dtype} ${formatShape(x.shape)}`, "dtypeMismatch");
+      return { shape: x.shape, dtype: to };
+    },
+    reference: ([x]) => map(x, convert),
+    codegen: { kind: "pointwise", expr: ([x]) => expr(x) },
+    grad: () => [null],
+  });
+}
+/**
+ * int32 → float32, as PyTorch's x.float() of an integer tensor (argmax's indices, token ids, 0/1
+ * masks given as int32). Exact below 2²⁴.
+ */
+export const toFloat = conversion("to_float", "i32", "f32", (v) => Math.fround(v), (x) => `((float)${x})`);
 /**
  * float32 → int32, as PyTorch's x.int() / x.long() of a float tensor: rounded toward zero (token
  * positions computed in float, RoBERTa's `cumsum(mask) * mask + padding_idx`, made indices for an
  * embedding). tsdp's integers are int32: a value outside its range has no defined result, as in
- * C++ (PyTorch's is unspecified too). No gradient: an integer tensor has none.
+ * C++ (PyTorch's is unspecified too). (+ 0 in the reference: an integer has no −0.)
  */
-export const toInt: OpDef<{}> = defineOp<{}>({
-  name: "to_int",
-  family: "elementwise",
-  inputs: ["x"],
-  infer: ([x], _, who) => {
-    if (x.dtype !== "f32") throw new ShapeError(`${who} converts a float32 tensor, got ${x.dtype} ${formatShape(x.shape)}`, "dtypeMismatch");
-    return { shape: x.shape, dtype: "i32" };
-  },
-  // (+ 0: an integer has no −0)
-  reference: ([x]) => map(x, (v) => Math.trunc(Math.fround(v)) + 0),
-  codegen: { kind: "pointwise", expr: ([x]) => `((float)(int)${x})` },
-  grad: () => [null],
-});
+export const toInt = conversion("to_int", "f32", "i32", (v) => Math.trunc(Math.fround(v)) + 0, (x) => `((float)(int)${x})`);
 export const [neg, negGrad] = unary("neg", (x) => -x, (x) => `(-${x})`, () => -1, () => "(-1.0f)");
 export const [exp, expGrad] = unary("exp", Math.exp, (x) => `expf(${x})`, Math.exp, (x) => `expf(${x})`);
 export const [log, logGrad] = unary("log", Math.log, (x) => `logf(${x})`, (x) => 1 / x, (x) => `(1.0f / ${x})`);

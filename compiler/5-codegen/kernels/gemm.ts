@@ -86,6 +86,11 @@ export function contiguousIndex(load: string, operand: "a" | "b" | "out", along:
   return new RegExp(`\\b${along}\\b`).test(rest) ? undefined : index;
 }
 
+/** Is the output contiguous along n (rows of it back to back in memory)? Then an epilogue may stage C by rows. */
+function outputAlongN(parts: GemmIndexMaps): boolean {
+  return contiguousIndex(`return out[${parts.storeIndex}];`, "out", "n") !== undefined;
+}
+
 /** The split form of a gather that has nothing worth hoisting: call the plain load. */
 function plainGather(name: string, op: "a" | "b"): SplitGather {
   return { rowFields: "int m;", rowInit: `r.m = ${op === "a" ? "m" : "n"};`, colFields: "int k;", colInit: "c.k = k;", value: `return ${name}_load_${op}(${op}, r.m, c.k, z, batch);` };
@@ -469,6 +474,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
       ? wgradPatchStaging(parts.patchB, fp32Tile, onesColumn ?? parts.N, parts.N, shape!.rowMajorB, A_SLOTS * LDA + B_SLOTS * LDB, ctx.shapeFor, resolved!.knobs.patch.value as PatchMode)
       : undefined;
   const thread = fp32Tile && threadLayout(fp32Tile);
+  const runs = storesRuns(k, parts, onesColumn);
   const kernel: GemmView | GemmTensorCoreView = tcTile
     ? tensorCoreView(common, parts, tcTile, ctx.precision as "tf32" | "bf16")
     : {
@@ -503,16 +509,16 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
         splitK,
         kSkip: parts.kSkip?.skip(fp32Tile!.BM, fp32Tile!.BK),
         WS_N: workspaceRow(parts.N),
-        storeRun: storesRuns(k, parts, onesColumn) ? storeRunView(k, parts, parts.storeRun, rowSums && { column: onesColumn!, index: rowSums.index }) : undefined,
+        storeRun: runs ? storeRunView(k, parts, parts.storeRun, rowSums && { column: onesColumn!, index: rowSums.index }) : undefined,
         col2im: parts.col2im && col2imView(parts.col2im, fp32Tile!, LDA, LDB),
         rows:
-          storesRuns(k, parts, onesColumn) || k.pool || parts.col2im
+          runs || k.pool || parts.col2im
             ? undefined
             : rowsEpilogue(
                 {
                   N: parts.N,
                   tile: fp32Tile!,
-                  contiguousAlongN: contiguousIndex(`return out[${parts.storeIndex}];`, "out", "n") !== undefined,
+                  contiguousAlongN: outputAlongN(parts),
                   sharedFloats: { As: (A_SLOTS + (patchA ? 1 : 0)) * LDA, Bs: B_SLOTS * LDB },
                 },
                 thread!,
@@ -627,7 +633,7 @@ function tensorCoreView(common: GemmCommon, parts: GemmIndexMaps, t: TensorCoreT
     aStaging: staging(vectorA, aAlong),
     bStaging: staging(vectorB, bAlong),
     // rows of the output contiguous along n (linear, matmul): the epilogue stages C by rows
-    stagedEpilogue: contiguousIndex(`return out[${parts.storeIndex}];`, "out", "n") !== undefined,
+    stagedEpilogue: outputAlongN(parts),
     CLD: t.WN + 8,
     CHUNKS_A: (t.BM * t.BK) / 4 / t.THREADS,
     CHUNKS_B: (t.BN * t.BK) / 4 / t.THREADS,
