@@ -36,6 +36,7 @@ export const NATIVE = [
   "test/gemm-rows-epilogue.test.ts",
   "test/int-comparisons.test.ts",
   "test/cumsum.test.ts",
+  "test/pytorch-spellings-target.test.ts",
   "test/step-nowait.test.ts",
   "test/precompiled-shim.test.ts",
   "test/dropout-masks.test.ts",

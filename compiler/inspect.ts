@@ -1,7 +1,7 @@
 import type { GemmReport } from "../runtime/manifest.ts";
 import { relative } from "node:path";
 import type { Compiled } from "./pipeline.ts";
-import { launchConfigs, resourceProblems, type ResourceReport } from "./6-build/resources.ts";
+import { launchConfigs, resourceProblems, trigKernels, type ResourceReport } from "./6-build/resources.ts";
 import { numel as elements, type BucketReport, type KernelReport, type Manifest, type MemoryReport, type OptimizerManifest } from "../runtime/manifest.ts";
 import { formatShape, numel } from "./ir/shape.ts";
 import { formatGpuReport, type GpuReport } from "./inspect-gpu.ts";
@@ -105,7 +105,7 @@ export function recordedResources(built: Pick<Manifest, "resources">, cu: string
   return {
     archs: [...new Set(built.resources.map((r) => r.arch))],
     kernels: built.resources.map((r) => ({ ...r, threads: threads.get(r.kernel) })),
-    problems: resourceProblems(built.resources, launches),
+    problems: resourceProblems(built.resources, launches, trigKernels(cu)),
   };
 }
 

@@ -32,6 +32,14 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   size(dim: number): number;
   dim(): number;
   numel(): number;
+  /** "float32" or "int32" (for x.to(y.dtype)). */
+  readonly dtype: DType;
+  /** Where the model runs: "cuda" (the CPU target stands in for it), so mask.to(x.device) is the mask. */
+  readonly device: "cuda";
+  /** All dims reversed (for a matrix, its transpose), as PyTorch's x.T. */
+  readonly T: Tensor;
+  /** The last two dims swapped (x.mT). */
+  readonly mT: Tensor;
 
   // movement: these never copy
   view(...shape: number[]): Tensor;
@@ -74,12 +82,53 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** Elementwise sine and cosine (positional encodings computed in forward). */
   sin(): Tensor;
   cos(): Tensor;
+  /** 1/√x: RMSNorm's x·(x²).mean(-1, true).add(ε).rsqrt(). */
+  rsqrt(): Tensor;
+  /** 1/x */
+  reciprocal(): Tensor;
+  /** x², as x.pow(2) */
+  square(): Tensor;
+  /** The error function (GELU written out: 0.5·x·(1 + erf(x/√2))). */
+  erf(): Tensor;
+  exp2(): Tensor;
+  /** eˣ − 1, exact near 0 */
+  expm1(): Tensor;
+  /** log(1 + x), exact near 0 */
+  log1p(): Tensor;
+  log2(): Tensor;
+  log10(): Tensor;
+  tan(): Tensor;
+  sinh(): Tensor;
+  cosh(): Tensor;
+  /** The inverse functions; NaN outside their domains, as PyTorch's. */
+  asin(): Tensor;
+  acos(): Tensor;
+  atan(): Tensor;
+  asinh(): Tensor;
+  acosh(): Tensor;
+  atanh(): Tensor;
+  /** Rounding: piecewise constant, so no gradient passes (PyTorch's is 0). round is half to even (2.5 → 2), as torch.round. */
+  floor(): Tensor;
+  ceil(): Tensor;
+  round(decimals?: number): Tensor;
+  round(options: { decimals?: number }): Tensor;
+  trunc(): Tensor;
+  /** torch.fix, the same as trunc */
+  fix(): Tensor;
+  /** x − trunc(x); its gradient is 1 */
+  frac(): Tensor;
+  /** −1, 0 or 1 (0 for NaN, as PyTorch's); no gradient */
+  sign(): Tensor;
   relu(): Tensor;
   sigmoid(): Tensor;
   tanh(): Tensor;
 
   // contraction
   matmul(other: Tensor): Tensor;
+  /** matmul of two matrices (torch.mm) */
+  mm(other: Tensor): Tensor;
+  /** matmul of two 3-D batches of matrices (torch.bmm) */
+  bmm(other: Tensor): Tensor;
 
   // reductions: `dim` may be one dim or several; no dim reduces everything
   sum(dim?: number | readonly number[], keepdim?: boolean): Tensor;
@@ -87,12 +136,15 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** The largest element; with a dim, PyTorch's (values, indices) pair. */
   max(): Tensor;
   max(dim: number, keepdim?: boolean): MaxResult;
+  /** torch.max(x, other): the elementwise maximum, as maximum. */
+  max(other: Tensor): Tensor;
   amax(dim: number | readonly number[], keepdim?: boolean): Tensor;
   argmax(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   /** The smallest element, as max: amin, and torch.min's (values, indices) pair with a dim. */
   amin(dim: number | readonly number[], keepdim?: boolean): Tensor;
   min(): Tensor;
   min(dim: number, keepdim?: boolean): MaxResult;
+  min(other: Tensor): Tensor;
   argmin(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   softmax(dim: number): Tensor;
   logSoftmax(dim: number): Tensor;
@@ -114,6 +166,12 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   clamp(options: { min?: Tensor | number | null; max?: Tensor | number | null }): Tensor;
   clip(min?: Tensor | number | null, max?: Tensor | number | null): Tensor;
   clip(options: { min?: Tensor | number | null; max?: Tensor | number | null }): Tensor;
+  /** max(x, min): clamp with only a lower bound (x.clamp_min(ε) before a division) */
+  clampMin(min: Tensor | number): Tensor;
+  clampMax(max: Tensor | number): Tensor;
+  /** ‖x‖ₚ over dim (all dims when null): p = 2 or "fro" (the default), 1, Infinity, -Infinity. The 2-norm's gradient is 0 where the norm is 0, as PyTorch's. */
+  norm(p?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  norm(options: { p?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   /** The larger of the two, elementwise (broadcast); a tie gives each half the gradient. */
   maximum(other: Tensor | number): Tensor;
   minimum(other: Tensor | number): Tensor;
@@ -132,8 +190,21 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** An int32 tensor: a float32 one rounded toward zero (positions made indices), an int32 one itself. tsdp's integers are int32, so long() is int(). */
   int(): Tensor<Shape, "int32">;
   long(): Tensor<Shape, "int32">;
+  /** x.to("float32" | "int32"), x.to(other) (other's dtype), x.to(x.device) (itself: every tensor is on the model's GPU). */
+  to(target: DType | Tensor | "cuda"): Tensor;
+  to(options: { dtype: DType }): Tensor;
+  /** Converted to other's dtype (x.type_as(y)). */
+  typeAs(other: Tensor): Tensor;
+  /** Reshaped to other's shape (x.view_as(y)). */
+  viewAs(other: Tensor): Tensor;
+  /** dim (of fixed size) viewed as `sizes`; one −1 takes the rest (x.unflatten). */
+  unflatten(dim: number, sizes: readonly number[]): Tensor;
+  /** torch.where(condition, this, other) */
+  where(condition: Tensor, other: Tensor | number): Tensor;
   /** 1 where this is 0, else 0 (PyTorch's ~mask). */
   logicalNot(): Tensor;
+  /** 1 where exactly one of the two is ≠ 0 */
+  logicalXor(other: Tensor): Tensor;
   logicalAnd(other: Tensor): Tensor;
   logicalOr(other: Tensor): Tensor;
   /** `value` where mask ≠ 0 (mask broadcasts to this tensor's shape); −Infinity before a softmax masks a position out. */
@@ -149,6 +220,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** `chunks` pieces of ⌈size/chunks⌉, the last smaller (fewer pieces when they run out, as PyTorch). */
   chunk(chunks: number, dim?: number): Tensor[];
   narrow(dim: number, start: number, length: number): Tensor;
+  /** Elements shifted along each dim by its shift, wrapping around (torch.roll; Swin's shifted windows). Without dims, rolled flattened. */
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor;
   /** The slice at `index` with `dim` removed: PyTorch's x[:, 0] is x.select(1, 0). */
   select(dim: number, index: number): Tensor;
   /** x[i] is x.select(0, i), as PyTorch's x[i]: h_n[-1] is the last layer's final state. A negative i counts from the end. */
@@ -807,7 +880,64 @@ export namespace nn {
 
 /** torch.nn.functional */
 export namespace F {
+  // torch's pointwise math as functions (torch.rsqrt(x) is F.rsqrt(x)): the methods of the same names
+  function exp(x: Tensor): Tensor;
+  function log(x: Tensor): Tensor;
+  function sqrt(x: Tensor): Tensor;
+  function rsqrt(x: Tensor): Tensor;
+  function abs(x: Tensor): Tensor;
+  function neg(x: Tensor): Tensor;
+  function sin(x: Tensor): Tensor;
+  function cos(x: Tensor): Tensor;
+  function tan(x: Tensor): Tensor;
+  function sinh(x: Tensor): Tensor;
+  function cosh(x: Tensor): Tensor;
+  function asin(x: Tensor): Tensor;
+  function acos(x: Tensor): Tensor;
+  function atan(x: Tensor): Tensor;
+  function asinh(x: Tensor): Tensor;
+  function acosh(x: Tensor): Tensor;
+  function atanh(x: Tensor): Tensor;
+  function erf(x: Tensor): Tensor;
+  function exp2(x: Tensor): Tensor;
+  function expm1(x: Tensor): Tensor;
+  function log1p(x: Tensor): Tensor;
+  function log2(x: Tensor): Tensor;
+  function log10(x: Tensor): Tensor;
+  function reciprocal(x: Tensor): Tensor;
+  function square(x: Tensor): Tensor;
+  function floor(x: Tensor): Tensor;
+  function ceil(x: Tensor): Tensor;
+  function round(x: Tensor, decimals?: number): Tensor;
+  function round(x: Tensor, options: { decimals?: number }): Tensor;
+  function trunc(x: Tensor): Tensor;
+  function fix(x: Tensor): Tensor;
+  function frac(x: Tensor): Tensor;
+  function sign(x: Tensor): Tensor;
   function relu(x: Tensor): Tensor;
+  /** torch.matmul, torch.mm (matrices), torch.bmm (3-D batches of matrices) */
+  function matmul(input: Tensor, other: Tensor): Tensor;
+  function mm(input: Tensor, other: Tensor): Tensor;
+  function bmm(input: Tensor, other: Tensor): Tensor;
+  /** torch.norm: x.norm's arguments */
+  function norm(x: Tensor, p?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function norm(x: Tensor, options: { p?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+  function logicalXor(input: Tensor, other: Tensor): Tensor;
+  /** torch.roll: x.roll's arguments */
+  function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor;
+  /** F.layer_norm with the caller's weight and bias (each of the normalized shape, or null) */
+  function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps?: number): Tensor;
+  function layerNorm(x: Tensor, normalizedShape: number | readonly number[], options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
+  /** F.embedding: rows of a [numEmbeddings, embeddingDim] weight (a tied output layer's, say); paddingIdx's row gets no gradient */
+  function embedding(input: Tensor<Shape, "int32">, weight: Tensor, paddingIdx?: number | null): Tensor;
+  function embedding(input: Tensor<Shape, "int32">, weight: Tensor, options: { paddingIdx?: number | null }): Tensor;
+  /** F.one_hot of int32 class indices: a float32 0/1 tensor with a last dim of numClasses (required: sizes are known at compile time); an index outside gives a row of zeros */
+  function oneHot(x: Tensor<Shape, "int32">, numClasses: number): Tensor;
+  /** Σ x1/max(‖x1‖, eps) · x2/max(‖x2‖, eps) along dim (default 1, eps 1e-8) */
+  function cosineSimilarity(x1: Tensor, x2: Tensor, dim?: number, eps?: number): Tensor;
+  function cosineSimilarity(x1: Tensor, x2: Tensor, options: { dim?: number; eps?: number }): Tensor;
+  /** a·σ(b) for the halves a, b of dim (default −1) */
+  function glu(x: Tensor, dim?: number): Tensor;
   function gelu(x: Tensor, options?: { approximate?: "none" | "tanh" }): Tensor;
   function tanh(x: Tensor): Tensor;
   function sigmoid(x: Tensor): Tensor;

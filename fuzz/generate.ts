@@ -93,6 +93,18 @@ function pointwise(r: Rng, b: CaseBuilder): void {
     { e: `${x}.neg()`, t: "neg" },
     { e: `${x}.mul(F.sigmoid(${x}))`, t: "mul-self" },
     { e: `${x}.rsub(1)`, t: "rsub" },
+    // torch's pointwise math and other spellings (ops/elementwise-math.ts, 1-frontend/tensor-spellings.ts),
+    // each on its domain; no rounding op: a value a float32 kernel and the float64 reference round
+    // to different integers would be a finding that is not one
+    { e: `${x}.mul(${x}).add(1).rsqrt()`, t: "rsqrt" },
+    { e: `F.erf(${x})`, t: "erf" },
+    { e: `${x}.atan()`, t: "atan" },
+    { e: `F.tanh(${x}).mul(0.9).asin()`, t: "asin" },
+    { e: `F.tanh(${x}).sinh()`, t: "sinh" },
+    { e: `${x}.abs().add(1).reciprocal()`, t: "reciprocal" },
+    { e: `${x}.div(${x}.norm(2, -1, true).add(1))`, t: "norm" },
+    { e: `${x}.clampMin(-0.5)`, t: "clampMin" },
+    { e: `${x}.roll(1, -1)`, t: "roll" },
   ];
   const f = r.pick(forms);
   b.tags.push(f.t);

@@ -61,6 +61,26 @@ cases.mish = { body: model("return F.mish(x.mul(3));") };
 cases.expm1 = { body: model("return [F.elu(x.mul(3), 0.5), F.selu(x.mul(3)), F.celu(x.mul(3), 2)];") };
 cases.log1p = { body: model("return [F.logsigmoid(x.mul(3)), F.softsign(x.mul(3))];") };
 cases.sin = { body: model("return x.mul(3).sin();") };
+// ops/elementwise-math.ts, each on its domain (x is drawn around 0: shifted, squashed or scaled into it)
+cases.rsqrt = { body: model("return x.mul(x).add(0.5).rsqrt().add(F.rsqrt(x.abs().add(1)));") };
+cases.reciprocal = { body: model("return x.abs().add(0.5).reciprocal();") };
+cases.erf = { body: model("return x.mul(2).erf();") };
+cases.exp2 = { body: model("return x.exp2();") };
+cases.log2 = { body: model("return x.abs().add(0.5).log2();") };
+cases.log10 = { body: model("return F.log10(x.abs().add(0.5));") };
+cases.tan = { body: model("return x.tanh().tan();") };
+cases.sinh = { body: model("return x.sinh();") };
+cases.cosh = { body: model("return x.cosh();") };
+cases.asin = { body: model("return x.tanh().mul(0.9).asin();") };
+cases.acos = { body: model("return x.tanh().mul(0.9).acos();") };
+cases.atan = { body: model("return x.mul(2).atan();") };
+cases.asinh = { body: model("return x.mul(2).asinh();") };
+cases.acosh = { body: model("return x.mul(x).add(1.5).acosh();") };
+cases.atanh = { body: model("return x.tanh().mul(0.9).atanh();") };
+// piecewise constant: no gradient through them (PyTorch's is 0), so x's is its other factor's;
+// frac = x − trunc(x) has gradient 1. Central differences agree away from the jumps: 3x of the
+// fixed normal draws is nowhere within the step of an integer (or of 0, for sign).
+for (const op of ["floor", "ceil", "round", "trunc", "sign"]) cases[op] = { body: model(`return [x.mul(x.mul(3).${op}()), x.mul(3).frac()];`) };
 cases.cos = { body: model("return x.mul(3).cos();") };
 cases.clamps = {
   body: model("return [x.clamp(-0.5, 0.5), F.relu6(x.mul(8)), F.hardtanh(x.mul(2)), F.hardsigmoid(x.mul(4)), x.clamp({ min: this.b(x) }), F.maximum(x, this.b(x)), x.minimum(0.2)];", "b = new nn.Linear(4, 1);"),

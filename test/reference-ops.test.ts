@@ -64,6 +64,37 @@ describe("elementwise", () => {
     expectClose(run("log1p", [nd([2], [0, Math.E - 1])]), [2], [0, 1]);
     expect(run("log1p", [nd([1], [1e-20])]).data[0]).toBe(1e-20);
   });
+  it("the rest of torch's pointwise math: rsqrt, reciprocal, erf, exp2, log2, log10, tan, the hyperbolic and inverse functions", () => {
+    expectClose(run("rsqrt", [nd([2], [4, 0.25])]), [2], [0.5, 2]);
+    expectClose(run("reciprocal", [nd([2], [4, -0.5])]), [2], [0.25, -2]);
+    // erf(0.5) and erf(1), to 16 digits (Abramowitz & Stegun table 7.1)
+    expectClose(run("erf", [nd([4], [0, 0.5, 1, -1])]), [4], [0, 0.5204998778130465, 0.8427007929497149, -0.8427007929497149]);
+    expectClose(run("exp2", [nd([2], [3, -1])]), [2], [8, 0.5]);
+    expectClose(run("log2", [nd([2], [8, 0.5])]), [2], [3, -1]);
+    expectClose(run("log10", [nd([2], [1000, 0.01])]), [2], [3, -2]);
+    expectClose(run("tan", [nd([2], [0, Math.PI / 4])]), [2], [0, 1]);
+    // at ln 2: sinh = (2 − 1/2)/2, cosh = (2 + 1/2)/2; the inverse functions return there
+    expectClose(run("sinh", [nd([1], [Math.LN2])]), [1], [0.75]);
+    expectClose(run("cosh", [nd([1], [Math.LN2])]), [1], [1.25]);
+    expectClose(run("asinh", [nd([1], [0.75])]), [1], [Math.LN2]);
+    expectClose(run("acosh", [nd([1], [1.25])]), [1], [Math.LN2]);
+    expectClose(run("atanh", [nd([1], [0.6])]), [1], [Math.LN2]); // ½·ln((1 + 0.6)/(1 − 0.6)) = ½·ln 4
+    expectClose(run("asin", [nd([1], [0.5])]), [1], [Math.PI / 6]);
+    expectClose(run("acos", [nd([1], [0.5])]), [1], [Math.PI / 3]);
+    expectClose(run("atan", [nd([1], [1])]), [1], [Math.PI / 4]);
+    // outside the domain: NaN, as PyTorch's
+    expect(Number.isNaN(run("asin", [nd([1], [2])]).data[0])).toBe(true);
+    expect(Number.isNaN(run("rsqrt", [nd([1], [-1])]).data[0])).toBe(true);
+  });
+  it("rounding: floor, ceil, trunc, round half to even (torch.round), sign with sign(NaN) = 0 (PyTorch's eager kernels)", () => {
+    const x = nd([6], [-2.5, -1.5, -0.5, 0.5, 1.5, 2.6]);
+    expect(Array.from(run("floor", [x]).data)).toEqual([-3, -2, -1, 0, 1, 2]);
+    expect(Array.from(run("ceil", [x]).data)).toEqual([-2, -1, -0, 1, 2, 3]);
+    expect(Array.from(run("trunc", [x]).data)).toEqual([-2, -1, -0, 0, 1, 2]);
+    expect(Array.from(run("round", [x]).data)).toEqual([-2, -2, -0, 0, 2, 3]);
+    expect(Array.from(run("round", [nd([4], [2.5, 3.5, 4.5, -3.5])]).data)).toEqual([2, 4, 4, -4]);
+    expect(Array.from(run("sign", [nd([4], [-3, 0, 0.1, NaN])]).data)).toEqual([-1, 0, 1, 0]);
+  });
   it("sin, cos", () => {
     expectClose(run("sin", [nd([3], [0, Math.PI / 2, Math.PI / 6])]), [3], [0, 1, 0.5]);
     expectClose(run("cos", [nd([3], [0, Math.PI, Math.PI / 3])]), [3], [1, -1, 0.5]);
@@ -362,7 +393,7 @@ describe("Philox4x32-10", () => {
 describe("gradient ops of the pointwise, reduce and movement families", () => {
   it("each unary op's _grad(dy, x) is dy times the central difference of its reference", () => {
     const xs = [-1.3, -0.4, 0.35, 0.9, 2.1];
-    for (const op of ["relu", "leaky_relu", "tanh", "sigmoid", "silu", "gelu", "neg", "exp", "abs", "expm1", "sin", "cos"]) {
+    for (const op of ["relu", "leaky_relu", "tanh", "sigmoid", "silu", "gelu", "neg", "exp", "abs", "expm1", "sin", "cos", "erf", "exp2", "tan", "sinh", "cosh", "atan", "asinh"]) {
       for (const approximate of op === "gelu" ? ["none", "tanh"] : ["none"]) {
         const attrs = { slope: 0.1, approximate };
         const h = 1e-6;
@@ -371,10 +402,12 @@ describe("gradient ops of the pointwise, reduce and movement families", () => {
         got.data.forEach((g, i) => expect(g).toBeCloseTo((2 * (f(xs[i] + h) - f(xs[i] - h))) / (2 * h), 6));
       }
     }
-    for (const [op, attrs] of [["log", {}], ["sqrt", {}], ["pow", { exponent: 3 }], ["log1p", {}]] as const) {
+    // on their domains: at 0.7 (> 0, < 1), acosh at 1.7 (> 1)
+    const within = [["log", {}, 0.7], ["sqrt", {}, 0.7], ["pow", { exponent: 3 }, 0.7], ["log1p", {}, 0.7], ["rsqrt", {}, 0.7], ["reciprocal", {}, 0.7], ["log2", {}, 0.7], ["log10", {}, 0.7], ["asin", {}, 0.7], ["acos", {}, 0.7], ["atanh", {}, 0.7], ["acosh", {}, 1.7]] as const;
+    for (const [op, attrs, at] of within) {
       const f = (v: number) => run(op, [nd([1], [v])], attrs).data[0];
-      const got = run(`${op}_grad`, [nd([1], [1]), nd([1], [0.7])], attrs).data[0];
-      expect(got).toBeCloseTo((f(0.7 + 1e-6) - f(0.7 - 1e-6)) / 2e-6, 6);
+      const got = run(`${op}_grad`, [nd([1], [1]), nd([1], [at])], attrs).data[0];
+      expect(got, op).toBeCloseTo((f(at + 1e-6) - f(at - 1e-6)) / 2e-6, 6);
     }
   });
   it("loss_scale reads the run's loss_scale input, 1 when none is given", () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { buildModel } from "../compiler/6-build/build.ts";
 import { generate } from "../compiler/pipeline.ts";
 import { spawnSync } from "node:child_process";
-import { kernelName, launchConfigs, measureResources, parsePtxasLog, resourceProblems } from "../compiler/6-build/resources.ts";
+import { kernelName, launchConfigs, measureResources, parsePtxasLog, resourceProblems, trigKernels } from "../compiler/6-build/resources.ts";
 import { ABI_VERSION, manifestContentHash, readManifest, validateManifest } from "../runtime/manifest.ts";
 import { scratchDir } from "./helpers.ts";
 
@@ -88,6 +88,14 @@ describe("launch configurations and the rules they must keep", () => {
       "k (sm_90) spills: 8 bytes stored, 4 bytes loaded",
       "k (sm_90) has a 8-byte local-memory stack frame",
     ]);
+  });
+
+  it("accepts the 32-byte frame of CUDA's trig argument reduction in a kernel that calls sinf, cosf or tanf, and no larger one", () => {
+    const cu = "__global__ void __launch_bounds__(256) k(float* y) {\n  y[0] = sinf(y[1]) + cosf(y[2]);\n}\n__global__ void t(float* y) {\n  y[0] = tanf(y[0]);\n}\n__global__ void u(float* y) {\n  y[0] = expf(y[0]);\n}";
+    expect(trigKernels(cu)).toEqual(new Set(["k", "t"]));
+    expect(resourceProblems([{ ...ok, stackBytes: 32 }], [], new Set(["k"]))).toEqual([]);
+    expect(resourceProblems([{ ...ok, stackBytes: 48 }], [], new Set(["k"]))).toEqual(["k (sm_90) has a 48-byte local-memory stack frame"]);
+    expect(resourceProblems([{ ...ok, stackBytes: 32 }], [], new Set(["other"]))).toEqual(["k (sm_90) has a 32-byte local-memory stack frame"]);
   });
 
   it("fails launches the kernel's resources make impossible: registers, shared memory, threads", () => {

@@ -238,21 +238,22 @@ export const compositeLayers: Record<string, LayerSpec> = {
     args: [arg("dim", "int"), arg("unflattenedSize", "ints")],
     summary: (b) => `dim ${b.dim} → [${b.unflattenedSize.join(", ")}]`,
     inputs: [x],
-    forward: (_self, b, call, site, em, who) => {
-      const input: TensorValue = call.x;
-      const shape = input.node.shape;
-      const dim = b.dim < 0 ? b.dim + shape.length : b.dim;
-      if (dim < 0 || dim >= shape.length) fail("invalidArgument", `${who}: dim ${b.dim} is out of range for ${formatShape(shape)}`, site.loc);
-      const size = fixedDim(shape, dim, `dim ${dim}`, who, site);
-      const sizes: number[] = b.unflattenedSize;
-      const known = sizes.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
-      const filled = sizes.map((d) => (d === -1 ? size / known : d));
-      if (sizes.filter((d) => d === -1).length > 1 || filled.some((d) => !Number.isInteger(d) || d < 0) || filled.reduce((p, d) => p * d, 1) !== size)
-        fail("shapeMismatch", `${who}: unflattenedSize [${sizes.join(", ")}] must multiply to dim ${dim}'s size ${size}`, site.loc);
-      return ops(em, who, site).reshape(input, [...shape.slice(0, dim), ...filled, ...shape.slice(dim + 1)]);
-    },
+    forward: (_self, b, call, site, em, who) => unflatten(call.x, b.dim, b.unflattenedSize, site, em, who),
   },
 };
+
+/** x.unflatten(dim, sizes) / nn.Unflatten: a fixed-size dim viewed as `sizes` (one −1 takes the rest). */
+export function unflatten(input: TensorValue, dimArg: number, sizes: readonly number[], site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const shape = input.node.shape;
+  const dim = dimArg < 0 ? dimArg + shape.length : dimArg;
+  if (dim < 0 || dim >= shape.length) fail("invalidArgument", `${who}: dim ${dimArg} is out of range for ${formatShape(shape)}`, site.loc);
+  const size = fixedDim(shape, dim, `dim ${dim}`, who, site);
+  const known = sizes.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+  const filled = sizes.map((d) => (d === -1 ? size / known : d));
+  if (sizes.filter((d) => d === -1).length > 1 || filled.some((d) => !Number.isInteger(d) || d < 0) || filled.reduce((p, d) => p * d, 1) !== size)
+    fail("shapeMismatch", `${who}: unflattenedSize [${sizes.join(", ")}] must multiply to dim ${dim}'s size ${size}`, site.loc);
+  return ops(em, who, site).reshape(input, [...shape.slice(0, dim), ...filled, ...shape.slice(dim + 1)]);
+}
 
 /** nn.InstanceNorm1d / 2d: each sample's channel normalized over its positions, a GroupNorm with one channel per group. */
 function instanceNorm(rank: number): LayerSpec {

@@ -7,6 +7,9 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { factoryMembers, type PhaseOf } from "./factories.ts";
 import { groupNorm, groupNormArgs, interpolate, interpolateArgs, pad, padArgs } from "./composite-layers.ts";
 import { joinMembers } from "./joins.ts";
+import { mathFunction, mathFunctionNames } from "./math-functions.ts";
+import { spellingFunctions } from "./tensor-spellings.ts";
+import { compositionFunctions } from "./functional-compositions.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { flatten } from "./tensor-methods.ts";
 import { BuiltinFunction, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -302,6 +305,12 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf): Namespace
   const members = factoryMembers(em, phase);
   for (const [name, f] of joinMembers(em)) members.set(name, f);
   members.set("einsum", einsumFunction(em));
+  for (const name of mathFunctionNames) members.set(name, new BuiltinFunction(`F.${name}`, mathFunction(name, em)));
+  for (const [name, f] of spellingFunctions(em)) members.set(name, new BuiltinFunction(`F.${name}`, f));
+  for (const [name, spec] of Object.entries(compositionFunctions)) {
+    const who = `F.${name}`;
+    members.set(name, new BuiltinFunction(who, (args, site) => spec.lower(bindArgs(who, spec.args, args, site), site, em, who)));
+  }
   for (const [name, spec] of Object.entries(functional)) {
     const who = `F.${name}`;
     members.set(

@@ -103,6 +103,7 @@ export function joinMembers(em: GraphEmitter): Map<string, Value> {
       }),
     ],
     ["split", fn("split", (args, site, who) => split(tensorArg(who, args, site), args.slice(1), site, em, who))],
+    ["roll", fn("roll", (args, site, who) => roll(tensorArg(who, args, site), args.slice(1), site, em, who))],
     ["chunk", fn("chunk", (args, site, who) => chunk(tensorArg(who, args, site), args.slice(1), site, em, who))],
     ["indexSelect", fn("indexSelect", (args, site, who) => takeAlong("vector", who, tensorArg(who, args, site), args.slice(1), site, em))],
     ["gather", fn("gather", (args, site, who) => takeAlong("elementwise", who, tensorArg(who, args, site), args.slice(1), site, em))],
@@ -146,8 +147,37 @@ export function indexTensor(x: TensorValue, index: number, site: CallSite, em: G
   return selectMethod(`x[${index}]`)(x, [0, index], site, em);
 }
 
-/** The tensor methods x.split, x.chunk, x.narrow, x.select, x.unbind, x.indexSelect, x.gather. */
+/**
+ * torch.roll(x, shifts, dims): each dim's elements shifted by its shift, those pushed off the end
+ * coming back at the start — the last s slices, then the rest (Swin's shifted windows). Without
+ * dims, x is rolled flattened and viewed back, as PyTorch's.
+ */
+function roll(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, who = "roll"): Value {
+  const b = bindArgs(who, [arg("shifts", "ints"), opt("dims", "ints", null, { nullable: true })], args, site);
+  const shifts: number[] = b.shifts;
+  if (b.dims === null) {
+    if (shifts.length !== 1) fail("invalidArgument", `${who}: without dims, shifts must be one number, got [${shifts.join(", ")}]`, locOfArg(b, "shifts", site));
+    const shape = x.node.shape;
+    if (shape.some((d) => typeof d !== "number")) fail("shapeMismatch", `${who}: without dims, x is rolled flattened, which would mix the samples of ${formatShape(shape)}; give the dims`, site.loc);
+    const flat = em.tensor("reshape", [x], { shape: [-1] }, who, site);
+    return em.tensor("reshape", [rollDim(flat, shifts[0], 0, who, site, em)], { shape: [...shape] }, who, site);
+  }
+  const dims: number[] = b.dims;
+  if (dims.length !== shifts.length) fail("invalidArgument", `${who}: shifts and dims must have the same length, got ${shifts.length} and ${dims.length}`, site.loc);
+  return dims.reduce((t, d, i) => rollDim(t, shifts[i], dimOf(d, x.node.shape.length, who, site, b), who, site, em), x);
+}
+
+function rollDim(x: TensorValue, shift: number, dim: number, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const size = fixedDim(who, x, dim, site);
+  const s = ((shift % size) + size) % size;
+  if (s === 0) return x;
+  const [front, last] = pieces(who, x, [size - s, s], dim, site, em);
+  return cat(who, [last, front], dim, site, em);
+}
+
+/** The tensor methods x.split, x.chunk, x.narrow, x.select, x.unbind, x.indexSelect, x.gather, x.roll. */
 export const sliceMethods = {
+  roll: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => roll(x, args, site, em),
   select: selectMethod("select"),
   unbind: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
     const b = bindArgs("unbind", [opt("dim", "int", 0)], args, site);

@@ -4,6 +4,8 @@ import { arg, argLoc, bindArgs, opt, type ArgSpec } from "./args.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { selectionMethods } from "./factories.ts";
 import { sliceMethods } from "./joins.ts";
+import { mathFunctionNames, mathMethod } from "./math-functions.ts";
+import { spellingMethods, spellingProperty } from "./tensor-spellings.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { BuiltinFunction, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -230,13 +232,10 @@ export const tensorMethods: Record<string, Method> = {
     const { exponent } = bindArgs("pow", [arg("exponent", "number")], args, site);
     return em.tensor("pow", [x], { exponent }, "pow", site);
   },
-  neg: unary("neg"),
-  exp: unary("exp"),
-  log: unary("log"),
-  sqrt: unary("sqrt"),
-  abs: unary("abs"),
-  sin: unary("sin"),
-  cos: unary("cos"),
+  // rsqrt, erf, floor, … (math-functions.ts, shared with F.rsqrt and the rest)
+  ...Object.fromEntries(mathFunctionNames.map((name) => [name, mathMethod(name)])),
+  // clampMin, typeAs, mm, norm, … (tensor-spellings.ts)
+  ...spellingMethods,
   relu: unary("relu"),
   sigmoid: unary("sigmoid"),
   tanh: unary("tanh"),
@@ -248,6 +247,8 @@ export const tensorMethods: Record<string, Method> = {
   mean: reduction("mean"),
   amax: reduction("amax"),
   max: (x, args, site, em) => {
+    // torch.max(x, other) is torch.maximum
+    if (args[0] instanceof TensorValue) return tensorMethods.maximum(x, args, site, em);
     const b = bindArgs("max", [opt("dim", "int", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
     if (b.dim === null) return em.tensor("amax", [x], { dims: null, keepdim: false }, "max", site);
     // torch.max(x, dim) returns (values, indices)
@@ -265,6 +266,7 @@ export const tensorMethods: Record<string, Method> = {
     return em.tensor("neg", [em.tensor("amax", [em.tensor("neg", [x], {}, "amin", site)], { dims: b.dim, keepdim: b.keepdim }, "amin", site)], {}, "amin", site);
   },
   min: (x, args, site, em) => {
+    if (args[0] instanceof TensorValue) return tensorMethods.minimum(x, args, site, em);
     const b = bindArgs("min", [opt("dim", "int", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
     const negated = em.tensor("neg", [x], {}, "min", site);
     const values = em.tensor("neg", [em.tensor("amax", [negated], { dims: b.dim === null ? null : [b.dim], keepdim: b.keepdim }, "min", site)], {}, "min", site);
@@ -305,9 +307,11 @@ export const tensorMethods: Record<string, Method> = {
   },
 };
 
-/** `x.name`: a bound method, or `shape`. */
-export function tensorProperty(x: TensorValue, name: string, em: GraphEmitter): Value | undefined {
+/** `x.name`: a bound method, `shape`, or one of tensor-spellings.ts's properties (x.T, x.mT, x.dtype, x.device). */
+export function tensorProperty(x: TensorValue, name: string, em: GraphEmitter, site: CallSite): Value | undefined {
   if (name === "shape") return x.node.shape.map(sizeOf);
+  const property = spellingProperty(x, name, site, em);
+  if (property !== undefined) return property;
   const method = tensorMethods[name];
   if (!method) return undefined;
   return new BuiltinFunction(name, (args, site) => method(x, args, site, em));

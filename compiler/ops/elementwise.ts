@@ -17,7 +17,7 @@ import { defineOp, requireFloat, ShapeError, type GradContext, type OpDef, type 
  * in the backward, so in the training step a GEMM's epilogue applies the activation and stores only
  * its result, as in inference.
  */
-function unary<A extends Record<string, number | string>>(
+export function unary<A extends Record<string, number | string>>(
   name: string,
   f: (x: number, a: A) => number,
   cuda: (x: string, a: A) => string,

@@ -4,6 +4,7 @@ import * as conv from "./conv.ts";
 import * as convTranspose from "./conv-transpose.ts";
 import * as pool from "./pool.ts";
 import * as elementwise from "./elementwise.ts";
+import * as elementwiseMath from "./elementwise-math.ts";
 import * as factory from "./factory.ts";
 import * as gather from "./gather.ts";
 import * as join from "./join.ts";
@@ -35,6 +36,7 @@ function collect(...families: object[]): Map<string, OpDef> {
 export const ops: ReadonlyMap<string, OpDef> = collect(
   source,
   elementwise,
+  elementwiseMath,
   factory,
   resample,
   select,

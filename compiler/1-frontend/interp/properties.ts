@@ -50,8 +50,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof TensorValue && name === "requiresGrad_" && this.em.constants.owns(obj.node))
       return new BuiltinFunction("requiresGrad_", (args, s) => (bindArgs("requiresGrad_", [opt("requiresGrad", "bool", true)], args, s), obj));
     if (obj instanceof TensorValue) {
-      const v = tensorProperty(obj, name, this.em);
-      if (v === undefined) fail("unknownProperty", `tensors have no property '${name}' in tsdp${didYouMean(name, ["shape", ...Object.keys(tensorMethods)], "")}`, site.loc);
+      const v = tensorProperty(obj, name, this.em, site);
+      if (v === undefined) fail("unknownProperty", `tensors have no property '${name}' in tsdp${didYouMean(name, ["shape", "T", "mT", "dtype", "device", ...Object.keys(tensorMethods)], "")}`, site.loc);
       return v;
     }
     if (obj instanceof NamespaceValue) {

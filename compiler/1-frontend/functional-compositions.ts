@@ -1,0 +1,95 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { dimEq, formatShape, normalizeDim } from "../ir/shape.ts";
+import { arg, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
+import { ops } from "./composite-ops.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { pointwiseComposites } from "./pointwise-composites.ts";
+import type { CallSite, TensorValue, Value } from "./values.ts";
+
+// F's functional forms of layers and the small compositions ports call: F.layerNorm and F.embedding
+// (the ops nn.LayerNorm and nn.Embedding lower to, with the caller's tensors as weights),
+// F.oneHot, F.cosineSimilarity, F.glu.
+
+type Lowering = (b: Bound, site: CallSite, em: GraphEmitter, who: string) => Value;
+
+function dimOf(x: TensorValue, d: number, who: string, site: CallSite, b: Bound): number {
+  const rank = x.node.shape.length;
+  const n = normalizeDim(d, rank);
+  if (n === undefined) fail("invalidArgument", `${who}: dim ${d} is out of range for a tensor with ${rank} dims`, locOfArg(b, "dim", site));
+  return n;
+}
+
+function sameShape(t: TensorValue, shape: readonly number[]): boolean {
+  return t.node.shape.length === shape.length && t.node.shape.every((d, i) => dimEq(d, shape[i]));
+}
+
+export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lower: Lowering }> = {
+  // F.layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5)
+  layerNorm: {
+    args: [arg("x", "tensor"), arg("normalizedShape", "sizes"), opt("weight", "tensor", null, { nullable: true }), opt("bias", "tensor", null, { nullable: true }), opt("eps", "posNumber", 1e-5)],
+    lower: (b, site, em, who) => {
+      for (const name of ["weight", "bias"] as const)
+        if (b[name] && !sameShape(b[name], b.normalizedShape))
+          fail("shapeMismatch", `${who}: ${name} must have the normalized shape [${b.normalizedShape.join(", ")}], got ${formatShape(b[name].node.shape)}`, locOfArg(b, name, site));
+      const ins = [b.x, b.weight, b.bias].filter((t) => t !== null);
+      return em.tensor("layer_norm", ins, { normalizedShape: b.normalizedShape, eps: b.eps, hasWeight: b.weight !== null, hasBias: b.bias !== null }, who, site);
+    },
+  },
+  // F.embedding(input, weight, padding_idx=None): rows of a [num, dim] weight (tied embeddings)
+  embedding: {
+    args: [arg("input", "tensor"), arg("weight", "tensor"), opt("paddingIdx", "int", null, { nullable: true })],
+    lower: (b, site, em, who) => {
+      const w: TensorValue = b.weight;
+      const [num, dim] = w.node.shape;
+      if (w.node.shape.length !== 2 || typeof num !== "number" || typeof dim !== "number")
+        fail("shapeMismatch", `${who}: weight must be a 2-D [numEmbeddings, embeddingDim] tensor of fixed size, got ${formatShape(w.node.shape)}`, locOfArg(b, "weight", site));
+      let paddingIdx: number | null = b.paddingIdx;
+      if (paddingIdx !== null) {
+        if (paddingIdx >= num || paddingIdx < -num) fail("invalidArgument", `${who}: paddingIdx must be within numEmbeddings (${num}), got ${paddingIdx}`, locOfArg(b, "paddingIdx", site));
+        if (paddingIdx < 0) paddingIdx += num;
+      }
+      return em.tensor("embedding", [b.input, w], { paddingIdx }, who, site);
+    },
+  },
+  // F.one_hot(tensor, num_classes): 1 where the last dim's position is the class. tsdp's masks are
+  // float32 0/1 (comparisons give them), so the result is one; .float() keeps it, .long() makes int32.
+  // An index outside [0, numClasses) gives a row of zeros (PyTorch raises).
+  oneHot: {
+    args: [arg("x", "tensor"), arg("numClasses", "int")],
+    lower: (b, site, em, who) => {
+      const x: TensorValue = b.x;
+      if (x.node.dtype !== "i32") fail("dtypeMismatch", `${who} expects an int32 tensor of class indices, got ${x.node.dtype} ${formatShape(x.node.shape)}`, locOfArg(b, "x", site));
+      if (b.numClasses < 1)
+        fail("invalidArgument", `${who}: numClasses must be given (≥ 1): tsdp sizes tensors at compile time, so it cannot be inferred from the data as PyTorch's −1 does`, locOfArg(b, "numClasses", site));
+      const c = ops(em, who, site);
+      const classes = c.op("arange_int", [], { start: 0, step: 1, length: b.numClasses });
+      return c.op("eq", [c.reshape(x, [...x.node.shape, 1]), classes]);
+    },
+  },
+  // F.cosine_similarity(x1, x2, dim=1, eps=1e-8): Σ x1/max(‖x1‖, ε) · x2/max(‖x2‖, ε) along dim
+  cosineSimilarity: {
+    args: [arg("x1", "tensor"), arg("x2", "tensor"), opt("dim", "int", 1), opt("eps", "posNumber", 1e-8)],
+    lower: (b, site, em, who) => {
+      const d1 = dimOf(b.x1, b.dim, who, site, b);
+      const d2 = dimOf(b.x2, b.dim, who, site, b);
+      if (!dimEq(b.x1.node.shape[d1], b.x2.node.shape[d2]))
+        fail("shapeMismatch", `${who}: x1 ${formatShape(b.x1.node.shape)} and x2 ${formatShape(b.x2.node.shape)} must have the same size along dim ${b.dim}`, site.loc);
+      const unit = (x: TensorValue) => pointwiseComposites.normalize({ x, p: 2, dim: b.dim, eps: b.eps }, site, em, who);
+      return ops(em, who, site).op("sum", [ops(em, who, site).op("mul", [unit(b.x1), unit(b.x2)])], { dims: [b.dim], keepdim: false });
+    },
+  },
+  // F.glu(input, dim=-1): a·σ(b) for the two halves a, b of dim
+  glu: {
+    args: [arg("x", "tensor"), opt("dim", "int", -1)],
+    lower: (b, site, em, who) => {
+      const x: TensorValue = b.x;
+      const dim = dimOf(x, b.dim, who, site, b);
+      const size = x.node.shape[dim];
+      if (typeof size !== "number" || size % 2 !== 0)
+        fail("shapeMismatch", `${who}: halving dim ${b.dim} needs an even, fixed size, got ${formatShape(x.node.shape)}`, site.loc);
+      const c = ops(em, who, site);
+      const half = size / 2;
+      return c.op("mul", [c.narrow(x, dim, 0, half), c.op("sigmoid", [c.narrow(x, dim, half, half)])]);
+    },
+  },
+};

@@ -1,0 +1,148 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { formatShape } from "../ir/shape.ts";
+import { arg, bindArgs, locOfArg, opt } from "./args.ts";
+import { unflatten } from "./composite-layers.ts";
+import { ops } from "./composite-ops.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { pointwiseComposites } from "./pointwise-composites.ts";
+import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
+
+// PyTorch's other spellings of what tsdp has: x.clamp_min(ε) for clamp, x.mm(y) for matmul,
+// x.type_as(y) for a conversion, x.mT for a transpose, x.norm() for a composition of sum and sqrt.
+// Ports use them as often as the canonical names, so each lowers to the same ops.
+
+type Method = (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => Value;
+
+/** A conversion to `dtype` ("float32" or "int32"), or x itself when it already is one. */
+function convert(x: TensorValue, dtype: string, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const want = dtype === "float32" ? "f32" : dtype === "int32" ? "i32" : undefined;
+  if (!want) return fail("invalidArgument", `${who}: tsdp's tensors are "float32" or "int32", got ${JSON.stringify(dtype)}`, site.loc);
+  if (x.node.dtype === want) return x;
+  return em.tensor(want === "f32" ? "to_float" : "to_int", [x], {}, who, site);
+}
+
+const DTYPE_NAMES: Record<string, string> = { f32: "float32", i32: "int32" };
+
+/** The device every tensor of a model is on: the GPU it runs on (the CPU target stands in for it). */
+const DEVICE = "cuda";
+
+/**
+ * ‖x‖ₚ over dims (all when null), as torch.norm / Tensor.norm / torch.linalg.vector_norm:
+ * p = 2 ("fro") is √Σx², p = 1 Σ|x|, ±Infinity max/min |x|. The 2-norm's gradient is x/‖x‖, and
+ * 0 where ‖x‖ = 0, as PyTorch's (norm_backward masks it): the square root reads 1 there, so its
+ * gradient is finite, and the result selects 0 — no 0·∞.
+ */
+export function vectorNorm(x: TensorValue, p: Value, dims: number[] | null, keepdim: boolean, site: CallSite, em: GraphEmitter, who: string, pLoc = site.loc): TensorValue {
+  const c = ops(em, who, site);
+  const reduce = (op: "sum" | "amax", t: TensorValue) => c.op(op, [t], { dims, keepdim });
+  if (p === "fro" || p === 2) {
+    const squares = reduce("sum", c.op("pow", [x], { exponent: 2 }));
+    const zero = () => c.op("eq", [squares, 0]);
+    return c.op("where", [zero(), 0, c.op("sqrt", [c.op("where", [zero(), 1, squares])])]);
+  }
+  if (p === 1) return reduce("sum", c.op("abs", [x]));
+  if (p === Infinity) return reduce("amax", c.op("abs", [x]));
+  if (p === -Infinity) return c.op("neg", [reduce("amax", c.op("neg", [c.op("abs", [x])]))]);
+  return fail("invalidArgument", `${who}: p = ${typeof p === "string" ? JSON.stringify(p) : typeof p === "number" ? p : describe(p)} is not supported (2 or "fro", 1, Infinity, -Infinity)`, pLoc);
+}
+
+/** matmul with the operand ranks torch.mm (2-D) and torch.bmm (3-D) insist on. */
+function rankedMatmul(who: "mm" | "bmm", rank: number, a: TensorValue, b: TensorValue, site: CallSite, em: GraphEmitter): TensorValue {
+  for (const t of [a, b])
+    if (t.node.shape.length !== rank) fail("shapeMismatch", `${who} expects ${rank}-D tensors, got ${formatShape(a.node.shape)} and ${formatShape(b.node.shape)}`, site.loc);
+  return em.tensor("matmul", [a, b], {}, who, site);
+}
+
+/** 1 where a ≠ 0 and b = 0 or the other way round: PyTorch's logical_xor as a float mask. */
+function logicalXor(a: TensorValue, b: Value, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  if (!(b instanceof TensorValue)) fail("wrongArgumentType", `${who} expects a tensor, got ${describe(b)}`, site.loc);
+  const truth = (t: TensorValue) => em.tensor("ne", [t, em.constant(0, site)], {}, who, site);
+  return em.tensor("ne", [truth(a), truth(b)], {}, who, site);
+}
+
+export const spellingMethods: Record<string, Method> = {
+  clampMin: (x, args, site, em) => {
+    const { min } = bindArgs("clampMin", [arg("min", "numberOrTensor")], args, site);
+    return pointwiseComposites.clamp({ x, min, max: null }, site, em, "clampMin");
+  },
+  clampMax: (x, args, site, em) => {
+    const { max } = bindArgs("clampMax", [arg("max", "numberOrTensor")], args, site);
+    return pointwiseComposites.clamp({ x, min: null, max }, site, em, "clampMax");
+  },
+  // x.to("float32"), x.to(other) (its dtype), x.to({ dtype }), x.to(x.device) (every tensor is on the model's GPU)
+  to: (x, args, site, em) => {
+    const b = bindArgs("to", [opt("target", "any", null, { nullable: true }), opt("dtype", "any", null, { nullable: true })], args, site);
+    const target = b.target ?? b.dtype;
+    if (target instanceof TensorValue) return convert(x, DTYPE_NAMES[target.node.dtype] ?? target.node.dtype, "to", site, em);
+    if (target === DEVICE) return x;
+    if (target === "cpu")
+      fail("invalidArgument", `to: a model's tensors stay on its GPU; move results to the host by returning them from forward`, locOfArg(b, "target", site));
+    if (typeof target !== "string") fail("wrongArgumentType", `to expects a dtype ("float32", "int32"), a tensor or x.device, got ${describe(target)}`, site.loc);
+    return convert(x, target, "to", site, em);
+  },
+  typeAs: (x, args, site, em) => {
+    const { other } = bindArgs("typeAs", [arg("other", "tensor")], args, site);
+    return convert(x, DTYPE_NAMES[(other as TensorValue).node.dtype], "typeAs", site, em);
+  },
+  viewAs: (x, args, site, em) => {
+    const { other } = bindArgs("viewAs", [arg("other", "tensor")], args, site);
+    return em.tensor("reshape", [x], { shape: (other as TensorValue).node.shape as any }, "viewAs", site);
+  },
+  unflatten: (x, args, site, em) => {
+    const b = bindArgs("unflatten", [arg("dim", "int"), arg("sizes", "ints")], args, site);
+    return unflatten(x, b.dim, b.sizes, site, em, "unflatten");
+  },
+  // x.where(condition, y) is torch.where(condition, x, y)
+  where: (x, args, site, em) => {
+    const b = bindArgs("where", [arg("condition", "tensor"), arg("other", "any")], args, site);
+    const other = b.other instanceof TensorValue ? b.other.node : typeof b.other === "number" && !Number.isNaN(b.other) ? em.node("full", [], { shape: [], value: b.other }, "where", site) : undefined;
+    if (!other) fail("wrongArgumentType", `where: other must be a tensor or a number, got ${describe(b.other)}`, locOfArg(b, "other", site));
+    return em.tensor("where", [b.condition, x, other], {}, "where", site);
+  },
+  mm: (x, args, site, em) => rankedMatmul("mm", 2, x, bindArgs("mm", [arg("other", "tensor")], args, site).other, site, em),
+  bmm: (x, args, site, em) => rankedMatmul("bmm", 3, x, bindArgs("bmm", [arg("other", "tensor")], args, site).other, site, em),
+  norm: (x, args, site, em) => {
+    const b = bindArgs("norm", [opt("p", "any", "fro"), opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
+    return vectorNorm(x, b.p, b.dim, b.keepdim, site, em, "norm", locOfArg(b, "p", site));
+  },
+  logicalXor: (x, args, site, em) => logicalXor(x, bindArgs("logicalXor", [arg("other", "any")], args, site).other, "logicalXor", site, em),
+};
+
+/** x.T (all dims reversed, as PyTorch's), x.mT (the last two swapped), x.dtype, x.device. */
+export function spellingProperty(x: TensorValue, name: string, site: CallSite, em: GraphEmitter): Value | undefined {
+  const rank = x.node.shape.length;
+  if (name === "T") return em.tensor("permute", [x], { perm: x.node.shape.map((_, i) => rank - 1 - i) }, "T", site);
+  if (name === "mT") {
+    if (rank < 2) fail("shapeMismatch", `mT needs a tensor of at least 2 dims, got ${formatShape(x.node.shape)}`, site.loc);
+    return ops(em, "mT", site).transposeLast(x);
+  }
+  if (name === "dtype") return DTYPE_NAMES[x.node.dtype] ?? x.node.dtype;
+  if (name === "device") return DEVICE;
+  return undefined;
+}
+
+/** torch.mm, torch.bmm, torch.matmul, torch.norm and torch.logical_xor as F's functions. */
+export function spellingFunctions(em: GraphEmitter): [string, (args: Value[], site: CallSite) => Value][] {
+  return [
+    ["matmul", (args, site) => {
+      const b = bindArgs("F.matmul", [arg("input", "tensor"), arg("other", "tensor")], args, site);
+      return em.tensor("matmul", [b.input, b.other], {}, "F.matmul", site);
+    }],
+    ["mm", (args, site) => {
+      const b = bindArgs("F.mm", [arg("input", "tensor"), arg("other", "tensor")], args, site);
+      return rankedMatmul("mm", 2, b.input, b.other, site, em);
+    }],
+    ["bmm", (args, site) => {
+      const b = bindArgs("F.bmm", [arg("input", "tensor"), arg("other", "tensor")], args, site);
+      return rankedMatmul("bmm", 3, b.input, b.other, site, em);
+    }],
+    ["norm", (args, site) => {
+      const b = bindArgs("F.norm", [arg("x", "tensor"), opt("p", "any", "fro"), opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
+      return vectorNorm(b.x, b.p, b.dim, b.keepdim, site, em, "F.norm", locOfArg(b, "p", site));
+    }],
+    ["logicalXor", (args, site) => {
+      const b = bindArgs("F.logicalXor", [arg("input", "tensor"), arg("other", "any")], args, site);
+      return logicalXor(b.input, b.other, "F.logicalXor", site, em);
+    }],
+  ];
+}

@@ -1,0 +1,65 @@
+import { erf, map } from "../reference/ndarray.ts";
+import { defineOp, requireFloat, type OpDef } from "./op.ts";
+import { unary } from "./elementwise.ts";
+
+// The rest of PyTorch's pointwise math (torch.rsqrt, torch.erf, torch.tan, …, torch.floor): each a
+// float64 reference, the same function in C, and its derivative, as elementwise.ts defines the
+// activations. The C side uses CUDA's single-precision functions (rsqrtf, erff, exp2f, …), which
+// the CPU target's shim maps to libm; PyTorch's CUDA kernels call the same ones.
+
+const LN2 = Math.LN2;
+const LN10 = Math.LN10;
+
+// rsqrt: RMSNorm's x·rsqrt(mean(x²) + ε) (LLaMA, T5). d/dx x^−½ = −½·x^−³ᐟ² = −½·rsqrt(x)/x.
+export const [rsqrt, rsqrtGrad] = unary("rsqrt", (x) => 1 / Math.sqrt(x), (x) => `rsqrtf(${x})`, (x) => -0.5 / (x * Math.sqrt(x)), (x) => `(-0.5f * rsqrtf(${x}) / ${x})`);
+// 1/x; its derivative −(1/x)², as PyTorch's backward (−grad·y²) forms it
+export const [reciprocal, reciprocalGrad] = unary("reciprocal", (x) => 1 / x, (x) => `(1.0f / ${x})`, (x) => -(1 / x) * (1 / x), (x) => `(-(1.0f / ${x}) * (1.0f / ${x}))`);
+// erf: BERT-era GELU written out, 0.5·x·(1 + erf(x/√2)); erf′ = 2/√π·e^(−x²)
+export const [erfOp, erfGrad] = unary("erf", erf, (x) => `erff(${x})`, (x) => (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x), (x) => `(1.1283791670955126f * expf(-${x} * ${x}))`);
+export const [exp2, exp2Grad] = unary("exp2", (x) => Math.pow(2, x), (x) => `exp2f(${x})`, (x) => LN2 * Math.pow(2, x), (x) => `(0.6931471805599453f * exp2f(${x}))`);
+export const [log2, log2Grad] = unary("log2", Math.log2, (x) => `log2f(${x})`, (x) => 1 / (x * LN2), (x) => `(1.0f / (${x} * 0.6931471805599453f))`);
+export const [log10, log10Grad] = unary("log10", Math.log10, (x) => `log10f(${x})`, (x) => 1 / (x * LN10), (x) => `(1.0f / (${x} * 2.302585092994046f))`);
+export const [tan, tanGrad] = unary("tan", Math.tan, (x) => `tanf(${x})`, (x) => 1 + Math.tan(x) ** 2, (x) => `(1.0f + tanf(${x}) * tanf(${x}))`);
+export const [sinh, sinhGrad] = unary("sinh", Math.sinh, (x) => `sinhf(${x})`, Math.cosh, (x) => `coshf(${x})`);
+export const [cosh, coshGrad] = unary("cosh", Math.cosh, (x) => `coshf(${x})`, Math.sinh, (x) => `sinhf(${x})`);
+// the inverse functions: NaN outside their domains, as PyTorch's (asin(2) is NaN)
+export const [asin, asinGrad] = unary("asin", Math.asin, (x) => `asinf(${x})`, (x) => 1 / Math.sqrt(1 - x * x), (x) => `rsqrtf(1.0f - ${x} * ${x})`);
+export const [acos, acosGrad] = unary("acos", Math.acos, (x) => `acosf(${x})`, (x) => -1 / Math.sqrt(1 - x * x), (x) => `(-rsqrtf(1.0f - ${x} * ${x}))`);
+export const [atan, atanGrad] = unary("atan", Math.atan, (x) => `atanf(${x})`, (x) => 1 / (1 + x * x), (x) => `(1.0f / (1.0f + ${x} * ${x}))`);
+export const [asinh, asinhGrad] = unary("asinh", Math.asinh, (x) => `asinhf(${x})`, (x) => 1 / Math.sqrt(x * x + 1), (x) => `rsqrtf(${x} * ${x} + 1.0f)`);
+export const [acosh, acoshGrad] = unary("acosh", Math.acosh, (x) => `acoshf(${x})`, (x) => 1 / Math.sqrt(x * x - 1), (x) => `rsqrtf(${x} * ${x} - 1.0f)`);
+export const [atanh, atanhGrad] = unary("atanh", Math.atanh, (x) => `atanhf(${x})`, (x) => 1 / (1 - x * x), (x) => `(1.0f / (1.0f - ${x} * ${x}))`);
+
+/**
+ * A piecewise-constant op of a float: its gradient is 0 wherever it is defined, and PyTorch's
+ * backward gives 0 everywhere (floor_backward is zeros_like), so it passes no gradient: autodiff
+ * stops here as at a comparison, and x's gradient comes from its other uses.
+ */
+function stepwise(name: string, f: (x: number) => number, cuda: (x: string) => string): OpDef<{}> {
+  return defineOp<{}>({
+    name,
+    family: "elementwise",
+    inputs: ["x"],
+    infer: ([x], _, who) => {
+      requireFloat(x, who);
+      return x;
+    },
+    reference: ([x]) => map(x, f),
+    codegen: { kind: "pointwise", expr: ([x]) => cuda(x) },
+    grad: () => [null],
+  });
+}
+
+/** Round half to even, as C's rint in the default rounding mode and PyTorch's torch.round (2.5 → 2, 3.5 → 4). */
+function roundHalfEven(v: number): number {
+  if (!Number.isFinite(v)) return v;
+  const r = Math.round(v);
+  return Math.abs(v - Math.trunc(v)) === 0.5 ? 2 * Math.round(v / 2) : r;
+}
+
+export const floor = stepwise("floor", Math.floor, (x) => `floorf(${x})`);
+export const ceil = stepwise("ceil", Math.ceil, (x) => `ceilf(${x})`);
+export const round = stepwise("round", roundHalfEven, (x) => `rintf(${x})`);
+export const trunc = stepwise("trunc", Math.trunc, (x) => `truncf(${x})`);
+// sign(NaN) is 0 in PyTorch's eager kernels ((0 < x) − (x < 0)); the same comparisons here
+export const sign = stepwise("sign", (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), (x) => `(${x} > 0.0f ? 1.0f : (${x} < 0.0f ? -1.0f : 0.0f))`);

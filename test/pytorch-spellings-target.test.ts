@@ -1,0 +1,43 @@
+// test/fixtures/pytorch-spellings (torch's pointwise math — rsqrt, erf, the hyperbolic and inverse
+// functions, rounding — and PyTorch's other spellings: x.T, mm, bmm, norm, roll, F.layerNorm,
+// F.embedding, F.glu, F.cosineSimilarity, F.oneHot, …) compiled for the CPU target with the CPU's
+// and the GPU's kernel shapes: the forward within rtol 1e-4, atol 1e-5 of the float64 reference
+// (expectClose) and one training step's gradients within rtol 1e-3, atol 1e-4·max|g|
+// (expectGradientClose). Values and refusals through the reference: test/pytorch-spellings.test.ts.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compile } from "../compiler/pipeline.ts";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { normals } from "../compiler/reference/rng.ts";
+import { load, tensor } from "../runtime/index.ts";
+import { expectClose, expectGradientClose, makeInputs, referenceState } from "./target-helpers.ts";
+import { scratchDir } from "./helpers.ts";
+
+const FIXTURE = "test/fixtures/pytorch-spellings/model.ts";
+
+describe("torch's pointwise math and PyTorch's other spellings on the CPU target", () => {
+  for (const shapeFor of ["cpu", "gpu"] as const)
+    it(`forward and one step's gradients as the reference computes them (${shapeFor === "gpu" ? "the GPU's" : "the CPU's"} kernel shapes)`, async () => {
+      const { model, build } = await compile(FIXTURE, { target: "cpu", shapeFor, outDir: join(scratchDir(`spellings-${shapeFor}`), "build") });
+      const graph = model.graph;
+      const m = await load(build.outDir);
+      try {
+        const batch = 5;
+        const { tensors, reference } = makeInputs(graph, batch, 29);
+        m.train(false);
+        expectClose(m.forwardAllSync(...tensors)[0].data, runReference(graph, reference, referenceState(graph, 0)).outputs[0].data, "forward");
+        m.train(true);
+        const target = Float32Array.from(normals(batch * 54, 29, 4));
+        m.trainStepSync(tensors, tensor(target, [batch, 54]), { lr: 0 });
+        const { graph: step, gradients } = differentiate(graph);
+        const want = runReference(step, { ...reference, target: nd([batch, 54], target) }, initState(graph, 0), { training: true });
+        expect([...gradients.keys()].sort()).toEqual(["e.weight", "fc.bias", "fc.weight", "ln.bias", "ln.weight", "proj.weight", "scale"]);
+        for (const [name, node] of gradients) expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
+      } finally {
+        m.dispose();
+      }
+    }, 300_000);
+});

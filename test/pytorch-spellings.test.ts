@@ -1,0 +1,196 @@
+// PyTorch's other spellings of tsdp's ops and torch's pointwise math as methods and F functions
+// (compiler/1-frontend/math-functions.ts, tensor-spellings.ts, functional-compositions.ts, joins.ts's
+// roll), through the float64 reference: values worked out by hand, each spelling against the op it
+// stands for (bit-equal: the same ops in the same order), gradients where PyTorch defines them
+// specially, and the refusals with where and why. The CPU target runs them all in
+// test/pytorch-spellings-target.test.ts.
+import { describe, expect, it } from "vitest";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
+import { gradCheck } from "./gradcheck.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const model = (body: string, input: string, fields = "") => `${header}export class M extends nn.Module {\n  ${fields}\n  forward(${input}) {\n    ${body}\n  }\n}\n`;
+
+/** forward's outputs through the reference, for inputs given as [shape, values]. */
+function outputs(body: string, input: string, values: Record<string, NDArray>, fields = ""): number[][] {
+  const { graph } = lowerSource(model(body, input, fields));
+  return runReference(graph, values, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+}
+
+const close = (got: number[], want: number[], digits = 12) => {
+  expect(got.length).toBe(want.length);
+  got.forEach((g, i) => (Number.isNaN(want[i]) ? expect(g).toBeNaN() : expect(g, `element ${i}`).toBeCloseTo(want[i], digits)));
+};
+
+/** The first diagnostic: code, line and message. */
+const first = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+
+describe("torch's pointwise math as methods and as F functions", () => {
+  const x = nd([1, 4], [0.25, 0.5, 0.75, 0.9]);
+  const names = ["rsqrt", "reciprocal", "erf", "exp2", "log2", "log10", "tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "atanh", "floor", "ceil", "trunc", "fix", "round", "sign", "square", "frac", "expm1", "log1p", "exp", "log", "sqrt", "abs", "neg", "sin", "cos"];
+
+  it("x.name() and F.name(x) agree for each, and the values are torch's", () => {
+    const got = outputs(`return [${names.map((n) => `x.${n}(), F.${n}(x)`).join(", ")}];`, "x: Tensor<[Batch, 4]>", { x });
+    const want: Record<string, (v: number) => number> = {
+      rsqrt: (v) => 1 / Math.sqrt(v), reciprocal: (v) => 1 / v, exp2: (v) => 2 ** v, log2: Math.log2, log10: Math.log10, tan: Math.tan,
+      sinh: Math.sinh, cosh: Math.cosh, asin: Math.asin, acos: Math.acos, atan: Math.atan, asinh: Math.asinh, atanh: Math.atanh,
+      floor: Math.floor, ceil: Math.ceil, trunc: Math.trunc, fix: Math.trunc, round: (v) => ({ 0.25: 0, 0.5: 0, 0.75: 1, 0.9: 1 })[v]!, sign: Math.sign, square: (v) => v * v,
+      frac: (v) => v - Math.trunc(v), expm1: Math.expm1, log1p: Math.log1p, exp: Math.exp, log: Math.log, sqrt: Math.sqrt, abs: Math.abs,
+      neg: (v) => -v, sin: Math.sin, cos: Math.cos,
+    };
+    names.forEach((n, i) => {
+      expect(got[2 * i + 1], `F.${n}`).toEqual(got[2 * i]);
+      if (n !== "erf") close(got[2 * i], Array.from(x.data, want[n]));
+    });
+    // erf(0.5) to 16 digits (Abramowitz & Stegun table 7.1)
+    close([got[2 * names.indexOf("erf")][1]], [0.5204998778130465]);
+  });
+
+  it("round with decimals scales by 10^|decimals| as PyTorch's kernel: half to even after scaling", () => {
+    const v = nd([1, 4], [1.2345, 0.125, 1234, 25]);
+    const [two, minusOne, none] = outputs("return [x.round(2), F.round(x, { decimals: -1 }), x.round()];", "x: Tensor<[Batch, 4]>", { x: v });
+    // 123.45 → 123; 12.5 → 12 (even); 123400; 2500
+    close(two, [1.23, 0.12, 1234, 25]);
+    // 0.12345 → 0; 0.0125 → 0; 123.4 → 123 → 1230; 2.5 → 2 (even) → 20
+    close(minusOne, [0, 0, 1230, 20]);
+    close(none, [1, 0, 1234, 25]);
+  });
+
+  it("rounding passes no gradient, as PyTorch's zero one: x's comes from its other uses; frac's is 1", () => {
+    expect(gradCheck(model("return [x.mul(x.mul(3).floor()), x.mul(3).frac(), x.sign().mul(x)];", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
+  });
+
+  it("refuses an int32 tensor, where it is written", () => {
+    expect(first(model("return ids.rsqrt();", 'ids: Tensor<[Batch, 4], "int32">'))).toMatch(/^TSDP\d+ 5: rsqrt expects a float32 input, got i32/);
+    expect(first(model("return F.floor(ids);", 'ids: Tensor<[Batch, 4], "int32">'))).toMatch(/^TSDP\d+ 5: F\.floor expects a float32 input, got i32/);
+  });
+});
+
+describe("x.norm and torch.norm", () => {
+  const x = nd([2, 4], [3, -4, 0, 0, 0, 0, 0, 0]);
+  it("2 (and 'fro'), 1, ±Infinity over a dim, with keepdim, and over everything", () => {
+    const got = outputs(
+      "return [x.norm(2, -1), x.norm('fro', 1, true), x.norm({ p: 1, dim: 1 }), F.norm(x, Infinity, 1), x.norm(-Infinity, -1), x.norm().add(x.sum(1))];",
+      "x: Tensor<[Batch, 4]>",
+      { x },
+    );
+    expect(got).toEqual([[5, 0], [5, 0], [7, 0], [4, 0], [0, 0], [5 - 1, 5]]);
+  });
+  it("the 2-norm's gradient is x/‖x‖, and 0 for a vector of zeros (PyTorch's), not 0·∞", () => {
+    // rows of x·[x > 1]: mostly all zeros at the checked inputs; central differences give 0 there
+    expect(gradCheck(model("return [x.mul(x.gt(1)).norm(2, 1, true).add(x), x.norm(2, 1, true), x.norm(1, 1, true), x.norm(Infinity, 1, true)];", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
+  });
+  it("refuses other p, at the p", () => {
+    expect(first(model("return x.norm(3, 1);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: norm: p = 3 is not supported \(2 or "fro", 1, Infinity, -Infinity\)/);
+  });
+});
+
+describe("spellings of movement, matmul, conversion and selection", () => {
+  it("x.T reverses the dims, x.mT swaps the last two, mm and bmm are matmul for 2-D and 3-D", () => {
+    const x = nd([1, 2, 3], [1, 2, 3, 4, 5, 6]);
+    const got = outputs(
+      // c is x's one sample as a constant: a 2-D operand (the batch dim cannot be selected away)
+      "const c = F.arange(1, 7).view(2, 3); const batched = (m: Tensor) => x.flatten(1).narrow(1, 0, 1).mul(0).add(m.flatten());\n    return [x.mT.flatten(1), x.transpose(1, 2).flatten(1), x.bmm(x.mT).flatten(1), F.bmm(x, x.transpose(1, 2)).flatten(1), batched(c.T.mm(c)), batched(F.mm(c.t(), c)), F.matmul(x, x.mT).flatten(1)];",
+      "x: Tensor<[Batch, 2, 3]>",
+      { x },
+    );
+    expect(got[0]).toEqual([1, 4, 2, 5, 3, 6]);
+    expect(got[1]).toEqual(got[0]);
+    expect(got[2]).toEqual([14, 32, 32, 77]);
+    expect(got[3]).toEqual(got[2]);
+    expect(got[6]).toEqual(got[2]);
+    expect(got[4]).toEqual([17, 22, 27, 22, 29, 36, 27, 36, 45]);
+    expect(got[5]).toEqual(got[4]);
+  });
+  it("mm and bmm refuse other ranks, naming both shapes", () => {
+    expect(first(model("return x.mm(x);", "x: Tensor<[Batch, 2, 2]>"))).toMatch(/^TSDP\d+ 5: mm expects 2-D tensors, got \[Batch, 2, 2\] and \[Batch, 2, 2\]/);
+    expect(first(model("return F.bmm(x, x);", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP\d+ 5: bmm expects 3-D tensors/);
+  });
+  it("to, typeAs, dtype and device: conversions between float32 and int32; a model's tensors stay on its GPU", () => {
+    const ids = nd([1, 3], [2, 0, 7]);
+    const x = nd([1, 3], [1.9, -1.5, 0.2]);
+    const got = outputs(
+      'return [ids.to("float32"), x.to(ids).float(), x.typeAs(ids).float(), ids.typeAs(x), x.to({ dtype: "int32" }).float(), x.to(x.device), ids.to(x.dtype)];',
+      'x: Tensor<[Batch, 3]>, ids: Tensor<[Batch, 3], "int32">',
+      { x, ids },
+    );
+    expect(got).toEqual([[2, 0, 7], [1, -1, 0], [1, -1, 0], [2, 0, 7], [1, -1, 0], [1.9, -1.5, 0.2], [2, 0, 7]]);
+    expect(first(model('return x.to("cpu");', "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: to: a model's tensors stay on its GPU/);
+    expect(first(model('return x.to("float64");', "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: to: tsdp's tensors are "float32" or "int32", got "float64"/);
+  });
+  it("clampMin/clampMax are clamp, x.max(y)/x.min(y) are maximum/minimum, x.where(c, y) is F.where(c, x, y), logicalXor", () => {
+    const x = nd([1, 4], [-2, -0.5, 0.5, 2]);
+    const y = nd([1, 4], [0, 1, 0, 1]);
+    const got = outputs(
+      "return [x.clampMin(-1), x.clamp(-1), x.clampMax(1), x.clamp(null, 1), x.max(y), F.maximum(x, y), x.min(y), F.minimum(x, y), x.where(y, 9), F.where(y, x, 9), x.gt(0).logicalXor(y), F.logicalXor(y, x.gt(0))];",
+      "x: Tensor<[Batch, 4]>, y: Tensor<[Batch, 4]>",
+      { x, y },
+    );
+    for (let i = 0; i < 12; i += 2) expect(got[i + 1], `pair ${i / 2}`).toEqual(got[i]);
+    expect(got[0]).toEqual([-1, -0.5, 0.5, 2]);
+    expect(got[4]).toEqual([0, 1, 0.5, 2]);
+    expect(got[8]).toEqual([9, -0.5, 9, 2]);
+    expect(got[10]).toEqual([0, 1, 1, 0]);
+  });
+  it("viewAs and unflatten are reshapes; roll wraps around along each dim, or flattened", () => {
+    const x = nd([1, 2, 3], [1, 2, 3, 4, 5, 6]);
+    const got = outputs(
+      "const c = F.arange(1, 7).view(2, 3);\n    return [x.flatten(1).viewAs(x).flatten(1), x.flatten(1).unflatten(1, [3, -1]).select(2, 0), x.roll(1, 2).flatten(1), F.roll(x, [-1, 1], [1, 2]).flatten(1), x.roll(4, -1).flatten(1), x.flatten(1).mul(0).add(c.roll(1).flatten())];",
+      "x: Tensor<[Batch, 2, 3]>",
+      { x },
+    );
+    expect(got[0]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(got[1]).toEqual([1, 3, 5]);
+    expect(got[2]).toEqual([3, 1, 2, 6, 4, 5]);
+    expect(got[3]).toEqual([6, 4, 5, 3, 1, 2]);
+    expect(got[4]).toEqual([3, 1, 2, 6, 4, 5]); // 4 ≡ 1 (mod 3)
+    expect(got[5]).toEqual([6, 1, 2, 3, 4, 5]);
+    expect(first(model("return x.roll(1);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: roll: without dims, x is rolled flattened, which would mix the samples of \[Batch, 3\]; give the dims/);
+    expect(first(model("return x.roll(1, 0);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: roll: dim 0 of \[Batch, 3\] is the batch/);
+    expect(first(model("return x.unflatten(1, [2, 2]);", "x: Tensor<[Batch, 6]>"))).toMatch(/^TSDP\d+ 5: unflatten: unflattenedSize \[2, 2\] must multiply to dim 1's size 6/);
+  });
+});
+
+describe("F's functional forms: layerNorm, embedding, oneHot, cosineSimilarity, glu", () => {
+  const fields = "ln = new nn.LayerNorm(4); e = new nn.Embedding(5, 4, { paddingIdx: 0 });";
+  it("F.layerNorm and F.embedding with a module's tensors equal the module", () => {
+    const x = nd([2, 4], [1, 2, 3, 5, -1, 0, 4, 4]);
+    const ids = nd([2, 2], [3, 0, 4, 1]);
+    const got = outputs("return [this.ln(x), F.layerNorm(x, [4], this.ln.weight, this.ln.bias), F.layerNorm(x, 4, { eps: 1e-5 }), this.e(ids).flatten(1), F.embedding(ids, this.e.weight).flatten(1)];", 'x: Tensor<[Batch, 4]>, ids: Tensor<[Batch, 2], "int32">', { x, ids }, fields);
+    expect(got[1]).toEqual(got[0]);
+    expect(got[2]).toEqual(got[0]); // weight 1, bias 0 at initialization
+    expect(got[4]).toEqual(got[3]);
+  });
+  it("F.embedding's paddingIdx row gets no gradient, as nn.Embedding's", () => {
+    const body = model("return F.embedding(t, this.e.weight, { paddingIdx: -1 }).mul(2).add(F.embedding(t, this.e.weight));", 't: Tensor<[Batch, 4], "int32">', "e = new nn.Embedding(6, 3);");
+    expect(gradCheck(body.slice(header.length), { intLimit: 5 }).checked).toBeGreaterThan(0);
+    expect(first(model("return F.embedding(t, this.e.weight, { paddingIdx: 6 });", 't: Tensor<[Batch, 4], "int32">', "e = new nn.Embedding(6, 3);"))).toMatch(
+      /^TSDP\d+ 5: F\.embedding: paddingIdx must be within numEmbeddings \(6\), got 6/,
+    );
+    expect(first(model("return F.layerNorm(x, [4], this.w);", "x: Tensor<[Batch, 4]>", "w = new nn.Parameter(F.ones(3));"))).toMatch(/^TSDP\d+ 5: F\.layerNorm: weight must have the normalized shape \[4\], got \[3\]/);
+  });
+  it("F.oneHot: float32 0/1 rows of numClasses; the class count is required", () => {
+    const ids = nd([1, 3], [2, 0, 3]);
+    const [hot] = outputs("return F.oneHot(ids, 4).flatten(1);", 'ids: Tensor<[Batch, 3], "int32">', { ids });
+    expect(hot).toEqual([0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1]);
+    expect(first(model("return F.oneHot(ids, -1);", 'ids: Tensor<[Batch, 3], "int32">'))).toMatch(/^TSDP\d+ 5: F\.oneHot: numClasses must be given \(≥ 1\)/);
+    expect(first(model("return F.oneHot(x, 3);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: F\.oneHot expects an int32 tensor of class indices, got f32/);
+  });
+  it("F.cosineSimilarity: x1·x2/(max(‖x1‖, ε)·max(‖x2‖, ε)) along dim; 0 for a zero vector", () => {
+    const a = nd([1, 3, 2], [1, 0, 3, 4, 0, 0]);
+    const b = nd([1, 3, 2], [1, 1, 4, -3, 1, 2]);
+    const [sim, along1] = outputs("return [F.cosineSimilarity(a, b, -1), F.cosineSimilarity(a, b)];", "a: Tensor<[Batch, 3, 2]>, b: Tensor<[Batch, 3, 2]>", { a, b });
+    close(sim, [1 / Math.SQRT2, 0, 0]);
+    // along dim 1 (the default): columns [1, 3, 0]·[1, 4, 1] and [0, 4, 0]·[1, -3, 2]
+    close(along1, [13 / (Math.sqrt(10) * Math.sqrt(18)), -12 / (4 * Math.sqrt(14))]);
+    expect(gradCheck(model("return F.cosineSimilarity(a, b.mul(2).add(a), -1);", "a: Tensor<[Batch, 3, 2]>, b: Tensor<[Batch, 3, 2]>")).checked).toBeGreaterThan(0);
+  });
+  it("F.glu: the first half times σ of the second; an odd dim is refused", () => {
+    const x = nd([1, 4], [1, 2, 0, Math.log(3)]);
+    const [g] = outputs("return F.glu(x);", "x: Tensor<[Batch, 4]>", { x });
+    close(g, [0.5, 2 * 0.75]);
+    expect(first(model("return F.glu(x, 1);", "x: Tensor<[Batch, 5]>"))).toMatch(/^TSDP\d+ 5: F\.glu: halving dim 1 needs an even, fixed size, got \[Batch, 5\]/);
+  });
+});
