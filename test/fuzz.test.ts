@@ -199,10 +199,11 @@ describe("fuzz: the fuzzer's parts", () => {
       work: join(work, "perturbed-fresh"),
       perturb: (m) => {
         if (process.env.TSDP_SHIM_FRESH_NAN !== "1") return;
-        // the last head's bias: the output, the loss and the gradients all move
+        // the last head's bias, by a different amount per class: the output, the loss and the
+        // gradients all move (the same amount for every class would leave a softmax's loss unmoved)
         const p = m.parameters().at(-1)!;
         const value = m.getParameter(p.name);
-        m.setParameter(p.name, { data: Float32Array.from(value.data as Float32Array, (v) => v + 0.5), shape: value.shape });
+        m.setParameter(p.name, { data: Float32Array.from(value.data as Float32Array, (v, i) => v + 0.5 * (i + 1)), shape: value.shape });
       },
     });
     expect(findings.length).toBeGreaterThan(0);
