@@ -68,7 +68,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
 
   // elementwise, broadcasting like PyTorch
   add(other: Tensor | number): Tensor;
+  /** this + alpha·other (torch.add's alpha) */
+  add(other: Tensor | number, options: { alpha?: number }): Tensor;
   sub(other: Tensor | number): Tensor;
+  sub(other: Tensor | number, options: { alpha?: number }): Tensor;
   mul(other: Tensor | number): Tensor;
   div(other: Tensor | number): Tensor;
   /** `other - this`, as torch.rsub. */
@@ -125,6 +128,14 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
 
   // contraction
   matmul(other: Tensor): Tensor;
+  /** a[:, None]·b[None, :] of two 1-D tensors (torch.outer) */
+  outer(vec2: Tensor): Tensor;
+  /** torch's new_zeros / new_ones / new_full: F.zeros, F.ones, F.full (float32, as this tensor must be) */
+  newZeros(...size: number[]): Tensor;
+  newZeros(size: readonly number[]): Tensor;
+  newOnes(...size: number[]): Tensor;
+  newOnes(size: readonly number[]): Tensor;
+  newFull(size: readonly number[], fillValue: number): Tensor;
   /** matmul of two matrices (torch.mm) */
   mm(other: Tensor): Tensor;
   /** matmul of two 3-D batches of matrices (torch.bmm) */
@@ -146,8 +157,9 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   min(dim: number, keepdim?: boolean): MaxResult;
   min(other: Tensor): Tensor;
   argmin(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
-  softmax(dim: number): Tensor;
-  logSoftmax(dim: number): Tensor;
+  /** dtype: "float32" only (what tsdp computes it in; Hugging Face's softmax(…, dtype=torch.float32)) */
+  softmax(dim: number, options?: { dtype?: "float32" }): Tensor;
+  logSoftmax(dim: number, options?: { dtype?: "float32" }): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
   cumsum(dim: number): Tensor;
   /** log Σ exp over dim (its max taken out first): torch.logsumexp. */
@@ -477,6 +489,21 @@ export namespace nn {
   /** x / (1 + |x|) */
   class Softsign extends Module { constructor() }
   interface Softsign { (x: Tensor): Tensor }
+  /** x − tanh(x) */
+  class Tanhshrink extends Module { constructor() }
+  interface Tanhshrink { (x: Tensor): Tensor }
+  /** 0 where |x| ≤ lambd (0.5), else x */
+  class Hardshrink extends Module { constructor(lambd?: number) }
+  interface Hardshrink { (x: Tensor): Tensor }
+  /** x ∓ lambd (0.5) outside [−lambd, lambd], else 0 */
+  class Softshrink extends Module { constructor(lambd?: number) }
+  interface Softshrink { (x: Tensor): Tensor }
+  /** value where x ≤ threshold, else x */
+  class Threshold extends Module { constructor(threshold: number, value: number, inplace?: boolean) }
+  interface Threshold { (x: Tensor): Tensor }
+  /** softmax(−x) along dim */
+  class Softmin extends Module { constructor(dim: number) }
+  interface Softmin { (x: Tensor): Tensor }
   /** log(sigmoid(x)) */
   class LogSigmoid extends Module { constructor() }
   interface LogSigmoid { (x: Tensor): Tensor }
@@ -987,8 +1014,19 @@ export namespace F {
   /** x·tanh(softplus(x)) */
   function mish(x: Tensor): Tensor;
   function leakyRelu(x: Tensor, negativeSlope?: number): Tensor;
-  function softmax(x: Tensor, dim: number): Tensor;
-  function logSoftmax(x: Tensor, dim: number): Tensor;
+  function softmax(x: Tensor, dim: number, options?: { dtype?: "float32" }): Tensor;
+  function logSoftmax(x: Tensor, dim: number, options?: { dtype?: "float32" }): Tensor;
+  function softmin(x: Tensor, dim: number, options?: { dtype?: "float32" }): Tensor;
+  function tanhshrink(x: Tensor): Tensor;
+  function hardshrink(x: Tensor, lambd?: number): Tensor;
+  function softshrink(x: Tensor, lambd?: number): Tensor;
+  function threshold(x: Tensor, threshold: number, value: number): Tensor;
+  /** x where x > 0, else weight·x; weight [1] or one per channel of dim 1 */
+  function prelu(x: Tensor, weight: Tensor): Tensor;
+  /** torch.pow(x, exponent) with a number exponent */
+  function pow(x: Tensor, exponent: number): Tensor;
+  /** torch.outer of two 1-D tensors */
+  function outer(input: Tensor, vec2: Tensor): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
   function cumsum(x: Tensor, dim: number): Tensor;
   /** As in PyTorch, `training` defaults to true: pass `this.training` to follow the mode. */

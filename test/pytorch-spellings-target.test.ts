@@ -1,6 +1,6 @@
 // test/fixtures/pytorch-spellings (torch's pointwise math — rsqrt, erf, the hyperbolic and inverse
 // functions, rounding — and PyTorch's other spellings: x.T, mm, bmm, norm, roll, F.layerNorm,
-// F.embedding, F.glu, F.cosineSimilarity, F.oneHot, …) compiled for the CPU target with the CPU's
+// F.embedding, F.glu, F.cosineSimilarity, F.oneHot, the shrinks, F.prelu, …) compiled for the CPU target with the CPU's
 // and the GPU's kernel shapes: the forward within rtol 1e-4, atol 1e-5 of the float64 reference
 // (expectClose) and one training step's gradients within rtol 1e-3, atol 1e-4·max|g|
 // (expectGradientClose). Values and refusals through the reference: test/pytorch-spellings.test.ts.
@@ -34,7 +34,7 @@ describe("torch's pointwise math and PyTorch's other spellings on the CPU target
         m.trainStepSync(tensors, tensor(target, [batch, 54]), { lr: 0 });
         const { graph: step, gradients } = differentiate(graph);
         const want = runReference(step, { ...reference, target: nd([batch, 54], target) }, initState(graph, 0), { training: true });
-        expect([...gradients.keys()].sort()).toEqual(["e.weight", "fc.bias", "fc.weight", "ln.bias", "ln.weight", "proj.weight", "scale"]);
+        expect([...gradients.keys()].sort()).toEqual(["e.weight", "fc.bias", "fc.weight", "ln.bias", "ln.weight", "proj.weight", "scale", "slope"]);
         for (const [name, node] of gradients) expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
       } finally {
         m.dispose();

@@ -194,3 +194,74 @@ describe("F's functional forms: layerNorm, embedding, oneHot, cosineSimilarity, 
     expect(first(model("return F.glu(x, 1);", "x: Tensor<[Batch, 5]>"))).toMatch(/^TSDP\d+ 5: F\.glu: halving dim 1 needs an even, fixed size, got \[Batch, 5\]/);
   });
 });
+
+describe("more of torch's spellings: alpha, softmax's dtype, pow, outer, new_*, shape.at", () => {
+  it("add/sub take alpha; softmax and logSoftmax take dtype float32 and refuse others; F.pow; shape.at(-1)", () => {
+    const x = nd([1, 3], [1, 2, 4]);
+    const got = outputs(
+      "return [x.add(x, { alpha: 2 }), x.sub(1, { alpha: 3 }), x.softmax(-1, { dtype: 'float32' }), F.softmax(x, -1), F.logSoftmax(x, 1, { dtype: 'float32' }), x.logSoftmax(1), F.pow(x, 3), x.pow(3), x.mul(x.shape.at(-1))];",
+      "x: Tensor<[Batch, 3]>",
+      { x },
+    );
+    expect(got[0]).toEqual([3, 6, 12]);
+    expect(got[1]).toEqual([-2, -1, 1]);
+    expect(got[2]).toEqual(got[3]);
+    expect(got[4]).toEqual(got[5]);
+    expect(got[6]).toEqual([1, 8, 64]);
+    expect(got[7]).toEqual(got[6]);
+    expect(got[8]).toEqual([3, 6, 12]);
+    expect(first(model("return x.softmax(-1, { dtype: 'float16' });", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: softmax: .*dtype/);
+  });
+  it("F.outer / x.outer of two 1-D tensors; newZeros, newOnes, newFull make float32 tensors of the given size, the batch's too", () => {
+    const x = nd([2, 3], [1, 2, 3, 4, 5, 6]);
+    const got = outputs(
+      "const v = F.arange(1, 4);\n    return [x.add(F.outer(v, v).sum(0)), x.add(v.outer(v.mul(2)).sum(1)), x.newZeros(x.size(0), 3).add(x), x.newOnes([3]).add(x), x.newFull([x.size(0), 1], 0.5).add(x)];",
+      "x: Tensor<[Batch, 3]>",
+      { x },
+    );
+    // outer(v, v) summed over rows: v·Σv = [6, 12, 18]; v ⊗ 2v summed over columns: v·2Σv = [12, 24, 36]
+    expect(got[0]).toEqual([7, 14, 21, 10, 17, 24]);
+    expect(got[1]).toEqual([13, 26, 39, 16, 29, 42]);
+    expect(got[2]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(got[3]).toEqual([2, 3, 4, 5, 6, 7]);
+    expect(got[4]).toEqual([1.5, 2.5, 3.5, 4.5, 5.5, 6.5]);
+    expect(first(model("return F.outer(x, x);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: F\.outer expects two 1-D tensors, got \[Batch, 3\] and \[Batch, 3\]/);
+    expect(first(model("return ids.newZeros([3]);", 'ids: Tensor<[Batch, 3], "int32">'))).toMatch(/^TSDP\d+ 5: newZeros: tsdp's factories make float32 tensors, and x is int32/);
+  });
+});
+
+describe("the shrinks, threshold, softmin, prelu: F functions and nn layers", () => {
+  const x = nd([1, 6], [-2, -0.5, -0.25, 0.25, 0.75, NaN]);
+  it("values as PyTorch's kernels select them, a NaN passed through; the layers equal the functions", () => {
+    const got = outputs(
+      "return [F.tanhshrink(x), F.hardshrink(x), F.hardshrink(x, 0.3), F.softshrink(x), F.threshold(x, 0.1, 20), this.t(x), this.h(x), this.s(x), this.th(x), F.prelu(x, this.w)];",
+      "x: Tensor<[Batch, 6]>",
+      { x },
+      "t = new nn.Tanhshrink(); h = new nn.Hardshrink(); s = new nn.Softshrink(); th = new nn.Threshold(0.1, 20); w = new nn.Parameter(F.full([1], 0.5));",
+    );
+    close(got[0], [-2 - Math.tanh(-2), -0.5 - Math.tanh(-0.5), -0.25 - Math.tanh(-0.25), 0.25 - Math.tanh(0.25), 0.75 - Math.tanh(0.75), NaN]);
+    close(got[1], [-2, 0, 0, 0, 0.75, NaN]); // |x| ≤ 0.5 is 0, the boundary included
+    close(got[2], [-2, -0.5, 0, 0, 0.75, NaN]);
+    close(got[3], [-1.5, 0, 0, 0, 0.25, NaN]);
+    close(got[4], [20, 20, 20, 0.25, 0.75, NaN]);
+    [0, 1, 3, 4].forEach((k, i) => expect(got[5 + i], `layer ${i}`).toEqual(got[k]));
+    close(got[9], [-1, -0.25, -0.125, 0.25, 0.75, NaN]);
+  });
+  it("softmin is softmax of −x; prelu with one weight per channel; gradients as autodiff of the selects gives PyTorch's", () => {
+    const v = nd([1, 3], [1, 2, 3]);
+    const [softmin, layer] = outputs("return [F.softmin(x, 1), this.m(x)];", "x: Tensor<[Batch, 3]>", { x: v }, "m = new nn.Softmin(1);");
+    const e = [Math.exp(-1), Math.exp(-2), Math.exp(-3)];
+    close(softmin, e.map((t) => t / (e[0] + e[1] + e[2])));
+    expect(layer).toEqual(softmin);
+    expect(
+      gradCheck(
+        model(
+          "return [F.tanhshrink(x), F.hardshrink(x.mul(2)), F.softshrink(x.mul(2), 0.3), F.threshold(x, 0.2, -1), F.softmin(x.view(-1, 2, 2), 2).flatten(1), F.prelu(x.view(-1, 2, 2), this.w).flatten(1)];",
+          "x: Tensor<[Batch, 4]>",
+          "w = new nn.Parameter(F.full([2], 0.3));",
+        ),
+      ).checked,
+    ).toBeGreaterThan(0);
+    expect(first(model("return F.prelu(x, this.w);", "x: Tensor<[Batch, 4]>", "w = new nn.Parameter(F.ones(3));"))).toMatch(/^TSDP\d+ 5: F\.prelu: 3 parameters need 3 channels in dim 1, got \[Batch, 4\]/);
+  });
+});

@@ -218,18 +218,7 @@ export const compositeLayers: Record<string, LayerSpec> = {
     state: (b) => ({ params: [param("weight", [b.numParameters], { kind: "constant", value: b.init })] }),
     summary: (b) => `${b.numParameters}, init=${b.init}`,
     inputs: [x],
-    forward: (self, b, call, site, em, who) => {
-      const input: TensorValue = call.x;
-      const shape = input.node.shape;
-      const c = ops(em, who, site);
-      let a = param_(self, "weight")!;
-      if (b.numParameters !== 1) {
-        if (shape.length < 2 || shape[1] !== b.numParameters)
-          fail("shapeMismatch", `${who}: ${b.numParameters} parameters need ${b.numParameters} channels in dim 1, got ${formatShape(shape)}`, site.loc);
-        a = c.reshape(a, [b.numParameters, ...shape.slice(2).map(() => 1)]);
-      }
-      return c.op("where", [c.op("gt", [input, 0]), input, c.op("mul", [input, a])]);
-    },
+    forward: (self, b, call, site, em, who) => prelu(call.x, param_(self, "weight")!, site, em, who),
   },
   PixelShuffle: pixelShuffle("shuffle"),
   PixelUnshuffle: pixelShuffle("unshuffle"),
@@ -241,6 +230,20 @@ export const compositeLayers: Record<string, LayerSpec> = {
     forward: (_self, b, call, site, em, who) => unflatten(call.x, b.dim, b.unflattenedSize, site, em, who),
   },
 };
+
+/** nn.PReLU / F.prelu(x, weight): x where x > 0, else weight·x; weight has one value, or one per channel of dim 1. */
+export function prelu(input: TensorValue, weight: TensorValue, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const shape = input.node.shape;
+  const c = ops(em, who, site);
+  const n = weight.node.shape.length === 1 ? weight.node.shape[0] : undefined;
+  if (typeof n !== "number") return fail("shapeMismatch", `${who}: the weight must be 1-D (one value, or one per channel), got ${formatShape(weight.node.shape)}`, site.loc);
+  let a = weight;
+  if (n !== 1) {
+    if (shape.length < 2 || shape[1] !== n) fail("shapeMismatch", `${who}: ${n} parameters need ${n} channels in dim 1, got ${formatShape(shape)}`, site.loc);
+    a = c.reshape(a, [n, ...shape.slice(2).map(() => 1)]);
+  }
+  return c.op("where", [c.op("gt", [input, 0]), input, c.op("mul", [input, a])]);
+}
 
 /** x.unflatten(dim, sizes) / nn.Unflatten: a fixed-size dim viewed as `sizes` (one −1 takes the rest). */
 export function unflatten(input: TensorValue, dimArg: number, sizes: readonly number[], site: CallSite, em: GraphEmitter, who: string): TensorValue {

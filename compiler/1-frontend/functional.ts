@@ -5,13 +5,13 @@ import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { factoryMembers, type PhaseOf } from "./factories.ts";
-import { groupNorm, groupNormArgs, interpolate, interpolateArgs, pad, padArgs } from "./composite-layers.ts";
+import { groupNorm, groupNormArgs, interpolate, interpolateArgs, pad, padArgs, prelu } from "./composite-layers.ts";
 import { joinMembers } from "./joins.ts";
 import { mathFunction, mathFunctionNames } from "./math-functions.ts";
 import { spellingFunctions } from "./tensor-spellings.ts";
 import { compositionFunctions } from "./functional-compositions.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
-import { flatten } from "./tensor-methods.ts";
+import { flatten, softmaxDtype } from "./tensor-methods.ts";
 import { BuiltinFunction, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // torch.nn.functional as F. Each entry binds PyTorch's arguments and emits IR ops; the nn
@@ -134,6 +134,7 @@ export const lowerings = {
   interpolate: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => interpolate(b, site, em, who),
   pad: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => pad(b, site, em, who),
   groupNorm: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => groupNorm(b.x, b.numGroups, b.weight, b.bias, b.eps, site, em, who),
+  prelu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => prelu(b.x, b.weight, site, em, who),
 } satisfies Record<string, Lowering>;
 
 /**
@@ -238,8 +239,8 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   sigmoid: { args: [x], lower: lowerings.sigmoid },
   silu: { args: [x, opt("inplace", "bool", false)], lower: lowerings.silu },
   leakyRelu: { args: [x, opt("negativeSlope", "number", 0.01), opt("inplace", "bool", false)], lower: lowerings.leakyRelu },
-  softmax: { args: [x, arg("dim", "int")], lower: lowerings.softmax },
-  logSoftmax: { args: [x, arg("dim", "int")], lower: lowerings.logSoftmax },
+  softmax: { args: [x, arg("dim", "int"), softmaxDtype], lower: lowerings.softmax },
+  logSoftmax: { args: [x, arg("dim", "int"), softmaxDtype], lower: lowerings.logSoftmax },
   cumsum: { args: [x, arg("dim", "int")], lower: lowerings.cumsum },
   // PyTorch's F.dropout defaults to training=True: it drops even in eval mode unless told otherwise.
   dropout: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout },
@@ -282,6 +283,12 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   std: { args: varianceArgs, lower: lowerings.std },
   normalize: { args: [x, opt("p", "posNumber", 2), opt("dim", "int", 1), opt("eps", "posNumber", 1e-12)], lower: lowerings.normalize },
   softplus: { args: [x, opt("beta", "posNumber", 1), opt("threshold", "number", 20)], lower: lowerings.softplus },
+  tanhshrink: { args: [x], lower: lowerings.tanhshrink },
+  hardshrink: { args: [x, opt("lambd", "nonNegNumber", 0.5)], lower: lowerings.hardshrink },
+  softshrink: { args: [x, opt("lambd", "nonNegNumber", 0.5)], lower: lowerings.softshrink },
+  threshold: { args: [x, arg("threshold", "number"), arg("value", "number"), opt("inplace", "bool", false)], lower: lowerings.threshold },
+  softmin: { args: [x, arg("dim", "int"), softmaxDtype], lower: lowerings.softmin },
+  prelu: { args: [x, arg("weight", "tensor")], lower: lowerings.prelu },
   mish: { args: [x, opt("inplace", "bool", false)], lower: lowerings.mish },
   scaledDotProductAttention: {
     args: [

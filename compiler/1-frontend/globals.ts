@@ -224,6 +224,12 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
         for (const p of parts) for (const x of p) out.push(x);
         return out;
       });
+    // x.shape.at(-1): a negative index counts from the end
+    case "at":
+      return new BuiltinFunction("Array.at", (args, site) => {
+        if (typeof args[0] !== "number" || !Number.isInteger(args[0])) fail("wrongArgumentType", `at expects an integer index, got ${describe(args[0])}`, site.loc);
+        return arr.at(args[0] as number);
+      });
     case "includes":
       return m((args) => arr.includes(args[0]));
     case "indexOf":

@@ -45,6 +45,8 @@ const mathFunctions: Record<string, MathFunction> = {
   trunc: op("trunc"),
   fix: op("trunc"), // torch.fix is torch.trunc
   sign: op("sign"),
+  // x.pow(e), torch.pow(x, e): a number exponent
+  pow: { args: [arg("exponent", "number")], lower: (x, b, site, em, who) => em.tensor("pow", [x], { exponent: b.exponent }, who, site) },
   // torch.square(x) is x.pow(2)
   square: { args: [], lower: (x, _b, site, em, who) => em.tensor("pow", [x], { exponent: 2 }, who, site) },
   // x − trunc(x): keeps x's sign; its gradient is 1 (trunc passes none)

@@ -81,6 +81,34 @@ function dropDims(c: Composer, v: TensorValue, dims: readonly number[], keepdim:
 }
 
 export const pointwiseComposites = {
+  // The shrinks and threshold, as PyTorch's kernels select: a NaN fails each comparison and comes
+  // through (softshrink's a·0 keeps it), and the gradient passes where the value is x (± λ).
+  /** x − tanh(x) */
+  tanhshrink: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const c = ops(em, who, site);
+    return c.op("sub", [b.x, c.op("tanh", [b.x])]);
+  },
+  /** 0 where −λ ≤ x ≤ λ, else x */
+  hardshrink: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const c = ops(em, who, site);
+    return c.op("where", [c.op("le", [c.op("abs", [b.x]), b.lambd]), 0, b.x]);
+  },
+  /** x − λ above λ, x + λ below −λ, else 0 */
+  softshrink: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const c = ops(em, who, site);
+    const inner = c.op("where", [c.op("lt", [b.x, -b.lambd]), c.op("add", [b.x, b.lambd]), c.op("mul", [b.x, 0])]);
+    return c.op("where", [c.op("gt", [b.x, b.lambd]), c.op("sub", [b.x, b.lambd]), inner]);
+  },
+  /** value where x ≤ threshold, else x */
+  threshold: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const c = ops(em, who, site);
+    return c.op("where", [c.op("le", [b.x, b.threshold]), b.value, b.x]);
+  },
+  /** softmax(−x) along dim */
+  softmin: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const c = ops(em, who, site);
+    return c.op("softmax", [c.op("neg", [b.x])], { dim: b.dim });
+  },
   /**
    * torch.clamp(x, min, max) / x.clamp / x.clip: the gradient passes at the bounds. At a NaN x the
    * value is NaN and the gradient 0, to x and to a tensor bound: PyTorch's clamp_backward passes it

@@ -90,6 +90,15 @@ function binary(op: string): Method {
   };
 }
 
+/** x.add(y) / x.sub(y), and torch's alpha: x + alpha·y (torch.add(x, y, alpha=2)). */
+function additive(op: "add" | "sub"): Method {
+  return (x, args, site, em) => {
+    const { other, alpha } = bindArgs(op, [arg("other", "any"), opt("alpha", "number", 1)], args, site);
+    const scaled = alpha === 1 ? other : typeof other === "number" ? other * alpha : other instanceof TensorValue ? em.tensor("mul", [other, em.constant(alpha, site)], {}, op, site) : other;
+    return em.tensor(op, [x, operand(scaled, op, site, em)], {}, op, site);
+  };
+}
+
 function unary(op: string, attrs: Record<string, number | string> = {}): Method {
   return (x, args, site, em) => {
     bindArgs(op, [], args, site);
@@ -112,6 +121,12 @@ function sizeOf(d: Dim): number | SymInt {
 function viaFunction(who: string, name: keyof typeof pointwiseComposites, specs: readonly ArgSpec[], first = "x"): Method {
   return (x, args, site, em) => pointwiseComposites[name]({ ...bindArgs(who, specs, args, site), [first]: x }, site, em, who);
 }
+
+/**
+ * softmax's dtype (Hugging Face's softmax(…, dtype=torch.float32)): computing in float32 is what
+ * tsdp does anyway, so "float32" is accepted and nothing else.
+ */
+export const softmaxDtype = opt("dtype", "string", "float32", { choices: ["float32"] });
 
 export const tensorMethods: Record<string, Method> = {
   clamp: viaFunction("clamp", "clamp", clampArgs.slice(1)),
@@ -211,7 +226,7 @@ export const tensorMethods: Record<string, Method> = {
     bindArgs("detach", [], args, site);
     return em.tensor("detach", [x], {}, "detach", site);
   },
-  add: binary("add"),
+  add: additive("add"),
   // comparisons give 0/1 float masks (see compiler/ops/select.ts)
   gt: binary("gt"),
   ge: binary("ge"),
@@ -221,16 +236,12 @@ export const tensorMethods: Record<string, Method> = {
   ne: binary("ne"),
   ...selectionMethods,
   ...sliceMethods,
-  sub: binary("sub"),
+  sub: additive("sub"),
   mul: binary("mul"),
   div: binary("div"),
   rsub: (x, args, site, em) => {
     const { other } = bindArgs("rsub", [arg("other", "any")], args, site);
     return em.tensor("sub", [operand(other, "rsub", site, em), x], {}, "rsub", site);
-  },
-  pow: (x, args, site, em) => {
-    const { exponent } = bindArgs("pow", [arg("exponent", "number")], args, site);
-    return em.tensor("pow", [x], { exponent }, "pow", site);
   },
   // rsqrt, erf, floor, … (math-functions.ts, shared with F.rsqrt and the rest)
   ...Object.fromEntries(mathFunctionNames.map((name) => [name, mathMethod(name)])),
@@ -280,11 +291,11 @@ export const tensorMethods: Record<string, Method> = {
     return em.tensor("argmax", [em.tensor("neg", [x], {}, "argmin", site)], { dims: [b.dim], keepdim: b.keepdim }, "argmin", site);
   },
   softmax: (x, args, site, em) => {
-    const { dim } = bindArgs("softmax", [arg("dim", "int")], args, site);
+    const { dim } = bindArgs("softmax", [arg("dim", "int"), softmaxDtype], args, site);
     return em.tensor("softmax", [x], { dim }, "softmax", site);
   },
   logSoftmax: (x, args, site, em) => {
-    const { dim } = bindArgs("logSoftmax", [arg("dim", "int")], args, site);
+    const { dim } = bindArgs("logSoftmax", [arg("dim", "int"), softmaxDtype], args, site);
     return em.tensor("log_softmax", [x], { dim }, "logSoftmax", site);
   },
   cumsum: (x, args, site, em) => {

@@ -5,7 +5,8 @@ import { unflatten } from "./composite-layers.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
-import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
+import { factoryMembers } from "./factories.ts";
+import { BuiltinFunction, describe, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // PyTorch's other spellings of what tsdp has: x.clamp_min(ε) for clamp, x.mm(y) for matmul,
 // x.type_as(y) for a conversion, x.mT for a transpose, x.norm() for a composition of sum and sqrt.
@@ -60,7 +61,28 @@ function logicalXor(a: TensorValue, b: Value, who: string, site: CallSite, em: G
   return em.tensor("ne", [truth(a), truth(b)], {}, who, site);
 }
 
+/** x.new_zeros(size) and kin: torch's factories with x's dtype, which is float32 here (int32 refused, as F.zeros's dtype). */
+function newFactory(name: "zeros" | "ones" | "full"): Method {
+  const who = `new${name[0].toUpperCase()}${name.slice(1)}`;
+  return (x, args, site, em) => {
+    if (x.node.dtype !== "f32") fail("dtypeMismatch", `${who}: tsdp's factories make float32 tensors, and x is ${DTYPE_NAMES[x.node.dtype] ?? x.node.dtype}`, site.loc);
+    return (factoryMembers(em, () => "forward").get(name) as BuiltinFunction).call(args, site);
+  };
+}
+
+/** torch.outer(a, b): a[:, None]·b[None, :] of two 1-D tensors. */
+function outer(a: TensorValue, b: Value, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  if (!(b instanceof TensorValue)) return fail("wrongArgumentType", `${who} expects a tensor, got ${describe(b)}`, site.loc);
+  if (a.node.shape.length !== 1 || b.node.shape.length !== 1) fail("shapeMismatch", `${who} expects two 1-D tensors, got ${formatShape(a.node.shape)} and ${formatShape(b.node.shape)}`, site.loc);
+  const c = ops(em, who, site);
+  return c.op("mul", [c.reshape(a, [a.node.shape[0], 1]), c.reshape(b, [1, b.node.shape[0]])]);
+}
+
 export const spellingMethods: Record<string, Method> = {
+  newZeros: newFactory("zeros"),
+  newOnes: newFactory("ones"),
+  newFull: newFactory("full"),
+  outer: (x, args, site, em) => outer(x, bindArgs("outer", [arg("vec2", "tensor")], args, site).vec2, "outer", site, em),
   clampMin: (x, args, site, em) => {
     const { min } = bindArgs("clampMin", [arg("min", "numberOrTensor")], args, site);
     return pointwiseComposites.clamp({ x, min, max: null }, site, em, "clampMin");
@@ -139,6 +161,10 @@ export function spellingFunctions(em: GraphEmitter): [string, (args: Value[], si
     ["norm", (args, site) => {
       const b = bindArgs("F.norm", [arg("x", "tensor"), opt("p", "any", "fro"), opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
       return vectorNorm(b.x, b.p, b.dim, b.keepdim, site, em, "F.norm", locOfArg(b, "p", site));
+    }],
+    ["outer", (args, site) => {
+      const b = bindArgs("F.outer", [arg("input", "tensor"), arg("vec2", "tensor")], args, site);
+      return outer(b.input, b.vec2, "F.outer", site, em);
     }],
     ["logicalXor", (args, site) => {
       const b = bindArgs("F.logicalXor", [arg("input", "tensor"), arg("other", "any")], args, site);
