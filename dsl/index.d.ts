@@ -447,7 +447,8 @@ export namespace nn {
   interface Softmax { (x: Tensor): Tensor }
   class LogSoftmax extends Module { constructor(dim: number) }
   interface LogSoftmax { (x: Tensor): Tensor }
-  class Identity extends Module { constructor() }
+  /** Ignores its constructor's arguments, as PyTorch's. */
+  class Identity extends Module { constructor(...args: unknown[]) }
   interface Identity { (x: Tensor): Tensor }
   /** log(1 + e^(βx))/β, and x where βx > threshold. */
   class Softplus extends Module {
@@ -589,6 +590,85 @@ export namespace nn {
     constructor(options: InterpolateOptions);
   }
   interface Upsample { (x: Tensor): Tensor }
+  /** Upsample with mode "nearest" */
+  class UpsamplingNearest2d extends Module { constructor(options: { size?: number | readonly number[]; scaleFactor?: number | readonly number[] }) }
+  interface UpsamplingNearest2d { (x: Tensor): Tensor }
+  /** Upsample with mode "bilinear" and alignCorners true (as PyTorch's) */
+  class UpsamplingBilinear2d extends Module { constructor(options: { size?: number | readonly number[]; scaleFactor?: number | readonly number[] }) }
+  interface UpsamplingBilinear2d { (x: Tensor): Tensor }
+
+  /** x·rsqrt(mean(x²) + eps) over the last dims, times weight (eps: float32's machine epsilon unless given) */
+  class RMSNorm extends Module {
+    constructor(normalizedShape: number | readonly number[], options?: { eps?: number | null; elementwiseAffine?: boolean });
+    constructor(normalizedShape: number | readonly number[], eps?: number | null, elementwiseAffine?: boolean);
+    readonly weight: Tensor;
+  }
+  interface RMSNorm { (x: Tensor): Tensor }
+  /** a·σ(b) for the halves of dim (default −1) */
+  class GLU extends Module { constructor(dim?: number) }
+  interface GLU { (x: Tensor): Tensor }
+  class CosineSimilarity extends Module {
+    constructor(dim?: number, eps?: number);
+    constructor(options: { dim?: number; eps?: number });
+  }
+  interface CosineSimilarity { (x1: Tensor, x2: Tensor): Tensor }
+  /** ‖x1 − x2 + eps‖ₚ along the last dim (p 2, 1 or ±Infinity) */
+  class PairwiseDistance extends Module {
+    constructor(p?: number, eps?: number, keepdim?: boolean);
+    constructor(options: { p?: number; eps?: number; keepdim?: boolean });
+  }
+  interface PairwiseDistance { (x1: Tensor, x2: Tensor): Tensor }
+  /** Padding of the last dim (1d) or two (2d): one amount for every side, or (left, right[, top, bottom]) */
+  class ZeroPad1d extends Module { constructor(padding: number | readonly number[]) }
+  interface ZeroPad1d { (x: Tensor): Tensor }
+  class ZeroPad2d extends Module { constructor(padding: number | readonly number[]) }
+  interface ZeroPad2d { (x: Tensor): Tensor }
+  class ConstantPad1d extends Module { constructor(padding: number | readonly number[], value: number) }
+  interface ConstantPad1d { (x: Tensor): Tensor }
+  class ConstantPad2d extends Module { constructor(padding: number | readonly number[], value: number) }
+  interface ConstantPad2d { (x: Tensor): Tensor }
+  /** Mirrored without repeating the edge; each amount below the dim's size */
+  class ReflectionPad1d extends Module { constructor(padding: number | readonly number[]) }
+  interface ReflectionPad1d { (x: Tensor): Tensor }
+  class ReflectionPad2d extends Module { constructor(padding: number | readonly number[]) }
+  interface ReflectionPad2d { (x: Tensor): Tensor }
+  /** The edge repeated */
+  class ReplicationPad1d extends Module { constructor(padding: number | readonly number[]) }
+  interface ReplicationPad1d { (x: Tensor): Tensor }
+  class ReplicationPad2d extends Module { constructor(padding: number | readonly number[]) }
+  interface ReplicationPad2d { (x: Tensor): Tensor }
+  /** The far end wrapped around */
+  class CircularPad1d extends Module { constructor(padding: number | readonly number[]) }
+  interface CircularPad1d { (x: Tensor): Tensor }
+  class CircularPad2d extends Module { constructor(padding: number | readonly number[]) }
+  interface CircularPad2d { (x: Tensor): Tensor }
+  /** Max over equal windows: each output size must divide the input's (null keeps a dim) */
+  class AdaptiveMaxPool1d extends Module { constructor(outputSize: number) }
+  interface AdaptiveMaxPool1d { (x: Tensor): Tensor }
+  class AdaptiveMaxPool2d extends Module { constructor(outputSize: number | readonly (number | null)[]) }
+  interface AdaptiveMaxPool2d { (x: Tensor): Tensor }
+  /** [N, C, L] through a ConvTranspose2d with a 1 × k kernel */
+  class ConvTranspose1d extends Module {
+    constructor(inChannels: number, outChannels: number, kernelSize: number,
+      options?: { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number,
+      outputPadding?: number, groups?: number, bias?: boolean, dilation?: number);
+    /** [inChannels, outChannels / groups, kernelSize] */ readonly weight: Tensor;
+    /** [outChannels] */ readonly bias: Tensor;
+  }
+  interface ConvTranspose1d { (x: Tensor): Tensor }
+  /** softmax over the channels (dim −3) */
+  class Softmax2d extends Module { constructor() }
+  interface Softmax2d { (x: Tensor): Tensor }
+  /** ShuffleNet's channel shuffle */
+  class ChannelShuffle extends Module { constructor(groups: number) }
+  interface ChannelShuffle { (x: Tensor): Tensor }
+  /** x / (k + α·mean of x² over `size` neighbouring channels)^β (AlexNet) */
+  class LocalResponseNorm extends Module {
+    constructor(size: number, alpha?: number, beta?: number, k?: number);
+    constructor(size: number, options: { alpha?: number; beta?: number; k?: number });
+  }
+  interface LocalResponseNorm { (x: Tensor): Tensor }
 
   interface MultiheadAttentionOptions {
     dropout?: number;
@@ -1064,8 +1144,16 @@ export namespace F {
    * torch.nn.functional.pad, mode "constant": (before, after) pairs from the last dim backwards
    * ([left, right, top, bottom] for an image); a negative amount crops. Not along the batch.
    */
-  function pad(x: Tensor, pad: readonly number[], mode?: "constant", value?: number): Tensor;
-  function pad(x: Tensor, pad: readonly number[], options: { mode?: "constant"; value?: number }): Tensor;
+  /** mode "constant" (value; negative amounts crop), or from x's own values: "reflect", "replicate", "circular" (the spatial dims) */
+  function pad(x: Tensor, pad: readonly number[], mode?: "constant" | "reflect" | "replicate" | "circular", value?: number): Tensor;
+  function pad(x: Tensor, pad: readonly number[], options: { mode?: "constant" | "reflect" | "replicate" | "circular"; value?: number }): Tensor;
+  function rmsNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, eps?: number | null): Tensor;
+  function rmsNorm(x: Tensor, normalizedShape: number | readonly number[], options: { weight?: Tensor | null; eps?: number | null }): Tensor;
+  function pairwiseDistance(x1: Tensor, x2: Tensor, p?: number, eps?: number, keepdim?: boolean): Tensor;
+  function pairwiseDistance(x1: Tensor, x2: Tensor, options: { p?: number; eps?: number; keepdim?: boolean }): Tensor;
+  function adaptiveMaxPool1d(x: Tensor, outputSize: number): Tensor;
+  function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
+  function localResponseNorm(x: Tensor, size: number, alpha?: number, beta?: number, k?: number): Tensor;
   function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps?: number): Tensor;
   function groupNorm(x: Tensor, numGroups: number, options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
 

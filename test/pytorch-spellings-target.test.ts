@@ -1,9 +1,13 @@
-// test/fixtures/pytorch-spellings (torch's pointwise math — rsqrt, erf, the hyperbolic and inverse
-// functions, rounding — and PyTorch's other spellings: x.T, mm, bmm, norm, roll, F.layerNorm,
-// F.embedding, F.glu, F.cosineSimilarity, F.oneHot, the shrinks, F.prelu, …) compiled for the CPU target with the CPU's
-// and the GPU's kernel shapes: the forward within rtol 1e-4, atol 1e-5 of the float64 reference
-// (expectClose) and one training step's gradients within rtol 1e-3, atol 1e-4·max|g|
-// (expectGradientClose). Values and refusals through the reference: test/pytorch-spellings.test.ts.
+// Two fixtures of what ports reach for, compiled for the CPU target with the CPU's and the GPU's
+// kernel shapes: test/fixtures/pytorch-spellings (torch's pointwise math — rsqrt, erf, the
+// hyperbolic and inverse functions, rounding — and PyTorch's other spellings: x.T, mm, bmm, norm,
+// roll, F.layerNorm, F.embedding, F.glu, F.cosineSimilarity, F.oneHot, the shrinks, F.prelu, …) and
+// test/fixtures/port-layers (nn.RMSNorm, the padding layers and F.pad's modes, AdaptiveMaxPool,
+// ChannelShuffle, LocalResponseNorm, Softmax2d, the Upsampling layers, ConvTranspose1d, GLU,
+// CosineSimilarity, PairwiseDistance). The forward within rtol 1e-4, atol 1e-5 of the float64
+// reference (expectClose) and one training step's gradients within rtol 1e-3, atol 1e-4·max|g|
+// (expectGradientClose). Values and refusals through the reference: test/pytorch-spellings.test.ts,
+// test/port-layers.test.ts.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
@@ -16,28 +20,34 @@ import { load, tensor } from "../runtime/index.ts";
 import { expectClose, expectGradientClose, makeInputs, referenceState } from "./target-helpers.ts";
 import { scratchDir } from "./helpers.ts";
 
-const FIXTURE = "test/fixtures/pytorch-spellings/model.ts";
+const FIXTURES = {
+  "pytorch-spellings": ["e.weight", "fc.bias", "fc.weight", "ln.bias", "ln.weight", "proj.weight", "scale", "slope"],
+  "port-layers": ["conv.bias", "conv.weight", "rms.weight", "up1d.bias", "up1d.weight"],
+};
 
-describe("torch's pointwise math and PyTorch's other spellings on the CPU target", () => {
-  for (const shapeFor of ["cpu", "gpu"] as const)
-    it(`forward and one step's gradients as the reference computes them (${shapeFor === "gpu" ? "the GPU's" : "the CPU's"} kernel shapes)`, async () => {
-      const { model, build } = await compile(FIXTURE, { target: "cpu", shapeFor, outDir: join(scratchDir(`spellings-${shapeFor}`), "build") });
-      const graph = model.graph;
-      const m = await load(build.outDir);
-      try {
-        const batch = 5;
-        const { tensors, reference } = makeInputs(graph, batch, 29);
-        m.train(false);
-        expectClose(m.forwardAllSync(...tensors)[0].data, runReference(graph, reference, referenceState(graph, 0)).outputs[0].data, "forward");
-        m.train(true);
-        const target = Float32Array.from(normals(batch * 54, 29, 4));
-        m.trainStepSync(tensors, tensor(target, [batch, 54]), { lr: 0 });
-        const { graph: step, gradients } = differentiate(graph);
-        const want = runReference(step, { ...reference, target: nd([batch, 54], target) }, initState(graph, 0), { training: true });
-        expect([...gradients.keys()].sort()).toEqual(["e.weight", "fc.bias", "fc.weight", "ln.bias", "ln.weight", "proj.weight", "scale", "slope"]);
-        for (const [name, node] of gradients) expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
-      } finally {
-        m.dispose();
-      }
-    }, 300_000);
+describe("what ports reach for, on the CPU target", () => {
+  for (const [fixture, parameters] of Object.entries(FIXTURES))
+    for (const shapeFor of ["cpu", "gpu"] as const)
+      it(`${fixture}: forward and one step's gradients as the reference computes them (${shapeFor === "gpu" ? "the GPU's" : "the CPU's"} kernel shapes)`, async () => {
+        const { model, build } = await compile(`test/fixtures/${fixture}/model.ts`, { target: "cpu", shapeFor, outDir: join(scratchDir(`${fixture}-${shapeFor}`), "build") });
+        const graph = model.graph;
+        const m = await load(build.outDir);
+        try {
+          const batch = 5;
+          const { tensors, reference } = makeInputs(graph, batch, 29);
+          m.train(false);
+          const out = m.forwardAllSync(...tensors)[0];
+          expectClose(out.data, runReference(graph, reference, referenceState(graph, 0)).outputs[0].data, "forward");
+          m.train(true);
+          const width = out.shape[1];
+          const target = Float32Array.from(normals(batch * width, 29, 4));
+          m.trainStepSync(tensors, tensor(target, [batch, width]), { lr: 0 });
+          const { graph: step, gradients } = differentiate(graph);
+          const want = runReference(step, { ...reference, target: nd([batch, width], target) }, initState(graph, 0), { training: true });
+          expect([...gradients.keys()].sort()).toEqual(parameters);
+          for (const [name, node] of gradients) expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
+        } finally {
+          m.dispose();
+        }
+      }, 300_000);
 });

@@ -94,6 +94,7 @@ export function pad(b: Bound, site: CallSite, em: GraphEmitter, who: string): Te
   const rank = input.node.shape.length;
   if (amounts.length % 2 !== 0 || amounts.length > 2 * rank)
     fail("invalidArgument", `${who}: pad must hold (before, after) pairs for at most ${rank} dims, from the last backwards; got ${amounts.length} values`, locOfArg(b, "pad", site));
+  if (b.mode !== "constant") return padFromEdges(b, site, em, who);
   const c = ops(em, who, site);
   const padded = (t: TensorValue) => {
     let y = t;
@@ -118,7 +119,49 @@ export function pad(b: Bound, site: CallSite, em: GraphEmitter, who: string): Te
   return c.op("add", [y, c.op("mul", [c.op("sub", [1, inside]), b.value])]);
 }
 
-export const padArgs = [x, arg("pad", "ints"), opt("mode", "string", "constant", { choices: ["constant"] }), opt("value", "number", 0)];
+/**
+ * F.pad's other modes, from the input's own values, per padded dim (the spatial dims: at most the
+ * last rank − 2, as PyTorch's): "reflect" mirrors without repeating the edge (the slices 1…lo and
+ * size−1−hi…size−2, reversed), "replicate" repeats the edge slice, "circular" wraps the far end
+ * around. Concatenations of narrows (reversed by an index_select), so the gradient of each padded
+ * position flows back to the value it copies.
+ */
+function padFromEdges(b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const input: TensorValue = b.x;
+  const amounts: number[] = b.pad;
+  const rank = input.node.shape.length;
+  const at = locOfArg(b, "pad", site);
+  if (amounts.length / 2 > rank - 2)
+    fail("invalidArgument", `${who}: mode "${b.mode}" pads the spatial dims, at most the last ${Math.max(rank - 2, 0)} of ${formatShape(input.node.shape)}; got ${amounts.length / 2} (before, after) pairs`, at);
+  if (amounts.some((a) => a < 0)) fail("invalidArgument", `${who}: mode "${b.mode}" takes no negative amounts (only "constant" crops)`, at);
+  if (b.value !== 0) fail("invalidArgument", `${who}: value applies to mode "constant" only, got ${b.value} with mode "${b.mode}"`, locOfArg(b, "value", site));
+  const c = ops(em, who, site);
+  const reversed = (t: TensorValue, dim: number) => {
+    const n = t.node.shape[dim] as number;
+    return n === 1 ? t : c.op("take", [t, c.op("arange_int", [], { start: n - 1, step: -1, length: n })], { dim, mode: "vector" });
+  };
+  const repeated = (t: TensorValue, dim: number, n: number) => c.op("expand", [t], { shape: t.node.shape.map((d, i) => (i === dim ? n : d)) });
+  let y = input;
+  for (let k = 0; k < amounts.length / 2; k++) {
+    const [lo, hi] = [amounts[2 * k], amounts[2 * k + 1]];
+    const dim = rank - 1 - k;
+    if (lo === 0 && hi === 0) continue;
+    const size = fixedDim(y.node.shape, dim, `dim ${dim}`, who, site);
+    const limit = b.mode === "reflect" ? size - 1 : b.mode === "circular" ? size : Infinity;
+    if (lo > limit || hi > limit)
+      fail("invalidArgument", `${who}: mode "${b.mode}" pads dim ${dim} (size ${size}) by at most ${limit} on a side, got (${lo}, ${hi})`, at);
+    const t = y;
+    const before = () =>
+      b.mode === "reflect" ? reversed(c.narrow(t, dim, 1, lo), dim) : b.mode === "replicate" ? repeated(c.narrow(t, dim, 0, 1), dim, lo) : c.narrow(t, dim, size - lo, lo);
+    const after = () =>
+      b.mode === "reflect" ? reversed(c.narrow(t, dim, size - 1 - hi, hi), dim) : b.mode === "replicate" ? repeated(c.narrow(t, dim, size - 1, 1), dim, hi) : c.narrow(t, dim, 0, hi);
+    const parts = [...(lo ? [before()] : []), t, ...(hi ? [after()] : [])];
+    y = c.op("concat", parts, { dim });
+  }
+  return y;
+}
+
+export const padArgs = [x, arg("pad", "ints"), opt("mode", "string", "constant", { choices: ["constant", "reflect", "replicate", "circular"] }), opt("value", "number", 0)];
 
 export const interpolateArgs = [
   x,

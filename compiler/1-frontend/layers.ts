@@ -3,6 +3,7 @@ import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import { compositeLayers, validateComposite } from "./composite-layers.ts";
 import { recurrentLayers } from "./recurrent.ts";
+import { portLayers } from "./port-layers.ts";
 import { checkTransformerArgs, transformerClasses, transformerLayers } from "./transformer.ts";
 import { hardtanhRangeProblem } from "./pointwise-composites.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
@@ -241,7 +242,8 @@ const layers: Record<string, LayerSpec> = {
   LeakyReLU: activation("leakyRelu", [opt("negativeSlope", "number", 0.01), opt("inplace", "bool", false)]),
   Softmax: activation("softmax", [arg("dim", "int")]),
   LogSoftmax: activation("logSoftmax", [arg("dim", "int")]),
-  Identity: { args: [], inputs: [x], forward: (_self, _b, call) => call.x },
+  // PyTorch's Identity takes any arguments and ignores them (a stand-in for a layer's constructor)
+  Identity: { args: ["a", "b", "c", "d"].map((n) => opt(n, "any", null, { nullable: true })), inputs: [x], forward: (_self, _b, call) => call.x },
   MaxPool1d: pool1d("maxPool1d"),
   AvgPool1d: pool1d("avgPool1d"),
   AdaptiveAvgPool1d: { args: [arg("outputSize", "posInt")], summary: (b) => `${b.outputSize}`, inputs: [x], forward: (_self, b, call, site, em, who) => lowerings.adaptiveAvgPool1d({ ...b, ...call }, site, em, who) },
@@ -270,6 +272,7 @@ const layers: Record<string, LayerSpec> = {
   LogSigmoid: activation("logsigmoid"),
   Mish: activation("mish", [opt("inplace", "bool", false)]),
   ...compositeLayers,
+  ...portLayers,
   ...recurrentLayers,
 };
 Object.assign(layers, transformerLayers({ Linear: layers.Linear, Dropout: layers.Dropout, LayerNorm: layers.LayerNorm }));

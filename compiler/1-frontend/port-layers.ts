@@ -1,0 +1,264 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { formatShape } from "../ir/shape.ts";
+import { arg, locOfArg, opt, type Bound } from "./args.ts";
+import { interpolate, pad } from "./composite-layers.ts";
+import { fixedDim, ops } from "./composite-ops.ts";
+import { compositionFunctions } from "./functional-compositions.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { fanInUniform, ones, param, param_, x, type LayerSpec } from "./layer-spec.ts";
+import { vectorNorm } from "./tensor-spellings.ts";
+import type { CallSite, TensorValue } from "./values.ts";
+
+// More of torch.nn that ports reach for, each a composition of existing ops (so each gets its
+// gradient from them): nn.RMSNorm, GLU, CosineSimilarity, PairwiseDistance, the padding layers
+// (zero, constant, reflection, replication, circular), AdaptiveMaxPool1d/2d, ConvTranspose1d,
+// Softmax2d, UpsamplingNearest2d/Bilinear2d, ChannelShuffle, LocalResponseNorm, and the functional
+// forms F.rmsNorm, F.pairwiseDistance, F.adaptiveMaxPool1d/2d, F.localResponseNorm.
+
+/** float32's machine epsilon: nn.RMSNorm's eps when none is given (torch.finfo(x.dtype).eps). */
+const FLOAT32_EPS = 2 ** -23;
+
+/** The normalized dims: the last k of x, which must be `normalizedShape`. */
+function lastDims(input: TensorValue, normalizedShape: readonly number[], who: string, site: CallSite): number[] {
+  const shape = input.node.shape;
+  const k = normalizedShape.length;
+  if (shape.length < k || !normalizedShape.every((d, i) => shape[shape.length - k + i] === d))
+    fail("shapeMismatch", `${who} normalizes over the last dims [${normalizedShape.join(", ")}], but the input is ${formatShape(shape)}`, site.loc);
+  return normalizedShape.map((_, i) => shape.length - k + i);
+}
+
+/** RMSNorm: x·rsqrt(mean(x²) + eps) over the normalized dims, times the weight (PyTorch's rms_norm). */
+export function rmsNorm(input: TensorValue, normalizedShape: readonly number[], weight: TensorValue | null, eps: number | null, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const dims = lastDims(input, normalizedShape, who, site);
+  const c = ops(em, who, site);
+  const meanSquare = c.op("mean", [c.op("pow", [input], { exponent: 2 })], { dims, keepdim: true });
+  const y = c.op("mul", [input, c.op("rsqrt", [c.op("add", [meanSquare, eps ?? FLOAT32_EPS])])]);
+  return weight ? c.op("mul", [y, weight]) : y;
+}
+
+/** ‖x1 − x2 + eps‖ₚ along the last dim (torch.pairwise_distance; eps keeps the 2-norm's gradient finite at x1 = x2). */
+function pairwiseDistance(b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const c = ops(em, who, site);
+  const difference = c.op("add", [c.op("sub", [b.x1, b.x2]), b.eps]);
+  return vectorNorm(difference, b.p, [difference.node.shape.length - 1], b.keepdim, site, em, who, locOfArg(b, "p", site));
+}
+
+/**
+ * Adaptive max pooling where each output covers an equal window: PyTorch's windows
+ * [⌊i·in/out⌋, ⌈(i+1)·in/out⌉) are then [i·k, (i+1)·k) with k = in/out, a max pool of kernel and
+ * stride k. Sizes that do not divide give overlapping windows of two lengths, which max_pool2d
+ * cannot express: refused with the sizes.
+ */
+function adaptiveMaxPool(input: TensorValue, outputSize: readonly (number | null)[], spatial: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const shape = input.node.shape;
+  if (shape.length !== spatial + 2) fail("shapeMismatch", `${who} expects a ${spatial + 2}-D input [N, C, ${spatial === 1 ? "L" : "H, W"}], got ${formatShape(shape)}`, site.loc);
+  const sizes = shape.slice(2).map((_, i) => fixedDim(shape, i + 2, `dim ${i + 2}`, who, site));
+  const kernel = sizes.map((s, i) => {
+    const out = outputSize[i] ?? s;
+    if (s % out !== 0)
+      fail("invalidArgument", `${who}: an output of ${out} from ${s} positions needs windows of different lengths; tsdp pools adaptively to sizes that divide the input's (here ${divisorsOf(s).join(", ")})`, site.loc);
+    return s / out;
+  });
+  const c = ops(em, who, site);
+  const planar = spatial === 1 ? c.reshape(input, [shape[0], shape[1], 1, sizes[0]]) : input;
+  const k2 = spatial === 1 ? [1, kernel[0]] : kernel;
+  const y = c.op("max_pool2d", [planar], { kernel: k2, stride: k2, padding: [0, 0] });
+  return spatial === 1 ? c.reshape(y, [shape[0], shape[1], sizes[0] / kernel[0]]) : y;
+}
+
+const divisorsOf = (n: number) => [...Array(n).keys()].map((i) => i + 1).filter((d) => n % d === 0);
+
+/** An adaptive pool's output size: one number for every spatial dim, or one each (null keeps the input's). */
+function outputSizes(v: unknown, spatial: number, who: string, site: CallSite): (number | null)[] {
+  const list = Array.isArray(v) ? v : [v];
+  const sizes = list.length === 1 ? Array(spatial).fill(list[0]) : list;
+  if (sizes.length !== spatial || !sizes.every((s) => s === null || (typeof s === "number" && Number.isInteger(s) && s >= 1)))
+    fail("invalidArgument", `${who}: outputSize must be a positive integer or ${spatial} of them (null keeps a dim), got ${JSON.stringify(v)}`, site.loc);
+  return sizes;
+}
+
+/**
+ * F.local_response_norm as PyTorch computes it: each position divided by (k + α·mean of x² over
+ * `size` neighbouring channels, zero-padded)^β — the mean an average pool over the channel dim of
+ * x² viewed [N, 1, C, ∏spatial], padded by ⌊size/2⌋ before and ⌊(size−1)/2⌋ after.
+ */
+function localResponseNorm(input: TensorValue, size: number, alpha: number, beta: number, k: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const shape = input.node.shape;
+  if (shape.length < 3) fail("shapeMismatch", `${who} expects an input [N, C, *] with at least one spatial dim, got ${formatShape(shape)}`, site.loc);
+  const channels = fixedDim(shape, 1, "the channel dim", who, site);
+  const positions = shape.slice(2).reduce((p: number, _d, i) => p * fixedDim(shape, i + 2, `dim ${i + 2}`, who, site), 1);
+  const c = ops(em, who, site);
+  const squares = c.reshape(c.op("pow", [input], { exponent: 2 }), [shape[0], 1, channels, positions]);
+  const padded = pad({ x: squares, pad: [0, 0, Math.floor(size / 2), Math.floor((size - 1) / 2)], mode: "constant", value: 0 }, site, em, who);
+  const mean = c.op("avg_pool2d", [padded], { kernel: [size, 1], stride: [1, 1], padding: [0, 0] });
+  const div = c.op("pow", [c.op("add", [c.op("mul", [c.reshape(mean, shape), alpha]), k])], { exponent: beta });
+  return c.op("div", [input, div]);
+}
+
+/** A padding layer's amounts: one number for every side, or PyTorch's (left, right[, top, bottom]). */
+function paddingLayer(mode: "constant" | "reflect" | "replicate" | "circular", spatial: number, withValue = false): LayerSpec {
+  return {
+    args: [arg("padding", "ints"), ...(withValue ? [arg("value", "number")] : [])],
+    summary: (b) => `${b.padding.join(", ")}`,
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => {
+      const amounts: number[] = b.padding.length === 1 ? Array(2 * spatial).fill(b.padding[0]) : b.padding;
+      if (amounts.length !== 2 * spatial)
+        fail("invalidArgument", `${who}: padding must be one number or ${2 * spatial} (before and after, from the last dim backwards), got ${b.padding.length}`, locOfArg(b, "padding", site));
+      return pad({ x: call.x, pad: amounts, mode, value: withValue ? b.value : 0 }, site, em, who);
+    },
+  };
+}
+
+export const portLayers: Record<string, LayerSpec> = {
+  RMSNorm: {
+    optional: ["weight"],
+    args: [arg("normalizedShape", "sizes"), opt("eps", "posNumber", null, { nullable: true }), opt("elementwiseAffine", "bool", true)],
+    state: (b) => ({ params: b.elementwiseAffine ? [param("weight", b.normalizedShape, ones)] : [] }),
+    summary: (b) => `[${b.normalizedShape.join(", ")}]${b.eps === null ? "" : `, eps=${b.eps}`}`,
+    inputs: [x],
+    forward: (self, b, call, site, em, who) => rmsNorm(call.x, b.normalizedShape, param_(self, "weight"), b.eps, site, em, who),
+  },
+  GLU: {
+    args: [opt("dim", "int", -1)],
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => compositionFunctions.glu.lower({ ...b, x: call.x }, site, em, who),
+  },
+  CosineSimilarity: {
+    args: [opt("dim", "int", 1), opt("eps", "posNumber", 1e-8)],
+    inputs: [arg("x1", "tensor"), arg("x2", "tensor")],
+    forward: (_self, b, call, site, em, who) => compositionFunctions.cosineSimilarity.lower({ ...b, ...call }, site, em, who),
+  },
+  PairwiseDistance: {
+    args: [opt("p", "any", 2), opt("eps", "nonNegNumber", 1e-6), opt("keepdim", "bool", false)],
+    inputs: [arg("x1", "tensor"), arg("x2", "tensor")],
+    forward: (_self, b, call, site, em, who) => pairwiseDistance({ ...b, ...call }, site, em, who),
+  },
+  ZeroPad1d: paddingLayer("constant", 1),
+  ZeroPad2d: paddingLayer("constant", 2),
+  ConstantPad1d: paddingLayer("constant", 1, true),
+  ConstantPad2d: paddingLayer("constant", 2, true),
+  ReflectionPad1d: paddingLayer("reflect", 1),
+  ReflectionPad2d: paddingLayer("reflect", 2),
+  ReplicationPad1d: paddingLayer("replicate", 1),
+  ReplicationPad2d: paddingLayer("replicate", 2),
+  CircularPad1d: paddingLayer("circular", 1),
+  CircularPad2d: paddingLayer("circular", 2),
+  AdaptiveMaxPool1d: {
+    args: [arg("outputSize", "any")],
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => adaptiveMaxPool(call.x, outputSizes(b.outputSize, 1, who, site), 1, site, em, who),
+  },
+  AdaptiveMaxPool2d: {
+    args: [arg("outputSize", "any")],
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => adaptiveMaxPool(call.x, outputSizes(b.outputSize, 2, who, site), 2, site, em, who),
+  },
+  ConvTranspose1d: {
+    optional: ["bias"],
+    args: [
+      arg("inChannels", "posInt"),
+      arg("outChannels", "posInt"),
+      arg("kernelSize", "posInt"),
+      opt("stride", "posInt", 1),
+      opt("padding", "nonNegInt", 0),
+      opt("outputPadding", "nonNegInt", 0),
+      opt("groups", "posInt", 1),
+      opt("bias", "bool", true),
+      opt("dilation", "posInt", 1),
+    ],
+    state: (b) => {
+      // PyTorch takes fan_in from the weight's dim 1 (out/groups) times the kernel
+      const fanIn = (b.outChannels / b.groups) * b.kernelSize;
+      return {
+        params: [
+          param("weight", [b.inChannels, b.outChannels / b.groups, b.kernelSize], fanInUniform(fanIn)),
+          ...(b.bias ? [param("bias", [b.outChannels], fanInUniform(fanIn))] : []),
+        ],
+      };
+    },
+    summary: (b) => `${b.inChannels} → ${b.outChannels}, kernel=${b.kernelSize}${b.stride !== 1 ? `, stride=${b.stride}` : ""}`,
+    inputs: [x],
+    // [N, C, L] as [N, C, 1, L] through ConvTranspose2d with a 1 × k kernel, and back
+    forward: (self, b, call, site, em, who) => {
+      const input: TensorValue = call.x;
+      const shape = input.node.shape;
+      if (shape.length !== 3) fail("shapeMismatch", `${who} expects a 3-D input [N, C, L], got ${formatShape(shape)}`, site.loc);
+      const c = ops(em, who, site);
+      const w = param_(self, "weight")!;
+      const ws = w.node.shape;
+      const ins = [c.reshape(input, [shape[0], shape[1], 1, shape[2]]), c.reshape(w, [ws[0], ws[1], 1, ws[2]]), param_(self, "bias")];
+      const attrs = { stride: [1, b.stride], padding: [0, b.padding], outputPadding: [0, b.outputPadding], dilation: [1, b.dilation], groups: b.groups };
+      const y = em.tensor("conv_transpose2d", ins.filter((t) => t !== null), attrs, who, site);
+      const ys = y.node.shape;
+      return c.reshape(y, [ys[0], ys[1], ys[3]]);
+    },
+  },
+  // softmax over the channels of [N, C, H, W] or [C, H, W] (dim −3)
+  Softmax2d: {
+    args: [],
+    inputs: [x],
+    forward: (_self, _b, call, site, em, who) => {
+      const rank = call.x.node.shape.length;
+      if (rank !== 3 && rank !== 4) fail("shapeMismatch", `${who} expects a 3-D or 4-D input, got ${formatShape(call.x.node.shape)}`, site.loc);
+      return em.tensor("softmax", [call.x], { dim: rank - 3 }, who, site);
+    },
+  },
+  UpsamplingNearest2d: {
+    args: [opt("size", "sizes", null, { nullable: true }), opt("scaleFactor", "scales", null, { nullable: true })],
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => interpolate({ x: call.x, size: b.size, scaleFactor: b.scaleFactor, mode: "nearest", alignCorners: null, recomputeScaleFactor: null }, site, em, who),
+  },
+  // nn.UpsamplingBilinear2d aligns corners (PyTorch documents it so)
+  UpsamplingBilinear2d: {
+    args: [opt("size", "sizes", null, { nullable: true }), opt("scaleFactor", "scales", null, { nullable: true })],
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => interpolate({ x: call.x, size: b.size, scaleFactor: b.scaleFactor, mode: "bilinear", alignCorners: true, recomputeScaleFactor: null }, site, em, who),
+  },
+  // ShuffleNet's channel shuffle: [N, g, C/g, *] transposed to [N, C/g, g, *]
+  ChannelShuffle: {
+    args: [arg("groups", "posInt")],
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => {
+      const input: TensorValue = call.x;
+      const shape = input.node.shape;
+      if (shape.length < 3) fail("shapeMismatch", `${who} expects an input [N, C, *], got ${formatShape(shape)}`, site.loc);
+      const channels = fixedDim(shape, 1, "the channel dim", who, site);
+      if (channels % b.groups !== 0) fail("invalidArgument", `${who}: ${channels} channels do not split into ${b.groups} groups`, site.loc);
+      const c = ops(em, who, site);
+      const grouped = c.reshape(input, [shape[0], b.groups, channels / b.groups, ...shape.slice(2)]);
+      const perm = grouped.node.shape.map((_, i) => (i === 1 ? 2 : i === 2 ? 1 : i));
+      return c.reshape(c.permute(grouped, perm), shape);
+    },
+  },
+  LocalResponseNorm: {
+    args: [arg("size", "posInt"), opt("alpha", "number", 1e-4), opt("beta", "number", 0.75), opt("k", "number", 1)],
+    summary: (b) => `${b.size}, alpha=${b.alpha}, beta=${b.beta}, k=${b.k}`,
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => localResponseNorm(call.x, b.size, b.alpha, b.beta, b.k, site, em, who),
+  },
+};
+
+/** The functional forms: F.rmsNorm, F.pairwiseDistance, F.adaptiveMaxPool1d/2d, F.localResponseNorm. */
+export const portFunctions = {
+  rmsNorm: {
+    args: [x, arg("normalizedShape", "sizes"), opt("weight", "tensor", null, { nullable: true }), opt("eps", "posNumber", null, { nullable: true })],
+    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => rmsNorm(b.x, b.normalizedShape, b.weight, b.eps, site, em, who),
+  },
+  pairwiseDistance: {
+    args: [arg("x1", "tensor"), arg("x2", "tensor"), opt("p", "any", 2), opt("eps", "nonNegNumber", 1e-6), opt("keepdim", "bool", false)],
+    lower: pairwiseDistance,
+  },
+  adaptiveMaxPool1d: {
+    args: [x, arg("outputSize", "any")],
+    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => adaptiveMaxPool(b.x, outputSizes(b.outputSize, 1, who, site), 1, site, em, who),
+  },
+  adaptiveMaxPool2d: {
+    args: [x, arg("outputSize", "any")],
+    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => adaptiveMaxPool(b.x, outputSizes(b.outputSize, 2, who, site), 2, site, em, who),
+  },
+  localResponseNorm: {
+    args: [x, arg("size", "posInt"), opt("alpha", "number", 1e-4), opt("beta", "number", 0.75), opt("k", "number", 1)],
+    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => localResponseNorm(b.x, b.size, b.alpha, b.beta, b.k, site, em, who),
+  },
+};

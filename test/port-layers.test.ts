@@ -1,0 +1,142 @@
+// More of torch.nn as compositions (compiler/1-frontend/port-layers.ts) and F.pad's reflect,
+// replicate and circular modes (composite-layers.ts), through the float64 reference: values worked
+// out by hand, each layer against its functional form, autodiff against central differences, and
+// the refusals with where and why. test/pytorch-spellings-target.test.ts runs them on the CPU target.
+import { describe, expect, it } from "vitest";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
+import { gradCheck } from "./gradcheck.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const model = (body: string, input: string, fields = "") => `${header}export class M extends nn.Module {\n  ${fields}\n  forward(${input}) {\n    ${body}\n  }\n}\n`;
+
+function run(body: string, input: string, values: Record<string, NDArray>, fields = "") {
+  const { graph } = lowerSource(model(body, input, fields));
+  const state = initState(graph, 0);
+  return { outputs: runReference(graph, values, state).outputs.map((o) => Array.from(o.data)), state };
+}
+const outputs = (body: string, input: string, values: Record<string, NDArray>, fields = "") => run(body, input, values, fields).outputs;
+
+const close = (got: number[], want: number[]) => {
+  expect(got.length).toBe(want.length);
+  got.forEach((g, i) => expect(g, `element ${i}`).toBeCloseTo(want[i], 12));
+};
+const first = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+
+describe("nn.RMSNorm and F.rmsNorm", () => {
+  it("x·rsqrt(mean(x²) + eps)·weight over the last dims; eps is float32's machine epsilon unless given", () => {
+    const x = nd([1, 2], [3, 4]);
+    const got = outputs("return [this.n(x), F.rmsNorm(x, [2], this.n.weight), F.rmsNorm(x, 2, { eps: 0.5 }), this.m(x)];", "x: Tensor<[Batch, 2]>", { x }, "n = new nn.RMSNorm(2); m = new nn.RMSNorm([2], { eps: 0.5, elementwiseAffine: false });");
+    close(got[0], [3 / Math.sqrt(12.5 + 2 ** -23), 4 / Math.sqrt(12.5 + 2 ** -23)]);
+    expect(got[1]).toEqual(got[0]);
+    close(got[2], [3 / Math.sqrt(13), 4 / Math.sqrt(13)]);
+    expect(got[3]).toEqual(got[2]);
+    expect(gradCheck(model("return [this.n(x.view(-1, 2, 2)).flatten(1), F.rmsNorm(x, [4], this.n2.weight, 1e-3)];", "x: Tensor<[Batch, 4]>", "n = new nn.RMSNorm([2, 2]); n2 = new nn.RMSNorm(4);")).checked).toBeGreaterThan(0);
+    expect(first(model("return this.n(x);", "x: Tensor<[Batch, 4]>", "n = new nn.RMSNorm(3);"))).toMatch(/^TSDP\d+ 5: nn\.RMSNorm normalizes over the last dims \[3\], but the input is \[Batch, 4\]/);
+  });
+});
+
+describe("padding: F.pad's modes and the padding layers", () => {
+  const x = nd([1, 1, 4], [1, 2, 3, 4]);
+  it("reflect, replicate and circular along the last dim, and the layers", () => {
+    const got = outputs(
+      "return [F.pad(x, [2, 1], 'reflect'), F.pad(x, [2, 1], { mode: 'replicate' }), F.pad(x, [2, 1], 'circular'), this.r(x), this.p(x), this.c(x), this.z(x), this.k(x)].map((t) => t.flatten(1));",
+      "x: Tensor<[Batch, 1, 4]>",
+      { x },
+      "r = new nn.ReflectionPad1d([2, 1]); p = new nn.ReplicationPad1d([2, 1]); c = new nn.CircularPad1d([2, 1]); z = new nn.ZeroPad1d(1); k = new nn.ConstantPad1d([0, 2], 0.5);",
+    );
+    expect(got[0]).toEqual([3, 2, 1, 2, 3, 4, 3]);
+    expect(got[1]).toEqual([1, 1, 1, 2, 3, 4, 4]);
+    expect(got[2]).toEqual([3, 4, 1, 2, 3, 4, 1]);
+    expect(got.slice(3, 6)).toEqual(got.slice(0, 3));
+    expect(got[6]).toEqual([0, 1, 2, 3, 4, 0]);
+    expect(got[7]).toEqual([1, 2, 3, 4, 0.5, 0.5]);
+  });
+  it("2-D: the last two dims, (left, right, top, bottom)", () => {
+    const image = nd([1, 1, 2, 3], [1, 2, 3, 4, 5, 6]);
+    const got = outputs("return [this.r(x), this.p(x), this.z(x)].map((t) => t.flatten(1));", "x: Tensor<[Batch, 1, 2, 3]>", { x: image }, "r = new nn.ReflectionPad2d([1, 1, 1, 0]); p = new nn.ReplicationPad2d(1); z = new nn.ZeroPad2d([0, 1, 0, 0]);");
+    // reflect: rows [4 5 6] above [1 2 3] [4 5 6], each row mirrored by one column at both ends
+    expect(got[0]).toEqual([5, 4, 5, 6, 5, 2, 1, 2, 3, 2, 5, 4, 5, 6, 5]);
+    expect(got[1]).toEqual([1, 1, 2, 3, 3, 1, 1, 2, 3, 3, 4, 4, 5, 6, 6, 4, 4, 5, 6, 6]);
+    expect(got[2]).toEqual([1, 2, 3, 0, 4, 5, 6, 0]);
+  });
+  it("the gradient of a padded position flows to the value it copies", () => {
+    expect(gradCheck(model("return [F.pad(x.view(-1, 1, 4), [2, 3], 'reflect').flatten(1), F.pad(x.view(-1, 1, 2, 2), [1, 1, 1, 1], 'replicate').flatten(1), F.pad(x.view(-1, 1, 4), [3, 2], 'circular').flatten(1)];", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
+  });
+  it("refuses what PyTorch refuses: reflect by the dim's size, non-spatial dims, negative amounts, a value", () => {
+    expect(first(model("return F.pad(x, [4, 0], 'reflect');", "x: Tensor<[Batch, 1, 4]>"))).toMatch(/^TSDP\d+ 5: F\.pad: mode "reflect" pads dim 2 \(size 4\) by at most 3 on a side, got \(4, 0\)/);
+    expect(first(model("return F.pad(x, [1, 1], 'replicate');", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: F\.pad: mode "replicate" pads the spatial dims, at most the last 0 of \[Batch, 4\]/);
+    expect(first(model("return F.pad(x, [-1, 1], 'circular');", "x: Tensor<[Batch, 1, 4]>"))).toMatch(/^TSDP\d+ 5: F\.pad: mode "circular" takes no negative amounts/);
+    expect(first(model("return F.pad(x, [1, 1], 'reflect', 2);", "x: Tensor<[Batch, 1, 4]>"))).toMatch(/^TSDP\d+ 5: F\.pad: value applies to mode "constant" only/);
+    expect(first(model("return this.p(x);", "x: Tensor<[Batch, 1, 4, 4]>", "p = new nn.ZeroPad2d([1, 1, 1]);"))).toMatch(/^TSDP\d+ 3: nn\.ZeroPad2d: padding must be one number or 4/); // at the constructor's argument
+  });
+});
+
+describe("pools, shuffles and normalizations", () => {
+  it("AdaptiveMaxPool2d/1d over equal windows; sizes that do not divide are refused with the ones that do", () => {
+    const x = nd([1, 1, 4, 4], [...Array(16).keys()]);
+    const got = outputs("return [this.p(x).flatten(1), F.adaptiveMaxPool2d(x, [1, null]).flatten(1), F.adaptiveMaxPool1d(x.view(-1, 2, 8), 2).flatten(1)];", "x: Tensor<[Batch, 1, 4, 4]>", { x }, "p = new nn.AdaptiveMaxPool2d(2);");
+    expect(got[0]).toEqual([5, 7, 13, 15]);
+    expect(got[1]).toEqual([12, 13, 14, 15]);
+    expect(got[2]).toEqual([3, 7, 11, 15]);
+    expect(first(model("return F.adaptiveMaxPool2d(x, 3);", "x: Tensor<[Batch, 1, 4, 4]>"))).toMatch(/^TSDP\d+ 5: F\.adaptiveMaxPool2d: an output of 3 from 4 positions needs windows of different lengths; .*\(here 1, 2, 4\)/);
+  });
+  it("ChannelShuffle interleaves the groups; Softmax2d is a softmax over the channels", () => {
+    const x = nd([1, 6, 1, 1], [0, 1, 2, 3, 4, 5]);
+    const got = outputs("return [this.s(x).flatten(1), this.m(x).flatten(1), F.softmax(x, 1).flatten(1)];", "x: Tensor<[Batch, 6, 1, 1]>", { x }, "s = new nn.ChannelShuffle(2); m = new nn.Softmax2d();");
+    expect(got[0]).toEqual([0, 3, 1, 4, 2, 5]);
+    expect(got[1]).toEqual(got[2]);
+  });
+  it("LocalResponseNorm: x / (k + α·mean of x² over size channels, zero-padded)^β", () => {
+    const x = nd([1, 3, 1, 1], [1, 2, 3]);
+    const [lrn, f] = outputs("return [this.n(x).flatten(1), F.localResponseNorm(x, 2, 1, 1, 1).flatten(1)];", "x: Tensor<[Batch, 3, 1, 1]>", { x }, "n = new nn.LocalResponseNorm(2, { alpha: 1, beta: 1, k: 1 });");
+    // squares padded [0, 1, 4, 9]; means of pairs 0.5, 2.5, 6.5; divisors 1.5, 3.5, 7.5
+    close(lrn, [1 / 1.5, 2 / 3.5, 3 / 7.5]);
+    expect(f).toEqual(lrn);
+    expect(gradCheck(model("return this.n(x.view(-1, 4, 1, 1)).flatten(1);", "x: Tensor<[Batch, 4]>", "n = new nn.LocalResponseNorm(3);")).checked).toBeGreaterThan(0);
+  });
+  it("UpsamplingNearest2d and UpsamplingBilinear2d are Upsample with nearest, and bilinear with aligned corners", () => {
+    const x = nd([1, 1, 2, 2], [1, 2, 3, 4]);
+    const got = outputs(
+      "return [this.n(x), F.interpolate(x, { scaleFactor: 2 }), this.b(x), F.interpolate(x, { size: [3, 3], mode: 'bilinear', alignCorners: true })].map((t) => t.flatten(1));",
+      "x: Tensor<[Batch, 1, 2, 2]>",
+      { x },
+      "n = new nn.UpsamplingNearest2d({ scaleFactor: 2 }); b = new nn.UpsamplingBilinear2d({ size: [3, 3] });",
+    );
+    expect(got[0]).toEqual(got[1]);
+    expect(got[2]).toEqual(got[3]);
+    close(got[2], [1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4]);
+  });
+});
+
+describe("ConvTranspose1d, GLU, CosineSimilarity, PairwiseDistance, Identity", () => {
+  it("ConvTranspose1d: y[i·stride + k − padding] += x[i]·w[k], PyTorch's weight layout [in, out, k]", () => {
+    const x = nd([1, 1, 3], [1, 2, -1]);
+    const { outputs: [y], state } = run("return this.t(x).flatten(1);", "x: Tensor<[Batch, 1, 3]>", { x }, "t = new nn.ConvTranspose1d(1, 1, 3, { stride: 2, padding: 1, bias: false });");
+    const w = Array.from(state.params.get("t.weight")!.data);
+    const want = Array(5).fill(0); // (3 − 1)·2 − 2·1 + 3 = 5
+    [1, 2, -1].forEach((v, i) => w.forEach((wk, k) => {
+      const at = i * 2 + k - 1;
+      if (at >= 0 && at < 5) want[at] += v * wk;
+    }));
+    close(y, want);
+    expect(gradCheck(model("return this.t(x.view(-1, 2, 2)).flatten(1);", "x: Tensor<[Batch, 4]>", "t = new nn.ConvTranspose1d(2, 3, 2, { stride: 2, groups: 1 });")).checked).toBeGreaterThan(0);
+  });
+  it("the layers equal their functions; PairwiseDistance is ‖x1 − x2 + eps‖ along the last dim; Identity ignores its arguments", () => {
+    const a = nd([1, 4], [3, 4, 0, 1]);
+    const b = nd([1, 4], [0, 0, 0, 1]);
+    const got = outputs(
+      "return [this.g(a), F.glu(a), this.c(a, b), F.cosineSimilarity(a, b), this.d(a, b), F.pairwiseDistance(a, b, { eps: 0 }), F.pairwiseDistance(a, b, 1, 0, true), this.i(a)];",
+      "a: Tensor<[Batch, 4]>, b: Tensor<[Batch, 4]>",
+      { a, b },
+      "g = new nn.GLU(); c = new nn.CosineSimilarity(); d = new nn.PairwiseDistance(); i = new nn.Identity(54, { unused: 0.1 });",
+    );
+    expect(got[0]).toEqual(got[1]);
+    expect(got[2]).toEqual(got[3]);
+    close(got[4], [Math.hypot(3 + 1e-6, 4 + 1e-6, 1e-6, 1e-6)]);
+    close(got[5], [5]);
+    close(got[6], [7]);
+    expect(got[7]).toEqual([3, 4, 0, 1]);
+  });
+});
