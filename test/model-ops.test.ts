@@ -515,13 +515,14 @@ describe("F.pad (mode constant)", () => {
     expect(r.outs[1]).toEqual([1.5, 1.5, 1.5, 1.5, 1, 2, 4, 5]);
     expect(r.outs[2]).toEqual([2, 3, 0, 5, 6, 0]);
   });
-  it("gradients; refuses an odd pad length, padding the batch, other modes", () => {
+  it("gradients; refuses an odd pad length, padding the batch, an unknown mode", () => {
     expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2, 3]>) {\n    return F.pad(x, [1, -1, 0, 2], { value: 0.5 });\n  }\n}\n`).checked).toBeGreaterThanOrEqual(12);
     const bad = (call: string) =>
       diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2, 3]>) {\n    return ${call};\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
     expect(bad("F.pad(x, [1])")[0]).toMatch(/^TSDP3004 F\.pad: pad must hold \(before, after\) pairs/);
     expect(bad("F.pad(x, [0, 0, 0, 0, 1, 1])")[0]).toMatch(/^TSDP4001 F\.pad: dim 0 of \[Batch, 2, 3\] cannot be the batch/);
-    expect(bad(`F.pad(x, [1, 1], "reflect")`)[0]).toMatch(/^TSDP3004 F\.pad: mode must be one of "constant"/);
+    // reflect, replicate and circular: test/port-layers.test.ts
+    expect(bad(`F.pad(x, [1, 1], "symmetric")`)[0]).toMatch(/^TSDP3004 F\.pad: mode must be one of "constant", "reflect", "replicate", "circular"/);
     expect(bad("F.pad(x, [-2, -1])")[0]).toMatch(/^TSDP3004 F\.pad: padding \(-2, -1\) leaves nothing of dim 2/);
   });
 });
