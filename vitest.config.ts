@@ -37,6 +37,7 @@ export const NATIVE = [
   "test/int-comparisons.test.ts",
   "test/cumsum.test.ts",
   "test/pytorch-spellings-target.test.ts",
+  "test/loss-combination-target.test.ts",
   "test/step-nowait.test.ts",
   "test/precompiled-shim.test.ts",
   "test/dropout-masks.test.ts",

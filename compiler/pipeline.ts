@@ -1,4 +1,5 @@
 import { lowerModel, type LoweredModel, type LowerOptions } from "./1-frontend/lower.ts";
+import { lossKind } from "./ir/loss-combination.ts";
 import { planKernels, type KernelPlan, type PlanOptions } from "./3-fusion/plan.ts";
 import { planMemory, type MemoryPlan } from "./4-memory/plan.ts";
 import { planBuckets } from "./4-memory/buckets.ts";
@@ -150,7 +151,8 @@ export function trainingPrograms(graph: Graph, bucketCapMb?: number, shapeFor: S
     gradients,
     lossScale: lossScale!,
     optimizer: graph.optimizer,
-    reduction: loss.attrs.reduction === "sum" ? "sum" : "mean",
+    // a loss that sums over the batch combines the replicas' by summing; any other by their shares (ir/loss-combination.ts)
+    reduction: graph.loss.ignoreIndex === undefined && lossKind(loss) === "sum" ? "sum" : "mean",
     buckets,
   };
 }

@@ -983,6 +983,9 @@ export namespace nn {
   /** BCELoss of sigmoid(input), computed from the logits without overflow */
   class BCEWithLogitsLoss extends Module { constructor(options?: { reduction?: Reduction }) }
   interface BCEWithLogitsLoss { (input: Tensor, target: Tensor): Tensor }
+  /** Σ target·(log target − input) on log-probabilities (distillation); "batchmean" is the sum over input.size(0) */
+  class KLDivLoss extends Module { constructor(options?: { reduction?: Reduction | "batchmean"; logTarget?: boolean }) }
+  interface KLDivLoss { (input: Tensor, target: Tensor): Tensor }
 }
 
 /** torch.nn.functional */
@@ -1132,6 +1135,7 @@ export namespace F {
   function l1Loss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
   function smoothL1Loss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; beta?: number }): Tensor;
   function huberLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; delta?: number }): Tensor;
+  function klDiv(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction | "batchmean"; logTarget?: boolean }): Tensor;
   /** torch.nn.functional.binary_cross_entropy: input holds probabilities in [0, 1] */
   function binaryCrossEntropy(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
   /** torch.nn.functional.binary_cross_entropy_with_logits */

@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { dimEq, formatShape, normalizeDim } from "../ir/shape.ts";
+import { dimEq, formatShape, isBatch, normalizeDim } from "../ir/shape.ts";
 import { arg, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -23,7 +23,38 @@ function sameShape(t: TensorValue, shape: readonly number[]): boolean {
   return t.node.shape.length === shape.length && t.node.shape.every((d, i) => dimEq(d, shape[i]));
 }
 
+/**
+ * F.kl_div(input, target): input holds log-probabilities; pointwise target·(log target − input),
+ * written as PyTorch's xlogy(t, t) − t·x so that t = 0 contributes 0 (log reads 1 there, so its
+ * gradient is finite too), or e^t·(t − x) with logTarget. Reduced as PyTorch: "mean" over every
+ * element, "batchmean" the sum over input.size(0) (the KL divergence per sample; over a batch dim,
+ * each replica's share, weighted as a mean's), "sum", "none".
+ */
+export function klDiv(b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const x: TensorValue = b.input;
+  const t: TensorValue = b.target;
+  if (!sameShape(t, x.node.shape as number[]))
+    fail("shapeMismatch", `${who} expects input and target of the same shape, got ${formatShape(x.node.shape)} and ${formatShape(t.node.shape)}`, site.loc);
+  const c = ops(em, who, site);
+  const pointwise = b.logTarget
+    ? c.op("mul", [c.op("exp", [t]), c.op("sub", [t, x])])
+    : c.op("sub", [c.op("mul", [t, c.op("log", [c.op("where", [c.op("eq", [t, 0]), 1, t])])]), c.op("mul", [t, x])]);
+  if (b.reduction === "none") return pointwise;
+  if (b.reduction === "sum" || b.reduction === "batchmean") {
+    const sum = c.op("sum", [pointwise], { dims: null, keepdim: false });
+    if (b.reduction === "sum") return sum;
+    const rows = x.node.shape[0];
+    if (rows === undefined) fail("shapeMismatch", `${who}: reduction "batchmean" divides by input.size(0), but the input is a scalar`, site.loc);
+    return isBatch(rows) ? c.op("div_count", [sum], { c: rows.batch, p: 1 }) : c.op("div", [sum, rows]);
+  }
+  return c.op("mean", [pointwise], { dims: null, keepdim: false });
+}
+
+export const klDivArgs = [opt("reduction", "string", "mean", { choices: ["mean", "batchmean", "sum", "none"] }), opt("logTarget", "bool", false)];
+
 export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lower: Lowering }> = {
+  // F.kl_div(input, target, reduction="mean", log_target=False)
+  klDiv: { args: [arg("input", "tensor"), arg("target", "tensor"), ...klDivArgs], lower: klDiv },
   // F.layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5)
   layerNorm: {
     args: [arg("x", "tensor"), arg("normalizedShape", "sizes"), opt("weight", "tensor", null, { nullable: true }), opt("bias", "tensor", null, { nullable: true }), opt("eps", "posNumber", 1e-5)],

@@ -4,6 +4,7 @@ import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } 
 import { compositeLayers, validateComposite } from "./composite-layers.ts";
 import { recurrentLayers } from "./recurrent.ts";
 import { portLayers } from "./port-layers.ts";
+import { klDiv, klDivArgs } from "./functional-compositions.ts";
 import { checkTransformerArgs, transformerClasses, transformerLayers } from "./transformer.ts";
 import { hardtanhRangeProblem } from "./pointwise-composites.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
@@ -253,6 +254,8 @@ const layers: Record<string, LayerSpec> = {
   L1Loss: lossLayer("l1Loss"),
   SmoothL1Loss: lossLayer("smoothL1Loss", [opt("beta", "nonNegNumber", 1)]),
   HuberLoss: lossLayer("huberLoss", [opt("delta", "posNumber", 1)]),
+  // nn.KLDivLoss(reduction="mean", log_target=False): distillation's loss (functional-compositions.ts)
+  KLDivLoss: { args: klDivArgs, inputs: [arg("input", "tensor"), arg("target", "tensor")], forward: (_self, b, call, site, em, who) => klDiv({ ...b, ...call }, site, em, who) },
   BCELoss: lossLayer("binaryCrossEntropy"),
   BCEWithLogitsLoss: lossLayer("binaryCrossEntropyWithLogits"),
   Softplus: activation("softplus", [opt("beta", "posNumber", 1), opt("threshold", "number", 20)]),

@@ -238,7 +238,11 @@ export const tensorMethods: Record<string, Method> = {
   ...sliceMethods,
   sub: additive("sub"),
   mul: binary("mul"),
-  div: binary("div"),
+  // x.div(x.size(0)): a sum made a mean over the batch (loss.sum() / batch_size), each replica's own batch
+  div: (x, args, site, em) => {
+    if (args[0] instanceof SymInt && args.length === 1) return em.tensor("div_count", [x], { c: args[0].coef, p: 1 }, "div", site);
+    return binary("div")(x, args, site, em);
+  },
   rsub: (x, args, site, em) => {
     const { other } = bindArgs("rsub", [arg("other", "any")], args, site);
     return em.tensor("sub", [operand(other, "rsub", site, em), x], {}, "rsub", site);

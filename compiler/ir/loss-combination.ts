@@ -1,0 +1,87 @@
+import { isBatch, type Shape } from "./shape.ts";
+import type { Node } from "./node.ts";
+
+// How the replicas' losses make the whole batch's, read from the loss's graph. Data parallelism
+// splits the batch; N devices train like one on the whole batch when each replica's loss (and its
+// gradient) is weighted as the loss combines samples:
+//   a mean over the batch    L = Σ_r (B_r / B)·L_r   ("mean": each replica weighted by its share)
+//   a sum over the batch     L = Σ_r L_r             ("sum": each replica's as it is)
+// A loss module says which by its reduction. A loss function is read term by term: x.sum() over the
+// batch dim is a sum, x.mean() or a sum divided by the batch size (x.size(0), a KL divergence's
+// "batchmean") a mean; a constant factor keeps the kind, as a sum of two terms of one kind does,
+// and a term without the batch (a penalty on the parameters) joins a mean (counted once in all, as
+// the shares add up to 1) but not a sum (it would count once per replica). A loss of no kind — a
+// square root of a mean (an RMSE), a sum plus a penalty — is weighted as a mean, which is what
+// PyTorch's DistributedDataParallel does with any loss (it averages the replicas' gradients).
+
+export type Combination = "mean" | "sum";
+
+/** What one node of the loss's graph is, as a function of the batch. */
+type Kind =
+  | "free" // does not depend on the batch (parameters, constants)
+  | "rows" // has the batch dim: one value per sample
+  | "sum" // batch-free in shape, a sum over the batch's samples
+  | "mean" // batch-free in shape, a mean over them
+  | "other";
+
+const hasBatch = (s: Shape) => s.some(isBatch);
+
+/** Whether a reduction's dims (null: all) take in a batch dim of `shape`. */
+function reducesBatch(shape: Shape, dims: readonly number[] | null | undefined): boolean {
+  return shape.some((d, i) => isBatch(d) && (dims == null || dims.includes(i)));
+}
+
+/** The combination of a scalar training loss; undefined when the loss is of no kind (weighted as a mean). */
+export function lossKind(loss: Node): Combination | undefined {
+  const kinds = new Map<Node, Kind>();
+  const dependsOnBatch = new Map<Node, boolean>();
+  const batchDependent = (n: Node): boolean => {
+    let v = dependsOnBatch.get(n);
+    if (v === undefined) {
+      v = n.op === "input" || hasBatch(n.shape) || n.inputs.some(batchDependent);
+      dependsOnBatch.set(n, v);
+    }
+    return v;
+  };
+  const kindOf = (n: Node): Kind => {
+    let k = kinds.get(n);
+    if (k === undefined) {
+      k = classify(n);
+      kinds.set(n, k);
+    }
+    return k;
+  };
+  const classify = (n: Node): Kind => {
+    if (!batchDependent(n)) return "free";
+    if (hasBatch(n.shape)) return "rows";
+    const reduction = n.attrs.reduction;
+    if (reduction === "sum" || reduction === "mean") return n.inputs.some((i) => kindOf(i) === "rows") ? reduction : "other";
+    const [a, b] = n.inputs.map(kindOf);
+    switch (n.op) {
+      case "sum":
+      case "mean":
+        if (a === "rows") return reducesBatch(n.inputs[0].shape, n.attrs.dims) ? (n.op as "sum" | "mean") : "other";
+        return a === "sum" || a === "mean" ? a : "other"; // a sum over fixed dims of batch-free values is linear
+      case "div_count":
+        // a sum over the batch divided by the batch size (c·Batch¹) is a mean
+        return a === "sum" && n.attrs.p === 1 && !n.attrs.less ? "mean" : n.attrs.p === 0 ? a : "other";
+      case "mul":
+        return a === "free" ? b : b === "free" ? a : "other";
+      case "div":
+        return b === "free" ? a : "other";
+      case "add":
+      case "sub":
+        if (a === b) return a;
+        // a batch-free term beside a mean counts once in all; beside a sum, once per replica
+        return (a === "mean" && b === "free") || (a === "free" && b === "mean") ? "mean" : "other";
+      case "neg":
+      case "reshape":
+      case "expand":
+        return a;
+      default:
+        return "other";
+    }
+  };
+  const k = kindOf(loss);
+  return k === "sum" || k === "mean" ? k : undefined;
+}

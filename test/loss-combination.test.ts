@@ -1,0 +1,77 @@
+// How the replicas' losses make the whole batch's (compiler/ir/loss-combination.ts): read from the
+// loss's graph, for loss modules by their reduction and for loss functions term by term. And
+// F.klDiv / nn.KLDivLoss (1-frontend/functional-compositions.ts) through the float64 reference.
+// Equal losses and gradients on 1 and 3 devices: test/loss-combination-target.test.ts.
+import { describe, expect, it } from "vitest";
+import { lossKind } from "../compiler/ir/loss-combination.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { gradCheck } from "./gradcheck.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const trained = (loss: string, target = "Tensor<[Batch, 3]>") =>
+  `${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 3);\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\nexport const training = new Training(M, { loss: ${loss.replace("TARGET", target)}, optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
+const kind = (loss: string, target?: string) => lossKind(lowerSource(trained(loss, target)).graph.loss!.value);
+
+describe("the combination of the replicas' losses", () => {
+  it("a loss module's reduction", () => {
+    expect(kind("new nn.MSELoss()")).toBe("mean");
+    expect(kind('new nn.MSELoss({ reduction: "sum" })')).toBe("sum");
+    expect(kind('new nn.CrossEntropyLoss({ reduction: "sum" })', "Tensor<[Batch], \"int32\">")).toBe("sum");
+    expect(kind('new nn.KLDivLoss({ reduction: "sum" })')).toBe("sum");
+    expect(kind('new nn.KLDivLoss({ reduction: "batchmean" })')).toBe("mean");
+    expect(kind("new nn.KLDivLoss()")).toBe("mean");
+  });
+  it("a loss function, term by term: sums and means over the batch, constant factors, a penalty beside a mean", () => {
+    const fn = (body: string) => kind(`(o: Tensor<[Batch, 3]>, t: Tensor<[Batch, 3]>) => ${body}`);
+    expect(fn("o.sub(t).pow(2).sum()")).toBe("sum");
+    expect(fn("o.sub(t).pow(2).sum(0).sum()")).toBe("sum");
+    expect(fn("o.sub(t).pow(2).sum(1).sum().mul(0.5)")).toBe("sum");
+    expect(fn("o.sub(t).pow(2).mean()")).toBe("mean");
+    expect(fn("o.sub(t).pow(2).sum().div(o.size(0))")).toBe("mean");
+    expect(fn("F.mseLoss(o, t).add(F.l1Loss(o, t).mul(0.5))")).toBe("mean");
+    expect(fn('F.mseLoss(o, t, { reduction: "sum" }).add(o.abs().sum())')).toBe("sum");
+    // a batch-free term: once in all beside a mean
+    expect(fn("F.mseLoss(o, t).add(F.ones([3]).sum().mul(0.01))")).toBe("mean");
+    // of no kind (weighted as a mean, as DDP averages): a root of a mean, a sum plus a constant, a mean times a sum
+    expect(fn("o.sub(t).pow(2).mean().sqrt()")).toBeUndefined();
+    expect(fn("o.sub(t).pow(2).sum().add(1)")).toBeUndefined();
+    expect(fn("o.mean().mul(t.sum())")).toBeUndefined();
+  });
+});
+
+describe("F.klDiv and nn.KLDivLoss", () => {
+  const model = (body: string) => `${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3]>, t: Tensor<[Batch, 3]>) {\n    ${body}\n  }\n}\n`;
+  const run = (body: string, x: number[], t: number[]) => {
+    const { graph } = lowerSource(model(body));
+    return runReference(graph, { x: nd([2, 3], x), t: nd([2, 3], t) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+  };
+  // log-probabilities of two rows, and target probabilities with a 0
+  const x = [Math.log(0.2), Math.log(0.3), Math.log(0.5), Math.log(0.6), Math.log(0.3), Math.log(0.1)];
+  const t = [0.1, 0.4, 0.5, 0, 0.5, 0.5];
+  const pointwise = t.map((ti, i) => (ti === 0 ? 0 : ti * (Math.log(ti) - x[i])));
+  const total = pointwise.reduce((a, b) => a + b, 0);
+
+  it("target·(log target − input), 0 where the target is 0; reduced by mean, batchmean, sum; logTarget", () => {
+    const got = run(
+      'return [F.klDiv(x, t, { reduction: "none" }), F.klDiv(x, t).expand(x.size(0), 1), F.klDiv(x, t, { reduction: "batchmean" }).expand(x.size(0), 1), F.klDiv(x, t, { reduction: "sum" }).expand(x.size(0), 1), F.klDiv(x, t.add(0.1).log(), { reduction: "none", logTarget: true })];',
+      x,
+      t,
+    );
+    got[0].forEach((g, i) => expect(g).toBeCloseTo(pointwise[i], 12));
+    expect(got[1][0]).toBeCloseTo(total / 6, 12);
+    expect(got[2][0]).toBeCloseTo(total / 2, 12);
+    expect(got[3][0]).toBeCloseTo(total, 12);
+    got[4].forEach((g, i) => expect(g).toBeCloseTo((t[i] + 0.1) * (Math.log(t[i] + 0.1) - x[i]), 12));
+  });
+  it("gradients against central differences, to the input and to a target away from 0", () => {
+    const body = (r: string) => model(`return [F.klDiv(x.logSoftmax(1), t.softmax(1), { reduction: "${r}" }).expand(x.size(0), 1), F.klDiv(x.logSoftmax(1), t.logSoftmax(1), { reduction: "none", logTarget: true })];`).slice(header.length);
+    for (const r of ["batchmean", "sum", "mean"]) expect(gradCheck(body(r)).checked).toBeGreaterThan(0);
+  });
+  it("refuses other shapes and reductions, where written", () => {
+    const first = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+    expect(first(model("return F.klDiv(x, t.sum(1, true));"))).toMatch(/^TSDP\d+ 4: F\.klDiv expects input and target of the same shape, got \[Batch, 3\] and \[Batch, 1\]/);
+    expect(first(model('return F.klDiv(x, t, { reduction: "avg" });'))).toMatch(/^TSDP3004 4: F\.klDiv: reduction must be one of "mean", "batchmean", "sum", "none"/);
+  });
+});
