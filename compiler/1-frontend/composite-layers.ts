@@ -6,7 +6,7 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import { multiheadAttentionLayer } from "./multihead-attention.ts";
-import { TensorValue, type CallSite } from "./values.ts";
+import { TensorValue, type CallSite, type ModuleValue } from "./values.ts";
 
 // Layers of PyTorch that are compositions of existing ops, so that they need no kernel of their own:
 // nn.GroupNorm (a LayerNorm over each group), nn.Conv1d (a Conv2d with H = 1), nn.Upsample and
@@ -230,20 +230,8 @@ export const compositeLayers: Record<string, LayerSpec> = {
       (b.groups !== 1 ? `, groups=${b.groups}` : "") +
       (b.bias ? "" : ", no bias"),
     inputs: [x],
-    // [N, C, L] as [N, C, 1, L] through Conv2d with a 1 × k kernel, and back
-    forward: (self, b, call, site, em, who) => {
-      const input: TensorValue = call.x;
-      const shape = input.node.shape;
-      if (shape.length !== 3) fail("shapeMismatch", `${who} expects a 3-D input [N, C, L], got ${formatShape(shape)}`, site.loc);
-      const c = ops(em, who, site);
-      const w = param_(self, "weight")!;
-      const ws = w.node.shape;
-      const ins = [c.reshape(input, [shape[0], shape[1], 1, shape[2]]), c.reshape(w, [ws[0], ws[1], 1, ws[2]]), param_(self, "bias")];
-      const attrs = { stride: [1, b.stride], padding: [0, b.padding], dilation: [1, b.dilation], groups: b.groups };
-      const y = em.tensor("conv2d", ins.filter((t) => t !== null), attrs, who, site);
-      const ys = y.node.shape;
-      return c.reshape(y, [ys[0], ys[1], ys[3]]);
-    },
+    forward: (self, b, call, site, em, who) =>
+      through2d("conv2d", self, call.x, { stride: [1, b.stride], padding: [0, b.padding], dilation: [1, b.dilation], groups: b.groups }, site, em, who),
   },
   Upsample: {
     args: interpolateArgs.slice(1),
@@ -273,6 +261,22 @@ export const compositeLayers: Record<string, LayerSpec> = {
     forward: (_self, b, call, site, em, who) => unflatten(call.x, b.dim, b.unflattenedSize, site, em, who),
   },
 };
+
+/**
+ * A 1-D convolution layer (nn.Conv1d, nn.ConvTranspose1d): [N, C, L] as [N, C, 1, L] through the
+ * 2-D op with its [·, ·, k] weight viewed as a 1 × k kernel, and back. `attrs` are the 2-D op's.
+ */
+export function through2d(op: "conv2d" | "conv_transpose2d", self: ModuleValue, input: TensorValue, attrs: Record<string, unknown>, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const shape = input.node.shape;
+  if (shape.length !== 3) fail("shapeMismatch", `${who} expects a 3-D input [N, C, L], got ${formatShape(shape)}`, site.loc);
+  const c = ops(em, who, site);
+  const w = param_(self, "weight")!;
+  const ws = w.node.shape;
+  const ins = [c.reshape(input, [shape[0], shape[1], 1, shape[2]]), c.reshape(w, [ws[0], ws[1], 1, ws[2]]), param_(self, "bias")];
+  const y = em.tensor(op, ins.filter((t) => t !== null), attrs as any, who, site);
+  const ys = y.node.shape;
+  return c.reshape(y, [ys[0], ys[1], ys[3]]);
+}
 
 /** nn.PReLU / F.prelu(x, weight): x where x > 0, else weight·x; weight has one value, or one per channel of dim 1. */
 export function prelu(input: TensorValue, weight: TensorValue, site: CallSite, em: GraphEmitter, who: string): TensorValue {

@@ -1,7 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import { arg, locOfArg, opt, type Bound } from "./args.ts";
-import { interpolate, pad } from "./composite-layers.ts";
+import { interpolate, pad, through2d } from "./composite-layers.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
 import { compositionFunctions } from "./functional-compositions.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -179,20 +179,8 @@ export const portLayers: Record<string, LayerSpec> = {
     },
     summary: (b) => `${b.inChannels} → ${b.outChannels}, kernel=${b.kernelSize}${b.stride !== 1 ? `, stride=${b.stride}` : ""}`,
     inputs: [x],
-    // [N, C, L] as [N, C, 1, L] through ConvTranspose2d with a 1 × k kernel, and back
-    forward: (self, b, call, site, em, who) => {
-      const input: TensorValue = call.x;
-      const shape = input.node.shape;
-      if (shape.length !== 3) fail("shapeMismatch", `${who} expects a 3-D input [N, C, L], got ${formatShape(shape)}`, site.loc);
-      const c = ops(em, who, site);
-      const w = param_(self, "weight")!;
-      const ws = w.node.shape;
-      const ins = [c.reshape(input, [shape[0], shape[1], 1, shape[2]]), c.reshape(w, [ws[0], ws[1], 1, ws[2]]), param_(self, "bias")];
-      const attrs = { stride: [1, b.stride], padding: [0, b.padding], outputPadding: [0, b.outputPadding], dilation: [1, b.dilation], groups: b.groups };
-      const y = em.tensor("conv_transpose2d", ins.filter((t) => t !== null), attrs, who, site);
-      const ys = y.node.shape;
-      return c.reshape(y, [ys[0], ys[1], ys[3]]);
-    },
+    forward: (self, b, call, site, em, who) =>
+      through2d("conv_transpose2d", self, call.x, { stride: [1, b.stride], padding: [0, b.padding], outputPadding: [0, b.outputPadding], dilation: [1, b.dilation], groups: b.groups }, site, em, who),
   },
   // softmax over the channels of [N, C, H, W] or [C, H, W] (dim −3)
   Softmax2d: {

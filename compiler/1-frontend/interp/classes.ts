@@ -48,8 +48,10 @@ export class Interpreter extends PropertyEvaluator {
       return fail("unsupportedSyntax", "dynamic import() is not supported in model files", locOf(e));
     const callee = this.evalExpr(calleeNode, scope);
     if (isPoison(callee)) return poison;
+    // the arguments first, as JavaScript evaluates them before it finds the callee is no function
     const args = this.evalArgs(e.getArguments(), scope);
     if (args.some(isPoison)) return poison;
+    if (!isCallable(callee)) return notAFunction(calleeNode, callee, this.site(e));
     return this.callValue(callee, args, this.site(e));
   }
 
@@ -63,6 +65,7 @@ export class Interpreter extends PropertyEvaluator {
   }
 
   callValue(callee: Value, args: Value[], site: CallSite): Value {
+    // (callExpression has refused a callee that is not callable, naming it as written)
     if (callee instanceof BuiltinFunction) return callee.call(args, site);
     if (callee instanceof FunctionValue) return this.callFunction(callee, args, site);
     if (callee instanceof ModuleValue) return this.callModule(callee, args, site);
@@ -327,4 +330,24 @@ export class Interpreter extends PropertyEvaluator {
       self.fields.set(name, value);
     }
   }
+}
+
+const isCallable = (v: Value) =>
+  v instanceof BuiltinFunction || v instanceof FunctionValue || v instanceof ModuleValue || v instanceof ClassValue || v instanceof BuiltinClass;
+
+// PyTorch's ways to add a submodule by name, which a model class spells as a field
+const ADD_MODULE = new Set(["registerModule", "addModule", "register_module", "add_module"]);
+
+/** A call of something that is no function: the callee as written, what it is, and for PyTorch's add_module how tsdp writes it. */
+function notAFunction(calleeNode: TsNode, callee: Value, site: CallSite): never {
+  const text = calleeNode.getText();
+  const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  const name = TsNode.isPropertyAccessExpression(calleeNode) ? calleeNode.getName() : undefined;
+  const hint =
+    name && ADD_MODULE.has(name)
+      ? `; a submodule is a field (this.layer0 = new nn.Linear(...)), or an nn.ModuleList / nn.ModuleDict for a number of them`
+      : callee === undefined && name
+        ? `; '${name}' is not defined on ${TsNode.isPropertyAccessExpression(calleeNode) ? calleeNode.getExpression().getText() : "it"}`
+        : "";
+  return fail("notCallable", `${shown} is ${describe(callee)}, not a function${hint}`, site.loc);
 }
