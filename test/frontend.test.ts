@@ -312,4 +312,8 @@ describe("calling what is no function", () => {
     expect(message(net("", "return this.project(x);"))).toBe("TSDP2010 10:12 this.project is undefined, not a function; 'project' is not defined on this");
     expect(message(net("", "return this.fc(x).mul(this.size());"))).toMatch(/^TSDP2010 10:27 this\.size is the number 3, not a function$/);
   });
+  it("PyTorch's in-place tensor methods get the assignment tsdp writes instead", () => {
+    expect(message(net("", "return this.fc(x).mul_(2);"))).toBe("TSDP2011 10:12 tsdp has no in-place tensor methods: write x = x.mul(…) for PyTorch's x.mul_(…)");
+    expect(message(net("", "return this.fc(x).maskedFill_(x.gt(0), 0);"))).toMatch(/^TSDP2011 10:12 tsdp has no in-place tensor methods: write x = x\.maskedFill\(…\)/);
+  });
 });

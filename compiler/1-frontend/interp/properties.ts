@@ -51,8 +51,12 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return new BuiltinFunction("requiresGrad_", (args, s) => (bindArgs("requiresGrad_", [opt("requiresGrad", "bool", true)], args, s), obj));
     if (obj instanceof TensorValue) {
       const v = tensorProperty(obj, name, this.em, site);
-      if (v === undefined) fail("unknownProperty", `tensors have no property '${name}' in tsdp${didYouMean(name, ["shape", "T", "mT", "dtype", "device", ...Object.keys(tensorMethods)], "")}`, site.loc);
-      return v;
+      if (v !== undefined) return v;
+      // PyTorch's in-place x.add_(y): tsdp's tensors are values, so the result is assigned instead
+      const outOfPlace = name.endsWith("_") ? name.slice(0, -1) : "";
+      if (outOfPlace && outOfPlace in tensorMethods)
+        fail("unknownProperty", `tsdp has no in-place tensor methods: write x = x.${outOfPlace}(…) for PyTorch's x.${name}(…)`, site.loc);
+      fail("unknownProperty", `tensors have no property '${name}' in tsdp${didYouMean(name, ["shape", "T", "mT", "dtype", "device", ...Object.keys(tensorMethods)], "")}`, site.loc);
     }
     if (obj instanceof NamespaceValue) {
       const v = obj.members.get(name);
