@@ -19,12 +19,13 @@ import { header, runNode, writeFiles } from "./helpers.ts";
 // record's reaction to the tuning file, and `tsdp tune`'s verified file.
 
 const LENET = join(import.meta.dirname, "..", "examples", "lenet", "model.ts");
+const MLP = join(import.meta.dirname, "..", "examples", "mlp", "model.ts");
 const TSDP = join(import.meta.dirname, "..", "bin", "tsdp.js");
 
 /** A copy of LeNet in a fresh folder (so that its model.tune.json is the test's), with tuning files beside it. */
-function lenetWith(files: Record<string, string> = {}): string {
+function lenetWith(files: Record<string, string> = {}, model = LENET): string {
   const dir = writeFiles(files);
-  copyFileSync(LENET, join(dir, "model.ts"));
+  copyFileSync(model, join(dir, "model.ts"));
   return join(dir, "model.ts");
 }
 
@@ -281,11 +282,12 @@ describe("tuned builds on the CPU target", () => {
   }, 600_000);
 
   it("tsdp tune writes nothing when the tuned build does not match the reference", async () => {
-    const file = lenetWith();
-    // a wrong kernel stand-in: conv2's bias off by 0.5 after loading (the check must catch it)
+    // the MLP example: its verification build is half of LeNet's time
+    const file = lenetWith({}, MLP);
+    // a wrong kernel stand-in: the head's bias off by 0.5 after loading (the check must catch it)
     const perturb = (m: CompiledModel) => {
-      const b = m.getParameter("conv2.bias");
-      m.setParameter("conv2.bias", { data: Float32Array.from(b.data as Float32Array, (v) => v + 0.5), shape: b.shape });
+      const b = m.getParameter("head.bias");
+      m.setParameter("head.bias", { data: Float32Array.from(b.data as Float32Array, (v) => v + 0.5), shape: b.shape });
     };
     const r = await tune(file, { batch: 64, gpu: "h100", by: "model", verifyDir: join(file, "..", "verify"), perturb });
     expect(r.verification.ok).toBe(false);

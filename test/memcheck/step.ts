@@ -6,10 +6,11 @@
 // memory nobody wrote. An out-of-bounds access stops the process with ASan's report instead.
 import { load, tensor, type Tensor } from "../../runtime/index.ts";
 
-// step.ts <model dir> [batch] [devices] [graphs|eager]
-const [dir, batchArg, devicesArg, mode] = process.argv.slice(2);
+// step.ts <model dir> [batch] [devices] [graphs|eager] [steps]
+const [dir, batchArg, devicesArg, mode, stepsArg] = process.argv.slice(2);
 const batch = Number(batchArg ?? 3);
 const devices = Number(devicesArg ?? 1);
+const steps = Number(stepsArg ?? 2);
 
 /** Deterministic values in [-1, 1) for floats, valid class indices (below `classes`) for ints. */
 function filled(dtype: string, shape: number[], seed: number, classes: number): Tensor {
@@ -43,9 +44,9 @@ if (m.training) {
   const t = m.training.target;
   // Classes: the width of the first output when the loss takes class indices.
   const classes = typeof m.outputs[0].shape[1] === "number" ? m.outputs[0].shape[1] : 10;
-  // Two steps: the first of a batch size runs eagerly (the warm-up), the second is captured as a
-  // CUDA graph when graphs are on, so both paths run under the checks.
-  for (let step = 0; step < 2; step++) {
+  // Two steps by default: the first of a batch size runs eagerly (the warm-up), the second is
+  // captured as a CUDA graph when graphs are on, so both paths run under the checks.
+  for (let step = 0; step < steps; step++) {
     loss = model.trainStepSync(inputs, filled(t.dtype, shapeOf(t.shape), 5, classes), { lr: 0.01 });
     check(`loss of step ${step + 1}`, [loss]);
   }
