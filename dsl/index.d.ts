@@ -978,10 +978,11 @@ export namespace nn {
   class HuberLoss extends Module { constructor(options?: { reduction?: Reduction; delta?: number }) }
   interface HuberLoss { (input: Tensor, target: Tensor): Tensor }
   /** −(t·log x + (1 − t)·log(1 − x)) on probabilities x in [0, 1], each log clamped at −100 */
-  class BCELoss extends Module { constructor(options?: { reduction?: Reduction }) }
+  class BCELoss extends Module { constructor(options?: { reduction?: Reduction; weight?: Tensor | null }) }
   interface BCELoss { (input: Tensor, target: Tensor): Tensor }
   /** BCELoss of sigmoid(input), computed from the logits without overflow */
-  class BCEWithLogitsLoss extends Module { constructor(options?: { reduction?: Reduction }) }
+  /** weight rescales each element's loss; posWeight (one per class, along the last dim) the positive term */
+  class BCEWithLogitsLoss extends Module { constructor(options?: { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null }) }
   interface BCEWithLogitsLoss { (input: Tensor, target: Tensor): Tensor }
   /** Σ target·(log target − input) on log-probabilities (distillation); "batchmean" is the sum over input.size(0) */
   class KLDivLoss extends Module { constructor(options?: { reduction?: Reduction | "batchmean"; logTarget?: boolean }) }
@@ -1137,9 +1138,9 @@ export namespace F {
   function huberLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; delta?: number }): Tensor;
   function klDiv(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction | "batchmean"; logTarget?: boolean }): Tensor;
   /** torch.nn.functional.binary_cross_entropy: input holds probabilities in [0, 1] */
-  function binaryCrossEntropy(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
+  function binaryCrossEntropy(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; weight?: Tensor | null }): Tensor;
   /** torch.nn.functional.binary_cross_entropy_with_logits */
-  function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
+  function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; weight?: Tensor | null; posWeight?: Tensor | null }): Tensor;
   /** torch.nn.functional.interpolate, modes "nearest", "linear" and "bilinear" (see nn.InterpolateOptions). */
   function interpolate(x: Tensor, options: nn.InterpolateOptions): Tensor;
   function interpolate(x: Tensor, size?: number | readonly number[] | null, scaleFactor?: number | readonly number[] | null,

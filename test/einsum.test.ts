@@ -1,7 +1,8 @@
 // F.einsum (compiler/1-frontend/einsum.ts) against the sums its equation spells, written out here
 // as loops over every index (float64, tolerance 1e-12 relative to max(1, |value|): the same
 // products summed in another order): attention's q·kᵀ, a plain GEMM, an outer product, a
-// transpose, a trace-free reduction, "..." and the implicit output. Gradients: finite differences.
+// transpose, a trace-free reduction, "..." and the implicit output, three and four operands.
+// Gradients: finite differences.
 import { describe, expect, it } from "vitest";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
@@ -83,12 +84,24 @@ describe("F.einsum", () => {
     expectClose(r.outs[2].data, r.data("a").data, "bji (implicit ->bij)");
   });
 
+  it("three and four operands, contracted two at a time: a bilinear form, a chain of matrices, a letter shared by the first and the last", () => {
+    const r = run(
+      "x: Tensor<[Batch, 3]>, y: Tensor<[Batch, 4]>, a: Tensor<[Batch, 3, 4]>, m: Tensor<[Batch, 3, 3]>",
+      'return [F.einsum("bi,bij,bj->b", x, a, y).unsqueeze(1), F.einsum("bij,bjk,bkl,bl->bi", m, m, a, y), F.einsum("bi,bij,bi->bj", x, a, x)];',
+      { x: [2, 3], y: [2, 4], a: [2, 3, 4], m: [2, 3, 3] },
+    );
+    const size = { b: 2, i: 3, j: 4, k: 3, l: 4 };
+    expectClose(r.outs[0].data, written("bi,bij,bj->b", [r.data("x"), r.data("a"), r.data("y")], size), "bi,bij,bj->b");
+    expectClose(r.outs[1].data, written("bij,bjk,bkl,bl->bi", [r.data("m"), r.data("m"), r.data("a"), r.data("y")], { ...size, j: 3 }), "bij,bjk,bkl,bl->bi");
+    expectClose(r.outs[2].data, written("bi,bij,bi->bj", [r.data("x"), r.data("a"), r.data("x")], size), "bi,bij,bi->bj");
+  });
+
   it("gradients (finite differences)", () => {
     const body = `export class M extends nn.Module {
   w = new nn.Linear(3, 3);
   forward(x: Tensor<[Batch, 2, 3]>) {
     const y = this.w(x);
-    return [F.einsum("bij,bkj->bik", y, x), F.einsum("bij->bj", y)];
+    return [F.einsum("bij,bkj->bik", y, x), F.einsum("bij->bj", y), F.einsum("bij,bkj,bk->bi", y, x, y.sum(2))];
   }
 }
 `;

@@ -29,6 +29,7 @@ const LOSSES: Record<string, [string, "sum" | "mean"]> = {
   "a loss function's sum": ["(o: Tensor<[Batch, 3]>, t: Tensor<[Batch, 3]>) => o.sub(t).pow(2).sum()", "sum"],
   'nn.KLDivLoss({ reduction: "sum" })': ['new nn.KLDivLoss({ reduction: "sum" })', "sum"],
   'nn.KLDivLoss({ reduction: "batchmean" })': ['new nn.KLDivLoss({ reduction: "batchmean" })', "mean"],
+  "nn.BCEWithLogitsLoss with posWeight and weight": ['new nn.BCEWithLogitsLoss({ posWeight: F.full([3], 2.5), weight: F.full([1, 3], 0.5), reduction: "sum" })', "sum"],
   "a sum over x.size(0)": ["(o: Tensor<[Batch, 3]>, t: Tensor<[Batch, 3]>) => o.sub(t).abs().sum().div(o.size(0))", "mean"],
 };
 

@@ -75,3 +75,33 @@ describe("F.klDiv and nn.KLDivLoss", () => {
     expect(first(model('return F.klDiv(x, t, { reduction: "avg" });'))).toMatch(/^TSDP3004 4: F\.klDiv: reduction must be one of "mean", "batchmean", "sum", "none"/);
   });
 });
+
+describe("binary cross-entropy's weight and posWeight", () => {
+  const model = (body: string, fields = "") => `${header}export class M extends nn.Module {\n  ${fields}\n  forward(x: Tensor<[Batch, 2]>, t: Tensor<[Batch, 2]>) {\n    ${body}\n  }\n}\n`;
+  const softplus = (v: number) => Math.log1p(Math.exp(v));
+  it("PyTorch's (1 + (posWeight − 1)·t)·softplus(−x) + (1 − t)·x, times weight; the mean over the elements", () => {
+    const { graph } = lowerSource(
+      model(
+        'return [F.binaryCrossEntropyWithLogits(x, t, { reduction: "none", posWeight: F.full([2], 3) }), F.binaryCrossEntropyWithLogits(x, t, { posWeight: F.full([2], 3), weight: F.full([1, 2], 0.5) }).expand(x.size(0), 1), F.binaryCrossEntropy(x.sigmoid(), t, { reduction: "none", weight: F.full([2], 2) })];',
+      ),
+    );
+    const out = runReference(graph, { x: nd([1, 2], [0.5, -1]), t: nd([1, 2], [1, 0]) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+    const pos = [3 * softplus(-0.5), softplus(1) - 1];
+    out[0].forEach((v, i) => expect(v).toBeCloseTo(pos[i], 12));
+    expect(out[1][0]).toBeCloseTo((0.5 * (pos[0] + pos[1])) / 2, 12);
+    const bce = [-Math.log(1 / (1 + Math.exp(-0.5))), -Math.log(1 - 1 / (1 + Math.exp(1)))];
+    out[2].forEach((v, i) => expect(v).toBeCloseTo(2 * bce[i], 10));
+  });
+  it("gradients against central differences, to the input and the target", () => {
+    const body = model('return [F.binaryCrossEntropyWithLogits(x.mul(2), t.sigmoid(), { reduction: "none", posWeight: this.p, weight: F.full([2], 0.7) }), F.binaryCrossEntropy(x.sigmoid(), t.sigmoid(), { weight: this.p }).expand(x.size(0), 1)];', "p = new nn.Parameter(F.full([2], 2.5));");
+    expect(gradCheck(body.slice(header.length)).checked).toBeGreaterThan(0);
+  });
+  it("as nn.BCEWithLogitsLoss's constructor tensors in a training declaration; shapes that do not broadcast to the input are refused", () => {
+    const src = `${header}export class M extends nn.Module {\n  fc = new nn.Linear(2, 2);\n  forward(x: Tensor<[Batch, 2]>) {\n    return this.fc(x);\n  }\n}\nexport const training = new Training(M, { loss: new nn.BCEWithLogitsLoss({ posWeight: F.full([2], 3), weight: F.ones([2]) }), optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
+    expect(lowerSource(src).graph.loss!.value.op).toBe("mean");
+    const first = (s: string) => diagnosticsOf(s).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+    expect(first(model("return F.binaryCrossEntropyWithLogits(x, t, { posWeight: F.ones([3]) }).expand(x.size(0), 1);"))).toMatch(
+      /^TSDP4001 5: F\.binaryCrossEntropyWithLogits: posWeight \[3\] must broadcast to the input's shape \[Batch, 2\]/,
+    );
+  });
+});

@@ -119,6 +119,7 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     expect(got).toEqual([[2, 0, 7], [1, -1, 0], [1, -1, 0], [2, 0, 7], [1, -1, 0], [1.9, -1.5, 0.2], [2, 0, 7]]);
     expect(first(model('return x.to("cpu");', "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: to: a model's tensors stay on its GPU/);
     expect(first(model('return x.to("float64");', "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: to: tsdp's tensors are "float32" or "int32", got "float64"/);
+    expect(first(model("return x.half();", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: half\(\): tsdp's tensors are float32 \(int32 for indices\); compute GEMMs in bf16 or tf32 with tsdp compile --precision/);
   });
   it("clampMin/clampMax are clamp, x.max(y)/x.min(y) are maximum/minimum, x.where(c, y) is F.where(c, x, y), logicalXor", () => {
     const x = nd([1, 4], [-2, -0.5, 0.5, 2]);

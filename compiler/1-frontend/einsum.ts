@@ -4,7 +4,8 @@ import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { BuiltinFunction, describe, TensorValue, type CallSite, type Value } from "./values.ts";
 
-// torch.einsum over one or two operands, lowered to the ops a hand-written version would use:
+// torch.einsum, lowered to the ops a hand-written version would use (three or more operands are
+// contracted two at a time, left to right):
 // letters only in one operand and not in the output are summed first; then, for two operands,
 //   batch      letters in both operands and the output,
 //   contracted letters in both operands, not in the output,
@@ -14,7 +15,7 @@ import { BuiltinFunction, describe, TensorValue, type CallSite, type Value } fro
 // letters. So "bhqd,bhkd->bhqk" is attention's q·kᵀ and "nd,dk->nk" a plain GEMM.
 // PyTorch's equation syntax: letters a–z and A–Z, one "..." per operand for the dims it does not
 // name, "->" and the output (without it: "..." then the letters seen once, in alphabetical order).
-// Not supported: a letter twice in one operand (a diagonal), three or more operands, and
+// Not supported: a letter twice in one operand (a diagonal), and
 // broadcasting a size-1 dim against another size (PyTorch's): each letter has one size.
 
 /** The private letters "..." expands to: code points no equation can spell. */
@@ -90,10 +91,24 @@ function product(dims: readonly Dim[]): Dim {
 }
 
 export function einsum(equation: string, operands: TensorValue[], site: CallSite, em: GraphEmitter, who: string): TensorValue {
-  if (operands.length < 1 || operands.length > 2) fail("wrongArgumentCount", `${who}: one or two operands are supported, got ${operands.length}`, site.loc);
+  if (operands.length < 1) fail("wrongArgumentCount", `${who}: at least one operand is needed`, site.loc);
   const { inputs, output } = parse(equation, operands, who, site);
   const size = sizesOf(inputs, operands, who, site);
   const c = ops(em, who, site);
+  // three or more operands: contracted left to right, each step keeping the letters that a later
+  // operand or the output still names ("bi,ij,bj->b" is "bi,ij->bj" then "bj,bj->b")
+  let acc = { t: operands[0], letters: inputs[0] };
+  for (let k = 1; k < operands.length - 1; k++) {
+    const later = new Set([...inputs.slice(k + 1).flat(), ...output]);
+    const kept = [...new Set([...acc.letters, ...inputs[k]])].filter((l) => later.has(l));
+    acc = { t: contract([acc.letters, inputs[k]], [acc.t, operands[k]], kept, size, c), letters: kept };
+  }
+  if (operands.length === 1) return contract(inputs, operands, output, size, c);
+  return contract([acc.letters, inputs[operands.length - 1]], [acc.t, operands[operands.length - 1]], output, size, c);
+}
+
+/** One or two operands with their letters contracted to `output`'s letters. */
+function contract(inputs: string[][], operands: readonly TensorValue[], output: string[], size: Map<string, Dim>, c: ReturnType<typeof ops>): TensorValue {
   const keep = new Set(output);
   // letters in only this operand and not in the output: summed away first
   const reduced = inputs.map((letters, k) => {

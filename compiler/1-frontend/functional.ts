@@ -2,7 +2,8 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { einsumFunction } from "./einsum.ts";
 import type { Node } from "../ir/node.ts";
 import { formatShape } from "../ir/shape.ts";
-import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
+import { broadcastShapes } from "../ops/elementwise.ts";
+import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { factoryMembers, type PhaseOf } from "./factories.ts";
 import { groupNorm, groupNormArgs, interpolate, interpolateArgs, pad, padArgs, prelu } from "./composite-layers.ts";
@@ -64,6 +65,41 @@ const classificationLoss =
     return mean;
   };
 
+/** BCE's options: reduction, PyTorch's element weight, and the logits form's posWeight. */
+export const bceArgs = (logits: boolean): ArgSpec[] => [
+  reductionArg,
+  opt("weight", "tensor", null, { nullable: true }),
+  ...(logits ? [opt("posWeight", "tensor", null, { nullable: true })] : []),
+];
+
+/**
+ * Binary cross-entropy with PyTorch's weights: `weight` rescales each element's loss (broadcast to
+ * the input's shape), `posWeight` (logits only) the positive term, per class along the last dim:
+ * ℓ = ℓ_bce(x, t) + (posWeight − 1)·t·(−log σ(x)), PyTorch's (1 + (pw − 1)t)·softplus(−x) + (1 − t)x
+ * regrouped around the op's own loss. The mean is over the elements, as PyTorch's (not Σ weight).
+ */
+function weightedBce(op: string) {
+  return (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    if (b.weight === null && (b.posWeight ?? null) === null) return em.tensor(op, [b.input, b.target], { reduction: b.reduction }, who, site);
+    const input: TensorValue = b.input;
+    const c = composer(em, who, site);
+    for (const name of ["weight", "posWeight"] as const) {
+      const w: TensorValue | null = b[name] ?? null;
+      const shape = w && broadcastShapes(w.node.shape, input.node.shape);
+      if (w && (!shape || shape.length !== input.node.shape.length || !shape.every((d, i) => JSON.stringify(d) === JSON.stringify(input.node.shape[i]))))
+        fail("shapeMismatch", `${who}: ${name} ${formatShape(w.node.shape)} must broadcast to the input's shape ${formatShape(input.node.shape)}`, locOfArg(b, name, site));
+    }
+    let losses = em.tensor(op, [b.input, b.target], { reduction: "none" }, who, site).node;
+    if (b.posWeight) {
+      const negLogSigmoid = c.op("neg", pointwiseComposites.logsigmoid({ x: input }, site, em, who).node);
+      losses = c.op("add", losses, c.op("mul", c.op("mul", c.op("sub", b.posWeight, 1), b.target), negLogSigmoid));
+    }
+    if (b.weight) losses = c.op("mul", losses, b.weight);
+    if (b.reduction === "none") return new TensorValue(losses);
+    return em.tensor(b.reduction, [losses], { dims: null, keepdim: false }, who, site);
+  };
+}
+
 /** A loss op of (input, target) with its reduction and the named extra options as attributes. */
 const loss =
   (op: string, extra: readonly string[] = []) =>
@@ -117,8 +153,8 @@ export const lowerings = {
   l1Loss: loss("l1_loss"),
   smoothL1Loss: loss("smooth_l1_loss", ["beta"]),
   huberLoss: loss("huber_loss", ["delta"]),
-  binaryCrossEntropy: loss("binary_cross_entropy"),
-  binaryCrossEntropyWithLogits: loss("binary_cross_entropy_with_logits"),
+  binaryCrossEntropy: weightedBce("binary_cross_entropy"),
+  binaryCrossEntropyWithLogits: weightedBce("binary_cross_entropy_with_logits"),
   // Compositions of existing pointwise ops. Each intermediate value has one consumer, so the
   // fusion planner puts the whole composition in one elementwise kernel (or a GEMM epilogue).
   // clamp and its kin, the exponential units, softsign, logsigmoid, minimum/maximum, logsumexp,
@@ -265,8 +301,8 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   l1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.l1Loss },
   smoothL1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, opt("beta", "nonNegNumber", 1)], lower: lowerings.smoothL1Loss },
   huberLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, opt("delta", "posNumber", 1)], lower: lowerings.huberLoss },
-  binaryCrossEntropy: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.binaryCrossEntropy },
-  binaryCrossEntropyWithLogits: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.binaryCrossEntropyWithLogits },
+  binaryCrossEntropy: { args: [arg("input", "tensor"), arg("target", "tensor"), ...bceArgs(false)], lower: lowerings.binaryCrossEntropy },
+  binaryCrossEntropyWithLogits: { args: [arg("input", "tensor"), arg("target", "tensor"), ...bceArgs(true)], lower: lowerings.binaryCrossEntropyWithLogits },
   hardswish: { args: [x, opt("inplace", "bool", false)], lower: lowerings.hardswish },
   hardsigmoid: { args: [x, opt("inplace", "bool", false)], lower: lowerings.hardsigmoid },
   relu6: { args: [x, opt("inplace", "bool", false)], lower: lowerings.relu6 },

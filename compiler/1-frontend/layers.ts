@@ -9,7 +9,7 @@ import { checkTransformerArgs, transformerClasses, transformerLayers } from "./t
 import { hardtanhRangeProblem } from "./pointwise-composites.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { ignoreIndexArg, lowerings, pool1dArgs } from "./functional.ts";
+import { bceArgs, ignoreIndexArg, lowerings, pool1dArgs } from "./functional.ts";
 import { initNamespaceMembers, parameterClass } from "./factories.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { checkLayerName } from "./names.ts";
@@ -90,7 +90,7 @@ const pool1d = (lower: "maxPool1d" | "avgPool1d"): LayerSpec => ({
   forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
 });
 
-type LossLowering = "crossEntropy" | "nllLoss" | "mseLoss" | "l1Loss" | "smoothL1Loss" | "huberLoss" | "binaryCrossEntropy" | "binaryCrossEntropyWithLogits";
+type LossLowering = "crossEntropy" | "nllLoss" | "mseLoss" | "l1Loss" | "smoothL1Loss" | "huberLoss";
 const lossLayer = (lower: LossLowering, extra: ArgSpec[] = []): LayerSpec => ({
   args: [opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] }), ...extra],
   inputs: [arg("input", "tensor"), arg("target", "tensor")],
@@ -256,8 +256,9 @@ const layers: Record<string, LayerSpec> = {
   HuberLoss: lossLayer("huberLoss", [opt("delta", "posNumber", 1)]),
   // nn.KLDivLoss(reduction="mean", log_target=False): distillation's loss (functional-compositions.ts)
   KLDivLoss: { args: klDivArgs, inputs: [arg("input", "tensor"), arg("target", "tensor")], forward: (_self, b, call, site, em, who) => klDiv({ ...b, ...call }, site, em, who) },
-  BCELoss: lossLayer("binaryCrossEntropy"),
-  BCEWithLogitsLoss: lossLayer("binaryCrossEntropyWithLogits"),
+  // weight / posWeight: tensors made at the declaration (F.full([C], 3)), PyTorch's buffers of the loss
+  BCELoss: { args: bceArgs(false), inputs: [arg("input", "tensor"), arg("target", "tensor")], forward: (_self, b, call, site, em, who) => lowerings.binaryCrossEntropy({ ...b, ...call }, site, em, who) },
+  BCEWithLogitsLoss: { args: bceArgs(true), inputs: [arg("input", "tensor"), arg("target", "tensor")], forward: (_self, b, call, site, em, who) => lowerings.binaryCrossEntropyWithLogits({ ...b, ...call }, site, em, who) },
   Softplus: activation("softplus", [opt("beta", "posNumber", 1), opt("threshold", "number", 20)]),
   Hardswish: activation("hardswish", [opt("inplace", "bool", false)]),
   Hardsigmoid: activation("hardsigmoid", [opt("inplace", "bool", false)]),

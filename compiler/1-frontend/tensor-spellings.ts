@@ -78,7 +78,14 @@ function outer(a: TensorValue, b: Value, who: string, site: CallSite, em: GraphE
   return c.op("mul", [c.reshape(a, [a.node.shape[0], 1]), c.reshape(b, [1, b.node.shape[0]])]);
 }
 
+/** x.half() and kin: tsdp's tensors are float32 and int32; lower precision is a compile option, not a cast. */
+const otherPrecision = (name: string): Method => (_x, _args, site) =>
+  fail("dtypeMismatch", `${name}(): tsdp's tensors are float32 (int32 for indices); compute GEMMs in bf16 or tf32 with tsdp compile --precision, and leave the casts out`, site.loc);
+
 export const spellingMethods: Record<string, Method> = {
+  half: otherPrecision("half"),
+  bfloat16: otherPrecision("bfloat16"),
+  double: otherPrecision("double"),
   newZeros: newFactory("zeros"),
   newOnes: newFactory("ones"),
   newFull: newFactory("full"),
