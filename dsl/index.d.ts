@@ -671,6 +671,12 @@ export namespace nn {
   interface LocalResponseNorm { (x: Tensor): Tensor }
 
   interface MultiheadAttentionOptions {
+    /** embedDim (the default) only: one in_proj_weight projects query, key and value */
+    kdim?: number | null;
+    vdim?: number | null;
+    /** false only */
+    addBiasKv?: boolean;
+    addZeroAttn?: boolean;
     dropout?: number;
     bias?: boolean;
     /** true: query, key, value and output are [N, L, E]; PyTorch's default false: [L, N, E]. The weights are [N, L, S] either way. */

@@ -178,11 +178,14 @@ export async function checkModel(model: FuzzModel, options: CheckOptions): Promi
     compareBuffers(m, state, state32, "after the step", found);
     // 2b. a second instance whose device memory starts as NaN: bit-identical, or a kernel read memory nothing wrote
     compareRuns(await freshRun(compiled.build.outDir, io, undefined, options.perturb, { freshNaN: true }), { outputs: evalOutputs, loss, grads: new Map([...compiledGrads].map(([name, g]) => [name, Array.from(g.data)])) }, "in a second instance whose device memory starts as NaN (TSDP_SHIM_FRESH_NAN=1)", found);
-    // 3. the update, from the compiled gradients
+    // 3. the update, from the compiled gradients; the same update in float32 arithmetic measures its
+    // conditioning (RMSprop's g/(√v + ε) where |g| is near ε, a weight decay cancelling the gradient)
     const before = new Map([...params].map(([name, v]) => [name, nd([v.length], v)]));
+    const before32 = new Map([...params].map(([name, v]) => [name, nd([v.length], v)]));
     optimizerStep(graph.optimizer as OptimizerSpec, newOptimizerState(), before, compiledGrads);
+    optimizerStep(graph.optimizer as OptimizerSpec, newOptimizerState(), before32, compiledGrads, {}, true);
     for (const [name, expected] of before) {
-      const problem = compare(floats(m.getParameter(name)), expected.data, UPDATE);
+      const problem = compare(floats(m.getParameter(name)), expected.data, UPDATE, 0, before32.get(name)!.data);
       if (problem) found("mismatch", `updated ${name}`, problem);
     }
     // 4. DataParallel: the same first step on 2 and 3 devices gives one device's loss and gradients

@@ -1,7 +1,8 @@
 // The model language's newer ops in random cases (issue 16, session 7): joins and slices (cat,
 // stack, split, chunk, narrow, select), masks (comparisons, where, maskedFill, logical ops),
 // factories inside forward (arange, zeros, ones, full, eye, tril, triu), nn.Parameter, scaled
-// dot-product attention (plain, causal, with a float mask), and indexing (indexSelect, gather).
+// dot-product attention (plain, causal, with a float mask), indexing (indexSelect, gather), and
+// session 25's layers (RMSNorm, F.pad's modes, adaptive max pooling, channel shuffle, LRN).
 // Each function adds one step to the case (or returns false when nothing fits the shape), with its
 // result's shape solved here, so the model is valid by construction. Shapes are [Batch, F] (vector)
 // or [Batch, C, H, W] (image); every form keeps one of the two.
@@ -23,6 +24,12 @@ export function vectorJoin(r: Rng, b: CaseBuilder): boolean {
       if (f + l > WIDEST) return false;
       b.tags.push("cat", "narrow");
       fresh(b, [batch, f + l], `F.cat([${x}, F.tanh(${x}.narrow(1, ${s}, ${l}))], ${r.pick(["1", "-1"])})`);
+      return true;
+    },
+    () => {
+      // an RMSNorm over the features (port-layers.ts), the layer with its weight or the function
+      b.tags.push("rms-norm");
+      fresh(b, [batch, f], r.chance(0.5) ? `${field(b, `new nn.RMSNorm(${f})`)}(${x})` : `F.rmsNorm(${x}, [${f}], { eps: 1e-5 })`);
       return true;
     },
     () => {
@@ -140,6 +147,34 @@ export function imageJoin(r: Rng, b: CaseBuilder): boolean {
       // one channel, kept as a channel dim of 1
       b.tags.push("select");
       fresh(b, [batch, 1, h, w], `${x}.select(1, ${r.int(0, c - 1)}).unsqueeze(1)`);
+      return true;
+    },
+    () => {
+      // F.pad from x's own values (port-layers.ts): reflect needs more than the amount on a side
+      const mode = r.pick(["reflect", "replicate", "circular"]);
+      if (mode === "reflect" && (h < 2 || w < 3)) return false;
+      if (h + 1 > 24) return false;
+      b.tags.push(`pad-${mode}`);
+      const layer = mode === "reflect" ? "ReflectionPad2d" : mode === "replicate" ? "ReplicationPad2d" : "CircularPad2d";
+      fresh(b, [batch, c, h + 1, w + 2], r.chance(0.3) ? `${field(b, `new nn.${layer}([1, 1, 1, 0])`)}(${x})` : `F.pad(${x}, [1, 1, 1, 0], "${mode}")`);
+      return true;
+    },
+    () => {
+      // adaptive max pooling to sizes that divide the input's
+      const oh = r.pick([1, ...divisorsOver1(h)]), ow = r.pick([1, ...divisorsOver1(w)]);
+      b.tags.push("adaptive-max-pool");
+      fresh(b, [batch, c, oh, ow], r.chance(0.3) ? `${field(b, `new nn.AdaptiveMaxPool2d([${oh}, ${ow}])`)}(${x})` : `F.adaptiveMaxPool2d(${x}, [${oh}, ${ow}])`);
+      return true;
+    },
+    () => {
+      // a channel shuffle, or a local response normalization over neighbouring channels
+      if (c >= 2 && c % 2 === 0 && r.chance(0.5)) {
+        b.tags.push("channel-shuffle");
+        fresh(b, b.cur.shape, `${field(b, "new nn.ChannelShuffle(2)")}(${x})`);
+      } else {
+        b.tags.push("local-response-norm");
+        fresh(b, b.cur.shape, `F.localResponseNorm(${x}, ${r.int(1, 3)}, 0.1, 0.75, 2)`);
+      }
       return true;
     },
   ];

@@ -349,6 +349,11 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
     expect(bad("new nn.MultiheadAttention(8, 2, { batchFirst: true })")[0]).toMatch(/^TSDP4001 .*query must be \[N, L, 8\] \(batchFirst: true\)/);
     expect(bad("new nn.MultiheadAttention(8, 2)")[0]).toMatch(/^TSDP4001 .*query must be \[L, N, 8\] \(batchFirst: false\)/);
     expect(bad("new nn.MultiheadAttention(6, 2)")[0]).toMatch(/^TSDP4001 nn\.MultiheadAttention \(batchFirst: false, PyTorch's default\) reads query as \[L, N, 6\], got \[Batch, 3, 6\] with the batch first: construct it with \{ batchFirst: true \}/);
+
+    // PyTorch's kdim / vdim at their default (embedDim) are accepted; other widths and the extra k/v biases are refused
+    expect(lowerSource(`${header}export class M extends nn.Module {\n  n = new nn.MultiheadAttention(6, 2, { batchFirst: true, kdim: 6, vdim: 6, addBiasKv: false });\n  forward(x: Tensor<[Batch, 3, 6]>) {\n    return this.n(x, x, x)[0];\n  }\n}\n`).graph.outputs[0].shape).toEqual([{ batch: 1 }, 3, 6]);
+    expect(bad("new nn.MultiheadAttention(6, 2, { batchFirst: true, kdim: 4 })")[0]).toMatch(/^TSDP3004 nn\.MultiheadAttention: kdim 4 differs from embedDim 6, which tsdp does not support/);
+    expect(bad("new nn.MultiheadAttention(6, 2, { batchFirst: true, addZeroAttn: true })")[0]).toMatch(/^TSDP3004 nn\.MultiheadAttention: addZeroAttn is not supported; leave it false/);
   });
 });
 

@@ -99,7 +99,18 @@ function batchFirstAttention(self: ModuleValue, b: Bound, call: Bound, site: Cal
 }
 
 export const multiheadAttentionLayer: LayerSpec = {
-  args: [arg("embedDim", "posInt"), arg("numHeads", "posInt"), opt("dropout", "prob", 0), opt("bias", "bool", true), opt("batchFirst", "bool", false)],
+  // PyTorch's addBiasKv, addZeroAttn, kdim and vdim as options: the defaults (kdim = vdim = embedDim) only, checked in layers.ts
+  args: [
+    arg("embedDim", "posInt"),
+    arg("numHeads", "posInt"),
+    opt("dropout", "prob", 0),
+    opt("bias", "bool", true),
+    opt("batchFirst", "bool", false),
+    opt("addBiasKv", "bool", false),
+    opt("addZeroAttn", "bool", false),
+    opt("kdim", "posInt", null, { nullable: true }),
+    opt("vdim", "posInt", null, { nullable: true }),
+  ],
   state: (b) => ({
     params: [
       // xavier_uniform_ on [3E, E]: fan_in E, fan_out 3E

@@ -38,14 +38,21 @@ export function newOptimizerState(): OptimizerState {
 /** Hyperparameters that may change per step (the learning rate above all). */
 export type StepOverrides = Partial<Omit<OptimizerSpec, "kind">>;
 
-/** Updates `params` in place from `grads` (same names), as one optimizer.step(). */
+/**
+ * Updates `params` in place from `grads` (same names), as one optimizer.step(). `float32`: each
+ * operation rounded to float32 as the compiled update kernel computes it (its constants in float32
+ * too) — not the reference, but the measure of how much float32 rounding moves an update (RMSprop
+ * near ε, a weight decay that cancels the gradient), which a check adds to its tolerance.
+ */
 export function optimizerStep(
   spec: OptimizerSpec,
   state: OptimizerState,
   params: Map<string, NDArray>,
   grads: Map<string, NDArray>,
   overrides: StepOverrides = {},
+  float32 = false,
 ): void {
+  const f = float32 ? Math.fround : (v: number) => v;
   const h = { ...spec, ...overrides } as OptimizerSpec;
   state.step += 1;
   if (h.clipGradNorm) clipGradNorm([...params.keys()].flatMap((name) => grads.get(name) ?? []), h.clipGradNorm);
@@ -61,24 +68,24 @@ export function optimizerStep(
     const w = p.data;
     if (h.kind === "SGD") {
       for (let i = 0; i < w.length; i++) {
-        let g = grad.data[i] + weightDecay * w[i];
+        let g = f(grad.data[i] + f(f(weightDecay) * w[i]));
         if (h.momentum !== 0) {
           if (!s.momentum_buffer) s.momentum_buffer = new Float64Array(w.length);
-          const b = state.step === 1 ? g : h.momentum * s.momentum_buffer[i] + (1 - h.dampening) * g;
+          const b = state.step === 1 ? g : f(f(f(h.momentum) * s.momentum_buffer[i]) + f(f(1 - h.dampening) * g));
           s.momentum_buffer[i] = b;
-          g = h.nesterov ? g + h.momentum * b : b;
+          g = h.nesterov ? f(g + f(f(h.momentum) * b)) : b;
         }
-        w[i] -= lr * g;
+        w[i] = f(w[i] - f(f(lr) * g));
       }
     } else if (h.kind === "RMSprop") {
       if (!s.square_avg) s.square_avg = new Float64Array(w.length);
       if (h.momentum !== 0 && !s.momentum_buffer) s.momentum_buffer = new Float64Array(w.length);
       for (let i = 0; i < w.length; i++) {
-        const g = grad.data[i] + weightDecay * w[i];
-        const v = (s.square_avg[i] = h.alpha * s.square_avg[i] + (1 - h.alpha) * g * g);
-        const d = g / (Math.sqrt(v) + h.eps);
-        if (h.momentum !== 0) w[i] -= lr * (s.momentum_buffer![i] = h.momentum * s.momentum_buffer![i] + d);
-        else w[i] -= lr * d;
+        const g = f(grad.data[i] + f(f(weightDecay) * w[i]));
+        const v = (s.square_avg[i] = f(f(f(h.alpha) * s.square_avg[i]) + f(f(f(1 - h.alpha) * g) * g)));
+        const d = f(g / f(f(Math.sqrt(v)) + f(h.eps)));
+        if (h.momentum !== 0) w[i] = f(w[i] - f(f(lr) * (s.momentum_buffer![i] = f(f(f(h.momentum) * s.momentum_buffer![i]) + d))));
+        else w[i] = f(w[i] - f(f(lr) * d));
       }
     } else {
       if (!s.exp_avg) s.exp_avg = new Float64Array(w.length);
@@ -88,11 +95,11 @@ export function optimizerStep(
       const c2 = 1 - Math.pow(h.beta2, t);
       for (let i = 0; i < w.length; i++) {
         let g = grad.data[i];
-        if (h.kind === "AdamW") w[i] *= 1 - lr * weightDecay;
-        else g += weightDecay * w[i];
-        const m = (s.exp_avg[i] = h.beta1 * s.exp_avg[i] + (1 - h.beta1) * g);
-        const v = (s.exp_avg_sq[i] = h.beta2 * s.exp_avg_sq[i] + (1 - h.beta2) * g * g);
-        w[i] -= (lr / c1) * (m / (Math.sqrt(v) / Math.sqrt(c2) + h.eps));
+        if (h.kind === "AdamW") w[i] = f(w[i] * f(1 - lr * weightDecay));
+        else g = f(g + f(f(weightDecay) * w[i]));
+        const m = (s.exp_avg[i] = f(f(f(h.beta1) * s.exp_avg[i]) + f(f(1 - h.beta1) * g)));
+        const v = (s.exp_avg_sq[i] = f(f(f(h.beta2) * s.exp_avg_sq[i]) + f(f(f(1 - h.beta2) * g) * g)));
+        w[i] = f(w[i] - f(f(f(lr) / f(c1)) * f(m / f(f(f(Math.sqrt(v)) / f(Math.sqrt(c2))) + f(h.eps)))));
       }
     }
   }
