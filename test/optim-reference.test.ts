@@ -107,3 +107,26 @@ describe("clip_grad_norm_ before the step (clipGradNorm)", () => {
     expect(twoParams(sgd({ clipGradNorm: 1 }), [[Number.NaN, 0], [4]]).grads.every(Number.isNaN)).toBe(true);
   });
 });
+
+describe("the update in float32 arithmetic (a check's measure of its conditioning)", () => {
+  const step32 = (spec: OptimizerSpec, g: number, p0: number, float32: boolean) => {
+    const params = new Map([["w", nd([1], [p0])]]);
+    optimizerStep(spec, newOptimizerState(), params, new Map([["w", nd([1], [g])]]), {}, float32);
+    return params.get("w")!.data[0];
+  };
+  const rms: OptimizerSpec = { kind: "RMSprop", lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0.01, momentum: 0.5 };
+  it("gives float32 values within float32 rounding of the float64 update where the update is well conditioned", () => {
+    for (const spec of [rms, sgd({ momentum: 0.9, weightDecay: 0.01 }), adam("AdamW", { weightDecay: 0.1 })]) {
+      const got = step32(spec, 0.37, 0.8, true);
+      expect(Math.fround(got)).toBe(got);
+      expect(Math.abs(got - step32(spec, 0.37, 0.8, false))).toBeLessThan(1e-6);
+    }
+  });
+  it("moves RMSprop's update far more where the weight decay cancels the gradient down to ε", () => {
+    // g = ∇ + λp ≈ 1e-8: float32 keeps ∇ and λp to 2⁻²⁴ of 1e-3, so g, and g/(√v + ε), move by about 1e-3 of themselves
+    const p = 0.1, grad = -1e-3 + 1e-8;
+    const moved = Math.abs(step32(rms, grad, p, true) - step32(rms, grad, p, false));
+    const wellConditioned = Math.abs(step32(rms, 0.37, p, true) - step32(rms, 0.37, p, false));
+    expect(moved).toBeGreaterThan(100 * wellConditioned);
+  });
+});
