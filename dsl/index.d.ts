@@ -1175,6 +1175,8 @@ export namespace F {
   // field forward reads (this.mask = F.tril(...)), which forward then computes as its own constant.
   type Size = number | readonly number[];
   interface FactoryOptions { dtype?: "float32" }
+  /** torch.tensor(data): listed values (a number or nested arrays of them), float32. Read in forward, at most 64 values (a larger table is a buffer made in the constructor). */
+  function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options?: { dtype?: "float32" }): Tensor;
   function zeros(size: Size, options?: FactoryOptions): Tensor;
   function zeros(...size: number[]): Tensor;
   function ones(size: Size, options?: FactoryOptions): Tensor;

@@ -309,6 +309,9 @@ describe("factories and selection (compiler/ops/factory.ts, select.ts)", () => {
     expect(infer("full", [], { shape: [2, 3], value: -Infinity })).toBe("f32[2, 3]");
     rejects("full", [], { shape: [Batch, 3], value: 0 }, /cannot depend on the batch size/);
     rejects("full", [], { shape: [2], value: NaN }, /NaN/);
+    expect(infer("literal", [], { shape: [3, 1], values: [0.485, 0.456, 0.406] })).toBe("f32[3, 1]");
+    rejects("literal", [], { shape: [2, 2], values: [1, 2, 3] }, /3 values for shape \[2, 2\]/);
+    rejects("literal", [], { shape: [Batch], values: [1] }, /cannot depend on the batch size/);
     expect(infer("arange", [], { start: 0, step: 2, length: 5 })).toBe("f32[5]");
     rejects("arange", [], { start: Infinity, step: 1, length: 1 }, /start must be a finite/);
     expect(infer("linspace", [], { start: 0, end: 1, steps: 7 })).toBe("f32[7]");

@@ -266,3 +266,34 @@ describe("the shrinks, threshold, softmin, prelu: F functions and nn layers", ()
     expect(first(model("return F.prelu(x, this.w);", "x: Tensor<[Batch, 4]>", "w = new nn.Parameter(F.ones(3));"))).toMatch(/^TSDP\d+ 5: F\.prelu: 3 parameters need 3 channels in dim 1, got \[Batch, 4\]/);
   });
 });
+
+describe("F.tensor: torch.tensor's listed values", () => {
+  it("at module level, in a field, inside forward and as a buffer; nested lists give the shape", () => {
+    const src = `${header}const MEAN = F.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1);
+export class M extends nn.Module {
+  std = F.tensor([[0.229], [0.224], [0.225]]).view(1, 3, 1, 1);
+  constructor() {
+    super();
+    this.registerBuffer("table", F.tensor(Array.from({ length: 100 }, (_, i) => i * 0.5)));
+  }
+  forward(x: Tensor<[Batch, 3, 1, 1]>) {
+    return [x.sub(MEAN).div(this.std).flatten(1), x.flatten(1).narrow(1, 0, 1).add(this.table.sum()), x.flatten(1).mul(F.tensor(2))];
+  }
+}
+`;
+    const { graph } = lowerSource(src);
+    const state = initState(graph, 0);
+    expect(Array.from(state.buffers.get("table")!.data).slice(0, 3)).toEqual([0, 0.5, 1]);
+    const out = runReference(graph, { x: nd([1, 3, 1, 1], [1, 1, 1]) }, state).outputs.map((o) => Array.from(o.data));
+    close(out[0], [(1 - 0.485) / 0.229, (1 - 0.456) / 0.224, (1 - 0.406) / 0.225].map((v, i) => (1 - Math.fround([0.485, 0.456, 0.406][i])) / Math.fround([0.229, 0.224, 0.225][i])), 6);
+    expect(out[1]).toEqual([1 + 0.5 * 4950]);
+    expect(out[2]).toEqual([2, 2, 2]);
+  });
+  it("refuses ragged and empty lists, and more than 64 values read in forward, at the call", () => {
+    const bad = (body: string) => first(model(body, "x: Tensor<[Batch, 3]>"));
+    expect(bad("return x.mul(F.tensor([[1, 2], [3]]).sum());")).toMatch(/^TSDP4001 5: F\.tensor: the lists are not rectangular: expected 2 entries at depth 1, got 1/);
+    expect(bad("return x.mul(F.tensor([]).sum());")).toMatch(/^TSDP3004 5: F\.tensor: an empty list has no values/);
+    expect(bad("return x.mul(F.tensor(Array.from({ length: 65 }, () => 1)).sum());")).toMatch(/^TSDP3004 5: F\.tensor: 65 listed values inside forward, past the 64 a kernel computes in place; make it a buffer/);
+    expect(first(model("return x.mul(this.t.sum());", "x: Tensor<[Batch, 3]>", "t = F.tensor(Array.from({ length: 70 }, () => 1));"))).toMatch(/^TSDP3004 3: F\.tensor: 70 listed values read in forward/);
+  });
+});

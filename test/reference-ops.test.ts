@@ -555,6 +555,8 @@ describe("factories and selection", () => {
   const shaped = (op: string, shape: number[]) => ({ ...ctx(op), node: { ...fakeNode(op), shape } });
   it("full, arange (start, end, step: ⌈(end − start)/step⌉ values), eye", () => {
     expectClose(run("full", [], { shape: [2, 2], value: 3.5 }), [2, 2], [3.5, 3.5, 3.5, 3.5]);
+    // torch.tensor's listed values, stored as float32
+    expect(Array.from(run("literal", [], { shape: [3], values: [0.1, -2, 3.25] }).data)).toEqual([Math.fround(0.1), -2, 3.25]);
     // torch.arange(1, 2.5, 0.5) = [1, 1.5, 2]
     expectClose(run("arange", [], { start: 1, step: 0.5, length: 3 }), [3], [1, 1.5, 2]);
     expectClose(run("eye", [], { n: 2, m: 3 }), [2, 3], [1, 0, 0, 0, 1, 0]);

@@ -1,6 +1,7 @@
 import { CompileError, fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import { batchTimes, isBatch, type Dim } from "../ir/shape.ts";
 import type { Init } from "../ir/node.ts";
+import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { checkTensorSize } from "./size-limits.ts";
@@ -82,6 +83,18 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       return em.tensor("expand", [scalar], { shape: input.node.shape as any }, who, site);
     });
   return new Map<string, Value>([
+    [
+      "tensor",
+      // torch.tensor(data): a number or nested arrays of numbers, float32 (PyTorch infers int64 from
+      // integers; tsdp's indices come from F.arange(…, { dtype: "int32" }) or the model's inputs)
+      new BuiltinFunction("F.tensor", (args, site) => {
+        const b = bindArgs("F.tensor", [arg("data", "any"), dtypeOption], args, site);
+        const { shape, values } = listed(b.data, "F.tensor", locOfArg(b, "data", site));
+        if (inForward() && values.length > INLINE_LITERAL_VALUES)
+          fail("invalidArgument", `F.tensor: ${values.length} listed values inside forward, past the ${INLINE_LITERAL_VALUES} a kernel computes in place; make it a buffer in the constructor (this.registerBuffer("table", F.tensor([...])))`, site.loc);
+        return em.tensor("literal", [], { shape, values }, "F.tensor", site);
+      }),
+    ],
     ["zeros", sized("F.zeros", [dtypeOption], (shape, _b, site) => filled("F.zeros", shape, 0, site))],
     ["ones", sized("F.ones", [dtypeOption], (shape, _b, site) => filled("F.ones", shape, 1, site))],
     [
@@ -155,6 +168,29 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       }),
     ],
   ]);
+}
+
+/** torch.tensor's data: a number, or nested arrays of numbers with equal lengths at each depth; its shape and values in order. */
+function listed(data: Value, who: string, loc: SourceLoc): { shape: number[]; values: number[] } {
+  const shape: number[] = [];
+  for (let level: Value = data; Array.isArray(level); level = level[0]) {
+    if (level.length === 0) fail("invalidArgument", `${who}: an empty list has no values to make a tensor of`, loc);
+    shape.push(level.length);
+  }
+  const values: number[] = [];
+  const walk = (v: Value, depth: number) => {
+    if (depth === shape.length) {
+      if (typeof v !== "number" || Number.isNaN(v)) fail("wrongArgumentType", `${who}: the data must be numbers (not NaN), got ${describe(v)}`, loc);
+      if (!Number.isFinite(Math.fround(v)) && Number.isFinite(v)) fail("invalidArgument", `${who}: ${v} is outside float32's range`, loc);
+      values.push(v as number);
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth])
+      fail("shapeMismatch", `${who}: the lists are not rectangular: expected ${shape[depth]} entries at depth ${depth}, got ${Array.isArray(v) ? v.length : describe(v)}`, loc);
+    for (const item of v as Value[]) walk(item, depth + 1);
+  };
+  walk(data, 0);
+  return { shape, values };
 }
 
 /** A mask's "≠ 0" as 0/1 (what PyTorch's .bool() of a float tensor means). */

@@ -2,6 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import type { GraphBuilder } from "../ir/builder.ts";
 import type { Attrs, Node } from "../ir/node.ts";
 import { ShapeError } from "../ops/index.ts";
+import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import type { ConstructorTensors } from "./constructor-tensors.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { TensorValue, type CallSite } from "./values.ts";
@@ -49,7 +50,13 @@ export class GraphEmitter {
 
   /** `n` as forward's graph holds it: a constructor's constant is copied in where forward first reads it. */
   forwardNode(n: Node): Node {
-    return this.constants.owns(n) ? this.constants.copyInto(n, (op, inputs, attrs, loc, scope) => this.builder.add(op, inputs, attrs, loc, scope)) : n;
+    if (!this.constants.owns(n)) return n;
+    return this.constants.copyInto(n, (op, inputs, attrs, loc, scope) => {
+      // a table of listed values read in forward is computed in its reader's kernel: small ones only
+      if (op === "literal" && attrs.values.length > INLINE_LITERAL_VALUES)
+        fail("invalidArgument", `F.tensor: ${attrs.values.length} listed values read in forward, past the ${INLINE_LITERAL_VALUES} a kernel computes in place; register it as a buffer (this.registerBuffer("table", F.tensor([...])))`, loc);
+      return this.builder.add(op, inputs, attrs, loc, scope);
+    });
   }
 
   tensor(op: string, inputs: readonly (Node | TensorValue)[], attrs: Attrs, who: string, site: CallSite): TensorValue {

@@ -43,6 +43,33 @@ export const full = defineOp<{ readonly shape: readonly Dim[]; readonly value: n
   codegen: { kind: "pointwise", expr: (_, a) => cFloat(a.value) },
 });
 
+/** The most listed values a forward kernel computes in place (a select over the flat index); larger tables are state. */
+export const INLINE_LITERAL_VALUES = 64;
+
+/**
+ * torch.tensor([...]): listed float32 values (ImageNet's mean and std, a loss's class weights). In
+ * a constructor it initializes a buffer or parameter like any computed tensor; read in forward, up
+ * to INLINE_LITERAL_VALUES of them are computed in the reading kernel, each element a select on its
+ * flat index (the frontend refuses more: a larger table is a buffer).
+ */
+export const literal = defineOp<{ readonly shape: readonly Dim[]; readonly values: readonly number[] }>({
+  name: "literal",
+  family: "elementwise",
+  inputs: [],
+  infer: (_, a, who) => {
+    const shape = fixedShape(a.shape, who);
+    const n = shape.reduce((p, d) => p * d, 1);
+    if (a.values.length !== n) throw new ShapeError(`${who}: ${a.values.length} values for shape ${formatShape(shape)}`, "invalidArgument");
+    for (const v of a.values) if (Number.isNaN(v)) throw new ShapeError(`${who}: a value is NaN`, "invalidArgument");
+    return { shape, dtype: "f32" };
+  },
+  reference: (_, a) => generate(a.shape as number[], (i) => Math.fround(a.values[i])),
+  codegen: {
+    kind: "pointwise",
+    expr: (_, a, ctx) => a.values.slice(0, -1).reduceRight((rest, v, i) => `((${ctx.index}) == ${i} ? ${cFloat(v)} : ${rest})`, cFloat(a.values[a.values.length - 1] ?? 0)),
+  },
+});
+
 /** torch.arange(start, end, step): ⌈(end − start)/step⌉ values start + i·step. */
 export const arange = defineOp<{ readonly start: number; readonly step: number; readonly length: number }>({
   name: "arange",
