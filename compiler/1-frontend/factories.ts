@@ -194,7 +194,7 @@ function listed(data: Value, who: string, loc: SourceLoc): { shape: number[]; va
 }
 
 /** A mask's "≠ 0" as 0/1 (what PyTorch's .bool() of a float tensor means). */
-function truth(x: TensorValue, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+export function truth(x: TensorValue, who: string, site: CallSite, em: GraphEmitter): TensorValue {
   return em.tensor("ne", [x, em.constant(0, site)], {}, who, site);
 }
 

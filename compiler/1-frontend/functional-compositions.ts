@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { dimEq, formatShape, isBatch, normalizeDim } from "../ir/shape.ts";
+import { dimEq, formatShape, isBatch, normalizeDim, shapeEq } from "../ir/shape.ts";
 import { arg, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -19,9 +19,6 @@ function dimOf(x: TensorValue, d: number, who: string, site: CallSite, b: Bound)
   return n;
 }
 
-function sameShape(t: TensorValue, shape: readonly number[]): boolean {
-  return t.node.shape.length === shape.length && t.node.shape.every((d, i) => dimEq(d, shape[i]));
-}
 
 /**
  * F.kl_div(input, target): input holds log-probabilities; pointwise target·(log target − input),
@@ -33,7 +30,7 @@ function sameShape(t: TensorValue, shape: readonly number[]): boolean {
 export function klDiv(b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const x: TensorValue = b.input;
   const t: TensorValue = b.target;
-  if (!sameShape(t, x.node.shape as number[]))
+  if (!shapeEq(t.node.shape, x.node.shape))
     fail("shapeMismatch", `${who} expects input and target of the same shape, got ${formatShape(x.node.shape)} and ${formatShape(t.node.shape)}`, site.loc);
   const c = ops(em, who, site);
   const pointwise = b.logTarget
@@ -60,7 +57,7 @@ export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lo
     args: [arg("x", "tensor"), arg("normalizedShape", "sizes"), opt("weight", "tensor", null, { nullable: true }), opt("bias", "tensor", null, { nullable: true }), opt("eps", "posNumber", 1e-5)],
     lower: (b, site, em, who) => {
       for (const name of ["weight", "bias"] as const)
-        if (b[name] && !sameShape(b[name], b.normalizedShape))
+        if (b[name] && !shapeEq(b[name].node.shape, b.normalizedShape))
           fail("shapeMismatch", `${who}: ${name} must have the normalized shape [${b.normalizedShape.join(", ")}], got ${formatShape(b[name].node.shape)}`, locOfArg(b, name, site));
       const ins = [b.x, b.weight, b.bias].filter((t) => t !== null);
       return em.tensor("layer_norm", ins, { normalizedShape: b.normalizedShape, eps: b.eps, hasWeight: b.weight !== null, hasBias: b.bias !== null }, who, site);

@@ -1,7 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { einsumFunction } from "./einsum.ts";
 import type { Node } from "../ir/node.ts";
-import { dimEq, formatShape } from "../ir/shape.ts";
+import { formatShape, shapeEq } from "../ir/shape.ts";
 import { broadcastShapes } from "../ops/elementwise.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -86,7 +86,7 @@ function weightedBce(op: string) {
     for (const name of ["weight", "posWeight"] as const) {
       const w: TensorValue | null = b[name] ?? null;
       const shape = w && broadcastShapes(w.node.shape, input.node.shape);
-      if (w && (!shape || shape.length !== input.node.shape.length || !shape.every((d, i) => dimEq(d, input.node.shape[i]))))
+      if (w && (!shape || !shapeEq(shape, input.node.shape)))
         fail("shapeMismatch", `${who}: ${name} ${formatShape(w.node.shape)} must broadcast to the input's shape ${formatShape(input.node.shape)}`, locOfArg(b, name, site));
     }
     let losses = em.tensor(op, [b.input, b.target], { reduction: "none" }, who, site).node;

@@ -66,6 +66,10 @@ function adaptiveMaxPool(input: TensorValue, outputSize: readonly (number | null
   return spatial === 1 ? c.reshape(y, [shape[0], shape[1], sizes[0] / kernel[0]]) : y;
 }
 
+/** nn.AdaptiveMaxPool1d/2d and F.adaptiveMaxPool1d/2d: x and outputSize bound. */
+const adaptiveMaxPoolOf = (spatial: number, b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
+  adaptiveMaxPool(b.x, outputSizes(b.outputSize, spatial, who, site), spatial, site, em, who);
+
 const divisorsOf = (n: number) => [...Array(n).keys()].map((i) => i + 1).filter((d) => n % d === 0);
 
 /** An adaptive pool's output size: one number for every spatial dim, or one each (null keeps the input's). */
@@ -144,16 +148,8 @@ export const portLayers: Record<string, LayerSpec> = {
   ReplicationPad2d: paddingLayer("replicate", 2),
   CircularPad1d: paddingLayer("circular", 1),
   CircularPad2d: paddingLayer("circular", 2),
-  AdaptiveMaxPool1d: {
-    args: [arg("outputSize", "any")],
-    inputs: [x],
-    forward: (_self, b, call, site, em, who) => adaptiveMaxPool(call.x, outputSizes(b.outputSize, 1, who, site), 1, site, em, who),
-  },
-  AdaptiveMaxPool2d: {
-    args: [arg("outputSize", "any")],
-    inputs: [x],
-    forward: (_self, b, call, site, em, who) => adaptiveMaxPool(call.x, outputSizes(b.outputSize, 2, who, site), 2, site, em, who),
-  },
+  AdaptiveMaxPool1d: { args: [arg("outputSize", "any")], inputs: [x], forward: (_self, b, call, site, em, who) => adaptiveMaxPoolOf(1, { ...b, ...call }, site, em, who) },
+  AdaptiveMaxPool2d: { args: [arg("outputSize", "any")], inputs: [x], forward: (_self, b, call, site, em, who) => adaptiveMaxPoolOf(2, { ...b, ...call }, site, em, who) },
   ConvTranspose1d: {
     optional: ["bias"],
     args: [
@@ -237,14 +233,8 @@ export const portFunctions = {
     args: [arg("x1", "tensor"), arg("x2", "tensor"), opt("p", "any", 2), opt("eps", "nonNegNumber", 1e-6), opt("keepdim", "bool", false)],
     lower: pairwiseDistance,
   },
-  adaptiveMaxPool1d: {
-    args: [x, arg("outputSize", "any")],
-    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => adaptiveMaxPool(b.x, outputSizes(b.outputSize, 1, who, site), 1, site, em, who),
-  },
-  adaptiveMaxPool2d: {
-    args: [x, arg("outputSize", "any")],
-    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => adaptiveMaxPool(b.x, outputSizes(b.outputSize, 2, who, site), 2, site, em, who),
-  },
+  adaptiveMaxPool1d: { args: [x, arg("outputSize", "any")], lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => adaptiveMaxPoolOf(1, b, site, em, who) },
+  adaptiveMaxPool2d: { args: [x, arg("outputSize", "any")], lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => adaptiveMaxPoolOf(2, b, site, em, who) },
   localResponseNorm: {
     args: [x, arg("size", "posInt"), opt("alpha", "number", 1e-4), opt("beta", "number", 0.75), opt("k", "number", 1)],
     lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => localResponseNorm(b.x, b.size, b.alpha, b.beta, b.k, site, em, who),

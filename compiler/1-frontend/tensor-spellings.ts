@@ -1,11 +1,12 @@
 import { fail } from "../diagnostics/diagnostic.ts";
+import { dtypeNames } from "../ir/node.ts";
 import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { unflatten } from "./composite-layers.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
-import { factoryMembers } from "./factories.ts";
+import { factoryMembers, truth } from "./factories.ts";
 import { BuiltinFunction, describe, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // PyTorch's other spellings of what tsdp has: x.clamp_min(ε) for clamp, x.mm(y) for matmul,
@@ -21,8 +22,6 @@ function convert(x: TensorValue, dtype: string, who: string, site: CallSite, em:
   if (x.node.dtype === want) return x;
   return em.tensor(want === "f32" ? "to_float" : "to_int", [x], {}, who, site);
 }
-
-const DTYPE_NAMES: Record<string, string> = { f32: "float32", i32: "int32" };
 
 /** The device every tensor of a model is on: the GPU it runs on (the CPU target stands in for it). */
 const DEVICE = "cuda";
@@ -57,15 +56,14 @@ function rankedMatmul(who: "mm" | "bmm", rank: number, a: TensorValue, b: Tensor
 /** 1 where a ≠ 0 and b = 0 or the other way round: PyTorch's logical_xor as a float mask. */
 function logicalXor(a: TensorValue, b: Value, who: string, site: CallSite, em: GraphEmitter): TensorValue {
   if (!(b instanceof TensorValue)) fail("wrongArgumentType", `${who} expects a tensor, got ${describe(b)}`, site.loc);
-  const truth = (t: TensorValue) => em.tensor("ne", [t, em.constant(0, site)], {}, who, site);
-  return em.tensor("ne", [truth(a), truth(b)], {}, who, site);
+  return em.tensor("ne", [truth(a, who, site, em), truth(b, who, site, em)], {}, who, site);
 }
 
 /** x.new_zeros(size) and kin: torch's factories with x's dtype, which is float32 here (int32 refused, as F.zeros's dtype). */
 function newFactory(name: "zeros" | "ones" | "full"): Method {
   const who = `new${name[0].toUpperCase()}${name.slice(1)}`;
   return (x, args, site, em) => {
-    if (x.node.dtype !== "f32") fail("dtypeMismatch", `${who}: tsdp's factories make float32 tensors, and x is ${DTYPE_NAMES[x.node.dtype] ?? x.node.dtype}`, site.loc);
+    if (x.node.dtype !== "f32") fail("dtypeMismatch", `${who}: tsdp's factories make float32 tensors, and x is ${dtypeNames[x.node.dtype]}`, site.loc);
     return (factoryMembers(em, () => "forward").get(name) as BuiltinFunction).call(args, site);
   };
 }
@@ -102,7 +100,7 @@ export const spellingMethods: Record<string, Method> = {
   to: (x, args, site, em) => {
     const b = bindArgs("to", [opt("target", "any", null, { nullable: true }), opt("dtype", "any", null, { nullable: true })], args, site);
     const target = b.target ?? b.dtype;
-    if (target instanceof TensorValue) return convert(x, DTYPE_NAMES[target.node.dtype] ?? target.node.dtype, "to", site, em);
+    if (target instanceof TensorValue) return convert(x, dtypeNames[target.node.dtype], "to", site, em);
     if (target === DEVICE) return x;
     if (target === "cpu")
       fail("invalidArgument", `to: a model's tensors stay on its GPU; move results to the host by returning them from forward`, locOfArg(b, "target", site));
@@ -111,7 +109,7 @@ export const spellingMethods: Record<string, Method> = {
   },
   typeAs: (x, args, site, em) => {
     const { other } = bindArgs("typeAs", [arg("other", "tensor")], args, site);
-    return convert(x, DTYPE_NAMES[(other as TensorValue).node.dtype], "typeAs", site, em);
+    return convert(x, dtypeNames[(other as TensorValue).node.dtype], "typeAs", site, em);
   },
   viewAs: (x, args, site, em) => {
     const { other } = bindArgs("viewAs", [arg("other", "tensor")], args, site);
@@ -145,7 +143,7 @@ export function spellingProperty(x: TensorValue, name: string, site: CallSite, e
     if (rank < 2) fail("shapeMismatch", `mT needs a tensor of at least 2 dims, got ${formatShape(x.node.shape)}`, site.loc);
     return ops(em, "mT", site).transposeLast(x);
   }
-  if (name === "dtype") return DTYPE_NAMES[x.node.dtype] ?? x.node.dtype;
+  if (name === "dtype") return dtypeNames[x.node.dtype];
   if (name === "device") return DEVICE;
   return undefined;
 }
