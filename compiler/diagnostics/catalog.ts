@@ -78,6 +78,11 @@ export const catalog = {
     "model has too many ops",
     "raise the limit with --max-ops N (or TSDP_MAX_OPS) if the model really is that large",
   ),
+  modelThrew: entry(
+    "TSDP2017",
+    "the model's code threw an error",
+    "a throw statement ran while the compiler evaluated the model (a constructor's argument check): its message says what the model rejected",
+  ),
 
   unknownLayer: entry("TSDP3001", "unknown layer or function"),
   wrongArgumentCount: entry("TSDP3002", "wrong number of arguments"),

@@ -1,6 +1,6 @@
-// Several errors in forward: an operator on tensors, a while loop, and an unrelated shape mismatch later on.
+// Several errors in forward: an operator on tensors, a while loop on tensor values, and an unrelated shape mismatch later on.
 // expect: TSDP2006 13:15
-// expect: TSDP2001 15:5
+// expect: TSDP2007 15:12
 // expect: TSDP4001 18:12
 import { nn, F, type Tensor, type Batch } from "tsdp/dsl";
 
@@ -12,7 +12,7 @@ export class Sloppy extends nn.Module {
     const h = F.relu(this.fc1(x));
     const y = h + h;
     let steps = 0;
-    while (steps < 3) {
+    while (h.mean().gt(steps)) {
       steps++;
     }
     return this.fc2(h);

@@ -1,4 +1,4 @@
-// Several errors: a module-level let, a top-level console.log, and an enum, each reported on its own.
+// Several errors: a module-level let, a top-level console.log, and a namespace, each reported on its own.
 // expect: TSDP2012 7:1
 // expect: TSDP2002 8:1
 // expect: TSDP2001 10:1
@@ -7,9 +7,8 @@ import { nn, type Tensor, type Batch } from "tsdp/dsl";
 let depth = 2;
 console.log("depth", depth);
 
-enum Mode {
-  Train,
-  Eval,
+namespace Mode {
+  export const train = 0;
 }
 
 export class Noisy extends nn.Module {

@@ -9,6 +9,7 @@ import {
   type FunctionExpression,
   type MethodDeclaration,
   type ParameterDeclaration,
+  type PropertyDeclaration,
   type ConstructorDeclaration,
 } from "ts-morph";
 import { CompileError, fail } from "../../diagnostics/diagnostic.ts";
@@ -192,10 +193,60 @@ export class Interpreter extends PropertyEvaluator {
   /** A method of `cls` or of the user classes it extends, with the class that declares it. */
   lookupMethod(cls: ClassValue, name: string): { method: MethodDeclaration; owner: ClassValue } | undefined {
     for (const c of this.classChain(cls)) {
-      const own = c.decl.getMethod(name);
+      const own = c.decl.getInstanceMethod(name);
       if (own && own.getBody()) return { method: own, owner: c };
     }
     return undefined;
+  }
+
+  /** An instance getter (get width() { … }) of `cls` or the classes it extends, as a function of the module. */
+  lookupGetter(cls: ClassValue, name: string, self: ModuleValue): FunctionValue | undefined {
+    for (const c of this.classChain(cls)) {
+      const own = c.decl.getGetAccessor(name);
+      if (own && !own.isStatic() && own.getBody()) return new FunctionValue(own, c.scope, `${c.name}.${name}`, self);
+    }
+    return undefined;
+  }
+
+  /** Static field values, each computed once where it is first read (as a class's static initializers run once). */
+  private readonly staticValues = new Map<TsNode, Value>();
+
+  /**
+   * `Cls.name` for a user class: a static field (ResNet's Bottleneck.expansion) or static method of
+   * it or of a class it extends, found as JavaScript finds it; `name` is the class's name.
+   */
+  staticMember(cls: ClassValue, name: string, site: CallSite): Value {
+    for (const c of this.classChain(cls)) {
+      const field = c.decl.getStaticProperty(name);
+      if (field && TsNode.isPropertyDeclaration(field)) return this.staticField(c, field);
+      const method = c.decl.getStaticMethod(name);
+      if (method && method.getBody()) return new FunctionValue(method, c.scope, `${c.name}.${name}`);
+    }
+    if (name === "name") return cls.name;
+    return fail("unknownProperty", `${cls.name} has no static member '${name}'`, site.loc);
+  }
+
+  private staticField(owner: ClassValue, field: PropertyDeclaration): Value {
+    if (this.staticValues.has(field)) {
+      const v = this.staticValues.get(field);
+      if (v === STATIC_PENDING) return fail("recursion", `the value of ${owner.name}.${field.getName()} depends on itself`, locOf(field));
+      return v;
+    }
+    const init = field.getInitializer();
+    if (!init) return undefined;
+    this.staticValues.set(field, STATIC_PENDING);
+    // evaluated where it is first read, inside whatever is running: nesting, as a call is
+    this.enter(field, CALL_LEVELS);
+    const saved = this.phase;
+    this.phase = "toplevel";
+    try {
+      const v = this.diags.recover(() => this.evalExpr(init, new Scope(owner.scope)), poison);
+      this.staticValues.set(field, v);
+      return v;
+    } finally {
+      this.phase = saved;
+      this.budget.leave(CALL_LEVELS);
+    }
   }
 
   /**
@@ -254,10 +305,11 @@ export class Interpreter extends PropertyEvaluator {
   /** TypeScript's order: super(...) runs the base, then this class's field initializers, then the rest. */
   protected runConstructor(cls: ClassValue, self: ModuleValue, args: Value[], site: CallSite): void {
     for (const member of cls.decl.getMembers()) {
-      if (TsNode.isGetAccessorDeclaration(member) || TsNode.isSetAccessorDeclaration(member) || TsNode.isClassStaticBlockDeclaration(member))
+      // a setter would make an assignment run code; a static block runs when the class is defined
+      if (TsNode.isSetAccessorDeclaration(member) || TsNode.isClassStaticBlockDeclaration(member))
         fail("unsupportedSyntax", `${describeSyntax(member)} is not supported in model classes`, locOf(member));
-      if (TsNode.isPropertyDeclaration(member) && member.isStatic())
-        fail("unsupportedSyntax", "static class members are not supported in model classes; use a module-level const", locOf(member));
+      if (TsNode.isGetAccessorDeclaration(member) && member.isStatic())
+        fail("unsupportedSyntax", "a static getter is not supported in model classes; use a static field", locOf(member));
     }
     const ctor = cls.decl.getConstructors().find((c) => c.getBody() !== undefined);
     const base = this.baseClass(cls);
@@ -331,6 +383,9 @@ export class Interpreter extends PropertyEvaluator {
     }
   }
 }
+
+/** A static field being computed: reading it again means its value depends on itself. */
+const STATIC_PENDING = Symbol("static field being computed") as unknown as Value;
 
 const isCallable = (v: Value) =>
   v instanceof BuiltinFunction || v instanceof FunctionValue || v instanceof ModuleValue || v instanceof ClassValue || v instanceof BuiltinClass;

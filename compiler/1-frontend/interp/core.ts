@@ -10,7 +10,7 @@ import { Budget, resolveLimits, type Limits } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf, SourceFiles } from "../source.ts";
 import { optimNamespace, trainingClass } from "../training.ts";
-import { ClassValue, ModuleValue, Poison, type CallSite, type Value } from "../values.ts";
+import { ClassValue, FunctionValue, ModuleValue, Poison, type CallSite, type Value } from "../values.ts";
 
 // The static evaluator: it walks the TypeScript syntax of a model file and computes what the
 // code would compute, except that tensors are graph nodes. It never runs the user's code.
@@ -18,8 +18,11 @@ import { ClassValue, ModuleValue, Poison, type CallSite, type Value } from "../v
 // is reported as unsupported, never skipped.
 
 export type Phase = "toplevel" | "construct" | "forward";
-export type Completion = { kind: "normal" } | { kind: "return"; value: Value };
+/** How a statement ended: normally, at a return (with its value), or at a break / continue of the loop or switch around it. */
+export type Completion = { kind: "normal" } | { kind: "return"; value: Value } | { kind: "break" } | { kind: "continue" };
 export const NORMAL: Completion = { kind: "normal" };
+export const BREAK: Completion = { kind: "break" };
+export const CONTINUE: Completion = { kind: "continue" };
 export const MAX_LOOP_ITERATIONS = 100_000;
 /**
  * Nesting levels a call or a construction counts for: each takes about 4× the stack of one
@@ -115,6 +118,8 @@ export abstract class InterpreterCore {
   abstract construct(callee: Value, args: Value[], site: CallSite): Value;
   protected abstract requireConstructPhase(who: string, site: CallSite): void;
   abstract lookupMethod(cls: ClassValue, name: string): { method: MethodDeclaration; owner: ClassValue } | undefined;
+  abstract lookupGetter(cls: ClassValue, name: string, self: ModuleValue): FunctionValue | undefined;
+  abstract staticMember(cls: ClassValue, name: string, site: CallSite): Value;
   protected abstract superCall(e: CallExpression, scope: Scope): void;
   protected abstract instanceOf(v: Value, cls: Value, e: TsNode): Value;
 }

@@ -14,7 +14,7 @@ import { fail } from "../../diagnostics/diagnostic.ts";
 import { runtimeOnlyGlobals } from "../globals.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
-import { describe, FunctionValue, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
+import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { StatementEvaluator } from "./statements.ts";
 import { poison, isPoison } from "./core.ts";
 import { compoundOps, describeSyntax, isPrimitive, numericOps } from "./syntax.ts";
@@ -99,6 +99,13 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
         } else fail("unsupportedSyntax", `${describeSyntax(p)} is not supported in object literals`, locOf(p));
       }
       return new ObjectValue(props);
+    },
+    [SyntaxKind.TypeOfExpression]: (e: TsNode & { getExpression(): Expression }, scope) => {
+      const operand = e.getExpression();
+      // as JavaScript: typeof of a name declared nowhere is "undefined", not an error
+      if (TsNode.isIdentifier(operand) && operand.getText() !== "undefined" && !scope.lookup(operand.getText())) return "undefined";
+      const v = this.evalExpr(operand, scope);
+      return isPoison(v) ? poison : typeOf(v);
     },
     [SyntaxKind.ArrowFunction]: (e: ArrowFunction, scope) => new FunctionValue(e, scope, "arrow function"),
     [SyntaxKind.FunctionExpression]: (e: FunctionExpression, scope) => new FunctionValue(e, scope, e.getName() ?? "function"),
@@ -311,4 +318,14 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     }
     fail("unsupportedSyntax", `cannot assign to ${target.getText()}`, locOf(target));
   }
+}
+
+/** JavaScript's typeof of what the value is in the model's TypeScript: x.size(0) is a number, this.training a boolean, a module or tensor an object. */
+function typeOf(v: Value): string {
+  if (v === undefined) return "undefined";
+  if (typeof v === "number" || typeof v === "string" || typeof v === "boolean") return typeof v;
+  if (v instanceof SymInt) return "number";
+  if (v instanceof ModeFlag) return "boolean";
+  if (v instanceof FunctionValue || v instanceof BuiltinFunction || v instanceof ClassValue || v instanceof BuiltinClass) return "function";
+  return "object";
 }

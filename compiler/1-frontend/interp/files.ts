@@ -1,8 +1,8 @@
-import { Node as TsNode, type SourceFile, type Statement } from "ts-morph";
+import { Node as TsNode, type EnumDeclaration, type SourceFile, type Statement } from "ts-morph";
 import { fail, type SourceLoc } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
-import { ClassValue, FunctionValue, NamespaceValue, type Value } from "../values.ts";
+import { ClassValue, describe, FunctionValue, NamespaceValue, ObjectValue, type Value } from "../values.ts";
 import { CALL_LEVELS, InterpreterCore, poison } from "./core.ts";
 import { declaredNames } from "./syntax.ts";
 
@@ -65,21 +65,7 @@ export abstract class FileEvaluator extends InterpreterCore {
         const init = decl.getInitializer();
         if (!TsNode.isIdentifier(nameNode)) fail("unsupportedSyntax", "destructuring at the top level is not supported", locOf(nameNode));
         if (!init) fail("unsupportedSyntax", `const ${nameNode.getText()} needs a value`, locOf(decl));
-        let evaluating = false;
-        scope.declareLazy(nameNode.getText(), () => {
-          if (evaluating) fail("recursion", `the value of '${nameNode.getText()}' depends on itself`, locOf(decl));
-          // evaluated where it is first used, inside whatever is running: nesting, as a call is
-          this.enter(decl, CALL_LEVELS);
-          evaluating = true;
-          const saved = this.phase;
-          this.phase = "toplevel";
-          try {
-            return this.diags.recover(() => this.evalExpr(init, scope), poison);
-          } finally {
-            this.phase = saved;
-            this.budget.leave(CALL_LEVELS);
-          }
-        });
+        this.declareTopLevelLazy(nameNode.getText(), decl, scope, () => this.evalExpr(init, scope));
       }
       return;
     }
@@ -91,11 +77,54 @@ export abstract class FileEvaluator extends InterpreterCore {
     )
       return;
     if (TsNode.isExportDeclaration(stmt)) return this.declareReexport(file, stmt, scope);
-    if (TsNode.isEnumDeclaration(stmt))
-      fail("unsupportedSyntax", "enums are not supported in model files; use const objects or string literals", site.loc);
+    if (TsNode.isEnumDeclaration(stmt)) return this.declareTopLevelLazy(stmt.getName(), stmt, scope, () => this.enumObject(stmt, scope));
     if (TsNode.isExpressionStatement(stmt) || TsNode.isIfStatement(stmt) || TsNode.isIterationStatement(stmt))
       fail("topLevelCode", `this statement would run when the file is loaded: ${stmt.getText().split("\n")[0]}`, site.loc);
     fail("unsupportedSyntax", `${stmt.getKindName()} is not supported at the top level of a model file`, site.loc);
+  }
+
+  /** A top-level name whose value is computed where it is first used, once, at the top level's phase. */
+  protected declareTopLevelLazy(name: string, decl: TsNode, scope: Scope, compute: () => Value): void {
+    let evaluating = false;
+    scope.declareLazy(name, () => {
+      if (evaluating) fail("recursion", `the value of '${name}' depends on itself`, locOf(decl));
+      // evaluated where it is first used, inside whatever is running: nesting, as a call is
+      this.enter(decl, CALL_LEVELS);
+      evaluating = true;
+      const saved = this.phase;
+      this.phase = "toplevel";
+      try {
+        return this.diags.recover(compute, poison);
+      } finally {
+        this.phase = saved;
+        this.budget.leave(CALL_LEVELS);
+      }
+    });
+  }
+
+  /**
+   * An enum as TypeScript compiles it: an object of its members, numbers counting on from the last
+   * initializer (0 first) or strings, a numeric member also mapped back to its name (Kind[0] is
+   * "A"); an initializer may name earlier members.
+   */
+  protected enumObject(decl: EnumDeclaration, scope: Scope): Value {
+    const props = new Map<string, Value>();
+    const members = new Scope(scope);
+    let next: number | undefined = 0;
+    for (const m of decl.getMembers()) {
+      const name = m.getName();
+      const init = m.getInitializer();
+      if (!init && next === undefined) fail("nonConstant", `enum member ${decl.getName()}.${name} needs an initializer: it follows a string member`, locOf(m));
+      const v: Value = init ? this.evalExpr(init, members) : next;
+      if (typeof v === "number") {
+        next = v + 1;
+        props.set(String(v), name);
+      } else if (typeof v === "string") next = undefined;
+      else fail("nonConstant", `enum member ${decl.getName()}.${name} must be a number or a string, got ${describe(v)}`, locOf(init ?? m));
+      props.set(name, v);
+      members.declare(name, v, false);
+    }
+    return new ObjectValue(props);
   }
 
   protected declareImport(file: SourceFile, stmt: TsNode & { getModuleSpecifierValue(): string }, scope: Scope): void {

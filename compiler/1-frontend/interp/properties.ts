@@ -11,6 +11,7 @@ import { tensorMethods, tensorProperty } from "../tensor-methods.ts";
 import {
   BuiltinClass,
   BuiltinFunction,
+  ClassValue,
   describe,
   FunctionValue,
   ModeFlag,
@@ -81,6 +82,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       });
     if (obj instanceof ObjectValue) return obj.props.get(name);
     if (obj instanceof BuiltinClass && obj.statics.has(name)) return obj.statics.get(name);
+    if (obj instanceof ClassValue) return this.staticMember(obj, name, site);
     if (Array.isArray(obj)) {
       if (name === "length") return obj.length;
       const m = arrayMethod(obj, name, this.arrayHooks);
@@ -169,6 +171,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (m.cls) {
       const found = this.lookupMethod(m.cls, name);
       if (found) return new FunctionValue(found.method, found.owner.scope, `${found.owner.name}.${name}`, m);
+      const getter = this.lookupGetter(m.cls, name, m);
+      if (getter) return this.callCallback(getter, [], site);
     }
     const walk = this.moduleWalk(m, name);
     if (walk) return walk;

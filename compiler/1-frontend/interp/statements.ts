@@ -4,8 +4,12 @@ import {
   type Block,
   type Expression,
   type ForOfStatement,
+  type DoStatement,
   type ForStatement,
   type IfStatement,
+  type SwitchStatement,
+  type ThrowStatement,
+  type WhileStatement,
   type Statement,
   type VariableDeclarationList,
   type BindingName,
@@ -15,10 +19,11 @@ import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
 import { describe, ModeFlag, ModuleValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { FileEvaluator } from "./files.ts";
-import { type Completion, NORMAL, MAX_LOOP_ITERATIONS, poison, isPoison } from "./core.ts";
+import { BREAK, CONTINUE, type Completion, NORMAL, MAX_LOOP_ITERATIONS, poison, isPoison } from "./core.ts";
 import { boundNames, compoundOps, containsReturn, describeSyntax } from "./syntax.ts";
 
-// Statements: blocks, declarations and destructuring, if, for and for-of, return.
+// Statements: blocks, declarations and destructuring, if and switch, for, for-of, while and
+// do-while with break and continue, return, and throw (a compile error with the model's message).
 export abstract class StatementEvaluator extends FileEvaluator {
   /** Runs statements, recording each failing one and poisoning what it would have bound. */
   execBlock(stmts: readonly Statement[], scope: Scope): Completion {
@@ -31,7 +36,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
           return containsReturn(stmt) ? ({ kind: "return", value: poison } as Completion) : NORMAL;
         },
       );
-      if (done.kind === "return") return done;
+      if (done.kind !== "normal") return done;
     }
     return NORMAL;
   }
@@ -124,6 +129,12 @@ export abstract class StatementEvaluator extends FileEvaluator {
     },
     [SyntaxKind.ForStatement]: (s: ForStatement, scope) => this.forLoop(s, scope),
     [SyntaxKind.ForOfStatement]: (s: ForOfStatement, scope) => this.forOfLoop(s, scope),
+    [SyntaxKind.WhileStatement]: (s: WhileStatement, scope) => this.whileLoop(s, s.getExpression(), scope, false),
+    [SyntaxKind.DoStatement]: (s: DoStatement, scope) => this.whileLoop(s, s.getExpression(), scope, true),
+    [SyntaxKind.SwitchStatement]: (s: SwitchStatement, scope) => this.switchStatement(s, scope),
+    [SyntaxKind.BreakStatement]: (s: TsNode) => (unlabeled(s), BREAK),
+    [SyntaxKind.ContinueStatement]: (s: TsNode) => (unlabeled(s), CONTINUE),
+    [SyntaxKind.ThrowStatement]: (s: ThrowStatement, scope) => this.throwStatement(s, scope),
   };
 
   protected declareVariables(list: VariableDeclarationList, scope: Scope): void {
@@ -181,28 +192,50 @@ export abstract class StatementEvaluator extends FileEvaluator {
 
   protected forLoopBody(s: ForStatement, scope: Scope, cond: Expression | undefined, incr: Expression | undefined): Completion {
     for (let i = 0; ; i++) {
-      if (i >= MAX_LOOP_ITERATIONS) fail("loopTooLong", `this loop ran ${MAX_LOOP_ITERATIONS} times; its bounds must be small constants`, locOf(s));
+      if (i >= MAX_LOOP_ITERATIONS) tooManyIterations(s);
       if (cond) {
         const c = this.evalExpr(cond, scope);
-        if (isPoison(c)) {
-          this.poisonAssigned(s.getStatement(), scope);
-          return containsReturn(s) ? { kind: "return", value: poison } : NORMAL;
-        }
+        if (isPoison(c)) return this.poisonedLoop(s, scope);
         if (!this.truthy(c, cond)) break;
       }
       const done = this.execStatement(s.getStatement(), new Scope(scope));
       if (done.kind === "return") return done;
+      if (done.kind === "break") break;
       if (incr) this.evalExpr(incr, scope);
     }
     return NORMAL;
   }
 
+  /** while (cond) body, and do body while (cond) (`bodyFirst`): the condition a constant each time, as a for loop's. */
+  protected whileLoop(s: WhileStatement | DoStatement, cond: Expression, outer: Scope, bodyFirst: boolean): Completion {
+    this.loops.push(s);
+    try {
+      for (let i = 0; ; i++) {
+        if (i >= MAX_LOOP_ITERATIONS) tooManyIterations(s);
+        if (!bodyFirst || i > 0) {
+          const c = this.evalExpr(cond, outer);
+          if (isPoison(c)) return this.poisonedLoop(s, outer);
+          if (!this.truthy(c, cond)) break;
+        }
+        const done = this.execStatement(s.getStatement(), new Scope(outer));
+        if (done.kind === "return") return done;
+        if (done.kind === "break") break;
+      }
+    } finally {
+      this.loops.pop();
+    }
+    return NORMAL;
+  }
+
+  /** A loop whose condition could not be evaluated (an earlier error): what it assigns is unknown. */
+  protected poisonedLoop(s: TsNode & { getStatement(): Statement }, scope: Scope): Completion {
+    this.poisonAssigned(s.getStatement(), scope);
+    return containsReturn(s) ? { kind: "return", value: poison } : NORMAL;
+  }
+
   protected forOfLoop(s: ForOfStatement, outer: Scope): Completion {
     const iterable = this.evalExpr(s.getExpression(), outer);
-    if (isPoison(iterable)) {
-      this.poisonAssigned(s.getStatement(), outer);
-      return containsReturn(s) ? { kind: "return", value: poison } : NORMAL;
-    }
+    if (isPoison(iterable)) return this.poisonedLoop(s, outer);
     const items = this.iterate(iterable, s.getExpression());
     const init = s.getInitializer();
     if (!TsNode.isVariableDeclarationList(init)) return fail("unsupportedSyntax", "for-of must declare its variable (for (const x of xs))", locOf(init));
@@ -214,11 +247,75 @@ export abstract class StatementEvaluator extends FileEvaluator {
         this.bindPattern(decl.getNameNode(), item, scope, init.getDeclarationKind() !== "const");
         const done = this.execStatement(s.getStatement(), scope);
         if (done.kind === "return") return done;
+        if (done.kind === "break") break;
       }
     } finally {
       this.loops.pop();
     }
     return NORMAL;
+  }
+
+  /**
+   * switch as JavaScript's: the first case whose value is === the discriminant (a constant), else
+   * default, then every clause after it until a break (fall-through); the clauses share one scope.
+   */
+  protected switchStatement(s: SwitchStatement, outer: Scope): Completion {
+    const v = this.evalExpr(s.getExpression(), outer);
+    if (isPoison(v)) {
+      this.poisonAssigned(s.getCaseBlock(), outer);
+      return containsReturn(s) ? { kind: "return", value: poison } : NORMAL;
+    }
+    this.requireConstant(v, s.getExpression());
+    const scope = new Scope(outer);
+    const clauses = s.getCaseBlock().getClauses();
+    let start = -1;
+    for (const [i, c] of clauses.entries()) {
+      if (!TsNode.isCaseClause(c)) continue;
+      const cv = this.evalExpr(c.getExpression(), scope);
+      if (isPoison(cv)) {
+        this.poisonAssigned(s.getCaseBlock(), outer);
+        return containsReturn(s) ? { kind: "return", value: poison } : NORMAL;
+      }
+      this.requireConstant(cv, c.getExpression());
+      if (cv === v) {
+        start = i;
+        break;
+      }
+    }
+    if (start < 0) start = clauses.findIndex((c) => TsNode.isDefaultClause(c));
+    if (start < 0) return NORMAL;
+    for (const c of clauses.slice(start)) {
+      const done = this.execBlock(c.getStatements(), scope);
+      if (done.kind === "break") return NORMAL;
+      if (done.kind !== "normal") return done; // a return, or a continue of the loop around the switch
+    }
+    return NORMAL;
+  }
+
+  /**
+   * throw, run while evaluating (a constructor checking its arguments): a compile error with the
+   * model's own message at the throw. new Error(msg) (or TypeError, RangeError, …) gives msg.
+   */
+  protected throwStatement(s: ThrowStatement, scope: Scope): Completion {
+    const e = s.getExpression();
+    let kind = "";
+    let args: Value[] | undefined;
+    if (TsNode.isNewExpression(e) || TsNode.isCallExpression(e)) {
+      const callee = e.getExpression();
+      if (TsNode.isIdentifier(callee) && ERROR_CLASSES.has(callee.getText()) && !scope.lookup(callee.getText())) {
+        kind = callee.getText();
+        args = this.evalArgs(e.getArguments() as Expression[], scope);
+      }
+    }
+    const thrown = args ? args[0] : this.evalExpr(e, scope);
+    if (isPoison(thrown) || (args && args.some(isPoison))) return NORMAL;
+    const message = typeof thrown === "string" ? thrown : thrown === undefined && kind ? "" : describe(thrown);
+    return fail("modelThrew", `${kind ? `${kind}: ` : "the model threw "}${message}`.trimEnd(), locOf(s));
+  }
+
+  /** A switch's discriminant and cases are compared at compile time, so they must be constants. */
+  protected requireConstant(v: Value, at: TsNode): void {
+    if (v instanceof TensorValue || v instanceof ModeFlag || v instanceof SymInt) this.truthy(v, at);
   }
 
   iterate(v: Value, at: TsNode): Value[] {
@@ -251,4 +348,17 @@ export abstract class StatementEvaluator extends FileEvaluator {
     if (v instanceof SymInt) return fail("dataDependentControlFlow", "this condition depends on the batch size, which is known only at run time", locOf(at));
     return Boolean(v);
   }
+}
+
+// JavaScript's error classes: `throw new Error(msg)` reports msg
+const ERROR_CLASSES = new Set(["Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError", "URIError", "AggregateError"]);
+
+function tooManyIterations(s: TsNode): never {
+  return fail("loopTooLong", `this loop ran ${MAX_LOOP_ITERATIONS} times; its bounds must be small constants`, locOf(s));
+}
+
+/** break and continue end the innermost loop or switch; a label (break outer) is not supported. */
+function unlabeled(s: TsNode): void {
+  if ((TsNode.isBreakStatement(s) || TsNode.isContinueStatement(s)) && s.getLabel())
+    fail("unsupportedSyntax", `a labeled ${TsNode.isBreakStatement(s) ? "break" : "continue"} is not supported; move the inner loop into a helper function and return from it`, locOf(s));
 }

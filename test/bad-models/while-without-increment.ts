@@ -1,5 +1,5 @@
-// Unsupported syntax: a while loop in forward (loops must be for loops with constant bounds).
-// expect: TSDP2001 11:5
+// A while loop whose counter is never incremented: it would run forever, so the compiler stops it.
+// expect: TSDP2008 11:5
 import { nn, F, type Tensor, type Batch } from "tsdp/dsl";
 
 export class Repeated extends nn.Module {
@@ -10,7 +10,6 @@ export class Repeated extends nn.Module {
     let i = 0;
     while (i < this.steps) {
       x = F.relu(this.layer(x));
-      i++;
     }
     return x;
   }

@@ -1,0 +1,199 @@
+// The model language's statements and declarations that ports of PyTorch code write as they are:
+// while / do-while, break / continue, switch, throw (a constructor's argument check), typeof,
+// enums, static class members (ResNet's Bottleneck.expansion) and getters. Each is checked by
+// running the model through the float64 reference against the same model written without it,
+// and each refusal by its code, line and message.
+import { describe, expect, it } from "vitest";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const model = (fields: string, forward: string, input = "x: Tensor<[Batch, 4]>", before = "") =>
+  `${header}${before}\nexport class M extends nn.Module {\n  ${fields}\n  forward(${input}) {\n    ${forward}\n  }\n}\n`;
+
+const x = nd([2, 4], [0.5, -1, 2, 0.25, -0.75, 1.5, 0, 3]);
+
+/** The model's output for x, its parameters drawn with seed 0. */
+function output(src: string): number[] {
+  const { graph } = lowerSource(src);
+  return Array.from(runReference(graph, { x }, initState(graph, 0)).outputs[0].data);
+}
+
+/** The parameter names and op list of a model (what it built). */
+function built(src: string) {
+  const { graph } = lowerSource(src);
+  return { params: graph.params.map((p) => p.attrs.name), ops: graph.nodes.map((n) => n.op).filter((o) => !["input", "param", "buffer", "const"].includes(o)) };
+}
+
+const first = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+
+const FC = "fc = new nn.Linear(4, 4);";
+const THRICE = output(model(FC, "return this.fc(this.fc(this.fc(x)));"));
+const ONCE = output(model(FC, "return this.fc(x);"));
+
+describe("loops: while, do-while, break and continue", () => {
+  it("a while loop runs while its constant condition holds", () => {
+    expect(THRICE).not.toEqual(ONCE);
+    expect(output(model(FC, "let i = 0; while (i < 3) { x = this.fc(x); i++; } return x;"))).toEqual(THRICE);
+    // a false condition runs the body no times
+    expect(output(model(FC, "let i = 5; while (i < 3) { x = this.fc(x); i++; } return this.fc(x);"))).toEqual(ONCE);
+  });
+
+  it("a do-while loop runs its body before the first test", () => {
+    expect(output(model(FC, "let i = 5; do { x = this.fc(x); i++; } while (i < 3); return x;"))).toEqual(ONCE);
+    expect(output(model(FC, "let i = 0; do { x = this.fc(x); i += 1; } while (i < 3); return x;"))).toEqual(THRICE);
+  });
+
+  it("break leaves the innermost loop; continue goes on with its next iteration", () => {
+    expect(output(model(FC, "for (let i = 0; i < 10; i++) { if (i === 3) break; x = this.fc(x); } return x;"))).toEqual(THRICE);
+    expect(output(model(FC, "let i = 0; while (true) { if (i++ >= 3) break; x = this.fc(x); } return x;"))).toEqual(THRICE);
+    // continue in a for loop still runs the incrementor
+    expect(output(model(FC, "for (let i = 0; i < 6; i++) { if (i % 2 === 1) continue; x = this.fc(x); } return x;"))).toEqual(THRICE);
+    // a break in the inner loop leaves only the inner one
+    expect(output(model(FC, "for (let i = 0; i < 3; i++) { for (let j = 0; j < 5; j++) { if (j === 1) break; x = this.fc(x); } } return x;"))).toEqual(THRICE);
+    // over a ModuleList: skip the first block, stop before the last
+    const blocks = "blocks = new nn.ModuleList([new nn.Linear(4, 4), new nn.Linear(4, 4), new nn.Linear(4, 4), new nn.Linear(4, 4)]);";
+    expect(output(model(blocks, "for (const [i, b] of this.blocks.entries()) { if (i === 0) continue; if (i === 3) break; x = b(x); } return x;"))).toEqual(
+      output(model(blocks, "return this.blocks[2](this.blocks[1](x));")),
+    );
+  });
+
+  it("a return inside a loop returns from forward", () => {
+    expect(output(model(FC, "for (let i = 0; ; i++) { x = this.fc(x); if (i === 2) return x; } ", "x: Tensor<[Batch, 4]>"))).toEqual(THRICE);
+  });
+
+  it("a loop that never ends, a condition on tensor values and a labeled break are refused where written", () => {
+    expect(first(model(FC, "let i = 0;\n    while (i < 3) { x = this.fc(x); }\n    return x;"))).toMatch(/^TSDP2008 7: this loop ran 100000 times/);
+    expect(first(model(FC, "while (x.sum().gt(0)) { x = this.fc(x); }\n    return x;"))).toMatch(/^TSDP2007 6: this condition depends on tensor values/);
+    expect(first(model(FC, "outer: for (let i = 0; i < 2; i++) { for (;;) { break outer; } }\n    return x;"))).toMatch(/^TSDP2001 6: /);
+  });
+});
+
+describe("switch", () => {
+  const act = (kind: string) =>
+    model(
+      `fc = new nn.Linear(4, 4); act: nn.Module;\n  constructor(kind = "${kind}") { super(); switch (kind) { case "gelu": this.act = new nn.GELU(); break; case "silu": case "swish": this.act = new nn.SiLU(); break; default: this.act = new nn.ReLU(); } }`,
+      "return this.act(this.fc(x));",
+    );
+  it("picks the case === the discriminant, shares clauses that fall through, and runs default otherwise", () => {
+    expect(built(act("gelu")).ops).toContain("gelu");
+    expect(built(act("swish")).ops).toContain("silu");
+    expect(built(act("silu")).ops).toContain("silu");
+    expect(built(act("tanh")).ops).toContain("relu");
+    expect(output(act("gelu"))).toEqual(output(model("fc = new nn.Linear(4, 4); act = new nn.GELU();", "return this.act(this.fc(x));")));
+  });
+
+  it("falls through until a break, and a return inside returns from the function", () => {
+    const through = (n: number) => output(model(FC, `switch (${n}) { case 1: x = this.fc(x); case 2: x = this.fc(x); case 3: x = this.fc(x); break; default: return x; }\n    return x;`));
+    expect(through(1)).toEqual(THRICE);
+    expect(through(3)).toEqual(ONCE);
+    expect(through(9)).toEqual(Array.from(x.data));
+  });
+
+  it("a continue inside a switch continues the loop around it", () => {
+    expect(output(model(FC, "for (let i = 0; i < 5; i++) { switch (i) { case 1: case 3: continue; } x = this.fc(x); }\n    return x;"))).toEqual(THRICE);
+  });
+
+  it("a switch on this.training or on tensor values is refused", () => {
+    expect(first(model(FC, "switch (this.training) { case true: return this.fc(x); }\n    return x;"))).toMatch(/^TSDP2007 6: this condition depends on this\.training/);
+    expect(first(model(FC, "switch (x.size(0)) { case 2: return this.fc(x); }\n    return x;"))).toMatch(/^TSDP2007 6: this condition depends on the batch size/);
+  });
+});
+
+describe("throw", () => {
+  const checked = (n: number) =>
+    model(`fc: nn.Linear;\n  constructor(n = ${n}) {\n    super();\n    if (n % 2 !== 0) throw new RangeError(\`n must be even, got \${n}\`);\n    this.fc = new nn.Linear(4, n);\n  }`, "return this.fc(x);");
+  it("a throw that does not run changes nothing; one that runs is TSDP2017 with the model's message at the throw", () => {
+    expect(built(checked(4)).params).toEqual(["fc.weight", "fc.bias"]);
+    expect(first(checked(3))).toBe("TSDP2017 7: RangeError: n must be even, got 3");
+    expect(first(model(FC, 'throw "unreachable";', "x: Tensor<[Batch, 4]>"))).toBe("TSDP2017 6: the model threw unreachable");
+    expect(first(model(FC, "if (x.size(1) !== 4) throw new Error();\n    throw new Error(`width ${x.size(1)}`);"))).toBe("TSDP2017 7: Error: width 4");
+  });
+});
+
+describe("typeof", () => {
+  it("gives JavaScript's answer for what each value is in the model's TypeScript", () => {
+    const src = model(
+      FC,
+      `const kinds = [typeof 1, typeof "a", typeof true, typeof undefined, typeof null, typeof [1], typeof { a: 1 }, typeof this.fc, typeof x, typeof x.size(0), typeof this.training, typeof ((v: number) => v), typeof nn.Linear, typeof notDeclared];
+    if (kinds.join(",") !== "number,string,boolean,undefined,object,object,object,object,object,number,boolean,function,function,undefined") throw new Error(kinds.join(","));
+    return x;`,
+    );
+    expect(() => lowerSource(src)).not.toThrow();
+    // a union option a port checks with typeof
+    const kernel = (k: string) => model(`c: nn.Conv1d;\n  constructor(k: number | number[] = ${k}) { super(); this.c = new nn.Conv1d(1, 1, typeof k === "number" ? k : k[0]); }`, "return this.c(x).flatten(1);", "x: Tensor<[Batch, 1, 8]>");
+    expect(built(kernel("3")).params).toEqual(built(kernel("[3]")).params);
+    expect(lowerSource(kernel("[3]")).graph.outputs[0].shape.at(-1)).toBe(6);
+  });
+});
+
+describe("enums", () => {
+  const enums = `enum Width { Small = 2, Medium, Large = Medium * 2 }\nenum Act { Relu = "relu", Gelu = "gelu" }\nconst enum Zero { A, B }`;
+  it("numbers count on from the last initializer, strings are strings, numbers map back to names", () => {
+    const src = model(
+      FC,
+      `const got = [Width.Small, Width.Medium, Width.Large, Width[3], Act.Gelu, Zero.B];
+    if (got.join(",") !== "2,3,6,Medium,gelu,1") throw new Error(got.join(","));
+    return x;`,
+      undefined,
+      enums,
+    );
+    expect(() => lowerSource(src)).not.toThrow();
+  });
+
+  it("choose layers in a constructor, as a port's config enum does", () => {
+    const src = model(`fc = new nn.Linear(4, Width.Large); act: nn.Module;\n  constructor(a: Act = Act.Gelu) { super(); switch (a) { case Act.Relu: this.act = new nn.ReLU(); break; case Act.Gelu: this.act = new nn.GELU(); } }`, "return this.act(this.fc(x));", undefined, enums);
+    const { graph } = lowerSource(src);
+    expect(graph.outputs[0].shape).toEqual([expect.anything(), 6]);
+    expect(built(src).ops).toContain("gelu");
+  });
+
+  it("a member with no value is refused where written", () => {
+    expect(first(model(FC, "return this.fc(x);", undefined, 'enum E { A = "a", B }\nconst b = E.B;'))).toMatch(/^TSDP2003 2: enum member E\.B needs an initializer/);
+  });
+});
+
+describe("static class members and getters", () => {
+  const resnet = `class Basic extends nn.Module {
+  static expansion = 1;
+  conv: nn.Linear;
+  constructor(inP: number, planes: number, expansion = Basic.expansion) { super(); this.conv = new nn.Linear(inP, planes * expansion); }
+  forward(x: Tensor) { return F.relu(this.conv(x)); }
+}
+class Bottleneck extends Basic {
+  static expansion = 2;
+  constructor(inP: number, planes: number) { super(inP, planes, Bottleneck.expansion); }
+  static widthOf(planes: number) { return planes * Bottleneck.expansion; }
+}
+class Plain extends Basic {}`;
+  const net = (block: string) =>
+    model(`b: nn.Module; head: nn.Linear;\n  constructor(block: typeof Basic = ${block}) { super(); this.b = new block(4, 2); this.head = new nn.Linear(2 * block.expansion, 3); }`, "return this.head(this.b(x));", undefined, resnet);
+  it("a class passed as an argument reads its own static field, a subclass inherits its base's", () => {
+    const widths = (block: string) => lowerSource(net(block)).graph.params.map((p) => `${p.attrs.name}:${p.shape.join("x")}`);
+    expect(widths("Basic")).toEqual(["b.conv.weight:2x4", "b.conv.bias:2", "head.weight:3x2", "head.bias:3"]);
+    expect(widths("Bottleneck")).toEqual(["b.conv.weight:4x4", "b.conv.bias:4", "head.weight:3x4", "head.bias:3"]);
+    expect(widths("Plain")).toEqual(widths("Basic"));
+  });
+
+  it("static methods are called on the class; Cls.name is its name", () => {
+    const src = model(FC, "if (Bottleneck.widthOf(3) !== 6 || Plain.name !== \"Plain\") throw new Error(\"static\");\n    return x;", undefined, resnet);
+    expect(() => lowerSource(src)).not.toThrow();
+  });
+
+  it("a static field that reads itself, and one that does not exist, are refused", () => {
+    expect(first(model(FC, "return this.fc(x).mul(Loop.a);", undefined, "class Loop { static a: number = Loop.a + 1; }"))).toMatch(/^TSDP2004 \d+: the value of Loop\.a depends on itself/);
+    expect(first(model(FC, "return this.fc(x).mul(Basic.missing);", undefined, resnet))).toMatch(/^TSDP2011 \d+: Basic has no static member 'missing'/);
+  });
+
+  it("a getter is computed where it is read, in the constructor and in forward, and is inherited", () => {
+    const src = model(
+      `hidden = 4; fc: nn.Linear;\n  get width() { return this.hidden * 2; }\n  get scaled() { return this.fc.weight.mul(0); }\n  constructor() { super(); this.fc = new nn.Linear(4, this.width); }`,
+      "return this.fc(x).sum(1, true).add(this.scaled.sum());",
+    );
+    expect(lowerSource(src).graph.params.find((p) => p.attrs.name === "fc.weight")!.shape).toEqual([8, 4]);
+    expect(() => lowerSource(src)).not.toThrow();
+    const inherited = `${header}class Base extends nn.Module { get width() { return 3; } }\nexport class M extends Base {\n  fc = new nn.Linear(4, this.width);\n  forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }\n}\n`;
+    expect(lowerSource(inherited).graph.outputs[0].shape.at(-1)).toBe(3);
+  });
+});
