@@ -38,6 +38,7 @@ export const NATIVE = [
   "test/cumsum.test.ts",
   "test/pytorch-spellings-target.test.ts",
   "test/loss-combination-target.test.ts",
+  "test/random-draws-target.test.ts",
   "test/step-nowait.test.ts",
   "test/precompiled-shim.test.ts",
   "test/dropout-masks.test.ts",

@@ -213,6 +213,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   unflatten(dim: number, sizes: readonly number[]): Tensor;
   /** torch.where(condition, this, other) */
   where(condition: Tensor, other: Tensor | number): Tensor;
+  /** 1 with probability this[i] (or p for every element), else 0, drawn on every call, as torch's x.bernoulli(). */
+  bernoulli(p?: number): Tensor;
   /** 1 where this is 0, else 0 (PyTorch's ~mask). */
   logicalNot(): Tensor;
   /** 1 where exactly one of the two is ≠ 0 */
@@ -1187,11 +1189,20 @@ export namespace F {
   function onesLike(input: Tensor, options?: FactoryOptions): Tensor;
   function fullLike(input: Tensor, fillValue: number, options?: FactoryOptions): Tensor;
   /**
-   * Standard normal values, drawn once when the model is created (from its seed): only as an
-   * nn.Parameter's or buffer's initial value, scaled and shifted at most (F.randn(width).mul(scale)).
+   * Standard normal values (F.rand: uniform in [0, 1)). In forward, drawn afresh on every call, in
+   * train and eval mode as PyTorch's, with no gradient; the size may name the batch as its first dim
+   * (F.randn(x.size(0), 1)). In a constructor, drawn once when the model is created (from its seed):
+   * an nn.Parameter's or buffer's initial value, scaled and shifted at most (F.randn(width).mul(scale)).
    */
   function randn(size: Size, options?: FactoryOptions): Tensor;
   function randn(...size: number[]): Tensor;
+  function rand(size: Size, options?: FactoryOptions): Tensor;
+  function rand(...size: number[]): Tensor;
+  /** In forward: normal (uniform [0, 1)) values shaped like x, drawn on every call, as torch.randn_like (a VAE's ε). */
+  function randnLike(input: Tensor, options?: FactoryOptions): Tensor;
+  function randLike(input: Tensor, options?: FactoryOptions): Tensor;
+  /** In forward: 1 with probability p[i], else 0 (float32), drawn on every call, as torch.bernoulli (drop path's keep mask). */
+  function bernoulli(p: Tensor): Tensor;
   /** torch.arange(end) or torch.arange(start, end, step = 1): ⌈(end − start)/step⌉ values. */
   /** With { dtype: "int32" }: integer positions, for nn.Embedding. */
   function arange(end: number, options: { dtype: "int32" }): Tensor<Shape, "int32">;

@@ -288,6 +288,12 @@ describe("gradient ops of the norm, random, gather and loss families", () => {
     expect(infer("batch_norm_xhat", [t([Batch, 3])], { ...bn, track: false })).toBe("f32[Batch, 3]");
     rejects("batch_norm_xhat", [t([Batch])], { ...bn, track: false }, /input \[N, C, \.\.\.\], got \[Batch\]/);
   });
+  it("sample takes its shape from attrs, the batch dim first if any", () => {
+    expect(infer("sample", [], { shape: [Batch, 3], distribution: "normal" })).toBe("f32[Batch, 3]");
+    expect(infer("sample", [], { shape: [4], distribution: "uniform" })).toBe("f32[4]");
+    rejects("sample", [], { shape: [2, Batch], distribution: "uniform" }, /the batch size may only be the first dim/);
+    rejects("sample", [], { shape: [2.5], distribution: "uniform" }, /non-negative integers/);
+  });
   it("dropout accepts the stream of another node", () => {
     expect(infer("dropout", [t([Batch, 10])], { p: 0.5, mode: "train", stream: 3 })).toBe("f32[Batch, 10]");
   });

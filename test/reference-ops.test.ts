@@ -302,6 +302,20 @@ describe("dropout", () => {
   });
 });
 
+describe("sample", () => {
+  it("uniform keeps 24 bits of the first word; normal is Box–Muller on the first two, u₁ in (0, 1]", () => {
+    const first = Float64Array.from([0, 0.5, 1 - 2 ** -32]);
+    const second = Float64Array.from([0.25, 0, 0.5]);
+    const uniform = (n: number, _s?: number, word = 0) => (word === 0 ? first : second).slice(0, n);
+    // 1 − 2⁻³² keeps 24 bits, 1 − 2⁻²⁴: never rounded up to 1
+    expectClose(run("sample", [], { shape: [3], distribution: "uniform" }, { uniform }), [3], [0, 0.5, 1 - 2 ** -24]);
+    const z = (u1: number, u2: number) => Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    expectClose(run("sample", [], { shape: [3], distribution: "normal" }, { uniform }), [3], [z(2 ** -24, 0.25), z(0.5 + 2 ** -24, 0), z(1, 0.5)]);
+    // the batch dim is the run's batch size
+    expect(run("sample", [], { shape: [Batch, 2], distribution: "uniform" }, { batch: 3, uniform: (n) => new Float64Array(n) }).shape).toEqual([3, 2]);
+  });
+});
+
 describe("embedding", () => {
   it("gathers rows and rejects out-of-range indices", () => {
     const w = nd([3, 2], [0, 1, 10, 11, 20, 21]);

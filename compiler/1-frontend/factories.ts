@@ -11,8 +11,9 @@ import { BuiltinFunction, describe, LayerParamRef, ParameterValue, Poison, Stati
 // (torch.tril, triu), with PyTorch's names and argument order. Inside forward a factory is a
 // constant of the graph; in a constructor it is a constructor tensor (constructor-tensors.ts) that
 // math may follow, for nn.Parameter or registerBuffer, as `nn.Parameter(torch.zeros(1, 16, 64))`
-// and `register_buffer("bias", torch.tril(torch.ones(T, T)))` do in PyTorch. F.randn in a
-// constructor is a StaticTensor: a draw made when the model is created, from the runtime's seed.
+// and `register_buffer("bias", torch.tril(torch.ones(T, T)))` do in PyTorch. F.randn / F.rand in a
+// constructor is a StaticTensor: a draw made when the model is created, from the runtime's seed; in
+// forward, a draw on every call (the sample op), as are F.randLike, F.randnLike and F.bernoulli.
 
 export type PhaseOf = () => "toplevel" | "construct" | "forward";
 
@@ -82,6 +83,28 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       const scalar = em.node("full", [], { shape: [], value: valueOf(b, site) }, who, site);
       return em.tensor("expand", [scalar], { shape: input.node.shape as any }, who, site);
     });
+  /** A random tensor drawn in forward on every call (the sample op; the batch dim, if named, first). */
+  const draw = (who: string, shape: Dim[], distribution: "uniform" | "normal", site: CallSite): TensorValue =>
+    em.tensor("sample", [], { shape, distribution }, who, site);
+  const drawLike = (who: string, distribution: "uniform" | "normal") =>
+    new BuiltinFunction(who, (args, site) => {
+      const b = bindArgs(who, [x, dtypeOption], args, site);
+      const input = b.input as TensorValue;
+      if (!inForward()) fail("nonConstant", `${who} draws in forward; a parameter's random initial value is F.${distribution === "normal" ? "randn" : "rand"}([...]) in the constructor`, site.loc);
+      if (input.node.dtype !== "f32") fail("wrongArgumentType", `${who}: tsdp's random tensors are float32; ${who}(x) of an int32 x is not supported (write F.${distribution === "normal" ? "randn" : "rand"} with its size)`, locOfArg(b, "input", site));
+      return draw(who, [...input.node.shape], distribution, site);
+    });
+  /** Bernoulli(p) per element: uniform u < p, as a 0/1 float32 tensor of p's shape. */
+  const bernoulli = (p: TensorValue, site: CallSite): TensorValue => {
+    if (!inForward()) fail("nonConstant", "F.bernoulli draws in forward; it has no constructor form", site.loc);
+    if (p.node.dtype !== "f32") fail("wrongArgumentType", "F.bernoulli: p must be a float32 tensor of probabilities", site.loc);
+    return em.tensor("lt", [draw("F.bernoulli", [...p.node.shape], "uniform", site), p], {}, "F.bernoulli", site);
+  };
+  /** A constructor's draw initializes state, whose size cannot name the batch. */
+  const fixed = (who: string, shape: Dim[], site: CallSite): number[] => {
+    if (shape.some(isBatch)) fail("nonConstant", `${who} in a constructor draws a parameter's or buffer's initial value, whose size cannot depend on the batch size`, site.loc);
+    return shape as number[];
+  };
   return new Map<string, Value>([
     [
       "tensor",
@@ -114,13 +137,16 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       if (typeof b.fillValue !== "number" || Number.isNaN(b.fillValue)) fail("wrongArgumentType", `F.fullLike: fillValue must be a number, got ${describe(b.fillValue)}`, locOfArg(b, "fillValue", site));
       return b.fillValue;
     }, [arg("fillValue", "any")])],
+    // in forward, a fresh draw on every call (a VAE's noise, drop path's keep mask); in a
+    // constructor, a parameter's or buffer's initial value, drawn when the model is created
+    ["randn", sized("F.randn", [dtypeOption], (shape, _b, site) => (inForward() ? draw("F.randn", shape, "normal", site) : new StaticTensor(fixed("F.randn", shape, site), { kind: "normal", std: 1 })))],
+    ["rand", sized("F.rand", [dtypeOption], (shape, _b, site) => (inForward() ? draw("F.rand", shape, "uniform", site) : new StaticTensor(fixed("F.rand", shape, site), UNIT_UNIFORM)))],
+    ["randLike", drawLike("F.randLike", "uniform")],
+    ["randnLike", drawLike("F.randnLike", "normal")],
     [
-      "randn",
-      sized("F.randn", [dtypeOption], (shape, _b, site) => {
-        // a fresh draw on every call would need a random stream per factory; a parameter's is drawn once
-        if (inForward()) fail("nonConstant", "F.randn inside forward would draw new numbers on every call, which tsdp does not support; use it to initialize an nn.Parameter in the constructor", site.loc);
-        return new StaticTensor(shape as number[], { kind: "normal", std: 1 });
-      }),
+      "bernoulli",
+      // torch.bernoulli(p): 1 where a uniform draw falls below p, else 0 (float32)
+      new BuiltinFunction("F.bernoulli", (args, site) => bernoulli(bindArgs("F.bernoulli", [x], args, site).input as TensorValue, site)),
     ],
     [
       "arange",
@@ -256,10 +282,14 @@ function triangleMethod(name: "tril" | "triu", x: TensorValue, args: Value[], si
 
 // nn.Parameter and nn.init: a module's own trainable tensors.
 
+/** torch.rand's U[0, 1) as an initializer: center 0.5, half-width 0.5. */
+const UNIT_UNIFORM: Init = { kind: "uniform", bound: 0.5, center: 0.5 };
+
 /**
- * F.randn(...) in a constructor, scaled and shifted: `F.randn(width).mul(scale)` is CLIP's
- * `scale * torch.randn(width)`. A draw stays an initializer (so the runtime's seed draws it); an
- * affine map of N(mean, std²) is N(s·mean + c, (|s|·std)²). Other math on a draw is refused.
+ * F.randn(...) or F.rand(...) in a constructor, scaled and shifted: `F.randn(width).mul(scale)` is
+ * CLIP's `scale * torch.randn(width)`. A draw stays an initializer (so the runtime's seed draws it);
+ * an affine map of N(mean, std²) is N(s·mean + c, (|s|·std)²), of a uniform one again uniform.
+ * Other math on a draw is refused.
  */
 export function randomDrawProperty(t: StaticTensor, name: string, site: CallSite): Value {
   if (name === "shape") return [...t.shape];
@@ -271,6 +301,8 @@ export function randomDrawProperty(t: StaticTensor, name: string, site: CallSite
   };
   const map = (scale: number, shift: number): StaticTensor => {
     const init = t.init;
+    // U(c − b, c + b) maps to U(s·c + k − |s|·b, s·c + k + |s|·b)
+    if (init.kind === "uniform") return new StaticTensor(t.shape, { kind: "uniform", bound: init.bound * Math.abs(scale), center: (init.center ?? 0) * scale + shift });
     if (init.kind !== "normal" || init.zeroRow !== undefined) throw new Error(`factories: a random draw with init ${init.kind}`);
     return new StaticTensor(t.shape, normalInit((init.mean ?? 0) * scale + shift, init.std * Math.abs(scale)));
   };

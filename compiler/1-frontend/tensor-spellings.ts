@@ -119,6 +119,13 @@ export const spellingMethods: Record<string, Method> = {
     const b = bindArgs("unflatten", [arg("dim", "int"), arg("sizes", "ints")], args, site);
     return unflatten(x, b.dim, b.sizes, site, em, "unflatten");
   },
+  // x.bernoulli(): 1 with probability x per element (p, a number, for every element instead), as torch's
+  bernoulli: (x, args, site, em) => {
+    const b = bindArgs("bernoulli", [opt("p", "prob", null, { nullable: true })], args, site);
+    if (b.p === null && x.node.dtype !== "f32") fail("wrongArgumentType", "bernoulli: x must be float32 probabilities", site.loc);
+    const u = em.tensor("sample", [], { shape: [...x.node.shape], distribution: "uniform" }, "bernoulli", site);
+    return em.tensor("lt", [u, b.p === null ? x : em.node("full", [], { shape: [], value: b.p }, "bernoulli", site)], {}, "bernoulli", site);
+  },
   // x.where(condition, y) is torch.where(condition, x, y)
   where: (x, args, site, em) => {
     const b = bindArgs("where", [arg("condition", "tensor"), arg("other", "any")], args, site);

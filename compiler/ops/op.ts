@@ -10,7 +10,7 @@ export type OpFamily =
   | "contraction" // matmul, linear
   | "conv" // convolution and pooling
   | "norm" // batch norm, layer norm, softmax
-  | "random" // dropout
+  | "random" // dropout, sample (random numbers drawn in forward)
   | "gather" // embedding
   | "loss";
 
@@ -31,9 +31,10 @@ export interface RefContext {
   writeBuffer(node: Node, value: NDArray): void;
   /**
    * Uniform [0, 1) numbers, reproducible from the run's seed and step. `stream` defaults to this
-   * node's id; a gradient op passes its forward node's id to redraw the same numbers.
+   * node's id; a gradient op passes its forward node's id to redraw the same numbers. `word` picks
+   * which of the generator's four outputs per element (the first by default).
    */
-  uniform(count: number, stream?: number): Float64Array;
+  uniform(count: number, stream?: number, word?: number): Float64Array;
 }
 
 /**

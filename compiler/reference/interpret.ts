@@ -81,7 +81,7 @@ function start(graph: Graph, inputs: Record<string, NDArray>, state: ModelState,
           batch,
           source: (n) => sourceValue(n, inputs, state, batch),
           writeBuffer: (n, v) => state.buffers.set(n.attrs.name as string, v),
-          uniform: (count, stream = node.id) => uniforms(count, seed, stream, step, draw),
+          uniform: (count, stream = node.id, word = 0) => uniforms(count, seed, stream, step, draw, word),
         },
       );
       if (opts.roundToFloat32 && node.dtype === "f32") value = { shape: value.shape, data: value.data.map(Math.fround) };

@@ -45,12 +45,12 @@ export function hash32(text: string): number {
 }
 
 /**
- * Uniform numbers in [0, 1): element i is the first Philox output for counter (i, c1, c2, 0),
- * divided by 2³². `stream` names what the numbers are for; `c1`, `c2` distinguish calls.
+ * Uniform numbers in [0, 1): element i is Philox output `word` (the first by default) for counter
+ * (i, c1, c2, 0), divided by 2³². `stream` names what the numbers are for; `c1`, `c2` distinguish calls.
  */
-export function uniforms(count: number, seed: number, stream: number, c1 = 0, c2 = 0): Float64Array {
+export function uniforms(count: number, seed: number, stream: number, c1 = 0, c2 = 0, word = 0): Float64Array {
   const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) out[i] = philox4x32(i, c1, c2, 0, seed >>> 0, stream >>> 0)[0] / 4294967296;
+  for (let i = 0; i < count; i++) out[i] = philox4x32(i, c1, c2, 0, seed >>> 0, stream >>> 0)[word] / 4294967296;
   return out;
 }
 

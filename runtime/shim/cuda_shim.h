@@ -2144,6 +2144,9 @@ inline float __powf(float x, float y) { return std::pow(x, y); }
 inline float __sinf(float x) { return std::sin(x); }
 inline float __cosf(float x) { return std::cos(x); }
 inline float __tanf(float x) { return std::tan(x); }
+// cos(πx), sin(πx): CUDA's, within an ulp; computed in double here, where π·x rounds no further
+inline float cospif(float x) { return (float)std::cos(3.141592653589793 * (double)x); }
+inline float sinpif(float x) { return (float)std::sin(3.141592653589793 * (double)x); }
 inline void __sincosf(float x, float* s, float* c) { *s = std::sin(x); *c = std::cos(x); }
 inline float __tanhf(float x) { return std::tanh(x); }
 inline float __fdividef(float x, float y) { return x / y; }

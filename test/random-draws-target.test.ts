@@ -1,0 +1,59 @@
+// Random numbers drawn in forward (F.randn / F.rand with the batch's size, F.randnLike, F.randLike,
+// F.bernoulli) on the CPU target, with the CPU's and the GPU's kernel shapes: each call draws
+// afresh — in eval mode too, as PyTorch's — element i at Philox counter (i, step, draw, 0) as the
+// reference draws it, so the forward is the reference's within rtol 1e-4, atol 1e-5 (expectClose)
+// call after call, a training step's gradients are the reference's with the step's draw within
+// rtol 1e-3, atol 1e-4·max|g| (expectGradientClose), and two devices draw what one draws.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compile } from "../compiler/pipeline.ts";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { load, tensor } from "../runtime/index.ts";
+import { expectClose, expectGradientClose, makeInputs, referenceState } from "./target-helpers.ts";
+import { scratchDir } from "./helpers.ts";
+
+const BATCH = 6;
+
+describe("random draws in forward, on the CPU target", () => {
+  for (const shapeFor of ["cpu", "gpu"] as const)
+    it(`fresh draws per call as the reference draws them, the step's gradients, and 2 devices as 1 (${shapeFor === "gpu" ? "the GPU's" : "the CPU's"} kernel shapes)`, async () => {
+      const { model, build } = await compile("test/fixtures/random-draws/model.ts", { target: "cpu", shapeFor, outDir: join(scratchDir(`random-draws-${shapeFor}`), "build") });
+      const graph = model.graph;
+      const m = await load(build.outDir);
+      const one = await load(build.outDir, { devices: 1, seed: 5 });
+      const two = await load(build.outDir, { devices: 2, seed: 5 });
+      try {
+        const { tensors, reference } = makeInputs(graph, BATCH, 3);
+        const state = referenceState(graph, 0);
+        const want = (training: boolean, draw: number) => runReference(graph, reference, state, { training, draw }).outputs[0].data;
+        m.train(true);
+        const first = m.forwardAllSync(...tensors)[0].data as Float32Array;
+        const second = m.forwardAllSync(...tensors)[0].data as Float32Array;
+        expect(Array.from(first)).not.toEqual(Array.from(second));
+        expectClose(first, want(true, 0), "first call (draw 0)");
+        expectClose(second, want(true, 1), "second call (draw 1)");
+        // eval mode draws as well, and advances the counter
+        m.train(false);
+        expectClose(m.forwardAllSync(...tensors)[0].data as Float32Array, want(false, 2), "eval call (draw 2)");
+
+        const target = Float32Array.from({ length: BATCH * 8 }, (_, i) => Math.sin(i));
+        const { graph: step, gradients } = differentiate(graph);
+        const stepWant = runReference(step, { ...reference, target: nd([BATCH, 8], target) }, state, { training: true, step: 0, draw: 3 });
+        m.train(true);
+        m.trainStepSync(tensors[0], tensor(target, [BATCH, 8]), { lr: 0 });
+        for (const [name, node] of gradients)
+          expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, stepWant.values.get(node)!.data, `∂L/∂${name} (step 0, draw 3)`);
+
+        // each replica draws its rows' numbers of the whole batch, and the batch-free draw once
+        for (const r of [one, two]) r.train(true);
+        for (let call = 0; call < 2; call++)
+          expect(Array.from(two.forwardAllSync(...tensors)[0].data), `call ${call}`).toEqual(Array.from(one.forwardAllSync(...tensors)[0].data));
+      } finally {
+        m.dispose();
+        one.dispose();
+        two.dispose();
+      }
+    }, 600_000);
+});
