@@ -259,7 +259,12 @@ export interface MaxResult {
 export namespace nn {
   /** Base class of every layer and model, as torch.nn.Module. Instances are callable. */
   class Module {
-    /** True in train mode, false in eval mode; follows `m.train()` / `m.eval()` at run time. */
+    /**
+     * True in train mode, false in eval mode; follows `m.train()` / `m.eval()` at run time. Forward
+     * code may test it (`if (!this.training) return x`, `this.training ? a : b`): it is compiled for
+     * both modes, the values joined by the mode of each run (both computed; what does not depend on
+     * the mode once).
+     */
     readonly training: boolean;
     forward(...inputs: any[]): any;
     /**

@@ -214,10 +214,10 @@ describe("F.zeros, F.ones, F.full sized by the batch (x.size(0)) in forward", ()
     const out = runReference(graph, { x }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
     expect(out).toEqual([Array.from(x.data), Array(12).fill(1), Array(4).fill(-1.5)]);
   });
-  it("refuse the batch twice and F.randn in forward, at the call", () => {
+  it("refuse the batch twice, and a random draw's batch dim anywhere but first, at the call", () => {
     const first = (source: string) => diagnosticsOf(source).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`)[0];
     expect(first(net("return F.zeros([x.size(0), x.size(0)]).sum(1, true);"))).toMatch(/^TSDP2003 F\.zeros: the size names the batch size 2 times \(dims 0, 1\); a tensor may have one batch dim line 4$/);
-    expect(first(net("return x.add(F.randn(x.size(0), 3));"))).toMatch(/^TSDP2003 F\.randn inside forward would draw new numbers on every call.* line 4$/);
+    expect(first(net("return x.add(F.randn(3, x.size(0)).t());"))).toMatch(/^TSDP3004 F\.randn: the batch size may only be the first dim of a random tensor.* line 4$/);
   });
 });
 

@@ -1,5 +1,7 @@
 // Random numbers drawn in forward (F.randn / F.rand with the batch's size, F.randnLike, F.randLike,
-// F.bernoulli) on the CPU target, with the CPU's and the GPU's kernel shapes: each call draws
+// F.bernoulli: test/fixtures/random-draws) and forward code that tests this.training (drop path,
+// train-mode noise: test/fixtures/mode-branches) on the CPU target, with the CPU's and the GPU's
+// kernel shapes: each call draws
 // afresh — in eval mode too, as PyTorch's — element i at Philox counter (i, step, draw, 0) as the
 // reference draws it, so the forward is the reference's within rtol 1e-4, atol 1e-5 (expectClose)
 // call after call, a training step's gradients are the reference's with the step's draw within
@@ -16,10 +18,17 @@ import { scratchDir } from "./helpers.ts";
 
 const BATCH = 6;
 
-describe("random draws in forward, on the CPU target", () => {
+// each fixture's target: MSE against a float tensor, cross-entropy against class indices
+const FIXTURES = {
+  "random-draws": (n: number) => ({ data: Float32Array.from({ length: n * 8 }, (_, i) => Math.sin(i)), shape: [n, 8] }),
+  "mode-branches": (n: number) => ({ data: Int32Array.from({ length: n }, (_, i) => (i * 3) % 5), shape: [n] }),
+};
+
+describe("random draws and this.training in forward, on the CPU target", () => {
+  for (const [fixture, targetOf] of Object.entries(FIXTURES))
   for (const shapeFor of ["cpu", "gpu"] as const)
-    it(`fresh draws per call as the reference draws them, the step's gradients, and 2 devices as 1 (${shapeFor === "gpu" ? "the GPU's" : "the CPU's"} kernel shapes)`, async () => {
-      const { model, build } = await compile("test/fixtures/random-draws/model.ts", { target: "cpu", shapeFor, outDir: join(scratchDir(`random-draws-${shapeFor}`), "build") });
+    it(`${fixture}: fresh draws per call as the reference draws them, each mode's forward, the step's gradients, and 2 devices as 1 (${shapeFor === "gpu" ? "the GPU's" : "the CPU's"} kernel shapes)`, async () => {
+      const { model, build } = await compile(`test/fixtures/${fixture}/model.ts`, { target: "cpu", shapeFor, outDir: join(scratchDir(`${fixture}-${shapeFor}`), "build") });
       const graph = model.graph;
       const m = await load(build.outDir);
       const one = await load(build.outDir, { devices: 1, seed: 5 });
@@ -38,11 +47,11 @@ describe("random draws in forward, on the CPU target", () => {
         m.train(false);
         expectClose(m.forwardAllSync(...tensors)[0].data as Float32Array, want(false, 2), "eval call (draw 2)");
 
-        const target = Float32Array.from({ length: BATCH * 8 }, (_, i) => Math.sin(i));
+        const target = targetOf(BATCH);
         const { graph: step, gradients } = differentiate(graph);
-        const stepWant = runReference(step, { ...reference, target: nd([BATCH, 8], target) }, state, { training: true, step: 0, draw: 3 });
+        const stepWant = runReference(step, { ...reference, target: nd(target.shape, target.data) }, state, { training: true, step: 0, draw: 3 });
         m.train(true);
-        m.trainStepSync(tensors[0], tensor(target, [BATCH, 8]), { lr: 0 });
+        m.trainStepSync(tensors[0], tensor(target.data, target.shape), { lr: 0 });
         for (const [name, node] of gradients)
           expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, stepWant.values.get(node)!.data, `∂L/∂${name} (step 0, draw 3)`);
 

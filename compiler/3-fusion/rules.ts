@@ -89,13 +89,15 @@ function isSumOf(c: Node, source: Node, dims: readonly number[]): boolean {
  * May a kernel that stores each output element once apply `c` to the element before the store?
  * `c` is pointwise, of the output's shape, and its other operands are f32 values from outside the
  * kernel with that shape too, read at the element's own index. Dropout draws from the elementwise
- * kernels' random-stream arguments, which GEMM and gather kernels lack.
+ * kernels' random-stream arguments, and mode_select reads their train/eval flag, which GEMM and
+ * gather kernels lack.
  */
 const isPointwiseAtOwnIndex = (s: FusionState, c: Node) =>
   isElementwise(c) &&
   // these kernels store float values (float4 runs among them): an int32 result (to_int) is a kernel's own
   c.dtype === "f32" &&
   traitsOf(c).random !== true &&
+  traitsOf(c).readsMode !== true &&
   c.inputs.includes(s.output) &&
   sameShape(c, s.output) &&
   c.inputs.every((i) => i === s.output || (sameShape(i, c) && i.dtype === "f32" && !s.epilogue.includes(i) && i !== s.anchor));

@@ -28,8 +28,40 @@ export class GraphBuilder {
     return [...this.nodes];
   }
 
+  /** How many nodes there are: a mark for `reuseSince`. */
+  get size(): number {
+    return this.nodes.length;
+  }
+
+  /** Nodes that an identical add returns instead of adding a new one, queued per key in order. */
+  private reusable?: Map<string, Node[]>;
+
+  /**
+   * Code evaluated again (a function run once per train/eval mode) adds the nodes it added before:
+   * from now until `stopReuse`, an add whose op, inputs, attributes, place and module path are
+   * those of a node added since `mark` returns that node (the first not yet returned, in order), so
+   * what both evaluations compute is computed once.
+   */
+  reuseSince(mark: number): void {
+    this.reusable = new Map();
+    for (const n of this.nodes.slice(mark)) {
+      const key = nodeKey(n.op, n.inputs, n.attrs, n.loc, n.scope);
+      const queue = this.reusable.get(key);
+      if (queue) queue.push(n);
+      else this.reusable.set(key, [n]);
+    }
+  }
+
+  stopReuse(): void {
+    this.reusable = undefined;
+  }
+
   /** Adds a node; the op's ShapeError propagates for the caller to place in the source. */
   add(op: string, inputs: readonly Node[], attrs: Attrs, loc: SourceLoc, scope: string, who: string = op): Node {
+    if (this.reusable) {
+      const again = this.reusable.get(nodeKey(op, inputs, attrs, loc, scope))?.shift();
+      if (again) return again;
+    }
     if (this.nodes.length >= this.maxOps)
       throw limitError("graphTooLarge", "maxOps", this.maxOps, `the model's graph grows past ${this.maxOps} ops here`, loc);
     const def = opDef(op);
@@ -68,4 +100,11 @@ export class GraphBuilder {
       optimizer: training?.optimizer,
     });
   }
+}
+
+/** What makes two adds the same node: op, inputs, attributes, source place and module path. */
+function nodeKey(op: string, inputs: readonly Node[], attrs: Attrs, loc: SourceLoc, scope: string): string {
+  // ±Infinity and NaN are spelled out (JSON writes each as null)
+  const attrText = JSON.stringify(attrs, (_, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+  return `${op}|${inputs.map((i) => i.id).join(",")}|${attrText}|${loc.file}:${loc.line}:${loc.col}|${scope}`;
 }

@@ -104,6 +104,8 @@ export interface OpTraits<A = any> {
   readonly blasEpilogue?: (attrs: A) => "relu" | "gelu" | undefined;
   /** Draws from the random-stream arguments that elementwise kernels have and GEMM kernels lack. */
   readonly random?: boolean;
+  /** Reads the run's train/eval mode (the `training` argument that elementwise kernels have and GEMM kernels lack). */
+  readonly readsMode?: boolean;
   /** A random op that draws in eval mode too (F.dropout's default training=true); others draw in train mode only. */
   readonly drawsInEval?: (attrs: A) => boolean;
   /** Shares its input's storage (a row-major view): no kernel, no buffer. */

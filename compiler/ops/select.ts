@@ -107,3 +107,34 @@ export const where = defineOp<{}>({
     return [null, sumTo(emit("where", [cond, dy, zero]), a.shape), sumTo(emit("where", [cond, zero, dy]), b.shape)];
   },
 });
+
+/**
+ * The train-mode value where the model is in train mode, else the eval-mode one: what model code
+ * that branches on this.training computes (timm's drop path returns x unchanged in eval mode). The
+ * frontend evaluates such code once per mode and joins the results here; the mode is the run's, as
+ * dropout's. Both operands broadcast together, as torch.where's.
+ */
+export const modeSelect = defineOp<{}>({
+  name: "mode_select",
+  family: "elementwise",
+  traits: { readsMode: true },
+  inputs: ["train", "eval"],
+  infer: ([a, b], _, who) => {
+    requireFloat(a, who, "train-mode value");
+    requireFloat(b, who, "eval-mode value");
+    const shape = broadcastShapes(a.shape, b.shape);
+    if (!shape) throw new ShapeError(`${who}: the train-mode value ${formatShape(a.shape)} and the eval-mode one ${formatShape(b.shape)} do not broadcast`);
+    return { shape: shape as Dim[], dtype: "f32" };
+  },
+  reference: ([a, b], _, ctx) => {
+    const shape = zipBroadcast(a, b, () => 0).shape;
+    return broadcastTo(ctx.training ? a : b, shape);
+  },
+  codegen: { kind: "pointwise", expr: ([a, b]) => `(training ? ${a} : ${b})` },
+  // dy reaches the value of the mode the run is in
+  grad: ({ node, dy, emit, constant, sumTo }) => {
+    const [a, b] = node.inputs as [Node, Node];
+    const zero = constant(0);
+    return [sumTo(emit("mode_select", [dy, zero]), a.shape), sumTo(emit("mode_select", [zero, dy]), b.shape)];
+  },
+});

@@ -18,9 +18,10 @@ import { limitError } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
 import { checkLayerName, isLayerName, memberName } from "../names.ts";
-import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, LayerParamRef, ModuleValue, ParameterValue, type CallSite, type Value } from "../values.ts";
+import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, LayerParamRef, ModuleValue, ObjectValue, ParameterValue, TensorValue, type CallSite, type Value } from "../values.ts";
+import { formatShape, shapeEq } from "../../ir/shape.ts";
 import { PropertyEvaluator } from "./properties.ts";
-import { CALL_LEVELS, poison, isPoison } from "./core.ts";
+import { CALL_LEVELS, ModeFork, poison, isPoison } from "./core.ts";
 import { describeSyntax } from "./syntax.ts";
 
 // Calls and classes: functions and methods, module calls (forward), construction, super() and field initializers.
@@ -82,6 +83,58 @@ export class Interpreter extends PropertyEvaluator {
     if (TsNode.isFunctionDeclaration(decl) || TsNode.isFunctionExpression(decl) || TsNode.isMethodDeclaration(decl)) {
       if (decl.isAsync() || decl.isGenerator?.()) fail("unsupportedSyntax", "async and generator functions are not supported in model code", locOf(decl));
     }
+    if (this.phase !== "forward" || this.assumedMode !== undefined) return this.runFunction(f, args, site);
+    const mark = this.builder.size;
+    try {
+      return this.runFunction(f, args, site);
+    } catch (e) {
+      if (!(e instanceof ModeFork)) throw e;
+      return this.evaluatePerMode(f, args, site, mark, e.at);
+    }
+  }
+
+  /**
+   * A function of forward that tests this.training (timm's drop path: `if (!this.training) return
+   * x`): evaluated once in train mode and once in eval mode, its two results joined by mode_select,
+   * which reads the mode at run time. The nodes the first attempt (up to the test) and the train-mode
+   * evaluation added are reused where the eval-mode one adds the same (GraphBuilder.reuseSince), so
+   * what does not depend on the mode is computed once.
+   */
+  protected evaluatePerMode(f: FunctionValue, args: Value[], site: CallSite, mark: number, test: TsNode): Value {
+    const evaluate = (mode: boolean) => {
+      this.builder.reuseSince(mark);
+      try {
+        return this.withMode(mode, () => this.runFunction(f, args, site));
+      } finally {
+        this.builder.stopReuse();
+      }
+    };
+    const train = evaluate(true);
+    // a join that fails is reported at the test of this.training
+    return this.joinModes(train, evaluate(false), f.name, this.site(test));
+  }
+
+  /** The value of a function evaluated per mode: tensors joined by mode_select, the rest equal in both modes. */
+  protected joinModes(train: Value, evaluation: Value, who: string, site: CallSite): Value {
+    if (train === evaluation || isPoison(train) || isPoison(evaluation)) return isPoison(train) ? train : evaluation;
+    if (train instanceof TensorValue && evaluation instanceof TensorValue) {
+      if (train.node === evaluation.node) return train;
+      if (train.node.dtype === "f32" && evaluation.node.dtype === "f32" && shapeEq(train.node.shape, evaluation.node.shape))
+        return this.em.tensor("mode_select", [train, evaluation], {}, `${who} (this.training)`, site);
+    }
+    if (Array.isArray(train) && Array.isArray(evaluation) && train.length === evaluation.length)
+      return train.map((v, i) => this.joinModes(v, evaluation[i], who, site));
+    if (train instanceof ObjectValue && evaluation instanceof ObjectValue && [...train.props.keys()].join() === [...evaluation.props.keys()].join())
+      return new ObjectValue(new Map([...train.props].map(([k, v]) => [k, this.joinModes(v, evaluation.props.get(k), who, site)])));
+    return fail(
+      "dataDependentControlFlow",
+      `${who} gives ${describeResult(train)} in train mode and ${describeResult(evaluation)} in eval mode; what changes with train()/eval() must be float32 tensors of one shape in both (a result only training needs, such as an auxiliary output, is a second forward output computed in both modes)`,
+      site.loc,
+    );
+  }
+
+  protected runFunction(f: FunctionValue, args: Value[], site: CallSite): Value {
+    const decl = f.decl as FunctionDeclaration | ArrowFunction | FunctionExpression | MethodDeclaration;
     const scope = new Scope(f.closure, f.self);
     this.enter(site.loc, CALL_LEVELS);
     try {
@@ -405,4 +458,11 @@ function notAFunction(calleeNode: TsNode, callee: Value, site: CallSite): never 
         ? `; '${name}' is not defined on ${TsNode.isPropertyAccessExpression(calleeNode) ? calleeNode.getExpression().getText() : "it"}`
         : "";
   return fail("notCallable", `${shown} is ${describe(callee)}, not a function${hint}`, site.loc);
+}
+
+/** A forward result for a message: a tensor's dtype and shape, or what the value is. */
+function describeResult(v: Value): string {
+  if (v instanceof TensorValue) return `a ${v.node.dtype === "f32" ? "float32" : "int32"} tensor ${formatShape(v.node.shape)}`;
+  if (Array.isArray(v)) return `${v.length} values`;
+  return describe(v);
 }

@@ -30,6 +30,15 @@ export const MAX_LOOP_ITERATIONS = 100_000;
  */
 export const CALL_LEVELS = 4;
 
+/**
+ * Thrown where forward tests this.training (which changes at run time) outside a function being
+ * evaluated once per mode: the innermost function call catches it and evaluates itself in each
+ * mode (classes.ts, callFunction). Not a CompileError, so statement recovery lets it through.
+ */
+export class ModeFork {
+  constructor(readonly at: TsNode) {}
+}
+
 export const poison = Poison.value;
 export const isPoison = (v: Value): boolean => v instanceof Poison;
 
@@ -42,6 +51,8 @@ export abstract class InterpreterCore {
   readonly em: GraphEmitter;
   readonly sources: SourceFiles;
   phase: Phase = "toplevel";
+  /** this.training's truth while a function is evaluated for one mode (a ModeFork's); undefined otherwise. */
+  protected assumedMode: boolean | undefined = undefined;
   /** The loops being run, outermost first: a used-up step budget is reported at the outermost. */
   protected readonly loops: TsNode[] = [];
   protected readonly fileScopes = new Map<string, Scope>();
@@ -101,6 +112,17 @@ export abstract class InterpreterCore {
     throw this.budget.exceeded(over, loop ?? (at instanceof TsNode ? locOf(at) : at), loop !== undefined);
   }
 
+  /** Runs `f` with this.training taken as `mode` (one of the two evaluations of code that tests it). */
+  protected withMode<T>(mode: boolean, f: () => T): T {
+    const saved = this.assumedMode;
+    this.assumedMode = mode;
+    try {
+      return f();
+    } finally {
+      this.assumedMode = saved;
+    }
+  }
+
   site(node: TsNode): CallSite {
     return { node, loc: locOf(node) };
   }
@@ -122,4 +144,5 @@ export abstract class InterpreterCore {
   abstract staticMember(cls: ClassValue, name: string, site: CallSite): Value;
   protected abstract superCall(e: CallExpression, scope: Scope): void;
   protected abstract instanceOf(v: Value, cls: Value, e: TsNode): Value;
+  protected abstract joinModes(train: Value, evaluation: Value, who: string, site: CallSite): Value;
 }

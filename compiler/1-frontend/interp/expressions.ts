@@ -145,6 +145,14 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       if (!TsNode.isConditionalExpression(e)) return undefined;
       const c = this.evalExpr(e.getCondition(), scope);
       if (isPoison(c)) return poison;
+      // this.training ? a : b in forward: both, joined by the mode at run time
+      if (c instanceof ModeFlag && this.assumedMode === undefined && this.phase === "forward")
+        return this.joinModes(
+          this.withMode(true, () => this.evalExpr(e.getWhenTrue(), scope)),
+          this.withMode(false, () => this.evalExpr(e.getWhenFalse(), scope)),
+          "this.training ? … : …",
+          this.site(e),
+        );
       return this.evalExpr(this.truthy(c, e.getCondition()) ? e.getWhenTrue() : e.getWhenFalse(), scope);
     },
     [SyntaxKind.SpreadElement]: (e: TsNode) => fail("unsupportedSyntax", "spread is supported in array literals and calls only", locOf(e)),
@@ -251,8 +259,9 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
   }
 
   protected equal(l: Value, r: Value, e: TsNode): boolean {
-    if (l instanceof ModeFlag || r instanceof ModeFlag)
-      return this.truthy(ModeFlag.value, e);
+    // this.training === false: compared as the mode this evaluation is for
+    if (l instanceof ModeFlag) l = this.truthy(l, e);
+    if (r instanceof ModeFlag) r = this.truthy(r, e);
     if (l instanceof SymInt || r instanceof SymInt)
       return fail("dataDependentControlFlow", "this comparison depends on the batch size, which is known only at run time", locOf(e));
     if (typeof l === "string" && typeof r === "string") this.charge(Math.min(l.length, r.length), e);

@@ -19,8 +19,8 @@ import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
 import { describe, ModeFlag, ModuleValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { FileEvaluator } from "./files.ts";
-import { BREAK, CONTINUE, type Completion, NORMAL, MAX_LOOP_ITERATIONS, poison, isPoison } from "./core.ts";
-import { boundNames, compoundOps, containsReturn, describeSyntax } from "./syntax.ts";
+import { BREAK, CONTINUE, type Completion, ModeFork, NORMAL, MAX_LOOP_ITERATIONS, poison, isPoison } from "./core.ts";
+import { boundNames, compoundOps, containsReturn, describeSyntax, modeJoinableTargets } from "./syntax.ts";
 
 // Statements: blocks, declarations and destructuring, if and switch, for, for-of, while and
 // do-while with break and continue, return, and throw (a compile error with the model's message).
@@ -119,13 +119,15 @@ export abstract class StatementEvaluator extends FileEvaluator {
       return { kind: "return", value: e ? this.evalExpr(e, scope) : undefined };
     },
     [SyntaxKind.IfStatement]: (s: IfStatement, scope) => {
-      const cond = this.evalExpr(s.getExpression(), scope);
-      if (isPoison(cond)) {
-        this.poisonAssigned(s, scope);
-        return containsReturn(s) ? { kind: "return", value: poison } : NORMAL;
+      // `if (this.training) x = x.add(noise)` in forward: the statement alone, once per mode
+      const targets = this.phase === "forward" && this.assumedMode === undefined ? modeJoinableTargets(s) : undefined;
+      const before = targets?.map((name) => scope.lookup(name)?.value);
+      try {
+        return this.ifStatement(s, scope);
+      } catch (e) {
+        if (!(e instanceof ModeFork) || !targets || !before) throw e;
+        return this.ifPerMode(s, scope, targets, before);
       }
-      const branch = this.truthy(cond, s.getExpression()) ? s.getThenStatement() : s.getElseStatement();
-      return branch ? this.execStatement(branch, new Scope(scope)) : NORMAL;
     },
     [SyntaxKind.ForStatement]: (s: ForStatement, scope) => this.forLoop(s, scope),
     [SyntaxKind.ForOfStatement]: (s: ForOfStatement, scope) => this.forOfLoop(s, scope),
@@ -136,6 +138,31 @@ export abstract class StatementEvaluator extends FileEvaluator {
     [SyntaxKind.ContinueStatement]: (s: TsNode) => (unlabeled(s), CONTINUE),
     [SyntaxKind.ThrowStatement]: (s: ThrowStatement, scope) => this.throwStatement(s, scope),
   };
+
+  protected ifStatement(s: IfStatement, scope: Scope): Completion {
+    const cond = this.evalExpr(s.getExpression(), scope);
+    if (isPoison(cond)) {
+      this.poisonAssigned(s, scope);
+      return containsReturn(s) ? { kind: "return", value: poison } : NORMAL;
+    }
+    const branch = this.truthy(cond, s.getExpression()) ? s.getThenStatement() : s.getElseStatement();
+    return branch ? this.execStatement(branch, new Scope(scope)) : NORMAL;
+  }
+
+  /**
+   * An if statement that tests this.training and only assigns variables (modeJoinableTargets): run
+   * from the variables' values before it once in train mode and once in eval mode, each variable
+   * then the join of its two values (tensors by mode_select, which reads the mode at run time).
+   */
+  protected ifPerMode(s: IfStatement, scope: Scope, targets: readonly string[], before: readonly Value[]): Completion {
+    const after = ([true, false] as const).map((mode) => {
+      targets.forEach((name, i) => scope.assign(name, before[i]));
+      this.withMode(mode, () => this.ifStatement(s, scope));
+      return targets.map((name) => scope.lookup(name)?.value);
+    });
+    targets.forEach((name, i) => scope.assign(name, this.joinModes(after[0][i], after[1][i], `'${name}'`, this.site(s.getExpression()))));
+    return NORMAL;
+  }
 
   protected declareVariables(list: VariableDeclarationList, scope: Scope): void {
     const mutable = list.getDeclarationKind() !== "const";
@@ -266,6 +293,8 @@ export abstract class StatementEvaluator extends FileEvaluator {
       return containsReturn(s) ? { kind: "return", value: poison } : NORMAL;
     }
     this.requireConstant(v, s.getExpression());
+    // switch (this.training): the mode this evaluation is for
+    const d = v instanceof ModeFlag ? this.truthy(v, s.getExpression()) : v;
     const scope = new Scope(outer);
     const clauses = s.getCaseBlock().getClauses();
     let start = -1;
@@ -277,7 +306,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
         return containsReturn(s) ? { kind: "return", value: poison } : NORMAL;
       }
       this.requireConstant(cv, c.getExpression());
-      if (cv === v) {
+      if ((cv instanceof ModeFlag ? this.truthy(cv, c.getExpression()) : cv) === d) {
         start = i;
         break;
       }
@@ -339,12 +368,16 @@ export abstract class StatementEvaluator extends FileEvaluator {
   truthy(v: Value, at: TsNode): boolean {
     if (v instanceof TensorValue)
       return fail("dataDependentControlFlow", "this condition depends on tensor values, which are known only when the model runs", locOf(at));
-    if (v instanceof ModeFlag)
+    if (v instanceof ModeFlag) {
+      if (this.assumedMode !== undefined) return this.assumedMode;
+      // in forward, the function around the test is evaluated once per mode (classes.ts)
+      if (this.phase === "forward" && this.callStack.length > 0) throw new ModeFork(at);
       return fail(
         "dataDependentControlFlow",
-        "this condition depends on this.training, which changes at run time; pass this.training to F.dropout or use nn.Dropout",
+        "this condition depends on this.training, which follows train()/eval() at run time: outside forward it has no value (nn.Dropout and F.dropout(x, p, this.training) follow it)",
         locOf(at),
       );
+    }
     if (v instanceof SymInt) return fail("dataDependentControlFlow", "this condition depends on the batch size, which is known only at run time", locOf(at));
     return Boolean(v);
   }

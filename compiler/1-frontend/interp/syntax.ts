@@ -102,3 +102,47 @@ export const compoundOps: Partial<Record<SyntaxKind, SyntaxKind>> = {
   [SyntaxKind.AsteriskEqualsToken]: SyntaxKind.AsteriskToken,
   [SyntaxKind.SlashEqualsToken]: SyntaxKind.SlashToken,
 };
+
+const joinableCache = new WeakMap<TsNode, readonly string[] | null>();
+
+/**
+ * The variables an if statement assigns, when evaluating it once per train/eval mode and joining
+ * their values is all it takes: nothing in it leaves the statement (return, break, continue,
+ * throw) and it assigns only plain variables declared outside it (no `this.x =`, no element or
+ * property, no push). undefined otherwise: the function around it is evaluated per mode instead.
+ */
+export function modeJoinableTargets(stmt: TsNode): readonly string[] | undefined {
+  let found = joinableCache.get(stmt);
+  if (found === undefined) {
+    found = joinable(stmt);
+    joinableCache.set(stmt, found);
+  }
+  return found ?? undefined;
+}
+
+function joinable(stmt: TsNode): readonly string[] | null {
+  const local = new Set<string>();
+  const names = new Set<string>();
+  const pending: TsNode[] = [stmt];
+  while (pending.length > 0) {
+    const n = pending.pop()!;
+    if (TsNode.isFunctionLikeDeclaration(n) || TsNode.isArrowFunction(n) || TsNode.isFunctionExpression(n) || TsNode.isClassLikeDeclarationBase(n)) continue;
+    if (TsNode.isReturnStatement(n) || TsNode.isBreakStatement(n) || TsNode.isContinueStatement(n) || TsNode.isThrowStatement(n)) return null;
+    if (TsNode.isVariableDeclaration(n)) for (const name of boundNames(n.getNameNode())) local.add(name);
+    let target: TsNode | undefined;
+    if (TsNode.isBinaryExpression(n) && (n.getOperatorToken().getKind() === SyntaxKind.EqualsToken || compoundOps[n.getOperatorToken().getKind()] !== undefined)) target = n.getLeft();
+    else if ((TsNode.isPrefixUnaryExpression(n) || TsNode.isPostfixUnaryExpression(n)) && (n.getOperatorToken() === SyntaxKind.PlusPlusToken || n.getOperatorToken() === SyntaxKind.MinusMinusToken))
+      target = n.getOperand();
+    else if (TsNode.isCallExpression(n)) {
+      const callee = n.getExpression();
+      if (TsNode.isPropertyAccessExpression(callee) && ["push", "append", "extend", "unshift", "splice", "set"].includes(callee.getName())) return null;
+    }
+    if (target) {
+      while (TsNode.isParenthesizedExpression(target)) target = target.getExpression();
+      if (!TsNode.isIdentifier(target)) return null;
+      names.add(target.getText());
+    }
+    n.forEachChild((child) => void pending.push(child));
+  }
+  return [...names].filter((name) => !local.has(name));
+}

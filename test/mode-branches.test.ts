@@ -1,0 +1,110 @@
+// Forward code that tests this.training, as ports write it: timm's drop path (`if (!this.training)
+// return x`), noise added in train mode only, `this.training ? a : b`, `switch (this.training)`. Such
+// code is evaluated once per mode and the two values joined by mode_select, which reads the mode at
+// run time; what does not depend on the mode is built once. Checked through the float64 reference:
+// each mode's output against the model written without the test, the graph's op counts, autodiff in
+// eval mode (train mode: test/gradients.test.ts), and the refusals with where and why.
+// test/random-draws-target.test.ts runs test/fixtures/mode-branches on the CPU target.
+import { describe, expect, it } from "vitest";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { gradCheck } from "./gradcheck.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const model = (fields: string, forward: string, before = "") =>
+  `${header}${before}\nexport class M extends nn.Module {\n  ${fields}\n  forward(x: Tensor<[Batch, 4]>) {\n    ${forward}\n  }\n}\n`;
+
+const BATCH = 6;
+const x = nd([BATCH, 4], Array.from({ length: BATCH * 4 }, (_, i) => Math.sin(i + 1)));
+
+function output(src: string, training: boolean): number[] {
+  const { graph } = lowerSource(src);
+  return Array.from(runReference(graph, { x }, initState(graph, 0), { training }).outputs[0].data);
+}
+const ops = (src: string) => lowerSource(src).graph.nodes.map((n) => n.op);
+const count = (src: string, op: string) => ops(src).filter((o) => o === op).length;
+const first = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col}: ${d.message}`)[0];
+
+const DROP_PATH = `class DropPath extends nn.Module {
+  constructor(private dropProb = 0.5) { super(); }
+  forward(x: Tensor) {
+    if (this.dropProb === 0 || !this.training) return x;
+    const keep = 1 - this.dropProb;
+    return x.div(keep).mul(F.bernoulli(F.fullLike(x.narrow(1, 0, 1), keep)));
+  }
+}`;
+const FIELDS = "fc = new nn.Linear(4, 4); bn = new nn.BatchNorm1d(4); dp = new DropPath(0.5);";
+
+describe("a function that returns early in eval mode (drop path)", () => {
+  const src = model(FIELDS, "const h = this.bn(this.fc(x));\n    return h.add(this.dp(h));", DROP_PATH);
+  it("is the identity in eval mode and keeps or drops each sample's row whole in train mode", () => {
+    expect(output(src, false)).toEqual(output(model(FIELDS, "const h = this.bn(this.fc(x));\n    return h.add(h);", DROP_PATH), false));
+    const plain = output(model(FIELDS, "return this.bn(this.fc(x));", DROP_PATH), true);
+    const got = output(src, true);
+    const rows = Array.from({ length: BATCH }, (_, r) => {
+      const h = plain.slice(r * 4, r * 4 + 4), y = got.slice(r * 4, r * 4 + 4);
+      if (y.every((v, i) => Math.abs(v - h[i]) < 1e-12)) return "dropped";
+      return y.every((v, i) => Math.abs(v - 3 * h[i]) < 1e-12) ? "kept" : "neither";
+    });
+    expect(rows).not.toContain("neither");
+    expect(new Set(rows)).toEqual(new Set(["dropped", "kept"])); // 6 rows, p = 0.5: both, at this seed
+  });
+
+  it("builds what does not depend on the mode once: one linear, one batch norm (one running-statistics update)", () => {
+    expect(count(src, "linear")).toBe(1);
+    expect(count(src, "batch_norm")).toBe(1);
+    expect(count(src, "mode_select")).toBe(1);
+  });
+
+  it("a drop probability of 0 is a constant test: no join at all", () => {
+    expect(count(model(FIELDS.replace("DropPath(0.5)", "DropPath(0)"), "return this.dp(this.fc(x));", DROP_PATH), "mode_select")).toBe(0);
+  });
+});
+
+describe("an if that assigns in one mode, a conditional expression, a switch", () => {
+  const FC2 = "fc = new nn.Linear(4, 4); fc2 = new nn.Linear(4, 4);";
+  it("`if (this.training) x = …` is joined at the statement: the layers after it are built once", () => {
+    const src = model(FC2, "x = this.fc(x);\n    if (this.training) { x = x.mul(2); }\n    return this.fc2(x);");
+    expect(count(src, "linear")).toBe(2);
+    expect(output(src, false)).toEqual(output(model(FC2, "return this.fc2(this.fc(x));"), false));
+    expect(output(src, true)).toEqual(output(model(FC2, "return this.fc2(this.fc(x).mul(2));"), true));
+  });
+
+  it("else branches, this.training === false and !this.training test the same mode", () => {
+    for (const test of ["this.training", "!(this.training === false)", "!!this.training", "this.training && true"]) {
+      const src = model(FC2, `let y = this.fc(x);\n    if (${test}) y = y.mul(2); else y = y.add(1);\n    return y;`);
+      expect(output(src, true), test).toEqual(output(model(FC2, "return this.fc(x).mul(2);"), true));
+      expect(output(src, false), test).toEqual(output(model(FC2, "return this.fc(x).add(1);"), false));
+    }
+  });
+
+  it("this.training ? a : b and switch (this.training)", () => {
+    const ternary = model(FC2, "return this.fc(this.training ? x.mul(2) : x);");
+    const sw = model(FC2, "switch (this.training) {\n      case true: return this.fc(x.mul(2));\n      default: return this.fc(x);\n    }");
+    for (const src of [ternary, sw]) {
+      expect(output(src, true)).toEqual(output(model(FC2, "return this.fc(x.mul(2));"), true));
+      expect(output(src, false)).toEqual(output(model(FC2, "return this.fc(x);"), false));
+    }
+    expect(count(ternary, "linear")).toBe(1);
+  });
+
+  it("gradients reach the eval-mode value in eval mode", () => {
+    expect(gradCheck(model("b = new nn.Parameter(F.ones([4]));", "return this.training ? x.mul(this.b) : x.mul(x).add(this.b);"), { training: false }).checked).toBeGreaterThan(0);
+  });
+});
+
+describe("refusals", () => {
+  it("results that differ in kind or shape between the modes, at the test", () => {
+    expect(first(model("fc = new nn.Linear(4, 4); aux = new nn.Linear(4, 2);", "const h = this.fc(x);\n    if (this.training) return [h, this.aux(h)];\n    return h;"))).toMatch(
+      /^TSDP2007 7:9: M\.forward gives 2 values in train mode and a float32 tensor \[Batch, 4\] in eval mode/,
+    );
+    expect(first(model("fc = new nn.Linear(4, 2);", "let y = x;\n    if (this.training) y = this.fc(x);\n    return y;"))).toMatch(
+      /^TSDP2007 7:9: 'y' gives a float32 tensor \[Batch, 2\] in train mode and a float32 tensor \[Batch, 4\] in eval mode/,
+    );
+  });
+
+  it("this.training in a constructor, where it has no value", () => {
+    expect(first(model("d: nn.Module = this.training ? new nn.Dropout(0.1) : new nn.Identity();", "return this.d(x);"))).toMatch(/^TSDP2007 4:18: this condition depends on this\.training/);
+  });
+});
