@@ -288,6 +288,11 @@ describe("gradient ops of the norm, random, gather and loss families", () => {
     expect(infer("batch_norm_xhat", [t([Batch, 3])], { ...bn, track: false })).toBe("f32[Batch, 3]");
     rejects("batch_norm_xhat", [t([Batch])], { ...bn, track: false }, /input \[N, C, \.\.\.\], got \[Batch\]/);
   });
+  it("mode_select broadcasts its two float32 operands, as where does", () => {
+    expect(infer("mode_select", [t([Batch, 4]), t([1])], {})).toBe("f32[Batch, 4]");
+    rejects("mode_select", [t([Batch, 4]), t([Batch, 3])], {}, /do not broadcast/);
+    rejects("mode_select", [t([Batch, 4], "i32"), t([Batch, 4])], {}, /float32|f32/);
+  });
   it("sample takes its shape from attrs, the batch dim first if any", () => {
     expect(infer("sample", [], { shape: [Batch, 3], distribution: "normal" })).toBe("f32[Batch, 3]");
     expect(infer("sample", [], { shape: [4], distribution: "uniform" })).toBe("f32[4]");

@@ -316,6 +316,14 @@ describe("sample", () => {
   });
 });
 
+describe("mode_select", () => {
+  it("the train-mode operand in train mode, the eval-mode one in eval mode, broadcast together", () => {
+    const a = nd([2], [1, 2]), b = nd([1], [7]);
+    expectClose(run("mode_select", [a, b], {}, { training: true }), [2], [1, 2]);
+    expectClose(run("mode_select", [a, b], {}, { training: false }), [2], [7, 7]);
+  });
+});
+
 describe("embedding", () => {
   it("gathers rows and rejects out-of-range indices", () => {
     const w = nd([3, 2], [0, 1, 10, 11, 20, 21]);
