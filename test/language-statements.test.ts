@@ -196,3 +196,35 @@ class Plain extends Basic {}`;
     expect(lowerSource(inherited).graph.outputs[0].shape.at(-1)).toBe(3);
   });
 });
+
+describe("JavaScript's globals and array methods that configuration code uses", () => {
+  // each check throws (TSDP2017, naming what it got) unless the value is JavaScript's
+  const checks = (lines: string[]) => model(FC, `${lines.map((l) => `{ const [got, want] = ${l}; if (JSON_(got) !== JSON_(want)) throw new Error(\`${l.replace(/[`$\\]/g, "")} gave \${JSON_(got)}\`); }`).join("\n    ")}\n    return x;`, undefined, "const JSON_ = (v: unknown): string => (Array.isArray(v) ? v.join(\",\") : String(v));");
+  const cases: [string, string][] = [
+    ["Object.keys / values / entries keep insertion order", "[Object.entries({ b: 1, a: 2 }).flat(), ['b', 1, 'a', 2]]"],
+    ["Object.keys", "[Object.keys({ b: 1, a: 2 }).concat(Object.values({ c: 3 }) as never[]), ['b', 'a', 3]]"],
+    ["Object.fromEntries and Object.assign", "[Object.values(Object.assign(Object.fromEntries([['a', 1], ['b', 2]]), { b: 5 }, { c: 6 })), [1, 5, 6]]"],
+    ["Math", "[[Math.sign(-3), Math.cbrt(27), Math.log10(1000), Math.hypot(3, 4), Math.hypot(1, 2, 2), Math.atan2(1, 1) * 4 / Math.PI, Math.max(...[1, 5, 2])], [-1, 3, 3, 5, 3, 1, 5]]"],
+    ["Array(n), new Array(n), Array.of", "[[Array(3).fill(0), new Array(2).fill(7), Array.of(1, 2), Array(1, 2)].flat(), [0, 0, 0, 7, 7, 1, 2, 1, 2]]"],
+    ["Number, String, Boolean, parseInt, parseFloat, isNaN", "[[Number('2.5'), String(4) + 'x', Boolean(0), parseInt('12px'), parseInt('ff', 16), parseFloat('1.5e3'), isNaN(Number('a')), Number.isNaN(NaN), Number.parseInt('7')], [2.5, '4x', false, 12, 255, 1500, true, true, 7]]"],
+    ["find, findIndex, findLast, lastIndexOf, keys, values", "[[[4, 5, 6].find((v) => v > 4), [4, 5, 6].findIndex((v) => v > 4), [4, 5, 6].findLast((v) => v < 6), [1, 2, 1].lastIndexOf(1), [...[7, 8].keys()], [7, 8].values()].flat(), [5, 1, 5, 2, 0, 1, 7, 8]]"],
+    ["flatMap, sort with a comparator, reduce without an initial value", "[[[1, 2].flatMap((v) => [v, v * 10]), [3, 1, 2].sort((a, b) => a - b), [1, 2, 3].reduce((a, b) => a * b)].flat(), [1, 10, 2, 20, 1, 2, 3, 6]]"],
+    ["pop, shift, unshift", "[(() => { const a = [1, 2, 3]; a.pop(); a.shift(); a.unshift(8, 9); return a; })(), [8, 9, 2]]"],
+  ];
+  for (const [what, line] of cases)
+    it(what, () => {
+      expect(() => lowerSource(checks([line]))).not.toThrow();
+    });
+
+  it("a wrong expectation fails (the checks can fail)", () => {
+    expect(first(checks(["[Math.sign(-3), 1]"]))).toMatch(/^TSDP2017 \d+: Error: .* gave -1$/);
+  });
+
+  it("an optional layer called with ?.() is undefined when unset; console is refused with why", () => {
+    const optional = (init: string) => model(`fc = new nn.Linear(4, 4); norm?: nn.Module${init};`, "return this.norm?.(this.fc(x)) ?? this.fc(x);");
+    // as JavaScript's, the arguments of a call that does not happen are not evaluated
+    expect(built(optional("")).ops).toEqual(["linear"]);
+    expect(built(optional(" = new nn.LayerNorm(4)")).ops).toContain("layer_norm");
+    expect(first(model(FC, "console.log(x.shape);\n    return this.fc(x);"))).toMatch(/^TSDP2005 6: console cannot be used in a model file: tsdp reads the model without running it, so nothing would print/);
+  });
+});

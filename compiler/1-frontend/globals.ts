@@ -12,13 +12,13 @@ function numbers(who: string, args: Value[], site: CallSite): number[] {
  * arguments, so max and min fold with a loop and the others take only the arguments they read.
  */
 function mathFn(name: string, f: (...xs: number[]) => number): [string, Value] {
-  const variadic = f === Math.max || f === Math.min;
+  const variadic = f === Math.max || f === Math.min || f === Math.hypot;
   return [
     name,
     new BuiltinFunction(`Math.${name}`, (args, site) => {
       const xs = numbers(`Math.${name}`, args, site);
       if (!variadic) return f(...xs.slice(0, f.length));
-      let acc = f === Math.max ? -Infinity : Infinity;
+      let acc = f === Math.max ? -Infinity : f === Math.min ? Infinity : 0;
       for (const x of xs) acc = f(acc, x);
       return acc;
     }),
@@ -43,6 +43,28 @@ const math = new NamespaceValue(
     mathFn("log", Math.log),
     mathFn("log2", Math.log2),
     mathFn("exp", Math.exp),
+    ["SQRT1_2", Math.SQRT1_2],
+    ["LN2", Math.LN2],
+    ["LN10", Math.LN10],
+    ["LOG2E", Math.LOG2E],
+    ["LOG10E", Math.LOG10E],
+    mathFn("sign", Math.sign),
+    mathFn("cbrt", Math.cbrt),
+    mathFn("log10", Math.log10),
+    mathFn("log1p", Math.log1p),
+    mathFn("expm1", Math.expm1),
+    mathFn("sin", Math.sin),
+    mathFn("cos", Math.cos),
+    mathFn("tan", Math.tan),
+    mathFn("asin", Math.asin),
+    mathFn("acos", Math.acos),
+    mathFn("atan", Math.atan),
+    mathFn("atan2", Math.atan2),
+    mathFn("sinh", Math.sinh),
+    mathFn("cosh", Math.cosh),
+    mathFn("tanh", Math.tanh),
+    mathFn("fround", Math.fround),
+    mathFn("hypot", Math.hypot),
   ]),
 );
 
@@ -58,13 +80,97 @@ export interface ArrayHooks {
   size(size: number, what: "array" | "string", site: CallSite): void;
 }
 
-/** Array.from({ length: n }, (_, i) => ...) — the usual way to build a list in a loop's place. */
+/**
+ * Array.from({ length: n }, (_, i) => ...) — the usual way to build a list in a loop's place — and
+ * Array(n) / new Array(n) (n holes, for .fill), Array(a, b) (those elements), Array.of.
+ */
 export function arrayNamespace(hooks: ArrayHooks): NamespaceValue {
   return new NamespaceValue(
     "Array",
     new Map<string, Value>([
       ["from", arrayFrom(hooks)],
       ["isArray", new BuiltinFunction("Array.isArray", (args) => Array.isArray(args[0]))],
+      ["of", new BuiltinFunction("Array.of", (args) => [...args])],
+    ]),
+    (args, site) => {
+      if (args.length !== 1 || typeof args[0] !== "number") return [...args];
+      const n = args[0];
+      if (!Number.isInteger(n) || n < 0) fail("invalidArgument", `Array: invalid length ${n}`, site.loc);
+      hooks.size(n, "array", site);
+      hooks.charge(n, site);
+      return new Array<Value>(n).fill(undefined);
+    },
+  );
+}
+
+/** What Number(v), String(v) and Boolean(v) give, for the values a model's constants are. */
+const primitive = (who: string, f: (v: number | string | boolean | null | undefined) => Value) =>
+  (args: Value[], site: CallSite): Value => {
+    const v = args[0];
+    if (v !== null && v !== undefined && typeof v !== "number" && typeof v !== "string" && typeof v !== "boolean")
+      return fail("wrongArgumentType", `${who} converts numbers, strings and booleans, got ${describe(v)}`, site.loc);
+    return f(v);
+  };
+
+function text(who: string, v: Value, site: CallSite): string {
+  return typeof v === "string" ? v : typeof v === "number" ? String(v) : fail("wrongArgumentType", `${who} parses a string, got ${describe(v)}`, site.loc);
+}
+
+const parseIntFn = new BuiltinFunction("parseInt", (args, site) => {
+  const radix = args[1];
+  if (radix !== undefined && typeof radix !== "number") fail("wrongArgumentType", `parseInt: the radix must be a number, got ${describe(radix)}`, site.loc);
+  return Number.parseInt(text("parseInt", args[0], site), radix);
+});
+const parseFloatFn = new BuiltinFunction("parseFloat", (args, site) => Number.parseFloat(text("parseFloat", args[0], site)));
+
+/**
+ * Object.keys / values / entries / fromEntries / assign / freeze over the plain objects a port's
+ * configuration is (`for (const [k, v] of Object.entries(cfg))`), in insertion order as JavaScript's.
+ */
+export function objectNamespace(hooks: ArrayHooks): NamespaceValue {
+  const props = (who: string, v: Value, site: CallSite): Map<string, Value> => {
+    if (v instanceof ObjectValue) {
+      hooks.charge(v.props.size, site);
+      return v.props;
+    }
+    if (Array.isArray(v)) {
+      hooks.charge(v.length, site);
+      return new Map(v.map((item, i) => [String(i), item]));
+    }
+    return fail("wrongArgumentType", `${who} takes a plain object or an array, got ${describe(v)}`, site.loc);
+  };
+  const listing = (name: string, f: (entries: [string, Value][]) => Value[]) =>
+    [name, new BuiltinFunction(`Object.${name}`, (args, site) => f([...props(`Object.${name}`, args[0], site)]))] as [string, Value];
+  return new NamespaceValue(
+    "Object",
+    new Map<string, Value>([
+      listing("keys", (entries) => entries.map(([k]) => k)),
+      listing("values", (entries) => entries.map(([, v]) => v)),
+      listing("entries", (entries) => entries.map(([k, v]) => [k, v])),
+      [
+        "fromEntries",
+        new BuiltinFunction("Object.fromEntries", (args, site) => {
+          if (!Array.isArray(args[0])) return fail("wrongArgumentType", `Object.fromEntries takes an array of [key, value] pairs, got ${describe(args[0])}`, site.loc);
+          hooks.charge(args[0].length, site);
+          const out = new Map<string, Value>();
+          for (const pair of args[0]) {
+            if (!Array.isArray(pair) || (typeof pair[0] !== "string" && typeof pair[0] !== "number"))
+              fail("wrongArgumentType", `Object.fromEntries: each entry is a [key, value] pair with a string key, got ${describe(pair)}`, site.loc);
+            out.set(String(pair[0]), pair[1]);
+          }
+          return new ObjectValue(out);
+        }),
+      ],
+      [
+        "assign",
+        new BuiltinFunction("Object.assign", (args, site) => {
+          const [target, ...sources] = args;
+          if (!(target instanceof ObjectValue)) return fail("wrongArgumentType", `Object.assign's target must be a plain object, got ${describe(target)}`, site.loc);
+          for (const source of sources) if (source !== null && source !== undefined) for (const [k, v] of props("Object.assign", source, site)) target.props.set(k, v);
+          return target;
+        }),
+      ],
+      ["freeze", new BuiltinFunction("Object.freeze", (args) => args[0])],
     ]),
   );
 }
@@ -78,9 +184,26 @@ export const builtinGlobals = new Map<string, Value>([
       new Map<string, Value>([
         ["isInteger", new BuiltinFunction("Number.isInteger", (args) => Number.isInteger(args[0]))],
         ["isFinite", new BuiltinFunction("Number.isFinite", (args) => Number.isFinite(args[0]))],
+        ["isNaN", new BuiltinFunction("Number.isNaN", (args) => Number.isNaN(args[0]))],
+        ["parseInt", parseIntFn],
+        ["parseFloat", parseFloatFn],
+        ["EPSILON", Number.EPSILON],
+        ["MAX_SAFE_INTEGER", Number.MAX_SAFE_INTEGER],
+        ["MIN_SAFE_INTEGER", Number.MIN_SAFE_INTEGER],
+        ["MAX_VALUE", Number.MAX_VALUE],
+        ["MIN_VALUE", Number.MIN_VALUE],
+        ["POSITIVE_INFINITY", Infinity],
+        ["NEGATIVE_INFINITY", -Infinity],
       ]),
+      primitive("Number", (v) => Number(v)),
     ),
   ],
+  ["String", new NamespaceValue("String", new Map(), primitive("String", (v) => String(v)))],
+  ["Boolean", new NamespaceValue("Boolean", new Map(), primitive("Boolean", (v) => Boolean(v)))],
+  ["parseInt", parseIntFn],
+  ["parseFloat", parseFloatFn],
+  ["isNaN", new BuiltinFunction("isNaN", primitive("isNaN", (v) => Number.isNaN(Number(v))))],
+  ["isFinite", new BuiltinFunction("isFinite", primitive("isFinite", (v) => Number.isFinite(Number(v))))],
   ["Infinity", Infinity],
   ["NaN", NaN],
 ]);
@@ -207,7 +330,9 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
       return m((args, site) => arr.filter((v, i) => Boolean(call(args[0], [v, i], site))));
     case "reduce":
       return m((args, site) => {
-        if (args.length < 2) fail("wrongArgumentCount", "reduce needs an initial value in model code", site.loc);
+        // without an initial value, the first element is one, as JavaScript's
+        if (args.length < 2 && arr.length === 0) fail("wrongArgumentCount", "reduce of an empty array with no initial value", site.loc);
+        if (args.length < 2) return arr.slice(1).reduce<Value>((acc, v, i) => call(args[0], [acc, v, i + 1], site), arr[0]);
         return arr.reduce<Value>((acc, v, i) => call(args[0], [acc, v, i], site), args[1]);
       });
     case "some":
@@ -252,6 +377,61 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
       return m(() => arr.map((v, i) => [i, v]));
     case "reverse":
       return m(() => arr.reverse());
+    case "fill":
+      return m((args) => arr.fill(args[0], args[1] as number | undefined, args[2] as number | undefined));
+    case "find":
+      return m((args, site) => arr.find((v, i) => Boolean(call(args[0], [v, i], site))));
+    case "findIndex":
+      return m((args, site) => arr.findIndex((v, i) => Boolean(call(args[0], [v, i], site))));
+    case "findLast":
+      return m((args, site) => arr.findLast((v, i) => Boolean(call(args[0], [v, i], site))));
+    case "findLastIndex":
+      return m((args, site) => arr.findLastIndex((v, i) => Boolean(call(args[0], [v, i], site))));
+    case "lastIndexOf":
+      return m((args) => arr.lastIndexOf(args[0]));
+    case "keys":
+      return m(() => arr.map((_, i) => i));
+    case "values":
+      return m(() => [...arr]);
+    case "flat":
+      // one level (depth 1, the default), as ports flatten lists of lists of layers
+      return m((args, site) => {
+        if (args[0] !== undefined && args[0] !== 1) fail("invalidArgument", `flat flattens one level in model code, got depth ${describe(args[0])}`, site.loc);
+        const out: Value[] = [];
+        for (const v of arr) if (Array.isArray(v)) for (const x of v) out.push(x); else out.push(v);
+        hooks.size(out.length, "array", site);
+        return out;
+      });
+    case "flatMap":
+      return m((args, site) => {
+        const out: Value[] = [];
+        arr.forEach((v, i) => {
+          const r = call(args[0], [v, i], site);
+          if (Array.isArray(r)) for (const x of r) out.push(x);
+          else out.push(r);
+        });
+        hooks.size(out.length, "array", site);
+        return out;
+      });
+    case "sort":
+      // with a comparator, as (a, b) => a - b; without one, JavaScript's order of the elements as strings
+      return m((args, site) => (args[0] === undefined ? arr.sort() : arr.sort((a, b) => {
+        const c = call(args[0], [a, b], site);
+        return typeof c === "number" ? c : fail("wrongArgumentType", `sort's comparator must return a number, got ${describe(c)}`, site.loc);
+      })));
+    case "pop":
+      return m(() => arr.pop());
+    case "shift":
+      return m(() => arr.shift());
+    case "unshift":
+      return m((args, site) => {
+        hooks.size(arr.length + args.length, "array", site);
+        const items = [...args];
+        for (const v of arr) items.push(v);
+        arr.length = 0;
+        for (const v of items) arr.push(v); // not unshift(...args): a native spread overflows past ~150,000
+        return arr.length;
+      });
   }
   return undefined;
 }

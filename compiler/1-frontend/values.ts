@@ -140,6 +140,8 @@ export class NamespaceValue {
   constructor(
     readonly name: string,
     readonly members: ReadonlyMap<string, Value>,
+    /** A global that is a function too: Number(x), String(x), Array(n) (and new Array(n)). */
+    readonly call?: (args: Value[], site: CallSite) => Value,
   ) {}
 }
 

@@ -18,7 +18,7 @@ import { limitError } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
 import { checkLayerName, isLayerName, memberName } from "../names.ts";
-import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, LayerParamRef, ModuleValue, ObjectValue, ParameterValue, TensorValue, type CallSite, type Value } from "../values.ts";
+import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, TensorValue, type CallSite, type Value } from "../values.ts";
 import { formatShape, shapeEq } from "../../ir/shape.ts";
 import { PropertyEvaluator } from "./properties.ts";
 import { CALL_LEVELS, ModeFork, poison, isPoison } from "./core.ts";
@@ -50,6 +50,8 @@ export class Interpreter extends PropertyEvaluator {
       return fail("unsupportedSyntax", "dynamic import() is not supported in model files", locOf(e));
     const callee = this.evalExpr(calleeNode, scope);
     if (isPoison(callee)) return poison;
+    // f?.(x): undefined when f is (an optional layer not set: this.norm?.(x) ?? x)
+    if (e.hasQuestionDotToken() && (callee === null || callee === undefined)) return undefined;
     // the arguments first, as JavaScript evaluates them before it finds the callee is no function
     const args = this.evalArgs(e.getArguments(), scope);
     if (args.some(isPoison)) return poison;
@@ -71,6 +73,7 @@ export class Interpreter extends PropertyEvaluator {
     if (callee instanceof BuiltinFunction) return callee.call(args, site);
     if (callee instanceof FunctionValue) return this.callFunction(callee, args, site);
     if (callee instanceof ModuleValue) return this.callModule(callee, args, site);
+    if (callee instanceof NamespaceValue && callee.call) return callee.call(args, site);
     if (callee instanceof ClassValue || callee instanceof BuiltinClass)
       return fail("notCallable", `${callee.name} is a class: write new ${callee.name}(...)`, site.loc);
     return fail("notCallable", `${describe(callee)} is not a function`, site.loc);
@@ -220,6 +223,8 @@ export class Interpreter extends PropertyEvaluator {
 
   construct(callee: Value, args: Value[], site: CallSite): Value {
     if (callee instanceof BuiltinClass) return callee.construct(args, site);
+    // new Array(n), as Array(n)
+    if (callee instanceof NamespaceValue && callee.name === "Array" && callee.call) return callee.call(args, site);
     if (!(callee instanceof ClassValue)) return fail("notCallable", `${describe(callee)} cannot be constructed with new`, site.loc);
     this.requireConstructPhase(`new ${callee.name}`, site);
     const root = this.rootBase(callee);
@@ -441,7 +446,7 @@ export class Interpreter extends PropertyEvaluator {
 const STATIC_PENDING = Symbol("static field being computed") as unknown as Value;
 
 const isCallable = (v: Value) =>
-  v instanceof BuiltinFunction || v instanceof FunctionValue || v instanceof ModuleValue || v instanceof ClassValue || v instanceof BuiltinClass;
+  v instanceof BuiltinFunction || v instanceof FunctionValue || v instanceof ModuleValue || v instanceof ClassValue || v instanceof BuiltinClass || (v instanceof NamespaceValue && v.call !== undefined);
 
 // PyTorch's ways to add a submodule by name, which a model class spells as a field
 const ADD_MODULE = new Set(["registerModule", "addModule", "register_module", "add_module"]);

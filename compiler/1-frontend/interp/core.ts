@@ -5,7 +5,7 @@ import { nnNamespace } from "../layers.ts";
 import { ConstructorTensors } from "../constructor-tensors.ts";
 import { GraphEmitter } from "../graph-emitter.ts";
 import { functionalNamespace } from "../functional.ts";
-import { arrayNamespace, builtinGlobals } from "../globals.ts";
+import { arrayNamespace, builtinGlobals, objectNamespace } from "../globals.ts";
 import { Budget, resolveLimits, type Limits } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf, SourceFiles } from "../source.ts";
@@ -83,6 +83,7 @@ export abstract class InterpreterCore {
     this.globals = new Scope();
     for (const [name, value] of builtinGlobals) this.globals.declare(name, value, false);
     this.globals.declare("Array", arrayNamespace(this.arrayHooks), false);
+    this.globals.declare("Object", objectNamespace(this.arrayHooks), false);
   }
 
   /** What array builtins need from the evaluator: callbacks, and the step and size budgets. */

@@ -163,6 +163,8 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     if (name === "undefined") return undefined;
     const found = scope.lookup(name);
     if (found) return found.value;
+    if (name === "console")
+      fail("undefinedName", "console cannot be used in a model file: tsdp reads the model without running it, so nothing would print (tsdp inspect prints every tensor's shape; log outputs from the program that loads the compiled model)", locOf(e));
     if (runtimeOnlyGlobals.has(name))
       fail("undefinedName", `'${name}' cannot be used in a model file: tsdp evaluates models statically and never runs them`, locOf(e));
     if (this.dsl.has(name)) return fail("undefinedName", `'${name}' is not defined; import it: import { ${name} } from "tsdp/dsl"`, locOf(e));
