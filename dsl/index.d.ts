@@ -122,6 +122,24 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   frac(): Tensor;
   /** −1, 0 or 1 (0 for NaN, as PyTorch's); no gradient */
   sign(): Tensor;
+  /** Two-operand math, broadcast together: atan2(this, other); fmod keeps this's sign (C's), remainder other's (Python's %) */
+  atan2(other: Tensor | number): Tensor;
+  arctan2(other: Tensor | number): Tensor;
+  hypot(other: Tensor | number): Tensor;
+  fmod(other: Tensor | number): Tensor;
+  remainder(other: Tensor | number): Tensor;
+  /** log(eˣ + eʸ) without overflow */
+  logaddexp(other: Tensor | number): Tensor;
+  /** this·log(other), 0 where this is 0 */
+  xlogy(other: Tensor | number): Tensor;
+  /** this + weight·(end − this) */
+  lerp(end: Tensor, weight: Tensor | number): Tensor;
+  /** this + value·tensor1·tensor2 (addcdiv: ·tensor1/tensor2) */
+  addcmul(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor;
+  addcdiv(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor;
+  /** beta·this + alpha·(mat1 @ mat2): 2-D (addmm) or 3-D batches (baddbmm) */
+  addmm(mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+  baddbmm(batch1: Tensor, batch2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
   relu(): Tensor;
   sigmoid(): Tensor;
   tanh(): Tensor;
@@ -1038,6 +1056,18 @@ export namespace F {
   function fix(x: Tensor): Tensor;
   function frac(x: Tensor): Tensor;
   function sign(x: Tensor): Tensor;
+  function atan2(input: Tensor, other: Tensor | number): Tensor;
+  function arctan2(input: Tensor, other: Tensor | number): Tensor;
+  function hypot(input: Tensor, other: Tensor | number): Tensor;
+  function fmod(input: Tensor, other: Tensor | number): Tensor;
+  function remainder(input: Tensor, other: Tensor | number): Tensor;
+  function logaddexp(input: Tensor, other: Tensor | number): Tensor;
+  function xlogy(input: Tensor, other: Tensor | number): Tensor;
+  function lerp(input: Tensor, end: Tensor, weight: Tensor | number): Tensor;
+  function addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor;
+  function addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor;
+  function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+  function baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
   function relu(x: Tensor): Tensor;
   /** torch.matmul, torch.mm (matrices), torch.bmm (3-D batches of matrices) */
   function matmul(input: Tensor, other: Tensor): Tensor;

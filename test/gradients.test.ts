@@ -132,6 +132,11 @@ cases.full = { body: model("return x.mul(F.full([4], 2)).add(F.ones([1, 4]));") 
 cases.sample = { body: model("return x.mul(F.randnLike(x)).add(x.mul(F.rand(x.size(0), 4))).add(x.bernoulli(0.5)).add(F.randn(4));") };
 // train mode: dy reaches the train-mode value (the eval-mode one in eval mode, test/mode-branches.test.ts)
 cases.mode_select = { body: model("return this.training ? x.mul(x).add(this.b) : x.mul(3);", "b = new nn.Parameter(F.ones([4]));") };
+cases.atan2 = { body: model("return x.atan2(x.mul(0.5).add(this.b)).add(F.atan2(x, x.abs().add(1)));", "b = new nn.Parameter(F.full([4], 0.3));") };
+cases.hypot = { body: model("return F.hypot(x, x.mul(0.5).add(this.b));", "b = new nn.Parameter(F.full([4], 0.3));") };
+// away from the jumps of fmod and remainder (x/b is not near an integer), as central differences need
+cases.fmod = { body: model("return x.mul(0.1).add(0.37).fmod(this.b);", "b = new nn.Parameter(F.full([4], 0.3));") };
+cases.remainder = { body: model("return x.mul(0.1).add(0.37).remainder(this.b.neg());", "b = new nn.Parameter(F.full([4], 0.3));") };
 cases.literal = { body: model("return x.mul(F.tensor([0.5, -1, 2, 0.25])).add(F.tensor([[1, 2, 3, 4]]));") };
 cases.arange = { body: model("return x.mul(F.arange(4)).add(F.arange(1, 3, 0.5));") };
 cases.arange_int = { body: model("return x.add(this.e(F.arange(4, { dtype: \"int32\" })).sum(1));", "e = new nn.Embedding(4, 3);") };

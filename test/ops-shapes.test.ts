@@ -288,6 +288,12 @@ describe("gradient ops of the norm, random, gather and loss families", () => {
     expect(infer("batch_norm_xhat", [t([Batch, 3])], { ...bn, track: false })).toBe("f32[Batch, 3]");
     rejects("batch_norm_xhat", [t([Batch])], { ...bn, track: false }, /input \[N, C, \.\.\.\], got \[Batch\]/);
   });
+  it("atan2, hypot, fmod and remainder broadcast their two float32 operands", () => {
+    for (const op of ["atan2", "hypot", "fmod", "remainder"]) {
+      expect(infer(op, [t([Batch, 4]), t([])], {})).toBe("f32[Batch, 4]");
+      rejects(op, [t([Batch, 4]), t([3])], {}, /do not broadcast/);
+    }
+  });
   it("mode_select broadcasts its two float32 operands, as where does", () => {
     expect(infer("mode_select", [t([Batch, 4]), t([1])], {})).toBe("f32[Batch, 4]");
     rejects("mode_select", [t([Batch, 4]), t([Batch, 3])], {}, /do not broadcast/);

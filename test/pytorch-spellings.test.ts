@@ -297,3 +297,47 @@ export class M extends nn.Module {
     expect(first(model("return x.mul(this.t.sum());", "x: Tensor<[Batch, 3]>", "t = F.tensor(Array.from({ length: 70 }, () => 1));"))).toMatch(/^TSDP3004 3: F\.tensor: 70 listed values read in forward/);
   });
 });
+
+describe("two-operand math and the add-and-multiply forms", () => {
+  const a = [-3.5, 0, 2.25, 7, -0.5];
+  const b = [1, -2, 0, 0.5, -0.25];
+  const x = nd([1, 5], a), y = nd([1, 5], b);
+  const run = (body: string) => outputs(`return ${body};`, "x: Tensor<[Batch, 5]>, y: Tensor<[Batch, 5]>", { x, y })[0];
+  const pyMod = (p: number, q: number) => p - Math.floor(p / q) * q;
+
+  it("atan2, hypot, fmod (the dividend's sign) and remainder (the divisor's), as methods and F functions, tensor or number operands", () => {
+    close(run("x.atan2(y)"), a.map((v, i) => Math.atan2(v, b[i])));
+    expect(run("F.arctan2(x, y)")).toEqual(run("F.atan2(x, y)"));
+    close(run("F.hypot(x, y)"), a.map((v, i) => Math.hypot(v, b[i])));
+    close(run("x.fmod(1.5)"), [-0.5, 0, 0.75, 1, -0.5]);
+    close(run("F.remainder(x, 1.5)"), a.map((v) => pyMod(v, 1.5)));
+    close(run("x.remainder(-1.5)"), [-0.5, 0, -0.75, -0.5, -0.5]);
+    // by zero: NaN, as C's fmodf and PyTorch's
+    expect(run("x.fmod(y)")[2]).toBeNaN();
+  });
+
+  it("logaddexp, xlogy (0 where x = 0), lerp, addcmul, addcdiv", () => {
+    close(run("x.logaddexp(y)"), a.map((v, i) => Math.log(Math.exp(v) + Math.exp(b[i]))));
+    // large operands do not overflow: log(e¹⁰⁰⁰ + e⁹⁹⁹) = 1000 + log(1 + e⁻¹)
+    close(run("x.mul(0).add(1000).logaddexp(x.mul(0).add(999))"), a.map(() => 1000 + Math.log1p(Math.exp(-1))), 9);
+    close(run("F.xlogy(x.abs(), y.abs().add(1))"), a.map((v, i) => (v === 0 ? 0 : Math.abs(v) * Math.log(Math.abs(b[i]) + 1))));
+    expect(run("F.xlogy(x.mul(0), x.mul(0))")).toEqual([0, 0, 0, 0, 0]);
+    close(run("x.lerp(y, 0.25)"), a.map((v, i) => v + 0.25 * (b[i] - v)));
+    close(run("F.lerp(x, y, y)"), a.map((v, i) => v + b[i] * (b[i] - v)));
+    close(run("x.addcmul(x, y, { value: 0.5 })"), a.map((v, i) => v + 0.5 * v * b[i]));
+    close(run("F.addcdiv(x, x, y.abs().add(1))"), a.map((v, i) => v + v / (Math.abs(b[i]) + 1)));
+  });
+
+  it("addmm and baddbmm: β·input + α·(m1 @ m2), rank-checked", () => {
+    const got = outputs(
+      "const m = x.view(-1, 2, 2).flatten(0, 1);\n    const v = x.view(-1, 2, 2);\n    return [F.addmm(m, m, F.eye(2), { beta: 0.5, alpha: 2 }).view(-1, 4), v.baddbmm(v, v.mT, { beta: 0 }).flatten(1), m.addmm(m, F.ones(2, 2)).view(-1, 4)];",
+      "x: Tensor<[Batch, 4]>",
+      { x: nd([1, 4], [1, 2, 3, 4]) },
+    );
+    close(got[0], [2.5, 5, 7.5, 10]);
+    close(got[1], [5, 11, 11, 25]);
+    // m + m·ones: each row plus its sum
+    close(got[2], [4, 5, 10, 11]);
+    expect(first(model("return F.addmm(x, x.view(-1, 2, 2), F.eye(2)).flatten(1);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP4001 5: addmm expects 2-D tensors/);
+  });
+});

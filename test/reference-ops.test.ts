@@ -316,6 +316,16 @@ describe("sample", () => {
   });
 });
 
+describe("atan2, hypot, fmod, remainder", () => {
+  it("as C's atan2 and hypot, fmod with the dividend's sign, remainder with the divisor's", () => {
+    const a = nd([4], [-3.5, 0, 2.25, 7]), b = nd([4], [1, -2, 0, -1.5]);
+    expectClose(run("atan2", [a, b]), [4], [Math.atan2(-3.5, 1), Math.PI, Math.PI / 2, Math.atan2(7, -1.5)]);
+    expectClose(run("hypot", [a, b]), [4], [Math.hypot(3.5, 1), 2, 2.25, Math.hypot(7, 1.5)]);
+    expectClose(run("fmod", [a, nd([], [1.5])]), [4], [-0.5, 0, 0.75, 1]);
+    expectClose(run("remainder", [a, nd([], [-1.5])]), [4], [-0.5, 0, -0.75, -0.5]);
+  });
+});
+
 describe("mode_select", () => {
   it("the train-mode operand in train mode, the eval-mode one in eval mode, broadcast together", () => {
     const a = nd([2], [1, 2]), b = nd([1], [7]);

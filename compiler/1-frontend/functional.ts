@@ -208,7 +208,7 @@ function scaledDotProductAttention(b: Bound, site: CallSite, em: GraphEmitter, w
 type Operand = Node | TensorValue | number;
 
 /** Emits ops of one composite function at its call site; a number operand becomes a constant. */
-function composer(em: GraphEmitter, who: string, site: CallSite) {
+export function composer(em: GraphEmitter, who: string, site: CallSite) {
   const node = (v: Operand) => (typeof v === "number" ? em.constant(v, site) : v instanceof TensorValue ? v.node : v);
   return { op: (op: string, ...inputs: Operand[]) => em.tensor(op, inputs.map(node), {}, who, site).node };
 }
@@ -219,7 +219,7 @@ function composer(em: GraphEmitter, who: string, site: CallSite) {
  * value is eᶻ (softplus(−20) = 2.1e-9, mish(−20) = −4.1e-8). `z` is called once per use, so that a
  * computed z (βx) is computed per use rather than stored for two consumers.
  */
-function stableSoftplus(c: ReturnType<typeof composer>, z: () => Node): Node {
+export function stableSoftplus(c: ReturnType<typeof composer>, z: () => Node): Node {
   return c.op("add", c.op("relu", z()), c.op("log1p", c.op("exp", c.op("neg", c.op("abs", z())))));
 }
 

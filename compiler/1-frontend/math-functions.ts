@@ -1,6 +1,9 @@
 import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import type { TensorValue, CallSite, Value } from "./values.ts";
+import type { Node } from "../ir/node.ts";
+import { composer, stableSoftplus } from "./functional.ts";
+import { rankedMatmul } from "./tensor-spellings.ts";
+import { TensorValue, type CallSite, type Value } from "./values.ts";
 
 // PyTorch's pointwise math, written either way a port has it: x.rsqrt() and torch.rsqrt(x) (F.rsqrt
 // here, as tsdp's F holds torch's functions too). One table, so the method and the function agree.
@@ -63,6 +66,72 @@ const mathFunctions: Record<string, MathFunction> = {
     },
   },
 };
+
+/** An operand that may be a number (torch.fmod(x, 2)): a constant then. */
+const operand = (v: Value, em: GraphEmitter, site: CallSite): Node => (v instanceof TensorValue ? v.node : em.constant(v as number, site));
+
+/** A function of x and one other operand, tensor or number, broadcast together: one IR op. */
+const withOther = (name: string): MathFunction => ({
+  args: [arg("other", "numberOrTensor")],
+  lower: (x, b, site, em, who) => em.tensor(name, [x, operand(b.other, em, site)], {}, who, site),
+});
+
+const scaled = (v: TensorValue | Node, factor: number, em: GraphEmitter, site: CallSite, who: string): TensorValue | Node =>
+  factor === 1 ? v : em.tensor("mul", [v, em.constant(factor, site)], {}, who, site);
+
+/** x + value·(t1 ∘ t2): torch.addcmul (∘ = mul) and addcdiv (∘ = div), as Adam-style updates written out. */
+const addc = (combine: "mul" | "div"): MathFunction => ({
+  args: [arg("tensor1", "tensor"), arg("tensor2", "tensor"), opt("value", "number", 1)],
+  lower: (x, b, site, em, who) => em.tensor("add", [x, scaled(em.tensor(combine, [b.tensor1, b.tensor2], {}, who, site), b.value, em, site, who)], {}, who, site),
+});
+
+/** β·input + α·(m1 @ m2): torch.addmm (2-D) and baddbmm (3-D, batched). */
+const addProduct = (name: string, rank: number): MathFunction => ({
+  args: [arg("mat1", "tensor"), arg("mat2", "tensor"), opt("beta", "number", 1), opt("alpha", "number", 1)],
+  lower: (x, b, site, em, who) => {
+    const product = scaled(rankedMatmul(name, rank, b.mat1, b.mat2, site, em), b.alpha, em, site, who);
+    // beta = 0 ignores input, as PyTorch's (a NaN in it does not propagate)
+    return b.beta === 0 ? (product as TensorValue) : em.tensor("add", [scaled(x, b.beta, em, site, who), product], {}, who, site);
+  },
+});
+
+Object.assign(mathFunctions, {
+  atan2: withOther("atan2"),
+  arctan2: withOther("atan2"), // torch.arctan2 is torch.atan2
+  hypot: withOther("hypot"),
+  fmod: withOther("fmod"),
+  remainder: withOther("remainder"),
+  // log(eˣ + eʸ) = x + softplus(y − x), never overflowing; its gradient σ(x − y) and σ(y − x)
+  // (at x = y the softplus's relu and abs take the subgradient 0 there, giving 1 and 0, not ½ and ½)
+  logaddexp: {
+    args: [arg("other", "numberOrTensor")],
+    lower: (x, b, site, em, who) => {
+      const c = composer(em, who, site);
+      const d = c.op("sub", operand(b.other, em, site), x.node);
+      return em.tensor("add", [x, stableSoftplus(c, () => d)], {}, who, site);
+    },
+  },
+  // x·log(y), 0 where x = 0 (torch.xlogy; its gradients 0 there too)
+  xlogy: {
+    args: [arg("other", "numberOrTensor")],
+    lower: (x, b, site, em, who) => {
+      const c = composer(em, who, site);
+      return new TensorValue(c.op("where", c.op("eq", x.node, 0), 0, c.op("mul", x.node, c.op("log", operand(b.other, em, site)))));
+    },
+  },
+  // torch.lerp(start, end, weight) = start + weight·(end − start)
+  lerp: {
+    args: [arg("end", "tensor"), arg("weight", "numberOrTensor")],
+    lower: (x, b, site, em, who) => {
+      const c = composer(em, who, site);
+      return new TensorValue(c.op("add", x.node, c.op("mul", operand(b.weight, em, site), c.op("sub", b.end.node, x.node))));
+    },
+  },
+  addcmul: addc("mul"),
+  addcdiv: addc("div"),
+  addmm: addProduct("addmm", 2),
+  baddbmm: addProduct("baddbmm", 3),
+} satisfies Record<string, MathFunction>);
 
 export const mathFunctionNames: readonly string[] = Object.keys(mathFunctions);
 

@@ -47,7 +47,7 @@ export function vectorNorm(x: TensorValue, p: Value, dims: number[] | null, keep
 }
 
 /** matmul with the operand ranks torch.mm (2-D) and torch.bmm (3-D) insist on. */
-function rankedMatmul(who: "mm" | "bmm", rank: number, a: TensorValue, b: TensorValue, site: CallSite, em: GraphEmitter): TensorValue {
+export function rankedMatmul(who: string, rank: number, a: TensorValue, b: TensorValue, site: CallSite, em: GraphEmitter): TensorValue {
   for (const t of [a, b])
     if (t.node.shape.length !== rank) fail("shapeMismatch", `${who} expects ${rank}-D tensors, got ${formatShape(a.node.shape)} and ${formatShape(b.node.shape)}`, site.loc);
   return em.tensor("matmul", [a, b], {}, who, site);

@@ -1,6 +1,7 @@
-import { erf, map } from "../reference/ndarray.ts";
-import { defineOp, requireFloat, type OpDef } from "./op.ts";
-import { unary } from "./elementwise.ts";
+import type { Node } from "../ir/node.ts";
+import { erf, map, zipBroadcast } from "../reference/ndarray.ts";
+import { defineOp, requireFloat, type GradContext, type OpDef } from "./op.ts";
+import { broadcastFloats, unary } from "./elementwise.ts";
 
 // The rest of PyTorch's pointwise math (torch.rsqrt, torch.erf, torch.tan, …, torch.floor): each a
 // float64 reference, the same function in C, and its derivative, as elementwise.ts defines the
@@ -63,3 +64,51 @@ export const round = stepwise("round", roundHalfEven, (x) => `rintf(${x})`);
 export const trunc = stepwise("trunc", Math.trunc, (x) => `truncf(${x})`);
 // sign(NaN) is 0 in PyTorch's eager kernels ((0 < x) − (x < 0)); the same comparisons here
 export const sign = stepwise("sign", (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), (x) => `(${x} > 0.0f ? 1.0f : (${x} < 0.0f ? -1.0f : 0.0f))`);
+
+/**
+ * A function of two float operands that broadcast together (torch.atan2, fmod, remainder, hypot):
+ * the float64 reference, the C call, and each operand's gradient, summed over the dims it was
+ * broadcast along.
+ */
+function binaryFunction(name: string, f: (a: number, b: number) => number, cuda: (a: string, b: string) => string, grad: (ctx: GradContext, a: Node, b: Node) => [Node, Node]): OpDef<{}> {
+  return defineOp<{}>({
+    name,
+    family: "elementwise",
+    inputs: ["a", "b"],
+    infer: ([a, b], _, who) => broadcastFloats(a, b, who, "and"),
+    reference: ([a, b]) => zipBroadcast(a, b, f),
+    codegen: { kind: "pointwise", expr: ([a, b]) => cuda(a, b) },
+    grad: (ctx) => {
+      const [a, b] = ctx.node.inputs;
+      const [ga, gb] = grad(ctx, a, b);
+      return [ctx.sumTo(ga, a.shape), ctx.sumTo(gb, b.shape)];
+    },
+  });
+}
+
+// atan2(a, b): the angle of (b, a); ∂/∂a = b/(a² + b²), ∂/∂b = −a/(a² + b²) (NaN at the origin, as PyTorch's)
+export const atan2 = binaryFunction("atan2", Math.atan2, (a, b) => `atan2f(${a}, ${b})`, ({ dy, emit }, a, b) => {
+  const r2 = emit("add", [emit("mul", [a, a]), emit("mul", [b, b])]);
+  return [emit("div", [emit("mul", [dy, b]), r2]), emit("neg", [emit("div", [emit("mul", [dy, a]), r2])])];
+});
+// √(a² + b²) without overflow in the squares (hypotf); ∂/∂a = a/hypot, ∂/∂b = b/hypot
+export const hypot = binaryFunction("hypot", Math.hypot, (a, b) => `hypotf(${a}, ${b})`, ({ dy, emit, node }, a, b) => [
+  emit("div", [emit("mul", [dy, a]), node]),
+  emit("div", [emit("mul", [dy, b]), node]),
+]);
+// C's fmod: a − trunc(a/b)·b, the sign of a (JavaScript's %); ∂/∂a = 1, ∂/∂b = −trunc(a/b), as PyTorch's
+export const fmod = binaryFunction("fmod", (a, b) => a % b, (a, b) => `fmodf(${a}, ${b})`, ({ dy, emit }, a, b) => [
+  dy,
+  emit("neg", [emit("mul", [dy, emit("trunc", [emit("div", [a, b])])])]),
+]);
+// Python's %: a − floor(a/b)·b, the sign of b (torch.remainder); ∂/∂b = −floor(a/b)
+export const remainder = binaryFunction("remainder", pythonMod, (a, b) => `tsdp_remainder(${a}, ${b})`, ({ dy, emit }, a, b) => [
+  dy,
+  emit("neg", [emit("mul", [dy, emit("floor", [emit("div", [a, b])])])]),
+]);
+
+/** fmod moved into b's sign where it is not 0: PyTorch's remainder of floats. */
+function pythonMod(a: number, b: number): number {
+  const r = a % b;
+  return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+}

@@ -76,3 +76,9 @@ __device__ __forceinline__ float tsdp_sample_normal(size_t i, unsigned long long
     const float u2 = (float)(c[1] >> 8) * 5.9604644775390625e-8f;
     return sqrtf(-2.0f * logf(u1)) * cospif(2.0f * u2);
 }
+
+// PyTorch's remainder of floats (Python's %): fmod moved into b's sign where it is not 0.
+__device__ __forceinline__ float tsdp_remainder(float a, float b) {
+    const float r = fmodf(a, b);
+    return (r != 0.0f && ((r < 0.0f) != (b < 0.0f))) ? r + b : r;
+}
