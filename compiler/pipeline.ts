@@ -152,7 +152,7 @@ export function trainingPrograms(graph: Graph, bucketCapMb?: number, shapeFor: S
     lossScale: lossScale!,
     optimizer: graph.optimizer,
     // a loss that sums over the batch combines the replicas' by summing; any other by their shares (ir/loss-combination.ts)
-    reduction: graph.loss.ignoreIndex === undefined && lossKind(loss) === "sum" ? "sum" : "mean",
+    reduction: graph.loss.ignoreIndex === undefined && graph.loss.classWeights === undefined && lossKind(loss) === "sum" ? "sum" : "mean",
     buckets,
   };
 }

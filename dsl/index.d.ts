@@ -992,10 +992,11 @@ export namespace nn {
    * loss and no gradient, and "mean" is over the other targets. Off unless given: then every
    * target must be a class (PyTorch ignores -100 by default; tsdp refuses it unless declared).
    */
-  interface CrossEntropyOptions { reduction?: Reduction; labelSmoothing?: number; ignoreIndex?: number | null }
+  /** weight: one value per class (PyTorch's weight=), known at compile time (F.tensor([...])); the mean is Σ w[y]·ℓ / Σ w[y] */
+  interface CrossEntropyOptions { reduction?: Reduction; labelSmoothing?: number; ignoreIndex?: number | null; weight?: Tensor | null }
   class CrossEntropyLoss extends Module { constructor(options?: CrossEntropyOptions) }
   interface CrossEntropyLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
-  class NLLLoss extends Module { constructor(options?: { reduction?: Reduction; ignoreIndex?: number | null }) }
+  class NLLLoss extends Module { constructor(options?: { reduction?: Reduction; ignoreIndex?: number | null; weight?: Tensor | null }) }
   interface NLLLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
   class MSELoss extends Module { constructor(options?: { reduction?: Reduction }) }
   interface MSELoss { (input: Tensor, target: Tensor): Tensor }
@@ -1174,7 +1175,7 @@ export namespace F {
   function flatten(x: Tensor, startDim?: number, endDim?: number): Tensor;
   function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor;
   function crossEntropy(input: Tensor, target: Tensor<Shape, "int32">, options?: nn.CrossEntropyOptions): Tensor;
-  function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; ignoreIndex?: number | null }): Tensor;
+  function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; ignoreIndex?: number | null; weight?: Tensor | null }): Tensor;
   function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
   function l1Loss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
   function smoothL1Loss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; beta?: number }): Tensor;

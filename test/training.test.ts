@@ -414,6 +414,61 @@ export const training = new Training(Tagger, {
   }, 300_000);
 });
 
+// Class weights (PyTorch's weight=): the mean is Σ w[y]·ℓ / Σ w[y], which no replica's rows alone
+// give; the step weights each replica by its targets' Σ w[y], summed on the host. The batch is
+// chunked so that one replica's targets weigh far more than another's; each step equals one float64
+// reference step on the whole batch, within 1e-5 of the loss and rtol 1e-4 of the parameters.
+describe("cross-entropy and NLL with class weights: PyTorch's weighted mean, whatever the replicas' chunks hold", () => {
+  const losses = {
+    "nn.CrossEntropyLoss({ weight })": "new nn.CrossEntropyLoss({ weight: F.tensor([0.2, 1, 5]) })",
+    "with labelSmoothing and ignoreIndex": "(logits: Tensor, y: Tensor<[Batch, 4], \"int32\">) => F.crossEntropy(logits.view(-1, 3), y.view(-1), { weight: F.tensor([0.2, 1, 5]), labelSmoothing: 0.1, ignoreIndex: -1 })",
+    "F.nllLoss({ weight }) of log_softmax": "(logits: Tensor, y: Tensor<[Batch, 4], \"int32\">) => F.nllLoss(F.logSoftmax(logits.view(-1, 3), 1), y.view(-1), { weight: F.tensor([0.2, 1, 5]) })",
+  };
+  for (const [name, loss] of Object.entries(losses))
+    it(`${name}: loss and three SGD steps equal the reference on 1, 2 and 3 devices`, async () => {
+      const sequence = !loss.startsWith("new nn.CrossEntropyLoss");
+      const dir = writeFiles({
+        "model.ts": `${header}
+export class Tagger extends nn.Module {
+  emb = new nn.Embedding(6, 5);
+  head = new nn.Linear(${sequence ? "5" : "20"}, 3);
+  forward(x: Tensor<[Batch, 4], "int32">) { return ${sequence ? "this.head(this.emb(x).tanh())" : "this.head(this.emb(x).tanh().flatten(1))"}; }
+}
+export const training = new Training(Tagger, {
+  loss: ${loss},
+  optimizer: new optim.SGD({ lr: 0.5, momentum: 0.9 }),
+});
+`,
+      });
+      const { model, build: b } = await compile(join(dir, "model.ts"), { target, outDir: join(tmp(), "out") });
+      const graph = model.graph;
+      expect(graph.loss!.classWeights).toEqual([Math.fround(0.2), 1, 5]);
+      // batch 5 in chunks 0–1, 2–3, 4 on 3 devices: class 2 (weight 5) sits in the first chunk only
+      const xs = Int32Array.from({ length: 20 }, (_, i) => (i * 7 + 3) % 6);
+      const ys = sequence ? Int32Array.from([2, 2, -1, 1, 2, 0, 2, 0, 1, 0, 0, 0, 0, 1, 0, 1, 1, 0, 1, 0]).map((v) => (v === -1 && !loss.includes("ignoreIndex") ? 0 : v)) : Int32Array.from([2, 2, 0, 0, 1]);
+      const { graph: step, gradients } = differentiate(graph);
+      const state: ModelState = initState(graph, 0);
+      const opt = newOptimizerState();
+      const ref = { x: nd([5, 4], xs), target: nd(sequence ? [5, 4] : [5], ys) };
+      const want: number[] = [];
+      for (let s = 0; s < 3; s++) {
+        const r = runReference(step, ref, state, { training: true, step: s });
+        want.push(r.loss!);
+        optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
+      }
+      for (const devices of multiDevice ? [1, 2, 3] : [1]) {
+        const m = await load(b.outDir, { devices });
+        try {
+          const got = [0, 1, 2].map(() => m.trainStepSync(tensor(xs, [5, 4]), tensor(ys, sequence ? [5, 4] : [5]))!);
+          got.forEach((l, s) => expect(Math.abs(l - want[s]), `${devices} devices, step ${s}: ${l} vs ${want[s]}`).toBeLessThan(1e-5 * Math.abs(want[s])));
+          for (const [pname, p] of state.params) expectNear(m.getParameter(pname).data as Float32Array, p.data, `${devices} devices: ${pname}`, 1e-4, 1e-5);
+        } finally {
+          m.dispose();
+        }
+      }
+    }, 300_000);
+});
+
 describe("gradient clipping (clip_grad_norm_)", () => {
   it("the gradients read back after a step are the clipped ones, their joint 2-norm the max_norm; 0 turns it off", async () => {
     const { model, build: b } = await mlpLibrary("new optim.Adam({ lr: 0.01, weightDecay: 0.01 })");

@@ -32,13 +32,22 @@ const pool2dArgs = [x, arg("kernelSize", "size2"), opt("stride", "size2", null, 
 const reductionArg = opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] });
 
 /**
- * The means over the targets not ignored (ignoreIndex with reduction "mean"), by node: the
- * training step weights each replica's by its count of such targets (lower.ts's lowerLoss).
+ * The means over targets rather than rows, by node — over the targets not ignored (ignoreIndex
+ * with reduction "mean"), or weighted by class (Σ w[y]·ℓ / Σ w[y]) — with the loss op under them:
+ * the training step weights each replica's by its count (or Σ w[y]) of such targets (lower.ts's lowerLoss).
  */
-export const ignoringMeans = new WeakMap<Node, number>();
+export interface TargetMean {
+  readonly ignoreIndex?: number;
+  readonly classWeights?: readonly number[];
+  readonly lossOp: Node;
+}
+export const targetMeans = new WeakMap<Node, TargetMean>();
 
 /** PyTorch's ignore_index, off unless given (a -100 label is then refused, as any out of range). */
 export const ignoreIndexArg = opt("ignoreIndex", "int", null, { nullable: true });
+
+/** Cross-entropy's and NLL's per-class weight (PyTorch's weight=): a constant [C] tensor. */
+export const classWeightArg = opt("weight", "tensor", null, { nullable: true });
 
 /**
  * A classification loss (cross_entropy, nll_loss) with ignoreIndex: the op gives ignored rows
@@ -49,6 +58,7 @@ const classificationLoss =
   (op: string, extra: readonly string[] = []) =>
   (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     const attrs = Object.fromEntries(extra.map((k) => [k, b[k]]));
+    if (b.weight !== null && b.weight !== undefined) return classWeighted(op, b, site, em, who);
     if (b.ignoreIndex === null) return em.tensor(op, [b.input, b.target], { reduction: b.reduction, ...attrs }, who, site);
     const ignoreIndex = b.ignoreIndex as number;
     const reduction = b.reduction === "mean" ? "sum" : b.reduction;
@@ -61,9 +71,74 @@ const classificationLoss =
     // max(count, 1) for a count ≥ 0: a replica whose targets are all ignored gives 0, weighted 0
     const atLeastOne = em.tensor("add", [count, em.tensor("eq", [count, em.constant(0, site)], {}, who, site)], {}, who, site);
     const mean = em.tensor("div", [losses, atLeastOne], {}, who, site);
-    ignoringMeans.set(mean.node, ignoreIndex);
+    targetMeans.set(mean.node, { ignoreIndex, lossOp: losses.node });
     return mean;
   };
+
+/**
+ * Cross-entropy / NLL with class weights (PyTorch's weight=): each target's loss times w[y] (0 for
+ * an ignored one), and "mean" is Σ w[y]·ℓ / Σ w[y] — PyTorch's weighted mean. With label smoothing,
+ * PyTorch's formula: (1 − ε)·w[y]·nll + (ε/C)·Σ_c w_c·(−log p_c), both over Σ w[y]. The weights are
+ * constants (F.tensor([...]) and other tensors computed at compile time), as the step sums each
+ * replica's Σ w[y] on the host from its targets to weight the replicas' means.
+ */
+function classWeighted(op: string, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const input = b.input as TensorValue;
+  const target = b.target as TensorValue;
+  const classes = input.node.shape[1];
+  if (typeof classes !== "number") fail("shapeMismatch", `${who}: the input must be [N, C, …] with C classes, got ${formatShape(input.node.shape)}`, site.loc);
+  const weightNode = (b.weight as TensorValue).node;
+  if (!shapeEq(weightNode.shape, [classes])) fail("shapeMismatch", `${who}: weight must hold one value per class, [${classes}], got ${formatShape(weightNode.shape)}`, site.loc);
+  const classWeights = constantValues(em, weightNode);
+  if (!classWeights)
+    fail("nonConstant", `${who}: the class weights must be known when the model is compiled (F.tensor([...]), F.ones(...).mul(...), or a tensor computed in a constructor from those): the step weights each replica by Σ weight[target] of its targets`, site.loc);
+  if (classWeights.some((w) => !Number.isFinite(w))) fail("invalidArgument", `${who}: the class weights must be finite numbers, got [${classWeights.join(", ")}]`, site.loc);
+  if (target.node.dtype !== "i32") return em.tensor(op, [input, target], { reduction: b.reduction }, who, site); // the op refuses it
+  const c = composer(em, who, site);
+  const ignore = b.ignoreIndex === null ? undefined : (b.ignoreIndex as number);
+  const ignoreAttr = ignore === undefined ? {} : { ignoreIndex: ignore };
+  // the targets' weights: the one-hot rows (zeros outside [0, C)) times w, 0 where ignored
+  const oneHot = c.op("eq", em.tensor("reshape", [target], { shape: [...target.node.shape, 1] }, who, site).node, em.tensor("arange_int", [], { start: 0, step: 1, length: classes }, who, site).node);
+  let rowWeight = em.tensor("sum", [c.op("mul", oneHot, weightNode)], { dims: [-1], keepdim: false }, who, site).node;
+  if (ignore !== undefined) rowWeight = c.op("mul", rowWeight, c.op("ne", em.tensor("to_float", [target], {}, who, site).node, ignore));
+  const nll = em.tensor(op, [input, target], { reduction: "none", ...(op === "cross_entropy" ? { labelSmoothing: 0 } : {}), ...ignoreAttr }, who, site);
+  let losses = c.op("mul", rowWeight, nll.node);
+  const epsilon: number = b.labelSmoothing ?? 0;
+  if (epsilon > 0) {
+    // (ε/C)·Σ_c w_c·(−log p_c) per target, 0 where ignored; w along the class dim (1)
+    const logp = em.tensor("log_softmax", [input], { dim: 1 }, who, site).node;
+    const along = em.tensor("reshape", [weightNode], { shape: input.node.shape.map((d, i) => (i === 1 ? d : 1)) }, who, site).node;
+    let smooth = c.op("neg", em.tensor("sum", [c.op("mul", logp, along)], { dims: [1], keepdim: false }, who, site).node);
+    if (ignore !== undefined) smooth = c.op("mul", smooth, c.op("ne", em.tensor("to_float", [target], {}, who, site).node, ignore));
+    losses = c.op("add", c.op("mul", losses, 1 - epsilon), c.op("mul", smooth, epsilon / classes));
+  }
+  if (b.reduction === "none") return new TensorValue(losses);
+  const total = em.tensor("sum", [losses], { dims: null, keepdim: false }, who, site);
+  if (b.reduction === "sum") return total;
+  const weightSum = em.tensor("sum", [rowWeight], { dims: null, keepdim: false }, who, site).node;
+  // Σ w + [Σ w = 0]: a replica whose targets weigh nothing gives 0, weighted 0 by the step
+  const mean = em.tensor("div", [total, c.op("add", weightSum, c.op("eq", weightSum, 0))], {}, who, site);
+  targetMeans.set(mean.node, { ...ignoreAttr, classWeights, lossOp: nll.node });
+  return mean;
+}
+
+/**
+ * A tensor's float32 values when the compiler knows them: computed in a constructor, or a literal
+ * or fill in forward (as the kernels hold them, rounded to float32).
+ */
+function constantValues(em: GraphEmitter, n: Node): number[] | undefined {
+  const size = n.shape.reduce<number>((p, d) => p * (typeof d === "number" ? d : NaN), 1);
+  const values = em.constants.owns(n)
+    ? Array.from(em.constants.evaluate(n).data)
+    : n.op === "literal"
+      ? [...(n.attrs.values as number[])]
+      : n.op === "full"
+        ? new Array<number>(size).fill(n.attrs.value as number)
+        : n.op === "expand" && n.inputs[0].op === "full"
+          ? new Array<number>(size).fill(n.inputs[0].attrs.value as number)
+          : undefined;
+  return values?.map(Math.fround);
+}
 
 /** BCE's options: reduction, PyTorch's element weight, and the logits form's posWeight. */
 export const bceArgs = (logits: boolean): ArgSpec[] => [
@@ -293,10 +368,10 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   flatten: { args: [x, opt("startDim", "int", 0), opt("endDim", "int", -1)], lower: lowerings.flatten },
   linear: { args: [x, arg("weight", "tensor"), opt("bias", "tensor", null, { nullable: true })], lower: lowerings.linear },
   crossEntropy: {
-    args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, opt("labelSmoothing", "prob", 0), ignoreIndexArg],
+    args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, opt("labelSmoothing", "prob", 0), ignoreIndexArg, classWeightArg],
     lower: lowerings.crossEntropy,
   },
-  nllLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, ignoreIndexArg], lower: lowerings.nllLoss },
+  nllLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, ignoreIndexArg, classWeightArg], lower: lowerings.nllLoss },
   mseLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.mseLoss },
   l1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.l1Loss },
   smoothL1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, opt("beta", "nonNegNumber", 1)], lower: lowerings.smoothL1Loss },

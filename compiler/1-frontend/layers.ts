@@ -9,7 +9,7 @@ import { checkTransformerArgs, transformerClasses, transformerLayers } from "./t
 import { hardtanhRangeProblem } from "./pointwise-composites.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { bceArgs, ignoreIndexArg, lowerings, pool1dArgs } from "./functional.ts";
+import { bceArgs, classWeightArg, ignoreIndexArg, lowerings, pool1dArgs } from "./functional.ts";
 import { initNamespaceMembers, parameterClass } from "./factories.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { checkLayerName } from "./names.ts";
@@ -248,8 +248,8 @@ const layers: Record<string, LayerSpec> = {
   MaxPool1d: pool1d("maxPool1d"),
   AvgPool1d: pool1d("avgPool1d"),
   AdaptiveAvgPool1d: { args: [arg("outputSize", "posInt")], summary: (b) => `${b.outputSize}`, inputs: [x], forward: (_self, b, call, site, em, who) => lowerings.adaptiveAvgPool1d({ ...b, ...call }, site, em, who) },
-  CrossEntropyLoss: lossLayer("crossEntropy", [opt("labelSmoothing", "prob", 0), ignoreIndexArg]),
-  NLLLoss: lossLayer("nllLoss", [ignoreIndexArg]),
+  CrossEntropyLoss: lossLayer("crossEntropy", [opt("labelSmoothing", "prob", 0), ignoreIndexArg, classWeightArg]),
+  NLLLoss: lossLayer("nllLoss", [ignoreIndexArg, classWeightArg]),
   MSELoss: lossLayer("mseLoss"),
   L1Loss: lossLayer("l1Loss"),
   SmoothL1Loss: lossLayer("smoothL1Loss", [opt("beta", "nonNegNumber", 1)]),

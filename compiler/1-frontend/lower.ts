@@ -12,7 +12,7 @@ import { checkOutput } from "./size-limits.ts";
 import { locOf } from "./source.ts";
 import { checkLayerName } from "./names.ts";
 import { requireSomethingToTrain } from "./training.ts";
-import { ignoringMeans } from "./functional.ts";
+import { targetMeans } from "./functional.ts";
 import {
   ClassValue,
   FunctionValue,
@@ -354,13 +354,13 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[]): { target
     : it.callFunction(t.loss as FunctionValue, [new TensorValue(out), new TensorValue(target)], site);
   if (!(value instanceof TensorValue) || value.node.shape.length !== 0)
     fail("badTraining", `the loss must be a scalar tensor, got ${value instanceof TensorValue ? `a tensor of shape ${formatShape(value.node.shape)}` : describe(value)}; use reduction "mean" or "sum"`, t.lossLoc);
-  const ignoreIndex = ignoringMeans.get(value.node);
-  if (ignoreIndex !== undefined) return { target, value: value.node, ignoreIndex };
-  // a mean over the targets not ignored, inside a larger loss: the replicas' losses could not be
-  // weighted to the whole batch's (their counts weight that term, their rows the others)
-  const inside = [...reachable(value.node.inputs)].find((n) => ignoringMeans.has(n));
+  const mean = targetMeans.get(value.node);
+  if (mean) return { target, value: value.node, ...mean };
+  // a mean over targets, inside a larger loss: the replicas' losses could not be weighted to the
+  // whole batch's (their counts or target weights weight that term, their rows the others)
+  const inside = [...reachable(value.node.inputs)].find((n) => targetMeans.has(n));
   if (inside)
-    fail("badTraining", `a loss with ignoreIndex and reduction "mean" must be the whole training loss (the step weights each replica's by its count of targets not ignored); here it is part of a larger one. Use reduction "sum" and divide by a count of your own, or make it the loss`, inside.loc);
+    fail("badTraining", `a loss with ${targetMeans.get(inside)!.classWeights ? "class weights" : "ignoreIndex"} and reduction "mean" must be the whole training loss (the step weights each replica's by its ${targetMeans.get(inside)!.classWeights ? "sum of its targets' weights" : "count of targets not ignored"}); here it is part of a larger one. Use reduction "sum" and divide by a count of your own, or make it the loss`, inside.loc);
   return { target, value: value.node };
 }
 

@@ -381,8 +381,10 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     evaluate: programNamed("evaluate"),
     step: programNamed("step"),
     meanLoss: training.reduction === "mean" ? 1 : 0,
-    countTargets: graph.loss!.ignoreIndex === undefined ? 0 : 1,
-    ignoreIndex: graph.loss!.ignoreIndex ?? 0,
+    countTargets: graph.loss!.ignoreIndex === undefined && graph.loss!.classWeights === undefined ? 0 : 1,
+    ignoreIndex: graph.loss!.ignoreIndex === undefined ? "INT32_MIN" : String(graph.loss!.ignoreIndex),
+    classWeights: graph.loss!.classWeights?.map(cFloatInitializer).join(", ") ?? "",
+    classCount: graph.loss!.classWeights?.length ?? 0,
     targetsPerSample: numel(graph.loss!.target.shape).c,
     ...paramGroupsView(training.optimizer, graph.params, memory),
     optimizerKind: optimizerCode[training.optimizer.kind],
@@ -507,8 +509,8 @@ function withoutGroups(spec: OptimizerSpec): Omit<OptimizerSpec, "groups"> {
   return rest;
 }
 
-/** The loss op: the cross-entropy under a mean over the targets not ignored (its sum ÷ their count), else the value. */
-const lossOp = (loss: NonNullable<Graph["loss"]>): Node => (loss.ignoreIndex === undefined ? loss.value : loss.value.inputs[0]);
+/** The loss op: the cross-entropy under a mean over its targets (ignoreIndex, class weights), else the value. */
+const lossOp = (loss: NonNullable<Graph["loss"]>): Node => loss.lossOp ?? loss.value;
 
 /**
  * How many classes an int32 target indexes: the loss input's dim 1 (PyTorch's (N, C, …) rule),

@@ -765,9 +765,16 @@ export interface TrainingView {
   readonly evaluate: ProgramView;
   readonly step: ProgramView;
   readonly meanLoss: 0 | 1;
-  /** The mean is over the targets that are not ignoreIndex: the harness counts them per replica. */
+  /**
+   * The mean is over targets rather than rows — those not ignoreIndex, each weighing its class
+   * weight when there are some — so the harness sums each replica's from the host's targets.
+   */
   readonly countTargets: 0 | 1;
-  readonly ignoreIndex: number;
+  /** A C int: the loss's ignoreIndex, or INT32_MIN (no target equals it) when there is none. */
+  readonly ignoreIndex: string;
+  /** The class weights as C floats ("" when none), and how many. */
+  readonly classWeights: string;
+  readonly classCount: number;
   readonly targetsPerSample: number;
   /** Param groups, when declared: each trained parameter's floats and group; the groups' weight decays (C doubles, NAN: the step's). */
   readonly paramGroups?: readonly { readonly offsetFloats: number; readonly countFloats: number; readonly group: number; readonly name: string }[];

@@ -1,7 +1,7 @@
 import type { SourceLoc } from "../diagnostics/diagnostic.ts";
 import { limitError } from "../limits.ts";
 import { opDef } from "../ops/index.ts";
-import type { Attrs, Graph, Node, OptimizerSpec } from "./node.ts";
+import type { Attrs, Graph, Loss, Node, OptimizerSpec } from "./node.ts";
 
 /** Appends nodes in topological order, running each op's shape rule as it goes. */
 export class GraphBuilder {
@@ -86,7 +86,7 @@ export class GraphBuilder {
   finish(
     name: string,
     outputs: readonly Node[],
-    training?: { loss?: { target: Node; value: Node; ignoreIndex?: number }; optimizer?: OptimizerSpec },
+    training?: { loss?: Loss; optimizer?: OptimizerSpec },
   ): Graph {
     const isTarget = (n: Node) => n === training?.loss?.target;
     return Object.freeze({

@@ -36,6 +36,21 @@ export type Init =
   // computed in a constructor (compiler/1-frontend/constructor-tensors.ts): the values themselves
   | { readonly kind: "values"; readonly values: Float32Array };
 
+/**
+ * A training declaration's loss. A classification loss whose mean is over its targets rather than
+ * its rows — cross-entropy's ignore_index (the targets not equal to it) or class weights (Σ w[y] of
+ * the targets) — names them, so that the step weights each replica's loss by its targets' share
+ * (counted or summed from the host's targets) rather than its rows': ignoreIndex, classWeights,
+ * and lossOp, the cross_entropy / nll_loss op under that mean.
+ */
+export interface Loss {
+  readonly target: Node;
+  readonly value: Node;
+  readonly ignoreIndex?: number;
+  readonly classWeights?: readonly number[];
+  readonly lossOp?: Node;
+}
+
 export interface Graph {
   readonly name: string;
   /** Every node, topologically ordered. */
@@ -48,12 +63,8 @@ export interface Graph {
   readonly buffers: readonly Node[];
   /** forward's results. */
   readonly outputs: readonly Node[];
-  /**
-   * The loss of the training declaration, fed by `outputs` and the `target` input. ignoreIndex:
-   * the loss is a mean over the targets not equal to it (cross-entropy's ignore_index), so the
-   * step weights each replica's loss by its count of those targets rather than its rows.
-   */
-  readonly loss?: { readonly target: Node; readonly value: Node; readonly ignoreIndex?: number };
+  /** The loss of the training declaration, fed by `outputs` and the `target` input. */
+  readonly loss?: Loss;
   readonly optimizer?: OptimizerSpec;
 }
 

@@ -152,8 +152,10 @@ struct tsdp_training_desc {
     tsdp_program_desc evaluate;
     tsdp_program_desc step;
     int mean_loss;       // replicas' losses are weighted by their share of the batch
-    int count_targets;   // … of its int32 targets that are not ignore_index (a cross-entropy's mean over them)
-    int ignore_index;
+    int count_targets;   // … of its int32 targets that are not ignore_index (a cross-entropy's mean over them),
+    int ignore_index;    //   each counting its class weight when there are some (INT32_MIN: none ignored)
+    const float* class_weights;  // [class_count], or nullptr: every target counts 1
+    int class_count;
     size_t targets_per_sample;
     // Param groups (PyTorch's param_groups), or none (0): each trained parameter's group, and the
     // groups' weight decays, NAN where a group takes the step's.

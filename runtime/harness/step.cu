@@ -561,10 +561,11 @@ double combine(const std::vector<float>& losses, const std::vector<double>& weig
 
 /**
  * Each replica's weight in the whole job's loss: 1 for a summed loss; for a mean, its share of
- * what the mean is over — its rows of the batch, or (a cross-entropy with ignore_index) its
- * targets that are not ignored, counted here from the host's targets. In a group the total is
- * every process's. Scaling each replica's backward by its weight makes the summed gradients the
- * whole batch's; an all-ignored batch has 0/0 weights, so loss and gradients are NaN, as PyTorch's.
+ * what the mean is over — its rows of the batch, or (a cross-entropy with ignore_index or class
+ * weights) its targets that are not ignored, each counting its class's weight if there are some,
+ * summed here from the host's targets. In a group the total is every process's. Scaling each
+ * replica's backward by its weight makes the summed gradients the whole batch's; an all-ignored
+ * batch has 0/0 weights, so loss and gradients are NaN, as PyTorch's.
  */
 int loss_weights(tsdp_model* m, const std::vector<std::pair<int, int>>& parts, const void* target, std::vector<double>* weights) {
     const tsdp_training_desc& t = training();
@@ -574,14 +575,18 @@ int loss_weights(tsdp_model* m, const std::vector<std::pair<int, int>>& parts, c
         if (t.count_targets) {
             const int32_t* y = (const int32_t*)target;
             const size_t begin = (size_t)parts[i].first * t.targets_per_sample, end = begin + (size_t)parts[i].second * t.targets_per_sample;
-            for (size_t k = begin; k < end; ++k) amount[i] += y[k] != t.ignore_index;
+            for (size_t k = begin; k < end; ++k) {
+                if (y[k] == t.ignore_index) continue;
+                // a class outside [0, class_count) weighs 0, as its one-hot row in the loss
+                amount[i] += !t.class_weights ? 1.0 : (y[k] >= 0 && y[k] < t.class_count ? (double)t.class_weights[y[k]] : 0.0);
+            }
         } else {
             amount[i] = parts[i].second;
         }
         total += amount[i];
     }
     std::string why;
-    if (m->group && group_sum_doubles(m->group, &total, 1, t.count_targets ? "the sum of the processes' counted targets" : "the sum of the processes' batch sizes", &why) != 0)
+    if (m->group && group_sum_doubles(m->group, &total, 1, t.count_targets ? (t.class_weights ? "the sum of the processes' target weights" : "the sum of the processes' counted targets") : "the sum of the processes' batch sizes", &why) != 0)
         return fail(m, -1, why);
     weights->assign(parts.size(), 1.0);
     if (t.mean_loss)
