@@ -883,6 +883,9 @@ export namespace nn {
     /** N(0, std²), std = gain/√fan. */
     function kaiming_normal_(tensor: Tensor, a?: number, mode?: "fan_in" | "fan_out", nonlinearity?: Nonlinearity): Tensor;
     function kaiming_normal_(tensor: Tensor, options: { a?: number; mode?: "fan_in" | "fan_out"; nonlinearity?: Nonlinearity }): Tensor;
+    /** A (semi-)orthogonal matrix times gain: the tensor (2 or more dims) flattened after its first dim, as PyTorch's */
+    function orthogonal_(tensor: Tensor, gain?: number): Tensor;
+    function orthogonal_(tensor: Tensor, options: { gain?: number }): Tensor;
   }
 
   /** Runs its modules in order; children are named "0", "1", ... as in PyTorch. */

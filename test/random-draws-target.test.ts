@@ -36,6 +36,8 @@ describe("random draws and this.training in forward, on the CPU target", () => {
       try {
         const { tensors, reference } = makeInputs(graph, BATCH, 3);
         const state = referenceState(graph, 0);
+        // the harness's initial values are the reference's: nn.init.orthogonal_'s Q included (float64 both, then float32)
+        for (const [name, want] of state.params) expectClose(m.getParameter(name).data as Float32Array, want.data, `initial ${name}`);
         const want = (training: boolean, draw: number) => runReference(graph, reference, state, { training, draw }).outputs[0].data;
         m.train(true);
         const first = m.forwardAllSync(...tensors)[0].data as Float32Array;

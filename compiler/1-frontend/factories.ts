@@ -383,6 +383,14 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
     // std = gain/√fan; the uniform bound is √3·std
     ["kaiming_uniform_", initializer("kaiming_uniform_", kaimingArgs, (b, site, who) => ({ kind: "uniform", bound: Math.sqrt(3) * kaimingScale(b, site, who) }))],
     ["kaiming_normal_", initializer("kaiming_normal_", kaimingArgs, (b, site, who) => ({ kind: "normal", std: kaimingScale(b, site, who) }))],
+    // a (semi-)orthogonal matrix times gain (RL ports' layer_init, recurrent weights): rows the first dim
+    [
+      "orthogonal_",
+      initializer("orthogonal_", [opt("gain", "number", 1)], (b, site, who) => {
+        if (b.tensor.shape.length < 2) fail("invalidArgument", `${who}: only tensors with 2 or more dimensions are supported, got [${b.tensor.shape.join(", ")}]`, locOfArg(b, "tensor", site));
+        return { kind: "orthogonal", gain: b.gain };
+      }),
+    ],
     ["zeros_", initializer("zeros_", [], () => constantInit(0))],
     ["ones_", initializer("ones_", [], () => constantInit(1))],
     ["constant_", initializer("constant_", [arg("val", "number")], (b) => constantInit(b.val))],

@@ -118,7 +118,7 @@ function paramSpec(n: Node): ParamSpec {
 }
 
 const dtypeCode = { f32: "TSDP_F32", i32: "TSDP_I32", i64: "TSDP_I64" } as const;
-const initCode = { constant: "TSDP_INIT_CONSTANT", uniform: "TSDP_INIT_UNIFORM", normal: "TSDP_INIT_NORMAL", values: "TSDP_INIT_DATA" } as const;
+const initCode = { constant: "TSDP_INIT_CONSTANT", uniform: "TSDP_INIT_UNIFORM", normal: "TSDP_INIT_NORMAL", values: "TSDP_INIT_DATA", orthogonal: "TSDP_INIT_ORTHOGONAL" } as const;
 const optimizerCode = { SGD: "TSDP_SGD", Adam: "TSDP_ADAM", AdamW: "TSDP_ADAMW", RMSprop: "TSDP_RMSPROP" } as const;
 
 /** A C double literal: JavaScript's shortest round-trip form is one. */
@@ -172,7 +172,9 @@ function stateRow(n: Node, index: number, memory: MemoryPlan): StateRowView {
         ? [init.bound, init.center ?? 0, -1, 1]
         : init.kind === "normal"
           ? [init.std, init.mean ?? 0, init.zeroRow ?? -1, (n.shape[1] as number) ?? 1]
-          : [0, 0, -1, 1];
+          : init.kind === "orthogonal"
+            ? [init.gain, 0, -1, count / (n.shape[0] as number)] // row: the columns of the flattened matrix
+            : [0, 0, -1, 1];
   return {
     data: init.kind === "values" ? initTableSymbol(index) : "nullptr",
     name: cString(n.attrs.name as string),

@@ -724,7 +724,7 @@ export interface StateRowView {
   readonly dtype: TensorRowView["dtype"];
   readonly count: number;
   /** A tsdp_init_kind enumerator. */
-  readonly init: "TSDP_INIT_CONSTANT" | "TSDP_INIT_UNIFORM" | "TSDP_INIT_NORMAL" | "TSDP_INIT_DATA";
+  readonly init: "TSDP_INIT_CONSTANT" | "TSDP_INIT_UNIFORM" | "TSDP_INIT_NORMAL" | "TSDP_INIT_DATA" | "TSDP_INIT_ORTHOGONAL";
   /** The InitTableView symbol of TSDP_INIT_DATA, else nullptr. */
   readonly data: string;
   /** A C double literal: the value, the uniform's half-width or the normal's std. */

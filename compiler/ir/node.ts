@@ -33,6 +33,8 @@ export type Init =
   | { readonly kind: "uniform"; readonly bound: number; readonly center?: number } // U(center − bound, center + bound)
   | { readonly kind: "normal"; readonly std: number; readonly mean?: number; readonly zeroRow?: number }
   | { readonly kind: "constant"; readonly value: number }
+  // nn.init.orthogonal_: gain·Q of normal draws (reference/orthogonal.ts), rows the first dim
+  | { readonly kind: "orthogonal"; readonly gain: number }
   // computed in a constructor (compiler/1-frontend/constructor-tensors.ts): the values themselves
   | { readonly kind: "values"; readonly values: Float32Array };
 

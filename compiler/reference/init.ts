@@ -1,5 +1,6 @@
 import type { Graph, Init, Node } from "../ir/node.ts";
 import { nd, type NDArray } from "./ndarray.ts";
+import { orthogonalize } from "./orthogonal.ts";
 import { hash32, normals, uniforms } from "./rng.ts";
 
 // Initial parameters and buffers, PyTorch's default distribution for each layer, drawn from a
@@ -30,6 +31,8 @@ export function initialValue(node: Node, seed: number): NDArray {
       }
       return nd(shape, values);
     }
+    case "orthogonal":
+      return nd(shape, orthogonalize(normals(n, seed, stream), shape[0], n / shape[0], init.gain));
     case "values":
       return nd(shape, Float64Array.from(init.values));
   }

@@ -74,7 +74,50 @@ char* address(tsdp_replica* r, const tsdp_tensor_info& t, int batch) {
 
 size_t alloc_bytes(size_t n) { return std::max<size_t>(n, 16); }
 
+namespace {
+/** One standard normal draw of element i of a stream: the initializers' Box–Muller (compiler/reference/rng.ts normals). */
+double normal_draw(size_t i, unsigned long long seed, uint32_t stream) {
+    uint32_t c[4] = {(uint32_t)i, 0, 0, 1};
+    tsdp_philox4x32(c, (uint32_t)seed, stream);
+    const double u1 = (c[0] + 1.0) / 4294967297.0, u2 = c[1] / 4294967296.0;
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+}
+
+/**
+ * nn.init.orthogonal_: gain·Q of the normal draws as a rows × cols matrix, Q's columns (or, for a
+ * wide matrix, rows) orthonormalized in order by modified Gram–Schmidt run twice per column — the
+ * steps of compiler/reference/orthogonal.ts in the same order, so both give the same values.
+ */
+std::vector<double> orthogonal_init(const tsdp_state_info& s, unsigned long long seed) {
+    const size_t cols = (size_t)s.row, rows = s.count / cols;
+    const bool tall = rows >= cols;
+    const size_t m = tall ? rows : cols, k = tall ? cols : rows;
+    std::vector<double> q(m * k);
+    for (size_t r = 0; r < rows; ++r)
+        for (size_t c = 0; c < cols; ++c) q[tall ? c * m + r : r * m + c] = normal_draw(r * cols + c, seed, s.stream);
+    for (size_t j = 0; j < k; ++j) {
+        double* v = q.data() + j * m;
+        for (int pass = 0; pass < 2; ++pass)
+            for (size_t i = 0; i < j; ++i) {
+                const double* u = q.data() + i * m;
+                double dot = 0;
+                for (size_t t = 0; t < m; ++t) dot += u[t] * v[t];
+                for (size_t t = 0; t < m; ++t) v[t] -= dot * u[t];
+            }
+        double norm = 0;
+        for (size_t t = 0; t < m; ++t) norm += v[t] * v[t];
+        norm = std::sqrt(norm);
+        for (size_t t = 0; t < m; ++t) v[t] /= norm;
+    }
+    std::vector<double> out(s.count);
+    for (size_t r = 0; r < rows; ++r)
+        for (size_t c = 0; c < cols; ++c) out[r * cols + c] = s.a * q[tall ? c * m + r : r * m + c];
+    return out;
+}
+}  // namespace
+
 void init_value(const tsdp_state_info& s, unsigned long long seed, void* host) {
+    const std::vector<double> orthogonal = s.init == TSDP_INIT_ORTHOGONAL ? orthogonal_init(s, seed) : std::vector<double>();
     for (size_t i = 0; i < s.count; ++i) {
         double v = s.a;
         if (s.init == TSDP_INIT_UNIFORM) {
@@ -82,11 +125,10 @@ void init_value(const tsdp_state_info& s, unsigned long long seed, void* host) {
             tsdp_philox4x32(c, (uint32_t)seed, s.stream);
             v = s.shift + (2.0 * (c[0] / 4294967296.0) - 1.0) * s.a;
         } else if (s.init == TSDP_INIT_NORMAL) {
-            uint32_t c[4] = {(uint32_t)i, 0, 0, 1};
-            tsdp_philox4x32(c, (uint32_t)seed, s.stream);
-            const double u1 = (c[0] + 1.0) / 4294967297.0, u2 = c[1] / 4294967296.0;
-            v = s.shift + std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2) * s.a;
+            v = s.shift + normal_draw(i, seed, s.stream) * s.a;
             if ((long long)(i / s.row) == s.zero_row) v = 0.0;
+        } else if (s.init == TSDP_INIT_ORTHOGONAL) {
+            v = orthogonal[i];
         } else if (s.init == TSDP_INIT_DATA) {
             v = s.data[i];
         }

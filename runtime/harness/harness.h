@@ -105,13 +105,14 @@ struct tsdp_tensor_info {
     int batched;
 };
 
-enum tsdp_init_kind { TSDP_INIT_CONSTANT = 0, TSDP_INIT_UNIFORM = 1, TSDP_INIT_NORMAL = 2, TSDP_INIT_DATA = 3 };
+enum tsdp_init_kind { TSDP_INIT_CONSTANT = 0, TSDP_INIT_UNIFORM = 1, TSDP_INIT_NORMAL = 2, TSDP_INIT_DATA = 3, TSDP_INIT_ORTHOGONAL = 4 };
 
 /** A parameter or buffer and how tsdp_create initializes it. */
 struct tsdp_state_info {
     tsdp_tensor_info t;
     size_t count;
-    int init;          // tsdp_init_kind: constant(a), uniform(shift − a, shift + a), normal(shift, a) with row zero_row zeroed, data
+    int init;          // tsdp_init_kind: constant(a), uniform(shift − a, shift + a), normal(shift, a) with row zero_row zeroed, data,
+                       //   orthogonal (a·Q of normal draws, rows of `row` values)
     double a;
     double shift;
     long long zero_row;  // −1: none
