@@ -231,6 +231,25 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   unflatten(dim: number, sizes: readonly number[]): Tensor;
   /** torch.where(condition, this, other) */
   where(condition: Tensor, other: Tensor | number): Tensor;
+  /** 0/1 masks: NaN, ±∞, finite, +∞, −∞ */
+  isnan(): Tensor;
+  isinf(): Tensor;
+  isfinite(): Tensor;
+  isposinf(): Tensor;
+  isneginf(): Tensor;
+  /** NaN → nan (0), +∞ → posinf (float32's largest), −∞ → neginf (its lowest) */
+  nanToNum(nan?: number, posinf?: number | null, neginf?: number | null): Tensor;
+  nanToNum(options: { nan?: number; posinf?: number | null; neginf?: number | null }): Tensor;
+  /** 1 where every (some) element along dim (all dims when absent) is nonzero; NaN counts as nonzero */
+  all(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  any(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  countNonzero(dim?: number | readonly number[] | null): Tensor;
+  /** torch.diag: a vector on diagonal k of a square matrix, or a matrix's diagonal k (fixed sizes) */
+  diag(diagonal?: number): Tensor;
+  /** Tensor.unfold: windows of `size` along dim, `step` apart, as a new last dim (dim then counts the windows, at most 64) */
+  unfold(dimension: number, size: number, step: number): Tensor;
+  /** torch.tensor(data) with this tensor's dtype (float32) */
+  newTensor(data: number | readonly unknown[]): Tensor;
   /** 1 with probability this[i] (or p for every element), else 0, drawn on every call, as torch's x.bernoulli(). */
   bernoulli(p?: number): Tensor;
   /** 1 where this is 0, else 0 (PyTorch's ~mask). */
@@ -1060,6 +1079,22 @@ export namespace F {
   function fix(x: Tensor): Tensor;
   function frac(x: Tensor): Tensor;
   function sign(x: Tensor): Tensor;
+  function isnan(input: Tensor): Tensor;
+  function isinf(input: Tensor): Tensor;
+  function isfinite(input: Tensor): Tensor;
+  function isposinf(input: Tensor): Tensor;
+  function isneginf(input: Tensor): Tensor;
+  function nanToNum(input: Tensor, options?: { nan?: number; posinf?: number | null; neginf?: number | null }): Tensor;
+  function all(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function any(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function countNonzero(input: Tensor, dim?: number | readonly number[] | null): Tensor;
+  /** torch.std_mean / var_mean: [std or var, mean] over the same dims (x.std's arguments) */
+  function stdMean(input: Tensor, dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
+  function varMean(input: Tensor, dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
+  function diag(input: Tensor, diagonal?: number): Tensor;
+  /** torch.meshgrid: each 1-D tensor broadcast over the grid of their lengths; indexing "ij" (default) or "xy" */
+  function meshgrid(tensors: readonly Tensor[], options?: { indexing?: "ij" | "xy" }): Tensor[];
+  function meshgrid(...tensors: (Tensor | { indexing?: "ij" | "xy" })[]): Tensor[];
   function atan2(input: Tensor, other: Tensor | number): Tensor;
   function arctan2(input: Tensor, other: Tensor | number): Tensor;
   function hypot(input: Tensor, other: Tensor | number): Tensor;

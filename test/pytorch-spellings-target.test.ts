@@ -21,7 +21,7 @@ import { expectClose, expectGradientClose, makeInputs, referenceState } from "./
 import { scratchDir } from "./helpers.ts";
 
 const FIXTURES = {
-  "pytorch-spellings": ["e.weight", "fc.bias", "fc.weight", "ln.bias", "ln.weight", "proj.weight", "scale", "slope"],
+  "pytorch-spellings": ["e.weight", "fc.bias", "fc.weight", "ln.bias", "ln.weight", "logitScale", "proj.weight", "scale", "slope"],
   "port-layers": ["conv.bias", "conv.weight", "rms.weight", "up1d.bias", "up1d.weight"],
 };
 

@@ -341,3 +341,73 @@ describe("two-operand math and the add-and-multiply forms", () => {
     expect(first(model("return F.addmm(x, x.view(-1, 2, 2), F.eye(2)).flatten(1);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP4001 5: addmm expects 2-D tensors/);
   });
 });
+
+describe("predicates, boolean reductions, std_mean, diag, unfold, meshgrid, new_tensor, 0-d tensors", () => {
+  const v = [1, -Infinity, NaN, 0, Infinity, -2.5];
+  const x = nd([1, 6], v);
+  const run = (body: string, input = "x: Tensor<[Batch, 6]>", values: Record<string, NDArray> = { x }) => outputs(`return ${body};`, input, values);
+
+  it("isnan, isinf, isfinite, isposinf, isneginf as 0/1 masks; nanToNum's defaults and values", () => {
+    const [nan, inf, finite, pos, neg, num, num2] = run("[x.isnan(), x.isinf(), F.isfinite(x), x.isposinf(), x.isneginf(), x.nanToNum(), F.nanToNum(x, { nan: 7, posinf: 1, neginf: -1 })]");
+    expect(nan).toEqual([0, 0, 1, 0, 0, 0]);
+    expect(inf).toEqual([0, 1, 0, 0, 1, 0]);
+    expect(finite).toEqual([1, 0, 0, 1, 0, 1]);
+    expect(pos).toEqual([0, 0, 0, 0, 1, 0]);
+    expect(neg).toEqual([0, 1, 0, 0, 0, 0]);
+    const max = 3.4028234663852886e38;
+    expect(num).toEqual([1, -max, 0, 0, max, -2.5]);
+    expect(num2).toEqual([1, -1, 7, 0, 1, -2.5]);
+  });
+
+  it("all, any (NaN is true, as PyTorch's bool), countNonzero, along dims or everywhere", () => {
+    const m = nd([1, 2, 3], [1, 0, NaN, 2, 3, -1]);
+    const [all, any, count, allEvery] = run("[x.all(-1), x.any(-1), F.countNonzero(x, -1), x.flatten(1).narrow(1, 0, 1).mul(0).add(x.all())]", "x: Tensor<[Batch, 2, 3]>", { x: m });
+    expect(all).toEqual([0, 1]);
+    expect(any).toEqual([1, 1]);
+    expect(count).toEqual([2, 3]);
+    expect(allEvery).toEqual([0]);
+  });
+
+  it("stdMean and varMean: the pair of x.std / x.var and x.mean over the same dims", () => {
+    const y = nd([2, 3], [1, 2, 4, -1, 0.5, 3]);
+    const [s, m1, va, m2, s0] = run("[...F.stdMean(x, -1), ...F.varMean(x, 1, { correction: 0 }), x.std(-1)]", "x: Tensor<[Batch, 3]>", { x: y });
+    expect(s).toEqual(s0);
+    close(m1, [7 / 3, 2.5 / 3]);
+    expect(m2).toEqual(m1);
+    close(va, [[1, 2, 4], [-1, 0.5, 3]].map((r) => { const mu = (r[0] + r[1] + r[2]) / 3; return r.reduce((a, b) => a + (b - mu) ** 2, 0) / 3; }));
+  });
+
+  it("diag: a vector on diagonal k of a square matrix, a matrix's diagonal k as a vector", () => {
+    const w = "p = new nn.Parameter(F.tensor([[1, 2, 3], [4, 5, 6]]));";
+    const got = outputs("return [F.diag(this.p), this.p.diag(1), F.diag(this.p, -1), F.diag(F.tensor([7, 8]), 1).flatten(), F.diag(F.tensor([7, 8]), -1).flatten()].map((t) => x.narrow(1, 0, 1).mul(0).add(t.flatten().unsqueeze(0)));", "x: Tensor<[Batch, 3]>", { x: nd([1, 3], [0, 0, 0]) }, w);
+    expect(got[0]).toEqual([1, 5]);
+    expect(got[1]).toEqual([2, 6]);
+    expect(got[2]).toEqual([4]);
+    expect(got[3]).toEqual([0, 7, 0, 0, 0, 8, 0, 0, 0]);
+    expect(got[4]).toEqual([0, 0, 0, 7, 0, 0, 0, 8, 0]);
+  });
+
+  it("unfold: windows of size along dim, step apart, as a new last dim", () => {
+    const seq = nd([1, 5], [1, 2, 3, 4, 5]);
+    const [w] = run("[x.unfold(1, 3, 2).flatten(1)]", "x: Tensor<[Batch, 5]>", { x: seq });
+    expect(w).toEqual([1, 2, 3, 3, 4, 5]);
+    const [w2] = run("[x.view(-1, 1, 5).unfold(2, 2, 1).flatten(1)]", "x: Tensor<[Batch, 5]>", { x: seq });
+    expect(w2).toEqual([1, 2, 2, 3, 3, 4, 4, 5]);
+    expect(gradCheck(model("return x.unfold(1, 3, 1).sum(-1).mul(x.narrow(1, 0, 2));", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
+  });
+
+  it("meshgrid with ij and xy indexing; new_tensor; a 0-d parameter", () => {
+    const zero = nd([1, 1], [0]);
+    const [a, b, c, d] = run("[...F.meshgrid([F.arange(2), F.arange(3)], { indexing: 'ij' }), ...F.meshgrid(F.arange(2), F.arange(3), { indexing: 'xy' })].map((t) => x.add(t.flatten().unsqueeze(0)));", "x: Tensor<[Batch, 1]>", { x: zero });
+    expect(a).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(b).toEqual([0, 1, 2, 0, 1, 2]);
+    expect(c).toEqual([0, 1, 0, 1, 0, 1]);
+    expect(d).toEqual([0, 0, 1, 1, 2, 2]);
+    const [nt] = run("[x.add(x.newTensor([[1, 2]]))]", "x: Tensor<[Batch, 2]>", { x: nd([1, 2], [0, 0]) });
+    expect(nt).toEqual([1, 2]);
+    const { graph } = lowerSource(model("return x.mul(this.scale.exp());", "x: Tensor<[Batch, 2]>", "scale = new nn.Parameter(F.ones([]).mul(Math.log(2)));"));
+    expect(graph.params[0].shape).toEqual([]);
+    // log 2 computed in the constructor in float32: e^fround(log 2) is 2 within float32's rounding
+    close(Array.from(runReference(graph, { x: nd([1, 2], [1, 3]) }, initState(graph, 0)).outputs[0].data), [2, 6], 6);
+  });
+});

@@ -34,6 +34,8 @@ function splitSizes(who: string, args: Value[], site: CallSite): { size: Value; 
 function sizes(who: string, size: Value, site: CallSite): Dim[] {
   // a size that already failed (Poison) was reported where it failed
   if ([size].flat().some((d) => d instanceof Poison)) throw new CompileError([]);
+  // torch.ones([]): a 0-d tensor (CLIP's logit_scale = nn.Parameter(torch.ones([]) * log(1/0.07)))
+  if (Array.isArray(size) && size.length === 0) return [];
   const dims = [size].flat();
   const batchAt = dims.flatMap((d, i) => (d instanceof SymInt ? [i] : []));
   if (batchAt.length > 1)

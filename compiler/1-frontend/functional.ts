@@ -10,6 +10,7 @@ import { groupNorm, groupNormArgs, interpolate, interpolateArgs, pad, padArgs, p
 import { joinMembers } from "./joins.ts";
 import { mathFunction, mathFunctionNames } from "./math-functions.ts";
 import { spellingFunctions } from "./tensor-spellings.ts";
+import { queryFunctions } from "./tensor-queries.ts";
 import { compositionFunctions } from "./functional-compositions.ts";
 import { portFunctions } from "./port-layers.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
@@ -426,6 +427,7 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf): Namespace
   members.set("einsum", einsumFunction(em));
   for (const name of mathFunctionNames) members.set(name, new BuiltinFunction(`F.${name}`, mathFunction(name, em)));
   for (const [name, f] of spellingFunctions(em)) members.set(name, new BuiltinFunction(`F.${name}`, f));
+  for (const [name, f] of queryFunctions(em)) members.set(name, f);
   for (const [name, spec] of [...Object.entries(compositionFunctions), ...Object.entries(portFunctions)]) {
     const who = `F.${name}`;
     members.set(name, new BuiltinFunction(who, (args, site) => spec.lower(bindArgs(who, spec.args, args, site), site, em, who)));

@@ -19,7 +19,7 @@ function tensorList(who: string, v: Value, site: CallSite, b: Bound): TensorValu
   return v as TensorValue[];
 }
 
-function cat(who: string, parts: readonly TensorValue[], dim: number, site: CallSite, em: GraphEmitter): TensorValue {
+export function cat(who: string, parts: readonly TensorValue[], dim: number, site: CallSite, em: GraphEmitter): TensorValue {
   return parts.length === 1 ? parts[0] : em.tensor("concat", parts, { dim }, who, site);
 }
 

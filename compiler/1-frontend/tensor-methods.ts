@@ -6,6 +6,7 @@ import { selectionMethods } from "./factories.ts";
 import { sliceMethods } from "./joins.ts";
 import { mathFunctionNames, mathMethod } from "./math-functions.ts";
 import { spellingMethods, spellingProperty } from "./tensor-spellings.ts";
+import { queryMethod, queryNames } from "./tensor-queries.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { BuiltinFunction, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -251,6 +252,7 @@ export const tensorMethods: Record<string, Method> = {
   ...Object.fromEntries(mathFunctionNames.map((name) => [name, mathMethod(name)])),
   // clampMin, typeAs, mm, norm, … (tensor-spellings.ts)
   ...spellingMethods,
+  ...Object.fromEntries(queryNames.map((name) => [name, queryMethod(name)])),
   relu: unary("relu"),
   sigmoid: unary("sigmoid"),
   tanh: unary("tanh"),

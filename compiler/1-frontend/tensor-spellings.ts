@@ -60,7 +60,7 @@ function logicalXor(a: TensorValue, b: Value, who: string, site: CallSite, em: G
 }
 
 /** x.new_zeros(size) and kin: torch's factories with x's dtype, which is float32 here (int32 refused, as F.zeros's dtype). */
-function newFactory(name: "zeros" | "ones" | "full"): Method {
+function newFactory(name: "zeros" | "ones" | "full" | "tensor"): Method {
   const who = `new${name[0].toUpperCase()}${name.slice(1)}`;
   return (x, args, site, em) => {
     if (x.node.dtype !== "f32") fail("dtypeMismatch", `${who}: tsdp's factories make float32 tensors, and x is ${dtypeNames[x.node.dtype]}`, site.loc);
@@ -87,6 +87,8 @@ export const spellingMethods: Record<string, Method> = {
   newZeros: newFactory("zeros"),
   newOnes: newFactory("ones"),
   newFull: newFactory("full"),
+  // x.new_tensor(data): torch.tensor(data) with x's dtype
+  newTensor: newFactory("tensor"),
   outer: (x, args, site, em) => outer(x, bindArgs("outer", [arg("vec2", "tensor")], args, site).vec2, "outer", site, em),
   clampMin: (x, args, site, em) => {
     const { min } = bindArgs("clampMin", [arg("min", "numberOrTensor")], args, site);

@@ -1,0 +1,170 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { formatShape, isBatch } from "../ir/shape.ts";
+import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
+import { ops } from "./composite-ops.ts";
+import { MAX_CAT_INPUTS } from "../ops/join.ts";
+import { cat } from "./joins.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
+import { BuiltinFunction, TensorValue, type CallSite, type Value } from "./values.ts";
+
+// What ports ask of a tensor beyond arithmetic: torch.isnan / isinf / isfinite / nan_to_num, the
+// boolean reductions all / any / count_nonzero, torch.std_mean / var_mean, torch.diag,
+// Tensor.unfold's sliding windows, torch.meshgrid (Swin's relative-position grid) and
+// x.new_tensor. Each is a composition of tsdp's ops, written as method and F function alike.
+
+type Lowering = (x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string) => Value;
+interface Query {
+  /** The arguments after x. */
+  readonly args: Parameters<typeof bindArgs>[1];
+  readonly lower: Lowering;
+}
+
+const dims = opt("dim", "ints", null, { nullable: true });
+const keepdim = opt("keepdim", "bool", false);
+
+/** ±∞ as a graph value: a fill (constants are finite). */
+const infinity = (sign: 1 | -1, em: GraphEmitter, who: string, site: CallSite) => em.node("full", [], { shape: [], value: sign * Infinity }, who, site);
+
+/** x ≠ 0 as a 0/1 mask; NaN counts as nonzero (true), as PyTorch's bool(). */
+const nonzero = (x: TensorValue, em: GraphEmitter, who: string, site: CallSite) => ops(em, who, site).op("ne", [x, 0]);
+
+const queries: Record<string, Query> = {
+  // NaN is the one value unequal to itself
+  isnan: { args: [], lower: (x, _b, site, em, who) => ops(em, who, site).op("ne", [x, x]) },
+  isinf: { args: [], lower: (x, _b, site, em, who) => ops(em, who, site).op("eq", [ops(em, who, site).op("abs", [x]), infinity(1, em, who, site)]) },
+  // finite: x − x is 0 exactly for finite x, NaN for ±∞ and NaN
+  isfinite: { args: [], lower: (x, _b, site, em, who) => { const c = ops(em, who, site); return c.op("eq", [c.op("sub", [x, x]), 0]); } },
+  isposinf: { args: [], lower: (x, _b, site, em, who) => ops(em, who, site).op("eq", [x, infinity(1, em, who, site)]) },
+  isneginf: { args: [], lower: (x, _b, site, em, who) => ops(em, who, site).op("eq", [x, infinity(-1, em, who, site)]) },
+  // torch.nan_to_num(x, nan=0, posinf=float32 max, neginf=float32 lowest)
+  nanToNum: {
+    args: [opt("nan", "number", 0), opt("posinf", "number", null, { nullable: true }), opt("neginf", "number", null, { nullable: true })],
+    lower: (x, b, site, em, who) => {
+      const c = ops(em, who, site);
+      const max = 3.4028234663852886e38;
+      const finite = c.op("where", [c.op("eq", [x, infinity(1, em, who, site)]), b.posinf ?? max, c.op("where", [c.op("eq", [x, infinity(-1, em, who, site)]), b.neginf ?? -max, x])]);
+      return c.op("where", [c.op("ne", [x, x]), b.nan, finite]);
+    },
+  },
+  // 1 where every (some) element along dims is nonzero; a 0/1 float32 tensor, as tsdp's masks
+  all: { args: [dims, keepdim], lower: (x, b, site, em, who) => { const c = ops(em, who, site); return c.op("neg", [c.op("amax", [c.op("neg", [nonzero(x, em, who, site)])], { dims: b.dim, keepdim: b.keepdim })]); } },
+  any: { args: [dims, keepdim], lower: (x, b, site, em, who) => ops(em, who, site).op("amax", [nonzero(x, em, who, site)], { dims: b.dim, keepdim: b.keepdim }) },
+  // float32 counts (exact below 2²⁴), as the masks' sums
+  countNonzero: { args: [dims], lower: (x, b, site, em, who) => ops(em, who, site).op("sum", [nonzero(x, em, who, site)], { dims: b.dim, keepdim: false }) },
+  // torch.std_mean / var_mean: (std or var, mean) over the same dims, as a pair
+  stdMean: { args: varianceArgs.slice(1), lower: (x, b, site, em, who) => [pointwiseComposites.std({ ...b, x }, site, em, who), meanOf(x, b, site, em, who)] },
+  varMean: { args: varianceArgs.slice(1), lower: (x, b, site, em, who) => [pointwiseComposites.var({ ...b, x }, site, em, who), meanOf(x, b, site, em, who)] },
+  diag: { args: [opt("diagonal", "int", 0)], lower: (x, b, site, em, who) => diag(x, b.diagonal, site, em, who) },
+  unfold: { args: [arg("dimension", "int"), arg("size", "posInt"), arg("step", "posInt")], lower: (x, b, site, em, who) => slidingWindows(x, b, site, em, who) },
+};
+
+function meanOf(x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const d = b.dim === null ? x.node.shape.map((_, i) => i) : b.dim;
+  return ops(em, who, site).op("mean", [x], { dims: d, keepdim: b.keepdim });
+}
+
+/** The 0/1 mask of diagonal k of a rows × cols matrix (column − row = k): tril and triu of ones at k. */
+function diagonalMask(rows: number, cols: number, k: number, c: ReturnType<typeof ops>) {
+  const ones = c.op("full", [], { shape: [rows, cols], value: 1 });
+  return c.op("triangle", [c.op("triangle", [ones], { diagonal: k, upper: true })], { diagonal: k, upper: false });
+}
+
+/**
+ * torch.diag: a vector's square matrix with it on diagonal k (k > 0 above the main one), or a
+ * matrix's diagonal k as a vector. Sizes are fixed (the batch cannot be either side). Both are a
+ * product with the diagonal's mask, so each element's gradient is its own.
+ */
+function diag(x: TensorValue, k: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const shape = x.node.shape;
+  if (shape.some(isBatch)) fail("shapeMismatch", `${who} takes a tensor of fixed sizes, got ${formatShape(shape)}`, site.loc);
+  const c = ops(em, who, site);
+  if (shape.length === 1) {
+    const n = shape[0] as number;
+    const size = n + Math.abs(k);
+    // M[r, r + k] = v[r] (k ≥ 0: v down the rows) or M[c − k, c] = v[c] (k < 0: v along the columns), v padded with |k| zeros
+    const padded = k === 0 ? x : cat(who, [x, c.op("full", [], { shape: [Math.abs(k)], value: 0 })], 0, site, em);
+    const line = c.op("reshape", [padded], { shape: k >= 0 ? [size, 1] : [1, size] });
+    return c.op("mul", [line, diagonalMask(size, size, k, c)]);
+  }
+  if (shape.length !== 2) fail("shapeMismatch", `${who} takes a vector or a matrix, got ${formatShape(shape)}`, site.loc);
+  const [rows, cols] = shape as number[];
+  const length = Math.max(0, Math.min(rows, cols - k, rows + k, cols));
+  if (length === 0) fail("invalidArgument", `${who}: diagonal ${k} of a ${rows}×${cols} matrix is empty`, site.loc);
+  // row r holds diagonal element r + min(k, 0): each row's masked sum, then the rows that have one
+  const sums = c.op("sum", [c.op("mul", [x, diagonalMask(rows, cols, k, c)])], { dims: [1], keepdim: false });
+  return c.narrow(sums, 0, Math.max(0, -k), length);
+}
+
+/**
+ * Tensor.unfold(dim, size, step): the windows x[…, i·step : i·step + size, …] along dim, dim then
+ * holding the ⌊(n − size)/step⌋ + 1 windows and a new last dim their `size` positions — one narrow
+ * per window, stacked, so each position's gradient sums over the windows that hold it.
+ */
+function slidingWindows(x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const shape = x.node.shape;
+  const rank = shape.length;
+  const dim = b.dimension < 0 ? b.dimension + rank : b.dimension;
+  if (dim < 0 || dim >= rank) fail("invalidArgument", `${who}: dim ${b.dimension} is out of range for ${formatShape(shape)}`, locOfArg(b, "dimension", site));
+  const n = shape[dim];
+  if (typeof n !== "number") fail("shapeMismatch", `${who}: the windows cannot run along the batch dim of ${formatShape(shape)}`, locOfArg(b, "dimension", site));
+  if (b.size > n) fail("invalidArgument", `${who}: a window of ${b.size} is longer than dim ${dim} (${n})`, locOfArg(b, "size", site));
+  const count = Math.floor((n - b.size) / b.step) + 1;
+  if (count > MAX_CAT_INPUTS) fail("invalidArgument", `${who}: ${count} windows; tsdp builds one narrow per window and joins at most ${MAX_CAT_INPUTS}`, site.loc);
+  const c = ops(em, who, site);
+  // each window [.., size at dim, ..] with its positions moved last and a window dim of 1 at dim
+  const toEnd = [...shape.keys()].filter((d) => d !== dim).concat(dim);
+  const windows = Array.from({ length: count }, (_, i) => {
+    const moved = c.op("permute", [c.narrow(x, dim, i * b.step, b.size)], { perm: toEnd });
+    const withWindow = [...moved.node.shape];
+    withWindow.splice(dim, 0, 1);
+    return c.op("reshape", [moved], { shape: withWindow });
+  });
+  return cat(who, windows, dim, site, em);
+}
+
+export const queryNames: readonly string[] = Object.keys(queries);
+
+/** x.name(…) */
+export function queryMethod(name: string) {
+  const q = queries[name];
+  return (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value => q.lower(x, bindArgs(name, q.args, args, site), site, em, name);
+}
+
+/** F.name(x, …), and torch.meshgrid. */
+export function queryFunctions(em: GraphEmitter): [string, BuiltinFunction][] {
+  // F.unfold is torch.nn.functional.unfold (im2col), not Tensor.unfold's windows: the method only
+  const functions: [string, BuiltinFunction][] = Object.entries(queries).filter(([name]) => name !== "unfold").map(([name, q]) => [
+    name,
+    new BuiltinFunction(`F.${name}`, (args, site) => {
+      const b = bindArgs(`F.${name}`, [arg("x", "tensor"), ...q.args], args, site);
+      return q.lower(b.x, b, site, em, `F.${name}`);
+    }),
+  ]);
+  functions.push(["meshgrid", new BuiltinFunction("F.meshgrid", (args, site) => meshgrid(args, site, em))]);
+  return functions;
+}
+
+/**
+ * torch.meshgrid(tensors, indexing="ij" | "xy"): each 1-D tensor broadcast over the grid of all
+ * their lengths, along its own dim ("ij"), or with the first two swapped ("xy", NumPy's). PyTorch
+ * warns without indexing and uses "ij"; so does tsdp.
+ */
+function meshgrid(args: Value[], site: CallSite, em: GraphEmitter): Value {
+  const who = "F.meshgrid";
+  const list = Array.isArray(args[0]) ? args[0] : args.filter((a) => a instanceof TensorValue);
+  const rest = Array.isArray(args[0]) ? args.slice(1) : args.filter((a) => !(a instanceof TensorValue));
+  const b = bindArgs(who, [opt("indexing", "string", "ij", { choices: ["ij", "xy"] })], rest, site);
+  const tensors = list.map((t, i) => (t instanceof TensorValue && t.node.shape.length === 1 && !isBatch(t.node.shape[0]) ? t : fail("wrongArgumentType", `${who}: tensor ${i} must be 1-D of a fixed size`, site.loc)));
+  if (tensors.length === 0) fail("wrongArgumentCount", `${who} takes at least one tensor`, site.loc);
+  const c = ops(em, who, site);
+  const lengths = tensors.map((t) => t.node.shape[0] as number);
+  // "xy": the first two dims of the grid swapped (x varies along columns)
+  const order = b.indexing === "xy" && tensors.length >= 2 ? [1, 0, ...lengths.slice(2).map((_, i) => i + 2)] : lengths.map((_, i) => i);
+  const grid = order.map((i) => lengths[i]);
+  return tensors.map((t, i) => {
+    const at = order.indexOf(i);
+    const shape = grid.map((n, d) => (d === at ? n : 1));
+    return c.op("expand", [c.op("reshape", [t], { shape })], { shape: grid });
+  });
+}
