@@ -105,6 +105,14 @@ function pointwise(r: Rng, b: CaseBuilder): void {
     { e: `${x}.div(${x}.norm(2, -1, true).add(1))`, t: "norm" },
     { e: `${x}.clampMin(-0.5)`, t: "clampMin" },
     { e: `${x}.roll(1, -1)`, t: "roll" },
+    // two-operand math (no fmod/remainder: their jumps are a rounding difference's finding, as rounding's)
+    { e: `${x}.atan2(${x}.mul(0.5).add(1))`, t: "atan2" },
+    { e: `F.hypot(${x}, ${x}.mul(0.5).add(1))`, t: "hypot" },
+    { e: `${x}.logaddexp(${x}.mul(-0.5))`, t: "logaddexp" },
+    { e: `${x}.lerp(F.tanh(${x}), 0.3)`, t: "lerp" },
+    { e: `${x}.addcmul(${x}, F.sigmoid(${x}), { value: 0.5 })`, t: "addcmul" },
+    { e: `${x}.mul(${x}.isfinite())`, t: "isfinite" },
+    { e: `${x}.sub(F.stdMean(${x}, -1, { keepdim: true })[1])`, t: "stdMean" },
   ];
   const f = r.pick(forms);
   b.tags.push(f.t);
