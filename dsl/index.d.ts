@@ -1264,7 +1264,7 @@ export namespace F {
   function fullLike(input: Tensor, fillValue: number, options?: FactoryOptions): Tensor;
   /**
    * Standard normal values (F.rand: uniform in [0, 1)). In forward, drawn afresh on every call, in
-   * train and eval mode as PyTorch's, with no gradient; the size may name the batch as its first dim
+   * train and eval mode as PyTorch's, with no gradient; the size may name the batch once
    * (F.randn(x.size(0), 1)). In a constructor, drawn once when the model is created (from its seed):
    * an nn.Parameter's or buffer's initial value, scaled and shifted at most (F.randn(width).mul(scale)).
    */

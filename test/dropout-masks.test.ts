@@ -111,3 +111,44 @@ describe("F.dropout(x, p) (training=true by default) draws a fresh mask on every
     }
   }, 600_000);
 });
+
+// Each element draws at its place in the whole batch, counted batch-major, wherever the batch dim
+// is: a sequence-first [T, B, H] dropout (nn.Transformer's default layout) and a dropout of a
+// weight (no batch dim) draw on N devices what one device draws — before, each replica offset its
+// flat index by sample0·(elements per sample), which is that place only when the batch is first.
+describe("dropout wherever the batch dim is: N devices draw one device's masks", () => {
+  it("a sequence-first tensor and a weight: 1, 2 and 3 devices equal, and equal the reference", async () => {
+    const dir = writeFiles({
+      "model.ts": `${header}
+export class SeqFirst extends nn.Module {
+  fc = new nn.Linear(4, 4);
+  w = new nn.Parameter(F.ones([4]));
+  forward(x: Tensor<[Batch, 3, 4]>) {
+    const t = F.dropout(x.transpose(0, 1), 0.5, this.training); // [3, Batch, 4]
+    return this.fc(t.transpose(0, 1)).mul(F.dropout(this.w, 0.5, this.training)).flatten(1);
+  }
+}
+`,
+    });
+    const { model, build: b } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join("build", "test-dropout", "seq-first") });
+    const graph = model.graph;
+    const batch = 5;
+    const { tensors, reference } = makeInputs(graph, batch, 8);
+    const state = referenceState(graph, 0);
+    const outputs: number[][] = [];
+    for (const devices of [1, 2, 3]) {
+      const m = await load(b.outDir, { devices });
+      try {
+        m.train(true);
+        outputs.push(Array.from(m.forwardAllSync(...tensors)[0].data as Float32Array));
+      } finally {
+        m.dispose();
+      }
+    }
+    expect(outputs[1]).toEqual(outputs[0]);
+    expect(outputs[2]).toEqual(outputs[0]);
+    expectClose(Float32Array.from(outputs[0]), runReference(graph, reference, state, { training: true, draw: 0 }).outputs[0].data, "one device against the reference");
+    // some elements dropped in the sequence-first tensor: the mask is not all ones
+    expect(outputs[0].some((v) => v === 0)).toBe(true);
+  }, 600_000);
+});

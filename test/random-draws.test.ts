@@ -70,8 +70,14 @@ describe("draws in forward", () => {
     }
   });
 
-  it("refuses a batch dim that is not the first, int32 inputs, and draws outside forward", () => {
-    expect(first(model("return F.randn(4, x.size(0)).sum(0);"))).toMatch(/^TSDP3004 5: F\.randn: the batch size may only be the first dim of a random tensor/);
+  it("a batch dim anywhere: the same numbers at each element's place as batch-first, transposed", () => {
+    const [a, b] = draws("return [F.randn(4, x.size(0)).t(), F.randn(x.size(0), 4)];");
+    // different nodes draw different streams; each is a normal draw of the batch's shape
+    expect(a).toHaveLength(BATCH * 4);
+    expect(a).not.toEqual(b);
+  });
+
+  it("refuses int32 inputs and draws outside forward", () => {
     expect(first(model("return F.randLike(x.int());"))).toMatch(/^TSDP\d+ 5: F\.randLike: tsdp's random tensors are float32/);
     expect(first(model("return x;", "constructor() { super(); this.registerBuffer('n', F.randnLike(F.zeros(3))); }"))).toMatch(/^TSDP2003 3: F\.randnLike draws in forward/);
   });

@@ -1,5 +1,43 @@
 import { formatShape, isBatch, numel, type Dim } from "../ir/shape.ts";
-import { defineOp, requireFloat, ShapeError, type OpDef } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type OpDef, type RefContext } from "./op.ts";
+
+/**
+ * Where element `index` (a C expression over the node's flat index) of a random node of `shape`
+ * draws: its place in the whole batch, counted batch-major — ((b + k·sample0)·outer + o)·inner + r
+ * for the element (o, b, r) around a batch dim of k·B rows — so that each replica draws for its
+ * rows what one device draws for them, wherever the batch dim is (a sequence-first [T, B, H]
+ * too); with no batch dim, the index itself: every replica draws the one device's numbers (a
+ * dropout on a weight). Batch first, it is index + k·sample0·inner, the element's flat index in
+ * the whole batch. `counterOrder` is the reference's side of the same map.
+ */
+function counterIndex(shape: readonly Dim[], index: string): string {
+  const d = shape.findIndex(isBatch);
+  if (d < 0) return index;
+  const k = (shape[d] as { batch: number }).batch;
+  const inner = numel(shape.slice(d + 1)).c;
+  if (d === 0) return `${index} + sample0 * ${k * inner}`;
+  const outer = numel(shape.slice(0, d)).c;
+  const rows = k === 1 ? "(size_t)batch" : `(${k} * (size_t)batch)`;
+  const i = `(${index})`;
+  return `(((${i} / ${inner}) % ${rows} + ${k} * sample0) * ${outer} + ${i} / (${rows} * ${inner})) * ${inner} + ${i} % ${inner}`;
+}
+
+/** For the reference (sample0 = 0, the whole batch): the counter of row-major element j, or undefined where it is j. */
+function counterOrder(shape: readonly Dim[], batch: number): ((j: number) => number) | undefined {
+  const d = shape.findIndex(isBatch);
+  if (d <= 0) return undefined;
+  const rows = (shape[d] as { batch: number }).batch * batch;
+  const inner = numel(shape.slice(d + 1)).c;
+  const outer = numel(shape.slice(0, d)).c;
+  return (j) => ((Math.floor(j / inner) % rows) * outer + Math.floor(j / (rows * inner))) * inner + (j % inner);
+}
+
+/** `count` uniforms of a node's stream, element j's at its counter (counterOrder). */
+function drawn(shape: readonly Dim[], ctx: RefContext, count: number, stream?: number, word?: number): Float64Array {
+  const u = ctx.uniform(count, stream, word);
+  const order = counterOrder(shape, ctx.batch);
+  return order ? Float64Array.from({ length: count }, (_, j) => u[order(j)]) : u;
+}
 
 interface DropoutAttrs {
   readonly p: number;
@@ -26,24 +64,23 @@ export const dropout: OpDef<DropoutAttrs> = defineOp<DropoutAttrs>({
   reference: ([x], a, ctx) => {
     if (!(a.mode === "always" || ctx.training) || a.p === 0) return x;
     if (a.p === 1) return { shape: x.shape, data: new Float64Array(x.data.length) };
-    const u = ctx.uniform(x.data.length, a.stream ?? ctx.node.id);
+    const u = drawn(ctx.node.shape, ctx, x.data.length, a.stream ?? ctx.node.id);
     const scale = 1 / (1 - a.p);
     return { shape: x.shape, data: x.data.map((v, i) => (u[i] < a.p ? 0 : v * scale)) };
   },
   // The same Philox stream as the reference: counter (i, step, draw, 0), key (seed, stream id).
   codegen: {
     kind: "pointwise",
-    // element i of a replica's chunk is element i + sample0·(elements per sample) of the whole
-    // batch, so N replicas draw the same mask as one device on the whole batch
+    // each element draws at its place in the whole batch, so N replicas draw one device's mask
     expr: ([x], a, ctx) =>
-      `tsdp_dropout(${x}, ${ctx.index} + sample0 * ${numel(ctx.node.shape).c}, ${a.p}, ${a.mode === "always" ? 1 : "training"}, seed, step, draw, ${a.stream ?? ctx.node.id}u)`,
+      `tsdp_dropout(${x}, ${counterIndex(ctx.node.shape, ctx.index)}, ${a.p}, ${a.mode === "always" ? 1 : "training"}, seed, step, draw, ${a.stream ?? ctx.node.id}u)`,
   },
   // The same mask, applied to dy: dropout of dy drawing from the forward node's stream.
   grad: ({ node, dy, emit }) => [emit("dropout", [dy], { ...node.attrs, stream: dropout.attrsOf(node).stream ?? node.id })],
 });
 
 interface SampleAttrs {
-  /** The batch dim, if any, is the first: each replica's samples are then the whole batch's rows sample0… */
+  /** At most one batch dim, anywhere (counterIndex places each replica's rows). */
   readonly shape: readonly Dim[];
   readonly distribution: "uniform" | "normal";
 }
@@ -55,9 +92,8 @@ const unit24 = (u: number) => Math.floor(u * 16777216) / 16777216;
  * Random numbers drawn in forward (torch.rand / randn / rand_like / randn_like, and bernoulli built
  * on rand): uniform in [0, 1) from the top 24 bits of Philox's first word, or standard normal by
  * Box–Muller on the first two words, u₁ ∈ (0, 1] and u₂ ∈ [0, 1): z = √(−2 ln u₁)·cos(2π u₂). A
- * fresh draw on every call (train or eval, as PyTorch's), no gradient; element i of a replica's
- * rows is element i + sample0·(elements per sample) of the whole batch, so N replicas draw what
- * one device draws.
+ * fresh draw on every call (train or eval, as PyTorch's), no gradient; each element draws at its
+ * place in the whole batch (counterIndex), so N replicas draw what one device draws.
  */
 export const sample: OpDef<SampleAttrs> = defineOp<SampleAttrs>({
   name: "sample",
@@ -65,26 +101,21 @@ export const sample: OpDef<SampleAttrs> = defineOp<SampleAttrs>({
   family: "random",
   inputs: [],
   infer: (_, a, who) => {
-    a.shape.forEach((d, i) => {
-      if (isBatch(d) && (i > 0 || d.batch !== 1))
-        throw new ShapeError(`${who}: the batch size may only be the first dim of a random tensor, as x.size(0), got ${formatShape(a.shape)}`, "invalidArgument");
+    if (a.shape.filter(isBatch).length > 1) throw new ShapeError(`${who}: a random tensor may have one batch dim, got ${formatShape(a.shape)}`, "invalidArgument");
+    for (const d of a.shape)
       if (!isBatch(d) && (!Number.isInteger(d) || d < 0)) throw new ShapeError(`${who}: sizes must be non-negative integers, got ${formatShape(a.shape)}`, "invalidArgument");
-    });
     return { shape: a.shape, dtype: "f32" };
   },
   reference: (_, a, ctx) => {
-    const shape = a.shape.map((d) => (isBatch(d) ? ctx.batch : d));
+    const shape = a.shape.map((d) => (isBatch(d) ? d.batch * ctx.batch : d));
     const n = shape.reduce((p, d) => p * d, 1);
-    const first = ctx.uniform(n);
+    const first = drawn(a.shape, ctx, n);
     if (a.distribution === "uniform") return { shape, data: first.map(unit24) };
-    const second = ctx.uniform(n, undefined, 1);
+    const second = drawn(a.shape, ctx, n, undefined, 1);
     return { shape, data: first.map((u, i) => Math.sqrt(-2 * Math.log(unit24(u) + 2 ** -24)) * Math.cos(2 * Math.PI * unit24(second[i]))) };
   },
   codegen: {
     kind: "pointwise",
-    expr: (_, a, ctx) => {
-      const i = isBatch(ctx.node.shape[0] ?? 0) ? `${ctx.index} + sample0 * ${numel(ctx.node.shape).c}` : ctx.index;
-      return `tsdp_sample_${a.distribution}(${i}, seed, step, draw, ${ctx.node.id}u)`;
-    },
+    expr: (_, a, ctx) => `tsdp_sample_${a.distribution}(${counterIndex(ctx.node.shape, ctx.index)}, seed, step, draw, ${ctx.node.id}u)`,
   },
 });
