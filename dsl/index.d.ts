@@ -357,7 +357,10 @@ export namespace nn {
     dilation?: Size2;
     groups?: number;
     bias?: boolean;
+    /** "zeros" (the conv's own), or the input padded by F.pad's mode first */
+    paddingMode?: PaddingMode;
   }
+  type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
   class Conv2d extends Module {
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, options?: Conv2dOptions);
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid",
@@ -389,15 +392,20 @@ export namespace nn {
   }
   interface ConvTranspose2d { (x: Tensor): Tensor }
 
-  interface Pool2dOptions { stride?: Size2; padding?: Size2 }
+  /**
+   * ceilMode: the output size rounded up (a partial window at the end; max pooling only, unless no
+   * window is partial); countIncludePad false: an average over the window's real elements.
+   * dilation 1, returnIndices false and divisorOverride null only.
+   */
+  interface Pool2dOptions { stride?: Size2 | null; padding?: Size2; ceilMode?: boolean; countIncludePad?: boolean; dilation?: 1; returnIndices?: false; divisorOverride?: null }
   class MaxPool2d extends Module {
     constructor(kernelSize: Size2, options?: Pool2dOptions);
-    constructor(kernelSize: Size2, stride?: Size2, padding?: Size2);
+    constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: 1, returnIndices?: false, ceilMode?: boolean);
   }
   interface MaxPool2d { (x: Tensor): Tensor }
   class AvgPool2d extends Module {
     constructor(kernelSize: Size2, options?: Pool2dOptions);
-    constructor(kernelSize: Size2, stride?: Size2, padding?: Size2);
+    constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean);
   }
   interface AvgPool2d { (x: Tensor): Tensor }
   class AdaptiveAvgPool2d extends Module {
@@ -406,13 +414,13 @@ export namespace nn {
   interface AdaptiveAvgPool2d { (x: Tensor): Tensor }
   /** Over [N, C, L]: windows of kernelSize along L (stride defaults to kernelSize), as torch.nn.MaxPool1d / AvgPool1d. */
   class MaxPool1d extends Module {
-    constructor(kernelSize: number, stride?: number | null, padding?: number);
-    constructor(kernelSize: number, options: { stride?: number | null; padding?: number });
+    constructor(kernelSize: number, stride?: number | null, padding?: number, dilation?: 1, returnIndices?: false, ceilMode?: boolean);
+    constructor(kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean });
   }
   interface MaxPool1d { (x: Tensor): Tensor }
   class AvgPool1d extends Module {
-    constructor(kernelSize: number, stride?: number | null, padding?: number);
-    constructor(kernelSize: number, options: { stride?: number | null; padding?: number });
+    constructor(kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean);
+    constructor(kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean });
   }
   interface AvgPool1d { (x: Tensor): Tensor }
   class AdaptiveAvgPool1d extends Module {
@@ -607,6 +615,7 @@ export namespace nn {
     dilation?: number;
     groups?: number;
     bias?: boolean;
+    paddingMode?: PaddingMode;
   }
   /** Over [N, C, L]. */
   class Conv1d extends Module {
@@ -1202,10 +1211,10 @@ export namespace F {
   function dropout1d(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
   function dropout2d(x: Tensor, p?: number, training?: boolean): Tensor;
   function dropout2d(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
-  function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2, padding?: Size2): Tensor;
-  function maxPool2d(x: Tensor, kernelSize: Size2, options: { stride?: Size2; padding?: Size2 }): Tensor;
-  function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2, padding?: Size2): Tensor;
-  function avgPool2d(x: Tensor, kernelSize: Size2, options: { stride?: Size2; padding?: Size2 }): Tensor;
+  function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: 1, ceilMode?: boolean, returnIndices?: false): Tensor;
+  function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;
+  function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean): Tensor;
+  function avgPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;
   function adaptiveAvgPool2d(x: Tensor, outputSize: Size2): Tensor;
   function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number): Tensor;
   function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number): Tensor;

@@ -140,3 +140,52 @@ describe("ConvTranspose1d, GLU, CosineSimilarity, PairwiseDistance, Identity", (
     expect(got[7]).toEqual([3, 4, 0, 1]);
   });
 });
+
+describe("pooling options and a conv's paddingMode", () => {
+  const grid = nd([1, 1, 5, 5], Array.from({ length: 25 }, (_, i) => i));
+  it("MaxPool2d / F.maxPool2d / MaxPool1d with ceilMode: the partial window at the end is kept", () => {
+    const [ceil, floor, fn, one] = outputs(
+      "return [this.p(x).flatten(1), this.q(x).flatten(1), F.maxPool2d(x, 3, 2, 1, 1, true).flatten(1), this.r(x.view(-1, 1, 25)).flatten(1)];",
+      "x: Tensor<[Batch, 1, 5, 5]>",
+      { x: grid },
+      "p = new nn.MaxPool2d(2, { stride: 2, ceilMode: true }); q = new nn.MaxPool2d(2, 2); r = new nn.MaxPool1d(4, { stride: 4, ceilMode: true });",
+    );
+    expect(ceil).toEqual([6, 8, 9, 16, 18, 19, 21, 23, 24]);
+    expect(floor).toEqual([6, 8, 16, 18]);
+    // kernel 3, stride 2, padding 1 on 5: ⌈(5 + 2 − 3)/2⌉ + 1 = 3 windows, the same as floor here
+    expect(fn).toEqual([6, 8, 9, 16, 18, 19, 21, 23, 24]);
+    // 25 in windows of 4: 6 full and one of the last element
+    expect(one).toEqual([3, 7, 11, 15, 19, 23, 24]);
+    expect(gradCheck(model("return this.p(x.view(-1, 1, 2, 3)).flatten(1);", "x: Tensor<[Batch, 6]>", "p = new nn.MaxPool2d(2, { stride: 2, ceilMode: true });")).checked).toBeGreaterThan(0);
+  });
+
+  it("AvgPool2d with countIncludePad false divides by the window's real elements", () => {
+    const x = nd([1, 1, 2, 2], [1, 2, 3, 4]);
+    const [without, withPad] = outputs(
+      "return [this.a(x).flatten(1), this.b(x).flatten(1)];",
+      "x: Tensor<[Batch, 1, 2, 2]>",
+      { x },
+      "a = new nn.AvgPool2d(2, { stride: 1, padding: 1, countIncludePad: false }); b = new nn.AvgPool2d(2, 1, 1);",
+    );
+    close(without, [1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4]);
+    close(withPad, [0.25, 0.75, 0.5, 1, 2.5, 1.5, 0.75, 1.75, 1]);
+    expect(first(model("return this.a(x).flatten(1);", "x: Tensor<[Batch, 1, 5, 5]>", "a = new nn.AvgPool2d(2, { stride: 2, ceilMode: true });"))).toMatch(/^TSDP3004 \d+: nn\.AvgPool2d: ceilMode adds a partial window/);
+  });
+
+  it("Conv2d and Conv1d with paddingMode reflect, replicate, circular: the conv of F.pad's mode", () => {
+    const fields = (mode: string) =>
+      `c = new nn.Conv2d(1, 1, 3, { padding: 1, paddingMode: "${mode}" }); d = new nn.Conv2d(1, 1, 3); e = new nn.Conv1d(1, 1, 3, { padding: "same", paddingMode: "${mode}" }); f = new nn.Conv1d(1, 1, 3);\n  constructor() { super(); for (const l of [this.c, this.d]) { nn.init.normal_(l.weight); nn.init.zeros_(l.bias); } for (const l of [this.e, this.f]) { nn.init.ones_(l.weight); nn.init.zeros_(l.bias); } }`;
+    for (const mode of ["reflect", "replicate", "circular"]) {
+      const [withMode, manual, one, oneManual] = outputs(
+        `return [this.c(x).flatten(1), this.d(F.pad(x, [1, 1, 1, 1], "${mode}")).flatten(1), this.e(x.view(-1, 1, 25)).flatten(1), this.f(F.pad(x.view(-1, 1, 25), [1, 1], "${mode}")).flatten(1)];`,
+        "x: Tensor<[Batch, 1, 5, 5]>",
+        { x: grid },
+        fields(mode).replace("nn.init.normal_(l.weight)", "nn.init.constant_(l.weight, 0.5)"),
+      );
+      expect(withMode, mode).toEqual(manual);
+      expect(one, mode).toEqual(oneManual);
+      // the first element of the 1-D conv of ones: its left neighbour is the mode's
+      expect(one[0], mode).toBe({ reflect: 1 + 0 + 1, replicate: 0 + 0 + 1, circular: 24 + 0 + 1 }[mode]);
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import type { ResampleAttrs } from "../ops/resample.ts";
-import { arg, CallProblems, locOfArg, opt, type Bound } from "./args.ts";
+import { arg, CallProblems, locOfArg, opt, paddingModeArg, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
@@ -120,6 +120,16 @@ export function pad(b: Bound, site: CallSite, em: GraphEmitter, who: string): Te
 }
 
 /**
+ * nn.Conv1d / Conv2d with padding_mode "reflect", "replicate" or "circular", as PyTorch computes
+ * it: the input padded by F.pad's mode with `pads` (F.pad's order: (before, after) from the last
+ * dim back), then the convolution without padding. undefined for "zeros".
+ */
+export function paddedForConv(input: TensorValue, mode: string, pads: readonly number[], site: CallSite, em: GraphEmitter, who: string): TensorValue | undefined {
+  if (mode === "zeros") return undefined;
+  return pads.every((p) => p === 0) ? input : pad({ x: input, pad: pads, mode, value: 0 }, site, em, who);
+}
+
+/**
  * F.pad's other modes, from the input's own values, per padded dim (the spatial dims: at most the
  * last rank − 2, as PyTorch's): "reflect" mirrors without repeating the edge (the slices 1…lo and
  * size−1−hi…size−2, reversed), "replicate" repeats the edge slice, "circular" wraps the far end
@@ -213,6 +223,7 @@ export const compositeLayers: Record<string, LayerSpec> = {
       opt("dilation", "posInt", 1),
       opt("groups", "posInt", 1),
       opt("bias", "bool", true),
+      paddingModeArg,
     ],
     state: (b) => {
       const fanIn = (b.inChannels / b.groups) * b.kernelSize;
@@ -230,8 +241,10 @@ export const compositeLayers: Record<string, LayerSpec> = {
       (b.groups !== 1 ? `, groups=${b.groups}` : "") +
       (b.bias ? "" : ", no bias"),
     inputs: [x],
-    forward: (self, b, call, site, em, who) =>
-      through2d("conv2d", self, call.x, { stride: [1, b.stride], padding: [0, b.padding], dilation: [1, b.dilation], groups: b.groups }, site, em, who),
+    forward: (self, b, call, site, em, who) => {
+      const padded = paddedForConv(call.x, b.paddingMode, [b.padding, b.padding], site, em, who);
+      return through2d("conv2d", self, padded ?? call.x, { stride: [1, b.stride], padding: [0, padded ? 0 : b.padding], dilation: [1, b.dilation], groups: b.groups }, site, em, who);
+    },
   },
   Upsample: {
     args: interpolateArgs.slice(1),

@@ -31,3 +31,10 @@ export function fixedDim(shape: readonly Dim[], dim: number, what: string, who: 
   if (typeof d !== "number") return fail("shapeMismatch", `${who}: ${what} of ${formatShape(shape)} cannot be the batch`, site.loc);
   return d;
 }
+
+/** torch.mm / bmm / addmm's operands: matrices (rank 2) or batches of them (rank 3), then their matmul. */
+export function rankedMatmul(who: string, rank: number, a: TensorValue, b: TensorValue, site: CallSite, em: GraphEmitter): TensorValue {
+  for (const t of [a, b])
+    if (t.node.shape.length !== rank) fail("shapeMismatch", `${who} expects ${rank}-D tensors, got ${formatShape(a.node.shape)} and ${formatShape(b.node.shape)}`, site.loc);
+  return em.tensor("matmul", [a, b], {}, who, site);
+}

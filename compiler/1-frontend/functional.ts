@@ -10,6 +10,7 @@ import { groupNorm, groupNormArgs, interpolate, interpolateArgs, pad, padArgs, p
 import { joinMembers } from "./joins.ts";
 import { mathFunction, mathFunctionNames } from "./math-functions.ts";
 import { spellingFunctions } from "./tensor-spellings.ts";
+import { pool2d, poolOptions } from "./pool-options.ts";
 import { queryFunctions } from "./tensor-queries.ts";
 import { compositionFunctions } from "./functional-compositions.ts";
 import { portFunctions } from "./port-layers.ts";
@@ -29,7 +30,7 @@ interface FunctionalSpec {
 }
 
 export const pool1dArgs = [x, arg("kernelSize", "posInt"), opt("stride", "posInt", null, { nullable: true }), opt("padding", "nonNegInt", 0)];
-const pool2dArgs = [x, arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("padding", "padding2", [0, 0])];
+export const pool2dArgs = [x, arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("padding", "padding2", [0, 0])];
 const reductionArg = opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] });
 
 /**
@@ -203,10 +204,8 @@ export const lowerings = {
   // for the whole plane — x times the dropout of ones [N, C, 1(, 1)]
   dropout1d: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => channelDropout(3, b, site, em, who),
   dropout2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => channelDropout(4, b, site, em, who),
-  maxPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
-    em.tensor("max_pool2d", [b.x], poolAttrs(b), who, site),
-  avgPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
-    em.tensor("avg_pool2d", [b.x], poolAttrs(b), who, site),
+  maxPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => pool2d("max_pool2d", b.x, b.kernelSize, b.stride ?? b.kernelSize, b.padding, b, site, em, who),
+  avgPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => pool2d("avg_pool2d", b.x, b.kernelSize, b.stride ?? b.kernelSize, b.padding, b, site, em, who),
   adaptiveAvgPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
     em.tensor("adaptive_avg_pool2d", [b.x], { outputSize: b.outputSize }, who, site),
   // the 1-D pools: [N, C, L] as [N, C, 1, L] through the 2-D pool with a 1 × k window, and back
@@ -284,7 +283,7 @@ function scaledDotProductAttention(b: Bound, site: CallSite, em: GraphEmitter, w
 type Operand = Node | TensorValue | number;
 
 /** Emits ops of one composite function at its call site; a number operand becomes a constant. */
-export function composer(em: GraphEmitter, who: string, site: CallSite) {
+function composer(em: GraphEmitter, who: string, site: CallSite) {
   const node = (v: Operand) => (typeof v === "number" ? em.constant(v, site) : v instanceof TensorValue ? v.node : v);
   return { op: (op: string, ...inputs: Operand[]) => em.tensor(op, inputs.map(node), {}, who, site).node };
 }
@@ -295,7 +294,7 @@ export function composer(em: GraphEmitter, who: string, site: CallSite) {
  * value is eᶻ (softplus(−20) = 2.1e-9, mish(−20) = −4.1e-8). `z` is called once per use, so that a
  * computed z (βx) is computed per use rather than stored for two consumers.
  */
-export function stableSoftplus(c: ReturnType<typeof composer>, z: () => Node): Node {
+function stableSoftplus(c: ReturnType<typeof composer>, z: () => Node): Node {
   return c.op("add", c.op("relu", z()), c.op("log1p", c.op("exp", c.op("neg", c.op("abs", z())))));
 }
 
@@ -330,19 +329,16 @@ function pool1d(op: "max_pool2d" | "avg_pool2d" | "adaptive_avg_pool2d", b: Boun
   const input: TensorValue = b.x;
   const shape = input.node.shape;
   if (shape.length !== 3) fail("shapeMismatch", `${who} expects a 3-D input [N, C, L], got ${formatShape(shape)}`, site.loc);
-  const attrs =
-    op === "adaptive_avg_pool2d"
-      ? { outputSize: [1, b.outputSize] }
-      : { kernel: [1, b.kernelSize], stride: [1, b.stride ?? b.kernelSize], padding: [0, b.padding] };
   if (op !== "adaptive_avg_pool2d" && b.padding * 2 > b.kernelSize)
     fail("invalidArgument", `${who}: pad should be at most half of effective kernel size, but got pad=${b.padding}, kernel_size=${b.kernelSize}`, site.loc);
-  const y = em.tensor(op, [em.tensor("reshape", [input], { shape: [shape[0], shape[1], 1, shape[2]] }, who, site)], attrs, who, site);
+  const rows = em.tensor("reshape", [input], { shape: [shape[0], shape[1], 1, shape[2]] }, who, site);
+  const y =
+    op === "adaptive_avg_pool2d"
+      ? em.tensor(op, [rows], { outputSize: [1, b.outputSize] }, who, site)
+      : pool2d(op, rows, [1, b.kernelSize], [1, b.stride ?? b.kernelSize], [0, b.padding], b, site, em, who);
   return em.tensor("reshape", [y], { shape: [y.node.shape[0], y.node.shape[1], y.node.shape[3]] }, who, site);
 }
 
-function poolAttrs(b: Bound) {
-  return { kernel: b.kernelSize, stride: b.stride ?? b.kernelSize, padding: b.padding };
-}
 
 // torch.var is x.var(…) only: `var` is a reserved word, which a namespace cannot declare (dsl/index.d.ts)
 const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec> = {
@@ -359,11 +355,11 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   dropout: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout },
   dropout1d: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout1d },
   dropout2d: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout2d },
-  maxPool2d: { args: pool2dArgs, lower: lowerings.maxPool2d },
-  avgPool2d: { args: pool2dArgs, lower: lowerings.avgPool2d },
+  maxPool2d: { args: [...pool2dArgs, ...poolOptions.maxFunction], lower: lowerings.maxPool2d },
+  avgPool2d: { args: [...pool2dArgs, ...poolOptions.avgFunction], lower: lowerings.avgPool2d },
   adaptiveAvgPool2d: { args: [x, arg("outputSize", "size2")], lower: lowerings.adaptiveAvgPool2d },
-  maxPool1d: { args: pool1dArgs, lower: lowerings.maxPool1d },
-  avgPool1d: { args: pool1dArgs, lower: lowerings.avgPool1d },
+  maxPool1d: { args: [...pool1dArgs, ...poolOptions.maxFunction], lower: lowerings.maxPool1d },
+  avgPool1d: { args: [...pool1dArgs, ...poolOptions.avgFunction], lower: lowerings.avgPool1d },
   adaptiveAvgPool1d: { args: [x, arg("outputSize", "posInt")], lower: lowerings.adaptiveAvgPool1d },
   // torch.flatten flattens everything by default (startDim 0); nn.Flatten starts at 1.
   flatten: { args: [x, opt("startDim", "int", 0), opt("endDim", "int", -1)], lower: lowerings.flatten },

@@ -9,7 +9,10 @@ import { checkTransformerArgs, transformerClasses, transformerLayers } from "./t
 import { hardtanhRangeProblem } from "./pointwise-composites.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { bceArgs, classWeightArg, ignoreIndexArg, lowerings, pool1dArgs } from "./functional.ts";
+import { bceArgs, classWeightArg, ignoreIndexArg, lowerings, pool1dArgs, pool2dArgs } from "./functional.ts";
+import { poolOptions } from "./pool-options.ts";
+import { paddedForConv } from "./composite-layers.ts";
+import { paddingModeArg } from "./args.ts";
 import { initNamespaceMembers, parameterClass } from "./factories.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { checkLayerName } from "./names.ts";
@@ -70,7 +73,7 @@ function batchNorm(ranks: readonly number[]): LayerSpec {
 }
 
 const pool2d = (lower: "maxPool2d" | "avgPool2d"): LayerSpec => ({
-  args: [arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("padding", "padding2", [0, 0])],
+  args: [...pool2dArgs.slice(1), ...(lower === "maxPool2d" ? poolOptions.maxLayer : poolOptions.avgLayer)],
   summary: (b) => `kernel=${pair(b.kernelSize)}, stride=${pair(b.stride ?? b.kernelSize)}`,
   inputs: [x],
   forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
@@ -84,7 +87,7 @@ const channelDropoutLayer = (lower: "dropout1d" | "dropout2d"): LayerSpec => ({
 });
 
 const pool1d = (lower: "maxPool1d" | "avgPool1d"): LayerSpec => ({
-  args: pool1dArgs.slice(1),
+  args: [...pool1dArgs.slice(1), ...(lower === "maxPool1d" ? poolOptions.maxLayer : poolOptions.avgLayer)],
   summary: (b) => `kernel=${b.kernelSize}, stride=${b.stride ?? b.kernelSize}`,
   inputs: [x],
   forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
@@ -96,6 +99,20 @@ const lossLayer = (lower: LossLowering, extra: ArgSpec[] = []): LayerSpec => ({
   inputs: [arg("input", "tensor"), arg("target", "tensor")],
   forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
 });
+
+/**
+ * nn.Conv2d's padding as F.pad's (left, right, top, bottom): symmetric numbers, none for "valid",
+ * and for "same" the total dilation·(k − 1) split with the odd one after, as PyTorch's.
+ */
+function conv2dPads(b: Bound): number[] {
+  const per = [0, 1].map((i) => {
+    if (b.padding === "valid") return [0, 0];
+    if (b.padding !== "same") return [b.padding[i], b.padding[i]];
+    const total = b.dilation[i] * (b.kernelSize[i] - 1);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  });
+  return [...per[1], ...per[0]];
+}
 
 const layers: Record<string, LayerSpec> = {
   Linear: {
@@ -123,6 +140,7 @@ const layers: Record<string, LayerSpec> = {
       opt("dilation", "size2", [1, 1]),
       opt("groups", "posInt", 1),
       opt("bias", "bool", true),
+      paddingModeArg,
     ],
     state: (b) => {
       const [kh, kw] = b.kernelSize;
@@ -142,8 +160,9 @@ const layers: Record<string, LayerSpec> = {
       (b.bias ? "" : ", no bias"),
     inputs: [x],
     forward: (self, b, call, site, em, who) => {
-      const ins = [call.x, param_(self, "weight"), param_(self, "bias")].filter((t) => t !== null);
-      return em.tensor("conv2d", ins, { stride: b.stride, padding: b.padding, dilation: b.dilation, groups: b.groups }, who, site);
+      const padded = paddedForConv(call.x, b.paddingMode, conv2dPads(b), site, em, who);
+      const ins = [padded ?? call.x, param_(self, "weight"), param_(self, "bias")].filter((t) => t !== null);
+      return em.tensor("conv2d", ins, { stride: b.stride, padding: padded ? [0, 0] : b.padding, dilation: b.dilation, groups: b.groups }, who, site);
     },
   },
   ConvTranspose2d: {

@@ -1,8 +1,7 @@
 import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import type { Node } from "../ir/node.ts";
-import { composer, stableSoftplus } from "./functional.ts";
-import { rankedMatmul } from "./tensor-spellings.ts";
+import { ops, rankedMatmul } from "./composite-ops.ts";
 import { TensorValue, type CallSite, type Value } from "./values.ts";
 
 // PyTorch's pointwise math, written either way a port has it: x.rsqrt() and torch.rsqrt(x) (F.rsqrt
@@ -106,25 +105,26 @@ Object.assign(mathFunctions, {
   logaddexp: {
     args: [arg("other", "numberOrTensor")],
     lower: (x, b, site, em, who) => {
-      const c = composer(em, who, site);
-      const d = c.op("sub", operand(b.other, em, site), x.node);
-      return em.tensor("add", [x, stableSoftplus(c, () => d)], {}, who, site);
+      const c = ops(em, who, site);
+      // softplus(d) = relu(d) + log1p(e^−|d|), which never overflows
+      const d = c.op("sub", [operand(b.other, em, site), x]);
+      return c.op("add", [x, c.op("add", [c.op("relu", [d]), c.op("log1p", [c.op("exp", [c.op("neg", [c.op("abs", [d])])])])])]);
     },
   },
   // x·log(y), 0 where x = 0 (torch.xlogy; its gradients 0 there too)
   xlogy: {
     args: [arg("other", "numberOrTensor")],
     lower: (x, b, site, em, who) => {
-      const c = composer(em, who, site);
-      return new TensorValue(c.op("where", c.op("eq", x.node, 0), 0, c.op("mul", x.node, c.op("log", operand(b.other, em, site)))));
+      const c = ops(em, who, site);
+      return c.op("where", [c.op("eq", [x, 0]), 0, c.op("mul", [x, c.op("log", [operand(b.other, em, site)])])]);
     },
   },
   // torch.lerp(start, end, weight) = start + weight·(end − start)
   lerp: {
     args: [arg("end", "tensor"), arg("weight", "numberOrTensor")],
     lower: (x, b, site, em, who) => {
-      const c = composer(em, who, site);
-      return new TensorValue(c.op("add", x.node, c.op("mul", operand(b.weight, em, site), c.op("sub", b.end.node, x.node))));
+      const c = ops(em, who, site);
+      return c.op("add", [x, c.op("mul", [operand(b.weight, em, site), c.op("sub", [b.end, x])])]);
     },
   },
   addcmul: addc("mul"),

@@ -3,7 +3,7 @@ import { dtypeNames } from "../ir/node.ts";
 import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { unflatten } from "./composite-layers.ts";
-import { ops } from "./composite-ops.ts";
+import { ops, rankedMatmul } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
 import { factoryMembers, truth } from "./factories.ts";
@@ -47,11 +47,6 @@ export function vectorNorm(x: TensorValue, p: Value, dims: number[] | null, keep
 }
 
 /** matmul with the operand ranks torch.mm (2-D) and torch.bmm (3-D) insist on. */
-export function rankedMatmul(who: string, rank: number, a: TensorValue, b: TensorValue, site: CallSite, em: GraphEmitter): TensorValue {
-  for (const t of [a, b])
-    if (t.node.shape.length !== rank) fail("shapeMismatch", `${who} expects ${rank}-D tensors, got ${formatShape(a.node.shape)} and ${formatShape(b.node.shape)}`, site.loc);
-  return em.tensor("matmul", [a, b], {}, who, site);
-}
 
 /** 1 where a ≠ 0 and b = 0 or the other way round: PyTorch's logical_xor as a float mask. */
 function logicalXor(a: TensorValue, b: Value, who: string, site: CallSite, em: GraphEmitter): TensorValue {

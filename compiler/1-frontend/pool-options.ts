@@ -1,0 +1,66 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { formatShape } from "../ir/shape.ts";
+import { opt, type ArgSpec, type Bound } from "./args.ts";
+import { pad } from "./composite-layers.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import type { CallSite, TensorValue } from "./values.ts";
+
+// PyTorch's pooling options beyond kernel, stride and padding: ceil_mode (GoogLeNet's and
+// SqueezeNet's max pools round the output size up) and count_include_pad=False (an average over
+// the window's real elements only), as compositions around the pool ops.
+//
+// Their argument orders, which ports pass positionally too:
+//   F.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+//   F.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+//   nn.MaxPool2d(kernel_size, stride, padding, dilation, return_indices, ceil_mode)
+//   nn.AvgPool2d(kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+
+const dilationOne = opt("dilation", "any", 1);
+const returnIndices = opt("returnIndices", "flag", null, { nullable: true, refuseTrue: "the indices of the maxima are not computed; take x.argmax over the windows yourself" });
+const ceilMode = opt("ceilMode", "bool", false);
+const countIncludePad = opt("countIncludePad", "bool", true);
+const divisorOverride = opt("divisorOverride", "flag", null, { nullable: true, refuseTrue: "a custom divisor is not supported" });
+
+/** The options after padding, in each API's order. */
+export const poolOptions = {
+  maxFunction: [dilationOne, ceilMode, returnIndices],
+  avgFunction: [ceilMode, countIncludePad, divisorOverride],
+  maxLayer: [dilationOne, returnIndices, ceilMode],
+  avgLayer: [ceilMode, countIncludePad, divisorOverride],
+} satisfies Record<string, ArgSpec[]>;
+
+/** float32's lowest: the fill of ceil mode's extra positions, never a window's maximum. */
+const LOWEST = -3.4028234663852886e38;
+
+/**
+ * max_pool2d / avg_pool2d of x [N, C, H, W] with PyTorch's options. ceilMode: each spatial dim's
+ * output is ⌈(n + 2p − k)/s⌉ + 1 (less one when that window would start past the input and its
+ * left padding), which for max pooling is the floor-mode pool of x with the missing positions
+ * added on the far side, filled with float32's lowest. countIncludePad false: avg(x) / avg(1),
+ * both with the zero padding, so the divisor counts the window's real elements.
+ */
+export function pool2d(op: "max_pool2d" | "avg_pool2d", x: TensorValue, kernel: readonly number[], stride: readonly number[], padding: readonly number[], b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const dilation = [b.dilation ?? 1].flat();
+  if (dilation.some((d: unknown) => d !== 1)) fail("invalidArgument", `${who}: dilation ${JSON.stringify(b.dilation)} is not supported (1 only)`, site.loc);
+  const shape = x.node.shape;
+  const extra = [2, 3].map((d, i) => {
+    const n = shape[d];
+    if (!b.ceilMode || typeof n !== "number") return 0;
+    const span = n + 2 * padding[i] - kernel[i];
+    if (span < 0) return 0; // the pool op reports the window that does not fit
+    let out = Math.ceil(span / stride[i]) + 1;
+    if ((out - 1) * stride[i] >= n + padding[i]) out -= 1;
+    return (out - 1) * stride[i] + kernel[i] - (n + 2 * padding[i]);
+  });
+  let input = x;
+  if (extra.some((e) => e > 0)) {
+    if (op === "avg_pool2d")
+      fail("invalidArgument", `${who}: ceilMode adds a partial window at the end of ${formatShape(shape)}, whose divisor PyTorch clips; not supported for average pooling (pad the input, or choose a kernel and stride that fit)`, site.loc);
+    input = pad({ x, pad: [0, extra[1], 0, extra[0]], mode: "constant", value: LOWEST }, site, em, who);
+  }
+  const attrs = { kernel, stride, padding };
+  const pooled = em.tensor(op, [input], attrs, who, site);
+  if (op === "max_pool2d" || b.countIncludePad !== false || padding.every((p) => p === 0)) return pooled;
+  const ones = em.tensor("full", [], { shape: [1, 1, ...shape.slice(2)], value: 1 }, who, site);
+  return em.tensor("div", [pooled, em.tensor("avg_pool2d", [ones], attrs, who, site)], {}, who, site);
+}
