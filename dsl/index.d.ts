@@ -1221,6 +1221,11 @@ export namespace F {
   function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor;
   function flatten(x: Tensor, startDim?: number, endDim?: number): Tensor;
   function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor;
+  /** torch.nn.functional.conv2d / conv1d of any weight: a parameter, or one computed in forward (weight standardization) */
+  function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size2, padding?: Size2 | "same" | "valid", dilation?: Size2, groups?: number): Tensor;
+  function conv2d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number }): Tensor;
+  function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number | "same" | "valid", dilation?: number, groups?: number): Tensor;
+  function conv1d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
   function crossEntropy(input: Tensor, target: Tensor<Shape, "int32">, options?: nn.CrossEntropyOptions): Tensor;
   function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; ignoreIndex?: number | null; weight?: Tensor | null }): Tensor;
   function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;

@@ -189,3 +189,23 @@ describe("pooling options and a conv's paddingMode", () => {
     }
   });
 });
+
+describe("F.conv2d and F.conv1d", () => {
+  it("equal the layers on their own weights, take a weight computed in forward, and check what they are given", () => {
+    const x = nd([1, 2, 4, 4], Array.from({ length: 32 }, (_, i) => Math.sin(i)));
+    const [layer, fn, same, one, oneFn] = outputs(
+      "return [this.c(x), F.conv2d(x, this.c.weight, this.c.bias, 1, 1), F.conv2d(x, this.c.weight, { bias: this.c.bias, padding: 'same' }), this.d(x.flatten(2)), F.conv1d(x.flatten(2), this.d.weight, this.d.bias, 2)].map((t) => t.flatten(1));",
+      "x: Tensor<[Batch, 2, 4, 4]>",
+      { x },
+      "c = new nn.Conv2d(2, 3, 3, { padding: 1 }); d = new nn.Conv1d(2, 1, 3, { stride: 2 });",
+    );
+    expect(fn).toEqual(layer);
+    expect(same).toEqual(layer);
+    expect(oneFn).toEqual(one);
+    // a computed weight: W·2 gives twice the bias-free output
+    const [twice, once] = outputs("return [F.conv2d(x, this.c.weight.mul(2)), F.conv2d(x, this.c.weight)].map((t) => t.flatten(1));", "x: Tensor<[Batch, 2, 4, 4]>", { x }, "c = new nn.Conv2d(2, 3, 3, { bias: false });");
+    twice.forEach((v, i) => expect(v).toBeCloseTo(2 * once[i], 12));
+    expect(gradCheck(model("return F.conv2d(x.view(-1, 1, 2, 3), this.w.sub(this.w.mean()), null, 1, 1).flatten(1);", "x: Tensor<[Batch, 6]>", "w = new nn.Parameter(F.randn([2, 1, 2, 2]));")).checked).toBeGreaterThan(0);
+    expect(first(model("return F.conv2d(x, F.ones(3, 3)).flatten(1);", "x: Tensor<[Batch, 2, 4, 4]>"))).toMatch(/^TSDP4001 \d+: F\.conv2d expects a weight \[out, in\/groups, kH, kW\], got \[3, 3\]/);
+  });
+});

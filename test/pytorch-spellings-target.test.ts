@@ -22,7 +22,7 @@ import { scratchDir } from "./helpers.ts";
 
 const FIXTURES = {
   "pytorch-spellings": ["e.weight", "fc.bias", "fc.weight", "ln.bias", "ln.weight", "logitScale", "proj.weight", "scale", "slope"],
-  "port-layers": ["conv.bias", "conv.weight", "reflectConv.bias", "reflectConv.weight", "rms.weight", "up1d.bias", "up1d.weight"],
+  "port-layers": ["conv.bias", "conv.weight", "reflectConv.bias", "reflectConv.weight", "rms.weight", "stdConv.weight", "up1d.bias", "up1d.weight"],
 };
 
 describe("what ports reach for, on the CPU target", () => {

@@ -49,7 +49,61 @@ export function klDiv(b: Bound, site: CallSite, em: GraphEmitter, who: string): 
 
 export const klDivArgs = [opt("reduction", "string", "mean", { choices: ["mean", "batchmean", "sum", "none"] }), opt("logTarget", "bool", false)];
 
+/**
+ * F.conv2d / F.conv1d's padding per spatial dim: numbers as given, "valid" none, "same" half of
+ * dilation·(k − 1) on each side (stride 1 and an even total, as the layers require).
+ */
+function functionalConvPadding(b: Bound, kernel: readonly number[], stride: readonly number[], dilation: readonly number[], site: CallSite, who: string): number[] {
+  const at = locOfArg(b, "padding", site);
+  if (b.padding === "valid") return kernel.map(() => 0);
+  if (b.padding !== "same") return [b.padding].flat().length === 1 ? kernel.map(() => [b.padding].flat()[0]) : [b.padding].flat();
+  if (stride.some((s) => s !== 1)) fail("invalidArgument", `${who}: padding "same" needs stride 1, got stride ${stride.join("×")}`, at);
+  const total = kernel.map((k, i) => dilation[i] * (k - 1));
+  if (total.some((t) => t % 2 !== 0)) fail("invalidArgument", `${who}: padding "same" with an even kernel pads unevenly, which tsdp does not support; pad explicitly`, at);
+  return total.map((t) => t / 2);
+}
+
+/**
+ * F.conv2d(input, weight, bias, stride, padding, dilation, groups): the conv2d op of any weight —
+ * a parameter, or one computed in forward (weight standardization, a fixed Sobel kernel from a
+ * buffer) — and F.conv1d through it with [N, C, L] as [N, C, 1, L].
+ */
+function functionalConv(rank: 1 | 2, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const input: TensorValue = b.input;
+  const weight: TensorValue = b.weight;
+  const c = ops(em, who, site);
+  if (weight.node.shape.length !== rank + 2 || weight.node.shape.some(isBatch))
+    fail("shapeMismatch", `${who} expects a weight [out, in/groups, ${rank === 2 ? "kH, kW" : "k"}], got ${formatShape(weight.node.shape)}`, locOfArg(b, "weight", site));
+  if (input.node.shape.length !== rank + 2) fail("shapeMismatch", `${who} expects an input [N, C, ${rank === 2 ? "H, W" : "L"}], got ${formatShape(input.node.shape)}`, site.loc);
+  const pairOf = (v: number | number[]) => (rank === 1 ? [1, [v].flat()[0]] : [v].flat().length === 1 ? [[v].flat()[0], [v].flat()[0]] : (v as number[]));
+  const kernel = weight.node.shape.slice(2) as number[];
+  const stride = pairOf(b.stride).slice(2 - rank);
+  const dilation = pairOf(b.dilation).slice(2 - rank);
+  const padding = functionalConvPadding(b, kernel, stride, dilation, site, who);
+  if (padding.length !== rank || padding.some((p) => !Number.isInteger(p) || p < 0))
+    fail("invalidArgument", `${who}: padding must be a non-negative integer${rank === 2 ? ", a pair of them" : ""}, "valid" or "same", got ${JSON.stringify(b.padding)}`, locOfArg(b, "padding", site));
+  const attrs = { stride: pairOf(stride), padding: rank === 1 ? [0, padding[0]] : padding, dilation: pairOf(dilation), groups: b.groups };
+  const ins = (x: TensorValue, w: TensorValue) => [x, w, ...(b.bias ? [b.bias] : [])];
+  if (rank === 2) return c.op("conv2d", ins(input, weight), attrs);
+  const [n, ch, l] = input.node.shape;
+  const ws = weight.node.shape;
+  const y = c.op("conv2d", ins(c.reshape(input, [n, ch, 1, l]), c.reshape(weight, [ws[0], ws[1], 1, ws[2]])), attrs);
+  return c.reshape(y, [y.node.shape[0], y.node.shape[1], y.node.shape[3]]);
+}
+
+const convArgs = (rank: 1 | 2): ArgSpec[] => [
+  arg("input", "tensor"),
+  arg("weight", "tensor"),
+  opt("bias", "tensor", null, { nullable: true }),
+  opt("stride", rank === 2 ? "size2" : "posInt", rank === 2 ? [1, 1] : 1),
+  opt("padding", "any", 0),
+  opt("dilation", rank === 2 ? "size2" : "posInt", rank === 2 ? [1, 1] : 1),
+  opt("groups", "posInt", 1),
+];
+
 export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lower: Lowering }> = {
+  conv2d: { args: convArgs(2), lower: (b, site, em, who) => functionalConv(2, b, site, em, who) },
+  conv1d: { args: convArgs(1), lower: (b, site, em, who) => functionalConv(1, b, site, em, who) },
   // F.kl_div(input, target, reduction="mean", log_target=False)
   klDiv: { args: [arg("input", "tensor"), arg("target", "tensor"), ...klDivArgs], lower: klDiv },
   // F.layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5)
