@@ -218,9 +218,27 @@ export abstract class StatementEvaluator extends FileEvaluator {
   }
 
   protected forLoopBody(s: ForStatement, scope: Scope, cond: Expression | undefined, incr: Expression | undefined): Completion {
+    return this.loop(s, scope, cond, false, incr);
+  }
+
+  /** while (cond) body, and do body while (cond) (`bodyFirst`): the condition a constant each time, as a for loop's. */
+  protected whileLoop(s: WhileStatement | DoStatement, cond: Expression, outer: Scope, bodyFirst: boolean): Completion {
+    this.loops.push(s);
+    try {
+      return this.loop(s, outer, cond, bodyFirst);
+    } finally {
+      this.loops.pop();
+    }
+  }
+
+  /**
+   * The loop of for, while and do-while: `cond` (none: always true) tested before each run of the
+   * body — after the first with `bodyFirst` — and `next` evaluated after each, a continue included.
+   */
+  protected loop(s: ForStatement | WhileStatement | DoStatement, scope: Scope, cond: Expression | undefined, bodyFirst: boolean, next?: Expression): Completion {
     for (let i = 0; ; i++) {
       if (i >= MAX_LOOP_ITERATIONS) tooManyIterations(s);
-      if (cond) {
+      if (cond && (!bodyFirst || i > 0)) {
         const c = this.evalExpr(cond, scope);
         if (isPoison(c)) return this.poisonedLoop(s, scope);
         if (!this.truthy(c, cond)) break;
@@ -228,28 +246,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
       const done = this.execStatement(s.getStatement(), new Scope(scope));
       if (done.kind === "return") return done;
       if (done.kind === "break") break;
-      if (incr) this.evalExpr(incr, scope);
-    }
-    return NORMAL;
-  }
-
-  /** while (cond) body, and do body while (cond) (`bodyFirst`): the condition a constant each time, as a for loop's. */
-  protected whileLoop(s: WhileStatement | DoStatement, cond: Expression, outer: Scope, bodyFirst: boolean): Completion {
-    this.loops.push(s);
-    try {
-      for (let i = 0; ; i++) {
-        if (i >= MAX_LOOP_ITERATIONS) tooManyIterations(s);
-        if (!bodyFirst || i > 0) {
-          const c = this.evalExpr(cond, outer);
-          if (isPoison(c)) return this.poisonedLoop(s, outer);
-          if (!this.truthy(c, cond)) break;
-        }
-        const done = this.execStatement(s.getStatement(), new Scope(outer));
-        if (done.kind === "return") return done;
-        if (done.kind === "break") break;
-      }
-    } finally {
-      this.loops.pop();
+      if (next) this.evalExpr(next, scope);
     }
     return NORMAL;
   }
