@@ -1048,6 +1048,30 @@ export namespace nn {
   class BCEWithLogitsLoss extends Module { constructor(options?: { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null }) }
   interface BCEWithLogitsLoss { (input: Tensor, target: Tensor): Tensor }
   /** Σ target·(log target − input) on log-probabilities (distillation); "batchmean" is the sum over input.size(0) */
+  /** max(0, −y·(x1 − x2) + margin), y = ±1 */
+  class MarginRankingLoss extends Module { constructor(options?: { margin?: number; reduction?: Reduction }) }
+  interface MarginRankingLoss { (input1: Tensor, input2: Tensor, target: Tensor): Tensor }
+  /** x where y = 1, max(0, margin − x) where y = −1 */
+  class HingeEmbeddingLoss extends Module { constructor(options?: { margin?: number; reduction?: Reduction }) }
+  interface HingeEmbeddingLoss { (input: Tensor, target: Tensor): Tensor }
+  /** log(1 + e^(−y·x)), y = ±1 */
+  class SoftMarginLoss extends Module { constructor(options?: { reduction?: Reduction }) }
+  interface SoftMarginLoss { (input: Tensor, target: Tensor): Tensor }
+  /** per sample the classes' mean of −(y·log σ(x) + (1 − y)·log σ(−x)), input and target [N, C] */
+  class MultiLabelSoftMarginLoss extends Module { constructor(options?: { weight?: Tensor | null; reduction?: Reduction }) }
+  interface MultiLabelSoftMarginLoss { (input: Tensor, target: Tensor): Tensor }
+  /** 1 − cos(x1, x2) where y = 1, max(0, cos − margin) where y = −1 (cos along dim 1) */
+  class CosineEmbeddingLoss extends Module { constructor(options?: { margin?: number; reduction?: Reduction }) }
+  interface CosineEmbeddingLoss { (input1: Tensor, input2: Tensor, target: Tensor): Tensor }
+  /** max(d(a, p) − d(a, n) + margin, 0), d the p-norm distance along the last dim */
+  class TripletMarginLoss extends Module { constructor(options?: { margin?: number; p?: number; eps?: number; swap?: boolean; reduction?: Reduction }) }
+  interface TripletMarginLoss { (anchor: Tensor, positive: Tensor, negative: Tensor): Tensor }
+  /** logInput: eˣ − t·x, else x − t·log(x + eps); full adds Stirling's term where t > 1 */
+  class PoissonNLLLoss extends Module { constructor(options?: { logInput?: boolean; full?: boolean; eps?: number; reduction?: Reduction }) }
+  interface PoissonNLLLoss { (input: Tensor, target: Tensor): Tensor }
+  /** ½·(log max(var, eps) + (x − t)²/max(var, eps)), + ½·log 2π when full */
+  class GaussianNLLLoss extends Module { constructor(options?: { full?: boolean; eps?: number; reduction?: Reduction }) }
+  interface GaussianNLLLoss { (input: Tensor, target: Tensor, variance: Tensor): Tensor }
   class KLDivLoss extends Module { constructor(options?: { reduction?: Reduction | "batchmean"; logTarget?: boolean }) }
   interface KLDivLoss { (input: Tensor, target: Tensor): Tensor }
 }
@@ -1229,6 +1253,14 @@ export namespace F {
   function crossEntropy(input: Tensor, target: Tensor<Shape, "int32">, options?: nn.CrossEntropyOptions): Tensor;
   function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; ignoreIndex?: number | null; weight?: Tensor | null }): Tensor;
   function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
+  function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, options?: { margin?: number; reduction?: nn.Reduction }): Tensor;
+  function hingeEmbeddingLoss(input: Tensor, target: Tensor, options?: { margin?: number; reduction?: nn.Reduction }): Tensor;
+  function softMarginLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
+  function multilabelSoftMarginLoss(input: Tensor, target: Tensor, options?: { weight?: Tensor | null; reduction?: nn.Reduction }): Tensor;
+  function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, options?: { margin?: number; reduction?: nn.Reduction }): Tensor;
+  function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, options?: { margin?: number; p?: number; eps?: number; swap?: boolean; reduction?: nn.Reduction }): Tensor;
+  function poissonNllLoss(input: Tensor, target: Tensor, options?: { logInput?: boolean; full?: boolean; eps?: number; reduction?: nn.Reduction }): Tensor;
+  function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor, options?: { full?: boolean; eps?: number; reduction?: nn.Reduction }): Tensor;
   function l1Loss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
   function smoothL1Loss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; beta?: number }): Tensor;
   function huberLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; delta?: number }): Tensor;
@@ -1364,7 +1396,8 @@ export namespace optim {
 }
 
 export type Optimizer = optim.SGD | optim.Adam | optim.AdamW | optim.RMSprop;
-export type LossModule = nn.CrossEntropyLoss | nn.NLLLoss | nn.MSELoss | nn.L1Loss | nn.SmoothL1Loss | nn.HuberLoss | nn.BCELoss | nn.BCEWithLogitsLoss;
+export type LossModule = nn.CrossEntropyLoss | nn.NLLLoss | nn.MSELoss | nn.L1Loss | nn.SmoothL1Loss | nn.HuberLoss | nn.BCELoss | nn.BCEWithLogitsLoss | nn.KLDivLoss
+  | nn.HingeEmbeddingLoss | nn.SoftMarginLoss | nn.MultiLabelSoftMarginLoss | nn.PoissonNLLLoss;
 export type LossFunction = (output: Tensor, target: Tensor) => Tensor;
 
 /**

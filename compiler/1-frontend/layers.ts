@@ -4,6 +4,7 @@ import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } 
 import { compositeLayers, validateComposite } from "./composite-layers.ts";
 import { recurrentLayers } from "./recurrent.ts";
 import { portLayers } from "./port-layers.ts";
+import { pairwiseLossLayers } from "./pairwise-losses.ts";
 import { klDiv, klDivArgs } from "./functional-compositions.ts";
 import { checkTransformerArgs, transformerClasses, transformerLayers } from "./transformer.ts";
 import { hardtanhRangeProblem } from "./pointwise-composites.ts";
@@ -296,6 +297,7 @@ const layers: Record<string, LayerSpec> = {
   Mish: activation("mish", [opt("inplace", "bool", false)]),
   ...compositeLayers,
   ...portLayers,
+  ...pairwiseLossLayers,
   ...recurrentLayers,
 };
 Object.assign(layers, transformerLayers({ Linear: layers.Linear, Dropout: layers.Dropout, LayerNorm: layers.LayerNorm }));

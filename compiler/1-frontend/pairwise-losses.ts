@@ -1,0 +1,175 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { formatShape, shapeEq } from "../ir/shape.ts";
+import { arg, opt, type ArgSpec, type Bound } from "./args.ts";
+import { ops } from "./composite-ops.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import type { LayerSpec } from "./layer-spec.ts";
+import { vectorNorm } from "./tensor-spellings.ts";
+import type { CallSite, TensorValue } from "./values.ts";
+
+// The rest of torch.nn's losses, as compositions with PyTorch's formulas: the ranking and
+// embedding losses of metric learning (margin ranking, hinge embedding, cosine embedding,
+// triplet margin), the soft-margin losses of ±1 and multi-label targets, and the Poisson and
+// Gaussian negative log-likelihoods. Each is a function F.xxxLoss and a module nn.XxxLoss;
+// those of (input, target) can be a Training's loss, the others are called in a loss function.
+
+type Reduction = "mean" | "sum" | "none";
+const reductionArg = opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] });
+type Composer = ReturnType<typeof ops>;
+
+function reduce(c: Composer, losses: TensorValue, reduction: Reduction): TensorValue {
+  if (reduction === "none") return losses;
+  return c.op(reduction, [losses], { dims: null, keepdim: false });
+}
+
+function sameShape(who: string, site: CallSite, ...ts: TensorValue[]): void {
+  for (const t of ts.slice(1))
+    if (!shapeEq(t.node.shape, ts[0].node.shape)) fail("shapeMismatch", `${who} expects tensors of one shape, got ${formatShape(ts[0].node.shape)} and ${formatShape(t.node.shape)}`, site.loc);
+}
+
+interface LossSpec {
+  /** The tensors, in order (PyTorch's positional arguments). */
+  readonly inputs: readonly string[];
+  /** The options after them. */
+  readonly options: readonly ArgSpec[];
+  readonly lower: (b: Bound, c: Composer, site: CallSite, em: GraphEmitter, who: string) => TensorValue;
+}
+
+const losses: Record<string, LossSpec> = {
+  // max(0, −y·(x1 − x2) + margin), y = ±1
+  marginRankingLoss: {
+    inputs: ["input1", "input2", "target"],
+    options: [opt("margin", "number", 0), reductionArg],
+    lower: (b, c, site, _em, who) => {
+      sameShape(who, site, b.input1, b.input2, b.target);
+      return reduce(c, c.op("relu", [c.op("add", [c.op("neg", [c.op("mul", [b.target, c.op("sub", [b.input1, b.input2])])]), b.margin])]), b.reduction);
+    },
+  },
+  // x where y = 1, max(0, margin − x) where y = −1
+  hingeEmbeddingLoss: {
+    inputs: ["input", "target"],
+    options: [opt("margin", "number", 1), reductionArg],
+    lower: (b, c, site, _em, who) => {
+      sameShape(who, site, b.input, b.target);
+      return reduce(c, c.op("where", [c.op("eq", [b.target, 1]), b.input, c.op("relu", [c.op("sub", [b.margin, b.input])])]), b.reduction);
+    },
+  },
+  // log(1 + e^(−y·x)), y = ±1, as softplus(−y·x)
+  softMarginLoss: {
+    inputs: ["input", "target"],
+    options: [reductionArg],
+    lower: (b, c, site, _em, who) => {
+      sameShape(who, site, b.input, b.target);
+      return reduce(c, softplus(c, c.op("neg", [c.op("mul", [b.target, b.input])])), b.reduction);
+    },
+  },
+  // −mean_c (y·log σ(x) + (1 − y)·log σ(−x)) [· w_c] per sample: softplus(−x)·y + softplus(x)·(1 − y)
+  multilabelSoftMarginLoss: {
+    inputs: ["input", "target"],
+    options: [opt("weight", "tensor", null, { nullable: true }), reductionArg],
+    lower: (b, c, site, _em, who) => {
+      sameShape(who, site, b.input, b.target);
+      const rank = b.input.node.shape.length;
+      if (rank !== 2) fail("shapeMismatch", `${who} expects input and target [N, C], got ${formatShape(b.input.node.shape)}`, site.loc);
+      let terms = c.op("add", [c.op("mul", [softplus(c, c.op("neg", [b.input])), b.target]), c.op("mul", [softplus(c, b.input), c.op("sub", [1, b.target])])]);
+      if (b.weight) terms = c.op("mul", [terms, b.weight]);
+      return reduce(c, c.op("mean", [terms], { dims: [1], keepdim: false }), b.reduction);
+    },
+  },
+  // 1 − cos(x1, x2) where y = 1, max(0, cos − margin) where y = −1; cos along dim 1 with PyTorch's ε = 1e-12 under the root
+  cosineEmbeddingLoss: {
+    inputs: ["input1", "input2", "target"],
+    options: [opt("margin", "number", 0), reductionArg],
+    lower: (b, c, site, _em, who) => {
+      sameShape(who, site, b.input1, b.input2);
+      const dot = (p: TensorValue, q: TensorValue) => c.op("sum", [c.op("mul", [p, q])], { dims: [1], keepdim: false });
+      const eps = 1e-12;
+      const cos = c.op("div", [dot(b.input1, b.input2), c.op("sqrt", [c.op("mul", [c.op("add", [dot(b.input1, b.input1), eps]), c.op("add", [dot(b.input2, b.input2), eps])])])]);
+      if (!shapeEq(b.target.node.shape, cos.node.shape)) fail("shapeMismatch", `${who} expects a target of ${formatShape(cos.node.shape)}, got ${formatShape(b.target.node.shape)}`, site.loc);
+      return reduce(c, c.op("where", [c.op("eq", [b.target, 1]), c.op("sub", [1, cos]), c.op("relu", [c.op("sub", [cos, b.margin])])]), b.reduction);
+    },
+  },
+  // max(d(a, p) − d(a, n) + margin, 0), d the pairwise p-norm distance with eps (swap: d(a, n) ← min(d(a, n), d(p, n)))
+  tripletMarginLoss: {
+    inputs: ["anchor", "positive", "negative"],
+    options: [opt("margin", "number", 1), opt("p", "posNumber", 2), opt("eps", "nonNegNumber", 1e-6), opt("swap", "bool", false), reductionArg],
+    lower: (b, c, site, em, who) => {
+      sameShape(who, site, b.anchor, b.positive, b.negative);
+      const last = b.anchor.node.shape.length - 1;
+      const d = (u: TensorValue, v: TensorValue) => vectorNorm(c.op("add", [c.op("sub", [u, v]), b.eps]), b.p, [last], false, site, em, who);
+      let negative = d(b.anchor, b.negative);
+      if (b.swap) {
+        const other = d(b.positive, b.negative);
+        negative = c.op("where", [c.op("lt", [other, negative]), other, negative]);
+      }
+      return reduce(c, c.op("relu", [c.op("add", [c.op("sub", [d(b.anchor, b.positive), negative]), b.margin])]), b.reduction);
+    },
+  },
+  // logInput: e^x − t·x; else x − t·log(x + eps); full: + Stirling's t·log t − t + ½·log(2πt) where t > 1
+  poissonNllLoss: {
+    inputs: ["input", "target"],
+    options: [opt("logInput", "bool", true), opt("full", "bool", false), opt("eps", "nonNegNumber", 1e-8), reductionArg],
+    lower: (b, c, site, _em, who) => {
+      sameShape(who, site, b.input, b.target);
+      const x: TensorValue = b.input;
+      const t: TensorValue = b.target;
+      let loss = b.logInput ? c.op("sub", [c.op("exp", [x]), c.op("mul", [t, x])]) : c.op("sub", [x, c.op("mul", [t, c.op("log", [c.op("add", [x, b.eps])])])]);
+      if (b.full) {
+        const safe = c.op("where", [c.op("gt", [t, 1]), t, 2]);
+        const stirling = c.op("add", [c.op("sub", [c.op("mul", [safe, c.op("log", [safe])]), safe]), c.op("mul", [c.op("log", [c.op("mul", [safe, 2 * Math.PI])]), 0.5])]);
+        loss = c.op("add", [loss, c.op("mul", [stirling, c.op("gt", [t, 1])])]);
+      }
+      return reduce(c, loss, b.reduction);
+    },
+  },
+  // ½·(log max(var, eps) + (x − t)²/max(var, eps)) [+ ½·log 2π]; the clamp passes var's gradient through, as PyTorch's no-grad clamp_
+  gaussianNllLoss: {
+    inputs: ["input", "target", "var"],
+    options: [opt("full", "bool", false), opt("eps", "nonNegNumber", 1e-6), reductionArg],
+    lower: (b, c, site, _em, who) => {
+      sameShape(who, site, b.input, b.target);
+      const v: TensorValue = b.var;
+      const frozen = c.op("detach", [v]);
+      const clamped = c.op("add", [v, c.op("sub", [c.op("where", [c.op("lt", [frozen, b.eps]), b.eps, frozen]), frozen])]);
+      const diff = c.op("sub", [b.input, b.target]);
+      let loss = c.op("mul", [c.op("add", [c.op("log", [clamped]), c.op("div", [c.op("mul", [diff, diff]), clamped])]), 0.5]);
+      if (b.full) loss = c.op("add", [loss, 0.5 * Math.log(2 * Math.PI)]);
+      return reduce(c, loss, b.reduction);
+    },
+  },
+};
+
+/** log(1 + eᶻ) = relu(z) + log1p(e^−|z|), never overflowing. */
+function softplus(c: Composer, z: TensorValue): TensorValue {
+  return c.op("add", [c.op("relu", [z]), c.op("log1p", [c.op("exp", [c.op("neg", [c.op("abs", [z])])])])]);
+}
+
+/** F.marginRankingLoss(input1, input2, target, { margin, reduction }) and the others. */
+export const pairwiseLossFunctions = Object.fromEntries(
+  Object.entries(losses).map(([name, spec]) => [
+    name,
+    { args: [...spec.inputs.map((i) => arg(i, "tensor")), ...spec.options], lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => spec.lower(b, ops(em, who, site), site, em, who) },
+  ]),
+);
+
+/** nn.MarginRankingLoss({ margin }) and the others: the options at construction, the tensors at the call. */
+const moduleNames: Record<string, string> = {
+  marginRankingLoss: "MarginRankingLoss",
+  hingeEmbeddingLoss: "HingeEmbeddingLoss",
+  softMarginLoss: "SoftMarginLoss",
+  multilabelSoftMarginLoss: "MultiLabelSoftMarginLoss",
+  cosineEmbeddingLoss: "CosineEmbeddingLoss",
+  tripletMarginLoss: "TripletMarginLoss",
+  poissonNllLoss: "PoissonNLLLoss",
+  gaussianNllLoss: "GaussianNLLLoss",
+};
+export const pairwiseLossLayers: Record<string, LayerSpec> = Object.fromEntries(
+  Object.entries(losses).map(([name, spec]) => [
+    moduleNames[name],
+    {
+      args: spec.options,
+      inputs: spec.inputs.map((i) => arg(i, "tensor")),
+      forward: (_self, b, call, site, em, who) => spec.lower({ ...b, ...call }, ops(em, who, site), site, em, who),
+    },
+  ]),
+);
