@@ -209,3 +209,22 @@ describe("F.conv2d and F.conv1d", () => {
     expect(first(model("return F.conv2d(x, F.ones(3, 3)).flatten(1);", "x: Tensor<[Batch, 2, 4, 4]>"))).toMatch(/^TSDP4001 \d+: F\.conv2d expects a weight \[out, in\/groups, kH, kW\], got \[3, 3\]/);
   });
 });
+
+describe("F.interpolate's area mode", () => {
+  it("is adaptive average pooling, sizes that divide or not", () => {
+    const x = nd([1, 1, 5, 7], Array.from({ length: 35 }, (_, i) => Math.cos(i)));
+    const [area, adaptive, area1d] = outputs(
+      "return [F.interpolate(x, { size: [3, 4], mode: 'area' }).flatten(1), F.adaptiveAvgPool2d(x, [3, 4]).flatten(1), F.interpolate(x.flatten(2), { size: 3, mode: 'area' }).flatten(1)];",
+      "x: Tensor<[Batch, 1, 5, 7]>",
+      { x },
+    );
+    // the weights 1/(e − s) are float32, as the kernels hold them: within float32's rounding of the exact means
+    const near = (got: number[], want: number[]) => got.forEach((g, i) => expect(Math.abs(g - want[i]), `element ${i}`).toBeLessThan(1e-7 * Math.max(1, Math.abs(want[i]))));
+    near(area, adaptive);
+    // along one dim of 35: windows [0, 12), [11, 24), [23, 35)
+    const flat = Array.from(x.data);
+    const avg = (s: number, e: number) => flat.slice(s, e).reduce((a, b) => a + b, 0) / (e - s);
+    near(area1d, [avg(0, 12), avg(11, 24), avg(23, 35)]);
+    expect(first(model("return F.interpolate(x, { size: [2, 2], mode: 'area', alignCorners: true }).flatten(1);", "x: Tensor<[Batch, 1, 4, 4]>"))).toMatch(/alignCorners can only be set with modes "linear" and "bilinear" \(PyTorch refuses it for "area" too\)/);
+  });
+});

@@ -50,11 +50,11 @@ export function interpolate(b: Bound, site: CallSite, em: GraphEmitter, who: str
   const problems = new CallProblems();
   if (b.mode === "bilinear" && shape.length !== 4) fail("shapeMismatch", `${who}: mode "bilinear" needs a 4-D input [N, C, H, W], got ${formatShape(shape)}`, site.loc);
   if (b.mode === "linear" && shape.length !== 3) fail("shapeMismatch", `${who}: mode "linear" needs a 3-D input [N, C, L], got ${formatShape(shape)}`, site.loc);
-  if (shape.length !== 3 && shape.length !== 4) fail("shapeMismatch", `${who}: mode "nearest" needs a 3-D [N, C, L] or 4-D [N, C, H, W] input, got ${formatShape(shape)}`, site.loc);
+  if (shape.length !== 3 && shape.length !== 4) fail("shapeMismatch", `${who}: mode "${b.mode}" needs a 3-D [N, C, L] or 4-D [N, C, H, W] input, got ${formatShape(shape)}`, site.loc);
   if ((b.size === null) === (b.scaleFactor === null))
     problems.add("invalidArgument", `${who}: ${b.size === null ? "give either size or scaleFactor" : "give only one of size and scaleFactor"} (PyTorch requires exactly one)`, site.loc);
-  if (b.alignCorners !== null && b.mode === "nearest")
-    problems.add("invalidArgument", `${who}: alignCorners can only be set with modes "linear" and "bilinear" (PyTorch refuses it for "nearest" too)`, locOfArg(b, "alignCorners", site));
+  if (b.alignCorners !== null && (b.mode === "nearest" || b.mode === "area"))
+    problems.add("invalidArgument", `${who}: alignCorners can only be set with modes "linear" and "bilinear" (PyTorch refuses it for "${b.mode}" too)`, locOfArg(b, "alignCorners", site));
   problems.throwIfAny();
   const dims = shape.length - 2;
   const given: number[] = b.size ?? b.scaleFactor;
@@ -72,7 +72,7 @@ export function interpolate(b: Bound, site: CallSite, em: GraphEmitter, who: str
     if (outSize < 1) fail("invalidArgument", `${who}: scaleFactor ${per(i)} makes dim ${dim} (${inSize}) empty`, locOfArg(b, "scaleFactor", site));
     const scaleFactor = b.size || b.recomputeScaleFactor ? null : per(i);
     // linear and bilinear are the same rule per dim
-    const attrs: ResampleAttrs = { inSize, outSize, mode: b.mode === "nearest" ? "nearest" : "bilinear", alignCorners: b.alignCorners ?? false, scaleFactor };
+    const attrs: ResampleAttrs = { inSize, outSize, mode: b.mode === "nearest" || b.mode === "area" ? b.mode : "bilinear", alignCorners: b.alignCorners ?? false, scaleFactor };
     // the same size at scale 1 maps every position to itself, in both modes
     if (inSize === outSize && (scaleFactor === null || scaleFactor === 1)) continue;
     const weights = c.op("resample_weights", [], attrs as unknown as Record<string, unknown>);
@@ -177,7 +177,7 @@ export const interpolateArgs = [
   x,
   opt("size", "sizes", null, { nullable: true }),
   opt("scaleFactor", "scales", null, { nullable: true }),
-  opt("mode", "string", "nearest", { choices: ["nearest", "linear", "bilinear"] }),
+  opt("mode", "string", "nearest", { choices: ["nearest", "linear", "bilinear", "area"] }),
   opt("alignCorners", "bool", null, { nullable: true }),
   opt("recomputeScaleFactor", "bool", null, { nullable: true }),
 ];

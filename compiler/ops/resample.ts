@@ -13,13 +13,14 @@ import { defineOp, ShapeError } from "./op.ts";
 //   nearest:  src = min(⌊i·scale⌋, in − 1); weight 1 there
 //   bilinear: src = alignCorners ? i·scale : max((i + ½)·scale − ½, 0); h = ⌊src⌋, λ = src − h;
 //             weight 1 − λ at h and λ at h + 1 (both at h on the last row)
+//   area:     adaptive average pooling: 1/(e − s) for s ≤ j < e, s = ⌊i·in/out⌋, e = ⌈(i + 1)·in/out⌉
 // The cost is in·out multiply-adds per row instead of 1 or 2: right for the small feature maps of
 // a decoder or a U-Net; a gather kernel would be the answer for large images.
 
 export interface ResampleAttrs {
   readonly inSize: number;
   readonly outSize: number;
-  readonly mode: "nearest" | "bilinear";
+  readonly mode: "nearest" | "bilinear" | "area";
   readonly alignCorners: boolean;
   /** The scaleFactor the user gave for this dim (PyTorch uses it, not in/out, when given). */
   readonly scaleFactor: number | null;
@@ -35,6 +36,11 @@ export function resampleScale(a: ResampleAttrs): number {
 
 /** Weight of source j in destination i, with float32 rounding at each step as PyTorch's float kernel. */
 export function resampleWeight(a: ResampleAttrs, j: number, i: number): number {
+  if (a.mode === "area") {
+    const start = Math.floor((i * a.inSize) / a.outSize);
+    const end = Math.ceil(((i + 1) * a.inSize) / a.outSize);
+    return j >= start && j < end ? f32(1 / (end - start)) : 0;
+  }
   const scale = resampleScale(a);
   if (a.mode === "nearest") return Math.min(Math.floor(f32(f32(i) * scale)), a.inSize - 1) === j ? 1 : 0;
   const src = a.alignCorners ? f32(scale * i) : Math.max(f32(f32(scale * f32(i + 0.5)) - 0.5), 0);
@@ -62,6 +68,13 @@ export const resampleWeights = defineOp<ResampleAttrs>({
     kind: "pointwise",
     expr: (_, a, ctx) => {
       const j = `((int)((${ctx.index}) / ${a.outSize}))`;
+      if (a.mode === "area") {
+        // integer window bounds of output i: [⌊i·in/out⌋, ⌈(i + 1)·in/out⌉)
+        const o = `((int)((${ctx.index}) % ${a.outSize}))`;
+        const start = `((${o} * ${a.inSize}) / ${a.outSize})`;
+        const end = `(((${o} + 1) * ${a.inSize} + ${a.outSize - 1}) / ${a.outSize})`;
+        return `((${j} >= ${start} && ${j} < ${end}) ? 1.0f / (float)(${end} - ${start}) : 0.0f)`;
+      }
       const i = `((float)((${ctx.index}) % ${a.outSize}))`;
       const scale = cFloat(resampleScale(a));
       if (a.mode === "nearest") {
