@@ -63,7 +63,7 @@ export function modelReport(compiled: Pick<Compiled, "model" | "generated">, bat
   // the arenas are shared by the programs, sized for the largest (the manifest records them so)
   const activations = memory.arenaBytesPerSample * batch + memory.arenaFixedBytes;
   const optimizer = training?.optimizer;
-  const stateCopies = !optimizer ? 0 : optimizer.kind === "SGD" ? (optimizer.momentum !== 0 ? 1 : 0) : optimizer.kind === "RMSprop" ? (optimizer.momentum !== 0 ? 2 : 1) : 2;
+  const stateCopies = !optimizer ? 0 : optimizer.kind === "SGD" ? (optimizer.momentum !== 0 ? 1 : 0) : optimizer.kind === "RMSprop" ? (optimizer.momentum !== 0 ? 2 : 1) : optimizer.kind === "Adagrad" ? 1 : 2;
   const perDevice = {
     batch,
     parameters,

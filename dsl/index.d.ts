@@ -1393,9 +1393,15 @@ export namespace optim {
   /** torch.optim.RMSprop (lr 1e-2, alpha 0.99, eps 1e-8); centered is not supported. */
   interface RMSpropOptions extends ImplementationFlags { lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: false }
   class RMSprop { constructor(options?: RMSpropOptions); constructor(groups: readonly ParamGroup[], options?: RMSpropOptions); readonly __tsdpOptimizer: "RMSprop" }
+  /** torch.optim.Adamax (lr 2e-3): Adam with the infinity norm of the gradients, max(β₂u, |g| + ε), for the second moment */
+  interface AdamaxOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number }
+  class Adamax { constructor(options?: AdamaxOptions); constructor(groups: readonly ParamGroup[], options?: AdamaxOptions); readonly __tsdpOptimizer: "Adamax" }
+  /** torch.optim.Adagrad (lr 1e-2, eps 1e-10): the sum of squared gradients; lrDecay and initialAccumulatorValue only 0 */
+  interface AdagradOptions extends ImplementationFlags { lr?: number; lrDecay?: 0; weightDecay?: number; initialAccumulatorValue?: 0; eps?: number }
+  class Adagrad { constructor(options?: AdagradOptions); constructor(groups: readonly ParamGroup[], options?: AdagradOptions); readonly __tsdpOptimizer: "Adagrad" }
 }
 
-export type Optimizer = optim.SGD | optim.Adam | optim.AdamW | optim.RMSprop;
+export type Optimizer = optim.SGD | optim.Adam | optim.AdamW | optim.RMSprop | optim.Adamax | optim.Adagrad;
 export type LossModule = nn.CrossEntropyLoss | nn.NLLLoss | nn.MSELoss | nn.L1Loss | nn.SmoothL1Loss | nn.HuberLoss | nn.BCELoss | nn.BCEWithLogitsLoss | nn.KLDivLoss
   | nn.HingeEmbeddingLoss | nn.SoftMarginLoss | nn.MultiLabelSoftMarginLoss | nn.PoissonNLLLoss;
 export type LossFunction = (output: Tensor, target: Tensor) => Tensor;

@@ -80,6 +80,8 @@ const OPTIMIZER_STATE: Record<OptimizerManifest["kind"], readonly string[]> = {
   Adam: ["exp_avg", "exp_avg_sq"],
   AdamW: ["exp_avg", "exp_avg_sq"],
   RMSprop: ["square_avg", "momentum_buffer"],
+  Adagrad: ["sum"],
+  Adamax: ["exp_avg", "exp_inf"],
 };
 
 /** The declared optimizer's hyperparameters with this step's overrides, checked. */

@@ -34,6 +34,25 @@ describe("RMSprop", () => {
   });
 });
 
+describe("Adagrad and Adamax", () => {
+  it("Adagrad: s ← s + g², p ← p − η·g / (√s + ε); weight decay adds λ·p first", () => {
+    const ada = (o: object = {}): OptimizerSpec => ({ kind: "Adagrad", lr: 0.1, eps: 0, weightDecay: 0, ...o });
+    // s1 = 4 → p = 1 − 0.1·2/2 = 0.9; s2 = 4 + 9 = 13 → p = 0.9 − 0.1·3/√13
+    const [p1, p2] = run(ada(), [2, 3]);
+    expect(p1).toBeCloseTo(0.9, 15);
+    expect(p2).toBeCloseTo(0.9 - 0.3 / Math.sqrt(13), 15);
+    // λ = 1: g1 = 1 + 1 = 2 as above
+    expect(run(ada({ weightDecay: 1 }), [1])[0]).toBeCloseTo(0.9, 15);
+  });
+  it("Adamax: m ← β₁m + (1 − β₁)g, u ← max(β₂u, |g| + ε), p ← p − (η / (1 − β₁ᵗ))·m / u", () => {
+    const spec: OptimizerSpec = { kind: "Adamax", lr: 0.1, beta1: 0.5, beta2: 0.5, eps: 0, weightDecay: 0 };
+    // m1 = 1, u1 = 2, c1 = 0.5 → p = 1 − 0.2·1/2 = 0.9; m2 = 0.5 − 0.25 = 0.25, u2 = max(1, 0.5) = 1, c1 = 0.75 → p = 0.9 − (0.1/0.75)·0.25
+    const [p1, p2] = run(spec, [2, -0.5]);
+    expect(p1).toBeCloseTo(0.9, 15);
+    expect(p2).toBeCloseTo(0.9 - (0.1 / 0.75) * 0.25, 15);
+  });
+});
+
 describe("SGD", () => {
   it("plain: p ← p − η·g", () => expect(run(sgd({}), [1, 2])).toEqual([0.9, 0.7]));
   it("momentum: the buffer starts as the first gradient, then μ·b + (1 − τ)·g", () => {

@@ -298,7 +298,7 @@ export const training = new Training(Net, { loss: new nn.CrossEntropyLoss(), opt
  * Libraries of the same model with one optimizer declaration, compiled once per declaration and
  * shared by the tests below: hyperparameters are per-step arguments of the library, so one SGD
  * library runs every SGD variant (the declared one, and others given per step); only the kind
- * (SGD, Adam, AdamW, RMSprop) is compiled in.
+ * (SGD, Adam, AdamW, RMSprop, Adagrad, Adamax) is compiled in.
  */
 const compiledMlps = new Map<string, ReturnType<typeof compile>>();
 function mlpLibrary(optimizer: string): ReturnType<typeof compile> {
@@ -316,6 +316,8 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
     "SGD, momentum, dampening (given per step to the same library)": [SGD_NESTEROV, { momentum: 0.8, dampening: 0.3, nesterov: false, weightDecay: 0 }],
     Adam: ["new optim.Adam({ lr: 0.01, weightDecay: 0.01 })", {}],
     AdamW: ["new optim.AdamW({ lr: 0.01, betas: [0.8, 0.99] })", {}],
+    "Adagrad, weight decay": ["new optim.Adagrad({ lr: 0.05, weightDecay: 0.01 })", {}],
+    "Adamax, weight decay": ["new optim.Adamax({ lr: 0.01, betas: [0.8, 0.99], weightDecay: 0.01 })", {}],
     "RMSprop, momentum, weight decay": ["new optim.RMSprop({ lr: 0.01, alpha: 0.9, momentum: 0.5, weightDecay: 0.01 })", {}],
     // alpha given per step: the library reads it each step as the others
     "RMSprop (alpha given per step)": ["new optim.RMSprop({ lr: 0.01, alpha: 0.9, momentum: 0.5, weightDecay: 0.01 })", { momentum: 0, alpha: 0.95 } as SgdOverrides],

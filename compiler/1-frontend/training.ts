@@ -97,14 +97,27 @@ function sgd(args: Value[], site: CallSite): OptimizerValue {
   return new OptimizerValue({ kind: "SGD", lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weightDecay, nesterov: o.nesterov }, groupsOf(who, args, site));
 }
 
-function adam(kind: "Adam" | "AdamW", args: Value[], site: CallSite): OptimizerValue {
+function adam(kind: "Adam" | "AdamW" | "Adamax", args: Value[], site: CallSite): OptimizerValue {
   const who = `optim.${kind}`;
   const o = bindOptions(who, [
-    opt("lr", "nonNegNumber", 1e-3), opt("betas", "betas", [0.9, 0.999]), opt("eps", "posNumber", 1e-8),
-    opt("weightDecay", "nonNegNumber", kind === "AdamW" ? 1e-2 : 0), ...flagSpecs({ amsgrad: "the step keeps no maximum of past squared gradients", ...MAXIMIZE }),
+    opt("lr", "nonNegNumber", kind === "Adamax" ? 2e-3 : 1e-3), opt("betas", "betas", [0.9, 0.999]), opt("eps", "posNumber", 1e-8),
+    opt("weightDecay", "nonNegNumber", kind === "AdamW" ? 1e-2 : 0),
+    ...flagSpecs(kind === "Adamax" ? MAXIMIZE : { amsgrad: "the step keeps no maximum of past squared gradients", ...MAXIMIZE }),
   ], optionsOf(who, args, site), site);
   const spec: OptimizerSpec = { kind, lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay };
   return new OptimizerValue(spec, groupsOf(who, args, site));
+}
+
+/** torch.optim.Adagrad (lr 1e-2, eps 1e-10); lr_decay and initial_accumulator_value only at their default 0. */
+function adagrad(args: Value[], site: CallSite): OptimizerValue {
+  const who = "optim.Adagrad";
+  const o = bindOptions(who, [
+    opt("lr", "nonNegNumber", 1e-2), opt("lrDecay", "nonNegNumber", 0), opt("weightDecay", "nonNegNumber", 0),
+    opt("initialAccumulatorValue", "nonNegNumber", 0), opt("eps", "posNumber", 1e-10), ...flagSpecs(MAXIMIZE),
+  ], optionsOf(who, args, site), site);
+  for (const key of ["lrDecay", "initialAccumulatorValue"])
+    if (o[key] !== 0) fail("invalidArgument", `${who}: ${key} ${o[key]} is not supported (the step's sums start at 0 and its lr does not decay); leave it 0, PyTorch's default, and schedule the lr per step`, locOfArg(o, key, site));
+  return new OptimizerValue({ kind: "Adagrad", lr: o.lr, eps: o.eps, weightDecay: o.weightDecay }, groupsOf(who, args, site));
 }
 
 function rmsprop(args: Value[], site: CallSite): OptimizerValue {
@@ -123,6 +136,8 @@ export const optimNamespace = new NamespaceValue(
     ["Adam", new BuiltinClass("optim.Adam", (a, s) => adam("Adam", a, s))],
     ["AdamW", new BuiltinClass("optim.AdamW", (a, s) => adam("AdamW", a, s))],
     ["RMSprop", new BuiltinClass("optim.RMSprop", rmsprop)],
+    ["Adamax", new BuiltinClass("optim.Adamax", (a, s) => adam("Adamax", a, s))],
+    ["Adagrad", new BuiltinClass("optim.Adagrad", adagrad)],
   ]),
 );
 
@@ -139,7 +154,7 @@ export const trainingClass = new BuiltinClass("Training", (args, site) => {
   if (!lossOk)
     problems.add("badTraining", `${who}: loss must be a loss module (new nn.CrossEntropyLoss()) or a function (output, target) => tensor, got ${describe(o.loss)}`, keyLoc(site, "loss", "value"));
   if (!(o.optimizer instanceof OptimizerValue))
-    problems.add("badTraining", `${who}: optimizer must be new optim.SGD(...), optim.Adam(...), optim.AdamW(...) or optim.RMSprop(...), got ${describe(o.optimizer)}`, keyLoc(site, "optimizer", "value"));
+    problems.add("badTraining", `${who}: optimizer must be new optim.SGD(...), optim.Adam(...), optim.AdamW(...), optim.RMSprop(...), optim.Adamax(...) or optim.Adagrad(...), got ${describe(o.optimizer)}`, keyLoc(site, "optimizer", "value"));
   problems.throwIfAny();
   const declared = o.optimizer as OptimizerValue;
   const optimizer = o.clipGradNorm > 0 ? new OptimizerValue({ ...declared.spec, clipGradNorm: o.clipGradNorm }, declared.groups) : declared;

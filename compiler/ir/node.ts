@@ -98,10 +98,18 @@ export type OptimizerSpec = ({ readonly clipGradNorm?: number; readonly groups?:
       readonly nesterov: boolean;
     }
   | {
-      readonly kind: "Adam" | "AdamW";
+      // Adamax: the same hyperparameters, an infinity norm for the second moment
+      readonly kind: "Adam" | "AdamW" | "Adamax";
       readonly lr: number;
       readonly beta1: number;
       readonly beta2: number;
+      readonly eps: number;
+      readonly weightDecay: number;
+    }
+  | {
+      // Adagrad: the sum of squared gradients (lr_decay and initial_accumulator_value at PyTorch's 0)
+      readonly kind: "Adagrad";
+      readonly lr: number;
       readonly eps: number;
       readonly weightDecay: number;
     }

@@ -10,6 +10,8 @@ import type { NDArray } from "./ndarray.ts";
 //        p ← p − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
 // RMSprop: g ← ∇ + λ·p;  v ← αv + (1 − α)g²;  d ← g / (√v + ε);  b ← μ·b + d (b starts at 0);
 //        p ← p − η·b (momentum) or p − η·d
+// Adagrad: g ← ∇ + λ·p;  s ← s + g²;  p ← p − η·g / (√s + ε)
+// Adamax:  g ← ∇ + λ·p;  m ← β₁m + (1 − β₁)g;  u ← max(β₂u, |g| + ε);  p ← p − (η / (1 − β₁ᵗ))·m / u
 // Param groups (groups): a parameter's weight decay λ is its group's when the group sets one; its
 // lr η is the step's times (group lr / declared lr) when the group sets one, as a PyTorch schedule
 // scales every group's lr by the same factor.
@@ -23,6 +25,8 @@ export interface ParamState {
   exp_avg?: Float64Array;
   exp_avg_sq?: Float64Array;
   square_avg?: Float64Array;
+  sum?: Float64Array;
+  exp_inf?: Float64Array;
 }
 
 export interface OptimizerState {
@@ -86,6 +90,26 @@ export function optimizerStep(
         const d = f(g / f(f(Math.sqrt(v)) + f(h.eps)));
         if (h.momentum !== 0) w[i] = f(w[i] - f(f(lr) * (s.momentum_buffer![i] = f(f(f(h.momentum) * s.momentum_buffer![i]) + d))));
         else w[i] = f(w[i] - f(f(lr) * d));
+      }
+    } else if (h.kind === "Adagrad") {
+      if (!s.sum) s.sum = new Float64Array(w.length);
+      for (let i = 0; i < w.length; i++) {
+        const g = f(grad.data[i] + f(f(weightDecay) * w[i]));
+        const sum = (s.sum[i] = f(s.sum[i] + f(g * g)));
+        w[i] = f(w[i] - f(f(lr) * f(g / f(f(Math.sqrt(sum)) + f(h.eps)))));
+      }
+    } else if (h.kind === "Adamax") {
+      if (!s.exp_avg) s.exp_avg = new Float64Array(w.length);
+      if (!s.exp_inf) s.exp_inf = new Float64Array(w.length);
+      const c1 = 1 - Math.pow(h.beta1, state.step);
+      for (let i = 0; i < w.length; i++) {
+        const g = f(grad.data[i] + f(f(weightDecay) * w[i]));
+        const m = (s.exp_avg[i] = f(f(f(h.beta1) * s.exp_avg[i]) + f(f(1 - h.beta1) * g)));
+        const decayed = f(f(h.beta2) * s.exp_inf[i]);
+        const current = f(Math.abs(g) + f(h.eps));
+        // torch.amax keeps a NaN
+        const u = (s.exp_inf[i] = current > decayed || Number.isNaN(current) ? current : decayed);
+        w[i] = f(w[i] - f(f(f(lr) / f(c1)) * f(m / u)));
       }
     } else {
       if (!s.exp_avg) s.exp_avg = new Float64Array(w.length);

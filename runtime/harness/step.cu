@@ -24,6 +24,8 @@ namespace tsdp_harness {
 //   Adam: g ← ∇ + λp (Adam) | p ← p(1 − ηλ) (AdamW);  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;
 //         p ← p − (η / c₁) · m / (√v / √c₂ + ε),  c = 1 − βᵗ
 //   RMSprop: g ← ∇ + λp;  v ← αv + (1 − α)g²;  d ← g / (√v + ε);  b ← μb + d (from 0);  p ← p − ηb | p − ηd
+//   Adagrad: g ← ∇ + λp;  s ← s + g²;  p ← p − η · g / (√s + ε)
+//   Adamax:  g ← ∇ + λp;  m ← β₁m + (1 − β₁)g;  u ← max(β₂u, |g| + ε) (NaN kept);  p ← p − (η / c₁) · m / u
 //   clipping (clip_grad_norm_, before the rule): g ← ∇·f, f = min(1, max_norm / (‖∇‖₂ + 1e-6)), written back to grad
 //   param groups: λ and η are the element's group's (group[i]): η the step's times the group's scale
 __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict__ grad, float* __restrict__ s1,
@@ -63,6 +65,19 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
                 p[i] = w - (float)lr * b;
             } else
                 p[i] = w - (float)lr * d;
+        } else if (kind == TSDP_ADAGRAD) {
+            g += (float)weight_decay * w;
+            const float s = s2[i] + g * g;
+            s2[i] = s;
+            p[i] = w - (float)lr * (g / (sqrtf(s) + (float)h.eps));
+        } else if (kind == TSDP_ADAMAX) {
+            g += (float)weight_decay * w;
+            const float m = (float)h.beta1 * s1[i] + (float)(1.0 - h.beta1) * g;
+            const float decayed = (float)h.beta2 * s2[i], current = fabsf(g) + (float)h.eps;
+            const float u = (current > decayed || current != current) ? current : decayed;  // torch.amax keeps a NaN
+            s1[i] = m;
+            s2[i] = u;
+            p[i] = w - ((float)lr / a.c1) * (m / u);
         } else {
             if (kind == TSDP_ADAMW) w *= (float)(1.0 - lr * weight_decay);
             else g += (float)weight_decay * w;
