@@ -208,7 +208,7 @@ describe("nn.Upsample and F.interpolate have PyTorch's coordinates", () => {
   it("refuses unsupported modes, size with scaleFactor, alignCorners with nearest, bilinear on 3-D", () => {
     const bad = (call: string, input = "Tensor<[Batch, 2, 3, 4]>") =>
       diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: ${input}) {\n    return ${call};\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
-    expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "bicubic" })`)[0]).toMatch(/^TSDP3004 F\.interpolate: mode must be one of "nearest", "linear", "bilinear", got/);
+    expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "bicubic" })`)[0]).toMatch(/^TSDP3004 F\.interpolate: mode must be one of "nearest", "linear", "bilinear", "area", got/);
     expect(bad(`F.interpolate(x, { scaleFactor: 2, size: 4 })`)[0]).toMatch(/^TSDP3004 .*only one of size and scaleFactor/);
     expect(bad(`F.interpolate(x, {})`)[0]).toMatch(/^TSDP3004 .*either size or scaleFactor/);
     expect(bad(`F.interpolate(x, { scaleFactor: 2, alignCorners: false })`)[0]).toMatch(/^TSDP3004 .*alignCorners can only be set with modes "linear" and "bilinear"/);
