@@ -248,6 +248,14 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   diag(diagonal?: number): Tensor;
   /** Tensor.unfold: windows of `size` along dim, `step` apart, as a new last dim (dim then counts the windows, at most 64) */
   unfold(dimension: number, size: number, step: number): Tensor;
+  /**
+   * torch.topk: the k largest (smallest) along dim with their int32 indices, ties in index order;
+   * { values, indices }, or [values, indices]. k at most 32 (one max at a time). sort / argsort:
+   * all of a dim of at most 32.
+   */
+  topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  sort(dim?: number, descending?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  argsort(dim?: number, descending?: boolean): Tensor<Shape, "int32">;
   /** torch.tensor(data) with this tensor's dtype (float32) */
   newTensor(data: number | readonly unknown[]): Tensor;
   /** 1 with probability this[i] (or p for every element), else 0, drawn on every call, as torch's x.bernoulli(). */
@@ -1126,6 +1134,9 @@ export namespace F {
   function varMean(input: Tensor, dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
   function diag(input: Tensor, diagonal?: number): Tensor;
   /** torch.meshgrid: each 1-D tensor broadcast over the grid of their lengths; indexing "ij" (default) or "xy" */
+  function topk(input: Tensor, k: number, dim?: number, largest?: boolean, sorted?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  function sort(input: Tensor, dim?: number, descending?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  function argsort(input: Tensor, dim?: number, descending?: boolean): Tensor<Shape, "int32">;
   function meshgrid(tensors: readonly Tensor[], options?: { indexing?: "ij" | "xy" }): Tensor[];
   function meshgrid(...tensors: (Tensor | { indexing?: "ij" | "xy" })[]): Tensor[];
   function atan2(input: Tensor, other: Tensor | number): Tensor;

@@ -411,3 +411,25 @@ describe("predicates, boolean reductions, std_mean, diag, unfold, meshgrid, new_
     close(Array.from(runReference(graph, { x: nd([1, 2], [1, 3]) }, initState(graph, 0)).outputs[0].data), [2, 6], 6);
   });
 });
+
+describe("topk, sort and argsort", () => {
+  const x = nd([1, 5], [0.5, 3, -1, 3, 2]);
+  const run = (body: string) => outputs(`return ${body};`, "x: Tensor<[Batch, 5]>", { x });
+  it("the k largest or smallest with their indices, ties in index order; a named tuple or a pair", () => {
+    const [v, i, small, sv, si, order, first] = run(
+      "(() => { const { values, indices } = x.topk(3); const [sv, si] = x.sort(-1, true); return [values, indices.float(), x.topk(2, 1, false).values, sv, si.float(), x.argsort().float(), F.topk(x, 1)[0]]; })()",
+    );
+    expect(v).toEqual([3, 3, 2]);
+    expect(i).toEqual([1, 3, 4]);
+    expect(small).toEqual([-1, 0.5]);
+    expect(sv).toEqual([3, 3, 2, 0.5, -1]);
+    expect(si).toEqual([1, 3, 4, 0, 2]);
+    expect(order).toEqual([2, 0, 4, 1, 3]);
+    expect(first).toEqual([3]);
+  });
+  it("each value's gradient reaches the element it came from; k past 32 or the dim's size is refused", () => {
+    expect(gradCheck(model("return x.topk(2).values.mul(F.tensor([1, 2])).add(x.sort(-1)[0].narrow(-1, 0, 2));", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
+    expect(first(model("return x.topk(5).values;", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP3004 5: topk: k must be between 1 and the dim's size 4, got 5/);
+    expect(first(model("return x.sort().values;", "x: Tensor<[Batch, 40]>"))).toMatch(/^TSDP3004 5: sort: k = 40 elements; tsdp takes them one max at a time and takes at most 32/);
+  });
+});

@@ -6,7 +6,7 @@ import { MAX_CAT_INPUTS } from "../ops/join.ts";
 import { cat } from "./joins.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
-import { BuiltinFunction, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // What ports ask of a tensor beyond arithmetic: torch.isnan / isinf / isfinite / nan_to_num, the
 // boolean reductions all / any / count_nonzero, torch.std_mean / var_mean, torch.diag,
@@ -121,6 +121,64 @@ function slidingWindows(x: TensorValue, b: Bound, site: CallSite, em: GraphEmitt
     return c.op("reshape", [moved], { shape: withWindow });
   });
   return cat(who, windows, dim, site, em);
+}
+
+/** The largest number of elements topk takes, and of a dim sort orders: one max and mask per element. */
+const MAX_TOPK = 32;
+
+/**
+ * torch.topk(x, k, dim=-1, largest=True): the k largest (smallest) along a fixed-size dim, in
+ * order, with their int32 indices — k rounds of amax and argmax, each masking the element it took
+ * (its first index among ties) to −∞, so each value's gradient reaches the element it came from.
+ * Up to MAX_TOPK elements; sort and argsort of a dim that short are topk of all of it.
+ */
+function topk(x: TensorValue, k: number, dimArg: number, largest: boolean, site: CallSite, em: GraphEmitter, who: string): { values: TensorValue; indices: TensorValue } {
+  const shape = x.node.shape;
+  const dim = dimArg < 0 ? dimArg + shape.length : dimArg;
+  if (dim < 0 || dim >= shape.length) fail("invalidArgument", `${who}: dim ${dimArg} is out of range for ${formatShape(shape)}`, site.loc);
+  const n = shape[dim];
+  if (typeof n !== "number") fail("shapeMismatch", `${who}: cannot select along the batch dim of ${formatShape(shape)}`, site.loc);
+  if (!(Number.isInteger(k) && k >= 1 && k <= n)) fail("invalidArgument", `${who}: k must be between 1 and the dim's size ${n}, got ${k}`, site.loc);
+  if (k > MAX_TOPK) fail("invalidArgument", `${who}: k = ${k} elements; tsdp takes them one max at a time and takes at most ${MAX_TOPK}`, site.loc);
+  const c = ops(em, who, site);
+  const positions = c.op("reshape", [em.tensor("arange_int", [], { start: 0, step: 1, length: n }, who, site)], { shape: shape.map((_, i) => (i === dim ? n : 1)) });
+  const lowest = em.node("full", [], { shape: [], value: -Infinity }, who, site);
+  let rest = largest ? x : c.op("neg", [x]);
+  const values: TensorValue[] = [];
+  const indices: TensorValue[] = [];
+  for (let j = 0; j < k; j++) {
+    const value = c.op("amax", [rest], { dims: [dim], keepdim: true });
+    const index = c.op("argmax", [rest], { dims: [dim], keepdim: true });
+    values.push(largest ? value : c.op("neg", [value]));
+    indices.push(index);
+    if (j + 1 < k) rest = c.op("where", [c.op("eq", [positions, index]), lowest, rest]);
+  }
+  return { values: cat(who, values, dim, site, em), indices: cat(who, indices, dim, site, em) };
+}
+
+/** (values, indices) as torch's named tuple: { values, indices }, or [0], [1], or destructured. */
+const pair = (t: { values: TensorValue; indices: TensorValue }) => new ObjectValue(new Map<string, Value>([["values", t.values], ["indices", t.indices], ["0", t.values], ["1", t.indices]]));
+
+const selections: Record<string, Query> = {
+  topk: {
+    args: [arg("k", "posInt"), opt("dim", "int", -1), opt("largest", "bool", true), opt("sorted", "bool", true)],
+    lower: (x, b, site, em, who) => pair(topk(x, b.k, b.dim, b.largest, site, em, who)),
+  },
+  sort: {
+    args: [opt("dim", "int", -1), opt("descending", "bool", false), opt("stable", "bool", false)],
+    lower: (x, b, site, em, who) => pair(topk(x, sizeAlong(x, b.dim, site, who), b.dim, b.descending, site, em, who)),
+  },
+  argsort: {
+    args: [opt("dim", "int", -1), opt("descending", "bool", false), opt("stable", "bool", false)],
+    lower: (x, b, site, em, who) => topk(x, sizeAlong(x, b.dim, site, who), b.dim, b.descending, site, em, who).indices,
+  },
+};
+Object.assign(queries, selections);
+
+function sizeAlong(x: TensorValue, dimArg: number, site: CallSite, who: string): number {
+  const shape = x.node.shape;
+  const d = shape[dimArg < 0 ? dimArg + shape.length : dimArg];
+  return typeof d === "number" ? d : fail("shapeMismatch", `${who}: cannot sort along the batch dim of ${formatShape(shape)}`, site.loc);
 }
 
 export const queryNames: readonly string[] = Object.keys(queries);

@@ -17,7 +17,7 @@ import {
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
-import { describe, ModeFlag, ModuleValue, SymInt, TensorValue, type Value } from "../values.ts";
+import { describe, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { FileEvaluator } from "./files.ts";
 import { BREAK, CONTINUE, type Completion, ModeFork, NORMAL, MAX_LOOP_ITERATIONS, poison, isPoison } from "./core.ts";
 import { boundNames, compoundOps, containsReturn, describeSyntax, modeJoinableTargets } from "./syntax.ts";
@@ -357,6 +357,12 @@ export abstract class StatementEvaluator extends FileEvaluator {
     if (v instanceof ModuleValue && v.kind === "dict") {
       this.arrayHooks.charge(v.fields.size, this.site(at));
       return [...v.fields.keys()];
+    }
+    // torch's named tuples (max's, topk's (values, indices)) destructure as tuples: [values, indices]
+    if (v instanceof ObjectValue && v.props.has("0")) {
+      const items: Value[] = [];
+      for (let i = 0; v.props.has(String(i)); i++) items.push(v.props.get(String(i)));
+      return items;
     }
     if (v instanceof TensorValue) return fail("dataDependentControlFlow", "iterating over a tensor is not supported", locOf(at));
     return fail("wrongArgumentType", `cannot iterate over ${describe(v)}`, locOf(at));
