@@ -48,7 +48,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   transpose(dim0: number, dim1: number): Tensor;
   permute(...dims: number[]): Tensor;
   unsqueeze(dim: number): Tensor;
-  squeeze(dim?: number): Tensor;
+  squeeze(dim?: number | readonly number[]): Tensor;
   contiguous(): Tensor;
   /** The same values, cut from the gradient: nothing flows back through it (PyTorch's detach). */
   detach(): Tensor;
@@ -256,6 +256,14 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
   sort(dim?: number, descending?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
   argsort(dim?: number, descending?: boolean): Tensor<Shape, "int32">;
+  /** torch.tile: repeat with the sizes padded by 1s in front */
+  tile(dims: readonly number[]): Tensor;
+  tile(...dims: number[]): Tensor;
+  /** each element `repeats` times in a row along dim (the flattened tensor without one); an integer count */
+  repeatInterleave(repeats: number, dim?: number): Tensor;
+  movedim(source: number, destination: number): Tensor;
+  swapaxes(axis0: number, axis1: number): Tensor;
+  swapdims(dim0: number, dim1: number): Tensor;
   /** torch.tensor(data) with this tensor's dtype (float32) */
   newTensor(data: number | readonly unknown[]): Tensor;
   /** 1 with probability this[i] (or p for every element), else 0, drawn on every call, as torch's x.bernoulli(). */
@@ -324,6 +332,8 @@ export namespace nn {
      * model is compiled; or F.randn (scaled and shifted at most), drawn when it is created.
      */
     registerBuffer(name: string, tensor: Tensor, persistent?: boolean): void;
+    /** register_parameter(name, param): the field `name` holds it, as an assignment would */
+    registerParameter(name: string, param: Parameter | null): void;
     /** This module and every module under it, each once, in PyTorch's order (named_modules). */
     modules(): Module[];
     /** [path, module] pairs: ["", this], ["features", ...], ["features.0", ...]. */
@@ -922,6 +932,8 @@ export namespace nn {
     /** A (semi-)orthogonal matrix times gain: the tensor (2 or more dims) flattened after its first dim, as PyTorch's */
     function orthogonal_(tensor: Tensor, gain?: number): Tensor;
     function orthogonal_(tensor: Tensor, options: { gain?: number }): Tensor;
+    /** PyTorch's recommended gain for a nonlinearity (param: leaky_relu's negative slope, 0.01 by default) */
+    function calculate_gain(nonlinearity: Nonlinearity, param?: number | null): number;
   }
 
   /** Runs its modules in order; children are named "0", "1", ... as in PyTorch. */
@@ -1138,6 +1150,10 @@ export namespace F {
   function sort(input: Tensor, dim?: number, descending?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
   function argsort(input: Tensor, dim?: number, descending?: boolean): Tensor<Shape, "int32">;
   function meshgrid(tensors: readonly Tensor[], options?: { indexing?: "ij" | "xy" }): Tensor[];
+  /** F.gumbel_softmax: softmax((logits + Gumbel noise)/tau) drawn each call; hard: one-hot in value, the soft gradient */
+  function gumbelSoftmax(logits: Tensor, options?: { tau?: number; hard?: boolean; dim?: number }): Tensor;
+  function pixelShuffle(input: Tensor, upscaleFactor: number): Tensor;
+  function pixelUnshuffle(input: Tensor, downscaleFactor: number): Tensor;
   function meshgrid(...tensors: (Tensor | { indexing?: "ij" | "xy" })[]): Tensor[];
   function atan2(input: Tensor, other: Tensor | number): Tensor;
   function arctan2(input: Tensor, other: Tensor | number): Tensor;

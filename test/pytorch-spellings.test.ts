@@ -433,3 +433,51 @@ describe("topk, sort and argsort", () => {
     expect(first(model("return x.sort().values;", "x: Tensor<[Batch, 40]>"))).toMatch(/^TSDP3004 5: sort: k = 40 elements; tsdp takes them one max at a time and takes at most 32/);
   });
 });
+
+describe("movement spellings, F.pixelShuffle, gumbel softmax, and parameters' sizes in constructors", () => {
+  const x = nd([1, 6], [1, 2, 3, 4, 5, 6]);
+  const run = (body: string, fields = "") => outputs(`return ${body};`, "x: Tensor<[Batch, 6]>", { x }, fields);
+  it("tile, repeatInterleave, movedim, swapaxes, squeeze of a list of dims, contiguous's memory format", () => {
+    const [tile, inter, interFlat, moved, swapped, squeezed, same] = run(
+      "[x.tile([2]), x.repeatInterleave(2, 1), x.narrow(1, 0, 2).view(-1, 2, 1).repeatInterleave(2, 1).flatten(1), x.view(-1, 2, 3).movedim(1, 2).flatten(1), x.view(-1, 2, 3).swapaxes(1, 2).flatten(1), x.view(-1, 1, 6, 1).squeeze([1, 3]), x.contiguous({ memoryFormat: 'channels_last' })]",
+    );
+    expect(tile).toEqual([1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6]);
+    expect(inter).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6]);
+    expect(interFlat).toEqual([1, 1, 2, 2]);
+    expect(moved).toEqual([1, 4, 2, 5, 3, 6]);
+    expect(swapped).toEqual(moved);
+    expect(squeezed).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(same).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it("F.pixelShuffle and F.pixelUnshuffle are the layers' rearrangements, inverse of each other", () => {
+    const y = nd([1, 4, 2, 2], Array.from({ length: 16 }, (_, i) => i));
+    const [shuffled, layer, back] = outputs("return [F.pixelShuffle(x, 2).flatten(1), this.p(x).flatten(1), F.pixelUnshuffle(F.pixelShuffle(x, 2), 2).flatten(1)];", "x: Tensor<[Batch, 4, 2, 2]>", { x: y }, "p = new nn.PixelShuffle(2);");
+    expect(shuffled).toEqual(layer);
+    expect(back).toEqual(Array.from(y.data));
+  });
+
+  it("F.gumbelSoftmax: a distribution along dim, fresh per draw; hard is one-hot in value", () => {
+    const [soft, hard] = run("[F.gumbelSoftmax(x, { tau: 0.5 }), F.gumbelSoftmax(x, { hard: true })]");
+    expect(soft.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(soft.every((v) => v > 0 && v < 1)).toBe(true);
+    expect(hard.filter((v) => v === 1)).toHaveLength(1);
+    expect(hard.filter((v) => Math.abs(v) < 1e-12)).toHaveLength(5);
+    expect(gradCheck(model("return F.gumbelSoftmax(x, { tau: 2 }).mul(F.tensor([1, 2, 3, 4]));", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
+  });
+
+  it("p.numel(), p.dim(), p.size(d) and p.shape of parameters in a constructor; registerParameter; nn.init.calculate_gain", () => {
+    const src = model(
+      "return x.mul(this.count).add(this.w.sum());",
+      "x: Tensor<[Batch, 6]>",
+      "fc = new nn.Linear(6, 3); count = 0;\n  constructor() { super(); for (const p of this.parameters()) this.count += p.numel() * p.dim() + p.size(0) + p.shape.length; this.registerParameter('w', new nn.Parameter(F.ones(2))); nn.init.xavier_uniform_(this.fc.weight, nn.init.calculate_gain('leaky_relu', 0.2)); }",
+    );
+    const { graph } = lowerSource(src);
+    // fc.weight [3, 6]: 18·2 + 3 + 2 = 41; fc.bias [3]: 3·1 + 3 + 1 = 7
+    const out = runReference(graph, { x: nd([1, 6], [1, 0, 0, 0, 0, 0]) }, initState(graph, 0)).outputs[0].data;
+    expect(out[0]).toBe(48 + 2);
+    // a module's own parameters before its children's, as PyTorch's named_parameters
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["w", "fc.weight", "fc.bias"]);
+    expect((graph.params[1].attrs.init as { bound: number }).bound).toBeCloseTo(Math.sqrt(2 / 1.04) * Math.sqrt(6 / 9), 12);
+  });
+});

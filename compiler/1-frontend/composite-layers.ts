@@ -340,7 +340,7 @@ function instanceNorm(rank: number): LayerSpec {
  * nn.PixelShuffle(r): [N, C·r², H, W] → [N, C, H·r, W·r], out[c, h·r + i, w·r + j] = in[c·r² + i·r + j, h, w];
  * nn.PixelUnshuffle(r) is its inverse. A view, a permute and a view.
  */
-function pixelShuffle(direction: "shuffle" | "unshuffle"): LayerSpec {
+export function pixelShuffle(direction: "shuffle" | "unshuffle"): LayerSpec {
   const factor = direction === "shuffle" ? "upscaleFactor" : "downscaleFactor";
   return {
     args: [arg(factor, "posInt")],

@@ -385,6 +385,14 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
     // std = gain/√fan; the uniform bound is √3·std
     ["kaiming_uniform_", initializer("kaiming_uniform_", kaimingArgs, (b, site, who) => ({ kind: "uniform", bound: Math.sqrt(3) * kaimingScale(b, site, who) }))],
     ["kaiming_normal_", initializer("kaiming_normal_", kaimingArgs, (b, site, who) => ({ kind: "normal", std: kaimingScale(b, site, who) }))],
+    // nn.init.calculate_gain(nonlinearity, param): the gain the fan-based initializers use
+    [
+      "calculate_gain",
+      new BuiltinFunction("nn.init.calculate_gain", (args, site) => {
+        const b = bindArgs("nn.init.calculate_gain", [arg("nonlinearity", "string", { choices: Object.keys(gains) }), opt("param", "number", null, { nullable: true })], args, site);
+        return gains[b.nonlinearity as keyof typeof gains](b.param ?? 0.01);
+      }),
+    ],
     // a (semi-)orthogonal matrix times gain (RL ports' layer_init, recurrent weights): rows the first dim
     [
       "orthogonal_",

@@ -2,6 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { dimEq, formatShape, isBatch, normalizeDim, shapeEq } from "../ir/shape.ts";
 import { arg, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import { ops } from "./composite-ops.ts";
+import { pixelShuffle } from "./composite-layers.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
 import type { CallSite, TensorValue, Value } from "./values.ts";
@@ -101,7 +102,19 @@ const convArgs = (rank: 1 | 2): ArgSpec[] => [
   opt("groups", "posInt", 1),
 ];
 
+/** F.pixel_shuffle(x, upscale_factor) / pixel_unshuffle: the layers' rearrangement. */
+const pixelShuffleFunction = (direction: "shuffle" | "unshuffle") => {
+  const factor = direction === "shuffle" ? "upscaleFactor" : "downscaleFactor";
+  const spec = pixelShuffle(direction);
+  return {
+    args: [arg("x", "tensor"), arg(factor, "posInt")],
+    lower: ((b, site, em, who) => spec.forward!(undefined as never, b, { x: b.x }, site, em, who) as TensorValue) as Lowering,
+  };
+};
+
 export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lower: Lowering }> = {
+  pixelShuffle: pixelShuffleFunction("shuffle"),
+  pixelUnshuffle: pixelShuffleFunction("unshuffle"),
   conv2d: { args: convArgs(2), lower: (b, site, em, who) => functionalConv(2, b, site, em, who) },
   conv1d: { args: convArgs(1), lower: (b, site, em, who) => functionalConv(1, b, site, em, who) },
   // F.kl_div(input, target, reduction="mean", log_target=False)

@@ -1,6 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
-import { arg, argLoc, bindArgs, opt, type ArgSpec } from "./args.ts";
+import { arg, argLoc, bindArgs, locOfArg, opt, type ArgSpec } from "./args.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { selectionMethods } from "./factories.ts";
 import { sliceMethods } from "./joins.ts";
@@ -151,14 +151,33 @@ export const tensorMethods: Record<string, Method> = {
     return reshape(x, shape, "unsqueeze", site, em);
   },
   squeeze: (x, args, site, em) => {
-    const { dim } = bindArgs("squeeze", [opt("dim", "int", null, { nullable: true })], args, site);
+    // a dim, or a list of them (torch 2.0's squeeze(dims))
+    const { dim } = bindArgs("squeeze", [opt("dim", "ints", null, { nullable: true })], args, site);
     const shape = x.node.shape;
-    const drop = dim === null ? shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0) : [dimArg(dim, shape.length, "squeeze", site)];
+    const drop = dim === null ? shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0) : (dim as number[]).map((d) => dimArg(d, shape.length, "squeeze", site));
     return reshape(x, shape.filter((d, i) => !(drop.includes(i) && d === 1)), "squeeze", site, em);
   },
   transpose: (x, args, site, em) => {
     const b = bindArgs("transpose", [arg("dim0", "int"), arg("dim1", "int")], args, site);
     return transpose(x, b.dim0, b.dim1, "transpose", site, em);
+  },
+  // torch.swapaxes / swapdims are transpose; movedim moves one dim to another place, the rest in order
+  swapaxes: (x, args, site, em) => {
+    const b = bindArgs("swapaxes", [arg("axis0", "int"), arg("axis1", "int")], args, site);
+    return transpose(x, b.axis0, b.axis1, "swapaxes", site, em);
+  },
+  swapdims: (x, args, site, em) => {
+    const b = bindArgs("swapdims", [arg("dim0", "int"), arg("dim1", "int")], args, site);
+    return transpose(x, b.dim0, b.dim1, "swapdims", site, em);
+  },
+  movedim: (x, args, site, em) => {
+    const b = bindArgs("movedim", [arg("source", "int"), arg("destination", "int")], args, site);
+    const rank = x.node.shape.length;
+    const from = dimArg(b.source, rank, "movedim", site);
+    const to = dimArg(b.destination, rank, "movedim", site);
+    const order = [...Array(rank).keys()].filter((d) => d !== from);
+    order.splice(to, 0, from);
+    return permute(x, order, "movedim", site, em);
   },
   t: (x, args, site, em) => {
     bindArgs("t", [], args, site);
@@ -219,9 +238,31 @@ export const tensorMethods: Record<string, Method> = {
     const { other } = bindArgs("expandAs", [arg("other", "tensor")], args, site);
     return em.tensor("expand", [x], { shape: (other as TensorValue).node.shape as any }, "expandAs", site);
   },
+  // memory formats (channels_last) are layouts of the same values: tsdp picks its own
   contiguous: (x, args, site) => {
-    bindArgs("contiguous", [], args, site);
+    bindArgs("contiguous", [opt("memoryFormat", "any", null, { nullable: true })], args, site);
     return x;
+  },
+  // torch.tile(dims): repeat, with dims padded by 1s in front when fewer than the tensor's
+  tile: (x, args, site, em) => {
+    const sizes = sizesOf(args, "tile", site);
+    const padded = [...new Array<number>(Math.max(0, x.node.shape.length - sizes.length)).fill(1), ...sizes];
+    return tensorMethods.repeat(x, [padded], site, em);
+  },
+  // repeat_interleave(repeats, dim): each element `repeats` times in a row along dim (an integer count)
+  repeatInterleave: (x, args, site, em) => {
+    const b = bindArgs("repeatInterleave", [arg("repeats", "any"), opt("dim", "int", null, { nullable: true })], args, site);
+    if (typeof b.repeats !== "number" || !Number.isInteger(b.repeats) || b.repeats < 1)
+      fail("invalidArgument", `repeatInterleave: repeats must be a positive integer (a tensor of counts per element would size the result by data), got ${describe(b.repeats)}`, locOfArg(b, "repeats", site));
+    // no dim: the flattened tensor, whose size must be fixed
+    if (b.dim === null && x.node.shape.some(isBatch)) fail("shapeMismatch", `repeatInterleave without a dim flattens ${formatShape(x.node.shape)}, batch included; give the dim`, site.loc);
+    const flat = b.dim === null ? reshape(x, [(x.node.shape as number[]).reduce((p, q) => p * q, 1)], "repeatInterleave", site, em) : x;
+    const shape = flat.node.shape;
+    const d = b.dim === null ? 0 : dimArg(b.dim, shape.length, "repeatInterleave", site);
+    if (isBatch(shape[d])) fail("shapeMismatch", `repeatInterleave: not along the batch dim of ${formatShape(shape)}`, site.loc);
+    const withCopies = [...shape.slice(0, d + 1), 1, ...shape.slice(d + 1)];
+    const expanded = em.tensor("expand", [reshape(flat, withCopies, "repeatInterleave", site, em)], { shape: withCopies.map((s, i) => (i === d + 1 ? b.repeats : s)) as Dim[] }, "repeatInterleave", site);
+    return reshape(expanded, shape.map((s, i) => (i === d ? (s as number) * b.repeats : s)), "repeatInterleave", site, em);
   },
   detach: (x, args, site, em) => {
     bindArgs("detach", [], args, site);

@@ -189,6 +189,30 @@ export function queryMethod(name: string) {
   return (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value => q.lower(x, bindArgs(name, q.args, args, site), site, em, name);
 }
 
+/**
+ * F.gumbel_softmax(logits, tau=1, hard=False, dim=-1): softmax((logits + g)/tau) with Gumbel noise
+ * g = −log(E), E = −log(1 − u) exponential, drawn afresh each call (the sample op); hard: the
+ * one-hot of its argmax in forward, the soft sample's gradient (y_hard − y.detach() + y).
+ */
+function gumbelSoftmax(args: Value[], site: CallSite, em: GraphEmitter): TensorValue {
+  const who = "F.gumbelSoftmax";
+  const b = bindArgs(who, [arg("logits", "tensor"), opt("tau", "posNumber", 1), opt("hard", "bool", false), opt("eps", "any", null, { nullable: true }), opt("dim", "int", -1)], args, site);
+  const logits: TensorValue = b.logits;
+  const shape = logits.node.shape;
+  const dim = b.dim < 0 ? b.dim + shape.length : b.dim;
+  if (dim < 0 || dim >= shape.length) fail("invalidArgument", `${who}: dim ${b.dim} is out of range for ${formatShape(shape)}`, locOfArg(b, "dim", site));
+  const c = ops(em, who, site);
+  const u = em.tensor("sample", [], { shape: [...shape], distribution: "uniform" }, who, site);
+  const gumbel = c.op("neg", [c.op("log", [c.op("neg", [c.op("log1p", [c.op("neg", [u])])])])]);
+  const soft = c.op("softmax", [c.op("div", [c.op("add", [logits, gumbel]), b.tau])], { dim });
+  if (!b.hard) return soft;
+  const n = shape[dim];
+  if (typeof n !== "number") fail("shapeMismatch", `${who}: hard one-hot along the batch dim of ${formatShape(shape)}`, site.loc);
+  const positions = c.op("reshape", [em.tensor("arange_int", [], { start: 0, step: 1, length: n }, who, site)], { shape: shape.map((_, i) => (i === dim ? n : 1)) });
+  const hard = c.op("eq", [positions, c.op("argmax", [soft], { dims: [dim], keepdim: true })]);
+  return c.op("add", [c.op("sub", [hard, c.op("detach", [soft])]), soft]);
+}
+
 /** F.name(x, …), and torch.meshgrid. */
 export function queryFunctions(em: GraphEmitter): [string, BuiltinFunction][] {
   // F.unfold is torch.nn.functional.unfold (im2col), not Tensor.unfold's windows: the method only
@@ -200,6 +224,7 @@ export function queryFunctions(em: GraphEmitter): [string, BuiltinFunction][] {
     }),
   ]);
   functions.push(["meshgrid", new BuiltinFunction("F.meshgrid", (args, site) => meshgrid(args, site, em))]);
+  functions.push(["gumbelSoftmax", new BuiltinFunction("F.gumbelSoftmax", (args, site) => gumbelSoftmax(args, site, em))]);
   return functions;
 }
 

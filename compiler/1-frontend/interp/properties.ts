@@ -72,6 +72,21 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof ModuleValue) return this.moduleProperty(obj, name, site);
     if (obj instanceof StaticTensor) return randomDrawProperty(obj, name, site);
     // this.fc.weight.requiresGrad_(false) / this.pos.requiresGrad_(false) in a constructor
+    // a parameter's size in a constructor (sum(p.numel() for p in self.parameters()), p.dim() ≥ 2 in an init loop)
+    if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && ["numel", "dim", "ndimension", "size", "shape"].includes(name)) {
+      const shape = [...obj.shape];
+      if (name === "shape") return shape;
+      return new BuiltinFunction(name, (args, s) => {
+        if (name === "size") {
+          const b = bindArgs("size", [opt("dim", "int", null, { nullable: true })], args, s);
+          if (b.dim === null) return shape;
+          const d = b.dim < 0 ? b.dim + shape.length : b.dim;
+          return d >= 0 && d < shape.length ? shape[d] : fail("invalidArgument", `size: dim ${b.dim} is out of range for a parameter of ${shape.length} dims`, s.loc);
+        }
+        bindArgs(name, [], args, s);
+        return name === "numel" ? shape.reduce((p, q) => p * q, 1) : shape.length;
+      });
+    }
     if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && name === "requiresGrad_")
       return new BuiltinFunction("requiresGrad_", (args, s) => {
         this.requireConstructPhase("requiresGrad_", s);
@@ -112,6 +127,18 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return v;
     }
     if (name === "training") return ModeFlag.value;
+    // register_parameter(name, nn.Parameter(...)): the field of that name, as an assignment makes it
+    if ((name === "registerParameter" || name === "register_parameter") && m.kind === "user")
+      return new BuiltinFunction(`${m.typeName}.registerParameter`, (args, s) => {
+        const who = `${m.typeName}.registerParameter`;
+        this.requireConstructPhase(who, s);
+        const b = bindArgs(who, [arg("name", "string"), arg("param", "any")], args, s);
+        checkLayerName(b.name, "a parameter", s.loc);
+        if (b.param !== null && !(b.param instanceof ParameterValue && !b.param.buffer))
+          fail("wrongArgumentType", `${who} takes an nn.Parameter (or null), got ${describe(b.param)}`, locOfArg(b, "param", s));
+        this.setProperty(m, b.name, b.param, s);
+        return undefined;
+      });
     if (name === "registerBuffer" && m.kind === "user")
       return new BuiltinFunction(`${m.typeName}.registerBuffer`, (args, s) => {
         const who = `${m.typeName}.registerBuffer`;
