@@ -897,6 +897,18 @@ export namespace nn {
    * Its initial value is a tensor made in the constructor (factories and math on them, computed
    * when the model is compiled: `F.ones(dim).mul(1e-6)`), F.randn scaled and shifted, or nn.init.
    */
+  /** nn.ParameterList([...]): parameters "name.0", "name.1", …; indexed, iterated, length */
+  class ParameterList extends Module {
+    constructor(parameters?: readonly Parameter[]);
+    readonly [index: number]: Tensor;
+    readonly length: number;
+    [Symbol.iterator](): Iterator<Tensor>;
+  }
+  /** nn.ParameterDict({ name: p }): parameters "name.key" */
+  class ParameterDict extends Module {
+    constructor(parameters?: Record<string, Parameter>);
+    readonly [key: string]: any;
+  }
   class Parameter {
     constructor(data: Tensor, requiresGrad?: boolean);
   }

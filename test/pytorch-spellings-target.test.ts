@@ -21,7 +21,7 @@ import { expectClose, expectGradientClose, makeInputs, referenceState } from "./
 import { scratchDir } from "./helpers.ts";
 
 const FIXTURES = {
-  "pytorch-spellings": ["e.weight", "fc.bias", "fc.weight", "ln.bias", "ln.weight", "logitScale", "proj.weight", "scale", "slope"],
+  "pytorch-spellings": ["e.weight", "fc.bias", "fc.weight", "gates.0", "gates.1", "ln.bias", "ln.weight", "logitScale", "proj.weight", "scale", "slope"],
   "port-layers": ["conv.bias", "conv.weight", "reflectConv.bias", "reflectConv.weight", "rms.weight", "stdConv.weight", "up1d.bias", "up1d.weight"],
 };
 

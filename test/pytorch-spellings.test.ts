@@ -481,3 +481,19 @@ describe("movement spellings, F.pixelShuffle, gumbel softmax, and parameters' si
     expect((graph.params[1].attrs.init as { bound: number }).bound).toBeCloseTo(Math.sqrt(2 / 1.04) * Math.sqrt(6 / 9), 12);
   });
 });
+
+describe("nn.ParameterList and nn.ParameterDict", () => {
+  it("register their parameters as ps.0, ps.1 and pd.name, indexed, iterated and measured", () => {
+    const src = model(
+      "let y = x.mul(this.ps[0]);\n    for (const p of this.ps) y = y.add(p);\n    return y.mul(this.pd.scale).add(this.ps.length);",
+      "x: Tensor<[Batch, 2]>",
+      "ps = new nn.ParameterList([new nn.Parameter(F.full([2], 2)), new nn.Parameter(F.ones(2))]); pd = new nn.ParameterDict({ scale: new nn.Parameter(F.full([2], 3)) });",
+    );
+    const { graph } = lowerSource(src);
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["ps.0", "ps.1", "pd.scale"]);
+    // (x·2 + 2 + 1)·3 + 2 at x = 1
+    expect(Array.from(runReference(graph, { x: nd([1, 2], [1, 1]) }, initState(graph, 0)).outputs[0].data)).toEqual([17, 17]);
+    expect(gradCheck(src.replace(header, "")).checked).toBeGreaterThan(0);
+    expect(first(model("return x;", "x: Tensor<[Batch, 2]>", "ps = new nn.ParameterList([F.ones(2)]);"))).toMatch(/^TSDP3003 \d+: nn\.ParameterList holds nn\.Parameter only/);
+  });
+});

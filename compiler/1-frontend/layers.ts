@@ -24,6 +24,7 @@ import {
   ModuleValue,
   NamespaceValue,
   ObjectValue,
+  ParameterValue,
   TensorValue,
   type CallSite,
   type ParamDecl,
@@ -406,6 +407,29 @@ function moduleListClass(host: LayerHost): BuiltinClass {
 }
 
 /**
+ * nn.ParameterList([...]) / nn.ParameterDict({ name: p }): a container module whose parameters
+ * are its fields "0", "1", … (or by name), registered as "ps.0", "ps.1" as PyTorch names them;
+ * indexed (this.ps[0], this.pd.scale), and a list iterated and measured (length).
+ */
+function parameterContainerClass(host: LayerHost, kind: "List" | "Dict"): BuiltinClass {
+  const who = `nn.Parameter${kind}`;
+  return new BuiltinClass(who, (args, site) => {
+    host.requireConstruct(who, site);
+    if (args.length > 1) fail("wrongArgumentCount", `${who} takes one ${kind === "List" ? "array" : "object"} of nn.Parameter, got ${args.length} arguments`, site.loc);
+    const container = new ModuleValue("user", who, site.loc);
+    const given = args[0] ?? (kind === "List" ? [] : new ObjectValue());
+    const entries: [string, Value][] =
+      kind === "List" && Array.isArray(given) ? given.map((p, i) => [String(i), p]) : kind === "Dict" && given instanceof ObjectValue ? [...given.props] : fail("wrongArgumentType", `${who} takes ${kind === "List" ? "an array" : "an object"} of nn.Parameter, got ${describe(given)}`, site.loc);
+    for (const [name, p] of entries) {
+      if (!(p instanceof ParameterValue)) fail("wrongArgumentType", `${who} holds nn.Parameter only; '${name}' is ${describe(p)}`, site.loc);
+      if (kind === "Dict") checkLayerName(name, "a parameter", site.loc);
+      container.fields.set(name, p);
+    }
+    return container;
+  });
+}
+
+/**
  * nn.ModuleDict({ name: module, ... }): children by name, in insertion order; indexed
  * (`this.heads["cls"]` or `this.heads.cls`), iterated (its keys, as Python's), with keys(),
  * values(), items() and has(key); not called. Names are layer names (identifiers).
@@ -444,6 +468,8 @@ export function nnNamespace(host: LayerHost): NamespaceValue {
     ["Module", moduleBase],
     ["Sequential", sequentialClass(host)],
     ["ModuleList", moduleListClass(host)],
+    ["ParameterList", parameterContainerClass(host, "List")],
+    ["ParameterDict", parameterContainerClass(host, "Dict")],
     ["ModuleDict", moduleDictClass(host)],
     ["Parameter", new BuiltinClass("nn.Parameter", parameterClass(host.em, host.requireConstruct))],
     ["init", new NamespaceValue("nn.init", initNamespaceMembers(host.requireConstruct))],

@@ -127,6 +127,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return v;
     }
     if (name === "training") return ModeFlag.value;
+    if (name === "length" && m.typeName === "nn.ParameterList") return m.fields.size;
     // register_parameter(name, nn.Parameter(...)): the field of that name, as an assignment makes it
     if ((name === "registerParameter" || name === "register_parameter") && m.kind === "user")
       return new BuiltinFunction(`${m.typeName}.registerParameter`, (args, s) => {

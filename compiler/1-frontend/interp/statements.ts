@@ -358,6 +358,11 @@ export abstract class StatementEvaluator extends FileEvaluator {
       this.arrayHooks.charge(v.fields.size, this.site(at));
       return [...v.fields.keys()];
     }
+    // nn.ParameterList iterates over its parameters (each its graph node in forward)
+    if (v instanceof ModuleValue && v.typeName === "nn.ParameterList") {
+      this.arrayHooks.charge(v.fields.size, this.site(at));
+      return [...v.fields.keys()].map((k) => this.getProperty(v, k, this.site(at)));
+    }
     // torch's named tuples (max's, topk's (values, indices)) destructure as tuples: [values, indices]
     if (v instanceof ObjectValue && v.props.has("0")) {
       const items: Value[] = [];
