@@ -1438,9 +1438,12 @@ export namespace optim {
   /** torch.optim.Adagrad (lr 1e-2, eps 1e-10): the sum of squared gradients; lrDecay and initialAccumulatorValue only 0 */
   interface AdagradOptions extends ImplementationFlags { lr?: number; lrDecay?: 0; weightDecay?: number; initialAccumulatorValue?: 0; eps?: number }
   class Adagrad { constructor(options?: AdagradOptions); constructor(groups: readonly ParamGroup[], options?: AdagradOptions); readonly __tsdpOptimizer: "Adagrad" }
+  /** torch.optim.Adadelta (lr 1.0, rho 0.9, eps 1e-6): PyTorch's MNIST example's optimizer; state square_avg, acc_delta */
+  interface AdadeltaOptions extends ImplementationFlags { lr?: number; rho?: number; eps?: number; weightDecay?: number }
+  class Adadelta { constructor(options?: AdadeltaOptions); constructor(groups: readonly ParamGroup[], options?: AdadeltaOptions); readonly __tsdpOptimizer: "Adadelta" }
 }
 
-export type Optimizer = optim.SGD | optim.Adam | optim.AdamW | optim.RMSprop | optim.Adamax | optim.Adagrad;
+export type Optimizer = optim.SGD | optim.Adam | optim.AdamW | optim.RMSprop | optim.Adamax | optim.Adagrad | optim.Adadelta;
 export type LossModule = nn.CrossEntropyLoss | nn.NLLLoss | nn.MSELoss | nn.L1Loss | nn.SmoothL1Loss | nn.HuberLoss | nn.BCELoss | nn.BCEWithLogitsLoss | nn.KLDivLoss
   | nn.HingeEmbeddingLoss | nn.SoftMarginLoss | nn.MultiLabelSoftMarginLoss | nn.PoissonNLLLoss;
 export type LossFunction = (output: Tensor, target: Tensor) => Tensor;

@@ -50,7 +50,7 @@ export interface TrainStepOptions {
   nesterov?: boolean;
   betas?: readonly [number, number];
   eps?: number;
-  /** RMSprop's smoothing constant. */
+  /** RMSprop's smoothing constant (Adadelta's rho). */
   alpha?: number;
   /**
    * Clip the gradients before the update, as torch.nn.utils.clip_grad_norm_(model.parameters(),
@@ -82,6 +82,7 @@ const OPTIMIZER_STATE: Record<OptimizerManifest["kind"], readonly string[]> = {
   RMSprop: ["square_avg", "momentum_buffer"],
   Adagrad: ["sum"],
   Adamax: ["exp_avg", "exp_inf"],
+  Adadelta: ["square_avg", "acc_delta"],
 };
 
 /** The declared optimizer's hyperparameters with this step's overrides, checked. */

@@ -44,6 +44,15 @@ describe("Adagrad and Adamax", () => {
     // λ = 1: g1 = 1 + 1 = 2 as above
     expect(run(ada({ weightDecay: 1 }), [1])[0]).toBeCloseTo(0.9, 15);
   });
+  it("Adadelta: v ← ρv + (1 − ρ)g², d ← √(a + ε)/√(v + ε)·g, a ← ρa + (1 − ρ)d², p ← p − η·d", () => {
+    const spec: OptimizerSpec = { kind: "Adadelta", lr: 1, alpha: 0.5, eps: 1e-2, weightDecay: 0 };
+    // v1 = 0.5·4 = 2, d1 = √0.01/√2.01·2, a1 = 0.5·d1²; p1 = 1 − d1
+    const v1 = 2, d1 = (Math.sqrt(0.01) / Math.sqrt(v1 + 0.01)) * 2, a1 = 0.5 * d1 * d1;
+    const v2 = 0.5 * v1 + 0.5, d2 = (Math.sqrt(a1 + 0.01) / Math.sqrt(v2 + 0.01)) * 1;
+    const [p1, p2] = run(spec, [2, 1]);
+    expect(p1).toBeCloseTo(1 - d1, 15);
+    expect(p2).toBeCloseTo(1 - d1 - d2, 15);
+  });
   it("Adamax: m ← β₁m + (1 − β₁)g, u ← max(β₂u, |g| + ε), p ← p − (η / (1 − β₁ᵗ))·m / u", () => {
     const spec: OptimizerSpec = { kind: "Adamax", lr: 0.1, beta1: 0.5, beta2: 0.5, eps: 0, weightDecay: 0 };
     // m1 = 1, u1 = 2, c1 = 0.5 → p = 1 − 0.2·1/2 = 0.9; m2 = 0.5 − 0.25 = 0.25, u2 = max(1, 0.5) = 1, c1 = 0.75 → p = 0.9 − (0.1/0.75)·0.25

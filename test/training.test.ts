@@ -298,7 +298,7 @@ export const training = new Training(Net, { loss: new nn.CrossEntropyLoss(), opt
  * Libraries of the same model with one optimizer declaration, compiled once per declaration and
  * shared by the tests below: hyperparameters are per-step arguments of the library, so one SGD
  * library runs every SGD variant (the declared one, and others given per step); only the kind
- * (SGD, Adam, AdamW, RMSprop, Adagrad, Adamax) is compiled in.
+ * (SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, Adadelta) is compiled in.
  */
 const compiledMlps = new Map<string, ReturnType<typeof compile>>();
 function mlpLibrary(optimizer: string): ReturnType<typeof compile> {
@@ -318,6 +318,10 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
     AdamW: ["new optim.AdamW({ lr: 0.01, betas: [0.8, 0.99] })", {}],
     "Adagrad, weight decay": ["new optim.Adagrad({ lr: 0.05, weightDecay: 0.01 })", {}],
     "Adamax, weight decay": ["new optim.Adamax({ lr: 0.01, betas: [0.8, 0.99], weightDecay: 0.01 })", {}],
+    // PyTorch's MNIST example: Adadelta at lr 1.0
+    "Adadelta, weight decay": ["new optim.Adadelta({ lr: 1.0, rho: 0.8, weightDecay: 0.01 })", {}],
+    // its rho is the step's alpha option, as RMSprop's smoothing constant
+    "Adadelta (rho given per step as alpha)": ["new optim.Adadelta({ lr: 1.0, rho: 0.8, weightDecay: 0.01 })", { alpha: 0.95 } as SgdOverrides],
     "RMSprop, momentum, weight decay": ["new optim.RMSprop({ lr: 0.01, alpha: 0.9, momentum: 0.5, weightDecay: 0.01 })", {}],
     // alpha given per step: the library reads it each step as the others
     "RMSprop (alpha given per step)": ["new optim.RMSprop({ lr: 0.01, alpha: 0.9, momentum: 0.5, weightDecay: 0.01 })", { momentum: 0, alpha: 0.95 } as SgdOverrides],

@@ -120,6 +120,15 @@ function adagrad(args: Value[], site: CallSite): OptimizerValue {
   return new OptimizerValue({ kind: "Adagrad", lr: o.lr, eps: o.eps, weightDecay: o.weightDecay }, groupsOf(who, args, site));
 }
 
+/** torch.optim.Adadelta (lr 1.0, rho 0.9, eps 1e-6): PyTorch's MNIST example's optimizer. */
+function adadelta(args: Value[], site: CallSite): OptimizerValue {
+  const who = "optim.Adadelta";
+  const o = bindOptions(who, [
+    opt("lr", "nonNegNumber", 1.0), opt("rho", "prob", 0.9), opt("eps", "posNumber", 1e-6), opt("weightDecay", "nonNegNumber", 0), ...flagSpecs(MAXIMIZE),
+  ], optionsOf(who, args, site), site);
+  return new OptimizerValue({ kind: "Adadelta", lr: o.lr, alpha: o.rho, eps: o.eps, weightDecay: o.weightDecay }, groupsOf(who, args, site));
+}
+
 function rmsprop(args: Value[], site: CallSite): OptimizerValue {
   const who = "optim.RMSprop";
   const o = bindOptions(who, [
@@ -138,6 +147,7 @@ export const optimNamespace = new NamespaceValue(
     ["RMSprop", new BuiltinClass("optim.RMSprop", rmsprop)],
     ["Adamax", new BuiltinClass("optim.Adamax", (a, s) => adam("Adamax", a, s))],
     ["Adagrad", new BuiltinClass("optim.Adagrad", adagrad)],
+    ["Adadelta", new BuiltinClass("optim.Adadelta", adadelta)],
   ]),
 );
 
@@ -154,7 +164,7 @@ export const trainingClass = new BuiltinClass("Training", (args, site) => {
   if (!lossOk)
     problems.add("badTraining", `${who}: loss must be a loss module (new nn.CrossEntropyLoss()) or a function (output, target) => tensor, got ${describe(o.loss)}`, keyLoc(site, "loss", "value"));
   if (!(o.optimizer instanceof OptimizerValue))
-    problems.add("badTraining", `${who}: optimizer must be new optim.SGD(...), optim.Adam(...), optim.AdamW(...), optim.RMSprop(...), optim.Adamax(...) or optim.Adagrad(...), got ${describe(o.optimizer)}`, keyLoc(site, "optimizer", "value"));
+    problems.add("badTraining", `${who}: optimizer must be new optim.SGD(...), optim.Adam(...), optim.AdamW(...), optim.RMSprop(...), optim.Adamax(...), optim.Adagrad(...) or optim.Adadelta(...), got ${describe(o.optimizer)}`, keyLoc(site, "optimizer", "value"));
   problems.throwIfAny();
   const declared = o.optimizer as OptimizerValue;
   const optimizer = o.clipGradNorm > 0 ? new OptimizerValue({ ...declared.spec, clipGradNorm: o.clipGradNorm }, declared.groups) : declared;

@@ -107,6 +107,14 @@ export type OptimizerSpec = ({ readonly clipGradNorm?: number; readonly groups?:
       readonly weightDecay: number;
     }
   | {
+      // Adadelta: rho is held as alpha, the running averages' smoothing constant (RMSprop's name for it)
+      readonly kind: "Adadelta";
+      readonly lr: number;
+      readonly alpha: number;
+      readonly eps: number;
+      readonly weightDecay: number;
+    }
+  | {
       // Adagrad: the sum of squared gradients (lr_decay and initial_accumulator_value at PyTorch's 0)
       readonly kind: "Adagrad";
       readonly lr: number;

@@ -11,6 +11,7 @@ import type { NDArray } from "./ndarray.ts";
 // RMSprop: g ← ∇ + λ·p;  v ← αv + (1 − α)g²;  d ← g / (√v + ε);  b ← μ·b + d (b starts at 0);
 //        p ← p − η·b (momentum) or p − η·d
 // Adagrad: g ← ∇ + λ·p;  s ← s + g²;  p ← p − η·g / (√s + ε)
+// Adadelta: g ← ∇ + λ·p;  v ← ρv + (1 − ρ)g²;  d ← √(a + ε) / √(v + ε) · g;  a ← ρa + (1 − ρ)d²;  p ← p − η·d (ρ is the spec's alpha)
 // Adamax:  g ← ∇ + λ·p;  m ← β₁m + (1 − β₁)g;  u ← max(β₂u, |g| + ε);  p ← p − (η / (1 − β₁ᵗ))·m / u
 // Param groups (groups): a parameter's weight decay λ is its group's when the group sets one; its
 // lr η is the step's times (group lr / declared lr) when the group sets one, as a PyTorch schedule
@@ -27,6 +28,7 @@ export interface ParamState {
   square_avg?: Float64Array;
   sum?: Float64Array;
   exp_inf?: Float64Array;
+  acc_delta?: Float64Array;
 }
 
 export interface OptimizerState {
@@ -97,6 +99,17 @@ export function optimizerStep(
         const g = f(grad.data[i] + f(f(weightDecay) * w[i]));
         const sum = (s.sum[i] = f(s.sum[i] + f(g * g)));
         w[i] = f(w[i] - f(f(lr) * f(g / f(f(Math.sqrt(sum)) + f(h.eps)))));
+      }
+    } else if (h.kind === "Adadelta") {
+      if (!s.square_avg) s.square_avg = new Float64Array(w.length);
+      if (!s.acc_delta) s.acc_delta = new Float64Array(w.length);
+      const rho = f(h.alpha);
+      for (let i = 0; i < w.length; i++) {
+        const g = f(grad.data[i] + f(f(weightDecay) * w[i]));
+        const v = (s.square_avg[i] = f(f(rho * s.square_avg[i]) + f(f(f(1 - rho) * g) * g)));
+        const d = f(f(f(Math.sqrt(f(s.acc_delta[i] + f(h.eps)))) / f(Math.sqrt(f(v + f(h.eps))))) * g);
+        s.acc_delta[i] = f(f(rho * s.acc_delta[i]) + f(f(f(1 - rho) * d) * d));
+        w[i] = f(w[i] - f(f(lr) * d));
       }
     } else if (h.kind === "Adamax") {
       if (!s.exp_avg) s.exp_avg = new Float64Array(w.length);

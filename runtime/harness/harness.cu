@@ -613,7 +613,7 @@ int copy_state(tsdp_model* m, const char* name, void* host, unsigned long long b
     // "<param>.exp_avg" etc. address the optimizer state of a parameter
     std::string key(name);
     int region = 0;
-    for (const auto& [suffix, which] : {std::pair<const char*, int>{".momentum_buffer", 1}, {".exp_avg_sq", 2}, {".exp_avg", 1}, {".square_avg", 2}, {".sum", 2}, {".exp_inf", 2}, {".grad", 3}}) {
+    for (const auto& [suffix, which] : {std::pair<const char*, int>{".momentum_buffer", 1}, {".exp_avg_sq", 2}, {".exp_avg", 1}, {".square_avg", 2}, {".sum", 2}, {".exp_inf", 2}, {".acc_delta", 1}, {".grad", 3}}) {
         const size_t n = std::strlen(suffix);
         if (key.size() > n && key.compare(key.size() - n, n, suffix) == 0 && find_state(key.substr(0, key.size() - n).c_str())) {
             key.resize(key.size() - n);

@@ -38,7 +38,7 @@ struct tsdp_hparams {
 };
 
 /** Which update optimizer_update_kernel applies (the model's optimizer, a field of its descriptor). */
-enum tsdp_optimizer_kind { TSDP_SGD = 0, TSDP_ADAM = 1, TSDP_ADAMW = 2, TSDP_RMSPROP = 3, TSDP_ADAGRAD = 4, TSDP_ADAMAX = 5 };
+enum tsdp_optimizer_kind { TSDP_SGD = 0, TSDP_ADAM = 1, TSDP_ADAMW = 2, TSDP_RMSPROP = 3, TSDP_ADAGRAD = 4, TSDP_ADAMAX = 5, TSDP_ADADELTA = 6 };
 
 /** At most this many optimizer param groups (compiler/1-frontend/training.ts MAX_PARAM_GROUPS). */
 constexpr int kMaxParamGroups = 8;
@@ -71,8 +71,8 @@ struct tsdp_replica {
     cudaStream_t comm = nullptr;   // gradient all-reduce, so a bucket's overlaps the rest of the backward
     char* params = nullptr;       // parameters, then buffers, in state_dict order
     char* grads = nullptr;        // gradients, laid out like the parameters
-    char* opt1 = nullptr;         // optimizer state (momentum buffer | exp_avg | RMSprop's momentum buffer), laid out alike
-    char* opt2 = nullptr;         // exp_avg_sq | square_avg | Adagrad's sum | Adamax's exp_inf
+    char* opt1 = nullptr;         // optimizer state (momentum buffer | exp_avg | RMSprop's momentum buffer | Adadelta's acc_delta), laid out alike
+    char* opt2 = nullptr;         // exp_avg_sq | square_avg | Adagrad's sum | Adamax's exp_inf | Adadelta's square_avg
     char* batch_arena = nullptr;  // activations: bytes per sample × capacity
     char* fixed_arena = nullptr;  // activations that do not scale with the batch
     char* staging = nullptr;      // pinned host memory: this replica's inputs in, outputs out

@@ -25,6 +25,7 @@ namespace tsdp_harness {
 //         p ← p − (η / c₁) · m / (√v / √c₂ + ε),  c = 1 − βᵗ
 //   RMSprop: g ← ∇ + λp;  v ← αv + (1 − α)g²;  d ← g / (√v + ε);  b ← μb + d (from 0);  p ← p − ηb | p − ηd
 //   Adagrad: g ← ∇ + λp;  s ← s + g²;  p ← p − η · g / (√s + ε)
+//   Adadelta: g ← ∇ + λp;  v ← ρv + (1 − ρ)g²;  d ← √(a + ε)/√(v + ε) · g;  a ← ρa + (1 − ρ)d²;  p ← p − ηd  (ρ: alpha)
 //   Adamax:  g ← ∇ + λp;  m ← β₁m + (1 − β₁)g;  u ← max(β₂u, |g| + ε) (NaN kept);  p ← p − (η / c₁) · m / u
 //   clipping (clip_grad_norm_, before the rule): g ← ∇·f, f = min(1, max_norm / (‖∇‖₂ + 1e-6)), written back to grad
 //   param groups: λ and η are the element's group's (group[i]): η the step's times the group's scale
@@ -70,6 +71,14 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
             const float s = s2[i] + g * g;
             s2[i] = s;
             p[i] = w - (float)lr * (g / (sqrtf(s) + (float)h.eps));
+        } else if (kind == TSDP_ADADELTA) {
+            g += (float)weight_decay * w;
+            const float rho = (float)h.alpha;
+            const float v = rho * s2[i] + (1.0f - rho) * g * g;
+            const float d = sqrtf(s1[i] + (float)h.eps) / sqrtf(v + (float)h.eps) * g;
+            s2[i] = v;
+            s1[i] = rho * s1[i] + (1.0f - rho) * d * d;
+            p[i] = w - (float)lr * d;
         } else if (kind == TSDP_ADAMAX) {
             g += (float)weight_decay * w;
             const float m = (float)h.beta1 * s1[i] + (float)(1.0 - h.beta1) * g;
