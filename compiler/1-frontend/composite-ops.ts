@@ -38,3 +38,8 @@ export function rankedMatmul(who: string, rank: number, a: TensorValue, b: Tenso
     if (t.node.shape.length !== rank) fail("shapeMismatch", `${who} expects ${rank}-D tensors, got ${formatShape(a.node.shape)} and ${formatShape(b.node.shape)}`, site.loc);
   return em.tensor("matmul", [a, b], {}, who, site);
 }
+
+/** log(1 + eᶻ) = relu(z) + log1p(e^−|z|): never overflowing (softplus losses, logaddexp). */
+export function softplus(c: ReturnType<typeof ops>, z: TensorValue): TensorValue {
+  return c.op("add", [c.op("relu", [z]), c.op("log1p", [c.op("exp", [c.op("neg", [c.op("abs", [z])])])])]);
+}

@@ -101,7 +101,7 @@ function classWeighted(op: string, b: Bound, site: CallSite, em: GraphEmitter, w
   const ignore = b.ignoreIndex === null ? undefined : (b.ignoreIndex as number);
   const ignoreAttr = ignore === undefined ? {} : { ignoreIndex: ignore };
   // the targets' weights: the one-hot rows (zeros outside [0, C)) times w, 0 where ignored
-  const oneHot = c.op("eq", em.tensor("reshape", [target], { shape: [...target.node.shape, 1] }, who, site).node, em.tensor("arange_int", [], { start: 0, step: 1, length: classes }, who, site).node);
+  const oneHot = (compositionFunctions.oneHot.lower({ x: target, numClasses: classes }, site, em, who) as TensorValue).node;
   let rowWeight = em.tensor("sum", [c.op("mul", oneHot, weightNode)], { dims: [-1], keepdim: false }, who, site).node;
   if (ignore !== undefined) rowWeight = c.op("mul", rowWeight, c.op("ne", em.tensor("to_float", [target], {}, who, site).node, ignore));
   const nll = em.tensor(op, [input, target], { reduction: "none", ...(op === "cross_entropy" ? { labelSmoothing: 0 } : {}), ...ignoreAttr }, who, site);

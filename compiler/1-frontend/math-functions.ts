@@ -1,7 +1,7 @@
 import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import type { Node } from "../ir/node.ts";
-import { ops, rankedMatmul } from "./composite-ops.ts";
+import { ops, rankedMatmul, softplus } from "./composite-ops.ts";
 import { TensorValue, type CallSite, type Value } from "./values.ts";
 
 // PyTorch's pointwise math, written either way a port has it: x.rsqrt() and torch.rsqrt(x) (F.rsqrt
@@ -106,9 +106,7 @@ Object.assign(mathFunctions, {
     args: [arg("other", "numberOrTensor")],
     lower: (x, b, site, em, who) => {
       const c = ops(em, who, site);
-      // softplus(d) = relu(d) + log1p(e^−|d|), which never overflows
-      const d = c.op("sub", [operand(b.other, em, site), x]);
-      return c.op("add", [x, c.op("add", [c.op("relu", [d]), c.op("log1p", [c.op("exp", [c.op("neg", [c.op("abs", [d])])])])])]);
+      return c.op("add", [x, softplus(c, c.op("sub", [operand(b.other, em, site), x]))]);
     },
   },
   // x·log(y), 0 where x = 0 (torch.xlogy; its gradients 0 there too)

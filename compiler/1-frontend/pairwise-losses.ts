@@ -1,7 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape, shapeEq } from "../ir/shape.ts";
 import { arg, opt, type ArgSpec, type Bound } from "./args.ts";
-import { ops } from "./composite-ops.ts";
+import { ops, softplus } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import type { LayerSpec } from "./layer-spec.ts";
 import { vectorNorm } from "./tensor-spellings.ts";
@@ -139,10 +139,6 @@ const losses: Record<string, LossSpec> = {
   },
 };
 
-/** log(1 + eᶻ) = relu(z) + log1p(e^−|z|), never overflowing. */
-function softplus(c: Composer, z: TensorValue): TensorValue {
-  return c.op("add", [c.op("relu", [z]), c.op("log1p", [c.op("exp", [c.op("neg", [c.op("abs", [z])])])])]);
-}
 
 /** F.marginRankingLoss(input1, input2, target, { margin, reduction }) and the others. */
 export const pairwiseLossFunctions = Object.fromEntries(

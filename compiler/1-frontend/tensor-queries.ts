@@ -1,5 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { formatShape, isBatch } from "../ir/shape.ts";
+import type { SourceLoc } from "../diagnostics/diagnostic.ts";
+import { formatShape, isBatch, normalizeDim, type Dim } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import { MAX_CAT_INPUTS } from "../ops/join.ts";
@@ -22,6 +23,17 @@ interface Query {
 
 const dims = opt("dim", "ints", null, { nullable: true });
 const keepdim = opt("keepdim", "bool", false);
+
+/** dim as a non-negative index into `shape`, or a located error when it is out of range. */
+function dimIn(shape: readonly Dim[], d: number, who: string, at: SourceLoc): number {
+  const n = normalizeDim(d, shape.length);
+  return n ?? fail("invalidArgument", `${who}: dim ${d} is out of range for ${formatShape(shape)}`, at);
+}
+
+/** The positions 0…n−1 of dim `dim` as int32, shaped to broadcast along it (what an argmax along dim is compared with). */
+function positionsAlong(shape: readonly Dim[], dim: number, n: number, em: GraphEmitter, who: string, site: CallSite): TensorValue {
+  return ops(em, who, site).op("reshape", [em.tensor("arange_int", [], { start: 0, step: 1, length: n }, who, site)], { shape: shape.map((_, i) => (i === dim ? n : 1)) });
+}
 
 /** ±∞ as a graph value: a fill (constants are finite). */
 const infinity = (sign: 1 | -1, em: GraphEmitter, who: string, site: CallSite) => em.node("full", [], { shape: [], value: sign * Infinity }, who, site);
@@ -104,8 +116,7 @@ function diag(x: TensorValue, k: number, site: CallSite, em: GraphEmitter, who: 
 function slidingWindows(x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const shape = x.node.shape;
   const rank = shape.length;
-  const dim = b.dimension < 0 ? b.dimension + rank : b.dimension;
-  if (dim < 0 || dim >= rank) fail("invalidArgument", `${who}: dim ${b.dimension} is out of range for ${formatShape(shape)}`, locOfArg(b, "dimension", site));
+  const dim = dimIn(shape, b.dimension, who, locOfArg(b, "dimension", site));
   const n = shape[dim];
   if (typeof n !== "number") fail("shapeMismatch", `${who}: the windows cannot run along the batch dim of ${formatShape(shape)}`, locOfArg(b, "dimension", site));
   if (b.size > n) fail("invalidArgument", `${who}: a window of ${b.size} is longer than dim ${dim} (${n})`, locOfArg(b, "size", site));
@@ -134,14 +145,13 @@ const MAX_TOPK = 32;
  */
 function topk(x: TensorValue, k: number, dimArg: number, largest: boolean, site: CallSite, em: GraphEmitter, who: string): { values: TensorValue; indices: TensorValue } {
   const shape = x.node.shape;
-  const dim = dimArg < 0 ? dimArg + shape.length : dimArg;
-  if (dim < 0 || dim >= shape.length) fail("invalidArgument", `${who}: dim ${dimArg} is out of range for ${formatShape(shape)}`, site.loc);
+  const dim = dimIn(shape, dimArg, who, site.loc);
   const n = shape[dim];
   if (typeof n !== "number") fail("shapeMismatch", `${who}: cannot select along the batch dim of ${formatShape(shape)}`, site.loc);
   if (!(Number.isInteger(k) && k >= 1 && k <= n)) fail("invalidArgument", `${who}: k must be between 1 and the dim's size ${n}, got ${k}`, site.loc);
   if (k > MAX_TOPK) fail("invalidArgument", `${who}: k = ${k} elements; tsdp takes them one max at a time and takes at most ${MAX_TOPK}`, site.loc);
   const c = ops(em, who, site);
-  const positions = c.op("reshape", [em.tensor("arange_int", [], { start: 0, step: 1, length: n }, who, site)], { shape: shape.map((_, i) => (i === dim ? n : 1)) });
+  const positions = positionsAlong(shape, dim, n, em, who, site);
   const lowest = em.node("full", [], { shape: [], value: -Infinity }, who, site);
   let rest = largest ? x : c.op("neg", [x]);
   const values: TensorValue[] = [];
@@ -177,7 +187,7 @@ Object.assign(queries, selections);
 
 function sizeAlong(x: TensorValue, dimArg: number, site: CallSite, who: string): number {
   const shape = x.node.shape;
-  const d = shape[dimArg < 0 ? dimArg + shape.length : dimArg];
+  const d = shape[dimIn(shape, dimArg, who, site.loc)];
   return typeof d === "number" ? d : fail("shapeMismatch", `${who}: cannot sort along the batch dim of ${formatShape(shape)}`, site.loc);
 }
 
@@ -199,8 +209,7 @@ function gumbelSoftmax(args: Value[], site: CallSite, em: GraphEmitter): TensorV
   const b = bindArgs(who, [arg("logits", "tensor"), opt("tau", "posNumber", 1), opt("hard", "bool", false), opt("eps", "any", null, { nullable: true }), opt("dim", "int", -1)], args, site);
   const logits: TensorValue = b.logits;
   const shape = logits.node.shape;
-  const dim = b.dim < 0 ? b.dim + shape.length : b.dim;
-  if (dim < 0 || dim >= shape.length) fail("invalidArgument", `${who}: dim ${b.dim} is out of range for ${formatShape(shape)}`, locOfArg(b, "dim", site));
+  const dim = dimIn(shape, b.dim, who, locOfArg(b, "dim", site));
   const c = ops(em, who, site);
   const u = em.tensor("sample", [], { shape: [...shape], distribution: "uniform" }, who, site);
   const gumbel = c.op("neg", [c.op("log", [c.op("neg", [c.op("log1p", [c.op("neg", [u])])])])]);
@@ -208,7 +217,7 @@ function gumbelSoftmax(args: Value[], site: CallSite, em: GraphEmitter): TensorV
   if (!b.hard) return soft;
   const n = shape[dim];
   if (typeof n !== "number") fail("shapeMismatch", `${who}: hard one-hot along the batch dim of ${formatShape(shape)}`, site.loc);
-  const positions = c.op("reshape", [em.tensor("arange_int", [], { start: 0, step: 1, length: n }, who, site)], { shape: shape.map((_, i) => (i === dim ? n : 1)) });
+  const positions = positionsAlong(shape, dim, n, em, who, site);
   const hard = c.op("eq", [positions, c.op("argmax", [soft], { dims: [dim], keepdim: true })]);
   return c.op("add", [c.op("sub", [hard, c.op("detach", [soft])]), soft]);
 }

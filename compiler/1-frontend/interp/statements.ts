@@ -20,7 +20,7 @@ import { locOf } from "../source.ts";
 import { describe, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { FileEvaluator } from "./files.ts";
 import { BREAK, CONTINUE, type Completion, ModeFork, NORMAL, MAX_LOOP_ITERATIONS, poison, isPoison } from "./core.ts";
-import { boundNames, compoundOps, containsReturn, describeSyntax, modeJoinableTargets } from "./syntax.ts";
+import { assignmentsIn, boundNames, containsReturn, describeSyntax, modeJoinableTargets } from "./syntax.ts";
 
 // Statements: blocks, declarations and destructuring, if and switch, for, for-of, while and
 // do-while with break and continue, return, and throw (a compile error with the model's message).
@@ -55,25 +55,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
    * with its old shape, or the next layer would report a mismatch that is not there.
    */
   protected poisonAssigned(node: TsNode, scope: Scope): void {
-    const local = new Set<string>();
-    const targets: TsNode[] = [];
-    // a walk with its own stack: it may start deep in the evaluator, over a tree up to --max-depth deep
-    const pending: TsNode[] = [node];
-    while (pending.length > 0) visit(pending.pop()!);
-    function visit(n: TsNode): void {
-      if (TsNode.isFunctionLikeDeclaration(n) || TsNode.isArrowFunction(n) || TsNode.isFunctionExpression(n) || TsNode.isClassLikeDeclarationBase(n)) return;
-      if (TsNode.isVariableDeclaration(n)) for (const name of boundNames(n.getNameNode())) local.add(name);
-      if (TsNode.isBinaryExpression(n) && (n.getOperatorToken().getKind() === SyntaxKind.EqualsToken || compoundOps[n.getOperatorToken().getKind()] !== undefined))
-        targets.push(n.getLeft());
-      else if ((TsNode.isPrefixUnaryExpression(n) || TsNode.isPostfixUnaryExpression(n)) &&
-        (n.getOperatorToken() === SyntaxKind.PlusPlusToken || n.getOperatorToken() === SyntaxKind.MinusMinusToken))
-        targets.push(n.getOperand());
-      else if (TsNode.isCallExpression(n)) {
-        const callee = n.getExpression();
-        if (TsNode.isPropertyAccessExpression(callee) && ["push", "append", "extend"].includes(callee.getName())) targets.push(callee.getExpression());
-      }
-      n.forEachChild((child) => void pending.push(child));
-    }
+    const { declared: local, targets } = assignmentsIn(node);
     for (let t of targets) {
       while (TsNode.isParenthesizedExpression(t)) t = t.getExpression();
       if (TsNode.isIdentifier(t)) {

@@ -121,28 +121,46 @@ export function modeJoinableTargets(stmt: TsNode): readonly string[] | undefined
 }
 
 function joinable(stmt: TsNode): readonly string[] | null {
-  const local = new Set<string>();
+  const { declared, targets, mutates, exits } = assignmentsIn(stmt);
+  if (exits || mutates) return null;
   const names = new Set<string>();
-  const pending: TsNode[] = [stmt];
+  for (let t of targets) {
+    while (TsNode.isParenthesizedExpression(t)) t = t.getExpression();
+    if (!TsNode.isIdentifier(t)) return null;
+    names.add(t.getText());
+  }
+  return [...names].filter((name) => !declared.has(name));
+}
+
+/**
+ * What `node` assigns, walked with its own stack (it may start deep in the evaluator, over a tree
+ * up to --max-depth deep) and not into nested functions or classes: the names it declares, its
+ * assignment targets (=, compound assignments, ++/--, and the receivers of push/append/extend),
+ * whether it calls a method that changes its receiver, and whether anything in it leaves it
+ * (return, break, continue, throw).
+ */
+export function assignmentsIn(node: TsNode): { declared: Set<string>; targets: TsNode[]; mutates: boolean; exits: boolean } {
+  const declared = new Set<string>();
+  const targets: TsNode[] = [];
+  let mutates = false;
+  let exits = false;
+  const pending: TsNode[] = [node];
   while (pending.length > 0) {
     const n = pending.pop()!;
     if (TsNode.isFunctionLikeDeclaration(n) || TsNode.isArrowFunction(n) || TsNode.isFunctionExpression(n) || TsNode.isClassLikeDeclarationBase(n)) continue;
-    if (TsNode.isReturnStatement(n) || TsNode.isBreakStatement(n) || TsNode.isContinueStatement(n) || TsNode.isThrowStatement(n)) return null;
-    if (TsNode.isVariableDeclaration(n)) for (const name of boundNames(n.getNameNode())) local.add(name);
-    let target: TsNode | undefined;
-    if (TsNode.isBinaryExpression(n) && (n.getOperatorToken().getKind() === SyntaxKind.EqualsToken || compoundOps[n.getOperatorToken().getKind()] !== undefined)) target = n.getLeft();
+    if (TsNode.isReturnStatement(n) || TsNode.isBreakStatement(n) || TsNode.isContinueStatement(n) || TsNode.isThrowStatement(n)) exits = true;
+    if (TsNode.isVariableDeclaration(n)) for (const name of boundNames(n.getNameNode())) declared.add(name);
+    if (TsNode.isBinaryExpression(n) && (n.getOperatorToken().getKind() === SyntaxKind.EqualsToken || compoundOps[n.getOperatorToken().getKind()] !== undefined)) targets.push(n.getLeft());
     else if ((TsNode.isPrefixUnaryExpression(n) || TsNode.isPostfixUnaryExpression(n)) && (n.getOperatorToken() === SyntaxKind.PlusPlusToken || n.getOperatorToken() === SyntaxKind.MinusMinusToken))
-      target = n.getOperand();
+      targets.push(n.getOperand());
     else if (TsNode.isCallExpression(n)) {
       const callee = n.getExpression();
-      if (TsNode.isPropertyAccessExpression(callee) && ["push", "append", "extend", "unshift", "splice", "set"].includes(callee.getName())) return null;
-    }
-    if (target) {
-      while (TsNode.isParenthesizedExpression(target)) target = target.getExpression();
-      if (!TsNode.isIdentifier(target)) return null;
-      names.add(target.getText());
+      if (TsNode.isPropertyAccessExpression(callee)) {
+        if (["push", "append", "extend"].includes(callee.getName())) targets.push(callee.getExpression());
+        if (["push", "append", "extend", "unshift", "splice", "set"].includes(callee.getName())) mutates = true;
+      }
     }
     n.forEachChild((child) => void pending.push(child));
   }
-  return [...names].filter((name) => !local.has(name));
+  return { declared, targets, mutates, exits };
 }
