@@ -307,9 +307,8 @@ describe("calling what is no function", () => {
     `${header}export class Net extends nn.Module {\n  fc = new nn.Linear(2, 2);\n  size = 3;\n  constructor() {\n    super();\n    ${ctor}\n  }\n  forward(x: Tensor<[Batch, 2]>) {\n    ${forward}\n  }\n}\n`;
   const message = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col} ${d.message}`)[0];
   it("names the callee as written and what it is; PyTorch's add_module gets the way tsdp writes it", () => {
-    expect(message(net('this.addModule("extra", new nn.Linear(2, 2));'))).toBe(
-      "TSDP2010 7:5 this.addModule is undefined, not a function; a submodule is a field (this.layer0 = new nn.Linear(...)), or an nn.ModuleList / nn.ModuleDict for a number of them",
-    );
+    expect(message(net('this.add_module("extra", new nn.Linear(2, 2));'))).toBe("TSDP2011 7:5 Net.add_module: the model language spells it addModule(name, module)");
+    expect(message(net('this.fc.addModule("extra", new nn.Linear(2, 2));'))).toBe("TSDP2001 7:5 nn.Linear.addModule: nn.Linear has no children to add to");
     expect(message(net("", "return this.project(x);"))).toBe("TSDP2010 10:12 this.project is undefined, not a function; 'project' is not defined on this");
     expect(message(net("", "return this.fc(x).mul(this.size());"))).toMatch(/^TSDP2010 10:27 this\.size is the number 3, not a function$/);
   });

@@ -158,10 +158,19 @@ cases.scaled_dot_product_attention = {
   body: model("return [F.scaledDotProductAttention(x, this.k(x), x, { isCausal: true }), F.scaledDotProductAttention(x, x, this.k(x), { attnMask: F.where(F.eye(4), -Infinity, 0.5), scale: 0.5 })];", "k = new nn.Linear(4, 4);", "x: Tensor<[Batch, 4, 4]>"),
 };
 // index_select with a reversing index; gather with indices drawn from the batch (repeats included)
+// and a table's rows taken by an index as long as the batch (a diffusion schedule's a[t], a.gather(0, t))
 cases.take = {
-  body: model('return [x.view(-1, 2, 2).indexSelect(2, F.arange(1, -1, -1, { dtype: "int32" })), F.gather(x.view(-1, 2, 2), 1, j)];', "", 'x: Tensor<[Batch, 4]>, j: Tensor<[Batch, 1, 2], "int32">'),
+  body: model(
+    'return [x.view(-1, 2, 2).indexSelect(2, F.arange(1, -1, -1, { dtype: "int32" })), F.gather(x.view(-1, 2, 2), 1, j), this.w.weight.indexSelect(0, k).mul(x), this.w.weight[k].add(this.w.weight.view(-1).gather(0, k).unsqueeze(1))];',
+    "w = new nn.Linear(4, 3, false);",
+    'x: Tensor<[Batch, 4]>, j: Tensor<[Batch, 1, 2], "int32">, k: Tensor<[Batch], "int32">',
+  ),
   opts: { intLimit: 2 },
 };
+// running products (zeros included: the gradient is exact there, no division by x), log-sum-exps, extremes
+cases.cumprod = { body: model('return [x.view(-1, 2, 2).cumprod(1), F.cumprod(x.mul(F.tensor([1, 0, 1, 1])), -1).mul(x), x.cumprod(1)];') };
+cases.logcumsumexp = { body: model("return [x.logcumsumexp(1).mul(x), F.logcumsumexp(x.view(-1, 2, 2), 1).flatten(1)];") };
+cases.cum_extreme = { body: model("return [x.cummax(1).values.mul(x), x.cummin(-1)[0], x.view(-1, 2, 2).cummax(1).values.flatten(1)];") };
 cases.div_count = { body: model("return x.mean(0, true).add(x.mean()).add(x);") };
 cases.eq_mask = { body: model("return x.amax(1, true).add(x);") };
 

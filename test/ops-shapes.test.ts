@@ -390,6 +390,24 @@ describe("joins and slices (compiler/ops/join.ts)", () => {
     expect(infer("take", [t([2, Batch, 3]), t([2], "i32")], { dim: 0, mode: "vector" })).toBe("f32[2, Batch, 3]");
     expect(infer("take_grad", [t([Batch, 4, 3]), t([4], "i32")], { dim: 1, mode: "vector", size: 6 })).toBe("f32[Batch, 6, 3]");
     rejects("take_grad", [t([Batch, 5, 3]), t([4], "i32")], { dim: 1, mode: "vector", size: 6 }, /does not fit the index/);
+    // an index as long as the batch takes a table's rows, one per sample; from a batched tensor it would index across devices
+    expect(infer("take", [t([10, 3]), t([Batch], "i32")], { dim: 0, mode: "vector" })).toBe("f32[Batch, 3]");
+    expect(infer("take", [t([10]), t([Batch], "i32")], { dim: 0, mode: "elementwise" })).toBe("f32[Batch]");
+    expect(infer("take_grad", [t([Batch, 3]), t([Batch], "i32")], { dim: 0, mode: "vector", size: 10 })).toBe("f32[10, 3]");
+    rejects("take", [t([3, Batch]), t([Batch], "i32")], { dim: 0, mode: "vector" }, /takes from a tensor without a batch dim/);
+  });
+  it("the scans keep the shape (cum_extreme's indices int32), along a fixed-size dim; their gradients take inputs of that shape", () => {
+    expect(infer("cumprod", [t([Batch, 6, 4])], { dim: 1 })).toBe("f32[Batch, 6, 4]");
+    expect(infer("logcumsumexp", [t([Batch, 6])], { dim: -1 })).toBe("f32[Batch, 6]");
+    expect(infer("cum_extreme", [t([Batch, 6])], { dim: 1, largest: true, indices: false })).toBe("f32[Batch, 6]");
+    expect(infer("cum_extreme", [t([Batch, 6])], { dim: 1, largest: false, indices: true })).toBe("i32[Batch, 6]");
+    expect(infer("cumprod_grad", [t([Batch, 6]), t([Batch, 6])], { dim: 1 })).toBe("f32[Batch, 6]");
+    expect(infer("logcumsumexp_grad", [t([Batch, 6]), t([Batch, 6]), t([Batch, 6])], { dim: 1 })).toBe("f32[Batch, 6]");
+    expect(infer("cum_extreme_grad", [t([Batch, 6]), t([Batch, 6])], { dim: 1, largest: true })).toBe("f32[Batch, 6]");
+    rejects("cumprod", [t([Batch, 6])], { dim: 0 }, /dim 0 of \[Batch, 6\] is the batch/);
+    rejects("logcumsumexp", [t([Batch, 6])], { dim: 2 }, /out of range/);
+    rejects("cum_extreme", [t([Batch, 6], "i32")], { dim: 1, largest: true, indices: false }, /float32/);
+    rejects("cumprod_grad", [t([Batch, 6]), t([Batch, 5])], { dim: 1 }, /inputs of different shapes/);
   });
 });
 

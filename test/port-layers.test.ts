@@ -74,13 +74,31 @@ describe("padding: F.pad's modes and the padding layers", () => {
 });
 
 describe("pools, shuffles and normalizations", () => {
-  it("AdaptiveMaxPool2d/1d over equal windows; sizes that do not divide are refused with the ones that do", () => {
+  it("AdaptiveMaxPool2d/1d over equal windows, and over PyTorch's overlapping windows where the sizes do not divide", () => {
     const x = nd([1, 1, 4, 4], [...Array(16).keys()]);
     const got = outputs("return [this.p(x).flatten(1), F.adaptiveMaxPool2d(x, [1, null]).flatten(1), F.adaptiveMaxPool1d(x.view(-1, 2, 8), 2).flatten(1)];", "x: Tensor<[Batch, 1, 4, 4]>", { x }, "p = new nn.AdaptiveMaxPool2d(2);");
     expect(got[0]).toEqual([5, 7, 13, 15]);
     expect(got[1]).toEqual([12, 13, 14, 15]);
     expect(got[2]).toEqual([3, 7, 11, 15]);
-    expect(first(model("return F.adaptiveMaxPool2d(x, 3);", "x: Tensor<[Batch, 1, 4, 4]>"))).toMatch(/^TSDP\d+ 5: F\.adaptiveMaxPool2d: an output of 3 from 4 positions needs windows of different lengths; .*\(here 1, 2, 4\)/);
+    // 3 from 4: windows [0, 2), [1, 3), [2, 4) along each dim, so the maxima of rows and columns 1, 2, 3
+    const [three, wide, mixed] = outputs(
+      "return [F.adaptiveMaxPool2d(x, 3).flatten(1), this.p(x.narrow(2, 1, 1).narrow(3, 1, 1)).flatten(1), F.adaptiveMaxPool2d(x, [2, 3]).flatten(1)];",
+      "x: Tensor<[Batch, 1, 4, 4]>",
+      { x },
+      "p = new nn.AdaptiveMaxPool2d(7);",
+    );
+    expect(three).toEqual([5, 6, 7, 9, 10, 11, 13, 14, 15]);
+    // VGG's AdaptiveAvgPool2d((7, 7)) shape from a 1×1 map, as max: every window is the one pixel
+    expect(wide).toEqual(Array(49).fill(5));
+    // rows in equal halves [0, 2), [2, 4), columns in three overlapping windows
+    expect(mixed).toEqual([5, 6, 7, 13, 14, 15]);
+    // AlexNet's 13 → 6: windows [0, 3), [2, 5), [4, 7), [6, 9), [8, 11), [10, 13)
+    const line = nd([1, 1, 13], [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9]);
+    expect(outputs("return F.adaptiveMaxPool1d(x, 6).flatten(1);", "x: Tensor<[Batch, 1, 13]>", { x: line })[0]).toEqual([4, 5, 9, 6, 5, 9]);
+    expect(gradCheck(model("return F.adaptiveMaxPool2d(x.view(-1, 1, 5, 4), [3, 3]).flatten(1);", "x: Tensor<[Batch, 20]>")).checked).toBeGreaterThan(0);
+    expect(first(model("return F.adaptiveMaxPool1d(x.view(-1, 1, 100), 65).flatten(1);", "x: Tensor<[Batch, 1, 10, 10]>"))).toMatch(
+      /^TSDP\d+ 5: F\.adaptiveMaxPool1d: an output of 65 from 100 positions takes windows of different lengths, pooled one at a time; at most 64 of them \(or a size that divides 100: 1, 2, 4, 5, 10, 20, 25, 50, 100\)/,
+    );
   });
   it("ChannelShuffle interleaves the groups; Softmax2d is a softmax over the channels", () => {
     const x = nd([1, 6, 1, 1], [0, 1, 2, 3, 4, 5]);

@@ -260,6 +260,25 @@ describe("normalization and softmax", () => {
     expectClose(run("cumsum", [x], { dim: 0, reverse: false }), [2, 3], [1, 2, 3, 5, 7, 9]);
     expectClose(run("cumsum", [x], { dim: -1, reverse: true }), [2, 3], [6, 5, 3, 15, 11, 6]);
   });
+  it("cumprod, logcumsumexp, cummax and cummin: PyTorch's values; their gradients by hand", () => {
+    // torch.cumprod(torch.tensor([[1., 2, 3], [4, 5, 6]]), 1); a zero stops the product
+    expectClose(run("cumprod", [nd([2, 3], [1, 2, 3, 4, 5, 6])], { dim: 1 }), [2, 3], [1, 2, 6, 4, 20, 120]);
+    expectClose(run("cumprod", [nd([3, 1], [2, 0, 3])], { dim: 0 }), [3, 1], [2, 0, 0]);
+    // x = [2, 0, 3], dy = 1: ∂/∂x0 = 1 + x1 + x1·x2 = 1, ∂/∂x1 = x0 + x0·x2 = 8, ∂/∂x2 = x0·x1 = 0
+    expectClose(run("cumprod_grad", [nd([3], [2, 0, 3]), nd([3], [1, 1, 1])], { dim: 0 }), [3], [1, 8, 0]);
+    // log(1), log(1 + 1), log(1 + 1 + 2)
+    expectClose(run("logcumsumexp", [nd([3], [0, 0, Math.log(2)])], { dim: 0 }), [3], [0, Math.log(2), Math.log(4)]);
+    expectClose(run("logcumsumexp", [nd([2], [1000, 1000])], { dim: 0 }), [2], [1000, 1000 + Math.log(2)]);
+    // x = [0, 0], y = [0, ln 2], dy = [1, −1]: ∂/∂x0 = 1·e⁰ − 1·e^(−ln 2) = 0.5, ∂/∂x1 = −e^(−ln 2) = −0.5
+    expectClose(run("logcumsumexp_grad", [nd([2], [0, 0]), nd([2], [0, Math.log(2)]), nd([2], [1, -1])], { dim: 0 }), [2], [0.5, -0.5]);
+    // torch.cummax([1, 3, 2, 3, nan, 5]): a tie takes the later index, a NaN stays
+    const x = nd([6], [1, 3, 2, 3, NaN, 5]);
+    expect(Array.from(run("cum_extreme", [x], { dim: 0, largest: true, indices: false }).data)).toEqual([1, 3, 3, 3, NaN, NaN]);
+    expect(Array.from(run("cum_extreme", [x], { dim: 0, largest: true, indices: true }).data)).toEqual([0, 1, 1, 3, 4, 4]);
+    expect(Array.from(run("cum_extreme", [nd([4], [3, 1, 2, 1])], { dim: 0, largest: false, indices: true }).data)).toEqual([0, 1, 1, 3]);
+    // cummax of [1, 3, 2, 3] takes from elements 0, 1, 1, 3: each dy lands there
+    expectClose(run("cum_extreme_grad", [nd([4], [1, 3, 2, 3]), nd([4], [1, 2, 4, 8])], { dim: 0, largest: true }), [4], [1, 6, 0, 8]);
+  });
   it("softmax is stable for large logits", () => {
     const out = run("softmax", [nd([1, 2], [1000, 1000])], { dim: 1 });
     expectClose(out, [1, 2], [0.5, 0.5]);
@@ -671,6 +690,9 @@ describe("joins and slices", () => {
     expectClose(run("take_grad", [nd([2, 3], [1, 2, 3, 4, 5, 6]), nd([3], [2, 0, 2])], { dim: 1, mode: "vector", size: 3 }), [2, 3], [2, 0, 4, 5, 0, 10]);
     expectClose(run("take_grad", [nd([2, 2], [1, 2, 3, 4]), nd([2, 2], [0, 0, 2, 1])], { dim: 1, mode: "elementwise", size: 3 }), [2, 3], [3, 0, 0, 0, 4, 3]);
     expect(() => run("take", [x, nd([1], [3])], { dim: 1, mode: "vector" }, node([2, 1]))).toThrow(/out of range/);
+    // a table's rows, one per sample: table[[2, 0, 2, 1]] of [[1, 2], [3, 4], [5, 6]]
+    const table = nd([3, 2], [1, 2, 3, 4, 5, 6]);
+    expectClose(run("take", [table, nd([4], [2, 0, 2, 1])], { dim: 0, mode: "vector" }, node([4, 2])), [4, 2], [5, 6, 1, 2, 5, 6, 3, 4]);
   });
 });
 

@@ -36,6 +36,7 @@ function intLimit(graph: Graph, input: Node): number {
   for (const n of graph.nodes) {
     if (n.op === "embedding" && n.inputs[0] === input) limit = Math.min(limit, n.inputs[1].shape[0] as number);
     if ((n.op === "cross_entropy" || n.op === "nll_loss") && n.inputs[1] === input) limit = Math.min(limit, n.inputs[0].shape[1] as number);
+    if (n.op === "take" && n.inputs[1] === input) limit = Math.min(limit, n.inputs[0].shape[(n.attrs as { dim: number }).dim] as number);
   }
   return limit;
 }

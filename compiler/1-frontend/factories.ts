@@ -113,10 +113,16 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       // torch.tensor(data): a number or nested arrays of numbers, float32 (PyTorch infers int64 from
       // integers; tsdp's indices come from F.arange(…, { dtype: "int32" }) or the model's inputs)
       new BuiltinFunction("F.tensor", (args, site) => {
-        const b = bindArgs("F.tensor", [arg("data", "any"), dtypeOption], args, site);
+        // dtype int32 (or PyTorch's int64, held as int32 as every tsdp index): indices listed by hand
+        const b = bindArgs("F.tensor", [arg("data", "any"), opt("dtype", "string", "float32", { choices: ["float32", "int32", "int64"] })], args, site);
         const { shape, values } = listed(b.data, "F.tensor", locOfArg(b, "data", site));
         if (inForward() && values.length > INLINE_LITERAL_VALUES)
           fail("invalidArgument", `F.tensor: ${values.length} listed values inside forward, past the ${INLINE_LITERAL_VALUES} a kernel computes in place; make it a buffer in the constructor (this.registerBuffer("table", F.tensor([...])))`, site.loc);
+        if (b.dtype !== "float32") {
+          const bad = values.find((v) => !Number.isInteger(v) || Math.abs(v) > 2 ** 24);
+          if (bad !== undefined) fail("invalidArgument", `F.tensor: dtype ${b.dtype} takes integers of at most 2^24 in magnitude, got ${bad}`, locOfArg(b, "data", site));
+          return em.tensor("to_int", [em.tensor("literal", [], { shape, values }, "F.tensor", site)], {}, "F.tensor", site);
+        }
         return em.tensor("literal", [], { shape, values }, "F.tensor", site);
       }),
     ],
@@ -133,6 +139,9 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         return filled("F.full", sizes("F.full", b.size, site), value, site);
       }),
     ],
+    // torch.empty's values are whatever memory held; zeros are one such value, and the same on every run
+    ["empty", sized("F.empty", [dtypeOption], (shape, _b, site) => filled("F.empty", shape, 0, site))],
+    ["emptyLike", like("F.emptyLike", () => 0)],
     ["zerosLike", like("F.zerosLike", () => 0)],
     ["onesLike", like("F.onesLike", () => 1)],
     ["fullLike", like("F.fullLike", (b, site) => {
@@ -399,6 +408,35 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
       initializer("orthogonal_", [opt("gain", "number", 1)], (b, site, who) => {
         if (b.tensor.shape.length < 2) fail("invalidArgument", `${who}: only tensors with 2 or more dimensions are supported, got [${b.tensor.shape.join(", ")}]`, locOfArg(b, "tensor", site));
         return { kind: "orthogonal", gain: b.gain };
+      }),
+    ],
+    // the identity matrix (rows ≠ columns: ones on the leading diagonal)
+    [
+      "eye_",
+      initializer("eye_", [], (b, site, who) => {
+        const shape = b.tensor.shape as readonly number[];
+        if (shape.length !== 2) fail("invalidArgument", `${who}: only 2-dimensional tensors are supported, got [${shape.join(", ")}]`, locOfArg(b, "tensor", site));
+        const values = new Float32Array(shape[0] * shape[1]);
+        for (let i = 0; i < Math.min(shape[0], shape[1]); i++) values[i * shape[1] + i] = 1;
+        return { kind: "values", values };
+      }),
+    ],
+    // a convolution that passes its input through: within each group, output channel d reads input
+    // channel d at the kernel's centre (PyTorch's dirac_: index size // 2 in every spatial dim)
+    [
+      "dirac_",
+      initializer("dirac_", [opt("groups", "posInt", 1)], (b, site, who) => {
+        const shape = b.tensor.shape as readonly number[];
+        if (shape.length < 3 || shape.length > 5) fail("invalidArgument", `${who}: only tensors of 3, 4 or 5 dims are supported, got [${shape.join(", ")}]`, locOfArg(b, "tensor", site));
+        if (shape[0] % b.groups !== 0) fail("invalidArgument", `${who}: dim 0 (${shape[0]}) must be divisible by groups (${b.groups})`, locOfArg(b, "groups", site));
+        const perGroup = shape[0] / b.groups;
+        const spatial = shape.slice(2);
+        const centre = spatial.reduce((at, size) => at * size + Math.floor(size / 2), 0);
+        const tap = spatial.reduce((n, size) => n * size, 1);
+        const values = new Float32Array(shape.reduce((n, size) => n * size, 1));
+        for (let g = 0; g < b.groups; g++)
+          for (let d = 0; d < Math.min(perGroup, shape[1]); d++) values[((g * perGroup + d) * shape[1] + d) * tap + centre] = 1;
+        return { kind: "values", values };
       }),
     ],
     ["zeros_", initializer("zeros_", [], () => constantInit(0))],

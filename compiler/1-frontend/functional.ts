@@ -15,6 +15,7 @@ import { queryFunctions } from "./tensor-queries.ts";
 import { compositionFunctions } from "./functional-compositions.ts";
 import { portFunctions } from "./port-layers.ts";
 import { pairwiseLossFunctions } from "./pairwise-losses.ts";
+import { noGradFunction } from "./no-grad.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { flatten, softmaxDtype } from "./tensor-methods.ts";
 import { BuiltinFunction, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -417,9 +418,10 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   groupNorm: { args: groupNormArgs, lower: lowerings.groupNorm },
 };
 
-export function functionalNamespace(em: GraphEmitter, phase: PhaseOf): NamespaceValue {
+export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: Value, args: Value[], site: CallSite) => Value): NamespaceValue {
   // the factories work in constructors too (an nn.Parameter's initial value)
   const members = factoryMembers(em, phase);
+  members.set("noGrad", noGradFunction(em, call));
   for (const [name, f] of joinMembers(em)) members.set(name, f);
   members.set("einsum", einsumFunction(em));
   for (const name of mathFunctionNames) members.set(name, new BuiltinFunction(`F.${name}`, mathFunction(name, em)));

@@ -384,6 +384,15 @@ function sequentialClass(host: LayerHost): BuiltinClass {
       for (const child of self.items) out = [host.callModule(child as ModuleValue, out, callSite)];
       return out[0];
     });
+    // nn.Sequential(OrderedDict([("conv", …), ("relu", …)])) is written with an object: named children
+    if (args.length === 1 && args[0] instanceof ObjectValue) {
+      for (const [name, m] of args[0].props) {
+        if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `nn.Sequential takes modules, '${name}' is ${describe(m)}`, site.loc);
+        checkLayerName(name, "a layer", site.loc);
+        seq.fields.set(name, m);
+      }
+      return seq;
+    }
     const items = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
     items.forEach((m, i) => {
       if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `nn.Sequential takes modules, argument ${i + 1} is not one`, site.loc);
@@ -456,6 +465,16 @@ export function setDictEntry(dict: ModuleValue, name: string, m: Value, site: Ca
 export function appendModule(list: ModuleValue, m: Value, site: CallSite): void {
   if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `${list.typeName} holds modules only`, site.loc);
   list.fields.set(String(list.items.length), m);
+}
+
+/** nn.ModuleList.insert(index, module), as Python's list.insert: the children renumbered 0, 1, …. */
+export function insertModule(list: ModuleValue, index: number, m: Value, site: CallSite): void {
+  if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `${list.typeName} holds modules only`, site.loc);
+  const items = list.items;
+  const at = index < 0 ? Math.max(0, items.length + index) : Math.min(index, items.length);
+  items.splice(at, 0, m);
+  list.fields.clear();
+  items.forEach((c, i) => list.fields.set(String(i), c));
 }
 
 /** The base class; constructing it directly is meaningless. */

@@ -1,5 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
+import { adaptiveWindow } from "../ops/pool.ts";
 import { arg, locOfArg, opt, type Bound } from "./args.ts";
 import { interpolate, pad, through2d } from "./composite-layers.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
@@ -44,27 +45,53 @@ function pairwiseDistance(b: Bound, site: CallSite, em: GraphEmitter, who: strin
 }
 
 /**
- * Adaptive max pooling where each output covers an equal window: PyTorch's windows
- * [⌊i·in/out⌋, ⌈(i+1)·in/out⌉) are then [i·k, (i+1)·k) with k = in/out, a max pool of kernel and
- * stride k. Sizes that do not divide give overlapping windows of two lengths, which max_pool2d
- * cannot express: refused with the sizes.
+ * Adaptive max pooling, PyTorch's windows [⌊i·in/out⌋, ⌈(i+1)·in/out⌉) along each spatial dim.
+ * When the output size divides the input's, the windows are [i·k, (i+1)·k) with k = in/out: one
+ * max pool of kernel and stride k. Otherwise (VGG's 7×7 from a CIFAR-sized 1×1 or 2×2 map,
+ * AlexNet's 6×6 from 13×13) windows of two lengths overlap, which one max pool cannot express:
+ * the max over a box is the max along H of the max along W, so each dim is pooled on its own —
+ * one max pool per output position over its window, joined. Ties within a window may then pick
+ * a different element's gradient than PyTorch's first-in-window argmax; the values are the same.
  */
 function adaptiveMaxPool(input: TensorValue, outputSize: readonly (number | null)[], spatial: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const shape = input.node.shape;
   if (shape.length !== spatial + 2) fail("shapeMismatch", `${who} expects a ${spatial + 2}-D input [N, C, ${spatial === 1 ? "L" : "H, W"}], got ${formatShape(shape)}`, site.loc);
   const sizes = shape.slice(2).map((_, i) => fixedDim(shape, i + 2, `dim ${i + 2}`, who, site));
-  const kernel = sizes.map((s, i) => {
-    const out = outputSize[i] ?? s;
-    if (s % out !== 0)
-      fail("invalidArgument", `${who}: an output of ${out} from ${s} positions needs windows of different lengths; tsdp pools adaptively to sizes that divide the input's (here ${divisorsOf(s).join(", ")})`, site.loc);
-    return s / out;
+  const outs = sizes.map((s, i) => outputSize[i] ?? s);
+  outs.forEach((out, i) => {
+    if (out > MAX_ADAPTIVE_WINDOWS && sizes[i] % out !== 0)
+      fail("invalidArgument", `${who}: an output of ${out} from ${sizes[i]} positions takes windows of different lengths, pooled one at a time; at most ${MAX_ADAPTIVE_WINDOWS} of them (or a size that divides ${sizes[i]}: ${divisorsOf(sizes[i]).join(", ")})`, site.loc);
   });
   const c = ops(em, who, site);
-  const planar = spatial === 1 ? c.reshape(input, [shape[0], shape[1], 1, sizes[0]]) : input;
-  const k2 = spatial === 1 ? [1, kernel[0]] : kernel;
-  const y = c.op("max_pool2d", [planar], { kernel: k2, stride: k2, padding: [0, 0] });
-  return spatial === 1 ? c.reshape(y, [shape[0], shape[1], sizes[0] / kernel[0]]) : y;
+  // planar [N, C, H, W] (a 1-d input as H = 1): the dims pooled are 2 and 3
+  let y = spatial === 1 ? c.reshape(input, [shape[0], shape[1], 1, sizes[0]]) : input;
+  const planarSizes = spatial === 1 ? [1, sizes[0]] : sizes;
+  const planarOuts = spatial === 1 ? [1, outs[0]] : outs;
+  const poolAlong = (t: TensorValue, dim: 2 | 3, length: number): TensorValue => {
+    const kernel = dim === 2 ? [length, 1] : [1, length];
+    return c.op("max_pool2d", [t], { kernel, stride: kernel, padding: [0, 0] });
+  };
+  if (planarSizes.every((s, i) => s % planarOuts[i] === 0)) {
+    const kernel = planarSizes.map((s, i) => s / planarOuts[i]);
+    y = c.op("max_pool2d", [y], { kernel, stride: kernel, padding: [0, 0] });
+  } else
+    for (const dim of [2, 3] as const) {
+      const [size, out] = [planarSizes[dim - 2], planarOuts[dim - 2]];
+      if (size % out === 0) {
+        if (size !== out) y = poolAlong(y, dim, size / out);
+        continue;
+      }
+      const windows = [...Array(out).keys()].map((i) => {
+        const [start, end] = adaptiveWindow(i, size, out);
+        return poolAlong(c.narrow(y, dim, start, end - start), dim, end - start);
+      });
+      y = c.op("concat", windows, { dim });
+    }
+  return spatial === 1 ? c.reshape(y, [shape[0], shape[1], outs[0]]) : y;
 }
+
+/** Output positions of unequal adaptive windows pooled one at a time; past it, the graph grows too large to be useful. */
+const MAX_ADAPTIVE_WINDOWS = 64;
 
 /** nn.AdaptiveMaxPool1d/2d and F.adaptiveMaxPool1d/2d: x and outputSize bound. */
 const adaptiveMaxPoolOf = (spatial: number, b: Bound, site: CallSite, em: GraphEmitter, who: string) =>

@@ -185,6 +185,27 @@ const selections: Record<string, Query> = {
 };
 Object.assign(queries, selections);
 
+// Running products, log-sum-exps and extremes along a fixed-size dim (ops/scan.ts): torch.cumprod
+// (a diffusion schedule's ᾱ = cumprod(1 − β), in a constructor or forward), logcumsumexp, and
+// cummax / cummin as (values, indices) pairs.
+const scans: Record<string, Query> = {
+  cumprod: { args: [arg("dim", "int")], lower: (x, b, site, em, who) => em.tensor("cumprod", [x], { dim: b.dim }, who, site) },
+  logcumsumexp: { args: [arg("dim", "int")], lower: (x, b, site, em, who) => em.tensor("logcumsumexp", [x], { dim: b.dim }, who, site) },
+  ...Object.fromEntries(
+    (["cummax", "cummin"] as const).map((name) => [
+      name,
+      {
+        args: [arg("dim", "int")],
+        lower: (x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+          const of = (indices: boolean) => em.tensor("cum_extreme", [x], { dim: b.dim, largest: name === "cummax", indices }, who, site);
+          return pair({ values: of(false), indices: of(true) });
+        },
+      },
+    ]),
+  ),
+};
+Object.assign(queries, scans);
+
 function sizeAlong(x: TensorValue, dimArg: number, site: CallSite, who: string): number {
   const shape = x.node.shape;
   const d = shape[dimIn(shape, dimArg, who, site.loc)];

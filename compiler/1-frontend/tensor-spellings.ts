@@ -149,6 +149,8 @@ export function spellingProperty(x: TensorValue, name: string, site: CallSite, e
   }
   if (name === "dtype") return dtypeNames[x.node.dtype];
   if (name === "device") return DEVICE;
+  // PyTorch's x.data: the same values outside autograd (a parameter read without its gradient)
+  if (name === "data") return em.constants.owns(x.node) ? x : em.tensor("detach", [x], {}, "data", site);
   return undefined;
 }
 

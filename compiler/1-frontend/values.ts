@@ -180,6 +180,8 @@ export class ModuleValue {
   readonly absent = new Set<string>();
   /** A user class that extends nn.Sequential: its module fields are called in order when it has no forward. */
   sequential = false;
+  /** A user class extending nn.ModuleDict: its named children listed by keys(), values(), items(). */
+  dictLike = false;
   constructor(
     readonly kind: ModuleKind,
     /** "nn.Linear" for built-in layers; the class name for the user's modules. */

@@ -123,6 +123,8 @@ export interface OpTraits<A = any> {
    * to the element before that store (element-epilogue fusion).
    */
   readonly perElement?: boolean;
+  /** A running combination along one dim (cumsum, cumprod): the scan kernel's line program. */
+  readonly scan?: (attrs: A) => ScanProgram;
   /** A reduction over dims (sum, mean, amax): the reduce kernel folds with it. */
   readonly reduction?: Reduction;
   /** Windowed pooling that combines with this reduction (conv-pool folds a 2×2 max pool). */
@@ -137,6 +139,17 @@ export interface OpTraits<A = any> {
     readonly window: (attrs: A) => PoolWindow;
     readonly inputSize: (node: Node, attrs: A) => readonly [number, number];
   };
+}
+
+/**
+ * A scan's work on one line along its dim, for the kernel that runs one thread per line: the
+ * line's inputs are read as `name[at]` (float, or the output `out[at]`), `at` each element's
+ * offset; `setup` runs once, then each pass visits the line from its start (or its end) running
+ * `step` at every element. Running values are locals declared in `setup`.
+ */
+export interface ScanProgram {
+  readonly setup: readonly string[];
+  readonly passes: readonly { readonly reverse: boolean; readonly step: readonly string[] }[];
 }
 
 export interface PoolWindow {

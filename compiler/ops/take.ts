@@ -1,4 +1,4 @@
-import { dimEq, formatShape, type Dim } from "../ir/shape.ts";
+import { dimEq, formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import { nd, type NDArray } from "../reference/ndarray.ts";
 import { around, checkJoinDim } from "./join.ts";
 import { defineOp, requireFloat, ShapeError, type OpDef, type TensorType } from "./op.ts";
@@ -6,7 +6,8 @@ import { defineOp, requireFloat, ShapeError, type OpDef, type TensorType } from 
 // Taking elements by int32 index along one dim: torch.index_select (one index vector for every
 // position) and torch.gather (an index per output element), with their gradients, which sum dy
 // back onto the positions each element was taken from (PyTorch's index_add / scatter_add). As for
-// cat, the dim must be a fixed size (the batch may come before or after it). Each output element of a gradient
+// cat, the dim taken from must be a fixed size (the batch may come before or after it, or be the
+// index's length: a row of a table for each sample). Each output element of a gradient
 // loops over the dim's indices (deterministic, no atomics), as embedding_grad does.
 
 interface TakeAttrs {
@@ -25,13 +26,17 @@ const checkDim = (shape: readonly Dim[], dim: number, who: string) => checkJoinD
 function takeShape(x: readonly Dim[], idx: TensorType, a: TakeAttrs, who: string): readonly Dim[] {
   checkDim(x, a.dim, who);
   checkIndex(idx, who);
+  // an index as long as the batch (a diffusion model's a.gather(-1, t), one timestep per sample)
+  // takes a row of a table for each sample: the result has the batch there, so x must have none
+  const batchIndex = isBatch(idx.shape[a.mode === "vector" ? 0 : a.dim]);
+  if (batchIndex && x.some(isBatch))
+    throw new ShapeError(`${who}: an index as long as the batch takes from a tensor without a batch dim (a table), got ${formatShape(x)}`);
   if (a.mode === "vector") {
-    if (idx.shape.length !== 1 || typeof idx.shape[0] !== "number") throw new ShapeError(`${who}: the index must be a 1-D int32 tensor of fixed size, got ${formatShape(idx.shape)}`);
+    if (idx.shape.length !== 1) throw new ShapeError(`${who}: the index must be a 1-D int32 tensor, got ${formatShape(idx.shape)}`);
     return x.map((d, i) => (i === a.dim ? idx.shape[0] : d));
   }
   const fits = idx.shape.length === x.length && idx.shape.every((d, i) => i === a.dim || dimEq(d, x[i]));
   if (!fits) throw new ShapeError(`${who}: the index ${formatShape(idx.shape)} must have the input's shape ${formatShape(x)} except in dim ${a.dim}`);
-  checkDim(idx.shape, a.dim, who);
   return idx.shape;
 }
 
@@ -53,7 +58,7 @@ export const take: OpDef<TakeAttrs> = defineOp<TakeAttrs>({
     return { shape: takeShape(x.shape, idx, a, who), dtype: "f32" };
   },
   reference: ([x, idx], a, ctx) => {
-    const shape = ctx.node.shape.map((d, i) => (typeof d === "number" ? d : x.shape[i]));
+    const shape = a.mode === "vector" ? x.shape.map((d, i) => (i === a.dim ? idx.shape[0] : d)) : idx.shape;
     const [outer, n, inner] = around(shape, a.dim);
     const size = x.shape[a.dim];
     const out = nd(shape);

@@ -13,7 +13,7 @@ import {
   type ConstructorDeclaration,
 } from "ts-morph";
 import { CompileError, fail } from "../../diagnostics/diagnostic.ts";
-import { appendModule, moduleBase } from "../layers.ts";
+import { appendModule, moduleBase, setDictEntry } from "../layers.ts";
 import { limitError } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
@@ -23,6 +23,9 @@ import { formatShape, shapeEq } from "../../ir/shape.ts";
 import { PropertyEvaluator } from "./properties.ts";
 import { CALL_LEVELS, ModeFork, poison, isPoison } from "./core.ts";
 import { describeSyntax } from "./syntax.ts";
+
+/** What a chain of user classes ends in: nn.Module, or a container its classes extend. */
+type RootBase = "module" | "sequential" | "dict";
 
 // Calls and classes: functions and methods, module calls (forward), construction, super() and field initializers.
 export class Interpreter extends PropertyEvaluator {
@@ -213,7 +216,7 @@ export class Interpreter extends PropertyEvaluator {
       if (!(v instanceof ModuleValue)) return false;
       if (cls.name === "nn.Sequential") return v.kind === "sequential" || v.sequential;
       if (cls.name === "nn.ModuleList") return v.kind === "list";
-      if (cls.name === "nn.ModuleDict") return v.kind === "dict";
+      if (cls.name === "nn.ModuleDict") return v.kind === "dict" || v.dictLike;
       return v.kind === "layer" && v.typeName === cls.name;
     }
     return fail("wrongArgumentType", `the right side of instanceof must be a class, got ${describe(cls)}`, locOf(e));
@@ -228,12 +231,13 @@ export class Interpreter extends PropertyEvaluator {
     if (!(callee instanceof ClassValue)) return fail("notCallable", `${describe(callee)} cannot be constructed with new`, site.loc);
     this.requireConstructPhase(`new ${callee.name}`, site);
     const root = this.rootBase(callee);
-    if (root !== "module" && root !== "sequential")
+    if (root !== "module" && root !== "sequential" && root !== "dict")
       fail("unsupportedSyntax", `${callee.name} does not extend nn.Module; only modules can be created in model code`, site.loc);
     if (this.constructing.includes(callee.decl))
       fail("recursion", `${callee.name} creates another ${callee.name} while it is being constructed`, site.loc);
     const self = new ModuleValue("user", callee.name, site.loc, callee);
     self.sequential = root === "sequential";
+    self.dictLike = root === "dict";
     const saved = this.phase;
     this.enter(site.loc, CALL_LEVELS);
     this.phase = "construct";
@@ -326,7 +330,7 @@ export class Interpreter extends PropertyEvaluator {
   }
 
   /** The user class this one extends, or nn.Module, or nn.Sequential; fails for anything else. */
-  baseClass(cls: ClassValue): ClassValue | "module" | "sequential" | undefined {
+  baseClass(cls: ClassValue): ClassValue | RootBase | undefined {
     const heritage = cls.decl.getExtends();
     if (!heritage) return undefined;
     const base = this.evalExpr(heritage.getExpression(), cls.scope);
@@ -335,6 +339,8 @@ export class Interpreter extends PropertyEvaluator {
     if (base instanceof ClassValue) return base;
     // torchvision's ConvBNActivation(nn.Sequential): super(conv, bn, act) makes children 0, 1, 2
     if (base instanceof BuiltinClass && base.name === "nn.Sequential") return "sequential";
+    // torchvision's _DenseBlock(nn.ModuleDict): children added by name, its forward over self.items()
+    if (base instanceof BuiltinClass && base.name === "nn.ModuleDict") return "dict";
     if (base instanceof BuiltinClass)
       return fail("unsupportedSyntax", `extending ${base.name} is not supported; extend nn.Module and hold a ${base.name} as a field`, locOf(heritage));
     return fail("wrongArgumentType", `${cls.name} extends ${describe(base)}, not a class`, locOf(heritage));
@@ -342,11 +348,11 @@ export class Interpreter extends PropertyEvaluator {
 
   isModuleClass(cls: ClassValue): boolean {
     const root = this.rootBase(cls);
-    return root === "module" || root === "sequential";
+    return root === "module" || root === "sequential" || root === "dict";
   }
 
   /** What the chain of user classes from `cls` ends in: nn.Module, nn.Sequential, or neither. */
-  protected rootBase(cls: ClassValue): ClassValue | "module" | "sequential" | undefined {
+  protected rootBase(cls: ClassValue): ClassValue | RootBase | undefined {
     const chain = this.classChain(cls);
     return this.baseClass(chain[chain.length - 1]);
   }
@@ -358,6 +364,14 @@ export class Interpreter extends PropertyEvaluator {
       if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `nn.Sequential takes modules, argument ${i + 1} is ${describe(m)}`, site.loc);
       appendModule(self, m, site);
     });
+  }
+
+  /** nn.ModuleDict's constructor, for a class that extends it: an object's modules become named children. */
+  protected dictSuper(self: ModuleValue, args: Value[], site: CallSite): void {
+    if (args.length > 1) fail("wrongArgumentCount", `nn.ModuleDict takes one object of modules, got ${args.length} arguments`, site.loc);
+    if (args.length === 0 || args[0] === undefined) return;
+    if (!(args[0] instanceof ObjectValue)) fail("wrongArgumentType", `nn.ModuleDict takes an object of modules ({ name: module }), got ${describe(args[0])}`, site.loc);
+    for (const [k, v] of args[0].props) setDictEntry(self, k, v, site);
   }
 
   /** TypeScript's order: super(...) runs the base, then this class's field initializers, then the rest. */
@@ -381,6 +395,7 @@ export class Interpreter extends PropertyEvaluator {
           this.budget.leave(CALL_LEVELS);
         }
       } else if (base === "sequential") this.sequentialSuper(self, args, site);
+      else if (base === "dict") this.dictSuper(self, args, site);
       else if (args.length > 0) fail("wrongArgumentCount", `${cls.name} has no constructor but got ${args.length} argument${args.length === 1 ? "" : "s"}`, site.loc);
       this.initFields(cls, self);
       return;
@@ -404,7 +419,7 @@ export class Interpreter extends PropertyEvaluator {
     self: ModuleValue;
     ctor: ConstructorDeclaration;
     scope: Scope;
-    base: ClassValue | "module" | "sequential" | undefined;
+    base: ClassValue | RootBase | undefined;
     superCalled: boolean;
   }[] = [];
 
@@ -416,6 +431,7 @@ export class Interpreter extends PropertyEvaluator {
     frame.superCalled = true;
     if (frame.base instanceof ClassValue) this.runConstructor(frame.base, frame.self, args, this.site(e));
     else if (frame.base === "sequential") this.sequentialSuper(frame.self, args, this.site(e));
+    else if (frame.base === "dict") this.dictSuper(frame.self, args, this.site(e));
     else if (args.length > 0) fail("wrongArgumentCount", "nn.Module's constructor takes no arguments", locOf(e));
     this.initFields(frame.cls, frame.self);
     // parameter properties (constructor(private n: number)) are fields too
@@ -448,20 +464,12 @@ const STATIC_PENDING = Symbol("static field being computed") as unknown as Value
 const isCallable = (v: Value) =>
   v instanceof BuiltinFunction || v instanceof FunctionValue || v instanceof ModuleValue || v instanceof ClassValue || v instanceof BuiltinClass || (v instanceof NamespaceValue && v.call !== undefined);
 
-// PyTorch's ways to add a submodule by name, which a model class spells as a field
-const ADD_MODULE = new Set(["registerModule", "addModule", "register_module", "add_module"]);
-
-/** A call of something that is no function: the callee as written, what it is, and for PyTorch's add_module how tsdp writes it. */
+/** A call of something that is no function: the callee as written, and what it is. */
 function notAFunction(calleeNode: TsNode, callee: Value, site: CallSite): never {
   const text = calleeNode.getText();
   const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
   const name = TsNode.isPropertyAccessExpression(calleeNode) ? calleeNode.getName() : undefined;
-  const hint =
-    name && ADD_MODULE.has(name)
-      ? `; a submodule is a field (this.layer0 = new nn.Linear(...)), or an nn.ModuleList / nn.ModuleDict for a number of them`
-      : callee === undefined && name
-        ? `; '${name}' is not defined on ${TsNode.isPropertyAccessExpression(calleeNode) ? calleeNode.getExpression().getText() : "it"}`
-        : "";
+  const hint = callee === undefined && name ? `; '${name}' is not defined on ${TsNode.isPropertyAccessExpression(calleeNode) ? calleeNode.getExpression().getText() : "it"}` : "";
   return fail("notCallable", `${shown} is ${describe(callee)}, not a function${hint}`, site.loc);
 }
 

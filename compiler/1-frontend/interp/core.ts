@@ -76,7 +76,7 @@ export abstract class InterpreterCore {
     };
     this.dsl = new Map<string, Value>([
       ["nn", nnNamespace(host)],
-      ["F", functionalNamespace(this.em, () => this.phase)],
+      ["F", functionalNamespace(this.em, () => this.phase, (f, args, site) => this.callCallback(f, args, site))],
       ["optim", optimNamespace],
       ["Training", trainingClass],
     ]);

@@ -1,12 +1,13 @@
 import { Node as TsNode } from "ts-morph";
 import { fail } from "../../diagnostics/diagnostic.ts";
-import { appendModule, setDictEntry } from "../layers.ts";
+import { appendModule, insertModule, setDictEntry } from "../layers.ts";
 import { arg, bindArgs, locOfArg, opt } from "../args.ts";
 import { initialValue, randomDrawProperty } from "../factories.ts";
 import { arrayMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
 import { checkLayerName, isLayerName, quoteName } from "../names.ts";
 import { indexTensor } from "../joins.ts";
+import { parameterInitProperty, setParameterRequiresGrad } from "../parameter-init.ts";
 import { tensorMethods, tensorProperty } from "../tensor-methods.ts";
 import {
   BuiltinClass,
@@ -87,12 +88,16 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         return name === "numel" ? shape.reduce((p, q) => p * q, 1) : shape.length;
       });
     }
+    // p.data.normal_(0, 0.02), p.zero_(), p.requiresGrad: the parameter's initializer (parameter-init.ts)
+    if (obj instanceof LayerParamRef || obj instanceof ParameterValue) {
+      const v = parameterInitProperty(obj, name, this.em, site);
+      if (v !== undefined) return v;
+    }
     if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && name === "requiresGrad_")
       return new BuiltinFunction("requiresGrad_", (args, s) => {
         this.requireConstructPhase("requiresGrad_", s);
         const b = bindArgs("requiresGrad_", [opt("requiresGrad", "bool", true)], args, s);
-        if (obj instanceof ParameterValue) obj.frozen = obj.buffer || !b.requiresGrad; // a buffer stays state
-        else b.requiresGrad ? obj.module.frozen.delete(obj.local) : obj.module.frozen.add(obj.local);
+        setParameterRequiresGrad(obj, b.requiresGrad);
         return obj;
       });
     if (obj instanceof ObjectValue) return obj.props.get(name);
@@ -115,7 +120,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   }
 
   protected moduleProperty(m: ModuleValue, name: string, site: CallSite): Value {
-    if (m.fields.has(name) && m.kind !== "list" && m.kind !== "sequential") {
+    // a sequence's children are read by index (this.layers[0]); a Sequential's named ones by name too
+    if (m.fields.has(name) && (!(m.kind === "list" || m.kind === "sequential") || !/^\d+$/.test(name))) {
       const v = m.fields.get(name);
       // an nn.Parameter is its graph node in forward; in the constructor, itself (for nn.init)
       if (v instanceof ParameterValue && this.phase === "forward") {
@@ -146,7 +152,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         this.requireConstructPhase(who, s);
         const b = bindArgs(who, [arg("name", "string"), arg("tensor", "any"), opt("persistent", "bool", true)], args, s);
         checkLayerName(b.name, "a buffer", s.loc);
-        if (!b.persistent) {
+        // an int32 buffer (Swin's relative_position_index) is an index table the compiler computes:
+        // a constant, as a non-persistent buffer is; tsdp's state is float32, so it is not saved
+        const intTable = b.tensor instanceof TensorValue && b.tensor.node.dtype === "i32" && this.em.constants.owns(b.tensor.node);
+        if (!b.persistent || intTable) {
           // not in the state_dict (BERT's position_ids): a constant forward computes where it reads
           // it, as a plain field; a draw has no value until the model is created, so it must be state
           if (!(b.tensor instanceof TensorValue && this.em.constants.owns(b.tensor.node)))
@@ -158,6 +167,23 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         // a buffer is a frozen parameter: state the step reads and never updates, in the state_dict
         const computed = b.tensor instanceof TensorValue ? b.tensor : undefined;
         m.fields.set(b.name, new ParameterValue(shape, init, s.loc, true, true, computed));
+        return undefined;
+      });
+    // add_module(name, module) / register_module: a named child, as an assignment makes it (a
+    // Sequential's or ModuleList's runs after the others; a ModuleDict's is an entry)
+    if (name === "addModule" || name === "registerModule")
+      return new BuiltinFunction(`${m.typeName}.${name}`, (args, s) => {
+        const who = `${m.typeName}.${name}`;
+        this.requireConstructPhase(who, s);
+        const b = bindArgs(who, [arg("name", "string"), arg("module", "any")], args, s);
+        if (!(b.module instanceof ModuleValue) && b.module !== null) fail("wrongArgumentType", `${who} takes a module (or null), got ${describe(b.module)}`, locOfArg(b, "module", s));
+        checkLayerName(b.name, "a layer", locOfArg(b, "name", s));
+        if (m.kind === "dict") return void setDictEntry(m, b.name, b.module, s);
+        if (m.kind === "user") return void this.setProperty(m, b.name, b.module, s);
+        if (!m.isSequence) fail("unsupportedSyntax", `${who}: ${m.typeName} has no children to add to`, s.loc);
+        if (b.module === null) fail("wrongArgumentType", `${who}: ${m.typeName} holds modules only, got null`, locOfArg(b, "module", s));
+        if (m.fields.has(b.name)) fail("invalidArgument", `${who}: ${m.typeName} already has a child '${b.name}'`, locOfArg(b, "name", s));
+        m.fields.set(b.name, b.module);
         return undefined;
       });
     if (name === "requiresGrad_")
@@ -178,6 +204,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           this.requireConstructPhase(`${m.typeName}.${name}`, s);
           for (const a of args) appendModule(m, a, s);
           return m;
+        });
+      if (m.kind === "list" && name === "insert")
+        return new BuiltinFunction(`${m.typeName}.insert`, (args, s) => {
+          this.requireConstructPhase(`${m.typeName}.insert`, s);
+          const b = bindArgs(`${m.typeName}.insert`, [arg("index", "int"), arg("module", "any")], args, s);
+          insertModule(m, b.index, b.module, s);
+          return undefined;
         });
       if (m.kind === "list" && name === "extend")
         return new BuiltinFunction(`${m.typeName}.extend`, (args, s) => {
@@ -201,6 +234,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if (found) return new FunctionValue(found.method, found.owner.scope, `${found.owner.name}.${name}`, m);
       const getter = this.lookupGetter(m.cls, name, m);
       if (getter) return this.callCallback(getter, [], site);
+      const dictMethod = m.dictLike ? this.moduleDictMethod(m, name) : undefined;
+      if (dictMethod !== undefined) return dictMethod;
     }
     const walk = this.moduleWalk(m, name);
     if (walk) return walk;
@@ -322,6 +357,12 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       obj.props.set(name, value);
       return;
     }
+    // p.requiresGrad = false (freezing in a loop over parameters()), p.data = tensor (p.data.copy_)
+    if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && (name === "requiresGrad" || name === "data")) {
+      if (name === "data") return void this.callCallback(parameterInitProperty(obj, "copy_", this.em, site) as BuiltinFunction, [value], site);
+      if (typeof value !== "boolean") fail("wrongArgumentType", `requiresGrad is true or false, got ${describe(value)}`, site.loc);
+      return setParameterRequiresGrad(obj, value);
+    }
     fail("unsupportedSyntax", `cannot set '${name}' on ${describe(obj)}`, site.loc);
   }
 
@@ -329,7 +370,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof TensorValue) {
       // PyTorch's x[i]: the slice at i along dim 0 (h_n[-1], the last layer's final state)
       if (typeof key === "number") return indexTensor(obj, key, site, this.em);
-      return fail("unsupportedSyntax", `a tensor is indexed by one integer (x[i] is x.select(0, i)), got ${describe(key)}; for other slices use narrow, select or indexSelect`, site.loc);
+      // PyTorch's x[idx] with a 1-D int32 tensor: the rows idx names (a schedule's table[t], one per sample)
+      if (key instanceof TensorValue && key.node.dtype === "i32" && key.node.shape.length === 1)
+        return this.em.tensor("take", [obj, key], { dim: 0, mode: "vector" }, "x[index]", site);
+      return fail("unsupportedSyntax", `a tensor is indexed by one integer (x[i] is x.select(0, i)) or a 1-D int32 tensor (x.indexSelect(0, idx)), got ${describe(key)}; for other slices use narrow, select or indexSelect`, site.loc);
     }
     if (Array.isArray(obj) || (obj instanceof ModuleValue && obj.isSequence)) {
       const items = Array.isArray(obj) ? obj : obj.items;
@@ -367,9 +411,11 @@ const PYTORCH_NAMES: Readonly<Record<string, string>> = {
   named_modules: "namedModules()",
   named_children: "namedChildren()",
   named_parameters: "namedParameters()",
+  add_module: "addModule(name, module)",
+  register_module: "registerModule(name, module)",
   register_buffer: "registerBuffer(name, tensor)",
   requires_grad_: "requiresGrad_()",
 };
 
 /** The array methods nn.ModuleList and nn.Sequential (and its subclasses) answer, over their children; none changes them. */
-const SEQUENCE_ARRAY_METHODS = new Set(["map", "forEach", "filter", "reduce", "some", "every", "slice", "concat", "includes", "indexOf", "entries"]);
+const SEQUENCE_ARRAY_METHODS = new Set(["at", "map", "forEach", "filter", "reduce", "some", "every", "slice", "concat", "includes", "indexOf", "entries"]);

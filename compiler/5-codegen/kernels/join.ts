@@ -74,13 +74,16 @@ export function takeKernel(ctx: CodegenContext, k: Kernel) {
   const [x, idx] = n.inputs;
   const { dim, mode } = n.attrs as { dim: number; mode: "vector" | "elementwise" };
   const inner = innerOf(n.shape, dim);
-  const outSize = n.shape[dim] as number;
-  const inSize = x.shape[dim] as number;
+  // a size along dim: fixed, or the batch where the index is as long as it (a row of a table per sample)
+  const sizeAt = (d: Dim) => (typeof d === "number" ? String(d) : cCount([d]));
+  const outSize = sizeAt(n.shape[dim]);
+  const inSize = sizeAt(x.shape[dim]);
   const at = (j: string) => (mode === "vector" ? j : `(o * ${n.op === "take" ? outSize : inSize} + ${j}) * ${inner} + e`);
-  const head = `const size_t o = i / ${times(outSize, inner)}; const int c = (int)((i / ${inner}) % ${outSize}); const size_t e = i % ${inner};`;
+  const span = /^\d+$/.test(outSize) ? times(Number(outSize), inner) : `(${outSize} * ${inner})`;
+  const head = `const size_t o = i / ${span}; const int c = (int)((i / ${inner}) % ${outSize}); const size_t e = i % ${inner};`;
   const body =
     n.op === "take"
       ? [head, `const int src = idx[${at("c")}];`, `out[i] = (src >= 0 && src < ${inSize}) ? x[(o * ${inSize} + src) * ${inner} + e] : 0.0f;`]
-      : [head, "float acc = 0.0f;", `for (int j = 0; j < ${inSize}; ++j) if (idx[${at("j")}] == c) acc += x[(o * ${inSize} + j) * ${inner} + e];`, "out[i] = acc;"];
+      : [head, "float acc = 0.0f;", `for (int j = 0; j < (int)${inSize}; ++j) if (idx[${at("j")}] == c) acc += x[(o * ${inSize} + j) * ${inner} + e];`, "out[i] = acc;"];
   return pointwiseView(ctx, k, [arg(ctx, x, "x"), arg(ctx, idx, "idx")], body, `${n.op} (${mode}) along dim ${dim}: ${shapeComment(x)} → ${shapeComment(n)}`);
 }

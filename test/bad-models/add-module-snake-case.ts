@@ -1,5 +1,5 @@
-// PyTorch's add_module: a model class adds a submodule as a field; the call names the callee and says so.
-// expect: TSDP2010 10:33
+// PyTorch's add_module spelled in snake case: the message gives the model language's addModule.
+// expect: TSDP2011 10:33
 import { nn, type Tensor, type Batch } from "tsdp/dsl";
 
 export class Stacked extends nn.Module {
@@ -7,7 +7,7 @@ export class Stacked extends nn.Module {
 
   constructor() {
     super();
-    for (let i = 0; i < 2; i++) this.addModule(`layer${i}`, new nn.Linear(16, 16));
+    for (let i = 0; i < 2; i++) this.add_module(`layer${i}`, new nn.Linear(16, 16));
   }
 
   forward(x: Tensor<[Batch, 16]>) {

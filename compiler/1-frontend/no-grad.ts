@@ -1,0 +1,26 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { arg, bindArgs, locOfArg } from "./args.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { BuiltinFunction, describe, FunctionValue, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
+
+/**
+ * F.noGrad(() => …): PyTorch's `with torch.no_grad():` block, written as a function the call runs
+ * at once. In a constructor it only runs it (parameter copies, p.data.fill_: initializers either
+ * way). In forward, what the block returns carries no gradient, as tensors computed under
+ * no_grad: each tensor in the result (arrays and objects walked) is detached.
+ */
+export function noGradFunction(em: GraphEmitter, call: (f: Value, args: Value[], site: CallSite) => Value): BuiltinFunction {
+  return new BuiltinFunction("F.noGrad", (args, site) => {
+    const b = bindArgs("F.noGrad", [arg("fn", "any")], args, site);
+    if (!(b.fn instanceof FunctionValue) && !(b.fn instanceof BuiltinFunction))
+      fail("wrongArgumentType", `F.noGrad takes a function of no arguments, the block PyTorch runs under torch.no_grad(), got ${describe(b.fn)}`, locOfArg(b, "fn", site));
+    return detached(call(b.fn, [], site), em, site);
+  });
+}
+
+function detached(v: Value, em: GraphEmitter, site: CallSite): Value {
+  if (v instanceof TensorValue) return em.constants.owns(v.node) ? v : em.tensor("detach", [v], {}, "detach", site);
+  if (Array.isArray(v)) return v.map((e) => detached(e, em, site));
+  if (v instanceof ObjectValue) return new ObjectValue(new Map([...v.props].map(([k, e]) => [k, detached(e, em, site)])));
+  return v;
+}

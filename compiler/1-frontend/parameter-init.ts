@@ -1,0 +1,111 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import type { Init } from "../ir/node.ts";
+import { arg, bindArgs, locOfArg, opt } from "./args.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { initialValue } from "./factories.ts";
+import { BuiltinFunction, describe, LayerParamRef, ParameterValue, type CallSite } from "./values.ts";
+
+// A parameter's initial value set through the parameter itself, in a constructor, as PyTorch's
+// ports write it: `self.fc.weight.data.normal_(0, 0.02)` (DCGAN, GPT-2), `p.data.zero_()`,
+// `self.fc.bias.data.fill_(0.1)`, `self.fc.weight.data.mul_(0.1)` (RL heads scaled down), and
+// `with torch.no_grad(): self.proj.weight.copy_(w)`. Each rewrites the parameter's initializer,
+// as nn.init's functions do (factories.ts): the values are drawn or written when the model is
+// created, from the runtime's seed, so an in-place method is the initializer it describes.
+
+type Handle = LayerParamRef | ParameterValue;
+
+/** The in-place methods a parameter answers in a constructor, by PyTorch name. */
+export const PARAMETER_INIT_METHODS = ["normal_", "uniform_", "zero_", "fill_", "copy_", "mul_", "div_", "add_", "sub_"] as const;
+
+/**
+ * `p.<name>` for a parameter handle in a constructor, or undefined when `name` is not one of
+ * these. `data` is the parameter itself (PyTorch's .data: the same storage, outside autograd).
+ */
+export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter, site: CallSite): BuiltinFunction | Handle | boolean | undefined {
+  const who = `${describeHandle(p)}.${name}`;
+  const rewrite = (specs: Parameters<typeof bindArgs>[1], make: (b: ReturnType<typeof bindArgs>, s: CallSite) => Init) =>
+    new BuiltinFunction(who, (args, s) => {
+      const b = bindArgs(who, specs, args, s);
+      p.init = make(b, s);
+      return p;
+    });
+  switch (name) {
+    case "data":
+      return p;
+    case "requiresGrad":
+      return p instanceof ParameterValue ? !p.frozen : !p.module.frozen.has(p.local);
+    case "normal_":
+      return rewrite([opt("mean", "number", 0), opt("std", "nonNegNumber", 1)], (b) => (b.mean === 0 ? { kind: "normal", std: b.std } : { kind: "normal", std: b.std, mean: b.mean }));
+    case "uniform_":
+      // PyTorch's Tensor.uniform_(from=0, to=1)
+      return rewrite([opt("from", "number", 0), opt("to", "number", 1)], (b, s) => {
+        if (!(b.from <= b.to)) fail("invalidArgument", `${who}: from must not exceed to, got [${b.from}, ${b.to}]`, s.loc);
+        const center = (b.from + b.to) / 2;
+        return center === 0 ? { kind: "uniform", bound: b.to } : { kind: "uniform", bound: (b.to - b.from) / 2, center };
+      });
+    case "zero_":
+      return rewrite([], () => ({ kind: "constant", value: 0 }));
+    case "fill_":
+      return rewrite([arg("value", "number")], (b, s) => {
+        if (!Number.isFinite(b.value)) fail("invalidArgument", `${who}: a parameter's initial value must be finite, got ${b.value}`, locOfArg(b, "value", s));
+        return { kind: "constant", value: b.value };
+      });
+    case "copy_":
+      return rewrite([arg("src", "any")], (b, s) => {
+        const src = initialValue(em, who, b.src, locOfArg(b, "src", s));
+        if (src.init.kind !== "constant" && src.shape.join(",") !== p.shape.join(","))
+          fail("shapeMismatch", `${who}: the source's shape [${src.shape.join(", ")}] is not the parameter's [${p.shape.join(", ")}]`, locOfArg(b, "src", s));
+        return src.init;
+      });
+    case "mul_":
+    case "div_":
+    case "add_":
+    case "sub_":
+      return rewrite([arg("other", "number")], (b, s) => {
+        const v = b.other as number;
+        if (!Number.isFinite(v) || (name === "div_" && v === 0)) fail("invalidArgument", `${who}: a finite number${name === "div_" ? " other than 0" : ""}, got ${v}`, locOfArg(b, "other", s));
+        const [scale, shift] = name === "mul_" ? [v, 0] : name === "div_" ? [1 / v, 0] : name === "add_" ? [1, v] : [1, -v];
+        return affineInit(p.init, scale, shift, who, s);
+      });
+  }
+  return undefined;
+}
+
+/** `p.requiresGrad = flag` in a constructor: PyTorch's attribute, the same as p.requiresGrad_(flag). */
+export function setParameterRequiresGrad(p: Handle, requiresGrad: boolean): void {
+  if (p instanceof ParameterValue) p.frozen = p.buffer || !requiresGrad; // a buffer stays state
+  else if (requiresGrad) p.module.frozen.delete(p.local);
+  else p.module.frozen.add(p.local);
+}
+
+/**
+ * The initializer of s·w + k for w drawn from `init`. U(c − b, c + b) maps to
+ * U(s·c + k − |s|·b, s·c + k + |s|·b); N(μ, σ²) to N(s·μ + k, s²σ²); values map one by one.
+ * An orthogonal draw scales (its gain), and an embedding's zero padding row stays zero only when
+ * nothing is added, so a shift of either is refused rather than changed into something else.
+ */
+function affineInit(init: Init, scale: number, shift: number, who: string, site: CallSite): Init {
+  switch (init.kind) {
+    case "constant":
+      return { kind: "constant", value: init.value * scale + shift };
+    case "values":
+      return { kind: "values", values: init.values.map((x) => x * scale + shift) };
+    case "uniform":
+      return { kind: "uniform", bound: init.bound * Math.abs(scale), center: (init.center ?? 0) * scale + shift };
+    case "normal": {
+      if (init.zeroRow !== undefined && shift !== 0)
+        return fail("unsupportedSyntax", `${who}: adding to an embedding whose padding row is zero would make that row nonzero; set the values with nn.init.normal_(w, mean, std) instead`, site.loc);
+      const mean = (init.mean ?? 0) * scale + shift;
+      const std = init.std * Math.abs(scale);
+      const base = mean === 0 ? { kind: "normal" as const, std } : { kind: "normal" as const, std, mean };
+      return init.zeroRow === undefined ? base : { ...base, zeroRow: init.zeroRow };
+    }
+    case "orthogonal":
+      if (shift !== 0) return fail("unsupportedSyntax", `${who}: an orthogonal initial value can be scaled (its gain), not shifted`, site.loc);
+      return { kind: "orthogonal", gain: init.gain * scale };
+  }
+}
+
+function describeHandle(p: Handle): string {
+  return p instanceof LayerParamRef ? `${p.module.typeName}.${p.local}` : describe(p);
+}
