@@ -54,6 +54,25 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   detach(): Tensor;
   /** In a constructor, on a parameter (this.fc.weight, an nn.Parameter field): false freezes it. */
   requiresGrad_(requiresGrad?: boolean): this;
+  /** A parameter's requires_grad, in a constructor: `p.requiresGrad = false` freezes it, as requiresGrad_(false). */
+  requiresGrad: boolean;
+  /** PyTorch's .data: in a constructor the parameter itself (`this.fc.weight.data.normal_(0, 0.02)`), in forward the values without their gradient. */
+  readonly data: this;
+  /**
+   * In a constructor, a parameter's initial value set in place, as PyTorch's ports write it
+   * (`p.data.normal_(0, 0.02)`, `p.data.zero_()`, `p.data.fill_(0.1)`, `p.data.mul_(0.1)`): each
+   * is the initializer it describes, drawn or written when the model is created. copy_ takes a
+   * tensor made in the constructor, broadcast to the parameter's shape.
+   */
+  normal_(mean?: number, std?: number): this;
+  uniform_(from?: number, to?: number): this;
+  zero_(): this;
+  fill_(value: number): this;
+  copy_(src: Tensor): this;
+  mul_(other: number): this;
+  div_(other: number): this;
+  add_(other: number): this;
+  sub_(other: number): this;
   /** Broadcasts to `sizes` (−1 keeps a dim; size-1 dims stretch; new dims in front), as torch.expand. */
   expand(...sizes: number[]): Tensor;
   /** Each of `dims` read backwards, as torch.flip (not the batch dim). */
@@ -180,6 +199,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   logSoftmax(dim: number, options?: { dtype?: "float32" }): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
   cumsum(dim: number): Tensor;
+  /** Running products along a fixed-size dim: torch.cumprod (its gradient exact where there are zeros). */
+  cumprod(dim: number): Tensor;
+  /** log Σ_{k ≤ i} exp(x_k) along a fixed-size dim: torch.logcumsumexp. */
+  logcumsumexp(dim: number): Tensor;
+  /** The running maximum and where it was (a tie takes the later index), as torch.cummax. */
+  cummax(dim: number): MaxResult;
+  cummin(dim: number): MaxResult;
   /** log Σ exp over dim (its max taken out first): torch.logsumexp. */
   logsumexp(dim: number | readonly number[], keepdim?: boolean): Tensor;
   logsumexp(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
@@ -332,6 +358,13 @@ export namespace nn {
      * model is compiled; or F.randn (scaled and shifted at most), drawn when it is created.
      */
     registerBuffer(name: string, tensor: Tensor, persistent?: boolean): void;
+    /**
+     * add_module(name, module) / register_module, in a constructor: a named child (a name made at
+     * run time: `denselayer${i + 1}`), as an assignment would; on an nn.Sequential or nn.ModuleList
+     * it runs after the others, on an nn.ModuleDict it is an entry.
+     */
+    addModule(name: string, module: Module | null): void;
+    registerModule(name: string, module: Module | null): void;
     /** register_parameter(name, param): the field `name` holds it, as an assignment would */
     registerParameter(name: string, param: Parameter | null): void;
     /** This module and every module under it, each once, in PyTorch's order (named_modules). */
@@ -944,18 +977,25 @@ export namespace nn {
     /** A (semi-)orthogonal matrix times gain: the tensor (2 or more dims) flattened after its first dim, as PyTorch's */
     function orthogonal_(tensor: Tensor, gain?: number): Tensor;
     function orthogonal_(tensor: Tensor, options: { gain?: number }): Tensor;
+    /** The identity matrix (2-D; ones on the leading diagonal). */
+    function eye_(tensor: Tensor): Tensor;
+    /** A convolution weight (3–5 dims) that passes each group's first channels through at the kernel's centre. */
+    function dirac_(tensor: Tensor, groups?: number): Tensor;
     /** PyTorch's recommended gain for a nonlinearity (param: leaky_relu's negative slope, 0.01 by default) */
     function calculate_gain(nonlinearity: Nonlinearity, param?: number | null): number;
   }
 
-  /** Runs its modules in order; children are named "0", "1", ... as in PyTorch. */
+  /** Runs its modules in order; children are named "0", "1", ... as in PyTorch, or by the keys of an object (PyTorch's OrderedDict). */
   class Sequential extends Module {
     constructor(...modules: Module[]);
+    constructor(modules: { readonly [name: string]: Module });
     /** Adds a child at the end (a class that extends nn.Sequential, in its constructor). */
     append(module: Module): this;
   }
   interface Sequential extends ModuleSequence<Module> {}
   interface Sequential { (x: Tensor): Tensor }
+  /** a named child, this.features.conv0 */
+  interface Sequential { readonly [name: string]: any }
 
   /** A list of modules; children are named "0", "1", ... as in PyTorch. */
   /** The read-only array methods of nn.ModuleList and nn.Sequential, over their children. */
@@ -979,6 +1019,8 @@ export namespace nn {
     constructor(modules?: readonly M[]);
     append(module: M): this;
     extend(modules: readonly M[]): this;
+    /** Python's list.insert: before index (negative from the end), the children renumbered. */
+    insert(index: number, module: M): void;
   }
   interface ModuleList<M extends Module = Module> extends ModuleSequence<M> {}
 
@@ -1267,6 +1309,15 @@ export namespace F {
   function outer(input: Tensor, vec2: Tensor): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
   function cumsum(x: Tensor, dim: number): Tensor;
+  function cumprod(x: Tensor, dim: number): Tensor;
+  function logcumsumexp(x: Tensor, dim: number): Tensor;
+  function cummax(x: Tensor, dim: number): MaxResult;
+  function cummin(x: Tensor, dim: number): MaxResult;
+  /**
+   * PyTorch's `with torch.no_grad():` block, as a function run at once: in forward what it returns
+   * carries no gradient; in a constructor it only runs (parameter copies are initial values).
+   */
+  function noGrad<T>(fn: () => T): T;
   /** As in PyTorch, `training` defaults to true: pass `this.training` to follow the mode. */
   function dropout(x: Tensor, p?: number, training?: boolean): Tensor;
   function dropout(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
@@ -1338,6 +1389,8 @@ export namespace F {
   interface FactoryOptions { dtype?: "float32" }
   /** torch.tensor(data): listed values (a number or nested arrays of them), float32. Read in forward, at most 64 values (a larger table is a buffer made in the constructor). */
   function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options?: { dtype?: "float32" }): Tensor;
+  /** int32 (or int64, held as int32) indices listed by hand: integers of at most 2^24 in magnitude. */
+  function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options: { dtype: "int32" | "int64" }): Tensor<Shape, "int32">;
   function zeros(size: Size, options?: FactoryOptions): Tensor;
   function zeros(...size: number[]): Tensor;
   function ones(size: Size, options?: FactoryOptions): Tensor;
@@ -1345,6 +1398,9 @@ export namespace F {
   function full(size: Size, fillValue: number, options?: FactoryOptions): Tensor;
   /** In forward: zeros (ones, fillValue) shaped like x, the batch dim included, as torch.zeros_like. Float32. */
   function zerosLike(input: Tensor, options?: FactoryOptions): Tensor;
+  /** torch.empty's values are whatever memory held: tsdp's are zeros, the same on every run. */
+  function empty(...sizes: (number | readonly number[] | FactoryOptions)[]): Tensor;
+  function emptyLike(input: Tensor, options?: FactoryOptions): Tensor;
   function onesLike(input: Tensor, options?: FactoryOptions): Tensor;
   function fullLike(input: Tensor, fillValue: number, options?: FactoryOptions): Tensor;
   /**

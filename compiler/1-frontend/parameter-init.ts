@@ -53,8 +53,12 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter,
     case "copy_":
       return rewrite([arg("src", "any")], (b, s) => {
         const src = initialValue(em, who, b.src, locOfArg(b, "src", s));
-        if (src.init.kind !== "constant" && src.shape.join(",") !== p.shape.join(","))
-          fail("shapeMismatch", `${who}: the source's shape [${src.shape.join(", ")}] is not the parameter's [${p.shape.join(", ")}]`, locOfArg(b, "src", s));
+        // PyTorch's copy_ broadcasts the source to the parameter's shape
+        const broadcasts = src.shape.length <= p.shape.length && src.shape.every((d, i) => d === 1 || d === p.shape[p.shape.length - src.shape.length + i]);
+        if (!broadcasts) fail("shapeMismatch", `${who}: the source's shape [${src.shape.join(", ")}] does not broadcast to the parameter's [${p.shape.join(", ")}]`, locOfArg(b, "src", s));
+        if (src.init.kind === "values" && src.shape.join(",") !== p.shape.join(",")) return { kind: "values", values: broadcastValues(src.init.values, src.shape, p.shape) };
+        if (src.init.kind !== "values" && src.init.kind !== "constant" && src.shape.join(",") !== p.shape.join(","))
+          fail("shapeMismatch", `${who}: a random draw of shape [${src.shape.join(", ")}] copied into [${p.shape.join(", ")}] would repeat its values; draw it in the parameter's shape`, locOfArg(b, "src", s));
         return src.init;
       });
     case "mul_":
@@ -104,6 +108,28 @@ function affineInit(init: Init, scale: number, shift: number, who: string, site:
       if (shift !== 0) return fail("unsupportedSyntax", `${who}: an orthogonal initial value can be scaled (its gain), not shifted`, site.loc);
       return { kind: "orthogonal", gain: init.gain * scale };
   }
+}
+
+/** Values of `from` broadcast to `to` (right-aligned, dims of 1 repeated), row-major. */
+function broadcastValues(values: Float32Array, from: readonly number[], to: readonly number[]): Float32Array {
+  const lead = to.length - from.length;
+  const out = new Float32Array(to.reduce((n, d) => n * d, 1));
+  for (let i = 0; i < out.length; i++) {
+    let rest = i;
+    let at = 0;
+    let stride = 1;
+    for (let d = to.length - 1; d >= 0; d--) {
+      const coord = rest % to[d];
+      rest = Math.floor(rest / to[d]);
+      if (d >= lead) {
+        const size = from[d - lead];
+        at += (size === 1 ? 0 : coord) * stride;
+        stride *= size;
+      }
+    }
+    out[i] = values[at];
+  }
+  return out;
 }
 
 function describeHandle(p: Handle): string {

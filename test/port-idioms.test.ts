@@ -1,0 +1,174 @@
+// Idioms PyTorch ports are written with, through the frontend and the float64 reference: initial
+// values set through the parameter (p.data.normal_(…), fill_, mul_, copy_ under torch.no_grad,
+// nn.init.eye_ / dirac_, requires_grad = False), named children (an OrderedDict Sequential,
+// add_module, a ModuleDict subclass as torchvision's DenseNet, ModuleList.insert), torch.no_grad
+// in forward, a table's rows per sample (a[t]), repeat by the batch, F.tensor of int32 indices, an
+// int32 buffer (Swin's relative_position_index). test/pytorch-spellings-target.test.ts runs
+// test/fixtures/port-idioms on the CPU target.
+import { describe, expect, it } from "vitest";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import type { Init } from "../compiler/ir/node.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const model = (body: string, input: string, fields = "", before = "") => `${header}${before}\nexport class M extends nn.Module {\n  ${fields}\n  forward(${input}) {\n    ${body}\n  }\n}\n`;
+const first = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+
+/** Each parameter's and buffer's initializer, by name, and which are buffers. */
+function declared(src: string) {
+  const { graph } = lowerSource(src);
+  const init = new Map<string, Init>([...graph.params, ...graph.buffers].map((p) => [p.attrs.name as string, p.attrs.init as Init]));
+  return { init, params: graph.params.map((p) => p.attrs.name as string), buffers: graph.buffers.map((b) => b.attrs.name as string), graph };
+}
+const values = (init: Init | undefined) => (init?.kind === "values" ? Array.from(init.values) : undefined);
+
+function outputs(src: string, inputs: Record<string, NDArray>): number[][] {
+  const { graph } = lowerSource(src);
+  return runReference(graph, inputs, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+}
+
+describe("initial values set through the parameter, in a constructor", () => {
+  const ctor = (body: string, fields = "fc = new nn.Linear(2, 2); w = new nn.Parameter(F.zeros(2, 2));") =>
+    model("return this.fc(x).add(x.matmul(this.w));", "x: Tensor<[Batch, 2]>", `${fields}\n  constructor() {\n    super();\n    ${body}\n  }`);
+  it("p.data.normal_ / uniform_ / zero_ / fill_, and mul_ / add_ / sub_ / div_ on the draw, are the initializers they describe", () => {
+    const { init } = declared(ctor("this.fc.weight.data.normal_(0.5, 0.6).mul_(0.5); this.fc.bias.data.uniform_(-0.2, 0.4).add_(0.1); this.w.data.fill_(3).div_(2).sub_(1);"));
+    // N(0.5, 0.6²)·0.5 = N(0.25, 0.3²); U(−0.2, 0.4) + 0.1 = U(−0.1, 0.5); (3 / 2) − 1
+    expect(init.get("fc.weight")).toEqual({ kind: "normal", std: 0.3, mean: 0.25 });
+    const bias = init.get("fc.bias") as Extract<Init, { kind: "uniform" }>;
+    expect(bias.kind).toBe("uniform");
+    expect(bias.bound).toBeCloseTo(0.3, 15);
+    expect(bias.center).toBeCloseTo(0.2, 15);
+    expect(init.get("w")).toEqual({ kind: "constant", value: 0.5 });
+    expect(declared(ctor("this.fc.weight.zero_(); this.w.data.normal_();")).init.get("fc.weight")).toEqual({ kind: "constant", value: 0 });
+    // a negative scale keeps the spread positive
+    expect(declared(ctor("this.w.normal_(1, 2).mul_(-3);")).init.get("w")).toEqual({ kind: "normal", std: 6, mean: -3 });
+  });
+  it("copy_ (under F.noGrad, as torch.no_grad) and p.data = t take a constructor tensor's values; eye_ and dirac_ as PyTorch's", () => {
+    const { init } = declared(ctor("F.noGrad(() => { this.w.copy_(F.arange(4).view(2, 2)); }); this.fc.weight.data = F.eye(2).mul(3);"));
+    expect(values(init.get("w"))).toEqual([0, 1, 2, 3]);
+    expect(values(init.get("fc.weight"))).toEqual([3, 0, 0, 3]);
+    // copy_ broadcasts as PyTorch's: a row to every row
+    expect(values(declared(ctor("this.w.copy_(F.tensor([5, 7]));")).init.get("w"))).toEqual([5, 7, 5, 7]);
+    expect(values(declared(ctor("this.w.copy_(F.tensor([[5], [7]]));")).init.get("w"))).toEqual([5, 5, 7, 7]);
+    // eye_ of [2, 3]: ones on the leading diagonal
+    const eye = model("return x.matmul(this.w);", "x: Tensor<[Batch, 2]>", "w = new nn.Parameter(F.zeros(2, 3));\n  constructor() { super(); nn.init.eye_(this.w); }");
+    expect(values(declared(eye).init.get("w"))).toEqual([1, 0, 0, 0, 1, 0]);
+    // dirac_ of a conv weight [4, 2, 3, 3] in 2 groups: out channel g·2 + d reads in channel d at the centre (1, 1)
+    const dirac = values(
+      declared(model("return this.c(x).flatten(1);", "x: Tensor<[Batch, 4, 3, 3]>", "c = new nn.Conv2d(4, 4, 3, { groups: 2 });\n  constructor() { super(); nn.init.dirac_(this.c.weight, 2); }")).init.get("c.weight"),
+    )!;
+    const ones = dirac.flatMap((v, i) => (v === 1 ? [i] : []));
+    // element (o, i, 1, 1) is at ((o·2 + i)·3 + 1)·3 + 1: (o, i) = (0, 0), (1, 1), (2, 0), (3, 1)
+    expect(ones).toEqual([0, 3, 4, 7].map((oi) => (oi * 3 + 1) * 3 + 1));
+    expect(dirac.reduce((a, b) => a + b, 0)).toBe(4);
+  });
+  it("requiresGrad = false freezes a parameter (state, no gradient), as requiresGrad_(false); reading it answers", () => {
+    const { params, buffers } = declared(ctor("for (const p of this.fc.parameters()) p.requiresGrad = false; if (this.w.requiresGrad) this.w.requiresGrad = true;"));
+    expect(params).toEqual(["w"]);
+    expect(buffers.sort()).toEqual(["fc.bias", "fc.weight"]);
+  });
+  it("refuses what has no initializer, with where and why", () => {
+    expect(first(ctor("this.w.data.fill_(Infinity);"))).toMatch(/^TSDP3004 7: an nn.Parameter \[2, 2\]\.fill_: value must be a finite number, got the number Infinity/);
+    expect(first(ctor("this.w.copy_(F.ones(3));"))).toMatch(/^TSDP\d+ 7: an nn.Parameter \[2, 2\]\.copy_: the source's shape \[3\] does not broadcast to the parameter's \[2, 2\]/);
+    expect(first(ctor("this.w.uniform_(1, 0);"))).toMatch(/from must not exceed to, got \[1, 0\]/);
+    expect(first(ctor("nn.init.orthogonal_(this.w); this.w.add_(1);"))).toMatch(/an orthogonal initial value can be scaled \(its gain\), not shifted/);
+    expect(first(ctor("this.w.mul_(this.w);"))).toMatch(/^TSDP\d+ 7: .*mul_/);
+    expect(first(ctor("this.w.requiresGrad = 1;"))).toMatch(/requiresGrad is true or false, got the number 1/);
+  });
+});
+
+describe("named children", () => {
+  it("an object in nn.Sequential names its children (PyTorch's OrderedDict); addModule adds a named one anywhere", () => {
+    const { params } = declared(
+      model(
+        "return this.head(this.s(x));",
+        "x: Tensor<[Batch, 2]>",
+        's = new nn.Sequential({ fc: new nn.Linear(2, 3), act: new nn.ReLU() });\n  constructor() { super(); this.s.addModule("out", new nn.Linear(3, 2)); this.addModule("head", new nn.Linear(2, 1)); }',
+      ),
+    );
+    expect(params).toEqual(["s.fc.weight", "s.fc.bias", "s.out.weight", "s.out.bias", "head.weight", "head.bias"]);
+    // the named children run in order: fc, act, out
+    const src = model("return [this.s(x), this.s.out(this.s.act(this.s.fc(x)))];", "x: Tensor<[Batch, 2]>", 's = new nn.Sequential({ fc: new nn.Linear(2, 3), act: new nn.ReLU() });\n  constructor() { super(); this.s.addModule("out", new nn.Linear(3, 2)); }');
+    const [whole, parts] = outputs(src, { x: nd([2, 2], [1, -2, 3, 0.5]) });
+    expect(whole).toEqual(parts);
+    expect(first(model("return this.s(x);", "x: Tensor<[Batch, 2]>", 's = new nn.Sequential(new nn.Tanh());\n  constructor() { super(); this.s.addModule("0", new nn.ReLU()); }'))).toMatch(/^TSDP3008 5: "0" cannot name a layer/);
+    expect(first(model("return this.s(x);", "x: Tensor<[Batch, 2]>", 's = new nn.Sequential({ a: new nn.Tanh() });\n  constructor() { super(); this.s.addModule("a", new nn.ReLU()); }'))).toMatch(/already has a child 'a'/);
+  });
+  it("a class extending nn.ModuleDict (torchvision's _DenseBlock) adds children by name and walks them with items()", () => {
+    const block = `class Block extends nn.ModuleDict {\n  constructor(n: number) { super(); for (let i = 0; i < n; i++) this.addModule(\`layer\${i + 1}\`, new nn.Linear(2 + i, 1)); }\n  forward(x: Tensor) { const fs = [x]; for (const [, l] of this.items()) fs.push(l(F.cat(fs, 1))); return F.cat(fs, 1); }\n}`;
+    const src = model("return this.b(x);", "x: Tensor<[Batch, 2]>", "b = new Block(2);\n  isDict = this.b instanceof nn.ModuleDict;", block);
+    const { params, graph } = declared(src);
+    expect(params).toEqual(["b.layer1.weight", "b.layer1.bias", "b.layer2.weight", "b.layer2.bias"]);
+    expect(graph.outputs[0].shape).toEqual([{ batch: 1 }, 4]);
+    // the same model with the layers called by name
+    const byName = model("const a = this.b.layer1(x); const c = F.cat([x, a], 1); return F.cat([c, this.b.layer2(c)], 1);", "x: Tensor<[Batch, 2]>", "b = new Block(2);", block);
+    const x = nd([2, 2], [0.5, -1, 2, 3]);
+    expect(outputs(src, { x })).toEqual(outputs(byName, { x }));
+  });
+  it("ModuleList.insert puts a module before the others, renumbered as Python's list.insert", () => {
+    const { graph } = lowerSource(model("for (const f of this.l) x = f(x); return x;", "x: Tensor<[Batch, 2]>", "l = new nn.ModuleList([new nn.Linear(3, 4), new nn.Linear(4, 5)]);\n  constructor() { super(); this.l.insert(0, new nn.Linear(2, 3)); this.l.insert(-1, new nn.Tanh()); }"));
+    expect(graph.params.map((p) => `${p.attrs.name}${JSON.stringify(p.shape)}`).filter((n) => n.includes("weight"))).toEqual(["l.0.weight[3,2]", "l.1.weight[4,3]", "l.3.weight[5,4]"]);
+  });
+});
+
+describe("torch.no_grad, a table's rows per sample, repeat by the batch, int32 tensors", () => {
+  it("F.noGrad in forward gives the values without their gradient", () => {
+    const src = model("return F.noGrad(() => this.fc(x)).add(this.g(x));", "x: Tensor<[Batch, 2]>", "fc = new nn.Linear(2, 2); g = new nn.Linear(2, 2);");
+    const { graph } = lowerSource(`${src}export const training = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n`);
+    // one step's gradients through the reference: none reaches fc, used only under no_grad
+    const { graph: step, gradients } = differentiate(graph);
+    const x = nd([1, 2], [0.3, -0.7]);
+    const got = runReference(step, { x, target: nd([1, 2], [1, 2]) }, initState(graph, 0), { training: true });
+    const norm = (name: string) => Array.from(got.values.get(gradients.get(name)!)!.data).reduce((a, v) => a + Math.abs(v), 0);
+    expect(["fc.weight", "fc.bias"].map(norm)).toEqual([0, 0]);
+    expect(norm("g.weight")).toBeGreaterThan(0);
+    const plain = model("return this.fc(x).add(this.g(x));", "x: Tensor<[Batch, 2]>", "fc = new nn.Linear(2, 2); g = new nn.Linear(2, 2);");
+    expect(outputs(src, { x })).toEqual(outputs(plain, { x }));
+    expect(first(model("return F.noGrad(x);", "x: Tensor<[Batch, 2]>"))).toMatch(/F\.noGrad takes a function of no arguments/);
+  });
+  it("table[t] and table.gather(0, t) with t as long as the batch take a row (an element) per sample", () => {
+    const src = model(
+      "return [this.table[t], this.table.view(-1).gather(0, t).unsqueeze(1), this.table.indexSelect(0, t)];",
+      'x: Tensor<[Batch, 2]>, t: Tensor<[Batch], "int32">',
+      "constructor() { super(); this.registerBuffer('table', F.arange(6).view(3, 2)); }",
+    );
+    const [rows, elements, selected] = outputs(src, { x: nd([3, 2], [0, 0, 0, 0, 0, 0]), t: nd([3], [2, 0, 1]) });
+    expect(rows).toEqual([4, 5, 0, 1, 2, 3]);
+    expect(elements).toEqual([2, 0, 1]);
+    expect(selected).toEqual(rows);
+    expect(first(model("return x.indexSelect(1, t.view(-1));", 'x: Tensor<[Batch, 2]>, t: Tensor<[Batch], "int32">'))).toMatch(/an index as long as the batch takes from a tensor without a batch dim/);
+  });
+  it("a diffusion schedule: ᾱ = cumprod(1 − β) computed in the constructor, read per sample", () => {
+    const src = model(
+      "return x.mul(this.alphaBar[t].sqrt().unsqueeze(1));",
+      'x: Tensor<[Batch, 1]>, t: Tensor<[Batch], "int32">',
+      "constructor() { super(); this.registerBuffer('alphaBar', F.cumprod(F.ones(3).sub(F.tensor([0.1, 0.2, 0.5])), 0)); }",
+    );
+    const [y] = outputs(src, { x: nd([3, 1], [1, 1, 2]), t: nd([3], [0, 1, 2]) });
+    // ᾱ = 0.9, 0.72, 0.36 (float32's values of the constants)
+    [Math.sqrt(0.9), Math.sqrt(0.72), 2 * Math.sqrt(0.36)].forEach((v, i) => expect(y[i]).toBeCloseTo(v, 6));
+  });
+  it("repeat by x.size(0) of a dim of 1 is the batch (PointNet's identity); F.tensor lists int32 indices; F.emptyLike is zeros", () => {
+    const src = model('return [F.eye(2).view(1, 4).repeat(x.size(0), 1).add(x), x.indexSelect(1, F.tensor([3, 0], { dtype: "int32" })), F.emptyLike(x)];', "x: Tensor<[Batch, 4]>");
+    const [tiled, picked, empty] = outputs(src, { x: nd([2, 4], [1, 2, 3, 4, 5, 6, 7, 8]) });
+    expect(tiled).toEqual([2, 2, 3, 5, 6, 6, 7, 9]);
+    expect(picked).toEqual([4, 1, 8, 5]);
+    expect(empty).toEqual(Array(8).fill(0));
+    expect(first(model('return x.indexSelect(1, F.tensor([0.5], { dtype: "int32" }));', "x: Tensor<[Batch, 4]>"))).toMatch(/dtype int32 takes integers of at most 2\^24 in magnitude, got 0\.5/);
+    expect(first(model("return x.repeat(x.size(0), 1);", "x: Tensor<[Batch, 4]>"))).toMatch(/repeat: repeats must be non-negative integers, got \[Batch\] for dim 0/);
+  });
+  it("an int32 buffer (Swin's relative_position_index) is a constant index table, read as the rows it names", () => {
+    const src = model(
+      "return this.table[this.index.view(-1)].view(2, 2).sum(1).unsqueeze(0).add(x);",
+      "x: Tensor<[Batch, 2]>",
+      "table = new nn.Parameter(F.arange(3));\n  constructor() { super(); this.registerBuffer('index', F.tensor([[2, 0], [1, 1]]).long()); }",
+    );
+    const { params, buffers } = declared(src);
+    expect(params).toEqual(["table"]);
+    expect(buffers).toEqual([]);
+    // rows [2, 0] and [1, 1] of [0, 1, 2]: sums 2 and 2
+    expect(outputs(src, { x: nd([1, 2], [0, 1]) })[0]).toEqual([2, 3]);
+  });
+});
