@@ -947,6 +947,21 @@ export namespace nn {
   }
   interface Parameter extends Tensor {}
 
+  /**
+   * torch.nn.utils: weightNorm(layer, name = "weight", dim = 0) makes the layer's weight g·v/‖v‖
+   * (each dim-0 row's norm), g and v trained and named weight_g / weight_v as PyTorch's; v starts
+   * as the weight and g as its rows' norms. parametrizations.weightNorm names them
+   * parametrizations.weight.original0 (g) and original1 (v). Returns the layer.
+   */
+  namespace utils {
+    function weightNorm<M extends Module>(module: M, name?: string, dim?: 0): M;
+    function weight_norm<M extends Module>(module: M, name?: string, dim?: 0): M;
+    namespace parametrizations {
+      function weightNorm<M extends Module>(module: M, name?: string, dim?: 0): M;
+      function weight_norm<M extends Module>(module: M, name?: string, dim?: 0): M;
+    }
+  }
+
   /** torch.nn.init's in-place initializers for an nn.Parameter or a layer's parameter (this.fc.weight), in the constructor. */
   namespace init {
     function zeros_(tensor: Tensor): Tensor;

@@ -11,6 +11,7 @@ import type { Init } from "../compiler/ir/node.ts";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
+import { gradCheck } from "./gradcheck.ts";
 import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 
 const model = (body: string, input: string, fields = "", before = "") => `${header}${before}\nexport class M extends nn.Module {\n  ${fields}\n  forward(${input}) {\n    ${body}\n  }\n}\n`;
@@ -170,5 +171,46 @@ describe("torch.no_grad, a table's rows per sample, repeat by the batch, int32 t
     expect(buffers).toEqual([]);
     // rows [2, 0] and [1, 1] of [0, 1, 2]: sums 2 and 2
     expect(outputs(src, { x: nd([1, 2], [0, 1]) })[0]).toEqual([2, 3]);
+  });
+});
+
+describe("weight norm (nn.utils.weightNorm, nn.utils.parametrizations.weightNorm)", () => {
+  const wrapped = (wrap: string, fields = "") => model("return this.fc(x);", "x: Tensor<[Batch, 3]>", `fc = ${wrap};${fields}`);
+  it("g and v replace the weight, with PyTorch's names; g starts as the norms of v's rows, so the layer starts as it was", () => {
+    const legacy = lowerSource(wrapped("nn.utils.weightNorm(new nn.Linear(3, 2))"));
+    expect(legacy.graph.params.map((p) => `${p.attrs.name}${JSON.stringify(p.shape)}`)).toEqual(["fc.bias[2]", "fc.weight_g[2,1]", "fc.weight_v[2,3]"]);
+    const state = initState(legacy.graph, 7);
+    const v = state.params.get("fc.weight_v")!.data;
+    const g = Array.from(state.params.get("fc.weight_g")!.data);
+    // ‖v_r‖ of float32 v, row by row
+    g.forEach((n, r) => expect(n).toBeCloseTo(Math.hypot(...Array.from(v.subarray(r * 3, r * 3 + 3), Math.fround)), 12));
+    // a plain nn.Linear with the same initial values computes the same outputs
+    const plain = lowerSource(model("return this.fc(x);", "x: Tensor<[Batch, 3]>", "fc = new nn.Linear(3, 2);"));
+    const x = nd([2, 3], [1, -2, 0.5, 3, 0.25, -1]);
+    const got = runReference(legacy.graph, { x }, state).outputs[0].data;
+    const want = runReference(plain.graph, { x }, { params: new Map([["fc.weight", nd([2, 3], v)], ["fc.bias", state.params.get("fc.bias")!]]), buffers: new Map() }).outputs[0].data;
+    // within float32's rounding of v, which g's norms are taken of (as the harness holds v)
+    Array.from(got).forEach((y, i) => expect(y).toBeCloseTo(want[i], 7));
+    const parametrized = lowerSource(model("return this.fc(x.unsqueeze(2)).flatten(1);", "x: Tensor<[Batch, 3]>", "fc = nn.utils.parametrizations.weightNorm(new nn.Conv1d(3, 2, 1));"));
+    expect(parametrized.graph.params.map((p) => p.attrs.name)).toEqual(["fc.bias", "fc.parametrizations.weight.original0", "fc.parametrizations.weight.original1"]);
+    expect(parametrized.graph.params[1].shape).toEqual([2, 1, 1]);
+  });
+  it("g's and v's gradients are autodiff's through w = v·(g/‖v‖), against central differences", () => {
+    expect(gradCheck(model("return this.fc(x).add(this.c(x.view(-1, 1, 3)).flatten(1));", "x: Tensor<[Batch, 3]>", "fc = nn.utils.weightNorm(new nn.Linear(3, 2)); c = nn.utils.parametrizations.weightNorm(new nn.Conv1d(1, 2, 3));").slice(header.length)).checked).toBeGreaterThan(0);
+  });
+  it("g keeps a constructor's values: the norms of the rows, computed when compiled", () => {
+    const { init } = declared(wrapped("nn.utils.weightNorm(new nn.Linear(3, 2))", "\n  constructor() { super(); this.fc.weight_v.copy_(F.tensor([[3, 4, 0], [0, 0, 2]])); }"));
+    // copied after wrapping: v is the copy, g keeps the norms of the weight's own draw
+    expect(init.get("fc.weight_g")?.kind).toBe("rowNorm");
+    const before = declared(model("return this.fc(x);", "x: Tensor<[Batch, 3]>", "fc = new nn.Linear(3, 2);\n  constructor() { super(); this.fc.weight.copy_(F.tensor([[3, 4, 0], [0, 0, 2]])); nn.utils.weightNorm(this.fc); }"));
+    expect(values(before.init.get("fc.weight_g"))).toEqual([5, 2]);
+  });
+  it("refuses what PyTorch's weight norm would do otherwise, where written", () => {
+    expect(first(wrapped("nn.utils.weightNorm(new nn.Linear(3, 2), 'weight', 1)"))).toMatch(/^TSDP3004 4: nn\.utils\.weightNorm: only dim 0 \(each output's row, PyTorch's default\) is supported, got 1/);
+    expect(first(wrapped("nn.utils.weightNorm(new nn.Linear(3, 2), 'scale')"))).toMatch(/nn\.Linear has no parameter 'scale' \(its parameters: weight, bias\)/);
+    expect(first(wrapped("nn.utils.weightNorm(new nn.Sequential(new nn.Linear(3, 2)))"))).toMatch(/nn\.utils\.weightNorm takes a layer \(nn\.Linear, nn\.Conv1d, …\), got/);
+    expect(first(model("return this.fc(x);", "x: Tensor<[Batch, 3]>", "fc = nn.utils.weightNorm(new nn.Linear(3, 2));\n  constructor() { super(); nn.init.zeros_(this.fc.weight); }"))).toMatch(
+      /nn\.Linear\.weight is computed in forward from the parameters that weight norm made \(weight_g, weight_v\); initialize those/,
+    );
   });
 });

@@ -6,7 +6,7 @@
 // ChannelShuffle, LocalResponseNorm, Softmax2d, the Upsampling layers, ConvTranspose1d, GLU,
 // CosineSimilarity, PairwiseDistance) and test/fixtures/port-idioms (initial values set through the
 // parameter, named children, a diffusion schedule's cumprod and a[t], the scans, adaptive max
-// pooling over unequal windows, torch.no_grad). The forward within rtol 1e-4, atol 1e-5 of the float64
+// pooling over unequal windows, torch.no_grad, weight norm). The forward within rtol 1e-4, atol 1e-5 of the float64
 // reference (expectClose) and one training step's gradients within rtol 1e-3, atol 1e-4·max|g|
 // (expectGradientClose). Values and refusals through the reference: test/pytorch-spellings.test.ts,
 // test/port-layers.test.ts.
@@ -26,7 +26,7 @@ const FIXTURES = {
   "pytorch-spellings": ["e.weight", "fc.bias", "fc.weight", "gates.0", "gates.1", "ln.bias", "ln.weight", "logitScale", "proj.weight", "scale", "slope"],
   "port-layers": ["conv.bias", "conv.weight", "reflectConv.bias", "reflectConv.weight", "rms.weight", "stdConv.weight", "up1d.bias", "up1d.weight"],
   // head.bias is frozen (requiresGrad = false): state, without a gradient
-  "port-idioms": ["conv.bias", "conv.weight", "dense.denselayer1.bias", "dense.denselayer1.weight", "dense.denselayer2.bias", "dense.denselayer2.weight", "head.weight", "stem.fc.bias", "stem.fc.weight", "stem.out.bias", "stem.out.weight", "table"],
+  "port-idioms": ["conv.bias", "conv.weight", "dense.denselayer1.bias", "dense.denselayer1.weight", "dense.denselayer2.bias", "dense.denselayer2.weight", "head.weight", "proj.bias", "proj.parametrizations.weight.original0", "proj.parametrizations.weight.original1", "stem.fc.bias", "stem.fc.weight", "stem.out.bias", "stem.out.weight", "table", "tcn.bias", "tcn.weight_g", "tcn.weight_v"],
 };
 
 describe("what ports reach for, on the CPU target", () => {

@@ -41,6 +41,8 @@ export function param(local: string, shape: number[], init: Init, dtype?: "i64")
 
 /** The layer's parameter `local` in forward, or null when the layer has none (bias: false). */
 export function param_(self: ModuleValue, local: string): TensorValue | null {
+  const computed = self.computed.get(local);
+  if (computed) return computed();
   const n = self.paramNodes.get(local);
   return n ? new TensorValue(n) : null;
 }

@@ -17,6 +17,7 @@ import { paddingModeArg } from "./args.ts";
 import { initNamespaceMembers, parameterClass } from "./factories.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { checkLayerName } from "./names.ts";
+import { utilsNamespace } from "./weight-norm.ts";
 import {
   BuiltinClass,
   describe,
@@ -492,6 +493,7 @@ export function nnNamespace(host: LayerHost): NamespaceValue {
     ["ModuleDict", moduleDictClass(host)],
     ["Parameter", new BuiltinClass("nn.Parameter", parameterClass(host.em, host.requireConstruct))],
     ["init", new NamespaceValue("nn.init", initNamespaceMembers(host.requireConstruct))],
+    ["utils", utilsNamespace(host)],
   ]);
   for (const [name, spec] of Object.entries(layers)) members.set(name, layerClass(name, spec, host));
   const build = (name: string, args: Value[], site: CallSite) => layerClass(name, layers[name], host).construct(args, site) as ModuleValue;

@@ -182,6 +182,11 @@ export class ModuleValue {
   sequential = false;
   /** A user class extending nn.ModuleDict: its named children listed by keys(), values(), items(). */
   dictLike = false;
+  /**
+   * A layer's parameter computed in forward from others (nn.utils.weightNorm: weight from weight_g
+   * and weight_v), by local name: what the layer's forward and `this.fc.weight` read instead.
+   */
+  readonly computed = new Map<string, () => TensorValue>();
   constructor(
     readonly kind: ModuleKind,
     /** "nn.Linear" for built-in layers; the class name for the user's modules. */

@@ -10,8 +10,9 @@ import type { Kernel, KernelPlan } from "../3-fusion/plan.ts";
 import type { MemoryPlan } from "../4-memory/plan.ts";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 import { dtypeNames, groupLrScale, type Graph, type Init, type Node, type OptimizerSpec } from "../ir/node.ts";
-import { formatShape, isBatch, numel } from "../ir/shape.ts";
+import { formatShape, isBatch, numel, type Dim } from "../ir/shape.ts";
 import { hash32 } from "../reference/rng.ts";
+import { siblingName } from "../reference/init.ts";
 import { CodegenContext, defaultShapeFor, type Precision, type ShapeFor } from "./context.ts";
 import { cComment, cIdentifier, cString } from "./escape.ts";
 import { fusedPointwiseKernel } from "./kernels/fused-pointwise.ts";
@@ -118,7 +119,7 @@ function paramSpec(n: Node): ParamSpec {
 }
 
 const dtypeCode = { f32: "TSDP_F32", i32: "TSDP_I32", i64: "TSDP_I64" } as const;
-const initCode = { constant: "TSDP_INIT_CONSTANT", uniform: "TSDP_INIT_UNIFORM", normal: "TSDP_INIT_NORMAL", values: "TSDP_INIT_DATA", orthogonal: "TSDP_INIT_ORTHOGONAL" } as const;
+const initCode = { constant: "TSDP_INIT_CONSTANT", uniform: "TSDP_INIT_UNIFORM", normal: "TSDP_INIT_NORMAL", values: "TSDP_INIT_DATA", orthogonal: "TSDP_INIT_ORTHOGONAL", rowNorm: "TSDP_INIT_ROW_NORM" } as const;
 const optimizerCode = { SGD: "TSDP_SGD", Adam: "TSDP_ADAM", AdamW: "TSDP_ADAMW", RMSprop: "TSDP_RMSPROP", Adagrad: "TSDP_ADAGRAD", Adamax: "TSDP_ADAMAX", Adadelta: "TSDP_ADADELTA" } as const;
 
 /** A C double literal: JavaScript's shortest round-trip form is one. */
@@ -161,21 +162,31 @@ function initTables(state: readonly Node[]): InitTableView[] {
 
 const initTableSymbol = (stateIndex: number) => `k_init_${stateIndex}`;
 
+/** How a tensor of `shape` draws from `init`: tsdp_state_info's a, shift, zero_row and row. */
+function drawParams(init: Exclude<Init, { kind: "rowNorm" }>, shape: readonly Dim[]): [number, number, number, number] {
+  const count = shape.reduce((p: number, d) => p * (d as number), 1);
+  return init.kind === "constant"
+    ? [init.value, 0, -1, 1]
+    : init.kind === "uniform"
+      ? [init.bound, init.center ?? 0, -1, 1]
+      : init.kind === "normal"
+        ? [init.std, init.mean ?? 0, init.zeroRow ?? -1, (shape[1] as number) ?? 1]
+        : init.kind === "orthogonal"
+          ? [init.gain, 0, -1, count / (shape[0] as number)] // row: the columns of the flattened matrix
+          : [0, 0, -1, 1];
+}
+
 function stateRow(n: Node, index: number, memory: MemoryPlan): StateRowView {
   const slot = memory.slots.get(n)!;
   const init = n.attrs.init as Init;
   const count = numel(n.shape).c;
-  const [a, shift, zeroRow, row] =
-    init.kind === "constant"
-      ? [init.value, 0, -1, 1]
-      : init.kind === "uniform"
-        ? [init.bound, init.center ?? 0, -1, 1]
-        : init.kind === "normal"
-          ? [init.std, init.mean ?? 0, init.zeroRow ?? -1, (n.shape[1] as number) ?? 1]
-          : init.kind === "orthogonal"
-            ? [init.gain, 0, -1, count / (n.shape[0] as number)] // row: the columns of the flattened matrix
-            : [0, 0, -1, 1];
+  // weight norm's g: the draw parameters are its sibling v's, whose draw the harness repeats
+  const name = n.attrs.name as string;
+  const [a, shift, zeroRow, row] = init.kind === "rowNorm" ? drawParams(init.of, init.siblingShape) : drawParams(init, n.shape);
+  const stream = hash32(init.kind === "rowNorm" ? siblingName(name, init.sibling) : name);
   return {
+    ofInit: init.kind === "rowNorm" ? initCode[init.of.kind] : "TSDP_INIT_CONSTANT",
+    ofCount: init.kind === "rowNorm" ? init.siblingShape.reduce((p, d) => p * d, 1) : 0,
     data: init.kind === "values" ? initTableSymbol(index) : "nullptr",
     name: cString(n.attrs.name as string),
     offset: slot.offset,
@@ -186,7 +197,7 @@ function stateRow(n: Node, index: number, memory: MemoryPlan): StateRowView {
     a: cDouble(a),
     shift: cDouble(shift),
     zeroRow,
-    stream: hash32(n.attrs.name as string),
+    stream,
     row,
     shape: formatShape(n.shape),
   };

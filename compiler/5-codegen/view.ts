@@ -724,7 +724,10 @@ export interface StateRowView {
   readonly dtype: TensorRowView["dtype"];
   readonly count: number;
   /** A tsdp_init_kind enumerator. */
-  readonly init: "TSDP_INIT_CONSTANT" | "TSDP_INIT_UNIFORM" | "TSDP_INIT_NORMAL" | "TSDP_INIT_DATA" | "TSDP_INIT_ORTHOGONAL";
+  readonly init: "TSDP_INIT_CONSTANT" | "TSDP_INIT_UNIFORM" | "TSDP_INIT_NORMAL" | "TSDP_INIT_DATA" | "TSDP_INIT_ORTHOGONAL" | "TSDP_INIT_ROW_NORM";
+  /** TSDP_INIT_ROW_NORM: how the sibling v draws (a, shift, zero_row, row, stream are its), and its element count. */
+  readonly ofInit: string;
+  readonly ofCount: number;
   /** The InitTableView symbol of TSDP_INIT_DATA, else nullptr. */
   readonly data: string;
   /** A C double literal: the value, the uniform's half-width or the normal's std. */

@@ -36,7 +36,15 @@ export type Init =
   // nn.init.orthogonal_: gain·Q of normal draws (reference/orthogonal.ts), rows the first dim
   | { readonly kind: "orthogonal"; readonly gain: number }
   // computed in a constructor (compiler/1-frontend/constructor-tensors.ts): the values themselves
-  | { readonly kind: "values"; readonly values: Float32Array };
+  | { readonly kind: "values"; readonly values: Float32Array }
+  // weight norm's g (compiler/1-frontend/weight-norm.ts): the 2-norm of each dim-0 row of its sibling
+  // v, which draws `of` from its own stream — so g is recomputed from v's draw, in float32 as v is
+  // held, and the weight g·v/‖v‖ starts as the draw itself, as PyTorch's weight_norm leaves it.
+  // `sibling` is v's name in the same module (the last component of its state_dict name).
+  | { readonly kind: "rowNorm"; readonly of: DrawnInit; readonly sibling: string; readonly siblingShape: readonly number[] };
+
+/** The initializers that draw from a tensor's stream. */
+export type DrawnInit = Extract<Init, { kind: "uniform" | "normal" | "orthogonal" }>;
 
 /**
  * A training declaration's loss. A classification loss whose mean is over its targets rather than

@@ -14,10 +14,12 @@ export interface ModelState {
 }
 
 export function initialValue(node: Node, seed: number): NDArray {
-  const init = node.attrs.init as Init;
-  const shape = node.shape as number[];
+  return drawn(node.attrs.init as Init, node.shape as number[], node.attrs.name as string, seed);
+}
+
+function drawn(init: Init, shape: readonly number[], name: string, seed: number): NDArray {
   const n = shape.reduce((a, b) => a * b, 1);
-  const stream = hash32(node.attrs.name as string);
+  const stream = hash32(name);
   switch (init.kind) {
     case "constant":
       return nd(shape, new Float64Array(n).fill(init.value));
@@ -35,7 +37,18 @@ export function initialValue(node: Node, seed: number): NDArray {
       return nd(shape, orthogonalize(normals(n, seed, stream), shape[0], n / shape[0], init.gain));
     case "values":
       return nd(shape, Float64Array.from(init.values));
+    case "rowNorm": {
+      // v's draw as v holds it (float32), then each dim-0 row's 2-norm
+      const v = drawn(init.of, init.siblingShape, siblingName(name, init.sibling), seed).data.map(Math.fround);
+      const width = v.length / init.siblingShape[0];
+      return nd(shape, Float64Array.from({ length: init.siblingShape[0] }, (_, r) => Math.sqrt(v.subarray(r * width, (r + 1) * width).reduce((acc, x) => acc + x * x, 0))));
+    }
   }
+}
+
+/** The state_dict name of `sibling` beside `name`: its last component replaced. */
+export function siblingName(name: string, sibling: string): string {
+  return name.slice(0, name.lastIndexOf(".") + 1) + sibling;
 }
 
 export function initState(graph: Graph, seed = 0): ModelState {

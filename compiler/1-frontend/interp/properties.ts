@@ -221,6 +221,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       // an array's read-only methods over the children (layers.entries(), blocks.map(...), layers.slice(1))
       if (SEQUENCE_ARRAY_METHODS.has(name)) return arrayMethod(m.items, name, this.arrayHooks);
     }
+    // weight norm's weight: computed from g and v where forward reads it; in a constructor it is not a tensor to initialize
+    const computed = m.computed.get(name) ?? m.computed.get(snake(name));
+    if (computed && this.phase === "forward") return computed();
+    if (computed)
+      return fail("nonConstant", `${m.typeName}.${name} is computed in forward from the parameters that weight norm made (${[...m.params.map((p) => p.local)].filter((l) => l.startsWith(`${name}_`) || l.startsWith("parametrizations.")).join(", ")}); initialize those`, site.loc);
     const p = m.paramNodes.get(name) ?? m.paramNodes.get(snake(name));
     if (p) return new TensorValue(p);
     if (m.absent.has(name)) return null;
