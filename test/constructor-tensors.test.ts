@@ -145,7 +145,7 @@ describe("tensors computed in a constructor", () => {
     const table = (name: string) => {
       const m = cu.match(new RegExp(`// ${name.replace(".", "\\.")} \\[[^\\]]*\\], computed at ([\\w.-]+):(\\d+)\\nconst float (k_init_\\d+)\\[\\] = \\{\\n([^}]*)\\};`));
       expect(m, `a table for ${name}`).not.toBeNull();
-      expect(cu).toContain(`.data = ${m![3]} }`);
+      expect(cu).toContain(`.data = ${m![3]}, .of_init`);
       return { at: `${m![1]}:${m![2]}`, values: m![4].split(/,\s*/).filter(Boolean).map((v) => Number(v.trim().replace(/f$/, ""))) };
     };
     const pe = table("pos.pe");
