@@ -441,7 +441,8 @@ export namespace nn {
     /** [inChannels, outChannels / groups, kh, kw] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }
-  interface ConvTranspose2d { (x: Tensor): Tensor }
+  /** outputSize: the output's [H, W] (or [N, C, H, W]), which picks the output padding as PyTorch's output_size. */
+  interface ConvTranspose2d { (x: Tensor, outputSize?: readonly number[] | null): Tensor }
 
   /**
    * ceilMode: the output size rounded up (a partial window at the end; max pooling only, unless no
@@ -492,6 +493,34 @@ export namespace nn {
     constructor(p?: number);
   }
   interface Dropout2d { (x: Tensor): Tensor }
+  /** Whole channels of [N, C, D, H, W] zeroed with probability p in training, the rest scaled by 1/(1 − p). */
+  class Dropout3d extends Module {
+    constructor(p?: number, inplace?: boolean);
+    constructor(options: { p?: number; inplace?: boolean });
+  }
+  interface Dropout3d { (x: Tensor): Tensor }
+  /** A SELU network's dropout (keeps mean and variance): a dropped element is SELU's saturation, the rest rescaled; FeatureAlphaDropout drops whole channels. */
+  class AlphaDropout extends Module {
+    constructor(p?: number, inplace?: boolean);
+    constructor(options: { p?: number; inplace?: boolean });
+  }
+  interface AlphaDropout { (x: Tensor): Tensor }
+  class FeatureAlphaDropout extends Module {
+    constructor(p?: number, inplace?: boolean);
+    constructor(options: { p?: number; inplace?: boolean });
+  }
+  interface FeatureAlphaDropout { (x: Tensor): Tensor }
+  /** y_o = x1ᵀ·A_o·x2 + b_o: weight [out, in1, in2], bias [out], as torch.nn.Bilinear. */
+  class Bilinear extends Module {
+    constructor(in1Features: number, in2Features: number, outFeatures: number, bias?: boolean);
+    constructor(in1Features: number, in2Features: number, outFeatures: number, options: { bias?: boolean });
+  }
+  interface Bilinear { (x1: Tensor, x2: Tensor): Tensor }
+  /** Bags of equal length (input [B, L]): each bag's rows summed, averaged or maxed; paddingIdx rows left out; perSampleWeights with "sum". */
+  class EmbeddingBag extends Module {
+    constructor(numEmbeddings: number, embeddingDim: number, options?: { mode?: "sum" | "mean" | "max"; paddingIdx?: number | null });
+  }
+  interface EmbeddingBag { (input: Tensor<Shape, "int32">, offsets?: null, perSampleWeights?: Tensor | null): Tensor }
   class Dropout1d extends Module {
     constructor(p?: number);
   }
@@ -1339,6 +1368,16 @@ export namespace F {
   function dropout1d(x: Tensor, p?: number, training?: boolean): Tensor;
   function dropout1d(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
   function dropout2d(x: Tensor, p?: number, training?: boolean): Tensor;
+  function dropout3d(x: Tensor, p?: number, training?: boolean): Tensor;
+  function dropout3d(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
+  /** PyTorch's F.alpha_dropout (training false by default, as PyTorch's): see nn.AlphaDropout. */
+  function alphaDropout(x: Tensor, p?: number, training?: boolean): Tensor;
+  function alphaDropout(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
+  function featureAlphaDropout(x: Tensor, p?: number, training?: boolean): Tensor;
+  function featureAlphaDropout(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
+  function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
+  /** The p-norm distance of every pair of rows of x1 [*, P, M] and x2 [*, R, M]: [*, P, R]. */
+  function cdist(x1: Tensor, x2: Tensor, p?: number): Tensor;
   function dropout2d(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: 1, ceilMode?: boolean, returnIndices?: false): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;

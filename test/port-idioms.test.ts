@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
 import type { Init } from "../compiler/ir/node.ts";
+import { formatShape } from "../compiler/ir/shape.ts";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
@@ -212,5 +213,76 @@ describe("weight norm (nn.utils.weightNorm, nn.utils.parametrizations.weightNorm
     expect(first(model("return this.fc(x);", "x: Tensor<[Batch, 3]>", "fc = nn.utils.weightNorm(new nn.Linear(3, 2));\n  constructor() { super(); nn.init.zeros_(this.fc.weight); }"))).toMatch(
       /nn\.Linear\.weight is computed in forward from the parameters that weight norm made \(weight_g, weight_v\); initialize those/,
     );
+  });
+});
+
+describe("more torch.nn layers as compositions (more-layers.ts)", () => {
+  it("nn.Bilinear: y_o = x1ᵀ·A_o·x2 + b_o", () => {
+    const src = model(
+      "return [this.b(x1, x2), F.bilinear(x1, x2, this.b.weight, this.b.bias)];",
+      "x1: Tensor<[Batch, 2]>, x2: Tensor<[Batch, 3]>",
+      "b = new nn.Bilinear(2, 3, 2);\n  constructor() { super(); this.b.weight.copy_(F.arange(12).view(2, 2, 3)); this.b.bias.fill_(0.5); }",
+    );
+    const [y, f] = outputs(src, { x1: nd([1, 2], [1, 2]), x2: nd([1, 3], [1, 0, -1]) });
+    // A_0 = [[0, 1, 2], [3, 4, 5]]: x1ᵀA_0 = [6, 9, 12], · x2 = −6; A_1 = A_0 + 6: x1ᵀA_1 = [24, 27, 30], · x2 = −6
+    expect(y).toEqual([-5.5, -5.5]);
+    expect(f).toEqual(y);
+    expect(gradCheck(model("return this.b(x, x.narrow(1, 0, 2));", "x: Tensor<[Batch, 3]>", "b = new nn.Bilinear(3, 2, 2);")).checked).toBeGreaterThan(0);
+  });
+  it("nn.EmbeddingBag over equal-length bags: sum, mean, max, per-sample weights, padding rows left out", () => {
+    const ctor = "\n  constructor() { super(); for (const e of [this.s, this.m, this.x, this.p, this.w]) e.weight.copy_(F.arange(8).view(4, 2)); }";
+    const src = model(
+      "return [this.s(ids), this.m(ids), this.x(ids), this.p(ids), this.w(ids, null, F.onesLike(ids.float()).mul(2))];",
+      'ids: Tensor<[Batch, 3], "int32">',
+      "s = new nn.EmbeddingBag(4, 2, { mode: 'sum' }); m = new nn.EmbeddingBag(4, 2); x = new nn.EmbeddingBag(4, 2, { mode: 'max' }); p = new nn.EmbeddingBag(4, 2, { paddingIdx: 0 }); w = new nn.EmbeddingBag(4, 2, { mode: 'sum' });" + ctor,
+    );
+    // rows [0, 1], [2, 3], [4, 5], [6, 7]; bags [1, 3, 0] and [0, 0, 0]
+    const [sum, mean, max, padded, weighted] = outputs(src, { ids: nd([2, 3], [1, 3, 0, 0, 0, 0]) });
+    expect(sum).toEqual([8, 11, 0, 3]);
+    [8 / 3, 11 / 3, 0, 1].forEach((v, i) => expect(mean[i]).toBeCloseTo(v, 12));
+    expect(max).toEqual([6, 7, 0, 1]);
+    // padding index 0 left out: the mean of rows 1 and 3; a bag of padding only is zeros
+    expect(padded).toEqual([4, 5, 0, 0]);
+    expect(weighted).toEqual([16, 22, 0, 6]);
+    expect(first(model("return this.e(ids, ids);", 'ids: Tensor<[Batch, 3], "int32">', "e = new nn.EmbeddingBag(4, 2);"))).toMatch(/bags given by offsets \(a 1-D input\) are not supported/);
+  });
+  it("F.cdist: the distance of every pair of rows", () => {
+    const [d, d1] = outputs(model("return [F.cdist(x.view(-1, 2, 2), x.view(-1, 2, 2).flip([1])).flatten(1), F.cdist(x.view(-1, 2, 2), x.view(-1, 2, 2), 1).flatten(1)];", "x: Tensor<[Batch, 4]>"), { x: nd([1, 4], [0, 0, 3, 4]) });
+    // rows (0, 0) and (3, 4): against themselves reversed
+    expect(d).toEqual([5, 0, 0, 5]);
+    expect(d1).toEqual([0, 7, 7, 0]);
+    expect(gradCheck(model("return F.cdist(x.view(-1, 2, 2), this.w.weight.view(1, 3, 2)).flatten(1);", "x: Tensor<[Batch, 4]>", "w = new nn.Linear(2, 3, false);")).checked).toBeGreaterThan(0);
+  });
+  it("nn.AlphaDropout keeps a SELU net's statistics: each element a·x + α·a·p (kept) or α·a·(p − 1) (dropped); eval passes x", () => {
+    const { graph } = lowerSource(model("return this.d(x);", "x: Tensor<[Batch, 4096]>", "d = new nn.AlphaDropout(0.2);"));
+    const xs = Float64Array.from({ length: 4096 }, (_, i) => Math.sin(i * 12.9898) * 1.7);
+    const state = initState(graph, 0);
+    const train = runReference(graph, { x: nd([1, 4096], xs) }, state, { training: true }).outputs[0].data;
+    const evaluated = runReference(graph, { x: nd([1, 4096], xs) }, state, { training: false }).outputs[0].data;
+    expect(Array.from(evaluated)).toEqual(Array.from(xs));
+    const [alpha, p] = [1.7580993408473766, 0.2];
+    const a = 1 / Math.sqrt((alpha * alpha * p + 1) * (1 - p));
+    let dropped = 0;
+    train.forEach((y, i) => {
+      const kept = Math.abs(y - (a * xs[i] + alpha * a * p)) < 1e-9;
+      if (!kept) expect(y).toBeCloseTo(alpha * a * (p - 1), 9);
+      dropped += kept ? 0 : 1;
+    });
+    // Bernoulli(0.2) over 4,096 draws: within 4 standard errors (±102) of 819
+    expect(Math.abs(dropped - 819)).toBeLessThan(4 * Math.sqrt(4096 * 0.2 * 0.8));
+  });
+  it("nn.ConvTranspose2d's forward(x, outputSize) picks PyTorch's output padding; nn.Dropout3d zeroes whole channels", () => {
+    const shapes = (src: string) => lowerSource(src).graph.outputs.map((o) => formatShape(o.shape));
+    expect(shapes(model("return [this.up(x, [8, 8]), this.up(x, [1, 2, 7, 7]), this.up(x)];", "x: Tensor<[Batch, 2, 4, 4]>", "up = new nn.ConvTranspose2d(2, 1, 3, { stride: 2, padding: 1 });"))).toEqual([
+      "[Batch, 1, 8, 8]",
+      "[Batch, 1, 7, 7]",
+      "[Batch, 1, 7, 7]",
+    ]);
+    expect(first(model("return this.up(x, [9, 9]);", "x: Tensor<[Batch, 2, 4, 4]>", "up = new nn.ConvTranspose2d(2, 1, 3, { stride: 2, padding: 1 });"))).toMatch(/an output size of 9 along dim 2 is out of reach: from 4 positions this layer gives 7 to 8/);
+    const { graph } = lowerSource(model("return this.d(x.view(-1, 8, 2, 2, 2)).flatten(1);", "x: Tensor<[Batch, 64]>", "d = new nn.Dropout3d(0.5);"));
+    const y = runReference(graph, { x: nd([2, 64], Array(128).fill(1)) }, initState(graph, 0), { training: true }).outputs[0].data;
+    // each channel's 8 values are all 0 or all 2
+    for (let ch = 0; ch < 16; ch++) expect(new Set(Array.from(y.subarray(ch * 8, ch * 8 + 8))).size).toBe(1);
+    expect(new Set(Array.from(y))).toEqual(new Set([0, 2]));
   });
 });

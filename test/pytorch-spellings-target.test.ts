@@ -26,7 +26,7 @@ const FIXTURES = {
   "pytorch-spellings": ["e.weight", "fc.bias", "fc.weight", "gates.0", "gates.1", "ln.bias", "ln.weight", "logitScale", "proj.weight", "scale", "slope"],
   "port-layers": ["conv.bias", "conv.weight", "reflectConv.bias", "reflectConv.weight", "rms.weight", "stdConv.weight", "up1d.bias", "up1d.weight"],
   // head.bias is frozen (requiresGrad = false): state, without a gradient
-  "port-idioms": ["conv.bias", "conv.weight", "dense.denselayer1.bias", "dense.denselayer1.weight", "dense.denselayer2.bias", "dense.denselayer2.weight", "head.weight", "proj.bias", "proj.parametrizations.weight.original0", "proj.parametrizations.weight.original1", "stem.fc.bias", "stem.fc.weight", "stem.out.bias", "stem.out.weight", "table", "tcn.bias", "tcn.weight_g", "tcn.weight_v"],
+  "port-idioms": ["bag.weight", "bil.bias", "bil.weight", "conv.bias", "conv.weight", "dense.denselayer1.bias", "dense.denselayer1.weight", "dense.denselayer2.bias", "dense.denselayer2.weight", "head.weight", "proj.bias", "proj.parametrizations.weight.original0", "proj.parametrizations.weight.original1", "stem.fc.bias", "stem.fc.weight", "stem.out.bias", "stem.out.weight", "table", "tcn.bias", "tcn.weight_g", "tcn.weight_v", "up.bias", "up.weight"],
 };
 
 describe("what ports reach for, on the CPU target", () => {

@@ -14,6 +14,7 @@ import { pool2d, poolOptions } from "./pool-options.ts";
 import { queryFunctions } from "./tensor-queries.ts";
 import { compositionFunctions } from "./functional-compositions.ts";
 import { portFunctions } from "./port-layers.ts";
+import { moreFunctions } from "./more-layers.ts";
 import { pairwiseLossFunctions } from "./pairwise-losses.ts";
 import { noGradFunction } from "./no-grad.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
@@ -206,6 +207,7 @@ export const lowerings = {
   // for the whole plane — x times the dropout of ones [N, C, 1(, 1)]
   dropout1d: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => channelDropout(3, b, site, em, who),
   dropout2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => channelDropout(4, b, site, em, who),
+  dropout3d: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => channelDropout(5, b, site, em, who),
   maxPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => pool2d("max_pool2d", b.x, b.kernelSize, b.stride ?? b.kernelSize, b.padding, b, site, em, who),
   avgPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => pool2d("avg_pool2d", b.x, b.kernelSize, b.stride ?? b.kernelSize, b.padding, b, site, em, who),
   adaptiveAvgPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
@@ -314,11 +316,11 @@ function softplus(c: ReturnType<typeof composer>, x: Node, beta: number, thresho
   return c.op("add", sp(), c.op("relu_grad", c.op("sub", x, sp()), c.op("sub", scaled(), threshold)));
 }
 
-/** nn.Dropout1d / Dropout2d: whole channels of [N, C, L] or [N, C, H, W] zeroed with probability p, the rest scaled by 1/(1 − p). */
+/** nn.Dropout1d / 2d / 3d: whole channels of [N, C, L], [N, C, H, W] or [N, C, D, H, W] zeroed with probability p, the rest scaled by 1/(1 − p). */
 function channelDropout(rank: number, b: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
   const input: TensorValue = b.x;
   const shape = input.node.shape;
-  if (shape.length !== rank) fail("shapeMismatch", `${who} expects a ${rank}-D input [N, C, ${rank === 3 ? "L" : "H, W"}], got ${formatShape(shape)}`, site.loc);
+  if (shape.length !== rank) fail("shapeMismatch", `${who} expects a ${rank}-D input [N, C, ${["L", "H, W", "D, H, W"][rank - 3]}], got ${formatShape(shape)}`, site.loc);
   if (b.training === false) return input;
   const mode = b.training instanceof ModeFlag ? "train" : "always";
   const planes = [shape[0], shape[1], ...shape.slice(2).map(() => 1)];
@@ -357,6 +359,7 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   dropout: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout },
   dropout1d: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout1d },
   dropout2d: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout2d },
+  dropout3d: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout3d },
   maxPool2d: { args: [...pool2dArgs, ...poolOptions.maxFunction], lower: lowerings.maxPool2d },
   avgPool2d: { args: [...pool2dArgs, ...poolOptions.avgFunction], lower: lowerings.avgPool2d },
   adaptiveAvgPool2d: { args: [x, arg("outputSize", "size2")], lower: lowerings.adaptiveAvgPool2d },
@@ -427,7 +430,7 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   for (const name of mathFunctionNames) members.set(name, new BuiltinFunction(`F.${name}`, mathFunction(name, em)));
   for (const [name, f] of spellingFunctions(em)) members.set(name, new BuiltinFunction(`F.${name}`, f));
   for (const [name, f] of queryFunctions(em)) members.set(name, f);
-  for (const [name, spec] of [...Object.entries(compositionFunctions), ...Object.entries(portFunctions), ...Object.entries(pairwiseLossFunctions)]) {
+  for (const [name, spec] of [...Object.entries(compositionFunctions), ...Object.entries(portFunctions), ...Object.entries(moreFunctions), ...Object.entries(pairwiseLossFunctions)]) {
     const who = `F.${name}`;
     members.set(name, new BuiltinFunction(who, (args, site) => spec.lower(bindArgs(who, spec.args, args, site), site, em, who)));
   }

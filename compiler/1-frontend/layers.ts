@@ -4,6 +4,7 @@ import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } 
 import { compositeLayers, validateComposite } from "./composite-layers.ts";
 import { recurrentLayers } from "./recurrent.ts";
 import { portLayers } from "./port-layers.ts";
+import { moreLayers } from "./more-layers.ts";
 import { pairwiseLossLayers } from "./pairwise-losses.ts";
 import { klDiv, klDivArgs } from "./functional-compositions.ts";
 import { checkTransformerArgs, transformerClasses, transformerLayers } from "./transformer.ts";
@@ -82,7 +83,28 @@ const pool2d = (lower: "maxPool2d" | "avgPool2d"): LayerSpec => ({
   forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
 });
 
-const channelDropoutLayer = (lower: "dropout1d" | "dropout2d"): LayerSpec => ({
+/**
+ * The output padding that gives a transposed convolution the output size asked for (its last two
+ * sizes, or a tensor's shape): PyTorch's _output_padding, size − ((in − 1)·stride − 2·padding +
+ * dilation·(kernel − 1) + 1) per dim, which must be less than the stride (or the dilation).
+ */
+function outputPaddingFor(size: Value, input: TensorValue, b: Bound, site: CallSite, who: string): [number, number] {
+  const sizes = Array.isArray(size) ? size : null;
+  if (!sizes || sizes.length < 2 || !sizes.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 1))
+    return fail("wrongArgumentType", `${who}: outputSize is the output's [H, W] (or [N, C, H, W]), got ${describe(size)}`, site.loc);
+  const [h, w] = (sizes as number[]).slice(-2);
+  const spatial = input.node.shape.slice(-2);
+  return ([h, w] as const).map((want, i) => {
+    const inSize = spatial[i] as number;
+    const least = (inSize - 1) * b.stride[i] - 2 * b.padding[i] + b.dilation[i] * (b.kernelSize[i] - 1) + 1;
+    const extra = want - least;
+    if (extra < 0 || extra >= Math.max(b.stride[i], b.dilation[i]))
+      fail("invalidArgument", `${who}: an output size of ${want} along dim ${i + 2} is out of reach: from ${inSize} positions this layer gives ${least} to ${least + Math.max(b.stride[i], b.dilation[i]) - 1}`, site.loc);
+    return extra;
+  }) as [number, number];
+}
+
+const channelDropoutLayer = (lower: "dropout1d" | "dropout2d" | "dropout3d"): LayerSpec => ({
   args: [opt("p", "prob", 0.5), opt("inplace", "bool", false)],
   summary: (b) => `p=${b.p}`,
   inputs: [x],
@@ -199,10 +221,12 @@ const layers: Record<string, LayerSpec> = {
       (b.outputPadding[0] || b.outputPadding[1] ? `, output_padding=${pair(b.outputPadding)}` : "") +
       (b.groups !== 1 ? `, groups=${b.groups}` : "") +
       (b.bias ? "" : ", no bias"),
-    inputs: [x],
+    // forward(x, outputSize): PyTorch's output_size, which picks the output padding (U-Net's up path to a skip's size)
+    inputs: [x, opt("outputSize", "any", null, { nullable: true })],
     forward: (self, b, call, site, em, who) => {
       const ins = [call.x, param_(self, "weight"), param_(self, "bias")].filter((t) => t !== null);
-      const attrs = { stride: b.stride, padding: b.padding, outputPadding: b.outputPadding, dilation: b.dilation, groups: b.groups };
+      const outputPadding = call.outputSize === null ? b.outputPadding : outputPaddingFor(call.outputSize, call.x, b, site, who);
+      const attrs = { stride: b.stride, padding: b.padding, outputPadding, dilation: b.dilation, groups: b.groups };
       return em.tensor("conv_transpose2d", ins, attrs, who, site);
     },
   },
@@ -227,6 +251,7 @@ const layers: Record<string, LayerSpec> = {
   },
   Dropout1d: channelDropoutLayer("dropout1d"),
   Dropout2d: channelDropoutLayer("dropout2d"),
+  Dropout3d: channelDropoutLayer("dropout3d"),
   BatchNorm2d: batchNorm([4]),
   BatchNorm1d: batchNorm([2, 3]),
   LayerNorm: {
@@ -299,6 +324,7 @@ const layers: Record<string, LayerSpec> = {
   Mish: activation("mish", [opt("inplace", "bool", false)]),
   ...compositeLayers,
   ...portLayers,
+  ...moreLayers,
   ...pairwiseLossLayers,
   ...recurrentLayers,
 };
