@@ -325,6 +325,15 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   indexSelect(dim: number, index: Tensor<Shape, "int32">): Tensor;
   /** out[…, j, …] = this[…, index[…, j, …], …] along dim, as torch.gather (index: this shape except along dim). */
   gather(dim: number, index: Tensor<Shape, "int32">): Tensor;
+  /**
+   * gather's inverse, out of place: src[…, j, …] written at out[…, index[…, j, …], …] (a number for
+   * every index: the one-hot idiom); where an index repeats, a tensor src's writes are summed
+   * (PyTorch keeps one of them, unspecified which). scatterAdd adds them, deterministically.
+   */
+  scatter(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number): Tensor;
+  scatterAdd(dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
+  /** index_select's inverse: source's slice j added at index[j] along dim (times alpha). */
+  indexAdd(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
 }
 
 /** torch.max(x, dim)'s result: `.values` / `.indices`, or `[0]` / `[1]`. */
@@ -1514,6 +1523,9 @@ export namespace F {
   function chunk(tensor: Tensor, chunks: number, dim?: number): Tensor[];
   function indexSelect(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
   function gather(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
+  function scatter(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor | number): Tensor;
+  function scatterAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
+  function indexAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
   /** torch.where(condition, input, other): input where condition ≠ 0, else other; all three broadcast. */
   function where(condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor;
 }

@@ -158,10 +158,11 @@ cases.scaled_dot_product_attention = {
   body: model("return [F.scaledDotProductAttention(x, this.k(x), x, { isCausal: true }), F.scaledDotProductAttention(x, x, this.k(x), { attnMask: F.where(F.eye(4), -Infinity, 0.5), scale: 0.5 })];", "k = new nn.Linear(4, 4);", "x: Tensor<[Batch, 4, 4]>"),
 };
 // index_select with a reversing index; gather with indices drawn from the batch (repeats included)
-// and a table's rows taken by an index as long as the batch (a diffusion schedule's a[t], a.gather(0, t))
+// and a table's rows taken by an index as long as the batch (a diffusion schedule's a[t], a.gather(0, t));
+// scatterAdd / scatter / indexAdd, whose sums are take_grad, differentiated as a take
 cases.take = {
   body: model(
-    'return [x.view(-1, 2, 2).indexSelect(2, F.arange(1, -1, -1, { dtype: "int32" })), F.gather(x.view(-1, 2, 2), 1, j), this.w.weight.indexSelect(0, k).mul(x), this.w.weight[k].add(this.w.weight.view(-1).gather(0, k).unsqueeze(1))];',
+    'return [x.view(-1, 2, 2).indexSelect(2, F.arange(1, -1, -1, { dtype: "int32" })), F.gather(x.view(-1, 2, 2), 1, j), this.w.weight.indexSelect(0, k).mul(x), this.w.weight[k].add(this.w.weight.view(-1).gather(0, k).unsqueeze(1)), x.view(-1, 2, 2).scatterAdd(1, j, x.view(-1, 2, 2).narrow(1, 0, 1).mul(3)).flatten(1), F.scatter(x.view(-1, 2, 2), 1, j, x.view(-1, 2, 2).narrow(1, 1, 1).sin()).flatten(1), x.view(-1, 2, 2).indexAdd(2, F.tensor([1], { dtype: "int32" }), x.view(-1, 2, 2).narrow(2, 0, 1), { alpha: 2 }).flatten(1)];',
     "w = new nn.Linear(4, 3, false);",
     'x: Tensor<[Batch, 4]>, j: Tensor<[Batch, 1, 2], "int32">, k: Tensor<[Batch], "int32">',
   ),

@@ -286,3 +286,20 @@ describe("more torch.nn layers as compositions (more-layers.ts)", () => {
     expect(new Set(Array.from(y))).toEqual(new Set([0, 2]));
   });
 });
+
+describe("scatter, scatterAdd and indexAdd (gather's and index_select's inverses)", () => {
+  it("write or add src at the indices along dim, PyTorch's values; repeated indices add up", () => {
+    const src = model(
+      "return [F.zeros(x.size(0), 4).scatter(1, y.view(-1, 1), 1), F.zeros(x.size(0), 3).scatterAdd(1, j, x), x.scatter(1, j, 9), x.indexAdd(1, F.tensor([2, 2, 0], { dtype: 'int32' }), x, { alpha: 2 })];",
+      'x: Tensor<[Batch, 3]>, y: Tensor<[Batch], "int32">, j: Tensor<[Batch, 3], "int32">',
+    );
+    const [oneHot, added, written, indexAdded] = outputs(src, { x: nd([2, 3], [1, 2, 3, 4, 5, 6]), y: nd([2], [3, 1]), j: nd([2, 3], [0, 2, 0, 1, 1, 1]) });
+    expect(oneHot).toEqual([0, 0, 0, 1, 0, 1, 0, 0]);
+    // row 0: x[0] + x[2] at 0, x[1] at 2; row 1: all at 1
+    expect(added).toEqual([4, 0, 2, 0, 15, 0]);
+    expect(written).toEqual([9, 2, 9, 4, 9, 6]);
+    // source columns 0 and 1 added (×2) at column 2, column 2 at column 0
+    expect(indexAdded).toEqual([1 + 6, 2, 3 + 6, 4 + 12, 5, 6 + 18]);
+    expect(first(model("return x.scatterAdd(1, j, x.narrow(1, 0, 2));", 'x: Tensor<[Batch, 3]>, j: Tensor<[Batch, 3], "int32">'))).toMatch(/^TSDP4001 6: scatterAdd: src \[Batch, 2\] must have the index's shape \[Batch, 3\]/);
+  });
+});

@@ -97,4 +97,10 @@ export const takeGrad: OpDef<TakeAttrs & { readonly size: number }> = defineOp<T
         }
     return out;
   },
+  // a sum of dy's elements at their indices (scatter_add, index_add): each element's gradient is
+  // the output gradient where it went, a take with the same index
+  grad: ({ node, dy, emit }) => {
+    const { dim, mode } = takeGrad.attrsOf(node);
+    return [emit("take", [dy, node.inputs[1]], { dim, mode }), null];
+  },
 });
