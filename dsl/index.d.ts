@@ -667,6 +667,33 @@ export namespace nn {
     /** [numFeatures], with affine: true */ readonly bias: Tensor;
   }
   interface InstanceNorm2d { (x: Tensor): Tensor }
+  /**
+   * Volumes [N, C, D, H, W] (C3D, a 3-D U-Net), as PyTorch's 3-D layers: each is built from the
+   * 2-D ops (a conv2d per kernel depth with the depths in the batch; a pool over H×W then along D;
+   * the 2-D norms over [N, C, D, H·W]), which give the same values.
+   */
+  type Size3 = number | readonly [number, number, number];
+  class Conv3d extends Module {
+    constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
+    readonly weight: Tensor; readonly bias: Tensor;
+  }
+  interface Conv3d { (x: Tensor): Tensor }
+  interface Pool3dOptions { stride?: Size3 | null; padding?: Size3; ceilMode?: boolean; countIncludePad?: boolean; dilation?: 1; returnIndices?: false; divisorOverride?: null }
+  class MaxPool3d extends Module { constructor(kernelSize: Size3, options?: Pool3dOptions) }
+  interface MaxPool3d { (x: Tensor): Tensor }
+  class AvgPool3d extends Module { constructor(kernelSize: Size3, options?: Pool3dOptions) }
+  interface AvgPool3d { (x: Tensor): Tensor }
+  class AdaptiveAvgPool3d extends Module { constructor(outputSize: number | readonly (number | null)[]) }
+  interface AdaptiveAvgPool3d { (x: Tensor): Tensor }
+  class AdaptiveMaxPool3d extends Module { constructor(outputSize: number | readonly (number | null)[]) }
+  interface AdaptiveMaxPool3d { (x: Tensor): Tensor }
+  class BatchNorm3d extends Module {
+    constructor(numFeatures: number, options?: BatchNormOptions);
+    readonly weight: Tensor; readonly bias: Tensor;
+  }
+  interface BatchNorm3d { (x: Tensor): Tensor }
+  class InstanceNorm3d extends Module { constructor(numFeatures: number, options?: InstanceNormOptions) }
+  interface InstanceNorm3d { (x: Tensor): Tensor }
   /** As InstanceNorm2d over [N, C, L]. */
   class InstanceNorm1d extends Module {
     constructor(numFeatures: number, options?: InstanceNormOptions);
@@ -1389,6 +1416,11 @@ export namespace F {
   function cdist(x1: Tensor, x2: Tensor, p?: number): Tensor;
   function dropout2d(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: 1, ceilMode?: boolean, returnIndices?: false): Tensor;
+  function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3 | "same" | "valid", dilation?: nn.Size3, groups?: number): Tensor;
+  function maxPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions): Tensor;
+  function avgPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions): Tensor;
+  function adaptiveAvgPool3d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
+  function adaptiveMaxPool3d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;
   function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean): Tensor;
   function avgPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;

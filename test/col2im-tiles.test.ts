@@ -13,7 +13,7 @@ describe("col2im tiles on the GPU shape", () => {
       for (let T = 1; T <= COL2IM_MAX_COLS; T *= 2) {
         if (R * T > COL2IM_MAX_TILE) continue;
         pairs++;
-        const c = { rowsPerImage: R, colsPerChannel: T, channels: 1, H: 1, W: 1, sum: "" };
+        const c = { rowsPerImage: R, colsPerChannel: T, channels: 1, images: "batch", H: 1, W: 1, sum: "" };
         for (const channels of [1, 3, 20, 64]) {
           const tile = chooseGpuTile((batch) => batch * R, channels * T, 1, true, { col2im: c });
           expect(col2imFits(tile, c), `R ${R}, T ${T}, ${channels} channels: ${tile.BM}×${tile.BN}`).toBe(true);

@@ -19,7 +19,7 @@ const examples = readdirSync("examples").filter((d) => !d.startsWith("."));
 // the model-language features of issue 15 (factories, masks, joins, take, attention) and a port that
 // uses them; torch's pointwise math (CUDA's rsqrtf, erff, rintf, asinhf, …) and PyTorch's other spellings;
 // random numbers drawn in forward (Philox, logf and cospif in the kernels that read them)
-const fixtures = ["test/fixtures/attention/model.ts", "test/fixtures/ports/nanogpt.ts", "test/fixtures/pytorch-spellings/model.ts", "test/fixtures/random-draws/model.ts", "test/fixtures/port-idioms/model.ts"];
+const fixtures = ["test/fixtures/attention/model.ts", "test/fixtures/ports/nanogpt.ts", "test/fixtures/pytorch-spellings/model.ts", "test/fixtures/random-draws/model.ts", "test/fixtures/port-idioms/model.ts", "test/fixtures/volumes/model.ts", "test/fixtures/folded-batch/model.ts"];
 
 // Without nvcc on a developer's machine this part cannot run; CI has nvcc and must run it.
 // The same build reports each kernel's resources (-Xptxas -v): no kernel may spill or keep a

@@ -6,7 +6,9 @@
 // ChannelShuffle, LocalResponseNorm, Softmax2d, the Upsampling layers, ConvTranspose1d, GLU,
 // CosineSimilarity, PairwiseDistance) and test/fixtures/port-idioms (initial values set through the
 // parameter, named children, a diffusion schedule's cumprod and a[t], the scans, adaptive max
-// pooling over unequal windows, torch.no_grad, weight norm). The forward within rtol 1e-4, atol 1e-5 of the float64
+// pooling over unequal windows, torch.no_grad, weight norm), test/fixtures/volumes (the 3-D
+// layers) and test/fixtures/folded-batch (convolutions over x.reshape(B·T, C, H, W), a multiple of
+// the batch, and over one fixed image — which read `batch` images before session 27). The forward within rtol 1e-4, atol 1e-5 of the float64
 // reference (expectClose) and one training step's gradients within rtol 1e-3, atol 1e-4·max|g|
 // (expectGradientClose). Values and refusals through the reference: test/pytorch-spellings.test.ts,
 // test/port-layers.test.ts.
@@ -25,6 +27,9 @@ import { scratchDir } from "./helpers.ts";
 const FIXTURES = {
   "pytorch-spellings": ["e.weight", "fc.bias", "fc.weight", "gates.0", "gates.1", "ln.bias", "ln.weight", "logitScale", "proj.weight", "scale", "slope"],
   "port-layers": ["conv.bias", "conv.weight", "reflectConv.bias", "reflectConv.weight", "rms.weight", "stdConv.weight", "up1d.bias", "up1d.weight"],
+  // convolutions and a BatchNorm over frames folded into the batch (3·B images), and one of a fixed single image
+  "folded-batch": ["bn.bias", "bn.weight", "conv.bias", "conv.weight", "down.bias", "down.weight", "pattern", "up.bias", "up.weight"],
+  volumes: ["bn1.bias", "bn1.weight", "conv1.bias", "conv1.weight", "conv2.bias", "conv2.weight", "fc.bias", "fc.weight", "norm2.bias", "norm2.weight"],
   // head.bias is frozen (requiresGrad = false): state, without a gradient
   "port-idioms": ["bag.weight", "bil.bias", "bil.weight", "conv.bias", "conv.weight", "dense.denselayer1.bias", "dense.denselayer1.weight", "dense.denselayer2.bias", "dense.denselayer2.weight", "head.weight", "proj.bias", "proj.parametrizations.weight.original0", "proj.parametrizations.weight.original1", "stem.fc.bias", "stem.fc.weight", "stem.out.bias", "stem.out.weight", "table", "tcn.bias", "tcn.weight_g", "tcn.weight_v", "up.bias", "up.weight"],
 };

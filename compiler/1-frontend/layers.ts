@@ -5,6 +5,8 @@ import { compositeLayers, validateComposite } from "./composite-layers.ts";
 import { recurrentLayers } from "./recurrent.ts";
 import { portLayers } from "./port-layers.ts";
 import { moreLayers } from "./more-layers.ts";
+import { checkConv3d, volumetricLayers } from "./volumetric.ts";
+import { adaptiveMaxPool } from "./port-layers.ts";
 import { pairwiseLossLayers } from "./pairwise-losses.ts";
 import { klDiv, klDivArgs } from "./functional-compositions.ts";
 import { checkTransformerArgs, transformerClasses, transformerLayers } from "./transformer.ts";
@@ -325,6 +327,7 @@ const layers: Record<string, LayerSpec> = {
   ...compositeLayers,
   ...portLayers,
   ...moreLayers,
+  ...volumetricLayers((t, size, site, em, who) => adaptiveMaxPool(t, size, 2, site, em, who), batchNorm([4]), compositeLayers.InstanceNorm2d),
   ...pairwiseLossLayers,
   ...recurrentLayers,
 };
@@ -339,6 +342,7 @@ function validate(name: string, b: Bound, site: CallSite): void {
     if (b.outChannels % b.groups !== 0) problems.add("invalidArgument", `nn.Conv2d: outChannels (${b.outChannels}) must be divisible by groups (${b.groups})`, at);
     problems.attempt(() => (b.padding = convPadding(b, site)));
   }
+  if (name === "Conv3d") problems.attempt(() => checkConv3d(b, site));
   if (name === "Embedding" && b.paddingIdx !== null && (b.paddingIdx >= b.numEmbeddings || b.paddingIdx < -b.numEmbeddings))
     problems.add("invalidArgument", `nn.Embedding: paddingIdx must be within numEmbeddings (${b.numEmbeddings}), got ${b.paddingIdx}`, locOfArg(b, "paddingIdx", site));
   if ((name === "MaxPool2d" || name === "AvgPool2d") && [0, 1].some((i) => b.padding[i] * 2 > b.kernelSize[i]))

@@ -53,7 +53,7 @@ function pairwiseDistance(b: Bound, site: CallSite, em: GraphEmitter, who: strin
  * one max pool per output position over its window, joined. Ties within a window may then pick
  * a different element's gradient than PyTorch's first-in-window argmax; the values are the same.
  */
-function adaptiveMaxPool(input: TensorValue, outputSize: readonly (number | null)[], spatial: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+export function adaptiveMaxPool(input: TensorValue, outputSize: readonly (number | null)[], spatial: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const shape = input.node.shape;
   if (shape.length !== spatial + 2) fail("shapeMismatch", `${who} expects a ${spatial + 2}-D input [N, C, ${spatial === 1 ? "L" : "H, W"}], got ${formatShape(shape)}`, site.loc);
   const sizes = shape.slice(2).map((_, i) => fixedDim(shape, i + 2, `dim ${i + 2}`, who, site));

@@ -238,6 +238,8 @@ export interface GemmPatchGeometryView {
   readonly BUF: number;
   /** Floats per image and per channel plane, the plane's width (and − 1) and height, taps per channel (KH·KW), KW, KH, channels per group. */
   readonly IMAGE: number;
+  /** The image count, a C expression of `batch`. */
+  readonly IMAGES: string;
   readonly PLANE: number;
   readonly W: number;
   readonly W_1: number;
@@ -311,6 +313,8 @@ export interface GemmCol2imView {
   readonly IMAGES: number;
   readonly CHANNELS: number;
   readonly Cg: number;
+  /** dx's image count N, a C expression of `batch`. */
+  readonly COUNT: string;
   /** dx's pixels per image, and the block's outputs: IMAGES · CHANNELS · H · W. */
   readonly H: number;
   readonly W: number;

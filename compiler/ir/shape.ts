@@ -17,6 +17,17 @@ export function isBatch(d: Dim): d is BatchDim {
   return typeof d !== "number";
 }
 
+/**
+ * The image count of dim 0 of an image-shaped tensor [N, C, H, W] as a C expression of the run's
+ * `batch`, and its value at a batch: N is the batch, a multiple of it (frames folded into the
+ * batch: x.view(B·T, C, H, W), a volume's depths) or a fixed number. Kernels over images count
+ * them with this, never with `batch` itself.
+ */
+export function imagesOf(n: Dim): { readonly c: string; readonly at: (batch: number) => number } {
+  if (!isBatch(n)) return { c: String(n), at: () => n };
+  return { c: n.batch === 1 ? "batch" : `(${n.batch} * batch)`, at: (batch) => n.batch * batch };
+}
+
 export function batchTimes(k: number): BatchDim {
   return k === 1 ? Batch : Object.freeze({ batch: k });
 }

@@ -1,4 +1,5 @@
 import type { Node } from "../ir/node.ts";
+import { imagesOf } from "../ir/shape.ts";
 import type { ConvAttrs } from "./conv.ts";
 import type { GemmIndexMaps } from "./op.ts";
 
@@ -35,6 +36,7 @@ const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(n));
  */
 export function convGradInputCol2imMaps(node: Node, a: ConvAttrs, [C, H, W]: readonly number[], bias?: Node): GemmIndexMaps | undefined {
   const [dy, w] = node.inputs;
+  const images = imagesOf(dy.shape[0]);
   const [O, Cg, KH, KW] = w.shape as number[];
   const [, , OH, OW] = dy.shape as [unknown, number, number, number];
   const [sh, sw] = a.stride;
@@ -96,15 +98,15 @@ export function convGradInputCol2imMaps(node: Node, a: ConvAttrs, [C, H, W]: rea
     loadB,
     // dx's element, over the epilogue's (img, ci, ih, iw) rather than C's (m, n): GemmCol2im
     storeIndex: `((size_t)img * ${C} + z * ${Cg} + ci) * ${H * W} + ih * ${W} + iw`,
-    M: `batch * ${R}`,
-    mAt: (b) => b * R,
+    M: `${images.c} * ${R}`,
+    mAt: (b) => images.at(b) * R,
     N: Cg * T,
     K: Og,
     Z: String(a.groups),
-    mDesc: `batch × ${R} rows per image (its ${OH}×${OW} dy pixels${R > pixels ? ", padded" : ""})`,
+    mDesc: `${images.c} × ${R} rows per image (its ${OH}×${OW} dy pixels${R > pixels ? ", padded" : ""})`,
     contiguousA: "m",
     contiguousB: "n",
     ...(bias ? { bias: { node: bias, index: `z * ${Cg} + ci` } } : {}),
-    col2im: { rowsPerImage: R, colsPerChannel: T, channels: Cg, H, W, sum: sum.join("\n") },
+    col2im: { rowsPerImage: R, colsPerChannel: T, channels: Cg, images: images.c, H, W, sum: sum.join("\n") },
   };
 }

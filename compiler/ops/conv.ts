@@ -1,4 +1,4 @@
-import { dimEq, formatDim, formatShape, isBatch, type Dim } from "../ir/shape.ts";
+import { dimEq, formatDim, formatShape, imagesOf, isBatch, type Dim } from "../ir/shape.ts";
 import type { Node } from "../ir/node.ts";
 import { convGradInputCol2imMaps } from "./conv-col2im.ts";
 import { defineOp, requireFloat, selectLoad, ShapeError, type GemmIndexMaps, type GemmMapOptions, type TensorType } from "./op.ts";
@@ -254,6 +254,7 @@ function patchGeometry(a: ConvAttrs, C: number, H: number, W: number, Cg: number
 
 function convMaps(node: Node, a: ConvAttrs, { pooled }: GemmMapOptions): GemmIndexMaps {
   const [x, w, bias] = node.inputs;
+  const images = imagesOf(x.shape[0]);
   const [, C, H, W] = x.shape as [unknown, number, number, number];
   const [O, Cg, KH, KW] = w.shape as number[];
   const [, , OH, OW] = node.shape as [unknown, number, number, number];
@@ -310,17 +311,18 @@ function convMaps(node: Node, a: ConvAttrs, { pooled }: GemmMapOptions): GemmInd
           unpooledPairs: OW % 2 === 0,
         }
       : {}),
-    M: pooled ? `4 * batch * ${PH * PW}` : `batch * ${OH * OW}`,
-    mAt: (b) => (pooled ? 4 * b * PH * PW : b * OH * OW),
+    M: pooled ? `4 * ${images.c} * ${PH * PW}` : `${images.c} * ${OH * OW}`,
+    mAt: (b) => (pooled ? 4 * images.at(b) * PH * PW : images.at(b) * OH * OW),
     N: Og,
     K,
     Z: String(G),
-    mDesc: pooled ? `4 conv pixels per pooled pixel × batch × ${PH}×${PW}` : `batch × ${OH}×${OW} output pixels`,
+    mDesc: pooled ? `4 conv pixels per pooled pixel × ${images.c} × ${PH}×${PW}` : `${images.c} × ${OH}×${OW} output pixels`,
     gatherA,
     patchA: {
       ...patchGeometry(a, C, H, W, Cg, KH, KW),
       pooled,
       rowsPerImage: pooled ? 4 * PH * PW : OH * OW,
+      images: images.c,
       pixel: pixel.join("\n    "),
       ohOf: (m) => (pooled ? `(2 * (((${m} >> 2) / ${PW}) % ${PH}) + ((${m} & 3) >> 1))` : `((${m} / ${OW}) % ${OH})`),
       pixelOf: (m) => {
@@ -370,6 +372,7 @@ export function convGradInputMaps(node: Node, a: ConvAttrs, [C, H, W]: readonly 
   if (tapwise) return tapwise;
   const skipZeroSteps = o.skipZeroSteps ?? false;
   const [dy, w] = node.inputs;
+  const images = imagesOf(dy.shape[0]);
   const [O, Cg, KH, KW] = w.shape as number[];
   const [, , OH, OW] = dy.shape as [unknown, number, number, number];
   const Og = O / a.groups;
@@ -379,7 +382,7 @@ export function convGradInputMaps(node: Node, a: ConvAttrs, [C, H, W]: readonly 
   const [dh, dw] = a.dilation;
   // row m and reduction index k as (img, ih, iw) and (o, kh, kw): plain, or by input row and kernel row
   const row = skipZeroSteps
-    ? { iw: `m % ${W}`, img: `(m / ${W}) % batch`, ih: `m / (${W} * batch)` }
+    ? { iw: `m % ${W}`, img: `(m / ${W}) % ${images.c}`, ih: `m / (${W} * ${images.c})` }
     : { iw: `m % ${W}`, img: `m / ${W * H}`, ih: `(m / ${W}) % ${H}` };
   const col = skipZeroSteps
     ? { kw: `k % ${KW}`, o: `(k / ${KW}) % ${Og}`, kh: `k / ${KW * Og}` }
@@ -415,15 +418,15 @@ export function convGradInputMaps(node: Node, a: ConvAttrs, [C, H, W]: readonly 
         // the block's input rows [ihFirst, ihLast] and the step's kernel rows [khFirst, khLast]: both
         // intervals, and kh reaches a contiguous range of ih, so no overlap is one of two comparisons
         skip: (BM: number, BK: number) => {
-          const ihFirst = `m0 / (${W} * batch)`;
-          const ihLast = `((m0 + ${BM} < M ? m0 + ${BM} : M) - 1) / (${W} * batch)`;
+          const ihFirst = `m0 / (${W} * ${images.c})`;
+          const ihLast = `((m0 + ${BM} < M ? m0 + ${BM} : M) - 1) / (${W} * ${images.c})`;
           const khFirst = `k0 / ${KW * Og}`;
           const khLast = `((k0 + ${BK} < ${K} ? k0 + ${BK} : ${K}) - 1) / ${KW * Og}`;
           // kh reaches the block when kh·dil ≤ ihLast + pad and kh·dil ≥ ihFirst + pad − (OH − 1)·stride
           const low = ph - (OH - 1) * sh;
           return `${khFirst} * ${dh} > ${ihLast} + ${ph} || ${khLast} * ${dh} < ${ihFirst} ${low < 0 ? "-" : "+"} ${Math.abs(low)}`;
         },
-        groupRows: `${W} * batch`,
+        groupRows: `${W} * ${images.c}`,
         stepsPerGroup: (BK: number) =>
           Array.from({ length: H }, (_, ih) => {
             let steps = 0;
@@ -442,14 +445,14 @@ export function convGradInputMaps(node: Node, a: ConvAttrs, [C, H, W]: readonly 
     loadA,
     loadB: `return b[(((size_t)(z * ${Og} + ${col.o}) * ${Cg} + n) * ${KH} + ${col.kh}) * ${KW} + ${col.kw}];`,
     storeIndex: skipZeroSteps
-      ? `((size_t)((m / ${W}) % batch) * ${C} + z * ${Cg} + n) * ${H * W} + (m / (${W} * batch)) * ${W} + m % ${W}`
+      ? `((size_t)((m / ${W}) % ${images.c}) * ${C} + z * ${Cg} + n) * ${H * W} + (m / (${W} * ${images.c})) * ${W} + m % ${W}`
       : `((size_t)(m / ${H * W}) * ${C} + z * ${Cg} + n) * ${H * W} + m % ${H * W}`,
-    M: `batch * ${H * W}`,
-    mAt: (b) => b * H * W,
+    M: `${images.c} * ${H * W}`,
+    mAt: (b) => images.at(b) * H * W,
     N: Cg,
     K,
     Z: String(a.groups),
-    mDesc: skipZeroSteps ? `${H} input rows × batch × ${W} input pixels` : `batch × ${H}×${W} input pixels`,
+    mDesc: skipZeroSteps ? `${H} input rows × ${images.c} × ${W} input pixels` : `${images.c} × ${H}×${W} input pixels`,
     // with stride 1, adjacent input pixels (m) read adjacent dy pixels; adjacent k jump between taps
     ...(sw === 1 ? { contiguousA: "m" as const } : {}),
     ...(bias ? { bias: { node: bias, index: `z * ${Cg} + n` } } : {}),
@@ -548,14 +551,15 @@ function convGradWeightMaps(node: Node, a: ConvAttrs & { readonly weightShape: r
     M: String(Og),
     mAt: () => Og,
     N: Cg * KH * KW,
-    K: `(batch * ${OH * OW})`,
+    K: `(${imagesOf(node.inputs[0].shape[0]).c} * ${OH * OW})`,
     Z: String(a.groups),
-    mDesc: `${Og} output channels (reduction over batch × ${OH}×${OW})`,
+    mDesc: `${Og} output channels (reduction over ${imagesOf(node.inputs[0].shape[0]).c} × ${OH}×${OW})`,
     ...((Cg * KH * KW) % 4 === 0 ? { storeRun: "n" as const } : {}),
     patchB: {
       ...patchGeometry(a, C, H, W, Cg, KH, KW),
       pooled: false,
       rowsPerImage: OH * OW,
+      images: imagesOf(node.inputs[0].shape[0]).c,
       pixel: `const int ow = m % ${OW}, oh = (m / ${OW}) % ${OH}, img = m / ${OW * OH};`,
       ohOf: (m) => `((${m} / ${OW}) % ${OH})`,
       pixelOf: (m) => ({ img: Math.floor(m / (OH * OW)), oh: Math.floor(m / OW) % OH, ow: m % OW }),

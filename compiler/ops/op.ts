@@ -346,6 +346,8 @@ export interface GemmCol2im {
   readonly colsPerChannel: number;
   /** dx's channels per group (the GEMM's channels) and its pixels per image. */
   readonly channels: number;
+  /** The image count N, a C expression of `batch` (ir/shape.ts imagesOf). */
+  readonly images: string;
   readonly H: number;
   readonly W: number;
   /**
@@ -411,8 +413,10 @@ export interface ConvPatch {
   readonly dilation: readonly [number, number];
   /** Rows come in fours, one 2×2 pooling window each (a fused pool). */
   readonly pooled: boolean;
-  /** Rows of one image: M = batch · rowsPerImage. */
+  /** Rows of one image: M = images · rowsPerImage. */
   readonly rowsPerImage: number;
+  /** The image count, a C expression of `batch` (ir/shape.ts imagesOf: the batch, a multiple of it, or fixed). */
+  readonly images: string;
   readonly pixel: string;
   /** C: the output row oh of row `m` (an identifier), alone. */
   readonly ohOf: (m: string) => string;

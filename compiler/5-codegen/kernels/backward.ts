@@ -1,3 +1,4 @@
+import { imagesOf } from "../../ir/shape.ts";
 import type { Kernel } from "../../3-fusion/plan.ts";
 import { cFloat } from "../../ops/elementwise.ts";
 import { opDef } from "../../ops/index.ts";
@@ -220,7 +221,8 @@ export function batchNormGradKernel(ctx: CodegenContext, k: Kernel) {
     template: "batch_norm_grad", name: k.name, summary, source: ctx.source(k), rules: "none",
     params: args.map((v) => v.decl).join(", "), C, inner, eps, track: a.track, hasWeight, xhatOnly,
   });
-  const launchOf = (args: readonly ArgView[], grid: string) => ({ name: k.name, kernel: `${k.name}_kernel`, grid, block: "dim3(256)", sharedBytes: "0", args, scalars: [], summary, source: ctx.source(k), scalarArgs: "batch, r->training" });
+  // the kernel's `batch` is the image count N of x [N, C, …]: the batch, a multiple of it, or fixed
+  const launchOf = (args: readonly ArgView[], grid: string) => ({ name: k.name, kernel: `${k.name}_kernel`, grid, block: "dim3(256)", sharedBytes: "0", args, scalars: [], summary, source: ctx.source(k), scalarArgs: `${imagesOf(x.shape[0]).c}, r->training` });
   if (splitsBatchNorm(ctx, C)) {
     // the GPU shape with few channels: statistics and sums over many blocks per channel, then an elementwise pass
     const s = batchNormSplit(ctx, k, x, { eps, track: a.track, statsArgs: [arg(ctx, x, "x"), ...running], ...(xhatOnly ? {} : { sums: { args: [...dy, arg(ctx, x, "x"), ...weight], hasWeight } }) });

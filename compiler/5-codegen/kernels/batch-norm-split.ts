@@ -1,3 +1,4 @@
+import { imagesOf } from "../../ir/shape.ts";
 import type { Kernel } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
@@ -72,13 +73,15 @@ export function batchNormSplit(
     split,
   };
   const workspace = [BLOCK_PARTIALS, TILE_TICKETS];
+  // the kernels' `batch` is the image count N of x [N, C, …]: the batch, a multiple of it, or fixed
+  const images = imagesOf(x.shape[0]).c;
   const values = affineCount(x);
   const scaled = (a: { perSample: number; fixed: number }, f: number) => ({ perSample: a.perSample * f, fixed: a.fixed * f });
   const preLaunch = (kernel: string, args: readonly ArgView[], comment: string, flops: number, words: number): PreLaunchView => ({
     kernel: `${kernel}_kernel`,
     grid: `dim3(${C}, splits)`,
     block: `dim3(${THREADS})`,
-    args: [...args.map((a) => a.value), ...workspace, "splits", "batch", "r->training"].join(", "),
+    args: [...args.map((a) => a.value), ...workspace, "splits", images, "r->training"].join(", "),
     comment,
     flops: scaled(values, flops),
     bytes: scaled(values, 4 * words),
@@ -94,11 +97,11 @@ export function batchNormSplit(
       grid: `dim3((unsigned)std::min<size_t>((count * ${C} + ${THREADS - 1}) / ${THREADS}, 65535))`,
       // as many blocks per channel as make two waves, each at least MIN_CHUNK values
       scalars: [
-        `const size_t count = (size_t)batch * ${inner};`,
+        `const size_t count = (size_t)${images} * ${inner};`,
         `const long long byDepth = (long long)((count + ${MIN_CHUNK - 1}) / ${MIN_CHUNK});`,
         `const int splits = (int)(byDepth < ${maxSplits} ? (byDepth > 1 ? byDepth : 1) : ${maxSplits});`,
       ],
-      scalarArgs: "batch, r->training",
+      scalarArgs: `${images}, r->training`,
       before,
       tileTickets: C,
       blockPartials: split.SUMS + 2 * C,

@@ -1,3 +1,4 @@
+import { imagesOf } from "../../ir/shape.ts";
 import type { Kernel } from "../../3-fusion/plan.ts";
 import { cFloat } from "../../ops/elementwise.ts";
 import type { Node } from "../../ir/node.ts";
@@ -62,7 +63,8 @@ export function batchNormKernel(ctx: CodegenContext, k: Kernel) {
   }
   const args = [arg(ctx, x, "x"), ...affine, ...running, outArg(ctx, k)];
   const kernel: BatchNormView = { template: "batch_norm", ...common(ctx, k, args, summary), ...base };
-  return { kernel, launch: launchOf(ctx, k, args, `dim3(${C})`, 256, "batch, r->training", summary) };
+  // the kernel's `batch` is the image count N of x [N, C, …]: the batch, a multiple of it, or fixed
+  return { kernel, launch: launchOf(ctx, k, args, `dim3(${C})`, 256, `${imagesOf(x.shape[0]).c}, r->training`, summary) };
 }
 
 /**

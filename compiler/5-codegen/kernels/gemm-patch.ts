@@ -300,6 +300,7 @@ export function patchGeometryView(p: ConvPatch, sizes: PatchSizes, best: { reado
     SEG: best.SEG,
     BUF: sizes.NI * sizes.NC * best.SEG,
     IMAGE: p.C * p.H * p.W,
+    IMAGES: p.images,
     PLANE: p.H * p.W,
     W: p.W,
     W_1: p.W - 1,

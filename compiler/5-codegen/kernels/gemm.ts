@@ -231,6 +231,7 @@ function col2imView(c: GemmCol2im, t: Tile, lda: number, ldb: number): GemmCol2i
     IMAGES,
     CHANNELS,
     Cg: c.channels,
+    COUNT: c.images,
     H: c.H,
     W: c.W,
     OUTPUTS: IMAGES * CHANNELS * c.H * c.W,
