@@ -6,7 +6,7 @@ import { nn, F, type Tensor, type Batch } from "tsdp/dsl";
 
 export class Broken extends nn.Module {
   conv1 = new nn.Conv2d(1, 16, 3);
-  auxNorm = new nn.BatchNorm3d(16);
+  auxNorm = new nn.LazyBatchNorm2d();
   auxHead = new nn.Linear(128);
   fc = new nn.Linear(16 * 6 * 6, 10);
 
