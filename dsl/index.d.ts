@@ -1589,6 +1589,12 @@ export namespace optim {
   /** torch.optim.Adamax (lr 2e-3): Adam with the infinity norm of the gradients, max(β₂u, |g| + ε), for the second moment */
   interface AdamaxOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number }
   class Adamax { constructor(options?: AdamaxOptions); constructor(groups: readonly ParamGroup[], options?: AdamaxOptions); readonly __tsdpOptimizer: "Adamax" }
+  /** torch.optim.NAdam (lr 2e-3, momentum_decay 4e-3): Adam with Nesterov momentum on the schedule μ_t = β₁(1 − ½·0.96^(t·ψ)); state exp_avg, exp_avg_sq */
+  interface NAdamOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number; momentumDecay?: number; decoupledWeightDecay?: false }
+  class NAdam { constructor(options?: NAdamOptions); constructor(groups: readonly ParamGroup[], options?: NAdamOptions); readonly __tsdpOptimizer: "NAdam" }
+  /** torch.optim.RAdam (lr 1e-3): Adam's moments with the variance rectification r_t once ρ_t > 5, plain momentum before; state exp_avg, exp_avg_sq */
+  interface RAdamOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number; decoupledWeightDecay?: false }
+  class RAdam { constructor(options?: RAdamOptions); constructor(groups: readonly ParamGroup[], options?: RAdamOptions); readonly __tsdpOptimizer: "RAdam" }
   /** torch.optim.Adagrad (lr 1e-2, eps 1e-10): the sum of squared gradients; lrDecay and initialAccumulatorValue only 0 */
   interface AdagradOptions extends ImplementationFlags { lr?: number; lrDecay?: 0; weightDecay?: number; initialAccumulatorValue?: 0; eps?: number }
   class Adagrad { constructor(options?: AdagradOptions); constructor(groups: readonly ParamGroup[], options?: AdagradOptions); readonly __tsdpOptimizer: "Adagrad" }

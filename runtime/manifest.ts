@@ -58,7 +58,7 @@ export type Precision = "fp32" | "tf32" | "bf16";
 
 /** The optimizer and its hyperparameters, PyTorch's defaults filled in ("lr", "momentum", "betas" as beta1/beta2, …). */
 export interface OptimizerManifest {
-  readonly kind: "SGD" | "Adam" | "AdamW" | "RMSprop" | "Adagrad" | "Adamax" | "Adadelta";
+  readonly kind: "SGD" | "Adam" | "AdamW" | "RMSprop" | "Adagrad" | "Adamax" | "Adadelta" | "NAdam" | "RAdam";
   readonly [hyper: string]: number | string | boolean;
 }
 

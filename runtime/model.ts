@@ -52,6 +52,8 @@ export interface TrainStepOptions {
   eps?: number;
   /** RMSprop's smoothing constant (Adadelta's rho). */
   alpha?: number;
+  /** NAdam's momentum_decay ψ (its momentum schedule μ_t = β₁(1 − ½·0.96^(t·ψ))). */
+  momentumDecay?: number;
   /**
    * Clip the gradients before the update, as torch.nn.utils.clip_grad_norm_(model.parameters(),
    * max_norm) between backward and step: scaled by min(1, max_norm / (‖g‖₂ + 1e-6)), the 2-norm
@@ -83,11 +85,13 @@ const OPTIMIZER_STATE: Record<OptimizerManifest["kind"], readonly string[]> = {
   Adagrad: ["sum"],
   Adamax: ["exp_avg", "exp_inf"],
   Adadelta: ["square_avg", "acc_delta"],
+  NAdam: ["exp_avg", "exp_avg_sq"],
+  RAdam: ["exp_avg", "exp_avg_sq"],
 };
 
 /** The declared optimizer's hyperparameters with this step's overrides, checked. */
 function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions, where: string): Hyperparameters {
-  const known = new Set(["lr", "momentum", "dampening", "weightDecay", "nesterov", "betas", "eps", "alpha", "clipGradNorm", "detectNonFinite", "waitForLoss"]);
+  const known = new Set(["lr", "momentum", "dampening", "weightDecay", "nesterov", "betas", "eps", "alpha", "momentumDecay", "clipGradNorm", "detectNonFinite", "waitForLoss"]);
   for (const k of Object.keys(o)) if (!known.has(k)) throw new TypeError(`${where}: unknown option '${k}'${suggestion(k, [...known], "options")}`);
   const num = (name: string, v: unknown, fallback: number): number => {
     const x = v === undefined ? fallback : v;
@@ -101,7 +105,8 @@ function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions,
   if (betas.length !== 2 || betas.some((b) => typeof b !== "number" || !(b >= 0 && b < 1))) throw new RangeError(`${where}: betas must be two numbers in [0, 1)`);
   return {
     lr: num("lr", o.lr, d("lr", 1e-3)),
-    momentum: num("momentum", o.momentum, d("momentum")),
+    // NAdam holds its momentum_decay as momentum (the harness's field for it)
+    momentum: o.momentumDecay !== undefined ? num("momentumDecay", o.momentumDecay, 0) : num("momentum", o.momentum, d("momentum")),
     dampening: num("dampening", o.dampening, d("dampening")),
     weight_decay: num("weightDecay", o.weightDecay, d("weightDecay")),
     beta1: betas[0] as number,

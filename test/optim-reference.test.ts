@@ -62,6 +62,33 @@ describe("Adagrad and Adamax", () => {
   });
 });
 
+describe("NAdam and RAdam", () => {
+  it("NAdam: p ← p − η·(1 − μ_t)/(1 − Πμ)·g/d − η·μ_{t+1}/(1 − Πμ·μ_{t+1})·m/d, d = √v/√(1 − β₂ᵗ) + ε", () => {
+    // ψ = 0 makes μ constant: β₁(1 − ½) = 0.25. Step 1, g = 2: m = 1, v = 2, d = √2/√0.5 = 2, Πμ = 0.25;
+    // p = 1 − 0.1·1·(2/2) − 0.1·(0.25/(1 − 0.0625))·(1/2) = 0.9 − 0.1·(4/15)·0.5
+    const spec: OptimizerSpec = { kind: "NAdam", lr: 0.1, beta1: 0.5, beta2: 0.5, eps: 0, weightDecay: 0, momentum: 0 };
+    expect(run(spec, [2])[0]).toBeCloseTo(0.9 - 0.1 * (4 / 15) * 0.5, 15);
+    // the schedule: with ψ = 0.004, μ_1 = 0.9·(1 − ½·0.96^0.004), and a step's momentumDecay (the spec's momentum) changes it
+    const schedule = (psi: number) => run({ ...spec, beta1: 0.9, beta2: 0.999, eps: 1e-8, momentum: psi }, [1, 1]);
+    expect(schedule(0.004)).not.toEqual(schedule(0.05));
+  });
+  it("RAdam: plain momentum while ρ_t ≤ 5, then the rectified step η·r_t·sign(g) for a constant gradient", () => {
+    // β₂ = 0.8: ρ_∞ = 9; ρ_t = 9 − 2t·0.8ᵗ/(1 − 0.8ᵗ) is 4.74 at t = 6 and 5.29 at t = 7. A constant g = 1
+    // makes m̂ = 1 and √v = √(1 − β₂ᵗ), so an unrectified step moves p by η and a rectified one by η·r_t
+    const spec: OptimizerSpec = { kind: "RAdam", lr: 0.1, beta1: 0.9, beta2: 0.8, eps: 0, weightDecay: 0 };
+    const got = run(spec, Array(9).fill(1));
+    let p = 1;
+    const want = got.map((_, i) => {
+      const t = i + 1;
+      const rho = 9 - (2 * t * 0.8 ** t) / (1 - 0.8 ** t);
+      p -= 0.1 * (rho > 5 ? Math.sqrt(((rho - 4) * (rho - 2) * 9) / (5 * 7 * rho)) : 1);
+      return p;
+    });
+    got.forEach((v, i) => expect(v, `step ${i + 1}`).toBeCloseTo(want[i], 12));
+    expect(got[5]).toBeCloseTo(0.4, 12); // six plain steps of 0.1
+  });
+});
+
 describe("SGD", () => {
   it("plain: p ← p − η·g", () => expect(run(sgd({}), [1, 2])).toEqual([0.9, 0.7]));
   it("momentum: the buffer starts as the first gradient, then μ·b + (1 − τ)·g", () => {

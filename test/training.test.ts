@@ -298,7 +298,7 @@ export const training = new Training(Net, { loss: new nn.CrossEntropyLoss(), opt
  * Libraries of the same model with one optimizer declaration, compiled once per declaration and
  * shared by the tests below: hyperparameters are per-step arguments of the library, so one SGD
  * library runs every SGD variant (the declared one, and others given per step); only the kind
- * (SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, Adadelta) is compiled in.
+ * (SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, NAdam, RAdam, Adadelta) is compiled in.
  */
 const compiledMlps = new Map<string, ReturnType<typeof compile>>();
 function mlpLibrary(optimizer: string): ReturnType<typeof compile> {
@@ -318,6 +318,11 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
     AdamW: ["new optim.AdamW({ lr: 0.01, betas: [0.8, 0.99] })", {}],
     "Adagrad, weight decay": ["new optim.Adagrad({ lr: 0.05, weightDecay: 0.01 })", {}],
     "Adamax, weight decay": ["new optim.Adamax({ lr: 0.01, betas: [0.8, 0.99], weightDecay: 0.01 })", {}],
+    "NAdam, weight decay": ["new optim.NAdam({ lr: 0.01, betas: [0.8, 0.99], weightDecay: 0.01 })", {}],
+    // momentum_decay ψ given per step (the runtime's momentumDecay, held as momentum)
+    "NAdam (momentum_decay given per step)": ["new optim.NAdam({ lr: 0.01, betas: [0.8, 0.99], weightDecay: 0.01 })", { momentum: 0.05 }],
+    // β₂ = 0.8: ρ_∞ = 9, and ρ_t passes 5 at step 7, so steps 1–6 are plain momentum and 7–10 rectified
+    "RAdam, weight decay (rectified from step 7)": ["new optim.RAdam({ lr: 0.01, betas: [0.8, 0.8], weightDecay: 0.01 })", {}],
     // PyTorch's MNIST example: Adadelta at lr 1.0
     "Adadelta, weight decay": ["new optim.Adadelta({ lr: 1.0, rho: 0.8, weightDecay: 0.01 })", {}],
     // its rho is the step's alpha option, as RMSprop's smoothing constant

@@ -97,14 +97,22 @@ function sgd(args: Value[], site: CallSite): OptimizerValue {
   return new OptimizerValue({ kind: "SGD", lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weightDecay, nesterov: o.nesterov }, groupsOf(who, args, site));
 }
 
-function adam(kind: "Adam" | "AdamW" | "Adamax", args: Value[], site: CallSite): OptimizerValue {
+function adam(kind: "Adam" | "AdamW" | "Adamax" | "RAdam" | "NAdam", args: Value[], site: CallSite): OptimizerValue {
   const who = `optim.${kind}`;
   const o = bindOptions(who, [
-    opt("lr", "nonNegNumber", kind === "Adamax" ? 2e-3 : 1e-3), opt("betas", "betas", [0.9, 0.999]), opt("eps", "posNumber", 1e-8),
+    opt("lr", "nonNegNumber", kind === "Adamax" || kind === "NAdam" ? 2e-3 : 1e-3), opt("betas", "betas", [0.9, 0.999]), opt("eps", "posNumber", 1e-8),
     opt("weightDecay", "nonNegNumber", kind === "AdamW" ? 1e-2 : 0),
-    ...flagSpecs(kind === "Adamax" ? MAXIMIZE : { amsgrad: "the step keeps no maximum of past squared gradients", ...MAXIMIZE }),
+    ...(kind === "NAdam" ? [opt("momentumDecay", "nonNegNumber", 4e-3)] : []),
+    ...flagSpecs(
+      kind === "Adamax"
+        ? MAXIMIZE
+        : kind === "RAdam" || kind === "NAdam"
+          ? { decoupledWeightDecay: "the weight decay is PyTorch's default, added to the gradient (use optim.AdamW's for a decoupled one)", ...MAXIMIZE }
+          : { amsgrad: "the step keeps no maximum of past squared gradients", ...MAXIMIZE },
+    ),
   ], optionsOf(who, args, site), site);
-  const spec: OptimizerSpec = { kind, lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay };
+  const common = { lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay };
+  const spec: OptimizerSpec = kind === "NAdam" ? { kind, ...common, momentum: o.momentumDecay } : { kind, ...common };
   return new OptimizerValue(spec, groupsOf(who, args, site));
 }
 
@@ -146,6 +154,8 @@ export const optimNamespace = new NamespaceValue(
     ["AdamW", new BuiltinClass("optim.AdamW", (a, s) => adam("AdamW", a, s))],
     ["RMSprop", new BuiltinClass("optim.RMSprop", rmsprop)],
     ["Adamax", new BuiltinClass("optim.Adamax", (a, s) => adam("Adamax", a, s))],
+    ["NAdam", new BuiltinClass("optim.NAdam", (a, s) => adam("NAdam", a, s))],
+    ["RAdam", new BuiltinClass("optim.RAdam", (a, s) => adam("RAdam", a, s))],
     ["Adagrad", new BuiltinClass("optim.Adagrad", adagrad)],
     ["Adadelta", new BuiltinClass("optim.Adadelta", adadelta)],
   ]),
@@ -164,7 +174,7 @@ export const trainingClass = new BuiltinClass("Training", (args, site) => {
   if (!lossOk)
     problems.add("badTraining", `${who}: loss must be a loss module (new nn.CrossEntropyLoss()) or a function (output, target) => tensor, got ${describe(o.loss)}`, keyLoc(site, "loss", "value"));
   if (!(o.optimizer instanceof OptimizerValue))
-    problems.add("badTraining", `${who}: optimizer must be new optim.SGD(...), optim.Adam(...), optim.AdamW(...), optim.RMSprop(...), optim.Adamax(...), optim.Adagrad(...) or optim.Adadelta(...), got ${describe(o.optimizer)}`, keyLoc(site, "optimizer", "value"));
+    problems.add("badTraining", `${who}: optimizer must be new optim.SGD(...), optim.Adam(...), optim.AdamW(...), optim.RMSprop(...), optim.Adamax(...), optim.NAdam(...), optim.RAdam(...), optim.Adagrad(...) or optim.Adadelta(...), got ${describe(o.optimizer)}`, keyLoc(site, "optimizer", "value"));
   problems.throwIfAny();
   const declared = o.optimizer as OptimizerValue;
   const optimizer = o.clipGradNorm > 0 ? new OptimizerValue({ ...declared.spec, clipGradNorm: o.clipGradNorm }, declared.groups) : declared;

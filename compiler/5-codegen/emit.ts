@@ -120,7 +120,7 @@ function paramSpec(n: Node): ParamSpec {
 
 const dtypeCode = { f32: "TSDP_F32", i32: "TSDP_I32", i64: "TSDP_I64" } as const;
 const initCode = { constant: "TSDP_INIT_CONSTANT", uniform: "TSDP_INIT_UNIFORM", normal: "TSDP_INIT_NORMAL", values: "TSDP_INIT_DATA", orthogonal: "TSDP_INIT_ORTHOGONAL", rowNorm: "TSDP_INIT_ROW_NORM" } as const;
-const optimizerCode = { SGD: "TSDP_SGD", Adam: "TSDP_ADAM", AdamW: "TSDP_ADAMW", RMSprop: "TSDP_RMSPROP", Adagrad: "TSDP_ADAGRAD", Adamax: "TSDP_ADAMAX", Adadelta: "TSDP_ADADELTA" } as const;
+const optimizerCode = { SGD: "TSDP_SGD", Adam: "TSDP_ADAM", AdamW: "TSDP_ADAMW", RMSprop: "TSDP_RMSPROP", Adagrad: "TSDP_ADAGRAD", Adamax: "TSDP_ADAMAX", Adadelta: "TSDP_ADADELTA", NAdam: "TSDP_NADAM", RAdam: "TSDP_RADAM" } as const;
 
 /** A C double literal: JavaScript's shortest round-trip form is one. */
 function cDouble(x: number): string {

@@ -106,7 +106,7 @@ function updateLaunch({ paramFloats, optimizer }: UpdateLaunch): LaunchReport {
   // arithmetic per parameter, roughly (a sqrt and a division counted as one each). Clipping writes
   // the clipped gradient back (4 B, a multiply); param groups read each float's group (1 B).
   const [baseBytes, baseFlops] =
-    optimizer.kind === "SGD" ? (optimizer.momentum !== 0 ? [20, 6] : [12, 3]) : optimizer.kind === "RMSprop" ? (optimizer.momentum !== 0 ? [28, 10] : [20, 8]) : optimizer.kind === "Adagrad" ? [20, 8] : [28, 14]; // Adam(W), Adamax, Adadelta: two states
+    optimizer.kind === "SGD" ? (optimizer.momentum !== 0 ? [20, 6] : [12, 3]) : optimizer.kind === "RMSprop" ? (optimizer.momentum !== 0 ? [28, 10] : [20, 8]) : optimizer.kind === "Adagrad" ? [20, 8] : [28, 14]; // Adam(W), Adamax, NAdam, RAdam, Adadelta: two states
   const bytesPer = baseBytes + (optimizer.clipGradNorm ? 4 : 0) + (optimizer.groups ? 1 : 0);
   const flopsPer = baseFlops + (optimizer.clipGradNorm ? 1 : 0);
   return {

@@ -790,7 +790,7 @@ export interface TrainingView {
   readonly groupLrScale: string;
   readonly groupCount: number;
   /** A tsdp_optimizer_kind enumerator. */
-  readonly optimizerKind: "TSDP_SGD" | "TSDP_ADAM" | "TSDP_ADAMW" | "TSDP_RMSPROP" | "TSDP_ADAGRAD" | "TSDP_ADAMAX" | "TSDP_ADADELTA";
+  readonly optimizerKind: "TSDP_SGD" | "TSDP_ADAM" | "TSDP_ADAMW" | "TSDP_RMSPROP" | "TSDP_ADAGRAD" | "TSDP_ADAMAX" | "TSDP_ADADELTA" | "TSDP_NADAM" | "TSDP_RADAM";
   readonly optimizerName: string;
   readonly paramsOnlyFloats: number;
   readonly buckets: readonly BucketRowView[];

@@ -106,8 +106,9 @@ export type OptimizerSpec = ({ readonly clipGradNorm?: number; readonly groups?:
       readonly nesterov: boolean;
     }
   | {
-      // Adamax: the same hyperparameters, an infinity norm for the second moment
-      readonly kind: "Adam" | "AdamW" | "Adamax";
+      // Adamax: the same hyperparameters, an infinity norm for the second moment; RAdam: Adam's
+      // moments with the variance rectification (and plain momentum while it is undefined)
+      readonly kind: "Adam" | "AdamW" | "Adamax" | "RAdam";
       readonly lr: number;
       readonly beta1: number;
       readonly beta2: number;
@@ -128,6 +129,17 @@ export type OptimizerSpec = ({ readonly clipGradNorm?: number; readonly groups?:
       readonly lr: number;
       readonly eps: number;
       readonly weightDecay: number;
+    }
+  | {
+      // NAdam: Adam with Nesterov momentum, the momentum's schedule μ_t = β₁(1 − ½·0.96^(t·ψ));
+      // ψ (momentum_decay) is held as `momentum`, which a step's momentumDecay sets
+      readonly kind: "NAdam";
+      readonly lr: number;
+      readonly beta1: number;
+      readonly beta2: number;
+      readonly eps: number;
+      readonly weightDecay: number;
+      readonly momentum: number;
     }
   | {
       readonly kind: "RMSprop";

@@ -13,6 +13,10 @@ import type { NDArray } from "./ndarray.ts";
 // Adagrad: g ← ∇ + λ·p;  s ← s + g²;  p ← p − η·g / (√s + ε)
 // Adadelta: g ← ∇ + λ·p;  v ← ρv + (1 − ρ)g²;  d ← √(a + ε) / √(v + ε) · g;  a ← ρa + (1 − ρ)d²;  p ← p − η·d (ρ is the spec's alpha)
 // Adamax:  g ← ∇ + λ·p;  m ← β₁m + (1 − β₁)g;  u ← max(β₂u, |g| + ε);  p ← p − (η / (1 − β₁ᵗ))·m / u
+// NAdam:   g ← ∇ + λ·p;  m, v as Adam;  μ_t = β₁(1 − ½·0.96^(t·ψ)), Π ← Π·μ_t;  d = √v / √(1 − β₂ᵗ) + ε;
+//          p ← p − η·(1 − μ_t)/(1 − Π)·g/d − η·μ_{t+1}/(1 − Π·μ_{t+1})·m/d   (ψ: momentum_decay, the spec's momentum)
+// RAdam:   g ← ∇ + λ·p;  m, v as Adam;  ρ_∞ = 2/(1 − β₂) − 1, ρ_t = ρ_∞ − 2tβ₂ᵗ/(1 − β₂ᵗ);  m̂ = m/(1 − β₁ᵗ);
+//          p ← p − η·m̂·r_t·√(1 − β₂ᵗ)/(√v + ε) with r_t = √((ρ_t − 4)(ρ_t − 2)ρ_∞ / ((ρ_∞ − 4)(ρ_∞ − 2)ρ_t)) when ρ_t > 5, else p − η·m̂
 // Param groups (groups): a parameter's weight decay λ is its group's when the group sets one; its
 // lr η is the step's times (group lr / declared lr) when the group sets one, as a PyTorch schedule
 // scales every group's lr by the same factor.
@@ -34,6 +38,8 @@ export interface ParamState {
 export interface OptimizerState {
   /** Steps taken (Adam's t). */
   step: number;
+  /** NAdam's Π μ_i over the steps taken (PyTorch's mu_product). */
+  muProduct?: number;
   readonly perParam: Map<string, ParamState>;
 }
 
@@ -61,6 +67,9 @@ export function optimizerStep(
   const f = float32 ? Math.fround : (v: number) => v;
   const h = { ...spec, ...overrides } as OptimizerSpec;
   state.step += 1;
+  // NAdam's momentum schedule, once per step (the same for every parameter)
+  const mu = (t: number) => (h.kind === "NAdam" ? h.beta1 * (1 - 0.5 * Math.pow(0.96, t * h.momentum)) : 0);
+  if (h.kind === "NAdam") state.muProduct = (state.muProduct ?? 1) * mu(state.step);
   if (h.clipGradNorm) clipGradNorm([...params.keys()].flatMap((name) => grads.get(name) ?? []), h.clipGradNorm);
   for (const [name, p] of params) {
     const grad = grads.get(name);
@@ -123,6 +132,28 @@ export function optimizerStep(
         // torch.amax keeps a NaN
         const u = (s.exp_inf[i] = current > decayed || Number.isNaN(current) ? current : decayed);
         w[i] = f(w[i] - f(f(f(lr) / f(c1)) * f(m / u)));
+      }
+    } else if (h.kind === "NAdam" || h.kind === "RAdam") {
+      if (!s.exp_avg) s.exp_avg = new Float64Array(w.length);
+      if (!s.exp_avg_sq) s.exp_avg_sq = new Float64Array(w.length);
+      const t = state.step;
+      const c1 = 1 - Math.pow(h.beta1, t);
+      const c2 = 1 - Math.pow(h.beta2, t);
+      const product = state.muProduct ?? 1;
+      const next = mu(t + 1);
+      const [gWeight, mWeight] = [(1 - mu(t)) / (1 - product), next / (1 - product * next)];
+      const inf = 2 / (1 - h.beta2) - 1;
+      const rho = inf - (2 * t * Math.pow(h.beta2, t)) / c2;
+      const rect = rho > 5 ? Math.sqrt(((rho - 4) * (rho - 2) * inf) / ((inf - 4) * (inf - 2) * rho)) : 0;
+      for (let i = 0; i < w.length; i++) {
+        const g = f(grad.data[i] + f(f(weightDecay) * w[i]));
+        const m = (s.exp_avg[i] = f(f(f(h.beta1) * s.exp_avg[i]) + f(f(1 - h.beta1) * g)));
+        const v = (s.exp_avg_sq[i] = f(f(f(h.beta2) * s.exp_avg_sq[i]) + f(f(f(1 - h.beta2) * g) * g)));
+        if (h.kind === "NAdam") {
+          const d = f(f(f(Math.sqrt(v)) / f(Math.sqrt(c2))) + f(h.eps));
+          w[i] = f(f(w[i] - f(f(f(lr) * f(gWeight)) * f(g / d))) - f(f(f(lr) * f(mWeight)) * f(m / d)));
+        } else if (rect > 0) w[i] = f(w[i] - f(f(f(f(lr) / f(c1)) * m) * f(f(rect) * f(f(Math.sqrt(c2)) / f(f(Math.sqrt(v)) + f(h.eps))))));
+        else w[i] = f(w[i] - f(f(f(lr) / f(c1)) * m));
       }
     } else {
       if (!s.exp_avg) s.exp_avg = new Float64Array(w.length);

@@ -38,7 +38,7 @@ struct tsdp_hparams {
 };
 
 /** Which update optimizer_update_kernel applies (the model's optimizer, a field of its descriptor). */
-enum tsdp_optimizer_kind { TSDP_SGD = 0, TSDP_ADAM = 1, TSDP_ADAMW = 2, TSDP_RMSPROP = 3, TSDP_ADAGRAD = 4, TSDP_ADAMAX = 5, TSDP_ADADELTA = 6 };
+enum tsdp_optimizer_kind { TSDP_SGD = 0, TSDP_ADAM = 1, TSDP_ADAMW = 2, TSDP_RMSPROP = 3, TSDP_ADAGRAD = 4, TSDP_ADAMAX = 5, TSDP_ADADELTA = 6, TSDP_NADAM = 7, TSDP_RADAM = 8 };
 
 /** At most this many optimizer param groups (compiler/1-frontend/training.ts MAX_PARAM_GROUPS). */
 constexpr int kMaxParamGroups = 8;
@@ -48,6 +48,9 @@ constexpr int kMaxParamGroups = 8;
 struct tsdp_update {
     tsdp_hparams h;
     float c1, c2;  // Adam's bias corrections 1 − βᵗ
+    // NAdam: (1 − μ_t)/(1 − Πμ) and μ_{t+1}/(1 − Πμ·μ_{t+1}), the weights of g and m; RAdam: the
+    // rectification r_t, or 0 while ρ_t ≤ 5 (an update of plain momentum)
+    float c3, c4;
     int first;     // SGD: the momentum buffer starts as the first gradient
     double group_weight_decay[kMaxParamGroups];  // param groups: each group's weight decay this step
     double group_lr[kMaxParamGroups];            // … and learning rate: the step's, times the group's scale

@@ -36,6 +36,10 @@ struct tsdp_model {
     int training = 1;             // PyTorch modules start in train mode
     unsigned long long seed = 0;
     unsigned long long steps = 0; // optimizer steps taken (Adam's t)
+    // NAdam's Πμ_i over steps 1..mu_product_steps, kept so that a step multiplies one more factor
+    // (recomputed from the start when the steps were set otherwise: a loaded checkpoint)
+    double mu_product = 1.0;
+    unsigned long long mu_product_steps = 0;
     unsigned long long draws = 0; // runs since the last step that drew random numbers (dropout's counter)
     std::string error;
     // The training step as CUDA graphs, one per (batch size, step mode: train/eval + 2 × clipping,

@@ -27,6 +27,8 @@ namespace tsdp_harness {
 //   Adagrad: g ← ∇ + λp;  s ← s + g²;  p ← p − η · g / (√s + ε)
 //   Adadelta: g ← ∇ + λp;  v ← ρv + (1 − ρ)g²;  d ← √(a + ε)/√(v + ε) · g;  a ← ρa + (1 − ρ)d²;  p ← p − ηd  (ρ: alpha)
 //   Adamax:  g ← ∇ + λp;  m ← β₁m + (1 − β₁)g;  u ← max(β₂u, |g| + ε) (NaN kept);  p ← p − (η / c₁) · m / u
+//   NAdam:   g ← ∇ + λp;  m, v as Adam;  d ← √v / √c₂ + ε;  p ← p − η·c₃·g/d − η·c₄·m/d  (c₃, c₄ from μ_t: the host's)
+//   RAdam:   g ← ∇ + λp;  m, v as Adam;  p ← p − (η / c₁)·m · r·√c₂/(√v + ε) while r = c₄ > 0, else p − (η / c₁)·m
 //   clipping (clip_grad_norm_, before the rule): g ← ∇·f, f = min(1, max_norm / (‖∇‖₂ + 1e-6)), written back to grad
 //   param groups: λ and η are the element's group's (group[i]): η the step's times the group's scale
 __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict__ grad, float* __restrict__ s1,
@@ -87,6 +89,19 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
             s1[i] = m;
             s2[i] = u;
             p[i] = w - ((float)lr / a.c1) * (m / u);
+        } else if (kind == TSDP_NADAM || kind == TSDP_RADAM) {
+            g += (float)weight_decay * w;
+            const float m = (float)h.beta1 * s1[i] + (float)(1.0 - h.beta1) * g;
+            const float v = (float)h.beta2 * s2[i] + (float)(1.0 - h.beta2) * g * g;
+            s1[i] = m;
+            s2[i] = v;
+            if (kind == TSDP_NADAM) {
+                const float d = sqrtf(v) / sqrtf(a.c2) + (float)h.eps;
+                p[i] = w - (float)lr * a.c3 * (g / d) - (float)lr * a.c4 * (m / d);
+            } else if (a.c4 > 0.0f)
+                p[i] = w - ((float)lr / a.c1) * m * (a.c4 * (sqrtf(a.c2) / (sqrtf(v) + (float)h.eps)));
+            else
+                p[i] = w - ((float)lr / a.c1) * m;
         } else {
             if (kind == TSDP_ADAMW) w *= (float)(1.0 - lr * weight_decay);
             else g += (float)weight_decay * w;
@@ -696,7 +711,27 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         ins.push_back(nullptr);  // the loss scale comes from `scale`
         if (int e = stage_inputs(m, t.step, parts, ins.data(), &scale)) return e;
         const unsigned long long step = m->steps + 1;
-        tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)(1.0 - std::pow(h->beta2, (double)step)), step == 1 ? 1 : 0, {}};
+        const double c2 = 1.0 - std::pow(h->beta2, (double)step);
+        tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)c2, 0.0f, 0.0f, step == 1 ? 1 : 0, {}};
+        if (t.optimizer == TSDP_NADAM) {
+            // μ_i = β₁(1 − ½·0.96^(i·ψ)), ψ held as momentum; Πμ multiplied by each step's μ_t, as PyTorch's
+            // mu_product (after a checkpoint's steps are loaded, recomputed from the current β₁ and ψ)
+            const auto mu = [&](double i) { return h->beta1 * (1.0 - 0.5 * std::pow(0.96, i * h->momentum)); };
+            if (m->mu_product_steps != step - 1) {
+                m->mu_product = 1.0;
+                for (unsigned long long i = 1; i < step; ++i) m->mu_product *= mu((double)i);
+            }
+            const double product = m->mu_product * mu((double)step);
+            m->mu_product = product;
+            m->mu_product_steps = step;
+            const double next = mu((double)step + 1.0);
+            update.c3 = (float)((1.0 - mu((double)step)) / (1.0 - product));
+            update.c4 = (float)(next / (1.0 - product * next));
+        } else if (t.optimizer == TSDP_RADAM) {
+            // ρ_∞ = 2/(1 − β₂) − 1, ρ_t = ρ_∞ − 2tβ₂ᵗ/(1 − β₂ᵗ); rectified once ρ_t > 5
+            const double inf = 2.0 / (1.0 - h->beta2) - 1.0, rho = inf - 2.0 * (double)step * std::pow(h->beta2, (double)step) / c2;
+            update.c4 = rho > 5.0 ? (float)std::sqrt((rho - 4.0) * (rho - 2.0) * inf / ((inf - 4.0) * (inf - 2.0) * rho)) : 0.0f;
+        }
         for (int g = 0; g < t.group_count; ++g) {
             update.group_weight_decay[g] = std::isnan(t.group_weight_decay[g]) ? h->weight_decay : t.group_weight_decay[g];
             update.group_lr[g] = h->lr * t.group_lr_scale[g];
