@@ -749,7 +749,7 @@ export namespace nn {
     /** out = ⌊in·scaleFactor⌋; the coordinates use 1/scaleFactor, as PyTorch's. */
     scaleFactor?: number | readonly number[] | null;
     /** "nearest": src = ⌊dst·scale⌋ (3-D or 4-D input); "linear": 3-D input; "bilinear": 4-D input. */
-    mode?: "nearest" | "linear" | "bilinear" | "area";
+    mode?: "nearest" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area";
     /** Linear and bilinear only: corners of input and output aligned (scale (in − 1)/(out − 1)). */
     alignCorners?: boolean | null;
     /** true: the coordinates use in/out, not the given scaleFactor. */
@@ -1457,7 +1457,7 @@ export namespace F {
   /** torch.nn.functional.interpolate, modes "nearest", "linear" and "bilinear" (see nn.InterpolateOptions). */
   function interpolate(x: Tensor, options: nn.InterpolateOptions): Tensor;
   function interpolate(x: Tensor, size?: number | readonly number[] | null, scaleFactor?: number | readonly number[] | null,
-    mode?: "nearest" | "linear" | "bilinear" | "area", alignCorners?: boolean | null, recomputeScaleFactor?: boolean | null): Tensor;
+    mode?: "nearest" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area", alignCorners?: boolean | null, recomputeScaleFactor?: boolean | null): Tensor;
   /**
    * torch.nn.functional.pad, mode "constant": (before, after) pairs from the last dim backwards
    * ([left, right, top, bottom] for an image); a negative amount crops. Not along the batch.

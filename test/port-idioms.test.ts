@@ -303,3 +303,31 @@ describe("scatter, scatterAdd and indexAdd (gather's and index_select's inverses
     expect(first(model("return x.scatterAdd(1, j, x.narrow(1, 0, 2));", 'x: Tensor<[Batch, 3]>, j: Tensor<[Batch, 3], "int32">'))).toMatch(/^TSDP4001 6: scatterAdd: src \[Batch, 2\] must have the index's shape \[Batch, 3\]/);
   });
 });
+
+describe("F.interpolate's bicubic and trilinear modes", () => {
+  it("bicubic: Keys' cubic (A = −0.75) over four taps, indices clamped at the border, as PyTorch's", () => {
+    const src = model("return [F.interpolate(x, { scaleFactor: [1, 2], mode: 'bicubic' }).flatten(1), F.interpolate(x, { size: [1, 11], mode: 'bicubic', alignCorners: true }).flatten(1), F.interpolate(x.mul(0).add(3), { size: [2, 9], mode: 'bicubic' }).flatten(1)];", "x: Tensor<[Batch, 1, 1, 6]>");
+    const [up, aligned, flat] = outputs(src, { x: nd([1, 1, 1, 6], [0, 1, 2, 3, 4, 5]) });
+    // output 4: src = 4.5/2 − ½ = 1.75, taps 0…3 at distances 1.75, 0.75, 0.25, 1.25: weights
+    // −0.03516, 0.26172, 0.87891, −0.10547 (c₂(1.75), c₁(0.75), c₁(0.25), c₂(1.25)), so 109/64
+    expect(up[4]).toBeCloseTo(109 / 64, 6);
+    // aligned, output 1: src = 0.5, taps −1 (clamped to 0), 0, 1, 2 weighted −3/32, 19/32, 19/32, −3/32: 0.40625
+    expect(aligned[1]).toBeCloseTo(0.40625, 6);
+    expect(aligned.filter((_, i) => i % 2 === 0)).toEqual([0, 1, 2, 3, 4, 5]);
+    // the weights sum to 1: a constant image stays constant
+    flat.forEach((v) => expect(v).toBeCloseTo(3, 5)); // within float32 rounding of the weights
+    expect(gradCheck(model("return F.interpolate(x.view(-1, 1, 2, 3), { size: [3, 5], mode: 'bicubic' }).flatten(1);", "x: Tensor<[Batch, 6]>").slice(header.length)).checked).toBeGreaterThan(0);
+  });
+  it("trilinear (and nearest) over [N, C, D, H, W]: the linear rule along each of the three dims", () => {
+    const src = model("return [F.interpolate(x, { size: [3, 3, 3], mode: 'trilinear', alignCorners: true }).flatten(1), F.interpolate(x, { scaleFactor: 2 }).flatten(1)];", "x: Tensor<[Batch, 1, 2, 2, 2]>");
+    const [tri, near] = outputs(src, { x: nd([1, 1, 2, 2, 2], [0, 1, 2, 3, 4, 5, 6, 7]) });
+    // the corners are the input's, the centre the mean of all eight
+    expect([tri[0], tri[2], tri[6], tri[26], tri[13]]).toEqual([0, 1, 2, 7, 3.5]);
+    // nearest doubles each voxel: output (d, h, w) reads input (⌊d/2⌋, ⌊h/2⌋, ⌊w/2⌋)
+    near.forEach((v, i) => {
+      const [d, h, w] = [Math.floor(i / 16), Math.floor(i / 4) % 4, i % 4];
+      expect(v).toBe(Math.floor(d / 2) * 4 + Math.floor(h / 2) * 2 + Math.floor(w / 2));
+    });
+    expect(first(model("return F.interpolate(x, { scaleFactor: 2, mode: 'trilinear' });", "x: Tensor<[Batch, 1, 4, 4]>"))).toMatch(/mode "trilinear" needs a 5-D input \[N, C, D, H, W\], got \[Batch, 1, 4, 4\]/);
+  });
+});

@@ -48,13 +48,15 @@ export function interpolate(b: Bound, site: CallSite, em: GraphEmitter, who: str
   const input: TensorValue = b.x;
   const shape = input.node.shape;
   const problems = new CallProblems();
-  if (b.mode === "bilinear" && shape.length !== 4) fail("shapeMismatch", `${who}: mode "bilinear" needs a 4-D input [N, C, H, W], got ${formatShape(shape)}`, site.loc);
-  if (b.mode === "linear" && shape.length !== 3) fail("shapeMismatch", `${who}: mode "linear" needs a 3-D input [N, C, L], got ${formatShape(shape)}`, site.loc);
-  if (shape.length !== 3 && shape.length !== 4) fail("shapeMismatch", `${who}: mode "${b.mode}" needs a 3-D [N, C, L] or 4-D [N, C, H, W] input, got ${formatShape(shape)}`, site.loc);
+  // PyTorch's modes by rank: linear 3-D, bilinear and bicubic 4-D, trilinear 5-D; nearest and area any of them
+  const rankOf: Record<string, [number, string]> = { linear: [3, "[N, C, L]"], bilinear: [4, "[N, C, H, W]"], bicubic: [4, "[N, C, H, W]"], trilinear: [5, "[N, C, D, H, W]"] };
+  const needed = rankOf[b.mode];
+  if (needed && shape.length !== needed[0]) fail("shapeMismatch", `${who}: mode "${b.mode}" needs a ${needed[0]}-D input ${needed[1]}, got ${formatShape(shape)}`, site.loc);
+  if (shape.length < 3 || shape.length > 5) fail("shapeMismatch", `${who}: mode "${b.mode}" needs a 3-D [N, C, L], 4-D [N, C, H, W] or 5-D [N, C, D, H, W] input, got ${formatShape(shape)}`, site.loc);
   if ((b.size === null) === (b.scaleFactor === null))
     problems.add("invalidArgument", `${who}: ${b.size === null ? "give either size or scaleFactor" : "give only one of size and scaleFactor"} (PyTorch requires exactly one)`, site.loc);
   if (b.alignCorners !== null && (b.mode === "nearest" || b.mode === "area"))
-    problems.add("invalidArgument", `${who}: alignCorners can only be set with modes "linear" and "bilinear" (PyTorch refuses it for "${b.mode}" too)`, locOfArg(b, "alignCorners", site));
+    problems.add("invalidArgument", `${who}: alignCorners can only be set with modes "linear", "bilinear", "bicubic" and "trilinear" (PyTorch refuses it for "${b.mode}" too)`, locOfArg(b, "alignCorners", site));
   problems.throwIfAny();
   const dims = shape.length - 2;
   const given: number[] = b.size ?? b.scaleFactor;
@@ -71,13 +73,15 @@ export function interpolate(b: Bound, site: CallSite, em: GraphEmitter, who: str
     const outSize = b.size ? per(i) : Math.floor(inSize * per(i));
     if (outSize < 1) fail("invalidArgument", `${who}: scaleFactor ${per(i)} makes dim ${dim} (${inSize}) empty`, locOfArg(b, "scaleFactor", site));
     const scaleFactor = b.size || b.recomputeScaleFactor ? null : per(i);
-    // linear and bilinear are the same rule per dim
-    const attrs: ResampleAttrs = { inSize, outSize, mode: b.mode === "nearest" || b.mode === "area" ? b.mode : "bilinear", alignCorners: b.alignCorners ?? false, scaleFactor };
+    // linear, bilinear and trilinear are the same rule per dim; bicubic its own, per dim as well
+    const attrs: ResampleAttrs = { inSize, outSize, mode: b.mode === "nearest" || b.mode === "area" || b.mode === "bicubic" ? b.mode : "bilinear", alignCorners: b.alignCorners ?? false, scaleFactor };
     // the same size at scale 1 maps every position to itself, in both modes
     if (inSize === outSize && (scaleFactor === null || scaleFactor === 1)) continue;
     const weights = c.op("resample_weights", [], attrs as unknown as Record<string, unknown>);
-    const last = dim === shape.length - 1;
-    y = last ? c.op("matmul", [y, weights]) : c.transposeLast(c.op("matmul", [c.transposeLast(y), weights]));
+    // the dim to resample swapped with the last (a 4-D H with W, a 5-D D with W), and back
+    const rank = shape.length;
+    const swap = y.node.shape.map((_, d) => (d === dim ? rank - 1 : d === rank - 1 ? dim : d));
+    y = dim === rank - 1 ? c.op("matmul", [y, weights]) : c.permute(c.op("matmul", [c.permute(y, swap), weights]), swap);
   }
   return y;
 }
@@ -177,7 +181,7 @@ export const interpolateArgs = [
   x,
   opt("size", "sizes", null, { nullable: true }),
   opt("scaleFactor", "scales", null, { nullable: true }),
-  opt("mode", "string", "nearest", { choices: ["nearest", "linear", "bilinear", "area"] }),
+  opt("mode", "string", "nearest", { choices: ["nearest", "linear", "bilinear", "bicubic", "trilinear", "area"] }),
   opt("alignCorners", "bool", null, { nullable: true }),
   opt("recomputeScaleFactor", "bool", null, { nullable: true }),
 ];

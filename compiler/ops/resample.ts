@@ -14,13 +14,17 @@ import { defineOp, ShapeError } from "./op.ts";
 //   bilinear: src = alignCorners ? i·scale : max((i + ½)·scale − ½, 0); h = ⌊src⌋, λ = src − h;
 //             weight 1 − λ at h and λ at h + 1 (both at h on the last row)
 //   area:     adaptive average pooling: 1/(e − s) for s ≤ j < e, s = ⌊i·in/out⌋, e = ⌈(i + 1)·in/out⌉
+//   bicubic:  src = alignCorners ? i·scale : (i + ½)·scale − ½ (not clamped); x = ⌊src⌋, t = src − x;
+//             Keys' cubic (A = −0.75) weights c₂(t + 1), c₁(t), c₁(1 − t), c₂(2 − t) at x − 1 … x + 2,
+//             each index clamped into [0, in − 1] (so border weights add up there), where
+//             c₁(d) = ((A + 2)d − (A + 3))d² + 1 and c₂(d) = ((Ad − 5A)d + 8A)d − 4A
 // The cost is in·out multiply-adds per row instead of 1 or 2: right for the small feature maps of
 // a decoder or a U-Net; a gather kernel would be the answer for large images.
 
 export interface ResampleAttrs {
   readonly inSize: number;
   readonly outSize: number;
-  readonly mode: "nearest" | "bilinear" | "area";
+  readonly mode: "nearest" | "bilinear" | "area" | "bicubic";
   readonly alignCorners: boolean;
   /** The scaleFactor the user gave for this dim (PyTorch uses it, not in/out, when given). */
   readonly scaleFactor: number | null;
@@ -30,7 +34,7 @@ const f32 = Math.fround;
 
 /** PyTorch's scale (area_pixel_compute_scale), as a float. */
 export function resampleScale(a: ResampleAttrs): number {
-  if (a.mode === "bilinear" && a.alignCorners) return a.outSize > 1 ? f32((a.inSize - 1) / (a.outSize - 1)) : 0;
+  if ((a.mode === "bilinear" || a.mode === "bicubic") && a.alignCorners) return a.outSize > 1 ? f32((a.inSize - 1) / (a.outSize - 1)) : 0;
   return a.scaleFactor !== null ? f32(1 / a.scaleFactor) : f32(a.inSize / a.outSize);
 }
 
@@ -43,11 +47,25 @@ export function resampleWeight(a: ResampleAttrs, j: number, i: number): number {
   }
   const scale = resampleScale(a);
   if (a.mode === "nearest") return Math.min(Math.floor(f32(f32(i) * scale)), a.inSize - 1) === j ? 1 : 0;
+  if (a.mode === "bicubic") {
+    const src = a.alignCorners ? f32(scale * i) : f32(f32(scale * f32(i + 0.5)) - 0.5);
+    const x = Math.floor(src);
+    const t = f32(src - x);
+    return cubicWeights(t).reduce((w, c, k) => w + (Math.min(Math.max(x - 1 + k, 0), a.inSize - 1) === j ? c : 0), 0);
+  }
   const src = a.alignCorners ? f32(scale * i) : Math.max(f32(f32(scale * f32(i + 0.5)) - 0.5), 0);
   const h = Math.floor(src);
   const lambda = f32(src - h);
   const h1 = h < a.inSize - 1 ? h + 1 : h;
   return (j === h ? f32(1 - lambda) : 0) + (j === h1 ? lambda : 0);
+}
+
+/** Keys' cubic convolution weights (A = −0.75, PyTorch's) of the taps x − 1 … x + 2 at fraction t, in float32. */
+function cubicWeights(t: number): number[] {
+  const A = -0.75;
+  const c1 = (d: number) => f32(f32(f32(f32(f32(A + 2) * d) - (A + 3)) * d) * d + 1);
+  const c2 = (d: number) => f32(f32(f32(f32(f32(A * d) - 5 * A) * d) + 8 * A) * d - 4 * A);
+  return [c2(f32(t + 1)), c1(t), c1(f32(1 - t)), c2(f32(f32(1 - t) + 1))];
 }
 
 export const resampleWeights = defineOp<ResampleAttrs>({
@@ -80,6 +98,16 @@ export const resampleWeights = defineOp<ResampleAttrs>({
       if (a.mode === "nearest") {
         const src = `(int)floorf(${i} * ${scale})`;
         return `((${src} < ${a.inSize - 1} ? ${src} : ${a.inSize - 1}) == ${j} ? 1.0f : 0.0f)`;
+      }
+      if (a.mode === "bicubic") {
+        const src = a.alignCorners ? `(${scale} * ${i})` : `(${scale} * (${i} + 0.5f) - 0.5f)`;
+        const x = `((int)floorf(${src}))`;
+        const t = `(${src} - floorf(${src}))`;
+        const c1 = (d: string) => `((1.25f * ${d} - 2.25f) * ${d} * ${d} + 1.0f)`;
+        const c2 = (d: string) => `(((-0.75f * ${d} + 3.75f) * ${d} - 6.0f) * ${d} + 3.0f)`;
+        const weights = [c2(`(${t} + 1.0f)`), c1(t), c1(`(1.0f - ${t})`), c2(`((1.0f - ${t}) + 1.0f)`)];
+        const at = (k: number) => `min(max(${x} ${k === 0 ? "- 1" : k === 1 ? "" : `+ ${k - 1}`}, 0), ${a.inSize - 1})`;
+        return `(${weights.map((w, k) => `(${at(k)} == ${j} ? ${w} : 0.0f)`).join(" + ")})`;
       }
       const src = a.alignCorners ? `(${scale} * ${i})` : `fmaxf(${scale} * (${i} + 0.5f) - 0.5f, 0.0f)`;
       const h = `((int)${src})`;
