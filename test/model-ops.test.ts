@@ -208,10 +208,11 @@ describe("nn.Upsample and F.interpolate have PyTorch's coordinates", () => {
   it("refuses unsupported modes, size with scaleFactor, alignCorners with nearest, bilinear on 3-D", () => {
     const bad = (call: string, input = "Tensor<[Batch, 2, 3, 4]>") =>
       diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: ${input}) {\n    return ${call};\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
-    expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "bicubic" })`)[0]).toMatch(/^TSDP3004 F\.interpolate: mode must be one of "nearest", "linear", "bilinear", "area", got/);
+    expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "lanczos" })`)[0]).toMatch(/^TSDP3004 F\.interpolate: mode must be one of "nearest", "linear", "bilinear", "bicubic", "trilinear", "area", got/);
+    expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "bicubic" })`, "Tensor<[Batch, 2, 3]>")[0]).toMatch(/^TSDP4001 .*"bicubic" needs a 4-D input/);
     expect(bad(`F.interpolate(x, { scaleFactor: 2, size: 4 })`)[0]).toMatch(/^TSDP3004 .*only one of size and scaleFactor/);
     expect(bad(`F.interpolate(x, {})`)[0]).toMatch(/^TSDP3004 .*either size or scaleFactor/);
-    expect(bad(`F.interpolate(x, { scaleFactor: 2, alignCorners: false })`)[0]).toMatch(/^TSDP3004 .*alignCorners can only be set with modes "linear" and "bilinear"/);
+    expect(bad(`F.interpolate(x, { scaleFactor: 2, alignCorners: false })`)[0]).toMatch(/^TSDP3004 .*alignCorners can only be set with modes "linear", "bilinear", "bicubic" and "trilinear"/);
     expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "bilinear" })`, "Tensor<[Batch, 2, 3]>")[0]).toMatch(/^TSDP4001 .*"bilinear" needs a 4-D input/);
     expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "linear" })`)[0]).toMatch(/^TSDP4001 .*"linear" needs a 3-D input/);
     expect(bad(`F.interpolate(x, { scaleFactor: 0 })`)[0]).toMatch(/^TSDP3004 .*scaleFactor must be a finite number > 0/);
