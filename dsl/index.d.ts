@@ -519,6 +519,16 @@ export namespace nn {
     constructor(options: { p?: number; inplace?: boolean });
   }
   interface FeatureAlphaDropout { (x: Tensor): Tensor }
+  /** im2col and col2im as modules (F.unfold, F.fold). */
+  class Unfold extends Module { constructor(kernelSize: Size2, options?: { dilation?: Size2; padding?: Size2; stride?: Size2 }) }
+  interface Unfold { (x: Tensor): Tensor }
+  class Fold extends Module { constructor(outputSize: Size2, kernelSize: Size2, options?: { dilation?: Size2; padding?: Size2; stride?: Size2 }) }
+  interface Fold { (x: Tensor): Tensor }
+  /** (Σ_window x^p)^(1/p) over each window, as torch.nn.LPPool2d / LPPool1d. */
+  class LPPool2d extends Module { constructor(normType: number, kernelSize: Size2, stride?: Size2 | null) }
+  interface LPPool2d { (x: Tensor): Tensor }
+  class LPPool1d extends Module { constructor(normType: number, kernelSize: number, stride?: number | null) }
+  interface LPPool1d { (x: Tensor): Tensor }
   /** y_o = x1ᵀ·A_o·x2 + b_o: weight [out, in1, in2], bias [out], as torch.nn.Bilinear. */
   class Bilinear extends Module {
     constructor(in1Features: number, in2Features: number, outFeatures: number, bias?: boolean);
@@ -1412,6 +1422,16 @@ export namespace F {
   function featureAlphaDropout(x: Tensor, p?: number, training?: boolean): Tensor;
   function featureAlphaDropout(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
   function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
+  interface WindowOptions { dilation?: Size2; padding?: Size2; stride?: Size2 }
+  /** im2col: x [N, C, H, W] → [N, C·kh·kw, L], each block's window as a column (channel-major, then tap by tap). */
+  function unfold(x: Tensor, kernelSize: Size2, options?: WindowOptions): Tensor;
+  function unfold(x: Tensor, kernelSize: Size2, dilation?: Size2, padding?: Size2, stride?: Size2): Tensor;
+  /** col2im, unfold's adjoint: [N, C·kh·kw, L] → [N, C, H, W], overlapping values summed. */
+  function fold(x: Tensor, outputSize: Size2, kernelSize: Size2, options?: WindowOptions): Tensor;
+  function fold(x: Tensor, outputSize: Size2, kernelSize: Size2, dilation?: Size2, padding?: Size2, stride?: Size2): Tensor;
+  /** (Σ_window x^p)^(1/p), as torch.nn.functional.lp_pool2d / lp_pool1d. */
+  function lpPool2d(x: Tensor, normType: number, kernelSize: Size2, stride?: Size2 | null): Tensor;
+  function lpPool1d(x: Tensor, normType: number, kernelSize: number, stride?: number | null): Tensor;
   /** The p-norm distance of every pair of rows of x1 [*, P, M] and x2 [*, R, M]: [*, P, R]. */
   function cdist(x1: Tensor, x2: Tensor, p?: number): Tensor;
   function dropout2d(x: Tensor, options: { p?: number; training?: boolean }): Tensor;

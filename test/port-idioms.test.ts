@@ -331,3 +331,30 @@ describe("F.interpolate's bicubic and trilinear modes", () => {
     expect(first(model("return F.interpolate(x, { scaleFactor: 2, mode: 'trilinear' });", "x: Tensor<[Batch, 1, 4, 4]>"))).toMatch(/mode "trilinear" needs a 5-D input \[N, C, D, H, W\], got \[Batch, 1, 4, 4\]/);
   });
 });
+
+describe("F.unfold / F.fold (im2col, col2im) and LPPool", () => {
+  it("unfold lists each block's window, channel-major then tap by tap; fold sums them back (fold(unfold(x)) = x times each pixel's count)", () => {
+    const src = model(
+      "return [F.unfold(x, 2).flatten(1), this.u(x).flatten(1), F.fold(F.unfold(x, [2, 2], { padding: 1, stride: [1, 2] }), [2, 3], [2, 2], { padding: 1, stride: [1, 2] }).flatten(1), F.fold(F.unfold(x.mul(0).add(1), 2), [2, 3], 2).flatten(1), F.fold(F.unfold(x, 2), [2, 3], 2).flatten(1)];",
+      "x: Tensor<[Batch, 1, 2, 3]>",
+      "u = new nn.Unfold([1, 2], { dilation: [1, 2] });",
+    );
+    const [cols, dilated, padded, counts, roundTrip] = outputs(src, { x: nd([1, 1, 2, 3], [1, 2, 3, 4, 5, 6]) });
+    // blocks at columns 0 and 1; rows: taps (0,0), (0,1), (1,0), (1,1)
+    expect(cols).toEqual([1, 2, 2, 3, 4, 5, 5, 6]);
+    // a 1×2 window with dilation 2: the pixel and the one two to its right, on each row
+    expect(dilated).toEqual([1, 4, 3, 6]);
+    // padded to 4×5: row windows [0, 2), [1, 3), [2, 4) read each image row twice, column windows
+    // [0, 2), [2, 4) each image column once, so every pixel comes back twice
+    expect(padded).toEqual([2, 4, 6, 8, 10, 12]);
+    expect(counts).toEqual([1, 2, 1, 1, 2, 1]);
+    expect(roundTrip).toEqual([1, 4, 3, 4, 10, 6]);
+    expect(gradCheck(model("return [F.unfold(x.view(-1, 1, 3, 3), 2, { padding: 1, stride: 2 }).flatten(1), F.fold(x.view(-1, 4, 2), [2, 3], 2).flatten(1)];", "x: Tensor<[Batch, 9]>").slice(header.length).replace("x.view(-1, 4, 2)", "x.narrow(1, 0, 8).view(-1, 4, 2)")).checked).toBeGreaterThan(0);
+    expect(first(model("return F.fold(x, [2, 3], 2);", "x: Tensor<[Batch, 4, 3]>"))).toMatch(/3 blocks given, but a 2×3 output has 1×2 = 2 of them/);
+  });
+  it("LPPool2d: (Σ x^p)^(1/p) over each window", () => {
+    const [y] = outputs(model("return this.p(x).flatten(1);", "x: Tensor<[Batch, 1, 2, 4]>", "p = new nn.LPPool2d(2, [1, 2]);"), { x: nd([1, 1, 2, 4], [3, 4, 1, 0, 6, 8, 5, 12]) });
+    expect(y.map((v) => +v.toFixed(12))).toEqual([5, 1, 10, 13]);
+    expect(gradCheck(model("return F.lpPool1d(x.view(-1, 1, 4).abs().add(0.5), 3, 2).flatten(1);", "x: Tensor<[Batch, 4]>").slice(header.length)).checked).toBeGreaterThan(0);
+  });
+});

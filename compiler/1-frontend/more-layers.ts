@@ -2,6 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape, isBatch } from "../ir/shape.ts";
 import { arg, opt, type Bound } from "./args.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
+import { pad } from "./composite-layers.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, param, param_, x, type LayerSpec } from "./layer-spec.ts";
 import { vectorNorm } from "./tensor-spellings.ts";
@@ -89,7 +90,82 @@ function embeddingBag(self: Parameters<typeof param_>[0], b: Bound, call: Bound,
   return c.op("div", [sum, c.op("add", [count, c.op("eq", [count, 0])])]);
 }
 
+/** The window geometry of F.unfold / F.fold: kernel, dilation, padding, stride, per spatial dim. */
+interface Windows {
+  readonly kernel: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly stride: readonly [number, number];
+}
+const windowArgs = [arg("kernelSize", "size2"), opt("dilation", "size2", [1, 1]), opt("padding", "padding2", [0, 0]), opt("stride", "size2", [1, 1])];
+const windowsOf = (b: Bound): Windows => ({ kernel: b.kernelSize, dilation: b.dilation, padding: b.padding, stride: b.stride });
+/** Blocks along a dim of `size` (padded): ⌊(size + 2·pad − dil·(k − 1) − 1)/stride⌋ + 1. */
+const blocks = (size: number, w: Windows, i: 0 | 1) => Math.floor((size + 2 * w.padding[i] - w.dilation[i] * (w.kernel[i] - 1) - 1) / w.stride[i]) + 1;
+/** The rows (or columns) tap `t` reads of each block: t·dil, t·dil + stride, … (in the padded input). */
+const tapPositions = (em: GraphEmitter, who: string, site: CallSite, t: number, w: Windows, i: 0 | 1, count: number) =>
+  em.tensor("arange_int", [], { start: t * w.dilation[i], step: w.stride[i], length: count }, who, site);
+
+/**
+ * F.unfold (im2col): x [N, C, H, W] → [N, C·kh·kw, L], column l = block (oh, ow) in row-major order,
+ * row c·kh·kw + (i·kw + j) = x at (oh·s_h − p_h + i·d_h, ow·s_w − p_w + j·d_w), zero outside. Each
+ * tap (i, j) is a take of rows and columns of the zero-padded input; the taps are joined after C.
+ */
+function unfold(input: TensorValue, w: Windows, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const shape = input.node.shape;
+  if (shape.length !== 4) fail("shapeMismatch", `${who} expects a 4-D input [N, C, H, W], got ${formatShape(shape)}`, site.loc);
+  const [n, ch] = shape;
+  const [h, wd] = [fixedDim(shape, 2, "the height", who, site), fixedDim(shape, 3, "the width", who, site)];
+  const [oh, ow] = [blocks(h, w, 0), blocks(wd, w, 1)];
+  if (oh < 1 || ow < 1) fail("shapeMismatch", `${who}: a ${w.kernel.join("×")} window (dilation ${w.dilation.join("×")}) does not fit the input's ${h}×${wd} with padding ${w.padding.join("×")}`, site.loc);
+  const c = ops(em, who, site);
+  const padded = w.padding.some((p) => p > 0) ? pad({ x: input, pad: [w.padding[1], w.padding[1], w.padding[0], w.padding[0]], mode: "constant", value: 0 }, site, em, who) : input;
+  const taps: TensorValue[] = [];
+  for (let i = 0; i < w.kernel[0]; i++)
+    for (let j = 0; j < w.kernel[1]; j++) {
+      const rows = em.tensor("take", [padded, tapPositions(em, who, site, i, w, 0, oh)], { dim: 2, mode: "vector" }, who, site);
+      const tap = em.tensor("take", [rows, tapPositions(em, who, site, j, w, 1, ow)], { dim: 3, mode: "vector" }, who, site);
+      taps.push(c.reshape(tap, [n, ch, 1, oh * ow]));
+    }
+  const joined = taps.length === 1 ? taps[0] : c.op("concat", taps, { dim: 2 });
+  return c.reshape(joined, [n, typeof ch === "number" ? ch * taps.length : fail("shapeMismatch", `${who}: the channel dim cannot be the batch`, site.loc), oh * ow]);
+}
+
+/**
+ * F.fold (col2im), unfold's adjoint: x [N, C·kh·kw, L] → [N, C, H, W], each tap's L values summed
+ * into the positions unfold read them from (overlaps add up), the padding cropped. Each tap is a
+ * take's gradient (a sum at given rows, then columns) into the padded output.
+ */
+function fold(input: TensorValue, outputSize: readonly number[], w: Windows, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const shape = input.node.shape;
+  const k = w.kernel[0] * w.kernel[1];
+  if (shape.length !== 3) fail("shapeMismatch", `${who} expects a 3-D input [N, C·kh·kw, L], got ${formatShape(shape)}`, site.loc);
+  const [n] = shape;
+  const [rows, length] = [fixedDim(shape, 1, "dim 1", who, site), fixedDim(shape, 2, "dim 2", who, site)];
+  const [h, wd] = outputSize;
+  const [oh, ow] = [blocks(h, w, 0), blocks(wd, w, 1)];
+  if (rows % k !== 0) fail("shapeMismatch", `${who}: dim 1 (${rows}) must be divisible by the kernel's ${w.kernel.join("×")} = ${k} taps`, site.loc);
+  if (oh * ow !== length) fail("shapeMismatch", `${who}: ${length} blocks given, but a ${h}×${wd} output has ${oh}×${ow} = ${oh * ow} of them`, site.loc);
+  const ch = rows / k;
+  const [hp, wp] = [h + 2 * w.padding[0], wd + 2 * w.padding[1]];
+  const c = ops(em, who, site);
+  const perTap = c.reshape(input, [n, ch, k, oh, ow]);
+  let sum: TensorValue | null = null;
+  for (let i = 0; i < w.kernel[0]; i++)
+    for (let j = 0; j < w.kernel[1]; j++) {
+      const tap = c.reshape(c.narrow(perTap, 2, i * w.kernel[1] + j, 1), [n, ch, oh, ow]);
+      const atRows = em.tensor("take_grad", [tap, tapPositions(em, who, site, i, w, 0, oh)], { dim: 2, mode: "vector", size: hp }, who, site);
+      const placed = em.tensor("take_grad", [atRows, tapPositions(em, who, site, j, w, 1, ow)], { dim: 3, mode: "vector", size: wp }, who, site);
+      sum = sum ? c.op("add", [sum, placed]) : placed;
+    }
+  const cropped = w.padding[0] > 0 ? c.narrow(sum!, 2, w.padding[0], h) : sum!;
+  return w.padding[1] > 0 ? c.narrow(cropped, 3, w.padding[1], wd) : cropped;
+}
+
 export const moreLayers: Record<string, LayerSpec> = {
+  Unfold: { args: windowArgs, inputs: [x], forward: (_self, b, call, site, em, who) => unfold(call.x, windowsOf(b), site, em, who) },
+  Fold: { args: [arg("outputSize", "size2"), ...windowArgs], inputs: [x], forward: (_self, b, call, site, em, who) => fold(call.x, b.outputSize, windowsOf(b), site, em, who) },
+  LPPool1d: lpPoolLayer(1),
+  LPPool2d: lpPoolLayer(2),
   Bilinear: {
     optional: ["bias"],
     args: [arg("in1Features", "posInt"), arg("in2Features", "posInt"), arg("outFeatures", "posInt"), opt("bias", "bool", true)],
@@ -131,8 +207,48 @@ function unsqueeze(c: ReturnType<typeof ops>, t: TensorValue, dim: number): Tens
 
 const dropoutArgs = [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", false), opt("inplace", "bool", false)];
 
-/** F.bilinear, F.alphaDropout, F.featureAlphaDropout, F.cdist. */
+/**
+ * LPPool: (Σ_window x^p)^(1/p), as PyTorch computes it: the average pool of x^p times the window's
+ * size, through sign(s)·relu(|s|) (a negative sum of odd powers is clipped to 0), to the power 1/p.
+ */
+function lpPool(input: TensorValue, p: number, kernel: readonly number[], stride: readonly number[], spatial: 1 | 2, ceilMode: boolean, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const shape = input.node.shape;
+  if (shape.length !== spatial + 2) fail("shapeMismatch", `${who} expects a ${spatial + 2}-D input, got ${formatShape(shape)}`, site.loc);
+  if (ceilMode) fail("invalidArgument", `${who}: ceilMode is not supported`, site.loc);
+  const c = ops(em, who, site);
+  const planar = spatial === 1 ? c.reshape(input, [shape[0], shape[1], 1, shape[2]]) : input;
+  const k2 = spatial === 1 ? [1, kernel[0]] : kernel;
+  const s2 = spatial === 1 ? [1, stride[0]] : stride;
+  const avg = c.op("avg_pool2d", [c.op("pow", [planar], { exponent: p })], { kernel: k2, stride: s2, padding: [0, 0] });
+  const sum = c.op("mul", [c.op("mul", [c.op("sign", [avg]), c.op("relu", [c.op("abs", [avg])])]), k2[0] * k2[1]]);
+  const y = c.op("pow", [sum], { exponent: 1 / p });
+  return spatial === 1 ? c.reshape(y, [shape[0], shape[1], y.node.shape[3]]) : y;
+}
+function lpPoolLayer(spatial: 1 | 2): LayerSpec {
+  const size = spatial === 1 ? "posInt" : "size2";
+  return {
+    args: [arg("normType", "posNumber"), arg("kernelSize", size), opt("stride", size, null, { nullable: true }), opt("ceilMode", "bool", false)],
+    summary: (b) => `p=${b.normType}`,
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => {
+      const kernel = [b.kernelSize].flat();
+      return lpPool(call.x, b.normType, kernel, b.stride === null ? kernel : [b.stride].flat(), spatial, b.ceilMode, site, em, who);
+    },
+  };
+}
+
+/** F.bilinear, F.alphaDropout, F.featureAlphaDropout, F.cdist, F.unfold, F.fold, F.lpPool1d/2d. */
 export const moreFunctions = {
+  unfold: { args: [x, ...windowArgs], lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => unfold(b.x, windowsOf(b), site, em, who) },
+  fold: { args: [x, arg("outputSize", "size2"), ...windowArgs], lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => fold(b.x, b.outputSize, windowsOf(b), site, em, who) },
+  lpPool1d: {
+    args: [x, arg("normType", "posNumber"), arg("kernelSize", "posInt"), opt("stride", "posInt", null, { nullable: true }), opt("ceilMode", "bool", false)],
+    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => lpPool(b.x, b.normType, [b.kernelSize], [b.stride ?? b.kernelSize], 1, b.ceilMode, site, em, who),
+  },
+  lpPool2d: {
+    args: [x, arg("normType", "posNumber"), arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("ceilMode", "bool", false)],
+    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => lpPool(b.x, b.normType, b.kernelSize, b.stride ?? b.kernelSize, 2, b.ceilMode, site, em, who),
+  },
   bilinear: {
     args: [arg("input1", "tensor"), arg("input2", "tensor"), arg("weight", "tensor"), opt("bias", "tensor", null, { nullable: true })],
     lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
