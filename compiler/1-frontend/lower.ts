@@ -332,7 +332,10 @@ const CLASS_LABEL_LOSSES = new Set(["nn.CrossEntropyLoss", "nn.NLLLoss"]);
 
 /** The loss of a training declaration, with its target as a second graph input. */
 function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[]): { target: Node; value: Node; ignoreIndex?: number } {
-  if (outputs.length !== 1) fail("badTraining", `the model returns ${outputs.length} tensors; a loss module takes one, so write the loss as a function`, t.loc);
+  // a loss module takes the one output; a loss function takes it, or all of them as an array (a
+  // VAE's [reconstruction, mu, logvar] for its reconstruction and KL terms)
+  if (outputs.length !== 1 && !(t.loss instanceof FunctionValue))
+    fail("badTraining", `the model returns ${outputs.length} tensors; a loss module takes one, so write the loss as a function of them: (outputs: Tensor[], target) => …`, t.loc);
   const out = outputs[0];
   let targetType: { shape: any; dtype: "f32" | "i32" };
   if (t.loss instanceof ModuleValue) {
@@ -351,7 +354,7 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[]): { target
         lossModule.path ??= "loss";
         return it.callModule(lossModule, [new TensorValue(out), new TensorValue(target)], site);
       })
-    : it.callFunction(t.loss as FunctionValue, [new TensorValue(out), new TensorValue(target)], site);
+    : it.callFunction(t.loss as FunctionValue, [outputs.length === 1 ? new TensorValue(out) : outputs.map((o) => new TensorValue(o)), new TensorValue(target)], site);
   if (!(value instanceof TensorValue) || value.node.shape.length !== 0)
     fail("badTraining", `the loss must be a scalar tensor, got ${value instanceof TensorValue ? `a tensor of shape ${formatShape(value.node.shape)}` : describe(value)}; use reduction "mean" or "sum"`, t.lossLoc);
   const mean = targetMeans.get(value.node);
