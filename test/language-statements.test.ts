@@ -228,3 +228,24 @@ describe("JavaScript's globals and array methods that configuration code uses", 
     expect(first(model(FC, "console.log(x.shape);\n    return this.fc(x);"))).toMatch(/^TSDP2005 6: console cannot be used in a model file: tsdp reads the model without running it, so nothing would print/);
   });
 });
+
+describe("super.method() and for-in", () => {
+  it("super.forward(x) runs the base class's forward on this module (PyTorch's super().forward(x)); on an nn.Sequential subclass, its children", () => {
+    const base = `class Base extends nn.Module {\n  fc = new nn.Linear(4, 4);\n  forward(x: Tensor) { return this.fc(x); }\n  scale() { return 2; }\n}\nclass Mid extends Base {\n  forward(x: Tensor) { return super.forward(x).mul(this.scale()); }\n}`;
+    const src = `${header}${base}\nexport class M extends Mid {\n  forward(x: Tensor<[Batch, 4]>) { return super.forward(x).add(super.scale()); }\n}\n`;
+    const plain = model(FC, "return this.fc(x).mul(2).add(2);");
+    expect(output(src)).toEqual(output(plain));
+    const seq = `${header}class Stack extends nn.Sequential {\n  constructor() { super(new nn.Linear(4, 4), new nn.Tanh()); }\n  forward(x: Tensor) { return super.forward(x).mul(3); }\n}\nexport class M extends nn.Module {\n  s = new Stack();\n  forward(x: Tensor<[Batch, 4]>) { return this.s(x); }\n}\n`;
+    expect(built(seq).ops).toEqual(["linear", "tanh", "mul"]);
+    expect(first(`${header}${base}\nexport class M extends Mid {\n  forward(x: Tensor<[Batch, 4]>) { return super.missing(x); }\n}\n`)).toMatch(/^TSDP2011 \d+: super\.missing: Mid has no method 'missing'/);
+  });
+  it("for (const k in obj) walks an object's keys, a ModuleDict's names and an array's indices, in JavaScript's order", () => {
+    const src = model(
+      "heads = new nn.ModuleDict({ a: new nn.Linear(4, 2), b: new nn.Linear(4, 3) }); widths = { a: 2, b: 3 };",
+      "const outs: Tensor[] = []; for (const k in this.widths) outs.push(this.heads[k](x)); for (const k in this.heads) outs.push(this.heads[k](x)); for (const i in [0, 0]) outs.push(x.narrow(1, Number(i), 1)); return F.cat(outs, 1);",
+    );
+    const plain = model("heads = new nn.ModuleDict({ a: new nn.Linear(4, 2), b: new nn.Linear(4, 3) });", "return F.cat([this.heads.a(x), this.heads.b(x), this.heads.a(x), this.heads.b(x), x.narrow(1, 0, 1), x.narrow(1, 1, 1)], 1);");
+    expect(output(src)).toEqual(output(plain));
+    expect(first(model(FC, "for (const k in x.size(0)) x = this.fc(x); return x;"))).toMatch(/for-in walks an object's keys \(or an array's indices\); got/);
+  });
+});

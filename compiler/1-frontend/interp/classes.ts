@@ -9,6 +9,7 @@ import {
   type FunctionExpression,
   type MethodDeclaration,
   type ParameterDeclaration,
+  type PropertyAccessExpression,
   type PropertyDeclaration,
   type ConstructorDeclaration,
 } from "ts-morph";
@@ -250,6 +251,33 @@ export class Interpreter extends PropertyEvaluator {
       this.budget.leave(CALL_LEVELS);
     }
     return self;
+  }
+
+  /**
+   * `super.name` in a method of a model class (a subclass's forward calling its base's, PyTorch's
+   * super().forward(x)): the method (or getter) of the class the running method's class extends,
+   * on this module; for a class that extends nn.Sequential, super.forward runs the children in order.
+   */
+  protected superMember(e: PropertyAccessExpression, scope: Scope): Value {
+    const self = scope.thisValue;
+    const name = e.getName();
+    if (!(self instanceof ModuleValue) || !self.cls) return fail("unsupportedSyntax", `super.${name} is only available in the methods of model classes`, locOf(e));
+    const decl = e.getFirstAncestor((n) => TsNode.isClassDeclaration(n));
+    const here = this.classChain(self.cls).find((c) => c.decl === decl);
+    const base = here && this.baseClass(here);
+    if (base instanceof ClassValue) {
+      const found = this.lookupMethod(base, name);
+      if (found) return new FunctionValue(found.method, found.owner.scope, `${found.owner.name}.${name}`, self);
+      const getter = this.lookupGetter(base, name, self);
+      if (getter) return this.callCallback(getter, [], this.site(e));
+    }
+    if (base === "sequential" && name === "forward")
+      return new BuiltinFunction("nn.Sequential.forward", (args, site) => {
+        let out: Value[] = args;
+        for (const child of self.items) out = [this.callModule(child, out, site)];
+        return out[0];
+      });
+    return fail("unknownProperty", `super.${name}: ${base instanceof ClassValue ? base.name : base === undefined ? "this class extends nothing that" : `nn.${base === "module" ? "Module" : base === "dict" ? "ModuleDict" : "Sequential"}`} has no method '${name}'`, locOf(e));
   }
 
   /** A method of `cls` or of the user classes it extends, with the class that declares it. */

@@ -1,4 +1,4 @@
-import { Node as TsNode, type CallExpression, type ClassDeclaration, type Expression, type MethodDeclaration } from "ts-morph";
+import { Node as TsNode, type CallExpression, type ClassDeclaration, type Expression, type MethodDeclaration, type PropertyAccessExpression } from "ts-morph";
 import { DiagnosticBag, fail, type SourceLoc } from "../../diagnostics/diagnostic.ts";
 import { GraphBuilder } from "../../ir/builder.ts";
 import { nnNamespace } from "../layers.ts";
@@ -144,6 +144,7 @@ export abstract class InterpreterCore {
   abstract lookupGetter(cls: ClassValue, name: string, self: ModuleValue): FunctionValue | undefined;
   abstract staticMember(cls: ClassValue, name: string, site: CallSite): Value;
   protected abstract superCall(e: CallExpression, scope: Scope): void;
+  protected abstract superMember(e: PropertyAccessExpression, scope: Scope): Value;
   protected abstract instanceOf(v: Value, cls: Value, e: TsNode): Value;
   protected abstract joinModes(train: Value, evaluation: Value, who: string, site: CallSite): Value;
 }

@@ -110,6 +110,8 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     [SyntaxKind.ArrowFunction]: (e: ArrowFunction, scope) => new FunctionValue(e, scope, "arrow function"),
     [SyntaxKind.FunctionExpression]: (e: FunctionExpression, scope) => new FunctionValue(e, scope, e.getName() ?? "function"),
     [SyntaxKind.PropertyAccessExpression]: (e: PropertyAccessExpression, scope) => {
+      // super.forward(x): the base class's method, on this module
+      if (e.getExpression().getKind() === SyntaxKind.SuperKeyword) return this.superMember(e, scope);
       const obj = this.evalExpr(e.getExpression(), scope);
       if (isPoison(obj)) return poison;
       if (e.hasQuestionDotToken() && (obj === null || obj === undefined)) return undefined;

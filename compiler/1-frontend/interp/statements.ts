@@ -3,6 +3,7 @@ import {
   SyntaxKind,
   type Block,
   type Expression,
+  type ForInStatement,
   type ForOfStatement,
   type DoStatement,
   type ForStatement,
@@ -113,6 +114,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
     },
     [SyntaxKind.ForStatement]: (s: ForStatement, scope) => this.forLoop(s, scope),
     [SyntaxKind.ForOfStatement]: (s: ForOfStatement, scope) => this.forOfLoop(s, scope),
+    [SyntaxKind.ForInStatement]: (s: ForInStatement, scope) => this.forOfLoop(s, scope, true),
     [SyntaxKind.WhileStatement]: (s: WhileStatement, scope) => this.whileLoop(s, s.getExpression(), scope, false),
     [SyntaxKind.DoStatement]: (s: DoStatement, scope) => this.whileLoop(s, s.getExpression(), scope, true),
     [SyntaxKind.SwitchStatement]: (s: SwitchStatement, scope) => this.switchStatement(s, scope),
@@ -239,12 +241,13 @@ export abstract class StatementEvaluator extends FileEvaluator {
     return containsReturn(s) ? { kind: "return", value: poison } : NORMAL;
   }
 
-  protected forOfLoop(s: ForOfStatement, outer: Scope): Completion {
+  /** for-of, and for-in (`keys`: Python's `for k in config:`) over an object's keys, a ModuleDict's, or an array's indices as strings. */
+  protected forOfLoop(s: ForOfStatement | ForInStatement, outer: Scope, keys = false): Completion {
     const iterable = this.evalExpr(s.getExpression(), outer);
     if (isPoison(iterable)) return this.poisonedLoop(s, outer);
-    const items = this.iterate(iterable, s.getExpression());
+    const items = keys ? this.keysOf(iterable, s.getExpression()) : this.iterate(iterable, s.getExpression());
     const init = s.getInitializer();
-    if (!TsNode.isVariableDeclarationList(init)) return fail("unsupportedSyntax", "for-of must declare its variable (for (const x of xs))", locOf(init));
+    if (!TsNode.isVariableDeclarationList(init)) return fail("unsupportedSyntax", `${keys ? "for-in" : "for-of"} must declare its variable (for (const x ${keys ? "in" : "of"} xs))`, locOf(init));
     const decl = init.getDeclarations()[0];
     this.loops.push(s);
     try {
@@ -259,6 +262,14 @@ export abstract class StatementEvaluator extends FileEvaluator {
       this.loops.pop();
     }
     return NORMAL;
+  }
+
+  /** What for-in visits, in JavaScript's order: an object's own keys, a ModuleDict's names, an array's indices. */
+  protected keysOf(v: Value, at: TsNode): string[] {
+    if (v instanceof ObjectValue) return [...v.props.keys()];
+    if (v instanceof ModuleValue && (v.kind === "dict" || v.dictLike)) return [...v.fields].filter(([, m]) => m instanceof ModuleValue).map(([k]) => k);
+    if (Array.isArray(v)) return v.map((_, i) => String(i));
+    return fail("unsupportedSyntax", `for-in walks an object's keys (or an array's indices); got ${describe(v)}`, locOf(at));
   }
 
   /**

@@ -64,7 +64,6 @@ export function isPrimitive(v: Value): boolean {
 /** A readable name for a syntax kind in "X is not supported" messages. */
 export function describeSyntax(node: TsNode): string {
   const names: Partial<Record<SyntaxKind, string>> = {
-    [SyntaxKind.ForInStatement]: "for-in (use for-of)",
     [SyntaxKind.TryStatement]: "try/catch",
     [SyntaxKind.LabeledStatement]: "a labeled statement",
     [SyntaxKind.AwaitExpression]: "await",
