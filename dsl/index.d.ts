@@ -688,6 +688,11 @@ export namespace nn {
     readonly weight: Tensor; readonly bias: Tensor;
   }
   interface Conv3d { (x: Tensor): Tensor }
+  class ConvTranspose3d extends Module {
+    constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
+    readonly weight: Tensor; readonly bias: Tensor;
+  }
+  interface ConvTranspose3d { (x: Tensor): Tensor }
   interface Pool3dOptions { stride?: Size3 | null; padding?: Size3; ceilMode?: boolean; countIncludePad?: boolean; dilation?: 1; returnIndices?: false; divisorOverride?: null }
   class MaxPool3d extends Module { constructor(kernelSize: Size3, options?: Pool3dOptions) }
   interface MaxPool3d { (x: Tensor): Tensor }

@@ -43,6 +43,31 @@ function conv3dLoop(x: V5, w: V5, bias: ArrayLike<number> | null, stride: number
           }
   return { data: out, shape: [n, o, ...size] };
 }
+/** x [N, C, D, H, W] transposed-convolved with w [C, O/g, kd, kh, kw]: each input voxel scatters x·W, PyTorch's conv_transpose3d. */
+function convTranspose3dLoop(x: V5, w: V5, bias: ArrayLike<number> | null, stride: number[], padding: number[], outputPadding: number[], dilation: number[], groups: number): V5 {
+  const [n, c, ...dims] = x.shape;
+  const [, og, ...k] = w.shape;
+  const size = dims.map((v, i) => (v - 1) * stride[i] - 2 * padding[i] + dilation[i] * (k[i] - 1) + outputPadding[i] + 1);
+  const o = og * groups;
+  const out = new Float64Array(n * o * size[0] * size[1] * size[2]);
+  const cg = c / groups;
+  for (let b = 0; b < n; b++)
+    for (let ic = 0; ic < c; ic++)
+      for (let z = 0; z < dims[0]; z++)
+        for (let y = 0; y < dims[1]; y++)
+          for (let xx = 0; xx < dims[2]; xx++)
+            for (let oc = 0; oc < og; oc++)
+              for (let a = 0; a < k[0]; a++)
+                for (let p = 0; p < k[1]; p++)
+                  for (let q = 0; q < k[2]; q++) {
+                    const pos = [z * stride[0] - padding[0] + a * dilation[0], y * stride[1] - padding[1] + p * dilation[1], xx * stride[2] - padding[2] + q * dilation[2]];
+                    if (pos.some((v, i) => v < 0 || v >= size[i])) continue;
+                    const outC = Math.floor(ic / cg) * og + oc;
+                    out[(((b * o + outC) * size[0] + pos[0]) * size[1] + pos[1]) * size[2] + pos[2]] += at(x, [b, ic, z, y, xx]) * at(w, [ic, oc, a, p, q]);
+                  }
+  if (bias) for (let i = 0; i < out.length; i++) out[i] += bias[Math.floor(i / (size[0] * size[1] * size[2])) % o];
+  return { data: out, shape: [n, o, ...size] };
+}
 /** max or mean over each k window of stride s and padding p (the mean counting padding or not). */
 function pool3dLoop(x: V5, kind: "max" | "avg", k: number[], s: number[], p: number[], includePad = true): number[] {
   const [n, c, ...dims] = x.shape;
@@ -108,6 +133,24 @@ describe("nn.Conv3d as conv2d per kernel depth", () => {
     expect(first(model("return this.c(x);", "x: Tensor<[Batch, 2, 3, 3, 3]>", "c = new nn.Conv3d(2, 2, [3, 3]);"))).toMatch(/^TSDP3004 3: nn\.Conv3d: kernelSize must be an integer ≥ 1 or 3 of them, got \[3,3\]/);
     expect(first(model("return this.c(x);", "x: Tensor<[Batch, 2, 3, 3]>", "c = new nn.Conv3d(2, 2, 3);"))).toMatch(/^TSDP4001 5: nn\.Conv3d expects a 5-D input \[N, C, D, H, W\], got \[Batch, 2, 3, 3\]/);
     expect(first(model("return this.c(x);", "x: Tensor<[Batch, 2, 2, 3, 3]>", "c = new nn.Conv3d(2, 2, 3);"))).toMatch(/the kernel's depth 3 \(dilation 1\) does not fit the input's 2/);
+  });
+});
+
+describe("nn.ConvTranspose3d as conv_transpose2d per kernel depth, placed along D", () => {
+  for (const [name, options, args] of [
+    ["stride 2", "{ stride: 2 }", { stride: [2, 2, 2], padding: [0, 0, 0], outputPadding: [0, 0, 0], dilation: [1, 1, 1], groups: 1, k: [2, 2, 2] }],
+    ["padding, output padding, groups", "{ stride: [2, 1, 2], padding: [1, 0, 1], outputPadding: [1, 0, 1], groups: 2, bias: false }", { stride: [2, 1, 2], padding: [1, 0, 1], outputPadding: [1, 0, 1], dilation: [1, 1, 1], groups: 2, k: [3, 2, 3] }],
+    ["dilation along D, padding cropping whole depths", "{ dilation: [2, 1, 1], padding: [3, 1, 0] }", { stride: [1, 1, 1], padding: [3, 1, 0], outputPadding: [0, 0, 0], dilation: [2, 1, 1], groups: 1, k: [3, 2, 2] }],
+  ] as const)
+    it(`${name}: equal to each voxel's scatter`, () => {
+      const x = input([2, 4, 3, 3, 2]);
+      const { outputs, state } = run(model("return this.up(x);", "x: Tensor<[Batch, 4, 3, 3, 2]>", `up = new nn.ConvTranspose3d(4, 2, [${args.k.join(", ")}], ${options});`), { x });
+      const want = convTranspose3dLoop(x, state.params.get("up.weight")!, state.params.get("up.bias")?.data ?? null, [...args.stride], [...args.padding], [...args.outputPadding], [...args.dilation], args.groups);
+      expect(outputs[0].shape).toEqual(want.shape);
+      close(outputs[0].data, want.data);
+    });
+  it("autodiff against central differences", () => {
+    expect(gradCheck(model("return this.up(x.view(-1, 2, 2, 2, 1)).flatten(1);", "x: Tensor<[Batch, 8]>", "up = new nn.ConvTranspose3d(2, 2, [2, 1, 1], { stride: [2, 1, 1], padding: [1, 0, 0], outputPadding: [1, 0, 0] });").slice(header.length)).checked).toBeGreaterThan(0);
   });
 });
 

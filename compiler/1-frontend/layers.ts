@@ -342,7 +342,7 @@ function validate(name: string, b: Bound, site: CallSite): void {
     if (b.outChannels % b.groups !== 0) problems.add("invalidArgument", `nn.Conv2d: outChannels (${b.outChannels}) must be divisible by groups (${b.groups})`, at);
     problems.attempt(() => (b.padding = convPadding(b, site)));
   }
-  if (name === "Conv3d") problems.attempt(() => checkConv3d(b, site));
+  if (name === "Conv3d" || name === "ConvTranspose3d") problems.attempt(() => checkConv3d(b, site, `nn.${name}`));
   if (name === "Embedding" && b.paddingIdx !== null && (b.paddingIdx >= b.numEmbeddings || b.paddingIdx < -b.numEmbeddings))
     problems.add("invalidArgument", `nn.Embedding: paddingIdx must be within numEmbeddings (${b.numEmbeddings}), got ${b.paddingIdx}`, locOfArg(b, "paddingIdx", site));
   if ((name === "MaxPool2d" || name === "AvgPool2d") && [0, 1].some((i) => b.padding[i] * 2 > b.kernelSize[i]))

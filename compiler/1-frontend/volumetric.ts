@@ -9,6 +9,7 @@ import { pool2d } from "./pool-options.ts";
 import { TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Volumes [N, C, D, H, W] (C3D, a 3-D U-Net) through the 2-D ops:
+// - conv_transpose3d: each kernel depth a conv_transpose2d of all input depths, placed along D;
 // - conv3d: out[:, :, d] = Σ_kd conv2d(x[:, :, d·s_d + kd·dil_d], W[:, :, kd]) — each kernel depth one
 //   conv2d over every output depth at once, the depths folded into the batch ([N·D', C, H, W]);
 // - pooling: a box window's max (or mean) is the max (mean) along D of the max (mean) over H×W, so
@@ -22,10 +23,10 @@ type Triple = [number, number, number];
 const kernelOf = (v: unknown): Triple => (Array.isArray(v) ? (v as Triple) : [v as number, v as number, v as number]);
 
 /** nn.Conv3d's arguments PyTorch checks when the layer is made. */
-export function checkConv3d(b: Bound, site: CallSite): void {
-  triple(b.kernelSize, "kernelSize", 1, "nn.Conv3d", site, locOfArg(b, "kernelSize", site));
+export function checkConv3d(b: Bound, site: CallSite, who = "nn.Conv3d"): void {
+  triple(b.kernelSize, "kernelSize", 1, who, site, locOfArg(b, "kernelSize", site));
   if (b.inChannels % b.groups !== 0 || b.outChannels % b.groups !== 0)
-    fail("invalidArgument", `nn.Conv3d: inChannels (${b.inChannels}) and outChannels (${b.outChannels}) must be divisible by groups (${b.groups})`, locOfArg(b, "groups", site));
+    fail("invalidArgument", `${who}: inChannels (${b.inChannels}) and outChannels (${b.outChannels}) must be divisible by groups (${b.groups})`, locOfArg(b, "groups", site));
 }
 
 /** An int or 3 of them (PyTorch's _triple), each checked. */
@@ -84,6 +85,49 @@ function conv3d(input: TensorValue, weight: TensorValue, bias: TensorValue | nul
   const [oh, ow] = sum!.node.shape.slice(2) as number[];
   const volumeOut = c.permute(c.reshape(sum!, [n, outDepth, out, oh, ow]), [0, 2, 1, 3, 4]); // [N, O, D', H', W']
   return bias ? c.op("add", [volumeOut, c.reshape(bias, [out, 1, 1, 1])]) : volumeOut;
+}
+
+/**
+ * conv_transpose3d(x [N, C, D, H, W], weight [C, O/g, kd, kh, kw]): each kernel depth kd is a
+ * conv_transpose2d of every input depth at once (the depths folded into the batch), whose slab
+ * for input depth d lands at output depth d·s_d + kd·dil_d − p_d (a take's gradient along D, the
+ * depths that land outside the output left out); the slabs of all kd summed, as PyTorch's sum.
+ */
+function convTranspose3d(input: TensorValue, weight: TensorValue, bias: TensorValue | null, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const [n, ch, d, h, w] = volume(input, who, site);
+  const ws = weight.node.shape as number[];
+  if (ws.length !== 5) fail("shapeMismatch", `${who} expects a weight [in, out/groups, kD, kH, kW], got ${formatShape(ws)}`, site.loc);
+  const [, og, kd, kh, kw] = ws;
+  const stride = triple(b.stride, "stride", 1, who, site);
+  const padding = triple(b.padding, "padding", 0, who, site);
+  const outputPadding = triple(b.outputPadding, "outputPadding", 0, who, site);
+  const dilation = triple(b.dilation, "dilation", 1, who, site);
+  if (outputPadding.some((p, i) => p >= Math.max(stride[i], dilation[i]))) fail("invalidArgument", `${who}: outputPadding ${outputPadding.join("×")} must be smaller than the stride or the dilation`, site.loc);
+  const outDepth = (d - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kd - 1) + outputPadding[0] + 1;
+  if (outDepth < 1) fail("shapeMismatch", `${who}: the output's depth would be ${outDepth}`, site.loc);
+  const c = ops(em, who, site);
+  const planes = c.reshape(c.permute(input, [0, 2, 1, 3, 4]), [times(n, d), ch, h, w]); // [N·D, C, H, W]
+  const out = og * b.groups;
+  let sum: TensorValue | null = null;
+  for (let k = 0; k < kd; k++) {
+    const kernel = c.reshape(c.narrow(weight, 2, k, 1), [ws[0], og, kh, kw]);
+    const y = c.op("conv_transpose2d", [planes, kernel], { stride: [stride[1], stride[2]], padding: [padding[1], padding[2]], outputPadding: [outputPadding[1], outputPadding[2]], dilation: [dilation[1], dilation[2]], groups: b.groups });
+    const [oh, ow] = y.node.shape.slice(2) as number[];
+    const slabs = c.permute(c.reshape(y, [n, d, out, oh, ow]), [0, 2, 1, 3, 4]); // [N, O, D, H', W']
+    // input depths whose output depth t = i·s + k·dil − p lies in [0, outDepth): a contiguous run
+    const lands = [...Array(d).keys()].filter((i) => {
+      const t = i * stride[0] + k * dilation[0] - padding[0];
+      return t >= 0 && t < outDepth;
+    });
+    if (lands.length === 0) continue;
+    const first = lands[0];
+    const kept = lands.length === d ? slabs : c.narrow(slabs, 2, first, lands.length);
+    const at = em.tensor("arange_int", [], { start: first * stride[0] + k * dilation[0] - padding[0], step: stride[0], length: lands.length }, who, site);
+    const placed = em.tensor("take_grad", [kept, at], { dim: 2, mode: "vector", size: outDepth }, who, site);
+    sum = sum ? c.op("add", [sum, placed]) : placed;
+  }
+  if (!sum) return fail("shapeMismatch", `${who}: no input depth reaches the output`, site.loc);
+  return bias ? c.op("add", [sum, c.reshape(bias, [out, 1, 1, 1])]) : sum;
 }
 
 /**
@@ -159,6 +203,29 @@ export function volumetricLayers(adaptiveMax: AdaptiveMax, batchNorm2d: LayerSpe
       summary: (b) => `${b.inChannels} → ${b.outChannels}, kernel=${[b.kernelSize].flat().join("×")}`,
       inputs: [x],
       forward: (self, b, call, site, em, who) => conv3d(call.x, param_(self, "weight")!, param_(self, "bias"), b, site, em, who),
+    },
+    ConvTranspose3d: {
+      optional: ["bias"],
+      args: [
+        arg("inChannels", "posInt"),
+        arg("outChannels", "posInt"),
+        arg("kernelSize", "any"),
+        opt("stride", "any", 1),
+        opt("padding", "any", 0),
+        opt("outputPadding", "any", 0),
+        opt("groups", "posInt", 1),
+        opt("bias", "bool", true),
+        opt("dilation", "any", 1),
+      ],
+      // PyTorch takes fan_in from the weight's dim 1 (out/groups) times the kernel
+      state: (b) => {
+        const k = kernelOf(b.kernelSize);
+        const fanIn = (b.outChannels / b.groups) * k[0] * k[1] * k[2];
+        return { params: [param("weight", [b.inChannels, b.outChannels / b.groups, ...k], fanInUniform(fanIn)), ...(b.bias ? [param("bias", [b.outChannels], fanInUniform(fanIn))] : [])] };
+      },
+      summary: (b) => `${b.inChannels} → ${b.outChannels}, kernel=${[b.kernelSize].flat().join("×")}`,
+      inputs: [x],
+      forward: (self, b, call, site, em, who) => convTranspose3d(call.x, param_(self, "weight")!, param_(self, "bias"), b, site, em, who),
     },
     MaxPool3d: { args: pool3dArgs(false), inputs: [x], forward: (_self, b, call, site, em, who) => (checkPoolOptions(b, who, site), pool3d("max_pool2d", call.x, b, site, em, who)) },
     AvgPool3d: { args: pool3dArgs(true), inputs: [x], forward: (_self, b, call, site, em, who) => (checkPoolOptions(b, who, site), pool3d("avg_pool2d", call.x, b, site, em, who)) },
