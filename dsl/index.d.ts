@@ -763,10 +763,12 @@ export namespace nn {
     size?: number | readonly number[] | null;
     /** out = ⌊in·scaleFactor⌋; the coordinates use 1/scaleFactor, as PyTorch's. */
     scaleFactor?: number | readonly number[] | null;
-    /** "nearest": src = ⌊dst·scale⌋ (3-D or 4-D input); "linear": 3-D input; "bilinear": 4-D input. */
+    /** "nearest": src = ⌊dst·scale⌋ (3-D, 4-D or 5-D input); "linear": 3-D input; "bilinear" and "bicubic": 4-D; "trilinear": 5-D; "area": adaptive average pooling. */
     mode?: "nearest" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area";
-    /** Linear and bilinear only: corners of input and output aligned (scale (in − 1)/(out − 1)). */
+    /** Linear, bilinear, bicubic and trilinear only: corners of input and output aligned (scale (in − 1)/(out − 1)). */
     alignCorners?: boolean | null;
+    /** PyTorch's low-pass filter before downsampling: false only. */
+    antialias?: false;
     /** true: the coordinates use in/out, not the given scaleFactor. */
     recomputeScaleFactor?: boolean | null;
   }
@@ -1428,6 +1430,18 @@ export namespace F {
   function featureAlphaDropout(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
   function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
   interface WindowOptions { dilation?: Size2; padding?: Size2; stride?: Size2 }
+  /** F.conv_transpose2d / conv_transpose1d of any weight [in, out/groups, k…]. */
+  function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size2, padding?: Size2, outputPadding?: Size2, groups?: number, dilation?: Size2): Tensor;
+  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number, outputPadding?: number, groups?: number, dilation?: number): Tensor;
+  /** Each sample's channel normalized over its positions (no running statistics). */
+  function instanceNorm(input: Tensor, runningMean?: null, runningVar?: null, weight?: Tensor | null, bias?: Tensor | null, useInputStats?: true, momentum?: number, eps?: number): Tensor;
+  function channelShuffle(x: Tensor, groups: number): Tensor;
+  /** F.embedding_bag over equal-length bags (input [B, L]): see nn.EmbeddingBag. */
+  function embeddingBag(input: Tensor<Shape, "int32">, weight: Tensor, offsets?: null, options?: { mode?: "sum" | "mean" | "max"; perSampleWeights?: Tensor | null; paddingIdx?: number | null }): Tensor;
+  /** The deprecated spellings of F.interpolate (upsampleBilinear aligns the corners). */
+  function upsample(x: Tensor, options: InterpolateOptions): Tensor;
+  function upsampleNearest(x: Tensor, options: { size?: number | readonly number[]; scaleFactor?: number | readonly number[] }): Tensor;
+  function upsampleBilinear(x: Tensor, options: { size?: number | readonly number[]; scaleFactor?: number | readonly number[] }): Tensor;
   /** im2col: x [N, C, H, W] → [N, C·kh·kw, L], each block's window as a column (channel-major, then tap by tap). */
   function unfold(x: Tensor, kernelSize: Size2, options?: WindowOptions): Tensor;
   function unfold(x: Tensor, kernelSize: Size2, dilation?: Size2, padding?: Size2, stride?: Size2): Tensor;

@@ -358,3 +358,19 @@ describe("F.unfold / F.fold (im2col, col2im) and LPPool", () => {
     expect(gradCheck(model("return F.lpPool1d(x.view(-1, 1, 4).abs().add(0.5), 3, 2).flatten(1);", "x: Tensor<[Batch, 4]>").slice(header.length)).checked).toBeGreaterThan(0);
   });
 });
+
+describe("functional forms of layers (F.convTranspose1d/2d, F.instanceNorm, F.channelShuffle, F.embeddingBag, F.upsample)", () => {
+  it("each equals its layer, given the layer's parameters", () => {
+    const src = model(
+      "return [F.convTranspose2d(x, this.up.weight, this.up.bias, 2, 1, 1).flatten(1), this.up(x).flatten(1), F.convTranspose1d(x.flatten(2), this.up1.weight, null, 2).flatten(1), this.up1(x.flatten(2)).flatten(1), F.instanceNorm(x).flatten(1), this.inorm(x).flatten(1), F.channelShuffle(x, 2).flatten(1), this.shuffle(x).flatten(1), F.upsample(x, { scaleFactor: 2 }).flatten(1), F.interpolate(x, { scaleFactor: 2 }).flatten(1), F.upsampleBilinear(x, { size: [3, 3] }).flatten(1), F.interpolate(x, { size: [3, 3], mode: 'bilinear', alignCorners: true }).flatten(1)];",
+      "x: Tensor<[Batch, 4, 2, 2]>",
+      "up = new nn.ConvTranspose2d(4, 2, 3, { stride: 2, padding: 1, outputPadding: 1 }); up1 = new nn.ConvTranspose1d(4, 3, 2, { stride: 2, bias: false }); inorm = new nn.InstanceNorm2d(4); shuffle = new nn.ChannelShuffle(2);",
+    );
+    const got = outputs(src, { x: nd([1, 4, 2, 2], Array.from({ length: 16 }, (_, i) => Math.cos(i))) });
+    for (let i = 0; i < got.length; i += 2) expect(got[i], `pair ${i / 2}`).toEqual(got[i + 1]);
+    const bag = model("return [F.embeddingBag(ids, this.e.weight, null, { mode: 'sum' }), this.e(ids)];", 'ids: Tensor<[Batch, 3], "int32">', "e = new nn.EmbeddingBag(5, 2, { mode: 'sum' });");
+    const [f, layer] = outputs(bag, { ids: nd([2, 3], [0, 1, 4, 2, 2, 3]) });
+    expect(f).toEqual(layer);
+    expect(first(model("return F.interpolate(x, { size: [1, 1], mode: 'bilinear', antialias: true });", "x: Tensor<[Batch, 4, 2, 2]>"))).toMatch(/antialias: true is not supported/);
+  });
+});

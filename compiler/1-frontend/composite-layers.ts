@@ -57,6 +57,7 @@ export function interpolate(b: Bound, site: CallSite, em: GraphEmitter, who: str
     problems.add("invalidArgument", `${who}: ${b.size === null ? "give either size or scaleFactor" : "give only one of size and scaleFactor"} (PyTorch requires exactly one)`, site.loc);
   if (b.alignCorners !== null && (b.mode === "nearest" || b.mode === "area"))
     problems.add("invalidArgument", `${who}: alignCorners can only be set with modes "linear", "bilinear", "bicubic" and "trilinear" (PyTorch refuses it for "${b.mode}" too)`, locOfArg(b, "alignCorners", site));
+  if (b.antialias) problems.add("invalidArgument", `${who}: antialias: true is not supported (PyTorch's low-pass filter before downsampling); leave it false, PyTorch's default`, locOfArg(b, "antialias", site));
   problems.throwIfAny();
   const dims = shape.length - 2;
   const given: number[] = b.size ?? b.scaleFactor;
@@ -184,6 +185,8 @@ export const interpolateArgs = [
   opt("mode", "string", "nearest", { choices: ["nearest", "linear", "bilinear", "bicubic", "trilinear", "area"] }),
   opt("alignCorners", "bool", null, { nullable: true }),
   opt("recomputeScaleFactor", "bool", null, { nullable: true }),
+  // PyTorch's antialias (a low-pass filter when downsampling with bilinear or bicubic): false only
+  opt("antialias", "bool", false),
 ];
 
 export const groupNormArgs = [x, arg("numGroups", "posInt"), opt("weight", "tensor", null, { nullable: true }), opt("bias", "tensor", null, { nullable: true }), opt("eps", "posNumber", 1e-5)];

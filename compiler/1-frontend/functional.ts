@@ -422,6 +422,20 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   groupNorm: { args: groupNormArgs, lower: lowerings.groupNorm },
 };
 
+// the deprecated spellings: F.upsample is F.interpolate; upsample_nearest and upsample_bilinear
+// (aligned corners) take a size or a scale
+const upsampleSpellings: Record<string, FunctionalSpec> = {
+  upsample: { args: interpolateArgs, lower: lowerings.interpolate },
+  upsampleNearest: {
+    args: [x, opt("size", "sizes", null, { nullable: true }), opt("scaleFactor", "scales", null, { nullable: true })],
+    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => lowerings.interpolate({ ...b, mode: "nearest", alignCorners: null, recomputeScaleFactor: null, antialias: false }, site, em, who),
+  },
+  upsampleBilinear: {
+    args: [x, opt("size", "sizes", null, { nullable: true }), opt("scaleFactor", "scales", null, { nullable: true })],
+    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => lowerings.interpolate({ ...b, mode: "bilinear", alignCorners: true, recomputeScaleFactor: null, antialias: false }, site, em, who),
+  },
+};
+
 export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: Value, args: Value[], site: CallSite) => Value): NamespaceValue {
   // the factories work in constructors too (an nn.Parameter's initial value)
   const members = factoryMembers(em, phase);
@@ -435,7 +449,7 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
     const who = `F.${name}`;
     members.set(name, new BuiltinFunction(who, (args, site) => spec.lower(bindArgs(who, spec.args, args, site), site, em, who)));
   }
-  for (const [name, spec] of Object.entries(functional)) {
+  for (const [name, spec] of [...Object.entries(functional), ...Object.entries(upsampleSpellings)]) {
     const who = `F.${name}`;
     members.set(
       name,

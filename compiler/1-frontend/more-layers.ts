@@ -2,7 +2,8 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape, isBatch } from "../ir/shape.ts";
 import { arg, opt, type Bound } from "./args.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
-import { pad } from "./composite-layers.ts";
+import { groupNorm, pad } from "./composite-layers.ts";
+import { portLayers } from "./port-layers.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, param, param_, x, type LayerSpec } from "./layer-spec.ts";
 import { vectorNorm } from "./tensor-spellings.ts";
@@ -64,12 +65,12 @@ function bilinear(x1: TensorValue, x2: TensorValue, weight: TensorValue, bias: T
  * (sum only). paddingIdx rows take no part: a mean divides by the bag's other rows, a bag of
  * padding only gives zeros, as PyTorch's.
  */
-function embeddingBag(self: Parameters<typeof param_>[0], b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+function embeddingBag(weight: TensorValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const ids: TensorValue = call.input;
   if (call.offsets !== null) fail("unsupportedSyntax", `${who}: bags given by offsets (a 1-D input) are not supported; pass a 2-D input [B, L] of equal-length bags`, site.loc);
   if (ids.node.shape.length !== 2) fail("shapeMismatch", `${who} expects a 2-D input [B, L] of indices, got ${formatShape(ids.node.shape)}`, site.loc);
   const c = ops(em, who, site);
-  let rows = em.tensor("embedding", [ids, param_(self, "weight")!], { paddingIdx: b.paddingIdx }, who, site); // [B, L, D]
+  let rows = em.tensor("embedding", [ids, weight], { paddingIdx: b.paddingIdx }, who, site); // [B, L, D]
   const weights: TensorValue | null = call.perSampleWeights;
   if (weights !== null) {
     if (b.mode !== "sum") fail("invalidArgument", `${who}: perSampleWeights is only supported with mode "sum", as PyTorch's`, site.loc);
@@ -182,7 +183,7 @@ export const moreLayers: Record<string, LayerSpec> = {
     state: (b) => ({ params: [param("weight", [b.numEmbeddings, b.embeddingDim], { kind: "normal", std: 1 })] }),
     summary: (b) => `${b.numEmbeddings} × ${b.embeddingDim}, mode=${b.mode}`,
     inputs: [arg("input", "tensor"), opt("offsets", "any", null, { nullable: true }), opt("perSampleWeights", "tensor", null, { nullable: true })],
-    forward: (self, b, call, site, em, who) => embeddingBag(self, b, call, site, em, who),
+    forward: (self, b, call, site, em, who) => embeddingBag(param_(self, "weight")!, b, call, site, em, who),
   },
   AlphaDropout: {
     args: [opt("p", "prob", 0.5), opt("inplace", "bool", false)],
@@ -203,6 +204,29 @@ function unsqueeze(c: ReturnType<typeof ops>, t: TensorValue, dim: number): Tens
   const shape = [...t.node.shape];
   shape.splice(dim, 0, 1);
   return c.reshape(t, shape);
+}
+
+const convTransposeArgs = [arg("input", "tensor"), arg("weight", "tensor"), opt("bias", "tensor", null, { nullable: true }), opt("stride", "any", 1), opt("padding", "any", 0), opt("outputPadding", "any", 0), opt("groups", "posInt", 1), opt("dilation", "any", 1)];
+
+/** F.conv_transpose2d / conv_transpose1d of any weight [in, out/groups, k…]: the conv_transpose2d op ([N, C, L] as [N, C, 1, L]). */
+function functionalConvTranspose(rank: 1 | 2, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const input: TensorValue = b.input;
+  const weight: TensorValue = b.weight;
+  if (weight.node.shape.length !== rank + 2 || weight.node.shape.some(isBatch)) fail("shapeMismatch", `${who} expects a weight [in, out/groups, ${rank === 2 ? "kH, kW" : "k"}], got ${formatShape(weight.node.shape)}`, site.loc);
+  if (input.node.shape.length !== rank + 2) fail("shapeMismatch", `${who} expects an input [N, C, ${rank === 2 ? "H, W" : "L"}], got ${formatShape(input.node.shape)}`, site.loc);
+  const pair = (v: unknown, what: string, least: number): [number, number] => {
+    const list = Array.isArray(v) ? v : rank === 2 ? [v, v] : [v];
+    if (list.length !== rank || !list.every((d) => typeof d === "number" && Number.isInteger(d) && d >= least)) fail("invalidArgument", `${who}: ${what} must be an integer ≥ ${least}${rank === 2 ? " or 2 of them" : ""}, got ${JSON.stringify(v)}`, site.loc);
+    return rank === 2 ? (list as [number, number]) : [least === 1 ? 1 : 0, list[0] as number];
+  };
+  const attrs = { stride: pair(b.stride, "stride", 1), padding: pair(b.padding, "padding", 0), outputPadding: pair(b.outputPadding, "outputPadding", 0), dilation: pair(b.dilation, "dilation", 1), groups: b.groups };
+  const c = ops(em, who, site);
+  const ins = (t: TensorValue, w: TensorValue) => [t, w, ...(b.bias ? [b.bias] : [])];
+  if (rank === 2) return c.op("conv_transpose2d", ins(input, weight), attrs);
+  const [n, ch, l] = input.node.shape;
+  const ws = weight.node.shape as number[];
+  const y = c.op("conv_transpose2d", ins(c.reshape(input, [n, ch, 1, l]), c.reshape(weight, [ws[0], ws[1], 1, ws[2]])), attrs);
+  return c.reshape(y, [y.node.shape[0], y.node.shape[1], y.node.shape[3]]);
 }
 
 const dropoutArgs = [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", false), opt("inplace", "bool", false)];
@@ -237,8 +261,32 @@ function lpPoolLayer(spatial: 1 | 2): LayerSpec {
   };
 }
 
-/** F.bilinear, F.alphaDropout, F.featureAlphaDropout, F.cdist, F.unfold, F.fold, F.lpPool1d/2d. */
+/** F.bilinear, F.alphaDropout, F.featureAlphaDropout, F.cdist, F.unfold, F.fold, F.lpPool1d/2d, F.embeddingBag, F.convTranspose1d/2d, F.instanceNorm, F.channelShuffle. */
 export const moreFunctions = {
+  embeddingBag: {
+    // PyTorch's F.embedding_bag(input, weight, offsets, max_norm, norm_type, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx)
+    args: [arg("input", "tensor"), arg("weight", "tensor"), opt("offsets", "any", null, { nullable: true }), opt("maxNorm", "any", null, { nullable: true }), opt("normType", "number", 2), opt("scaleGradByFreq", "bool", false), opt("mode", "string", "mean", { choices: ["sum", "mean", "max"] }), opt("sparse", "bool", false), opt("perSampleWeights", "tensor", null, { nullable: true }), opt("includeLastOffset", "bool", false), opt("paddingIdx", "int", null, { nullable: true })],
+    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+      if (b.maxNorm !== null || b.scaleGradByFreq) fail("invalidArgument", `${who}: maxNorm and scaleGradByFreq are not supported`, site.loc);
+      return embeddingBag(b.weight, b, b, site, em, who);
+    },
+  },
+  convTranspose2d: { args: convTransposeArgs, lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => functionalConvTranspose(2, b, site, em, who) },
+  convTranspose1d: { args: convTransposeArgs, lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => functionalConvTranspose(1, b, site, em, who) },
+  instanceNorm: {
+    // F.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps): each sample's channel over its positions
+    args: [x, opt("runningMean", "any", null, { nullable: true }), opt("runningVar", "any", null, { nullable: true }), opt("weight", "tensor", null, { nullable: true }), opt("bias", "tensor", null, { nullable: true }), opt("useInputStats", "bool", true), opt("momentum", "number", 0.1), opt("eps", "posNumber", 1e-5)],
+    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+      if (b.runningMean !== null || b.runningVar !== null || !b.useInputStats) fail("invalidArgument", `${who}: running statistics are not supported (each sample's own statistics, PyTorch's default)`, site.loc);
+      const shape = b.x.node.shape;
+      if (shape.length < 3) fail("shapeMismatch", `${who} expects an input [N, C, *], got ${formatShape(shape)}`, site.loc);
+      return groupNorm(b.x, fixedDim(shape, 1, "the channel dim", who, site), b.weight, b.bias, b.eps, site, em, who);
+    },
+  },
+  channelShuffle: {
+    args: [x, arg("groups", "posInt")],
+    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => portLayers.ChannelShuffle.forward(undefined as never, b, b, site, em, who) as TensorValue,
+  },
   unfold: { args: [x, ...windowArgs], lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => unfold(b.x, windowsOf(b), site, em, who) },
   fold: { args: [x, arg("outputSize", "size2"), ...windowArgs], lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => fold(b.x, b.outputSize, windowsOf(b), site, em, who) },
   lpPool1d: {
