@@ -20,7 +20,7 @@ const at = (t: V5, i: number[]) => {
 };
 /** x [N, C, D, H, W] ⊛ w [O, C/g, kd, kh, kw], PyTorch's conv3d written out. */
 function conv3dLoop(x: V5, w: V5, bias: ArrayLike<number> | null, stride: number[], padding: number[], dilation: number[], groups: number): V5 {
-  const [n, c, d, h, wd] = x.shape;
+  const [n, , d, h, wd] = x.shape;
   const [o, cg, ...k] = w.shape;
   const size = [d, h, wd].map((s, i) => Math.floor((s + 2 * padding[i] - dilation[i] * (k[i] - 1) - 1) / stride[i]) + 1);
   const out: number[] = [];

@@ -14,14 +14,11 @@ import { BuiltinFunction, describe, LayerParamRef, ParameterValue, type CallSite
 
 type Handle = LayerParamRef | ParameterValue;
 
-/** The in-place methods a parameter answers in a constructor, by PyTorch name. */
-export const PARAMETER_INIT_METHODS = ["normal_", "uniform_", "zero_", "fill_", "copy_", "mul_", "div_", "add_", "sub_"] as const;
-
 /**
  * `p.<name>` for a parameter handle in a constructor, or undefined when `name` is not one of
  * these. `data` is the parameter itself (PyTorch's .data: the same storage, outside autograd).
  */
-export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter, site: CallSite): BuiltinFunction | Handle | boolean | undefined {
+export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter): BuiltinFunction | Handle | boolean | undefined {
   const who = `${describeHandle(p)}.${name}`;
   const rewrite = (specs: Parameters<typeof bindArgs>[1], make: (b: ReturnType<typeof bindArgs>, s: CallSite) => Init) =>
     new BuiltinFunction(who, (args, s) => {
@@ -46,10 +43,8 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter,
     case "zero_":
       return rewrite([], () => ({ kind: "constant", value: 0 }));
     case "fill_":
-      return rewrite([arg("value", "number")], (b, s) => {
-        if (!Number.isFinite(b.value)) fail("invalidArgument", `${who}: a parameter's initial value must be finite, got ${b.value}`, locOfArg(b, "value", s));
-        return { kind: "constant", value: b.value };
-      });
+      // "number" arguments are finite: fill_(Infinity) is refused where it is bound
+      return rewrite([arg("value", "number")], (b) => ({ kind: "constant", value: b.value }));
     case "copy_":
       return rewrite([arg("src", "any")], (b, s) => {
         const src = initialValue(em, who, b.src, locOfArg(b, "src", s));

@@ -46,7 +46,11 @@ function weightNormFunction(who: string, names: (name: string) => [string, strin
     const params = m.params as ParamDecl[];
     params.splice(params.indexOf(decl), 1);
     params.push(g, v);
-    if (m.frozen.delete(decl.local)) (m.frozen.add(gLocal), m.frozen.add(vLocal));
+    // a frozen weight freezes both of its parts
+    if (m.frozen.delete(decl.local)) {
+      m.frozen.add(gLocal);
+      m.frozen.add(vLocal);
+    }
     const dims = shape.slice(1).map((_, i) => i + 1);
     m.computed.set(decl.local, () => {
       const c = ops(host.em, who, site);

@@ -57,7 +57,7 @@ export const take: OpDef<TakeAttrs> = defineOp<TakeAttrs>({
     requireFloat(x, who);
     return { shape: takeShape(x.shape, idx, a, who), dtype: "f32" };
   },
-  reference: ([x, idx], a, ctx) => {
+  reference: ([x, idx], a) => {
     const shape = a.mode === "vector" ? x.shape.map((d, i) => (i === a.dim ? idx.shape[0] : d)) : idx.shape;
     const [outer, n, inner] = around(shape, a.dim);
     const size = x.shape[a.dim];

@@ -90,7 +90,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     }
     // p.data.normal_(0, 0.02), p.zero_(), p.requiresGrad: the parameter's initializer (parameter-init.ts)
     if (obj instanceof LayerParamRef || obj instanceof ParameterValue) {
-      const v = parameterInitProperty(obj, name, this.em, site);
+      const v = parameterInitProperty(obj, name, this.em);
       if (v !== undefined) return v;
     }
     if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && name === "requiresGrad_")
@@ -364,7 +364,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     }
     // p.requiresGrad = false (freezing in a loop over parameters()), p.data = tensor (p.data.copy_)
     if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && (name === "requiresGrad" || name === "data")) {
-      if (name === "data") return void this.callCallback(parameterInitProperty(obj, "copy_", this.em, site) as BuiltinFunction, [value], site);
+      if (name === "data") return void this.callCallback(parameterInitProperty(obj, "copy_", this.em) as BuiltinFunction, [value], site);
       if (typeof value !== "boolean") fail("wrongArgumentType", `requiresGrad is true or false, got ${describe(value)}`, site.loc);
       return setParameterRequiresGrad(obj, value);
     }
