@@ -1451,6 +1451,12 @@ export namespace F {
   /** (Σ_window x^p)^(1/p), as torch.nn.functional.lp_pool2d / lp_pool1d. */
   function lpPool2d(x: Tensor, normType: number, kernelSize: Size2, stride?: Size2 | null): Tensor;
   function lpPool1d(x: Tensor, normType: number, kernelSize: number, stride?: number | null): Tensor;
+  /** How many of each row's sorted values are < each value (≤ with right): torch.searchsorted, int32. */
+  function searchsorted(sortedSequence: Tensor, values: Tensor, options?: { right?: boolean; side?: "left" | "right"; outInt32?: boolean }): Tensor<Shape, "int32">;
+  /** The bucket of each value among 1-D sorted boundaries: torch.bucketize, int32. */
+  function bucketize(input: Tensor, boundaries: Tensor, options?: { right?: boolean; outInt32?: boolean }): Tensor<Shape, "int32">;
+  /** torch.take_along_dim: gather along dim. */
+  function takeAlongDim(x: Tensor, indices: Tensor<Shape, "int32">, dim: number): Tensor;
   /** The p-norm distance of every pair of rows of x1 [*, P, M] and x2 [*, R, M]: [*, P, R]. */
   function cdist(x1: Tensor, x2: Tensor, p?: number): Tensor;
   function dropout2d(x: Tensor, options: { p?: number; training?: boolean }): Tensor;

@@ -374,3 +374,18 @@ describe("functional forms of layers (F.convTranspose1d/2d, F.instanceNorm, F.ch
     expect(first(model("return F.interpolate(x, { size: [1, 1], mode: 'bilinear', antialias: true });", "x: Tensor<[Batch, 4, 2, 2]>"))).toMatch(/antialias: true is not supported/);
   });
 });
+
+describe("torch.searchsorted, torch.bucketize, torch.take_along_dim", () => {
+  it("count the sorted values below (or at, with right) each value; take_along_dim is gather", () => {
+    const src = model(
+      "const seq = F.tensor([[1, 3, 5, 7]]).expand(x.size(0), -1); return [F.searchsorted(seq, x).float(), F.searchsorted(seq, x, { right: true }).float(), F.bucketize(x, F.tensor([1, 3, 5, 7])).float(), F.takeAlongDim(x, F.searchsorted(seq, x).float().clampMax(2).int(), 1)];",
+      "x: Tensor<[Batch, 3]>",
+    );
+    const [left, right, buckets, taken] = outputs(src, { x: nd([1, 3], [0, 3, 8]) });
+    expect(left).toEqual([0, 1, 4]);
+    expect(right).toEqual([0, 2, 4]);
+    expect(buckets).toEqual([0, 1, 4]);
+    // indices 0, 1, 2 (clamped): x[0], x[1], x[2]
+    expect(taken).toEqual([0, 3, 8]);
+  });
+});

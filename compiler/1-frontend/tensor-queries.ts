@@ -206,6 +206,41 @@ const scans: Record<string, Query> = {
 };
 Object.assign(queries, scans);
 
+/**
+ * Where values fall among sorted ones, as int32 indices: torch.searchsorted(sorted [*, M], values
+ * [*, K], right) — how many of a row's M sorted values are < v (≤ v with right) — and
+ * torch.bucketize(input, boundaries [M], right), the same against one 1-D list of boundaries
+ * (NeRF's hierarchical sampling, quantization). Counted by comparing every pair: M·K compares.
+ */
+function countBelow(sorted: TensorValue, values: TensorValue, right: boolean, rowWise: boolean, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const c = ops(em, who, site);
+  const [s, v] = [sorted.node.shape, values.node.shape];
+  if (sorted.node.dtype !== "f32" || values.node.dtype !== "f32") fail("wrongArgumentType", `${who} compares float32 tensors, got ${sorted.node.dtype} and ${values.node.dtype}`, site.loc);
+  if (rowWise && (s.length !== v.length || s.slice(0, -1).some((d, i) => formatShape([d]) !== formatShape([v[i]]))))
+    fail("shapeMismatch", `${who}: the sorted sequence ${formatShape(s)} and the values ${formatShape(v)} must have the same dims but the last`, site.loc);
+  if (!rowWise && (s.length !== 1 || isBatch(s[0]))) fail("shapeMismatch", `${who}: boundaries must be a 1-D tensor of fixed size, got ${formatShape(s)}`, site.loc);
+  // [*, K, 1] against [*, 1, M] (bucketize: [..., 1] against [M])
+  const expandedValues = c.reshape(values, [...v, 1]);
+  const expandedSorted = rowWise ? c.reshape(sorted, [...s.slice(0, -1), 1, s[s.length - 1]]) : sorted;
+  const below = c.op(right ? "le" : "lt", [expandedSorted, expandedValues]);
+  return c.op("to_int", [c.op("sum", [below], { dims: [v.length], keepdim: false })]);
+}
+Object.assign(queries, {
+  searchsorted: {
+    args: [arg("values", "tensor"), opt("outInt32", "bool", false), opt("right", "bool", false), opt("side", "string", null, { nullable: true, choices: ["left", "right"] })],
+    lower: (x, b, site, em, who) => countBelow(x, b.values, b.right || b.side === "right", true, site, em, who),
+  },
+  bucketize: {
+    args: [arg("boundaries", "tensor"), opt("outInt32", "bool", false), opt("right", "bool", false)],
+    lower: (x, b, site, em, who) => countBelow(b.boundaries, x, b.right, false, site, em, who),
+  },
+  // torch.take_along_dim(x, indices, dim): gather, with the index as long as x along dim or broadcast
+  takeAlongDim: {
+    args: [arg("indices", "tensor"), arg("dim", "int")],
+    lower: (x, b, site, em, who) => em.tensor("take", [x, b.indices], { dim: dimIn(x.node.shape, b.dim, who, site.loc), mode: "elementwise" }, who, site),
+  },
+} satisfies Record<string, Query>);
+
 function sizeAlong(x: TensorValue, dimArg: number, site: CallSite, who: string): number {
   const shape = x.node.shape;
   const d = shape[dimIn(shape, dimArg, who, site.loc)];
