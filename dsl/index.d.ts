@@ -93,6 +93,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   sub(other: Tensor | number, options: { alpha?: number }): Tensor;
   mul(other: Tensor | number): Tensor;
   div(other: Tensor | number): Tensor;
+  /** torch.div(x, y, rounding_mode=…): the quotient rounded down ("floor") or toward zero ("trunc"); int32 operands give int32. */
+  div(other: Tensor | number, options: { roundingMode: "floor" | "trunc" | null }): Tensor;
   /** `other - this`, as torch.rsub. */
   rsub(other: Tensor | number): Tensor;
   pow(exponent: number): Tensor;
@@ -331,6 +333,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    * (PyTorch keeps one of them, unspecified which). scatterAdd adds them, deterministically.
    */
   scatter(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number): Tensor;
+  /** x // y (torch.floor_divide); int32 operands give int32. */
+  floorDivide(other: Tensor | number): Tensor;
   scatterAdd(dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
   /** index_select's inverse: source's slice j added at index[j] along dim (times alpha). */
   indexAdd(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
@@ -1451,6 +1455,8 @@ export namespace F {
   /** (Σ_window x^p)^(1/p), as torch.nn.functional.lp_pool2d / lp_pool1d. */
   function lpPool2d(x: Tensor, normType: number, kernelSize: Size2, stride?: Size2 | null): Tensor;
   function lpPool1d(x: Tensor, normType: number, kernelSize: number, stride?: number | null): Tensor;
+  /** torch.floor_divide (Python's //): int32 operands give int32. */
+  function floorDivide(input: Tensor, other: Tensor | number): Tensor;
   /** How many of each row's sorted values are < each value (≤ with right): torch.searchsorted, int32. */
   function searchsorted(sortedSequence: Tensor, values: Tensor, options?: { right?: boolean; side?: "left" | "right"; outInt32?: boolean }): Tensor<Shape, "int32">;
   /** The bucket of each value among 1-D sorted boundaries: torch.bucketize, int32. */

@@ -389,3 +389,20 @@ describe("torch.searchsorted, torch.bucketize, torch.take_along_dim", () => {
     expect(taken).toEqual([0, 3, 8]);
   });
 });
+
+describe("floor division (torch.floor_divide, torch.div(…, rounding_mode))", () => {
+  it("rounds the quotient down or toward zero; int32 operands stay int32", () => {
+    const src = model(
+      "return [F.floorDivide(x, 2), x.div(2, { roundingMode: 'trunc' }), x.floorDivide(x.mul(0).add(-3)), F.floorDivide(t, 2).float().unsqueeze(1).add(x.mul(0))];",
+      'x: Tensor<[Batch, 3]>, t: Tensor<[Batch], "int32">',
+    );
+    const { graph } = lowerSource(src);
+    expect(graph.outputs.map((o) => o.dtype)).toEqual(["f32", "f32", "f32", "f32"]);
+    const [floor, trunc, byNegative, ints] = outputs(src, { x: nd([1, 3], [-3, 5, 7]), t: nd([1], [-7]) });
+    expect(floor).toEqual([-2, 2, 3]);
+    expect(trunc).toEqual([-1, 2, 3]);
+    expect(byNegative).toEqual([1, -2, -3]);
+    // −7 // 2 = −4, as Python's
+    expect(ints).toEqual([-4, -4, -4]);
+  });
+});

@@ -19,7 +19,7 @@ import { moreFunctions } from "./more-layers.ts";
 import { pairwiseLossFunctions } from "./pairwise-losses.ts";
 import { noGradFunction } from "./no-grad.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
-import { flatten, softmaxDtype } from "./tensor-methods.ts";
+import { flatten, roundedQuotient, softmaxDtype } from "./tensor-methods.ts";
 import { BuiltinFunction, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // torch.nn.functional as F. Each entry binds PyTorch's arguments and emits IR ops; the nn
@@ -440,6 +440,14 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   // the factories work in constructors too (an nn.Parameter's initial value)
   const members = factoryMembers(em, phase);
   members.set("noGrad", noGradFunction(em, call));
+  // torch.floor_divide(a, b) (Python's //): int32 operands give int32
+  members.set(
+    "floorDivide",
+    new BuiltinFunction("F.floorDivide", (args, site) => {
+      const b = bindArgs("F.floorDivide", [arg("input", "tensor"), arg("other", "any")], args, site);
+      return roundedQuotient(b.input, b.other, "floor", "F.floorDivide", site, em);
+    }),
+  );
   for (const [name, f] of joinMembers(em)) members.set(name, f);
   members.set("einsum", einsumFunction(em));
   for (const name of mathFunctionNames) members.set(name, new BuiltinFunction(`F.${name}`, mathFunction(name, em)));

@@ -91,6 +91,20 @@ function binary(op: string): Method {
   };
 }
 
+/**
+ * a / b rounded down ("floor": torch.floor_divide, Python's //) or toward zero ("trunc"), computed
+ * in float32 (exact for int32 operands below 2^24); int32 operands give int32, as PyTorch's.
+ */
+export function roundedQuotient(x: TensorValue, other: Value, mode: "floor" | "trunc" | null, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const float = (t: TensorValue) => (t.node.dtype === "i32" ? em.tensor("to_float", [t], {}, who, site) : t);
+  const divisor = other instanceof TensorValue ? float(other) : operand(other, who, site, em);
+  const quotient = em.tensor("div", [float(x), divisor], {}, who, site);
+  if (mode === null) return quotient;
+  const rounded = em.tensor(mode, [quotient], {}, who, site);
+  const ints = x.node.dtype === "i32" && (!(other instanceof TensorValue) || other.node.dtype === "i32") && (typeof other !== "number" || Number.isInteger(other));
+  return ints ? em.tensor("to_int", [rounded], {}, who, site) : rounded;
+}
+
 /** x.add(y) / x.sub(y), and torch's alpha: x + alpha·y (torch.add(x, y, alpha=2)). */
 function additive(op: "add" | "sub"): Method {
   return (x, args, site, em) => {
@@ -285,8 +299,14 @@ export const tensorMethods: Record<string, Method> = {
   // x.div(x.size(0)): a sum made a mean over the batch (loss.sum() / batch_size), each replica's own batch
   div: (x, args, site, em) => {
     if (args[0] instanceof SymInt && args.length === 1) return em.tensor("div_count", [x], { c: args[0].coef, p: 1 }, "div", site);
+    // torch.div(a, b, rounding_mode="floor" | "trunc"): the quotient rounded (of int32 operands, int32 again)
+    if (args.length === 2) {
+      const b = bindArgs("div", [arg("other", "any"), opt("roundingMode", "string", null, { nullable: true, choices: ["floor", "trunc"] })], args, site);
+      return roundedQuotient(x, b.other, b.roundingMode, "div", site, em);
+    }
     return binary("div")(x, args, site, em);
   },
+  floorDivide: (x, args, site, em) => roundedQuotient(x, bindArgs("floorDivide", [arg("other", "any")], args, site).other, "floor", "floorDivide", site, em),
   rsub: (x, args, site, em) => {
     const { other } = bindArgs("rsub", [arg("other", "any")], args, site);
     return em.tensor("sub", [operand(other, "rsub", site, em), x], {}, "rsub", site);
