@@ -40,7 +40,7 @@ import { didYouMean, snake } from "./syntax.ts";
 function setRequiresGrad(m: ModuleValue, requiresGrad: boolean): void {
   for (const p of m.params) requiresGrad ? m.frozen.delete(p.local) : m.frozen.add(p.local);
   for (const v of m.fields.values()) {
-    if (v instanceof ParameterValue) v.frozen = v.buffer || !requiresGrad;
+    if (v instanceof ParameterValue) setParameterRequiresGrad(v, requiresGrad);
     else if (v instanceof ModuleValue) setRequiresGrad(v, requiresGrad);
     else if (Array.isArray(v)) for (const c of v) if (c instanceof ModuleValue) setRequiresGrad(c, requiresGrad);
   }
