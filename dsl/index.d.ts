@@ -31,7 +31,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   size(): readonly number[];
   size(dim: number): number;
   dim(): number;
+  /** The number of dims, as dim() (PyTorch's x.ndim) */
+  readonly ndim: number;
   numel(): number;
+  /** The same values in a tensor of its own: an in-place change of either leaves the other */
+  clone(options?: { memoryFormat?: unknown }): Tensor;
   /** "float32" or "int32" (for x.to(y.dtype)). */
   readonly dtype: DType;
   /** Where the model runs: "cuda" (the CPU target stands in for it), so mask.to(x.device) is the mask. */
@@ -67,12 +71,76 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   normal_(mean?: number, std?: number): this;
   uniform_(from?: number, to?: number): this;
   zero_(): this;
-  fill_(value: number): this;
+  fill_(value: number | Tensor): this;
   copy_(src: Tensor): this;
-  mul_(other: number): this;
-  div_(other: number): this;
-  add_(other: number): this;
-  sub_(other: number): this;
+  /**
+   * In forward, PyTorch's in-place methods (x.relu_(), x.add_(y), x.maskedFill_(m, v), timm's drop
+   * path `x.newEmpty(shape).bernoulli_(keep).div_(keep)`): the tensor becomes the out-of-place
+   * method's result, so every name bound to it sees the change; the gradient is the out-of-place
+   * method's. The result keeps the tensor's shape and dtype (PyTorch's rule). Refused (TSDP2018):
+   * changing a parameter, buffer or constructor constant in forward; and a change through one of two
+   * tensors over the same memory (a view: view, reshape, transpose, x[i], chunk, detach, …) when the
+   * other is read after it. In a constructor, `F.empty(n).uniform_(a, b)` is a random initial value.
+   */
+  bernoulli_(p?: number | Tensor): this;
+  add_(other: Tensor | number): this;
+  add_(other: Tensor | number, options: { alpha?: number }): this;
+  sub_(other: Tensor | number): this;
+  sub_(other: Tensor | number, options: { alpha?: number }): this;
+  mul_(other: Tensor | number): this;
+  div_(other: Tensor | number): this;
+  div_(other: Tensor | number, options: { roundingMode: "floor" | "trunc" | null }): this;
+  clamp_(min?: Tensor | number | null, max?: Tensor | number | null): this;
+  clamp_(options: { min?: Tensor | number | null; max?: Tensor | number | null }): this;
+  clampMin_(min: Tensor | number): this;
+  clampMax_(max: Tensor | number): this;
+  relu_(): this;
+  sigmoid_(): this;
+  tanh_(): this;
+  exp_(): this;
+  log_(): this;
+  sqrt_(): this;
+  rsqrt_(): this;
+  pow_(exponent: number): this;
+  neg_(): this;
+  abs_(): this;
+  floor_(): this;
+  ceil_(): this;
+  round_(decimals?: number): this;
+  round_(options: { decimals?: number }): this;
+  trunc_(): this;
+  sign_(): this;
+  reciprocal_(): this;
+  maskedFill_(mask: Tensor, value: number): this;
+  addcmul_(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): this;
+  addcdiv_(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): this;
+  lerp_(end: Tensor, weight: Tensor | number): this;
+  sin_(): this;
+  cos_(): this;
+  erf_(): this;
+  log1p_(): this;
+  expm1_(): this;
+  square_(): this;
+  fmod_(other: Tensor | number): this;
+  remainder_(other: Tensor | number): this;
+  scatter_(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number): this;
+  scatterAdd_(dim: number, index: Tensor<Shape, "int32">, src: Tensor): this;
+  indexAdd_(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): this;
+  unsqueeze_(dim: number): this;
+  squeeze_(dim?: number | readonly number[]): this;
+  transpose_(dim0: number, dim1: number): this;
+  t_(): this;
+  detach_(): this;
+  floorDivide_(other: Tensor | number): this;
+  logicalNot_(): this;
+  nanToNum_(nan?: number, posinf?: number | null, neginf?: number | null): this;
+  nanToNum_(options: { nan?: number; posinf?: number | null; neginf?: number | null }): this;
+  eq_(other: Tensor | number): this;
+  ne_(other: Tensor | number): this;
+  gt_(other: Tensor | number): this;
+  lt_(other: Tensor | number): this;
+  ge_(other: Tensor | number): this;
+  le_(other: Tensor | number): this;
   /** Broadcasts to `sizes` (−1 keeps a dim; size-1 dims stretch; new dims in front), as torch.expand. */
   expand(...sizes: number[]): Tensor;
   /** Each of `dims` read backwards, as torch.flip (not the batch dim). */
@@ -170,6 +238,9 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** a[:, None]·b[None, :] of two 1-D tensors (torch.outer) */
   outer(vec2: Tensor): Tensor;
   /** torch's new_zeros / new_ones / new_full: F.zeros, F.ones, F.full (float32, as this tensor must be) */
+  /** x.new_empty(size): zeros here (PyTorch's is uninitialized), in x's dtype, as newZeros */
+  newEmpty(...size: number[]): Tensor;
+  newEmpty(size: readonly number[]): Tensor;
   newZeros(...size: number[]): Tensor;
   newZeros(size: readonly number[]): Tensor;
   newOnes(...size: number[]): Tensor;

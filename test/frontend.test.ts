@@ -197,9 +197,12 @@ describe("F.zerosLike, F.onesLike, F.fullLike", () => {
     const out = runReference(graph, { x }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
     expect(out).toEqual([Array(6).fill(0), Array(6).fill(2), Array(6).fill(-Infinity)]);
   });
-  it("refuse an int32 input at the call; in a constructor, are a tensor made there", () => {
-    const first = (source: string) => diagnosticsOf(source).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`)[0];
-    expect(first(like("return F.zerosLike(x).add(1);", 'Tensor<[Batch, 3], "int32">'))).toMatch(/F\.zerosLike: tsdp's factories make float32 tensors.* line 4$/);
+  it("of an int32 input are int32 (PyTorch's), unless dtype says float32; in a constructor, are a tensor made there", () => {
+    const ints = lowerSource(like('return [F.zerosLike(x).add(1), F.fullLike(x, 2.9), F.onesLike(x, { dtype: "float32" })];', 'Tensor<[Batch, 3], "int32">')).graph;
+    expect(ints.outputs.map((o) => o.dtype)).toEqual(["i32", "i32", "f32"]);
+    const got = runReference(ints, { x: nd([1, 3], [7, 8, 9]) }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
+    // an int32 fill is the value rounded toward zero
+    expect(got).toEqual([[1, 1, 1], [2, 2, 2], [1, 1, 1]]);
     const { graph } = lowerSource(`${header}export class M extends nn.Module {\n  p = new nn.Parameter(F.onesLike(F.zeros([2])));\n  forward(x: Tensor<[Batch, 2]>) { return x.add(this.p); }\n}\n`);
     expect(graph.params.map((p) => [p.attrs.name, p.shape, p.attrs.init])).toEqual([["p", [2], { kind: "constant", value: 1 }]]);
   });
@@ -312,8 +315,9 @@ describe("calling what is no function", () => {
     expect(message(net("", "return this.project(x);"))).toBe("TSDP2010 10:12 this.project is undefined, not a function; 'project' is not defined on this");
     expect(message(net("", "return this.fc(x).mul(this.size());"))).toMatch(/^TSDP2010 10:27 this\.size is the number 3, not a function$/);
   });
-  it("PyTorch's in-place tensor methods get the assignment tsdp writes instead", () => {
-    expect(message(net("", "return this.fc(x).mul_(2);"))).toBe("TSDP2011 10:12 tsdp has no in-place tensor methods: write x = x.mul(…) for PyTorch's x.mul_(…)");
-    expect(message(net("", "return this.fc(x).maskedFill_(x.gt(0), 0);"))).toMatch(/^TSDP2011 10:12 tsdp has no in-place tensor methods: write x = x\.maskedFill\(…\)/);
+  it("PyTorch's in-place tensor methods are their out-of-place results; what value semantics cannot follow names the way to write it", () => {
+    expect(lowerSource(net("", "return this.fc(x).mul_(2);")).graph.outputs[0].op).toBe("mul");
+    expect(message(net("", "const v = x.view(-1); v.mul_(2); return x;"))).toMatch(/^TSDP2018 10:27 mul_ changes a tensor that shares its memory .* write the out-of-place form and use its result \(y = x\.mul\(…\)\)$/);
+    expect(message(net("", "return this.fc(x).nonsense_(2);"))).toMatch(/^TSDP2011 10:12 tensors have no property 'nonsense_'/);
   });
 });

@@ -19,8 +19,13 @@ describe("joins and slices in the frontend", () => {
     expect(graph.outputs.map((o) => `${o.dtype}${formatShape(o.shape)}`)).toEqual(["i32[Batch, 4]", "i32[Batch, 2, 4]"]);
     const out = runReference(graph, { ids: nd([1, 4], [5, 6, 7, 8]) }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
     expect(out).toEqual([[7, 8, 5, 6], [5, 6, 7, 8, 5, 6, 7, 8]]);
-    const d = diagnosticsOf(model("return F.cat([ids.float(), ids], 1);", ids))[0];
-    expect(`${d.code} ${d.message}`).toMatch(/^TSDP4002 .*tensor 1/);
+    // float32 with int32 is float32, as torch.cat promotes
+    const mixed = lowerSource(model("return F.cat([ids.float().mul(0.5), ids], 1);", ids)).graph;
+    expect(mixed.outputs[0].dtype).toBe("f32");
+    expect(Array.from(runReference(mixed, { ids: nd([1, 4], [5, 6, 7, 8]) }, { params: new Map(), buffers: new Map() }).outputs[0].data)).toEqual([2.5, 3, 3.5, 4, 5, 6, 7, 8]);
+    // an int32 tensor still cannot be a matmul's operand
+    const d = diagnosticsOf(model("return ids.view(-1, 4, 1).matmul(ids.view(-1, 1, 4));", ids))[0];
+    expect(`${d.code} ${d.message}`).toMatch(/^TSDP4002 /);
   });
   it("chunk gives ⌈size/chunks⌉ pieces, the last smaller, maybe fewer than asked (PyTorch's examples)", () => {
     expect(shapes("return x.chunk(6, 1);")).toEqual(["[Batch, 3]", "[Batch, 3]", "[Batch, 3]", "[Batch, 3]", "[Batch, 1]"]);

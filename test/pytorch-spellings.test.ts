@@ -62,9 +62,12 @@ describe("torch's pointwise math as methods and as F functions", () => {
     expect(gradCheck(model("return [x.mul(x.mul(3).floor()), x.mul(3).frac(), x.sign().mul(x)];", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
   });
 
-  it("refuses an int32 tensor, where it is written", () => {
-    expect(first(model("return ids.rsqrt();", 'ids: Tensor<[Batch, 4], "int32">'))).toMatch(/^TSDP\d+ 5: rsqrt expects a float32 input, got i32/);
-    expect(first(model("return F.floor(ids);", 'ids: Tensor<[Batch, 4], "int32">'))).toMatch(/^TSDP\d+ 5: F\.floor expects a float32 input, got i32/);
+  it("of an int32 tensor: float32 where PyTorch promotes (rsqrt), int32 where it keeps integers (floor)", () => {
+    const { graph } = lowerSource(model("return [ids.rsqrt(), F.floor(ids)];", 'ids: Tensor<[Batch, 4], "int32">'));
+    expect(graph.outputs.map((o) => o.dtype)).toEqual(["f32", "i32"]);
+    const [r, f] = runReference(graph, { ids: nd([1, 4], [1, 4, 9, 16]) }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
+    close(r, [1, 0.5, 1 / 3, 0.25], 6);
+    expect(f).toEqual([1, 4, 9, 16]);
   });
 });
 
@@ -227,7 +230,8 @@ describe("more of torch's spellings: alpha, softmax's dtype, pow, outer, new_*, 
     expect(got[3]).toEqual([2, 3, 4, 5, 6, 7]);
     expect(got[4]).toEqual([1.5, 2.5, 3.5, 4.5, 5.5, 6.5]);
     expect(first(model("return F.outer(x, x);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: F\.outer expects two 1-D tensors, got \[Batch, 3\] and \[Batch, 3\]/);
-    expect(first(model("return ids.newZeros([3]);", 'ids: Tensor<[Batch, 3], "int32">'))).toMatch(/^TSDP\d+ 5: newZeros: tsdp's factories make float32 tensors, and x is int32/);
+    // of an int32 x: int32, as PyTorch's new_* take x's dtype
+    expect(lowerSource(model("return ids.newFull([x.size(0), 3], 2);", 'ids: Tensor<[Batch, 3], "int32">, x: Tensor<[Batch, 3]>')).graph.outputs[0].dtype).toBe("i32");
   });
 });
 

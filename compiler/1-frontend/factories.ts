@@ -4,6 +4,7 @@ import type { Init } from "../ir/node.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
+import { markCaptured } from "./in-place.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { BuiltinFunction, describe, LayerParamRef, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -75,15 +76,16 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
   /**
    * torch.zeros_like(x) and friends, in forward: the value broadcast to x's shape, the batch dim
    * included (one scalar constant expanded, so a pointwise reader computes it in its own kernel).
-   * Float32, as every factory here; x's values do not matter (a NaN in x gives 0, not NaN).
+   * x's dtype unless `dtype` says otherwise, as PyTorch's: an int32 fill is the value rounded
+   * toward zero; x's values do not matter (a NaN in x gives 0, not NaN).
    */
   const like = (who: string, valueOf: (b: Bound, site: CallSite) => number, extra: ArgSpec[] = []) =>
     new BuiltinFunction(who, (args, site) => {
-      const b = bindArgs(who, [x, ...extra, dtypeOption], args, site);
+      const b = bindArgs(who, [x, ...extra, opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32"] })], args, site);
       const input = b.input as TensorValue;
-      if (input.node.dtype !== "f32") fail("wrongArgumentType", `${who}: tsdp's factories make float32 tensors; ${who}(x) of an int32 x is not supported (write F.zeros with its size)`, locOfArg(b, "input", site));
       const scalar = em.node("full", [], { shape: [], value: valueOf(b, site) }, who, site);
-      return em.tensor("expand", [scalar], { shape: input.node.shape as any }, who, site);
+      const filled = em.tensor("expand", [scalar], { shape: input.node.shape as any }, who, site);
+      return (b.dtype ?? (input.node.dtype === "i32" ? "int32" : "float32")) === "int32" ? em.tensor("to_int", [filled], {}, who, site) : filled;
     });
   /** A random tensor drawn in forward on every call (the sample op; the batch dim, if named, first). */
   const draw = (who: string, shape: Dim[], distribution: "uniform" | "normal", site: CallSite): TensorValue =>
@@ -335,6 +337,7 @@ export function randomDrawProperty(t: StaticTensor, name: string, site: CallSite
  */
 export function initialValue(em: GraphEmitter, who: string, data: Value, at: SourceLoc): { shape: readonly number[]; init: Init } {
   if (data instanceof StaticTensor) return data;
+  markCaptured(data);
   if (data instanceof TensorValue && em.constants.owns(data.node))
     return { shape: data.node.shape as number[], init: em.constants.initOf(data.node, who, at) };
   if (data instanceof TensorValue) fail("nonConstant", `${who} needs its initial value in the constructor, where it is computed once (a factory such as F.zeros([...]) or F.randn([...]), and math on those)`, at);

@@ -4,6 +4,7 @@ import type { Attrs, Node } from "../ir/node.ts";
 import { ShapeError } from "../ops/index.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import type { ConstructorTensors } from "./constructor-tensors.ts";
+import { intArithmetic } from "./int-arithmetic.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { TensorValue, type CallSite } from "./values.ts";
 
@@ -37,15 +38,22 @@ export class GraphEmitter {
   node(op: string, inputs: readonly Node[], attrs: Attrs, who: string, site: CallSite): Node {
     let node: Node;
     try {
-      node = this.inForward()
-        ? this.builder.add(op, inputs.map((i) => this.forwardNode(i)), attrs, site.loc, this.scope, who)
-        : this.constants.add(op, inputs, attrs, site.loc, this.scope, who);
+      node = this.add(op, inputs, attrs, who, site);
     } catch (e) {
-      if (e instanceof ShapeError) fail(e.kind, e.message, site.loc);
-      throw e;
+      if (!(e instanceof ShapeError)) throw e;
+      // an op of float32 operands given int32 ones (i.add(1), idx.clamp(0, n − 1)): int-arithmetic.ts
+      const promoted = e.kind === "dtypeMismatch" ? intArithmetic(op, inputs, (o, i, a = attrs) => this.add(o, i, a, who, site)) : undefined;
+      if (!promoted) fail(e.kind, e.message, site.loc);
+      node = promoted;
     }
     checkTensorSize(node.shape, `the result of ${who}`, site.loc);
     return node;
+  }
+
+  private add(op: string, inputs: readonly Node[], attrs: Attrs, who: string, site: CallSite): Node {
+    return this.inForward()
+      ? this.builder.add(op, inputs.map((i) => this.forwardNode(i)), attrs, site.loc, this.scope, who)
+      : this.constants.add(op, inputs, attrs, site.loc, this.scope, who);
   }
 
   /** `n` as forward's graph holds it: a constructor's constant is copied in where forward first reads it. */

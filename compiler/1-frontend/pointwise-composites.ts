@@ -235,7 +235,10 @@ function extremum(b: Bound, site: CallSite, em: GraphEmitter, who: string, wins:
   // (grad, halved where a == b, zeroed where the other side is larger) gives it.
   const tie = c.op("add", [c.op("mul", [a, 0.5]), c.op("mul", [other, 0.5])]);
   const unordered = c.op("where", [c.op("eq", [a, other]), tie, c.op("add", [a, other])]);
-  return c.op("where", [c.op(wins, [a, other]), a, c.op("where", [c.op(loses, [a, other]), other, unordered])]);
+  const result = c.op("where", [c.op(wins, [a, other]), a, c.op("where", [c.op(loses, [a, other]), other, unordered])]);
+  // of integers an integer, as PyTorch's (the tie's halves are float32 on the way: int-arithmetic.ts)
+  const integer = (v: unknown) => (v instanceof TensorValue ? v.node.dtype === "i32" : Number.isInteger(v));
+  return integer(a) && integer(other) && result.node.dtype === "f32" ? c.op("to_int", [result]) : result;
 }
 
 function variance(b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {

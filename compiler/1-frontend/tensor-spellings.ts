@@ -54,12 +54,11 @@ function logicalXor(a: TensorValue, b: Value, who: string, site: CallSite, em: G
   return em.tensor("ne", [truth(a, who, site, em), truth(b, who, site, em)], {}, who, site);
 }
 
-/** x.new_zeros(size) and kin: torch's factories with x's dtype, which is float32 here (int32 refused, as F.zeros's dtype). */
-function newFactory(name: "zeros" | "ones" | "full" | "tensor"): Method {
-  const who = `new${name[0].toUpperCase()}${name.slice(1)}`;
+/** x.new_zeros(size) and kin: torch's factories with x's dtype (an int32 x's: the values rounded toward zero). */
+function newFactory(name: "zeros" | "ones" | "full" | "tensor" | "empty"): Method {
   return (x, args, site, em) => {
-    if (x.node.dtype !== "f32") fail("dtypeMismatch", `${who}: tsdp's factories make float32 tensors, and x is ${dtypeNames[x.node.dtype]}`, site.loc);
-    return (factoryMembers(em, () => "forward").get(name) as BuiltinFunction).call(args, site);
+    const made = (factoryMembers(em, () => "forward").get(name) as BuiltinFunction).call(args, site);
+    return x.node.dtype === "i32" && made instanceof TensorValue && made.node.dtype === "f32" ? em.tensor("to_int", [made], {}, `new${name[0].toUpperCase()}${name.slice(1)}`, site) : made;
   };
 }
 
@@ -82,6 +81,10 @@ export const spellingMethods: Record<string, Method> = {
   newZeros: newFactory("zeros"),
   newOnes: newFactory("ones"),
   newFull: newFactory("full"),
+  // x.new_empty(size): uninitialized in PyTorch, zeros here (timm's drop path fills it with bernoulli_)
+  newEmpty: newFactory("empty"),
+  // x.clone(): the same values in a tensor of its own (not a view: an in-place change of one leaves the other)
+  clone: (x, args, site) => (bindArgs("clone", [opt("memoryFormat", "any", null, { nullable: true })], args, site), new TensorValue(x.node)),
   // x.new_tensor(data): torch.tensor(data) with x's dtype
   newTensor: newFactory("tensor"),
   outer: (x, args, site, em) => outer(x, bindArgs("outer", [arg("vec2", "tensor")], args, site).vec2, "outer", site, em),
@@ -148,6 +151,8 @@ export function spellingProperty(x: TensorValue, name: string, site: CallSite, e
     return ops(em, "mT", site).transposeLast(x);
   }
   if (name === "dtype") return dtypeNames[x.node.dtype];
+  // PyTorch's x.ndim, the number of dims (x.dim())
+  if (name === "ndim") return rank;
   if (name === "device") return DEVICE;
   // PyTorch's x.data: the same values outside autograd (a parameter read without its gradient)
   if (name === "data") return em.constants.owns(x.node) ? x : em.tensor("detach", [x], {}, "data", site);

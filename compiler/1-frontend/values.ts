@@ -14,7 +14,28 @@ export class SymInt {
 
 /** A tensor flowing through forward: a node of the graph being built. */
 export class TensorValue {
-  constructor(readonly node: Node) {}
+  #node: Node;
+  /**
+   * Set when an in-place change through another tensor over the same memory (a view, its base)
+   * left this one's value other than its node's: reading it then reports that change (in-place.ts).
+   */
+  stale?: () => never;
+  constructor(node: Node) {
+    this.#node = node;
+  }
+  get node(): Node {
+    if (this.stale) this.stale();
+    return this.#node;
+  }
+  /** x.add_(y): this tensor object becomes the result, so every name bound to it sees the change (in-place.ts). */
+  takeOver(node: Node, stale = this.stale): void {
+    this.#node = node;
+    this.stale = stale;
+  }
+  /** Its node and staleness as they are, for in-place.ts's journal (no staleness check). */
+  snapshot(): { readonly node: Node; readonly stale?: () => never } {
+    return { node: this.#node, stale: this.stale };
+  }
 }
 
 /** The result of an expression that already reported an error; it silences follow-on errors. */

@@ -78,6 +78,11 @@ export const catalog = {
     "model has too many ops",
     "raise the limit with --max-ops N (or TSDP_MAX_OPS) if the model really is that large",
   ),
+  inPlaceAlias: entry(
+    "TSDP2018",
+    "in-place change tsdp's tensors cannot follow",
+    "tsdp's tensors are values: an in-place method (x.add_(y)) rebinds the tensor it is called on, and cannot reach model state or other tensors over the same memory; write the out-of-place form and use its result",
+  ),
   modelThrew: entry(
     "TSDP2017",
     "the model's code threw an error",

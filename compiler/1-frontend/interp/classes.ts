@@ -21,6 +21,7 @@ import { locOf } from "../source.ts";
 import { checkLayerName, isLayerName, memberName } from "../names.ts";
 import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, TensorValue, type CallSite, type Value } from "../values.ts";
 import { formatShape, shapeEq } from "../../ir/shape.ts";
+import { inPlaceMark, joinChanges, recordViews, rewind, VIEW_METHODS } from "../in-place.ts";
 import { PropertyEvaluator } from "./properties.ts";
 import { CALL_LEVELS, ModeFork, poison, isPoison } from "./core.ts";
 import { describeSyntax } from "./syntax.ts";
@@ -74,7 +75,12 @@ export class Interpreter extends PropertyEvaluator {
 
   callValue(callee: Value, args: Value[], site: CallSite): Value {
     // (callExpression has refused a callee that is not callable, naming it as written)
-    if (callee instanceof BuiltinFunction) return callee.call(args, site);
+    if (callee instanceof BuiltinFunction) {
+      const result = callee.call(args, site);
+      // F.flatten(x), F.transpose(x, …), F.chunk(x, …): views of x, as x's methods' are (in-place.ts)
+      if (callee.name.startsWith("F.") && VIEW_METHODS.has(callee.name.slice(2)) && args[0] instanceof TensorValue) recordViews(args[0], result);
+      return result;
+    }
     if (callee instanceof FunctionValue) return this.callFunction(callee, args, site);
     if (callee instanceof ModuleValue) return this.callModule(callee, args, site);
     if (callee instanceof NamespaceValue && callee.call) return callee.call(args, site);
@@ -92,11 +98,12 @@ export class Interpreter extends PropertyEvaluator {
     }
     if (this.phase !== "forward" || this.assumedMode !== undefined) return this.runFunction(f, args, site);
     const mark = this.builder.size;
+    const changes = inPlaceMark();
     try {
       return this.runFunction(f, args, site);
     } catch (e) {
       if (!(e instanceof ModeFork)) throw e;
-      return this.evaluatePerMode(f, args, site, mark, e.at);
+      return this.evaluatePerMode(f, args, site, mark, changes, e.at);
     }
   }
 
@@ -105,20 +112,25 @@ export class Interpreter extends PropertyEvaluator {
    * x`): evaluated once in train mode and once in eval mode, its two results joined by mode_select,
    * which reads the mode at run time. The nodes the first attempt (up to the test) and the train-mode
    * evaluation added are reused where the eval-mode one adds the same (GraphBuilder.reuseSince), so
-   * what does not depend on the mode is computed once.
+   * what does not depend on the mode is computed once. Each evaluation starts from the tensors as
+   * they were before the first attempt (in-place changes rewound, `changes`); a tensor changed in
+   * place then holds the join of its two values, as a returned one does.
    */
-  protected evaluatePerMode(f: FunctionValue, args: Value[], site: CallSite, mark: number, test: TsNode): Value {
+  protected evaluatePerMode(f: FunctionValue, args: Value[], site: CallSite, mark: number, changes: number, test: TsNode): Value {
     const evaluate = (mode: boolean) => {
+      rewind(changes);
       this.builder.reuseSince(mark);
       try {
-        return this.withMode(mode, () => this.runFunction(f, args, site));
+        return [this.withMode(mode, () => this.runFunction(f, args, site)), rewind(changes)] as const;
       } finally {
         this.builder.stopReuse();
       }
     };
-    const train = evaluate(true);
+    const [train, trainChanges] = evaluate(true);
+    const [evaluation, evalChanges] = evaluate(false);
     // a join that fails is reported at the test of this.training
-    return this.joinModes(train, evaluate(false), f.name, this.site(test));
+    joinChanges(trainChanges, evalChanges, (a, b) => this.joinModes(a, b, f.name, this.site(test)));
+    return this.joinModes(train, evaluation, f.name, this.site(test));
   }
 
   /** The value of a function evaluated per mode: tensors joined by mode_select, the rest equal in both modes. */

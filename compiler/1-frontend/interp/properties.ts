@@ -7,6 +7,7 @@ import { arrayMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
 import { checkLayerName, isLayerName, quoteName } from "../names.ts";
 import { indexTensor } from "../joins.ts";
+import { inPlaceMethod, VIEW_METHODS, withViews } from "../in-place.ts";
 import { parameterInitProperty, setParameterRequiresGrad } from "../parameter-init.ts";
 import { tensorMethods, tensorProperty } from "../tensor-methods.ts";
 import {
@@ -53,11 +54,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return new BuiltinFunction("requiresGrad_", (args, s) => (bindArgs("requiresGrad_", [opt("requiresGrad", "bool", true)], args, s), obj));
     if (obj instanceof TensorValue) {
       const v = tensorProperty(obj, name, this.em, site);
+      // a view (x.view, x.T, x.chunk, …) shares x's storage: in-place.ts follows in-place changes through it
+      if (v !== undefined && VIEW_METHODS.has(name))
+        return v instanceof BuiltinFunction ? new BuiltinFunction(v.name, (args, s) => withViews(obj, v.call(args, s))) : withViews(obj, v);
       if (v !== undefined) return v;
-      // PyTorch's in-place x.add_(y): tsdp's tensors are values, so the result is assigned instead
-      const outOfPlace = name.endsWith("_") ? name.slice(0, -1) : "";
-      if (outOfPlace && outOfPlace in tensorMethods)
-        fail("unknownProperty", `tsdp has no in-place tensor methods: write x = x.${outOfPlace}(…) for PyTorch's x.${name}(…)`, site.loc);
+      // PyTorch's in-place x.add_(y), x.zero_(), x.bernoulli_(p): the tensor takes over the result
+      const inPlace = inPlaceMethod(obj, name, this.em, this.phase === "forward" ? "forward" : "construct", tensorMethods);
+      if (inPlace) return inPlace;
       fail("unknownProperty", `tensors have no property '${name}' in tsdp${didYouMean(name, ["shape", "T", "mT", "dtype", "device", ...Object.keys(tensorMethods)], "")}`, site.loc);
     }
     if (obj instanceof NamespaceValue) {
@@ -374,7 +377,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   getElement(obj: Value, key: Value, site: CallSite): Value {
     if (obj instanceof TensorValue) {
       // PyTorch's x[i]: the slice at i along dim 0 (h_n[-1], the last layer's final state)
-      if (typeof key === "number") return indexTensor(obj, key, site, this.em);
+      if (typeof key === "number") return withViews(obj, indexTensor(obj, key, site, this.em));
       // PyTorch's x[idx] with a 1-D int32 tensor: the rows idx names (a schedule's table[t], one per sample)
       if (key instanceof TensorValue && key.node.dtype === "i32" && key.node.shape.length === 1)
         return this.em.tensor("take", [obj, key], { dim: 0, mode: "vector" }, "x[index]", site);

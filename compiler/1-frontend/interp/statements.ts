@@ -18,6 +18,7 @@ import {
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
+import { inPlaceMark, joinChanges, rewind } from "../in-place.ts";
 import { describe, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { FileEvaluator } from "./files.ts";
 import { BREAK, CONTINUE, type Completion, ModeFork, NORMAL, MAX_LOOP_ITERATIONS, poison, isPoison } from "./core.ts";
@@ -105,11 +106,12 @@ export abstract class StatementEvaluator extends FileEvaluator {
       // `if (this.training) x = x.add(noise)` in forward: the statement alone, once per mode
       const targets = this.phase === "forward" && this.assumedMode === undefined ? modeJoinableTargets(s) : undefined;
       const before = targets?.map((name) => scope.lookup(name)?.value);
+      const changes = inPlaceMark();
       try {
         return this.ifStatement(s, scope);
       } catch (e) {
         if (!(e instanceof ModeFork) || !targets || !before) throw e;
-        return this.ifPerMode(s, scope, targets, before);
+        return this.ifPerMode(s, scope, targets, before, changes);
       }
     },
     [SyntaxKind.ForStatement]: (s: ForStatement, scope) => this.forLoop(s, scope),
@@ -138,13 +140,17 @@ export abstract class StatementEvaluator extends FileEvaluator {
    * from the variables' values before it once in train mode and once in eval mode, each variable
    * then the join of its two values (tensors by mode_select, which reads the mode at run time).
    */
-  protected ifPerMode(s: IfStatement, scope: Scope, targets: readonly string[], before: readonly Value[]): Completion {
+  protected ifPerMode(s: IfStatement, scope: Scope, targets: readonly string[], before: readonly Value[], changes: number): Completion {
     const after = ([true, false] as const).map((mode) => {
+      rewind(changes);
       targets.forEach((name, i) => scope.assign(name, before[i]));
       this.withMode(mode, () => this.ifStatement(s, scope));
-      return targets.map((name) => scope.lookup(name)?.value);
+      return { values: targets.map((name) => scope.lookup(name)?.value), changed: rewind(changes) };
     });
-    targets.forEach((name, i) => scope.assign(name, this.joinModes(after[0][i], after[1][i], `'${name}'`, this.site(s.getExpression()))));
+    const join = (a: Value, b: Value, who: string) => this.joinModes(a, b, who, this.site(s.getExpression()));
+    // a tensor changed in place in a branch (x.mul_(mask)) is joined as an assigned variable is
+    joinChanges(after[0].changed, after[1].changed, (a, b) => join(a, b, "a tensor changed in place"));
+    targets.forEach((name, i) => scope.assign(name, join(after[0].values[i], after[1].values[i], `'${name}'`)));
     return NORMAL;
   }
 

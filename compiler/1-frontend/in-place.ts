@@ -1,0 +1,258 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { dtypeNames, type Node } from "../ir/node.ts";
+import { formatShape, shapeEq } from "../ir/shape.ts";
+import { arg, bindArgs, locOfArg, opt } from "./args.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { BuiltinFunction, describe, StaticTensor, TensorValue, type CallSite, type Value } from "./values.ts";
+
+// PyTorch's in-place tensor methods — x.add_(y), x.relu_(), x.maskedFill_(m, v), timm's
+// drop path `x.newEmpty(shape).bernoulli_(keep).div_(keep)` — in tsdp's value semantics. The
+// method computes its out-of-place result and the tensor object takes it over (TensorValue's
+// takeOver), so every name bound to that object sees the new value, as every Python name bound
+// to one torch.Tensor does; the gradient is the out-of-place op's.
+//
+// What value semantics cannot follow is memory shared between *different* tensor objects: a view
+// (x.view, x.transpose, x[i], x.chunk, x.detach, …) and its base are two objects over one storage,
+// and in PyTorch an in-place change through either shows in the other. The views are recorded
+// here (recordViews), and an in-place change marks the other members of its family stale: reading
+// one of them afterwards is refused at the in-place site, where it can be rewritten; never reading
+// them again (`x = x.view(B, -1); x.relu_()`) is fine, as the result is then PyTorch's.
+//
+// Refused too: an in-place change of model state in forward (a parameter, a buffer, a constant
+// made in the constructor: PyTorch's step would see it next call, tsdp's does not), of a tensor
+// an nn.Parameter or buffer was made from, and one that would change the receiver's shape or
+// dtype (PyTorch refuses those: the result is written into the receiver's storage).
+
+/** Methods and F functions whose result shares the receiver's storage in PyTorch (reshape and flatten where they can). */
+export const VIEW_METHODS: ReadonlySet<string> = new Set([
+  "view", "viewAs", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose", "swapaxes", "swapdims", "movedim", "moveaxis",
+  "t", "T", "mT", "permute", "expand", "expandAs", "select", "narrow", "chunk", "split", "tensorSplit", "unbind", "diagonal", "unfold",
+  "detach", "data", "index",
+]);
+
+/** Metadata-only in-place methods: they reshape the receiver itself and leave the values (and its views) as they are. */
+const RESHAPING = new Set(["unsqueeze_", "squeeze_", "t_", "transpose_", "swapaxes_", "swapdims_", "detach_"]);
+
+const rootOf = new WeakMap<TensorValue, TensorValue>();
+const familyOf = new WeakMap<TensorValue, Set<TensorValue>>();
+/** Tensors an nn.Parameter or a buffer took its initial value from: changing them afterwards would not reach it. */
+const captured = new WeakSet<TensorValue>();
+
+/** Records that `result` (a tensor or tensors, as chunk returns) is a view of `base`'s storage. */
+export function recordViews(base: TensorValue, result: Value): void {
+  const root = rootOf.get(base) ?? base;
+  let family = familyOf.get(root);
+  for (const r of Array.isArray(result) ? result : [result]) {
+    if (!(r instanceof TensorValue) || r === root) continue;
+    if (!family) familyOf.set(root, (family = new Set()));
+    rootOf.set(r, root);
+    family.add(r);
+  }
+}
+
+/** `result`, recorded as a view of base (recordViews). */
+export function withViews<T extends Value>(base: TensorValue, result: T): T {
+  recordViews(base, result);
+  return result;
+}
+
+/** nn.Parameter(t) / registerBuffer(name, t): t's value is now the state's initial value. */
+export function markCaptured(t: Value): void {
+  if (t instanceof TensorValue) captured.add(t);
+}
+
+/** Every other tensor object over x's storage (its base and the base's views). */
+function sharers(x: TensorValue): TensorValue[] {
+  const root = rootOf.get(x) ?? x;
+  return [root, ...(familyOf.get(root) ?? [])].filter((t) => t !== x);
+}
+
+// The journal of in-place changes, so that code evaluated once per mode (a function or an if that
+// tests this.training) starts each evaluation from the same tensors: rewind undoes the changes.
+type Snapshot = ReturnType<TensorValue["snapshot"]>;
+const journal: { readonly t: TensorValue; readonly before: Snapshot }[] = [];
+
+function change(t: TensorValue, node: Node, stale: Snapshot["stale"]): void {
+  journal.push({ t, before: t.snapshot() });
+  t.takeOver(node, stale);
+}
+
+/** Where the journal is now: rewind(mark) undoes the in-place changes made after this. */
+export function inPlaceMark(): number {
+  return journal.length;
+}
+
+/** Undoes every in-place change made since `mark`; returns what each changed tensor held before the undo. */
+export function rewind(mark: number): Map<TensorValue, Snapshot> {
+  const after = new Map<TensorValue, Snapshot>();
+  for (let i = journal.length - 1; i >= mark; i--) if (!after.has(journal[i].t)) after.set(journal[i].t, journal[i].t.snapshot());
+  for (let i = journal.length - 1; i >= mark; i--) journal[i].t.takeOver(journal[i].before.node, journal[i].before.stale);
+  journal.length = mark;
+  return after;
+}
+
+/**
+ * After code was evaluated once per mode (each from the same tensors, rewound between): each
+ * tensor it changed in place holds the join of its two values (`join`: mode_select).
+ */
+export function joinChanges(train: Map<TensorValue, Snapshot>, evaluation: Map<TensorValue, Snapshot>, join: (a: TensorValue, b: TensorValue) => Value): void {
+  for (const t of new Set([...train.keys(), ...evaluation.keys()])) {
+    const [a, b] = [train.get(t) ?? t.snapshot(), evaluation.get(t) ?? t.snapshot()];
+    const joined = a.node === b.node ? a.node : join(new TensorValue(a.node), new TensorValue(b.node));
+    // (a join that cannot be made has reported why at the test of this.training)
+    if (joined instanceof TensorValue || joined === a.node) change(t, joined instanceof TensorValue ? joined.node : a.node, a.stale ?? b.stale);
+  }
+}
+
+function markStale(x: TensorValue, who: string, site: CallSite): void {
+  for (const other of sharers(x))
+    if (!other.snapshot().stale)
+      change(other, other.snapshot().node, () =>
+      fail(
+        "inPlaceAlias",
+        `${who} changes a tensor that shares its memory with another one read after it (a view: view, reshape, transpose, x[i], chunk, detach, …), which in PyTorch would see the change; write the out-of-place form and use its result (y = x.${who.replace(/_$/, "")}(…))`,
+        site.loc,
+      ));
+}
+
+type Phase = "forward" | "construct";
+
+/**
+ * `x.<name>` when name is an in-place method (name_ of a tensor method, or one of the fills:
+ * zero_, fill_, copy_, normal_, uniform_, bernoulli_), else undefined.
+ */
+export function inPlaceMethod(
+  x: TensorValue,
+  name: string,
+  em: GraphEmitter,
+  phase: Phase,
+  methods: Record<string, (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => Value>,
+): BuiltinFunction | undefined {
+  if (!name.endsWith("_") || name.length < 2) return undefined;
+  const base = name.slice(0, -1);
+  const fill = fills[base];
+  if (!fill && !(base in methods)) return undefined;
+  return new BuiltinFunction(name, (args, site) => {
+    refuseState(x, name, em, phase, site);
+    if (phase !== "forward" && (base === "normal" || base === "uniform" || base === "bernoulli")) return constructorDraw(x, name, args, site);
+    const computed = fill ? fill(x, args, site, em, name) : methods[base](x, args, site, em);
+    if (!(computed instanceof TensorValue)) return fail("wrongArgumentType", `${name}: ${base} gives ${describe(computed)}, not a tensor, so it has no in-place form`, site.loc);
+    const result = castInto(x, computed, base, name, site, em);
+    if (!RESHAPING.has(name)) {
+      if (!shapeEq(result.node.shape, x.node.shape))
+        fail("shapeMismatch", `${name}: the result's shape ${formatShape(result.node.shape)} is not x's ${formatShape(x.node.shape)}, and an in-place result is written into x (PyTorch refuses it too)`, site.loc);
+      if (result.node.dtype !== x.node.dtype)
+        fail("dtypeMismatch", `${name}: the result is ${dtypeNames[result.node.dtype]} and x is ${dtypeNames[x.node.dtype]}; an in-place result keeps x's dtype (PyTorch refuses the cast)`, site.loc);
+      markStale(x, name, site);
+    }
+    change(x, result.node, x.snapshot().stale);
+    return x;
+  });
+}
+
+/** Comparisons: their 0/1 masks are float32 here, booleans in PyTorch, which casts them to any dtype. */
+const COMPARISONS = new Set(["eq", "ne", "gt", "ge", "lt", "le", "logicalNot", "logicalAnd", "logicalOr", "logicalXor", "isnan", "isinf", "isfinite"]);
+
+/** The result cast to x's dtype where PyTorch's in-place cast allows it: int32 into float32, a mask into either. */
+function castInto(x: TensorValue, result: TensorValue, base: string, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const [want, got] = [x.node.dtype, result.node.dtype];
+  if (want === got) return result;
+  if (want === "f32" && got === "i32") return em.tensor("to_float", [result], {}, who, site);
+  if (want === "i32" && got === "f32" && COMPARISONS.has(base)) return em.tensor("to_int", [result], {}, who, site);
+  return result; // refused by the caller, naming both dtypes
+}
+
+function refuseState(x: TensorValue, name: string, em: GraphEmitter, phase: Phase, site: CallSite): void {
+  if (captured.has(x))
+    fail("inPlaceAlias", `${name}: this tensor already gave an nn.Parameter or buffer its initial value, which a later change would not reach; change it before, or change the parameter (p.data.${name}(…))`, site.loc);
+  if (phase !== "forward") return;
+  const op = x.node.op;
+  if (op === "param" || op === "buffer" || em.constants.owns(x.node))
+    fail(
+      "inPlaceAlias",
+      `${name} in forward would change the model's ${op === "param" ? "parameter" : op === "buffer" ? "buffer" : "constant"}, which later calls read again; tsdp's step never writes model state from forward: write y = t.${name.slice(0, -1)}(…) and use y`,
+      site.loc,
+    );
+}
+
+/** A scalar `value` in x's shape and dtype. */
+function filled(x: TensorValue, value: number, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const scalar = em.node("full", [], { shape: [], value }, who, site);
+  const full = em.tensor("expand", [scalar], { shape: [...x.node.shape] }, who, site);
+  return x.node.dtype === "i32" ? em.tensor("to_int", [full], {}, who, site) : full;
+}
+
+type Fill = (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, who: string) => TensorValue;
+
+/** The in-place methods without an out-of-place method of the same name. */
+const fills: Record<string, Fill> = {
+  zero: (x, args, site, em, who) => (bindArgs(who, [], args, site), filled(x, 0, who, site, em)),
+  fill: (x, args, site, em, who) => {
+    const b = bindArgs(who, [arg("value", "numberOrTensor")], args, site);
+    if (typeof b.value === "number") return filled(x, b.value, who, site, em);
+    const v = b.value as TensorValue;
+    if (v.node.shape.length !== 0) fail("shapeMismatch", `${who} takes a number or a 0-dim tensor, got ${formatShape(v.node.shape)}`, locOfArg(b, "value", site));
+    return broadcastInto(x, v, who, site, em);
+  },
+  copy: (x, args, site, em, who) => broadcastInto(x, bindArgs(who, [arg("src", "tensor"), opt("nonBlocking", "bool", false)], args, site).src, who, site, em),
+  normal: (x, args, site, em, who) => {
+    const b = bindArgs(who, [opt("mean", "number", 0), opt("std", "nonNegNumber", 1)], args, site);
+    return affine(draw(x, "normal", who, site, em), b.std, b.mean, who, site, em);
+  },
+  uniform: (x, args, site, em, who) => {
+    const b = bindArgs(who, [opt("from", "number", 0), opt("to", "number", 1)], args, site);
+    if (!(b.from <= b.to)) fail("invalidArgument", `${who}: from must not exceed to, got [${b.from}, ${b.to}]`, site.loc);
+    return affine(draw(x, "uniform", who, site, em), b.to - b.from, b.from, who, site, em);
+  },
+  // Tensor.bernoulli_(p = 0.5): 1 with probability p (a number, or a tensor broadcast to x) per element
+  bernoulli: (x, args, site, em, who) => {
+    const b = bindArgs(who, [opt("p", "any", 0.5)], args, site);
+    // drawn first, as x.bernoulli(p) draws: the same graph, so the same stream
+    const u = draw(x, "uniform", who, site, em);
+    const p = b.p instanceof TensorValue ? b.p : typeof b.p === "number" && b.p >= 0 && b.p <= 1 ? em.node("full", [], { shape: [], value: b.p }, who, site) : fail("invalidArgument", `${who}: p must be a probability in [0, 1] or a tensor of them, got ${describe(b.p)}`, locOfArg(b, "p", site));
+    return em.tensor("lt", [u, p], {}, who, site);
+  },
+};
+
+function draw(x: TensorValue, distribution: "normal" | "uniform", who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  if (x.node.dtype !== "f32") fail("dtypeMismatch", `${who}: x is ${dtypeNames[x.node.dtype]}; tsdp's random tensors are float32`, site.loc);
+  return em.tensor("sample", [], { shape: [...x.node.shape], distribution }, who, site);
+}
+
+function affine(t: TensorValue, scale: number, shift: number, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const scaled = scale === 1 ? t : em.tensor("mul", [t, em.constant(scale, site)], {}, who, site);
+  return shift === 0 ? scaled : em.tensor("add", [scaled, em.constant(shift, site)], {}, who, site);
+}
+
+/** src broadcast to x's shape, in x's dtype: PyTorch's copy_ (which converts the dtype). */
+function broadcastInto(x: TensorValue, src: TensorValue, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const [xs, ss] = [x.node.shape, src.node.shape];
+  const fits = ss.length <= xs.length && ss.every((d, i) => d === 1 || shapeEq([d], [xs[xs.length - ss.length + i]]));
+  if (!fits) fail("shapeMismatch", `${who}: the source's shape ${formatShape(ss)} does not broadcast to x's ${formatShape(xs)}`, site.loc);
+  const same = shapeEq(ss, xs) ? src : em.tensor("expand", [src], { shape: [...xs] }, who, site);
+  if (same.node.dtype === x.node.dtype) return same;
+  return em.tensor(x.node.dtype === "i32" ? "to_int" : "to_float", [same], {}, who, site);
+}
+
+/**
+ * In a constructor, `F.empty(n).uniform_(-b, b)` is a random initial value (a StaticTensor, drawn
+ * when the model is created); the receiver itself cannot become one, so its later reads are refused.
+ */
+function constructorDraw(x: TensorValue, name: string, args: Value[], site: CallSite): Value {
+  const shape = x.node.shape;
+  if (!shape.every((d): d is number => typeof d === "number")) return fail("invalidArgument", `${name}: a constructor tensor of shape ${formatShape(shape)}`, site.loc);
+  if (name === "bernoulli_") return fail("nonConstant", `bernoulli_ draws in forward; a parameter's random initial value is F.rand([...]) or nn.init's functions in the constructor`, site.loc);
+  let result: StaticTensor;
+  if (name === "normal_") {
+    const b = bindArgs(name, [opt("mean", "number", 0), opt("std", "nonNegNumber", 1)], args, site);
+    result = new StaticTensor(shape, b.mean === 0 ? { kind: "normal", std: b.std } : { kind: "normal", std: b.std, mean: b.mean });
+  } else {
+    const b = bindArgs(name, [opt("from", "number", 0), opt("to", "number", 1)], args, site);
+    if (!(b.from <= b.to)) fail("invalidArgument", `${name}: from must not exceed to, got [${b.from}, ${b.to}]`, site.loc);
+    const center = (b.from + b.to) / 2;
+    result = new StaticTensor(shape, center === 0 ? { kind: "uniform", bound: b.to } : { kind: "uniform", bound: (b.to - b.from) / 2, center });
+  }
+  change(x, x.node, () =>
+    fail("inPlaceAlias", `${name} in a constructor makes a random initial value, drawn when the model is created, which this tensor cannot hold; use the value it returns (w = F.empty(…).${name}(…))`, site.loc));
+  return result;
+}

@@ -1,0 +1,42 @@
+import type { Attrs, Node } from "../ir/node.ts";
+import { opDef } from "../ops/index.ts";
+
+// Arithmetic on int32 tensors, as PyTorch's integer tensors do it (RoBERTa's position ids
+// `mask.cumsum(1).mul(mask).add(padIdx)`, an index clamped `idx.clamp(0, n − 1)`, label offsets
+// `y.add(1)`, T5's relative position buckets): tsdp's pointwise, reduction and movement ops
+// compute in float32, so an op given int32 operands computes on them converted to float32 and,
+// where PyTorch's result is an integer (int32 operands and integer numbers into an op that keeps
+// integers: add, sub, mul, clamp, sum, …), converts back. Exact while every value, operand and
+// result, stays within ±2²⁴ (float32's integers): indices, positions, counts and labels do.
+// Other ops (sqrt, exp, true division, mean) give float32, as PyTorch promotes integers for them.
+// Contractions, convolutions, norms and losses keep refusing int32 operands.
+
+/** Ops whose result is an integer tensor when every operand is (PyTorch's type promotion). */
+const KEEPS_INTEGERS = new Set([
+  "add", "sub", "mul", "neg", "abs", "sign", "relu", "clamp", "maximum", "minimum", "where", "remainder", "fmod", "floor", "ceil", "round", "trunc",
+  "sum", "amax", "amin", "cumsum", "cumprod", "cum_extreme", "mode_select", "take",
+]);
+const FAMILIES = new Set(["elementwise", "reduce", "movement"]);
+/**
+ * The operands that are values (whose dtypes decide the result's): take's others are int32
+ * indices (flip and roll are takes), which stay int32; where's condition is a mask.
+ */
+const valueOperands = (op: string, inputs: readonly Node[]): readonly Node[] => (op === "take" ? inputs.slice(0, 1) : op === "where" ? inputs.slice(1) : inputs);
+
+/** A number as an operand (a const or a fill): an integer one keeps an integer result. */
+const integerValued = (n: Node) => n.dtype === "i32" || ((n.op === "const" || n.op === "full") && Number.isInteger(n.attrs.value));
+
+/**
+ * `op` of `inputs`, some int32, which the op refused: the op of their float32 values, converted
+ * back to int32 where PyTorch keeps integers; undefined when the op does not take this promotion.
+ */
+export function intArithmetic(op: string, inputs: readonly Node[], add: (op: string, inputs: readonly Node[], attrs?: Attrs) => Node): Node | undefined {
+  if (!inputs.some((i) => i.dtype === "i32")) return undefined;
+  if (!FAMILIES.has(opDef(op).family) && !KEEPS_INTEGERS.has(op)) return undefined;
+  const values = valueOperands(op, inputs);
+  if (!values.some((i) => i.dtype === "i32")) return undefined;
+  const floats = inputs.map((i, k) => (i.dtype === "i32" && (op !== "take" || k === 0) ? add("to_float", [i], {}) : i));
+  const result = add(op, floats);
+  if (!KEEPS_INTEGERS.has(op) || !values.every(integerValued) || result.dtype !== "f32") return result;
+  return add("to_int", [result], {});
+}

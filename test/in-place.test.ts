@@ -1,0 +1,137 @@
+// PyTorch's in-place tensor methods in forward (x.relu_(), x.add_(y), timm's drop path
+// `x.newEmpty(shape).bernoulli_(keep).div_(keep)`), through the frontend and the float64
+// reference: each equals its out-of-place form, every name bound to the tensor sees the change,
+// code evaluated per mode joins in-place changes, and what value semantics cannot follow (memory
+// shared with a view read afterwards, model state, a tensor a parameter was made from, a change of
+// shape or dtype) is refused with where and why (compiler/1-frontend/in-place.ts).
+import { describe, expect, it } from "vitest";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { gradCheck } from "./gradcheck.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const INPUT = "x: Tensor<[Batch, 6]>";
+const model = (body: string, fields = "fc = new nn.Linear(6, 6);", input = INPUT) =>
+  `${header}\nexport class M extends nn.Module {\n  ${fields}\n  forward(${input}) {\n    ${body}\n  }\n}\n`;
+const first = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+// the forward body is line 6 of `model`'s source (a constructor's body line 7)
+const x = nd([3, 6], Array.from({ length: 18 }, (_, i) => Math.sin(i * 1.7) * 2));
+
+function run(src: string, training = true): number[] {
+  const { graph } = lowerSource(src);
+  return Array.from(runReference(graph, { x }, initState(graph, 0), { training, step: 3 }).outputs[0].data);
+}
+
+describe("in-place methods in forward", () => {
+  it("equal their out-of-place forms (values exactly, the same seed and state)", () => {
+    const pairs: [string, string][] = [
+      ["const y = this.fc(x); y.relu_(); return y;", "return this.fc(x).relu();"],
+      ["const y = this.fc(x); y.mul_(2).add_(1).clamp_(-1, 3); return y;", "return this.fc(x).mul(2).add(1).clamp(-1, 3);"],
+      ["let y = this.fc(x); y = y.sub_(x).div_(x.abs().add(1)); return y;", "return this.fc(x).sub(x).div(x.abs().add(1));"],
+      ["const y = this.fc(x); y.maskedFill_(x.gt(0.5), -2); y.sigmoid_(); return y;", "return this.fc(x).maskedFill(x.gt(0.5), -2).sigmoid();"],
+      ["const y = this.fc(x); y.zero_(); return y.add(x);", "return x.mul(1);"],
+      ["const y = this.fc(x); y.fill_(0.25); return y.add(x);", "return x.add(0.25);"],
+      ["const y = this.fc(x); y.copy_(x.narrow(1, 0, 1)); return y;", "return x.narrow(1, 0, 1).expand(-1, 6);"],
+      ["const y = this.fc(x); y.unsqueeze_(1); return y.flatten(1);", "return this.fc(x);"],
+    ];
+    for (const [inPlace, outOfPlace] of pairs) expect(run(model(inPlace)), inPlace).toEqual(run(model(outOfPlace)));
+  });
+
+  it("timm's drop path: new_empty(shape).bernoulli_(keep).div_(keep) draws what bernoulli(keep) does", () => {
+    const dropPath = (draw: string) => model(`const keep = 0.6; const shape = [x.shape[0], ...Array(x.ndim - 1).fill(1)]; ${draw} return x.mul(r);`, "");
+    const inPlace = run(dropPath("const r = x.newEmpty(shape).bernoulli_(keep); r.div_(keep);"));
+    expect(inPlace).toEqual(run(dropPath("const r = x.newEmpty(shape).bernoulli(keep).div(keep);")));
+    // each sample kept whole (scaled by 1/keep) or dropped whole
+    for (let b = 0; b < 3; b++) {
+      const row = inPlace.slice(b * 6, b * 6 + 6);
+      const kept = row.every((v, i) => Math.abs(v - x.data[b * 6 + i] / 0.6) < 1e-12);
+      expect(kept || row.every((v) => v === 0)).toBe(true);
+    }
+  });
+
+  it("every name bound to the tensor sees the change, as every Python name bound to one torch.Tensor does; a clone does not", () => {
+    // z is y: the change made through y shows in z
+    expect(run(model("const y = this.fc(x); const z = y; y.add_(1); return z;"))).toEqual(run(model("return this.fc(x).add(1);")));
+    // a tensor in a list is the same object
+    expect(run(model("const y = this.fc(x); const ys = [y]; y.mul_(3); return ys[0];"))).toEqual(run(model("return this.fc(x).mul(3);")));
+    // a helper's in-place change of its argument reaches the caller
+    const helper = model("this.bump(x); return x;", "bump(t: Tensor) { t.add_(2); }");
+    expect(run(helper)).toEqual(run(model("return x.add(2);", "")));
+    // clone: a tensor of its own
+    expect(run(model("const y = this.fc(x); const c = y.clone(); c.add_(1); return y.add(c);"))).toEqual(run(model("const y = this.fc(x); return y.add(y.add(1));")));
+  });
+
+  it("gradients flow through in-place changes as through their out-of-place forms", () => {
+    const { checked } = gradCheck(`
+export class M extends nn.Module {
+  fc = new nn.Linear(4, 3);
+  forward(x: Tensor<[Batch, 4]>) {
+    const y = this.fc(x);
+    y.tanh_();
+    y.mul_(x.narrow(1, 0, 3)).addcmul_(y, x.narrow(1, 1, 3), { value: 0.5 });
+    return y;
+  }
+}`);
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it("changes made once per mode are joined: `if (this.training) y.mul_(2)`, and a helper that returns early in eval", () => {
+    const branch = model("const y = this.fc(x); if (this.training) y.mul_(2); return y;");
+    expect(run(branch, true)).toEqual(run(model("return this.fc(x).mul(2);"), true));
+    expect(run(branch, false)).toEqual(run(model("return this.fc(x);"), false));
+    const helper = model(
+      "const y = this.fc(x); this.noise(y); return y.add(1);",
+      "fc = new nn.Linear(6, 6);\n  noise(t: Tensor) { if (!this.training) return; t.mul_(0.5); }",
+    );
+    expect(run(helper, true)).toEqual(run(model("return this.fc(x).mul(0.5).add(1);"), true));
+    expect(run(helper, false)).toEqual(run(model("return this.fc(x).add(1);"), false));
+  });
+
+  it("a view whose base is not read again may be changed: x = x.view(…); x.relu_()", () => {
+    expect(run(model("let y = this.fc(x).view(-1, 2, 3); y.relu_(); y = y.flatten(1); y.neg_(); return y;"))).toEqual(run(model("return this.fc(x).relu().neg();")));
+    // a view of a tensor changed before the view was taken reads the new values
+    expect(run(model("const y = this.fc(x); y.add_(1); const v = y.view(-1, 3, 2); return v.flatten(1);"))).toEqual(run(model("return this.fc(x).add(1);")));
+  });
+});
+
+describe("in-place changes tsdp cannot follow are refused, with where and why", () => {
+  it("a base or view read after the change through the other (PyTorch's shared memory)", () => {
+    expect(first(model("const y = this.fc(x); const v = y.view(-1, 3, 2); v.add_(1); return y;"))).toMatch(/^TSDP2018 6: add_ changes a tensor that shares its memory with another one read after it/);
+    expect(first(model("const y = this.fc(x); const v = y.transpose(0, 1); y.mul_(2); return v.t();"))).toMatch(/^TSDP2018 6: mul_ changes a tensor that shares/);
+    expect(first(model("const y = this.fc(x); const [a, b] = y.chunk(2, 1); a.relu_(); return y;"))).toMatch(/^TSDP2018 6: relu_ /);
+    expect(first(model("const t = this.fc(x).t(); const r = t[0]; r.zero_(); return t.t();"))).toMatch(/^TSDP2018 6: zero_ /);
+    expect(first(model("const y = this.fc(x); const d = F.flatten(y); d.exp_(); return y;"))).toMatch(/^TSDP2018 6: exp_ /);
+    expect(first(model("const y = this.fc(x); const d = y.detach(); d.sigmoid_(); return y;"))).toMatch(/^TSDP2018 6: sigmoid_ /);
+  });
+
+  it("model state in forward: a parameter, a buffer, a constructor's constant", () => {
+    expect(first(model("this.w.add_(1); return x.mul(this.w);", "w = new nn.Parameter(F.ones(6));"))).toMatch(/^TSDP2018 6: add_ in forward would change the model's parameter/);
+    expect(first(model("this.fc.weight.mul_(0.5); return this.fc(x);"))).toMatch(/^TSDP2018 6: mul_ in forward would change the model's parameter/);
+    expect(first(model("this.count.add_(1); return x.add(this.count);", "count = F.zeros(1);\n  constructor() { super(); this.registerBuffer('count', F.zeros(1)); }"))).toMatch(
+      /^TSDP2018 \d+: add_ in forward would change the model's buffer/,
+    );
+    expect(first(model("this.mask.zero_(); return x.mul(this.mask);", "mask = F.triu(F.ones(6, 6)).sum(0);"))).toMatch(/^TSDP2018 6: zero_ in forward would change the model's constant/);
+  });
+
+  it("a change of the receiver's shape or dtype (PyTorch writes the result into its storage)", () => {
+    expect(first(model("const y = this.fc(x).narrow(1, 0, 1); y.add_(x); return y;"))).toMatch(/^TSDP4001 6: add_: the result's shape \[Batch, 6\] is not x's \[Batch, 1\]/);
+    expect(first(model("const i = x.int(); i.mul_(0.5); return x;"))).toMatch(/^TSDP4002 6: mul_: the result is float32 and x is int32/);
+    // PyTorch casts a comparison's booleans into the receiver's dtype, and integers into a float tensor
+    expect(run(model("const i = x.int(); i.gt_(0); return i.float();", ""))).toEqual(Array.from(x.data, (v) => (Math.trunc(v) > 0 ? 1 : 0)));
+    expect(run(model("const y = x.mul(1); y.copy_(x.int()); return y;", ""))).toEqual(Array.from(x.data, (v) => Math.trunc(v) + 0));
+  });
+
+  it("in a constructor: a tensor a parameter was made from, and a draw into a tensor that cannot hold it", () => {
+    const ctor = (body: string) => model("return x.mul(this.p);", "p: nn.Parameter;\n  constructor() {\n    super();\n    " + body + "\n  }");
+    expect(first(ctor("const t = F.zeros(6); this.p = new nn.Parameter(t); t.add_(1);"))).toMatch(/^TSDP2018 7: add_: this tensor already gave an nn.Parameter or buffer its initial value/);
+    expect(first(ctor("const t = F.empty(6); t.uniform_(-1, 1); this.p = new nn.Parameter(t);"))).toMatch(/^TSDP2018 7: uniform_ in a constructor makes a random initial value/);
+    // the value the draw returns is the initializer
+    const { graph } = lowerSource(ctor("this.p = new nn.Parameter(F.empty(6).normal_(0, 0.02));"));
+    expect(graph.params[0].attrs.init).toEqual({ kind: "normal", std: 0.02 });
+    // a constructor tensor changed before it is used is its new value
+    const { graph: g2 } = lowerSource(ctor("const t = F.ones(6); t.mul_(3).add_(F.arange(6)); this.p = new nn.Parameter(t);"));
+    const init = g2.params[0].attrs.init as { kind: string; values?: Float32Array };
+    expect(Array.from(init.values ?? [])).toEqual([3, 4, 5, 6, 7, 8]);
+  });
+});

@@ -1,0 +1,86 @@
+// Arithmetic on int32 tensors in forward, as PyTorch's integer tensors (compiler/1-frontend/
+// int-arithmetic.ts): RoBERTa's position ids, clamped indices, label offsets. Each result's dtype
+// is PyTorch's (integer operands and integer numbers keep int32 through add, sub, mul, clamp, sum,
+// cumsum, where, …; true division, a fractional number and float ops give float32) and its values
+// the exact integers, through the float64 reference. test/fixtures/port-idioms runs position ids on
+// the CPU target.
+import { describe, expect, it } from "vitest";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { gradCheck } from "./gradcheck.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const model = (body: string, fields = "") =>
+  `${header}\nexport class M extends nn.Module {\n  ${fields}\n  forward(ids: Tensor<[Batch, 5], "int32">) {\n    ${body}\n  }\n}\n`;
+// token ids, 1 the padding (RoBERTa's padding_idx)
+const IDS = [[5, 7, 9, 1, 1], [4, 1, 8, 6, 1]];
+const ids = nd([2, 5], IDS.flat());
+
+function run(body: string, fields = ""): { values: number[]; dtype: string } {
+  const { graph } = lowerSource(model(body, fields));
+  const out = runReference(graph, { ids }, initState(graph, 0)).outputs[0];
+  return { values: Array.from(out.data), dtype: graph.outputs[0].dtype };
+}
+
+describe("int32 arithmetic in forward", () => {
+  it("RoBERTa's position ids: mask.cumsum(1).mul(mask).add(paddingIdx) is int32 and exact", () => {
+    const { values, dtype } = run("const mask = ids.ne(1).int(); return mask.cumsum(1).mul(mask).add(1);");
+    expect(dtype).toBe("i32");
+    // each non-padding token counts the non-padding tokens up to it, then + 1; padding stays 1
+    expect(values).toEqual([2, 3, 4, 1, 1, 2, 1, 3, 4, 1]);
+  });
+
+  it("keeps int32 where PyTorch does, and promotes to float32 where PyTorch does", () => {
+    const cases: [string, string, (v: number, i: number) => number][] = [
+      ["return ids.sub(4).abs();", "i32", (v) => Math.abs(v - 4)],
+      ["return ids.mul(ids).neg().add(3);", "i32", (v) => 3 - v * v],
+      ["return ids.clamp(2, 6);", "i32", (v) => Math.min(Math.max(v, 2), 6)],
+      ["return F.maximum(ids, ids.flip(1));", "i32", (v, i) => Math.max(v, IDS.flat()[Math.floor(i / 5) * 5 + 4 - (i % 5)])],
+      ["return F.where(ids.gt(5), ids, 0);", "i32", (v) => (v > 5 ? v : 0)],
+      ["return ids.remainder(3).add(ids.floorDivide(3));", "i32", (v) => (v % 3) + Math.floor(v / 3)],
+      ["return ids.newZeros(ids.size(0), 5).add(F.onesLike(ids)).add(F.fullLike(ids, 2.7));", "i32", () => 3],
+      ["return ids.mul(0.5);", "f32", (v) => v * 0.5],
+      ["return ids.div(4);", "f32", (v) => v / 4],
+      ["return ids.sqrt();", "f32", (v) => Math.fround(Math.sqrt(v))],
+      ["return ids.add(ids.float());", "f32", (v) => 2 * v],
+    ];
+    for (const [body, dtype, f] of cases) {
+      const got = run(body);
+      expect(got.dtype, body).toBe(dtype);
+      const want = IDS.flat().map(f);
+      got.values.forEach((v, i) => expect(v, `${body} [${i}]`).toBeCloseTo(want[i], 6));
+    }
+    // reductions of integers are integers
+    const sum = run("return ids.sum(1, true).sub(ids.amax(1, true));");
+    expect(sum).toEqual({ values: [23 - 9, 20 - 8], dtype: "i32" });
+  });
+
+  it("int32 results index: a clamped index into an embedding, an offset label into a gather", () => {
+    const { values } = run("return this.e(ids.sub(3).clamp(0, 5)).sum(2).float();", "e = new nn.Embedding(6, 2);");
+    expect(values).toHaveLength(10);
+    const { graph } = lowerSource(model("return this.e(ids.sub(3).clamp(0, 5)).sum(2);", "e = new nn.Embedding(6, 2);"));
+    const table = initState(graph, 0).params.get("e.weight")!.data;
+    const rowSum = (r: number) => table[r * 2] + table[r * 2 + 1];
+    const out = runReference(graph, { ids }, initState(graph, 0)).outputs[0].data;
+    IDS.flat().forEach((v, i) => expect(out[i]).toBeCloseTo(rowSum(Math.min(Math.max(v - 3, 0), 5)), 12));
+  });
+
+  it("gradients of the float path are unchanged by int32 index arithmetic beside it", () => {
+    const { checked } = gradCheck(`
+export class M extends nn.Module {
+  fc = new nn.Linear(4, 4);
+  forward(x: Tensor<[Batch, 4]>) {
+    const idx = x.abs().mul(2).floor().int().add(1).clamp(0, 3);
+    return this.fc(x).gather(1, idx).mul(x);
+  }
+}`);
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it("contractions, convolutions and norms still refuse int32 operands", () => {
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(first("return ids.view(-1, 5, 1).matmul(ids.view(-1, 1, 5));")).toMatch(/^TSDP4002: .*int32|i32/);
+    expect(first("return F.layerNorm(ids, [5]);")).toMatch(/^TSDP4002/);
+  });
+});
