@@ -1725,7 +1725,7 @@ export namespace optim {
   class Adadelta { constructor(options?: AdadeltaOptions); constructor(groups: readonly ParamGroup[], options?: AdadeltaOptions); readonly __tsdpOptimizer: "Adadelta" }
 }
 
-export type Optimizer = optim.SGD | optim.Adam | optim.AdamW | optim.RMSprop | optim.Adamax | optim.Adagrad | optim.Adadelta;
+export type Optimizer = optim.SGD | optim.Adam | optim.AdamW | optim.RMSprop | optim.Adamax | optim.NAdam | optim.RAdam | optim.Adagrad | optim.Adadelta;
 export type LossModule = nn.CrossEntropyLoss | nn.NLLLoss | nn.MSELoss | nn.L1Loss | nn.SmoothL1Loss | nn.HuberLoss | nn.BCELoss | nn.BCEWithLogitsLoss | nn.KLDivLoss
   | nn.HingeEmbeddingLoss | nn.SoftMarginLoss | nn.MultiLabelSoftMarginLoss | nn.PoissonNLLLoss;
 export type LossFunction = (output: Tensor, target: Tensor) => Tensor;
