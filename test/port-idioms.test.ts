@@ -406,3 +406,23 @@ describe("floor division (torch.floor_divide, torch.div(…, rounding_mode))", (
     expect(ints).toEqual([-4, -4, -4]);
   });
 });
+
+describe("TypeScript's private fields (#fc)", () => {
+  it("are the module's fields under their names without #, in the state_dict as PyTorch's self.fc", () => {
+    const src = model(
+      "return this.#act(this.#fc(x)).mul(this.#scale);",
+      "x: Tensor<[Batch, 2]>",
+      "#fc = new nn.Linear(2, 3);\n  #scale: number;\n  #head: nn.Linear;\n  constructor() { super(); this.#scale = 2; this.#head = new nn.Linear(3, 1); }\n  #act(y: Tensor) { return this.#head.weight.sum().mul(0).add(y.relu()); }",
+    );
+    const { graph } = lowerSource(src);
+    expect(graph.params.map((p) => p.attrs.name).sort()).toEqual(["fc.bias", "fc.weight", "head.bias", "head.weight"]);
+    const state = initState(graph, 0);
+    const [w, b] = [state.params.get("fc.weight")!.data, state.params.get("fc.bias")!.data];
+    const [out] = runReference(graph, { x: nd([1, 2], [0.5, -1]) }, state).outputs.map((o) => Array.from(o.data));
+    const want = [0, 1, 2].map((j) => 2 * Math.max(0, w[j * 2] * 0.5 - w[j * 2 + 1] + b[j]));
+    out.forEach((v, j) => expect(v).toBeCloseTo(want[j], 12));
+  });
+  it("refuses a class that declares both #fc and fc (one state_dict name)", () => {
+    expect(first(model("return this.fc(x);", "x: Tensor<[Batch, 2]>", "fc = new nn.Linear(2, 2);\n  #fc = new nn.Linear(2, 2);"))).toMatch(/^TSDP3008 \d+: M declares both #fc and fc/);
+  });
+});

@@ -22,7 +22,7 @@ import { checkLayerName, isLayerName, memberName } from "../names.ts";
 import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, TensorValue, type CallSite, type Value } from "../values.ts";
 import { formatShape, shapeEq } from "../../ir/shape.ts";
 import { inPlaceMark, joinChanges, recordViews, rewind, VIEW_METHODS } from "../in-place.ts";
-import { PropertyEvaluator } from "./properties.ts";
+import { fieldName, PropertyEvaluator } from "./properties.ts";
 import { CALL_LEVELS, ModeFork, poison, isPoison } from "./core.ts";
 import { describeSyntax } from "./syntax.ts";
 
@@ -485,11 +485,15 @@ export class Interpreter extends PropertyEvaluator {
 
   protected initFields(cls: ClassValue, self: ModuleValue): void {
     const scope = new Scope(cls.scope, self);
+    const declared = new Set(cls.decl.getProperties().filter((p) => !p.isStatic()).map((p) => memberName(p.getNameNode())));
     for (const prop of cls.decl.getProperties()) {
       if (prop.isStatic()) continue;
+      const written = memberName(prop.getNameNode());
+      if (written.startsWith("#") && declared.has(fieldName(written)))
+        this.diags.recover(() => fail("badName", `${cls.name} declares both ${written} and ${fieldName(written)}: a private field is named without its # in the state_dict, as PyTorch's self.${fieldName(written)}`, locOf(prop.getNameNode())), undefined);
       const init = prop.getInitializer();
       if (!init) continue;
-      const name = memberName(prop.getNameNode());
+      const name = fieldName(written);
       const value = this.diags.recover(() => this.evalExpr(init, scope), poison);
       if (value instanceof ModuleValue && !isLayerName(name))
         this.diags.recover(() => checkLayerName(name, "a layer", locOf(prop.getNameNode())), undefined);

@@ -46,6 +46,12 @@ function setRequiresGrad(m: ModuleValue, requiresGrad: boolean): void {
     else if (Array.isArray(v)) for (const c of v) if (c instanceof ModuleValue) setRequiresGrad(c, requiresGrad);
   }
 }
+/**
+ * A field's name in the module: a private field `#fc` is `fc`, its state_dict name as PyTorch's
+ * `self.fc` (a class declaring both `#fc` and `fc` is refused where it declares them).
+ */
+export const fieldName = (name: string) => (name.startsWith("#") ? name.slice(1) : name);
+
 export abstract class PropertyEvaluator extends ExpressionEvaluator {
   getProperty(obj: Value, name: string, site: CallSite): Value {
     // a tensor made in a constructor (a computed buffer read back, this.offset.requiresGrad_()): a
@@ -123,6 +129,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   }
 
   protected moduleProperty(m: ModuleValue, name: string, site: CallSite): Value {
+    // this.#fc: the field fc (a private method keeps its #)
+    if (name.startsWith("#") && m.fields.has(fieldName(name))) name = fieldName(name);
     // a sequence's children are read by index (this.layers[0]); a Sequential's named ones by name too
     if (m.fields.has(name) && (!(m.kind === "list" || m.kind === "sequential") || !/^\d+$/.test(name))) {
       const v = m.fields.get(name);
@@ -350,6 +358,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
 
   protected setProperty(obj: Value, name: string, value: Value, site: CallSite): void {
     if (obj instanceof ModuleValue) {
+      name = fieldName(name);
       if (this.phase === "forward")
         fail("unsupportedSyntax", `forward cannot store state on the module (this.${name} = ...): model code is a pure function of its inputs`, site.loc);
       if (obj.kind === "dict") return setDictEntry(obj, name, value, site);
