@@ -1536,6 +1536,20 @@ export namespace F {
   function takeAlongDim(x: Tensor, indices: Tensor<Shape, "int32">, dim: number): Tensor;
   /** The p-norm distance of every pair of rows of x1 [*, P, M] and x2 [*, R, M]: [*, P, R]. */
   function cdist(x1: Tensor, x2: Tensor, p?: number): Tensor;
+  /**
+   * torch.nn.functional.affine_grid: the sampling grid [N, H, W, 2] of a 2-D affine transform
+   * theta [N, 2, 3] for an output of `size` [N, C, H, W] (x.size() or a list); alignCorners false
+   * (PyTorch's default) puts the coordinates at pixel centres.
+   */
+  function affineGrid(theta: Tensor, size: readonly number[], alignCorners?: boolean | null): Tensor;
+  function affineGrid(theta: Tensor, size: readonly number[], options: { alignCorners?: boolean | null }): Tensor;
+  /**
+   * torch.nn.functional.grid_sample over images: input [N, C, H, W] sampled at grid [N, Ho, Wo, 2]
+   * (x, y in [−1, 1]), bilinear or nearest, outside the image 0 ("zeros") or the edge ("border");
+   * gradients to the input and to the grid, as PyTorch's. "reflection" and 5-D inputs are refused.
+   */
+  function gridSample(input: Tensor, grid: Tensor, mode?: "bilinear" | "nearest", paddingMode?: "zeros" | "border", alignCorners?: boolean | null): Tensor;
+  function gridSample(input: Tensor, grid: Tensor, options: { mode?: "bilinear" | "nearest"; paddingMode?: "zeros" | "border"; alignCorners?: boolean | null }): Tensor;
   function dropout2d(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: 1, ceilMode?: boolean, returnIndices?: false): Tensor;
   function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3 | "same" | "valid", dilation?: nn.Size3, groups?: number): Tensor;
