@@ -531,14 +531,27 @@ export namespace nn {
   /**
    * ceilMode: the output size rounded up (a partial window at the end; max pooling only, unless no
    * window is partial); countIncludePad false: an average over the window's real elements.
-   * dilation 1, returnIndices false and divisorOverride null only.
+   * Max pooling: a dilation, and returnIndices true (SegNet) — then the values and the int32
+   * indices of the maxima in each H×W plane, as PyTorch's, for nn.MaxUnpool2d. divisorOverride null only.
    */
-  interface Pool2dOptions { stride?: Size2 | null; padding?: Size2; ceilMode?: boolean; countIncludePad?: boolean; dilation?: 1; returnIndices?: false; divisorOverride?: null }
-  class MaxPool2d extends Module {
-    constructor(kernelSize: Size2, options?: Pool2dOptions);
-    constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: 1, returnIndices?: false, ceilMode?: boolean);
+  interface Pool2dOptions { stride?: Size2 | null; padding?: Size2; ceilMode?: boolean; countIncludePad?: boolean; dilation?: Size2; returnIndices?: boolean; divisorOverride?: null }
+  /** With returnIndices true it gives [values, indices] (`const [y, idx] = this.pool(x)`). */
+  class MaxPool2d<R extends boolean = false> extends Module {
+    constructor(kernelSize: Size2, options?: Pool2dOptions & { returnIndices?: R });
+    constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: Size2, returnIndices?: R, ceilMode?: boolean);
   }
-  interface MaxPool2d { (x: Tensor): Tensor }
+  interface MaxPool2d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
+  /** max_unpool2d (SegNet's decoder): x written at a MaxPool2d's indices into zeros of outputSize ([H, W] or [N, C, H, W]; default (in − 1)·stride − 2·padding + kernel). */
+  class MaxUnpool2d extends Module {
+    constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2);
+    constructor(kernelSize: Size2, options: { stride?: Size2 | null; padding?: Size2 });
+  }
+  interface MaxUnpool2d { (x: Tensor, indices: Tensor<Shape, "int32">, outputSize?: readonly number[] | null): Tensor }
+  class MaxUnpool1d extends Module {
+    constructor(kernelSize: number, stride?: number | null, padding?: number);
+    constructor(kernelSize: number, options: { stride?: number | null; padding?: number });
+  }
+  interface MaxUnpool1d { (x: Tensor, indices: Tensor<Shape, "int32">, outputSize?: readonly number[] | null): Tensor }
   class AvgPool2d extends Module {
     constructor(kernelSize: Size2, options?: Pool2dOptions);
     constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean);
@@ -549,11 +562,11 @@ export namespace nn {
   }
   interface AdaptiveAvgPool2d { (x: Tensor): Tensor }
   /** Over [N, C, L]: windows of kernelSize along L (stride defaults to kernelSize), as torch.nn.MaxPool1d / AvgPool1d. */
-  class MaxPool1d extends Module {
-    constructor(kernelSize: number, stride?: number | null, padding?: number, dilation?: 1, returnIndices?: false, ceilMode?: boolean);
-    constructor(kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean });
+  class MaxPool1d<R extends boolean = false> extends Module {
+    constructor(kernelSize: number, stride?: number | null, padding?: number, dilation?: number, returnIndices?: R, ceilMode?: boolean);
+    constructor(kernelSize: number, options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: R });
   }
-  interface MaxPool1d { (x: Tensor): Tensor }
+  interface MaxPool1d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
   class AvgPool1d extends Module {
     constructor(kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean);
     constructor(kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean });
@@ -1551,7 +1564,13 @@ export namespace F {
   function gridSample(input: Tensor, grid: Tensor, mode?: "bilinear" | "nearest", paddingMode?: "zeros" | "border", alignCorners?: boolean | null): Tensor;
   function gridSample(input: Tensor, grid: Tensor, options: { mode?: "bilinear" | "nearest"; paddingMode?: "zeros" | "border"; alignCorners?: boolean | null }): Tensor;
   function dropout2d(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
-  function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: 1, ceilMode?: boolean, returnIndices?: false): Tensor;
+  function maxPool2d(x: Tensor, kernelSize: Size2, stride: Size2 | null, padding: Size2, dilation: Size2, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
+  function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: Size2, ceilMode?: boolean, returnIndices?: false): Tensor;
+  function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions & { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  /** F.max_unpool2d(input, indices, kernel_size, stride, padding, output_size) */
+  function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, outputSize?: readonly number[] | null): Tensor;
+  function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size2, options: { stride?: Size2 | null; padding?: Size2; outputSize?: readonly number[] | null }): Tensor;
+  function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: number, stride?: number | null, padding?: number, outputSize?: readonly number[] | null): Tensor;
   function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3 | "same" | "valid", dilation?: nn.Size3, groups?: number): Tensor;
   function maxPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions): Tensor;
   function avgPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions): Tensor;
@@ -1561,7 +1580,8 @@ export namespace F {
   function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean): Tensor;
   function avgPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;
   function adaptiveAvgPool2d(x: Tensor, outputSize: Size2): Tensor;
-  function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number): Tensor;
+  function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, dilation?: number, ceilMode?: boolean, returnIndices?: false): Tensor;
   function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number): Tensor;
   function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor;
   function flatten(x: Tensor, startDim?: number, endDim?: number): Tensor;

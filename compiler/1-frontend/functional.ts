@@ -18,6 +18,7 @@ import { volumetricFunctions } from "./volumetric.ts";
 import { moreFunctions } from "./more-layers.ts";
 import { pairwiseLossFunctions } from "./pairwise-losses.ts";
 import { spatialTransformFunctions } from "./spatial-transform.ts";
+import { unpoolFunctions } from "./pool-indices.ts";
 import { noGradFunction } from "./no-grad.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { flatten, roundedQuotient, softmaxDtype } from "./tensor-methods.ts";
@@ -331,7 +332,7 @@ function channelDropout(rank: number, b: Bound, site: CallSite, em: GraphEmitter
 }
 
 /** A 1-D pool over [N, C, L] as the 2-D one over [N, C, 1, L]. */
-function pool1d(op: "max_pool2d" | "avg_pool2d" | "adaptive_avg_pool2d", b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+function pool1d(op: "max_pool2d" | "avg_pool2d" | "adaptive_avg_pool2d", b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue | [TensorValue, TensorValue] {
   const input: TensorValue = b.x;
   const shape = input.node.shape;
   if (shape.length !== 3) fail("shapeMismatch", `${who} expects a 3-D input [N, C, L], got ${formatShape(shape)}`, site.loc);
@@ -341,8 +342,10 @@ function pool1d(op: "max_pool2d" | "avg_pool2d" | "adaptive_avg_pool2d", b: Boun
   const y =
     op === "adaptive_avg_pool2d"
       ? em.tensor(op, [rows], { outputSize: [1, b.outputSize] }, who, site)
-      : pool2d(op, rows, [1, b.kernelSize], [1, b.stride ?? b.kernelSize], [0, b.padding], b, site, em, who);
-  return em.tensor("reshape", [y], { shape: [y.node.shape[0], y.node.shape[1], y.node.shape[3]] }, who, site);
+      : pool2d(op, rows, [1, b.kernelSize], [1, b.stride ?? b.kernelSize], [0, b.padding], b, site, em, who, op === "max_pool2d" ? [1, b.dilation ?? 1] : [1, 1]);
+  // (a 1-D pool's indices are positions along L: the [1, L] plane's flat positions)
+  const back = (t: TensorValue) => em.tensor("reshape", [t], { shape: [t.node.shape[0], t.node.shape[1], t.node.shape[3]] }, who, site);
+  return Array.isArray(y) ? [back(y[0]), back(y[1])] : back(y);
 }
 
 
@@ -454,7 +457,7 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   for (const name of mathFunctionNames) members.set(name, new BuiltinFunction(`F.${name}`, mathFunction(name, em)));
   for (const [name, f] of spellingFunctions(em)) members.set(name, new BuiltinFunction(`F.${name}`, f));
   for (const [name, f] of queryFunctions(em)) members.set(name, f);
-  for (const [name, spec] of [...Object.entries(compositionFunctions), ...Object.entries(portFunctions), ...Object.entries(moreFunctions), ...Object.entries(volumetricFunctions((t, size, site, em, who) => adaptiveMaxPool(t, size, 2, site, em, who))), ...Object.entries(pairwiseLossFunctions), ...Object.entries(spatialTransformFunctions)]) {
+  for (const [name, spec] of [...Object.entries(compositionFunctions), ...Object.entries(portFunctions), ...Object.entries(moreFunctions), ...Object.entries(volumetricFunctions((t, size, site, em, who) => adaptiveMaxPool(t, size, 2, site, em, who))), ...Object.entries(pairwiseLossFunctions), ...Object.entries(spatialTransformFunctions), ...Object.entries(unpoolFunctions)]) {
     const who = `F.${name}`;
     members.set(name, new BuiltinFunction(who, (args, site) => spec.lower(bindArgs(who, spec.args, args, site), site, em, who)));
   }

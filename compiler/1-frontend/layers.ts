@@ -5,6 +5,7 @@ import { compositeLayers, validateComposite } from "./composite-layers.ts";
 import { recurrentLayers } from "./recurrent.ts";
 import { portLayers } from "./port-layers.ts";
 import { moreLayers } from "./more-layers.ts";
+import { unpoolLayers } from "./pool-indices.ts";
 import { checkConv3d, volumetricLayers } from "./volumetric.ts";
 import { adaptiveMaxPool } from "./port-layers.ts";
 import { pairwiseLossLayers } from "./pairwise-losses.ts";
@@ -327,6 +328,7 @@ const layers: Record<string, LayerSpec> = {
   ...compositeLayers,
   ...portLayers,
   ...moreLayers,
+  ...unpoolLayers,
   ...volumetricLayers((t, size, site, em, who) => adaptiveMaxPool(t, size, 2, site, em, who), batchNorm([4]), compositeLayers.InstanceNorm2d),
   ...pairwiseLossLayers,
   ...recurrentLayers,

@@ -3,6 +3,7 @@ import { formatShape } from "../ir/shape.ts";
 import { opt, type ArgSpec, type Bound } from "./args.ts";
 import { pad } from "./composite-layers.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
+import { maxPoolWithIndices } from "./pool-indices.ts";
 import type { CallSite, TensorValue } from "./values.ts";
 
 // PyTorch's pooling options beyond kernel, stride and padding: ceil_mode (GoogLeNet's and
@@ -16,7 +17,7 @@ import type { CallSite, TensorValue } from "./values.ts";
 //   nn.AvgPool2d(kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
 
 const dilationOne = opt("dilation", "any", 1);
-const returnIndices = opt("returnIndices", "flag", null, { nullable: true, refuseTrue: "the indices of the maxima are not computed; take x.argmax over the windows yourself" });
+const returnIndices = opt("returnIndices", "bool", false);
 const ceilMode = opt("ceilMode", "bool", false);
 const countIncludePad = opt("countIncludePad", "bool", true);
 const divisorOverride = opt("divisorOverride", "flag", null, { nullable: true, refuseTrue: "a custom divisor is not supported" });
@@ -29,6 +30,13 @@ export const poolOptions = {
   avgLayer: [ceilMode, countIncludePad, divisorOverride],
 } satisfies Record<string, ArgSpec[]>;
 
+/** A max pool's dilation as PyTorch takes it: a positive integer or a pair of them. */
+function dilationPair(d: unknown, who: string, site: CallSite): number[] {
+  const pair = Array.isArray(d) && d.length === 2 ? d : [d ?? 1, d ?? 1];
+  if (!pair.every((v) => Number.isInteger(v) && (v as number) >= 1)) fail("invalidArgument", `${who}: dilation must be a positive integer or a pair of them, got ${JSON.stringify(d)}`, site.loc);
+  return pair as number[];
+}
+
 /** float32's lowest: the fill of ceil mode's extra positions, never a window's maximum. */
 const LOWEST = -3.4028234663852886e38;
 
@@ -37,11 +45,25 @@ const LOWEST = -3.4028234663852886e38;
  * output is ⌈(n + 2p − k)/s⌉ + 1 (less one when that window would start past the input and its
  * left padding), which for max pooling is the floor-mode pool of x with the missing positions
  * added on the far side, filled with float32's lowest. countIncludePad false: avg(x) / avg(1),
- * both with the zero padding, so the divisor counts the window's real elements.
+ * both with the zero padding, so the divisor counts the window's real elements. A max pool with
+ * returnIndices (values and int32 indices) or a dilation is pool-indices.ts's composition.
  */
-export function pool2d(op: "max_pool2d" | "avg_pool2d", x: TensorValue, kernel: readonly number[], stride: readonly number[], padding: readonly number[], b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
-  const dilation = [b.dilation ?? 1].flat();
-  if (dilation.some((d: unknown) => d !== 1)) fail("invalidArgument", `${who}: dilation ${JSON.stringify(b.dilation)} is not supported (1 only)`, site.loc);
+export function pool2d(
+  op: "max_pool2d" | "avg_pool2d",
+  x: TensorValue,
+  kernel: readonly number[],
+  stride: readonly number[],
+  padding: readonly number[],
+  b: Bound,
+  site: CallSite,
+  em: GraphEmitter,
+  who: string,
+  dilation: readonly number[] = dilationPair(b.dilation, who, site),
+): TensorValue | [TensorValue, TensorValue] {
+  if (op === "max_pool2d" && (b.returnIndices || dilation.some((d) => d !== 1))) {
+    const [values, indices] = maxPoolWithIndices(x, kernel, stride, padding, dilation, b.ceilMode, site, em, who);
+    return b.returnIndices ? [values, indices] : values;
+  }
   const shape = x.node.shape;
   const extra = [2, 3].map((d, i) => {
     const n = shape[d];

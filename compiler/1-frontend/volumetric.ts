@@ -142,9 +142,10 @@ function pool3d(op: "max_pool2d" | "avg_pool2d", input: TensorValue, b: Bound, s
   if (padding.some((p, i) => 2 * p > kernel[i])) fail("invalidArgument", `${who}: padding ${padding.join("×")} must be at most half the kernel ${kernel.join("×")}`, site.loc);
   const c = ops(em, who, site);
   const channels = fixedDim(input.node.shape, 1, "the channel dim", who, site);
-  const planes = pool2d(op, c.reshape(input, [n, channels * d, h, w]), [kernel[1], kernel[2]], [stride[1], stride[2]], [padding[1], padding[2]], b, site, em, who);
+  // (checkPoolOptions refused returnIndices and a dilation: values only)
+  const planes = pool2d(op, c.reshape(input, [n, channels * d, h, w]), [kernel[1], kernel[2]], [stride[1], stride[2]], [padding[1], padding[2]], b, site, em, who, [1, 1]) as TensorValue;
   const [oh, ow] = planes.node.shape.slice(2) as number[];
-  const depths = pool2d(op, c.reshape(planes, [n, ch, d, oh * ow]), [kernel[0], 1], [stride[0], 1], [padding[0], 0], b, site, em, who);
+  const depths = pool2d(op, c.reshape(planes, [n, ch, d, oh * ow]), [kernel[0], 1], [stride[0], 1], [padding[0], 0], b, site, em, who, [1, 1]) as TensorValue;
   return c.reshape(depths, [n, ch, depths.node.shape[2], oh, ow]);
 }
 

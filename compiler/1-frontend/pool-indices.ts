@@ -1,0 +1,169 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { formatShape } from "../ir/shape.ts";
+import { arg, opt, type Bound } from "./args.ts";
+import { fixedDim, ops } from "./composite-ops.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import type { LayerSpec } from "./layer-spec.ts";
+import { describe, type CallSite, type TensorValue, type Value } from "./values.ts";
+
+// Max pooling that also gives where each maximum came from (PyTorch's return_indices=True,
+// SegNet's encoder), max pooling with a dilation, and max unpooling (SegNet's decoder), as
+// compositions:
+//
+//   maxPoolWithIndices(x [N, C, H, W]): each window's taps (i, j) are takes of rows and columns of x,
+//     −∞ in the padding (and in ceil mode's positions past the input), joined into
+//     [N, C, kh·kw, L]; a = argmax over the taps (the first maximum in (i, j) order, a NaN winning,
+//     as PyTorch's kernel scans), the value the tap a holds (so its gradient reaches that element
+//     only, as PyTorch's max_pool2d_backward sends it), and the index PyTorch returns: the flat
+//     position in x's H×W plane, (oh·s_h − p_h + i·d_h)·W + (ow·s_w − p_w + j·d_w), int32.
+//   maxUnpool(x [N, C, h, w], indices, [H, W]): zeros [N, C, H·W] with x written at the indices
+//     (take's gradient: a sum where an index repeats, which overlapping windows make — their values
+//     are equal, the same input element — so the sum is corrected to one write, S(x) − S(x̄·(1 − 1/c)),
+//     c the writes at each index and x̄ x without gradient: x's gradient stays the gather of the
+//     output's at its index, PyTorch's max_unpool backward).
+
+type Ops = ReturnType<typeof ops>;
+
+/** A pool's output size along a dim, PyTorch's (pooling_output_shape): ceil mode drops a window starting past the input. */
+export function pooledSize(n: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
+  const span = n + 2 * p - d * (k - 1) - 1;
+  let out = Math.floor((ceil ? span + s - 1 : span) / s) + 1;
+  if (ceil && (out - 1) * s >= n + p) out -= 1;
+  return out;
+}
+
+/** The values and int32 indices of a max pool of x [N, C, H, W] (PyTorch's kernel, stride, padding, dilation, ceil mode). */
+export function maxPoolWithIndices(
+  x: TensorValue,
+  kernel: readonly number[],
+  stride: readonly number[],
+  padding: readonly number[],
+  dilation: readonly number[],
+  ceilMode: boolean,
+  site: CallSite,
+  em: GraphEmitter,
+  who: string,
+): [TensorValue, TensorValue] {
+  const shape = x.node.shape;
+  if (shape.length !== 4) fail("shapeMismatch", `${who} expects a 4-D input [N, C, H, W], got ${formatShape(shape)}`, site.loc);
+  const [n, ch] = shape;
+  const [h, w] = [fixedDim(shape, 2, "the height", who, site), fixedDim(shape, 3, "the width", who, site)];
+  for (let i = 0; i < 2; i++)
+    if (padding[i] * 2 > kernel[i]) fail("invalidArgument", `${who}: pad should be at most half of effective kernel size, but got pad=${padding[i]}, kernel_size=${kernel[i]}`, site.loc);
+  const [oh, ow] = [pooledSize(h, kernel[0], stride[0], padding[0], dilation[0], ceilMode), pooledSize(w, kernel[1], stride[1], padding[1], dilation[1], ceilMode)];
+  if (oh < 1 || ow < 1) fail("shapeMismatch", `${who}: a ${kernel.join("×")} window (dilation ${dilation.join("×")}) does not fit the input's ${h}×${w} with padding ${padding.join("×")}`, site.loc);
+  const c = ops(em, who, site);
+  const L = oh * ow;
+  const minusInfinity = em.node("full", [], { shape: [], value: -Infinity }, who, site);
+  /** The positions tap t reads along a dim (t·d − p + s·o), clamped into it, and 1 where inside, 0 in the padding. */
+  const along = (t: number, i: 0 | 1, count: number, size: number) => {
+    const at = c.op("arange", [], { start: t * dilation[i] - padding[i], step: stride[i], length: count });
+    const inside = c.op("mul", [c.op("ge", [at, 0]), c.op("le", [at, size - 1])]);
+    return { positions: c.op("to_int", [c.op("where", [c.op("lt", [at, 0]), 0, c.op("where", [c.op("gt", [at, size - 1]), size - 1, at])])]), inside };
+  };
+  const taps: TensorValue[] = [];
+  for (let i = 0; i < kernel[0]; i++)
+    for (let j = 0; j < kernel[1]; j++) {
+      const [r, q] = [along(i, 0, oh, h), along(j, 1, ow, w)];
+      const tap = c.op("take", [c.op("take", [x, r.positions], { dim: 2, mode: "vector" }), q.positions], { dim: 3, mode: "vector" });
+      // the padding (and ceil mode's positions past the input) −∞, never a maximum but of an all −∞ window
+      const inside = c.op("mul", [c.reshape(r.inside, [oh, 1]), c.reshape(q.inside, [1, ow])]);
+      taps.push(c.reshape(c.op("where", [inside, tap, minusInfinity]), [n, ch, 1, L]));
+    }
+  const windows = taps.length === 1 ? taps[0] : c.op("concat", taps, { dim: 2 }); //           [N, C, kh·kw, L]
+  const a = c.op("argmax", [windows], { dims: [2], keepdim: true }); //                         [N, C, 1, L], int32
+  const values = c.reshape(c.op("take", [windows, a], { dim: 2, mode: "elementwise" }), [n, ch, oh, ow]);
+  return [values, c.reshape(flatIndex(c, a, kernel, stride, padding, dilation, oh, ow, w), [n, ch, oh, ow])];
+}
+
+/** (oh·s_h − p_h + i·d_h)·W + (ow·s_w − p_w + j·d_w) for tap a = i·kw + j of output l = oh·OW + ow, int32. */
+function flatIndex(c: Ops, a: TensorValue, kernel: readonly number[], stride: readonly number[], padding: readonly number[], dilation: readonly number[], oh: number, ow: number, width: number): TensorValue {
+  // in float32, exact: every value here is below the plane's size, which int32 indices bound far below 2²⁴ in practice
+  const l = c.op("arange", [], { start: 0, step: 1, length: oh * ow });
+  const row = c.op("floor", [c.op("div", [l, ow])]);
+  const col = c.op("sub", [l, c.op("mul", [row, ow])]);
+  const tap = c.op("to_float", [a]);
+  const i = c.op("floor", [c.op("div", [tap, kernel[1]])]);
+  const j = c.op("sub", [tap, c.op("mul", [i, kernel[1]])]);
+  const y = c.op("add", [c.op("sub", [c.op("mul", [row, stride[0]]), padding[0]]), c.op("mul", [i, dilation[0]])]);
+  const x = c.op("add", [c.op("sub", [c.op("mul", [col, stride[1]]), padding[1]]), c.op("mul", [j, dilation[1]])]);
+  return c.op("to_int", [c.op("add", [c.op("mul", [y, width]), x])]);
+}
+
+/** x [N, C, h, w] written at indices (int32, into an [H, W] plane) of zeros [N, C, H, W]: PyTorch's max_unpool2d. */
+export function maxUnpool(x: TensorValue, indices: TensorValue, size: readonly [number, number], site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const [s, t] = [x.node.shape, indices.node.shape];
+  if (s.length !== 4) fail("shapeMismatch", `${who} expects an input [N, C, H, W], got ${formatShape(s)}`, site.loc);
+  if (indices.node.dtype !== "i32" || formatShape(s) !== formatShape(t))
+    fail("shapeMismatch", `${who}: indices must be the int32 indices of the pool that made the input (its shape, ${formatShape(s)}), got ${indices.node.dtype === "i32" ? "int32" : "float32"} ${formatShape(t)}`, site.loc);
+  const [n, ch] = s;
+  const L = fixedDim(s, 2, "the height", who, site) * fixedDim(s, 3, "the width", who, site);
+  const plane = size[0] * size[1];
+  const c = ops(em, who, site);
+  const [values, at] = [c.reshape(x, [n, ch, L]), c.reshape(indices, [n, ch, L])];
+  const write = (v: TensorValue) => c.op("take_grad", [v, at], { dim: 2, mode: "elementwise", size: plane });
+  const ones = c.op("expand", [em.node("full", [], { shape: [], value: 1 }, who, site)], { shape: [n, ch, L] });
+  const writes = c.op("take", [write(ones), at], { dim: 2, mode: "elementwise" }); //            c at each element's index
+  const surplus = c.op("mul", [c.op("detach", [values]), c.op("sub", [1, c.op("div", [1, writes])])]);
+  return c.reshape(c.op("sub", [write(values), write(surplus)]), [n, ch, size[0], size[1]]);
+}
+
+/** A size or an [a, b] pair, each positive: PyTorch's int-or-tuple arguments. */
+function pairOf(v: unknown, what: string, fill: number, who: string, site: CallSite): number[] {
+  const pair = v === null || v === undefined ? [fill, fill] : Array.isArray(v) ? v : [v, v];
+  if (pair.length !== 2 || !pair.every((d) => Number.isInteger(d) && (d as number) >= 0)) fail("invalidArgument", `${who}: ${what} must be an integer or a pair of them, got ${describe(v as Value)}`, site.loc);
+  return pair as number[];
+}
+
+/**
+ * max_unpool2d's (and, as [N, C, 1, L], max_unpool1d's) output plane: outputSize's last two (or
+ * one) sizes, else (in − 1)·stride − 2·padding + kernel per dim, PyTorch's default.
+ */
+function unpooled(input: TensorValue, indices: TensorValue, b: Bound, dims: 1 | 2, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const shape = input.node.shape;
+  if (shape.length !== dims + 2) fail("shapeMismatch", `${who} expects a ${dims + 2}-D input, got ${formatShape(shape)}`, site.loc);
+  const kernel = dims === 2 ? pairOf(b.kernelSize, "kernelSize", 1, who, site) : [1, b.kernelSize as number];
+  const stride = dims === 2 ? (b.stride === null ? kernel : pairOf(b.stride, "stride", 1, who, site)) : [1, (b.stride ?? b.kernelSize) as number];
+  const padding = dims === 2 ? pairOf(b.padding, "padding", 0, who, site) : [0, b.padding as number];
+  const spatial = dims === 2 ? shape.slice(2) : [1, shape[2]];
+  const fallback = spatial.map((d, i) => ((typeof d === "number" ? d : 0) - 1) * stride[i] - 2 * padding[i] + kernel[i]);
+  let size = fallback;
+  if (b.outputSize !== null) {
+    const given = Array.isArray(b.outputSize) ? b.outputSize.slice(-dims) : null;
+    if (!given || given.length !== dims || !given.every((d) => Number.isInteger(d) && (d as number) >= 1))
+      fail("invalidArgument", `${who}: outputSize is the output's ${dims === 2 ? "[H, W] (or [N, C, H, W])" : "[L] (or [N, C, L])"}, got ${describe(b.outputSize)}`, site.loc);
+    size = dims === 2 ? (given as number[]) : [1, (given as number[])[0]];
+  }
+  const c = ops(em, who, site);
+  const as4d = (t: TensorValue) => (dims === 2 ? t : c.reshape(t, [shape[0], shape[1], 1, shape[2]]));
+  const out = maxUnpool(as4d(input), as4d(indices), [size[0], size[1]], site, em, who);
+  return dims === 2 ? out : c.reshape(out, [shape[0], shape[1], size[1]]);
+}
+
+const unpoolArgs = [arg("kernelSize", "any"), opt("stride", "any", null, { nullable: true }), opt("padding", "any", 0)];
+
+/** nn.MaxUnpool1d/2d(kernelSize, stride = kernelSize, padding = 0), called (input, indices, outputSize?). */
+export const unpoolLayers: Record<string, LayerSpec> = {
+  MaxUnpool2d: {
+    args: unpoolArgs,
+    inputs: [arg("x", "tensor"), arg("indices", "tensor"), opt("outputSize", "any", null, { nullable: true })],
+    forward: (_self, b, call, site, em, who) => unpooled(call.x, call.indices, { ...b, outputSize: call.outputSize }, 2, site, em, who),
+  },
+  MaxUnpool1d: {
+    args: unpoolArgs,
+    inputs: [arg("x", "tensor"), arg("indices", "tensor"), opt("outputSize", "any", null, { nullable: true })],
+    forward: (_self, b, call, site, em, who) => unpooled(call.x, call.indices, { ...b, outputSize: call.outputSize }, 1, site, em, who),
+  },
+};
+
+/** F.max_unpool1d/2d(input, indices, kernel_size, stride=None, padding=0, output_size=None). */
+export const unpoolFunctions = {
+  maxUnpool2d: {
+    args: [arg("input", "tensor"), arg("indices", "tensor"), ...unpoolArgs, opt("outputSize", "any", null, { nullable: true })],
+    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => unpooled(b.input, b.indices, b, 2, site, em, who),
+  },
+  maxUnpool1d: {
+    args: [arg("input", "tensor"), arg("indices", "tensor"), ...unpoolArgs, opt("outputSize", "any", null, { nullable: true })],
+    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => unpooled(b.input, b.indices, b, 1, site, em, who),
+  },
+};
