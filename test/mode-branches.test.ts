@@ -89,6 +89,14 @@ describe("an if that assigns in one mode, a conditional expression, a switch", (
     expect(count(ternary, "linear")).toBe(1);
   });
 
+  it("a number chosen by the mode (nanoGPT's `dropout_p = self.dropout if self.training else 0`) evaluates the function per mode", () => {
+    const chosen = model(FC2, "const p = this.training ? 0.5 : 0;\n    return this.fc(F.dropout(x, p, true));");
+    expect(output(chosen, true)).toEqual(output(model(FC2, "return this.fc(F.dropout(x, 0.5, true));"), true));
+    expect(output(chosen, false)).toEqual(output(model(FC2, "return this.fc(x);"), false));
+    // the same number in both modes is that number
+    expect(output(model(FC2, "return this.fc(x.mul(this.training ? 2 : 2));"), false)).toEqual(output(model(FC2, "return this.fc(x.mul(2));"), false));
+  });
+
   it("gradients reach the eval-mode value in eval mode", () => {
     expect(gradCheck(model("b = new nn.Parameter(F.ones([4]));", "return this.training ? x.mul(this.b) : x.mul(x).add(this.b);"), { training: false }).checked).toBeGreaterThan(0);
   });

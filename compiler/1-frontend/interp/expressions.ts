@@ -16,7 +16,7 @@ import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
 import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { StatementEvaluator } from "./statements.ts";
-import { poison, isPoison } from "./core.ts";
+import { ModeFork, poison, isPoison } from "./core.ts";
 import { compoundOps, describeSyntax, isPrimitive, numericOps } from "./syntax.ts";
 
 // Expressions: one visitor per syntax kind in `expressions`; operators on numbers, symbolic sizes and tensors; assignment.
@@ -148,13 +148,15 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       const c = this.evalExpr(e.getCondition(), scope);
       if (isPoison(c)) return poison;
       // this.training ? a : b in forward: both, joined by the mode at run time
-      if (c instanceof ModeFlag && this.assumedMode === undefined && this.phase === "forward")
-        return this.joinModes(
-          this.withMode(true, () => this.evalExpr(e.getWhenTrue(), scope)),
-          this.withMode(false, () => this.evalExpr(e.getWhenFalse(), scope)),
-          "this.training ? … : …",
-          this.site(e),
-        );
+      if (c instanceof ModeFlag && this.assumedMode === undefined && this.phase === "forward") {
+        const train = this.withMode(true, () => this.evalExpr(e.getWhenTrue(), scope));
+        const evaluation = this.withMode(false, () => this.evalExpr(e.getWhenFalse(), scope));
+        // two different numbers (nanoGPT's `dropout_p = self.dropout if self.training else 0`): the
+        // function around it is evaluated once per mode, as for an if (classes.ts, callFunction)
+        const primitive = (v: Value) => v === null || ["number", "string", "boolean", "undefined"].includes(typeof v);
+        if (primitive(train) && primitive(evaluation) && !Object.is(train, evaluation) && this.callStack.length > 0) throw new ModeFork(e);
+        return this.joinModes(train, evaluation, "this.training ? … : …", this.site(e));
+      }
       return this.evalExpr(this.truthy(c, e.getCondition()) ? e.getWhenTrue() : e.getWhenFalse(), scope);
     },
     [SyntaxKind.SpreadElement]: (e: TsNode) => fail("unsupportedSyntax", "spread is supported in array literals and calls only", locOf(e)),
