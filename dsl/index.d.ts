@@ -31,6 +31,9 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   size(): readonly number[];
   size(dim: number): number;
   dim(): number;
+  /** x.type("float32"): a conversion, as x.to; x.type(): PyTorch's type name ("torch.cuda.FloatTensor") */
+  type(): string;
+  type(dtype: DType | "int64"): Tensor;
   /** The number of dims, as dim() (PyTorch's x.ndim) */
   readonly ndim: number;
   numel(): number;
@@ -1168,6 +1171,13 @@ export namespace nn {
     function dirac_(tensor: Tensor, groups?: number): Tensor;
     /** PyTorch's recommended gain for a nonlinearity (param: leaky_relu's negative slope, 0.01 by default) */
     function calculate_gain(nonlinearity: Nonlinearity, param?: number | null): number;
+    // the same functions in the model language's camelCase
+    const xavierUniform_: typeof xavier_uniform_;
+    const xavierNormal_: typeof xavier_normal_;
+    const kaimingUniform_: typeof kaiming_uniform_;
+    const kaimingNormal_: typeof kaiming_normal_;
+    const truncNormal_: typeof trunc_normal_;
+    const calculateGain: typeof calculate_gain;
   }
 
   /** Runs its modules in order; children are named "0", "1", ... as in PyTorch, or by the keys of an object (PyTorch's OrderedDict). */
@@ -1637,23 +1647,32 @@ export namespace F {
   // computed when the model is compiled: an nn.Parameter's or a buffer's initial value, or a plain
   // field forward reads (this.mask = F.tril(...)), which forward then computes as its own constant.
   type Size = number | readonly number[];
-  interface FactoryOptions { dtype?: "float32" }
+  /**
+   * torch's factory keywords: device (x.device, "cuda": every tensor is on the model's GPU) and
+   * requiresGrad (what trains is an nn.Parameter) are accepted and change nothing.
+   */
+  interface FactoryOptions { dtype?: "float32"; device?: unknown; requiresGrad?: boolean }
+  /** zeros, ones, full, empty and the *Like factories of dtype int32 (or int64, held as int32): the value rounded toward zero */
+  interface IntFactoryOptions { dtype: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }
   /** torch.tensor(data): listed values (a number or nested arrays of them), float32. Read in forward, at most 64 values (a larger table is a buffer made in the constructor). */
   function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options?: { dtype?: "float32" }): Tensor;
   /** int32 (or int64, held as int32) indices listed by hand: integers of at most 2^24 in magnitude. */
   function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options: { dtype: "int32" | "int64" }): Tensor<Shape, "int32">;
+  function zeros(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function zeros(size: Size, options?: FactoryOptions): Tensor;
   function zeros(...size: number[]): Tensor;
+  function ones(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function ones(size: Size, options?: FactoryOptions): Tensor;
   function ones(...size: number[]): Tensor;
+  function full(size: Size, fillValue: number, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function full(size: Size, fillValue: number, options?: FactoryOptions): Tensor;
-  /** In forward: zeros (ones, fillValue) shaped like x, the batch dim included, as torch.zeros_like. Float32. */
-  function zerosLike(input: Tensor, options?: FactoryOptions): Tensor;
+  /** In forward: zeros (ones, fillValue) shaped like x, the batch dim included, as torch.zeros_like; x's dtype unless dtype is given. */
+  function zerosLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
   /** torch.empty's values are whatever memory held: tsdp's are zeros, the same on every run. */
   function empty(...sizes: (number | readonly number[] | FactoryOptions)[]): Tensor;
-  function emptyLike(input: Tensor, options?: FactoryOptions): Tensor;
-  function onesLike(input: Tensor, options?: FactoryOptions): Tensor;
-  function fullLike(input: Tensor, fillValue: number, options?: FactoryOptions): Tensor;
+  function emptyLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
+  function onesLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
+  function fullLike(input: Tensor, fillValue: number, options?: FactoryOptions | IntFactoryOptions): Tensor;
   /**
    * Standard normal values (F.rand: uniform in [0, 1)). In forward, drawn afresh on every call, in
    * train and eval mode as PyTorch's, with no gradient; the size may name the batch once
@@ -1671,8 +1690,8 @@ export namespace F {
   function bernoulli(p: Tensor): Tensor;
   /** torch.arange(end) or torch.arange(start, end, step = 1): ⌈(end − start)/step⌉ values. */
   /** With { dtype: "int32" }: integer positions, for nn.Embedding. */
-  function arange(end: number, options: { dtype: "int32" }): Tensor<Shape, "int32">;
-  function arange(start: number, end: number, step: number, options: { dtype: "int32" }): Tensor<Shape, "int32">;
+  function arange(end: number, options: IntFactoryOptions): Tensor<Shape, "int32">;
+  function arange(start: number, end: number, step: number, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function arange(end: number, options?: FactoryOptions): Tensor;
   function arange(start: number, end: number, step?: number, options?: FactoryOptions): Tensor;
   function linspace(start: number, end: number, steps: number, options?: FactoryOptions): Tensor;

@@ -426,3 +426,33 @@ describe("TypeScript's private fields (#fc)", () => {
     expect(first(model("return this.fc(x);", "x: Tensor<[Batch, 2]>", "fc = new nn.Linear(2, 2);\n  #fc = new nn.Linear(2, 2);"))).toMatch(/^TSDP3008 \d+: M declares both #fc and fc/);
   });
 });
+
+describe("torch's factory keywords, x.type, nn.init in camelCase", () => {
+  it("device and requiresGrad are accepted; dtype int32 (or int64) makes int32 fills", () => {
+    const src = model(
+      "const p = F.arange(3, { device: x.device }); const z = F.zeros([x.size(0), 3], { dtype: 'int64', device: 'cuda' }); const f = F.full([3], 2.9, { dtype: 'int32' }); const batch = F.zerosLike(z); return [x.add(p).add(F.ones(3, { requiresGrad: true })), z, batch.add(f), batch.add(F.arange(0, 6, 2, { dtype: 'int64' }))];",
+      "x: Tensor<[Batch, 3]>",
+    );
+    const { graph } = lowerSource(src);
+    expect(graph.outputs.map((o) => o.dtype)).toEqual(["f32", "i32", "i32", "i32"]);
+    const [sum, z, f, a] = outputs(src, { x: nd([1, 3], [1, 1, 1]) });
+    expect(sum).toEqual([2, 3, 4]);
+    expect(z).toEqual([0, 0, 0]);
+    expect(f).toEqual([2, 2, 2]);
+    expect(a).toEqual([0, 2, 4]);
+  });
+  it("x.type(dtype) converts; x.type() is PyTorch's type name", () => {
+    const src = model("const i = x.type('int32'); return x.type() === 'torch.cuda.FloatTensor' ? i.type('float32').add(i.type() === 'torch.cuda.IntTensor' ? 10 : 0) : x;", "x: Tensor<[Batch, 3]>");
+    expect(outputs(src, { x: nd([1, 3], [1.5, -2.5, 3]) })[0]).toEqual([11, 8, 13]);
+  });
+  it("nn.init.kaimingNormal_ and the other camelCase names are PyTorch's snake_case initializers", () => {
+    const ctor = (call: string) => declared(model("return this.fc(x);", "x: Tensor<[Batch, 4]>", `fc = new nn.Linear(4, 3);\n  constructor() { super(); ${call} }`)).init.get("fc.weight");
+    for (const [camel, snake] of [
+      ["kaimingNormal_(this.fc.weight, { mode: 'fan_out', nonlinearity: 'relu' })", "kaiming_normal_(this.fc.weight, { mode: 'fan_out', nonlinearity: 'relu' })"],
+      ["xavierUniform_(this.fc.weight, nn.init.calculateGain('tanh'))", "xavier_uniform_(this.fc.weight, nn.init.calculate_gain('tanh'))"],
+      ["truncNormal_(this.fc.weight, { std: 0.02 })", "trunc_normal_(this.fc.weight, { std: 0.02 })"],
+    ])
+      expect(ctor(`nn.init.${camel};`)).toEqual(ctor(`nn.init.${snake};`));
+    expect(ctor("nn.init.kaimingNormal_(this.fc.weight, { mode: 'fan_out', nonlinearity: 'relu' });")).toEqual({ kind: "normal", std: Math.sqrt(2) / Math.sqrt(3) });
+  });
+});

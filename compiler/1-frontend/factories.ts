@@ -66,7 +66,18 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     // one scalar expanded to the batch's shape, as zerosLike: its reader computes it in place
     return em.tensor("expand", [em.node("full", [], { shape: [], value }, who, site)], { shape }, who, site);
   };
+  // torch's factory keywords besides dtype: device (every tensor is on the model's GPU, so
+  // device=x.device and "cuda" are where it is anyway) and requires_grad (a tensor made here is a
+  // constant or an initial value; what trains is an nn.Parameter) are accepted and change nothing
+  const placement = [opt("device", "any", null, { nullable: true }), opt("requiresGrad", "bool", false)];
   const dtypeOption = opt("dtype", "string", "float32", { choices: ["float32"] });
+  const floatOnly = [dtypeOption, ...placement];
+  // zeros, ones, full, empty of dtype int32 (torch.long): the fill rounded toward zero
+  const fillDtype = [opt("dtype", "string", "float32", { choices: ["float32", "int32", "int64"] }), ...placement];
+  const filledAs = (who: string, shape: Dim[], value: number, b: Bound, site: CallSite): Value => {
+    const made = filled(who, shape, value, site);
+    return b.dtype === "float32" ? made : em.tensor("to_int", [made as TensorValue], {}, who, site);
+  };
   const x = arg("input", "tensor");
   const triangle = (name: "tril" | "triu") =>
     new BuiltinFunction(`F.${name}`, (args, site) => {
@@ -81,18 +92,18 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
    */
   const like = (who: string, valueOf: (b: Bound, site: CallSite) => number, extra: ArgSpec[] = []) =>
     new BuiltinFunction(who, (args, site) => {
-      const b = bindArgs(who, [x, ...extra, opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32"] })], args, site);
+      const b = bindArgs(who, [x, ...extra, opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64"] }), ...placement], args, site);
       const input = b.input as TensorValue;
       const scalar = em.node("full", [], { shape: [], value: valueOf(b, site) }, who, site);
       const filled = em.tensor("expand", [scalar], { shape: input.node.shape as any }, who, site);
-      return (b.dtype ?? (input.node.dtype === "i32" ? "int32" : "float32")) === "int32" ? em.tensor("to_int", [filled], {}, who, site) : filled;
+      return (b.dtype ?? (input.node.dtype === "i32" ? "int32" : "float32")) !== "float32" ? em.tensor("to_int", [filled], {}, who, site) : filled;
     });
   /** A random tensor drawn in forward on every call (the sample op; the batch dim, if named, first). */
   const draw = (who: string, shape: Dim[], distribution: "uniform" | "normal", site: CallSite): TensorValue =>
     em.tensor("sample", [], { shape, distribution }, who, site);
   const drawLike = (who: string, distribution: "uniform" | "normal") =>
     new BuiltinFunction(who, (args, site) => {
-      const b = bindArgs(who, [x, dtypeOption], args, site);
+      const b = bindArgs(who, [x, ...floatOnly], args, site);
       const input = b.input as TensorValue;
       if (!inForward()) fail("nonConstant", `${who} draws in forward; a parameter's random initial value is F.${distribution === "normal" ? "randn" : "rand"}([...]) in the constructor`, site.loc);
       if (input.node.dtype !== "f32") fail("wrongArgumentType", `${who}: tsdp's random tensors are float32; ${who}(x) of an int32 x is not supported (write F.${distribution === "normal" ? "randn" : "rand"} with its size)`, locOfArg(b, "input", site));
@@ -128,21 +139,21 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         return em.tensor("literal", [], { shape, values }, "F.tensor", site);
       }),
     ],
-    ["zeros", sized("F.zeros", [dtypeOption], (shape, _b, site) => filled("F.zeros", shape, 0, site))],
-    ["ones", sized("F.ones", [dtypeOption], (shape, _b, site) => filled("F.ones", shape, 1, site))],
+    ["zeros", sized("F.zeros", fillDtype, (shape, b, site) => filledAs("F.zeros", shape, 0, b, site))],
+    ["ones", sized("F.ones", fillDtype, (shape, b, site) => filledAs("F.ones", shape, 1, b, site))],
     [
       "full",
       new BuiltinFunction("F.full", (args, site) => {
         // torch.full(size, fill_value): the size is always one array here, since fill_value is a number too
-        const b = bindArgs("F.full", [arg("size", "any"), arg("fillValue", "any"), dtypeOption], args, site);
+        const b = bindArgs("F.full", [arg("size", "any"), arg("fillValue", "any"), ...fillDtype], args, site);
         const value = b.fillValue;
         if (typeof value !== "number" || Number.isNaN(value))
           fail("wrongArgumentType", `F.full: fillValue must be a number, got ${describe(value)}`, locOfArg(b, "fillValue", site));
-        return filled("F.full", sizes("F.full", b.size, site), value, site);
+        return filledAs("F.full", sizes("F.full", b.size, site), value, b, site);
       }),
     ],
     // torch.empty's values are whatever memory held; zeros are one such value, and the same on every run
-    ["empty", sized("F.empty", [dtypeOption], (shape, _b, site) => filled("F.empty", shape, 0, site))],
+    ["empty", sized("F.empty", fillDtype, (shape, b, site) => filledAs("F.empty", shape, 0, b, site))],
     ["emptyLike", like("F.emptyLike", () => 0)],
     ["zerosLike", like("F.zerosLike", () => 0)],
     ["onesLike", like("F.onesLike", () => 1)],
@@ -152,8 +163,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     }, [arg("fillValue", "any")])],
     // in forward, a fresh draw on every call (a VAE's noise, drop path's keep mask); in a
     // constructor, a parameter's or buffer's initial value, drawn when the model is created
-    ["randn", sized("F.randn", [dtypeOption], (shape, _b, site) => (inForward() ? draw("F.randn", shape, "normal", site) : new StaticTensor(fixed("F.randn", shape, site), { kind: "normal", std: 1 })))],
-    ["rand", sized("F.rand", [dtypeOption], (shape, _b, site) => (inForward() ? draw("F.rand", shape, "uniform", site) : new StaticTensor(fixed("F.rand", shape, site), UNIT_UNIFORM)))],
+    ["randn", sized("F.randn", floatOnly, (shape, _b, site) => (inForward() ? draw("F.randn", shape, "normal", site) : new StaticTensor(fixed("F.randn", shape, site), { kind: "normal", std: 1 })))],
+    ["rand", sized("F.rand", floatOnly, (shape, _b, site) => (inForward() ? draw("F.rand", shape, "uniform", site) : new StaticTensor(fixed("F.rand", shape, site), UNIT_UNIFORM)))],
     ["randLike", drawLike("F.randLike", "uniform")],
     ["randnLike", drawLike("F.randnLike", "normal")],
     [
@@ -167,8 +178,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         const numbers = args.filter((a) => typeof a === "number").length;
         // torch.arange(end) or torch.arange(start, end, step=1)
         // dtype int32 gives positions for nn.Embedding (PyTorch's integer arange is int64)
-        const dtype = opt("dtype", "string", "float32", { choices: ["float32", "int32"] });
-        const specs = numbers === 1 ? [arg("end", "number"), dtype] : [arg("start", "number"), arg("end", "number"), opt("step", "number", 1), dtype];
+        const dtype = opt("dtype", "string", "float32", { choices: ["float32", "int32", "int64"] });
+        const specs = numbers === 1 ? [arg("end", "number"), dtype, ...placement] : [arg("start", "number"), arg("end", "number"), opt("step", "number", 1), dtype, ...placement];
         const b = bindArgs("F.arange", specs, args, site);
         const start = b.start ?? 0;
         const step = b.step ?? 1;
@@ -177,20 +188,20 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
           fail("invalidArgument", `F.arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${b.end}, step ${step})`, site.loc);
         const length = Math.ceil((b.end - start) / step);
         checkTensorSize([length], "the result of F.arange", site.loc);
-        return em.tensor(b.dtype === "int32" ? "arange_int" : "arange", [], { start, step, length }, "F.arange", site);
+        return em.tensor(b.dtype === "float32" ? "arange" : "arange_int", [], { start, step, length }, "F.arange", site);
       }),
     ],
     [
       "linspace",
       new BuiltinFunction("F.linspace", (args, site) => {
-        const b = bindArgs("F.linspace", [arg("start", "number"), arg("end", "number"), arg("steps", "nonNegInt"), dtypeOption], args, site);
+        const b = bindArgs("F.linspace", [arg("start", "number"), arg("end", "number"), arg("steps", "nonNegInt"), ...floatOnly], args, site);
         return em.tensor("linspace", [], { start: b.start, end: b.end, steps: b.steps }, "F.linspace", site);
       }),
     ],
     [
       "eye",
       new BuiltinFunction("F.eye", (args, site) => {
-        const b = bindArgs("F.eye", [arg("n", "nonNegInt"), opt("m", "nonNegInt", null, { nullable: true }), dtypeOption], args, site);
+        const b = bindArgs("F.eye", [arg("n", "nonNegInt"), opt("m", "nonNegInt", null, { nullable: true }), ...floatOnly], args, site);
         return em.tensor("eye", [], { n: b.n, m: b.m ?? b.n }, "F.eye", site);
       }),
     ],
@@ -390,7 +401,7 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
     const { fanIn, fanOut } = fans(b, site, who);
     return b.gain * Math.sqrt(2 / (fanIn + fanOut));
   };
-  return new Map<string, Value>([
+  const members = new Map<string, Value>([
     // U(−b, b) with b = gain·√(6/(fan_in + fan_out)) = √3·std
     ["xavier_uniform_", initializer("xavier_uniform_", [opt("gain", "nonNegNumber", 1)], (b, site, who) => ({ kind: "uniform", bound: Math.sqrt(3) * xavierScale(b, site, who) }))],
     ["xavier_normal_", initializer("xavier_normal_", [opt("gain", "nonNegNumber", 1)], (b, site, who) => ({ kind: "normal", std: xavierScale(b, site, who) }))],
@@ -471,6 +482,9 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
       }),
     ],
   ]);
+  // PyTorch's names (kaiming_normal_), and the model language's camelCase for them (kaimingNormal_)
+  for (const [name, f] of [...members]) if (/[a-z]_[a-z]/.test(name)) members.set(name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), f);
+  return members;
 }
 
 /** torch.nn.init.calculate_gain, for the nonlinearities kaiming_* accepts; `a` is leaky_relu's slope. */

@@ -107,6 +107,12 @@ export const spellingMethods: Record<string, Method> = {
     if (typeof target !== "string") fail("wrongArgumentType", `to expects a dtype ("float32", "int32"), a tensor or x.device, got ${describe(target)}`, site.loc);
     return convert(x, target, "to", site, em);
   },
+  // x.type(dtype): a conversion; x.type(): PyTorch's type name of a CUDA tensor
+  type: (x, args, site, em) => {
+    const { dtype } = bindArgs("type", [opt("dtype", "string", null, { nullable: true })], args, site);
+    if (dtype === null) return x.node.dtype === "f32" ? "torch.cuda.FloatTensor" : "torch.cuda.IntTensor";
+    return convert(x, dtype === "int64" ? "int32" : dtype, "type", site, em);
+  },
   typeAs: (x, args, site, em) => {
     const { other } = bindArgs("typeAs", [arg("other", "tensor")], args, site);
     return convert(x, dtypeNames[(other as TensorValue).node.dtype], "typeAs", site, em);
