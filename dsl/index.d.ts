@@ -389,6 +389,16 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** `chunks` pieces of ⌈size/chunks⌉, the last smaller (fewer pieces when they run out, as PyTorch). */
   chunk(chunks: number, dim?: number): Tensor[];
   narrow(dim: number, start: number, length: number): Tensor;
+  /**
+   * PyTorch's x[i0, i1, …], one argument per index: a number selects (the dim goes; negative from
+   * the end), null adds a dim of 1 (None), a string slices with Python's rules ("1:-1", "::2",
+   * ":3"; steps positive), "..." stands for the dims not indexed, and a 1-D int32 tensor takes
+   * those rows. `x[..., ::2]` is `x.index("...", "::2")`, `x[:, -1]` is `x.index(":", -1)`. The
+   * batch dim can only be taken whole (":"). Bounds that are names: x.slice.
+   */
+  index(...indices: (number | string | null | Tensor<Shape, "int32">)[]): Tensor;
+  /** x[start:end:step] along dim (Python's rules; null for an omitted bound): x.slice(-1, 0, half) is x[..., :half]. */
+  slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
   /** Elements shifted along each dim by its shift, wrapping around (torch.roll; Swin's shifted windows). Without dims, rolled flattened. */
   roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor;
   /** The slice at `index` with `dim` removed: PyTorch's x[:, 0] is x.select(1, 0). */

@@ -27,7 +27,7 @@ import { BuiltinFunction, describe, StaticTensor, TensorValue, type CallSite, ty
 export const VIEW_METHODS: ReadonlySet<string> = new Set([
   "view", "viewAs", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose", "swapaxes", "swapdims", "movedim", "moveaxis",
   "t", "T", "mT", "permute", "expand", "expandAs", "select", "narrow", "chunk", "split", "tensorSplit", "unbind", "diagonal", "unfold",
-  "detach", "data", "index",
+  "detach", "data", "index", "slice",
 ]);
 
 /** Metadata-only in-place methods: they reshape the receiver itself and leave the values (and its views) as they are. */

@@ -1,3 +1,4 @@
+import { indexingMethods } from "./indexing.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
 import { arg, argLoc, bindArgs, locOfArg, opt, type ArgSpec } from "./args.ts";
@@ -294,6 +295,8 @@ export const tensorMethods: Record<string, Method> = {
   ne: binary("ne"),
   ...selectionMethods,
   ...sliceMethods,
+  // x.index("...", "::2"), x.slice(dim, start, end, step): PyTorch's x[..., ::2] (indexing.ts)
+  ...indexingMethods,
   sub: additive("sub"),
   mul: binary("mul"),
   // x.div(x.size(0)): a sum made a mean over the batch (loss.sum() / batch_size), each replica's own batch

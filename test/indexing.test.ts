@@ -1,0 +1,82 @@
+// PyTorch's basic indexing as x.index(...) and x.slice(dim, start, end, step) (compiler/1-frontend/
+// indexing.ts): each against a direct loop with Python's slice rules (negative bounds, clamping,
+// steps), rotary embeddings' even and odd features, a new dim, an ellipsis, int32 rows; gradients
+// by finite differences; refusals with where and why.
+import { describe, expect, it } from "vitest";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { formatShape } from "../compiler/ir/shape.ts";
+import { gradCheck } from "./gradcheck.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const [B, T, D] = [2, 3, 6];
+const data = Array.from({ length: B * T * D }, (_, i) => i);
+const model = (body: string) => `${header}\nexport class M extends nn.Module {\n  forward(x: Tensor<[Batch, ${T}, ${D}]>) {\n    ${body}\n  }\n}\n`;
+const at = (b: number, t: number, d: number) => data[(b * T + t) * D + d];
+
+function run(body: string): { shape: string; values: number[] } {
+  const { graph } = lowerSource(model(body));
+  const out = runReference(graph, { x: nd([B, T, D], data) }, initState(graph, 0)).outputs[0];
+  return { shape: formatShape(graph.outputs[0].shape), values: Array.from(out.data) };
+}
+
+/** Python's range(*slice(start, end, step).indices(size)). */
+function pyRange(start: number | null, end: number | null, step: number, size: number): number[] {
+  const c = (v: number | null, d: number) => (v === null ? d : v < 0 ? Math.max(0, v + size) : Math.min(v, size));
+  const out: number[] = [];
+  for (let i = c(start, 0); i < c(end, size); i += step) out.push(i);
+  return out;
+}
+
+describe("x.index and x.slice: PyTorch's x[…]", () => {
+  it("slices of the last dim follow Python's rules: negative bounds, clamping, steps", () => {
+    const slices: [string, number | null, number | null, number][] = [
+      ["::2", null, null, 2], ["1::2", 1, null, 2], [":3", null, 3, 1], ["-2:", -2, null, 1], ["1:-1", 1, -1, 1], ["-100:100:4", -100, 100, 4], ["2:5:2", 2, 5, 2],
+    ];
+    for (const [text, start, end, step] of slices) {
+      const cols = pyRange(start, end, step, D);
+      const want = [];
+      for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (const d of cols) want.push(at(b, t, d));
+      expect(run(`return x.index("...", "${text}");`), text).toEqual({ shape: `[Batch, ${T}, ${cols.length}]`, values: want });
+      expect(run(`return x.slice(-1, ${start}, ${end}, ${step});`).values, text).toEqual(want);
+    }
+  });
+
+  it("a number selects (negative from the end), null adds a dim, \"...\" stands for the rest, an int32 tensor takes rows", () => {
+    const last = [];
+    for (let b = 0; b < B; b++) for (let d = 0; d < D; d++) last.push(at(b, T - 1, d));
+    expect(run("return x.index(':', -1);")).toEqual({ shape: `[Batch, ${D}]`, values: last });
+    expect(run("return x.index(':', null, 1, '::3');").shape).toBe("[Batch, 1, 2]");
+    expect(run("return x.index('...', null);").shape).toBe(`[Batch, ${T}, ${D}, 1]`);
+    expect(run("return x.index(null, '...', 0).transpose(0, 1);").shape).toBe(`[Batch, 1, ${T}]`);
+    const rows = run("return x.index(':', F.tensor([2, 0], { dtype: 'int32' }), 1);");
+    expect(rows.shape).toBe("[Batch, 2]");
+    expect(rows.values).toEqual([at(0, 2, 1), at(0, 0, 1), at(1, 2, 1), at(1, 0, 1)]);
+  });
+
+  it("rotary embeddings' x[..., ::2] and x[..., 1::2] rotate with gradients", () => {
+    const { checked } = gradCheck(`
+export class M extends nn.Module {
+  forward(x: Tensor<[Batch, 2, 4]>) {
+    const [x1, x2] = [x.index("...", "::2"), x.index("...", "1::2")];
+    const cos = F.tensor([0.5, 0.8]);
+    const sin = F.tensor([0.3, -0.6]);
+    return F.stack([x1.mul(cos).sub(x2.mul(sin)), x1.mul(sin).add(x2.mul(cos))], -1).flatten(-2).index(":", "1:");
+  }
+}`);
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it("refuses what PyTorch refuses or tsdp cannot split, with where and why", () => {
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(first("return x.index(0);")).toMatch(/^TSDP4001: index: dim 0 of \[Batch, 3, 6\] is the batch, which is split across devices/);
+    expect(first("return x.index('1:');")).toMatch(/^TSDP4001: index: dim 0 of \[Batch, 3, 6\] is the batch/);
+    expect(first("return x.index(':', '::-1');")).toMatch(/^TSDP3004: index: the slice "::-1" has step -1; PyTorch's steps are positive/);
+    expect(first("return x.index(':', ':T');")).toMatch(/^TSDP3004: index: the slice ":T" has the end "T", which is not an integer/);
+    expect(first("return x.index(':', 3);")).toMatch(/^TSDP3004: index: index 3 is out of range for dim 1 of size 3/);
+    expect(first("return x.index(':', ':', ':', ':');")).toMatch(/^TSDP3004: index: too many indices for a tensor of 3 dims/);
+    expect(first("return x.index('...', '...');")).toMatch(/^TSDP3004: index: an index can only have a single ellipsis/);
+    expect(first("return x.index(':', '5:');")).toMatch(/^TSDP4001: index: the slice takes nothing of dim 1/);
+  });
+});
