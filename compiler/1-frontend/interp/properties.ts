@@ -390,7 +390,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       // PyTorch's x[idx] with a 1-D int32 tensor: the rows idx names (a schedule's table[t], one per sample)
       if (key instanceof TensorValue && key.node.dtype === "i32" && key.node.shape.length === 1)
         return this.em.tensor("take", [obj, key], { dim: 0, mode: "vector" }, "x[index]", site);
-      return fail("unsupportedSyntax", `a tensor is indexed by one integer (x[i] is x.select(0, i)) or a 1-D int32 tensor (x.indexSelect(0, idx)), got ${describe(key)}; for other slices use narrow, select or indexSelect`, site.loc);
+      return fail("unsupportedSyntax", `a tensor is indexed by one integer (x[i] is x.select(0, i)) or a 1-D int32 tensor (x.indexSelect(0, idx)), got ${describe(key)}; for slices write x.index(…) (PyTorch's x[:, 1:-1] is x.index(":", "1:-1"))`, site.loc);
     }
     if (Array.isArray(obj) || (obj instanceof ModuleValue && obj.isSequence)) {
       const items = Array.isArray(obj) ? obj : obj.items;
