@@ -1523,6 +1523,12 @@ export namespace F {
    * carries no gradient; in a constructor it only runs (parameter copies are initial values).
    */
   function noGrad<T>(fn: () => T): T;
+  /**
+   * torch.utils.checkpoint.checkpoint(fn, *args): fn(...args), the same values and gradients
+   * (PyTorch recomputes the block's activations in the backward to save memory; tsdp's step keeps
+   * what its backward reads). A trailing { useReentrant, preserveRngState } is accepted.
+   */
+  function checkpoint<R>(fn: (...args: any[]) => R, ...args: unknown[]): R;
   /** As in PyTorch, `training` defaults to true: pass `this.training` to follow the mode. */
   function dropout(x: Tensor, p?: number, training?: boolean): Tensor;
   function dropout(x: Tensor, options: { p?: number; training?: boolean }): Tensor;

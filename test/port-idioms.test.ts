@@ -456,3 +456,14 @@ describe("torch's factory keywords, x.type, nn.init in camelCase", () => {
     expect(ctor("nn.init.kaimingNormal_(this.fc.weight, { mode: 'fan_out', nonlinearity: 'relu' });")).toEqual({ kind: "normal", std: Math.sqrt(2) / Math.sqrt(3) });
   });
 });
+
+describe("F.checkpoint (torch.utils.checkpoint.checkpoint)", () => {
+  it("is the call it wraps: a module, a function of several arguments, with PyTorch's keywords", () => {
+    const fields = "blk = new nn.Linear(3, 3);";
+    const src = (body: string) => model(body, "x: Tensor<[Batch, 3]>", fields);
+    const x = nd([2, 3], [0.5, -1, 2, 1.5, 0.25, -0.75]);
+    const plain = outputs(src("return this.blk(x).add(this.blk(x.mul(2)).mul(x));"), { x });
+    expect(outputs(src("return F.checkpoint(this.blk, x, { useReentrant: false }).add(F.checkpoint((a: Tensor, b: Tensor) => this.blk(a).mul(b), x.mul(2), x));"), { x })).toEqual(plain);
+    expect(first(src("return F.checkpoint(3, x);"))).toMatch(/F\.checkpoint takes the function or module to run and its arguments/);
+  });
+});

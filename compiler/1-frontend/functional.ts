@@ -19,7 +19,7 @@ import { moreFunctions } from "./more-layers.ts";
 import { pairwiseLossFunctions } from "./pairwise-losses.ts";
 import { spatialTransformFunctions } from "./spatial-transform.ts";
 import { unpoolFunctions } from "./pool-indices.ts";
-import { noGradFunction } from "./no-grad.ts";
+import { checkpointFunction, noGradFunction } from "./no-grad.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { flatten, roundedQuotient, softmaxDtype } from "./tensor-methods.ts";
 import { BuiltinFunction, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -444,6 +444,7 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   // the factories work in constructors too (an nn.Parameter's initial value)
   const members = factoryMembers(em, phase);
   members.set("noGrad", noGradFunction(em, call));
+  members.set("checkpoint", checkpointFunction(call));
   // torch.floor_divide(a, b) (Python's //): int32 operands give int32
   members.set(
     "floorDivide",

@@ -1,7 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { arg, bindArgs, locOfArg } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { BuiltinFunction, describe, FunctionValue, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, FunctionValue, ModuleValue, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 /**
  * F.noGrad(() => …): PyTorch's `with torch.no_grad():` block, written as a function the call runs
@@ -23,4 +23,24 @@ function detached(v: Value, em: GraphEmitter, site: CallSite): Value {
   if (Array.isArray(v)) return v.map((e) => detached(e, em, site));
   if (v instanceof ObjectValue) return new ObjectValue(new Map([...v.props].map(([k, e]) => [k, detached(e, em, site)])));
   return v;
+}
+
+/** torch.utils.checkpoint.checkpoint's keywords: how PyTorch recomputes, which changes no value. */
+const CHECKPOINT_OPTIONS = new Set(["useReentrant", "preserveRngState", "determinismCheck", "debug", "contextFn"]);
+
+/**
+ * F.checkpoint(fn, ...args): torch.utils.checkpoint.checkpoint (activation checkpointing in timm's
+ * and Hugging Face's blocks) — fn(...args), with the same values and gradients: PyTorch frees the
+ * block's activations and recomputes them in the backward to save memory; tsdp's step keeps what
+ * its backward reads either way. A trailing options object ({ useReentrant: false }) is accepted.
+ */
+export function checkpointFunction(call: (f: Value, args: Value[], site: CallSite) => Value): BuiltinFunction {
+  return new BuiltinFunction("F.checkpoint", (args, site) => {
+    const [fn, ...rest] = args;
+    if (!(fn instanceof FunctionValue || fn instanceof BuiltinFunction || fn instanceof ModuleValue))
+      fail("wrongArgumentType", `F.checkpoint takes the function or module to run and its arguments (torch.utils.checkpoint.checkpoint(block, x)), got ${args.length ? describe(fn) : "nothing"}`, site.loc);
+    const last = rest[rest.length - 1];
+    const options = last instanceof ObjectValue && last.props.size > 0 && [...last.props.keys()].every((k) => CHECKPOINT_OPTIONS.has(k));
+    return call(fn, options ? rest.slice(0, -1) : rest, site);
+  });
 }
