@@ -1757,9 +1757,9 @@ export namespace F {
 export namespace optim {
   /**
    * PyTorch's implementation switches: accepted and ignored (tsdp generates its own step, the same
-   * update). The variant switches (maximize, Adam's amsgrad) are accepted at their default, false.
+   * update). maximize: the step ascends (the gradient negated before the rule), as PyTorch's.
    */
-  interface ImplementationFlags { foreach?: boolean | null; fused?: boolean | null; capturable?: boolean; differentiable?: boolean; maximize?: false }
+  interface ImplementationFlags { foreach?: boolean | null; fused?: boolean | null; capturable?: boolean; differentiable?: boolean; maximize?: boolean }
   /**
    * A param group (PyTorch's optimizer param_groups): `params` picks the trained parameters it
    * holds — called for each with its state_dict name and the parameter, e.g. nanoGPT's
@@ -1771,23 +1771,24 @@ export namespace optim {
   interface ParamGroup { params: (name: string, p: Tensor) => boolean; weightDecay?: number; lr?: number }
   interface SGDOptions extends ImplementationFlags { lr?: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean }
   class SGD { constructor(options?: SGDOptions); constructor(groups: readonly ParamGroup[], options?: SGDOptions); readonly __tsdpOptimizer: "SGD" }
-  interface AdamOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number; amsgrad?: false }
+  /** amsgrad: the largest second moment so far in the denominator (state max_exp_avg_sq), as PyTorch's */
+  interface AdamOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number; amsgrad?: boolean }
   class Adam { constructor(options?: AdamOptions); constructor(groups: readonly ParamGroup[], options?: AdamOptions); readonly __tsdpOptimizer: "Adam" }
   class AdamW { constructor(options?: AdamOptions); constructor(groups: readonly ParamGroup[], options?: AdamOptions); readonly __tsdpOptimizer: "AdamW" }
-  /** torch.optim.RMSprop (lr 1e-2, alpha 0.99, eps 1e-8); centered is not supported. */
-  interface RMSpropOptions extends ImplementationFlags { lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: false }
+  /** torch.optim.RMSprop (lr 1e-2, alpha 0.99, eps 1e-8); centered: divides by √(v − ḡ²) + ε, ḡ the gradients' average (state grad_avg). */
+  interface RMSpropOptions extends ImplementationFlags { lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: boolean }
   class RMSprop { constructor(options?: RMSpropOptions); constructor(groups: readonly ParamGroup[], options?: RMSpropOptions); readonly __tsdpOptimizer: "RMSprop" }
   /** torch.optim.Adamax (lr 2e-3): Adam with the infinity norm of the gradients, max(β₂u, |g| + ε), for the second moment */
   interface AdamaxOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number }
   class Adamax { constructor(options?: AdamaxOptions); constructor(groups: readonly ParamGroup[], options?: AdamaxOptions); readonly __tsdpOptimizer: "Adamax" }
   /** torch.optim.NAdam (lr 2e-3, momentum_decay 4e-3): Adam with Nesterov momentum on the schedule μ_t = β₁(1 − ½·0.96^(t·ψ)); state exp_avg, exp_avg_sq */
-  interface NAdamOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number; momentumDecay?: number; decoupledWeightDecay?: false }
+  interface NAdamOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number; momentumDecay?: number; decoupledWeightDecay?: boolean }
   class NAdam { constructor(options?: NAdamOptions); constructor(groups: readonly ParamGroup[], options?: NAdamOptions); readonly __tsdpOptimizer: "NAdam" }
   /** torch.optim.RAdam (lr 1e-3): Adam's moments with the variance rectification r_t once ρ_t > 5, plain momentum before; state exp_avg, exp_avg_sq */
-  interface RAdamOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number; decoupledWeightDecay?: false }
+  interface RAdamOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number; decoupledWeightDecay?: boolean }
   class RAdam { constructor(options?: RAdamOptions); constructor(groups: readonly ParamGroup[], options?: RAdamOptions); readonly __tsdpOptimizer: "RAdam" }
-  /** torch.optim.Adagrad (lr 1e-2, eps 1e-10): the sum of squared gradients; lrDecay and initialAccumulatorValue only 0 */
-  interface AdagradOptions extends ImplementationFlags { lr?: number; lrDecay?: 0; weightDecay?: number; initialAccumulatorValue?: 0; eps?: number }
+  /** torch.optim.Adagrad (lr 1e-2, eps 1e-10): the sum of squared gradients (from initialAccumulatorValue), each step's lr / (1 + (t − 1)·lrDecay) */
+  interface AdagradOptions extends ImplementationFlags { lr?: number; lrDecay?: number; weightDecay?: number; initialAccumulatorValue?: number; eps?: number }
   class Adagrad { constructor(options?: AdagradOptions); constructor(groups: readonly ParamGroup[], options?: AdagradOptions); readonly __tsdpOptimizer: "Adagrad" }
   /** torch.optim.Adadelta (lr 1.0, rho 0.9, eps 1e-6): PyTorch's MNIST example's optimizer; state square_avg, acc_delta */
   interface AdadeltaOptions extends ImplementationFlags { lr?: number; rho?: number; eps?: number; weightDecay?: number }

@@ -89,6 +89,12 @@ const OPTIMIZER_STATE: Record<OptimizerManifest["kind"], readonly string[]> = {
   RAdam: ["exp_avg", "exp_avg_sq"],
 };
 
+/** The optimizer's per-parameter state names: amsgrad's max_exp_avg_sq and centered RMSprop's grad_avg too, as PyTorch's state_dict holds them. */
+function optimizerState(optimizer: OptimizerManifest): readonly string[] {
+  const third = optimizer.amsgrad === true ? ["max_exp_avg_sq"] : optimizer.centered === true ? ["grad_avg"] : [];
+  return [...OPTIMIZER_STATE[optimizer.kind], ...third];
+}
+
 /** The declared optimizer's hyperparameters with this step's overrides, checked. */
 function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions, where: string): Hyperparameters {
   const known = new Set(["lr", "momentum", "dampening", "weightDecay", "nesterov", "betas", "eps", "alpha", "momentumDecay", "clipGradNorm", "detectNonFinite", "waitForLoss"]);
@@ -202,11 +208,11 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
     for (const b of manifest.buffers) this.#params.set(b.name, { ...b, kind: "buffer" });
     // With a training step: each parameter's last gradient and its optimizer state, by
     // PyTorch's state names, readable and writable like parameters (checkpoints use them).
-    const optimizer = manifest.training?.optimizer.kind;
+    const optimizer = manifest.training?.optimizer;
     if (optimizer && lib.canTrain)
       for (const p of manifest.params) {
         this.#params.set(`${p.name}.grad`, { ...p, name: `${p.name}.grad`, kind: "gradient" });
-        for (const state of OPTIMIZER_STATE[optimizer])
+        for (const state of optimizerState(optimizer))
           this.#params.set(`${p.name}.${state}`, { ...p, name: `${p.name}.${state}`, kind: "optimizer" });
       }
     CompiledModel.#finalizer.register(this, { lib, handle }, this.#token);

@@ -185,3 +185,41 @@ describe("the update in float32 arithmetic (a check's measure of its conditionin
     expect(moved).toBeGreaterThan(100 * wellConditioned);
   });
 });
+
+describe("the variant switches (maximize, amsgrad, centered, decoupled weight decay, Adagrad's lr decay and start)", () => {
+  it("maximize ascends: every rule runs on −∇", () => {
+    expect(run(sgd({ maximize: true }), [2])[0]).toBeCloseTo(1.2, 15);
+    // with weight decay, −∇ + λp: g = −2 + 1 = −1 → p = 1 + 0.1
+    expect(run(sgd({ maximize: true, weightDecay: 1 }), [2])[0]).toBeCloseTo(1.1, 15);
+    const [up] = run(adam("Adam", { maximize: true }), [3]);
+    expect(up).toBeCloseTo(1 + 0.1 * (3 / (3 + 1e-8)), 12);
+  });
+  it("amsgrad divides by the largest second moment so far", () => {
+    // β₂ = 0.5: v1 = 0.5·16 = 8, v2 = 4 + 0.5·0.04 = 4.02 < 8, so step 2 divides by √8
+    const spec = adam("Adam", { beta1: 0, beta2: 0.5, eps: 0, amsgrad: true });
+    const [p1, p2] = run(spec, [4, 0.2]);
+    const c2 = (t: number) => 1 - 0.5 ** t;
+    expect(p1).toBeCloseTo(1 - 0.1 * (4 / (Math.sqrt(8) / Math.sqrt(c2(1)))), 15);
+    expect(p2).toBeCloseTo(p1 - 0.1 * (0.2 / (Math.sqrt(8) / Math.sqrt(c2(2)))), 15);
+    // without: √4.02
+    expect(run(adam("Adam", { beta1: 0, beta2: 0.5, eps: 0 }), [4, 0.2])[1]).toBeCloseTo(p1 - 0.1 * (0.2 / (Math.sqrt(4.02) / Math.sqrt(c2(2)))), 15);
+  });
+  it("centered RMSprop divides by √(v − ḡ²) + ε, ḡ the gradients' running average", () => {
+    // α = 0.75, g = 2: v = 0.25·4 = 1, ḡ = 0.25·2 = 0.5, √(1 − 0.25) = √0.75
+    const spec: OptimizerSpec = { kind: "RMSprop", lr: 0.1, alpha: 0.75, eps: 0, weightDecay: 0, momentum: 0, centered: true };
+    expect(run(spec, [2])[0]).toBeCloseTo(1 - 0.1 * (2 / Math.sqrt(0.75)), 15);
+  });
+  it("decoupled weight decay (NAdam, RAdam) decays the parameter, not the gradient", () => {
+    // RAdam's first step is plain momentum: m̂ = g; decoupled: p·(1 − ηλ) − η·g
+    const radam = (o: object): OptimizerSpec => ({ kind: "RAdam", lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.5, ...o });
+    expect(run(radam({ decoupledWeightDecay: true }), [2])[0]).toBeCloseTo(1 * (1 - 0.05) - 0.1 * 2, 15);
+    expect(run(radam({}), [2])[0]).toBeCloseTo(1 - 0.1 * (2 + 0.5), 15);
+  });
+  it("Adagrad: lr / (1 + (t − 1)·lrDecay), the sum starting at initialAccumulatorValue", () => {
+    const spec: OptimizerSpec = { kind: "Adagrad", lr: 0.1, eps: 0, weightDecay: 0, lrDecay: 1, initialAccumulatorValue: 5 };
+    // s1 = 5 + 4 = 9 → p = 1 − 0.1·2/3; s2 = 9 + 16 = 25, lr 0.1/2 → p −= 0.05·4/5
+    const [p1, p2] = run(spec, [2, 4]);
+    expect(p1).toBeCloseTo(1 - 0.2 / 3, 15);
+    expect(p2).toBeCloseTo(p1 - 0.04, 15);
+  });
+});

@@ -346,6 +346,13 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
       "new optim.Adam([{ params: (name: string) => name.startsWith(\"fc2\"), lr: 0.05 }, { params: (name: string) => !name.startsWith(\"fc2\") }], { lr: 0.005 })",
       {},
     ],
+    // the variant switches: amsgrad's max_exp_avg_sq (β₂ = 0.9, so v falls below its maximum on
+    // some steps), centered RMSprop's grad_avg, RAdam's decoupled weight decay under maximize,
+    // Adagrad's lr decay from a nonzero accumulator
+    "Adam, amsgrad": ["new optim.Adam({ lr: 0.01, betas: [0.8, 0.9], weightDecay: 0.01, amsgrad: true })", {}],
+    "RMSprop, centered, momentum": ["new optim.RMSprop({ lr: 0.01, alpha: 0.9, momentum: 0.5, weightDecay: 0.01, centered: true })", {}],
+    "RAdam, decoupled weight decay, maximize": ["new optim.RAdam({ lr: 0.01, betas: [0.8, 0.8], weightDecay: 0.2, decoupledWeightDecay: true, maximize: true })", {}],
+    "Adagrad, lrDecay, initialAccumulatorValue": ["new optim.Adagrad({ lr: 0.05, lrDecay: 0.3, initialAccumulatorValue: 0.5, weightDecay: 0.01 })", {}],
     "SGD with param groups, one taking the step's weight decay": [
       "new optim.SGD([{ params: (name: string) => name.endsWith(\"bias\") }, { params: (name: string) => !name.endsWith(\"bias\"), weightDecay: 0.3 }], { lr: 0.1, momentum: 0.9 })",
       { weightDecay: 0.05 },
@@ -369,6 +376,10 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
         optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, values.get(g)!])), { ...given, lr } as StepOverrides);
       }
       for (const [name, p] of state.params) expectNear(m.getParameter(name).data as Float32Array, p.data, `${label}: ${name}`, 1e-4, 1e-5);
+      // a third state is readable by PyTorch's name, as a checkpoint saves it
+      for (const third of ["max_exp_avg_sq", "grad_avg"] as const)
+        for (const [name, s] of opt.perParam)
+          if (s[third]) expectNear(m.getParameter(`${name}.${third}`).data as Float32Array, s[third]!, `${label}: ${name}.${third}`, 1e-4, 1e-6);
       m.dispose();
     }, 300_000);
 });

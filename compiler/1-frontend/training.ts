@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import type { Node, OptimizerSpec } from "../ir/node.ts";
+import type { Node, OptimizerSpec, OptimizerVariant } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
 import { arg, argLoc, bindArgs, bindOptions, CallProblems, keyLoc, locOfArg, opt } from "./args.ts";
 import {
@@ -69,15 +69,17 @@ function groupsOf(who: string, args: Value[], site: CallSite): ParamGroupDecl[] 
 /**
  * PyTorch's flags that pick an implementation (foreach, fused, capturable, differentiable: the same
  * update) are accepted as true, false or null and change nothing here; the flags that change the
- * update (maximize; Adam's amsgrad, RMSprop's centered) are accepted at their default, false, and
- * refused when true, with the other problems of the call.
+ * update (maximize; Adam's amsgrad, RMSprop's centered, NAdam's and RAdam's decoupled weight decay)
+ * are the spec's OptimizerVariant when true.
  */
 const implementationFlags = ["foreach", "fused", "capturable", "differentiable"];
-const flagSpecs = (variants: Record<string, string>) => [
-  ...implementationFlags.map((name) => opt(name, "flag", null)),
-  ...Object.entries(variants).map(([name, why]) => opt(name, "flag", null, { refuseTrue: why })),
-];
-const MAXIMIZE = { maximize: "tsdp's step descends the loss" };
+const flagSpecs = (variants: readonly string[]) => [...implementationFlags.map((name) => opt(name, "flag", null)), ...variants.map((name) => opt(name, "bool", false))];
+const MAXIMIZE = ["maximize"];
+
+/** The variant switches set in `o` (true ones only, so a default spec stays as it was). */
+function variantOf(o: Record<string, unknown>, names: readonly string[]): OptimizerVariant {
+  return Object.fromEntries(names.filter((n) => o[n] === true).map((n) => [n, true])) as OptimizerVariant;
+}
 
 // Ranges are PyTorch's (torch/optim/sgd.py, adam.py: "Invalid learning rate", ...), plus
 // finiteness: an lr of Infinity is no learning rate. Adam's eps must be > 0, where PyTorch allows
@@ -94,38 +96,32 @@ function sgd(args: Value[], site: CallSite): OptimizerValue {
       `${who}: nesterov momentum requires a momentum > 0 and zero dampening, got momentum ${o.momentum} and dampening ${o.dampening}`,
       locOfArg(o, "nesterov", site),
     );
-  return new OptimizerValue({ kind: "SGD", lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weightDecay, nesterov: o.nesterov }, groupsOf(who, args, site));
+  return new OptimizerValue({ kind: "SGD", lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weightDecay, nesterov: o.nesterov, ...variantOf(o, MAXIMIZE) }, groupsOf(who, args, site));
 }
 
 function adam(kind: "Adam" | "AdamW" | "Adamax" | "RAdam" | "NAdam", args: Value[], site: CallSite): OptimizerValue {
   const who = `optim.${kind}`;
+  const variants = kind === "Adamax" ? MAXIMIZE : kind === "RAdam" || kind === "NAdam" ? ["decoupledWeightDecay", ...MAXIMIZE] : ["amsgrad", ...MAXIMIZE];
   const o = bindOptions(who, [
     opt("lr", "nonNegNumber", kind === "Adamax" || kind === "NAdam" ? 2e-3 : 1e-3), opt("betas", "betas", [0.9, 0.999]), opt("eps", "posNumber", 1e-8),
     opt("weightDecay", "nonNegNumber", kind === "AdamW" ? 1e-2 : 0),
     ...(kind === "NAdam" ? [opt("momentumDecay", "nonNegNumber", 4e-3)] : []),
-    ...flagSpecs(
-      kind === "Adamax"
-        ? MAXIMIZE
-        : kind === "RAdam" || kind === "NAdam"
-          ? { decoupledWeightDecay: "the weight decay is PyTorch's default, added to the gradient (use optim.AdamW's for a decoupled one)", ...MAXIMIZE }
-          : { amsgrad: "the step keeps no maximum of past squared gradients", ...MAXIMIZE },
-    ),
+    ...flagSpecs(variants),
   ], optionsOf(who, args, site), site);
-  const common = { lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay };
+  const common = { lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay, ...variantOf(o, variants) };
   const spec: OptimizerSpec = kind === "NAdam" ? { kind, ...common, momentum: o.momentumDecay } : { kind, ...common };
   return new OptimizerValue(spec, groupsOf(who, args, site));
 }
 
-/** torch.optim.Adagrad (lr 1e-2, eps 1e-10); lr_decay and initial_accumulator_value only at their default 0. */
+/** torch.optim.Adagrad (lr 1e-2, eps 1e-10): lr_decay (η/(1 + (t − 1)·d)) and initial_accumulator_value (the sums' start). */
 function adagrad(args: Value[], site: CallSite): OptimizerValue {
   const who = "optim.Adagrad";
   const o = bindOptions(who, [
     opt("lr", "nonNegNumber", 1e-2), opt("lrDecay", "nonNegNumber", 0), opt("weightDecay", "nonNegNumber", 0),
     opt("initialAccumulatorValue", "nonNegNumber", 0), opt("eps", "posNumber", 1e-10), ...flagSpecs(MAXIMIZE),
   ], optionsOf(who, args, site), site);
-  for (const key of ["lrDecay", "initialAccumulatorValue"])
-    if (o[key] !== 0) fail("invalidArgument", `${who}: ${key} ${o[key]} is not supported (the step's sums start at 0 and its lr does not decay); leave it 0, PyTorch's default, and schedule the lr per step`, locOfArg(o, key, site));
-  return new OptimizerValue({ kind: "Adagrad", lr: o.lr, eps: o.eps, weightDecay: o.weightDecay }, groupsOf(who, args, site));
+  const schedule = { ...(o.lrDecay !== 0 ? { lrDecay: o.lrDecay } : {}), ...(o.initialAccumulatorValue !== 0 ? { initialAccumulatorValue: o.initialAccumulatorValue } : {}) };
+  return new OptimizerValue({ kind: "Adagrad", lr: o.lr, eps: o.eps, weightDecay: o.weightDecay, ...schedule, ...variantOf(o, MAXIMIZE) }, groupsOf(who, args, site));
 }
 
 /** torch.optim.Adadelta (lr 1.0, rho 0.9, eps 1e-6): PyTorch's MNIST example's optimizer. */
@@ -134,16 +130,16 @@ function adadelta(args: Value[], site: CallSite): OptimizerValue {
   const o = bindOptions(who, [
     opt("lr", "nonNegNumber", 1.0), opt("rho", "prob", 0.9), opt("eps", "posNumber", 1e-6), opt("weightDecay", "nonNegNumber", 0), ...flagSpecs(MAXIMIZE),
   ], optionsOf(who, args, site), site);
-  return new OptimizerValue({ kind: "Adadelta", lr: o.lr, alpha: o.rho, eps: o.eps, weightDecay: o.weightDecay }, groupsOf(who, args, site));
+  return new OptimizerValue({ kind: "Adadelta", lr: o.lr, alpha: o.rho, eps: o.eps, weightDecay: o.weightDecay, ...variantOf(o, MAXIMIZE) }, groupsOf(who, args, site));
 }
 
 function rmsprop(args: Value[], site: CallSite): OptimizerValue {
   const who = "optim.RMSprop";
   const o = bindOptions(who, [
     opt("lr", "nonNegNumber", 1e-2), opt("alpha", "nonNegNumber", 0.99), opt("eps", "posNumber", 1e-8),
-    opt("weightDecay", "nonNegNumber", 0), opt("momentum", "nonNegNumber", 0), ...flagSpecs({ centered: "the step keeps no average of the gradients", ...MAXIMIZE }),
+    opt("weightDecay", "nonNegNumber", 0), opt("momentum", "nonNegNumber", 0), ...flagSpecs(["centered", ...MAXIMIZE]),
   ], optionsOf(who, args, site), site);
-  return new OptimizerValue({ kind: "RMSprop", lr: o.lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum: o.momentum }, groupsOf(who, args, site));
+  return new OptimizerValue({ kind: "RMSprop", lr: o.lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum: o.momentum, ...variantOf(o, ["centered", ...MAXIMIZE]) }, groupsOf(who, args, site));
 }
 
 export const optimNamespace = new NamespaceValue(

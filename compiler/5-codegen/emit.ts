@@ -15,6 +15,7 @@ import { hash32 } from "../reference/rng.ts";
 import { siblingName } from "../reference/init.ts";
 import { CodegenContext, defaultShapeFor, type Precision, type ShapeFor } from "./context.ts";
 import { cComment, cIdentifier, cString } from "./escape.ts";
+import { cFloat } from "../ops/elementwise.ts";
 import { fusedPointwiseKernel } from "./kernels/fused-pointwise.ts";
 import { gemmKernel } from "./kernels/gemm.ts";
 import { blasSites, withBlas, type GemmChoice, type GemmMode } from "./kernels/cublaslt.ts";
@@ -402,6 +403,9 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     ...paramGroupsView(training.optimizer, graph.params, memory),
     optimizerKind: optimizerCode[training.optimizer.kind],
     optimizerName: training.optimizer.kind,
+    optimizerFlags: optimizerFlags(training.optimizer),
+    lrDecay: cDouble(training.optimizer.lrDecay ?? 0),
+    initialAccumulator: cFloat(training.optimizer.initialAccumulatorValue ?? 0),
     paramsOnlyFloats: paramsOnlyBytes / 4,
     buckets: buckets!.buckets.map((b) => ({
       offsetFloats: b.offsetFloats,
@@ -514,6 +518,12 @@ function paramGroupsView(optimizer: OptimizerSpec, params: readonly Node[], memo
     groupLrScale: groups.map((g) => cDouble(groupLrScale(optimizer, g))).join(", "),
     groupCount: groups.length,
   };
+}
+
+/** The variant switches an optimizer was declared with, as the harness's tsdp_optimizer_flag bits. */
+function optimizerFlags(spec: OptimizerSpec): string {
+  const flags = ([["maximize", "TSDP_MAXIMIZE"], ["amsgrad", "TSDP_AMSGRAD"], ["centered", "TSDP_CENTERED"], ["decoupledWeightDecay", "TSDP_DECOUPLED"]] as const).filter(([k]) => spec[k] === true).map(([, c]) => c);
+  return flags.length ? flags.join(" | ") : "0";
 }
 
 /** The optimizer's hyperparameters as the manifest lists them: its groups are a field of their own. */

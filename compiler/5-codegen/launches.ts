@@ -4,7 +4,7 @@
 
 import { kernelCost } from "../3-fusion/cost.ts";
 import type { Kernel, KernelPlan } from "../3-fusion/plan.ts";
-import type { Node, OptimizerSpec } from "../ir/node.ts";
+import { hasThirdState, type Node, type OptimizerSpec } from "../ir/node.ts";
 import { numel } from "../ir/shape.ts";
 import type { KernelReport, LaunchReport } from "../../runtime/manifest.ts";
 import type { KernelView, LaunchView } from "./view.ts";
@@ -107,8 +107,10 @@ function updateLaunch({ paramFloats, optimizer }: UpdateLaunch): LaunchReport {
   // the clipped gradient back (4 B, a multiply); param groups read each float's group (1 B).
   const [baseBytes, baseFlops] =
     optimizer.kind === "SGD" ? (optimizer.momentum !== 0 ? [20, 6] : [12, 3]) : optimizer.kind === "RMSprop" ? (optimizer.momentum !== 0 ? [28, 10] : [20, 8]) : optimizer.kind === "Adagrad" ? [20, 8] : [28, 14]; // Adam(W), Adamax, NAdam, RAdam, Adadelta: two states
-  const bytesPer = baseBytes + (optimizer.clipGradNorm ? 4 : 0) + (optimizer.groups ? 1 : 0);
-  const flopsPer = baseFlops + (optimizer.clipGradNorm ? 1 : 0);
+  // amsgrad's or centered RMSprop's third state: read and written (8 B), a max or a multiply-add
+  const third = hasThirdState(optimizer);
+  const bytesPer = baseBytes + (optimizer.clipGradNorm ? 4 : 0) + (optimizer.groups ? 1 : 0) + (third ? 8 : 0);
+  const flopsPer = baseFlops + (optimizer.clipGradNorm ? 1 : 0) + (third ? 2 : 0);
   return {
     program: "step",
     kernel: "optimizer_update_kernel",

@@ -792,6 +792,11 @@ export interface TrainingView {
   /** A tsdp_optimizer_kind enumerator. */
   readonly optimizerKind: "TSDP_SGD" | "TSDP_ADAM" | "TSDP_ADAMW" | "TSDP_RMSPROP" | "TSDP_ADAGRAD" | "TSDP_ADAMAX" | "TSDP_ADADELTA" | "TSDP_NADAM" | "TSDP_RADAM";
   readonly optimizerName: string;
+  /** The optimizer's variant switches as tsdp_optimizer_flag bits ("TSDP_MAXIMIZE | TSDP_AMSGRAD", or "0"). */
+  readonly optimizerFlags: string;
+  /** Adagrad's lr_decay and initial_accumulator_value, as C literals ("0.0", "0.0f" by default). */
+  readonly lrDecay: string;
+  readonly initialAccumulator: string;
   readonly paramsOnlyFloats: number;
   readonly buckets: readonly BucketRowView[];
   readonly bucketCount: number;

@@ -96,7 +96,27 @@ export const groupLrScale = (spec: { readonly lr: number }, group: ParamGroup): 
  * The optimizer and its hyperparameters; clipGradNorm (the Training declaration's: PyTorch's
  * clip_grad_norm_ max_norm before each step) is with them, since the step applies it.
  */
-export type OptimizerSpec = ({ readonly clipGradNorm?: number; readonly groups?: readonly ParamGroup[] } & (
+/**
+ * PyTorch's switches that change an optimizer's update, present only when not at their default:
+ * maximize (every optimizer: the gradient negated before the rule, an ascent), Adam/AdamW's
+ * amsgrad (the largest second moment so far in the denominator: state max_exp_avg_sq), RMSprop's
+ * centered (the second moment less the squared average gradient: state grad_avg), NAdam/RAdam's
+ * decoupledWeightDecay (AdamW's p ← p(1 − ηλ) instead of g + λp), Adagrad's lrDecay (η/(1 + (t − 1)·d))
+ * and initialAccumulatorValue (the sum's start).
+ */
+export interface OptimizerVariant {
+  readonly maximize?: true;
+  readonly amsgrad?: true;
+  readonly centered?: true;
+  readonly decoupledWeightDecay?: true;
+  readonly lrDecay?: number;
+  readonly initialAccumulatorValue?: number;
+}
+
+/** Whether the update keeps a third state per parameter (amsgrad's max_exp_avg_sq, centered's grad_avg). */
+export const hasThirdState = (spec: OptimizerVariant): boolean => spec.amsgrad === true || spec.centered === true;
+
+export type OptimizerSpec = ({ readonly clipGradNorm?: number; readonly groups?: readonly ParamGroup[] } & OptimizerVariant & (
   | {
       readonly kind: "SGD";
       readonly lr: number;

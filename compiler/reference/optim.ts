@@ -2,8 +2,13 @@ import { groupLrScale, type OptimizerSpec } from "../ir/node.ts";
 import type { NDArray } from "./ndarray.ts";
 
 // PyTorch's optimizer update rules in float64, one parameter at a time (torch.optim.SGD, Adam,
-// AdamW and RMSprop with foreach/fused off, amsgrad/maximize/centered off). The compiled update
-// kernel must match.
+// AdamW, … with foreach/fused off). The compiled update kernel must match.
+//
+// The variant switches (OptimizerVariant): maximize negates ∇ before each rule; amsgrad (Adam, AdamW)
+// keeps v̂ ← max(v̂, v) (NaN kept, torch.maximum) and divides by √v̂ instead of √v; centered (RMSprop)
+// keeps ḡ ← αḡ + (1 − α)g and divides by √(v − ḡ²) + ε; decoupledWeightDecay (NAdam, RAdam) decays
+// p ← p·(1 − η·λ) instead of adding λ·p to g; Adagrad's lrDecay uses η/(1 + (t − 1)·lrDecay), and its
+// sum starts at initialAccumulatorValue.
 //
 // SGD:   g ← ∇ + λ·p;  b ← g (first step) or μ·b + (1 − τ)·g;  g ← g + μ·b (nesterov) or b;  p ← p − η·g
 // Adam:  g ← ∇ + λ·p (Adam) | p ← p·(1 − η·λ) (AdamW);  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;
@@ -33,6 +38,8 @@ export interface ParamState {
   sum?: Float64Array;
   exp_inf?: Float64Array;
   acc_delta?: Float64Array;
+  max_exp_avg_sq?: Float64Array;
+  grad_avg?: Float64Array;
 }
 
 export interface OptimizerState {
@@ -72,15 +79,19 @@ export function optimizerStep(
   if (h.kind === "NAdam") state.muProduct = (state.muProduct ?? 1) * mu(state.step);
   if (h.clipGradNorm) clipGradNorm([...params.keys()].flatMap((name) => grads.get(name) ?? []), h.clipGradNorm);
   for (const [name, p] of params) {
-    const grad = grads.get(name);
-    if (!grad) continue;
+    const rawGrad = grads.get(name);
+    if (!rawGrad) continue;
     // a param group's own weight decay (PyTorch's param_groups), else the step's; its lr, scaled as the step's
     const group = h.groups?.find((g) => g.params.includes(name));
     const weightDecay = group?.weightDecay ?? h.weightDecay;
-    const lr = h.lr * (group ? groupLrScale(spec, group) : 1);
+    const groupLr = h.lr * (group ? groupLrScale(spec, group) : 1);
+    const lr = h.kind === "Adagrad" && spec.lrDecay ? groupLr / (1 + (state.step - 1) * spec.lrDecay) : groupLr;
     let s = state.perParam.get(name);
     if (!s) state.perParam.set(name, (s = {}));
     const w = p.data;
+    // maximize: the rule ascends, from −∇ (PyTorch negates the gradient before anything else)
+    const sign = spec.maximize ? -1 : 1;
+    const grad = { data: Float64Array.from(rawGrad.data, (v) => sign * v) };
     if (h.kind === "SGD") {
       for (let i = 0; i < w.length; i++) {
         let g = f(grad.data[i] + f(f(weightDecay) * w[i]));
@@ -95,15 +106,19 @@ export function optimizerStep(
     } else if (h.kind === "RMSprop") {
       if (!s.square_avg) s.square_avg = new Float64Array(w.length);
       if (h.momentum !== 0 && !s.momentum_buffer) s.momentum_buffer = new Float64Array(w.length);
+      if (spec.centered && !s.grad_avg) s.grad_avg = new Float64Array(w.length);
       for (let i = 0; i < w.length; i++) {
         const g = f(grad.data[i] + f(f(weightDecay) * w[i]));
         const v = (s.square_avg[i] = f(f(f(h.alpha) * s.square_avg[i]) + f(f(f(1 - h.alpha) * g) * g)));
-        const d = f(g / f(f(Math.sqrt(v)) + f(h.eps)));
+        // centered: the variance, v − ḡ², with ḡ the gradients' running average
+        const centeredAvg = spec.centered ? (s.grad_avg![i] = f(f(f(h.alpha) * s.grad_avg![i]) + f(f(1 - h.alpha) * g))) : 0;
+        const spread = spec.centered ? f(v - f(centeredAvg * centeredAvg)) : v;
+        const d = f(g / f(f(Math.sqrt(spread)) + f(h.eps)));
         if (h.momentum !== 0) w[i] = f(w[i] - f(f(lr) * (s.momentum_buffer![i] = f(f(f(h.momentum) * s.momentum_buffer![i]) + d))));
         else w[i] = f(w[i] - f(f(lr) * d));
       }
     } else if (h.kind === "Adagrad") {
-      if (!s.sum) s.sum = new Float64Array(w.length);
+      if (!s.sum) s.sum = new Float64Array(w.length).fill(spec.initialAccumulatorValue ?? 0);
       for (let i = 0; i < w.length; i++) {
         const g = f(grad.data[i] + f(f(weightDecay) * w[i]));
         const sum = (s.sum[i] = f(s.sum[i] + f(g * g)));
@@ -146,7 +161,9 @@ export function optimizerStep(
       const rho = inf - (2 * t * Math.pow(h.beta2, t)) / c2;
       const rect = rho > 5 ? Math.sqrt(((rho - 4) * (rho - 2) * inf) / ((inf - 4) * (inf - 2) * rho)) : 0;
       for (let i = 0; i < w.length; i++) {
-        const g = f(grad.data[i] + f(f(weightDecay) * w[i]));
+        // decoupledWeightDecay: AdamW's decay of the parameter, not of the gradient
+        if (spec.decoupledWeightDecay) w[i] = f(w[i] * f(1 - lr * weightDecay));
+        const g = spec.decoupledWeightDecay ? grad.data[i] : f(grad.data[i] + f(f(weightDecay) * w[i]));
         const m = (s.exp_avg[i] = f(f(f(h.beta1) * s.exp_avg[i]) + f(f(1 - h.beta1) * g)));
         const v = (s.exp_avg_sq[i] = f(f(f(h.beta2) * s.exp_avg_sq[i]) + f(f(f(1 - h.beta2) * g) * g)));
         if (h.kind === "NAdam") {
@@ -158,6 +175,7 @@ export function optimizerStep(
     } else {
       if (!s.exp_avg) s.exp_avg = new Float64Array(w.length);
       if (!s.exp_avg_sq) s.exp_avg_sq = new Float64Array(w.length);
+      if (spec.amsgrad && !s.max_exp_avg_sq) s.max_exp_avg_sq = new Float64Array(w.length);
       const t = state.step;
       const c1 = 1 - Math.pow(h.beta1, t);
       const c2 = 1 - Math.pow(h.beta2, t);
@@ -167,7 +185,9 @@ export function optimizerStep(
         else g = f(g + f(f(weightDecay) * w[i]));
         const m = (s.exp_avg[i] = f(f(f(h.beta1) * s.exp_avg[i]) + f(f(1 - h.beta1) * g)));
         const v = (s.exp_avg_sq[i] = f(f(f(h.beta2) * s.exp_avg_sq[i]) + f(f(f(1 - h.beta2) * g) * g)));
-        w[i] = f(w[i] - f(f(f(lr) / f(c1)) * f(m / f(f(f(Math.sqrt(v)) / f(Math.sqrt(c2))) + f(h.eps)))));
+        // amsgrad: the largest second moment so far (torch.maximum keeps a NaN)
+        const second = spec.amsgrad ? (s.max_exp_avg_sq![i] = Math.max(s.max_exp_avg_sq![i], v)) : v;
+        w[i] = f(w[i] - f(f(f(lr) / f(c1)) * f(m / f(f(f(Math.sqrt(second)) / f(Math.sqrt(c2))) + f(h.eps)))));
       }
     }
   }

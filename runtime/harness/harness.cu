@@ -456,7 +456,7 @@ TSDP_EXPORT int tsdp_destroy(tsdp_model* m) {
     cublaslt_close(m);
     for (auto& r : m->replicas) {
         cudaSetDevice(r.device);
-        for (char* p : {r.params, r.grads, r.opt1, r.opt2, r.batch_arena, r.fixed_arena, (char*)r.consts, (char*)r.scratch, (char*)r.grad_norm, (char*)r.param_group})
+        for (char* p : {r.params, r.grads, r.opt1, r.opt2, r.opt3, r.batch_arena, r.fixed_arena, (char*)r.consts, (char*)r.scratch, (char*)r.grad_norm, (char*)r.param_group})
             if (p) cudaFree(p);
         for (char* p : {r.staging, (char*)r.consts_host})
             if (p) cudaFreeHost(p);
@@ -492,9 +492,16 @@ int create_replica(tsdp_model* m, tsdp_replica* r, std::string& host) {
     // split-K's tile tickets start at zero; each launch that draws them leaves them so
     if (d.zeroed_bytes) TSDP_CHECK(cudaMemset(r->fixed_arena + d.fixed_bytes - d.zeroed_bytes, 0, d.zeroed_bytes));
     if (d.training) {
-        for (char** p : {&r->grads, &r->opt1, &r->opt2}) {
+        const bool third = (d.training->optimizer_flags & (TSDP_AMSGRAD | TSDP_CENTERED)) != 0;
+        for (char** p : {&r->grads, &r->opt1, &r->opt2, &r->opt3}) {
+            if (p == &r->opt3 && !third) continue;
             TSDP_CHECK(cudaMalloc((void**)p, alloc_bytes(d.param_bytes)));
             TSDP_CHECK(cudaMemset(*p, 0, alloc_bytes(d.param_bytes)));
+        }
+        // Adagrad's initial_accumulator_value: its sums (opt2, over the parameters) start there
+        if (d.training->initial_accumulator != 0.0f) {
+            const std::vector<float> start(d.training->param_floats, d.training->initial_accumulator);
+            TSDP_CHECK(cudaMemcpy(r->opt2, start.data(), start.size() * sizeof(float), cudaMemcpyHostToDevice));
         }
         TSDP_CHECK(cudaMalloc((void**)&r->grad_norm, kGradNormSlots * sizeof(double)));
         TSDP_CHECK(cudaMemset(r->grad_norm, 0, kGradNormSlots * sizeof(double)));
@@ -629,7 +636,7 @@ int copy_state(tsdp_model* m, const char* name, void* host, unsigned long long b
     // "<param>.exp_avg" etc. address the optimizer state of a parameter
     std::string key(name);
     int region = 0;
-    for (const auto& [suffix, which] : {std::pair<const char*, int>{".momentum_buffer", 1}, {".exp_avg_sq", 2}, {".exp_avg", 1}, {".square_avg", 2}, {".sum", 2}, {".exp_inf", 2}, {".acc_delta", 1}, {".grad", 3}}) {
+    for (const auto& [suffix, which] : {std::pair<const char*, int>{".momentum_buffer", 1}, {".exp_avg_sq", 2}, {".exp_avg", 1}, {".square_avg", 2}, {".sum", 2}, {".exp_inf", 2}, {".acc_delta", 1}, {".grad", 3}, {".max_exp_avg_sq", 4}, {".grad_avg", 4}}) {
         const size_t n = std::strlen(suffix);
         if (key.size() > n && key.compare(key.size() - n, n, suffix) == 0 && find_state(key.substr(0, key.size() - n).c_str())) {
             key.resize(key.size() - n);
@@ -643,7 +650,8 @@ int copy_state(tsdp_model* m, const char* name, void* host, unsigned long long b
     if (bytes != size) return fail(m, -1, std::string(name) + " holds " + std::to_string(size) + " bytes, got " + std::to_string(bytes));
     for (size_t i = 0; i < m->replicas.size(); ++i) {
         tsdp_replica* r = &m->replicas[i];
-        char* base = region == 0 ? r->params : region == 1 ? r->opt1 : region == 2 ? r->opt2 : r->grads;
+        char* base = region == 0 ? r->params : region == 1 ? r->opt1 : region == 2 ? r->opt2 : region == 4 ? r->opt3 : r->grads;
+        if (!base && region == 4 && r->opt1) return fail(m, -1, std::string(name) + ": this model's optimizer keeps no such state (amsgrad's max_exp_avg_sq, centered RMSprop's grad_avg)");
         if (!base) return fail(m, -1, std::string(name) + ": this build has no training step, so no optimizer state or gradients");
         TSDP_CHECK(cudaSetDevice(r->device));
         if (to_device) TSDP_CHECK(cudaMemcpy(base + s->t.offset, host, size, cudaMemcpyHostToDevice));

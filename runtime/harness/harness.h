@@ -40,6 +40,13 @@ struct tsdp_hparams {
 /** Which update optimizer_update_kernel applies (the model's optimizer, a field of its descriptor). */
 enum tsdp_optimizer_kind { TSDP_SGD = 0, TSDP_ADAM = 1, TSDP_ADAMW = 2, TSDP_RMSPROP = 3, TSDP_ADAGRAD = 4, TSDP_ADAMAX = 5, TSDP_ADADELTA = 6, TSDP_NADAM = 7, TSDP_RADAM = 8 };
 
+/**
+ * PyTorch's switches that change an update (compiler/ir/node.ts OptimizerVariant), a bit each in
+ * tsdp_training_desc::optimizer_flags: maximize (any optimizer), amsgrad (Adam, AdamW), centered
+ * (RMSprop), decoupled weight decay (NAdam, RAdam). amsgrad and centered keep a third state, opt3.
+ */
+enum tsdp_optimizer_flag { TSDP_MAXIMIZE = 1, TSDP_AMSGRAD = 2, TSDP_CENTERED = 4, TSDP_DECOUPLED = 8 };
+
 /** At most this many optimizer param groups (compiler/1-frontend/training.ts MAX_PARAM_GROUPS). */
 constexpr int kMaxParamGroups = 8;
 
@@ -76,6 +83,7 @@ struct tsdp_replica {
     char* grads = nullptr;        // gradients, laid out like the parameters
     char* opt1 = nullptr;         // optimizer state (momentum buffer | exp_avg | RMSprop's momentum buffer | Adadelta's acc_delta), laid out alike
     char* opt2 = nullptr;         // exp_avg_sq | square_avg | Adagrad's sum | Adamax's exp_inf | Adadelta's square_avg
+    char* opt3 = nullptr;         // amsgrad's max_exp_avg_sq | centered RMSprop's grad_avg; only when the optimizer keeps one
     char* batch_arena = nullptr;  // activations: bytes per sample × capacity
     char* fixed_arena = nullptr;  // activations that do not scale with the batch
     char* staging = nullptr;      // pinned host memory: this replica's inputs in, outputs out
@@ -173,6 +181,9 @@ struct tsdp_training_desc {
     const double* group_lr_scale;  // a group's lr over the optimizer's declared one (1: the optimizer's), so a schedule scales every group alike
     int group_count;
     int optimizer;       // tsdp_optimizer_kind
+    int optimizer_flags; // tsdp_optimizer_flag bits
+    double lr_decay;     // Adagrad's: each step's lr is lr / (1 + (t − 1)·lr_decay)
+    float initial_accumulator;  // Adagrad's sums start here
     size_t param_floats; // the parameters (not buffers): what the optimizer updates
     const tsdp_bucket_info* buckets;
     int bucket_count;

@@ -31,9 +31,13 @@ namespace tsdp_harness {
 //   RAdam:   g ← ∇ + λp;  m, v as Adam;  p ← p − (η / c₁)·m · r·√c₂/(√v + ε) while r = c₄ > 0, else p − (η / c₁)·m
 //   clipping (clip_grad_norm_, before the rule): g ← ∇·f, f = min(1, max_norm / (‖∇‖₂ + 1e-6)), written back to grad
 //   param groups: λ and η are the element's group's (group[i]): η the step's times the group's scale
+//   flags (tsdp_optimizer_flag): maximize: g ← −g before the rule;  amsgrad (Adam, AdamW): v̂ ← max(v̂, v) in s3,
+//     the denominator √v̂ / √c₂ + ε;  centered (RMSprop): ḡ ← αḡ + (1 − α)g in s3, d ← g / (√(v − ḡ²) + ε);
+//     decoupled (NAdam, RAdam): p ← p(1 − ηλ) instead of g + λp;  Adagrad's lr decay: η arrives decayed
 __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict__ grad, float* __restrict__ s1,
-                                        float* __restrict__ s2, size_t n, int kind, const tsdp_update* __restrict__ u,
-                                        const double* __restrict__ grad_norm, const unsigned char* __restrict__ group) {
+                                        float* __restrict__ s2, float* __restrict__ s3, size_t n, int kind, int flags,
+                                        const tsdp_update* __restrict__ u, const double* __restrict__ grad_norm,
+                                        const unsigned char* __restrict__ group) {
     // Fields are read where used, not the struct copied: a copy is a load of all of it (the group
     // tables too, 128 bytes no step without groups needs) wherever the compiler does not drop the
     // unused fields, and it was the update's one access over 4 sectors per 128 B in `tsdp counters`.
@@ -46,6 +50,8 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
         float g = grad[i];
         // PyTorch's clip_grad_norm_ scales .grad in place: the gradient read back is the clipped one
         if (h.max_grad_norm > 0.0) grad[i] = g = g * clip;
+        // maximize: PyTorch negates the gradient it read (the stored one stays as backward left it)
+        if (flags & TSDP_MAXIMIZE) g = -g;
         // indexed in device memory, not in the local copy `a` (a dynamic index would put that copy on the stack)
         const double weight_decay = group ? u->group_weight_decay[group[i]] : h.weight_decay;
         const double lr = group ? u->group_lr[group[i]] : h.lr;
@@ -61,7 +67,13 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
             g += (float)weight_decay * w;
             const float v = (float)h.alpha * s2[i] + (float)(1.0 - h.alpha) * g * g;
             s2[i] = v;
-            const float d = g / (sqrtf(v) + (float)h.eps);
+            float spread = v;
+            if (flags & TSDP_CENTERED) {
+                const float mean = (float)h.alpha * s3[i] + (float)(1.0 - h.alpha) * g;
+                s3[i] = mean;
+                spread = v - mean * mean;
+            }
+            const float d = g / (sqrtf(spread) + (float)h.eps);
             if (h.momentum != 0.0) {
                 const float b = (float)h.momentum * s1[i] + d;
                 s1[i] = b;
@@ -90,7 +102,8 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
             s2[i] = u;
             p[i] = w - ((float)lr / a.c1) * (m / u);
         } else if (kind == TSDP_NADAM || kind == TSDP_RADAM) {
-            g += (float)weight_decay * w;
+            if (flags & TSDP_DECOUPLED) w *= (float)(1.0 - lr * weight_decay);
+            else g += (float)weight_decay * w;
             const float m = (float)h.beta1 * s1[i] + (float)(1.0 - h.beta1) * g;
             const float v = (float)h.beta2 * s2[i] + (float)(1.0 - h.beta2) * g * g;
             s1[i] = m;
@@ -109,7 +122,13 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
             const float v = (float)h.beta2 * s2[i] + (float)(1.0 - h.beta2) * g * g;
             s1[i] = m;
             s2[i] = v;
-            p[i] = w - ((float)lr / a.c1) * (m / (sqrtf(v) / sqrtf(a.c2) + (float)h.eps));
+            float second = v;
+            if (flags & TSDP_AMSGRAD) {
+                const float seen = s3[i];
+                second = (v > seen || v != v || seen != seen) ? (seen != seen ? seen : v) : seen;  // torch.maximum keeps a NaN
+                s3[i] = second;
+            }
+            p[i] = w - ((float)lr / a.c1) * (m / (sqrtf(second) / sqrtf(a.c2) + (float)h.eps));
         }
     }
 }
@@ -485,8 +504,8 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
             TSDP_CHECK(cudaGetLastError());
         }
         TSDP_LAUNCH(optimizer_update_kernel, dim3((unsigned)std::min<size_t>((t.param_floats + 255) / 256, 65535)), dim3(256), 0, r->stream,
-                    (float*)r->params, (float*)r->grads, (float*)r->opt1, (float*)r->opt2, t.param_floats, t.optimizer,
-                    (const tsdp_update*)&r->consts->update, (const double*)r->grad_norm, (const unsigned char*)r->param_group);
+                    (float*)r->params, (float*)r->grads, (float*)r->opt1, (float*)r->opt2, (float*)r->opt3, t.param_floats, t.optimizer,
+                    t.optimizer_flags, (const tsdp_update*)&r->consts->update, (const double*)r->grad_norm, (const unsigned char*)r->param_group);
         TSDP_CHECK(cudaGetLastError());
         if (i < parts.size())
             if (int e = enqueue_outputs(m, r, p, parts[i].second)) return e;
@@ -732,9 +751,12 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
             const double inf = 2.0 / (1.0 - h->beta2) - 1.0, rho = inf - 2.0 * (double)step * std::pow(h->beta2, (double)step) / c2;
             update.c4 = rho > 5.0 ? (float)std::sqrt((rho - 4.0) * (rho - 2.0) * inf / ((inf - 4.0) * (inf - 2.0) * rho)) : 0.0f;
         }
+        // Adagrad's lr_decay: this step's lr is lr / (1 + (t − 1)·lr_decay), every group's alike
+        const double decay = t.optimizer == TSDP_ADAGRAD && t.lr_decay > 0.0 ? 1.0 / (1.0 + (double)(step - 1) * t.lr_decay) : 1.0;
+        update.h.lr = h->lr * decay;
         for (int g = 0; g < t.group_count; ++g) {
             update.group_weight_decay[g] = std::isnan(t.group_weight_decay[g]) ? h->weight_decay : t.group_weight_decay[g];
-            update.group_lr[g] = h->lr * t.group_lr_scale[g];
+            update.group_lr[g] = h->lr * t.group_lr_scale[g] * decay;
         }
         for (auto& r : m->replicas) r.consts_host->update = update;
         m->clipping = h->max_grad_norm > 0.0;
