@@ -346,6 +346,12 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   all(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   any(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   countNonzero(dim?: number | readonly number[] | null): Tensor;
+  /** Σ and the mean of the elements that are not NaN (torch.nansum / nanmean) */
+  nansum(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  nanmean(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  /** torch.diff: the n-th forward difference along dim (−1), prepend and append joined first */
+  diff(n?: number, dim?: number, prepend?: Tensor | null, append?: Tensor | null): Tensor;
+  diff(options: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
   /** torch.diag: a vector on diagonal k of a square matrix, or a matrix's diagonal k (fixed sizes) */
   diag(diagonal?: number): Tensor;
   /** Tensor.unfold: windows of `size` along dim, `step` apart, as a new last dim (dim then counts the windows, at most 64) */
@@ -639,6 +645,8 @@ export namespace nn {
   /** Bags of equal length (input [B, L]): each bag's rows summed, averaged or maxed; paddingIdx rows left out; perSampleWeights with "sum". */
   class EmbeddingBag extends Module {
     constructor(numEmbeddings: number, embeddingDim: number, options?: { mode?: "sum" | "mean" | "max"; paddingIdx?: number | null });
+    /** EmbeddingBag.from_pretrained: the weight starts as `embeddings`, frozen unless freeze is false */
+    static fromPretrained(embeddings: Tensor, options?: { freeze?: boolean; mode?: "sum" | "mean" | "max"; paddingIdx?: number | null }): EmbeddingBag;
   }
   interface EmbeddingBag { (input: Tensor<Shape, "int32">, offsets?: null, perSampleWeights?: Tensor | null): Tensor }
   class Dropout1d extends Module {
@@ -670,10 +678,16 @@ export namespace nn {
   }
   interface LayerNorm { (x: Tensor): Tensor }
 
-  interface EmbeddingOptions { paddingIdx?: number }
+  /** maxNorm must stay null (PyTorch renormalizes rows of the weight in forward); scaleGradByFreq false; sparse changes nothing (the same gradient values) */
+  interface EmbeddingOptions { paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false | null; sparse?: boolean | null }
   class Embedding extends Module {
     constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingOptions);
     constructor(numEmbeddings: number, embeddingDim: number, paddingIdx?: number);
+    /**
+     * nn.Embedding.from_pretrained: a layer whose weight starts as `embeddings` [num, dim] (a tensor
+     * made in the constructor), frozen (a buffer) unless freeze is false.
+     */
+    static fromPretrained(embeddings: Tensor, options?: EmbeddingOptions & { freeze?: boolean }): Embedding;
     /** [numEmbeddings, embeddingDim]; assignable in a constructor to tie weights (see Linear.weight). */
     weight: Tensor;
   }
@@ -695,6 +709,9 @@ export namespace nn {
   interface SiLU { (x: Tensor): Tensor }
   class LeakyReLU extends Module { constructor(negativeSlope?: number, inplace?: boolean) }
   interface LeakyReLU { (x: Tensor): Tensor }
+  /** Randomized leaky ReLU: negative slopes drawn from U(lower, upper) per element each call in train mode, (lower + upper)/2 in eval. */
+  class RReLU extends Module { constructor(lower?: number, upper?: number, inplace?: boolean); constructor(options: { lower?: number; upper?: number; inplace?: boolean }) }
+  interface RReLU { (x: Tensor): Tensor }
   class Softmax extends Module { constructor(dim: number) }
   interface Softmax { (x: Tensor): Tensor }
   class LogSoftmax extends Module { constructor(dim: number) }
@@ -1400,6 +1417,10 @@ export namespace F {
   function all(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   function any(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   function countNonzero(input: Tensor, dim?: number | readonly number[] | null): Tensor;
+  function nansum(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function nanmean(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function diff(input: Tensor, n?: number, dim?: number, prepend?: Tensor | null, append?: Tensor | null): Tensor;
+  function diff(input: Tensor, options: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
   /** torch.std_mean / var_mean: [std or var, mean] over the same dims (x.std's arguments) */
   function stdMean(input: Tensor, dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
   function varMean(input: Tensor, dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
@@ -1499,6 +1520,9 @@ export namespace F {
   /** x·tanh(softplus(x)) */
   function mish(x: Tensor): Tensor;
   function leakyRelu(x: Tensor, negativeSlope?: number): Tensor;
+  /** F.rrelu: slopes drawn from U(lower, upper) when training is true (this.training), else their mean */
+  function rrelu(x: Tensor, lower?: number, upper?: number, training?: boolean, inplace?: boolean): Tensor;
+  function rrelu(x: Tensor, options: { lower?: number; upper?: number; training?: boolean; inplace?: boolean }): Tensor;
   function softmax(x: Tensor, dim: number, options?: { dtype?: "float32" }): Tensor;
   function logSoftmax(x: Tensor, dim: number, options?: { dtype?: "float32" }): Tensor;
   function softmin(x: Tensor, dim: number, options?: { dtype?: "float32" }): Tensor;

@@ -467,3 +467,41 @@ describe("F.checkpoint (torch.utils.checkpoint.checkpoint)", () => {
     expect(first(src("return F.checkpoint(3, x);"))).toMatch(/F\.checkpoint takes the function or module to run and its arguments/);
   });
 });
+
+describe("torch.nansum / nanmean / diff, nn.RReLU, nn.Embedding.fromPretrained", () => {
+  it("nansum and nanmean leave NaNs out; diff is the n-th forward difference, prepend and append joined", () => {
+    const src = model("return [x.nansum(1, true), F.nanmean(x, 1, true), x.diff(), F.diff(x, { n: 2, prepend: x.narrow(1, 0, 1) })];", "x: Tensor<[Batch, 4]>");
+    const [s, m, d1, d2] = outputs(src, { x: nd([1, 4], [1, NaN, 4, 9]) });
+    expect(s).toEqual([14]);
+    expect(m[0]).toBeCloseTo(14 / 3, 12);
+    expect(d1.map((v) => (Number.isNaN(v) ? "NaN" : v))).toEqual(["NaN", "NaN", 5]);
+    // [1, 1, NaN, 4, 9] → [0, NaN, NaN, 5] → [NaN, NaN, NaN]
+    expect(d2.every(Number.isNaN)).toBe(true);
+    const [d3] = outputs(model("return F.diff(x, { n: 2, append: x.narrow(1, 0, 1) });", "x: Tensor<[Batch, 4]>"), { x: nd([1, 4], [1, 2, 4, 9]) });
+    // [1, 2, 4, 9, 1] → [1, 2, 5, −8] → [1, 3, −13]
+    expect(d3).toEqual([1, 3, -13]);
+  });
+  it("RReLU: in eval the mean slope; in train a slope in [lower, upper] per negative element, positives unchanged", () => {
+    const src = model("return this.r(x);", "x: Tensor<[Batch, 6]>", "r = new nn.RReLU(0.1, 0.3);");
+    const { graph } = lowerSource(src);
+    const x = nd([2, 6], [-1, 2, -3, 0.5, -0.25, -8, 1, -1, -1, 3, -2, 0]);
+    const run = (training: boolean) => Array.from(runReference(graph, { x }, initState(graph, 0), { training, step: 4 }).outputs[0].data);
+    expect(run(false)).toEqual(Array.from(x.data, (v) => (v >= 0 ? v : v * 0.2)));
+    const train = run(true);
+    const slopes = Array.from(x.data).flatMap((v, i) => (v < 0 ? [train[i] / v] : (expect(train[i]).toBe(v), [])));
+    for (const a of slopes) expect(a >= 0.1 - 1e-12 && a <= 0.3 + 1e-12).toBe(true);
+    // drawn per element: not one slope for all
+    expect(new Set(slopes.map((a) => a.toFixed(6))).size).toBeGreaterThan(1);
+  });
+  it("Embedding.fromPretrained starts from the table, frozen unless freeze is false; maxNorm is refused with why", () => {
+    const emb = (ctor: string) => model("return this.e(ids).flatten(1);", 'ids: Tensor<[Batch, 2], "int32">', `e = ${ctor};`);
+    const frozen = declared(emb("nn.Embedding.fromPretrained(F.arange(6).view(3, 2).div(2))"));
+    expect(frozen.params).toEqual([]);
+    expect(frozen.buffers).toEqual(["e.weight"]);
+    expect(values(frozen.init.get("e.weight"))).toEqual([0, 0.5, 1, 1.5, 2, 2.5]);
+    const trained = declared(emb("nn.Embedding.fromPretrained(F.ones(3, 2), { freeze: false, paddingIdx: 0 })"));
+    expect(trained.params).toEqual(["e.weight"]);
+    expect(trained.init.get("e.weight")).toEqual({ kind: "constant", value: 1 });
+    expect(first(emb("new nn.Embedding(3, 2, { maxNorm: 1 })"))).toMatch(/maxNorm is not supported: PyTorch renormalizes the looked-up rows of the weight in place during forward/);
+  });
+});

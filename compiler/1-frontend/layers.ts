@@ -18,12 +18,13 @@ import { bceArgs, classWeightArg, ignoreIndexArg, lowerings, pool1dArgs, pool2dA
 import { poolOptions } from "./pool-options.ts";
 import { paddedForConv } from "./composite-layers.ts";
 import { paddingModeArg } from "./args.ts";
-import { initNamespaceMembers, parameterClass } from "./factories.ts";
+import { initialValue, initNamespaceMembers, parameterClass } from "./factories.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { checkLayerName } from "./names.ts";
 import { utilsNamespace } from "./weight-norm.ts";
 import {
   BuiltinClass,
+  BuiltinFunction,
   describe,
   ModeFlag,
   ModuleValue,
@@ -275,7 +276,14 @@ const layers: Record<string, LayerSpec> = {
     },
   },
   Embedding: {
-    args: [arg("numEmbeddings", "posInt"), arg("embeddingDim", "posInt"), opt("paddingIdx", "int", null, { nullable: true })],
+    // PyTorch's nn.Embedding(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse)
+    args: [
+      arg("numEmbeddings", "posInt"), arg("embeddingDim", "posInt"), opt("paddingIdx", "int", null, { nullable: true }),
+      opt("maxNorm", "any", null, { nullable: true }), opt("normType", "number", 2),
+      opt("scaleGradByFreq", "flag", null, { nullable: true, refuseTrue: "gradients scaled by the inverse frequency of the words in the batch are not computed" }),
+      // sparse: PyTorch's gradient format (the same values as the dense one tsdp computes)
+      opt("sparse", "flag", null, { nullable: true }),
+    ],
     state: (b) => {
       const pad = b.paddingIdx === null ? undefined : b.paddingIdx < 0 ? b.paddingIdx + b.numEmbeddings : b.paddingIdx;
       return { params: [param("weight", [b.numEmbeddings, b.embeddingDim], pad === undefined ? { kind: "normal", std: 1 } : { kind: "normal", std: 1, zeroRow: pad })] };
@@ -347,6 +355,8 @@ function validate(name: string, b: Bound, site: CallSite): void {
   if (name === "Conv3d" || name === "ConvTranspose3d") problems.attempt(() => checkConv3d(b, site, `nn.${name}`));
   if (name === "Embedding" && b.paddingIdx !== null && (b.paddingIdx >= b.numEmbeddings || b.paddingIdx < -b.numEmbeddings))
     problems.add("invalidArgument", `nn.Embedding: paddingIdx must be within numEmbeddings (${b.numEmbeddings}), got ${b.paddingIdx}`, locOfArg(b, "paddingIdx", site));
+  if (name === "Embedding" && b.maxNorm !== null)
+    problems.add("invalidArgument", "nn.Embedding: maxNorm is not supported: PyTorch renormalizes the looked-up rows of the weight in place during forward, a change of model state tsdp's forward does not make; leave it null", locOfArg(b, "maxNorm", site));
   if ((name === "MaxPool2d" || name === "AvgPool2d") && [0, 1].some((i) => b.padding[i] * 2 > b.kernelSize[i]))
     problems.add("invalidArgument", `nn.${name}: padding ${pair(b.padding)} must be at most half the kernel ${pair(b.kernelSize)}`, locOfArg(b, "padding", site));
   // nn.Hardtanh asserts in its constructor; F.hardtanh checks at its call (pointwise-composites.ts)
@@ -388,12 +398,43 @@ function checkStateSize(who: string, state: { params?: ParamDecl[]; buffers?: Pa
 
 function layerClass(name: string, spec: LayerSpec, host: LayerHost): BuiltinClass {
   const who = `nn.${name}`;
-  return new BuiltinClass(who, (args, site) => {
+  const construct = (args: Value[], site: CallSite) => {
     host.requireConstruct(who, site);
     const b = bindArgs(who, spec.args, args, site);
     validate(name, b, site);
     return makeLayer(who, spec, b, site, host);
+  };
+  const statics = name === "Embedding" || name === "EmbeddingBag" ? fromPretrainedStatics(who, construct, host) : undefined;
+  return new BuiltinClass(who, construct, statics);
+}
+
+/**
+ * nn.Embedding.from_pretrained(embeddings, freeze=True, …) (and EmbeddingBag's): the layer of the
+ * table's size whose weight starts as the table — a tensor made in the constructor (word vectors
+ * computed there, or loaded later into the weight) — frozen unless freeze is false. The other
+ * options are the layer's own (paddingIdx, mode, …); the table's padding row is kept, as PyTorch's.
+ */
+function fromPretrainedStatics(who: string, construct: (args: Value[], site: CallSite) => ModuleValue, host: LayerHost): Map<string, Value> {
+  const f = new BuiltinFunction(`${who}.fromPretrained`, (args, site) => {
+    const name = `${who}.fromPretrained`;
+    host.requireConstruct(name, site);
+    const [table, options] = [args[0], args[1]];
+    if (args.length > 2) fail("wrongArgumentCount", `${name} takes the table and an options object ({ freeze, paddingIdx, … })`, site.loc);
+    if (options !== undefined && !(options instanceof ObjectValue)) fail("wrongArgumentType", `${name}: the second argument is an options object ({ freeze, paddingIdx, … }), got ${describe(options)}`, site.loc);
+    const { shape, init } = initialValue(host.em, name, table, site.loc);
+    if (shape.length !== 2) fail("shapeMismatch", `${name}: embeddings must be 2-D [num, dim], got [${shape.join(", ")}]`, site.loc);
+    const rest = new Map<string, Value>(options?.props ?? []);
+    const freeze = rest.get("freeze") ?? true;
+    rest.delete("freeze");
+    if (typeof freeze !== "boolean") fail("wrongArgumentType", `${name}: freeze must be true or false, got ${describe(freeze)}`, site.loc);
+    const m = construct(rest.size ? [shape[0], shape[1], new ObjectValue(rest)] : [shape[0], shape[1]], site);
+    const params = m.params as ParamDecl[];
+    const at = params.findIndex((p) => p.local === "weight");
+    params[at] = { ...params[at], init };
+    if (freeze) m.frozen.add("weight");
+    return m;
   });
+  return new Map([["fromPretrained", f], ["from_pretrained", f]]);
 }
 
 /** The module of a layer from its bound, checked arguments; its child layers made the same way. */

@@ -36,6 +36,21 @@ function alphaDropout(input: TensorValue, p: number, training: Value, feature: b
   return training instanceof ModeFlag ? c.op("mode_select", [train, input]) : train;
 }
 
+/**
+ * F.rrelu / nn.RReLU: x where x ≥ 0, else a·x — a drawn per element from U(lower, upper) in train
+ * mode (afresh each call, the sample op), (lower + upper)/2 in eval; the gradient is a (1 for x ≥ 0).
+ */
+function rrelu(input: TensorValue, lower: number, upper: number, training: Value, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  if (!(lower <= upper)) fail("invalidArgument", `${who}: lower (${lower}) must not exceed upper (${upper})`, site.loc);
+  const c = ops(em, who, site);
+  const leaky = (slope: TensorValue | number) => c.op("where", [c.op("ge", [input, 0]), input, c.op("mul", [input, slope])]);
+  const evaluation = leaky((lower + upper) / 2);
+  if (training === false) return evaluation;
+  const u = em.tensor("sample", [], { shape: [...input.node.shape], distribution: "uniform" }, who, site);
+  const train = leaky(c.op("add", [c.op("mul", [u, upper - lower]), lower]));
+  return training instanceof ModeFlag ? c.op("mode_select", [train, evaluation]) : train;
+}
+
 /** torch.cdist(x1 [*, P, M], x2 [*, R, M], p): the p-norm distance of every pair of rows, [*, P, R]. */
 function cdist(x1: TensorValue, x2: TensorValue, p: Value, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const [a, b] = [x1.node.shape, x2.node.shape];
@@ -185,6 +200,12 @@ export const moreLayers: Record<string, LayerSpec> = {
     inputs: [arg("input", "tensor"), opt("offsets", "any", null, { nullable: true }), opt("perSampleWeights", "tensor", null, { nullable: true })],
     forward: (self, b, call, site, em, who) => embeddingBag(param_(self, "weight")!, b, call, site, em, who),
   },
+  RReLU: {
+    args: [opt("lower", "number", 1 / 8), opt("upper", "number", 1 / 3), opt("inplace", "bool", false)],
+    summary: (b) => `lower=${b.lower}, upper=${b.upper}`,
+    inputs: [x],
+    forward: (_self, b, call, site, em, who) => rrelu(call.x, b.lower, b.upper, ModeFlag.value, site, em, who),
+  },
   AlphaDropout: {
     args: [opt("p", "prob", 0.5), opt("inplace", "bool", false)],
     summary: (b) => `p=${b.p}`,
@@ -263,6 +284,11 @@ function lpPoolLayer(spatial: 1 | 2): LayerSpec {
 
 /** F.bilinear, F.alphaDropout, F.featureAlphaDropout, F.cdist, F.unfold, F.fold, F.lpPool1d/2d, F.embeddingBag, F.convTranspose1d/2d, F.instanceNorm, F.channelShuffle. */
 export const moreFunctions = {
+  // F.rrelu(input, lower=1/8, upper=1/3, training=False, inplace=False)
+  rrelu: {
+    args: [x, opt("lower", "number", 1 / 8), opt("upper", "number", 1 / 3), opt("training", "any", false), opt("inplace", "bool", false)],
+    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => rrelu(b.x, b.lower, b.upper, b.training, site, em, who),
+  },
   embeddingBag: {
     // PyTorch's F.embedding_bag(input, weight, offsets, max_norm, norm_type, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx)
     args: [arg("input", "tensor"), arg("weight", "tensor"), opt("offsets", "any", null, { nullable: true }), opt("maxNorm", "any", null, { nullable: true }), opt("normType", "number", 2), opt("scaleGradByFreq", "bool", false), opt("mode", "string", "mean", { choices: ["sum", "mean", "max"] }), opt("sparse", "bool", false), opt("perSampleWeights", "tensor", null, { nullable: true }), opt("includeLastOffset", "bool", false), opt("paddingIdx", "int", null, { nullable: true })],

@@ -68,8 +68,42 @@ const queries: Record<string, Query> = {
   stdMean: { args: varianceArgs.slice(1), lower: (x, b, site, em, who) => [pointwiseComposites.std({ ...b, x }, site, em, who), meanOf(x, b, site, em, who)] },
   varMean: { args: varianceArgs.slice(1), lower: (x, b, site, em, who) => [pointwiseComposites.var({ ...b, x }, site, em, who), meanOf(x, b, site, em, who)] },
   diag: { args: [opt("diagonal", "int", 0)], lower: (x, b, site, em, who) => diag(x, b.diagonal, site, em, who) },
+  // torch.nansum / nanmean: NaNs left out (as 0 in the sum, not counted in the mean); all NaN: 0 and NaN, as PyTorch's
+  nansum: { args: [dims, keepdim], lower: (x, b, site, em, who) => nanReduce("sum", x, b, site, em, who) },
+  nanmean: { args: [dims, keepdim], lower: (x, b, site, em, who) => nanReduce("mean", x, b, site, em, who) },
+  // torch.diff(x, n=1, dim=-1, prepend, append): x[i + 1] − x[i] along dim, n times, after the joins
+  diff: {
+    args: [opt("n", "nonNegInt", 1), opt("dim", "int", -1), opt("prepend", "tensor", null, { nullable: true }), opt("append", "tensor", null, { nullable: true })],
+    lower: (x, b, site, em, who) => difference(x, b, site, em, who),
+  },
   unfold: { args: [arg("dimension", "int"), arg("size", "posInt"), arg("step", "posInt")], lower: (x, b, site, em, who) => slidingWindows(x, b, site, em, who) },
 };
+
+/** Σ (or the mean) of the non-NaN elements over dims (all when null): NaN read as 0, the count of the others. */
+function nanReduce(op: "sum" | "mean", x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const c = ops(em, who, site);
+  const d = b.dim === null ? x.node.shape.map((_, i) => i) : b.dim;
+  const present = c.op("eq", [x, x]);
+  // the select takes its gradient to the present elements only, as PyTorch's nansum backward
+  const sum = c.op("sum", [c.op("where", [present, x, 0])], { dims: d, keepdim: b.keepdim });
+  return op === "sum" ? sum : c.op("div", [sum, c.op("sum", [present], { dims: d, keepdim: b.keepdim })]);
+}
+
+/** torch.diff: the n-th forward difference along dim, prepend and append joined first (a fixed-size dim). */
+function difference(x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const dim = dimIn(x.node.shape, b.dim, who, site.loc);
+  const c = ops(em, who, site);
+  let t = x;
+  const parts = [b.prepend, x, b.append].filter((p): p is TensorValue => p !== null);
+  if (parts.length > 1) t = cat(who, parts, dim, site, em);
+  for (let k = 0; k < b.n; k++) {
+    const size = t.node.shape[dim];
+    if (isBatch(size)) fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(t.node.shape)} is the batch, which is split across devices`, site.loc);
+    if (size < 2) fail("shapeMismatch", `${who}: dim ${dim} has ${size} element${size === 1 ? "" : "s"} left after ${k} differences; tsdp's tensors are not empty`, site.loc);
+    t = c.op("sub", [c.narrow(t, dim, 1, size - 1), c.narrow(t, dim, 0, size - 1)]);
+  }
+  return t;
+}
 
 function meanOf(x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const d = b.dim === null ? x.node.shape.map((_, i) => i) : b.dim;
