@@ -1,0 +1,442 @@
+// torch.optim.lr_scheduler for a compiled model: each scheduler computes the learning rate
+// PyTorch's would give the optimizer at each step (their closed forms), for trainStep's `lr`
+// option, which the compiled step reads every step without recompiling:
+//
+//   const sched = new lrScheduler.CosineAnnealingLR(model, { tMax: epochs });
+//   for (let epoch = 0; epoch < epochs; epoch++) {
+//     for (const [x, y] of batches) model.trainStepSync(x, y, sched.options());
+//     sched.step();
+//   }
+//
+// The first argument stands for PyTorch's optimizer: the compiled model (its declared optimizer's
+// lr is the base) or the base lr itself. `lr` is get_last_lr()[0]; `step()` is scheduler.step()
+// (ReduceLROnPlateau's takes the metric); `lastEpoch` counts the steps taken. OneCycleLR and
+// CyclicLR also cycle the momentum (SGD's momentum, Adam's β₁), as PyTorch's do by default:
+// `options()` carries it.
+
+/** What a scheduler adjusts: a compiled model (its declared optimizer) or a base learning rate. */
+export type SchedulerTarget = number | { readonly manifest: { readonly training?: { readonly optimizer: { readonly kind: string; readonly [k: string]: unknown } } } };
+
+/** The trainStep options a scheduler sets this step: lr, and the cycled momentum or betas. */
+export interface ScheduledOptions {
+  readonly lr: number;
+  readonly momentum?: number;
+  readonly betas?: readonly [number, number];
+}
+
+function positive(name: string, v: unknown, who: string, allowZero = false): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new RangeError(`${who}: ${name} must be a finite number ${allowZero ? "≥" : ">"} 0, got ${String(v)}`);
+  return v;
+}
+
+function integer(name: string, v: unknown, who: string, least = 1): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < least) throw new RangeError(`${who}: ${name} must be an integer ≥ ${least}, got ${String(v)}`);
+  return v;
+}
+
+/** The optimizer's declared lr (and its kind and β₂, for the momentum a cycle sets), or the number given. */
+function baseOf(target: SchedulerTarget, who: string): { lr: number; kind?: string; beta2?: number } {
+  if (typeof target === "number") return { lr: positive("the base lr", target, who, true) };
+  const optimizer = target?.manifest?.training?.optimizer;
+  if (!optimizer) throw new TypeError(`${who}: the first argument is a compiled model with a training step (its optimizer's lr is the base) or a base lr, got ${typeof target === "object" ? "a model without one" : String(target)}`);
+  return { lr: positive("the optimizer's lr", optimizer.lr, who, true), kind: optimizer.kind, beta2: typeof optimizer.beta2 === "number" ? optimizer.beta2 : undefined };
+}
+
+/** A scheduler: the lr at step t of the closed form, stepped through. */
+export abstract class LRScheduler {
+  /** PyTorch's last_epoch: the steps taken. */
+  lastEpoch = 0;
+  readonly baseLr: number;
+  protected readonly who: string;
+  protected readonly optimizerKind?: string;
+  protected readonly beta2?: number;
+
+  /** `baseLr`: a scheduler's own base (CyclicLR's), instead of the optimizer's lr. */
+  constructor(target: SchedulerTarget, who: string, baseLr?: number) {
+    this.who = who;
+    const base = baseOf(target, who);
+    this.baseLr = baseLr === undefined ? base.lr : positive("baseLr", baseLr, who, true);
+    this.optimizerKind = base.kind;
+    this.beta2 = base.beta2;
+  }
+
+  /** The lr at step t (t ≥ 0). */
+  abstract lrAt(t: number): number;
+
+  /** This step's lr (PyTorch's get_last_lr()[0]). */
+  get lr(): number {
+    return this.lrAt(this.lastEpoch);
+  }
+
+  /** get_last_lr(): one value per group, as PyTorch's (the groups' own rates scale with it in tsdp). */
+  getLastLr(): number[] {
+    return [this.lr];
+  }
+
+  /** scheduler.step(): the next step's lr. */
+  step(): void {
+    this.lastEpoch++;
+  }
+
+  /** The trainStep options for this step. */
+  options(): ScheduledOptions {
+    return { lr: this.lr };
+  }
+
+  /** PyTorch's state_dict: what resumes the schedule (load it into a scheduler made the same way). */
+  stateDict(): { lastEpoch: number } {
+    return { lastEpoch: this.lastEpoch };
+  }
+
+  loadStateDict(state: { lastEpoch: number }): void {
+    this.lastEpoch = integer("lastEpoch", state?.lastEpoch, `${this.who}.loadStateDict`, 0);
+  }
+}
+
+/** LambdaLR: base · λ(t). */
+export class LambdaLR extends LRScheduler {
+  constructor(target: SchedulerTarget, readonly lrLambda: (epoch: number) => number) {
+    super(target, "LambdaLR");
+    if (typeof lrLambda !== "function") throw new TypeError("LambdaLR: lrLambda must be a function of the epoch");
+  }
+  lrAt(t: number): number {
+    return this.baseLr * this.lrLambda(t);
+  }
+}
+
+/** MultiplicativeLR: each step's lr is the last one times λ(t). */
+export class MultiplicativeLR extends LRScheduler {
+  constructor(target: SchedulerTarget, readonly lrLambda: (epoch: number) => number) {
+    super(target, "MultiplicativeLR");
+    if (typeof lrLambda !== "function") throw new TypeError("MultiplicativeLR: lrLambda must be a function of the epoch");
+  }
+  lrAt(t: number): number {
+    let lr = this.baseLr;
+    for (let e = 1; e <= t; e++) lr *= this.lrLambda(e);
+    return lr;
+  }
+}
+
+/** StepLR: base · γ^⌊t / stepSize⌋. */
+export class StepLR extends LRScheduler {
+  readonly stepSize: number;
+  readonly gamma: number;
+  constructor(target: SchedulerTarget, o: { stepSize: number; gamma?: number }) {
+    super(target, "StepLR");
+    this.stepSize = integer("stepSize", o?.stepSize, this.who);
+    this.gamma = positive("gamma", o.gamma ?? 0.1, this.who, true);
+  }
+  lrAt(t: number): number {
+    return this.baseLr * this.gamma ** Math.floor(t / this.stepSize);
+  }
+}
+
+/** MultiStepLR: base · γ^(milestones passed). */
+export class MultiStepLR extends LRScheduler {
+  readonly milestones: readonly number[];
+  readonly gamma: number;
+  constructor(target: SchedulerTarget, o: { milestones: readonly number[]; gamma?: number }) {
+    super(target, "MultiStepLR");
+    if (!Array.isArray(o?.milestones)) throw new TypeError("MultiStepLR: milestones must be an array of epochs");
+    this.milestones = o.milestones.map((m) => integer("each milestone", m, this.who, 0)).sort((a, b) => a - b);
+    this.gamma = positive("gamma", o.gamma ?? 0.1, this.who, true);
+  }
+  lrAt(t: number): number {
+    return this.baseLr * this.gamma ** this.milestones.filter((m) => m <= t).length;
+  }
+}
+
+/** ConstantLR: base · factor until totalIters, then base. */
+export class ConstantLR extends LRScheduler {
+  readonly factor: number;
+  readonly totalIters: number;
+  constructor(target: SchedulerTarget, o: { factor?: number; totalIters?: number } = {}) {
+    super(target, "ConstantLR");
+    this.factor = positive("factor", o.factor ?? 1 / 3, this.who, true);
+    if (this.factor > 1) throw new RangeError("ConstantLR: factor must be between 0 and 1");
+    this.totalIters = integer("totalIters", o.totalIters ?? 5, this.who, 0);
+  }
+  lrAt(t: number): number {
+    return this.baseLr * (t < this.totalIters ? this.factor : 1);
+  }
+}
+
+/** LinearLR: base · (start + (end − start)·min(t, totalIters)/totalIters). */
+export class LinearLR extends LRScheduler {
+  readonly startFactor: number;
+  readonly endFactor: number;
+  readonly totalIters: number;
+  constructor(target: SchedulerTarget, o: { startFactor?: number; endFactor?: number; totalIters?: number } = {}) {
+    super(target, "LinearLR");
+    this.startFactor = positive("startFactor", o.startFactor ?? 1 / 3, this.who);
+    this.endFactor = positive("endFactor", o.endFactor ?? 1, this.who, true);
+    if (this.startFactor > 1 || this.endFactor > 1) throw new RangeError("LinearLR: startFactor and endFactor must be at most 1");
+    this.totalIters = integer("totalIters", o.totalIters ?? 5, this.who);
+  }
+  lrAt(t: number): number {
+    return this.baseLr * (this.startFactor + ((this.endFactor - this.startFactor) * Math.min(t, this.totalIters)) / this.totalIters);
+  }
+}
+
+/** ExponentialLR: base · γ^t. */
+export class ExponentialLR extends LRScheduler {
+  readonly gamma: number;
+  constructor(target: SchedulerTarget, o: { gamma: number }) {
+    super(target, "ExponentialLR");
+    this.gamma = positive("gamma", o?.gamma, this.who, true);
+  }
+  lrAt(t: number): number {
+    return this.baseLr * this.gamma ** t;
+  }
+}
+
+/** PolynomialLR: base · (1 − min(t, totalIters)/totalIters)^power. */
+export class PolynomialLR extends LRScheduler {
+  readonly totalIters: number;
+  readonly power: number;
+  constructor(target: SchedulerTarget, o: { totalIters?: number; power?: number } = {}) {
+    super(target, "PolynomialLR");
+    this.totalIters = integer("totalIters", o.totalIters ?? 5, this.who);
+    this.power = positive("power", o.power ?? 1, this.who, true);
+  }
+  lrAt(t: number): number {
+    return this.baseLr * (1 - Math.min(t, this.totalIters) / this.totalIters) ** this.power;
+  }
+}
+
+/** CosineAnnealingLR: ηmin + (base − ηmin)·(1 + cos(π·t/tMax))/2. */
+export class CosineAnnealingLR extends LRScheduler {
+  readonly tMax: number;
+  readonly etaMin: number;
+  constructor(target: SchedulerTarget, o: { tMax: number; etaMin?: number }) {
+    super(target, "CosineAnnealingLR");
+    this.tMax = integer("tMax", o?.tMax, this.who);
+    this.etaMin = positive("etaMin", o.etaMin ?? 0, this.who, true);
+  }
+  lrAt(t: number): number {
+    return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * t) / this.tMax))) / 2;
+  }
+}
+
+/** CosineAnnealingWarmRestarts (SGDR): the cosine over periods t0, t0·tMult, t0·tMult², …, restarting at base. */
+export class CosineAnnealingWarmRestarts extends LRScheduler {
+  readonly t0: number;
+  readonly tMult: number;
+  readonly etaMin: number;
+  constructor(target: SchedulerTarget, o: { t0: number; tMult?: number; etaMin?: number }) {
+    super(target, "CosineAnnealingWarmRestarts");
+    this.t0 = integer("t0", o?.t0, this.who);
+    this.tMult = integer("tMult", o.tMult ?? 1, this.who);
+    this.etaMin = positive("etaMin", o.etaMin ?? 0, this.who, true);
+  }
+  lrAt(t: number): number {
+    let [cur, period] = [t, this.t0];
+    // the period t falls in: each restart multiplies its length by tMult
+    while (cur >= period) [cur, period] = [cur - period, period * this.tMult];
+    return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * cur) / period))) / 2;
+  }
+}
+
+type Anneal = (start: number, end: number, pct: number) => number;
+const annealCos: Anneal = (start, end, pct) => end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
+const annealLinear: Anneal = (start, end, pct) => (end - start) * pct + start;
+
+/**
+ * OneCycleLR (per batch): from maxLr/divFactor up to maxLr over pctStart of totalSteps, then down to
+ * that over finalDivFactor (threePhase: back to the start first); the momentum (SGD's, or Adam's β₁)
+ * cycles the other way between maxMomentum and baseMomentum. Stepping past totalSteps is an error, as PyTorch's.
+ */
+export class OneCycleLR extends LRScheduler {
+  readonly maxLr: number;
+  readonly totalSteps: number;
+  private readonly phases: { end: number; lr: [number, number]; momentum: [number, number] }[];
+  private readonly anneal: Anneal;
+  readonly cycleMomentum: boolean;
+  constructor(
+    target: SchedulerTarget,
+    o: { maxLr: number; totalSteps?: number; epochs?: number; stepsPerEpoch?: number; pctStart?: number; annealStrategy?: "cos" | "linear"; cycleMomentum?: boolean; baseMomentum?: number; maxMomentum?: number; divFactor?: number; finalDivFactor?: number; threePhase?: boolean },
+  ) {
+    super(target, "OneCycleLR");
+    this.maxLr = positive("maxLr", o?.maxLr, this.who);
+    this.totalSteps = o.totalSteps !== undefined ? integer("totalSteps", o.totalSteps, this.who) : integer("epochs", o.epochs, this.who) * integer("stepsPerEpoch", o.stepsPerEpoch, this.who);
+    const pct = o.pctStart ?? 0.3;
+    if (!(pct >= 0 && pct <= 1)) throw new RangeError(`OneCycleLR: pctStart must be in [0, 1], got ${String(pct)}`);
+    const initial = this.maxLr / positive("divFactor", o.divFactor ?? 25, this.who);
+    const min = initial / positive("finalDivFactor", o.finalDivFactor ?? 1e4, this.who);
+    const [base, max] = [o.baseMomentum ?? 0.85, o.maxMomentum ?? 0.95];
+    this.phases = o.threePhase
+      ? [
+          { end: pct * this.totalSteps - 1, lr: [initial, this.maxLr], momentum: [max, base] },
+          { end: 2 * pct * this.totalSteps - 2, lr: [this.maxLr, initial], momentum: [base, max] },
+          { end: this.totalSteps - 1, lr: [initial, min], momentum: [max, max] },
+        ]
+      : [
+          { end: pct * this.totalSteps - 1, lr: [initial, this.maxLr], momentum: [max, base] },
+          { end: this.totalSteps - 1, lr: [this.maxLr, min], momentum: [base, max] },
+        ];
+    this.anneal = (o.annealStrategy ?? "cos") === "cos" ? annealCos : annealLinear;
+    this.cycleMomentum = o.cycleMomentum ?? true;
+    if (this.cycleMomentum && this.optimizerKind !== undefined && !["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop"].includes(this.optimizerKind))
+      throw new TypeError(`OneCycleLR: ${this.optimizerKind} has no momentum to cycle; pass cycleMomentum: false`);
+  }
+  private at(t: number): { lr: number; momentum: number } {
+    if (t > this.totalSteps) throw new RangeError(`OneCycleLR: tried to step ${t} times; the specified number of total steps is ${this.totalSteps}`);
+    let start = 0;
+    for (let i = 0; i < this.phases.length; i++) {
+      const p = this.phases[i];
+      if (t <= p.end || i === this.phases.length - 1) {
+        const pct = (t - start) / (p.end - start);
+        return { lr: this.anneal(p.lr[0], p.lr[1], pct), momentum: this.anneal(p.momentum[0], p.momentum[1], pct) };
+      }
+      start = p.end;
+    }
+    throw new Error("unreachable");
+  }
+  lrAt(t: number): number {
+    return this.at(t).lr;
+  }
+  /** This step's momentum (SGD's, RMSprop's) or β₁ (Adam's family). */
+  get momentum(): number {
+    return this.at(this.lastEpoch).momentum;
+  }
+  override options(): ScheduledOptions {
+    if (!this.cycleMomentum) return { lr: this.lr };
+    const m = this.momentum;
+    return this.optimizerKind === undefined || this.optimizerKind === "SGD" || this.optimizerKind === "RMSprop" ? { lr: this.lr, momentum: m } : { lr: this.lr, betas: [m, this.beta2 ?? 0.999] };
+  }
+}
+
+/**
+ * CyclicLR (per batch): between baseLr and maxLr over cycles of stepSizeUp + stepSizeDown steps,
+ * "triangular", "triangular2" (the height halved each cycle) or "exp_range" (scaled by γ^t); the
+ * momentum cycles the other way (cycleMomentum). Its baseLr is its own argument, as PyTorch's.
+ */
+export class CyclicLR extends LRScheduler {
+  readonly maxLr: number;
+  private readonly total: number;
+  private readonly ratio: number;
+  readonly mode: "triangular" | "triangular2" | "exp_range";
+  readonly gamma: number;
+  readonly cycleMomentum: boolean;
+  private readonly momenta: [number, number];
+  constructor(
+    target: SchedulerTarget,
+    o: { baseLr: number; maxLr: number; stepSizeUp?: number; stepSizeDown?: number | null; mode?: "triangular" | "triangular2" | "exp_range"; gamma?: number; cycleMomentum?: boolean; baseMomentum?: number; maxMomentum?: number },
+  ) {
+    super(target, "CyclicLR", positive("baseLr", o?.baseLr, "CyclicLR", true));
+    this.maxLr = positive("maxLr", o.maxLr, this.who, true);
+    const up = positive("stepSizeUp", o.stepSizeUp ?? 2000, this.who);
+    const down = o.stepSizeDown === undefined || o.stepSizeDown === null ? up : positive("stepSizeDown", o.stepSizeDown, this.who);
+    this.total = up + down;
+    this.ratio = up / this.total;
+    this.mode = o.mode ?? "triangular";
+    if (!["triangular", "triangular2", "exp_range"].includes(this.mode)) throw new RangeError(`CyclicLR: mode must be "triangular", "triangular2" or "exp_range", got ${String(this.mode)}`);
+    this.gamma = positive("gamma", o.gamma ?? 1, this.who, true);
+    this.cycleMomentum = o.cycleMomentum ?? true;
+    this.momenta = [o.baseMomentum ?? 0.8, o.maxMomentum ?? 0.9];
+  }
+  private phase(t: number): { cycle: number; scale: number } {
+    const cycle = Math.floor(1 + t / this.total);
+    const x = 1 + t / this.total - cycle;
+    return { cycle, scale: x <= this.ratio ? x / this.ratio : (x - 1) / (this.ratio - 1) };
+  }
+  private scaleFn(cycle: number, t: number): number {
+    return this.mode === "triangular" ? 1 : this.mode === "triangular2" ? 1 / 2 ** (cycle - 1) : this.gamma ** t;
+  }
+  lrAt(t: number): number {
+    const { cycle, scale } = this.phase(t);
+    return this.baseLr + (this.maxLr - this.baseLr) * scale * this.scaleFn(cycle, t);
+  }
+  get momentum(): number {
+    const { cycle, scale } = this.phase(this.lastEpoch);
+    return this.momenta[1] - (this.momenta[1] - this.momenta[0]) * scale * this.scaleFn(cycle, this.lastEpoch);
+  }
+  override options(): ScheduledOptions {
+    if (!this.cycleMomentum) return { lr: this.lr };
+    return this.optimizerKind === undefined || this.optimizerKind === "SGD" || this.optimizerKind === "RMSprop" ? { lr: this.lr, momentum: this.momentum } : { lr: this.lr, betas: [this.momentum, this.beta2 ?? 0.999] };
+  }
+}
+
+/** SequentialLR: schedulers[i] from milestones[i − 1] on, each counting from 0 at its milestone. */
+export class SequentialLR extends LRScheduler {
+  constructor(target: SchedulerTarget, readonly schedulers: readonly LRScheduler[], readonly milestones: readonly number[]) {
+    super(target, "SequentialLR");
+    if (!Array.isArray(schedulers) || schedulers.length < 1 || !schedulers.every((s) => s instanceof LRScheduler)) throw new TypeError("SequentialLR: schedulers must be an array of schedulers");
+    if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1)
+      throw new RangeError(`SequentialLR: expects one milestone fewer than schedulers, got ${schedulers.length} schedulers and ${Array.isArray(milestones) ? milestones.length : "no"} milestones`);
+    milestones.forEach((m) => integer("each milestone", m, this.who));
+  }
+  lrAt(t: number): number {
+    const i = this.milestones.filter((m) => m <= t).length;
+    return this.schedulers[i].lrAt(t - (i > 0 ? this.milestones[i - 1] : 0));
+  }
+}
+
+/**
+ * ReduceLROnPlateau: the lr times factor when the metric (step(metric)) has not improved for more
+ * than `patience` steps (mode min or max, threshold rel or abs), then `cooldown` steps of rest;
+ * never below minLr, and not by less than eps.
+ */
+export class ReduceLROnPlateau {
+  lr: number;
+  lastEpoch = 0;
+  readonly mode: "min" | "max";
+  readonly factor: number;
+  readonly patience: number;
+  readonly threshold: number;
+  readonly thresholdMode: "rel" | "abs";
+  readonly cooldown: number;
+  readonly minLr: number;
+  readonly eps: number;
+  best: number;
+  numBadEpochs = 0;
+  cooldownCounter = 0;
+  constructor(
+    target: SchedulerTarget,
+    o: { mode?: "min" | "max"; factor?: number; patience?: number; threshold?: number; thresholdMode?: "rel" | "abs"; cooldown?: number; minLr?: number; eps?: number } = {},
+  ) {
+    const who = "ReduceLROnPlateau";
+    this.lr = baseOf(target, who).lr;
+    this.mode = o.mode ?? "min";
+    if (this.mode !== "min" && this.mode !== "max") throw new RangeError(`${who}: mode must be "min" or "max"`);
+    this.factor = positive("factor", o.factor ?? 0.1, who);
+    if (this.factor >= 1) throw new RangeError(`${who}: factor should be < 1.0`);
+    this.patience = integer("patience", o.patience ?? 10, who, 0);
+    this.threshold = positive("threshold", o.threshold ?? 1e-4, who, true);
+    this.thresholdMode = o.thresholdMode ?? "rel";
+    if (this.thresholdMode !== "rel" && this.thresholdMode !== "abs") throw new RangeError(`${who}: thresholdMode must be "rel" or "abs"`);
+    this.cooldown = integer("cooldown", o.cooldown ?? 0, who, 0);
+    this.minLr = positive("minLr", o.minLr ?? 0, who, true);
+    this.eps = positive("eps", o.eps ?? 1e-8, who, true);
+    this.best = this.mode === "min" ? Infinity : -Infinity;
+  }
+  private better(a: number, best: number): boolean {
+    if (this.mode === "min") return this.thresholdMode === "rel" ? a < best * (1 - this.threshold) : a < best - this.threshold;
+    return this.thresholdMode === "rel" ? a > best * (1 + this.threshold) : a > best + this.threshold;
+  }
+  /** scheduler.step(metric): the metric of the epoch just ended (a validation loss). */
+  step(metric: number): void {
+    if (typeof metric !== "number" || Number.isNaN(metric)) throw new TypeError(`ReduceLROnPlateau.step: the metric must be a number, got ${String(metric)}`);
+    this.lastEpoch++;
+    if (this.better(metric, this.best)) {
+      this.best = metric;
+      this.numBadEpochs = 0;
+    } else this.numBadEpochs++;
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.numBadEpochs = 0;
+    }
+    if (this.numBadEpochs > this.patience) {
+      const next = Math.max(this.lr * this.factor, this.minLr);
+      if (this.lr - next > this.eps) this.lr = next;
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+  }
+  getLastLr(): number[] {
+    return [this.lr];
+  }
+  options(): ScheduledOptions {
+    return { lr: this.lr };
+  }
+}

@@ -1,0 +1,111 @@
+// lrScheduler: torch.optim.lr_scheduler's learning rates step by step, against PyTorch's documented
+// examples and, for CosineAnnealingLR, against PyTorch's recursive (chainable) form written out.
+import { describe, expect, it } from "vitest";
+import { lrScheduler } from "../runtime/index.ts";
+
+/** The lr at steps 0 … n − 1, stepping as a training loop does. */
+function trace(s: { lr: number; step(): void }, n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(s.lr);
+    s.step();
+  }
+  return out;
+}
+const close = (got: number[], want: number[]) => {
+  expect(got.length).toBe(want.length);
+  got.forEach((g, i) => expect(g, `step ${i}`).toBeCloseTo(want[i], 12));
+};
+
+describe("lrScheduler: PyTorch's learning rates per step", () => {
+  it("StepLR, MultiStepLR, ExponentialLR (PyTorch's docstring examples, base 0.05)", () => {
+    const step = trace(new lrScheduler.StepLR(0.05, { stepSize: 30, gamma: 0.1 }), 90);
+    close([step[0], step[29], step[30], step[59], step[60], step[89]], [0.05, 0.05, 0.005, 0.005, 0.0005, 0.0005]);
+    const multi = trace(new lrScheduler.MultiStepLR(0.05, { milestones: [80, 30], gamma: 0.1 }), 100);
+    close([multi[29], multi[30], multi[79], multi[80]], [0.05, 0.005, 0.005, 0.0005]);
+    close(trace(new lrScheduler.ExponentialLR(1, { gamma: 0.9 }), 4), [1, 0.9, 0.81, 0.729]);
+  });
+
+  it("ConstantLR, LinearLR, PolynomialLR (PyTorch's docstring examples)", () => {
+    close(trace(new lrScheduler.ConstantLR(0.05, { factor: 0.5, totalIters: 4 }), 6), [0.025, 0.025, 0.025, 0.025, 0.05, 0.05]);
+    close(trace(new lrScheduler.LinearLR(0.05, { startFactor: 0.5, totalIters: 4 }), 6), [0.025, 0.03125, 0.0375, 0.04375, 0.05, 0.05]);
+    close(trace(new lrScheduler.PolynomialLR(0.001, { totalIters: 4, power: 1 }), 6), [0.001, 0.00075, 0.0005, 0.00025, 0, 0]);
+  });
+
+  it("CosineAnnealingLR equals PyTorch's recursive form, past tMax too", () => {
+    const [base, etaMin, tMax] = [0.1, 0.001, 10];
+    const recursive: number[] = [base];
+    for (let t = 1; t < 3 * tMax; t++) {
+      const prev = recursive[t - 1];
+      recursive.push(
+        (t - 1 - tMax) % (2 * tMax) === 0
+          ? prev + ((base - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2
+          : ((1 + Math.cos((Math.PI * t) / tMax)) / (1 + Math.cos((Math.PI * (t - 1)) / tMax))) * (prev - etaMin) + etaMin,
+      );
+    }
+    close(trace(new lrScheduler.CosineAnnealingLR(base, { tMax, etaMin }), 3 * tMax), recursive);
+  });
+
+  it("CosineAnnealingWarmRestarts restarts at t0, t0 + t0·tMult, …", () => {
+    const s = trace(new lrScheduler.CosineAnnealingWarmRestarts(1, { t0: 10, tMult: 2, etaMin: 0 }), 71);
+    for (const restart of [0, 10, 30, 70]) expect(s[restart]).toBe(1);
+    // halfway through the second period (20 long): cos(π/2)
+    expect(s[20]).toBeCloseTo(0.5, 12);
+    expect(s[9]).toBeCloseTo((1 + Math.cos((Math.PI * 9) / 10)) / 2, 12);
+  });
+
+  it("OneCycleLR: up to maxLr by pctStart, down to maxLr/(div·finalDiv); momentum the other way; β₁ for Adam", () => {
+    const sgd = new lrScheduler.OneCycleLR(0.1, { maxLr: 0.1, totalSteps: 100 });
+    const lrs = trace(sgd, 100);
+    expect(lrs[0]).toBeCloseTo(0.004, 12);
+    expect(lrs[29]).toBeCloseTo(0.1, 12);
+    expect(lrs[99]).toBeCloseTo(0.004 / 1e4, 15);
+    // the phases are cosines: halfway up, the mean
+    expect(lrs[14]).toBeCloseTo(0.004 + (0.1 - 0.004) * (1 - Math.cos((Math.PI * 14) / 29)) / 2, 12);
+    const fresh = new lrScheduler.OneCycleLR(0.1, { maxLr: 0.1, totalSteps: 100 });
+    expect(fresh.options()).toEqual({ lr: fresh.lr, momentum: 0.95 });
+    for (let i = 0; i < 29; i++) fresh.step();
+    expect(fresh.momentum).toBeCloseTo(0.85, 12);
+    // past the total: PyTorch's error
+    const over = new lrScheduler.OneCycleLR(1, { maxLr: 1, totalSteps: 3 });
+    for (let i = 0; i < 4; i++) over.step();
+    expect(() => over.lr).toThrow(/tried to step 4 times; the specified number of total steps is 3/);
+    // a compiled model's declared Adam: its lr is not used (maxLr is), β₁ cycles, β₂ kept
+    const adam = { manifest: { training: { optimizer: { kind: "Adam", lr: 0.001, beta1: 0.9, beta2: 0.98 } } } };
+    const options = new lrScheduler.OneCycleLR(adam, { maxLr: 0.01, totalSteps: 10 }).options();
+    expect(options.lr).toBeCloseTo(0.0004, 15);
+    expect(options.betas).toEqual([0.95, 0.98]);
+    expect(() => new lrScheduler.OneCycleLR({ manifest: { training: { optimizer: { kind: "Adagrad", lr: 0.1 } } } }, { maxLr: 0.1, totalSteps: 10 })).toThrow(/Adagrad has no momentum to cycle/);
+  });
+
+  it("CyclicLR triangular and triangular2", () => {
+    close(trace(new lrScheduler.CyclicLR(0, { baseLr: 0.001, maxLr: 0.005, stepSizeUp: 4, cycleMomentum: false }), 9), [0.001, 0.002, 0.003, 0.004, 0.005, 0.004, 0.003, 0.002, 0.001]);
+    const halved = trace(new lrScheduler.CyclicLR(0, { baseLr: 0.001, maxLr: 0.005, stepSizeUp: 4, mode: "triangular2" }), 13);
+    expect(halved[12]).toBeCloseTo(0.001 + 0.004 / 2, 12);
+  });
+
+  it("SequentialLR: each scheduler from its milestone, counting from 0; LambdaLR, MultiplicativeLR", () => {
+    const s = new lrScheduler.SequentialLR(1, [new lrScheduler.ConstantLR(1, { factor: 0.1, totalIters: 2 }), new lrScheduler.ExponentialLR(1, { gamma: 0.9 })], [2]);
+    close(trace(s, 5), [0.1, 0.1, 1, 0.9, 0.81]);
+    close(trace(new lrScheduler.LambdaLR(0.5, (e) => 0.95 ** e), 3), [0.5, 0.475, 0.45125]);
+    close(trace(new lrScheduler.MultiplicativeLR(1, () => 0.5), 4), [1, 0.5, 0.25, 0.125]);
+  });
+
+  it("ReduceLROnPlateau: the lr times factor after more than `patience` epochs without improvement, then cooldown", () => {
+    const s = new lrScheduler.ReduceLROnPlateau(0.1, { patience: 2, cooldown: 1 });
+    const lrs = [1, 0.9, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95].map((m) => (s.step(m), s.lr));
+    // the 5th epoch is the third without improvement: reduced; one epoch of cooldown, then three more
+    close(lrs, [0.1, 0.1, 0.1, 0.1, 0.01, 0.01, 0.01, 0.01, 0.001]);
+  });
+
+  it("refuses bad arguments with what and why, and resumes from stateDict", () => {
+    expect(() => new lrScheduler.StepLR(0.1, { stepSize: 0 })).toThrow(/StepLR: stepSize must be an integer ≥ 1, got 0/);
+    expect(() => new lrScheduler.StepLR({ manifest: {} } as never, { stepSize: 2 })).toThrow(/a compiled model with a training step/);
+    expect(() => new lrScheduler.SequentialLR(1, [new lrScheduler.StepLR(1, { stepSize: 2 })], [3])).toThrow(/one milestone fewer than schedulers/);
+    const a = new lrScheduler.CosineAnnealingLR(1, { tMax: 8 });
+    for (let i = 0; i < 3; i++) a.step();
+    const b = new lrScheduler.CosineAnnealingLR(1, { tMax: 8 });
+    b.loadStateDict(a.stateDict());
+    expect(b.lr).toBe(a.lr);
+  });
+});
