@@ -108,6 +108,7 @@ describe("in-place changes tsdp cannot follow are refused, with where and why", 
   it("model state in forward: a parameter, a buffer, a constructor's constant", () => {
     expect(first(model("this.w.add_(1); return x.mul(this.w);", "w = new nn.Parameter(F.ones(6));"))).toMatch(/^TSDP2018 6: add_ in forward would change the model's parameter/);
     expect(first(model("this.fc.weight.mul_(0.5); return this.fc(x);"))).toMatch(/^TSDP2018 6: mul_ in forward would change the model's parameter/);
+    expect(first(model("const w = this.fc.weight.T; w.mul_(0.5); return x.matmul(w);"))).toMatch(/^TSDP2018 6: mul_ in forward would change the model's parameter \(through a view of it\)/);
     expect(first(model("this.count.add_(1); return x.add(this.count);", "count = F.zeros(1);\n  constructor() { super(); this.registerBuffer('count', F.zeros(1)); }"))).toMatch(
       /^TSDP2018 \d+: add_ in forward would change the model's buffer/,
     );

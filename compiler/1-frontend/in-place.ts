@@ -166,13 +166,18 @@ function refuseState(x: TensorValue, name: string, em: GraphEmitter, phase: Phas
   if (captured.has(x))
     fail("inPlaceAlias", `${name}: this tensor already gave an nn.Parameter or buffer its initial value, which a later change would not reach; change it before, or change the parameter (p.data.${name}(…))`, site.loc);
   if (phase !== "forward") return;
-  const op = x.node.op;
-  if (op === "param" || op === "buffer" || em.constants.owns(x.node))
-    fail(
-      "inPlaceAlias",
-      `${name} in forward would change the model's ${op === "param" ? "parameter" : op === "buffer" ? "buffer" : "constant"}, which later calls read again; tsdp's step never writes model state from forward: write y = t.${name.slice(0, -1)}(…) and use y`,
-      site.loc,
-    );
+  // the tensor itself, or the one it is a view of (this.fc.weight.T.mul_(2) changes the weight)
+  for (const t of new Set([x, rootOf.get(x) ?? x])) {
+    // (the base's node as it is: reading it is not a use that its staleness should stop)
+    const node = t === x ? x.node : t.snapshot().node;
+    const op = node.op;
+    if (op === "param" || op === "buffer" || em.constants.owns(node))
+      fail(
+        "inPlaceAlias",
+        `${name} in forward would change the model's ${op === "param" ? "parameter" : op === "buffer" ? "buffer" : "constant"}${t === x ? "" : " (through a view of it)"}, which later calls read again; tsdp's step never writes model state from forward: write y = t.${name.slice(0, -1)}(…) and use y`,
+        site.loc,
+      );
+  }
 }
 
 /** A scalar `value` in x's shape and dtype. */
