@@ -1,6 +1,6 @@
-// optim.Adam({ amsgrad: true }): a variant tsdp does not compute (refused at its value, true), with a bad lr
+// optim.Adam({ amsgrad: "yes" }): a switch that is not a boolean (refused at its value), with a bad lr
 // expect: TSDP3004 16:35
-// expect: TSDP3004 16:48
+// expect: TSDP3003 16:48
 import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
 
 export class Net extends nn.Module {
@@ -13,5 +13,5 @@ export class Net extends nn.Module {
 
 export const training = new Training(Net, {
   loss: new nn.CrossEntropyLoss(),
-  optimizer: new optim.Adam({ lr: -1, amsgrad: true }),
+  optimizer: new optim.Adam({ lr: -1, amsgrad: "yes" }),
 });
