@@ -505,3 +505,33 @@ describe("torch.nansum / nanmean / diff, nn.RReLU, nn.Embedding.fromPretrained",
     expect(first(emb("new nn.Embedding(3, 2, { maxNorm: 1 })"))).toMatch(/maxNorm is not supported: PyTorch renormalizes the looked-up rows of the weight in place during forward/);
   });
 });
+
+describe("TypeScript's Map and Set, logical and exponent assignments, object rest", () => {
+  it("a Map of sizes and a Set of skipped blocks build the model; for…of and forEach walk them in insertion order", () => {
+    const src = model(
+      "let y = x; for (let i = 0; i < this.blocks.length; i++) if (!this.skip.has(i)) y = this.blocks[i](y); return y.mul(this.seen);",
+      "x: Tensor<[Batch, 4]>",
+      "blocks = new nn.ModuleList();\n  skip = new Set([1]);\n  seen = 0;\n  constructor() {\n    super();\n    const widths = new Map<string, number>([['a', 4], ['b', 4]]);\n    widths.set('c', 4);\n    for (const [, w] of widths) this.blocks.append(new nn.Linear(w, 4));\n    widths.forEach((w, k) => { this.seen += k === 'b' ? w : 0; });\n    this.seen **= 0.5;\n  }",
+    );
+    const { graph } = lowerSource(src);
+    expect(graph.params.map((p) => p.attrs.name).sort()).toEqual(["blocks.0.bias", "blocks.0.weight", "blocks.1.bias", "blocks.1.weight", "blocks.2.bias", "blocks.2.weight"]);
+    // block 1 skipped: blocks 0 and 2 run, then × √4
+    const lin = (p: string, v: number[]) => {
+      const s = initState(graph, 0);
+      const [w, b] = [s.params.get(`${p}.weight`)!.data, s.params.get(`${p}.bias`)!.data];
+      return [0, 1, 2, 3].map((o) => b[o] + v.reduce((acc, vi, i) => acc + w[o * 4 + i] * vi, 0));
+    };
+    const input = [0.5, -1, 2, 0.25];
+    const want = lin("blocks.2", lin("blocks.0", input)).map((v) => v * 2);
+    outputs(src, { x: nd([1, 4], input) })[0].forEach((v, i) => expect(v).toBeCloseTo(want[i], 12));
+  });
+  it("??=, ||=, &&= assign only when their test says so; **= and %=; const { a, ...rest } = cfg", () => {
+    const src = model(
+      "const cfg = { scale: 3, shift: 1, extra: 2 }; const { scale, ...rest } = cfg; let a: number | null = null; a ??= 5; a ??= 7; let b = 0; b ||= 2; let c = 4; c &&= 6; let d = 3; d **= 2; d %= 5; return x.mul(scale).add(rest.shift + rest.extra + a + b + c + d + Object.keys(rest).length);",
+      "x: Tensor<[Batch, 1]>",
+    );
+    // 3x + (1 + 2 + 5 + 2 + 6 + 4 + 2)
+    expect(outputs(src, { x: nd([1, 1], [1]) })[0]).toEqual([3 + 22]);
+    expect(first(model("const m = new Map([[[1], 2]]); return x;", "x: Tensor<[Batch, 1]>"))).toMatch(/new Map: keys are numbers, strings or booleans in model code, got an array of 1/);
+  });
+});

@@ -136,6 +136,17 @@ export class BuiltinFunction {
   ) {}
 }
 
+/**
+ * A JavaScript Map or Set made in model code (an activation registry, a set of skipped indices):
+ * keys are numbers, strings or booleans; a Set's values are its keys (collections.ts).
+ */
+export class CollectionValue {
+  constructor(
+    readonly kind: "Map" | "Set",
+    readonly entries: Map<number | string | boolean, Value> = new Map(),
+  ) {}
+}
+
 /** A class written by the user. */
 export class ClassValue {
   constructor(
@@ -270,6 +281,7 @@ export type Value =
   | Poison
   | ModeFlag
   | ObjectValue
+  | CollectionValue
   | StaticTensor
   | ParameterValue
   | LayerParamRef
@@ -294,6 +306,7 @@ export function describe(v: Value): string {
   if (v instanceof TensorValue) return "a tensor";
   if (v instanceof ModeFlag) return "this.training";
   if (v instanceof ObjectValue) return "an object";
+  if (v instanceof CollectionValue) return `a ${v.kind} of ${v.entries.size}`;
   if (v instanceof StaticTensor) return `a random draw F.randn([${v.shape.join(", ")}]) made in a constructor`;
   if (v instanceof ParameterValue) return `an nn.Parameter [${v.shape.join(", ")}]`;
   if (v instanceof LayerParamRef) return `the parameter ${v.module.typeName}.${v.local}`;

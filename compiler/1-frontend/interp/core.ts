@@ -6,6 +6,7 @@ import { ConstructorTensors } from "../constructor-tensors.ts";
 import { GraphEmitter } from "../graph-emitter.ts";
 import { functionalNamespace } from "../functional.ts";
 import { arrayNamespace, builtinGlobals, objectNamespace } from "../globals.ts";
+import { collectionClasses } from "../collections.ts";
 import { Budget, resolveLimits, type Limits } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf, SourceFiles } from "../source.ts";
@@ -84,6 +85,7 @@ export abstract class InterpreterCore {
     for (const [name, value] of builtinGlobals) this.globals.declare(name, value, false);
     this.globals.declare("Array", arrayNamespace(this.arrayHooks), false);
     this.globals.declare("Object", objectNamespace(this.arrayHooks), false);
+    for (const [name, cls] of collectionClasses(this.arrayHooks)) this.globals.declare(name, cls, false);
   }
 
   /** What array builtins need from the evaluator: callbacks, and the step and size budgets. */

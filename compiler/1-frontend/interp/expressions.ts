@@ -17,7 +17,7 @@ import { locOf } from "../source.ts";
 import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { StatementEvaluator } from "./statements.ts";
 import { ModeFork, poison, isPoison } from "./core.ts";
-import { compoundOps, describeSyntax, isPrimitive, numericOps } from "./syntax.ts";
+import { compoundOps, describeSyntax, isPrimitive, logicalAssignments, numericOps } from "./syntax.ts";
 
 // Expressions: one visitor per syntax kind in `expressions`; operators on numbers, symbolic sizes and tensors; assignment.
 export abstract class ExpressionEvaluator extends StatementEvaluator {
@@ -209,6 +209,15 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     const compound = compoundOps[op];
     if (compound !== undefined) {
       const v = this.arith(compound, this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
+      this.assign(left, v, scope);
+      return v;
+    }
+    if (logicalAssignments.has(op)) {
+      const l = this.evalExpr(left, scope);
+      if (isPoison(l)) return poison;
+      const assigns = op === SyntaxKind.QuestionQuestionEqualsToken ? l === null || l === undefined : op === SyntaxKind.BarBarEqualsToken ? !this.truthy(l, left) : this.truthy(l, left);
+      if (!assigns) return l;
+      const v = this.evalExpr(e.getRight(), scope);
       this.assign(left, v, scope);
       return v;
     }

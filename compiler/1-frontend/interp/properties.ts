@@ -8,12 +8,14 @@ import { locOf } from "../source.ts";
 import { checkLayerName, isLayerName, quoteName } from "../names.ts";
 import { indexTensor } from "../joins.ts";
 import { inPlaceMethod, VIEW_METHODS, withViews } from "../in-place.ts";
+import { collectionProperty } from "../collections.ts";
 import { parameterInitProperty, setParameterRequiresGrad } from "../parameter-init.ts";
 import { tensorMethods, tensorProperty } from "../tensor-methods.ts";
 import {
   BuiltinClass,
   BuiltinFunction,
   ClassValue,
+  CollectionValue,
   describe,
   FunctionValue,
   ModeFlag,
@@ -110,6 +112,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         return obj;
       });
     if (obj instanceof ObjectValue) return obj.props.get(name);
+    if (obj instanceof CollectionValue) return collectionProperty(obj, name, this.arrayHooks, site);
     if (obj instanceof BuiltinClass && obj.statics.has(name)) return obj.statics.get(name);
     if (obj instanceof ClassValue) return this.staticMember(obj, name, site);
     if (Array.isArray(obj)) {

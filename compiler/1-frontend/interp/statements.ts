@@ -19,7 +19,8 @@ import { fail } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place.ts";
-import { describe, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
+import { collectionItems } from "../collections.ts";
+import { CollectionValue, describe, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { FileEvaluator } from "./files.ts";
 import { BREAK, CONTINUE, type Completion, ModeFork, NORMAL, MAX_LOOP_ITERATIONS, poison, isPoison } from "./core.ts";
 import { assignmentsIn, boundNames, containsReturn, describeSyntax, modeJoinableTargets } from "./syntax.ts";
@@ -178,9 +179,17 @@ export abstract class StatementEvaluator extends FileEvaluator {
       });
       return;
     }
+    const named = new Set<string>();
     for (const el of name.getElements()) {
       const key = el.getPropertyNameNode()?.getText() ?? el.getName();
-      if (el.getDotDotDotToken()) fail("unsupportedSyntax", "rest elements in object patterns are not supported", locOf(el));
+      // const { a, ...rest } = cfg: the object's other properties, in a new object
+      if (el.getDotDotDotToken()) {
+        if (!(value instanceof ObjectValue) && !isPoison(value)) fail("unsupportedSyntax", `a rest element takes the other properties of a plain object, not of ${describe(value)}`, locOf(el));
+        const rest = isPoison(value) ? poison : new ObjectValue(new Map([...(value as ObjectValue).props].filter(([k]) => !named.has(k))));
+        this.bindPattern(el.getNameNode(), rest, scope, mutable);
+        continue;
+      }
+      named.add(key);
       const v = isPoison(value) ? poison : this.getProperty(value, key, this.site(el));
       this.bindPattern(el.getNameNode(), v === undefined ? this.defaultOf(el.getInitializer(), scope) : v, scope, mutable);
     }
@@ -344,6 +353,10 @@ export abstract class StatementEvaluator extends FileEvaluator {
   }
 
   iterate(v: Value, at: TsNode): Value[] {
+    if (v instanceof CollectionValue) {
+      this.arrayHooks.charge(v.entries.size, this.site(at));
+      return collectionItems(v);
+    }
     if (Array.isArray(v)) {
       this.arrayHooks.charge(v.length, this.site(at));
       return [...v];

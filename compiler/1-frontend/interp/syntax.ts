@@ -100,7 +100,12 @@ export const compoundOps: Partial<Record<SyntaxKind, SyntaxKind>> = {
   [SyntaxKind.MinusEqualsToken]: SyntaxKind.MinusToken,
   [SyntaxKind.AsteriskEqualsToken]: SyntaxKind.AsteriskToken,
   [SyntaxKind.SlashEqualsToken]: SyntaxKind.SlashToken,
+  [SyntaxKind.PercentEqualsToken]: SyntaxKind.PercentToken,
+  [SyntaxKind.AsteriskAsteriskEqualsToken]: SyntaxKind.AsteriskAsteriskToken,
 };
+
+/** a ??= b, a ||= b, a &&= b: assignments that evaluate b (and assign) only when the test on a says so. */
+export const logicalAssignments: ReadonlySet<SyntaxKind> = new Set([SyntaxKind.QuestionQuestionEqualsToken, SyntaxKind.BarBarEqualsToken, SyntaxKind.AmpersandAmpersandEqualsToken]);
 
 const joinableCache = new WeakMap<TsNode, readonly string[] | null>();
 
@@ -149,7 +154,8 @@ export function assignmentsIn(node: TsNode): { declared: Set<string>; targets: T
     if (TsNode.isFunctionLikeDeclaration(n) || TsNode.isArrowFunction(n) || TsNode.isFunctionExpression(n) || TsNode.isClassLikeDeclarationBase(n)) continue;
     if (TsNode.isReturnStatement(n) || TsNode.isBreakStatement(n) || TsNode.isContinueStatement(n) || TsNode.isThrowStatement(n)) exits = true;
     if (TsNode.isVariableDeclaration(n)) for (const name of boundNames(n.getNameNode())) declared.add(name);
-    if (TsNode.isBinaryExpression(n) && (n.getOperatorToken().getKind() === SyntaxKind.EqualsToken || compoundOps[n.getOperatorToken().getKind()] !== undefined)) targets.push(n.getLeft());
+    if (TsNode.isBinaryExpression(n) && (n.getOperatorToken().getKind() === SyntaxKind.EqualsToken || compoundOps[n.getOperatorToken().getKind()] !== undefined || logicalAssignments.has(n.getOperatorToken().getKind())))
+      targets.push(n.getLeft());
     else if ((TsNode.isPrefixUnaryExpression(n) || TsNode.isPostfixUnaryExpression(n)) && (n.getOperatorToken() === SyntaxKind.PlusPlusToken || n.getOperatorToken() === SyntaxKind.MinusMinusToken))
       targets.push(n.getOperand());
     else if (TsNode.isCallExpression(n)) {
