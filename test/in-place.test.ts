@@ -136,3 +136,23 @@ describe("in-place changes tsdp cannot follow are refused, with where and why", 
     expect(Array.from(init.values ?? [])).toEqual([3, 4, 5, 6, 7, 8]);
   });
 });
+
+describe("inplace: true on a layer or function overwrites its input, as PyTorch's", () => {
+  it("nn.ReLU({ inplace: true }) and F.relu(x, { inplace: true }) change x itself; inplace false leaves it", () => {
+    const relu = "return this.fc(x).relu();";
+    expect(run(model("const h = this.fc(x); this.act(h); return h;", "fc = new nn.Linear(6, 6); act = new nn.ReLU({ inplace: true });"))).toEqual(run(model(relu)));
+    expect(run(model("const h = this.fc(x); const y = F.relu(h, { inplace: true }); return h.add(y);"))).toEqual(run(model("const r = this.fc(x).relu(); return r.add(r);")));
+    expect(run(model("const h = this.fc(x); this.act(h); return h;", "fc = new nn.Linear(6, 6); act = new nn.ReLU();"))).toEqual(run(model("return this.fc(x);")));
+    // ResNet's block: the activation applied in place to a fresh tensor, the identity kept apart
+    const block = "fc = new nn.Linear(6, 6); relu = new nn.ReLU(true);";
+    expect(run(model("const identity = x; let out = this.relu(this.fc(x)); out = out.add(identity); return this.relu(out);", block))).toEqual(
+      run(model("return this.fc(x).relu().add(x).relu();")),
+    );
+  });
+  it("refused where x.relu_() would be: a view read after it, a parameter", () => {
+    expect(first(model("const h = this.fc(x); const v = h.view(-1, 2, 3); this.act(h); return v.flatten(1);", "fc = new nn.Linear(6, 6); act = new nn.ReLU({ inplace: true });"))).toMatch(
+      /^TSDP2018 6: nn\.ReLU with inplace: true changes a tensor that shares its memory with another one read after it .* leave inplace false \(the default\) and use the result$/,
+    );
+    expect(first(model("return x.add(F.relu(this.w, { inplace: true }));", "w = new nn.Parameter(F.ones(6));"))).toMatch(/^TSDP2018 6: F\.relu with inplace: true in forward would change the model's parameter/);
+  });
+});

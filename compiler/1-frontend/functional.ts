@@ -20,6 +20,7 @@ import { pairwiseLossFunctions } from "./pairwise-losses.ts";
 import { spatialTransformFunctions } from "./spatial-transform.ts";
 import { unpoolFunctions } from "./pool-indices.ts";
 import { checkpointFunction, noGradFunction } from "./no-grad.ts";
+import { inPlaceResult } from "./in-place.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { flatten, roundedQuotient, softmaxDtype } from "./tensor-methods.ts";
 import { BuiltinFunction, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -441,6 +442,12 @@ const upsampleSpellings: Record<string, FunctionalSpec> = {
 };
 
 export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: Value, args: Value[], site: CallSite) => Value): NamespaceValue {
+  // F.relu(x, { inplace: true }): x takes over the result, as PyTorch overwrites it (in-place.ts)
+  const inPlaceFlag = (b: Bound, lower: (b: Bound) => Value, who: string, site: CallSite): Value => {
+    const result = lower(b);
+    const input = b.x ?? b.input;
+    return b.inplace === true && input instanceof TensorValue ? inPlaceResult(input, result, who, site, em, phase() === "forward" ? "forward" : "construct") : result;
+  };
   // the factories work in constructors too (an nn.Parameter's initial value)
   const members = factoryMembers(em, phase);
   members.set("noGrad", noGradFunction(em, call));
@@ -460,15 +467,13 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   for (const [name, f] of queryFunctions(em)) members.set(name, f);
   for (const [name, spec] of [...Object.entries(compositionFunctions), ...Object.entries(portFunctions), ...Object.entries(moreFunctions), ...Object.entries(volumetricFunctions((t, size, site, em, who) => adaptiveMaxPool(t, size, 2, site, em, who))), ...Object.entries(pairwiseLossFunctions), ...Object.entries(spatialTransformFunctions), ...Object.entries(unpoolFunctions)]) {
     const who = `F.${name}`;
-    members.set(name, new BuiltinFunction(who, (args, site) => spec.lower(bindArgs(who, spec.args, args, site), site, em, who)));
+    members.set(name, new BuiltinFunction(who, (args, site) => inPlaceFlag(bindArgs(who, spec.args, args, site), (b) => spec.lower(b, site, em, who), who, site)));
   }
   for (const [name, spec] of [...Object.entries(functional), ...Object.entries(upsampleSpellings)]) {
     const who = `F.${name}`;
     members.set(
       name,
-      new BuiltinFunction(who, (args, site) => {
-        return spec.lower(bindArgs(who, spec.args, args, site), site, em, who);
-      }),
+      new BuiltinFunction(who, (args, site) => inPlaceFlag(bindArgs(who, spec.args, args, site), (b) => spec.lower(b, site, em, who), who, site)),
     );
   }
   return new NamespaceValue("F", members);

@@ -104,18 +104,32 @@ export function joinChanges(train: Map<TensorValue, Snapshot>, evaluation: Map<T
   }
 }
 
-function markStale(x: TensorValue, who: string, site: CallSite): void {
+function markStale(x: TensorValue, who: string, site: CallSite, fix = `write the out-of-place form and use its result (y = x.${who.replace(/_$/, "")}(…))`): void {
   for (const other of sharers(x))
     if (!other.snapshot().stale)
       change(other, other.snapshot().node, () =>
       fail(
         "inPlaceAlias",
-        `${who} changes a tensor that shares its memory with another one read after it (a view: view, reshape, transpose, x[i], chunk, detach, …), which in PyTorch would see the change; write the out-of-place form and use its result (y = x.${who.replace(/_$/, "")}(…))`,
+        `${who} changes a tensor that shares its memory with another one read after it (a view: view, reshape, transpose, x[i], chunk, detach, …), which in PyTorch would see the change; ${fix}`,
         site.loc,
       ));
 }
 
-type Phase = "forward" | "construct";
+/**
+ * A layer or function given inplace: true (nn.ReLU(inplace=True), F.dropout(x, p, training,
+ * inplace=True)) overwrites its input in PyTorch: x takes over the result, as x.relu_() does, so a
+ * later read of x sees it. Refused where x.relu_() would be (model state, a view read after it).
+ */
+export function inPlaceResult(x: TensorValue, result: Value, who: string, site: CallSite, em: GraphEmitter, phase: Phase): Value {
+  if (!(result instanceof TensorValue) || result === x) return result;
+  if (!shapeEq(result.node.shape, x.node.shape) || result.node.dtype !== x.node.dtype) return result;
+  refuseState(x, `${who} with inplace: true`, em, phase, site, "leave inplace false (the default) and use the result");
+  markStale(x, `${who} with inplace: true`, site, "leave inplace false (the default) and use the result");
+  change(x, result.node, x.snapshot().stale);
+  return x;
+}
+
+export type Phase = "forward" | "construct";
 
 /**
  * `x.<name>` when name is an in-place method (name_ of a tensor method, or one of the fills:
@@ -162,7 +176,7 @@ function castInto(x: TensorValue, result: TensorValue, base: string, who: string
   return result; // refused by the caller, naming both dtypes
 }
 
-function refuseState(x: TensorValue, name: string, em: GraphEmitter, phase: Phase, site: CallSite): void {
+function refuseState(x: TensorValue, name: string, em: GraphEmitter, phase: Phase, site: CallSite, fix = `write y = t.${name.slice(0, -1)}(…) and use y`): void {
   if (captured.has(x))
     fail("inPlaceAlias", `${name}: this tensor already gave an nn.Parameter or buffer its initial value, which a later change would not reach; change it before, or change the parameter (p.data.${name}(…))`, site.loc);
   if (phase !== "forward") return;
@@ -174,7 +188,7 @@ function refuseState(x: TensorValue, name: string, em: GraphEmitter, phase: Phas
     if (op === "param" || op === "buffer" || em.constants.owns(node))
       fail(
         "inPlaceAlias",
-        `${name} in forward would change the model's ${op === "param" ? "parameter" : op === "buffer" ? "buffer" : "constant"}${t === x ? "" : " (through a view of it)"}, which later calls read again; tsdp's step never writes model state from forward: write y = t.${name.slice(0, -1)}(…) and use y`,
+        `${name} in forward would change the model's ${op === "param" ? "parameter" : op === "buffer" ? "buffer" : "constant"}${t === x ? "" : " (through a view of it)"}, which later calls read again; tsdp's step never writes model state from forward: ${fix}`,
         site.loc,
       );
   }

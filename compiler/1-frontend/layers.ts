@@ -22,6 +22,7 @@ import { initialValue, initNamespaceMembers, parameterClass } from "./factories.
 import { checkTensorSize } from "./size-limits.ts";
 import { checkLayerName } from "./names.ts";
 import { utilsNamespace } from "./weight-norm.ts";
+import { inPlaceResult } from "./in-place.ts";
 import {
   BuiltinClass,
   BuiltinFunction,
@@ -441,8 +442,12 @@ function fromPretrainedStatics(who: string, construct: (args: Value[], site: Cal
 function makeLayer(who: string, spec: LayerSpec, b: Bound, site: CallSite, host: LayerHost): ModuleValue {
   const state = spec.state?.(b) ?? {};
   checkStateSize(who, state, site);
-  const forward = (self: ModuleValue, callArgs: Value[], callSite: CallSite) =>
-    spec.forward(self, b, bindArgs(who, spec.inputs ?? [], callArgs, callSite), callSite, host.em, who);
+  const forward = (self: ModuleValue, callArgs: Value[], callSite: CallSite) => {
+    const call = bindArgs(who, spec.inputs ?? [], callArgs, callSite);
+    const result = spec.forward(self, b, call, callSite, host.em, who);
+    // nn.ReLU(inplace=True) and kin overwrite their input in PyTorch: it takes over the result (in-place.ts)
+    return b.inplace === true && call.x instanceof TensorValue ? inPlaceResult(call.x, result, who, callSite, host.em, "forward") : result;
+  };
   const m = new ModuleValue("layer", who, site.loc, undefined, state.params, state.buffers, forward, spec.summary?.(b) ?? "");
   for (const local of spec.optional ?? []) if (!state.params?.some((p) => p.local === local)) m.absent.add(local);
   for (const child of spec.children?.(b) ?? []) m.fields.set(child.name, makeLayer(child.typeName, child.spec, child.args, site, host));
