@@ -535,3 +535,33 @@ describe("TypeScript's Map and Set, logical and exponent assignments, object res
     expect(first(model("const m = new Map([[[1], 2]]); return x;", "x: Tensor<[Batch, 1]>"))).toMatch(/new Map: keys are numbers, strings or booleans in model code, got an array of 1/);
   });
 });
+
+describe("cross-entropy's other target forms: positions ([N, C, d…] with [N, d…]) and class probabilities", () => {
+  const logSoftmax = (row: number[]) => {
+    const m = Math.max(...row);
+    const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+    return row.map((v) => v - lse);
+  };
+  it("over positions: the mean of −log p[y] over every position not ignored; reduction none keeps [N, d…]", () => {
+    const src = model("return [F.crossEntropy(x, y, { ignoreIndex: 9 }).view(1).expand(x.size(0)).unsqueeze(1), F.crossEntropy(x, y, { ignoreIndex: 9, reduction: 'none' }).flatten(1)];", 'x: Tensor<[Batch, 3, 2]>, y: Tensor<[Batch, 2], "int32">');
+    const xs = [0.5, -1, 2, 0.25, 1, -0.5, 3, 0, -2, 1, 0.5, 0.5];
+    const ys = [2, 0, 9, 1];
+    const [mean, each] = outputs(src, { x: nd([2, 3, 2], xs), y: nd([2, 2], ys) });
+    // position (n, j): the scores x[n, :, j]
+    const per = [0, 1, 2, 3].map((k) => {
+      const [n, j] = [Math.floor(k / 2), k % 2];
+      return ys[k] === 9 ? 0 : -logSoftmax([0, 1, 2].map((c) => xs[(n * 3 + c) * 2 + j]))[ys[k]];
+    });
+    each.forEach((v, k) => expect(v).toBeCloseTo(per[k], 12));
+    expect(mean[0]).toBeCloseTo((per[0] + per[1] + per[3]) / 3, 12);
+  });
+  it("class probabilities: −Σ y′·log p per row, the mean over rows; label smoothing mixes in ε/C", () => {
+    const src = model("return F.crossEntropy(x, p, { labelSmoothing: 0.3 }).view(1).expand(x.size(0)).unsqueeze(1);", "x: Tensor<[Batch, 3]>, p: Tensor<[Batch, 3]>");
+    const [xs, ps] = [[1, 2, 0.5, -1, 0, 3], [0.2, 0.5, 0.3, 1, 0, 0]];
+    const rows = [0, 1].map((n) => {
+      const lp = logSoftmax(xs.slice(n * 3, n * 3 + 3));
+      return -lp.reduce((s, v, c) => s + (0.7 * ps[n * 3 + c] + 0.1) * v, 0);
+    });
+    expect(outputs(src, { x: nd([2, 3], xs), p: nd([2, 3], ps) })[0][0]).toBeCloseTo((rows[0] + rows[1]) / 2, 12);
+  });
+});

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
 import type { Graph } from "../compiler/ir/node.ts";
+import { formatShape } from "../compiler/ir/shape.ts";
 import { initState, type ModelState } from "../compiler/reference/init.ts";
 import { runReference, runReferenceAsync } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
@@ -429,6 +430,49 @@ export const training = new Training(Tagger, {
         // every target ignored: 0/0, as PyTorch
         expect(m.evaluateSync(tensor(xs, [5, 4]), tensor(new Int32Array(20).fill(-1), [5, 4])).loss).toBeNaN();
         expect(() => m.trainStepSync(tensor(xs, [5, 4]), tensor(new Int32Array(20).fill(-100), [5, 4]))).toThrow(/label -100 at position 0 is out of range: the model has 3 classes \(0 to 2\), or -1, the loss's ignoreIndex/);
+      } finally {
+        m.dispose();
+      }
+    }
+  }, 300_000);
+});
+
+// PyTorch's (N, C, d1, …) form (segmentation): nn.CrossEntropyLoss on [B, 3, 2, 3] scores and
+// [B, 2, 3] targets with ignoreIndex 255 is the mean over every position not ignored, on 1, 2
+// and 3 devices equal to the float64 reference of the whole batch.
+describe("cross-entropy over positions (segmentation's [N, C, H, W] scores, [N, H, W] targets)", () => {
+  it("loss and three SGD steps equal the reference on 1, 2 and 3 devices, ignored positions left out", async () => {
+    const dir = writeFiles({
+      "model.ts": `${header}
+export class Segmenter extends nn.Module {
+  head = new nn.Conv2d(2, 3, 1);
+  forward(x: Tensor<[Batch, 2, 2, 3]>) { return this.head(x); }
+}
+export const training = new Training(Segmenter, { loss: new nn.CrossEntropyLoss({ ignoreIndex: 255 }), optimizer: new optim.SGD({ lr: 0.5 }) });
+`,
+    });
+    const { model, build: b } = await compile(join(dir, "model.ts"), { target, outDir: join(tmp(), "out") });
+    const graph = model.graph;
+    expect(formatShape(graph.loss!.target.shape)).toBe("[Batch, 2, 3]");
+    const xs = Float32Array.from({ length: 5 * 12 }, (_, i) => Math.sin(i * 0.7));
+    // sample 4 all ignored; the others a mix
+    const ys = Int32Array.from({ length: 30 }, (_, i) => (i >= 24 || i % 5 === 3 ? 255 : i % 3));
+    const { graph: step, gradients } = differentiate(graph);
+    const state: ModelState = initState(graph, 0);
+    const opt = newOptimizerState();
+    const ref = { x: nd([5, 2, 2, 3], xs), target: nd([5, 2, 3], ys) };
+    const want: number[] = [];
+    for (let s = 0; s < 3; s++) {
+      const r = runReference(step, ref, state, { training: true, step: s });
+      want.push(r.loss!);
+      optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
+    }
+    for (const devices of multiDevice ? [1, 2, 3] : [1]) {
+      const m = await load(b.outDir, { devices });
+      try {
+        const losses = [0, 1, 2].map(() => m.trainStepSync(tensor(xs, [5, 2, 2, 3]), tensor(ys, [5, 2, 3]))!);
+        losses.forEach((l, s) => expect(Math.abs(l - want[s]), `${devices} devices, step ${s}: ${l} vs ${want[s]}`).toBeLessThan(1e-5 * Math.abs(want[s])));
+        for (const [name, p] of state.params) expectNear(m.getParameter(name).data as Float32Array, p.data, `${devices} devices: ${name}`, 1e-4, 1e-5);
       } finally {
         m.dispose();
       }

@@ -1,7 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { einsumFunction } from "./einsum.ts";
 import type { Node } from "../ir/node.ts";
-import { formatShape, shapeEq } from "../ir/shape.ts";
+import { batchTimes, formatShape, isBatch, shapeEq, type Dim } from "../ir/shape.ts";
 import { broadcastShapes } from "../ops/elementwise.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -65,7 +65,18 @@ export const classWeightArg = opt("weight", "tensor", null, { nullable: true });
  */
 const classificationLoss =
   (op: string, extra: readonly string[] = []) =>
-  (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+  (b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue => {
+    const input = b.input as TensorValue;
+    const target = b.target as TensorValue;
+    // class probabilities as the target (mixup, distillation): PyTorch's soft cross-entropy
+    if (op === "cross_entropy" && target instanceof TensorValue && target.node.dtype === "f32" && shapeEq(target.node.shape, input.node.shape) && input.node.shape.length >= 2)
+      return softCrossEntropy(b, site, em, who);
+    // [N, C, d1, …] scores with [N, d1, …] targets (segmentation): the classes last, one row per position
+    if (input instanceof TensorValue && target instanceof TensorValue && input.node.shape.length > 2 && target.node.shape.length === input.node.shape.length - 1) {
+      const rows = positionsAsRows(input, target, who, site, em);
+      const losses = classificationLoss(op, extra)({ ...b, input: rows.input, target: rows.target }, site, em, who);
+      return b.reduction === "none" ? em.tensor("reshape", [losses], { shape: [...target.node.shape] }, who, site) : losses;
+    }
     const attrs = Object.fromEntries(extra.map((k) => [k, b[k]]));
     if (b.weight !== null && b.weight !== undefined) return classWeighted(op, b, site, em, who);
     if (b.ignoreIndex === null) return em.tensor(op, [b.input, b.target], { reduction: b.reduction, ...attrs }, who, site);
@@ -73,7 +84,6 @@ const classificationLoss =
     const reduction = b.reduction === "mean" ? "sum" : b.reduction;
     const losses = em.tensor(op, [b.input, b.target], { reduction, ...attrs, ignoreIndex }, who, site);
     if (b.reduction !== "mean") return losses;
-    const target = b.target as TensorValue;
     if (target.node.dtype !== "i32") return losses; // the op has refused it
     const kept = em.tensor("ne", [em.tensor("to_float", [target], {}, who, site), em.constant(ignoreIndex, site)], {}, who, site);
     const count = em.tensor("sum", [kept], { dims: null, keepdim: false }, who, site);
@@ -83,6 +93,53 @@ const classificationLoss =
     targetMeans.set(mean.node, { ignoreIndex, lossOp: losses.node });
     return mean;
   };
+
+/**
+ * PyTorch's (N, C, d1, …) form of the classification losses: the scores with the class dim moved
+ * last and every position a row, [N·d1·…, C], and the targets [N·d1·…]: the same per-position
+ * losses, and the mean over all positions (not ignored) PyTorch takes.
+ */
+function positionsAsRows(input: TensorValue, target: TensorValue, who: string, site: CallSite, em: GraphEmitter): { input: TensorValue; target: TensorValue } {
+  const s = input.node.shape;
+  const classes = s[1];
+  const positions = [s[0], ...s.slice(2)];
+  if (typeof classes !== "number") fail("shapeMismatch", `${who}: the input must be [N, C, …] with C classes, got ${formatShape(s)}`, site.loc);
+  if (!shapeEq(target.node.shape, positions)) fail("shapeMismatch", `${who}: input ${formatShape(s)} needs a target ${formatShape(positions)} (the input without its class dim), got ${formatShape(target.node.shape)}`, site.loc);
+  const spatial = s.slice(2).reduce<number>((p, d) => p * (typeof d === "number" ? d : fail("shapeMismatch", `${who}: only dim 0 may be the batch, got ${formatShape(s)}`, site.loc)), 1);
+  const rows: Dim = isBatch(s[0]) ? batchTimes(s[0].batch * spatial) : (s[0] as number) * spatial;
+  const last = em.tensor("permute", [input], { perm: [0, ...s.slice(2).map((_, i) => i + 2), 1] }, who, site);
+  return {
+    input: em.tensor("reshape", [last], { shape: [rows, classes] }, who, site),
+    target: em.tensor("reshape", [target], { shape: [rows] }, who, site),
+  };
+}
+
+/**
+ * Cross-entropy against class probabilities (a float target of the input's shape): per position
+ * −Σ_c w_c·y′_c·log softmax(x)_c over the class dim (1), y′ = (1 − ε)·y + ε/C with label smoothing;
+ * "mean" divides by the positions (N·d1·…), as PyTorch's (ignoreIndex has no meaning here).
+ */
+function softCrossEntropy(b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const input = b.input as TensorValue;
+  const target = b.target as TensorValue;
+  const classes = input.node.shape[1];
+  if (typeof classes !== "number") return fail("shapeMismatch", `${who}: the input must be [N, C, …] with C classes, got ${formatShape(input.node.shape)}`, site.loc);
+  if (b.ignoreIndex !== null && b.ignoreIndex !== undefined) fail("invalidArgument", `${who}: ignoreIndex applies to class indices; with class probabilities as the target PyTorch refuses it too`, site.loc);
+  const c = composer(em, who, site);
+  const epsilon: number = b.labelSmoothing ?? 0;
+  let y = target.node;
+  if (epsilon > 0) y = c.op("add", c.op("mul", y, 1 - epsilon), epsilon / classes);
+  if (b.weight !== null && b.weight !== undefined) {
+    const w = (b.weight as TensorValue).node;
+    if (!shapeEq(w.shape, [classes])) fail("shapeMismatch", `${who}: weight must hold one value per class, [${classes}], got ${formatShape(w.shape)}`, site.loc);
+    y = c.op("mul", y, em.tensor("reshape", [w], { shape: input.node.shape.map((d, i) => (i === 1 ? d : 1)) }, who, site).node);
+  }
+  const logp = em.tensor("log_softmax", [input], { dim: 1 }, who, site).node;
+  const losses = em.tensor("neg", [em.tensor("sum", [c.op("mul", logp, y)], { dims: [1], keepdim: false }, who, site)], {}, who, site);
+  if (b.reduction === "none") return losses;
+  const dims = losses.node.shape.map((_, i) => i);
+  return em.tensor(b.reduction === "sum" ? "sum" : "mean", [losses], { dims, keepdim: false }, who, site);
+}
 
 /**
  * Cross-entropy / NLL with class weights (PyTorch's weight=): each target's loss times w[y] (0 for

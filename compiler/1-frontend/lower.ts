@@ -339,7 +339,8 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[]): { target
   const out = outputs[0];
   let targetType: { shape: any; dtype: "f32" | "i32" };
   if (t.loss instanceof ModuleValue) {
-    targetType = CLASS_LABEL_LOSSES.has(t.loss.typeName) ? { shape: [out.shape[0]], dtype: "i32" } : { shape: out.shape, dtype: "f32" };
+    // class indices: one per sample, or per position of an [N, C, d1, …] output (PyTorch's rule: segmentation's [N, H, W])
+    targetType = CLASS_LABEL_LOSSES.has(t.loss.typeName) ? { shape: [out.shape[0], ...out.shape.slice(2)], dtype: "i32" } : { shape: out.shape, dtype: "f32" };
   } else if (t.loss instanceof FunctionValue) {
     const params = (t.loss.decl as unknown as { getParameters(): import("ts-morph").ParameterDeclaration[] }).getParameters();
     if (params.length !== 2) fail("badTraining", `the loss function must take (output, target), got ${params.length} parameter${params.length === 1 ? "" : "s"}`, locOf(t.loss.decl));
