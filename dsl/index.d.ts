@@ -1322,7 +1322,8 @@ export namespace nn {
   /** weight: one value per class (PyTorch's weight=), known at compile time (F.tensor([...])); the mean is Σ w[y]·ℓ / Σ w[y] */
   interface CrossEntropyOptions { reduction?: Reduction; labelSmoothing?: number; ignoreIndex?: number | null; weight?: Tensor | null }
   class CrossEntropyLoss extends Module { constructor(options?: CrossEntropyOptions) }
-  interface CrossEntropyLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
+  /** target: int32 class indices [N] (or [N, d…] for [N, C, d…] scores), or float32 class probabilities of the input's shape */
+  interface CrossEntropyLoss { (input: Tensor, target: Tensor): Tensor }
   class NLLLoss extends Module { constructor(options?: { reduction?: Reduction; ignoreIndex?: number | null; weight?: Tensor | null }) }
   interface NLLLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
   class MSELoss extends Module { constructor(options?: { reduction?: Reduction }) }
@@ -1641,7 +1642,8 @@ export namespace F {
   function conv2d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number }): Tensor;
   function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number | "same" | "valid", dilation?: number, groups?: number): Tensor;
   function conv1d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
-  function crossEntropy(input: Tensor, target: Tensor<Shape, "int32">, options?: nn.CrossEntropyOptions): Tensor;
+  /** target: int32 class indices [N] (or [N, d…] for [N, C, d…] scores), or float32 class probabilities of the input's shape */
+  function crossEntropy(input: Tensor, target: Tensor, options?: nn.CrossEntropyOptions): Tensor;
   function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; ignoreIndex?: number | null; weight?: Tensor | null }): Tensor;
   function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
   function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, options?: { margin?: number; reduction?: nn.Reduction }): Tensor;
