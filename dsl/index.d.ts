@@ -1356,6 +1356,9 @@ export namespace nn {
   interface SoftMarginLoss { (input: Tensor, target: Tensor): Tensor }
   /** per sample the classes' mean of −(y·log σ(x) + (1 − y)·log σ(−x)), input and target [N, C] */
   class MultiLabelSoftMarginLoss extends Module { constructor(options?: { weight?: Tensor | null; reduction?: Reduction }) }
+  /** Multi-class hinge loss: Σ_{i ≠ y} w_y·max(0, margin − x_y + x_i)^p / C, y int32 class indices [N] */
+  class MultiMarginLoss extends Module { constructor(options?: { p?: 1 | 2; margin?: number; weight?: Tensor | null; reduction?: Reduction }) }
+  interface MultiMarginLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
   interface MultiLabelSoftMarginLoss { (input: Tensor, target: Tensor): Tensor }
   /** 1 − cos(x1, x2) where y = 1, max(0, cos − margin) where y = −1 (cos along dim 1) */
   class CosineEmbeddingLoss extends Module { constructor(options?: { margin?: number; reduction?: Reduction }) }
@@ -1650,6 +1653,7 @@ export namespace F {
   function hingeEmbeddingLoss(input: Tensor, target: Tensor, options?: { margin?: number; reduction?: nn.Reduction }): Tensor;
   function softMarginLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
   function multilabelSoftMarginLoss(input: Tensor, target: Tensor, options?: { weight?: Tensor | null; reduction?: nn.Reduction }): Tensor;
+  function multiMarginLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { p?: 1 | 2; margin?: number; weight?: Tensor | null; reduction?: nn.Reduction }): Tensor;
   function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, options?: { margin?: number; reduction?: nn.Reduction }): Tensor;
   function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, options?: { margin?: number; p?: number; eps?: number; swap?: boolean; reduction?: nn.Reduction }): Tensor;
   function poissonNllLoss(input: Tensor, target: Tensor, options?: { logInput?: boolean; full?: boolean; eps?: number; reduction?: nn.Reduction }): Tensor;
@@ -1823,7 +1827,7 @@ export namespace optim {
 
 export type Optimizer = optim.SGD | optim.Adam | optim.AdamW | optim.RMSprop | optim.Adamax | optim.NAdam | optim.RAdam | optim.Adagrad | optim.Adadelta;
 export type LossModule = nn.CrossEntropyLoss | nn.NLLLoss | nn.MSELoss | nn.L1Loss | nn.SmoothL1Loss | nn.HuberLoss | nn.BCELoss | nn.BCEWithLogitsLoss | nn.KLDivLoss
-  | nn.HingeEmbeddingLoss | nn.SoftMarginLoss | nn.MultiLabelSoftMarginLoss | nn.PoissonNLLLoss;
+  | nn.HingeEmbeddingLoss | nn.SoftMarginLoss | nn.MultiLabelSoftMarginLoss | nn.MultiMarginLoss | nn.PoissonNLLLoss;
 export type LossFunction = (output: Tensor, target: Tensor) => Tensor;
 
 /**

@@ -565,3 +565,22 @@ describe("cross-entropy's other target forms: positions ([N, C, d…] with [N, d
     expect(outputs(src, { x: nd([2, 3], xs), p: nd([2, 3], ps) })[0][0]).toBeCloseTo((rows[0] + rows[1]) / 2, 12);
   });
 });
+
+describe("nn.MultiMarginLoss / F.multiMarginLoss", () => {
+  it("Σ_{i ≠ y} w_y·max(0, margin − x_y + x_i)^p / C per sample, PyTorch's formula", () => {
+    const src = model("return [F.multiMarginLoss(x, y, { reduction: 'none' }).unsqueeze(1), F.multiMarginLoss(x, y, { p: 2, margin: 0.5, weight: F.tensor([1, 2, 3]), reduction: 'none' }).unsqueeze(1)];", 'x: Tensor<[Batch, 3]>, y: Tensor<[Batch], "int32">');
+    const [xs, ys] = [[0.1, 0.2, 0.4, 0.8, -1, 0.3], [3 - 3, 1]];
+    const direct = (p: number, margin: number, w: number[]) =>
+      [0, 1].map((n) => {
+        const row = xs.slice(n * 3, n * 3 + 3);
+        const yv = ys[n];
+        return (row.reduce((s, v, i) => (i === yv ? s : s + Math.max(0, margin - row[yv] + v) ** p), 0) * w[yv]) / 3;
+      });
+    const [plain, weighted] = outputs(src, { x: nd([2, 3], xs), y: nd([2], ys) });
+    plain.forEach((v, i) => expect(v).toBeCloseTo(direct(1, 1, [1, 1, 1])[i], 12));
+    weighted.forEach((v, i) => expect(v).toBeCloseTo(direct(2, 0.5, [1, 2, 3])[i], 12));
+    // as a Training's loss: int32 class indices, one per sample
+    const { graph } = lowerSource(`${header}export class M extends nn.Module { fc = new nn.Linear(2, 3); forward(x: Tensor<[Batch, 2]>) { return this.fc(x); } }\nexport const training = new Training(M, { loss: new nn.MultiMarginLoss(), optimizer: new optim.SGD({ lr: 0.1 }) });`);
+    expect([graph.loss!.target.dtype, formatShape(graph.loss!.target.shape)]).toEqual(["i32", "[Batch]"]);
+  });
+});

@@ -328,7 +328,7 @@ function outputNodes(result: Value, at: TsNode): Node[] {
 }
 
 /** Loss modules whose target is one int32 class index per row; the others take a float target shaped like the output. */
-const CLASS_LABEL_LOSSES = new Set(["nn.CrossEntropyLoss", "nn.NLLLoss"]);
+const CLASS_LABEL_LOSSES = new Set(["nn.CrossEntropyLoss", "nn.NLLLoss", "nn.MultiMarginLoss"]);
 
 /** The loss of a training declaration, with its target as a second graph input. */
 function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[]): { target: Node; value: Node; ignoreIndex?: number } {

@@ -76,6 +76,30 @@ const losses: Record<string, LossSpec> = {
       return reduce(c, c.op("mean", [terms], { dims: [1], keepdim: false }), b.reduction);
     },
   },
+  // multi-class hinge: Σ_{i ≠ y} [w_y·] max(0, margin − x_y + x_i)^p / C per sample, y int32 class indices;
+  // x_y and w_y through the targets' one-hot rows (a label outside [0, C) reads 0, not memory)
+  multiMarginLoss: {
+    inputs: ["input", "target"],
+    options: [opt("p", "posInt", 1), opt("margin", "number", 1), opt("weight", "tensor", null, { nullable: true }), reductionArg],
+    lower: (b, c, site, em, who) => {
+      const [x, y] = [b.input as TensorValue, b.target as TensorValue];
+      const classes = x.node.shape[1];
+      if (x.node.shape.length !== 2 || typeof classes !== "number") fail("shapeMismatch", `${who} expects input [N, C], got ${formatShape(x.node.shape)}`, site.loc);
+      if (y.node.dtype !== "i32" || y.node.shape.length !== 1) fail("dtypeMismatch", `${who} expects int32 class indices [N] as target, got ${y.node.dtype === "i32" ? "int32" : "float32"} ${formatShape(y.node.shape)}`, site.loc);
+      if (b.p !== 1 && b.p !== 2) fail("invalidArgument", `${who}: p must be 1 or 2 (PyTorch's), got ${b.p}`, site.loc);
+      const positions = c.reshape(em.tensor("arange_int", [], { start: 0, step: 1, length: classes }, who, site), [1, classes]);
+      const hot = c.op("eq", [positions, c.reshape(y, [y.node.shape[0], 1])]); //           [N, C], 1 at y
+      const xy = c.op("sum", [c.op("mul", [x, hot])], { dims: [1], keepdim: true });
+      let terms = c.op("relu", [c.op("add", [c.op("sub", [x, xy]), b.margin])]);
+      if (b.p === 2) terms = c.op("mul", [terms, terms]);
+      terms = c.op("mul", [terms, c.op("sub", [1, hot])]);
+      if (b.weight) {
+        if (!shapeEq(b.weight.node.shape, [classes])) fail("shapeMismatch", `${who}: weight must hold one value per class, [${classes}], got ${formatShape(b.weight.node.shape)}`, site.loc);
+        terms = c.op("mul", [terms, c.op("sum", [c.op("mul", [hot, b.weight])], { dims: [1], keepdim: true })]);
+      }
+      return reduce(c, c.op("div", [c.op("sum", [terms], { dims: [1], keepdim: false }), classes]), b.reduction);
+    },
+  },
   // 1 − cos(x1, x2) where y = 1, max(0, cos − margin) where y = −1; cos along dim 1 with PyTorch's ε = 1e-12 under the root
   cosineEmbeddingLoss: {
     inputs: ["input1", "input2", "target"],
@@ -154,6 +178,7 @@ const moduleNames: Record<string, string> = {
   hingeEmbeddingLoss: "HingeEmbeddingLoss",
   softMarginLoss: "SoftMarginLoss",
   multilabelSoftMarginLoss: "MultiLabelSoftMarginLoss",
+  multiMarginLoss: "MultiMarginLoss",
   cosineEmbeddingLoss: "CosineEmbeddingLoss",
   tripletMarginLoss: "TripletMarginLoss",
   poissonNllLoss: "PoissonNLLLoss",
