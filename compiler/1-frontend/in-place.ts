@@ -77,6 +77,11 @@ function change(t: TensorValue, node: Node, stale: Snapshot["stale"]): void {
   t.takeOver(node, stale);
 }
 
+/** A new model's lowering starts an empty journal (the last one's changes are settled). */
+export function clearInPlaceJournal(): void {
+  journal.length = 0;
+}
+
 /** Where the journal is now: rewind(mark) undoes the in-place changes made after this. */
 export function inPlaceMark(): number {
   return journal.length;
@@ -105,14 +110,8 @@ export function joinChanges(train: Map<TensorValue, Snapshot>, evaluation: Map<T
 }
 
 function markStale(x: TensorValue, who: string, site: CallSite, fix = `write the out-of-place form and use its result (y = x.${who.replace(/_$/, "")}(…))`): void {
-  for (const other of sharers(x))
-    if (!other.snapshot().stale)
-      change(other, other.snapshot().node, () =>
-      fail(
-        "inPlaceAlias",
-        `${who} changes a tensor that shares its memory with another one read after it (a view: view, reshape, transpose, x[i], chunk, detach, …), which in PyTorch would see the change; ${fix}`,
-        site.loc,
-      ));
+  const why = `${who} changes a tensor that shares its memory with another one read after it (a view: view, reshape, transpose, x[i], chunk, detach, …), which in PyTorch would see the change; ${fix}`;
+  for (const other of sharers(x)) if (!other.snapshot().stale) change(other, other.snapshot().node, () => fail("inPlaceAlias", why, site.loc));
 }
 
 /**

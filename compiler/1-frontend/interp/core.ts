@@ -7,6 +7,7 @@ import { GraphEmitter } from "../graph-emitter.ts";
 import { functionalNamespace } from "../functional.ts";
 import { arrayNamespace, builtinGlobals, objectNamespace } from "../globals.ts";
 import { collectionClasses } from "../collections.ts";
+import { clearInPlaceJournal } from "../in-place.ts";
 import { Budget, resolveLimits, type Limits } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf, SourceFiles } from "../source.ts";
@@ -63,6 +64,7 @@ export abstract class InterpreterCore {
   protected readonly globals: Scope;
 
   constructor(limits: Limits = resolveLimits()) {
+    clearInPlaceJournal();
     this.limits = limits;
     this.budget = new Budget(limits);
     this.builder = new GraphBuilder(limits.maxOps);
