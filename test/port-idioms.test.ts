@@ -584,3 +584,13 @@ describe("nn.MultiMarginLoss / F.multiMarginLoss", () => {
     expect([graph.loss!.target.dtype, formatShape(graph.loss!.target.shape)]).toEqual(["i32", "[Batch]"]);
   });
 });
+
+describe("torch names tsdp knows and refuses say why and what to write instead", () => {
+  it("each refused name (refused-names.ts) is refused with its reason, where it is written", async () => {
+    const { REFUSED_NAMES } = await import("../compiler/1-frontend/refused-names.ts");
+    for (const [name, why] of Object.entries(REFUSED_NAMES)) {
+      const message = first(model(`const f = ${name}; return x;`, "x: Tensor<[Batch, 2]>"));
+      expect(message, name).toBe(`${message.split(" ")[0]} 6: ${name} is not supported: ${why}`);
+    }
+  });
+});

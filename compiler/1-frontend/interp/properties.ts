@@ -9,6 +9,7 @@ import { checkLayerName, isLayerName, quoteName } from "../names.ts";
 import { indexTensor } from "../joins.ts";
 import { inPlaceMethod, VIEW_METHODS, withViews } from "../in-place.ts";
 import { collectionProperty } from "../collections.ts";
+import { REFUSED_NAMES } from "../refused-names.ts";
 import { parameterInitProperty, setParameterRequiresGrad } from "../parameter-init.ts";
 import { tensorMethods, tensorProperty } from "../tensor-methods.ts";
 import {
@@ -73,12 +74,15 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     }
     if (obj instanceof NamespaceValue) {
       const v = obj.members.get(name);
-      if (v === undefined)
+      if (v === undefined) {
+        // a name tsdp knows and refuses says why and what to write instead (refused-names.ts)
+        const why = REFUSED_NAMES[`${obj.name}.${name}`];
         fail(
           obj.name === "nn" || obj.name === "F" || obj.name === "optim" ? "unknownLayer" : "unknownProperty",
-          `${obj.name}.${name} is not part of tsdp's model language${didYouMean(name, [...obj.members.keys()], obj.name)}`,
+          why ? `${obj.name}.${name} is not supported: ${why}` : `${obj.name}.${name} is not part of tsdp's model language${didYouMean(name, [...obj.members.keys()], obj.name)}`,
           site.loc,
         );
+      }
       return v;
     }
     if (obj instanceof ModuleValue) return this.moduleProperty(obj, name, site);

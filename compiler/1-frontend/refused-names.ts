@@ -1,0 +1,22 @@
+// torch names a port reaches for that tsdp knows and does not compute, each with the reason and
+// what to write instead: a clearer refusal than "not part of tsdp's model language" (TSDP3001).
+
+const lazy = (eager: string) =>
+  `lazy modules shape their parameters at the first call, and tsdp creates every parameter before forward runs; give the input size: new nn.${eager}(inFeatures, …)`;
+
+export const REFUSED_NAMES: Readonly<Record<string, string>> = {
+  "nn.SyncBatchNorm": "statistics across the replicas in the middle of forward are not computed; nn.BatchNorm2d normalizes each replica's share of the batch, as DistributedDataParallel does without SyncBatchNorm",
+  "nn.LazyLinear": lazy("Linear"),
+  "nn.LazyConv1d": lazy("Conv1d"),
+  "nn.LazyConv2d": lazy("Conv2d"),
+  "nn.LazyConv3d": lazy("Conv3d"),
+  "nn.LazyConvTranspose2d": lazy("ConvTranspose2d"),
+  "nn.LazyBatchNorm1d": lazy("BatchNorm1d"),
+  "nn.LazyBatchNorm2d": lazy("BatchNorm2d"),
+  "nn.utils.spectralNorm": "spectral norm updates its power-iteration vectors (buffers) in every training forward, a change of model state tsdp's forward does not make; nn.utils.weightNorm is supported",
+  "nn.utils.spectral_norm": "spectral norm updates its power-iteration vectors (buffers) in every training forward, a change of model state tsdp's forward does not make; nn.utils.weightNorm is supported",
+  "F.pdist": "the distances between every pair of rows of one [N, M] matrix pair samples across the batch, which is split across devices; F.cdist(a, b) of two tensors per sample is supported",
+  "F.viewAsComplex": "tsdp's tensors are real (float32, int32); rotary embeddings written with complex numbers are the same rotation on x.index(\"...\", \"::2\") and x.index(\"...\", \"1::2\") with cos and sin",
+  "F.viewAsReal": "tsdp's tensors are real (float32, int32); rotary embeddings written with complex numbers are the same rotation on x.index(\"...\", \"::2\") and x.index(\"...\", \"1::2\") with cos and sin",
+  "F.polar": "tsdp's tensors are real (float32, int32); a rotation by polar(1, θ) is x·cos θ and x·sin θ on the even and odd features",
+};
