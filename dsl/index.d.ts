@@ -712,9 +712,10 @@ export namespace nn {
   /** Randomized leaky ReLU: negative slopes drawn from U(lower, upper) per element each call in train mode, (lower + upper)/2 in eval. */
   class RReLU extends Module { constructor(lower?: number, upper?: number, inplace?: boolean); constructor(options: { lower?: number; upper?: number; inplace?: boolean }) }
   interface RReLU { (x: Tensor): Tensor }
-  class Softmax extends Module { constructor(dim: number) }
+  /** dim may be left out (old ports' nn.Softmax()): PyTorch's deprecated implicit choice, 0 for a 1- or 3-D input (the batch: refused), else 1 */
+  class Softmax extends Module { constructor(dim?: number | null) }
   interface Softmax { (x: Tensor): Tensor }
-  class LogSoftmax extends Module { constructor(dim: number) }
+  class LogSoftmax extends Module { constructor(dim?: number | null) }
   interface LogSoftmax { (x: Tensor): Tensor }
   /** Ignores its constructor's arguments, as PyTorch's. */
   class Identity extends Module { constructor(...args: unknown[]) }
@@ -772,7 +773,7 @@ export namespace nn {
   class Threshold extends Module { constructor(threshold: number, value: number, inplace?: boolean) }
   interface Threshold { (x: Tensor): Tensor }
   /** softmax(−x) along dim */
-  class Softmin extends Module { constructor(dim: number) }
+  class Softmin extends Module { constructor(dim?: number | null) }
   interface Softmin { (x: Tensor): Tensor }
   /** log(sigmoid(x)) */
   class LogSigmoid extends Module { constructor() }
@@ -1527,9 +1528,9 @@ export namespace F {
   /** F.rrelu: slopes drawn from U(lower, upper) when training is true (this.training), else their mean */
   function rrelu(x: Tensor, lower?: number, upper?: number, training?: boolean, inplace?: boolean): Tensor;
   function rrelu(x: Tensor, options: { lower?: number; upper?: number; training?: boolean; inplace?: boolean }): Tensor;
-  function softmax(x: Tensor, dim: number, options?: { dtype?: "float32" }): Tensor;
-  function logSoftmax(x: Tensor, dim: number, options?: { dtype?: "float32" }): Tensor;
-  function softmin(x: Tensor, dim: number, options?: { dtype?: "float32" }): Tensor;
+  function softmax(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
+  function logSoftmax(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
+  function softmin(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
   function tanhshrink(x: Tensor): Tensor;
   function hardshrink(x: Tensor, lambd?: number): Tensor;
   function softshrink(x: Tensor, lambd?: number): Tensor;

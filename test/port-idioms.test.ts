@@ -594,3 +594,13 @@ describe("torch names tsdp knows and refuses say why and what to write instead",
     }
   });
 });
+
+describe("softmax without dim (old ports' nn.Softmax()): PyTorch's implicit choice", () => {
+  it("dim 1 for a 2-D or 4-D input; dim 0 of a 3-D input is the batch, refused with the dim to pass", () => {
+    const x = nd([2, 3], [1, 2, 3, -1, 0, 4]);
+    expect(outputs(model("return [this.s(x), F.logSoftmax(x), F.softmin(x)];", "x: Tensor<[Batch, 3]>", "s = new nn.Softmax();"), { x })).toEqual(
+      outputs(model("return [F.softmax(x, 1), F.logSoftmax(x, 1), F.softmin(x, 1)];", "x: Tensor<[Batch, 3]>"), { x }),
+    );
+    expect(first(model("return F.softmax(x).flatten(1);", "x: Tensor<[Batch, 2, 3]>"))).toMatch(/F\.softmax: without dim, PyTorch's implicit choice for a 3-D input is dim 0, which is the batch of \[Batch, 2, 3\]/);
+  });
+});

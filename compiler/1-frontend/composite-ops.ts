@@ -43,3 +43,17 @@ export function rankedMatmul(who: string, rank: number, a: TensorValue, b: Tenso
 export function softplus(c: ReturnType<typeof ops>, z: TensorValue): TensorValue {
   return c.op("add", [c.op("relu", [z]), c.op("log1p", [c.op("exp", [c.op("neg", [c.op("abs", [z])])])])]);
 }
+
+/**
+ * softmax's dim when none is given: PyTorch's deprecated implicit choice (_get_softmax_dim), 0 for
+ * a 0-, 1- or 3-D input and 1 otherwise (old ports' nn.Softmax()). Dim 0 of a batched input is the
+ * batch, split across devices: refused, naming the dim to pass.
+ */
+export function softmaxDim(x: TensorValue, dim: number | null, who: string, site: CallSite): number {
+  if (dim !== null) return dim;
+  const rank = x.node.shape.length;
+  const implicit = rank === 0 || rank === 1 || rank === 3 ? 0 : 1;
+  if (typeof x.node.shape[implicit] !== "number")
+    fail("invalidArgument", `${who}: without dim, PyTorch's implicit choice for a ${rank}-D input is dim ${implicit}, which is the batch of ${formatShape(x.node.shape)}, split across devices; pass the dim (PyTorch deprecates the implicit choice too)`, site.loc);
+  return implicit;
+}

@@ -21,6 +21,7 @@ import { spatialTransformFunctions } from "./spatial-transform.ts";
 import { unpoolFunctions } from "./pool-indices.ts";
 import { checkpointFunction, noGradFunction } from "./no-grad.ts";
 import { inPlaceResult } from "./in-place.ts";
+import { softmaxDim } from "./composite-ops.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { flatten, roundedQuotient, softmaxDtype } from "./tensor-methods.ts";
 import { BuiltinFunction, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -255,8 +256,8 @@ export const lowerings = {
   silu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("silu", [b.x], {}, who, site),
   leakyRelu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
     em.tensor("leaky_relu", [b.x], { slope: b.negativeSlope }, who, site),
-  softmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("softmax", [b.x], { dim: b.dim }, who, site),
-  logSoftmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("log_softmax", [b.x], { dim: b.dim }, who, site),
+  softmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("softmax", [b.x], { dim: softmaxDim(b.x, b.dim, who, site) }, who, site),
+  logSoftmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("log_softmax", [b.x], { dim: softmaxDim(b.x, b.dim, who, site) }, who, site),
   // torch.cumsum(x, dim): running sums along a fixed-size dim (ops/scan.ts)
   cumsum: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("cumsum", [b.x], { dim: b.dim, reverse: false }, who, site),
   dropout: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => {
@@ -415,8 +416,9 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   sigmoid: { args: [x], lower: lowerings.sigmoid },
   silu: { args: [x, opt("inplace", "bool", false)], lower: lowerings.silu },
   leakyRelu: { args: [x, opt("negativeSlope", "number", 0.01), opt("inplace", "bool", false)], lower: lowerings.leakyRelu },
-  softmax: { args: [x, arg("dim", "int"), softmaxDtype], lower: lowerings.softmax },
-  logSoftmax: { args: [x, arg("dim", "int"), softmaxDtype], lower: lowerings.logSoftmax },
+  // dim may be left out: PyTorch's deprecated implicit choice (softmaxDim)
+  softmax: { args: [x, opt("dim", "int", null, { nullable: true }), softmaxDtype], lower: lowerings.softmax },
+  logSoftmax: { args: [x, opt("dim", "int", null, { nullable: true }), softmaxDtype], lower: lowerings.logSoftmax },
   cumsum: { args: [x, arg("dim", "int")], lower: lowerings.cumsum },
   // PyTorch's F.dropout defaults to training=True: it drops even in eval mode unless told otherwise.
   dropout: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout },
@@ -464,7 +466,7 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   hardshrink: { args: [x, opt("lambd", "nonNegNumber", 0.5)], lower: lowerings.hardshrink },
   softshrink: { args: [x, opt("lambd", "nonNegNumber", 0.5)], lower: lowerings.softshrink },
   threshold: { args: [x, arg("threshold", "number"), arg("value", "number"), opt("inplace", "bool", false)], lower: lowerings.threshold },
-  softmin: { args: [x, arg("dim", "int"), softmaxDtype], lower: lowerings.softmin },
+  softmin: { args: [x, opt("dim", "int", null, { nullable: true }), softmaxDtype], lower: lowerings.softmin },
   prelu: { args: [x, arg("weight", "tensor")], lower: lowerings.prelu },
   mish: { args: [x, opt("inplace", "bool", false)], lower: lowerings.mish },
   scaledDotProductAttention: {

@@ -2,7 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
 import { normalizeDim, numel, type Count } from "../ir/shape.ts";
 import { arg, locOfArg, opt, type Bound } from "./args.ts";
-import { ops } from "./composite-ops.ts";
+import { ops, softmaxDim } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -107,7 +107,7 @@ export const pointwiseComposites = {
   /** softmax(−x) along dim */
   softmin: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     const c = ops(em, who, site);
-    return c.op("softmax", [c.op("neg", [b.x])], { dim: b.dim });
+    return c.op("softmax", [c.op("neg", [b.x])], { dim: softmaxDim(b.x, b.dim, who, site) });
   },
   /**
    * torch.clamp(x, min, max) / x.clamp / x.clip: the gradient passes at the bounds. At a NaN x the
