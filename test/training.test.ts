@@ -437,6 +437,34 @@ export const training = new Training(Tagger, {
   }, 300_000);
 });
 
+/**
+ * Three steps of the compiled model on 1, 2 and 3 devices (1 off the CPU target) each equal to the
+ * float64 reference's three steps on the whole batch: the losses within 1e-5 (relative), the
+ * parameters within rtol 1e-4, atol 1e-5.
+ */
+async function expectThreeStepsOnDevices(graph: Graph, outDir: string, x: { data: Float32Array | Int32Array; shape: number[] }, y: { data: Float32Array | Int32Array; shape: number[] }): Promise<void> {
+  const { graph: step, gradients } = differentiate(graph);
+  const state: ModelState = initState(graph, 0);
+  const opt = newOptimizerState();
+  const ref = { x: nd(x.shape, x.data), target: nd(y.shape, y.data) };
+  const want: number[] = [];
+  for (let s = 0; s < 3; s++) {
+    const r = runReference(step, ref, state, { training: true, step: s });
+    want.push(r.loss!);
+    optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
+  }
+  for (const devices of multiDevice ? [1, 2, 3] : [1]) {
+    const m = await load(outDir, { devices });
+    try {
+      const got = [0, 1, 2].map(() => m.trainStepSync(tensor(x.data, x.shape), tensor(y.data, y.shape))!);
+      got.forEach((l, s) => expect(Math.abs(l - want[s]), `${devices} devices, step ${s}: ${l} vs ${want[s]}`).toBeLessThan(1e-5 * Math.abs(want[s])));
+      for (const [name, p] of state.params) expectNear(m.getParameter(name).data as Float32Array, p.data, `${devices} devices: ${name}`, 1e-4, 1e-5);
+    } finally {
+      m.dispose();
+    }
+  }
+}
+
 // PyTorch's (N, C, d1, …) form (segmentation): nn.CrossEntropyLoss on [B, 3, 2, 3] scores and
 // [B, 2, 3] targets with ignoreIndex 255 is the mean over every position not ignored, on 1, 2
 // and 3 devices equal to the float64 reference of the whole batch.
@@ -457,26 +485,7 @@ export const training = new Training(Segmenter, { loss: new nn.CrossEntropyLoss(
     const xs = Float32Array.from({ length: 5 * 12 }, (_, i) => Math.sin(i * 0.7));
     // sample 4 all ignored; the others a mix
     const ys = Int32Array.from({ length: 30 }, (_, i) => (i >= 24 || i % 5 === 3 ? 255 : i % 3));
-    const { graph: step, gradients } = differentiate(graph);
-    const state: ModelState = initState(graph, 0);
-    const opt = newOptimizerState();
-    const ref = { x: nd([5, 2, 2, 3], xs), target: nd([5, 2, 3], ys) };
-    const want: number[] = [];
-    for (let s = 0; s < 3; s++) {
-      const r = runReference(step, ref, state, { training: true, step: s });
-      want.push(r.loss!);
-      optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
-    }
-    for (const devices of multiDevice ? [1, 2, 3] : [1]) {
-      const m = await load(b.outDir, { devices });
-      try {
-        const losses = [0, 1, 2].map(() => m.trainStepSync(tensor(xs, [5, 2, 2, 3]), tensor(ys, [5, 2, 3]))!);
-        losses.forEach((l, s) => expect(Math.abs(l - want[s]), `${devices} devices, step ${s}: ${l} vs ${want[s]}`).toBeLessThan(1e-5 * Math.abs(want[s])));
-        for (const [name, p] of state.params) expectNear(m.getParameter(name).data as Float32Array, p.data, `${devices} devices: ${name}`, 1e-4, 1e-5);
-      } finally {
-        m.dispose();
-      }
-    }
+    await expectThreeStepsOnDevices(graph, b.outDir, { data: xs, shape: [5, 2, 2, 3] }, { data: ys, shape: [5, 2, 3] });
   }, 300_000);
 });
 
@@ -512,26 +521,7 @@ export const training = new Training(Tagger, {
       // batch 5 in chunks 0–1, 2–3, 4 on 3 devices: class 2 (weight 5) sits in the first chunk only
       const xs = Int32Array.from({ length: 20 }, (_, i) => (i * 7 + 3) % 6);
       const ys = sequence ? Int32Array.from([2, 2, -1, 1, 2, 0, 2, 0, 1, 0, 0, 0, 0, 1, 0, 1, 1, 0, 1, 0]).map((v) => (v === -1 && !loss.includes("ignoreIndex") ? 0 : v)) : Int32Array.from([2, 2, 0, 0, 1]);
-      const { graph: step, gradients } = differentiate(graph);
-      const state: ModelState = initState(graph, 0);
-      const opt = newOptimizerState();
-      const ref = { x: nd([5, 4], xs), target: nd(sequence ? [5, 4] : [5], ys) };
-      const want: number[] = [];
-      for (let s = 0; s < 3; s++) {
-        const r = runReference(step, ref, state, { training: true, step: s });
-        want.push(r.loss!);
-        optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
-      }
-      for (const devices of multiDevice ? [1, 2, 3] : [1]) {
-        const m = await load(b.outDir, { devices });
-        try {
-          const got = [0, 1, 2].map(() => m.trainStepSync(tensor(xs, [5, 4]), tensor(ys, sequence ? [5, 4] : [5]))!);
-          got.forEach((l, s) => expect(Math.abs(l - want[s]), `${devices} devices, step ${s}: ${l} vs ${want[s]}`).toBeLessThan(1e-5 * Math.abs(want[s])));
-          for (const [pname, p] of state.params) expectNear(m.getParameter(pname).data as Float32Array, p.data, `${devices} devices: ${pname}`, 1e-4, 1e-5);
-        } finally {
-          m.dispose();
-        }
-      }
+      await expectThreeStepsOnDevices(graph, b.outDir, { data: xs, shape: [5, 4] }, { data: ys, shape: sequence ? [5, 4] : [5] });
     }, 300_000);
 });
 
