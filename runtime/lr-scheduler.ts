@@ -83,6 +83,12 @@ export abstract class LRScheduler {
     return { lr: this.lr };
   }
 
+  /** This step's lr with a cycled momentum: SGD's (and RMSprop's) momentum, or β₁ of Adam's family (its β₂ kept). */
+  protected withMomentum(momentum: number): ScheduledOptions {
+    const plain = this.optimizerKind === undefined || this.optimizerKind === "SGD" || this.optimizerKind === "RMSprop";
+    return plain ? { lr: this.lr, momentum } : { lr: this.lr, betas: [momentum, this.beta2 ?? 0.999] };
+  }
+
   /** PyTorch's state_dict: what resumes the schedule (load it into a scheduler made the same way). */
   stateDict(): { lastEpoch: number } {
     return { lastEpoch: this.lastEpoch };
@@ -300,9 +306,7 @@ export class OneCycleLR extends LRScheduler {
     return this.at(this.lastEpoch).momentum;
   }
   override options(): ScheduledOptions {
-    if (!this.cycleMomentum) return { lr: this.lr };
-    const m = this.momentum;
-    return this.optimizerKind === undefined || this.optimizerKind === "SGD" || this.optimizerKind === "RMSprop" ? { lr: this.lr, momentum: m } : { lr: this.lr, betas: [m, this.beta2 ?? 0.999] };
+    return this.cycleMomentum ? this.withMomentum(this.momentum) : { lr: this.lr };
   }
 }
 
@@ -352,8 +356,7 @@ export class CyclicLR extends LRScheduler {
     return this.momenta[1] - (this.momenta[1] - this.momenta[0]) * scale * this.scaleFn(cycle, this.lastEpoch);
   }
   override options(): ScheduledOptions {
-    if (!this.cycleMomentum) return { lr: this.lr };
-    return this.optimizerKind === undefined || this.optimizerKind === "SGD" || this.optimizerKind === "RMSprop" ? { lr: this.lr, momentum: this.momentum } : { lr: this.lr, betas: [this.momentum, this.beta2 ?? 0.999] };
+    return this.cycleMomentum ? this.withMomentum(this.momentum) : { lr: this.lr };
   }
 }
 

@@ -25,6 +25,11 @@ export function ops(em: GraphEmitter, who: string, site: CallSite) {
   };
 }
 
+/** v clamped into [lo, hi] by two selects: a NaN fails both comparisons and stays NaN; the gradient passes inside. */
+export function clampBetween(c: ReturnType<typeof ops>, v: TensorValue, lo: number, hi: number): TensorValue {
+  return c.op("where", [c.op("lt", [v, lo]), lo, c.op("where", [c.op("gt", [v, hi]), hi, v])]);
+}
+
 /** A fixed size of `shape` at `dim`, or a clear error when it is the batch. */
 export function fixedDim(shape: readonly Dim[], dim: number, what: string, who: string, site: CallSite): number {
   const d = shape[dim];

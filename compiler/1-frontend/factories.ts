@@ -5,6 +5,7 @@ import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { markCaptured } from "./in-place.ts";
+import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { BuiltinFunction, describe, LayerParamRef, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -375,7 +376,6 @@ export function parameterClass(em: GraphEmitter, requireConstruct: (who: string,
 export const MAX_NORMAL_Z = Math.sqrt(-2 * Math.log(1 / 4294967297));
 
 /** N(mean, std²); a zero mean is left out, so the graph reads as before means existed. */
-const normalInit = (mean: number, std: number): Init => (mean === 0 ? { kind: "normal", std } : { kind: "normal", std, mean });
 
 /** nn.init's in-place initializers, each rewriting a parameter's initializer. */
 export function initNamespaceMembers(requireConstruct: (who: string, site: CallSite) => void): Map<string, Value> {
@@ -477,8 +477,7 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
       "uniform_",
       initializer("uniform_", [opt("a", "number", 0), opt("b", "number", 1)], (b, site, who) => {
         if (!(b.a <= b.b)) fail("invalidArgument", `${who}: the lower bound a must not exceed b, got [${b.a}, ${b.b}]`, site.loc);
-        const center = (b.a + b.b) / 2;
-        return center === 0 ? { kind: "uniform", bound: b.b } : { kind: "uniform", bound: (b.b - b.a) / 2, center };
+        return uniformInit(b.a, b.b, who, site.loc);
       }),
     ],
   ]);

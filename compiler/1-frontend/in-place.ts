@@ -1,8 +1,9 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { dtypeNames, type Node } from "../ir/node.ts";
+import { dtypeNames, type Init, type Node } from "../ir/node.ts";
 import { formatShape, shapeEq } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
+import { normalInit, uniformInit } from "./initial-values.ts";
 import { BuiltinFunction, describe, StaticTensor, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // PyTorch's in-place tensor methods — x.add_(y), x.relu_(), x.maskedFill_(m, v), timm's
@@ -260,16 +261,15 @@ function constructorDraw(x: TensorValue, name: string, args: Value[], site: Call
   const shape = x.node.shape;
   if (!shape.every((d): d is number => typeof d === "number")) return fail("invalidArgument", `${name}: a constructor tensor of shape ${formatShape(shape)}`, site.loc);
   if (name === "bernoulli_") return fail("nonConstant", `bernoulli_ draws in forward; a parameter's random initial value is F.rand([...]) or nn.init's functions in the constructor`, site.loc);
-  let result: StaticTensor;
+  let init: Init;
   if (name === "normal_") {
     const b = bindArgs(name, [opt("mean", "number", 0), opt("std", "nonNegNumber", 1)], args, site);
-    result = new StaticTensor(shape, b.mean === 0 ? { kind: "normal", std: b.std } : { kind: "normal", std: b.std, mean: b.mean });
+    init = normalInit(b.mean, b.std);
   } else {
     const b = bindArgs(name, [opt("from", "number", 0), opt("to", "number", 1)], args, site);
-    if (!(b.from <= b.to)) fail("invalidArgument", `${name}: from must not exceed to, got [${b.from}, ${b.to}]`, site.loc);
-    const center = (b.from + b.to) / 2;
-    result = new StaticTensor(shape, center === 0 ? { kind: "uniform", bound: b.to } : { kind: "uniform", bound: (b.to - b.from) / 2, center });
+    init = uniformInit(b.from, b.to, name, site.loc);
   }
+  const result = new StaticTensor(shape, init);
   change(x, x.node, () =>
     fail("inPlaceAlias", `${name} in a constructor makes a random initial value, drawn when the model is created, which this tensor cannot hold; use the value it returns (w = F.empty(…).${name}(…))`, site.loc));
   return result;

@@ -3,6 +3,7 @@ import type { Init } from "../ir/node.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { initialValue } from "./factories.ts";
+import { normalInit, uniformInit } from "./initial-values.ts";
 import { BuiltinFunction, describe, LayerParamRef, ParameterValue, type CallSite } from "./values.ts";
 
 // A parameter's initial value set through the parameter itself, in a constructor, as PyTorch's
@@ -32,14 +33,10 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
     case "requiresGrad":
       return p instanceof ParameterValue ? !p.frozen : !p.module.frozen.has(p.local);
     case "normal_":
-      return rewrite([opt("mean", "number", 0), opt("std", "nonNegNumber", 1)], (b) => (b.mean === 0 ? { kind: "normal", std: b.std } : { kind: "normal", std: b.std, mean: b.mean }));
+      return rewrite([opt("mean", "number", 0), opt("std", "nonNegNumber", 1)], (b) => normalInit(b.mean, b.std));
     case "uniform_":
       // PyTorch's Tensor.uniform_(from=0, to=1)
-      return rewrite([opt("from", "number", 0), opt("to", "number", 1)], (b, s) => {
-        if (!(b.from <= b.to)) fail("invalidArgument", `${who}: from must not exceed to, got [${b.from}, ${b.to}]`, s.loc);
-        const center = (b.from + b.to) / 2;
-        return center === 0 ? { kind: "uniform", bound: b.to } : { kind: "uniform", bound: (b.to - b.from) / 2, center };
-      });
+      return rewrite([opt("from", "number", 0), opt("to", "number", 1)], (b, s) => uniformInit(b.from, b.to, who, s.loc));
     case "zero_":
       return rewrite([], () => ({ kind: "constant", value: 0 }));
     case "fill_":

@@ -1,7 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import { arg, opt, type Bound } from "./args.ts";
-import { fixedDim, ops } from "./composite-ops.ts";
+import { clampBetween, fixedDim, ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import type { LayerSpec } from "./layer-spec.ts";
 import { describe, type CallSite, type TensorValue, type Value } from "./values.ts";
@@ -59,7 +59,7 @@ export function maxPoolWithIndices(
   const along = (t: number, i: 0 | 1, count: number, size: number) => {
     const at = c.op("arange", [], { start: t * dilation[i] - padding[i], step: stride[i], length: count });
     const inside = c.op("mul", [c.op("ge", [at, 0]), c.op("le", [at, size - 1])]);
-    return { positions: c.op("to_int", [c.op("where", [c.op("lt", [at, 0]), 0, c.op("where", [c.op("gt", [at, size - 1]), size - 1, at])])]), inside };
+    return { positions: c.op("to_int", [clampBetween(c, at, 0, size - 1)]), inside };
   };
   const taps: TensorValue[] = [];
   for (let i = 0; i < kernel[0]; i++)

@@ -3,7 +3,7 @@ import { formatShape } from "../ir/shape.ts";
 import { opt, type ArgSpec, type Bound } from "./args.ts";
 import { pad } from "./composite-layers.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { maxPoolWithIndices } from "./pool-indices.ts";
+import { maxPoolWithIndices, pooledSize } from "./pool-indices.ts";
 import type { CallSite, TensorValue } from "./values.ts";
 
 // PyTorch's pooling options beyond kernel, stride and padding: ceil_mode (GoogLeNet's and
@@ -68,10 +68,8 @@ export function pool2d(
   const extra = [2, 3].map((d, i) => {
     const n = shape[d];
     if (!b.ceilMode || typeof n !== "number") return 0;
-    const span = n + 2 * padding[i] - kernel[i];
-    if (span < 0) return 0; // the pool op reports the window that does not fit
-    let out = Math.ceil(span / stride[i]) + 1;
-    if ((out - 1) * stride[i] >= n + padding[i]) out -= 1;
+    if (n + 2 * padding[i] - kernel[i] < 0) return 0; // the pool op reports the window that does not fit
+    const out = pooledSize(n, kernel[i], stride[i], padding[i], 1, true);
     return (out - 1) * stride[i] + kernel[i] - (n + 2 * padding[i]);
   });
   let input = x;

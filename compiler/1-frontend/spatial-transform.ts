@@ -1,7 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape, type Dim } from "../ir/shape.ts";
 import { arg, opt, type Bound } from "./args.ts";
-import { ops } from "./composite-ops.ts";
+import { clampBetween, ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -60,15 +60,14 @@ function gridSample(input: TensorValue, grid: TensorValue, mode: string, padding
   const pixel = (k: number, size: number) => {
     const v = c.reshape(c.op("narrow", [grid], { dim: 3, start: k, length: 1 }), [N, L]);
     const ix = alignCorners ? c.op("mul", [c.op("add", [v, 1]), (size - 1) / 2]) : c.op("div", [c.op("sub", [c.op("mul", [c.op("add", [v, 1]), size]), 1]), 2]);
-    return paddingMode === "border" ? c.op("where", [c.op("ne", [ix, ix]), ix, c.op("where", [c.op("lt", [ix, 0]), 0, c.op("where", [c.op("gt", [ix, size - 1]), size - 1, ix])])]) : ix;
+    return paddingMode === "border" ? clampBetween(c, ix, 0, size - 1) : ix;
   };
   const [ix, iy] = [pixel(0, W), pixel(1, H)];
   /** input at pixel (ya, xa), [N, C, Ho·Wo], times weight [N, Ho·Wo]; 0 where (ya, xa) is outside the image. */
   const corner = (ya: TensorValue, xa: TensorValue, weight: TensorValue | null) => {
     const inside = c.op("mul", [c.op("mul", [c.op("ge", [xa, 0]), c.op("le", [xa, W - 1])]), c.op("mul", [c.op("ge", [ya, 0]), c.op("le", [ya, H - 1])])]);
-    const clampInto = (v: TensorValue, hi: number) => c.op("where", [c.op("lt", [v, 0]), 0, c.op("where", [c.op("gt", [v, hi]), hi, v])]);
     // a position that is NaN (a NaN grid) reads pixel 0 and is masked by `inside`, as PyTorch's reads nothing
-    const flat = c.op("add", [c.op("mul", [clampInto(ya, H - 1), W]), clampInto(xa, W - 1)]);
+    const flat = c.op("add", [c.op("mul", [clampBetween(c, ya, 0, H - 1), W]), clampBetween(c, xa, 0, W - 1)]);
     const position = c.op("to_int", [c.op("where", [c.op("ne", [flat, flat]), 0, flat])]);
     const taken = c.op("take", [pixels, c.op("expand", [c.reshape(position, [N, 1, L])], { shape: [N, C, L] })], { dim: 2, mode: "elementwise" });
     const w = weight ? c.op("mul", [weight, inside]) : inside;
