@@ -129,6 +129,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   scatter_(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number): this;
   scatterAdd_(dim: number, index: Tensor<Shape, "int32">, src: Tensor): this;
   indexAdd_(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): this;
+  indexCopy_(dim: number, index: Tensor<Shape, "int32">, source: Tensor): this;
+  indexFill_(dim: number, index: Tensor<Shape, "int32">, value: number): this;
   unsqueeze_(dim: number): this;
   squeeze_(dim?: number | readonly number[]): this;
   transpose_(dim0: number, dim1: number): this;
@@ -409,8 +411,12 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor;
   /** The slice at `index` with `dim` removed: PyTorch's x[:, 0] is x.select(1, 0). */
   select(dim: number, index: number): Tensor;
-  /** x[i] is x.select(0, i), as PyTorch's x[i]: h_n[-1] is the last layer's final state. A negative i counts from the end. */
-  readonly [index: number]: Tensor;
+  /**
+   * x[i] is x.select(0, i), as PyTorch's x[i]: h_n[-1] is the last layer's final state. A negative i
+   * counts from the end. `x[i] = t` writes t into that slice of x (PyTorch's out[t] = h), as
+   * x[i].copy_(t) does: a view's change shows in its base, and the base's in its views.
+   */
+  [index: number]: Tensor;
   /** Every slice along dim, dim removed (torch.unbind; q, k, v = qkv.unbind(0)). */
   unbind(dim?: number): Tensor[];
   /** Slices `index[j]` along dim, as torch.index_select (index: 1-D int32 of fixed size). */
@@ -428,6 +434,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   scatterAdd(dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
   /** index_select's inverse: source's slice j added at index[j] along dim (times alpha). */
   indexAdd(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
+  /** source's slice j written at index[j] along dim (torch.index_copy; x[idx] = source for dim 0). */
+  indexCopy(dim: number, index: Tensor<Shape, "int32">, source: Tensor): Tensor;
+  /** value written at the slices index names along dim (torch.index_fill; x[idx] = value for dim 0). */
+  indexFill(dim: number, index: Tensor<Shape, "int32">, value: number): Tensor;
 }
 
 /** torch.max(x, dim)'s result: `.values` / `.indices`, or `[0]` / `[1]`. */
@@ -1780,6 +1790,8 @@ export namespace F {
   function scatter(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor | number): Tensor;
   function scatterAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
   function indexAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
+  function indexCopy(input: Tensor, dim: number, index: Tensor<Shape, "int32">, source: Tensor): Tensor;
+  function indexFill(input: Tensor, dim: number, index: Tensor<Shape, "int32">, value: number): Tensor;
   /** torch.where(condition, input, other): input where condition ≠ 0, else other; all three broadcast. */
   function where(condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor;
 }

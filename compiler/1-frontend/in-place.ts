@@ -4,7 +4,9 @@ import { formatShape, shapeEq } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
+import { change } from "./in-place-journal.ts";
 import { BuiltinFunction, describe, StaticTensor, TensorValue, type CallSite, type Value } from "./values.ts";
+import { leaveFamily, refuseSharers, storageOf, writeThrough } from "./views.ts";
 
 // PyTorch's in-place tensor methods — x.add_(y), x.relu_(), x.maskedFill_(m, v), timm's
 // drop path `x.newEmpty(shape).bernoulli_(keep).div_(keep)` — in tsdp's value semantics. The
@@ -12,107 +14,23 @@ import { BuiltinFunction, describe, StaticTensor, TensorValue, type CallSite, ty
 // takeOver), so every name bound to that object sees the new value, as every Python name bound
 // to one torch.Tensor does; the gradient is the out-of-place op's.
 //
-// What value semantics cannot follow is memory shared between *different* tensor objects: a view
-// (x.view, x.transpose, x[i], x.chunk, x.detach, …) and its base are two objects over one storage,
-// and in PyTorch an in-place change through either shows in the other. The views are recorded
-// here (recordViews), and an in-place change marks the other members of its family stale: reading
-// one of them afterwards is refused at the in-place site, where it can be rewritten; never reading
-// them again (`x = x.view(B, -1); x.relu_()`) is fine, as the result is then PyTorch's.
+// Memory shared between *different* tensor objects — a view (x.view, x.transpose, x[i], x.chunk,
+// x.detach, …) and its base — is followed by views.ts: a change through either shows in the other.
 //
 // Refused too: an in-place change of model state in forward (a parameter, a buffer, a constant
 // made in the constructor: PyTorch's step would see it next call, tsdp's does not), of a tensor
 // an nn.Parameter or buffer was made from, and one that would change the receiver's shape or
 // dtype (PyTorch refuses those: the result is written into the receiver's storage).
 
-/** Methods and F functions whose result shares the receiver's storage in PyTorch (reshape and flatten where they can). */
-export const VIEW_METHODS: ReadonlySet<string> = new Set([
-  "view", "viewAs", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose", "swapaxes", "swapdims", "movedim", "moveaxis",
-  "t", "T", "mT", "permute", "expand", "expandAs", "select", "narrow", "chunk", "split", "tensorSplit", "unbind", "diagonal", "unfold",
-  "detach", "data", "index", "slice",
-]);
-
 /** Metadata-only in-place methods: they reshape the receiver itself and leave the values (and its views) as they are. */
 const RESHAPING = new Set(["unsqueeze_", "squeeze_", "t_", "transpose_", "swapaxes_", "swapdims_", "detach_"]);
 
-const rootOf = new WeakMap<TensorValue, TensorValue>();
-const familyOf = new WeakMap<TensorValue, Set<TensorValue>>();
 /** Tensors an nn.Parameter or a buffer took its initial value from: changing them afterwards would not reach it. */
 const captured = new WeakSet<TensorValue>();
-
-/** Records that `result` (a tensor or tensors, as chunk returns) is a view of `base`'s storage. */
-export function recordViews(base: TensorValue, result: Value): void {
-  const root = rootOf.get(base) ?? base;
-  let family = familyOf.get(root);
-  for (const r of Array.isArray(result) ? result : [result]) {
-    if (!(r instanceof TensorValue) || r === root) continue;
-    if (!family) familyOf.set(root, (family = new Set()));
-    rootOf.set(r, root);
-    family.add(r);
-  }
-}
-
-/** `result`, recorded as a view of base (recordViews). */
-export function withViews<T extends Value>(base: TensorValue, result: T): T {
-  recordViews(base, result);
-  return result;
-}
 
 /** nn.Parameter(t) / registerBuffer(name, t): t's value is now the state's initial value. */
 export function markCaptured(t: Value): void {
   if (t instanceof TensorValue) captured.add(t);
-}
-
-/** Every other tensor object over x's storage (its base and the base's views). */
-function sharers(x: TensorValue): TensorValue[] {
-  const root = rootOf.get(x) ?? x;
-  return [root, ...(familyOf.get(root) ?? [])].filter((t) => t !== x);
-}
-
-// The journal of in-place changes, so that code evaluated once per mode (a function or an if that
-// tests this.training) starts each evaluation from the same tensors: rewind undoes the changes.
-type Snapshot = ReturnType<TensorValue["snapshot"]>;
-const journal: { readonly t: TensorValue; readonly before: Snapshot }[] = [];
-
-function change(t: TensorValue, node: Node, stale: Snapshot["stale"]): void {
-  journal.push({ t, before: t.snapshot() });
-  t.takeOver(node, stale);
-}
-
-/** A new model's lowering starts an empty journal (the last one's changes are settled). */
-export function clearInPlaceJournal(): void {
-  journal.length = 0;
-}
-
-/** Where the journal is now: rewind(mark) undoes the in-place changes made after this. */
-export function inPlaceMark(): number {
-  return journal.length;
-}
-
-/** Undoes every in-place change made since `mark`; returns what each changed tensor held before the undo. */
-export function rewind(mark: number): Map<TensorValue, Snapshot> {
-  const after = new Map<TensorValue, Snapshot>();
-  for (let i = journal.length - 1; i >= mark; i--) if (!after.has(journal[i].t)) after.set(journal[i].t, journal[i].t.snapshot());
-  for (let i = journal.length - 1; i >= mark; i--) journal[i].t.takeOver(journal[i].before.node, journal[i].before.stale);
-  journal.length = mark;
-  return after;
-}
-
-/**
- * After code was evaluated once per mode (each from the same tensors, rewound between): each
- * tensor it changed in place holds the join of its two values (`join`: mode_select).
- */
-export function joinChanges(train: Map<TensorValue, Snapshot>, evaluation: Map<TensorValue, Snapshot>, join: (a: TensorValue, b: TensorValue) => Value): void {
-  for (const t of new Set([...train.keys(), ...evaluation.keys()])) {
-    const [a, b] = [train.get(t) ?? t.snapshot(), evaluation.get(t) ?? t.snapshot()];
-    const joined = a.node === b.node ? a.node : join(new TensorValue(a.node), new TensorValue(b.node));
-    // (a join that cannot be made has reported why at the test of this.training)
-    if (joined instanceof TensorValue || joined === a.node) change(t, joined instanceof TensorValue ? joined.node : a.node, a.stale ?? b.stale);
-  }
-}
-
-function markStale(x: TensorValue, who: string, site: CallSite, fix = `write the out-of-place form and use its result (y = x.${who.replace(/_$/, "")}(…))`): void {
-  const why = `${who} changes a tensor that shares its memory with another one read after it (a view: view, reshape, transpose, x[i], chunk, detach, …), which in PyTorch would see the change; ${fix}`;
-  for (const other of sharers(x)) if (!other.snapshot().stale) change(other, other.snapshot().node, () => fail("inPlaceAlias", why, site.loc));
 }
 
 /**
@@ -124,8 +42,7 @@ export function inPlaceResult(x: TensorValue, result: Value, who: string, site: 
   if (!(result instanceof TensorValue) || result === x) return result;
   if (!shapeEq(result.node.shape, x.node.shape) || result.node.dtype !== x.node.dtype) return result;
   refuseState(x, `${who} with inplace: true`, em, phase, site, "leave inplace false (the default) and use the result");
-  markStale(x, `${who} with inplace: true`, site, "leave inplace false (the default) and use the result");
-  change(x, result.node, x.snapshot().stale);
+  writeThrough(x, result.node, `${who} with inplace: true`, site, em);
   return x;
 }
 
@@ -152,14 +69,16 @@ export function inPlaceMethod(
     const computed = fill ? fill(x, args, site, em, name) : methods[base](x, args, site, em);
     if (!(computed instanceof TensorValue)) return fail("wrongArgumentType", `${name}: ${base} gives ${describe(computed)}, not a tensor, so it has no in-place form`, site.loc);
     const result = castInto(x, computed, base, name, site, em);
-    if (!RESHAPING.has(name)) {
-      if (!shapeEq(result.node.shape, x.node.shape))
-        fail("shapeMismatch", `${name}: the result's shape ${formatShape(result.node.shape)} is not x's ${formatShape(x.node.shape)}, and an in-place result is written into x (PyTorch refuses it too)`, site.loc);
-      if (result.node.dtype !== x.node.dtype)
-        fail("dtypeMismatch", `${name}: the result is ${dtypeNames[result.node.dtype]} and x is ${dtypeNames[x.node.dtype]}; an in-place result keeps x's dtype (PyTorch refuses the cast)`, site.loc);
-      markStale(x, name, site);
+    if (RESHAPING.has(name)) {
+      leaveFamily(x, name, site);
+      change(x, result.node, undefined);
+      return x;
     }
-    change(x, result.node, x.snapshot().stale);
+    if (!shapeEq(result.node.shape, x.node.shape))
+      fail("shapeMismatch", `${name}: the result's shape ${formatShape(result.node.shape)} is not x's ${formatShape(x.node.shape)}, and an in-place result is written into x (PyTorch refuses it too)`, site.loc);
+    if (result.node.dtype !== x.node.dtype)
+      fail("dtypeMismatch", `${name}: the result is ${dtypeNames[result.node.dtype]} and x is ${dtypeNames[x.node.dtype]}; an in-place result keeps x's dtype (PyTorch refuses the cast)`, site.loc);
+    writeThrough(x, result.node, name, site, em);
     return x;
   });
 }
@@ -177,11 +96,11 @@ function castInto(x: TensorValue, result: TensorValue, base: string, who: string
 }
 
 function refuseState(x: TensorValue, name: string, em: GraphEmitter, phase: Phase, site: CallSite, fix = `write y = t.${name.slice(0, -1)}(…) and use y`): void {
-  if (captured.has(x))
+  if (captured.has(x) || captured.has(storageOf(x)))
     fail("inPlaceAlias", `${name}: this tensor already gave an nn.Parameter or buffer its initial value, which a later change would not reach; change it before, or change the parameter (p.data.${name}(…))`, site.loc);
   if (phase !== "forward") return;
   // the tensor itself, or the one it is a view of (this.fc.weight.T.mul_(2) changes the weight)
-  for (const t of new Set([x, rootOf.get(x) ?? x])) {
+  for (const t of new Set([x, storageOf(x)])) {
     // (the base's node as it is: reading it is not a use that its staleness should stop)
     const node = t === x ? x.node : t.snapshot().node;
     const op = node.op;
@@ -270,7 +189,8 @@ function constructorDraw(x: TensorValue, name: string, args: Value[], site: Call
     init = uniformInit(b.from, b.to, name, site.loc);
   }
   const result = new StaticTensor(shape, init);
-  change(x, x.node, () =>
-    fail("inPlaceAlias", `${name} in a constructor makes a random initial value, drawn when the model is created, which this tensor cannot hold; use the value it returns (w = F.empty(…).${name}(…))`, site.loc));
+  const why = `${name} in a constructor makes a random initial value, drawn when the model is created, which this tensor cannot hold; use the value it returns (w = F.empty(…).${name}(…))`;
+  change(x, x.node, () => fail("inPlaceAlias", why, site.loc));
+  refuseSharers(x, why, site);
   return result;
 }

@@ -107,7 +107,7 @@ export function joinMembers(em: GraphEmitter): Map<string, Value> {
     ["chunk", fn("chunk", (args, site, who) => chunk(tensorArg(who, args, site), args.slice(1), site, em, who))],
     ["indexSelect", fn("indexSelect", (args, site, who) => takeAlong("vector", who, tensorArg(who, args, site), args.slice(1), site, em))],
     ["gather", fn("gather", (args, site, who) => takeAlong("elementwise", who, tensorArg(who, args, site), args.slice(1), site, em))],
-    ...(["scatter", "scatterAdd", "indexAdd"] as const).map((name): [string, Value] => [name, fn(name, (args, site, who) => scatterInto(name, who, tensorArg(who, args, site), args.slice(1), site, em))]),
+    ...(["scatter", "scatterAdd", "indexAdd", "indexCopy", "indexFill"] as const).map((name): [string, Value] => [name, fn(name, (args, site, who) => scatterInto(name, who, tensorArg(who, args, site), args.slice(1), site, em))]),
   ]);
 }
 
@@ -119,27 +119,33 @@ export function joinMembers(em: GraphEmitter): Map<string, Value> {
  * are take's gradient (take_grad), so each output element loops over its dim's indices: no atomics,
  * the same result every run. Where an index repeats, scatter's written value is PyTorch's for a
  * number; for a tensor PyTorch keeps one of the writes unspecified, and tsdp writes their sum.
+ * x.indexCopy(dim, index, source) and x.indexFill(dim, index, value) write index_add's slices (the
+ * x[idx] = v of an int32 index).
  */
-function scatterInto(name: "scatter" | "scatterAdd" | "indexAdd", who: string, x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): TensorValue {
-  const b = bindArgs(who, [arg("dim", "int"), arg("index", "tensor"), arg(name === "indexAdd" ? "source" : "src", name === "scatter" ? "any" : "tensor"), ...(name === "indexAdd" ? [opt("alpha", "number", 1)] : [])], args, site);
+function scatterInto(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" | "indexFill", who: string, x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): TensorValue {
+  const vector = name === "indexAdd" || name === "indexCopy" || name === "indexFill";
+  const srcName = name === "indexFill" ? "value" : vector ? "source" : "src";
+  const b = bindArgs(who, [arg("dim", "int"), arg("index", "tensor"), arg(srcName, name === "scatter" ? "any" : name === "indexFill" ? "number" : "tensor"), ...(name === "indexAdd" ? [opt("alpha", "number", 1)] : [])], args, site);
   const dim = dimOf(b.dim, x.node.shape.length, who, site, b);
   const size = fixedDim(who, x, dim, site);
-  const mode = name === "indexAdd" ? "vector" : "elementwise";
+  const mode = vector ? "vector" : "elementwise";
   const attrs = { dim, mode, size };
   const index: TensorValue = b.index;
-  const src = name === "indexAdd" ? b.source : b.src;
+  const src = b[srcName];
   // PyTorch's shapes: scatter's src as its index; index_add's source as x but index's length along dim
   if (src instanceof TensorValue) {
     const want = mode === "vector" ? x.node.shape.map((d, i) => (i === dim ? index.node.shape[0] : d)) : index.node.shape;
     if (index.node.shape.length !== (mode === "vector" ? 1 : x.node.shape.length) || formatShape(src.node.shape) !== formatShape(want))
       fail("shapeMismatch", `${who}: ${mode === "vector" ? `source ${formatShape(src.node.shape)} must be the input ${formatShape(x.node.shape)} with the index's length along dim ${dim}, the index 1-D` : `src ${formatShape(src.node.shape)} must have the index's shape ${formatShape(index.node.shape)}`}`, site.loc);
   }
-  if (name !== "scatter") {
+  if (name === "scatterAdd" || name === "indexAdd") {
     const scaled = name === "indexAdd" && b.alpha !== 1 ? em.tensor("mul", [src, em.constant(b.alpha, site)], {}, who, site) : src;
     return em.tensor("add", [x, em.tensor("take_grad", [scaled, index], attrs, who, site)], {}, who, site);
   }
   const written = (v: TensorValue) => em.tensor("take_grad", [v, index], attrs, who, site);
-  const ones = em.tensor("expand", [em.node("full", [], { shape: [], value: 1 }, who, site)], { shape: [...index.node.shape] }, who, site);
+  // the elements written: index's shape for scatter, x's with index's length along dim for index_copy
+  const writes = vector ? x.node.shape.map((d, i) => (i === dim ? index.node.shape[0] : d)) : index.node.shape;
+  const ones = em.tensor("expand", [em.node("full", [], { shape: [], value: 1 }, who, site)], { shape: [...writes] }, who, site);
   const hit = em.tensor("gt", [written(ones), em.constant(0, site)], {}, who, site);
   if (typeof src === "number") return em.tensor("where", [hit, em.constant(src, site), x], {}, who, site);
   if (!(src instanceof TensorValue)) return fail("wrongArgumentType", `${who}: src is a tensor or a number, got ${describe(src)}`, locOfArg(b, "src", site));
@@ -226,6 +232,8 @@ export const sliceMethods = {
   scatter: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => scatterInto("scatter", "scatter", x, args, site, em),
   scatterAdd: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => scatterInto("scatterAdd", "scatterAdd", x, args, site, em),
   indexAdd: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => scatterInto("indexAdd", "indexAdd", x, args, site, em),
+  indexCopy: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => scatterInto("indexCopy", "indexCopy", x, args, site, em),
+  indexFill: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => scatterInto("indexFill", "indexFill", x, args, site, em),
   split: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => split(x, args, site, em),
   chunk: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => chunk(x, args, site, em),
   narrow: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {

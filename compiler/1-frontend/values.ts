@@ -17,24 +17,29 @@ export class TensorValue {
   #node: Node;
   /**
    * Set when an in-place change through another tensor over the same memory (a view, its base)
-   * left this one's value other than its node's: reading it then reports that change (in-place.ts).
+   * changed this one's value: the next read computes it again from the shared storage, or reports
+   * why it cannot (views.ts).
    */
-  stale?: () => never;
+  pending?: () => Node;
   constructor(node: Node) {
     this.#node = node;
   }
   get node(): Node {
-    if (this.stale) this.stale();
+    if (this.pending) {
+      const compute = this.pending;
+      this.#node = compute();
+      this.pending = undefined;
+    }
     return this.#node;
   }
   /** x.add_(y): this tensor object becomes the result, so every name bound to it sees the change (in-place.ts). */
-  takeOver(node: Node, stale = this.stale): void {
+  takeOver(node: Node, pending = this.pending): void {
     this.#node = node;
-    this.stale = stale;
+    this.pending = pending;
   }
-  /** Its node and staleness as they are, for in-place.ts's journal (no staleness check). */
-  snapshot(): { readonly node: Node; readonly stale?: () => never } {
-    return { node: this.#node, stale: this.stale };
+  /** Its node and pending recomputation as they are, for the in-place journal (nothing computed). */
+  snapshot(): { readonly node: Node; readonly pending?: () => Node } {
+    return { node: this.#node, pending: this.pending };
   }
 }
 

@@ -108,7 +108,7 @@ export function differentiate(graph: Graph, options: DifferentiateOptions = {}):
 }
 
 /** Sums g over the dims along which a value of `shape` was broadcast to g's shape. */
-function sumTo(emit: (op: string, inputs: readonly Node[], attrs?: Record<string, unknown>) => Node, g: Node, shape: Shape): Node {
+export function sumTo(emit: (op: string, inputs: readonly Node[], attrs?: Record<string, unknown>) => Node, g: Node, shape: Shape): Node {
   if (shapeEq(g.shape, shape)) return g;
   const lead = g.shape.length - shape.length;
   const dims: number[] = [];

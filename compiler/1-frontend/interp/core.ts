@@ -7,12 +7,12 @@ import { GraphEmitter } from "../graph-emitter.ts";
 import { functionalNamespace } from "../functional.ts";
 import { arrayNamespace, builtinGlobals, objectNamespace } from "../globals.ts";
 import { collectionClasses } from "../collections.ts";
-import { clearInPlaceJournal } from "../in-place.ts";
+import { clearInPlaceJournal } from "../in-place-journal.ts";
 import { Budget, resolveLimits, type Limits } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf, SourceFiles } from "../source.ts";
 import { optimNamespace, trainingClass } from "../training.ts";
-import { ClassValue, FunctionValue, ModuleValue, Poison, type CallSite, type Value } from "../values.ts";
+import { ClassValue, FunctionValue, ModuleValue, Poison, type CallSite, type TensorValue, type Value } from "../values.ts";
 
 // The static evaluator: it walks the TypeScript syntax of a model file and computes what the
 // code would compute, except that tensors are graph nodes. It never runs the user's code.
@@ -137,6 +137,7 @@ export abstract class InterpreterCore {
   abstract evalExpr(e: Expression | TsNode, scope: Scope): Value;
   abstract getProperty(obj: Value, name: string, site: CallSite): Value;
   abstract getElement(obj: Value, key: Value, site: CallSite): Value;
+  abstract setElement(obj: TensorValue, key: Value, value: Value, site: CallSite): void;
   protected abstract setProperty(obj: Value, name: string, value: Value, site: CallSite): void;
   protected abstract evalArgs(args: readonly TsNode[], scope: Scope): Value[];
   protected abstract callExpression(e: CallExpression, scope: Scope): Value;

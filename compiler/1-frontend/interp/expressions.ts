@@ -322,7 +322,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       // this["fc"] = new nn.Linear(...) is setattr(self, "fc", ...): the same name rules apply
       if (obj instanceof ModuleValue && (obj.kind === "user" || obj.kind === "dict") && (typeof key === "string" || typeof key === "number"))
         return this.setProperty(obj, String(key), value, this.site(target.getArgumentExpressionOrThrow()));
-      if (obj instanceof TensorValue) fail("unsupportedSyntax", "assigning into a tensor is not supported: tensors are immutable in model code", locOf(target));
+      if (obj instanceof TensorValue) return this.setElement(obj, key, value, this.site(target));
       return fail("unsupportedSyntax", `cannot assign into ${describe(obj)}`, locOf(target));
     }
     if (TsNode.isParenthesizedExpression(target)) return this.assign(target.getExpression(), value, scope);

@@ -5,9 +5,11 @@ import { arg, bindArgs, locOfArg, opt } from "../args.ts";
 import { initialValue, randomDrawProperty } from "../factories.ts";
 import { arrayMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
+import { formatShape } from "../../ir/shape.ts";
 import { checkLayerName, isLayerName, quoteName } from "../names.ts";
 import { indexTensor } from "../joins.ts";
-import { inPlaceMethod, VIEW_METHODS, withViews } from "../in-place.ts";
+import { inPlaceMethod } from "../in-place.ts";
+import { VIEW_METHODS, withViews } from "../views.ts";
 import { collectionProperty } from "../collections.ts";
 import { REFUSED_NAMES } from "../refused-names.ts";
 import { parameterInitProperty, setParameterRequiresGrad } from "../parameter-init.ts";
@@ -388,6 +390,29 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return setParameterRequiresGrad(obj, value);
     }
     fail("unsupportedSyntax", `cannot set '${name}' on ${describe(obj)}`, site.loc);
+  }
+
+  /**
+   * PyTorch's x[i] = v (an RNN's `outputs[t] = h`, a table's `m[i] = 0`): the view x[i] takes v in
+   * place (copy_, or fill_ for a number), which writes into x (views.ts); x[mask] = value is
+   * x.maskedFill_(mask, value); x[idx] = v with a 1-D int32 idx writes the rows idx names.
+   */
+  setElement(obj: TensorValue, key: Value, value: Value, site: CallSite): void {
+    const inPlace = (t: TensorValue, name: string, args: Value[]) => void this.callCallback(this.getProperty(t, name, site), args, site);
+    if (typeof value !== "number" && !(value instanceof TensorValue))
+      return void fail("wrongArgumentType", `x[…] = v: v must be a tensor or a number, got ${describe(value)}`, site.loc);
+    if (typeof key === "number") return inPlace(this.getElement(obj, key, site) as TensorValue, typeof value === "number" ? "fill_" : "copy_", [value]);
+    if (key instanceof TensorValue && key.node.dtype === "i32" && key.node.shape.length === 1) {
+      if (typeof value === "number") return inPlace(obj, "indexFill_", [0, key, value]);
+      const rows = [key.node.shape[0], ...obj.node.shape.slice(1)];
+      const source = formatShape(value.node.shape) === formatShape(rows) ? value : (this.callCallback(this.getProperty(value, "expand", site), rows as Value[], site) as TensorValue);
+      return inPlace(obj, "indexCopy_", [0, key, source]);
+    }
+    if (key instanceof TensorValue && key.node.dtype === "f32") {
+      if (typeof value === "number" || value.node.shape.length === 0) return inPlace(obj, "maskedFill_", [key, value]);
+      return void fail("unsupportedSyntax", `x[mask] = v takes a number or a 0-dim tensor (PyTorch's v must fill the mask's selected elements, a count known only at run time); for a tensor of x's shape write x.copy_(F.where(mask, v, x))`, site.loc);
+    }
+    fail("unsupportedSyntax", `a tensor is assigned into at one integer (x[i] = v), a mask (x[mask] = value) or a 1-D int32 tensor's rows (x[idx] = v), got ${describe(key)}; for slices write x.index(…).copy_(v) (PyTorch's x[:, 0::2] = v is x.index(":", "0::2").copy_(v))`, site.loc);
   }
 
   getElement(obj: Value, key: Value, site: CallSite): Value {

@@ -18,7 +18,7 @@ import {
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
-import { inPlaceMark, joinChanges, rewind } from "../in-place.ts";
+import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
 import { collectionItems } from "../collections.ts";
 import { CollectionValue, describe, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { FileEvaluator } from "./files.ts";

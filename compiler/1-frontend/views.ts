@@ -1,0 +1,205 @@
+import { sumTo } from "../2-autodiff/backward.ts";
+import { fail } from "../diagnostics/diagnostic.ts";
+import type { Node } from "../ir/node.ts";
+import { numel, shapeEq, type Shape } from "../ir/shape.ts";
+import { opDef } from "../ops/index.ts";
+import type { GradContext } from "../ops/op.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { change } from "./in-place-journal.ts";
+import { TensorValue, type CallSite, type Value } from "./values.ts";
+
+// Views in PyTorch share their base's storage: `pe[:, 0::2] = sin(…)` (here
+// pe.index(":", "0::2").copy_(…)), `out[t] = h`, `y.transpose(2, 3).add_(1)` change the base, and
+// a change of the base shows in every view of it. tsdp's tensors are values, so this module follows
+// the sharing: each view remembers the ops that made it from its storage (the family's root), and
+//  - an in-place change of a view writes back into the storage: the view's ops are linear
+//    selections and permutations, so their transpose (the ops' own gradient rules, applied to the
+//    new values) places the new values where the view reads, and a where() keeps the rest:
+//      storage' = where(f^T(1) > 0, f^T(v'), storage)      (f = the view's ops, injective)
+//    exact, as no arithmetic touches a value (f^T of an injective selection writes each element
+//    once, into zeros);
+//  - every member of the family, the written view included, is then recomputed from the new
+//    storage on its next read (f(storage'), replaying its ops).
+// Writing through a view that reads one element twice (expand, overlapping unfold windows) is
+// refused, as PyTorch refuses it; a result made by indexing with a tensor is a copy in PyTorch,
+// not a view, and is not recorded.
+
+/** Methods and F functions whose result shares the receiver's storage in PyTorch (reshape and flatten where they can). */
+export const VIEW_METHODS: ReadonlySet<string> = new Set([
+  "view", "viewAs", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose", "swapaxes", "swapdims", "movedim", "moveaxis",
+  "t", "T", "mT", "permute", "expand", "expandAs", "select", "narrow", "chunk", "split", "tensorSplit", "unbind", "diagonal", "unfold",
+  "detach", "data", "index", "slice",
+]);
+
+/** How a view is made from its storage: the ops from `from` (the storage's node then) to `to` (the view's node then), in order. */
+interface Derivation {
+  readonly from: Node;
+  readonly to: Node;
+  readonly path: readonly Node[];
+}
+
+const rootOf = new WeakMap<TensorValue, TensorValue>();
+const familyOf = new WeakMap<TensorValue, Set<TensorValue>>();
+/** A view's ops from its storage; undefined where they cannot be followed (e.g. a constructor's constant read in forward). */
+const derivationOf = new WeakMap<TensorValue, Derivation | undefined>();
+
+/** The nodes on the paths from `from` to `to` (to included, from not), in creation order; undefined if `to` does not depend on `from`. */
+function pathBetween(from: Node, to: Node): Node[] | undefined {
+  if (from === to) return [];
+  const onPath = new Map<Node, boolean>();
+  const reaches = (n: Node): boolean => {
+    if (n === from) return true;
+    // a node made before `from` cannot read it (ids grow with creation)
+    if (n.id < from.id) return false;
+    const known = onPath.get(n);
+    if (known !== undefined) return known;
+    let r = false;
+    for (const i of n.inputs) if (reaches(i)) r = true;
+    onPath.set(n, r);
+    return r;
+  };
+  if (!reaches(to)) return undefined;
+  return [...onPath].filter(([, r]) => r).map(([n]) => n).sort((a, b) => a.id - b.id);
+}
+
+/** A take at positions that are not a slice's (x[idx], x.index(":", idx)): PyTorch's advanced indexing copies. */
+const isCopy = (n: Node) => n.op === "take" && n.inputs[1]?.op !== "arange_int";
+
+/** Ops whose transpose places each element of the view back where it was read from, once. */
+function writable(n: Node): boolean {
+  return n.op === "reshape" || n.op === "permute" || n.op === "narrow" || n.op === "detach" || (n.op === "take" && n.inputs[1]?.op === "arange_int");
+}
+
+/** Records that `result` (a tensor or tensors, as chunk returns) is a view of `base`'s storage. */
+export function recordViews(base: TensorValue, result: Value): void {
+  const root = rootOf.get(base) ?? base;
+  for (const r of Array.isArray(result) ? result : [result]) {
+    if (!(r instanceof TensorValue) || r === root || rootOf.has(r)) continue;
+    const from = root.node;
+    const path = pathBetween(from, r.snapshot().node);
+    if (path?.some(isCopy)) continue;
+    let family = familyOf.get(root);
+    if (!family) familyOf.set(root, (family = new Set()));
+    rootOf.set(r, root);
+    family.add(r);
+    derivationOf.set(r, path && { from, to: r.snapshot().node, path });
+  }
+}
+
+/** `result`, recorded as a view of base (recordViews). */
+export function withViews<T extends Value>(base: TensorValue, result: T): T {
+  recordViews(base, result);
+  return result;
+}
+
+/** The storage x is a view of (x itself if it is none). */
+export const storageOf = (x: TensorValue): TensorValue => rootOf.get(x) ?? x;
+
+/** Whether x shares its storage with another tensor object. */
+export const hasSharers = (x: TensorValue): boolean => rootOf.has(x) || (familyOf.get(x)?.size ?? 0) > 0;
+
+/**
+ * x (a tensor, or a view of a storage) now holds `value`: its storage takes it over (through the
+ * view's transpose, for a view) and every view of that storage is recomputed on its next read.
+ */
+export function writeThrough(x: TensorValue, value: Node, who: string, site: CallSite, em: GraphEmitter): void {
+  const root = rootOf.get(x);
+  if (!root) {
+    change(x, value, undefined);
+    return refreshViews(x, who, site, em);
+  }
+  const d = derivationOf.get(x);
+  const why = `${who} changes a view of another tensor, which PyTorch changes too`;
+  if (!d) return fail("inPlaceAlias", `${why}, and tsdp cannot follow this view back to it (a constructor's tensor read in forward); make the change on the tensor itself`, site.loc);
+  const shared = d.path.find((n) => !writable(n));
+  if (shared)
+    return fail(
+      "inPlaceAlias",
+      shared.op === "expand"
+        ? `${who} writes into an expanded view, whose elements share memory locations (PyTorch refuses it too); write into the tensor it expands, or make a copy first (x.expand(…).clone())`
+        : `${why}, through ${shared.op}, whose elements are not each read once from it; make a copy first (.clone()) or change the tensor itself`,
+      site.loc,
+    );
+  const base = root.node;
+  const asFloat = (n: Node) => (n.dtype === "i32" ? em.node("to_float", [n], {}, who, site) : n);
+  const placed = transpose(d, asFloat(value), who, site, em);
+  let next = placed;
+  // a view of every element (a reshape, a transpose) replaces all of them; a selection only its own
+  const [all, seen] = [numel(d.from.shape), numel(d.to.shape)];
+  if (all.c !== seen.c || all.p !== seen.p) {
+    const ones = em.node("expand", [em.node("full", [], { shape: [], value: 1 }, who, site)], { shape: [...d.to.shape] }, who, site);
+    const hit = em.node("gt", [transpose(d, ones, who, site, em), em.constant(0, site)], {}, who, site);
+    next = em.node("where", [hit, placed, asFloat(base)], {}, who, site);
+  }
+  change(root, base.dtype === "i32" ? em.node("to_int", [next], {}, who, site) : next, undefined);
+  refreshViews(root, who, site, em);
+}
+
+/** Every view of `root` recomputes its value from root's on its next read. */
+function refreshViews(root: TensorValue, who: string, site: CallSite, em: GraphEmitter): void {
+  for (const view of familyOf.get(root) ?? []) {
+    const d = derivationOf.get(view);
+    const recompute = d
+      ? () => replay(d, root.node, who, site, em)
+      : () => fail("inPlaceAlias", `${who} changed the tensor this one is a view of, and tsdp cannot recompute this view from it (a constructor's tensor read in forward); read the changed tensor instead`, site.loc);
+    change(view, view.snapshot().node, recompute);
+  }
+}
+
+/** f^T(v): v placed where the view's ops read it from, zeros elsewhere (the ops' gradient rules). */
+function transpose(d: Derivation, v: Node, who: string, site: CallSite, em: GraphEmitter): Node {
+  const emit = (op: string, inputs: readonly Node[], attrs: Record<string, unknown> = {}) => em.node(op, inputs, attrs, who, site);
+  const onPath = new Set<Node>([d.from, ...d.path]);
+  const parts = new Map<Node, Node>([[d.to, v]]);
+  for (const node of [...d.path].reverse()) {
+    const dy = parts.get(node);
+    if (!dy) continue;
+    const ctx: GradContext = {
+      node,
+      dy,
+      emit,
+      constant: (value) => emit("const", [], { value }),
+      sumTo: (g, shape: Shape) => sumTo(emit, g, shape),
+      expand: (g, shape: Shape) => (shapeEq(g.shape, shape) ? g : emit("expand", [g], { shape })),
+    };
+    // detach's gradient is none; its values are its input's, so the write passes through it
+    const grads = node.op === "detach" ? [dy] : opDef(node.op).grad!(ctx);
+    node.inputs.forEach((input, k) => {
+      const g = grads[k];
+      if (!g || !onPath.has(input)) return;
+      const before = parts.get(input);
+      parts.set(input, before ? emit("add", [before, g]) : g);
+    });
+  }
+  return parts.get(d.from)!;
+}
+
+/** The view's ops again, from the storage's node `from`. */
+function replay(d: Derivation, from: Node, who: string, site: CallSite, em: GraphEmitter): Node {
+  const made = new Map<Node, Node>([[d.from, from]]);
+  for (const node of d.path) made.set(node, em.node(node.op, node.inputs.map((i) => made.get(i) ?? i), node.attrs, who, site));
+  return made.get(d.to)!;
+}
+
+/**
+ * x.t_(), x.unsqueeze_(0): x itself changes shape, its storage does not. tsdp does not follow a
+ * storage whose views see it through a changed shape: x leaves its family, and the others are
+ * refused if read again (they would need x's old shape).
+ */
+export function leaveFamily(x: TensorValue, who: string, site: CallSite): void {
+  if (!hasSharers(x)) return;
+  const root = storageOf(x);
+  const why = `${who} changes the shape of a tensor that shares its memory with another one read after it (a view: view, reshape, transpose, x[i], chunk, …); write the out-of-place form (y = x.${who.replace(/_$/, "")}(…)) and use y`;
+  for (const other of [root, ...(familyOf.get(root) ?? [])]) {
+    if (other === x) continue;
+    change(other, other.snapshot().node, () => fail("inPlaceAlias", why, site.loc));
+  }
+  familyOf.delete(root);
+  rootOf.delete(x);
+}
+
+/** Marks every other tensor over x's storage as refused on its next read, saying why (`why`). */
+export function refuseSharers(x: TensorValue, why: string, site: CallSite): void {
+  const root = storageOf(x);
+  for (const other of [root, ...(familyOf.get(root) ?? [])]) if (other !== x) change(other, other.snapshot().node, () => fail("inPlaceAlias", why, site.loc));
+}
