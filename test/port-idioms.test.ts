@@ -604,3 +604,36 @@ describe("softmax without dim (old ports' nn.Softmax()): PyTorch's implicit choi
     expect(first(model("return F.softmax(x).flatten(1);", "x: Tensor<[Batch, 2, 3]>"))).toMatch(/F\.softmax: without dim, PyTorch's implicit choice for a 3-D input is dim 0, which is the batch of \[Batch, 2, 3\]/);
   });
 });
+
+describe("torch's function forms of tensor methods: torch.sum(x, 1) is x.sum(1)", () => {
+  const x = nd([3, 4, 2], Array.from({ length: 24 }, (_, i) => Math.sin(i * 1.3)));
+  const run = (body: string) => outputs(model(body, "x: Tensor<[Batch, 4, 2]>"), { x })[0];
+  it("each F.<method>(x, …) equals x.<method>(…), values exactly", () => {
+    const pairs: [string, string][] = [
+      ["return F.sum(x, 1);", "return x.sum(1);"],
+      ["return F.mean(x, [1, 2], true).flatten(1);", "return x.mean([1, 2], true).flatten(1);"],
+      ["return F.max(x, 1)[0].add(F.min(x, 2).values.sum(1, true));", "return x.max(1)[0].add(x.min(2).values.sum(1, true));"],
+      ["return F.max(x, x.flip([1])).flatten(1);", "return x.maximum(x.flip([1])).flatten(1);"],
+      ["return F.argmax(x, -1).float().add(F.amax(x, [1, 2]).unsqueeze(1));", "return x.argmax(-1).float().add(x.amax([1, 2]).unsqueeze(1));"],
+      ["return F.transpose(x, 1, 2).flatten(1);", "return x.transpose(1, 2).flatten(1);"],
+      ["return F.permute(x, [0, 2, 1]).flatten(1);", "return x.permute(0, 2, 1).flatten(1);"],
+      ["return F.reshape(x, [-1, 8]);", "return x.reshape(-1, 8);"],
+      ["return F.add(x, 1, { alpha: 2 }).flatten(1);", "return x.add(2).flatten(1);"],
+      ["return F.mul(F.sub(x, 0.5), F.rsub(x, 1)).flatten(1);", "return x.sub(0.5).mul(x.neg().add(1)).flatten(1);"],
+      ["return F.maskedFill(x, F.gt(x, 0), 0).flatten(1);", "return x.maskedFill(x.gt(0), 0).flatten(1);"],
+      ["return F.unsqueeze(F.sum(x, [1, 2]), 1).mul(F.numel(F.ones(4, 2)));", "return x.flatten(1).sum(1, true).mul(8);"],
+      ["return F.cat(F.unbind(F.narrow(x, 1, 1, 2), 1), 1);", "return x.narrow(1, 1, 2).flatten(1);"],
+    ];
+    for (const [fn, method] of pairs) expect(run(fn), fn).toEqual(run(method));
+  });
+  it("F.indexCopy and F.indexFill write the slices index names (torch.index_copy, index_fill)", () => {
+    const y = run("const rows = F.tensor([2, 0], { dtype: 'int32' }); return F.indexFill(F.indexCopy(x, 1, rows, x.narrow(1, 0, 2).mul(10)), 2, F.tensor([1], { dtype: 'int32' }), -1).flatten(1);");
+    // per sample: row 2 ← 10·row 0, row 0 ← 10·row 1, then column 1 of every row ← −1
+    for (let b = 0; b < 3; b++)
+      for (let r = 0; r < 4; r++)
+        for (let c = 0; c < 2; c++) {
+          const src = r === 2 ? 10 * x.data[b * 8 + c] : r === 0 ? 10 * x.data[b * 8 + 2 + c] : x.data[b * 8 + r * 2 + c];
+          expect(y[b * 8 + r * 2 + c]).toBeCloseTo(c === 1 ? -1 : src, 12);
+        }
+  });
+});

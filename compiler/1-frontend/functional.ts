@@ -23,8 +23,8 @@ import { checkpointFunction, noGradFunction } from "./no-grad.ts";
 import { inPlaceResult } from "./in-place.ts";
 import { softmaxDim } from "./composite-ops.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
-import { flatten, roundedQuotient, softmaxDtype } from "./tensor-methods.ts";
-import { BuiltinFunction, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
+import { flatten, roundedQuotient, softmaxDtype, tensorMethods } from "./tensor-methods.ts";
+import { BuiltinFunction, describe, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // torch.nn.functional as F. Each entry binds PyTorch's arguments and emits IR ops; the nn
 // layers in layers.ts call these same lowerings, so a layer and its functional form agree.
@@ -535,5 +535,25 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
       new BuiltinFunction(who, (args, site) => inPlaceFlag(bindArgs(who, spec.args, args, site), (b) => spec.lower(b, site, em, who), who, site)),
     );
   }
+  // torch.sum(x, 1), torch.transpose(x, 1, 2), torch.max(x, dim): torch's function forms of the
+  // tensor's methods, the tensor first (F is torch as well as torch.nn.functional)
+  for (const name of TORCH_FUNCTION_FORMS)
+    if (!members.has(name))
+      members.set(
+        name,
+        new BuiltinFunction(`F.${name}`, (args, site) => {
+          const x = args[0];
+          if (!(x instanceof TensorValue)) return fail("wrongArgumentType", `F.${name}: input must be a tensor, got ${args.length ? describe(x) : "nothing"}`, site.loc);
+          return tensorMethods[name](x, args.slice(1), site, em);
+        }),
+      );
   return new NamespaceValue("F", members);
 }
+
+/** Tensor methods torch also has as functions of the tensor: torch.<name>(input, …) is input.<name>(…). */
+const TORCH_FUNCTION_FORMS = [
+  "add", "sub", "mul", "div", "rsub", "sum", "mean", "var", "amax", "amin", "max", "min", "argmax", "argmin", "numel",
+  "gt", "ge", "lt", "le", "eq", "ne", "logicalNot", "logicalAnd", "logicalOr", "maskedFill", "clampMin", "clampMax",
+  "reshape", "unsqueeze", "squeeze", "transpose", "swapaxes", "swapdims", "movedim", "t", "permute", "unflatten",
+  "flip", "tile", "repeatInterleave", "select", "unbind", "narrow", "clone", "detach",
+] as const;
