@@ -93,7 +93,7 @@ describe("tensors computed in a constructor", () => {
         // inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim))
         'this.registerBuffer("invFreq", F.arange(0, dim, 2).div(dim).mul(Math.log(base)).exp().pow(-1));',
         // t = torch.arange(max_len); freqs = torch.einsum("i,j->ij", t, self.inv_freq); emb = torch.cat((freqs, freqs), dim=-1)
-        'const emb = F.cat([F.einsum("i,j->ij", F.arange(maxLen), this.invFreq), F.einsum("i,j->ij", F.arange(maxLen), this.invFreq)], -1);',
+        'const emb = F.cat([F.einsum("i,j->ij", F.arange(maxLen).float(), this.invFreq), F.einsum("i,j->ij", F.arange(maxLen).float(), this.invFreq)], -1);',
         'this.registerBuffer("cosCached", emb.cos().unsqueeze(0), false);',
         'this.registerBuffer("sinCached", emb.sin().unsqueeze(0), false);',
       ].join("\n    "),
@@ -134,7 +134,7 @@ describe("tensors computed in a constructor", () => {
   });
 
   it("state computed past its bound (the values go into model.cu) is refused with what to do instead", () => {
-    const d = diagnosticsOf(model("", 'this.registerBuffer("big", F.arange(4194305));', "return x;"));
+    const d = diagnosticsOf(model("", 'this.registerBuffer("big", F.arange(4194305).float());', "return x;"));
     expect(`${d[0].code} ${d[0].message}`).toMatch(/^TSDP4007 .*4194305 elements, more than 4194304 .*compute this tensor in forward instead/);
   });
 

@@ -165,7 +165,7 @@ describe("torch.no_grad, a table's rows per sample, repeat by the batch, int32 t
     const src = model(
       "return this.table[this.index.view(-1)].view(2, 2).sum(1).unsqueeze(0).add(x);",
       "x: Tensor<[Batch, 2]>",
-      "table = new nn.Parameter(F.arange(3));\n  constructor() { super(); this.registerBuffer('index', F.tensor([[2, 0], [1, 1]]).long()); }",
+      "table = new nn.Parameter(F.arange(3).float());\n  constructor() { super(); this.registerBuffer('index', F.tensor([[2, 0], [1, 1]]).long()); }",
     );
     const { params, buffers } = declared(src);
     expect(params).toEqual(["table"]);

@@ -95,7 +95,7 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     const x = nd([1, 2, 3], [1, 2, 3, 4, 5, 6]);
     const got = outputs(
       // c is x's one sample as a constant: a 2-D operand (the batch dim cannot be selected away)
-      "const c = F.arange(1, 7).view(2, 3); const batched = (m: Tensor) => x.flatten(1).narrow(1, 0, 1).mul(0).add(m.flatten());\n    return [x.mT.flatten(1), x.transpose(1, 2).flatten(1), x.bmm(x.mT).flatten(1), F.bmm(x, x.transpose(1, 2)).flatten(1), batched(c.T.mm(c)), batched(F.mm(c.t(), c)), F.matmul(x, x.mT).flatten(1)];",
+      "const c = F.arange(1, 7).float().view(2, 3); const batched = (m: Tensor) => x.flatten(1).narrow(1, 0, 1).mul(0).add(m.flatten());\n    return [x.mT.flatten(1), x.transpose(1, 2).flatten(1), x.bmm(x.mT).flatten(1), F.bmm(x, x.transpose(1, 2)).flatten(1), batched(c.T.mm(c)), batched(F.mm(c.t(), c)), F.matmul(x, x.mT).flatten(1)];",
       "x: Tensor<[Batch, 2, 3]>",
       { x },
     );
@@ -141,7 +141,7 @@ describe("spellings of movement, matmul, conversion and selection", () => {
   it("viewAs and unflatten are reshapes; roll wraps around along each dim, or flattened", () => {
     const x = nd([1, 2, 3], [1, 2, 3, 4, 5, 6]);
     const got = outputs(
-      "const c = F.arange(1, 7).view(2, 3);\n    return [x.flatten(1).viewAs(x).flatten(1), x.flatten(1).unflatten(1, [3, -1]).select(2, 0), x.roll(1, 2).flatten(1), F.roll(x, [-1, 1], [1, 2]).flatten(1), x.roll(4, -1).flatten(1), x.flatten(1).mul(0).add(c.roll(1).flatten())];",
+      "const c = F.arange(1, 7).float().view(2, 3);\n    return [x.flatten(1).viewAs(x).flatten(1), x.flatten(1).unflatten(1, [3, -1]).select(2, 0), x.roll(1, 2).flatten(1), F.roll(x, [-1, 1], [1, 2]).flatten(1), x.roll(4, -1).flatten(1), x.flatten(1).mul(0).add(c.roll(1).flatten())];",
       "x: Tensor<[Batch, 2, 3]>",
       { x },
     );

@@ -93,11 +93,15 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
    */
   const like = (who: string, valueOf: (b: Bound, site: CallSite) => number, extra: ArgSpec[] = []) =>
     new BuiltinFunction(who, (args, site) => {
-      const b = bindArgs(who, [x, ...extra, opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64"] }), ...placement], args, site);
-      const input = b.input as TensorValue;
+      const b = bindArgs(who, [arg("input", "any"), ...extra, opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64"] }), ...placement], args, site);
+      // a parameter in a constructor (torch.zeros_like(self.weight)) gives its shape, float32
+      const input: { shape: readonly Dim[]; dtype: string } =
+        b.input instanceof TensorValue ? b.input.node
+        : b.input instanceof ParameterValue || b.input instanceof LayerParamRef || b.input instanceof StaticTensor ? { shape: b.input.shape, dtype: "f32" }
+        : fail("wrongArgumentType", `${who}: input must be a tensor, got ${describe(b.input)}`, locOfArg(b, "input", site));
       const scalar = em.node("full", [], { shape: [], value: valueOf(b, site) }, who, site);
-      const filled = em.tensor("expand", [scalar], { shape: input.node.shape as any }, who, site);
-      return (b.dtype ?? (input.node.dtype === "i32" ? "int32" : "float32")) !== "float32" ? em.tensor("to_int", [filled], {}, who, site) : filled;
+      const filled = em.tensor("expand", [scalar], { shape: [...input.shape] }, who, site);
+      return (b.dtype ?? (input.dtype === "i32" ? "int32" : "float32")) !== "float32" ? em.tensor("to_int", [filled], {}, who, site) : filled;
     });
   /** A random tensor drawn in forward on every call (the sample op; the batch dim, if named, first). */
   const draw = (who: string, shape: Dim[], distribution: "uniform" | "normal", site: CallSite): TensorValue =>
@@ -140,6 +144,26 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         return em.tensor("literal", [], { shape, values }, "F.tensor", site);
       }),
     ],
+    // torch.tril_indices(row, col, offset) / triu_indices: the [2, N] int32 coordinates of the
+    // triangle's elements, row by row (DLRM's pairwise interactions Z[:, li, lj])
+    ...(["trilIndices", "triuIndices"] as const).map((name): [string, Value] => [
+      name,
+      new BuiltinFunction(`F.${name}`, (args, site) => {
+        const who = `F.${name}`;
+        const b = bindArgs(who, [arg("row", "nonNegInt"), arg("col", "nonNegInt"), opt("offset", "int", 0), opt("dtype", "string", "int64", { choices: ["int32", "int64"] }), ...placement], args, site);
+        const [rows, cols]: number[][] = [[], []];
+        for (let r = 0; r < b.row; r++)
+          for (let c = 0; c < b.col; c++)
+            if (name === "trilIndices" ? c - r <= b.offset : c - r >= b.offset) {
+              rows.push(r);
+              cols.push(c);
+            }
+        if (rows.length === 0) fail("invalidArgument", `${who}(${b.row}, ${b.col}, ${b.offset}) has no elements; tsdp's tensors are not empty`, site.loc);
+        if (inForward() && 2 * rows.length > INLINE_LITERAL_VALUES)
+          fail("invalidArgument", `${who}: ${2 * rows.length} indices inside forward, past the ${INLINE_LITERAL_VALUES} a kernel computes in place; make it a buffer in the constructor (this.registerBuffer("pairs", ${who}(…)))`, site.loc);
+        return em.tensor("to_int", [em.tensor("literal", [], { shape: [2, rows.length], values: [...rows, ...cols] }, who, site)], {}, who, site);
+      }),
+    ]),
     ["zeros", sized("F.zeros", fillDtype, (shape, b, site) => filledAs("F.zeros", shape, 0, b, site))],
     ["ones", sized("F.ones", fillDtype, (shape, b, site) => filledAs("F.ones", shape, 1, b, site))],
     [
@@ -177,9 +201,10 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       "arange",
       new BuiltinFunction("F.arange", (args, site) => {
         const numbers = args.filter((a) => typeof a === "number").length;
-        // torch.arange(end) or torch.arange(start, end, step=1)
-        // dtype int32 gives positions for nn.Embedding (PyTorch's integer arange is int64)
-        const dtype = opt("dtype", "string", "float32", { choices: ["float32", "int32", "int64"] });
+        // torch.arange(end) or torch.arange(start, end, step=1): of integers an integer tensor, as
+        // PyTorch's (int64 there, int32 here: positions for nn.Embedding, sasrec's pos_emb(arange(T)));
+        // a fractional bound or step, or dtype float32, gives float32
+        const dtype = opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64"] });
         const specs = numbers === 1 ? [arg("end", "number"), dtype, ...placement] : [arg("start", "number"), arg("end", "number"), opt("step", "number", 1), dtype, ...placement];
         const b = bindArgs("F.arange", specs, args, site);
         const start = b.start ?? 0;
@@ -189,7 +214,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
           fail("invalidArgument", `F.arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${b.end}, step ${step})`, site.loc);
         const length = Math.ceil((b.end - start) / step);
         checkTensorSize([length], "the result of F.arange", site.loc);
-        return em.tensor(b.dtype === "float32" ? "arange" : "arange_int", [], { start, step, length }, "F.arange", site);
+        const integral = [start, b.end, step].every(Number.isInteger);
+        return em.tensor((b.dtype ?? (integral ? "int32" : "float32")) === "float32" ? "arange" : "arange_int", [], { start, step, length }, "F.arange", site);
       }),
     ],
     [

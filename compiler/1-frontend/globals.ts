@@ -78,6 +78,8 @@ export interface ArrayHooks {
   charge(elements: number, site: CallSite): void;
   /** Refuses an array or string of `size` elements or characters past the --max-array budget. */
   size(size: number, what: "array" | "string", site: CallSite): void;
+  /** The items of an iterable that is no array (a ModuleList, a Map), for Array.from; undefined if it is none. */
+  items(v: Value): Value[] | undefined;
 }
 
 /**
@@ -225,7 +227,7 @@ export function arrayFrom(hooks: ArrayHooks): BuiltinFunction {
       if (!Number.isInteger(n) || n < 0) fail("invalidArgument", `Array.from: invalid length ${n}`, site.loc);
       hooks.size(n, "array", site);
       items = new Array<Value>(n).fill(undefined);
-    } else return fail("wrongArgumentType", `Array.from takes an array or { length: n }, got ${describe(src)}`, site.loc);
+    } else items = hooks.items(src) ?? fail("wrongArgumentType", `Array.from takes an array, { length: n }, a ModuleList, a Map or a Set, got ${describe(src)}`, site.loc);
     hooks.charge(items.length, site);
     return fn === undefined ? items : items.map((v, i) => hooks.call(fn, [v, i], site));
   });

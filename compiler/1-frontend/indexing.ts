@@ -27,6 +27,8 @@ function parseIndex(v: Value, who: string, site: CallSite): Index {
   if (typeof v !== "string") return fail("wrongArgumentType", `${who}: an index is a number, null, a slice string ("1:-1", "::2", "...") or a 1-D int32 tensor, got ${describe(v)}`, site.loc);
   const text = v.replace(/\s+/g, "");
   if (text === "..." || text === "…") return { kind: "ellipsis" };
+  // "2" as Python's 2 (an index written in a template string, `${i}`)
+  if (/^-?\d+$/.test(text)) return { kind: "select", at: Number(text) };
   const parts = text.split(":");
   const bound = (s: string, what: string) => {
     if (s === "") return null;
@@ -77,7 +79,17 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
   }
   let t = x;
   let dim = 0; // t's dim the next index reads
-  for (const p of expanded) {
+  for (let k = 0; k < expanded.length; k++) {
+    const p = expanded[k];
+    // x[:, li, lj] with tensors in adjacent dims: Python pairs them, one element per (li[j], lj[j])
+    if (p.kind === "rows" && expanded[k + 1]?.kind === "rows") {
+      let n = 1;
+      while (expanded[k + n]?.kind === "rows") n++;
+      t = pairedRows(t, dim, expanded.slice(k, k + n).map((q) => (q as { index: TensorValue }).index), who, site, em);
+      k += n - 1;
+      dim++;
+      continue;
+    }
     if (p.kind === "new") {
       t = em.tensor("reshape", [t], { shape: [...t.node.shape.slice(0, dim), 1, ...t.node.shape.slice(dim)] }, who, site);
       dim++;
@@ -98,6 +110,25 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
     }
   }
   return t;
+}
+
+/**
+ * Indices in n adjacent dims of t taken together (PyTorch's x[:, li, lj] with 1-D int32 tensors of
+ * one length L): the n dims become one of L elements, element j at (li[j], lj[j], …) — the dims
+ * flattened, and the row-major position Σ idx_i·stride_i taken along them (exact in float32 within
+ * 2^24, as int32 arithmetic is; int-arithmetic.ts).
+ */
+function pairedRows(t: TensorValue, dim: number, indices: TensorValue[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const shape = t.node.shape;
+  const sizes = shape.slice(dim, dim + indices.length);
+  if (sizes.some(isBatch)) fail("shapeMismatch", `${who}: tensor indices into dims ${dim}–${dim + indices.length - 1} of ${formatShape(shape)}, one of them the batch, which is split across devices`, site.loc);
+  const length = indices[0].node.shape[0];
+  if (indices.some((i) => i.node.shape[0] !== length)) fail("shapeMismatch", `${who}: tensor indices used together must have one length, got ${indices.map((i) => formatShape(i.node.shape)).join(", ")}`, site.loc);
+  const total = (sizes as number[]).reduce((a, b) => a * b, 1);
+  const flat = em.tensor("reshape", [t], { shape: [...shape.slice(0, dim), total, ...shape.slice(dim + indices.length)] }, who, site);
+  let position = indices[0];
+  for (let i = 1; i < indices.length; i++) position = em.tensor("add", [em.tensor("mul", [position, em.constant(sizes[i] as number, site)], {}, who, site), indices[i]], {}, who, site);
+  return em.tensor("take", [flat, position], { dim, mode: "vector" }, who, site);
 }
 
 export const indexingMethods = {

@@ -4,7 +4,7 @@ import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { initialValue } from "./factories.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
-import { BuiltinFunction, describe, LayerParamRef, ParameterValue, type CallSite } from "./values.ts";
+import { BuiltinFunction, describe, LayerParamRef, ParameterValue, TensorValue, type CallSite } from "./values.ts";
 
 // A parameter's initial value set through the parameter itself, in a constructor, as PyTorch's
 // ports write it: `self.fc.weight.data.normal_(0, 0.02)` (DCGAN, GPT-2), `p.data.zero_()`,
@@ -44,7 +44,9 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
       return rewrite([arg("value", "number")], (b) => ({ kind: "constant", value: b.value }));
     case "copy_":
       return rewrite([arg("src", "any")], (b, s) => {
-        const src = initialValue(em, who, b.src, locOfArg(b, "src", s));
+        // PyTorch's copy_ converts the dtype: an integer table (F.arange(n)) into a float32 parameter
+        const data = b.src instanceof TensorValue && b.src.node.dtype === "i32" && em.constants.owns(b.src.node) ? em.tensor("to_float", [b.src], {}, who, s) : b.src;
+        const src = initialValue(em, who, data, locOfArg(b, "src", s));
         // PyTorch's copy_ broadcasts the source to the parameter's shape
         const broadcasts = src.shape.length <= p.shape.length && src.shape.every((d, i) => d === 1 || d === p.shape[p.shape.length - src.shape.length + i]);
         if (!broadcasts) fail("shapeMismatch", `${who}: the source's shape [${src.shape.join(", ")}] does not broadcast to the parameter's [${p.shape.join(", ")}]`, locOfArg(b, "src", s));

@@ -6,13 +6,13 @@ import { ConstructorTensors } from "../constructor-tensors.ts";
 import { GraphEmitter } from "../graph-emitter.ts";
 import { functionalNamespace } from "../functional.ts";
 import { arrayNamespace, builtinGlobals, objectNamespace } from "../globals.ts";
-import { collectionClasses } from "../collections.ts";
+import { collectionClasses, collectionItems } from "../collections.ts";
 import { clearInPlaceJournal } from "../in-place-journal.ts";
 import { Budget, resolveLimits, type Limits } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf, SourceFiles } from "../source.ts";
 import { optimNamespace, trainingClass } from "../training.ts";
-import { ClassValue, FunctionValue, ModuleValue, Poison, type CallSite, type TensorValue, type Value } from "../values.ts";
+import { ClassValue, CollectionValue, FunctionValue, ModuleValue, Poison, type CallSite, type TensorValue, type Value } from "../values.ts";
 
 // The static evaluator: it walks the TypeScript syntax of a model file and computes what the
 // code would compute, except that tensors are graph nodes. It never runs the user's code.
@@ -95,6 +95,8 @@ export abstract class InterpreterCore {
     call: (f: Value, args: Value[], site: CallSite) => this.callCallback(f, args, site),
     charge: (elements: number, site: CallSite) => this.charge(elements, site.loc),
     size: (size: number, what: "array" | "string", site: CallSite) => this.budget.size(size, what, site.loc),
+    // Array.from(this.stages, …): a ModuleList or Sequential's modules, a Map's or Set's entries
+    items: (v: Value): Value[] | undefined => (v instanceof ModuleValue && v.isSequence ? [...v.items] : v instanceof CollectionValue ? collectionItems(v) : undefined),
   };
 
   /** Where a used-up step budget is reported: the outermost loop running, which multiplies the work. */

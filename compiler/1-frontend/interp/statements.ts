@@ -17,6 +17,7 @@ import {
 } from "ts-morph";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
+import { formatShape } from "../../ir/shape.ts";
 import { locOf } from "../source.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
 import { collectionItems } from "../collections.ts";
@@ -381,7 +382,14 @@ export abstract class StatementEvaluator extends FileEvaluator {
       for (let i = 0; v.props.has(String(i)); i++) items.push(v.props.get(String(i)));
       return items;
     }
-    if (v instanceof TensorValue) return fail("dataDependentControlFlow", "iterating over a tensor is not supported", locOf(at));
+    // `for (const row of table)`, `const [rows, cols] = F.trilIndices(…)`: a tensor iterates over dim 0, as PyTorch's
+    if (v instanceof TensorValue) {
+      const n = v.node.shape[0];
+      if (v.node.shape.length === 0) return fail("wrongArgumentType", "iterating over a 0-dim tensor (PyTorch refuses it too)", locOf(at));
+      if (typeof n !== "number") return fail("dataDependentControlFlow", `iterating over a tensor of shape ${formatShape(v.node.shape)}: dim 0 is the batch, whose size is known only at run time`, locOf(at));
+      this.arrayHooks.charge(n, this.site(at));
+      return Array.from({ length: n }, (_, i) => this.getElement(v, i, this.site(at)));
+    }
     return fail("wrongArgumentType", `cannot iterate over ${describe(v)}`, locOf(at));
   }
 
