@@ -637,3 +637,35 @@ describe("torch's function forms of tensor methods: torch.sum(x, 1) is x.sum(1)"
         }
   });
 });
+
+describe("integer aranges, tensors as iterables, paired tensor indices", () => {
+  it("F.arange of integers is int32 as PyTorch's integer arange (straight into nn.Embedding); fractional bounds or dtype float32 give float32", () => {
+    const { graph } = lowerSource(model("return x.narrow(1, 0, 1).add(F.arange(0, 4).add(F.arange(0, 2, 0.5)).add(F.arange(4, { dtype: 'float32' })));", "x: Tensor<[Batch, 2]>"));
+    const aranges = graph.nodes.filter((n) => n.op === "arange" || n.op === "arange_int").map((n) => `${n.op} ${n.dtype}`);
+    expect(aranges.sort()).toEqual(["arange f32", "arange f32", "arange_int i32"]);
+    // GPT's pos_emb(arange(T)): the rows of the table in order
+    const gpt = model("return this.pos(F.arange(0, 3)).flatten().unsqueeze(0).expand(x.size(0), -1);", "x: Tensor<[Batch, 2]>", "pos = new nn.Embedding(3, 2);\n  constructor() { super(); F.noGrad(() => this.pos.weight.copy_(F.arange(6).view(3, 2))); }");
+    expect(outputs(gpt, { x: nd([1, 2], [0, 0]) })[0]).toEqual([0, 1, 2, 3, 4, 5]);
+    // PyTorch refuses an integer nn.Parameter; .float() is the fix
+    expect(first(model("return x.add(this.p);", "x: Tensor<[Batch, 2]>", "p = new nn.Parameter(F.arange(2));"))).toMatch(/^TSDP3003 \d+: nn\.Parameter: a parameter or buffer is float32; this tensor is int32 \(convert it with \.float\(\)\)/);
+  });
+
+  it("Array.from over a ModuleList (PSPNet's stages), for…of over a tensor's dim 0, const [rows, cols] = F.trilIndices(…)", () => {
+    const x = nd([2, 3], [1, 2, 3, 4, 5, 6]);
+    const psp = model("return F.cat(Array.from(this.scales, (s, i) => s(x).mul(i + 1)), 1);", "x: Tensor<[Batch, 3]>", "scales = new nn.ModuleList([new nn.Identity(), new nn.Identity()]);");
+    expect(outputs(psp, { x })[0]).toEqual([1, 2, 3, 2, 4, 6, 4, 5, 6, 8, 10, 12]);
+    const rows = model("let y = x; for (const row of this.w) y = y.add(row); return y;", "x: Tensor<[Batch, 3]>", "w = new nn.Parameter(F.tensor([[1, 2, 3], [10, 20, 30]]));");
+    expect(outputs(rows, { x })[0]).toEqual([12, 24, 36, 15, 27, 39]);
+    expect(first(model("for (const row of x) {} return x;", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP2007 \d+: iterating over a tensor of shape \[Batch, 3\]: dim 0 is the batch/);
+    // DLRM's pairwise interactions Z[:, li, lj] below the diagonal, row by row
+    const dlrm = model("const z = x.unsqueeze(2).mul(x.unsqueeze(1)); const [li, lj] = F.trilIndices(3, 3, -1); return z.index(':', li, lj);", "x: Tensor<[Batch, 3]>");
+    expect(outputs(dlrm, { x })[0]).toEqual([2 * 1, 3 * 1, 3 * 2, 5 * 4, 6 * 4, 6 * 5]);
+    const triu = model("return F.triuIndices(2, 3, 1).float().flatten().unsqueeze(0).add(x.narrow(1, 0, 1).mul(0));", "x: Tensor<[Batch, 3]>");
+    expect(outputs(triu, { x: nd([1, 3], [0, 0, 0]) })[0]).toEqual([0, 0, 1, 1, 2, 2]);
+  });
+
+  it("F.zerosLike(this.weight) in a constructor is a constructor tensor of the parameter's shape", () => {
+    const src = model("return x.add(this.extra);", "x: Tensor<[Batch, 3]>", "w = new nn.Parameter(F.ones(3)); extra: nn.Parameter;\n  constructor() { super(); this.extra = new nn.Parameter(F.onesLike(this.w).mul(2)); }");
+    expect(outputs(src, { x: nd([1, 3], [1, 2, 3]) })[0]).toEqual([3, 4, 5]);
+  });
+});
