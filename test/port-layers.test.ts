@@ -187,7 +187,42 @@ describe("pooling options and a conv's paddingMode", () => {
     );
     close(without, [1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4]);
     close(withPad, [0.25, 0.75, 0.5, 1, 2.5, 1.5, 0.75, 1.75, 1]);
-    expect(first(model("return this.a(x).flatten(1);", "x: Tensor<[Batch, 1, 5, 5]>", "a = new nn.AvgPool2d(2, { stride: 2, ceilMode: true });"))).toMatch(/^TSDP3004 \d+: nn\.AvgPool2d: ceilMode adds a partial window/);
+  });
+
+  it("AvgPool2d with ceilMode: the partial window's divisor clipped as PyTorch's (ResNet-D's AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False))", () => {
+    // PyTorch's avg_pool2d kernel, per output: the window clipped to the padded input for the
+    // divisor (count_include_pad) or to the input itself, the sum over the input's elements
+    const direct = (n: number, k: number, st: number, p: number, includePad: boolean) => {
+      let out = Math.ceil((n + 2 * p - k) / st) + 1;
+      if ((out - 1) * st >= n + p) out--;
+      const res: number[] = [];
+      for (let oh = 0; oh < out; oh++)
+        for (let ow = 0; ow < out; ow++) {
+          const [h0, w0] = [oh * st - p, ow * st - p];
+          const [h1, w1] = [Math.min(h0 + k, n + p), Math.min(w0 + k, n + p)];
+          const size = (h1 - h0) * (w1 - w0);
+          const [a0, b0, a1, b1] = [Math.max(h0, 0), Math.max(w0, 0), Math.min(h1, n), Math.min(w1, n)];
+          let sum = 0;
+          for (let i = a0; i < a1; i++) for (let j = b0; j < b1; j++) sum += grid.data[i * 5 + j];
+          res.push(sum / (includePad ? size : (a1 - a0) * (b1 - b0)));
+        }
+      return res;
+    };
+    const [resnetD, withPad, padded, fn] = outputs(
+      "return [this.a(x), this.b(x), this.c(x), F.avgPool2d(x, 3, 2, 1, true, false)].map((t) => t.flatten(1));",
+      "x: Tensor<[Batch, 1, 5, 5]>",
+      { x: grid },
+      "a = new nn.AvgPool2d(2, 2, 0, true, false); b = new nn.AvgPool2d(2, { stride: 2, ceilMode: true }); c = new nn.AvgPool2d(3, { stride: 2, padding: 1, ceilMode: true });",
+    );
+    close(resnetD, direct(5, 2, 2, 0, false));
+    close(withPad, direct(5, 2, 2, 0, true));
+    close(padded, direct(5, 3, 2, 1, true));
+    close(fn, direct(5, 3, 2, 1, false));
+    // the partial windows are where the two divisors differ: 9 windows, the last row's and column's halves
+    expect(resnetD).toHaveLength(9);
+    expect(resnetD[8]).toBe(24);
+    expect(withPad[8]).toBe(24 / 1);
+    expect(gradCheck(model("return this.a(x.view(-1, 1, 3, 3)).flatten(1);", "x: Tensor<[Batch, 9]>", "a = new nn.AvgPool2d(2, 2, 0, true, false);")).checked).toBeGreaterThan(0);
   });
 
   it("Conv2d and Conv1d with paddingMode reflect, replicate, circular: the conv of F.pad's mode", () => {

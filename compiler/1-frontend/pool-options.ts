@@ -44,7 +44,8 @@ const LOWEST = -3.4028234663852886e38;
  * max_pool2d / avg_pool2d of x [N, C, H, W] with PyTorch's options. ceilMode: each spatial dim's
  * output is ⌈(n + 2p − k)/s⌉ + 1 (less one when that window would start past the input and its
  * left padding), which for max pooling is the floor-mode pool of x with the missing positions
- * added on the far side, filled with float32's lowest. countIncludePad false: avg(x) / avg(1),
+ * added on the far side, filled with float32's lowest (an average's with zeros, its divisor clipped
+ * as PyTorch's: ResNet-D's AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False)). countIncludePad false: avg(x) / avg(1),
  * both with the zero padding, so the divisor counts the window's real elements. A max pool with
  * returnIndices (values and int32 indices) or a dilation is pool-indices.ts's composition.
  */
@@ -72,15 +73,20 @@ export function pool2d(
     const out = pooledSize(n, kernel[i], stride[i], padding[i], 1, true);
     return (out - 1) * stride[i] + kernel[i] - (n + 2 * padding[i]);
   });
-  let input = x;
-  if (extra.some((e) => e > 0)) {
-    if (op === "avg_pool2d")
-      fail("invalidArgument", `${who}: ceilMode adds a partial window at the end of ${formatShape(shape)}, whose divisor PyTorch clips; not supported for average pooling (pad the input, or choose a kernel and stride that fit)`, site.loc);
-    input = pad({ x, pad: [0, extra[1], 0, extra[0]], mode: "constant", value: LOWEST }, site, em, who);
-  }
+  // ceil mode's partial windows: the missing positions added on the far side — float32's lowest for
+  // a max, zeros for an average (whose divisor then counts only what PyTorch's does, below)
+  const clipped = extra.some((e) => e > 0);
+  const input = clipped ? pad({ x, pad: [0, extra[1], 0, extra[0]], mode: "constant", value: op === "max_pool2d" ? LOWEST : 0 }, site, em, who) : x;
   const attrs = { kernel, stride, padding };
   const pooled = em.tensor(op, [input], attrs, who, site);
-  if (op === "max_pool2d" || b.countIncludePad !== false || padding.every((p) => p === 0)) return pooled;
-  const ones = em.tensor("full", [], { shape: [1, 1, ...shape.slice(2)], value: 1 }, who, site);
-  return em.tensor("div", [pooled, em.tensor("avg_pool2d", [ones], attrs, who, site)], {}, who, site);
+  if (op === "max_pool2d" || (!clipped && (b.countIncludePad !== false || padding.every((p) => p === 0)))) return pooled;
+  // PyTorch's divisor: the window clipped to the padded input (countIncludePad) or to the input
+  // itself — the average of a 0/1 map of those positions, pooled as x is, so sum/divisor is
+  // avg(x)/avg(map) (the kernel's area cancels)
+  const [h, w] = shape.slice(2) as number[];
+  const counted = b.countIncludePad === false ? [h, w] : [h + 2 * padding[0], w + 2 * padding[1]];
+  const ones = em.tensor("full", [], { shape: [1, 1, ...counted], value: 1 }, who, site);
+  const map = clipped ? pad({ x: ones, pad: [0, extra[1], 0, extra[0]], mode: "constant", value: 0 }, site, em, who) : ones;
+  const divisor = em.tensor("avg_pool2d", [map], b.countIncludePad === false ? attrs : { kernel, stride, padding: [0, 0] }, who, site);
+  return em.tensor("div", [pooled, divisor], {}, who, site);
 }
