@@ -279,6 +279,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   cumsum(dim: number): Tensor;
   /** Running products along a fixed-size dim: torch.cumprod (its gradient exact where there are zeros). */
   cumprod(dim: number): Tensor;
+  /** The product along dim (torch.prod), or of every element (fixed sizes only); its gradient is exact where elements are zero. */
+  prod(dim?: number, keepdim?: boolean): Tensor;
   /** log Σ_{k ≤ i} exp(x_k) along a fixed-size dim: torch.logcumsumexp. */
   logcumsumexp(dim: number): Tensor;
   /** The running maximum and where it was (a tie takes the later index), as torch.cummax. */
@@ -1554,6 +1556,7 @@ export namespace F {
   /** Running sums along a fixed-size dim: torch.cumsum. */
   function cumsum(x: Tensor, dim: number): Tensor;
   function cumprod(x: Tensor, dim: number): Tensor;
+  function prod(x: Tensor, dim?: number, keepdim?: boolean): Tensor;
   function logcumsumexp(x: Tensor, dim: number): Tensor;
   function cummax(x: Tensor, dim: number): MaxResult;
   function cummin(x: Tensor, dim: number): MaxResult;

@@ -669,3 +669,15 @@ describe("integer aranges, tensors as iterables, paired tensor indices", () => {
     expect(outputs(src, { x: nd([1, 3], [1, 2, 3]) })[0]).toEqual([3, 4, 5]);
   });
 });
+
+describe("torch.prod", () => {
+  it("is the product along dim (keepdim as PyTorch's), of every element without dim; its gradient is cumprod's", () => {
+    const x = nd([2, 3], [1, 2, 3, 0, 5, -6]);
+    const [along, kept, all] = outputs(model("return [x.prod(1, true), F.prod(x, 1).unsqueeze(1), x.add(F.tensor([[1, 2], [3, 4]]).prod())];", "x: Tensor<[Batch, 3]>"), { x });
+    expect(along).toEqual([6, -0]);
+    expect(kept).toEqual([6, -0]);
+    expect(all).toEqual([25, 26, 27, 24, 29, 18]);
+    expect(first(model("return x.prod().expand(x.size(0), 1);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP4001 \d+: prod: the product of every element of \[Batch, 3\] multiplies across the batch/);
+    expect(gradCheck(model("return x.prod(1, true).add(x.view(-1, 3, 1).prod(-1));", "x: Tensor<[Batch, 3]>")).checked).toBeGreaterThan(0);
+  });
+});

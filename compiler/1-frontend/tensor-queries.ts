@@ -225,6 +225,9 @@ Object.assign(queries, selections);
 const scans: Record<string, Query> = {
   cumprod: { args: [arg("dim", "int")], lower: (x, b, site, em, who) => em.tensor("cumprod", [x], { dim: b.dim }, who, site) },
   logcumsumexp: { args: [arg("dim", "int")], lower: (x, b, site, em, who) => em.tensor("logcumsumexp", [x], { dim: b.dim }, who, site) },
+  // torch.prod(x, dim, keepdim): the running product's last element, so its gradient is cumprod's,
+  // exact where elements are zero (no division by x); without dim, over every element (fixed sizes)
+  prod: { args: [opt("dim", "int", null, { nullable: true }), keepdim], lower: (x, b, site, em, who) => product(x, b, site, em, who) },
   ...Object.fromEntries(
     (["cummax", "cummin"] as const).map((name) => [
       name,
@@ -239,6 +242,23 @@ const scans: Record<string, Query> = {
   ),
 };
 Object.assign(queries, scans);
+
+function product(x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const c = ops(em, who, site);
+  const shape = x.node.shape;
+  if (b.dim === null) {
+    if (shape.some(isBatch)) fail("shapeMismatch", `${who}: the product of every element of ${formatShape(shape)} multiplies across the batch, which is split across devices; give a dim`, site.loc);
+    if (shape.length === 0) return x;
+    const flat = c.reshape(x, [-1]);
+    const n = flat.node.shape[0] as number;
+    return c.reshape(c.narrow(em.tensor("cumprod", [flat], { dim: 0 }, who, site), 0, n - 1, 1), []);
+  }
+  const dim = dimIn(shape, b.dim, who, site.loc);
+  const n = shape[dim];
+  if (isBatch(n)) fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(shape)} is the batch, which is split across devices`, site.loc);
+  const last = c.narrow(em.tensor("cumprod", [x], { dim }, who, site), dim, n - 1, 1);
+  return b.keepdim ? last : c.reshape(last, shape.filter((_, i) => i !== dim));
+}
 
 /**
  * Where values fall among sorted ones, as int32 indices: torch.searchsorted(sorted [*, M], values
