@@ -1173,6 +1173,22 @@ export namespace nn {
       function weightNorm<M extends Module>(module: M, name?: string, dim?: 0): M;
       function weight_norm<M extends Module>(module: M, name?: string, dim?: 0): M;
     }
+    /**
+     * torch.nn.utils.rnn: a batch of sequences of different lengths. A recurrent layer given a
+     * PackedSequence steps each sample over its own length (its final state is after its last step,
+     * its outputs past it zero); padPackedSequence gives the padded output back, of the input's
+     * length L (PyTorch's: max(lengths), or total_length).
+     */
+    namespace rnn {
+      function packPaddedSequence(input: Tensor, lengths: Tensor, options?: { batchFirst?: boolean; enforceSorted?: boolean }): PackedSequence;
+      function packPaddedSequence(input: Tensor, lengths: Tensor, batchFirst?: boolean, enforceSorted?: boolean): PackedSequence;
+      function padPackedSequence(sequence: PackedSequence, options?: { batchFirst?: boolean; paddingValue?: number; totalLength?: number | null }): [Tensor, Tensor<Shape, "int32">];
+      function padPackedSequence(sequence: PackedSequence, batchFirst?: boolean, paddingValue?: number, totalLength?: number | null): [Tensor, Tensor<Shape, "int32">];
+    }
+  }
+  /** torch.nn.utils.rnn.PackedSequence: kept padded, with each sample's length. */
+  interface PackedSequence {
+    readonly __packedSequence: true;
   }
 
   /** torch.nn.init's in-place initializers for an nn.Parameter or a layer's parameter (this.fc.weight), in the constructor. */
@@ -1278,19 +1294,19 @@ export namespace nn {
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { nonlinearity?: "tanh" | "relu" });
     constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions & { nonlinearity?: "tanh" | "relu" });
   }
-  interface RNN { (input: Tensor, hx?: Tensor | null): [Tensor, Tensor] }
+  interface RNN { (input: Tensor, hx?: Tensor | null): [Tensor, Tensor]; (input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor] }
   /** torch.nn.GRU (gates r, z, n), as nn.RNN: [output, h_n]. */
   class GRU extends Module {
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions);
     constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions);
   }
-  interface GRU { (input: Tensor, hx?: Tensor | null): [Tensor, Tensor] }
+  interface GRU { (input: Tensor, hx?: Tensor | null): [Tensor, Tensor]; (input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor] }
   /** torch.nn.LSTM (gates i, f, g, o), as nn.RNN: hx is [h0, c0] and it returns [output, [h_n, c_n]], each state [layers·directions, N, H]. */
   class LSTM extends Module {
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { projSize?: 0 });
     constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions & { projSize?: 0 });
   }
-  interface LSTM { (input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] }
+  interface LSTM { (input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]]; (input: PackedSequence, hx?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]] }
   /**
    * One step, as torch.nn.RNNCell / GRUCell / LSTMCell: parameters weight_ih, weight_hh, bias_ih,
    * bias_hh; x [N, inputSize], hx h [N, H] (LSTMCell: [h, c]), zeros when left out.

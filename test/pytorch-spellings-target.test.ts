@@ -31,7 +31,7 @@ const FIXTURES = {
   "folded-batch": ["bn.bias", "bn.weight", "conv.bias", "conv.weight", "down.bias", "down.weight", "pattern", "up.bias", "up.weight"],
   volumes: ["bn1.bias", "bn1.weight", "conv1.bias", "conv1.weight", "conv2.bias", "conv2.weight", "fc.bias", "fc.weight", "norm2.bias", "norm2.weight", "up.bias", "up.weight"],
   // head.bias is frozen (requiresGrad = false): state, without a gradient
-  "port-idioms": ["bag.weight", "bil.bias", "bil.weight", "conv.bias", "conv.weight", "dense.denselayer1.bias", "dense.denselayer1.weight", "dense.denselayer2.bias", "dense.denselayer2.weight", "head.weight", "loc.bias", "loc.weight", "pos.weight", "proj.bias", "proj.parametrizations.weight.original0", "proj.parametrizations.weight.original1", "stem.fc.bias", "stem.fc.weight", "stem.out.bias", "stem.out.weight", "table", "tcn.bias", "tcn.weight_g", "tcn.weight_v", "up.bias", "up.weight"],
+  "port-idioms": ["bag.weight", "bil.bias", "bil.weight", "conv.bias", "conv.weight", "dense.denselayer1.bias", "dense.denselayer1.weight", "dense.denselayer2.bias", "dense.denselayer2.weight", "head.weight", "loc.bias", "loc.weight", "lstm.bias_hh_l0", "lstm.bias_hh_l0_reverse", "lstm.bias_ih_l0", "lstm.bias_ih_l0_reverse", "lstm.weight_hh_l0", "lstm.weight_hh_l0_reverse", "lstm.weight_ih_l0", "lstm.weight_ih_l0_reverse", "pos.weight", "proj.bias", "proj.parametrizations.weight.original0", "proj.parametrizations.weight.original1", "stem.fc.bias", "stem.fc.weight", "stem.out.bias", "stem.out.weight", "table", "tcn.bias", "tcn.weight_g", "tcn.weight_v", "up.bias", "up.weight"],
 };
 
 describe("what ports reach for, on the CPU target", () => {

@@ -6,7 +6,8 @@ import { arg, locOfArg, opt, type Bound } from "./args.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, param, param_, x, type LayerSpec } from "./layer-spec.ts";
-import { describe, TensorValue, type CallSite, type ModuleValue, type ParamDecl, type Value } from "./values.ts";
+import { stepMasks } from "./packed-sequence.ts";
+import { describe, PackedSequenceValue, TensorValue, type CallSite, type ModuleValue, type ParamDecl, type Value } from "./values.ts";
 
 // nn.RNN, nn.GRU and nn.LSTM as compositions unrolled over the sequence, whose length is a
 // compile-time constant: per layer and direction, one GEMM projects every step's input at once
@@ -50,8 +51,12 @@ interface Initial {
   readonly c?: TensorValue;
 }
 
-/** One direction of one layer over the sequence: the hidden state at each step, in step order, and the last cell state (LSTM). */
-function direction(cell: Cell, self: ModuleValue, b: Bound, input: TensorValue, layout: Layout, initial: Initial, name: string, reverse: boolean, c: ReturnType<typeof ops>): { steps: TensorValue[]; cLast?: TensorValue } {
+/**
+ * One direction of one layer over the sequence: the output at each step, in step order, the last
+ * hidden state and the last cell state (LSTM). With `masks` (a packed sequence: [N, 1] per step, 1
+ * within the sample's length) a step past a sample's length keeps its states and outputs zero.
+ */
+function direction(cell: Cell, self: ModuleValue, b: Bound, input: TensorValue, layout: Layout, initial: Initial, name: string, reverse: boolean, c: ReturnType<typeof ops>, masks?: TensorValue[]): { steps: TensorValue[]; hLast: TensorValue; cLast?: TensorValue } {
   const H: number = b.hiddenSize;
   const N = input.node.shape[layout.batchDim];
   const L = input.node.shape[layout.seqDim] as number;
@@ -66,10 +71,18 @@ function direction(cell: Cell, self: ModuleValue, b: Bound, input: TensorValue, 
   let cState: TensorValue | undefined = initial.c;
   for (const t of order) {
     const xw = c.reshape(c.narrow(projected, layout.seqDim, t, 1), [N, GATES[cell] * H]);
-    ({ h, c: cState } = cellStep(cell, b, xw, h, cState, whh, bhh, c));
-    states[t] = h;
+    const next = cellStep(cell, b, xw, h, cState, whh, bhh, c);
+    if (masks) {
+      // past the sample's length: the states as they were (zero before its first step), the output zero
+      const keep = (nu: TensorValue, old: TensorValue | undefined) => c.op("where", [masks[t], nu, old ?? 0]);
+      states[t] = keep(next.h, undefined);
+      [h, cState] = [keep(next.h, h), next.c && keep(next.c, cState)];
+    } else {
+      ({ h, c: cState } = next);
+      states[t] = h;
+    }
   }
-  return { steps: states, cLast: cState };
+  return { steps: states, hLast: h!, cLast: cState };
 }
 
 /**
@@ -148,18 +161,23 @@ function isZeros(n: Node): boolean {
 }
 
 function recurrentForward(cell: Cell, self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
-  const input: TensorValue = call.x;
+  // a PackedSequence (nn.utils.rnn.packPaddedSequence): its own layout, each sample over its length
+  const packed = call.x instanceof PackedSequenceValue ? call.x : undefined;
+  if (!packed && !(call.x instanceof TensorValue)) return fail("wrongArgumentType", `${who}: the input is a tensor or a PackedSequence, got ${describe(call.x)}`, site.loc);
+  const input: TensorValue = packed ? packed.padded : call.x;
+  const batchFirst = packed ? packed.batchFirst : b.batchFirst;
   const shape = input.node.shape;
-  const layout: Layout = b.batchFirst ? { batchDim: 0, seqDim: 1 } : { batchDim: 1, seqDim: 0 };
+  const layout: Layout = batchFirst ? { batchDim: 0, seqDim: 1 } : { batchDim: 1, seqDim: 0 };
   if (shape.length !== 3 || shape[2] !== b.inputSize)
-    fail("shapeMismatch", `${who} expects ${b.batchFirst ? "[N, L" : "[L, N"}, ${b.inputSize}] (batchFirst: ${b.batchFirst}), got ${formatShape(shape)}`, site.loc);
-  if (!b.batchFirst && isBatch(shape[0]))
+    fail("shapeMismatch", `${who} expects ${batchFirst ? "[N, L" : "[L, N"}, ${b.inputSize}] (batchFirst: ${batchFirst}${packed ? ", the PackedSequence's" : ""}), got ${formatShape(shape)}`, site.loc);
+  if (!batchFirst && isBatch(shape[0]))
     fail("shapeMismatch", `${who} (batchFirst: false, PyTorch's default) reads [L, N, ${b.inputSize}], got ${formatShape(shape)} with the batch first: construct it with { batchFirst: true }, or give x.transpose(0, 1)`, site.loc);
   const L = fixedDim(shape, layout.seqDim, "the sequence length", who, site);
   if (L === 0) fail("shapeMismatch", `${who}: the sequence is empty`, site.loc);
   const N = shape[layout.batchDim];
   const c = ops(em, who, site);
   const [h0, c0] = initialStates(cell, b, call, N, site, who);
+  const masks = packed ? stepMasks(packed.lengths, L, em, who, site) : undefined;
   const directions = b.bidirectional ? 2 : 1;
   // entry k of a [layers·directions, N, H] state, as [N, H]
   const entry = (t: TensorValue | undefined, k: number) => (t ? c.reshape(c.narrow(t, 0, k, 1), [N, b.hiddenSize]) : undefined);
@@ -171,10 +189,10 @@ function recurrentForward(cell: Cell, self: ModuleValue, b: Bound, call: Bound, 
     for (let d = 0; d < directions; d++) {
       const k = layer * directions + d;
       const initial: Initial = { h: entry(h0, k), c: entry(c0, k) };
-      const run = direction(cell, self, b, layerInput, layout, initial, `l${layer}${d ? "_reverse" : ""}`, d === 1, c);
+      const run = direction(cell, self, b, layerInput, layout, initial, `l${layer}${d ? "_reverse" : ""}`, d === 1, c, masks);
       outputs.push(stack(run.steps, layout.seqDim, c));
-      // the backward direction ends at the first step
-      finals.push(run.steps[d ? 0 : L - 1]);
+      // (the backward direction ends at the first step; a packed sample's forward one at its last)
+      finals.push(run.hLast);
       if (run.cLast) cells.push(run.cLast);
     }
     let out = outputs.length === 1 ? outputs[0] : c.op("concat", outputs, { dim: 2 });
@@ -182,7 +200,8 @@ function recurrentForward(cell: Cell, self: ModuleValue, b: Bound, call: Bound, 
     if (b.dropout > 0 && layer < b.numLayers - 1) out = c.op("dropout", [out], { p: b.dropout, mode: "train" });
     layerInput = out;
   }
-  return cell === "LSTM" ? [layerInput, [stack(finals, 0, c), stack(cells, 0, c)]] : [layerInput, stack(finals, 0, c)];
+  const output = packed ? new PackedSequenceValue(layerInput, packed.lengths, packed.batchFirst, true) : layerInput;
+  return cell === "LSTM" ? [output, [stack(finals, 0, c), stack(cells, 0, c)]] : [output, stack(finals, 0, c)];
 }
 
 function recurrentLayer(cell: Cell): LayerSpec {
@@ -205,7 +224,7 @@ function recurrentLayer(cell: Cell): LayerSpec {
       (b.bidirectional ? ", bidirectional" : "") +
       (cell === "RNN" && b.nonlinearity === "relu" ? ", relu" : "") +
       (b.bias ? "" : ", no bias"),
-    inputs: [x, opt("hx", "any", null, { nullable: true })],
+    inputs: [arg("x", "any"), opt("hx", "any", null, { nullable: true })],
     forward: (self, b, call, site, em, who) => recurrentForward(cell, self, b, call, site, em, who),
   };
 }

@@ -43,6 +43,20 @@ export class TensorValue {
   }
 }
 
+/**
+ * torch.nn.utils.rnn's PackedSequence, kept padded: the [L, N, ·] (batchFirst: [N, L, ·]) tensor and
+ * each sample's length [N]; a recurrent layer given one steps each sample over its own length
+ * (packed-sequence.ts). `zeroPadded`: the steps past a length hold zeros (a layer's output).
+ */
+export class PackedSequenceValue {
+  constructor(
+    readonly padded: TensorValue,
+    readonly lengths: TensorValue,
+    readonly batchFirst: boolean,
+    readonly zeroPadded: boolean,
+  ) {}
+}
+
 /** The result of an expression that already reported an error; it silences follow-on errors. */
 export class Poison {
   static readonly value = new Poison();
@@ -283,6 +297,7 @@ export type Value =
   | Value[]
   | SymInt
   | TensorValue
+  | PackedSequenceValue
   | Poison
   | ModeFlag
   | ObjectValue
@@ -309,6 +324,7 @@ export function describe(v: Value): string {
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (v instanceof SymInt) return "the batch size";
   if (v instanceof TensorValue) return "a tensor";
+  if (v instanceof PackedSequenceValue) return "a PackedSequence";
   if (v instanceof ModeFlag) return "this.training";
   if (v instanceof ObjectValue) return "an object";
   if (v instanceof CollectionValue) return `a ${v.kind} of ${v.entries.size}`;

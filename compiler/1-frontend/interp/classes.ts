@@ -92,7 +92,9 @@ export class Interpreter extends PropertyEvaluator {
 
   callFunction(f: FunctionValue, args: Value[], site: CallSite): Value {
     const decl = f.decl as FunctionDeclaration | ArrowFunction | FunctionExpression | MethodDeclaration;
-    if (this.callStack.includes(decl))
+    // a method of one module calling the same method of another instance is no recursion: pix2pix's
+    // UnetSkipConnectionBlock nests blocks of its own class, each forward calling its submodule's
+    if (this.activeCalls.some((c) => c.decl === decl && (!(f.self instanceof ModuleValue) || c.self === f.self)))
       fail("recursion", `${f.name} calls itself (directly or through other calls)`, site.loc);
     if (TsNode.isFunctionDeclaration(decl) || TsNode.isFunctionExpression(decl) || TsNode.isMethodDeclaration(decl)) {
       if (decl.isAsync() || decl.isGenerator?.()) fail("unsupportedSyntax", "async and generator functions are not supported in model code", locOf(decl));
@@ -164,6 +166,7 @@ export class Interpreter extends PropertyEvaluator {
       throw e;
     }
     this.callStack.push(decl);
+    this.activeCalls.push({ decl, self: f.self });
     try {
       const body = decl.getBody();
       if (!body) return fail("unsupportedSyntax", `${f.name} has no body`, locOf(decl));
@@ -174,6 +177,7 @@ export class Interpreter extends PropertyEvaluator {
       return this.evalExpr(body, scope);
     } finally {
       this.callStack.pop();
+      this.activeCalls.pop();
       this.budget.leave(CALL_LEVELS);
     }
   }

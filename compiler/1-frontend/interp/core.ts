@@ -59,6 +59,8 @@ export abstract class InterpreterCore {
   protected readonly loops: TsNode[] = [];
   protected readonly fileScopes = new Map<string, Scope>();
   protected readonly callStack: TsNode[] = [];
+  /** The functions running, with the module each was called on (recursion is the same function on the same one). */
+  protected readonly activeCalls: { readonly decl: TsNode; readonly self: Value }[] = [];
   protected readonly constructing: ClassDeclaration[] = [];
   protected readonly dsl: Map<string, Value>;
   protected readonly globals: Scope;

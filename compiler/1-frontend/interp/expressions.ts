@@ -236,8 +236,13 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
   protected arith(op: SyntaxKind, l: Value, r: Value, e: TsNode): Value {
     if (isPoison(l) || isPoison(r)) return poison;
     const symbol = e.getChildAtIndex(1)?.getText() ?? "?";
-    if (l instanceof TensorValue || r instanceof TensorValue)
+    if (l instanceof TensorValue || r instanceof TensorValue) {
+      // `h === null` (Python's `if hidden is None`): a tensor is never null or undefined, nor the same object as another
+      const identity = op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.ExclamationEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken || op === SyntaxKind.ExclamationEqualsToken;
+      if (identity && (l === null || l === undefined || r === null || r === undefined || (l instanceof TensorValue && r instanceof TensorValue)))
+        return (l === r) === (op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken);
       return fail("tensorOperator", `'${symbol}' on a tensor`, locOf(e));
+    }
     switch (op) {
       case SyntaxKind.EqualsEqualsEqualsToken:
       case SyntaxKind.EqualsEqualsToken:

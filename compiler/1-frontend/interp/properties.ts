@@ -26,6 +26,7 @@ import {
   NamespaceValue,
   ObjectValue,
   LayerParamRef,
+  PackedSequenceValue,
   ParameterValue,
   StaticTensor,
   TensorValue,
@@ -133,6 +134,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if (m) return m;
       return fail("unknownProperty", `strings have no method '${name}' in model code`, site.loc);
     }
+    if (obj instanceof PackedSequenceValue)
+      return fail("unknownProperty", `a PackedSequence's ${name === "data" || name === "batchSizes" ? `${name}` : `'${name}'`} is not available: a PackedSequence's data holds the valid steps of every sample, a size known only at run time; pad it back with nn.utils.rnn.padPackedSequence(seq) and use the padded tensor`, site.loc);
     if (obj === null || obj === undefined) return fail("wrongArgumentType", `cannot read '${name}' of ${describe(obj)}`, site.loc);
     return fail("unknownProperty", `${describe(obj)} has no property '${name}'`, site.loc);
   }
