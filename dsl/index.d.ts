@@ -257,8 +257,9 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   bmm(other: Tensor): Tensor;
 
   // reductions: `dim` may be one dim or several; no dim reduces everything
-  sum(dim?: number | readonly number[], keepdim?: boolean): Tensor;
-  mean(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+  /** options.dtype: the result's, as PyTorch's (int32/int64 sums are int32; a float32 sum of an int32 tensor converts first). */
+  sum(dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" | "int32" | "int64" }): Tensor;
+  mean(dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" }): Tensor;
   /** The largest element; with a dim, PyTorch's (values, indices) pair. */
   max(): Tensor;
   max(dim: number, keepdim?: boolean): MaxResult;

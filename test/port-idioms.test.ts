@@ -623,6 +623,9 @@ describe("torch's function forms of tensor methods: torch.sum(x, 1) is x.sum(1)"
       ["return F.maskedFill(x, F.gt(x, 0), 0).flatten(1);", "return x.maskedFill(x.gt(0), 0).flatten(1);"],
       ["return F.unsqueeze(F.sum(x, [1, 2]), 1).mul(F.numel(F.ones(4, 2)));", "return x.flatten(1).sum(1, true).mul(8);"],
       ["return F.cat(F.unbind(F.narrow(x, 1, 1, 2), 1), 1);", "return x.narrow(1, 1, 2).flatten(1);"],
+      // a reduction's dtype: float32 is what it computes in; an int32 sum of an int32 tensor stays int32
+      ["return x.sum(1, false, { dtype: 'float32' }).add(x.gt(0).int().sum(1, false, { dtype: 'float32' }));", "return x.sum(1).add(x.gt(0).sum(1));"],
+      ["return x.gt(0).int().sum([1, 2], true, { dtype: 'int64' }).float();", "return x.gt(0).sum([1, 2], true);"],
     ];
     for (const [fn, method] of pairs) expect(run(fn), fn).toEqual(run(method));
   });

@@ -123,9 +123,14 @@ function unary(op: string, attrs: Record<string, number | string> = {}): Method 
 }
 
 function reduction(op: "sum" | "mean" | "amax"): Method {
+  // sum's and mean's dtype (x.sum(1, { dtype: "float32" })): the result's dtype, as PyTorch's; an
+  // int32 sum is int arithmetic's (exact within 2^24), float32 is what the kernels compute in
+  const dtype = op === "amax" ? [] : [opt("dtype", "string", null, { nullable: true, choices: op === "sum" ? ["float32", "int32", "int64"] : ["float32"] })];
   return (x, args, site, em) => {
-    const b = bindArgs(op, [opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
-    return em.tensor(op, [x], { dims: b.dim, keepdim: b.keepdim }, op, site);
+    const b = bindArgs(op, [opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false), ...dtype], args, site);
+    const input = b.dtype === "float32" && x.node.dtype === "i32" ? em.tensor("to_float", [x], {}, op, site) : x;
+    const result = em.tensor(op, [input], { dims: b.dim, keepdim: b.keepdim }, op, site);
+    return (b.dtype === "int32" || b.dtype === "int64") && result.node.dtype === "f32" ? em.tensor("to_int", [result], {}, op, site) : result;
   };
 }
 
