@@ -37,6 +37,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** The number of dims, as dim() (PyTorch's x.ndim) */
   readonly ndim: number;
   numel(): number;
+  /**
+   * A one-element tensor's value: PyTorch's Python number, here the tensor as a 0-dim one without a
+   * gradient, for operands of tensor methods (y.mul(s.item())); a JavaScript operator on it is refused.
+   */
+  item(): Tensor;
   /** The same values in a tensor of its own: an in-place change of either leaves the other */
   clone(options?: { memoryFormat?: unknown }): Tensor;
   /** "float32" or "int32" (for x.to(y.dtype)). */
@@ -590,7 +595,8 @@ export namespace nn {
   }
   interface AvgPool2d { (x: Tensor): Tensor }
   class AdaptiveAvgPool2d extends Module {
-    constructor(outputSize: Size2);
+    /** A null size keeps the input's (PyTorch's None): [null, 1] averages each row. */
+    constructor(outputSize: Size2 | readonly [number | null, number | null]);
   }
   interface AdaptiveAvgPool2d { (x: Tensor): Tensor }
   /** Over [N, C, L]: windows of kernelSize along L (stride defaults to kernelSize), as torch.nn.MaxPool1d / AvgPool1d. */
@@ -1664,7 +1670,9 @@ export namespace F {
   function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;
   function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean): Tensor;
   function avgPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;
-  function adaptiveAvgPool2d(x: Tensor, outputSize: Size2): Tensor;
+  function adaptiveAvgPool2d(x: Tensor, outputSize: Size2 | readonly [number | null, number | null]): Tensor;
+  /** torch.finfo(dtype): bits, eps, max, min, tiny (smallestNormal) and resolution of a float type (float32 by default). */
+  function finfo(type?: "float32" | "float" | "float16" | "half" | "bfloat16" | "float64" | "double"): { readonly bits: number; readonly eps: number; readonly max: number; readonly min: number; readonly tiny: number; readonly smallestNormal: number; readonly resolution: number; readonly dtype: string };
   function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
   function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, dilation?: number, ceilMode?: boolean, returnIndices?: false): Tensor;
   function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number): Tensor;

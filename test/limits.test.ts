@@ -190,14 +190,14 @@ describe("the nesting budget (TSDP2014)", () => {
     expect(Number(/C(\d+)/.exec(line)![1])).toBeGreaterThan(100);
   });
 
-  it("registers a 5,000-deep module tree built in a loop without recursion (forward through it is then refused as recursion)", () => {
+  it("registers a 5,000-deep module tree built in a loop without recursion (forward through it, each Wrap calling the next one's forward, is then refused at the nesting budget)", () => {
     const m = modelFile({
       pre: "class Wrap extends nn.Module {\n  constructor(public inner: nn.Module = new nn.Identity()) {\n    super();\n  }\n  forward(x: Tensor<[Batch, 4]>): Tensor<[Batch, 4]> {\n    return this.inner(x);\n  }\n}\n",
       fields: "  fc: nn.Module;\n",
       ctor: "    let m: nn.Module = new nn.Linear(4, 4);\n    for (let i = 0; i < 5000; i++) m = new Wrap(m);\n    this.fc = m;\n",
     });
     const diags = errorsOf(m.file);
-    expect(diags.map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col}`)).toEqual([`TSDP2004 ${at(m.text, "this.inner(x)")}`]);
+    expect(diags.map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col}`)).toEqual([`TSDP2014 ${at(m.text, "this.inner(x)")}`]);
   });
 
   it("refuses 5,000 top-level consts each defined by the next (their lazy evaluation nests like calls)", () => {

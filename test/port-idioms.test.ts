@@ -684,3 +684,36 @@ describe("torch.prod", () => {
     expect(gradCheck(model("return x.prod(1, true).add(x.view(-1, 3, 1).prod(-1));", "x: Tensor<[Batch, 3]>")).checked).toBeGreaterThan(0);
   });
 });
+
+describe("small PyTorch idioms: finfo, item, an adaptive pool's None, `is None` on a tensor, blocks nesting their own class", () => {
+  const x = nd([2, 2, 2, 3], Array.from({ length: 24 }, (_, i) => Math.cos(i)));
+  const run = (body: string, fields = "", before = "") => outputs(model(body, "x: Tensor<[Batch, 2, 2, 3]>", fields, before), { x })[0];
+  it("F.finfo(dtype)'s limits are the type's; x.item() is the value as a 0-dim tensor without gradient", () => {
+    expect(run("return x.flatten(1).maskedFill(x.flatten(1).gt(0), F.finfo(x.dtype).min);").filter((v) => v < -1e38)).toEqual(Array(x.data.filter((v) => v > 0).length).fill(-3.4028234663852886e38));
+    expect(run("const f = F.finfo('float16'); return x.flatten(1).mul(0).add(f.max + f.eps + f.bits);")[0]).toBe(65504 + 2 ** -10 + 16);
+    expect(run("return x.flatten(1).mul(this.s.item());", "s = new nn.Parameter(F.tensor(3));")).toEqual(Array.from(x.data, (v) => v * 3));
+    // the value has no gradient, as PyTorch's Python number
+    const { graph } = lowerSource(model("return x.flatten(1).mul(this.s.item());", "x: Tensor<[Batch, 2, 2, 3]>", "s = new nn.Parameter(F.tensor(3));"));
+    expect(graph.nodes.some((n) => n.op === "detach" && n.inputs[0].op === "param")).toBe(true);
+    expect(first(model("return x.flatten(1).mul(x.item());", "x: Tensor<[Batch, 2, 2, 3]>"))).toMatch(/^TSDP3004 \d+: item: a tensor of one element has a value, \[Batch, 2, 2, 3\] has one per sample/);
+  });
+  it("AdaptiveAvgPool2d([null, 1]) keeps the rows and averages each; F.adaptiveAvgPool2d(x, [1, null]) the columns", () => {
+    const [r, c] = outputs(model("return [this.p(x).flatten(1), F.adaptiveAvgPool2d(x, [1, null]).flatten(1)];", "x: Tensor<[Batch, 2, 2, 3]>", "p = new nn.AdaptiveAvgPool2d([null, 1]);"), { x });
+    const at = (n: number, ch: number, i: number, j: number) => x.data[((n * 2 + ch) * 2 + i) * 3 + j];
+    for (let n = 0; n < 2; n++)
+      for (let ch = 0; ch < 2; ch++) {
+        for (let i = 0; i < 2; i++) expect(r[(n * 2 + ch) * 2 + i]).toBeCloseTo((at(n, ch, i, 0) + at(n, ch, i, 1) + at(n, ch, i, 2)) / 3, 12);
+        for (let j = 0; j < 3; j++) expect(c[(n * 2 + ch) * 3 + j]).toBeCloseTo((at(n, ch, 0, j) + at(n, ch, 1, j)) / 2, 12);
+      }
+  });
+  it("`h === null` on a tensor is false (Python's `is None`); an optional forward input is refused with why", () => {
+    expect(run("let h: Tensor | null = null; const out: Tensor[] = []; for (let i = 0; i < 2; i++) { h = h === null ? x.flatten(1) : h.mul(2); out.push(h); } return out[1];")).toEqual(Array.from(x.data, (v) => v * 2));
+    expect(first(model("return mask === null ? x : x.mul(mask);", "x: Tensor<[Batch, 3]>, mask: Tensor<[Batch, 3]> | null = null"))).toMatch(/^TSDP4003 \d+: forward parameter 'mask' is optional; the compiled model takes every forward input on every call/);
+  });
+  it("pix2pix's blocks nest blocks of their own class, each forward calling its submodule's; a method calling itself is refused", () => {
+    const block =
+      "class Block extends nn.Module {\n  inner: nn.Module | null;\n  fc: nn.Linear;\n  constructor(depth: number) { super(); this.fc = new nn.Linear(12, 12); this.inner = depth > 0 ? new Block(depth - 1) : null; }\n  forward(x: Tensor): Tensor { const y = this.fc(x); return this.inner === null ? y : F.cat([y, this.inner(y)], 1).view(-1, 2, 12).sum(1); }\n}\n";
+    expect(run("return this.net(x.flatten(1));", "net = new Block(2);", block)).toHaveLength(24);
+    expect(first(model("return this.f(x, 3);", "x: Tensor<[Batch, 3]>", "f(t: Tensor, n: number): Tensor { return n === 0 ? t : this.f(t, n - 1); }"))).toMatch(/^TSDP2004 \d+: M\.f calls itself/);
+  });
+});

@@ -22,6 +22,7 @@ export type ArgKind =
   | "betas" // two numbers in [0, 1) (Adam's moving-average factors)
   | "bool"
   | "size2" // integer ≥ 1 or a pair of them → [int, int] (kernels, strides, dilations)
+  | "outputSize2" // integer ≥ 1 or a pair of them, each possibly null (keep the input's size) → [int | null, int | null]
   | "padding2" // integer ≥ 0 or a pair of them → [int, int]
   | "convPadding" // a padding2, or "valid" or "same" (kept as the string)
   | "sizes" // integer ≥ 1 or an array of them, kept as an array (shapes)
@@ -279,6 +280,13 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
       return typeof v === "boolean" ? v : badType("true or false");
     case "size2":
       return pairOf(1, "a positive integer");
+    case "outputSize2": {
+      // an adaptive pool's (None, 1): None keeps that dim's input size (the pool resolves it)
+      const one = (d: unknown) => (d === null ? null : intAtLeast(d as number, 1, "a positive integer or null"));
+      if (isNumber(v)) return pairOf(1, "a positive integer");
+      if (!Array.isArray(v) || v.length !== 2 || !v.every((d) => d === null || isNumber(d))) return badType("a positive integer, or a pair of them or null");
+      return [one(v[0]), one(v[1])];
+    }
     case "padding2":
       return pairOf(0, "a non-negative integer");
     case "convPadding":

@@ -7,7 +7,7 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { markCaptured } from "./in-place.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
-import { BuiltinFunction, describe, LayerParamRef, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, LayerParamRef, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
 // (torch.tril, triu), with PyTorch's names and argument order. Inside forward a factory is a
@@ -58,6 +58,15 @@ function sized(who: string, rest: readonly ArgSpec[], make: (shape: Dim[], b: Bo
 }
 
 const constantInit = (value: number): Init => ({ kind: "constant", value });
+
+/** torch.finfo's bits, eps, max, tiny (smallest normal) and resolution of each float type, by its names. */
+const FLOAT_INFO: Record<string, readonly [number, number, number, number, number]> = (() => {
+  const f32 = [32, 2 ** -23, 3.4028234663852886e38, 2 ** -126, 1e-6] as const;
+  const f16 = [16, 2 ** -10, 65504, 2 ** -14, 1e-3] as const;
+  const bf16 = [16, 2 ** -7, 3.3895313892515355e38, 2 ** -126, 1e-2] as const;
+  const f64 = [64, 2 ** -52, Number.MAX_VALUE, 2 ** -1022, 1e-15] as const;
+  return { float32: f32, float: f32, float16: f16, half: f16, bfloat16: bf16, float64: f64, double: f64 };
+})();
 
 export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Value> {
   const inForward = () => phase() === "forward";
@@ -216,6 +225,15 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         checkTensorSize([length], "the result of F.arange", site.loc);
         const integral = [start, b.end, step].every(Number.isInteger);
         return em.tensor((b.dtype ?? (integral ? "int32" : "float32")) === "float32" ? "arange" : "arange_int", [], { start, step, length }, "F.arange", site);
+      }),
+    ],
+    // torch.finfo(dtype): a float type's limits (Hugging Face's masks fill with finfo(dtype).min)
+    [
+      "finfo",
+      new BuiltinFunction("F.finfo", (args, site) => {
+        const b = bindArgs("F.finfo", [opt("type", "string", "float32", { choices: Object.keys(FLOAT_INFO) })], args, site);
+        const [bits, eps, max, tiny, resolution] = FLOAT_INFO[b.type];
+        return new ObjectValue(new Map<string, Value>([["bits", bits], ["eps", eps], ["max", max], ["min", -max], ["tiny", tiny], ["smallestNormal", tiny], ["resolution", resolution], ["dtype", b.type]]));
       }),
     ],
     [

@@ -272,8 +272,12 @@ export const lowerings = {
   dropout3d: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => channelDropout(5, b, site, em, who),
   maxPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => pool2d("max_pool2d", b.x, b.kernelSize, b.stride ?? b.kernelSize, b.padding, b, site, em, who),
   avgPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => pool2d("avg_pool2d", b.x, b.kernelSize, b.stride ?? b.kernelSize, b.padding, b, site, em, who),
-  adaptiveAvgPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
-    em.tensor("adaptive_avg_pool2d", [b.x], { outputSize: b.outputSize }, who, site),
+  // a null size keeps the input's (torch's None): (None, 1) averages each row
+  adaptiveAvgPool2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const shape = (b.x as TensorValue).node.shape;
+    const outputSize = (b.outputSize as (number | null)[]).map((d, i) => d ?? (shape.length === 4 && typeof shape[2 + i] === "number" ? shape[2 + i] : fail("invalidArgument", `${who}: a null output size keeps the input's, which ${formatShape(shape)} does not fix at dim ${2 + i}`, site.loc)));
+    return em.tensor("adaptive_avg_pool2d", [b.x], { outputSize }, who, site);
+  },
   // the 1-D pools: [N, C, L] as [N, C, 1, L] through the 2-D pool with a 1 × k window, and back
   maxPool1d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => pool1d("max_pool2d", b, site, em, who),
   avgPool1d: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => pool1d("avg_pool2d", b, site, em, who),
@@ -427,7 +431,7 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   dropout3d: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout3d },
   maxPool2d: { args: [...pool2dArgs, ...poolOptions.maxFunction], lower: lowerings.maxPool2d },
   avgPool2d: { args: [...pool2dArgs, ...poolOptions.avgFunction], lower: lowerings.avgPool2d },
-  adaptiveAvgPool2d: { args: [x, arg("outputSize", "size2")], lower: lowerings.adaptiveAvgPool2d },
+  adaptiveAvgPool2d: { args: [x, arg("outputSize", "outputSize2")], lower: lowerings.adaptiveAvgPool2d },
   maxPool1d: { args: [...pool1dArgs, ...poolOptions.maxFunction], lower: lowerings.maxPool1d },
   avgPool1d: { args: [...pool1dArgs, ...poolOptions.avgFunction], lower: lowerings.avgPool1d },
   adaptiveAvgPool1d: { args: [x, arg("outputSize", "posInt")], lower: lowerings.adaptiveAvgPool1d },

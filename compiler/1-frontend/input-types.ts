@@ -23,6 +23,9 @@ export function inputType(p: ParameterDeclaration, role = "forward parameter"): 
   const name = p.getName();
   const typeNode = p.getTypeNode();
   if (!typeNode) fail("missingInputShape", `${role} '${name}' has no type; tsdp needs its shape`, locOf(p));
+  // forward(x, mask = null): the compiled model has one signature, every input given on every call
+  if (p.hasInitializer() || p.hasQuestionToken() || (TsNode.isUnionTypeNode(typeNode) && typeNode.getTypeNodes().some((t) => /^(null|undefined)$/.test(t.getText()))))
+    fail("missingInputShape", `${role} '${name}' is optional; the compiled model takes every forward input on every call: make it required (and pass a neutral value, e.g. a mask of ones), or drop it`, locOf(p));
   return { name, ...tensorType(typeNode, `${role} '${name}'`) };
 }
 

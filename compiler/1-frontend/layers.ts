@@ -238,8 +238,8 @@ const layers: Record<string, LayerSpec> = {
   MaxPool2d: pool2d("maxPool2d"),
   AvgPool2d: pool2d("avgPool2d"),
   AdaptiveAvgPool2d: {
-    args: [arg("outputSize", "size2")],
-    summary: (b) => pair(b.outputSize),
+    args: [arg("outputSize", "outputSize2")],
+    summary: (b) => pair(b.outputSize.map((d: number | null) => d ?? "None")),
     inputs: [x],
     forward: (_self, b, call, site, em, who) => lowerings.adaptiveAvgPool2d({ ...b, ...call }, site, em, who),
   },

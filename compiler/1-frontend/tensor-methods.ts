@@ -393,6 +393,16 @@ export const tensorMethods: Record<string, Method> = {
     const n = numel(x.node.shape);
     return n.p === 0 ? n.c : new SymInt(n.c);
   },
+  // x.item(): PyTorch's Python number, read at run time. tsdp's model code cannot hold a run-time
+  // number, so it is the one-element tensor as a 0-dim one without a gradient (as .item()'s number
+  // has none): it computes wherever a tensor or number operand is taken (y.mul(s.item())), and a
+  // JavaScript operator or a branch on it is refused there
+  item: (x, args, site, em) => {
+    bindArgs("item", [], args, site);
+    const n = numel(x.node.shape);
+    if (n.p !== 0 || n.c !== 1) return fail("invalidArgument", `item: a tensor of one element has a value, ${formatShape(x.node.shape)} has ${n.p ? "one per sample" : n.c}`, site.loc);
+    return em.tensor("reshape", [em.tensor("detach", [x], {}, "item", site)], { shape: [] }, "item", site);
+  },
 };
 
 /** `x.name`: a bound method, `shape`, or one of tensor-spellings.ts's properties (x.T, x.mT, x.dtype, x.device). */

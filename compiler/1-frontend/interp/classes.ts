@@ -251,15 +251,17 @@ export class Interpreter extends PropertyEvaluator {
     const root = this.rootBase(callee);
     if (root !== "module" && root !== "sequential" && root !== "dict")
       fail("unsupportedSyntax", `${callee.name} does not extend nn.Module; only modules can be created in model code`, site.loc);
-    if (this.constructing.includes(callee.decl))
-      fail("recursion", `${callee.name} creates another ${callee.name} while it is being constructed`, site.loc);
+    // a stacked hourglass's Hourglass(n − 1) inside Hourglass(n): nesting of its own class with other
+    // arguments is a finite tree (the nesting budget bounds it); the same arguments again never end
+    if (this.constructing.some((c) => c.decl === callee.decl && sameArguments(c.args, args)))
+      fail("recursion", `${callee.name} creates another ${callee.name} with the same arguments while it is being constructed, which would never end`, site.loc);
     const self = new ModuleValue("user", callee.name, site.loc, callee);
     self.sequential = root === "sequential";
     self.dictLike = root === "dict";
     const saved = this.phase;
     this.enter(site.loc, CALL_LEVELS);
     this.phase = "construct";
-    this.constructing.push(callee.decl);
+    this.constructing.push({ decl: callee.decl, args });
     try {
       this.runConstructor(callee, self, args, site);
     } finally {
@@ -527,4 +529,10 @@ function describeResult(v: Value): string {
   if (v instanceof TensorValue) return `a ${v.node.dtype === "f32" ? "float32" : "int32"} tensor ${formatShape(v.node.shape)}`;
   if (Array.isArray(v)) return `${v.length} values`;
   return describe(v);
+}
+
+/** Whether two argument lists are the same values (numbers, strings and flags equal; objects the same object). */
+function sameArguments(a: readonly Value[], b: readonly Value[]): boolean {
+  const same = (u: Value, v: Value): boolean => Object.is(u, v) || (Array.isArray(u) && Array.isArray(v) && u.length === v.length && u.every((x, i) => same(x, v[i])));
+  return a.length === b.length && a.every((u, i) => same(u, b[i]));
 }

@@ -61,7 +61,7 @@ export abstract class InterpreterCore {
   protected readonly callStack: TsNode[] = [];
   /** The functions running, with the module each was called on (recursion is the same function on the same one). */
   protected readonly activeCalls: { readonly decl: TsNode; readonly self: Value }[] = [];
-  protected readonly constructing: ClassDeclaration[] = [];
+  protected readonly constructing: { readonly decl: ClassDeclaration; readonly args: readonly Value[] }[] = [];
   protected readonly dsl: Map<string, Value>;
   protected readonly globals: Scope;
 
