@@ -226,3 +226,12 @@ describe("inplace: true on a layer or function overwrites its input, as PyTorch'
     expect(first(model("return x.add(F.relu(this.w, { inplace: true }));", "w = new nn.Parameter(F.ones(6));"))).toMatch(/^TSDP2018 6: F\.relu with inplace: true in forward would change the model's parameter/);
   });
 });
+
+describe("views made by layers", () => {
+  it("nn.Flatten's output is a view of its input: a change through it shows in the input", () => {
+    const src = `${header}\nexport class M extends nn.Module {\n  flat = new nn.Flatten();\n  forward(x: Tensor<[Batch, 2, 3]>) {\n    const y = x.mul(1);\n    const f = this.flat(y);\n    f.relu_();\n    return y.flatten(1);\n  }\n}\n`;
+    const { graph } = lowerSource(src);
+    const x23 = nd([3, 2, 3], Array.from(x.data));
+    expect(Array.from(runReference(graph, { x: x23 }, initState(graph, 0), { training: true }).outputs[0].data)).toEqual(Array.from(x.data, (v) => Math.max(v, 0)));
+  });
+});

@@ -22,7 +22,7 @@ import { checkLayerName, isLayerName, memberName } from "../names.ts";
 import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, TensorValue, type CallSite, type Value } from "../values.ts";
 import { formatShape, shapeEq } from "../../ir/shape.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
-import { recordViews, VIEW_METHODS } from "../views.ts";
+import { recordViews, VIEW_METHODS, withViews } from "../views.ts";
 import { fieldName, PropertyEvaluator } from "./properties.ts";
 import { CALL_LEVELS, ModeFork, poison, isPoison } from "./core.ts";
 import { describeSyntax } from "./syntax.ts";
@@ -201,7 +201,8 @@ export class Interpreter extends PropertyEvaluator {
     if (m.path === undefined)
       fail("moduleNotInModel", `this ${m.typeName} is not registered in the model: store layers as fields of a module, or in nn.ModuleList / nn.Sequential (a plain array does not register them)`, site.loc);
     return this.em.within(m.path, () => {
-      if (m.forward) return m.forward(m, args, site);
+      // nn.Flatten / nn.Unflatten return a view of their input, as x.flatten does (views.ts)
+      if (m.forward) return VIEW_LAYERS.has(m.typeName) && args[0] instanceof TensorValue ? withViews(args[0], m.forward(m, args, site)) : m.forward(m, args, site);
       if (m.kind === "list") return fail("notCallable", "nn.ModuleList is not callable; iterate over it and call each module", site.loc);
       if (m.kind === "dict") return fail("notCallable", "nn.ModuleDict is not callable; call one of its modules (this.heads[name](x))", site.loc);
       const found = m.cls && this.lookupMethod(m.cls, "forward");
@@ -530,6 +531,9 @@ function describeResult(v: Value): string {
   if (Array.isArray(v)) return `${v.length} values`;
   return describe(v);
 }
+
+/** Layers whose output is a view of their input in PyTorch. */
+const VIEW_LAYERS: ReadonlySet<string> = new Set(["nn.Flatten", "nn.Unflatten"]);
 
 /** Whether two argument lists are the same values (numbers, strings and flags equal; objects the same object). */
 function sameArguments(a: readonly Value[], b: readonly Value[]): boolean {
