@@ -31,7 +31,7 @@ describe("frozen parameters", () => {
     expect(graph.buffers.map((b) => [b.attrs.name, b.attrs.init])).toEqual([["mask", { kind: "constant", value: 1 }]]);
     const message = (ctor: string) => diagnosticsOf(model(ctor)).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`)[0];
     // computed in the constructor: the values themselves (test/constructor-tensors.test.ts)
-    const ids = lowerSource(model('this.registerBuffer("ids", F.arange(4));')).graph.buffers[0].attrs.init;
+    const ids = lowerSource(model('this.registerBuffer("ids", F.arange(4).float());')).graph.buffers[0].attrs.init;
     expect([ids.kind, Array.from(ids.values)]).toEqual(["values", [0, 1, 2, 3]]);
     // an int32 tensor computed here is an index table (Swin's relative_position_index): a constant, not state;
     // int32 state that trains or is loaded is refused
