@@ -368,8 +368,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   unfold(dimension: number, size: number, step: number): Tensor;
   /**
    * torch.topk: the k largest (smallest) along dim with their int32 indices, ties in index order;
-   * { values, indices }, or [values, indices]. k at most 32 (one max at a time). sort / argsort:
-   * all of a dim of at most 32.
+   * { values, indices }, or [values, indices]. k up to 32 one max at a time; past that every element
+   * ranked against the others (a dim of at most 4096). sort / argsort: all of the dim.
    */
   topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
   sort(dim?: number, descending?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];

@@ -431,10 +431,35 @@ describe("topk, sort and argsort", () => {
     expect(order).toEqual([2, 0, 4, 1, 3]);
     expect(first).toEqual([3]);
   });
-  it("each value's gradient reaches the element it came from; k past 32 or the dim's size is refused", () => {
+  it("each value's gradient reaches the element it came from; k past the dim's size is refused", () => {
     expect(gradCheck(model("return x.topk(2).values.mul(F.tensor([1, 2])).add(x.sort(-1)[0].narrow(-1, 0, 2));", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
     expect(first(model("return x.topk(5).values;", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP3004 5: topk: k must be between 1 and the dim's size 4, got 5/);
-    expect(first(model("return x.sort().values;", "x: Tensor<[Batch, 40]>"))).toMatch(/^TSDP3004 5: sort: k = 40 elements; tsdp takes them one max at a time and takes at most 32/);
+    expect(first(model("return x.sort().values;", "x: Tensor<[Batch, 4097]>"))).toMatch(/^TSDP3004 5: sort: 4097 of 4097 elements; past 32, tsdp ranks every element against every other, along a dim of at most 4096/);
+  });
+  it("past 32 elements, by each element's rank: a stable order (ties by index, as the first 32), any dim, values and indices", () => {
+    // 40 integers with many ties along dim 1 of [2, 40, 3]
+    const n = 40;
+    const data = Array.from({ length: 2 * n * 3 }, (_, i) => Math.round(Math.sin(i * 1.7) * 5) + 0);
+    const x3 = nd([2, n, 3], data);
+    const [values, indices, smallest, firstThree, ranked] = outputs(
+      "const s = x.sort(1, true); return [s.values, s.indices.float(), x.topk(35, 1, false).values, x.topk(3, 1).indices.float(), x.topk(40, 1).indices.narrow(1, 0, 3).float()].map((t) => t.flatten(1));",
+      `x: Tensor<[Batch, ${n}, 3]>`,
+      { x: x3 },
+    );
+    for (let b = 0; b < 2; b++)
+      for (let c = 0; c < 3; c++) {
+        const column = Array.from({ length: n }, (_, t) => ({ v: data[(b * n + t) * 3 + c], t }));
+        const descending = [...column].sort((p, q) => q.v - p.v || p.t - q.t);
+        descending.forEach((e, r) => {
+          expect(values[(b * n + r) * 3 + c]).toBe(e.v);
+          expect(indices[(b * n + r) * 3 + c]).toBe(e.t);
+        });
+        const ascending = column.map((e) => e.v).sort((p, q) => p - q).slice(0, 35);
+        ascending.forEach((v, r) => expect(smallest[(b * 35 + r) * 3 + c]).toBe(v));
+      }
+    // the ranked order's first three are the max-at-a-time topk's, ties included
+    expect(ranked).toEqual(firstThree);
+    expect(gradCheck(model("return x.sort(1, true).values.narrow(1, 0, 3).flatten(1).add(x.argsort(1).float().narrow(1, 0, 3).flatten(1).mul(0));", "x: Tensor<[Batch, 34, 2]>")).checked).toBeGreaterThan(0);
   });
 });
 

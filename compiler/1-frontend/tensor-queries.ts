@@ -168,14 +168,17 @@ function slidingWindows(x: TensorValue, b: Bound, site: CallSite, em: GraphEmitt
   return cat(who, windows, dim, site, em);
 }
 
-/** The largest number of elements topk takes, and of a dim sort orders: one max and mask per element. */
+/** The largest k topk takes one max and mask at a time; past it, every element's rank orders the dim. */
 const MAX_TOPK = 32;
+/** The longest dim ranked (n² comparisons per row). */
+const MAX_RANKED = 4096;
 
 /**
  * torch.topk(x, k, dim=-1, largest=True): the k largest (smallest) along a fixed-size dim, in
  * order, with their int32 indices — k rounds of amax and argmax, each masking the element it took
  * (its first index among ties) to −∞, so each value's gradient reaches the element it came from.
- * Up to MAX_TOPK elements; sort and argsort of a dim that short are topk of all of it.
+ * Up to MAX_TOPK elements; sort and argsort of a dim that short are topk of all of it. Past that,
+ * sortedByRank orders the whole dim and topk is its first k.
  */
 function topk(x: TensorValue, k: number, dimArg: number, largest: boolean, site: CallSite, em: GraphEmitter, who: string): { values: TensorValue; indices: TensorValue } {
   const shape = x.node.shape;
@@ -183,8 +186,12 @@ function topk(x: TensorValue, k: number, dimArg: number, largest: boolean, site:
   const n = shape[dim];
   if (typeof n !== "number") fail("shapeMismatch", `${who}: cannot select along the batch dim of ${formatShape(shape)}`, site.loc);
   if (!(Number.isInteger(k) && k >= 1 && k <= n)) fail("invalidArgument", `${who}: k must be between 1 and the dim's size ${n}, got ${k}`, site.loc);
-  if (k > MAX_TOPK) fail("invalidArgument", `${who}: k = ${k} elements; tsdp takes them one max at a time and takes at most ${MAX_TOPK}`, site.loc);
   const c = ops(em, who, site);
+  if (k > MAX_TOPK) {
+    if (n > MAX_RANKED) fail("invalidArgument", `${who}: ${k} of ${n} elements; past ${MAX_TOPK}, tsdp ranks every element against every other, along a dim of at most ${MAX_RANKED}`, site.loc);
+    const sorted = sortedByRank(x, dim, n, largest, site, em, who);
+    return k === n ? sorted : { values: c.narrow(sorted.values, dim, 0, k), indices: c.narrow(sorted.indices, dim, 0, k) };
+  }
   const positions = positionsAlong(shape, dim, n, em, who, site);
   const lowest = em.node("full", [], { shape: [], value: -Infinity }, who, site);
   let rest = largest ? x : c.op("neg", [x]);
@@ -198,6 +205,29 @@ function topk(x: TensorValue, k: number, dimArg: number, largest: boolean, site:
     if (j + 1 < k) rest = c.op("where", [c.op("eq", [positions, index]), lowest, rest]);
   }
   return { values: cat(who, values, dim, site, em), indices: cat(who, indices, dim, site, em) };
+}
+
+/**
+ * The whole dim in order (descending when `largest`): element i's rank is the count of elements
+ * before it in that order — larger ones, and equal ones at a lower index (ties keep their order,
+ * as the max-at-a-time topk takes the first among equals) — and each element is written at its
+ * rank (take's gradient: a permutation, so every position is written once, exactly; the values'
+ * gradient is the gather back).
+ */
+function sortedByRank(x: TensorValue, dim: number, n: number, largest: boolean, site: CallSite, em: GraphEmitter, who: string): { values: TensorValue; indices: TensorValue } {
+  const c = ops(em, who, site);
+  const shape = x.node.shape;
+  const key = largest ? x : c.op("neg", [x]);
+  // [..., i, ..., 1] against [..., 1, ..., j] along a new last dim: j before i in the order
+  const mine = c.reshape(key, [...shape, 1]);
+  const theirs = c.reshape(c.op("permute", [c.reshape(key, [...shape, 1])], { perm: [...shape.map((_, d) => (d === dim ? shape.length : d)), dim] }), [...shape.map((d, i) => (i === dim ? 1 : d)), n]);
+  const earlier = c.reshape(em.tensor("triangle", [em.tensor("full", [], { shape: [n, n], value: 1 }, who, site)], { diagonal: -1, upper: false }, who, site), [...shape.map((_, i) => (i === dim ? n : 1)), n]);
+  const before = c.op("add", [c.op("gt", [theirs, mine]), c.op("mul", [c.op("eq", [theirs, mine]), earlier])]);
+  const rank = c.op("to_int", [c.op("sum", [before], { dims: [shape.length], keepdim: false })]);
+  const place = (t: TensorValue) => em.tensor("take_grad", [t, rank], { dim, mode: "elementwise", size: n }, who, site);
+  const positions = c.op("expand", [c.op("to_float", [positionsAlong(shape, dim, n, em, who, site)])], { shape: [...shape] });
+  const values = x.node.dtype === "i32" ? c.op("to_int", [place(c.op("to_float", [x]))]) : place(x);
+  return { values, indices: c.op("to_int", [place(positions)]) };
 }
 
 /** (values, indices) as torch's named tuple: { values, indices }, or [0], [1], or destructured. */
