@@ -9,6 +9,7 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 // `npm run test:unit` runs the first, `npm test` both. A test file that builds a library (through
 // compile(), buildModel, `tsdp compile` without --emit, g++ or nvcc) belongs in NATIVE.
 export const NATIVE = [
+  "test/state-updates.test.ts",
   "test/distributed.test.ts",
   "test/distributed-rdzv.test.ts",
   "test/adversarial/runtime.test.ts",

@@ -7,6 +7,7 @@ import { normalInit, uniformInit } from "./initial-values.ts";
 import { change } from "./in-place-journal.ts";
 import { BuiltinFunction, describe, StaticTensor, TensorValue, type CallSite, type Value } from "./values.ts";
 import { leaveFamily, refuseSharers, storageOf, writeThrough } from "./views.ts";
+import { isState } from "./state-updates.ts";
 
 // PyTorch's in-place tensor methods — x.add_(y), x.relu_(), x.maskedFill_(m, v), timm's
 // drop path `x.newEmpty(shape).bernoulli_(keep).div_(keep)` — in tsdp's value semantics. The
@@ -17,8 +18,8 @@ import { leaveFamily, refuseSharers, storageOf, writeThrough } from "./views.ts"
 // Memory shared between *different* tensor objects — a view (x.view, x.transpose, x[i], x.chunk,
 // x.detach, …) and its base — is followed by views.ts: a change through either shows in the other.
 //
-// Refused too: an in-place change of model state in forward (a parameter, a buffer, a constant
-// made in the constructor: PyTorch's step would see it next call, tsdp's does not), of a tensor
+// Refused too: an in-place change in forward of a parameter (the optimizer's), a layer's buffer
+// or a constant made in the constructor (a module's own buffers may change: state-updates.ts), of a tensor
 // an nn.Parameter or buffer was made from, and one that would change the receiver's shape or
 // dtype (PyTorch refuses those: the result is written into the receiver's storage).
 
@@ -101,13 +102,15 @@ function refuseState(x: TensorValue, name: string, em: GraphEmitter, phase: Phas
   if (phase !== "forward") return;
   // the tensor itself, or the one it is a view of (this.fc.weight.T.mul_(2) changes the weight)
   for (const t of new Set([x, storageOf(x)])) {
+    // a buffer forward may change (state-updates.ts)
+    if (isState(t)) continue;
     // (the base's node as it is: reading it is not a use that its staleness should stop)
     const node = t === x ? x.node : t.snapshot().node;
     const op = node.op;
     if (op === "param" || op === "buffer" || em.constants.owns(node))
       fail(
         "inPlaceAlias",
-        `${name} in forward would change the model's ${op === "param" ? "parameter" : op === "buffer" ? "buffer" : "constant"}${t === x ? "" : " (through a view of it)"}, which later calls read again; tsdp's step never writes model state from forward: ${fix}`,
+        `${name} in forward would change the model's ${op === "param" ? "parameter" : op === "buffer" ? "buffer" : "constant"}${t === x ? "" : " (through a view of it)"}, which later calls read again; forward changes only a module's own buffers (registerBuffer), not ${op === "param" ? "parameters (the optimizer's)" : op === "buffer" ? "a layer's" : "a constructor's constants"}: ${fix}`,
         site.loc,
       );
   }

@@ -6,6 +6,7 @@ import { formatShape } from "../ir/shape.ts";
 import { reachable } from "../ir/reachable.ts";
 import { verifyGraph } from "../ir/verify.ts";
 import { resolveLimits, type Limits } from "../limits.ts";
+import { stateUpdates } from "./state-updates.ts";
 import { inputType } from "./input-types.ts";
 import { Interpreter } from "./interp.ts";
 import { checkOutput } from "./size-limits.ts";
@@ -120,7 +121,7 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
 
   const optimizer = training && it.diags.recover(() => withGroups(it, training.optimizer, it.builder.params), undefined);
   it.diags.throwIfAny();
-  const graph = it.builder.finish(rootClass!.name, outputs!, { loss, optimizer });
+  const graph = it.builder.finish(rootClass!.name, outputs!, { loss, optimizer, stateUpdates: stateUpdates(it.stateValues) });
   const problems = verifyGraph(graph);
   if (problems.length > 0)
     throw new CompileError([diagnostic("internal", `the IR of ${graph.name} failed verification:\n  ${problems.join("\n  ")}`)]);

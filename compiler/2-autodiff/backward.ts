@@ -103,7 +103,7 @@ export function differentiate(graph: Graph, options: DifferentiateOptions = {}):
     // a parameter the loss does not depend on has gradient zero, as PyTorch's zero_grad leaves it
     gradients.set(p.attrs.name as string, g ?? emitAt(p)("expand", [emitAt(p)("const", [], { value: 0 })], { shape: p.shape }));
   }
-  const extended = b.finish(graph.name, graph.outputs, { loss: graph.loss, optimizer: graph.optimizer });
+  const extended = b.finish(graph.name, graph.outputs, { loss: graph.loss, optimizer: graph.optimizer, stateUpdates: graph.stateUpdates });
   return { graph: extended, gradients, lossScale: options.seed === "loss_scale" ? seed : undefined };
 }
 

@@ -1,4 +1,4 @@
-import type { Graph, Node } from "../ir/node.ts";
+import { stateValues, type Graph, type Node } from "../ir/node.ts";
 import { reachable } from "../ir/reachable.ts";
 import { opDef } from "../ops/index.ts";
 import { isPointwise } from "../ops/op.ts";
@@ -42,7 +42,9 @@ export interface PlanOptions {
   readonly without?: readonly string[];
 }
 
-export function planKernels(graph: Graph, roots: readonly Node[] = graph.outputs, options: PlanOptions = {}): KernelPlan {
+export function planKernels(graph: Graph, outputs: readonly Node[] = graph.outputs, options: PlanOptions = {}): KernelPlan {
+  // a buffer forward changed is computed by every program, and copied into the buffer at its end
+  const roots = [...outputs, ...stateValues(graph)];
   const active = fusionRules.filter((r) => !options.without?.includes(r.name));
   const consumers = new Map<Node, Node[]>();
   for (const n of graph.nodes)

@@ -1,4 +1,4 @@
-import type { Graph, Node } from "../ir/node.ts";
+import { stateValues, type Graph, type Node } from "../ir/node.ts";
 import { numel } from "../ir/shape.ts";
 import type { KernelPlan } from "../3-fusion/plan.ts";
 
@@ -97,7 +97,7 @@ export function planMemory(
     if (k.gradient) first.set(k.gradient, idx);
     for (const i of k.inputs) last.set(i, idx);
   });
-  const keepToEnd = [...graph.outputs, ...(graph.loss ? [graph.loss.value] : [])].map(plan.storageOf);
+  const keepToEnd = [...graph.outputs, ...(graph.loss ? [graph.loss.value] : []), ...stateValues(graph)].map(plan.storageOf);
   for (const o of keepToEnd) last.set(o, end);
   for (const i of inputs) last.set(i, Math.max(last.get(i) ?? -1, end)); // inputs are the caller's: never overwritten
 

@@ -27,7 +27,7 @@ import { opDef } from "../ops/index.ts";
 import type { KernelBuilder } from "../ops/op.ts";
 import { kernelReport, launchReports } from "./launches.ts";
 import { nanWatches } from "./nan-watch.ts";
-import type { HeaderView, InitTableView, KernelView, LaunchView, ModelView, ProgramView, StateRowView, TensorRowView, TrainingView } from "./view.ts";
+import type { HeaderView, InitTableView, KernelView, LaunchView, ModelView, ProgramView, StateCopyView, StateRowView, TensorRowView, TrainingView } from "./view.ts";
 import { MANIFEST_FORMAT, ABI_VERSION, manifestContentHash, type GeneratedManifest, type IOSpec, type ParamSpec, BATCH } from "../../runtime/manifest.ts";
 import { bucketSummary, type BucketPlan } from "../4-memory/buckets.ts";
 import type { Tuning } from "../tuning/tuning-file.ts";
@@ -337,7 +337,7 @@ function drawsOf(plan: KernelPlan): 0 | 1 | 2 {
   return random.length > 0 ? 1 : 0;
 }
 
-function programView(name: string, launches: readonly LaunchView[], draws: 0 | 1 | 2, buckets: BucketPlan | undefined, io: ProgramIO): ProgramView {
+function programView(name: string, launches: readonly LaunchView[], draws: 0 | 1 | 2, buckets: BucketPlan | undefined, io: ProgramIO, stateCopies: readonly StateCopyView[]): ProgramView {
   const ranges = buckets?.segments ?? [[0, launches.length] as const];
   const segments = ranges.map(([start, end], index) => {
     const ready = buckets?.buckets.filter((b) => b.segment === index) ?? [];
@@ -345,9 +345,18 @@ function programView(name: string, launches: readonly LaunchView[], draws: 0 | 1
       index,
       comment: ready.length ? `// ends with these gradients final, so their bucket${ready.length === 1 ? " is" : "s are"} all-reduced: ${cComment(ready.flatMap((b) => b.params).join(", "))}` : "",
       launches: launches.slice(start, end),
+      // the buffers forward changed take their new values after every kernel of the program has read the old ones
+      stateCopies: index === ranges.length - 1 ? stateCopies : [],
     };
   });
   return { name, segments, segmentCount: segments.length, draws, ins: io.ins, outs: io.outs, inCount: io.ins.length, outCount: io.outs.length };
+}
+
+/** Each buffer forward changed: its value's pointer to copy from, unless the value is the buffer's own storage. */
+function stateCopies(graph: Graph, ctx: CodegenContext): StateCopyView[] {
+  return (graph.stateUpdates ?? [])
+    .map((u) => ({ buffer: cComment(u.buffer.attrs.name as string), to: ctx.pointer(u.buffer), from: ctx.pointer(u.value), bytes: numel(u.buffer.shape).c * 4 }))
+    .filter((c) => c.to !== c.from);
 }
 
 interface ProgramIO {
@@ -389,7 +398,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
       outs: io(training.step, [{ node: lossS.value, name: "loss" }]),
     };
   }
-  const programViews = Object.entries(rendered.programs).map(([name, r]) => programView(name, r.launches, drawsOf(r.plan), name === "step" ? buckets : undefined, ioOf[name]));
+  const programViews = Object.entries(rendered.programs).map(([name, r]) => programView(name, r.launches, drawsOf(r.plan), name === "step" ? buckets : undefined, ioOf[name], stateCopies(programs[name].graph, r.ctx)));
   const programNamed = (name: string) => programViews.find((p) => p.name === name)!;
   const trainingView: TrainingView | undefined = training && {
     evaluate: programNamed("evaluate"),

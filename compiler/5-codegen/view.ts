@@ -754,10 +754,18 @@ export interface BucketRowView {
   readonly params: string;
 }
 
+/** A buffer forward changed: its value copied into it after the program's last kernel (compiler/1-frontend/state-updates.ts). */
+export interface StateCopyView {
+  readonly buffer: string;
+  readonly to: string;
+  readonly from: string;
+  readonly bytes: number;
+}
+
 /** One program: run_<name> with its launches by segment, and its tsdp_program_desc. */
 export interface ProgramView {
   readonly name: string;
-  readonly segments: readonly { readonly index: number; readonly comment: string; readonly launches: readonly LaunchView[] }[];
+  readonly segments: readonly { readonly index: number; readonly comment: string; readonly launches: readonly LaunchView[]; readonly stateCopies: readonly StateCopyView[] }[];
   readonly segmentCount: number;
   /** tsdp_draws: whether a run draws random numbers (dropout), and so advances the draw counter. */
   readonly draws: 0 | 1 | 2;

@@ -1,7 +1,7 @@
 import type { SourceLoc } from "../diagnostics/diagnostic.ts";
 import { limitError } from "../limits.ts";
 import { opDef } from "../ops/index.ts";
-import type { Attrs, Graph, Loss, Node, OptimizerSpec } from "./node.ts";
+import type { Attrs, Graph, Loss, Node, OptimizerSpec, StateUpdate } from "./node.ts";
 
 /** Appends nodes in topological order, running each op's shape rule as it goes. */
 export class GraphBuilder {
@@ -86,7 +86,7 @@ export class GraphBuilder {
   finish(
     name: string,
     outputs: readonly Node[],
-    training?: { loss?: Loss; optimizer?: OptimizerSpec },
+    training?: { loss?: Loss; optimizer?: OptimizerSpec; stateUpdates?: readonly StateUpdate[] },
   ): Graph {
     const isTarget = (n: Node) => n === training?.loss?.target;
     return Object.freeze({
@@ -98,6 +98,7 @@ export class GraphBuilder {
       outputs: Object.freeze([...outputs]),
       loss: training?.loss,
       optimizer: training?.optimizer,
+      ...(training?.stateUpdates?.length ? { stateUpdates: Object.freeze([...training.stateUpdates]) } : {}),
     });
   }
 }

@@ -76,7 +76,22 @@ export interface Graph {
   /** The loss of the training declaration, fed by `outputs` and the `target` input. */
   readonly loss?: Loss;
   readonly optimizer?: OptimizerSpec;
+  /**
+   * Buffers forward changes (a running statistic of its own, `this.buf.mul_(m).add_(…)` or
+   * `this.buf = …` in forward): each one's value at the end of forward, which every program
+   * copies into the buffer after its kernels, as PyTorch's next call reads the changed buffer.
+   */
+  readonly stateUpdates?: readonly StateUpdate[];
 }
+
+/** A buffer forward changed, and its value at forward's end. */
+export interface StateUpdate {
+  readonly buffer: Node;
+  readonly value: Node;
+}
+
+/** The values of a graph's state updates: what every program must compute and keep to its end. */
+export const stateValues = (g: Graph): Node[] => (g.stateUpdates ?? []).map((u) => u.value);
 
 /**
  * A parameter group (PyTorch's optimizer param_groups): the trained parameters it holds, by

@@ -35,7 +35,8 @@ export interface RunResult {
 
 /**
  * Runs `graph` on `inputs` (by input name; "target" for the loss). Buffers in `state` are
- * updated in place in train mode, as PyTorch updates running statistics.
+ * updated in place in train mode, as PyTorch updates running statistics, and those forward
+ * changes take their values at the end (Graph.stateUpdates).
  */
 export function runReference(graph: Graph, inputs: Record<string, NDArray>, state: ModelState, opts: RunOptions = {}): RunResult {
   const run = start(graph, inputs, state, opts);
@@ -91,6 +92,11 @@ function start(graph: Graph, inputs: Record<string, NDArray>, state: ModelState,
       values.set(node, value);
     },
     result(): RunResult {
+      // the buffers forward changed take their values at its end, as the compiled programs copy them
+      for (const u of graph.stateUpdates ?? []) {
+        const value = values.get(u.value);
+        if (value) state.buffers.set(u.buffer.attrs.name as string, value);
+      }
       return {
         outputs: graph.outputs.map((o) => values.get(o)!),
         loss: wantLoss ? values.get(graph.loss!.value)!.data[0] : undefined,

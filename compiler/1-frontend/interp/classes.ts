@@ -256,6 +256,8 @@ export class Interpreter extends PropertyEvaluator {
     // arguments is a finite tree (the nesting budget bounds it); the same arguments again never end
     if (this.constructing.some((c) => c.decl === callee.decl && sameArguments(c.args, args)))
       fail("recursion", `${callee.name} creates another ${callee.name} with the same arguments while it is being constructed, which would never end`, site.loc);
+    if (this.constructing.filter((c) => c.decl === callee.decl).length >= MAX_SELF_NESTING)
+      fail("recursion", `${callee.name} creates another ${callee.name} while it is being constructed, ${MAX_SELF_NESTING} levels deep: a module that nests its own class needs a case that stops (depth > 0 ? new ${callee.name}(depth - 1) : null)`, site.loc);
     const self = new ModuleValue("user", callee.name, site.loc, callee);
     self.sequential = root === "sequential";
     self.dictLike = root === "dict";
@@ -531,6 +533,9 @@ function describeResult(v: Value): string {
   if (Array.isArray(v)) return `${v.length} values`;
   return describe(v);
 }
+
+/** How deep a module may nest its own class (a stacked hourglass nests 4, a U-Net's blocks 5–8). */
+const MAX_SELF_NESTING = 64;
 
 /** Layers whose output is a view of their input in PyTorch. */
 const VIEW_LAYERS: ReadonlySet<string> = new Set(["nn.Flatten", "nn.Unflatten"]);

@@ -13,6 +13,8 @@ import { Scope } from "../scope.ts";
 import { locOf, SourceFiles } from "../source.ts";
 import { optimNamespace, trainingClass } from "../training.ts";
 import { ClassValue, CollectionValue, FunctionValue, ModuleValue, Poison, type CallSite, type TensorValue, type Value } from "../values.ts";
+import { stateTensor } from "../state-updates.ts";
+import type { Node } from "../../ir/node.ts";
 
 // The static evaluator: it walks the TypeScript syntax of a model file and computes what the
 // code would compute, except that tensors are graph nodes. It never runs the user's code.
@@ -59,6 +61,16 @@ export abstract class InterpreterCore {
   protected readonly loops: TsNode[] = [];
   protected readonly fileScopes = new Map<string, Scope>();
   protected readonly callStack: TsNode[] = [];
+  /** Each buffer's tensor in forward (state-updates.ts): its value as forward has changed it so far. */
+  readonly stateValues = new Map<Node, TensorValue>();
+
+  /** The tensor a buffer is in forward: one per buffer, so a change through any read of it is the buffer's. */
+  stateValue(node: Node): TensorValue {
+    let t = this.stateValues.get(node);
+    if (!t) this.stateValues.set(node, (t = stateTensor(node)));
+    return t;
+  }
+
   /** The functions running, with the module each was called on (recursion is the same function on the same one). */
   protected readonly activeCalls: { readonly decl: TsNode; readonly self: Value }[] = [];
   protected readonly constructing: { readonly decl: ClassDeclaration; readonly args: readonly Value[] }[] = [];

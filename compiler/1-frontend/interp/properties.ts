@@ -6,6 +6,7 @@ import { initialValue, randomDrawProperty } from "../factories.ts";
 import { arrayMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
 import { formatShape } from "../../ir/shape.ts";
+import { assignState } from "../state-updates.ts";
 import { checkLayerName, isLayerName, quoteName } from "../names.ts";
 import { indexTensor } from "../joins.ts";
 import { inPlaceMethod } from "../in-place.ts";
@@ -149,7 +150,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       // an nn.Parameter is its graph node in forward; in the constructor, itself (for nn.init)
       if (v instanceof ParameterValue && this.phase === "forward") {
         const node = m.paramNodes.get(name);
-        return node ? new TensorValue(node) : fail("moduleNotInModel", `${m.typeName}.${name} is an nn.Parameter of a module that is not part of the model`, site.loc);
+        if (!node) return fail("moduleNotInModel", `${m.typeName}.${name} is an nn.Parameter of a module that is not part of the model`, site.loc);
+        // a buffer is one tensor in forward, so that forward may change it (state-updates.ts)
+        return node.op === "buffer" ? this.stateValue(node) : new TensorValue(node);
       }
       // a buffer computed in the constructor reads there as the tensor it was computed as
       if (v instanceof ParameterValue && v.computed) return v.computed;
@@ -371,8 +374,12 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   protected setProperty(obj: Value, name: string, value: Value, site: CallSite): void {
     if (obj instanceof ModuleValue) {
       name = fieldName(name);
+      // this.runningMean = …: a buffer takes the new value, as PyTorch's module attribute does
+      const field = obj.fields.get(name);
+      const node = field instanceof ParameterValue ? obj.paramNodes.get(name) : undefined;
+      if (this.phase === "forward" && node?.op === "buffer") return assignState(this.stateValue(node), value, `this.${name} = …`, site);
       if (this.phase === "forward")
-        fail("unsupportedSyntax", `forward cannot store state on the module (this.${name} = ...): model code is a pure function of its inputs`, site.loc);
+        fail("unsupportedSyntax", `forward cannot store state on the module (this.${name} = ...): forward changes only the module's buffers (registerBuffer), which persist from call to call`, site.loc);
       if (obj.kind === "dict") return setDictEntry(obj, name, value, site);
       if (obj.kind === "layer" && (value instanceof LayerParamRef || value instanceof ParameterValue)) return tieParameter(obj, name, value, site);
       if (obj.kind !== "user") fail("unsupportedSyntax", `cannot set '${name}' on ${obj.typeName}`, site.loc);

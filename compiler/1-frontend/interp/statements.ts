@@ -31,6 +31,7 @@ import { assignmentsIn, boundNames, containsReturn, describeSyntax, modeJoinable
 export abstract class StatementEvaluator extends FileEvaluator {
   /** Runs statements, recording each failing one and poisoning what it would have bound. */
   execBlock(stmts: readonly Statement[], scope: Scope): Completion {
+    checkDeclaredOnce(stmts);
     for (const stmt of stmts) {
       const done = this.diags.recoverWith(
         () => this.execStatement(stmt, scope),
@@ -422,4 +423,24 @@ function tooManyIterations(s: TsNode): never {
 function unlabeled(s: TsNode): void {
   if ((TsNode.isBreakStatement(s) || TsNode.isContinueStatement(s)) && s.getLabel())
     fail("unsupportedSyntax", `a labeled ${TsNode.isBreakStatement(s) ? "break" : "continue"} is not supported; move the inner loop into a helper function and return from it`, locOf(s));
+}
+
+const checkedBlocks = new WeakSet<readonly Statement[]>();
+
+/**
+ * `const y = …; const y = …` in one block is JavaScript's SyntaxError (TypeScript's "cannot
+ * redeclare"); refused where the second declares it, before the block runs (once per block).
+ */
+function checkDeclaredOnce(stmts: readonly Statement[]): void {
+  if (checkedBlocks.has(stmts)) return;
+  checkedBlocks.add(stmts);
+  const seen = new Set<string>();
+  for (const stmt of stmts) {
+    if (!TsNode.isVariableStatement(stmt) || stmt.getDeclarationKind() === "var") continue;
+    for (const d of stmt.getDeclarations())
+      for (const name of boundNames(d.getNameNode())) {
+        if (seen.has(name)) fail("unsupportedSyntax", `'${name}' is declared twice in this block (JavaScript refuses it: let and const declare a name once per block); give the second a new name or assign the first`, locOf(d.getNameNode()));
+        seen.add(name);
+      }
+  }
 }

@@ -1,0 +1,45 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import type { Node, StateUpdate } from "../ir/node.ts";
+import { formatShape, shapeEq } from "../ir/shape.ts";
+import { change } from "./in-place-journal.ts";
+import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
+
+// Buffers forward changes, as PyTorch's module state: a running statistic of a module's own
+// (`self.running_mean.mul_(1 - m).add_(m * mean)`, `self.running_mean = …`), an EMA, a counter.
+// In forward a buffer is one tensor object (stateTensor), so an in-place change through any read
+// of it — or through a view of it (views.ts) — and an assignment to the attribute change the
+// buffer's value, and later reads in the same forward see the change, as they do in PyTorch. The
+// buffer's value at forward's end is a state update of the graph (Graph.stateUpdates): each
+// program computes it and copies it into the buffer after its kernels, so the next call reads it
+// (compiler/5-codegen; the reference interpreter writes its state the same way). Under
+// DataParallel each replica computes its own and replica 0's is kept, as PyTorch's DataParallel
+// keeps device 0's buffers (and DDP broadcasts rank 0's).
+//
+// Parameters and a constructor's constants (F.tril(…) fields, non-persistent buffers) are still
+// not changed by forward: a parameter is the optimizer's, a constant has no state to persist.
+
+const states = new WeakSet<TensorValue>();
+
+/** The tensor a buffer is in forward; forward may change it. */
+export function stateTensor(buffer: Node): TensorValue {
+  const t = new TensorValue(buffer);
+  states.add(t);
+  return t;
+}
+
+/** Whether forward may change `t` in place: a buffer's tensor. */
+export const isState = (t: TensorValue): boolean => states.has(t);
+
+/** `this.buf = value` in forward: the buffer takes the value (same shape; float32, as buffers are). */
+export function assignState(state: TensorValue, value: Value, who: string, site: CallSite): void {
+  if (!(value instanceof TensorValue)) return void fail("wrongArgumentType", `${who}: a buffer takes a tensor, got ${describe(value)}`, site.loc);
+  const [want, got] = [state.node, value.node];
+  if (!shapeEq(want.shape, got.shape) || want.dtype !== got.dtype)
+    fail("shapeMismatch", `${who}: the buffer is ${want.dtype === "f32" ? "float32" : "int32"} ${formatShape(want.shape)}; a value of another shape or dtype (${got.dtype === "f32" ? "float32" : "int32"} ${formatShape(got.shape)}) would make the state another size`, site.loc);
+  change(state, got, undefined);
+}
+
+/** The buffers forward changed, each with its value at forward's end. */
+export function stateUpdates(states: ReadonlyMap<Node, TensorValue>): StateUpdate[] {
+  return [...states].filter(([buffer, t]) => t.node !== buffer).map(([buffer, t]) => ({ buffer, value: t.node }));
+}

@@ -1,0 +1,124 @@
+// Buffers forward changes (compiler/1-frontend/state-updates.ts): a running statistic of a
+// module's own, kept with `this.runningMean.mul_(0.9).add_(…)` and `this.steps = this.steps.add(1)`
+// in forward. Through the float64 reference (the state after each call) and on the CPU target:
+// three training steps on 1, 2 and 3 devices — the parameters equal the reference's whole-batch
+// steps, the buffers replica 0's (its share of each batch, as DataParallel keeps device 0's) —
+// then eval mode reads the running value, and a checkpoint carries it.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts";
+import { normals } from "../compiler/reference/rng.ts";
+import { compile } from "../compiler/pipeline.ts";
+import { load, tensor } from "../runtime/index.ts";
+import { diagnosticsOf, header, lowerSource, scratchDir, writeFiles } from "./helpers.ts";
+import { TEST_TARGET } from "./target-helpers.ts";
+
+const MODEL = `${header}
+export class RunningNorm extends nn.Module {
+  fc = new nn.Linear(3, 3);
+  declare runningMean: Tensor;
+  declare steps: Tensor;
+  constructor() {
+    super();
+    this.registerBuffer("runningMean", F.zeros(3));
+    this.registerBuffer("steps", F.zeros(1));
+  }
+  forward(x: Tensor<[Batch, 3]>) {
+    const h = this.fc(x);
+    if (this.training) {
+      const mean = h.mean(0).detach();
+      this.runningMean.mul_(0.9).add_(mean.mul(0.1));
+      this.steps = this.steps.add(1);
+      return h;
+    }
+    return h.sub(this.runningMean);
+  }
+}
+export const training = new Training(RunningNorm, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`;
+
+const near = (got: ArrayLike<number>, want: ArrayLike<number>, what: string) => {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]), `${what}[${i}]: ${got[i]} vs ${want[i]}`).toBeLessThan(1e-5 + 1e-4 * Math.abs(want[i]));
+};
+
+describe("buffers forward changes", () => {
+  it("through the reference: the running mean and the count after each call in train mode; eval reads them and changes nothing", () => {
+    const { graph } = lowerSource(MODEL);
+    expect(graph.stateUpdates?.map((u) => u.buffer.attrs.name)).toEqual(["runningMean", "steps"]);
+    const state = initState(graph, 0);
+    const x = nd([2, 3], [1, 2, 3, 3, 4, 5]);
+    const w = state.params.get("fc.weight")!.data;
+    const b = state.params.get("fc.bias")!.data;
+    const h = [0, 1].map((n) => [0, 1, 2].map((o) => b[o] + [0, 1, 2].reduce((s, i) => s + w[o * 3 + i] * x.data[n * 3 + i], 0)));
+    const mean = [0, 1, 2].map((o) => (h[0][o] + h[1][o]) / 2);
+    runReference(graph, { x }, state, { training: true });
+    runReference(graph, { x }, state, { training: true });
+    // m ← 0.9·m + 0.1·mean, twice from 0
+    near(state.buffers.get("runningMean")!.data, mean.map((v) => 0.1 * v * 0.9 + 0.1 * v), "runningMean");
+    expect(Array.from(state.buffers.get("steps")!.data)).toEqual([2]);
+    const out = runReference(graph, { x }, state, { training: false }).outputs[0].data;
+    near(out, h.flatMap((row) => row.map((v, o) => v - (0.19 * mean[o]))), "eval output");
+    expect(Array.from(state.buffers.get("steps")!.data)).toEqual([2]);
+  });
+
+  it("refused with why: changing a parameter or a constant in forward, assigning another shape, storing a new attribute", () => {
+    const first = (fields: string, body: string) => diagnosticsOf(`${header}export class M extends nn.Module {\n  ${fields}\n  forward(x: Tensor<[Batch, 3]>) {\n    ${body}\n  }\n}\n`).map((d) => `${d.code} ${d.message}`)[0];
+    expect(first("w = new nn.Parameter(F.ones(3));", "this.w.add_(1); return x.mul(this.w);")).toMatch(/^TSDP2018 add_ in forward would change the model's parameter/);
+    expect(first("declare b: Tensor;\n  constructor() { super(); this.registerBuffer('b', F.zeros(3)); }", "this.b = x.sum(0, true); return x;")).toMatch(/^TSDP4001 this\.b = …: the buffer is float32 \[3\]; a value of another shape or dtype \(float32 \[1, 3\]\)/);
+    expect(first("", "this.cache = x; return x;")).toMatch(/^TSDP2001 forward cannot store state on the module \(this\.cache = \.\.\.\): forward changes only the module's buffers/);
+  });
+
+  it("on the CPU target: three steps on 1, 2 and 3 devices — parameters as the whole batch's, buffers as replica 0's share's; eval and a checkpoint", async () => {
+    const dir = writeFiles({ "model.ts": MODEL });
+    const { model, build } = await compile(join(dir, "model.ts"), { target: TEST_TARGET, outDir: join(scratchDir("tsdp-state-"), "out") });
+    const graph = model.graph;
+    const { graph: step, gradients } = differentiate(graph);
+    const batch = 5;
+    const xs = Float32Array.from(normals(batch * 3, 31, 1));
+    const ys = Float32Array.from(normals(batch * 3, 32, 1));
+    for (const devices of TEST_TARGET === "cpu" ? [1, 2, 3] : [1]) {
+      // replica 0 takes the first ⌈5 / devices⌉ samples
+      const share = Math.ceil(batch / devices);
+      const state = initState(graph, 0);
+      const opt = newOptimizerState();
+      for (let s = 0; s < 3; s++) {
+        const before = new Map([...state.buffers].map(([k, v]) => [k, v]));
+        const r = runReference(step, { x: nd([batch, 3], xs), target: nd([batch, 3], ys) }, state, { training: true, step: s });
+        // the buffers: replica 0's forward, from the buffers before this step
+        const shareState = { params: state.params, buffers: before };
+        runReference(graph, { x: nd([share, 3], xs.slice(0, share * 3)) }, shareState, { training: true, step: s });
+        for (const [k, v] of shareState.buffers) state.buffers.set(k, v);
+        optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
+      }
+      const m = await load(build.outDir, { devices });
+      try {
+        for (let s = 0; s < 3; s++) m.trainStepSync(tensor(xs, [batch, 3]), tensor(ys, [batch, 3]));
+        for (const [name, p] of state.params) near(m.getParameter(name).data as Float32Array, p.data, `${devices} devices: ${name}`);
+        near(m.getParameter("runningMean").data as Float32Array, state.buffers.get("runningMean")!.data, `${devices} devices: runningMean`);
+        expect(Array.from(m.getParameter("steps").data as Float32Array), `${devices} devices: steps`).toEqual([3]);
+        // eval: h − runningMean, and no change
+        m.train(false);
+        const out = m.forwardAllSync(tensor(xs, [batch, 3]))[0];
+        near(out.data as Float32Array, runReference(graph, { x: nd([batch, 3], xs) }, { params: state.params, buffers: new Map(state.buffers) }, { training: false }).outputs[0].data, `${devices} devices: eval`);
+        expect(Array.from(m.getParameter("steps").data as Float32Array)).toEqual([3]);
+        // a checkpoint carries the changed buffers
+        const file = join(scratchDir("tsdp-state-ckpt-"), "m.safetensors");
+        await m.saveCheckpoint(file);
+        const again = await load(build.outDir, { devices });
+        try {
+          await again.loadCheckpoint(file);
+          near(again.getParameter("runningMean").data as Float32Array, state.buffers.get("runningMean")!.data, "reloaded runningMean");
+        } finally {
+          again.dispose();
+        }
+      } finally {
+        m.dispose();
+      }
+    }
+  }, 300_000);
+});
