@@ -1176,6 +1176,14 @@ export namespace nn {
   namespace utils {
     function weightNorm<M extends Module>(module: M, name?: string, dim?: 0): M;
     function weight_norm<M extends Module>(module: M, name?: string, dim?: 0): M;
+    /**
+     * torch.nn.utils.spectral_norm: the weight W/σ, σ from a power iteration whose vectors are the
+     * buffers weight_u and weight_v (kept by each train-mode forward); the trained parameter is
+     * weight_orig. u and v start as unit vectors of equal elements (PyTorch's: normalized draws).
+     */
+    function spectralNorm<M extends Module>(module: M, name?: string, nPowerIterations?: number, eps?: number, dim?: number | null): M;
+    function spectralNorm<M extends Module>(module: M, options: { name?: string; nPowerIterations?: number; eps?: number; dim?: number | null }): M;
+    function spectral_norm<M extends Module>(module: M, name?: string, nPowerIterations?: number, eps?: number, dim?: number | null): M;
     namespace parametrizations {
       function weightNorm<M extends Module>(module: M, name?: string, dim?: 0): M;
       function weight_norm<M extends Module>(module: M, name?: string, dim?: 0): M;

@@ -13,8 +13,6 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "nn.LazyConvTranspose2d": lazy("ConvTranspose2d"),
   "nn.LazyBatchNorm1d": lazy("BatchNorm1d"),
   "nn.LazyBatchNorm2d": lazy("BatchNorm2d"),
-  "nn.utils.spectralNorm": "spectral norm updates its power-iteration vectors (buffers) in every training forward, a change of model state tsdp's forward does not make; nn.utils.weightNorm is supported",
-  "nn.utils.spectral_norm": "spectral norm updates its power-iteration vectors (buffers) in every training forward, a change of model state tsdp's forward does not make; nn.utils.weightNorm is supported",
   "F.pdist": "the distances between every pair of rows of one [N, M] matrix pair samples across the batch, which is split across devices; F.cdist(a, b) of two tensors per sample is supported",
   "F.viewAsComplex": "tsdp's tensors are real (float32, int32); rotary embeddings written with complex numbers are the same rotation on x.index(\"...\", \"::2\") and x.index(\"...\", \"1::2\") with cos and sin",
   "F.viewAsReal": "tsdp's tensors are real (float32, int32); rotary embeddings written with complex numbers are the same rotation on x.index(\"...\", \"::2\") and x.index(\"...\", \"1::2\") with cos and sin",

@@ -4,6 +4,8 @@ import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { rnnUtilsNamespace } from "./packed-sequence.ts";
+import { spectralNormFunction } from "./spectral-norm.ts";
+import type { Node } from "../ir/node.ts";
 import { BuiltinFunction, describe, ModuleValue, NamespaceValue, TensorValue, type CallSite, type ParamDecl, type Value } from "./values.ts";
 
 // torch.nn.utils.weight_norm(module, name="weight", dim=0) (TCN's and WaveNet's convolutions) and
@@ -17,14 +19,19 @@ import { BuiltinFunction, describe, ModuleValue, NamespaceValue, TensorValue, ty
 interface Host {
   readonly em: GraphEmitter;
   requireConstruct(who: string, site: CallSite): void;
+  stateValue(node: Node): TensorValue;
 }
 
-/** nn.utils: weightNorm (and PyTorch's weight_norm), parametrizations.weightNorm, and rnn's packed sequences (packed-sequence.ts). */
+/** nn.utils: weightNorm (and PyTorch's weight_norm), parametrizations.weightNorm, spectralNorm (spectral-norm.ts), and rnn's packed sequences (packed-sequence.ts). */
 export function utilsNamespace(host: Host): NamespaceValue {
   const legacy = weightNormFunction("nn.utils.weightNorm", (name) => [`${name}_g`, `${name}_v`], host);
   const parametrized = weightNormFunction("nn.utils.parametrizations.weightNorm", (name) => [`parametrizations.${name}.original0`, `parametrizations.${name}.original1`], host);
   const parametrizations = new NamespaceValue("nn.utils.parametrizations", new Map<string, Value>([["weightNorm", parametrized], ["weight_norm", parametrized]]));
-  return new NamespaceValue("nn.utils", new Map<string, Value>([["weightNorm", legacy], ["weight_norm", legacy], ["parametrizations", parametrizations], ["rnn", rnnUtilsNamespace(host.em)]]));
+  const spectral = spectralNormFunction("nn.utils.spectralNorm", host);
+  return new NamespaceValue(
+    "nn.utils",
+    new Map<string, Value>([["weightNorm", legacy], ["weight_norm", legacy], ["spectralNorm", spectral], ["spectral_norm", spectral], ["parametrizations", parametrizations], ["rnn", rnnUtilsNamespace(host.em)]]),
+  );
 }
 
 function weightNormFunction(who: string, names: (name: string) => [string, string], host: Host): BuiltinFunction {

@@ -90,6 +90,7 @@ export abstract class InterpreterCore {
         if (this.phase === "forward") fail("moduleOutsideConstructor", `${who} is created inside forward`, site.loc);
       },
       callModule: (m: ModuleValue, args: Value[], site: CallSite) => this.callModule(m, args, site),
+      stateValue: (node: Node) => this.stateValue(node),
     };
     this.dsl = new Map<string, Value>([
       ["nn", nnNamespace(host)],

@@ -1,0 +1,81 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { arg, bindArgs, locOfArg, opt } from "./args.ts";
+import { ops } from "./composite-ops.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { change } from "./in-place-journal.ts";
+import { BuiltinFunction, describe, ModuleValue, TensorValue, type CallSite, type ParamDecl } from "./values.ts";
+import type { Node } from "../ir/node.ts";
+
+// torch.nn.utils.spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None)
+// (SNGAN's, SAGAN's and BigGAN's discriminators): the layer's weight becomes W/σ, σ ≈ W's largest
+// singular value, with W (weight_orig) the parameter trained and the singular vectors u [h] and
+// v [w] buffers (weight_u, weight_v; W viewed as [h, w] with `dim` first). Each forward in train
+// mode first runs the power iteration, without gradient, and keeps its u and v — a change of
+// model state, which forward makes as a module's buffer changes (state-updates.ts):
+//   v ← normalize(Wᵀu),  u ← normalize(W v)      (n times; normalize(x) = x / max(‖x‖, eps))
+// then σ = uᵀ W v with the new u and v (σ's gradient reaches W, as PyTorch's). In eval mode σ is
+// computed from the stored u and v, which stay. One difference: PyTorch starts u and v as
+// normalized random draws; tsdp starts both as the unit vector (1, …, 1)/√n, so a fresh model's
+// first σ differs until the power iteration converges (a checkpoint from PyTorch carries its u, v).
+
+interface Host {
+  readonly em: GraphEmitter;
+  requireConstruct(who: string, site: CallSite): void;
+  stateValue(node: Node): TensorValue;
+}
+
+export function spectralNormFunction(who: string, host: Host): BuiltinFunction {
+  return new BuiltinFunction(who, (args, site) => {
+    host.requireConstruct(who, site);
+    const b = bindArgs(who, [arg("module", "any"), opt("name", "string", "weight"), opt("nPowerIterations", "nonNegInt", 1), opt("eps", "number", 1e-12), opt("dim", "int", null, { nullable: true })], args, site);
+    const m = b.module;
+    if (!(m instanceof ModuleValue) || m.kind !== "layer") return fail("wrongArgumentType", `${who} takes a layer (nn.Linear, nn.Conv2d, …), got ${describe(m)}`, locOfArg(b, "module", site));
+    const decl = m.params.find((p) => p.local === b.name);
+    if (!decl) return fail("invalidArgument", `${who}: ${m.typeName} has no parameter '${b.name}' (its parameters: ${m.params.map((p) => p.local).join(", ") || "none"})`, locOfArg(b, "name", site));
+    if (m.tied.has(decl.local) || m.computed.has(decl.local)) return fail("unsupportedSyntax", `${who}: ${m.typeName}.${decl.local} is tied to another parameter or already computed (weight norm); spectral norm would split it`, locOfArg(b, "module", site));
+    const shape = decl.shape as number[];
+    if (shape.length < 1) return fail("invalidArgument", `${who}: ${m.typeName}.${decl.local} is a scalar`, locOfArg(b, "module", site));
+    // PyTorch's default dim: 1 for the transposed convolutions (their weight is [in, out, …]), else 0
+    const dim = b.dim ?? (/^nn\.ConvTranspose/.test(m.typeName) ? 1 : 0);
+    if (dim < 0 || dim >= shape.length) return fail("invalidArgument", `${who}: dim ${dim} is out of range for ${m.typeName}.${decl.local} [${shape.join(", ")}]`, locOfArg(b, "dim", site));
+    const h = shape[dim];
+    const w = shape.reduce((p, d) => p * d, 1) / h;
+    const [orig, uName, vName] = [`${decl.local}_orig`, `${decl.local}_u`, `${decl.local}_v`];
+    const params = m.params as ParamDecl[];
+    params.splice(params.indexOf(decl), 1);
+    params.push({ local: orig, shape, init: decl.init });
+    if (m.frozen.delete(decl.local)) m.frozen.add(orig);
+    (m.buffers as ParamDecl[]).push({ local: uName, shape: [h], init: { kind: "constant", value: 1 / Math.sqrt(h) } }, { local: vName, shape: [w], init: { kind: "constant", value: 1 / Math.sqrt(w) } });
+    m.computed.set(decl.local, () => {
+      const c = ops(host.em, who, site);
+      const [wNode, uNode, vNode] = [m.paramNodes.get(orig), m.paramNodes.get(uName), m.paramNodes.get(vName)];
+      if (!wNode || !uNode || !vNode) return fail("moduleNotInModel", `${who}: ${m.typeName} is not part of the model`, site.loc);
+      const weight = new TensorValue(wNode);
+      // W as [h, w]: dim first, the rest flattened
+      const perm = [dim, ...shape.map((_, i) => i).filter((i) => i !== dim)];
+      const matrix = c.reshape(dim === 0 ? weight : c.op("permute", [weight], { perm }), [h, w]);
+      const [uState, vState] = [host.stateValue(uNode), host.stateValue(vNode)];
+      const times = (mat: TensorValue, vec: TensorValue) => c.op("sum", [c.op("mul", [mat, c.reshape(vec, [1, w])])], { dims: [1], keepdim: false });
+      const timesT = (mat: TensorValue, vec: TensorValue) => c.op("sum", [c.op("mul", [mat, c.reshape(vec, [h, 1])])], { dims: [0], keepdim: false });
+      const normalize = (t: TensorValue) => {
+        const length = c.op("sqrt", [c.op("sum", [c.op("mul", [t, t])], { dims: null, keepdim: false })]);
+        return c.op("div", [t, c.op("where", [c.op("lt", [length, b.eps]), b.eps, length])]);
+      };
+      // the power iteration, without gradient, from the stored vectors (train mode)
+      const fixed = c.op("detach", [matrix]);
+      let [u, v] = [uState, vState];
+      for (let i = 0; i < b.nPowerIterations; i++) {
+        v = normalize(timesT(fixed, u));
+        u = normalize(times(fixed, v));
+      }
+      const sigma = (uu: TensorValue, vv: TensorValue) => c.op("sum", [c.op("mul", [uu, times(matrix, vv)])], { dims: null, keepdim: false });
+      const both = (train: TensorValue, evaluation: TensorValue) => (train === evaluation ? train : c.op("mode_select", [train, evaluation]));
+      const s = both(sigma(u, v), sigma(uState, vState));
+      // the new vectors are the buffers' state in train mode; eval keeps them
+      change(uState, both(u, uState).node, undefined);
+      change(vState, both(v, vState).node, undefined);
+      return c.op("div", [weight, s]);
+    });
+    return m;
+  });
+}
