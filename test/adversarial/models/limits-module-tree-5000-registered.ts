@@ -1,5 +1,5 @@
-// a module tree 5,000 deep built by a loop is registered without recursion; forward calling Wrap inside Wrap is then refused as recursion
-// expect: TSDP2004 9:12
+// a module tree 5,000 deep built by a loop is registered without recursion; forward through it, each Wrap calling the next one's forward, is then refused at the nesting budget
+// expect: TSDP2014 9:12
 import { nn, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
 class Wrap extends nn.Module {
   constructor(public inner: nn.Module = new nn.Identity()) {
