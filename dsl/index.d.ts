@@ -477,6 +477,8 @@ export namespace nn {
      * `this.<name>`, never trained. Its value is a tensor made in the constructor: factories
      * (F.zeros, F.ones, F.full, F.arange, F.eye, F.tril, ...) and math on them, computed when the
      * model is compiled; or F.randn (scaled and shifted at most), drawn when it is created.
+     * Forward may change a persistent buffer — in place (`this.runningMean.mul_(0.9).add_(…)`) or by
+     * assignment (`this.steps = this.steps.add(1)`) — and the next call reads the change, as PyTorch's.
      */
     registerBuffer(name: string, tensor: Tensor, persistent?: boolean): void;
     /**
