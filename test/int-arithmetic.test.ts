@@ -78,9 +78,14 @@ export class M extends nn.Module {
     expect(checked).toBeGreaterThan(0);
   });
 
-  it("contractions, convolutions and norms still refuse int32 operands", () => {
+  it("contractions and convolutions compute int32 operands as float32 (TypeScript's arange(0, d, 2.0) is int32); norms still refuse them", () => {
     const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
-    expect(first("return ids.view(-1, 5, 1).matmul(ids.view(-1, 1, 5));")).toMatch(/^TSDP4002: .*int32|i32/);
+    const { graph } = lowerSource(model("return ids.view(-1, 5, 1).matmul(ids.view(-1, 1, 5)).view(-1, 25, 1).add(F.einsum('i,j->ij', F.arange(0, 4, 2), F.tensor([0.5, 1])).flatten().unsqueeze(0)).flatten(1);"));
+    expect(graph.outputs[0].dtype).toBe("f32");
+    const out = runReference(graph, { ids }, initState(graph, 0)).outputs[0].data;
+    // sample 0's outer product ids[0]ᵀ·ids[0] [25, 1], plus the einsum's [0, 0, 1, 2] (i = 0, 2 by 0.5, 1) along a new last dim
+    const extra = [0, 0, 1, 2];
+    for (let k = 0; k < 25; k++) for (let e = 0; e < 4; e++) expect(out[k * 4 + e]).toBe(ids.data[Math.floor(k / 5)] * ids.data[k % 5] + extra[e]);
     expect(first("return F.layerNorm(ids, [5]);")).toMatch(/^TSDP4002/);
   });
 });

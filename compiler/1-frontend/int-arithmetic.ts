@@ -9,7 +9,11 @@ import { opDef } from "../ops/index.ts";
 // integers: add, sub, mul, clamp, sum, …), converts back. Exact while every value, operand and
 // result, stays within ±2²⁴ (float32's integers): indices, positions, counts and labels do.
 // Other ops (sqrt, exp, true division, mean) give float32, as PyTorch promotes integers for them.
-// Contractions, convolutions, norms and losses keep refusing int32 operands.
+// Contractions and convolutions convert int32 operands to float32 too, with a float32 result:
+// TypeScript has one number type, so a port of PyTorch's `torch.arange(0, d, 2.0)` (float) is an
+// int32 arange here, and its matmul or einsum computes what PyTorch's float one does (a genuinely
+// integer matmul, which PyTorch's CUDA refuses, gives the same values as floats, within 2²⁴).
+// Norms and losses keep refusing int32 operands.
 
 /** Ops whose result is an integer tensor when every operand is (PyTorch's type promotion). */
 const KEEPS_INTEGERS = new Set([
@@ -17,6 +21,8 @@ const KEEPS_INTEGERS = new Set([
   "sum", "amax", "amin", "cumsum", "cumprod", "cum_extreme", "mode_select", "take",
 ]);
 const FAMILIES = new Set(["elementwise", "reduce", "movement"]);
+/** Families that compute in float32 only: int32 operands converted, the result float32. */
+const FLOAT_FAMILIES = new Set(["contraction", "conv"]);
 /**
  * The operands that are values (whose dtypes decide the result's): take's others are int32
  * indices (flip and roll are takes), which stay int32; where's condition is a mask.
@@ -32,6 +38,7 @@ const integerValued = (n: Node) => n.dtype === "i32" || ((n.op === "const" || n.
  */
 export function intArithmetic(op: string, inputs: readonly Node[], add: (op: string, inputs: readonly Node[], attrs?: Attrs) => Node): Node | undefined {
   if (!inputs.some((i) => i.dtype === "i32")) return undefined;
+  if (FLOAT_FAMILIES.has(opDef(op).family)) return add(op, inputs.map((i) => (i.dtype === "i32" ? add("to_float", [i], {}) : i)));
   if (!FAMILIES.has(opDef(op).family) && !KEEPS_INTEGERS.has(op)) return undefined;
   const values = valueOperands(op, inputs);
   if (!values.some((i) => i.dtype === "i32")) return undefined;
