@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { dtypeNames, type Init, type Node } from "../ir/node.ts";
+import { dtypeNames, type Init } from "../ir/node.ts";
 import { formatShape, shapeEq } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";

@@ -1,5 +1,4 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { formatShape } from "../ir/shape.ts";
 import { opt, type ArgSpec, type Bound } from "./args.ts";
 import { pad } from "./composite-layers.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
