@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
+import { reachable } from "../compiler/ir/reachable.ts";
 import { gradCheck } from "./gradcheck.ts";
 import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 
@@ -233,5 +234,22 @@ describe("views made by layers", () => {
     const { graph } = lowerSource(src);
     const x23 = nd([3, 2, 3], Array.from(x.data));
     expect(Array.from(runReference(graph, { x: x23 }, initState(graph, 0), { training: true }).outputs[0].data)).toEqual(Array.from(x.data, (v) => Math.max(v, 0)));
+  });
+});
+
+describe("writes into slabs of one dim", () => {
+  it("T writes out[t] = h in a loop leave one concat of T slabs to compute, not a where over the whole tensor per write", () => {
+    const src = model("const out = F.zeros(40, x.size(0), 6); let h = x; for (let t = 0; t < 40; t++) { h = h.mul(0.5).add(t); out[t] = h; } return out.transpose(0, 1).flatten(1);", "");
+    const { graph } = lowerSource(src);
+    const live = [...reachable(graph.outputs)];
+    expect(live.filter((n) => n.op === "where")).toHaveLength(0);
+    // 40 slabs: one concat of 40 (MAX_CAT_INPUTS is 64)
+    expect(live.filter((n) => n.op === "concat").map((n) => n.inputs.length)).toEqual([40]);
+    // and the values: sample b's step t is x·0.5^(t+1) + Σ_{s ≤ t} s·0.5^(t−s)
+    const out = run(src);
+    for (let t = 0; t < 40; t += 13) {
+      const carry = Array.from({ length: t + 1 }, (_, s) => s * 0.5 ** (t - s)).reduce((a, b) => a + b, 0);
+      for (let i = 0; i < 6; i++) expect(out[t * 6 + i]).toBeCloseTo(x.data[i] * 0.5 ** (t + 1) + carry, 9);
+    }
   });
 });

@@ -3,6 +3,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
 import { numel, shapeEq, type Shape } from "../ir/shape.ts";
 import { opDef } from "../ops/index.ts";
+import { MAX_CAT_INPUTS } from "../ops/join.ts";
 import type { GradContext } from "../ops/op.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { change } from "./in-place-journal.ts";
@@ -121,6 +122,7 @@ export function writeThrough(x: TensorValue, value: Node, who: string, site: Cal
       site.loc,
     );
   const base = root.node;
+  if (writeSlab(root, d, value, who, site, em)) return refreshViews(root, who, site, em);
   const asFloat = (n: Node) => (n.dtype === "i32" ? em.node("to_float", [n], {}, who, site) : n);
   const placed = transpose(d, asFloat(value), who, site, em);
   let next = placed;
@@ -133,6 +135,55 @@ export function writeThrough(x: TensorValue, value: Node, who: string, site: Cal
   }
   change(root, base.dtype === "i32" ? em.node("to_int", [next], {}, who, site) : next, undefined);
   refreshViews(root, who, site, em);
+}
+
+/**
+ * Writes into slabs of one dim (a decoder's `outputs[t] = out`, `pe.narrow(1, 0, 4).copy_(…)`):
+ * the storage is rebuilt as one concat of the slabs written so far and the original's pieces
+ * between them, instead of a where() over the whole storage per write — so T writes in a loop
+ * compute one concat of T slabs (the earlier concats are read by nothing), O(T) work, where a
+ * where per write would be O(T²). A write that partly overlaps an earlier slab, or along another
+ * dim, starts over from the storage as it is (the general write-back, or a new log).
+ */
+interface SlabLog {
+  readonly dim: number;
+  readonly base: Node;
+  readonly slabs: { readonly start: number; readonly length: number; readonly node: Node }[];
+  result: Node;
+}
+const slabLogs = new WeakMap<TensorValue, SlabLog>();
+
+function writeSlab(root: TensorValue, d: Derivation, value: Node, who: string, site: CallSite, em: GraphEmitter): boolean {
+  // narrow(dim, start, length) of the storage itself, perhaps reshaped to drop a dim of 1 (select, x[i])
+  const [narrow, ...rest] = d.path;
+  if (!narrow || narrow.op !== "narrow" || narrow.inputs[0] !== d.from) return false;
+  if (rest.length > 1 || (rest.length === 1 && (rest[0].op !== "reshape" || rest[0].inputs[0] !== narrow))) return false;
+  const { dim, start, length } = narrow.attrs as { dim: number; start: number; length: number };
+  const size = root.node.shape[dim] as number;
+  let log = slabLogs.get(root);
+  if (!log || log.result !== root.node || log.dim !== dim) log = { dim, base: root.node, slabs: [], result: root.node };
+  const overlapping = log.slabs.filter((p) => p.start < start + length && start < p.start + p.length);
+  if (overlapping.some((p) => p.start !== start || p.length !== length)) {
+    slabLogs.delete(root);
+    return false;
+  }
+  const slab = { start, length, node: rest.length ? em.node("reshape", [value], { shape: [...narrow.shape] }, who, site) : value };
+  const slabs = [...log.slabs.filter((p) => p.start !== start), slab].sort((p, q) => p.start - q.start);
+  const pieces: Node[] = [];
+  let at = 0;
+  const original = (from: number, to: number) => em.node("narrow", [log.base], { dim, start: from, length: to - from }, who, site);
+  for (const p of slabs) {
+    if (p.start > at) pieces.push(original(at, p.start));
+    pieces.push(p.node);
+    at = p.start + p.length;
+  }
+  if (at < size) pieces.push(original(at, size));
+  let next = pieces;
+  while (next.length > 1) next = Array.from({ length: Math.ceil(next.length / MAX_CAT_INPUTS) }, (_, g) => next.slice(g * MAX_CAT_INPUTS, (g + 1) * MAX_CAT_INPUTS)).map((group) => (group.length === 1 ? group[0] : em.node("concat", group, { dim }, who, site)));
+  const result = next[0];
+  change(root, result, undefined);
+  slabLogs.set(root, { dim, base: log.base, slabs, result });
+  return true;
 }
 
 /** Every view of `root` recomputes its value from root's on its next read. */
