@@ -1821,6 +1821,23 @@ export namespace F {
   function cat(tensors: readonly Tensor[], dim?: number): Tensor;
   /** torch.stack(tensors, dim = 0): equal shapes, joined along a new dim. */
   function stack(tensors: readonly Tensor[], dim?: number): Tensor;
+  // in-place forms: input takes over the result, as with { inplace: true } (F.relu_(x) is F.relu(x, { inplace: true }))
+  function relu_(input: Tensor): Tensor;
+  function relu6_(input: Tensor): Tensor;
+  function elu_(input: Tensor, alpha?: number): Tensor;
+  function leakyRelu_(input: Tensor, negativeSlope?: number): Tensor;
+  function hardtanh_(input: Tensor, minVal?: number, maxVal?: number): Tensor;
+  function threshold_(input: Tensor, threshold: number, value: number): Tensor;
+  function celu_(input: Tensor, alpha?: number): Tensor;
+  function selu_(input: Tensor): Tensor;
+  function rrelu_(input: Tensor, lower?: number, upper?: number, training?: boolean): Tensor;
+  function sigmoid_(input: Tensor): Tensor;
+  function tanh_(input: Tensor): Tensor;
+  function hardsigmoid_(input: Tensor): Tensor;
+  function hardswish_(input: Tensor): Tensor;
+  function silu_(input: Tensor): Tensor;
+  function mish_(input: Tensor): Tensor;
+  function dropout_(input: Tensor, p?: number, training?: boolean): Tensor;
   // torch's function forms of tensor methods, the tensor first: F.sum(x, 1) is x.sum(1), F.transpose(x, 1, 2) is x.transpose(1, 2)
   function add(input: Tensor, other: Tensor | number, options?: { alpha?: number }): Tensor;
   function sub(input: Tensor, other: Tensor | number, options?: { alpha?: number }): Tensor;

@@ -717,3 +717,14 @@ describe("small PyTorch idioms: finfo, item, an adaptive pool's None, `is None` 
     expect(first(model("return this.f(x, 3);", "x: Tensor<[Batch, 3]>", "f(t: Tensor, n: number): Tensor { return n === 0 ? t : this.f(t, n - 1); }"))).toMatch(/^TSDP2004 \d+: M\.f calls itself/);
   });
 });
+
+describe("F's in-place functions and an OrderedDict written as a Map", () => {
+  it("F.relu_(h) and F.leakyRelu_(h, 0.2) change h, as { inplace: true } does; new nn.Sequential(new Map([[name, layer], …])) names its children", () => {
+    const x = nd([2, 3], [1, -2, 3, -4, 5, -6]);
+    const [relu, leaky] = outputs(model("const h = x.mul(1); const r = F.relu_(h); const k = x.mul(1); F.leakyRelu_(k, 0.2); return [h.add(r.mul(0)), k];", "x: Tensor<[Batch, 3]>"), { x });
+    expect(relu).toEqual([1, 0, 3, 0, 5, 0]);
+    expect(leaky).toEqual(Array.from(x.data, (v) => (v > 0 ? v : 0.2 * v)));
+    const { graph } = lowerSource(model("return this.s(x);", "x: Tensor<[Batch, 3]>", "s = new nn.Sequential(new Map([['fc', new nn.Linear(3, 2)], ['act', new nn.ReLU()]]));"));
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["s.fc.weight", "s.fc.bias"]);
+  });
+});

@@ -539,6 +539,20 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
       new BuiltinFunction(who, (args, site) => inPlaceFlag(bindArgs(who, spec.args, args, site), (b) => spec.lower(b, site, em, who), who, site)),
     );
   }
+  // F.relu_(x), F.elu_(x, alpha), torch.sigmoid_(x): the functions' in-place forms, x taking over
+  // the result as inplace: true makes it (in-place.ts)
+  for (const name of IN_PLACE_FUNCTIONS) {
+    const f = members.get(name);
+    if (!(f instanceof BuiltinFunction) || members.has(`${name}_`)) continue;
+    members.set(
+      `${name}_`,
+      new BuiltinFunction(`F.${name}_`, (args, site) => {
+        const x = args[0];
+        if (!(x instanceof TensorValue)) return fail("wrongArgumentType", `F.${name}_: input must be a tensor, got ${args.length ? describe(x) : "nothing"}`, site.loc);
+        return inPlaceResult(x, f.call(args, site), `F.${name}_`, site, em, phase() === "forward" ? "forward" : "construct");
+      }),
+    );
+  }
   // torch.sum(x, 1), torch.transpose(x, 1, 2), torch.max(x, dim): torch's function forms of the
   // tensor's methods, the tensor first (F is torch as well as torch.nn.functional)
   for (const name of TORCH_FUNCTION_FORMS)
@@ -553,6 +567,9 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
       );
   return new NamespaceValue("F", members);
 }
+
+/** torch.nn.functional's and torch's in-place functions: F.<name>_(x, …) changes x. */
+const IN_PLACE_FUNCTIONS = ["relu", "relu6", "elu", "leakyRelu", "hardtanh", "threshold", "celu", "selu", "rrelu", "sigmoid", "tanh", "hardsigmoid", "hardswish", "silu", "mish", "dropout"] as const;
 
 /** Tensor methods torch also has as functions of the tensor: torch.<name>(input, …) is input.<name>(…). */
 const TORCH_FUNCTION_FORMS = [

@@ -27,6 +27,7 @@ import { inPlaceResult } from "./in-place.ts";
 import {
   BuiltinClass,
   BuiltinFunction,
+  CollectionValue,
   describe,
   ModeFlag,
   ModuleValue,
@@ -466,9 +467,11 @@ function sequentialClass(host: LayerHost): BuiltinClass {
       for (const child of self.items) out = [host.callModule(child as ModuleValue, out, callSite)];
       return out[0];
     });
-    // nn.Sequential(OrderedDict([("conv", …), ("relu", …)])) is written with an object: named children
-    if (args.length === 1 && args[0] instanceof ObjectValue) {
-      for (const [name, m] of args[0].props) {
+    // nn.Sequential(OrderedDict([("conv", …), ("relu", …)])) is written with an object or a Map: named children
+    const named = args.length === 1 && args[0] instanceof ObjectValue ? args[0].props : args.length === 1 && args[0] instanceof CollectionValue && args[0].kind === "Map" ? args[0].entries : undefined;
+    if (named) {
+      for (const [key, m] of named) {
+        const name = String(key);
         if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `nn.Sequential takes modules, '${name}' is ${describe(m)}`, site.loc);
         checkLayerName(name, "a layer", site.loc);
         seq.fields.set(name, m);
