@@ -728,3 +728,24 @@ describe("F's in-place functions and an OrderedDict written as a Map", () => {
     expect(graph.params.map((p) => p.attrs.name)).toEqual(["s.fc.weight", "s.fc.bias"]);
   });
 });
+
+describe("F.batchNorm (MAML's functional forward)", () => {
+  it("equals nn.BatchNorm1d — output, and the running statistics kept in a module's buffers — in train and eval mode; without statistics, the batch's", () => {
+    const x = nd([4, 3], [1, 2, 3, -1, 0.5, 2, 4, -2, 1, 0, 1, -3]);
+    const src = model(
+      "return [F.batchNorm(x, this.rm, this.rv, this.w, this.b, this.training, 0.2), this.bn(x), F.batchNorm(x, null, null)];",
+      "x: Tensor<[Batch, 3]>",
+      "bn = new nn.BatchNorm1d(3, { momentum: 0.2 });\n  w = new nn.Parameter(F.ones(3));\n  b = new nn.Parameter(F.zeros(3));\n  declare rm: Tensor;\n  declare rv: Tensor;\n  constructor() { super(); this.registerBuffer('rm', F.zeros(3)); this.registerBuffer('rv', F.ones(3)); }",
+    );
+    const { graph } = lowerSource(src);
+    const state = initState(graph, 0);
+    for (const training of [true, true, false]) {
+      const [fn, layer, plain] = runReference(graph, { x }, state, { training }).outputs.map((o) => Array.from(o.data));
+      fn.forEach((v, i) => expect(v).toBeCloseTo(layer[i], 12));
+      if (training) plain.forEach((v, i) => expect(v).toBeCloseTo(layer[i], 12));
+      for (const [mine, theirs] of [["rm", "bn.running_mean"], ["rv", "bn.running_var"]])
+        Array.from(state.buffers.get(mine)!.data).forEach((v, i) => expect(v).toBeCloseTo(state.buffers.get(theirs)!.data[i], 12));
+    }
+    expect(first(model("return F.batchNorm(x, this.w, this.w, null, null, true);", "x: Tensor<[Batch, 3]>", "w = new nn.Parameter(F.ones(3));"))).toMatch(/^TSDP2018 \d+: F\.batchNorm's running mean in forward would change the model's parameter/);
+  });
+});

@@ -16,6 +16,7 @@ import { compositionFunctions } from "./functional-compositions.ts";
 import { adaptiveMaxPool, portFunctions } from "./port-layers.ts";
 import { volumetricFunctions } from "./volumetric.ts";
 import { moreFunctions } from "./more-layers.ts";
+import { functionalBatchNorm } from "./functional-batch-norm.ts";
 import { pairwiseLossFunctions } from "./pairwise-losses.ts";
 import { spatialTransformFunctions } from "./spatial-transform.ts";
 import { unpoolFunctions } from "./pool-indices.ts";
@@ -528,7 +529,7 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   for (const name of mathFunctionNames) members.set(name, new BuiltinFunction(`F.${name}`, mathFunction(name, em)));
   for (const [name, f] of spellingFunctions(em)) members.set(name, new BuiltinFunction(`F.${name}`, f));
   for (const [name, f] of queryFunctions(em)) members.set(name, f);
-  for (const [name, spec] of [...Object.entries(compositionFunctions), ...Object.entries(portFunctions), ...Object.entries(moreFunctions), ...Object.entries(volumetricFunctions((t, size, site, em, who) => adaptiveMaxPool(t, size, 2, site, em, who))), ...Object.entries(pairwiseLossFunctions), ...Object.entries(spatialTransformFunctions), ...Object.entries(unpoolFunctions)]) {
+  for (const [name, spec] of [...Object.entries(compositionFunctions), ...Object.entries(portFunctions), ...Object.entries(moreFunctions), ["batchNorm", functionalBatchNorm] as const, ...Object.entries(volumetricFunctions((t, size, site, em, who) => adaptiveMaxPool(t, size, 2, site, em, who))), ...Object.entries(pairwiseLossFunctions), ...Object.entries(spatialTransformFunctions), ...Object.entries(unpoolFunctions)]) {
     const who = `F.${name}`;
     members.set(name, new BuiltinFunction(who, (args, site) => inPlaceFlag(bindArgs(who, spec.args, args, site), (b) => spec.lower(b, site, em, who), who, site)));
   }

@@ -50,6 +50,17 @@ export function inPlaceResult(x: TensorValue, result: Value, who: string, site: 
 export type Phase = "forward" | "construct";
 
 /**
+ * x takes `value` (x's shape and dtype) in place, as a function that writes its argument does
+ * (F.batchNorm's running statistics): refused where x.copy_(value) would be.
+ */
+export function writeInPlace(x: TensorValue, value: TensorValue, who: string, site: CallSite, em: GraphEmitter, phase: Phase): void {
+  refuseState(x, who, em, phase, site, `pass tensors it may change (a module's buffers), or none`);
+  if (!shapeEq(value.node.shape, x.node.shape) || value.node.dtype !== x.node.dtype)
+    fail("shapeMismatch", `${who}: writes ${dtypeNames[value.node.dtype]} ${formatShape(value.node.shape)} into ${dtypeNames[x.node.dtype]} ${formatShape(x.node.shape)}`, site.loc);
+  writeThrough(x, value.node, who, site, em);
+}
+
+/**
  * `x.<name>` when name is an in-place method (name_ of a tensor method, or one of the fills:
  * zero_, fill_, copy_, normal_, uniform_, bernoulli_), else undefined.
  */
