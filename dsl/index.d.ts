@@ -287,6 +287,12 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   cumprod(dim: number): Tensor;
   /** The product along dim (torch.prod), or of every element (fixed sizes only); its gradient is exact where elements are zero. */
   prod(dim?: number, keepdim?: boolean): Tensor;
+  /** Elements (i, i + offset) of dims dim1 and dim2, those dims replaced by a last one: a view (a change through it shows in x). */
+  diagonal(offset?: number, dim1?: number, dim2?: number): Tensor;
+  /** The cross product of 3-vectors along dim (torch.cross). */
+  cross(other: Tensor, dim?: number): Tensor;
+  /** |x − other| ≤ atol + rtol·|other| as a 0/1 mask (torch.isclose). */
+  isclose(other: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
   /** log Σ_{k ≤ i} exp(x_k) along a fixed-size dim: torch.logcumsumexp. */
   logcumsumexp(dim: number): Tensor;
   /** The running maximum and where it was (a tie takes the later index), as torch.cummax. */
@@ -1589,6 +1595,21 @@ export namespace F {
   /** Running sums along a fixed-size dim: torch.cumsum. */
   function cumsum(x: Tensor, dim: number): Tensor;
   function cumprod(x: Tensor, dim: number): Tensor;
+  function diagonal(x: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
+  function cross(x: Tensor, other: Tensor, dim?: number): Tensor;
+  function isclose(x: Tensor, other: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
+  /** In forward: integers uniform in [low, high) (low 0 when left out), int32, drawn afresh each call; the size may name the batch. */
+  function randint(high: number, size: readonly number[], options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(low: number, high: number, size: readonly number[], options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
+  /** In forward: a random order of 0 … n − 1 (int32), drawn afresh each call. */
+  function randperm(n: number, options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
+  /** torch.linalg: vector norms (ord 2, 1, ±Infinity), norm of vectors or Frobenius, matrixNorm "fro". */
+  namespace linalg {
+    function vectorNorm(x: Tensor, ord?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+    function norm(x: Tensor, ord?: number | "fro" | null, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+    function norm(x: Tensor, options: { ord?: number | "fro" | null; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+    function matrixNorm(x: Tensor, ord?: "fro", dim?: readonly [number, number], keepdim?: boolean): Tensor;
+  }
   function prod(x: Tensor, dim?: number, keepdim?: boolean): Tensor;
   function logcumsumexp(x: Tensor, dim: number): Tensor;
   function cummax(x: Tensor, dim: number): MaxResult;

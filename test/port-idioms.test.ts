@@ -749,3 +749,36 @@ describe("F.batchNorm (MAML's functional forward)", () => {
     expect(first(model("return F.batchNorm(x, this.w, this.w, null, null, true);", "x: Tensor<[Batch, 3]>", "w = new nn.Parameter(F.ones(3));"))).toMatch(/^TSDP2018 \d+: F\.batchNorm's running mean in forward would change the model's parameter/);
   });
 });
+
+describe("torch.linalg's norms, cross, isclose, diagonal, randint, randperm", () => {
+  const x = nd([2, 2, 3], [3, 4, 0, 1, -2, 2, 0.5, 0.5, 0.5, -1, 0, 0]);
+  const run = (body: string, input = "x: Tensor<[Batch, 2, 3]>") => outputs(model(body, input), { x });
+  it("F.linalg.vectorNorm / norm / matrixNorm are x.norm's; cross and isclose are PyTorch's formulas", () => {
+    const [vec, norm, fro, manual] = run("return [F.linalg.vectorNorm(x, 2, -1, true).flatten(1), F.linalg.norm(x, { dim: -1 }), F.linalg.matrixNorm(x).unsqueeze(1), x.norm(2, -1)];");
+    expect(vec).toEqual(manual);
+    expect(norm).toEqual(manual);
+    expect(fro.map((v) => v * v)[0]).toBeCloseTo(9 + 16 + 1 + 4 + 4, 10);
+    const [c] = run("return [F.cross(x.select(1, 0), x.select(1, 1), -1)];");
+    // (3, 4, 0) × (1, −2, 2) = (8, −6, −10); (0.5, 0.5, 0.5) × (−1, 0, 0) = (0, −0.5, 0.5)
+    expect(c).toEqual([8, -6, -10, 0, -0.5, 0.5]);
+    const [close] = run("return [F.isclose(x, x.add(1e-7)).flatten(1).add(x.isclose(x.add(1), { atol: 0.5 }).flatten(1))];");
+    // within rtol·|b| + atol of 1e-7 only where |x| is large enough: 1e-7 ≤ 1e-8 + 1e-5·|x + 1e-7|
+    expect(close).toEqual(Array.from(x.data, (v) => (1e-7 <= 1e-8 + 1e-5 * Math.abs(v + 1e-7) + 1e-15 || v === v + 1e-7 ? 1 : 0)));
+  });
+  it("x.diagonal(offset, dim1, dim2) is the (i, i + offset) elements, a view a change goes through", () => {
+    const m3 = nd([1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const [d0, d1, dm1, written] = outputs(model("const y = x.clone(); y.diagonal(0, 1, 2).zero_(); return [x.diagonal(0, 1, 2), x.diagonal(1, 1, 2), x.diagonal(-1, -2, -1), y.flatten(1)];", "x: Tensor<[Batch, 3, 3]>"), { x: m3 });
+    expect(d0).toEqual([1, 5, 9]);
+    expect(d1).toEqual([2, 6]);
+    expect(dm1).toEqual([4, 8]);
+    expect(written).toEqual([0, 2, 3, 4, 0, 6, 7, 8, 0]);
+  });
+  it("F.randint in [low, high) as int32, and F.randperm a permutation, each drawn afresh", () => {
+    const { graph } = lowerSource(model("return [F.randint(2, 5, [x.size(0), 50]).float(), F.randperm(40).float().unsqueeze(0).expand(x.size(0), -1)];", "x: Tensor<[Batch, 2, 3]>"));
+    const [ints, perm] = runReference(graph, { x }, initState(graph, 0), { step: 3 }).outputs.map((o) => Array.from(o.data));
+    expect(ints.every((v) => Number.isInteger(v) && v >= 2 && v < 5)).toBe(true);
+    expect(new Set(ints).size).toBe(3);
+    expect([...perm.slice(0, 40)].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(perm.slice(0, 40)).not.toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+});

@@ -17,6 +17,7 @@ import { adaptiveMaxPool, portFunctions } from "./port-layers.ts";
 import { volumetricFunctions } from "./volumetric.ts";
 import { moreFunctions } from "./more-layers.ts";
 import { functionalBatchNorm } from "./functional-batch-norm.ts";
+import { linalgNamespace } from "./linalg.ts";
 import { pairwiseLossFunctions } from "./pairwise-losses.ts";
 import { spatialTransformFunctions } from "./spatial-transform.ts";
 import { unpoolFunctions } from "./pool-indices.ts";
@@ -554,6 +555,8 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
       }),
     );
   }
+  // torch.linalg's norms (linalg.ts)
+  members.set("linalg", linalgNamespace(em));
   // torch.sum(x, 1), torch.transpose(x, 1, 2), torch.max(x, dim): torch's function forms of the
   // tensor's methods, the tensor first (F is torch as well as torch.nn.functional)
   for (const name of TORCH_FUNCTION_FORMS)

@@ -1,13 +1,14 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { SourceLoc } from "../diagnostics/diagnostic.ts";
-import { formatShape, isBatch, normalizeDim, type Dim } from "../ir/shape.ts";
+import { batchTimes, formatShape, isBatch, normalizeDim, type Dim } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import { MAX_CAT_INPUTS } from "../ops/join.ts";
 import { cat } from "./joins.ts";
+import { cross, diagonal, isclose } from "./linalg.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
-import { BuiltinFunction, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // What ports ask of a tensor beyond arithmetic: torch.isnan / isinf / isfinite / nan_to_num, the
 // boolean reductions all / any / count_nonzero, torch.std_mean / var_mean, torch.diag,
@@ -77,6 +78,13 @@ const queries: Record<string, Query> = {
     lower: (x, b, site, em, who) => difference(x, b, site, em, who),
   },
   unfold: { args: [arg("dimension", "int"), arg("size", "posInt"), arg("step", "posInt")], lower: (x, b, site, em, who) => slidingWindows(x, b, site, em, who) },
+  // linalg.ts: Tensor.diagonal (a view), torch.cross, torch.isclose
+  diagonal: { args: [opt("offset", "int", 0), opt("dim1", "int", 0), opt("dim2", "int", 1)], lower: (x, b, site, em, who) => diagonal(x, b.offset, b.dim1, b.dim2, site, em, who) },
+  cross: { args: [arg("other", "tensor"), opt("dim", "int", -1)], lower: (x, b, site, em, who) => cross(x, b.other, b.dim, site, em, who) },
+  isclose: {
+    args: [arg("other", "tensor"), opt("rtol", "nonNegNumber", 1e-5), opt("atol", "nonNegNumber", 1e-8), opt("equalNan", "bool", false)],
+    lower: (x, b, site, em, who) => isclose(x, b.other, b.rtol, b.atol, b.equalNan, site, em, who),
+  },
 };
 
 /** Σ (or the mean) of the non-NaN elements over dims (all when null): NaN read as 0, the count of the others. */
@@ -374,7 +382,41 @@ export function queryFunctions(em: GraphEmitter): [string, BuiltinFunction][] {
   ]);
   functions.push(["meshgrid", new BuiltinFunction("F.meshgrid", (args, site) => meshgrid(args, site, em))]);
   functions.push(["gumbelSoftmax", new BuiltinFunction("F.gumbelSoftmax", (args, site) => gumbelSoftmax(args, site, em))]);
+  functions.push(["randint", new BuiltinFunction("F.randint", (args, site) => randint(args, site, em))]);
+  functions.push(["randperm", new BuiltinFunction("F.randperm", (args, site) => randperm(args, site, em))]);
   return functions;
+}
+
+/**
+ * torch.randint(low=0, high, size) in forward: integers uniform in [low, high), int32, drawn afresh
+ * each call as F.rand is (its size may name the batch): ⌊u·(high − low)⌋ + low of a uniform draw.
+ */
+function randint(args: Value[], site: CallSite, em: GraphEmitter): Value {
+  const who = "F.randint";
+  const withLow = typeof args[1] === "number";
+  const b = bindArgs(who, [...(withLow ? [arg("low", "int")] : []), arg("high", "int"), arg("size", "any"), opt("dtype", "string", "int64", { choices: ["int32", "int64"] }), opt("device", "any", null, { nullable: true })], args, site);
+  const low: number = b.low ?? 0;
+  if (!(b.high > low)) fail("invalidArgument", `${who}: high must exceed low, got [${low}, ${b.high})`, site.loc);
+  const size = drawSize(b.size, who, locOfArg(b, "size", site));
+  const c = ops(em, who, site);
+  const u = em.tensor("sample", [], { shape: size, distribution: "uniform" }, who, site);
+  return c.op("to_int", [c.op("add", [c.op("floor", [c.op("mul", [u, b.high - low])]), low])]);
+}
+
+/** torch.randperm(n) in forward: a random order of 0 … n − 1, int32 — the ranks of n uniform draws, drawn afresh each call. */
+function randperm(args: Value[], site: CallSite, em: GraphEmitter): Value {
+  const who = "F.randperm";
+  const b = bindArgs(who, [arg("n", "posInt"), opt("dtype", "string", "int64", { choices: ["int32", "int64"] }), opt("device", "any", null, { nullable: true })], args, site);
+  const u = em.tensor("sample", [], { shape: [b.n], distribution: "uniform" }, who, site);
+  return topk(u, b.n, 0, true, site, em, who).indices;
+}
+
+/** A draw's size: numbers, or x.size(0) for the batch (at most once). */
+function drawSize(v: Value, who: string, at: SourceLoc): Dim[] {
+  const list = Array.isArray(v) ? v : [v];
+  return list.map((d) =>
+    typeof d === "number" && Number.isInteger(d) && d >= 1 ? d : d instanceof SymInt ? batchTimes(d.coef) : fail("wrongArgumentType", `${who}: size is a list of positive integers (x.size(0) for the batch), got ${describe(d)}`, at),
+  );
 }
 
 /**

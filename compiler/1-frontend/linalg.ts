@@ -1,0 +1,91 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { formatShape, isBatch } from "../ir/shape.ts";
+import { arg, bindArgs, locOfArg, opt } from "./args.ts";
+import { ops } from "./composite-ops.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { vectorNorm } from "./tensor-spellings.ts";
+import { BuiltinFunction, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
+
+// torch.linalg's norms (vector_norm, norm of vectors, matrix_norm's Frobenius), torch.cross,
+// torch.isclose and Tensor.diagonal: compositions of tsdp's ops, each a few lines of PyTorch's
+// definitions.
+
+/** dims as a list (a number or a list; null: every dim), normalized against `rank`. */
+function dimsOf(d: Value, rank: number, who: string, site: CallSite): number[] | null {
+  if (d === null || d === undefined) return null;
+  const list = typeof d === "number" ? [d] : Array.isArray(d) && d.every((v) => typeof v === "number") ? (d as number[]) : fail("wrongArgumentType", `${who}: dim is an integer, a list of them or null`, site.loc);
+  return list.map((v) => (Number.isInteger(v) && v >= -rank && v < rank ? (v + rank) % rank : fail("invalidArgument", `${who}: dim ${v} is out of range for ${rank} dims`, site.loc)));
+}
+
+export function linalgNamespace(em: GraphEmitter): NamespaceValue {
+  // torch.linalg.vector_norm(x, ord=2, dim=None, keepdim=False); norm(x, ord=None, dim=None, keepdim=False) of vectors (2, or Frobenius over every dim)
+  const vector = (who: string, defaultOrd: Value) =>
+    new BuiltinFunction(who, (args, site) => {
+      const b = bindArgs(who, [arg("x", "tensor"), opt("ord", "any", defaultOrd, { nullable: true }), opt("dim", "any", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
+      const x: TensorValue = b.x;
+      const dims = dimsOf(b.dim, x.node.shape.length, who, site);
+      if (who.endsWith(".norm") && dims !== null && dims.length === 2 && b.ord !== null && b.ord !== "fro")
+        fail("invalidArgument", `${who}: a matrix norm of ord ${JSON.stringify(b.ord)} (singular values) is not supported; ord "fro" or null is`, locOfArg(b, "ord", site));
+      return vectorNorm(x, b.ord ?? 2, dims, b.keepdim, site, em, who, locOfArg(b, "ord", site));
+    });
+  // torch.linalg.matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False): Frobenius only
+  const matrix = new BuiltinFunction("F.linalg.matrixNorm", (args, site) => {
+    const who = "F.linalg.matrixNorm";
+    const b = bindArgs(who, [arg("x", "tensor"), opt("ord", "any", "fro"), opt("dim", "any", [-2, -1]), opt("keepdim", "bool", false)], args, site);
+    if (b.ord !== "fro") fail("invalidArgument", `${who}: ord ${JSON.stringify(b.ord)} needs singular values or eigenvalues, which tsdp does not compute; "fro" is supported`, locOfArg(b, "ord", site));
+    return vectorNorm(b.x, "fro", dimsOf(b.dim, b.x.node.shape.length, who, site), b.keepdim, site, em, who);
+  });
+  const members = new Map<string, Value>([
+    ["vectorNorm", vector("F.linalg.vectorNorm", 2)],
+    ["vector_norm", vector("F.linalg.vectorNorm", 2)],
+    ["norm", vector("F.linalg.norm", null)],
+    ["matrixNorm", matrix],
+    ["matrix_norm", matrix],
+  ]);
+  return new NamespaceValue("F.linalg", members);
+}
+
+/** torch.cross(a, b, dim): the cross product of 3-vectors along dim (size 3). */
+export function cross(a: TensorValue, b: TensorValue, dimArg: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const c = ops(em, who, site);
+  const shape = a.node.shape;
+  const dim = dimArg < 0 ? dimArg + shape.length : dimArg;
+  if (formatShape(shape) !== formatShape(b.node.shape)) fail("shapeMismatch", `${who}: both operands must have one shape, got ${formatShape(shape)} and ${formatShape(b.node.shape)}`, site.loc);
+  if (dim < 0 || dim >= shape.length || shape[dim] !== 3) fail("shapeMismatch", `${who}: dim ${dimArg} of ${formatShape(shape)} must have size 3`, site.loc);
+  const at = (t: TensorValue, i: number) => c.narrow(t, dim, i, 1);
+  const term = (i: number, j: number) => c.op("sub", [c.op("mul", [at(a, i), at(b, j)]), c.op("mul", [at(a, j), at(b, i)])]);
+  return c.op("concat", [term(1, 2), term(2, 0), term(0, 1)], { dim });
+}
+
+/** torch.isclose(a, b, rtol, atol, equal_nan): |a − b| ≤ atol + rtol·|b| (equal infinities too), as a 0/1 mask. */
+export function isclose(a: TensorValue, b: TensorValue, rtol: number, atol: number, equalNan: boolean, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const c = ops(em, who, site);
+  const near = c.op("le", [c.op("abs", [c.op("sub", [a, b])]), c.op("add", [c.op("mul", [c.op("abs", [b]), rtol]), atol])]);
+  // masks are 0/1 floats: "or" is a select, "and" a product
+  const or = (p: TensorValue, q: TensorValue) => c.op("where", [p, 1, q]);
+  const close = or(c.op("eq", [a, b]), near);
+  return equalNan ? or(close, c.op("mul", [c.op("ne", [a, a]), c.op("ne", [b, b])])) : close;
+}
+
+/**
+ * Tensor.diagonal(offset=0, dim1=0, dim2=1): the elements (i, i + offset) of dims dim1 and dim2,
+ * those dims replaced by a last one of the diagonal's length — dim1 and dim2 moved last, joined,
+ * and a take at every (m + 1)-th position: a view, as PyTorch's (a change through it shows in x).
+ */
+export function diagonal(x: TensorValue, offset: number, dim1Arg: number, dim2Arg: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const c = ops(em, who, site);
+  const shape = x.node.shape;
+  const rank = shape.length;
+  const [d1, d2] = [dim1Arg, dim2Arg].map((d) => (d < 0 ? d + rank : d));
+  if (d1 === d2 || [d1, d2].some((d) => d < 0 || d >= rank)) fail("invalidArgument", `${who}: dims ${dim1Arg} and ${dim2Arg} must be two different dims of ${formatShape(shape)}`, site.loc);
+  if (isBatch(shape[d1]) || isBatch(shape[d2])) fail("shapeMismatch", `${who}: the diagonal of ${formatShape(shape)} would pair samples across the batch, which is split across devices`, site.loc);
+  const [n, m] = [shape[d1] as number, shape[d2] as number];
+  const length = Math.max(0, offset >= 0 ? Math.min(n, m - offset) : Math.min(n + offset, m));
+  if (length === 0) fail("invalidArgument", `${who}: diagonal ${offset} of a ${n}×${m} matrix is empty; tsdp's tensors are not empty`, site.loc);
+  const rest = shape.map((_, i) => i).filter((i) => i !== d1 && i !== d2);
+  const moved = c.op("permute", [x], { perm: [...rest, d1, d2] });
+  const flat = c.reshape(moved, [...rest.map((i) => shape[i]), n * m]);
+  const start = offset >= 0 ? offset : -offset * m;
+  const positions = em.tensor("arange_int", [], { start, step: m + 1, length }, who, site);
+  return em.tensor("take", [flat, positions], { dim: rest.length, mode: "vector" }, who, site);
+}
