@@ -6,6 +6,7 @@ import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import type { ConstructorTensors } from "./constructor-tensors.ts";
 import { intArithmetic } from "./int-arithmetic.ts";
 import { checkTensorSize } from "./size-limits.ts";
+import { stateTensor } from "./state-updates.ts";
 import { TensorValue, type CallSite } from "./values.ts";
 
 /**
@@ -33,6 +34,16 @@ export class GraphEmitter {
     } finally {
       this.scopes.pop();
     }
+  }
+
+  /** Each buffer's tensor in forward (state-updates.ts): its value as forward has changed it so far. */
+  readonly stateValues = new Map<Node, TensorValue>();
+
+  /** The tensor a buffer is in forward: one per buffer, so a change through any read of it is the buffer's. */
+  stateValue(node: Node): TensorValue {
+    let t = this.stateValues.get(node);
+    if (!t) this.stateValues.set(node, (t = stateTensor(node)));
+    return t;
   }
 
   node(op: string, inputs: readonly Node[], attrs: Attrs, who: string, site: CallSite): Node {

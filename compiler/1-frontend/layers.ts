@@ -1,6 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
-import type { Node } from "../ir/node.ts";
 import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import { compositeLayers, validateComposite } from "./composite-layers.ts";
 import { recurrentLayers } from "./recurrent.ts";
@@ -48,8 +47,6 @@ export interface LayerHost {
   /** Fails unless modules may be created here (constructors and field initializers). */
   requireConstruct(who: string, site: CallSite): void;
   callModule(m: ModuleValue, args: Value[], site: CallSite): Value;
-  /** A buffer's tensor in forward, which forward may change (state-updates.ts). */
-  stateValue(node: Node): TensorValue;
 }
 
 const pair = (p: readonly [number, number]) => (p[0] === p[1] ? `${p[0]}` : `${p[0]}×${p[1]}`);

@@ -4,7 +4,6 @@ import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { change } from "./in-place-journal.ts";
 import { BuiltinFunction, describe, ModuleValue, TensorValue, type CallSite, type ParamDecl } from "./values.ts";
-import type { Node } from "../ir/node.ts";
 
 // torch.nn.utils.spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None)
 // (SNGAN's, SAGAN's and BigGAN's discriminators): the layer's weight becomes W/σ, σ ≈ W's largest
@@ -21,7 +20,6 @@ import type { Node } from "../ir/node.ts";
 interface Host {
   readonly em: GraphEmitter;
   requireConstruct(who: string, site: CallSite): void;
-  stateValue(node: Node): TensorValue;
 }
 
 export function spectralNormFunction(who: string, host: Host): BuiltinFunction {
@@ -54,7 +52,7 @@ export function spectralNormFunction(who: string, host: Host): BuiltinFunction {
       // W as [h, w]: dim first, the rest flattened
       const perm = [dim, ...shape.map((_, i) => i).filter((i) => i !== dim)];
       const matrix = c.reshape(dim === 0 ? weight : c.op("permute", [weight], { perm }), [h, w]);
-      const [uState, vState] = [host.stateValue(uNode), host.stateValue(vNode)];
+      const [uState, vState] = [host.em.stateValue(uNode), host.em.stateValue(vNode)];
       const times = (mat: TensorValue, vec: TensorValue) => c.op("sum", [c.op("mul", [mat, c.reshape(vec, [1, w])])], { dims: [1], keepdim: false });
       const timesT = (mat: TensorValue, vec: TensorValue) => c.op("sum", [c.op("mul", [mat, c.reshape(vec, [h, 1])])], { dims: [0], keepdim: false });
       const normalize = (t: TensorValue) => {

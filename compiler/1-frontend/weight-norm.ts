@@ -5,7 +5,6 @@ import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { rnnUtilsNamespace } from "./packed-sequence.ts";
 import { spectralNormFunction } from "./spectral-norm.ts";
-import type { Node } from "../ir/node.ts";
 import { BuiltinFunction, describe, ModuleValue, NamespaceValue, TensorValue, type CallSite, type ParamDecl, type Value } from "./values.ts";
 
 // torch.nn.utils.weight_norm(module, name="weight", dim=0) (TCN's and WaveNet's convolutions) and
@@ -19,7 +18,6 @@ import { BuiltinFunction, describe, ModuleValue, NamespaceValue, TensorValue, ty
 interface Host {
   readonly em: GraphEmitter;
   requireConstruct(who: string, site: CallSite): void;
-  stateValue(node: Node): TensorValue;
 }
 
 /** nn.utils: weightNorm (and PyTorch's weight_norm), parametrizations.weightNorm, spectralNorm (spectral-norm.ts), and rnn's packed sequences (packed-sequence.ts). */

@@ -13,7 +13,6 @@ import { Scope } from "../scope.ts";
 import { locOf, SourceFiles } from "../source.ts";
 import { optimNamespace, trainingClass } from "../training.ts";
 import { ClassValue, CollectionValue, FunctionValue, ModuleValue, Poison, type CallSite, type TensorValue, type Value } from "../values.ts";
-import { stateTensor } from "../state-updates.ts";
 import type { Node } from "../../ir/node.ts";
 
 // The static evaluator: it walks the TypeScript syntax of a model file and computes what the
@@ -61,14 +60,9 @@ export abstract class InterpreterCore {
   protected readonly loops: TsNode[] = [];
   protected readonly fileScopes = new Map<string, Scope>();
   protected readonly callStack: TsNode[] = [];
-  /** Each buffer's tensor in forward (state-updates.ts): its value as forward has changed it so far. */
-  readonly stateValues = new Map<Node, TensorValue>();
-
-  /** The tensor a buffer is in forward: one per buffer, so a change through any read of it is the buffer's. */
+  /** The tensor a buffer is in forward, which forward may change (state-updates.ts; the emitter keeps them). */
   stateValue(node: Node): TensorValue {
-    let t = this.stateValues.get(node);
-    if (!t) this.stateValues.set(node, (t = stateTensor(node)));
-    return t;
+    return this.em.stateValue(node);
   }
 
   /** The functions running, with the module each was called on (recursion is the same function on the same one). */
@@ -90,7 +84,6 @@ export abstract class InterpreterCore {
         if (this.phase === "forward") fail("moduleOutsideConstructor", `${who} is created inside forward`, site.loc);
       },
       callModule: (m: ModuleValue, args: Value[], site: CallSite) => this.callModule(m, args, site),
-      stateValue: (node: Node) => this.stateValue(node),
     };
     this.dsl = new Map<string, Value>([
       ["nn", nnNamespace(host)],
