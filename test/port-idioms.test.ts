@@ -782,3 +782,33 @@ describe("torch.linalg's norms, cross, isclose, diagonal, randint, randperm", ()
     expect(perm.slice(0, 40)).not.toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
 });
+
+describe("nn.InstanceNorm2d with trackRunningStats", () => {
+  it("train mode normalizes each instance and blends the batch's average instance mean and unbiased variance into the running statistics; eval normalizes by them", () => {
+    const x = nd([2, 2, 2, 2], [1, 2, 3, 5, -1, 0, 2, 2, 4, 4, 0, 1, 3, -2, 1, 6]);
+    const src = model("return this.n(x).flatten(1);", "x: Tensor<[Batch, 2, 2, 2]>", "n = new nn.InstanceNorm2d(2, { trackRunningStats: true, momentum: 0.3 });");
+    const { graph } = lowerSource(src);
+    expect(graph.buffers.map((b) => b.attrs.name)).toEqual(["n.running_mean", "n.running_var", "n.num_batches_tracked"]);
+    const state = initState(graph, 0);
+    const inst = (n: number, c: number) => Array.from(x.data.slice((n * 2 + c) * 4, (n * 2 + c) * 4 + 4));
+    const meanOf = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    const unbiased = (v: number[]) => v.reduce((a, b) => a + (b - meanOf(v)) ** 2, 0) / (v.length - 1);
+    let [rm, rv] = [[0, 0], [1, 1]];
+    for (let call = 0; call < 2; call++) {
+      const out = runReference(graph, { x }, state, { training: true }).outputs[0].data;
+      // each instance normalized by its own (biased) statistics
+      const v00 = inst(0, 0);
+      const biased = v00.reduce((a, b) => a + (b - meanOf(v00)) ** 2, 0) / 4;
+      expect(out[0]).toBeCloseTo((v00[0] - meanOf(v00)) / Math.sqrt(biased + 1e-5), 10);
+      rm = rm.map((r, c) => 0.7 * r + 0.3 * meanOf([meanOf(inst(0, c)), meanOf(inst(1, c))]));
+      rv = rv.map((r, c) => 0.7 * r + 0.3 * meanOf([unbiased(inst(0, c)), unbiased(inst(1, c))]));
+      Array.from(state.buffers.get("n.running_mean")!.data).forEach((v, c) => expect(v).toBeCloseTo(rm[c], 12));
+      Array.from(state.buffers.get("n.running_var")!.data).forEach((v, c) => expect(v).toBeCloseTo(rv[c], 12));
+    }
+    const evalOut = runReference(graph, { x }, state, { training: false }).outputs[0].data;
+    Array.from(evalOut).forEach((v, i) => {
+      const c = Math.floor(i / 4) % 2;
+      expect(v).toBeCloseTo((x.data[i] - rm[c]) / Math.sqrt(rv[c] + 1e-5), 10);
+    });
+  });
+});

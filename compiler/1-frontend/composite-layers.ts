@@ -4,6 +4,7 @@ import type { ResampleAttrs } from "../ops/resample.ts";
 import { arg, CallProblems, locOfArg, opt, paddingModeArg, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
+import { change } from "./in-place-journal.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import { multiheadAttentionLayer } from "./multihead-attention.ts";
 import { TensorValue, type CallSite, type ModuleValue } from "./values.ts";
@@ -325,20 +326,51 @@ export function unflatten(input: TensorValue, dimArg: number, sizes: readonly nu
   return ops(em, who, site).reshape(input, [...shape.slice(0, dim), ...filled, ...shape.slice(dim + 1)]);
 }
 
-/** nn.InstanceNorm1d / 2d: each sample's channel normalized over its positions, a GroupNorm with one channel per group. */
+/**
+ * nn.InstanceNorm1d / 2d: each sample's channel normalized over its positions, a GroupNorm with one
+ * channel per group. With trackRunningStats, PyTorch's running statistics too: in train mode each
+ * forward blends the batch's average instance mean and unbiased instance variance into
+ * running_mean and running_var (momentum m: r ← (1 − m)·r + m·s; a state update of the layer's
+ * buffers, state-updates.ts; num_batches_tracked, which only momentum None would read, is kept
+ * as loaded), and eval mode normalizes by them.
+ */
 function instanceNorm(rank: number): LayerSpec {
   return {
     optional: ["weight", "bias"],
     args: [arg("numFeatures", "posInt"), opt("eps", "posNumber", 1e-5), opt("momentum", "prob", 0.1), opt("affine", "bool", false), opt("trackRunningStats", "bool", false)],
-    state: (b) => ({ params: b.affine ? [param("weight", [b.numFeatures], ones), param("bias", [b.numFeatures], zeros)] : [] }),
-    summary: (b) => `${b.numFeatures}${b.affine ? ", affine" : ""}`,
+    state: (b) => ({
+      params: b.affine ? [param("weight", [b.numFeatures], ones), param("bias", [b.numFeatures], zeros)] : [],
+      buffers: b.trackRunningStats ? [param("running_mean", [b.numFeatures], zeros), param("running_var", [b.numFeatures], ones), param("num_batches_tracked", [], zeros, "i64")] : [],
+    }),
+    summary: (b) => `${b.numFeatures}${b.affine ? ", affine" : ""}${b.trackRunningStats ? ", running statistics" : ""}`,
     inputs: [x],
     forward: (self, b, call, site, em, who) => {
       const input: TensorValue = call.x;
       const shape = input.node.shape;
       if (shape.length !== rank || shape[1] !== b.numFeatures)
         fail("shapeMismatch", `${who} expects a ${rank}-D input [N, ${b.numFeatures}, ${rank === 3 ? "L" : "H, W"}], got ${formatShape(shape)}`, site.loc);
-      return groupNorm(input, b.numFeatures, param_(self, "weight"), param_(self, "bias"), b.eps, site, em, who);
+      const [weight, bias] = [param_(self, "weight"), param_(self, "bias")];
+      const perInstance = groupNorm(input, b.numFeatures, weight, bias, b.eps, site, em, who);
+      if (!b.trackRunningStats) return perInstance;
+      const c = ops(em, who, site);
+      const [meanState, varState] = ["running_mean", "running_var"].map((n) => em.stateValue(self.paramNodes.get(n)!));
+      const perChannel = (t: TensorValue) => c.reshape(t, shape.map((_, i) => (i === 1 ? b.numFeatures : 1)));
+      let byRunning = c.op("div", [c.op("sub", [input, perChannel(meanState)]), c.op("sqrt", [c.op("add", [perChannel(varState), b.eps])])]);
+      if (weight) byRunning = c.op("mul", [byRunning, perChannel(weight)]);
+      if (bias) byRunning = c.op("add", [byRunning, perChannel(bias)]);
+      // each instance's mean and unbiased variance over its positions, averaged over the batch (PyTorch's update)
+      const positions = shape.slice(2).map((_, i) => i + 2);
+      const count = shape.slice(2).reduce((p: number, d) => p * (d as number), 1);
+      const fixed = c.op("detach", [input]);
+      const mean = c.op("mean", [fixed], { dims: positions, keepdim: true });
+      const centered = c.op("sub", [fixed, mean]);
+      const variance = c.op("div", [c.op("sum", [c.op("mul", [centered, centered])], { dims: positions, keepdim: false }), Math.max(count - 1, 1)]);
+      const batchMean = c.op("mean", [c.reshape(mean, [shape[0], b.numFeatures])], { dims: [0], keepdim: false });
+      const batchVar = c.op("mean", [variance], { dims: [0], keepdim: false });
+      const blend = (r: TensorValue, s: TensorValue) => c.op("add", [c.op("mul", [r, 1 - b.momentum]), c.op("mul", [s, b.momentum])]);
+      change(meanState, c.op("mode_select", [blend(meanState, batchMean), meanState]).node, undefined);
+      change(varState, c.op("mode_select", [blend(varState, batchVar), varState]).node, undefined);
+      return c.op("mode_select", [perInstance, byRunning]);
     },
   };
 }
@@ -377,8 +409,6 @@ export function validateComposite(name: string, b: Bound, site: CallSite): void 
   const problems = new CallProblems();
   if (name === "GroupNorm" && b.numChannels % b.numGroups !== 0)
     problems.add("invalidArgument", `nn.GroupNorm: numChannels (${b.numChannels}) must be divisible by numGroups (${b.numGroups})`, locOfArg(b, "numGroups", site));
-  if ((name === "InstanceNorm1d" || name === "InstanceNorm2d") && b.trackRunningStats)
-    problems.add("invalidArgument", `nn.${name}: trackRunningStats: true is not supported (running statistics used in eval); leave it false, PyTorch's default`, locOfArg(b, "trackRunningStats", site));
   if (name === "MultiheadAttention") {
     if (b.embedDim % b.numHeads !== 0)
       problems.add("invalidArgument", `nn.MultiheadAttention: embedDim (${b.embedDim}) must be divisible by numHeads (${b.numHeads})`, locOfArg(b, "numHeads", site));
