@@ -812,3 +812,15 @@ describe("nn.InstanceNorm2d with trackRunningStats", () => {
     });
   });
 });
+
+describe("x.requiresGrad", () => {
+  it("is true for a trained parameter and what is computed from one, false for inputs, buffers, detached values and comparisons", () => {
+    const src = model(
+      "return [this.w.requiresGrad, x.requiresGrad, x.mul(this.w).requiresGrad, x.mul(this.w).detach().requiresGrad, x.mul(this.w).gt(0).requiresGrad, this.b.requiresGrad].map((r) => (r ? x.add(1) : x));",
+      "x: Tensor<[Batch, 3]>",
+      "w = new nn.Parameter(F.ones(3));\n  declare b: Tensor;\n  constructor() { super(); this.registerBuffer('b', F.ones(3)); }",
+    );
+    const outs = outputs(src, { x: nd([1, 3], [0, 0, 0]) });
+    expect(outs.map((o) => o[0])).toEqual([1, 0, 1, 0, 0, 0]);
+  });
+});

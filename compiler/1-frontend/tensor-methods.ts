@@ -1,4 +1,5 @@
 import { indexingMethods } from "./indexing.ts";
+import type { Node } from "../ir/node.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
 import { arg, argLoc, bindArgs, locOfArg, opt, type ArgSpec } from "./args.ts";
@@ -408,9 +409,40 @@ export const tensorMethods: Record<string, Method> = {
 /** `x.name`: a bound method, `shape`, or one of tensor-spellings.ts's properties (x.T, x.mT, x.dtype, x.device). */
 export function tensorProperty(x: TensorValue, name: string, em: GraphEmitter, site: CallSite): Value | undefined {
   if (name === "shape") return x.node.shape.map(sizeOf);
+  // x.requiresGrad: whether autograd tracks x — a trained parameter, or computed from one other than through detach
+  if (name === "requiresGrad") return requiresGrad(x.node);
   const property = spellingProperty(x, name, site, em);
   if (property !== undefined) return property;
   const method = tensorMethods[name];
   if (!method) return undefined;
   return new BuiltinFunction(name, (args, site) => method(x, args, site, em));
+}
+
+const NO_GRADIENT = new Set(["eq", "ne", "gt", "ge", "lt", "le"]);
+
+/** Whether a value depends on a trained parameter along a path that does not pass through detach (or a comparison). */
+function requiresGrad(n: Node): boolean {
+  const seen = new Map<Node, boolean>();
+  const stack: Node[] = [n];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (seen.has(top)) {
+      stack.pop();
+      continue;
+    }
+    // a comparison's mask and an integer are booleans and integers in PyTorch: no gradient
+    if (top.op === "param" || top.op === "detach" || top.inputs.length === 0 || top.dtype !== "f32" || NO_GRADIENT.has(top.op)) {
+      seen.set(top, top.op === "param");
+      stack.pop();
+      continue;
+    }
+    const pending = top.inputs.filter((i) => !seen.has(i));
+    if (pending.length > 0) {
+      stack.push(...pending);
+      continue;
+    }
+    seen.set(top, top.inputs.some((i) => seen.get(i)));
+    stack.pop();
+  }
+  return seen.get(n)!;
 }
