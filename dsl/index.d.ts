@@ -48,8 +48,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   readonly dtype: DType;
   /** Where the model runs: "cuda" (the CPU target stands in for it), so mask.to(x.device) is the mask. */
   readonly device: "cuda";
-  /** Whether autograd tracks it: a trained parameter, or computed from one other than through detach or a comparison. */
-  readonly requiresGrad: boolean;
+  /**
+   * Whether autograd tracks it: a trained parameter, or computed from one other than through detach
+   * or a comparison. In a constructor, `p.requiresGrad = false` freezes a parameter.
+   */
+  requiresGrad: boolean;
   /** All dims reversed (for a matrix, its transpose), as PyTorch's x.T. */
   readonly T: Tensor;
   /** The last two dims swapped (x.mT). */
