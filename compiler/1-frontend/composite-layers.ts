@@ -5,6 +5,7 @@ import { arg, CallProblems, locOfArg, opt, paddingModeArg, type Bound } from "./
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
 import { change } from "./in-place-journal.ts";
+import { normalizeByStatistics, runningBlend } from "./functional-batch-norm.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import { multiheadAttentionLayer } from "./multihead-attention.ts";
 import { TensorValue, type CallSite, type ModuleValue } from "./values.ts";
@@ -354,10 +355,7 @@ function instanceNorm(rank: number): LayerSpec {
       if (!b.trackRunningStats) return perInstance;
       const c = ops(em, who, site);
       const [meanState, varState] = ["running_mean", "running_var"].map((n) => em.stateValue(self.paramNodes.get(n)!));
-      const perChannel = (t: TensorValue) => c.reshape(t, shape.map((_, i) => (i === 1 ? b.numFeatures : 1)));
-      let byRunning = c.op("div", [c.op("sub", [input, perChannel(meanState)]), c.op("sqrt", [c.op("add", [perChannel(varState), b.eps])])]);
-      if (weight) byRunning = c.op("mul", [byRunning, perChannel(weight)]);
-      if (bias) byRunning = c.op("add", [byRunning, perChannel(bias)]);
+      const byRunning = normalizeByStatistics(c, input, meanState, varState, weight, bias, b.eps);
       // each instance's mean and unbiased variance over its positions, averaged over the batch (PyTorch's update)
       const positions = shape.slice(2).map((_, i) => i + 2);
       const count = shape.slice(2).reduce((p: number, d) => p * (d as number), 1);
@@ -367,9 +365,8 @@ function instanceNorm(rank: number): LayerSpec {
       const variance = c.op("div", [c.op("sum", [c.op("mul", [centered, centered])], { dims: positions, keepdim: false }), Math.max(count - 1, 1)]);
       const batchMean = c.op("mean", [c.reshape(mean, [shape[0], b.numFeatures])], { dims: [0], keepdim: false });
       const batchVar = c.op("mean", [variance], { dims: [0], keepdim: false });
-      const blend = (r: TensorValue, s: TensorValue) => c.op("add", [c.op("mul", [r, 1 - b.momentum]), c.op("mul", [s, b.momentum])]);
-      change(meanState, c.op("mode_select", [blend(meanState, batchMean), meanState]).node, undefined);
-      change(varState, c.op("mode_select", [blend(varState, batchVar), varState]).node, undefined);
+      change(meanState, c.op("mode_select", [runningBlend(c, meanState, batchMean, b.momentum), meanState]).node, undefined);
+      change(varState, c.op("mode_select", [runningBlend(c, varState, batchVar, b.momentum), varState]).node, undefined);
       return c.op("mode_select", [perInstance, byRunning]);
     },
   };

@@ -33,7 +33,7 @@ function splitSizes(who: string, args: Value[], site: CallSite): { size: Value; 
  * x.size(0), hidden) does for a recurrent layer's initial state: each replica's own batch, as in
  * PyTorch's DataParallel, where x.size(0) is the replica's slice.
  */
-function sizes(who: string, size: Value, site: CallSite): Dim[] {
+export function sizes(who: string, size: Value, site: CallSite): Dim[] {
   // a size that already failed (Poison) was reported where it failed
   if ([size].flat().some((d) => d instanceof Poison)) throw new CompileError([]);
   // torch.ones([]): a 0-d tensor (CLIP's logit_scale = nn.Parameter(torch.ones([]) * log(1/0.07)))

@@ -16,6 +16,21 @@ import { ModeFlag, TensorValue, type CallSite } from "./values.ts";
 // nn.BatchNorm under data parallelism, each replica's statistics are its own share's; statistics
 // passed as a module's buffers persist (state-updates.ts), others change as tensors do.
 
+type Ops = ReturnType<typeof ops>;
+
+/** x normalized per channel (dim 1) by `mean` and `variance` [C], then scaled and shifted: (x − μ)/√(σ² + ε)·w + b. */
+export function normalizeByStatistics(c: Ops, x: TensorValue, mean: TensorValue, variance: TensorValue, weight: TensorValue | null, bias: TensorValue | null, eps: number): TensorValue {
+  const channels = x.node.shape[1];
+  const perChannel = (t: TensorValue) => c.reshape(t, x.node.shape.map((_, i) => (i === 1 ? channels : 1)));
+  let y = c.op("div", [c.op("sub", [x, perChannel(mean)]), c.op("sqrt", [c.op("add", [perChannel(variance), eps])])]);
+  if (weight) y = c.op("mul", [y, perChannel(weight)]);
+  return bias ? c.op("add", [y, perChannel(bias)]) : y;
+}
+
+/** PyTorch's running-statistic update: (1 − m)·r + m·s, s without gradient. */
+export const runningBlend = (c: Ops, r: TensorValue, s: TensorValue, momentum: number): TensorValue =>
+  c.op("add", [c.op("mul", [r, 1 - momentum]), c.op("mul", [c.op("detach", [s]), momentum])]);
+
 export const functionalBatchNorm = {
   args: [
     arg("x", "tensor"),
@@ -44,11 +59,7 @@ export const functionalBatchNorm = {
     const c = ops(em, who, site);
     const dims = shape.map((_, i) => i).filter((i) => i !== 1);
     const perChannel = (t: TensorValue) => c.reshape(t, shape.map((_, i) => (i === 1 ? channels : 1)));
-    const normalized = (mean: TensorValue, variance: TensorValue) => {
-      let y = c.op("div", [c.op("sub", [x, perChannel(mean)]), c.op("sqrt", [c.op("add", [perChannel(variance), b.eps])])]);
-      if (b.weight) y = c.op("mul", [y, perChannel(b.weight)]);
-      return b.bias ? c.op("add", [y, perChannel(b.bias)]) : y;
-    };
+    const normalized = (mean: TensorValue, variance: TensorValue) => normalizeByStatistics(c, x, mean, variance, b.weight, b.bias, b.eps);
     // the batch's statistics: the mean and the biased variance over every dim but the channel's
     const mean = c.op("mean", [x], { dims, keepdim: false });
     const centered = c.op("sub", [x, perChannel(mean)]);
@@ -60,9 +71,8 @@ export const functionalBatchNorm = {
     // the running statistics' update (the elements per channel counted per replica: n/(n − 1) for the unbiased variance)
     const count = c.op("sum", [c.op("add", [c.op("mul", [x, 0]), 1])], { dims, keepdim: false });
     const unbiased = c.op("div", [c.op("mul", [variance, count]), c.op("sub", [count, 1])]);
-    const blend = (r: TensorValue, s: TensorValue) => c.op("add", [c.op("mul", [r, 1 - b.momentum]), c.op("mul", [c.op("detach", [s]), b.momentum])]);
     const both = (train: TensorValue, evaluation: TensorValue) => (training === true ? train : c.op("mode_select", [train, evaluation]));
-    const [newMean, newVar] = [both(blend(runningMean, mean), runningMean), both(blend(runningVar, unbiased), runningVar)];
+    const [newMean, newVar] = [both(runningBlend(c, runningMean, mean, b.momentum), runningMean), both(runningBlend(c, runningVar, unbiased, b.momentum), runningVar)];
     writeInPlace(runningMean, newMean, `${who}'s running mean`, site, em, "forward");
     writeInPlace(runningVar, newVar, `${who}'s running variance`, site, em, "forward");
     return both(batchOut, evalOut);

@@ -2,6 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape, normalizeDim } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
+import { MAX_CAT_INPUTS } from "../ops/join.ts";
 import { BuiltinFunction, describe, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Joins (torch.cat, stack) and slices (split, chunk, narrow).
@@ -21,6 +22,14 @@ function tensorList(who: string, v: Value, site: CallSite, b: Bound): TensorValu
 
 export function cat(who: string, parts: readonly TensorValue[], dim: number, site: CallSite, em: GraphEmitter): TensorValue {
   return parts.length === 1 ? parts[0] : em.tensor("concat", parts, { dim }, who, site);
+}
+
+/** Any number of parts joined along dim: concats of at most MAX_CAT_INPUTS, nested (a long sequence's steps, many written slabs). */
+export function catInGroups(parts: readonly TensorValue[], dim: number, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  let level = [...parts];
+  while (level.length > 1)
+    level = Array.from({ length: Math.ceil(level.length / MAX_CAT_INPUTS) }, (_, g) => cat(who, level.slice(g * MAX_CAT_INPUTS, (g + 1) * MAX_CAT_INPUTS), dim, site, em));
+  return level[0];
 }
 
 /** Pieces of `sizes` along dim (split's and chunk's result), as narrow nodes. */

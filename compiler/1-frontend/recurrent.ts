@@ -1,12 +1,12 @@
 import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
 import { formatShape, isBatch, shapeEq, type Dim } from "../ir/shape.ts";
-import { MAX_CAT_INPUTS } from "../ops/join.ts";
 import { arg, locOfArg, opt, type Bound } from "./args.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, param, param_, x, type LayerSpec } from "./layer-spec.ts";
 import { stepMasks } from "./packed-sequence.ts";
+import { catInGroups } from "./joins.ts";
 import { describe, PackedSequenceValue, TensorValue, type CallSite, type ModuleValue, type ParamDecl, type Value } from "./values.ts";
 
 // nn.RNN, nn.GRU and nn.LSTM as compositions unrolled over the sequence, whose length is a
@@ -118,17 +118,9 @@ function cellStep(cell: Cell, b: Bound, xw: TensorValue, h: TensorValue | undefi
 }
 
 /** [N, H] tensors joined along a new dim `dim` (the sequence, or the states' layers·directions), in groups of at most MAX_CAT_INPUTS. */
-function stack(items: TensorValue[], dim: number, c: ReturnType<typeof ops>): TensorValue {
-  let parts = items.map((s) => c.reshape(s, dim === 0 ? [1, ...s.node.shape] : [s.node.shape[0], 1, s.node.shape[1]]));
-  while (parts.length > 1) {
-    const next: TensorValue[] = [];
-    for (let i = 0; i < parts.length; i += MAX_CAT_INPUTS) {
-      const group = parts.slice(i, i + MAX_CAT_INPUTS);
-      next.push(group.length === 1 ? group[0] : c.op("concat", group, { dim }));
-    }
-    parts = next;
-  }
-  return parts[0];
+function stack(items: TensorValue[], dim: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const c = ops(em, who, site);
+  return catInGroups(items.map((s) => c.reshape(s, dim === 0 ? [1, ...s.node.shape] : [s.node.shape[0], 1, s.node.shape[1]])), dim, who, site, em);
 }
 
 /** hx as [h0] or [h0, c0] (LSTM), each checked to be [layers·directions, N, H], undefined where zeros; [] without hx. */
@@ -190,7 +182,7 @@ function recurrentForward(cell: Cell, self: ModuleValue, b: Bound, call: Bound, 
       const k = layer * directions + d;
       const initial: Initial = { h: entry(h0, k), c: entry(c0, k) };
       const run = direction(cell, self, b, layerInput, layout, initial, `l${layer}${d ? "_reverse" : ""}`, d === 1, c, masks);
-      outputs.push(stack(run.steps, layout.seqDim, c));
+      outputs.push(stack(run.steps, layout.seqDim, site, em, who));
       // (the backward direction ends at the first step; a packed sample's forward one at its last)
       finals.push(run.hLast);
       if (run.cLast) cells.push(run.cLast);
@@ -201,7 +193,7 @@ function recurrentForward(cell: Cell, self: ModuleValue, b: Bound, call: Bound, 
     layerInput = out;
   }
   const output = packed ? new PackedSequenceValue(layerInput, packed.lengths, packed.batchFirst, true) : layerInput;
-  return cell === "LSTM" ? [output, [stack(finals, 0, c), stack(cells, 0, c)]] : [output, stack(finals, 0, c)];
+  return cell === "LSTM" ? [output, [stack(finals, 0, site, em, who), stack(cells, 0, site, em, who)]] : [output, stack(finals, 0, site, em, who)];
 }
 
 function recurrentLayer(cell: Cell): LayerSpec {

@@ -1,6 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { SourceLoc } from "../diagnostics/diagnostic.ts";
-import { batchTimes, formatShape, isBatch, normalizeDim, type Dim } from "../ir/shape.ts";
+import { formatShape, isBatch, normalizeDim, type Dim } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import { MAX_CAT_INPUTS } from "../ops/join.ts";
@@ -8,7 +8,8 @@ import { cat } from "./joins.ts";
 import { cross, diagonal, isclose } from "./linalg.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
-import { BuiltinFunction, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
+import { sizes } from "./factories.ts";
 
 // What ports ask of a tensor beyond arithmetic: torch.isnan / isinf / isfinite / nan_to_num, the
 // boolean reductions all / any / count_nonzero, torch.std_mean / var_mean, torch.diag,
@@ -397,7 +398,7 @@ function randint(args: Value[], site: CallSite, em: GraphEmitter): Value {
   const b = bindArgs(who, [...(withLow ? [arg("low", "int")] : []), arg("high", "int"), arg("size", "any"), opt("dtype", "string", "int64", { choices: ["int32", "int64"] }), opt("device", "any", null, { nullable: true })], args, site);
   const low: number = b.low ?? 0;
   if (!(b.high > low)) fail("invalidArgument", `${who}: high must exceed low, got [${low}, ${b.high})`, site.loc);
-  const size = drawSize(b.size, who, locOfArg(b, "size", site));
+  const size = sizes(who, b.size, site);
   const c = ops(em, who, site);
   const u = em.tensor("sample", [], { shape: size, distribution: "uniform" }, who, site);
   return c.op("to_int", [c.op("add", [c.op("floor", [c.op("mul", [u, b.high - low])]), low])]);
@@ -411,13 +412,6 @@ function randperm(args: Value[], site: CallSite, em: GraphEmitter): Value {
   return topk(u, b.n, 0, true, site, em, who).indices;
 }
 
-/** A draw's size: numbers, or x.size(0) for the batch (at most once). */
-function drawSize(v: Value, who: string, at: SourceLoc): Dim[] {
-  const list = Array.isArray(v) ? v : [v];
-  return list.map((d) =>
-    typeof d === "number" && Number.isInteger(d) && d >= 1 ? d : d instanceof SymInt ? batchTimes(d.coef) : fail("wrongArgumentType", `${who}: size is a list of positive integers (x.size(0) for the batch), got ${describe(d)}`, at),
-  );
-}
 
 /**
  * torch.meshgrid(tensors, indexing="ij" | "xy"): each 1-D tensor broadcast over the grid of all

@@ -3,7 +3,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
 import { numel, shapeEq, type Shape } from "../ir/shape.ts";
 import { opDef } from "../ops/index.ts";
-import { MAX_CAT_INPUTS } from "../ops/join.ts";
+import { catInGroups } from "./joins.ts";
 import type { GradContext } from "../ops/op.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { change } from "./in-place-journal.ts";
@@ -97,7 +97,7 @@ export function withViews<T extends Value>(base: TensorValue, result: T): T {
 export const storageOf = (x: TensorValue): TensorValue => rootOf.get(x) ?? x;
 
 /** Whether x shares its storage with another tensor object. */
-export const hasSharers = (x: TensorValue): boolean => rootOf.has(x) || (familyOf.get(x)?.size ?? 0) > 0;
+const hasSharers = (x: TensorValue): boolean => rootOf.has(x) || (familyOf.get(x)?.size ?? 0) > 0;
 
 /**
  * x (a tensor, or a view of a storage) now holds `value`: its storage takes it over (through the
@@ -178,9 +178,7 @@ function writeSlab(root: TensorValue, d: Derivation, value: Node, who: string, s
     at = p.start + p.length;
   }
   if (at < size) pieces.push(original(at, size));
-  let next = pieces;
-  while (next.length > 1) next = Array.from({ length: Math.ceil(next.length / MAX_CAT_INPUTS) }, (_, g) => next.slice(g * MAX_CAT_INPUTS, (g + 1) * MAX_CAT_INPUTS)).map((group) => (group.length === 1 ? group[0] : em.node("concat", group, { dim }, who, site)));
-  const result = next[0];
+  const result = catInGroups(pieces.map((n) => new TensorValue(n)), dim, who, site, em).node;
   change(root, result, undefined);
   slabLogs.set(root, { dim, base: log.base, slabs, result });
   return true;
@@ -239,13 +237,8 @@ function replay(d: Derivation, from: Node, who: string, site: CallSite, em: Grap
  */
 export function leaveFamily(x: TensorValue, who: string, site: CallSite): void {
   if (!hasSharers(x)) return;
-  const root = storageOf(x);
-  const why = `${who} changes the shape of a tensor that shares its memory with another one read after it (a view: view, reshape, transpose, x[i], chunk, …); write the out-of-place form (y = x.${who.replace(/_$/, "")}(…)) and use y`;
-  for (const other of [root, ...(familyOf.get(root) ?? [])]) {
-    if (other === x) continue;
-    change(other, other.snapshot().node, () => fail("inPlaceAlias", why, site.loc));
-  }
-  familyOf.delete(root);
+  refuseSharers(x, `${who} changes the shape of a tensor that shares its memory with another one read after it (a view: view, reshape, transpose, x[i], chunk, …); write the out-of-place form (y = x.${who.replace(/_$/, "")}(…)) and use y`, site);
+  familyOf.delete(storageOf(x));
   rootOf.delete(x);
 }
 
