@@ -523,6 +523,29 @@ export namespace nn {
   }
 
   interface LinearOptions { bias?: boolean }
+  /**
+   * A layer's settings, read as PyTorch's attributes (`m.outChannels`, `this.fc.inFeatures`,
+   * `conv.kernelSize[0]`): the constructor's arguments with their defaults, sizes as tuples
+   * (nn.Conv1d's kernelSize is [k], as PyTorch's (k,)). Fixed at construction.
+   */
+  interface LinearSettings { readonly inFeatures: number; readonly outFeatures: number }
+  interface ConvSettings {
+    readonly inChannels: number; readonly outChannels: number; readonly kernelSize: number[]; readonly stride: number[];
+    readonly padding: number[] | "same" | "valid"; readonly dilation: number[]; readonly groups: number; readonly paddingMode: "zeros" | "reflect" | "replicate" | "circular";
+  }
+  interface ConvTransposeSettings {
+    readonly inChannels: number; readonly outChannels: number; readonly kernelSize: number[]; readonly stride: number[];
+    readonly padding: number[]; readonly outputPadding: number[]; readonly dilation: number[]; readonly groups: number;
+  }
+  interface NormSettings { readonly numFeatures: number; readonly eps: number; readonly momentum: number | null; readonly affine: boolean; readonly trackRunningStats: boolean }
+  interface LayerNormSettings { readonly normalizedShape: number[]; readonly eps: number | null; readonly elementwiseAffine: boolean }
+  interface GroupNormSettings { readonly numGroups: number; readonly numChannels: number; readonly eps: number; readonly affine: boolean }
+  interface EmbeddingSettings { readonly numEmbeddings: number; readonly embeddingDim: number; readonly paddingIdx: number | null }
+  interface DropoutSettings { readonly p: number; readonly inplace: boolean }
+  interface MultiheadAttentionSettings { readonly embedDim: number; readonly numHeads: number; readonly dropout: number; readonly batchFirst: boolean }
+  interface RecurrentSettings { readonly inputSize: number; readonly hiddenSize: number; readonly numLayers: number; readonly bidirectional: boolean; readonly batchFirst: boolean; readonly dropout: number }
+  interface LeakyReLUSettings { readonly negativeSlope: number; readonly inplace: boolean }
+
   class Linear extends Module {
     constructor(inFeatures: number, outFeatures: number, bias?: boolean);
     constructor(inFeatures: number, outFeatures: number, options: LinearOptions);
@@ -533,7 +556,7 @@ export namespace nn {
     weight: Tensor;
     /** [outFeatures] */ readonly bias: Tensor;
   }
-  interface Linear { (x: Tensor): Tensor }
+  interface Linear extends LinearSettings { (x: Tensor): Tensor }
 
   interface Conv2dOptions {
     stride?: Size2;
@@ -556,7 +579,7 @@ export namespace nn {
     /** [outChannels, inChannels / groups, kh, kw] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }
-  interface Conv2d { (x: Tensor): Tensor }
+  interface Conv2d extends ConvSettings { (x: Tensor): Tensor }
 
   interface ConvTranspose2dOptions {
     stride?: Size2;
@@ -576,7 +599,7 @@ export namespace nn {
     /** [outChannels] */ readonly bias: Tensor;
   }
   /** outputSize: the output's [H, W] (or [N, C, H, W]), which picks the output padding as PyTorch's output_size. */
-  interface ConvTranspose2d { (x: Tensor, outputSize?: readonly number[] | null): Tensor }
+  interface ConvTranspose2d extends ConvTransposeSettings { (x: Tensor, outputSize?: readonly number[] | null): Tensor }
 
   /**
    * ceilMode: the output size rounded up (a partial window at the end; max pooling only, unless no
@@ -635,7 +658,7 @@ export namespace nn {
   class Dropout extends Module {
     constructor(p?: number);
   }
-  interface Dropout { (x: Tensor): Tensor }
+  interface Dropout extends DropoutSettings { (x: Tensor): Tensor }
   /** Whole channels of [N, C, H, W] (Dropout1d: [N, C, L]) zeroed with probability p in training, the rest scaled by 1/(1 − p). */
   class Dropout2d extends Module {
     constructor(p?: number);
@@ -693,14 +716,14 @@ export namespace nn {
     readonly weight: Tensor; readonly bias: Tensor;
     readonly runningMean: Tensor; readonly runningVar: Tensor;
   }
-  interface BatchNorm2d { (x: Tensor): Tensor }
+  interface BatchNorm2d extends NormSettings { (x: Tensor): Tensor }
   class BatchNorm1d extends Module {
     constructor(numFeatures: number, options?: BatchNormOptions);
     constructor(numFeatures: number, eps?: number, momentum?: number, affine?: boolean, trackRunningStats?: boolean);
     readonly weight: Tensor; readonly bias: Tensor;
     readonly runningMean: Tensor; readonly runningVar: Tensor;
   }
-  interface BatchNorm1d { (x: Tensor): Tensor }
+  interface BatchNorm1d extends NormSettings { (x: Tensor): Tensor }
 
   interface LayerNormOptions { eps?: number; elementwiseAffine?: boolean; bias?: boolean }
   class LayerNorm extends Module {
@@ -708,7 +731,7 @@ export namespace nn {
     constructor(normalizedShape: number | readonly number[], eps?: number, elementwiseAffine?: boolean, bias?: boolean);
     readonly weight: Tensor; readonly bias: Tensor;
   }
-  interface LayerNorm { (x: Tensor): Tensor }
+  interface LayerNorm extends LayerNormSettings { (x: Tensor): Tensor }
 
   /** maxNorm must stay null (PyTorch renormalizes rows of the weight in forward); scaleGradByFreq false; sparse changes nothing (the same gradient values) */
   interface EmbeddingOptions { paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false | null; sparse?: boolean | null }
@@ -723,7 +746,7 @@ export namespace nn {
     /** [numEmbeddings, embeddingDim]; assignable in a constructor to tie weights (see Linear.weight). */
     weight: Tensor;
   }
-  interface Embedding { (indices: Tensor<Shape, "int32">): Tensor }
+  interface Embedding extends EmbeddingSettings { (indices: Tensor<Shape, "int32">): Tensor }
 
   class ReLU extends Module { constructor(inplace?: boolean); constructor(options: { inplace?: boolean }) }
   interface ReLU { (x: Tensor): Tensor }
@@ -740,7 +763,7 @@ export namespace nn {
   class SiLU extends Module { constructor(inplace?: boolean); constructor(options: { inplace?: boolean }) }
   interface SiLU { (x: Tensor): Tensor }
   class LeakyReLU extends Module { constructor(negativeSlope?: number, inplace?: boolean) }
-  interface LeakyReLU { (x: Tensor): Tensor }
+  interface LeakyReLU extends LeakyReLUSettings { (x: Tensor): Tensor }
   /** Randomized leaky ReLU: negative slopes drawn from U(lower, upper) per element each call in train mode, (lower + upper)/2 in eval. */
   class RReLU extends Module { constructor(lower?: number, upper?: number, inplace?: boolean); constructor(options: { lower?: number; upper?: number; inplace?: boolean }) }
   interface RReLU { (x: Tensor): Tensor }
@@ -819,7 +842,7 @@ export namespace nn {
     /** [numChannels] */ readonly weight: Tensor;
     /** [numChannels] */ readonly bias: Tensor;
   }
-  interface GroupNorm { (x: Tensor): Tensor }
+  interface GroupNorm extends GroupNormSettings { (x: Tensor): Tensor }
   interface InstanceNormOptions { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: false }
   /** Each sample's channel normalized over its positions (biased variance); affine false by default, as PyTorch's. Input [N, C, H, W]. */
   class InstanceNorm2d extends Module {
@@ -827,7 +850,7 @@ export namespace nn {
     /** [numFeatures], with affine: true */ readonly weight: Tensor;
     /** [numFeatures], with affine: true */ readonly bias: Tensor;
   }
-  interface InstanceNorm2d { (x: Tensor): Tensor }
+  interface InstanceNorm2d extends NormSettings { (x: Tensor): Tensor }
   /**
    * Volumes [N, C, D, H, W] (C3D, a 3-D U-Net), as PyTorch's 3-D layers: each is built from the
    * 2-D ops (a conv2d per kernel depth with the depths in the batch; a pool over H×W then along D;
@@ -838,12 +861,12 @@ export namespace nn {
     constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
     readonly weight: Tensor; readonly bias: Tensor;
   }
-  interface Conv3d { (x: Tensor): Tensor }
+  interface Conv3d extends ConvSettings { (x: Tensor): Tensor }
   class ConvTranspose3d extends Module {
     constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
     readonly weight: Tensor; readonly bias: Tensor;
   }
-  interface ConvTranspose3d { (x: Tensor): Tensor }
+  interface ConvTranspose3d extends ConvTransposeSettings { (x: Tensor): Tensor }
   interface Pool3dOptions { stride?: Size3 | null; padding?: Size3; ceilMode?: boolean; countIncludePad?: boolean; dilation?: 1; returnIndices?: false; divisorOverride?: null }
   class MaxPool3d extends Module { constructor(kernelSize: Size3, options?: Pool3dOptions) }
   interface MaxPool3d { (x: Tensor): Tensor }
@@ -857,16 +880,16 @@ export namespace nn {
     constructor(numFeatures: number, options?: BatchNormOptions);
     readonly weight: Tensor; readonly bias: Tensor;
   }
-  interface BatchNorm3d { (x: Tensor): Tensor }
+  interface BatchNorm3d extends NormSettings { (x: Tensor): Tensor }
   class InstanceNorm3d extends Module { constructor(numFeatures: number, options?: InstanceNormOptions) }
-  interface InstanceNorm3d { (x: Tensor): Tensor }
+  interface InstanceNorm3d extends NormSettings { (x: Tensor): Tensor }
   /** As InstanceNorm2d over [N, C, L]. */
   class InstanceNorm1d extends Module {
     constructor(numFeatures: number, options?: InstanceNormOptions);
     readonly weight: Tensor;
     readonly bias: Tensor;
   }
-  interface InstanceNorm1d { (x: Tensor): Tensor }
+  interface InstanceNorm1d extends NormSettings { (x: Tensor): Tensor }
   /** x where x > 0, else weight·x: one learned slope, or one per channel (dim 1), starting at init (0.25). */
   class PReLU extends Module {
     constructor(numParameters?: number, init?: number);
@@ -907,7 +930,7 @@ export namespace nn {
     /** [outChannels, inChannels / groups, kernelSize] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }
-  interface Conv1d { (x: Tensor): Tensor }
+  interface Conv1d extends ConvSettings { (x: Tensor): Tensor }
 
   interface InterpolateOptions {
     /** The output's spatial size: one number for every spatial dim, or one per dim. */
@@ -940,7 +963,7 @@ export namespace nn {
     constructor(normalizedShape: number | readonly number[], eps?: number | null, elementwiseAffine?: boolean);
     readonly weight: Tensor;
   }
-  interface RMSNorm { (x: Tensor): Tensor }
+  interface RMSNorm extends LayerNormSettings { (x: Tensor): Tensor }
   /** a·σ(b) for the halves of dim (default −1) */
   class GLU extends Module { constructor(dim?: number) }
   interface GLU { (x: Tensor): Tensor }
@@ -993,7 +1016,7 @@ export namespace nn {
     /** [inChannels, outChannels / groups, kernelSize] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }
-  interface ConvTranspose1d { (x: Tensor): Tensor }
+  interface ConvTranspose1d extends ConvTransposeSettings { (x: Tensor): Tensor }
   /** softmax over the channels (dim −3) */
   class Softmax2d extends Module { constructor() }
   interface Softmax2d { (x: Tensor): Tensor }
@@ -1042,7 +1065,7 @@ export namespace nn {
     readonly in_proj_bias: Tensor;
     readonly out_proj: Linear;
   }
-  interface MultiheadAttention {
+  interface MultiheadAttention extends MultiheadAttentionSettings {
     (query: Tensor, key: Tensor, value: Tensor, options?: MultiheadAttentionCallOptions): [Tensor, Tensor | null];
   }
 
@@ -1322,19 +1345,19 @@ export namespace nn {
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { nonlinearity?: "tanh" | "relu" });
     constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions & { nonlinearity?: "tanh" | "relu" });
   }
-  interface RNN { (input: Tensor, hx?: Tensor | null): [Tensor, Tensor]; (input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor] }
+  interface RNN extends RecurrentSettings { (input: Tensor, hx?: Tensor | null): [Tensor, Tensor]; (input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor] }
   /** torch.nn.GRU (gates r, z, n), as nn.RNN: [output, h_n]. */
   class GRU extends Module {
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions);
     constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions);
   }
-  interface GRU { (input: Tensor, hx?: Tensor | null): [Tensor, Tensor]; (input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor] }
+  interface GRU extends RecurrentSettings { (input: Tensor, hx?: Tensor | null): [Tensor, Tensor]; (input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor] }
   /** torch.nn.LSTM (gates i, f, g, o), as nn.RNN: hx is [h0, c0] and it returns [output, [h_n, c_n]], each state [layers·directions, N, H]. */
   class LSTM extends Module {
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { projSize?: 0 });
     constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions & { projSize?: 0 });
   }
-  interface LSTM { (input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]]; (input: PackedSequence, hx?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]] }
+  interface LSTM extends RecurrentSettings { (input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]]; (input: PackedSequence, hx?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]] }
   /**
    * One step, as torch.nn.RNNCell / GRUCell / LSTMCell: parameters weight_ih, weight_hh, bias_ih,
    * bias_hh; x [N, inputSize], hx h [N, H] (LSTMCell: [h, c]), zeros when left out.

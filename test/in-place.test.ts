@@ -195,9 +195,13 @@ describe("in-place changes tsdp cannot follow are refused, with where and why", 
     expect(run(model("const y = x.mul(1); y.copy_(x.int()); return y;", ""))).toEqual(Array.from(x.data, (v) => Math.trunc(v) + 0));
   });
 
-  it("in a constructor: a tensor a parameter was made from, and a draw into a tensor that cannot hold it", () => {
+  it("in a constructor: a tensor a parameter was made from changes the parameter (PyTorch's shares its storage), a draw into a tensor that cannot hold it", () => {
     const ctor = (body: string) => model("return x.mul(this.p);", "p: nn.Parameter;\n  constructor() {\n    super();\n    " + body + "\n  }");
-    expect(first(ctor("const t = F.zeros(6); this.p = new nn.Parameter(t); t.add_(1);"))).toMatch(/^TSDP2018 7: add_: this tensor already gave an nn.Parameter or buffer its initial value/);
+    const after = lowerSource(ctor("const t = F.zeros(6); this.p = new nn.Parameter(t); t.add_(1); t.index(\"3:\").mul_(F.arange(3).float());"));
+    expect(after.graph.params[0].attrs.init).toMatchObject({ kind: "values" });
+    expect(Array.from((after.graph.params[0].attrs.init as { values: ArrayLike<number> }).values)).toEqual([1, 1, 1, 0, 1, 2]);
+    // a table nn.Embedding.fromPretrained took is copied into the layer's declaration: a later change would not reach it
+    expect(first(ctor("const t = F.ones(6, 1); this.p = new nn.Parameter(F.ones(6)); this.e = nn.Embedding.fromPretrained(t); t.add_(1);"))).toMatch(/^TSDP2018 7: add_: this tensor already gave an nn.Parameter or buffer its initial value/);
     expect(first(ctor("const t = F.empty(6); t.uniform_(-1, 1); this.p = new nn.Parameter(t);"))).toMatch(/^TSDP2018 7: uniform_ in a constructor makes a random initial value/);
     // the value the draw returns is the initializer
     const { graph } = lowerSource(ctor("this.p = new nn.Parameter(F.empty(6).normal_(0, 0.02));"));

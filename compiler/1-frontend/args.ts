@@ -192,7 +192,8 @@ export function keyLoc(site: CallSite, key: string, part: "name" | "value"): Sou
   return locOf(last);
 }
 
-function camel(snake: string): string {
+/** PyTorch's snake_case spelling in the model language's camelCase: out_channels → outChannels. */
+export function camel(snake: string): string {
   return snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 

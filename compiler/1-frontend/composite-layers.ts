@@ -8,7 +8,7 @@ import { change } from "./in-place-journal.ts";
 import { normalizeByStatistics, runningBlend } from "./functional-batch-norm.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import { multiheadAttentionLayer } from "./multihead-attention.ts";
-import { TensorValue, type CallSite, type ModuleValue } from "./values.ts";
+import { TensorValue, type CallSite, type ModuleValue, type Value } from "./values.ts";
 
 // Layers of PyTorch that are compositions of existing ops, so that they need no kernel of their own:
 // nn.GroupNorm (a LayerNorm over each group), nn.Conv1d (a Conv2d with H = 1), nn.Upsample and
@@ -234,6 +234,7 @@ export const compositeLayers: Record<string, LayerSpec> = {
       opt("bias", "bool", true),
       paddingModeArg,
     ],
+    attributes: conv1dAttributes,
     state: (b) => {
       const fanIn = (b.inChannels / b.groups) * b.kernelSize;
       return {
@@ -283,6 +284,13 @@ export const compositeLayers: Record<string, LayerSpec> = {
     forward: (_self, b, call, site, em, who) => unflatten(call.x, b.dim, b.unflattenedSize, site, em, who),
   },
 };
+
+/** A 1-D convolution's settings as PyTorch's attributes: 1-tuples ((k,) for kernel_size), a string padding as given. */
+export function conv1dAttributes(b: Bound): Record<string, Value> {
+  const tuples: Record<string, Value> = {};
+  for (const name of ["kernelSize", "stride", "padding", "dilation", "outputPadding"]) if (typeof b[name] === "number") tuples[name] = [b[name]];
+  return tuples;
+}
 
 /**
  * A 1-D convolution layer (nn.Conv1d, nn.ConvTranspose1d): [N, C, L] as [N, C, 1, L] through the

@@ -4,7 +4,7 @@ import type { Init } from "../ir/node.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { markCaptured } from "./in-place.ts";
+import { claimCaptured, markCaptured } from "./in-place.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { BuiltinFunction, describe, LayerParamRef, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -408,7 +408,9 @@ export function parameterClass(em: GraphEmitter, requireConstruct: (who: string,
     const { shape, init } = initialValue(em, "nn.Parameter", b.data, locOfArg(b, "data", site));
     if (init.kind === "constant" && !Number.isFinite(init.value))
       fail("invalidArgument", `nn.Parameter: a parameter's initial value must be finite, got ${init.value}`, locOfArg(b, "data", site));
-    return new ParameterValue(shape, init, site.loc, !b.requiresGrad);
+    const param = new ParameterValue(shape, init, site.loc, !b.requiresGrad);
+    claimCaptured(b.data, param);
+    return param;
   };
 }
 

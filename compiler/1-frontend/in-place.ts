@@ -5,7 +5,7 @@ import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { change } from "./in-place-journal.ts";
-import { BuiltinFunction, describe, StaticTensor, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, ParameterValue, StaticTensor, TensorValue, type CallSite, type Value } from "./values.ts";
 import { leaveFamily, refuseSharers, storageOf, writeThrough } from "./views.ts";
 import { isState } from "./state-updates.ts";
 
@@ -26,12 +26,39 @@ import { isState } from "./state-updates.ts";
 /** Metadata-only in-place methods: they reshape the receiver itself and leave the values (and its views) as they are. */
 const RESHAPING = new Set(["unsqueeze_", "squeeze_", "t_", "transpose_", "swapaxes_", "swapdims_", "detach_"]);
 
-/** Tensors an nn.Parameter or a buffer took its initial value from: changing them afterwards would not reach it. */
-const captured = new WeakSet<TensorValue>();
+/**
+ * Tensors state took its initial value from, and that state: PyTorch's nn.Parameter(t) and
+ * register_buffer(name, t) keep t's storage, so a later change of t in the constructor (MADE's
+ * `this.mask.data.copy_(mask)` on a registered buffer) is the state's. `unclaimed` counts takers
+ * that are not a ParameterValue (nn.Embedding.fromPretrained's table), which a change would not reach.
+ */
+const captured = new WeakMap<TensorValue, { owners: ParameterValue[]; unclaimed: number }>();
 
-/** nn.Parameter(t) / registerBuffer(name, t): t's value is now the state's initial value. */
+/** t's value is now some state's initial value (initialValue); claimCaptured names the state when it is a ParameterValue. */
 export function markCaptured(t: Value): void {
-  if (t instanceof TensorValue) captured.add(t);
+  if (!(t instanceof TensorValue)) return;
+  const entry = captured.get(t) ?? { owners: [], unclaimed: 0 };
+  entry.unclaimed++;
+  captured.set(t, entry);
+}
+
+/** nn.Parameter(t) / registerBuffer(name, t) made `owner` from t: constructor changes of t are owner's too. */
+export function claimCaptured(t: Value, owner: ParameterValue): void {
+  const entry = t instanceof TensorValue ? captured.get(t) : undefined;
+  if (!entry || entry.unclaimed === 0) return;
+  entry.unclaimed--;
+  entry.owners.push(owner);
+}
+
+/** The captured tensor an in-place change of x reaches (x, or the storage x is a view of), if any. */
+const capturedOf = (x: TensorValue): TensorValue | undefined => (captured.has(x) ? x : captured.has(storageOf(x)) ? storageOf(x) : undefined);
+
+/** After a constructor's in-place change: the state a changed tensor gave its value to takes the new value. */
+function retakeInitial(x: TensorValue, em: GraphEmitter, site: CallSite): void {
+  const source = capturedOf(x);
+  if (!source) return;
+  const node = source.snapshot().node;
+  for (const owner of captured.get(source)!.owners) owner.init = em.constants.initOf(node, "the changed tensor", site.loc);
 }
 
 /**
@@ -44,6 +71,7 @@ export function inPlaceResult(x: TensorValue, result: Value, who: string, site: 
   if (!shapeEq(result.node.shape, x.node.shape) || result.node.dtype !== x.node.dtype) return result;
   refuseState(x, `${who} with inplace: true`, em, phase, site, "leave inplace false (the default) and use the result");
   writeThrough(x, result.node, `${who} with inplace: true`, site, em);
+  if (phase === "construct") retakeInitial(x, em, site);
   return x;
 }
 
@@ -58,6 +86,7 @@ export function writeInPlace(x: TensorValue, value: TensorValue, who: string, si
   if (!shapeEq(value.node.shape, x.node.shape) || value.node.dtype !== x.node.dtype)
     fail("shapeMismatch", `${who}: writes ${dtypeNames[value.node.dtype]} ${formatShape(value.node.shape)} into ${dtypeNames[x.node.dtype]} ${formatShape(x.node.shape)}`, site.loc);
   writeThrough(x, value.node, who, site, em);
+  if (phase === "construct") retakeInitial(x, em, site);
 }
 
 /**
@@ -91,6 +120,7 @@ export function inPlaceMethod(
     if (result.node.dtype !== x.node.dtype)
       fail("dtypeMismatch", `${name}: the result is ${dtypeNames[result.node.dtype]} and x is ${dtypeNames[x.node.dtype]}; an in-place result keeps x's dtype (PyTorch refuses the cast)`, site.loc);
     writeThrough(x, result.node, name, site, em);
+    if (phase === "construct") retakeInitial(x, em, site);
     return x;
   });
 }
@@ -108,7 +138,9 @@ function castInto(x: TensorValue, result: TensorValue, base: string, who: string
 }
 
 function refuseState(x: TensorValue, name: string, em: GraphEmitter, phase: Phase, site: CallSite, fix = `write y = t.${name.slice(0, -1)}(…) and use y`): void {
-  if (captured.has(x) || captured.has(storageOf(x)))
+  const source = capturedOf(x);
+  // in a constructor, the state made from it changes with it (retakeInitial), unless something else took its value too
+  if (source && (phase === "forward" || captured.get(source)!.unclaimed > 0))
     fail("inPlaceAlias", `${name}: this tensor already gave an nn.Parameter or buffer its initial value, which a later change would not reach; change it before, or change the parameter (p.data.${name}(…))`, site.loc);
   if (phase !== "forward") return;
   // the tensor itself, or the one it is a view of (this.fc.weight.T.mul_(2) changes the weight)

@@ -18,6 +18,11 @@ export interface LayerSpec {
    * in a constructor, as PyTorch registers them as None: `if (m.bias !== null) nn.init.zeros_(m.bias)`.
    */
   readonly optional?: readonly string[];
+  /**
+   * Settings PyTorch keeps in another form than the binding gives them (nn.Conv1d's kernel_size is
+   * the tuple (k,), bound as the number k): attributes read as these instead.
+   */
+  readonly attributes?: (b: Bound) => Record<string, Value>;
   /** forward: the call's arguments after binding to `inputs`. */
   readonly inputs?: readonly ArgSpec[];
   readonly forward: (self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string) => Value;

@@ -403,8 +403,12 @@ function layerClass(name: string, spec: LayerSpec, host: LayerHost): BuiltinClas
   const construct = (args: Value[], site: CallSite) => {
     host.requireConstruct(who, site);
     const b = bindArgs(who, spec.args, args, site);
+    // validation turns padding "same" into numbers; the attribute stays the string, as PyTorch's
+    const padding = b.padding;
     validate(name, b, site);
-    return makeLayer(who, spec, b, site, host);
+    const m = makeLayer(who, spec, b, site, host);
+    if (typeof padding === "string" && m.config) m.config = { ...m.config, padding };
+    return m;
   };
   const statics = name === "Embedding" || name === "EmbeddingBag" ? fromPretrainedStatics(who, construct, host) : undefined;
   return new BuiltinClass(who, construct, statics);
@@ -450,9 +454,20 @@ function makeLayer(who: string, spec: LayerSpec, b: Bound, site: CallSite, host:
     return b.inplace === true && call.x instanceof TensorValue ? inPlaceResult(call.x, result, who, callSite, host.em, "forward") : result;
   };
   const m = new ModuleValue("layer", who, site.loc, undefined, state.params, state.buffers, forward, spec.summary?.(b) ?? "");
+  m.config = layerConfig(b, spec);
   for (const local of spec.optional ?? []) if (!state.params?.some((p) => p.local === local)) m.absent.add(local);
   for (const child of spec.children?.(b) ?? []) m.fields.set(child.name, makeLayer(child.typeName, child.spec, child.args, site, host));
   return m;
+}
+
+/**
+ * A layer's settings as attributes: the bound constructor arguments (sizes as PyTorch's tuples
+ * where the binding made them pairs: Conv2d's kernelSize [3, 3]), the spec's own spellings over them.
+ */
+function layerConfig(b: Bound, spec: LayerSpec): Record<string, Value> {
+  const config: Record<string, Value> = {};
+  for (const [name, value] of Object.entries({ ...b, ...spec.attributes?.(b) })) if (value !== undefined && !(value instanceof TensorValue)) config[name] = value;
+  return config;
 }
 
 /** nn.Sequential(a, b, c): children "0", "1", "2", called in order. */

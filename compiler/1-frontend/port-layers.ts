@@ -2,7 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import { adaptiveWindow } from "../ops/pool.ts";
 import { arg, locOfArg, opt, type Bound } from "./args.ts";
-import { interpolate, pad, through2d } from "./composite-layers.ts";
+import { conv1dAttributes, interpolate, pad, through2d } from "./composite-layers.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
 import { compositionFunctions } from "./functional-compositions.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -190,6 +190,7 @@ export const portLayers: Record<string, LayerSpec> = {
       opt("bias", "bool", true),
       opt("dilation", "posInt", 1),
     ],
+    attributes: conv1dAttributes,
     state: (b) => {
       // PyTorch takes fan_in from the weight's dim 1 (out/groups) times the kernel
       const fanIn = (b.outChannels / b.groups) * b.kernelSize;

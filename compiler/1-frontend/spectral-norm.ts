@@ -27,7 +27,7 @@ export function spectralNormFunction(who: string, host: Host): BuiltinFunction {
     host.requireConstruct(who, site);
     const b = bindArgs(who, [arg("module", "any"), opt("name", "string", "weight"), opt("nPowerIterations", "nonNegInt", 1), opt("eps", "number", 1e-12), opt("dim", "int", null, { nullable: true })], args, site);
     const m = b.module;
-    if (!(m instanceof ModuleValue) || m.kind !== "layer") return fail("wrongArgumentType", `${who} takes a layer (nn.Linear, nn.Conv2d, …), got ${describe(m)}`, locOfArg(b, "module", site));
+    if (!(m instanceof ModuleValue) || !m.isLayer) return fail("wrongArgumentType", `${who} takes a layer (nn.Linear, nn.Conv2d, …), got ${describe(m)}`, locOfArg(b, "module", site));
     const decl = m.params.find((p) => p.local === b.name);
     if (!decl) return fail("invalidArgument", `${who}: ${m.typeName} has no parameter '${b.name}' (its parameters: ${m.params.map((p) => p.local).join(", ") || "none"})`, locOfArg(b, "name", site));
     if (m.tied.has(decl.local) || m.computed.has(decl.local)) return fail("unsupportedSyntax", `${who}: ${m.typeName}.${decl.local} is tied to another parameter or already computed (weight norm); spectral norm would split it`, locOfArg(b, "module", site));

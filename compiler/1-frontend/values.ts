@@ -238,18 +238,44 @@ export class ModuleValue {
    * and weight_v), by local name: what the layer's forward and `this.fc.weight` read instead.
    */
   readonly computed = new Map<string, () => TensorValue>();
+  /**
+   * A built-in layer's constructor settings, by the DSL's argument names, as PyTorch keeps them as
+   * attributes (m.outChannels, m.kernelSize, m.inFeatures): what initialization code reads.
+   */
+  config: Readonly<Record<string, Value>> | undefined;
+  /**
+   * The built-in layer a user class extends ("nn.Conv2d" for class StdConv2d extends nn.Conv2d):
+   * super(…) made the layer's parameters, settings and forward this module's own.
+   */
+  layerType: string | undefined;
   constructor(
     readonly kind: ModuleKind,
     /** "nn.Linear" for built-in layers; the class name for the user's modules. */
     readonly typeName: string,
     readonly createdAt: SourceLoc,
     readonly cls?: ClassValue,
-    readonly params: readonly ParamDecl[] = [],
-    readonly buffers: readonly ParamDecl[] = [],
-    readonly forward?: LayerForward,
+    // not readonly: a user class extending a built-in layer takes the layer's in super(…) (adoptLayer)
+    public params: readonly ParamDecl[] = [],
+    public buffers: readonly ParamDecl[] = [],
+    public forward?: LayerForward,
     /** Constructor settings shown by `tsdp inspect` ("1, 20, kernel=5×5"). */
-    readonly summary: string = "",
+    public summary: string = "",
   ) {}
+  /** A built-in layer, or a user class extending one: parameters declared by a layer spec, handles for nn.init in a constructor. */
+  get isLayer(): boolean {
+    return this.kind === "layer" || this.layerType !== undefined;
+  }
+  /** super(…) of a user class extending a built-in layer: the layer's state, settings, children and forward become this module's. */
+  adoptLayer(layer: ModuleValue): void {
+    this.params = layer.params;
+    this.buffers = layer.buffers;
+    this.forward = layer.forward;
+    this.summary = layer.summary;
+    this.config = layer.config;
+    this.layerType = layer.typeName;
+    for (const local of layer.absent) this.absent.add(local);
+    for (const [name, child] of layer.fields) this.fields.set(name, child);
+  }
   /** Children of list-like modules, in order (a Sequential subclass's plain fields are not children). */
   get items(): ModuleValue[] {
     return [...this.fields.values()].filter((v): v is ModuleValue => v instanceof ModuleValue);

@@ -37,7 +37,7 @@ function weightNormFunction(who: string, names: (name: string) => [string, strin
     host.requireConstruct(who, site);
     const b = bindArgs(who, [arg("module", "any"), opt("name", "string", "weight"), opt("dim", "int", 0, { nullable: true })], args, site);
     const m = b.module;
-    if (!(m instanceof ModuleValue) || m.kind !== "layer") return fail("wrongArgumentType", `${who} takes a layer (nn.Linear, nn.Conv1d, …), got ${describe(m)}`, locOfArg(b, "module", site));
+    if (!(m instanceof ModuleValue) || !m.isLayer) return fail("wrongArgumentType", `${who} takes a layer (nn.Linear, nn.Conv1d, …), got ${describe(m)}`, locOfArg(b, "module", site));
     const decl = m.params.find((p) => p.local === b.name);
     if (!decl) return fail("invalidArgument", `${who}: ${m.typeName} has no parameter '${b.name}' (its parameters: ${m.params.map((p) => p.local).join(", ") || "none"})`, locOfArg(b, "name", site));
     if (m.tied.has(decl.local)) return fail("unsupportedSyntax", `${who}: ${m.typeName}.${decl.local} is tied to another parameter; weight norm would split it in two`, locOfArg(b, "module", site));

@@ -202,7 +202,10 @@ export class Interpreter extends PropertyEvaluator {
       fail("moduleNotInModel", `this ${m.typeName} is not registered in the model: store layers as fields of a module, or in nn.ModuleList / nn.Sequential (a plain array does not register them)`, site.loc);
     return this.em.within(m.path, () => {
       // nn.Flatten / nn.Unflatten return a view of their input, as x.flatten does (views.ts)
-      if (m.forward) return VIEW_LAYERS.has(m.typeName) && args[0] instanceof TensorValue ? withViews(args[0], m.forward(m, args, site)) : m.forward(m, args, site);
+      // a class extending a layer runs its own forward when it has one (super.forward(x) is the layer's)
+      const own = m.layerType !== undefined && m.cls ? this.lookupMethod(m.cls, "forward") : undefined;
+      const layerType = m.layerType ?? m.typeName;
+      if (m.forward && !own) return VIEW_LAYERS.has(layerType) && args[0] instanceof TensorValue ? withViews(args[0], m.forward(m, args, site)) : m.forward(m, args, site);
       if (m.kind === "list") return fail("notCallable", "nn.ModuleList is not callable; iterate over it and call each module", site.loc);
       if (m.kind === "dict") return fail("notCallable", "nn.ModuleDict is not callable; call one of its modules (this.heads[name](x))", site.loc);
       const found = m.cls && this.lookupMethod(m.cls, "forward");
@@ -236,7 +239,7 @@ export class Interpreter extends PropertyEvaluator {
       if (cls.name === "nn.Sequential") return v.kind === "sequential" || v.sequential;
       if (cls.name === "nn.ModuleList") return v.kind === "list";
       if (cls.name === "nn.ModuleDict") return v.kind === "dict" || v.dictLike;
-      return v.kind === "layer" && v.typeName === cls.name;
+      return v.kind === "layer" ? v.typeName === cls.name : v.layerType === cls.name;
     }
     return fail("wrongArgumentType", `the right side of instanceof must be a class, got ${describe(cls)}`, locOf(e));
   }
@@ -250,7 +253,7 @@ export class Interpreter extends PropertyEvaluator {
     if (!(callee instanceof ClassValue)) return fail("notCallable", `${describe(callee)} cannot be constructed with new`, site.loc);
     this.requireConstructPhase(`new ${callee.name}`, site);
     const root = this.rootBase(callee);
-    if (root !== "module" && root !== "sequential" && root !== "dict")
+    if (root !== "module" && root !== "sequential" && root !== "dict" && !(root instanceof BuiltinClass))
       fail("unsupportedSyntax", `${callee.name} does not extend nn.Module; only modules can be created in model code`, site.loc);
     // a stacked hourglass's Hourglass(n − 1) inside Hourglass(n): nesting of its own class with other
     // arguments is a finite tree (the nesting budget bounds it); the same arguments again never end
@@ -293,13 +296,18 @@ export class Interpreter extends PropertyEvaluator {
       const getter = this.lookupGetter(base, name, self);
       if (getter) return this.callCallback(getter, [], this.site(e));
     }
+    // the layer's own forward, for a class extending a built-in layer (timm's Conv2dSame pads, then super.forward)
+    if (base instanceof BuiltinClass && name === "forward" && self.forward) {
+      const forward = self.forward;
+      return new BuiltinFunction(`${base.name}.forward`, (args, site) => forward(self, args, site));
+    }
     if (base === "sequential" && name === "forward")
       return new BuiltinFunction("nn.Sequential.forward", (args, site) => {
         let out: Value[] = args;
         for (const child of self.items) out = [this.callModule(child, out, site)];
         return out[0];
       });
-    return fail("unknownProperty", `super.${name}: ${base instanceof ClassValue ? base.name : base === undefined ? "this class extends nothing that" : `nn.${base === "module" ? "Module" : base === "dict" ? "ModuleDict" : "Sequential"}`} has no method '${name}'`, locOf(e));
+    return fail("unknownProperty", `super.${name}: ${base instanceof ClassValue || base instanceof BuiltinClass ? base.name : base === undefined ? "this class extends nothing that" : `nn.${base === "module" ? "Module" : base === "dict" ? "ModuleDict" : "Sequential"}`} has no method '${name}'`, locOf(e));
   }
 
   /** A method of `cls` or of the user classes it extends, with the class that declares it. */
@@ -380,7 +388,7 @@ export class Interpreter extends PropertyEvaluator {
   }
 
   /** The user class this one extends, or nn.Module, or nn.Sequential; fails for anything else. */
-  baseClass(cls: ClassValue): ClassValue | RootBase | undefined {
+  baseClass(cls: ClassValue): ClassValue | RootBase | BuiltinClass | undefined {
     const heritage = cls.decl.getExtends();
     if (!heritage) return undefined;
     const base = this.evalExpr(heritage.getExpression(), cls.scope);
@@ -391,6 +399,8 @@ export class Interpreter extends PropertyEvaluator {
     if (base instanceof BuiltinClass && base.name === "nn.Sequential") return "sequential";
     // torchvision's _DenseBlock(nn.ModuleDict): children added by name, its forward over self.items()
     if (base instanceof BuiltinClass && base.name === "nn.ModuleDict") return "dict";
+    // BiT's StdConv2d(nn.Conv2d), MADE's MaskedLinear(nn.Linear): super(…) builds the layer (adoptLayer)
+    if (base instanceof BuiltinClass && isLayerClass(base)) return base;
     if (base instanceof BuiltinClass)
       return fail("unsupportedSyntax", `extending ${base.name} is not supported; extend nn.Module and hold a ${base.name} as a field`, locOf(heritage));
     return fail("wrongArgumentType", `${cls.name} extends ${describe(base)}, not a class`, locOf(heritage));
@@ -398,11 +408,11 @@ export class Interpreter extends PropertyEvaluator {
 
   isModuleClass(cls: ClassValue): boolean {
     const root = this.rootBase(cls);
-    return root === "module" || root === "sequential" || root === "dict";
+    return root === "module" || root === "sequential" || root === "dict" || root instanceof BuiltinClass;
   }
 
-  /** What the chain of user classes from `cls` ends in: nn.Module, nn.Sequential, or neither. */
-  protected rootBase(cls: ClassValue): ClassValue | RootBase | undefined {
+  /** What the chain of user classes from `cls` ends in: nn.Module, nn.Sequential, a built-in layer, or neither. */
+  protected rootBase(cls: ClassValue): ClassValue | RootBase | BuiltinClass | undefined {
     const chain = this.classChain(cls);
     return this.baseClass(chain[chain.length - 1]);
   }
@@ -414,6 +424,18 @@ export class Interpreter extends PropertyEvaluator {
       if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `nn.Sequential takes modules, argument ${i + 1} is ${describe(m)}`, site.loc);
       appendModule(self, m, site);
     });
+  }
+
+  /**
+   * A built-in layer's constructor, for a class that extends it (class MaskedLinear extends
+   * nn.Linear): the layer is built from the arguments and its parameters (registered first, as
+   * PyTorch's super().__init__ registers them), settings, children and forward become the module's.
+   */
+  protected layerSuper(base: BuiltinClass, self: ModuleValue, args: Value[], site: CallSite): void {
+    const layer = base.construct(args, site);
+    if (!(layer instanceof ModuleValue) || layer.kind !== "layer")
+      return void fail("unsupportedSyntax", `extending ${base.name} is not supported; extend nn.Module and hold a ${base.name} as a field`, site.loc);
+    self.adoptLayer(layer);
   }
 
   /** nn.ModuleDict's constructor, for a class that extends it: an object's modules become named children. */
@@ -446,6 +468,7 @@ export class Interpreter extends PropertyEvaluator {
         }
       } else if (base === "sequential") this.sequentialSuper(self, args, site);
       else if (base === "dict") this.dictSuper(self, args, site);
+      else if (base instanceof BuiltinClass) this.layerSuper(base, self, args, site);
       else if (args.length > 0) fail("wrongArgumentCount", `${cls.name} has no constructor but got ${args.length} argument${args.length === 1 ? "" : "s"}`, site.loc);
       this.initFields(cls, self);
       return;
@@ -469,7 +492,7 @@ export class Interpreter extends PropertyEvaluator {
     self: ModuleValue;
     ctor: ConstructorDeclaration;
     scope: Scope;
-    base: ClassValue | RootBase | undefined;
+    base: ClassValue | RootBase | BuiltinClass | undefined;
     superCalled: boolean;
   }[] = [];
 
@@ -482,6 +505,7 @@ export class Interpreter extends PropertyEvaluator {
     if (frame.base instanceof ClassValue) this.runConstructor(frame.base, frame.self, args, this.site(e));
     else if (frame.base === "sequential") this.sequentialSuper(frame.self, args, this.site(e));
     else if (frame.base === "dict") this.dictSuper(frame.self, args, this.site(e));
+    else if (frame.base instanceof BuiltinClass) this.layerSuper(frame.base, frame.self, args, this.site(e));
     else if (args.length > 0) fail("wrongArgumentCount", "nn.Module's constructor takes no arguments", locOf(e));
     this.initFields(frame.cls, frame.self);
     // parameter properties (constructor(private n: number)) are fields too
@@ -511,6 +535,10 @@ export class Interpreter extends PropertyEvaluator {
     }
   }
 }
+
+/** nn's classes that are not layers (containers, parameters): a class cannot extend them as it extends a layer. */
+const NOT_LAYERS = new Set(["nn.ModuleList", "nn.ParameterList", "nn.ParameterDict", "nn.Parameter"]);
+const isLayerClass = (c: BuiltinClass) => c.name.startsWith("nn.") && !NOT_LAYERS.has(c.name);
 
 /** A static field being computed: reading it again means its value depends on itself. */
 const STATIC_PENDING = Symbol("static field being computed") as unknown as Value;

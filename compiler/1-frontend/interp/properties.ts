@@ -1,7 +1,7 @@
 import { Node as TsNode } from "ts-morph";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { appendModule, insertModule, setDictEntry } from "../layers.ts";
-import { arg, bindArgs, locOfArg, opt } from "../args.ts";
+import { arg, bindArgs, camel, locOfArg, opt } from "../args.ts";
 import { initialValue, randomDrawProperty } from "../factories.ts";
 import { arrayMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
@@ -9,7 +9,7 @@ import { formatShape } from "../../ir/shape.ts";
 import { assignState } from "../state-updates.ts";
 import { checkLayerName, isLayerName, quoteName } from "../names.ts";
 import { indexTensor } from "../joins.ts";
-import { inPlaceMethod } from "../in-place.ts";
+import { claimCaptured, inPlaceMethod } from "../in-place.ts";
 import { VIEW_METHODS, withViews } from "../views.ts";
 import { collectionProperty } from "../collections.ts";
 import { REFUSED_NAMES } from "../refused-names.ts";
@@ -192,7 +192,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         const { shape, init } = initialValue(this.em, who, b.tensor, locOfArg(b, "tensor", s));
         // a buffer is a frozen parameter: state the step reads and never updates, in the state_dict
         const computed = b.tensor instanceof TensorValue ? b.tensor : undefined;
-        m.fields.set(b.name, new ParameterValue(shape, init, s.loc, true, true, computed));
+        const buffer = new ParameterValue(shape, init, s.loc, true, true, computed);
+        claimCaptured(b.tensor, buffer);
+        m.fields.set(b.name, buffer);
         return undefined;
       });
     // add_module(name, module) / register_module: a named child, as an assignment makes it (a
@@ -258,8 +260,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     const declared = [...m.params, ...m.buffers].some((d) => d.local === name || d.local === snake(name));
     // in a constructor, a layer's parameter is a handle for nn.init (nn.init.normal_(this.fc.weight, 0, 0.02))
     const param = m.params.find((d) => d.local === name || d.local === snake(name));
-    if (param && this.phase !== "forward" && m.kind === "layer") return m.tied.get(param.local) ?? new LayerParamRef(m, param.local);
+    if (param && this.phase !== "forward" && m.isLayer) return m.tied.get(param.local) ?? new LayerParamRef(m, param.local);
     if (declared) return fail("nonConstant", `${m.typeName}.${name} is a tensor, which exists only inside forward`, site.loc);
+    // a layer's settings (this.conv.outChannels, m.kernelSize[0]), as PyTorch's attributes; a copy, so that changing it changes nothing unseen
+    const setting = m.config && (Object.hasOwn(m.config, name) ? m.config[name] : Object.hasOwn(m.config, camel(name)) ? m.config[camel(name)] : undefined);
+    if (setting !== undefined) return Array.isArray(setting) ? [...setting] : setting;
     if (m.cls) {
       const found = this.lookupMethod(m.cls, name);
       if (found) return new FunctionValue(found.method, found.owner.scope, `${found.owner.name}.${name}`, m);
@@ -381,7 +386,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if (this.phase === "forward")
         fail("unsupportedSyntax", `forward cannot store state on the module (this.${name} = ...): forward changes only the module's buffers (registerBuffer), which persist from call to call`, site.loc);
       if (obj.kind === "dict") return setDictEntry(obj, name, value, site);
-      if (obj.kind === "layer" && (value instanceof LayerParamRef || value instanceof ParameterValue)) return tieParameter(obj, name, value, site);
+      if ((value instanceof LayerParamRef || value instanceof ParameterValue) && (obj.kind === "layer" || (obj.isLayer && obj.params.some((p) => p.local === name || p.local === snake(name))))) return tieParameter(obj, name, value, site);
+      if (obj.config && Object.hasOwn(obj.config, name))
+        fail("unsupportedSyntax", `${obj.typeName}.${name} is a setting of the layer, fixed when it is constructed; pass it to the constructor`, site.loc);
       if (obj.kind !== "user") fail("unsupportedSyntax", `cannot set '${name}' on ${obj.typeName}`, site.loc);
       // reported, and the field still set, so that its uses in forward do not fail again
       const nameAt = TsNode.isPropertyAccessExpression(site.node) ? locOf(site.node.getNameNode()) : site.loc;

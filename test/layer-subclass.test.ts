@@ -1,0 +1,157 @@
+// A user class extending a built-in layer (BiT's StdConv2d(nn.Conv2d), timm's Conv2dSame, MADE's
+// MaskedLinear(nn.Linear)) and a layer's settings read as PyTorch's attributes (m.outChannels,
+// conv.kernelSize[0]), through the frontend and the float64 reference. Each subclass is checked
+// against the same computation written with a held layer of the same name, so the seeded initial
+// values (drawn per state_dict name) are the same in both.
+import { describe, expect, it } from "vitest";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const first = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+const grid = (shape: number[], f = (i: number) => Math.sin(i * 0.7) + 0.1 * i) => nd(shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => f(i)));
+
+function run(src: string, inputs: Record<string, NDArray>, training = false) {
+  const { graph } = lowerSource(header + src);
+  const state = initState(graph, 7);
+  return { out: Array.from(runReference(graph, inputs, state, { training }).outputs[0].data), graph, state };
+}
+
+describe("a class extending a built-in layer", () => {
+  it("its own forward reads the layer's parameters and settings (weight standardization), equal to the same code over a held conv", () => {
+    const sub = `class StdConv2d extends nn.Conv2d {
+  forward(x: Tensor) {
+    const w = this.weight;
+    const m = w.mean([1, 2, 3], true);
+    const v = w.var([1, 2, 3], { keepdim: true, unbiased: false });
+    return F.conv2d(x, w.sub(m).div(v.add(1e-10).sqrt()), this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+}
+export class M extends nn.Module {
+  c = new StdConv2d(4, 6, 3, { stride: 2, padding: 1, groups: 2 });
+  forward(x: Tensor<[Batch, 4, 7, 7]>) { return this.c(x); }
+}`;
+    const held = `export class M extends nn.Module {
+  c = new nn.Conv2d(4, 6, 3, { stride: 2, padding: 1, groups: 2 });
+  forward(x: Tensor<[Batch, 4, 7, 7]>) {
+    const w = this.c.weight;
+    const m = w.mean([1, 2, 3], true);
+    const v = w.var([1, 2, 3], { keepdim: true, unbiased: false });
+    return F.conv2d(x, w.sub(m).div(v.add(1e-10).sqrt()), this.c.bias, { stride: 2, padding: 1, groups: 2 });
+  }
+}`;
+    const x = grid([2, 4, 7, 7]);
+    const a = run(sub, { x });
+    expect(a.graph.params.map((p) => p.attrs.name)).toEqual(["c.weight", "c.bias"]);
+    const b = run(held, { x });
+    expect(a.out.length).toBe(2 * 6 * 4 * 4);
+    a.out.forEach((v, i) => expect(v).toBeCloseTo(b.out[i], 12));
+    // and not merely the plain convolution: the standardization changed the values
+    const plain = run(held.replace(/return F\.conv2d\(x, [^;]*;/, "return this.c(x);"), { x });
+    expect(Math.max(...plain.out.map((v, i) => Math.abs(v - a.out[i])))).toBeGreaterThan(0.1);
+  });
+
+  it("super.forward is the layer's forward (timm's Conv2dSame pads, then convolves)", () => {
+    const sub = `class Conv2dSame extends nn.Conv2d {
+  forward(x: Tensor) {
+    const [kh, kw] = this.kernelSize;
+    const [sh, sw] = this.stride;
+    const ph = Math.max((Math.ceil(x.shape[2] / sh) - 1) * sh + kh - x.shape[2], 0);
+    const pw = Math.max((Math.ceil(x.shape[3] / sw) - 1) * sw + kw - x.shape[3], 0);
+    return super.forward(F.pad(x, [Math.floor(pw / 2), pw - Math.floor(pw / 2), Math.floor(ph / 2), ph - Math.floor(ph / 2)]));
+  }
+}
+export class M extends nn.Module {
+  c = new Conv2dSame(3, 4, [3, 2], { stride: 2 });
+  forward(x: Tensor<[Batch, 3, 7, 6]>) { return this.c(x); }
+}`;
+    // 7 rows, stride 2, kernel 3: pad 2 (1 + 1); 6 columns, kernel 2: pad 0
+    const held = `export class M extends nn.Module {
+  c = new nn.Conv2d(3, 4, [3, 2], { stride: 2 });
+  forward(x: Tensor<[Batch, 3, 7, 6]>) { return this.c(F.pad(x, [0, 0, 1, 1])); }
+}`;
+    const x = grid([2, 3, 7, 6]);
+    const a = run(sub, { x });
+    const b = run(held, { x });
+    expect(a.out.length).toBe(2 * 4 * 4 * 3);
+    a.out.forEach((v, i) => expect(v).toBeCloseTo(b.out[i], 12));
+  });
+
+  it("a buffer of its own after the layer's parameters, set through .data in the constructor (MADE's masks)", () => {
+    const sub = `class MaskedLinear extends nn.Linear {
+  declare mask: Tensor;
+  constructor(inF: number, outF: number) {
+    super(inF, outF);
+    this.registerBuffer("mask", F.ones(outF, inF));
+  }
+  setMask(mask: Tensor) { this.mask.data.copy_(mask); }
+  forward(x: Tensor) { return F.linear(x, this.mask.mul(this.weight), this.bias); }
+}
+export class M extends nn.Module {
+  l = new MaskedLinear(4, 3);
+  constructor() { super(); this.l.setMask(F.tril(F.ones(3, 4), -1)); }
+  forward(x: Tensor<[Batch, 4]>) { return this.l(x); }
+}`;
+    const x = grid([2, 4]);
+    const { out, graph, state } = run(sub, { x });
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["l.weight", "l.bias"]);
+    expect(graph.buffers.map((p) => p.attrs.name)).toEqual(["l.mask"]);
+    expect(Array.from(state.buffers.get("l.mask")!.data)).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0]);
+    const w = state.params.get("l.weight")!.data;
+    const bias = state.params.get("l.bias")!.data;
+    const mask = state.buffers.get("l.mask")!.data;
+    for (let n = 0; n < 2; n++)
+      for (let o = 0; o < 3; o++) {
+        let sum = bias[o];
+        for (let i = 0; i < 4; i++) sum += mask[o * 4 + i] * w[o * 4 + i] * x.data[n * 4 + i];
+        expect(out[n * 3 + o]).toBeCloseTo(sum, 12);
+      }
+  });
+
+  it("without a forward of its own it is the layer; instanceof sees the layer's class, so initialization loops reach it", () => {
+    const src = `class ZeroLinear extends nn.Linear {
+  constructor(i: number, o: number) { super(i, o, { bias: true }); nn.init.zeros_(this.bias); }
+}
+export class M extends nn.Module {
+  a = new ZeroLinear(3, 2);
+  constructor() {
+    super();
+    for (const m of this.modules()) if (m instanceof nn.Linear) nn.init.constant_(m.weight, 0.5);
+  }
+  forward(x: Tensor<[Batch, 3]>) { return this.a(x); }
+}`;
+    const { out, graph } = run(src, { x: nd([1, 3], [1, 2, 3]) });
+    expect(graph.params.map((p) => p.attrs.init)).toEqual([{ kind: "constant", value: 0.5 }, { kind: "constant", value: 0 }]);
+    expect(out).toEqual([3, 3]);
+  });
+
+  it("weight norm and spectral norm take such a layer; a container is not a layer to extend", () => {
+    const src = `class MyConv extends nn.Conv1d {}
+export class M extends nn.Module {
+  c = nn.utils.weightNorm(new MyConv(2, 3, 1));
+  forward(x: Tensor<[Batch, 2, 5]>) { return this.c(x); }
+}`;
+    expect(lowerSource(header + src).graph.params.map((p) => p.attrs.name)).toEqual(["c.bias", "c.weight_g", "c.weight_v"]);
+    expect(first(`${header}class Blocks extends nn.ModuleList {}\nexport class M extends nn.Module {\n  b = new Blocks();\n  forward(x: Tensor<[Batch, 2]>) { return x; }\n}`)).toMatch(/^TSDP2001 2: extending nn.ModuleList is not supported; extend nn.Module and hold a nn.ModuleList as a field/);
+  });
+});
+
+describe("a layer's settings as PyTorch's attributes", () => {
+  const attrs = (ctor: string, fields = "") =>
+    lowerSource(`${header}export class M extends nn.Module {\n  ${fields}\n  fc: nn.Linear;\n  constructor() {\n    super();\n    ${ctor}\n  }\n  forward(x: Tensor<[Batch, 2]>) { return this.fc(x); }\n}`);
+  const outFeatures = (ctor: string, fields: string) => attrs(ctor, fields).graph.params.find((p) => p.attrs.name === "fc.weight")!.shape[0];
+
+  it("sizes, channels and features as PyTorch keeps them: tuples for a convolution's sizes, (k,) for a 1-D one", () => {
+    // the head's width is computed from another layer's settings
+    expect(outFeatures("this.fc = new nn.Linear(2, this.c.outChannels * this.c.kernelSize[0] * this.c.kernelSize[1] + this.c.stride[1] + this.c.padding[0]);", "c = new nn.Conv2d(3, 5, [2, 3], { stride: [1, 4], padding: 7 });")).toBe(5 * 2 * 3 + 4 + 7);
+    expect(outFeatures("this.fc = new nn.Linear(2, this.c.kernelSize.length * 10 + this.c.kernelSize[0] + this.c.dilation[0] * 100);", "c = new nn.Conv1d(3, 5, 4, { dilation: 2 });")).toBe(1 * 10 + 4 + 200);
+    expect(outFeatures("this.fc = new nn.Linear(2, this.e.embeddingDim + this.e.numEmbeddings + this.n.numFeatures + (this.n.affine ? 1000 : 0));", "e = new nn.Embedding(30, 7); n = new nn.BatchNorm1d(11);")).toBe(7 + 30 + 11 + 1000);
+    // the snake_case spelling reads the same setting; a string padding stays a string
+    expect(outFeatures(`this.fc = new nn.Linear(2, this.l.in_features + (this.c.padding === "same" ? 100 : 0));`, `l = new nn.Linear(9, 1); c = new nn.Conv2d(1, 1, 3, { padding: "same" });`)).toBe(109);
+  });
+
+  it("are fixed at construction", () => {
+    expect(first(`${header}export class M extends nn.Module {\n  c = new nn.Conv2d(1, 1, 3);\n  constructor() { super(); this.c.padding = [1, 1]; }\n  forward(x: Tensor<[Batch, 1, 5, 5]>) { return this.c(x); }\n}`)).toMatch(/^TSDP2001 4: nn.Conv2d.padding is a setting of the layer, fixed when it is constructed; pass it to the constructor/);
+  });
+});
