@@ -80,3 +80,34 @@ export class M extends nn.Module {
     expect(first("return x.index(':', '5:');")).toMatch(/^TSDP4001: index: the slice takes nothing of dim 1/);
   });
 });
+
+describe("F.arange over the batch: each sample's own row (x[arange(B), idx])", () => {
+  const runWith = (body: string, idx: number[][]) => {
+    const src = `${header}\nexport class M extends nn.Module {\n  forward(x: Tensor<[Batch, ${T}, ${D}]>, i: Tensor<[Batch], "int32">, j: Tensor<[Batch], "int32">) {\n    ${body}\n  }\n}\n`;
+    const { graph } = lowerSource(src);
+    const out = runReference(graph, { x: nd([B, T, D], data), i: nd([B], idx[0]), j: nd([B], idx[1]) }, initState(graph, 0)).outputs[0];
+    return { shape: formatShape(graph.outputs[0].shape), values: Array.from(out.data) };
+  };
+
+  it("picks sample b's row i[b] (and element (i[b], j[b])), as PyTorch's paired advanced indices", () => {
+    const rows = runWith("return x.index(F.arange(x.size(0)), i);", [[2, 0], [0, 0]]);
+    expect(rows.shape).toBe(`[Batch, ${D}]`);
+    expect(rows.values).toEqual([...Array.from({ length: D }, (_, d) => at(0, 2, d)), ...Array.from({ length: D }, (_, d) => at(1, 0, d))]);
+    const elements = runWith("return x.index(F.arange(x.size(0)), i, j).unsqueeze(1);", [[1, 2], [5, 3]]);
+    expect(elements.shape).toBe("[Batch, 1]");
+    expect(elements.values).toEqual([at(0, 1, 5), at(1, 2, 3)]);
+    // x[arange(B)] alone is x; arange(B) is int32 0 … B − 1, float32 when asked
+    expect(runWith("return x.index(F.arange(x.size(0)));", [[0, 0], [0, 0]]).values).toEqual(data);
+    expect(runWith("return F.arange(x.size(0), { dtype: 'float32' }).view(-1, 1).mul(10).add(x.index(':', 0, 0).unsqueeze(1));", [[0, 0], [0, 0]]).values).toEqual([at(0, 0, 0), 10 + at(1, 0, 0)]);
+  });
+
+  it("sends the gradient to the picked rows only", () => {
+    expect(gradCheck(`export class M extends nn.Module {\n  fc = new nn.Linear(${D}, 3);\n  forward(x: Tensor<[Batch, ${T}, ${D}]>, i: Tensor<[Batch], "int32">) {\n    return this.fc(x).tanh().index(F.arange(x.size(0)), i);\n  }\n}\n`, { intLimit: T }).checked).toBeGreaterThan(0);
+  });
+
+  it("refuses bounds it cannot compute and indices that are not one per sample", () => {
+    const first = (body: string) => diagnosticsOf(`${header}\nexport class M extends nn.Module {\n  forward(x: Tensor<[Batch, ${T}, ${D}]>) {\n    ${body}\n  }\n}\n`).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(first("return F.arange(1, x.size(0)).float();")).toMatch(/^TSDP2003: F.arange over the batch size runs from 0 to it in steps of 1/);
+    expect(first("return x.index(F.arange(x.size(0)), F.tensor([0, 1], { dtype: 'int32' }));")).toMatch(/^TSDP4001: index: with F.arange\(batch\) in dim 0, each other tensor index is one per sample \(\[Batch\]\), got \[2\]/);
+  });
+});

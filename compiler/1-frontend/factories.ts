@@ -89,6 +89,20 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     return b.dtype === "float32" ? made : em.tensor("to_int", [made as TensorValue], {}, who, site);
   };
   const x = arg("input", "tensor");
+  /**
+   * torch.arange(x.size(0)) (or (0, B), (0, B, 1)): the batch's positions, int32 as PyTorch's
+   * integers are (each replica's own, as DataParallel's x.size(0) is its slice's), for indexing
+   * `h[arange(B), idx]` and offsets `arange(B).view(-1, 1, 1) * N`.
+   */
+  const batchArange = (args: Value[], site: CallSite): Value => {
+    const count = args.filter((a) => typeof a === "number" || a instanceof SymInt).length;
+    const bound = count === 1 ? [arg("end", "any")] : [arg("start", "number"), arg("end", "any"), opt("step", "number", 1)];
+    const b = bindArgs("F.arange", [...bound, opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64"] }), ...placement], args, site);
+    if (!(b.end instanceof SymInt) || (b.start ?? 0) !== 0 || b.step !== undefined && b.step !== 1)
+      fail("nonConstant", "F.arange over the batch size runs from 0 to it in steps of 1 (F.arange(x.size(0))); other bounds from the batch size are not compile-time constants", site.loc);
+    const positions = em.tensor("arange_int", [], { start: 0, step: 1, length: batchTimes(b.end.coef) }, "F.arange", site);
+    return b.dtype === "float32" ? em.tensor("to_float", [positions], {}, "F.arange", site) : positions;
+  };
   const triangle = (name: "tril" | "triu") =>
     new BuiltinFunction(`F.${name}`, (args, site) => {
       const b = bindArgs(`F.${name}`, [x, opt("diagonal", "int", 0)], args, site);
@@ -209,6 +223,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     [
       "arange",
       new BuiltinFunction("F.arange", (args, site) => {
+        if (args.some((a) => a instanceof SymInt)) return batchArange(args, site);
         const numbers = args.filter((a) => typeof a === "number").length;
         // torch.arange(end) or torch.arange(start, end, step=1): of integers an integer tensor, as
         // PyTorch's (int64 there, int32 here: positions for nn.Embedding, sasrec's pos_emb(arange(T)));

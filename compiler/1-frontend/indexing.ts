@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { formatShape, isBatch } from "../ir/shape.ts";
+import { dimEq, formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import { arg, bindArgs, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -104,6 +104,11 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
       t = sliceDim(t, dim, p.start, p.end, p.step, who, site, em);
       dim++;
     } else if (p.kind === "rows") {
+      // x[arange(B)]: every sample's own row, the tensor as it is
+      if (dim === 0 && isBatchPositions(p.index, t.node.shape[0])) {
+        dim++;
+        continue;
+      }
       if (isBatch(t.node.shape[dim])) fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(t.node.shape)} is the batch, which is split across devices; a tensor index takes rows of a fixed-size dim`, site.loc);
       t = em.tensor("take", [t, p.index], { dim, mode: "vector" }, who, site);
       dim++;
@@ -120,6 +125,7 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
  */
 function pairedRows(t: TensorValue, dim: number, indices: TensorValue[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
   const shape = t.node.shape;
+  if (dim === 0 && isBatchPositions(indices[0], shape[0])) return perSample(t, indices.slice(1), who, site, em);
   const sizes = shape.slice(dim, dim + indices.length);
   if (sizes.some(isBatch)) fail("shapeMismatch", `${who}: tensor indices into dims ${dim}–${dim + indices.length - 1} of ${formatShape(shape)}, one of them the batch, which is split across devices`, site.loc);
   const length = indices[0].node.shape[0];
@@ -129,6 +135,34 @@ function pairedRows(t: TensorValue, dim: number, indices: TensorValue[], who: st
   let position = indices[0];
   for (let i = 1; i < indices.length; i++) position = em.tensor("add", [em.tensor("mul", [position, em.constant(sizes[i] as number, site)], {}, who, site), indices[i]], {}, who, site);
   return em.tensor("take", [flat, position], { dim, mode: "vector" }, who, site);
+}
+
+/** F.arange(x.size(0)): each sample's own position along the batch dim `batch`. */
+const isBatchPositions = (index: TensorValue, batch: Dim): boolean =>
+  index.node.op === "arange_int" && isBatch(batch) && index.node.shape.length === 1 && dimEq(index.node.shape[0], batch);
+
+/**
+ * x[arange(B), i1, i2, …] with 1-D int32 indices as long as the batch (a pooled token per sample,
+ * `hidden[arange(B), lengths - 1]`; the true class's logit, `logits[arange(B), y]`): sample b's
+ * element at (i1[b], i2[b], …) of the dims after the batch — a gather along them, flattened, with
+ * each sample's one position (the row-major Σ i_k·stride_k, as pairedRows takes it).
+ */
+function perSample(t: TensorValue, indices: TensorValue[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  if (indices.length === 0) return t;
+  const shape = t.node.shape;
+  const batch = shape[0];
+  if (indices.some((i) => !dimEq(i.node.shape[0], batch)))
+    fail("shapeMismatch", `${who}: with F.arange(batch) in dim 0, each other tensor index is one per sample (${formatShape([batch])}), got ${indices.map((i) => formatShape(i.node.shape)).join(", ")}`, site.loc);
+  const sizes = shape.slice(1, 1 + indices.length) as number[];
+  const after = shape.slice(1 + indices.length);
+  const total = sizes.reduce((a, b) => a * b, 1);
+  let position = indices[0];
+  for (let i = 1; i < indices.length; i++) position = em.tensor("add", [em.tensor("mul", [position, em.constant(sizes[i], site)], {}, who, site), indices[i]], {}, who, site);
+  const flat = em.tensor("reshape", [t], { shape: [batch, total, ...after] }, who, site);
+  const column = em.tensor("reshape", [position], { shape: [batch, 1, ...after.map(() => 1)] }, who, site);
+  const index = after.length ? em.tensor("expand", [column], { shape: [batch, 1, ...after] }, who, site) : column;
+  const taken = em.tensor("take", [flat, index], { dim: 1, mode: "elementwise" }, who, site);
+  return em.tensor("reshape", [taken], { shape: [batch, ...after] }, who, site);
 }
 
 export const indexingMethods = {

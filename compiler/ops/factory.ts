@@ -86,19 +86,26 @@ export const arange = defineOp<{ readonly start: number; readonly step: number; 
 
 /**
  * torch.arange with integer arguments and dtype int32: positions for nn.Embedding. An int32
- * tensor has no place in the float pointwise kernels, so it is a small kernel of its own.
+ * tensor has no place in the float pointwise kernels, so it is a small kernel of its own. Its
+ * length may be the batch (torch.arange(x.size(0)), DGCNN's idx_base, `h[arange(B), idx]`): each
+ * replica's own batch, as PyTorch's DataParallel gives each replica x.size(0) of its slice.
  */
-export const arangeInt = defineOp<{ readonly start: number; readonly step: number; readonly length: number }>({
+export const arangeInt = defineOp<{ readonly start: number; readonly step: number; readonly length: Dim }>({
   name: "arange_int",
   family: "elementwise",
   inputs: [],
   codegen: { kind: "kernel", builder: "iota" },
   infer: (_, a, who) => {
     if (![a.start, a.step].every(Number.isInteger)) throw new ShapeError(`${who}: an int32 arange needs integer start and step, got ${a.start} and ${a.step}`, "invalidArgument");
+    // a batch length is bounded by the runtime's batch limit, far inside int32 for a step of 1
+    if (isBatch(a.length)) {
+      if (a.start !== 0 || a.step !== 1) throw new ShapeError(`${who}: an arange over the batch runs from 0 in steps of 1`, "invalidArgument");
+      return { shape: [a.length], dtype: "i32" };
+    }
     if (Math.abs(a.start) + Math.abs(a.step) * a.length > 2 ** 31 - 1) throw new ShapeError(`${who}: its values pass int32's range`, "invalidArgument");
     return { shape: fixedShape([a.length], who), dtype: "i32" };
   },
-  reference: (_, a) => generate([a.length], (i) => a.start + i * a.step),
+  reference: (_, a, ctx) => generate([isBatch(a.length) ? a.length.batch * ctx.batch : a.length], (i) => a.start + i * a.step),
 });
 
 /**
