@@ -1354,8 +1354,9 @@ export namespace nn {
   interface GRU extends RecurrentSettings { (input: Tensor, hx?: Tensor | null): [Tensor, Tensor]; (input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor] }
   /** torch.nn.LSTM (gates i, f, g, o), as nn.RNN: hx is [h0, c0] and it returns [output, [h_n, c_n]], each state [layers·directions, N, H]. */
   class LSTM extends Module {
-    constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { projSize?: 0 });
-    constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions & { projSize?: 0 });
+    /** projSize (PyTorch's proj_size, below hiddenSize): h = W_hr·(o·tanh(c)), weight_hr_l<k> [projSize, hiddenSize]; output and h_n projSize wide. */
+    constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { projSize?: number });
+    constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions & { projSize?: number });
   }
   interface LSTM extends RecurrentSettings { (input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]]; (input: PackedSequence, hx?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]] }
   /**

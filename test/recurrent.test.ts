@@ -28,7 +28,8 @@ function affine(w: NDArray, v: ArrayLike<number>, b?: NDArray): number[] {
  * the last cell state, as PyTorch's documentation writes each cell, from the states h0 and c0.
  */
 function layer(cell: Cell, x: number[][], p: (name: string) => NDArray | undefined, name: string, h0: number[], c0: number[], reverse: boolean, relu = false): { hs: number[][]; c: number[] } {
-  const H = h0.length;
+  // the cell's width (an LSTM's h0 is projSize wide when it projects)
+  const H = c0.length;
   let h = h0;
   let c = c0;
   const hs: number[][] = new Array(x.length);
@@ -39,7 +40,7 @@ function layer(cell: Cell, x: number[][], p: (name: string) => NDArray | undefin
     const at = (g: number[], k: number, j: number) => g[k * H + j];
     if (cell === "RNN") h = h.map((_, j) => (relu ? Math.max(0, gi[j] + gh[j]) : Math.tanh(gi[j] + gh[j])));
     else if (cell === "LSTM") {
-      const next = h.map((_, j) => {
+      const next = c.map((_, j) => {
         const i = sigmoid(at(gi, 0, j) + at(gh, 0, j));
         const f = sigmoid(at(gi, 1, j) + at(gh, 1, j));
         const g = Math.tanh(at(gi, 2, j) + at(gh, 2, j));
@@ -47,7 +48,9 @@ function layer(cell: Cell, x: number[][], p: (name: string) => NDArray | undefin
         const cj = f * c[j] + i * g;
         return [o * Math.tanh(cj), cj];
       });
-      h = next.map((v) => v[0]);
+      // projSize: h = W_hr·(o·tanh(c))
+      const whr = p(`weight_hr_${name}`);
+      h = whr ? affine(whr, next.map((v) => v[0])) : next.map((v) => v[0]);
       c = next.map((v) => v[1]);
     } else
       h = h.map((hj, j) => {
@@ -69,6 +72,8 @@ interface Options {
   /** Initial states [layers·directions, 1, H] (the same for every sample), else zeros. */
   readonly h0?: NDArray;
   readonly c0?: NDArray;
+  /** An LSTM's projSize: h (and h_n) P wide. */
+  readonly P?: number;
 }
 
 /** The whole module on x [N, L, F]: output [N, L, D·H], and h_n, c_n [layers·D, N, H], flat. */
@@ -76,20 +81,21 @@ function written(cell: Cell, x: NDArray, state: Map<string, NDArray>, prefix: st
   const [N, L, F] = x.shape as number[];
   const D = o.bidirectional ? 2 : 1;
   const p = (name: string) => state.get(`${prefix}.${name}`);
-  const initial = (t: NDArray | undefined, k: number) => (t ? Array.from(t.data.subarray(k * o.H, (k + 1) * o.H)) : new Array(o.H).fill(0));
+  const P = o.P ?? o.H;
+  const initial = (t: NDArray | undefined, k: number, width: number) => (t ? Array.from(t.data.subarray(k * width, (k + 1) * width)) : new Array(width).fill(0));
   const out: number[] = [];
-  const hn = new Array<number>(o.layers * D * N * o.H);
+  const hn = new Array<number>(o.layers * D * N * P);
   const cn = new Array<number>(o.layers * D * N * o.H);
   for (let n = 0; n < N; n++) {
     let seq = Array.from({ length: L }, (_, t) => Array.from(x.data.subarray((n * L + t) * F, (n * L + t + 1) * F)));
     for (let l = 0; l < o.layers; l++) {
-      const runs = Array.from({ length: D }, (_, d) => layer(cell, seq, p, `l${l}${d ? "_reverse" : ""}`, initial(o.h0, l * D + d), initial(o.c0, l * D + d), d === 1, o.relu));
+      const runs = Array.from({ length: D }, (_, d) => layer(cell, seq, p, `l${l}${d ? "_reverse" : ""}`, initial(o.h0, l * D + d, P), initial(o.c0, l * D + d, o.H), d === 1, o.relu));
       seq = seq.map((_, t) => runs.flatMap((r) => r.hs[t]));
       runs.forEach((r, d) => {
         // the backward direction's final state is the one at the first step
-        const k = ((l * D + d) * N + n) * o.H;
-        (d ? r.hs[0] : r.hs[L - 1]).forEach((v, j) => (hn[k + j] = v));
-        r.c.forEach((v, j) => (cn[k + j] = v));
+        const k = (l * D + d) * N + n;
+        (d ? r.hs[0] : r.hs[L - 1]).forEach((v, j) => (hn[k * P + j] = v));
+        r.c.forEach((v, j) => (cn[k * o.H + j] = v));
       });
     }
     out.push(...seq.flat());
@@ -165,6 +171,22 @@ describe("nn.RNN, nn.GRU, nn.LSTM", () => {
     expect(Math.max(...zero.out.map((v, i) => Math.abs(v - out.data[i])))).toBeGreaterThan(1e-3);
   });
 
+  it("LSTM with projSize: h = W_hr·(o·tanh(c)), P wide in the output, h_n and the next layer's input, c_n H wide; PyTorch's weight_hr after the biases", () => {
+    const decl = "new nn.LSTM(3, 5, { numLayers: 2, bidirectional: true, batchFirst: true, projSize: 2 })";
+    const { graph } = lowerSource(model(decl, "const [out, [hn, cn]] = this.rnn(x, [this.h0.expand(4, x.size(0), 2), this.c0.expand(4, x.size(0), 5)]);\n    return [out.flatten(1), hn.transpose(0, 1), cn.transpose(0, 1)];").replace("  forward(", "  h0 = new nn.Parameter(F.randn([4, 1, 2]));\n  c0 = new nn.Parameter(F.randn([4, 1, 5]));\n  forward("));
+    expect(graph.params.slice(2, 7).map((p) => `${p.attrs.name} [${p.shape.join(", ")}]`)).toEqual(["rnn.weight_ih_l0 [20, 3]", "rnn.weight_hh_l0 [20, 2]", "rnn.bias_ih_l0 [20]", "rnn.bias_hh_l0 [20]", "rnn.weight_hr_l0 [2, 5]"]);
+    // layer 1 reads both directions' projections: 2·P
+    expect(graph.params.find((p) => p.attrs.name === "rnn.weight_ih_l1_reverse")!.shape).toEqual([20, 4]);
+    const state = initState(graph, 6);
+    const x = input(3, 5, 3);
+    const [out, hn, cn] = runReference(graph, { x }, state).outputs;
+    expect([out.shape, hn.shape, cn.shape]).toEqual([[3, 20], [3, 4, 2], [3, 4, 5]]);
+    const want = written("LSTM", x, state.params, "rnn", { H: 5, P: 2, layers: 2, bidirectional: true, h0: state.params.get("h0"), c0: state.params.get("c0") });
+    close(out.data, want.out);
+    close(hn.data, batchFirst(want.hn, [4, 3, 2]));
+    close(cn.data, batchFirst(want.cn, [4, 3, 5]));
+  });
+
   it("RNN and GRU from h0 = F.zeros(layers, x.size(0), H): the same as without it", () => {
     for (const decl of ["new nn.RNN(3, 4, { numLayers: 2, batchFirst: true })", "new nn.GRU(3, 4, { batchFirst: true })"]) {
       const layers = decl.includes("numLayers") ? 2 : 1;
@@ -226,7 +248,8 @@ describe("nn.RNN, nn.GRU, nn.LSTM", () => {
     expect(first(model("new nn.GRU(3, 4, { batchFirst: true, bidirectional: true })", "return this.rnn(x, F.zeros(1, x.size(0), 4))[0];"))).toMatch(/nn\.GRU: h0 must be \[2, Batch, 4\].*got f32 \[1, Batch, 4\] line 5$/);
     expect(first(model("new nn.LSTM(3, 4, { batchFirst: true })", "return this.rnn(x, F.zeros(1, x.size(0), 4))[0];"))).toMatch(/nn\.LSTM: hx is \[h0, c0\], two tensors .* got a tensor line 5$/);
     expect(first(model("new nn.LSTM(3, 4, { batchFirst: true })", "const h = F.zeros(1, x.size(0), 4);\n    return this.rnn(x, [h, 2])[0];"))).toMatch(/nn\.LSTM: c0 must be a tensor, got the number 2 line 6$/);
-    expect(first(model("new nn.LSTM(3, 4, { batchFirst: true, projSize: 2 })", "return this.rnn(x)[0];"))).toMatch(/nn\.LSTM: projSize is not supported .* line 3$/);
+    expect(first(model("new nn.LSTM(3, 4, { batchFirst: true, projSize: 4 })", "return this.rnn(x)[0];"))).toMatch(/nn\.LSTM: projSize \(4\) must be smaller than hiddenSize \(4\), as PyTorch requires line 3$/);
+    expect(first(model("new nn.LSTM(3, 4, { batchFirst: true, projSize: 2 })", "return this.rnn(x, [F.zeros(1, x.size(0), 4), F.zeros(1, x.size(0), 4)])[0];"))).toMatch(/nn\.LSTM: h0 must be \[1, Batch, 2\] \(layers·directions, the input's batch, projSize\), got f32 \[1, Batch, 4\] line 5$/);
     expect(first(model("new nn.RNN(5, 4, { batchFirst: true })", "return this.rnn(x)[0];"))).toMatch(/nn\.RNN expects \[N, L, 5\] \(batchFirst: true\), got \[Batch, 5, 3\] line 5$/);
     // sequence first, the model's [Batch, 5, 3] given as is: the sequence would be the batch
     expect(first(model("new nn.RNN(3, 4)", "return this.rnn(x)[0];"))).toMatch(/nn\.RNN \(batchFirst: false, PyTorch's default\) reads \[L, N, 3\], got \[Batch, 5, 3\] with the batch first: construct it with \{ batchFirst: true \}, or give x\.transpose\(0, 1\) line 5$/);

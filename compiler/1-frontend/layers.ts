@@ -362,7 +362,7 @@ function validate(name: string, b: Bound, site: CallSite): void {
   if ((name === "MaxPool2d" || name === "AvgPool2d") && [0, 1].some((i) => b.padding[i] * 2 > b.kernelSize[i]))
     problems.add("invalidArgument", `nn.${name}: padding ${pair(b.padding)} must be at most half the kernel ${pair(b.kernelSize)}`, locOfArg(b, "padding", site));
   // nn.Hardtanh asserts in its constructor; F.hardtanh checks at its call (pointwise-composites.ts)
-  if (name === "LSTM" && b.projSize !== 0) problems.add("invalidArgument", "nn.LSTM: projSize is not supported (an LSTM with projections); leave it 0", locOfArg(b, "projSize", site));
+  if (name === "LSTM" && b.projSize >= b.hiddenSize) problems.add("invalidArgument", `nn.LSTM: projSize (${b.projSize}) must be smaller than hiddenSize (${b.hiddenSize}), as PyTorch requires`, locOfArg(b, "projSize", site));
   if (name === "TransformerEncoderLayer" || name === "TransformerDecoderLayer") checkTransformerArgs(name, b, site, problems);
   if (name === "MultiheadAttention") {
     // one in_proj_weight [3E, E] projects query, key and value: other sizes need PyTorch's separate q/k/v weights

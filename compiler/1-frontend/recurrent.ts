@@ -20,21 +20,31 @@ import { describe, PackedSequenceValue, TensorValue, type CallSite, type ModuleV
 // initial states hx (LSTM: [h0, c0]) and the final ones h_n (c_n) are [layers·directions, N, H],
 // entry layer·directions + direction. Without hx the states start at zero: the first step's
 // h·W_hhᵀ is 0 and is left out (its bias is not).
+//
+// An LSTM with projSize P (0 < P < H, PyTorch's proj_size) projects each step's hidden state to P
+// features, h = W_hr·(o·tanh(c)) with weight_hr_l<k> [P, H] (no bias): W_hh is [4H, P], the next
+// layer reads P·directions features, the output and h_n hold P, c_n still H.
 
 type Cell = "RNN" | "GRU" | "LSTM";
 /** Gates per cell: G·H rows in each weight. */
 const GATES: Record<Cell, number> = { RNN: 1, GRU: 3, LSTM: 4 };
 
+/** The width of the hidden state h a step outputs: projSize when an LSTM projects it, else hiddenSize. */
+const outWidth = (b: Bound): number => (b.projSize > 0 ? b.projSize : b.hiddenSize);
+
 function recurrentParams(cell: Cell, b: Bound): ParamDecl[] {
   const H: number = b.hiddenSize;
+  const P = outWidth(b);
   const rows = GATES[cell] * H;
   const init = fanInUniform(H); // U(−1/√H, 1/√H): bound 1/√fan with fan = H
   const out: ParamDecl[] = [];
   for (let layer = 0; layer < b.numLayers; layer++)
     for (const suffix of b.bidirectional ? ["", "_reverse"] : [""]) {
-      const inputs = layer === 0 ? b.inputSize : H * (b.bidirectional ? 2 : 1);
-      out.push(param(`weight_ih_l${layer}${suffix}`, [rows, inputs], init), param(`weight_hh_l${layer}${suffix}`, [rows, H], init));
+      const inputs = layer === 0 ? b.inputSize : P * (b.bidirectional ? 2 : 1);
+      out.push(param(`weight_ih_l${layer}${suffix}`, [rows, inputs], init), param(`weight_hh_l${layer}${suffix}`, [rows, P], init));
       if (b.bias) out.push(param(`bias_ih_l${layer}${suffix}`, [rows], init), param(`bias_hh_l${layer}${suffix}`, [rows], init));
+      // PyTorch's order: the projection after the biases
+      if (b.projSize > 0) out.push(param(`weight_hr_l${layer}${suffix}`, [P, H], init));
     }
   return out;
 }
@@ -63,6 +73,7 @@ function direction(cell: Cell, self: ModuleValue, b: Bound, input: TensorValue, 
   const bih = param_(self, `bias_ih_${name}`);
   const bhh = param_(self, `bias_hh_${name}`);
   const whh = param_(self, `weight_hh_${name}`)!;
+  const whr = param_(self, `weight_hr_${name}`) ?? undefined;
   // every step's input projection in one GEMM: [N, L, G·H]
   const projected = c.op("linear", [input, param_(self, `weight_ih_${name}`)!, ...(bih ? [bih] : [])]);
   const order = Array.from({ length: L }, (_, t) => (reverse ? L - 1 - t : t));
@@ -71,7 +82,7 @@ function direction(cell: Cell, self: ModuleValue, b: Bound, input: TensorValue, 
   let cState: TensorValue | undefined = initial.c;
   for (const t of order) {
     const xw = c.reshape(c.narrow(projected, layout.seqDim, t, 1), [N, GATES[cell] * H]);
-    const next = cellStep(cell, b, xw, h, cState, whh, bhh, c);
+    const next = cellStep(cell, b, xw, h, cState, whh, bhh, c, whr);
     if (masks) {
       // past the sample's length: the states as they were (zero before its first step), the output zero
       const keep = (nu: TensorValue, old: TensorValue | undefined) => c.op("where", [masks[t], nu, old ?? 0]);
@@ -89,7 +100,7 @@ function direction(cell: Cell, self: ModuleValue, b: Bound, input: TensorValue, 
  * One step of a cell: xw = x·W_ihᵀ + b_ih [N, G·H], the state h (and c) before it (undefined: zero,
  * whose h·W_hhᵀ is left out, its bias kept). Returns the states after it.
  */
-function cellStep(cell: Cell, b: Bound, xw: TensorValue, h: TensorValue | undefined, cState: TensorValue | undefined, whh: TensorValue, bhh: TensorValue | null, c: ReturnType<typeof ops>): { h: TensorValue; c?: TensorValue } {
+function cellStep(cell: Cell, b: Bound, xw: TensorValue, h: TensorValue | undefined, cState: TensorValue | undefined, whh: TensorValue, bhh: TensorValue | null, c: ReturnType<typeof ops>, whr?: TensorValue): { h: TensorValue; c?: TensorValue } {
   const H: number = b.hiddenSize;
   // the k-th gate of a [N, G·H] (or, with h = 0, b_hh's [G·H]) tensor
   const gate = (t: TensorValue, k: number) => c.narrow(t, t.node.shape.length - 1, k * H, H);
@@ -107,7 +118,9 @@ function cellStep(cell: Cell, b: Bound, xw: TensorValue, h: TensorValue | undefi
     const o = c.op("sigmoid", [gate(gates, 3)]);
     // c' = f·c + i·g (c = 0: i·g), h' = o·tanh(c')
     const next = cState ? c.op("add", [c.op("mul", [f, cState]), c.op("mul", [i, g])]) : c.op("mul", [i, g]);
-    return { h: c.op("mul", [o, c.op("tanh", [next])]), c: next };
+    const hidden = c.op("mul", [o, c.op("tanh", [next])]);
+    // projSize: h = W_hr·hidden, [N, P]
+    return { h: whr ? c.op("linear", [hidden, whr]) : hidden, c: next };
   }
   // GRU: r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r·h_n), h' = (1 − z)·n + z·h
   const r = c.op("sigmoid", [hw ? c.op("add", [gate(xw, 0), gate(hw, 0)]) : gate(xw, 0)]);
@@ -131,8 +144,9 @@ function initialStates(cell: Cell, b: Bound, call: Bound, N: Dim, site: CallSite
   const names = cell === "LSTM" ? ["h0", "c0"] : ["h0"];
   const given: Value[] = cell === "LSTM" ? (Array.isArray(hx) && hx.length === 2 ? hx : []) : [hx];
   if (given.length === 0) fail("wrongArgumentType", `${who}: hx is [h0, c0], two tensors of [layers·directions, N, hidden], got ${describe(hx)}`, loc);
-  const expected = [b.numLayers * (b.bidirectional ? 2 : 1), N, b.hiddenSize];
-  return given.map((t, k) => checkedState(t, names[k], expected, "layers·directions, the input's batch, hidden", who, loc));
+  // h0 holds what a step outputs (projSize's P), c0 the cell's H
+  const expected = (k: number) => [b.numLayers * (b.bidirectional ? 2 : 1), N, k === 0 && cell === "LSTM" ? outWidth(b) : b.hiddenSize];
+  return given.map((t, k) => checkedState(t, names[k], expected(k), `layers·directions, the input's batch, ${k === 0 && b.projSize > 0 ? "projSize" : "hidden"}`, who, loc));
 }
 
 /**
@@ -172,7 +186,7 @@ function recurrentForward(cell: Cell, self: ModuleValue, b: Bound, call: Bound, 
   const masks = packed ? stepMasks(packed.lengths, L, em, who, site) : undefined;
   const directions = b.bidirectional ? 2 : 1;
   // entry k of a [layers·directions, N, H] state, as [N, H]
-  const entry = (t: TensorValue | undefined, k: number) => (t ? c.reshape(c.narrow(t, 0, k, 1), [N, b.hiddenSize]) : undefined);
+  const entry = (t: TensorValue | undefined, k: number) => (t ? c.reshape(c.narrow(t, 0, k, 1), [N, t.node.shape[2]]) : undefined);
   let layerInput = input;
   const finals: TensorValue[] = [];
   const cells: TensorValue[] = [];
@@ -214,6 +228,7 @@ function recurrentLayer(cell: Cell): LayerSpec {
       `${b.inputSize} → ${b.hiddenSize}` +
       (b.numLayers !== 1 ? `, ${b.numLayers} layers` : "") +
       (b.bidirectional ? ", bidirectional" : "") +
+      (b.projSize > 0 ? `, proj ${b.projSize}` : "") +
       (cell === "RNN" && b.nonlinearity === "relu" ? ", relu" : "") +
       (b.bias ? "" : ", no bias"),
     inputs: [arg("x", "any"), opt("hx", "any", null, { nullable: true })],

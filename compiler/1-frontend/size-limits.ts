@@ -46,7 +46,9 @@ export function checkOutput(shape: Shape, dtype: DType, loc: SourceLoc): void {
     fail(
       "badOutput",
       `forward must return tensors whose first dim is Batch, got a tensor of shape ${formatShape(shape)}` +
-        (shape.some(isBatch) ? batchAt(shape) : " (it does not depend on the batch: a parameter, a constant, or a reduction over the batch)"),
+        (shape.some(isBatch)
+          ? batchAt(shape)
+          : " (it does not depend on the batch: a parameter, a constant, or a reduction over the batch). Each device computes forward on its share of the batch, so a value of the whole batch (a loss, a KL term) is not an output: return it per sample (kld.sum(1) rather than kld.sum(), [Batch]) and reduce it after forward (or in the Training declaration's loss function)"),
       loc,
     );
   const extra = shape.findIndex((d, i) => i > 0 && isBatch(d));
