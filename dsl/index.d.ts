@@ -1450,6 +1450,15 @@ export namespace nn {
   /** logInput: eˣ − t·x, else x − t·log(x + eps); full adds Stirling's term where t > 1 */
   class PoissonNLLLoss extends Module { constructor(options?: { logInput?: boolean; full?: boolean; eps?: number; reduction?: Reduction }) }
   interface PoissonNLLLoss { (input: Tensor, target: Tensor): Tensor }
+  /**
+   * Connectionist temporal classification (torch.nn.CTCLoss): −log of the probability of every
+   * alignment of each target to its input frames. logProbs [T, N, C] (log_softmax over C), targets
+   * [N, S] int32 padded, inputLengths / targetLengths one per sample [N] (int32) or one number for
+   * all. "mean" divides each loss by its target length, then averages; a target that fits no
+   * alignment gives +∞, or 0 with zeroInfinity.
+   */
+  class CTCLoss extends Module { constructor(options?: { blank?: number; reduction?: Reduction; zeroInfinity?: boolean }) }
+  interface CTCLoss { (logProbs: Tensor, targets: Tensor<Shape, "int32">, inputLengths: Tensor | number, targetLengths: Tensor | number): Tensor }
   /** ½·(log max(var, eps) + (x − t)²/max(var, eps)), + ½·log 2π when full */
   class GaussianNLLLoss extends Module { constructor(options?: { full?: boolean; eps?: number; reduction?: Reduction }) }
   interface GaussianNLLLoss { (input: Tensor, target: Tensor, variance: Tensor): Tensor }
@@ -1763,6 +1772,8 @@ export namespace F {
   function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, options?: { margin?: number; p?: number; eps?: number; swap?: boolean; reduction?: nn.Reduction }): Tensor;
   function poissonNllLoss(input: Tensor, target: Tensor, options?: { logInput?: boolean; full?: boolean; eps?: number; reduction?: nn.Reduction }): Tensor;
   function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor, options?: { full?: boolean; eps?: number; reduction?: nn.Reduction }): Tensor;
+  /** torch.nn.functional.ctc_loss: nn.CTCLoss's loss (see there). */
+  function ctcLoss(logProbs: Tensor, targets: Tensor<Shape, "int32">, inputLengths: Tensor | number, targetLengths: Tensor | number, options?: { blank?: number; reduction?: nn.Reduction; zeroInfinity?: boolean }): Tensor;
   function l1Loss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
   function smoothL1Loss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; beta?: number }): Tensor;
   function huberLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; delta?: number }): Tensor;

@@ -19,6 +19,7 @@ import { moreFunctions } from "./more-layers.ts";
 import { functionalBatchNorm } from "./functional-batch-norm.ts";
 import { linalgNamespace } from "./linalg.ts";
 import { pairwiseLossFunctions } from "./pairwise-losses.ts";
+import { ctcLossFunction } from "./ctc-loss.ts";
 import { spatialTransformFunctions } from "./spatial-transform.ts";
 import { unpoolFunctions } from "./pool-indices.ts";
 import { checkpointFunction, noGradFunction } from "./no-grad.ts";
@@ -530,7 +531,7 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   for (const name of mathFunctionNames) members.set(name, new BuiltinFunction(`F.${name}`, mathFunction(name, em)));
   for (const [name, f] of spellingFunctions(em)) members.set(name, new BuiltinFunction(`F.${name}`, f));
   for (const [name, f] of queryFunctions(em)) members.set(name, f);
-  for (const [name, spec] of [...Object.entries(compositionFunctions), ...Object.entries(portFunctions), ...Object.entries(moreFunctions), ["batchNorm", functionalBatchNorm] as const, ...Object.entries(volumetricFunctions((t, size, site, em, who) => adaptiveMaxPool(t, size, 2, site, em, who))), ...Object.entries(pairwiseLossFunctions), ...Object.entries(spatialTransformFunctions), ...Object.entries(unpoolFunctions)]) {
+  for (const [name, spec] of [...Object.entries(compositionFunctions), ...Object.entries(portFunctions), ...Object.entries(moreFunctions), ["batchNorm", functionalBatchNorm] as const, ...Object.entries(volumetricFunctions((t, size, site, em, who) => adaptiveMaxPool(t, size, 2, site, em, who))), ...Object.entries(pairwiseLossFunctions), ["ctcLoss", ctcLossFunction] as const, ...Object.entries(spatialTransformFunctions), ...Object.entries(unpoolFunctions)]) {
     const who = `F.${name}`;
     members.set(name, new BuiltinFunction(who, (args, site) => inPlaceFlag(bindArgs(who, spec.args, args, site), (b) => spec.lower(b, site, em, who), who, site)));
   }

@@ -9,6 +9,7 @@ import { unpoolLayers } from "./pool-indices.ts";
 import { checkConv3d, volumetricLayers } from "./volumetric.ts";
 import { adaptiveMaxPool } from "./port-layers.ts";
 import { pairwiseLossLayers } from "./pairwise-losses.ts";
+import { ctcLossLayer } from "./ctc-loss.ts";
 import { klDiv, klDivArgs } from "./functional-compositions.ts";
 import { checkTransformerArgs, transformerClasses, transformerLayers } from "./transformer.ts";
 import { hardtanhRangeProblem } from "./pointwise-composites.ts";
@@ -341,6 +342,7 @@ const layers: Record<string, LayerSpec> = {
   ...unpoolLayers,
   ...volumetricLayers((t, size, site, em, who) => adaptiveMaxPool(t, size, 2, site, em, who), batchNorm([4]), compositeLayers.InstanceNorm2d),
   ...pairwiseLossLayers,
+  CTCLoss: ctcLossLayer,
   ...recurrentLayers,
 };
 Object.assign(layers, transformerLayers({ Linear: layers.Linear, Dropout: layers.Dropout, LayerNorm: layers.LayerNorm }));
