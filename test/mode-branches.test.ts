@@ -97,6 +97,17 @@ describe("an if that assigns in one mode, a conditional expression, a switch", (
     expect(output(model(FC2, "return this.fc(x.mul(this.training ? 2 : 2));"), false)).toEqual(output(model(FC2, "return this.fc(x.mul(2));"), false));
   });
 
+  it("int32 indices chosen by the mode (a decoder's teacher forcing: the target's token in training, its own prediction in eval)", () => {
+    const decoder = model(
+      "emb = new nn.Embedding(6, 4); out = new nn.Linear(4, 6);",
+      "let token = x.gt(0).int().sum(1);\n    const steps: Tensor[] = [];\n    for (let t = 0; t < 3; t++) {\n      const logits = this.out(this.emb(token));\n      steps.push(logits);\n      token = this.training ? x.index(':', t).gt(0).int().add(t) : logits.argmax(1);\n    }\n    return F.cat(steps, 1);",
+    );
+    const written = (next: string) => model("emb = new nn.Embedding(6, 4); out = new nn.Linear(4, 6);", `let token = x.gt(0).int().sum(1);\n    const steps: Tensor[] = [];\n    for (let t = 0; t < 3; t++) {\n      const logits = this.out(this.emb(token));\n      steps.push(logits);\n      token = ${next};\n    }\n    return F.cat(steps, 1);`);
+    expect(output(decoder, true)).toEqual(output(written("x.index(':', t).gt(0).int().add(t)"), true));
+    expect(output(decoder, false)).toEqual(output(written("logits.argmax(1)"), false));
+    expect(output(decoder, true)).not.toEqual(output(decoder, false));
+  });
+
   it("gradients reach the eval-mode value in eval mode", () => {
     expect(gradCheck(model("b = new nn.Parameter(F.ones([4]));", "return this.training ? x.mul(this.b) : x.mul(x).add(this.b);"), { training: false }).checked).toBeGreaterThan(0);
   });

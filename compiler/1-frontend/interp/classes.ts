@@ -143,6 +143,12 @@ export class Interpreter extends PropertyEvaluator {
       if (train.node === evaluation.node) return train;
       if (train.node.dtype === "f32" && evaluation.node.dtype === "f32" && shapeEq(train.node.shape, evaluation.node.shape))
         return this.em.tensor("mode_select", [train, evaluation], {}, `${who} (this.training)`, site);
+      // int32 indices per mode (a decoder's teacher forcing: the target's token in training, its own
+      // prediction in eval): joined as float32, exact for integers within 2²⁴, and back to int32
+      if (train.node.dtype === "i32" && evaluation.node.dtype === "i32" && shapeEq(train.node.shape, evaluation.node.shape)) {
+        const [a, b] = [train, evaluation].map((t) => this.em.tensor("to_float", [t], {}, `${who} (this.training)`, site));
+        return this.em.tensor("to_int", [this.em.tensor("mode_select", [a, b], {}, `${who} (this.training)`, site)], {}, `${who} (this.training)`, site);
+      }
     }
     if (Array.isArray(train) && Array.isArray(evaluation) && train.length === evaluation.length)
       return train.map((v, i) => this.joinModes(v, evaluation[i], who, site));
@@ -150,7 +156,7 @@ export class Interpreter extends PropertyEvaluator {
       return new ObjectValue(new Map([...train.props].map(([k, v]) => [k, this.joinModes(v, evaluation.props.get(k), who, site)])));
     return fail(
       "dataDependentControlFlow",
-      `${who} gives ${describeResult(train)} in train mode and ${describeResult(evaluation)} in eval mode; what changes with train()/eval() must be float32 tensors of one shape in both (a result only training needs, such as an auxiliary output, is a second forward output computed in both modes)`,
+      `${who} gives ${describeResult(train)} in train mode and ${describeResult(evaluation)} in eval mode; what changes with train()/eval() must be tensors of one shape and dtype in both (a result only training needs, such as an auxiliary output, is a second forward output computed in both modes)`,
       site.loc,
     );
   }
