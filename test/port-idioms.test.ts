@@ -824,3 +824,41 @@ describe("x.requiresGrad", () => {
     expect(outs.map((o) => o[0])).toEqual([1, 0, 1, 0, 0, 0]);
   });
 });
+
+describe("m.constructor.name, instanceof Array, a list index", () => {
+  it("DCGAN's weights_init tests each module's class name (Python's m.__class__.__name__): a layer's is PyTorch's, a user class's its own", () => {
+    const src = `${header}
+function weightsInit(m: nn.Module) {
+  const name = m.constructor.name;
+  if (name.includes("Conv")) nn.init.constant_((m as nn.Conv2d).weight, name === "ConvTranspose2d" ? 2 : 3);
+  else if (name === "Head") nn.init.constant_((m as Head).w, 5);
+}
+class Head extends nn.Module {
+  w = new nn.Parameter(F.zeros(2));
+  forward(x: Tensor) { return x.mul(this.w); }
+}
+export class M extends nn.Module {
+  up = new nn.ConvTranspose2d(1, 1, 1, { bias: false });
+  conv = new nn.Conv2d(1, 1, 1, { bias: false });
+  head = new Head();
+  constructor() { super(); this.apply(weightsInit); }
+  forward(x: Tensor<[Batch, 1, 1, 2]>) { return this.head(this.conv(this.up(x))); }
+}
+`;
+    const { init } = declared(src);
+    expect([init.get("up.weight"), init.get("conv.weight"), init.get("head.w")]).toEqual([2, 3, 5].map((value) => ({ kind: "constant", value })));
+    expect(outputs(src, { x: nd([1, 1, 1, 2], [1, -1]) })[0]).toEqual([30, -30]);
+  });
+
+  it("DenseNet's `inputs instanceof Array` tells a list of tensors from one tensor", () => {
+    const src = model("const cat = (v: Tensor | Tensor[]) => (v instanceof Array ? F.cat(v, 1) : v.mul(10));\n    return F.cat([cat([x, x]), cat(x)], 1);", "x: Tensor<[Batch, 2]>");
+    expect(outputs(src, { x: nd([1, 2], [1, 2]) })[0]).toEqual([1, 2, 1, 2, 10, 20]);
+  });
+
+  it("a list of integers keeps the dim (nanoGPT's x[:, [-1], :]), negatives from the end", () => {
+    const src = model("return x.index(':', [-1, 0], ':').flatten(1);", "x: Tensor<[Batch, 3, 2]>");
+    expect(outputs(src, { x: nd([1, 3, 2], [0, 1, 2, 3, 4, 5]) })[0]).toEqual([4, 5, 0, 1]);
+    expect(first(model("return x.index(':', [3]);", "x: Tensor<[Batch, 3, 2]>"))).toMatch(/^TSDP3004 6: index: index 3 is out of range for dim 1 of size 3/);
+    expect(first(model("return x.index([0]);", "x: Tensor<[Batch, 3, 2]>"))).toMatch(/^TSDP4001 6: index: dim 0 of \[Batch, 3, 2\] is the batch/);
+  });
+});

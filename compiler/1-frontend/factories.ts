@@ -1,3 +1,4 @@
+import { own } from "./names.ts";
 import { CompileError, fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import { batchTimes, isBatch, type Dim } from "../ir/shape.ts";
 import type { Init } from "../ir/node.ts";
@@ -391,7 +392,7 @@ export function randomDrawProperty(t: StaticTensor, name: string, site: CallSite
     return new StaticTensor(t.shape, normalInit((init.mean ?? 0) * scale + shift, init.std * Math.abs(scale)));
   };
   if (name === "neg") return new BuiltinFunction("neg", (args, s) => (bindArgs("neg", [], args, s), map(-1, 0)));
-  const f = affine[name];
+  const f = own(affine, name);
   if (!f)
     fail("unsupportedSyntax", `a random draw (F.randn) in a constructor can be scaled and shifted by numbers (.mul, .div, .add, .sub, .neg), not .${name}: its values are drawn when the model is created, from the runtime's seed`, site.loc);
   return new BuiltinFunction(name, (args, s) => {

@@ -1,3 +1,4 @@
+import { own } from "./names.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { dtypeNames, type Init } from "../ir/node.ts";
 import { formatShape, shapeEq } from "../ir/shape.ts";
@@ -102,8 +103,8 @@ export function inPlaceMethod(
 ): BuiltinFunction | undefined {
   if (!name.endsWith("_") || name.length < 2) return undefined;
   const base = name.slice(0, -1);
-  const fill = fills[base];
-  if (!fill && !(base in methods)) return undefined;
+  const fill = own(fills, base);
+  if (!fill && !own(methods, base)) return undefined;
   return new BuiltinFunction(name, (args, site) => {
     refuseState(x, name, em, phase, site);
     if (phase !== "forward" && (base === "normal" || base === "uniform" || base === "bernoulli")) return constructorDraw(x, name, args, site);

@@ -14,12 +14,24 @@ import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
 // indexed, and a 1-D int32 tensor takes those rows (index_select). A slice with step 1 is a narrow;
 // a step is a take of the positions start, start + step, … — both with their gradients.
 
-type Index = { kind: "select"; at: number } | { kind: "new" } | { kind: "slice"; start: number | null; end: number | null; step: number } | { kind: "ellipsis" } | { kind: "rows"; index: TensorValue };
+type Index =
+  | { kind: "select"; at: number }
+  | { kind: "new" }
+  | { kind: "slice"; start: number | null; end: number | null; step: number }
+  | { kind: "ellipsis" }
+  | { kind: "rows"; index: TensorValue }
+  // a list of integers (nanoGPT's x[:, [-1], :]): those rows, the dim kept
+  | { kind: "list"; at: readonly number[] };
 
 /** "a:b:c", ":", "::2", "1:-1", "..." (or "…"): one index; a number, null or an int32 tensor too. */
 function parseIndex(v: Value, who: string, site: CallSite): Index {
   if (typeof v === "number") return Number.isInteger(v) ? { kind: "select", at: v } : fail("invalidArgument", `${who}: an index must be an integer, got ${v}`, site.loc);
   if (v === null || v === undefined) return { kind: "new" };
+  if (Array.isArray(v)) {
+    if (v.length === 0 || !v.every((i) => typeof i === "number" && Number.isInteger(i)))
+      fail("invalidArgument", `${who}: a list index holds integers (x[:, [-1]] keeps the last row as a dim of 1), got ${describe(v)}`, site.loc);
+    return { kind: "list", at: v as number[] };
+  }
   if (v instanceof TensorValue) {
     if (v.node.dtype !== "i32" || v.node.shape.length !== 1) fail("wrongArgumentType", `${who}: a tensor index must be a 1-D int32 tensor (index_select's rows), got ${v.node.dtype === "i32" ? "int32" : "float32"} ${formatShape(v.node.shape)}`, site.loc);
     return { kind: "rows", index: v };
@@ -71,10 +83,11 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
   const rank = x.node.shape.length;
   const consuming = parsed.filter((p) => p.kind !== "new" && p.kind !== "ellipsis").length;
   if (consuming > rank) fail("invalidArgument", `${who}: too many indices for a tensor of ${rank} dims (${consuming} given)`, site.loc);
-  // the ellipsis (or the end) stands for the dims no index names
+  // the ellipsis (or the end) stands for the dims no index names; a list is the int32 rows it names
   const expanded: Index[] = [];
   for (const p of parsed) {
     if (p.kind === "ellipsis") for (let i = 0; i < rank - consuming; i++) expanded.push({ kind: "slice", start: null, end: null, step: 1 });
+    else if (p.kind === "list") expanded.push({ kind: "rows", index: listedRows(x, expanded.filter((q) => q.kind !== "new").length, p.at, who, site, em) });
     else expanded.push(p);
   }
   let t = x;
@@ -135,6 +148,16 @@ function pairedRows(t: TensorValue, dim: number, indices: TensorValue[], who: st
   let position = indices[0];
   for (let i = 1; i < indices.length; i++) position = em.tensor("add", [em.tensor("mul", [position, em.constant(sizes[i] as number, site)], {}, who, site), indices[i]], {}, who, site);
   return em.tensor("take", [flat, position], { dim, mode: "vector" }, who, site);
+}
+
+/** A list index's rows of x's dim `dim`, negatives from the end, as an int32 tensor. */
+function listedRows(x: TensorValue, dim: number, at: readonly number[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const size = x.node.shape[dim];
+  if (isBatch(size)) fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(x.node.shape)} is the batch, which is split across devices; a list index takes rows of a fixed-size dim`, site.loc);
+  const rows = at.map((i) => (i < 0 ? i + (size as number) : i));
+  const bad = at.find((_, k) => rows[k] < 0 || rows[k] >= (size as number));
+  if (bad !== undefined) fail("invalidArgument", `${who}: index ${bad} is out of range for dim ${dim} of size ${size}`, site.loc);
+  return em.tensor("to_int", [em.tensor("literal", [], { shape: [rows.length], values: rows }, who, site)], {}, who, site);
 }
 
 /** F.arange(x.size(0)): each sample's own position along the batch dim `batch`. */

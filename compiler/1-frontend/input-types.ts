@@ -1,3 +1,4 @@
+import { own } from "./names.ts";
 import { Node as TsNode, type ParameterDeclaration, type TypeNode } from "ts-morph";
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { DType } from "../ir/node.ts";
@@ -50,8 +51,8 @@ function tensorType(t: TypeNode, what: string, depth = 0): { shape: Dim[]; dtype
   if (args[1]) {
     const d = args[1];
     const text = TsNode.isLiteralTypeNode(d) && TsNode.isStringLiteral(d.getLiteral()) ? (d.getLiteral() as unknown as { getLiteralValue(): string }).getLiteralValue() : undefined;
-    if (text === undefined || !(text in dtypes)) fail("badInputShape", `${what}: the dtype must be "float32" or "int32", got ${d.getText()}`, locOf(d));
-    dtype = dtypes[text];
+    if (text === undefined || own(dtypes, text) === undefined) fail("badInputShape", `${what}: the dtype must be "float32" or "int32", got ${d.getText()}`, locOf(d));
+    dtype = own(dtypes, text)!;
   }
   return { shape, dtype };
 }

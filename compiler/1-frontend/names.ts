@@ -45,3 +45,12 @@ export function memberName(node: PropertyName | TsNode): string {
   if (TsNode.isNumericLiteral(node)) return String(node.getLiteralValue());
   return node.getText();
 }
+
+/**
+ * `table[key]` for a key the model file wrote (a method or property name, a dtype): only the
+ * table's own entries. A plain object's `constructor`, `toString` or `__proto__` are JavaScript's,
+ * and read as an entry they made `x.constructor(1)` call Object and `x.valueOf()` crash the compiler.
+ */
+export function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}

@@ -1,3 +1,4 @@
+import { own } from "./names.ts";
 import { indexingMethods } from "./indexing.ts";
 import type { Node } from "../ir/node.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
@@ -413,7 +414,7 @@ export function tensorProperty(x: TensorValue, name: string, em: GraphEmitter, s
   if (name === "requiresGrad") return requiresGrad(x.node);
   const property = spellingProperty(x, name, site, em);
   if (property !== undefined) return property;
-  const method = tensorMethods[name];
+  const method = own(tensorMethods, name);
   if (!method) return undefined;
   return new BuiltinFunction(name, (args, site) => method(x, args, site, em));
 }

@@ -19,7 +19,7 @@ import { limitError } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
 import { checkLayerName, isLayerName, memberName } from "../names.ts";
-import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, TensorValue, type CallSite, type Value } from "../values.ts";
+import { BuiltinClass, BuiltinFunction, ClassValue, CollectionValue, describe, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, TensorValue, type CallSite, type Value } from "../values.ts";
 import { formatShape, shapeEq } from "../../ir/shape.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
 import { recordViews, VIEW_METHODS, withViews } from "../views.ts";
@@ -239,6 +239,9 @@ export class Interpreter extends PropertyEvaluator {
     if (isPoison(v) || isPoison(cls)) return poison;
     if (cls === moduleBase) return v instanceof ModuleValue;
     if (cls instanceof ClassValue) return v instanceof ModuleValue && v.cls !== undefined && this.classChain(v.cls).some((c) => c.decl === cls.decl);
+    // DenseNet's `inputs instanceof Array` (Python's isinstance(x, list)), and the collections
+    if (cls instanceof NamespaceValue && cls.name === "Array") return Array.isArray(v);
+    if (cls instanceof BuiltinClass && (cls.name === "Map" || cls.name === "Set")) return v instanceof CollectionValue && v.kind === cls.name;
     if (cls instanceof BuiltinClass) {
       if (cls.name === "nn.Parameter") return (v instanceof ParameterValue && !v.buffer) || v instanceof LayerParamRef;
       if (!(v instanceof ModuleValue)) return false;

@@ -7,7 +7,7 @@ import { arrayMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
 import { formatShape } from "../../ir/shape.ts";
 import { assignState } from "../state-updates.ts";
-import { checkLayerName, isLayerName, quoteName } from "../names.ts";
+import { checkLayerName, isLayerName, own, quoteName } from "../names.ts";
 import { indexTensor } from "../joins.ts";
 import { claimCaptured, inPlaceMethod } from "../in-place.ts";
 import { VIEW_METHODS, withViews } from "../views.ts";
@@ -122,6 +122,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof ObjectValue) return obj.props.get(name);
     if (obj instanceof CollectionValue) return collectionProperty(obj, name, this.arrayHooks, site);
     if (obj instanceof BuiltinClass && obj.statics.has(name)) return obj.statics.get(name);
+    // nn.Conv2d.name: "Conv2d", as JavaScript's class name and Python's __name__
+    if (obj instanceof BuiltinClass && name === "name") return obj.name.slice(obj.name.lastIndexOf(".") + 1);
     if (obj instanceof ClassValue) return this.staticMember(obj, name, site);
     if (Array.isArray(obj)) {
       if (name === "length") return obj.length;
@@ -159,6 +161,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return v;
     }
     if (name === "training") return ModeFlag.value;
+    // m.constructor: its class, whose name initialization code tests (DCGAN's weights_init:
+    // `m.constructor.name.includes("Conv")`, Python's m.__class__.__name__)
+    if (name === "constructor") return m.cls ?? this.layerClassOf(m, site);
     if (name === "length" && m.typeName === "nn.ParameterList") return m.fields.size;
     // register_parameter(name, nn.Parameter(...)): the field of that name, as an assignment makes it
     if ((name === "registerParameter" || name === "register_parameter") && m.kind === "user")
@@ -277,7 +282,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (walk) return walk;
     if (name === "forward" && m.forward) return new BuiltinFunction(`${m.typeName}.forward`, (args, s) => this.callModule(m, args, s));
     // a PyTorch spelling of a method the model language has under another name
-    const renamed = PYTORCH_NAMES[name];
+    const renamed = own(PYTORCH_NAMES, name);
     if (renamed) return fail("unknownProperty", `${m.typeName}.${name}: the model language spells it ${renamed}`, site.loc);
     // this["my layer"], this[0]: no layer can have such a name, so this is not a missing attribute
     if (m.kind === "user" && !isLayerName(name))
@@ -285,6 +290,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (m.kind === "user") return undefined; // an attribute not set (yet), like Python's missing attribute
     if (m.kind === "dict") return fail("unknownProperty", `nn.ModuleDict has no module '${name}'; its keys are ${[...m.fields.keys()].map((k) => `'${k}'`).join(", ") || "none"}`, site.loc);
     return fail("unknownProperty", `${m.typeName} has no property '${name}'`, site.loc);
+  }
+
+  /** The class a built-in module is an instance of (nn.Conv2d for a Conv2d layer), from the nn namespace. */
+  protected layerClassOf(m: ModuleValue, site: CallSite): Value {
+    const nn = this.dsl.get("nn");
+    const cls = nn instanceof NamespaceValue && m.typeName.startsWith("nn.") ? nn.members.get(m.typeName.slice(3)) : undefined;
+    return cls ?? fail("unknownProperty", `${m.typeName}.constructor is not available in model code`, site.loc);
   }
 
   /** nn.ModuleDict's own members: length, keys(), values(), items(), has(key), update({...}). */
