@@ -38,10 +38,14 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   readonly ndim: number;
   numel(): number;
   /**
-   * A one-element tensor's value: PyTorch's Python number, here the tensor as a 0-dim one without a
-   * gradient, for operands of tensor methods (y.mul(s.item())); a JavaScript operator on it is refused.
+   * A one-element tensor's value: PyTorch's Python number. Of a tensor made in a constructor from
+   * factories, the number itself (float32's value); of one computed in forward, the tensor as a
+   * 0-dim one without a gradient, for operands of tensor methods (y.mul(s.item())) — a JavaScript
+   * operator on that is refused.
    */
-  item(): Tensor;
+  item(): Tensor & number;
+  /** A constructor tensor's values as nested arrays of numbers (timm's drop-path rates from F.linspace(…).tolist()). */
+  tolist(): any;
   /** The same values in a tensor of its own: an in-place change of either leaves the other */
   clone(options?: { memoryFormat?: unknown }): Tensor;
   /** "float32" or "int32" (for x.to(y.dtype)). */

@@ -862,3 +862,18 @@ export class M extends nn.Module {
     expect(first(model("return x.index([0]);", "x: Tensor<[Batch, 3, 2]>"))).toMatch(/^TSDP4001 6: index: dim 0 of \[Batch, 3, 2\] is the batch/);
   });
 });
+
+describe("a constructor tensor's numbers: tolist and item", () => {
+  it("timm's stochastic depth rates `[x.item() for x in torch.linspace(0, 0.2, depth)]` are float32 numbers; forward's tensors have none", () => {
+    const rates = (expr: string) => {
+      const src = model("return F.cat(this.rates.map((r: number) => x.mul(r)), 1);", "x: Tensor<[Batch, 1]>", `rates: number[];\n  constructor() { super(); this.rates = ${expr}; }`);
+      return outputs(src, { x: nd([1, 1], [1]) })[0];
+    };
+    const want = [0, 0.1, 0.2].map(Math.fround).map((v) => v * 1);
+    expect(rates("F.linspace(0, 0.2, 3).tolist()")).toEqual(want);
+    expect(rates("Array.from({ length: 3 }, (_, i) => F.linspace(0, 0.2, 3)[i].item())")).toEqual(want);
+    // nested: a 2-D constant's rows
+    expect(rates("F.arange(4).view(2, 2).tolist()[1]")).toEqual([2, 3]);
+    expect(first(model("const v = x.tolist();\n    return x;", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2003 6: tolist: the values of a tensor computed in forward exist only when the model runs/);
+  });
+});

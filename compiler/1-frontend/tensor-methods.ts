@@ -403,7 +403,24 @@ export const tensorMethods: Record<string, Method> = {
     bindArgs("item", [], args, site);
     const n = numel(x.node.shape);
     if (n.p !== 0 || n.c !== 1) return fail("invalidArgument", `item: a tensor of one element has a value, ${formatShape(x.node.shape)} has ${n.p ? "one per sample" : n.c}`, site.loc);
+    // a constant (made in a constructor from factories): its number, as Python's
+    if (em.constants.owns(x.node)) return Math.fround(em.constants.evaluate(x.node).data[0]);
     return em.tensor("reshape", [em.tensor("detach", [x], {}, "item", site)], { shape: [] }, "item", site);
+  },
+  // x.tolist(): a constant's values as nested arrays of numbers (timm's stochastic depth rates,
+  // `[x.item() for x in torch.linspace(0, rate, depth)]`); a value computed in forward has none
+  tolist: (x, args, site, em) => {
+    bindArgs("tolist", [], args, site);
+    if (!em.constants.owns(x.node))
+      return fail("nonConstant", "tolist: the values of a tensor computed in forward exist only when the model runs; tolist takes a tensor made in the constructor from factories (F.linspace, F.arange, …)", site.loc);
+    const value = em.constants.evaluate(x.node);
+    const shape = value.shape as number[];
+    const nest = (dim: number, offset: number): Value => {
+      if (dim === shape.length) return Math.fround(value.data[offset]);
+      const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+      return Array.from({ length: shape[dim] }, (_, i) => nest(dim + 1, offset + i * stride));
+    };
+    return nest(0, 0);
   },
 };
 
