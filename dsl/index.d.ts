@@ -348,7 +348,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   int(): Tensor<Shape, "int32">;
   long(): Tensor<Shape, "int32">;
   /** x.to("float32" | "int32"), x.to(other) (other's dtype), x.to(x.device) (itself: every tensor is on the model's GPU). */
-  to(target: DType | Tensor | "cuda"): Tensor;
+  to(target: DType | "int64" | Tensor | "cuda"): Tensor;
   to(options: { dtype: DType }): Tensor;
   /** Converted to other's dtype (x.type_as(y)). */
   typeAs(other: Tensor): Tensor;
@@ -1750,6 +1750,9 @@ export namespace F {
   function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean): Tensor;
   function avgPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;
   function adaptiveAvgPool2d(x: Tensor, outputSize: Size2 | readonly [number | null, number | null]): Tensor;
+  /** torch's dtypes, as the names tsdp takes: x.to(F.float32), F.zeros(n, { dtype: F.long }) (int64 is held as int32). */
+  const float32: "float32", float: "float32", int32: "int32", int: "int32", int64: "int64", long: "int64";
+  const float64: "float64", double: "float64", float16: "float16", half: "float16", bfloat16: "bfloat16", bool: "bool";
   /** torch.finfo(dtype): bits, eps, max, min, tiny (smallestNormal) and resolution of a float type (float32 by default). */
   function finfo(type?: "float32" | "float" | "float16" | "half" | "bfloat16" | "float64" | "double"): { readonly bits: number; readonly eps: number; readonly max: number; readonly min: number; readonly tiny: number; readonly smallestNormal: number; readonly resolution: number; readonly dtype: string };
   function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];

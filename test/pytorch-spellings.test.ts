@@ -121,7 +121,7 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     );
     expect(got).toEqual([[2, 0, 7], [1, -1, 0], [1, -1, 0], [2, 0, 7], [1, -1, 0], [1.9, -1.5, 0.2], [2, 0, 7]]);
     expect(first(model('return x.to("cpu");', "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: to: a model's tensors stay on its GPU/);
-    expect(first(model('return x.to("float64");', "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: to: tsdp's tensors are "float32" or "int32", got "float64"/);
+    expect(first(model('return x.to("float64");', "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: to: tsdp's tensors are "float32" or "int32" \(int64 is held as int32\), got "float64"/);
     expect(first(model("return x.half();", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: half\(\): tsdp's tensors are float32 \(int32 for indices\); compute GEMMs in bf16 or tf32 with tsdp compile --precision/);
   });
   it("clampMin/clampMax are clamp, x.max(y)/x.min(y) are maximum/minimum, x.where(c, y) is F.where(c, x, y), logicalXor", () => {
@@ -524,5 +524,16 @@ describe("nn.ParameterList and nn.ParameterDict", () => {
     expect(Array.from(runReference(graph, { x: nd([1, 2], [1, 1]) }, initState(graph, 0)).outputs[0].data)).toEqual([17, 17]);
     expect(gradCheck(src.replace(header, "")).checked).toBeGreaterThan(0);
     expect(first(model("return x;", "x: Tensor<[Batch, 2]>", "ps = new nn.ParameterList([F.ones(2)]);"))).toMatch(/^TSDP3003 \d+: nn\.ParameterList holds nn\.Parameter only/);
+  });
+});
+
+describe("torch's dtype names: F.float32, F.long", () => {
+  it("convert as their names do (int64 held as int32); the others are refused with the two tsdp has", () => {
+    const src = model("return x.to(F.long).to(F.float32).add(x.to(F.int).to(F.float));", "x: Tensor<[Batch, 3]>");
+    const { graph } = lowerSource(src);
+    expect(graph.nodes.filter((n) => n.op === "to_int").length).toBe(2);
+    const out = runReference(graph, { x: nd([1, 3], [1.7, -2.5, 3]) }, initState(graph, 0)).outputs[0].data;
+    expect(Array.from(out)).toEqual([2, -4, 6]);
+    expect(first(model("return x.to(F.float64);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP3004 5: to: tsdp's tensors are "float32" or "int32" \(int64 is held as int32\), got "float64"/);
   });
 });

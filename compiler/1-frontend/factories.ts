@@ -243,6 +243,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         return em.tensor((b.dtype ?? (integral ? "int32" : "float32")) === "float32" ? "arange" : "arange_int", [], { start, step, length }, "F.arange", site);
       }),
     ],
+    // torch's dtypes as the names the model language takes (x.to(F.float32), { dtype: F.long })
+    ...Object.entries({ float32: "float32", float: "float32", int32: "int32", int: "int32", int64: "int64", long: "int64", float64: "float64", double: "float64", float16: "float16", half: "float16", bfloat16: "bfloat16", bool: "bool" }),
     // torch.finfo(dtype): a float type's limits (Hugging Face's masks fill with finfo(dtype).min)
     [
       "finfo",

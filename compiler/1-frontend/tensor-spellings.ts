@@ -17,8 +17,9 @@ type Method = (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) 
 
 /** A conversion to `dtype` ("float32" or "int32"), or x itself when it already is one. */
 function convert(x: TensorValue, dtype: string, who: string, site: CallSite, em: GraphEmitter): TensorValue {
-  const want = dtype === "float32" ? "f32" : dtype === "int32" ? "i32" : undefined;
-  if (!want) return fail("invalidArgument", `${who}: tsdp's tensors are "float32" or "int32", got ${JSON.stringify(dtype)}`, site.loc);
+  // int64 (torch.long, indices) is held as int32, as every tsdp index
+  const want = dtype === "float32" || dtype === "float" ? "f32" : dtype === "int32" || dtype === "int64" || dtype === "int" || dtype === "long" ? "i32" : undefined;
+  if (!want) return fail("invalidArgument", `${who}: tsdp's tensors are "float32" or "int32" (int64 is held as int32), got ${JSON.stringify(dtype)}`, site.loc);
   if (x.node.dtype === want) return x;
   return em.tensor(want === "f32" ? "to_float" : "to_int", [x], {}, who, site);
 }
