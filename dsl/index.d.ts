@@ -546,7 +546,7 @@ export namespace nn {
   interface GroupNormSettings { readonly numGroups: number; readonly numChannels: number; readonly eps: number; readonly affine: boolean }
   interface EmbeddingSettings { readonly numEmbeddings: number; readonly embeddingDim: number; readonly paddingIdx: number | null }
   interface DropoutSettings { readonly p: number; readonly inplace: boolean }
-  interface MultiheadAttentionSettings { readonly embedDim: number; readonly numHeads: number; readonly dropout: number; readonly batchFirst: boolean }
+  interface MultiheadAttentionSettings { readonly embedDim: number; readonly numHeads: number; readonly dropout: number; readonly batchFirst: boolean; readonly kdim: number; readonly vdim: number; readonly headDim: number }
   interface RecurrentSettings { readonly inputSize: number; readonly hiddenSize: number; readonly numLayers: number; readonly bidirectional: boolean; readonly batchFirst: boolean; readonly dropout: number }
   interface LeakyReLUSettings { readonly negativeSlope: number; readonly inplace: boolean }
 
@@ -1035,7 +1035,11 @@ export namespace nn {
   interface LocalResponseNorm { (x: Tensor): Tensor }
 
   interface MultiheadAttentionOptions {
-    /** embedDim (the default) only: one in_proj_weight projects query, key and value */
+    /**
+     * The key's and value's widths (default embedDim: one in_proj_weight [3E, E] projects query,
+     * key and value). Another width gives PyTorch's q_proj_weight [E, E], k_proj_weight [E, kdim]
+     * and v_proj_weight [E, vdim] instead (cross-attention to another model's features).
+     */
     kdim?: number | null;
     vdim?: number | null;
     /** false only */

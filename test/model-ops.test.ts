@@ -236,11 +236,12 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
     return out;
   }
   /** PyTorch's multi_head_attention_forward: returns [output, weights averaged over heads]. */
-  function mha(q: number[], k: number[], v: number[], p: (n: string) => number[], mask: (r: number, c: number) => number, L = 3, S = 4): [number[], number[]] {
-    const [win, bin] = [p("attn.in_proj_weight"), p("attn.in_proj_bias")];
-    const qp = linear(q, N * L, E, win, bin, 0, E);
-    const kp = linear(k, N * S, E, win, bin, E, E);
-    const vp = linear(v, N * S, E, win, bin, 2 * E, E);
+  function mha(q: number[], k: number[], v: number[], p: (n: string) => number[], mask: (r: number, c: number) => number, L = 3, S = 4, separate?: { kdim: number; vdim: number }): [number[], number[]] {
+    const bin = p("attn.in_proj_bias");
+    // kdim / vdim: PyTorch's q_proj_weight, k_proj_weight, v_proj_weight, the bias still in_proj_bias's thirds
+    const qp = separate ? linear(q, N * L, E, p("attn.q_proj_weight"), bin.slice(0, E), 0, E) : linear(q, N * L, E, p("attn.in_proj_weight"), bin, 0, E);
+    const kp = separate ? linear(k, N * S, separate.kdim, p("attn.k_proj_weight"), bin.slice(E, 2 * E), 0, E) : linear(k, N * S, E, p("attn.in_proj_weight"), bin, E, E);
+    const vp = separate ? linear(v, N * S, separate.vdim, p("attn.v_proj_weight"), bin.slice(2 * E), 0, E) : linear(v, N * S, E, p("attn.in_proj_weight"), bin, 2 * E, E);
     const joined = new Array(N * L * E).fill(0);
     const avg = new Array(N * L * S).fill(0);
     for (let n = 0; n < N; n++)
@@ -343,6 +344,27 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
     ).toBeGreaterThan(40);
   });
 
+  it("kdim and vdim (cross-attention to features of other widths): PyTorch's q/k/v_proj_weight, the layer's settings", () => {
+    const [K, V] = [4, 5];
+    const cross = `export class M extends nn.Module {
+  attn = new nn.MultiheadAttention(${E}, ${H}, { batchFirst: true, kdim: ${K}, vdim: ${V} });
+  forward(q: Tensor<[Batch, ${L}, ${E}]>, k: Tensor<[Batch, ${S}, ${K}]>, v: Tensor<[Batch, ${S}, ${V}]>) {
+    const [out, weights] = this.attn(q, k, v);
+    return [out, weights, q.mul(this.attn.kdim * 10 + this.attn.vdim)];
+  }
+}`;
+    const r = run(cross, {}, { q: [N, L, E], k: [N, S, K], v: [N, S, V] });
+    expect(r.graph.params.map((p) => `${p.attrs.name} [${p.shape.join(", ")}]`)).toEqual([
+      `attn.q_proj_weight [${E}, ${E}]`, `attn.k_proj_weight [${E}, ${K}]`, `attn.v_proj_weight [${E}, ${V}]`, `attn.in_proj_bias [${3 * E}]`, `attn.out_proj.weight [${E}, ${E}]`, `attn.out_proj.bias [${E}]`,
+    ]);
+    // xavier_uniform_ on each: k_proj_weight's bound √(6/(E + kdim))
+    expect(r.graph.params[1].attrs.init).toEqual({ kind: "uniform", bound: Math.sqrt(6 / (E + K)) });
+    const [out, weights] = mha(r.ins.q, r.ins.k, r.ins.v, r.param, () => 0, L, S, { kdim: K, vdim: V });
+    expectClose(r.outs[0], out, "output");
+    expectClose(r.outs[1], weights, "weights averaged over heads");
+    expectClose(r.outs[2], r.ins.q.map((x) => x * (K * 10 + V)), "kdim and vdim as settings");
+  });
+
   it("refuses embedDim not divisible by numHeads and a wrong-width query", () => {
     const bad = (layer: string, input = "Tensor<[Batch, 3, 6]>") =>
       diagnosticsOf(`${header}export class M extends nn.Module {\n  n = ${layer};\n  forward(x: ${input}) {\n    return this.n(x, x, x)[0];\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
@@ -351,9 +373,9 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
     expect(bad("new nn.MultiheadAttention(8, 2)")[0]).toMatch(/^TSDP4001 .*query must be \[L, N, 8\] \(batchFirst: false\)/);
     expect(bad("new nn.MultiheadAttention(6, 2)")[0]).toMatch(/^TSDP4001 nn\.MultiheadAttention \(batchFirst: false, PyTorch's default\) reads query as \[L, N, 6\], got \[Batch, 3, 6\] with the batch first: construct it with \{ batchFirst: true \}/);
 
-    // PyTorch's kdim / vdim at their default (embedDim) are accepted; other widths and the extra k/v biases are refused
-    expect(lowerSource(`${header}export class M extends nn.Module {\n  n = new nn.MultiheadAttention(6, 2, { batchFirst: true, kdim: 6, vdim: 6, addBiasKv: false });\n  forward(x: Tensor<[Batch, 3, 6]>) {\n    return this.n(x, x, x)[0];\n  }\n}\n`).graph.outputs[0].shape).toEqual([{ batch: 1 }, 3, 6]);
-    expect(bad("new nn.MultiheadAttention(6, 2, { batchFirst: true, kdim: 4 })")[0]).toMatch(/^TSDP3004 nn\.MultiheadAttention: kdim 4 differs from embedDim 6, which tsdp does not support/);
+    // PyTorch's kdim / vdim at their default (embedDim) are one packed weight; a key of another width is refused where it does not fit; the extra k/v biases are refused
+    expect(lowerSource(`${header}export class M extends nn.Module {\n  n = new nn.MultiheadAttention(6, 2, { batchFirst: true, kdim: 6, vdim: 6, addBiasKv: false });\n  forward(x: Tensor<[Batch, 3, 6]>) {\n    return this.n(x, x, x)[0];\n  }\n}\n`).graph.params[0].attrs.name).toBe("n.in_proj_weight");
+    expect(bad("new nn.MultiheadAttention(6, 2, { batchFirst: true, kdim: 4 })")[0]).toMatch(/^TSDP4001 nn\.MultiheadAttention: key must be \[N, L, 4\] \(batchFirst: true\), got \[Batch, 3, 6\]/);
     expect(bad("new nn.MultiheadAttention(6, 2, { batchFirst: true, addZeroAttn: true })")[0]).toMatch(/^TSDP3004 nn\.MultiheadAttention: addZeroAttn is not supported; leave it false/);
   });
 });

@@ -367,10 +367,6 @@ function validate(name: string, b: Bound, site: CallSite): void {
   if (name === "LSTM" && b.projSize >= b.hiddenSize) problems.add("invalidArgument", `nn.LSTM: projSize (${b.projSize}) must be smaller than hiddenSize (${b.hiddenSize}), as PyTorch requires`, locOfArg(b, "projSize", site));
   if (name === "TransformerEncoderLayer" || name === "TransformerDecoderLayer") checkTransformerArgs(name, b, site, problems);
   if (name === "MultiheadAttention") {
-    // one in_proj_weight [3E, E] projects query, key and value: other sizes need PyTorch's separate q/k/v weights
-    for (const key of ["kdim", "vdim"] as const)
-      if (b[key] !== null && b[key] !== b.embedDim)
-        problems.add("invalidArgument", `nn.MultiheadAttention: ${key} ${b[key]} differs from embedDim ${b.embedDim}, which tsdp does not support (keys and values of the query's width)`, locOfArg(b, key, site));
     for (const key of ["addBiasKv", "addZeroAttn"] as const)
       if (b[key]) problems.add("invalidArgument", `nn.MultiheadAttention: ${key} is not supported; leave it false`, locOfArg(b, key, site));
   }

@@ -7,8 +7,11 @@ import { fanInUniform, param, param_, x, xavierUniform, zeros, type LayerSpec } 
 import { ModuleValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // nn.MultiheadAttention as a composition of linear projections and attention, with PyTorch's
-// parameters: in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias. Computed batch first;
-// PyTorch's default layout (batchFirst: false, [L, N, E]) is transposed in and out.
+// parameters: in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias — or, where the keys or
+// values are of another width (kdim, vdim: cross-attention to another model's features), PyTorch's
+// separate q_proj_weight [E, E], k_proj_weight [E, kdim] and v_proj_weight [E, vdim] instead of
+// in_proj_weight. Computed batch first; PyTorch's default layout (batchFirst: false, [L, N, E]) is
+// transposed in and out.
 
 /** out_proj of nn.MultiheadAttention: a Linear whose bias starts at 0 (MHA's _reset_parameters). */
 const outProjection: LayerSpec = {
@@ -29,15 +32,16 @@ const outProjection: LayerSpec = {
 function multiheadAttention(self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
   const E: number = b.embedDim;
   const layout = b.batchFirst ? "[N, L" : "[L, N";
+  const widths = { query: E, key: b.kdim ?? E, value: b.vdim ?? E };
   for (const name of ["query", "key", "value"] as const) {
     const t: TensorValue = call[name];
-    if (t.node.shape.length !== 3 || t.node.shape[2] !== E)
-      fail("shapeMismatch", `${who}: ${name} must be ${layout}, ${E}] (batchFirst: ${b.batchFirst}), got ${formatShape(t.node.shape)}`, site.loc);
+    if (t.node.shape.length !== 3 || t.node.shape[2] !== widths[name])
+      fail("shapeMismatch", `${who}: ${name} must be ${layout}, ${widths[name]}] (batchFirst: ${b.batchFirst}), got ${formatShape(t.node.shape)}`, site.loc);
   }
   if (b.batchFirst) return batchFirstAttention(self, b, call, site, em, who);
   for (const name of ["query", "key", "value"] as const)
     if (isBatch((call[name] as TensorValue).node.shape[0]))
-      fail("shapeMismatch", `${who} (batchFirst: false, PyTorch's default) reads ${name} as [L, N, ${E}], got ${formatShape((call[name] as TensorValue).node.shape)} with the batch first: construct it with { batchFirst: true }, or give x.transpose(0, 1)`, site.loc);
+      fail("shapeMismatch", `${who} (batchFirst: false, PyTorch's default) reads ${name} as [L, N, ${widths[name]}], got ${formatShape((call[name] as TensorValue).node.shape)} with the batch first: construct it with { batchFirst: true }, or give x.transpose(0, 1)`, site.loc);
   // one transpose per distinct tensor, so self-attention keeps its one projection GEMM
   const c = ops(em, who, site);
   const swapped = new Map<unknown, TensorValue>();
@@ -59,12 +63,14 @@ function batchFirstAttention(self: ModuleValue, b: Bound, call: Bound, site: Cal
   const [q, k, v] = [call.query, call.key, call.value] as TensorValue[];
   if (k.node.shape[1] !== v.node.shape[1]) fail("shapeMismatch", `${who}: key and value must have the same length, got ${formatShape(k.node.shape)} and ${formatShape(v.node.shape)}`, site.loc);
   const c = ops(em, who, site);
-  const weight = param_(self, "in_proj_weight")!;
+  const weight = param_(self, "in_proj_weight");
   const bias = param_(self, "in_proj_bias");
+  // the i-th projection's weight: a third of in_proj_weight, or its own (kdim, vdim)
+  const own = ["q_proj_weight", "k_proj_weight", "v_proj_weight"];
   const project = (t: TensorValue, i: number) =>
-    c.op("linear", [t, c.narrow(weight, 0, i * E, E), ...(bias ? [c.narrow(bias, 0, i * E, E)] : [])]);
+    c.op("linear", [t, weight ? c.narrow(weight, 0, i * E, E) : param_(self, own[i])!, ...(bias ? [c.narrow(bias, 0, i * E, E)] : [])]);
   let qp: TensorValue, kp: TensorValue, vp: TensorValue;
-  if (q.node === k.node && k.node === v.node) {
+  if (weight && q.node === k.node && k.node === v.node) {
     const packed = c.op("linear", [q, weight, ...(bias ? [bias] : [])]);
     [qp, kp, vp] = [0, 1, 2].map((i) => c.narrow(packed, 2, i * E, E));
   } else [qp, kp, vp] = [project(q, 0), project(k, 1), project(v, 2)];
@@ -99,7 +105,7 @@ function batchFirstAttention(self: ModuleValue, b: Bound, call: Bound, site: Cal
 }
 
 export const multiheadAttentionLayer: LayerSpec = {
-  // PyTorch's addBiasKv, addZeroAttn, kdim and vdim as options: the defaults (kdim = vdim = embedDim) only, checked in layers.ts
+  // PyTorch's addBiasKv and addZeroAttn as options: false only, checked in layers.ts
   args: [
     arg("embedDim", "posInt"),
     arg("numHeads", "posInt"),
@@ -111,15 +117,24 @@ export const multiheadAttentionLayer: LayerSpec = {
     opt("kdim", "posInt", null, { nullable: true }),
     opt("vdim", "posInt", null, { nullable: true }),
   ],
-  state: (b) => ({
-    params: [
-      // xavier_uniform_ on [3E, E]: fan_in E, fan_out 3E
-      param("in_proj_weight", [3 * b.embedDim, b.embedDim], xavierUniform(b.embedDim, 3 * b.embedDim)),
-      ...(b.bias ? [param("in_proj_bias", [3 * b.embedDim], zeros)] : []),
-    ],
-  }),
+  state: (b) => {
+    const [E, kdim, vdim] = [b.embedDim, b.kdim ?? b.embedDim, b.vdim ?? b.embedDim];
+    // PyTorch's _qkv_same_embed_dim: one packed weight, else three (each xavier_uniform_ on its own shape)
+    const packed = kdim === E && vdim === E;
+    return {
+      params: [
+        ...(packed
+          ? // xavier_uniform_ on [3E, E]: fan_in E, fan_out 3E
+            [param("in_proj_weight", [3 * E, E], xavierUniform(E, 3 * E))]
+          : [param("q_proj_weight", [E, E], xavierUniform(E, E)), param("k_proj_weight", [E, kdim], xavierUniform(kdim, E)), param("v_proj_weight", [E, vdim], xavierUniform(vdim, E))]),
+        ...(b.bias ? [param("in_proj_bias", [3 * E], zeros)] : []),
+      ],
+    };
+  },
+  // PyTorch's attributes: kdim and vdim are embedDim when not given; headDim
+  attributes: (b) => ({ kdim: b.kdim ?? b.embedDim, vdim: b.vdim ?? b.embedDim, headDim: b.embedDim / b.numHeads }),
   children: (b) => [{ name: "out_proj", typeName: "nn.Linear", spec: outProjection, args: { features: b.embedDim, bias: b.bias } }],
-  summary: (b) => `${b.embedDim}, heads=${b.numHeads}${b.dropout ? `, dropout=${b.dropout}` : ""}`,
+  summary: (b) => `${b.embedDim}, heads=${b.numHeads}${b.kdim !== null && b.kdim !== b.embedDim ? `, kdim=${b.kdim}` : ""}${b.vdim !== null && b.vdim !== b.embedDim ? `, vdim=${b.vdim}` : ""}${b.dropout ? `, dropout=${b.dropout}` : ""}`,
   inputs: [
     arg("query", "tensor"),
     arg("key", "tensor"),
