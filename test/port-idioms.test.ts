@@ -877,3 +877,14 @@ describe("a constructor tensor's numbers: tolist and item", () => {
     expect(first(model("const v = x.tolist();\n    return x;", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2003 6: tolist: the values of a tensor computed in forward exist only when the model runs/);
   });
 });
+
+describe("'key' in obj (Python's hasattr)", () => {
+  it("finds a module's fields, a layer's parameters and settings, methods; an object's keys; an array's indices", () => {
+    const src = model(
+      `const checks = ["down" in this, "missing" in this, "bias" in this.fc, "inFeatures" in this.fc, "scale" in this, "a" in { a: 1 }, 2 in [1, 2], 2 in [1, 2, 3]];\n    return F.cat(checks.map((c) => (c ? x : x.mul(0))), 1);`,
+      "x: Tensor<[Batch, 1]>",
+      "down: nn.Module | null = null;\n  fc = new nn.Linear(1, 1);\n  scale() { return 2; }",
+    );
+    expect(outputs(src, { x: nd([1, 1], [1]) })[0]).toEqual([1, 0, 1, 1, 1, 1, 0, 1]);
+  });
+});

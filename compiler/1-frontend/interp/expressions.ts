@@ -230,7 +230,26 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       return t ? l : this.evalExpr(e.getRight(), scope);
     }
     if (op === SyntaxKind.InstanceOfKeyword) return this.instanceOf(this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
+    if (op === SyntaxKind.InKeyword) return this.hasKey(this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
     return this.arith(op, this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
+  }
+
+  /**
+   * `key in obj` (Python's hasattr(self, "downsample"), `key in config`): an object's own key, an
+   * array's index, or what a module has — a field, a parameter, a layer's setting, a method.
+   */
+  protected hasKey(key: Value, obj: Value, e: TsNode): Value {
+    if (isPoison(key) || isPoison(obj)) return poison;
+    if (typeof key !== "string" && typeof key !== "number") return fail("wrongArgumentType", `'in' takes a name or an index on its left, got ${describe(key)}`, locOf(e));
+    if (obj instanceof ObjectValue) return obj.props.has(String(key));
+    if (Array.isArray(obj)) return typeof key === "number" ? Number.isInteger(key) && key >= 0 && key < obj.length : key === "length";
+    if (obj instanceof ModuleValue) {
+      const name = String(key);
+      if (obj.fields.has(name) || obj.params.some((p) => p.local === name) || obj.buffers.some((b) => b.local === name)) return true;
+      if (obj.config && Object.hasOwn(obj.config, name)) return true;
+      return obj.cls !== undefined && (this.lookupMethod(obj.cls, name) !== undefined || this.lookupGetter(obj.cls, name, obj) !== undefined);
+    }
+    return fail("wrongArgumentType", `'in' looks in an object, an array or a module, got ${describe(obj)}`, locOf(e));
   }
 
   protected arith(op: SyntaxKind, l: Value, r: Value, e: TsNode): Value {
