@@ -187,6 +187,11 @@ export interface Manifest {
   readonly inputs: readonly IOSpec[];
   /** The results of `tsdp_forward`, in order. */
   readonly outputs: readonly IOSpec[];
+  /**
+   * forward returned an object (`{ logits, hidden }`): the outputs are named by its keys, and the
+   * runtime's forward gives an object of them. Absent: one tensor, or an array of them.
+   */
+  readonly outputsByName?: true;
   readonly params: readonly ParamSpec[];
   readonly buffers: readonly ParamSpec[];
   /**
@@ -282,6 +287,9 @@ const describe = (v: unknown): string =>
  * Checks a parsed manifest.json and returns it typed. Throws one Error that names the file and
  * lists every problem found.
  */
+/** Keys an object of outputs cannot have: a `then` makes it a thenable (an await would call it), `__proto__` its prototype. */
+export const RESERVED_OUTPUT_NAMES: ReadonlySet<string> = new Set(["__proto__", "then", "constructor"]);
+
 export function validateManifest(json: unknown, file: string): Manifest {
   const problems: string[] = [];
   const bad = (msg: string) => problems.push(msg);
@@ -370,6 +378,18 @@ export function validateManifest(json: unknown, file: string): Manifest {
   specs("outputs");
   specs("params");
   specs("buffers");
+  if (m.outputsByName !== undefined) {
+    if (m.outputsByName !== true) bad(`"outputsByName" must be true when present, got ${describe(m.outputsByName)}`);
+    // the keys of the object forward returns: identifiers, each once (a key "__proto__" or "then" would change what the object is)
+    else if (Array.isArray(m.outputs)) {
+      const keys = m.outputs.map((o) => (o as { name?: unknown })?.name);
+      keys.forEach((k, i) => {
+        if (typeof k === "string" && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) bad(`outputs[${i}].name must be an identifier when outputs are named, got ${describe(k)}`);
+        else if (typeof k === "string" && RESERVED_OUTPUT_NAMES.has(k)) bad(`outputs[${i}].name ${describe(k)} cannot name an output`);
+        else if (keys.indexOf(k) !== i) bad(`outputs[${i}].name ${describe(k)} appears twice`);
+      });
+    }
+  }
   resourceList(m.resources, bad);
 
   if (problems.length > 0) fail();

@@ -162,7 +162,7 @@ function allocate(dtype: Dtype, n: number, what: string): HostArray {
  * A compiled model loaded into this process (see `load`). Not thread-safe; call `dispose()`
  * when done (a model that is garbage-collected without it is destroyed then).
  */
-export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
+export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<string, Tensor>> = Tensor | Tensor[]> {
   /** The model class name from the manifest, e.g. "SimpleModel". */
   readonly name: string;
   /** The model directory it was loaded from. */
@@ -312,7 +312,12 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
    * another in the order they were made. Errors reject with what `forwardSync` would throw.
    */
   async forward(...inputs: Tensor[]): Promise<Out> {
-    const outs = await this.#forwardQueued("forward", inputs);
+    return this.#shaped(await this.#forwardQueued("forward", inputs));
+  }
+
+  /** forward's result as the model's forward gave it: one tensor, an array, or an object named as its keys (manifest outputsByName). */
+  #shaped(outs: Tensor[]): Out {
+    if (this.manifest.outputsByName) return Object.fromEntries(this.manifest.outputs.map((spec, i) => [spec.name, outs[i]])) as unknown as Out;
     return (outs.length === 1 ? outs[0] : outs) as Out;
   }
 
@@ -327,8 +332,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> {
    * name the operation (`forward`, `evaluate`, `trainStep`), as the asynchronous forms' do.
    */
   forwardSync(...inputs: Tensor[]): Out {
-    const outs = this.#forward("forward", inputs);
-    return (outs.length === 1 ? outs[0] : outs) as Out;
+    return this.#shaped(this.#forward("forward", inputs));
   }
 
   forwardAllSync(...inputs: Tensor[]): Tensor[] {

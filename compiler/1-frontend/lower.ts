@@ -6,12 +6,13 @@ import { formatShape } from "../ir/shape.ts";
 import { reachable } from "../ir/reachable.ts";
 import { verifyGraph } from "../ir/verify.ts";
 import { resolveLimits, type Limits } from "../limits.ts";
+import { RESERVED_OUTPUT_NAMES } from "../../runtime/manifest.ts";
 import { stateUpdates } from "./state-updates.ts";
 import { inputType } from "./input-types.ts";
 import { Interpreter } from "./interp.ts";
 import { checkOutput } from "./size-limits.ts";
 import { locOf } from "./source.ts";
-import { checkLayerName } from "./names.ts";
+import { checkLayerName, isLayerName, quoteName } from "./names.ts";
 import { requireSomethingToTrain } from "./training.ts";
 import { targetMeans } from "./functional.ts";
 import {
@@ -19,6 +20,7 @@ import {
   FunctionValue,
   LayerParamRef,
   ModuleValue,
+  ObjectValue,
   OptimizerValue,
   ParameterValue,
   Poison,
@@ -48,6 +50,20 @@ export interface LayerInfo {
   readonly summary: string;
   readonly params: readonly Node[];
   readonly depth: number;
+}
+
+/**
+ * forward's `{ logits, hidden }` (Hugging Face's ModelOutput): one output per key, in order, named by
+ * it. The keys name outputs in the manifest and the typed module, so they are identifiers.
+ */
+function namedOutputs(result: ObjectValue, at: TsNode): Node[] {
+  if (result.props.size === 0) return fail("badOutput", "forward returns an empty object; return tensors, an array of them, or an object of them", locOf(at));
+  return [...result.props].map(([key, v]) => {
+    if (!isLayerName(key) || RESERVED_OUTPUT_NAMES.has(key))
+      fail("badName", `forward returns an object whose key ${quoteName(key)} cannot name an output: output names are identifiers (ASCII letters, digits and _, not starting with a digit) other than ${[...RESERVED_OUTPUT_NAMES].join(", ")}`, locOf(at));
+    if (!(v instanceof TensorValue)) fail("badOutput", `forward returns an object whose '${key}' is ${describe(v)}; each value of a returned object is a tensor`, locOf(at));
+    return (v as TensorValue).node;
+  });
 }
 
 export interface LoweredModel {
@@ -115,13 +131,14 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
 
   const training = trainings.find((t) => t.model.decl === rootClass!.decl);
   let loss: { target: Node; value: Node; ignoreIndex?: number } | undefined;
-  if (training && outputs) loss = it.diags.recover(() => lowerLoss(it, training, outputs), undefined);
+  const outputNames = result instanceof ObjectValue ? [...result.props.keys()] : undefined;
+  if (training && outputs) loss = it.diags.recover(() => lowerLoss(it, training, outputs, outputNames), undefined);
   if (training && loss) it.diags.recover(() => requireSomethingToTrain(rootClass!.name, it.builder.params, loss!.value, training), undefined);
   it.diags.throwIfAny();
 
   const optimizer = training && it.diags.recover(() => withGroups(it, training.optimizer, it.builder.params), undefined);
   it.diags.throwIfAny();
-  const graph = it.builder.finish(rootClass!.name, outputs!, { loss, optimizer, stateUpdates: stateUpdates(it.em.stateValues) });
+  const graph = it.builder.finish(rootClass!.name, outputs!, { loss, optimizer, stateUpdates: stateUpdates(it.em.stateValues) }, outputNames);
   const problems = verifyGraph(graph);
   if (problems.length > 0)
     throw new CompileError([diagnostic("internal", `the IR of ${graph.name} failed verification:\n  ${problems.join("\n  ")}`)]);
@@ -320,10 +337,11 @@ function outputNodes(result: Value, at: TsNode): Node[] {
   if (result instanceof TensorValue) nodes = [result.node];
   else if (Array.isArray(result) && result.length > 0 && result.every((r) => r instanceof TensorValue))
     nodes = result.map((r) => (r as TensorValue).node);
+  else if (result instanceof ObjectValue) nodes = namedOutputs(result, at);
   else return fail("badOutput", `forward returns ${describe(result)}`, locOf(at));
   // what the runtime's manifest check would refuse (no Batch in dim 0, int64), refused here,
-  // at the element of a returned array literal when there is one
-  const elements = TsNode.isArrayLiteralExpression(at) && at.getElements().length === nodes.length ? at.getElements() : undefined;
+  // at the element of a returned array or object literal when there is one
+  const elements = TsNode.isArrayLiteralExpression(at) && at.getElements().length === nodes.length ? at.getElements() : TsNode.isObjectLiteralExpression(at) && at.getProperties().length === nodes.length ? at.getProperties() : undefined;
   nodes.forEach((n, i) => checkOutput(n.shape, n.dtype, locOf(elements?.[i] ?? at)));
   return nodes;
 }
@@ -331,12 +349,23 @@ function outputNodes(result: Value, at: TsNode): Node[] {
 /** Loss modules whose target is one int32 class index per row; the others take a float target shaped like the output. */
 const CLASS_LABEL_LOSSES = new Set(["nn.CrossEntropyLoss", "nn.NLLLoss", "nn.MultiMarginLoss"]);
 
+/** What a loss function is given: the one output, the outputs as an array, or the object forward returned. */
+function lossArgument(outputs: Node[], names?: readonly string[]): Value {
+  if (names) return new ObjectValue(new Map(names.map((k, i) => [k, new TensorValue(outputs[i])])));
+  return outputs.length === 1 ? new TensorValue(outputs[0]) : outputs.map((o) => new TensorValue(o));
+}
+
 /** The loss of a training declaration, with its target as a second graph input. */
-function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[]): { target: Node; value: Node; ignoreIndex?: number } {
+function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: readonly string[]): { target: Node; value: Node; ignoreIndex?: number } {
   // a loss module takes the one output; a loss function takes it, or all of them as an array (a
-  // VAE's [reconstruction, mu, logvar] for its reconstruction and KL terms)
+  // VAE's [reconstruction, mu, logvar] for its reconstruction and KL terms), or as the object
+  // forward returned ({ logits, aux })
   if (outputs.length !== 1 && !(t.loss instanceof FunctionValue))
-    fail("badTraining", `the model returns ${outputs.length} tensors; a loss module takes one, so write the loss as a function of them: (outputs: Tensor[], target) => …`, t.loc);
+    fail(
+      "badTraining",
+      `the model returns ${outputs.length} tensors; a loss module takes one, so write the loss as a function of them: ${names ? `(out: { ${names.join(", ")} }, target) => …` : "(outputs: Tensor[], target) => …"}`,
+      t.loc,
+    );
   const out = outputs[0];
   let targetType: { shape: any; dtype: "f32" | "i32" };
   if (t.loss instanceof ModuleValue) {
@@ -356,7 +385,7 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[]): { target
         lossModule.path ??= "loss";
         return it.callModule(lossModule, [new TensorValue(out), new TensorValue(target)], site);
       })
-    : it.callFunction(t.loss as FunctionValue, [outputs.length === 1 ? new TensorValue(out) : outputs.map((o) => new TensorValue(o)), new TensorValue(target)], site);
+    : it.callFunction(t.loss as FunctionValue, [lossArgument(outputs, names), new TensorValue(target)], site);
   if (!(value instanceof TensorValue) || value.node.shape.length !== 0)
     fail("badTraining", `the loss must be a scalar tensor, got ${value instanceof TensorValue ? `a tensor of shape ${formatShape(value.node.shape)}` : describe(value)}; use reduction "mean" or "sum"`, t.lossLoc);
   const mean = targetMeans.get(value.node);

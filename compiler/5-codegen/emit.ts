@@ -372,7 +372,8 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
   const gemm = input.gemm ?? "auto";
   const rendered = renderPrograms(programs, precision, shapeFor, gemm, input.tuning);
   const ctx = rendered.programs.forward.ctx;
-  const outputs = graph.outputs.map((o, i) => ({ node: o, name: `output${i}` }));
+  // forward's object keys (`{ logits, hidden }`) name its outputs; else output0, output1, …
+  const outputs = graph.outputs.map((o, i) => ({ node: o, name: graph.outputNames?.[i] ?? `output${i}` }));
   const sourceFile = basename(graph.nodes[0]?.loc.file ?? "model.ts");
   const all = Object.values(programs);
   const batchBytesPerSample = Math.max(...all.map((p) => p.memory.batchBytesPerSample));
@@ -480,6 +481,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     library: "libmodel.so",
     inputs: graph.inputs.map((n) => ioSpec(n)),
     outputs: outputs.map((o) => ioSpec(o.node, o.name)),
+    ...(graph.outputNames ? { outputsByName: true as const } : {}),
     params: graph.params.map(paramSpec),
     buffers: graph.buffers.map(paramSpec),
     kernels: plan.kernels.map((k) => kernelReport(k, plan, ctx.source(k))),

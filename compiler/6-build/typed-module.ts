@@ -8,7 +8,7 @@ import type { Dim, Dtype, IOSpec, Manifest } from "../../runtime/manifest.ts";
 // only binds `load` to this directory.
 
 /** What the typed module is made from: the manifest as code generation writes it. */
-export type TypedModuleFacts = Pick<Manifest, "model" | "sourceFile" | "inputs" | "outputs" | "params" | "buffers" | "training">;
+export type TypedModuleFacts = Pick<Manifest, "model" | "sourceFile" | "inputs" | "outputs" | "outputsByName" | "params" | "buffers" | "training">;
 
 const ARRAY: Record<Dtype, string> = { float32: "Float32Array", int32: "Int32Array", int64: "BigInt64Array" };
 
@@ -52,7 +52,8 @@ export function load(options) {
   const inputs = m.inputs.map((s, i) => `${identifier(s.name, i)}: ${tensorType(s)}`);
   const inputDocs = m.inputs.map((s) => ` *   ${commentText(s.name)}: ${s.dtype} [${s.shape.map(dimText).join(", ")}]`);
   const outputs = m.outputs.map(tensorType);
-  const output = outputs.length === 1 ? outputs[0] : `[${outputs.join(", ")}]`;
+  // forward returned an object: the same keys (identifiers, checked by the compiler and the manifest)
+  const output = m.outputsByName ? `{ ${m.outputs.map((o, i) => `readonly ${identifier(o.name, i)}: ${outputs[i]}`).join("; ")} }` : outputs.length === 1 ? outputs[0] : `[${outputs.join(", ")}]`;
   const params = m.params.map((p) => literal(p.name));
   const buffers = m.buffers.map((b) => literal(b.name));
   const union = (names: string[]) => (names.length ? names.join(" | ") : "never");

@@ -87,6 +87,7 @@ export class GraphBuilder {
     name: string,
     outputs: readonly Node[],
     training?: { loss?: Loss; optimizer?: OptimizerSpec; stateUpdates?: readonly StateUpdate[] },
+    outputNames?: readonly string[],
   ): Graph {
     const isTarget = (n: Node) => n === training?.loss?.target;
     return Object.freeze({
@@ -96,6 +97,7 @@ export class GraphBuilder {
       params: Object.freeze([...this.params]),
       buffers: Object.freeze([...this.buffers]),
       outputs: Object.freeze([...outputs]),
+      ...(outputNames ? { outputNames: Object.freeze([...outputNames]) } : {}),
       loss: training?.loss,
       optimizer: training?.optimizer,
       ...(training?.stateUpdates?.length ? { stateUpdates: Object.freeze([...training.stateUpdates]) } : {}),

@@ -73,6 +73,11 @@ export interface Graph {
   readonly buffers: readonly Node[];
   /** forward's results. */
   readonly outputs: readonly Node[];
+  /**
+   * When forward returns an object of tensors (Hugging Face's `{ logits, hidden }`): its keys, in
+   * order, one per output — the outputs' names, and the runtime's forward gives an object of them.
+   */
+  readonly outputNames?: readonly string[];
   /** The loss of the training declaration, fed by `outputs` and the `target` input. */
   readonly loss?: Loss;
   readonly optimizer?: OptimizerSpec;

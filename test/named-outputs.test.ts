@@ -1,0 +1,88 @@
+// forward returning an object of tensors (Hugging Face's `{ logits, hidden }`): the frontend names
+// the outputs by its keys (refusing keys that cannot name one), the manifest marks it
+// (outputsByName) and validates the names, the typed module declares the object, and the runtime's
+// forward gives the object — on the CPU target, equal to forwardAll's array in key order, and
+// trainable (the Training's loss reads the first key's output).
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compile } from "../compiler/pipeline.ts";
+import { typedModule } from "../compiler/6-build/typed-module.ts";
+import { ABI_VERSION, MANIFEST_FORMAT, validateManifest } from "../runtime/manifest.ts";
+import { load, tensor, type Tensor } from "../runtime/index.ts";
+import { diagnosticsOf, header, lowerSource, scratchDir, writeFiles } from "./helpers.ts";
+
+const model = (ret: string, training = "") =>
+  `${header}export class M extends nn.Module {\n  fc = new nn.Linear(3, 2);\n  emb = new nn.Linear(3, 4);\n  forward(x: Tensor<[Batch, 3]>) {\n    const logits = this.fc(x);\n    return ${ret};\n  }\n}\n${training}`;
+const first = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+
+describe("forward returning an object of tensors", () => {
+  it("names the outputs by the keys, in order", () => {
+    const { graph } = lowerSource(model("{ logits, hidden: this.emb(x).relu() }"));
+    expect(graph.outputNames).toEqual(["logits", "hidden"]);
+    expect(graph.outputs.map((o) => o.shape[1])).toEqual([2, 4]);
+    expect(lowerSource(model("[logits]")).graph.outputNames).toBeUndefined();
+  });
+
+  it("refuses what cannot be an output or name one", () => {
+    expect(first(model("{ logits, n: 3 }"))).toMatch(/^TSDP4005 7: forward returns an object whose 'n' is the number 3; each value of a returned object is a tensor/);
+    expect(first(model('{ "my logits": logits }'))).toMatch(/^TSDP3008 7: forward returns an object whose key "my logits" cannot name an output/);
+    expect(first(model("{ then: logits }"))).toMatch(/^TSDP3008 7: forward returns an object whose key "then" cannot name an output: .* other than __proto__, then, constructor/);
+    expect(first(model("{}"))).toMatch(/^TSDP4005 7: forward returns an empty object/);
+    expect(first(model("{ total: logits.sum() }"))).toMatch(/^TSDP4005 7: forward must return tensors whose first dim is Batch/);
+  });
+
+  it("the manifest refuses names an object cannot carry; the typed module declares the object", () => {
+    const manifest = (names: string[]) => ({
+      format: MANIFEST_FORMAT, abiVersion: ABI_VERSION, model: "M", library: "libmodel.so", sourceHash: "0".repeat(64), librarySha256: "0".repeat(64), libraryBytes: 1, target: "cpu",
+      inputs: [{ name: "x", dtype: "float32", shape: ["Batch", 3] }], outputs: names.map((name) => ({ name, dtype: "float32", shape: ["Batch", 2] })), params: [], buffers: [], outputsByName: true,
+    });
+    const problems = (names: string[]) => {
+      try {
+        validateManifest(manifest(names), "manifest.json");
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "";
+    };
+    expect(problems(["logits", "hidden"])).toBe("");
+    expect(problems(["a", "then"])).toMatch(/outputs\[1\]\.name "then" cannot name an output/);
+    expect(problems(["a", "a"])).toMatch(/outputs\[1\]\.name "a" appears twice/);
+    expect(problems(["a b"])).toMatch(/outputs\[0\]\.name must be an identifier when outputs are named, got "a b"/);
+    const { dts } = typedModule({ model: "M", inputs: [{ name: "x", dtype: "float32", shape: ["Batch", 3] }], outputs: [{ name: "logits", dtype: "float32", shape: ["Batch", 2] }, { name: "hidden", dtype: "int32", shape: ["Batch", 4] }], outputsByName: true, params: [], buffers: [] });
+    expect(dts).toContain("export type Output = { readonly logits: Tensor<Float32Array, readonly [number, 2]>; readonly hidden: Tensor<Int32Array, readonly [number, 4]> };");
+  });
+
+  it("a loss module takes the one output; a loss function the object", () => {
+    expect(first(model("{ logits, hidden: this.emb(x) }", "export const training = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n"))).toMatch(
+      /^TSDP5004 \d+: the model returns 2 tensors; a loss module takes one, so write the loss as a function of them: \(out: \{ logits, hidden \}, target\) => …/,
+    );
+    const { graph } = lowerSource(model("{ logits }", "export const training = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n"));
+    expect(graph.loss?.value.op).toBe("mse_loss");
+  });
+
+  it("on the CPU target: forward gives the object (forwardAll the array in key order); a loss function reads it by key", async () => {
+    const lossFunction = "(out: { logits: Tensor; hidden: Tensor }, target: Tensor<[Batch, 2]>) => F.mseLoss(out.logits, target)";
+    const dir = writeFiles({ "model.ts": model("{ logits, hidden: this.emb(x).relu() }", `export const training = new Training(M, { loss: ${lossFunction}, optimizer: new optim.SGD({ lr: 0.1 }) });\n`) });
+    const { build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(scratchDir("named-outputs-"), "build") });
+    const m = await load(build.outDir, { seed: 1 });
+    expect(m.manifest.outputs.map((o) => o.name)).toEqual(["logits", "hidden"]);
+    expect(m.manifest.outputsByName).toBe(true);
+    try {
+      const x = tensor(Float32Array.from([1, -2, 0.5, 3, 0, -1]), [2, 3]);
+      const out = m.forwardSync(x) as unknown as Record<string, Tensor>;
+      expect(Object.keys(out)).toEqual(["logits", "hidden"]);
+      const [logits, hidden] = m.forwardAllSync(x);
+      expect(Array.from(out.logits.data)).toEqual(Array.from(logits.data));
+      expect(Array.from(out.hidden.data)).toEqual(Array.from(hidden.data));
+      expect(out.hidden.shape).toEqual([2, 4]);
+      const asynchronous = (await m.forward(x)) as unknown as Record<string, Tensor>;
+      expect(Array.from(asynchronous.logits.data)).toEqual(Array.from(logits.data));
+      // the loss is the logits' MSE against the target
+      const target = tensor(new Float32Array(4), [2, 2]);
+      const loss = m.trainStepSync(x, target, { lr: 0 });
+      expect(loss).toBeCloseTo(Array.from(logits.data).reduce((a, v) => a + v * v, 0) / 4, 5);
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
+});
