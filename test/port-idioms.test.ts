@@ -888,3 +888,20 @@ describe("'key' in obj (Python's hasattr)", () => {
     expect(outputs(src, { x: nd([1, 1], [1]) })[0]).toEqual([1, 0, 1, 1, 1, 1, 0, 1]);
   });
 });
+
+describe("state made from one constructor draw (VQ-VAE's embed_avg = embed.clone())", () => {
+  it("holds the same numbers: a clone (or an affine map of it) draws from the first state's stream; nn.init draws anew", () => {
+    const src = (after = "") =>
+      model("return x.matmul(this.a).add(x.matmul(this.b));", "x: Tensor<[Batch, 2]>", `declare a: Tensor;\n  b: nn.Parameter;\n  constructor() {\n    super();\n    const d = F.randn(2, 3);\n    this.registerBuffer("a", d);\n    this.b = new nn.Parameter(d.clone().mul(2).add(1));\n    ${after}\n  }`);
+    const { graph } = lowerSource(src());
+    expect(graph.params[0].attrs.init).toEqual({ kind: "normal", std: 2, mean: 1, stream: "a" });
+    const state = initState(graph, 5);
+    const [a, b] = [state.buffers.get("a")!.data, state.params.get("b")!.data];
+    Array.from(a).forEach((v, i) => expect(b[i]).toBeCloseTo(2 * v + 1, 12));
+    // a redraw is the parameter's own
+    expect(lowerSource(src("nn.init.normal_(this.b, 0, 0.5);")).graph.params[0].attrs.init).toEqual({ kind: "normal", std: 0.5 });
+    // two separate draws stay separate
+    const two = lowerSource(model("return x.matmul(this.a).add(x.matmul(this.b));", "x: Tensor<[Batch, 2]>", "a = new nn.Parameter(F.randn(2, 3));\n  b = new nn.Parameter(F.randn(2, 3));"));
+    expect(two.graph.params.map((p) => p.attrs.init)).toEqual([{ kind: "normal", std: 1 }, { kind: "normal", std: 1 }]);
+  });
+});

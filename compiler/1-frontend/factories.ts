@@ -389,14 +389,18 @@ export function randomDrawProperty(t: StaticTensor, name: string, site: CallSite
   const map = (scale: number, shift: number): StaticTensor => {
     const init = t.init;
     // U(c − b, c + b) maps to U(s·c + k − |s|·b, s·c + k + |s|·b)
-    if (init.kind === "uniform") return new StaticTensor(t.shape, { kind: "uniform", bound: init.bound * Math.abs(scale), center: (init.center ?? 0) * scale + shift });
+    if (init.kind === "uniform") return new StaticTensor(t.shape, { kind: "uniform", bound: init.bound * Math.abs(scale), center: (init.center ?? 0) * scale + shift }, t.origin);
     if (init.kind !== "normal" || init.zeroRow !== undefined) throw new Error(`factories: a random draw with init ${init.kind}`);
-    return new StaticTensor(t.shape, normalInit((init.mean ?? 0) * scale + shift, init.std * Math.abs(scale)));
+    return new StaticTensor(t.shape, normalInit((init.mean ?? 0) * scale + shift, init.std * Math.abs(scale)), t.origin);
   };
   if (name === "neg") return new BuiltinFunction("neg", (args, s) => (bindArgs("neg", [], args, s), map(-1, 0)));
+  // the same values: a state made from the copy draws what the original's state draws
+  if (name === "clone" || name === "detach" || name === "contiguous")
+    return new BuiltinFunction(name, (args, s) => (bindArgs(name, name === "clone" ? [opt("memoryFormat", "any", null, { nullable: true })] : [], args, s), new StaticTensor(t.shape, t.init, t.origin)));
+  if (name === "data") return t;
   const f = own(affine, name);
   if (!f)
-    fail("unsupportedSyntax", `a random draw (F.randn) in a constructor can be scaled and shifted by numbers (.mul, .div, .add, .sub, .neg), not .${name}: its values are drawn when the model is created, from the runtime's seed`, site.loc);
+    fail("unsupportedSyntax", `a random draw (F.randn) in a constructor can be scaled and shifted by numbers (.mul, .div, .add, .sub, .neg) and cloned, not .${name}: its values are drawn when the model is created, from the runtime's seed`, site.loc);
   return new BuiltinFunction(name, (args, s) => {
     const b = bindArgs(name, [arg("other", "any")], args, s);
     if (typeof b.other !== "number" || !Number.isFinite(b.other) || (name === "div" && b.other === 0))
@@ -427,6 +431,7 @@ export function parameterClass(em: GraphEmitter, requireConstruct: (who: string,
     if (init.kind === "constant" && !Number.isFinite(init.value))
       fail("invalidArgument", `nn.Parameter: a parameter's initial value must be finite, got ${init.value}`, locOfArg(b, "data", site));
     const param = new ParameterValue(shape, init, site.loc, !b.requiresGrad);
+    if (b.data instanceof StaticTensor) param.drawOrigin = b.data.origin;
     claimCaptured(b.data, param);
     return param;
   };

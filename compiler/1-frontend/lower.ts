@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { Node as TsNode, SyntaxKind, type SourceFile } from "ts-morph";
 import { CompileError, diagnostic, fail } from "../diagnostics/diagnostic.ts";
-import type { Graph, Node, OptimizerSpec } from "../ir/node.ts";
+import type { Graph, Init, Node, OptimizerSpec } from "../ir/node.ts";
 import { formatShape } from "../ir/shape.ts";
 import { reachable } from "../ir/reachable.ts";
 import { verifyGraph } from "../ir/verify.ts";
@@ -24,6 +24,7 @@ import {
   OptimizerValue,
   ParameterValue,
   Poison,
+  StaticTensor,
   TensorValue,
   TrainingValue,
   describe,
@@ -260,6 +261,19 @@ function registerTree(it: Interpreter, root: ModuleValue, layers: LayerInfo[]): 
 class SharedParams {
   private readonly layerParams = new Map<ModuleValue, Map<string, Node>>();
   private readonly userParams = new Map<ParameterValue, Node>();
+  /** The first state registered from each constructor draw: the others made from it draw from its stream. */
+  private readonly draws = new Map<StaticTensor, string>();
+  /** `p`'s initializer, drawing from the stream of the first state registered from the same draw (named `name` when it is the first). */
+  initOf(p: ParameterValue, name: string): Init {
+    const init = p.init;
+    if (!p.drawOrigin || (init.kind !== "uniform" && init.kind !== "normal")) return init;
+    const first = this.draws.get(p.drawOrigin);
+    if (first === undefined) {
+      this.draws.set(p.drawOrigin, name);
+      return init;
+    }
+    return { ...init, stream: first };
+  }
   get(p: LayerParamRef | ParameterValue): Node | undefined {
     return p instanceof ParameterValue ? this.userParams.get(p) : this.layerParams.get(p.module)?.get(p.local);
   }
@@ -306,7 +320,7 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
       continue;
     }
     const kind = v.frozen ? "buffer" : "param";
-    const node = it.builder.add(kind, [], { name: prefix + key, shape: v.shape as any, dtype: "f32", init: v.init as any }, v.createdAt, path, kind);
+    const node = it.builder.add(kind, [], { name: prefix + key, shape: v.shape as any, dtype: "f32", init: shared.initOf(v, prefix + key) as any }, v.createdAt, path, kind);
     shared.set(v, node);
     m.paramNodes.set(key, node);
     nodes.push(node);

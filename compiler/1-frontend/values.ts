@@ -74,10 +74,18 @@ export class ModeFlag {
  * the constructor's own graph: constructor-tensors.ts.)
  */
 export class StaticTensor {
+  /**
+   * The draw these values come from: itself, or the draw it is a clone or an affine map of
+   * (VQ-VAE's `embed_avg = embed.clone()`). State made from one draw draws the same numbers.
+   */
+  readonly origin: StaticTensor;
   constructor(
     readonly shape: readonly number[],
     readonly init: Init,
-  ) {}
+    origin?: StaticTensor,
+  ) {
+    this.origin = origin ?? this;
+  }
 }
 
 /**
@@ -85,9 +93,23 @@ export class StaticTensor {
  * is assigned to. `init` is mutable: nn.init.normal_(p, ...) redraws it in place, as in PyTorch.
  */
 export class ParameterValue {
+  #init: Init;
+  /**
+   * The constructor draw it took its value from (StaticTensor.origin), so that state made from
+   * one draw and its clones draws the same numbers (lower.ts registerModule); cleared when its
+   * initializer changes (nn.init.normal_(p) draws anew).
+   */
+  drawOrigin: StaticTensor | undefined;
+  get init(): Init {
+    return this.#init;
+  }
+  set init(init: Init) {
+    this.#init = init;
+    this.drawOrigin = undefined;
+  }
   constructor(
     readonly shape: readonly number[],
-    public init: Init,
+    init: Init,
     readonly createdAt: SourceLoc,
     /** requires_grad false: registered as state the optimizer never touches (see registerModule) */
     public frozen = false,
@@ -101,7 +123,9 @@ export class ParameterValue {
      * reads as this.<name> (HF's rotary embedding computes cos/sin tables from its inv_freq buffer).
      */
     readonly computed?: TensorValue,
-  ) {}
+  ) {
+    this.#init = init;
+  }
 }
 
 /**

@@ -184,7 +184,8 @@ function stateRow(n: Node, index: number, memory: MemoryPlan): StateRowView {
   // weight norm's g: the draw parameters are its sibling v's, whose draw the harness repeats
   const name = n.attrs.name as string;
   const [a, shift, zeroRow, row] = init.kind === "rowNorm" ? drawParams(init.of, init.siblingShape) : drawParams(init, n.shape);
-  const stream = hash32(init.kind === "rowNorm" ? siblingName(name, init.sibling) : name);
+  // (a clone of another state's draw draws from that state's stream)
+  const stream = hash32(init.kind === "rowNorm" ? siblingName(name, init.sibling) : (init.kind === "uniform" || init.kind === "normal" ? init.stream : undefined) ?? name);
   return {
     ofInit: init.kind === "rowNorm" ? initCode[init.of.kind] : "TSDP_INIT_CONSTANT",
     ofCount: init.kind === "rowNorm" ? init.siblingShape.reduce((p, d) => p * d, 1) : 0,

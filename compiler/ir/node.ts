@@ -29,9 +29,12 @@ export interface Node {
 }
 
 /** How a parameter or buffer is initialized; PyTorch's defaults for each layer. */
+// `stream` (uniform and normal): the state_dict name whose random stream it draws from, where it is
+// not its own — a clone of another state's constructor draw (VQ-VAE's embed_avg = embed.clone()),
+// which therefore holds the same numbers.
 export type Init =
-  | { readonly kind: "uniform"; readonly bound: number; readonly center?: number } // U(center − bound, center + bound)
-  | { readonly kind: "normal"; readonly std: number; readonly mean?: number; readonly zeroRow?: number }
+  | { readonly kind: "uniform"; readonly bound: number; readonly center?: number; readonly stream?: string } // U(center − bound, center + bound)
+  | { readonly kind: "normal"; readonly std: number; readonly mean?: number; readonly zeroRow?: number; readonly stream?: string }
   | { readonly kind: "constant"; readonly value: number }
   // nn.init.orthogonal_: gain·Q of normal draws (reference/orthogonal.ts), rows the first dim
   | { readonly kind: "orthogonal"; readonly gain: number }

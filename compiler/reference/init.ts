@@ -19,7 +19,8 @@ export function initialValue(node: Node, seed: number): NDArray {
 
 function drawn(init: Init, shape: readonly number[], name: string, seed: number): NDArray {
   const n = shape.reduce((a, b) => a * b, 1);
-  const stream = hash32(name);
+  // a clone of another state's draw draws from that state's stream: the same numbers
+  const stream = hash32((init.kind === "uniform" || init.kind === "normal" ? init.stream : undefined) ?? name);
   switch (init.kind) {
     case "constant":
       return nd(shape, new Float64Array(n).fill(init.value));

@@ -198,6 +198,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         // a buffer is a frozen parameter: state the step reads and never updates, in the state_dict
         const computed = b.tensor instanceof TensorValue ? b.tensor : undefined;
         const buffer = new ParameterValue(shape, init, s.loc, true, true, computed);
+        if (b.tensor instanceof StaticTensor) buffer.drawOrigin = b.tensor.origin;
         claimCaptured(b.tensor, buffer);
         m.fields.set(b.name, buffer);
         return undefined;
