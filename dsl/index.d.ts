@@ -16,6 +16,40 @@ export type Batch = "Batch";
 export type Dim = number | Batch;
 export type Shape = readonly Dim[];
 export type DType = "float32" | "int32";
+
+/** A complex64 tensor (F.polar, F.viewAsComplex): its parts, arithmetic, and the movement methods of a tensor. */
+export interface ComplexTensor {
+  readonly real: Tensor;
+  readonly imag: Tensor;
+  readonly shape: number[];
+  readonly dtype: "complex64";
+  size(): number[];
+  size(dim: number): number;
+  dim(): number;
+  add(other: ComplexTensor | Tensor | number): ComplexTensor;
+  sub(other: ComplexTensor | Tensor | number): ComplexTensor;
+  mul(other: ComplexTensor | Tensor | number): ComplexTensor;
+  div(other: ComplexTensor | Tensor | number): ComplexTensor;
+  conj(): ComplexTensor;
+  exp(): ComplexTensor;
+  abs(): Tensor;
+  angle(): Tensor;
+  view(...shape: (number | readonly number[])[]): ComplexTensor;
+  reshape(...shape: (number | readonly number[])[]): ComplexTensor;
+  index(...indices: (number | string | null | Tensor | readonly number[])[]): ComplexTensor;
+  unsqueeze(dim: number): ComplexTensor;
+  squeeze(dim?: number): ComplexTensor;
+  transpose(dim0: number, dim1: number): ComplexTensor;
+  permute(...dims: number[]): ComplexTensor;
+  flatten(startDim?: number, endDim?: number): ComplexTensor;
+  expand(...sizes: number[]): ComplexTensor;
+  narrow(dim: number, start: number, length: number): ComplexTensor;
+  contiguous(): ComplexTensor;
+  clone(): ComplexTensor;
+  detach(): ComplexTensor;
+  chunk(chunks: number, dim?: number): ComplexTensor[];
+  to(target: "cuda" | "complex64"): ComplexTensor;
+}
 /** A size that PyTorch accepts as an int or a pair: kernel sizes, strides, paddings. */
 export type Size2 = number | readonly [number, number];
 
@@ -1754,6 +1788,20 @@ export namespace F {
   function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean): Tensor;
   function avgPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;
   function adaptiveAvgPool2d(x: Tensor, outputSize: Size2 | readonly [number | null, number | null]): Tensor;
+  /**
+   * torch's complex tensors (complex64) as LLaMA's rotary embedding uses them: F.polar(abs, angle),
+   * F.viewAsComplex(x) of a [..., 2] tensor, arithmetic with complex or real operands, movement
+   * (view, reshape, index, unsqueeze, …), and F.viewAsReal(z) back to [..., 2]. A complex value is
+   * never forward's result or model state.
+   */
+  function viewAsComplex(input: Tensor): ComplexTensor;
+  function viewAsReal(input: ComplexTensor): Tensor;
+  function polar(abs: Tensor, angle: Tensor): ComplexTensor;
+  function complex(real: Tensor, imag: Tensor): ComplexTensor;
+  function real(input: ComplexTensor): Tensor;
+  function imag(input: ComplexTensor): Tensor;
+  function conj(input: ComplexTensor): ComplexTensor;
+  function angle(input: ComplexTensor): Tensor;
   /** torch's dtypes, as the names tsdp takes: x.to(F.float32), F.zeros(n, { dtype: F.long }) (int64 is held as int32). */
   const float32: "float32", float: "float32", int32: "int32", int: "int32", int64: "int64", long: "int64";
   const float64: "float64", double: "float64", float16: "float16", half: "float16", bfloat16: "bfloat16", bool: "bool";

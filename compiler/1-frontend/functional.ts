@@ -20,6 +20,7 @@ import { functionalBatchNorm } from "./functional-batch-norm.ts";
 import { linalgNamespace } from "./linalg.ts";
 import { pairwiseLossFunctions } from "./pairwise-losses.ts";
 import { ctcLossFunction } from "./ctc-loss.ts";
+import { complexFunctions } from "./complex.ts";
 import { spatialTransformFunctions } from "./spatial-transform.ts";
 import { unpoolFunctions } from "./pool-indices.ts";
 import { checkpointFunction, noGradFunction } from "./no-grad.ts";
@@ -558,6 +559,8 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   }
   // torch.linalg's norms (linalg.ts)
   members.set("linalg", linalgNamespace(em));
+  // torch.polar, view_as_complex, view_as_real, … (LLaMA's rotary embedding)
+  for (const [name, f] of complexFunctions(em)) members.set(name, f);
   // torch.sum(x, 1), torch.transpose(x, 1, 2), torch.max(x, dim): torch's function forms of the
   // tensor's methods, the tensor first (F is torch as well as torch.nn.functional)
   for (const name of TORCH_FUNCTION_FORMS)

@@ -57,6 +57,18 @@ export class PackedSequenceValue {
   ) {}
 }
 
+/**
+ * A complex tensor (torch.complex64) as its real and imaginary parts, two float32 tensors of one
+ * shape: what LLaMA's rotary embedding computes with (torch.polar, view_as_complex, a product,
+ * view_as_real). It lives in the frontend only (complex.ts): forward's results and state are real.
+ */
+export class ComplexValue {
+  constructor(
+    readonly re: TensorValue,
+    readonly im: TensorValue,
+  ) {}
+}
+
 /** The result of an expression that already reported an error; it silences follow-on errors. */
 export class Poison {
   static readonly value = new Poison();
@@ -348,6 +360,7 @@ export type Value =
   | SymInt
   | TensorValue
   | PackedSequenceValue
+  | ComplexValue
   | Poison
   | ModeFlag
   | ObjectValue
@@ -375,6 +388,7 @@ export function describe(v: Value): string {
   if (v instanceof SymInt) return "the batch size";
   if (v instanceof TensorValue) return "a tensor";
   if (v instanceof PackedSequenceValue) return "a PackedSequence";
+  if (v instanceof ComplexValue) return "a complex tensor";
   if (v instanceof ModeFlag) return "this.training";
   if (v instanceof ObjectValue) return "an object";
   if (v instanceof CollectionValue) return `a ${v.kind} of ${v.entries.size}`;

@@ -1,0 +1,97 @@
+// Complex tensors (compiler/1-frontend/complex.ts): LLaMA's rotary embedding written as Meta's
+// model.py writes it (torch.polar, view_as_complex, a complex product, view_as_real) against the
+// rotation of each feature pair written out; the complex arithmetic against JavaScript's on the
+// parts (to 1e-12, float64 reference); gradients through the parts by finite differences; refusals.
+import { describe, expect, it } from "vitest";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { gradCheck } from "./gradcheck.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const run = (src: string, inputs: Record<string, { shape: number[]; data: number[] }>) => {
+  const { graph } = lowerSource(header + src);
+  const ins = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, nd(v.shape, v.data)]));
+  return runReference(graph, ins, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+};
+const first = (src: string) => diagnosticsOf(header + src).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+
+describe("complex tensors", () => {
+  const [T, H, D] = [3, 2, 4];
+  const xs = Array.from({ length: 2 * T * H * D }, (_, i) => Math.sin(i * 0.37) * 2);
+
+  it("LLaMA's rotary embedding (polar, view_as_complex, ·, view_as_real) rotates each feature pair by t·θ_j", () => {
+    const src = `function precompute(dim: number, end: number) {
+  const freqs = F.arange(0, dim, 2).float().div(dim).mul(Math.log(10000)).neg().exp();
+  const f = F.outer(F.arange(end).float(), freqs);
+  return F.polar(F.onesLike(f), f);
+}
+export class M extends nn.Module {
+  freqsCis = precompute(${D}, 8);
+  forward(x: Tensor<[Batch, ${T}, ${H}, ${D}]>) {
+    const xc = F.viewAsComplex(x.float().reshape(...x.shape.slice(0, -1), -1, 2));
+    const fc = this.freqsCis.index(\`0:\${x.shape[1]}\`).view(1, ${T}, 1, ${D / 2});
+    return F.viewAsReal(xc.mul(fc)).flatten(3).typeAs(x);
+  }
+}`;
+    const [out] = run(src, { x: { shape: [2, T, H, D], data: xs } });
+    const want: number[] = [];
+    for (let n = 0; n < 2; n++)
+      for (let t = 0; t < T; t++)
+        for (let h = 0; h < H; h++)
+          for (let j = 0; j < D / 2; j++) {
+            const at = ((n * T + t) * H + h) * D + 2 * j;
+            const angle = t * Math.exp((-2 * j / D) * Math.log(10000));
+            const [a, b] = [xs[at], xs[at + 1]];
+            want.push(a * Math.cos(angle) - b * Math.sin(angle), a * Math.sin(angle) + b * Math.cos(angle));
+          }
+    expect(out.length).toBe(want.length);
+    out.forEach((v, i) => expect(v).toBeCloseTo(want[i], 12));
+  });
+
+  it("arithmetic on the parts: ·, /, +, − (complex, real, number), conj, abs, angle, exp, real and imag", () => {
+    const src = `export class M extends nn.Module {
+  forward(a: Tensor<[Batch, 2]>, b: Tensor<[Batch, 2]>, r: Tensor<[Batch, 1]>) {
+    const z = F.complex(a.index(":", 0), a.index(":", 1));
+    const w = F.viewAsComplex(b.view(-1, 2));
+    const parts = (v: any) => F.viewAsReal(v);
+    return F.cat([parts(z.mul(w)), parts(z.div(w)), parts(z.add(w)), parts(z.sub(2)), parts(z.mul(r.squeeze(1))), parts(F.conj(z)), parts(z.exp()),
+      z.abs().unsqueeze(1), F.angle(z).unsqueeze(1), F.real(z.mul(w)).unsqueeze(1), z.mul(w).imag.unsqueeze(1)], 1);
+  }
+}`;
+    const a = [1.5, -0.5, -2, 3];
+    const b = [0.25, 2, -1, -0.75];
+    const r = [3, -0.5];
+    const [out] = run(src, { a: { shape: [2, 2], data: a }, b: { shape: [2, 2], data: b }, r: { shape: [2, 1], data: r } });
+    const want: number[] = [];
+    for (let n = 0; n < 2; n++) {
+      const [x, y, u, v] = [a[2 * n], a[2 * n + 1], b[2 * n], b[2 * n + 1]];
+      const d = u * u + v * v;
+      const e = Math.exp(x);
+      const prod = [x * u - y * v, x * v + y * u];
+      want.push(...prod, (x * u + y * v) / d, (y * u - x * v) / d, x + u, y + v, x - 2, y, x * r[n], y * r[n], x, -y, e * Math.cos(y), e * Math.sin(y), Math.hypot(x, y), Math.atan2(y, x), prod[0], prod[1]);
+    }
+    expect(out.length).toBe(want.length);
+    out.forEach((v, i) => expect(v, `element ${i}`).toBeCloseTo(want[i], 12));
+  });
+
+  it("gradients reach the real tensors through the parts", () => {
+    expect(
+      gradCheck(`export class M extends nn.Module {
+  w = new nn.Parameter(F.randn([3, 2]));
+  forward(x: Tensor<[Batch, 3, 2]>) {
+    const z = F.viewAsComplex(x).mul(F.viewAsComplex(this.w)).div(F.polar(F.onesLike(this.w.index(":", 0)).mul(2), this.w.index(":", 1)));
+    return F.cat([F.viewAsReal(z.conj()).flatten(1), z.abs()], 1);
+  }
+}
+`).checked,
+    ).toBeGreaterThan(10);
+  });
+
+  it("refuses a complex result, an in-place change, and a view_as_complex of a last dim other than 2", () => {
+    const model = (body: string) => `export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3, 2]>) {\n    ${body}\n  }\n}\n`;
+    expect(first(model("return F.viewAsComplex(x);"))).toMatch(/^TSDP4005 \d+: forward returns a complex tensor/);
+    expect(first(model("const z = F.viewAsComplex(x);\n    z.mul_(2);\n    return x;"))).toMatch(/^TSDP2001 \d+: mul_: complex tensors are changed out of place/);
+    expect(first(model("return F.viewAsReal(F.viewAsComplex(x.view(-1, 2, 3)));"))).toMatch(/^TSDP4001 \d+: F.viewAsComplex takes a tensor whose last dim is 2 .* got \[Batch, 2, 3\]/);
+  });
+});
