@@ -1802,6 +1802,24 @@ export namespace F {
   function imag(input: ComplexTensor): Tensor;
   function conj(input: ComplexTensor): ComplexTensor;
   function angle(input: ComplexTensor): Tensor;
+  /**
+   * torch.fft: the discrete Fourier transform along a fixed-size dim (up to 4096), as a matmul with
+   * constant cosine and sine tables. norm "backward" (default: the inverse divides by n), "ortho",
+   * "forward". fft/ifft take real or complex tensors, rfft a real one (the n//2 + 1 non-negative
+   * frequencies), irfft the half-spectrum (n default 2·(m − 1)); the 2-D forms along `dim` (default [-2, -1]).
+   */
+  namespace fft {
+    interface Options { n?: number | null; dim?: number; norm?: "backward" | "ortho" | "forward" | null }
+    interface Options2 { s?: readonly number[] | null; dim?: readonly number[]; norm?: "backward" | "ortho" | "forward" | null }
+    function fft(input: Tensor | ComplexTensor, options?: Options): ComplexTensor;
+    function ifft(input: Tensor | ComplexTensor, options?: Options): ComplexTensor;
+    function rfft(input: Tensor, options?: Options): ComplexTensor;
+    function irfft(input: ComplexTensor, options?: Options): Tensor;
+    function fft2(input: Tensor | ComplexTensor, options?: Options2): ComplexTensor;
+    function ifft2(input: Tensor | ComplexTensor, options?: Options2): ComplexTensor;
+    function rfft2(input: Tensor, options?: Options2): ComplexTensor;
+    function irfft2(input: ComplexTensor, options?: Options2): Tensor;
+  }
   /** torch's dtypes, as the names tsdp takes: x.to(F.float32), F.zeros(n, { dtype: F.long }) (int64 is held as int32). */
   const float32: "float32", float: "float32", int32: "int32", int: "int32", int64: "int64", long: "int64";
   const float64: "float64", double: "float64", float16: "float16", half: "float16", bfloat16: "bfloat16", bool: "bool";

@@ -95,3 +95,71 @@ export class M extends nn.Module {
     expect(first(model("return F.viewAsReal(F.viewAsComplex(x.view(-1, 2, 3)));"))).toMatch(/^TSDP4001 \d+: F.viewAsComplex takes a tensor whose last dim is 2 .* got \[Batch, 2, 3\]/);
   });
 });
+
+describe("F.fft: torch.fft's transforms", () => {
+  /** The DFT written out: X_k = Σ_j x_j e^{∓2πi·jk/n}, scaled. */
+  function dft(re: number[], im: number[], inverse: boolean, scale: number, m = re.length): [number[], number[]] {
+    const n = re.length;
+    const [outRe, outIm] = [new Array(m).fill(0), new Array(m).fill(0)];
+    for (let k = 0; k < m; k++)
+      for (let j = 0; j < n; j++) {
+        const t = ((inverse ? 2 : -2) * Math.PI * j * k) / n;
+        outRe[k] += (re[j] * Math.cos(t) - im[j] * Math.sin(t)) * scale;
+        outIm[k] += (re[j] * Math.sin(t) + im[j] * Math.cos(t)) * scale;
+      }
+    return [outRe, outIm];
+  }
+  const N = 6;
+  const signal = Array.from({ length: 2 * N }, (_, i) => Math.cos(i * 1.7) + i * 0.1);
+  const model = (body: string, width = N) => `export class M extends nn.Module {\n  forward(x: Tensor<[Batch, ${width}]>) {\n    ${body}\n  }\n}\n`;
+  const rows = (data: number[], width = N) => [data.slice(0, width), data.slice(width, 2 * width)];
+
+  it("fft, ifft and rfft are the DFT (every norm); irfft inverts rfft; n pads or cuts", () => {
+    for (const [norm, fwd, inv] of [["backward", 1, 1 / N], ["ortho", 1 / Math.sqrt(N), 1 / Math.sqrt(N)], ["forward", 1 / N, 1]] as const) {
+      const [out] = run(model(`const z = F.complex(x, x.mul(0.5));\n    return F.cat([F.viewAsReal(F.fft.fft(z, { norm: "${norm}" })).flatten(1), F.viewAsReal(F.fft.ifft(z, { norm: "${norm}" })).flatten(1), F.viewAsReal(F.fft.rfft(x, { norm: "${norm}" })).flatten(1)], 1);`), { x: { shape: [2, N], data: signal } });
+      rows(signal).forEach((row, n) => {
+        const half = row.map((v) => v * 0.5);
+        const [fr, fi] = dft(row, half, false, fwd);
+        const [ir, ii] = dft(row, half, true, inv);
+        const [rr, ri] = dft(row, row.map(() => 0), false, fwd, N / 2 + 1);
+        const want = [...fr.flatMap((v, k) => [v, fi[k]]), ...ir.flatMap((v, k) => [v, ii[k]]), ...rr.flatMap((v, k) => [v, ri[k]])];
+        const got = out.slice(n * want.length, (n + 1) * want.length);
+        got.forEach((v, i) => expect(v, `${norm} element ${i}`).toBeCloseTo(want[i], 10));
+      });
+    }
+    const [round] = run(model("return F.fft.irfft(F.fft.rfft(x, { norm: 'ortho' }), { n: 6, norm: 'ortho' });"), { x: { shape: [2, N], data: signal } });
+    round.forEach((v, i) => expect(v).toBeCloseTo(signal[i], 10));
+    // n: zero-padded to 8, or cut to 4
+    const [padded] = run(model("return F.viewAsReal(F.fft.fft(x, { n: 8 })).flatten(1);"), { x: { shape: [2, N], data: signal } });
+    const [pr, pi] = dft([...signal.slice(0, N), 0, 0], new Array(8).fill(0), false, 1);
+    pr.forEach((v, k) => expect(padded[2 * k]).toBeCloseTo(v, 10));
+    pi.forEach((v, k) => expect(padded[2 * k + 1]).toBeCloseTo(v, 10));
+    const [cut] = run(model("return F.fft.fft(x, { n: 4 }).real;"), { x: { shape: [2, N], data: signal } });
+    dft(signal.slice(0, 4), [0, 0, 0, 0], false, 1)[0].forEach((v, k) => expect(cut[k]).toBeCloseTo(v, 10));
+  });
+
+  it("FNet's fft(fft(x, -1), -2).real is fft2's real part; rfft2 then irfft2 gives x back", () => {
+    const grid = Array.from({ length: 2 * 12 }, (_, i) => Math.sin(i * 0.9));
+    const src = `export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3, 4]>) {\n    const a = F.fft.fft(F.fft.fft(x, { dim: -1 }), { dim: -2 }).real;\n    return F.cat([a.flatten(1), F.fft.fft2(x).real.flatten(1), F.fft.irfft2(F.fft.rfft2(x), { s: [3, 4] }).flatten(1)], 1);\n  }\n}\n`;
+    const [out] = run(src, { x: { shape: [2, 3, 4], data: grid } });
+    for (let n = 0; n < 2; n++) {
+      const o = out.slice(n * 36, (n + 1) * 36);
+      // the 2-D DFT's real part written out
+      for (let u = 0; u < 3; u++)
+        for (let v = 0; v < 4; v++) {
+          let sum = 0;
+          for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) sum += grid[n * 12 + r * 4 + c] * Math.cos(-2 * Math.PI * (u * r / 3 + v * c / 4));
+          expect(o[u * 4 + v]).toBeCloseTo(sum, 10);
+          expect(o[12 + u * 4 + v]).toBeCloseTo(sum, 10);
+        }
+      o.slice(24).forEach((v, i) => expect(v).toBeCloseTo(grid[n * 12 + i], 10));
+    }
+  });
+
+  it("gradients through the transforms; refusals: the batch dim, a complex input to rfft, a real one to irfft", () => {
+    expect(gradCheck(`export class M extends nn.Module {\n  w = new nn.Parameter(F.randn([5]));\n  forward(x: Tensor<[Batch, 5]>) {\n    const s = F.fft.rfft(x.mul(this.w));\n    return F.fft.irfft(s.mul(F.fft.rfft(this.w)), { n: 5 });\n  }\n}\n`).checked).toBeGreaterThan(10);
+    expect(first(model("return F.fft.fft(x, { dim: 0 }).real;"))).toMatch(/^TSDP4001 \d+: F.fft.fft: dim 0 of \[Batch, 6\] is the batch/);
+    expect(first(model("return F.fft.rfft(F.fft.fft(x)).real;"))).toMatch(/^TSDP3003 \d+: F.fft.rfft takes a real tensor, got a complex one/);
+    expect(first(model("return F.fft.irfft(x);"))).toMatch(/^TSDP3003 \d+: F.fft.irfft takes the complex half-spectrum/);
+  });
+});

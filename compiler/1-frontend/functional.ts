@@ -21,6 +21,7 @@ import { linalgNamespace } from "./linalg.ts";
 import { pairwiseLossFunctions } from "./pairwise-losses.ts";
 import { ctcLossFunction } from "./ctc-loss.ts";
 import { complexFunctions } from "./complex.ts";
+import { fftNamespace } from "./fft.ts";
 import { spatialTransformFunctions } from "./spatial-transform.ts";
 import { unpoolFunctions } from "./pool-indices.ts";
 import { checkpointFunction, noGradFunction } from "./no-grad.ts";
@@ -561,6 +562,7 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   members.set("linalg", linalgNamespace(em));
   // torch.polar, view_as_complex, view_as_real, … (LLaMA's rotary embedding)
   for (const [name, f] of complexFunctions(em)) members.set(name, f);
+  members.set("fft", fftNamespace(em));
   // torch.sum(x, 1), torch.transpose(x, 1, 2), torch.max(x, dim): torch's function forms of the
   // tensor's methods, the tensor first (F is torch as well as torch.nn.functional)
   for (const name of TORCH_FUNCTION_FORMS)
