@@ -905,3 +905,14 @@ describe("state made from one constructor draw (VQ-VAE's embed_avg = embed.clone
     expect(two.graph.params.map((p) => p.attrs.init)).toEqual([{ kind: "normal", std: 1 }, { kind: "normal", std: 1 }]);
   });
 });
+
+describe("a slice of an nn.Sequential (PyTorch's self.features[:2])", () => {
+  it("is an nn.Sequential of those children: callable in forward, a child of its own in a constructor (the children's parameters named once)", () => {
+    const fields = "features = new nn.Sequential(new nn.Linear(2, 2), new nn.Tanh(), new nn.Linear(2, 2));";
+    const sliced = model("return [this.features.slice(0, 2)(x), this.trunk(x), this.features.slice(-1)(x)];", "x: Tensor<[Batch, 2]>", `${fields}\n  trunk: nn.Sequential;\n  constructor() { super(); this.trunk = this.features.slice(0, -1); }`);
+    const written = model("return [this.features[1](this.features[0](x)), this.features[1](this.features[0](x)), this.features[2](x)];", "x: Tensor<[Batch, 2]>", fields);
+    const x = nd([2, 2], [0.5, -1, 2, 0.25]);
+    expect(outputs(sliced, { x })).toEqual(outputs(written, { x }));
+    expect(declared(sliced).params).toEqual(["features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias"]);
+  });
+});

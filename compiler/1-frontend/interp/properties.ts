@@ -256,6 +256,20 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           return m;
         });
       // an array's read-only methods over the children (layers.entries(), blocks.map(...), layers.slice(1))
+      // PyTorch's self.features[:2] on an nn.Sequential is an nn.Sequential of those children
+      if (name === "slice" && (m.kind === "sequential" || m.sequential))
+        return new BuiltinFunction(`${m.typeName}.slice`, (args, s) => {
+          const picked = (arrayMethod(m.items, "slice", this.arrayHooks) as BuiltinFunction).call(args, s) as ModuleValue[];
+          const seq = new ModuleValue("sequential", "nn.Sequential", s.loc, undefined, [], [], (self, callArgs, callSite) => {
+            let out: Value[] = callArgs;
+            for (const child of self.items) out = [this.callModule(child, out, callSite)];
+            return out[0];
+          });
+          picked.forEach((child, i) => seq.fields.set(String(i), child));
+          // made in forward: its children are the model's already, named where they are registered
+          if (this.phase === "forward") seq.path = m.path;
+          return seq;
+        });
       if (SEQUENCE_ARRAY_METHODS.has(name)) return arrayMethod(m.items, name, this.arrayHooks);
     }
     // weight norm's weight: computed from g and v where forward reads it; in a constructor it is not a tensor to initialize
