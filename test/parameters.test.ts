@@ -3,6 +3,7 @@
 // in language-ops.test.ts.
 import { describe, expect, it } from "vitest";
 import { initState } from "../compiler/reference/init.ts";
+import { erf, erfinv } from "../compiler/reference/ndarray.ts";
 import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 
 const model = (fields: string, forward: string, ctor = "") =>
@@ -71,12 +72,32 @@ describe("nn.Parameter", () => {
     const { gradients } = differentiate(lowerSource(text, "M").graph);
     expect([...gradients.keys()]).toContain("pos");
   });
+  it("trunc_normal_ with bounds that cut the draws: PyTorch's inverse-CDF draw, every value inside, the truncated moments", () => {
+    const { graph } = lowerSource(model("p = new nn.Parameter(F.zeros([20000]));", "return x.mul(this.p.sum());", "nn.init.trunc_normal_(this.p, 0.5, 2, -0.5, 1);"));
+    expect(graph.params[0].attrs.init).toEqual({ kind: "normal", std: 2, mean: 0.5, truncated: [-0.5, 0.25] });
+    const v = Array.from(initState(graph, 4).params.get("p")!.data);
+    expect(Math.min(...v)).toBeGreaterThanOrEqual(-0.5);
+    expect(Math.max(...v)).toBeLessThanOrEqual(1);
+    // N(0.5, 2²) cut to [−0.5, 1]: α = −0.5, β = 0.25 in std units; mean μ + σ(φ(α) − φ(β))/(Φ(β) − Φ(α))
+    const phi = (z: number) => Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI);
+    const Phi = (z: number) => 0.5 * (1 + erf(z / Math.SQRT2));
+    const want = 0.5 + (2 * (phi(-0.5) - phi(0.25))) / (Phi(0.25) - Phi(-0.5));
+    expect(Math.abs(v.reduce((a, b) => a + b, 0) / v.length - want)).toBeLessThan(0.01);
+    // the inverse CDF's erf⁻¹, to double precision (Giles's start, Newton's steps)
+    for (const y of [-0.999999, -0.9, -0.3, 0, 1e-9, 0.5, 0.99, 0.9999999]) expect(Math.abs(erf(erfinv(y)) - y)).toBeLessThan(1e-15);
+    expect([erfinv(1), erfinv(-1), erfinv(2)]).toEqual([Infinity, -Infinity, NaN]);
+    // wide bounds (timm's default ±2 around a small std) stay the plain normal draw
+    expect(lowerSource(model("p = new nn.Parameter(F.zeros([4]));", "return x.add(this.p);", "nn.init.trunc_normal_(this.p, { std: 0.02 });")).graph.params[0].attrs.init).toEqual({ kind: "normal", std: 0.02 });
+    // a negative scale afterwards mirrors the bounds
+    expect(lowerSource(model("p = new nn.Parameter(F.zeros([4]));", "return x.add(this.p);", "nn.init.trunc_normal_(this.p, 0, 1, -1, 3); this.p.data.mul_(-2);")).graph.params[0].attrs.init).toEqual({ kind: "normal", std: 2, truncated: [-3, 1] });
+  });
+
   it("reports misuse with the place and the reason", () => {
     const codes = (fields: string, forward: string, ctor = "") => diagnosticsOf(model(fields, forward, ctor)).map((d) => `${d.code} ${d.message}`);
     expect(codes("", "return x.add(new nn.Parameter(F.zeros([4])));")[0]).toMatch(/^TSDP\d{4} nn.Parameter is created inside forward/);
     expect(codes("fc = new nn.Linear(4, 4);", "return this.fc(x);", "nn.init.normal_(this.fc, 0, 1);")[0]).toMatch(/TSDP3003 nn.init.normal_ initializes an nn.Parameter/);
     expect(codes("p = new nn.Parameter(F.zeros([4]));", "return x.add(this.p);", "nn.init.uniform_(this.p, 1, 0);")[0]).toMatch(/TSDP3004 .*must not exceed b, got \[1, 0\]/);
-    expect(codes("p = new nn.Parameter(F.zeros([4]));", "return x.add(this.p);", "nn.init.trunc_normal_(this.p, 1, 1);")[0]).toMatch(/TSDP3004 .*mean ± 6.66·std/);
+    expect(codes("p = new nn.Parameter(F.zeros([4]));", "return x.add(this.p);", "nn.init.trunc_normal_(this.p, 0, 1, 2, -2);")[0]).toMatch(/TSDP3004 nn.init.trunc_normal_: the lower bound a must be below b, got \[2, -2\]/);
     expect(codes("p = new nn.Parameter(F.full([4], Infinity));", "return x.add(this.p);")[0]).toMatch(/TSDP3004 .*must be finite/);
   });
 });

@@ -532,14 +532,15 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
     [
       "trunc_normal_",
       initializer("trunc_normal_", [opt("mean", "number", 0), opt("std", "nonNegNumber", 1), opt("a", "number", -2), opt("b", "number", 2)], (b, site, who) => {
+        if (!(b.a < b.b)) fail("invalidArgument", `${who}: the lower bound a must be below b, got [${b.a}, ${b.b}]`, site.loc);
+        if (b.std === 0) {
+          if (b.mean < b.a || b.mean > b.b) fail("invalidArgument", `${who}: with std 0 every value is the mean ${b.mean}, outside [${b.a}, ${b.b}]`, site.loc);
+          return normalInit(b.mean, 0);
+        }
+        // bounds the Box–Muller draw never reaches leave it the plain normal; nearer ones cut it (PyTorch's inverse CDF)
         const reach = MAX_NORMAL_Z * b.std;
-        if (b.a > b.mean - reach || b.b < b.mean + reach)
-          fail(
-            "invalidArgument",
-            `${who}: bounds [${b.a}, ${b.b}] must lie beyond mean ± ${MAX_NORMAL_Z.toFixed(2)}·std ([${(b.mean - reach).toPrecision(3)}, ${(b.mean + reach).toPrecision(3)}]), where the normal draw never falls outside them`,
-            site.loc,
-          );
-        return normalInit(b.mean, b.std);
+        if (b.a <= b.mean - reach && b.b >= b.mean + reach) return normalInit(b.mean, b.std);
+        return { ...normalInit(b.mean, b.std), truncated: [(b.a - b.mean) / b.std, (b.b - b.mean) / b.std] as const };
       }),
     ],
     [

@@ -96,7 +96,9 @@ function affineInit(init: Init, scale: number, shift: number, who: string, site:
       const mean = (init.mean ?? 0) * scale + shift;
       const std = init.std * Math.abs(scale);
       const base = mean === 0 ? { kind: "normal" as const, std } : { kind: "normal" as const, std, mean };
-      return init.zeroRow === undefined ? base : { ...base, zeroRow: init.zeroRow };
+      // a truncated draw keeps its bounds in std units, mirrored by a negative scale
+      const cut = init.truncated && { truncated: (scale < 0 ? [-init.truncated[1], -init.truncated[0]] : init.truncated) as readonly [number, number] };
+      return { ...base, ...(init.zeroRow === undefined ? {} : { zeroRow: init.zeroRow }), ...cut };
     }
     case "orthogonal":
       if (shift !== 0) return fail("unsupportedSyntax", `${who}: an orthogonal initial value can be scaled (its gain), not shifted`, site.loc);

@@ -186,7 +186,13 @@ function stateRow(n: Node, index: number, memory: MemoryPlan): StateRowView {
   const [a, shift, zeroRow, row] = init.kind === "rowNorm" ? drawParams(init.of, init.siblingShape) : drawParams(init, n.shape);
   // (a clone of another state's draw draws from that state's stream)
   const stream = hash32(init.kind === "rowNorm" ? siblingName(name, init.sibling) : (init.kind === "uniform" || init.kind === "normal" ? init.stream : undefined) ?? name);
+  // a truncated normal (its own, or the sibling v's that weight norm's g repeats)
+  const drawn = init.kind === "rowNorm" ? init.of : init;
+  const cut = drawn.kind === "normal" ? drawn.truncated : undefined;
   return {
+    truncated: cut ? 1 : 0,
+    lo: cDouble(cut?.[0] ?? 0),
+    hi: cDouble(cut?.[1] ?? 0),
     ofInit: init.kind === "rowNorm" ? initCode[init.of.kind] : "TSDP_INIT_CONSTANT",
     ofCount: init.kind === "rowNorm" ? init.siblingShape.reduce((p, d) => p * d, 1) : 0,
     data: init.kind === "values" ? initTableSymbol(index) : "nullptr",

@@ -732,6 +732,10 @@ export interface StateRowView {
   /** TSDP_INIT_ROW_NORM: how the sibling v draws (a, shift, zero_row, row, stream are its), and its element count. */
   readonly ofInit: string;
   readonly ofCount: number;
+  /** 1 for a normal draw cut to [lo, hi] (std units; C double literals), else 0. */
+  readonly truncated: 0 | 1;
+  readonly lo: string;
+  readonly hi: string;
   /** The InitTableView symbol of TSDP_INIT_DATA, else nullptr. */
   readonly data: string;
   /** A C double literal: the value, the uniform's half-width or the normal's std. */

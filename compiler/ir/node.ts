@@ -34,7 +34,9 @@ export interface Node {
 // which therefore holds the same numbers.
 export type Init =
   | { readonly kind: "uniform"; readonly bound: number; readonly center?: number; readonly stream?: string } // U(center − bound, center + bound)
-  | { readonly kind: "normal"; readonly std: number; readonly mean?: number; readonly zeroRow?: number; readonly stream?: string }
+  // truncated: nn.init.trunc_normal_'s bounds in std units [α, β], drawn by the inverse CDF as PyTorch
+  // draws it (a uniform u between Φ(α) and Φ(β), then Φ⁻¹(u)), where they cut the draws' range
+  | { readonly kind: "normal"; readonly std: number; readonly mean?: number; readonly zeroRow?: number; readonly stream?: string; readonly truncated?: readonly [number, number] }
   | { readonly kind: "constant"; readonly value: number }
   // nn.init.orthogonal_: gain·Q of normal draws (reference/orthogonal.ts), rows the first dim
   | { readonly kind: "orthogonal"; readonly gain: number }

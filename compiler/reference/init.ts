@@ -1,5 +1,5 @@
 import type { Graph, Init, Node } from "../ir/node.ts";
-import { nd, type NDArray } from "./ndarray.ts";
+import { erf, erfinv, nd, type NDArray } from "./ndarray.ts";
 import { orthogonalize } from "./orthogonal.ts";
 import { hash32, normals, uniforms } from "./rng.ts";
 
@@ -27,7 +27,7 @@ function drawn(init: Init, shape: readonly number[], name: string, seed: number)
     case "uniform":
       return nd(shape, uniforms(n, seed, stream).map((u) => (init.center ?? 0) + (2 * u - 1) * init.bound));
     case "normal": {
-      const values = normals(n, seed, stream).map((z) => (init.mean ?? 0) + z * init.std);
+      const values = (init.truncated ? truncatedNormals(n, seed, stream, init.truncated) : normals(n, seed, stream)).map((z) => (init.mean ?? 0) + z * init.std);
       if (init.zeroRow !== undefined) {
         const width = shape[1];
         values.fill(0, init.zeroRow * width, (init.zeroRow + 1) * width);
@@ -45,6 +45,16 @@ function drawn(init: Init, shape: readonly number[], name: string, seed: number)
       return nd(shape, Float64Array.from({ length: init.siblingShape[0] }, (_, r) => Math.sqrt(v.subarray(r * width, (r + 1) * width).reduce((acc, x) => acc + x * x, 0))));
     }
   }
+}
+
+/**
+ * Standard normals cut to [α, β] as PyTorch's trunc_normal_ draws them: u uniform between Φ(α) and
+ * Φ(β) (the stream's uniforms, as a uniform initializer's), then √2·erf⁻¹(2u − 1), clamped.
+ */
+function truncatedNormals(count: number, seed: number, stream: number, [lo, hi]: readonly [number, number]): Float64Array {
+  const cdf = (x: number) => 0.5 * (1 + erf(x / Math.SQRT2));
+  const [l, h] = [cdf(lo), cdf(hi)];
+  return uniforms(count, seed, stream).map((u) => Math.min(hi, Math.max(lo, Math.SQRT2 * erfinv(2 * (l + u * (h - l)) - 1))));
 }
 
 /** The state_dict name of `sibling` beside `name`: its last component replaced. */

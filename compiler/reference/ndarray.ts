@@ -136,6 +136,28 @@ export function reduce(
   return { shape, data: acc };
 }
 
+/**
+ * erf⁻¹(y) to double precision: Giles's single-precision approximation (2010) as the start, then
+ * Newton's steps on erf; ±∞ at ±1, NaN outside [−1, 1]. runtime/harness/harness.cu has the same.
+ */
+export function erfinv(y: number): number {
+  if (!(y > -1 && y < 1)) return y === 1 ? Infinity : y === -1 ? -Infinity : NaN;
+  let w = -Math.log((1 - y) * (1 + y));
+  let p: number;
+  if (w < 5) {
+    w -= 2.5;
+    p = 2.81022636e-8;
+    for (const c of [3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]) p = c + p * w;
+  } else {
+    w = Math.sqrt(w) - 3;
+    p = -0.000200214257;
+    for (const c of [0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]) p = c + p * w;
+  }
+  let x = p * y;
+  for (let step = 0; step < 3; step++) x -= (erf(x) - y) / ((2 / Math.sqrt(Math.PI)) * Math.exp(-x * x));
+  return x;
+}
+
 /** Error function to double precision: Taylor series near 0, continued fraction for erfc beyond. */
 export function erf(x: number): number {
   const ax = Math.abs(x);

@@ -134,6 +134,10 @@ struct tsdp_state_info {
     // here as v draws (of_init with this row's a, shift, zero_row, stream and row; of_count values)
     int of_init;
     size_t of_count;
+    // TSDP_INIT_NORMAL cut to [lo, hi] (in std units) when truncated: nn.init.trunc_normal_'s inverse-CDF draw
+    int truncated;
+    double lo;
+    double hi;
 };
 
 /** When a program draws random numbers (dropout): then each run advances the model's draw counter. */
