@@ -235,6 +235,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   square(): Tensor;
   /** The error function (GELU written out: 0.5·x·(1 + erf(x/√2))). */
   erf(): Tensor;
+  /** erf⁻¹: NaN outside [−1, 1], ±∞ at ±1 (a uniform made normal: √2·erfinv(2u − 1)). */
+  erfinv(): Tensor;
   exp2(): Tensor;
   /** eˣ − 1, exact near 0 */
   expm1(): Tensor;
@@ -1529,6 +1531,7 @@ export namespace F {
   function acosh(x: Tensor): Tensor;
   function atanh(x: Tensor): Tensor;
   function erf(x: Tensor): Tensor;
+  function erfinv(x: Tensor): Tensor;
   function exp2(x: Tensor): Tensor;
   function expm1(x: Tensor): Tensor;
   function log1p(x: Tensor): Tensor;

@@ -29,7 +29,7 @@ const first = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?
 
 describe("torch's pointwise math as methods and as F functions", () => {
   const x = nd([1, 4], [0.25, 0.5, 0.75, 0.9]);
-  const names = ["rsqrt", "reciprocal", "erf", "exp2", "log2", "log10", "tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "atanh", "floor", "ceil", "trunc", "fix", "round", "sign", "square", "frac", "expm1", "log1p", "exp", "log", "sqrt", "abs", "neg", "sin", "cos"];
+  const names = ["rsqrt", "reciprocal", "erf", "erfinv", "exp2", "log2", "log10", "tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "atanh", "floor", "ceil", "trunc", "fix", "round", "sign", "square", "frac", "expm1", "log1p", "exp", "log", "sqrt", "abs", "neg", "sin", "cos"];
 
   it("x.name() and F.name(x) agree for each, and the values are torch's", () => {
     const got = outputs(`return [${names.map((n) => `x.${n}(), F.${n}(x)`).join(", ")}];`, "x: Tensor<[Batch, 4]>", { x });
@@ -42,10 +42,11 @@ describe("torch's pointwise math as methods and as F functions", () => {
     };
     names.forEach((n, i) => {
       expect(got[2 * i + 1], `F.${n}`).toEqual(got[2 * i]);
-      if (n !== "erf") close(got[2 * i], Array.from(x.data, want[n]));
+      if (n !== "erf" && n !== "erfinv") close(got[2 * i], Array.from(x.data, want[n]));
     });
-    // erf(0.5) to 16 digits (Abramowitz & Stegun table 7.1)
+    // erf(0.5) to 16 digits (Abramowitz & Stegun table 7.1); erfinv(0.5) = 0.4769362762044699 (scipy.special.erfinv)
     close([got[2 * names.indexOf("erf")][1]], [0.5204998778130465]);
+    close([got[2 * names.indexOf("erfinv")][1]], [0.4769362762044699]);
   });
 
   it("round with decimals scales by 10^|decimals| as PyTorch's kernel: half to even after scaling", () => {
@@ -56,6 +57,10 @@ describe("torch's pointwise math as methods and as F functions", () => {
     // 0.12345 → 0; 0.0125 → 0; 123.4 → 123 → 1230; 2.5 → 2 (even) → 20
     close(minusOne, [0, 0, 1230, 20]);
     close(none, [1, 0, 1234, 25]);
+  });
+
+  it("erfinv's gradient (√π/2·e^(erfinv(x)²)) by finite differences", () => {
+    expect(gradCheck(model("return x.tanh().mul(0.9).erfinv();", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
   });
 
   it("rounding passes no gradient, as PyTorch's zero one: x's comes from its other uses; frac's is 1", () => {

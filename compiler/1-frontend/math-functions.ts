@@ -36,6 +36,7 @@ const mathFunctions: Record<string, MathFunction> = {
   acosh: op("acosh"),
   atanh: op("atanh"),
   erf: op("erf"),
+  erfinv: op("erfinv"),
   exp2: op("exp2"),
   expm1: op("expm1"),
   log1p: op("log1p"),
