@@ -75,6 +75,13 @@ export class M extends nn.Module {
     out.forEach((v, i) => expect(v, `element ${i}`).toBeCloseTo(want[i], 12));
   });
 
+  it("a complex value chosen by the mode joins each part", () => {
+    const src = `export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2]>) {\n    const z = F.viewAsComplex(x);\n    return F.viewAsReal(this.training ? z : z.conj());\n  }\n}\n`;
+    const { graph } = lowerSource(header + src);
+    const at = (training: boolean) => Array.from(runReference(graph, { x: nd([1, 2], [3, 4]) }, initState(graph, 0), { training }).outputs[0].data);
+    expect([at(true), at(false)]).toEqual([[3, 4], [3, -4]]);
+  });
+
   it("gradients reach the real tensors through the parts", () => {
     expect(
       gradCheck(`export class M extends nn.Module {

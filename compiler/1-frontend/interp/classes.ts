@@ -19,7 +19,7 @@ import { limitError } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
 import { checkLayerName, isLayerName, memberName } from "../names.ts";
-import { BuiltinClass, BuiltinFunction, ClassValue, CollectionValue, describe, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, TensorValue, type CallSite, type Value } from "../values.ts";
+import { BuiltinClass, BuiltinFunction, ClassValue, CollectionValue, ComplexValue, describe, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, TensorValue, type CallSite, type Value } from "../values.ts";
 import { formatShape, shapeEq } from "../../ir/shape.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
 import { recordViews, VIEW_METHODS, withViews } from "../views.ts";
@@ -152,6 +152,9 @@ export class Interpreter extends PropertyEvaluator {
     }
     if (Array.isArray(train) && Array.isArray(evaluation) && train.length === evaluation.length)
       return train.map((v, i) => this.joinModes(v, evaluation[i], who, site));
+    // a complex tensor per mode: each part joined
+    if (train instanceof ComplexValue && evaluation instanceof ComplexValue)
+      return new ComplexValue(this.joinModes(train.re, evaluation.re, who, site) as TensorValue, this.joinModes(train.im, evaluation.im, who, site) as TensorValue);
     if (train instanceof ObjectValue && evaluation instanceof ObjectValue && [...train.props.keys()].join() === [...evaluation.props.keys()].join())
       return new ObjectValue(new Map([...train.props].map(([k, v]) => [k, this.joinModes(v, evaluation.props.get(k), who, site)])));
     return fail(
