@@ -20,6 +20,7 @@
 #include "harness.h"
 #include "harness_internal.h"
 #include "philox.h"
+#include "erfinv.h"
 
 #include <algorithm>
 #include <atomic>
@@ -83,31 +84,13 @@ double normal_draw(size_t i, unsigned long long seed, uint32_t stream) {
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
 }
 
-/** erf⁻¹ in double: Giles's approximation, then Newton's steps on erf (compiler/reference/ndarray.ts erfinv). */
-double erfinv(double y) {
-    if (!(y > -1.0 && y < 1.0)) return y == 1.0 ? INFINITY : y == -1.0 ? -INFINITY : NAN;
-    double w = -std::log((1.0 - y) * (1.0 + y)), p;
-    if (w < 5.0) {
-        w -= 2.5;
-        p = 2.81022636e-8;
-        for (double c : {3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941}) p = c + p * w;
-    } else {
-        w = std::sqrt(w) - 3.0;
-        p = -0.000200214257;
-        for (double c : {0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682}) p = c + p * w;
-    }
-    double x = p * y;
-    for (int step = 0; step < 3; ++step) x -= (std::erf(x) - y) / (1.1283791670955126 * std::exp(-x * x));
-    return x;
-}
-
 /** A standard normal cut to [lo, hi], PyTorch's trunc_normal_: uniform u between Φ(lo) and Φ(hi), then Φ⁻¹(u), clamped. */
 double truncated_normal_draw(size_t i, unsigned long long seed, uint32_t stream, double lo, double hi) {
     uint32_t c[4] = {(uint32_t)i, 0, 0, 0};
     tsdp_philox4x32(c, (uint32_t)seed, stream);
     const double l = 0.5 * (1.0 + std::erf(lo / M_SQRT2)), h = 0.5 * (1.0 + std::erf(hi / M_SQRT2));
     const double u = c[0] / 4294967296.0;
-    return std::min(hi, std::max(lo, M_SQRT2 * erfinv(2.0 * (l + u * (h - l)) - 1.0)));
+    return std::min(hi, std::max(lo, M_SQRT2 * tsdp_erfinv(2.0 * (l + u * (h - l)) - 1.0)));
 }
 
 /**
