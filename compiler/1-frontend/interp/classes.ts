@@ -399,7 +399,7 @@ export class Interpreter extends PropertyEvaluator {
     return chain;
   }
 
-  /** The user class this one extends, or nn.Module, or nn.Sequential; fails for anything else. */
+  /** The user class this one extends, or nn.Module, nn.Sequential, nn.ModuleDict or a built-in layer; fails for anything else. */
   baseClass(cls: ClassValue): ClassValue | RootBase | BuiltinClass | undefined {
     const heritage = cls.decl.getExtends();
     if (!heritage) return undefined;

@@ -255,7 +255,6 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           for (const a of this.iterate(args[0], s.node)) appendModule(m, a, s);
           return m;
         });
-      // an array's read-only methods over the children (layers.entries(), blocks.map(...), layers.slice(1))
       // PyTorch's self.features[:2] on an nn.Sequential is an nn.Sequential of those children
       if (name === "slice" && (m.kind === "sequential" || m.sequential))
         return new BuiltinFunction(`${m.typeName}.slice`, (args, s) => {
@@ -270,6 +269,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           if (this.phase === "forward") seq.path = m.path;
           return seq;
         });
+      // an array's read-only methods over the children (layers.entries(), blocks.map(...), a ModuleList's slice(1))
       if (SEQUENCE_ARRAY_METHODS.has(name)) return arrayMethod(m.items, name, this.arrayHooks);
     }
     // weight norm's weight: computed from g and v where forward reads it; in a constructor it is not a tensor to initialize
