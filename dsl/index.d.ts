@@ -1532,6 +1532,8 @@ export namespace F {
   function atanh(x: Tensor): Tensor;
   function erf(x: Tensor): Tensor;
   function erfinv(x: Tensor): Tensor;
+  /** torch.cartesian_prod(a, b, …) of 1-D tensors: [Π nᵢ, k], each combination in order (a itself for one). */
+  function cartesianProd(...tensors: Tensor[]): Tensor;
   function exp2(x: Tensor): Tensor;
   function expm1(x: Tensor): Tensor;
   function log1p(x: Tensor): Tensor;

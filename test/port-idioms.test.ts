@@ -916,3 +916,12 @@ describe("a slice of an nn.Sequential (PyTorch's self.features[:2])", () => {
     expect(declared(sliced).params).toEqual(["features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias"]);
   });
 });
+
+describe("F.cartesianProd and Object.entries of an nn.ModuleDict", () => {
+  it("torch.cartesian_prod's rows in order; a ModuleDict's entries as its items()", () => {
+    const prod = model("return x.mul(F.cartesianProd(F.tensor([1, 2]), F.tensor([3, 4, 5])).flatten().unsqueeze(0));", "x: Tensor<[Batch, 12]>");
+    expect(outputs(prod, { x: nd([1, 12], new Array(12).fill(1)) })[0]).toEqual([1, 3, 1, 4, 1, 5, 2, 3, 2, 4, 2, 5]);
+    const heads = model("return F.cat(Object.entries(this.heads).map(([k, h]) => (h as nn.Linear)(x).mul(k === 'b' ? 10 : 1)), 1);", "x: Tensor<[Batch, 1]>", "heads = new nn.ModuleDict({ a: new nn.Linear(1, 1, false), b: new nn.Linear(1, 1, false) });\n  constructor() { super(); nn.init.constant_(this.heads.a.weight, 2); nn.init.constant_(this.heads.b.weight, 3); }");
+    expect(outputs(heads, { x: nd([1, 1], [1]) })[0]).toEqual([2, 30]);
+  });
+});

@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { BuiltinFunction, NamespaceValue, ObjectValue, describe, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, ModuleValue, NamespaceValue, ObjectValue, describe, type CallSite, type Value } from "./values.ts";
 
 // The few JavaScript globals that model code may use: pure functions of constants.
 
@@ -139,7 +139,13 @@ export function objectNamespace(hooks: ArrayHooks): NamespaceValue {
       hooks.charge(v.length, site);
       return new Map(v.map((item, i) => [String(i), item]));
     }
-    return fail("wrongArgumentType", `${who} takes a plain object or an array, got ${describe(v)}`, site.loc);
+    // an nn.ModuleDict's entries (Python's heads.items()), as its keys() / values() / items() list them
+    if (v instanceof ModuleValue && (v.kind === "dict" || v.dictLike)) {
+      const children = [...v.fields].filter((e): e is [string, ModuleValue] => e[1] instanceof ModuleValue);
+      hooks.charge(children.length, site);
+      return new Map(children);
+    }
+    return fail("wrongArgumentType", `${who} takes a plain object, an array or an nn.ModuleDict, got ${describe(v)}`, site.loc);
   };
   const listing = (name: string, f: (entries: [string, Value][]) => Value[]) =>
     [name, new BuiltinFunction(`Object.${name}`, (args, site) => f([...props(`Object.${name}`, args[0], site)]))] as [string, Value];

@@ -382,6 +382,18 @@ export function queryFunctions(em: GraphEmitter): [string, BuiltinFunction][] {
     }),
   ]);
   functions.push(["meshgrid", new BuiltinFunction("F.meshgrid", (args, site) => meshgrid(args, site, em))]);
+  // torch.cartesian_prod(a, b, …): the ij meshgrid's rows [Π nᵢ, k], each combination in order; one tensor is itself
+  functions.push([
+    "cartesianProd",
+    new BuiltinFunction("F.cartesianProd", (args, site) => {
+      if (args.some((a) => !(a instanceof TensorValue))) fail("wrongArgumentType", "F.cartesianProd takes 1-D tensors only", site.loc);
+      const grids = meshgrid(args, site, em) as TensorValue[];
+      if (grids.length === 1) return grids[0];
+      const c = ops(em, "F.cartesianProd", site);
+      const count = grids[0].node.shape.reduce((p: number, d) => p * (d as number), 1);
+      return c.op("concat", grids.map((g) => c.reshape(g, [count, 1])), { dim: 1 });
+    }),
+  ]);
   functions.push(["gumbelSoftmax", new BuiltinFunction("F.gumbelSoftmax", (args, site) => gumbelSoftmax(args, site, em))]);
   functions.push(["randint", new BuiltinFunction("F.randint", (args, site) => randint(args, site, em))]);
   functions.push(["randperm", new BuiltinFunction("F.randperm", (args, site) => randperm(args, site, em))]);
