@@ -978,7 +978,7 @@ export namespace nn {
     /** out = ⌊in·scaleFactor⌋; the coordinates use 1/scaleFactor, as PyTorch's. */
     scaleFactor?: number | readonly number[] | null;
     /** "nearest": src = ⌊dst·scale⌋ (3-D, 4-D or 5-D input); "linear": 3-D input; "bilinear" and "bicubic": 4-D; "trilinear": 5-D; "area": adaptive average pooling. */
-    mode?: "nearest" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area";
+    mode?: "nearest" | "nearest-exact" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area";
     /** Linear, bilinear, bicubic and trilinear only: corners of input and output aligned (scale (in − 1)/(out − 1)). */
     alignCorners?: boolean | null;
     /** PyTorch's low-pass filter before downsampling: false only. */
@@ -1867,7 +1867,7 @@ export namespace F {
   /** torch.nn.functional.interpolate, modes "nearest", "linear" and "bilinear" (see nn.InterpolateOptions). */
   function interpolate(x: Tensor, options: nn.InterpolateOptions): Tensor;
   function interpolate(x: Tensor, size?: number | readonly number[] | null, scaleFactor?: number | readonly number[] | null,
-    mode?: "nearest" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area", alignCorners?: boolean | null, recomputeScaleFactor?: boolean | null): Tensor;
+    mode?: "nearest" | "nearest-exact" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area", alignCorners?: boolean | null, recomputeScaleFactor?: boolean | null): Tensor;
   /**
    * torch.nn.functional.pad, mode "constant": (before, after) pairs from the last dim backwards
    * ([left, right, top, bottom] for an image); a negative amount crops. Not along the batch.

@@ -136,6 +136,8 @@ describe("nn.Upsample and F.interpolate have PyTorch's coordinates", () => {
     alignCorners ? (outSize > 1 ? f32((inSize - 1) / (outSize - 1)) : 0) : factor !== null ? f32(1 / factor) : f32(inSize / outSize);
   /** upsample_nearest: src = min(⌊dst·scale⌋, in − 1). */
   const nearestIndex = (dst: number, inSize: number, scale: number) => Math.min(Math.floor(f32(dst * scale)), inSize - 1);
+  /** upsample_nearest_exact: src = min(⌊(dst + ½)·scale⌋, in − 1). */
+  const nearestExactIndex = (dst: number, inSize: number, scale: number) => Math.min(Math.floor(f32(f32(dst + 0.5) * scale)), inSize - 1);
   /** upsample_bilinear2d's per-dim neighbours and weights: [i0, i1, λ0, λ1]. */
   function linearTaps(dst: number, inSize: number, scale: number, alignCorners: boolean): [number, number, number, number] {
     const src = alignCorners ? f32(scale * dst) : Math.max(f32(f32(scale * f32(dst + 0.5)) - 0.5), 0);
@@ -144,7 +146,7 @@ describe("nn.Upsample and F.interpolate have PyTorch's coordinates", () => {
     const l1 = f32(src - i0);
     return [i0, i1, f32(1 - l1), l1];
   }
-  function resample2d(x: number[], [N, C, H, W]: number[], [OH, OW]: number[], mode: "nearest" | "bilinear", alignCorners: boolean, factors: [number, number] | null): number[] {
+  function resample2d(x: number[], [N, C, H, W]: number[], [OH, OW]: number[], mode: "nearest" | "nearest-exact" | "bilinear", alignCorners: boolean, factors: [number, number] | null): number[] {
     const sh = scaleOf(H, OH, alignCorners, factors && factors[0]);
     const sw = scaleOf(W, OW, alignCorners, factors && factors[1]);
     const out: number[] = [];
@@ -154,6 +156,7 @@ describe("nn.Upsample and F.interpolate have PyTorch's coordinates", () => {
         for (let i = 0; i < OH; i++)
           for (let j = 0; j < OW; j++) {
             if (mode === "nearest") out.push(at(n, c, nearestIndex(i, H, sh), nearestIndex(j, W, sw)));
+            else if (mode === "nearest-exact") out.push(at(n, c, nearestExactIndex(i, H, sh), nearestExactIndex(j, W, sw)));
             else {
               const [h0, h1, a0, a1] = linearTaps(i, H, sh, alignCorners);
               const [w0, w1, b0, b1] = linearTaps(j, W, sw, alignCorners);
@@ -178,6 +181,7 @@ describe("nn.Upsample and F.interpolate have PyTorch's coordinates", () => {
       F.interpolate(x, { size: [2, 7], mode: "bilinear" }),
       F.interpolate(x, 4, null, "bilinear", false),
       F.interpolate(s, { scaleFactor: 1.5, mode: "linear", alignCorners: true }),
+      F.interpolate(x, { size: [5, 3], mode: "nearest-exact" }),
     ];
   }
 }`,
@@ -196,6 +200,9 @@ describe("nn.Upsample and F.interpolate have PyTorch's coordinates", () => {
     expectClose(r.outs[6], resample2d(x, shape, [4, 4], "bilinear", false, null), "interpolate(x, 4) positional");
     // linear over [N, C, L] is bilinear with H = 1
     expectClose(r.outs[7], resample2d(r.ins.s, [2, 2, 1, 5], [1, 7], "bilinear", true, null), "interpolate(3-D, linear, alignCorners)");
+    // nearest-exact takes the source at the destination's centre: another pick than nearest's here
+    expectClose(r.outs[8], resample2d(x, shape, [5, 3], "nearest-exact", false, null), "interpolate(nearest-exact, size [5, 3])");
+    expect(resample2d(x, shape, [5, 3], "nearest-exact", false, null)).not.toEqual(resample2d(x, shape, [5, 3], "nearest", false, null));
     // alignCorners keeps the corners exactly
     const corners = r.outs[4];
     expect([corners[0], corners[9]]).toEqual([x[0], x[11]]);
@@ -208,7 +215,7 @@ describe("nn.Upsample and F.interpolate have PyTorch's coordinates", () => {
   it("refuses unsupported modes, size with scaleFactor, alignCorners with nearest, bilinear on 3-D", () => {
     const bad = (call: string, input = "Tensor<[Batch, 2, 3, 4]>") =>
       diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: ${input}) {\n    return ${call};\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
-    expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "lanczos" })`)[0]).toMatch(/^TSDP3004 F\.interpolate: mode must be one of "nearest", "linear", "bilinear", "bicubic", "trilinear", "area", got/);
+    expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "lanczos" })`)[0]).toMatch(/^TSDP3004 F\.interpolate: mode must be one of "nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area", got/);
     expect(bad(`F.interpolate(x, { scaleFactor: 2, mode: "bicubic" })`, "Tensor<[Batch, 2, 3]>")[0]).toMatch(/^TSDP4001 .*"bicubic" needs a 4-D input/);
     expect(bad(`F.interpolate(x, { scaleFactor: 2, size: 4 })`)[0]).toMatch(/^TSDP3004 .*only one of size and scaleFactor/);
     expect(bad(`F.interpolate(x, {})`)[0]).toMatch(/^TSDP3004 .*either size or scaleFactor/);

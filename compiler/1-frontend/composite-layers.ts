@@ -57,7 +57,7 @@ export function interpolate(b: Bound, site: CallSite, em: GraphEmitter, who: str
   if (shape.length < 3 || shape.length > 5) fail("shapeMismatch", `${who}: mode "${b.mode}" needs a 3-D [N, C, L], 4-D [N, C, H, W] or 5-D [N, C, D, H, W] input, got ${formatShape(shape)}`, site.loc);
   if ((b.size === null) === (b.scaleFactor === null))
     problems.add("invalidArgument", `${who}: ${b.size === null ? "give either size or scaleFactor" : "give only one of size and scaleFactor"} (PyTorch requires exactly one)`, site.loc);
-  if (b.alignCorners !== null && (b.mode === "nearest" || b.mode === "area"))
+  if (b.alignCorners !== null && (b.mode === "nearest" || b.mode === "nearest-exact" || b.mode === "area"))
     problems.add("invalidArgument", `${who}: alignCorners can only be set with modes "linear", "bilinear", "bicubic" and "trilinear" (PyTorch refuses it for "${b.mode}" too)`, locOfArg(b, "alignCorners", site));
   if (b.antialias) problems.add("invalidArgument", `${who}: antialias: true is not supported (PyTorch's low-pass filter before downsampling); leave it false, PyTorch's default`, locOfArg(b, "antialias", site));
   problems.throwIfAny();
@@ -77,7 +77,7 @@ export function interpolate(b: Bound, site: CallSite, em: GraphEmitter, who: str
     if (outSize < 1) fail("invalidArgument", `${who}: scaleFactor ${per(i)} makes dim ${dim} (${inSize}) empty`, locOfArg(b, "scaleFactor", site));
     const scaleFactor = b.size || b.recomputeScaleFactor ? null : per(i);
     // linear, bilinear and trilinear are the same rule per dim; bicubic its own, per dim as well
-    const attrs: ResampleAttrs = { inSize, outSize, mode: b.mode === "nearest" || b.mode === "area" || b.mode === "bicubic" ? b.mode : "bilinear", alignCorners: b.alignCorners ?? false, scaleFactor };
+    const attrs: ResampleAttrs = { inSize, outSize, mode: b.mode === "nearest" || b.mode === "nearest-exact" || b.mode === "area" || b.mode === "bicubic" ? b.mode : "bilinear", alignCorners: b.alignCorners ?? false, scaleFactor };
     // the same size at scale 1 maps every position to itself, in both modes
     if (inSize === outSize && (scaleFactor === null || scaleFactor === 1)) continue;
     const weights = c.op("resample_weights", [], attrs as unknown as Record<string, unknown>);
@@ -184,7 +184,7 @@ export const interpolateArgs = [
   x,
   opt("size", "sizes", null, { nullable: true }),
   opt("scaleFactor", "scales", null, { nullable: true }),
-  opt("mode", "string", "nearest", { choices: ["nearest", "linear", "bilinear", "bicubic", "trilinear", "area"] }),
+  opt("mode", "string", "nearest", { choices: ["nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area"] }),
   opt("alignCorners", "bool", null, { nullable: true }),
   opt("recomputeScaleFactor", "bool", null, { nullable: true }),
   // PyTorch's antialias (a low-pass filter when downsampling with bilinear or bicubic): false only

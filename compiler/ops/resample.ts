@@ -11,6 +11,7 @@ import { defineOp, ShapeError } from "./op.ts";
 // (aten/src/ATen/native/UpSample.h), computed in float32 as PyTorch computes them for float:
 //   scale = alignCorners ? (in − 1)/(out − 1) : (scaleFactor given ? 1/scaleFactor : in/out)
 //   nearest:  src = min(⌊i·scale⌋, in − 1); weight 1 there
+//   nearest-exact: src = min(⌊(i + ½)·scale⌋, in − 1) (PyTorch's, which matches scikit-image and PIL)
 //   bilinear: src = alignCorners ? i·scale : max((i + ½)·scale − ½, 0); h = ⌊src⌋, λ = src − h;
 //             weight 1 − λ at h and λ at h + 1 (both at h on the last row)
 //   area:     adaptive average pooling: 1/(e − s) for s ≤ j < e, s = ⌊i·in/out⌋, e = ⌈(i + 1)·in/out⌉
@@ -24,7 +25,7 @@ import { defineOp, ShapeError } from "./op.ts";
 export interface ResampleAttrs {
   readonly inSize: number;
   readonly outSize: number;
-  readonly mode: "nearest" | "bilinear" | "area" | "bicubic";
+  readonly mode: "nearest" | "nearest-exact" | "bilinear" | "area" | "bicubic";
   readonly alignCorners: boolean;
   /** The scaleFactor the user gave for this dim (PyTorch uses it, not in/out, when given). */
   readonly scaleFactor: number | null;
@@ -47,6 +48,7 @@ export function resampleWeight(a: ResampleAttrs, j: number, i: number): number {
   }
   const scale = resampleScale(a);
   if (a.mode === "nearest") return Math.min(Math.floor(f32(f32(i) * scale)), a.inSize - 1) === j ? 1 : 0;
+  if (a.mode === "nearest-exact") return Math.min(Math.floor(f32(f32(i + 0.5) * scale)), a.inSize - 1) === j ? 1 : 0;
   if (a.mode === "bicubic") {
     const src = a.alignCorners ? f32(scale * i) : f32(f32(scale * f32(i + 0.5)) - 0.5);
     const x = Math.floor(src);
@@ -95,8 +97,8 @@ export const resampleWeights = defineOp<ResampleAttrs>({
       }
       const i = `((float)((${ctx.index}) % ${a.outSize}))`;
       const scale = cFloat(resampleScale(a));
-      if (a.mode === "nearest") {
-        const src = `(int)floorf(${i} * ${scale})`;
+      if (a.mode === "nearest" || a.mode === "nearest-exact") {
+        const src = a.mode === "nearest" ? `(int)floorf(${i} * ${scale})` : `(int)floorf((${i} + 0.5f) * ${scale})`;
         return `((${src} < ${a.inSize - 1} ? ${src} : ${a.inSize - 1}) == ${j} ? 1.0f : 0.0f)`;
       }
       if (a.mode === "bicubic") {
