@@ -65,6 +65,7 @@ cases.sin = { body: model("return x.mul(3).sin();") };
 cases.rsqrt = { body: model("return x.mul(x).add(0.5).rsqrt().add(F.rsqrt(x.abs().add(1)));") };
 cases.reciprocal = { body: model("return x.abs().add(0.5).reciprocal();") };
 cases.erf = { body: model("return x.mul(2).erf();") };
+cases.erfinv = { body: model("return x.tanh().mul(0.9).erfinv();") };
 cases.exp2 = { body: model("return x.exp2();") };
 cases.log2 = { body: model("return x.abs().add(0.5).log2();") };
 cases.log10 = { body: model("return F.log10(x.abs().add(0.5));") };

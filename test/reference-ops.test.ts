@@ -69,6 +69,9 @@ describe("elementwise", () => {
     expectClose(run("reciprocal", [nd([2], [4, -0.5])]), [2], [0.25, -2]);
     // erf(0.5) and erf(1), to 16 digits (Abramowitz & Stegun table 7.1)
     expectClose(run("erf", [nd([4], [0, 0.5, 1, -1])]), [4], [0, 0.5204998778130465, 0.8427007929497149, -0.8427007929497149]);
+    // erf⁻¹ inverts those; ±∞ at ±1, NaN outside
+    expectClose(run("erfinv", [nd([4], [0, 0.5204998778130465, 0.8427007929497149, -0.8427007929497149])]), [4], [0, 0.5, 1, -1]);
+    expect(Array.from(run("erfinv", [nd([3], [1, -1, 1.5])]).data)).toEqual([Infinity, -Infinity, NaN]);
     expectClose(run("exp2", [nd([2], [3, -1])]), [2], [8, 0.5]);
     expectClose(run("log2", [nd([2], [8, 0.5])]), [2], [3, -1]);
     expectClose(run("log10", [nd([2], [1000, 0.01])]), [2], [3, -2]);
@@ -454,7 +457,7 @@ describe("gradient ops of the pointwise, reduce and movement families", () => {
       }
     }
     // on their domains: at 0.7 (> 0, < 1), acosh at 1.7 (> 1)
-    const within = [["log", {}, 0.7], ["sqrt", {}, 0.7], ["pow", { exponent: 3 }, 0.7], ["log1p", {}, 0.7], ["rsqrt", {}, 0.7], ["reciprocal", {}, 0.7], ["log2", {}, 0.7], ["log10", {}, 0.7], ["asin", {}, 0.7], ["acos", {}, 0.7], ["atanh", {}, 0.7], ["acosh", {}, 1.7]] as const;
+    const within = [["log", {}, 0.7], ["erfinv", {}, 0.7], ["sqrt", {}, 0.7], ["pow", { exponent: 3 }, 0.7], ["log1p", {}, 0.7], ["rsqrt", {}, 0.7], ["reciprocal", {}, 0.7], ["log2", {}, 0.7], ["log10", {}, 0.7], ["asin", {}, 0.7], ["acos", {}, 0.7], ["atanh", {}, 0.7], ["acosh", {}, 1.7]] as const;
     for (const [op, attrs, at] of within) {
       const f = (v: number) => run(op, [nd([1], [v])], attrs).data[0];
       const got = run(`${op}_grad`, [nd([1], [1]), nd([1], [at])], attrs).data[0];
