@@ -14,7 +14,5 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "nn.LazyBatchNorm1d": lazy("BatchNorm1d"),
   "nn.LazyBatchNorm2d": lazy("BatchNorm2d"),
   "F.pdist": "the distances between every pair of rows of one [N, M] matrix pair samples across the batch, which is split across devices; F.cdist(a, b) of two tensors per sample is supported",
-  "F.viewAsReal": "tsdp's tensors are real (float32, int32); rotary embeddings written with complex numbers are the same rotation on x.index(\"...\", \"::2\") and x.index(\"...\", \"1::2\") with cos and sin",
   "F.autograd": "gradients inside forward (a WGAN-GP gradient penalty, a Jacobian regularizer) are not computed: tsdp differentiates the loss once per step, in the generated backward pass",
-  "F.polar": "tsdp's tensors are real (float32, int32); a rotation by polar(1, θ) is x·cos θ and x·sin θ on the even and odd features",
 };
