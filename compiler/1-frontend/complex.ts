@@ -43,7 +43,7 @@ export function complexArithmetic(op: "add" | "sub" | "mul" | "div", a: Operand,
     if (typeof x === "number" && typeof y === "number") return name === "add" ? x + y : name === "sub" ? x - y : name === "mul" ? x * y : x / y;
     return c.op(name, [x, y]);
   };
-  // (a part that folded to a number — not reached while one operand is complex — broadcast to the other parts' shape)
+  // a part that folded to a number (z.mul(0): both parts 0) as a tensor of the operands' broadcast shape
   const tensor = (v: TensorValue | number, like: TensorValue): TensorValue => (v instanceof TensorValue ? v : c.op("add", [c.op("mul", [like, 0]), v]));
   let re: TensorValue | number;
   let im: TensorValue | number;

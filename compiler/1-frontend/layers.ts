@@ -468,15 +468,23 @@ function layerConfig(b: Bound, spec: LayerSpec): Record<string, Value> {
   return config;
 }
 
+/** nn.Sequential's forward: each child called on the previous one's result, the first on `args`. */
+export function callInOrder(children: readonly ModuleValue[], args: Value[], site: CallSite, callModule: LayerHost["callModule"]): Value {
+  let out: Value[] = args;
+  for (const child of children) out = [callModule(child, out, site)];
+  return out[0];
+}
+
+/** An nn.Sequential without children yet (they are its fields "0", "1", … or named ones), its forward calling them in order. */
+export function sequentialModule(site: CallSite, callModule: LayerHost["callModule"]): ModuleValue {
+  return new ModuleValue("sequential", "nn.Sequential", site.loc, undefined, [], [], (self, callArgs, callSite) => callInOrder(self.items, callArgs, callSite, callModule));
+}
+
 /** nn.Sequential(a, b, c): children "0", "1", "2", called in order. */
 function sequentialClass(host: LayerHost): BuiltinClass {
   return new BuiltinClass("nn.Sequential", (args, site) => {
     host.requireConstruct("nn.Sequential", site);
-    const seq = new ModuleValue("sequential", "nn.Sequential", site.loc, undefined, [], [], (self, callArgs, callSite) => {
-      let out: Value[] = callArgs;
-      for (const child of self.items) out = [host.callModule(child as ModuleValue, out, callSite)];
-      return out[0];
-    });
+    const seq = sequentialModule(site, (m, a, s) => host.callModule(m, a, s));
     // nn.Sequential(OrderedDict([("conv", …), ("relu", …)])) is written with an object or a Map: named children
     const named = args.length === 1 && args[0] instanceof ObjectValue ? args[0].props : args.length === 1 && args[0] instanceof CollectionValue && args[0].kind === "Map" ? args[0].entries : undefined;
     if (named) {

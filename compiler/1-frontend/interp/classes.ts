@@ -14,7 +14,7 @@ import {
   type ConstructorDeclaration,
 } from "ts-morph";
 import { CompileError, fail } from "../../diagnostics/diagnostic.ts";
-import { appendModule, moduleBase, setDictEntry } from "../layers.ts";
+import { appendModule, callInOrder, moduleBase, setDictEntry } from "../layers.ts";
 import { limitError } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
@@ -219,11 +219,7 @@ export class Interpreter extends PropertyEvaluator {
       if (m.kind === "dict") return fail("notCallable", "nn.ModuleDict is not callable; call one of its modules (this.heads[name](x))", site.loc);
       const found = m.cls && this.lookupMethod(m.cls, "forward");
       // a subclass of nn.Sequential without a forward of its own: its children in order, as nn.Sequential's
-      if (!found && m.sequential) {
-        let out: Value[] = args;
-        for (const child of m.items) out = [this.callModule(child, out, site)];
-        return out[0];
-      }
+      if (!found && m.sequential) return callInOrder(m.items, args, site, (c, a, s) => this.callModule(c, a, s));
       if (!found) return fail("noForward", `${m.typeName} has no forward method`, site.loc);
       return this.callFunction(new FunctionValue(found.method, found.owner.scope, `${found.owner.name}.forward`, m), args, site);
     });
@@ -314,11 +310,7 @@ export class Interpreter extends PropertyEvaluator {
       return new BuiltinFunction(`${base.name}.forward`, (args, site) => forward(self, args, site));
     }
     if (base === "sequential" && name === "forward")
-      return new BuiltinFunction("nn.Sequential.forward", (args, site) => {
-        let out: Value[] = args;
-        for (const child of self.items) out = [this.callModule(child, out, site)];
-        return out[0];
-      });
+      return new BuiltinFunction("nn.Sequential.forward", (args, site) => callInOrder(self.items, args, site, (c, a, s) => this.callModule(c, a, s)));
     return fail("unknownProperty", `super.${name}: ${base instanceof ClassValue || base instanceof BuiltinClass ? base.name : base === undefined ? "this class extends nothing that" : `nn.${base === "module" ? "Module" : base === "dict" ? "ModuleDict" : "Sequential"}`} has no method '${name}'`, locOf(e));
   }
 

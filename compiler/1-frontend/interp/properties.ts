@@ -1,6 +1,6 @@
 import { Node as TsNode } from "ts-morph";
 import { fail } from "../../diagnostics/diagnostic.ts";
-import { appendModule, insertModule, setDictEntry } from "../layers.ts";
+import { appendModule, insertModule, sequentialModule, setDictEntry } from "../layers.ts";
 import { arg, bindArgs, camel, locOfArg, opt } from "../args.ts";
 import { initialValue, randomDrawProperty } from "../factories.ts";
 import { arrayMethod, stringMethod } from "../globals.ts";
@@ -259,11 +259,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if (name === "slice" && (m.kind === "sequential" || m.sequential))
         return new BuiltinFunction(`${m.typeName}.slice`, (args, s) => {
           const picked = (arrayMethod(m.items, "slice", this.arrayHooks) as BuiltinFunction).call(args, s) as ModuleValue[];
-          const seq = new ModuleValue("sequential", "nn.Sequential", s.loc, undefined, [], [], (self, callArgs, callSite) => {
-            let out: Value[] = callArgs;
-            for (const child of self.items) out = [this.callModule(child, out, callSite)];
-            return out[0];
-          });
+          const seq = sequentialModule(s, (c, a, site) => this.callModule(c, a, site));
           picked.forEach((child, i) => seq.fields.set(String(i), child));
           // made in forward: its children are the model's already, named where they are registered
           if (this.phase === "forward") seq.path = m.path;
