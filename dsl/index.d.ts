@@ -1825,6 +1825,90 @@ export namespace F {
     function rfft2(input: Tensor, options?: Options2): ComplexTensor;
     function irfft2(input: ComplexTensor, options?: Options2): Tensor;
   }
+  /**
+   * torch.distributions, in forward and in losses: a policy's `new Categorical({ logits })`, a VAE's
+   * `new Normal(mu, std).rsample()` and `klDivergence(q, p)`. Parameters broadcast together (a number
+   * is a 0-dim tensor). rsample keeps the gradient to the parameters (loc + scale·ε), sample does not.
+   * Draws are fresh on every call, from tsdp's generator, with PyTorch's laws but not its numbers; a
+   * categorical draw is the Gumbel-max trick. Snake-case members (log_prob, batch_shape) are taken too.
+   */
+  namespace distributions {
+    type SampleShape = number | readonly number[];
+    interface Distribution {
+      readonly batchShape: number[];
+      readonly eventShape: number[];
+      sample(sampleShape?: SampleShape): Tensor;
+      logProb(value: Tensor | number): Tensor;
+      entropy(): Tensor;
+    }
+    class Normal implements Distribution {
+      constructor(loc: Tensor | number, scale: Tensor | number, validateArgs?: boolean | null);
+      readonly loc: Tensor; readonly scale: Tensor; readonly mean: Tensor; readonly mode: Tensor; readonly stddev: Tensor; readonly variance: Tensor;
+      readonly batchShape: number[]; readonly eventShape: number[];
+      sample(sampleShape?: SampleShape): Tensor;
+      rsample(sampleShape?: SampleShape): Tensor;
+      logProb(value: Tensor | number): Tensor;
+      entropy(): Tensor;
+      /** Φ((v − loc)/scale) */
+      cdf(value: Tensor | number): Tensor;
+      /** loc + scale·√2·erf⁻¹(2p − 1) */
+      icdf(value: Tensor | number): Tensor;
+    }
+    /** Categories along probs' (or logits') last dim; sample and mode give int32 indices. */
+    class Categorical implements Distribution {
+      constructor(probs?: Tensor | null, logits?: Tensor | null, validateArgs?: boolean | null);
+      constructor(options: { probs?: Tensor | null; logits?: Tensor | null; validateArgs?: boolean | null });
+      /** normalized: logits − logsumexp(logits) */
+      readonly logits: Tensor; readonly probs: Tensor; readonly mode: Tensor<Shape, "int32">;
+      readonly batchShape: number[]; readonly eventShape: number[];
+      sample(sampleShape?: SampleShape): Tensor<Shape, "int32">;
+      logProb(value: Tensor): Tensor;
+      entropy(): Tensor;
+    }
+    /** 0/1 float32 samples. */
+    class Bernoulli implements Distribution {
+      constructor(probs?: Tensor | number | null, logits?: Tensor | number | null, validateArgs?: boolean | null);
+      constructor(options: { probs?: Tensor | number | null; logits?: Tensor | number | null; validateArgs?: boolean | null });
+      readonly logits: Tensor; readonly probs: Tensor; readonly mean: Tensor; readonly variance: Tensor;
+      readonly batchShape: number[]; readonly eventShape: number[];
+      sample(sampleShape?: SampleShape): Tensor;
+      logProb(value: Tensor | number): Tensor;
+      entropy(): Tensor;
+    }
+    /** Uniform on [low, high); logProb is −∞ outside. */
+    class Uniform implements Distribution {
+      constructor(low: Tensor | number, high: Tensor | number, validateArgs?: boolean | null);
+      readonly low: Tensor; readonly high: Tensor; readonly mean: Tensor; readonly stddev: Tensor; readonly variance: Tensor;
+      readonly batchShape: number[]; readonly eventShape: number[];
+      sample(sampleShape?: SampleShape): Tensor;
+      rsample(sampleShape?: SampleShape): Tensor;
+      logProb(value: Tensor | number): Tensor;
+      entropy(): Tensor;
+      cdf(value: Tensor | number): Tensor;
+    }
+    /** The base's last n batch dims read as one event: logProb and entropy sum over them (a diagonal Gaussian policy). */
+    class Independent implements Distribution {
+      constructor(baseDistribution: Distribution, reinterpretedBatchNdims: number, validateArgs?: boolean | null);
+      readonly baseDist: Distribution; readonly reinterpretedBatchNdims: number;
+      readonly mean: Tensor; readonly mode: Tensor; readonly stddev: Tensor; readonly variance: Tensor;
+      readonly batchShape: number[]; readonly eventShape: number[];
+      sample(sampleShape?: SampleShape): Tensor;
+      rsample(sampleShape?: SampleShape): Tensor;
+      logProb(value: Tensor | number): Tensor;
+      entropy(): Tensor;
+    }
+    /** KL(p ‖ q) for two distributions of one kind (Normal, Categorical, Bernoulli, Uniform, Independent of those); +∞ where q has no mass under p's. */
+    function klDivergence(p: Distribution, q: Distribution): Tensor;
+    namespace kl {
+      function klDivergence(p: Distribution, q: Distribution): Tensor;
+    }
+  }
+  /**
+   * torch.multinomial: numSamples int32 category indices per row of a 1-D or 2-D tensor of
+   * non-negative weights (last dim the categories), drawn in forward; without replacement by
+   * default (numSamples ≤ the categories). Gumbel keys: PyTorch's law, not its numbers.
+   */
+  function multinomial(input: Tensor, numSamples: number, replacement?: boolean): Tensor<Shape, "int32">;
   /** torch's dtypes, as the names tsdp takes: x.to(F.float32), F.zeros(n, { dtype: F.long }) (int64 is held as int32). */
   const float32: "float32", float: "float32", int32: "int32", int: "int32", int64: "int64", long: "int64";
   const float64: "float64", double: "float64", float16: "float16", half: "float16", bfloat16: "bfloat16", bool: "bool";

@@ -22,6 +22,7 @@ import { pairwiseLossFunctions } from "./pairwise-losses.ts";
 import { ctcLossFunction } from "./ctc-loss.ts";
 import { complexFunctions } from "./complex.ts";
 import { fftNamespace } from "./fft.ts";
+import { distributionsNamespace, multinomialFunction } from "./distributions.ts";
 import { spatialTransformFunctions } from "./spatial-transform.ts";
 import { unpoolFunctions } from "./pool-indices.ts";
 import { checkpointFunction, noGradFunction } from "./no-grad.ts";
@@ -563,6 +564,9 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   // torch.polar, view_as_complex, view_as_real, … (LLaMA's rotary embedding)
   for (const [name, f] of complexFunctions(em)) members.set(name, f);
   members.set("fft", fftNamespace(em));
+  // torch.distributions (a policy's Categorical, a VAE's Normal and KL) and torch.multinomial
+  members.set("distributions", distributionsNamespace(em));
+  members.set("multinomial", multinomialFunction(em));
   // torch.sum(x, 1), torch.transpose(x, 1, 2), torch.max(x, dim): torch's function forms of the
   // tensor's methods, the tensor first (F is torch as well as torch.nn.functional)
   for (const name of TORCH_FUNCTION_FORMS)

@@ -1,7 +1,7 @@
 import type { ClassDeclaration, Node as TsNode } from "ts-morph";
 import type { SourceLoc } from "../diagnostics/diagnostic.ts";
 import type { Init, Node, OptimizerSpec } from "../ir/node.ts";
-import type { Shape } from "../ir/shape.ts";
+import type { Dim, Shape } from "../ir/shape.ts";
 import type { Scope } from "./scope.ts";
 
 // What the static evaluator computes with. Plain numbers, strings, booleans, arrays and
@@ -66,6 +66,27 @@ export class ComplexValue {
   constructor(
     readonly re: TensorValue,
     readonly im: TensorValue,
+  ) {}
+}
+
+/** The torch.distributions a model file may make (distributions.ts). */
+export type DistributionKind = "Normal" | "Categorical" | "Bernoulli" | "Uniform" | "Independent";
+
+/**
+ * A torch.distributions object (F.distributions.Normal(mu, std), Categorical({ logits }), …): its
+ * parameters broadcast to its batch shape, and for Independent the base distribution and how many
+ * of the base's last batch dims are event dims. It lives in the frontend only (distributions.ts):
+ * its methods (logProb, entropy, rsample, …) give tensors.
+ */
+export class DistributionValue {
+  constructor(
+    readonly kind: DistributionKind,
+    /** loc/scale, low/high, or probs and logits (both, computed from the one given, as PyTorch's lazy properties). */
+    readonly params: Readonly<Record<string, TensorValue>>,
+    readonly batchShape: readonly Dim[],
+    readonly eventShape: readonly Dim[],
+    readonly base?: DistributionValue,
+    readonly reinterpreted = 0,
   ) {}
 }
 
@@ -361,6 +382,7 @@ export type Value =
   | TensorValue
   | PackedSequenceValue
   | ComplexValue
+  | DistributionValue
   | Poison
   | ModeFlag
   | ObjectValue
@@ -389,6 +411,7 @@ export function describe(v: Value): string {
   if (v instanceof TensorValue) return "a tensor";
   if (v instanceof PackedSequenceValue) return "a PackedSequence";
   if (v instanceof ComplexValue) return "a complex tensor";
+  if (v instanceof DistributionValue) return `a distribution F.distributions.${v.kind}`;
   if (v instanceof ModeFlag) return "this.training";
   if (v instanceof ObjectValue) return "an object";
   if (v instanceof CollectionValue) return `a ${v.kind} of ${v.entries.size}`;

@@ -1,10 +1,10 @@
-import { Node as TsNode, type EnumDeclaration, type SourceFile, type Statement } from "ts-morph";
+import { Node as TsNode, type BindingName, type EnumDeclaration, type SourceFile, type Statement } from "ts-morph";
 import { fail, type SourceLoc } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
 import { ClassValue, describe, FunctionValue, NamespaceValue, ObjectValue, type Value } from "../values.ts";
 import { CALL_LEVELS, InterpreterCore, poison } from "./core.ts";
-import { declaredNames } from "./syntax.ts";
+import { boundNames, declaredNames } from "./syntax.ts";
 
 // Files and their top-level declarations: imports, re-exports, and top-level names bound lazily.
 export abstract class FileEvaluator extends InterpreterCore {
@@ -63,9 +63,21 @@ export abstract class FileEvaluator extends InterpreterCore {
       for (const decl of list.getDeclarations()) {
         const nameNode = decl.getNameNode();
         const init = decl.getInitializer();
-        if (!TsNode.isIdentifier(nameNode)) fail("unsupportedSyntax", "destructuring at the top level is not supported", locOf(nameNode));
         if (!init) fail("unsupportedSyntax", `const ${nameNode.getText()} needs a value`, locOf(decl));
-        this.declareTopLevelLazy(nameNode.getText(), decl, scope, () => this.evalExpr(init, scope));
+        if (TsNode.isIdentifier(nameNode)) {
+          this.declareTopLevelLazy(nameNode.getText(), decl, scope, () => this.evalExpr(init, scope));
+          continue;
+        }
+        // const { Normal, Categorical } = F.distributions (Python's `from torch.distributions import …`):
+        // the value once, then each name bound as a local destructuring binds it, where it is first used
+        let value: { v: Value } | undefined;
+        for (const name of boundNames(nameNode))
+          this.declareTopLevelLazy(name, decl, scope, () => {
+            value ??= { v: this.evalExpr(init, scope) };
+            const bound = new Scope(scope);
+            this.bindPattern(nameNode, value.v, bound, false);
+            return bound.lookup(name)!.value;
+          });
       }
       return;
     }
@@ -126,6 +138,9 @@ export abstract class FileEvaluator extends InterpreterCore {
     }
     return new ObjectValue(props);
   }
+
+  /** const [a, b] = … / const { a, b } = …: binds a pattern's names (statements.ts). */
+  protected abstract bindPattern(name: BindingName, value: Value, scope: Scope, mutable: boolean): void;
 
   protected declareImport(file: SourceFile, stmt: TsNode & { getModuleSpecifierValue(): string }, scope: Scope): void {
     if (!TsNode.isImportDeclaration(stmt)) return;

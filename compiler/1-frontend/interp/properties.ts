@@ -11,6 +11,7 @@ import { checkLayerName, isLayerName, own, quoteName } from "../names.ts";
 import { indexTensor } from "../joins.ts";
 import { claimCaptured, inPlaceMethod } from "../in-place.ts";
 import { complexProperty } from "../complex.ts";
+import { distributionProperty } from "../distributions.ts";
 import { VIEW_METHODS, withViews } from "../views.ts";
 import { collectionProperty } from "../collections.ts";
 import { REFUSED_NAMES } from "../refused-names.ts";
@@ -32,6 +33,7 @@ import {
   ParameterValue,
   StaticTensor,
   ComplexValue,
+  DistributionValue,
   TensorValue,
   type CallSite,
   type Value,
@@ -94,6 +96,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof ModuleValue) return this.moduleProperty(obj, name, site);
     if (obj instanceof StaticTensor) return randomDrawProperty(obj, name, site);
     if (obj instanceof ComplexValue) return complexProperty(obj, name, this.em, site);
+    if (obj instanceof DistributionValue) return distributionProperty(obj, name, this.em, site);
     // this.fc.weight.requiresGrad_(false) / this.pos.requiresGrad_(false) in a constructor
     // a parameter's size in a constructor (sum(p.numel() for p in self.parameters()), p.dim() ≥ 2 in an init loop)
     if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && ["numel", "dim", "ndimension", "size", "shape"].includes(name)) {

@@ -1,0 +1,361 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { broadcastShapes } from "../ops/elementwise.ts";
+import { formatShape, isBatch, type Dim, type Shape } from "../ir/shape.ts";
+import { arg, bindArgs, locOfArg, opt } from "./args.ts";
+import { ops, softplus } from "./composite-ops.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { tensorProperty } from "./tensor-methods.ts";
+import { BuiltinClass, BuiltinFunction, DistributionValue, describe, NamespaceValue, ObjectValue, SymInt, TensorValue, type CallSite, type DistributionKind, type Value } from "./values.ts";
+
+// torch.distributions as ports use them in forward and in losses:
+//   a policy head:  dist = Categorical(logits=logits); a = dist.sample(); dist.log_prob(a), dist.entropy()
+//   a VAE:          q = Normal(mu, std); z = q.rsample(); kl_divergence(q, Normal(0, 1)).sum(-1)
+//   SAC / PPO:      Independent(Normal(mu, std), 1).log_prob(action)
+// A distribution is its parameters (values.ts DistributionValue); every method is PyTorch's formula
+// written with tensor ops, so the kernels, autodiff and the reference see ordinary ops. Draws are
+// the sample op's (fresh on every call, as PyTorch's): rsample keeps the gradient to the parameters
+// (loc + scale·ε), sample does not; a categorical draw is the Gumbel-max trick,
+// argmax(logits − log(−log u)), which picks class k with probability softmax(logits)ₖ — the same
+// law as PyTorch's torch.multinomial, not its numbers (no draw of tsdp's is PyTorch's).
+
+/** float32's smallest normal step above 1 (torch.finfo(float32).eps): PyTorch's clamp of probabilities. */
+const EPS = 1.1920928955078125e-7;
+/** float32's most negative finite value (torch.finfo(float32).min): Categorical's clamp of −∞ logits in entropy. */
+const FLOAT_MIN = -3.4028234663852886e38;
+
+type Params = DistributionValue["params"];
+
+/** The distributions' own spellings: what `dist.<name>` may be, for the message when it is none. */
+const MEMBERS: Record<DistributionKind, readonly string[]> = {
+  Normal: ["loc", "scale", "mean", "mode", "stddev", "variance", "batchShape", "eventShape", "sample", "rsample", "logProb", "entropy", "cdf", "icdf"],
+  Categorical: ["probs", "logits", "mode", "batchShape", "eventShape", "sample", "logProb", "entropy"],
+  Bernoulli: ["probs", "logits", "mean", "variance", "batchShape", "eventShape", "sample", "logProb", "entropy"],
+  Uniform: ["low", "high", "mean", "stddev", "variance", "batchShape", "eventShape", "sample", "rsample", "logProb", "entropy", "cdf"],
+  Independent: ["baseDist", "reinterpretedBatchNdims", "mean", "mode", "stddev", "variance", "batchShape", "eventShape", "sample", "rsample", "logProb", "entropy"],
+};
+
+/** Python's snake_case spellings of the members, as ports write them. */
+const SNAKE: Record<string, string> = { log_prob: "logProb", batch_shape: "batchShape", event_shape: "eventShape", base_dist: "baseDist", reinterpreted_batch_ndims: "reinterpretedBatchNdims" };
+
+/** Emits one distribution's formulas at a call site. */
+class Formulas {
+  readonly c: ReturnType<typeof ops>;
+  constructor(
+    readonly em: GraphEmitter,
+    readonly site: CallSite,
+    readonly who: string,
+  ) {
+    this.c = ops(em, who, site);
+  }
+  /** x.<name>(...args), the tensor method as a model file calls it. */
+  method(x: TensorValue, name: string, ...args: Value[]): Value {
+    return (tensorProperty(x, name, this.em, this.site) as BuiltinFunction).call(args, this.site);
+  }
+  op(name: string, inputs: (TensorValue | number)[], attrs: Record<string, unknown> = {}): TensorValue {
+    return this.c.op(name, inputs, attrs);
+  }
+  /** A number as a 0-dim float32 tensor, a tensor as itself. */
+  tensor(v: TensorValue | number): TensorValue {
+    return typeof v === "number" ? new TensorValue(this.em.constant(v, this.site)) : v;
+  }
+  /** `t` broadcast to `shape` (PyTorch's broadcast_all of a distribution's parameters). */
+  expand(t: TensorValue, shape: Shape): TensorValue {
+    const same = t.node.shape.length === shape.length && t.node.shape.every((d, i) => d === shape[i] || (isBatch(d) && isBatch(shape[i])));
+    return same ? t : this.op("expand", [t], { shape: [...shape] });
+  }
+  /** A fresh draw of `shape` (the sample op): uniform in [0, 1) or standard normal. */
+  draw(shape: readonly Dim[], distribution: "uniform" | "normal"): TensorValue {
+    return this.em.tensor("sample", [], { shape: [...shape], distribution }, this.who, this.site);
+  }
+  /** Sums the last n dims (Independent's reinterpreted batch dims). */
+  sumLast(t: TensorValue, n: number): TensorValue {
+    if (n === 0) return t;
+    const rank = t.node.shape.length;
+    return this.op("sum", [t], { dims: Array.from({ length: n }, (_, i) => rank - n + i), keepdim: false });
+  }
+}
+
+/** A parameter: a float32 tensor or a finite number. */
+function parameter(v: Value, name: string, who: string, site: CallSite, f: Formulas): TensorValue {
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) fail("invalidArgument", `${who}: ${name} must be finite, got ${v}`, site.loc);
+    return f.tensor(v);
+  }
+  if (!(v instanceof TensorValue)) return fail("wrongArgumentType", `${who}: ${name} must be a tensor or a number, got ${describe(v)}`, site.loc);
+  if (v.node.dtype !== "f32") return fail("wrongArgumentType", `${who}: ${name} must be a float32 tensor, got an int32 one (convert it with .float())`, site.loc);
+  return v;
+}
+
+/** Two parameters broadcast to one shape, as PyTorch's broadcast_all. */
+function broadcastAll(a: TensorValue, b: TensorValue, names: [string, string], who: string, site: CallSite, f: Formulas): [TensorValue, TensorValue, Dim[]] {
+  const shape = broadcastShapes(a.node.shape, b.node.shape);
+  if (!shape) return fail("shapeMismatch", `${who}: ${names[0]} ${formatShape(a.node.shape)} and ${names[1]} ${formatShape(b.node.shape)} do not broadcast`, site.loc);
+  return [f.expand(a, shape), f.expand(b, shape), shape];
+}
+
+/** Categorical's and Bernoulli's `probs` or `logits`: exactly one. */
+function probsOrLogits(b: Record<string, Value>, who: string, site: CallSite): ["probs" | "logits", Value] {
+  const given = (["probs", "logits"] as const).filter((k) => b[k] !== null && b[k] !== undefined);
+  if (given.length !== 1) fail("invalidArgument", `${who}: pass either probs or logits, not ${given.length === 0 ? "neither" : "both"} (${who}({ logits }) or ${who}(probs))`, site.loc);
+  return [given[0], b[given[0]]];
+}
+
+function construct(kind: DistributionKind, args: Value[], site: CallSite, em: GraphEmitter): DistributionValue {
+  const who = `F.distributions.${kind}`;
+  const f = new Formulas(em, site, who);
+  const validate = opt("validateArgs", "any", null, { nullable: true });
+  if (kind === "Normal" || kind === "Uniform") {
+    const names: [string, string] = kind === "Normal" ? ["loc", "scale"] : ["low", "high"];
+    const b = bindArgs(who, [arg(names[0], "any"), arg(names[1], "any"), validate], args, site);
+    const first = parameter(b[names[0]], names[0], who, { ...site, loc: locOfArg(b, names[0], site) }, f);
+    const second = parameter(b[names[1]], names[1], who, { ...site, loc: locOfArg(b, names[1], site) }, f);
+    const [p, q, shape] = broadcastAll(first, second, names, who, site, f);
+    return new DistributionValue(kind, { [names[0]]: p, [names[1]]: q }, shape, []);
+  }
+  if (kind === "Categorical" || kind === "Bernoulli") {
+    const b = bindArgs(who, [opt("probs", "any", null, { nullable: true }), opt("logits", "any", null, { nullable: true }), validate], args, site);
+    const [given, value] = probsOrLogits(b, who, site);
+    const t = parameter(value, given, who, { ...site, loc: locOfArg(b, given, site) }, f);
+    if (kind === "Bernoulli") {
+      // probs_to_logits(is_binary): log p − log(1 − p) of p clamped into [ε, 1 − ε]
+      if (given === "logits") return new DistributionValue(kind, { logits: t, probs: f.op("sigmoid", [t]) }, [...t.node.shape], []);
+      const clamped = f.method(t, "clamp", EPS, 1 - EPS) as TensorValue;
+      return new DistributionValue(kind, { probs: t, logits: f.op("sub", [f.op("log", [clamped]), f.op("log1p", [f.op("neg", [clamped])])]) }, [...t.node.shape], []);
+    }
+    const shape = t.node.shape;
+    if (shape.length === 0) fail("shapeMismatch", `${who}: ${given} needs a last dim of categories, got a 0-dim tensor`, site.loc);
+    if (isBatch(shape[shape.length - 1])) fail("shapeMismatch", `${who}: the categories are ${given}'s last dim, which cannot be the batch (${formatShape(shape)})`, site.loc);
+    const dim = shape.length - 1;
+    if (given === "logits") {
+      // logits − logsumexp(logits): normalized, as PyTorch keeps them
+      const logits = f.op("sub", [t, f.method(t, "logsumexp", -1, true) as TensorValue]);
+      return new DistributionValue(kind, { logits, probs: f.op("softmax", [t], { dim }) }, shape.slice(0, -1), []);
+    }
+    const probs = f.op("div", [t, f.method(t, "sum", -1, true) as TensorValue]);
+    return new DistributionValue(kind, { probs, logits: f.op("log", [f.method(probs, "clamp", EPS, 1 - EPS) as TensorValue]) }, shape.slice(0, -1), []);
+  }
+  // Independent(base, n): the base's last n batch dims become event dims
+  const b = bindArgs(who, [arg("baseDistribution", "any"), arg("reinterpretedBatchNdims", "nonNegInt"), validate], args, site);
+  const base = b.baseDistribution;
+  if (!(base instanceof DistributionValue)) return fail("wrongArgumentType", `${who}: baseDistribution must be a distribution (F.distributions.Normal(…), …), got ${describe(base)}`, locOfArg(b, "baseDistribution", site));
+  const n = b.reinterpretedBatchNdims as number;
+  if (n > base.batchShape.length)
+    fail("invalidArgument", `${who}: reinterpretedBatchNdims ${n} is more than the base's ${base.batchShape.length} batch dims (batch shape ${formatShape(base.batchShape)})`, locOfArg(b, "reinterpretedBatchNdims", site));
+  if (base.batchShape.slice(base.batchShape.length - n).some(isBatch))
+    fail("invalidArgument", `${who}: the batch dim cannot be an event dim: the last ${n} of ${formatShape(base.batchShape)} include it, and each device holds only its share of the batch`, locOfArg(b, "reinterpretedBatchNdims", site));
+  const cut = base.batchShape.length - n;
+  return new DistributionValue(kind, {}, base.batchShape.slice(0, cut), [...base.batchShape.slice(cut), ...base.eventShape], base, n);
+}
+
+/** sample(sampleShape = []) and rsample: the sample shape's dims before the batch shape's. */
+function sampleShapeArg(args: Value[], who: string, site: CallSite): number[] {
+  const b = bindArgs(who, [opt("sampleShape", "any", [])], args, site);
+  const s = b.sampleShape;
+  const sizes = typeof s === "number" ? [s] : s;
+  if (!Array.isArray(sizes) || !sizes.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 1))
+    return fail("invalidArgument", `${who}: sampleShape is a list of sizes ≥ 1 known when the model is compiled (e.g. [4]), got ${describe(s)}`, locOfArg(b, "sampleShape", site));
+  return sizes as number[];
+}
+
+/** A draw of d with the gradient to its parameters where `reparameterized` (rsample). */
+function drawFrom(d: DistributionValue, sampleShape: number[], reparameterized: boolean, f: Formulas): TensorValue {
+  const shape = [...sampleShape, ...d.batchShape, ...d.eventShape];
+  const p = d.params;
+  let x: TensorValue;
+  if (d.kind === "Independent") return drawFrom(d.base!, sampleShape, reparameterized, f);
+  if (d.kind === "Normal") x = f.op("add", [p.loc, f.op("mul", [f.draw(shape, "normal"), p.scale])]);
+  else if (d.kind === "Uniform") x = f.op("add", [p.low, f.op("mul", [f.draw(shape, "uniform"), f.op("sub", [p.high, p.low])])]);
+  else if (d.kind === "Bernoulli") x = f.op("lt", [f.draw(shape, "uniform"), p.probs]); // comparisons are float32 0/1
+  else {
+    // Gumbel-max: argmax over the categories of logits + G, G = −log(−log u) standard Gumbel
+    const categories = p.logits.node.shape[p.logits.node.shape.length - 1];
+    const u = f.draw([...shape, categories], "uniform");
+    const gumbel = f.op("neg", [f.op("log", [f.op("neg", [f.op("log", [u])])])]);
+    return f.em.tensor("argmax", [f.op("add", [p.logits, gumbel]).node], { dims: [shape.length], keepdim: false }, f.who, f.site);
+  }
+  return reparameterized ? x : (f.method(x, "detach") as TensorValue);
+}
+
+/** log p(value). */
+function logProb(d: DistributionValue, value: Value, f: Formulas, site: CallSite): TensorValue {
+  const p = d.params;
+  if (d.kind === "Independent") return f.sumLast(logProb(d.base!, value, f, site), d.reinterpreted);
+  if (d.kind === "Categorical") {
+    // PyTorch: value.long().unsqueeze(-1) broadcast against logits, then logits.gather(-1, value)
+    if (!(value instanceof TensorValue)) return fail("wrongArgumentType", `${f.who}.logProb takes a tensor of category indices, got ${describe(value)}`, site.loc);
+    const index = value.node.dtype === "i32" ? value : (f.method(value, "long") as TensorValue);
+    const withDim = f.method(index, "unsqueeze", -1) as TensorValue;
+    const shape = broadcastShapes(withDim.node.shape, [...d.batchShape, 1]);
+    if (!shape) return fail("shapeMismatch", `${f.who}.logProb: value ${formatShape(value.node.shape)} does not broadcast with the batch shape ${formatShape(d.batchShape)}`, site.loc);
+    const logits = f.expand(p.logits, [...shape.slice(0, -1), p.logits.node.shape[p.logits.node.shape.length - 1]]);
+    return f.method(f.method(logits, "gather", -1, f.expand(withDim, shape)) as TensorValue, "squeeze", -1) as TensorValue;
+  }
+  const v = parameter(value, "value", `${f.who}.logProb`, site, f);
+  if (d.kind === "Normal") {
+    // −(v − μ)²/(2σ²) − log σ − log √(2π)
+    const z = f.op("sub", [v, p.loc]);
+    const quad = f.op("div", [f.op("mul", [z, z]), f.op("mul", [f.op("mul", [p.scale, p.scale]), 2])]);
+    return f.op("sub", [f.op("sub", [f.op("neg", [quad]), f.op("log", [p.scale])]), Math.log(Math.sqrt(2 * Math.PI))]);
+  }
+  if (d.kind === "Bernoulli") {
+    // −BCE-with-logits(l, v) = l·v − softplus(l)
+    const [l, x] = broadcastAll(p.logits, v, ["logits", "value"], `${f.who}.logProb`, site, f);
+    return f.op("sub", [f.op("mul", [l, x]), softplus(f.c, l)]);
+  }
+  // Uniform: log(1[low ≤ v]·1[v < high]) − log(high − low): −∞ outside the support
+  const inside = f.op("mul", [f.op("le", [p.low, v]), f.op("gt", [p.high, v])]);
+  return f.op("sub", [f.op("log", [inside]), f.op("log", [f.op("sub", [p.high, p.low])])]);
+}
+
+function entropy(d: DistributionValue, f: Formulas): TensorValue {
+  const p = d.params;
+  if (d.kind === "Independent") return f.sumLast(entropy(d.base!, f), d.reinterpreted);
+  // ½ + ½ log 2π + log σ
+  if (d.kind === "Normal") return f.op("add", [f.op("log", [p.scale]), 0.5 + 0.5 * Math.log(2 * Math.PI)]);
+  if (d.kind === "Uniform") return f.op("log", [f.op("sub", [p.high, p.low])]);
+  // BCE-with-logits(l, p) = softplus(l) − p·l
+  if (d.kind === "Bernoulli") return f.op("sub", [softplus(f.c, p.logits), f.op("mul", [p.probs, p.logits])]);
+  // −Σ p·log p, the logits clamped to float32's min so a zero probability's −∞ gives 0, not NaN
+  const logits = f.method(p.logits, "clamp", FLOAT_MIN) as TensorValue;
+  return f.op("neg", [f.method(f.op("mul", [logits, p.probs]), "sum", -1) as TensorValue]);
+}
+
+/** The cumulative distribution function and its inverse (Normal; Uniform's cdf). */
+function cdf(d: DistributionValue, value: Value, inverse: boolean, f: Formulas, site: CallSite): TensorValue {
+  const p = d.params;
+  const v = parameter(value, "value", `${f.who}.${inverse ? "icdf" : "cdf"}`, site, f);
+  if (d.kind === "Uniform") return f.method(f.op("div", [f.op("sub", [v, p.low]), f.op("sub", [p.high, p.low])]), "clamp", 0, 1) as TensorValue;
+  // Φ((v − μ)/σ) = ½(1 + erf((v − μ)/(σ√2))); Φ⁻¹: μ + σ√2·erf⁻¹(2v − 1)
+  if (!inverse) return f.op("mul", [f.op("add", [f.op("erf", [f.op("div", [f.op("sub", [v, p.loc]), f.op("mul", [p.scale, Math.SQRT2])])]), 1]), 0.5]);
+  return f.op("add", [p.loc, f.op("mul", [f.op("mul", [p.scale, f.op("erfinv", [f.op("sub", [f.op("mul", [v, 2]), 1])])]), Math.SQRT2])]);
+}
+
+/** Mean, mode, standard deviation and variance, where the distribution has them. */
+function moment(d: DistributionValue, name: "mean" | "mode" | "stddev" | "variance", f: Formulas): TensorValue | undefined {
+  const p = d.params;
+  if (d.kind === "Independent") return moment(d.base!, name, f);
+  if (d.kind === "Normal") return name === "mean" || name === "mode" ? p.loc : name === "stddev" ? p.scale : f.op("mul", [p.scale, p.scale]);
+  if (d.kind === "Uniform") {
+    if (name === "mean") return f.op("mul", [f.op("add", [p.low, p.high]), 0.5]);
+    const width = f.op("sub", [p.high, p.low]);
+    if (name === "stddev") return f.op("div", [width, Math.sqrt(12)]);
+    if (name === "variance") return f.op("div", [f.op("mul", [width, width]), 12]);
+    return undefined;
+  }
+  if (d.kind === "Bernoulli") return name === "mean" ? p.probs : name === "variance" ? f.op("mul", [p.probs, f.op("sub", [1, p.probs])]) : undefined;
+  return name === "mode" ? f.em.tensor("argmax", [p.probs.node], { dims: [p.probs.node.shape.length - 1], keepdim: false }, f.who, f.site) : undefined;
+}
+
+/** A shape as `x.shape` gives it: numbers, and the batch size where the batch dim is. */
+const sizes = (shape: readonly Dim[]): Value[] => shape.map((d) => (isBatch(d) ? new SymInt(d.batch) : d));
+
+/** `dist.name` for a distribution. */
+export function distributionProperty(d: DistributionValue, written: string, em: GraphEmitter, site: CallSite): Value {
+  const name = SNAKE[written] ?? written;
+  const who = `F.distributions.${d.kind}`;
+  const f = new Formulas(em, site, who);
+  const fn = (body: (args: Value[], s: CallSite, fs: Formulas) => Value) => new BuiltinFunction(`${who}.${name}`, (args, s) => body(args, s, new Formulas(em, s, who)));
+  if (!MEMBERS[d.kind].includes(name))
+    return fail("unknownProperty", `${who} has no '${written}' in tsdp (it has ${MEMBERS[d.kind].join(", ")})`, site.loc);
+  if (name in d.params && name !== "base") return d.params[name as keyof Params];
+  if (name === "batchShape") return sizes(d.batchShape);
+  if (name === "eventShape") return sizes(d.eventShape);
+  if (name === "baseDist") return d.base;
+  if (name === "reinterpretedBatchNdims") return d.reinterpreted;
+  if (name === "mean" || name === "mode" || name === "stddev" || name === "variance") return moment(d, name, f)!;
+  if (name === "sample" || name === "rsample") return fn((args, s, fs) => drawFrom(d, sampleShapeArg(args, `${who}.${name}`, s), name === "rsample", fs));
+  if (name === "logProb") return fn((args, s, fs) => logProb(d, bindArgs(`${who}.logProb`, [arg("value", "any")], args, s).value, fs, s));
+  if (name === "entropy") return fn((args, s, fs) => (bindArgs(`${who}.entropy`, [], args, s), entropy(d, fs)));
+  return fn((args, s, fs) => cdf(d, bindArgs(`${who}.${name}`, [arg("value", "any")], args, s).value, name === "icdf", fs, s));
+}
+
+/**
+ * KL(p ‖ q) of the pairs PyTorch registers (torch.distributions.kl): Normal, Categorical, Bernoulli,
+ * Uniform, and Independent of a pair with the same reinterpreted dims. Where p puts mass q does not,
+ * +∞ (PyTorch's inf entries).
+ */
+function klDivergence(p: DistributionValue, q: DistributionValue, f: Formulas, site: CallSite): TensorValue {
+  if (p.kind !== q.kind) return fail("invalidArgument", `${f.who}: the KL divergence of ${p.kind} from ${q.kind} is not one tsdp computes (PyTorch's NotImplementedError for an unregistered pair; tsdp has Normal, Categorical, Bernoulli, Uniform and Independent pairs of one kind)`, site.loc);
+  const a = p.params;
+  const b = q.params;
+  // `value` where cond holds (masked_fill: an infinite value is allowed, as for attention masks)
+  const where = (cond: TensorValue, value: number, otherwise: TensorValue) => f.method(otherwise, "maskedFill", cond, value) as TensorValue;
+  if (p.kind === "Independent") {
+    if (p.reinterpreted !== q.reinterpreted) return fail("invalidArgument", `${f.who}: Independent distributions with ${p.reinterpreted} and ${q.reinterpreted} reinterpreted dims (PyTorch's NotImplementedError)`, site.loc);
+    return f.sumLast(klDivergence(p.base!, q.base!, f, site), p.reinterpreted);
+  }
+  if (p.kind === "Normal") {
+    // ½(σp²/σq² + ((μp − μq)/σq)² − 1 − log σp²/σq²)
+    const ratio = f.op("div", [a.scale, b.scale]);
+    const varRatio = f.op("mul", [ratio, ratio]);
+    const t = f.op("div", [f.op("sub", [a.loc, b.loc]), b.scale]);
+    return f.op("mul", [f.op("sub", [f.op("sub", [f.op("add", [varRatio, f.op("mul", [t, t])]), 1]), f.op("log", [varRatio])]), 0.5]);
+  }
+  if (p.kind === "Categorical") {
+    // Σ p·(log p − log q); +∞ where q has no mass, 0 where p has none
+    const t = f.op("mul", [a.probs, f.op("sub", [a.logits, b.logits])]);
+    const guarded = where(f.op("eq", [a.probs, 0]), 0, where(f.op("eq", [b.probs, 0]), Infinity, t));
+    return f.method(guarded, "sum", -1) as TensorValue;
+  }
+  if (p.kind === "Bernoulli") {
+    // p·(softplus(−lq) − softplus(−lp)) + (1 − p)·(softplus(lq) − softplus(lp)), with PyTorch's ∞ and 0 entries
+    const sp = (x: TensorValue) => softplus(f.c, x);
+    const neg = (x: TensorValue) => f.op("neg", [x]);
+    const t1 = f.op("mul", [a.probs, f.op("sub", [sp(neg(b.logits)), sp(neg(a.logits))])]);
+    const t2 = f.op("mul", [f.op("sub", [1, a.probs]), f.op("sub", [sp(b.logits), sp(a.logits)])]);
+    const first = where(f.op("eq", [a.probs, 0]), 0, where(f.op("eq", [b.probs, 0]), Infinity, t1));
+    const second = where(f.op("eq", [a.probs, 1]), 0, where(f.op("eq", [b.probs, 1]), Infinity, t2));
+    return f.op("add", [first, second]);
+  }
+  // Uniform: log((hq − lq)/(hp − lp)), +∞ where p's support leaves q's
+  const outside = f.method(f.op("gt", [b.low, a.low]), "logicalOr", f.op("lt", [b.high, a.high])) as TensorValue;
+  return where(outside, Infinity, f.op("log", [f.op("div", [f.op("sub", [b.high, b.low]), f.op("sub", [a.high, a.low])])]));
+}
+
+/**
+ * torch.multinomial(input, numSamples, replacement=False): int32 category indices [.., numSamples]
+ * drawn in proportion to input's last dim. Gumbel keys log wₖ + Gₖ: the argmax of one set of keys is
+ * a draw; the top numSamples of one set are a draw without replacement (the Gumbel-top-k trick),
+ * numSamples sets' argmaxes a draw with replacement. As PyTorch's, rows need a positive weight.
+ */
+function multinomial(args: Value[], site: CallSite, em: GraphEmitter): Value {
+  const who = "F.multinomial";
+  const f = new Formulas(em, site, who);
+  const b = bindArgs(who, [arg("input", "tensor"), arg("numSamples", "posInt"), opt("replacement", "bool", false)], args, site);
+  const input = b.input as TensorValue;
+  const shape = input.node.shape;
+  if (shape.length < 1 || shape.length > 2) fail("shapeMismatch", `${who} takes a 1-D or 2-D tensor of weights, got ${formatShape(shape)}`, site.loc);
+  const categories = shape[shape.length - 1];
+  if (isBatch(categories)) return fail("shapeMismatch", `${who}: the categories are the last dim, which cannot be the batch (${formatShape(shape)})`, site.loc);
+  if (!b.replacement && b.numSamples > categories)
+    fail("invalidArgument", `${who}: ${b.numSamples} samples without replacement from ${categories} categories (PyTorch's "cannot sample n_sample > prob_dist.size(-1) samples without replacement")`, locOfArg(b, "numSamples", site));
+  const logWeights = f.op("log", [input]);
+  const gumbel = (u: TensorValue) => f.op("neg", [f.op("log", [f.op("neg", [f.op("log", [u])])])]);
+  if (!b.replacement) {
+    const keys = f.op("add", [logWeights, gumbel(f.draw([...shape], "uniform"))]);
+    return (f.method(keys, "topk", b.numSamples, -1) as ObjectValue).props.get("indices")!;
+  }
+  // [.., numSamples, C] keys: one set per sample
+  const rows = shape.slice(0, -1);
+  const keys = f.op("add", [f.method(logWeights, "unsqueeze", -2) as TensorValue, gumbel(f.draw([...rows, b.numSamples, categories], "uniform"))]);
+  return em.tensor("argmax", [keys.node], { dims: [rows.length + 1], keepdim: false }, who, site);
+}
+
+/** F.distributions (torch.distributions) and F.multinomial. */
+export function distributionsNamespace(em: GraphEmitter): NamespaceValue {
+  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent"];
+  const members = new Map<string, Value>(kinds.map((k) => [k, new BuiltinClass(`F.distributions.${k}`, (args, site) => construct(k, args, site, em))]));
+  const kl = new BuiltinFunction("F.distributions.klDivergence", (args, site) => {
+    const who = "F.distributions.klDivergence";
+    const b = bindArgs(who, [arg("p", "any"), arg("q", "any")], args, site);
+    for (const k of ["p", "q"] as const)
+      if (!(b[k] instanceof DistributionValue)) fail("wrongArgumentType", `${who}: ${k} must be a distribution, got ${describe(b[k])}`, locOfArg(b, k, site));
+    return klDivergence(b.p, b.q, new Formulas(em, site, who), site);
+  });
+  members.set("klDivergence", kl);
+  // torch.distributions.kl.kl_divergence
+  members.set("kl", new NamespaceValue("F.distributions.kl", new Map([["klDivergence", kl]])));
+  return new NamespaceValue("F.distributions", members);
+}
+
+export const multinomialFunction = (em: GraphEmitter) => new BuiltinFunction("F.multinomial", (args, site) => multinomial(args, site, em));

@@ -1,0 +1,267 @@
+// torch.distributions (compiler/1-frontend/distributions.ts): each distribution's log-probability,
+// entropy, moments, cdf and KL divergence against the formulas written out here in JavaScript on the
+// same numbers (float64 reference interpreter, to 1e-12 unless stated); the draws' laws by their
+// sample statistics over thousands of draws (within 5 standard errors); rsample's gradient and
+// sample's none; top-level destructuring (`const { Normal } = F.distributions`); refusals.
+import { describe, expect, it } from "vitest";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { gradCheck } from "./gradcheck.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+type Inputs = Record<string, { shape: number[]; data: number[] }>;
+const run = (src: string, inputs: Inputs) => {
+  const { graph } = lowerSource(header + src);
+  const ins = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, nd(v.shape, v.data)]));
+  return runReference(graph, ins, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+};
+const first = (src: string) => diagnosticsOf(header + src).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+const model = (inputs: string, body: string) => `export class M extends nn.Module {\n  forward(${inputs}) {\n    ${body}\n  }\n}\n`;
+const close = (got: number[], want: number[], digits = 12) => {
+  expect(got.length).toBe(want.length);
+  got.forEach((v, i) => (Number.isFinite(want[i]) ? expect(v).toBeCloseTo(want[i], digits) : expect(v).toBe(want[i])));
+};
+
+/** erf by its Maclaurin series: 1e-15 for |x| ≤ 3 with 80 terms. */
+function erf(x: number): number {
+  let sum = 0;
+  let term = x; // (−1)ⁿ x^(2n+1) / n!
+  for (let n = 0; n < 80; n++) {
+    sum += term / (2 * n + 1);
+    term *= (-x * x) / (n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+const softplus = (x: number) => Math.log1p(Math.exp(x));
+const N = 4;
+const values = (seed: number, scale = 1) => Array.from({ length: 2 * N }, (_, i) => Math.sin(i * 1.31 + seed) * scale);
+
+describe("torch.distributions: each formula against JavaScript's", () => {
+  it("Normal: logProb, entropy, cdf, icdf, variance, and KL(Normal ‖ Normal) of broadcast parameters", () => {
+    const [mu, ls, v, p] = [values(1), values(2, 0.5), values(3, 2), values(4).map((x) => 0.5 + 0.45 * x)];
+    const out = run(
+      model(
+        `mu: Tensor<[Batch, ${N}]>, ls: Tensor<[Batch, ${N}]>, v: Tensor<[Batch, ${N}]>, p: Tensor<[Batch, ${N}]>`,
+        `const q = new F.distributions.Normal(mu, ls.exp());
+    const prior = new F.distributions.Normal(0.5, 2);
+    return [q.logProb(v), q.entropy(), q.cdf(v), q.icdf(p), q.variance, q.stddev.sub(ls.exp()), F.distributions.klDivergence(q, prior), prior.logProb(v), q.mean.sub(mu)];`,
+      ),
+      { mu: { shape: [2, N], data: mu }, ls: { shape: [2, N], data: ls }, v: { shape: [2, N], data: v }, p: { shape: [2, N], data: p } },
+    );
+    const s = ls.map(Math.exp);
+    const logpdf = (x: number, m: number, sd: number) => -((x - m) ** 2) / (2 * sd * sd) - Math.log(sd) - 0.5 * Math.log(2 * Math.PI);
+    close(out[0], v.map((x, i) => logpdf(x, mu[i], s[i])));
+    close(out[1], s.map((sd) => 0.5 + 0.5 * Math.log(2 * Math.PI) + Math.log(sd)));
+    close(out[2], v.map((x, i) => 0.5 * (1 + erf((x - mu[i]) / (s[i] * Math.SQRT2)))));
+    // the inverse: Φ(icdf(p)) = p
+    close(out[3].map((x, i) => 0.5 * (1 + erf((x - mu[i]) / (s[i] * Math.SQRT2)))), p, 9);
+    close(out[4], s.map((sd) => sd * sd));
+    close(out[5], s.map(() => 0));
+    // KL(N(μ₁, σ₁) ‖ N(μ₂, σ₂)) = log σ₂/σ₁ + (σ₁² + (μ₁ − μ₂)²)/(2σ₂²) − ½
+    close(out[6], mu.map((m, i) => Math.log(2 / s[i]) + (s[i] ** 2 + (m - 0.5) ** 2) / (2 * 4) - 0.5));
+    close(out[7], v.map((x) => logpdf(x, 0.5, 2)));
+    close(out[8], mu.map(() => 0));
+  });
+
+  it("Categorical: logProb of indices, entropy, probs, mode, from logits or unnormalized probs, KL", () => {
+    const C = 5;
+    const logits = Array.from({ length: 2 * C }, (_, i) => Math.cos(i * 0.77) * 2);
+    const weights = Array.from({ length: 2 * C }, (_, i) => 0.2 + Math.abs(Math.sin(i * 0.9)));
+    const a = [3, 1];
+    const out = run(
+      model(
+        `l: Tensor<[Batch, ${C}]>, w: Tensor<[Batch, ${C}]>, a: Tensor<[Batch], "int32">`,
+        `const c = new F.distributions.Categorical({ logits: l });
+    const d = new F.distributions.Categorical(w);
+    return [c.logProb(a), c.entropy(), c.probs, c.logits, d.probs, d.logProb(a), F.distributions.klDivergence(c, d), c.mode];`,
+      ),
+      { l: { shape: [2, C], data: logits }, w: { shape: [2, C], data: weights }, a: { shape: [2], data: a } },
+    );
+    const rows = (xs: number[]) => [xs.slice(0, C), xs.slice(C)];
+    const logSoftmax = (r: number[]) => {
+      const m = Math.max(...r);
+      const lse = m + Math.log(r.reduce((s, x) => s + Math.exp(x - m), 0));
+      return r.map((x) => x - lse);
+    };
+    const lc = rows(logits).map(logSoftmax);
+    const pd = rows(weights).map((r) => r.map((x) => x / r.reduce((s, y) => s + y, 0)));
+    close(out[0], a.map((k, n) => lc[n][k]));
+    close(out[1], lc.map((r) => -r.reduce((s, x) => s + Math.exp(x) * x, 0)));
+    close(out[2], lc.flat().map(Math.exp));
+    close(out[3], lc.flat());
+    close(out[4], pd.flat());
+    close(out[5], a.map((k, n) => Math.log(pd[n][k])));
+    close(out[6], lc.map((r, n) => r.reduce((s, x, k) => s + Math.exp(x) * (x - Math.log(pd[n][k])), 0)));
+    expect(out[7]).toEqual(lc.map((r) => r.indexOf(Math.max(...r))));
+  });
+
+  it("Categorical with a zero probability: entropy without NaN, KL +∞ where q has no mass and 0 where p has none", () => {
+    const out = run(
+      model(
+        `p: Tensor<[Batch, 3]>, q: Tensor<[Batch, 3]>`,
+        `const P = new F.distributions.Categorical(p), Q = new F.distributions.Categorical({ probs: q });
+    return [P.entropy(), F.distributions.klDivergence(P, Q)];`,
+      ),
+      { p: { shape: [2, 3], data: [0.5, 0.5, 0, 0, 0.25, 0.75] }, q: { shape: [2, 3], data: [0.2, 0.3, 0.5, 0.5, 0, 0.5] } },
+    );
+    close(out[0], [Math.log(2), -(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75))]);
+    close(out[1], [0.5 * Math.log(0.5 / 0.2) + 0.5 * Math.log(0.5 / 0.3), Infinity]);
+  });
+
+  it("Bernoulli: logProb (−BCE with logits), entropy, mean and variance, KL, from probs or logits", () => {
+    const [l, v] = [values(5, 2), values(6).map((x) => (x > 0 ? 1 : 0))];
+    const out = run(
+      model(
+        `l: Tensor<[Batch, ${N}]>, v: Tensor<[Batch, ${N}]>`,
+        `const b = new F.distributions.Bernoulli({ logits: l }), c = new F.distributions.Bernoulli(l.mul(0.5).sigmoid());
+    return [b.logProb(v), b.entropy(), b.mean, b.variance, F.distributions.klDivergence(b, c), c.logits];`,
+      ),
+      { l: { shape: [2, N], data: l }, v: { shape: [2, N], data: v } },
+    );
+    const p = l.map((x) => 1 / (1 + Math.exp(-x)));
+    const q = l.map((x) => 1 / (1 + Math.exp(-x / 2)));
+    close(out[0], v.map((x, i) => x * Math.log(p[i]) + (1 - x) * Math.log(1 - p[i])));
+    close(out[1], p.map((x) => -(x * Math.log(x) + (1 - x) * Math.log(1 - x))));
+    close(out[2], p);
+    close(out[3], p.map((x) => x * (1 - x)));
+    close(out[4], p.map((x, i) => x * Math.log(x / q[i]) + (1 - x) * Math.log((1 - x) / (1 - q[i]))));
+    // probs_to_logits: log p − log(1 − p) (p is inside [ε, 1 − ε] here)
+    close(out[5], l.map((x) => x / 2), 6);
+    expect(softplus(0)).toBeCloseTo(Math.log(2), 15);
+  });
+
+  it("Uniform: logProb −log(high − low) inside [low, high) and −∞ outside, entropy, moments, cdf, KL", () => {
+    const out = run(
+      model(
+        `lo: Tensor<[Batch, 1]>, v: Tensor<[Batch, 3]>`,
+        `const u = new F.distributions.Uniform(lo, lo.add(2));
+    return [u.logProb(v), u.entropy(), u.mean, u.variance, u.cdf(v), F.distributions.klDivergence(u, new F.distributions.Uniform(-1, 3))];`,
+      ),
+      { lo: { shape: [2, 1], data: [0, -2] }, v: { shape: [2, 3], data: [0, 1.5, 2, -2.5, -2, -0.1] } },
+    );
+    close(out[0], [-Math.log(2), -Math.log(2), -Infinity, -Infinity, -Math.log(2), -Math.log(2)]);
+    close(out[1], [Math.log(2), Math.log(2)]);
+    close(out[2], [1, -1]);
+    close(out[3], [4 / 12, 4 / 12]);
+    close(out[4], [0, 0.75, 1, 0, 0, 0.95]);
+    // [0, 2) inside [−1, 3): log 4/2; [−2, 0) is not: +∞
+    close(out[5], [Math.log(2), Infinity]);
+  });
+
+  it("Independent sums the base's last dims: logProb, entropy and KL of a diagonal Gaussian", () => {
+    const [mu, ls, v] = [values(7), values(8, 0.3), values(9)];
+    const out = run(
+      model(
+        `mu: Tensor<[Batch, ${N}]>, ls: Tensor<[Batch, ${N}]>, v: Tensor<[Batch, ${N}]>`,
+        `const base = new F.distributions.Normal(mu, ls.exp());
+    const d = new F.distributions.Independent(base, 1);
+    const prior = new F.distributions.Independent(new F.distributions.Normal(F.zerosLike(mu), F.onesLike(mu)), 1);
+    return [d.logProb(v), base.logProb(v).sum(-1), d.entropy(), base.entropy().sum(-1), F.distributions.klDivergence(d, prior), F.distributions.klDivergence(base, prior.baseDist).sum(-1)];`,
+      ),
+      { mu: { shape: [2, N], data: mu }, ls: { shape: [2, N], data: ls }, v: { shape: [2, N], data: v } },
+    );
+    close(out[0], out[1], 13);
+    close(out[2], out[3], 13);
+    close(out[4], out[5], 13);
+    const kl0 = mu.slice(0, N).reduce((s, m, i) => s + (-ls[i] + (Math.exp(2 * ls[i]) + m * m) / 2 - 0.5), 0);
+    expect(out[4][0]).toBeCloseTo(kl0, 12);
+  });
+});
+
+describe("torch.distributions: draws", () => {
+  const B = 3000;
+  const meanVar = (xs: number[]) => {
+    const m = xs.reduce((s, x) => s + x, 0) / xs.length;
+    return [m, xs.reduce((s, x) => s + (x - m) ** 2, 0) / xs.length];
+  };
+
+  it("Normal.rsample is loc + scale·ε with ε standard normal; Uniform.rsample lies in [low, high) with its mean", () => {
+    const out = run(
+      model(`x: Tensor<[Batch, 2]>`, `const q = new F.distributions.Normal(x.index(":", 0), x.index(":", 1).exp());
+    const u = new F.distributions.Uniform(-1, F.fullLike(x.index(":", 0), 3));
+    return [q.rsample().sub(q.loc).div(q.scale), u.rsample(), q.sample([2]).mean(0)];`),
+      { x: { shape: [B, 2], data: Array.from({ length: 2 * B }, (_, i) => Math.sin(i)) } },
+    );
+    const [m, v] = meanVar(out[0]);
+    // standard errors: 1/√B for the mean, √(2/B) for the variance
+    expect(Math.abs(m)).toBeLessThan(5 / Math.sqrt(B));
+    expect(Math.abs(v - 1)).toBeLessThan(5 * Math.sqrt(2 / B));
+    expect(Math.min(...out[1])).toBeGreaterThanOrEqual(-1);
+    expect(Math.max(...out[1])).toBeLessThan(3);
+    const [um, uv] = meanVar(out[1]);
+    expect(Math.abs(um - 1)).toBeLessThan(5 * Math.sqrt(16 / 12 / B));
+    expect(Math.abs(uv - 16 / 12)).toBeLessThan(0.1);
+  });
+
+  it("Categorical.sample, F.multinomial (with and without replacement) and Bernoulli.sample follow their probabilities", () => {
+    const probs = [0.1, 0.6, 0, 0.3];
+    const out = run(
+      model(`x: Tensor<[Batch, 4]>`, `const p = x.mul(0).add(F.tensor([${probs}]));
+    return [new F.distributions.Categorical(p).sample(), F.multinomial(p, 3), F.multinomial(p, 5, true), new F.distributions.Bernoulli(p).sample()];`),
+      { x: { shape: [B, 4], data: new Array(4 * B).fill(1) } },
+    );
+    const freq = (xs: number[], k: number) => xs.filter((x) => x === k).length / xs.length;
+    const within = (f: number, p: number, n: number) => expect(Math.abs(f - p)).toBeLessThanOrEqual(5 * Math.sqrt((p * (1 - p)) / n) + 1e-12);
+    probs.forEach((p, k) => within(freq(out[0], k), p, B));
+    probs.forEach((p, k) => within(freq(out[2], k), p, 5 * B));
+    // without replacement: three distinct categories a row, never the one of probability 0 (all three others)
+    for (let n = 0; n < B; n++) expect([...out[1].slice(3 * n, 3 * n + 3)].sort()).toEqual([0, 1, 3]);
+    // the first draw without replacement is a draw: category k first with probability p_k
+    probs.forEach((p, k) => within(freq(out[1].filter((_, i) => i % 3 === 0), k), p, B));
+    probs.forEach((p, k) => within(out[3].filter((_, i) => i % 4 === k).reduce((s, x) => s + x, 0) / B, p, B));
+  });
+
+  it("rsample's gradient reaches loc and scale; sample's, log-probabilities' and KL's as autodiff computes them", () => {
+    expect(
+      gradCheck(`export class M extends nn.Module {
+  fc = new nn.Linear(3, 4);
+  forward(x: Tensor<[Batch, 3]>, a: Tensor<[Batch], "int32">) {
+    const [mu, ls] = this.fc(x).chunk(2, -1);
+    const q = new F.distributions.Normal(mu, ls.exp());
+    const z = q.rsample();
+    const c = new F.distributions.Categorical({ logits: this.fc(x) });
+    const b = new F.distributions.Independent(new F.distributions.Bernoulli({ logits: mu }), 1);
+    return [z, q.logProb(x.index(":", ":2")), q.entropy(), F.distributions.klDivergence(q, new F.distributions.Normal(0, 1)), c.logProb(a), c.entropy(), b.logProb(x.index(":", ":2").gt(0).float()), b.entropy()];
+  }
+}
+`, { intLimit: 3 }).checked,
+    ).toBeGreaterThan(20);
+    // sample() is detached (PyTorch's no_grad draw); rsample() is not
+    const tracks = (method: string) =>
+      run(model(`x: Tensor<[Batch, 3]>`, `return new F.distributions.Normal(x.mul(this.w), 1).${method}().requiresGrad ? x.add(100) : x.sub(100);`).replace("forward(", "w = new nn.Parameter(F.ones([3]));\n  forward("), { x: { shape: [1, 3], data: [0, 0, 0] } })[0][0] > 0;
+    expect(tracks("sample")).toBe(false);
+  });
+});
+
+describe("torch.distributions: spellings and refusals", () => {
+  it("top-level destructuring of F.distributions, snake_case members, kl.klDivergence", () => {
+    const src = `const { Normal, Categorical, kl: { klDivergence } } = F.distributions;
+const [lo, hi] = [0, 1];
+export class M extends nn.Module {
+  forward(x: Tensor<[Batch, 3]>) {
+    const q = new Normal(x, 1);
+    return [q.log_prob(x.add(hi)), klDivergence(q, new Normal(lo, 1)), new Categorical({ logits: x }).batch_shape.length === 1 ? x : x.neg()];
+  }
+}
+`;
+    const xs = [0.5, -1, 2, 0, 1, -0.5];
+    const out = run(src, { x: { shape: [2, 3], data: xs } });
+    close(out[0], xs.map(() => -0.5 - 0.5 * Math.log(2 * Math.PI)));
+    close(out[1], xs.map((x) => (x * x) / 2));
+    close(out[2], xs);
+  });
+
+  it("says why for both or neither of probs and logits, an unregistered KL pair, the batch as an event or category dim, too many samples, an unknown member", () => {
+    const x = `x: Tensor<[Batch, 4]>`;
+    expect(first(model(x, "return new F.distributions.Categorical({ probs: x, logits: x }).entropy();"))).toMatch(/^TSDP3004 4: F.distributions.Categorical: pass either probs or logits, not both/);
+    expect(first(model(x, "return new F.distributions.Bernoulli().entropy();"))).toMatch(/^TSDP3004 4: .*not neither/);
+    expect(first(model(x, "return F.distributions.klDivergence(new F.distributions.Normal(x, 1), new F.distributions.Categorical({ logits: x }));"))).toMatch(/^TSDP3004 4: .*KL divergence of Normal from Categorical is not one tsdp computes/);
+    expect(first(model(x, "return new F.distributions.Independent(new F.distributions.Normal(x, 1), 2).entropy();"))).toMatch(/^TSDP3004 4: .*the batch dim cannot be an event dim/);
+    expect(first(model(x, "return new F.distributions.Categorical({ logits: x.t() }).entropy();"))).toMatch(/^TSDP4001 4: .*cannot be the batch/);
+    expect(first(model(x, "return F.multinomial(x.softmax(-1), 5);"))).toMatch(/^TSDP3004 4: F.multinomial: 5 samples without replacement from 4 categories/);
+    expect(first(model(x, "return new F.distributions.Normal(x, 1).perplexity();"))).toMatch(/^TSDP2011 4: F.distributions.Normal has no 'perplexity' in tsdp \(it has loc, scale, .*logProb/);
+    expect(first(model(x, "return new F.distributions.Normal(x, x.gt(0).int()).entropy();"))).toMatch(/^TSDP3003 4: F.distributions.Normal: scale must be a float32 tensor/);
+    expect(first(model(x, "return new F.distributions.Normal(x, 1).sample([0]);"))).toMatch(/^TSDP3004 4: .*sampleShape is a list of sizes ≥ 1/);
+  });
+});
