@@ -92,7 +92,41 @@ describe("nn.Parameter", () => {
     expect(lowerSource(model("p = new nn.Parameter(F.zeros([4]));", "return x.add(this.p);", "nn.init.trunc_normal_(this.p, 0, 1, -1, 3); this.p.data.mul_(-2);")).graph.params[0].attrs.init).toEqual({ kind: "normal", std: 2, truncated: [-3, 1] });
   });
 
+  it("nn.init draws into a constructor tensor that becomes a parameter (DCN-V2's nn.Parameter(xavier_normal_(torch.empty(…)))), before or after nn.Parameter", () => {
+    const { graph } = lowerSource(
+      model(
+        "a: any; b: any; c: any; d: any;",
+        "return x.add(this.a.sum()).add(this.b.sum()).add(this.c.sum()).add(this.d.sum());",
+        // a: the initializer's result; b: the tensor drawn into, then wrapped; c: wrapped, then drawn into (shared storage); d: a scaled draw
+        "this.a = new nn.Parameter(nn.init.xavier_normal_(F.empty(6, 2, 3))); const w = F.empty(4, 5); nn.init.kaiming_uniform_(w, { a: Math.sqrt(5) }); this.b = new nn.Parameter(w);" +
+          " const v = F.zeros(3, 4); this.c = new nn.Parameter(v); nn.init.orthogonal_(v, 2); this.d = new nn.Parameter(nn.init.normal_(F.empty(2), 0, 2).mul(0.5).add(1));",
+      ),
+    );
+    // xavier: std = √(2/(fan_in + fan_out)), fan_in = 2·3, fan_out = 6·3; kaiming_uniform(a=√5): bound = √(6/(1 + 5))/√fan_in = 1/√5
+    expect(graph.params.map((p) => [p.attrs.name, p.attrs.init])).toEqual([
+      ["a", { kind: "normal", std: Math.sqrt(2 / 24) }],
+      ["b", { kind: "uniform", bound: Math.sqrt(3) * Math.sqrt(2 / 6) / Math.sqrt(5) }],
+      ["c", { kind: "orthogonal", gain: 2 }],
+      ["d", { kind: "normal", std: 1, mean: 1 }],
+    ]);
+  });
+  it("a parameter's new_zeros / new_ones / new_full in a constructor are factories (loralib's lora_A = nn.Parameter(self.weight.new_zeros((r, in))))", () => {
+    const { graph } = lowerSource(
+      model("fc = new nn.Linear(4, 4); a: any; b: any;", "return this.fc(x).add(this.a.sum()).add(this.b.sum());", "this.a = new nn.Parameter(this.fc.weight.newZeros([2, 4])); this.b = new nn.Parameter(this.fc.weight.newFull([3], 0.5)); nn.init.kaiming_uniform_(this.a, { a: Math.sqrt(5) });"),
+    );
+    expect(graph.params.map((p) => [p.attrs.name, p.shape, p.attrs.init.kind])).toEqual([
+      ["a", [2, 4], "uniform"],
+      ["b", [3], "constant"],
+      ["fc.weight", [4, 4], "uniform"],
+      ["fc.bias", [4], "uniform"],
+    ]);
+  });
   it("reports misuse with the place and the reason", () => {
+    const drawn = (ctor: string) => diagnosticsOf(model("p: any;", "return x.add(this.p.sum());", ctor)).map((d) => `${d.code} ${d.message}`)[0];
+    // the tensor's constructor value is gone once drawn into: math on it is refused, not silently zeros
+    expect(drawn("const w = F.empty(4); nn.init.normal_(w); this.p = new nn.Parameter(w.add(1));")).toMatch(/^TSDP2003 this tensor was filled by nn.init.normal_, whose values are drawn when the model is created/);
+    expect(drawn("this.p = new nn.Parameter(nn.init.orthogonal_(F.empty(3, 3)).mul(2));")).toMatch(/^TSDP2001 mul: a orthogonal initial value made by nn.init can become a parameter or buffer as it is/);
+    expect(drawn("this.p = new nn.Parameter(F.cat([F.randn(2), F.zeros(2)]));")).toMatch(/^TSDP2003 F.cat: element 0 is a random draw F.randn\(\[2\]\) made in a constructor/);
     const codes = (fields: string, forward: string, ctor = "") => diagnosticsOf(model(fields, forward, ctor)).map((d) => `${d.code} ${d.message}`);
     expect(codes("", "return x.add(new nn.Parameter(F.zeros([4])));")[0]).toMatch(/^TSDP\d{4} nn.Parameter is created inside forward/);
     expect(codes("fc = new nn.Linear(4, 4);", "return this.fc(x);", "nn.init.normal_(this.fc, 0, 1);")[0]).toMatch(/TSDP3003 nn.init.normal_ initializes an nn.Parameter/);

@@ -5,7 +5,7 @@ import type { Init } from "../ir/node.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { claimCaptured, markCaptured } from "./in-place.ts";
+import { claimCaptured, markCaptured, retakeDrawn } from "./in-place.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { BuiltinFunction, describe, LayerParamRef, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -390,7 +390,8 @@ export function randomDrawProperty(t: StaticTensor, name: string, site: CallSite
     const init = t.init;
     // U(c − b, c + b) maps to U(s·c + k − |s|·b, s·c + k + |s|·b)
     if (init.kind === "uniform") return new StaticTensor(t.shape, { kind: "uniform", bound: init.bound * Math.abs(scale), center: (init.center ?? 0) * scale + shift }, t.origin);
-    if (init.kind !== "normal" || init.zeroRow !== undefined) throw new Error(`factories: a random draw with init ${init.kind}`);
+    if (init.kind !== "normal" || init.zeroRow !== undefined)
+      return fail("unsupportedSyntax", `${name}: a ${init.kind} initial value made by nn.init can become a parameter or buffer as it is, not scaled or shifted; scale the parameter's initializer instead (nn.init.${init.kind}_'s gain)`, site.loc);
     return new StaticTensor(t.shape, normalInit((init.mean ?? 0) * scale + shift, init.std * Math.abs(scale)), t.origin);
   };
   if (name === "neg") return new BuiltinFunction("neg", (args, s) => (bindArgs("neg", [], args, s), map(-1, 0)));
@@ -415,6 +416,8 @@ export function randomDrawProperty(t: StaticTensor, name: string, site: CallSite
  */
 export function initialValue(em: GraphEmitter, who: string, data: Value, at: SourceLoc): { shape: readonly number[]; init: Init } {
   if (data instanceof StaticTensor) return data;
+  const drawn = data instanceof TensorValue ? redrawn.get(data) : undefined;
+  if (drawn) return drawn;
   markCaptured(data);
   if (data instanceof TensorValue && em.constants.owns(data.node))
     return { shape: data.node.shape as number[], init: em.constants.initOf(data.node, who, at) };
@@ -431,7 +434,8 @@ export function parameterClass(em: GraphEmitter, requireConstruct: (who: string,
     if (init.kind === "constant" && !Number.isFinite(init.value))
       fail("invalidArgument", `nn.Parameter: a parameter's initial value must be finite, got ${init.value}`, locOfArg(b, "data", site));
     const param = new ParameterValue(shape, init, site.loc, !b.requiresGrad);
-    if (b.data instanceof StaticTensor) param.drawOrigin = b.data.origin;
+    const draw = b.data instanceof StaticTensor ? b.data : b.data instanceof TensorValue ? redrawn.get(b.data) : undefined;
+    if (draw) param.drawOrigin = draw.origin;
     claimCaptured(b.data, param);
     return param;
   };
@@ -446,19 +450,50 @@ export const MAX_NORMAL_Z = Math.sqrt(-2 * Math.log(1 / 4294967297));
 
 /** N(mean, std²); a zero mean is left out, so the graph reads as before means existed. */
 
-/** nn.init's in-place initializers, each rewriting a parameter's initializer. */
-export function initNamespaceMembers(requireConstruct: (who: string, site: CallSite) => void): Map<string, Value> {
+/**
+ * Constructor tensors an nn.init function drew into (`nn.init.xavier_normal_(F.empty(e, d, r))`,
+ * DCN-V2's and many ports' way to make a parameter): the draw they hold now, which nn.Parameter(t)
+ * and registerBuffer take. The tensor's constructor value (the factory's zeros) is gone: math on it
+ * afterwards is refused, as its numbers exist only when the model is created.
+ */
+const redrawn = new WeakMap<TensorValue, StaticTensor>();
+
+/** nn.init's in-place initializers, each rewriting a parameter's initializer (or a constructor tensor's values: a draw). */
+export function initNamespaceMembers(requireConstruct: (who: string, site: CallSite) => void, em: GraphEmitter): Map<string, Value> {
   const p = arg("tensor", "any");
   const initializer = (name: string, specs: readonly ArgSpec[], make: (b: Bound, site: CallSite, who: string) => Init) =>
     new BuiltinFunction(`nn.init.${name}`, (args, site) => {
       const who = `nn.init.${name}`;
       requireConstruct(who, site);
       const b = bindArgs(who, [p, ...specs], args, site);
-      if (!(b.tensor instanceof ParameterValue || b.tensor instanceof LayerParamRef))
-        fail("wrongArgumentType", `${who} initializes an nn.Parameter of your module (this.<name>) or a layer's parameter (this.fc.weight), got ${describe(b.tensor)}`, locOfArg(b, "tensor", site));
-      b.tensor.init = make(b, site, who);
-      return b.tensor;
+      const target = b.tensor;
+      if (target instanceof TensorValue && (redrawn.has(target) || em.constants.owns(target.node))) return drawInto(target, b, site, who, make);
+      if (target instanceof StaticTensor) {
+        // nn.init on a draw (nn.init.zeros_(F.randn(…))): a new draw of its shape
+        b.tensor = { shape: target.shape };
+        return new StaticTensor(target.shape, make(b, site, who));
+      }
+      if (!(target instanceof ParameterValue || target instanceof LayerParamRef))
+        fail("wrongArgumentType", `${who} initializes an nn.Parameter of your module (this.<name>), a layer's parameter (this.fc.weight) or a tensor made in the constructor (F.empty([...])), got ${describe(target)}`, locOfArg(b, "tensor", site));
+      target.init = make(b, site, who);
+      return target;
     });
+  /** `t`, a constructor tensor, holds the initializer's draw from now on (see redrawn). */
+  const drawInto = (t: TensorValue, b: Bound, site: CallSite, who: string, make: (b: Bound, site: CallSite, who: string) => Init): StaticTensor => {
+    // the node as it is: a tensor drawn into before refuses to be read (its pending failure)
+    const node = t.snapshot().node;
+    const shape = (redrawn.get(t)?.shape ?? node.shape) as readonly number[];
+    if (node.dtype !== "f32") fail("wrongArgumentType", `${who} fills a float32 tensor, got an int32 one`, locOfArg(b, "tensor", site));
+    b.tensor = { shape };
+    const draw = new StaticTensor(shape, make(b, site, who));
+    redrawn.set(t, draw);
+    // state already made from t (nn.Parameter(t) before the call) holds the draw too, as it shares t's storage
+    retakeDrawn(t, draw.init);
+    t.takeOver(node, () =>
+      fail("nonConstant", `this tensor was filled by ${who}, whose values are drawn when the model is created: make a parameter or buffer of it (new nn.Parameter(t)), or draw in the parameter's own shape`, site.loc),
+    );
+    return draw;
+  };
   // PyTorch's fan-based initializers: fans from the shape, a gain from the nonlinearity
   const fans = (b: Bound, site: CallSite, who: string) => fanInOut(b.tensor.shape, who, locOfArg(b, "tensor", site));
   const kaimingArgs = [opt("a", "nonNegNumber", 0), opt("mode", "string", "fan_in", { choices: ["fan_in", "fan_out"] }), opt("nonlinearity", "string", "leaky_relu", { choices: Object.keys(gains) })];

@@ -51,6 +51,11 @@ export function claimCaptured(t: Value, owner: ParameterValue): void {
   entry.owners.push(owner);
 }
 
+/** nn.init drew into a captured tensor (factories.ts): the state made from it takes the draw. */
+export function retakeDrawn(t: TensorValue, init: Init): void {
+  for (const owner of captured.get(t)?.owners ?? []) owner.init = init;
+}
+
 /** The captured tensor an in-place change of x reaches (x, or the storage x is a view of), if any. */
 const capturedOf = (x: TensorValue): TensorValue | undefined => (captured.has(x) ? x : captured.has(storageOf(x)) ? storageOf(x) : undefined);
 

@@ -3,7 +3,7 @@ import { formatShape, normalizeDim } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { MAX_CAT_INPUTS } from "../ops/join.ts";
-import { BuiltinFunction, describe, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, StaticTensor, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Joins (torch.cat, stack) and slices (split, chunk, narrow).
 
@@ -15,8 +15,14 @@ function dimOf(v: number, rank: number, who: string, site: CallSite, b: Bound): 
 }
 
 function tensorList(who: string, v: Value, site: CallSite, b: Bound): TensorValue[] {
-  if (!Array.isArray(v) || v.length === 0 || !v.every((t) => t instanceof TensorValue))
-    fail("wrongArgumentType", `${who}: tensors must be a non-empty array of tensors, got ${describe(v)}`, locOfArg(b, "tensors", site));
+  if (!Array.isArray(v) || v.length === 0 || !v.every((t) => t instanceof TensorValue)) {
+    // name the element that is not a tensor: "an array of 2" hides a constructor's random draw among them
+    const items = Array.isArray(v) ? v : [];
+    const odd = items.findIndex((t) => !(t instanceof TensorValue));
+    if (odd >= 0 && items[odd] instanceof StaticTensor)
+      fail("nonConstant", `${who}: element ${odd} is ${describe(items[odd])}, whose values exist only when the model is created; join draws by drawing the whole tensor (or make each part a parameter and join them in forward)`, locOfArg(b, "tensors", site));
+    fail("wrongArgumentType", `${who}: tensors must be a non-empty array of tensors, got ${describe(v)}${odd >= 0 ? ` whose element ${odd} is ${describe(items[odd])}` : ""}`, locOfArg(b, "tensors", site));
+  }
   return v as TensorValue[];
 }
 

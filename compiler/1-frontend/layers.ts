@@ -594,7 +594,7 @@ export function nnNamespace(host: LayerHost): NamespaceValue {
     ["ParameterDict", parameterContainerClass(host, "Dict")],
     ["ModuleDict", moduleDictClass(host)],
     ["Parameter", new BuiltinClass("nn.Parameter", parameterClass(host.em, host.requireConstruct))],
-    ["init", new NamespaceValue("nn.init", initNamespaceMembers(host.requireConstruct))],
+    ["init", new NamespaceValue("nn.init", initNamespaceMembers(host.requireConstruct, host.em))],
     ["utils", utilsNamespace(host)],
   ]);
   for (const [name, spec] of Object.entries(layers)) members.set(name, layerClass(name, spec, host));

@@ -2,7 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import type { Init } from "../ir/node.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { initialValue } from "./factories.ts";
+import { factoryMembers, initialValue } from "./factories.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { BuiltinFunction, describe, LayerParamRef, ParameterValue, TensorValue, type CallSite } from "./values.ts";
 
@@ -30,6 +30,15 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
   switch (name) {
     case "data":
       return p;
+    // self.weight.new_zeros((r, in)) (loralib's LoRA): torch's factories, constructor tensors
+    case "newZeros":
+    case "newOnes":
+    case "newFull":
+    case "newEmpty":
+    case "newTensor": {
+      const factory = factoryMembers(em, () => "construct").get(name.slice(3).toLowerCase()) as BuiltinFunction;
+      return new BuiltinFunction(who, (args, s) => factory.call(args, s) as TensorValue);
+    }
     case "requiresGrad":
       return p instanceof ParameterValue ? !p.frozen : !p.module.frozen.has(p.local);
     case "normal_":
