@@ -108,6 +108,59 @@ describe("F.arange over the batch: each sample's own row (x[arange(B), idx])", (
   it("refuses bounds it cannot compute and indices that are not one per sample", () => {
     const first = (body: string) => diagnosticsOf(`${header}\nexport class M extends nn.Module {\n  forward(x: Tensor<[Batch, ${T}, ${D}]>) {\n    ${body}\n  }\n}\n`).map((d) => `${d.code}: ${d.message}`)[0];
     expect(first("return F.arange(1, x.size(0)).float();")).toMatch(/^TSDP2003: F.arange over the batch size runs from 0 to it in steps of 1/);
-    expect(first("return x.index(F.arange(x.size(0)), F.tensor([0, 1], { dtype: 'int32' }));")).toMatch(/^TSDP4001: index: with F.arange\(batch\) in dim 0, each other tensor index is one per sample \(\[Batch\]\), got \[2\]/);
+    expect(first("return x.index(F.arange(x.size(0)), F.tensor([0, 1], { dtype: 'int32' }));")).toMatch(/^TSDP4001: index: tensor indices used together must broadcast to one shape, got \[Batch\], \[2\]/);
+    expect(first("return x.index(F.arange(x.size(0)).view(1, -1), F.tensor([[0], [1]], { dtype: 'int32' }));")).toMatch(/^TSDP4001: index: .*the batch/);
+  });
+});
+
+describe("advanced indexing: int32 index tensors of any shape, broadcast together (PyTorch's x[idx], x[:, i, j])", () => {
+  const runWith = (body: string, inputs: string, values: Record<string, { shape: number[]; data: number[] }>) => {
+    const src = `${header}\nexport class M extends nn.Module {\n  forward(x: Tensor<[Batch, ${T}, ${D}]>${inputs}) {\n    ${body}\n  }\n}\n`;
+    const { graph } = lowerSource(src);
+    const ins = Object.fromEntries(Object.entries({ x: { shape: [B, T, D], data }, ...values }).map(([k, v]) => [k, nd(v.shape, v.data)]));
+    const out = runReference(graph, ins, initState(graph, 0)).outputs[0];
+    return { shape: formatShape(graph.outputs[0].shape), values: Array.from(out.data) };
+  };
+
+  it("a 2-D index of a table's rows (Shaw's relative positions: table[relative]) and of a batch's ids (an embedding lookup)", () => {
+    // relative[i][j] = clamp(j − i, −1, 1) + 1: a [T, T] index into the [T, D] table x[0]
+    const rel = runWith("const r = F.arange(3).view(1, 3).sub(F.arange(3).view(3, 1)).clamp(-1, 1).add(1); return x.index(':', r).sum(0).unsqueeze(0).add(x.index(':', 0, 0).view(-1, 1, 1, 1).mul(0));", "", {});
+    expect(rel.shape).toBe(`[Batch, ${T}, ${T}, ${D}]`);
+    const want: number[] = [];
+    for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) for (let d = 0; d < D; d++) want.push(at(0, Math.max(-1, Math.min(1, j - i)) + 1, d) + at(1, Math.max(-1, Math.min(1, j - i)) + 1, d));
+    expect(rel.values).toEqual([...want, ...want]);
+    // ids [Batch, 4] into a fixed [T·D, 1] table: the batch comes in through the index
+    const ids = [0, 5, 17, 5, 9, 1, 1, 2];
+    const emb = runWith("const table = F.arange(18).float().view(18, 1).mul(3); return table.index(i).squeeze(-1).add(x.index(':', 0, ':4').mul(0));", `, i: Tensor<[Batch, 4], "int32">`, { i: { shape: [B, 4], data: ids } });
+    expect(emb.shape).toBe("[Batch, 4]");
+    expect(emb.values).toEqual(ids.map((k) => 3 * k));
+  });
+
+  it("adjacent indices broadcast together in place of their dims (Informer's K[:, :, arange(L)[:, None], sample]); the gradient reaches the taken elements", () => {
+    const cols = [[5, 0], [1, 1], [4, 2]];
+    const r = runWith(`const j = F.tensor(${JSON.stringify(cols)}, { dtype: "int32" }); return x.index(":", F.arange(${T}).unsqueeze(1), j);`, "", {});
+    expect(r.shape).toBe(`[Batch, ${T}, 2]`);
+    expect(r.values).toEqual([0, 1].flatMap((b) => cols.flatMap((row, t) => row.map((d) => at(b, t, d)))));
+    expect(gradCheck(`export class M extends nn.Module {\n  fc = new nn.Linear(${D}, 4);\n  forward(x: Tensor<[Batch, ${T}, ${D}]>) {\n    const j = F.tensor([[2, 0], [1, 1]], { dtype: "int32" });\n    return this.fc(x).tanh().index(":", j.index(":", 0).view(2, 1), j);\n  }\n}\n`).checked).toBeGreaterThan(10);
+  });
+
+  it("PointNet++'s index_points: points[arange(B).view(B, 1, 1).repeat(1, S, K), idx, :] is each sample's grouped rows", () => {
+    const idx = [2, 0, 1, 1, 0, 0, 2, 1, 0, 2, 2, 2];
+    const src = "const [Bn, S, K] = i.shape; const b = F.arange(Bn, { dtype: 'int32' }).view(Bn, 1, 1).repeat(1, S, K); return x.index(b, i, ':');";
+    const r = runWith(src, `, i: Tensor<[Batch, 3, 2], "int32">`, { i: { shape: [B, 3, 2], data: idx } });
+    expect(r.shape).toBe(`[Batch, 3, 2, ${D}]`);
+    expect(r.values).toEqual(idx.flatMap((t, k) => Array.from({ length: D }, (_, d) => at(Math.floor(k / 6), t, d))));
+    // arange(B) broadcast against a per-sample index without repeating it
+    expect(runWith("return x.index(F.arange(x.size(0)).view(-1, 1, 1), i);", `, i: Tensor<[Batch, 3, 2], "int32">`, { i: { shape: [B, 3, 2], data: idx } }).values).toEqual(r.values);
+  });
+
+  it("refuses indices separated by a slice (PyTorch moves their dims first), a float index, an index into the batch", () => {
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    // adjacent, or one at a time, they compile
+    expect(run("const j = F.tensor([0, 1], { dtype: 'int32' }); return x.index(':', j, ':').index(':', ':', j);").shape).toBe("[Batch, 2, 2]");
+    expect(run("const j = F.tensor([0, 1], { dtype: 'int32' }); return x.index(':', j, j);").shape).toBe("[Batch, 2]");
+    expect(first("const j = F.tensor([0, 1], { dtype: 'int32' }); return x.unsqueeze(1).index(':', j.mul(0), ':', j);")).toMatch(/^TSDP2001: index: tensor indices \(and integers among them\) separated by a slice or null put their dims first in PyTorch/);
+    expect(first("return x.index(':', x.index(':', ':', 0).gt(0));")).toMatch(/^TSDP3003: index: a tensor index must be an int32 tensor .* \(a mask of 0\/1 floats/);
+    expect(first("const j = F.tensor([[0, 1]], { dtype: 'int32' }); return x.index(j);")).toMatch(/^TSDP4001: index: a tensor index takes rows of dim 0 of \[Batch, 3, 6\], the batch/);
   });
 });

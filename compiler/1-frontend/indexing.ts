@@ -1,5 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { dimEq, formatShape, isBatch, type Dim } from "../ir/shape.ts";
+import { batchTimes, dimEq, formatShape, isBatch, numel, shapeEq, type Dim } from "../ir/shape.ts";
+import { broadcastShapes } from "../ops/elementwise.ts";
 import { arg, bindArgs, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -11,7 +12,7 @@ import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
 //   x.slice(dim, start, end, step)  — Python's start:end:step along one dim (null for an omitted bound)
 // A number selects (the dim goes), null adds a dim of 1, a string "a:b:c" slices with Python's
 // rules (negative bounds from the end, bounds clamped, step > 0), "..." stands for the dims not
-// indexed, and a 1-D int32 tensor takes those rows (index_select). A slice with step 1 is a narrow;
+// indexed, and int32 tensors take elements (PyTorch's advanced indexing: advancedRows). A slice with step 1 is a narrow;
 // a step is a take of the positions start, start + step, … — both with their gradients.
 
 type Index =
@@ -33,7 +34,8 @@ function parseIndex(v: Value, who: string, site: CallSite): Index {
     return { kind: "list", at: v as number[] };
   }
   if (v instanceof TensorValue) {
-    if (v.node.dtype !== "i32" || v.node.shape.length !== 1) fail("wrongArgumentType", `${who}: a tensor index must be a 1-D int32 tensor (index_select's rows), got ${v.node.dtype === "i32" ? "int32" : "float32"} ${formatShape(v.node.shape)}`, site.loc);
+    if (v.node.dtype !== "i32" || v.node.shape.length === 0)
+      fail("wrongArgumentType", `${who}: a tensor index must be an int32 tensor of 1 or more dims (PyTorch's advanced indexing), got ${v.node.dtype === "i32" ? "int32" : "float32"} ${formatShape(v.node.shape)}${v.node.dtype === "i32" ? "" : " (a mask of 0/1 floats selects a data-dependent count: use x.maskedFill or F.where)"}`, site.loc);
     return { kind: "rows", index: v };
   }
   if (typeof v !== "string") return fail("wrongArgumentType", `${who}: an index is a number, null, a slice string ("1:-1", "::2", "...") or a 1-D int32 tensor, got ${describe(v)}`, site.loc);
@@ -90,17 +92,24 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
     else if (p.kind === "list") expanded.push({ kind: "rows", index: listedRows(x, expanded.filter((q) => q.kind !== "new").length, p.at, who, site, em) });
     else expanded.push(p);
   }
+  // PyTorch puts the broadcast shape of tensor indices where they are when they (and any integer
+  // among them) are adjacent, and first when a slice or None separates them: only the first is taken
+  const advanced = expanded.flatMap((p, i) => (p.kind === "rows" || p.kind === "select" ? [i] : []));
+  if (expanded.some((p) => p.kind === "rows") && advanced.some((at, i) => i > 0 && at !== advanced[i - 1] + 1))
+    fail("unsupportedSyntax", `${who}: tensor indices (and integers among them) separated by a slice or null put their dims first in PyTorch; index in two steps (x.index(":", i).index(…)) or make them adjacent`, site.loc);
   let t = x;
   let dim = 0; // t's dim the next index reads
   for (let k = 0; k < expanded.length; k++) {
     const p = expanded[k];
-    // x[:, li, lj] with tensors in adjacent dims: Python pairs them, one element per (li[j], lj[j])
-    if (p.kind === "rows" && expanded[k + 1]?.kind === "rows") {
+    // tensor indices in adjacent dims (x[idx], x[:, li, lj], points[batchIdx, idx, :]): PyTorch's
+    // advanced indexing, the indices broadcast together and their shape in place of those dims
+    if (p.kind === "rows") {
       let n = 1;
       while (expanded[k + n]?.kind === "rows") n++;
-      t = pairedRows(t, dim, expanded.slice(k, k + n).map((q) => (q as { index: TensorValue }).index), who, site, em);
+      const taken = advancedRows(t, dim, expanded.slice(k, k + n).map((q) => (q as { index: TensorValue }).index), who, site, em);
+      t = taken.result;
       k += n - 1;
-      dim++;
+      dim += taken.rank;
       continue;
     }
     if (p.kind === "new") {
@@ -116,38 +125,57 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
     } else if (p.kind === "slice") {
       t = sliceDim(t, dim, p.start, p.end, p.step, who, site, em);
       dim++;
-    } else if (p.kind === "rows") {
-      // x[arange(B)]: every sample's own row, the tensor as it is
-      if (dim === 0 && isBatchPositions(p.index, t.node.shape[0])) {
-        dim++;
-        continue;
-      }
-      if (isBatch(t.node.shape[dim])) fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(t.node.shape)} is the batch, which is split across devices; a tensor index takes rows of a fixed-size dim`, site.loc);
-      t = em.tensor("take", [t, p.index], { dim, mode: "vector" }, who, site);
-      dim++;
     }
   }
   return t;
 }
 
 /**
- * Indices in n adjacent dims of t taken together (PyTorch's x[:, li, lj] with 1-D int32 tensors of
- * one length L): the n dims become one of L elements, element j at (li[j], lj[j], …) — the dims
- * flattened, and the row-major position Σ idx_i·stride_i taken along them (exact in float32 within
- * 2^24, as int32 arithmetic is; int-arithmetic.ts).
+ * Tensor indices in n adjacent dims of t (PyTorch's advanced indexing: Shaw's table[relative], an
+ * embedding-like x[ids], x[:, li, lj], PointNet++'s points[batchIdx, idx, :]): the indices broadcast
+ * to one shape S and the n dims become S, element s at (i0[s], i1[s], …) — the n dims flattened and
+ * the row-major position Σ i_k·stride_k (exact in float32 within 2^24, as int32 arithmetic is;
+ * int-arithmetic.ts) taken along them, then S unflattened. Returns the result and S's rank.
  */
-function pairedRows(t: TensorValue, dim: number, indices: TensorValue[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
+function advancedRows(t: TensorValue, dim: number, indices: TensorValue[], who: string, site: CallSite, em: GraphEmitter): { result: TensorValue; rank: number } {
   const shape = t.node.shape;
-  if (dim === 0 && isBatchPositions(indices[0], shape[0])) return perSample(t, indices.slice(1), who, site, em);
+  if (dim === 0 && isBatchPositions(indices[0], shape[0])) return perSample(t, indices, who, site, em);
   const sizes = shape.slice(dim, dim + indices.length);
-  if (sizes.some(isBatch)) fail("shapeMismatch", `${who}: tensor indices into dims ${dim}–${dim + indices.length - 1} of ${formatShape(shape)}, one of them the batch, which is split across devices`, site.loc);
-  const length = indices[0].node.shape[0];
-  if (indices.some((i) => i.node.shape[0] !== length)) fail("shapeMismatch", `${who}: tensor indices used together must have one length, got ${indices.map((i) => formatShape(i.node.shape)).join(", ")}`, site.loc);
+  if (sizes.some(isBatch))
+    fail("shapeMismatch", `${who}: ${indices.length === 1 ? "a tensor index takes rows of" : "tensor indices into"} dim${indices.length === 1 ? ` ${dim}` : `s ${dim}–${dim + indices.length - 1}`} of ${formatShape(shape)}, ${indices.length === 1 ? "" : "one of them "}the batch, which is split across devices; index a fixed-size dim (or pick each sample's rows with F.arange(batch) first)`, site.loc);
+  const together = broadcastIndices(indices, who, site, em);
+  const S = together[0].node.shape;
+  const position = rowMajor(together, sizes as number[], who, site, em);
   const total = (sizes as number[]).reduce((a, b) => a * b, 1);
-  const flat = em.tensor("reshape", [t], { shape: [...shape.slice(0, dim), total, ...shape.slice(dim + indices.length)] }, who, site);
+  const flat = indices.length === 1 ? t : em.tensor("reshape", [t], { shape: [...shape.slice(0, dim), total, ...shape.slice(dim + indices.length)] }, who, site);
+  const line = S.length === 1 ? position : em.tensor("reshape", [position], { shape: [count(S)] }, who, site);
+  const taken = em.tensor("take", [flat, line], { dim, mode: "vector" }, who, site);
+  const result = S.length === 1 ? taken : em.tensor("reshape", [taken], { shape: [...shape.slice(0, dim), ...S, ...shape.slice(dim + indices.length)] }, who, site);
+  return { result, rank: S.length };
+}
+
+/** Index tensors expanded to their broadcast shape (PyTorch's rule for indices used together). */
+function broadcastIndices(indices: TensorValue[], who: string, site: CallSite, em: GraphEmitter): TensorValue[] {
+  let S: readonly Dim[] = indices[0].node.shape;
+  for (const i of indices.slice(1)) {
+    const both = broadcastShapes(S, i.node.shape);
+    if (!both) return fail("shapeMismatch", `${who}: tensor indices used together must broadcast to one shape, got ${indices.map((q) => formatShape(q.node.shape)).join(", ")}`, site.loc);
+    S = both;
+  }
+  return indices.map((i) => (shapeEq(i.node.shape, S) ? i : em.tensor("expand", [i], { shape: [...S] }, who, site)));
+}
+
+/** The row-major position of (i0, i1, …) in dims of `sizes`: Σ i_k·Π_{j>k} sizes_j, as int32. */
+function rowMajor(indices: TensorValue[], sizes: readonly number[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
   let position = indices[0];
-  for (let i = 1; i < indices.length; i++) position = em.tensor("add", [em.tensor("mul", [position, em.constant(sizes[i] as number, site)], {}, who, site), indices[i]], {}, who, site);
-  return em.tensor("take", [flat, position], { dim, mode: "vector" }, who, site);
+  for (let i = 1; i < indices.length; i++) position = em.tensor("add", [em.tensor("mul", [position, em.constant(sizes[i], site)], {}, who, site), indices[i]], {}, who, site);
+  return position;
+}
+
+/** The number of elements of S as one dim (a multiple of the batch where S has it). */
+function count(S: readonly Dim[]): Dim {
+  const { c, p } = numel(S);
+  return p === 0 ? c : batchTimes(c);
 }
 
 /** A list index's rows of x's dim `dim`, negatives from the end, as an int32 tensor. */
@@ -160,32 +188,55 @@ function listedRows(x: TensorValue, dim: number, at: readonly number[], who: str
   return em.tensor("to_int", [em.tensor("literal", [], { shape: [rows.length], values: rows }, who, site)], {}, who, site);
 }
 
-/** F.arange(x.size(0)): each sample's own position along the batch dim `batch`. */
-const isBatchPositions = (index: TensorValue, batch: Dim): boolean =>
-  index.node.op === "arange_int" && isBatch(batch) && index.node.shape.length === 1 && dimEq(index.node.shape[0], batch);
+/**
+ * Each sample's own position along the batch dim `batch`: F.arange(x.size(0)), viewed or expanded
+ * with the batch kept first and whole (PointNet++'s arange(B).view(B, 1, 1).repeat(1, S, K)), so
+ * element (b, …) is b.
+ */
+function isBatchPositions(index: TensorValue, batch: Dim): boolean {
+  if (!isBatch(batch) || !dimEq(index.node.shape[0], batch)) return false;
+  // b stays the outermost varying coordinate through views and expands whose dims before the
+  // batch are 1s and whose batch is whole (not folded with another dim)
+  const outermost = (shape: readonly Dim[]) => {
+    const at = shape.findIndex(isBatch);
+    return at >= 0 && dimEq(shape[at], batch) && shape.slice(0, at).every((d) => d === 1) && shape.filter(isBatch).length === 1;
+  };
+  let node = index.node;
+  while ((node.op === "reshape" || node.op === "expand") && outermost(node.shape)) node = node.inputs[0];
+  return node.op === "arange_int" && node.shape.length === 1 && dimEq(node.shape[0], batch);
+}
 
 /**
- * x[arange(B), i1, i2, …] with 1-D int32 indices as long as the batch (a pooled token per sample,
- * `hidden[arange(B), lengths - 1]`; the true class's logit, `logits[arange(B), y]`): sample b's
- * element at (i1[b], i2[b], …) of the dims after the batch — a gather along them, flattened, with
- * each sample's one position (the row-major Σ i_k·stride_k, as pairedRows takes it).
+ * x[arange(B), i1, i2, …] (a pooled token per sample, `hidden[arange(B), lengths - 1]`; the true
+ * class's logit, `logits[arange(B), y]`; PointNet++'s grouped points `points[batchIdx, idx, :]`):
+ * the indices broadcast to S = [Batch, …]; sample b's element s at (i1[s], i2[s], …) of the dims
+ * after the batch — a gather along them, flattened, with each element's row-major position.
  */
-function perSample(t: TensorValue, indices: TensorValue[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
-  if (indices.length === 0) return t;
+function perSample(t: TensorValue, indices: TensorValue[], who: string, site: CallSite, em: GraphEmitter): { result: TensorValue; rank: number } {
   const shape = t.node.shape;
   const batch = shape[0];
-  if (indices.some((i) => !dimEq(i.node.shape[0], batch)))
-    fail("shapeMismatch", `${who}: with F.arange(batch) in dim 0, each other tensor index is one per sample (${formatShape([batch])}), got ${indices.map((i) => formatShape(i.node.shape)).join(", ")}`, site.loc);
-  const sizes = shape.slice(1, 1 + indices.length) as number[];
-  const after = shape.slice(1 + indices.length);
+  const together = broadcastIndices(indices, who, site, em);
+  const S = together[0].node.shape;
+  if (!dimEq(S[0], batch))
+    fail("shapeMismatch", `${who}: with F.arange(batch) in dim 0, the tensor indices broadcast to ${formatShape(S)}, whose first dim is not the batch`, site.loc);
+  const rest = S.slice(1) as number[];
+  if (rest.some(isBatch)) fail("shapeMismatch", `${who}: the tensor indices broadcast to ${formatShape(S)}, with the batch twice`, site.loc);
+  const m = rest.reduce((a, b) => a * b, 1);
+  const others = together.slice(1);
+  const after = shape.slice(1 + others.length);
+  // x[arange(B)] alone: each sample's own row, repeated over S's other dims
+  if (others.length === 0) {
+    const viewed = rest.length === 0 ? t : em.tensor("reshape", [t], { shape: [batch, ...rest.map(() => 1), ...after] }, who, site);
+    return { result: rest.every((d) => d === 1) ? viewed : em.tensor("expand", [viewed], { shape: [...S, ...after] }, who, site), rank: S.length };
+  }
+  const sizes = shape.slice(1, 1 + others.length) as number[];
   const total = sizes.reduce((a, b) => a * b, 1);
-  let position = indices[0];
-  for (let i = 1; i < indices.length; i++) position = em.tensor("add", [em.tensor("mul", [position, em.constant(sizes[i], site)], {}, who, site), indices[i]], {}, who, site);
+  const position = rowMajor(others, sizes, who, site, em);
   const flat = em.tensor("reshape", [t], { shape: [batch, total, ...after] }, who, site);
-  const column = em.tensor("reshape", [position], { shape: [batch, 1, ...after.map(() => 1)] }, who, site);
-  const index = after.length ? em.tensor("expand", [column], { shape: [batch, 1, ...after] }, who, site) : column;
+  const column = em.tensor("reshape", [position], { shape: [batch, m, ...after.map(() => 1)] }, who, site);
+  const index = after.length ? em.tensor("expand", [column], { shape: [batch, m, ...after] }, who, site) : column;
   const taken = em.tensor("take", [flat, index], { dim: 1, mode: "elementwise" }, who, site);
-  return em.tensor("reshape", [taken], { shape: [batch, ...after] }, who, site);
+  return { result: em.tensor("reshape", [taken], { shape: [...S, ...after] }, who, site), rank: S.length };
 }
 
 export const indexingMethods = {
