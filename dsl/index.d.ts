@@ -218,7 +218,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   div(other: Tensor | number, options: { roundingMode: "floor" | "trunc" | null }): Tensor;
   /** `other - this`, as torch.rsub. */
   rsub(other: Tensor | number): Tensor;
-  pow(exponent: number): Tensor;
+  pow(exponent: number | Tensor): Tensor;
   neg(): Tensor;
   exp(): Tensor;
   log(): Tensor;
@@ -1674,7 +1674,7 @@ export namespace F {
   /** x where x > 0, else weight·x; weight [1] or one per channel of dim 1 */
   function prelu(x: Tensor, weight: Tensor): Tensor;
   /** torch.pow(x, exponent) with a number exponent */
-  function pow(x: Tensor, exponent: number): Tensor;
+  function pow(x: Tensor | number, exponent: number | Tensor): Tensor;
   /** torch.outer of two 1-D tensors */
   function outer(input: Tensor, vec2: Tensor): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */

@@ -138,6 +138,8 @@ cases.hypot = { body: model("return F.hypot(x, x.mul(0.5).add(this.b));", "b = n
 // away from the jumps of fmod and remainder (x/b is not near an integer), as central differences need
 cases.fmod = { body: model("return x.mul(0.1).add(0.37).fmod(this.b);", "b = new nn.Parameter(F.full([4], 0.3));") };
 cases.remainder = { body: model("return x.mul(0.1).add(0.37).remainder(this.b.neg());", "b = new nn.Parameter(F.full([4], 0.3));") };
+// a positive base (ln a); F.pow(2, t) is a constant base
+cases.pow_tensor = { body: model("return x.abs().add(0.5).pow(x.mul(0.3).add(this.b)).add(F.pow(2, x.mul(this.b)));", "b = new nn.Parameter(F.full([4], 0.7));") };
 cases.literal = { body: model("return x.mul(F.tensor([0.5, -1, 2, 0.25])).add(F.tensor([[1, 2, 3, 4]]));") };
 cases.arange = { body: model("return x.mul(F.arange(4)).add(F.arange(1, 3, 0.5));") };
 cases.arange_int = { body: model("return x.add(this.e(F.arange(4, { dtype: \"int32\" })).sum(1));", "e = new nn.Embedding(4, 3);") };

@@ -288,8 +288,8 @@ describe("gradient ops of the norm, random, gather and loss families", () => {
     expect(infer("batch_norm_xhat", [t([Batch, 3])], { ...bn, track: false })).toBe("f32[Batch, 3]");
     rejects("batch_norm_xhat", [t([Batch])], { ...bn, track: false }, /input \[N, C, \.\.\.\], got \[Batch\]/);
   });
-  it("atan2, hypot, fmod and remainder broadcast their two float32 operands", () => {
-    for (const op of ["atan2", "hypot", "fmod", "remainder"]) {
+  it("atan2, hypot, fmod, remainder and pow_tensor broadcast their two float32 operands", () => {
+    for (const op of ["atan2", "hypot", "fmod", "remainder", "pow_tensor"]) {
       expect(infer(op, [t([Batch, 4]), t([])], {})).toBe("f32[Batch, 4]");
       rejects(op, [t([Batch, 4]), t([3])], {}, /do not broadcast/);
     }

@@ -346,6 +346,10 @@ describe("atan2, hypot, fmod, remainder", () => {
     expectClose(run("fmod", [a, nd([], [1.5])]), [4], [-0.5, 0, 0.75, 1]);
     expectClose(run("remainder", [a, nd([], [-1.5])]), [4], [-0.5, 0, -0.75, -0.5]);
   });
+  it("pow_tensor: powf of each pair, NaN for a negative base's fractional power, 1 for 0⁰", () => {
+    expectClose(run("pow_tensor", [nd([4], [2, 9, 0, -2]), nd([4], [-1.5, 0.5, 0, 3])]), [4], [2 ** -1.5, 3, 1, -8]);
+    expect(Number.isNaN(run("pow_tensor", [nd([1], [-2]), nd([1], [0.5])]).data[0])).toBe(true);
+  });
 });
 
 describe("mode_select", () => {

@@ -48,8 +48,12 @@ const mathFunctions: Record<string, MathFunction> = {
   trunc: op("trunc"),
   fix: op("trunc"), // torch.fix is torch.trunc
   sign: op("sign"),
-  // x.pow(e), torch.pow(x, e): a number exponent
-  pow: { args: [arg("exponent", "number")], lower: (x, b, site, em, who) => em.tensor("pow", [x], { exponent: b.exponent }, who, site) },
+  // x.pow(e), torch.pow(x, e): a number exponent (one op with the exponent as an attribute), or a
+  // tensor one (pow_tensor, powf of the pair, broadcast)
+  pow: {
+    args: [arg("exponent", "numberOrTensor")],
+    lower: (x, b, site, em, who) => (typeof b.exponent === "number" ? em.tensor("pow", [x], { exponent: b.exponent }, who, site) : em.tensor("pow_tensor", [x, b.exponent], {}, who, site)),
+  },
   // torch.square(x) is x.pow(2)
   square: { args: [], lower: (x, _b, site, em, who) => em.tensor("pow", [x], { exponent: 2 }, who, site) },
   // x − trunc(x): keeps x's sign; its gradient is 1 (trunc passes none)
@@ -144,9 +148,14 @@ export function mathMethod(name: string) {
 export function mathFunction(name: string, em: GraphEmitter) {
   const f = mathFunctions[name];
   const who = `F.${name}`;
-  const specs = [arg("x", "tensor"), ...f.args];
+  // torch.pow(2, t): a number base with a tensor exponent, the base a 0-dim constant
+  const specs = [arg("x", name === "pow" ? "numberOrTensor" : "tensor"), ...f.args];
   return (args: Value[], site: CallSite): Value => {
     const b = bindArgs(who, specs, args, site);
+    if (typeof b.x === "number") {
+      if (typeof b.exponent === "number") return b.x ** b.exponent;
+      return em.tensor("pow_tensor", [em.constant(b.x, site), b.exponent], {}, who, site);
+    }
     return f.lower(b.x, b, site, em, who);
   };
 }

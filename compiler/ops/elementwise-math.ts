@@ -109,6 +109,19 @@ export const remainder = binaryFunction("remainder", pythonMod, (a, b) => `tsdp_
   emit("neg", [emit("mul", [dy, emit("floor", [emit("div", [a, b])])])]),
 ]);
 
+// torch.pow(a, b) of two tensors (xPos's scale ** (pos / scale_base)): C's powf. PyTorch's gradients:
+// ∂/∂a = b·a^(b−1), 0 where b = 0 (so a = 0 gives 0, not 0·∞); ∂/∂b = a^b·ln a, 0 where a = 0 and
+// b ≥ 0 (the limit, where ln 0 would make it NaN)
+export const powTensor = binaryFunction("pow_tensor", Math.pow, (a, b) => `powf(${a}, ${b})`, ({ dy, emit, node, constant }, a, b) => {
+  const zero = constant(0);
+  const da = emit("mul", [dy, emit("mul", [b, emit("pow_tensor", [a, emit("sub", [b, constant(1)])])])]);
+  const db = emit("mul", [dy, emit("mul", [node, emit("log", [a])])]);
+  return [
+    emit("where", [emit("eq", [b, zero]), zero, da]),
+    emit("where", [emit("mul", [emit("eq", [a, zero]), emit("ge", [b, zero])]), zero, db]),
+  ];
+});
+
 /** fmod moved into b's sign where it is not 0: PyTorch's remainder of floats. */
 function pythonMod(a: number, b: number): number {
   const r = a % b;
