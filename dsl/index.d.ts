@@ -491,6 +491,12 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** x // y (torch.floor_divide); int32 operands give int32. */
   floorDivide(other: Tensor | number): Tensor;
   scatterAdd(dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
+  /**
+   * torch.scatter_reduce: src's elements sent along dim by index, reduced with this tensor's own
+   * (includeSelf, default true) by sum, mean, prod, amax or amin; positions nothing reaches keep
+   * theirs. index and src have one shape, this one's except along dim.
+   */
+  scatterReduce(dim: number, index: Tensor<Shape, "int32">, src: Tensor, reduce: "sum" | "mean" | "prod" | "amax" | "amin", options?: { includeSelf?: boolean }): Tensor;
   /** index_select's inverse: source's slice j added at index[j] along dim (times alpha). */
   indexAdd(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
   /** source's slice j written at index[j] along dim (torch.index_copy; x[idx] = source for dim 0). */

@@ -1,5 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { formatShape, normalizeDim } from "../ir/shape.ts";
+import { dimEq, formatShape, normalizeDim } from "../ir/shape.ts";
+import { pointwiseComposites } from "./pointwise-composites.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { MAX_CAT_INPUTS } from "../ops/join.ts";
@@ -122,6 +123,7 @@ export function joinMembers(em: GraphEmitter): Map<string, Value> {
     ["chunk", fn("chunk", (args, site, who) => chunk(tensorArg(who, args, site), args.slice(1), site, em, who))],
     ["indexSelect", fn("indexSelect", (args, site, who) => takeAlong("vector", who, tensorArg(who, args, site), args.slice(1), site, em))],
     ["gather", fn("gather", (args, site, who) => takeAlong("elementwise", who, tensorArg(who, args, site), args.slice(1), site, em))],
+    ["scatterReduce", fn("scatterReduce", (args, site, who) => scatterReduce(who, tensorArg(who, args, site), args.slice(1), site, em))],
     ...(["scatter", "scatterAdd", "indexAdd", "indexCopy", "indexFill"] as const).map((name): [string, Value] => [name, fn(name, (args, site, who) => scatterInto(name, who, tensorArg(who, args, site), args.slice(1), site, em))]),
   ]);
 }
@@ -165,6 +167,56 @@ function scatterInto(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" |
   if (typeof src === "number") return em.tensor("where", [hit, em.constant(src, site), x], {}, who, site);
   if (!(src instanceof TensorValue)) return fail("wrongArgumentType", `${who}: src is a tensor or a number, got ${describe(src)}`, locOfArg(b, "src", site));
   return em.tensor("where", [hit, written(src), x], {}, who, site);
+}
+
+/**
+ * x.scatter_reduce(dim, index, src, reduce, include_self=True) (Token Merging's mean of the merged
+ * tokens, a graph's max of its messages): the src elements sent to each position of x along dim,
+ * reduced with x's own element (includeSelf) by sum, mean, prod, amax or amin; a position nothing
+ * is sent to keeps x's. sum and mean are scatter_add's sums and counts (take_grad: deterministic);
+ * prod, amax and amin compare every position along dim with every index there, a mask of
+ * [.., size, n, ..], then reduce over the index's dim — with the reductions' own gradients (amax's
+ * shared evenly among ties, as PyTorch's).
+ */
+function scatterReduce(who: string, x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): TensorValue {
+  const b = bindArgs(who, [arg("dim", "int"), arg("index", "tensor"), arg("src", "tensor"), arg("reduce", "string", { choices: ["sum", "mean", "prod", "amax", "amin"] }), opt("includeSelf", "bool", true)], args, site);
+  const rank = x.node.shape.length;
+  const dim = dimOf(b.dim, rank, who, site, b);
+  const size = fixedDim(who, x, dim, site);
+  const index: TensorValue = b.index;
+  const src: TensorValue = b.src;
+  const same = index.node.shape.length === rank && index.node.shape.every((d, i) => i === dim || dimEq(d, x.node.shape[i]));
+  if (!same || formatShape(src.node.shape) !== formatShape(index.node.shape))
+    fail("shapeMismatch", `${who}: index ${formatShape(index.node.shape)} and src ${formatShape(src.node.shape)} must have one shape, the input's ${formatShape(x.node.shape)} except along dim ${dim}`, site.loc);
+  const op = (name: string, inputs: (TensorValue | number)[], attrs: Record<string, unknown> = {}) => em.tensor(name, inputs.map((v) => (typeof v === "number" ? em.constant(v, site) : v)), attrs as never, who, site);
+  const attrs = { dim, mode: "elementwise", size };
+  const ones = op("expand", [new TensorValue(em.node("full", [], { shape: [], value: 1 }, who, site))], { shape: [...index.node.shape] });
+  const count = op("take_grad", [ones, index], attrs);
+  const hit = op("gt", [count, 0]);
+  if (b.reduce === "sum" || b.reduce === "mean") {
+    const sum = op("take_grad", [src, index], attrs);
+    if (b.reduce === "sum") return b.includeSelf ? op("add", [x, sum]) : op("where", [hit, sum, x]);
+    // (x + Σ src)/(1 + count) with x, else Σ src / count; a position nothing reaches keeps x
+    if (b.includeSelf) return op("div", [op("add", [x, sum]), op("add", [count, 1])]);
+    return op("where", [hit, op("div", [sum, op("where", [hit, count, 1])]), x]);
+  }
+  // mask[.., i, j, ..] = (index[.., j, ..] = i): position i along dim against index element j, a new dim after dim
+  const n = fixedDim(who, index, dim, site);
+  const spread = (t: TensorValue) => op("reshape", [t], { shape: [...t.node.shape.slice(0, dim), 1, n, ...t.node.shape.slice(dim + 1)] });
+  const positions = op("reshape", [op("arange_int", [], { start: 0, step: 1, length: size })], { shape: [...Array<number>(dim).fill(1), size, 1, ...Array<number>(rank - dim - 1).fill(1)] });
+  const elsewhere = op("ne", [spread(index), positions]);
+  // the reduction's neutral element where the index sends elsewhere
+  const neutral = b.reduce === "prod" ? 1 : b.reduce === "amax" ? -Infinity : Infinity;
+  const masked = op("masked_fill", [op("expand", [spread(src)], { shape: [...elsewhere.node.shape] }), elsewhere], { value: neutral });
+  const after = [...masked.node.shape.slice(0, dim + 1), ...masked.node.shape.slice(dim + 2)];
+  // prod as cumprod's last element (torch.prod's exact gradient at zeros); amin as −amax(−·)
+  const reduced =
+    b.reduce === "prod" ? op("reshape", [op("narrow", [op("cumprod", [masked], { dim: dim + 1 })], { dim: dim + 1, start: n - 1, length: 1 })], { shape: after })
+    : b.reduce === "amax" ? op("amax", [masked], { dims: [dim + 1], keepdim: false })
+    : op("neg", [op("amax", [op("neg", [masked])], { dims: [dim + 1], keepdim: false })]);
+  if (!b.includeSelf) return op("where", [hit, reduced, x]);
+  if (b.reduce === "prod") return op("mul", [x, reduced]);
+  return op("where", [hit, pointwiseComposites[b.reduce === "amax" ? "maximum" : "minimum"]({ input: x, other: reduced }, site, em, who), x]);
 }
 
 function tensorArg(who: string, args: Value[], site: CallSite): TensorValue {
@@ -246,6 +298,7 @@ export const sliceMethods = {
   gather: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => takeAlong("elementwise", "gather", x, args, site, em),
   scatter: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => scatterInto("scatter", "scatter", x, args, site, em),
   scatterAdd: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => scatterInto("scatterAdd", "scatterAdd", x, args, site, em),
+  scatterReduce: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => scatterReduce("scatterReduce", x, args, site, em),
   indexAdd: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => scatterInto("indexAdd", "indexAdd", x, args, site, em),
   indexCopy: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => scatterInto("indexCopy", "indexCopy", x, args, site, em),
   indexFill: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => scatterInto("indexFill", "indexFill", x, args, site, em),
