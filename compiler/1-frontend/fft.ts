@@ -112,7 +112,7 @@ function checkLength(n: number, who: string, site: CallSite): void {
 const partsOf = (v: TensorValue | ComplexValue): Parts => (v instanceof ComplexValue ? v : { re: v });
 
 /** One 1-D transform along `dim` (fft, ifft, rfft, irfft, hfft-free), n the signal length. */
-function transform1d(kind: "fft" | "ifft" | "rfft" | "irfft", input: TensorValue | ComplexValue, n: number | null, dim: number, norm: Norm, who: string, site: CallSite, em: GraphEmitter, b: Bound): TensorValue | ComplexValue {
+export function transform1d(kind: "fft" | "ifft" | "rfft" | "irfft", input: TensorValue | ComplexValue, n: number | null, dim: number, norm: Norm, who: string, site: CallSite, em: GraphEmitter, b: Bound): TensorValue | ComplexValue {
   const t = transforms(em, site, who);
   const d = fftDim(input, dim, who, site, b);
   const size = ((input instanceof ComplexValue ? input.re : input).node.shape[d]) as number;

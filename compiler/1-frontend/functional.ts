@@ -23,6 +23,7 @@ import { ctcLossFunction } from "./ctc-loss.ts";
 import { complexFunctions } from "./complex.ts";
 import { fftNamespace } from "./fft.ts";
 import { distributionsNamespace, multinomialFunction } from "./distributions.ts";
+import { spectralFunctions } from "./stft.ts";
 import { spatialTransformFunctions } from "./spatial-transform.ts";
 import { unpoolFunctions } from "./pool-indices.ts";
 import { checkpointFunction, noGradFunction } from "./no-grad.ts";
@@ -567,6 +568,8 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   // torch.distributions (a policy's Categorical, a VAE's Normal and KL) and torch.multinomial
   members.set("distributions", distributionsNamespace(em));
   members.set("multinomial", multinomialFunction(em));
+  // torch.stft and torch.hann_window (audio front ends)
+  for (const [name, f] of spectralFunctions(em)) members.set(name, f);
   // torch.sum(x, 1), torch.transpose(x, 1, 2), torch.max(x, dim): torch's function forms of the
   // tensor's methods, the tensor first (F is torch as well as torch.nn.functional)
   for (const name of TORCH_FUNCTION_FORMS)
