@@ -1275,6 +1275,18 @@ export namespace nn {
       function weight_norm<M extends Module>(module: M, name?: string, dim?: 0): M;
     }
     /**
+     * torch.nn.utils.parametrize: a built-in layer's parameter computed by your module's forward from a
+     * trained tensor, `parametrizations.<name>.original` (its starting value the parameter's); a second
+     * registration chains after the first. A parametrization with rightInverse is refused.
+     */
+    namespace parametrize {
+      function registerParametrization<M extends Module>(module: M, tensorName: string, parametrization: Module, unsafe?: boolean): M;
+      function registerParametrization<M extends Module>(module: M, tensorName: string, parametrization: Module, options: { unsafe?: boolean }): M;
+      function register_parametrization<M extends Module>(module: M, tensorName: string, parametrization: Module, unsafe?: boolean): M;
+      function isParametrized(module: Module, tensorName?: string | null): boolean;
+      function is_parametrized(module: Module, tensorName?: string | null): boolean;
+    }
+    /**
      * torch.nn.utils.rnn: a batch of sequences of different lengths. A recurrent layer given a
      * PackedSequence steps each sample over its own length (its final state is after its last step,
      * its outputs past it zero); padPackedSequence gives the padded output back, of the input's

@@ -5,6 +5,7 @@ import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { rnnUtilsNamespace } from "./packed-sequence.ts";
 import { spectralNormFunction } from "./spectral-norm.ts";
+import { parametrizeNamespace } from "./parametrize.ts";
 import { BuiltinFunction, describe, ModuleValue, NamespaceValue, TensorValue, type CallSite, type ParamDecl, type Value } from "./values.ts";
 
 // torch.nn.utils.weight_norm(module, name="weight", dim=0) (TCN's and WaveNet's convolutions) and
@@ -18,9 +19,10 @@ import { BuiltinFunction, describe, ModuleValue, NamespaceValue, TensorValue, ty
 interface Host {
   readonly em: GraphEmitter;
   requireConstruct(who: string, site: CallSite): void;
+  callModule(m: ModuleValue, args: Value[], site: CallSite): Value;
 }
 
-/** nn.utils: weightNorm (and PyTorch's weight_norm), parametrizations.weightNorm, spectralNorm (spectral-norm.ts), and rnn's packed sequences (packed-sequence.ts). */
+/** nn.utils: weightNorm (and PyTorch's weight_norm), parametrizations.weightNorm, spectralNorm (spectral-norm.ts), parametrize (parametrize.ts), and rnn's packed sequences (packed-sequence.ts). */
 export function utilsNamespace(host: Host): NamespaceValue {
   const legacy = weightNormFunction("nn.utils.weightNorm", (name) => [`${name}_g`, `${name}_v`], host);
   const parametrized = weightNormFunction("nn.utils.parametrizations.weightNorm", (name) => [`parametrizations.${name}.original0`, `parametrizations.${name}.original1`], host);
@@ -28,7 +30,7 @@ export function utilsNamespace(host: Host): NamespaceValue {
   const spectral = spectralNormFunction("nn.utils.spectralNorm", host);
   return new NamespaceValue(
     "nn.utils",
-    new Map<string, Value>([["weightNorm", legacy], ["weight_norm", legacy], ["spectralNorm", spectral], ["spectral_norm", spectral], ["parametrizations", parametrizations], ["rnn", rnnUtilsNamespace(host.em)]]),
+    new Map<string, Value>([["weightNorm", legacy], ["weight_norm", legacy], ["spectralNorm", spectral], ["spectral_norm", spectral], ["parametrizations", parametrizations], ["parametrize", parametrizeNamespace(host)], ["rnn", rnnUtilsNamespace(host.em)]]),
   );
 }
 
