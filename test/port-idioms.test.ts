@@ -710,11 +710,12 @@ describe("small PyTorch idioms: finfo, item, an adaptive pool's None, `is None` 
     expect(run("let h: Tensor | null = null; const out: Tensor[] = []; for (let i = 0; i < 2; i++) { h = h === null ? x.flatten(1) : h.mul(2); out.push(h); } return out[1];")).toEqual(Array.from(x.data, (v) => v * 2));
     expect(first(model("return mask === null ? x : x.mul(mask);", "x: Tensor<[Batch, 3]>, mask: Tensor<[Batch, 3]> | null = null"))).toMatch(/^TSDP4003 \d+: forward parameter 'mask' is optional; the compiled model takes every forward input on every call/);
   });
-  it("pix2pix's blocks nest blocks of their own class, each forward calling its submodule's; a method calling itself is refused", () => {
+  it("pix2pix's blocks nest blocks of their own class, each forward calling its submodule's; a method calling itself recurses until it stops, or is refused at the nesting budget", () => {
     const block =
       "class Block extends nn.Module {\n  inner: nn.Module | null;\n  fc: nn.Linear;\n  constructor(depth: number) { super(); this.fc = new nn.Linear(12, 12); this.inner = depth > 0 ? new Block(depth - 1) : null; }\n  forward(x: Tensor): Tensor { const y = this.fc(x); return this.inner === null ? y : F.cat([y, this.inner(y)], 1).view(-1, 2, 12).sum(1); }\n}\n";
     expect(run("return this.net(x.flatten(1));", "net = new Block(2);", block)).toHaveLength(24);
-    expect(first(model("return this.f(x, 3);", "x: Tensor<[Batch, 3]>", "f(t: Tensor, n: number): Tensor { return n === 0 ? t : this.f(t, n - 1); }"))).toMatch(/^TSDP2004 \d+: M\.f calls itself/);
+    expect(run("return this.f(x.flatten(1), 3);", "f(t: Tensor, n: number): Tensor { return n === 0 ? t : this.f(t.mul(2), n - 1); }")).toEqual(Array.from(x.data, (v) => v * 8));
+    expect(first(model("return this.f(x, 3);", "x: Tensor<[Batch, 3]>", "f(t: Tensor, n: number): Tensor { return this.f(t, n - 1); }"))).toMatch(/^TSDP2014 \d+: M\.f calls itself \d+ levels deep/);
   });
 });
 

@@ -20,6 +20,32 @@ export interface InputType {
 
 const dtypes: Record<string, DType> = { float32: "f32", int32: "i32" };
 
+/**
+ * A forward parameter that is a setting, not an input: a default and no tensor in its type
+ * (`hasMask = true`, `mode: "norm" | "denorm" = "norm"`). The compiled model takes only tensors,
+ * so forward runs with the default, a compile-time constant. An untyped `= null` or `= undefined`
+ * stays an optional input (PyTorch's mask=None), refused by inputType.
+ */
+export function isConstantParameter(p: ParameterDeclaration): boolean {
+  const init = p.getInitializer();
+  if (!init || p.isRestParameter()) return false;
+  const typeNode = p.getTypeNode();
+  if (!typeNode) return !(TsNode.isNullLiteral(init) || (TsNode.isIdentifier(init) && init.getText() === "undefined"));
+  return !mentionsTensor(typeNode, 0);
+}
+
+/** Whether a type names Tensor anywhere (Tensor | null, Tensor[], a type alias of one). */
+function mentionsTensor(t: TypeNode, depth: number): boolean {
+  for (const ref of [t, ...t.getDescendants()]) {
+    if (!TsNode.isTypeReference(ref)) continue;
+    const name = ref.getTypeName().getText();
+    if (name === "Tensor") return true;
+    const alias = ref.getSourceFile().getTypeAlias(name);
+    if (alias && depth < 10 && mentionsTensor(alias.getTypeNodeOrThrow(), depth + 1)) return true;
+  }
+  return false;
+}
+
 export function inputType(p: ParameterDeclaration, role = "forward parameter"): InputType {
   const name = p.getName();
   const typeNode = p.getTypeNode();

@@ -8,7 +8,7 @@ import { verifyGraph } from "../ir/verify.ts";
 import { resolveLimits, type Limits } from "../limits.ts";
 import { RESERVED_OUTPUT_NAMES } from "../../runtime/manifest.ts";
 import { stateUpdates } from "./state-updates.ts";
-import { inputType } from "./input-types.ts";
+import { inputType, isConstantParameter } from "./input-types.ts";
 import { Interpreter } from "./interp.ts";
 import { checkOutput } from "./size-limits.ts";
 import { locOf } from "./source.ts";
@@ -115,6 +115,8 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
   }
   const inputs = forward.getParameters().map((p) =>
     it.diags.recover(() => {
+      // forward(x, hasMask = true): a setting, bound to its default when forward runs
+      if (isConstantParameter(p)) return undefined;
       const t = inputType(p);
       checkLayerName(t.name, "an input of forward", locOf(p.getNameNode()));
       if (reservedInputs.has(t.name)) fail("badName", `'${t.name}' cannot name an input of forward: the library uses it for the ${reservedInputs.get(t.name)}`, locOf(p.getNameNode()));

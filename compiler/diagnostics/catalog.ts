@@ -35,8 +35,8 @@ export const catalog = {
   nonConstant: entry("TSDP2003", "value is not a compile-time constant"),
   recursion: entry(
     "TSDP2004",
-    "recursion is not supported",
-    "the compiler inlines every call; write the repetition as a loop with constant bounds",
+    "a value or class that depends on itself",
+    "a top-level constant computed from itself, or a module whose construction creates itself without end; a recursion of functions that does not stop is TSDP2014",
   ),
   undefinedName: entry("TSDP2005", "name is not defined"),
   tensorOperator: entry(

@@ -1,10 +1,10 @@
-// Recursion: a helper that builds a stack of layers by calling itself.
-// expect: TSDP2004 7:58
+// Recursion that never stops: a helper that builds a stack of layers by calling itself, with no case that returns without the call.
+// expect: TSDP2014 7:58
 import { nn, type Tensor, type Batch } from "tsdp/dsl";
 
 function stack(depth: number, width: number): nn.Module[] {
   if (depth === 0) return [];
-  return [new nn.Linear(width, width), new nn.ReLU(), ...stack(depth - 1, width)];
+  return [new nn.Linear(width, width), new nn.ReLU(), ...stack(depth + 1, width)];
 }
 
 export class Deep extends nn.Module {

@@ -15,7 +15,7 @@ import {
 } from "ts-morph";
 import { CompileError, fail } from "../../diagnostics/diagnostic.ts";
 import { appendModule, callInOrder, moduleBase, setDictEntry } from "../layers.ts";
-import { limitError } from "../../limits.ts";
+import { LimitError, limitError } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
 import { checkLayerName, isLayerName, memberName } from "../names.ts";
@@ -67,11 +67,35 @@ export class Interpreter extends PropertyEvaluator {
 
   /** Calls a callback as JavaScript does: map passes (item, index), and (x) => ... ignores the index. */
   callCallback(f: Value, args: Value[], site: CallSite): Value {
+    const bound = f instanceof BuiltinFunction ? this.boundFunctions.get(f) : undefined;
+    if (bound) return this.callCallback(bound.target, [...bound.args, ...args], site);
     if (f instanceof FunctionValue) {
       const params = (f.decl as ArrowFunction | FunctionExpression | FunctionDeclaration | MethodDeclaration).getParameters();
       if (!params.some((p) => p.isRestParameter())) args = args.slice(0, params.length);
     }
     return this.callValue(f, args, site);
+  }
+
+  /**
+   * An array method's callback (map, forEach, filter, reduce, Array.from's mapper): a module
+   * (xs.map(this.proj)) takes what its forward declares, a built-in layer its input alone, as
+   * JavaScript would pass the index too and forward ignore it. Not F.checkpoint(layer, q, k, v),
+   * whose arguments are all the layer's.
+   */
+  callArrayCallback(f: Value, args: Value[], site: CallSite): Value {
+    const bound = f instanceof BuiltinFunction ? this.boundFunctions.get(f) : undefined;
+    const target = bound ? bound.target : f;
+    const m = target instanceof ModuleValue ? target : target instanceof BuiltinFunction ? this.moduleForwards.get(target) : undefined;
+    if (m) args = args.slice(0, Math.max(0, this.forwardArity(m) - (bound?.args.length ?? 0)));
+    return this.callCallback(f, args, site);
+  }
+
+  /** How many arguments a module's forward takes: its own forward's parameters (all, with a rest parameter), else a layer's input. */
+  protected forwardArity(m: ModuleValue): number {
+    const own = m.cls && this.lookupMethod(m.cls, "forward");
+    if (!own) return 1;
+    const params = own.method.getParameters();
+    return params.some((p) => p.isRestParameter()) ? Infinity : params.length;
   }
 
   callValue(callee: Value, args: Value[], site: CallSite): Value {
@@ -90,12 +114,13 @@ export class Interpreter extends PropertyEvaluator {
     return fail("notCallable", `${describe(callee)} is not a function`, site.loc);
   }
 
+  /**
+   * A function may call itself (ALiBi's getSlopes once, a stacked hourglass's forward n levels):
+   * every call is inlined, and each level counts against the nesting budget, so a recursion that
+   * does not stop ends there, reported as the function's (runFunction), not as a stack overflow.
+   */
   callFunction(f: FunctionValue, args: Value[], site: CallSite): Value {
     const decl = f.decl as FunctionDeclaration | ArrowFunction | FunctionExpression | MethodDeclaration;
-    // a method of one module calling the same method of another instance is no recursion: pix2pix's
-    // UnetSkipConnectionBlock nests blocks of its own class, each forward calling its submodule's
-    if (this.activeCalls.some((c) => c.decl === decl && (!(f.self instanceof ModuleValue) || c.self === f.self)))
-      fail("recursion", `${f.name} calls itself (directly or through other calls)`, site.loc);
     if (TsNode.isFunctionDeclaration(decl) || TsNode.isFunctionExpression(decl) || TsNode.isMethodDeclaration(decl)) {
       if (decl.isAsync() || decl.isGenerator?.()) fail("unsupportedSyntax", "async and generator functions are not supported in model code", locOf(decl));
     }
@@ -165,6 +190,35 @@ export class Interpreter extends PropertyEvaluator {
   }
 
   protected runFunction(f: FunctionValue, args: Value[], site: CallSite): Value {
+    try {
+      return this.runBody(f, args, site);
+    } catch (e) {
+      throw this.runawayRecursion(e, f, site);
+    }
+  }
+
+  /**
+   * The nesting budget used up inside a call of `f` that `f` made (directly or through other
+   * calls): reported as f's recursion, at the innermost such call, once. A method of one module
+   * calling the same method of another instance is no recursion (pix2pix's UnetSkipConnectionBlock
+   * nests blocks of its own class, each forward calling its submodule's).
+   */
+  private runawayRecursion(e: unknown, f: FunctionValue, site: CallSite): unknown {
+    if (!(e instanceof LimitError) || e.diagnostics[0]?.kind !== "nestingTooDeep" || namedRecursions.has(e)) return e;
+    const levels = this.activeCalls.filter((c) => c.decl === f.decl && (!(f.self instanceof ModuleValue) || c.self === f.self)).length;
+    if (levels === 0) return e;
+    const named = limitError(
+      "nestingTooDeep",
+      "maxDepth",
+      this.limits.maxDepth,
+      `${f.name} calls itself ${levels + 1} levels deep (directly or through other calls) and has not stopped: a recursion must reach a case that returns without calling itself`,
+      site.loc,
+    );
+    namedRecursions.add(named);
+    return named;
+  }
+
+  private runBody(f: FunctionValue, args: Value[], site: CallSite): Value {
     const decl = f.decl as FunctionDeclaration | ArrowFunction | FunctionExpression | MethodDeclaration;
     const scope = new Scope(f.closure, f.self);
     this.enter(site.loc, CALL_LEVELS);
@@ -261,6 +315,7 @@ export class Interpreter extends PropertyEvaluator {
     if (!(callee instanceof ClassValue)) return fail("notCallable", `${describe(callee)} cannot be constructed with new`, site.loc);
     this.requireConstructPhase(`new ${callee.name}`, site);
     const root = this.rootBase(callee);
+    for (const c of this.classChain(callee)) this.runStaticBlocks(c);
     if (root !== "module" && root !== "sequential" && root !== "dict" && !(root instanceof BuiltinClass))
       fail("unsupportedSyntax", `${callee.name} does not extend nn.Module; only modules can be created in model code`, site.loc);
     // a stacked hourglass's Hourglass(n − 1) inside Hourglass(n): nesting of its own class with other
@@ -341,6 +396,7 @@ export class Interpreter extends PropertyEvaluator {
    */
   staticMember(cls: ClassValue, name: string, site: CallSite): Value {
     for (const c of this.classChain(cls)) {
+      this.runStaticBlocks(c);
       const field = c.decl.getStaticProperty(name);
       if (field && TsNode.isPropertyDeclaration(field)) return this.staticField(c, field);
       const method = c.decl.getStaticMethod(name);
@@ -348,6 +404,48 @@ export class Interpreter extends PropertyEvaluator {
     }
     if (name === "name") return cls.name;
     return fail("unknownProperty", `${cls.name} has no static member '${name}'`, site.loc);
+  }
+
+  /** The classes whose static blocks have run (or are running). */
+  private readonly staticsRun = new Set<ClassDeclaration>();
+  /** The classes whose static blocks are running, innermost last: `C.x = …` there sets C's static field. */
+  private readonly staticBlocks: ClassValue[] = [];
+
+  /**
+   * `static { … }`: JavaScript runs a class's static blocks and static field initializers in order
+   * when the class is defined; tsdp reads a file's classes lazily, so they run once, in that order,
+   * where the class is first used (constructed, or a static member read), at the top level's phase.
+   */
+  protected runStaticBlocks(cls: ClassValue): void {
+    if (this.staticsRun.has(cls.decl)) return;
+    this.staticsRun.add(cls.decl);
+    const members = cls.decl.getMembers();
+    if (!members.some((m) => TsNode.isClassStaticBlockDeclaration(m))) return;
+    for (const member of members) {
+      if (TsNode.isPropertyDeclaration(member) && member.isStatic()) this.staticField(cls, member);
+      if (!TsNode.isClassStaticBlockDeclaration(member)) continue;
+      this.enter(member, CALL_LEVELS);
+      const saved = this.phase;
+      this.phase = "toplevel";
+      this.staticBlocks.push(cls);
+      try {
+        // `this` in a static block is the class
+        this.diags.recover(() => this.execBlock(member.getStatements(), new Scope(cls.scope, cls)), undefined);
+      } finally {
+        this.staticBlocks.pop();
+        this.phase = saved;
+        this.budget.leave(CALL_LEVELS);
+      }
+    }
+  }
+
+  /** `C.x = v` (or `this.x = v`) in C's static block: C's static field x, which C must declare. */
+  protected setStatic(cls: ClassValue, name: string, value: Value, site: CallSite): void {
+    if (!this.staticBlocks.some((c) => c.decl === cls.decl))
+      fail("unsupportedSyntax", `${cls.name}.${name} = …: a static field is set by its initializer or in its class's static block; elsewhere (a constructor, forward) it would be state shared by every instance`, site.loc);
+    const field = cls.decl.getStaticProperty(name);
+    if (!field || !TsNode.isPropertyDeclaration(field)) return fail("unknownProperty", `${cls.name} declares no static field '${name}'; declare it (static ${name}: …)`, site.loc);
+    this.staticValues.set(field, value);
   }
 
   private staticField(owner: ClassValue, field: PropertyDeclaration): Value {
@@ -453,8 +551,8 @@ export class Interpreter extends PropertyEvaluator {
   /** TypeScript's order: super(...) runs the base, then this class's field initializers, then the rest. */
   protected runConstructor(cls: ClassValue, self: ModuleValue, args: Value[], site: CallSite): void {
     for (const member of cls.decl.getMembers()) {
-      // a setter would make an assignment run code; a static block runs when the class is defined
-      if (TsNode.isSetAccessorDeclaration(member) || TsNode.isClassStaticBlockDeclaration(member))
+      // a setter would make an assignment run code (a static block runs where the class is first used)
+      if (TsNode.isSetAccessorDeclaration(member))
         fail("unsupportedSyntax", `${describeSyntax(member)} is not supported in model classes`, locOf(member));
       if (TsNode.isGetAccessorDeclaration(member) && member.isStatic())
         fail("unsupportedSyntax", "a static getter is not supported in model classes; use a static field", locOf(member));
@@ -543,6 +641,9 @@ export class Interpreter extends PropertyEvaluator {
 /** nn's classes that are not layers (containers, parameters): a class cannot extend them as it extends a layer. */
 const NOT_LAYERS = new Set(["nn.ModuleList", "nn.ParameterList", "nn.ParameterDict", "nn.Parameter"]);
 const isLayerClass = (c: BuiltinClass) => c.name.startsWith("nn.") && !NOT_LAYERS.has(c.name);
+
+/** The nesting-budget errors already reported as a function's recursion (runawayRecursion), which the calls around it pass on as they are. */
+const namedRecursions = new WeakSet<LimitError>();
 
 /** A static field being computed: reading it again means its value depends on itself. */
 const STATIC_PENDING = Symbol("static field being computed") as unknown as Value;

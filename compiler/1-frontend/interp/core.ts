@@ -12,7 +12,7 @@ import { Budget, resolveLimits, type Limits } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf, SourceFiles } from "../source.ts";
 import { optimNamespace, trainingClass } from "../training.ts";
-import { ClassValue, CollectionValue, FunctionValue, ModuleValue, Poison, type CallSite, type TensorValue, type Value } from "../values.ts";
+import { BuiltinFunction, ClassValue, CollectionValue, FunctionValue, ModuleValue, Poison, type CallSite, type TensorValue, type Value } from "../values.ts";
 import type { Node } from "../../ir/node.ts";
 
 // The static evaluator: it walks the TypeScript syntax of a model file and computes what the
@@ -21,8 +21,11 @@ import type { Node } from "../../ir/node.ts";
 // is reported as unsupported, never skipped.
 
 export type Phase = "toplevel" | "construct" | "forward";
-/** How a statement ended: normally, at a return (with its value), or at a break / continue of the loop or switch around it. */
-export type Completion = { kind: "normal" } | { kind: "return"; value: Value } | { kind: "break" } | { kind: "continue" };
+/**
+ * How a statement ended: normally, at a return (with its value), or at a break / continue of the
+ * loop or switch around it, or (with a label: break outer) of the statement that label names.
+ */
+export type Completion = { kind: "normal" } | { kind: "return"; value: Value } | { kind: "break"; label?: string } | { kind: "continue"; label?: string };
 export const NORMAL: Completion = { kind: "normal" };
 export const BREAK: Completion = { kind: "break" };
 export const CONTINUE: Completion = { kind: "continue" };
@@ -65,9 +68,13 @@ export abstract class InterpreterCore {
     return this.em.stateValue(node);
   }
 
-  /** The functions running, with the module each was called on (recursion is the same function on the same one). */
+  /** The functions running, with the module each was called on (recursion is the same function on the same one), for naming a recursion that does not stop. */
   protected readonly activeCalls: { readonly decl: TsNode; readonly self: Value }[] = [];
   protected readonly constructing: { readonly decl: ClassDeclaration; readonly args: readonly Value[] }[] = [];
+  /** A built-in layer's `forward` read as a value (this.proj.forward), with its module: a callback passes it what the module takes. */
+  protected readonly moduleForwards = new WeakMap<BuiltinFunction, ModuleValue>();
+  /** f.bind(thisArg, ...args) with arguments: the function and the arguments it is called with first. */
+  protected readonly boundFunctions = new WeakMap<BuiltinFunction, { readonly target: Value; readonly args: readonly Value[] }>();
   protected readonly dsl: Map<string, Value>;
   protected readonly globals: Scope;
 
@@ -100,7 +107,7 @@ export abstract class InterpreterCore {
 
   /** What array builtins need from the evaluator: callbacks, and the step and size budgets. */
   protected readonly arrayHooks = {
-    call: (f: Value, args: Value[], site: CallSite) => this.callCallback(f, args, site),
+    call: (f: Value, args: Value[], site: CallSite) => this.callArrayCallback(f, args, site),
     charge: (elements: number, site: CallSite) => this.charge(elements, site.loc),
     size: (size: number, what: "array" | "string", site: CallSite) => this.budget.size(size, what, site.loc),
     // Array.from(this.stages, …): a ModuleList or Sequential's modules, a Map's or Set's entries
@@ -152,12 +159,15 @@ export abstract class InterpreterCore {
   protected abstract evalArgs(args: readonly TsNode[], scope: Scope): Value[];
   protected abstract callExpression(e: CallExpression, scope: Scope): Value;
   abstract callCallback(f: Value, args: Value[], site: CallSite): Value;
+  abstract callArrayCallback(f: Value, args: Value[], site: CallSite): Value;
+  abstract callValue(callee: Value, args: Value[], site: CallSite): Value;
   abstract callModule(m: ModuleValue, args: Value[], site: CallSite): Value;
   abstract construct(callee: Value, args: Value[], site: CallSite): Value;
   protected abstract requireConstructPhase(who: string, site: CallSite): void;
   abstract lookupMethod(cls: ClassValue, name: string): { method: MethodDeclaration; owner: ClassValue } | undefined;
   abstract lookupGetter(cls: ClassValue, name: string, self: ModuleValue): FunctionValue | undefined;
   abstract staticMember(cls: ClassValue, name: string, site: CallSite): Value;
+  protected abstract setStatic(cls: ClassValue, name: string, value: Value, site: CallSite): void;
   protected abstract superCall(e: CallExpression, scope: Scope): void;
   protected abstract superMember(e: PropertyAccessExpression, scope: Scope): Value;
   protected abstract instanceOf(v: Value, cls: Value, e: TsNode): Value;

@@ -17,7 +17,7 @@ import { locOf } from "../source.ts";
 import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { StatementEvaluator } from "./statements.ts";
 import { ModeFork, poison, isPoison } from "./core.ts";
-import { compoundOps, describeSyntax, isPrimitive, logicalAssignments, numericOps } from "./syntax.ts";
+import { bitOps, compoundOps, describeSyntax, isPrimitive, logicalAssignments, numericOps } from "./syntax.ts";
 
 // Expressions: one visitor per syntax kind in `expressions`; operators on numbers, symbolic sizes and tensors; assignment.
 export abstract class ExpressionEvaluator extends StatementEvaluator {
@@ -188,6 +188,13 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     const v = this.evalExpr(e.getOperand(), scope);
     if (isPoison(v)) return poison;
     if (op === SyntaxKind.ExclamationToken) return !this.truthy(v, e.getOperand());
+    if (op === SyntaxKind.TildeToken) {
+      // PyTorch's ~mask is a logical not of a bool tensor; tsdp's masks are float or int32 tensors
+      if (v instanceof TensorValue) return fail("tensorOperator", "'~' on a tensor; write mask.logicalNot()", locOf(e));
+      if (v instanceof SymInt) return fail("nonConstant", "'~' on the batch size: the batch size is known only at run time, and only k·Batch × n and k·Batch / n stay symbolic", locOf(e));
+      if (typeof v !== "number") return fail("wrongArgumentType", `'~' needs a number, got ${describe(v)}`, locOf(e));
+      return ~v;
+    }
     if (v instanceof TensorValue) return fail("tensorOperator", `unary ${e.getText()[0]} on a tensor; write x.neg()`, locOf(e));
     if (op === SyntaxKind.MinusToken) {
       if (v instanceof SymInt) return fail("nonConstant", "the batch size cannot be negated", locOf(e));
@@ -229,6 +236,11 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       if (op === SyntaxKind.AmpersandAmpersandToken) return t ? this.evalExpr(e.getRight(), scope) : l;
       return t ? l : this.evalExpr(e.getRight(), scope);
     }
+    // a, b (for (…; …; i++, j--)): a for its effects, then b's value
+    if (op === SyntaxKind.CommaToken) {
+      this.evalExpr(left, scope);
+      return this.evalExpr(e.getRight(), scope);
+    }
     if (op === SyntaxKind.InstanceOfKeyword) return this.instanceOf(this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
     if (op === SyntaxKind.InKeyword) return this.hasKey(this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
     return this.arith(op, this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
@@ -260,6 +272,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       const identity = op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.ExclamationEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken || op === SyntaxKind.ExclamationEqualsToken;
       if (identity && (l === null || l === undefined || r === null || r === undefined || (l instanceof TensorValue && r instanceof TensorValue)))
         return (l === r) === (op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken);
+      if (bitOps.has(op)) return fail("tensorOperator", `'${symbol}' on a tensor: ${BIT_ON_TENSOR[op] ?? "tensors have no bit operators in tsdp"}`, locOf(e));
       return fail("tensorOperator", `'${symbol}' on a tensor`, locOf(e));
     }
     switch (op) {
@@ -292,6 +305,8 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       if (r instanceof SymInt && typeof l === "number" && Number.isInteger(l) && l > 0) return new SymInt(r.coef * l);
     }
     if (op === SyntaxKind.SlashToken && l instanceof SymInt && typeof r === "number" && l.coef % r === 0) return new SymInt(l.coef / r);
+    if (bitOps.has(op))
+      return fail("nonConstant", `'${symbol}' on the batch size: the batch size is known only at run time, and a bit operation on it (B >> 1, B | 0) is no multiple of it, which is all a size may be (only k·Batch × n and k·Batch / n stay symbolic)`, locOf(e));
     if ((op === SyntaxKind.LessThanToken || op === SyntaxKind.GreaterThanToken || op === SyntaxKind.LessThanEqualsToken || op === SyntaxKind.GreaterThanEqualsToken))
       return fail("dataDependentControlFlow", "this comparison depends on the batch size, which is known only at run time", locOf(e));
     return fail("nonConstant", `'${symbol}' with the batch size is not a compile-time constant; the batch size can only be passed to view/reshape`, locOf(e));
@@ -367,6 +382,13 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     fail("unsupportedSyntax", `cannot assign to ${target.getText()}`, locOf(target));
   }
 }
+
+/** What to write instead of a bit operator on a tensor: PyTorch's mask & mask and mask | mask are logical ones. */
+const BIT_ON_TENSOR: Partial<Record<SyntaxKind, string>> = {
+  [SyntaxKind.AmpersandToken]: "write a.logicalAnd(b) (PyTorch's & of two masks)",
+  [SyntaxKind.BarToken]: "write a.logicalOr(b) (PyTorch's | of two masks)",
+  [SyntaxKind.CaretToken]: "write a.logicalXor(b) (PyTorch's ^ of two masks)",
+};
 
 /** JavaScript's typeof of what the value is in the model's TypeScript: x.size(0) is a number, this.training a boolean, a module or tensor an object. */
 function typeOf(v: Value): string {

@@ -97,16 +97,19 @@ export abstract class FileEvaluator extends InterpreterCore {
 
   /** A top-level name whose value is computed where it is first used, once, at the top level's phase. */
   protected declareTopLevelLazy(name: string, decl: TsNode, scope: Scope, compute: () => Value): void {
-    let evaluating = false;
     scope.declareLazy(name, () => {
-      if (evaluating) fail("recursion", `the value of '${name}' depends on itself`, locOf(decl));
+      // Scope.lookup drops a thunk before running it, so a use of the name while its value is being
+      // computed (const a = b; const b = a) would read undefined: until the value is known, the
+      // name is bound to a thunk that reports the cycle, and then to the value
+      scope.declareLazy(name, () => fail("recursion", `the value of '${name}' depends on itself`, locOf(decl)));
       // evaluated where it is first used, inside whatever is running: nesting, as a call is
       this.enter(decl, CALL_LEVELS);
-      evaluating = true;
       const saved = this.phase;
       this.phase = "toplevel";
       try {
-        return this.diags.recover(compute, poison);
+        const value = this.diags.recover(compute, poison);
+        scope.declare(name, value, false);
+        return value;
       } finally {
         this.phase = saved;
         this.budget.leave(CALL_LEVELS);

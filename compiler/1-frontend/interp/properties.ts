@@ -125,6 +125,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         setParameterRequiresGrad(obj, b.requiresGrad);
         return obj;
       });
+    if ((obj instanceof FunctionValue || obj instanceof BuiltinFunction) && (name === "bind" || name === "call" || name === "apply")) return this.functionMethod(obj, name);
     if (obj instanceof ObjectValue) return obj.props.get(name);
     if (obj instanceof CollectionValue) return collectionProperty(obj, name, this.arrayHooks, site);
     if (obj instanceof BuiltinClass && obj.statics.has(name)) return obj.statics.get(name);
@@ -147,6 +148,30 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return fail("unknownProperty", `a PackedSequence's ${name === "data" || name === "batchSizes" ? `${name}` : `'${name}'`} is not available: a PackedSequence's data holds the valid steps of every sample, a size known only at run time; pad it back with nn.utils.rnn.padPackedSequence(seq) and use the padded tensor`, site.loc);
     if (obj === null || obj === undefined) return fail("wrongArgumentType", `cannot read '${name}' of ${describe(obj)}`, site.loc);
     return fail("unknownProperty", `${describe(obj)} has no property '${name}'`, site.loc);
+  }
+
+  /**
+   * A function's bind, call and apply, as JavaScript's: `this` is thisArg for a function or method
+   * (an arrow keeps its own, and a built-in, such as a layer's forward, is bound to its module
+   * already); null or undefined leaves `this` as it is.
+   */
+  protected functionMethod(f: FunctionValue | BuiltinFunction, name: "bind" | "call" | "apply"): BuiltinFunction {
+    const withThis = (thisArg: Value): Value =>
+      f instanceof FunctionValue && thisArg !== null && thisArg !== undefined && !TsNode.isArrowFunction(f.decl) ? new FunctionValue(f.decl, f.closure, f.name, thisArg) : f;
+    if (name === "call") return new BuiltinFunction(`${f.name}.call`, ([thisArg, ...args], s) => this.callValue(withThis(thisArg), args, s));
+    if (name === "apply")
+      return new BuiltinFunction(`${f.name}.apply`, ([thisArg, args, ...rest], s) => {
+        if (rest.length > 0) fail("wrongArgumentCount", `${f.name}.apply takes thisArg and an array of arguments, got ${rest.length + 2} arguments`, s.loc);
+        if (args !== undefined && args !== null && !Array.isArray(args)) fail("wrongArgumentType", `${f.name}.apply takes its arguments as an array, got ${describe(args)}`, s.loc);
+        return this.callValue(withThis(thisArg), Array.isArray(args) ? [...args] : [], s);
+      });
+    return new BuiltinFunction(`${f.name}.bind`, ([thisArg, ...bound]) => {
+      const target = withThis(thisArg);
+      if (bound.length === 0) return target;
+      const fn = new BuiltinFunction(`bound ${f.name}`, (args, s) => this.callValue(target, [...bound, ...args], s));
+      this.boundFunctions.set(fn, { target, args: bound });
+      return fn;
+    });
   }
 
   protected moduleProperty(m: ModuleValue, name: string, site: CallSite): Value {
@@ -297,7 +322,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     }
     const walk = this.moduleWalk(m, name);
     if (walk) return walk;
-    if (name === "forward" && m.forward) return new BuiltinFunction(`${m.typeName}.forward`, (args, s) => this.callModule(m, args, s));
+    if (name === "forward" && m.forward) {
+      const forward = new BuiltinFunction(`${m.typeName}.forward`, (args, s) => this.callModule(m, args, s));
+      this.moduleForwards.set(forward, m);
+      return forward;
+    }
     // a PyTorch spelling of a method the model language has under another name
     const renamed = own(PYTORCH_NAMES, name);
     if (renamed) return fail("unknownProperty", `${m.typeName}.${name}: the model language spells it ${renamed}`, site.loc);
@@ -429,6 +458,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       obj.props.set(name, value);
       return;
     }
+    if (obj instanceof ClassValue) return this.setStatic(obj, name, value, site);
     // p.requiresGrad = false (freezing in a loop over parameters()), p.data = tensor (p.data.copy_)
     if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && (name === "requiresGrad" || name === "data")) {
       if (name === "data") return void this.callCallback(parameterInitProperty(obj, "copy_", this.em) as BuiltinFunction, [value], site);

@@ -8,6 +8,7 @@ import {
   type DoStatement,
   type ForStatement,
   type IfStatement,
+  type LabeledStatement,
   type SwitchStatement,
   type ThrowStatement,
   type WhileStatement,
@@ -15,23 +16,31 @@ import {
   type VariableDeclarationList,
   type BindingName,
 } from "ts-morph";
-import { fail } from "../../diagnostics/diagnostic.ts";
+import { diagnostic, fail } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
 import { formatShape } from "../../ir/shape.ts";
 import { locOf } from "../source.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
 import { collectionItems } from "../collections.ts";
-import { CollectionValue, describe, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
+import { CollectionValue, describe, FunctionValue, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { FileEvaluator } from "./files.ts";
 import { BREAK, CONTINUE, type Completion, ModeFork, NORMAL, MAX_LOOP_ITERATIONS, poison, isPoison } from "./core.ts";
 import { assignmentsIn, boundNames, containsReturn, describeSyntax, modeJoinableTargets } from "./syntax.ts";
 
-// Statements: blocks, declarations and destructuring, if and switch, for, for-of, while and
-// do-while with break and continue, return, and throw (a compile error with the model's message).
+// Statements: blocks, declarations and destructuring (function declarations hoisted), if and
+// switch, for, for-of, while and do-while with break and continue (labeled or not), return, and
+// throw (a compile error with the model's message).
 export abstract class StatementEvaluator extends FileEvaluator {
   /** Runs statements, recording each failing one and poisoning what it would have bound. */
   execBlock(stmts: readonly Statement[], scope: Scope): Completion {
     checkDeclaredOnce(stmts);
+    // function declarations are hoisted, as JavaScript's: callable from the block's first line
+    // (before the line that declares them), closing over the block's scope
+    for (const stmt of stmts)
+      if (TsNode.isFunctionDeclaration(stmt) && stmt.getBody()) {
+        const name = stmt.getName();
+        if (name) scope.declare(name, new FunctionValue(stmt, scope, name), true);
+      }
     for (const stmt of stmts) {
       const done = this.diags.recoverWith(
         () => this.execStatement(stmt, scope),
@@ -87,6 +96,8 @@ export abstract class StatementEvaluator extends FileEvaluator {
   protected readonly statements: Partial<Record<SyntaxKind, (s: never, scope: Scope) => Completion>> = {
     [SyntaxKind.Block]: (s: Block, scope) => this.execBlock(s.getStatements(), new Scope(scope)),
     [SyntaxKind.EmptyStatement]: () => NORMAL,
+    // bound where its block starts (execBlock)
+    [SyntaxKind.FunctionDeclaration]: () => NORMAL,
     [SyntaxKind.ExpressionStatement]: (s: TsNode, scope) => {
       const expr = (s as unknown as { getExpression(): Expression }).getExpression();
       if (TsNode.isCallExpression(expr) && expr.getExpression().getKind() === SyntaxKind.SuperKeyword) {
@@ -123,10 +134,52 @@ export abstract class StatementEvaluator extends FileEvaluator {
     [SyntaxKind.WhileStatement]: (s: WhileStatement, scope) => this.whileLoop(s, s.getExpression(), scope, false),
     [SyntaxKind.DoStatement]: (s: DoStatement, scope) => this.whileLoop(s, s.getExpression(), scope, true),
     [SyntaxKind.SwitchStatement]: (s: SwitchStatement, scope) => this.switchStatement(s, scope),
-    [SyntaxKind.BreakStatement]: (s: TsNode) => (unlabeled(s), BREAK),
-    [SyntaxKind.ContinueStatement]: (s: TsNode) => (unlabeled(s), CONTINUE),
+    [SyntaxKind.BreakStatement]: (s: TsNode) => this.jump(s),
+    [SyntaxKind.ContinueStatement]: (s: TsNode) => this.jump(s),
+    [SyntaxKind.LabeledStatement]: (s: LabeledStatement, scope) => this.labeledStatement(s, scope),
     [SyntaxKind.ThrowStatement]: (s: ThrowStatement, scope) => this.throwStatement(s, scope),
   };
+
+  /**
+   * `outer: for (…) { … continue outer; … }`: a loop runs with its labels, so that a break or
+   * continue naming one is its own; any other statement (a block) ends at a break of its label.
+   */
+  protected labeledStatement(s: LabeledStatement, scope: Scope): Completion {
+    const labels = new Set<string>();
+    let body: Statement = s;
+    for (; TsNode.isLabeledStatement(body); body = body.getStatement()) labels.add(body.getLabel().getText());
+    let done: Completion;
+    if (TsNode.isForStatement(body)) done = this.forLoop(body, scope, labels);
+    else if (TsNode.isForOfStatement(body)) done = this.forOfLoop(body, scope, false, labels);
+    else if (TsNode.isForInStatement(body)) done = this.forOfLoop(body, scope, true, labels);
+    else if (TsNode.isWhileStatement(body)) done = this.whileLoop(body, body.getExpression(), scope, false, labels);
+    else if (TsNode.isDoStatement(body)) done = this.whileLoop(body, body.getExpression(), scope, true, labels);
+    else done = this.execStatement(body, scope);
+    return done.kind === "break" && done.label !== undefined && labels.has(done.label) ? NORMAL : done;
+  }
+
+  /**
+   * break and continue: of the innermost loop (or switch, for break), or of the statement their
+   * label names, which must be around them in the same function; continue names a loop. TypeScript's
+   * parser accepts the rest (its checker refuses it): reported here, and the jump still leaves
+   * (as a break), since a loop that went on after it would only add a "loop ran too long" error.
+   */
+  protected jump(s: TsNode): Completion {
+    if (!TsNode.isBreakStatement(s) && !TsNode.isContinueStatement(s)) return NORMAL;
+    const kind = TsNode.isBreakStatement(s) ? "break" : "continue";
+    const label = s.getLabel()?.getText();
+    if (label === undefined) return kind === "break" ? BREAK : CONTINUE;
+    const refuse = (message: string, exit: Completion) => (this.diags.add(diagnostic("unsupportedSyntax", message, locOf(s))), exit);
+    for (let a: TsNode | undefined = s.getParent(); a && !isFunctionBoundary(a); a = a.getParent()) {
+      if (!TsNode.isLabeledStatement(a) || a.getLabel().getText() !== label) continue;
+      let body: TsNode = a.getStatement();
+      while (TsNode.isLabeledStatement(body)) body = body.getStatement();
+      if (kind === "continue" && !TsNode.isIterationStatement(body))
+        return refuse(`continue ${label}: '${label}' labels ${TsNode.isBlock(body) ? "a block" : "a statement"}, not a loop (JavaScript refuses it); break ${label} leaves it`, { kind: "break", label });
+      return { kind, label };
+    }
+    return refuse(`${kind} ${label}: no statement around it in this function is labeled '${label}' (JavaScript refuses it)`, BREAK);
+  }
 
   protected ifStatement(s: IfStatement, scope: Scope): Completion {
     const cond = this.evalExpr(s.getExpression(), scope);
@@ -201,7 +254,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
     return init ? this.evalExpr(init, scope) : undefined;
   }
 
-  protected forLoop(s: ForStatement, outer: Scope): Completion {
+  protected forLoop(s: ForStatement, outer: Scope, labels: ReadonlySet<string> = NO_LABELS): Completion {
     const scope = new Scope(outer);
     const init = s.getInitializer();
     if (init) {
@@ -212,21 +265,21 @@ export abstract class StatementEvaluator extends FileEvaluator {
     const incr = s.getIncrementor();
     this.loops.push(s);
     try {
-      return this.forLoopBody(s, scope, cond, incr);
+      return this.forLoopBody(s, scope, cond, incr, labels);
     } finally {
       this.loops.pop();
     }
   }
 
-  protected forLoopBody(s: ForStatement, scope: Scope, cond: Expression | undefined, incr: Expression | undefined): Completion {
-    return this.loop(s, scope, cond, false, incr);
+  protected forLoopBody(s: ForStatement, scope: Scope, cond: Expression | undefined, incr: Expression | undefined, labels: ReadonlySet<string>): Completion {
+    return this.loop(s, scope, cond, false, incr, labels);
   }
 
   /** while (cond) body, and do body while (cond) (`bodyFirst`): the condition a constant each time, as a for loop's. */
-  protected whileLoop(s: WhileStatement | DoStatement, cond: Expression, outer: Scope, bodyFirst: boolean): Completion {
+  protected whileLoop(s: WhileStatement | DoStatement, cond: Expression, outer: Scope, bodyFirst: boolean, labels: ReadonlySet<string> = NO_LABELS): Completion {
     this.loops.push(s);
     try {
-      return this.loop(s, outer, cond, bodyFirst);
+      return this.loop(s, outer, cond, bodyFirst, undefined, labels);
     } finally {
       this.loops.pop();
     }
@@ -235,8 +288,9 @@ export abstract class StatementEvaluator extends FileEvaluator {
   /**
    * The loop of for, while and do-while: `cond` (none: always true) tested before each run of the
    * body — after the first with `bodyFirst` — and `next` evaluated after each, a continue included.
+   * `labels` name the loop: a break or continue of another label ends it and goes on outward.
    */
-  protected loop(s: ForStatement | WhileStatement | DoStatement, scope: Scope, cond: Expression | undefined, bodyFirst: boolean, next?: Expression): Completion {
+  protected loop(s: ForStatement | WhileStatement | DoStatement, scope: Scope, cond: Expression | undefined, bodyFirst: boolean, next: Expression | undefined, labels: ReadonlySet<string>): Completion {
     for (let i = 0; ; i++) {
       if (i >= MAX_LOOP_ITERATIONS) tooManyIterations(s);
       if (cond && (!bodyFirst || i > 0)) {
@@ -245,7 +299,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
         if (!this.truthy(c, cond)) break;
       }
       const done = this.execStatement(s.getStatement(), new Scope(scope));
-      if (done.kind === "return") return done;
+      if (done.kind === "return" || leavesLoop(done, labels)) return done;
       if (done.kind === "break") break;
       if (next) this.evalExpr(next, scope);
     }
@@ -259,7 +313,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
   }
 
   /** for-of, and for-in (`keys`: Python's `for k in config:`) over an object's keys, a ModuleDict's, or an array's indices as strings. */
-  protected forOfLoop(s: ForOfStatement | ForInStatement, outer: Scope, keys = false): Completion {
+  protected forOfLoop(s: ForOfStatement | ForInStatement, outer: Scope, keys = false, labels: ReadonlySet<string> = NO_LABELS): Completion {
     const iterable = this.evalExpr(s.getExpression(), outer);
     if (isPoison(iterable)) return this.poisonedLoop(s, outer);
     const items = keys ? this.keysOf(iterable, s.getExpression()) : this.iterate(iterable, s.getExpression());
@@ -272,7 +326,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
         const scope = new Scope(outer);
         this.bindPattern(decl.getNameNode(), item, scope, init.getDeclarationKind() !== "const");
         const done = this.execStatement(s.getStatement(), scope);
-        if (done.kind === "return") return done;
+        if (done.kind === "return" || leavesLoop(done, labels)) return done;
         if (done.kind === "break") break;
       }
     } finally {
@@ -322,8 +376,8 @@ export abstract class StatementEvaluator extends FileEvaluator {
     if (start < 0) return NORMAL;
     for (const c of clauses.slice(start)) {
       const done = this.execBlock(c.getStatements(), scope);
-      if (done.kind === "break") return NORMAL;
-      if (done.kind !== "normal") return done; // a return, or a continue of the loop around the switch
+      if (done.kind === "break" && done.label === undefined) return NORMAL;
+      if (done.kind !== "normal") return done; // a return, a continue of the loop around the switch, or a labeled jump
     }
     return NORMAL;
   }
@@ -419,11 +473,14 @@ function tooManyIterations(s: TsNode): never {
   return fail("loopTooLong", `this loop ran ${MAX_LOOP_ITERATIONS} times; its bounds must be small constants`, locOf(s));
 }
 
-/** break and continue end the innermost loop or switch; a label (break outer) is not supported. */
-function unlabeled(s: TsNode): void {
-  if ((TsNode.isBreakStatement(s) || TsNode.isContinueStatement(s)) && s.getLabel())
-    fail("unsupportedSyntax", `a labeled ${TsNode.isBreakStatement(s) ? "break" : "continue"} is not supported; move the inner loop into a helper function and return from it`, locOf(s));
+const NO_LABELS: ReadonlySet<string> = new Set();
+
+/** Whether a loop's body ended at a break or continue of a label that is not the loop's: the loop ends, and the jump goes on outward. */
+function leavesLoop(done: Completion, labels: ReadonlySet<string>): boolean {
+  return (done.kind === "break" || done.kind === "continue") && done.label !== undefined && !labels.has(done.label);
 }
+
+const isFunctionBoundary = (n: TsNode) => TsNode.isFunctionLikeDeclaration(n) || TsNode.isArrowFunction(n) || TsNode.isFunctionExpression(n) || TsNode.isClassLikeDeclarationBase(n);
 
 const checkedBlocks = new WeakSet<readonly Statement[]>();
 
@@ -436,6 +493,12 @@ function checkDeclaredOnce(stmts: readonly Statement[]): void {
   checkedBlocks.add(stmts);
   const seen = new Set<string>();
   for (const stmt of stmts) {
+    // a nested function declaration declares its name in the block, as let does
+    const fn = TsNode.isFunctionDeclaration(stmt) && stmt.getBody() ? stmt.getNameNode() : undefined;
+    if (fn) {
+      if (seen.has(fn.getText())) fail("unsupportedSyntax", `'${fn.getText()}' is declared twice in this block (a function declaration declares its name as let does); give one a new name`, locOf(fn));
+      seen.add(fn.getText());
+    }
     if (!TsNode.isVariableStatement(stmt) || stmt.getDeclarationKind() === "var") continue;
     for (const d of stmt.getDeclarations())
       for (const name of boundNames(d.getNameNode())) {

@@ -65,7 +65,6 @@ export function isPrimitive(v: Value): boolean {
 export function describeSyntax(node: TsNode): string {
   const names: Partial<Record<SyntaxKind, string>> = {
     [SyntaxKind.TryStatement]: "try/catch",
-    [SyntaxKind.LabeledStatement]: "a labeled statement",
     [SyntaxKind.AwaitExpression]: "await",
     [SyntaxKind.YieldExpression]: "yield",
     [SyntaxKind.DeleteExpression]: "delete",
@@ -75,7 +74,6 @@ export function describeSyntax(node: TsNode): string {
     [SyntaxKind.RegularExpressionLiteral]: "a regular expression",
     [SyntaxKind.BigIntLiteral]: "a bigint literal",
     [SyntaxKind.SetAccessor]: "a setter",
-    [SyntaxKind.ClassStaticBlockDeclaration]: "a static block",
     [SyntaxKind.VoidExpression]: "void",
   };
   return names[node.getKind()] ?? `${node.getKindName()} ('${node.getText().split("\n")[0].slice(0, 40)}')`;
@@ -93,7 +91,24 @@ export const numericOps: Partial<Record<SyntaxKind, (a: number, b: number) => nu
   [SyntaxKind.GreaterThanToken]: (a, b) => a > b,
   [SyntaxKind.LessThanEqualsToken]: (a, b) => a <= b,
   [SyntaxKind.GreaterThanEqualsToken]: (a, b) => a >= b,
+  // bit operators as JavaScript's (ToInt32 / ToUint32): ShuffleNetV2's `oup >> 1`, SAGAN's `inDim / 8 | 0`
+  [SyntaxKind.LessThanLessThanToken]: (a, b) => a << b,
+  [SyntaxKind.GreaterThanGreaterThanToken]: (a, b) => a >> b,
+  [SyntaxKind.GreaterThanGreaterThanGreaterThanToken]: (a, b) => a >>> b,
+  [SyntaxKind.AmpersandToken]: (a, b) => a & b,
+  [SyntaxKind.BarToken]: (a, b) => a | b,
+  [SyntaxKind.CaretToken]: (a, b) => a ^ b,
 };
+
+/** The bit operators, which tensors and the batch size refuse with a message of their own. */
+export const bitOps: ReadonlySet<SyntaxKind> = new Set([
+  SyntaxKind.LessThanLessThanToken,
+  SyntaxKind.GreaterThanGreaterThanToken,
+  SyntaxKind.GreaterThanGreaterThanGreaterThanToken,
+  SyntaxKind.AmpersandToken,
+  SyntaxKind.BarToken,
+  SyntaxKind.CaretToken,
+]);
 
 export const compoundOps: Partial<Record<SyntaxKind, SyntaxKind>> = {
   [SyntaxKind.PlusEqualsToken]: SyntaxKind.PlusToken,
@@ -102,6 +117,12 @@ export const compoundOps: Partial<Record<SyntaxKind, SyntaxKind>> = {
   [SyntaxKind.SlashEqualsToken]: SyntaxKind.SlashToken,
   [SyntaxKind.PercentEqualsToken]: SyntaxKind.PercentToken,
   [SyntaxKind.AsteriskAsteriskEqualsToken]: SyntaxKind.AsteriskAsteriskToken,
+  [SyntaxKind.LessThanLessThanEqualsToken]: SyntaxKind.LessThanLessThanToken,
+  [SyntaxKind.GreaterThanGreaterThanEqualsToken]: SyntaxKind.GreaterThanGreaterThanToken,
+  [SyntaxKind.GreaterThanGreaterThanGreaterThanEqualsToken]: SyntaxKind.GreaterThanGreaterThanGreaterThanToken,
+  [SyntaxKind.AmpersandEqualsToken]: SyntaxKind.AmpersandToken,
+  [SyntaxKind.BarEqualsToken]: SyntaxKind.BarToken,
+  [SyntaxKind.CaretEqualsToken]: SyntaxKind.CaretToken,
 };
 
 /** a ??= b, a ||= b, a &&= b: assignments that evaluate b (and assign) only when the test on a says so. */

@@ -1,5 +1,5 @@
-// A labeled loop with break outer: labels are not supported (an unlabeled break or a helper's return is).
-// expect: TSDP2001 11:5
+// A labeled continue of a block: JavaScript continues loops only (break outer would leave the block).
+// expect: TSDP2001 15:31
 import { nn, F, type Tensor, type Batch } from "tsdp/dsl";
 
 export class EarlyExit extends nn.Module {
@@ -8,11 +8,11 @@ export class EarlyExit extends nn.Module {
 
   forward(x: Tensor<[Batch, 8]>) {
     let i = 0;
-    outer: for (const block of this.blocks) {
-      for (let r = 0; r < 2; r++) {
+    outer: {
+      for (const block of this.blocks) {
         x = F.relu(block(x));
         i += 1;
-        if (i === this.depth) break outer;
+        if (i === this.depth) continue outer;
       }
     }
     return x;
