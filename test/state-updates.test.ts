@@ -66,11 +66,44 @@ describe("buffers forward changes", () => {
     expect(Array.from(state.buffers.get("steps")!.data)).toEqual([2]);
   });
 
-  it("refused with why: changing a parameter or a constant in forward, assigning another shape, storing a new attribute", () => {
+  it("refused with why: changing a parameter or a constant in forward, assigning another shape, an attribute read before forward sets it", () => {
     const first = (fields: string, body: string) => diagnosticsOf(`${header}export class M extends nn.Module {\n  ${fields}\n  forward(x: Tensor<[Batch, 3]>) {\n    ${body}\n  }\n}\n`).map((d) => `${d.code} ${d.message}`)[0];
     expect(first("w = new nn.Parameter(F.ones(3));", "this.w.add_(1); return x.mul(this.w);")).toMatch(/^TSDP2018 add_ in forward would change the model's parameter/);
     expect(first("declare b: Tensor;\n  constructor() { super(); this.registerBuffer('b', F.zeros(3)); }", "this.b = x.sum(0, true); return x;")).toMatch(/^TSDP4001 this\.b = …: the buffer is float32 \[3\]; a value of another shape or dtype \(float32 \[1, 3\]\)/);
-    expect(first("", "this.cache = x; return x;")).toMatch(/^TSDP2001 forward cannot store state on the module \(this\.cache = \.\.\.\): forward changes only the module's buffers/);
+    // torchdiffeq's self.nfe += 1: the value would carry from call to call
+    expect(first("nfe = 0;", "this.nfe += 1; return x;")).toMatch(/^TSDP2001 forward cannot set this\.nfe: forward read this\.nfe before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer/);
+    expect(first("fc = new nn.Linear(3, 3);", "this.fc = new nn.Identity(); return x;")).toMatch(/^TSDP2001 .*forward cannot set this\.fc: this\.fc is a module nn\.Linear, fixed when the model is built|^TSDP3005/);
+    expect(first("", "if (this.training) this.last = x; return x;")).toMatch(/^TSDP2001 forward cannot set this\.last: this code runs once per mode/);
+  });
+
+  it("an attribute forward sets holds for the rest of its call (RevIN's self.mean from its 'norm' call, read by its 'denorm' call)", () => {
+    const src = `${header}class RevIN extends nn.Module {
+  mean!: Tensor;
+  forward(x: Tensor, mode: "norm" | "denorm") {
+    if (mode === "norm") {
+      this.mean = x.mean(1, true).detach();
+      return x.sub(this.mean);
+    }
+    return x.add(this.mean);
+  }
+}
+export class M extends nn.Module {
+  revin = new RevIN();
+  attn: Tensor | null = null;
+  forward(x: Tensor<[Batch, 3]>) {
+    const z = this.revin(x, "norm").mul(2);
+    this.attn = z.softmax(-1);
+    return [this.revin(z, "denorm"), this.attn];
+  }
+}
+`;
+    const { graph } = lowerSource(src);
+    const xs = [1, 2, 6, -3, 0, 3];
+    const [out, attn] = runReference(graph, { x: nd([2, 3], xs) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+    // 2(x − m) + m per row
+    const means = [3, 0];
+    expect(out).toEqual(xs.map((v, i) => 2 * (v - means[Math.floor(i / 3)]) + means[Math.floor(i / 3)]));
+    expect(attn.length).toBe(6);
   });
 
   it("on the CPU target: three steps on 1, 2 and 3 devices — parameters as the whole batch's, buffers as replica 0's share's; eval and a checkpoint", async () => {

@@ -174,9 +174,36 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     });
   }
 
+  /**
+   * Attributes forward set on a module (RevIN's `self.mean` in its "norm" call, read back by its
+   * "denorm" call; an attention map kept for inspection): the value for the rest of this forward,
+   * as PyTorch's attribute holds it until the next call sets it again (forward always sets it
+   * before reading it, or the read is refused: callAttribute).
+   */
+  protected readonly callAttributes = new Map<ModuleValue, Map<string, Value>>();
+  /** Constructor values forward read (`this.nfe` of `this.nfe += 1`): setting one afterwards would carry a value from call to call. */
+  protected readonly readAttributes = new Map<ModuleValue, Set<string>>();
+
+  /** this.name = value in forward, for a plain attribute (not a submodule, parameter or buffer). */
+  protected setCallAttribute(m: ModuleValue, name: string, value: Value, site: CallSite): void {
+    const field = m.fields.get(name);
+    const why =
+      field instanceof ModuleValue || field instanceof ParameterValue ? `this.${name} is ${describe(field)}, fixed when the model is built`
+      : m.kind !== "user" ? `${m.typeName} has no attribute forward may set`
+      : this.readAttributes.get(m)?.has(name) ? `forward read this.${name} before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer (registerBuffer), which forward may change`
+      : this.assumedMode !== undefined ? `this code runs once per mode (it tests this.training), and an attribute holds one value; set it outside the test`
+      : undefined;
+    if (why) fail("unsupportedSyntax", `forward cannot set this.${name}: ${why}`, site.loc);
+    const attributes = this.callAttributes.get(m) ?? new Map<string, Value>();
+    this.callAttributes.set(m, attributes);
+    attributes.set(name, value);
+  }
+
   protected moduleProperty(m: ModuleValue, name: string, site: CallSite): Value {
     // this.#fc: the field fc (a private method keeps its #)
     if (name.startsWith("#") && m.fields.has(fieldName(name))) name = fieldName(name);
+    const attributes = this.phase === "forward" ? this.callAttributes.get(m) : undefined;
+    if (attributes?.has(name)) return attributes.get(name);
     // a sequence's children are read by index (this.layers[0]); a Sequential's named ones by name too
     if (m.fields.has(name) && (!(m.kind === "list" || m.kind === "sequential") || !/^\d+$/.test(name))) {
       const v = m.fields.get(name);
@@ -189,6 +216,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       }
       // a buffer computed in the constructor reads there as the tensor it was computed as
       if (v instanceof ParameterValue && v.computed) return v.computed;
+      if (this.phase === "forward" && !(v instanceof ModuleValue) && !(v instanceof ParameterValue)) {
+        const read = this.readAttributes.get(m) ?? new Set<string>();
+        this.readAttributes.set(m, read.add(name));
+      }
       return v;
     }
     if (name === "training") return ModeFlag.value;
@@ -441,8 +472,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const field = obj.fields.get(name);
       const node = field instanceof ParameterValue ? obj.paramNodes.get(name) : undefined;
       if (this.phase === "forward" && node?.op === "buffer") return assignState(this.stateValue(node), value, `this.${name} = …`, site);
-      if (this.phase === "forward")
-        fail("unsupportedSyntax", `forward cannot store state on the module (this.${name} = ...): forward changes only the module's buffers (registerBuffer), which persist from call to call`, site.loc);
+      if (this.phase === "forward") return this.setCallAttribute(obj, name, value, site);
       if (obj.kind === "dict") return setDictEntry(obj, name, value, site);
       if ((value instanceof LayerParamRef || value instanceof ParameterValue) && (obj.kind === "layer" || (obj.isLayer && obj.params.some((p) => p.local === name || p.local === snake(name))))) return tieParameter(obj, name, value, site);
       if (obj.config && Object.hasOwn(obj.config, name))
