@@ -318,3 +318,42 @@ describe("module walks in a constructor", () => {
     expect(messages(root('"a".padStart(3);'))[0]).toMatch(/strings have no method 'padStart' in model code line 7$/);
   });
 });
+
+describe("nn.ModuleList with null entries (PyTorch's None: HRNet's fuse layers)", () => {
+  const src = (extra = "") =>
+    model(
+      "",
+      `  rows = new nn.ModuleList([new nn.ModuleList([null, new nn.Linear(3, 3)]), new nn.ModuleList([new nn.Linear(3, 3), null])]);
+  constructor() {
+    super();
+    ${extra}
+  }
+  forward(x: Tensor<[Batch, 3]>) {
+    let y = x;
+    for (const row of this.rows) for (let j = 0; j < row.length; j++) y = row[j] === null ? y.add(1) : (row[j] as nn.Linear)(y);
+    return [y, F.full([1], this.rows[0].length + this.rows[1].length).add(x.index(":", ":1").mul(0))];
+  }`,
+    );
+
+  it("keeps each null in its place: indices (and state_dict names) count it, length and iteration see it", () => {
+    const { graph } = lowerSource(src());
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["rows.0.1.weight", "rows.0.1.bias", "rows.1.0.weight", "rows.1.0.bias"]);
+    const state = initState(graph, 2);
+    const [y, count] = runReference(graph, { x: nd([1, 3], [0.5, -1, 2]) }, state).outputs.map((o) => Array.from(o.data));
+    expect(count).toEqual([4]);
+    // y = L2(L1(x + 1)) + 1, with L1 = rows.0.1 and L2 = rows.1.0
+    const lin = (name: string, v: number[]) => {
+      const w = Array.from(state.params.get(`${name}.weight`)!.data), b = Array.from(state.params.get(`${name}.bias`)!.data);
+      return [0, 1, 2].map((o) => b[o] + [0, 1, 2].reduce((s, i) => s + w[o * 3 + i] * v[i], 0));
+    };
+    const want = lin("rows.1.0", lin("rows.0.1", [1.5, 0, 3])).map((v) => v + 1);
+    y.forEach((v, i) => expect(v).toBeCloseTo(want[i], 12));
+  });
+
+  it("append(null) and insert keep the places; nn.Sequential and other values are refused", () => {
+    const { graph } = lowerSource(src("this.rows.append(new nn.ModuleList([null])); (this.rows[2] as nn.ModuleList).insert(0, new nn.Identity());"));
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["rows.0.1.weight", "rows.0.1.bias", "rows.1.0.weight", "rows.1.0.bias"]);
+    expect(messages(model("", "  s = new nn.Sequential(new nn.Linear(2, 2), null);\n  forward(x: Tensor<[Batch, 2]>) { return this.s(x); }"))[0]).toMatch(/^TSDP3003 nn\.Sequential takes modules/);
+    expect(messages(model("", "  s = new nn.ModuleList([new nn.Linear(2, 2), 3]);\n  forward(x: Tensor<[Batch, 2]>) { return this.s[0](x); }"))[0]).toMatch(/^TSDP3003 nn\.ModuleList holds modules \(or null\) only, got the number 3/);
+  });
+});

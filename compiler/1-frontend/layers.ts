@@ -565,17 +565,23 @@ export function setDictEntry(dict: ModuleValue, name: string, m: Value, site: Ca
   dict.fields.set(name, m);
 }
 
+/** A module for a list's place: a module, or null in an nn.ModuleList (PyTorch's None entry, no child). */
+function listEntry(list: ModuleValue, m: Value, site: CallSite): ModuleValue | null {
+  if (m === null && list.kind === "list") return null;
+  return m instanceof ModuleValue ? m : fail("wrongArgumentType", `${list.typeName} holds modules${list.kind === "list" ? " (or null)" : ""} only, got ${describe(m)}`, site.loc);
+}
+
 export function appendModule(list: ModuleValue, m: Value, site: CallSite): void {
-  if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `${list.typeName} holds modules only`, site.loc);
-  list.fields.set(String(list.items.length), m);
+  const entry = listEntry(list, m, site);
+  list.fields.set(String(list.elements.length), entry);
 }
 
 /** nn.ModuleList.insert(index, module), as Python's list.insert: the children renumbered 0, 1, …. */
 export function insertModule(list: ModuleValue, index: number, m: Value, site: CallSite): void {
-  if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `${list.typeName} holds modules only`, site.loc);
-  const items = list.items;
+  const entry = listEntry(list, m, site);
+  const items = list.elements;
   const at = index < 0 ? Math.max(0, items.length + index) : Math.min(index, items.length);
-  items.splice(at, 0, m);
+  items.splice(at, 0, entry);
   list.fields.clear();
   items.forEach((c, i) => list.fields.set(String(i), c));
 }

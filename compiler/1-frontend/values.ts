@@ -337,6 +337,14 @@ export class ModuleValue {
   get items(): ModuleValue[] {
     return [...this.fields.values()].filter((v): v is ModuleValue => v instanceof ModuleValue);
   }
+  /**
+   * What indexing, length and iteration see: the children, and for an nn.ModuleList the nulls it
+   * holds in their places too (PyTorch's None entries: HRNet's fuse layers hold None on the diagonal).
+   */
+  get elements(): (ModuleValue | null)[] {
+    if (this.kind !== "list") return this.items;
+    return [...this.fields.values()].filter((v): v is ModuleValue | null => v instanceof ModuleValue || v === null);
+  }
   /** Indexed, iterated and measured (length) like an array: nn.ModuleList, nn.Sequential and its subclasses. */
   get isSequence(): boolean {
     return this.kind === "list" || this.kind === "sequential" || this.sequential;

@@ -111,7 +111,7 @@ export abstract class InterpreterCore {
     charge: (elements: number, site: CallSite) => this.charge(elements, site.loc),
     size: (size: number, what: "array" | "string", site: CallSite) => this.budget.size(size, what, site.loc),
     // Array.from(this.stages, …): a ModuleList or Sequential's modules, a Map's or Set's entries
-    items: (v: Value): Value[] | undefined => (v instanceof ModuleValue && v.isSequence ? [...v.items] : v instanceof CollectionValue ? collectionItems(v) : undefined),
+    items: (v: Value): Value[] | undefined => (v instanceof ModuleValue && v.isSequence ? [...v.elements] : v instanceof CollectionValue ? collectionItems(v) : undefined),
   };
 
   /** Where a used-up step budget is reported: the outermost loop running, which multiplies the work. */

@@ -9,6 +9,7 @@ import { formatShape } from "../../ir/shape.ts";
 import { assignState } from "../state-updates.ts";
 import { checkLayerName, isLayerName, own, quoteName } from "../names.ts";
 import { indexTensor } from "../joins.ts";
+import { indexWith } from "../indexing.ts";
 import { claimCaptured, inPlaceMethod } from "../in-place.ts";
 import { complexProperty } from "../complex.ts";
 import { distributionProperty } from "../distributions.ts";
@@ -294,7 +295,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if (dictMethod !== undefined) return dictMethod;
     }
     if (m.isSequence) {
-      if (name === "length") return m.items.length;
+      if (name === "length") return m.elements.length;
       if (name === "append" || name === "push")
         return new BuiltinFunction(`${m.typeName}.${name}`, (args, s) => {
           this.requireConstructPhase(`${m.typeName}.${name}`, s);
@@ -325,7 +326,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           return seq;
         });
       // an array's read-only methods over the children (layers.entries(), blocks.map(...), a ModuleList's slice(1))
-      if (SEQUENCE_ARRAY_METHODS.has(name)) return arrayMethod(m.items, name, this.arrayHooks);
+      if (SEQUENCE_ARRAY_METHODS.has(name)) return arrayMethod(m.elements, name, this.arrayHooks);
     }
     // weight norm's weight: computed from g and v where forward reads it; in a constructor it is not a tensor to initialize
     const computed = m.computed.get(name) ?? m.computed.get(snake(name));
@@ -525,13 +526,12 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof TensorValue) {
       // PyTorch's x[i]: the slice at i along dim 0 (h_n[-1], the last layer's final state)
       if (typeof key === "number") return withViews(obj, indexTensor(obj, key, site, this.em));
-      // PyTorch's x[idx] with a 1-D int32 tensor: the rows idx names (a schedule's table[t], one per sample)
-      if (key instanceof TensorValue && key.node.dtype === "i32" && key.node.shape.length === 1)
-        return this.em.tensor("take", [obj, key], { dim: 0, mode: "vector" }, "x[index]", site);
-      return fail("unsupportedSyntax", `a tensor is indexed by one integer (x[i] is x.select(0, i)) or a 1-D int32 tensor (x.indexSelect(0, idx)), got ${describe(key)}; for slices write x.index(…) (PyTorch's x[:, 1:-1] is x.index(":", "1:-1"))`, site.loc);
+      // PyTorch's x[idx] with an int32 tensor: the rows idx names (a schedule's table[t], one per sample; a [L, L] relative-position table)
+      if (key instanceof TensorValue && key.node.dtype === "i32" && key.node.shape.length >= 1) return indexWith(obj, [key], "x[index]", site, this.em);
+      return fail("unsupportedSyntax", `a tensor is indexed by one integer (x[i] is x.select(0, i)) or an int32 tensor (its rows), got ${describe(key)}; for slices write x.index(…) (PyTorch's x[:, 1:-1] is x.index(":", "1:-1"))`, site.loc);
     }
     if (Array.isArray(obj) || (obj instanceof ModuleValue && obj.isSequence)) {
-      const items = Array.isArray(obj) ? obj : obj.items;
+      const items = Array.isArray(obj) ? obj : obj.elements;
       if (typeof key !== "number" || !Number.isInteger(key))
         return typeof key === "string" ? this.getProperty(obj, key, site) : fail("wrongArgumentType", `index must be an integer, got ${describe(key)}`, site.loc);
       const i = key < 0 && !Array.isArray(obj) ? key + items.length : key;

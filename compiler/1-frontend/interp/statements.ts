@@ -418,8 +418,8 @@ export abstract class StatementEvaluator extends FileEvaluator {
       return [...v];
     }
     if (v instanceof ModuleValue && v.isSequence) {
-      this.arrayHooks.charge(v.items.length, this.site(at));
-      return v.items;
+      this.arrayHooks.charge(v.elements.length, this.site(at));
+      return v.elements;
     }
     // a ModuleDict iterates over its keys, as Python's dict
     if (v instanceof ModuleValue && v.kind === "dict") {
