@@ -221,12 +221,16 @@ describe("JavaScript's globals and array methods that configuration code uses", 
     expect(first(checks(["[Math.sign(-3), 1]"]))).toMatch(/^TSDP2017 \d+: Error: .* gave -1$/);
   });
 
-  it("an optional layer called with ?.() is undefined when unset; console is refused with why", () => {
+  it("an optional layer called with ?.() is undefined when unset; console is refused with why, but for console.assert", () => {
     const optional = (init: string) => model(`fc = new nn.Linear(4, 4); norm?: nn.Module${init};`, "return this.norm?.(this.fc(x)) ?? this.fc(x);");
     // as JavaScript's, the arguments of a call that does not happen are not evaluated
     expect(built(optional("")).ops).toEqual(["linear"]);
     expect(built(optional(" = new nn.LayerNorm(4)")).ops).toContain("layer_norm");
     expect(first(model(FC, "console.log(x.shape);\n    return this.fc(x);"))).toMatch(/^TSDP2005 6: console cannot be used in a model file: tsdp reads the model without running it, so nothing would print/);
+    // a port's `assert x.shape[1] % 2 == 0, "…"`: checked when the model is compiled
+    expect(built(model(FC, "console.assert(x.shape[1] % 2 === 0, 'even features');\n    return this.fc(x);")).ops).toEqual(["linear"]);
+    expect(first(model(FC, "console.assert(x.shape[1] % 3 === 0, 'features', x.shape[1], 'not a multiple of', 3);\n    return this.fc(x);"))).toMatch(/^TSDP2017 6: console.assert failed: features 4 not a multiple of 3$/);
+    expect(first(model(FC, "console.assert(x.sum().gt(0), 'positive');\n    return this.fc(x);"))).toMatch(/^TSDP200\d 6: /);
   });
 });
 

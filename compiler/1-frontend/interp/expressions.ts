@@ -14,7 +14,7 @@ import { fail } from "../../diagnostics/diagnostic.ts";
 import { runtimeOnlyGlobals } from "../globals.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
-import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
+import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { StatementEvaluator } from "./statements.ts";
 import { ModeFork, poison, isPoison } from "./core.ts";
 import { bitOps, compoundOps, describeSyntax, isPrimitive, logicalAssignments, numericOps } from "./syntax.ts";
@@ -162,13 +162,37 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     [SyntaxKind.SpreadElement]: (e: TsNode) => fail("unsupportedSyntax", "spread is supported in array literals and calls only", locOf(e)),
   };
 
+  /**
+   * console: its assert checks a condition the compiler knows (a port's `assert H % p == 0, "…"`):
+   * false is the model's error, as a throw is (TSDP2017); anything else is refused, as nothing
+   * would print — tsdp reads the model without running it.
+   */
+  protected consoleObject(e: TsNode): Value {
+    const refuse = () =>
+      fail("undefinedName", "console cannot be used in a model file: tsdp reads the model without running it, so nothing would print (tsdp inspect prints every tensor's shape; log outputs from the program that loads the compiled model); console.assert(condition, message) checks a condition when the model is compiled", locOf(e));
+    const parent = e.getParent();
+    if (!(parent && TsNode.isPropertyAccessExpression(parent) && parent.getName() === "assert")) return refuse();
+    return new NamespaceValue(
+      "console",
+      new Map<string, Value>([
+        [
+          "assert",
+          new BuiltinFunction("console.assert", ([condition, ...message], site) => {
+            if (this.truthy(condition, site.node)) return undefined;
+            const text = message.map((m) => (typeof m === "string" ? m : typeof m === "number" || typeof m === "boolean" ? String(m) : describe(m))).join(" ");
+            return fail("modelThrew", `console.assert failed${text ? `: ${text}` : ""}`, site.loc);
+          }),
+        ],
+      ]),
+    );
+  }
+
   protected identifier(e: TsNode, scope: Scope): Value {
     const name = e.getText();
     if (name === "undefined") return undefined;
     const found = scope.lookup(name);
     if (found) return found.value;
-    if (name === "console")
-      fail("undefinedName", "console cannot be used in a model file: tsdp reads the model without running it, so nothing would print (tsdp inspect prints every tensor's shape; log outputs from the program that loads the compiled model)", locOf(e));
+    if (name === "console") return this.consoleObject(e);
     if (runtimeOnlyGlobals.has(name))
       fail("undefinedName", `'${name}' cannot be used in a model file: tsdp evaluates models statically and never runs them`, locOf(e));
     if (this.dsl.has(name)) return fail("undefinedName", `'${name}' is not defined; import it: import { ${name} } from "tsdp/dsl"`, locOf(e));
