@@ -1363,7 +1363,7 @@ export namespace nn {
 
   /** A list of modules; children are named "0", "1", ... as in PyTorch. */
   /** The read-only array methods of nn.ModuleList and nn.Sequential, over their children. */
-  interface ModuleSequence<M extends Module> {
+  interface ModuleSequence<M extends Module | null> {
     readonly length: number;
     readonly [index: number]: M;
     [Symbol.iterator](): Iterator<M>;
@@ -1379,14 +1379,15 @@ export namespace nn {
     includes(module: M): boolean;
     indexOf(module: M): number;
   }
-  class ModuleList<M extends Module = Module> extends Module {
+  /** null entries keep their places (PyTorch's None: HRNet's fuse layers), counted by length and indices; declare `nn.ModuleList<M | null>` to index them as such. */
+  class ModuleList<M extends Module | null = Module> extends Module {
     constructor(modules?: readonly M[]);
     append(module: M): this;
     extend(modules: readonly M[]): this;
     /** Python's list.insert: before index (negative from the end), the children renumbered. */
     insert(index: number, module: M): void;
   }
-  interface ModuleList<M extends Module = Module> extends ModuleSequence<M> {}
+  interface ModuleList<M extends Module | null = Module> extends ModuleSequence<M> {}
 
   interface RecurrentOptions {
     numLayers?: number;
