@@ -459,11 +459,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /**
    * PyTorch's x[i0, i1, …], one argument per index: a number selects (the dim goes; negative from
    * the end), null adds a dim of 1 (None), a string slices with Python's rules ("1:-1", "::2",
-   * ":3"; steps positive), "..." stands for the dims not indexed, and a 1-D int32 tensor takes
-   * those rows. `x[..., ::2]` is `x.index("...", "::2")`, `x[:, -1]` is `x.index(":", -1)`. The
-   * batch dim can only be taken whole (":"). Bounds that are names: x.slice.
+   * ":3"; steps positive), "..." stands for the dims not indexed, a list of integers takes those
+   * rows keeping the dim, and int32 tensors take elements (PyTorch's advanced indexing: tensors in
+   * adjacent dims broadcast together, their shape in place of those dims; F.arange(batch) first
+   * picks each sample's own). `x[..., ::2]` is `x.index("...", "::2")`, `x[:, -1]` is
+   * `x.index(":", -1)`. The batch dim can only be taken whole (":"). Bounds that are names: x.slice.
    */
-  index(...indices: (number | string | null | Tensor<Shape, "int32">)[]): Tensor;
+  index(...indices: (number | string | null | readonly number[] | Tensor<Shape, "int32">)[]): Tensor;
   /** x[start:end:step] along dim (Python's rules; null for an omitted bound): x.slice(-1, 0, half) is x[..., :half]. */
   slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
   /** Elements shifted along each dim by its shift, wrapping around (torch.roll; Swin's shifted windows). Without dims, rolled flattened. */
@@ -1692,7 +1694,7 @@ export namespace F {
   function threshold(x: Tensor, threshold: number, value: number): Tensor;
   /** x where x > 0, else weight·x; weight [1] or one per channel of dim 1 */
   function prelu(x: Tensor, weight: Tensor): Tensor;
-  /** torch.pow(x, exponent) with a number exponent */
+  /** torch.pow(x, exponent): a number or tensor exponent (broadcast), or a number base with a tensor exponent (torch.pow(2, t)) */
   function pow(x: Tensor | number, exponent: number | Tensor): Tensor;
   /** torch.outer of two 1-D tensors */
   function outer(input: Tensor, vec2: Tensor): Tensor;
