@@ -1095,11 +1095,11 @@ export namespace nn {
     batchFirst?: boolean;
   }
   interface MultiheadAttentionCallOptions {
-    /** A float mask [N, S] added to the scores of every query (a boolean one is F.where(pad, -Infinity, 0)). */
+    /** A mask [N, S] for every query: a float one added to the scores, a bool one (a comparison's result: ids.eq(PAD)) masking out where true, as PyTorch's. */
     keyPaddingMask?: Tensor | null;
     /** PyTorch's default true: also return the attention weights. */
     needWeights?: boolean;
-    /** A float mask [L, S] added to the scores (a boolean mask is F.where(mask, 0, -Infinity)). */
+    /** A mask [L, S]: a float one added to the scores, a bool one (a comparison's result, F.ones(…, { dtype: F.bool }).tril().logicalNot()) masking out where true, as PyTorch's. */
     attnMask?: Tensor | null;
     /** With needWeights: the weights averaged over the heads [N, L, S] (true) or per head [N, H, L, S]. */
     averageAttnWeights?: boolean;
@@ -1149,9 +1149,9 @@ export namespace nn {
     readonly norm2: LayerNorm;
   }
   interface TransformerEncoderCallOptions {
-    /** A float mask [L, L] added to the attention scores (PyTorch's src_mask). */
+    /** A mask [L, L] (PyTorch's src_mask): a float one added to the attention scores, a bool one (a comparison's result) masking out where true. */
     srcMask?: Tensor | null;
-    /** A float mask [N, L] added to every query's scores (a boolean one is F.where(pad, -Infinity, 0)). */
+    /** A mask [N, L] for every query: a float one added, a bool one (src.eq(PAD)) masking out the padded keys where true. */
     srcKeyPaddingMask?: Tensor | null;
     /** With no mask, the causal mask. */
     isCausal?: boolean;
@@ -2075,7 +2075,7 @@ export namespace F {
   function triu(input: Tensor, diagonal?: number): Tensor;
   function triu(input: Tensor, options: { diagonal?: number }): Tensor;
   interface AttentionOptions {
-    /** Added to the scores (PyTorch's float mask); a boolean mask is F.where(mask, 0, -Infinity). */
+    /** A float mask is added to the scores; a bool one (a comparison's result) keeps where true, as PyTorch's. */
     attnMask?: Tensor | null;
     /** Dropout on the attention weights, on every call (pass 0 in eval mode, as nn.MultiheadAttention does). */
     dropoutP?: number;

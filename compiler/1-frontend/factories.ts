@@ -6,6 +6,7 @@ import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { claimCaptured, markCaptured, retakeDrawn } from "./in-place.ts";
+import { markBoolean } from "./boolean-masks.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { BuiltinFunction, describe, LayerParamRef, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -83,10 +84,12 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
   const placement = [opt("device", "any", null, { nullable: true }), opt("requiresGrad", "bool", false)];
   const dtypeOption = opt("dtype", "string", "float32", { choices: ["float32"] });
   const floatOnly = [dtypeOption, ...placement];
-  // zeros, ones, full, empty of dtype int32 (torch.long): the fill rounded toward zero
-  const fillDtype = [opt("dtype", "string", "float32", { choices: ["float32", "int32", "int64"] }), ...placement];
+  // zeros, ones, full, empty of dtype int32 (torch.long): the fill rounded toward zero; of dtype bool,
+  // tsdp's 0/1 mask (a comparison's result, so an attention mask made of it reads as PyTorch's bool one)
+  const fillDtype = [opt("dtype", "string", "float32", { choices: ["float32", "int32", "int64", "bool"] }), ...placement];
   const filledAs = (who: string, shape: Dim[], value: number, b: Bound, site: CallSite): Value => {
     const made = filled(who, shape, value, site);
+    if (b.dtype === "bool") return em.tensor("ne", [made as TensorValue, em.constant(0, site)], {}, who, site);
     return b.dtype === "float32" ? made : em.tensor("to_int", [made as TensorValue], {}, who, site);
   };
   const x = arg("input", "tensor");
@@ -346,7 +349,7 @@ export const selectionMethods = {
   },
   logicalAnd: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
     const { other } = bindArgs("logicalAnd", [arg("other", "any")], args, site);
-    return em.tensor("mul", [truth(x, "logicalAnd", site, em), truth(maskOperand(other, "logicalAnd", site), "logicalAnd", site, em)], {}, "logicalAnd", site);
+    return markBoolean(em.tensor("mul", [truth(x, "logicalAnd", site, em), truth(maskOperand(other, "logicalAnd", site), "logicalAnd", site, em)], {}, "logicalAnd", site));
   },
   logicalOr: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
     const { other } = bindArgs("logicalOr", [arg("other", "any")], args, site);

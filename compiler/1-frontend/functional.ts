@@ -23,6 +23,7 @@ import { ctcLossFunction } from "./ctc-loss.ts";
 import { complexFunctions } from "./complex.ts";
 import { fftNamespace } from "./fft.ts";
 import { distributionsNamespace, multinomialFunction } from "./distributions.ts";
+import { isBooleanMask } from "./boolean-masks.ts";
 import { spectralFunctions } from "./stft.ts";
 import { spatialTransformFunctions } from "./spatial-transform.ts";
 import { unpoolFunctions } from "./pool-indices.ts";
@@ -330,8 +331,8 @@ export const lowerings = {
  * PyTorch's F.scaled_dot_product_attention as a composite: softmax(q·kᵀ·scale + mask)·v, with
  * scale 1/√E by default (E = q's last dim). isCausal masks the future (torch.ones(L, S).tril(0) is
  * what may be attended: positions c > r get −∞, so exp gives exactly 0); attnMask is PyTorch's
- * float mask, added to the scores (a boolean mask is written F.where(mask, 0, -Infinity), since a
- * mask here is a float tensor). dropoutP drops attention weights on every call, as PyTorch's
+ * float mask, added to the scores, or its bool one (a comparison's result, boolean-masks.ts), whose
+ * True positions take part. dropoutP drops attention weights on every call, as PyTorch's
  * function does (nn.MultiheadAttention passes 0 in eval mode).
  */
 function scaledDotProductAttention(b: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
@@ -351,7 +352,11 @@ function scaledDotProductAttention(b: Bound, site: CallSite, em: GraphEmitter, w
     const future = em.tensor("triangle", [em.tensor("full", [], { shape: [L, S], value: 1 }, who, site)], { diagonal: 1, upper: true }, who, site);
     scores = em.tensor("masked_fill", [scores, future.node], { value: -Infinity }, who, site).node;
   }
-  if (b.attnMask) scores = c.op("add", scores, b.attnMask);
+  // a float mask is added to the scores; a bool one (a comparison's) keeps where True, as PyTorch's
+  if (b.attnMask) {
+    const m = b.attnMask as TensorValue;
+    scores = isBooleanMask(m.node) ? em.tensor("masked_fill", [scores, em.tensor("eq", [m, em.constant(0, site)], {}, who, site).node], { value: -Infinity }, who, site).node : c.op("add", scores, m);
+  }
   let weights: Node = em.tensor("softmax", [scores], { dim: rank - 1 }, who, site).node;
   if (b.dropoutP > 0) weights = em.tensor("dropout", [weights], { p: b.dropoutP, mode: "always" }, who, site).node;
   return em.tensor("matmul", [weights, v], {}, who, site);

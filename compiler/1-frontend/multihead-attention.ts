@@ -2,6 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { dimEq, formatShape, isBatch } from "../ir/shape.ts";
 import { arg, opt, type Bound } from "./args.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
+import { isBooleanMask } from "./boolean-masks.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, param, param_, x, xavierUniform, zeros, type LayerSpec } from "./layer-spec.ts";
 import { ModuleValue, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -78,22 +79,24 @@ function batchFirstAttention(self: ModuleValue, b: Bound, call: Bound, site: Cal
   let scores = c.op("mul", [c.op("matmul", [heads(qp), c.permute(heads(kp), [0, 1, 3, 2])]), 1 / Math.sqrt(D)]);
   const L = fixedDim(q.node.shape, 1, "the query's length", who, site);
   const S = fixedDim(k.node.shape, 1, "the key's length", who, site);
+  // a float mask is added to the scores; a bool one (a comparison's: PyTorch's bool tensor) masks out where True
+  const applyMask = (m: TensorValue) => (isBooleanMask(m.node) ? c.op("masked_fill", [scores, m], { value: -Infinity }) : c.op("add", [scores, m]));
   if (call.attnMask) {
     const m: TensorValue = call.attnMask;
     if (m.node.shape.length !== 2 || m.node.shape[0] !== L || m.node.shape[1] !== S)
-      fail("shapeMismatch", `${who}: attnMask must be a float mask [${L}, ${S}] (added to the scores), got ${formatShape(m.node.shape)}`, site.loc);
-    scores = c.op("add", [scores, m]);
+      fail("shapeMismatch", `${who}: attnMask must be a mask [${L}, ${S}] (a float one added to the scores, a bool one masking out where true), got ${formatShape(m.node.shape)}`, site.loc);
+    scores = applyMask(m);
   } else if (call.isCausal) {
     const future = c.op("triangle", [c.op("full", [], { shape: [L, S], value: 1 })], { diagonal: 1, upper: true });
     scores = c.op("masked_fill", [scores, future], { value: -Infinity });
   }
   if (call.keyPaddingMask) {
-    // PyTorch's float key_padding_mask [N, S], added to every head's and query's scores
+    // PyTorch's key_padding_mask [N, S] for every head and query: a float one added, a bool one masking out padded keys
     const m: TensorValue = call.keyPaddingMask;
     const [n, s] = m.node.shape;
     if (m.node.shape.length !== 2 || s !== S || !dimEq(n, q.node.shape[0]))
-      fail("shapeMismatch", `${who}: keyPaddingMask must be a float mask [N, ${S}] (N the query's batch), got ${formatShape(m.node.shape)}`, site.loc);
-    scores = c.op("add", [scores, c.reshape(m, [n, 1, 1, S])]);
+      fail("shapeMismatch", `${who}: keyPaddingMask must be a mask [N, ${S}] (N the query's batch), got ${formatShape(m.node.shape)}`, site.loc);
+    scores = applyMask(c.reshape(m, [n, 1, 1, S]));
   }
   let weights = c.op("softmax", [scores], { dim: 3 });
   if (b.dropout > 0) weights = c.op("dropout", [weights], { p: b.dropout, mode: "train" });

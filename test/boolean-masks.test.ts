@@ -1,0 +1,53 @@
+// PyTorch's bool attention masks (compiler/1-frontend/boolean-masks.ts): a comparison's result
+// (src == PAD, ~tril(ones(bool)), keep.gt(x)) passed as a mask is read as PyTorch reads a bool
+// tensor — nn.MultiheadAttention's and nn.Transformer's mask out where True, F.scaled_dot_product_attention's
+// keeps where True — not added as a float mask. Each is checked against the same model given the
+// float mask PyTorch's bool one stands for (−∞ where masked, 0 elsewhere), to 1e-12 (float64 reference).
+import { describe, expect, it } from "vitest";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { header, lowerSource } from "./helpers.ts";
+
+const [L, E] = [4, 8];
+const xs = Array.from({ length: 2 * L * E }, (_, i) => Math.sin(i * 0.61) * 1.5);
+const ids = [3, 5, 0, 0, 7, 0, 2, 1];
+
+/** forward's first output for `body` (x: [B, L, E], ids: [B, L] int32; PAD = 0). */
+function run(fields: string, body: string): number[] {
+  const src = `${header}export class M extends nn.Module {\n  ${fields}\n  forward(x: Tensor<[Batch, ${L}, ${E}]>, ids: Tensor<[Batch, ${L}], "int32">) {\n    ${body}\n  }\n}\n`;
+  const { graph } = lowerSource(src);
+  return Array.from(runReference(graph, { x: nd([2, L, E], xs), ids: nd([2, L], ids) }, initState(graph, 3)).outputs[0].data);
+}
+const same = (a: number[], b: number[]) => {
+  expect(a.length).toBe(b.length);
+  a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 12));
+};
+
+describe("bool attention masks are PyTorch's bool masks", () => {
+  it("nn.MultiheadAttention: a bool key_padding_mask (ids == PAD) and attn_mask (~tril(ones(bool))) mask out where true", () => {
+    const mha = "attn = new nn.MultiheadAttention(8, 2, { batchFirst: true });";
+    const boolMasks = run(mha, `const pad = ids.eq(0); const future = F.ones(${L}, ${L}, { dtype: F.bool }).tril().logicalNot();\n    return this.attn(x, x, x, { keyPaddingMask: pad, attnMask: future, needWeights: false })[0];`);
+    const floatMasks = run(mha, `const pad = F.zeros(x.size(0), ${L}).maskedFill(ids.eq(0), -Infinity); const future = F.zeros(${L}, ${L}).maskedFill(F.ones(${L}, ${L}).triu(1), -Infinity);\n    return this.attn(x, x, x, { keyPaddingMask: pad, attnMask: future, needWeights: false })[0];`);
+    same(boolMasks, floatMasks);
+    // and the bool masks do mask: without them the output differs
+    const none = run(mha, "return this.attn(x, x, x, { needWeights: false })[0];");
+    expect(Math.max(...none.map((v, i) => Math.abs(v - boolMasks[i])))).toBeGreaterThan(1e-3);
+  });
+
+  it("nn.TransformerEncoderLayer's srcKeyPaddingMask (the tutorial's src == PAD), through a view", () => {
+    const layer = "enc = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: 0, batchFirst: true });";
+    const boolMask = run(layer, "return this.enc(x, { srcKeyPaddingMask: ids.unsqueeze(1).eq(0).squeeze(1) });");
+    const floatMask = run(layer, "return this.enc(x, { srcKeyPaddingMask: F.zeros(x.size(0), 4).maskedFill(ids.eq(0), -Infinity) });");
+    same(boolMask, floatMask);
+  });
+
+  it("F.scaledDotProductAttention: a bool attnMask keeps where true; a float 0/1 mask (arithmetic, not a comparison) is still added", () => {
+    const keep = run("", `return F.scaledDotProductAttention(x, x, x, { attnMask: F.ones(${L}, ${L}, { dtype: "bool" }).tril() });`);
+    const causal = run("", "return F.scaledDotProductAttention(x, x, x, { isCausal: true });");
+    same(keep, causal);
+    const added = run("", `return F.scaledDotProductAttention(x, x, x, { attnMask: F.ones(${L}, ${L}).tril() });`);
+    const byHand = run("", `const s = x.matmul(x.transpose(1, 2)).div(Math.sqrt(${E})).add(F.ones(${L}, ${L}).tril()); return s.softmax(-1).matmul(x);`);
+    same(added, byHand);
+  });
+});
