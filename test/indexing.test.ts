@@ -144,6 +144,12 @@ describe("advanced indexing: int32 index tensors of any shape, broadcast togethe
     expect(gradCheck(`export class M extends nn.Module {\n  fc = new nn.Linear(${D}, 4);\n  forward(x: Tensor<[Batch, ${T}, ${D}]>) {\n    const j = F.tensor([[2, 0], [1, 1]], { dtype: "int32" });\n    return this.fc(x).tanh().index(":", j.index(":", 0).view(2, 1), j);\n  }\n}\n`).checked).toBeGreaterThan(10);
   });
 
+  it("negative values count from the dim's end, as PyTorch's advanced indexing wraps them (Falcon's x[..., [-2], :] as a tensor)", () => {
+    const r = runWith("return x.index(':', F.tensor([[-1, 0], [-3, 1]], { dtype: 'int32' }), -2);", "", {});
+    expect(r.shape).toBe("[Batch, 2, 2]");
+    expect(r.values).toEqual([0, 1].flatMap((b) => [2, 0, 0, 1].map((t) => at(b, t, D - 2))));
+  });
+
   it("PointNet++'s index_points: points[arange(B).view(B, 1, 1).repeat(1, S, K), idx, :] is each sample's grouped rows", () => {
     const idx = [2, 0, 1, 1, 0, 0, 2, 1, 0, 2, 2, 2];
     const src = "const [Bn, S, K] = i.shape; const b = F.arange(Bn, { dtype: 'int32' }).view(Bn, 1, 1).repeat(1, S, K); return x.index(b, i, ':');";

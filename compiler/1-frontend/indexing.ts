@@ -165,10 +165,15 @@ function broadcastIndices(indices: TensorValue[], who: string, site: CallSite, e
   return indices.map((i) => (shapeEq(i.node.shape, S) ? i : em.tensor("expand", [i], { shape: [...S] }, who, site)));
 }
 
-/** The row-major position of (i0, i1, …) in dims of `sizes`: Σ i_k·Π_{j>k} sizes_j, as int32. */
+/**
+ * The row-major position of (i0, i1, …) in dims of `sizes`: Σ i_k·Π_{j>k} sizes_j, as int32, each
+ * negative index counted from its dim's end first, as PyTorch's advanced indexing wraps it
+ * (x[..., tensor([-2]), :]). An index still out of range reads 0 on the device (take).
+ */
 function rowMajor(indices: TensorValue[], sizes: readonly number[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
-  let position = indices[0];
-  for (let i = 1; i < indices.length; i++) position = em.tensor("add", [em.tensor("mul", [position, em.constant(sizes[i], site)], {}, who, site), indices[i]], {}, who, site);
+  const wrapped = (t: TensorValue, size: number) => em.tensor("where", [em.tensor("lt", [t, em.constant(0, site)], {}, who, site), em.tensor("add", [t, em.constant(size, site)], {}, who, site), t], {}, who, site);
+  let position = wrapped(indices[0], sizes[0]);
+  for (let i = 1; i < indices.length; i++) position = em.tensor("add", [em.tensor("mul", [position, em.constant(sizes[i], site)], {}, who, site), wrapped(indices[i], sizes[i])], {}, who, site);
   return position;
 }
 
