@@ -333,7 +333,7 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
   }
   layers.push({ path, type: m.typeName, summary: m.summary, params: nodes, depth });
   for (const [key, child] of m.fields) {
-    if (child instanceof ModuleValue) children.push({ m: child, path: prefix + key, depth: depth + 1 });
+    if (child instanceof ModuleValue && !child.plain) children.push({ m: child, path: prefix + key, depth: depth + 1 });
     else if (Array.isArray(child) && child.some((c) => c instanceof ModuleValue)) {
       const field = m.cls?.decl.getProperty(key);
       it.diags.add(

@@ -1,4 +1,5 @@
-import { ModuleValue, ParameterValue, LayerParamRef } from "./values.ts";
+import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
+import { describe, ModuleValue, ParameterValue, LayerParamRef, type Value } from "./values.ts";
 
 // PyTorch's walks over a module tree (nn.Module.named_children, named_modules, named_parameters,
 // apply), over the modules a constructor has built. Initialization code is written with them:
@@ -19,7 +20,7 @@ export function namedChildren(m: ModuleValue): [string, ModuleValue][] {
   const seen = new Set<ModuleValue>();
   const out: [string, ModuleValue][] = [];
   for (const [name, v] of m.fields)
-    if (v instanceof ModuleValue && !seen.has(v)) {
+    if (v instanceof ModuleValue && !v.plain && !seen.has(v)) {
       seen.add(v);
       out.push([name, v]);
     }
@@ -37,7 +38,7 @@ export function namedModules(root: ModuleValue): [string, ModuleValue][] {
     seen.add(m);
     out.push([path, m]);
     // PyTorch's memo is shared by the whole walk: a child already met is skipped, not renamed
-    const children = [...m.fields].filter((e): e is [string, ModuleValue] => e[1] instanceof ModuleValue);
+    const children = [...m.fields].filter((e): e is [string, ModuleValue] => e[1] instanceof ModuleValue && !e[1].plain);
     for (let i = children.length - 1; i >= 0; i--) stack.push([path ? `${path}.${children[i][0]}` : children[i][0], children[i][1]]);
   }
   return out;
@@ -99,3 +100,10 @@ export function applyOrder(root: ModuleValue, limit: number, refuse: (why: "cycl
   }
   return out;
 }
+
+/** A plain object's field holding a module or a parameter: PyTorch registers neither there, so neither would be trained or saved. */
+export function refuseStateInPlain(self: ModuleValue, name: string, value: Value, at: SourceLoc): void {
+  if ((value instanceof ModuleValue && !value.plain) || value instanceof ParameterValue)
+    fail("moduleNotInModel", `${self.typeName}.${name} holds ${describe(value)}, but ${self.typeName} does not extend nn.Module: its modules and parameters would not be part of the model (make ${self.typeName} extend nn.Module)`, at);
+}
+

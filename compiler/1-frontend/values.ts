@@ -291,6 +291,12 @@ export class ModuleValue {
   /** A user class extending nn.ModuleDict: its named children listed by keys(), values(), items(). */
   dictLike = false;
   /**
+   * An instance of a class that extends no nn.Module (LLaMA's ModelArgs dataclass, torchvision's
+   * BoxCoder): fields and methods as a module's, but no child of the model — not registered, not
+   * walked, not callable, and holding no modules or parameters (PyTorch would not register them).
+   */
+  plain = false;
+  /**
    * A layer's parameter computed in forward from others (nn.utils.weightNorm: weight from weight_g
    * and weight_v), by local name: what the layer's forward and `this.fc.weight` read instead.
    */
@@ -429,7 +435,7 @@ export function describe(v: Value): string {
   if (v instanceof FunctionValue || v instanceof BuiltinFunction) return `the function ${v.name}`;
   if (v instanceof ClassValue || v instanceof BuiltinClass) return `the class ${v.name}`;
   if (v instanceof NamespaceValue) return `the namespace ${v.name}`;
-  if (v instanceof ModuleValue) return `a module ${v.typeName}`;
+  if (v instanceof ModuleValue) return v.plain ? `an instance of ${v.typeName}` : `a module ${v.typeName}`;
   if (v instanceof OptimizerValue) return `an optimizer ${v.spec.kind}`;
   if (v instanceof TrainingValue) return "a training declaration";
   return "a value";

@@ -26,6 +26,7 @@ import { recordViews, VIEW_METHODS, withViews } from "../views.ts";
 import { fieldName, PropertyEvaluator } from "./properties.ts";
 import { CALL_LEVELS, ModeFork, poison, isPoison } from "./core.ts";
 import { describeSyntax } from "./syntax.ts";
+import { refuseStateInPlain } from "../module-tree.ts";
 
 /** What a chain of user classes ends in: nn.Module, or a container its classes extend. */
 type RootBase = "module" | "sequential" | "dict";
@@ -259,6 +260,7 @@ export class Interpreter extends PropertyEvaluator {
 
   /** Calls a module as PyTorch's __call__ does: its forward, with nodes named by its path. */
   callModule(m: ModuleValue, args: Value[], site: CallSite): Value {
+    if (m.plain) fail("notCallable", `${describe(m)} is not callable: ${m.typeName} does not extend nn.Module, so it has no forward to call (call one of its methods)`, site.loc);
     if (this.phase !== "forward") fail("nonConstant", `${m.typeName} can only be called inside forward`, site.loc);
     if (args.some(isPoison)) return poison;
     if (m.path === undefined)
@@ -290,7 +292,7 @@ export class Interpreter extends PropertyEvaluator {
    */
   protected instanceOf(v: Value, cls: Value, e: TsNode): Value {
     if (isPoison(v) || isPoison(cls)) return poison;
-    if (cls === moduleBase) return v instanceof ModuleValue;
+    if (cls === moduleBase) return v instanceof ModuleValue && !v.plain;
     if (cls instanceof ClassValue) return v instanceof ModuleValue && v.cls !== undefined && this.classChain(v.cls).some((c) => c.decl === cls.decl);
     // DenseNet's `inputs instanceof Array` (Python's isinstance(x, list)), and the collections
     if (cls instanceof NamespaceValue && cls.name === "Array") return Array.isArray(v);
@@ -316,8 +318,10 @@ export class Interpreter extends PropertyEvaluator {
     this.requireConstructPhase(`new ${callee.name}`, site);
     const root = this.rootBase(callee);
     for (const c of this.classChain(callee)) this.runStaticBlocks(c);
-    if (root !== "module" && root !== "sequential" && root !== "dict" && !(root instanceof BuiltinClass))
-      fail("unsupportedSyntax", `${callee.name} does not extend nn.Module; only modules can be created in model code`, site.loc);
+    // a class extending no module (a config dataclass, a box coder): a plain instance
+    const plain = root === undefined;
+    if (!plain && root !== "module" && root !== "sequential" && root !== "dict" && !(root instanceof BuiltinClass))
+      fail("unsupportedSyntax", `${callee.name} does not extend nn.Module; only modules and plain classes can be created in model code`, site.loc);
     // a stacked hourglass's Hourglass(n − 1) inside Hourglass(n): nesting of its own class with other
     // arguments is a finite tree (the nesting budget bounds it); the same arguments again never end
     if (this.constructing.some((c) => c.decl === callee.decl && sameArguments(c.args, args)))
@@ -325,6 +329,7 @@ export class Interpreter extends PropertyEvaluator {
     if (this.constructing.filter((c) => c.decl === callee.decl).length >= MAX_SELF_NESTING)
       fail("recursion", `${callee.name} creates another ${callee.name} while it is being constructed, ${MAX_SELF_NESTING} levels deep: a module that nests its own class needs a case that stops (depth > 0 ? new ${callee.name}(depth - 1) : null)`, site.loc);
     const self = new ModuleValue("user", callee.name, site.loc, callee);
+    self.plain = plain;
     self.sequential = root === "sequential";
     self.dictLike = root === "dict";
     const saved = this.phase;
@@ -580,6 +585,12 @@ export class Interpreter extends PropertyEvaluator {
     this.pending.push({ cls, self, ctor, scope, base, superCalled: false });
     this.callStack.push(ctor);
     try {
+      // a plain class extending nothing has no super(): its fields are set before its body runs, as JavaScript's
+      if (self.plain && base === undefined) {
+        const frame = this.pending[this.pending.length - 1];
+        frame.superCalled = true;
+        this.initInstance(frame);
+      }
       this.execBlock((ctor.getBodyOrThrow() as Block).getStatements(), scope);
       const frame = this.pending[this.pending.length - 1];
       if (!frame.superCalled) fail("unsupportedSyntax", `the constructor of ${cls.name} must call super()`, locOf(ctor));
@@ -609,11 +620,16 @@ export class Interpreter extends PropertyEvaluator {
     else if (frame.base === "dict") this.dictSuper(frame.self, args, this.site(e));
     else if (frame.base instanceof BuiltinClass) this.layerSuper(frame.base, frame.self, args, this.site(e));
     else if (args.length > 0) fail("wrongArgumentCount", "nn.Module's constructor takes no arguments", locOf(e));
+    this.initInstance(frame);
+  }
+
+  /** After super(): the class's field initializers, then its parameter properties (constructor(private n: number)), which are fields too. */
+  private initInstance(frame: (typeof this.pending)[number]): void {
     this.initFields(frame.cls, frame.self);
-    // parameter properties (constructor(private n: number)) are fields too
     for (const p of frame.ctor.getParameters())
       if (p.isParameterProperty()) {
         const value = frame.scope.lookup(p.getName())?.value;
+        if (frame.self.plain) this.diags.recover(() => refuseStateInPlain(frame.self, p.getName(), value, locOf(p.getNameNode())), undefined);
         if (value instanceof ModuleValue) this.diags.recover(() => checkLayerName(p.getName(), "a layer", locOf(p.getNameNode())), undefined);
         frame.self.fields.set(p.getName(), value);
       }
@@ -631,6 +647,7 @@ export class Interpreter extends PropertyEvaluator {
       if (!init) continue;
       const name = fieldName(written);
       const value = this.diags.recover(() => this.evalExpr(init, scope), poison);
+      if (self.plain) this.diags.recover(() => refuseStateInPlain(self, name, value, locOf(prop.getNameNode())), undefined);
       if (value instanceof ModuleValue && !isLayerName(name))
         this.diags.recover(() => checkLayerName(name, "a layer", locOf(prop.getNameNode())), undefined);
       self.fields.set(name, value);

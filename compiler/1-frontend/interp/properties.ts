@@ -39,7 +39,7 @@ import {
   type CallSite,
   type Value,
 } from "../values.ts";
-import { applyOrder, namedChildren, namedModules, namedParameters } from "../module-tree.ts";
+import { applyOrder, namedChildren, namedModules, namedParameters, refuseStateInPlain } from "../module-tree.ts";
 import { ExpressionEvaluator } from "./expressions.ts";
 import { didYouMean, snake } from "./syntax.ts";
 
@@ -474,6 +474,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const node = field instanceof ParameterValue ? obj.paramNodes.get(name) : undefined;
       if (this.phase === "forward" && node?.op === "buffer") return assignState(this.stateValue(node), value, `this.${name} = …`, site);
       if (this.phase === "forward") return this.setCallAttribute(obj, name, value, site);
+      if (obj.plain) refuseStateInPlain(obj, name, value, site.loc);
       if (obj.kind === "dict") return setDictEntry(obj, name, value, site);
       if ((value instanceof LayerParamRef || value instanceof ParameterValue) && (obj.kind === "layer" || (obj.isLayer && obj.params.some((p) => p.local === name || p.local === snake(name))))) return tieParameter(obj, name, value, site);
       if (obj.config && Object.hasOwn(obj.config, name))
