@@ -292,6 +292,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   matmul(other: Tensor): Tensor;
   /** a[:, None]·b[None, :] of two 1-D tensors (torch.outer) */
   outer(vec2: Tensor): Tensor;
+  /** torch.ger: outer's old name (Rainbow's noisy layers). */
+  ger(vec2: Tensor): Tensor;
   /** torch's new_zeros / new_ones / new_full: F.zeros, F.ones, F.full (float32, as this tensor must be) */
   /** x.new_empty(size): zeros here (PyTorch's is uninitialized), in x's dtype, as newZeros */
   newEmpty(...size: number[]): Tensor;
@@ -1698,6 +1700,8 @@ export namespace F {
   function pow(x: Tensor | number, exponent: number | Tensor): Tensor;
   /** torch.outer of two 1-D tensors */
   function outer(input: Tensor, vec2: Tensor): Tensor;
+  /** torch.ger: outer's old name. */
+  function ger(input: Tensor, vec2: Tensor): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
   function cumsum(x: Tensor, dim: number): Tensor;
   function cumprod(x: Tensor, dim: number): Tensor;
@@ -2083,6 +2087,8 @@ export namespace F {
     isCausal?: boolean;
     /** Defaults to 1/√E, E the query's last dim. */
     scale?: number | null;
+    /** Grouped-query attention: key and value have fewer heads (dim −3), each serving query heads / their heads. */
+    enableGqa?: boolean;
   }
   /** softmax(q·kᵀ·scale + mask)·v over the last two dims: q [..., L, E], k [..., S, E], v [..., S, Ev] → [..., L, Ev]. */
   function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, options?: AttentionOptions): Tensor;

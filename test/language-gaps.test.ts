@@ -241,3 +241,13 @@ describe("static blocks", () => {
     expect(first(model("return x;", "static n = 0;\n  constructor() { super(); M.n = 1; }"))).toMatch(/^TSDP2001 5: M\.n = …: a static field is set by its initializer or in its class's static block/);
   });
 });
+
+describe("more of JavaScript's builtins: splice, reduceRight, padStart/padEnd, toFixed/toPrecision/toString", () => {
+  it("compute as JavaScript's", () => {
+    same("const a = [1, 2, 3, 4, 5]; const r = a.splice(1, 2, 9, 8, 7); return a.join('').length * 1000 + Number(a.join('')) % 1000 + r[0] * 0.5;", 6000 + 745 + 1);
+    same("return [1, 2, 3, 4].reduceRight((acc, v, i) => acc * 10 + v + i * 0, 0);", 4321);
+    same("return Number(String(7).padStart(3, '0') + 'x'.padEnd(3, '1').slice(1));", 711);
+    same("return Number((3.14159).toFixed(2)) * 100 + Number((1234.5).toPrecision(2)) + Number((255).toString(16) === 'ff');", 314 + 1200 + 1);
+    expect(diags(model("const s = (1).toFixed(101); return x;"))[0]).toMatch(/^TSDP3004 \d+: toFixed: the digits are an integer from 0 to 100/);
+  });
+});

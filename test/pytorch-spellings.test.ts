@@ -542,3 +542,23 @@ describe("torch's dtype names: F.float32, F.long", () => {
     expect(first(model("return x.to(F.float64);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP3004 5: to: tsdp's tensors are "float32" or "int32" \(int64 is held as int32\), got "float64"/);
   });
 });
+
+describe("more ports' spellings: ger, enableGqa, zero_module's p.detach().zero_(), requires_grad on an input", () => {
+  it("x.ger(y) is outer; SDPA's enableGqa repeats the key and value heads; detach().zero_() zeroes a parameter; an input's requiresGrad is a no-op", () => {
+    const { graph } = lowerSource(
+      model(
+        "const o = x.index(':', 0).ger(F.tensor([1, 2, 3, 4])).sum(1, true); const q = x.view(-1, 4, 1, 1).expand(-1, 4, 2, 1); const kv = x.view(-1, 2, 2, 1);\n    x.requiresGrad = true;\n    return [o, F.scaledDotProductAttention(q, kv, kv, { enableGqa: true }).flatten(1), F.scaledDotProductAttention(q, kv.repeatInterleave(2, 1), kv.repeatInterleave(2, 1)).flatten(1), this.fc(x)];",
+        "x: Tensor<[Batch, 4]>",
+        "fc = new nn.Linear(4, 2);\n  constructor() { super(); for (const p of this.fc.parameters()) p.detach().zero_(); }",
+      ),
+    );
+    const xs = [0.5, -1, 2, 0.25, -0.75, 1.5, 0, 3];
+    const [o, gqa, repeated, fc] = runReference(graph, { x: nd([2, 4], xs) }, initState(graph, 0)).outputs.map((t) => Array.from(t.data));
+    // o[b] = x[b, 0] · (1 + 2 + 3 + 4)
+    expect(o).toEqual([xs[0] * 10, xs[4] * 10]);
+    gqa.forEach((v, i) => expect(v).toBeCloseTo(repeated[i], 12));
+    expect(fc).toEqual([0, 0, 0, 0]);
+    expect(first(model("const h = this.fc(x); h.requiresGrad = true; return h;", "x: Tensor<[Batch, 4]>", "fc = new nn.Linear(4, 4);"))).toMatch(/^TSDP2001 \d+: requiresGrad can only be set on a tensor no trained parameter reaches/);
+  });
+});
+

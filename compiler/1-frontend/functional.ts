@@ -336,10 +336,12 @@ export const lowerings = {
  * function does (nn.MultiheadAttention passes 0 in eval mode).
  */
 function scaledDotProductAttention(b: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
-  const [q, k, v] = [b.query, b.key, b.value] as TensorValue[];
+  let [q, k, v] = [b.query, b.key, b.value] as TensorValue[];
   const rank = q.node.shape.length;
   if (rank < 2 || k.node.shape.length !== rank || v.node.shape.length !== rank)
     fail("shapeMismatch", `${who}: query, key and value must have the same rank (≥ 2), got ${[q, k, v].map((t) => formatShape(t.node.shape)).join(", ")}`, site.loc);
+  // enable_gqa: key and value's Hkv heads (dim −3) each serve Hq/Hkv query heads, as PyTorch's repeat_interleave
+  if (b.enableGqa && rank >= 3) [k, v] = [k, v].map((t) => groupedHeads(t, q.node.shape[rank - 3], who, site, em));
   if (b.isCausal && b.attnMask) fail("invalidArgument", `${who}: attnMask and isCausal cannot both be set (PyTorch refuses it too)`, site.loc);
   const [L, E] = q.node.shape.slice(-2);
   const S = k.node.shape[rank - 2];
@@ -360,6 +362,19 @@ function scaledDotProductAttention(b: Bound, site: CallSite, em: GraphEmitter, w
   let weights: Node = em.tensor("softmax", [scores], { dim: rank - 1 }, who, site).node;
   if (b.dropoutP > 0) weights = em.tensor("dropout", [weights], { p: b.dropoutP, mode: "always" }, who, site).node;
   return em.tensor("matmul", [weights, v], {}, who, site);
+}
+
+/** t's heads (dim −3) repeated in place to `heads` (each Hq/Hkv times): grouped-query attention's keys and values. */
+function groupedHeads(t: TensorValue, heads: Dim, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const shape = t.node.shape;
+  const r = shape.length;
+  const have = shape[r - 3];
+  if (typeof heads !== "number" || typeof have !== "number" || heads % have !== 0)
+    return fail("shapeMismatch", `${who}: with enableGqa the query's heads (${formatShape([heads])}) must be a multiple of the key's and value's (${formatShape([have])})`, site.loc);
+  if (heads === have) return t;
+  const spread = em.tensor("reshape", [t], { shape: [...shape.slice(0, r - 2), 1, ...shape.slice(r - 2)] }, who, site);
+  const copies = em.tensor("expand", [spread], { shape: [...shape.slice(0, r - 2), heads / have, ...shape.slice(r - 2)] }, who, site);
+  return em.tensor("reshape", [copies], { shape: [...shape.slice(0, r - 3), heads, ...shape.slice(r - 2)] }, who, site);
 }
 
 type Operand = Node | TensorValue | number;
@@ -494,6 +509,7 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
       opt("dropoutP", "prob", 0),
       opt("isCausal", "bool", false),
       opt("scale", "posNumber", null, { nullable: true }),
+      opt("enableGqa", "bool", false),
     ],
     lower: lowerings.scaledDotProductAttention,
   },

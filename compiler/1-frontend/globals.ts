@@ -306,7 +306,29 @@ export function stringMethod(text: string, name: string, hooks: ArrayHooks): Bui
       });
     case "at":
       return m(1, ([a], site) => text.at(int(a, "the index", site, 0)));
+    // String(i).padStart(2, "0"): layer names numbered with a width
+    case "padStart":
+    case "padEnd":
+      return m(2, ([a, b], site) => {
+        const width = int(a, "the length", site, 0);
+        hooks.size(width, "string", site);
+        const fill = b === undefined ? " " : str(b, "the padding", site);
+        return name === "padStart" ? text.padStart(width, fill) : text.padEnd(width, fill);
+      });
   }
+  return undefined;
+}
+
+/** A number's toFixed, toPrecision and toString, as JavaScript's (names and messages built from sizes). */
+export function numberMethod(value: number, name: string): BuiltinFunction | undefined {
+  const digits = (v: Value, max: number, site: CallSite): number | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max) return fail("invalidArgument", `${name}: the digits are an integer from 0 to ${max}, got ${describe(v)}`, site.loc);
+    return v;
+  };
+  if (name === "toFixed") return new BuiltinFunction("Number.toFixed", ([d], site) => value.toFixed(digits(d, 100, site)));
+  if (name === "toPrecision") return new BuiltinFunction("Number.toPrecision", ([d], site) => (d === undefined ? value.toPrecision() : value.toPrecision(Math.max(1, digits(d, 100, site)!))));
+  if (name === "toString") return new BuiltinFunction("Number.toString", ([radix], site) => value.toString(radix === undefined ? 10 : (typeof radix === "number" && Number.isInteger(radix) && radix >= 2 && radix <= 36 ? radix : fail("invalidArgument", `toString: the radix is an integer from 2 to 36, got ${describe(radix)}`, site.loc))));
   return undefined;
 }
 
@@ -427,6 +449,22 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
         const c = call(args[0], [a, b], site);
         return typeof c === "number" ? c : fail("wrongArgumentType", `sort's comparator must return a number, got ${describe(c)}`, site.loc);
       })));
+    // splice(start, deleteCount, ...items): in place, the removed ones returned, as JavaScript's
+    case "splice":
+      return m((args, site) => {
+        const [start, count, ...items] = args;
+        if (typeof start !== "number" || (count !== undefined && typeof count !== "number")) fail("wrongArgumentType", `splice takes a start and a count (numbers), got ${describe(start)} and ${describe(count)}`, site.loc);
+        hooks.size(arr.length + items.length, "array", site);
+        // the items are a call's arguments, so a native spread of them is short
+        return count === undefined ? arr.splice(start as number) : arr.splice(start as number, count as number, ...items);
+      });
+    case "reduceRight":
+      return m((args, site) => {
+        if (args.length < 2 && arr.length === 0) fail("wrongArgumentCount", "reduceRight of an empty array with no initial value", site.loc);
+        let acc = args.length < 2 ? arr[arr.length - 1] : args[1];
+        for (let i = args.length < 2 ? arr.length - 2 : arr.length - 1; i >= 0; i--) acc = call(args[0], [acc, arr[i], i], site);
+        return acc;
+      });
     case "pop":
       return m(() => arr.pop());
     case "shift":

@@ -28,8 +28,11 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
       return p;
     });
   switch (name) {
+    // p.data, and guided diffusion's zero_module: p.detach().zero_() — the parameter itself, outside autograd
     case "data":
       return p;
+    case "detach":
+      return new BuiltinFunction(who, (args, s) => (bindArgs(who, [], args, s), p));
     // self.weight.new_zeros((r, in)) (loralib's LoRA): torch's factories, constructor tensors
     case "newZeros":
     case "newOnes":

@@ -89,6 +89,8 @@ export const spellingMethods: Record<string, Method> = {
   // x.new_tensor(data): torch.tensor(data) with x's dtype
   newTensor: newFactory("tensor"),
   outer: (x, args, site, em) => outer(x, bindArgs("outer", [arg("vec2", "tensor")], args, site).vec2, "outer", site, em),
+  // torch.ger: outer's old name (Rainbow's noisy layers: epsilon_out.ger(epsilon_in))
+  ger: (x, args, site, em) => outer(x, bindArgs("ger", [arg("vec2", "tensor")], args, site).vec2, "ger", site, em),
   clampMin: (x, args, site, em) => {
     const { min } = bindArgs("clampMin", [arg("min", "numberOrTensor")], args, site);
     return pointwiseComposites.clamp({ x, min, max: null }, site, em, "clampMin");
@@ -185,10 +187,10 @@ export function spellingFunctions(em: GraphEmitter): [string, (args: Value[], si
       const b = bindArgs("F.norm", [arg("x", "tensor"), opt("p", "any", "fro"), opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
       return vectorNorm(b.x, b.p, b.dim, b.keepdim, site, em, "F.norm", locOfArg(b, "p", site));
     }],
-    ["outer", (args, site) => {
-      const b = bindArgs("F.outer", [arg("input", "tensor"), arg("vec2", "tensor")], args, site);
-      return outer(b.input, b.vec2, "F.outer", site, em);
-    }],
+    ...(["outer", "ger"] as const).map((name): [string, (args: Value[], site: CallSite) => Value] => [name, (args, site) => {
+      const b = bindArgs(`F.${name}`, [arg("input", "tensor"), arg("vec2", "tensor")], args, site);
+      return outer(b.input, b.vec2, `F.${name}`, site, em);
+    }]),
     ["logicalXor", (args, site) => {
       const b = bindArgs("F.logicalXor", [arg("input", "tensor"), arg("other", "any")], args, site);
       return logicalXor(b.input, b.other, "F.logicalXor", site, em);

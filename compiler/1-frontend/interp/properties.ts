@@ -3,7 +3,7 @@ import { fail } from "../../diagnostics/diagnostic.ts";
 import { appendModule, insertModule, sequentialModule, setDictEntry } from "../layers.ts";
 import { arg, bindArgs, camel, locOfArg, opt } from "../args.ts";
 import { initialValue, randomDrawProperty } from "../factories.ts";
-import { arrayMethod, stringMethod } from "../globals.ts";
+import { arrayMethod, numberMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
 import { formatShape } from "../../ir/shape.ts";
 import { assignState } from "../state-updates.ts";
@@ -138,6 +138,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const m = arrayMethod(obj, name, this.arrayHooks);
       if (m) return m;
       return fail("unknownProperty", `arrays have no method '${name}' in model code`, site.loc);
+    }
+    if (typeof obj === "number") {
+      const method = numberMethod(obj, name);
+      if (method) return method;
     }
     if (typeof obj === "string") {
       if (name === "length") return obj.length;
@@ -491,6 +495,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return;
     }
     if (obj instanceof ClassValue) return this.setStatic(obj, name, value, site);
+    // HF's `hidden_states = input_values[:, None]; hidden_states.requires_grad = True` (for gradient
+    // checkpointing): a tensor no parameter reaches is a leaf, and the gradient it would then get is
+    // one the compiled model never returns, so it changes nothing. PyTorch refuses it on any other tensor.
+    if (obj instanceof TensorValue && name === "requiresGrad" && typeof value === "boolean") {
+      if (tensorProperty(obj, "requiresGrad", this.em, site) === false) return;
+      fail("unsupportedSyntax", "requiresGrad can only be set on a tensor no trained parameter reaches (PyTorch's leaf); to stop the gradient use x.detach()", site.loc);
+    }
     // p.requiresGrad = false (freezing in a loop over parameters()), p.data = tensor (p.data.copy_)
     if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && (name === "requiresGrad" || name === "data")) {
       if (name === "data") return void this.callCallback(parameterInitProperty(obj, "copy_", this.em) as BuiltinFunction, [value], site);
