@@ -1702,6 +1702,20 @@ export namespace F {
   function outer(input: Tensor, vec2: Tensor): Tensor;
   /** torch.ger: outer's old name. */
   function ger(input: Tensor, vec2: Tensor): Tensor;
+  /** torch.kron: the Kronecker product of two fixed-size tensors (the lower rank padded with leading 1s). */
+  function kron(input: Tensor, other: Tensor): Tensor;
+  /** torch.block_diag: 2-D blocks (1-D ones as rows) on the diagonal, zeros elsewhere. */
+  function blockDiag(...tensors: Tensor[]): Tensor;
+  /** torch.tensordot: dims n (a's last n against b's first n, default 2) or two lists of dims; a's free dims, then b's. */
+  function tensordot(a: Tensor, b: Tensor, dims?: number | readonly [number | readonly number[], number | readonly number[]]): Tensor;
+  function tensordot(a: Tensor, b: Tensor, options: { dims?: number | readonly [number | readonly number[], number | readonly number[]] }): Tensor;
+  /** torch.trapezoid (and its old name trapz): the trapezoid rule along dim, with sample points x or a spacing dx (default 1). */
+  function trapezoid(y: Tensor, x?: Tensor | null, options?: { dx?: number | null; dim?: number }): Tensor;
+  function trapezoid(y: Tensor, options: { x?: Tensor | null; dx?: number | null; dim?: number }): Tensor;
+  function trapz(y: Tensor, x?: Tensor | number | null, options?: { dx?: number | null; dim?: number }): Tensor;
+  function trapz(y: Tensor, options: { x?: Tensor | null; dx?: number | null; dim?: number }): Tensor;
+  /** torch.heaviside: 0 below 0, values at 0, 1 above (no gradient). */
+  function heaviside(input: Tensor, values: Tensor | number): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
   function cumsum(x: Tensor, dim: number): Tensor;
   function cumprod(x: Tensor, dim: number): Tensor;

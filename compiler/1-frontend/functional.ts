@@ -25,6 +25,7 @@ import { fftNamespace } from "./fft.ts";
 import { distributionsNamespace, multinomialFunction } from "./distributions.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
 import { spectralFunctions } from "./stft.ts";
+import { productFunctions } from "./tensor-products.ts";
 import { spatialTransformFunctions } from "./spatial-transform.ts";
 import { unpoolFunctions } from "./pool-indices.ts";
 import { checkpointFunction, noGradFunction } from "./no-grad.ts";
@@ -591,6 +592,8 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   members.set("multinomial", multinomialFunction(em));
   // torch.stft and torch.hann_window (audio front ends)
   for (const [name, f] of spectralFunctions(em)) members.set(name, f);
+  // torch.kron, block_diag, tensordot, trapezoid, heaviside
+  for (const [name, f] of productFunctions(em)) members.set(name, f);
   // torch.sum(x, 1), torch.transpose(x, 1, 2), torch.max(x, dim): torch's function forms of the
   // tensor's methods, the tensor first (F is torch as well as torch.nn.functional)
   for (const name of TORCH_FUNCTION_FORMS)
