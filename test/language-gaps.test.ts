@@ -251,3 +251,11 @@ describe("more of JavaScript's builtins: splice, reduceRight, padStart/padEnd, t
     expect(diags(model("const s = (1).toFixed(101); return x;"))[0]).toMatch(/^TSDP3004 \d+: toFixed: the digits are an integer from 0 to 100/);
   });
 });
+
+describe("delete", () => {
+  it("removes a plain object's property (IntermediateLayerGetter's trimmed copy of the layers); a module's or an array's are refused", () => {
+    same("const o = { a: 1, b: 2, c: 3 }; delete o.b; delete o['c']; return Object.keys(o).length * 10 + (o.b === undefined ? 1 : 0);", 11);
+    expect(diags(model("delete (this as any).fc; return x;", "fc = new nn.Linear(4, 4);"))[0]).toMatch(/^TSDP2001 \d+: delete removes a property of a plain object, not of a module M \(a module's children are fixed once built\)/);
+    expect(diags(model("const a = [1, 2]; delete a[0]; return x;"))[0]).toMatch(/^TSDP2001 \d+: delete removes a property of a plain object, not of an array of 2/);
+  });
+});

@@ -315,7 +315,7 @@ describe("module walks in a constructor", () => {
     expect(messages(root("this.apply(3);"))[0]).toMatch(/M\.apply takes a function of one module, got the number 3 line 7$/);
     expect(messages(root("this.named_parameters();"))[0]).toMatch(/M\.named_parameters: the model language spells it namedParameters\(\) line 7$/);
     expect(messages(root('"a".endsWith(3);'))[0]).toMatch(/String\.endsWith: the suffix must be a string, got the number 3 line 7$/);
-    expect(messages(root('"a".padStart(3);'))[0]).toMatch(/strings have no method 'padStart' in model code line 7$/);
+    expect(messages(root('"a".codePointAt(0);'))[0]).toMatch(/strings have no method 'codePointAt' in model code line 7$/);
   });
 });
 

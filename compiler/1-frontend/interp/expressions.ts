@@ -107,6 +107,19 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       const v = this.evalExpr(operand, scope);
       return isPoison(v) ? poison : typeOf(v);
     },
+    // delete obj.key / delete obj[key] on a plain object (torchvision's IntermediateLayerGetter trims
+    // its copy of the layers by name); a module's, an array's or a Map's entries are refused
+    [SyntaxKind.DeleteExpression]: (e: TsNode & { getExpression(): Expression }, scope) => {
+      const target = e.getExpression();
+      if (!TsNode.isPropertyAccessExpression(target) && !TsNode.isElementAccessExpression(target)) return fail("unsupportedSyntax", "delete takes a property (delete obj.key or delete obj[key])", locOf(e));
+      const obj = this.evalExpr(target.getExpression(), scope);
+      const key = TsNode.isPropertyAccessExpression(target) ? target.getName() : this.evalExpr(target.getArgumentExpressionOrThrow(), scope);
+      if (isPoison(obj)) return poison;
+      if (!(obj instanceof ObjectValue) || (typeof key !== "string" && typeof key !== "number"))
+        return fail("unsupportedSyntax", `delete removes a property of a plain object, not of ${describe(obj)}${obj instanceof ModuleValue ? " (a module's children are fixed once built)" : ""}`, locOf(e));
+      obj.props.delete(String(key));
+      return true;
+    },
     [SyntaxKind.ArrowFunction]: (e: ArrowFunction, scope) => new FunctionValue(e, scope, "arrow function"),
     [SyntaxKind.FunctionExpression]: (e: FunctionExpression, scope) => new FunctionValue(e, scope, e.getName() ?? "function"),
     [SyntaxKind.PropertyAccessExpression]: (e: PropertyAccessExpression, scope) => {
