@@ -1878,21 +1878,26 @@ export namespace F {
       readonly eventShape: number[];
       sample(sampleShape?: SampleShape): Tensor;
       logProb(value: Tensor | number): Tensor;
+      /** PyTorch's spelling of logProb */
+      log_prob(value: Tensor | number): Tensor;
       entropy(): Tensor;
     }
-    class Normal implements Distribution {
-      constructor(loc: Tensor | number, scale: Tensor | number, validateArgs?: boolean | null);
-      readonly loc: Tensor; readonly scale: Tensor; readonly mean: Tensor; readonly mode: Tensor; readonly stddev: Tensor; readonly variance: Tensor;
-      readonly batchShape: number[]; readonly eventShape: number[];
-      sample(sampleShape?: SampleShape): Tensor;
+    /** A distribution with a reparameterized draw: rsample's gradient reaches the parameters. */
+    interface Reparameterized extends Distribution {
       rsample(sampleShape?: SampleShape): Tensor;
-      logProb(value: Tensor | number): Tensor;
-      entropy(): Tensor;
+      readonly mean: Tensor;
+      readonly stddev: Tensor;
+      readonly variance: Tensor;
+    }
+    class Normal {
+      constructor(loc: Tensor | number, scale: Tensor | number, validateArgs?: boolean | null);
+      readonly loc: Tensor; readonly scale: Tensor; readonly mode: Tensor;
       /** Φ((v − loc)/scale) */
       cdf(value: Tensor | number): Tensor;
       /** loc + scale·√2·erf⁻¹(2p − 1) */
       icdf(value: Tensor | number): Tensor;
     }
+    interface Normal extends Reparameterized {}
     /** Categories along probs' (or logits') last dim; sample and mode give int32 indices. */
     class Categorical implements Distribution {
       constructor(probs?: Tensor | null, logits?: Tensor | null, validateArgs?: boolean | null);
@@ -1902,40 +1907,29 @@ export namespace F {
       readonly batchShape: number[]; readonly eventShape: number[];
       sample(sampleShape?: SampleShape): Tensor<Shape, "int32">;
       logProb(value: Tensor): Tensor;
+      log_prob(value: Tensor): Tensor;
       entropy(): Tensor;
     }
     /** 0/1 float32 samples. */
-    class Bernoulli implements Distribution {
+    class Bernoulli {
       constructor(probs?: Tensor | number | null, logits?: Tensor | number | null, validateArgs?: boolean | null);
       constructor(options: { probs?: Tensor | number | null; logits?: Tensor | number | null; validateArgs?: boolean | null });
       readonly logits: Tensor; readonly probs: Tensor; readonly mean: Tensor; readonly variance: Tensor;
-      readonly batchShape: number[]; readonly eventShape: number[];
-      sample(sampleShape?: SampleShape): Tensor;
-      logProb(value: Tensor | number): Tensor;
-      entropy(): Tensor;
     }
+    interface Bernoulli extends Distribution {}
     /** Uniform on [low, high); logProb is −∞ outside. */
-    class Uniform implements Distribution {
+    class Uniform {
       constructor(low: Tensor | number, high: Tensor | number, validateArgs?: boolean | null);
-      readonly low: Tensor; readonly high: Tensor; readonly mean: Tensor; readonly stddev: Tensor; readonly variance: Tensor;
-      readonly batchShape: number[]; readonly eventShape: number[];
-      sample(sampleShape?: SampleShape): Tensor;
-      rsample(sampleShape?: SampleShape): Tensor;
-      logProb(value: Tensor | number): Tensor;
-      entropy(): Tensor;
+      readonly low: Tensor; readonly high: Tensor;
       cdf(value: Tensor | number): Tensor;
     }
+    interface Uniform extends Reparameterized {}
     /** The base's last n batch dims read as one event: logProb and entropy sum over them (a diagonal Gaussian policy). */
-    class Independent implements Distribution {
+    class Independent {
       constructor(baseDistribution: Distribution, reinterpretedBatchNdims: number, validateArgs?: boolean | null);
-      readonly baseDist: Distribution; readonly reinterpretedBatchNdims: number;
-      readonly mean: Tensor; readonly mode: Tensor; readonly stddev: Tensor; readonly variance: Tensor;
-      readonly batchShape: number[]; readonly eventShape: number[];
-      sample(sampleShape?: SampleShape): Tensor;
-      rsample(sampleShape?: SampleShape): Tensor;
-      logProb(value: Tensor | number): Tensor;
-      entropy(): Tensor;
+      readonly baseDist: Distribution; readonly reinterpretedBatchNdims: number; readonly mode: Tensor;
     }
+    interface Independent extends Reparameterized {}
     /** KL(p ‖ q) for two distributions of one kind (Normal, Categorical, Bernoulli, Uniform, Independent of those); +∞ where q has no mass under p's. */
     function klDivergence(p: Distribution, q: Distribution): Tensor;
     namespace kl {
