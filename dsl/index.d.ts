@@ -1810,11 +1810,11 @@ export namespace F {
   function affineGrid(theta: Tensor, size: readonly number[], options: { alignCorners?: boolean | null }): Tensor;
   /**
    * torch.nn.functional.grid_sample over images: input [N, C, H, W] sampled at grid [N, Ho, Wo, 2]
-   * (x, y in [−1, 1]), bilinear or nearest, outside the image 0 ("zeros") or the edge ("border");
-   * gradients to the input and to the grid, as PyTorch's. "reflection" and 5-D inputs are refused.
+   * (x, y in [−1, 1]), bilinear or nearest, outside the image 0 ("zeros"), the edge ("border") or
+   * the mirror image ("reflection"); gradients to the input and to the grid, as PyTorch's. 5-D inputs are refused.
    */
-  function gridSample(input: Tensor, grid: Tensor, mode?: "bilinear" | "nearest", paddingMode?: "zeros" | "border", alignCorners?: boolean | null): Tensor;
-  function gridSample(input: Tensor, grid: Tensor, options: { mode?: "bilinear" | "nearest"; paddingMode?: "zeros" | "border"; alignCorners?: boolean | null }): Tensor;
+  function gridSample(input: Tensor, grid: Tensor, mode?: "bilinear" | "nearest", paddingMode?: "zeros" | "border" | "reflection", alignCorners?: boolean | null): Tensor;
+  function gridSample(input: Tensor, grid: Tensor, options: { mode?: "bilinear" | "nearest"; paddingMode?: "zeros" | "border" | "reflection"; alignCorners?: boolean | null }): Tensor;
   function dropout2d(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, stride: Size2 | null, padding: Size2, dilation: Size2, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
   function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: Size2, ceilMode?: boolean, returnIndices?: false): Tensor;

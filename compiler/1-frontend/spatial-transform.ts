@@ -14,7 +14,8 @@ import { TensorValue, type CallSite, type Value } from "./values.ts";
 //     (x, y) = grid's, in pixels ix = ((x + 1)·W − 1)/2 (alignCorners false) or (x + 1)/2·(W − 1);
 //     bilinear: Σ over the four neighbours (⌊ix⌋ + a, ⌊iy⌋ + b) of input · (1 − |ix − x_a|)(1 − |iy − y_b|),
 //     a neighbour outside the image reading 0 ("zeros") — or ix, iy clamped into it first
-//     ("border"); nearest: the neighbour at round(ix), round(iy) (half to even, as nearbyint).
+//     ("border"), or mirrored at its edges then clamped ("reflection", PyTorch's reflect_coordinates);
+//     nearest: the neighbour at round(ix), round(iy) (half to even, as nearbyint).
 // Each neighbour's values are a take of the input's flattened pixels at int32 positions computed
 // from the grid, so the input's gradient is take's (summed back, deterministically) and the
 // grid's flows through the weights' fractional parts (⌊·⌋, the positions and the in-image masks
@@ -45,6 +46,21 @@ function affineGrid(theta: TensorValue, size: Value, alignCorners: boolean, site
   return c.reshape(grid, [t[0], H, W, 2]);
 }
 
+/**
+ * PyTorch's reflect_coordinates: x mirrored at lo and hi (given doubled, twiceLo = 2·lo) until it
+ * lies between them — |x − lo| folded by the span, every other fold reversed. The gradient is ±1,
+ * the mirror's sign, as PyTorch's.
+ */
+function reflect(c: Ops, x: TensorValue, twiceLo: number, twiceHi: number): TensorValue {
+  if (twiceLo === twiceHi) return c.op("mul", [x, 0]);
+  const [lo, span] = [twiceLo / 2, (twiceHi - twiceLo) / 2];
+  const d = c.op("abs", [c.op("sub", [x, lo])]);
+  const extra = c.op("fmod", [d, span]);
+  const flips = c.op("floor", [c.op("div", [d, span])]);
+  const even = c.op("eq", [c.op("fmod", [flips, 2]), 0]);
+  return c.op("where", [even, c.op("add", [extra, lo]), c.op("add", [c.op("sub", [span, extra]), lo])]);
+}
+
 function gridSample(input: TensorValue, grid: TensorValue, mode: string, paddingMode: string, alignCorners: boolean, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const [s, g] = [input.node.shape, grid.node.shape];
   if (s.length !== 4) fail("shapeMismatch", `${who} expects an input [N, C, H, W] (5-D volumes are not supported), got ${formatShape(s)}`, site.loc);
@@ -60,6 +76,7 @@ function gridSample(input: TensorValue, grid: TensorValue, mode: string, padding
   const pixel = (k: number, size: number) => {
     const v = c.reshape(c.op("narrow", [grid], { dim: 3, start: k, length: 1 }), [N, L]);
     const ix = alignCorners ? c.op("mul", [c.op("add", [v, 1]), (size - 1) / 2]) : c.op("div", [c.op("sub", [c.op("mul", [c.op("add", [v, 1]), size]), 1]), 2]);
+    if (paddingMode === "reflection") return clampBetween(c, reflect(c, ix, alignCorners ? 0 : -1, alignCorners ? 2 * (size - 1) : 2 * size - 1), 0, size - 1);
     return paddingMode === "border" ? clampBetween(c, ix, 0, size - 1) : ix;
   };
   const [ix, iy] = [pixel(0, W), pixel(1, H)];
@@ -101,7 +118,7 @@ export const spatialTransformFunctions = {
       arg("input", "tensor"),
       arg("grid", "tensor"),
       opt("mode", "string", "bilinear", { choices: ["bilinear", "nearest"] }),
-      opt("paddingMode", "string", "zeros", { choices: ["zeros", "border"] }),
+      opt("paddingMode", "string", "zeros", { choices: ["zeros", "border", "reflection"] }),
       opt("alignCorners", "bool", false, { nullable: true }),
     ],
     lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
