@@ -1277,6 +1277,10 @@ export namespace nn {
     namespace parametrizations {
       function weightNorm<M extends Module>(module: M, name?: string, dim?: 0): M;
       function weight_norm<M extends Module>(module: M, name?: string, dim?: 0): M;
+      /** spectralNorm's computation under PyTorch's parametrization names: parametrizations.weight.original, .0._u, .0._v. */
+      function spectralNorm<M extends Module>(module: M, name?: string, nPowerIterations?: number, eps?: number, dim?: number | null): M;
+      function spectralNorm<M extends Module>(module: M, options: { name?: string; nPowerIterations?: number; eps?: number; dim?: number | null }): M;
+      function spectral_norm<M extends Module>(module: M, name?: string, nPowerIterations?: number, eps?: number, dim?: number | null): M;
     }
     /**
      * torch.nn.utils.parametrize: a built-in layer's parameter computed by your module's forward from a

@@ -37,6 +37,19 @@ describe("nn.utils.spectralNorm", () => {
     expect(graph.stateUpdates?.map((u) => u.buffer.attrs.name)).toEqual(["fc.weight_u", "fc.weight_v"]);
   });
 
+  it("nn.utils.parametrizations.spectralNorm: the same computation under PyTorch's parametrization names", () => {
+    const { graph } = lowerSource(model("fc = nn.utils.parametrizations.spectral_norm(new nn.Linear(4, 3));", "return this.fc(x);"));
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["fc.bias", "fc.parametrizations.weight.original"]);
+    expect(graph.buffers.map((b) => `${b.attrs.name} [${b.shape.join(", ")}]`)).toEqual(["fc.parametrizations.weight.0._u [3]", "fc.parametrizations.weight.0._v [4]"]);
+    // the legacy model's state, given to this one by position (the names differ, so would the draws)
+    const legacy = lowerSource(src).graph;
+    const legacyState = initState(legacy, 0);
+    const byPosition = (nodes: readonly { attrs: { name?: unknown } }[], values: Map<string, { shape: readonly number[]; data: Float64Array }>) => new Map(nodes.map((n, i) => [n.attrs.name as string, [...values.values()][i]]));
+    const state = { params: byPosition(graph.params, legacyState.params), buffers: byPosition(graph.buffers, legacyState.buffers) } as ModelState;
+    const want = runReference(legacy, { x }, legacyState, { training: true }).outputs[0].data;
+    close(runReference(graph, { x }, state, { training: true }).outputs[0].data, want, "parametrized vs legacy");
+  });
+
   it("train mode: one power iteration from the stored vectors, then x·(W/σ)ᵀ + b; the new u, v are kept; a second call iterates from them", () => {
     const { graph } = lowerSource(src);
     const state: ModelState = initState(graph, 0);

@@ -22,7 +22,12 @@ interface Host {
   requireConstruct(who: string, site: CallSite): void;
 }
 
-export function spectralNormFunction(who: string, host: Host): BuiltinFunction {
+/**
+ * `names` gives the state's names for the parameter's local name: the legacy function's weight_orig,
+ * weight_u, weight_v, or torch.nn.utils.parametrizations.spectral_norm's parametrizations.weight.original
+ * and parametrizations.weight.0._u / _v.
+ */
+export function spectralNormFunction(who: string, host: Host, names: (local: string) => [string, string, string] = (l) => [`${l}_orig`, `${l}_u`, `${l}_v`]): BuiltinFunction {
   return new BuiltinFunction(who, (args, site) => {
     host.requireConstruct(who, site);
     const b = bindArgs(who, [arg("module", "any"), opt("name", "string", "weight"), opt("nPowerIterations", "nonNegInt", 1), opt("eps", "number", 1e-12), opt("dim", "int", null, { nullable: true })], args, site);
@@ -38,7 +43,7 @@ export function spectralNormFunction(who: string, host: Host): BuiltinFunction {
     if (dim < 0 || dim >= shape.length) return fail("invalidArgument", `${who}: dim ${dim} is out of range for ${m.typeName}.${decl.local} [${shape.join(", ")}]`, locOfArg(b, "dim", site));
     const h = shape[dim];
     const w = shape.reduce((p, d) => p * d, 1) / h;
-    const [orig, uName, vName] = [`${decl.local}_orig`, `${decl.local}_u`, `${decl.local}_v`];
+    const [orig, uName, vName] = names(decl.local);
     const params = m.params as ParamDecl[];
     params.splice(params.indexOf(decl), 1);
     params.push({ local: orig, shape, init: decl.init });

@@ -26,7 +26,11 @@ interface Host {
 export function utilsNamespace(host: Host): NamespaceValue {
   const legacy = weightNormFunction("nn.utils.weightNorm", (name) => [`${name}_g`, `${name}_v`], host);
   const parametrized = weightNormFunction("nn.utils.parametrizations.weightNorm", (name) => [`parametrizations.${name}.original0`, `parametrizations.${name}.original1`], host);
-  const parametrizations = new NamespaceValue("nn.utils.parametrizations", new Map<string, Value>([["weightNorm", parametrized], ["weight_norm", parametrized]]));
+  const spectralParametrized = spectralNormFunction("nn.utils.parametrizations.spectralNorm", host, (l) => [`parametrizations.${l}.original`, `parametrizations.${l}.0._u`, `parametrizations.${l}.0._v`]);
+  const parametrizations = new NamespaceValue(
+    "nn.utils.parametrizations",
+    new Map<string, Value>([["weightNorm", parametrized], ["weight_norm", parametrized], ["spectralNorm", spectralParametrized], ["spectral_norm", spectralParametrized]]),
+  );
   const spectral = spectralNormFunction("nn.utils.spectralNorm", host);
   return new NamespaceValue(
     "nn.utils",
