@@ -1,6 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { dimEq, formatShape, normalizeDim } from "../ir/shape.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
+import { ops } from "./composite-ops.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { MAX_CAT_INPUTS } from "../ops/join.ts";
@@ -188,7 +189,7 @@ function scatterReduce(who: string, x: TensorValue, args: Value[], site: CallSit
   const same = index.node.shape.length === rank && index.node.shape.every((d, i) => i === dim || dimEq(d, x.node.shape[i]));
   if (!same || formatShape(src.node.shape) !== formatShape(index.node.shape))
     fail("shapeMismatch", `${who}: index ${formatShape(index.node.shape)} and src ${formatShape(src.node.shape)} must have one shape, the input's ${formatShape(x.node.shape)} except along dim ${dim}`, site.loc);
-  const op = (name: string, inputs: (TensorValue | number)[], attrs: Record<string, unknown> = {}) => em.tensor(name, inputs.map((v) => (typeof v === "number" ? em.constant(v, site) : v)), attrs as never, who, site);
+  const { op } = ops(em, who, site);
   const attrs = { dim, mode: "elementwise", size };
   const ones = op("expand", [new TensorValue(em.node("full", [], { shape: [], value: 1 }, who, site))], { shape: [...index.node.shape] });
   const count = op("take_grad", [ones, index], attrs);
