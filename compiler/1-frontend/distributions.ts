@@ -169,11 +169,15 @@ function drawFrom(d: DistributionValue, sampleShape: number[], reparameterized: 
   else {
     // Gumbel-max: argmax over the categories of logits + G, G = −log(−log u) standard Gumbel
     const categories = p.logits.node.shape[p.logits.node.shape.length - 1];
-    const u = f.draw([...shape, categories], "uniform");
-    const gumbel = f.op("neg", [f.op("log", [f.op("neg", [f.op("log", [u])])])]);
-    return f.em.tensor("argmax", [f.op("add", [p.logits, gumbel]).node], { dims: [shape.length], keepdim: false }, f.who, f.site);
+    const keys = f.op("add", [p.logits, gumbelNoise(f, [...shape, categories])]);
+    return f.em.tensor("argmax", [keys.node], { dims: [shape.length], keepdim: false }, f.who, f.site);
   }
   return reparameterized ? x : (f.method(x, "detach") as TensorValue);
+}
+
+/** Standard Gumbel noise of `shape`, −log(−log u) of a fresh uniform draw: the keys of the Gumbel-max (and top-k) trick. */
+function gumbelNoise(f: Formulas, shape: readonly Dim[]): TensorValue {
+  return f.op("neg", [f.op("log", [f.op("neg", [f.op("log", [f.draw(shape, "uniform")])])])]);
 }
 
 /** log p(value). */
@@ -330,14 +334,13 @@ function multinomial(args: Value[], site: CallSite, em: GraphEmitter): Value {
   if (!b.replacement && b.numSamples > categories)
     fail("invalidArgument", `${who}: ${b.numSamples} samples without replacement from ${categories} categories (PyTorch's "cannot sample n_sample > prob_dist.size(-1) samples without replacement")`, locOfArg(b, "numSamples", site));
   const logWeights = f.op("log", [input]);
-  const gumbel = (u: TensorValue) => f.op("neg", [f.op("log", [f.op("neg", [f.op("log", [u])])])]);
   if (!b.replacement) {
-    const keys = f.op("add", [logWeights, gumbel(f.draw([...shape], "uniform"))]);
+    const keys = f.op("add", [logWeights, gumbelNoise(f, [...shape])]);
     return (f.method(keys, "topk", b.numSamples, -1) as ObjectValue).props.get("indices")!;
   }
   // [.., numSamples, C] keys: one set per sample
   const rows = shape.slice(0, -1);
-  const keys = f.op("add", [f.method(logWeights, "unsqueeze", -2) as TensorValue, gumbel(f.draw([...rows, b.numSamples, categories], "uniform"))]);
+  const keys = f.op("add", [f.method(logWeights, "unsqueeze", -2) as TensorValue, gumbelNoise(f, [...rows, b.numSamples, categories])]);
   return em.tensor("argmax", [keys.node], { dims: [rows.length + 1], keepdim: false }, who, site);
 }
 

@@ -4,7 +4,7 @@ import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import { transform1d } from "./fft.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { cat } from "./joins.ts";
+import { pad } from "./composite-layers.ts";
 import { tensorProperty } from "./tensor-methods.ts";
 import { BuiltinFunction, ComplexValue, describe, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -38,27 +38,23 @@ function windowFunction(name: "hannWindow" | "hammingWindow" | "blackmanWindow" 
   });
 }
 
-/** A [..shape] tensor of one value (a scalar expanded, so any batch dim is fine). */
+/** A [..shape] tensor of one value (a scalar expanded). */
 function filled(shape: readonly Dim[], value: number, em: GraphEmitter, who: string, site: CallSite): TensorValue {
   return em.tensor("expand", [em.node("full", [], { shape: [], value }, who, site)], { shape: [...shape] }, who, site);
 }
 
-/** x's last dim padded by p on each side: reflect (x[p], …, x[1] | x | x[L−2], …), replicate or constant. */
+/**
+ * x's last dim padded by p on each side with F.pad's mode (reflect: x[p], …, x[1] | x | x[L−2], …),
+ * as PyTorch's stft pads: the signal viewed [N, 1, L], whose last dim is the spatial one.
+ */
 function padEnds(x: TensorValue, p: number, mode: string, who: string, site: CallSite, em: GraphEmitter): TensorValue {
   if (p === 0) return x;
-  const c = ops(em, who, site);
-  const rank = x.node.shape.length;
-  const last = rank - 1;
-  const length = x.node.shape[last] as number;
-  const method = (t: TensorValue, name: string, ...rest: Value[]) => (tensorProperty(t, name, em, site) as BuiltinFunction).call(rest, site) as TensorValue;
+  const shape = x.node.shape;
+  const length = shape[shape.length - 1] as number;
   if (mode === "reflect" && p >= length) fail("invalidArgument", `${who}: reflect padding of ${p} needs a signal longer than ${p}, got ${length} samples (pass padMode: "constant" or center: false)`, site.loc);
-  const edge = (start: number) => c.narrow(x, last, start, 1);
-  const side = [...x.node.shape.slice(0, last), p];
-  const [left, right] =
-    mode === "reflect" ? [method(c.narrow(x, last, 1, p), "flip", [last]), method(c.narrow(x, last, length - 1 - p, p), "flip", [last])]
-    : mode === "replicate" ? [edge(0), edge(length - 1)].map((e) => c.op("expand", [e], { shape: side }))
-    : [filled(side, 0, em, who, site), filled(side, 0, em, who, site)];
-  return cat(who, [left, x, right], last, site, em);
+  const c = ops(em, who, site);
+  const padded = pad({ x: c.reshape(x, [shape.length === 2 ? shape[0] : 1, 1, length]), pad: [p, p], mode, value: 0 }, site, em, who);
+  return c.reshape(padded, [...shape.slice(0, -1), length + 2 * p]);
 }
 
 /**
@@ -105,9 +101,7 @@ function stft(args: Value[], site: CallSite, em: GraphEmitter): Value {
   // a window shorter than n_fft sits in its middle, zeros around it
   if (winLength < nFft) {
     const before = Math.floor((nFft - winLength) / 2);
-    const w = window ?? filled([winLength], 1, em, who, site);
-    const pad = (k: number) => filled([k], 0, em, who, site);
-    window = cat(who, [...(before ? [pad(before)] : []), w, ...(nFft - winLength - before ? [pad(nFft - winLength - before)] : [])], 0, site, em);
+    window = pad({ x: window ?? filled([winLength], 1, em, who, site), pad: [before, nFft - winLength - before], mode: "constant", value: 0 }, site, em, who);
   }
   const padded = b.center ? padEnds(x, Math.floor(nFft / 2), b.padMode, who, site, em) : x;
   const length = padded.node.shape[padded.node.shape.length - 1] as number;

@@ -2,6 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops } from "./composite-ops.ts";
+import { pad } from "./composite-layers.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { BuiltinFunction, describe, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -42,13 +43,12 @@ function blockDiag(c: C, em: GraphEmitter, tensors: TensorValue[], who: string, 
   });
   const widths = blocks.map((t) => t.node.shape[1] as number);
   const total = widths.reduce((p, w) => p + w, 0);
-  const zeros = (rows: number, cols: number) => em.tensor("expand", [em.node("full", [], { shape: [], value: 0 }, who, site)], { shape: [rows, cols] }, who, site);
+  // each block's rows padded with zeros left and right to the whole width (F.pad's constant mode)
   let before = 0;
   const rows = blocks.map((t, i) => {
-    const r = t.node.shape[0] as number;
-    const parts = [...(before > 0 ? [zeros(r, before)] : []), t, ...(total - before - widths[i] > 0 ? [zeros(r, total - before - widths[i])] : [])];
+    const row = pad({ x: t, pad: [before, total - before - widths[i]], mode: "constant", value: 0 }, site, em, who);
     before += widths[i];
-    return parts.length === 1 ? parts[0] : c.op("concat", parts, { dim: 1 });
+    return row;
   });
   return rows.length === 1 ? rows[0] : c.op("concat", rows, { dim: 0 });
 }
