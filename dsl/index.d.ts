@@ -551,6 +551,16 @@ export namespace nn {
     registerModule(name: string, module: Module | null): void;
     /** register_parameter(name, param): the field `name` holds it, as an assignment would */
     registerParameter(name: string, param: Parameter | null): void;
+    /**
+     * register_forward_hook(hook), in a constructor: hook(module, args, output) runs after each call's
+     * forward, and what it returns (unless undefined or null) replaces the output; prepend puts it
+     * first. register_forward_pre_hook(hook): hook(module, args) before forward, its result (unless
+     * undefined or null) the arguments (a single value: one argument). handle.remove() takes it out.
+     */
+    registerForwardHook(hook: (module: any, args: any[], output: any) => any, options?: { prepend?: boolean; alwaysCall?: boolean }): RemovableHandle;
+    register_forward_hook(hook: (module: any, args: any[], output: any) => any, options?: { prepend?: boolean; alwaysCall?: boolean }): RemovableHandle;
+    registerForwardPreHook(hook: (module: any, args: any[]) => any, options?: { prepend?: boolean }): RemovableHandle;
+    register_forward_pre_hook(hook: (module: any, args: any[]) => any, options?: { prepend?: boolean }): RemovableHandle;
     /** This module and every module under it, each once, in PyTorch's order (named_modules). */
     modules(): Module[];
     /** [path, module] pairs: ["", this], ["features", ...], ["features.0", ...]. */
@@ -1255,17 +1265,22 @@ export namespace nn {
   class Parameter {
     constructor(data: Tensor, requiresGrad?: boolean);
   }
+  /** What registerForwardHook returns: remove() unregisters the hook (in a constructor). */
+  interface RemovableHandle {
+    remove(): void;
+  }
   interface Parameter extends Tensor {}
 
   /**
-   * torch.nn.utils: weightNorm(layer, name = "weight", dim = 0) makes the layer's weight g·v/‖v‖
-   * (each dim-0 row's norm), g and v trained and named weight_g / weight_v as PyTorch's; v starts
-   * as the weight and g as its rows' norms. parametrizations.weightNorm names them
-   * parametrizations.weight.original0 (g) and original1 (v). Returns the layer.
+   * torch.nn.utils: weightNorm(module, name = "weight", dim = 0) makes the module's parameter g·v/‖v‖
+   * (the norm over every dim but `dim`: each dim-0 row by default; null or −1 the whole tensor), g
+   * and v trained and named weight_g / weight_v as PyTorch's; v starts as the weight and g as its
+   * norms. parametrizations.weightNorm names them parametrizations.weight.original0 (g) and
+   * original1 (v). A layer's parameter or an nn.Parameter of your own module. Returns the module.
    */
   namespace utils {
-    function weightNorm<M extends Module>(module: M, name?: string, dim?: 0): M;
-    function weight_norm<M extends Module>(module: M, name?: string, dim?: 0): M;
+    function weightNorm<M extends Module>(module: M, name?: string, dim?: number | null): M;
+    function weight_norm<M extends Module>(module: M, name?: string, dim?: number | null): M;
     /**
      * torch.nn.utils.spectral_norm: the weight W/σ, σ from a power iteration whose vectors are the
      * buffers weight_u and weight_v (kept by each train-mode forward); the trained parameter is
@@ -1275,15 +1290,15 @@ export namespace nn {
     function spectralNorm<M extends Module>(module: M, options: { name?: string; nPowerIterations?: number; eps?: number; dim?: number | null }): M;
     function spectral_norm<M extends Module>(module: M, name?: string, nPowerIterations?: number, eps?: number, dim?: number | null): M;
     namespace parametrizations {
-      function weightNorm<M extends Module>(module: M, name?: string, dim?: 0): M;
-      function weight_norm<M extends Module>(module: M, name?: string, dim?: 0): M;
+      function weightNorm<M extends Module>(module: M, name?: string, dim?: number | null): M;
+      function weight_norm<M extends Module>(module: M, name?: string, dim?: number | null): M;
       /** spectralNorm's computation under PyTorch's parametrization names: parametrizations.weight.original, .0._u, .0._v. */
       function spectralNorm<M extends Module>(module: M, name?: string, nPowerIterations?: number, eps?: number, dim?: number | null): M;
       function spectralNorm<M extends Module>(module: M, options: { name?: string; nPowerIterations?: number; eps?: number; dim?: number | null }): M;
       function spectral_norm<M extends Module>(module: M, name?: string, nPowerIterations?: number, eps?: number, dim?: number | null): M;
     }
     /**
-     * torch.nn.utils.parametrize: a built-in layer's parameter computed by your module's forward from a
+     * torch.nn.utils.parametrize: a layer's (or your module's) parameter computed by your module's forward from a
      * trained tensor, `parametrizations.<name>.original` (its starting value the parameter's); a second
      * registration chains after the first. A parametrization with rightInverse is refused.
      */

@@ -43,10 +43,25 @@ describe("nn.utils.parametrize.registerParametrization", () => {
     expect(gradCheck(`${classes}export class M extends nn.Module {\n  layer = new nn.Linear(3, 3);\n  constructor() {\n    super();\n    nn.utils.parametrize.registerParametrization(this.layer, "weight", new Symmetric());\n    nn.utils.parametrize.registerParametrization(this.layer, "weight", new Scale());\n  }\n  forward(x: Tensor<[Batch, 3]>) { return this.layer(x).tanh(); }\n}\n`).checked).toBeGreaterThan(10);
   });
 
+  it("a user module's nn.Parameter takes a parametrization, and spectral norm (its buffers after the module's)", () => {
+    const own = "class Gate extends nn.Module {\n  w = new nn.Parameter(F.tensor([[1, 2, 0], [4, 5, 6], [0, 8, 9]]));\n  b = new nn.Parameter(F.zeros(3));\n  forward(x: Tensor) { return x.matmul(this.w).add(this.b); }\n}\n";
+    const src = `${header}${classes}${own}export class M extends nn.Module {\n  g = new Gate();\n  s = new Gate();\n  constructor() {\n    super();\n    nn.utils.parametrize.registerParametrization(this.g, "w", new Symmetric());\n    nn.utils.spectralNorm(this.s, "w");\n  }\n  forward(x: Tensor<[Batch, 3]>) { return [this.g(x), this.s(x)]; }\n}\n`;
+    const { graph } = lowerSource(src);
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["g.b", "g.parametrizations.w.original", "s.b", "s.w_orig"]);
+    expect(graph.buffers.map((p) => p.attrs.name)).toEqual(["s.w_u", "s.w_v"]);
+    const x = [1, -1, 2];
+    const [sym, spectral] = runReference(graph, { x: nd([1, 3], x) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+    // Symmetric(w): w's upper triangle mirrored, [[1, 2, 0], [2, 5, 6], [0, 6, 9]]; x·W
+    expect(sym).toEqual([-1, 9, 12]);
+    expect(spectral.every(Number.isFinite)).toBe(true);
+    expect(gradCheck(`${classes}${own}export class M extends nn.Module {\n  g = new Gate();\n  constructor() { super(); nn.utils.parametrize.registerParametrization(this.g, "w", new Symmetric()); }\n  forward(x: Tensor<[Batch, 3]>) { return this.g(x).tanh(); }\n}\n`).checked).toBeGreaterThan(0);
+  });
+
   it("refuses a right_inverse, a parameter of the user's own module, a shape change, a missing parameter", () => {
     const first = (ctor: string, extra = "") => diagnosticsOf(model(ctor).replace("export class M", `${extra}export class M`)).map((d) => `${d.code}: ${d.message}`)[0];
     expect(first("nn.utils.parametrize.registerParametrization(this.layer, 'weight', new Inv());", "class Inv extends nn.Module {\n  forward(X: Tensor) { return X.exp(); }\n  rightInverse(A: Tensor) { return A.log(); }\n}\n")).toMatch(/^TSDP2001: .*Inv.rightInverse would compute the starting value of original/);
-    expect(first("nn.utils.parametrize.registerParametrization(this, 'weight', new Symmetric());")).toMatch(/^TSDP3003: .*takes a built-in layer/);
+    expect(first("nn.utils.parametrize.registerParametrization(this, 'weight', new Symmetric());")).toMatch(/^TSDP3004: .*M has no nn.Parameter 'weight' \(its parameters: none\)/);
+    expect(first("nn.utils.parametrize.registerParametrization(3, 'weight', new Symmetric());")).toMatch(/^TSDP3003: .*takes a module with the parameter/);
     expect(first("nn.utils.parametrize.registerParametrization(this.layer, 'weight', new Cut());", "class Cut extends nn.Module {\n  forward(X: Tensor) { return X.index(':', ':2'); }\n}\n")).toMatch(/^TSDP4001: .*Cut changes nn.Linear.weight's shape \[3, 3\] to \[3, 2\]/);
     expect(first("nn.utils.parametrize.registerParametrization(this.layer, 'gamma', new Symmetric());")).toMatch(/^TSDP3004: .*nn.Linear has no parameter 'gamma' \(its parameters: weight, bias\)/);
   });

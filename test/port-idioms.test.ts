@@ -202,14 +202,53 @@ describe("weight norm (nn.utils.weightNorm, nn.utils.parametrizations.weightNorm
   it("g keeps a constructor's values: the norms of the rows, computed when compiled", () => {
     const { init } = declared(wrapped("nn.utils.weightNorm(new nn.Linear(3, 2))", "\n  constructor() { super(); this.fc.weight_v.copy_(F.tensor([[3, 4, 0], [0, 0, 2]])); }"));
     // copied after wrapping: v is the copy, g keeps the norms of the weight's own draw
-    expect(init.get("fc.weight_g")?.kind).toBe("rowNorm");
+    expect(init.get("fc.weight_g")?.kind).toBe("sliceNorm");
     const before = declared(model("return this.fc(x);", "x: Tensor<[Batch, 3]>", "fc = new nn.Linear(3, 2);\n  constructor() { super(); this.fc.weight.copy_(F.tensor([[3, 4, 0], [0, 0, 2]])); nn.utils.weightNorm(this.fc); }"));
     expect(values(before.init.get("fc.weight_g"))).toEqual([5, 2]);
   });
+  it("g is the norm over every dim but `dim` (wav2vec2's dim 2), or of all of v for None and −1, at the start and in forward", () => {
+    // v = 1..24 as [2, 3, 4]: the slices along dim 2 are v[:, :, j], 6 values 4 apart each
+    const ctor = "\n  constructor() { super(); this.c.weight.copy_(F.arange(24).add(1).view(2, 3, 4)); nn.utils.weightNorm(this.c, 'weight', 2); nn.utils.weightNorm(this.d, 'weight', null); nn.utils.parametrizations.weightNorm(this.e, 'weight', -2); }";
+    const src = model("return [this.c(x), this.d(x), this.e(x)];", "x: Tensor<[Batch, 3, 5]>", "c = new nn.Conv1d(3, 2, 4, { bias: false }); d = new nn.Conv1d(3, 2, 4, { bias: false }); e = new nn.Conv1d(3, 2, 4, { bias: false });" + ctor);
+    const { graph } = lowerSource(src);
+    expect(graph.params.map((p) => `${p.attrs.name}${JSON.stringify(p.shape)}`)).toEqual([
+      "c.weight_g[1,1,4]", "c.weight_v[2,3,4]", "d.weight_g[]", "d.weight_v[2,3,4]", "e.parametrizations.weight.original0[1,3,1]", "e.parametrizations.weight.original1[2,3,4]",
+    ]);
+    const { init } = declared(src);
+    const column = (j: number) => Math.hypot(...Array.from({ length: 6 }, (_, s) => 1 + j + 4 * s));
+    values(init.get("c.weight_g"))!.forEach((g, j) => expect(g).toBeCloseTo(column(j), 5));
+    expect(init.get("d.weight_g")?.kind).toBe("sliceNorm");
+    const state = initState(graph, 3);
+    const v = (name: string) => Array.from(state.params.get(name)!.data, Math.fround);
+    // the drawn v's whole norm, and the norms over dims 0 and 2 (dim −2 is dim 1 of 3)
+    expect(state.params.get("d.weight_g")!.data[0]).toBeCloseTo(Math.hypot(...v("d.weight_v")), 9);
+    const e = v("e.parametrizations.weight.original1");
+    Array.from(state.params.get("e.parametrizations.weight.original0")!.data).forEach((g, i) => expect(g).toBeCloseTo(Math.hypot(...e.filter((_, k) => Math.floor(k / 4) % 3 === i)), 9));
+    // so each layer starts as it was: w = v (g / ‖v‖ = 1), against a plain conv with weight v
+    const x = nd([1, 3, 5], Array.from({ length: 15 }, (_, i) => Math.sin(i)));
+    const got = runReference(graph, { x }, state).outputs;
+    const conv = (w: number[]) => [0, 1].flatMap((o) => [0, 1].map((t) => [0, 1, 2].reduce((s, c) => s + [0, 1, 2, 3].reduce((a, k) => a + w[o * 12 + c * 4 + k] * Math.sin(c * 5 + t + k), 0), 0)));
+    conv(v("c.weight_v")).forEach((y, i) => expect(got[0].data[i]).toBeCloseTo(y, 5));
+    conv(v("d.weight_v")).forEach((y, i) => expect(got[1].data[i]).toBeCloseTo(y, 5));
+    conv(e).forEach((y, i) => expect(got[2].data[i]).toBeCloseTo(y, 5));
+    expect(gradCheck(model("return this.c(x).flatten(1);", "x: Tensor<[Batch, 2, 4]>", "c = nn.utils.weightNorm(new nn.Conv1d(2, 2, 3), 'weight', 2);").slice(header.length)).checked).toBeGreaterThan(0);
+  });
+  it("a user module's nn.Parameter (RealNVP's weight-normed Rescale): g and v after its other parameters", () => {
+    const cls = "class Rescale extends nn.Module {\n  bias = new nn.Parameter(F.zeros(2, 1));\n  weight = new nn.Parameter(F.ones(2, 1).mul(F.tensor([[3], [-4]])));\n  forward(x: Tensor) { return this.weight.mul(x).add(this.bias); }\n}\n";
+    const src = `${header}${cls}export class M extends nn.Module {\n  r = nn.utils.weightNorm(new Rescale());\n  forward(x: Tensor<[Batch, 2, 3]>) { return this.r(x); }\n}\n`;
+    const { graph } = lowerSource(src);
+    expect(graph.params.map((p) => `${p.attrs.name}${JSON.stringify(p.shape)}`)).toEqual(["r.bias[2,1]", "r.weight_g[2,1]", "r.weight_v[2,1]"]);
+    const { init } = declared(src);
+    expect(values(init.get("r.weight_g"))).toEqual([3, 4]);
+    const out = runReference(graph, { x: nd([1, 2, 3], [1, 2, 3, 4, 5, 6]) }, initState(graph, 0)).outputs[0].data;
+    expect(Array.from(out)).toEqual([3, 6, 9, -16, -20, -24]);
+    expect(gradCheck(`${cls}export class M extends nn.Module {\n  r = nn.utils.weightNorm(new Rescale());\n  forward(x: Tensor<[Batch, 2, 3]>) { return this.r(x).tanh(); }\n}\n`).checked).toBeGreaterThan(0);
+    expect(first(`${header}${cls}export class M extends nn.Module {\n  r = nn.utils.weightNorm(new Rescale(), 'scale');\n  forward(x: Tensor<[Batch, 2, 3]>) { return this.r(x); }\n}\n`)).toMatch(/Rescale has no nn\.Parameter 'scale' \(its parameters: bias, weight\)/);
+  });
   it("refuses what PyTorch's weight norm would do otherwise, where written", () => {
-    expect(first(wrapped("nn.utils.weightNorm(new nn.Linear(3, 2), 'weight', 1)"))).toMatch(/^TSDP3004 4: nn\.utils\.weightNorm: only dim 0 \(each output's row, PyTorch's default\) is supported, got 1/);
+    expect(first(wrapped("nn.utils.weightNorm(new nn.Linear(3, 2), 'weight', 2)"))).toMatch(/^TSDP3004 4: nn\.utils\.weightNorm: dim 2 is out of range for nn\.Linear\.weight \[2, 3\]/);
     expect(first(wrapped("nn.utils.weightNorm(new nn.Linear(3, 2), 'scale')"))).toMatch(/nn\.Linear has no parameter 'scale' \(its parameters: weight, bias\)/);
-    expect(first(wrapped("nn.utils.weightNorm(new nn.Sequential(new nn.Linear(3, 2)))"))).toMatch(/nn\.utils\.weightNorm takes a layer \(nn\.Linear, nn\.Conv1d, …\), got/);
+    expect(first(wrapped("nn.utils.weightNorm(new nn.Sequential(new nn.Linear(3, 2)))"))).toMatch(/nn\.utils\.weightNorm takes a module with the parameter \(nn\.Linear, nn\.Conv1d, a module of yours with an nn\.Parameter\), got/);
     expect(first(model("return this.fc(x);", "x: Tensor<[Batch, 3]>", "fc = nn.utils.weightNorm(new nn.Linear(3, 2));\n  constructor() { super(); nn.init.zeros_(this.fc.weight); }"))).toMatch(
       /nn\.Linear\.weight is computed in forward from the parameters that weight norm made \(weight_g, weight_v\); initialize those/,
     );

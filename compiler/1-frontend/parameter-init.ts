@@ -115,8 +115,8 @@ function affineInit(init: Init, scale: number, shift: number, who: string, site:
     case "orthogonal":
       if (shift !== 0) return fail("unsupportedSyntax", `${who}: an orthogonal initial value can be scaled (its gain), not shifted`, site.loc);
       return { kind: "orthogonal", gain: init.gain * scale };
-    case "rowNorm":
-      // weight norm's g: the norms of v's rows times a number stay a rowNorm only through v; refused
+    case "sliceNorm":
+      // weight norm's g: the norms of v's slices times a number stay a sliceNorm only through v; refused
       return fail("unsupportedSyntax", `${who}: weight norm's g starts as the norms of v's rows; set v (or the weight before nn.utils.weightNorm) instead`, site.loc);
   }
 }

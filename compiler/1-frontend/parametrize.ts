@@ -1,10 +1,11 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
-import { BuiltinFunction, describe, ModuleValue, NamespaceValue, TensorValue, type CallSite, type ParamDecl, type Value } from "./values.ts";
+import { splitParameter } from "./parameter-parts.ts";
+import { BuiltinFunction, describe, ModuleValue, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // torch.nn.utils.parametrize.register_parametrization(layer, "weight", Symmetric()) (PyTorch's
-// parametrizations tutorial): the layer's parameter becomes the result of the user's module applied
+// parametrizations tutorial): a layer's (or a user module's) parameter becomes the result of the user's module applied
 // to a trained tensor, `parametrizations.weight.original`, wherever forward reads it (the layer's
 // own forward, `this.layer.weight`). A second registration on the same tensor chains after the
 // first. The state_dict names are PyTorch's: parametrizations.<name>.original, then the
@@ -29,28 +30,22 @@ function registerParametrization(host: Host): BuiltinFunction {
     const m = b.module;
     const p = b.parametrization;
     const name: string = b.tensorName;
-    if (!(m instanceof ModuleValue) || !m.isLayer)
-      return fail("wrongArgumentType", `${who} takes a built-in layer (nn.Linear, nn.Conv2d, …) whose parameter it computes, got ${describe(m)}; a parameter of your own module can be computed in its forward`, locOfArg(b, "module", site));
     if (!(p instanceof ModuleValue)) return fail("wrongArgumentType", `${who}: the parametrization is a module whose forward computes the parameter, got ${describe(p)}`, locOfArg(b, "parametrization", site));
     const inverse = p.cls?.decl.getMethod("rightInverse") ?? p.cls?.decl.getMethod("right_inverse");
     if (inverse) fail("unsupportedSyntax", `${who}: ${p.typeName}.${inverse.getName()} would compute the starting value of original from the parameter's, which is drawn when the model is created; drop it (original then starts as the parameter's value, as PyTorch's without right_inverse)`, locOfArg(b, "parametrization", site));
-    const byName = chains.get(m) ?? new Map<string, ModuleValue[]>();
-    chains.set(m, byName);
-    let chain = byName.get(name);
     const originalLocal = `parametrizations.${name}.original`;
+    let chain = m instanceof ModuleValue ? chains.get(m)?.get(name) : undefined;
     if (!chain) {
-      const decl = m.params.find((d) => d.local === name);
-      if (!decl) return fail("invalidArgument", `${who}: ${m.typeName} has no parameter '${name}' (its parameters: ${m.params.map((d) => d.local).join(", ") || "none"})`, locOfArg(b, "tensorName", site));
-      if (m.tied.has(name) || m.computed.has(name)) return fail("unsupportedSyntax", `${who}: ${m.typeName}.${name} is tied to another parameter or already computed (weight or spectral norm)`, locOfArg(b, "tensorName", site));
-      // the parameter's place in the state_dict goes to its parametrizations, after the layer's own
-      const params = m.params as ParamDecl[];
-      params.splice(params.indexOf(decl), 1);
-      params.push({ ...decl, local: originalLocal });
-      if (m.frozen.delete(name)) m.frozen.add(originalLocal);
+      // the parameter's place in the state_dict goes to its parametrizations, after the module's own
+      // (splitParameter refuses what is not a module with that parameter)
+      const split = splitParameter(who, m, name, locOfArg(b, "tensorName", site));
+      const byName = chains.get(m) ?? new Map<string, ModuleValue[]>();
+      chains.set(m, byName);
+      split.replace([{ local: originalLocal, shape: split.shape, init: split.init, original: true }]);
       chain = [];
       byName.set(name, chain);
       const applied = chain;
-      const shape = decl.shape;
+      const shape = split.shape;
       m.computed.set(name, (): TensorValue => {
         const node = m.paramNodes.get(originalLocal);
         if (!node) return fail("moduleNotInModel", `${who}: ${m.typeName} is not part of the model`, site.loc);

@@ -3,7 +3,8 @@ import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { change } from "./in-place-journal.ts";
-import { BuiltinFunction, describe, ModuleValue, TensorValue, type CallSite, type ParamDecl } from "./values.ts";
+import { splitParameter } from "./parameter-parts.ts";
+import { BuiltinFunction, ModuleValue, TensorValue, type CallSite } from "./values.ts";
 
 // torch.nn.utils.spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None)
 // (SNGAN's, SAGAN's and BigGAN's discriminators): the layer's weight becomes W/σ, σ ≈ W's largest
@@ -31,25 +32,22 @@ export function spectralNormFunction(who: string, host: Host, names: (local: str
   return new BuiltinFunction(who, (args, site) => {
     host.requireConstruct(who, site);
     const b = bindArgs(who, [arg("module", "any"), opt("name", "string", "weight"), opt("nPowerIterations", "nonNegInt", 1), opt("eps", "number", 1e-12), opt("dim", "int", null, { nullable: true })], args, site);
-    const m = b.module;
-    if (!(m instanceof ModuleValue) || !m.isLayer) return fail("wrongArgumentType", `${who} takes a layer (nn.Linear, nn.Conv2d, …), got ${describe(m)}`, locOfArg(b, "module", site));
-    const decl = m.params.find((p) => p.local === b.name);
-    if (!decl) return fail("invalidArgument", `${who}: ${m.typeName} has no parameter '${b.name}' (its parameters: ${m.params.map((p) => p.local).join(", ") || "none"})`, locOfArg(b, "name", site));
-    if (m.tied.has(decl.local) || m.computed.has(decl.local)) return fail("unsupportedSyntax", `${who}: ${m.typeName}.${decl.local} is tied to another parameter or already computed (weight norm); spectral norm would split it`, locOfArg(b, "module", site));
-    const shape = decl.shape as number[];
-    if (shape.length < 1) return fail("invalidArgument", `${who}: ${m.typeName}.${decl.local} is a scalar`, locOfArg(b, "module", site));
+    const m = b.module as ModuleValue;
+    const split = splitParameter(who, m, b.name, locOfArg(b, "module", site));
+    const shape = split.shape as number[];
+    if (shape.length < 1) return fail("invalidArgument", `${who}: ${m.typeName}.${b.name} is a scalar`, locOfArg(b, "module", site));
     // PyTorch's default dim: 1 for the transposed convolutions (their weight is [in, out, …]), else 0
     const dim = b.dim ?? (/^nn\.ConvTranspose/.test(m.typeName) ? 1 : 0);
-    if (dim < 0 || dim >= shape.length) return fail("invalidArgument", `${who}: dim ${dim} is out of range for ${m.typeName}.${decl.local} [${shape.join(", ")}]`, locOfArg(b, "dim", site));
+    if (dim < 0 || dim >= shape.length) return fail("invalidArgument", `${who}: dim ${dim} is out of range for ${m.typeName}.${b.name} [${shape.join(", ")}]`, locOfArg(b, "dim", site));
     const h = shape[dim];
     const w = shape.reduce((p, d) => p * d, 1) / h;
-    const [orig, uName, vName] = names(decl.local);
-    const params = m.params as ParamDecl[];
-    params.splice(params.indexOf(decl), 1);
-    params.push({ local: orig, shape, init: decl.init });
-    if (m.frozen.delete(decl.local)) m.frozen.add(orig);
-    (m.buffers as ParamDecl[]).push({ local: uName, shape: [h], init: { kind: "constant", value: 1 / Math.sqrt(h) } }, { local: vName, shape: [w], init: { kind: "constant", value: 1 / Math.sqrt(w) } });
-    m.computed.set(decl.local, () => {
+    const [orig, uName, vName] = names(b.name);
+    split.replace([
+      { local: orig, shape, init: split.init, original: true },
+      { local: uName, shape: [h], init: { kind: "constant", value: 1 / Math.sqrt(h) }, buffer: true },
+      { local: vName, shape: [w], init: { kind: "constant", value: 1 / Math.sqrt(w) }, buffer: true },
+    ]);
+    m.computed.set(b.name, () => {
       const c = ops(host.em, who, site);
       const [wNode, uNode, vNode] = [m.paramNodes.get(orig), m.paramNodes.get(uName), m.paramNodes.get(vName)];
       if (!wNode || !uNode || !vNode) return fail("moduleNotInModel", `${who}: ${m.typeName} is not part of the model`, site.loc);

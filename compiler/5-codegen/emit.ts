@@ -120,7 +120,7 @@ function paramSpec(n: Node): ParamSpec {
 }
 
 const dtypeCode = { f32: "TSDP_F32", i32: "TSDP_I32", i64: "TSDP_I64" } as const;
-const initCode = { constant: "TSDP_INIT_CONSTANT", uniform: "TSDP_INIT_UNIFORM", normal: "TSDP_INIT_NORMAL", values: "TSDP_INIT_DATA", orthogonal: "TSDP_INIT_ORTHOGONAL", rowNorm: "TSDP_INIT_ROW_NORM" } as const;
+const initCode = { constant: "TSDP_INIT_CONSTANT", uniform: "TSDP_INIT_UNIFORM", normal: "TSDP_INIT_NORMAL", values: "TSDP_INIT_DATA", orthogonal: "TSDP_INIT_ORTHOGONAL", sliceNorm: "TSDP_INIT_SLICE_NORM" } as const;
 const optimizerCode = { SGD: "TSDP_SGD", Adam: "TSDP_ADAM", AdamW: "TSDP_ADAMW", RMSprop: "TSDP_RMSPROP", Adagrad: "TSDP_ADAGRAD", Adamax: "TSDP_ADAMAX", Adadelta: "TSDP_ADADELTA", NAdam: "TSDP_NADAM", RAdam: "TSDP_RADAM" } as const;
 
 /** A C double literal: JavaScript's shortest round-trip form is one. */
@@ -164,7 +164,7 @@ function initTables(state: readonly Node[]): InitTableView[] {
 const initTableSymbol = (stateIndex: number) => `k_init_${stateIndex}`;
 
 /** How a tensor of `shape` draws from `init`: tsdp_state_info's a, shift, zero_row and row. */
-function drawParams(init: Exclude<Init, { kind: "rowNorm" }>, shape: readonly Dim[]): [number, number, number, number] {
+function drawParams(init: Exclude<Init, { kind: "sliceNorm" }>, shape: readonly Dim[]): [number, number, number, number] {
   const count = shape.reduce((p: number, d) => p * (d as number), 1);
   return init.kind === "constant"
     ? [init.value, 0, -1, 1]
@@ -183,18 +183,19 @@ function stateRow(n: Node, index: number, memory: MemoryPlan): StateRowView {
   const count = numel(n.shape).c;
   // weight norm's g: the draw parameters are its sibling v's, whose draw the harness repeats
   const name = n.attrs.name as string;
-  const [a, shift, zeroRow, row] = init.kind === "rowNorm" ? drawParams(init.of, init.siblingShape) : drawParams(init, n.shape);
+  const [a, shift, zeroRow, row] = init.kind === "sliceNorm" ? drawParams(init.of, init.siblingShape) : drawParams(init, n.shape);
   // (a clone of another state's draw draws from that state's stream)
-  const stream = hash32(init.kind === "rowNorm" ? siblingName(name, init.sibling) : (init.kind === "uniform" || init.kind === "normal" ? init.stream : undefined) ?? name);
+  const stream = hash32(init.kind === "sliceNorm" ? siblingName(name, init.sibling) : (init.kind === "uniform" || init.kind === "normal" ? init.stream : undefined) ?? name);
   // a truncated normal (its own, or the sibling v's that weight norm's g repeats)
-  const drawn = init.kind === "rowNorm" ? init.of : init;
+  const drawn = init.kind === "sliceNorm" ? init.of : init;
   const cut = drawn.kind === "normal" ? drawn.truncated : undefined;
   return {
     truncated: cut ? 1 : 0,
     lo: cDouble(cut?.[0] ?? 0),
     hi: cDouble(cut?.[1] ?? 0),
-    ofInit: init.kind === "rowNorm" ? initCode[init.of.kind] : "TSDP_INIT_CONSTANT",
-    ofCount: init.kind === "rowNorm" ? init.siblingShape.reduce((p, d) => p * d, 1) : 0,
+    ofInit: init.kind === "sliceNorm" ? initCode[init.of.kind] : "TSDP_INIT_CONSTANT",
+    ofCount: init.kind === "sliceNorm" ? init.siblingShape.reduce((p, d) => p * d, 1) : 0,
+    ofInner: init.kind === "sliceNorm" ? init.inner : 0,
     data: init.kind === "values" ? initTableSymbol(index) : "nullptr",
     name: cString(n.attrs.name as string),
     offset: slot.offset,

@@ -728,10 +728,11 @@ export interface StateRowView {
   readonly dtype: TensorRowView["dtype"];
   readonly count: number;
   /** A tsdp_init_kind enumerator. */
-  readonly init: "TSDP_INIT_CONSTANT" | "TSDP_INIT_UNIFORM" | "TSDP_INIT_NORMAL" | "TSDP_INIT_DATA" | "TSDP_INIT_ORTHOGONAL" | "TSDP_INIT_ROW_NORM";
-  /** TSDP_INIT_ROW_NORM: how the sibling v draws (a, shift, zero_row, row, stream are its), and its element count. */
+  readonly init: "TSDP_INIT_CONSTANT" | "TSDP_INIT_UNIFORM" | "TSDP_INIT_NORMAL" | "TSDP_INIT_DATA" | "TSDP_INIT_ORTHOGONAL" | "TSDP_INIT_SLICE_NORM";
+  /** TSDP_INIT_SLICE_NORM: how the sibling v draws (a, shift, zero_row, row, stream are its), its element count, and the run of one slice (ofInner). */
   readonly ofInit: string;
   readonly ofCount: number;
+  readonly ofInner: number;
   /** 1 for a normal draw cut to [lo, hi] (std units; C double literals), else 0. */
   readonly truncated: 0 | 1;
   readonly lo: string;

@@ -42,11 +42,12 @@ export type Init =
   | { readonly kind: "orthogonal"; readonly gain: number }
   // computed in a constructor (compiler/1-frontend/constructor-tensors.ts): the values themselves
   | { readonly kind: "values"; readonly values: Float32Array }
-  // weight norm's g (compiler/1-frontend/weight-norm.ts): the 2-norm of each dim-0 row of its sibling
-  // v, which draws `of` from its own stream — so g is recomputed from v's draw, in float32 as v is
-  // held, and the weight g·v/‖v‖ starts as the draw itself, as PyTorch's weight_norm leaves it.
-  // `sibling` is v's name in the same module (the last component of its state_dict name).
-  | { readonly kind: "rowNorm"; readonly of: DrawnInit; readonly sibling: string; readonly siblingShape: readonly number[] };
+  // weight norm's g (compiler/1-frontend/weight-norm.ts): the 2-norms of its sibling v's slices along
+  // one dim (element i of v is in slice ⌊i / inner⌋ mod numel(g)), v drawing `of` from its own stream —
+  // so g is recomputed from v's draw, in float32 as v is held, and the weight g·v/‖v‖ starts as the
+  // draw itself, as PyTorch's weight_norm leaves it. `sibling` is v's name in the same module (the
+  // last component of its state_dict name).
+  | { readonly kind: "sliceNorm"; readonly of: DrawnInit; readonly sibling: string; readonly siblingShape: readonly number[]; readonly inner: number };
 
 /** The initializers that draw from a tensor's stream. */
 export type DrawnInit = Extract<Init, { kind: "uniform" | "normal" | "orthogonal" }>;

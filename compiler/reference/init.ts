@@ -38,11 +38,12 @@ function drawn(init: Init, shape: readonly number[], name: string, seed: number)
       return nd(shape, orthogonalize(normals(n, seed, stream), shape[0], n / shape[0], init.gain));
     case "values":
       return nd(shape, Float64Array.from(init.values));
-    case "rowNorm": {
-      // v's draw as v holds it (float32), then each dim-0 row's 2-norm
+    case "sliceNorm": {
+      // v's draw as v holds it (float32), then each slice's 2-norm
       const v = drawn(init.of, init.siblingShape, siblingName(name, init.sibling), seed).data.map(Math.fround);
-      const width = v.length / init.siblingShape[0];
-      return nd(shape, Float64Array.from({ length: init.siblingShape[0] }, (_, r) => Math.sqrt(v.subarray(r * width, (r + 1) * width).reduce((acc, x) => acc + x * x, 0))));
+      const sums = new Float64Array(n);
+      v.forEach((x, i) => (sums[Math.floor(i / init.inner) % n] += x * x));
+      return nd(shape, sums.map(Math.sqrt));
     }
   }
 }

@@ -127,20 +127,17 @@ std::vector<double> orthogonal_init(const tsdp_state_info& s, unsigned long long
 }  // namespace
 
 void init_value(const tsdp_state_info& s, unsigned long long seed, void* host) {
-    if (s.init == TSDP_INIT_ROW_NORM) {
-        // v's values as v holds them (float32), then each row's norm in double
+    if (s.init == TSDP_INIT_SLICE_NORM) {
+        // v's values as v holds them (float32), then each slice's norm in double
         tsdp_state_info v = s;
         v.init = s.of_init;
         v.count = s.of_count;
         v.t.dtype = TSDP_F32;
         std::vector<float> values(s.of_count);
         init_value(v, seed, values.data());
-        const size_t width = s.of_count / s.count;
-        for (size_t r = 0; r < s.count; ++r) {
-            double sum = 0;
-            for (size_t k = 0; k < width; ++k) sum += (double)values[r * width + k] * values[r * width + k];
-            ((float*)host)[r] = (float)std::sqrt(sum);
-        }
+        std::vector<double> sums(s.count, 0.0);
+        for (size_t k = 0; k < s.of_count; ++k) sums[(k / s.of_inner) % s.count] += (double)values[k] * values[k];
+        for (size_t r = 0; r < s.count; ++r) ((float*)host)[r] = (float)std::sqrt(sums[r]);
         return;
     }
     const std::vector<double> orthogonal = s.init == TSDP_INIT_ORTHOGONAL ? orthogonal_init(s, seed) : std::vector<double>();

@@ -116,7 +116,7 @@ struct tsdp_tensor_info {
     int batched;
 };
 
-enum tsdp_init_kind { TSDP_INIT_CONSTANT = 0, TSDP_INIT_UNIFORM = 1, TSDP_INIT_NORMAL = 2, TSDP_INIT_DATA = 3, TSDP_INIT_ORTHOGONAL = 4, TSDP_INIT_ROW_NORM = 5 };
+enum tsdp_init_kind { TSDP_INIT_CONSTANT = 0, TSDP_INIT_UNIFORM = 1, TSDP_INIT_NORMAL = 2, TSDP_INIT_DATA = 3, TSDP_INIT_ORTHOGONAL = 4, TSDP_INIT_SLICE_NORM = 5 };
 
 /** A parameter or buffer and how tsdp_create initializes it. */
 struct tsdp_state_info {
@@ -130,10 +130,12 @@ struct tsdp_state_info {
     unsigned stream;     // Philox key of this tensor: FNV-1a of its name
     int row;             // row width for the zeroed row
     const float* data;   // TSDP_INIT_DATA: the values, computed by the model's constructor
-    // TSDP_INIT_ROW_NORM (weight norm's g): the 2-norm of each dim-0 row of its sibling v, drawn again
-    // here as v draws (of_init with this row's a, shift, zero_row, stream and row; of_count values)
+    // TSDP_INIT_SLICE_NORM (weight norm's g): the 2-norm of each slice of its sibling v along one dim,
+    // v drawn again here as v draws (of_init with this row's a, shift, zero_row, stream and row; of_count
+    // values), its element i in slice (i / of_inner) % count
     int of_init;
     size_t of_count;
+    size_t of_inner;
     // TSDP_INIT_NORMAL cut to [lo, hi] (in std units) when truncated: nn.init.trunc_normal_'s inverse-CDF draw
     int truncated;
     double lo;

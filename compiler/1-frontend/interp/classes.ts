@@ -27,6 +27,7 @@ import { fieldName, PropertyEvaluator } from "./properties.ts";
 import { CALL_LEVELS, ModeFork, poison, isPoison } from "./core.ts";
 import { describeSyntax } from "./syntax.ts";
 import { refuseStateInPlain } from "../module-tree.ts";
+import { callWithHooks } from "../module-hooks.ts";
 
 /** What a chain of user classes ends in: nn.Module, or a container its classes extend. */
 type RootBase = "module" | "sequential" | "dict";
@@ -265,7 +266,13 @@ export class Interpreter extends PropertyEvaluator {
     if (args.some(isPoison)) return poison;
     if (m.path === undefined)
       fail("moduleNotInModel", `this ${m.typeName} is not registered in the model: store layers as fields of a module, or in nn.ModuleList / nn.Sequential (a plain array does not register them)`, site.loc);
-    return this.em.within(m.path, () => {
+    // PyTorch's forward hooks around forward (module-hooks.ts)
+    return callWithHooks(m, args, site, this.hookHost, (hooked) => this.callForward(m, hooked, site));
+  }
+
+  /** A module's forward itself, with nodes named by its path. */
+  private callForward(m: ModuleValue, args: Value[], site: CallSite): Value {
+    return this.em.within(m.path!, () => {
       // nn.Flatten / nn.Unflatten return a view of their input, as x.flatten does (views.ts)
       // a class extending a layer runs its own forward when it has one (super.forward(x) is the layer's)
       const own = m.layerType !== undefined && m.cls ? this.lookupMethod(m.cls, "forward") : undefined;

@@ -114,6 +114,12 @@ export abstract class InterpreterCore {
     items: (v: Value): Value[] | undefined => (v instanceof ModuleValue && v.isSequence ? [...v.elements] : v instanceof CollectionValue ? collectionItems(v) : undefined),
   };
 
+  /** What forward hooks need (module-hooks.ts): the constructor-only check, and calls of the hooks. */
+  protected readonly hookHost = {
+    requireConstruct: (who: string, site: CallSite) => this.requireConstructPhase(who, site),
+    callCallback: (f: Value, args: Value[], site: CallSite) => this.callCallback(f, args, site),
+  };
+
   /** Where a used-up step budget is reported: the outermost loop running, which multiplies the work. */
   protected blame(): SourceLoc | undefined {
     return this.loops.length > 0 ? locOf(this.loops[0]) : undefined;

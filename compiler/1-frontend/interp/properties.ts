@@ -1,4 +1,5 @@
 import { Node as TsNode } from "ts-morph";
+import { hookRegistration } from "../module-hooks.ts";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { appendModule, insertModule, sequentialModule, setDictEntry } from "../layers.ts";
 import { arg, bindArgs, camel, locOfArg, opt } from "../args.ts";
@@ -232,6 +233,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // `m.constructor.name.includes("Conv")`, Python's m.__class__.__name__)
     if (name === "constructor") return m.cls ?? this.layerClassOf(m, site);
     if (name === "length" && m.typeName === "nn.ParameterList") return m.fields.size;
+    // register_forward_hook(hook) and register_forward_pre_hook(hook) (module-hooks.ts)
+    const hook = hookRegistration(m, name, this.hookHost);
+    if (hook) return hook;
     // register_parameter(name, nn.Parameter(...)): the field of that name, as an assignment makes it
     if ((name === "registerParameter" || name === "register_parameter") && m.kind === "user")
       return new BuiltinFunction(`${m.typeName}.registerParameter`, (args, s) => {
