@@ -178,6 +178,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   scatterAdd_(dim: number, index: Tensor<Shape, "int32">, src: Tensor): this;
   indexAdd_(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): this;
   indexCopy_(dim: number, index: Tensor<Shape, "int32">, source: Tensor): this;
+  indexPut_(indices: Tensor<Shape, "int32">[], values: Tensor | number, accumulate?: boolean): this;
   indexFill_(dim: number, index: Tensor<Shape, "int32">, value: number): this;
   unsqueeze_(dim: number): this;
   squeeze_(dim?: number | readonly number[]): this;
@@ -505,6 +506,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   indexAdd(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
   /** source's slice j written at index[j] along dim (torch.index_copy; x[idx] = source for dim 0). */
   indexCopy(dim: number, index: Tensor<Shape, "int32">, source: Tensor): Tensor;
+  /**
+   * index_put: x[i0, i1, …] = values for int32 indices of x's first dims (broadcast together);
+   * accumulate adds, summing repeated positions. F.arange(batch) first writes each sample's own rows.
+   */
+  indexPut(indices: Tensor<Shape, "int32">[], values: Tensor | number, accumulate?: boolean): Tensor;
   /** value written at the slices index names along dim (torch.index_fill; x[idx] = value for dim 0). */
   indexFill(dim: number, index: Tensor<Shape, "int32">, value: number): Tensor;
 }

@@ -244,7 +244,75 @@ function perSample(t: TensorValue, indices: TensorValue[], who: string, site: Ca
   return { result: em.tensor("reshape", [taken], { shape: [...S, ...after] }, who, site), rank: S.length };
 }
 
+/**
+ * x.indexPut(indices, values, accumulate = false): PyTorch's index_put (x[i0, i1, …] = values, and
+ * with accumulate the sums at repeated positions: a point cloud's scatter into voxels,
+ * `out.index_put_((batchIdx, voxel), feats, accumulate=True)`) — the inverse of advancedRows: the
+ * int32 indices of x's first dims broadcast to S, values broadcast to [...S, ...x's other dims],
+ * each element sent to its row-major position along those dims flattened (take_grad: the sums
+ * loop over the positions, no atomics, the same every run). Without accumulate a number is written
+ * as itself, and a position written twice with tensor values holds their mean (PyTorch keeps one
+ * of them, unspecified which). With F.arange(batch)
+ * first, each sample writes its own rows (perSample's inverse); a fixed tensor written from
+ * per-sample indices would sum over the batch, which is split across devices: refused.
+ */
+function indexPut(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): TensorValue {
+  const who = "indexPut";
+  const b = bindArgs(who, [arg("indices", "any"), arg("values", "any"), opt("accumulate", "bool", false)], args, site);
+  const indices: Value[] = Array.isArray(b.indices) ? b.indices : [b.indices];
+  if (indices.length === 0 || !indices.every((i): i is TensorValue => i instanceof TensorValue && i.node.dtype === "i32"))
+    return fail("wrongArgumentType", `${who}: indices are int32 tensors, one for each of x's first dims they index, got ${indices.map(describe).join(", ") || "none"}`, site.loc);
+  const shape = x.node.shape;
+  if (indices.length > shape.length) fail("invalidArgument", `${who}: ${indices.length} indices for a tensor of ${shape.length} dims`, site.loc);
+  const batched = isBatchPositions(indices[0], shape[0]);
+  if (batched && indices.length === 1) fail("unsupportedSyntax", `${who}: with F.arange(batch) alone each sample writes its whole row; write x.copy_(values)`, site.loc);
+  const lead = batched ? [shape[0]] : [];
+  const written = batched ? indices.slice(1) : indices;
+  const sizes = shape.slice(lead.length, lead.length + written.length);
+  if (sizes.some(isBatch)) fail("shapeMismatch", `${who}: the indices write into dim ${shape.findIndex(isBatch)} of ${formatShape(shape)}, the batch, which is split across devices; index a fixed-size dim (or pick each sample's rows with F.arange(batch) first)`, site.loc);
+  const together = broadcastIndices(batched ? indices : written, who, site, em);
+  const S = together[0].node.shape;
+  if (batched && !dimEq(S[0], shape[0])) fail("shapeMismatch", `${who}: with F.arange(batch) first, the indices broadcast to ${formatShape(S)}, whose first dim is not the batch`, site.loc);
+  const perSampleShape = S.slice(lead.length);
+  if (perSampleShape.some(isBatch))
+    fail("unsupportedSyntax", `${who}: indices of each sample (${formatShape(S)}) writing into the same rows of ${formatShape(shape)} for every sample would sum over the whole batch, which is split across devices; keep the batch first in x (F.zeros(B, …)) and index it with F.arange(B) first`, site.loc);
+  const after = shape.slice(lead.length + written.length);
+  const target = [...S, ...after];
+  let values: TensorValue = typeof b.values === "number" ? new TensorValue(em.constant(b.values, site)) : b.values;
+  if (!(values instanceof TensorValue)) return fail("wrongArgumentType", `${who}: values is a tensor or a number, got ${describe(b.values)}`, site.loc);
+  const joint = broadcastShapes(values.node.shape, target);
+  if (!joint || !shapeEq(joint, target)) fail("shapeMismatch", `${who}: values ${formatShape(values.node.shape)} must broadcast to the indexed shape ${formatShape(target)}`, site.loc);
+  if (values.node.shape.length < target.length) values = em.tensor("reshape", [values], { shape: [...target.slice(0, target.length - values.node.shape.length).map(() => 1), ...values.node.shape] }, who, site);
+  if (!shapeEq(values.node.shape, target)) values = em.tensor("expand", [values], { shape: target }, who, site);
+  const total = (sizes as number[]).reduce((p, d) => p * d, 1);
+  const m = count(perSampleShape);
+  const position = rowMajor(together.slice(lead.length), sizes as number[], who, site, em);
+  // along dim lead.length of x viewed [...lead, total, ...after]: batched, each sample's positions
+  // element by element (scatter_add's form); else one list of positions for every row (index_add's)
+  const flat = em.tensor("reshape", [x], { shape: [...lead, total, ...after] }, who, site);
+  const sent = em.tensor("reshape", [values], { shape: [...lead, m, ...after] }, who, site);
+  let index: TensorValue;
+  if (batched) {
+    const column = em.tensor("reshape", [position], { shape: [shape[0], m, ...after.map(() => 1)] }, who, site);
+    index = after.length ? em.tensor("expand", [column], { shape: [shape[0], m, ...after] }, who, site) : column;
+  } else index = S.length === 1 ? position : em.tensor("reshape", [position], { shape: [m] }, who, site);
+  const attrs = { dim: lead.length, mode: batched ? "elementwise" : "vector", size: total };
+  const sums = em.tensor("take_grad", [sent, index], attrs, who, site);
+  let result: TensorValue;
+  if (b.accumulate) result = em.tensor("add", [flat, sums], {}, who, site);
+  else {
+    // a number is written as itself; tensor values written twice to one position, as their mean
+    const ones = em.tensor("expand", [em.node("full", [], { shape: [], value: 1 }, who, site)], { shape: [...sent.node.shape] }, who, site);
+    const writes = em.tensor("take_grad", [ones, index], attrs, who, site);
+    const hit = em.tensor("gt", [writes, em.constant(0, site)], {}, who, site);
+    const value = typeof b.values === "number" ? em.constant(b.values, site) : em.tensor("div", [sums, em.tensor("where", [hit, writes, em.constant(1, site)], {}, who, site)], {}, who, site);
+    result = em.tensor("where", [hit, value, flat], {}, who, site);
+  }
+  return em.tensor("reshape", [result], { shape: [...shape] }, who, site);
+}
+
 export const indexingMethods = {
+  indexPut,
   index: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value => indexWith(x, args.length === 1 && Array.isArray(args[0]) ? args[0] : args, "index", site, em),
   slice: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value => {
     const b = bindArgs("slice", [arg("dim", "int"), opt("start", "int", null, { nullable: true }), opt("end", "int", null, { nullable: true }), opt("step", "posInt", 1)], args, site);

@@ -72,14 +72,18 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof TensorValue && name === "requiresGrad_" && this.em.constants.owns(obj.node))
       return new BuiltinFunction("requiresGrad_", (args, s) => (bindArgs("requiresGrad_", [opt("requiresGrad", "bool", true)], args, s), obj));
     if (obj instanceof TensorValue) {
-      const v = tensorProperty(obj, name, this.em, site);
-      // a view (x.view, x.T, x.chunk, …) shares x's storage: in-place.ts follows in-place changes through it
-      if (v !== undefined && VIEW_METHODS.has(name))
-        return v instanceof BuiltinFunction ? new BuiltinFunction(v.name, (args, s) => withViews(obj, v.call(args, s))) : withViews(obj, v);
-      if (v !== undefined) return v;
-      // PyTorch's in-place x.add_(y), x.zero_(), x.bernoulli_(p): the tensor takes over the result
-      const inPlace = inPlaceMethod(obj, name, this.em, this.phase === "forward" ? "forward" : "construct", tensorMethods);
-      if (inPlace) return inPlace;
+      // PyTorch's snake_case spelling (x.masked_fill_, x.index_put_, x.new_zeros) is the camelCase method's
+      const camelCase = name.replace(/(?<=[a-z0-9])_([a-z])/g, (_, c: string) => c.toUpperCase());
+      for (const spelling of new Set([name, camelCase])) {
+        const v = tensorProperty(obj, spelling, this.em, site);
+        // a view (x.view, x.T, x.chunk, …) shares x's storage: in-place.ts follows in-place changes through it
+        if (v !== undefined && VIEW_METHODS.has(spelling))
+          return v instanceof BuiltinFunction ? new BuiltinFunction(v.name, (args, s) => withViews(obj, v.call(args, s))) : withViews(obj, v);
+        if (v !== undefined) return v;
+        // PyTorch's in-place x.add_(y), x.zero_(), x.bernoulli_(p): the tensor takes over the result
+        const inPlace = inPlaceMethod(obj, spelling, this.em, this.phase === "forward" ? "forward" : "construct", tensorMethods);
+        if (inPlace) return inPlace;
+      }
       fail("unknownProperty", `tensors have no property '${name}' in tsdp${didYouMean(name, ["shape", "T", "mT", "dtype", "device", ...Object.keys(tensorMethods)], "")}`, site.loc);
     }
     if (obj instanceof NamespaceValue) {
@@ -525,6 +529,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (typeof value !== "number" && !(value instanceof TensorValue))
       return void fail("wrongArgumentType", `x[…] = v: v must be a tensor or a number, got ${describe(value)}`, site.loc);
     if (typeof key === "number") return inPlace(this.getElement(obj, key, site) as TensorValue, typeof value === "number" ? "fill_" : "copy_", [value]);
+    // x[idx] = v with an int32 idx of more dims (a [L, L] table's positions): index_put
+    if (key instanceof TensorValue && key.node.dtype === "i32" && key.node.shape.length > 1) return inPlace(obj, "indexPut_", [[key], value]);
     if (key instanceof TensorValue && key.node.dtype === "i32" && key.node.shape.length === 1) {
       if (typeof value === "number") return inPlace(obj, "indexFill_", [0, key, value]);
       const rows = [key.node.shape[0], ...obj.node.shape.slice(1)];
