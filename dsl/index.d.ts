@@ -337,8 +337,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   prod(dim?: number, keepdim?: boolean): Tensor;
   /** Elements (i, i + offset) of dims dim1 and dim2, those dims replaced by a last one: a view (a change through it shows in x). */
   diagonal(offset?: number, dim1?: number, dim2?: number): Tensor;
-  /** The cross product of 3-vectors along dim (torch.cross). */
-  cross(other: Tensor, dim?: number): Tensor;
+  /** The cross product of 3-vectors along dim (torch.cross); without dim, the first dim of size 3 (as PyTorch's). */
+  cross(other: Tensor, dim?: number | null): Tensor;
   /** |x − other| ≤ atol + rtol·|other| as a 0/1 mask (torch.isclose). */
   isclose(other: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
   /** log Σ_{k ≤ i} exp(x_k) along a fixed-size dim: torch.logcumsumexp. */
@@ -1745,7 +1745,8 @@ export namespace F {
   function cumsum(x: Tensor, dim: number): Tensor;
   function cumprod(x: Tensor, dim: number): Tensor;
   function diagonal(x: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
-  function cross(x: Tensor, other: Tensor, dim?: number): Tensor;
+  /** torch.cross: without dim, the first dim of size 3 (as PyTorch's; torch.linalg.cross takes the last). */
+  function cross(x: Tensor, other: Tensor, dim?: number | null): Tensor;
   function isclose(x: Tensor, other: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
   /** In forward: integers uniform in [low, high) (low 0 when left out), int32, drawn afresh each call; the size may name the batch. */
   function randint(high: number, size: readonly number[], options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
@@ -1758,6 +1759,8 @@ export namespace F {
     function norm(x: Tensor, ord?: number | "fro" | null, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
     function norm(x: Tensor, options: { ord?: number | "fro" | null; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
     function matrixNorm(x: Tensor, ord?: "fro", dim?: readonly [number, number], keepdim?: boolean): Tensor;
+    /** torch.linalg.cross: the cross product of 3-vectors along dim (the last by default). */
+    function cross(x: Tensor, other: Tensor, dim?: number): Tensor;
   }
   function prod(x: Tensor, dim?: number, keepdim?: boolean): Tensor;
   function logcumsumexp(x: Tensor, dim: number): Tensor;

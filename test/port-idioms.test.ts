@@ -268,6 +268,19 @@ describe("more torch.nn layers as compositions (more-layers.ts)", () => {
     expect(f).toEqual(y);
     expect(gradCheck(model("return this.b(x, x.narrow(1, 0, 2));", "x: Tensor<[Batch, 3]>", "b = new nn.Bilinear(3, 2, 2);")).checked).toBeGreaterThan(0);
   });
+  it("nn.EmbeddingBag's padding row starts as zeros (a negative paddingIdx counts from the end) and is left out of the bags", () => {
+    const src = model("return [this.p(ids), F.embedding(ids, this.p.weight).flatten(1), this.n(ids)];", 'ids: Tensor<[Batch, 2], "int32">', "p = new nn.EmbeddingBag(3, 2, { mode: 'sum', paddingIdx: 2 }); n = new nn.EmbeddingBag(3, 2, { paddingIdx: -1 });");
+    const { graph } = lowerSource(src);
+    const state = initState(graph, 0);
+    const [p, n] = ["p.weight", "n.weight"].map((k) => Array.from(state.params.get(k)!.data));
+    expect(p.slice(4)).toEqual([0, 0]);
+    expect(n.slice(4)).toEqual([0, 0]);
+    const [bags, rows, mean] = runReference(graph, { ids: nd([1, 2], [0, 2]) }, state).outputs.map((o) => Array.from(o.data));
+    expect(bags).toEqual(p.slice(0, 2));
+    expect(rows).toEqual([...p.slice(0, 2), 0, 0]);
+    // paddingIdx −1 is row 2: the mean of row 0 alone
+    expect(mean).toEqual(n.slice(0, 2));
+  });
   it("nn.EmbeddingBag over equal-length bags: sum, mean, max, per-sample weights, padding rows left out", () => {
     const ctor = "\n  constructor() { super(); for (const e of [this.s, this.m, this.x, this.p, this.w]) e.weight.copy_(F.arange(8).view(4, 2)); }";
     const src = model(
@@ -801,6 +814,15 @@ describe("torch.linalg's norms, cross, isclose, diagonal, randint, randperm", ()
     const [c] = run("return [F.cross(x.select(1, 0), x.select(1, 1), -1)];");
     // (3, 4, 0) × (1, −2, 2) = (8, −6, −10); (0.5, 0.5, 0.5) × (−1, 0, 0) = (0, −0.5, 0.5)
     expect(c).toEqual([8, -6, -10, 0, -0.5, 0.5]);
+    // without dim, torch.cross takes the first dim of size 3 (F.linalg.cross the last): [B, 3, 3] rows × rows
+    const m = nd([1, 3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 2]);
+    const n = nd([1, 3, 3], [0, 1, 0, 0, 0, 1, 3, 0, 0]);
+    const [first, last, method] = outputs(model("return [F.cross(a, b), F.linalg.cross(a, b), a.cross(b, null)];", "a: Tensor<[Batch, 3, 3]>, b: Tensor<[Batch, 3, 3]>"), { a: m, b: n });
+    // dim 1: column j of a × column j of b; columns (1, 0, 0)×(0, 0, 3), (0, 1, 0)×(1, 0, 0), (0, 0, 2)×(0, 1, 0)
+    expect(first).toEqual([0, 0, -2, -3, 0, 0, 0, -1, 0].map((v) => v + 0));
+    // dim 2: row i of a × row i of b; (1, 0, 0)×(0, 1, 0) = (0, 0, 1), (0, 1, 0)×(0, 0, 1) = (1, 0, 0), (0, 0, 2)×(3, 0, 0) = (0, 6, 0)
+    expect(last).toEqual([0, 0, 1, 1, 0, 0, 0, 6, 0]);
+    expect(method).toEqual(first);
     const [close] = run("return [F.isclose(x, x.add(1e-7)).flatten(1).add(x.isclose(x.add(1), { atol: 0.5 }).flatten(1))];");
     // within rtol·|b| + atol of 1e-7 only where |x| is large enough: 1e-7 ≤ 1e-8 + 1e-5·|x + 1e-7|
     expect(close).toEqual(Array.from(x.data, (v) => (1e-7 <= 1e-8 + 1e-5 * Math.abs(v + 1e-7) + 1e-15 || v === v + 1e-7 ? 1 : 0)));

@@ -8,6 +8,8 @@ import { describe, expect, it } from "vitest";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { GraphBuilder } from "../compiler/ir/builder.ts";
 import { gradCheck } from "./gradcheck.ts";
 import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 
@@ -440,6 +442,36 @@ describe("topk, sort and argsort", () => {
     expect(gradCheck(model("return x.topk(2).values.mul(F.tensor([1, 2])).add(x.sort(-1)[0].narrow(-1, 0, 2));", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
     expect(first(model("return x.topk(5).values;", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP3004 5: topk: k must be between 1 and the dim's size 4, got 5/);
     expect(first(model("return x.sort().values;", "x: Tensor<[Batch, 4097]>"))).toMatch(/^TSDP3004 5: sort: 4097 of 4097 elements; past 32, tsdp ranks every element against every other, along a dim of at most 4096/);
+  });
+  it("NaN ranks above every number (first descending, last ascending), ±∞ are values like others, for the first 32 and past them", () => {
+    const inf = Infinity;
+    const row = [1, NaN, 3, -1, -inf, NaN, inf, 0];
+    const long = (t: string) => `F.cat([${t}, x.index(":", ":1").mul(0).add(100).expand(-1, 32)], 1)`;
+    const [ascending, order, smallest, smallestAt, descending, descOrder, rankedUp, rankedUpOrder, rankedDown, rankedTail] = outputs(
+      `return [x.sort(1).values, x.argsort(1).float(), x.topk(3, 1, false).values, x.topk(3, 1, false).indices.float(), x.sort(1, true).values, x.sort(1, true).indices.float(), ${long("x")}.sort(1).values.narrow(1, 0, 8), ${long("x")}.argsort(1).float().narrow(1, 0, 8), ${long("x")}.sort(1, true).values.narrow(1, 0, 8), ${long("x")}.argsort(1).float().narrow(1, 37, 3)];`,
+      "x: Tensor<[Batch, 8]>",
+      { x: nd([1, 8], row) },
+    );
+    expect(ascending).toEqual([-inf, -1, 0, 1, 3, inf, NaN, NaN]);
+    expect(order).toEqual([4, 3, 7, 0, 2, 6, 1, 5]);
+    expect(smallest).toEqual([-inf, -1, 0]);
+    expect(smallestAt).toEqual([4, 3, 7]);
+    expect(descending).toEqual([NaN, NaN, inf, 3, 1, 0, -1, -inf]);
+    expect(descOrder).toEqual([1, 5, 6, 2, 0, 7, 3, 4]);
+    // past 32 elements (40, by rank): the same order, with the 32 added hundreds before ∞
+    expect(rankedUp).toEqual([-inf, -1, 0, 1, 3, 100, 100, 100]);
+    expect(rankedUpOrder).toEqual([4, 3, 7, 0, 2, 8, 9, 10]);
+    expect(rankedDown).toEqual([NaN, NaN, inf, 100, 100, 100, 100, 100]);
+    expect(rankedTail).toEqual([6, 1, 5]);
+  });
+  it("tied values: each one's gradient reaches its own index (not shared among the ties), as PyTorch's", () => {
+    const { graph } = lowerSource(model("return x.topk(2).values.mul(F.tensor([1, 3])).add(x.sort(1, true).values.narrow(1, 0, 2).mul(F.tensor([10, 30])));", "x: Tensor<[Batch, 3]>"));
+    const b = GraphBuilder.extending(graph);
+    const loss = b.add("sum", [graph.outputs[0]], { dims: null, keepdim: false }, graph.outputs[0].loc, "", "sum");
+    const { graph: step, gradients } = differentiate(b.finish(graph.name, graph.outputs), { wrt: graph.inputs, loss, builder: b });
+    const grad = runReference(step, { x: nd([1, 3], [2, 2, 1]) }, initState(graph, 0)).values.get(gradients.get("x")!)!;
+    // values [2, 2] from indices 0 and 1: ∂/∂x = (1 + 10, 3 + 30, 0)
+    expect(Array.from(grad.data)).toEqual([11, 33, 0]);
   });
   it("past 32 elements, by each element's rank: a stable order (ties by index, as the first 32), any dim, values and indices", () => {
     // 40 integers with many ties along dim 1 of [2, 40, 3]

@@ -25,7 +25,7 @@ export function linalgNamespace(em: GraphEmitter): NamespaceValue {
       const x: TensorValue = b.x;
       const dims = dimsOf(b.dim, x.node.shape.length, who, site);
       if (who.endsWith(".norm") && dims !== null && dims.length === 2 && b.ord !== null && b.ord !== "fro")
-        fail("invalidArgument", `${who}: a matrix norm of ord ${JSON.stringify(b.ord)} (singular values) is not supported; ord "fro" or null is`, locOfArg(b, "ord", site));
+        fail("invalidArgument", `${who}: a matrix norm of ord ${JSON.stringify(b.ord)} is not supported (only "fro" or null over two dims); for ord 1 or Infinity write the largest column or row sum, x.abs().sum(dim).amax(-1)`, locOfArg(b, "ord", site));
       return vectorNorm(x, b.ord ?? 2, dims, b.keepdim, site, em, who, locOfArg(b, "ord", site));
     });
   // torch.linalg.matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False): Frobenius only
@@ -41,14 +41,27 @@ export function linalgNamespace(em: GraphEmitter): NamespaceValue {
     ["norm", vector("F.linalg.norm", null)],
     ["matrixNorm", matrix],
     ["matrix_norm", matrix],
+    // torch.linalg.cross(a, b, dim=-1)
+    ["cross", new BuiltinFunction("F.linalg.cross", (args, site) => {
+      const b = bindArgs("F.linalg.cross", [arg("input", "tensor"), arg("other", "tensor"), opt("dim", "int", -1)], args, site);
+      return cross(b.input, b.other, b.dim, site, em, "F.linalg.cross");
+    })],
   ]);
   return new NamespaceValue("F.linalg", members);
 }
 
-/** torch.cross(a, b, dim): the cross product of 3-vectors along dim (size 3). */
-export function cross(a: TensorValue, b: TensorValue, dimArg: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+/**
+ * torch.cross(a, b, dim): the cross product of 3-vectors along dim (size 3). Without dim, PyTorch's
+ * (deprecated) choice is the first dim of size 3, not the last (torch.linalg.cross's −1): here the
+ * first fixed-size one — PyTorch would take the batch where it is first and holds 3 samples.
+ */
+export function cross(a: TensorValue, b: TensorValue, dimArg: number | null, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const c = ops(em, who, site);
   const shape = a.node.shape;
+  if (dimArg === null) {
+    dimArg = shape.findIndex((d) => d === 3);
+    if (dimArg < 0) fail("shapeMismatch", `${who}: without dim, PyTorch takes the first dim of size 3, and ${formatShape(shape)} has none`, site.loc);
+  }
   const dim = dimArg < 0 ? dimArg + shape.length : dimArg;
   if (formatShape(shape) !== formatShape(b.node.shape)) fail("shapeMismatch", `${who}: both operands must have one shape, got ${formatShape(shape)} and ${formatShape(b.node.shape)}`, site.loc);
   if (dim < 0 || dim >= shape.length || shape[dim] !== 3) fail("shapeMismatch", `${who}: dim ${dimArg} of ${formatShape(shape)} must have size 3`, site.loc);

@@ -85,13 +85,16 @@ function embeddingBag(weight: TensorValue, b: Bound, call: Bound, site: CallSite
   if (call.offsets !== null) fail("unsupportedSyntax", `${who}: bags given by offsets (a 1-D input) are not supported; pass a 2-D input [B, L] of equal-length bags`, site.loc);
   if (ids.node.shape.length !== 2) fail("shapeMismatch", `${who} expects a 2-D input [B, L] of indices, got ${formatShape(ids.node.shape)}`, site.loc);
   const c = ops(em, who, site);
-  let rows = em.tensor("embedding", [ids, weight], { paddingIdx: b.paddingIdx }, who, site); // [B, L, D]
+  // a negative paddingIdx counts from the last row, as PyTorch's
+  const numRows = weight.node.shape[0] as number;
+  const paddingIdx: number | null = b.paddingIdx === null ? null : b.paddingIdx < 0 ? b.paddingIdx + numRows : b.paddingIdx;
+  let rows = em.tensor("embedding", [ids, weight], { paddingIdx }, who, site); // [B, L, D]
   const weights: TensorValue | null = call.perSampleWeights;
   if (weights !== null) {
     if (b.mode !== "sum") fail("invalidArgument", `${who}: perSampleWeights is only supported with mode "sum", as PyTorch's`, site.loc);
     rows = c.op("mul", [rows, unsqueeze(c, weights, 2)]);
   }
-  const present = b.paddingIdx === null ? null : unsqueeze(c, c.op("ne", [ids.node.dtype === "i32" ? c.op("to_float", [ids]) : ids, b.paddingIdx]), 2);
+  const present = paddingIdx === null ? null : unsqueeze(c, c.op("ne", [ids.node.dtype === "i32" ? c.op("to_float", [ids]) : ids, paddingIdx]), 2);
   if (b.mode === "max") {
     if (present) fail("invalidArgument", `${who}: mode "max" with paddingIdx is not supported`, site.loc);
     return c.op("amax", [rows], { dims: [1], keepdim: false });
@@ -195,7 +198,11 @@ export const moreLayers: Record<string, LayerSpec> = {
   },
   EmbeddingBag: {
     args: [arg("numEmbeddings", "posInt"), arg("embeddingDim", "posInt"), opt("mode", "string", "mean", { choices: ["sum", "mean", "max"] }), opt("paddingIdx", "int", null, { nullable: true })],
-    state: (b) => ({ params: [param("weight", [b.numEmbeddings, b.embeddingDim], { kind: "normal", std: 1 })] }),
+    // N(0, 1) with the padding row zeroed, as PyTorch's reset_parameters (nn.Embedding's too)
+    state: (b) => {
+      const pad = b.paddingIdx === null ? undefined : b.paddingIdx < 0 ? b.paddingIdx + b.numEmbeddings : b.paddingIdx;
+      return { params: [param("weight", [b.numEmbeddings, b.embeddingDim], pad === undefined ? { kind: "normal", std: 1 } : { kind: "normal", std: 1, zeroRow: pad })] };
+    },
     summary: (b) => `${b.numEmbeddings} × ${b.embeddingDim}, mode=${b.mode}`,
     inputs: [arg("input", "tensor"), opt("offsets", "any", null, { nullable: true }), opt("perSampleWeights", "tensor", null, { nullable: true })],
     forward: (self, b, call, site, em, who) => embeddingBag(param_(self, "weight")!, b, call, site, em, who),

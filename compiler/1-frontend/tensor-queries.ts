@@ -81,7 +81,7 @@ const queries: Record<string, Query> = {
   unfold: { args: [arg("dimension", "int"), arg("size", "posInt"), arg("step", "posInt")], lower: (x, b, site, em, who) => slidingWindows(x, b, site, em, who) },
   // linalg.ts: Tensor.diagonal (a view), torch.cross, torch.isclose
   diagonal: { args: [opt("offset", "int", 0), opt("dim1", "int", 0), opt("dim2", "int", 1)], lower: (x, b, site, em, who) => diagonal(x, b.offset, b.dim1, b.dim2, site, em, who) },
-  cross: { args: [arg("other", "tensor"), opt("dim", "int", -1)], lower: (x, b, site, em, who) => cross(x, b.other, b.dim, site, em, who) },
+  cross: { args: [arg("other", "tensor"), opt("dim", "int", null, { nullable: true })], lower: (x, b, site, em, who) => cross(x, b.other, b.dim, site, em, who) },
   isclose: {
     args: [arg("other", "tensor"), opt("rtol", "nonNegNumber", 1e-5), opt("atol", "nonNegNumber", 1e-8), opt("equalNan", "bool", false)],
     lower: (x, b, site, em, who) => isclose(x, b.other, b.rtol, b.atol, b.equalNan, site, em, who),
@@ -184,9 +184,12 @@ const MAX_RANKED = 4096;
 
 /**
  * torch.topk(x, k, dim=-1, largest=True): the k largest (smallest) along a fixed-size dim, in
- * order, with their int32 indices — k rounds of amax and argmax, each masking the element it took
- * (its first index among ties) to −∞, so each value's gradient reaches the element it came from.
- * Up to MAX_TOPK elements; sort and argsort of a dim that short are topk of all of it. Past that,
+ * order, with their int32 indices — k rounds, each taking the first index among the best elements
+ * not yet taken; the values are then x gathered at the indices, so each value's gradient reaches
+ * exactly the element it came from (ties included, as PyTorch's). NaN ranks above every number, as
+ * PyTorch's sort and topk order it (first in descending order, last in ascending), and ±∞ are
+ * values like others (a taken element is excluded by a mask, not by writing −∞ over it). Up to
+ * MAX_TOPK elements; sort and argsort of a dim that short are topk of all of it. Past that,
  * sortedByRank orders the whole dim and topk is its first k.
  */
 function topk(x: TensorValue, k: number, dimArg: number, largest: boolean, site: CallSite, em: GraphEmitter, who: string): { values: TensorValue; indices: TensorValue } {
@@ -202,36 +205,51 @@ function topk(x: TensorValue, k: number, dimArg: number, largest: boolean, site:
     return k === n ? sorted : { values: c.narrow(sorted.values, dim, 0, k), indices: c.narrow(sorted.indices, dim, 0, k) };
   }
   const positions = positionsAlong(shape, dim, n, em, who, site);
-  const lowest = em.node("full", [], { shape: [], value: -Infinity }, who, site);
-  let rest = largest ? x : c.op("neg", [x]);
-  const values: TensorValue[] = [];
+  const lowest = infinity(-1, em, who, site);
+  const value = x.node.dtype === "i32" ? c.op("to_float", [x]) : x;
+  const key = largest ? value : c.op("neg", [value]);
+  const isNaN = c.op("ne", [value, value]);
+  let left = c.op("expand", [new TensorValue(em.node("full", [], { shape: [], value: 1 }, who, site))], { shape: [...shape] });
   const indices: TensorValue[] = [];
   for (let j = 0; j < k; j++) {
-    const value = c.op("amax", [rest], { dims: [dim], keepdim: true });
-    const index = c.op("argmax", [rest], { dims: [dim], keepdim: true });
-    values.push(largest ? value : c.op("neg", [value]));
+    // the best number left, and which elements left hold it (none when only NaN is left)
+    const numbers = c.op("mul", [left, c.op("eq", [isNaN, 0])]);
+    const best = c.op("amax", [c.op("where", [numbers, key, lowest])], { dims: [dim], keepdim: true });
+    const holders = c.op("mul", [numbers, c.op("eq", [key, best])]);
+    const nans = c.op("mul", [left, isNaN]);
+    // NaN before the numbers in descending order, after them in ascending; the first index of the preferred kind
+    const score = largest ? c.op("add", [c.op("mul", [nans, 2]), holders]) : c.op("add", [c.op("mul", [holders, 2]), nans]);
+    const index = c.op("argmax", [score], { dims: [dim], keepdim: true });
     indices.push(index);
-    if (j + 1 < k) rest = c.op("where", [c.op("eq", [positions, index]), lowest, rest]);
+    if (j + 1 < k) left = c.op("mul", [left, c.op("ne", [positions, index])]);
   }
-  return { values: cat(who, values, dim, site, em), indices: cat(who, indices, dim, site, em) };
+  const taken = cat(who, indices, dim, site, em);
+  return { values: em.tensor("take", [x, taken], { dim, mode: "elementwise" }, who, site), indices: taken };
 }
 
 /**
  * The whole dim in order (descending when `largest`): element i's rank is the count of elements
  * before it in that order — larger ones, and equal ones at a lower index (ties keep their order,
- * as the max-at-a-time topk takes the first among equals) — and each element is written at its
- * rank (take's gradient: a permutation, so every position is written once, exactly; the values'
+ * as topk takes the first among equals); NaN before every number in descending order and after
+ * them in ascending, NaNs among themselves by index — and each element is written at its rank
+ * (take's gradient: a permutation, so every position is written once, exactly; the values'
  * gradient is the gather back).
  */
 function sortedByRank(x: TensorValue, dim: number, n: number, largest: boolean, site: CallSite, em: GraphEmitter, who: string): { values: TensorValue; indices: TensorValue } {
   const c = ops(em, who, site);
   const shape = x.node.shape;
-  const key = largest ? x : c.op("neg", [x]);
+  const value = x.node.dtype === "i32" ? c.op("to_float", [x]) : x;
+  const key = largest ? value : c.op("neg", [value]);
   // [..., i, ..., 1] against [..., 1, ..., j] along a new last dim: j before i in the order
   const mine = c.reshape(key, [...shape, 1]);
   const theirs = c.reshape(c.op("permute", [c.reshape(key, [...shape, 1])], { perm: [...shape.map((_, d) => (d === dim ? shape.length : d)), dim] }), [...shape.map((d, i) => (i === dim ? 1 : d)), n]);
   const earlier = c.reshape(em.tensor("triangle", [em.tensor("full", [], { shape: [n, n], value: 1 }, who, site)], { diagonal: -1, upper: false }, who, site), [...shape.map((_, i) => (i === dim ? n : 1)), n]);
-  const before = c.op("add", [c.op("gt", [theirs, mine]), c.op("mul", [c.op("eq", [theirs, mine]), earlier])]);
+  const [mineNaN, theirNaN] = [c.op("ne", [mine, mine]), c.op("ne", [theirs, theirs])];
+  const [mineNumber, theirNumber] = [c.op("eq", [mineNaN, 0]), c.op("eq", [theirNaN, 0])];
+  const numbers = c.op("mul", [c.op("mul", [mineNumber, theirNumber]), c.op("add", [c.op("gt", [theirs, mine]), c.op("mul", [c.op("eq", [theirs, mine]), earlier])])]);
+  const bothNaN = c.op("mul", [c.op("mul", [mineNaN, theirNaN]), earlier]);
+  const nanFirst = largest ? c.op("mul", [theirNaN, mineNumber]) : c.op("mul", [theirNumber, mineNaN]);
+  const before = c.op("add", [c.op("add", [numbers, bothNaN]), nanFirst]);
   const rank = c.op("to_int", [c.op("sum", [before], { dims: [shape.length], keepdim: false })]);
   const place = (t: TensorValue) => em.tensor("take_grad", [t, rank], { dim, mode: "elementwise", size: n }, who, site);
   const positions = c.op("expand", [c.op("to_float", [positionsAlong(shape, dim, n, em, who, site)])], { shape: [...shape] });
