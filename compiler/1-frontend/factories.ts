@@ -10,6 +10,7 @@ import { markBoolean } from "./boolean-masks.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { BuiltinFunction, describe, LayerParamRef, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { ParameterRegion } from "./parameter-regions.ts";
 
 // Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
 // (torch.tril, triu), with PyTorch's names and argument order. Inside forward a factory is a
@@ -124,7 +125,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       // a parameter in a constructor (torch.zeros_like(self.weight)) gives its shape, float32
       const input: { shape: readonly Dim[]; dtype: string } =
         b.input instanceof TensorValue ? b.input.node
-        : b.input instanceof ParameterValue || b.input instanceof LayerParamRef || b.input instanceof StaticTensor ? { shape: b.input.shape, dtype: "f32" }
+        : b.input instanceof ParameterValue || b.input instanceof LayerParamRef || b.input instanceof ParameterRegion || b.input instanceof StaticTensor ? { shape: b.input.shape, dtype: "f32" }
         : fail("wrongArgumentType", `${who}: input must be a tensor, got ${describe(b.input)}`, locOfArg(b, "input", site));
       const scalar = em.node("full", [], { shape: [], value: valueOf(b, site) }, who, site);
       const filled = em.tensor("expand", [scalar], { shape: [...input.shape] }, who, site);
@@ -476,7 +477,7 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
         b.tensor = { shape: target.shape };
         return new StaticTensor(target.shape, make(b, site, who));
       }
-      if (!(target instanceof ParameterValue || target instanceof LayerParamRef))
+      if (!(target instanceof ParameterValue || target instanceof LayerParamRef || target instanceof ParameterRegion))
         fail("wrongArgumentType", `${who} initializes an nn.Parameter of your module (this.<name>), a layer's parameter (this.fc.weight) or a tensor made in the constructor (F.empty([...])), got ${describe(target)}`, locOfArg(b, "tensor", site));
       target.init = make(b, site, who);
       return target;

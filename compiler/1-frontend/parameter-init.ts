@@ -4,7 +4,8 @@ import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { factoryMembers, initialValue } from "./factories.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
-import { BuiltinFunction, describe, LayerParamRef, ParameterValue, TensorValue, type CallSite } from "./values.ts";
+import { describeHandle, ParameterRegion, regionMethod, type ParameterHandle } from "./parameter-regions.ts";
+import { BuiltinFunction, LayerParamRef, ParameterValue, TensorValue, type CallSite } from "./values.ts";
 
 // A parameter's initial value set through the parameter itself, in a constructor, as PyTorch's
 // ports write it: `self.fc.weight.data.normal_(0, 0.02)` (DCGAN, GPT-2), `p.data.zero_()`,
@@ -13,7 +14,7 @@ import { BuiltinFunction, describe, LayerParamRef, ParameterValue, TensorValue, 
 // as nn.init's functions do (factories.ts): the values are drawn or written when the model is
 // created, from the runtime's seed, so an in-place method is the initializer it describes.
 
-type Handle = LayerParamRef | ParameterValue;
+type Handle = ParameterHandle;
 
 /**
  * `p.<name>` for a parameter handle in a constructor, or undefined when `name` is not one of
@@ -21,6 +22,9 @@ type Handle = LayerParamRef | ParameterValue;
  */
 export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter): BuiltinFunction | Handle | boolean | undefined {
   const who = `${describeHandle(p)}.${name}`;
+  // a part of it (p.data[h:2 * h], p.narrow(…), p.chunk(4)): a region its initializers set (parameter-regions.ts)
+  const view = regionMethod(p, name);
+  if (view) return view;
   const rewrite = (specs: Parameters<typeof bindArgs>[1], make: (b: ReturnType<typeof bindArgs>, s: CallSite) => Init) =>
     new BuiltinFunction(who, (args, s) => {
       const b = bindArgs(who, specs, args, s);
@@ -42,8 +46,10 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
       const factory = factoryMembers(em, () => "construct").get(name.slice(3).toLowerCase()) as BuiltinFunction;
       return new BuiltinFunction(who, (args, s) => factory.call(args, s) as TensorValue);
     }
-    case "requiresGrad":
-      return p instanceof ParameterValue ? !p.frozen : !p.module.frozen.has(p.local);
+    case "requiresGrad": {
+      const whole = p instanceof ParameterRegion ? p.parameter : p;
+      return whole instanceof ParameterValue ? !whole.frozen : !whole.module.frozen.has(whole.local);
+    }
     case "normal_":
       return rewrite([opt("mean", "number", 0), opt("std", "nonNegNumber", 1)], (b) => normalInit(b.mean, b.std));
     case "uniform_":
@@ -82,7 +88,7 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
 }
 
 /** `p.requiresGrad = flag` in a constructor: PyTorch's attribute, the same as p.requiresGrad_(flag). */
-export function setParameterRequiresGrad(p: Handle, requiresGrad: boolean): void {
+export function setParameterRequiresGrad(p: LayerParamRef | ParameterValue, requiresGrad: boolean): void {
   if (p instanceof ParameterValue) p.frozen = p.buffer || !requiresGrad; // a buffer stays state
   else if (requiresGrad) p.module.frozen.delete(p.local);
   else p.module.frozen.add(p.local);
@@ -118,6 +124,9 @@ function affineInit(init: Init, scale: number, shift: number, who: string, site:
     case "sliceNorm":
       // weight norm's g: the norms of v's slices times a number stay a sliceNorm only through v; refused
       return fail("unsupportedSyntax", `${who}: weight norm's g starts as the norms of v's rows; set v (or the weight before nn.utils.weightNorm) instead`, site.loc);
+    case "parts":
+      // each part maps as a whole initializer does
+      return { kind: "parts", base: affineInit(init.base, scale, shift, who, site) as typeof init.base, patches: init.patches.map((p) => ({ box: p.box, init: affineInit(p.init, scale, shift, who, site) as typeof p.init })) };
   }
 }
 
@@ -143,6 +152,3 @@ function broadcastValues(values: Float32Array, from: readonly number[], to: read
   return out;
 }
 
-function describeHandle(p: Handle): string {
-  return p instanceof LayerParamRef ? `${p.module.typeName}.${p.local}` : describe(p);
-}

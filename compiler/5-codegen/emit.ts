@@ -12,7 +12,7 @@ import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 import { dtypeNames, groupLrScale, type Graph, type Init, type Node, type OptimizerSpec } from "../ir/node.ts";
 import { formatShape, isBatch, numel, type Dim } from "../ir/shape.ts";
 import { hash32 } from "../reference/rng.ts";
-import { siblingName } from "../reference/init.ts";
+import { patchStream, siblingName } from "../reference/init.ts";
 import { CodegenContext, defaultShapeFor, type Precision, type ShapeFor } from "./context.ts";
 import { cComment, cIdentifier, cString } from "./escape.ts";
 import { cFloat } from "../ops/elementwise.ts";
@@ -27,7 +27,7 @@ import { opDef } from "../ops/index.ts";
 import type { KernelBuilder } from "../ops/op.ts";
 import { kernelReport, launchReports } from "./launches.ts";
 import { nanWatches } from "./nan-watch.ts";
-import type { HeaderView, InitTableView, KernelView, LaunchView, ModelView, ProgramView, StateCopyView, StateRowView, TensorRowView, TrainingView } from "./view.ts";
+import type { HeaderView, InitTableView, KernelView, PatchRowView, PatchTableView, LaunchView, ModelView, ProgramView, StateCopyView, StateRowView, TensorRowView, TrainingView } from "./view.ts";
 import { MANIFEST_FORMAT, ABI_VERSION, manifestContentHash, type GeneratedManifest, type IOSpec, type ParamSpec, BATCH } from "../../runtime/manifest.ts";
 import { bucketSummary, type BucketPlan } from "../4-memory/buckets.ts";
 import type { Tuning } from "../tuning/tuning-file.ts";
@@ -149,22 +149,56 @@ function cFloatInitializer(v: number): string {
   return /[.eE]/.test(s) ? `${s}f` : `${s}.0f`;
 }
 
-/** The tables of values computed in constructors (Init "values"), one per parameter or buffer that has one. */
+/**
+ * The tables of values computed in constructors (Init "values"), one per parameter or buffer that
+ * has one, and one per patch of values of a "parts" initializer.
+ */
 function initTables(state: readonly Node[]): InitTableView[] {
-  return state.flatMap((n, index) => {
-    const init = n.attrs.init as Init;
-    if (init.kind !== "values") return [];
+  const table = (n: Node, symbol: string, values: Float32Array, shape: string): InitTableView => {
     const perLine = 8;
     const lines: string[] = [];
-    for (let i = 0; i < init.values.length; i += perLine) lines.push([...init.values.subarray(i, i + perLine)].map(cFloatInitializer).join(", "));
-    return [{ symbol: initTableSymbol(index), name: cComment(n.attrs.name as string), shape: formatShape(n.shape), at: cComment(`${basename(n.loc.file)}:${n.loc.line}`), lines }];
+    for (let i = 0; i < values.length; i += perLine) lines.push([...values.subarray(i, i + perLine)].map(cFloatInitializer).join(", "));
+    return { symbol, name: cComment(n.attrs.name as string), shape, at: cComment(`${basename(n.loc.file)}:${n.loc.line}`), lines };
+  };
+  return state.flatMap((n, index) => {
+    const init = n.attrs.init as Init;
+    const base = init.kind === "parts" ? init.base : init;
+    const own = base.kind === "values" ? [table(n, initTableSymbol(index), base.values, formatShape(n.shape))] : [];
+    const patches = init.kind === "parts" ? init.patches.flatMap((p, k) => (p.init.kind === "values" ? [table(n, patchDataSymbol(index, k), p.init.values, `[${p.box.sizes.join(", ")}] (a part)`)] : [])) : [];
+    return [...own, ...patches];
   });
 }
 
 const initTableSymbol = (stateIndex: number) => `k_init_${stateIndex}`;
+const patchDataSymbol = (stateIndex: number, k: number) => `k_init_${stateIndex}_part${k}`;
+const patchTableSymbol = (stateIndex: number) => `k_patches_${stateIndex}`;
+
+/** The patches of each "parts" initializer: where each part is and how it is set. */
+function patchTables(state: readonly Node[]): PatchTableView[] {
+  return state.flatMap((n, index) => {
+    const init = n.attrs.init as Init;
+    if (init.kind !== "parts") return [];
+    const name = n.attrs.name as string;
+    const rows = init.patches.map((p, k): PatchRowView => {
+      const [a, shift] = drawParams(p.init, p.box.sizes);
+      return {
+        offset: p.box.offset,
+        rank: p.box.sizes.length,
+        sizes: `{${p.box.sizes.join(", ")}}`,
+        strides: `{${p.box.strides.join(", ")}}`,
+        init: initCode[p.init.kind],
+        a: cDouble(a),
+        shift: cDouble(shift),
+        stream: hash32(patchStream(name, k)),
+        data: p.init.kind === "values" ? patchDataSymbol(index, k) : "nullptr",
+      };
+    });
+    return [{ symbol: patchTableSymbol(index), name: cComment(name), rows }];
+  });
+}
 
 /** How a tensor of `shape` draws from `init`: tsdp_state_info's a, shift, zero_row and row. */
-function drawParams(init: Exclude<Init, { kind: "sliceNorm" }>, shape: readonly Dim[]): [number, number, number, number] {
+function drawParams(init: Exclude<Init, { kind: "sliceNorm" | "parts" }>, shape: readonly Dim[]): [number, number, number, number] {
   const count = shape.reduce((p: number, d) => p * (d as number), 1);
   return init.kind === "constant"
     ? [init.value, 0, -1, 1]
@@ -179,7 +213,9 @@ function drawParams(init: Exclude<Init, { kind: "sliceNorm" }>, shape: readonly 
 
 function stateRow(n: Node, index: number, memory: MemoryPlan): StateRowView {
   const slot = memory.slots.get(n)!;
-  const init = n.attrs.init as Init;
+  const declared = n.attrs.init as Init;
+  // a parameter set part by part: its base here, the parts in its patch table
+  const init = declared.kind === "parts" ? declared.base : declared;
   const count = numel(n.shape).c;
   // weight norm's g: the draw parameters are its sibling v's, whose draw the harness repeats
   const name = n.attrs.name as string;
@@ -209,6 +245,8 @@ function stateRow(n: Node, index: number, memory: MemoryPlan): StateRowView {
     stream,
     row,
     shape: formatShape(n.shape),
+    patches: declared.kind === "parts" ? patchTableSymbol(index) : "nullptr",
+    patchCount: declared.kind === "parts" ? declared.patches.length : 0,
   };
 }
 
@@ -459,6 +497,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     forward: programNamed("forward"),
     state: [...graph.params, ...graph.buffers].map((n, i) => stateRow(n, i, memory)),
     initTables: initTables([...graph.params, ...graph.buffers]),
+    patchTables: patchTables([...graph.params, ...graph.buffers]),
     stateCount: graph.params.length + graph.buffers.length,
     inputCount: graph.inputs.length,
     outputCount: outputs.length,

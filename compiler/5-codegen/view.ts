@@ -720,6 +720,29 @@ export interface InitTableView {
   readonly lines: readonly string[];
 }
 
+/** A tsdp_init_patch row: one part of a parameter set on its own in a constructor (Init "parts"). */
+export interface PatchRowView {
+  readonly offset: number;
+  readonly rank: number;
+  /** C array initializers of the box's sizes and strides, e.g. "{4, 2}". */
+  readonly sizes: string;
+  readonly strides: string;
+  readonly init: "TSDP_INIT_CONSTANT" | "TSDP_INIT_UNIFORM" | "TSDP_INIT_NORMAL" | "TSDP_INIT_DATA";
+  readonly a: string;
+  readonly shift: string;
+  readonly stream: number;
+  /** The InitTableView symbol of TSDP_INIT_DATA, else nullptr. */
+  readonly data: string;
+}
+
+/** The patches of one parameter, as a C array. */
+export interface PatchTableView {
+  readonly symbol: string;
+  /** state_dict name, for the comment. */
+  readonly name: string;
+  readonly rows: readonly PatchRowView[];
+}
+
 /** A tsdp_state_info row: a parameter or buffer and its initialization. */
 export interface StateRowView {
   readonly name: string;
@@ -747,6 +770,9 @@ export interface StateRowView {
   readonly stream: number;
   readonly row: number;
   readonly shape: string;
+  /** Its PatchTableView symbol and row count (parts set on their own, after the rest), else nullptr and 0. */
+  readonly patches: string;
+  readonly patchCount: number;
 }
 
 /** A tsdp_bucket_info row. */
@@ -844,6 +870,7 @@ export interface ModelView {
   readonly forward: ProgramView;
   readonly state: readonly StateRowView[];
   readonly initTables: readonly InitTableView[];
+  readonly patchTables: readonly PatchTableView[];
   readonly stateCount: number;
   readonly inputCount: number;
   readonly outputCount: number;

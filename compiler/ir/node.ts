@@ -47,7 +47,28 @@ export type Init =
   // so g is recomputed from v's draw, in float32 as v is held, and the weight g·v/‖v‖ starts as the
   // draw itself, as PyTorch's weight_norm leaves it. `sibling` is v's name in the same module (the
   // last component of its state_dict name).
-  | { readonly kind: "sliceNorm"; readonly of: DrawnInit; readonly sibling: string; readonly siblingShape: readonly number[]; readonly inner: number };
+  | { readonly kind: "sliceNorm"; readonly of: DrawnInit; readonly sibling: string; readonly siblingShape: readonly number[]; readonly inner: number }
+  // set part by part in a constructor (an LSTM's forget-gate bias filled with 1, BigGAN's
+  // conditional-BN table: one half N(1, 0.02), the other zeros; compiler/1-frontend/parameter-regions.ts):
+  // `base` everywhere, then each patch over its box of elements, in order. A patch's draw takes its
+  // own stream ("<name>#<k>", k its place in the list), element j of the box its j-th draw.
+  | { readonly kind: "parts"; readonly base: WholeInit; readonly patches: readonly InitPatch[] };
+
+/** An initializer of the whole tensor (what "parts" starts from). */
+export type WholeInit = Exclude<Init, { kind: "parts" | "sliceNorm" }>;
+
+/** The elements a patch covers: offset + Σ i_k·strides[k] for i_k < sizes[k] (a slice of a row-major tensor). */
+export interface InitBox {
+  readonly offset: number;
+  readonly sizes: readonly number[];
+  readonly strides: readonly number[];
+}
+
+/** One part of a "parts" initializer: its box, and a constant, a draw or the values written there. */
+export interface InitPatch {
+  readonly box: InitBox;
+  readonly init: Extract<Init, { kind: "constant" | "values" }> | { readonly kind: "uniform"; readonly bound: number; readonly center?: number } | { readonly kind: "normal"; readonly std: number; readonly mean?: number };
+}
 
 /** The initializers that draw from a tensor's stream. */
 export type DrawnInit = Extract<Init, { kind: "uniform" | "normal" | "orthogonal" }>;

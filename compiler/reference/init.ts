@@ -1,4 +1,5 @@
 import type { Graph, Init, Node } from "../ir/node.ts";
+import { boxPositions } from "../ir/init-box.ts";
 import { erf, erfinv, nd, type NDArray } from "./ndarray.ts";
 import { orthogonalize } from "./orthogonal.ts";
 import { hash32, normals, uniforms } from "./rng.ts";
@@ -38,6 +39,16 @@ function drawn(init: Init, shape: readonly number[], name: string, seed: number)
       return nd(shape, orthogonalize(normals(n, seed, stream), shape[0], n / shape[0], init.gain));
     case "values":
       return nd(shape, Float64Array.from(init.values));
+    case "parts": {
+      // the base everywhere, then each patch over its box, its draws from its own stream
+      const values = drawn(init.base, shape, name, seed).data;
+      init.patches.forEach((p, k) => {
+        const at = boxPositions(p.box);
+        const part = drawn(p.init, [at.length], patchStream(name, k), seed).data;
+        at.forEach((pos, j) => (values[pos] = part[j]));
+      });
+      return nd(shape, values);
+    }
     case "sliceNorm": {
       // v's draw as v holds it (float32), then each slice's 2-norm
       const v = drawn(init.of, init.siblingShape, siblingName(name, init.sibling), seed).data.map(Math.fround);
@@ -57,6 +68,9 @@ function truncatedNormals(count: number, seed: number, stream: number, [lo, hi]:
   const [l, h] = [cdf(lo), cdf(hi)];
   return uniforms(count, seed, stream).map((u) => Math.min(hi, Math.max(lo, Math.SQRT2 * erfinv(2 * (l + u * (h - l)) - 1))));
 }
+
+/** The name whose stream patch k of a "parts" initializer of `name` draws from. */
+export const patchStream = (name: string, k: number) => `${name}#${k}`;
 
 /** The state_dict name of `sibling` beside `name`: its last component replaced. */
 export function siblingName(name: string, sibling: string): string {

@@ -159,6 +159,31 @@ void init_value(const tsdp_state_info& s, unsigned long long seed, void* host) {
         else if (s.t.dtype == TSDP_I32) ((int32_t*)host)[i] = (int32_t)v;
         else ((int64_t*)host)[i] = (int64_t)v;
     }
+    // parts set on their own (float32 parameters only), in order: the box's j-th element takes the j-th draw
+    for (int k = 0; k < s.patch_count; ++k) {
+        const tsdp_init_patch& p = s.patches[k];
+        size_t n = 1;
+        for (int d = 0; d < p.rank; ++d) n *= (size_t)p.sizes[d];
+        for (size_t j = 0; j < n; ++j) {
+            long long at = p.offset;
+            size_t rest = j;
+            for (int d = p.rank - 1; d >= 0; --d) {
+                at += (long long)(rest % (size_t)p.sizes[d]) * p.strides[d];
+                rest /= (size_t)p.sizes[d];
+            }
+            double v = p.a;
+            if (p.init == TSDP_INIT_UNIFORM) {
+                uint32_t c[4] = {(uint32_t)j, 0, 0, 0};
+                tsdp_philox4x32(c, (uint32_t)seed, p.stream);
+                v = p.shift + (2.0 * (c[0] / 4294967296.0) - 1.0) * p.a;
+            } else if (p.init == TSDP_INIT_NORMAL) {
+                v = p.shift + normal_draw(j, seed, p.stream) * p.a;
+            } else if (p.init == TSDP_INIT_DATA) {
+                v = p.data[j];
+            }
+            ((float*)host)[at] = (float)v;
+        }
+    }
 }
 
 void drop_graphs(tsdp_model* m) {

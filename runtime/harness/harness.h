@@ -118,6 +118,27 @@ struct tsdp_tensor_info {
 
 enum tsdp_init_kind { TSDP_INIT_CONSTANT = 0, TSDP_INIT_UNIFORM = 1, TSDP_INIT_NORMAL = 2, TSDP_INIT_DATA = 3, TSDP_INIT_ORTHOGONAL = 4, TSDP_INIT_SLICE_NORM = 5 };
 
+/** The most dims a patch's box has. */
+#define TSDP_PATCH_MAX_RANK 8
+
+/**
+ * One part of a parameter set on its own in a constructor (an LSTM's forget-gate bias filled with 1):
+ * the elements offset + sum(i[k] * strides[k]) for i[k] < sizes[k], each set after the rest as init
+ * (constant a, uniform(shift - a, shift + a), normal(shift, a) from its own stream, or data), the
+ * j-th element of the box (row-major) taking the j-th draw.
+ */
+struct tsdp_init_patch {
+    long long offset;
+    int rank;
+    long long sizes[TSDP_PATCH_MAX_RANK];
+    long long strides[TSDP_PATCH_MAX_RANK];
+    int init;
+    double a;
+    double shift;
+    unsigned stream;
+    const float* data;
+};
+
 /** A parameter or buffer and how tsdp_create initializes it. */
 struct tsdp_state_info {
     tsdp_tensor_info t;
@@ -140,6 +161,9 @@ struct tsdp_state_info {
     int truncated;
     double lo;
     double hi;
+    // parts set on their own after the rest, in order (none: nullptr, 0)
+    const tsdp_init_patch* patches;
+    int patch_count;
 };
 
 /** When a program draws random numbers (dropout): then each run advances the model's draw counter. */

@@ -14,7 +14,8 @@ import { fail } from "../../diagnostics/diagnostic.ts";
 import { runtimeOnlyGlobals } from "../globals.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
-import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
+import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, LayerParamRef, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, SymInt, TensorValue, type Value } from "../values.ts";
+import { ParameterRegion } from "../parameter-regions.ts";
 import { StatementEvaluator } from "./statements.ts";
 import { ModeFork, poison, isPoison } from "./core.ts";
 import { bitOps, compoundOps, describeSyntax, isPrimitive, logicalAssignments, numericOps } from "./syntax.ts";
@@ -399,6 +400,12 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       if (obj instanceof ModuleValue && (obj.kind === "user" || obj.kind === "dict") && (typeof key === "string" || typeof key === "number"))
         return this.setProperty(obj, String(key), value, this.site(target.getArgumentExpressionOrThrow()));
       if (obj instanceof TensorValue) return this.setElement(obj, key, value, this.site(target));
+      // p.data[i] = v of a parameter in a constructor: its part i takes v (parameter-regions.ts)
+      if ((obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) && typeof key === "number") {
+        const site = this.site(target);
+        const part = this.getElement(obj, key, site);
+        return void this.callCallback(this.getProperty(part, typeof value === "number" ? "fill_" : "copy_", site), [value], site);
+      }
       return fail("unsupportedSyntax", `cannot assign into ${describe(obj)}`, locOf(target));
     }
     if (TsNode.isParenthesizedExpression(target)) return this.assign(target.getExpression(), value, scope);

@@ -1,5 +1,6 @@
 import { Node as TsNode } from "ts-morph";
 import { hookRegistration } from "../module-hooks.ts";
+import { ParameterRegion, regionMethod } from "../parameter-regions.ts";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { appendModule, insertModule, sequentialModule, setDictEntry } from "../layers.ts";
 import { arg, bindArgs, camel, locOfArg, opt } from "../args.ts";
@@ -105,7 +106,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof DistributionValue) return distributionProperty(obj, name, this.em, site);
     // this.fc.weight.requiresGrad_(false) / this.pos.requiresGrad_(false) in a constructor
     // a parameter's size in a constructor (sum(p.numel() for p in self.parameters()), p.dim() ≥ 2 in an init loop)
-    if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && ["numel", "dim", "ndimension", "size", "shape"].includes(name)) {
+    if ((obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) && ["numel", "dim", "ndimension", "size", "shape"].includes(name)) {
       const shape = [...obj.shape];
       if (name === "shape") return shape;
       return new BuiltinFunction(name, (args, s) => {
@@ -120,7 +121,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       });
     }
     // p.data.normal_(0, 0.02), p.zero_(), p.requiresGrad: the parameter's initializer (parameter-init.ts)
-    if (obj instanceof LayerParamRef || obj instanceof ParameterValue) {
+    if (obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) {
       const v = parameterInitProperty(obj, name, this.em);
       if (v !== undefined) return v;
     }
@@ -511,8 +512,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       fail("unsupportedSyntax", "requiresGrad can only be set on a tensor no trained parameter reaches (PyTorch's leaf); to stop the gradient use x.detach()", site.loc);
     }
     // p.requiresGrad = false (freezing in a loop over parameters()), p.data = tensor (p.data.copy_)
-    if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && (name === "requiresGrad" || name === "data")) {
+    if ((obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) && (name === "requiresGrad" || name === "data")) {
       if (name === "data") return void this.callCallback(parameterInitProperty(obj, "copy_", this.em) as BuiltinFunction, [value], site);
+      if (obj instanceof ParameterRegion) fail("unsupportedSyntax", `requiresGrad is set on a whole parameter, not a part of it`, site.loc);
       if (typeof value !== "boolean") fail("wrongArgumentType", `requiresGrad is true or false, got ${describe(value)}`, site.loc);
       return setParameterRequiresGrad(obj, value);
     }
@@ -552,6 +554,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if (key instanceof TensorValue && key.node.dtype === "i32" && key.node.shape.length >= 1) return indexWith(obj, [key], "x[index]", site, this.em);
       return fail("unsupportedSyntax", `a tensor is indexed by one integer (x[i] is x.select(0, i)) or an int32 tensor (its rows), got ${describe(key)}; for slices write x.index(…) (PyTorch's x[:, 1:-1] is x.index(":", "1:-1"))`, site.loc);
     }
+    // p.data[i] of a parameter in a constructor: a part of it (parameter-regions.ts)
+    if ((obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) && typeof key === "number")
+      return (regionMethod(obj, "select") as BuiltinFunction).call([0, key], site);
     if (Array.isArray(obj) || (obj instanceof ModuleValue && obj.isSequence)) {
       const items = Array.isArray(obj) ? obj : obj.elements;
       if (typeof key !== "number" || !Number.isInteger(key))
