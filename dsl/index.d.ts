@@ -609,7 +609,11 @@ export namespace nn {
   interface EmbeddingSettings { readonly numEmbeddings: number; readonly embeddingDim: number; readonly paddingIdx: number | null }
   interface DropoutSettings { readonly p: number; readonly inplace: boolean }
   interface MultiheadAttentionSettings { readonly embedDim: number; readonly numHeads: number; readonly dropout: number; readonly batchFirst: boolean; readonly kdim: number; readonly vdim: number; readonly headDim: number }
-  interface RecurrentSettings { readonly inputSize: number; readonly hiddenSize: number; readonly numLayers: number; readonly bidirectional: boolean; readonly batchFirst: boolean; readonly dropout: number }
+  interface RecurrentSettings {
+    readonly inputSize: number; readonly hiddenSize: number; readonly numLayers: number; readonly bidirectional: boolean; readonly batchFirst: boolean; readonly dropout: number;
+    /** PyTorch's per-layer parameters: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, …_reverse (a constructor may set them, or parts of them). */
+    readonly [parameter: `weight_${string}` | `bias_${string}`]: Tensor;
+  }
   interface LeakyReLUSettings { readonly negativeSlope: number; readonly inplace: boolean }
 
   class Linear extends Module {

@@ -259,3 +259,15 @@ describe("delete", () => {
     expect(diags(model("const a = [1, 2]; delete a[0]; return x;"))[0]).toMatch(/^TSDP2001 \d+: delete removes a property of a plain object, not of an array of 2/);
   });
 });
+
+describe("JavaScript's call and array semantics", () => {
+  it("callbacks get (item, index, array); a function or arrow ignores arguments past its parameters; past an array's end is undefined", () => {
+    same("return [1, 2, 3].map((v, i, a) => v * 100 + i * 10 + a.length).reduce((s, v, i, a) => s + v + a.length, 0);", 103 + 213 + 323 + 9);
+    same("const f = () => 5; const g = function (a) { return a * 2; }; return f(1, 2) + g(3, 4);", 11);
+    same("const a = [1, 2]; const v = a[5] ?? 7; return v + (a[-1] === undefined ? 10 : 0);", 17);
+  });
+  it("a built-in function as a callback still gets the item and its index only; a ModuleList's index past its end is still refused", () => {
+    expect(output(model("return [x, x.neg()].map(F.relu).reduce((s, t) => s.add(t));"))).toEqual(Array.from(x.data, Math.abs));
+    expect(first(model("return this.layers[2](x);", "layers = new nn.ModuleList([new nn.Linear(4, 4), new nn.Linear(4, 4)]);"))).toMatch(/index 2 is out of range for 2 items/);
+  });
+});

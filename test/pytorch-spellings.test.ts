@@ -396,6 +396,10 @@ describe("predicates, boolean reductions, std_mean, diag, unfold, meshgrid, new_
     expect(got[2]).toEqual([4]);
     expect(got[3]).toEqual([0, 7, 0, 0, 0, 8, 0, 0, 0]);
     expect(got[4]).toEqual([0, 0, 0, 7, 0, 0, 0, 8, 0]);
+    // ±∞ on the diagonal leave zeros around them, and ∞ off it is left out (CCNet's INF(): diag(inf·1), not inf·eye)
+    const inf = outputs("return [F.diag(F.tensor(Infinity).repeat(2)), F.diag(this.p.mul(F.tensor([[1, 1, Infinity], [1, 1, 1]])))].map((t) => x.narrow(1, 0, 1).mul(0).add(t.flatten().unsqueeze(0)));", "x: Tensor<[Batch, 3]>", { x: nd([1, 3], [0, 0, 0]) }, w);
+    expect(inf[0]).toEqual([Infinity, 0, 0, Infinity]);
+    expect(inf[1]).toEqual([1, 5]);
   });
 
   it("unfold: windows of size along dim, step apart, as a new last dim", () => {
@@ -591,6 +595,32 @@ describe("more ports' spellings: ger, enableGqa, zero_module's p.detach().zero_(
     gqa.forEach((v, i) => expect(v).toBeCloseTo(repeated[i], 12));
     expect(fc).toEqual([0, 0, 0, 0]);
     expect(first(model("const h = this.fc(x); h.requiresGrad = true; return h;", "x: Tensor<[Batch, 4]>", "fc = new nn.Linear(4, 4);"))).toMatch(/^TSDP2001 \d+: requiresGrad can only be set on a tensor no trained parameter reaches/);
+  });
+});
+
+describe("reshapeAs, cumsum's dtype, a listed int32 index table as a buffer, the batch paired with itself", () => {
+  it("x.reshapeAs(y) is x.reshape(y.shape); cumsum(dim, { dtype }) converts first (DETR's not_mask.cumsum(1, dtype=float32))", () => {
+    const [r, c, f] = outputs("const m = x.gt(0).int(); return [x.flatten().reshapeAs(x.view(-1, 2, 2)).flatten(1), m.cumsum(1, { dtype: 'float32' }), F.cumsum(m, 1, { dtype: F.float32 })];", "x: Tensor<[Batch, 4]>", { x: nd([1, 4], [1, -2, 3, 4]) });
+    expect(r).toEqual([1, -2, 3, 4]);
+    expect(c).toEqual([1, 1, 2, 3]);
+    expect(f).toEqual(c);
+  });
+  it("an int32 buffer listed past what a kernel computes in place (LeViT's attention_bias_idxs) is float32 state read as int32", () => {
+    const idxs = Array.from({ length: 100 }, (_, i) => (i * 7) % 5);
+    const src = model(
+      "return this.biases.index(':', this.idxs).flatten().unsqueeze(0).add(x.narrow(1, 0, 1).mul(0));",
+      "x: Tensor<[Batch, 4]>",
+      `biases = new nn.Parameter(F.arange(10).view(2, 5).float());
+  declare idxs: Tensor;
+  constructor() { super(); this.registerBuffer("idxs", F.tensor([${idxs.join(", ")}], { dtype: "int32" }).view(10, 10), false); }`,
+    );
+    const { graph } = lowerSource(src);
+    expect(graph.buffers.map((b) => `${b.attrs.name}${JSON.stringify(b.shape)}`)).toEqual(["idxs[10,10]"]);
+    const [got] = runReference(graph, { x: nd([1, 4], [0, 0, 0, 0]) }, initState(graph, 0)).outputs.map((t) => Array.from(t.data));
+    expect(got).toEqual([...idxs, ...idxs.map((i) => i + 5)]);
+  });
+  it("an op whose result has the batch twice ([Batch, Batch], in-batch logits u·vᵀ) is refused where it is written", () => {
+    expect(first(model("const u = this.fc(x); return u.matmul(u.T);", "x: Tensor<[Batch, 4]>", "fc = new nn.Linear(4, 4);"))).toMatch(/^TSDP4001 5: matmul: the result \[Batch, Batch\] has the batch in more than one dim: it pairs the batch's samples with each other/);
   });
 });
 

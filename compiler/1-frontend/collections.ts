@@ -65,7 +65,7 @@ export function collectionProperty(c: CollectionValue, name: string, hooks: Arra
     case "forEach":
       // Map's callback gets (value, key, map), Set's (value, value, set), as JavaScript's
       return fn((args, s) => {
-        for (const [k, v] of [...c.entries]) hooks.call(args[0], [v, c.kind === "Map" ? k : v, c], s);
+        for (const [k, v] of [...c.entries]) hooks.call(args[0], [v], s, [c.kind === "Map" ? k : v, c]);
         return undefined;
       });
   }

@@ -1,4 +1,5 @@
 import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
+import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import { GraphBuilder } from "../ir/builder.ts";
 import type { Attrs, Init, Node } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
@@ -60,6 +61,11 @@ export class ConstructorTensors {
     const copy = add(n.op, n.inputs.map((i) => this.copyInto(i, add)), n.attrs, n.loc, n.scope);
     this.copies.set(n, copy);
     return copy;
+  }
+
+  /** Whether `n` is computed from a listed table too long to compute in place in a kernel (graph-emitter.ts forwardNode). */
+  hasLongLiteral(n: Node): boolean {
+    return (n.op === "literal" && (n.attrs.values as readonly number[]).length > INLINE_LITERAL_VALUES) || n.inputs.some((i) => this.hasLongLiteral(i));
   }
 
   /** The initializer of a parameter or buffer whose value is `n`: a fill stays one, the rest is computed now. */

@@ -1,4 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
+import { convert } from "./tensor-spellings.ts";
 import { einsumFunction } from "./einsum.ts";
 import type { Node } from "../ir/node.ts";
 import { batchTimes, formatShape, isBatch, shapeEq, type Dim } from "../ir/shape.ts";
@@ -268,7 +269,7 @@ export const lowerings = {
   softmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("softmax", [b.x], { dim: softmaxDim(b.x, b.dim, who, site) }, who, site),
   logSoftmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("log_softmax", [b.x], { dim: softmaxDim(b.x, b.dim, who, site) }, who, site),
   // torch.cumsum(x, dim): running sums along a fixed-size dim (ops/scan.ts)
-  cumsum: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("cumsum", [b.x], { dim: b.dim, reverse: false }, who, site),
+  cumsum: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("cumsum", [b.dtype === null ? b.x : convert(b.x, b.dtype, who, site, em)], { dim: b.dim, reverse: false }, who, site),
   dropout: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => {
     if (b.training === false) return b.x;
     const mode = b.training instanceof ModeFlag ? "train" : "always";
@@ -451,7 +452,7 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   // dim may be left out: PyTorch's deprecated implicit choice (softmaxDim)
   softmax: { args: [x, opt("dim", "int", null, { nullable: true }), softmaxDtype], lower: lowerings.softmax },
   logSoftmax: { args: [x, opt("dim", "int", null, { nullable: true }), softmaxDtype], lower: lowerings.logSoftmax },
-  cumsum: { args: [x, arg("dim", "int")], lower: lowerings.cumsum },
+  cumsum: { args: [x, arg("dim", "int"), opt("dtype", "string", null, { nullable: true })], lower: lowerings.cumsum },
   // PyTorch's F.dropout defaults to training=True: it drops even in eval mode unless told otherwise.
   dropout: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout },
   dropout1d: { args: [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", true), opt("inplace", "bool", false)], lower: lowerings.dropout1d },

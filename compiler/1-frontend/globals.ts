@@ -73,7 +73,11 @@ const math = new NamespaceValue(
  * builtin's work grows with its array (a copy, a search) while the evaluator counts syntax steps.
  */
 export interface ArrayHooks {
-  call(f: Value, args: Value[], site: CallSite): Value;
+  /**
+   * Calls a callback with `args` (the item; a reduce's accumulator and item) and, for a function of
+   * the model file or a module, the `extra` ones JavaScript passes after them (the index, the array).
+   */
+  call(f: Value, args: Value[], site: CallSite, extra?: Value[]): Value;
   /** Counts per-element work as evaluation steps. */
   charge(elements: number, site: CallSite): void;
   /** Refuses an array or string of `size` elements or characters past the --max-array budget. */
@@ -235,7 +239,7 @@ export function arrayFrom(hooks: ArrayHooks): BuiltinFunction {
       items = new Array<Value>(n).fill(undefined);
     } else items = hooks.items(src) ?? fail("wrongArgumentType", `Array.from takes an array, { length: n }, a ModuleList, a Map or a Set, got ${describe(src)}`, site.loc);
     hooks.charge(items.length, site);
-    return fn === undefined ? items : items.map((v, i) => hooks.call(fn, [v, i], site));
+    return fn === undefined ? items : items.map((v, i) => hooks.call(fn, [v], site, [i]));
   });
 }
 
@@ -350,25 +354,25 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
         return arr.length;
       });
     case "map":
-      return m((args, site) => arr.map((v, i) => call(args[0], [v, i], site)));
+      return m((args, site) => arr.map((v, i) => call(args[0], [v], site, [i, arr])));
     case "forEach":
       return m((args, site) => {
-        arr.forEach((v, i) => call(args[0], [v, i], site));
+        arr.forEach((v, i) => call(args[0], [v], site, [i, arr]));
         return undefined;
       });
     case "filter":
-      return m((args, site) => arr.filter((v, i) => Boolean(call(args[0], [v, i], site))));
+      return m((args, site) => arr.filter((v, i) => Boolean(call(args[0], [v], site, [i, arr]))));
     case "reduce":
       return m((args, site) => {
         // without an initial value, the first element is one, as JavaScript's
         if (args.length < 2 && arr.length === 0) fail("wrongArgumentCount", "reduce of an empty array with no initial value", site.loc);
-        if (args.length < 2) return arr.slice(1).reduce<Value>((acc, v, i) => call(args[0], [acc, v, i + 1], site), arr[0]);
-        return arr.reduce<Value>((acc, v, i) => call(args[0], [acc, v, i], site), args[1]);
+        if (args.length < 2) return arr.slice(1).reduce<Value>((acc, v, i) => call(args[0], [acc, v], site, [i + 1, arr]), arr[0]);
+        return arr.reduce<Value>((acc, v, i) => call(args[0], [acc, v], site, [i, arr]), args[1]);
       });
     case "some":
-      return m((args, site) => arr.some((v, i) => Boolean(call(args[0], [v, i], site))));
+      return m((args, site) => arr.some((v, i) => Boolean(call(args[0], [v], site, [i, arr]))));
     case "every":
-      return m((args, site) => arr.every((v, i) => Boolean(call(args[0], [v, i], site))));
+      return m((args, site) => arr.every((v, i) => Boolean(call(args[0], [v], site, [i, arr]))));
     case "slice":
       return m((args) => arr.slice(args[0] as number | undefined, args[1] as number | undefined));
     case "concat":
@@ -410,13 +414,13 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
     case "fill":
       return m((args) => arr.fill(args[0], args[1] as number | undefined, args[2] as number | undefined));
     case "find":
-      return m((args, site) => arr.find((v, i) => Boolean(call(args[0], [v, i], site))));
+      return m((args, site) => arr.find((v, i) => Boolean(call(args[0], [v], site, [i, arr]))));
     case "findIndex":
-      return m((args, site) => arr.findIndex((v, i) => Boolean(call(args[0], [v, i], site))));
+      return m((args, site) => arr.findIndex((v, i) => Boolean(call(args[0], [v], site, [i, arr]))));
     case "findLast":
-      return m((args, site) => arr.findLast((v, i) => Boolean(call(args[0], [v, i], site))));
+      return m((args, site) => arr.findLast((v, i) => Boolean(call(args[0], [v], site, [i, arr]))));
     case "findLastIndex":
-      return m((args, site) => arr.findLastIndex((v, i) => Boolean(call(args[0], [v, i], site))));
+      return m((args, site) => arr.findLastIndex((v, i) => Boolean(call(args[0], [v], site, [i, arr]))));
     case "lastIndexOf":
       return m((args) => arr.lastIndexOf(args[0]));
     case "keys":
@@ -436,7 +440,7 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
       return m((args, site) => {
         const out: Value[] = [];
         arr.forEach((v, i) => {
-          const r = call(args[0], [v, i], site);
+          const r = call(args[0], [v], site, [i, arr]);
           if (Array.isArray(r)) for (const x of r) out.push(x);
           else out.push(r);
         });
@@ -462,7 +466,7 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
       return m((args, site) => {
         if (args.length < 2 && arr.length === 0) fail("wrongArgumentCount", "reduceRight of an empty array with no initial value", site.loc);
         let acc = args.length < 2 ? arr[arr.length - 1] : args[1];
-        for (let i = args.length < 2 ? arr.length - 2 : arr.length - 1; i >= 0; i--) acc = call(args[0], [acc, arr[i], i], site);
+        for (let i = args.length < 2 ? arr.length - 2 : arr.length - 1; i >= 0; i--) acc = call(args[0], [acc, arr[i]], site, [i, arr]);
         return acc;
       });
     case "pop":

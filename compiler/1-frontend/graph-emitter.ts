@@ -1,6 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { GraphBuilder } from "../ir/builder.ts";
 import type { Attrs, Node } from "../ir/node.ts";
+import { formatShape, isBatch } from "../ir/shape.ts";
 import { ShapeError } from "../ops/index.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import type { ConstructorTensors } from "./constructor-tensors.ts";
@@ -58,6 +59,10 @@ export class GraphEmitter {
       node = promoted;
     }
     checkTensorSize(node.shape, `the result of ${who}`, site.loc);
+    // [Batch, Batch] (u @ v.T over the batch, an in-batch similarity matrix): every pair of samples,
+    // when each device holds only its share of the batch
+    if (node.shape.filter(isBatch).length > 1)
+      fail("shapeMismatch", `${who}: the result ${formatShape(node.shape)} has the batch in more than one dim: it pairs the batch's samples with each other, and each device holds only its share of the batch (an in-batch contrastive loss or similarity matrix is computed outside the compiled model, from its per-sample outputs)`, site.loc);
     return node;
   }
 
@@ -73,7 +78,11 @@ export class GraphEmitter {
     return this.constants.copyInto(n, (op, inputs, attrs, loc, scope) => {
       // a table of listed values read in forward is computed in its reader's kernel: small ones only
       if (op === "literal" && attrs.values.length > INLINE_LITERAL_VALUES)
-        fail("invalidArgument", `F.tensor: ${attrs.values.length} listed values read in forward, past the ${INLINE_LITERAL_VALUES} a kernel computes in place; register it as a buffer (this.registerBuffer("table", F.tensor([...])))`, loc);
+        fail(
+          "invalidArgument",
+          `F.tensor: ${attrs.values.length} listed values read in forward, past the ${INLINE_LITERAL_VALUES} a kernel computes in place; register them as a float32 buffer, which is state (this.registerBuffer("table", F.tensor([...]))), and read it with .long() where it indexes (an int32 buffer is a constant the kernels compute, as a listed table of this size cannot be)`,
+          loc,
+        );
       return this.builder.add(op, inputs, attrs, loc, scope);
     });
   }

@@ -8,7 +8,7 @@ import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceAr
 import { selectionMethods } from "./factories.ts";
 import { sliceMethods } from "./joins.ts";
 import { mathFunctionNames, mathMethod } from "./math-functions.ts";
-import { spellingMethods, spellingProperty } from "./tensor-spellings.ts";
+import { convert, spellingMethods, spellingProperty } from "./tensor-spellings.ts";
 import { queryMethod, queryNames } from "./tensor-queries.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { BuiltinFunction, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -377,9 +377,10 @@ export const tensorMethods: Record<string, Method> = {
     const { dim } = bindArgs("logSoftmax", [arg("dim", "int"), softmaxDtype], args, site);
     return em.tensor("log_softmax", [x], { dim }, "logSoftmax", site);
   },
+  // DETR's not_mask.cumsum(1, dtype=torch.float32): converted first, as PyTorch's dtype does
   cumsum: (x, args, site, em) => {
-    const { dim } = bindArgs("cumsum", [arg("dim", "int")], args, site);
-    return em.tensor("cumsum", [x], { dim, reverse: false }, "cumsum", site);
+    const { dim, dtype } = bindArgs("cumsum", [arg("dim", "int"), opt("dtype", "string", null, { nullable: true })], args, site);
+    return em.tensor("cumsum", [dtype === null ? x : convert(x, dtype, "cumsum", site, em)], { dim, reverse: false }, "cumsum", site);
   },
   size: (x, args, site) => {
     const { dim } = bindArgs("size", [opt("dim", "int", null, { nullable: true })], args, site);

@@ -127,8 +127,9 @@ function diagonalMask(rows: number, cols: number, k: number, c: ReturnType<typeo
 
 /**
  * torch.diag: a vector's square matrix with it on diagonal k (k > 0 above the main one), or a
- * matrix's diagonal k as a vector. Sizes are fixed (the batch cannot be either side). Both are a
- * product with the diagonal's mask, so each element's gradient is its own.
+ * matrix's diagonal k as a vector. Sizes are fixed (the batch cannot be either side). Both select
+ * by the diagonal's mask (not a product with it, which would turn ±∞ and NaN off the diagonal into
+ * NaN: CCNet's diag(inf·1)), so each element's gradient is its own.
  */
 function diag(x: TensorValue, k: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const shape = x.node.shape;
@@ -140,14 +141,14 @@ function diag(x: TensorValue, k: number, site: CallSite, em: GraphEmitter, who: 
     // M[r, r + k] = v[r] (k ≥ 0: v down the rows) or M[c − k, c] = v[c] (k < 0: v along the columns), v padded with |k| zeros
     const padded = k === 0 ? x : cat(who, [x, c.op("full", [], { shape: [Math.abs(k)], value: 0 })], 0, site, em);
     const line = c.op("reshape", [padded], { shape: k >= 0 ? [size, 1] : [1, size] });
-    return c.op("mul", [line, diagonalMask(size, size, k, c)]);
+    return c.op("where", [diagonalMask(size, size, k, c), c.op("expand", [line], { shape: [size, size] }), 0]);
   }
   if (shape.length !== 2) fail("shapeMismatch", `${who} takes a vector or a matrix, got ${formatShape(shape)}`, site.loc);
   const [rows, cols] = shape as number[];
   const length = Math.max(0, Math.min(rows, cols - k, rows + k, cols));
   if (length === 0) fail("invalidArgument", `${who}: diagonal ${k} of a ${rows}×${cols} matrix is empty`, site.loc);
   // row r holds diagonal element r + min(k, 0): each row's masked sum, then the rows that have one
-  const sums = c.op("sum", [c.op("mul", [x, diagonalMask(rows, cols, k, c)])], { dims: [1], keepdim: false });
+  const sums = c.op("sum", [c.op("where", [diagonalMask(rows, cols, k, c), x, 0])], { dims: [1], keepdim: false });
   return c.narrow(sums, 0, Math.max(0, -k), length);
 }
 

@@ -16,7 +16,7 @@ import { BuiltinFunction, describe, TensorValue, type CallSite, type Value } fro
 type Method = (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => Value;
 
 /** A conversion to `dtype` ("float32" or "int32"), or x itself when it already is one. */
-function convert(x: TensorValue, dtype: string, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+export function convert(x: TensorValue, dtype: string, who: string, site: CallSite, em: GraphEmitter): TensorValue {
   // int64 (torch.long, indices) is held as int32, as every tsdp index
   const want = dtype === "float32" || dtype === "float" ? "f32" : dtype === "int32" || dtype === "int64" || dtype === "int" || dtype === "long" ? "i32" : undefined;
   if (!want) return fail("invalidArgument", `${who}: tsdp's tensors are "float32" or "int32" (int64 is held as int32), got ${JSON.stringify(dtype)}`, site.loc);
@@ -123,6 +123,11 @@ export const spellingMethods: Record<string, Method> = {
   viewAs: (x, args, site, em) => {
     const { other } = bindArgs("viewAs", [arg("other", "tensor")], args, site);
     return em.tensor("reshape", [x], { shape: (other as TensorValue).node.shape as any }, "viewAs", site);
+  },
+  // LeViT's bn(x.flatten(0, 1)).reshape_as(x)
+  reshapeAs: (x, args, site, em) => {
+    const { other } = bindArgs("reshapeAs", [arg("other", "tensor")], args, site);
+    return em.tensor("reshape", [x], { shape: (other as TensorValue).node.shape as any }, "reshapeAs", site);
   },
   unflatten: (x, args, site, em) => {
     const b = bindArgs("unflatten", [arg("dim", "int"), arg("sizes", "ints")], args, site);

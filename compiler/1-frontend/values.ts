@@ -159,6 +159,11 @@ export class ParameterValue {
   ) {
     this.#init = init;
   }
+  /**
+   * An int32 index table too long to compute in the kernels (LeViT's attention_bias_idxs, listed):
+   * held as float32 state (exact below 2²⁴) and read in forward as int32.
+   */
+  intTable = false;
 }
 
 /**

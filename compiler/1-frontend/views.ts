@@ -27,7 +27,7 @@ import { TensorValue, type CallSite, type Value } from "./values.ts";
 
 /** Methods and F functions whose result shares the receiver's storage in PyTorch (reshape and flatten where they can). */
 export const VIEW_METHODS: ReadonlySet<string> = new Set([
-  "view", "viewAs", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose", "swapaxes", "swapdims", "movedim", "moveaxis",
+  "view", "viewAs", "reshape", "reshapeAs", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose", "swapaxes", "swapdims", "movedim", "moveaxis",
   "t", "T", "mT", "permute", "expand", "expandAs", "select", "narrow", "chunk", "split", "tensorSplit", "unbind", "diagonal", "unfold",
   "detach", "data", "index", "slice",
 ]);

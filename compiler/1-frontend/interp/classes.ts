@@ -84,11 +84,14 @@ export class Interpreter extends PropertyEvaluator {
    * JavaScript would pass the index too and forward ignore it. Not F.checkpoint(layer, q, k, v),
    * whose arguments are all the layer's.
    */
-  callArrayCallback(f: Value, args: Value[], site: CallSite): Value {
+  callArrayCallback(f: Value, args: Value[], site: CallSite, extra: Value[] = []): Value {
     const bound = f instanceof BuiltinFunction ? this.boundFunctions.get(f) : undefined;
     const target = bound ? bound.target : f;
     const m = target instanceof ModuleValue ? target : target instanceof BuiltinFunction ? this.moduleForwards.get(target) : undefined;
-    if (m) args = args.slice(0, Math.max(0, this.forwardArity(m) - (bound?.args.length ?? 0)));
+    if (m) args = [...args, ...extra].slice(0, Math.max(0, this.forwardArity(m) - (bound?.args.length ?? 0)));
+    // a function of the model file gets what JavaScript passes (the index, the array); a built-in
+    // one (xs.map(F.relu), xs.reduce(F.add)) the items alone, as it would read the index as an option
+    else if (target instanceof FunctionValue) args = [...args, ...extra];
     return this.callCallback(f, args, site);
   }
 
@@ -225,7 +228,11 @@ export class Interpreter extends PropertyEvaluator {
     const scope = new Scope(f.closure, f.self);
     this.enter(site.loc, CALL_LEVELS);
     try {
-      this.bindParameters(decl.getParameters(), args, scope, f.name, site);
+      // a function or arrow given more arguments than it declares ignores the rest, as JavaScript's
+      // ((v, i) => … passed to a call with three); a method (forward) is held to its parameters
+      const params = decl.getParameters();
+      const lenient = !TsNode.isMethodDeclaration(decl) && !params.some((p) => p.isRestParameter());
+      this.bindParameters(params, lenient ? args.slice(0, params.length) : args, scope, f.name, site);
     } catch (e) {
       this.budget.leave(CALL_LEVELS);
       throw e;

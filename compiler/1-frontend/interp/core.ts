@@ -107,7 +107,7 @@ export abstract class InterpreterCore {
 
   /** What array builtins need from the evaluator: callbacks, and the step and size budgets. */
   protected readonly arrayHooks = {
-    call: (f: Value, args: Value[], site: CallSite) => this.callArrayCallback(f, args, site),
+    call: (f: Value, args: Value[], site: CallSite, extra: Value[] = []) => this.callArrayCallback(f, args, site, extra),
     charge: (elements: number, site: CallSite) => this.charge(elements, site.loc),
     size: (size: number, what: "array" | "string", site: CallSite) => this.budget.size(size, what, site.loc),
     // Array.from(this.stages, …): a ModuleList or Sequential's modules, a Map's or Set's entries
@@ -165,7 +165,7 @@ export abstract class InterpreterCore {
   protected abstract evalArgs(args: readonly TsNode[], scope: Scope): Value[];
   protected abstract callExpression(e: CallExpression, scope: Scope): Value;
   abstract callCallback(f: Value, args: Value[], site: CallSite): Value;
-  abstract callArrayCallback(f: Value, args: Value[], site: CallSite): Value;
+  abstract callArrayCallback(f: Value, args: Value[], site: CallSite, extra?: Value[]): Value;
   abstract callValue(callee: Value, args: Value[], site: CallSite): Value;
   abstract callModule(m: ModuleValue, args: Value[], site: CallSite): Value;
   abstract construct(callee: Value, args: Value[], site: CallSite): Value;

@@ -223,6 +223,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         const node = m.paramNodes.get(name);
         if (!node) return fail("moduleNotInModel", `${m.typeName}.${name} is an nn.Parameter of a module that is not part of the model`, site.loc);
         // a buffer is one tensor in forward, so that forward may change it (state-updates.ts)
+        if (v.intTable) return this.em.tensor("to_int", [node], {}, `${m.typeName}.${name}`, site);
         return node.op === "buffer" ? this.stateValue(node) : new TensorValue(node);
       }
       // a buffer computed in the constructor reads there as the tensor it was computed as
@@ -262,6 +263,16 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         // an int32 buffer (Swin's relative_position_index) is an index table the compiler computes:
         // a constant, as a non-persistent buffer is; tsdp's state is float32, so it is not saved
         const intTable = b.tensor instanceof TensorValue && b.tensor.node.dtype === "i32" && this.em.constants.owns(b.tensor.node);
+        // …unless it is listed, too long for a kernel to compute in place: then float32 state read as int32
+        if (intTable && this.em.constants.hasLongLiteral((b.tensor as TensorValue).node)) {
+          const node = (b.tensor as TensorValue).node;
+          const values = Float32Array.from(this.em.constants.evaluate(node).data);
+          if (values.some((v) => Math.abs(v) > 2 ** 24)) fail("invalidArgument", `${who}: an index table of ${values.length} listed values is held as float32 state, exact within ±2²⁴; this one holds larger values`, locOfArg(b, "tensor", s));
+          const table = new ParameterValue(node.shape as number[], { kind: "values", values }, s.loc, true, true);
+          table.intTable = true;
+          m.fields.set(b.name, table);
+          return undefined;
+        }
         if (!b.persistent || intTable) {
           // not in the state_dict (BERT's position_ids): a constant forward computes where it reads
           // it, as a plain field; a draw has no value until the model is created, so it must be state
@@ -562,6 +573,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if (typeof key !== "number" || !Number.isInteger(key))
         return typeof key === "string" ? this.getProperty(obj, key, site) : fail("wrongArgumentType", `index must be an integer, got ${describe(key)}`, site.loc);
       const i = key < 0 && !Array.isArray(obj) ? key + items.length : key;
+      // past an array's end JavaScript reads undefined (`arr[5]?.x ?? fallback`); a ModuleList raises, as PyTorch's
+      if ((i < 0 || i >= items.length) && Array.isArray(obj)) return undefined;
       if (i < 0 || i >= items.length) return fail("invalidArgument", `index ${key} is out of range for ${items.length} items`, site.loc);
       return items[i];
     }
