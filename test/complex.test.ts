@@ -75,6 +75,33 @@ export class M extends nn.Module {
     out.forEach((v, i) => expect(v, `element ${i}`).toBeCloseTo(want[i], 12));
   });
 
+  it("F's functions of a complex tensor are its methods (F.exp, F.sum); sum, mean and cumsum on both parts; einsum of complex operands (S4D's kernel)", () => {
+    const src = `export class M extends nn.Module {
+  forward(a: Tensor<[Batch, 2, 2]>, b: Tensor<[Batch, 2, 2]>) {
+    const z = F.viewAsComplex(a);
+    const w = F.viewAsComplex(b);
+    const parts = (v: any) => F.viewAsReal(v).flatten(1);
+    return F.cat([parts(F.exp(z)), parts(F.sum(z, 1, true)), parts(z.mean(1, true)), parts(z.cumsum(1)), parts(F.einsum("bn,bn->b", z, w).unsqueeze(1)), parts(F.einsum("bn,bn->b", z, b.index(":", ":", 0)).unsqueeze(1))], 1);
+  }
+}`;
+    const a = [0.5, -1, 2, 0.25];
+    const b = [1.5, 0.5, -0.75, 2];
+    const [out] = run(src, { a: { shape: [1, 2, 2], data: a }, b: { shape: [1, 2, 2], data: b } });
+    const z = [[a[0], a[1]], [a[2], a[3]]];
+    const w = [[b[0], b[1]], [b[2], b[3]]];
+    const mul = (p: number[], q: number[]) => [p[0] * q[0] - p[1] * q[1], p[0] * q[1] + p[1] * q[0]];
+    const want = [
+      ...z.flatMap(([x, y]) => [Math.exp(x) * Math.cos(y), Math.exp(x) * Math.sin(y)]),
+      z[0][0] + z[1][0], z[0][1] + z[1][1],
+      (z[0][0] + z[1][0]) / 2, (z[0][1] + z[1][1]) / 2,
+      z[0][0], z[0][1], z[0][0] + z[1][0], z[0][1] + z[1][1],
+      mul(z[0], w[0])[0] + mul(z[1], w[1])[0], mul(z[0], w[0])[1] + mul(z[1], w[1])[1],
+      z[0][0] * b[0] + z[1][0] * b[2], z[0][1] * b[0] + z[1][1] * b[2],
+    ];
+    expect(out.length).toBe(want.length);
+    out.forEach((v, i) => expect(v, `element ${i}`).toBeCloseTo(want[i], 12));
+  });
+
   it("a complex value chosen by the mode joins each part", () => {
     const src = `export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2]>) {\n    const z = F.viewAsComplex(x);\n    return F.viewAsReal(this.training ? z : z.conj());\n  }\n}\n`;
     const { graph } = lowerSource(header + src);

@@ -88,4 +88,10 @@ export class M extends nn.Module {
     for (let k = 0; k < 25; k++) for (let e = 0; e < 4; e++) expect(out[k * 4 + e]).toBe(ids.data[Math.floor(k / 5)] * ids.data[k % 5] + extra[e]);
     expect(first("return F.layerNorm(ids, [5]);")).toMatch(/^TSDP4002/);
   });
+  it("an integer past ±2²⁴ in int32 arithmetic (a spatial hash's prime) is refused, not computed inexactly", () => {
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(first("return ids.mul(2654435761).remainder(64);")).toMatch(/^TSDP3004: mul: int32 arithmetic computes in float32 here, exact within ±2²⁴ \(16,777,216\); 2654435761 is past it/);
+    // 2²⁴ itself is exact
+    expect(run("return ids.mul(16777216).div(16777216);").values).toEqual(IDS.flat());
+  });
 });

@@ -22,6 +22,8 @@ const MOVEMENT = new Set([
   "view", "reshape", "unsqueeze", "squeeze", "transpose", "permute", "flatten", "unflatten", "index", "narrow", "expand", "expandAs", "repeat",
   "contiguous", "clone", "detach", "flip", "roll", "select", "t", "movedim", "swapaxes", "swapdims", "chunk", "split", "unbind", "slice", "tile",
 ]);
+/** Linear reductions and scans: the same call on both parts (S4D's kernel summed over its state dim). */
+const LINEAR = new Set(["sum", "mean", "cumsum", "nansum"]);
 /** Queries of the shape: the real part's. */
 const SHAPE_QUERIES = new Set(["size", "dim", "numel", "ndimension"]);
 
@@ -65,6 +67,11 @@ function zipParts(re: Value, im: Value, who: string, site: CallSite): Value {
   return fail("unsupportedSyntax", `${who} of a complex tensor gives ${describe(re)}`, site.loc);
 }
 
+/** Whether a complex tensor has the method `name` (F.exp(z), F.sum(z, 1) are z's methods). */
+export function isComplexMethod(name: string): boolean {
+  return MOVEMENT.has(name) || LINEAR.has(name) || ["add", "sub", "mul", "div", "conj", "abs", "angle", "exp"].includes(name);
+}
+
 /** `z.name` for a complex tensor z. */
 export function complexProperty(z: ComplexValue, name: string, em: GraphEmitter, site: CallSite): Value {
   const who = name;
@@ -77,6 +84,11 @@ export function complexProperty(z: ComplexValue, name: string, em: GraphEmitter,
   const fn = (f: (args: Value[], s: CallSite) => Value) => new BuiltinFunction(name, f);
   if (SHAPE_QUERIES.has(name)) return tensorProperty(z.re, name, em, site);
   if (MOVEMENT.has(name))
+    return fn((args, s) => {
+      const on = (t: TensorValue) => (tensorProperty(t, name, em, s) as BuiltinFunction).call(args, s);
+      return zipParts(on(z.re), on(z.im), name, s);
+    });
+  if (LINEAR.has(name))
     return fn((args, s) => {
       const on = (t: TensorValue) => (tensorProperty(t, name, em, s) as BuiltinFunction).call(args, s);
       return zipParts(on(z.re), on(z.im), name, s);
@@ -106,7 +118,7 @@ export function complexProperty(z: ComplexValue, name: string, em: GraphEmitter,
     });
   if (name.endsWith("_") && name.length > 1)
     return fail("unsupportedSyntax", `${name}: complex tensors are changed out of place (z = z.${name.slice(0, -1)}(…))`, site.loc);
-  return fail("unknownProperty", `complex tensors have no property '${name}' in tsdp (real, imag, abs(), angle(), conj(), exp(), add, sub, mul, div, and the movement methods)`, site.loc);
+  return fail("unknownProperty", `complex tensors have no property '${name}' in tsdp (real, imag, abs(), angle(), conj(), exp(), add, sub, mul, div, sum, mean, cumsum, and the movement methods)`, site.loc);
 }
 
 /** torch's complex functions: view_as_complex, view_as_real, polar, complex, real, imag, conj, angle. */

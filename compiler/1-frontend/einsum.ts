@@ -2,7 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { batchTimes, dimEq, formatDim, formatShape, numel, type Dim } from "../ir/shape.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { BuiltinFunction, describe, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, ComplexValue, describe, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // torch.einsum, lowered to the ops a hand-written version would use (three or more operands are
 // contracted two at a time, left to right):
@@ -146,8 +146,42 @@ export function einsumFunction(em: GraphEmitter): BuiltinFunction {
     if (typeof equation !== "string") return fail("wrongArgumentType", `${who}: the first argument is the equation, a string such as "ij,jk->ik", got ${describe(equation)}`, site.loc);
     const operands = rest.length === 1 && Array.isArray(rest[0]) ? rest[0] : rest;
     operands.forEach((t, k) => {
-      if (!(t instanceof TensorValue)) fail("wrongArgumentType", `${who}: operand ${k} must be a tensor, got ${describe(t)}`, site.loc);
+      if (!(t instanceof TensorValue || t instanceof ComplexValue)) fail("wrongArgumentType", `${who}: operand ${k} must be a tensor, got ${describe(t)}`, site.loc);
     });
+    if (operands.some((t) => t instanceof ComplexValue)) return complexEinsum(equation, operands as (TensorValue | ComplexValue)[], site, em, who);
     return einsum(equation, operands as TensorValue[], site, em, who);
   });
+}
+
+/** The most complex operands one einsum expands (2ⁿ real einsums). */
+const MAX_COMPLEX_OPERANDS = 3;
+
+/**
+ * einsum of complex operands (S4D's `einsum('hn,hnl->hl', C, K)`): multilinear in each, so the sum
+ * over every choice of one part per operand of the real einsum of those parts, times i^k for k
+ * imaginary parts chosen (k mod 4: +re, +im, −re, −im).
+ */
+function complexEinsum(equation: string, operands: (TensorValue | ComplexValue)[], site: CallSite, em: GraphEmitter, who: string): ComplexValue {
+  const complex = operands.filter((t) => t instanceof ComplexValue).length;
+  if (complex > MAX_COMPLEX_OPERANDS) fail("unsupportedSyntax", `${who}: ${complex} complex operands (2^${complex} real einsums); at most ${MAX_COMPLEX_OPERANDS}: split the product`, site.loc);
+  const c = ops(em, who, site);
+  const parts: [TensorValue | undefined, TensorValue | undefined] = [undefined, undefined];
+  const accumulate = (to: 0 | 1, sign: 1 | -1, t: TensorValue) => {
+    const signed = sign === 1 ? t : c.op("neg", [t]);
+    parts[to] = parts[to] === undefined ? signed : c.op("add", [parts[to]!, signed]);
+  };
+  const choose = (k: number, chosen: TensorValue[], imaginary: number): void => {
+    if (k === operands.length) {
+      const term = einsum(equation, chosen, site, em, who);
+      const turn = imaginary % 4;
+      return accumulate(turn % 2 === 0 ? 0 : 1, turn < 2 ? 1 : -1, term);
+    }
+    const t = operands[k];
+    if (t instanceof ComplexValue) {
+      choose(k + 1, [...chosen, t.re], imaginary);
+      choose(k + 1, [...chosen, t.im], imaginary + 1);
+    } else choose(k + 1, [...chosen, t], imaginary);
+  };
+  choose(0, [], 0);
+  return new ComplexValue(parts[0]!, parts[1]!);
 }

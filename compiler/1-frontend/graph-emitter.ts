@@ -56,6 +56,10 @@ export class GraphEmitter {
       // an op of float32 operands given int32 ones (i.add(1), idx.clamp(0, n − 1)): int-arithmetic.ts
       const promoted = e.kind === "dtypeMismatch" ? intArithmetic(op, inputs, (o, i, a = attrs) => this.add(o, i, a, who, site)) : undefined;
       if (!promoted) fail(e.kind, e.message, site.loc);
+      // integers computed in float32 are exact within ±2²⁴: a larger number (a spatial hash's prime) would not be
+      const large = promoted.dtype === "i32" ? inputs.find((i) => (i.op === "const" || i.op === "full") && Math.abs(i.attrs.value as number) > 2 ** 24) : undefined;
+      if (large)
+        fail("invalidArgument", `${who}: int32 arithmetic computes in float32 here, exact within ±2²⁴ (16,777,216); ${large.attrs.value} is past it, so the result would not be PyTorch's (its integers wrap at 64 bits)`, site.loc);
       node = promoted;
     }
     checkTensorSize(node.shape, `the result of ${who}`, site.loc);

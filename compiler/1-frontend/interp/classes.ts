@@ -28,6 +28,7 @@ import { CALL_LEVELS, ModeFork, poison, isPoison } from "./core.ts";
 import { describeSyntax } from "./syntax.ts";
 import { refuseStateInPlain } from "../module-tree.ts";
 import { callWithHooks } from "../module-hooks.ts";
+import { isComplexMethod } from "../complex.ts";
 
 /** What a chain of user classes ends in: nn.Module, or a container its classes extend. */
 type RootBase = "module" | "sequential" | "dict";
@@ -105,6 +106,9 @@ export class Interpreter extends PropertyEvaluator {
 
   callValue(callee: Value, args: Value[], site: CallSite): Value {
     // (callExpression has refused a callee that is not callable, naming it as written)
+    // F.exp(z), F.sum(z, 1) of a complex tensor z: z's own method (complex.ts)
+    if (callee instanceof BuiltinFunction && callee.name.startsWith("F.") && args[0] instanceof ComplexValue && isComplexMethod(callee.name.slice(2)))
+      return this.callValue(this.getProperty(args[0], callee.name.slice(2), site), args.slice(1), site);
     if (callee instanceof BuiltinFunction) {
       const result = callee.call(args, site);
       // F.flatten(x), F.transpose(x, …), F.chunk(x, …): views of x, as x's methods' are (in-place.ts)

@@ -298,7 +298,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         this.requireConstructPhase(who, s);
         const b = bindArgs(who, [arg("name", "string"), arg("module", "any")], args, s);
         if (!(b.module instanceof ModuleValue) && b.module !== null) fail("wrongArgumentType", `${who} takes a module (or null), got ${describe(b.module)}`, locOfArg(b, "module", s));
-        checkLayerName(b.name, "a layer", locOfArg(b, "name", s));
+        // a sequence's children are named by digits, as PyTorch's (LPIPS's slice.add_module(str(x), features[x]))
+        if (!(m.isSequence && /^\d+$/.test(b.name))) checkLayerName(b.name, "a layer", locOfArg(b, "name", s));
         if (m.kind === "dict") return void setDictEntry(m, b.name, b.module, s);
         if (m.kind === "user") return void this.setProperty(m, b.name, b.module, s);
         if (!m.isSequence) fail("unsupportedSyntax", `${who}: ${m.typeName} has no children to add to`, s.loc);
