@@ -150,6 +150,12 @@ describe("advanced indexing: int32 index tensors of any shape, broadcast togethe
     expect(r.values).toEqual([0, 1].flatMap((b) => [2, 0, 0, 1].map((t) => at(b, t, D - 2))));
   });
 
+  it("a 0-d int32 index takes one element of its dim, which goes, as an integer does (Autoformer's x[:, index[i]])", () => {
+    const r = run("const idx = F.tensor([2, 0], { dtype: 'int32' }); return x.index(':', idx[0]).add(x.index(':', ':', idx.index(1)).sum(1, true));");
+    expect(r.shape).toBe(`[Batch, ${D}]`);
+    expect(r.values).toEqual([0, 1].flatMap((b) => Array.from({ length: D }, (_, d) => at(b, 2, d) + [0, 1, 2].reduce((acc, t) => acc + at(b, t, 0), 0))));
+  });
+
   it("PointNet++'s index_points: points[arange(B).view(B, 1, 1).repeat(1, S, K), idx, :] is each sample's grouped rows", () => {
     const idx = [2, 0, 1, 1, 0, 0, 2, 1, 0, 2, 2, 2];
     const src = "const [Bn, S, K] = i.shape; const b = F.arange(Bn, { dtype: 'int32' }).view(Bn, 1, 1).repeat(1, S, K); return x.index(b, i, ':');";

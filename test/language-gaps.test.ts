@@ -266,6 +266,10 @@ describe("JavaScript's call and array semantics", () => {
     same("const f = () => 5; const g = function (a) { return a * 2; }; return f(1, 2) + g(3, 4);", 11);
     same("const a = [1, 2]; const v = a[5] ?? 7; return v + (a[-1] === undefined ? 10 : 0);", 17);
   });
+  it("Number(t.item()) of a value forward computes is refused saying why (a constructor's tensor gives its number)", () => {
+    expect(first(model("const k = Number(x.sum().item()); return x.roll(k, 1);"))).toMatch(/^TSDP2003 \d+: Number\(tensor\): a tensor made in a constructor gives its number through \.item\(\); one computed in forward has its values only when the compiled model runs/);
+    expect(output(model("const k = F.tensor([2.5]).item(); return x.mul(k);"))).toEqual(Array.from(x.data, (v) => v * 2.5));
+  });
   it("a built-in function as a callback still gets the item and its index only; a ModuleList's index past its end is still refused", () => {
     expect(output(model("return [x, x.neg()].map(F.relu).reduce((s, t) => s.add(t));"))).toEqual(Array.from(x.data, Math.abs));
     expect(first(model("return this.layers[2](x);", "layers = new nn.ModuleList([new nn.Linear(4, 4), new nn.Linear(4, 4)]);"))).toMatch(/index 2 is out of range for 2 items/);

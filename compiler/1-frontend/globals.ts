@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { BuiltinFunction, ModuleValue, NamespaceValue, ObjectValue, describe, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, ModuleValue, NamespaceValue, ObjectValue, TensorValue, describe, type CallSite, type Value } from "./values.ts";
 
 // The few JavaScript globals that model code may use: pure functions of constants.
 
@@ -113,6 +113,9 @@ export function arrayNamespace(hooks: ArrayHooks): NamespaceValue {
 const primitive = (who: string, f: (v: number | string | boolean | null | undefined) => Value) =>
   (args: Value[], site: CallSite): Value => {
     const v = args[0];
+    // Number(t.item()) of a value forward computes: a number the model file would need before the data exists
+    if (v instanceof TensorValue)
+      return fail("nonConstant", `${who}(tensor): a tensor made in a constructor gives its number through .item(); one computed in forward has its values only when the compiled model runs, so it cannot become a JavaScript ${who.toLowerCase()} (a shape, a loop count, a branch): compute with the tensor itself (a 0-dim tensor is an operand of tensor ops)`, site.loc);
     if (v !== null && v !== undefined && typeof v !== "number" && typeof v !== "string" && typeof v !== "boolean")
       return fail("wrongArgumentType", `${who} converts numbers, strings and booleans, got ${describe(v)}`, site.loc);
     return f(v);

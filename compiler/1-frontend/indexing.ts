@@ -34,8 +34,9 @@ function parseIndex(v: Value, who: string, site: CallSite): Index {
     return { kind: "list", at: v as number[] };
   }
   if (v instanceof TensorValue) {
-    if (v.node.dtype !== "i32" || v.node.shape.length === 0)
-      fail("wrongArgumentType", `${who}: a tensor index must be an int32 tensor of 1 or more dims (PyTorch's advanced indexing), got ${v.node.dtype === "i32" ? "int32" : "float32"} ${formatShape(v.node.shape)}${v.node.dtype === "i32" ? "" : " (a mask of 0/1 floats selects a data-dependent count: use x.maskedFill or F.where)"}`, site.loc);
+    // a 0-d one (Autoformer's index[i]) takes one element along its dim, which goes, as an integer's
+    if (v.node.dtype !== "i32")
+      fail("wrongArgumentType", `${who}: a tensor index must be an int32 tensor (PyTorch's advanced indexing), got float32 ${formatShape(v.node.shape)} (a mask of 0/1 floats selects a data-dependent count: use x.maskedFill or F.where)`, site.loc);
     return { kind: "rows", index: v };
   }
   if (typeof v !== "string") return fail("wrongArgumentType", `${who}: an index is a number, null, a slice string ("1:-1", "::2", "...") or a 1-D int32 tensor, got ${describe(v)}`, site.loc);
