@@ -5,6 +5,9 @@
 // the CPU target in language-ops.test.ts.
 import { describe, expect, it } from "vitest";
 import { formatShape } from "../compiler/ir/shape.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
 import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 
 const model = (forward: string, input = "x: Tensor<[Batch, 13]>") => `${header}export class M extends nn.Module {\n  forward(${input}) {\n    ${forward}\n  }\n}\n`;
@@ -68,5 +71,26 @@ describe("joins and slices in the frontend", () => {
     expect(first("return F.stack([x, x.narrow(1, 0, 3)], 1);")).toMatch(/^TSDP4001 4: F.stack: stack expects each tensor to be equal size/);
     expect(first("return F.cat([x, 2], 1);")).toMatch(/^TSDP3003 4: F.cat: tensors must be a non-empty array of tensors/);
     expect(first("return x.narrow(1, 10, 4);")).toMatch(/^TSDP3004 4: narrow: \[10, 14\) is not inside dim 1 of size 13/);
+  });
+});
+
+describe("an empty tensor as a join's start (a greedy decoder's F.zeros([B, 0]))", () => {
+  it("F.cat drops it: the tokens gathered step by step are the steps side by side; its shape reads, conversions keep it empty", () => {
+    const src = model(
+      "let tokens = F.zeros([x.size(0), 0], { dtype: F.long });\n    let scores = F.empty(x.size(0), 0).float();\n    for (let i = 0; i < 3; i++) { const step = x.narrow(1, i, 1); tokens = F.cat([tokens, step.gt(0).long()], 1); scores = F.cat([scores, step], 1); }\n    return [tokens.float(), scores, x.narrow(1, 0, 1).mul(0).add(F.zeros([2, 0]).shape[1] + F.zeros(0).numel())];",
+    );
+    const { graph } = lowerSource(src);
+    const xs = Array.from({ length: 26 }, (_, i) => Math.sin(i));
+    const [tokens, scores, zero] = runReference(graph, { x: nd([2, 13], xs) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+    const first3 = [0, 1].flatMap((b) => xs.slice(b * 13, b * 13 + 3));
+    expect(scores).toEqual(first3);
+    expect(tokens).toEqual(first3.map((v) => (v > 0 ? 1 : 0)));
+    expect(zero).toEqual([0, 0]);
+  });
+  it("refuses computing on one, joining only empty ones, and one whose other sizes differ", () => {
+    const first = (forward: string) => diagnosticsOf(model(forward)).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+    expect(first("return F.zeros([x.size(0), 0]).add(1);")).toMatch(/^TSDP2001 4: an empty tensor \[Batch, 0\] has no elements to compute 'add' on/);
+    expect(first("return F.cat([F.zeros([2, 0]), F.zeros([2, 0])], 1);")).toMatch(/^TSDP3004 4: F.cat: every tensor joined is empty/);
+    expect(first("return F.cat([F.zeros([x.size(0), 3, 0]), x], 1);")).toMatch(/^TSDP4001 4: F.cat: an empty tensor \[Batch, 3, 0\] does not match \[Batch, 13\] but along dim 1/);
   });
 });

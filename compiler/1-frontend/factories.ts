@@ -9,7 +9,7 @@ import { claimCaptured, markCaptured, retakeDrawn } from "./in-place.ts";
 import { markBoolean } from "./boolean-masks.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
-import { BuiltinFunction, describe, LayerParamRef, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, EmptyTensor, LayerParamRef, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 import { ParameterRegion } from "./parameter-regions.ts";
 
 // Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
@@ -52,10 +52,19 @@ export function sizes(who: string, size: Value, site: CallSite): Dim[] {
   return batchAt.length ? shape.map((d: number, i: number) => (i === batchAt[0] ? batchTimes((dims[i] as SymInt).coef) : d)) : shape;
 }
 
-/** A factory whose first argument is a size; `make` sees the phase to make a node or a StaticTensor. */
-function sized(who: string, rest: readonly ArgSpec[], make: (shape: Dim[], b: Bound, site: CallSite) => Value): BuiltinFunction {
+/**
+ * A factory whose first argument is a size; `make` sees the phase to make a node or a StaticTensor.
+ * With `empty`, a size with a 0 in it (a greedy decoder's F.zeros([B, 0]) of the tokens so far) is
+ * an EmptyTensor, which F.cat drops.
+ */
+function sized(who: string, rest: readonly ArgSpec[], make: (shape: Dim[], b: Bound, site: CallSite) => Value, empty = false): BuiltinFunction {
   return new BuiltinFunction(who, (args, site) => {
     const { size, rest: more } = splitSizes(who, args, site);
+    const dims = [size].flat();
+    if (empty && dims.some((d) => d === 0) && dims.every((d) => d instanceof SymInt || (Number.isInteger(d) && (d as number) >= 0))) {
+      const b = bindArgs(who, rest, more, site);
+      return new EmptyTensor(dims.map((d) => (d instanceof SymInt ? batchTimes(d.coef) : (d as number))), b.dtype === "int32" || b.dtype === "int64" ? "i32" : "f32");
+    }
     return make(sizes(who, size, site), bindArgs(who, rest, more, site), site);
   });
 }
@@ -192,8 +201,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         return em.tensor("to_int", [em.tensor("literal", [], { shape: [2, rows.length], values: [...rows, ...cols] }, who, site)], {}, who, site);
       }),
     ]),
-    ["zeros", sized("F.zeros", fillDtype, (shape, b, site) => filledAs("F.zeros", shape, 0, b, site))],
-    ["ones", sized("F.ones", fillDtype, (shape, b, site) => filledAs("F.ones", shape, 1, b, site))],
+    ["zeros", sized("F.zeros", fillDtype, (shape, b, site) => filledAs("F.zeros", shape, 0, b, site), true)],
+    ["ones", sized("F.ones", fillDtype, (shape, b, site) => filledAs("F.ones", shape, 1, b, site), true)],
     [
       "full",
       new BuiltinFunction("F.full", (args, site) => {
@@ -206,7 +215,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       }),
     ],
     // torch.empty's values are whatever memory held; zeros are one such value, and the same on every run
-    ["empty", sized("F.empty", fillDtype, (shape, b, site) => filledAs("F.empty", shape, 0, b, site))],
+    ["empty", sized("F.empty", fillDtype, (shape, b, site) => filledAs("F.empty", shape, 0, b, site), true)],
     ["emptyLike", like("F.emptyLike", () => 0)],
     ["zerosLike", like("F.zerosLike", () => 0)],
     ["onesLike", like("F.onesLike", () => 1)],

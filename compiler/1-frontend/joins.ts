@@ -5,7 +5,7 @@ import { ops } from "./composite-ops.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { MAX_CAT_INPUTS } from "../ops/join.ts";
-import { BuiltinFunction, describe, StaticTensor, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, EmptyTensor, StaticTensor, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Joins (torch.cat, stack) and slices (split, chunk, narrow).
 
@@ -26,6 +26,23 @@ function tensorList(who: string, v: Value, site: CallSite, b: Bound): TensorValu
     fail("wrongArgumentType", `${who}: tensors must be a non-empty array of tensors, got ${describe(v)}${odd >= 0 ? ` whose element ${odd} is ${describe(items[odd])}` : ""}`, locOfArg(b, "tensors", site));
   }
   return v as TensorValue[];
+}
+
+/**
+ * F.cat's tensors without the empty ones (a greedy decoder's F.zeros([B, 0]) start), which add
+ * nothing: each must have the others' rank and sizes but along dim (PyTorch's rule), or be 1-D [0].
+ */
+function withoutEmpty(who: string, v: Value, dim: number, site: CallSite): Value {
+  if (!Array.isArray(v) || !v.some((t) => t instanceof EmptyTensor)) return v;
+  const rest = v.filter((t) => !(t instanceof EmptyTensor));
+  const like = rest.find((t): t is TensorValue => t instanceof TensorValue);
+  if (!like) return fail("invalidArgument", `${who}: every tensor joined is empty; the result would have no elements (start the join from the first step's tensor)`, site.loc);
+  const shape = like.node.shape;
+  const d = dim < 0 ? dim + shape.length : dim;
+  for (const t of v)
+    if (t instanceof EmptyTensor && !(t.shape.length === 1 && t.shape[0] === 0) && (t.shape.length !== shape.length || t.shape.some((s, i) => i !== d && !dimEq(s, shape[i]))))
+      fail("shapeMismatch", `${who}: ${describe(t)} does not match ${formatShape(shape)} but along dim ${dim}`, site.loc);
+  return rest;
 }
 
 export function cat(who: string, parts: readonly TensorValue[], dim: number, site: CallSite, em: GraphEmitter): TensorValue {
@@ -95,7 +112,7 @@ export function joinMembers(em: GraphEmitter): Map<string, Value> {
       "cat",
       fn("cat", (args, site, who) => {
         const b = bindArgs(who, [arg("tensors", "any"), opt("dim", "int", 0)], args, site);
-        const parts = tensorList(who, b.tensors, site, b);
+        const parts = tensorList(who, withoutEmpty(who, b.tensors, b.dim, site), site, b);
         return cat(who, parts, dimOf(b.dim, parts[0].node.shape.length, who, site, b), site, em);
       }),
     ],

@@ -2,7 +2,9 @@ import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import type { Init, InitBox, InitPatch, WholeInit } from "../ir/node.ts";
 import { boxPositions } from "../ir/init-box.ts";
 import { arg, bindArgs, opt } from "./args.ts";
-import { BuiltinFunction, LayerParamRef, ParameterValue, describe, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, LayerParamRef, ParameterRegion, ParameterValue, describe, type CallSite, type Value } from "./values.ts";
+
+export { ParameterRegion };
 
 // Ports initialize part of a parameter through a view of it, in a constructor:
 //   self.lstm.bias_ih_l0.data[h:2 * h].fill_(1.0)                       an LSTM's forget-gate bias
@@ -14,26 +16,16 @@ import { BuiltinFunction, LayerParamRef, ParameterValue, describe, type CallSite
 // now, the patches fold into the values themselves. A draw into a region draws the same law as
 // PyTorch's, from the patch's own stream (PyTorch's numbers are not tsdp's for any draw).
 
-/** A parameter handle: a layer's parameter, a module's nn.Parameter, or a region of either. */
+/** A parameter handle: a layer's parameter, a module's nn.Parameter, or a part of either. */
 export type ParameterHandle = LayerParamRef | ParameterValue | ParameterRegion;
 
-export class ParameterRegion {
-  constructor(
-    readonly parameter: LayerParamRef | ParameterValue,
-    readonly box: InitBox,
-    readonly createdAt: SourceLoc | undefined,
-  ) {}
-  get shape(): readonly number[] {
-    return this.box.sizes;
-  }
-  /** What the region holds now, as an initializer of its own shape (refused where that is not one law or known values). */
-  get init(): Init {
-    return regionInit(this.parameter.init, this.parameter.shape, this.box, this.createdAt);
-  }
-  set init(init: Init) {
-    this.parameter.init = patched(this.parameter.init, this.parameter.shape, this.box, init, this.createdAt);
-  }
-}
+// how a part reads and writes its parameter's initializer
+ParameterRegion.access = {
+  read: (r) => regionInit(r.parameter.init, r.parameter.shape, r.box, r.createdAt),
+  write: (r, init) => {
+    r.parameter.init = patched(r.parameter.init, r.parameter.shape, r.box, init, r.createdAt);
+  },
+};
 
 /** runtime/harness/harness.h's TSDP_PATCH_MAX_RANK. */
 const MAX_PATCH_RANK = 8;

@@ -136,7 +136,7 @@ function reduction(op: "sum" | "mean" | "amax"): Method {
   };
 }
 
-function sizeOf(d: Dim): number | SymInt {
+export function sizeOf(d: Dim): number | SymInt {
   return isBatch(d) ? new SymInt(d.batch) : d;
 }
 

@@ -1,7 +1,7 @@
 import type { ClassDeclaration, Node as TsNode } from "ts-morph";
 import type { SourceLoc } from "../diagnostics/diagnostic.ts";
-import type { Init, Node, OptimizerSpec } from "../ir/node.ts";
-import type { Dim, Shape } from "../ir/shape.ts";
+import type { Init, InitBox, Node, OptimizerSpec } from "../ir/node.ts";
+import { formatDim, type Dim, type Shape } from "../ir/shape.ts";
 import type { Scope } from "./scope.ts";
 
 // What the static evaluator computes with. Plain numbers, strings, booleans, arrays and
@@ -187,6 +187,41 @@ export class LayerParamRef {
   set init(init: Init) {
     (this.module.params as ParamDecl[])[this.index] = { ...this.module.params[this.index], init };
   }
+}
+
+/**
+ * A part of a parameter named in a constructor (`p.data[h:2 * h]`, `p.narrow(…)`): a box of its
+ * elements, which an initializer sets on its own (compiler/1-frontend/parameter-regions.ts, which
+ * also says how the part reads and writes the parameter's initializer).
+ */
+export class ParameterRegion {
+  static access: { read(r: ParameterRegion): Init; write(r: ParameterRegion, init: Init): void };
+  constructor(
+    readonly parameter: LayerParamRef | ParameterValue,
+    readonly box: InitBox,
+    readonly createdAt: SourceLoc | undefined,
+  ) {}
+  get shape(): readonly number[] {
+    return this.box.sizes;
+  }
+  /** What the part holds now, as an initializer of its own shape. */
+  get init(): Init {
+    return ParameterRegion.access.read(this);
+  }
+  set init(init: Init) {
+    ParameterRegion.access.write(this, init);
+  }
+}
+
+/**
+ * A tensor with a dim of size 0 (a greedy decoder's `torch.zeros(B, 0)`, the tokens so far): no
+ * elements and no node; what it is for, being concatenated onto (F.cat drops it), and its shape.
+ */
+export class EmptyTensor {
+  constructor(
+    readonly shape: readonly Dim[],
+    readonly dtype: "f32" | "i32",
+  ) {}
 }
 
 export class ObjectValue {
@@ -409,6 +444,8 @@ export type Value =
   | StaticTensor
   | ParameterValue
   | LayerParamRef
+  | ParameterRegion
+  | EmptyTensor
   | FunctionValue
   | BuiltinFunction
   | ClassValue
@@ -437,6 +474,8 @@ export function describe(v: Value): string {
   if (v instanceof StaticTensor) return `a random draw F.randn([${v.shape.join(", ")}]) made in a constructor`;
   if (v instanceof ParameterValue) return `an nn.Parameter [${v.shape.join(", ")}]`;
   if (v instanceof LayerParamRef) return `the parameter ${v.module.typeName}.${v.local}`;
+  if (v instanceof ParameterRegion) return `a part [${v.shape.join(", ")}] of ${describe(v.parameter)}`;
+  if (v instanceof EmptyTensor) return `an empty tensor [${v.shape.map(formatDim).join(", ")}]`;
   if (v instanceof FunctionValue || v instanceof BuiltinFunction) return `the function ${v.name}`;
   if (v instanceof ClassValue || v instanceof BuiltinClass) return `the class ${v.name}`;
   if (v instanceof NamespaceValue) return `the namespace ${v.name}`;

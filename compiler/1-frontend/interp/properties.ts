@@ -1,5 +1,6 @@
 import { Node as TsNode } from "ts-morph";
 import { hookRegistration } from "../module-hooks.ts";
+import { emptyTensorProperty } from "../empty-tensors.ts";
 import { ParameterRegion, regionMethod } from "../parameter-regions.ts";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { appendModule, insertModule, sequentialModule, setDictEntry } from "../layers.ts";
@@ -35,6 +36,7 @@ import {
   PackedSequenceValue,
   ParameterValue,
   StaticTensor,
+  EmptyTensor,
   ComplexValue,
   DistributionValue,
   TensorValue,
@@ -102,6 +104,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     }
     if (obj instanceof ModuleValue) return this.moduleProperty(obj, name, site);
     if (obj instanceof StaticTensor) return randomDrawProperty(obj, name, site);
+    if (obj instanceof EmptyTensor) return emptyTensorProperty(obj, name, site);
     if (obj instanceof ComplexValue) return complexProperty(obj, name, this.em, site);
     if (obj instanceof DistributionValue) return distributionProperty(obj, name, this.em, site);
     // this.fc.weight.requiresGrad_(false) / this.pos.requiresGrad_(false) in a constructor
