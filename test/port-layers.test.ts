@@ -243,6 +243,26 @@ describe("pooling options and a conv's paddingMode", () => {
   });
 });
 
+describe("padding \"same\" with an even kernel", () => {
+  it("pads the odd one after, as PyTorch's: Conv2d, Conv1d, F.conv2d, F.conv1d, and with a padding mode", () => {
+    const x = nd([1, 1, 4, 4], Array.from({ length: 16 }, (_, i) => Math.sin(i)));
+    const [c2, c2m, f2, c1, c1m, f1, c1r, c1rm] = outputs(
+      "const l = x.flatten(2); return [this.a(x), F.conv2d(F.pad(x, [0, 1, 0, 1]), this.a.weight, this.a.bias), F.conv2d(x, this.a.weight, { bias: this.a.bias, padding: 'same' }), this.b(l), this.bv(F.pad(l, [1, 2])), F.conv1d(l, this.b.weight, this.b.bias, 1, 'same', 1), this.r(l), this.rv(F.pad(l, [1, 2], 'reflect'))].map((t) => t.flatten(1));",
+      "x: Tensor<[Batch, 1, 4, 4]>",
+      { x },
+      "a = new nn.Conv2d(1, 2, 2, { padding: 'same' }); b = new nn.Conv1d(1, 1, 4, { padding: 'same' }); bv = new nn.Conv1d(1, 1, 4); r = new nn.Conv1d(1, 1, 4, { padding: 'same', paddingMode: 'reflect' }); rv = new nn.Conv1d(1, 1, 4);\n  constructor() { super(); this.bv.weight.copy_(F.tensor([[[1, -2, 3, 0.5]]])); this.b.weight.copy_(F.tensor([[[1, -2, 3, 0.5]]])); this.r.weight.copy_(F.tensor([[[1, -2, 3, 0.5]]])); this.rv.weight.copy_(F.tensor([[[1, -2, 3, 0.5]]])); for (const l of [this.b, this.bv, this.r, this.rv]) l.bias.data.fill_(0.25); }",
+    );
+    // total k − 1 = 1 for k = 2: 0 before, 1 after; k = 4 (1-D): 3 = 1 before, 2 after
+    expect(c2.length).toBe(2 * 16);
+    expect(c2).toEqual(c2m);
+    expect(f2).toEqual(c2);
+    expect(c1.length).toBe(16);
+    expect(c1).toEqual(c1m);
+    expect(f1).toEqual(c1);
+    expect(c1r).toEqual(c1rm);
+  });
+});
+
 describe("F.conv2d and F.conv1d", () => {
   it("equal the layers on their own weights, take a weight computed in forward, and check what they are given", () => {
     const x = nd([1, 2, 4, 4], Array.from({ length: 32 }, (_, i) => Math.sin(i)));

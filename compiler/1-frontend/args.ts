@@ -59,7 +59,7 @@ export function opt(name: string, kind: ArgKind, dflt: Value, extra: Partial<Arg
 
 export type Bound = Record<string, any>;
 
-/** A conv layer's padding_mode: "zeros" is the conv's own padding; the others pad the input first (composite-layers.ts paddedForConv). */
+/** A conv layer's padding_mode: "zeros" is the conv's own padding; the others pad the input first (composite-layers.ts convInput). */
 export const paddingModeArg = opt("paddingMode", "string", "zeros", { choices: ["zeros", "reflect", "replicate", "circular"] });
 
 /** Where each bound argument is written, so checks made after binding point at the value. */

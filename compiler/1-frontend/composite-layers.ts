@@ -127,13 +127,20 @@ export function pad(b: Bound, site: CallSite, em: GraphEmitter, who: string): Te
 }
 
 /**
- * nn.Conv1d / Conv2d with padding_mode "reflect", "replicate" or "circular", as PyTorch computes
- * it: the input padded by F.pad's mode with `pads` (F.pad's order: (before, after) from the last
- * dim back), then the convolution without padding. undefined for "zeros".
+ * A convolution's input and its (symmetric) padding per spatial dim, in dim order: `sym` on both
+ * sides plus `extra` after — padding "same" with an odd total dilation·(k − 1) (an even kernel),
+ * where PyTorch puts the odd one after. Zeros: the extra row and column padded first, the conv
+ * pads the rest; another padding mode pads all of it at once (mirroring twice would differ).
  */
-export function paddedForConv(input: TensorValue, mode: string, pads: readonly number[], site: CallSite, em: GraphEmitter, who: string): TensorValue | undefined {
-  if (mode === "zeros") return undefined;
-  return pads.every((p) => p === 0) ? input : pad({ x: input, pad: pads, mode, value: 0 }, site, em, who);
+export function convInput(input: TensorValue, sym: readonly number[], extra: readonly number[], mode: string, site: CallSite, em: GraphEmitter, who: string): { input: TensorValue; padding: number[] } {
+  // F.pad's amounts: (before, after) pairs, the last dim first
+  const pads = (before: (i: number) => number, after: (i: number) => number) => sym.map((_, i) => [before(i), after(i)]).reverse().flat();
+  if (mode === "zeros") {
+    if (extra.every((e) => e === 0)) return { input, padding: [...sym] };
+    return { input: pad({ x: input, pad: pads(() => 0, (i) => extra[i]), mode: "constant", value: 0 }, site, em, who), padding: [...sym] };
+  }
+  const all = pads((i) => sym[i], (i) => sym[i] + extra[i]);
+  return { input: all.every((p) => p === 0) ? input : pad({ x: input, pad: all, mode, value: 0 }, site, em, who), padding: sym.map(() => 0) };
 }
 
 /**
@@ -193,7 +200,10 @@ export const interpolateArgs = [
 
 export const groupNormArgs = [x, arg("numGroups", "posInt"), opt("weight", "tensor", null, { nullable: true }), opt("bias", "tensor", null, { nullable: true }), opt("eps", "posNumber", 1e-5)];
 
-/** Conv1d's padding as a number: "valid" is 0, "same" needs stride 1 and an even total. */
+/**
+ * Conv1d's padding as a number: "valid" is 0, "same" needs stride 1 — half of dilation·(k − 1) on
+ * each side, and an odd one left over (an even kernel) in b.sameExtra, padded after (convInput).
+ */
 function conv1dPadding(b: Bound, site: CallSite): number {
   const p = b.padding;
   const at = locOfArg(b, "padding", site);
@@ -201,8 +211,8 @@ function conv1dPadding(b: Bound, site: CallSite): number {
   if (p === "same") {
     if (b.stride !== 1) fail("invalidArgument", `nn.Conv1d: padding "same" needs stride 1, got stride ${b.stride}`, at);
     const total = b.dilation * (b.kernelSize - 1);
-    if (total % 2 !== 0) fail("invalidArgument", `nn.Conv1d: padding "same" with an even kernel pads unevenly, which tsdp does not support; pad explicitly`, at);
-    return total / 2;
+    b.sameExtra = [total % 2];
+    return Math.floor(total / 2);
   }
   return p;
 }
@@ -252,8 +262,8 @@ export const compositeLayers: Record<string, LayerSpec> = {
       (b.bias ? "" : ", no bias"),
     inputs: [x],
     forward: (self, b, call, site, em, who) => {
-      const padded = paddedForConv(call.x, b.paddingMode, [b.padding, b.padding], site, em, who);
-      return through2d("conv2d", self, padded ?? call.x, { stride: [1, b.stride], padding: [0, padded ? 0 : b.padding], dilation: [1, b.dilation], groups: b.groups }, site, em, who);
+      const { input, padding } = convInput(call.x, [b.padding], b.sameExtra ?? [0], b.paddingMode, site, em, who);
+      return through2d("conv2d", self, input, { stride: [1, b.stride], padding: [0, padding[0]], dilation: [1, b.dilation], groups: b.groups }, site, em, who);
     },
   },
   Upsample: {

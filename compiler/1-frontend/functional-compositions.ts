@@ -2,7 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { dimEq, formatShape, isBatch, normalizeDim, shapeEq } from "../ir/shape.ts";
 import { arg, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import { ops } from "./composite-ops.ts";
-import { pixelShuffle } from "./composite-layers.ts";
+import { convInput, pixelShuffle } from "./composite-layers.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
 import type { CallSite, TensorValue, Value } from "./values.ts";
@@ -52,16 +52,17 @@ export const klDivArgs = [opt("reduction", "string", "mean", { choices: ["mean",
 
 /**
  * F.conv2d / F.conv1d's padding per spatial dim: numbers as given, "valid" none, "same" half of
- * dilation·(k − 1) on each side (stride 1 and an even total, as the layers require).
+ * dilation·(k − 1) on each side (stride 1, as the layers require) and the odd one left over (an
+ * even kernel) after: `extra`, padded first (convInput).
  */
-function functionalConvPadding(b: Bound, kernel: readonly number[], stride: readonly number[], dilation: readonly number[], site: CallSite, who: string): number[] {
+function functionalConvPadding(b: Bound, kernel: readonly number[], stride: readonly number[], dilation: readonly number[], site: CallSite, who: string): { sym: number[]; extra: number[] } {
   const at = locOfArg(b, "padding", site);
-  if (b.padding === "valid") return kernel.map(() => 0);
-  if (b.padding !== "same") return [b.padding].flat().length === 1 ? kernel.map(() => [b.padding].flat()[0]) : [b.padding].flat();
+  const none = kernel.map(() => 0);
+  if (b.padding === "valid") return { sym: none, extra: none };
+  if (b.padding !== "same") return { sym: [b.padding].flat().length === 1 ? kernel.map(() => [b.padding].flat()[0]) : [b.padding].flat(), extra: none };
   if (stride.some((s) => s !== 1)) fail("invalidArgument", `${who}: padding "same" needs stride 1, got stride ${stride.join("×")}`, at);
   const total = kernel.map((k, i) => dilation[i] * (k - 1));
-  if (total.some((t) => t % 2 !== 0)) fail("invalidArgument", `${who}: padding "same" with an even kernel pads unevenly, which tsdp does not support; pad explicitly`, at);
-  return total.map((t) => t / 2);
+  return { sym: total.map((t) => Math.floor(t / 2)), extra: total.map((t) => t % 2) };
 }
 
 /**
@@ -80,15 +81,16 @@ function functionalConv(rank: 1 | 2, b: Bound, site: CallSite, em: GraphEmitter,
   const kernel = weight.node.shape.slice(2) as number[];
   const stride = pairOf(b.stride).slice(2 - rank);
   const dilation = pairOf(b.dilation).slice(2 - rank);
-  const padding = functionalConvPadding(b, kernel, stride, dilation, site, who);
-  if (padding.length !== rank || padding.some((p) => !Number.isInteger(p) || p < 0))
+  const { sym, extra } = functionalConvPadding(b, kernel, stride, dilation, site, who);
+  if (sym.length !== rank || sym.some((p) => !Number.isInteger(p) || p < 0))
     fail("invalidArgument", `${who}: padding must be a non-negative integer${rank === 2 ? ", a pair of them" : ""}, "valid" or "same", got ${JSON.stringify(b.padding)}`, locOfArg(b, "padding", site));
+  const { input: x, padding } = convInput(input, sym, extra, "zeros", site, em, who);
   const attrs = { stride: pairOf(stride), padding: rank === 1 ? [0, padding[0]] : padding, dilation: pairOf(dilation), groups: b.groups };
   const ins = (x: TensorValue, w: TensorValue) => [x, w, ...(b.bias ? [b.bias] : [])];
-  if (rank === 2) return c.op("conv2d", ins(input, weight), attrs);
-  const [n, ch, l] = input.node.shape;
+  if (rank === 2) return c.op("conv2d", ins(x, weight), attrs);
+  const [n, ch, l] = x.node.shape;
   const ws = weight.node.shape;
-  const y = c.op("conv2d", ins(c.reshape(input, [n, ch, 1, l]), c.reshape(weight, [ws[0], ws[1], 1, ws[2]])), attrs);
+  const y = c.op("conv2d", ins(c.reshape(x, [n, ch, 1, l]), c.reshape(weight, [ws[0], ws[1], 1, ws[2]])), attrs);
   return c.reshape(y, [y.node.shape[0], y.node.shape[1], y.node.shape[3]]);
 }
 

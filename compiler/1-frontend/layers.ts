@@ -17,7 +17,7 @@ import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./l
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { bceArgs, classWeightArg, ignoreIndexArg, lowerings, pool1dArgs, pool2dArgs } from "./functional.ts";
 import { poolOptions } from "./pool-options.ts";
-import { paddedForConv } from "./composite-layers.ts";
+import { convInput } from "./composite-layers.ts";
 import { paddingModeArg } from "./args.ts";
 import { initialValue, initNamespaceMembers, parameterClass } from "./factories.ts";
 import { checkTensorSize } from "./size-limits.ts";
@@ -132,20 +132,6 @@ const lossLayer = (lower: LossLowering, extra: ArgSpec[] = []): LayerSpec => ({
   forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
 });
 
-/**
- * nn.Conv2d's padding as F.pad's (left, right, top, bottom): symmetric numbers, none for "valid",
- * and for "same" the total dilation·(k − 1) split with the odd one after, as PyTorch's.
- */
-function conv2dPads(b: Bound): number[] {
-  const per = [0, 1].map((i) => {
-    if (b.padding === "valid") return [0, 0];
-    if (b.padding !== "same") return [b.padding[i], b.padding[i]];
-    const total = b.dilation[i] * (b.kernelSize[i] - 1);
-    return [Math.floor(total / 2), total - Math.floor(total / 2)];
-  });
-  return [...per[1], ...per[0]];
-}
-
 const layers: Record<string, LayerSpec> = {
   Linear: {
     optional: ["bias"],
@@ -192,9 +178,9 @@ const layers: Record<string, LayerSpec> = {
       (b.bias ? "" : ", no bias"),
     inputs: [x],
     forward: (self, b, call, site, em, who) => {
-      const padded = paddedForConv(call.x, b.paddingMode, conv2dPads(b), site, em, who);
-      const ins = [padded ?? call.x, param_(self, "weight"), param_(self, "bias")].filter((t) => t !== null);
-      return em.tensor("conv2d", ins, { stride: b.stride, padding: padded ? [0, 0] : b.padding, dilation: b.dilation, groups: b.groups }, who, site);
+      const { input, padding } = convInput(call.x, b.padding, b.sameExtra ?? [0, 0], b.paddingMode, site, em, who);
+      const ins = [input, param_(self, "weight"), param_(self, "bias")].filter((t) => t !== null);
+      return em.tensor("conv2d", ins, { stride: b.stride, padding, dilation: b.dilation, groups: b.groups }, who, site);
     },
   },
   ConvTranspose2d: {
@@ -376,7 +362,10 @@ function validate(name: string, b: Bound, site: CallSite): void {
   validateComposite(name, b, site);
 }
 
-/** Conv2d's padding as a pair: "valid" is 0, "same" needs stride 1 and an odd effective kernel. */
+/**
+ * Conv2d's padding as a pair: "valid" is 0, "same" needs stride 1 — half of dilation·(k − 1) on
+ * each side, and an odd one left over (an even kernel) in b.sameExtra, padded after (convInput).
+ */
 function convPadding(b: Bound, site: CallSite): [number, number] {
   const p = b.padding;
   const at = locOfArg(b, "padding", site);
@@ -384,9 +373,8 @@ function convPadding(b: Bound, site: CallSite): [number, number] {
   if (p === "same") {
     if (b.stride[0] !== 1 || b.stride[1] !== 1) fail("invalidArgument", `nn.Conv2d: padding "same" needs stride 1, got stride ${pair(b.stride)}`, at);
     const total = [0, 1].map((i) => b.dilation[i] * (b.kernelSize[i] - 1));
-    if (total.some((t) => t % 2 !== 0))
-      fail("invalidArgument", `nn.Conv2d: padding "same" with an even kernel pads unevenly, which tsdp does not support; pad explicitly`, at);
-    return [total[0] / 2, total[1] / 2];
+    b.sameExtra = total.map((t) => t % 2);
+    return [Math.floor(total[0] / 2), Math.floor(total[1] / 2)];
   }
   return p;
 }
