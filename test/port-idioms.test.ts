@@ -95,7 +95,7 @@ describe("named children", () => {
     const src = model("return [this.s(x), this.s.out(this.s.act(this.s.fc(x)))];", "x: Tensor<[Batch, 2]>", 's = new nn.Sequential({ fc: new nn.Linear(2, 3), act: new nn.ReLU() });\n  constructor() { super(); this.s.addModule("out", new nn.Linear(3, 2)); }');
     const [whole, parts] = outputs(src, { x: nd([2, 2], [1, -2, 3, 0.5]) });
     expect(whole).toEqual(parts);
-    expect(first(model("return this.s(x);", "x: Tensor<[Batch, 2]>", 's = new nn.Sequential(new nn.Tanh());\n  constructor() { super(); this.s.addModule("0", new nn.ReLU()); }'))).toMatch(/^TSDP3008 5: "0" cannot name a layer/);
+    expect(first(model("return this.s(x);", "x: Tensor<[Batch, 2]>", 's = new nn.Sequential(new nn.Tanh());\n  constructor() { super(); this.s.addModule("0", new nn.ReLU()); }'))).toMatch(/^TSDP3004 5: nn.Sequential.addModule: nn.Sequential already has a child '0'/);
     expect(first(model("return this.s(x);", "x: Tensor<[Batch, 2]>", 's = new nn.Sequential({ a: new nn.Tanh() });\n  constructor() { super(); this.s.addModule("a", new nn.ReLU()); }'))).toMatch(/already has a child 'a'/);
   });
   it("a class extending nn.ModuleDict (torchvision's _DenseBlock) adds children by name and walks them with items()", () => {
