@@ -76,6 +76,13 @@ char* address(tsdp_replica* r, const tsdp_tensor_info& t, int batch) {
 size_t alloc_bytes(size_t n) { return std::max<size_t>(n, 16); }
 
 namespace {
+/** Draw i of a stream, uniform in [−1, 1): the Philox counter's first word (compiler/reference/rng.ts uniforms). */
+double uniform_draw(size_t i, unsigned long long seed, uint32_t stream) {
+    uint32_t c[4] = {(uint32_t)i, 0, 0, 0};
+    tsdp_philox4x32(c, (uint32_t)seed, stream);
+    return 2.0 * (c[0] / 4294967296.0) - 1.0;
+}
+
 /** One standard normal draw of element i of a stream: the initializers' Box–Muller (compiler/reference/rng.ts normals). */
 double normal_draw(size_t i, unsigned long long seed, uint32_t stream) {
     uint32_t c[4] = {(uint32_t)i, 0, 0, 1};
@@ -144,9 +151,7 @@ void init_value(const tsdp_state_info& s, unsigned long long seed, void* host) {
     for (size_t i = 0; i < s.count; ++i) {
         double v = s.a;
         if (s.init == TSDP_INIT_UNIFORM) {
-            uint32_t c[4] = {(uint32_t)i, 0, 0, 0};
-            tsdp_philox4x32(c, (uint32_t)seed, s.stream);
-            v = s.shift + (2.0 * (c[0] / 4294967296.0) - 1.0) * s.a;
+            v = s.shift + uniform_draw(i, seed, s.stream) * s.a;
         } else if (s.init == TSDP_INIT_NORMAL) {
             v = s.shift + (s.truncated ? truncated_normal_draw(i, seed, s.stream, s.lo, s.hi) : normal_draw(i, seed, s.stream)) * s.a;
             if ((long long)(i / s.row) == s.zero_row) v = 0.0;
@@ -171,16 +176,10 @@ void init_value(const tsdp_state_info& s, unsigned long long seed, void* host) {
                 at += (long long)(rest % (size_t)p.sizes[d]) * p.strides[d];
                 rest /= (size_t)p.sizes[d];
             }
-            double v = p.a;
-            if (p.init == TSDP_INIT_UNIFORM) {
-                uint32_t c[4] = {(uint32_t)j, 0, 0, 0};
-                tsdp_philox4x32(c, (uint32_t)seed, p.stream);
-                v = p.shift + (2.0 * (c[0] / 4294967296.0) - 1.0) * p.a;
-            } else if (p.init == TSDP_INIT_NORMAL) {
-                v = p.shift + normal_draw(j, seed, p.stream) * p.a;
-            } else if (p.init == TSDP_INIT_DATA) {
-                v = p.data[j];
-            }
+            const double v = p.init == TSDP_INIT_UNIFORM ? p.shift + uniform_draw(j, seed, p.stream) * p.a
+                             : p.init == TSDP_INIT_NORMAL  ? p.shift + normal_draw(j, seed, p.stream) * p.a
+                             : p.init == TSDP_INIT_DATA    ? p.data[j]
+                                                           : p.a;
             ((float*)host)[at] = (float)v;
         }
     }
