@@ -275,3 +275,15 @@ describe("JavaScript's call and array semantics", () => {
     expect(first(model("return this.layers[2](x);", "layers = new nn.ModuleList([new nn.Linear(4, 4), new nn.Linear(4, 4)]);"))).toMatch(/index 2 is out of range for 2 items/);
   });
 });
+
+describe("JSON on a model file's plain values", () => {
+  it("stringify and parse compute JavaScript's (an inline config, shapes compared as text)", () => {
+    same("const cfg = JSON.parse('{\"depth\": 3, \"widths\": [4, 8], \"act\": \"gelu\", \"x\": null}'); return cfg.depth * 100 + cfg.widths[1] * 10 + (cfg.act === 'gelu' ? 1 : 0) + (cfg.x === null ? 1000 : 0);", 1381);
+    same("return JSON.stringify({ a: [1, 2], b: 'c', d: undefined, e: true }).length + (JSON.stringify([1, 2]) === '[1,2]' ? 100 : 0) + JSON.stringify({ k: 1 }, null, 2).length * 1000;", 28 + 100 + 12000);
+  });
+  it("refuses what has no JSON form here, and reports a parse error as the model's throw", () => {
+    expect(first(model("const s = JSON.stringify({ t: x }); return x;"))).toMatch(/^TSDP3003 \d+: JSON.stringify: a tensor has no JSON form in a model file/);
+    expect(first(model("const v = JSON.parse('{bad'); return x;"))).toMatch(/^TSDP2017 \d+: JSON.parse: /);
+    expect(first(model(`const v = JSON.parse('${"[".repeat(100)}${"]".repeat(100)}'); return x;`))).toMatch(/JSON.parse: the value nests deeper than 64 levels/);
+  });
+});

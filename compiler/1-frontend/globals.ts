@@ -226,7 +226,7 @@ export const builtinGlobals = new Map<string, Value>([
 /** Globals that only exist when code runs; naming them gets a message that says why not. */
 export const runtimeOnlyGlobals = new Set([
   "console", "process", "require", "eval", "Function", "globalThis", "window", "fetch", "setTimeout",
-  "setInterval", "Date", "Promise", "module", "exports", "__dirname", "__filename", "Buffer", "JSON", "Symbol", "Reflect",
+  "setInterval", "Date", "Promise", "module", "exports", "__dirname", "__filename", "Buffer", "Symbol", "Reflect",
 ]);
 
 /** Array.from needs the caller to run its callback; bound by the interpreter. */

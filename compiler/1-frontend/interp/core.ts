@@ -1,4 +1,5 @@
 import { Node as TsNode, type CallExpression, type ClassDeclaration, type Expression, type MethodDeclaration, type PropertyAccessExpression } from "ts-morph";
+import { jsonNamespace } from "../json.ts";
 import { DiagnosticBag, fail, type SourceLoc } from "../../diagnostics/diagnostic.ts";
 import { GraphBuilder } from "../../ir/builder.ts";
 import { nnNamespace } from "../layers.ts";
@@ -102,6 +103,7 @@ export abstract class InterpreterCore {
     for (const [name, value] of builtinGlobals) this.globals.declare(name, value, false);
     this.globals.declare("Array", arrayNamespace(this.arrayHooks), false);
     this.globals.declare("Object", objectNamespace(this.arrayHooks), false);
+    this.globals.declare("JSON", jsonNamespace(this.arrayHooks), false);
     for (const [name, cls] of collectionClasses(this.arrayHooks)) this.globals.declare(name, cls, false);
   }
 
