@@ -44,9 +44,13 @@ export function rankedMatmul(who: string, rank: number, a: TensorValue, b: Tenso
   return em.tensor("matmul", [a, b], {}, who, site);
 }
 
-/** log(1 + eᶻ) = relu(z) + log1p(e^−|z|): never overflowing (softplus losses, logaddexp). */
+/**
+ * log(1 + eᶻ) = max(z, 0) + log1p(e^−|z|): never overflowing (softplus losses, logaddexp). max(z, 0)
+ * is written (z + |z|)/2, exact, so that the gradient at z = 0 is PyTorch's σ(0) = ½ (relu's
+ * subgradient 0 there, with |z|'s, would give 0).
+ */
 export function softplus(c: ReturnType<typeof ops>, z: TensorValue): TensorValue {
-  return c.op("add", [c.op("relu", [z]), c.op("log1p", [c.op("exp", [c.op("neg", [c.op("abs", [z])])])])]);
+  return c.op("add", [c.op("mul", [c.op("add", [z, c.op("abs", [z])]), 0.5]), c.op("log1p", [c.op("exp", [c.op("neg", [c.op("abs", [z])])])])]);
 }
 
 /**

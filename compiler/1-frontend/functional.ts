@@ -394,7 +394,8 @@ function composer(em: GraphEmitter, who: string, site: CallSite) {
  * computed z (βx) is computed per use rather than stored for two consumers.
  */
 function stableSoftplus(c: ReturnType<typeof composer>, z: () => Node): Node {
-  return c.op("add", c.op("relu", z()), c.op("log1p", c.op("exp", c.op("neg", c.op("abs", z())))));
+  // max(z, 0) as (z + |z|)/2: exact, and its gradient at 0 is ½, as PyTorch's σ(0) (composite-ops.ts softplus)
+  return c.op("add", c.op("mul", c.op("add", z(), c.op("abs", z())), 0.5), c.op("log1p", c.op("exp", c.op("neg", c.op("abs", z())))));
 }
 
 /**

@@ -105,8 +105,8 @@ Object.assign(mathFunctions, {
   hypot: withOther("hypot"),
   fmod: withOther("fmod"),
   remainder: withOther("remainder"),
-  // log(eˣ + eʸ) = x + softplus(y − x), never overflowing; its gradient σ(x − y) and σ(y − x)
-  // (at x = y the softplus's relu and abs take the subgradient 0 there, giving 1 and 0, not ½ and ½)
+  // log(eˣ + eʸ) = x + softplus(y − x), never overflowing; its gradient σ(x − y) and σ(y − x),
+  // ½ and ½ at x = y, as PyTorch's
   logaddexp: {
     args: [arg("other", "numberOrTensor")],
     lower: (x, b, site, em, who) => {
@@ -114,12 +114,17 @@ Object.assign(mathFunctions, {
       return c.op("add", [x, softplus(c, c.op("sub", [operand(b.other, em, site), x]))]);
     },
   },
-  // x·log(y), 0 where x = 0 (torch.xlogy; its gradients 0 there too)
+  // x·log(y), 0 where x = 0 (torch.xlogy): x·log(y') with y' = 1 where x = 0 and y ≤ 0, so the value
+  // is 0 there (NaN for a NaN y, as PyTorch's), ∂/∂x is log y (0 where x = 0 and y ≤ 0: derivatives.yaml
+  // masks it there) and ∂/∂y is x/y'
   xlogy: {
     args: [arg("other", "numberOrTensor")],
     lower: (x, b, site, em, who) => {
       const c = ops(em, who, site);
-      return c.op("where", [c.op("eq", [x, 0]), 0, c.op("mul", [x, c.op("log", [operand(b.other, em, site)])])]);
+      const y = operand(b.other, em, site);
+      // (and y = ∞: 0·log ∞ would be NaN where xlogy(0, ∞) is 0)
+      const masked = c.op("mul", [c.op("eq", [x, 0]), c.op("where", [c.op("le", [y, 0]), 1, c.op("gt", [y, 3.4028234663852886e38])])]);
+      return c.op("mul", [x, c.op("log", [c.op("where", [masked, 1, y])])]);
     },
   },
   // torch.lerp(start, end, weight) = start + weight·(end − start)

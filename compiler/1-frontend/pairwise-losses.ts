@@ -17,6 +17,12 @@ type Reduction = "mean" | "sum" | "none";
 const reductionArg = opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] });
 type Composer = ReturnType<typeof ops>;
 
+/**
+ * max(z, 0) as PyTorch's losses write it, z.clamp_min(0): its gradient passes at z = 0 (where
+ * relu's is 0) — a hinge exactly at its margin, two scores equal at initialization.
+ */
+const hinge = (c: Composer, z: TensorValue) => c.op("where", [c.op("lt", [z, 0]), 0, z]);
+
 function reduce(c: Composer, losses: TensorValue, reduction: Reduction): TensorValue {
   if (reduction === "none") return losses;
   return c.op(reduction, [losses], { dims: null, keepdim: false });
@@ -42,7 +48,7 @@ const losses: Record<string, LossSpec> = {
     options: [opt("margin", "number", 0), reductionArg],
     lower: (b, c, site, _em, who) => {
       sameShape(who, site, b.input1, b.input2, b.target);
-      return reduce(c, c.op("relu", [c.op("add", [c.op("neg", [c.op("mul", [b.target, c.op("sub", [b.input1, b.input2])])]), b.margin])]), b.reduction);
+      return reduce(c, hinge(c, c.op("add", [c.op("neg", [c.op("mul", [b.target, c.op("sub", [b.input1, b.input2])])]), b.margin])), b.reduction);
     },
   },
   // x where y = 1, max(0, margin − x) where y = −1
@@ -51,7 +57,7 @@ const losses: Record<string, LossSpec> = {
     options: [opt("margin", "number", 1), reductionArg],
     lower: (b, c, site, _em, who) => {
       sameShape(who, site, b.input, b.target);
-      return reduce(c, c.op("where", [c.op("eq", [b.target, 1]), b.input, c.op("relu", [c.op("sub", [b.margin, b.input])])]), b.reduction);
+      return reduce(c, c.op("where", [c.op("eq", [b.target, 1]), b.input, hinge(c, c.op("sub", [b.margin, b.input]))]), b.reduction);
     },
   },
   // log(1 + e^(−y·x)), y = ±1, as softplus(−y·x)
@@ -110,7 +116,7 @@ const losses: Record<string, LossSpec> = {
       const eps = 1e-12;
       const cos = c.op("div", [dot(b.input1, b.input2), c.op("sqrt", [c.op("mul", [c.op("add", [dot(b.input1, b.input1), eps]), c.op("add", [dot(b.input2, b.input2), eps])])])]);
       if (!shapeEq(b.target.node.shape, cos.node.shape)) fail("shapeMismatch", `${who} expects a target of ${formatShape(cos.node.shape)}, got ${formatShape(b.target.node.shape)}`, site.loc);
-      return reduce(c, c.op("where", [c.op("eq", [b.target, 1]), c.op("sub", [1, cos]), c.op("relu", [c.op("sub", [cos, b.margin])])]), b.reduction);
+      return reduce(c, c.op("where", [c.op("eq", [b.target, 1]), c.op("sub", [1, cos]), hinge(c, c.op("sub", [cos, b.margin]))]), b.reduction);
     },
   },
   // max(d(a, p) − d(a, n) + margin, 0), d the pairwise p-norm distance with eps (swap: d(a, n) ← min(d(a, n), d(p, n)))
@@ -126,7 +132,7 @@ const losses: Record<string, LossSpec> = {
         const other = d(b.positive, b.negative);
         negative = c.op("where", [c.op("lt", [other, negative]), other, negative]);
       }
-      return reduce(c, c.op("relu", [c.op("add", [c.op("sub", [d(b.anchor, b.positive), negative]), b.margin])]), b.reduction);
+      return reduce(c, hinge(c, c.op("add", [c.op("sub", [d(b.anchor, b.positive), negative]), b.margin])), b.reduction);
     },
   },
   // logInput: e^x − t·x; else x − t·log(x + eps); full: + Stirling's t·log t − t + ½·log(2πt) where t > 1

@@ -192,15 +192,20 @@ export const pointwiseComposites = {
   },
   /** x.var(dim, unbiased, keepdim, correction): Σ(x − mean)² / (N − correction); N − correction ≤ 0 divides by 0, as PyTorch's. */
   var: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => variance(b, site, em, who),
-  /** x.std(…): √var. */
+  /**
+   * x.std(…): √var, 0 with a 0 gradient where var = 0 (a constant row), as PyTorch's std_backward
+   * masks it there (√'s infinite slope times var's zero gradient would be NaN).
+   */
   std: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     const c = ops(em, who, site);
-    return c.op("sqrt", [variance(b, site, em, who)]);
+    const v = variance(b, site, em, who);
+    const zero = c.op("eq", [v, 0]);
+    return c.op("where", [zero, 0, c.op("sqrt", [c.op("where", [zero, 1, v])])]);
   },
   /**
    * F.normalize(x, p, dim, eps): x / max(‖x‖ₚ, eps) for p = 2 or 1. For p = 2 the max is taken
    * under the root, √max(Σx², eps²): at a zero vector √ would otherwise have an infinite gradient
-   * for the select to multiply by 0.
+   * for the select to multiply by 0. The max passes the gradient at ‖x‖ = eps, as PyTorch's clamp_min.
    */
   normalize: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     const x = b.x as TensorValue;
@@ -211,8 +216,8 @@ export const pointwiseComposites = {
       fail("invalidArgument", `${who}: eps = ${b.eps} is too small for float32 (eps² must be a normal float, eps ≥ 1.1e-19)`, locOfArg(b, "eps", site));
     const norm =
       b.p === 2
-        ? c.op("sqrt", [clampOf(c, () => c.op("sum", [c.op("pow", [x], { exponent: 2 })], { dims, keepdim: true }), b.eps * b.eps, undefined, true)])
-        : clampOf(c, () => c.op("sum", [c.op("abs", [x])], { dims, keepdim: true }), b.eps, undefined, true);
+        ? c.op("sqrt", [clampOf(c, () => c.op("sum", [c.op("pow", [x], { exponent: 2 })], { dims, keepdim: true }), b.eps * b.eps, undefined, false)])
+        : clampOf(c, () => c.op("sum", [c.op("abs", [x])], { dims, keepdim: true }), b.eps, undefined, false);
     return c.op("div", [x, norm]);
   },
 };

@@ -151,6 +151,20 @@ function viaFunction(who: string, name: keyof typeof pointwiseComposites, specs:
  */
 export const softmaxDtype = opt("dtype", "string", "float32", { choices: ["float32"] });
 
+/**
+ * torch.max(x, dim) / min(x, dim) as (values, indices): the values are x taken at the indices (its
+ * first extreme, NaN first), so a value's gradient reaches that element alone, as PyTorch's
+ * (amax would share it among ties: a ReLU's zeros, max-over-time pooling).
+ */
+function selectedExtreme(x: TensorValue, at: TensorValue, dimArg: number, keepdim: boolean, who: string, site: CallSite, em: GraphEmitter): ObjectValue {
+  const shape = x.node.shape;
+  const dim = dimArg < 0 ? dimArg + shape.length : dimArg;
+  const dropped = shape.filter((_, i) => i !== dim);
+  const kept = em.tensor("take", [x, at], { dim, mode: "elementwise" }, who, site);
+  const [values, indices] = keepdim ? [kept, at] : [em.tensor("reshape", [kept], { shape: dropped }, who, site), em.tensor("reshape", [at], { shape: dropped }, who, site)];
+  return new ObjectValue(new Map<string, Value>([["values", values], ["indices", indices], ["0", values], ["1", indices]]));
+}
+
 export const tensorMethods: Record<string, Method> = {
   clamp: viaFunction("clamp", "clamp", clampArgs.slice(1)),
   clip: viaFunction("clip", "clamp", clampArgs.slice(1)),
@@ -342,9 +356,7 @@ export const tensorMethods: Record<string, Method> = {
     const b = bindArgs("max", [opt("dim", "int", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
     if (b.dim === null) return em.tensor("amax", [x], { dims: null, keepdim: false }, "max", site);
     // torch.max(x, dim) returns (values, indices)
-    const values = em.tensor("amax", [x], { dims: [b.dim], keepdim: b.keepdim }, "max", site);
-    const indices = em.tensor("argmax", [x], { dims: [b.dim], keepdim: b.keepdim }, "max", site);
-    return new ObjectValue(new Map<string, Value>([["values", values], ["indices", indices], ["0", values], ["1", indices]]));
+    return selectedExtreme(x, em.tensor("argmax", [x], { dims: [b.dim], keepdim: true }, "max", site), b.dim, b.keepdim, "max", site, em);
   },
   argmax: (x, args, site, em) => {
     const b = bindArgs("argmax", [arg("dim", "int"), opt("keepdim", "bool", false)], args, site);
@@ -359,11 +371,9 @@ export const tensorMethods: Record<string, Method> = {
     if (args[0] instanceof TensorValue) return tensorMethods.minimum(x, args, site, em);
     const b = bindArgs("min", [opt("dim", "int", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
     const negated = em.tensor("neg", [x], {}, "min", site);
-    const values = em.tensor("neg", [em.tensor("amax", [negated], { dims: b.dim === null ? null : [b.dim], keepdim: b.keepdim }, "min", site)], {}, "min", site);
-    if (b.dim === null) return values;
+    if (b.dim === null) return em.tensor("neg", [em.tensor("amax", [negated], { dims: null, keepdim: false }, "min", site)], {}, "min", site);
     // torch.min(x, dim) returns (values, indices)
-    const indices = em.tensor("argmax", [negated], { dims: [b.dim], keepdim: b.keepdim }, "min", site);
-    return new ObjectValue(new Map<string, Value>([["values", values], ["indices", indices], ["0", values], ["1", indices]]));
+    return selectedExtreme(x, em.tensor("argmax", [negated], { dims: [b.dim], keepdim: true }, "min", site), b.dim, b.keepdim, "min", site, em);
   },
   argmin: (x, args, site, em) => {
     const b = bindArgs("argmin", [arg("dim", "int"), opt("keepdim", "bool", false)], args, site);

@@ -167,14 +167,15 @@ export const [log1p, log1pGrad] = unary("log1p", Math.log1p, (x) => `log1pf(${x}
 export const [sin, sinGrad] = unary("sin", Math.sin, (x) => `sinf(${x})`, Math.cos, (x) => `cosf(${x})`);
 export const [cos, cosGrad] = unary("cos", Math.cos, (x) => `cosf(${x})`, (x) => -Math.sin(x), (x) => `(-sinf(${x}))`);
 export const [sqrt, sqrtGrad] = unary("sqrt", Math.sqrt, (x) => `sqrtf(${x})`, (x) => 0.5 / Math.sqrt(x), (x) => `(0.5f / sqrtf(${x}))`);
-// abs′ is sign(x), 0 at 0 as in PyTorch
-export const [abs, absGrad] = unary("abs", Math.abs, (x) => `fabsf(${x})`, (x) => Math.sign(x), (x) => `(${x} > 0.0f ? 1.0f : (${x} < 0.0f ? -1.0f : 0.0f))`);
+// abs′ is sign(x), 0 at 0 and at NaN as in PyTorch ((0 < x) − (x < 0)), in the reference as in the kernel
+export const [abs, absGrad] = unary("abs", Math.abs, (x) => `fabsf(${x})`, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), (x) => `(${x} > 0.0f ? 1.0f : (${x} < 0.0f ? -1.0f : 0.0f))`);
 export const [pow, powGrad] = unary<{ exponent: number }>(
   "pow",
   (x, a) => Math.pow(x, a.exponent),
   (x, a) => (a.exponent === 2 ? `(${x} * ${x})` : a.exponent === 1 ? x : a.exponent === 0.5 ? `sqrtf(${x})` : `powf(${x}, ${cFloat(a.exponent)})`),
-  (x, a) => a.exponent * Math.pow(x, a.exponent - 1),
-  (x, a) => (a.exponent === 2 ? `(2.0f * ${x})` : `(${cFloat(a.exponent)} * powf(${x}, ${cFloat(a.exponent - 1)}))`),
+  // x⁰'s derivative is 0 everywhere, as PyTorch's pow_backward (0·x⁻¹ would be NaN at 0)
+  (x, a) => (a.exponent === 0 ? 0 : a.exponent * Math.pow(x, a.exponent - 1)),
+  (x, a) => (a.exponent === 0 ? "0.0f" : a.exponent === 2 ? `(2.0f * ${x})` : `(${cFloat(a.exponent)} * powf(${x}, ${cFloat(a.exponent - 1)}))`),
 );
 
 /** Broadcasts symbolic shapes; undefined when they do not broadcast. */

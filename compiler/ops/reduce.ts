@@ -136,14 +136,14 @@ function keptShape(ctx: GradContext, a: ReduceAttrs): Shape {
   return x.shape.map((d, i) => (dims.has(i) ? 1 : d));
 }
 
-/** 1 where a == b, else 0: the positions of a maximum. */
+/** 1 where a == b (NaN matching NaN: where the maximum is NaN, its positions are the NaNs, as PyTorch's evenly_distribute_backward), else 0: the positions of a maximum. */
 export const eqMask = defineOp<{}>({
   name: "eq_mask",
   family: "elementwise",
   inputs: ["a", "b"],
   infer: ([a]) => ({ shape: a.shape, dtype: "f32" }),
-  reference: ([a, b]) => ({ shape: a.shape, data: a.data.map((v, i) => (v === b.data[i] ? 1 : 0)) }),
-  codegen: { kind: "pointwise", expr: ([a, b]) => `(${a} == ${b} ? 1.0f : 0.0f)` },
+  reference: ([a, b]) => ({ shape: a.shape, data: a.data.map((v, i) => (v === b.data[i] || (Number.isNaN(v) && Number.isNaN(b.data[i])) ? 1 : 0)) }),
+  codegen: { kind: "pointwise", expr: ([a, b]) => `((${a} == ${b} || (${a} != ${a} && ${b} != ${b})) ? 1.0f : 0.0f)` },
 });
 
 /** torch.argmax along one dim: the first index of the maximum (a NaN's, if any), as int32. */

@@ -1,0 +1,66 @@
+// PyTorch's gradients at the points where a function has no derivative, or where a composite's
+// pieces would disagree with PyTorch's own backward: softplus at 0 (σ(0) = ½, not relu's 0), the
+// hinge losses at their margin (clamp_min passes it), max/min along a dim with ties (to the index
+// returned only), a full max that is NaN (to the NaNs), std of a constant row (0, not NaN), xlogy
+// (∂/∂x = log y), x⁰ at 0, |x| at NaN, F.normalize at ‖x‖ = eps. Each against the value derived
+// by hand from PyTorch's derivatives.yaml (or its loss kernels), float64 reference, exact or 1e-12.
+import { describe, expect, it } from "vitest";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { GraphBuilder } from "../compiler/ir/builder.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { header, lowerSource } from "./helpers.ts";
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+/** ∂(Σ w·out)/∂x of the model's first output, w = 1, 2, 3, … over its elements. */
+function gradient(forward: string, xs: number[], input = `x: Tensor<[Batch, ${xs.length}]>`): number[] {
+  const { graph } = lowerSource(`${header}export class M extends nn.Module {\n  forward(${input}) {\n    ${forward}\n  }\n}\n`);
+  const out = graph.outputs[0];
+  const b = GraphBuilder.extending(graph);
+  const n = out.shape.reduce((p: number, d) => p * (typeof d === "number" ? d : 1), 1);
+  const w = b.add("literal", [], { shape: out.shape.map((d) => (typeof d === "number" ? d : 1)), values: Array.from({ length: n }, (_, i) => i + 1) }, out.loc, "", "w");
+  const loss = b.add("sum", [b.add("mul", [out, w], {}, out.loc, "", "mul")], { dims: null, keepdim: false }, out.loc, "", "sum");
+  const { graph: step, gradients } = differentiate(b.finish(graph.name, graph.outputs), { wrt: graph.inputs, loss, builder: b });
+  const shape = [1, ...graph.inputs[0].shape.slice(1).map((d) => d as number)];
+  const r = runReference(step, { x: nd(shape, xs) }, initState(graph, 0), { training: true });
+  return Array.from(r.values.get(gradients.get("x")!)!.data);
+}
+
+describe("PyTorch's gradient conventions", () => {
+  it("softplus at 0 is σ(0) = ½ (and logaddexp at a tie ½ each); the soft-margin losses through it", () => {
+    expect(gradient("return F.softplus(x);", [0, -1, 2])).toEqual([0.5, 2 * sigmoid(-1), 3 * sigmoid(2)].map((v) => expect.closeTo(v, 12)));
+    expect(gradient("return F.logaddexp(x, x.mul(0));", [0, 1])).toEqual([0.5, 2 * sigmoid(1)].map((v) => expect.closeTo(v, 12)));
+    // soft margin, y = 1: log(1 + e^−x), its gradient −σ(−x), −½ at x = 0
+    expect(gradient("return F.softMarginLoss(x, F.onesLike(x), { reduction: 'none' });", [0, 0])).toEqual([-0.5, -1]);
+  });
+
+  it("a hinge at its margin passes the gradient (clamp_min), as PyTorch's margin ranking and hinge embedding losses", () => {
+    // max(0, −y·(x1 − x2) + 0) with x2 = 0, y = 1: −x, whose gradient −1 passes at x = 0
+    expect(gradient("return F.marginRankingLoss(x, x.mul(0), F.onesLike(x), { reduction: 'none' });", [0, 1, -1])).toEqual([-1, 0, -3]);
+    // y = −1: max(0, margin − x), margin 1: at x = 1 the gradient −1 passes
+    expect(gradient("return F.hingeEmbeddingLoss(x, F.onesLike(x).neg(), { reduction: 'none' });", [1, 0.5, 2])).toEqual([-1, -2, 0]);
+  });
+
+  it("max and min along a dim send each value's gradient to the index they return (the first of ties), NaN first", () => {
+    expect(gradient("return x.max(1, true).values;", [3, 1, 3, 3])).toEqual([1, 0, 0, 0]);
+    expect(gradient("return x.min(1).values.unsqueeze(1);", [0, 0, 5])).toEqual([1, 0, 0]);
+    expect(gradient("return F.max(x, 1)[0].unsqueeze(1);", [1, NaN, 7])).toEqual([0, 1, 0]);
+    // the full reduction (and amax) still shares among ties, as PyTorch's; a NaN maximum goes to the NaNs
+    expect(gradient("return x.max().view(1, 1).add(x.narrow(1, 0, 1).mul(0));", [3, 1, 3, 3])).toEqual([1 / 3, 0, 1 / 3, 1 / 3]);
+    expect(gradient("return x.max().view(1, 1).add(x.narrow(1, 0, 1).mul(0));", [3, NaN, 3, 0])).toEqual([0, 1, 0, 0]);
+  });
+
+  it("std of a constant row has gradient 0; xlogy's ∂/∂x is log y; x⁰ has 0; |x| at NaN has 0; normalize at ‖x‖ = eps passes it", () => {
+    expect(gradient("return x.std(1, true);", [2, 2, 2, 2])).toEqual([0, 0, 0, 0]);
+    // xlogy(x, y) with y = (2, 3, 0.5) and x = 0: log y; at x = 0, y ≤ 0: 0
+    expect(gradient("return F.xlogy(x, F.tensor([2, 3, 0.5, 0]));", [0, 0, 0, 0])).toEqual([Math.log(2), 2 * Math.log(3), 3 * Math.log(0.5), 0].map((v) => expect.closeTo(v, 12)));
+    expect(gradient("return x.pow(0);", [0, 2])).toEqual([0, 0]);
+    expect(gradient("return x.abs();", [NaN, -2, 0])).toEqual([0, -2, 0]);
+    // ‖(1, 0)‖ = eps = 1: x / max(‖x‖, 1), the max's gradient passes at the tie: ∂(x₀/‖x‖)/∂x₀ = 0 and ∂(x₁/‖x‖)/∂x₀ = 0 at x = (1, 0)
+    const g = gradient("return F.normalize(x, { dim: 1, eps: 1 });", [1, 0]);
+    expect(g[0]).toBeCloseTo(0, 12);
+    expect(g[1]).toBeCloseTo(2, 12);
+  });
+});
