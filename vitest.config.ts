@@ -10,6 +10,7 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 // compile(), buildModel, `tsdp compile` without --emit, g++ or nvcc) belongs in NATIVE.
 export const NATIVE = [
   "test/state-updates.test.ts",
+  "test/unreached-params.test.ts",
   "test/named-outputs.test.ts",
   "test/distributed.test.ts",
   "test/distributed-rdzv.test.ts",

@@ -6,7 +6,7 @@ import { planBuckets } from "./4-memory/buckets.ts";
 import { generateCuda, withManifestChanges, type CodegenInput, type GeneratedModel, type TrainingCodegen } from "./5-codegen/emit.ts";
 import { differentiate } from "./2-autodiff/backward.ts";
 import { CompileError } from "./diagnostics/diagnostic.ts";
-import type { Graph } from "./ir/node.ts";
+import type { Graph, OptimizerSpec, ParamGroup } from "./ir/node.ts";
 import { defaultShapeFor, type Precision, type ShapeFor } from "./5-codegen/context.ts";
 import { gemmWorkspaces } from "./5-codegen/kernels/gemm-shape.ts";
 import type { GemmMode } from "./5-codegen/kernels/cublaslt.ts";
@@ -139,7 +139,7 @@ function planOptions(precision: Precision = "fp32"): PlanOptions {
 export function trainingPrograms(graph: Graph, bucketCapMb?: number, shapeFor: ShapeFor = "cpu", precision: Precision = "fp32", tuning?: Tuning): TrainingCodegen | undefined {
   if (!graph.loss || !graph.optimizer) return undefined;
   const loss = graph.loss.value;
-  const { graph: stepGraph, gradients, lossScale } = differentiate(graph, { seed: "loss_scale" }); // 2. backward
+  const { graph: stepGraph, gradients, lossScale, unreached } = differentiate(graph, { seed: "loss_scale" }); // 2. backward
   const evalPlan = planKernels(graph, [...graph.outputs, loss], planOptions(precision)); //            3. kernels
   const stepPlan = planKernels(stepGraph, [loss, ...gradients.values()], planOptions(precision));
   // split-K GEMMs (weight gradients) get their partial-sum workspace from the memory planner
@@ -150,11 +150,24 @@ export function trainingPrograms(graph: Graph, bucketCapMb?: number, shapeFor: S
     step: { graph: stepGraph, plan: stepPlan, memory: stepMemory },
     gradients,
     lossScale: lossScale!,
-    optimizer: graph.optimizer,
+    optimizer: skipUnreached(graph.optimizer, graph.params.map((p) => p.attrs.name as string), unreached),
     // a loss that sums over the batch combines the replicas' by summing; any other by their shares (ir/loss-combination.ts)
     reduction: graph.loss.ignoreIndex === undefined && graph.loss.classWeights === undefined && lossKind(loss) === "sum" ? "sum" : "mean",
     buckets,
   };
+}
+
+/**
+ * The optimizer with the parameters the loss does not reach in a group of their own that the
+ * update leaves alone (lr 0, weight decay 0): PyTorch's zero_grad sets their .grad to None and its
+ * optimizers skip them, so an unused head or a threshold read only through a comparison keeps its
+ * value, where weight decay (AdamW's default 0.01) would otherwise shrink it every step.
+ */
+function skipUnreached(spec: OptimizerSpec, params: readonly string[], unreached: ReadonlySet<string>): OptimizerSpec {
+  if (unreached.size === 0) return spec;
+  const reached = (names: readonly string[]) => names.filter((n) => !unreached.has(n));
+  const groups: ParamGroup[] = spec.groups ? spec.groups.map((g) => ({ ...g, params: reached(g.params) })) : [{ params: reached(params), internal: true }];
+  return { ...spec, groups: [...groups, { params: [...unreached], lr: 0, weightDecay: 0, internal: true }] };
 }
 
 /**

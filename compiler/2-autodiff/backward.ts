@@ -17,6 +17,8 @@ export interface Differentiated {
   readonly graph: Graph;
   /** ∂loss/∂p for every parameter p, by parameter name. */
   readonly gradients: ReadonlyMap<string, Node>;
+  /** The parameters the loss does not reach (their gradient is zero): PyTorch leaves their .grad None, so its optimizers skip them. */
+  readonly unreached: ReadonlySet<string>;
 }
 
 export interface DifferentiateOptions {
@@ -98,13 +100,16 @@ export function differentiate(graph: Graph, options: DifferentiateOptions = {}):
   }
 
   const gradients = new Map<string, Node>();
+  const unreached = new Set<string>();
   for (const p of wrt) {
     const g = contributions.get(p)?.[0];
-    // a parameter the loss does not depend on has gradient zero, as PyTorch's zero_grad leaves it
+    // a parameter the loss does not depend on has gradient zero (the step's buffers hold one for
+    // every parameter); the optimizer leaves it as it is (pipeline.ts skipUnreached)
+    if (!g) unreached.add(p.attrs.name as string);
     gradients.set(p.attrs.name as string, g ?? emitAt(p)("expand", [emitAt(p)("const", [], { value: 0 })], { shape: p.shape }));
   }
   const extended = b.finish(graph.name, graph.outputs, { loss: graph.loss, optimizer: graph.optimizer, stateUpdates: graph.stateUpdates });
-  return { graph: extended, gradients, lossScale: options.seed === "loss_scale" ? seed : undefined };
+  return { graph: extended, gradients, unreached, lossScale: options.seed === "loss_scale" ? seed : undefined };
 }
 
 /** Sums g over the dims along which a value of `shape` was broadcast to g's shape. */

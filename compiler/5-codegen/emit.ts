@@ -552,7 +552,8 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
             ...classCount(graph.loss!),
             ...(graph.loss!.ignoreIndex === undefined ? {} : { ignoreIndex: graph.loss!.ignoreIndex }),
             optimizer: withoutGroups(training.optimizer),
-            ...(training.optimizer.groups ? { paramGroups: training.optimizer.groups } : {}),
+            // the model's own groups (those tsdp made for parameters the loss does not reach are not PyTorch's)
+            ...(training.optimizer.groups?.some((g) => !g.internal) ? { paramGroups: training.optimizer.groups.filter((g) => !g.internal) } : {}),
             stepKernels: training.step.plan.kernels.length,
             buckets: bucketSummary(buckets!, training.step.plan),
           },

@@ -134,10 +134,16 @@ export interface ParamGroup {
   readonly weightDecay?: number;
   /** Its own learning rate: a step's lr scales it by step lr / the optimizer's declared lr, as a PyTorch schedule scales every group's. */
   readonly lr?: number;
+  /**
+   * A group tsdp made, not the model's (listed in no manifest): the parameters the loss does not
+   * reach, which the update leaves as they are (lr and weight decay 0), as PyTorch's optimizers
+   * skip a parameter whose .grad is None; and, beside it, the rest when the model declared no groups.
+   */
+  readonly internal?: true;
 }
 
 /** A group's lr over the optimizer's declared one (1 without its own): what the step's lr is multiplied by for its parameters. */
-export const groupLrScale = (spec: { readonly lr: number }, group: ParamGroup): number => (group.lr === undefined ? 1 : group.lr / spec.lr);
+export const groupLrScale = (spec: { readonly lr: number }, group: ParamGroup): number => (group.lr === undefined ? 1 : group.lr === 0 ? 0 : group.lr / spec.lr);
 
 /**
  * The optimizer and its hyperparameters; clipGradNorm (the Training declaration's: PyTorch's

@@ -47,8 +47,11 @@ enum tsdp_optimizer_kind { TSDP_SGD = 0, TSDP_ADAM = 1, TSDP_ADAMW = 2, TSDP_RMS
  */
 enum tsdp_optimizer_flag { TSDP_MAXIMIZE = 1, TSDP_AMSGRAD = 2, TSDP_CENTERED = 4, TSDP_DECOUPLED = 8 };
 
-/** At most this many optimizer param groups (compiler/1-frontend/training.ts MAX_PARAM_GROUPS). */
-constexpr int kMaxParamGroups = 8;
+/**
+ * At most this many optimizer param groups: the model's (compiler/1-frontend/training.ts
+ * MAX_PARAM_GROUPS, 8) and one tsdp adds for the parameters the loss does not reach (pipeline.ts).
+ */
+constexpr int kMaxParamGroups = 9;
 
 // One step's update arguments. The kernel reads them from device memory (not as launch
 // arguments) so that the captured training step replays with each step's values.

@@ -1,0 +1,54 @@
+// Parameters the loss does not reach (an unused layer, a threshold read only through a comparison)
+// are left as they are by the optimizer step, as PyTorch's optimizers skip a parameter whose .grad
+// is None (zero_grad's default since 2.0) — where a zero gradient with AdamW's weight decay would
+// shrink them every step. On the CPU target: three AdamW steps leave them bit for bit, while the
+// trained ones move; with the model's own param groups too; the manifest lists only the model's
+// groups.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { compile } from "../compiler/pipeline.ts";
+import { lowerSource } from "./helpers.ts";
+import { load, tensor } from "../runtime/index.ts";
+import { scratchDir, writeFiles } from "./helpers.ts";
+
+const source = (optimizer: string) => `import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
+export class M extends nn.Module {
+  fc = new nn.Linear(3, 2);
+  unused = new nn.Linear(3, 2);
+  thr = new nn.Parameter(F.full([2], 0.5));
+  forward(x: Tensor<[Batch, 3]>) {
+    // thr decides which outputs pass, through a comparison: no gradient reaches it
+    return this.fc(x).mul(x.narrow(1, 0, 2).gt(this.thr).float().add(1));
+  }
+}
+export const training = new Training(M, { loss: new nn.MSELoss(), optimizer: ${optimizer} });
+`;
+
+describe("parameters the loss does not reach", () => {
+  it("autodiff names them", () => {
+    const { graph } = lowerSource(source("new optim.AdamW({ lr: 0.1 })"));
+    expect([...differentiate(graph).unreached].sort()).toEqual(["thr", "unused.bias", "unused.weight"]);
+  });
+
+  for (const [label, optimizer, groups] of [
+    ["AdamW's default weight decay", "new optim.AdamW({ lr: 0.1 })", undefined],
+    ["SGD with weight decay and the model's own param groups", "new optim.SGD([{ params: (name: string) => name.startsWith('fc'), weightDecay: 0.01 }, { params: (name: string) => !name.startsWith('fc') }], { lr: 0.1, momentum: 0.9, weightDecay: 0.1 })", 2],
+  ] as const)
+    it(`keep their values through three steps (${label}); the trained ones move`, async () => {
+      const dir = writeFiles({ "model.ts": source(optimizer) });
+      const { build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(scratchDir("unreached-"), "build") });
+      const m = await load(build.outDir);
+      try {
+        expect(m.manifest.training?.paramGroups?.length).toBe(groups);
+        const before = new Map(["fc.weight", "unused.weight", "unused.bias", "thr"].map((n) => [n, Float32Array.from(m.getParameter(n).data as Float32Array)]));
+        const x = tensor(Float32Array.from({ length: 12 }, (_, i) => Math.sin(i)), [4, 3]);
+        const y = tensor(Float32Array.from({ length: 8 }, (_, i) => Math.cos(i)), [4, 2]);
+        for (let step = 0; step < 3; step++) m.trainStepSync(x, y);
+        for (const n of ["unused.weight", "unused.bias", "thr"]) expect(Array.from(m.getParameter(n).data as Float32Array), n).toEqual(Array.from(before.get(n)!));
+        expect(Array.from(m.getParameter("fc.weight").data as Float32Array)).not.toEqual(Array.from(before.get("fc.weight")!));
+      } finally {
+        m.dispose();
+      }
+    }, 300_000);
+});
