@@ -238,6 +238,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   erf(): Tensor;
   /** erf⁻¹: NaN outside [−1, 1], ±∞ at ±1 (a uniform made normal: √2·erfinv(2u − 1)). */
   erfinv(): Tensor;
+  /** torch.logit: log(z/(1 − z)), z clamped to [eps, 1 − eps] when eps is given. */
+  logit(eps?: number | null): Tensor;
   exp2(): Tensor;
   /** eˣ − 1, exact near 0 */
   expm1(): Tensor;
@@ -426,6 +428,9 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    * ranked against the others (a dim of at most 4096). sort / argsort: all of the dim.
    */
   topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  /** torch.median: the lower median along dim with its index (NaN where the dim holds one); without a dim, of every element (no batch). */
+  median(): Tensor;
+  median(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
   sort(dim?: number, descending?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
   argsort(dim?: number, descending?: boolean): Tensor<Shape, "int32">;
   /** torch.tile: repeat with the sizes padded by 1s in front */
@@ -1584,6 +1589,9 @@ export namespace F {
   function atanh(x: Tensor): Tensor;
   function erf(x: Tensor): Tensor;
   function erfinv(x: Tensor): Tensor;
+  function logit(x: Tensor, eps?: number | null): Tensor;
+  function median(x: Tensor): Tensor;
+  function median(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
   /** torch.cartesian_prod(a, b, …) of 1-D tensors: [Π nᵢ, k], each combination in order (a itself for one). */
   function cartesianProd(...tensors: Tensor[]): Tensor;
   function exp2(x: Tensor): Tensor;
@@ -1757,12 +1765,13 @@ export namespace F {
   function randint(low: number, high: number, size: readonly number[], options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
   /** In forward: a random order of 0 … n − 1 (int32), drawn afresh each call. */
   function randperm(n: number, options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
-  /** torch.linalg: vector norms (ord 2, 1, ±Infinity), norm of vectors or Frobenius, matrixNorm "fro". */
+  /** torch.linalg: vector norms (ord 2, 1, ±Infinity, 0, any p ≥ 1), norm of vectors or matrices, matrixNorm "fro", ±1, ±Infinity; cross. */
   namespace linalg {
     function vectorNorm(x: Tensor, ord?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
     function norm(x: Tensor, ord?: number | "fro" | null, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
     function norm(x: Tensor, options: { ord?: number | "fro" | null; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
-    function matrixNorm(x: Tensor, ord?: "fro", dim?: readonly [number, number], keepdim?: boolean): Tensor;
+    /** "fro", or ord ±1 (largest/smallest column sum of |x|), ±Infinity (row sum) */
+    function matrixNorm(x: Tensor, ord?: "fro" | number, dim?: readonly [number, number], keepdim?: boolean): Tensor;
     /** torch.linalg.cross: the cross product of 3-vectors along dim (the last by default). */
     function cross(x: Tensor, other: Tensor, dim?: number): Tensor;
   }

@@ -624,3 +624,27 @@ describe("reshapeAs, cumsum's dtype, a listed int32 index table as a buffer, the
   });
 });
 
+
+describe("median, logit, norms of any p ≥ 1 and matrix norms of ord ±1 and ±∞", () => {
+  it("compute PyTorch's values", () => {
+    const [med, at, whole, logit, clamped, p3, p0, m1, mInf, mNeg1] = outputs(
+      "const m = x.median(1); const A = x.view(-1, 2, 2); return [m.values.unsqueeze(1), m.indices.float().unsqueeze(1), x.narrow(1, 0, 1).mul(0).add(F.tensor([4, 1, 3, 2]).median()), F.logit(x.sigmoid()), x.mul(0).add(0.5).add(x.sign().mul(0.5)).logit(0.25), x.norm(3, 1, true), F.linalg.vectorNorm(x, 0, 1, true), F.linalg.matrixNorm(A, 1).unsqueeze(1), F.linalg.norm(A, Infinity, [1, 2]).unsqueeze(1), F.linalg.matrixNorm(A, -1).unsqueeze(1)];",
+      "x: Tensor<[Batch, 4]>",
+      { x: nd([1, 4], [0.5, -2, 3, 0]) },
+    );
+    // sorted −2, 0, 0.5, 3: the lower median 0 at index 3
+    expect(med).toEqual([0]);
+    expect(at).toEqual([3]);
+    expect(whole).toEqual([2]);
+    [0.5, -2, 3, 0].forEach((v, i) => expect(logit[i]).toBeCloseTo(v, 12));
+    // 0.5 ± 0.5 clamped to [0.25, 0.75]: logit(0.75) = log 3, −log 3, log 3, logit(0.5) = 0
+    [Math.log(3), -Math.log(3), Math.log(3), 0].forEach((v, i) => expect(clamped[i]).toBeCloseTo(v, 12));
+    expect(p3[0]).toBeCloseTo(Math.cbrt(0.125 + 8 + 27), 12);
+    expect(p0).toEqual([3]);
+    // A = [[0.5, −2], [3, 0]]: column sums 3.5, 2; row sums 2.5, 3
+    expect(m1).toEqual([3.5]);
+    expect(mInf).toEqual([3]);
+    expect(mNeg1).toEqual([2]);
+    expect(first(model("return x.view(-1, 2, 2).norm('nuc', [1, 2]).unsqueeze(1);", "x: Tensor<[Batch, 4]>"))).toMatch(/needs singular values|is not supported/);
+  });
+});

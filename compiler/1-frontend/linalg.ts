@@ -1,4 +1,4 @@
-import { fail } from "../diagnostics/diagnostic.ts";
+import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import { formatShape, isBatch } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops } from "./composite-ops.ts";
@@ -24,16 +24,16 @@ export function linalgNamespace(em: GraphEmitter): NamespaceValue {
       const b = bindArgs(who, [arg("x", "tensor"), opt("ord", "any", defaultOrd, { nullable: true }), opt("dim", "any", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
       const x: TensorValue = b.x;
       const dims = dimsOf(b.dim, x.node.shape.length, who, site);
-      if (who.endsWith(".norm") && dims !== null && dims.length === 2 && b.ord !== null && b.ord !== "fro")
-        fail("invalidArgument", `${who}: a matrix norm of ord ${JSON.stringify(b.ord)} is not supported (only "fro" or null over two dims); for ord 1 or Infinity write the largest column or row sum, x.abs().sum(dim).amax(-1)`, locOfArg(b, "ord", site));
+      if (who.endsWith(".norm") && dims !== null && dims.length === 2 && b.ord !== null && b.ord !== "fro") return matrixNorm(x, b.ord, dims, b.keepdim, site, em, who, locOfArg(b, "ord", site));
       return vectorNorm(x, b.ord ?? 2, dims, b.keepdim, site, em, who, locOfArg(b, "ord", site));
     });
   // torch.linalg.matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False): Frobenius only
   const matrix = new BuiltinFunction("F.linalg.matrixNorm", (args, site) => {
     const who = "F.linalg.matrixNorm";
     const b = bindArgs(who, [arg("x", "tensor"), opt("ord", "any", "fro"), opt("dim", "any", [-2, -1]), opt("keepdim", "bool", false)], args, site);
-    if (b.ord !== "fro") fail("invalidArgument", `${who}: ord ${JSON.stringify(b.ord)} needs singular values or eigenvalues, which tsdp does not compute; "fro" is supported`, locOfArg(b, "ord", site));
-    return vectorNorm(b.x, "fro", dimsOf(b.dim, b.x.node.shape.length, who, site), b.keepdim, site, em, who);
+    const dims = dimsOf(b.dim, b.x.node.shape.length, who, site);
+    if (b.ord !== "fro") return matrixNorm(b.x, b.ord, dims ?? [-2, -1], b.keepdim, site, em, who, locOfArg(b, "ord", site));
+    return vectorNorm(b.x, "fro", dims, b.keepdim, site, em, who);
   });
   const members = new Map<string, Value>([
     ["vectorNorm", vector("F.linalg.vectorNorm", 2)],
@@ -48,6 +48,24 @@ export function linalgNamespace(em: GraphEmitter): NamespaceValue {
     })],
   ]);
   return new NamespaceValue("F.linalg", members);
+}
+
+/**
+ * A matrix norm over dims (rows, columns) other than Frobenius: ord 1 / −1 the largest / smallest
+ * column sum of |A|, ord ∞ / −∞ the largest / smallest row sum (torch.linalg.matrix_norm); ord 2,
+ * −2 and "nuc" need singular values, which tsdp does not compute.
+ */
+function matrixNorm(x: TensorValue, ord: Value, dims: number[], keepdim: boolean, site: CallSite, em: GraphEmitter, who: string, at: SourceLoc | undefined): TensorValue {
+  const c = ops(em, who, site);
+  const rank = x.node.shape.length;
+  const [rows, cols] = dims.map((d) => (d < 0 ? d + rank : d));
+  if (!(ord === 1 || ord === -1 || ord === Infinity || ord === -Infinity))
+    return fail("invalidArgument", `${who}: a matrix norm of ord ${typeof ord === "number" ? ord : JSON.stringify(ord)} needs singular values, which tsdp does not compute; "fro", 1, −1, Infinity and −Infinity are supported`, at);
+  // ord ±1 sums down each column (over the rows), ±∞ along each row
+  const [summed, over] = ord === 1 || ord === -1 ? [rows, cols] : [cols, rows];
+  const sums = c.op("sum", [c.op("abs", [x])], { dims: [summed], keepdim: true });
+  const extreme = (ord as number) > 0 ? c.op("amax", [sums], { dims: [over], keepdim: true }) : c.op("neg", [c.op("amax", [c.op("neg", [sums])], { dims: [over], keepdim: true })]);
+  return keepdim ? extreme : c.reshape(extreme, x.node.shape.filter((_, i) => i !== rows && i !== cols));
 }
 
 /**

@@ -3,6 +3,8 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import type { Node } from "../ir/node.ts";
 import { ops, rankedMatmul, softplus } from "./composite-ops.ts";
 import { TensorValue, type CallSite, type Value } from "./values.ts";
+import { fail } from "../diagnostics/diagnostic.ts";
+import { pointwiseComposites } from "./pointwise-composites.ts";
 
 // PyTorch's pointwise math, written either way a port has it: x.rsqrt() and torch.rsqrt(x) (F.rsqrt
 // here, as tsdp's F holds torch's functions too). One table, so the method and the function agree.
@@ -125,6 +127,17 @@ Object.assign(mathFunctions, {
       // (and y = ∞: 0·log ∞ would be NaN where xlogy(0, ∞) is 0)
       const masked = c.op("mul", [c.op("eq", [x, 0]), c.op("where", [c.op("le", [y, 0]), 1, c.op("gt", [y, 3.4028234663852886e38])])]);
       return c.op("mul", [x, c.op("log", [c.op("where", [masked, 1, y])])]);
+    },
+  },
+  // torch.logit(x, eps): log(z / (1 − z)) with z = x clamped to [eps, 1 − eps] when eps is given
+  // (the clamp passes the gradient at its bounds, as PyTorch's logit_backward)
+  logit: {
+    args: [opt("eps", "number", null, { nullable: true })],
+    lower: (x, b, site, em, who) => {
+      const c = ops(em, who, site);
+      if (b.eps !== null && !(b.eps >= 0 && b.eps <= 0.5)) fail("invalidArgument", `${who}: eps must be in [0, 0.5], got ${b.eps}`, site.loc);
+      const z = b.eps === null ? x : pointwiseComposites.clamp({ x, min: b.eps, max: 1 - b.eps }, site, em, who);
+      return c.op("log", [c.op("div", [z, c.op("sub", [1, z])])]);
     },
   },
   // torch.lerp(start, end, weight) = start + weight·(end − start)

@@ -274,6 +274,30 @@ const selections: Record<string, Query> = {
     args: [opt("dim", "int", -1), opt("descending", "bool", false), opt("stable", "bool", false)],
     lower: (x, b, site, em, who) => topk(x, sizeAlong(x, b.dim, site, who), b.dim, b.descending, site, em, who).indices,
   },
+  // torch.median(x, dim, keepdim): the lower median ((n − 1)/2-th smallest) with its index; NaN (at
+  // its first index) where the dim holds one, as PyTorch's (nanmedian leaves them out); without a
+  // dim, of a tensor without the batch, the whole tensor's value alone
+  median: {
+    args: [opt("dim", "int", null, { nullable: true }), keepdim],
+    lower: (x, b, site, em, who) => {
+      const c = ops(em, who, site);
+      const whole = b.dim === null;
+      if (whole && x.node.shape.some(isBatch)) fail("shapeMismatch", `${who}: the median of every element of ${formatShape(x.node.shape)} takes the whole batch, which is split across devices; give a dim`, site.loc);
+      const t = whole ? c.reshape(x, [x.node.shape.reduce((p: number, d) => p * (d as number), 1)]) : x;
+      const dim = whole ? 0 : dimIn(t.node.shape, b.dim, who, site.loc);
+      const n = sizeAlong(t, dim, site, who);
+      const k = Math.floor((n - 1) / 2);
+      const smallest = topk(t, k + 1, dim, false, site, em, who);
+      const nan = c.op("ne", [t, t]);
+      const anyNaN = c.op("gt", [c.op("amax", [nan], { dims: [dim], keepdim: true }), 0]);
+      const at = c.op("where", [anyNaN, c.op("argmax", [nan], { dims: [dim], keepdim: true }), c.narrow(smallest.indices, dim, k, 1)]);
+      const index = c.op("to_int", [at]);
+      const values = em.tensor("take", [t, index], { dim, mode: "elementwise" }, who, site);
+      if (whole) return c.reshape(values, []);
+      const drop = (v: TensorValue) => (b.keepdim ? v : c.reshape(v, v.node.shape.filter((_, i) => i !== dim)));
+      return pair({ values: drop(values), indices: drop(index) });
+    },
+  },
 };
 Object.assign(queries, selections);
 

@@ -44,7 +44,15 @@ export function vectorNorm(x: TensorValue, p: Value, dims: number[] | null, keep
   if (p === 1) return reduce("sum", c.op("abs", [x]));
   if (p === Infinity) return reduce("amax", c.op("abs", [x]));
   if (p === -Infinity) return c.op("neg", [reduce("amax", c.op("neg", [c.op("abs", [x])]))]);
-  return fail("invalidArgument", `${who}: p = ${typeof p === "string" ? JSON.stringify(p) : typeof p === "number" ? p : describe(p)} is not supported (2 or "fro", 1, Infinity, -Infinity)`, pLoc);
+  // p = 0: the count of nonzero elements (no gradient)
+  if (p === 0) return reduce("sum", c.op("ne", [x, 0]));
+  // any other p ≥ 1: (Σ|x|ᵖ)^(1/p), 0 with a 0 gradient at a zero vector, as p = 2
+  if (typeof p === "number" && Number.isFinite(p) && p >= 1) {
+    const powers = reduce("sum", c.op("pow", [c.op("abs", [x])], { exponent: p }));
+    const zero = () => c.op("eq", [powers, 0]);
+    return c.op("where", [zero(), 0, c.op("pow", [c.op("where", [zero(), 1, powers])], { exponent: 1 / p })]);
+  }
+  return fail("invalidArgument", `${who}: p = ${typeof p === "string" ? JSON.stringify(p) : typeof p === "number" ? p : describe(p)} is not supported (2 or "fro", 1, Infinity, -Infinity, 0, or a number ≥ 1)`, pLoc);
 }
 
 /** matmul with the operand ranks torch.mm (2-D) and torch.bmm (3-D) insist on. */
