@@ -648,3 +648,24 @@ describe("median, logit, norms of any p ≥ 1 and matrix norms of ord ±1 and ±
     expect(first(model("return x.view(-1, 2, 2).norm('nuc', [1, 2]).unsqueeze(1);", "x: Tensor<[Batch, 4]>"))).toMatch(/needs singular values|is not supported/);
   });
 });
+
+describe("narrow from the end, movedim of several dims, a Gaussian NLL's per-sample variance", () => {
+  it("compute PyTorch's values", () => {
+    const x = nd([1, 2, 3], [1, 2, 3, 4, 5, 6]);
+    const [end, moved, one] = outputs(
+      "return [x.narrow(2, -2, 2).flatten(1), x.unsqueeze(3).movedim([1, 2], [3, 1]).flatten(1), x.movedim(1, 2).flatten(1)];",
+      "x: Tensor<[Batch, 2, 3]>",
+      { x },
+    );
+    expect(end).toEqual([2, 3, 5, 6]);
+    // [B, 2, 3, 1] with dim 1 → 3 and dim 2 → 1: [B, 3, 1, 2], element (b, k, 0, j) = x[b, j, k]
+    expect(moved).toEqual([1, 4, 2, 5, 3, 6]);
+    expect(one).toEqual(moved);
+    const [nll, explicit] = outputs(
+      "const v = x.abs().add(1).sum(1); return [F.gaussianNllLoss(x, x.mul(0.5), v, { reduction: 'none' }), F.gaussianNllLoss(x, x.mul(0.5), v.unsqueeze(1).expand(-1, 3), { reduction: 'none' })];",
+      "x: Tensor<[Batch, 3]>",
+      { x: nd([1, 3], [1, -2, 0.5]) },
+    );
+    expect(nll).toEqual(explicit);
+  });
+});

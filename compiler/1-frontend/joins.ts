@@ -325,7 +325,8 @@ export const sliceMethods = {
   narrow: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
     const b = bindArgs("narrow", [arg("dim", "int"), arg("start", "int"), arg("length", "posInt")], args, site);
     const dim = dimOf(b.dim, x.node.shape.length, "narrow", site, b);
-    fixedDim("narrow", x, dim, site);
-    return em.tensor("narrow", [x], { dim, start: b.start, length: b.length }, "narrow", site);
+    const size = fixedDim("narrow", x, dim, site);
+    // a negative start counts from the dim's end, as torch.narrow's
+    return em.tensor("narrow", [x], { dim, start: b.start < 0 ? b.start + size : b.start, length: b.length }, "narrow", site);
   },
 };

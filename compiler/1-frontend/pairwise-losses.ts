@@ -158,7 +158,9 @@ const losses: Record<string, LossSpec> = {
     options: [opt("full", "bool", false), opt("eps", "nonNegNumber", 1e-6), reductionArg],
     lower: (b, c, site, _em, who) => {
       sameShape(who, site, b.input, b.target);
-      const v: TensorValue = b.var;
+      // a variance one dim short (one per sample of [B, D] input: [B]) is unsqueezed, as PyTorch's
+      const short = b.var.node.shape.length === b.input.node.shape.length - 1 && shapeEq(b.var.node.shape, b.input.node.shape.slice(0, -1));
+      const v: TensorValue = short ? c.op("reshape", [b.var], { shape: [...b.var.node.shape, 1] }) : b.var;
       const frozen = c.op("detach", [v]);
       const clamped = c.op("add", [v, c.op("sub", [c.op("where", [c.op("lt", [frozen, b.eps]), b.eps, frozen]), frozen])]);
       const diff = c.op("sub", [b.input, b.target]);

@@ -206,13 +206,21 @@ export const tensorMethods: Record<string, Method> = {
     const b = bindArgs("swapdims", [arg("dim0", "int"), arg("dim1", "int")], args, site);
     return transpose(x, b.dim0, b.dim1, "swapdims", site, em);
   },
+  // torch.movedim(x, source, destination): one dim, or lists of them (each source dim lands at its
+  // destination, the others keep their order in the places left)
   movedim: (x, args, site, em) => {
-    const b = bindArgs("movedim", [arg("source", "int"), arg("destination", "int")], args, site);
+    const b = bindArgs("movedim", [arg("source", "any"), arg("destination", "any")], args, site);
     const rank = x.node.shape.length;
-    const from = dimArg(b.source, rank, "movedim", site);
-    const to = dimArg(b.destination, rank, "movedim", site);
-    const order = [...Array(rank).keys()].filter((d) => d !== from);
-    order.splice(to, 0, from);
+    const list = (v: Value, what: string): number[] =>
+      (Array.isArray(v) ? v : [v]).map((d) => (typeof d === "number" && Number.isInteger(d) ? dimArg(d, rank, "movedim", site) : fail("wrongArgumentType", `movedim: ${what} is a dim or a list of dims, got ${describe(v)}`, site.loc)));
+    const from = list(b.source, "source");
+    const to = list(b.destination, "destination");
+    if (from.length !== to.length) fail("invalidArgument", `movedim: source and destination must name as many dims, got ${from.length} and ${to.length}`, site.loc);
+    if (new Set(from).size !== from.length || new Set(to).size !== to.length) fail("invalidArgument", "movedim: a dim is named twice", site.loc);
+    const order = new Array<number>(rank).fill(-1);
+    from.forEach((d, i) => (order[to[i]] = d));
+    const rest = [...Array(rank).keys()].filter((d) => !from.includes(d));
+    for (let i = 0; i < rank; i++) if (order[i] === -1) order[i] = rest.shift()!;
     return permute(x, order, "movedim", site, em);
   },
   t: (x, args, site, em) => {
