@@ -103,7 +103,10 @@ export class Net extends nn.Module {
 export class Net extends nn.Module {
   forward(x: Tensor<[Batch, 4]>) { const r = x.max(1); return [r.values, r[0].add(1)]; }
 }`);
-    expect(m.graph.outputs.map((o) => o.op)).toEqual(["amax", "add"]);
+    // the values are x taken at the argmax (a tie's gradient to that index alone), its dim dropped
+    expect(m.graph.outputs.map((o) => o.op)).toEqual(["reshape", "add"]);
+    const taken = m.graph.outputs[0].inputs[0];
+    expect([taken.op, taken.inputs[0].op, taken.inputs[1].op]).toEqual(["take", "input", "argmax"]);
   });
 
   it("reads the training declaration: loss, target type and optimizer defaults", () => {

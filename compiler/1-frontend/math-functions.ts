@@ -126,7 +126,8 @@ Object.assign(mathFunctions, {
       const y = operand(b.other, em, site);
       // (and y = ∞: 0·log ∞ would be NaN where xlogy(0, ∞) is 0)
       const masked = c.op("mul", [c.op("eq", [x, 0]), c.op("where", [c.op("le", [y, 0]), 1, c.op("gt", [y, 3.4028234663852886e38])])]);
-      return c.op("mul", [x, c.op("log", [c.op("where", [masked, 1, y])])]);
+      // (+ 0: the zero of x = −0 is +0, as PyTorch's xlogy returns it)
+      return c.op("add", [c.op("mul", [x, c.op("log", [c.op("where", [masked, 1, y])])]), 0]);
     },
   },
   // torch.logit(x, eps): log(z / (1 − z)) with z = x clamped to [eps, 1 − eps] when eps is given
