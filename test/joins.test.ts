@@ -92,5 +92,6 @@ describe("an empty tensor as a join's start (a greedy decoder's F.zeros([B, 0]))
     expect(first("return F.zeros([x.size(0), 0]).add(1);")).toMatch(/^TSDP2001 4: an empty tensor \[Batch, 0\] has no elements to compute 'add' on/);
     expect(first("return F.cat([F.zeros([2, 0]), F.zeros([2, 0])], 1);")).toMatch(/^TSDP3004 4: F.cat: every tensor joined is empty/);
     expect(first("return F.cat([F.zeros([x.size(0), 3, 0]), x], 1);")).toMatch(/^TSDP4001 4: F.cat: an empty tensor \[Batch, 3, 0\] does not match \[Batch, 13\] but along dim 1/);
+    expect(first("return x.add(F.zeros([2, 0]).size(2));")).toMatch(/^TSDP3004 4: size: dim 2 is out of range for an empty tensor \[2, 0\]/);
   });
 });

@@ -1,4 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
+import { bindArgs, opt } from "./args.ts";
 import { sizeOf } from "./tensor-methods.ts";
 import { BuiltinFunction, describe, EmptyTensor, type CallSite, type Value } from "./values.ts";
 
@@ -17,7 +18,12 @@ export function emptyTensorProperty(e: EmptyTensor, name: string, site: CallSite
   if (name === "dtype") return e.dtype === "i32" ? "int32" : "float32";
   if (name === "device") return "cuda";
   if (name === "size")
-    return new BuiltinFunction("size", (args) => (args.length ? sizeOf(e.shape[(args[0] as number) < 0 ? (args[0] as number) + e.shape.length : (args[0] as number)]) : e.shape.map(sizeOf)));
+    return new BuiltinFunction("size", (args, s) => {
+      const { dim } = bindArgs("size", [opt("dim", "int", null, { nullable: true })], args, s);
+      if (dim === null) return e.shape.map(sizeOf);
+      const d = dim < 0 ? dim + e.shape.length : dim;
+      return d >= 0 && d < e.shape.length ? sizeOf(e.shape[d]) : fail("invalidArgument", `size: dim ${dim} is out of range for ${describe(e)}`, s.loc);
+    });
   if (name === "dim") return new BuiltinFunction("dim", () => e.shape.length);
   if (name === "numel") return new BuiltinFunction("numel", () => 0);
   if (Object.hasOwn(CONVERSIONS, name))
