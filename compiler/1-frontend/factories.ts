@@ -9,8 +9,7 @@ import { claimCaptured, markCaptured, retakeDrawn } from "./in-place.ts";
 import { markBoolean } from "./boolean-masks.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
-import { BuiltinFunction, describe, EmptyTensor, LayerParamRef, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
-import { ParameterRegion } from "./parameter-regions.ts";
+import { BuiltinFunction, describe, EmptyTensor, LayerParamRef, ParameterRegion, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
 // (torch.tril, triu), with PyTorch's names and argument order. Inside forward a factory is a

@@ -4,8 +4,8 @@ import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { factoryMembers, initialValue } from "./factories.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
-import { describeHandle, ParameterRegion, regionMethod, type ParameterHandle } from "./parameter-regions.ts";
-import { BuiltinFunction, LayerParamRef, ParameterValue, TensorValue, type CallSite } from "./values.ts";
+import { describeHandle, regionMethod, type ParameterHandle } from "./parameter-regions.ts";
+import { BuiltinFunction, LayerParamRef, ParameterRegion, ParameterValue, TensorValue, type CallSite } from "./values.ts";
 
 // A parameter's initial value set through the parameter itself, in a constructor, as PyTorch's
 // ports write it: `self.fc.weight.data.normal_(0, 0.02)` (DCGAN, GPT-2), `p.data.zero_()`,

@@ -4,8 +4,6 @@ import { boxPositions } from "../ir/init-box.ts";
 import { arg, bindArgs, opt } from "./args.ts";
 import { BuiltinFunction, LayerParamRef, ParameterRegion, ParameterValue, describe, type CallSite, type Value } from "./values.ts";
 
-export { ParameterRegion };
-
 // Ports initialize part of a parameter through a view of it, in a constructor:
 //   self.lstm.bias_ih_l0.data[h:2 * h].fill_(1.0)                       an LSTM's forget-gate bias
 //   self.embed.weight.data[:, :nf].normal_(1, 0.02); …[:, nf:].zero_()    BigGAN's conditional BN

@@ -1,7 +1,7 @@
 import { Node as TsNode } from "ts-morph";
 import { hookRegistration } from "../module-hooks.ts";
 import { emptyTensorProperty } from "../empty-tensors.ts";
-import { ParameterRegion, regionMethod } from "../parameter-regions.ts";
+import { regionMethod } from "../parameter-regions.ts";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { appendModule, insertModule, sequentialModule, setDictEntry } from "../layers.ts";
 import { arg, bindArgs, camel, locOfArg, opt } from "../args.ts";
@@ -37,6 +37,7 @@ import {
   ParameterValue,
   StaticTensor,
   EmptyTensor,
+  ParameterRegion,
   ComplexValue,
   DistributionValue,
   TensorValue,
