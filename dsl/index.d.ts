@@ -451,6 +451,14 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   logicalXor(other: Tensor): Tensor;
   logicalAnd(other: Tensor): Tensor;
   logicalOr(other: Tensor): Tensor;
+  /** PyTorch's mask & other (bool masks only: a comparison's or logical op's result); logicalAnd */
+  bitwiseAnd(other: Tensor | boolean): Tensor;
+  /** PyTorch's mask | other, on bool masks: logicalOr */
+  bitwiseOr(other: Tensor | boolean): Tensor;
+  /** PyTorch's mask ^ other, on bool masks: logicalXor */
+  bitwiseXor(other: Tensor | boolean): Tensor;
+  /** PyTorch's ~mask, on a bool mask: logicalNot */
+  bitwiseNot(): Tensor;
   /** `value` where mask ≠ 0 (mask broadcasts to this tensor's shape); −Infinity before a softmax masks a position out. */
   maskedFill(mask: Tensor, value: number): Tensor;
   /** Lower triangle of the last two dims: keeps (r, c) where c − r ≤ diagonal, as torch.tril. */
@@ -1657,6 +1665,11 @@ export namespace F {
   function norm(x: Tensor, p?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   function norm(x: Tensor, options: { p?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   function logicalXor(input: Tensor, other: Tensor): Tensor;
+  /** torch.bitwise_and / or / xor / not on bool masks (a comparison's or logical op's result): the logical ops */
+  function bitwiseAnd(input: Tensor, other: Tensor | boolean): Tensor;
+  function bitwiseOr(input: Tensor, other: Tensor | boolean): Tensor;
+  function bitwiseXor(input: Tensor, other: Tensor | boolean): Tensor;
+  function bitwiseNot(input: Tensor): Tensor;
   /** torch.roll: x.roll's arguments */
   function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor;
   /** F.layer_norm with the caller's weight and bias (each of the normalized shape, or null) */

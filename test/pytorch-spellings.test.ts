@@ -145,6 +145,29 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     expect(got[8]).toEqual([9, -0.5, 9, 2]);
     expect(got[10]).toEqual([0, 1, 1, 0]);
   });
+  it("bitwise and/or/xor/not of bool masks (PyTorch's & | ^ ~) are the logical ops, in either spelling; other operands are refused", () => {
+    const x = nd([1, 4], [-2, -0.5, 0.5, 2]);
+    const got = outputs(
+      "const a = x.gt(0), b = x.gt(-1);\n    return [a.bitwiseAnd(b), a.bitwise_or(x.lt(-1)), F.bitwise_xor(a, b), F.bitwise_not(a), a.bitwiseAnd(false), F.bitwiseOr(a, true), a.bitwiseNot().bitwiseNot()];",
+      "x: Tensor<[Batch, 4]>",
+      { x },
+    );
+    expect(got).toEqual([[0, 0, 1, 1], [1, 0, 1, 1], [0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0], [1, 1, 1, 1], [0, 0, 1, 1]]);
+    // the result is a bool mask: SDPA's bool attn_mask keeps where true, a float one would be added
+    expect(first(model("return x.bitwiseAnd(x.gt(0));", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: bitwiseAnd on a float32 tensor: tsdp computes bitwise ops on bool masks .* where they are logicalAnd; integer bits are not supported/);
+    expect(first(model('return ids.bitwise_xor(ids).float();', 'ids: Tensor<[Batch, 4], "int32">'))).toMatch(/^TSDP\d+ 5: bitwiseXor on an int32 tensor/);
+    expect(first(model("return x.gt(0).bitwiseAnd(2);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: bitwiseAnd expects a tensor, got/);
+  });
+  it("torch.* is F.*: an undefined torch says so, and F's functions answer to PyTorch's snake_case names", () => {
+    expect(first(model("return torch.relu(x);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: 'torch' is not defined: PyTorch's torch\.\* functions are F's in tsdp \(torch\.cat is F\.cat/);
+    const x = nd([1, 4], [-2, -0.5, 0.5, 2]);
+    const got = outputs("return [F.leaky_relu(x, 0.5), F.leakyRelu(x, 0.5), F.logical_not(x.gt(0)), F.logicalNot(x.gt(0))];", "x: Tensor<[Batch, 4]>", { x });
+    expect(got[0]).toEqual([-1, -0.25, 0.5, 2]);
+    expect(got[1]).toEqual(got[0]);
+    expect(got[2]).toEqual([1, 1, 0, 0]);
+    expect(got[3]).toEqual(got[2]);
+    expect(first(model("return F.leaky_reluu(x);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: F\.leaky_reluu is not part of tsdp's model language/);
+  });
   it("viewAs and unflatten are reshapes; roll wraps around along each dim, or flattened", () => {
     const x = nd([1, 2, 3], [1, 2, 3, 4, 5, 6]);
     const got = outputs(

@@ -7,6 +7,7 @@ import { ops, rankedMatmul } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
 import { factoryMembers, truth } from "./factories.ts";
+import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { BuiltinFunction, describe, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // PyTorch's other spellings of what tsdp has: x.clamp_min(ε) for clamp, x.mm(y) for matmul,
@@ -61,6 +62,28 @@ export function vectorNorm(x: TensorValue, p: Value, dims: number[] | null, keep
 function logicalXor(a: TensorValue, b: Value, who: string, site: CallSite, em: GraphEmitter): TensorValue {
   if (!(b instanceof TensorValue)) fail("wrongArgumentType", `${who} expects a tensor, got ${describe(b)}`, site.loc);
   return em.tensor("ne", [truth(a, who, site, em), truth(b, who, site, em)], {}, who, site);
+}
+
+/**
+ * torch.bitwise_and / or / xor / not (and x.bitwise_and, …: the methods behind PyTorch's & | ^ ~):
+ * on bool tensors — the masks a port combines — they are the logical ops. tsdp holds a bool tensor
+ * as float 0/1, so a mask is told by how it was made (boolean-masks.ts); on integer or float
+ * values the bits are not what a float holds, and the call is refused rather than computed wrongly.
+ */
+function bitwise(name: "bitwiseAnd" | "bitwiseOr" | "bitwiseXor" | "bitwiseNot", operands: Value[], site: CallSite, em: GraphEmitter): TensorValue {
+  const logical = { bitwiseAnd: "logicalAnd", bitwiseOr: "logicalOr", bitwiseXor: "logicalXor", bitwiseNot: "logicalNot" }[name];
+  for (const v of operands) {
+    if (typeof v === "boolean") continue;
+    if (!(v instanceof TensorValue)) return fail("wrongArgumentType", `${name} expects a tensor, got ${describe(v)}`, site.loc);
+    if (!isBooleanMask(v.node))
+      fail("dtypeMismatch", `${name} on ${v.node.dtype === "i32" ? "an" : "a"} ${dtypeNames[v.node.dtype]} tensor: tsdp computes bitwise ops on bool masks (a comparison's or logical op's result) only, where they are ${logical}; integer bits are not supported`, site.loc);
+  }
+  const [x, other] = operands.map((v) => (typeof v === "boolean" ? em.constant(v ? 1 : 0, site) : (v as TensorValue)));
+  const c = ops(em, name, site);
+  if (name === "bitwiseNot") return markBoolean(c.op("eq", [x, 0]));
+  if (name === "bitwiseXor") return markBoolean(c.op("ne", [x, other]));
+  // the masks are 0/1: and is their product, or a nonzero sum
+  return markBoolean(name === "bitwiseAnd" ? c.op("mul", [x, other]) : c.op("ne", [c.op("add", [x, other]), 0]));
 }
 
 /** x.new_zeros(size) and kin: torch's factories with x's dtype (an int32 x's: the values rounded toward zero). */
@@ -162,6 +185,8 @@ export const spellingMethods: Record<string, Method> = {
     return vectorNorm(x, b.p, b.dim, b.keepdim, site, em, "norm", locOfArg(b, "p", site));
   },
   logicalXor: (x, args, site, em) => logicalXor(x, bindArgs("logicalXor", [arg("other", "any")], args, site).other, "logicalXor", site, em),
+  ...Object.fromEntries((["bitwiseAnd", "bitwiseOr", "bitwiseXor"] as const).map((name): [string, Method] => [name, (x, args, site, em) => bitwise(name, [x, bindArgs(name, [arg("other", "any")], args, site).other], site, em)])),
+  bitwiseNot: (x, args, site, em) => (bindArgs("bitwiseNot", [], args, site), bitwise("bitwiseNot", [x], site, em)),
 };
 
 /** x.T (all dims reversed, as PyTorch's), x.mT (the last two swapped), x.dtype, x.device. */
@@ -208,5 +233,10 @@ export function spellingFunctions(em: GraphEmitter): [string, (args: Value[], si
       const b = bindArgs("F.logicalXor", [arg("input", "tensor"), arg("other", "any")], args, site);
       return logicalXor(b.input, b.other, "F.logicalXor", site, em);
     }],
+    ...(["bitwiseAnd", "bitwiseOr", "bitwiseXor"] as const).map((name): [string, (args: Value[], site: CallSite) => Value] => [name, (args, site) => {
+      const b = bindArgs(`F.${name}`, [arg("input", "any"), arg("other", "any")], args, site);
+      return bitwise(name, [b.input, b.other], site, em);
+    }]),
+    ["bitwiseNot", (args, site) => bitwise("bitwiseNot", [bindArgs("F.bitwiseNot", [arg("input", "tensor")], args, site).input], site, em)],
   ];
 }

@@ -209,6 +209,8 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     if (runtimeOnlyGlobals.has(name))
       fail("undefinedName", `'${name}' cannot be used in a model file: tsdp evaluates models statically and never runs them`, locOf(e));
     if (this.dsl.has(name)) return fail("undefinedName", `'${name}' is not defined; import it: import { ${name} } from "tsdp/dsl"`, locOf(e));
+    // a port's torch.cat / torch.zeros: PyTorch's torch.* functions are F's here
+    if (name === "torch") return fail("undefinedName", `'torch' is not defined: PyTorch's torch.* functions are F's in tsdp (torch.cat is F.cat; import { F } from "tsdp/dsl", or import { F as torch })`, locOf(e));
     return fail("undefinedName", `'${name}' is not defined`, locOf(e));
   }
 

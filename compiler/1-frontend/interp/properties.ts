@@ -91,7 +91,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       fail("unknownProperty", `tensors have no property '${name}' in tsdp${didYouMean(name, ["shape", "T", "mT", "dtype", "device", ...Object.keys(tensorMethods)], "")}`, site.loc);
     }
     if (obj instanceof NamespaceValue) {
-      const v = obj.members.get(name);
+      // PyTorch's snake_case spelling (F.bitwise_not, F.logical_and) is the camelCase function's
+      const v = obj.members.get(name) ?? obj.members.get(name.replace(/(?<=[a-z0-9])_([a-z])/g, (_, c: string) => c.toUpperCase()));
       if (v === undefined) {
         // a name tsdp knows and refuses says why and what to write instead (refused-names.ts)
         const why = REFUSED_NAMES[`${obj.name}.${name}`];
