@@ -301,6 +301,9 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** x.new_empty(size): zeros here (PyTorch's is uninitialized), in x's dtype, as newZeros */
   newEmpty(...size: number[]): Tensor;
   newEmpty(size: readonly number[]): Tensor;
+  /** The legacy x.new(size): newEmpty's older spelling. */
+  "new"(...size: number[]): Tensor;
+  "new"(size: readonly number[]): Tensor;
   newZeros(...size: number[]): Tensor;
   newZeros(size: readonly number[]): Tensor;
   newOnes(...size: number[]): Tensor;
@@ -2021,6 +2024,8 @@ export namespace F {
   /** torch's dtypes, as the names tsdp takes: x.to(F.float32), F.zeros(n, { dtype: F.long }) (int64 is held as int32). */
   const float32: "float32", float: "float32", int32: "int32", int: "int32", int64: "int64", long: "int64";
   const float64: "float64", double: "float64", float16: "float16", half: "float16", bfloat16: "bfloat16", bool: "bool";
+  /** The narrower integer types, held as int32 (older ports' uint8 masks): a value past their range does not wrap. */
+  const uint8: "int32", int8: "int32", int16: "int32", short: "int32";
   /** torch.finfo(dtype): bits, eps, max, min, tiny (smallestNormal) and resolution of a float type (float32 by default). */
   function finfo(type?: "float32" | "float" | "float16" | "half" | "bfloat16" | "float64" | "double"): { readonly bits: number; readonly eps: number; readonly max: number; readonly min: number; readonly tiny: number; readonly smallestNormal: number; readonly resolution: number; readonly dtype: string };
   function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];

@@ -126,11 +126,26 @@ describe("tensors computed in a constructor", () => {
     expect(init.get("p")).toEqual({ kind: "normal", std: 2, mean: 1 });
     expect(init.get("q")).toEqual({ kind: "normal", std: 0.25, mean: 0.5 });
     const first = (fields: string, ctor = "") => diagnosticsOf(model(fields, ctor, "return x;")).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`)[0];
-    expect(first("p = new nn.Parameter(F.randn(4).exp());")).toMatch(/^TSDP2001 a random draw \(F\.randn\) in a constructor can be scaled and shifted by numbers .*not \.exp.* line 3$/);
+    expect(first("p = new nn.Parameter(F.randn(4).exp());")).toMatch(/^TSDP2001 a random draw \(F\.randn, nn\.init\) in a constructor can be scaled and shifted by numbers .*reshaped .*not \.exp.* line 3$/);
     expect(first("p = new nn.Parameter(F.randn(4).mul(F.ones(4)));")).toMatch(/^TSDP3003 .*finite numbers only.* line 3$/);
     expect(first("m = F.dropout(F.ones(4), 0.5);")).toMatch(/^TSDP2003 F\.dropout draws random numbers on every call; outside forward a tensor is a constant.* line 3$/);
     // a layer's parameters are nodes of forward's graph: calling it in a constructor is refused
     expect(first("fc = new nn.Linear(4, 4);", "const y = this.fc(F.ones(1, 4));")).toMatch(/^TSDP2003 nn\.Linear can only be called inside forward line 6$/);
+  });
+
+  it("a draw read in another shape keeps its law and its numbers (F.randn(16).view(4, 4), Glow's orthogonal q.unsqueeze(2).unsqueeze(3)); a change of an orthogonal draw's rows is refused", () => {
+    const { graph, init } = stateOf(model("a = new nn.Parameter(F.randn(16).view(4, -1).mul(2)); b = new nn.Parameter(F.randn(16)); q = new nn.Parameter(nn.init.orthogonal_(F.empty(4, 4)).unsqueeze(2).unsqueeze(3)); r = new nn.Parameter(nn.init.orthogonal_(F.empty(4, 4)));", "", "return x.add(this.a.sum()).add(this.b.sum()).add(this.q.sum()).add(this.r.sum());"));
+    expect(graph.params.map((p) => [p.attrs.name, p.shape])).toEqual([["a", [4, 4]], ["b", [16]], ["q", [4, 4, 1, 1]], ["r", [4, 4]]]);
+    expect(init.get("a")).toEqual({ kind: "normal", std: 2 });
+    expect(init.get("q")).toEqual({ kind: "orthogonal", gain: 1 });
+    // q's matrix is what an orthogonal [4, 4] draws: rows orthonormal
+    const st = initState(graph, 3);
+    const q = Array.from(st.params.get("q")!.data);
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) expect(q.slice(i * 4, i * 4 + 4).reduce((acc, v, k) => acc + v * q[j * 4 + k], 0)).toBeCloseTo(i === j ? 1 : 0, 5);
+    const first = (fields: string) => diagnosticsOf(model(fields, "", "return x;")).map((d) => `${d.code} ${d.message}`)[0];
+    expect(first("q = new nn.Parameter(nn.init.orthogonal_(F.empty(4, 4)).view(2, 8));")).toMatch(/view: an orthogonal draw of shape \[4, 4\] cannot be read as \[2, 8\]: its law is laid out along the first dim/);
+    expect(first("q = new nn.Parameter(F.randn(4, 4).view(3, -1));")).toMatch(/view\(3, -1\) cannot reshape a draw of shape \[4, 4\]/);
   });
 
   it("state computed past its bound (the values go into model.cu) is refused with what to do instead", () => {

@@ -60,8 +60,13 @@ describe("plain classes", () => {
 
   it("refuses a module or parameter held by a plain object, and calling one", () => {
     const first = (body: string) => diagnosticsOf(`${header}${body}`).map((d) => `${d.code} ${d.message}`)[0];
-    expect(first(`class Holder {\n  fc = new nn.Linear(2, 2);\n}\nexport class M extends nn.Module {\n  h = new Holder();\n  forward(x: Tensor<[Batch, 2]>) { return this.h.fc(x); }\n}\n`)).toMatch(/^TSDP3007 Holder\.fc holds a module nn\.Linear, but Holder does not extend nn\.Module: its modules and parameters would not be part of the model/);
+    expect(first(`class Holder {\n  fc = new nn.Linear(2, 2);\n}\nexport class M extends nn.Module {\n  h = new Holder();\n  forward(x: Tensor<[Batch, 2]>) { return this.h.fc(x); }\n}\n`)).toMatch(/^TSDP3007 Holder\.fc holds a module nn\.Linear, but Holder does not extend nn\.Module and no module of the model holds it: its modules and parameters would not be part of the model/);
     expect(first(`class Holder {\n  constructor(public p: nn.Parameter) {}\n}\nexport class M extends nn.Module {\n  h = new Holder(new nn.Parameter(F.ones(2)));\n  forward(x: Tensor<[Batch, 2]>) { return x; }\n}\n`)).toMatch(/^TSDP3007 Holder\.p holds an nn\.Parameter \[2\]/);
+    // a module the model registers as well is a reference (GGNN's AttrProxy(self, "in_"), a helper holding a child): one module, trained once
+    const proxy = `class AttrProxy {\n  constructor(public module: nn.Module, public prefix: string) {}\n  get(i: number): nn.Linear { return (this.module as any)[this.prefix + String(i)]; }\n}\nclass Holder {\n  constructor(public m: nn.Linear, public p: nn.Parameter) {}\n}\nexport class M extends nn.Module {\n  fc = new nn.Linear(2, 2);\n  scale = new nn.Parameter(F.ones(2));\n  fcs: AttrProxy;\n  h: Holder;\n  constructor() {\n    super();\n    this.addModule("in_0", new nn.Linear(2, 2));\n    this.fcs = new AttrProxy(this, "in_");\n    this.h = new Holder(this.fc, this.scale);\n  }\n  forward(x: Tensor<[Batch, 2]>) { return this.h.m(this.fcs.get(0)(x)).mul(this.h.p); }\n}\n`;
+    expect(lowerSource(`${header}${proxy}`).graph.params.map((p) => p.attrs.name)).toEqual(["scale", "fc.weight", "fc.bias", "in_0.weight", "in_0.bias"]);
+    // one the model does not hold is still refused, wherever the plain object is made
+    expect(first(`class Holder {\n  constructor(public m: nn.Module) {}\n}\nexport class M extends nn.Module {\n  fc = new nn.Linear(2, 2);\n  h = new Holder(new nn.Linear(2, 2));\n  forward(x: Tensor<[Batch, 2]>) { return this.fc(x); }\n}\n`)).toMatch(/^TSDP3007 Holder\.m holds a module nn\.Linear, but Holder does not extend nn\.Module and no module of the model holds it/);
     expect(first(`class Helper {\n  k = 2;\n}\nexport class M extends nn.Module {\n  h = new Helper();\n  forward(x: Tensor<[Batch, 2]>) { return (this.h as any)(x); }\n}\n`)).toMatch(/^TSDP\d{4} .*Helper/);
   });
 });

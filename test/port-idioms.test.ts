@@ -98,6 +98,16 @@ describe("named children", () => {
     expect(first(model("return this.s(x);", "x: Tensor<[Batch, 2]>", 's = new nn.Sequential(new nn.Tanh());\n  constructor() { super(); this.s.addModule("0", new nn.ReLU()); }'))).toMatch(/^TSDP3004 5: nn.Sequential.addModule: nn.Sequential already has a child '0'/);
     expect(first(model("return this.s(x);", "x: Tensor<[Batch, 2]>", 's = new nn.Sequential({ a: new nn.Tanh() });\n  constructor() { super(); this.s.addModule("a", new nn.ReLU()); }'))).toMatch(/already has a child 'a'/);
   });
+  it("a child's name may start with a digit or hold / and - (VoVNet's \"OSA2_1/conv\", a RefineNet block's setattr(self, \"1_outvar_dimred\", …)), as PyTorch's; '.', quotes and digits only are refused", () => {
+    const src = model(
+      'return this["1_outvar_dimred"](this.body(x));',
+      "x: Tensor<[Batch, 2]>",
+      '[k: string]: any;\n  body = new nn.Sequential({ "stem_1/fc": new nn.Linear(2, 3), "stem-1/act": new nn.ReLU() });\n  constructor() { super(); this.addModule("1_outvar_dimred", new nn.Linear(3, 2)); }',
+    );
+    expect(declared(src).params).toEqual(["body.stem_1/fc.weight", "body.stem_1/fc.bias", "1_outvar_dimred.weight", "1_outvar_dimred.bias"]);
+    for (const [name, why] of [["a.b", "'.' separates the levels"], ['a"b', "other than ASCII letters, digits, _, / and -"], ["a*/b", "other than ASCII"], ["12", "digit-only names"]])
+      expect(first(model("return x;", "x: Tensor<[Batch, 2]>", `constructor() { super(); this.addModule(${JSON.stringify(name)}, new nn.Linear(2, 2)); }`)), name).toContain(why);
+  });
   it("a class extending nn.ModuleDict (torchvision's _DenseBlock) adds children by name and walks them with items()", () => {
     const block = `class Block extends nn.ModuleDict {\n  constructor(n: number) { super(); for (let i = 0; i < n; i++) this.addModule(\`layer\${i + 1}\`, new nn.Linear(2 + i, 1)); }\n  forward(x: Tensor) { const fs = [x]; for (const [, l] of this.items()) fs.push(l(F.cat(fs, 1))); return F.cat(fs, 1); }\n}`;
     const src = model("return this.b(x);", "x: Tensor<[Batch, 2]>", "b = new Block(2);\n  isDict = this.b instanceof nn.ModuleDict;", block);

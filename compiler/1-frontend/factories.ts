@@ -129,7 +129,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
    */
   const like = (who: string, valueOf: (b: Bound, site: CallSite) => number, extra: ArgSpec[] = []) =>
     new BuiltinFunction(who, (args, site) => {
-      const b = bindArgs(who, [arg("input", "any"), ...extra, opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64"] }), ...placement], args, site);
+      const b = bindArgs(who, [arg("input", "any"), ...extra, opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64", "bool"] }), ...placement], args, site);
       // a parameter in a constructor (torch.zeros_like(self.weight)) gives its shape, float32
       const input: { shape: readonly Dim[]; dtype: string } =
         b.input instanceof TensorValue ? b.input.node
@@ -137,6 +137,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         : fail("wrongArgumentType", `${who}: input must be a tensor, got ${describe(b.input)}`, locOfArg(b, "input", site));
       const scalar = em.node("full", [], { shape: [], value: valueOf(b, site) }, who, site);
       const filled = em.tensor("expand", [scalar], { shape: [...input.shape] }, who, site);
+      // dtype bool: tsdp's 0/1 mask, a comparison's result (as filledAs's)
+      if (b.dtype === "bool") return em.tensor("ne", [filled, em.constant(0, site)], {}, who, site);
       return (b.dtype ?? (input.dtype === "i32" ? "int32" : "float32")) !== "float32" ? em.tensor("to_int", [filled], {}, who, site) : filled;
     });
   /** A random tensor drawn in forward on every call (the sample op; the batch dim, if named, first). */
@@ -256,7 +258,10 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       }),
     ],
     // torch's dtypes as the names the model language takes (x.to(F.float32), { dtype: F.long })
-    ...Object.entries({ float32: "float32", float: "float32", int32: "int32", int: "int32", int64: "int64", long: "int64", float64: "float64", double: "float64", float16: "float16", half: "float16", bfloat16: "bfloat16", bool: "bool" }),
+    // The narrower integer types are int32's name here (as int64 is held as int32): the 0/1 masks
+    // and small counts older ports make as uint8 (torch.zeros_like(x, dtype=torch.uint8)) are exact
+    // in int32; a value past the narrow type's range does not wrap as it would in PyTorch.
+    ...Object.entries({ float32: "float32", float: "float32", int32: "int32", int: "int32", int64: "int64", long: "int64", uint8: "int32", int8: "int32", int16: "int32", short: "int32", float64: "float64", double: "float64", float16: "float16", half: "float16", bfloat16: "bfloat16", bool: "bool" }),
     // torch.finfo(dtype): a float type's limits (Hugging Face's masks fill with finfo(dtype).min)
     [
       "finfo",
@@ -407,19 +412,78 @@ export function randomDrawProperty(t: StaticTensor, name: string, site: CallSite
     return new StaticTensor(t.shape, normalInit((init.mean ?? 0) * scale + shift, init.std * Math.abs(scale)), t.origin);
   };
   if (name === "neg") return new BuiltinFunction("neg", (args, s) => (bindArgs("neg", [], args, s), map(-1, 0)));
+  // Glow's nn.Parameter(q.unsqueeze(2).unsqueeze(3)), F.randn(16).view(4, 4): the same draws in another shape
+  if (own(RESHAPES, name)) return new BuiltinFunction(name, (args, s) => reshapedDraw(t, name as keyof typeof RESHAPES, args, s));
   // the same values: a state made from the copy draws what the original's state draws
   if (name === "clone" || name === "detach" || name === "contiguous")
     return new BuiltinFunction(name, (args, s) => (bindArgs(name, name === "clone" ? [opt("memoryFormat", "any", null, { nullable: true })] : [], args, s), new StaticTensor(t.shape, t.init, t.origin)));
   if (name === "data") return t;
   const f = own(affine, name);
   if (!f)
-    fail("unsupportedSyntax", `a random draw (F.randn) in a constructor can be scaled and shifted by numbers (.mul, .div, .add, .sub, .neg) and cloned, not .${name}: its values are drawn when the model is created, from the runtime's seed`, site.loc);
+    fail("unsupportedSyntax", `a random draw (F.randn, nn.init) in a constructor can be scaled and shifted by numbers (.mul, .div, .add, .sub, .neg), reshaped (.view, .reshape, .unsqueeze, .squeeze, .flatten) and cloned, not .${name}: its values are drawn when the model is created, from the runtime's seed`, site.loc);
   return new BuiltinFunction(name, (args, s) => {
     const b = bindArgs(name, [arg("other", "any")], args, s);
     if (typeof b.other !== "number" || !Number.isFinite(b.other) || (name === "div" && b.other === 0))
       fail("wrongArgumentType", `a random draw (F.randn) in a constructor can be scaled and shifted by finite numbers only, got ${describe(b.other)}`, locOfArg(b, "other", s));
     return map(...f(b.other));
   });
+}
+
+/** The shape a movement method gives a draw of `shape` (a row-major reading of the same elements), as PyTorch's. */
+const RESHAPES = {
+  view: (shape: readonly number[], args: Value[], s: CallSite) => resolvedSizes("view", shape, args, s),
+  reshape: (shape: readonly number[], args: Value[], s: CallSite) => resolvedSizes("reshape", shape, args, s),
+  unsqueeze: (shape: readonly number[], args: Value[], s: CallSite) => {
+    const d = normalizedDim("unsqueeze", bindArgs("unsqueeze", [arg("dim", "int")], args, s).dim, shape.length + 1, s);
+    return [...shape.slice(0, d), 1, ...shape.slice(d)];
+  },
+  squeeze: (shape: readonly number[], args: Value[], s: CallSite) => {
+    const b = bindArgs("squeeze", [opt("dim", "int", null, { nullable: true })], args, s);
+    if (b.dim === null) return shape.filter((n) => n !== 1);
+    const d = normalizedDim("squeeze", b.dim, shape.length, s);
+    return shape[d] === 1 ? [...shape.slice(0, d), ...shape.slice(d + 1)] : [...shape];
+  },
+  flatten: (shape: readonly number[], args: Value[], s: CallSite) => {
+    const b = bindArgs("flatten", [opt("startDim", "int", 0), opt("endDim", "int", -1)], args, s);
+    const [a, e] = [normalizedDim("flatten", b.startDim, shape.length, s), normalizedDim("flatten", b.endDim, shape.length, s)];
+    return [...shape.slice(0, a), shape.slice(a, e + 1).reduce((x, y) => x * y, 1), ...shape.slice(e + 1)];
+  },
+};
+
+function normalizedDim(who: string, dim: number, rank: number, s: CallSite): number {
+  const d = dim < 0 ? dim + rank : dim;
+  if (d < 0 || d >= rank) fail("invalidArgument", `${who}: dim ${dim} is out of range for ${rank} dims`, s.loc);
+  return d;
+}
+
+/** view/reshape's sizes (listed or one array, one of them -1) for `shape`'s elements. */
+function resolvedSizes(who: string, shape: readonly number[], args: Value[], s: CallSite): number[] {
+  const sizes = args.length === 1 && Array.isArray(args[0]) ? (args[0] as Value[]) : args;
+  if (!sizes.every((n) => typeof n === "number" && Number.isInteger(n) && n >= -1)) return fail("wrongArgumentType", `${who}: sizes must be integers (one of them may be -1), got ${sizes.map(describe).join(", ")}`, s.loc);
+  const ns = sizes as number[];
+  const count = shape.reduce((x, y) => x * y, 1);
+  const known = ns.filter((n) => n !== -1).reduce((x, y) => x * y, 1);
+  const out = ns.filter((n) => n === -1).length > 1 ? undefined : ns.map((n) => (n === -1 ? (known === 0 ? -1 : count / known) : n));
+  if (!out || out.some((n) => !Number.isInteger(n) || n < 0) || out.reduce((x, y) => x * y, 1) !== count)
+    fail("shapeMismatch", `${who}(${ns.join(", ")}) cannot reshape a draw of shape [${shape.join(", ")}]`, s.loc);
+  return out!;
+}
+
+/**
+ * A constructor draw read in another shape: its elements in the same row-major order, so an
+ * elementwise law (uniform, normal, a constant, computed values) is the same law, drawing the same
+ * numbers. An orthogonal draw's rows are its first dim with the rest flattened, so a new shape that
+ * keeps the first dim (Glow's [C, C] → [C, C, 1, 1]) keeps its matrix; a normal draw with a zero
+ * row (nn.Embedding's padding row) keeps it where the row stays a row.
+ */
+function reshapedDraw(t: StaticTensor, name: keyof typeof RESHAPES, args: Value[], s: CallSite): StaticTensor {
+  const shape = RESHAPES[name](t.shape, args, s);
+  const init = t.init;
+  const rowsKept = shape[0] === t.shape[0];
+  const keeps = init.kind === "uniform" || init.kind === "constant" || init.kind === "values" || (init.kind === "normal" && (init.zeroRow === undefined || rowsKept)) || (init.kind === "orthogonal" && rowsKept && shape.length >= 2);
+  if (!keeps)
+    fail("unsupportedSyntax", `${name}: an ${init.kind} draw of shape [${t.shape.join(", ")}] cannot be read as [${shape.join(", ")}]: its law is laid out along the first dim, which ${name} changes; reshape the parameter's initializer instead`, s.loc);
+  return new StaticTensor(shape, init, t.origin);
 }
 
 /**

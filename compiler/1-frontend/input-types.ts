@@ -22,14 +22,17 @@ const dtypes: Record<string, DType> = { float32: "f32", int32: "i32" };
 
 /**
  * A forward parameter that is a setting, not an input: a default and no tensor in its type
- * (`hasMask = true`, `mode: "norm" | "denorm" = "norm"`). The compiled model takes only tensors,
+ * (`hasMask = true`, `mode: "norm" | "denorm" = "norm"`), or optional and typed without a tensor
+ * (`numSlots?: number`, undefined). The compiled model takes only tensors,
  * so forward runs with the default, a compile-time constant. An untyped `= null` or `= undefined`
  * stays an optional input (PyTorch's mask=None), refused by inputType.
  */
 export function isConstantParameter(p: ParameterDeclaration): boolean {
   const init = p.getInitializer();
-  if (!init || p.isRestParameter()) return false;
   const typeNode = p.getTypeNode();
+  // forward(x, numSlots?: number): a setting whose default is undefined (Slot Attention's num_slots=None)
+  if (!init && p.hasQuestionToken() && typeNode && !p.isRestParameter()) return !mentionsTensor(typeNode, 0);
+  if (!init || p.isRestParameter()) return false;
   if (!typeNode) return !(TsNode.isNullLiteral(init) || (TsNode.isIdentifier(init) && init.getText() === "undefined"));
   return !mentionsTensor(typeNode, 0);
 }

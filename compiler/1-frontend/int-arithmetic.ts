@@ -38,6 +38,13 @@ const integerValued = (n: Node) => n.dtype === "i32" || ((n.op === "const" || n.
  */
 export function intArithmetic(op: string, inputs: readonly Node[], add: (op: string, inputs: readonly Node[], attrs?: Attrs) => Node): Node | undefined {
   if (!inputs.some((i) => i.dtype === "i32")) return undefined;
+  // an int32 condition or mask (an older port's uint8 one, an index tensor's 0/1) selects where it
+  // is nonzero, as a bool one: converted to float32, which keeps every nonzero value nonzero
+  const maskAt = op === "where" ? 0 : op === "masked_fill" ? 1 : -1;
+  if (maskAt >= 0 && inputs[maskAt].dtype === "i32") {
+    const masked = inputs.map((i, k) => (k === maskAt ? add("to_float", [i], {}) : i));
+    return masked.some((i) => i.dtype === "i32") ? intArithmetic(op, masked, add) : add(op, masked);
+  }
   if (FLOAT_FAMILIES.has(opDef(op).family)) return add(op, inputs.map((i) => (i.dtype === "i32" ? add("to_float", [i], {}) : i)));
   if (!FAMILIES.has(opDef(op).family) && !KEEPS_INTEGERS.has(op)) return undefined;
   const values = valueOperands(op, inputs);

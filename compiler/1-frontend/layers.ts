@@ -26,6 +26,7 @@ import { utilsNamespace } from "./weight-norm.ts";
 import { inPlaceResult } from "./in-place.ts";
 import {
   BuiltinClass,
+  SymInt,
   BuiltinFunction,
   CollectionValue,
   describe,
@@ -97,8 +98,9 @@ const pool2d = (lower: "maxPool2d" | "avgPool2d"): LayerSpec => ({
  */
 function outputPaddingFor(size: Value, input: TensorValue, b: Bound, site: CallSite, who: string): [number, number] {
   const sizes = Array.isArray(size) ? size : null;
-  if (!sizes || sizes.length < 2 || !sizes.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 1))
-    return fail("wrongArgumentType", `${who}: outputSize is the output's [H, W] (or [N, C, H, W]), got ${describe(size)}`, site.loc);
+  // x.size() as the size (ENet's up(x, output_size=x.size())): its batch size is symbolic, and only the last two matter
+  if (!sizes || (sizes.length !== 2 && sizes.length !== 4) || !sizes.slice(-2).every((d) => typeof d === "number" && Number.isInteger(d) && d >= 1) || !sizes.slice(0, -2).every((d) => d instanceof SymInt || (typeof d === "number" && Number.isInteger(d) && d >= 1)))
+    return fail("wrongArgumentType", `${who}: outputSize is the output's [H, W] (or [N, C, H, W], as x.size()), got ${describe(size)}`, site.loc);
   const [h, w] = (sizes as number[]).slice(-2);
   const spatial = input.node.shape.slice(-2);
   return ([h, w] as const).map((want, i) => {

@@ -9,10 +9,11 @@ import { resolveLimits, type Limits } from "../limits.ts";
 import { RESERVED_OUTPUT_NAMES } from "../../runtime/manifest.ts";
 import { stateUpdates } from "./state-updates.ts";
 import { inputType, isConstantParameter } from "./input-types.ts";
+import { checkPlainState, registeredState } from "./module-tree.ts";
 import { Interpreter } from "./interp.ts";
 import { checkOutput } from "./size-limits.ts";
 import { locOf } from "./source.ts";
-import { checkLayerName, isLayerName, quoteName } from "./names.ts";
+import { checkLayerName, isIdentifier, quoteName } from "./names.ts";
 import { requireSomethingToTrain } from "./training.ts";
 import { targetMeans } from "./functional.ts";
 import {
@@ -60,7 +61,7 @@ export interface LayerInfo {
 function namedOutputs(result: ObjectValue, at: TsNode): Node[] {
   if (result.props.size === 0) return fail("badOutput", "forward returns an empty object; return tensors, an array of them, or an object of them", locOf(at));
   return [...result.props].map(([key, v]) => {
-    if (!isLayerName(key) || RESERVED_OUTPUT_NAMES.has(key))
+    if (!isIdentifier(key) || RESERVED_OUTPUT_NAMES.has(key))
       fail("badName", `forward returns an object whose key ${quoteName(key)} cannot name an output: output names are identifiers (ASCII letters, digits and _, not starting with a digit) other than ${[...RESERVED_OUTPUT_NAMES].join(", ")}`, locOf(at));
     if (!(v instanceof TensorValue)) fail("badOutput", `forward returns an object whose '${key}' is ${describe(v)}; each value of a returned object is a tensor`, locOf(at));
     return (v as TensorValue).node;
@@ -106,6 +107,9 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
   if (!root) it.diags.throwIfAny();
   const layers: LayerInfo[] = [];
   it.diags.recover(() => registerTree(it, root!, layers), undefined);
+  // what plain objects hold is the model's only where a module of it holds it too
+  it.registeredState = registeredState(root!);
+  it.diags.recover(() => checkPlainState(it.registeredState!, it.plainState), undefined);
 
   it.phase = "forward";
   const forward = it.diags.recover(() => it.lookupMethod(rootClass!, "forward")?.method, undefined);

@@ -1,3 +1,4 @@
+import type { Node } from "../ir/node.ts";
 import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import { describe, ModuleValue, ParameterValue, LayerParamRef, type Value } from "./values.ts";
 
@@ -101,9 +102,40 @@ export function applyOrder(root: ModuleValue, limit: number, refuse: (why: "cycl
   return out;
 }
 
-/** A plain object's field holding a module or a parameter: PyTorch registers neither there, so neither would be trained or saved. */
-export function refuseStateInPlain(self: ModuleValue, name: string, value: Value, at: SourceLoc): void {
-  if ((value instanceof ModuleValue && !value.plain) || value instanceof ParameterValue)
-    fail("moduleNotInModel", `${self.typeName}.${name} holds ${describe(value)}, but ${self.typeName} does not extend nn.Module: its modules and parameters would not be part of the model (make ${self.typeName} extend nn.Module)`, at);
+/** A module or parameter a plain object's field holds (GGNN's AttrProxy(self, "in_"), a Holder(this.fc)). */
+export interface PlainState {
+  readonly self: ModuleValue;
+  readonly name: string;
+  readonly value: ModuleValue | ParameterValue;
+  readonly at: SourceLoc;
+}
+
+/**
+ * A plain object's field holding a module or a parameter: PyTorch registers neither there, so one
+ * that no module registers would be neither trained nor saved — refused. One the model holds
+ * anyway (a child also kept by a helper object, the model itself behind a proxy) is a reference,
+ * as in PyTorch. Which the model holds is known once its tree is: `pending` keeps the fields met
+ * while it is built; `registered` (modules and parameters of the tree) is there from then on.
+ */
+export function notePlainState(pending: PlainState[], registered: ReadonlyMap<unknown, unknown> | undefined, self: ModuleValue, name: string, value: Value, at: SourceLoc): void {
+  if (!((value instanceof ModuleValue && !value.plain) || value instanceof ParameterValue)) return;
+  if (registered) checkPlainState(registered, [{ self, name, value, at }]);
+  else pending.push({ self, name, value, at });
+}
+
+/** The modules and user parameters of the tree under `root`, `root` included; each parameter with its node (after registration). */
+export function registeredState(root: ModuleValue): Map<unknown, Node | undefined> {
+  const out = new Map<unknown, Node | undefined>();
+  for (const [, m] of namedModules(root)) {
+    out.set(m, undefined);
+    for (const [k, v] of m.fields) if (v instanceof ParameterValue && !out.get(v)) out.set(v, m.paramNodes.get(k));
+  }
+  return out;
+}
+
+export function checkPlainState(registered: ReadonlyMap<unknown, unknown>, held: readonly PlainState[]): void {
+  for (const { self, name, value, at } of held)
+    if (!registered.has(value))
+      fail("moduleNotInModel", `${self.typeName}.${name} holds ${describe(value)}, but ${self.typeName} does not extend nn.Module and no module of the model holds it: its modules and parameters would not be part of the model (make ${self.typeName} extend nn.Module, or register the ${value instanceof ModuleValue ? "module" : "parameter"} on a module as well)`, at);
 }
 

@@ -2,19 +2,27 @@ import { Node as TsNode, type PropertyName } from "ts-morph";
 import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 
 // The names a model gives its layers and inputs become state_dict keys ("fc1.weight"), C string
-// literals in the generated library and keys in manifest.json. They must be identifiers in the
-// plain ASCII sense: letters, digits and _, not starting with a digit. PyTorch refuses "." and
-// "" as module names; tsdp refuses everything else that is not an identifier too, so a name can
-// never carry code or markup into what tsdp writes (codegen escapes them as well, in case).
+// literals in the generated library and keys in manifest.json. They are ASCII letters, digits, _,
+// and the / and - that PyTorch ports put in module names (VoVNet's "OSA2_1/conv", a RefineNet
+// block's setattr(self, "1_outvar_dimred", …)). PyTorch refuses only "." and "" as module names;
+// tsdp refuses every other character too — quotes, backslashes, *, whitespace, anything non-ASCII —
+// so a name can never carry code or markup into what tsdp writes (codegen escapes them as well,
+// in case).
 //
 // Digit-only names ("0", "1") are the ones nn.Sequential and nn.ModuleList give their children;
 // tsdp gives them, and refuses them as the name of a field of a model class, where a name like
 // layer0 says the same and cannot be mistaken for an index.
 
+const layerName = /^[A-Za-z0-9_/-]+$/;
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function isLayerName(name: string): boolean {
+/** An identifier in the plain ASCII sense (forward's output keys, which the typed module declares as properties). */
+export function isIdentifier(name: string): boolean {
   return identifier.test(name);
+}
+
+export function isLayerName(name: string): boolean {
+  return layerName.test(name) && !/^[0-9]+$/.test(name);
 }
 
 /** How a name is shown in a message: quoted, with anything unprintable escaped (JSON's rules). */
@@ -27,8 +35,7 @@ function why(name: string): string {
   if (name === "") return "it is empty";
   if (name.includes(".")) return "'.' separates the levels of a state_dict key";
   if (/^[0-9]+$/.test(name)) return "digit-only names are the indices nn.Sequential and nn.ModuleList give their children; call it layer" + name;
-  if (/^[0-9]/.test(name)) return "it starts with a digit";
-  return "it has characters other than ASCII letters, digits and _";
+  return "it has characters other than ASCII letters, digits, _, / and -";
 }
 
 /** Fails with TSDP3008 unless `name` can name a layer (`what`: "layer", "input", ...). */

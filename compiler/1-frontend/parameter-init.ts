@@ -42,8 +42,9 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
     case "newOnes":
     case "newFull":
     case "newEmpty":
-    case "newTensor": {
-      const factory = factoryMembers(em, () => "construct").get(name.slice(3).toLowerCase()) as BuiltinFunction;
+    case "newTensor":
+    case "new": {
+      const factory = factoryMembers(em, () => "construct").get(name === "new" ? "empty" : name.slice(3).toLowerCase()) as BuiltinFunction;
       return new BuiltinFunction(who, (args, s) => factory.call(args, s) as TensorValue);
     }
     case "requiresGrad": {

@@ -115,6 +115,8 @@ export const spellingMethods: Record<string, Method> = {
   newFull: newFactory("full"),
   // x.new_empty(size): uninitialized in PyTorch, zeros here (timm's drop path fills it with bernoulli_)
   newEmpty: newFactory("empty"),
+  // the legacy x.new(size) (x.new(*sizes)): new_empty's older spelling, β-VAE's std.data.new(std.size()).normal_()
+  new: newFactory("empty"),
   // x.clone(): the same values in a tensor of its own (not a view: an in-place change of one leaves the other)
   clone: (x, args, site) => (bindArgs("clone", [opt("memoryFormat", "any", null, { nullable: true })], args, site), new TensorValue(x.node)),
   // x.new_tensor(data): torch.tensor(data) with x's dtype

@@ -26,7 +26,7 @@ import { recordViews, VIEW_METHODS, withViews } from "../views.ts";
 import { fieldName, PropertyEvaluator } from "./properties.ts";
 import { CALL_LEVELS, ModeFork, poison, isPoison } from "./core.ts";
 import { describeSyntax } from "./syntax.ts";
-import { refuseStateInPlain } from "../module-tree.ts";
+import { notePlainState } from "../module-tree.ts";
 import { callWithHooks } from "../module-hooks.ts";
 import { isComplexMethod } from "../complex.ts";
 
@@ -647,7 +647,7 @@ export class Interpreter extends PropertyEvaluator {
     for (const p of frame.ctor.getParameters())
       if (p.isParameterProperty()) {
         const value = frame.scope.lookup(p.getName())?.value;
-        if (frame.self.plain) this.diags.recover(() => refuseStateInPlain(frame.self, p.getName(), value, locOf(p.getNameNode())), undefined);
+        if (frame.self.plain) this.diags.recover(() => notePlainState(this.plainState, this.registeredState, frame.self, p.getName(), value, locOf(p.getNameNode())), undefined);
         if (value instanceof ModuleValue) this.diags.recover(() => checkLayerName(p.getName(), "a layer", locOf(p.getNameNode())), undefined);
         frame.self.fields.set(p.getName(), value);
       }
@@ -665,7 +665,7 @@ export class Interpreter extends PropertyEvaluator {
       if (!init) continue;
       const name = fieldName(written);
       const value = this.diags.recover(() => this.evalExpr(init, scope), poison);
-      if (self.plain) this.diags.recover(() => refuseStateInPlain(self, name, value, locOf(prop.getNameNode())), undefined);
+      if (self.plain) this.diags.recover(() => notePlainState(this.plainState, this.registeredState, self, name, value, locOf(prop.getNameNode())), undefined);
       if (value instanceof ModuleValue && !isLayerName(name))
         this.diags.recover(() => checkLayerName(name, "a layer", locOf(prop.getNameNode())), undefined);
       self.fields.set(name, value);

@@ -15,6 +15,7 @@ import { locOf, SourceFiles } from "../source.ts";
 import { optimNamespace, trainingClass } from "../training.ts";
 import { BuiltinFunction, ClassValue, CollectionValue, FunctionValue, ModuleValue, Poison, type CallSite, type TensorValue, type Value } from "../values.ts";
 import type { Node } from "../../ir/node.ts";
+import type { PlainState } from "../module-tree.ts";
 
 // The static evaluator: it walks the TypeScript syntax of a model file and computes what the
 // code would compute, except that tensors are graph nodes. It never runs the user's code.
@@ -58,6 +59,10 @@ export abstract class InterpreterCore {
   readonly em: GraphEmitter;
   readonly sources: SourceFiles;
   phase: Phase = "toplevel";
+  /** Modules and parameters plain objects hold, checked against the model's tree once it is known (module-tree.ts notePlainState). */
+  readonly plainState: PlainState[] = [];
+  /** The model tree's modules and parameters (with their nodes), once registered. */
+  registeredState: ReadonlyMap<unknown, Node | undefined> | undefined = undefined;
   /** this.training's truth while a function is evaluated for one mode (a ModeFork's); undefined otherwise. */
   protected assumedMode: boolean | undefined = undefined;
   /** The loops being run, outermost first: a used-up step budget is reported at the outermost. */

@@ -44,7 +44,7 @@ import {
   type CallSite,
   type Value,
 } from "../values.ts";
-import { applyOrder, namedChildren, namedModules, namedParameters, refuseStateInPlain } from "../module-tree.ts";
+import { applyOrder, namedChildren, namedModules, namedParameters, notePlainState } from "../module-tree.ts";
 import { ExpressionEvaluator } from "./expressions.ts";
 import { didYouMean, snake } from "./syntax.ts";
 
@@ -225,7 +225,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const v = m.fields.get(name);
       // an nn.Parameter is its graph node in forward; in the constructor, itself (for nn.init)
       if (v instanceof ParameterValue && this.phase === "forward") {
-        const node = m.paramNodes.get(name);
+        // a plain object's reference to a parameter a module of the model holds (module-tree.ts notePlainState)
+        const node = m.paramNodes.get(name) ?? (m.plain ? this.registeredState?.get(v) : undefined);
         if (!node) return fail("moduleNotInModel", `${m.typeName}.${name} is an nn.Parameter of a module that is not part of the model`, site.loc);
         // a buffer is one tensor in forward, so that forward may change it (state-updates.ts)
         if (v.intTable) return this.em.tensor("to_int", [node], {}, `${m.typeName}.${name}`, site);
@@ -394,7 +395,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (renamed) return fail("unknownProperty", `${m.typeName}.${name}: the model language spells it ${renamed}`, site.loc);
     // this["my layer"], this[0]: no layer can have such a name, so this is not a missing attribute
     if (m.kind === "user" && !isLayerName(name))
-      return fail("badName", `${quoteName(name)} is not a layer of ${m.typeName}: layer names are identifiers (ASCII letters, digits and _, not starting with a digit)`, site.loc);
+      return fail("badName", `${quoteName(name)} is not a layer of ${m.typeName}: layer names are ASCII letters, digits, _, / and -, and not digits only`, site.loc);
     if (m.kind === "user") return undefined; // an attribute not set (yet), like Python's missing attribute
     if (m.kind === "dict") return fail("unknownProperty", `nn.ModuleDict has no module '${name}'; its keys are ${[...m.fields.keys()].map((k) => `'${k}'`).join(", ") || "none"}`, site.loc);
     return fail("unknownProperty", `${m.typeName} has no property '${name}'`, site.loc);
@@ -504,7 +505,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const node = field instanceof ParameterValue ? obj.paramNodes.get(name) : undefined;
       if (this.phase === "forward" && node?.op === "buffer") return assignState(this.stateValue(node), value, `this.${name} = …`, site);
       if (this.phase === "forward") return this.setCallAttribute(obj, name, value, site);
-      if (obj.plain) refuseStateInPlain(obj, name, value, site.loc);
+      if (obj.plain) notePlainState(this.plainState, this.registeredState, obj, name, value, site.loc);
       if (obj.kind === "dict") return setDictEntry(obj, name, value, site);
       if ((value instanceof LayerParamRef || value instanceof ParameterValue) && (obj.kind === "layer" || (obj.isLayer && obj.params.some((p) => p.local === name || p.local === snake(name))))) return tieParameter(obj, name, value, site);
       if (obj.config && Object.hasOwn(obj.config, name))
