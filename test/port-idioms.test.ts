@@ -65,6 +65,10 @@ describe("initial values set through the parameter, in a constructor", () => {
     // element (o, i, 1, 1) is at ((o·2 + i)·3 + 1)·3 + 1: (o, i) = (0, 0), (1, 1), (2, 0), (3, 1)
     expect(ones).toEqual([0, 3, 4, 7].map((oi) => (oi * 3 + 1) * 3 + 1));
     expect(dirac.reduce((a, b) => a + b, 0)).toBe(4);
+    // RCAN's MeanShift: weight.data.div_(std.view(3, 1, 1, 1)) after copy_ — by a constructor tensor, broadcast
+    expect(values(declared(ctor("this.w.data.copy_(F.eye(2).mul(6)); this.w.data.div_(F.tensor([2, 3]).view(2, 1)).add_(F.tensor([1, 0])).mul_(F.ones(2)).sub_(F.full([1], 0.5));")).init.get("w"))).toEqual([3.5, -0.5, 0.5, 1.5]);
+    expect(first(ctor("this.w.data.normal_(); this.w.data.mul_(F.tensor([1, 2]));"))).toMatch(/the parameter holds a normal draw, which mul_ by a tensor would change element by element into no law tsdp records/);
+    expect(first(ctor("this.w.data.mul_(F.tensor([1, 2, 3]));"))).toMatch(/the other tensor's shape \[3\] does not broadcast to the parameter's \[2, 2\]/);
   });
   it("requiresGrad = false freezes a parameter (state, no gradient), as requiresGrad_(false); reading it answers", () => {
     const { params, buffers } = declared(ctor("for (const p of this.fc.parameters()) p.requiresGrad = false; if (this.w.requiresGrad) this.w.requiresGrad = true;"));
@@ -77,6 +81,8 @@ describe("initial values set through the parameter, in a constructor", () => {
     expect(first(ctor("this.w.uniform_(1, 0);"))).toMatch(/from must not exceed to, got \[1, 0\]/);
     expect(first(ctor("nn.init.orthogonal_(this.w); this.w.add_(1);"))).toMatch(/an orthogonal initial value can be scaled \(its gain\), not shifted/);
     expect(first(ctor("this.w.mul_(this.w);"))).toMatch(/^TSDP\d+ 7: .*mul_/);
+    // other math on the values is no initializer (RecurrentGemma's p.data.uniform_(a, b).log_().mul_(0.5))
+    expect(first(ctor("this.w.data.uniform_(0.8, 0.99).log_().mul_(0.5);"))).toMatch(/has no property 'log_' in a constructor: a parameter's values there are its initializer .* compute the values as a tensor and copy_ them, or apply log in forward/);
     expect(first(ctor("this.w.requiresGrad = 1;"))).toMatch(/requiresGrad is true or false, got the number 1/);
   });
 });

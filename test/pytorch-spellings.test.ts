@@ -158,6 +158,10 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     expect(first(model('return ids.bitwise_xor(ids).float();', 'ids: Tensor<[Batch, 4], "int32">'))).toMatch(/^TSDP\d+ 5: bitwiseXor on an int32 tensor/);
     expect(first(model("return x.gt(0).bitwiseAnd(2);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: bitwiseAnd expects a tensor, got/);
   });
+  it("ops whose result is sized by the data (nonzero, masked_select, unique, argwhere) are refused with the reason and what to write", () => {
+    for (const body of ["return x.nonzero();", "return x.gt(0).nonzero({ asTuple: true })[0];", "return F.masked_select(x, x.gt(0));", "return x.unique();", "return F.argwhere(x);"])
+      expect(first(model(body, "x: Tensor<[Batch, 4]>")), body).toMatch(/result has as many elements as the data selects, a size known only at run time.*F\.where\(mask, x, 0\)/);
+  });
   it("torch.* is F.*: an undefined torch says so, and F's functions answer to PyTorch's snake_case names", () => {
     expect(first(model("return torch.relu(x);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: 'torch' is not defined: PyTorch's torch\.\* functions are F's in tsdp \(torch\.cat is F\.cat/);
     const x = nd([1, 4], [-2, -0.5, 0.5, 2]);

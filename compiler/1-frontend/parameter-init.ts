@@ -1,4 +1,4 @@
-import { fail } from "../diagnostics/diagnostic.ts";
+import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import type { Init } from "../ir/node.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -78,7 +78,9 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
     case "div_":
     case "add_":
     case "sub_":
-      return rewrite([arg("other", "number")], (b, s) => {
+      return rewrite([arg("other", "any")], (b, s) => {
+        // RCAN's MeanShift: weight.data.div_(std.view(3, 1, 1, 1)), a constructor tensor broadcast over the values
+        if (typeof b.other !== "number") return elementwiseInit(p, name, initialValue(em, who, b.other, locOfArg(b, "other", s)), who, locOfArg(b, "other", s));
         const v = b.other as number;
         if (!Number.isFinite(v) || (name === "div_" && v === 0)) fail("invalidArgument", `${who}: a finite number${name === "div_" ? " other than 0" : ""}, got ${v}`, locOfArg(b, "other", s));
         const [scale, shift] = name === "mul_" ? [v, 0] : name === "div_" ? [1 / v, 0] : name === "add_" ? [1, v] : [1, -v];
@@ -86,6 +88,24 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
       });
   }
   return undefined;
+}
+
+/**
+ * p.mul_(t) (div_, add_, sub_) in a constructor with a tensor t computed there: t broadcast to p's
+ * shape, element by element. A constant t is a number; otherwise p's own values must be known
+ * (a fill or computed values) — a draw changed element by element is no longer one law.
+ */
+function elementwiseInit(p: LayerParamRef | ParameterValue | ParameterRegion, name: "mul_" | "div_" | "add_" | "sub_", other: { shape: readonly number[]; init: Init }, who: string, at: SourceLoc): Init {
+  const broadcasts = other.shape.length <= p.shape.length && other.shape.every((d, i) => d === 1 || d === p.shape[p.shape.length - other.shape.length + i]);
+  if (!broadcasts) fail("shapeMismatch", `${who}: the other tensor's shape [${other.shape.join(", ")}] does not broadcast to the parameter's [${p.shape.join(", ")}]`, at);
+  const count = p.shape.reduce((a, d) => a * d, 1);
+  const own = p.init.kind === "constant" ? new Float32Array(count).fill(p.init.value) : p.init.kind === "values" ? p.init.values : undefined;
+  const them = other.init.kind === "constant" ? new Float32Array(count).fill(other.init.value) : other.init.kind === "values" ? broadcastValues(other.init.values, other.shape, p.shape) : undefined;
+  if (!them) return fail("unsupportedSyntax", `${who}: the other tensor is a random draw; ${name} in a constructor takes a number or a tensor of computed values`, at);
+  if (!own)
+    return fail("unsupportedSyntax", `${who}: the parameter holds a ${p.init.kind} draw, which ${name} by a tensor would change element by element into no law tsdp records; set its values first (copy_ or fill_), or scale by a number`, at);
+  const f = { mul_: (a: number, b: number) => a * b, div_: (a: number, b: number) => a / b, add_: (a: number, b: number) => a + b, sub_: (a: number, b: number) => a - b }[name];
+  return { kind: "values", values: own.map((v, i) => f(v, them[i])) };
 }
 
 /** `p.requiresGrad = flag` in a constructor: PyTorch's attribute, the same as p.requiresGrad_(flag). */

@@ -4,6 +4,18 @@
 const lazy = (eager: string) =>
   `lazy modules shape their parameters at the first call, and tsdp creates every parameter before forward runs; give the input size: new nn.${eager}(inFeatures, …)`;
 
+/** Results whose size is the number of elements found: a compiled kernel's shapes are fixed when it is compiled. */
+const dataShaped = (name: string) =>
+  `${name}'s result has as many elements as the data selects, a size known only at run time, and tsdp's shapes are fixed at compile time; keep the full shape and mask instead (F.where(mask, x, 0), x.maskedFill(mask.logicalNot(), 0), a dense dispatch by a one-hot matrix, or a sum of x times the mask)`;
+
+/** The same names as tensor methods (x.nonzero(), x.masked_select(mask)). */
+export const REFUSED_TENSOR_METHODS: Readonly<Record<string, string>> = {
+  nonzero: dataShaped("nonzero"),
+  argwhere: dataShaped("argwhere"),
+  maskedSelect: dataShaped("maskedSelect"),
+  unique: dataShaped("unique"),
+};
+
 export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "nn.SyncBatchNorm": "statistics across the replicas in the middle of forward are not computed; nn.BatchNorm2d normalizes each replica's share of the batch, as DistributedDataParallel does without SyncBatchNorm",
   "nn.LazyLinear": lazy("Linear"),
@@ -14,5 +26,9 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "nn.LazyBatchNorm1d": lazy("BatchNorm1d"),
   "nn.LazyBatchNorm2d": lazy("BatchNorm2d"),
   "F.pdist": "the distances between every pair of rows of one [N, M] matrix pair samples across the batch, which is split across devices; F.cdist(a, b) of two tensors per sample is supported",
+  "F.nonzero": dataShaped("nonzero"),
+  "F.argwhere": dataShaped("argwhere"),
+  "F.maskedSelect": dataShaped("maskedSelect"),
+  "F.unique": dataShaped("unique"),
   "F.autograd": "gradients inside forward (a WGAN-GP gradient penalty, a Jacobian regularizer) are not computed: tsdp differentiates the loss once per step, in the generated backward pass",
 };

@@ -18,7 +18,7 @@ import { complexProperty } from "../complex.ts";
 import { distributionProperty } from "../distributions.ts";
 import { VIEW_METHODS, withViews } from "../views.ts";
 import { collectionProperty } from "../collections.ts";
-import { REFUSED_NAMES } from "../refused-names.ts";
+import { REFUSED_NAMES, REFUSED_TENSOR_METHODS } from "../refused-names.ts";
 import { parameterInitProperty, setParameterRequiresGrad } from "../parameter-init.ts";
 import { tensorMethods, tensorProperty } from "../tensor-methods.ts";
 import {
@@ -88,6 +88,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         const inPlace = inPlaceMethod(obj, spelling, this.em, this.phase === "forward" ? "forward" : "construct", tensorMethods);
         if (inPlace) return inPlace;
       }
+      const refused = own(REFUSED_TENSOR_METHODS, camelCase);
+      if (refused) fail("unknownProperty", `tensors have no ${name} in tsdp: ${refused}`, site.loc);
       fail("unknownProperty", `tensors have no property '${name}' in tsdp${didYouMean(name, ["shape", "T", "mT", "dtype", "device", ...Object.keys(tensorMethods)], "")}`, site.loc);
     }
     if (obj instanceof NamespaceValue) {
@@ -95,7 +97,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const v = obj.members.get(name) ?? obj.members.get(name.replace(/(?<=[a-z0-9])_([a-z])/g, (_, c: string) => c.toUpperCase()));
       if (v === undefined) {
         // a name tsdp knows and refuses says why and what to write instead (refused-names.ts)
-        const why = REFUSED_NAMES[`${obj.name}.${name}`];
+        const why = own(REFUSED_NAMES, `${obj.name}.${name}`) ?? own(REFUSED_NAMES, `${obj.name}.${name.replace(/(?<=[a-z0-9])_([a-z])/g, (_, c: string) => c.toUpperCase())}`);
         fail(
           obj.name === "nn" || obj.name === "F" || obj.name === "optim" ? "unknownLayer" : "unknownProperty",
           why ? `${obj.name}.${name} is not supported: ${why}` : `${obj.name}.${name} is not part of tsdp's model language${didYouMean(name, [...obj.members.keys()], obj.name)}`,
@@ -163,6 +165,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof PackedSequenceValue)
       return fail("unknownProperty", `a PackedSequence's ${name === "data" || name === "batchSizes" ? `${name}` : `'${name}'`} is not available: a PackedSequence's data holds the valid steps of every sample, a size known only at run time; pad it back with nn.utils.rnn.padPackedSequence(seq) and use the padded tensor`, site.loc);
     if (obj === null || obj === undefined) return fail("wrongArgumentType", `cannot read '${name}' of ${describe(obj)}`, site.loc);
+    // RecurrentGemma's p.data.log_().mul_(0.5) in a constructor: a parameter's values there are an initializer
+    if ((obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) && (own(tensorMethods, name) || own(tensorMethods, name.replace(/_$/, ""))))
+      return fail("unknownProperty", `${describe(obj)} has no property '${name}' in a constructor: a parameter's values there are its initializer — nn.init's, or .data's normal_, uniform_, fill_, zero_, copy_ and mul_/div_/add_/sub_ — and other math is not one; compute the values as a tensor and copy_ them, or apply ${name.replace(/_$/, "")} in forward`, site.loc);
     return fail("unknownProperty", `${describe(obj)} has no property '${name}'`, site.loc);
   }
 
