@@ -108,10 +108,27 @@ describe("F.einsum", () => {
     expect(gradCheck(body).checked).toBeGreaterThan(10);
   });
 
-  it("refuses, at the call: a diagonal, a size that differs, operands the equation does not name, an unknown output letter", () => {
+  it("a letter repeated in one operand reads its diagonal, as PyTorch's: bii->bi, a batched trace bii->b, iij,bj->bi, the implicit bjj (a trace)", () => {
+    const r = run(
+      "x: Tensor<[Batch, 3, 3]>, y: Tensor<[Batch, 2]>, z: Tensor<[Batch, 2, 2, 2]>",
+      ['const c = F.arange(18).float().view(3, 3, 2);', 'return [F.einsum("bii->bi", x), F.einsum("bii->b", x), F.einsum("iij,bj->bi", c, y), F.einsum("bjj", x), F.einsum("biii->bi", z), F.einsum("bij,bjj->bi", x, x)];'].join("\n    "),
+      { x: [2, 3, 3], y: [2, 2], z: [2, 2, 2, 2] },
+    );
+    const c = { shape: [3, 3, 2], data: Array.from({ length: 18 }, (_, i) => i) };
+    expectClose(r.outs[0].data, written("bii->bi", [r.data("x")], { b: 2, i: 3 }), "bii->bi");
+    expectClose(r.outs[1].data, written("bii->b", [r.data("x")], { b: 2, i: 3 }), "bii->b");
+    expectClose(r.outs[2].data, written("iij,bj->bi", [c, r.data("y")], { b: 2, i: 3, j: 2 }), "iij,bj->bi");
+    expectClose(r.outs[3].data, written("bjj->b", [r.data("x")], { b: 2, j: 3 }), "bjj (implicit: b)");
+    expectClose(r.outs[4].data, written("biii->bi", [r.data("z")], { b: 2, i: 2 }), "biii->bi");
+    expectClose(r.outs[5].data, written("bij,bjj->bi", [r.data("x"), r.data("x")], { b: 2, i: 3, j: 3 }), "bij,bjj->bi");
+    // the diagonal's gradient: finite differences
+    expect(gradCheck(`export class M extends nn.Module {\n  w = new nn.Linear(3, 3);\n  forward(x: Tensor<[Batch, 3, 3]>) {\n    const y = this.w(x);\n    return [F.einsum("bii->bi", y), F.einsum("bij,bjj->bi", y, y)];\n  }\n}\n`).checked).toBeGreaterThan(5);
+  });
+
+  it("refuses, at the call: a diagonal of unequal dims, a size that differs, operands the equation does not name, an unknown output letter", () => {
     const first = (body: string) =>
       diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3, 3]>, y: Tensor<[Batch, 4]>) {\n    return ${body};\n  }\n}\n`).map((d) => `${d.code} ${d.message}`)[0];
-    expect(first('F.einsum("bii->bi", x)')).toMatch(/^TSDP3004 F\.einsum: subscript 'i' appears twice in operand 0 \("bii"\): diagonals are not supported/);
+    expect(first('F.einsum("bii->bi", y.view(-1, 2, 2).narrow(2, 0, 1))')).toMatch(/^TSDP4001 F\.einsum: subscript 'i' is repeated in operand 0 for dims of sizes 2 and 1; a diagonal needs them equal/);
     expect(first('F.einsum("bij,bj->bi", x, y)')).toMatch(/^TSDP4001 F\.einsum: subscript 'j' has size 3 in one operand and 4 in operand 1/);
     expect(first('F.einsum("bij,bj->bi", x)')).toMatch(/^TSDP\d+ F\.einsum: the equation "bij,bj->bi" has 2 operands, 1 given/);
     expect(first('F.einsum("bij->bz", x)')).toMatch(/^TSDP3004 F\.einsum: output subscript 'z' does not appear in the operands/);

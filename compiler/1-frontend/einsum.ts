@@ -1,6 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { batchTimes, dimEq, formatDim, formatShape, numel, type Dim } from "../ir/shape.ts";
 import { ops } from "./composite-ops.ts";
+import { diagonal } from "./linalg.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { BuiltinFunction, ComplexValue, describe, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -43,13 +44,6 @@ function parse(equation: string, operands: readonly TensorValue[], who: string, 
   if (terms.length !== operands.length)
     fail("wrongArgumentCount", `${who}: the equation "${equation}" has ${terms.length} operand${terms.length === 1 ? "" : "s"}, ${operands.length} given`, site.loc);
   const parsed = terms.map((t, k) => parseTerm(t, operands[k].node.shape.length, who, site, `operand ${k}`));
-  for (const [k, p] of parsed.entries()) {
-    const seen = new Set<string>();
-    for (const l of p.letters) {
-      if (seen.has(l)) fail("invalidArgument", `${who}: subscript '${l}' appears twice in operand ${k} ("${terms[k]}"): diagonals are not supported`, site.loc);
-      seen.add(l);
-    }
-  }
   const inputs = parsed.map((p) => p.letters);
   const ellipsis = Math.max(0, ...parsed.map((p) => p.ellipsisDims));
   if (rhs === undefined) {
@@ -90,9 +84,30 @@ function product(dims: readonly Dim[]): Dim {
   return n.p ? batchTimes(n.c) : n.c;
 }
 
-export function einsum(equation: string, operands: TensorValue[], site: CallSite, em: GraphEmitter, who: string): TensorValue {
-  if (operands.length < 1) fail("wrongArgumentCount", `${who}: at least one operand is needed`, site.loc);
-  const { inputs, output } = parse(equation, operands, who, site);
+/**
+ * An operand whose term repeats a letter ("ii->i", "bii->b", "iij,j->i") is read along its
+ * diagonal first, as PyTorch's: the two dims of the letter become one (Tensor.diagonal's last dim),
+ * until each letter is there once.
+ */
+function diagonals(letters: string[], t: TensorValue, k: number, site: CallSite, em: GraphEmitter, who: string): { letters: string[]; t: TensorValue } {
+  for (;;) {
+    const at = letters.findIndex((l, i) => letters.indexOf(l) !== i);
+    if (at < 0) return { letters, t };
+    const first = letters.indexOf(letters[at]);
+    const [n, m] = [t.node.shape[first], t.node.shape[at]];
+    if (!dimEq(n, m)) fail("shapeMismatch", `${who}: subscript '${letters[at]}' is repeated in operand ${k} for dims of sizes ${formatDim(n)} and ${formatDim(m)}; a diagonal needs them equal`, site.loc);
+    t = diagonal(t, 0, first, at, site, em, who);
+    letters = [...letters.filter((_, i) => i !== first && i !== at), letters[at]];
+  }
+}
+
+export function einsum(equation: string, given: TensorValue[], site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  if (given.length < 1) fail("wrongArgumentCount", `${who}: at least one operand is needed`, site.loc);
+  const parsed = parse(equation, given, who, site);
+  const read = parsed.inputs.map((letters, k) => diagonals(letters, given[k], k, site, em, who));
+  const inputs = read.map((r) => r.letters);
+  const operands = read.map((r) => r.t);
+  const output = parsed.output;
   const size = sizesOf(inputs, operands, who, site);
   const c = ops(em, who, site);
   // three or more operands: contracted left to right, each step keeping the letters that a later
