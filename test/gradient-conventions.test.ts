@@ -32,6 +32,13 @@ describe("PyTorch's gradient conventions", () => {
   it("softplus at 0 is σ(0) = ½ (and logaddexp at a tie ½ each); the soft-margin losses through it", () => {
     expect(gradient("return F.softplus(x);", [0, -1, 2])).toEqual([0.5, 2 * sigmoid(-1), 3 * sigmoid(2)].map((v) => expect.closeTo(v, 12)));
     expect(gradient("return F.logaddexp(x, x.mul(0));", [0, 1])).toEqual([0.5, 2 * sigmoid(1)].map((v) => expect.closeTo(v, 12)));
+    // infinities, as PyTorch's: softplus(−∞) = 0 with gradient 0; logaddexp of −∞ and y is y, of equal infinities that infinity
+    expect(gradient("return F.softplus(x);", [-Infinity, Infinity])).toEqual([0, 2]);
+    expect(gradient("return F.logaddexp(x, F.zerosLike(x));", [-Infinity, 3])).toEqual([0, 2 * sigmoid(3)].map((v) => expect.closeTo(v, 12)));
+    const values = (body: string, xs: number[]) => Array.from(runReference(lowerSource(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, ${xs.length}]>) {\n    ${body}\n  }\n}\n`).graph, { x: nd([1, xs.length], xs) }, { params: new Map(), buffers: new Map() }).outputs[0].data);
+    expect(values("return [F.logaddexp(x, x), F.softplus(x)];", [-Infinity, Infinity, 0.5])).toEqual([-Infinity, Infinity, expect.closeTo(0.5 + Math.LN2, 12)]);
+    expect(values("return F.logaddexp(x, x.flip(1));", [-Infinity, 2, Infinity])).toEqual([Infinity, expect.closeTo(2 + Math.LN2, 12), Infinity]);
+    expect(values("return F.logaddexp(x, F.zerosLike(x));", [-Infinity, NaN])).toEqual([0, NaN]);
     // soft margin, y = 1: log(1 + e^−x), its gradient −σ(−x), −½ at x = 0
     expect(gradient("return F.softMarginLoss(x, F.onesLike(x), { reduction: 'none' });", [0, 0])).toEqual([-0.5, -1]);
   });

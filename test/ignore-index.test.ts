@@ -58,6 +58,31 @@ describe("ignoreIndex", () => {
     row.forEach((v, c) => expect(grad[c]).toBeCloseTo((Math.exp(v) / z - (c === 2 ? 1 : 0)) / 2, 12));
   });
 
+  it("a mean over no target is NaN in forward (0/0, PyTorch's since 1.11, class weights too); as the training loss, the step's form is 0 on such a replica, which weighs 0", () => {
+    const { graph } = lowerSource(`${header}export class M extends nn.Module {
+  nll = new nn.NLLLoss({ ignoreIndex: 1 });
+  forward(x: Tensor<[Batch, 3]>, y: Tensor<[Batch], "int32">) {
+    const B = x.shape[0];
+    return [F.crossEntropy(x, y, { ignoreIndex: 1 }).expand(B), this.nll(F.logSoftmax(x, 1), y).expand(B), F.crossEntropy(x, y, { ignoreIndex: 1, labelSmoothing: 0.1 }).expand(B), F.crossEntropy(x, y, { weight: F.tensor([1, 0, 2]) }).expand(B)];
+  }
+}
+`);
+    const outs = (labels: number[]) => runReference(graph, { x: nd([2, 3], x.slice(0, 6)), y: nd([2], labels) }, initState(graph)).outputs.map((o) => o.data[0]);
+    expect(outs([1, 1]).every(Number.isNaN)).toBe(true);
+    const some = outs([1, 2]);
+    expect(some.every(Number.isFinite)).toBe(true);
+    // row 1's target 2 alone: −log softmax(x₁)₂
+    const row1 = x.slice(3, 6);
+    expect(some[0]).toBeCloseTo(Math.log(row1.reduce((a, v) => a + Math.exp(v), 0)) - row1[2], 12);
+    // the training loss on the same all-ignored targets: 0 with a gradient of 0, not NaN
+    const { graph: trained } = lossOf("(o: Tensor, t: Tensor<[Batch], \"int32\">) => F.crossEntropy(o, t, { ignoreIndex: -1 })");
+    const { graph: step } = differentiate(trained);
+    const r = runReference(step, { x: nd([4, 3], x), target: nd([4], [-1, -1, -1, -1]) }, initState(trained));
+    expect(r.loss).toBe(0);
+    const grad = [...r.values].find(([n]) => n.op === "cross_entropy_grad")![1].data;
+    expect(Array.from(grad).every((g) => g === 0)).toBe(true);
+  });
+
   it("a mean with ignoreIndex inside a larger training loss is refused with the reason, at the call", () => {
     const source = model("(o: Tensor, t: Tensor<[Batch], \"int32\">) => F.crossEntropy(o, t, { ignoreIndex: -1 }).add(o.pow(2).mean())");
     const [d] = diagnosticsOf(source);

@@ -50,7 +50,9 @@ export function rankedMatmul(who: string, rank: number, a: TensorValue, b: Tenso
  * subgradient 0 there, with |z|'s, would give 0).
  */
 export function softplus(c: ReturnType<typeof ops>, z: TensorValue): TensorValue {
-  return c.op("add", [c.op("mul", [c.op("add", [z, c.op("abs", [z])]), 0.5]), c.op("log1p", [c.op("exp", [c.op("neg", [c.op("abs", [z])])])])]);
+  // z = −∞ read as −FLT_MAX: (z + |z|)/2 would be −∞ + ∞, where softplus(−∞) is 0 (its gradient 0 there too)
+  const finite = c.op("where", [c.op("lt", [z, -3.4028234663852886e38]), -3.4028234663852886e38, z]);
+  return c.op("add", [c.op("mul", [c.op("add", [finite, c.op("abs", [finite])]), 0.5]), c.op("log1p", [c.op("exp", [c.op("neg", [c.op("abs", [finite])])])])]);
 }
 
 /**

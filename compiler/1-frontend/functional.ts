@@ -60,6 +60,20 @@ export interface TargetMean {
   readonly ignoreIndex?: number;
   readonly classWeights?: readonly number[];
   readonly lossOp: Node;
+  /** The mean as the training step takes it: 0, not NaN, on a replica with no target to count (it weighs 0). */
+  readonly stepValue: Node;
+}
+
+/**
+ * Σ loss / n for a count (or weight sum) n ≥ 0, as PyTorch's: NaN when n = 0 (0/0; every target
+ * ignored). The step's form divides by max(n, 1) instead — a replica whose share of the batch holds
+ * no target then adds 0, weighted 0 — and the NaN is added apart, in a branch with no gradient.
+ */
+function meanOverTargets(total: TensorValue, n: TensorValue, em: GraphEmitter, who: string, site: CallSite): { mean: TensorValue; stepValue: Node } {
+  const none = () => em.tensor("eq", [n, em.constant(0, site)], {}, who, site);
+  const stepValue = em.tensor("div", [total, em.tensor("add", [n, none()], {}, who, site)], {}, who, site);
+  const nanWhenNone = em.tensor("where", [none(), em.tensor("div", [n, n], {}, who, site), em.constant(0, site)], {}, who, site);
+  return { mean: em.tensor("add", [stepValue, nanWhenNone], {}, who, site), stepValue: stepValue.node };
 }
 export const targetMeans = new WeakMap<Node, TargetMean>();
 
@@ -71,8 +85,8 @@ export const classWeightArg = opt("weight", "tensor", null, { nullable: true });
 
 /**
  * A classification loss (cross_entropy, nll_loss) with ignoreIndex: the op gives ignored rows
- * loss 0 and gradient 0, and "mean" is Σ loss / max(1, #targets ≠ ignoreIndex) — PyTorch's mean
- * over the targets not ignored (its 0/0 NaN for an all-ignored batch comes from the step's weights).
+ * loss 0 and gradient 0, and "mean" is Σ loss / #targets ≠ ignoreIndex — PyTorch's mean over the
+ * targets not ignored, NaN when there are none (meanOverTargets).
  */
 const classificationLoss =
   (op: string, extra: readonly string[] = []) =>
@@ -98,10 +112,8 @@ const classificationLoss =
     if (target.node.dtype !== "i32") return losses; // the op has refused it
     const kept = em.tensor("ne", [em.tensor("to_float", [target], {}, who, site), em.constant(ignoreIndex, site)], {}, who, site);
     const count = em.tensor("sum", [kept], { dims: null, keepdim: false }, who, site);
-    // max(count, 1) for a count ≥ 0: a replica whose targets are all ignored gives 0, weighted 0
-    const atLeastOne = em.tensor("add", [count, em.tensor("eq", [count, em.constant(0, site)], {}, who, site)], {}, who, site);
-    const mean = em.tensor("div", [losses, atLeastOne], {}, who, site);
-    targetMeans.set(mean.node, { ignoreIndex, lossOp: losses.node });
+    const { mean, stepValue } = meanOverTargets(losses, count, em, who, site);
+    targetMeans.set(mean.node, { ignoreIndex, lossOp: losses.node, stepValue });
     return mean;
   };
 
@@ -192,10 +204,9 @@ function classWeighted(op: string, b: Bound, site: CallSite, em: GraphEmitter, w
   if (b.reduction === "none") return new TensorValue(losses);
   const total = em.tensor("sum", [losses], { dims: null, keepdim: false }, who, site);
   if (b.reduction === "sum") return total;
-  const weightSum = em.tensor("sum", [rowWeight], { dims: null, keepdim: false }, who, site).node;
-  // Σ w + [Σ w = 0]: a replica whose targets weigh nothing gives 0, weighted 0 by the step
-  const mean = em.tensor("div", [total, c.op("add", weightSum, c.op("eq", weightSum, 0))], {}, who, site);
-  targetMeans.set(mean.node, { ...ignoreAttr, classWeights, lossOp: nll.node });
+  const weightSum = em.tensor("sum", [rowWeight], { dims: null, keepdim: false }, who, site);
+  const { mean, stepValue } = meanOverTargets(total, weightSum, em, who, site);
+  targetMeans.set(mean.node, { ...ignoreAttr, classWeights, lossOp: nll.node, stepValue });
   return mean;
 }
 
@@ -393,9 +404,13 @@ function composer(em: GraphEmitter, who: string, site: CallSite) {
  * value is eᶻ (softplus(−20) = 2.1e-9, mish(−20) = −4.1e-8). `z` is called once per use, so that a
  * computed z (βx) is computed per use rather than stored for two consumers.
  */
+const FLT_MAX = 3.4028234663852886e38;
+
 function stableSoftplus(c: ReturnType<typeof composer>, z: () => Node): Node {
-  // max(z, 0) as (z + |z|)/2: exact, and its gradient at 0 is ½, as PyTorch's σ(0) (composite-ops.ts softplus)
-  return c.op("add", c.op("mul", c.op("add", z(), c.op("abs", z())), 0.5), c.op("log1p", c.op("exp", c.op("neg", c.op("abs", z())))));
+  // max(z, 0) as (z + |z|)/2: exact, and its gradient at 0 is ½, as PyTorch's σ(0) (composite-ops.ts
+  // softplus); z = −∞ read as −FLT_MAX, where (z + |z|)/2 would be −∞ + ∞ (softplus(−∞) is 0)
+  const finite = () => c.op("where", c.op("lt", z(), -FLT_MAX), -FLT_MAX, z());
+  return c.op("add", c.op("mul", c.op("add", finite(), c.op("abs", finite())), 0.5), c.op("log1p", c.op("exp", c.op("neg", c.op("abs", finite())))));
 }
 
 /**

@@ -409,7 +409,11 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: r
   if (!(value instanceof TensorValue) || value.node.shape.length !== 0)
     fail("badTraining", `the loss must be a scalar tensor, got ${value instanceof TensorValue ? `a tensor of shape ${formatShape(value.node.shape)}` : describe(value)}; use reduction "mean" or "sum"`, t.lossLoc);
   const mean = targetMeans.get(value.node);
-  if (mean) return { target, value: value.node, ...mean };
+  if (mean) {
+    // the step's form of the mean (0 on a replica with no target), which the step weights by count
+    const { stepValue, ...weighting } = mean;
+    return { target, value: stepValue, ...weighting };
+  }
   // a mean over targets, inside a larger loss: the replicas' losses could not be weighted to the
   // whole batch's (their counts or target weights weight that term, their rows the others)
   const inside = [...reachable(value.node.inputs)].find((n) => targetMeans.has(n));

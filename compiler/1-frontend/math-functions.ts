@@ -107,13 +107,18 @@ Object.assign(mathFunctions, {
   hypot: withOther("hypot"),
   fmod: withOther("fmod"),
   remainder: withOther("remainder"),
-  // log(eˣ + eʸ) = x + softplus(y − x), never overflowing; its gradient σ(x − y) and σ(y − x),
-  // ½ and ½ at x = y, as PyTorch's
+  // log(eˣ + eʸ) = m + softplus(o − m) with m the larger and o the other, never overflowing; its
+  // gradient σ(x − y) and σ(y − x), ½ and ½ at x = y, as PyTorch's. An infinite m is the result
+  // (o − m is NaN for equal infinities, and −∞ + ∞ where x = −∞ and y = ∞), as PyTorch's.
   logaddexp: {
     args: [arg("other", "numberOrTensor")],
     lower: (x, b, site, em, who) => {
       const c = ops(em, who, site);
-      return c.op("add", [x, softplus(c, c.op("sub", [operand(b.other, em, site), x]))]);
+      const y = operand(b.other, em, site);
+      const larger = () => c.op("ge", [x, y]);
+      const m = c.op("where", [larger(), x, y]);
+      const o = c.op("where", [larger(), y, x]);
+      return c.op("where", [c.op("gt", [c.op("abs", [m]), 3.4028234663852886e38]), m, c.op("add", [m, softplus(c, c.op("sub", [o, m]))])]);
     },
   },
   // x·log(y), 0 where x = 0 (torch.xlogy): x·log(y') with y' = 1 where x = 0 and y ≤ 0, so the value
