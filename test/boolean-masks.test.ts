@@ -50,4 +50,12 @@ describe("bool attention masks are PyTorch's bool masks", () => {
     const byHand = run("", `const s = x.matmul(x.transpose(1, 2)).div(Math.sqrt(${E})).add(F.ones(${L}, ${L}).tril()); return s.softmax(-1).matmul(x);`);
     same(added, byHand);
   });
+
+  it("a bool mask registered as a buffer (persistent or not) or kept in a field stays bool where forward reads it; a float buffer is still added", () => {
+    const causal = run("", "return F.scaledDotProductAttention(x, x, x, { isCausal: true });");
+    const fields = `declare m1: Tensor; declare m2: Tensor; m3: Tensor; declare f: Tensor;\n  constructor() {\n    super();\n    this.registerBuffer("m1", F.tril(F.ones([${L}, ${L}], { dtype: F.bool })));\n    this.registerBuffer("m2", F.tril(F.ones([${L}, ${L}], { dtype: F.bool })), false);\n    this.m3 = F.tril(F.ones([${L}, ${L}], { dtype: F.bool }));\n    this.registerBuffer("f", F.tril(F.ones([${L}, ${L}])));\n  }`;
+    for (const m of ["m1", "m2", "m3"]) same(run(fields, `return F.scaledDotProductAttention(x, x, x, { attnMask: this.${m} });`), causal);
+    const added = run("", `return F.scaledDotProductAttention(x, x, x, { attnMask: F.ones(${L}, ${L}).tril() });`);
+    same(run(fields, "return F.scaledDotProductAttention(x, x, x, { attnMask: this.f });"), added);
+  });
 });

@@ -10,6 +10,7 @@ import { RESERVED_OUTPUT_NAMES } from "../../runtime/manifest.ts";
 import { stateUpdates } from "./state-updates.ts";
 import { inputType, isConstantParameter } from "./input-types.ts";
 import { checkPlainState, registeredState } from "./module-tree.ts";
+import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { Interpreter } from "./interp.ts";
 import { checkOutput } from "./size-limits.ts";
 import { locOf } from "./source.ts";
@@ -327,6 +328,9 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
     }
     const kind = v.frozen ? "buffer" : "param";
     const node = it.builder.add(kind, [], { name: prefix + key, shape: v.shape as any, dtype: "f32", init: shared.initOf(v, prefix + key) as any }, v.createdAt, path, kind);
+    // a buffer of PyTorch's dtype bool (registerBuffer("mask", F.ones(…, { dtype: F.bool }).tril())) stays a
+    // bool mask where forward reads it: an attention mask masks with it, not adds it (boolean-masks.ts)
+    if (v.buffer && v.computed && isBooleanMask(v.computed.node)) markBoolean(new TensorValue(node));
     shared.set(v, node);
     m.paramNodes.set(key, node);
     nodes.push(node);
