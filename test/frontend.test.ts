@@ -98,6 +98,25 @@ export class Net extends nn.Module {
     expect(m.graph.nodes.filter((n) => n.op === "dropout").map((n) => [n.attrs.p, n.attrs.mode])).toEqual([[0.25, "train"], [0.5, "train"], [0.1, "always"]]);
   });
 
+  it("a module's own train(mode) or eval() (mmdet's norm_eval) is refused at its name, not ignored: tsdp never calls it", () => {
+    const d = diagnosticsOf(`${header}
+class Backbone extends nn.Module {
+  bn = new nn.BatchNorm2d(1);
+  train(mode = true) {
+    super.train(mode);
+    for (const m of this.modules()) if (m instanceof nn.BatchNorm2d) m.eval();
+    return this;
+  }
+  forward(x: Tensor) { return this.bn(x); }
+}
+export class Net extends nn.Module {
+  body = new Backbone();
+  forward(x: Tensor<[Batch, 1, 2, 2]>) { return this.body(x); }
+}`);
+    expect(d.map((x) => `${x.code} ${x.loc?.line}:${x.loc?.col}`)).toEqual(["TSDP2001 5:3"]);
+    expect(d[0].message).toMatch(/^Backbone\.train overrides nn\.Module\.train, which tsdp never calls: .* F\.batchNorm\(x, bn\.runningMean, bn\.runningVar, bn\.weight, bn\.bias, false, 0, bn\.eps\) in forward/);
+  });
+
   it("x.max(dim) gives PyTorch's (values, indices)", () => {
     const m = lowerSource(`${header}
 export class Net extends nn.Module {

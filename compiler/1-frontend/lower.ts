@@ -262,6 +262,27 @@ function registerTree(it: Interpreter, root: ModuleValue, layers: LayerInfo[]): 
 }
 
 /**
+ * A module class's own train(mode) or eval() (mmdet's norm_eval: super.train(mode), then its
+ * BatchNorms back to eval): PyTorch runs it on model.train(), so the modes of the modules under it
+ * differ from the model's. tsdp compiles the modes itself — the training step runs every module in
+ * training mode, forward in evaluation mode — and never calls it: refused rather than ignored.
+ */
+function refuseModeOverride(it: Interpreter, m: ModuleValue): void {
+  if (!m.cls || m.plain) return;
+  for (const name of ["train", "eval"]) {
+    const found = it.lookupMethod(m.cls, name);
+    if (found)
+      it.diags.add(
+        diagnostic(
+          "unsupportedSyntax",
+          `${found.owner.name}.${name} overrides nn.Module.${name}, which tsdp never calls: the training step runs every module in training mode and forward evaluates in eval mode. A BatchNorm kept in eval mode while the rest trains (norm_eval) is F.batchNorm(x, bn.runningMean, bn.runningVar, bn.weight, bn.bias, false, 0, bn.eps) in forward; remove the override`,
+          locOf(found.method.getNameNode()),
+        ),
+      );
+  }
+}
+
+/**
  * Parameters by identity: a layer's (module, name) or a user's nn.Parameter. One registered twice
  * (tied weights, one nn.Parameter in two fields) is one node, as named_parameters() lists it once.
  */
@@ -298,6 +319,7 @@ class SharedParams {
 function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: number, layers: LayerInfo[], shared: SharedParams): { m: ModuleValue; path: string; depth: number }[] {
   const children: { m: ModuleValue; path: string; depth: number }[] = [];
   m.path = path;
+  refuseModeOverride(it, m);
   const prefix = path ? `${path}.` : "";
   const nodes: Node[] = [];
   for (const p of m.params) {
