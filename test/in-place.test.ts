@@ -170,6 +170,23 @@ export class M extends nn.Module {
     expect(run(model("const y = x.t().clone(); const r = y[F.tensor([1], { dtype: 'int32' })]; r.fill_(5); return y.t();", ""))).toEqual(Array.from(x.data));
   });
 
+  it("contiguous(), reshape and flatten of a transposed or strided view copy, as PyTorch's; of a tensor in order they are views", () => {
+    const x6 = Array.from(x.data);
+    const rows = (f: (r: number[]) => number[]) => [0, 1, 2].flatMap((b) => f(x6.slice(b * 6, b * 6 + 6)));
+    // a change of the copy leaves the base; a change of the base leaves the copy
+    for (const copy of ["h.view(-1, 2, 3).transpose(1, 2).contiguous()", "h.view(-1, 2, 3).transpose(1, 2).reshape(-1, 6)", "h.view(-1, 2, 3).transpose(1, 2).flatten(1)", "F.flatten(h.view(-1, 2, 3).transpose(1, 2), 1)", "h.view(-1, 2, 3).narrow(2, 0, 2).reshape(-1, 4)"]) {
+      expect(run(model(`const h = x.mul(1); const c = ${copy}; c.add_(10); return h;`, "")), copy).toEqual(x6);
+      expect(run(model(`const h = x.mul(1); const c = ${copy}; h.mul_(-2); return c.flatten(1);`, ""))[0], copy).toBe(x6[0]);
+    }
+    // in order: views, through which a change shows in the base (a narrow of whole rows, a transposed view transposed back)
+    expect(run(model("const h = x.mul(1); const c = h.contiguous(); c.add_(10); return h;", ""))).toEqual(x6.map((v) => v + 10));
+    // a size-1 dim left by a narrow is no gap: [B, 3, 1] read as [B, 3] is a view (PyTorch's computeStride)
+    expect(run(model("const h = x.mul(1); const c = h.view(-1, 3, 2).narrow(2, 0, 1).reshape(-1, 3); c.add_(10); return h;", ""))).toEqual(rows((r) => r.map((v, i) => (i % 2 === 0 ? v + 10 : v))));
+    expect(run(model("const h = x.mul(1); const c = h.view(-1, 2, 3).narrow(1, 1, 1).reshape(-1, 3); c.add_(10); return h;", ""))).toEqual(rows((r) => r.map((v, i) => (i >= 3 ? v + 10 : v))));
+    expect(run(model("const h = x.mul(1); const c = h.view(-1, 2, 3).transpose(1, 2).transpose(1, 2).reshape(-1, 6); c.add_(10); return h;", ""))).toEqual(x6.map((v) => v + 10));
+    expect(run(model("const h = x.mul(1); const c = h.view(-1, 2, 3).transpose(1, 2).unsqueeze(1).reshape(-1, 3, 2); c.add_(10); return h;", ""))).toEqual(x6.map((v) => v + 10));
+  });
+
   it("refused, with where and why: a write through an expanded view (PyTorch refuses it), and a change of shape of a tensor with views", () => {
     expect(first(model("const y = x.narrow(1, 0, 1).clone(); const e = y.expand(-1, 6); e.add_(1); return e;", ""))).toMatch(/^TSDP2018 6: add_ writes into an expanded view, whose elements share memory locations \(PyTorch refuses it too\)/);
     expect(first(model("const y = this.fc(x); const v = y.view(-1, 2, 3); y.t_(); return v.flatten(1);"))).toMatch(/^TSDP2018 6: t_ changes the shape of a tensor that shares its memory with another one read after it/);

@@ -9,6 +9,7 @@ import { selectionMethods } from "./factories.ts";
 import { sliceMethods } from "./joins.ts";
 import { mathFunctionNames, mathMethod } from "./math-functions.ts";
 import { convert, spellingMethods, spellingProperty } from "./tensor-spellings.ts";
+import { isContiguous } from "./views.ts";
 import { queryMethod, queryNames } from "./tensor-queries.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { BuiltinFunction, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -287,7 +288,9 @@ export const tensorMethods: Record<string, Method> = {
   // memory formats (channels_last) are layouts of the same values: tsdp picks its own
   contiguous: (x, args, site) => {
     bindArgs("contiguous", [opt("memoryFormat", "any", null, { nullable: true })], args, site);
-    return x;
+    // x itself where it is laid out in order; a copy of a transposed or strided view, as PyTorch's
+    // (an in-place change of the copy leaves the view's storage as it was, and the other way round)
+    return isContiguous(x) ? x : new TensorValue(x.node);
   },
   // torch.tile(dims): repeat, with dims padded by 1s in front when fewer than the tensor's
   tile: (x, args, site, em) => {

@@ -1,7 +1,7 @@
 import { sumTo } from "../2-autodiff/backward.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
-import { numel, shapeEq, type Shape } from "../ir/shape.ts";
+import { concrete, numel, shapeEq, type Shape } from "../ir/shape.ts";
 import { opDef } from "../ops/index.ts";
 import { catInGroups } from "./joins.ts";
 import type { GradContext } from "../ops/op.ts";
@@ -85,6 +85,95 @@ export function recordViews(base: TensorValue, result: Value): void {
     family.add(r);
     derivationOf.set(r, path && { from, to: r.snapshot().node, path });
   }
+}
+
+/**
+ * The strides x reads its storage with (elements, row-major storage of the root's shape), followed
+ * through the view's ops; undefined where an op's layout is not followed. The batch stands for a
+ * size no other dim has, so a decision never hangs on a coincidence of sizes.
+ */
+function stridesOf(x: TensorValue): { shape: number[]; strides: number[] } | undefined {
+  const root = rootOf.get(x);
+  const sizes = (shape: Shape) => concrete(shape, STAND_IN_BATCH);
+  if (!root) return { shape: sizes(x.node.shape), strides: rowMajor(sizes(x.node.shape)) };
+  const d = derivationOf.get(x);
+  if (!d) return undefined;
+  let shape = sizes(d.from.shape);
+  let strides = rowMajor(shape);
+  let at = d.from;
+  for (const n of d.path) {
+    if (n.inputs[0] !== at) return undefined; // not one chain of ops from the storage
+    at = n;
+    const a = n.attrs as Record<string, any>;
+    if (n.op === "detach") continue;
+    else if (n.op === "permute") [shape, strides] = [a.perm.map((p: number) => shape[p]), a.perm.map((p: number) => strides[p])];
+    else if (n.op === "narrow") shape = shape.map((v, i) => (i === a.dim ? a.length : v));
+    else if (n.op === "take" && n.inputs[1].op === "arange_int" && a.mode === "vector") {
+      const step = n.inputs[1].attrs.step as number;
+      shape = shape.map((v, i) => (i === a.dim ? (n.inputs[1].attrs.length as number) : v));
+      strides = strides.map((v, i) => (i === a.dim ? v * step : v));
+    } else if (n.op === "reshape") {
+      const next = sizes(n.shape);
+      const s = viewStrides(shape, strides, next);
+      if (!s) return undefined;
+      [shape, strides] = [next, s];
+    } else return undefined;
+  }
+  return { shape, strides };
+}
+
+const STAND_IN_BATCH = 1_000_003;
+const rowMajor = (shape: readonly number[]) => shape.map((_, i) => shape.slice(i + 1).reduce((p, v) => p * v, 1));
+
+/**
+ * The strides of `next` as a view of a tensor of `shape` and `strides`, or undefined where no view
+ * can read it (then PyTorch's reshape copies): the dims of `next` must each lie within one run of
+ * `shape`'s dims that are contiguous with each other (PyTorch's computeStride).
+ */
+function viewStrides(shape: readonly number[], strides: readonly number[], next: readonly number[]): number[] | undefined {
+  const out = new Array<number>(next.length).fill(0);
+  let viewDim = next.length - 1;
+  let chunkBase = strides[strides.length - 1] ?? 1;
+  let tensorCount = 1;
+  let viewCount = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    tensorCount *= shape[d];
+    // a run ends where the next dim out is not laid out right after this run
+    if (d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== tensorCount * chunkBase)) {
+      while (viewDim >= 0 && (viewCount < tensorCount || next[viewDim] === 1)) {
+        out[viewDim] = viewCount * chunkBase;
+        viewCount *= next[viewDim];
+        viewDim--;
+      }
+      if (viewCount !== tensorCount) return undefined;
+      if (d > 0) [chunkBase, tensorCount, viewCount] = [strides[d - 1], 1, 1];
+    }
+  }
+  return viewDim === -1 ? out : undefined;
+}
+
+/** Whether x's elements lie in its storage in row-major order (a view not followed counts as contiguous, as before). */
+export function isContiguous(x: TensorValue): boolean {
+  const s = stridesOf(x);
+  return !s || s.shape.every((v, i) => v === 1 || s.strides[i] === rowMajor(s.shape)[i]);
+}
+
+/**
+ * Whether reshaping x to `shape` copies, as PyTorch's reshape (and flatten) do where no view can
+ * read the result: a transposed or strided view's elements are not in one run of its storage.
+ */
+export function reshapeCopies(x: TensorValue, shape: Shape): boolean {
+  const s = stridesOf(x);
+  return s !== undefined && viewStrides(s.shape, s.strides, concrete(shape, STAND_IN_BATCH)) === undefined;
+}
+
+/** What reshapes x where a view can, and copies where none can (PyTorch's reshape, flatten, reshape_as). */
+const RESHAPES_OR_COPIES = new Set(["reshape", "reshapeAs", "flatten"]);
+
+/** `result` of `method` on base: a view of base's storage (recordViews), or a copy where PyTorch's reshape copies. */
+export function viewOrCopy<T extends Value>(base: TensorValue, method: string, result: T): T {
+  if (RESHAPES_OR_COPIES.has(method) && result instanceof TensorValue && result !== base && reshapeCopies(base, result.node.shape)) return result;
+  return withViews(base, result);
 }
 
 /** `result`, recorded as a view of base (recordViews). */

@@ -22,7 +22,7 @@ import { checkLayerName, isLayerName, memberName } from "../names.ts";
 import { BuiltinClass, BuiltinFunction, ClassValue, CollectionValue, ComplexValue, describe, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, TensorValue, type CallSite, type Value } from "../values.ts";
 import { formatShape, shapeEq } from "../../ir/shape.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
-import { recordViews, VIEW_METHODS, withViews } from "../views.ts";
+import { VIEW_METHODS, viewOrCopy, withViews } from "../views.ts";
 import { fieldName, PropertyEvaluator } from "./properties.ts";
 import { CALL_LEVELS, ModeFork, poison, isPoison } from "./core.ts";
 import { describeSyntax } from "./syntax.ts";
@@ -112,7 +112,7 @@ export class Interpreter extends PropertyEvaluator {
     if (callee instanceof BuiltinFunction) {
       const result = callee.call(args, site);
       // F.flatten(x), F.transpose(x, …), F.chunk(x, …): views of x, as x's methods' are (in-place.ts)
-      if (callee.name.startsWith("F.") && VIEW_METHODS.has(callee.name.slice(2)) && args[0] instanceof TensorValue) recordViews(args[0], result);
+      if (callee.name.startsWith("F.") && VIEW_METHODS.has(callee.name.slice(2)) && args[0] instanceof TensorValue) viewOrCopy(args[0], callee.name.slice(2), result);
       return result;
     }
     if (callee instanceof FunctionValue) return this.callFunction(callee, args, site);
@@ -288,7 +288,7 @@ export class Interpreter extends PropertyEvaluator {
       // a class extending a layer runs its own forward when it has one (super.forward(x) is the layer's)
       const own = m.layerType !== undefined && m.cls ? this.lookupMethod(m.cls, "forward") : undefined;
       const layerType = m.layerType ?? m.typeName;
-      if (m.forward && !own) return VIEW_LAYERS.has(layerType) && args[0] instanceof TensorValue ? withViews(args[0], m.forward(m, args, site)) : m.forward(m, args, site);
+      if (m.forward && !own) return VIEW_LAYERS.has(layerType) && args[0] instanceof TensorValue ? viewOrCopy(args[0], layerType === "nn.Flatten" ? "flatten" : "unflatten", m.forward(m, args, site)) : m.forward(m, args, site);
       if (m.kind === "list") return fail("notCallable", "nn.ModuleList is not callable; iterate over it and call each module", site.loc);
       if (m.kind === "dict") return fail("notCallable", "nn.ModuleDict is not callable; call one of its modules (this.heads[name](x))", site.loc);
       const found = m.cls && this.lookupMethod(m.cls, "forward");
