@@ -39,6 +39,7 @@ export const NATIVE = [
   "test/gemm-rows-epilogue.test.ts",
   "test/int-comparisons.test.ts",
   "test/cumsum.test.ts",
+  "test/softmax-extremes.test.ts",
   "test/pytorch-spellings-target.test.ts",
   "test/loss-combination-target.test.ts",
   "test/random-draws-target.test.ts",

@@ -1,7 +1,7 @@
 import { dimEq, formatShape, numel, shapeEq } from "../ir/shape.ts";
 import type { NDArray } from "../reference/ndarray.ts";
 import { broadcastShapes, cFloat } from "./elementwise.ts";
-import { logSumExp } from "./norm.ts";
+import { shiftedSum } from "./norm.ts";
 import { defineOp, requireFloat, ShapeError, type TensorType } from "./op.ts";
 
 // Losses, PyTorch's definitions. reduction: "mean" (default) | "sum" | "none".
@@ -107,11 +107,13 @@ export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly l
     for (let i = 0; i < n; i++) {
       if (ignored(a, target.data[i])) continue;
       const row = input.data.subarray(i * c, (i + 1) * c);
-      const lse = logSumExp(row);
+      // log s − (x[y] − m), as the kernel: m + log s is never formed (norm.ts shiftedSum)
+      const { m, s } = shiftedSum(row);
+      const ls = Math.log(s);
       const y = classIndex(target.data[i], c, "cross_entropy");
       let smooth = 0;
-      for (let k = 0; k < c; k++) smooth += lse - row[k];
-      losses[i] = (1 - eps) * (lse - row[y]) + (eps / c) * smooth;
+      for (let k = 0; k < c; k++) smooth += ls - (row[k] - m);
+      losses[i] = (1 - eps) * (ls - (row[y] - m)) + (eps / c) * smooth;
     }
     return reduced(losses, a.reduction, [n]);
   },
@@ -153,10 +155,10 @@ export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readon
     for (let i = 0; i < n; i++) {
       if (ignored(a, target.data[i])) continue;
       const row = input.data.subarray(i * c, (i + 1) * c);
-      const lse = logSumExp(row);
+      const { m, s } = shiftedSum(row);
       const y = classIndex(target.data[i], c, "cross_entropy");
       const g = scale(i);
-      for (let k = 0; k < c; k++) out[i * c + k] = (Math.exp(row[k] - lse) - ((k === y ? 1 - eps : 0) + eps / c)) * g;
+      for (let k = 0; k < c; k++) out[i * c + k] = (Math.exp(row[k] - m) / s - ((k === y ? 1 - eps : 0) + eps / c)) * g;
     }
     return { shape: input.shape, data: out };
   },

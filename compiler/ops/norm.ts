@@ -361,17 +361,20 @@ export function alongDim(x: NDArray, dim: number, f: (slice: Float64Array) => Fl
   return { shape: x.shape, data: out };
 }
 
-/** log Σ exp, shifted by the maximum so that large logits do not overflow. */
-export function logSumExp(v: ArrayLike<number>): number {
+/**
+ * A row's maximum m and s = Σ exp(v − m): softmax is exp(v − m)/s and log_softmax (v − m) − log s,
+ * as PyTorch's. Log-sum-exp m + log s is never formed: at a large |m| (a row masked with
+ * finfo.min) the sum rounds log s's digits away, and every element of the row then reads 0.
+ */
+export function shiftedSum(v: ArrayLike<number>): { m: number; s: number } {
   let m = -Infinity;
   for (let i = 0; i < v.length; i++) m = Math.max(m, v[i]);
-  if (m === -Infinity) return -Infinity;
   let s = 0;
   for (let i = 0; i < v.length; i++) s += Math.exp(v[i] - m);
-  return m + Math.log(s);
+  return { m, s };
 }
 
-/** A row is `dim`: log-sum-exp with the row maximum subtracted, then exp(x − m)/s or x − lse. */
+/** A row is `dim`: its maximum m, then s = Σ exp(x − m), then exp(x − m)/s or (x − m) − log s. */
 function softmaxRows(log: boolean) {
   return (node: Node, a: { readonly dim: number }): RowProgram => {
     const shape = node.inputs[0].shape;
@@ -382,9 +385,10 @@ function softmaxRows(log: boolean) {
       outer: shape.slice(0, dim),
       passes: [
         { acc: "m", identity: "-INFINITY", fold: "tsdp_max(m, xk)", after: ["m = tsdp_warp_max(m);"] },
-        { acc: "s", identity: "0.0f", fold: "s + expf(xk - m)", after: ["s = tsdp_warp_sum(s);", log ? "const float lse = m + logf(s);" : "const float inv = 1.0f / s;"] },
+        // log: (x − m) − log s, not x − (m + log s), whose sum rounds log s away at a large |m|
+        { acc: "s", identity: "0.0f", fold: "s + expf(xk - m)", after: ["s = tsdp_warp_sum(s);", log ? "const float ls = logf(s);" : "const float inv = 1.0f / s;"] },
       ],
-      write: log ? "xk - lse" : "expf(xk - m) * inv",
+      write: log ? "(xk - m) - ls" : "expf(xk - m) * inv",
     };
   };
 }
@@ -403,8 +407,8 @@ function softmaxInfer(name: string, log: boolean): OpDef<{ readonly dim: number 
     },
     reference: ([x], a) =>
       alongDim(x, normalizeDim(a.dim, x.shape.length)!, (v) => {
-        const lse = logSumExp(v);
-        return v.map((e) => (log ? e - lse : Math.exp(e - lse)));
+        const { m, s } = shiftedSum(v);
+        return v.map((e) => (log ? e - m - Math.log(s) : Math.exp(e - m) / s));
       }),
     // softmax: dx = y·(dy − Σ_dim dy·y); log_softmax: dx = dy − exp(y)·Σ_dim dy (y the output)
     grad: ({ node, dy, emit }) => {
