@@ -456,6 +456,21 @@ describe("torch.searchsorted, torch.bucketize, torch.take_along_dim", () => {
     // indices 0, 1, 2 (clamped): x[0], x[1], x[2]
     expect(taken).toEqual([0, 3, 8]);
   });
+  it("searchsorted against a 1-D sequence for values of any shape; take_along_dim broadcasts; gather's index may be smaller than the input", () => {
+    const src = model(
+      "const v = x.view(-1, 2, 3); const idx = F.tensor([[[2, 0]]], { dtype: 'int32' }); const g = F.tensor([[[1], [0]]], { dtype: 'int32' }).expand(x.size(0), -1, -1);\n    return [F.searchsorted(F.tensor([1, 3, 5, 7]), x).float(), F.takeAlongDim(v, idx, 2).flatten(1), v.gather(2, g).flatten(1), F.gather(v, 1, F.tensor([[[1, 0]]], { dtype: 'int32' }).expand(x.size(0), -1, -1)).flatten(1)];",
+      "x: Tensor<[Batch, 6]>",
+    );
+    const xs = [0, 3, 8, 2, 6, 4];
+    const [counts, along, gathered, rows] = outputs(src, { x: nd([1, 6], xs) });
+    expect(counts).toEqual([0, 1, 4, 1, 3, 2]);
+    // v = [[0, 3, 8], [2, 6, 4]]; indices [2, 0] broadcast to both rows: [8, 0], [4, 2]
+    expect(along).toEqual([8, 0, 4, 2]);
+    // index [1, 2, 1] ([[1], [0]]): row 0 takes v[0][1], row 1 v[1][0]
+    expect(gathered).toEqual([3, 2]);
+    // index [1, 1, 2] along dim 1, over the first 2 columns: [v[1][0], v[0][1]]
+    expect(rows).toEqual([2, 3]);
+  });
 });
 
 describe("floor division (torch.floor_divide, torch.div(…, rounding_mode))", () => {

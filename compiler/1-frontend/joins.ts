@@ -247,7 +247,23 @@ function tensorArg(who: string, args: Value[], site: CallSite): TensorValue {
 function takeAlong(mode: "vector" | "elementwise", who: string, x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value {
   const b = bindArgs(who, [arg("dim", "int"), arg("index", "tensor")], args, site);
   const dim = dimOf(b.dim, x.node.shape.length, who, site, b);
-  return em.tensor("take", [x, b.index], { dim, mode }, who, site);
+  return em.tensor("take", [mode === "elementwise" ? gatheredPart(x, b.index, dim, em, who, site) : x, b.index], { dim, mode }, who, site);
+}
+
+/**
+ * torch.gather's index may be smaller than the input in the dims other than `dim` (index.size(d) ≤
+ * input.size(d)): it reads the input's leading part there, which is what the input narrowed to
+ * the index's sizes holds.
+ */
+export function gatheredPart(x: TensorValue, index: TensorValue, dim: number, em: GraphEmitter, who: string, site: CallSite): TensorValue {
+  const [xs, is] = [x.node.shape, index.node.shape];
+  if (xs.length !== is.length) return x; // the take refuses it, naming both shapes
+  let part = x;
+  xs.forEach((d, i) => {
+    const want = is[i];
+    if (i !== dim && typeof d === "number" && typeof want === "number" && want < d) part = em.tensor("narrow", [part], { dim: i, start: 0, length: want }, who, site);
+  });
+  return part;
 }
 
 /** x.select(dim, i): the slice at i with dim removed (PyTorch's x[:, i] for dim 1). */

@@ -364,7 +364,8 @@ function countBelow(sorted: TensorValue, values: TensorValue, right: boolean, ro
 Object.assign(queries, {
   searchsorted: {
     args: [arg("values", "tensor"), opt("outInt32", "bool", false), opt("right", "bool", false), opt("side", "string", null, { nullable: true, choices: ["left", "right"] })],
-    lower: (x, b, site, em, who) => countBelow(x, b.values, b.right || b.side === "right", true, site, em, who),
+    // a 1-D sorted sequence is one list for every value, whatever the values' shape (as bucketize)
+    lower: (x, b, site, em, who) => countBelow(x, b.values, b.right || b.side === "right", x.node.shape.length !== 1, site, em, who),
   },
   bucketize: {
     args: [arg("boundaries", "tensor"), opt("outInt32", "bool", false), opt("right", "bool", false)],
@@ -373,9 +374,25 @@ Object.assign(queries, {
   // torch.take_along_dim(x, indices, dim): gather, with the index as long as x along dim or broadcast
   takeAlongDim: {
     args: [arg("indices", "tensor"), arg("dim", "int")],
-    lower: (x, b, site, em, who) => em.tensor("take", [x, b.indices], { dim: dimIn(x.node.shape, b.dim, who, site.loc), mode: "elementwise" }, who, site),
+    lower: (x, b, site, em, who) => {
+      const dim = dimIn(x.node.shape, b.dim, who, site.loc);
+      const [input, indices] = broadcastBesides(x, b.indices, dim, em, who, site);
+      return em.tensor("take", [input, indices], { dim, mode: "elementwise" }, who, site);
+    },
   },
 } satisfies Record<string, Query>);
+
+/** torch.take_along_dim's operands broadcast against each other in every dim but `dim`, where each keeps its own size. */
+function broadcastBesides(x: TensorValue, index: TensorValue, dim: number, em: GraphEmitter, who: string, site: CallSite): [TensorValue, TensorValue] {
+  const [xs, is] = [x.node.shape, index.node.shape];
+  if (xs.length !== is.length) return [x, index]; // the take refuses it, naming both shapes
+  const joined = xs.map((d, i) => (i === dim ? d : d === 1 ? is[i] : d));
+  const grow = (t: TensorValue, shape: readonly Dim[]) => {
+    const want = shape.map((d, i) => (i === dim ? t.node.shape[i] : d));
+    return want.every((d, i) => formatShape([d]) === formatShape([t.node.shape[i]])) ? t : em.tensor("expand", [t], { shape: want }, who, site);
+  };
+  return [grow(x, joined), grow(index, joined)];
+}
 
 function sizeAlong(x: TensorValue, dimArg: number, site: CallSite, who: string): number {
   const shape = x.node.shape;
