@@ -2,7 +2,7 @@
 // maximum and log Σ exp would not: a row masked whole with finfo(float32).min (Bloom's and Hugging
 // Face's attention masks), and logits near 1e5, where m + log s in float32 rounds log s to a
 // multiple of 2⁻⁷. Both the float64 reference and the CPU target compute exp(x − m)/s and
-// (x − m) − log s (compiler/ops/norm.ts shiftedSum). Reference against numbers written out here
+// (x − m) − log s (compiler/ops/norm.ts shiftedSum). And CLIP's mask, filled with −∞ before triu_. Reference against numbers written out here
 // (1e-12); the target against the reference, rtol 1e-4 and atol 1e-5 (expectClose) — the old
 // target's log_softmax missed the large row by ~4e-3.
 import { join } from "node:path";
@@ -19,7 +19,11 @@ const MODEL = `${header}export class Rows extends nn.Module {
     const masked = x.maskedFill(x.gt(-100), F.finfo("float32").min);
     const big = x.add(1e5);
     const B = x.size(0);
-    return [masked.softmax(-1), masked.logSoftmax(-1), big.logSoftmax(-1), big.softmax(-1), F.crossEntropy(masked, y, { reduction: "none" }).view(B, 1), F.crossEntropy(big, y, { reduction: "none" }).view(B, 1)];
+    // CLIP's causal mask: torch.empty(n, n).fill_(float("-inf")).triu_(1)
+    const causal = F.empty(4, 4);
+    causal.fill_(-Infinity);
+    causal.triu_(1);
+    return [masked.softmax(-1), masked.logSoftmax(-1), big.logSoftmax(-1), big.softmax(-1), F.crossEntropy(masked, y, { reduction: "none" }).view(B, 1), F.crossEntropy(big, y, { reduction: "none" }).view(B, 1), x.view(B, 1, 4).add(causal).softmax(-1).flatten(1)];
   }
 }
 `;
@@ -43,6 +47,13 @@ describe("softmax rows with a large maximum", () => {
     outs[3].forEach((v, i) => expect(v).toBeCloseTo(Math.exp(want[i]), 9));
     expect(outs[4]).toEqual([expect.closeTo(Math.log(4), 12), expect.closeTo(Math.log(4), 12)]);
     expect(outs[5]).toEqual([expect.closeTo(-want[ys[0]], 9), expect.closeTo(-want[4 + ys[1]], 9)]);
+    // row r of the causal softmax: softmax of the sample's first r + 1 values, 0 after
+    const causal = outs[6].slice(0, 16);
+    for (let r = 0; r < 4; r++) {
+      const seen = xs.slice(0, r + 1);
+      const z = seen.reduce((a, v) => a + Math.exp(v), 0);
+      causal.slice(r * 4, r * 4 + 4).forEach((v, c) => expect(v).toBeCloseTo(c <= r ? Math.exp(xs[c]) / z : 0, 12));
+    }
   });
 
   it("the CPU target computes what the reference does", async () => {
