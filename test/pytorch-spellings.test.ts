@@ -547,6 +547,15 @@ describe("movement spellings, F.pixelShuffle, gumbel softmax, and parameters' si
     expect(same).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it("repeatInterleave with counts per element known when compiled (a tensor or a list), 0 among them; counts that do not fit are refused", () => {
+    const [byTensor, byList, one] = run("[F.repeatInterleave(x.view(-1, 2, 3), F.tensor([1, 0, 3], { dtype: 'int32' }), 2).flatten(1), x.view(-1, 3, 2).repeatInterleave([2, 1, 0], 1).flatten(1), x.view(-1, 2, 3).repeatInterleave(F.tensor([2]), 1).flatten(1)]");
+    expect(byTensor).toEqual([1, 3, 3, 3, 4, 6, 6, 6]);
+    expect(byList).toEqual([1, 2, 1, 2, 3, 4]);
+    expect(one).toEqual([1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6]);
+    expect(first(model("return x.view(-1, 2, 3).repeatInterleave([1, 2], 2);", "x: Tensor<[Batch, 6]>"))).toMatch(/repeatInterleave: 2 counts for dim 2 of size 3; give one count, or one per element/);
+    expect(first(model("return x.repeatInterleave(x.int(), 1);", "x: Tensor<[Batch, 6]>"))).toMatch(/repeats must be a positive integer \(a tensor of counts per element would size the result by data\)/);
+  });
+
   it("F.pixelShuffle and F.pixelUnshuffle are the layers' rearrangements, inverse of each other", () => {
     const y = nd([1, 4, 2, 2], Array.from({ length: 16 }, (_, i) => i));
     const [shuffled, layer, back] = outputs("return [F.pixelShuffle(x, 2).flatten(1), this.p(x).flatten(1), F.pixelUnshuffle(F.pixelShuffle(x, 2), 2).flatten(1)];", "x: Tensor<[Batch, 4, 2, 2]>", { x: y }, "p = new nn.PixelShuffle(2);");

@@ -6,6 +6,7 @@ import { batchTimes, formatShape, isBatch, shapeEq, type Dim } from "../ir/shape
 import { broadcastShapes } from "../ops/elementwise.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
+import { constantValues } from "./known-values.ts";
 import { factoryMembers, type PhaseOf } from "./factories.ts";
 import { groupNorm, groupNormArgs, interpolate, interpolateArgs, pad, padArgs, prelu } from "./composite-layers.ts";
 import { joinMembers } from "./joins.ts";
@@ -210,23 +211,6 @@ function classWeighted(op: string, b: Bound, site: CallSite, em: GraphEmitter, w
   return mean;
 }
 
-/**
- * A tensor's float32 values when the compiler knows them: computed in a constructor, or a literal
- * or fill in forward (as the kernels hold them, rounded to float32).
- */
-function constantValues(em: GraphEmitter, n: Node): number[] | undefined {
-  const size = n.shape.reduce<number>((p, d) => p * (typeof d === "number" ? d : NaN), 1);
-  const values = em.constants.owns(n)
-    ? Array.from(em.constants.evaluate(n).data)
-    : n.op === "literal"
-      ? [...(n.attrs.values as number[])]
-      : n.op === "full"
-        ? new Array<number>(size).fill(n.attrs.value as number)
-        : n.op === "expand" && n.inputs[0].op === "full"
-          ? new Array<number>(size).fill(n.inputs[0].attrs.value as number)
-          : undefined;
-  return values?.map(Math.fround);
-}
 
 /** BCE's options: reduction, PyTorch's element weight, and the logits form's posWeight. */
 export const bceArgs = (logits: boolean): ArgSpec[] => [

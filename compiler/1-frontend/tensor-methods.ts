@@ -10,6 +10,7 @@ import { sliceMethods } from "./joins.ts";
 import { mathFunctionNames, mathMethod } from "./math-functions.ts";
 import { convert, spellingMethods, spellingProperty } from "./tensor-spellings.ts";
 import { isContiguous } from "./views.ts";
+import { constantValues } from "./known-values.ts";
 import { queryMethod, queryNames } from "./tensor-queries.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { BuiltinFunction, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -166,6 +167,27 @@ function selectedExtreme(x: TensorValue, at: TensorValue, dimArg: number, keepdi
   return new ObjectValue(new Map<string, Value>([["values", values], ["indices", indices], ["0", values], ["1", indices]]));
 }
 
+/**
+ * x.repeat_interleave(counts, dim) with counts known when compiled: element i along dim `counts[i]`
+ * times in a row (none for 0), as a take of the indices so repeated — the result's size is the
+ * counts' sum, fixed. Without a dim, the flattened tensor's elements.
+ */
+function repeatEach(x: TensorValue, counts: readonly number[], dim: number | null, site: CallSite, em: GraphEmitter): TensorValue {
+  const who = "repeatInterleave";
+  if (dim === null && x.node.shape.some(isBatch)) fail("shapeMismatch", `repeatInterleave without a dim flattens ${formatShape(x.node.shape)}, batch included; give the dim`, site.loc);
+  const flat = dim === null ? reshape(x, [(x.node.shape as number[]).reduce((p, q) => p * q, 1)], who, site, em) : x;
+  const d = dim === null ? 0 : dimArg(dim, flat.node.shape.length, who, site);
+  const size = flat.node.shape[d];
+  if (isBatch(size)) fail("shapeMismatch", `repeatInterleave: not along the batch dim of ${formatShape(flat.node.shape)}`, site.loc);
+  if (counts.length !== 1 && counts.length !== size) fail("shapeMismatch", `repeatInterleave: ${counts.length} counts for dim ${d} of size ${size}; give one count, or one per element`, site.loc);
+  if (!counts.every((n) => Number.isInteger(n) && n >= 0)) fail("invalidArgument", `repeatInterleave: the counts must be integers ≥ 0, got [${counts.join(", ")}]`, site.loc);
+  const each = counts.length === 1 ? new Array<number>(size as number).fill(counts[0]) : counts;
+  const index = each.flatMap((n, i) => new Array<number>(n).fill(i));
+  if (index.length === 0) fail("invalidArgument", "repeatInterleave: the counts sum to 0, which leaves an empty tensor; tsdp's tensors are not empty", site.loc);
+  const at = em.tensor("to_int", [em.tensor("literal", [], { shape: [index.length], values: index }, who, site)], {}, who, site);
+  return em.tensor("take", [flat, at], { dim: d, mode: "vector" }, who, site);
+}
+
 export const tensorMethods: Record<string, Method> = {
   clamp: viaFunction("clamp", "clamp", clampArgs.slice(1)),
   clip: viaFunction("clip", "clamp", clampArgs.slice(1)),
@@ -301,6 +323,9 @@ export const tensorMethods: Record<string, Method> = {
   // repeat_interleave(repeats, dim): each element `repeats` times in a row along dim (an integer count)
   repeatInterleave: (x, args, site, em) => {
     const b = bindArgs("repeatInterleave", [arg("repeats", "any"), opt("dim", "int", null, { nullable: true })], args, site);
+    // counts per element known when compiled (torch.tensor([1, 0, 3])): a take of each index that many times
+    const counts = b.repeats instanceof TensorValue ? constantValues(em, b.repeats.node) : Array.isArray(b.repeats) && b.repeats.every((v) => typeof v === "number") ? (b.repeats as number[]) : undefined;
+    if (counts) return repeatEach(x, counts, b.dim, site, em);
     if (typeof b.repeats !== "number" || !Number.isInteger(b.repeats) || b.repeats < 1)
       fail("invalidArgument", `repeatInterleave: repeats must be a positive integer (a tensor of counts per element would size the result by data), got ${describe(b.repeats)}`, locOfArg(b, "repeats", site));
     // no dim: the flattened tensor, whose size must be fixed
