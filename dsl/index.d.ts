@@ -454,6 +454,29 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   logicalXor(other: Tensor): Tensor;
   logicalAnd(other: Tensor): Tensor;
   logicalOr(other: Tensor): Tensor;
+  /** The method forms of F.sinc, dot, vdot, mv, inner, trace, dist, logaddexp2, rot90, tensorSplit, diagEmbed and torch's other names */
+  sinc(): Tensor;
+  dot(other: Tensor): Tensor;
+  vdot(other: Tensor): Tensor;
+  mv(vec: Tensor): Tensor;
+  inner(other: Tensor): Tensor;
+  trace(): Tensor;
+  dist(other: Tensor, p?: number): Tensor;
+  logaddexp2(other: Tensor | number): Tensor;
+  rot90(k?: number, dims?: readonly [number, number]): Tensor;
+  tensorSplit(indicesOrSections: number | readonly number[], dim?: number): Tensor[];
+  diagEmbed(): Tensor;
+  arccos(): Tensor;
+  arcsin(): Tensor;
+  arctan(): Tensor;
+  absolute(): Tensor;
+  negative(): Tensor;
+  positive(): Tensor;
+  trueDivide(other: Tensor | number): Tensor;
+  fix(): Tensor;
+  deg2rad(): Tensor;
+  rad2deg(): Tensor;
+  broadcastTo(size: readonly number[]): Tensor;
   /** PyTorch's mask & other (bool masks only: a comparison's or logical op's result); logicalAnd */
   bitwiseAnd(other: Tensor | boolean): Tensor;
   /** PyTorch's mask | other, on bool masks: logicalOr */
@@ -1668,6 +1691,52 @@ export namespace F {
   function norm(x: Tensor, p?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   function norm(x: Tensor, options: { p?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   function logicalXor(input: Tensor, other: Tensor): Tensor;
+  /** torch.dot / vdot (Σ a·b of 1-D tensors), mv (matrix × vector), inner (Σ over the last dims of every pair of rows), trace, dist (‖a − b‖ₚ) */
+  function dot(input: Tensor, other: Tensor): Tensor;
+  function vdot(input: Tensor, other: Tensor): Tensor;
+  function mv(input: Tensor, vec: Tensor): Tensor;
+  function inner(input: Tensor, other: Tensor): Tensor;
+  function trace(input: Tensor): Tensor;
+  function dist(input: Tensor, other: Tensor, p?: number): Tensor;
+  /** torch.hstack, vstack (rowStack), dstack, columnStack: cats after PyTorch's rank rules */
+  function hstack(tensors: readonly Tensor[]): Tensor;
+  function vstack(tensors: readonly Tensor[]): Tensor;
+  function rowStack(tensors: readonly Tensor[]): Tensor;
+  function dstack(tensors: readonly Tensor[]): Tensor;
+  function columnStack(tensors: readonly Tensor[]): Tensor;
+  /** torch.rot90(x, k, dims): k quarter turns from dims[0] towards dims[1] */
+  function rot90(input: Tensor, k?: number, dims?: readonly [number, number]): Tensor;
+  /** torch.tensor_split: a number of sections (the first n mod s one longer) or the indices to cut at */
+  function tensorSplit(input: Tensor, indicesOrSections: number | readonly number[], dim?: number): Tensor[];
+  /** torch.diag_embed (offset 0, the last two dims): the last dim on a diagonal */
+  function diagEmbed(input: Tensor): Tensor;
+  /** sin(πx)/(πx), 1 at 0 */
+  function sinc(input: Tensor): Tensor;
+  function logaddexp2(input: Tensor, other: Tensor | number): Tensor;
+  /** base ** linspace(start, end, steps) */
+  function logspace(start: number, end: number, steps: number, base?: number): Tensor;
+  /** torch's other names: acos, asin, atan, acosh, asinh, atanh; abs; neg; identity; div; trunc; expand */
+  function arccos(input: Tensor): Tensor;
+  function arcsin(input: Tensor): Tensor;
+  function arctan(input: Tensor): Tensor;
+  function arccosh(input: Tensor): Tensor;
+  function arcsinh(input: Tensor): Tensor;
+  function arctanh(input: Tensor): Tensor;
+  function absolute(input: Tensor): Tensor;
+  function negative(input: Tensor): Tensor;
+  function positive(input: Tensor): Tensor;
+  function trueDivide(input: Tensor, other: Tensor | number): Tensor;
+  function fix(input: Tensor): Tensor;
+  function deg2rad(input: Tensor): Tensor;
+  function rad2deg(input: Tensor): Tensor;
+  function broadcastTo(input: Tensor, size: readonly number[]): Tensor;
+  /** torch.special: expit, erf, erfc, erfinv, exp2, expm1, log1p, logsumexp, logSoftmax, softmax, xlogy, sinc, logit, round, ndtr (Φ), entr (−x·ln x) */
+  const special: {
+    expit(input: Tensor): Tensor; erf(input: Tensor): Tensor; erfc(input: Tensor): Tensor; erfinv(input: Tensor): Tensor; exp2(input: Tensor): Tensor;
+    expm1(input: Tensor): Tensor; log1p(input: Tensor): Tensor; logsumexp(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
+    logSoftmax(input: Tensor, dim: number): Tensor; softmax(input: Tensor, dim: number): Tensor; xlogy(input: Tensor, other: Tensor | number): Tensor;
+    sinc(input: Tensor): Tensor; logit(input: Tensor, eps?: number): Tensor; round(input: Tensor): Tensor; ndtr(input: Tensor): Tensor; entr(input: Tensor): Tensor;
+  };
   /** torch.bitwise_and / or / xor / not on bool masks (a comparison's or logical op's result): the logical ops */
   function bitwiseAnd(input: Tensor, other: Tensor | boolean): Tensor;
   function bitwiseOr(input: Tensor, other: Tensor | boolean): Tensor;

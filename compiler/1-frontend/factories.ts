@@ -1,6 +1,6 @@
 import { own } from "./names.ts";
 import { CompileError, fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
-import { batchTimes, isBatch, type Dim } from "../ir/shape.ts";
+import { batchTimes, formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import type { Init } from "../ir/node.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
@@ -9,6 +9,7 @@ import { claimCaptured, markCaptured, retakeDrawn } from "./in-place.ts";
 import { markBoolean } from "./boolean-masks.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
+import { constantValues } from "./known-values.ts";
 import { BuiltinFunction, describe, EmptyTensor, LayerParamRef, ParameterRegion, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
@@ -372,6 +373,13 @@ export const selectionMethods = {
   },
   maskedFill: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
     const b = bindArgs("maskedFill", [arg("mask", "tensor"), arg("value", "any")], args, site);
+    // a 0-dim tensor value (Hugging Face's masked_fill(mask, torch.tensor(finfo.min))): its value where the mask is set
+    if (b.value instanceof TensorValue) {
+      if (b.value.node.shape.length !== 0) fail("shapeMismatch", `maskedFill: value must be a number or a 0-dim tensor, got a tensor of shape ${formatShape(b.value.node.shape)}`, locOfArg(b, "value", site));
+      const known = constantValues(em, b.value.node);
+      if (known && !Number.isNaN(known[0])) return em.tensor("masked_fill", [x, b.mask], { value: known[0] }, "maskedFill", site);
+      return em.tensor("where", [b.mask, em.tensor("expand", [b.value], { shape: [...x.node.shape] }, "maskedFill", site), x], {}, "maskedFill", site);
+    }
     // −Infinity is the point of masked_fill in attention; NaN is never meant
     if (typeof b.value !== "number" || Number.isNaN(b.value))
       fail("wrongArgumentType", `maskedFill: value must be a number (−Infinity included), got ${describe(b.value)}`, locOfArg(b, "value", site));

@@ -12,6 +12,7 @@ import { groupNorm, groupNormArgs, interpolate, interpolateArgs, pad, padArgs, p
 import { joinMembers } from "./joins.ts";
 import { mathFunction, mathFunctionNames } from "./math-functions.ts";
 import { spellingFunctions } from "./tensor-spellings.ts";
+import { extraFunctions, specialNamespace } from "./torch-extras.ts";
 import { pool2d, poolOptions } from "./pool-options.ts";
 import { queryFunctions } from "./tensor-queries.ts";
 import { compositionFunctions } from "./functional-compositions.ts";
@@ -583,6 +584,10 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
       }),
     );
   }
+  // dot, mv, inner, the stacks, rot90, sinc, logspace, other names (torch-extras.ts), and torch.special
+  const lookup = (name: string) => members.get(name);
+  for (const [name, f] of extraFunctions(em, lookup)) if (!members.has(name)) members.set(name, f);
+  members.set("special", specialNamespace(em, lookup));
   // torch.linalg's norms (linalg.ts)
   members.set("linalg", linalgNamespace(em));
   // torch.polar, view_as_complex, view_as_real, … (LLaMA's rotary embedding)

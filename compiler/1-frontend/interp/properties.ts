@@ -19,6 +19,7 @@ import { distributionProperty } from "../distributions.ts";
 import { VIEW_METHODS, viewOrCopy, withViews } from "../views.ts";
 import { collectionProperty } from "../collections.ts";
 import { REFUSED_NAMES, REFUSED_TENSOR_METHODS } from "../refused-names.ts";
+import { EXTRA_METHODS } from "../torch-extras.ts";
 import { parameterInitProperty, setParameterRequiresGrad } from "../parameter-init.ts";
 import { tensorMethods, tensorProperty } from "../tensor-methods.ts";
 import {
@@ -87,6 +88,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         // PyTorch's in-place x.add_(y), x.zero_(), x.bernoulli_(p): the tensor takes over the result
         const inPlace = inPlaceMethod(obj, spelling, this.em, this.phase === "forward" ? "forward" : "construct", tensorMethods);
         if (inPlace) return inPlace;
+      }
+      // x.sinc(), x.dot(y), x.trace(), x.arccos(): torch's method forms of the functions in torch-extras.ts
+      if (own(EXTRA_METHODS, camelCase)) {
+        const f = (this.dsl.get("F") as NamespaceValue).members.get(camelCase);
+        if (f instanceof BuiltinFunction) return new BuiltinFunction(name, (args, s) => f.call([obj, ...args], s));
       }
       const refused = own(REFUSED_TENSOR_METHODS, camelCase);
       if (refused) fail("unknownProperty", `tensors have no ${name} in tsdp: ${refused}`, site.loc);

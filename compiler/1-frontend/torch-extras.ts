@@ -1,0 +1,232 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { formatShape, isBatch } from "../ir/shape.ts";
+import { arg, bindArgs, locOfArg, opt } from "./args.ts";
+import { ops } from "./composite-ops.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { tensorProperty } from "./tensor-methods.ts";
+import { vectorNorm } from "./tensor-spellings.ts";
+import { BuiltinFunction, describe, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
+
+// torch functions ports reach for that are a few of tsdp's ops, each as PyTorch defines it:
+// products of vectors (dot, mv, inner, trace, dist), stacks (hstack, vstack, dstack, column_stack),
+// rearrangements (rot90, tensor_split, diag_embed), sinc, logspace, logaddexp2, the other names of
+// functions tsdp has (arccos, absolute, true_divide, …) and torch.special's.
+
+type Entry = [string, BuiltinFunction];
+
+/** The functions here that torch also has as tensor methods (x.sinc(), x.dot(y)): each is the function of x. */
+export const EXTRA_METHODS: Readonly<Record<string, true>> = Object.fromEntries(
+  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo"].map((n) => [n, true]),
+);
+
+/** x.<name>(...args), the tensor method as a model file calls it. */
+const method = (x: TensorValue, name: string, em: GraphEmitter, site: CallSite, ...args: Value[]): TensorValue =>
+  (tensorProperty(x, name, em, site) as BuiltinFunction).call(args, site) as TensorValue;
+
+const tensorArg = (v: Value, who: string, what: string, site: CallSite): TensorValue =>
+  v instanceof TensorValue ? v : fail("wrongArgumentType", `${who}: ${what} must be a tensor, got ${describe(v)}`, site.loc);
+
+export function extraFunctions(em: GraphEmitter, lookup: (name: string) => Value): Entry[] {
+  const fn = (name: string, body: (args: Value[], site: CallSite, who: string) => Value): Entry => [name, new BuiltinFunction(`F.${name}`, (args, site) => body(args, site, `F.${name}`))];
+  const alias = (name: string, of: string): Entry => fn(name, (args, site) => (lookup(of) as BuiltinFunction).call(args, site));
+  const rank = (t: TensorValue, n: number, who: string, what: string, site: CallSite) => {
+    if (t.node.shape.length !== n) fail("shapeMismatch", `${who}: ${what} must be ${n}-D, got ${formatShape(t.node.shape)}`, site.loc);
+  };
+  const stack = (who: string, parts: Value, site: CallSite): TensorValue[] => {
+    if (!Array.isArray(parts) || parts.length === 0 || !parts.every((p) => p instanceof TensorValue)) return fail("wrongArgumentType", `${who} takes a non-empty array of tensors, got ${describe(parts)}`, site.loc);
+    return parts as TensorValue[];
+  };
+  const cat = (parts: TensorValue[], dim: number, site: CallSite) => (lookup("cat") as BuiltinFunction).call([parts, dim], site) as TensorValue;
+  return [
+    // other names of functions tsdp has
+    ...(["acos", "asin", "atan", "acosh", "asinh", "atanh"] as const).map((f) => alias(`arc${f.slice(1)}`, f)),
+    alias("absolute", "abs"),
+    alias("negative", "neg"),
+    alias("trueDivide", "div"),
+    alias("fix", "trunc"),
+    fn("positive", (args, site, who) => tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site)),
+    alias("broadcastTo", "expand"),
+    fn("deg2rad", (args, site, who) => ops(em, who, site).op("mul", [tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site), Math.PI / 180])),
+    fn("rad2deg", (args, site, who) => ops(em, who, site).op("mul", [tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site), 180 / Math.PI])),
+    // torch.dot / vdot (real): Σ a·b of two 1-D tensors; mv: a matrix times a vector
+    ...(["dot", "vdot"] as const).map((name) =>
+      fn(name, (args, site, who) => {
+        const b = bindArgs(who, [arg("input", "tensor"), arg("other", "tensor")], args, site);
+        rank(b.input, 1, who, "input", site);
+        rank(b.other, 1, who, "other", site);
+        const c = ops(em, who, site);
+        return c.op("sum", [c.op("mul", [b.input, b.other])], { dims: null, keepdim: false });
+      }),
+    ),
+    fn("mv", (args, site, who) => {
+      const b = bindArgs(who, [arg("input", "tensor"), arg("vec", "tensor")], args, site);
+      rank(b.input, 2, who, "input", site);
+      rank(b.vec, 1, who, "vec", site);
+      return em.tensor("matmul", [b.input, b.vec], {}, who, site);
+    }),
+    // torch.inner: Σ over the last dim of every pair of a's and b's rows, a.shape[:-1] + b.shape[:-1]
+    fn("inner", (args, site, who) => {
+      const b = bindArgs(who, [arg("input", "tensor"), arg("other", "tensor")], args, site);
+      const c = ops(em, who, site);
+      const [x, y] = [b.input as TensorValue, b.other as TensorValue];
+      if (x.node.shape.length === 0 || y.node.shape.length === 0) return c.op("mul", [x, y]);
+      return innerProduct(x, y, em, who, site);
+    }),
+    // the sum of a matrix's diagonal
+    fn("trace", (args, site, who) => {
+      const b = bindArgs(who, [arg("input", "tensor")], args, site);
+      rank(b.input, 2, who, "input", site);
+      return ops(em, who, site).op("sum", [method(b.input, "diagonal", em, site)], { dims: null, keepdim: false });
+    }),
+    // torch.dist(a, b, p): ‖a − b‖ₚ over every element
+    fn("dist", (args, site, who) => {
+      const b = bindArgs(who, [arg("input", "tensor"), arg("other", "tensor"), opt("p", "number", 2)], args, site);
+      return vectorNorm(ops(em, who, site).op("sub", [b.input, b.other]), b.p, null, false, site, em, who, locOfArg(b, "p", site));
+    }),
+    // sin(πx)/(πx), 1 at 0 (its gradient 0 there, as PyTorch's)
+    fn("sinc", (args, site, who) => sinc(tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site), em, who, site)),
+    // log₂(2ᵃ + 2ᵇ) = logaddexp(a·ln 2, b·ln 2) / ln 2
+    fn("logaddexp2", (args, site, who) => {
+      const b = bindArgs(who, [arg("input", "tensor"), arg("other", "any")], args, site);
+      const c = ops(em, who, site);
+      const scaled = (v: Value) => (typeof v === "number" ? v * Math.LN2 : c.op("mul", [tensorArg(v, who, "other", site), Math.LN2]));
+      return c.op("div", [(lookup("logaddexp") as BuiltinFunction).call([scaled(b.input) as TensorValue, scaled(b.other)], site) as TensorValue, Math.LN2]);
+    }),
+    // base ** linspace(start, end, steps)
+    fn("logspace", (args, site, who) => {
+      const b = bindArgs(who, [arg("start", "number"), arg("end", "number"), arg("steps", "posInt"), opt("base", "number", 10), opt("dtype", "any", null, { nullable: true }), opt("device", "any", null, { nullable: true }), opt("requiresGrad", "bool", false)], args, site);
+      const values = Array.from({ length: b.steps }, (_, i) => b.base ** (b.steps === 1 ? b.start : b.start + ((b.end - b.start) * i) / (b.steps - 1)));
+      return (lookup("tensor") as BuiltinFunction).call([values], site);
+    }),
+    // torch.hstack: cat along dim 1 (dim 0 of 1-D tensors); vstack/row_stack: along dim 0, 1-D tensors as rows;
+    // dstack: along dim 2, lower ranks raised to 3 ([n] → [1, n, 1], [a, b] → [a, b, 1]); column_stack: 1-D and 0-D as columns
+    fn("hstack", (args, site, who) => {
+      const parts = stack(who, bindArgs(who, [arg("tensors", "any")], args, site).tensors, site);
+      return cat(parts, parts[0].node.shape.length === 1 ? 0 : 1, site);
+    }),
+    ...(["vstack", "rowStack"] as const).map((name) =>
+      fn(name, (args, site, who) => {
+        const parts = stack(who, bindArgs(who, [arg("tensors", "any")], args, site).tensors, site).map((p) => (p.node.shape.length === 1 ? ops(em, who, site).reshape(p, [1, p.node.shape[0]]) : p));
+        return cat(parts, 0, site);
+      }),
+    ),
+    fn("dstack", (args, site, who) => {
+      const c = ops(em, who, site);
+      const raised = stack(who, bindArgs(who, [arg("tensors", "any")], args, site).tensors, site).map((p) => {
+        const s = p.node.shape;
+        return s.length === 1 ? c.reshape(p, [1, s[0], 1]) : s.length === 2 ? c.reshape(p, [s[0], s[1], 1]) : p;
+      });
+      return cat(raised, 2, site);
+    }),
+    fn("columnStack", (args, site, who) => {
+      const c = ops(em, who, site);
+      const columns = stack(who, bindArgs(who, [arg("tensors", "any")], args, site).tensors, site).map((p) => (p.node.shape.length <= 1 ? c.reshape(p, [p.node.shape[0] ?? 1, 1]) : p));
+      return cat(columns, 1, site);
+    }),
+    // torch.rot90(x, k, dims): k quarter turns from dims[0] towards dims[1]
+    fn("rot90", (args, site, who) => {
+      const b = bindArgs(who, [arg("input", "tensor"), opt("k", "int", 1), opt("dims", "ints", [0, 1])], args, site);
+      const x = b.input as TensorValue;
+      const dims = b.dims as number[];
+      if (dims.length !== 2) fail("invalidArgument", `${who}: dims names two dims, got ${dims.length}`, locOfArg(b, "dims", site));
+      const [d0, d1] = dims.map((d) => (d < 0 ? d + x.node.shape.length : d));
+      if (d0 === d1 || [d0, d1].some((d) => d < 0 || d >= x.node.shape.length)) fail("invalidArgument", `${who}: dims ${dims.join(", ")} must be two different dims of ${formatShape(x.node.shape)}`, locOfArg(b, "dims", site));
+      const k = ((b.k % 4) + 4) % 4;
+      if (k === 0) return x;
+      if (k === 2) return method(x, "flip", em, site, [d0, d1]);
+      return method(method(x, "flip", em, site, [k === 1 ? d1 : d0]), "transpose", em, site, d0, d1);
+    }),
+    // torch.tensor_split(x, sections or indices, dim): views; n sections of which the first n mod s are one longer
+    fn("tensorSplit", (args, site, who) => {
+      const b = bindArgs(who, [arg("input", "tensor"), arg("indicesOrSections", "any"), opt("dim", "int", 0)], args, site);
+      return tensorSplit(b.input, b.indicesOrSections, b.dim, em, who, site);
+    }),
+    // torch.diag_embed(x): x's last dim on the diagonal of a new last pair of dims
+    fn("diagEmbed", (args, site, who) => {
+      const b = bindArgs(who, [arg("input", "tensor"), opt("offset", "int", 0), opt("dim1", "int", -2), opt("dim2", "int", -1)], args, site);
+      const x = b.input as TensorValue;
+      if (b.offset !== 0 || b.dim1 !== -2 || b.dim2 !== -1) fail("invalidArgument", `${who}: offset 0 and dims −2, −1 only (the diagonal of the last two dims)`, site.loc);
+      const n = x.node.shape[x.node.shape.length - 1];
+      if (typeof n !== "number") fail("shapeMismatch", `${who}: the last dim of ${formatShape(x.node.shape)} is the batch`, site.loc);
+      const c = ops(em, who, site);
+      const eye = (lookup("eye") as BuiltinFunction).call([n], site) as TensorValue;
+      // a select, not a product: +0 off the diagonal whatever x holds (an ∞ or NaN too), as PyTorch's zeros
+      return c.op("where", [eye, c.reshape(x, [...x.node.shape, 1]), 0]);
+    }),
+  ];
+}
+
+/** sin(πx)/(πx), 1 where x = 0, as torch.sinc (the division never sees the 0). */
+function sinc(x: TensorValue, em: GraphEmitter, who: string, site: CallSite): TensorValue {
+  const c = ops(em, who, site);
+  const zero = () => c.op("eq", [x, 0]);
+  const px = c.op("mul", [c.op("where", [zero(), 1, x]), Math.PI]);
+  return c.op("where", [zero(), 1, c.op("div", [c.op("sin", [px]), px])]);
+}
+
+/** torch.inner: a [..., k] and b [..., k] to a.shape[:-1] + b.shape[:-1], Σ over k. */
+function innerProduct(a: TensorValue, b: TensorValue, em: GraphEmitter, who: string, site: CallSite): TensorValue {
+  const c = ops(em, who, site);
+  const [as, bs] = [a.node.shape, b.node.shape];
+  const k = as[as.length - 1];
+  if (formatShape([k]) !== formatShape([bs[bs.length - 1]])) fail("shapeMismatch", `${who}: the last dims of ${formatShape(as)} and ${formatShape(bs)} must be equal`, site.loc);
+  if (bs.slice(0, -1).some(isBatch)) fail("shapeMismatch", `${who}: only the first operand may hold the batch, got ${formatShape(bs)}`, site.loc);
+  const rows = bs.slice(0, -1) as number[];
+  const flatB = c.reshape(b, [rows.reduce((p, q) => p * q, 1), k]);
+  const product = em.tensor("matmul", [a, c.transposeLast(flatB)], {}, who, site);
+  return c.reshape(product, [...as.slice(0, -1), ...rows]);
+}
+
+/** torch.tensor_split along `dim`: `sections` parts (the first n mod sections one longer), or cut at the given indices. */
+function tensorSplit(x: TensorValue, spec: Value, dimArg: number, em: GraphEmitter, who: string, site: CallSite): TensorValue[] {
+  const rank = x.node.shape.length;
+  const dim = dimArg < 0 ? dimArg + rank : dimArg;
+  const n = x.node.shape[dim];
+  if (dim < 0 || dim >= rank) fail("invalidArgument", `${who}: dim ${dimArg} is out of range for ${formatShape(x.node.shape)}`, site.loc);
+  if (typeof n !== "number") return fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(x.node.shape)} is the batch, split across devices`, site.loc);
+  let cuts: number[];
+  if (typeof spec === "number") {
+    if (!Number.isInteger(spec) || spec < 1) fail("invalidArgument", `${who}: sections must be a positive integer, got ${spec}`, site.loc);
+    const [q, r] = [Math.floor(n / spec), n % spec];
+    cuts = Array.from({ length: spec - 1 }, (_, i) => (i + 1) * q + Math.min(i + 1, r));
+  } else if (Array.isArray(spec) && spec.every((v) => typeof v === "number" && Number.isInteger(v))) cuts = (spec as number[]).map((v) => Math.min(n, Math.max(0, v < 0 ? v + n : v)));
+  else return fail("wrongArgumentType", `${who}: indicesOrSections is a number of sections or an array of indices, got ${describe(spec)}`, site.loc);
+  const bounds = [0, ...cuts, n];
+  const parts: TensorValue[] = [];
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const length = bounds[i + 1] - bounds[i];
+    if (length <= 0) fail("invalidArgument", `${who}: part ${i} of dim ${dim} (size ${n}) would be empty; tsdp's tensors are not empty`, site.loc);
+    parts.push(em.tensor("narrow", [x], { dim, start: bounds[i], length }, who, site));
+  }
+  return parts;
+}
+
+/** torch.special: the names it gives functions tsdp has, and ndtr and entr. */
+export function specialNamespace(em: GraphEmitter, lookup: (name: string) => Value): NamespaceValue {
+  const members = new Map<string, Value>();
+  const same: Record<string, string> = {
+    expit: "sigmoid", erf: "erf", erfc: "erfc", erfinv: "erfinv", exp2: "exp2", expm1: "expm1", log1p: "log1p", logsumexp: "logsumexp",
+    logSoftmax: "logSoftmax", softmax: "softmax", xlogy: "xlogy", sinc: "sinc", logit: "logit", round: "round", psi: "digamma", gammaln: "lgamma",
+  };
+  for (const [name, of] of Object.entries(same)) {
+    const target = lookup(of);
+    if (target instanceof BuiltinFunction) members.set(name, new BuiltinFunction(`F.special.${name}`, (args, site) => target.call(args, site)));
+  }
+  // Φ(x) = (1 + erf(x/√2))/2, the standard normal's CDF
+  members.set("ndtr", new BuiltinFunction("F.special.ndtr", (args, site) => {
+    const who = "F.special.ndtr";
+    const x = tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site);
+    const c = ops(em, who, site);
+    return c.op("mul", [c.op("add", [c.op("erf", [c.op("mul", [x, Math.SQRT1_2])]), 1]), 0.5]);
+  }));
+  // −x·ln x, 0 at 0, −∞ below 0 (torch.special.entr)
+  members.set("entr", new BuiltinFunction("F.special.entr", (args, site) => {
+    const who = "F.special.entr";
+    const x = tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site);
+    const c = ops(em, who, site);
+    const positive = () => c.op("gt", [x, 0]);
+    const value = c.op("neg", [c.op("mul", [x, c.op("log", [c.op("where", [positive(), x, 1])])])]);
+    return c.op("masked_fill", [value, c.op("lt", [x, 0])], { value: -Infinity });
+  }));
+  return new NamespaceValue("F.special", members);
+}

@@ -1,0 +1,103 @@
+// torch functions made of a few of tsdp's ops (compiler/1-frontend/torch-extras.ts), each against
+// its PyTorch definition written out here: dot, mv, inner, trace, dist, the stacks, rot90,
+// tensor_split, diag_embed, sinc, logaddexp2, logspace, the other names (arccos, absolute, …), the
+// method forms, and torch.special's. Float64 reference, tolerance 1e-12.
+import { describe, expect, it } from "vitest";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const xs = [0.5, -1.5, 2, 0, 3, -0.25];
+
+function outputs(body: string): number[][] {
+  const { graph } = lowerSource(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 6]>) {\n    ${body}\n  }\n}\n`);
+  return runReference(graph, { x: nd([1, 6], xs) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+}
+const first = (body: string) => diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 6]>) {\n    ${body}\n  }\n}\n`).map((d) => d.message)[0];
+const close = (got: number[], want: number[]) => {
+  expect(got.length).toBe(want.length);
+  got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 12));
+};
+
+describe("torch functions of a few ops", () => {
+  it("dot, vdot, mv, inner, trace and dist, on constants and on a sample", () => {
+    const [dot, vdot, mv, inner, trace, dist, rows] = outputs(
+      "const a = F.tensor([1, 2, 3]), b = F.tensor([4, -5, 6]); const m = F.tensor([[1, 2, 3], [4, 5, 6]]); const z = x.mul(0).sum(1, true);\n    " +
+        "return [z.add(F.dot(a, b)), z.add(a.vdot(b)), z.add(F.mv(m, a)), z.add(F.inner(m, m).flatten()), z.add(m.narrow(1, 0, 2).trace()), z.add(F.dist(a, b, 1)), F.inner(x.view(-1, 2, 3), m).flatten(1)];",
+    );
+    expect(dot).toEqual([12]);
+    expect(vdot).toEqual([12]);
+    expect(mv).toEqual([14, 32]);
+    expect(inner).toEqual([14, 32, 32, 77]);
+    expect(trace).toEqual([6]);
+    expect(dist).toEqual([3 + 7 + 3]);
+    // x as [[0.5, −1.5, 2], [0, 3, −0.25]] against m's rows
+    const r = [[0.5, -1.5, 2], [0, 3, -0.25]];
+    close(rows, r.flatMap((row) => [[1, 2, 3], [4, 5, 6]].map((mr) => row.reduce((a, v, i) => a + v * mr[i], 0))));
+  });
+
+  it("hstack, vstack, row_stack, dstack and column_stack are cats after PyTorch's rank rules", () => {
+    const [h, v, d, col] = outputs(
+      "const a = F.tensor([1, 2]), b = F.tensor([3, 4]); const z = x.mul(0).sum(1, true);\n    return [z.add(F.hstack([a, b])), z.add(F.vstack([a, b]).flatten()), z.add(F.dstack([a, b]).flatten()), z.add(F.columnStack([a, b]).flatten())];",
+    );
+    expect(h).toEqual([1, 2, 3, 4]);
+    expect(v).toEqual([1, 2, 3, 4]);
+    // [1, 2, 2]: (1, 3), (2, 4)
+    expect(d).toEqual([1, 3, 2, 4]);
+    expect(col).toEqual([1, 3, 2, 4]);
+    const [hx] = outputs("return F.hstack([x, x.mul(2)]);");
+    expect(hx).toEqual([...xs, ...xs.map((v) => 2 * v)]);
+  });
+
+  it("rot90 turns from the first dim towards the second, k any integer; tensor_split, diag_embed", () => {
+    // the sample as a 2×3 matrix [[0.5, −1.5, 2], [0, 3, −0.25]]
+    const [r1, r2, r3, r4, parts0, parts1, diag] = outputs(
+      "const m = x.view(-1, 2, 3);\n    const [p, q] = F.tensorSplit(x, 2, 1); const [s, t, u] = x.tensorSplit([1, 4], 1);\n    return [F.rot90(m, 1, [1, 2]).flatten(1), m.rot90(2, [1, 2]).flatten(1), F.rot90(m, -1, [1, 2]).flatten(1), F.rot90(m, 4, [1, 2]).flatten(1), F.cat([q, p], 1), F.cat([u, t, s], 1), F.diagEmbed(x.narrow(1, 0, 2)).flatten(1)];",
+    );
+    expect(r1).toEqual([2, -0.25, -1.5, 3, 0.5, 0]); // numpy.rot90: [[2, −0.25], [−1.5, 3], [0.5, 0]]
+    expect(r2).toEqual([-0.25, 3, 0, 2, -1.5, 0.5]);
+    expect(r3).toEqual([0, 0.5, 3, -1.5, -0.25, 2]);
+    expect(r4).toEqual(xs);
+    expect(parts0).toEqual([0, 3, -0.25, 0.5, -1.5, 2]);
+    expect(parts1).toEqual([3, -0.25, -1.5, 2, 0, 0.5]);
+    expect(diag).toEqual([0.5, 0, 0, -1.5]);
+    expect(first("return F.tensorSplit(x, 7, 1)[0];")).toMatch(/part 6 of dim 1 \(size 6\) would be empty/);
+  });
+
+  it("sinc (1 at 0), logaddexp2, logspace, and the other names of functions tsdp has", () => {
+    const [sinc, method, l2, space, arccos, absolute, negative, divided, deg] = outputs(
+      "return [F.sinc(x), x.sinc(), F.logaddexp2(x, x.flip(1)), x.mul(0).add(F.logspace(0, 2, 6)), F.arccos(x.clamp(-1, 1)), F.absolute(x), x.negative(), F.trueDivide(x, 2), F.deg2rad(F.rad2deg(x))];",
+    );
+    const s = (v: number) => (v === 0 ? 1 : Math.sin(Math.PI * v) / (Math.PI * v));
+    close(sinc, xs.map(s));
+    close(method, sinc);
+    const rev = [...xs].reverse();
+    close(l2, xs.map((v, i) => Math.log2(2 ** v + 2 ** rev[i])));
+    // float32, as torch.logspace's default dtype
+    close(space, [0, 0.4, 0.8, 1.2, 1.6, 2].map((e) => Math.fround(10 ** e)));
+    close(arccos, xs.map((v) => Math.acos(Math.max(-1, Math.min(1, v)))));
+    expect(absolute).toEqual(xs.map(Math.abs));
+    expect(negative).toEqual(xs.map((v) => -v));
+    expect(divided).toEqual(xs.map((v) => v / 2));
+    close(deg, xs);
+  });
+
+  it("torch.special: expit, ndtr, entr and the names of tsdp's functions", () => {
+    const [expit, ndtr, entr, erf] = outputs("return [F.special.expit(x), F.special.ndtr(x), F.special.entr(x), F.special.erf(x)];");
+    close(expit, xs.map((v) => 1 / (1 + Math.exp(-v))));
+    const erfOf = (v: number) => {
+      // Abramowitz–Stegun 7.1.26 is too coarse at 1e-12: the series Σ (−1)ⁿ x²ⁿ⁺¹ / (n!(2n + 1)) · 2/√π
+      let sum = 0;
+      let term = v;
+      for (let n = 0; n < 80; n++) {
+        sum += term / (2 * n + 1);
+        term *= (-v * v) / (n + 1);
+      }
+      return (2 / Math.sqrt(Math.PI)) * sum;
+    };
+    close(ndtr, xs.map((v) => (1 + erfOf(v / Math.SQRT2)) / 2));
+    expect(entr.map((v, i) => (xs[i] < 0 ? v : Number(v.toFixed(12))))).toEqual(xs.map((v) => (v < 0 ? -Infinity : v === 0 ? 0 : Number((-v * Math.log(v)).toFixed(12)))));
+    close(erf, xs.map(erfOf));
+  });
+});
