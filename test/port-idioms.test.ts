@@ -74,6 +74,8 @@ describe("initial values set through the parameter, in a constructor", () => {
     const { params, buffers } = declared(ctor("for (const p of this.fc.parameters()) p.requiresGrad = false; if (this.w.requiresGrad) this.w.requiresGrad = true;"));
     expect(params).toEqual(["w"]);
     expect(buffers.sort()).toEqual(["fc.bias", "fc.weight"]);
+    // PyTorch's spelling, p.requires_grad = False
+    expect(declared(ctor("for (const p of this.fc.parameters()) (p as any).requires_grad = false;")).params).toEqual(["w"]);
   });
   it("refuses what has no initializer, with where and why", () => {
     expect(first(ctor("this.w.data.fill_(Infinity);"))).toMatch(/^TSDP3004 7: an nn.Parameter \[2, 2\]\.fill_: value must be a finite number, got the number Infinity/);

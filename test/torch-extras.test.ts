@@ -83,6 +83,15 @@ describe("torch functions of a few ops", () => {
     close(deg, xs);
   });
 
+  it("F.normalize with any p ≥ 1 and Infinity divides by max(‖x‖ₚ, eps); p < 1 is refused", () => {
+    const [p3, pinf, zero] = outputs("return [F.normalize(x, { p: 3, dim: 1 }), F.normalize(x, { p: Infinity, dim: 1 }), F.normalize(x.mul(0), { p: 3, dim: 1 })];");
+    const n3 = Math.cbrt(xs.reduce((a, v) => a + Math.abs(v) ** 3, 0));
+    close(p3, xs.map((v) => v / n3));
+    close(pinf, xs.map((v) => v / 3));
+    expect(zero.map(Math.abs)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(first("return F.normalize(x, { p: 0.5 });")).toMatch(/F\.normalize: p must be a number ≥ 1 \(Infinity included\), got the number 0\.5/);
+  });
+
   it("torch.special: expit, ndtr, entr and the names of tsdp's functions", () => {
     const [expit, ndtr, entr, erf] = outputs("return [F.special.expit(x), F.special.ndtr(x), F.special.entr(x), F.special.erf(x)];");
     close(expit, xs.map((v) => 1 / (1 + Math.exp(-v))));

@@ -494,7 +494,7 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   minimum: { args: extremumArgs, lower: lowerings.minimum },
   logsumexp: { args: logsumexpArgs, lower: lowerings.logsumexp },
   std: { args: varianceArgs, lower: lowerings.std },
-  normalize: { args: [x, opt("p", "posNumber", 2), opt("dim", "int", 1), opt("eps", "posNumber", 1e-12)], lower: lowerings.normalize },
+  normalize: { args: [x, opt("p", "any", 2), opt("dim", "int", 1), opt("eps", "posNumber", 1e-12)], lower: lowerings.normalize },
   softplus: { args: [x, opt("beta", "posNumber", 1), opt("threshold", "number", 20)], lower: lowerings.softplus },
   tanhshrink: { args: [x], lower: lowerings.tanhshrink },
   hardshrink: { args: [x, opt("lambd", "nonNegNumber", 0.5)], lower: lowerings.hardshrink },

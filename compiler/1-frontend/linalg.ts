@@ -3,7 +3,7 @@ import { formatShape, isBatch } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { vectorNorm } from "./tensor-spellings.ts";
+import { vectorNorm } from "./vector-norm.ts";
 import { BuiltinFunction, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // torch.linalg's norms (vector_norm, norm of vectors, matrix_norm's Frobenius), torch.cross,

@@ -6,7 +6,7 @@ import { groupNorm, pad } from "./composite-layers.ts";
 import { portLayers } from "./port-layers.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, param, param_, x, type LayerSpec } from "./layer-spec.ts";
-import { vectorNorm } from "./tensor-spellings.ts";
+import { vectorNorm } from "./vector-norm.ts";
 import { ModeFlag, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // torch.nn layers ports reach for that are compositions of existing ops: nn.Bilinear, nn.EmbeddingBag

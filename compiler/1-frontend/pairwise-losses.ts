@@ -4,7 +4,7 @@ import { arg, opt, type ArgSpec, type Bound } from "./args.ts";
 import { ops, softplus } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import type { LayerSpec } from "./layer-spec.ts";
-import { vectorNorm } from "./tensor-spellings.ts";
+import { vectorNorm } from "./vector-norm.ts";
 import type { CallSite, TensorValue } from "./values.ts";
 
 // The rest of torch.nn's losses, as compositions with PyTorch's formulas: the ranking and

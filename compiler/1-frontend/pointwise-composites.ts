@@ -4,7 +4,8 @@ import { normalizeDim, numel, type Count } from "../ir/shape.ts";
 import { arg, locOfArg, opt, type Bound } from "./args.ts";
 import { ops, softmaxDim } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { TensorValue, type CallSite, type Value } from "./values.ts";
+import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
+import { vectorNorm } from "./vector-norm.ts";
 
 // PyTorch functions that are one kernel there and a composition of existing pointwise ops and
 // reductions here: clamp and its kin (hardtanh, relu6, hardsigmoid, hardswish), the exponential
@@ -209,9 +210,11 @@ export const pointwiseComposites = {
    */
   normalize: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     const x = b.x as TensorValue;
-    if (b.p !== 1 && b.p !== 2) fail("invalidArgument", `${who}: p = ${b.p} is not supported (p = 2, the default, or 1)`, locOfArg(b, "p", site));
+    if (typeof b.p !== "number" || !(b.p >= 1)) fail("invalidArgument", `${who}: p must be a number ≥ 1 (Infinity included), got ${describe(b.p)}`, locOfArg(b, "p", site));
     const { dims } = reducedDims(x, [b.dim], who, site);
     const c = ops(em, who, site);
+    // any other p: x / max(‖x‖ₚ, eps), the norm as torch.norm's (tensor-spellings.ts vectorNorm)
+    if (b.p !== 1 && b.p !== 2) return c.op("div", [x, clampOf(c, () => vectorNorm(x, b.p, dims, true, site, em, who), b.eps, undefined, false)]);
     if (b.p === 2 && !(b.eps * b.eps >= FLT_MIN_NORMAL))
       fail("invalidArgument", `${who}: eps = ${b.eps} is too small for float32 (eps² must be a normal float, eps ≥ 1.1e-19)`, locOfArg(b, "eps", site));
     const norm =

@@ -7,7 +7,7 @@ import { fixedDim, ops } from "./composite-ops.ts";
 import { compositionFunctions } from "./functional-compositions.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, ones, param, param_, x, type LayerSpec } from "./layer-spec.ts";
-import { vectorNorm } from "./tensor-spellings.ts";
+import { vectorNorm } from "./vector-norm.ts";
 import type { CallSite, TensorValue } from "./values.ts";
 
 // More of torch.nn that ports reach for, each a composition of existing ops (so each gets its

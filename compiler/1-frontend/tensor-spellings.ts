@@ -9,6 +9,7 @@ import { pointwiseComposites } from "./pointwise-composites.ts";
 import { factoryMembers, truth } from "./factories.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { BuiltinFunction, describe, TensorValue, type CallSite, type Value } from "./values.ts";
+import { vectorNorm } from "./vector-norm.ts";
 
 // PyTorch's other spellings of what tsdp has: x.clamp_min(ε) for clamp, x.mm(y) for matmul,
 // x.type_as(y) for a conversion, x.mT for a transpose, x.norm() for a composition of sum and sqrt.
@@ -28,33 +29,6 @@ export function convert(x: TensorValue, dtype: string, who: string, site: CallSi
 /** The device every tensor of a model is on: the GPU it runs on (the CPU target stands in for it). */
 const DEVICE = "cuda";
 
-/**
- * ‖x‖ₚ over dims (all when null), as torch.norm / Tensor.norm / torch.linalg.vector_norm:
- * p = 2 ("fro") is √Σx², p = 1 Σ|x|, ±Infinity max/min |x|. The 2-norm's gradient is x/‖x‖, and
- * 0 where ‖x‖ = 0, as PyTorch's (norm_backward masks it): the square root reads 1 there, so its
- * gradient is finite, and the result selects 0 — no 0·∞.
- */
-export function vectorNorm(x: TensorValue, p: Value, dims: number[] | null, keepdim: boolean, site: CallSite, em: GraphEmitter, who: string, pLoc = site.loc): TensorValue {
-  const c = ops(em, who, site);
-  const reduce = (op: "sum" | "amax", t: TensorValue) => c.op(op, [t], { dims, keepdim });
-  if (p === "fro" || p === 2) {
-    const squares = reduce("sum", c.op("pow", [x], { exponent: 2 }));
-    const zero = () => c.op("eq", [squares, 0]);
-    return c.op("where", [zero(), 0, c.op("sqrt", [c.op("where", [zero(), 1, squares])])]);
-  }
-  if (p === 1) return reduce("sum", c.op("abs", [x]));
-  if (p === Infinity) return reduce("amax", c.op("abs", [x]));
-  if (p === -Infinity) return c.op("neg", [reduce("amax", c.op("neg", [c.op("abs", [x])]))]);
-  // p = 0: the count of nonzero elements (no gradient)
-  if (p === 0) return reduce("sum", c.op("ne", [x, 0]));
-  // any other p ≥ 1: (Σ|x|ᵖ)^(1/p), 0 with a 0 gradient at a zero vector, as p = 2
-  if (typeof p === "number" && Number.isFinite(p) && p >= 1) {
-    const powers = reduce("sum", c.op("pow", [c.op("abs", [x])], { exponent: p }));
-    const zero = () => c.op("eq", [powers, 0]);
-    return c.op("where", [zero(), 0, c.op("pow", [c.op("where", [zero(), 1, powers])], { exponent: 1 / p })]);
-  }
-  return fail("invalidArgument", `${who}: p = ${typeof p === "string" ? JSON.stringify(p) : typeof p === "number" ? p : describe(p)} is not supported (2 or "fro", 1, Infinity, -Infinity, 0, or a number ≥ 1)`, pLoc);
-}
 
 /** matmul with the operand ranks torch.mm (2-D) and torch.bmm (3-D) insist on. */
 

@@ -4,7 +4,7 @@ import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { tensorProperty } from "./tensor-methods.ts";
-import { vectorNorm } from "./tensor-spellings.ts";
+import { vectorNorm } from "./vector-norm.ts";
 import { BuiltinFunction, describe, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // torch functions ports reach for that are a few of tsdp's ops, each as PyTorch defines it:

@@ -536,6 +536,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // HF's `hidden_states = input_values[:, None]; hidden_states.requires_grad = True` (for gradient
     // checkpointing): a tensor no parameter reaches is a leaf, and the gradient it would then get is
     // one the compiled model never returns, so it changes nothing. PyTorch refuses it on any other tensor.
+    // PyTorch's spelling of the attribute (p.requires_grad = False in a port)
+    if (name === "requires_grad") name = "requiresGrad";
     if (obj instanceof TensorValue && name === "requiresGrad" && typeof value === "boolean") {
       if (tensorProperty(obj, "requiresGrad", this.em, site) === false) return;
       fail("unsupportedSyntax", "requiresGrad can only be set on a tensor no trained parameter reaches (PyTorch's leaf); to stop the gradient use x.detach()", site.loc);

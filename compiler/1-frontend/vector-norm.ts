@@ -1,0 +1,32 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { ops } from "./composite-ops.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
+
+/**
+ * ‖x‖ₚ over dims (all when null), as torch.norm / Tensor.norm / torch.linalg.vector_norm:
+ * p = 2 ("fro") is √Σx², p = 1 Σ|x|, ±Infinity max/min |x|. The 2-norm's gradient is x/‖x‖, and
+ * 0 where ‖x‖ = 0, as PyTorch's (norm_backward masks it): the square root reads 1 there, so its
+ * gradient is finite, and the result selects 0 — no 0·∞.
+ */
+export function vectorNorm(x: TensorValue, p: Value, dims: number[] | null, keepdim: boolean, site: CallSite, em: GraphEmitter, who: string, pLoc = site.loc): TensorValue {
+  const c = ops(em, who, site);
+  const reduce = (op: "sum" | "amax", t: TensorValue) => c.op(op, [t], { dims, keepdim });
+  if (p === "fro" || p === 2) {
+    const squares = reduce("sum", c.op("pow", [x], { exponent: 2 }));
+    const zero = () => c.op("eq", [squares, 0]);
+    return c.op("where", [zero(), 0, c.op("sqrt", [c.op("where", [zero(), 1, squares])])]);
+  }
+  if (p === 1) return reduce("sum", c.op("abs", [x]));
+  if (p === Infinity) return reduce("amax", c.op("abs", [x]));
+  if (p === -Infinity) return c.op("neg", [reduce("amax", c.op("neg", [c.op("abs", [x])]))]);
+  // p = 0: the count of nonzero elements (no gradient)
+  if (p === 0) return reduce("sum", c.op("ne", [x, 0]));
+  // any other p ≥ 1: (Σ|x|ᵖ)^(1/p), 0 with a 0 gradient at a zero vector, as p = 2
+  if (typeof p === "number" && Number.isFinite(p) && p >= 1) {
+    const powers = reduce("sum", c.op("pow", [c.op("abs", [x])], { exponent: p }));
+    const zero = () => c.op("eq", [powers, 0]);
+    return c.op("where", [zero(), 0, c.op("pow", [c.op("where", [zero(), 1, powers])], { exponent: 1 / p })]);
+  }
+  return fail("invalidArgument", `${who}: p = ${typeof p === "string" ? JSON.stringify(p) : typeof p === "number" ? p : describe(p)} is not supported (2 or "fro", 1, Infinity, -Infinity, 0, or a number ≥ 1)`, pLoc);
+}
