@@ -92,6 +92,14 @@ describe("torch functions of a few ops", () => {
     expect(first("return F.normalize(x, { p: 0.5 });")).toMatch(/F\.normalize: p must be a number ≥ 1 \(Infinity included\), got the number 0\.5/);
   });
 
+  it("avg_pool2d's divisorOverride divides each window's sum, padding and ceil mode's partial windows included", () => {
+    const { graph } = lowerSource(`${header}export class M extends nn.Module {\n  p = new nn.AvgPool2d(2, { stride: 2, padding: 1, divisorOverride: 3 });\n  forward(x: Tensor<[Batch, 1, 3, 3]>) {\n    return [this.p(x), F.avgPool2d(x, 2, 1, 0, false, true, 2), F.avgPool2d(x, 2, 2, 0, true, true, 1)];\n  }\n}\n`);
+    const outs = runReference(graph, { x: nd([1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+    close(outs[0], [1 / 3, 5 / 3, 11 / 3, 28 / 3]);
+    expect(outs[1]).toEqual([6, 8, 12, 14]);
+    expect(outs[2]).toEqual([12, 9, 15, 9]);
+  });
+
   it("torch.special: expit, ndtr, entr and the names of tsdp's functions", () => {
     const [expit, ndtr, entr, erf] = outputs("return [F.special.expit(x), F.special.ndtr(x), F.special.entr(x), F.special.erf(x)];");
     close(expit, xs.map((v) => 1 / (1 + Math.exp(-v))));

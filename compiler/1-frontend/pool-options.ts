@@ -19,7 +19,8 @@ const dilationOne = opt("dilation", "any", 1);
 const returnIndices = opt("returnIndices", "bool", false);
 const ceilMode = opt("ceilMode", "bool", false);
 const countIncludePad = opt("countIncludePad", "bool", true);
-const divisorOverride = opt("divisorOverride", "flag", null, { nullable: true, refuseTrue: "a custom divisor is not supported" });
+// divisor_override: every window's sum divided by this number (zero padding and ceil mode's partial windows included)
+const divisorOverride = opt("divisorOverride", "any", null, { nullable: true });
 
 /** The options after padding, in each API's order. */
 export const poolOptions = {
@@ -78,6 +79,13 @@ export function pool2d(
   const input = clipped ? pad({ x, pad: [0, extra[1], 0, extra[0]], mode: "constant", value: op === "max_pool2d" ? LOWEST : 0 }, site, em, who) : x;
   const attrs = { kernel, stride, padding };
   const pooled = em.tensor(op, [input], attrs, who, site);
+  const override = b.divisorOverride;
+  if (op === "avg_pool2d" && override !== null && override !== undefined && override !== false) {
+    if (typeof override !== "number" || !Number.isInteger(override) || override === 0)
+      fail("invalidArgument", `${who}: divisorOverride must be a nonzero integer (or null), got ${JSON.stringify(override)}`, site.loc);
+    // the pool averages over the kernel's area, the zeros of padding included: × area / divisor is sum / divisor
+    return em.tensor("mul", [pooled, em.constant((kernel[0] * kernel[1]) / (override as number), site)], {}, who, site);
+  }
   if (op === "max_pool2d" || (!clipped && (b.countIncludePad !== false || padding.every((p) => p === 0)))) return pooled;
   // PyTorch's divisor: the window clipped to the padded input (countIncludePad) or to the input
   // itself — the average of a 0/1 map of those positions, pooled as x is, so sum/divisor is
