@@ -100,6 +100,13 @@ describe("torch functions of a few ops", () => {
     expect(outs[2]).toEqual([12, 9, 15, 9]);
   });
 
+  it("F.linear with a 1-D weight is x·w over the last dim (PyTorch allows it); a 3-D weight is refused", () => {
+    const [plain, biased] = outputs("const w = F.tensor([1, 0, -1, 2, 0.5, 1]); return [F.linear(x, w).unsqueeze(1), F.linear(x.view(-1, 2, 3), w.narrow(0, 0, 3), F.tensor(1))];");
+    expect(plain).toEqual([0.5 - 2 + 0 + 1.5 - 0.25]);
+    expect(biased).toEqual([0.5 - 2 + 1, 0 + 0.25 + 1]);
+    expect(first("return F.linear(x, F.ones(1, 6, 2));")).toMatch(/F\.linear: weight must be 2-D \[out, in\] \(or 1-D \[in\]\), got \[1, 6, 2\]/);
+  });
+
   it("torch.special: expit, ndtr, entr and the names of tsdp's functions", () => {
     const [expit, ndtr, entr, erf] = outputs("return [F.special.expit(x), F.special.ndtr(x), F.special.entr(x), F.special.erf(x)];");
     close(expit, xs.map((v) => 1 / (1 + Math.exp(-v))));

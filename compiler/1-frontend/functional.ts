@@ -292,7 +292,13 @@ export const lowerings = {
   linear: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     const input: TensorValue = b.x;
     const w: TensorValue = b.weight;
-    if (w.node.shape.length !== 2) fail("shapeMismatch", `${who}: weight must be 2-D [out, in]`, site.loc);
+    // a 1-D weight [in] (PyTorch allows it): x·w over the last dim, that dim dropped, plus the 0-d bias
+    if (w.node.shape.length === 1) {
+      const c = composer(em, who, site);
+      const dot = em.tensor("sum", [c.op("mul", input.node, w.node)], { dims: [-1], keepdim: false }, who, site);
+      return b.bias ? em.tensor("add", [dot, b.bias], {}, who, site) : dot;
+    }
+    if (w.node.shape.length !== 2) fail("shapeMismatch", `${who}: weight must be 2-D [out, in] (or 1-D [in]), got ${formatShape(w.node.shape)}`, site.loc);
     // When x was just flattened, the message names the shape the user sees before the flatten.
     const flattenedFrom = input.node.op === "reshape" ? input.node.inputs[0].shape : undefined;
     const ins = b.bias ? [input, w, b.bias] : [input, w];
