@@ -1989,6 +1989,9 @@ export namespace F {
     function ifft2(input: Tensor | ComplexTensor, options?: Options2): ComplexTensor;
     function rfft2(input: Tensor, options?: Options2): ComplexTensor;
     function irfft2(input: ComplexTensor, options?: Options2): Tensor;
+    /** The zero frequency to the middle: a roll by ⌊n/2⌋ along each dim (give them for a batched tensor); ifftshift rolls back */
+    function fftshift<T extends Tensor | ComplexTensor>(input: T, dim?: number | readonly number[] | { dim?: number | readonly number[] }): T;
+    function ifftshift<T extends Tensor | ComplexTensor>(input: T, dim?: number | readonly number[] | { dim?: number | readonly number[] }): T;
   }
   /**
    * torch.distributions, in forward and in losses: a policy's `new Categorical({ logits })`, a VAE's

@@ -107,6 +107,16 @@ describe("torch functions of a few ops", () => {
     expect(first("return F.linear(x, F.ones(1, 6, 2));")).toMatch(/F\.linear: weight must be 2-D \[out, in\] \(or 1-D \[in\]\), got \[1, 6, 2\]/);
   });
 
+  it("torch.fft.fftshift and ifftshift roll by ⌊n/2⌋ along the dims given, inverse of each other; without dims the batch is refused", () => {
+    const [shifted, back, odd] = outputs("const m = x.view(-1, 2, 3); return [F.fft.fftshift(m, { dim: [1, 2] }).flatten(1), F.fft.ifftshift(F.fft.fftshift(m, [1, 2]), [1, 2]).flatten(1), F.fft.ifftshift(x, 1)];");
+    // [[0.5, −1.5, 2], [0, 3, −0.25]] rolled by 1 and 1: [[−0.25, 0, 3], [2, 0.5, −1.5]]
+    expect(shifted).toEqual([-0.25, 0, 3, 2, 0.5, -1.5]);
+    expect(back).toEqual(xs);
+    // n = 6: a roll by −3
+    expect(odd).toEqual([...xs.slice(3), ...xs.slice(0, 3)]);
+    expect(first("return F.fft.fftshift(x);")).toMatch(/F\.fft\.fftshift: dim 0 of \[Batch, 6\] is the batch, split across devices; give the dims to shift/);
+  });
+
   it("torch.special: expit, ndtr, entr and the names of tsdp's functions", () => {
     const [expit, ndtr, entr, erf] = outputs("return [F.special.expit(x), F.special.ndtr(x), F.special.entr(x), F.special.erf(x)];");
     close(expit, xs.map((v) => 1 / (1 + Math.exp(-v))));

@@ -2,6 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape, isBatch } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
 import { ops } from "./composite-ops.ts";
+import { sliceMethods as joinMethods } from "./joins.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { BuiltinFunction, ComplexValue, describe, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -177,6 +178,32 @@ export function fftNamespace(em: GraphEmitter): NamespaceValue {
       ["ifft2", twoD("ifft2")],
       ["rfft2", twoD("rfft2")],
       ["irfft2", twoD("irfft2")],
+      ["fftshift", shift("fftshift", em)],
+      ["ifftshift", shift("ifftshift", em)],
     ]),
   );
+}
+
+/**
+ * torch.fft.fftshift(x, dim): the zero frequency moved to the middle, a roll by ⌊n/2⌋ along each
+ * dim (ifftshift rolls back, by −⌊n/2⌋); a complex tensor's parts alike. Without dim, every dim —
+ * of a batched tensor the batch too, which is split across devices: refused, asking for the dims.
+ */
+function shift(kind: "fftshift" | "ifftshift", em: GraphEmitter): BuiltinFunction {
+  const who = `F.fft.${kind}`;
+  return new BuiltinFunction(who, (args, site) => {
+    const b = bindArgs(who, [arg("input", "any"), opt("dim", "ints", null, { nullable: true })], args, site);
+    const x = b.input;
+    if (!(x instanceof TensorValue || x instanceof ComplexValue)) return fail("wrongArgumentType", `${who} takes a tensor (real or complex), got ${describe(x)}`, site.loc);
+    const shape = (x instanceof ComplexValue ? x.re : x).node.shape;
+    const dims = ((b.dim as number[] | null) ?? shape.map((_, i) => i)).map((d) => (d < 0 ? d + shape.length : d));
+    const shifts = dims.map((d) => {
+      const n = shape[d];
+      if (d < 0 || d >= shape.length) return fail("invalidArgument", `${who}: dim ${d} is out of range for ${formatShape(shape)}`, site.loc);
+      if (typeof n !== "number") return fail("shapeMismatch", `${who}: dim ${d} of ${formatShape(shape)} is the batch, split across devices; give the dims to shift (dim: [-2, -1])`, site.loc);
+      return kind === "fftshift" ? Math.floor(n / 2) : -Math.floor(n / 2);
+    });
+    const rolled = (t: TensorValue) => joinMethods.roll(t, [shifts, dims], site, em) as TensorValue;
+    return x instanceof ComplexValue ? new ComplexValue(rolled(x.re), rolled(x.im)) : rolled(x);
+  });
 }
