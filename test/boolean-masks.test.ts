@@ -51,6 +51,22 @@ describe("bool attention masks are PyTorch's bool masks", () => {
     same(added, byHand);
   });
 
+  it("a query whose every key is masked attends to nothing (0) in SDPA and in attention without weights, as PyTorch's since 2.5; with weights, NaN as its softmax", () => {
+    // row 0 of the mask masks every key; the other rows keep the causal ones
+    const mask = `F.ones(${L}, ${L}, { dtype: F.bool }).tril().logicalAnd(F.arange(${L}).view(${L}, 1).gt(0))`;
+    const sdpa = run("", `return F.scaledDotProductAttention(x, x, x, { attnMask: ${mask} });`);
+    const causal = run("", "return F.scaledDotProductAttention(x, x, x, { isCausal: true });");
+    expect(sdpa.slice(0, E)).toEqual(new Array(E).fill(0));
+    same(sdpa.slice(E, L * E), causal.slice(E, L * E));
+    const mha = "attn = new nn.MultiheadAttention(8, 2, { batchFirst: true });";
+    const noWeights = run(mha, `return this.attn(x, x, x, { attnMask: ${mask}.logicalNot(), needWeights: false })[0];`);
+    const withWeights = run(mha, `return this.attn(x, x, x, { attnMask: ${mask}.logicalNot() })[0];`);
+    // out_proj's bias starts at 0: the row attends to nothing and reads 0
+    expect(noWeights.slice(0, E)).toEqual(new Array(E).fill(0));
+    expect(withWeights.slice(0, E).every(Number.isNaN)).toBe(true);
+    same(noWeights.slice(E, L * E), withWeights.slice(E, L * E));
+  });
+
   it("a bool mask registered as a buffer (persistent or not) or kept in a field stays bool where forward reads it; a float buffer is still added", () => {
     const causal = run("", "return F.scaledDotProductAttention(x, x, x, { isCausal: true });");
     const fields = `declare m1: Tensor; declare m2: Tensor; m3: Tensor; declare f: Tensor;\n  constructor() {\n    super();\n    this.registerBuffer("m1", F.tril(F.ones([${L}, ${L}], { dtype: F.bool })));\n    this.registerBuffer("m2", F.tril(F.ones([${L}, ${L}], { dtype: F.bool })), false);\n    this.m3 = F.tril(F.ones([${L}, ${L}], { dtype: F.bool }));\n    this.registerBuffer("f", F.tril(F.ones([${L}, ${L}])));\n  }`;

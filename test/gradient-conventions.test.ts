@@ -43,6 +43,13 @@ describe("PyTorch's gradient conventions", () => {
     expect(gradient("return F.softMarginLoss(x, F.onesLike(x), { reduction: 'none' });", [0, 0])).toEqual([-0.5, -1]);
   });
 
+  it("attention with a query whose every key is masked passes a gradient of 0 through that row, not NaN (PyTorch's _safe_softmax)", () => {
+    const g = gradient("const q = x.view(-1, 3, 2); const keep = F.ones(3, 3, { dtype: F.bool }).tril().logicalAnd(F.arange(3).view(3, 1).gt(0));\n    return F.scaledDotProductAttention(q, q, q, { attnMask: keep }).flatten(1);", [0.5, -1, 2, 0.25, -0.5, 1.5]);
+    expect(g.every(Number.isFinite)).toBe(true);
+    // query 1 attends to keys 0 and 1, query 2 to all three: x's gradient is not all 0
+    expect(g.some((v) => v !== 0)).toBe(true);
+  });
+
   it("a hinge at its margin passes the gradient (clamp_min), as PyTorch's margin ranking and hinge embedding losses", () => {
     // max(0, −y·(x1 − x2) + 0) with x2 = 0, y = 1: −x, whose gradient −1 passes at x = 0
     expect(gradient("return F.marginRankingLoss(x, x.mul(0), F.onesLike(x), { reduction: 'none' });", [0, 1, -1])).toEqual([-1, 0, -3]);

@@ -56,6 +56,18 @@ export function softplus(c: ReturnType<typeof ops>, z: TensorValue): TensorValue
 }
 
 /**
+ * PyTorch's scaled_dot_product_attention softmax (_safe_softmax, PyTorch 2.5+): a row whose every
+ * score is −∞ (each key masked) gives weights 0, not NaN; other rows softmax. The masked rows'
+ * scores are read as 0 before the softmax, so neither its value nor its gradient there is NaN, and
+ * the select passes them a gradient of 0, as PyTorch's (its backward reads the zeroed result).
+ */
+export function safeSoftmax(c: ReturnType<typeof ops>, scores: TensorValue, dim: number): TensorValue {
+  const masked = () => c.op("lt", [c.op("amax", [scores], { dims: [dim], keepdim: true }), -3.4028234663852886e38]);
+  const weights = c.op("softmax", [c.op("where", [masked(), 0, scores])], { dim });
+  return c.op("where", [masked(), 0, weights]);
+}
+
+/**
  * softmax's dim when none is given: PyTorch's deprecated implicit choice (_get_softmax_dim), 0 for
  * a 0-, 1- or 3-D input and 1 otherwise (old ports' nn.Softmax()). Dim 0 of a batched input is the
  * batch, split across devices: refused, naming the dim to pass.

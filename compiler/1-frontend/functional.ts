@@ -33,7 +33,7 @@ import { spatialTransformFunctions } from "./spatial-transform.ts";
 import { unpoolFunctions } from "./pool-indices.ts";
 import { checkpointFunction, noGradFunction } from "./no-grad.ts";
 import { inPlaceResult } from "./in-place.ts";
-import { softmaxDim } from "./composite-ops.ts";
+import { ops, safeSoftmax, softmaxDim } from "./composite-ops.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { flatten, roundedQuotient, softmaxDtype, tensorMethods } from "./tensor-methods.ts";
 import { BuiltinFunction, describe, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -363,7 +363,8 @@ function scaledDotProductAttention(b: Bound, site: CallSite, em: GraphEmitter, w
     const m = b.attnMask as TensorValue;
     scores = isBooleanMask(m.node) ? em.tensor("masked_fill", [scores, em.tensor("eq", [m, em.constant(0, site)], {}, who, site).node], { value: -Infinity }, who, site).node : c.op("add", scores, m);
   }
-  let weights: Node = em.tensor("softmax", [scores], { dim: rank - 1 }, who, site).node;
+  // a row with every key masked gives 0, as PyTorch's SDPA since 2.5 (composite-ops.ts safeSoftmax)
+  let weights: Node = safeSoftmax(ops(em, who, site), new TensorValue(scores), rank - 1).node;
   if (b.dropoutP > 0) weights = em.tensor("dropout", [weights], { p: b.dropoutP, mode: "always" }, who, site).node;
   return em.tensor("matmul", [weights, v], {}, who, site);
 }

@@ -1,7 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { dimEq, formatShape, isBatch } from "../ir/shape.ts";
 import { arg, opt, type Bound } from "./args.ts";
-import { fixedDim, ops } from "./composite-ops.ts";
+import { fixedDim, ops, safeSoftmax } from "./composite-ops.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, param, param_, x, xavierUniform, zeros, type LayerSpec } from "./layer-spec.ts";
@@ -98,7 +98,9 @@ function batchFirstAttention(self: ModuleValue, b: Bound, call: Bound, site: Cal
       fail("shapeMismatch", `${who}: keyPaddingMask must be a mask [N, ${S}] (N the query's batch), got ${formatShape(m.node.shape)}`, site.loc);
     scores = applyMask(c.reshape(m, [n, 1, 1, S]));
   }
-  let weights = c.op("softmax", [scores], { dim: 3 });
+  // needWeights false is PyTorch's scaled_dot_product_attention path, whose rows with every key
+  // masked give 0 (since 2.5); with the weights asked for, the plain softmax's NaN, as PyTorch's
+  let weights = call.needWeights ? c.op("softmax", [scores], { dim: 3 }) : safeSoftmax(c, scores, 3);
   if (b.dropout > 0) weights = c.op("dropout", [weights], { p: b.dropout, mode: "train" });
   const joined = c.reshape(c.permute(c.op("matmul", [weights, heads(vp)]), [0, 2, 1, 3]), [q.node.shape[0], L, E]);
   const outProj = self.fields.get("out_proj") as ModuleValue;
