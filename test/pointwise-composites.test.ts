@@ -178,7 +178,7 @@ describe("refused, with the argument's location", () => {
     ["F.celu(x, 0)", "TSDP3004", /alpha must not be 0/],
     ["x.var(2)", "TSDP3004", /var: dim 2 is out of range for a tensor with 2 dims/],
     ["x.logsumexp([1, -1])", "TSDP3004", /names a dim twice/],
-    ["F.normalize(x, 3)", "TSDP3004", /p = 3 is not supported/],
+    ["F.normalize(x, 0.5)", "TSDP3004", /p must be a number ≥ 1 \(Infinity included\)/],
     ["F.normalize(x, { eps: 1e-30 })", "TSDP3004", /eps = 1e-30 is too small for float32/],
     ["F.maximum(1, 2).add(x)", "TSDP3003", /at least one of input and other must be a tensor/],
   ];
