@@ -1111,6 +1111,17 @@ export namespace nn {
   interface CircularPad1d { (x: Tensor): Tensor }
   class CircularPad2d extends Module { constructor(padding: number | readonly number[]) }
   interface CircularPad2d { (x: Tensor): Tensor }
+  /** The volumes' pads ([N, C, D, H, W]): six amounts, (left, right, top, bottom, front, back), or one */
+  class ZeroPad3d extends Module { constructor(padding: number | readonly number[]) }
+  interface ZeroPad3d { (x: Tensor): Tensor }
+  class ConstantPad3d extends Module { constructor(padding: number | readonly number[], value: number) }
+  interface ConstantPad3d { (x: Tensor): Tensor }
+  class ReflectionPad3d extends Module { constructor(padding: number | readonly number[]) }
+  interface ReflectionPad3d { (x: Tensor): Tensor }
+  class ReplicationPad3d extends Module { constructor(padding: number | readonly number[]) }
+  interface ReplicationPad3d { (x: Tensor): Tensor }
+  class CircularPad3d extends Module { constructor(padding: number | readonly number[]) }
+  interface CircularPad3d { (x: Tensor): Tensor }
   /** Max over equal windows: each output size must divide the input's (null keeps a dim) */
   class AdaptiveMaxPool1d extends Module { constructor(outputSize: number) }
   interface AdaptiveMaxPool1d { (x: Tensor): Tensor }

@@ -61,6 +61,15 @@ describe("padding: F.pad's modes and the padding layers", () => {
     expect(got[1]).toEqual([1, 1, 2, 3, 3, 1, 1, 2, 3, 3, 4, 4, 5, 6, 6, 4, 4, 5, 6, 6]);
     expect(got[2]).toEqual([1, 2, 3, 0, 4, 5, 6, 0]);
   });
+  it("3-D: the last three dims, (left, right, top, bottom, front, back)", () => {
+    const volume = nd([1, 1, 2, 1, 2], [1, 2, 3, 4]);
+    const got = outputs("return [this.r(x), this.p(x), this.c(x), this.k(x)].map((t) => t.flatten(1));", "x: Tensor<[Batch, 1, 2, 1, 2]>", { x: volume }, "r = new nn.ReflectionPad3d([1, 0, 0, 0, 1, 0]); p = new nn.ReplicationPad3d([0, 1, 0, 0, 0, 0]); c = new nn.ConstantPad3d([0, 0, 0, 0, 0, 1], 9); k = new nn.CircularPad3d([1, 0, 0, 0, 0, 0]);");
+    // depth slices [1 2] and [3 4]: reflect puts [3 4] before, each row mirrored by one on the left
+    expect(got[0]).toEqual([4, 3, 4, 2, 1, 2, 4, 3, 4]);
+    expect(got[1]).toEqual([1, 2, 2, 3, 4, 4]);
+    expect(got[2]).toEqual([1, 2, 3, 4, 9, 9]);
+    expect(got[3]).toEqual([2, 1, 2, 4, 3, 4]);
+  });
   it("the gradient of a padded position flows to the value it copies", () => {
     expect(gradCheck(model("return [F.pad(x.view(-1, 1, 4), [2, 3], 'reflect').flatten(1), F.pad(x.view(-1, 1, 2, 2), [1, 1, 1, 1], 'replicate').flatten(1), F.pad(x.view(-1, 1, 4), [3, 2], 'circular').flatten(1)];", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
   });

@@ -175,6 +175,12 @@ export const portLayers: Record<string, LayerSpec> = {
   ReplicationPad2d: paddingLayer("replicate", 2),
   CircularPad1d: paddingLayer("circular", 1),
   CircularPad2d: paddingLayer("circular", 2),
+  // the volumes' pads ([N, C, D, H, W]): F.pad's six amounts, from the last dim backwards
+  ZeroPad3d: paddingLayer("constant", 3),
+  ConstantPad3d: paddingLayer("constant", 3, true),
+  ReflectionPad3d: paddingLayer("reflect", 3),
+  ReplicationPad3d: paddingLayer("replicate", 3),
+  CircularPad3d: paddingLayer("circular", 3),
   AdaptiveMaxPool1d: { args: [arg("outputSize", "any")], inputs: [x], forward: (_self, b, call, site, em, who) => adaptiveMaxPoolOf(1, { ...b, ...call }, site, em, who) },
   AdaptiveMaxPool2d: { args: [arg("outputSize", "any")], inputs: [x], forward: (_self, b, call, site, em, who) => adaptiveMaxPoolOf(2, { ...b, ...call }, site, em, who) },
   ConvTranspose1d: {
