@@ -70,6 +70,9 @@ function setRequiresGrad(m: ModuleValue, requiresGrad: boolean): void {
  */
 export const fieldName = (name: string) => (name.startsWith("#") ? name.slice(1) : name);
 
+/** PyTorch's snake_case name as tsdp's camelCase one (masked_fill_ → maskedFill_, bitwise_not → bitwiseNot); a leading _ stays. */
+const camelOfSnake = (name: string) => name.replace(/(?<=[a-z0-9])_([a-z])/g, (_, c: string) => c.toUpperCase());
+
 export abstract class PropertyEvaluator extends ExpressionEvaluator {
   getProperty(obj: Value, name: string, site: CallSite): Value {
     // a tensor made in a constructor (a computed buffer read back, this.offset.requiresGrad_()): a
@@ -78,7 +81,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return new BuiltinFunction("requiresGrad_", (args, s) => (bindArgs("requiresGrad_", [opt("requiresGrad", "bool", true)], args, s), obj));
     if (obj instanceof TensorValue) {
       // PyTorch's snake_case spelling (x.masked_fill_, x.index_put_, x.new_zeros) is the camelCase method's
-      const camelCase = name.replace(/(?<=[a-z0-9])_([a-z])/g, (_, c: string) => c.toUpperCase());
+      const camelCase = camelOfSnake(name);
       for (const spelling of new Set([name, camelCase])) {
         const v = tensorProperty(obj, spelling, this.em, site);
         // a view (x.view, x.T, x.chunk, …) shares x's storage: in-place.ts follows in-place changes through it
@@ -100,10 +103,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     }
     if (obj instanceof NamespaceValue) {
       // PyTorch's snake_case spelling (F.bitwise_not, F.logical_and) is the camelCase function's
-      const v = obj.members.get(name) ?? obj.members.get(name.replace(/(?<=[a-z0-9])_([a-z])/g, (_, c: string) => c.toUpperCase()));
+      const v = obj.members.get(name) ?? obj.members.get(camelOfSnake(name));
       if (v === undefined) {
         // a name tsdp knows and refuses says why and what to write instead (refused-names.ts)
-        const why = own(REFUSED_NAMES, `${obj.name}.${name}`) ?? own(REFUSED_NAMES, `${obj.name}.${name.replace(/(?<=[a-z0-9])_([a-z])/g, (_, c: string) => c.toUpperCase())}`);
+        const why = own(REFUSED_NAMES, `${obj.name}.${name}`) ?? own(REFUSED_NAMES, `${obj.name}.${camelOfSnake(name)}`);
         fail(
           obj.name === "nn" || obj.name === "F" || obj.name === "optim" ? "unknownLayer" : "unknownProperty",
           why ? `${obj.name}.${name} is not supported: ${why}` : `${obj.name}.${name} is not part of tsdp's model language${didYouMean(name, [...obj.members.keys()], obj.name)}`,
