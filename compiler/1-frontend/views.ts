@@ -155,7 +155,9 @@ function viewStrides(shape: readonly number[], strides: readonly number[], next:
 /** Whether x's elements lie in its storage in row-major order (a view not followed counts as contiguous, as before). */
 export function isContiguous(x: TensorValue): boolean {
   const s = stridesOf(x);
-  return !s || s.shape.every((v, i) => v === 1 || s.strides[i] === rowMajor(s.shape)[i]);
+  if (!s) return true;
+  const inOrder = rowMajor(s.shape);
+  return s.shape.every((v, i) => v === 1 || s.strides[i] === inOrder[i]);
 }
 
 /**
