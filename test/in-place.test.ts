@@ -187,6 +187,14 @@ export class M extends nn.Module {
     expect(run(model("const h = x.mul(1); const c = h.view(-1, 2, 3).transpose(1, 2).unsqueeze(1).reshape(-1, 3, 2); c.add_(10); return h;", ""))).toEqual(x6.map((v) => v + 10));
   });
 
+  it("view where no view can read the shape is refused where written, as PyTorch raises; where one can, it views", () => {
+    for (const bad of ["x.view(-1, 2, 3).transpose(1, 2).view(-1, 6)", "x.view(-1, 2, 3).narrow(2, 0, 2).view(-1, 4)", "x.t().view(-1)", "x.view(-1, 2, 3).transpose(1, 2).viewAs(x)", "x.view(-1, 2, 3).permute(0, 2, 1).view(-1, 6)"])
+      expect(first(model(`return ${bad};`, "")), bad).toMatch(/^TSDP4001 6: view(As)?: the tensor's elements are not laid out in memory as shape .* PyTorch raises/);
+    // splitting a dim, and size-1 dims, view whatever the strides (PyTorch's computeStride)
+    for (const good of ["x.view(-1, 2, 3).transpose(1, 2).view(-1, 3, 2, 1)", "x.view(-1, 2, 3).narrow(2, 0, 2).view(-1, 1, 2, 2)", "x.unsqueeze(1).transpose(1, 2).view(-1, 6)", "x.view(-1, 2, 3).transpose(1, 2).contiguous().view(-1, 6)"])
+      expect(() => lowerSource(model(`return ${good};`, "")), good).not.toThrow();
+  });
+
   it("refused, with where and why: a write through an expanded view (PyTorch refuses it), and a change of shape of a tensor with views", () => {
     expect(first(model("const y = x.narrow(1, 0, 1).clone(); const e = y.expand(-1, 6); e.add_(1); return e;", ""))).toMatch(/^TSDP2018 6: add_ writes into an expanded view, whose elements share memory locations \(PyTorch refuses it too\)/);
     expect(first(model("const y = this.fc(x); const v = y.view(-1, 2, 3); y.t_(); return v.flatten(1);"))).toMatch(/^TSDP2018 6: t_ changes the shape of a tensor that shares its memory with another one read after it/);

@@ -1,7 +1,7 @@
 import { sumTo } from "../2-autodiff/backward.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
-import { concrete, numel, shapeEq, type Shape } from "../ir/shape.ts";
+import { concrete, formatShape, numel, shapeEq, type Shape } from "../ir/shape.ts";
 import { opDef } from "../ops/index.ts";
 import { catInGroups } from "./joins.ts";
 import type { GradContext } from "../ops/op.ts";
@@ -172,9 +172,23 @@ export function reshapeCopies(x: TensorValue, shape: Shape): boolean {
 /** What reshapes x where a view can, and copies where none can (PyTorch's reshape, flatten, reshape_as). */
 const RESHAPES_OR_COPIES = new Set(["reshape", "reshapeAs", "flatten"]);
 
-/** `result` of `method` on base: a view of base's storage (recordViews), or a copy where PyTorch's reshape copies. */
-export function viewOrCopy<T extends Value>(base: TensorValue, method: string, result: T): T {
-  if (RESHAPES_OR_COPIES.has(method) && result instanceof TensorValue && result !== base && reshapeCopies(base, result.node.shape)) return result;
+/** Methods that must view: PyTorch raises where no view can read the result, as a GPU kernel could not either. */
+const VIEWS_ONLY = new Set(["view", "viewAs"]);
+
+/**
+ * `result` of `method` on base: a view of base's storage (recordViews), or a copy where PyTorch's
+ * reshape copies; `view` where no view can read the result is refused at `site`, as PyTorch raises.
+ */
+export function viewOrCopy<T extends Value>(base: TensorValue, method: string, result: T, site?: CallSite): T {
+  if (result instanceof TensorValue && result !== base && reshapeCopies(base, result.node.shape)) {
+    if (RESHAPES_OR_COPIES.has(method)) return result;
+    if (VIEWS_ONLY.has(method) && site)
+      fail(
+        "shapeMismatch",
+        `${method}: the tensor's elements are not laid out in memory as shape ${formatShape(result.node.shape)} needs to read them (it is a transposed, permuted or strided view), so no view can give that shape; PyTorch raises "view size is not compatible with input tensor's size and stride" here. Write .reshape(…) (it copies where it must) or .contiguous().${method}(…)`,
+        site.loc,
+      );
+  }
   return withViews(base, result);
 }
 

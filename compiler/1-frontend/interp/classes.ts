@@ -112,7 +112,7 @@ export class Interpreter extends PropertyEvaluator {
     if (callee instanceof BuiltinFunction) {
       const result = callee.call(args, site);
       // F.flatten(x), F.transpose(x, …), F.chunk(x, …): views of x, as x's methods' are (in-place.ts)
-      if (callee.name.startsWith("F.") && VIEW_METHODS.has(callee.name.slice(2)) && args[0] instanceof TensorValue) viewOrCopy(args[0], callee.name.slice(2), result);
+      if (callee.name.startsWith("F.") && VIEW_METHODS.has(callee.name.slice(2)) && args[0] instanceof TensorValue) viewOrCopy(args[0], callee.name.slice(2), result, site);
       return result;
     }
     if (callee instanceof FunctionValue) return this.callFunction(callee, args, site);

@@ -86,7 +86,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         const v = tensorProperty(obj, spelling, this.em, site);
         // a view (x.view, x.T, x.chunk, …) shares x's storage: in-place.ts follows in-place changes through it
         if (v !== undefined && VIEW_METHODS.has(spelling))
-          return v instanceof BuiltinFunction ? new BuiltinFunction(v.name, (args, s) => viewOrCopy(obj, spelling, v.call(args, s))) : withViews(obj, v);
+          return v instanceof BuiltinFunction ? new BuiltinFunction(v.name, (args, s) => viewOrCopy(obj, spelling, v.call(args, s), s)) : withViews(obj, v);
         if (v !== undefined) return v;
         // PyTorch's in-place x.add_(y), x.zero_(), x.bernoulli_(p): the tensor takes over the result
         const inPlace = inPlaceMethod(obj, spelling, this.em, this.phase === "forward" ? "forward" : "construct", tensorMethods);
