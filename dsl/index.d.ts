@@ -818,17 +818,18 @@ export namespace nn {
   }
   interface Dropout1d { (x: Tensor): Tensor }
 
-  interface BatchNormOptions { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: boolean }
+  /** momentum null: PyTorch's momentum=None, the cumulative average of the batches' statistics */
+  interface BatchNormOptions { eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean }
   class BatchNorm2d extends Module {
     constructor(numFeatures: number, options?: BatchNormOptions);
-    constructor(numFeatures: number, eps?: number, momentum?: number, affine?: boolean, trackRunningStats?: boolean);
+    constructor(numFeatures: number, eps?: number, momentum?: number | null, affine?: boolean, trackRunningStats?: boolean);
     readonly weight: Tensor; readonly bias: Tensor;
     readonly runningMean: Tensor; readonly runningVar: Tensor;
   }
   interface BatchNorm2d extends NormSettings { (x: Tensor): Tensor }
   class BatchNorm1d extends Module {
     constructor(numFeatures: number, options?: BatchNormOptions);
-    constructor(numFeatures: number, eps?: number, momentum?: number, affine?: boolean, trackRunningStats?: boolean);
+    constructor(numFeatures: number, eps?: number, momentum?: number | null, affine?: boolean, trackRunningStats?: boolean);
     readonly weight: Tensor; readonly bias: Tensor;
     readonly runningMean: Tensor; readonly runningVar: Tensor;
   }
@@ -952,7 +953,7 @@ export namespace nn {
     /** [numChannels] */ readonly bias: Tensor;
   }
   interface GroupNorm extends GroupNormSettings { (x: Tensor): Tensor }
-  interface InstanceNormOptions { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: false }
+  interface InstanceNormOptions { eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean }
   /** Each sample's channel normalized over its positions (biased variance); affine false by default, as PyTorch's. Input [N, C, H, W]. */
   class InstanceNorm2d extends Module {
     constructor(numFeatures: number, options?: InstanceNormOptions);

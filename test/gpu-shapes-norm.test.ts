@@ -63,3 +63,51 @@ describe("BatchNorm split over blocks (the GPU shape, run on the CPU target)", (
     }
   }, 600_000);
 });
+
+describe("BatchNorm with momentum None (PyTorch's cumulative average), both kernel shapes", () => {
+  it("the running statistics average the batches seen, counted from num_batches_tracked as loaded; the count moves by one per step", async () => {
+    // factor 1/(n + 1) with n the count before the step: starting from a loaded n = 4 the factors
+    // are 1/5, 1/6, 1/7 — a kernel that read the count after another block moved it would use 1/6
+    // for some channels in the first step (rtol 1e-4, atol 1e-5 against the float64 reference)
+    const dir = writeFiles({
+      "model.ts":
+        `${header}export class Cumulative extends nn.Module {\n` +
+        `  conv = new nn.Conv2d(3, 4, 3, { padding: 1 });\n` +
+        `  bn = new nn.BatchNorm2d(4, { momentum: null });\n` +
+        `  fc = new nn.Linear(4 * 32 * 32, 10);\n` +
+        `  forward(x: Tensor<[Batch, 3, 32, 32]>) {\n` +
+        `    return this.fc(F.relu(this.bn(this.conv(x))).flatten(1));\n` +
+        `  }\n}\n` +
+        `export const training = new Training(Cumulative, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.01 }) });\n`,
+    });
+    for (const shapeFor of ["gpu", "cpu"] as const) {
+      const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", shapeFor, outDir: join(dir, shapeFor) });
+      const cu = readFileSync(join(build.outDir, "model.cu"), "utf8");
+      expect(cu.includes("_parts_stats_kernel("), shapeFor).toBe(shapeFor === "gpu");
+      const graph = model.graph;
+      const state = initState(graph, 0);
+      state.buffers.set("bn.num_batches_tracked", nd([], [4]));
+      const m = await load(build.outDir);
+      try {
+        m.setParameter("bn.num_batches_tracked", { data: BigInt64Array.of(4n), shape: [] });
+        m.train(true);
+        for (const [step, batch] of [9, 2, 5].entries()) {
+          const { tensors, reference } = makeInputs(graph, batch, 17 + batch);
+          m.forwardAllSync(...tensors);
+          await yieldToRunner();
+          runReference(graph, reference, state, { training: true, seed: 0, step });
+          for (const name of ["bn.running_mean", "bn.running_var"]) expectClose(m.getParameter(name).data as Float32Array, state.buffers.get(name)!.data, `${shapeFor}: ${name} after step ${step + 1}`);
+          expect(Number((m.getParameter("bn.num_batches_tracked").data as BigInt64Array)[0]), shapeFor).toBe(5 + step);
+          expect(state.buffers.get("bn.num_batches_tracked")!.data[0]).toBe(5 + step);
+        }
+        // eval reads the averaged statistics and moves nothing
+        m.train(false);
+        const { tensors, reference } = makeInputs(graph, 3, 3);
+        expectClose(m.forwardAllSync(...tensors)[0].data as Float32Array, runReference(graph, reference, state, { training: false }).outputs[0].data, `${shapeFor}: eval forward`);
+        expect(Number((m.getParameter("bn.num_batches_tracked").data as BigInt64Array)[0])).toBe(7);
+      } finally {
+        m.dispose();
+      }
+    }
+  }, 600_000);
+});

@@ -906,6 +906,15 @@ describe("nn.InstanceNorm2d with trackRunningStats", () => {
       expect(v).toBeCloseTo((x.data[i] - rm[c]) / Math.sqrt(rv[c] + 1e-5), 10);
     });
   });
+
+  it("momentum null is PyTorch's 0.0 for instance norms: the running statistics never move (BatchNorm's null is a cumulative average, test/gpu-shapes-norm.test.ts)", () => {
+    const x = nd([2, 2, 2, 2], [1, 2, 3, 5, -1, 0, 2, 2, 4, 4, 0, 1, 3, -2, 1, 6]);
+    const { graph } = lowerSource(model("return this.n(x).flatten(1);", "x: Tensor<[Batch, 2, 2, 2]>", "n = new nn.InstanceNorm2d(2, { trackRunningStats: true, momentum: null });"));
+    const state = initState(graph, 0);
+    runReference(graph, { x }, state, { training: true });
+    expect(Array.from(state.buffers.get("n.running_mean")!.data)).toEqual([0, 0]);
+    expect(Array.from(state.buffers.get("n.running_var")!.data)).toEqual([1, 1]);
+  });
 });
 
 describe("x.requiresGrad", () => {

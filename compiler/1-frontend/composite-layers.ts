@@ -350,13 +350,13 @@ export function unflatten(input: TensorValue, dimArg: number, sizes: readonly nu
  * channel per group. With trackRunningStats, PyTorch's running statistics too: in train mode each
  * forward blends the batch's average instance mean and unbiased instance variance into
  * running_mean and running_var (momentum m: r ← (1 − m)·r + m·s; a state update of the layer's
- * buffers, state-updates.ts; num_batches_tracked, which only momentum None would read, is kept
- * as loaded), and eval mode normalizes by them.
+ * buffers, state-updates.ts; num_batches_tracked is kept as loaded; momentum None is PyTorch's
+ * 0.0 for instance norms, statistics that never move), and eval mode normalizes by them.
  */
 function instanceNorm(rank: number): LayerSpec {
   return {
     optional: ["weight", "bias"],
-    args: [arg("numFeatures", "posInt"), opt("eps", "posNumber", 1e-5), opt("momentum", "prob", 0.1), opt("affine", "bool", false), opt("trackRunningStats", "bool", false)],
+    args: [arg("numFeatures", "posInt"), opt("eps", "posNumber", 1e-5), opt("momentum", "prob", 0.1, { nullable: true }), opt("affine", "bool", false), opt("trackRunningStats", "bool", false)],
     state: (b) => ({
       params: b.affine ? [param("weight", [b.numFeatures], ones), param("bias", [b.numFeatures], zeros)] : [],
       buffers: b.trackRunningStats ? [param("running_mean", [b.numFeatures], zeros), param("running_var", [b.numFeatures], ones), param("num_batches_tracked", [], zeros, "i64")] : [],
@@ -383,8 +383,9 @@ function instanceNorm(rank: number): LayerSpec {
       const variance = c.op("div", [c.op("sum", [c.op("mul", [centered, centered])], { dims: positions, keepdim: false }), Math.max(count - 1, 1)]);
       const batchMean = c.op("mean", [c.reshape(mean, [shape[0], b.numFeatures])], { dims: [0], keepdim: false });
       const batchVar = c.op("mean", [variance], { dims: [0], keepdim: false });
-      change(meanState, c.op("mode_select", [runningBlend(c, meanState, batchMean, b.momentum), meanState]).node, undefined);
-      change(varState, c.op("mode_select", [runningBlend(c, varState, batchVar, b.momentum), varState]).node, undefined);
+      const momentum = b.momentum ?? 0;
+      change(meanState, c.op("mode_select", [runningBlend(c, meanState, batchMean, momentum), meanState]).node, undefined);
+      change(varState, c.op("mode_select", [runningBlend(c, varState, batchVar, momentum), varState]).node, undefined);
       return c.op("mode_select", [perInstance, byRunning]);
     },
   };

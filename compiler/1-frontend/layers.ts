@@ -64,7 +64,7 @@ function activation(lower: keyof typeof lowerings, args: ArgSpec[] = []): LayerS
 function batchNorm(ranks: readonly number[]): LayerSpec {
   return {
     optional: ["weight", "bias"],
-    args: [arg("numFeatures", "posInt"), opt("eps", "posNumber", 1e-5), opt("momentum", "prob", 0.1), opt("affine", "bool", true), opt("trackRunningStats", "bool", true)],
+    args: [arg("numFeatures", "posInt"), opt("eps", "posNumber", 1e-5), opt("momentum", "prob", 0.1, { nullable: true }), opt("affine", "bool", true), opt("trackRunningStats", "bool", true)],
     state: (b) => ({
       params: b.affine ? [param("weight", [b.numFeatures], ones), param("bias", [b.numFeatures], zeros)] : [],
       buffers: b.trackRunningStats

@@ -426,7 +426,10 @@ export interface BatchNormView extends KernelViewBase {
   readonly C: number;
   readonly inner: number;
   readonly eps: string;
+  /** The running statistics' factor as C: a constant, or `momentum` (cumulative's local, 1/(n + 1)). */
   readonly momentum: string;
+  /** momentum None: the factor is 1/(num_batches_tracked + 1), read before the count moves. */
+  readonly cumulative: boolean;
   readonly affine: boolean;
   readonly track: boolean;
   /** The GPU shape: the statistics come from the launches before (BatchNormPartsView), at these float offsets of `parts`. */
@@ -454,7 +457,7 @@ export interface BatchNormPartsView extends KernelViewBase {
   readonly eps: string;
   readonly track: boolean;
   /** The forward in train mode moves the running statistics: the momentum. */
-  readonly running?: { readonly momentum: string };
+  readonly running?: { readonly momentum: string; readonly cumulative: boolean; readonly C: number };
   /** The input gradient's sums kernel (and whether dy is scaled by a weight). */
   readonly sums?: { readonly hasWeight: boolean; readonly params: string };
   readonly split: BatchNormSplitView;

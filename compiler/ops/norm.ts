@@ -10,7 +10,8 @@ import { defineOp, requireFloat, ShapeError, type OpDef, type RowProgram, type T
 
 interface BatchNormAttrs {
   readonly eps: number;
-  readonly momentum: number;
+  /** null: PyTorch's momentum=None, the cumulative average (factor 1/(num_batches_tracked + 1)) */
+  readonly momentum: number | null;
   /** weight and bias follow x in the inputs */
   readonly affine: boolean;
   /** running_mean, running_var, num_batches_tracked follow */
@@ -62,8 +63,9 @@ export const batchNorm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
       varB.set(ins[k + 1].data);
     }
     if (ctx.training && a.track) {
-      const m = a.momentum;
       const [rmNode, rvNode, nbtNode] = ctx.node.inputs.slice(k, k + 3);
+      // momentum None: the cumulative average over the batches seen, this one included
+      const m = a.momentum ?? 1 / (ins[k + 2].data[0] + 1);
       const rm = ins[k].data.map((r, ch) => (1 - m) * r + m * mean[ch]);
       const rv = ins[k + 1].data.map((r, ch) => (1 - m) * r + (m * varB[ch] * count) / Math.max(count - 1, 1));
       ctx.writeBuffer(rmNode, { shape: [c], data: rm });

@@ -50,7 +50,7 @@ export function batchNormSplit(
   ctx: CodegenContext,
   k: Kernel,
   x: Node,
-  o: { readonly eps: string; readonly track: boolean; readonly running?: { readonly momentum: string }; readonly statsArgs: readonly ArgView[]; readonly sums?: { readonly args: readonly ArgView[]; readonly hasWeight: boolean } },
+  o: { readonly eps: string; readonly track: boolean; readonly running?: BatchNormPartsView["running"]; readonly statsArgs: readonly ArgView[]; readonly sums?: { readonly args: readonly ArgView[]; readonly hasWeight: boolean } },
 ): BatchNormSplit {
   const C = x.shape[1] as number;
   const inner = (x.shape.slice(2) as number[]).reduce((p, q) => p * q, 1);

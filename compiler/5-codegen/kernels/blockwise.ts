@@ -53,10 +53,12 @@ export function batchNormKernel(ctx: CodegenContext, k: Kernel) {
       ]
     : [];
   const summary = `batch_norm over ${C} channels of ${shapeComment(x)}`;
-  const base = { C, inner, eps: cFloat(a.eps), momentum: cFloat(a.momentum), affine: a.affine, track: a.track, threads: 256 };
+  // momentum None (cumulative): the factor is the kernel's local `momentum`, 1/(num_batches_tracked + 1)
+  const cumulative = a.momentum === null;
+  const base = { C, inner, eps: cFloat(a.eps), momentum: cumulative ? "momentum" : cFloat(a.momentum!), cumulative, affine: a.affine, track: a.track, threads: 256 };
   if (splitsBatchNorm(ctx, C)) {
     // the GPU shape with few channels: statistics over many blocks per channel, then an elementwise pass
-    const s = batchNormSplit(ctx, k, x, { eps: base.eps, track: a.track, ...(a.track ? { running: { momentum: base.momentum } } : {}), statsArgs: [arg(ctx, x, "x"), ...running] });
+    const s = batchNormSplit(ctx, k, x, { eps: base.eps, track: a.track, ...(a.track ? { running: { momentum: base.momentum, cumulative, C } } : {}), statsArgs: [arg(ctx, x, "x"), ...running] });
     const args = [arg(ctx, x, "x"), ...affine, outArg(ctx, k)];
     const kernel: BatchNormView = { template: "batch_norm", ...common(ctx, k, args, summary), ...base, split: s.view.split };
     return { kernel, launch: { ...launchOf(ctx, k, [...args, s.partsArg], s.launch.grid, 256, s.launch.scalarArgs, summary), ...s.launch }, extra: [s.view] };
