@@ -40,6 +40,7 @@ export const NATIVE = [
   "test/int-comparisons.test.ts",
   "test/cumsum.test.ts",
   "test/softmax-extremes.test.ts",
+  "test/gamma-target.test.ts",
   "test/pytorch-spellings-target.test.ts",
   "test/loss-combination-target.test.ts",
   "test/random-draws-target.test.ts",

@@ -238,6 +238,14 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   erf(): Tensor;
   /** erf⁻¹: NaN outside [−1, 1], ±∞ at ±1 (a uniform made normal: √2·erfinv(2u − 1)). */
   erfinv(): Tensor;
+  /** ln|Γ(x)|: +∞ at 0 and the negative integers (negative binomial and Dirichlet likelihoods). */
+  lgamma(): Tensor;
+  /** ψ(x) = d/dx ln Γ(x): −∞ at 0, NaN at the negative integers. */
+  digamma(): Tensor;
+  /** ψ⁽ⁿ⁾(x), the n-th derivative of digamma (n ≥ 0). */
+  polygamma(n: number): Tensor;
+  /** The multivariate log-gamma of dimension p: p(p − 1)/4·ln π + Σᵢ ln Γ(x − i/2). */
+  mvlgamma(p: number): Tensor;
   /** torch.logit: log(z/(1 − z)), z clamped to [eps, 1 − eps] when eps is given. */
   logit(eps?: number | null): Tensor;
   exp2(): Tensor;
@@ -1635,6 +1643,14 @@ export namespace F {
   function atanh(x: Tensor): Tensor;
   function erf(x: Tensor): Tensor;
   function erfinv(x: Tensor): Tensor;
+  /** ln|Γ(x)| (torch.lgamma) */
+  function lgamma(x: Tensor): Tensor;
+  /** ψ(x) (torch.digamma) */
+  function digamma(x: Tensor): Tensor;
+  /** ψ⁽ⁿ⁾(x), torch.polygamma(n, input): the order first */
+  function polygamma(n: number, x: Tensor): Tensor;
+  /** torch.mvlgamma(input, p) */
+  function mvlgamma(x: Tensor, p: number): Tensor;
   function logit(x: Tensor, eps?: number | null): Tensor;
   function median(x: Tensor): Tensor;
   function median(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
@@ -1742,12 +1758,13 @@ export namespace F {
   function deg2rad(input: Tensor): Tensor;
   function rad2deg(input: Tensor): Tensor;
   function broadcastTo(input: Tensor, size: readonly number[]): Tensor;
-  /** torch.special: expit, erf, erfc, erfinv, exp2, expm1, log1p, logsumexp, logSoftmax, softmax, xlogy, sinc, logit, round, ndtr (Φ), entr (−x·ln x) */
+  /** torch.special: expit, erf, erfc, erfinv, exp2, expm1, log1p, logsumexp, logSoftmax, softmax, xlogy, sinc, logit, round, ndtr (Φ), entr (−x·ln x), gammaln, digamma/psi, polygamma, multigammaln */
   const special: {
     expit(input: Tensor): Tensor; erf(input: Tensor): Tensor; erfc(input: Tensor): Tensor; erfinv(input: Tensor): Tensor; exp2(input: Tensor): Tensor;
     expm1(input: Tensor): Tensor; log1p(input: Tensor): Tensor; logsumexp(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
     logSoftmax(input: Tensor, dim: number): Tensor; softmax(input: Tensor, dim: number): Tensor; xlogy(input: Tensor, other: Tensor | number): Tensor;
     sinc(input: Tensor): Tensor; logit(input: Tensor, eps?: number): Tensor; round(input: Tensor): Tensor; ndtr(input: Tensor): Tensor; entr(input: Tensor): Tensor;
+    gammaln(input: Tensor): Tensor; digamma(input: Tensor): Tensor; psi(input: Tensor): Tensor; polygamma(n: number, input: Tensor): Tensor; multigammaln(input: Tensor, p: number): Tensor;
   };
   /** torch.bitwise_and / or / xor / not on bool masks (a comparison's or logical op's result): the logical ops */
   function bitwiseAnd(input: Tensor, other: Tensor | boolean): Tensor;

@@ -78,6 +78,10 @@ cases.atan = { body: model("return x.mul(2).atan();") };
 cases.asinh = { body: model("return x.mul(2).asinh();") };
 cases.acosh = { body: model("return x.mul(x).add(1.5).acosh();") };
 cases.atanh = { body: model("return x.tanh().mul(0.9).atanh();") };
+// the gamma family on both sides of 0 (lgamma's and digamma's reflections) away from the poles
+cases.lgamma = { body: model("return [x.abs().add(0.2).lgamma(), x.abs().add(0.2).neg().lgamma()];") };
+cases.digamma = { body: model("return [x.abs().add(0.2).digamma(), F.special.psi(x.abs().add(0.2).neg())];") };
+cases.polygamma = { body: model("return [F.polygamma(1, x.abs().add(0.2)), x.abs().add(0.3).polygamma(2), F.special.polygamma(3, x.abs().add(0.2).neg()), x.abs().add(2).mvlgamma(3)];") };
 // piecewise constant: no gradient through them (PyTorch's is 0), so x's is its other factor's;
 // frac = x − trunc(x) has gradient 1. Central differences agree away from the jumps: 3x of the
 // fixed normal draws is nowhere within the step of an integer (or of 0, for sign).

@@ -89,6 +89,23 @@ describe("elementwise", () => {
     expect(Number.isNaN(run("asin", [nd([1], [2])]).data[0])).toBe(true);
     expect(Number.isNaN(run("rsqrt", [nd([1], [-1])]).data[0])).toBe(true);
   });
+  it("the gamma family: lgamma, digamma, polygamma at known values, PyTorch's values at the poles", () => {
+    const g = 0.5772156649015329; // Euler's γ
+    // ln Γ(½) = ln √π, Γ(1) = Γ(2) = 1, Γ(10) = 9!, Γ(−½) = −2√π
+    expectClose(run("lgamma", [nd([5], [0.5, 1, 2, 10, -0.5])]), [5], [Math.log(Math.PI) / 2, 0, 0, Math.log(362880), Math.log(2 * Math.sqrt(Math.PI))]);
+    // ψ(1) = −γ, ψ(½) = −γ − 2 ln 2, ψ(−½) = ψ(3/2) − π/tan(−π/2) = 2 − γ − 2 ln 2, ψ(10) = H₉ − γ
+    const h9 = [1, 2, 3, 4, 5, 6, 7, 8, 9].reduce((a, k) => a + 1 / k, 0);
+    expectClose(run("digamma", [nd([4], [1, 0.5, -0.5, 10])]), [4], [-g, -g - 2 * Math.LN2, 2 - g - 2 * Math.LN2, h9 - g]);
+    // ψ⁽¹⁾(1) = π²/6, ψ⁽¹⁾(½) = π²/2, ψ⁽²⁾(1) = −2ζ(3), ψ⁽³⁾(1) = π⁴/15, ψ⁽¹⁾(−½) = π²/2 + 4 (ψ⁽¹⁾(x) = ψ⁽¹⁾(x + 1) + 1/x²)
+    expectClose(run("polygamma", [nd([3], [1, 0.5, -0.5])], { n: 1 }), [3], [Math.PI ** 2 / 6, Math.PI ** 2 / 2, Math.PI ** 2 / 2 + 4]);
+    expectClose(run("polygamma", [nd([1], [1])], { n: 2 }), [1], [-2 * 1.2020569031595942]);
+    expectClose(run("polygamma", [nd([1], [1])], { n: 3 }), [1], [Math.PI ** 4 / 15]);
+    // poles: lgamma +∞; digamma −∞ at +0, +∞ at −0, NaN at negative integers; polygamma ±∞
+    expect(Array.from(run("lgamma", [nd([3], [0, -3, -Infinity])]).data)).toEqual([Infinity, Infinity, Infinity]);
+    expect(Array.from(run("digamma", [nd([3], [0, -0, -2])]).data)).toEqual([-Infinity, Infinity, NaN]);
+    expect(Array.from(run("polygamma", [nd([1], [-2])], { n: 1 }).data)).toEqual([Infinity]);
+    expect(Array.from(run("polygamma", [nd([1], [-2])], { n: 2 }).data)).toEqual([-Infinity]);
+  });
   it("rounding: floor, ceil, trunc, round half to even (torch.round), sign with sign(NaN) = 0 (PyTorch's eager kernels)", () => {
     const x = nd([6], [-2.5, -1.5, -0.5, 0.5, 1.5, 2.6]);
     expect(Array.from(run("floor", [x]).data)).toEqual([-3, -2, -1, 0, 1, 2]);
@@ -461,7 +478,7 @@ describe("gradient ops of the pointwise, reduce and movement families", () => {
       }
     }
     // on their domains: at 0.7 (> 0, < 1), acosh at 1.7 (> 1)
-    const within = [["log", {}, 0.7], ["erfinv", {}, 0.7], ["sqrt", {}, 0.7], ["pow", { exponent: 3 }, 0.7], ["log1p", {}, 0.7], ["rsqrt", {}, 0.7], ["reciprocal", {}, 0.7], ["log2", {}, 0.7], ["log10", {}, 0.7], ["asin", {}, 0.7], ["acos", {}, 0.7], ["atanh", {}, 0.7], ["acosh", {}, 1.7]] as const;
+    const within = [["log", {}, 0.7], ["erfinv", {}, 0.7], ["sqrt", {}, 0.7], ["pow", { exponent: 3 }, 0.7], ["log1p", {}, 0.7], ["rsqrt", {}, 0.7], ["reciprocal", {}, 0.7], ["log2", {}, 0.7], ["log10", {}, 0.7], ["asin", {}, 0.7], ["acos", {}, 0.7], ["atanh", {}, 0.7], ["acosh", {}, 1.7], ["lgamma", {}, 0.7], ["lgamma", {}, -0.7], ["digamma", {}, 0.7], ["digamma", {}, -2.3], ["polygamma", { n: 1 }, 0.7], ["polygamma", { n: 2 }, -1.3]] as const;
     for (const [op, attrs, at] of within) {
       const f = (v: number) => run(op, [nd([1], [v])], attrs).data[0];
       const got = run(`${op}_grad`, [nd([1], [1]), nd([1], [at])], attrs).data[0];

@@ -14,6 +14,8 @@ interface MathFunction {
   /** The arguments after x. */
   readonly args: readonly ArgSpec[];
   readonly lower: (x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string) => TensorValue;
+  /** torch's function takes these arguments before x (torch.polygamma(n, input); x.polygamma(n)). */
+  readonly argsFirst?: true;
 }
 
 /** A function of x alone: one IR op. */
@@ -154,6 +156,25 @@ Object.assign(mathFunctions, {
       return c.op("add", [x, c.op("mul", [operand(b.weight, em, site), c.op("sub", [b.end, x])])]);
     },
   },
+  // the gamma family (ops/elementwise-math.ts): polygamma's order n ≥ 0 (0 is digamma)
+  lgamma: op("lgamma"),
+  digamma: op("digamma"),
+  polygamma: {
+    args: [arg("n", "nonNegInt")],
+    argsFirst: true,
+    lower: (x, b, site, em, who) => (b.n === 0 ? em.tensor("digamma", [x], {}, who, site) : em.tensor("polygamma", [x], { n: b.n }, who, site)),
+  },
+  // the multivariate log-gamma of dimension p: p(p − 1)/4·ln π + Σᵢ₌₀…ₚ₋₁ ln Γ(x − i/2) (PyTorch
+  // raises where an element is ≤ (p − 1)/2, a check of the data; here those elements are +∞ or NaN)
+  mvlgamma: {
+    args: [arg("p", "posInt")],
+    lower: (x, b, site, em, who) => {
+      const c = ops(em, who, site);
+      let sum = c.op("lgamma", [x]);
+      for (let i = 1; i < b.p; i++) sum = c.op("add", [sum, c.op("lgamma", [c.op("sub", [x, i / 2])])]);
+      return c.op("add", [sum, (b.p * (b.p - 1) * Math.log(Math.PI)) / 4]);
+    },
+  },
   addcmul: addc("mul"),
   addcdiv: addc("div"),
   addmm: addProduct("addmm", 2),
@@ -173,7 +194,8 @@ export function mathFunction(name: string, em: GraphEmitter) {
   const f = mathFunctions[name];
   const who = `F.${name}`;
   // torch.pow(2, t): a number base with a tensor exponent, the base a 0-dim constant
-  const specs = [arg("x", name === "pow" ? "numberOrTensor" : "tensor"), ...f.args];
+  const x = arg("x", name === "pow" ? "numberOrTensor" : "tensor");
+  const specs = f.argsFirst ? [...f.args, x] : [x, ...f.args];
   return (args: Value[], site: CallSite): Value => {
     const b = bindArgs(who, specs, args, site);
     if (typeof b.x === "number") {

@@ -206,7 +206,7 @@ export function specialNamespace(em: GraphEmitter, lookup: (name: string) => Val
   const members = new Map<string, Value>();
   const same: Record<string, string> = {
     expit: "sigmoid", erf: "erf", erfc: "erfc", erfinv: "erfinv", exp2: "exp2", expm1: "expm1", log1p: "log1p", logsumexp: "logsumexp",
-    logSoftmax: "logSoftmax", softmax: "softmax", xlogy: "xlogy", sinc: "sinc", logit: "logit", round: "round", psi: "digamma", gammaln: "lgamma",
+    logSoftmax: "logSoftmax", softmax: "softmax", xlogy: "xlogy", sinc: "sinc", logit: "logit", round: "round", psi: "digamma", gammaln: "lgamma", digamma: "digamma", polygamma: "polygamma", multigammaln: "mvlgamma",
   };
   for (const [name, of] of Object.entries(same)) {
     const target = lookup(of);

@@ -1,4 +1,5 @@
 import type { Node } from "../ir/node.ts";
+import { digamma, lgamma, polygamma } from "../reference/gamma.ts";
 import { erf, erfinv, map, zipBroadcast } from "../reference/ndarray.ts";
 import { defineOp, requireFloat, type GradContext, type OpDef } from "./op.ts";
 import { broadcastFloats, unary } from "./elementwise.ts";
@@ -19,6 +20,17 @@ export const [reciprocal, reciprocalGrad] = unary("reciprocal", (x) => 1 / x, (x
 export const [erfOp, erfGrad] = unary("erf", erf, (x) => `erff(${x})`, (x) => (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x), (x) => `(1.1283791670955126f * expf(-${x} * ${x}))`);
 // erfinv: a uniform made normal (√2·erf⁻¹(2u − 1)); d/dx erf⁻¹ = √π/2·e^(erf⁻¹(x)²)
 export const [erfinvOp, erfinvGrad] = unary("erfinv", erfinv, (x) => `erfinvf(${x})`, (x) => (Math.sqrt(Math.PI) / 2) * Math.exp(erfinv(x) ** 2), (x) => `(0.886226925452758f * expf(erfinvf(${x}) * erfinvf(${x})))`);
+// The gamma family (negative binomial and Dirichlet likelihoods, torch.special.gammaln/psi): ln|Γ|′ = ψ,
+// ψ′ = ψ⁽¹⁾, ψ⁽ⁿ⁾′ = ψ⁽ⁿ⁺¹⁾, as PyTorch's derivatives; the C side is runtime/harness/gamma.h
+export const [lgammaOp, lgammaGrad] = unary("lgamma", lgamma, (x) => `tsdp_lgamma(${x})`, digamma, (x) => `tsdp_digamma(${x})`);
+export const [digammaOp, digammaGrad] = unary("digamma", digamma, (x) => `tsdp_digamma(${x})`, (x) => polygamma(1, x), (x) => `tsdp_polygamma(1, ${x})`);
+export const [polygammaOp, polygammaGrad] = unary<{ n: number }>(
+  "polygamma",
+  (x, a) => polygamma(a.n, x),
+  (x, a) => `tsdp_polygamma(${a.n}, ${x})`,
+  (x, a) => polygamma(a.n + 1, x),
+  (x, a) => `tsdp_polygamma(${a.n + 1}, ${x})`,
+);
 export const [exp2, exp2Grad] = unary("exp2", (x) => Math.pow(2, x), (x) => `exp2f(${x})`, (x) => LN2 * Math.pow(2, x), (x) => `(0.6931471805599453f * exp2f(${x}))`);
 export const [log2, log2Grad] = unary("log2", Math.log2, (x) => `log2f(${x})`, (x) => 1 / (x * LN2), (x) => `(1.0f / (${x} * 0.6931471805599453f))`);
 export const [log10, log10Grad] = unary("log10", Math.log10, (x) => `log10f(${x})`, (x) => 1 / (x * LN10), (x) => `(1.0f / (${x} * 2.302585092994046f))`);

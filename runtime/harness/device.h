@@ -4,6 +4,7 @@
 #pragma once
 #include <cmath>
 #include <cstddef>
+#include "gamma.h"
 #include "philox.h"
 
 // A loop unrolled whole, every iteration its own instruction, by either compiler: nvcc reads
