@@ -609,6 +609,13 @@ describe("nn.InstanceNorm1d/2d, nn.PReLU, nn.PixelShuffle/PixelUnshuffle, nn.Unf
     expect(res.outs[1]).toEqual(res.ins.x);
     expect(res.outs[2]).toEqual(res.ins.x);
   });
+  it("PixelShuffle over frames [N, T, C·r², H, W] shuffles each frame as a 4-D input would (PyTorch's leading dims)", () => {
+    const [T, C, H, W] = [3, 4, 2, 3];
+    const video = run(net("up = new nn.PixelShuffle(2);", "return [this.up(x), F.pixelUnshuffle(this.up(x), 2)];", `Tensor<[Batch, ${T}, ${C}, ${H}, ${W}]>`), {}, { x: [2, T, C, H, W] });
+    const frames = run(net("up = new nn.PixelShuffle(2);", "return this.up(x);", `Tensor<[Batch, ${C}, ${H}, ${W}]>`), video.ins, { x: [2 * T, C, H, W] });
+    expect(video.outs[0]).toEqual(frames.outs[0]);
+    expect(video.outs[1]).toEqual(video.ins.x);
+  });
   it("refuses a channel count the shuffle cannot split, an unflattened size that does not fit", () => {
     const bad = (fields: string, forward: string) => diagnosticsOf(`${header}${net(fields, forward, "Tensor<[Batch, 6, 4, 4]>")}`).map((d) => `${d.code} ${d.message}`)[0];
     expect(bad("s = new nn.PixelShuffle(2);", "return this.s(x);")).toMatch(/^TSDP4001 nn\.PixelShuffle: pixel_shuffle expects its input's channel dimension to be divisible by the square of upscale_factor/);

@@ -392,8 +392,9 @@ function instanceNorm(rank: number): LayerSpec {
 }
 
 /**
- * nn.PixelShuffle(r): [N, C·r², H, W] → [N, C, H·r, W·r], out[c, h·r + i, w·r + j] = in[c·r² + i·r + j, h, w];
- * nn.PixelUnshuffle(r) is its inverse. A view, a permute and a view.
+ * nn.PixelShuffle(r): [*, C·r², H, W] → [*, C, H·r, W·r], out[c, h·r + i, w·r + j] = in[c·r² + i·r + j, h, w];
+ * nn.PixelUnshuffle(r) is its inverse. A view, a permute and a view; any leading dims (frames of a
+ * video, [N, T, C, H, W]), as PyTorch's.
  */
 export function pixelShuffle(direction: "shuffle" | "unshuffle"): LayerSpec {
   const factor = direction === "shuffle" ? "upscaleFactor" : "downscaleFactor";
@@ -405,17 +406,20 @@ export function pixelShuffle(direction: "shuffle" | "unshuffle"): LayerSpec {
       const input: TensorValue = call.x;
       const shape = input.node.shape;
       const r: number = b[factor];
-      if (shape.length !== 4) fail("shapeMismatch", `${who} expects a 4-D input [N, C, H, W], got ${formatShape(shape)}`, site.loc);
-      const [C, H, W] = [1, 2, 3].map((d) => fixedDim(shape, d, `dim ${d}`, who, site));
+      if (shape.length < 4) fail("shapeMismatch", `${who} expects an input [N, C, H, W] (or with more leading dims, [N, T, C, H, W]), got ${formatShape(shape)}`, site.loc);
+      const k = shape.length - 3;
+      const [C, H, W] = [k, k + 1, k + 2].map((d) => fixedDim(shape, d, `dim ${d}`, who, site));
+      const lead = shape.slice(0, k);
+      const at = (...dims: number[]) => [...lead.map((_, i) => i), ...dims.map((d) => d + k)];
       const c = ops(em, who, site);
       if (direction === "shuffle") {
         if (C % (r * r) !== 0) fail("shapeMismatch", `${who}: pixel_shuffle expects its input's channel dimension to be divisible by the square of upscale_factor, but input.size(-3)=${C} is not divisible by ${r * r}`, site.loc);
-        const split = c.reshape(input, [shape[0], C / (r * r), r, r, H, W]);
-        return c.reshape(c.permute(split, [0, 1, 4, 2, 5, 3]), [shape[0], C / (r * r), H * r, W * r]);
+        const split = c.reshape(input, [...lead, C / (r * r), r, r, H, W]);
+        return c.reshape(c.permute(split, at(0, 3, 1, 4, 2)), [...lead, C / (r * r), H * r, W * r]);
       }
       if (H % r !== 0 || W % r !== 0) fail("shapeMismatch", `${who}: pixel_unshuffle expects height and width to be divisible by downscale_factor ${r}, got ${formatShape(shape)}`, site.loc);
-      const split = c.reshape(input, [shape[0], C, H / r, r, W / r, r]);
-      return c.reshape(c.permute(split, [0, 1, 3, 5, 2, 4]), [shape[0], C * r * r, H / r, W / r]);
+      const split = c.reshape(input, [...lead, C, H / r, r, W / r, r]);
+      return c.reshape(c.permute(split, at(0, 2, 4, 1, 3)), [...lead, C * r * r, H / r, W / r]);
     },
   };
 }
