@@ -427,6 +427,15 @@ describe("F.unfold / F.fold (im2col, col2im) and LPPool", () => {
     expect(y.map((v) => +v.toFixed(12))).toEqual([5, 1, 10, 13]);
     expect(gradCheck(model("return F.lpPool1d(x.view(-1, 1, 4).abs().add(0.5), 3, 2).flatten(1);", "x: Tensor<[Batch, 4]>").slice(header.length)).checked).toBeGreaterThan(0);
   });
+  it("LPPool with ceilMode: PyTorch's partial window at the far edge, Σ x^p scaled by the kernel's size over the window's (avg_pool2d's clipped divisor, then × k)", () => {
+    // 1-D, kernel 2, stride 2 over 5 values: windows [3, 4], [1, 0], and [6] alone: √(36·2/1)
+    const [y] = outputs(model("return F.lpPool1d(x.view(-1, 1, 5), 2, 2, 2, true).flatten(1);", "x: Tensor<[Batch, 5]>"), { x: nd([1, 5], [3, 4, 1, 0, 6]) });
+    expect(y.map((v) => +v.toFixed(12))).toEqual([5, 1, +Math.sqrt(72).toFixed(12)]);
+    const [z] = outputs(model("return this.p(x).flatten(1);", "x: Tensor<[Batch, 1, 3, 3]>", "p = new nn.LPPool2d(1, 2, 2, true);"), { x: nd([1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]) });
+    // windows: [1 2; 4 5] = 12, [3; 6]·4/2 = 18, [7 8]·4/2 = 30, [9]·4 = 36
+    expect(z.map((v) => +v.toFixed(12))).toEqual([12, 18, 30, 36]);
+    expect(gradCheck(model("return F.lpPool1d(x.view(-1, 1, 5).abs().add(0.5), 2, 2, 2, true).flatten(1);", "x: Tensor<[Batch, 5]>").slice(header.length)).checked).toBeGreaterThan(0);
+  });
 });
 
 describe("functional forms of layers (F.convTranspose1d/2d, F.instanceNorm, F.channelShuffle, F.embeddingBag, F.upsample)", () => {

@@ -1,4 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
+import { pool2d } from "./pool-options.ts";
 import { formatShape, isBatch } from "../ir/shape.ts";
 import { arg, opt, type Bound } from "./args.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
@@ -262,16 +263,17 @@ const dropoutArgs = [x, opt("p", "prob", 0.5), opt("training", "trainingFlag", f
 /**
  * LPPool: (Σ_window x^p)^(1/p), as PyTorch computes it: the average pool of x^p times the window's
  * size, through sign(s)·relu(|s|) (a negative sum of odd powers is clipped to 0), to the power 1/p.
+ * With ceilMode the average pool's partial windows divide by their clipped size, which the kernel's
+ * area then multiplies: PyTorch's (Σ x^p · k_h·k_w / n_window)^(1/p) at the far edge.
  */
 function lpPool(input: TensorValue, p: number, kernel: readonly number[], stride: readonly number[], spatial: 1 | 2, ceilMode: boolean, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const shape = input.node.shape;
   if (shape.length !== spatial + 2) fail("shapeMismatch", `${who} expects a ${spatial + 2}-D input, got ${formatShape(shape)}`, site.loc);
-  if (ceilMode) fail("invalidArgument", `${who}: ceilMode is not supported`, site.loc);
   const c = ops(em, who, site);
   const planar = spatial === 1 ? c.reshape(input, [shape[0], shape[1], 1, shape[2]]) : input;
   const k2 = spatial === 1 ? [1, kernel[0]] : kernel;
   const s2 = spatial === 1 ? [1, stride[0]] : stride;
-  const avg = c.op("avg_pool2d", [c.op("pow", [planar], { exponent: p })], { kernel: k2, stride: s2, padding: [0, 0] });
+  const avg = pool2d("avg_pool2d", c.op("pow", [planar], { exponent: p }), k2, s2, [0, 0], { ceilMode, countIncludePad: true, divisorOverride: null }, site, em, who, [1, 1]) as TensorValue;
   const sum = c.op("mul", [c.op("mul", [c.op("sign", [avg]), c.op("relu", [c.op("abs", [avg])])]), k2[0] * k2[1]]);
   const y = c.op("pow", [sum], { exponent: 1 / p });
   return spatial === 1 ? c.reshape(y, [shape[0], shape[1], y.node.shape[3]]) : y;
