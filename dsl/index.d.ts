@@ -1602,6 +1602,9 @@ export namespace nn {
   /** max(d(a, p) − d(a, n) + margin, 0), d the p-norm distance along the last dim */
   class TripletMarginLoss extends Module { constructor(options?: { margin?: number; p?: number; eps?: number; swap?: boolean; reduction?: Reduction }) }
   interface TripletMarginLoss { (anchor: Tensor, positive: Tensor, negative: Tensor): Tensor }
+  /** max(d(a, p) − d(a, n) + margin, 0) with the given distance (default: F.pairwiseDistance); swap takes min(d(a, n), d(p, n)). */
+  class TripletMarginWithDistanceLoss extends Module { constructor(options?: { distanceFunction?: ((x: Tensor, y: Tensor) => Tensor) | Module | null; margin?: number; swap?: boolean; reduction?: Reduction }) }
+  interface TripletMarginWithDistanceLoss { (anchor: Tensor, positive: Tensor, negative: Tensor): Tensor }
   /** logInput: eˣ − t·x, else x − t·log(x + eps); full adds Stirling's term where t > 1 */
   class PoissonNLLLoss extends Module { constructor(options?: { logInput?: boolean; full?: boolean; eps?: number; reduction?: Reduction }) }
   interface PoissonNLLLoss { (input: Tensor, target: Tensor): Tensor }
@@ -2151,6 +2154,7 @@ export namespace F {
   function multiMarginLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { p?: 1 | 2; margin?: number; weight?: Tensor | null; reduction?: nn.Reduction }): Tensor;
   function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, options?: { margin?: number; reduction?: nn.Reduction }): Tensor;
   function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, options?: { margin?: number; p?: number; eps?: number; swap?: boolean; reduction?: nn.Reduction }): Tensor;
+  function tripletMarginWithDistanceLoss(anchor: Tensor, positive: Tensor, negative: Tensor, options?: { distanceFunction?: ((x: Tensor, y: Tensor) => Tensor) | nn.Module | null; margin?: number; swap?: boolean; reduction?: nn.Reduction }): Tensor;
   function poissonNllLoss(input: Tensor, target: Tensor, options?: { logInput?: boolean; full?: boolean; eps?: number; reduction?: nn.Reduction }): Tensor;
   function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor, options?: { full?: boolean; eps?: number; reduction?: nn.Reduction }): Tensor;
   /** torch.nn.functional.ctc_loss: nn.CTCLoss's loss (see there). */

@@ -80,6 +80,26 @@ export const training = new Training(M, { loss: new nn.SoftMarginLoss(), optimiz
     expect(loss).toBeGreaterThan(0);
   });
 
+  it("triplet margin with a distance function: the caller's (an arrow, a module) or pairwise_distance's, swap by torch.minimum", () => {
+    // the batch holds one sample: rows of x, y and y·(−½) as anchor, positive, negative
+    const negs = ys.map((v) => -0.5 * v);
+    const cosDist = (u: number[], v: number[]) => 1 - u.reduce((a, ui, i) => a + ui * v[i], 0) / Math.max(Math.hypot(...u) * Math.hypot(...v), 1e-8);
+    const l2 = (u: number[], v: number[]) => Math.hypot(...u.map((ui, i) => ui - v[i] + 1e-6));
+    const [arrow, swapped, byDefault, module] = run(
+      "const n = y.mul(-0.5);\n    return [F.tripletMarginWithDistanceLoss(x, y, n, { distanceFunction: (a: Tensor, b: Tensor) => F.cosineSimilarity(a, b).rsub(1), margin: 0.4, reduction: 'none' }), this.swapped(x, y, n), this.plain(x, y, n), this.byModule(x, y, n)];",
+      "swapped = new nn.TripletMarginWithDistanceLoss({ distanceFunction: (a: Tensor, b: Tensor) => a.sub(b).abs().sum(-1), margin: 5, swap: true, reduction: 'none' });\n  plain = new nn.TripletMarginWithDistanceLoss({ reduction: 'none' });\n  byModule = new nn.TripletMarginWithDistanceLoss({ distanceFunction: new nn.PairwiseDistance(), reduction: 'none' });",
+    );
+    close(arrow, [Math.max(cosDist(xs, ys) - cosDist(xs, negs) + 0.4, 0)]);
+    const l1 = (u: number[], v: number[]) => u.reduce((a, ui, i) => a + Math.abs(ui - v[i]), 0);
+    close(swapped, [Math.max(l1(xs, ys) - Math.min(l1(xs, negs), l1(ys, negs)) + 5, 0)]);
+    close(byDefault, [Math.max(l2(xs, ys) - l2(xs, negs) + 1, 0)]);
+    close(module, byDefault);
+    expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4]>, y: Tensor<[Batch, 4]>) {\n    return F.tripletMarginWithDistanceLoss(x, y, y.flip(1), { distanceFunction: (a: Tensor, b: Tensor) => F.cosineSimilarity(a, b).rsub(1), margin: 3, swap: true, reduction: 'none' }).unsqueeze(1);\n  }\n}`).checked).toBeGreaterThan(0);
+    const bad = (fields: string, body: string) => diagnosticsOf(model(body, fields)).map((d) => `${d.code} ${d.message}`)[0];
+    expect(bad("t = new nn.TripletMarginWithDistanceLoss({ margin: 0 });", "return this.t(x, y, y);")).toMatch(/^TSDP3004 nn\.TripletMarginWithDistanceLoss: margin must be greater than 0/);
+    expect(bad("t = new nn.TripletMarginWithDistanceLoss({ distanceFunction: 3 });", "return this.t(x, y, y);")).toMatch(/^TSDP3003 nn\.TripletMarginWithDistanceLoss: distanceFunction is a function of two tensors/);
+  });
+
   it("refuses tensors of different shapes, with where", () => {
     expect(diagnosticsOf(model("return F.marginRankingLoss(x, y.narrow(1, 0, 2), y, { reduction: 'none' });")).map((d) => `${d.code}: ${d.message}`)[0]).toMatch(
       /^TSDP4001: F\.marginRankingLoss expects tensors of one shape, got \[Batch, 4\] and \[Batch, 2\]/,

@@ -21,7 +21,7 @@ import { volumetricFunctions } from "./volumetric.ts";
 import { moreFunctions } from "./more-layers.ts";
 import { functionalBatchNorm } from "./functional-batch-norm.ts";
 import { linalgNamespace } from "./linalg.ts";
-import { pairwiseLossFunctions } from "./pairwise-losses.ts";
+import { pairwiseLossFunctions, tripletMarginWithDistance, tripletWithDistanceOptions } from "./pairwise-losses.ts";
 import { ctcLossFunction } from "./ctc-loss.ts";
 import { complexFunctions } from "./complex.ts";
 import { fftNamespace } from "./fft.ts";
@@ -553,6 +553,14 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   const members = factoryMembers(em, phase);
   members.set("noGrad", noGradFunction(em, call));
   members.set("checkpoint", checkpointFunction(call));
+  // F.triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function, margin, swap, reduction)
+  members.set(
+    "tripletMarginWithDistanceLoss",
+    new BuiltinFunction("F.tripletMarginWithDistanceLoss", (args, site) => {
+      const who = "F.tripletMarginWithDistanceLoss";
+      return tripletMarginWithDistance(bindArgs(who, [...["anchor", "positive", "negative"].map((n) => arg(n, "tensor")), ...tripletWithDistanceOptions], args, site), call, site, em, who);
+    }),
+  );
   // torch.floor_divide(a, b) (Python's //): int32 operands give int32
   members.set(
     "floorDivide",

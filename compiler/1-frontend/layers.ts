@@ -8,7 +8,7 @@ import { moreLayers } from "./more-layers.ts";
 import { unpoolLayers } from "./pool-indices.ts";
 import { checkConv3d, volumetricLayers } from "./volumetric.ts";
 import { adaptiveMaxPool } from "./port-layers.ts";
-import { pairwiseLossLayers } from "./pairwise-losses.ts";
+import { pairwiseLossLayers, tripletMarginWithDistance, tripletWithDistanceOptions } from "./pairwise-losses.ts";
 import { ctcLossLayer } from "./ctc-loss.ts";
 import { klDiv, klDivArgs } from "./functional-compositions.ts";
 import { checkTransformerArgs, transformerClasses, transformerLayers } from "./transformer.ts";
@@ -49,6 +49,8 @@ export interface LayerHost {
   /** Fails unless modules may be created here (constructors and field initializers). */
   requireConstruct(who: string, site: CallSite): void;
   callModule(m: ModuleValue, args: Value[], site: CallSite): Value;
+  /** Calls a model file's function, arrow, module or one of tsdp's (a loss's distance function). */
+  call(f: Value, args: Value[], site: CallSite): Value;
 }
 
 const pair = (p: readonly [number, number]) => (p[0] === p[1] ? `${p[0]}` : `${p[0]}×${p[1]}`);
@@ -470,6 +472,21 @@ export function sequentialModule(site: CallSite, callModule: LayerHost["callModu
   return new ModuleValue("sequential", "nn.Sequential", site.loc, undefined, [], [], (self, callArgs, callSite) => callInOrder(self.items, callArgs, callSite, callModule));
 }
 
+/** nn.TripletMarginWithDistanceLoss({ distanceFunction, margin, swap, reduction }): its forward calls the distance function (pairwise-losses.ts). */
+function tripletWithDistanceClass(host: LayerHost): BuiltinClass {
+  const who = "nn.TripletMarginWithDistanceLoss";
+  return new BuiltinClass(who, (args, site) => {
+    host.requireConstruct(who, site);
+    const b = bindArgs(who, tripletWithDistanceOptions, args, site);
+    const forward = (_self: ModuleValue, callArgs: Value[], callSite: CallSite) =>
+      tripletMarginWithDistance({ ...b, ...bindArgs(who, ["anchor", "positive", "negative"].map((n) => arg(n, "tensor")), callArgs, callSite) }, host.call, callSite, host.em, who);
+    const m = new ModuleValue("layer", who, site.loc, undefined, [], [], forward, `margin=${b.margin}${b.swap ? ", swap" : ""}`);
+    // a module given as the distance (nn.PairwiseDistance()) is a child, as PyTorch's attribute makes it
+    if (b.distanceFunction instanceof ModuleValue) m.fields.set("distance_function", b.distanceFunction);
+    return m;
+  });
+}
+
 /** nn.Sequential(a, b, c): children "0", "1", "2", called in order. */
 function sequentialClass(host: LayerHost): BuiltinClass {
   return new BuiltinClass("nn.Sequential", (args, site) => {
@@ -594,6 +611,7 @@ export function nnNamespace(host: LayerHost): NamespaceValue {
     ["utils", utilsNamespace(host)],
   ]);
   for (const [name, spec] of Object.entries(layers)) members.set(name, layerClass(name, spec, host));
+  members.set("TripletMarginWithDistanceLoss", tripletWithDistanceClass(host));
   const build = (name: string, args: Value[], site: CallSite) => layerClass(name, layers[name], host).construct(args, site) as ModuleValue;
   for (const [name, cls] of transformerClasses({ requireConstruct: host.requireConstruct, em: () => host.em, build })) members.set(name, cls);
   return new NamespaceValue("nn", members);

@@ -1,11 +1,13 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape, shapeEq } from "../ir/shape.ts";
-import { arg, opt, type ArgSpec, type Bound } from "./args.ts";
+import { arg, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import { ops, softplus } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import type { LayerSpec } from "./layer-spec.ts";
 import { vectorNorm } from "./vector-norm.ts";
-import type { CallSite, TensorValue } from "./values.ts";
+import { pointwiseComposites } from "./pointwise-composites.ts";
+import { pairwiseDistance } from "./port-layers.ts";
+import { BuiltinFunction, describe, FunctionValue, ModuleValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // The rest of torch.nn's losses, as compositions with PyTorch's formulas: the ranking and
 // embedding losses of metric learning (margin ranking, hinge embedding, cosine embedding,
@@ -202,3 +204,35 @@ export const pairwiseLossLayers: Record<string, LayerSpec> = Object.fromEntries(
     },
   ]),
 );
+
+/** Calls a model file's function, arrow or module with tsdp's values (the interpreter's callback). */
+type Call = (f: Value, args: Value[], site: CallSite) => Value;
+
+/** nn.TripletMarginWithDistanceLoss's options, also F.tripletMarginWithDistanceLoss's after the three tensors. */
+export const tripletWithDistanceOptions: readonly ArgSpec[] = [opt("distanceFunction", "any", null, { nullable: true }), opt("margin", "number", 1), opt("swap", "bool", false), reductionArg];
+
+/**
+ * max(d(a, p) − d(a, n) + margin, 0) with the caller's distance d (a function of two [N, D]
+ * tensors giving [N]: `(x, y) => 1 − cos(x, y)`, an nn.PairwiseDistance) or, when none is given,
+ * F.pairwiseDistance's (p 2, eps 1e-6); swap: d(a, n) ← minimum(d(a, n), d(p, n)), as PyTorch's.
+ */
+export function tripletMarginWithDistance(b: Bound, call: Call, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const [a, p, n] = [b.anchor, b.positive, b.negative] as TensorValue[];
+  if (!(a.node.shape.length === p.node.shape.length && p.node.shape.length === n.node.shape.length))
+    fail("shapeMismatch", `${who}: the anchor, positive and negative must have one number of dims, got ${formatShape(a.node.shape)}, ${formatShape(p.node.shape)} and ${formatShape(n.node.shape)}`, site.loc);
+  if (!(b.margin > 0)) fail("invalidArgument", `${who}: margin must be greater than 0, got ${b.margin}`, locOfArg(b, "margin", site));
+  const f: Value = b.distanceFunction;
+  if (f !== null && !(f instanceof FunctionValue || f instanceof BuiltinFunction || f instanceof ModuleValue))
+    fail("wrongArgumentType", `${who}: distanceFunction is a function of two tensors ((x, y) => …) or a module, got ${describe(f)}`, locOfArg(b, "distanceFunction", site));
+  const distance = (u: TensorValue, v: TensorValue): TensorValue => {
+    if (f === null) return pairwiseDistance({ x1: u, x2: v, p: 2, eps: 1e-6, keepdim: false }, site, em, who);
+    const d = call(f, [u, v], site);
+    if (!(d instanceof TensorValue) || d.node.dtype !== "f32") return fail("wrongArgumentType", `${who}: distanceFunction must return a float tensor of distances, got ${describe(d)}`, site.loc);
+    return d;
+  };
+  const c = ops(em, who, site);
+  const positive = distance(a, p);
+  let negative = distance(a, n);
+  if (b.swap) negative = pointwiseComposites.minimum({ input: negative, other: distance(p, n) }, site, em, who);
+  return reduce(c, hinge(c, c.op("add", [c.op("sub", [positive, negative]), b.margin])), b.reduction);
+}

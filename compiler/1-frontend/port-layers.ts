@@ -38,7 +38,7 @@ export function rmsNorm(input: TensorValue, normalizedShape: readonly number[], 
 }
 
 /** ‖x1 − x2 + eps‖ₚ along the last dim (torch.pairwise_distance; eps keeps the 2-norm's gradient finite at x1 = x2). */
-function pairwiseDistance(b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+export function pairwiseDistance(b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const c = ops(em, who, site);
   const difference = c.op("add", [c.op("sub", [b.x1, b.x2]), b.eps]);
   return vectorNorm(difference, b.p, [difference.node.shape.length - 1], b.keepdim, site, em, who, locOfArg(b, "p", site));

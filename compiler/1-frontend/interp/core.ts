@@ -97,6 +97,7 @@ export abstract class InterpreterCore {
         if (this.phase === "forward") fail("moduleOutsideConstructor", `${who} is created inside forward`, site.loc);
       },
       callModule: (m: ModuleValue, args: Value[], site: CallSite) => this.callModule(m, args, site),
+      call: (f: Value, args: Value[], site: CallSite) => this.callCallback(f, args, site),
     };
     this.dsl = new Map<string, Value>([
       ["nn", nnNamespace(host)],
