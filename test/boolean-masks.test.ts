@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
-import { header, lowerSource } from "./helpers.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 
 const [L, E] = [4, 8];
 const xs = Array.from({ length: 2 * L * E }, (_, i) => Math.sin(i * 0.61) * 1.5);
@@ -73,5 +73,39 @@ describe("bool attention masks are PyTorch's bool masks", () => {
     for (const m of ["m1", "m2", "m3"]) same(run(fields, `return F.scaledDotProductAttention(x, x, x, { attnMask: this.${m} });`), causal);
     const added = run("", `return F.scaledDotProductAttention(x, x, x, { attnMask: F.ones(${L}, ${L}).tril() });`);
     same(run(fields, "return F.scaledDotProductAttention(x, x, x, { attnMask: this.f });"), added);
+  });
+
+  it("PyTorch's dtype rules decide what stays bool: mul, where, maximum/minimum, any/all, detach, pad, bool + bool, masked_fill, zerosLike and in-place writes of bool tensors are bool; .float(), .to, .typeAs are float", () => {
+    const T = `F.ones(${L}, ${L}, { dtype: F.bool }).tril()`;
+    const sdpa = (setup: string, mask: string) => run("", `${setup}\n    return F.scaledDotProductAttention(x, x, x, { attnMask: ${mask} });`);
+    const bool = [
+      ["", `${T}.mul(${T})`], ["", `F.where(${T}.logicalNot(), ${T}, ${T})`], ["", `F.maximum(${T}, F.zerosLike(${T}))`], ["", `F.minimum(${T}, ${T})`],
+      ["", `${T}.detach()`], ["", `${T}.add(${T})`], ["", `F.stack([${T}, ${T}]).any(0)`], ["", `F.stack([${T}, ${T}]).all(0)`],
+      ["", `F.pad(${T}.narrow(1, 1, 3), [1, 0])`], ["", `F.pad(${T}.narrow(1, 1, 3), [1, 0], { value: 1 })`], ["", `${T}.maskedFill(${T}.logicalNot(), 0)`],
+      ["", `F.cat([F.zerosLike(${T}).narrow(0, 0, 1), ${T}.narrow(0, 1, 3)], 0)`],
+      [`const m = ${T}; m.index(":2", ":2").fill_(0);`, "m"], [`const m = ${T}; m.maskedFill_(F.arange(${L}).view(${L}, 1).eq(F.arange(${L})).logicalAnd(F.arange(${L}).gt(0)), 0);`, "m"],
+    ];
+    for (const [setup, mask] of bool) {
+      const asBool = sdpa(setup, mask);
+      same(asBool, sdpa(setup, `(${mask}).ne(0)`));
+      // not what adding it as a float 0/1 mask gives
+      expect(Math.max(...asBool.map((v, i) => Math.abs(v - sdpa(setup, `(${mask}).mul(1)`)[i]))), mask).toBeGreaterThan(1e-3);
+    }
+    for (const mask of [`${T}.float()`, `${T}.to("float32")`, `${T}.typeAs(x)`, `${T}.mul(0.5)`]) {
+      const asFloat = sdpa("", mask);
+      same(asFloat, sdpa("", `(${mask}).mul(1)`));
+      expect(Math.max(...asFloat.map((v, i) => Math.abs(v - sdpa("", `(${mask}).ne(0)`)[i]))), mask).toBeGreaterThan(1e-3);
+    }
+    // (ids == PAD).float() as a key padding mask is added (+1 at padded keys), as PyTorch's float mask
+    const mha = "attn = new nn.MultiheadAttention(8, 2, { batchFirst: true });";
+    same(run(mha, "return this.attn(x, x, x, { keyPaddingMask: ids.eq(0).float(), needWeights: false })[0];"), run(mha, "return this.attn(x, x, x, { keyPaddingMask: ids.eq(0).mul(1.0), needWeights: false })[0];"));
+  });
+
+  it("bool + bool is a logical or (True + True is True); bool − bool is refused, as PyTorch refuses it", () => {
+    const or = run("", "return ids.gt(2).add(ids.lt(6)).float().unsqueeze(-1).mul(x);");
+    const byHand = run("", "return ids.gt(2).logicalOr(ids.lt(6)).float().unsqueeze(-1).mul(x);");
+    same(or, byHand);
+    const src = `${header}export class M extends nn.Module {\n  forward(ids: Tensor<[Batch, 4], "int32">) {\n    return ids.gt(2).sub(ids.lt(6));\n  }\n}\n`;
+    expect(diagnosticsOf(src).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP4002 sub of two bool tensors: PyTorch refuses it/);
   });
 });

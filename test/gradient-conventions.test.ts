@@ -77,4 +77,20 @@ describe("PyTorch's gradient conventions", () => {
     expect(g[0]).toBeCloseTo(0, 12);
     expect(g[1]).toBeCloseTo(2, 12);
   });
+
+  it("relu and hardswish select 0 where PyTorch's backward selects: a NaN or ∞ from above stays out of a dead unit (LPIPS's √Σ relu(x)²)", () => {
+    // √(Σ relu(x)²) at x ≤ 0 everywhere: d√/d(Σ) is ∞ at 0, times relu′ = 0 — PyTorch's threshold_backward selects 0
+    expect(gradient("return F.relu(x).pow(2).sum(1, true).sqrt();", [-1, -2, 0])).toEqual([0, 0, 0]);
+    expect(gradient("return F.maxPool1d(F.relu(x).view(-1, 1, 4), 2).pow(2).sum(-1).sqrt().view(-1, 1);", [-1, -2, 0, -3])).toEqual([0, 0, 0, 0]);
+    // hardswish below −3 is 0 with gradient 0 (at −3 itself −½, between x/3 + ½), whatever comes from above
+    expect(gradient("return F.hardswish(x).pow(2).sum(1, true).sqrt();", [-4, -5])).toEqual([0, 0]);
+    expect(gradient("return F.hardswish(x);", [-4, -3, 0, 1.5, 4])).toEqual([0, -1, 1.5, 4 * 1, 5].map((v) => expect.closeTo(v, 12)));
+    // where the unit is alive, the gradient passes as before
+    expect(gradient("return F.relu(x);", [1, -1, 0, NaN])).toEqual([1, 0, 0, 4]);
+  });
+
+  it("rrelu at x = 0 has the slope as its gradient (leaky_relu's x > 0 ? 1 : slope), not 1", () => {
+    const slope = (1 / 8 + 1 / 3) / 2;
+    expect(gradient("return F.rrelu(x);", [0, -1, 1])).toEqual([slope, 2 * slope, 3].map((v) => expect.closeTo(v, 12)));
+  });
 });

@@ -1038,3 +1038,14 @@ describe("F.cartesianProd and Object.entries of an nn.ModuleDict", () => {
     expect(outputs(heads, { x: nd([1, 1], [1]) })[0]).toEqual([2, 30]);
   });
 });
+
+describe("reductions over an empty dim list", () => {
+  it("x.sum([]), x.mean([]) and x.amax([]) reduce every dim, as PyTorch's dim=[] (mean_flat over range(1, ndim) of a 1-D tensor)", () => {
+    const x = nd([2, 3], [1, -2, 3.5, 4, 0.25, -6]);
+    const [sum, mean, amax, perSample] = outputs(model("return [x.sum([]).view(1, 1).expand(x.size(0), 1), x.mean([]).view(1, 1).expand(x.size(0), 1), x.amax([]).view(1, 1).expand(x.size(0), 1), x.sum(1).mean(Array.from({ length: 0 }, (_, i) => i + 1)).view(1, 1).expand(x.size(0), 1)];", "x: Tensor<[Batch, 3]>"), { x });
+    expect(sum).toEqual([0.75, 0.75]);
+    expect(mean).toEqual([0.125, 0.125]);
+    expect(amax).toEqual([4, 4]);
+    expect(perSample).toEqual([0.375, 0.375]);
+  });
+});

@@ -6,16 +6,24 @@ import type { TensorValue } from "./values.ts";
 // mask is added to the scores, a bool one masks positions out (nn.MultiheadAttention's attn_mask
 // and key_padding_mask, and nn.Transformer's masks: True is not attended; F.scaled_dot_product_attention's
 // attn_mask: True is attended) — so a port's `src == PAD` or `~torch.tril(ones(L, L, dtype=bool))`
-// must be told from a float mask. A tensor is bool when it is a comparison's or a logical op's
-// result (.gt, .eq, .bool(), logicalNot/And/Or, a factory with dtype bool), or a view, copy or
-// triangle of such tensors.
+// must be told from a float mask. A tensor is bool when PyTorch's dtype rules make it one:
+//   - a comparison's or a logical op's result (.gt, .eq, .bool(), logicalNot/And/Or, any/all, a
+//     factory with dtype bool, zerosLike of a bool tensor): marked, or a comparison op;
+//   - a view, copy, pad (with False), detach or triangle of a bool tensor; a concat of bool tensors;
+//   - bool·bool (mul), where(c, bool, bool), the max or min of bools (amax, amin), masked_fill of a
+//     bool tensor: PyTorch's result type of bool operands is bool;
+//   - a bool tensor changed in place (m[:2, :2] = False, m.fill_(0)): PyTorch casts what is
+//     written to the tensor's dtype (in-place.ts marks the new value, cast to 0/1).
+// And not: .float(), .to(float32), .typeAs(floats) of a bool tensor, bool times a float, + a number.
 
 /** Results PyTorch types bool that are not comparisons here (logicalAnd's product of truths). */
 const marked = new WeakSet<Node>();
 
 const COMPARISONS = new Set(["gt", "ge", "lt", "le", "eq", "ne"]);
-/** Ops that move or select a tensor's values without computing new ones (and tril/triu, which zero the rest: False). */
-const KEEPS_VALUES = new Set(["reshape", "expand", "permute", "narrow", "take", "triangle", "concat"]);
+/** Ops that move or select a tensor's values without computing new ones (tril/triu and pad_dim add zeros: False). */
+const KEEPS_VALUES = new Set(["reshape", "expand", "permute", "narrow", "take", "triangle", "pad_dim", "detach", "amax", "amin"]);
+/** Ops whose result is bool when every one of `operands` (input positions) is. */
+const BOOL_OF_BOOLS: Readonly<Record<string, readonly number[]>> = { concat: [], mul: [0, 1], where: [1, 2], mode_select: [0, 1] };
 
 /** `t` is PyTorch's bool result (logicalAnd written as a product of truths). */
 export function markBoolean(t: TensorValue): TensorValue {
@@ -23,13 +31,22 @@ export function markBoolean(t: TensorValue): TensorValue {
   return t;
 }
 
+/** `node` holds a bool tensor's 0/1 values (a bool tensor's storage after an in-place write). */
+export function markBooleanNode(node: Node): Node {
+  marked.add(node);
+  return node;
+}
+
 /** Whether a tensor PyTorch would type bool reaches here as `node`. */
 export function isBooleanMask(node: Node): boolean {
   for (let n = node, steps = 0; steps < 10_000; steps++) {
     if (marked.has(n) || COMPARISONS.has(n.op)) return true;
-    if (!KEEPS_VALUES.has(n.op)) return false;
-    // a concat is bool when each part is; take's index is not a value
-    if (n.op === "concat") return n.inputs.every(isBooleanMask);
+    const operands = BOOL_OF_BOOLS[n.op];
+    // a concat's parts are all its inputs; take's index is not a value
+    if (operands) return (operands.length ? operands.map((i) => n.inputs[i]) : n.inputs).every((i) => i !== undefined && isBooleanMask(i));
+    // masked_fill keeps its input's dtype (the value cast to bool; a fill of 0 or 1 is one)
+    if (n.op === "masked_fill" && !(n.attrs.value === 0 || n.attrs.value === 1)) return false;
+    if (!KEEPS_VALUES.has(n.op) && n.op !== "masked_fill") return false;
     n = n.inputs[0];
   }
   return false;

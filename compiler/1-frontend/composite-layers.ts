@@ -1,4 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
+import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { formatShape } from "../ir/shape.ts";
 import type { ResampleAttrs } from "../ops/resample.ts";
 import { arg, CallProblems, locOfArg, opt, paddingModeArg, type Bound } from "./args.ts";
@@ -123,7 +124,9 @@ export function pad(b: Bound, site: CallSite, em: GraphEmitter, who: string): Te
   if (b.value === 0) return y;
   // the batch dims of the mask are 1: it broadcasts over the batch
   const inside = padded(c.op("full", [], { shape: input.node.shape.map((d) => (typeof d === "number" ? d : 1)), value: 1 }));
-  return c.op("add", [y, c.op("mul", [c.op("sub", [1, inside]), b.value])]);
+  const filled = c.op("add", [y, c.op("mul", [c.op("sub", [1, inside]), b.value])]);
+  // a bool tensor padded with True stays bool, as PyTorch's (a pad of False is pad_dim's zeros: boolean-masks.ts)
+  return b.value === 1 && isBooleanMask(input.node) ? markBoolean(filled) : filled;
 }
 
 /**

@@ -6,7 +6,8 @@ import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { claimCaptured, markCaptured, retakeDrawn } from "./in-place.ts";
-import { markBoolean } from "./boolean-masks.ts";
+import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
+import { convert } from "./tensor-spellings.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { constantValues } from "./known-values.ts";
@@ -138,8 +139,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         : fail("wrongArgumentType", `${who}: input must be a tensor, got ${describe(b.input)}`, locOfArg(b, "input", site));
       const scalar = em.node("full", [], { shape: [], value: valueOf(b, site) }, who, site);
       const filled = em.tensor("expand", [scalar], { shape: [...input.shape] }, who, site);
-      // dtype bool: tsdp's 0/1 mask, a comparison's result (as filledAs's)
-      if (b.dtype === "bool") return em.tensor("ne", [filled, em.constant(0, site)], {}, who, site);
+      // dtype bool, or a bool input's (zeros_like(mask) keeps its dtype): tsdp's 0/1 mask, a comparison's result (as filledAs's)
+      if (b.dtype === "bool" || (b.dtype === null && b.input instanceof TensorValue && isBooleanMask(b.input.node))) return em.tensor("ne", [filled, em.constant(0, site)], {}, who, site);
       return (b.dtype ?? (input.dtype === "i32" ? "int32" : "float32")) !== "float32" ? em.tensor("to_int", [filled], {}, who, site) : filled;
     });
   /** A random tensor drawn in forward on every call (the sample op; the batch dim, if named, first). */
@@ -348,12 +349,12 @@ export const selectionMethods = {
     bindArgs("bool", [], args, site);
     return truth(x, "bool", site, em);
   },
-  // an int32 tensor (argmax's indices, int32 ids or masks) converts; float32 ones are already it
+  // an int32 tensor (argmax's indices, int32 ids or masks) converts; float32 ones are already it, but
+  // a bool one becomes a float mask, which attention adds (tensor-spellings.ts convert)
   float: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
     bindArgs("float", [], args, site);
-    if (x.node.dtype === "i32") return em.tensor("to_float", [x], {}, "float", site);
-    if (x.node.dtype !== "f32") fail("dtypeMismatch", `float(): converting a ${x.node.dtype} tensor is not supported`, site.loc);
-    return x;
+    if (x.node.dtype !== "f32" && x.node.dtype !== "i32") fail("dtypeMismatch", `float(): converting a ${x.node.dtype} tensor is not supported`, site.loc);
+    return convert(x, "float32", "float", site, em);
   },
   // a float32 tensor to int32, toward zero (tsdp's integers are int32: long() is int()); an int32 one is itself
   int: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => integer(x, args, site, em, "int"),

@@ -38,13 +38,14 @@ function alphaDropout(input: TensorValue, p: number, training: Value, feature: b
 }
 
 /**
- * F.rrelu / nn.RReLU: x where x ≥ 0, else a·x — a drawn per element from U(lower, upper) in train
- * mode (afresh each call, the sample op), (lower + upper)/2 in eval; the gradient is a (1 for x ≥ 0).
+ * F.rrelu / nn.RReLU: x where x > 0, else a·x — a drawn per element from U(lower, upper) in train
+ * mode (afresh each call, the sample op), (lower + upper)/2 in eval; the gradient is a (1 for x > 0:
+ * at x = 0 the slope, as PyTorch's leaky_relu backward and its train kernel's x ≤ 0 branch give).
  */
 function rrelu(input: TensorValue, lower: number, upper: number, training: Value, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   if (!(lower <= upper)) fail("invalidArgument", `${who}: lower (${lower}) must not exceed upper (${upper})`, site.loc);
   const c = ops(em, who, site);
-  const leaky = (slope: TensorValue | number) => c.op("where", [c.op("ge", [input, 0]), input, c.op("mul", [input, slope])]);
+  const leaky = (slope: TensorValue | number) => c.op("where", [c.op("gt", [input, 0]), input, c.op("mul", [input, slope])]);
   const evaluation = leaky((lower + upper) / 2);
   if (training === false) return evaluation;
   const u = em.tensor("sample", [], { shape: [...input.node.shape], distribution: "uniform" }, who, site);

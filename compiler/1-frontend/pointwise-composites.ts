@@ -1,4 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
+import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import type { Node } from "../ir/node.ts";
 import { normalizeDim, numel, type Count } from "../ir/shape.ts";
 import { arg, locOfArg, opt, type Bound } from "./args.ts";
@@ -140,11 +141,13 @@ export const pointwiseComposites = {
   },
   /**
    * F.hardswish: x·min(max(x + 3, 0), 6)/6. Its clamp passes the gradient at the bounds, which
-   * gives PyTorch's hardswish′: x/3 + 1/2 on [−3, 3] (−1/2 at x = −3), 0 below, 1 above.
+   * gives PyTorch's hardswish′: x/3 + 1/2 on [−3, 3] (−1/2 at x = −3), 0 below, 1 above. Below −3
+   * a where selects 0, as PyTorch's backward selects: the gradient there is 0 even for a NaN or ∞
+   * upstream (the product's x·0 would pass NaN).
    */
   hardswish: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     const c = ops(em, who, site);
-    return c.op("div", [c.op("mul", [b.x, clampOf(c, () => c.op("add", [b.x, 3]), 0, 6, false)]), 6]);
+    return c.op("where", [c.op("lt", [b.x, -3]), 0, c.op("div", [c.op("mul", [b.x, clampOf(c, () => c.op("add", [b.x, 3]), 0, 6, false)]), 6])]);
   },
   /** F.elu: x > 0 ? x : α·(eˣ − 1); gradient α·eˣ at x ≤ 0 (α at 0), as PyTorch's. */
   elu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => expUnit(ops(em, who, site), b.x, b.alpha, 1, 1),
@@ -246,6 +249,8 @@ function extremum(b: Bound, site: CallSite, em: GraphEmitter, who: string, wins:
   const result = c.op("where", [c.op(wins, [a, other]), a, c.op("where", [c.op(loses, [a, other]), other, unordered])]);
   // of integers an integer, as PyTorch's (the tie's halves are float32 on the way: int-arithmetic.ts)
   const integer = (v: unknown) => (v instanceof TensorValue ? v.node.dtype === "i32" : Number.isInteger(v));
+  // of bools a bool, the logical or (maximum) or and (minimum), as PyTorch's (boolean-masks.ts)
+  if (a instanceof TensorValue && other instanceof TensorValue && isBooleanMask(a.node) && isBooleanMask(other.node)) return markBoolean(result);
   return integer(a) && integer(other) && result.node.dtype === "f32" ? c.op("to_int", [result]) : result;
 }
 

@@ -2,6 +2,7 @@ import { own } from "./names.ts";
 import { indexingMethods } from "./indexing.ts";
 import type { Node } from "../ir/node.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
+import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
 import { arg, argLoc, bindArgs, locOfArg, opt, type ArgSpec } from "./args.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
@@ -114,6 +115,11 @@ export function roundedQuotient(x: TensorValue, other: Value, mode: "floor" | "t
 function additive(op: "add" | "sub"): Method {
   return (x, args, site, em) => {
     const { other, alpha } = bindArgs(op, [arg("other", "any"), opt("alpha", "number", 1)], args, site);
+    // bool + bool is bool in PyTorch (True + True is True: a logical or); bool − bool raises there
+    if (other instanceof TensorValue && isBooleanMask(x.node) && isBooleanMask(other.node)) {
+      if (op === "sub") return fail("dtypeMismatch", "sub of two bool tensors: PyTorch refuses it (\"Subtraction, the `-` operator, with two bool tensors is not supported\"); write x.logicalXor(y) (or x.float().sub(y.float()) for −1/0/1)", site.loc);
+      if (alpha === 1) return markBoolean(em.tensor("ne", [em.tensor("add", [x, other], {}, op, site), em.constant(0, site)], {}, op, site));
+    }
     const scaled = alpha === 1 ? other : typeof other === "number" ? other * alpha : other instanceof TensorValue ? em.tensor("mul", [other, em.constant(alpha, site)], {}, op, site) : other;
     return em.tensor(op, [x, operand(scaled, op, site, em)], {}, op, site);
   };
@@ -132,6 +138,8 @@ function reduction(op: "sum" | "mean" | "amax"): Method {
   const dtype = op === "amax" ? [] : [opt("dtype", "string", null, { nullable: true, choices: op === "sum" ? ["float32", "int32", "int64"] : ["float32"] })];
   return (x, args, site, em) => {
     const b = bindArgs(op, [opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false), ...dtype], args, site);
+    // dim=[] reduces every dim, as dim=None (PyTorch's sum/mean/amax: `per.mean(dim=list(range(1, per.ndim)))` of a 1-D tensor)
+    if (Array.isArray(b.dim) && b.dim.length === 0) b.dim = null;
     const input = b.dtype === "float32" && x.node.dtype === "i32" ? em.tensor("to_float", [x], {}, op, site) : x;
     const result = em.tensor(op, [input], { dims: b.dim, keepdim: b.keepdim }, op, site);
     return (b.dtype === "int32" || b.dtype === "int64") && result.node.dtype === "f32" ? em.tensor("to_int", [result], {}, op, site) : result;

@@ -1,4 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
+import { markBoolean } from "./boolean-masks.ts";
 import type { SourceLoc } from "../diagnostics/diagnostic.ts";
 import { formatShape, isBatch, normalizeDim, type Dim } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
@@ -62,7 +63,7 @@ const queries: Record<string, Query> = {
     },
   },
   // 1 where every (some) element along dims is nonzero; a 0/1 float32 tensor, as tsdp's masks
-  all: { args: [dims, keepdim], lower: (x, b, site, em, who) => { const c = ops(em, who, site); return c.op("neg", [c.op("amax", [c.op("neg", [nonzero(x, em, who, site)])], { dims: b.dim, keepdim: b.keepdim })]); } },
+  all: { args: [dims, keepdim], lower: (x, b, site, em, who) => { const c = ops(em, who, site); return markBoolean(c.op("neg", [c.op("amax", [c.op("neg", [nonzero(x, em, who, site)])], { dims: b.dim, keepdim: b.keepdim })])); } },
   any: { args: [dims, keepdim], lower: (x, b, site, em, who) => ops(em, who, site).op("amax", [nonzero(x, em, who, site)], { dims: b.dim, keepdim: b.keepdim }) },
   // float32 counts (exact below 2²⁴), as the masks' sums
   countNonzero: { args: [dims], lower: (x, b, site, em, who) => ops(em, who, site).op("sum", [nonzero(x, em, who, site)], { dims: b.dim, keepdim: false }) },

@@ -7,6 +7,7 @@ import { catInGroups } from "./joins.ts";
 import type { GradContext } from "../ops/op.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { change } from "./in-place-journal.ts";
+import { isBooleanMask, markBooleanNode } from "./boolean-masks.ts";
 import { TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Views in PyTorch share their base's storage: `pe[:, 0::2] = sin(…)` (here
@@ -131,6 +132,8 @@ const rowMajor = (shape: readonly number[]) => shape.map((_, i) => shape.slice(i
  * `shape`'s dims that are contiguous with each other (PyTorch's computeStride).
  */
 function viewStrides(shape: readonly number[], strides: readonly number[], next: readonly number[]): number[] | undefined {
+  // a 0-dim tensor's one element views as any shape of one element
+  if (shape.length === 0) return next.map(() => 1);
   const out = new Array<number>(next.length).fill(0);
   let viewDim = next.length - 1;
   let chunkBase = strides[strides.length - 1] ?? 1;
@@ -206,9 +209,19 @@ const hasSharers = (x: TensorValue): boolean => rootOf.has(x) || (familyOf.get(x
 
 /**
  * x (a tensor, or a view of a storage) now holds `value`: its storage takes it over (through the
- * view's transpose, for a view) and every view of that storage is recomputed on its next read.
+ * view's transpose, for a view) and every view of that storage is recomputed on its next read. A
+ * tensor keeps its dtype, as PyTorch casts what is written to it (boolean-masks.ts): a bool one stays
+ * bool (`m[:2, :2] = False`, `m.fill_(0)`: nonzero is True), a float one float (`y.copy_(a.gt(b))`,
+ * `x.newEmpty(shape).bernoulli_(p)` hold 0/1 values, not a mask attention would read as bool).
  */
 export function writeThrough(x: TensorValue, value: Node, who: string, site: CallSite, em: GraphEmitter): void {
+  const storage = storageOf(x);
+  if (!isBooleanMask(storage.node)) return writeInto(x, isBooleanMask(value) ? em.node("mul", [value, em.constant(1, site)], {}, who, site) : value, who, site, em);
+  writeInto(x, isBooleanMask(value) ? value : markBooleanNode(em.node("ne", [value, em.constant(0, site)], {}, who, site)), who, site, em);
+  markBooleanNode(storage.node);
+}
+
+function writeInto(x: TensorValue, value: Node, who: string, site: CallSite, em: GraphEmitter): void {
   const root = rootOf.get(x);
   if (!root) {
     change(x, value, undefined);

@@ -26,6 +26,8 @@ export function unary<A extends Record<string, number | string>>(
   traits: OpTraits<A> = {},
   piecewiseLinear = false,
   gradFromOutput = false,
+  /** The gradient as a select instead of dy·f′(x), where PyTorch's backward selects: 0 there whatever dy is (a NaN or ∞ upstream included). */
+  zeroWhere?: { readonly reference: (x: number, a: A) => boolean; readonly cuda: (x: string, a: A) => string },
 ): [OpDef<A>, OpDef<A>] {
   const forward = defineOp<A>({
     name,
@@ -45,8 +47,8 @@ export function unary<A extends Record<string, number | string>>(
     family: "elementwise",
     inputs: ["dy", "x"],
     infer: ([dy]) => dy,
-    reference: ([dy, x], a) => zipBroadcast(dy, x, (g, v) => g * df(v, a)),
-    codegen: { kind: "pointwise", expr: ([dy, x], a) => `(${dy} * ${dcuda(x, a)})` },
+    reference: ([dy, x], a) => zipBroadcast(dy, x, (g, v) => (zeroWhere?.reference(v, a) ? 0 : g * df(v, a))),
+    codegen: { kind: "pointwise", expr: ([dy, x], a) => (zeroWhere ? `(${zeroWhere.cuda(x, a)} ? 0.0f : ${dy} * ${dcuda(x, a)})` : `(${dy} * ${dcuda(x, a)})`) },
     ...(piecewiseLinear ? { grad: ({ node, dy, emit }: GradContext) => [emit(`${name}_grad`, [dy, node.inputs[1]], node.attrs), null] } : {}),
   });
   return [forward, gradient];
@@ -69,8 +71,10 @@ const activation: OpTraits = { activation: true };
 const monotoneActivation: OpTraits = { activation: true, monotone: true };
 
 // relu(NaN) is NaN and its gradient passes there, as PyTorch's (clamp_min keeps a NaN; threshold_backward
-// zeroes where x ≤ 0, which a NaN fails); fmaxf(x, 0) would give 0.
-export const [relu, reluGrad] = unary("relu", (x) => (x <= 0 ? 0 : x), (x) => `(${x} <= 0.0f ? 0.0f : ${x})`, (x) => (x <= 0 ? 0 : 1), (x) => `(${x} <= 0.0f ? 0.0f : 1.0f)`, { ...monotoneActivation, blasEpilogue: () => "relu" }, true, true);
+// zeroes where x ≤ 0, which a NaN fails); fmaxf(x, 0) would give 0. The gradient is threshold_backward's
+// select, x ≤ 0 ? 0 : dy: a dead unit passes 0 even when dy is NaN or ∞ (LPIPS's √Σ relu(x)² at a
+// pixel where every channel is dead), where dy·0 would be NaN.
+export const [relu, reluGrad] = unary("relu", (x) => (x <= 0 ? 0 : x), (x) => `(${x} <= 0.0f ? 0.0f : ${x})`, (x) => 1, () => "1.0f", { ...monotoneActivation, blasEpilogue: () => "relu" }, true, true, { reference: (x) => x <= 0, cuda: (x) => `${x} <= 0.0f` });
 export const [leakyRelu, leakyReluGrad] = unary<{ slope: number }>(
   "leaky_relu",
   (x, a) => (x > 0 ? x : a.slope * x),
