@@ -364,9 +364,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   logsumexp(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   /** Σ(x − mean)² / (N − correction) over dim (not the batch); unbiased (correction 1) by default. */
   var(dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+  /** The legacy overload var(unbiased): over every element. */
+  var(unbiased: boolean): Tensor;
   var(dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
   /** √var, with var's arguments. */
   std(dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+  /** The legacy overload std(unbiased): over every element. */
+  std(unbiased: boolean): Tensor;
   std(dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
 
   // clamp and the elementwise extremes (torch.clamp, torch.maximum/minimum)
@@ -442,6 +446,17 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** torch.median: the lower median along dim with its index (NaN where the dim holds one); without a dim, of every element (no batch). */
   median(): Tensor;
   median(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  /** The k-th smallest along dim (default −1) and its index. */
+  kthvalue(k: number, dim?: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  /** torch.quantile: q a number or an array (a leading dim then); NaN where the dim holds one. */
+  quantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  /** torch.aminmax: { min, max } along dim, or of every element. */
+  aminmax(options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor; 0: Tensor; 1: Tensor } & [Tensor, Tensor];
+  fliplr(): Tensor;
+  flipud(): Tensor;
+  hsplit(indicesOrSections: number | readonly number[]): Tensor[];
+  vsplit(indicesOrSections: number | readonly number[]): Tensor[];
+  dsplit(indicesOrSections: number | readonly number[]): Tensor[];
   sort(dim?: number, descending?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
   argsort(dim?: number, descending?: boolean): Tensor<Shape, "int32">;
   /** torch.tile: repeat with the sizes padded by 1s in front */
@@ -1739,6 +1754,14 @@ export namespace F {
   function rot90(input: Tensor, k?: number, dims?: readonly [number, number]): Tensor;
   /** torch.tensor_split: a number of sections (the first n mod s one longer) or the indices to cut at */
   function tensorSplit(input: Tensor, indicesOrSections: number | readonly number[], dim?: number): Tensor[];
+  function hsplit(input: Tensor, indicesOrSections: number | readonly number[]): Tensor[];
+  function vsplit(input: Tensor, indicesOrSections: number | readonly number[]): Tensor[];
+  function dsplit(input: Tensor, indicesOrSections: number | readonly number[]): Tensor[];
+  function fliplr(input: Tensor): Tensor;
+  function flipud(input: Tensor): Tensor;
+  function kthvalue(input: Tensor, k: number, dim?: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  function quantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  function aminmax(input: Tensor, options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor; 0: Tensor; 1: Tensor } & [Tensor, Tensor];
   /** torch.diag_embed (offset 0, the last two dims): the last dim on a diagonal */
   function diagEmbed(input: Tensor): Tensor;
   /** sin(πx)/(πx), 1 at 0 */

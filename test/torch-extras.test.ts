@@ -134,4 +134,29 @@ describe("torch functions of a few ops", () => {
     expect(entr.map((v, i) => (xs[i] < 0 ? v : Number(v.toFixed(12))))).toEqual(xs.map((v) => (v < 0 ? -Infinity : v === 0 ? 0 : Number((-v * Math.log(v)).toFixed(12)))));
     close(erf, xs.map(erfOf));
   });
+
+  it("kthvalue, quantile (each interpolation, NaN rows), aminmax, fliplr/flipud, hsplit/vsplit/dsplit, and x.std(false) (the legacy unbiased overload)", () => {
+    // xs = [0.5, −1.5, 2, 0, 3, −0.25]: sorted −1.5, −0.25, 0, 0.5, 2, 3
+    const [kth, kthAt, q, qs, lower, higher, nearest, midpoint, min, max, lr, h0, std, nan] = outputs(
+      "const k = x.kthvalue(3, 1, true); const mm = F.aminmax(x, { dim: 1, keepdim: true }); const [h0] = F.hsplit(x.view(-1, 2, 3), 2);\n    " +
+        "return [k.values, k.indices.float(), x.quantile(0.3, 1, true), F.quantile(x, [0, 0.5, 1], 1).t(), x.quantile(0.3, 1, true, 'lower'), x.quantile(0.3, 1, true, 'higher'), x.quantile(0.5, 1, true, 'nearest'), x.quantile(0.3, 1, true, 'midpoint'), mm.min, mm.max, F.fliplr(x.view(-1, 2, 3)).flatten(1), h0.flatten(1), x.mul(0).sum(1, true).add(F.tensor([1, 2, 3, 4]).std(false)), x.log().quantile(0.5, 1, true)];",
+    );
+    expect(kth).toEqual([0]);
+    expect(kthAt).toEqual([3]);
+    // rank 0.3·5 = 1.5: −0.25 + 0.5·(0 − −0.25) (PyTorch's lerp); [0, ½, 1]: −1.5, (0 + 0.5)/2, 3
+    close(q, [-0.125]);
+    close(qs, [-1.5, 0.25, 3]);
+    expect([lower, higher, midpoint]).toEqual([[-0.25], [0], [-0.125]]);
+    // rank 2.5 rounds half to even: 2 → 0
+    expect(nearest).toEqual([0]);
+    expect([min, max]).toEqual([[-1.5], [3]]);
+    expect(lr).toEqual([0, 3, -0.25, 0.5, -1.5, 2].map((v, i) => [0.5, -1.5, 2, 0, 3, -0.25][[3, 4, 5, 0, 1, 2][i]]));
+    expect(h0).toEqual([0.5, -1.5, 2]);
+    // the population std of 1, 2, 3, 4: √1.25 (std(true) would be √(5/3))
+    close(std, [Math.sqrt(1.25)]);
+    // log of negatives is NaN: the quantile of a row holding one is NaN, as PyTorch's
+    expect(Number.isNaN(nan[0])).toBe(true);
+    expect(first("return F.hsplit(x, 4);")).toMatch(/F\.hsplit splits dim 1 of size 6 into 4 equal sections, which it does not divide/);
+    expect(first("return x.quantile(1.5, 1);")).toMatch(/q values must be in the range \[0, 1\]/);
+  });
 });

@@ -10,7 +10,7 @@ import type { TensorValue } from "./values.ts";
 //   - a comparison's or a logical op's result (.gt, .eq, .bool(), logicalNot/And/Or, any/all, a
 //     factory with dtype bool, zerosLike of a bool tensor): marked, or a comparison op;
 //   - a view, copy, pad (with False), detach or triangle of a bool tensor; a concat of bool tensors;
-//   - bool·bool (mul), where(c, bool, bool), the max or min of bools (amax, amin), masked_fill of a
+//   - bool·bool (mul), where(c, bool, bool), the max of bools (amax: any), masked_fill of a
 //     bool tensor: PyTorch's result type of bool operands is bool;
 //   - a bool tensor changed in place (m[:2, :2] = False, m.fill_(0)): PyTorch casts what is
 //     written to the tensor's dtype (in-place.ts marks the new value, cast to 0/1).
@@ -21,7 +21,7 @@ const marked = new WeakSet<Node>();
 
 const COMPARISONS = new Set(["gt", "ge", "lt", "le", "eq", "ne"]);
 /** Ops that move or select a tensor's values without computing new ones (tril/triu and pad_dim add zeros: False). */
-const KEEPS_VALUES = new Set(["reshape", "expand", "permute", "narrow", "take", "triangle", "pad_dim", "detach", "amax", "amin"]);
+const KEEPS_VALUES = new Set(["reshape", "expand", "permute", "narrow", "take", "triangle", "pad_dim", "detach", "amax"]);
 /** Ops whose result is bool when every one of `operands` (input positions) is. */
 const BOOL_OF_BOOLS: Readonly<Record<string, readonly number[]>> = { concat: [], mul: [0, 1], where: [1, 2], mode_select: [0, 1] };
 

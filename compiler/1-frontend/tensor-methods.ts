@@ -155,6 +155,11 @@ function viaFunction(who: string, name: keyof typeof pointwiseComposites, specs:
   return (x, args, site, em) => pointwiseComposites[name]({ ...bindArgs(who, specs, args, site), [first]: x }, site, em, who);
 }
 
+/** x.std(false), x.var(true): PyTorch's legacy overload std(unbiased), over every dim. */
+function legacyUnbiased(method: Method): Method {
+  return (x, args, site, em) => (typeof args[0] === "boolean" && args.length === 1 ? method(x, [null, args[0]], site, em) : method(x, args, site, em));
+}
+
 /**
  * softmax's dtype (Hugging Face's softmax(…, dtype=torch.float32)): computing in float32 is what
  * tsdp does anyway, so "float32" is accepted and nothing else.
@@ -202,8 +207,8 @@ export const tensorMethods: Record<string, Method> = {
   maximum: viaFunction("maximum", "maximum", extremumArgs.slice(1), "input"),
   minimum: viaFunction("minimum", "minimum", extremumArgs.slice(1), "input"),
   logsumexp: viaFunction("logsumexp", "logsumexp", logsumexpArgs.slice(1)),
-  var: viaFunction("var", "var", varianceArgs.slice(1)),
-  std: viaFunction("std", "std", varianceArgs.slice(1)),
+  var: legacyUnbiased(viaFunction("var", "var", varianceArgs.slice(1))),
+  std: legacyUnbiased(viaFunction("std", "std", varianceArgs.slice(1))),
   view: (x, args, site, em) => reshape(x, sizesOf(args, "view", site), "view", site, em),
   reshape: (x, args, site, em) => reshape(x, sizesOf(args, "reshape", site), "reshape", site, em),
   flatten: (x, args, site, em) => {

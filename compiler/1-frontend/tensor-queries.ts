@@ -9,7 +9,7 @@ import { cat } from "./joins.ts";
 import { cross, diagonal, isclose } from "./linalg.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
-import { BuiltinFunction, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
 import { sizes } from "./factories.ts";
 
 // What ports ask of a tensor beyond arithmetic: torch.isnan / isinf / isfinite / nan_to_num, the
@@ -299,8 +299,75 @@ const selections: Record<string, Query> = {
       return pair({ values: drop(values), indices: drop(index) });
     },
   },
+  // torch.kthvalue(x, k, dim=-1, keepdim): the k-th smallest along dim with its index (NaN the largest, as sort puts it)
+  kthvalue: {
+    args: [arg("k", "posInt"), opt("dim", "int", -1), keepdim],
+    lower: (x, b, site, em, who) => {
+      const c = ops(em, who, site);
+      const dim = dimIn(x.node.shape, b.dim, who, site.loc);
+      const smallest = topk(x, b.k, dim, false, site, em, who);
+      const kth = (v: TensorValue) => (b.keepdim ? c.narrow(v, dim, b.k - 1, 1) : c.reshape(c.narrow(v, dim, b.k - 1, 1), x.node.shape.filter((_, i) => i !== dim)));
+      return pair({ values: kth(smallest.values), indices: kth(smallest.indices) });
+    },
+  },
+  // torch.quantile(x, q, dim, keepdim, interpolation): q a number or an array of them (a leading dim
+  // then); NaN where the dim holds one, as PyTorch's
+  quantile: {
+    args: [arg("q", "any"), opt("dim", "int", null, { nullable: true }), keepdim, opt("interpolation", "string", "linear", { choices: ["linear", "lower", "higher", "midpoint", "nearest"] })],
+    lower: (x, b, site, em, who) => quantile(x, b, site, em, who),
+  },
+  // torch.aminmax(x, dim, keepdim): { min, max }
+  aminmax: {
+    args: [opt("dim", "int", null, { nullable: true }), keepdim],
+    lower: (x, b, site, em, who) => {
+      const c = ops(em, who, site);
+      const dims = b.dim === null ? null : [b.dim];
+      const [min, max] = [c.op("neg", [c.op("amax", [c.op("neg", [x])], { dims, keepdim: b.keepdim })]), c.op("amax", [x], { dims, keepdim: b.keepdim })];
+      return new ObjectValue(new Map<string, Value>([["min", min], ["max", max], ["0", min], ["1", max]]));
+    },
+  },
 };
 Object.assign(queries, selections);
+
+/**
+ * torch.quantile: along dim (every element without one), the sorted values at rank q·(n − 1),
+ * between the two around it by `interpolation` — PyTorch's lerp (start + w·(end − start) for w < ½,
+ * end − (end − start)·(1 − w) above), "nearest" rounding the rank half to even — and NaN where the
+ * dim holds one (sort puts NaNs last: the last value is NaN).
+ */
+function quantile(x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const c = ops(em, who, site);
+  const qs: number[] = typeof b.q === "number" ? [b.q] : Array.isArray(b.q) && b.q.every((v) => typeof v === "number") ? (b.q as number[]) : fail("wrongArgumentType", `${who}: q is a number or an array of numbers in [0, 1], got ${describe(b.q)}`, site.loc);
+  if (qs.length === 0 || qs.some((q) => !(q >= 0 && q <= 1))) fail("invalidArgument", `${who}: q values must be in the range [0, 1], got ${JSON.stringify(b.q)}`, site.loc);
+  const whole = b.dim === null;
+  if (whole && x.node.shape.some(isBatch)) fail("shapeMismatch", `${who}: the quantile of every element of ${formatShape(x.node.shape)} takes the whole batch, which is split across devices; give a dim`, site.loc);
+  const t = whole ? c.reshape(x, [x.node.shape.reduce((p: number, d) => p * (d as number), 1)]) : x;
+  const dim = whole ? 0 : dimIn(t.node.shape, b.dim, who, site.loc);
+  const n = sizeAlong(t, dim, site, who);
+  const sorted = topk(t, n, dim, false, site, em, who).values;
+  const hasNaN = c.op("ne", [c.narrow(sorted, dim, n - 1, 1), c.narrow(sorted, dim, n - 1, 1)]);
+  const at = (i: number) => c.narrow(sorted, dim, i, 1);
+  const parts = qs.map((q) => {
+    const rank = q * (n - 1);
+    const [lo, hi] = [Math.floor(rank), Math.ceil(rank)];
+    const halfEven = rank - lo === 0.5 ? (lo % 2 === 0 ? lo : hi) : Math.round(rank);
+    const w = b.interpolation === "midpoint" ? 0.5 : rank - lo;
+    let v: TensorValue;
+    if (b.interpolation === "lower") v = at(lo);
+    else if (b.interpolation === "higher") v = at(hi);
+    else if (b.interpolation === "nearest") v = at(halfEven);
+    else if (lo === hi) v = at(lo);
+    else {
+      const span = c.op("sub", [at(hi), at(lo)]);
+      v = w < 0.5 ? c.op("add", [at(lo), c.op("mul", [span, w])]) : c.op("sub", [at(hi), c.op("mul", [span, 1 - w])]);
+    }
+    const valued = c.op("where", [hasNaN, at(n - 1), v]);
+    const kept = whole ? (b.keepdim ? c.reshape(valued, x.node.shape.map(() => 1)) : c.reshape(valued, [])) : b.keepdim ? valued : c.reshape(valued, t.node.shape.filter((_, i) => i !== dim));
+    return kept;
+  });
+  if (typeof b.q === "number") return parts[0];
+  return em.tensor("concat", parts.map((p) => c.reshape(p, [1, ...p.node.shape])), { dim: 0 }, who, site);
+}
 
 // Running products, log-sum-exps and extremes along a fixed-size dim (ops/scan.ts): torch.cumprod
 // (a diffusion schedule's ᾱ = cumprod(1 − β), in a constructor or forward), logcumsumexp, and

@@ -16,7 +16,7 @@ type Entry = [string, BuiltinFunction];
 
 /** The functions here that torch also has as tensor methods (x.sinc(), x.dot(y)): each is the function of x. */
 export const EXTRA_METHODS: Readonly<Record<string, true>> = Object.fromEntries(
-  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo"].map((n) => [n, true]),
+  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo", "fliplr", "flipud", "hsplit", "vsplit", "dsplit"].map((n) => [n, true]),
 );
 
 /** x.<name>(...args), the tensor method as a model file calls it. */
@@ -141,6 +141,29 @@ export function extraFunctions(em: GraphEmitter, lookup: (name: string) => Value
       const b = bindArgs(who, [arg("input", "tensor"), arg("indicesOrSections", "any"), opt("dim", "int", 0)], args, site);
       return tensorSplit(b.input, b.indicesOrSections, b.dim, em, who, site);
     }),
+    // torch.fliplr: dim 1 reversed (at least 2-D); flipud: dim 0
+    ...([["fliplr", 1], ["flipud", 0]] as const).map(([name, dim]) =>
+      fn(name, (args, site, who) => {
+        const x = bindArgs(who, [arg("input", "tensor")], args, site).input as TensorValue;
+        if (x.node.shape.length < dim + 1) fail("shapeMismatch", `${who} expects a tensor of at least ${dim + 1} dims, got ${formatShape(x.node.shape)}`, site.loc);
+        return method(x, "flip", em, site, [dim]);
+      }),
+    ),
+    // torch.hsplit (dim 1, dim 0 of a 1-D tensor), vsplit (dim 0), dsplit (dim 2): tensor_split's
+    // parts, a number of sections dividing the dim exactly
+    ...([["hsplit", 1, 1], ["vsplit", 0, 2], ["dsplit", 2, 3]] as const).map(([name, dim, least]) =>
+      fn(name, (args, site, who) => {
+        const b = bindArgs(who, [arg("input", "tensor"), arg("indicesOrSections", "any")], args, site);
+        const x = b.input as TensorValue;
+        const rank = x.node.shape.length;
+        if (rank < least) fail("shapeMismatch", `${who} expects a tensor of at least ${least} dims, got ${formatShape(x.node.shape)}`, site.loc);
+        const d = name === "hsplit" && rank === 1 ? 0 : dim;
+        const size = x.node.shape[d];
+        if (typeof b.indicesOrSections === "number" && typeof size === "number" && size % b.indicesOrSections !== 0)
+          fail("invalidArgument", `${who} splits dim ${d} of size ${size} into ${b.indicesOrSections} equal sections, which it does not divide`, locOfArg(b, "indicesOrSections", site));
+        return tensorSplit(x, b.indicesOrSections, d, em, who, site);
+      }),
+    ),
     // torch.diag_embed(x): x's last dim on the diagonal of a new last pair of dims
     fn("diagEmbed", (args, site, who) => {
       const b = bindArgs(who, [arg("input", "tensor"), opt("offset", "int", 0), opt("dim1", "int", -2), opt("dim2", "int", -1)], args, site);
