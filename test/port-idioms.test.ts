@@ -370,7 +370,19 @@ describe("scatter, scatterAdd and indexAdd (gather's and index_select's inverses
     expect(written).toEqual([9, 2, 9, 4, 9, 6]);
     // source columns 0 and 1 added (×2) at column 2, column 2 at column 0
     expect(indexAdded).toEqual([1 + 6, 2, 3 + 6, 4 + 12, 5, 6 + 18]);
-    expect(first(model("return x.scatterAdd(1, j, x.narrow(1, 0, 2));", 'x: Tensor<[Batch, 3]>, j: Tensor<[Batch, 3], "int32">'))).toMatch(/^TSDP4001 6: scatterAdd: src \[Batch, 2\] must have the index's shape \[Batch, 3\]/);
+    expect(first(model("return x.scatterAdd(1, j, x.narrow(1, 0, 2));", 'x: Tensor<[Batch, 3]>, j: Tensor<[Batch, 3], "int32">'))).toMatch(/^TSDP4001 6: scatterAdd: the index \[Batch, 3\] must have the input's 2 dims, be no larger than the input \[Batch, 3\] besides dim 1 and no larger than src \[Batch, 2\]/);
+  });
+  it("an index smaller than the input besides dim, and a src larger than the index, as PyTorch allows: the index's extent is written, src's first elements read", () => {
+    // z [B, 3, 4]; index [B, 2, 2] along dim 1 writes z[b, j[b, i, k], k] = src[b, i, k] for k < 2
+    const src = model(
+      "const z = F.zeros(x.size(0), 3, 4); const s = x.view(-1, 2, 3);\n    return [z.scatter(1, j, s).flatten(1), z.scatterAdd(1, j, s).flatten(1)];",
+      'x: Tensor<[Batch, 6]>, j: Tensor<[Batch, 2, 2], "int32">',
+    );
+    const [written, added] = outputs(src, { x: nd([1, 6], [1, 2, 3, 4, 5, 6]), j: nd([1, 2, 2], [2, 0, 1, 1]) });
+    // src rows [1, 2, 3], [4, 5, 6]: (i 0, k 0) → z[2][0] = 1; (0, 1) → z[0][1] = 2; (1, 0) → z[1][0] = 4; (1, 1) → z[1][1] = 5
+    const want = [0, 2, 0, 0, 4, 5, 0, 0, 1, 0, 0, 0];
+    expect(written).toEqual(want);
+    expect(added).toEqual(want);
   });
 });
 

@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { dimEq, formatShape, normalizeDim } from "../ir/shape.ts";
+import { dimEq, formatShape, normalizeDim, type Dim } from "../ir/shape.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
 import { ops } from "./composite-ops.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
@@ -166,18 +166,23 @@ function scatterInto(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" |
   const mode = vector ? "vector" : "elementwise";
   const attrs = { dim, mode, size };
   const index: TensorValue = b.index;
-  const src = b[srcName];
-  // PyTorch's shapes: scatter's src as its index; index_add's source as x but index's length along dim
-  if (src instanceof TensorValue) {
-    const want = mode === "vector" ? x.node.shape.map((d, i) => (i === dim ? index.node.shape[0] : d)) : index.node.shape;
-    if (index.node.shape.length !== (mode === "vector" ? 1 : x.node.shape.length) || formatShape(src.node.shape) !== formatShape(want))
-      fail("shapeMismatch", `${who}: ${mode === "vector" ? `source ${formatShape(src.node.shape)} must be the input ${formatShape(x.node.shape)} with the index's length along dim ${dim}, the index 1-D` : `src ${formatShape(src.node.shape)} must have the index's shape ${formatShape(index.node.shape)}`}`, site.loc);
+  let src = b[srcName];
+  // PyTorch's shapes: index_add's source as x but index's length along dim; scatter's index as
+  // large as x at most besides dim, and src at least as large as it (its first elements are read)
+  if (src instanceof TensorValue && mode === "vector") {
+    const want = x.node.shape.map((d, i) => (i === dim ? index.node.shape[0] : d));
+    if (index.node.shape.length !== 1 || formatShape(src.node.shape) !== formatShape(want))
+      fail("shapeMismatch", `${who}: source ${formatShape(src.node.shape)} must be the input ${formatShape(x.node.shape)} with the index's length along dim ${dim}, the index 1-D`, site.loc);
   }
+  const smaller = !vector ? scatterExtent(who, x, index, src instanceof TensorValue ? src : undefined, dim, site) : [];
+  if (src instanceof TensorValue && !vector) src = narrowTo(src, index.node.shape, em, who, site);
+  // where the index is shorter than x besides dim, what it writes is padded to x's size (nothing written there)
+  const padded = (t: TensorValue) => smaller.reduce((v, d) => em.tensor("pad_dim", [v], { dim: d, start: 0, length: index.node.shape[d], size: x.node.shape[d] }, who, site), t);
   if (name === "scatterAdd" || name === "indexAdd") {
     const scaled = name === "indexAdd" && b.alpha !== 1 ? em.tensor("mul", [src, em.constant(b.alpha, site)], {}, who, site) : src;
-    return em.tensor("add", [x, em.tensor("take_grad", [scaled, index], attrs, who, site)], {}, who, site);
+    return em.tensor("add", [x, padded(em.tensor("take_grad", [scaled, index], attrs, who, site))], {}, who, site);
   }
-  const written = (v: TensorValue) => em.tensor("take_grad", [v, index], attrs, who, site);
+  const written = (v: TensorValue) => padded(em.tensor("take_grad", [v, index], attrs, who, site));
   // the elements written: index's shape for scatter, x's with index's length along dim for index_copy
   const writes = vector ? x.node.shape.map((d, i) => (i === dim ? index.node.shape[0] : d)) : index.node.shape;
   const ones = em.tensor("expand", [em.node("full", [], { shape: [], value: 1 }, who, site)], { shape: [...writes] }, who, site);
@@ -185,6 +190,23 @@ function scatterInto(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" |
   if (typeof src === "number") return em.tensor("where", [hit, em.constant(src, site), x], {}, who, site);
   if (!(src instanceof TensorValue)) return fail("wrongArgumentType", `${who}: src is a tensor or a number, got ${describe(src)}`, locOfArg(b, "src", site));
   return em.tensor("where", [hit, written(src), x], {}, who, site);
+}
+
+/**
+ * PyTorch's scatter shapes: index of x's rank, no larger than x in a dim besides `dim` (the batch
+ * dims the same), no larger than src in any; the dims (besides `dim`) where it is smaller than x.
+ */
+function scatterExtent(who: string, x: TensorValue, index: TensorValue, src: TensorValue | undefined, dim: number, site: CallSite): number[] {
+  const [xs, is] = [x.node.shape, index.node.shape];
+  const fits = (a: Dim, b: Dim) => (typeof a === "number" && typeof b === "number" ? a <= b : formatShape([a]) === formatShape([b]));
+  if (is.length !== xs.length || is.some((d, i) => i !== dim && !fits(d, xs[i])) || (src && (src.node.shape.length !== is.length || is.some((d, i) => !fits(d, src.node.shape[i])))))
+    fail("shapeMismatch", `${who}: the index ${formatShape(is)} must have the input's ${xs.length} dims, be no larger than the input ${formatShape(xs)} besides dim ${dim}${src ? ` and no larger than src ${formatShape(src.node.shape)}` : ""}`, site.loc);
+  return is.map((d, i) => i).filter((i) => i !== dim && is[i] !== xs[i]);
+}
+
+/** t's first elements along each dim, to `shape` (src larger than scatter's index). */
+function narrowTo(t: TensorValue, shape: readonly Dim[], em: GraphEmitter, who: string, site: CallSite): TensorValue {
+  return shape.reduce((v: TensorValue, d, i) => (typeof d === "number" && v.node.shape[i] !== d ? em.tensor("narrow", [v], { dim: i, start: 0, length: d }, who, site) : v), t);
 }
 
 /**
