@@ -83,6 +83,8 @@ describe("bool attention masks are PyTorch's bool masks", () => {
       ["", `${T}.detach()`], ["", `${T}.add(${T})`], ["", `F.stack([${T}, ${T}]).any(0)`], ["", `F.stack([${T}, ${T}]).all(0)`],
       ["", `F.pad(${T}.narrow(1, 1, 3), [1, 0])`], ["", `F.pad(${T}.narrow(1, 1, 3), [1, 0], { value: 1 })`], ["", `${T}.maskedFill(${T}.logicalNot(), 0)`],
       ["", `F.cat([F.zerosLike(${T}).narrow(0, 0, 1), ${T}.narrow(0, 1, 3)], 0)`],
+      // true and false as values, and the bool dtype by name
+      ["", `F.where(${T}, true, false)`], ["", `F.pad(${T}.narrow(1, 1, 3), [1, 0], { value: false })`], ["", `${T}.float().to("bool")`], ["", `F.eye(${L}, { dtype: F.bool }).logicalOr(${T})`],
       [`const m = ${T}; m.index(":2", ":2").fill_(0);`, "m"], [`const m = ${T}; m.maskedFill_(F.arange(${L}).view(${L}, 1).eq(F.arange(${L})).logicalAnd(F.arange(${L}).gt(0)), 0);`, "m"],
     ];
     for (const [setup, mask] of bool) {

@@ -92,8 +92,13 @@ describe("x.norm and torch.norm", () => {
     // rows of x·[x > 1]: mostly all zeros at the checked inputs; central differences give 0 there
     expect(gradCheck(model("return [x.mul(x.gt(1)).norm(2, 1, true).add(x), x.norm(2, 1, true), x.norm(1, 1, true), x.norm(Infinity, 1, true)];", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
   });
-  it("refuses other p (below 1 but 0), at the p", () => {
-    expect(first(model("return x.norm(0.5, 1);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: norm: p = 0.5 is not supported \(2 or "fro", 1, Infinity, -Infinity, 0, or a number ≥ 1\)/);
+  it("0 < p < 1: (Σ|x|ᵖ)^(1/p), a zero element's gradient 0 (PyTorch's masked backward); p < 0 refused, at the p", () => {
+    const [half] = outputs("return x.norm(0.5, 1, true);", "x: Tensor<[Batch, 4]>", { x: nd([2, 4], [4, 0, 1, 9, 0, 0, 0, 0]) });
+    // (2 + 0 + 1 + 3)² = 36; a zero vector 0
+    expect(half).toEqual([36, 0]);
+    // away from zeros against central differences; at a zero element the gradient is 0, not ∞·0
+    expect(gradCheck(model("return x.abs().add(0.1).norm(0.5, 1, true);", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
+    expect(first(model("return x.norm(-1, 1);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: norm: p = -1 is not supported \(2 or "fro", 1, Infinity, -Infinity, 0, or a number > 0\)/);
   });
 });
 

@@ -9,7 +9,7 @@ import { change } from "./in-place-journal.ts";
 import { normalizeByStatistics, runningBlend } from "./functional-batch-norm.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import { multiheadAttentionLayer } from "./multihead-attention.ts";
-import { TensorValue, type CallSite, type ModuleValue, type Value } from "./values.ts";
+import { describe, TensorValue, type CallSite, type ModuleValue, type Value } from "./values.ts";
 
 // Layers of PyTorch that are compositions of existing ops, so that they need no kernel of their own:
 // nn.GroupNorm (a LayerNorm over each group), nn.Conv1d (a Conv2d with H = 1), nn.Upsample and
@@ -98,6 +98,10 @@ export function interpolate(b: Bound, site: CallSite, em: GraphEmitter, who: str
  */
 export function pad(b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const input: TensorValue = b.x;
+  // a bool mask padded with false or true (F.pad(ids == 0, (1, 0), value=False)): 0 or 1
+  if (typeof b.value === "boolean") b = { ...b, value: Number(b.value) };
+  if (typeof b.value !== "number" || !Number.isFinite(b.value))
+    fail("wrongArgumentType", `${who}: value must be a number or a boolean, got ${describe(b.value)}`, locOfArg(b, "value", site));
   const amounts: number[] = b.pad;
   const rank = input.node.shape.length;
   if (amounts.length % 2 !== 0 || amounts.length > 2 * rank)
@@ -188,7 +192,7 @@ function padFromEdges(b: Bound, site: CallSite, em: GraphEmitter, who: string): 
   return y;
 }
 
-export const padArgs = [x, arg("pad", "ints"), opt("mode", "string", "constant", { choices: ["constant", "reflect", "replicate", "circular"] }), opt("value", "number", 0)];
+export const padArgs = [x, arg("pad", "ints"), opt("mode", "string", "constant", { choices: ["constant", "reflect", "replicate", "circular"] }), opt("value", "any", 0)];
 
 export const interpolateArgs = [
   x,

@@ -283,8 +283,10 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     [
       "eye",
       new BuiltinFunction("F.eye", (args, site) => {
-        const b = bindArgs("F.eye", [arg("n", "nonNegInt"), opt("m", "nonNegInt", null, { nullable: true }), ...floatOnly], args, site);
-        return em.tensor("eye", [], { n: b.n, m: b.m ?? b.n }, "F.eye", site);
+        const b = bindArgs("F.eye", [arg("n", "nonNegInt"), opt("m", "nonNegInt", null, { nullable: true }), opt("dtype", "string", "float32", { choices: ["float32", "bool"] }), ...placement], args, site);
+        const eye = em.tensor("eye", [], { n: b.n, m: b.m ?? b.n }, "F.eye", site);
+        // dtype bool: tsdp's 0/1 mask, a comparison's result (boolean-masks.ts)
+        return b.dtype === "bool" ? em.tensor("ne", [eye, em.constant(0, site)], {}, "F.eye", site) : eye;
       }),
     ],
     ["tril", triangle("tril")],
@@ -293,10 +295,16 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       "where",
       new BuiltinFunction("F.where", (args, site) => {
         const b = bindArgs("F.where", [arg("condition", "tensor"), arg("input", "any"), arg("other", "any")], args, site);
-        // a number may be ±Infinity here (an additive attention mask): a scalar `full`, which allows it
+        // a number may be ±Infinity here (an additive attention mask): a scalar `full`, which allows it;
+        // true and false are 1 and 0, and where(c, true, false) (or bool tensors) is a bool mask
         const operand = (v: Value, name: string) =>
-          v instanceof TensorValue ? v.node : typeof v === "number" && !Number.isNaN(v) ? em.node("full", [], { shape: [], value: v }, "F.where", site) : fail("wrongArgumentType", `F.where: ${name} must be a tensor or a number, got ${describe(v)}`, locOfArg(b, name, site));
-        return em.tensor("where", [b.condition, operand(b.input, "input"), operand(b.other, "other")], {}, "F.where", site);
+          v instanceof TensorValue ? v.node
+          : typeof v === "boolean" ? em.node("full", [], { shape: [], value: Number(v) }, "F.where", site)
+          : typeof v === "number" && !Number.isNaN(v) ? em.node("full", [], { shape: [], value: v }, "F.where", site)
+          : fail("wrongArgumentType", `F.where: ${name} must be a tensor, a number or a boolean, got ${describe(v)}`, locOfArg(b, name, site));
+        const result = em.tensor("where", [b.condition, operand(b.input, "input"), operand(b.other, "other")], {}, "F.where", site);
+        const bool = (v: Value) => typeof v === "boolean" || (v instanceof TensorValue && isBooleanMask(v.node));
+        return bool(b.input) && bool(b.other) ? markBoolean(result) : result;
       }),
     ],
   ]);

@@ -20,6 +20,8 @@ type Method = (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) 
 /** A conversion to `dtype` ("float32" or "int32"), or x itself when it already is one. */
 export function convert(x: TensorValue, dtype: string, who: string, site: CallSite, em: GraphEmitter): TensorValue {
   // int64 (torch.long, indices) is held as int32, as every tsdp index
+  // bool: a 0/1 mask, nonzero True (x.to(torch.bool), x.type(torch.bool)), as x.bool()
+  if (dtype === "bool") return em.tensor("ne", [x, em.constant(0, site)], {}, who, site);
   const want = dtype === "float32" || dtype === "float" ? "f32" : dtype === "int32" || dtype === "int64" || dtype === "int" || dtype === "long" ? "i32" : undefined;
   if (!want) return fail("invalidArgument", `${who}: tsdp's tensors are "float32" or "int32" (int64 is held as int32), got ${JSON.stringify(dtype)}`, site.loc);
   // .float() of a bool tensor is a float mask, which attention adds where a bool one masks (boolean-masks.ts): a new value

@@ -22,11 +22,15 @@ export function vectorNorm(x: TensorValue, p: Value, dims: number[] | null, keep
   if (p === -Infinity) return c.op("neg", [reduce("amax", c.op("neg", [c.op("abs", [x])]))]);
   // p = 0: the count of nonzero elements (no gradient)
   if (p === 0) return reduce("sum", c.op("ne", [x, 0]));
-  // any other p ≥ 1: (Σ|x|ᵖ)^(1/p), 0 with a 0 gradient at a zero vector, as p = 2
-  if (typeof p === "number" && Number.isFinite(p) && p >= 1) {
-    const powers = reduce("sum", c.op("pow", [c.op("abs", [x])], { exponent: p }));
+  // any other p > 0: (Σ|x|ᵖ)^(1/p), 0 with a 0 gradient at a zero vector, as p = 2; below 1 a zero
+  // element's |x|ᵖ is selected (0, gradient 0, as PyTorch's vector_norm backward masks x = 0) where
+  // pᵢ·|x|ᵖ⁻¹ would be ∞
+  if (typeof p === "number" && Number.isFinite(p) && p > 0) {
+    const magnitude = c.op("abs", [x]);
+    const power = p >= 1 ? c.op("pow", [magnitude], { exponent: p }) : c.op("where", [c.op("eq", [x, 0]), 0, c.op("pow", [c.op("where", [c.op("eq", [x, 0]), 1, magnitude])], { exponent: p })]);
+    const powers = reduce("sum", power);
     const zero = () => c.op("eq", [powers, 0]);
     return c.op("where", [zero(), 0, c.op("pow", [c.op("where", [zero(), 1, powers])], { exponent: 1 / p })]);
   }
-  return fail("invalidArgument", `${who}: p = ${typeof p === "string" ? JSON.stringify(p) : typeof p === "number" ? p : describe(p)} is not supported (2 or "fro", 1, Infinity, -Infinity, 0, or a number ≥ 1)`, pLoc);
+  return fail("invalidArgument", `${who}: p = ${typeof p === "string" ? JSON.stringify(p) : typeof p === "number" ? p : describe(p)} is not supported (2 or "fro", 1, Infinity, -Infinity, 0, or a number > 0)`, pLoc);
 }
