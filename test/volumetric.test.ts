@@ -129,6 +129,20 @@ describe("nn.Conv3d as conv2d per kernel depth", () => {
     close(outputs[0].data, conv3dLoop(x, { data: Array.from(w.data, (v) => 2 * v), shape: w.shape }, null, [1, 1, 1], [1, 1, 1], [1, 1, 1], 1).data);
     expect(gradCheck(model("return this.c(x.view(-1, 2, 3, 2, 2)).flatten(1);", "x: Tensor<[Batch, 24]>", "c = new nn.Conv3d(2, 2, [2, 2, 1], { stride: [2, 1, 1], padding: [1, 0, 0] });").slice(header.length)).checked).toBeGreaterThan(0);
   });
+  it("paddingMode circular, reflect, replicate: the input padded in that mode (D, H, W wrapped, mirrored, repeated), then the convolution unpadded", () => {
+    const x = input([1, 2, 3, 4, 4]);
+    // the index each padded position reads, per mode (size n, padding 1)
+    const source: Record<string, (i: number, n: number) => number> = { circular: (i, n) => (i + n) % n, reflect: (i, n) => (i < 0 ? -i : i >= n ? 2 * n - 2 - i : i), replicate: (i, n) => Math.min(n - 1, Math.max(0, i)) };
+    for (const mode of ["circular", "reflect", "replicate"]) {
+      const { outputs, state } = run(model("return this.c(x);", "x: Tensor<[Batch, 2, 3, 4, 4]>", `c = new nn.Conv3d(2, 2, 3, { padding: 1, paddingMode: "${mode}" });`), { x });
+      const [d, h, w] = [3, 4, 4];
+      const data: number[] = [];
+      for (let c = 0; c < 2; c++)
+        for (let z = -1; z <= d; z++) for (let y = -1; y <= h; y++) for (let q = -1; q <= w; q++) data.push(at(x, [0, c, source[mode](z, d), source[mode](y, h), source[mode](q, w)]));
+      const want = conv3dLoop({ shape: [1, 2, d + 2, h + 2, w + 2], data }, state.params.get("c.weight")!, state.params.get("c.bias")!.data, [1, 1, 1], [0, 0, 0], [1, 1, 1], 1);
+      close(outputs[0].data, want.data);
+    }
+  });
   it("refuses what PyTorch refuses, where written", () => {
     expect(first(model("return this.c(x);", "x: Tensor<[Batch, 2, 3, 3, 3]>", "c = new nn.Conv3d(2, 2, [3, 3]);"))).toMatch(/^TSDP3004 3: nn\.Conv3d: kernelSize must be an integer ≥ 1 or 3 of them, got \[3,3\]/);
     expect(first(model("return this.c(x);", "x: Tensor<[Batch, 2, 3, 3]>", "c = new nn.Conv3d(2, 2, 3);"))).toMatch(/^TSDP4001 5: nn\.Conv3d expects a 5-D input \[N, C, D, H, W\], got \[Batch, 2, 3, 3\]/);

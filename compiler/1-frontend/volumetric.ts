@@ -48,6 +48,27 @@ function volume(input: TensorValue, who: string, site: CallSite): [Dim, Dim, num
 const times = (n: Dim, k: number): Dim => (isBatch(n) ? batchTimes(n.batch * k) : n * k);
 
 /** F.conv3d(x, weight [O, C/g, kd, kh, kw], bias, stride, padding, dilation, groups). */
+/** A Conv3d's padding per spatial dim (D, H, W): the numbers given, "valid" (none), or "same" with stride 1 (an odd total per dim). */
+function conv3dPadding(b: Bound, kernel: readonly number[], stride: Triple, dilation: Triple, site: CallSite, who: string): Triple {
+  if (b.padding === "valid") return [0, 0, 0];
+  if (b.padding !== "same") return triple(b.padding, "padding", 0, who, site);
+  if (stride.some((s) => s !== 1)) fail("invalidArgument", `${who}: padding "same" needs stride 1, got ${stride.join("×")}`, site.loc);
+  const total = kernel.map((k, i) => dilation[i] * (k - 1));
+  if (total.some((t) => t % 2 !== 0)) fail("invalidArgument", `${who}: padding "same" with an even kernel pads unevenly, which tsdp does not support; pad explicitly`, site.loc);
+  return total.map((t) => t / 2) as Triple;
+}
+
+/**
+ * nn.Conv3d with paddingMode "reflect", "replicate" or "circular", as PyTorch's: the input padded
+ * by F.pad in that mode (D, H, W), then the convolution without padding.
+ */
+function conv3dPaddedBy(mode: string, input: TensorValue, weight: TensorValue, bias: TensorValue | null, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const kernel = (weight.node.shape as number[]).slice(2);
+  const p = conv3dPadding(b, kernel, triple(b.stride, "stride", 1, who, site), triple(b.dilation, "dilation", 1, who, site), site, who);
+  const padded = p.every((v) => v === 0) ? input : pad({ x: input, pad: [p[2], p[2], p[1], p[1], p[0], p[0]], mode, value: 0 }, site, em, who);
+  return conv3d(padded, weight, bias, { ...b, padding: 0 }, site, em, who);
+}
+
 function conv3d(input: TensorValue, weight: TensorValue, bias: TensorValue | null, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const [n, , d, h, w] = volume(input, who, site);
   const ws = weight.node.shape as number[];
@@ -55,14 +76,7 @@ function conv3d(input: TensorValue, weight: TensorValue, bias: TensorValue | nul
   const [out, , kd, kh, kw] = ws;
   const stride = triple(b.stride, "stride", 1, who, site);
   const dilation = triple(b.dilation, "dilation", 1, who, site);
-  let padding: Triple;
-  if (b.padding === "valid") padding = [0, 0, 0];
-  else if (b.padding === "same") {
-    if (stride.some((s) => s !== 1)) fail("invalidArgument", `${who}: padding "same" needs stride 1, got ${stride.join("×")}`, site.loc);
-    const total = [kd, kh, kw].map((k, i) => dilation[i] * (k - 1));
-    if (total.some((t) => t % 2 !== 0)) fail("invalidArgument", `${who}: padding "same" with an even kernel pads unevenly, which tsdp does not support; pad explicitly`, site.loc);
-    padding = total.map((t) => t / 2) as Triple;
-  } else padding = triple(b.padding, "padding", 0, who, site);
+  const padding = conv3dPadding(b, [kd, kh, kw], stride, dilation, site, who);
   const c = ops(em, who, site);
   const depth = d + 2 * padding[0];
   const outDepth = Math.floor((depth - dilation[0] * (kd - 1) - 1) / stride[0]) + 1;
@@ -195,7 +209,7 @@ export function volumetricLayers(adaptiveMax: AdaptiveMax, batchNorm2d: LayerSpe
   return {
     Conv3d: {
       optional: ["bias"],
-      args: [arg("inChannels", "posInt"), arg("outChannels", "posInt"), arg("kernelSize", "any"), ...conv3dArgs, opt("bias", "bool", true), opt("paddingMode", "string", "zeros", { choices: ["zeros"] })],
+      args: [arg("inChannels", "posInt"), arg("outChannels", "posInt"), arg("kernelSize", "any"), ...conv3dArgs, opt("bias", "bool", true), opt("paddingMode", "string", "zeros", { choices: ["zeros", "reflect", "replicate", "circular"] })],
       state: (b) => {
         const k = kernelOf(b.kernelSize);
         const fanIn = (b.inChannels / b.groups) * k[0] * k[1] * k[2];
@@ -203,7 +217,8 @@ export function volumetricLayers(adaptiveMax: AdaptiveMax, batchNorm2d: LayerSpe
       },
       summary: (b) => `${b.inChannels} → ${b.outChannels}, kernel=${[b.kernelSize].flat().join("×")}`,
       inputs: [x],
-      forward: (self, b, call, site, em, who) => conv3d(call.x, param_(self, "weight")!, param_(self, "bias"), b, site, em, who),
+      forward: (self, b, call, site, em, who) =>
+        b.paddingMode === "zeros" ? conv3d(call.x, param_(self, "weight")!, param_(self, "bias"), b, site, em, who) : conv3dPaddedBy(b.paddingMode, call.x, param_(self, "weight")!, param_(self, "bias"), b, site, em, who),
     },
     ConvTranspose3d: {
       optional: ["bias"],
