@@ -450,6 +450,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   kthvalue(k: number, dim?: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
   /** torch.quantile: q a number or an array (a leading dim then); NaN where the dim holds one. */
   quantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  /** The lower median of the values that are not NaN, with its index (NaN where every value is). */
+  nanmedian(): Tensor;
+  nanmedian(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  /** quantile of the values that are not NaN. */
+  nanquantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
   /** torch.aminmax: { min, max } along dim, or of every element. */
   aminmax(options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor; 0: Tensor; 1: Tensor } & [Tensor, Tensor];
   fliplr(): Tensor;
@@ -1762,6 +1767,9 @@ export namespace F {
   function kthvalue(input: Tensor, k: number, dim?: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
   function quantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
   function aminmax(input: Tensor, options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor; 0: Tensor; 1: Tensor } & [Tensor, Tensor];
+  function nanmedian(input: Tensor): Tensor;
+  function nanmedian(input: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  function nanquantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
   /** torch.diag_embed (offset 0, the last two dims): the last dim on a diagonal */
   function diagEmbed(input: Tensor): Tensor;
   /** sin(πx)/(πx), 1 at 0 */

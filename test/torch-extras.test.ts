@@ -159,4 +159,14 @@ describe("torch functions of a few ops", () => {
     expect(first("return F.hsplit(x, 4);")).toMatch(/F\.hsplit splits dim 1 of size 6 into 4 equal sections, which it does not divide/);
     expect(first("return x.quantile(1.5, 1);")).toMatch(/q values must be in the range \[0, 1\]/);
   });
+
+  it("nanmedian and nanquantile leave NaNs out: the lower median, and the rank q·(count − 1) among the values that are not NaN", () => {
+    // x.log(): NaN at −1.5, −0.25 (and −∞ at 0): the values left are ln 0.5, ln 2, −∞, ln 3
+    const [median, at, q, all] = outputs("const y = x.log();\n    const m = y.nanmedian(1, true);\n    return [m.values, m.indices.float(), F.nanquantile(y, 0.5, 1, { keepdim: true }), x.abs().add(1).neg().log().nanmedian(1, true).values];");
+    // sorted −∞, ln 0.5, ln 2, ln 3: the lower median ln 0.5 (index 0 of x); quantile ½ at rank 1.5: (ln 0.5 + ln 2)/2 = 0
+    close(median, [Math.log(0.5)]);
+    expect(at).toEqual([0]);
+    close(q, [0]);
+    expect(Number.isNaN(all[0])).toBe(true);
+  });
 });

@@ -316,6 +316,45 @@ const selections: Record<string, Query> = {
     args: [arg("q", "any"), opt("dim", "int", null, { nullable: true }), keepdim, opt("interpolation", "string", "linear", { choices: ["linear", "lower", "higher", "midpoint", "nearest"] })],
     lower: (x, b, site, em, who) => quantile(x, b, site, em, who),
   },
+  // torch.nanmedian(x, dim, keepdim): the lower median of the values that are not NaN, with its
+  // index; a slice of NaNs only gives NaN; without a dim, of a tensor without the batch
+  nanmedian: {
+    args: [opt("dim", "int", null, { nullable: true }), keepdim],
+    lower: (x, b, site, em, who) => {
+      const r = nanRanked(x, b.dim, b.keepdim, who, site, em, (count: TensorValue) => ops(em, who, site).op("floor", [ops(em, who, site).op("div", [ops(em, who, site).op("sub", [count, 1]), 2])]));
+      const c = ops(em, who, site);
+      const index = c.op("to_int", [r.rank]);
+      const [values, indices] = [r.at(index, "values"), r.at(index, "indices")];
+      if (b.dim === null) return r.shaped(values);
+      return pair({ values: r.shaped(values), indices: r.shaped(indices) });
+    },
+  },
+  // torch.nanquantile: quantile of the values that are not NaN (their count per slice sets the rank)
+  nanquantile: {
+    args: [arg("q", "any"), opt("dim", "int", null, { nullable: true }), keepdim, opt("interpolation", "string", "linear", { choices: ["linear", "lower", "higher", "midpoint", "nearest"] })],
+    lower: (x, b, site, em, who) => {
+      const c = ops(em, who, site);
+      const qs = quantileQs(b.q, who, site);
+      const parts = qs.map((q) => {
+        const r = nanRanked(x, b.dim, b.keepdim, who, site, em, (count: TensorValue) => c.op("mul", [c.op("sub", [count, 1]), q]));
+        const [lo, hi] = [c.op("floor", [r.rank]), c.op("ceil", [r.rank])];
+        const value = (i: TensorValue) => r.at(c.op("to_int", [i]), "values");
+        let v: TensorValue;
+        if (b.interpolation === "lower") v = value(lo);
+        else if (b.interpolation === "higher") v = value(hi);
+        else if (b.interpolation === "nearest") v = value(c.op("round", [r.rank]));
+        else {
+          const w = b.interpolation === "midpoint" ? c.op("mul", [c.op("ne", [lo, hi]), 0.5]) : c.op("sub", [r.rank, lo]);
+          const [a, z] = [value(lo), value(hi)];
+          const span = c.op("sub", [z, a]);
+          v = c.op("where", [c.op("lt", [w, 0.5]), c.op("add", [a, c.op("mul", [span, w])]), c.op("sub", [z, c.op("mul", [span, c.op("sub", [1, w])])])]);
+        }
+        return r.shaped(v);
+      });
+      if (typeof b.q === "number") return parts[0];
+      return em.tensor("concat", parts.map((p) => c.reshape(p, [1, ...p.node.shape])), { dim: 0 }, who, site);
+    },
+  },
   // torch.aminmax(x, dim, keepdim): { min, max }
   aminmax: {
     args: [opt("dim", "int", null, { nullable: true }), keepdim],
@@ -335,10 +374,38 @@ Object.assign(queries, selections);
  * end − (end − start)·(1 − w) above), "nearest" rounding the rank half to even — and NaN where the
  * dim holds one (sort puts NaNs last: the last value is NaN).
  */
+/** quantile's q: a number or a non-empty array of numbers, each in [0, 1]. */
+function quantileQs(q: Value, who: string, site: CallSite): number[] {
+  const qs: number[] = typeof q === "number" ? [q] : Array.isArray(q) && q.every((v) => typeof v === "number") ? (q as number[]) : fail("wrongArgumentType", `${who}: q is a number or an array of numbers in [0, 1], got ${describe(q)}`, site.loc);
+  if (qs.length === 0 || qs.some((v) => !(v >= 0 && v <= 1))) fail("invalidArgument", `${who}: q values must be in the range [0, 1], got ${JSON.stringify(q)}`, site.loc);
+  return qs;
+}
+
+/**
+ * The nan- selections' common part: x sorted along dim (every element without one; NaNs last), the
+ * count of values that are not NaN per slice, a rank from it (`rankOf`, a float position among
+ * those values; 0 where a slice holds NaNs only, whose first sorted value is NaN), the sorted values
+ * and indices at a position (int32, keepdim's shape), and the result's shape (keepdim or not).
+ */
+function nanRanked(x: TensorValue, dimArg: number | null, keepdim: boolean, who: string, site: CallSite, em: GraphEmitter, rankOf: (count: TensorValue) => TensorValue) {
+  const c = ops(em, who, site);
+  const whole = dimArg === null;
+  if (whole && x.node.shape.some(isBatch)) fail("shapeMismatch", `${who}: every element of ${formatShape(x.node.shape)} takes the whole batch, which is split across devices; give a dim`, site.loc);
+  const t = whole ? c.reshape(x, [x.node.shape.reduce((p: number, d) => p * (d as number), 1)]) : x;
+  const dim = whole ? 0 : dimIn(t.node.shape, dimArg, who, site.loc);
+  const sorted = topk(t, sizeAlong(t, dim, site, who), dim, false, site, em, who);
+  const count = c.op("sum", [c.op("eq", [t, t])], { dims: [dim], keepdim: true });
+  const rank = c.op("where", [c.op("eq", [count, 0]), 0, rankOf(count)]);
+  return {
+    rank,
+    at: (index: TensorValue, part: "values" | "indices") => em.tensor("take", [sorted[part], index], { dim, mode: "elementwise" }, who, site),
+    shaped: (v: TensorValue) => (whole ? c.reshape(v, keepdim ? x.node.shape.map(() => 1) : []) : keepdim ? v : c.reshape(v, t.node.shape.filter((_, i) => i !== dim))),
+  };
+}
+
 function quantile(x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const c = ops(em, who, site);
-  const qs: number[] = typeof b.q === "number" ? [b.q] : Array.isArray(b.q) && b.q.every((v) => typeof v === "number") ? (b.q as number[]) : fail("wrongArgumentType", `${who}: q is a number or an array of numbers in [0, 1], got ${describe(b.q)}`, site.loc);
-  if (qs.length === 0 || qs.some((q) => !(q >= 0 && q <= 1))) fail("invalidArgument", `${who}: q values must be in the range [0, 1], got ${JSON.stringify(b.q)}`, site.loc);
+  const qs = quantileQs(b.q, who, site);
   const whole = b.dim === null;
   if (whole && x.node.shape.some(isBatch)) fail("shapeMismatch", `${who}: the quantile of every element of ${formatShape(x.node.shape)} takes the whole batch, which is split across devices; give a dim`, site.loc);
   const t = whole ? c.reshape(x, [x.node.shape.reduce((p: number, d) => p * (d as number), 1)]) : x;
