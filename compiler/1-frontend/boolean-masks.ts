@@ -13,7 +13,7 @@ import type { TensorValue } from "./values.ts";
 //   - bool·bool (mul), where(c, bool, bool), the max of bools (amax: any), masked_fill of a
 //     bool tensor: PyTorch's result type of bool operands is bool;
 //   - a bool tensor changed in place (m[:2, :2] = False, m.fill_(0)): PyTorch casts what is
-//     written to the tensor's dtype (in-place.ts marks the new value, cast to 0/1).
+//     written to the tensor's dtype (views.ts writeThrough marks the new value, cast to 0/1).
 // And not: .float(), .to(float32), .typeAs(floats) of a bool tensor, bool times a float, + a number.
 
 /** Results PyTorch types bool that are not comparisons here (logicalAnd's product of truths). */
