@@ -110,4 +110,17 @@ describe("bool attention masks are PyTorch's bool masks", () => {
     const src = `${header}export class M extends nn.Module {\n  forward(ids: Tensor<[Batch, 4], "int32">) {\n    return ids.gt(2).sub(ids.lt(6));\n  }\n}\n`;
     expect(diagnosticsOf(src).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP4002 sub of two bool tensors: PyTorch refuses it/);
   });
+
+  it("nn.MultiheadAttention takes PyTorch's 3-D attnMask [N·numHeads, L, S], sample-major (row b·H + h): Mask2Former's per-query masks", () => {
+    const mha = "attn = new nn.MultiheadAttention(8, 2, { batchFirst: true });";
+    const future = `F.ones(${L}, ${L}, { dtype: F.bool }).tril().logicalNot()`;
+    const causal = run(mha, `return this.attn(x, x, x, { attnMask: ${future}, needWeights: false })[0];`);
+    const none = run(mha, "return this.attn(x, x, x, { needWeights: false })[0];");
+    // every sample and head the causal mask: as the 2-D one
+    same(run(mha, `return this.attn(x, x, x, { attnMask: ${future}.view(1, ${L}, ${L}).expand(x.size(0) * 2, ${L}, ${L}), needWeights: false })[0];`), causal);
+    // per sample (sample-major rows): each sample's padded keys, as its key padding mask
+    const padded = run(mha, `return this.attn(x, x, x, { attnMask: ids.eq(0).view(-1, 1, 1, ${L}).expand(-1, 2, ${L}, ${L}).reshape(-1, ${L}, ${L}), needWeights: false })[0];`);
+    same(padded, run(mha, "return this.attn(x, x, x, { keyPaddingMask: ids.eq(0), needWeights: false })[0];"));
+    expect(Math.max(...padded.map((v, i) => Math.abs(v - none[i])))).toBeGreaterThan(1e-3);
+  });
 });

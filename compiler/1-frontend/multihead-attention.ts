@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { dimEq, formatShape, isBatch } from "../ir/shape.ts";
+import { batchTimes, dimEq, formatShape, isBatch } from "../ir/shape.ts";
 import { arg, opt, type Bound } from "./args.ts";
 import { fixedDim, ops, safeSoftmax } from "./composite-ops.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
@@ -83,9 +83,13 @@ function batchFirstAttention(self: ModuleValue, b: Bound, call: Bound, site: Cal
   const applyMask = (m: TensorValue) => (isBooleanMask(m.node) ? c.op("masked_fill", [scores, m], { value: -Infinity }) : c.op("add", [scores, m]));
   if (call.attnMask) {
     const m: TensorValue = call.attnMask;
-    if (m.node.shape.length !== 2 || m.node.shape[0] !== L || m.node.shape[1] !== S)
-      fail("shapeMismatch", `${who}: attnMask must be a mask [${L}, ${S}] (a float one added to the scores, a bool one masking out where true), got ${formatShape(m.node.shape)}`, site.loc);
-    scores = applyMask(m);
+    const [N, ms] = [q.node.shape[0], m.node.shape];
+    // [L, S] for every sample and head, or PyTorch's [N·H, L, S] (Mask2Former's per-query masks), sample-major: row b·H + h
+    const NH = isBatch(N) ? batchTimes(N.batch * H) : (N as number) * H;
+    const perHead = ms.length === 3 && dimEq(ms[0], NH) && ms[1] === L && ms[2] === S;
+    if (!perHead && (ms.length !== 2 || ms[0] !== L || ms[1] !== S))
+      fail("shapeMismatch", `${who}: attnMask must be a mask [${L}, ${S}] or [N·numHeads, ${L}, ${S}] = ${formatShape([NH, L, S])} (a float one added to the scores, a bool one masking out where true), got ${formatShape(ms)}`, site.loc);
+    scores = applyMask(perHead ? c.reshape(m, [N, H, L, S]) : m);
   } else if (call.isCausal) {
     const future = c.op("triangle", [c.op("full", [], { shape: [L, S], value: 1 })], { diagonal: 1, upper: true });
     scores = c.op("masked_fill", [scores, future], { value: -Infinity });
