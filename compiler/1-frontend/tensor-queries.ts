@@ -321,8 +321,8 @@ const selections: Record<string, Query> = {
   nanmedian: {
     args: [opt("dim", "int", null, { nullable: true }), keepdim],
     lower: (x, b, site, em, who) => {
-      const r = nanRanked(x, b.dim, b.keepdim, who, site, em, (count: TensorValue) => ops(em, who, site).op("floor", [ops(em, who, site).op("div", [ops(em, who, site).op("sub", [count, 1]), 2])]));
       const c = ops(em, who, site);
+      const r = nanRanked(x, b.dim, b.keepdim, who, site, em, (count: TensorValue) => c.op("floor", [c.op("div", [c.op("sub", [count, 1]), 2])]));
       const index = c.op("to_int", [r.rank]);
       const [values, indices] = [r.at(index, "values"), r.at(index, "indices")];
       if (b.dim === null) return r.shaped(values);
@@ -345,9 +345,7 @@ const selections: Record<string, Query> = {
         else if (b.interpolation === "nearest") v = value(c.op("round", [r.rank]));
         else {
           const w = b.interpolation === "midpoint" ? c.op("mul", [c.op("ne", [lo, hi]), 0.5]) : c.op("sub", [r.rank, lo]);
-          const [a, z] = [value(lo), value(hi)];
-          const span = c.op("sub", [z, a]);
-          v = c.op("where", [c.op("lt", [w, 0.5]), c.op("add", [a, c.op("mul", [span, w])]), c.op("sub", [z, c.op("mul", [span, c.op("sub", [1, w])])])]);
+          v = lerp(c, value(lo), value(hi), w);
         }
         return r.shaped(v);
       });
@@ -374,6 +372,18 @@ Object.assign(queries, selections);
  * end − (end − start)·(1 − w) above), "nearest" rounding the rank half to even — and NaN where the
  * dim holds one (sort puts NaNs last: the last value is NaN).
  */
+/**
+ * PyTorch's lerp(a, z, w): a + w·(z − a) for w < ½, z − (z − a)·(1 − w) above, so that w = 1
+ * gives z exactly; w a number (one branch chosen here) or a tensor (a select).
+ */
+function lerp(c: ReturnType<typeof ops>, a: TensorValue, z: TensorValue, w: number | TensorValue): TensorValue {
+  const span = c.op("sub", [z, a]);
+  const below = () => c.op("add", [a, c.op("mul", [span, w])]);
+  const above = () => c.op("sub", [z, c.op("mul", [span, typeof w === "number" ? 1 - w : c.op("sub", [1, w])])]);
+  if (typeof w === "number") return w < 0.5 ? below() : above();
+  return c.op("where", [c.op("lt", [w, 0.5]), below(), above()]);
+}
+
 /** quantile's q: a number or a non-empty array of numbers, each in [0, 1]. */
 function quantileQs(q: Value, who: string, site: CallSite): number[] {
   const qs: number[] = typeof q === "number" ? [q] : Array.isArray(q) && q.every((v) => typeof v === "number") ? (q as number[]) : fail("wrongArgumentType", `${who}: q is a number or an array of numbers in [0, 1], got ${describe(q)}`, site.loc);
@@ -425,8 +435,7 @@ function quantile(x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, wh
     else if (b.interpolation === "nearest") v = at(halfEven);
     else if (lo === hi) v = at(lo);
     else {
-      const span = c.op("sub", [at(hi), at(lo)]);
-      v = w < 0.5 ? c.op("add", [at(lo), c.op("mul", [span, w])]) : c.op("sub", [at(hi), c.op("mul", [span, 1 - w])]);
+      v = lerp(c, at(lo), at(hi), w);
     }
     const valued = c.op("where", [hasNaN, at(n - 1), v]);
     const kept = whole ? (b.keepdim ? c.reshape(valued, x.node.shape.map(() => 1)) : c.reshape(valued, [])) : b.keepdim ? valued : c.reshape(valued, t.node.shape.filter((_, i) => i !== dim));
