@@ -413,6 +413,21 @@ describe("CPU target with the GPU's kernel shapes equals the reference", () => {
     }
   }, 900_000);
 
+  it("a product whose columns are the batch ([1, C] @ [C, Batch], and its gradient Aᵀ·dy) runs as (Bᵀ·Aᵀ)ᵀ: forward and gradients on both shapes", async () => {
+    // LDAM's margins: a [1, C] buffer times the transposed [C, Batch] one-hot (here the logits),
+    // [1, Batch] viewed as a column; and a 1-D left operand, [C] @ [C, Batch] → [Batch]
+    const dir = writeFiles({
+      "model.ts": `${header}export class Margins extends nn.Module {\n  fc = new nn.Linear(6, 10);\n  m = F.linspace(0.1, 1, 10);\n  forward(x: Tensor<[Batch, 6]>) {\n    const logits = this.fc(x);\n    const batchM = F.matmul(this.m.index(null, ":"), logits.transpose(0, 1)).view(-1, 1);\n    const v = F.matmul(this.m, logits.t()).unsqueeze(1);\n    return logits.sub(batchM).mul(v);\n  }\n}\nexport const training = new Training(Margins, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.01 }) });\n`,
+    });
+    for (const shapeFor of ["gpu", "cpu"] as const) {
+      const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", shapeFor, outDir: join(dir, shapeFor) });
+      // no matmul left whose columns (B's last dim) are the batch: each has the batch as its rows
+      const products = model.graph.nodes.filter((n) => n.op === "matmul");
+      expect(products.map((p) => p.inputs[1].shape.length === 1 || typeof p.shape[p.shape.length - 1] === "number")).toEqual([true, true]);
+      await expectBuildMatches(build.outDir, model.graph, { forward: [1, 5], step: [3, 70], seed: 11, what: `batch-columns ${shapeFor}` });
+    }
+  }, 900_000);
+
   it("8×8 thread tiles (wide GEMMs with plain loads): forward and gradients of a 32×256-row linear layer", async () => {
     // fc1 has M = 32·batch rows of 256: at batches 64–256 the GPU shape takes 8×8 tiles for its
     // forward (bias + relu epilogue, two float4 column runs per row) and for fc2's input gradient

@@ -2,9 +2,10 @@ import type { Node } from "../ir/node.ts";
 import { batchTimes, dimEq, formatDim, formatShape, numel, shapeEq, type Dim, type Shape } from "../ir/shape.ts";
 import { broadcastShape, sizeOf, stridesOf, type NDArray } from "../reference/ndarray.ts";
 import { broadcastShapes } from "./elementwise.ts";
+import { permute } from "./movement.ts";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 import { cDim, shapeComment } from "../5-codegen/context.ts";
-import { defineOp, requireFloat, ShapeError, type DenseGemm, type GemmIndexMaps, type GemmMapOptions, type GemmRowSums, type GradContext, type TensorType } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type DenseGemm, type GemmIndexMaps, type GemmMapOptions, type GemmRowSums, type GradContext, type TensorType, type CanonicalEmit } from "./op.ts";
 
 // Contractions: torch.matmul and F.linear (y = x·Wᵀ + b). Reference sums in float64.
 
@@ -15,6 +16,16 @@ export const matmul = defineOp<{}>({
   codegen: { kind: "gemm", maps: matmulMaps, macsPerOutput: (n) => numel([n.inputs[0].shape.at(-1)!]).c, batchedGridZ: (n) => matmulBatchDims(n), readsTransposed: true, rowSums: matmulRowSums, dense: matmulDense },
   family: "contraction",
   inputs: ["a", "b"],
+  // The GEMM's columns N are a number fixed by the model (its column tiles and grid.y); a product
+  // whose columns are the batch ([1, C] @ [C, Batch]: LDAM's margins picked by a transposed
+  // one-hot, and its own gradient Aᵀ·dy) runs transposed, C = (Bᵀ·Aᵀ)ᵀ, with the batch as M.
+  canonical: ([a, b], _, result, emit) => {
+    if (b.shape.length < 2 || typeof result.shape[result.shape.length - 1] === "number") return undefined;
+    if (a.shape.length > 1 && typeof a.shape[a.shape.length - 2] !== "number") return undefined; // the batch paired with itself: refused where it is used
+    const bT = lastTwoSwapped(b, emit);
+    if (a.shape.length === 1) return emit("matmul", [bT, a], {});
+    return lastTwoSwapped(emit("matmul", [bT, lastTwoSwapped(a, emit)], {}), emit);
+  },
   infer: ([a, b], _, who) => {
     requireFloat(a, who, "left operand");
     requireFloat(b, who, "right operand");
@@ -93,6 +104,13 @@ function reshapeTo(ctx: GradContext, x: Node, shape: Shape): Node {
 }
 
 /** x with its last two dims swapped. */
+/** x with its last two dims swapped; a matrix transpose's own input where x is one. */
+function lastTwoSwapped(x: Node, emit: CanonicalEmit): Node {
+  const r = x.shape.length;
+  if (x.op === permute.name && permute.traits?.matrixTranspose?.(permute.attrsOf(x))) return x.inputs[0];
+  return emit("permute", [x], { perm: x.shape.map((_, i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i)) });
+}
+
 function transposed(ctx: GradContext, x: Node): Node {
   const r = x.shape.length;
   const perm = x.shape.map((_, i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i));

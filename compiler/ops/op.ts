@@ -88,9 +88,18 @@ export interface OpDef<A = any> {
    * indices). Omitted for ops that nothing differentiates through (sources, argmax).
    */
   readonly grad?: (ctx: GradContext) => readonly (Node | null)[];
+  /**
+   * Where the kernels compute the same value in another form: the nodes to add instead, emitted
+   * through `emit` (the graph builder asks once the shape rule has passed, before adding the node,
+   * so the forward and the backward both get that form); undefined keeps the op as written.
+   */
+  readonly canonical?: (ins: readonly Node[], attrs: A, result: TensorType, emit: CanonicalEmit) => Node | undefined;
   /** The node's attributes, typed (defineOp fills it in; it checks the node is this op's). */
   readonly attrsOf: (node: Node) => A;
 }
+
+/** Adds a node at the place of the one being replaced (a canonical form's nodes). */
+export type CanonicalEmit = (op: string, inputs: readonly Node[], attrs: Record<string, unknown>) => Node;
 
 export interface OpTraits<A = any> {
   /** Never decreases, so a max taken after it equals it applied after the max (conv-pool fusion). */
