@@ -179,6 +179,18 @@ cases.take = {
 cases.cumprod = { body: model('return [x.view(-1, 2, 2).cumprod(1), F.cumprod(x.mul(F.tensor([1, 0, 1, 1])), -1).mul(x), x.cumprod(1)];') };
 cases.logcumsumexp = { body: model("return [x.logcumsumexp(1).mul(x), F.logcumsumexp(x.view(-1, 2, 2), 1).flatten(1)];") };
 cases.cum_extreme = { body: model("return [x.cummax(1).values.mul(x), x.cummin(-1)[0], x.view(-1, 2, 2).cummax(1).values.flatten(1)];") };
+// square matrices (ops/linalg.ts), kept near 2·I so that each is well away from singular
+cases.inverse = {
+  body: model(
+    "return [x.view(-1, 2, 2).add(F.eye(2).mul(2)).inverse().flatten(1), this.w.add(F.eye(3).mul(2)).inverse().sum().add(x.sum(1, true)), F.linalg.solve(x.view(-1, 2, 2).add(F.eye(2).mul(2)), x.narrow(1, 0, 2))];",
+    "w = new nn.Parameter(F.randn(3, 3).mul(0.3));",
+  ),
+};
+cases.logabsdet = {
+  body: model("return [F.slogdet(x.view(-1, 2, 2).add(F.eye(2).mul(2))).logabsdet.unsqueeze(1), F.linalg.det(x.view(-1, 2, 2).mul(3)).unsqueeze(1), x.view(-1, 2, 2).add(F.eye(2).mul(2)).logdet().unsqueeze(1)];"),
+};
+// piecewise constant, as sign: x's gradient is its other factor's
+cases.det_sign = { body: model("return F.slogdet(x.view(-1, 2, 2)).sign.unsqueeze(1).mul(x);") };
 cases.div_count = { body: model("return x.mean(0, true).add(x.mean()).add(x);") };
 cases.eq_mask = { body: model("return x.amax(1, true).add(x);") };
 
@@ -192,8 +204,8 @@ describe("gradient check: autodiff against central differences (float64)", () =>
   it("covers every op that has a gradient", () => {
     // sources have no inputs to differentiate; argmax is integer-valued; detach's gradient is 0 by
     // definition, not its value's derivative (test/detach.test.ts); to_float's input is an integer
-    // tensor, to_int's output (piecewise constant, as argmax)
-    const exempt = new Set(["input", "param", "buffer", "loss_scale", "argmax", "detach", "to_float", "to_int"]);
+    // tensor, to_int's output (piecewise constant, as argmax); qr is computed in constructors only
+    const exempt = new Set(["input", "param", "buffer", "loss_scale", "argmax", "detach", "to_float", "to_int", "qr"]);
     const missing = [...ops.values()].filter((o) => !exempt.has(o.name) && !(o.name in cases)).map((o) => o.name);
     // ops added for the backward pass are checked through the forward op they differentiate
     expect(missing.filter((n) => !/_grad|_xhat|_dinput|_dtarget/.test(n))).toEqual([]);

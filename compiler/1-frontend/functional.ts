@@ -21,6 +21,7 @@ import { volumetricFunctions } from "./volumetric.ts";
 import { moreFunctions } from "./more-layers.ts";
 import { functionalBatchNorm } from "./functional-batch-norm.ts";
 import { linalgNamespace } from "./linalg.ts";
+import { torchQr } from "./matrix-functions.ts";
 import { pairwiseLossFunctions, tripletMarginWithDistance, tripletWithDistanceOptions } from "./pairwise-losses.ts";
 import { ctcLossFunction } from "./ctc-loss.ts";
 import { complexFunctions } from "./complex.ts";
@@ -605,6 +606,7 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   members.set("special", specialNamespace(em, lookup));
   // torch.linalg's norms (linalg.ts)
   members.set("linalg", linalgNamespace(em));
+  members.set("qr", torchQr(em));
   // torch.polar, view_as_complex, view_as_real, … (LLaMA's rotary embedding)
   for (const [name, f] of complexFunctions(em)) members.set(name, f);
   members.set("fft", fftNamespace(em));

@@ -4,6 +4,7 @@ import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { vectorNorm } from "./vector-norm.ts";
+import { matrixLinalgMembers } from "./matrix-functions.ts";
 import { BuiltinFunction, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // torch.linalg's norms (vector_norm, norm of vectors, matrix_norm's Frobenius), torch.cross,
@@ -41,6 +42,7 @@ export function linalgNamespace(em: GraphEmitter): NamespaceValue {
     ["norm", vector("F.linalg.norm", null)],
     ["matrixNorm", matrix],
     ["matrix_norm", matrix],
+    ...matrixLinalgMembers(em),
     // torch.linalg.cross(a, b, dim=-1)
     ["cross", new BuiltinFunction("F.linalg.cross", (args, site) => {
       const b = bindArgs("F.linalg.cross", [arg("input", "tensor"), arg("other", "tensor"), opt("dim", "int", -1)], args, site);

@@ -11,6 +11,7 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { BuiltinFunction, describe, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
 import { sizes } from "./factories.ts";
+import { matrixQueries } from "./matrix-functions.ts";
 
 // What ports ask of a tensor beyond arithmetic: torch.isnan / isinf / isfinite / nan_to_num, the
 // boolean reductions all / any / count_nonzero, torch.std_mean / var_mean, torch.diag,
@@ -364,7 +365,7 @@ const selections: Record<string, Query> = {
     },
   },
 };
-Object.assign(queries, selections);
+Object.assign(queries, selections, matrixQueries);
 
 /**
  * torch.quantile: along dim (every element without one), the sorted values at rank q·(n − 1),

@@ -1,5 +1,6 @@
 import { concatKernel, iotaKernel, narrowKernel, takeKernel } from "./kernels/join.ts";
 import { scanKernel } from "./kernels/scan.ts";
+import { matrixPivotKernel } from "./kernels/matrix-pivot.ts";
 import { ticketRegion } from "./kernels/tickets.ts";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
@@ -66,6 +67,7 @@ const builders: Record<KernelBuilder, Builder> = {
   iota: iotaKernel,
   scan: scanKernel,
   take: takeKernel,
+  matrix_pivot: matrixPivotKernel,
 };
 
 function builderFor(k: Kernel): Builder | undefined {

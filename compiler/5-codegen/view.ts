@@ -419,6 +419,18 @@ export interface RowwiseView extends KernelViewBase {
   readonly rowsPerBlock: number;
 }
 
+/** matrix_pivot.cu.hbs: a Gauss–Jordan elimination of one N×N matrix per block (kernels/matrix-pivot.ts). */
+export interface MatrixPivotView extends KernelViewBase {
+  readonly template: "matrix_pivot";
+  readonly N: number;
+  readonly NN: number;
+  /** The shared matrix's row stride, N + 1: a column's N floats in N different banks. */
+  readonly LD: number;
+  readonly threads: number;
+  /** The op's statements writing matrix z's result (OpCodegen matrix_pivot's finish). */
+  readonly finish: readonly string[];
+}
+
 /** batch_norm.cu.hbs: a block per channel, or (split) an elementwise pass over batch_norm_parts' statistics. */
 export interface BatchNormView extends KernelViewBase {
   readonly template: "batch_norm";
@@ -606,6 +618,7 @@ export type KernelView =
   | GemmView
   | GemmTensorCoreView
   | RowwiseView
+  | MatrixPivotView
   | BatchNormView
   | BatchNormPartsView
   | ReduceView

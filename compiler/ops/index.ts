@@ -9,6 +9,7 @@ import * as factory from "./factory.ts";
 import * as gather from "./gather.ts";
 import * as join from "./join.ts";
 import * as take from "./take.ts";
+import * as linalg from "./linalg.ts";
 import * as loss from "./loss.ts";
 import * as elementwiseLoss from "./elementwise-loss.ts";
 import * as movement from "./movement.ts";
@@ -52,6 +53,7 @@ export const ops: ReadonlyMap<string, OpDef> = collect(
   gather,
   join,
   take,
+  linalg,
   loss,
   elementwiseLoss,
 );

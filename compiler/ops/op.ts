@@ -12,6 +12,7 @@ export type OpFamily =
   | "norm" // batch norm, layer norm, softmax
   | "random" // dropout, sample (random numbers drawn in forward)
   | "gather" // embedding
+  | "linalg" // square matrices: inverse, determinant
   | "loss";
 
 export interface TensorType {
@@ -212,7 +213,8 @@ export type KernelBuilder =
   | "narrow"
   | "iota"
   | "scan"
-  | "take";
+  | "take"
+  | "matrix_pivot";
 
 export type OpCodegen<A> =
   | { readonly kind: "pointwise"; readonly expr: (operands: readonly string[], attrs: A, ctx: PointwiseContext) => string }
@@ -224,7 +226,13 @@ export type OpCodegen<A> =
  * it computes (C statements and expressions), so the builder and its template hold only loops.
  */
 export type KernelCodegen<A> =
-  | { readonly kind: "kernel"; readonly builder: Exclude<KernelBuilder, "rowwise" | "loss" | "classification_grad" | "batch_norm_grad"> }
+  | { readonly kind: "kernel"; readonly builder: Exclude<KernelBuilder, "rowwise" | "loss" | "classification_grad" | "batch_norm_grad" | "matrix_pivot"> }
+  /**
+   * A Gauss–Jordan elimination of each n×n matrix (templates/kernels/matrix_pivot.cu.hbs); `finish`
+   * writes matrix z's result from what the block left in shared memory: m[n][n + 1] (the inverse's
+   * rows), col[n] (the inverse's column order), logAbsDet, sign (±1), singular (a zero pivot).
+   */
+  | { readonly kind: "kernel"; readonly builder: "matrix_pivot"; readonly finish: (n: number) => readonly string[] }
   | { readonly kind: "kernel"; readonly builder: "rowwise"; readonly row: (node: Node, attrs: A) => RowProgram }
   | { readonly kind: "kernel"; readonly builder: "loss"; readonly loss: LossProgram<A> }
   | { readonly kind: "kernel"; readonly builder: "classification_grad"; readonly grad: (attrs: A, classes: number) => ClassificationGradProgram }
