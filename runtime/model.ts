@@ -12,7 +12,7 @@ import { ModelStateError, NativeError, describeValue, suggestion } from "./error
 import { BATCH, formatSpec, numel, type Dtype, type IOSpec, type Manifest, type OptimizerManifest, type ParamSpec } from "./manifest.ts";
 import type { Hyperparameters, ModelHandle, NativeLibrary } from "./native.ts";
 import type { ShimCounters } from "./counters.ts";
-import { hostView, readList, readShape, typedArrayKind, type HostArray, type HostArrayKind, type Tensor } from "./tensor.ts";
+import { copyOf, hostView, readList, readShape, typedArrayKind, type HostArray, type HostArrayKind, type Tensor } from "./tensor.ts";
 import { readSafetensorsFile, writeSafetensorsFile } from "./safetensors.ts";
 
 /** An int64 parameter or buffer (e.g. BatchNorm's num_batches_tracked). */
@@ -102,14 +102,18 @@ function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions,
   const num = (name: string, v: unknown, fallback: number): number => {
     const x = v === undefined ? fallback : v;
     if (typeof x !== "number" || !Number.isFinite(x) || x < 0) throw new RangeError(`${where}: ${name} must be a finite number ≥ 0, got ${describeValue(x)}`);
+    // the step computes in float32, where a larger number is +∞
+    if (x > FLOAT32_MAX) throw new RangeError(`${where}: ${name} is ${x}, past float32's largest value (${FLOAT32_MAX}), which the step computes in`);
     return x;
   };
+  if (o.nesterov !== undefined && typeof o.nesterov !== "boolean") throw new TypeError(`${where}: nesterov must be true or false, got ${describeValue(o.nesterov)}`);
   const d = (k: string, f = 0) => (typeof declared[k] === "number" ? (declared[k] as number) : f);
   const given = o.betas ?? [d("beta1", 0.9), d("beta2", 0.999)];
   // copied first: a getter must not hand the check one value and the step another
   const betas = Array.isArray(given) && given.length === 2 ? readList(given, 2, `${where}: betas`) : [];
-  if (betas.length !== 2 || betas.some((b) => typeof b !== "number" || !(b >= 0 && b < 1))) throw new RangeError(`${where}: betas must be two numbers in [0, 1)`);
-  return {
+  if (betas.length !== 2 || betas.some((b) => typeof b !== "number" || !(b >= 0 && b < 1))) throw new RangeError(`${where}: betas must be two numbers in [0, 1), got ${describeValue(given)}`);
+  const nesterov = o.nesterov ?? declared.nesterov === true;
+  const hp = {
     lr: num("lr", o.lr, d("lr", 1e-3)),
     // NAdam holds its momentum_decay as momentum (the harness's field for it)
     momentum: o.momentumDecay !== undefined ? num("momentumDecay", o.momentumDecay, 0) : num("momentum", o.momentum, d("momentum")),
@@ -118,11 +122,18 @@ function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions,
     beta1: betas[0] as number,
     beta2: betas[1] as number,
     eps: num("eps", o.eps, d("eps", 1e-8)),
-    nesterov: (o.nesterov ?? declared.nesterov === true) ? 1 : 0,
+    nesterov: nesterov ? 1 : 0,
     alpha: num("alpha", o.alpha, d("alpha", 0.99)),
     max_grad_norm: num("clipGradNorm", o.clipGradNorm, d("clipGradNorm")),
   };
+  // torch.optim.SGD's rule, at every step since both may change
+  if (nesterov && declared.kind === "SGD" && (hp.momentum <= 0 || hp.dampening !== 0))
+    throw new RangeError(`${where}: Nesterov momentum requires a momentum and zero dampening (PyTorch's SGD), got momentum ${hp.momentum} and dampening ${hp.dampening}`);
+  return hp;
 }
+
+/** float32's largest finite value. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 const arrayFor: Record<Dtype, { ctor: new (n: number) => HostArray; name: HostArrayKind }> = {
   float32: { ctor: Float32Array, name: "Float32Array" },
@@ -395,7 +406,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   async #forwardQueued(method: string, inputs: readonly unknown[]): Promise<Tensor[]> {
     this.#accepting(method);
     const { batch, arrays } = this.#checkInputs(method, inputs);
-    const copies = arrays.map((a) => a.slice());
+    const copies = arrays.map(copyOf);
     return this.#enqueue(method, async (handle) => {
       const outputs = this.#outputs(method, batch);
       const code = await this.#native(method, () => this.#lib.forwardAsync(handle, batch, copies, outputs.map((o) => o.data)));
@@ -458,7 +469,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     // 256), then the library's into pinned memory when the step runs. detectNonFinite, a debugging
     // aid, checks a copy of its own when the step runs (the error names that step).
     const staged = this.#lib.stageStep(arrays, labels);
-    const checked = detectNonFinite ? arrays.map((a) => a.slice()) : undefined;
+    const checked = detectNonFinite ? arrays.map(copyOf) : undefined;
     const step = this.#enqueue(method, async (handle) => {
       // the step number the error messages name is known once the steps before it are done (or
       // issued: a step that did not wait counts from then)
@@ -488,6 +499,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const { batch, arrays } = this.#checkInputs(method, list);
     const labels = this.#checkTarget(method, target, batch);
     const hp = hyperparameters(training.optimizer, opts, `${this.name}.${method}`);
+    if (opts.detectNonFinite !== undefined && typeof opts.detectNonFinite !== "boolean")
+      throw new TypeError(`${this.name}.${method}: detectNonFinite must be true or false, got ${describeValue(opts.detectNonFinite)}`);
     const detectNonFinite = opts.detectNonFinite === true;
     if (opts.waitForLoss !== undefined && typeof opts.waitForLoss !== "boolean")
       throw new TypeError(`${this.name}.${method}: waitForLoss must be true or false, got ${describeValue(opts.waitForLoss)}`);
@@ -557,13 +570,13 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   async evaluate(inputs: Tensor | readonly Tensor[], target: Tensor): Promise<Evaluation> {
     this.#accepting("evaluate");
     const { batch, arrays, labels } = this.#prepareEvaluate(inputs, target);
-    const copies = arrays.map((a) => a.slice());
-    const target1 = labels.slice();
+    const copies = arrays.map(copyOf);
+    const target1 = copyOf(labels);
     return this.#enqueue("evaluate", async (handle) => {
       const outputs = this.#outputs("evaluate", batch);
       const { code, loss } = await this.#native("evaluate", () => this.#lib.evaluateAsync(handle, batch, copies, target1, outputs.map((o) => o.data)));
       this.#check("evaluate", "tsdp_evaluate", code, handle);
-      return this.#evaluation(batch, labels, outputs, loss);
+      return this.#evaluation(batch, target1, outputs, loss);
     });
   }
 

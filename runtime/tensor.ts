@@ -128,6 +128,21 @@ export function byteLengthOf(a: HostArray): number {
   return Reflect.apply(byteLengthOfView, a, []) as number;
 }
 
+const typedSet = Object.getOwnPropertyDescriptor(typedArrayPrototype, "set")!.value as (this: unknown, source: ArrayLike<number>) => void;
+
+/**
+ * A fresh copy of a host array (what an asynchronous call keeps, so the caller may reuse its own at
+ * once), made from internal slots and the engine's own constructors and `set`: a patched
+ * `Float32Array.prototype.slice` or a species constructor cannot hand back a shorter copy.
+ */
+export function copyOf<A extends HostArray>(a: A): A {
+  const kind = typedArrayKind(a) as HostArrayKind;
+  const ctor = constructors[kind];
+  const copy = new ctor(byteLengthOf(a) / ctor.BYTES_PER_ELEMENT) as A;
+  Reflect.apply(typedSet, new Uint8Array(Reflect.apply(bufferOf, copy, []) as ArrayBuffer), [bytesOf(a)]);
+  return copy;
+}
+
 /** The bytes a typed array covers, as a plain Uint8Array over the same memory (intrinsic slots only). */
 export function bytesOf(a: HostArray): Uint8Array {
   return new Uint8Array(Reflect.apply(bufferOf, a, []) as ArrayBuffer, Reflect.apply(byteOffsetOf, a, []) as number, byteLengthOf(a));

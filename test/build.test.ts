@@ -118,6 +118,17 @@ describe("toolchain errors", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("compiled into an npm project's own directory (--out .), leaves its CommonJS package.json alone: TSDP6007, nothing written", async () => {
+    const [cache, out] = [join(fresh(), "cache"), fresh()];
+    const pkg = JSON.stringify({ name: "my-app", version: "1.0.0", dependencies: { tsdp: "*" } }, null, 2);
+    writeFileSync(join(out, "package.json"), pkg);
+    const r = await tsdp(["compile", "examples/mlp/model.ts", "--target", "cpu", "--out", out], { ...process.env, TSDP_CACHE_DIR: cache });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error TSDP6007: .*package\.json is your package's, not a build's: the compiled model's index\.js is an ES module/m);
+    expect(readFileSync(join(out, "package.json"), "utf8")).toBe(pkg);
+    expect(existsSync(join(out, "model.cu"))).toBe(false);
+  });
+
   it("a missing g++ says how to fix it", async () => {
     const r = await tsdp(["compile", "examples/lenet/model.ts", "--target", "cpu", "--out", fresh()], { ...process.env, PATH: "/nonexistent", CXX: "", TSDP_CACHE_DIR: fresh() });
     expect(r.status).toBe(1);

@@ -8,7 +8,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, trun
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fastUpToDate, isFreshBuild, MAX_RESOLUTIONS, MODULE_SCOPE, needsModuleScope, rememberResolution, tsdpFingerprint } from "../compiler/6-build/up-to-date.mjs";
+import { fastUpToDate, isFreshBuild, MAX_RESOLUTIONS, MODULE_SCOPE, needsModuleScope, ownPackageJson, rememberResolution, tsdpFingerprint } from "../compiler/6-build/up-to-date.mjs";
 import { scratchDir } from "./helpers.ts";
 
 const sha = (s: string | Buffer) => createHash("sha256").update(s).digest("hex");
@@ -54,6 +54,14 @@ describe("the typed module's package scope", () => {
     // the directory's own package.json (one an earlier compile wrote) does not decide
     writeFileSync(join(work, "esm", "build", "m", "package.json"), MODULE_SCOPE);
     expect(needsModuleScope(join(work, "esm", "build", "m"))).toBe(false);
+    expect(ownPackageJson(join(work, "esm", "build", "m"))).toBeUndefined();
+    // a package.json of the user's in the directory itself decides (a CommonJS one: buildModel refuses)
+    mkdirSync(join(work, "esm", "app"), { recursive: true });
+    writeFileSync(join(work, "esm", "app", "package.json"), JSON.stringify({ name: "app", dependencies: { x: "1" } }));
+    expect(ownPackageJson(join(work, "esm", "app"))).toMatchObject({ name: "app" });
+    expect(needsModuleScope(join(work, "esm", "app"))).toBe(true);
+    writeFileSync(join(work, "cjs", "build", "m", "package.json"), JSON.stringify({ name: "esm-app", type: "module" }));
+    expect(needsModuleScope(join(work, "cjs", "build", "m"))).toBe(false);
   });
 });
 

@@ -13,7 +13,7 @@ import { findCxx, findNvcc, harnessDir, shimHeader, toolVersion, type Target } f
 import { harnessObjects, harnessText, linkedObjects, type HarnessObjects } from "./harness.ts";
 import { typedModule } from "./typed-module.ts";
 import { precompiledShim } from "./precompiled-shim.ts";
-import { MODULE_SCOPE, needsModuleScope } from "./up-to-date.mjs";
+import { MODULE_SCOPE, needsModuleScope, ownPackageJson } from "./up-to-date.mjs";
 
 // The native build: nvcc for the GPU, g++ with the CPU shim otherwise. Libraries are cached by
 // the hash of everything that goes into them, and every file lands in the output directory by
@@ -166,6 +166,11 @@ export function linkCommand(target: Target, objects: readonly string[], output: 
 export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promise<BuildResult> {
   const outDir = resolve(opts.outDir);
   makeDirectory(outDir);
+  // index.js is an ES module: in a directory whose own package.json says CommonJS (an npm project
+  // compiled into with --out .) it would need that file replaced, which is the user's
+  const own = ownPackageJson(outDir);
+  if (own !== undefined && own.type !== "module")
+    throw new CompileError([diagnostic("outputDirTaken", `${join(outDir, "package.json")} is your package's, not a build's: the compiled model's index.js is an ES module, which needs "type": "module" there; tsdp does not replace the file`)]);
   const archs = opts.archs ?? ["80", "90"];
   const libPath = join(outDir, gen.manifest.library);
   // Memcheck and counters are CPU-target modes: a GPU build is checked with compute-sanitizer and

@@ -19,3 +19,5 @@ export declare function fastUpToDate(argv: readonly string[], env?: NodeJS.Proce
 export declare const MODULE_SCOPE: string;
 /** Whether index.js needs a package.json beside it saying "type": "module" (the enclosing project is CommonJS). */
 export declare function needsModuleScope(outDir: string): boolean;
+/** outDir's package.json when it is the user's (not the one a compile writes): parsed, {} when not JSON; undefined otherwise. */
+export declare function ownPackageJson(outDir: string): { readonly type?: unknown } | undefined;

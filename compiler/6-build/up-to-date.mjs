@@ -71,6 +71,9 @@ export const MODULE_SCOPE = '{ "type": "module" }\n';
  * the package's self-reference ("tsdp" inside tsdp's own checkout).
  */
 export function needsModuleScope(outDir) {
+  // a package.json of the user's own in outDir decides (buildModel refuses to replace a CommonJS one)
+  const own = ownPackageJson(outDir);
+  if (own !== undefined) return own.type !== "module";
   for (let dir = dirname(resolve(outDir)); ; dir = dirname(dir)) {
     const path = join(dir, "package.json");
     if (existsSync(path)) {
@@ -81,6 +84,28 @@ export function needsModuleScope(outDir) {
       }
     }
     if (dirname(dir) === dir) return true;
+  }
+}
+
+/**
+ * outDir's package.json when it is the user's (anything but the one a compile writes): its parsed
+ * object, `{}` when it is not JSON; undefined when there is none or it is tsdp's.
+ */
+export function ownPackageJson(outDir) {
+  const path = join(resolve(outDir), "package.json");
+  if (!existsSync(path)) return undefined;
+  let text;
+  try {
+    text = readRegular(path, 1 << 20).toString("utf8");
+  } catch {
+    return {};
+  }
+  if (text === MODULE_SCOPE) return undefined;
+  try {
+    const parsed = JSON.parse(text);
+    return typeof parsed === "object" && parsed !== null ? parsed : {};
+  } catch {
+    return {};
   }
 }
 

@@ -145,6 +145,11 @@ export const catalog = {
     "the compiled model directory cannot answer this",
     "compile this model into it with tsdp compile --target cuda --out <dir>, or measure with --arch instead",
   ),
+  outputDirTaken: entry(
+    "TSDP6007",
+    "the output directory holds a file of yours that the build would replace",
+    "compile into a directory of its own (--out build/<model>), or make that package an ES module (\"type\": \"module\"), which the build's index.js needs",
+  ),
   unusableCounters: entry(
     "TSDP6006",
     "the counters file does not fit this model",
