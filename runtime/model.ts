@@ -111,7 +111,7 @@ function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions,
   const given = o.betas ?? [d("beta1", 0.9), d("beta2", 0.999)];
   // copied first: a getter must not hand the check one value and the step another
   const betas = Array.isArray(given) && given.length === 2 ? readList(given, 2, `${where}: betas`) : [];
-  if (betas.length !== 2 || betas.some((b) => typeof b !== "number" || !(b >= 0 && b < 1))) throw new RangeError(`${where}: betas must be two numbers in [0, 1), got ${describeValue(given)}`);
+  if (betas.length !== 2 || betas.some((b) => typeof b !== "number" || !(b >= 0 && b < 1))) throw new RangeError(`${where}: betas must be two numbers in [0, 1), got ${betas.length === 2 ? `[${betas.map((b) => (typeof b === "number" ? String(b) : describeValue(b))).join(", ")}]` : describeValue(given)}`);
   const nesterov = o.nesterov ?? declared.nesterov === true;
   const hp = {
     lr: num("lr", o.lr, d("lr", 1e-3)),

@@ -233,6 +233,51 @@ describe("class 2: native entries are guarded by the model's state at the call",
     expect(() => tensor(new Claims16(2), [2, 8])).toThrow(/holds 16 values, data has 2/);
     expect(() => tensor(new Proxy(new Float32Array(4), {}) as Float32Array, [4])).toThrow(TypeError);
   });
+
+  it("an asynchronous call's copy is made by the engine: a patched slice() cannot hand native code a shorter array", async () => {
+    await withModel(mlpDir, async (m) => {
+      const want = values(m.forwardSync(x(64, 0.25)));
+      const slice = Object.getOwnPropertyDescriptor(Float32Array.prototype, "slice");
+      Object.defineProperty(Float32Array.prototype, "slice", { value: () => new Float32Array(1), configurable: true, writable: true });
+      try {
+        expect(values(await m.forward(x(64, 0.25)))).toEqual(want);
+        const labels = tensor(new Int32Array(64), [64]);
+        const { loss } = await m.evaluate(x(64, 0.25), labels);
+        expect(loss).toBeCloseTo(m.evaluateSync(x(64, 0.25), labels).loss, 6);
+      } finally {
+        if (slice) Object.defineProperty(Float32Array.prototype, "slice", slice);
+        else delete (Float32Array.prototype as { slice?: unknown }).slice;
+      }
+    });
+  });
+
+  it("evaluate's accuracy counts its own copy of the labels: the caller may refill them at once", async () => {
+    await withModel(mlpDir, async (m) => {
+      const input = x(8, 0.3);
+      const logits = values(m.forwardSync(input));
+      const predicted = Int32Array.from({ length: 8 }, (_, i) => [0, 1, 2].reduce((b, c) => (logits[i * 3 + c] > logits[i * 3 + b] ? c : b), 0));
+      const labels = tensor(Int32Array.from(predicted), [8]);
+      const pending = m.evaluate(input, labels);
+      (labels.data as Int32Array).set(predicted.map((p) => (p + 1) % 3));
+      expect((await pending).accuracy).toBe(1);
+    });
+  });
+
+  it("trainStep's options: detectNonFinite and nesterov are booleans, Nesterov needs momentum and no dampening, numbers fit float32", async () => {
+    await withModel(mlpDir, (m) => {
+      const y = tensor(new Int32Array(4), [4]);
+      const before = values(m.getParameter("fc1.weight"));
+      expect(() => m.trainStepSync(x(4), y, { detectNonFinite: "yes" as unknown as boolean })).toThrow(/detectNonFinite must be true or false, got/);
+      expect(() => m.trainStepSync(x(4), y, { nesterov: "no" as unknown as boolean })).toThrow(/nesterov must be true or false/);
+      expect(() => m.trainStepSync(x(4), y, { nesterov: true, momentum: 0 })).toThrow(/Nesterov momentum requires a momentum and zero dampening .*momentum 0 and dampening 0/);
+      expect(() => m.trainStepSync(x(4), y, { nesterov: true, dampening: 0.5 })).toThrow(/requires a momentum and zero dampening/);
+      expect(() => m.trainStepSync(x(4), y, { lr: 1e39 })).toThrow(/lr is 1e\+39, past float32's largest value/);
+      expect(() => m.trainStepSync(x(4), y, { betas: [0.9, 1.5] as [number, number] })).toThrow(/betas must be two numbers in \[0, 1\), got \[0\.9, 1\.5\]/);
+      // nothing moved
+      expect(values(m.getParameter("fc1.weight"))).toEqual(before);
+      expect(Number.isFinite(m.trainStepSync(x(4), y, { nesterov: true }))).toBe(true);
+    });
+  });
 });
 
 describe("class 6: state after errors and leftovers", () => {
