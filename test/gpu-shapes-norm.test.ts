@@ -111,3 +111,39 @@ describe("BatchNorm with momentum None (PyTorch's cumulative average), both kern
     }
   }, 600_000);
 });
+
+describe("one BatchNorm called twice in a forward (a shared encoder on two views), both kernel shapes", () => {
+  it("updates its running statistics once per call, the second from the first's result, as PyTorch's in-place update", async () => {
+    // momentum 0.5 and None: a reference that started both calls from the loaded statistics would
+    // keep only the second call's update (and count one batch); rtol 1e-4, atol 1e-5
+    for (const momentum of ["0.5", "null"]) {
+      const dir = writeFiles({
+        "model.ts":
+          `${header}export class Siamese extends nn.Module {\n` +
+          `  conv = new nn.Conv2d(3, 4, 3, { padding: 1 });\n` +
+          `  bn = new nn.BatchNorm2d(4, { momentum: ${momentum} });\n` +
+          `  forward(a: Tensor<[Batch, 3, 8, 8]>, b: Tensor<[Batch, 3, 8, 8]>) {\n` +
+          `    return [this.bn(this.conv(a)), this.bn(this.conv(b.mul(3).add(1)))];\n` +
+          `  }\n}\n`,
+      });
+      for (const shapeFor of ["gpu", "cpu"] as const) {
+        const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", shapeFor, outDir: join(dir, shapeFor) });
+        const graph = model.graph;
+        const state = initState(graph, 0);
+        const m = await load(build.outDir);
+        try {
+          m.train(true);
+          const { tensors, reference } = makeInputs(graph, 4, 9);
+          m.forwardAllSync(...tensors);
+          await yieldToRunner();
+          runReference(graph, reference, state, { training: true, seed: 0, step: 0 });
+          for (const name of ["bn.running_mean", "bn.running_var"]) expectClose(m.getParameter(name).data as Float32Array, state.buffers.get(name)!.data, `momentum ${momentum}, ${shapeFor}: ${name}`);
+          expect(Number((m.getParameter("bn.num_batches_tracked").data as BigInt64Array)[0])).toBe(2);
+          expect(state.buffers.get("bn.num_batches_tracked")!.data[0]).toBe(2);
+        } finally {
+          m.dispose();
+        }
+      }
+    }
+  }, 600_000);
+});

@@ -23,6 +23,9 @@ function ctx(op: string, extra: Partial<RefContext> = {}): RefContext {
       throw new Error("no sources here");
     },
     writeBuffer: () => {},
+    readBuffer: () => {
+      throw new Error("no buffers here");
+    },
     uniform: (n) => new Float64Array(n).fill(0.5),
     ...extra,
   };
@@ -313,7 +316,7 @@ describe("normalization and softmax", () => {
       "batch_norm",
       [nd([2, 1], [1, 3]), nd([1], [2]), nd([1], [0.5]), nd([1], [0]), nd([1], [1]), nd([], [0])],
       { eps: 0, momentum: 0.1, affine: true, track: true },
-      { training: true, node, writeBuffer: (n, v) => writes.set(n.attrs.name as string, v) },
+      { training: true, node, writeBuffer: (n, v) => writes.set(n.attrs.name as string, v), readBuffer: (n) => ({ running_mean: nd([1], [0]), running_var: nd([1], [1]), num_batches_tracked: nd([], [0]) })[n.attrs.name as string]! },
     );
     expectClose(out, [2, 1], [-1.5, 2.5]); // (±1)/1 · 2 + 0.5
     expectClose(writes.get("running_mean")!, [1], [0.2]); // 0.9·0 + 0.1·2

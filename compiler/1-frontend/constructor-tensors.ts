@@ -98,6 +98,9 @@ export class ConstructorTensors {
       writeBuffer: () => {
         throw new Error(`constructor tensors: ${n.op} wrote a buffer`);
       },
+      readBuffer: () => {
+        throw new Error(`constructor tensors: ${n.op} read a buffer`);
+      },
       uniform: () => {
         throw new Error(`constructor tensors: ${n.op} drew random numbers`);
       },

@@ -64,13 +64,16 @@ export const batchNorm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
     }
     if (ctx.training && a.track) {
       const [rmNode, rvNode, nbtNode] = ctx.node.inputs.slice(k, k + 3);
+      // the statistics as they are now: a second call of the layer in this forward updates the
+      // first call's result, as PyTorch's in-place update (and the kernel, reading the buffer) does
+      const [running, runningVar, tracked] = [rmNode, rvNode, nbtNode].map((b) => ctx.readBuffer(b));
       // momentum None: the cumulative average over the batches seen, this one included
-      const m = a.momentum ?? 1 / (ins[k + 2].data[0] + 1);
-      const rm = ins[k].data.map((r, ch) => (1 - m) * r + m * mean[ch]);
-      const rv = ins[k + 1].data.map((r, ch) => (1 - m) * r + (m * varB[ch] * count) / Math.max(count - 1, 1));
+      const m = a.momentum ?? 1 / (tracked.data[0] + 1);
+      const rm = running.data.map((r, ch) => (1 - m) * r + m * mean[ch]);
+      const rv = runningVar.data.map((r, ch) => (1 - m) * r + (m * varB[ch] * count) / Math.max(count - 1, 1));
       ctx.writeBuffer(rmNode, { shape: [c], data: rm });
       ctx.writeBuffer(rvNode, { shape: [c], data: rv });
-      ctx.writeBuffer(nbtNode, { shape: [], data: Float64Array.of(ins[k + 2].data[0] + 1) });
+      ctx.writeBuffer(nbtNode, { shape: [], data: Float64Array.of(tracked.data[0] + 1) });
     }
     const out = new Float64Array(x.data.length);
     for (let i = 0; i < n; i++)

@@ -31,6 +31,11 @@ export interface RefContext {
   /** Writes a buffer (BatchNorm's running statistics in train mode). */
   writeBuffer(node: Node, value: NDArray): void;
   /**
+   * A buffer's value now: what an op before this one in the run wrote (a BatchNorm called twice in
+   * one forward, a shared encoder on two views, updates its statistics twice), else its value at the start.
+   */
+  readBuffer(node: Node): NDArray;
+  /**
    * Uniform [0, 1) numbers, reproducible from the run's seed and step. `stream` defaults to this
    * node's id; a gradient op passes its forward node's id to redraw the same numbers. `word` picks
    * which of the generator's four outputs per element (the first by default).

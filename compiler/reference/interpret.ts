@@ -82,6 +82,7 @@ function start(graph: Graph, inputs: Record<string, NDArray>, state: ModelState,
           batch,
           source: (n) => sourceValue(n, inputs, state, batch),
           writeBuffer: (n, v) => state.buffers.set(n.attrs.name as string, v),
+          readBuffer: (n) => state.buffers.get(n.attrs.name as string) ?? values.get(n)!,
           uniform: (count, stream = node.id, word = 0) => uniforms(count, seed, stream, step, draw, word),
         },
       );
