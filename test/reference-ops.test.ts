@@ -723,6 +723,26 @@ describe("joins and slices", () => {
   });
 });
 
+describe("square matrices (ops/linalg.ts; more in test/matrix-functions.test.ts)", () => {
+  it("inverse, log|det| and sign of [[4, 7], [2, 6]] (det 10) and of a swap (det −1); a singular matrix", () => {
+    const a = nd([2, 2, 2], [4, 7, 2, 6, 0, 1, 1, 0]);
+    expectClose(run("inverse", [a]), [2, 2, 2], [0.6, -0.7, -0.2, 0.4, 0, 1, 1, 0]);
+    expectClose(run("logabsdet", [a]), [2], [Math.log(10), 0]);
+    expectClose(run("det_sign", [a]), [2], [1, -1]);
+    const singular = nd([2, 2], [1, 2, 2, 4]);
+    expect(Array.from(run("inverse", [singular]).data).every(Number.isNaN)).toBe(true);
+    expect(Array.from(run("logabsdet", [singular]).data)).toEqual([-Infinity]);
+    expect(Array.from(run("det_sign", [singular]).data)).toEqual([0]);
+  });
+  it("qr of [[3, 4], [4, 3]]: LAPACK's factors (numpy.linalg.qr's, R's diagonal −5, −1.4)", () => {
+    const a = nd([2, 2], [3, 4, 4, 3]);
+    const q = run("qr", [a], { factor: "q" });
+    const r = run("qr", [a], { factor: "r" });
+    expectClose(r, [2, 2], [-5, -4.8, 0, -1.4]);
+    expectClose(q, [2, 2], [-0.6, -0.8, -0.8, 0.6]);
+  });
+});
+
 describe("coverage", () => {
   it("every op's reference semantics is tested above", () => {
     expect([...ops.keys()].filter((n) => !covered.has(n))).toEqual([]);
