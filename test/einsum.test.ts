@@ -21,7 +21,9 @@ function written(equation: string, operands: { shape: number[]; data: number[] }
   const flat = (ls: string[]) => ls.reduce((p, l) => p * size[l] + assign[l], 0);
   const visit = (i: number) => {
     if (i === letters.length) {
-      result[flat(outLetters)] += terms.reduce((p, t, k) => p * operands[k].data[flat([...t])], 1);
+      // an operand's dim of size 1 broadcasts: read at 0 whatever the letter's value
+      const at = (t: string, k: number) => [...t].reduce((p, l, i) => p * operands[k].shape[i] + (operands[k].shape[i] === 1 ? 0 : assign[l]), 0);
+      result[flat(outLetters)] += terms.reduce((p, t, k) => p * operands[k].data[at(t, k)], 1);
       return;
     }
     for (let v = 0; v < size[letters[i]]; v++) {
@@ -84,6 +86,21 @@ describe("F.einsum", () => {
     expectClose(r.outs[2].data, r.data("a").data, "bji (implicit ->bij)");
   });
 
+  it('"..." lines up from the right across operands, and a size-1 dim broadcasts (multi-query attention\'s one key head)', () => {
+    const r = run(
+      "x: Tensor<[Batch, 2, 3, 4]>, q: Tensor<[Batch, 2, 3, 4]>, k: Tensor<[Batch, 1, 5, 4]>",
+      ['const c = F.arange(8).float().view(1, 4, 2).mul(0.1);', 'return [F.einsum("...ij,...jk->...ik", x, c.expand(2, 4, 2)), F.einsum("...ij,...jk->...ik", x, c), F.einsum("bhid,bhjd->bhij", q, k)];'].join("\n    "),
+      { x: [1, 2, 3, 4], q: [1, 2, 3, 4], k: [1, 1, 5, 4] },
+    );
+    const c = { shape: [1, 4, 2], data: Array.from({ length: 8 }, (_, i) => i * 0.1) };
+    const size = { b: 1, h: 2, i: 3, j: 4, k: 2 };
+    // "...ij,...jk": x's "..." is [Batch, 2], c's is [2]: the 2s pair, not the batch with c's first dim
+    expectClose(r.outs[0].data, written("bhij,hjk->bhik", [r.data("x"), { shape: [2, 4, 2], data: [...c.data, ...c.data] }], size), "...ij,...jk->...ik");
+    // "...ij,...jk" of [Batch, 2] and [1]: c's 1 broadcasts against the 2
+    expectClose(r.outs[1].data, written("bhij,hjk->bhik", [r.data("x"), c], size), "...ij,...jk with a size-1 dim in ...");
+    expectClose(r.outs[2].data, written("bhid,bhjd->bhij", [r.data("q"), r.data("k")], { b: 1, h: 2, i: 3, j: 5, d: 4 }), "bhid,bhjd->bhij, one key head");
+  });
+
   it("three and four operands, contracted two at a time: a bilinear form, a chain of matrices, a letter shared by the first and the last", () => {
     const r = run(
       "x: Tensor<[Batch, 3]>, y: Tensor<[Batch, 4]>, a: Tensor<[Batch, 3, 4]>, m: Tensor<[Batch, 3, 3]>",
@@ -129,7 +146,7 @@ describe("F.einsum", () => {
     const first = (body: string) =>
       diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3, 3]>, y: Tensor<[Batch, 4]>) {\n    return ${body};\n  }\n}\n`).map((d) => `${d.code} ${d.message}`)[0];
     expect(first('F.einsum("bii->bi", y.view(-1, 2, 2).narrow(2, 0, 1))')).toMatch(/^TSDP4001 F\.einsum: subscript 'i' is repeated in operand 0 for dims of sizes 2 and 1; a diagonal needs them equal/);
-    expect(first('F.einsum("bij,bj->bi", x, y)')).toMatch(/^TSDP4001 F\.einsum: subscript 'j' has size 3 in one operand and 4 in operand 1/);
+    expect(first('F.einsum("bij,bj->bi", x, y)')).toMatch(/^TSDP4001 F\.einsum: subscript 'j' has size 3 in one operand and 4 in operand 1 \(\[Batch, 4\]\), which do not broadcast/);
     expect(first('F.einsum("bij,bj->bi", x)')).toMatch(/^TSDP\d+ F\.einsum: the equation "bij,bj->bi" has 2 operands, 1 given/);
     expect(first('F.einsum("bij->bz", x)')).toMatch(/^TSDP3004 F\.einsum: output subscript 'z' does not appear in the operands/);
     expect(first('F.einsum("bijk->bij", x)')).toMatch(/^TSDP4001 F\.einsum: operand 0 "bijk" names 4 dims, the operand has 3$/);

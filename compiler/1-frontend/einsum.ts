@@ -16,14 +16,18 @@ import { BuiltinFunction, ComplexValue, describe, TensorValue, type CallSite, ty
 // letters. So "bhqd,bhkd->bhqk" is attention's q·kᵀ and "nd,dk->nk" a plain GEMM.
 // PyTorch's equation syntax: letters a–z and A–Z, one "..." per operand for the dims it does not
 // name, "->" and the output (without it: "..." then the letters seen once, in alphabetical order).
-// Not supported: a letter twice in one operand (a diagonal), and
-// broadcasting a size-1 dim against another size (PyTorch's): each letter has one size.
+// The dims "..." stands for line up from the right across operands, and a dim of size 1 broadcasts
+// against the same letter's size elsewhere (PyTorch's and numpy's rules): that operand is read
+// without the dim, as if the letter were not in its term.
 
 /** The private letters "..." expands to: code points no equation can spell. */
 const ELLIPSIS_LETTER = (i: number) => String.fromCharCode(0x2460 + i);
 
-/** One term's letters ("..." as `rank` minus the named dims of private letters), and how many "..." stood for. */
-function parseTerm(term: string, rank: number | undefined, who: string, site: CallSite, what: string): { letters: string[]; ellipsisDims: number } {
+/**
+ * One term's letters ("..." as `rank` minus the named dims of private letters: the last of `widest`,
+ * so that the ellipsis dims of all operands line up from the right), and how many "..." stood for.
+ */
+function parseTerm(term: string, rank: number | undefined, who: string, site: CallSite, what: string, widest?: number): { letters: string[]; ellipsisDims: number } {
   const parts = term.split("...");
   if (parts.length > 2) fail("invalidArgument", `${who}: ${what} has "..." more than once: "${term}"`, site.loc);
   const named = parts.join("");
@@ -31,7 +35,7 @@ function parseTerm(term: string, rank: number | undefined, who: string, site: Ca
   const ellipsisDims = parts.length === 2 && rank !== undefined ? rank - named.length : 0;
   if (rank !== undefined && (ellipsisDims < 0 || (parts.length === 1 && named.length !== rank)))
     fail("shapeMismatch", `${who}: ${what} "${term}" names ${named.length} dims, the operand has ${rank}`, site.loc);
-  const dots = Array.from({ length: ellipsisDims }, (_, i) => ELLIPSIS_LETTER(i));
+  const dots = Array.from({ length: ellipsisDims }, (_, i) => ELLIPSIS_LETTER((widest ?? ellipsisDims) - ellipsisDims + i));
   return { letters: parts.length === 2 ? [...parts[0], ...dots, ...parts[1]] : [...named], ellipsisDims };
 }
 
@@ -43,9 +47,10 @@ function parse(equation: string, operands: readonly TensorValue[], who: string, 
   const terms = lhs.split(",");
   if (terms.length !== operands.length)
     fail("wrongArgumentCount", `${who}: the equation "${equation}" has ${terms.length} operand${terms.length === 1 ? "" : "s"}, ${operands.length} given`, site.loc);
-  const parsed = terms.map((t, k) => parseTerm(t, operands[k].node.shape.length, who, site, `operand ${k}`));
+  const widest = Math.max(0, ...terms.map((t, k) => parseTerm(t, operands[k].node.shape.length, who, site, `operand ${k}`).ellipsisDims));
+  const parsed = terms.map((t, k) => parseTerm(t, operands[k].node.shape.length, who, site, `operand ${k}`, widest));
   const inputs = parsed.map((p) => p.letters);
-  const ellipsis = Math.max(0, ...parsed.map((p) => p.ellipsisDims));
+  const ellipsis = widest;
   if (rhs === undefined) {
     // implicit output: the ellipsis dims, then each letter seen once, in alphabetical order
     const counts = new Map<string, number>();
@@ -61,21 +66,29 @@ function parse(equation: string, operands: readonly TensorValue[], who: string, 
   return { inputs, output: letters };
 }
 
-/** Each letter's size, the same wherever it appears. */
+/** Each letter's size: the same wherever it appears, or 1 in some operands (broadcast). */
 function sizesOf(inputs: string[][], operands: readonly TensorValue[], who: string, site: CallSite): Map<string, Dim> {
   const size = new Map<string, Dim>();
   inputs.forEach((letters, k) =>
     letters.forEach((l, i) => {
       const d = operands[k].node.shape[i];
       const known = size.get(l);
-      if (known !== undefined && !dimEq(known, d)) {
+      if (known !== undefined && !dimEq(known, d) && d !== 1 && known !== 1) {
         const name = l.charCodeAt(0) >= 0x2460 ? "a dim of \"...\"" : `subscript '${l}'`;
-        fail("shapeMismatch", `${who}: ${name} has size ${formatDim(known)} in one operand and ${formatDim(d)} in operand ${k} (${formatShape(operands[k].node.shape)})`, site.loc);
+        fail("shapeMismatch", `${who}: ${name} has size ${formatDim(known)} in one operand and ${formatDim(d)} in operand ${k} (${formatShape(operands[k].node.shape)}), which do not broadcast`, site.loc);
       }
-      size.set(l, d);
+      if (known === undefined || known === 1) size.set(l, d);
     }),
   );
   return size;
+}
+
+/** An operand read without its size-1 dims whose letter has another size elsewhere (broadcast). */
+function withoutBroadcast(letters: string[], t: TensorValue, size: Map<string, Dim>, c: ReturnType<typeof ops>): { letters: string[]; t: TensorValue } {
+  const shape = t.node.shape;
+  const drop = letters.map((l, i) => shape[i] === 1 && size.get(l) !== 1);
+  if (!drop.some(Boolean)) return { letters, t };
+  return { letters: letters.filter((_, i) => !drop[i]), t: c.reshape(t, shape.filter((_, i) => !drop[i])) };
 }
 
 /** The product of some dims (one of them may be the batch): their element count as one dim. */
@@ -105,11 +118,12 @@ export function einsum(equation: string, given: TensorValue[], site: CallSite, e
   if (given.length < 1) fail("wrongArgumentCount", `${who}: at least one operand is needed`, site.loc);
   const parsed = parse(equation, given, who, site);
   const read = parsed.inputs.map((letters, k) => diagonals(letters, given[k], k, site, em, who));
-  const inputs = read.map((r) => r.letters);
-  const operands = read.map((r) => r.t);
   const output = parsed.output;
-  const size = sizesOf(inputs, operands, who, site);
+  const size = sizesOf(read.map((r) => r.letters), read.map((r) => r.t), who, site);
   const c = ops(em, who, site);
+  const broadcast = read.map((r) => withoutBroadcast(r.letters, r.t, size, c));
+  const inputs = broadcast.map((r) => r.letters);
+  const operands = broadcast.map((r) => r.t);
   // three or more operands: contracted left to right, each step keeping the letters that a later
   // operand or the output still names ("bi,ij,bj->b" is "bi,ij->bj" then "bj,bj->b")
   let acc = { t: operands[0], letters: inputs[0] };
