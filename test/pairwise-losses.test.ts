@@ -32,6 +32,15 @@ describe("the ranking, embedding and soft-margin losses", () => {
     close(soft, xs.map((v, i) => softplus(-signs[i] * v)));
   });
 
+  it("labels other than ±1 (0/1 passed by mistake) take ATen's terms: hinge both, cosine embedding none", () => {
+    // y = [0, 2, 1, −1]: hinge embedding is max(0, 1 − x) + x where y is neither; cosine embedding is 0 where y = 0
+    const [hinge, cosine] = run(
+      'const t = F.tensor([0, 2, 1, -1]).unsqueeze(0).add(x.mul(0));\n    return [F.hingeEmbeddingLoss(x, t, { reduction: "none" }), F.cosineEmbeddingLoss(x, y, t.narrow(1, 0, 1).squeeze(1), { reduction: "none" }).unsqueeze(1)];',
+    );
+    close(hinge, [Math.max(0, 1 - xs[0]) + xs[0], Math.max(0, 1 - xs[1]) + xs[1], xs[2], Math.max(0, 1 - xs[3])]);
+    close(cosine, [0]);
+  });
+
   it("multilabel soft margin (per sample, the classes' mean), cosine embedding and triplet margin", () => {
     const [multi, cosine, triplet, tripletSwap] = run(
       'return [F.multilabelSoftMarginLoss(x, y.gt(0), { reduction: "none" }).unsqueeze(1), F.cosineEmbeddingLoss(x, y, y.sign().narrow(1, 0, 1).squeeze(1), { reduction: "none" }).unsqueeze(1), F.tripletMarginLoss(x, y, y.mul(0.5), { margin: 2, reduction: "none" }).unsqueeze(1), F.tripletMarginLoss(x, y, y.mul(0.5), { margin: 2, swap: true, reduction: "none" }).unsqueeze(1)];',

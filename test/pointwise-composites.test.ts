@@ -65,6 +65,9 @@ describe("clamp and its kin: PyTorch's values, and its gradients at the bounds",
     check("x.clamp({ max: x.amax(1, true).mul(0.5) })", [1, 3], [1, 1.5], [1, 0.5]);
     // a tensor bound (x[1]·0.5 = 1.5) gets no gradient from a NaN x[0] either: PyTorch's goes to min only where x < min
     check("x.clamp({ min: x.narrow(1, 1, 1).mul(0.5) })", [NaN, 3], [NaN, 3], [0, 1]);
+    // a NaN tensor bound gives NaN, as PyTorch's clamp and clamp_min (maximum) do, and passes no gradient
+    check("x.clamp({ min: x.narrow(1, 0, 1) })", [NaN, 0.3], [NaN, NaN], [0, 0]);
+    check("x.clampMin(x.narrow(1, 0, 1)).add(x.clamp(null, x.narrow(1, 0, 1)))", [NaN, 0.3], [NaN, NaN], [0, 0]);
   });
   it("relu keeps a NaN and passes its gradient there, as PyTorch's clamp_min and threshold_backward", () => {
     check("F.relu(x)", [NaN, -1, 0, 2], [NaN, 0, 0, 2], [1, 0, 0, 1]);

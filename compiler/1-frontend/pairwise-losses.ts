@@ -53,13 +53,16 @@ const losses: Record<string, LossSpec> = {
       return reduce(c, hinge(c, c.op("add", [c.op("neg", [c.op("mul", [b.target, c.op("sub", [b.input1, b.input2])])]), b.margin])), b.reduction);
     },
   },
-  // x where y = 1, max(0, margin − x) where y = −1
+  // x where y = 1, max(0, margin − x) where y = −1 — as ATen writes it, where(y ≠ 1, max(0, margin − x), 0)
+  // + where(y ≠ −1, x, 0), so that a y of neither value (0/1 labels) takes both terms, as PyTorch's
   hingeEmbeddingLoss: {
     inputs: ["input", "target"],
     options: [opt("margin", "number", 1), reductionArg],
     lower: (b, c, site, _em, who) => {
       sameShape(who, site, b.input, b.target);
-      return reduce(c, c.op("where", [c.op("eq", [b.target, 1]), b.input, hinge(c, c.op("sub", [b.margin, b.input]))]), b.reduction);
+      const notPositive = c.op("where", [c.op("ne", [b.target, 1]), hinge(c, c.op("sub", [b.margin, b.input])), 0]);
+      const notNegative = c.op("where", [c.op("ne", [b.target, -1]), b.input, 0]);
+      return reduce(c, c.op("add", [notPositive, notNegative]), b.reduction);
     },
   },
   // log(1 + e^(−y·x)), y = ±1, as softplus(−y·x)
@@ -108,7 +111,7 @@ const losses: Record<string, LossSpec> = {
       return reduce(c, c.op("div", [c.op("sum", [terms], { dims: [1], keepdim: false }), classes]), b.reduction);
     },
   },
-  // 1 − cos(x1, x2) where y = 1, max(0, cos − margin) where y = −1; cos along dim 1 with PyTorch's ε = 1e-12 under the root
+  // 1 − cos(x1, x2) where y = 1, max(0, cos − margin) where y = −1, 0 elsewhere; cos along dim 1 with PyTorch's ε = 1e-12 under the root
   cosineEmbeddingLoss: {
     inputs: ["input1", "input2", "target"],
     options: [opt("margin", "number", 0), reductionArg],
@@ -118,7 +121,10 @@ const losses: Record<string, LossSpec> = {
       const eps = 1e-12;
       const cos = c.op("div", [dot(b.input1, b.input2), c.op("sqrt", [c.op("mul", [c.op("add", [dot(b.input1, b.input1), eps]), c.op("add", [dot(b.input2, b.input2), eps])])])]);
       if (!shapeEq(b.target.node.shape, cos.node.shape)) fail("shapeMismatch", `${who} expects a target of ${formatShape(cos.node.shape)}, got ${formatShape(b.target.node.shape)}`, site.loc);
-      return reduce(c, c.op("where", [c.op("eq", [b.target, 1]), c.op("sub", [1, cos]), hinge(c, c.op("sub", [cos, b.margin]))]), b.reduction);
+      // ATen's where(y = 1, 1 − cos, 0) + where(y = −1, max(0, cos − margin), 0): a y of neither value (0/1 labels) gives 0
+      const positive = c.op("where", [c.op("eq", [b.target, 1]), c.op("sub", [1, cos]), 0]);
+      const negative = c.op("where", [c.op("eq", [b.target, -1]), hinge(c, c.op("sub", [cos, b.margin])), 0]);
+      return reduce(c, c.op("add", [positive, negative]), b.reduction);
     },
   },
   // max(d(a, p) − d(a, n) + margin, 0), d the pairwise p-norm distance with eps (swap: d(a, n) ← min(d(a, n), d(p, n)))

@@ -124,7 +124,11 @@ export const pointwiseComposites = {
     const hi = operandOf(b.max);
     if (lo === undefined && hi === undefined) fail("invalidArgument", `${who}: at least one of min and max must be given (PyTorch refuses it too)`, site.loc);
     const c = ops(em, who, site);
-    return c.op("where", [c.op("ne", [b.x, b.x]), c.op("detach", [b.x]), clampOf(c, () => b.x, lo, hi, false)]);
+    let out = c.op("where", [c.op("ne", [b.x, b.x]), c.op("detach", [b.x]), clampOf(c, () => b.x, lo, hi, false)]);
+    // a tensor bound that is NaN gives NaN, as PyTorch's clamp (and clamp_min's maximum) does;
+    // the selects above would keep x where a comparison with NaN fails
+    for (const bound of [lo, hi]) if (bound !== undefined && typeof bound !== "number") out = c.op("where", [c.op("ne", [bound, bound]), c.op("detach", [bound]), out]);
+    return out;
   },
   /** F.hardtanh / nn.Hardtanh: clamp into [minVal, maxVal], the gradient only strictly inside. */
   hardtanh: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
