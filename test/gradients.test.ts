@@ -191,6 +191,8 @@ cases.logabsdet = {
 };
 // piecewise constant, as sign: x's gradient is its other factor's
 cases.det_sign = { body: model("return F.slogdet(x.view(-1, 2, 2)).sign.unsqueeze(1).mul(x);") };
+// softmax over the batch dim: its composition (ops/norm.ts canonical), the max's detach included
+cases.softmax_over_batch = { body: model("return [x.softmax(0), F.logSoftmax(x.mul(2), 0)];"), opts: { batch: 3 } };
 cases.div_count = { body: model("return x.mean(0, true).add(x.mean()).add(x);") };
 cases.eq_mask = { body: model("return x.amax(1, true).add(x);") };
 

@@ -4,7 +4,8 @@
 // multiple of 2⁻⁷. Both the float64 reference and the CPU target compute exp(x − m)/s and
 // (x − m) − log s (compiler/ops/norm.ts shiftedSum). And CLIP's mask, filled with −∞ before triu_. Reference against numbers written out here
 // (1e-12); the target against the reference, rtol 1e-4 and atol 1e-5 (expectClose) — the old
-// target's log_softmax missed the large row by ~4e-3.
+// target's log_softmax missed the large row by ~4e-3. Along the batch dim (a softmax over samples,
+// each replica's share as sum over it is) both are the composition exp(x − max)/Σ (ops/norm.ts).
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
@@ -23,7 +24,7 @@ const MODEL = `${header}export class Rows extends nn.Module {
     const causal = F.empty(4, 4);
     causal.fill_(-Infinity);
     causal.triu_(1);
-    return [masked.softmax(-1), masked.logSoftmax(-1), big.logSoftmax(-1), big.softmax(-1), F.crossEntropy(masked, y, { reduction: "none" }).view(B, 1), F.crossEntropy(big, y, { reduction: "none" }).view(B, 1), x.view(B, 1, 4).add(causal).softmax(-1).flatten(1)];
+    return [masked.softmax(-1), masked.logSoftmax(-1), big.logSoftmax(-1), big.softmax(-1), F.crossEntropy(masked, y, { reduction: "none" }).view(B, 1), F.crossEntropy(big, y, { reduction: "none" }).view(B, 1), x.view(B, 1, 4).add(causal).softmax(-1).flatten(1), x.softmax(0), F.logSoftmax(x.add(1e5), 0)];
   }
 }
 `;
@@ -53,6 +54,13 @@ describe("softmax rows with a large maximum", () => {
       const seen = xs.slice(0, r + 1);
       const z = seen.reduce((a, v) => a + Math.exp(v), 0);
       causal.slice(r * 4, r * 4 + 4).forEach((v, c) => expect(v).toBeCloseTo(c <= r ? Math.exp(xs[c]) / z : 0, 12));
+    }
+    // along the batch (dim 0, each replica's share of it: here the whole batch), column by column
+    const column = (c: number) => [xs[c], xs[4 + c]];
+    for (let c = 0; c < 4; c++) {
+      const ls = logSoftmax(column(c));
+      expect([outs[7][c], outs[7][4 + c]]).toEqual(ls.map((v) => expect.closeTo(Math.exp(v), 12)));
+      expect([outs[8][c], outs[8][4 + c]]).toEqual(ls.map((v) => expect.closeTo(v, 9)));
     }
   });
 

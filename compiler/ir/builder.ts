@@ -66,7 +66,7 @@ export class GraphBuilder {
       throw limitError("graphTooLarge", "maxOps", this.maxOps, `the model's graph grows past ${this.maxOps} ops here`, loc);
     const def = opDef(op);
     const type = def.infer(inputs, attrs, who);
-    const instead = def.canonical?.(inputs, attrs, type, (o, ins, at) => this.add(o, ins, at, loc, scope, who));
+    const instead = def.canonical?.(inputs, attrs, type, (o, ins, at = {}) => this.add(o, ins, at, loc, scope, who));
     if (instead) return instead;
     const node: Node = Object.freeze({
       id: this.nodes.length,

@@ -1,5 +1,5 @@
 import type { Node } from "../ir/node.ts";
-import { dimEq, formatDim, formatShape, normalizeDim, shapeEq } from "../ir/shape.ts";
+import { dimEq, formatDim, formatShape, isBatch, normalizeDim, shapeEq } from "../ir/shape.ts";
 import { type NDArray } from "../reference/ndarray.ts";
 import { cFloat } from "./elementwise.ts";
 import { defineOp, requireFloat, ShapeError, type OpDef, type RowProgram, type TensorType } from "./op.ts";
@@ -404,6 +404,19 @@ function softmaxInfer(name: string, log: boolean): OpDef<{ readonly dim: number 
     family: "norm",
     codegen: { kind: "kernel", builder: "rowwise", row: softmaxRows(log) },
     inputs: ["x"],
+    // Along the batch dim (a softmax over samples) the row kernel has no fixed row length: the same
+    // value from reductions over each replica's share of the batch, as sum and amax over it are
+    // (DataParallel's replicas compute it so): e = exp(x − max), e / Σe, or (x − max) − log Σe. The
+    // max is detached: its gradient cancels exactly, as PyTorch's softmax backward has none.
+    canonical: ([x], a, _result, emit) => {
+      const dim = normalizeDim(a.dim, x.shape.length);
+      if (dim === undefined || !isBatch(x.shape[dim])) return undefined;
+      const along = { dims: [dim], keepdim: true };
+      const shifted = emit("sub", [x, emit("detach", [emit("amax", [x], along)])]);
+      const e = emit("exp", [shifted]);
+      const total = emit("sum", [e], along);
+      return log ? emit("sub", [shifted, emit("log", [total])]) : emit("div", [e, total]);
+    },
     infer: ([x], a, who) => {
       requireFloat(x, who);
       if (normalizeDim(a.dim, x.shape.length) === undefined)

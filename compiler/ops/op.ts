@@ -105,7 +105,7 @@ export interface OpDef<A = any> {
 }
 
 /** Adds a node at the place of the one being replaced (a canonical form's nodes). */
-export type CanonicalEmit = (op: string, inputs: readonly Node[], attrs: Record<string, unknown>) => Node;
+export type CanonicalEmit = (op: string, inputs: readonly Node[], attrs?: Record<string, unknown>) => Node;
 
 export interface OpTraits<A = any> {
   /** Never decreases, so a max taken after it equals it applied after the max (conv-pool fusion). */
