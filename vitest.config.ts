@@ -42,6 +42,7 @@ export const NATIVE = [
   "test/softmax-extremes.test.ts",
   "test/gamma-target.test.ts",
   "test/matrix-target.test.ts",
+  "test/index-ranges.test.ts",
   "test/pytorch-spellings-target.test.ts",
   "test/loss-combination-target.test.ts",
   "test/random-draws-target.test.ts",

@@ -132,6 +132,16 @@ function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions,
   return hp;
 }
 
+/** Refuses an index outside [0, limit) (ignore excepted), as PyTorch's IndexError; says where. */
+function checkIndexes(data: Int32Array, range: { readonly limit: number; readonly ignore?: number }, what: string): void {
+  const { limit, ignore } = range;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if ((v < 0 || v >= limit) && v !== ignore)
+      throw new RangeError(`${what}: value ${v} at position ${i} is out of range: it indexes ${limit} entries (0 to ${limit - 1}${ignore === undefined ? "" : `, or ${ignore}, ignored`}), as an embedding's rows or a gather's dim`);
+  }
+}
+
 /** float32's largest finite value. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
@@ -377,6 +387,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
       const n = b * numel(spec.shape.slice(1) as number[]);
       if (data.length !== n)
         throw new RangeError(`${what}: shape ${fmt(shape)} holds ${n} values, but data has ${data.length}`);
+      if (spec.indexes && data instanceof Int32Array) checkIndexes(data, spec.indexes, what);
       if (batch === -1) [batch, batchFrom] = [b, spec.name];
       else if (b !== batch)
         throw new RangeError(`${where}: inputs disagree on the batch size: ${batchFrom} has ${batch}, ${spec.name} has ${b}`);
@@ -797,9 +808,11 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     if (shape.length !== want.length || shape.some((d, i) => d !== want[i]))
       throw new RangeError(`${what} must have shape ${fmt(want)} for a batch of ${batch}, got ${fmt(shape as number[])}`);
     if (data.length !== numel(want)) throw new RangeError(`${what}: shape ${fmt(want)} holds ${numel(want)} values, data has ${data.length}`);
-    if (data instanceof Int32Array) {
-      const declared = this.manifest.training!.classes;
-      const classes = typeof declared === "number" ? declared : Number(this.manifest.outputs[0].shape[1]);
+    // a cross-entropy's classes; else what the loss's ops index with it (a gather of log-probabilities), if any
+    const declared = this.manifest.training!.classes;
+    if (data instanceof Int32Array && declared === undefined && spec.indexes) checkIndexes(data, spec.indexes, what);
+    if (data instanceof Int32Array && declared !== undefined) {
+      const classes = declared;
       const ignored = this.manifest.training!.ignoreIndex;
       for (let i = 0; i < data.length; i++)
         if ((data[i] < 0 || data[i] >= classes) && data[i] !== ignored)

@@ -28,6 +28,7 @@ import { opDef } from "../ops/index.ts";
 import type { KernelBuilder } from "../ops/op.ts";
 import { kernelReport, launchReports } from "./launches.ts";
 import { nanWatches } from "./nan-watch.ts";
+import { indexRangeOf } from "./index-limits.ts";
 import type { HeaderView, InitTableView, KernelView, PatchRowView, PatchTableView, LaunchView, ModelView, ProgramView, StateCopyView, StateRowView, TensorRowView, TrainingView } from "./view.ts";
 import { MANIFEST_FORMAT, ABI_VERSION, manifestContentHash, type GeneratedManifest, type IOSpec, type ParamSpec, BATCH } from "../../runtime/manifest.ts";
 import { bucketSummary, type BucketPlan } from "../4-memory/buckets.ts";
@@ -113,6 +114,12 @@ function ioSpec(n: Node, name = n.attrs.name as string): IOSpec {
     return BATCH;
   });
   return { name, dtype: manifestDtype(n), shape };
+}
+
+/** An int32 input's or target's spec with the range its values index, where its uses say one. */
+function withIndexRange(spec: IOSpec, graph: Graph, n: Node): IOSpec {
+  const range = indexRangeOf(graph, n);
+  return range ? { ...spec, indexes: range } : spec;
 }
 
 /** A parameter or buffer, as the manifest lists it: a fixed shape. */
@@ -528,7 +535,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     target,
     precision,
     library: "libmodel.so",
-    inputs: graph.inputs.map((n) => ioSpec(n)),
+    inputs: graph.inputs.map((n) => withIndexRange(ioSpec(n), graph, n)),
     outputs: outputs.map((o) => ioSpec(o.node, o.name)),
     ...(graph.outputNames ? { outputsByName: true as const } : {}),
     params: graph.params.map(paramSpec),
@@ -550,7 +557,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
           training: {
             loss: lossOp(graph.loss!).op,
             reduction: training.reduction,
-            target: ioSpec(graph.loss!.target, "target"),
+            target: withIndexRange(ioSpec(graph.loss!.target, "target"), graph, graph.loss!.target),
             ...classCount(graph.loss!),
             ...(graph.loss!.ignoreIndex === undefined ? {} : { ignoreIndex: graph.loss!.ignoreIndex }),
             optimizer: withoutGroups(training.optimizer),

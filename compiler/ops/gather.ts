@@ -12,6 +12,7 @@ export const embedding = defineOp<{ readonly paddingIdx: number | null }>({
   codegen: { kind: "kernel", builder: "embedding" },
   family: "gather",
   inputs: ["indices", "weight"],
+  traits: { indexes: (node, input) => (input === 0 && typeof node.inputs[1].shape[0] === "number" ? { limit: node.inputs[1].shape[0] } : undefined) },
   infer: ([idx, w], _, who) => {
     if (idx.dtype !== "i32")
       throw new ShapeError(`${who} expects int32 indices, got ${idx.dtype} ${formatShape(idx.shape)}`, "dtypeMismatch");

@@ -1,3 +1,4 @@
+import type { Node } from "../ir/node.ts";
 import { dimEq, formatShape, numel, shapeEq } from "../ir/shape.ts";
 import type { NDArray } from "../reference/ndarray.ts";
 import { broadcastShapes, cFloat } from "./elementwise.ts";
@@ -65,9 +66,18 @@ function classIndex(t: number, classes: number, who: string): number {
   return t;
 }
 
+/** A classification loss's target (input 1) indexes the input's classes (dim 1), its ignoreIndex excepted. */
+function classIndexes(node: Node, input: number): { limit: number; ignore?: number } | undefined {
+  const classes = node.inputs[0].shape[1];
+  if (input !== 1 || typeof classes !== "number") return undefined;
+  const ignore = (node.attrs as IgnoreAttrs).ignoreIndex;
+  return ignore === undefined ? { limit: classes } : { limit: classes, ignore };
+}
+
 /** loss_i = −(1−ε)·log p[i, y_i] − (ε/C)·Σ_c log p[i, c], with p = softmax(input[i]). */
 export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly labelSmoothing: number } & IgnoreAttrs>({
   name: "cross_entropy",
+  traits: { indexes: classIndexes },
   codegen: {
     kind: "kernel",
     builder: "loss",
@@ -167,6 +177,7 @@ export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readon
 /** loss_i = −input[i, y_i]; input is expected to hold log-probabilities. */
 export const nllLoss = defineOp<{ readonly reduction: Reduction } & IgnoreAttrs>({
   name: "nll_loss",
+  traits: { indexes: classIndexes },
   // the runtime rejects bad labels first; a label out of range still gives NaN, never a stray read
   codegen: { kind: "kernel", builder: "loss", loss: { perElement: false, statements: (a, C) => [`const float loss = ${unlessIgnored(a, `((y >= 0 && y < ${C}) ? -x[y] : NAN)`)};`] } },
   family: "loss",

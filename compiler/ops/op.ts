@@ -138,6 +138,12 @@ export interface OpTraits<A = any> {
    * to the element before that store (element-epilogue fusion).
    */
   readonly perElement?: boolean;
+  /**
+   * Input `input`'s int32 values index a dim of `limit` entries (an embedding's rows, a gather's
+   * dim, a loss's classes): PyTorch raises outside [0, limit) (`ignore` excepted). The manifest
+   * carries it for a model input or target read so, and the runtime refuses such values.
+   */
+  readonly indexes?: (node: Node, input: number) => { readonly limit: number; readonly ignore?: number } | undefined;
   /** A running combination along one dim (cumsum, cumprod): the scan kernel's line program. */
   readonly scan?: (attrs: A) => ScanProgram;
   /** A reduction over dims (sum, mean, amax): the reduce kernel folds with it. */

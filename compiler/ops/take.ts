@@ -1,4 +1,4 @@
-import { dimEq, formatShape, isBatch, type Dim } from "../ir/shape.ts";
+import { dimEq, formatShape, isBatch, normalizeDim, type Dim } from "../ir/shape.ts";
 import { nd, type NDArray } from "../reference/ndarray.ts";
 import { around, checkJoinDim } from "./join.ts";
 import { defineOp, requireFloat, ShapeError, type OpDef, type TensorType } from "./op.ts";
@@ -53,6 +53,13 @@ export const take: OpDef<TakeAttrs> = defineOp<TakeAttrs>({
   family: "gather",
   inputs: ["x", "index"],
   codegen: { kind: "kernel", builder: "take" },
+  traits: {
+    indexes: (node, input) => {
+      const x = node.inputs[0];
+      const size = x.shape[normalizeDim((node.attrs as TakeAttrs).dim, x.shape.length) ?? -1];
+      return input === 1 && typeof size === "number" ? { limit: size } : undefined;
+    },
+  },
   infer: ([x, idx], a, who) => {
     requireFloat(x, who);
     return { shape: takeShape(x.shape, idx, a, who), dtype: "f32" };

@@ -1,0 +1,49 @@
+// int32 values a model reads as indices (compiler/5-codegen/index-limits.ts): the manifest says
+// what an input's or target's values index — an embedding's rows, a gather's dim, a loss's classes —
+// and the runtime refuses a value outside [0, n) before the call, as PyTorch raises IndexError
+// (the kernels would read a zero row or take a loss of 0). A target that indexes a table, not the
+// output's dim 1, is not held to dim 1.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compile } from "../compiler/pipeline.ts";
+import { load, tensor } from "../runtime/index.ts";
+import { header, writeFiles } from "./helpers.ts";
+
+const MODEL = `${header}export class Tagger extends nn.Module {
+  emb = new nn.Embedding(10, 8);
+  head = new nn.Linear(8, 5);
+  forward(ids: Tensor<[Batch, 16], "int32">) {
+    return this.head(this.emb(ids));
+  }
+}
+export const training = new Training(Tagger, {
+  loss: (logits: Tensor, targets: Tensor<[Batch, 16], "int32">) => F.logSoftmax(logits, -1).gather(2, targets.unsqueeze(2)).mean().neg(),
+  optimizer: new optim.SGD({ lr: 0.1 }),
+});
+`;
+
+describe("int32 indices from the caller", () => {
+  it("an embedding's ids and a gathered target are refused outside their range, with where; the model keeps working", async () => {
+    const dir = writeFiles({ "model.ts": MODEL });
+    const { build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
+    const m = await load(build.outDir);
+    try {
+      expect(m.manifest.inputs[0].indexes).toEqual({ limit: 10 });
+      expect(m.manifest.training!.target.indexes).toEqual({ limit: 5 });
+      const ids = (bad?: number) => tensor(Int32Array.from({ length: 32 }, (_, i) => (i === 17 && bad !== undefined ? bad : i % 10)), [2, 16]);
+      const targets = (bad?: number) => tensor(Int32Array.from({ length: 32 }, (_, i) => (i === 3 && bad !== undefined ? bad : i % 5)), [2, 16]);
+      const before = Array.from(m.forwardSync(ids()).data as Float32Array);
+      for (const bad of [10, -1, 2 ** 31 - 1]) {
+        expect(() => m.forwardSync(ids(bad))).toThrow(new RegExp(`input 1 \\(ids: int32 \\[Batch, 16\\]\\): value ${bad} at position 17 is out of range: it indexes 10 entries \\(0 to 9\\)`));
+        await expect(m.forward(ids(bad))).rejects.toThrow(/is out of range: it indexes 10 entries/);
+      }
+      // the target indexes the 5 classes of the gather's dim, not the 16 of the output's dim 1
+      expect(() => m.trainStepSync(ids(), targets(5), { lr: 0 })).toThrow(/target \(int32 \[Batch, 16\]\): value 5 at position 3 is out of range: it indexes 5 entries/);
+      expect(() => m.evaluateSync(ids(), targets(-2))).toThrow(/value -2 at position 3 is out of range/);
+      expect(Number.isFinite(m.trainStepSync(ids(), targets(4), { lr: 0 }))).toBe(true);
+      expect(Array.from(m.forwardSync(ids()).data as Float32Array)).toEqual(before);
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
+});
