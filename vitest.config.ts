@@ -43,6 +43,7 @@ export const NATIVE = [
   "test/gamma-target.test.ts",
   "test/matrix-target.test.ts",
   "test/index-ranges.test.ts",
+  "test/batch-share.test.ts",
   "test/pytorch-spellings-target.test.ts",
   "test/loss-combination-target.test.ts",
   "test/random-draws-target.test.ts",

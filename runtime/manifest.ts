@@ -205,6 +205,12 @@ export interface Manifest {
    * Absent in manifests written before it existed (then only MAX_BATCH applies).
    */
   readonly maxSamplesPerDevice?: number;
+  /**
+   * The fewest samples a device's share may hold where a BatchNorm takes batch statistics from one
+   * value per sample and channel ([N, C] input): 2, as PyTorch refuses one value per channel — in
+   * training, and in eval too where a BatchNorm keeps no running statistics. Absent: no such layer.
+   */
+  readonly minSamplesPerDevice?: { readonly training: number; readonly eval: number };
   /** Informational: the forward program's kernels and memory plan. */
   readonly kernels?: readonly KernelReport[];
   /** Informational: every launch of the forward and the training step, with its launch expressions and costs. */

@@ -401,6 +401,19 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
         `${where}: a batch of ${batch} puts ${perDevice} samples on each of ${this.#devices} device(s), more than the ${limit} ` +
           `this model's kernels can index (its largest per-sample tensor times the samples must stay below 2^31): split the batch`,
       );
+    // A BatchNorm over [N, C] takes its statistics from each device's share: PyTorch refuses a share
+    // of one sample (one value per channel), in train mode (every call runs in the mode train() or
+    // eval() set, a step too) and, where a BatchNorm keeps no running statistics, in eval mode too.
+    // The last share is the smallest.
+    const fewest = this.manifest.minSamplesPerDevice;
+    const training = this.#training;
+    const least = fewest === undefined ? 1 : training ? fewest.training : fewest.eval;
+    const smallest = batch - (Math.ceil(batch / perDevice) - 1) * perDevice;
+    if (smallest < least)
+      throw new RangeError(
+        `${where}: expected more than 1 value per channel ${training ? "when training" : "(a BatchNorm without running statistics)"} (PyTorch's error): ` +
+          `a batch of ${batch} on ${this.#devices} device(s) leaves ${smallest} sample${smallest === 1 ? "" : "s"} on ${smallest === perDevice ? "each" : "the last"}, and a BatchNorm of this model takes its statistics over each device's samples; use a batch of at least ${least * Math.max(1, this.#devices)}${training && fewest!.eval === 1 ? " (or eval() for inference)" : ""}`,
+      );
 
     return { batch, arrays };
   }

@@ -32,7 +32,7 @@ describe("int32 indices from the caller", () => {
       expect(m.manifest.training!.target.indexes).toEqual({ limit: 5 });
       const ids = (bad?: number) => tensor(Int32Array.from({ length: 32 }, (_, i) => (i === 17 && bad !== undefined ? bad : i % 10)), [2, 16]);
       const targets = (bad?: number) => tensor(Int32Array.from({ length: 32 }, (_, i) => (i === 3 && bad !== undefined ? bad : i % 5)), [2, 16]);
-      const before = Array.from(m.forwardSync(ids()).data as Float32Array);
+      const before = Array.from(m.forwardAllSync(ids())[0].data as Float32Array);
       for (const bad of [10, -1, 2 ** 31 - 1]) {
         expect(() => m.forwardSync(ids(bad))).toThrow(new RegExp(`input 1 \\(ids: int32 \\[Batch, 16\\]\\): value ${bad} at position 17 is out of range: it indexes 10 entries \\(0 to 9\\)`));
         await expect(m.forward(ids(bad))).rejects.toThrow(/is out of range: it indexes 10 entries/);
@@ -41,7 +41,7 @@ describe("int32 indices from the caller", () => {
       expect(() => m.trainStepSync(ids(), targets(5), { lr: 0 })).toThrow(/target \(int32 \[Batch, 16\]\): value 5 at position 3 is out of range: it indexes 5 entries/);
       expect(() => m.evaluateSync(ids(), targets(-2))).toThrow(/value -2 at position 3 is out of range/);
       expect(Number.isFinite(m.trainStepSync(ids(), targets(4), { lr: 0 }))).toBe(true);
-      expect(Array.from(m.forwardSync(ids()).data as Float32Array)).toEqual(before);
+      expect(Array.from(m.forwardAllSync(ids())[0].data as Float32Array)).toEqual(before);
     } finally {
       m.dispose();
     }

@@ -527,6 +527,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
   const manifest = {
     format: MANIFEST_FORMAT,
     maxSamplesPerDevice: maxSamplesPerDevice(all),
+    ...minSamplesPerDevice(graph),
     abiVersion: ABI_VERSION,
     model: graph.name,
     sourceFile,
@@ -611,6 +612,22 @@ const lossOp = (loss: NonNullable<Graph["loss"]>): Node => loss.lossOp ?? loss.v
 function classCount(loss: NonNullable<Graph["loss"]>): { classes?: number } {
   const classes = lossOp(loss).inputs[0]?.shape[1];
   return loss.target.dtype === "i32" && typeof classes === "number" ? { classes } : {};
+}
+
+/**
+ * The fewest samples a device's share may hold: 2 where an op takes batch statistics over one value
+ * per sample (BatchNorm1d of [N, C]: c = 1 value per sample and channel), in training and, where it
+ * keeps no running statistics, in eval too (OpTraits.batchStatistics); nothing otherwise.
+ */
+function minSamplesPerDevice(graph: Graph): { minSamplesPerDevice?: { training: number; eval: number } } {
+  let [training, inEval] = [1, 1];
+  for (const n of graph.nodes) {
+    const stats = opDef(n.op).traits?.batchStatistics?.(n);
+    if (!stats || stats.perChannel.p === 0 || stats.perChannel.c > 1) continue;
+    training = 2;
+    if (stats.inEval) inEval = 2;
+  }
+  return training > 1 ? { minSamplesPerDevice: { training, eval: inEval } } : {};
 }
 
 /**

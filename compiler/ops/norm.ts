@@ -1,5 +1,5 @@
 import type { Node } from "../ir/node.ts";
-import { dimEq, formatDim, formatShape, isBatch, normalizeDim, shapeEq } from "../ir/shape.ts";
+import { dimEq, formatDim, formatShape, isBatch, normalizeDim, numel, shapeEq } from "../ir/shape.ts";
 import { type NDArray } from "../reference/ndarray.ts";
 import { cFloat } from "./elementwise.ts";
 import { defineOp, requireFloat, ShapeError, type OpDef, type RowProgram, type TensorType } from "./op.ts";
@@ -28,6 +28,7 @@ export const batchNorm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
   name: "batch_norm",
   codegen: { kind: "kernel", builder: "batch_norm" },
   family: "norm",
+  traits: { batchStatistics: (node) => ({ perChannel: numel(node.shape.filter((_, i) => i !== 1)), inEval: !(node.attrs as BatchNormAttrs).track }) },
   inputs: ["x", "weight?", "bias?", "running_mean?", "running_var?", "num_batches_tracked?"],
   infer: ([x, ...rest], a, who) => {
     requireFloat(x, who);

@@ -144,6 +144,12 @@ export interface OpTraits<A = any> {
    * carries it for a model input or target read so, and the runtime refuses such values.
    */
   readonly indexes?: (node: Node, input: number) => { readonly limit: number; readonly ignore?: number } | undefined;
+  /**
+   * Statistics over the batch (BatchNorm in train mode, or always without running statistics):
+   * over `perChannel` values per channel on each replica (c·share^p). PyTorch refuses one value
+   * ("Expected more than 1 value per channel when training"); the runtime refuses a share that gives one.
+   */
+  readonly batchStatistics?: (node: Node) => { readonly perChannel: { readonly c: number; readonly p: number }; readonly inEval: boolean };
   /** A running combination along one dim (cumsum, cumprod): the scan kernel's line program. */
   readonly scan?: (attrs: A) => ScanProgram;
   /** A reduction over dims (sum, mean, amax): the reduce kernel folds with it. */

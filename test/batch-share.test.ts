@@ -1,0 +1,61 @@
+// A BatchNorm over [N, C] takes its statistics from each device's share of the batch: PyTorch
+// refuses one value per channel ("Expected more than 1 value per channel when training"), so the
+// manifest says the fewest samples a share may hold (2) and the runtime refuses a batch that
+// leaves a device one — in train mode, and in eval mode too where the BatchNorm keeps no running
+// statistics — while a BatchNorm2d with H·W > 1 values per sample takes any batch.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compile, generate } from "../compiler/pipeline.ts";
+import { load, tensor } from "../runtime/index.ts";
+import { header, writeFiles } from "./helpers.ts";
+
+const model = (bn: string) => `${header}export class Head extends nn.Module {
+  fc = new nn.Linear(4, 6);
+  bn = ${bn};
+  out = new nn.Linear(6, 3);
+  forward(x: Tensor<[Batch, 4]>) {
+    return this.out(F.relu(this.bn(this.fc(x))));
+  }
+}
+export const training = new Training(Head, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`;
+
+describe("a BatchNorm's share of the batch", () => {
+  it("the manifest says 2 for BatchNorm1d of [N, C] (eval too without running statistics), nothing for BatchNorm2d", () => {
+    const dir = writeFiles({
+      "bn1d.ts": model("new nn.BatchNorm1d(6)"),
+      "stateless.ts": model("new nn.BatchNorm1d(6, { trackRunningStats: false })"),
+      "bn2d.ts": `${header}export class Conv extends nn.Module {\n  bn = new nn.BatchNorm2d(2);\n  forward(x: Tensor<[Batch, 2, 3, 3]>) {\n    return this.bn(x);\n  }\n}\n`,
+    });
+    expect(generate(join(dir, "bn1d.ts"), { target: "cpu" }).generated.manifest.minSamplesPerDevice).toEqual({ training: 2, eval: 1 });
+    expect(generate(join(dir, "stateless.ts"), { target: "cpu" }).generated.manifest.minSamplesPerDevice).toEqual({ training: 2, eval: 2 });
+    expect(generate(join(dir, "bn2d.ts"), { target: "cpu" }).generated.manifest.minSamplesPerDevice).toBeUndefined();
+  });
+
+  it("the runtime refuses a share of one sample in train mode, on one device and on the last of two; eval takes it", async () => {
+    const dir = writeFiles({ "model.ts": model("new nn.BatchNorm1d(6)") });
+    const { build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
+    const x = (b: number) => tensor(Float32Array.from({ length: 4 * b }, (_, i) => Math.sin(i)), [b, 4]);
+    const y = (b: number) => tensor(Int32Array.from({ length: b }, (_, i) => i % 3), [b]);
+    const one = await load(build.outDir);
+    try {
+      const before = Array.from(one.getParameter("bn.running_mean").data as Float32Array);
+      expect(() => one.trainStepSync(x(1), y(1))).toThrow(/expected more than 1 value per channel when training \(PyTorch's error\): a batch of 1 on 1 device\(s\) leaves 1 sample on each.*use a batch of at least 2 \(or eval\(\) for inference\)/);
+      expect(() => one.forwardSync(x(1))).toThrow(/more than 1 value per channel when training/);
+      expect(Array.from(one.getParameter("bn.running_mean").data as Float32Array)).toEqual(before);
+      expect(Number.isFinite(one.trainStepSync(x(2), y(2)))).toBe(true);
+      one.eval();
+      expect(one.forwardAllSync(x(1))[0].shape).toEqual([1, 3]);
+    } finally {
+      one.dispose();
+    }
+    const two = await load(build.outDir, { devices: [0, 1] });
+    try {
+      // 3 samples on 2 devices: chunks of 2 and 1
+      expect(() => two.trainStepSync(x(3), y(3))).toThrow(/a batch of 3 on 2 device\(s\) leaves 1 sample on the last.*at least 4/);
+      expect(Number.isFinite(two.trainStepSync(x(4), y(4)))).toBe(true);
+    } finally {
+      two.dispose();
+    }
+  }, 300_000);
+});
