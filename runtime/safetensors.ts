@@ -23,7 +23,7 @@
 
 import { isLeftover } from "./leftovers.ts";
 import { createHash, randomBytes } from "node:crypto";
-import { lstat, open, readFile, readdir, rename, rm, unlink, type FileHandle } from "node:fs/promises";
+import { lstat, open, readFile, readdir, readlink, rename, rm, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 
 /** The metadata key of the SHA-256 (lowercase hex) of the data buffer, the bytes after the header. */
@@ -935,6 +935,20 @@ export interface WriteOptions {
  * `path` is left as it was. A process killed mid-write cannot remove its temporary file, so each
  * write first removes the stale ones in the directory (see removeStaleTemporaries).
  */
+/** The file a path names, through symlinks (a dangling one: where it points); the path itself when it is none. */
+async function linkTarget(path: string): Promise<string> {
+  for (let hops = 0; hops < 40; hops++) {
+    let link: string;
+    try {
+      link = await readlink(path);
+    } catch {
+      return path; // not a link (or absent): the path itself
+    }
+    path = resolve(dirname(path), link);
+  }
+  throw new SafetensorsError("IoError", path, "cannot write the file: too many levels of symbolic links");
+}
+
 export async function writeSafetensorsFile(
   path: string,
   tensors: SafetensorsInput,
@@ -946,7 +960,9 @@ export async function writeSafetensorsFile(
   fillData(p, data);
   if (options.checksum) p = headerFor(p.list, { ...metadata, [CHECKSUM_KEY]: sha256(data) }, path);
   const header = head(p);
-  const target = resolve(path);
+  // a symlink is written through, as an ordinary write would: the rename replaces the file it
+  // points to (in that file's directory), not the link
+  const target = await linkTarget(resolve(path));
   const dir = dirname(target);
   await removeStaleTemporaries(dir);
   const tmp = join(dir, `.${basename(target)}.${TEMP_TAG}${process.pid}-${randomBytes(6).toString("hex")}.tmp`);

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -766,6 +766,18 @@ describe("safetensors files", () => {
     await writeSafetensorsFile(path, [{ name: "x", dtype: "U8", shape: [1], data: new Uint8Array([7]) }]);
     expect([...(await readSafetensorsFile(path)).tensors.keys()]).toEqual(["x"]);
     expect(await readdir(sub)).toEqual(["model.safetensors"]);
+  });
+
+  it("a write through a symlink replaces the file it points to and keeps the link (a 'latest' link to the newest checkpoint)", async () => {
+    const sub = await mkdtemp(join(dir, "link-"));
+    await mkdir(join(sub, "runs"));
+    const real = join(sub, "runs", "step-100.safetensors");
+    await writeSafetensorsFile(real, tensors);
+    await symlink(join("runs", "step-100.safetensors"), join(sub, "latest.safetensors"));
+    await writeSafetensorsFile(join(sub, "latest.safetensors"), [{ name: "x", dtype: "U8", shape: [1], data: new Uint8Array([7]) }]);
+    expect((await lstat(join(sub, "latest.safetensors"))).isSymbolicLink()).toBe(true);
+    expect([...(await readSafetensorsFile(real)).tensors.keys()]).toEqual(["x"]);
+    expect((await readdir(join(sub, "runs"))).sort()).toEqual(["step-100.safetensors"]);
   });
 
   it("a write that fails validation leaves the existing file unchanged and creates nothing", async () => {
