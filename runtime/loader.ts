@@ -135,12 +135,36 @@ function openVerified(bytes: Buffer, libPath: string, manifest: Manifest): Nativ
  * checks that the library was built from that manifest, and creates the model (its parameters
  * initialized from `seed`).
  */
+/**
+ * The environment variables the library reads at load and step time, checked here: the native
+ * side takes what it does not know as its default, so a typo (TSDP_CUDA_GRAPHS=off) would be
+ * silently ignored.
+ */
+function checkEnvironment(): void {
+  const env = (name: string) => {
+    const v = process.env[name];
+    return v === undefined || v === "" ? undefined : v;
+  };
+  const choices: [string, readonly string[], string][] = [
+    ["TSDP_CUDA_GRAPHS", ["0", "1"], "0 (issue the step call by call) or 1 (capture it as a CUDA graph, the default)"],
+    ["TSDP_ALLREDUCE", ["nccl", "standin", "auto"], "nccl, standin or auto (the default)"],
+  ];
+  for (const [name, allowed, meaning] of choices) {
+    const v = env(name);
+    if (v !== undefined && !allowed.includes(v)) throw new RangeError(`load: ${name} must be ${meaning}, got ${JSON.stringify(v)}`);
+  }
+  const mb = env("TSDP_SHIM_DEVICE_MEMORY_MB");
+  if (mb !== undefined && !(/^[0-9]+$/.test(mb) && Number(mb) > 0 && Number(mb) < 2 ** 40))
+    throw new RangeError(`load: TSDP_SHIM_DEVICE_MEMORY_MB must be a whole number of megabytes above 0 (the CPU target's device memory), got ${JSON.stringify(mb)}`);
+}
+
 export async function load<Out extends Tensor | Tensor[] = Tensor | Tensor[]>(
   dir: string,
   options?: LoadOptions,
 ): Promise<CompiledModel<Out>> {
   if (typeof dir !== "string" || dir.length === 0)
     throw new TypeError(`load: expected the path of a model directory, got ${describeValue(dir)}`);
+  checkEnvironment();
   let { deviceIds, seed } = checkOptions(options);
   const distributed = options?.distributed;
   if (distributed !== undefined && typeof distributed !== "boolean" && (typeof distributed !== "object" || distributed === null || Array.isArray(distributed)))

@@ -263,6 +263,26 @@ describe("class 2: native entries are guarded by the model's state at the call",
     });
   });
 
+  it("load refuses a misspelled TSDP_CUDA_GRAPHS, TSDP_ALLREDUCE or TSDP_SHIM_DEVICE_MEMORY_MB instead of ignoring it", async () => {
+    const cases: [string, string, RegExp][] = [
+      ["TSDP_CUDA_GRAPHS", "off", /TSDP_CUDA_GRAPHS must be 0 \(issue the step call by call\) or 1/],
+      ["TSDP_ALLREDUCE", "bogus", /TSDP_ALLREDUCE must be nccl, standin or auto \(the default\), got "bogus"/],
+      ["TSDP_SHIM_DEVICE_MEMORY_MB", "abc", /TSDP_SHIM_DEVICE_MEMORY_MB must be a whole number of megabytes above 0/],
+      ["TSDP_SHIM_DEVICE_MEMORY_MB", "0", /TSDP_SHIM_DEVICE_MEMORY_MB must be/],
+    ];
+    for (const [name, value, message] of cases) {
+      const before = process.env[name];
+      process.env[name] = value;
+      try {
+        await expect(load(mlpDir)).rejects.toThrow(message);
+      } finally {
+        if (before === undefined) delete process.env[name];
+        else process.env[name] = before;
+      }
+    }
+    await withModel(mlpDir, (m) => expect(m.forwardAllSync(x(2))[0].shape).toEqual([2, 3]));
+  });
+
   it("trainStep's options: detectNonFinite and nesterov are booleans, Nesterov needs momentum and no dampening, numbers fit float32", async () => {
     await withModel(mlpDir, (m) => {
       const y = tensor(new Int32Array(4), [4]);
