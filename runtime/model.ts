@@ -760,8 +760,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   loadStateDict(dict: Record<string, ParameterTensor>, options: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
     this.#live("loadStateDict");
     const where = `${this.name}.loadStateDict`;
-    if (typeof dict !== "object" || dict === null || Array.isArray(dict))
-      throw new TypeError(`${where}: expected an object of name → tensor (what stateDict() returns), got ${describeValue(dict)}`);
+    if (typeof dict !== "object" || dict === null || Array.isArray(dict) || dict instanceof Map)
+      throw new TypeError(`${where}: expected an object of name → tensor (what stateDict() returns), got ${describeValue(dict)}${dict instanceof Map ? " (Object.fromEntries(map) makes one)" : ""}`);
     if (typeof options !== "object" || options === null) throw new TypeError(`${where}: options must be an object { strict? }, got ${describeValue(options)}`);
     const strict = options.strict ?? true;
     if (typeof strict !== "boolean") throw new TypeError(`${where}: strict must be a boolean, got ${describeValue(strict)}`);
@@ -786,7 +786,14 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     }
     const missingKeys = [...this.#params.values()].filter((p) => (p.kind === "parameter" || p.kind === "buffer") && !plan.some((q) => q.name === p.name)).map((p) => p.name);
     if (strict && (missingKeys.length || unexpectedKeys.length)) {
-      const unexpected = unexpectedKeys.map((k) => `"${k}"${suggestion(k, [...this.#params.keys()], "names")}`);
+      // what loadStateDict loads (parameters and buffers): a gradient's or the optimizer's name is said to be one
+      const loadable = [...this.#params.values()].filter((p) => p.kind === "parameter" || p.kind === "buffer").map((p) => p.name);
+      const unexpected = unexpectedKeys.map((k) => {
+        const kind = this.#params.get(k)?.kind;
+        return kind === "gradient" || kind === "optimizer"
+          ? `"${k}" (${kind === "gradient" ? "a gradient" : "optimizer state"}, which a state_dict does not hold; loadCheckpoint restores it)`
+          : `"${k}"${suggestion(k, loadable, "state_dict names")}`;
+      });
       throw new RangeError(
         `${where}: ${[missingKeys.length ? `missing ${missingKeys.join(", ")}` : "", unexpected.length ? `unexpected ${unexpected.join(", ")}` : ""].filter(Boolean).join("; ")} (pass { strict: false } to load the rest)`,
       );

@@ -44,6 +44,9 @@ describe("stateDict and loadStateDict", () => {
       const { ["conv1.bias"]: _dropped, ...partial } = a.stateDict();
       expect(() => fresh.loadStateDict(partial)).toThrow(/missing conv1\.bias .*strict: false/);
       expect(() => fresh.loadStateDict({ ...a.stateDict(), "conv1.wieght": a.getParameter("conv1.weight") })).toThrow(/unexpected "conv1\.wieght".*conv1\.weight/);
+      // a gradient's name is said to be one, not suggested as itself; a Map is refused with the fix
+      expect(() => fresh.loadStateDict({ ...a.stateDict(), "conv1.weight.grad": a.getParameter("conv1.weight") })).toThrow(/unexpected "conv1\.weight\.grad" \(a gradient, which a state_dict does not hold; loadCheckpoint restores it\)/);
+      expect(() => fresh.loadStateDict(new Map(Object.entries(a.stateDict())) as never)).toThrow(/got a Map \(Object\.fromEntries\(map\) makes one\)/);
       expect(out(fresh)).toEqual(before);
       // not strict: the rest is loaded, and the names come back
       const result = fresh.loadStateDict({ ...partial, "head.weight": a.getParameter("fc2.weight") }, { strict: false });
