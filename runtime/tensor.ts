@@ -94,7 +94,11 @@ export function tensor<D extends TensorData, const S extends readonly number[]>(
   if (!Array.isArray(shape)) throw new TypeError(`tensor: shape must be an array of sizes`);
   const dims = readShape(shape, "tensor");
   for (const d of dims)
-    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) throw new RangeError(`tensor: shape [${dims.join(", ")}] has an invalid size ${String(d)}`);
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
+      // a string is quoted, so that "6" does not read as the number 6
+      const show = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : String(v));
+      throw new RangeError(`tensor: shape [${dims.map(show).join(", ")}] has an invalid size ${show(d)}${typeof d === "string" ? " (a string; sizes are numbers)" : ""}`);
+    }
   const n = (dims as number[]).reduce((a, b) => a * b, 1);
   const length = typedArrayLength(data)!;
   if (n !== length) throw new RangeError(`tensor: shape [${dims.join(", ")}] holds ${n} values, data has ${length}`);

@@ -572,6 +572,7 @@ describe("tensor()", () => {
     expect(() => tensor(new Float32Array(6), [2, -3])).toThrow(/has an invalid size -3/);
     expect(() => tensor(new Float32Array(6), [2, 1.5])).toThrow(/has an invalid size 1.5/);
     expect(() => tensor(new Float32Array(6), [NaN])).toThrow(/has an invalid size NaN/);
+    expect(() => tensor(new Float32Array(6), ["6" as unknown as number])).toThrow(/shape \["6"\] has an invalid size "6" \(a string; sizes are numbers\)/);
   });
 });
 
