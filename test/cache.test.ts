@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlink
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cachedEntry, cacheKey, type EntryRecipe } from "../compiler/6-build/cache.ts";
+import { cachedEntry, cacheKey, StagedFiles, type EntryRecipe } from "../compiler/6-build/cache.ts";
 import { isStaleLock } from "../compiler/6-build/cache-lock.ts";
 import { cacheLimitBytes, DEFAULT_CACHE_MAX_MB, trimCache } from "../compiler/6-build/cache-trim.ts";
 import { scratchDir } from "./helpers.ts";
@@ -186,5 +186,29 @@ describe("the cache's bound (cache-trim.ts)", () => {
       if (before === undefined) delete process.env.TSDP_CACHE_MAX_MB;
       else process.env.TSDP_CACHE_MAX_MB = before;
     }
+  });
+});
+
+describe("a build's files are installed together (StagedFiles)", () => {
+  it("a write that fails leaves every final file as it was and no temporary; install renames them all", () => {
+    const dir = scratchDir("tsdp-staged-");
+    writeFileSync(join(dir, "model.cu"), "old cu");
+    writeFileSync(join(dir, "manifest.json"), "old manifest");
+    const files = new StagedFiles();
+    files.add(join(dir, "model.cu"), "new cu");
+    files.add(join(dir, "manifest.json"), "new manifest");
+    // a path whose directory is missing fails as a full disk would, mid-way
+    expect(() => files.add(join(dir, "missing", "index.js"), "new js")).toThrow(/ENOENT/);
+    expect(readFileSync(join(dir, "model.cu"), "utf8")).toBe("old cu");
+    expect(readFileSync(join(dir, "manifest.json"), "utf8")).toBe("old manifest");
+    expect(readdirSync(dir).sort()).toEqual(["manifest.json", "model.cu"]);
+    const again = new StagedFiles();
+    again.add(join(dir, "model.cu"), "new cu");
+    again.add(join(dir, "manifest.json"), "new manifest");
+    expect(readFileSync(join(dir, "model.cu"), "utf8")).toBe("old cu");
+    again.install();
+    expect(readFileSync(join(dir, "model.cu"), "utf8")).toBe("new cu");
+    expect(readFileSync(join(dir, "manifest.json"), "utf8")).toBe("new manifest");
+    expect(readdirSync(dir).sort()).toEqual(["manifest.json", "model.cu"]);
   });
 });

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { CompileError, diagnostic, multiline } from "../diagnostics/diagnostic.ts";
 import type { GeneratedModel } from "../5-codegen/emit.ts";
 import { ABI_VERSION, sha256, type Manifest } from "../../runtime/manifest.ts";
-import { cacheDirectory, cachedEntry, cacheKey, makeDirectory, readCachedLibrary, readCachedResources, sealCachedLibrary, storeCachedResources, writeAtomic } from "./cache.ts";
+import { cacheDirectory, cachedEntry, cacheKey, makeDirectory, readCachedLibrary, readCachedResources, sealCachedLibrary, StagedFiles, storeCachedResources } from "./cache.ts";
 import { cacheLimitBytes, touchEntry } from "./cache-trim.ts";
 import { parsePtxasLog } from "./resources.ts";
 import { runToolchain } from "./children.ts";
@@ -225,21 +225,24 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
     },
   });
   const resources = opts.target === "cuda" ? readCachedResources(entry) : undefined;
-  // The library first, the manifest that vouches for it last: a loader that finds the new
-  // manifest finds its library, and one that finds the old manifest is refused, not misled.
-  writeAtomic(join(outDir, "model.cu"), gen.cu);
-  writeAtomic(join(outDir, "model.h"), gen.header);
+  // Every file is written first (a full disk stops the compile here, the old build untouched), then
+  // renamed into place: the library first, the manifest that vouches for it last, so a loader that
+  // finds the new manifest finds its library, and one that finds the old manifest is refused, not misled.
+  const files = new StagedFiles();
+  files.add(join(outDir, "model.cu"), gen.cu);
+  files.add(join(outDir, "model.h"), gen.header);
   const typed = typedModule(gen.manifest);
-  writeAtomic(join(outDir, "index.js"), typed.js);
-  writeAtomic(join(outDir, "index.d.ts"), typed.dts);
+  files.add(join(outDir, "index.js"), typed.js);
+  files.add(join(outDir, "index.d.ts"), typed.dts);
   const scope = needsModuleScope(outDir) ? MODULE_SCOPE : undefined;
-  if (scope) writeAtomic(join(outDir, "package.json"), scope);
-  else removeOwnModuleScope(outDir);
-  writeAtomic(libPath, library);
+  if (scope) files.add(join(outDir, "package.json"), scope);
+  files.add(libPath, library);
   const manifest = { ...gen.manifest, librarySha256: sha256(library), libraryBytes: library.length, ...(resources ? { resources } : {}) } satisfies Manifest;
   const manifestText = JSON.stringify(manifest, null, 2) + "\n";
-  writeAtomic(join(outDir, "manifest.json"), manifestText);
-  if (opts.record) writeAtomic(join(outDir, "build.json"), JSON.stringify({ ...opts.record, outputs: outputDigests(gen, typed, manifestText, scope) }, null, 2) + "\n");
+  files.add(join(outDir, "manifest.json"), manifestText);
+  if (opts.record) files.add(join(outDir, "build.json"), JSON.stringify({ ...opts.record, outputs: outputDigests(gen, typed, manifestText, scope) }, null, 2) + "\n");
+  files.install();
+  if (!scope) removeOwnModuleScope(outDir);
   return { outDir, library: libPath, cacheHit, cacheEntry: entry, command };
 }
 

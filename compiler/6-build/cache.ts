@@ -112,6 +112,39 @@ export function writeAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
+/**
+ * Files written beside their final names first, then renamed into place together: a write that
+ * fails (a full disk) leaves every final file as it was, so a directory never holds half of one
+ * build and half of another. `install` renames in the order the files were added.
+ */
+export class StagedFiles {
+  private readonly staged: { tmp: string; path: string }[] = [];
+
+  add(path: string, data: string | Uint8Array): void {
+    const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+    this.staged.push({ tmp, path });
+    try {
+      writeFileSync(tmp, data);
+    } catch (e) {
+      this.abandon();
+      throw e;
+    }
+  }
+
+  install(): void {
+    try {
+      for (const { tmp, path } of this.staged) renameSync(tmp, path);
+    } finally {
+      this.abandon();
+    }
+  }
+
+  /** Removes what is still staged (after a failure, or what install did not reach). */
+  abandon(): void {
+    for (const { tmp } of this.staged.splice(0)) rmSync(tmp, { force: true });
+  }
+}
+
 /** The library of the entry at `entry`, verified; undefined when there is none or it fails its checks (the caller rebuilds it). */
 export function readCachedLibrary(entry: string, sourceHash: string): Buffer | undefined {
   let bytes: Buffer;
