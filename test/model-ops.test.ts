@@ -243,29 +243,33 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
     return out;
   }
   /** PyTorch's multi_head_attention_forward: returns [output, weights averaged over heads]. */
-  function mha(q: number[], k: number[], v: number[], p: (n: string) => number[], mask: (r: number, c: number) => number, L = 3, S = 4, separate?: { kdim: number; vdim: number }): [number[], number[]] {
+  function mha(q: number[], k: number[], v: number[], p: (n: string) => number[], mask: (r: number, c: number) => number, L = 3, S = 4, separate?: { kdim: number; vdim: number }, append: { key: number[]; value: number[] }[] = []): [number[], number[]] {
     const bin = p("attn.in_proj_bias");
     // kdim / vdim: PyTorch's q_proj_weight, k_proj_weight, v_proj_weight, the bias still in_proj_bias's thirds
     const qp = separate ? linear(q, N * L, E, p("attn.q_proj_weight"), bin.slice(0, E), 0, E) : linear(q, N * L, E, p("attn.in_proj_weight"), bin, 0, E);
     const kp = separate ? linear(k, N * S, separate.kdim, p("attn.k_proj_weight"), bin.slice(E, 2 * E), 0, E) : linear(k, N * S, E, p("attn.in_proj_weight"), bin, E, E);
     const vp = separate ? linear(v, N * S, separate.vdim, p("attn.v_proj_weight"), bin.slice(2 * E), 0, E) : linear(v, N * S, E, p("attn.in_proj_weight"), bin, 2 * E, E);
+    // addBiasKv / addZeroAttn: projected keys and values appended to every sample's, never masked
+    const T = S + append.length;
+    const keyAt = (n: number, c: number, i: number) => (c < S ? kp[(n * S + c) * E + i] : append[c - S].key[i]);
+    const valueAt = (n: number, c: number, i: number) => (c < S ? vp[(n * S + c) * E + i] : append[c - S].value[i]);
     const joined = new Array(N * L * E).fill(0);
-    const avg = new Array(N * L * S).fill(0);
+    const avg = new Array(N * L * T).fill(0);
     for (let n = 0; n < N; n++)
       for (let h = 0; h < H; h++)
         for (let r = 0; r < L; r++) {
           const scores: number[] = [];
-          for (let c = 0; c < S; c++) {
+          for (let c = 0; c < T; c++) {
             let dot = 0;
-            for (let d = 0; d < D; d++) dot += qp[(n * L + r) * E + h * D + d] * kp[(n * S + c) * E + h * D + d];
-            scores.push(dot / Math.sqrt(D) + mask(r, c));
+            for (let d = 0; d < D; d++) dot += qp[(n * L + r) * E + h * D + d] * keyAt(n, c, h * D + d);
+            scores.push(dot / Math.sqrt(D) + (c < S ? mask(r, c) : 0));
           }
           const max = Math.max(...scores);
           const e = scores.map((s) => Math.exp(s - max));
           const sum = e.reduce((a, b) => a + b, 0);
           e.forEach((w, c) => {
-            avg[(n * L + r) * S + c] += w / sum / H;
-            for (let d = 0; d < D; d++) joined[(n * L + r) * E + h * D + d] += (w / sum) * vp[(n * S + c) * E + h * D + d];
+            avg[(n * L + r) * T + c] += w / sum / H;
+            for (let d = 0; d < D; d++) joined[(n * L + r) * E + h * D + d] += (w / sum) * valueAt(n, c, h * D + d);
           });
         }
     return [linear(joined, N * L, E, p("attn.out_proj.weight"), p("attn.out_proj.bias"), 0, E), avg];
@@ -372,6 +376,32 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
     expectClose(r.outs[2], r.ins.q.map((x) => x * (K * 10 + V)), "kdim and vdim as settings");
   });
 
+  it("addBiasKv and addZeroAttn: PyTorch's bias_k and bias_v, a learned and a zero key/value appended after the projections, the masks covering only the given keys", () => {
+    const extra = `export class M extends nn.Module {
+  attn = new nn.MultiheadAttention(${E}, ${H}, { batchFirst: true, addBiasKv: true, addZeroAttn: true });
+  zero = new nn.MultiheadAttention(${E}, ${H}, { batchFirst: true, addZeroAttn: true });
+  forward(q: Tensor<[Batch, ${L}, ${E}]>, k: Tensor<[Batch, ${S}, ${E}]>, v: Tensor<[Batch, ${S}, ${E}]>) {
+    const [out, weights] = this.attn(q, k, v, { attnMask: F.ones([${L}, ${S}]).triu(1).eq(1) });
+    const [z] = this.zero(q, k, v, { needWeights: false });
+    return [out, weights, z];
+  }
+}`;
+    const r = run(extra, {}, { q: [N, L, E], k: [N, S, E], v: [N, S, E] });
+    expect(r.graph.params.map((p) => `${p.attrs.name} [${p.shape.join(", ")}]`).slice(0, 6)).toEqual([
+      `attn.in_proj_weight [${3 * E}, ${E}]`, `attn.in_proj_bias [${3 * E}]`, `attn.bias_k [1, 1, ${E}]`, `attn.bias_v [1, 1, ${E}]`, `attn.out_proj.weight [${E}, ${E}]`, `attn.out_proj.bias [${E}]`,
+    ]);
+    // xavier_normal_ on [1, 1, E]: std √(2 / (E + E))
+    expect(r.graph.params[2].attrs.init).toEqual({ kind: "normal", std: Math.sqrt(1 / E) });
+    const zeros = new Array(E).fill(0);
+    const causal = (row: number, c: number) => (c > row ? -Infinity : 0);
+    const [out, weights] = mha(r.ins.q, r.ins.k, r.ins.v, r.param, causal, L, S, undefined, [{ key: r.param("attn.bias_k"), value: r.param("attn.bias_v") }, { key: zeros, value: zeros }]);
+    expectClose(r.outs[0], out, "output");
+    expectClose(r.outs[1], weights, "weights [N, L, S + 2]");
+    const zp = (n: string) => r.param(n.replace("attn.", "zero."));
+    expectClose(r.outs[2], mha(r.ins.q, r.ins.k, r.ins.v, zp, () => 0, L, S, undefined, [{ key: zeros, value: zeros }])[0], "addZeroAttn alone");
+    expect(gradCheck(`export class M extends nn.Module {\n  attn = new nn.MultiheadAttention(4, 2, { batchFirst: true, addBiasKv: true, addZeroAttn: true });\n  forward(q: Tensor<[Batch, 2, 4]>) {\n    const [a] = this.attn(q, q, q, { needWeights: false });\n    return a;\n  }\n}\n`).checked).toBeGreaterThan(20);
+  });
+
   it("refuses embedDim not divisible by numHeads and a wrong-width query", () => {
     const bad = (layer: string, input = "Tensor<[Batch, 3, 6]>") =>
       diagnosticsOf(`${header}export class M extends nn.Module {\n  n = ${layer};\n  forward(x: ${input}) {\n    return this.n(x, x, x)[0];\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);
@@ -380,10 +410,9 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
     expect(bad("new nn.MultiheadAttention(8, 2)")[0]).toMatch(/^TSDP4001 .*query must be \[L, N, 8\] \(batchFirst: false\)/);
     expect(bad("new nn.MultiheadAttention(6, 2)")[0]).toMatch(/^TSDP4001 nn\.MultiheadAttention \(batchFirst: false, PyTorch's default\) reads query as \[L, N, 6\], got \[Batch, 3, 6\] with the batch first: construct it with \{ batchFirst: true \}/);
 
-    // PyTorch's kdim / vdim at their default (embedDim) are one packed weight; a key of another width is refused where it does not fit; the extra k/v biases are refused
+    // PyTorch's kdim / vdim at their default (embedDim) are one packed weight; a key of another width is refused where it does not fit
     expect(lowerSource(`${header}export class M extends nn.Module {\n  n = new nn.MultiheadAttention(6, 2, { batchFirst: true, kdim: 6, vdim: 6, addBiasKv: false });\n  forward(x: Tensor<[Batch, 3, 6]>) {\n    return this.n(x, x, x)[0];\n  }\n}\n`).graph.params[0].attrs.name).toBe("n.in_proj_weight");
     expect(bad("new nn.MultiheadAttention(6, 2, { batchFirst: true, kdim: 4 })")[0]).toMatch(/^TSDP4001 nn\.MultiheadAttention: key must be \[N, L, 4\] \(batchFirst: true\), got \[Batch, 3, 6\]/);
-    expect(bad("new nn.MultiheadAttention(6, 2, { batchFirst: true, addZeroAttn: true })")[0]).toMatch(/^TSDP3004 nn\.MultiheadAttention: addZeroAttn is not supported; leave it false/);
   });
 });
 

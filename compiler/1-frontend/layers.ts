@@ -356,10 +356,6 @@ function validate(name: string, b: Bound, site: CallSite): void {
   // nn.Hardtanh asserts in its constructor; F.hardtanh checks at its call (pointwise-composites.ts)
   if (name === "LSTM" && b.projSize >= b.hiddenSize) problems.add("invalidArgument", `nn.LSTM: projSize (${b.projSize}) must be smaller than hiddenSize (${b.hiddenSize}), as PyTorch requires`, locOfArg(b, "projSize", site));
   if (name === "TransformerEncoderLayer" || name === "TransformerDecoderLayer") checkTransformerArgs(name, b, site, problems);
-  if (name === "MultiheadAttention") {
-    for (const key of ["addBiasKv", "addZeroAttn"] as const)
-      if (b[key]) problems.add("invalidArgument", `nn.MultiheadAttention: ${key} is not supported; leave it false`, locOfArg(b, key, site));
-  }
   const hardtanh = name === "Hardtanh" ? hardtanhRangeProblem("nn.Hardtanh", b) : undefined;
   if (hardtanh) problems.add("invalidArgument", hardtanh, locOfArg(b, "maxVal", site));
   problems.throwIfAny();

@@ -5,6 +5,7 @@ import { fixedDim, ops, safeSoftmax } from "./composite-ops.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, param, param_, x, xavierUniform, zeros, type LayerSpec } from "./layer-spec.ts";
+import { normalInit } from "./initial-values.ts";
 import { ModuleValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // nn.MultiheadAttention as a composition of linear projections and attention, with PyTorch's
@@ -102,6 +103,24 @@ function batchFirstAttention(self: ModuleValue, b: Bound, call: Bound, site: Cal
       fail("shapeMismatch", `${who}: keyPaddingMask must be a mask [N, ${S}] (N the query's batch), got ${formatShape(m.node.shape)}`, site.loc);
     scores = applyMask(c.reshape(m, [n, 1, 1, S]));
   }
+  // addBiasKv and addZeroAttn: PyTorch appends a learned key/value (bias_k, bias_v) and then a zero
+  // one to every sample's keys and values, after the projections, and pads the masks with a column
+  // that masks nothing — so their scores join the masked ones unmasked, q·bias_kᵀ/√D and 0
+  const extra: [TensorValue, TensorValue][] = [];
+  const N = q.node.shape[0];
+  const perSample = (t: TensorValue) => c.op("expand", [c.reshape(t, [1, 1, E])], { shape: [N, 1, E] });
+  if (b.addBiasKv) extra.push([perSample(param_(self, "bias_k")!), perSample(param_(self, "bias_v")!)]);
+  if (b.addZeroAttn) {
+    const zero = perSample(c.op("full", [], { shape: [1, 1, E], value: 0 }));
+    extra.push([zero, zero]);
+  }
+  if (extra.length) {
+    const join = (ts: TensorValue[]) => (ts.length === 1 ? ts[0] : c.op("concat", ts, { dim: 1 }));
+    const extraKeys = join(extra.map(([key]) => key));
+    const extraScores = c.op("mul", [c.op("matmul", [heads(qp), c.permute(heads(extraKeys), [0, 1, 3, 2])]), 1 / Math.sqrt(D)]);
+    scores = c.op("concat", [scores, extraScores], { dim: 3 });
+    vp = c.op("concat", [vp, ...extra.map(([, value]) => value)], { dim: 1 });
+  }
   // needWeights false is PyTorch's scaled_dot_product_attention path, whose rows with every key
   // masked give 0 (since 2.5); with the weights asked for, the plain softmax's NaN, as PyTorch's
   let weights = call.needWeights ? c.op("softmax", [scores], { dim: 3 }) : safeSoftmax(c, scores, 3);
@@ -114,7 +133,6 @@ function batchFirstAttention(self: ModuleValue, b: Bound, call: Bound, site: Cal
 }
 
 export const multiheadAttentionLayer: LayerSpec = {
-  // PyTorch's addBiasKv and addZeroAttn as options: false only, checked in layers.ts
   args: [
     arg("embedDim", "posInt"),
     arg("numHeads", "posInt"),
@@ -137,6 +155,8 @@ export const multiheadAttentionLayer: LayerSpec = {
             [param("in_proj_weight", [3 * E, E], xavierUniform(E, 3 * E))]
           : [param("q_proj_weight", [E, E], xavierUniform(E, E)), param("k_proj_weight", [E, kdim], xavierUniform(kdim, E)), param("v_proj_weight", [E, vdim], xavierUniform(vdim, E))]),
         ...(b.bias ? [param("in_proj_bias", [3 * E], zeros)] : []),
+        // [1, 1, E], xavier_normal_: fan in and out E each, std √(2 / 2E)
+        ...(b.addBiasKv ? [param("bias_k", [1, 1, E], normalInit(0, Math.sqrt(1 / E))), param("bias_v", [1, 1, E], normalInit(0, Math.sqrt(1 / E)))] : []),
       ],
     };
   },
