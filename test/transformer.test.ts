@@ -82,9 +82,9 @@ function attention(q: number[], kv: number[], p: (n: string) => number[], prefix
  * layer's parameters: the blocks self-attention, [cross-attention,] feed-forward, each
  * norm_k(x + block(x)) or, norm first, x + block(norm_k(x)).
  */
-function transformerLayer(x: number[], p: (n: string) => number[], o: { normFirst: boolean; act: "relu" | "gelu"; mask?: (r: number, c: number) => number; memory?: number[] }): number[] {
+function transformerLayer(x: number[], p: (n: string) => number[], o: { normFirst: boolean; act: "relu" | "gelu" | ((v: number) => number); mask?: (r: number, c: number) => number; memory?: number[] }): number[] {
   const feedForward = (t: number[]) => {
-    const hidden = linear(t, E, p("linear1.weight"), p("linear1.bias"), FF).map(o.act === "relu" ? (v) => Math.max(v, 0) : gelu);
+    const hidden = linear(t, E, p("linear1.weight"), p("linear1.bias"), FF).map(o.act === "relu" ? (v) => Math.max(v, 0) : o.act === "gelu" ? gelu : o.act);
     return linear(hidden, FF, p("linear2.weight"), p("linear2.bias"), E);
   };
   const blocks = [(t: number[]) => attention(t, t, p, "self_attn", o.mask), ...(o.memory ? [(t: number[]) => attention(t, o.memory!, p, "multihead_attn")] : []), feedForward];
@@ -150,6 +150,18 @@ describe("nn.TransformerEncoderLayer, nn.TransformerEncoder", () => {
   it("post-norm with relu (PyTorch's defaults), sequence first: equals the layer written out", () => {
     const r = run(model(`layer = new nn.TransformerEncoderLayer(${E}, ${H}, { dimFeedforward: ${FF} });`, "return this.layer(x.transpose(0, 1)).transpose(0, 1);"));
     expectClose(r.outs[0], encoderLayer(r.x, r.param("layer"), { normFirst: false, act: "relu" }), "post-norm layer");
+  });
+
+  it("any callable activation, as PyTorch's: an arrow, F.silu, a module; nn.Transformer passes it to its layers", () => {
+    const silu = (v: number) => v / (1 + Math.exp(-v));
+    for (const [activation, act] of [["(t: Tensor) => F.relu6(t).mul(0.5)", (v: number) => 0.5 * Math.min(Math.max(v, 0), 6)], ["F.silu", silu], ["new nn.Tanh()", Math.tanh]] as const) {
+      const r = run(model(`layer = new nn.TransformerEncoderLayer(${E}, ${H}, { dimFeedforward: ${FF}, activation: ${activation}, batchFirst: true });`, "return this.layer(x);"));
+      expectClose(r.outs[0], encoderLayer(r.x, r.param("layer"), { normFirst: false, act }), `activation ${activation}`);
+    }
+    const r = run(model(`t = new nn.Transformer({ dModel: ${E}, nhead: ${H}, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: ${FF}, activation: (t: Tensor) => F.silu(t), batchFirst: true });`, "return this.t(x, x);"));
+    const memory = layerNorm(encoderLayer(r.x, r.param("t.encoder.layers.0"), { normFirst: false, act: silu }), r.param("t.encoder")("norm.weight"), r.param("t.encoder")("norm.bias"));
+    const out = transformerLayer(r.x, r.param("t.decoder.layers.0"), { normFirst: false, act: silu, memory });
+    expectClose(r.outs[0], layerNorm(out, r.param("t.decoder")("norm.weight"), r.param("t.decoder")("norm.bias")), "nn.Transformer with an arrow");
   });
 
   it("norm-first with F.gelu, batch first, a float mask, two layers and a final norm", () => {
@@ -235,7 +247,7 @@ describe("nn.TransformerEncoderLayer, nn.TransformerEncoder", () => {
   it("refuses, at the argument: dModel not divisible by nhead, another activation, an encoder of a non-layer", () => {
     const first = (fields: string) => diagnosticsOf(`${header}${model(fields, "return x;")}`).map((d) => `${d.code} ${d.message}`)[0];
     expect(first(`l = new nn.TransformerEncoderLayer(${E}, 4);`)).toMatch(/^TSDP3004 nn\.TransformerEncoderLayer: embed_dim must be divisible by num_heads: dModel 6, nhead 4$/);
-    expect(first(`l = new nn.TransformerEncoderLayer(${E}, 2, { activation: "tanh" });`)).toMatch(/^TSDP3004 nn\.TransformerEncoderLayer: activation must be "relu", "gelu", F\.relu or F\.gelu, got the string "tanh"$/);
+    expect(first(`l = new nn.TransformerEncoderLayer(${E}, 2, { activation: "tanh" });`)).toMatch(/^TSDP3004 nn\.TransformerEncoderLayer: activation must be "relu", "gelu" or a function of a tensor \(F\.silu, an arrow, a module\), got the string "tanh"$/);
     expect(first("e = new nn.TransformerEncoder(new nn.Sequential(new nn.Linear(6, 6)), 2);")).toMatch(/^TSDP3003 nn\.TransformerEncoder: encoderLayer must be a built-in layer/);
   });
 });

@@ -11,7 +11,7 @@ import { adaptiveMaxPool } from "./port-layers.ts";
 import { pairwiseLossLayers, tripletMarginWithDistance, tripletWithDistanceOptions } from "./pairwise-losses.ts";
 import { ctcLossLayer } from "./ctc-loss.ts";
 import { klDiv, klDivArgs } from "./functional-compositions.ts";
-import { checkTransformerArgs, transformerClasses, transformerLayers } from "./transformer.ts";
+import { callableActivation, checkTransformerArgs, transformerClasses, transformerLayers } from "./transformer.ts";
 import { hardtanhRangeProblem } from "./pointwise-composites.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -388,11 +388,16 @@ function layerClass(name: string, spec: LayerSpec, host: LayerHost): BuiltinClas
   const who = `nn.${name}`;
   const construct = (args: Value[], site: CallSite) => {
     host.requireConstruct(who, site);
-    const b = bindArgs(who, spec.args, args, site);
+    let b = bindArgs(who, spec.args, args, site);
     // validation turns padding "same" into numbers; the attribute stays the string, as PyTorch's
     const padding = b.padding;
     validate(name, b, site);
+    // a transformer layer's activation written in the model file (an arrow, a function, a module): called through the host
+    const act: Value = b.activation;
+    if (name.startsWith("Transformer") && callableActivation(act)) b = { ...b, activation: new BuiltinFunction("activation", (callArgs, s) => host.call(act, callArgs, s)) };
     const m = makeLayer(who, spec, b, site, host);
+    // a module given as the activation is the layer's child "activation", as PyTorch's attribute makes it
+    if (act instanceof ModuleValue && callableActivation(act)) m.fields.set("activation", act);
     if (typeof padding === "string" && m.config) m.config = { ...m.config, padding };
     return m;
   };

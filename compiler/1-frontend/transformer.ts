@@ -4,7 +4,7 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { lowerings } from "./functional.ts";
 import { multiheadAttentionLayer } from "./multihead-attention.ts";
 import { x, xavierUniform, type LayerSpec } from "./layer-spec.ts";
-import { BuiltinClass, BuiltinFunction, describe, ModuleValue, ObjectValue, TensorValue, type CallSite, type ParamDecl, type Value } from "./values.ts";
+import { BuiltinClass, BuiltinFunction, describe, FunctionValue, ModuleValue, ObjectValue, TensorValue, type CallSite, type ParamDecl, type Value } from "./values.ts";
 
 // nn.TransformerEncoderLayer, nn.TransformerDecoderLayer, nn.TransformerEncoder,
 // nn.TransformerDecoder and nn.Transformer, as PyTorch's torch/nn/modules/transformer.py builds
@@ -50,19 +50,36 @@ function callModule(m: ModuleValue, args: Value[], site: CallSite, em: GraphEmit
   return em.within(m.path!, () => m.forward!(m, args, site));
 }
 
-/** The feed-forward block's activation: PyTorch's "relu" or "gelu", or F.relu / F.gelu themselves. */
-function activationOf(value: Value): "relu" | "gelu" | undefined {
+/**
+ * The feed-forward block's activation: PyTorch's "relu" or "gelu" (F.relu / F.gelu themselves too,
+ * lowered as those), or any other callable of a tensor — F.silu, an arrow, a module (layers.ts
+ * wraps a model file's function or module as a built-in that calls it).
+ */
+function activationOf(value: Value): "relu" | "gelu" | BuiltinFunction | undefined {
   if (value === "relu" || value === "gelu") return value as "relu" | "gelu";
   if (value instanceof BuiltinFunction && (value.name === "F.relu" || value.name === "F.gelu")) return value.name === "F.relu" ? "relu" : "gelu";
+  if (value instanceof BuiltinFunction) return value;
   return undefined;
+}
+
+/** A transformer layer's activation argument that is a model file's function or module: callable through `call`. */
+export function callableActivation(value: Value): value is FunctionValue | ModuleValue {
+  return value instanceof FunctionValue || value instanceof ModuleValue;
+}
+
+function applyActivation(f: BuiltinFunction, t: TensorValue, site: CallSite, who: string): TensorValue {
+  const out = f.call([t], site);
+  if (!(out instanceof TensorValue) || out.node.dtype !== "f32" || out.node.shape.length !== t.node.shape.length || out.node.shape.some((d, i) => d !== t.node.shape[i]))
+    return fail("wrongArgumentType", `${who}: the activation must return a float tensor of its input's shape, got ${describe(out)}`, site.loc);
+  return out;
 }
 
 /** The constructor checks of the layers and nn.Transformer (PyTorch's wording where it has one), added to `problems`. */
 export function checkTransformerArgs(name: string, b: Bound, site: CallSite, problems: CallProblems): void {
   const who = `nn.${name}`;
   if (b.dModel % b.nhead !== 0) problems.add("invalidArgument", `${who}: embed_dim must be divisible by num_heads: dModel ${b.dModel}, nhead ${b.nhead}`, locOfArg(b, "nhead", site));
-  if (activationOf(b.activation) === undefined)
-    problems.add("invalidArgument", `${who}: activation must be "relu", "gelu", F.relu or F.gelu, got ${describe(b.activation)}`, locOfArg(b, "activation", site));
+  if (activationOf(b.activation) === undefined && !callableActivation(b.activation))
+    problems.add("invalidArgument", `${who}: activation must be "relu", "gelu" or a function of a tensor (F.silu, an arrow, a module), got ${describe(b.activation)}`, locOfArg(b, "activation", site));
 }
 
 /** The settings every transformer layer and nn.Transformer share, after dModel and nhead (and nn.Transformer's layer counts). */
@@ -125,7 +142,7 @@ function layerSpec(parts: TransformerParts, decoder: boolean): LayerSpec {
       };
       // dropout_k(linear2(dropout(activation(linear1(x)))))
       const feedForward = (t: TensorValue) => {
-        const hidden = lowerings[act]({ x: child("linear1", t), approximate: "none" }, site, em, who);
+        const hidden = typeof act === "string" ? lowerings[act]({ x: child("linear1", t), approximate: "none" }, site, em, who) : applyActivation(act, child("linear1", t), site, who);
         return child(`dropout${norms}`, child("linear2", child("dropout", hidden)));
       };
       const blocks: ((t: TensorValue) => TensorValue)[] = decoder
