@@ -105,3 +105,19 @@ describe("binary cross-entropy's weight and posWeight", () => {
     );
   });
 });
+
+describe("mse, l1, smooth L1 and Huber losses of shapes that broadcast", () => {
+  it("expand input and target to their common shape, as PyTorch's (which warns); [N] against [N, 1] is refused", () => {
+    const src = `${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3]>, t: Tensor<[Batch, 1]>) {\n    const B = x.size(0);\n    return [F.mseLoss(x, t, { reduction: "none" }), F.l1Loss(x, t).expand(B), F.smoothL1Loss(t, x, { reduction: "sum" }).expand(B), F.huberLoss(x, t, { reduction: "none", delta: 0.5 }).narrow(1, 0, 1)];\n  }\n}\n`;
+    const { graph } = lowerSource(src);
+    const [xs, ts] = [[0.5, -1, 2, 3, 0.25, -0.5], [1, -2]];
+    const got = runReference(graph, { x: nd([2, 3], xs), t: nd([2, 1], ts) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+    const d = xs.map((v, i) => v - ts[Math.floor(i / 3)]);
+    got[0].forEach((g, i) => expect(g).toBeCloseTo(d[i] ** 2, 12));
+    expect(got[1][0]).toBeCloseTo(d.reduce((a, v) => a + Math.abs(v), 0) / 6, 12);
+    expect(got[2][0]).toBeCloseTo(d.reduce((a, v) => a + (Math.abs(v) < 1 ? 0.5 * v * v : Math.abs(v) - 0.5), 0), 12);
+    got[3].forEach((g, i) => expect(g).toBeCloseTo(Math.abs(d[i * 3]) < 0.5 ? 0.5 * d[i * 3] ** 2 : 0.5 * (Math.abs(d[i * 3]) - 0.25), 12));
+    const refused = diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 1]>, t: Tensor<[Batch]>) {\n    return F.mseLoss(x, t, { reduction: "none" });\n  }\n}\n`).map((d) => d.message)[0];
+    expect(refused).toMatch(/the batch in more than one dim/);
+  });
+});

@@ -249,11 +249,20 @@ function weightedBce(op: string) {
   };
 }
 
-/** A loss op of (input, target) with its reduction and the named extra options as attributes. */
+/**
+ * A loss op of (input, target) with its reduction and the named extra options as attributes.
+ * Input and target of different shapes that broadcast are expanded to their common shape first, as
+ * PyTorch's mse/l1/smooth_l1/huber losses do (with a warning: [N, 1] against [N, 4] is usually a
+ * mistake, and [N] against [N, 1] pairs every sample with every other — refused here, the batch in two dims).
+ */
 const loss =
   (op: string, extra: readonly string[] = []) =>
-  (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
-    em.tensor(op, [b.input, b.target], Object.fromEntries(["reduction", ...extra].map((k) => [k, b[k]])), who, site);
+  (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const [input, target] = [b.input, b.target] as TensorValue[];
+    const common = shapeEq(input.node.shape, target.node.shape) ? undefined : broadcastShapes(input.node.shape, target.node.shape);
+    const spread = (t: TensorValue) => (common === undefined || shapeEq(t.node.shape, common) ? t : em.tensor("expand", [t], { shape: common }, who, site));
+    return em.tensor(op, [spread(input), spread(target)], Object.fromEntries(["reduction", ...extra].map((k) => [k, b[k]])), who, site);
+  };
 
 export const lowerings = {
   relu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("relu", [b.x], {}, who, site),

@@ -25,7 +25,7 @@ interface ElementLoss {
   readonly check?: (a: Attrs, who: string) => void;
 }
 
-/** input and target: float, the same shape (PyTorch warns on broadcasting; tsdp refuses it). */
+/** input and target: float, the same shape (F.mseLoss and kin expand shapes that broadcast first, as PyTorch; functional.ts loss). */
 function sameShapes(who: string, input: TensorType, target: TensorType): void {
   requireFloat(input, who);
   requireFloat(target, who, "target");

@@ -208,7 +208,7 @@ export const nllLossGrad = defineOp<{ readonly reduction: Reduction } & IgnoreAt
   },
 });
 
-/** loss = (input − target)², same shapes (PyTorch warns on broadcasting; tsdp refuses it). */
+/** loss = (input − target)², same shapes (the frontend expands shapes that broadcast first, as PyTorch; functional.ts loss). */
 export const mseLoss = defineOp<{ readonly reduction: Reduction }>({
   name: "mse_loss",
   codegen: { kind: "kernel", builder: "loss", loss: { perElement: true, statements: () => ["const float d = input[e] - target[e];", "const float loss = d * d;"] } },
