@@ -55,6 +55,18 @@ describe("x.index and x.slice: PyTorch's x[…]", () => {
     expect(rows.values).toEqual([at(0, 2, 1), at(0, 0, 1), at(1, 2, 1), at(1, 0, 1)]);
   });
 
+  it("a bool mask the compiler knows (a comparison of constants) takes the rows where it is true, as PyTorch's x[:, mask]; a data-dependent one is refused", () => {
+    const rows = run("return x.index(':', F.tensor([1, 0, 1]).gt(0));");
+    expect(rows.shape).toBe(`[Batch, 2, ${D}]`);
+    const want = [];
+    for (let b = 0; b < B; b++) for (const t of [0, 2]) for (let d = 0; d < D; d++) want.push(at(b, t, d));
+    expect(rows.values).toEqual(want);
+    const cols = run("return x.index('...', F.arange(6).remainder(3).eq(1));");
+    expect(cols.shape).toBe(`[Batch, ${T}, 2]`);
+    expect(cols.values.slice(0, 2)).toEqual([at(0, 0, 1), at(0, 0, 4)]);
+    expect(diagnosticsOf(model("return x.index(':', F.tensor([0, 0, 0]).gt(0));"))[0].message).toMatch(/the mask selects nothing/);
+  });
+
   it("rotary embeddings' x[..., ::2] and x[..., 1::2] rotate with gradients", () => {
     const { checked } = gradCheck(`
 export class M extends nn.Module {

@@ -3,6 +3,8 @@ import { batchTimes, dimEq, formatShape, isBatch, numel, shapeEq, type Dim } fro
 import { broadcastShapes } from "../ops/elementwise.ts";
 import { arg, bindArgs, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
+import { isBooleanMask } from "./boolean-masks.ts";
+import { constantValues } from "./known-values.ts";
 import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // PyTorch's basic indexing, which TypeScript has no syntax for: x[..., ::2] (rotary embeddings'
@@ -25,7 +27,7 @@ type Index =
   | { kind: "list"; at: readonly number[] };
 
 /** "a:b:c", ":", "::2", "1:-1", "..." (or "…"): one index; a number, null or an int32 tensor too. */
-function parseIndex(v: Value, who: string, site: CallSite): Index {
+function parseIndex(v: Value, who: string, site: CallSite, em: GraphEmitter): Index {
   if (typeof v === "number") return Number.isInteger(v) ? { kind: "select", at: v } : fail("invalidArgument", `${who}: an index must be an integer, got ${v}`, site.loc);
   if (v === null || v === undefined) return { kind: "new" };
   if (Array.isArray(v)) {
@@ -34,6 +36,14 @@ function parseIndex(v: Value, who: string, site: CallSite): Index {
     return { kind: "list", at: v as number[] };
   }
   if (v instanceof TensorValue) {
+    // a bool mask whose values the compiler knows (x[:, F.tensor([1, 0, 1]).gt(0)]): the rows where
+    // it is true, a count fixed now, as PyTorch's boolean indexing along that dim
+    const known = v.node.dtype === "f32" && v.node.shape.length === 1 && isBooleanMask(v.node) ? constantValues(em, v.node) : undefined;
+    if (known) {
+      const at = known.flatMap((m, i) => (m !== 0 ? [i] : []));
+      if (at.length === 0) fail("shapeMismatch", `${who}: the mask selects nothing; tsdp's tensors are not empty`, site.loc);
+      return { kind: "list", at };
+    }
     // a 0-d one (Autoformer's index[i]) takes one element along its dim, which goes, as an integer's
     if (v.node.dtype !== "i32")
       fail("wrongArgumentType", `${who}: a tensor index must be an int32 tensor (PyTorch's advanced indexing), got float32 ${formatShape(v.node.shape)} (a mask of 0/1 floats selects a data-dependent count: use x.maskedFill or F.where)`, site.loc);
@@ -80,7 +90,7 @@ export function sliceDim(x: TensorValue, dim: number, start: number | null, end:
 
 /** x.index(...indices): PyTorch's x[i0, i1, …] (see above). */
 export function indexWith(x: TensorValue, indices: Value[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
-  const parsed = indices.map((v) => parseIndex(v, who, site));
+  const parsed = indices.map((v) => parseIndex(v, who, site, em));
   const ellipses = parsed.filter((p) => p.kind === "ellipsis").length;
   if (ellipses > 1) fail("invalidArgument", `${who}: an index can only have a single ellipsis ("...")`, site.loc);
   const rank = x.node.shape.length;

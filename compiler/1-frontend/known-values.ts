@@ -20,6 +20,28 @@ export function constantValues(em: GraphEmitter, n: Node): number[] | undefined 
         ? new Array<number>(size).fill(n.attrs.value as number)
         : n.op === "expand" && n.inputs[0].op === "full"
           ? new Array<number>(size).fill(n.inputs[0].attrs.value as number)
-          : undefined;
+          : Number.isFinite(size) && size <= MAX_FOLDED && !readsState(n)
+            ? folded(em, n)
+            : undefined;
   return values?.map(Math.fround);
+}
+
+/** The most elements a value computed from constants in forward is evaluated for (a mask, a table of counts). */
+const MAX_FOLDED = 1 << 16;
+
+/** Whether n depends on a model input, parameter or buffer (a source other than a constant). */
+function readsState(n: Node, seen = new Set<Node>()): boolean {
+  if (seen.has(n)) return false;
+  seen.add(n);
+  if (n.inputs.length === 0) return n.op === "input" || n.op === "param" || n.op === "buffer" || n.op === "loss_scale";
+  return n.inputs.some((i) => readsState(i, seen));
+}
+
+/** n's values by the ops' reference semantics, when every op on the way is a pure function of constants. */
+function folded(em: GraphEmitter, n: Node): number[] | undefined {
+  try {
+    return Array.from(em.constants.evaluate(n).data);
+  } catch {
+    return undefined; // a random draw, or an op the constants cannot evaluate: not known
+  }
 }
