@@ -411,6 +411,21 @@ describe("joins and slices (compiler/ops/join.ts)", () => {
   });
 });
 
+describe("square matrices (ops/linalg.ts)", () => {
+  it("inverse keeps [..., n, n]; log|det| and its sign drop the matrix dims; qr's factors are [m, k] and [k, n]", () => {
+    expect(infer("inverse", [t([Batch, 3, 3])])).toBe("f32[Batch, 3, 3]");
+    expect(infer("logabsdet", [t([2, Batch, 4, 4])])).toBe("f32[2, Batch]");
+    expect(infer("det_sign", [t([5, 5])])).toBe("f32[]");
+    expect(infer("qr", [t([4, 3])], { factor: "q" })).toBe("f32[4, 3]");
+    expect(infer("qr", [t([2, 3, 5])], { factor: "r" })).toBe("f32[2, 3, 5]");
+    rejects("inverse", [t([Batch, 3, 2])], {}, /expects square matrices, got \[Batch, 3, 2\] \(3×2\)/);
+    rejects("logabsdet", [t([3, Batch])], {}, /the matrices' own dims \[3, Batch\] hold the batch/);
+    rejects("det_sign", [t([4])], {}, /a square matrix or a stack of them/);
+    rejects("inverse", [t([3, 3], "i32")], {}, /float32/);
+    rejects("qr", [t([Batch, 3, 3])], { factor: "q" }, /holds the batch; tsdp computes a QR factorization in a constructor only/);
+  });
+});
+
 describe("coverage", () => {
   it("every op in the registry has its shape rule tested above", () => {
     const missing = [...ops.keys()].filter((name) => !covered.has(name));
