@@ -4,6 +4,7 @@ import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { tensorProperty } from "./tensor-methods.ts";
+import { besselFunctions } from "./bessel.ts";
 import { scatterFunctions } from "./scatters.ts";
 import { vectorNorm } from "./vector-norm.ts";
 import { BuiltinFunction, describe, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -17,7 +18,7 @@ type Entry = [string, BuiltinFunction];
 
 /** The functions here that torch also has as tensor methods (x.sinc(), x.dot(y)): each is the function of x. */
 export const EXTRA_METHODS: Readonly<Record<string, true>> = Object.fromEntries(
-  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo", "fliplr", "flipud", "hsplit", "vsplit", "dsplit", "sliceScatter", "selectScatter", "diagonalScatter"].map((n) => [n, true]),
+  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo", "fliplr", "flipud", "hsplit", "vsplit", "dsplit", "sliceScatter", "selectScatter", "diagonalScatter", "i0"].map((n) => [n, true]),
 );
 
 /** x.<name>(...args), the tensor method as a model file calls it. */
@@ -41,6 +42,8 @@ export function extraFunctions(em: GraphEmitter, lookup: (name: string) => Value
   return [
     // slice_scatter, select_scatter, diagonal_scatter (scatters.ts)
     ...scatterFunctions(em),
+    // torch.i0 (modified Bessel I₀; bessel.ts)
+    ...besselFunctions(em).filter(([name]) => name === "i0"),
     // other names of functions tsdp has
     ...(["acos", "asin", "atan", "acosh", "asinh", "atanh"] as const).map((f) => alias(`arc${f.slice(1)}`, f)),
     alias("absolute", "abs"),
@@ -227,7 +230,7 @@ function tensorSplit(x: TensorValue, spec: Value, dimArg: number, em: GraphEmitt
   return parts;
 }
 
-/** torch.special: the names it gives functions tsdp has, and ndtr, ndtri, entr and xlog1py. */
+/** torch.special: the names it gives functions tsdp has, and ndtr, ndtri, entr, xlog1py and the Bessel functions. */
 export function specialNamespace(em: GraphEmitter, lookup: (name: string) => Value): NamespaceValue {
   const members = new Map<string, Value>();
   const same: Record<string, string> = {
@@ -275,5 +278,7 @@ export function specialNamespace(em: GraphEmitter, lookup: (name: string) => Val
     // (+ 0: the zero of x = −0 is +0, as PyTorch's)
     return c.op("add", [c.op("mul", [x, c.op("log1p", [c.op("where", [masked, 0, y])])]), 0]);
   }));
+  // the modified Bessel functions i0, i0e, i1, i1e (bessel.ts)
+  for (const [name, f] of besselFunctions(em)) members.set(name, f);
   return new NamespaceValue("F.special", members);
 }
