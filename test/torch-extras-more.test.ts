@@ -234,6 +234,10 @@ describe("torch.linalg.multi_dot, vecdot, matrix_power", () => {
     const outs = outputs("const m = x.narrow(1, 0, 4).view(-1, 2, 2); return [m.matrixPower(0), F.linalg.matrixPower(m, 1), F.linalg.matrix_power(m, 2), F.matrixPower(m, 3), m.matrix_power(5), F.linalg.matrixPower(m, 6), F.matrixPower(m, -1), m.matrixPower(-2)].map((p) => p.flatten(1));", [...xs.slice(0, 4)]);
     const want = [0, 1, 2, 3, 5, 6].map((n) => pow(A, n).flat()).concat([inv.flat(), pow(inv, 2).flat()]);
     outs.forEach((o, i) => close(o, want[i], 1e-12, `power ${i}`));
+    // the power 1 is a new tensor, as PyTorch's clone: changing it in place leaves m as it was
+    const [m, p] = outputs("const m = x.narrow(1, 0, 4).view(-1, 2, 2); const p = m.matrixPower(1); p.add_(1); return [m.flatten(1), p.flatten(1)];", [...xs.slice(0, 4)]);
+    expect(m).toEqual(A.flat());
+    expect(p).toEqual(A.flat().map((v) => v + 1));
     expect(first("return x.view(-1, 2, 3).matrixPower(2);")).toMatch(/expects square matrices \[\.\.\., n, n\], got \[Batch, 2, 3\]/);
   });
 

@@ -58,7 +58,8 @@ function matrixPower(a: TensorValue, power: number, em: GraphEmitter, who: strin
     z = z ? c.op("matmul", [z, z]) : base;
     if (bit === 1) result = result ? c.op("matmul", [result, z]) : z;
   }
-  return result!;
+  // a new tensor at n = 1 too (PyTorch's clone: an in-place change of it leaves A as it was)
+  return new TensorValue(result!.node);
 }
 
 /** The square-matrix functions as tensor methods and F functions (tensor-queries.ts lists them). */
