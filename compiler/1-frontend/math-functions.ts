@@ -41,6 +41,8 @@ const mathFunctions: Record<string, MathFunction> = {
   atanh: op("atanh"),
   erf: op("erf"),
   erfinv: op("erfinv"),
+  // the modified Bessel function I₀ (torch.i0, x.i0(); torch.special's i0e, i1, i1e are in bessel.ts)
+  i0: op("i0"),
   exp2: op("exp2"),
   expm1: op("expm1"),
   log1p: op("log1p"),

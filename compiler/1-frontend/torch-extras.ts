@@ -18,7 +18,7 @@ type Entry = [string, BuiltinFunction];
 
 /** The functions here that torch also has as tensor methods (x.sinc(), x.dot(y)): each is the function of x. */
 export const EXTRA_METHODS: Readonly<Record<string, true>> = Object.fromEntries(
-  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo", "fliplr", "flipud", "hsplit", "vsplit", "dsplit", "sliceScatter", "selectScatter", "diagonalScatter", "i0"].map((n) => [n, true]),
+  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo", "fliplr", "flipud", "hsplit", "vsplit", "dsplit", "sliceScatter", "selectScatter", "diagonalScatter"].map((n) => [n, true]),
 );
 
 /** x.<name>(...args), the tensor method as a model file calls it. */
@@ -42,8 +42,6 @@ export function extraFunctions(em: GraphEmitter, lookup: (name: string) => Value
   return [
     // slice_scatter, select_scatter, diagonal_scatter (scatters.ts)
     ...scatterFunctions(em),
-    // torch.i0 (modified Bessel I₀; bessel.ts)
-    ...besselFunctions(em).filter(([name]) => name === "i0"),
     // other names of functions tsdp has
     ...(["acos", "asin", "atan", "acosh", "asinh", "atanh"] as const).map((f) => alias(`arc${f.slice(1)}`, f)),
     alias("absolute", "abs"),
