@@ -41,6 +41,7 @@ export const NATIVE = [
   "test/cumsum.test.ts",
   "test/softmax-extremes.test.ts",
   "test/gamma-target.test.ts",
+  "test/bessel-target.test.ts",
   "test/matrix-target.test.ts",
   "test/pytorch-spellings-target.test.ts",
   "test/loss-combination-target.test.ts",

@@ -1,6 +1,7 @@
 // More torch functions made of tsdp's ops, each against its PyTorch definition written out here:
 // torch.fmax/fmin (NaN-ignoring, derivatives.yaml's gradients), torch.special.xlog1py, ndtri and the
-// modified Bessel functions i0, i0e, i1, i1e (against integrals computed here),
+// modified Bessel functions i0, i0e, i1, i1e (ops of their own: their float64 reference against
+// integrals computed here; the kernels: test/bessel-target.test.ts),
 // slice_scatter/select_scatter/diagonal_scatter, torch.linalg.multi_dot/vecdot/matrix_power, and
 // nn.MultiLabelMarginLoss. Values in float64 (the reference interpreter), tolerance 1e-12 relative
 // unless stated; gradients by autodiff against central differences (gradcheck.ts) or, at the points
