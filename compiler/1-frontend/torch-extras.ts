@@ -255,8 +255,9 @@ export function specialNamespace(em: GraphEmitter, lookup: (name: string) => Val
     const value = c.op("neg", [c.op("mul", [x, c.op("log", [c.op("where", [positive(), x, 1])])])]);
     return c.op("masked_fill", [value, c.op("lt", [x, 0])], { value: -Infinity });
   }));
-  // Φ⁻¹(p) = √2·erf⁻¹(2p − 1) (torch.special.ndtri): −∞ at 0, ∞ at 1, NaN outside [0, 1]. Below
-  // p ≈ 1e-7 float32's 2p − 1 rounds towards −1 (PyTorch's Cephes ndtri keeps the tail's digits)
+  // Φ⁻¹(p) = √2·erf⁻¹(2p − 1) (torch.special.ndtri): −∞ at 0, ∞ at 1, NaN outside [0, 1]. In
+  // float32, 2p − 1 keeps fewer of a small p's digits (PyTorch's Cephes ndtri keeps the tail's):
+  // ~1e-4 relative at p = 1e-5 (1 − p likewise), −∞ below p ≈ 3e-8, where 2p − 1 rounds to −1
   members.set("ndtri", new BuiltinFunction("F.special.ndtri", (args, site) => {
     const who = "F.special.ndtri";
     const p = tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site);
