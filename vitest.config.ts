@@ -41,6 +41,7 @@ export const NATIVE = [
   "test/cumsum.test.ts",
   "test/softmax-extremes.test.ts",
   "test/gamma-target.test.ts",
+  "test/bessel-target.test.ts",
   "test/matrix-target.test.ts",
   "test/index-ranges.test.ts",
   "test/batch-share.test.ts",

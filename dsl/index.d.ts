@@ -387,6 +387,9 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   norm(options: { p?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   /** The larger of the two, elementwise (broadcast); a tie gives each half the gradient. */
   maximum(other: Tensor | number): Tensor;
+  /** torch.fmax / fmin: NaN-ignoring (the other operand where one is NaN; NaN where both are) */
+  fmax(other: Tensor | number): Tensor;
+  fmin(other: Tensor | number): Tensor;
   minimum(other: Tensor | number): Tensor;
 
   // masks: a comparison gives a float32 tensor of 0s and 1s; a condition is "≠ 0"
@@ -494,6 +497,16 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   rot90(k?: number, dims?: readonly [number, number]): Tensor;
   tensorSplit(indicesOrSections: number | readonly number[], dim?: number): Tensor[];
   diagEmbed(): Tensor;
+  /** A copy with x[..., start:end:step, ...] (along dim) replaced by src. */
+  sliceScatter(src: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor;
+  /** A copy with x.select(dim, index) replaced by src. */
+  selectScatter(src: Tensor, dim: number, index: number): Tensor;
+  /** A copy with x.diagonal(offset, dim1, dim2) replaced by src. */
+  diagonalScatter(src: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
+  /** The modified Bessel function I₀. */
+  i0(): Tensor;
+  /** The square matrices [..., n, n] to the power n (the identity at 0, the inverse's powers below). */
+  matrixPower(n: number): Tensor;
   arccos(): Tensor;
   arcsin(): Tensor;
   arctan(): Tensor;
@@ -1615,6 +1628,9 @@ export namespace nn {
   /** Multi-class hinge loss: Σ_{i ≠ y} w_y·max(0, margin − x_y + x_i)^p / C, y int32 class indices [N] */
   class MultiMarginLoss extends Module { constructor(options?: { p?: 1 | 2; margin?: number; weight?: Tensor | null; reduction?: Reduction }) }
   interface MultiMarginLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
+  /** Multi-label hinge: per sample Σ_j Σ_{i ∉ targets} max(0, 1 − (x[y_j] − x[i])) / C; target: int32 class indices of the input's shape, each row's list ended by −1. */
+  class MultiLabelMarginLoss extends Module { constructor(options?: { reduction?: Reduction }) }
+  interface MultiLabelMarginLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
   interface MultiLabelSoftMarginLoss { (input: Tensor, target: Tensor): Tensor }
   /** 1 − cos(x1, x2) where y = 1, max(0, cos − margin) where y = −1 (cos along dim 1) */
   class CosineEmbeddingLoss extends Module { constructor(options?: { margin?: number; reduction?: Reduction }) }
@@ -1772,6 +1788,16 @@ export namespace F {
   function nanquantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
   /** torch.diag_embed (offset 0, the last two dims): the last dim on a diagonal */
   function diagEmbed(input: Tensor): Tensor;
+  function sliceScatter(input: Tensor, src: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor;
+  function sliceScatter(input: Tensor, src: Tensor, options: { dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
+  function selectScatter(input: Tensor, src: Tensor, dim: number, index: number): Tensor;
+  function diagonalScatter(input: Tensor, src: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
+  function diagonalScatter(input: Tensor, src: Tensor, options: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+  function matrixPower(input: Tensor, n: number): Tensor;
+  function i0(input: Tensor): Tensor;
+  /** torch.fmax / fmin: NaN-ignoring maximum / minimum */
+  function fmax(input: Tensor, other: Tensor | number): Tensor;
+  function fmin(input: Tensor, other: Tensor | number): Tensor;
   /** sin(πx)/(πx), 1 at 0 */
   function sinc(input: Tensor): Tensor;
   function logaddexp2(input: Tensor, other: Tensor | number): Tensor;
@@ -1799,6 +1825,12 @@ export namespace F {
     logSoftmax(input: Tensor, dim: number): Tensor; softmax(input: Tensor, dim: number): Tensor; xlogy(input: Tensor, other: Tensor | number): Tensor;
     sinc(input: Tensor): Tensor; logit(input: Tensor, eps?: number): Tensor; round(input: Tensor): Tensor; ndtr(input: Tensor): Tensor; entr(input: Tensor): Tensor;
     gammaln(input: Tensor): Tensor; digamma(input: Tensor): Tensor; psi(input: Tensor): Tensor; polygamma(n: number, input: Tensor): Tensor; multigammaln(input: Tensor, p: number): Tensor;
+    /** Φ⁻¹, √2·erfinv(2p − 1) */
+    ndtri(input: Tensor): Tensor;
+    /** x·log1p(y), 0 where x = 0 (y not NaN) */
+    xlog1py(input: Tensor | number, other: Tensor | number): Tensor;
+    /** The modified Bessel functions of orders 0 and 1, and their e^−|x|-scaled forms */
+    i0(input: Tensor): Tensor; i0e(input: Tensor): Tensor; i1(input: Tensor): Tensor; i1e(input: Tensor): Tensor;
   };
   /** torch.bitwise_and / or / xor / not on bool masks (a comparison's or logical op's result): the logical ops */
   function bitwiseAnd(input: Tensor, other: Tensor | boolean): Tensor;
@@ -1922,6 +1954,13 @@ export namespace F {
     function matrixNorm(x: Tensor, ord?: "fro" | number, dim?: readonly [number, number], keepdim?: boolean): Tensor;
     /** torch.linalg.cross: the cross product of 3-vectors along dim (the last by default). */
     function cross(x: Tensor, other: Tensor, dim?: number): Tensor;
+    /** A·B·…·Z of two or more matrices; the first may be a 1-D row vector, the last a 1-D column vector. */
+    function multiDot(tensors: readonly Tensor[]): Tensor;
+    /** Σ x·y along dim (the last by default), x and y broadcast together. */
+    function vecdot(x: Tensor, y: Tensor, dim?: number): Tensor;
+    function vecdot(x: Tensor, y: Tensor, options: { dim?: number }): Tensor;
+    /** Square matrices [..., n, n] to the power n: the identity at 0, the inverse's powers below 0. */
+    function matrixPower(A: Tensor, n: number): Tensor;
   }
   function prod(x: Tensor, dim?: number, keepdim?: boolean): Tensor;
   function logcumsumexp(x: Tensor, dim: number): Tensor;
@@ -2183,6 +2222,7 @@ export namespace F {
   function softMarginLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
   function multilabelSoftMarginLoss(input: Tensor, target: Tensor, options?: { weight?: Tensor | null; reduction?: nn.Reduction }): Tensor;
   function multiMarginLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { p?: 1 | 2; margin?: number; weight?: Tensor | null; reduction?: nn.Reduction }): Tensor;
+  function multilabelMarginLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction }): Tensor;
   function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, options?: { margin?: number; reduction?: nn.Reduction }): Tensor;
   function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, options?: { margin?: number; p?: number; eps?: number; swap?: boolean; reduction?: nn.Reduction }): Tensor;
   function tripletMarginWithDistanceLoss(anchor: Tensor, positive: Tensor, negative: Tensor, options?: { distanceFunction?: ((x: Tensor, y: Tensor) => Tensor) | nn.Module | null; margin?: number; swap?: boolean; reduction?: nn.Reduction }): Tensor;

@@ -66,6 +66,12 @@ cases.rsqrt = { body: model("return x.mul(x).add(0.5).rsqrt().add(F.rsqrt(x.abs(
 cases.reciprocal = { body: model("return x.abs().add(0.5).reciprocal();") };
 cases.erf = { body: model("return x.mul(2).erf();") };
 cases.erfinv = { body: model("return x.tanh().mul(0.9).erfinv();") };
+// the modified Bessel functions, both sides of the series' range (|x| = 20) and through 0
+// (unscaled near 20 only: past it ½·out² of e^|x| would swamp the central differences' digits)
+cases.i0 = { body: model("return [x.i0(), F.i0(x.mul(0.5).add(20))];") };
+cases.i0e = { body: model("return [F.special.i0e(x.mul(3)), F.special.i0e(x.mul(10).sub(20))];") };
+cases.i1 = { body: model("return [F.special.i1(x.mul(2)), F.special.i1(x.mul(0.5).sub(20))];") };
+cases.i1e = { body: model("return [F.special.i1e(x.mul(3)), F.special.i1e(x.mul(10).sub(20))];") };
 cases.exp2 = { body: model("return x.exp2();") };
 cases.log2 = { body: model("return x.abs().add(0.5).log2();") };
 cases.log10 = { body: model("return F.log10(x.abs().add(0.5));") };

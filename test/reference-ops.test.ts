@@ -75,6 +75,15 @@ describe("elementwise", () => {
     // erf⁻¹ inverts those; ±∞ at ±1, NaN outside
     expectClose(run("erfinv", [nd([4], [0, 0.5204998778130465, 0.8427007929497149, -0.8427007929497149])]), [4], [0, 0.5, 1, -1]);
     expect(Array.from(run("erfinv", [nd([3], [1, -1, 1.5])]).data)).toEqual([Infinity, -Infinity, NaN]);
+    // the modified Bessel functions (compiler/reference/bessel.ts) at 1 and 30, the series and the
+    // expansion (values of the integrals; 1e-13 relative against them from 0 to 700:
+    // test/torch-extras-more.test.ts); I₁ odd; ±∞ and NaN
+    const [i0At1, i1At1, i0At30, i1At30] = [1.2660658777520082, 0.5651591039924851, 781672297823.9657, 768532038938.9487];
+    expectClose(run("i0", [nd([3], [1, -1, 30])]), [3], [i0At1, i0At1, i0At30]);
+    expectClose(run("i1", [nd([3], [1, -1, 30])]), [3], [i1At1, -i1At1, i1At30]);
+    expectClose(run("i0e", [nd([2], [-1, 30])]), [2], [i0At1 * Math.exp(-1), i0At30 * Math.exp(-30)]);
+    expectClose(run("i1e", [nd([2], [-1, 30])]), [2], [-i1At1 * Math.exp(-1), i1At30 * Math.exp(-30)]);
+    for (const op of ["i0", "i0e", "i1", "i1e"]) expect(Array.from(run(op, [nd([3], [Infinity, -Infinity, NaN])]).data), op).toEqual(op === "i0" ? [Infinity, Infinity, NaN] : op === "i1" ? [Infinity, -Infinity, NaN] : op === "i0e" ? [0, 0, NaN] : [0, -0, NaN]);
     expectClose(run("exp2", [nd([2], [3, -1])]), [2], [8, 0.5]);
     expectClose(run("log2", [nd([2], [8, 0.5])]), [2], [3, -1]);
     expectClose(run("log10", [nd([2], [1000, 0.01])]), [2], [3, -2]);
@@ -481,7 +490,7 @@ describe("gradient ops of the pointwise, reduce and movement families", () => {
       }
     }
     // on their domains: at 0.7 (> 0, < 1), acosh at 1.7 (> 1)
-    const within = [["log", {}, 0.7], ["erfinv", {}, 0.7], ["sqrt", {}, 0.7], ["pow", { exponent: 3 }, 0.7], ["log1p", {}, 0.7], ["rsqrt", {}, 0.7], ["reciprocal", {}, 0.7], ["log2", {}, 0.7], ["log10", {}, 0.7], ["asin", {}, 0.7], ["acos", {}, 0.7], ["atanh", {}, 0.7], ["acosh", {}, 1.7], ["lgamma", {}, 0.7], ["lgamma", {}, -0.7], ["digamma", {}, 0.7], ["digamma", {}, -2.3], ["polygamma", { n: 1 }, 0.7], ["polygamma", { n: 2 }, -1.3]] as const;
+    const within = [["log", {}, 0.7], ["erfinv", {}, 0.7], ["sqrt", {}, 0.7], ["pow", { exponent: 3 }, 0.7], ["log1p", {}, 0.7], ["rsqrt", {}, 0.7], ["reciprocal", {}, 0.7], ["log2", {}, 0.7], ["log10", {}, 0.7], ["asin", {}, 0.7], ["acos", {}, 0.7], ["atanh", {}, 0.7], ["acosh", {}, 1.7], ["lgamma", {}, 0.7], ["lgamma", {}, -0.7], ["digamma", {}, 0.7], ["digamma", {}, -2.3], ["polygamma", { n: 1 }, 0.7], ["polygamma", { n: 2 }, -1.3], ["i0", {}, -0.7], ["i0", {}, 2.5], ["i0e", {}, -0.7], ["i0e", {}, 25], ["i1", {}, -0.7], ["i1", {}, 2.5], ["i1e", {}, -0.7], ["i1e", {}, 25]] as const;
     for (const [op, attrs, at] of within) {
       const f = (v: number) => run(op, [nd([1], [v])], attrs).data[0];
       const got = run(`${op}_grad`, [nd([1], [1]), nd([1], [at])], attrs).data[0];

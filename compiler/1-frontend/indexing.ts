@@ -67,7 +67,7 @@ function parseIndex(v: Value, who: string, site: CallSite, em: GraphEmitter): In
 }
 
 /** Python's slice.indices(size) for a positive step: the start, the count and the step. */
-function sliceRange(start: number | null, end: number | null, step: number, size: number): { start: number; count: number } {
+export function sliceRange(start: number | null, end: number | null, step: number, size: number): { start: number; count: number } {
   const clampBound = (b: number | null, fallback: number) => (b === null ? fallback : b < 0 ? Math.max(0, b + size) : Math.min(b, size));
   const [s, e] = [clampBound(start, 0), clampBound(end, size)];
   return { start: s, count: e > s ? Math.ceil((e - s) / step) : 0 };

@@ -41,6 +41,8 @@ const mathFunctions: Record<string, MathFunction> = {
   atanh: op("atanh"),
   erf: op("erf"),
   erfinv: op("erfinv"),
+  // the modified Bessel function I₀ (torch.i0, x.i0(); torch.special's i0e, i1, i1e are in bessel.ts)
+  i0: op("i0"),
   exp2: op("exp2"),
   expm1: op("expm1"),
   log1p: op("log1p"),
@@ -103,6 +105,16 @@ const addProduct = (name: string, rank: number): MathFunction => ({
   },
 });
 
+/** torch.fmax (`wins` ge) and fmin (le): see the table below. */
+const nanIgnoringExtremum = (wins: "ge" | "le"): MathFunction => ({
+  args: [arg("other", "numberOrTensor")],
+  lower: (x, b, site, em, who) => {
+    const c = ops(em, who, site);
+    const y = () => operand(b.other, em, site);
+    return c.op("where", [c.op("ne", [y(), y()]), x, c.op("where", [c.op(wins, [x, y()]), x, y()])]);
+  },
+});
+
 Object.assign(mathFunctions, {
   atan2: withOther("atan2"),
   arctan2: withOther("atan2"), // torch.arctan2 is torch.atan2
@@ -123,6 +135,12 @@ Object.assign(mathFunctions, {
       return c.op("where", [c.op("gt", [c.op("abs", [m]), 3.4028234663852886e38]), m, c.op("add", [m, softplus(c, c.op("sub", [o, m]))])]);
     },
   },
+  // torch.fmax / fmin: the larger (smaller), NaN-ignoring: where one operand is NaN the other is
+  // taken (NaN where both are). Two selects: where(y ≠ y, x, where(x ≥ y, x, y)), so the gradient
+  // goes to x where x ≥ y (x ≤ y) or y is NaN, else to y — a tie's whole gradient to x, as
+  // derivatives.yaml's fmax/fmin (not maximum's halves)
+  fmax: nanIgnoringExtremum("ge"),
+  fmin: nanIgnoringExtremum("le"),
   // x·log(y), 0 where x = 0 (torch.xlogy): x·log(y') with y' = 1 where x = 0 and y ≤ 0, so the value
   // is 0 there (NaN for a NaN y, as PyTorch's), ∂/∂x is log y (0 where x = 0 and y ≤ 0: derivatives.yaml
   // masks it there) and ∂/∂y is x/y'

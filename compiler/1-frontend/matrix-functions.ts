@@ -39,12 +39,36 @@ const logdet: Lower = (a, em, who, site) => {
 
 const inverse: Lower = (a, em, who, site) => ops(em, who, site).op("inverse", [a]);
 
+/**
+ * torch.linalg.matrix_power(A, n): the identity (of A's shape) for n = 0, A⁻¹'s power for n < 0,
+ * else products by PyTorch's binary decomposition of n (its order of products, so its rounding):
+ * z runs through A, A², A⁴, … and the result takes the product with z at each set bit of n.
+ */
+function matrixPower(a: TensorValue, power: number, em: GraphEmitter, who: string, site: CallSite): TensorValue {
+  const shape = a.node.shape;
+  const [rows, cols] = shape.slice(-2);
+  if (shape.length < 2 || typeof rows !== "number" || rows !== cols) fail("shapeMismatch", `${who} expects square matrices [..., n, n], got ${formatShape(shape)}`, site.loc);
+  const c = ops(em, who, site);
+  if (power === 0) return c.op("expand", [em.tensor("eye", [], { n: rows, m: rows }, who, site)], { shape });
+  const base = power < 0 ? c.op("inverse", [a]) : a;
+  let [n, z, result] = [Math.abs(power), undefined as TensorValue | undefined, undefined as TensorValue | undefined];
+  while (n > 0) {
+    const bit = n % 2;
+    n = Math.floor(n / 2);
+    z = z ? c.op("matmul", [z, z]) : base;
+    if (bit === 1) result = result ? c.op("matmul", [result, z]) : z;
+  }
+  // a new tensor at n = 1 too (PyTorch's clone: an in-place change of it leaves A as it was)
+  return new TensorValue(result!.node);
+}
+
 /** The square-matrix functions as tensor methods and F functions (tensor-queries.ts lists them). */
 export const matrixQueries: Record<string, { readonly args: Parameters<typeof bindArgs>[1]; readonly lower: (x: TensorValue, b: unknown, site: CallSite, em: GraphEmitter, who: string) => Value }> = {
   inverse: { args: [], lower: (x, _b, site, em, who) => inverse(x, em, who, site) },
   det: { args: [], lower: (x, _b, site, em, who) => det(x, em, who, site) },
   logdet: { args: [], lower: (x, _b, site, em, who) => logdet(x, em, who, site) },
   slogdet: { args: [], lower: (x, _b, site, em, who) => slogdet(x, em, who, site) },
+  matrixPower: { args: [arg("n", "int")], lower: (x, b, site, em, who) => matrixPower(x, (b as { n: number }).n, em, who, site) },
 };
 
 /** torch.linalg.solve(A, B, left=True). */
@@ -97,6 +121,44 @@ function qr(who: string, modeArg: "mode" | "some", em: GraphEmitter): BuiltinFun
   });
 }
 
+/**
+ * torch.linalg.multi_dot([A, B, …, Z]): A·B·…·Z, two or more matrices, the first may be a 1-D row
+ * vector and the last a 1-D column vector (their dims dropped from the result, as PyTorch's).
+ * Multiplied left to right; PyTorch picks the cheapest order, the same product up to rounding.
+ */
+function multiDot(args: Value[], site: CallSite, em: GraphEmitter): TensorValue {
+  const who = "F.linalg.multiDot";
+  const list: Value = bindArgs(who, [arg("tensors", "any")], args, site).tensors;
+  if (!Array.isArray(list) || list.length < 2 || !list.every((t) => t instanceof TensorValue)) return fail("wrongArgumentType", `${who} takes an array of two or more tensors, got ${describe(list)}`, site.loc);
+  const ts = list as TensorValue[];
+  const c = ops(em, who, site);
+  ts.forEach((t, i) => {
+    const rank = t.node.shape.length;
+    const vectorOk = i === 0 || i === ts.length - 1;
+    if (!(rank === 2 || (rank === 1 && vectorOk)))
+      fail("shapeMismatch", `${who}: tensor ${i} must be 2-D${vectorOk ? " or 1-D" : ""} (only the first and last may be vectors), got ${formatShape(t.node.shape)}`, site.loc);
+  });
+  const [first, last] = [ts[0], ts[ts.length - 1]];
+  const rowVector = first.node.shape.length === 1;
+  const columnVector = last.node.shape.length === 1;
+  const mats = ts.map((t, i) => (i === 0 && rowVector ? c.reshape(t, [1, t.node.shape[0]]) : i === ts.length - 1 && columnVector ? c.reshape(t, [t.node.shape[0], 1]) : t));
+  let product = mats[0];
+  for (const m of mats.slice(1)) product = c.op("matmul", [product, m]);
+  const [rows, cols] = product.node.shape;
+  return rowVector && columnVector ? c.reshape(product, []) : rowVector ? c.reshape(product, [cols]) : columnVector ? c.reshape(product, [rows]) : product;
+}
+
+/** torch.linalg.vecdot(x, y, dim=-1): Σ x·y along dim, x and y broadcast together (real tensors: no conjugate). */
+function vecdot(args: Value[], site: CallSite, em: GraphEmitter): TensorValue {
+  const who = "F.linalg.vecdot";
+  const b = bindArgs(who, [arg("x", "tensor"), arg("y", "tensor"), opt("dim", "int", -1)], args, site);
+  const c = ops(em, who, site);
+  const product = c.op("mul", [b.x, b.y]);
+  const rank = product.node.shape.length;
+  if (!(b.dim >= -rank && b.dim < rank)) fail("invalidArgument", `${who}: dim ${b.dim} is out of range for ${formatShape(product.node.shape)}`, site.loc);
+  return c.op("sum", [product], { dims: [(b.dim + rank) % rank], keepdim: false });
+}
+
 /** torch.linalg's members defined here, for linalg.ts's namespace. */
 export function matrixLinalgMembers(em: GraphEmitter): [string, Value][] {
   const fn = (name: string, lower: Lower) =>
@@ -107,6 +169,12 @@ export function matrixLinalgMembers(em: GraphEmitter): [string, Value][] {
     ["slogdet", fn("slogdet", slogdet)],
     ["solve", new BuiltinFunction("F.linalg.solve", (args, site) => solve(args, site, em))],
     ["qr", qr("F.linalg.qr", "mode", em)],
+    ["matrixPower", new BuiltinFunction("F.linalg.matrixPower", (args, site) => {
+      const b = bindArgs("F.linalg.matrixPower", [arg("A", "tensor"), arg("n", "int")], args, site);
+      return matrixPower(b.A, b.n, em, "F.linalg.matrixPower", site);
+    })],
+    ["multiDot", new BuiltinFunction("F.linalg.multiDot", (args, site) => multiDot(args, site, em))],
+    ["vecdot", new BuiltinFunction("F.linalg.vecdot", (args, site) => vecdot(args, site, em))],
   ];
 }
 

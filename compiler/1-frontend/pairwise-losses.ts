@@ -111,6 +111,36 @@ const losses: Record<string, LossSpec> = {
       return reduce(c, c.op("div", [c.op("sum", [terms], { dims: [1], keepdim: false }), classes]), b.reduction);
     },
   },
+  // multi-label hinge: Σ_j Σ_{i ∉ targets} max(0, 1 − (x[y_j] − x[i])) / C per sample, y int32 class
+  // indices read up to the first negative one (−1 ends each row's list), as PyTorch's kernel. Over
+  // [N, j, i]; selects, not products, leave out the pairs that do not count, so that an x[i] the
+  // kernel never reads (a target's, a NaN) gives nothing, and the gradient passes where the hinge's
+  // argument is > 0 (its backward's test).
+  multilabelMarginLoss: {
+    inputs: ["input", "target"],
+    options: [reductionArg],
+    lower: (b, c, site, em, who) => {
+      const vector = b.input.node.shape.length === 1;
+      const raise = (t: TensorValue) => (vector ? c.reshape(t, [1, t.node.shape[0]]) : t);
+      const [x, y] = [raise(b.input), raise(b.target)];
+      const [n, classes] = x.node.shape;
+      if (x.node.shape.length !== 2 || typeof classes !== "number") fail("shapeMismatch", `${who} expects input [C] or [N, C], got ${formatShape(b.input.node.shape)}`, site.loc);
+      if (y.node.dtype !== "i32" || !shapeEq(y.node.shape, x.node.shape))
+        fail("dtypeMismatch", `${who} expects int32 class indices of the input's shape ${formatShape(b.input.node.shape)} as target, got ${y.node.dtype === "i32" ? "int32" : "float32"} ${formatShape(b.target.node.shape)}`, site.loc);
+      // y_j counts while no negative index comes at or before j                                  [N, j, 1]
+      const listed = c.reshape(c.op("eq", [c.op("cumsum", [c.op("lt", [y, 0])], { dim: 1, reverse: false }), 0]), [n, classes, 1]);
+      const positions = c.reshape(em.tensor("arange_int", [], { start: 0, step: 1, length: classes }, who, site), [1, 1, classes]);
+      const hot = () => c.op("eq", [c.reshape(y, [n, classes, 1]), positions]); //                 [N, j, i], 1 at i = y_j
+      const isTarget = c.op("gt", [c.op("sum", [c.op("where", [listed, hot(), 0])], { dims: [1], keepdim: true }), 0]); // [N, 1, i]
+      const row = () => c.reshape(x, [n, 1, classes]);
+      const xy = c.op("sum", [c.op("where", [hot(), row(), 0])], { dims: [2], keepdim: true }); //     [N, j, 1], x[y_j]
+      const z = c.op("add", [c.op("sub", [1, xy]), row()]);
+      const counted = c.op("where", [listed, c.op("eq", [isTarget, 0]), 0]);
+      const terms = c.op("where", [counted, c.op("where", [c.op("gt", [z, 0]), z, 0]), 0]);
+      const perSample = c.op("div", [c.op("sum", [terms], { dims: [1, 2], keepdim: false }), classes]);
+      return reduce(c, vector ? c.reshape(perSample, []) : perSample, b.reduction);
+    },
+  },
   // 1 − cos(x1, x2) where y = 1, max(0, cos − margin) where y = −1, 0 elsewhere; cos along dim 1 with PyTorch's ε = 1e-12 under the root
   cosineEmbeddingLoss: {
     inputs: ["input1", "input2", "target"],
@@ -195,6 +225,7 @@ const moduleNames: Record<string, string> = {
   softMarginLoss: "SoftMarginLoss",
   multilabelSoftMarginLoss: "MultiLabelSoftMarginLoss",
   multiMarginLoss: "MultiMarginLoss",
+  multilabelMarginLoss: "MultiLabelMarginLoss",
   cosineEmbeddingLoss: "CosineEmbeddingLoss",
   tripletMarginLoss: "TripletMarginLoss",
   poissonNllLoss: "PoissonNLLLoss",

@@ -4,6 +4,8 @@ import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { tensorProperty } from "./tensor-methods.ts";
+import { besselFunctions } from "./bessel.ts";
+import { scatterFunctions } from "./scatters.ts";
 import { vectorNorm } from "./vector-norm.ts";
 import { BuiltinFunction, describe, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -16,7 +18,7 @@ type Entry = [string, BuiltinFunction];
 
 /** The functions here that torch also has as tensor methods (x.sinc(), x.dot(y)): each is the function of x. */
 export const EXTRA_METHODS: Readonly<Record<string, true>> = Object.fromEntries(
-  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo", "fliplr", "flipud", "hsplit", "vsplit", "dsplit"].map((n) => [n, true]),
+  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo", "fliplr", "flipud", "hsplit", "vsplit", "dsplit", "sliceScatter", "selectScatter", "diagonalScatter"].map((n) => [n, true]),
 );
 
 /** x.<name>(...args), the tensor method as a model file calls it. */
@@ -38,6 +40,8 @@ export function extraFunctions(em: GraphEmitter, lookup: (name: string) => Value
   };
   const cat = (parts: TensorValue[], dim: number, site: CallSite) => (lookup("cat") as BuiltinFunction).call([parts, dim], site) as TensorValue;
   return [
+    // slice_scatter, select_scatter, diagonal_scatter (scatters.ts)
+    ...scatterFunctions(em),
     // other names of functions tsdp has
     ...(["acos", "asin", "atan", "acosh", "asinh", "atanh"] as const).map((f) => alias(`arc${f.slice(1)}`, f)),
     alias("absolute", "abs"),
@@ -224,7 +228,7 @@ function tensorSplit(x: TensorValue, spec: Value, dimArg: number, em: GraphEmitt
   return parts;
 }
 
-/** torch.special: the names it gives functions tsdp has, and ndtr and entr. */
+/** torch.special: the names it gives functions tsdp has, and ndtr, ndtri, entr, xlog1py and the Bessel functions. */
 export function specialNamespace(em: GraphEmitter, lookup: (name: string) => Value): NamespaceValue {
   const members = new Map<string, Value>();
   const same: Record<string, string> = {
@@ -251,5 +255,29 @@ export function specialNamespace(em: GraphEmitter, lookup: (name: string) => Val
     const value = c.op("neg", [c.op("mul", [x, c.op("log", [c.op("where", [positive(), x, 1])])])]);
     return c.op("masked_fill", [value, c.op("lt", [x, 0])], { value: -Infinity });
   }));
+  // Φ⁻¹(p) = √2·erf⁻¹(2p − 1) (torch.special.ndtri): −∞ at 0, ∞ at 1, NaN outside [0, 1]. In
+  // float32, 2p − 1 keeps fewer of a small p's digits (PyTorch's Cephes ndtri keeps the tail's):
+  // ~1e-4 relative at p = 1e-5 (1 − p likewise), −∞ below p ≈ 3e-8, where 2p − 1 rounds to −1
+  members.set("ndtri", new BuiltinFunction("F.special.ndtri", (args, site) => {
+    const who = "F.special.ndtri";
+    const p = tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site);
+    const c = ops(em, who, site);
+    return c.op("mul", [c.op("erfinv", [c.op("sub", [c.op("mul", [p, 2]), 1])]), Math.SQRT2]);
+  }));
+  // x·log1p(y), 0 where x = 0 and y is not NaN (torch.special.xlog1py), as xlogy: y' = 0 where x = 0
+  // and y ≤ −1 or y = ∞, so that ∂/∂x = log1p(y) is 0 there (derivatives.yaml masks x = 0, y ≤ −1)
+  // and ∂/∂y = x/(1 + y'); either operand may be a number
+  members.set("xlog1py", new BuiltinFunction("F.special.xlog1py", (args, site) => {
+    const who = "F.special.xlog1py";
+    const b = bindArgs(who, [arg("input", "numberOrTensor"), arg("other", "numberOrTensor")], args, site);
+    const [x, y] = [b.input as TensorValue | number, b.other as TensorValue | number];
+    if (typeof x === "number" && typeof y === "number") fail("wrongArgumentType", `${who}: at least one of input and other must be a tensor`, site.loc);
+    const c = ops(em, who, site);
+    const masked = c.op("mul", [c.op("eq", [x, 0]), c.op("where", [c.op("le", [y, -1]), 1, c.op("gt", [y, 3.4028234663852886e38])])]);
+    // (+ 0: the zero of x = −0 is +0, as PyTorch's)
+    return c.op("add", [c.op("mul", [x, c.op("log1p", [c.op("where", [masked, 0, y])])]), 0]);
+  }));
+  // the modified Bessel functions i0, i0e, i1, i1e (bessel.ts)
+  for (const [name, f] of besselFunctions(em)) members.set(name, f);
   return new NamespaceValue("F.special", members);
 }

@@ -1,4 +1,5 @@
 import type { Node } from "../ir/node.ts";
+import { besselI } from "../reference/bessel.ts";
 import { digamma, lgamma, polygamma } from "../reference/gamma.ts";
 import { erf, erfinv, map, zipBroadcast } from "../reference/ndarray.ts";
 import { defineOp, requireFloat, type GradContext, type OpDef } from "./op.ts";
@@ -30,6 +31,22 @@ export const [polygammaOp, polygammaGrad] = unary<{ n: number }>(
   (x, a) => `tsdp_polygamma(${a.n}, ${x})`,
   (x, a) => polygamma(a.n + 1, x),
   (x, a) => `tsdp_polygamma(${a.n + 1}, ${x})`,
+);
+// The modified Bessel functions (torch.i0, torch.special.i0e, i1, i1e), with PyTorch's derivatives:
+// I₀′ = I₁, I₁′ = I₀ − I₁/x (½ at 0), (e^−|x|I₀)′ = i1e − sgn(x)·i0e, (e^−|x|I₁)′ = i0e − i1e·(sgn(x) + 1/x)
+// (½ at 0); the C side is runtime/harness/bessel.h
+const sgn = (x: number) => (x > 0 ? 1 : x < 0 ? -1 : 0);
+const cSgn = (x: string) => `((float)(${x} > 0.0f) - (float)(${x} < 0.0f))`;
+const [i0Of, i0eOf, i1Of, i1eOf] = [(x: number) => besselI(0, false, x), (x: number) => besselI(0, true, x), (x: number) => besselI(1, false, x), (x: number) => besselI(1, true, x)];
+export const [i0Op, i0Grad] = unary("i0", i0Of, (x) => `tsdp_i0(${x})`, i1Of, (x) => `tsdp_i1(${x})`);
+export const [i0eOp, i0eGrad] = unary("i0e", i0eOf, (x) => `tsdp_i0e(${x})`, (x) => i1eOf(x) - sgn(x) * i0eOf(x), (x) => `(tsdp_i1e(${x}) - ${cSgn(x)} * tsdp_i0e(${x}))`);
+export const [i1Op, i1Grad] = unary("i1", i1Of, (x) => `tsdp_i1(${x})`, (x) => (x === 0 ? 0.5 : i0Of(x) - i1Of(x) / x), (x) => `(${x} == 0.0f ? 0.5f : tsdp_i0(${x}) - tsdp_i1(${x}) / ${x})`);
+export const [i1eOp, i1eGrad] = unary(
+  "i1e",
+  i1eOf,
+  (x) => `tsdp_i1e(${x})`,
+  (x) => (x === 0 ? 0.5 : i0eOf(x) - i1eOf(x) * (sgn(x) + 1 / x)),
+  (x) => `(${x} == 0.0f ? 0.5f : tsdp_i0e(${x}) - tsdp_i1e(${x}) * (${cSgn(x)} + 1.0f / ${x}))`,
 );
 export const [exp2, exp2Grad] = unary("exp2", (x) => Math.pow(2, x), (x) => `exp2f(${x})`, (x) => LN2 * Math.pow(2, x), (x) => `(0.6931471805599453f * exp2f(${x}))`);
 export const [log2, log2Grad] = unary("log2", Math.log2, (x) => `log2f(${x})`, (x) => 1 / (x * LN2), (x) => `(1.0f / (${x} * 0.6931471805599453f))`);

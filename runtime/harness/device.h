@@ -4,6 +4,7 @@
 #pragma once
 #include <cmath>
 #include <cstddef>
+#include "bessel.h"
 #include "gamma.h"
 #include "philox.h"
 
