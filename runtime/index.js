@@ -9,9 +9,19 @@ if (existsSync(new URL("./index.ts", import.meta.url))) {
   register();
   runtime = await import("./index.ts");
 } else runtime = await import("../dist/runtime/index.js");
+// every value runtime/index.ts exports (test/runtime-exports.test.ts keeps the two lists equal)
 export const {
   tensor,
   load,
+  allReduceSum,
+  batchShard,
+  processGroupFromEnv,
+  rank,
+  worldSize,
+  lrScheduler,
+  validateCountersFile,
+  removeStaleTemporaries,
+  SAFETENSORS_CHECKSUM_KEY,
   CompiledModel,
   NativeError,
   ModelStateError,

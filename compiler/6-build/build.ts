@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { CompileError, diagnostic, multiline } from "../diagnostics/diagnostic.ts";
 import type { GeneratedModel } from "../5-codegen/emit.ts";
@@ -171,8 +171,12 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   const own = ownPackageJson(outDir);
   if (own !== undefined && own.type !== "module")
     throw new CompileError([diagnostic("outputDirTaken", `${join(outDir, "package.json")} is your package's, not a build's: the compiled model's index.js is an ES module, which needs "type": "module" there; tsdp does not replace the file`)]);
-  const archs = opts.archs ?? ["80", "90"];
   const libPath = join(outDir, gen.manifest.library);
+  // a directory of the user's (a project's root with its own index.js): the build would replace those files
+  const taken = filesOfAnotherKind(outDir, ["model.cu", "model.h", "index.js", "index.d.ts", "build.json", gen.manifest.library]);
+  if (taken.length)
+    throw new CompileError([diagnostic("outputDirTaken", `${outDir} holds ${taken.join(", ")} and no earlier build of tsdp (no manifest.json of one): the build writes files of those names; tsdp does not replace them`)]);
+  const archs = opts.archs ?? ["80", "90"];
   // Memcheck and counters are CPU-target modes: a GPU build is checked with compute-sanitizer and
   // profiled with Nsight Compute instead.
   if (opts.counters && opts.target !== "cpu") throw new RangeError("build: counters is a CPU-target flavor (target 'cpu'); on a GPU, profile with Nsight Compute");
@@ -267,6 +271,20 @@ function outputDigests(gen: GeneratedModel, typed: { js: string; dts: string }, 
     ...(scope ? { "package.json": sha256(enc(scope)) } : {}),
     "manifest.json": sha256(enc(manifestText)),
   };
+}
+
+/**
+ * Which of `names` exist in outDir when it holds no earlier build (a manifest.json of tsdp's, with
+ * its library's name and digest): files of the user's, which a build must not replace.
+ */
+function filesOfAnotherKind(outDir: string, names: readonly string[]): string[] {
+  try {
+    const manifest = JSON.parse(readFileSync(join(outDir, "manifest.json"), "utf8"));
+    if (typeof manifest === "object" && manifest !== null && typeof manifest.library === "string" && typeof manifest.librarySha256 === "string") return [];
+  } catch {
+    // no manifest, or not one of a build: look at the names
+  }
+  return names.filter((n) => existsSync(join(outDir, n)));
 }
 
 /** A package.json an earlier compile wrote here, now that the directory sits in an ES module project; anything else is the user's. */
