@@ -127,6 +127,14 @@ describe("toolchain errors", () => {
     expect(r.stderr).toMatch(/^error TSDP6007: .*package\.json is your package's, not a build's: the compiled model's index\.js is an ES module/m);
     expect(readFileSync(join(out, "package.json"), "utf8")).toBe(pkg);
     expect(existsSync(join(out, "model.cu"))).toBe(false);
+    // an ES-module project's own index.js (no earlier build there): not replaced either
+    const esm = fresh();
+    writeFileSync(join(esm, "package.json"), JSON.stringify({ name: "app", type: "module" }));
+    writeFileSync(join(esm, "index.js"), "console.log('mine');\n");
+    const r2 = await tsdp(["compile", "examples/mlp/model.ts", "--target", "cpu", "--out", esm], { ...process.env, TSDP_CACHE_DIR: cache });
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toMatch(/^error TSDP6007: .* holds index\.js and no earlier build of tsdp/m);
+    expect(readFileSync(join(esm, "index.js"), "utf8")).toBe("console.log('mine');\n");
   });
 
   it("a missing g++ says how to fix it", async () => {
