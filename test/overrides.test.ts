@@ -168,6 +168,15 @@ describe("a compile with an ejected LeNet kernel", () => {
     m.dispose();
   });
 
+  it("refuses a kernel right on the first rows and wrong past them: checked at batch 67 too (past a 64-row tile)", async () => {
+    expect(generated).toContain("v = (v <= 0.0f ? 0.0f : v);");
+    writeFileSync(kernelFile, edit(generated, "v = (v <= 0.0f ? 0.0f : v);", "v = (v <= 0.0f ? 0.0f : v) + (m >= 8 ? 1.0f : 0.0f);"));
+    const [d] = await failure(build());
+    expect(d.code).toBe("TSDP7106");
+    // a sample past the first 8: found at batch 67
+    expect(d.message, d.message).toMatch(/ at \[(?:[89]|[1-6]\d)(?:, \d+)*\] \(got /);
+  });
+
   it("reports a kernel that does not compile at the user's file and line", async () => {
     const lines = generated.split("\n");
     const at = lines.findIndex((l) => l.includes("const int kBegin = 0, kEnd = 800;"));
