@@ -5,7 +5,7 @@
 // counted site's line from the library's line tables (counters-sites.ts), and writes the counters
 // file (runtime/counters.ts) that `tsdp inspect --gpu ... --counters <file>` reads.
 import { mulberry32 } from "./reference/rng.ts";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { compile } from "./pipeline.ts";
 import type { LowerOptions } from "./1-frontend/lower.ts";
@@ -43,9 +43,17 @@ export interface CountersRun {
 }
 
 /** Builds, runs and writes; the caller prints. */
+/** The largest batch `tsdp counters` runs. */
+export const MAX_COUNTED_BATCH = 65_536;
+
 export async function measureCounters(modelFile: string, options: CountersOptions = {}): Promise<CountersRun> {
   const batch = options.batch ?? 64;
   const buildDir = resolve(options.buildDir ?? `${defaultOutDir(modelFile)}-counters`);
+  if (options.out !== undefined && existsSync(options.out) && statSync(options.out).isDirectory())
+    throw new CountersUsageError(`--out ${options.out} is a directory; give the counters file's path (e.g. ${join(options.out, "counters.json")})`);
+  // every access of the run is recorded (~10-100x the CPU target's time): a batch of profiling size
+  if (batch > MAX_COUNTED_BATCH)
+    throw new CountersUsageError(`--batch ${batch} is more than the ${MAX_COUNTED_BATCH} samples a counted run takes (each memory access is recorded: ~10-100x slower than the CPU target); the counters of a few waves' batch say what a larger one's do`);
   const { batch: _b, program: _p, buildDir: _d, out: _o, seed: _s, precision, ...lower } = options;
   await compile(modelFile, { ...lower, target: "cpu", counters: true, shapeFor: "gpu", outDir: buildDir, precision });
   const seed = options.seed ?? 1;
@@ -55,6 +63,8 @@ export async function measureCounters(modelFile: string, options: CountersOption
     const program = options.program ?? (manifest.training ? "step" : "forward");
     if (program === "step" && !manifest.training)
       throw new CountersUsageError(`${manifest.model} has no training step (${manifest.trainingUnavailable ?? "it declares no loss and optimizer"}); count its forward with --program forward`);
+    if (batch > (manifest.maxSamplesPerDevice ?? Infinity))
+      throw new CountersUsageError(`--batch ${batch} is more samples than one device takes for this model (at most ${manifest.maxSamplesPerDevice}: its kernels index elements with 32-bit ints)`);
     const random = mulberry32(seed);
     const inputs = manifest.inputs.map((spec) => randomTensor(spec, batch, random, 0));
     model.resetHardwareCounters(); // parameter initialization launched kernels too: count the run only

@@ -136,7 +136,7 @@ export async function checkModel(model: FuzzModel, options: CheckOptions): Promi
     // the reference twice: in float64, and with fp32 storage (its own buffers: train mode updates them)
     const state = initState(graph, 0);
     const state32 = initState(graph, 0);
-    const io = inputsFor(graph, batch, model.seed);
+    const io = inputsFor(graph, batch, model.seed) as Required<ReturnType<typeof inputsFor>>; // the fuzzer's models train: a target
     // the same forwards and step with every input and parameter one ulp away (the noise terms)
     const nudged = await nudgedStep(compiled.build.outDir, io, model.seed, options.perturb);
     // 1. forward, eval then train mode (a train-mode call draws dropout's masks at draw 0)
@@ -299,7 +299,7 @@ function compareBuffers(m: CompiledModel, state: ModelState, state32: ModelState
  */
 async function nudgedStep(
   dir: string,
-  io: ReturnType<typeof inputsFor>,
+  io: Required<ReturnType<typeof inputsFor>>,
   seed: number,
   perturb?: (m: CompiledModel) => void,
 ): Promise<{ outputs: { eval: number[][]; train: number[][] }; loss: number; grads: Map<string, number[]> }> {
@@ -327,7 +327,7 @@ async function nudgedStep(
   }
 }
 
-async function stepFrom(dir: string, devices: number, io: ReturnType<typeof inputsFor>): Promise<{ loss: number; grads: Map<string, number[]> }> {
+async function stepFrom(dir: string, devices: number, io: Required<ReturnType<typeof inputsFor>>): Promise<{ loss: number; grads: Map<string, number[]> }> {
   const m = await load(dir, { devices });
   try {
     m.train(true);

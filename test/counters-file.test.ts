@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { countersJson, formatCounters } from "../compiler/counters.ts";
+import { runNode } from "./helpers.ts";
 import { formatSites, parseAddr2line, siteExcess } from "../compiler/counters-sites.ts";
 import { bankConflicts, loadSectorsPer128B, sectorsPerLoad, storeSectorsPer128B, validateCountersFile, type CountersFile } from "../runtime/counters.ts";
 
@@ -115,5 +116,16 @@ describe("counters file", () => {
     ]);
     expect(formatSites(withSites, 5).split("\n")).toContainEqual(expect.stringMatching(/^  \(atomics\) +store +2 req  6\.0 per 128 B  \+1 sectors$/));
     expect(formatSites(file, 3)).toMatch(/^No site over its ideal/);
+  });
+});
+
+describe("tsdp counters' arguments", () => {
+  it("refuses a batch past a counted run's size and an --out that is a directory, before it builds (exit 2)", async () => {
+    const big = await runNode(["bin/tsdp.js", "counters", "examples/lenet/model.ts", "--batch", "2000000000"]);
+    expect(big.status).toBe(2);
+    expect(big.stderr).toMatch(/--batch 2000000000 is more than the 65536 samples a counted run takes/);
+    const dir = await runNode(["bin/tsdp.js", "counters", "examples/lenet/model.ts", "--out", "test"]);
+    expect(dir.status).toBe(2);
+    expect(dir.stderr).toMatch(/--out test is a directory; give the counters file's path/);
   });
 });

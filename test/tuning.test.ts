@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CompileError, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
@@ -306,4 +306,26 @@ describe("tuned builds on the CPU target", () => {
     expect(r.stderr).toContain("--by model");
     expect(existsSync(join(file, "..", "model.tune.json"))).toBe(false);
   });
+
+  it("tsdp tune --out a directory is a usage error, before the search", async () => {
+    const file = lenetWith();
+    const dir = join(file, "..", "tuning");
+    mkdirSync(dir);
+    const r = await runNode([TSDP, "tune", file, "--by", "model", "--out", dir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--out .*tuning is a directory; give the tuning file's path/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("tsdp tune of a model without a training step tunes and verifies its forward; a stopped tune's pending file is removed", async () => {
+    const dir = writeFiles({ "model.ts": `${header}export class Head extends nn.Module {\n  fc = new nn.Linear(8, 4);\n  forward(x: Tensor<[Batch, 8]>) {\n    return this.fc(x);\n  }\n}\n` });
+    mkdirSync(join(dir, "tuning"));
+    // what a tune stopped by Ctrl-C left (its process, pid 999999999, is gone)
+    const stale = join(dir, "tuning", ".999999999.pending.tune.json");
+    writeFileSync(stale, "{}");
+    const r = await runNode([TSDP, "tune", join(dir, "model.ts"), "--by", "model", "--build", join(dir, "verify"), "--out", join(dir, "tuning", "head.tune.json")]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/verified: .* forward outputs? match the float64 reference/);
+    expect(readdirSync(join(dir, "tuning"))).toEqual(["head.tune.json"]);
+  }, 600_000);
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { lowerModel, type LowerOptions } from "../1-frontend/lower.ts";
 import type { Kernel } from "../3-fusion/plan.ts";
@@ -35,6 +35,25 @@ import { verifyTuning, type Verification, type VerifyOptions } from "./verify.ts
 // float64 reference. A file that fails is not written.
 
 export class TuneUsageError extends Error {}
+
+/** The pending tuning files of tunes that were stopped (Ctrl-C) in `dir`: their process is gone. */
+function removeAbandonedPending(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = /^\.(\d+)\.pending\.tune\.json$/.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid) continue;
+    try {
+      process.kill(Number(pid), 0); // still running: its file
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") rmSync(join(dir, name), { force: true });
+    }
+  }
+}
 
 export interface TuneOptions extends LowerOptions {
   readonly batch: number;
@@ -105,6 +124,10 @@ export async function tune(file: string, o: TuneOptions): Promise<TuneResult> {
       "tuning by timing on the GPU (each candidate timed with CUDA events, warm-up, medians) is not built in this version of tsdp; " +
         "tune by the performance model instead with --by model (its figures are model estimates, not measurements)",
     );
+  // the destination checked before the search, not after it: a directory is not a tuning file
+  const out = o.out ?? defaultTuningPath(file);
+  if (existsSync(out) && statSync(out).isDirectory()) throw new TuneUsageError(`--out ${out} is a directory; give the tuning file's path (e.g. ${join(out, "model.tune.json")})`);
+  removeAbandonedPending(dirname(out));
   const precision = o.precision ?? "fp32";
   const lowered = lowerModel(file, o); // once: stage 1 is most of a generation's time
   const gen = (tune: TuningFile | false) => generate(file, { model: o.model, target: "cuda", shapeFor: "gpu", precision, gemm: o.gemm, tune, lowered });
@@ -162,7 +185,6 @@ export async function tune(file: string, o: TuneOptions): Promise<TuneResult> {
   }));
   const text = tuningText(chosen, o, precision);
   // verify before writing: a file next to the destination, renamed into place once it passes
-  const out = o.out ?? defaultTuningPath(file);
   mkdirSync(dirname(out), { recursive: true });
   const pending = join(dirname(out), `.${process.pid}.pending.tune.json`);
   writeFileSync(pending, text);
@@ -174,8 +196,13 @@ export async function tune(file: string, o: TuneOptions): Promise<TuneResult> {
     rmSync(pending, { force: true });
     throw e;
   }
-  if (verification.ok) renameSync(pending, out);
-  else renameSync(pending, `${out}.rejected`);
+  try {
+    if (verification.ok) renameSync(pending, out);
+    else renameSync(pending, `${out}.rejected`);
+  } catch (e) {
+    rmSync(pending, { force: true });
+    throw e;
+  }
   return {
     model: base.generated.manifest.model,
     program,
@@ -232,7 +259,7 @@ export function formatTune(r: TuneResult): string {
     `  ${r.program === "step" ? "step" : "forward"} total (every launch): ${us(r.totalBefore)} µs → ${us(r.totalAfter)} µs (model estimate); ${r.rows.filter((x) => x.changed).length} of ${r.rows.length} kernels changed, ${r.generations} code generations`,
     "",
     r.verification.ok
-      ? `verified: built for the CPU target with the GPU's kernel shapes and this tuning; ${r.verification.compared} tensors of one training step (forward outputs, loss, gradients) match the float64 reference (compiler/reference/compare.ts tolerances)`
+      ? `verified: built for the CPU target with the GPU's kernel shapes and this tuning; ${r.verification.compared} ${r.program === "step" ? "tensors of one training step (forward outputs, loss, gradients)" : `forward output${r.verification.compared === 1 ? "" : "s"}`} match the float64 reference (compiler/reference/compare.ts tolerances)`
       : `NOT written: the tuned build does not match the float64 reference:\n${r.verification.problems.map((p) => `  ${p}`).join("\n")}`,
   ];
   if (r.written) out.push(`→ ${r.written}`);

@@ -63,10 +63,10 @@ export async function verifyTuning(file: string, options: VerifyOptions): Promis
     });
     if (graph.loss && graph.optimizer && compiled.generated.manifest.training) {
       const { graph: step, gradients } = differentiate(graph);
-      const stepInputs = { ...io.reference, target: io.targetRef };
+      const stepInputs = { ...io.reference, target: io.targetRef! };
       const ref = runReference(step, stepInputs, state, { training: true, seed: 0, step: 0, draw: 1 });
       const ref32 = runReference(step, stepInputs, state32, { training: true, seed: 0, step: 0, draw: 1, roundToFloat32: true });
-      const loss = m.trainStepSync(io.tensors.length === 1 ? io.tensors[0] : io.tensors, io.target, { lr: 0 });
+      const loss = m.trainStepSync(io.tensors.length === 1 ? io.tensors[0] : io.tensors, io.target!, { lr: 0 });
       compared++;
       const lp = compare([loss], [ref.loss!], FORWARD, 0, [ref32.loss!]);
       if (lp) problems.push(`loss: ${lp}`);
