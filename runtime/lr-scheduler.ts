@@ -15,7 +15,9 @@
 // `options()` carries it.
 
 /** What a scheduler adjusts: a compiled model (its declared optimizer) or a base learning rate. */
-export type SchedulerTarget = number | { readonly manifest: { readonly training?: { readonly optimizer: { readonly kind: string; readonly [k: string]: unknown } } } };
+export type SchedulerTarget =
+  | number
+  | { readonly manifest: { readonly training?: { readonly optimizer: { readonly kind: string; readonly [k: string]: unknown }; readonly paramGroups?: readonly { readonly params: readonly string[]; readonly lr?: number }[] } } };
 
 /** The trainStep options a scheduler sets this step: lr, and the cycled momentum or betas. */
 export interface ScheduledOptions {
@@ -40,6 +42,22 @@ function baseOf(target: SchedulerTarget, who: string): { lr: number; kind?: stri
   const optimizer = target?.manifest?.training?.optimizer;
   if (!optimizer) throw new TypeError(`${who}: the first argument is a compiled model with a training step (its optimizer's lr is the base) or a base lr, got ${typeof target === "object" ? "a model without one" : String(target)}`);
   return { lr: positive("the optimizer's lr", optimizer.lr, who, true), kind: optimizer.kind, beta2: typeof optimizer.beta2 === "number" ? optimizer.beta2 : undefined };
+}
+
+/**
+ * OneCycleLR and CyclicLR set every group's lr to the same value (PyTorch's max_lr / base_lr per
+ * group); tsdp scales the groups' own lrs by one factor (step lr / declared lr), which would give a
+ * group of its own lr that multiple of the schedule: refused instead.
+ */
+function refuseGroupsOfTheirOwnLr(target: SchedulerTarget, who: string): void {
+  if (typeof target === "number") return;
+  const training = target?.manifest?.training;
+  const own = training?.paramGroups?.filter((g) => typeof g.lr === "number" && g.lr !== training.optimizer.lr) ?? [];
+  if (own.length)
+    throw new RangeError(
+      `${who}: the model's param groups of their own lr (${own.map((g) => `${g.params[0]}${g.params.length > 1 ? ", …" : ""}: ${g.lr}`).join("; ")}) would take ` +
+        `the schedule times their lr over the optimizer's, where PyTorch's ${who} gives every group the same lr; schedule them with a multiplicative scheduler (LambdaLR, CosineAnnealingLR, …), or declare the groups without lr`,
+    );
 }
 
 /** A scheduler: the lr at step t of the closed form, stepped through. */
@@ -263,6 +281,7 @@ export class OneCycleLR extends LRScheduler {
     o: { maxLr: number; totalSteps?: number; epochs?: number; stepsPerEpoch?: number; pctStart?: number; annealStrategy?: "cos" | "linear"; cycleMomentum?: boolean; baseMomentum?: number; maxMomentum?: number; divFactor?: number; finalDivFactor?: number; threePhase?: boolean },
   ) {
     super(target, "OneCycleLR");
+    refuseGroupsOfTheirOwnLr(target, this.who);
     this.maxLr = positive("maxLr", o?.maxLr, this.who);
     this.totalSteps = o.totalSteps !== undefined ? integer("totalSteps", o.totalSteps, this.who) : integer("epochs", o.epochs, this.who) * integer("stepsPerEpoch", o.stepsPerEpoch, this.who);
     const pct = o.pctStart ?? 0.3;
@@ -280,7 +299,15 @@ export class OneCycleLR extends LRScheduler {
           { end: pct * this.totalSteps - 1, lr: [initial, this.maxLr], momentum: [max, base] },
           { end: this.totalSteps - 1, lr: [this.maxLr, min], momentum: [base, max] },
         ];
-    this.anneal = (o.annealStrategy ?? "cos") === "cos" ? annealCos : annealLinear;
+    const strategy = o.annealStrategy ?? "cos";
+    if (strategy !== "cos" && strategy !== "linear") throw new RangeError(`OneCycleLR: annealStrategy must be "cos" or "linear", got ${JSON.stringify(strategy)}`);
+    this.anneal = strategy === "cos" ? annealCos : annealLinear;
+    // a phase that ends where it starts divides 0 by 0 at its step (PyTorch's lr is NaN there; the step would refuse it)
+    const ends = this.phases.map((p) => p.end);
+    if (ends.some((e, i) => e === (i === 0 ? 0 : ends[i - 1])))
+      throw new RangeError(`OneCycleLR: pctStart ${pct} with totalSteps ${this.totalSteps} leaves a phase without steps (its phases end at steps ${ends.join(", ")}); give more steps or another pctStart`);
+    for (const [name, m] of [["baseMomentum", base], ["maxMomentum", max]] as const)
+      if (!(m >= 0 && m < 1) && (o.cycleMomentum ?? true)) throw new RangeError(`OneCycleLR: ${name} must be in [0, 1), got ${String(m)}`);
     this.cycleMomentum = o.cycleMomentum ?? true;
     if (this.cycleMomentum && this.optimizerKind !== undefined && !["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop"].includes(this.optimizerKind))
       throw new TypeError(`OneCycleLR: ${this.optimizerKind} has no momentum to cycle; pass cycleMomentum: false`);
@@ -328,6 +355,7 @@ export class CyclicLR extends LRScheduler {
     o: { baseLr: number; maxLr: number; stepSizeUp?: number; stepSizeDown?: number | null; mode?: "triangular" | "triangular2" | "exp_range"; gamma?: number; cycleMomentum?: boolean; baseMomentum?: number; maxMomentum?: number },
   ) {
     super(target, "CyclicLR", positive("baseLr", o?.baseLr, "CyclicLR", true));
+    refuseGroupsOfTheirOwnLr(target, this.who);
     this.maxLr = positive("maxLr", o.maxLr, this.who, true);
     const up = positive("stepSizeUp", o.stepSizeUp ?? 2000, this.who);
     const down = o.stepSizeDown === undefined || o.stepSizeDown === null ? up : positive("stepSizeDown", o.stepSizeDown, this.who);

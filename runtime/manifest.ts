@@ -152,7 +152,7 @@ export interface TrainingManifest {
   /** The optimizer's defaults, which `trainStep` options may override. */
   readonly optimizer: OptimizerManifest;
   /** PyTorch's param groups when declared: each group's parameters and its own weight decay (absent: the step's). */
-  readonly paramGroups?: readonly { readonly params: readonly string[]; readonly weightDecay?: number }[];
+  readonly paramGroups?: readonly { readonly params: readonly string[]; readonly weightDecay?: number; readonly lr?: number }[];
   readonly stepKernels: number;
   /** Informational: gradient buckets in the order the backward completes them. */
   readonly buckets: readonly BucketReport[];

@@ -108,4 +108,15 @@ describe("lrScheduler: PyTorch's learning rates per step", () => {
     b.loadStateDict(a.stateDict());
     expect(b.lr).toBe(a.lr);
   });
+
+  it("refuses what PyTorch refuses or tsdp would do otherwise: an unknown anneal, a phase without steps, a momentum ≥ 1, groups of their own lr under a cycle", () => {
+    expect(() => new lrScheduler.OneCycleLR(0.1, { maxLr: 0.1, totalSteps: 10, annealStrategy: "cosine" as never })).toThrow(/annealStrategy must be "cos" or "linear", got "cosine"/);
+    expect(() => new lrScheduler.OneCycleLR(0.1, { maxLr: 0.1, totalSteps: 10, pctStart: 0.1 })).toThrow(/pctStart 0\.1 with totalSteps 10 leaves a phase without steps/);
+    expect(() => new lrScheduler.OneCycleLR(0.1, { maxLr: 0.1, totalSteps: 10, maxMomentum: 2 })).toThrow(/maxMomentum must be in \[0, 1\), got 2/);
+    const grouped = { manifest: { training: { optimizer: { kind: "SGD", lr: 0.001 }, paramGroups: [{ params: ["fc2.weight", "fc2.bias"], lr: 0.1 }, { params: ["fc1.weight"] }] } } };
+    expect(() => new lrScheduler.OneCycleLR(grouped, { maxLr: 0.01, totalSteps: 10 })).toThrow(/OneCycleLR: the model's param groups of their own lr \(fc2\.weight, …: 0\.1\) would take the schedule times/);
+    expect(() => new lrScheduler.CyclicLR(grouped, { baseLr: 0.001, maxLr: 0.01 })).toThrow(/CyclicLR: the model's param groups of their own lr/);
+    // a multiplicative one scales every group by one factor, as PyTorch's: taken
+    expect(new lrScheduler.StepLR(grouped, { stepSize: 2 }).lr).toBe(0.001);
+  });
 });
