@@ -163,7 +163,7 @@ export const multiheadAttentionLayer: LayerSpec = {
   // PyTorch's attributes: kdim and vdim are embedDim when not given; headDim
   attributes: (b) => ({ kdim: b.kdim ?? b.embedDim, vdim: b.vdim ?? b.embedDim, headDim: b.embedDim / b.numHeads }),
   children: (b) => [{ name: "out_proj", typeName: "nn.Linear", spec: outProjection, args: { features: b.embedDim, bias: b.bias } }],
-  summary: (b) => `${b.embedDim}, heads=${b.numHeads}${b.kdim !== null && b.kdim !== b.embedDim ? `, kdim=${b.kdim}` : ""}${b.vdim !== null && b.vdim !== b.embedDim ? `, vdim=${b.vdim}` : ""}${b.dropout ? `, dropout=${b.dropout}` : ""}`,
+  summary: (b) => `${b.embedDim}, heads=${b.numHeads}${b.kdim != null && b.kdim !== b.embedDim ? `, kdim=${b.kdim}` : ""}${b.vdim != null && b.vdim !== b.embedDim ? `, vdim=${b.vdim}` : ""}${b.dropout ? `, dropout=${b.dropout}` : ""}`,
   inputs: [
     arg("query", "tensor"),
     arg("key", "tensor"),

@@ -377,7 +377,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     const computed = m.computed.get(name) ?? m.computed.get(snake(name));
     if (computed && this.phase === "forward") return computed();
     if (computed)
-      return fail("nonConstant", `${m.typeName}.${name} is computed in forward from the parameters that weight norm made (${[...m.params.map((p) => p.local)].filter((l) => l.startsWith(`${name}_`) || l.startsWith("parametrizations.")).join(", ")}); initialize those`, site.loc);
+      return fail("nonConstant", `${m.typeName}.${name} is computed in forward from the parameters that ${m.params.some((p) => p.local.startsWith("parametrizations.")) ? "its parametrization" : "weight norm"} made (${[...m.params.map((p) => p.local)].filter((l) => l.startsWith(`${name}_`) || l.startsWith("parametrizations.")).join(", ")}); initialize those`, site.loc);
     const p = m.paramNodes.get(name) ?? m.paramNodes.get(snake(name));
     if (p) return new TensorValue(p);
     if (m.absent.has(name)) return null;
