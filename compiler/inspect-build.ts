@@ -28,6 +28,10 @@ export async function readBuild(dir: string, generated: GeneratedManifest): Prom
   const names = (m: Pick<Manifest, "kernels">) => (m.kernels ?? []).map((k) => k.name).join(", ");
   if (names(built) !== names(generated))
     fail("unusableBuild", `--from ${dir}: its kernels (${names(built)}) are not the ones ${generated.sourceFile} compiles to now (${names(generated)}): the model changed since it was built`);
+  // the same kernel names with other shapes (a layer's width changed): its resources are another model's
+  const shapes = (m: Pick<Manifest, "inputs" | "outputs" | "params">) => JSON.stringify([m.inputs, m.outputs, m.params].map((list) => list.map((s) => [s.name, s.shape])));
+  if (shapes(built) !== shapes(generated))
+    fail("unusableBuild", `--from ${dir}: its inputs, outputs or parameters have other shapes than ${generated.sourceFile} gives now: the model changed since it was built`);
   let cu = "";
   try {
     cu = readFileSync(join(dir, "model.cu"), "utf8");

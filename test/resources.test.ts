@@ -1,7 +1,7 @@
 // The ptxas resource report (compiler/6-build/resources.ts): parsing nvcc -Xptxas -v logs, the
 // launch configurations of generated code, the rules that fail a build's check, and the manifest
 // field that records them. No nvcc here: codegen.test.ts runs these on every example's real build.
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -222,6 +222,12 @@ printf 'not really ELF ${generated.manifest.sourceHash}' > "$out"
     expect(other.status).toBe(1);
     expect(other.stderr).toMatch(/TSDP6004/);
     expect(other.stderr).toMatch(/it holds \w+, not SimpleModel|are not the ones model\.ts compiles to now/);
+    // the same layers and kernel names at another width: the build's resources are another model's
+    const wider = join(dir, "wider.ts");
+    writeFileSync(wider, readFileSync("examples/mlp/model.ts", "utf8").replace("[512, 256]", "[500, 256]"));
+    const changed = inspect(wider, "--from", join(dir, "out-true"));
+    expect(changed.status).toBe(1);
+    expect(changed.stderr).toMatch(/TSDP6004.*its inputs, outputs or parameters have other shapes than .*wider\.ts gives now/);
     const empty = inspect("examples/mlp/model.ts", "--from", dir);
     expect(empty.status).toBe(1);
     expect(empty.stderr).toMatch(/TSDP6004.*manifest\.json not found/);
