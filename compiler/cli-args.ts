@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { InvalidArgumentError } from "commander";
 
@@ -43,6 +43,13 @@ export function outDir(value: string): string {
     if (!st.isDirectory()) throw new InvalidArgumentError(p === resolve(value) ? `${value} is a file, not a directory` : `${value}: ${p} is a file, not a directory`);
     return value;
   }
+}
+
+/** A directory that exists (one read from, as --kernels: a typo must not silently read nothing). */
+export function existingDir(value: string): string {
+  outDir(value);
+  if (!existsSync(value)) throw new InvalidArgumentError(`${value} does not exist (the directory your kernels are read from)`);
+  return value;
 }
 
 /** A model class name, as written in the model file. */

@@ -1,6 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { Argument, Command, CommanderError, Option } from "commander";
-import { archList, className, integerInRange, modelFile, outDir, positiveNumber } from "./cli-args.ts";
+import { archList, className, existingDir, integerInRange, modelFile, outDir, positiveNumber } from "./cli-args.ts";
 import { isFresh } from "./6-build/freshness.ts";
 import { rememberResolution } from "./6-build/up-to-date.mjs";
 import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
@@ -91,7 +91,7 @@ const compileCommand = program
   .addOption(new Option("--emit <what>", "ir: print the checked graph IR instead of building").choices(["ir"]))
   .option("--tune <file>", "the tuning file: kernel knobs (tiles, split-K, block sizes) by kernel name (default: <model>.tune.json beside the model, when it exists)")
   .option("--no-tune", "ignore <model>.tune.json: every kernel shape from tsdp's heuristics")
-  .option("--kernels <dir>", "where your kernel overrides (tsdp eject) are read from (default: kernels/ next to the model)", outDir)
+  .option("--kernels <dir>", "where your kernel overrides (tsdp eject) are read from (default: kernels/ next to the model)", existingDir)
   .addHelpText("after", examples(
     ["tsdp compile model.ts", "build for the GPU when there is one, else the CPU target, into build/<model>"],
     ["tsdp compile model.ts --tune fast.tune.json", "with the kernel knobs of a tuning file (see tsdp tune, tsdp inspect --kernel)"],

@@ -395,6 +395,7 @@ describe("class 7: the command line", () => {
     ["--out ''", ["compile", modelA, "--out", ""], /the output directory is empty/],
     ["--out a file", ["compile", modelA, "--out", aFile], /is a file, not a directory/],
     ["--out under a file", ["compile", modelA, "--out", join(aFile, "sub")], /a part of the path is a file/],
+    ["--kernels a directory that does not exist", ["compile", modelA, "--kernels", join(aFile, "..", "no-such-kernels")], /no-such-kernels does not exist \(the directory your kernels are read from\)/],
     ["--bucket-cap-mb 0", ["compile", modelA, "--bucket-cap-mb", "0"], /'0' is not a positive number of megabytes/],
     ["--bucket-cap-mb -1", ["compile", modelA, "--bucket-cap-mb", "-1"], /'-1' is not a positive number/],
     ["--bucket-cap-mb NaN", ["compile", modelA, "--bucket-cap-mb", "NaN"], /'NaN' is not a positive number/],
