@@ -470,4 +470,19 @@ export class ReduceLROnPlateau {
   options(): ScheduledOptions {
     return { lr: this.lr };
   }
+  /** PyTorch's state_dict: the lr reached, the best metric and the counters (load it into one made the same way). */
+  stateDict(): { lastEpoch: number; lr: number; best: number; numBadEpochs: number; cooldownCounter: number } {
+    return { lastEpoch: this.lastEpoch, lr: this.lr, best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter };
+  }
+  loadStateDict(state: { lastEpoch: number; lr: number; best: number | null; numBadEpochs: number; cooldownCounter: number }): void {
+    const who = "ReduceLROnPlateau.loadStateDict";
+    const lastEpoch = integer("lastEpoch", state?.lastEpoch, who, 0);
+    const lr = positive("lr", state?.lr, who, true);
+    // JSON writes the first step's ±Infinity as null
+    const best = state.best === null ? (this.mode === "min" ? Infinity : -Infinity) : state.best;
+    if (typeof best !== "number" || Number.isNaN(best)) throw new TypeError(`${who}: best must be a number (±Infinity before the first step), got ${String(state.best)}`);
+    const numBadEpochs = integer("numBadEpochs", state.numBadEpochs, who, 0);
+    const cooldownCounter = integer("cooldownCounter", state.cooldownCounter, who, 0);
+    [this.lastEpoch, this.lr, this.best, this.numBadEpochs, this.cooldownCounter] = [lastEpoch, lr, best, numBadEpochs, cooldownCounter];
+  }
 }

@@ -116,6 +116,22 @@ describe("lrScheduler: PyTorch's learning rates per step", () => {
     const grouped = { manifest: { training: { optimizer: { kind: "SGD", lr: 0.001 }, paramGroups: [{ params: ["fc2.weight", "fc2.bias"], lr: 0.1 }, { params: ["fc1.weight"] }] } } };
     expect(() => new lrScheduler.OneCycleLR(grouped, { maxLr: 0.01, totalSteps: 10 })).toThrow(/OneCycleLR: the model's param groups of their own lr \(fc2\.weight, …: 0\.1\) would take the schedule times/);
     expect(() => new lrScheduler.CyclicLR(grouped, { baseLr: 0.001, maxLr: 0.01 })).toThrow(/CyclicLR: the model's param groups of their own lr/);
+    // ReduceLROnPlateau resumes from its state (through JSON too, whose null is the first step's ∞)
+    const plateau = new lrScheduler.ReduceLROnPlateau(1, { patience: 1, factor: 0.5 });
+    const again = new lrScheduler.ReduceLROnPlateau(1, { patience: 1, factor: 0.5 });
+    again.loadStateDict(JSON.parse(JSON.stringify(plateau.stateDict())));
+    for (const metric of [3, 3, 3, 2, 2, 2]) {
+      plateau.step(metric);
+      again.step(metric);
+    }
+    expect(again.lr).toBe(plateau.lr);
+    expect(plateau.lr).toBe(0.25);
+    const resumed = new lrScheduler.ReduceLROnPlateau(1, { patience: 1, factor: 0.5 });
+    resumed.loadStateDict(plateau.stateDict());
+    plateau.step(2);
+    resumed.step(2);
+    expect(resumed.stateDict()).toEqual(plateau.stateDict());
+    expect(() => resumed.loadStateDict({ ...plateau.stateDict(), numBadEpochs: -1 })).toThrow(/numBadEpochs must be an integer ≥ 0, got -1/);
     // a multiplicative one scales every group by one factor, as PyTorch's: taken
     expect(new lrScheduler.StepLR(grouped, { stepSize: 2 }).lr).toBe(0.001);
   });
