@@ -134,9 +134,13 @@ export class MultiplicativeLR extends LRScheduler {
     super(target, "MultiplicativeLR");
     if (typeof lrLambda !== "function") throw new TypeError("MultiplicativeLR: lrLambda must be a function of the epoch");
   }
+  /** The product up to the latest step asked for: stepping through continues it (each λ called once), as PyTorch's chain. */
+  private reached = { t: 0, lr: Number.NaN };
   lrAt(t: number): number {
-    let lr = this.baseLr;
-    for (let e = 1; e <= t; e++) lr *= this.lrLambda(e);
+    let { t: from, lr } = this.reached;
+    if (t < from || Number.isNaN(lr)) [from, lr] = [0, this.baseLr];
+    for (let e = from + 1; e <= t; e++) lr *= this.lrLambda(e);
+    this.reached = { t, lr };
     return lr;
   }
 }
@@ -255,8 +259,9 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   }
   lrAt(t: number): number {
     let [cur, period] = [t, this.t0];
-    // the period t falls in: each restart multiplies its length by tMult
-    while (cur >= period) [cur, period] = [cur - period, period * this.tMult];
+    // the period t falls in: each restart multiplies its length by tMult (periods of one length: t mod t0, as PyTorch's)
+    if (this.tMult === 1) cur = t % this.t0;
+    else while (cur >= period) [cur, period] = [cur - period, period * this.tMult];
     return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * cur) / period))) / 2;
   }
 }

@@ -116,6 +116,18 @@ describe("lrScheduler: PyTorch's learning rates per step", () => {
     const grouped = { manifest: { training: { optimizer: { kind: "SGD", lr: 0.001 }, paramGroups: [{ params: ["fc2.weight", "fc2.bias"], lr: 0.1 }, { params: ["fc1.weight"] }] } } };
     expect(() => new lrScheduler.OneCycleLR(grouped, { maxLr: 0.01, totalSteps: 10 })).toThrow(/OneCycleLR: the model's param groups of their own lr \(fc2\.weight, …: 0\.1\) would take the schedule times/);
     expect(() => new lrScheduler.CyclicLR(grouped, { baseLr: 0.001, maxLr: 0.01 })).toThrow(/CyclicLR: the model's param groups of their own lr/);
+    // stepping costs one λ call per step; a restart period of one length is t mod t0 at any t
+    let calls = 0;
+    const mult = new lrScheduler.MultiplicativeLR(1, () => (calls++, 0.99));
+    for (let i = 0; i < 100; i++) {
+      void mult.lr;
+      mult.step();
+    }
+    expect(calls).toBe(99);
+    expect(mult.lr).toBeCloseTo(0.99 ** 100, 12);
+    const warm = new lrScheduler.CosineAnnealingWarmRestarts(1, { t0: 7 });
+    warm.lastEpoch = 1e9;
+    expect(warm.lr).toBeCloseTo((1 + Math.cos((Math.PI * (1e9 % 7)) / 7)) / 2, 12);
     // ReduceLROnPlateau resumes from its state (through JSON too, whose null is the first step's ∞)
     const plateau = new lrScheduler.ReduceLROnPlateau(1, { patience: 1, factor: 0.5 });
     const again = new lrScheduler.ReduceLROnPlateau(1, { patience: 1, factor: 0.5 });
