@@ -45,6 +45,19 @@ export function outDir(value: string): string {
   }
 }
 
+/** A script to run (tsdp launch's): a regular file that exists, checked before any process starts. */
+export function scriptFile(value: string): string {
+  if (value.trim() === "" || value.includes("\0")) throw new InvalidArgumentError("the script's name is empty or contains a NUL character");
+  let st;
+  try {
+    st = statSync(value);
+  } catch {
+    throw new InvalidArgumentError(`${value}: no such file`);
+  }
+  if (!st.isFile()) throw new InvalidArgumentError(`${value} is ${st.isDirectory() ? "a directory" : "not a regular file"}; pass the training script`);
+  return value;
+}
+
 /** A directory that exists (one read from, as --kernels: a typo must not silently read nothing). */
 export function existingDir(value: string): string {
   outDir(value);

@@ -1,6 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { Argument, Command, CommanderError, Option } from "commander";
-import { archList, className, existingDir, integerInRange, modelFile, outDir, positiveNumber } from "./cli-args.ts";
+import { archList, className, existingDir, integerInRange, modelFile, outDir, positiveNumber, scriptFile } from "./cli-args.ts";
 import { isFresh } from "./6-build/freshness.ts";
 import { rememberResolution } from "./6-build/up-to-date.mjs";
 import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
@@ -382,7 +382,7 @@ program
   .option("--node-rank <r>", "with --rdzv tcp: this machine's index (0 on rank 0's machine)", integerInRange("--node-rank", 0, 65535), 0)
   .option("--master-addr <host>", "with --rdzv tcp: rank 0's machine as the others reach it (MASTER_ADDR; default 127.0.0.1)")
   .option("--master-port <port>", "with --rdzv tcp: the store's port (MASTER_PORT; default on one machine: a free one)", integerInRange("--master-port", 1, 65535))
-  .argument("<script>", "the training script (.ts runs through tsx)")
+  .argument("<script>", "the training script (.ts runs through tsx)", scriptFile)
   .argument("[args...]", "the script's own arguments")
   .passThroughOptions()
   .addHelpText("after", examples(

@@ -395,6 +395,8 @@ describe("class 7: the command line", () => {
     ["--out ''", ["compile", modelA, "--out", ""], /the output directory is empty/],
     ["--out a file", ["compile", modelA, "--out", aFile], /is a file, not a directory/],
     ["--out under a file", ["compile", modelA, "--out", join(aFile, "sub")], /a part of the path is a file/],
+    ["launch of a script that does not exist", ["launch", "--nproc", "2", join(aFile, "..", "no-such-script.mts")], /no-such-script\.mts: no such file/],
+    ["launch of a directory", ["launch", "--nproc", "2", join(aFile, "..")], /is a directory; pass the training script/],
     ["--kernels a directory that does not exist", ["compile", modelA, "--kernels", join(aFile, "..", "no-such-kernels")], /no-such-kernels does not exist \(the directory your kernels are read from\)/],
     ["--bucket-cap-mb 0", ["compile", modelA, "--bucket-cap-mb", "0"], /'0' is not a positive number of megabytes/],
     ["--bucket-cap-mb -1", ["compile", modelA, "--bucket-cap-mb", "-1"], /'-1' is not a positive number/],
