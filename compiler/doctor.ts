@@ -1,9 +1,21 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import koffi from "koffi";
 import { findCxx, findNvcc, localGpuArchs, toolVersion, defaultTarget } from "./6-build/toolchain.ts";
 import { cacheDirectory } from "./6-build/build.ts";
 import { cacheLimitBytes } from "./6-build/cache-trim.ts";
+
+/** Why a directory cannot be at `path` (it or an ancestor is a file), or undefined. */
+function cacheBlocked(path: string): string | undefined {
+  for (let p = path; ; p = dirname(p)) {
+    try {
+      if (!statSync(p).isDirectory()) return p === path ? `${path} is a file, not a directory` : `${p}, above it, is a file`;
+      return undefined;
+    } catch {
+      if (dirname(p) === p) return undefined;
+    }
+  }
+}
 import { execFileSync, spawnSync } from "node:child_process";
 
 // `tsdp doctor`: what this machine has for tsdp, what the default target will be, and for each
@@ -145,6 +157,9 @@ export function diagnose(): { findings: Finding[]; target: string; why: string }
     (() => {
       const held = `${cache}: ${size.files} file(s), ${(size.bytes / 2 ** 20).toFixed(1)} MiB`;
       const note = "built libraries by hash (TSDP_CACHE_DIR moves it; deleting it is safe)";
+      // a path a directory cannot be made at (a file, or under one): every compile would stop there
+      const blocked = cacheBlocked(cache);
+      if (blocked) return { what: "cache", found: cache, ok: false, note: `${blocked}: every compile stops with this; point TSDP_CACHE_DIR at a directory` };
       try {
         // the bound each new entry trims it back under (cache-trim.ts)
         return { what: "cache", found: `${held} (bound ${(cacheLimitBytes() / 2 ** 20).toFixed(0)} MiB, TSDP_CACHE_MAX_MB)`, ok: true, note };

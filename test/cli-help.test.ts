@@ -29,6 +29,9 @@ describe("tsdp doctor", () => {
     expect(r.stdout).toMatch(/^✓ cache\s+.*MiB \(bound \d+ MiB, TSDP_CACHE_MAX_MB\)$/m);
     const bad = await tsdp(["doctor"], { ...process.env, TSDP_CACHE_MAX_MB: "-3" });
     expect(bad.stdout).toMatch(/^✗ cache\s+.*MiB\n\s+→ TSDP3004: TSDP_CACHE_MAX_MB must be a positive number of megabytes, got "-3": every compile stops with this$/m);
+    // TSDP_CACHE_DIR at a file: no cache can be made there
+    const file = await tsdp(["doctor"], { ...process.env, TSDP_CACHE_DIR: "package.json" });
+    expect(file.stdout).toMatch(/^✗ cache\s+\S*package\.json\n\s+→ \S*package\.json is a file, not a directory: every compile stops with this; point TSDP_CACHE_DIR at a directory$/m);
   });
 
   it("without g++ or nvcc, says so with the fix for each and exits 1", async () => {
