@@ -401,10 +401,22 @@ export class SequentialLR extends LRScheduler {
     if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1)
       throw new RangeError(`SequentialLR: expects one milestone fewer than schedulers, got ${schedulers.length} schedulers and ${Array.isArray(milestones) ? milestones.length : "no"} milestones`);
     milestones.forEach((m) => integer("each milestone", m, this.who));
+    if (milestones.some((m, i) => i > 0 && m <= milestones[i - 1])) throw new RangeError(`SequentialLR: milestones must increase, got [${milestones.join(", ")}]`);
+  }
+  /** The scheduler in charge at step t and its own step count. */
+  private active(t: number): { scheduler: LRScheduler; at: number } {
+    const i = this.milestones.filter((m) => m <= t).length;
+    return { scheduler: this.schedulers[i], at: t - (i > 0 ? this.milestones[i - 1] : 0) };
   }
   lrAt(t: number): number {
-    const i = this.milestones.filter((m) => m <= t).length;
-    return this.schedulers[i].lrAt(t - (i > 0 ? this.milestones[i - 1] : 0));
+    const { scheduler, at } = this.active(t);
+    return scheduler.lrAt(at);
+  }
+  /** The active scheduler's options: a cycle's momentum too (OneCycleLR inside a SequentialLR). */
+  override options(): ScheduledOptions {
+    const { scheduler, at } = this.active(this.lastEpoch);
+    scheduler.lastEpoch = at;
+    return scheduler.options();
   }
 }
 

@@ -128,6 +128,16 @@ describe("lrScheduler: PyTorch's learning rates per step", () => {
     const warm = new lrScheduler.CosineAnnealingWarmRestarts(1, { t0: 7 });
     warm.lastEpoch = 1e9;
     expect(warm.lr).toBeCloseTo((1 + Math.cos((Math.PI * (1e9 % 7)) / 7)) / 2, 12);
+    // SequentialLR: milestones in order; the active scheduler's momentum comes through
+    expect(() => new lrScheduler.SequentialLR(1, [new lrScheduler.StepLR(1, { stepSize: 2 }), new lrScheduler.StepLR(1, { stepSize: 2 }), new lrScheduler.StepLR(1, { stepSize: 2 })], [5, 2])).toThrow(/milestones must increase, got \[5, 2\]/);
+    const cycle = new lrScheduler.OneCycleLR(0.1, { maxLr: 0.1, totalSteps: 20 });
+    const seq = new lrScheduler.SequentialLR(0.1, [new lrScheduler.ConstantLR(0.1, { factor: 0.5, totalIters: 2 }), cycle], [2]);
+    for (let i = 0; i < 5; i++) seq.step();
+    // step 5 is the cycle's step 3 (its milestone at 2)
+    const alone = new lrScheduler.OneCycleLR(0.1, { maxLr: 0.1, totalSteps: 20 });
+    alone.lastEpoch = 3;
+    expect(seq.options()).toEqual(alone.options());
+    expect(seq.options().momentum).toBeDefined();
     // ReduceLROnPlateau resumes from its state (through JSON too, whose null is the first step's ∞)
     const plateau = new lrScheduler.ReduceLROnPlateau(1, { patience: 1, factor: 0.5 });
     const again = new lrScheduler.ReduceLROnPlateau(1, { patience: 1, factor: 0.5 });
