@@ -195,10 +195,10 @@ describe("tsdp launch --rdzv tcp: ranks started without mpirun", () => {
   });
 
   it("refuses a job over several machines without the store's address", async () => {
-    const r = await tsdp(["launch", "--rdzv", "tcp", "--nnodes", "2", "--nproc", "1", "train.ts"]);
+    const r = await tsdp(["launch", "--rdzv", "tcp", "--nnodes", "2", "--nproc", "1", "test/distributed/faults.ts"]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/tsdp: a job over several machines needs --master-addr .* and --master-port/);
-    const m = await tsdp(["launch", "--nnodes", "2", "--nproc", "1", "train.ts"]);
+    const m = await tsdp(["launch", "--nnodes", "2", "--nproc", "1", "test/distributed/faults.ts"]);
     expect(m.stderr).toMatch(/tsdp: --nnodes: only with --rdzv tcp/);
   });
 });
