@@ -2,7 +2,7 @@ import type { Node } from "../ir/node.ts";
 import { batchTimes, dimEq, formatDim, formatShape, numel, shapeEq, type Dim, type Shape } from "../ir/shape.ts";
 import { broadcastShape, sizeOf, stridesOf, type NDArray } from "../reference/ndarray.ts";
 import { broadcastShapes } from "./elementwise.ts";
-import { permute } from "./movement.ts";
+import { lastTwoSwappedPerm, permute } from "./movement.ts";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 import { cDim, shapeComment } from "../5-codegen/context.ts";
 import { defineOp, requireFloat, ShapeError, type DenseGemm, type GemmIndexMaps, type GemmMapOptions, type GemmRowSums, type GradContext, type TensorType, type CanonicalEmit } from "./op.ts";
@@ -103,18 +103,14 @@ function reshapeTo(ctx: GradContext, x: Node, shape: Shape): Node {
   return shapeEq(x.shape, shape) ? x : ctx.emit("reshape", [x], { shape });
 }
 
-/** x with its last two dims swapped. */
 /** x with its last two dims swapped; a matrix transpose's own input where x is one. */
 function lastTwoSwapped(x: Node, emit: CanonicalEmit): Node {
-  const r = x.shape.length;
   if (x.op === permute.name && permute.traits?.matrixTranspose?.(permute.attrsOf(x))) return x.inputs[0];
-  return emit("permute", [x], { perm: x.shape.map((_, i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i)) });
+  return emit("permute", [x], { perm: lastTwoSwappedPerm(x.shape.length) });
 }
 
 function transposed(ctx: GradContext, x: Node): Node {
-  const r = x.shape.length;
-  const perm = x.shape.map((_, i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i));
-  return ctx.emit("permute", [x], { perm });
+  return ctx.emit("permute", [x], { perm: lastTwoSwappedPerm(x.shape.length) });
 }
 
 function describeLinearInput(x: TensorType, from?: TensorType): string {

@@ -2,6 +2,7 @@ import type { Node } from "../ir/node.ts";
 import { formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import { sizeOf, type NDArray } from "../reference/ndarray.ts";
 import { eliminate, householderQr } from "../reference/linalg.ts";
+import { lastTwoSwappedPerm } from "./movement.ts";
 import { defineOp, requireFloat, ShapeError, type GradContext, type TensorType } from "./op.ts";
 
 // Square matrices: torch.linalg.inv and the two parts of torch.linalg.slogdet, over the last two
@@ -38,8 +39,7 @@ function perMatrix(x: NDArray, width: number, each: (offset: number, n: number, 
 
 /** x with its last two dims swapped. */
 function transposedLast(emit: GradContext["emit"], x: Node): Node {
-  const r = x.shape.length;
-  return emit("permute", [x], { perm: x.shape.map((_, i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i)) });
+  return emit("permute", [x], { perm: lastTwoSwappedPerm(x.shape.length) });
 }
 
 export const inverse = defineOp<{}>({

@@ -63,6 +63,11 @@ export function batchSizeOf(shape: readonly Dim[], concrete: readonly number[]):
   return concrete[i] / (shape[i] as { batch: number }).batch;
 }
 
+/** The permutation that swaps a rank-r tensor's last two dims (a batched matrix transpose). */
+export function lastTwoSwappedPerm(r: number): number[] {
+  return Array.from({ length: r }, (_, i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i));
+}
+
 export const permute: OpDef<{ readonly perm: readonly number[] }> = defineOp<{ readonly perm: readonly number[] }>({
   name: "permute",
   codegen: { kind: "kernel", builder: "permute" },
