@@ -34,8 +34,10 @@ export function findMpirun(env: NodeJS.ProcessEnv = process.env): string | undef
 /** How a script runs in each rank: TypeScript through tsx's loader, JavaScript as is. */
 export function scriptCommand(script: string): string[] {
   const path = resolve(script);
+  if (!/\.[cm]?tsx?$/.test(path)) return [process.execPath, path];
+  // resolved only for TypeScript: an installed tsdp runs JavaScript without tsx present
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-  return /\.[cm]?tsx?$/.test(path) ? [process.execPath, "--import", tsx, path] : [process.execPath, path];
+  return [process.execPath, "--import", tsx, path];
 }
 
 /** mpirun's command line for the job. */

@@ -408,12 +408,22 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const fewest = this.manifest.minSamplesPerDevice;
     const training = this.#training;
     const least = fewest === undefined ? 1 : training ? fewest.training : fewest.eval;
-    const smallest = batch - (Math.ceil(batch / perDevice) - 1) * perDevice;
-    if (smallest < least)
+    // the harness's split (chunks in harness.cu): shares of ⌈batch/devices⌉, the last what remains
+    const devices = Math.max(1, this.#devices);
+    const lastShare = (b: number) => b - (Math.ceil(b / Math.ceil(b / devices)) - 1) * Math.ceil(b / devices);
+    const smallest = lastShare(batch);
+    if (smallest < least) {
+      // the nearest batches whose every share holds enough (7 on 3 devices: 6 or 8, not "at least 6")
+      let above = batch + 1;
+      while (lastShare(above) < least) above++;
+      let below = batch - 1;
+      while (below >= least && lastShare(below) < least) below--;
+      const fits = below >= least ? `${below} or ${above}` : `${above}`;
       throw new RangeError(
         `${where}: expected more than 1 value per channel ${training ? "when training" : "(a BatchNorm without running statistics)"} (PyTorch's error): ` +
-          `a batch of ${batch} on ${this.#devices} device(s) leaves ${smallest} sample${smallest === 1 ? "" : "s"} on ${smallest === perDevice ? "each" : "the last"}, and a BatchNorm of this model takes its statistics over each device's samples; use a batch of at least ${least * Math.max(1, this.#devices)}${training && fewest!.eval === 1 ? " (or eval() for inference)" : ""}`,
+          `a batch of ${batch} on ${this.#devices} device(s) leaves ${smallest} sample${smallest === 1 ? "" : "s"} on ${smallest === perDevice ? "each" : "the last"}, and a BatchNorm of this model takes its statistics over each device's samples; use a batch of ${fits}${training && fewest!.eval === 1 ? " (or eval() for inference)" : ""}`,
       );
+    }
 
     return { batch, arrays };
   }
@@ -657,13 +667,20 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     if (typeof path !== "string" || path === "") throw new TypeError(`${this.name}.saveCheckpoint: the path must be a non-empty string, got ${describeValue(path)}`);
     const dtypes = { float32: "F32", int32: "I32", int64: "I64" } as const;
     const tensors: { name: string; dtype: string; shape: readonly number[]; data: ArrayBufferView }[] = [];
+    const kind = this.manifest.training?.optimizer.kind;
+    const scalars = this.manifest.training && this.#lib.canTrain ? this.#lib.optimizerScalars(this.#live("saveCheckpoint")) : undefined;
     for (const [name, spec] of this.#params) {
       if (spec.kind === "gradient") continue;
+      // SGD's momentum buffers before the first step with momentum are PyTorch's None: not saved
+      if (kind === "SGD" && spec.kind === "optimizer" && scalars && !scalars.momentumStarted) continue;
       const value = this.getParameter(name);
       tensors.push({ name: spec.kind === "optimizer" ? `optimizer.${name}` : name, dtype: dtypes[spec.dtype], shape: spec.shape as number[], data: value.data });
     }
     if (this.manifest.training && this.#lib.canTrain)
       tensors.push({ name: "optimizer.step", dtype: "I64", shape: [], data: BigInt64Array.of(BigInt(this.steps)) });
+    // NAdam's Πμ of every step's own β₁ and ψ (PyTorch's mu_product), which the count alone cannot give
+    if (kind === "NAdam" && scalars && Number.isFinite(scalars.muProduct))
+      tensors.push({ name: "optimizer.mu_product", dtype: "F64", shape: [], data: Float64Array.of(scalars.muProduct) });
     await writeSafetensorsFile(
       path,
       tensors,
@@ -694,11 +711,19 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const dtypes = { F32: "float32", I32: "int32", I64: "int64" } as const;
     const plan: { name: string; data: HostArray }[] = [];
     let steps: number | undefined;
+    let muProduct: number | undefined;
     for (const [fileName, t] of tensors) {
       if (fileName === "optimizer.step") {
         if (t.dtype !== "I64" || t.shape.length !== 0) throw new RangeError(`${where}: optimizer.step must be an int64 scalar`);
         steps = Number((t.data as BigInt64Array)[0]);
         if (!Number.isSafeInteger(steps) || steps < 0) throw new RangeError(`${where}: optimizer.step is ${steps}`);
+        continue;
+      }
+      if (fileName === "optimizer.mu_product" && this.manifest.training?.optimizer.kind === "NAdam") {
+        if (t.dtype !== "F64" || t.shape.length !== 0) throw new RangeError(`${where}: optimizer.mu_product must be a float64 scalar`);
+        muProduct = (t.data as Float64Array)[0];
+        // a product of factors β₁(1 − ½·0.96^(tψ)) in (0, 1)
+        if (!(muProduct > 0 && muProduct <= 1)) throw new RangeError(`${where}: optimizer.mu_product is ${muProduct}, not in (0, 1]`);
         continue;
       }
       const name = fileName.startsWith("optimizer.") ? fileName.slice("optimizer.".length) : fileName;
@@ -713,7 +738,13 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     }
     const missing = [...this.#params.values()].filter((p) => (p.kind === "parameter" || p.kind === "buffer") && !plan.some((q) => q.name === p.name));
     if (missing.length) throw new RangeError(`${where}: missing ${missing.map((p) => p.name).join(", ")}`);
-    this.#writeAll("loadCheckpoint", where, plan, steps);
+    if (muProduct !== undefined && steps === undefined) throw new RangeError(`${where}: optimizer.mu_product without optimizer.step`);
+    // with the step count, the file is the optimizer's whole state: SGD's buffers exist when it has
+    // them (PyTorch's state_dict has no momentum_buffer before the first step with momentum), and
+    // NAdam's Πμ is the file's (recomputed at the next step when the file has none)
+    const momentumStarted = steps === undefined ? undefined : plan.some((q) => this.#params.get(q.name)!.kind === "optimizer");
+    const scalars = steps === undefined ? undefined : { muProduct: muProduct ?? Number.NaN, momentumStarted };
+    this.#writeAll("loadCheckpoint", where, plan, steps, scalars);
   }
 
   /**
@@ -721,7 +752,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
    * fails half way, none — what was written is put back, so nothing is lost. No user code runs
    * from here to the end, so one state check covers every write.
    */
-  #writeAll(method: string, where: string, plan: readonly { name: string; data: HostArray }[], steps?: number): void {
+  #writeAll(method: string, where: string, plan: readonly { name: string; data: HostArray }[], steps?: number, scalars?: { muProduct: number; momentumStarted?: boolean }): void {
     const handle = this.#live(method);
     const written: { name: string; data: HostArray }[] = [];
     try {
@@ -733,6 +764,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
         written.push({ name, data: old });
       }
       if (steps !== undefined && this.#lib.canTrain) this.#check(method, "tsdp_optimizer_steps", this.#lib.optimizerSteps(handle, steps).code, handle);
+      if (scalars && this.#lib.canTrain) this.#check(method, "tsdp_optimizer_scalars", this.#lib.optimizerScalars(handle, scalars).code, handle);
     } catch (e) {
       for (const { name, data } of written.reverse()) this.#lib.setParam(handle, name, data);
       throw e;

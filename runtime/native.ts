@@ -148,14 +148,14 @@ export class NativeLibrary {
   readonly #lib: LibraryHandle;
   readonly #fn: Record<(typeof ABI_SYMBOLS)[number], Fn>;
 
-  readonly #training: { evaluate?: Fn; evaluateRaw?: Fn; trainStep?: Fn; steps?: Fn };
+  readonly #training: { evaluate?: Fn; evaluateRaw?: Fn; trainStep?: Fn; steps?: Fn; scalars?: Fn };
   readonly #info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn; joinGroup?: Fn; joinRendezvous?: Fn; groupFinalize?: Fn; groupSum?: Fn };
 
   private constructor(
     path: string,
     lib: LibraryHandle,
     fn: Record<(typeof ABI_SYMBOLS)[number], Fn>,
-    training: { evaluate?: Fn; evaluateRaw?: Fn; trainStep?: Fn; steps?: Fn },
+    training: { evaluate?: Fn; evaluateRaw?: Fn; trainStep?: Fn; steps?: Fn; scalars?: Fn },
     info: { describe?: Fn; stats?: Fn; useGraphs?: Fn; deviceCount?: Fn; countersJson?: Fn; countersReset?: Fn; joinGroup?: Fn; joinRendezvous?: Fn; groupFinalize?: Fn; groupSum?: Fn },
   ) {
     this.path = path;
@@ -346,6 +346,19 @@ export class NativeLibrary {
   }
 
   /**
+   * The optimizer's scalar state (tsdp_optimizer_scalars): NAdam's mu_product (NaN where unknown)
+   * and whether SGD's momentum buffers exist. `set` writes those given (muProduct NaN: recompute).
+   */
+  optimizerScalars(h: ModelHandle, set?: { muProduct?: number; momentumStarted?: boolean }): { code: number; muProduct: number; momentumStarted: boolean } {
+    const box = [set?.muProduct ?? Number.NaN, set?.momentumStarted ? 1 : 0];
+    const bits = set === undefined ? 0 : (set.muProduct !== undefined ? 1 : 0) | (set.momentumStarted !== undefined ? 2 : 0);
+    // a library without the entry point (an older build) keeps its buffers and recomputes Πμ
+    if (!this.#training.scalars || (set !== undefined && bits === 0)) return { code: 0, muProduct: Number.NaN, momentumStarted: true };
+    const code = this.#training.scalars!(h, box, bits);
+    return { code, muProduct: box[0], momentumStarted: box[1] !== 0 };
+  }
+
+  /**
    * Loads the library and binds the ABI; throws a clear Error for a missing file or symbol. One
    * binding per file: loading the same unchanged file again returns the same NativeLibrary.
    */
@@ -418,6 +431,7 @@ export class NativeLibrary {
       evaluateRaw: optional("tsdp_evaluate", "int", [ModelPtr, "int", "void *", "void *", "void *", "void *"]),
       trainStep: optional("tsdp_train_step", "int", [ModelPtr, "int", "void *", "void *", koffi.pointer(Hparams), "void *"]),
       steps: optional("tsdp_optimizer_steps", "int", [ModelPtr, koffi.inout(koffi.pointer("unsigned long long")), "int"]),
+      scalars: optional("tsdp_optimizer_scalars", "int", [ModelPtr, koffi.inout(koffi.pointer("double")), "int"]),
     };
     const info = {
       describe: optional("tsdp_describe", "const char *", [ModelPtr]),

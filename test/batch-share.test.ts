@@ -40,7 +40,7 @@ describe("a BatchNorm's share of the batch", () => {
     const one = await load(build.outDir);
     try {
       const before = Array.from(one.getParameter("bn.running_mean").data as Float32Array);
-      expect(() => one.trainStepSync(x(1), y(1))).toThrow(/expected more than 1 value per channel when training \(PyTorch's error\): a batch of 1 on 1 device\(s\) leaves 1 sample on each.*use a batch of at least 2 \(or eval\(\) for inference\)/);
+      expect(() => one.trainStepSync(x(1), y(1))).toThrow(/expected more than 1 value per channel when training \(PyTorch's error\): a batch of 1 on 1 device\(s\) leaves 1 sample on each.*use a batch of 2 \(or eval\(\) for inference\)/);
       expect(() => one.forwardSync(x(1))).toThrow(/more than 1 value per channel when training/);
       expect(Array.from(one.getParameter("bn.running_mean").data as Float32Array)).toEqual(before);
       expect(Number.isFinite(one.trainStepSync(x(2), y(2)))).toBe(true);
@@ -52,10 +52,18 @@ describe("a BatchNorm's share of the batch", () => {
     const two = await load(build.outDir, { devices: [0, 1] });
     try {
       // 3 samples on 2 devices: chunks of 2 and 1
-      expect(() => two.trainStepSync(x(3), y(3))).toThrow(/a batch of 3 on 2 device\(s\) leaves 1 sample on the last.*at least 4/);
+      expect(() => two.trainStepSync(x(3), y(3))).toThrow(/a batch of 3 on 2 device\(s\) leaves 1 sample on the last.*use a batch of 4/);
       expect(Number.isFinite(two.trainStepSync(x(4), y(4)))).toBe(true);
     } finally {
       two.dispose();
+    }
+    const three = await load(build.outDir, { devices: [0, 1, 2] });
+    try {
+      // 7 on 3 devices: 3, 3, 1; the batches that fit are the nearest ones that split well (6: 2, 2, 2; 8: 3, 3, 2), not "at least 6"
+      expect(() => three.trainStepSync(x(7), y(7))).toThrow(/a batch of 7 on 3 device\(s\) leaves 1 sample on the last.*use a batch of 6 or 8/);
+      for (const b of [6, 8]) expect(Number.isFinite(three.trainStepSync(x(b), y(b)))).toBe(true);
+    } finally {
+      three.dispose();
     }
   }, 300_000);
 });

@@ -189,6 +189,27 @@ describe("a compile with an ejected LeNet kernel", () => {
     expect(d.loc).toMatchObject({ file: kernelFile, line: at + 1 });
   });
 
+  it("stops a kernel that faults in a process of its own: the compiler lives, names the faulting line (AddressSanitizer), keeps the previous build", async () => {
+    const before = readFileSync(join(outDir(), "manifest.json"), "utf8");
+    const lines = generated.split("\n");
+    const store = "*reinterpret_cast<float4*>(&out[at]) = make_float4(r[0], r[1], r[2], r[3]);";
+    const at = lines.findIndex((l) => l.includes(store));
+    expect(at).toBeGreaterThan(0);
+    // a store 400 MB past the output: outside any allocation, where the plain library faults
+    lines[at] = lines[at].replace("&out[at]", "&out[at + ((size_t)100 << 20)]");
+    writeFileSync(kernelFile, lines.join("\n"));
+    const [d, ...rest] = await failure(build());
+    expect(rest).toEqual([]);
+    expect(d.code).toBe("TSDP7107");
+    expect(d.message).toMatch(/^the library with your kernel fc1_relu \(kernels\/fc1_relu\.cu\) was killed by SIGSEGV during the eval-mode forward \(its check at batch 8/);
+    // the memcheck rerun placed the access: the notes name the line, and the code frame is there
+    const notes = (d.notes ?? []).join("\n");
+    expect(notes).toMatch(/memcheck \(AddressSanitizer, the same check\): SEGV/);
+    expect(notes).toContain(`fc1_relu_kernel at kernels/fc1_relu.cu:${at + 1}`);
+    expect(d.loc).toMatchObject({ file: kernelFile, line: at + 1 });
+    expect(readFileSync(join(outDir(), "manifest.json"), "utf8")).toBe(before);
+  }, 300_000); // two builds: the plain library, then its AddressSanitizer twin
+
   it("verifies a CUDA build's override on the CPU target with the GPU's kernel shapes, and refuses a wrong one before nvcc runs", async () => {
     const gpuDir = writeFiles({ "model.ts": lenet });
     const file = ejectKernel(join(gpuDir, "model.ts"), KERNEL, { target: "cuda" });

@@ -50,7 +50,10 @@ export async function buildVerified(gen: GeneratedModel, opts: BuildOptions, gra
     const cpuDir = join(scratch, "cpu");
     const cpuBuild = await attempt(() => buildModel(cpuGen, { ...opts, target: "cpu", outDir: cpuDir, record: undefined, memcheck: false, counters: false, fast: plainCpu ? opts.fast : opts.target === "cuda" }));
     scratchHit = cpuBuild.cacheHit;
-    verified.push(`CPU target: ${await verifyOverrides(cpuDir, graph, overrides)}`);
+    // a library that crashes its check is built again with AddressSanitizer, to name the access
+    const memcheckDir = join(scratch, "cpu-memcheck");
+    const memcheckBuild = async () => (await attempt(() => buildModel(cpuGen, { ...opts, target: "cpu", outDir: memcheckDir, record: undefined, memcheck: true, counters: false, fast: false })), memcheckDir);
+    verified.push(`CPU target: ${await verifyOverrides(cpuDir, graph, overrides, memcheckBuild)}`);
     if (opts.target === "cuda") {
       const cudaDir = join(scratch, "cuda");
       const cudaBuild = await attempt(() => buildModel(gen, { ...opts, outDir: cudaDir, record: undefined }));

@@ -181,6 +181,12 @@ export const catalog = {
     "the library with your kernel disagrees with the float64 reference beyond fp32's tolerance, so it was not installed (the previous build is untouched); fix the kernel, or remove the file to use the generated one",
   ),
 
+  overrideCrashed: entry(
+    "TSDP7107",
+    "a kernel override stops the library",
+    "the library with your kernel was checked in a process of its own, which it ended (a fault, an error, or no end), so it was not installed (the previous build is untouched); reading or writing out of bounds is the usual cause: after a fault the check is run again with AddressSanitizer (tsdp compile --memcheck), whose account of the access is shown",
+  ),
+
   internal: entry("TSDP9001", "internal compiler error", "this is a bug in tsdp; please report it with the model file"),
   // Autodiff (2-autodiff) is reached only through a training declaration the frontend checked
   // (a scalar loss that some parameter reaches), so each of these is a bug in tsdp, not in the model.

@@ -10,7 +10,7 @@ import type { NDArray } from "./ndarray.ts";
 // p ← p·(1 − η·λ) instead of adding λ·p to g; Adagrad's lrDecay uses η/(1 + (t − 1)·lrDecay), and its
 // sum starts at initialAccumulatorValue.
 //
-// SGD:   g ← ∇ + λ·p;  b ← g (first step) or μ·b + (1 − τ)·g;  g ← g + μ·b (nesterov) or b;  p ← p − η·g
+// SGD:   g ← ∇ + λ·p;  b ← g (the first step with momentum) or μ·b + (1 − τ)·g;  g ← g + μ·b (nesterov) or b;  p ← p − η·g
 // Adam:  g ← ∇ + λ·p (Adam) | p ← p·(1 − η·λ) (AdamW);  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;
 //        p ← p − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
 // RMSprop: g ← ∇ + λ·p;  v ← αv + (1 − α)g²;  d ← g / (√v + ε);  b ← μ·b + d (b starts at 0);
@@ -93,12 +93,14 @@ export function optimizerStep(
     const sign = spec.maximize ? -1 : 1;
     const grad = { data: Float64Array.from(rawGrad.data, (v) => sign * v) };
     if (h.kind === "SGD") {
+      // PyTorch creates the buffer at the first step with momentum (whichever step), as that step's gradient
+      const fresh = h.momentum !== 0 && !s.momentum_buffer;
+      if (fresh) s.momentum_buffer = new Float64Array(w.length);
       for (let i = 0; i < w.length; i++) {
         let g = f(grad.data[i] + f(f(weightDecay) * w[i]));
         if (h.momentum !== 0) {
-          if (!s.momentum_buffer) s.momentum_buffer = new Float64Array(w.length);
-          const b = state.step === 1 ? g : f(f(f(h.momentum) * s.momentum_buffer[i]) + f(f(1 - h.dampening) * g));
-          s.momentum_buffer[i] = b;
+          const b = fresh ? g : f(f(f(h.momentum) * s.momentum_buffer![i]) + f(f(1 - h.dampening) * g));
+          s.momentum_buffer![i] = b;
           g = h.nesterov ? f(g + f(f(h.momentum) * b)) : b;
         }
         w[i] = f(w[i] - f(f(lr) * g));

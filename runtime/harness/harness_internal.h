@@ -37,9 +37,13 @@ struct tsdp_model {
     unsigned long long seed = 0;
     unsigned long long steps = 0; // optimizer steps taken (Adam's t)
     // NAdam's Πμ_i over steps 1..mu_product_steps, kept so that a step multiplies one more factor
-    // (recomputed from the start when the steps were set otherwise: a loaded checkpoint)
+    // with that step's β₁ and ψ, as PyTorch's mu_product; a checkpoint saves and restores it
+    // (one without it — an older tsdp's — has it recomputed from the current β₁ and ψ)
     double mu_product = 1.0;
     unsigned long long mu_product_steps = 0;
+    // SGD's momentum buffers hold a value: PyTorch creates them at the first step with momentum,
+    // as a copy of that step's gradient (no dampening), whichever step that is
+    bool momentum_started = false;
     unsigned long long draws = 0; // runs since the last step that drew random numbers (dropout's counter)
     std::string error;
     // The training step as CUDA graphs, one per (batch size, step mode: train/eval + 2 × clipping,
@@ -138,6 +142,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
  */
 int settle_pending(tsdp_model* m);
 int optimizer_steps(tsdp_model* m, unsigned long long* steps, int set);
+int optimizer_scalars(tsdp_model* m, double* scalars, int set);
 struct rendezvous_spec;  // group.h
 /**
  * Joins the launcher's process group (rendezvous nullptr: Open MPI's world; else the torchrun-style

@@ -647,8 +647,11 @@ int loss_weights(tsdp_model* m, const std::vector<std::pair<int, int>>& parts, c
     if (m->group && group_sum_doubles(m->group, &total, 1, t.count_targets ? (t.class_weights ? "the sum of the processes' target weights" : "the sum of the processes' counted targets") : "the sum of the processes' batch sizes", &why) != 0)
         return fail(m, -1, why);
     weights->assign(parts.size(), 1.0);
+    // a replica with nothing to count divides its sum by 1 (the loss's step form, n + [n = 0]): that
+    // sum is 0 unless label smoothing adds the other classes' terms to targets of weight 0, which
+    // PyTorch's mean keeps (its numerator has them), so it weighs 1/total, not 0
     if (t.mean_loss)
-        for (size_t i = 0; i < parts.size(); ++i) (*weights)[i] = amount[i] / total;
+        for (size_t i = 0; i < parts.size(); ++i) (*weights)[i] = (amount[i] == 0.0 ? 1.0 : amount[i]) / total;
     return 0;
 }
 
@@ -731,10 +734,10 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         if (int e = stage_inputs(m, t.step, parts, ins.data(), &scale)) return e;
         const unsigned long long step = m->steps + 1;
         const double c2 = 1.0 - std::pow(h->beta2, (double)step);
-        tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)c2, 0.0f, 0.0f, step == 1 ? 1 : 0, {}};
+        tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)c2, 0.0f, 0.0f, m->momentum_started ? 0 : 1, {}};
         if (t.optimizer == TSDP_NADAM) {
             // μ_i = β₁(1 − ½·0.96^(i·ψ)), ψ held as momentum; Πμ multiplied by each step's μ_t, as PyTorch's
-            // mu_product (after a checkpoint's steps are loaded, recomputed from the current β₁ and ψ)
+            // mu_product (recomputed from the current β₁ and ψ only after a checkpoint that lacks it)
             const auto mu = [&](double i) { return h->beta1 * (1.0 - 0.5 * std::pow(0.96, i * h->momentum)); };
             if (m->mu_product_steps != step - 1) {
                 m->mu_product = 1.0;
@@ -788,6 +791,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
             m->pending_step = step;
             m->steps = step;
             m->draws = 0;
+            if (h->momentum != 0.0) m->momentum_started = true;
             return 0;
         }
         if (int e = nccl_wait(m)) return e;
@@ -795,6 +799,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         unstage_outputs(m, t.step, parts, nullptr, &losses);
         m->steps = step;
         m->draws = 0;  // the next step's masks are (step + 1, 0), (step + 1, 1), …: independent of earlier calls
+        if (h->momentum != 0.0) m->momentum_started = true;
         return global_loss(m, combine(losses, weights), loss);
     } catch (const std::exception& ex) {
         return fail(m, -1, std::string("tsdp_train_step: ") + ex.what());
@@ -844,8 +849,28 @@ int optimizer_steps(tsdp_model* m, unsigned long long* steps, int set) {
         if (int e = settle_pending(m)) return e;
         m->steps = *steps;
         m->draws = 0;  // a restored checkpoint draws the masks that step would have drawn
+        m->mu_product_steps = ~0ull;  // recomputed at the next step, unless optimizer_scalars restores it
     }
     else *steps = m->steps;
+    return 0;
+}
+
+int optimizer_scalars(tsdp_model* m, double* scalars, int set) {
+    if (!m || !scalars) return -1;
+    // scalars[0]: NAdam's Πμ over the steps taken (NaN where this run has not computed it for them);
+    // scalars[1]: SGD's momentum buffers hold a value (1) or are yet to be created (0).
+    // set: bit 0 writes scalars[0] (NaN: recompute at the next step), bit 1 writes scalars[1].
+    if (set) {
+        if (int e = settle_pending(m)) return e;
+        if (set & 1) {
+            m->mu_product = std::isnan(scalars[0]) ? 1.0 : scalars[0];
+            m->mu_product_steps = std::isnan(scalars[0]) ? ~0ull : m->steps;
+        }
+        if (set & 2) m->momentum_started = scalars[1] != 0.0;
+        return 0;
+    }
+    scalars[0] = m->mu_product_steps == m->steps ? m->mu_product : (m->steps == 0 ? 1.0 : NAN);
+    scalars[1] = m->momentum_started ? 1.0 : 0.0;
     return 0;
 }
 

@@ -31,6 +31,14 @@ TSDP_EXPORT int tsdp_optimizer_steps(tsdp_model* m, unsigned long long* steps, i
     return tsdp_harness::optimizer_steps(m, steps, set);
 }
 
+/** The optimizer's scalar state beside its tensors and step count, which a checkpoint keeps:
+ *  scalars[0] NAdam's mu_product (NaN: not known for the steps taken), scalars[1] whether SGD's
+ *  momentum buffers exist yet (PyTorch's momentum_buffer is None before the first step with
+ *  momentum). set: 0 reads both; bit 0 / bit 1 write scalars[0] / scalars[1]. */
+TSDP_EXPORT int tsdp_optimizer_scalars(tsdp_model* m, double* scalars, int set) {
+    return tsdp_harness::optimizer_scalars(m, scalars, set);
+}
+
 /**
  * DistributedDataParallel: joins the process group that the launcher started (Open MPI's world:
  * mpirun, srun, tsdp launch) and gives every process rank 0's parameters and buffers. From then on
