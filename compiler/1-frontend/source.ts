@@ -65,6 +65,23 @@ function syntaxErrors(file: SourceFile): Diagnostic[] {
   });
 }
 
+/**
+ * Decorators (@torch.no_grad(), @dataclass, @staticmethod ported from Python) are refused: their
+ * meaning would need code that tsdp never runs, and dropping them silently changes it
+ * (a forward under no_grad does not train in PyTorch).
+ */
+export function decoratorErrors(file: SourceFile): Diagnostic[] {
+  return file.getDescendantsOfKind(ts.SyntaxKind.Decorator).map((d) => {
+    const text = d.getExpression().getText();
+    const hint = /no_grad|inference_mode|enable_grad/.test(text)
+      ? ": gradients follow from the Training declaration; a part that must not train takes .detach() (torch.no_grad) or requiresGrad_(false)"
+      : /^(staticmethod|classmethod|property|dataclass)\b/.test(text)
+        ? `: ${text} is Python's; in TypeScript a static method is \`static name()\`, a property a getter \`get name()\`, a dataclass's fields are class fields`
+        : ": tsdp evaluates model files statically and runs no decorator";
+    return diagnostic("unsupportedSyntax", `the decorator @${text} is not supported${hint}`, locOf(d));
+  });
+}
+
 /** The location of a syntax node: its first line, from its first non-trivia character. */
 export function locOf(node: TsNode): SourceLoc {
   const sf = node.getSourceFile();

@@ -53,8 +53,15 @@ export class Interpreter extends PropertyEvaluator {
 
   protected callExpression(e: CallExpression, scope: Scope): Value {
     const calleeNode = e.getExpression();
-    if (calleeNode.getKind() === SyntaxKind.SuperKeyword)
+    if (calleeNode.getKind() === SyntaxKind.SuperKeyword) {
+      // reported once: the constructor's own "must call super()" would only repeat it
+      const frame = this.pending[this.pending.length - 1];
+      if (frame) frame.superCalled = true;
+      const parent = e.getParent();
+      if (parent && TsNode.isPropertyAccessExpression(parent) && parent.getName() === "__init__")
+        return fail("unsupportedSyntax", `Python's ${parent.getText()}() is super() in TypeScript, a statement of its own (with the base constructor's own arguments, if it takes any)`, locOf(e));
       return fail("unsupportedSyntax", "super(...) must be a statement of its own in the constructor", locOf(e));
+    }
     if (calleeNode.getKind() === SyntaxKind.ImportKeyword)
       return fail("unsupportedSyntax", "dynamic import() is not supported in model files", locOf(e));
     const callee = this.evalExpr(calleeNode, scope);
@@ -631,8 +638,12 @@ export class Interpreter extends PropertyEvaluator {
     const frame = this.pending[this.pending.length - 1];
     if (!frame) fail("unsupportedSyntax", "super() outside a constructor", locOf(e));
     if (frame.superCalled) fail("unsupportedSyntax", "super() is called twice", locOf(e));
-    const args = this.evalArgs(e.getArguments(), scope);
+    // called, whatever its arguments do: an error in them is reported, not also a missing super()
     frame.superCalled = true;
+    const given = e.getArguments();
+    if (given.length === 2 && given[1].getText() === "self")
+      fail("unsupportedSyntax", `Python 2's super(${given[0].getText()}, self) is super() in TypeScript, with the base constructor's own arguments`, locOf(e));
+    const args = this.evalArgs(given, scope);
     if (frame.base instanceof ClassValue) this.runConstructor(frame.base, frame.self, args, this.site(e));
     else if (frame.base === "sequential") this.sequentialSuper(frame.self, args, this.site(e));
     else if (frame.base === "dict") this.dictSuper(frame.self, args, this.site(e));

@@ -211,7 +211,8 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     if (this.dsl.has(name)) return fail("undefinedName", `'${name}' is not defined; import it: import { ${name} } from "tsdp/dsl"`, locOf(e));
     // a port's torch.cat / torch.zeros: PyTorch's torch.* functions are F's here
     if (name === "torch") return fail("undefinedName", `'torch' is not defined: PyTorch's torch.* functions are F's in tsdp (torch.cat is F.cat; import { F } from "tsdp/dsl", or import { F as torch })`, locOf(e));
-    return fail("undefinedName", `'${name}' is not defined`, locOf(e));
+    const python = PYTHON_NAMES[name];
+    return fail("undefinedName", `'${name}' is not defined${python ? `: ${python}` : ""}`, locOf(e));
   }
 
   protected prefixUnary(e: TsNode, scope: Scope): Value {
@@ -275,8 +276,19 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       if (op === SyntaxKind.AmpersandAmpersandToken) return t ? this.evalExpr(e.getRight(), scope) : l;
       return t ? l : this.evalExpr(e.getRight(), scope);
     }
-    // a, b (for (…; …; i++, j--)): a for its effects, then b's value
+    // a, b: a for its effects, then b's value — only where a loop header steps several variables
+    // (for (…; …; i++, j--)); elsewhere it is a Python tuple written in parentheses, (3, 5) or
+    // return (y, h), whose value JavaScript makes the last element alone
     if (op === SyntaxKind.CommaToken) {
+      if (!inLoopHeader(e)) {
+        const text = e.getText().length > 40 ? `${e.getText().slice(0, 37)}...` : e.getText();
+        const parent = e.getParent();
+        // x[1, 2]: Python's index of several dims
+        const fix = parent && TsNode.isElementAccessExpression(parent) && parent.getArgumentExpression() === e
+          ? `Python's x[${text}] indexes several dims, which is x.index(${text}) in tsdp (a string for a slice, ":" or "1:-1")`
+          : `a Python tuple is an array in TypeScript, [${text}]`;
+        return fail("unsupportedSyntax", `'${text}' is JavaScript's comma operator, whose value is its last operand alone: ${fix}`, locOf(e));
+      }
       this.evalExpr(left, scope);
       return this.evalExpr(e.getRight(), scope);
     }
@@ -309,6 +321,9 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     if (l instanceof TensorValue || r instanceof TensorValue) {
       // `h === null` (Python's `if hidden is None`): a tensor is never null or undefined, nor the same object as another
       const identity = op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.ExclamationEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken || op === SyntaxKind.ExclamationEqualsToken;
+      // Python's x == y compares elements; TypeScript's compares which object: refused, with the method that compares
+      if ((op === SyntaxKind.EqualsEqualsToken || op === SyntaxKind.ExclamationEqualsToken) && l instanceof TensorValue && r instanceof TensorValue)
+        return fail("tensorOperator", `'${symbol}' on two tensors compares which object they are in TypeScript, not their elements (Python's): write ${op === SyntaxKind.EqualsEqualsToken ? "a.eq(b)" : "a.ne(b)"} for the elementwise comparison, or '${op === SyntaxKind.EqualsEqualsToken ? "===" : "!=="}' for Python's 'is'`, locOf(e));
       if (identity && (l === null || l === undefined || r === null || r === undefined || (l instanceof TensorValue && r instanceof TensorValue)))
         return (l === r) === (op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken);
       if (bitOps.has(op)) return fail("tensorOperator", `'${symbol}' on a tensor: ${BIT_ON_TENSOR[op] ?? "tensors have no bit operators in tsdp"}`, locOf(e));
@@ -358,6 +373,12 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     if (l instanceof SymInt || r instanceof SymInt)
       return fail("dataDependentControlFlow", "this comparison depends on the batch size, which is known only at run time", locOf(e));
     if (typeof l === "string" && typeof r === "string") this.charge(Math.min(l.length, r.length), e);
+    // x.dim == 3 (the call's parentheses forgotten): a method is never equal to a number, so it is a mistake
+    const isFunction = (v: Value) => v instanceof FunctionValue || v instanceof BuiltinFunction;
+    if ((isFunction(l) && isPrimitive(r) && r !== null && r !== undefined) || (isFunction(r) && isPrimitive(l) && l !== null && l !== undefined)) {
+      const fn = isFunction(l) ? e.getChildAtIndex(0) : e.getChildAtIndex(2);
+      return fail("wrongArgumentType", `'${fn?.getText()}' is a method, compared here with ${describe(isFunction(l) ? r : l)}: call it, ${fn?.getText()}()`, locOf(e));
+    }
     return l === r;
   }
 
@@ -443,4 +464,32 @@ function typeOf(v: Value): string {
   if (v instanceof ModeFlag) return "boolean";
   if (v instanceof FunctionValue || v instanceof BuiltinFunction || v instanceof ClassValue || v instanceof BuiltinClass) return "function";
   return "object";
+}
+
+/** Python's names a port carries over, and what TypeScript writes instead. */
+const PYTHON_NAMES: Readonly<Record<string, string>> = {
+  self: "a method refers to its module as `this` in TypeScript (Python's self)",
+  True: "TypeScript's is `true`",
+  False: "TypeScript's is `false`",
+  None: "TypeScript's is `null` (or `undefined`; compare with `=== null` for Python's `is None`)",
+  math: "Python's math module is `Math` in JavaScript (Math.sqrt, Math.PI), or F's functions on tensors",
+  range: "write a counted loop, for (let i = 0; i < n; i++), or Array.from({ length: n }, (_, i) => i)",
+  len: "an array's length is `a.length`; a tensor's size along dim 0 is `x.size(0)`",
+  float: "float('inf') is `Infinity` in JavaScript, float(x) is `Number(x)`",
+  int: "int(x) is `Math.trunc(x)` in JavaScript",
+  print: "tsdp evaluates model files statically and prints nothing at run time",
+  isinstance: "write `x instanceof nn.Linear` (a class) or `typeof x === \"number\"`",
+  enumerate: "write `for (const [i, v] of a.entries())`",
+  zip: "write `a.map((v, i) => [v, b[i]])`",
+  super: "call `super()` in the constructor; a parent's method is `super.name(...)`",
+};
+
+/** Whether a comma expression is (part of) a for statement's initializer or incrementor. */
+function inLoopHeader(e: TsNode): boolean {
+  let n: TsNode = e;
+  for (let p = n.getParent(); p; n = p, p = p.getParent()) {
+    if (TsNode.isForStatement(p)) return n === p.getInitializer() || n === p.getIncrementor();
+    if (!(TsNode.isBinaryExpression(p) && p.getOperatorToken().getKind() === SyntaxKind.CommaToken) && !TsNode.isParenthesizedExpression(p)) return false;
+  }
+  return false;
 }

@@ -1,7 +1,7 @@
 import { Node as TsNode, type BindingName, type EnumDeclaration, type SourceFile, type Statement } from "ts-morph";
 import { fail, type SourceLoc } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
-import { locOf } from "../source.ts";
+import { decoratorErrors, locOf } from "../source.ts";
 import { ClassValue, describe, FunctionValue, NamespaceValue, ObjectValue, type Value } from "../values.ts";
 import { CALL_LEVELS, InterpreterCore, poison } from "./core.ts";
 import { boundNames, declaredNames } from "./syntax.ts";
@@ -14,6 +14,7 @@ export abstract class FileEvaluator extends InterpreterCore {
     if (cached) return cached;
     const { file, syntaxErrors } = this.sources.load(path, from);
     for (const d of syntaxErrors) this.diags.add(d);
+    if (syntaxErrors.length === 0) for (const d of decoratorErrors(file)) this.diags.add(d);
     const scope = new Scope(this.globals);
     this.fileScopes.set(path, scope);
     if (syntaxErrors.length === 0) this.declareTopLevel(file, scope);

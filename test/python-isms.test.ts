@@ -1,0 +1,81 @@
+// A PyTorch user's Python carried into TypeScript where TypeScript means something else: a tuple in
+// parentheses is the comma operator (its last element alone), `==` on tensors compares objects, a
+// decorator would be dropped, `x.dim` without its call is a function. Each was accepted and computed
+// something other than the Python original (or cascaded into a second, wrong error); each is refused
+// now with one diagnostic at the line, naming what to write (compiler/1-frontend/interp/).
+import { describe, expect, it } from "vitest";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const model = (forward: string, fields = "", input = "x: Tensor<[Batch, 4]>") =>
+  `${header}export class M extends nn.Module {\n  ${fields}\n  forward(${input}) {\n    ${forward}\n  }\n}\n`;
+
+/** Every diagnostic as "CODE line: message". */
+const all = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`);
+
+describe("a Python tuple in parentheses (JavaScript's comma operator)", () => {
+  it("is refused where its value is used: a returned pair, a layer's kernel size, a sum's dims, an index of two dims", () => {
+    // each of these was accepted as its last element: (y, x) returned x, (3, 5) was a 5×5 kernel
+    expect(all(model("const y = x.mul(2);\n    return (y, x);"))).toEqual([
+      "TSDP2001 6: 'y, x' is JavaScript's comma operator, whose value is its last operand alone: a Python tuple is an array in TypeScript, [y, x]",
+    ]);
+    expect(all(model("return this.conv(x.view(-1, 1, 2, 2));", "conv = new nn.Conv2d(1, 2, (1, 2));"))[0]).toMatch(/^TSDP2001 3: '1, 2' is JavaScript's comma operator.*\[1, 2\]$/);
+    expect(all(model("return x.view(-1, 2, 2).sum((1, 2));"))[0]).toMatch(/^TSDP2001 5: '1, 2' is JavaScript's comma operator/);
+    expect(all(model("const t = F.arange(12).view(3, 4);\n    return x.mul(t[1, 2]);"))).toEqual([
+      `TSDP2001 6: '1, 2' is JavaScript's comma operator, whose value is its last operand alone: Python's x[1, 2] indexes several dims, which is x.index(1, 2) in tsdp (a string for a slice, ":" or "1:-1")`,
+    ]);
+  });
+
+  it("still steps several variables in a for loop's header, its one JavaScript use", () => {
+    const { graph } = lowerSource(model("let y = x;\n    for (let i = 0, j = 3; i < j; i++, j--) y = y.add(i + j);\n    return y;"));
+    // two iterations (i, j) = (0, 3), (1, 2): x + 3 + 3
+    const out = runReference(graph, { x: nd([1, 4], [1, 2, 3, 4]) }, initState(graph, 0)).outputs[0];
+    expect(Array.from(out.data)).toEqual([7, 8, 9, 10]);
+  });
+});
+
+describe("comparisons whose TypeScript meaning is not Python's", () => {
+  it("'==' and '!=' on two tensors are refused with the elementwise method; '===' is Python's 'is'", () => {
+    expect(all(model("if (x == y) return x;\n    return y;", "", "x: Tensor<[Batch, 4]>, y: Tensor<[Batch, 4]>"))).toEqual([
+      "TSDP2006 5: '==' on two tensors compares which object they are in TypeScript, not their elements (Python's): write a.eq(b) for the elementwise comparison, or '===' for Python's 'is'",
+    ]);
+    expect(all(model("return F.where(x != y, x, y);", "", "x: Tensor<[Batch, 4]>, y: Tensor<[Batch, 4]>"))[0]).toMatch(/^TSDP2006 5: '!=' on two tensors .* write a\.ne\(b\)/);
+    const { graph } = lowerSource(model("return x === y ? x : y.mul(2);", "", "x: Tensor<[Batch, 4]>, y: Tensor<[Batch, 4]>"));
+    expect(graph.outputs[0].op).toBe("mul");
+  });
+
+  it("a method compared with a number (x.dim == 3, the call forgotten) is refused, naming the call", () => {
+    // it was always false: the branch for 3-D inputs never ran
+    expect(all(model("if (x.dim == 2) return x.mul(2);\n    return x;"))).toEqual(["TSDP3003 5: 'x.dim' is a method, compared here with the number 2: call it, x.dim()"]);
+  });
+});
+
+describe("decorators", () => {
+  it("@torch.no_grad() on forward and @dataclass on a class are refused, not dropped", () => {
+    const noGrad = `${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 2);\n  @torch.no_grad()\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\n`;
+    expect(all(noGrad)).toEqual([
+      "TSDP2001 4: the decorator @torch.no_grad() is not supported: gradients follow from the Training declaration; a part that must not train takes .detach() (torch.no_grad) or requiresGrad_(false)",
+    ]);
+    const dataclass = `${header}@dataclass\nexport class M extends nn.Module {\n  fc = new nn.Linear(4, 2);\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\n`;
+    expect(all(dataclass)[0]).toMatch(/^TSDP2001 2: the decorator @dataclass is not supported: dataclass is Python's/);
+  });
+});
+
+describe("Python's names and constructor calls", () => {
+  it("self, True, None, math and range name what TypeScript writes", () => {
+    expect(all(model("return self.fc(x);"))[0]).toBe("TSDP2005 5: 'self' is not defined: a method refers to its module as `this` in TypeScript (Python's self)");
+    expect(all(model("return this.fc(x);", "fc = new nn.Linear(4, 2, { bias: True });"))[0]).toBe("TSDP2005 3: 'True' is not defined: TypeScript's is `true`");
+    expect(all(model("return x.clamp(None, 1);"))[0]).toMatch(/^TSDP2005 5: 'None' is not defined: TypeScript's is `null`/);
+    expect(all(model("return x.mul(math.sqrt(2));"))[0]).toMatch(/^TSDP2005 5: 'math' is not defined: Python's math module is `Math`/);
+    expect(all(model("for (const i of range(2)) x = x.add(i);\n    return x;"))[0]).toMatch(/^TSDP2005 5: 'range' is not defined: write a counted loop/);
+  });
+
+  it("super().__init__() and super(M, self) get one error each, saying it is super()", () => {
+    const ctor = (call: string) => `${header}export class M extends nn.Module {\n  fc: nn.Linear;\n  constructor() {\n    ${call};\n    this.fc = new nn.Linear(4, 2);\n  }\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\n`;
+    // (each also said "the constructor of M must call super()", which it does)
+    expect(all(ctor("super().__init__()"))).toEqual(["TSDP2001 5: Python's super().__init__() is super() in TypeScript, a statement of its own (with the base constructor's own arguments, if it takes any)"]);
+    expect(all(ctor("super(M, self)"))).toEqual(["TSDP2001 5: Python 2's super(M, self) is super() in TypeScript, with the base constructor's own arguments"]);
+  });
+});
