@@ -10,6 +10,8 @@
 // 0's running statistics are broadcast after each step (DDP's broadcast_buffers), so P processes ×
 // K devices equal one process with P·K devices (DataParallel: replica 0's statistics kept) when
 // each rank's shard is the P·K-way chunking's block of K chunks (batchShard) — not one device.
+// Its Dropout draws each sample's mask from the sample's place in the whole job's batch (the
+// ranks below it hold the samples before it), so the masks are that one process's too.
 //
 // Tolerance: rtol 1e-5 with atol 1e-6·max|x| (summation order: the job sums per-process sums across
 // processes; the reference sums per-replica gradients in one process). The max is over the whole

@@ -279,6 +279,30 @@ describe("data parallelism with BatchNorm: DataParallel's semantics", () => {
     }
     sim.dispose();
   }, 900_000);
+
+  it("a train-mode forward keeps replica 0's running statistics on every replica, as a step does (DataParallel's device 0)", async () => {
+    if (!multiDevice) return; // one device on the GPU machine: nothing to keep in step
+    const { model, build: b } = await build("test/fixtures/resnet8/model.ts", "dp-resnet8");
+    const graph = model.graph;
+    const { x } = batchOf(graph, 8, 350);
+    const four = await load(b.outDir, { devices: 4 });
+    const one = await load(b.outDir, { devices: 1 });
+    try {
+      // the forward moves each replica's statistics by its own chunk; then an eval forward's rows
+      // on every replica must use replica 0's, the ones stateDict reports
+      four.forwardSync(x);
+      one.loadStateDict(four.stateDict());
+      four.eval();
+      one.eval();
+      const got = (four.forwardSync(x) as { data: Float32Array }).data;
+      const want = (one.forwardSync(x) as { data: Float32Array }).data;
+      // the same kernels on the same rows and state: equal to the bit (rows 3–8 sat on replicas 1–3)
+      expect(Array.from(got)).toEqual(Array.from(want));
+    } finally {
+      four.dispose();
+      one.dispose();
+    }
+  }, 600_000);
 });
 
 /** A small classifier with the given optimizer, for trajectories. */

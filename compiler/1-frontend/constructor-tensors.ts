@@ -4,6 +4,7 @@ import { GraphBuilder } from "../ir/builder.ts";
 import type { Attrs, Init, Node } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
 import type { NDArray } from "../reference/ndarray.ts";
+import { formatShape } from "../ir/shape.ts";
 
 // Tensor math outside forward: in a constructor (and in a module-level const), tensors are
 // constants computed from factories — PyTorch's
@@ -25,6 +26,8 @@ import type { NDArray } from "../reference/ndarray.ts";
 
 /** The most elements a model's computed initial values may hold: they are written into model.cu. */
 export const MAX_COMPUTED_STATE = 1 << 22;
+/** The most multiply-adds the constant tensors of a model may take (float64, in JavaScript: seconds). */
+export const MAX_COMPUTED_WORK = 4e9;
 
 export class ConstructorTensors {
   readonly builder: GraphBuilder;
@@ -33,6 +36,7 @@ export class ConstructorTensors {
   private readonly copies = new Map<Node, Node>();
   private readonly values = new Map<Node, NDArray>();
   private computedElements = 0;
+  private computedWork = 0;
 
   constructor(maxOps: number) {
     this.builder = new GraphBuilder(maxOps);
@@ -65,7 +69,18 @@ export class ConstructorTensors {
 
   /** Whether `n` is computed from a listed table too long to compute in place in a kernel (graph-emitter.ts forwardNode). */
   hasLongLiteral(n: Node): boolean {
-    return (n.op === "literal" && (n.attrs.values as readonly number[]).length > INLINE_LITERAL_VALUES) || n.inputs.some((i) => this.hasLongLiteral(i));
+    // each node once: a constant built as a DAG (t = min(t, t) in a loop) shares its inputs, and a
+    // walk of its paths doubled with every level (60 levels hung the compile)
+    const seen = new Set<Node>();
+    const stack = [n];
+    while (stack.length) {
+      const m = stack.pop()!;
+      if (seen.has(m)) continue;
+      seen.add(m);
+      if (m.op === "literal" && (m.attrs.values as readonly number[]).length > INLINE_LITERAL_VALUES) return true;
+      stack.push(...m.inputs);
+    }
+    return false;
   }
 
   /** The initializer of a parameter or buffer whose value is `n`: a fill stays one, the rest is computed now. */
@@ -88,6 +103,10 @@ export class ConstructorTensors {
     const known = this.values.get(n);
     if (known) return known;
     const inputs = n.inputs.map((i) => this.evaluate(i));
+    // the reference computes in the compiler's process: its work is bounded as the ops' count is
+    this.computedWork += workOf(n);
+    if (this.computedWork > MAX_COMPUTED_WORK)
+      fail("tensorTooLarge", `${n.op}: computing this model's constant tensors takes more than ${MAX_COMPUTED_WORK.toExponential(0)} multiply-adds (${formatShape(n.shape)} here); use a smaller constant, or load its values into a buffer from a checkpoint`, n.loc);
     const value = opDef(n.op).reference(inputs, n.attrs, {
       node: n,
       training: false,
@@ -108,6 +127,19 @@ export class ConstructorTensors {
     this.values.set(n, value);
     return value;
   }
+}
+
+/** Multiply-adds the reference spends on `n`, about: n³ per square matrix, m·k·n per product, else one per element. */
+function workOf(n: Node): number {
+  const elements = n.shape.reduce<number>((p, d) => p * (typeof d === "number" ? d : 1), 1);
+  const inner = (shape: Node["shape"], at: number) => (typeof shape[shape.length + at] === "number" ? (shape[shape.length + at] as number) : 1);
+  if (n.op === "inverse" || n.op === "logabsdet" || n.op === "det_sign" || n.op === "qr") {
+    const a = n.inputs[0].shape;
+    const size = inner(a, -1);
+    return (a.reduce<number>((p, d) => p * (typeof d === "number" ? d : 1), 1) / Math.max(1, size)) * size * size;
+  }
+  if (n.op === "matmul" || n.op === "linear") return elements * inner(n.inputs[0].shape, -1);
+  return elements;
 }
 
 /** The one value every element of `n` holds when `n` is a fill, expanded or reshaped at most. */

@@ -1,3 +1,4 @@
+import { defaultLimits } from "../limits.ts";
 import { own } from "./names.ts";
 import { indexingMethods } from "./indexing.ts";
 import type { Node } from "../ir/node.ts";
@@ -185,6 +186,9 @@ function selectedExtreme(x: TensorValue, at: TensorValue, dimArg: number, keepdi
  * times in a row (none for 0), as a take of the indices so repeated — the result's size is the
  * counts' sum, fixed. Without a dim, the flattened tensor's elements.
  */
+/** The largest index table repeatInterleave's counts may build (the interpreter's array limit). */
+const MAX_REPEAT_TABLE = defaultLimits.maxArray;
+
 function repeatEach(x: TensorValue, counts: readonly number[], dim: number | null, site: CallSite, em: GraphEmitter): TensorValue {
   const who = "repeatInterleave";
   if (dim === null && x.node.shape.some(isBatch)) fail("shapeMismatch", `repeatInterleave without a dim flattens ${formatShape(x.node.shape)}, batch included; give the dim`, site.loc);
@@ -195,6 +199,11 @@ function repeatEach(x: TensorValue, counts: readonly number[], dim: number | nul
   if (counts.length !== 1 && counts.length !== size) fail("shapeMismatch", `repeatInterleave: ${counts.length} counts for dim ${d} of size ${size}; give one count, or one per element`, site.loc);
   if (!counts.every((n) => Number.isInteger(n) && n >= 0)) fail("invalidArgument", `repeatInterleave: the counts must be integers ≥ 0, got [${counts.join(", ")}]`, site.loc);
   const each = counts.length === 1 ? new Array<number>(size as number).fill(counts[0]) : counts;
+  // the result's dim is the counts' sum, built below as a constant table of that many indices:
+  // measured before anything is allocated (counts of 2^30 ran the compiler out of memory)
+  const total = each.reduce((a, n) => a + n, 0);
+  if (total > MAX_REPEAT_TABLE)
+    fail("tensorTooLarge", `repeatInterleave: the counts sum to ${total}, the size of the result's dim ${d}; with a tensor of counts tsdp builds that dim's index table as a constant, up to ${MAX_REPEAT_TABLE} entries`, site.loc);
   const index = each.flatMap((n, i) => new Array<number>(n).fill(i));
   if (index.length === 0) fail("invalidArgument", "repeatInterleave: the counts sum to 0, which leaves an empty tensor; tsdp's tensors are not empty", site.loc);
   const at = em.tensor("to_int", [em.tensor("literal", [], { shape: [index.length], values: index }, who, site)], {}, who, site);

@@ -138,6 +138,13 @@ function cDouble(x: number): string {
   return String(x);
 }
 
+/** A double as a C++ initializer, with math.h's macros for what has no literal. */
+function cDoubleInitializer(v: number): string {
+  if (Number.isNaN(v)) return "NAN";
+  if (!Number.isFinite(v)) return v > 0 ? "INFINITY" : "-INFINITY";
+  return cDouble(v);
+}
+
 /**
  * A float as a host-side C++ initializer: the fewest digits that read back as the same float32
  * (a table of them reads as the values do), and the math.h macros for what has no literal.
@@ -248,7 +255,8 @@ function stateRow(n: Node, index: number, memory: MemoryPlan): StateRowView {
     dtype: dtypeCode[n.dtype],
     count,
     init: initCode[init.kind],
-    a: cDouble(a),
+    // a constant may be NaN or ±∞ (a buffer of F.ones(3).div(0), the inverse of a singular constant)
+    a: cDoubleInitializer(a),
     shift: cDouble(shift),
     zeroRow,
     stream,
@@ -493,6 +501,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     kernelCount: plan.kernels.length,
     stepKernelCount: training ? training.step.plan.kernels.length : 0,
     paramBytes: memory.paramBytes,
+    buffersBegin: paramsOnlyBytes,
     batchBytesPerSample,
     unsharedBatchBytesPerSample: memory.unsharedBatchBytesPerSample,
     fixedBytes,

@@ -869,6 +869,8 @@ export interface ModelView {
   readonly kernelCount: number;
   readonly stepKernelCount: number;
   readonly paramBytes: number;
+  /** Where the buffers (BatchNorm's running statistics) begin in the state, after the parameters. */
+  readonly buffersBegin: number;
   readonly batchBytesPerSample: number;
   readonly unsharedBatchBytesPerSample: number;
   /** The fixed arena: activations, then the split-K tile tickets. */

@@ -83,8 +83,18 @@ function splitArgs(text: string): string[] {
   return out.map(collapse).filter((s) => s !== "");
 }
 
+/**
+ * `text` with its comments blanked to spaces (same length, same line breaks): a section quotes the
+ * model's TypeScript lines in comments, and a quoted `__global__ void f(` or `TSDP_LAUNCH(` must not
+ * be taken for code (it broke the parenthesis matching, or was read as the kernel's launch).
+ */
+export function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (c) => c.replace(/[^\n]/g, " "));
+}
+
 /** The __global__ functions of a section: name and parameter list. */
 function globals(section: string): { name: string; params: string[] }[] {
+  section = withoutComments(section);
   const out: { name: string; params: string[] }[] = [];
   for (const m of section.matchAll(/__global__\s+void\s+(?:__launch_bounds__\s*\([^)]*\)\s*)?(\w+)\s*\(/g)) {
     const open = m.index! + m[0].length - 1;
@@ -100,8 +110,9 @@ function recordOf(section: string, cu: string): KernelRecord {
   let shapes: string[] = [];
   let launch = "";
   const lines = cu.split("\n");
+  const code = withoutComments(cu).split("\n");
   for (const f of fns) {
-    const at = lines.findIndex((l) => l.includes(`TSDP_LAUNCH(tsdp_kernels::${f.name},`));
+    const at = code.findIndex((l) => l.includes(`TSDP_LAUNCH(tsdp_kernels::${f.name},`));
     if (at < 0) continue;
     let open = at;
     while (open > 0 && !/^\s*\{\s+\/\/ /.test(lines[open])) open--;
@@ -113,7 +124,7 @@ function recordOf(section: string, cu: string): KernelRecord {
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => (m[1] && !m[1].startsWith("%") ? `${m[1]} ${m[2]}` : m[2]));
     const sizes = block.filter((l) => /^\s*const /.test(l)).map(collapse);
-    const call = lines.slice(at, at + 3).join(" ");
+    const call = code.slice(at, at + 3).join(" ");
     const [, grid, blockDim] = splitArgs(parenthesized(call, call.indexOf("(")));
     launch = [...sizes, `grid ${grid}`, `block ${blockDim}`].join(" ");
     break;

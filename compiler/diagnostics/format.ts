@@ -22,6 +22,9 @@ export const printable = (s: string) =>
 /** Code frames: each control character as one U+FFFD, so the caret under the line stays aligned. */
 const printableLine = (s: string) => s.replace(CONTROL, "\ufffd");
 
+/** The most characters of a source line a code frame shows. */
+const FRAME_WIDTH = 160;
+
 /**
  * Renders a diagnostic as
  *   error TSDP4001: nn.Linear expects 800 input features, got 1250 from [Batch, 50, 5, 5]
@@ -41,13 +44,19 @@ export function formatDiagnostic(d: Diagnostic, opts: FormatOptions = {}): strin
   if (d.loc) {
     const file = opts.cwd ? relative(opts.cwd, d.loc.file) || d.loc.file : d.loc.file;
     out.push(`  ${blue("-->")} ${printable(file)}:${d.loc.line}:${d.loc.col}`);
-    const text = sourceLine(d.loc.file, d.loc.line, opts.sources);
-    if (text !== undefined) {
+    const line = sourceLine(d.loc.file, d.loc.line, opts.sources);
+    if (line !== undefined) {
       const gutter = " ".repeat(String(d.loc.line).length);
-      const width = Math.max(1, Math.min(d.loc.length, text.length - d.loc.col + 1));
+      // a long line (a minified file, a tuning value of megabytes) is shown as a window around the
+      // column, so that a message never repeats more of it than a screen holds
+      const from = line.length > FRAME_WIDTH ? Math.max(0, Math.min(d.loc.col - 1 - 40, line.length - FRAME_WIDTH)) : 0;
+      const shown = line.slice(from, from + FRAME_WIDTH);
+      const text = (from > 0 ? "…" : "") + shown + (from + FRAME_WIDTH < line.length ? "…" : "");
+      const col = d.loc.col - from + (from > 0 ? 1 : 0);
+      const width = Math.max(1, Math.min(d.loc.length, shown.length - (d.loc.col - 1 - from)));
       out.push(`${gutter} ${blue("|")}`);
       out.push(`${blue(String(d.loc.line))} ${blue("|")} ${printableLine(text)}`);
-      out.push(`${gutter} ${blue("|")} ${" ".repeat(d.loc.col - 1)}${red("^".repeat(width))}`);
+      out.push(`${gutter} ${blue("|")} ${" ".repeat(Math.max(0, col - 1))}${red("^".repeat(width))}`);
       if (d.help) out.push(`${gutter} ${blue("=")} help: ${d.help}`);
     } else if (d.help) out.push(`   = help: ${d.help}`);
   } else if (d.help) out.push(`   = help: ${d.help}`);

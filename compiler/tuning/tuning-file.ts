@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { ts } from "ts-morph";
 import { cIdentifier } from "../5-codegen/escape.ts";
@@ -58,18 +58,55 @@ export function tuningPathFor(modelFile: string, explicit?: string): string | un
 
 const TOP_LEVEL = ["kernels", "autotuned", "tunedFor"];
 
+/** A tuning file's largest size: a few hundred kernels' knobs take kilobytes. */
+const MAX_TUNING_BYTES = 16 << 20;
+/** Its deepest nesting: the format has three levels (file, kernels, knobs). */
+const MAX_TUNING_DEPTH = 64;
+
 export function readTuningFile(path: string): TuningFile {
   const file = resolve(path);
+  const unreadable = (e: unknown) => fail("badTuningFile", `${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(file);
+  } catch (e) {
+    return unreadable(e);
+  }
+  // a regular file of bounded size: /dev/zero, a FIFO or a device would be read forever
+  if (!stat.isFile()) return fail("badTuningFile", `${file}: not a regular file (${stat.isDirectory() ? "a directory" : "a device, FIFO or socket"})`);
+  if (stat.size > MAX_TUNING_BYTES) return fail("badTuningFile", `${file}: ${stat.size} bytes, more than a tuning file's ${MAX_TUNING_BYTES}`);
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    return fail("badTuningFile", `${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    return unreadable(e);
   }
   return parseTuningFile(text, file);
 }
 
+/** The deepest [ or { nesting of JSON text (outside strings). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "[" || c === "{") deepest = Math.max(deepest, ++depth);
+    else if (c === "]" || c === "}") depth--;
+  }
+  return deepest;
+}
+
 export function parseTuningFile(text: string, file: string): TuningFile {
+  // an editor's byte-order mark is not JSON's, and says nothing
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // before the location parser, which recurses once per level
+  const depth = nestingDepth(text);
+  if (depth > MAX_TUNING_DEPTH) return fail("badTuningFile", `${file}: nested ${depth} levels deep; a tuning file has three (the file, "kernels", each kernel's knobs)`);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -83,7 +120,7 @@ export function parseTuningFile(text: string, file: string): TuningFile {
   const spans = jsonSpans(text);
   const where = (path: string[], of: "key" | "value" = "key") => spanLoc(text, file, spans, path, of);
   if (!isObject(json)) return fail("badTuningFile", `${file}: expected an object {"kernels": {...}}, got ${describe(json)}`, where([], "value"));
-  for (const key of Object.keys(json)) if (!TOP_LEVEL.includes(key)) fail("badTuningFile", `${file}: unknown top-level key ${JSON.stringify(key)} (expected ${TOP_LEVEL.map((k) => JSON.stringify(k)).join(", ")})`, where([key]));
+  for (const key of Object.keys(json)) if (!TOP_LEVEL.includes(key)) fail("badTuningFile", `${file}: unknown top-level key ${quoted(key)} (expected ${TOP_LEVEL.map((k) => JSON.stringify(k)).join(", ")})`, where([key]));
   const kernels = json.kernels ?? {};
   if (!isObject(kernels)) return fail("badTuningFile", `${file}: "kernels" must be an object of kernel name → knobs, got ${describe(kernels)}`, where(["kernels"], "value"));
   const autotuned = json.autotuned ?? [];
@@ -104,7 +141,13 @@ export function parseTuningFile(text: string, file: string): TuningFile {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const describe = (v: unknown) => (Array.isArray(v) ? "a list" : v === null ? "null" : typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v)}`);
+const describe = (v: unknown) => (Array.isArray(v) ? "a list" : v === null ? "null" : typeof v === "object" ? "an object" : `${typeof v} ${quoted(v)}`);
+
+/** A value as JSON, cut to a message's width (a value of megabytes is the file's mistake, not the message's). */
+function quoted(v: unknown): string {
+  const text = JSON.stringify(v);
+  return text.length > 60 ? `${text.slice(0, 57)}… (${text.length} characters)` : text;
+}
 
 function locAt(text: string, file: string, offset: number, length: number): SourceLoc {
   return { file, ...lineCol(text, offset), length };
@@ -145,7 +188,7 @@ export function checkTuning(t: TuningFile, kernels: readonly TunableKernel[]): {
     const names = k.family ? knobNames(k.family) : [];
     for (const knob of Object.keys(entry.knobs))
       if (!names.includes(knob))
-        errors.push(diagnostic("unknownKnob", `${entry.kernel} has no knob ${JSON.stringify(knob)}${names.length ? `; its knobs (${k.family}): ${names.join(", ")}` : ": its kernel family has no knobs"}`, entry.knobAt[knob]));
+        errors.push(diagnostic("unknownKnob", `${entry.kernel} has no knob ${quoted(knob)}${names.length ? `; its knobs (${k.family}): ${names.join(", ")}` : ": its kernel family has no knobs"}`, entry.knobAt[knob]));
   }
   if (errors.length) throw new CompileError([...errors, ...warnings]);
   return { warnings, stale };
@@ -188,7 +231,7 @@ export function tuningOf(file: TuningFile): Tuning {
         knobs: e.knobs,
         origin: e.origin,
         refuse: (knob: string, value: KnobValue, legal: readonly KnobValue[], what: string) =>
-          fail("illegalKnob", `${e.kernel}: ${JSON.stringify(value)} is not a legal ${knob} for ${what} of this shape; legal: ${formatLegal(legal)}`, e.knobAt[knob]),
+          fail("illegalKnob", `${e.kernel}: ${quoted(value)} is not a legal ${knob} for ${what} of this shape; legal: ${formatLegal(legal)}`, e.knobAt[knob]),
       };
     },
   };

@@ -265,6 +265,7 @@ int stage_inputs(tsdp_model* m, const tsdp_program_desc& p, const std::vector<st
     for (auto& r : m->replicas) {
         r.consts_host->step = m->steps;
         r.consts_host->draw = m->draws;
+        r.consts_host->sample_base = m->sample_base;
     }
     return 0;
 }
@@ -361,6 +362,14 @@ int run_replicated(tsdp_model* m, const tsdp_program_desc& p, int batch, const v
     }
     if (int e = synchronize_all(m)) return e;
     unstage_outputs(m, p, parts, outputs, per_replica);
+    // A train-mode run moved each replica's buffers (BatchNorm's running statistics) by its own
+    // chunk: DataParallel keeps device 0's, as the training step does (enqueue_step)
+    const tsdp_model_desc& d = tsdp_model_description;
+    if (m->training && m->replicas.size() > 1 && d.param_bytes > d.buffers_begin) {
+        tsdp_replica* r0 = &m->replicas[0];
+        for (size_t i = 1; i < m->replicas.size(); ++i)
+            TSDP_CHECK(cudaMemcpy(m->replicas[i].params + d.buffers_begin, r0->params + d.buffers_begin, d.param_bytes - d.buffers_begin, cudaMemcpyDeviceToDevice));
+    }
     // PyTorch draws a fresh dropout mask on every call: the next run draws from the next counter
     if (p.draws == TSDP_DRAWS_ALWAYS || (p.draws == TSDP_DRAWS_IN_TRAIN_MODE && m->training)) ++m->draws;
     return 0;
@@ -625,6 +634,8 @@ TSDP_EXPORT int tsdp_forward(tsdp_model* m, int batch, const void* const* inputs
     if (!inputs || !outputs) return fail(m, -1, "tsdp_forward: inputs and outputs must not be NULL");
     if (int e = settle_pending(m)) return e;
     try {
+        // a forward is this process's alone (no collective): its samples are counted from its own first
+        m->sample_base = 0;
         return run_replicated(m, tsdp_model_description.forward, batch, inputs, outputs, nullptr);
     } catch (const std::exception& ex) {
         return fail(m, -1, std::string("tsdp_forward: ") + ex.what());

@@ -72,10 +72,15 @@ struct tsdp_update {
 struct tsdp_run_consts {
     unsigned long long step;  // dropout's Philox counter (i, step, draw, 0): optimizer steps taken before this run
     unsigned long long draw;  // … and the runs since that step that drew random numbers: a fresh mask per call
+    // the process's first sample in the whole job's batch (a process group's step and evaluate:
+    // the samples of lower ranks), added to each replica's sample0 so that a sample's mask is the
+    // one it draws in one process on the whole batch; 0 outside a group and in forward
+    unsigned long long sample_base;
     tsdp_update update;       // this step's hyperparameters (training builds)
 };
 // Kernels that draw get a pointer to `step` and read `draw` as the word after it (fused_pointwise.cu.hbs).
 static_assert(offsetof(tsdp_run_consts, draw) == offsetof(tsdp_run_consts, step) + sizeof(unsigned long long));
+static_assert(offsetof(tsdp_run_consts, sample_base) == offsetof(tsdp_run_consts, step) + 2 * sizeof(unsigned long long));
 
 /** One replica of the model: its device, streams and memory. run_<program> launches into it. */
 struct tsdp_replica {
@@ -227,6 +232,7 @@ struct tsdp_training_desc {
 struct tsdp_model_desc {
     const char* manifest_hash;  // the seal of manifest.json (tsdp_manifest_hash)
     size_t param_bytes;         // parameters, then buffers
+    size_t buffers_begin;       // where the buffers begin (param_bytes when there are none)
     size_t batch_bytes_per_sample;
     size_t fixed_bytes;
     size_t zeroed_bytes;  // the fixed arena's last bytes, zero at creation: split-K's tile tickets

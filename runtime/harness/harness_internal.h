@@ -45,6 +45,7 @@ struct tsdp_model {
     // as a copy of that step's gradient (no dampening), whichever step that is
     bool momentum_started = false;
     unsigned long long draws = 0; // runs since the last step that drew random numbers (dropout's counter)
+    unsigned long long sample_base = 0; // this process's first sample in a group's batch (tsdp_run_consts)
     std::string error;
     // The training step as CUDA graphs, one per (batch size, step mode: train/eval + 2 × clipping,
     // whose kernels are in the step only when it clips); dropped whenever an allocation they point

@@ -644,8 +644,19 @@ int loss_weights(tsdp_model* m, const std::vector<std::pair<int, int>>& parts, c
         total += amount[i];
     }
     std::string why;
-    if (m->group && group_sum_doubles(m->group, &total, 1, t.count_targets ? (t.class_weights ? "the sum of the processes' target weights" : "the sum of the processes' counted targets") : "the sum of the processes' batch sizes", &why) != 0)
-        return fail(m, -1, why);
+    m->sample_base = 0;
+    if (m->group) {
+        // one sum: [the total the mean is over, then each rank's batch in its own slot], whose
+        // slots before this rank give its first sample in the job's batch (dropout's sample index)
+        const int rank = group_rank(m->group), size = group_size(m->group);
+        std::vector<double> sums(1 + (size_t)size, 0.0);
+        sums[0] = total;
+        for (const auto& p : parts) sums[1 + (size_t)rank] += p.second;
+        if (group_sum_doubles(m->group, sums.data(), sums.size(), t.count_targets ? (t.class_weights ? "the sum of the processes' target weights" : "the sum of the processes' counted targets") : "the sum of the processes' batch sizes", &why) != 0)
+            return fail(m, -1, why);
+        total = sums[0];
+        for (int j = 0; j < rank; ++j) m->sample_base += (unsigned long long)sums[1 + (size_t)j];
+    }
     weights->assign(parts.size(), 1.0);
     // a replica with nothing to count divides its sum by 1 (the loss's step form, n + [n = 0]): that
     // sum is 0 unless label smoothing adds the other classes' terms to targets of weight 0, which
