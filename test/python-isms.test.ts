@@ -79,3 +79,16 @@ describe("Python's names and constructor calls", () => {
     expect(all(ctor("super(M, self)"))).toEqual(["TSDP2001 5: Python 2's super(M, self) is super() in TypeScript, with the base constructor's own arguments"]);
   });
 });
+
+describe("arguments a PyTorch user passes as in Python", () => {
+  it("x.max(1) given to a layer names the { values, indices } it returns, not four unknown options", () => {
+    expect(all(model("return this.fc(x.max(1));", "fc = new nn.Linear(4, 2);", "x: Tensor<[Batch, 3, 4]>"))).toEqual([
+      "TSDP3004 5: nn.Linear got the { values, indices } that max, min, sort, topk, kthvalue, mode and median return along a dim (PyTorch's named tuple): pass its .values (or [0])",
+    ]);
+  });
+
+  it("a misspelled option gets the nearest option's name", () => {
+    const src = `${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 2);\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\nexport const training = new Training(M, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.1, momentum: 0.9, nestrov: true }) });\n`;
+    expect(all(src)[0]).toMatch(/^TSDP3004 8: optim\.SGD has no option 'nestrov'; did you mean nesterov\?/);
+  });
+});

@@ -3,6 +3,7 @@ import { CompileError, diagnostic, fail, type Diagnostic, type SourceLoc } from 
 import type { DiagnosticKind } from "../diagnostics/catalog.ts";
 import { locOf } from "./source.ts";
 import { describe, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { didYouMean } from "./interp/syntax.ts";
 
 // Binds call arguments the way a PyTorch port writes them: positional arguments in PyTorch's
 // order, then optionally one trailing object literal for the keyword arguments:
@@ -109,6 +110,9 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
   const lastSpec = specs[positional.length - 1];
   // an options object, unless the argument at its place takes any value and the object is not
   // made of the callee's option names (new nn.TransformerEncoderLayer(8, 2, 16, 0.1, { normFirst: true }))
+  // x.max(1) passed on as a tensor: PyTorch's named tuple (values, indices) is an object here
+  if (last instanceof ObjectValue && last.props.has("values") && last.props.has("indices") && !specs.some((s) => s.name === "values"))
+    fail("invalidArgument", `${who} got the { values, indices } that max, min, sort, topk, kthvalue, mode and median return along a dim (PyTorch's named tuple): pass its .values (or [0])`, argLoc(site, args.length - 1, args.length));
   const optionNames = last instanceof ObjectValue && last.props.size > 0 && [...last.props.keys()].every((k) => specs.some((s) => s.name === k));
   if (last instanceof ObjectValue && (onlyKeywords || lastSpec?.kind !== "any" || optionNames)) {
     keywords = last.props;
@@ -131,7 +135,7 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
     const spec = specs.find((s) => s.name === key);
     if (!spec) {
       const snake = specs.find((s) => s.name === camel(key));
-      const hint = snake ? `; write ${snake.name} (camelCase) for PyTorch's ${key}` : "";
+      const hint = snake ? `; write ${snake.name} (camelCase) for PyTorch's ${key}` : didYouMean(key, specs.map((s) => s.name), "");
       problems.add("invalidArgument", `${who} has no option '${key}'${hint}; it takes ${specs.map((s) => s.name).join(", ")}`, keyLoc(site, key, "name"));
       unknownOption = true;
       continue;
