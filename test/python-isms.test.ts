@@ -92,3 +92,13 @@ describe("arguments a PyTorch user passes as in Python", () => {
     expect(all(src)[0]).toMatch(/^TSDP3004 8: optim\.SGD has no option 'nestrov'; did you mean nesterov\?/);
   });
 });
+
+describe("a field initializer reading a constructor's parameter property", () => {
+  it("is refused at the read, saying when TypeScript sets it (it gave \"'*' needs numbers, got undefined\")", () => {
+    const src = `${header}class Block extends nn.Module {\n  hidden = this.dim * 2;\n  fc: nn.Linear;\n  constructor(public dim: number) {\n    super();\n    this.fc = new nn.Linear(dim, this.hidden);\n  }\n  forward(x: Tensor) {\n    return this.fc(x);\n  }\n}\nexport class M extends nn.Module {\n  b = new Block(4);\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.b(x);\n  }\n}\n`;
+    expect(all(src)[0]).toBe(
+      "TSDP2005 3: the initializer of hidden reads this.dim before it is set: TypeScript assigns a constructor's parameter properties (constructor(public dim)) after the class's field initializers run (its error TS2729); set hidden in the constructor, after super()",
+    );
+  });
+});
+

@@ -42,7 +42,7 @@ export const catalog = {
   tensorOperator: entry(
     "TSDP2006",
     "operator on a tensor",
-    "TypeScript has no operator overloading: write x.add(y), x.sub(y), x.mul(y), x.div(y), x.matmul(y)",
+    "TypeScript has no operator overloading: write x.add(y), x.sub(y), x.mul(y), x.div(y), x.matmul(y), x.pow(y); comparisons x.eq(y), x.ne(y), x.gt(y), x.ge(y), x.lt(y), x.le(y) (a branch on a tensor's values depends on data: F.where(cond, a, b) computes both)",
   ),
   dataDependentControlFlow: entry(
     "TSDP2007",

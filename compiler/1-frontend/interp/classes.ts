@@ -664,6 +664,15 @@ export class Interpreter extends PropertyEvaluator {
       }
   }
 
+  /** A `this.x` in a field initializer where x is a parameter property of the class not set yet. */
+  private earlyParameterProperty(cls: ClassValue, self: ModuleValue, init: TsNode): PropertyAccessExpression | undefined {
+    const properties = new Set(cls.decl.getConstructors().flatMap((c) => c.getParameters().filter((p) => p.isParameterProperty()).map((p) => p.getName())));
+    if (properties.size === 0) return undefined;
+    return [init, ...init.getDescendants()].find(
+      (n): n is PropertyAccessExpression => TsNode.isPropertyAccessExpression(n) && n.getExpression().getKind() === SyntaxKind.ThisKeyword && properties.has(n.getName()) && !self.fields.has(n.getName()),
+    );
+  }
+
   protected initFields(cls: ClassValue, self: ModuleValue): void {
     const scope = new Scope(cls.scope, self);
     const declared = new Set(cls.decl.getProperties().filter((p) => !p.isStatic()).map((p) => memberName(p.getNameNode())));
@@ -675,6 +684,13 @@ export class Interpreter extends PropertyEvaluator {
       const init = prop.getInitializer();
       if (!init) continue;
       const name = fieldName(written);
+      // hidden = this.dim * 2 with constructor(public dim): undefined there, as in TypeScript
+      const early = this.earlyParameterProperty(cls, self, init);
+      if (early) {
+        this.diags.recover(() => fail("undefinedName", `the initializer of ${name} reads ${early.getText()} before it is set: TypeScript assigns a constructor's parameter properties (constructor(public ${early.getName()})) after the class's field initializers run (its error TS2729); set ${name} in the constructor, after super()`, locOf(early)), undefined);
+        self.fields.set(name, poison);
+        continue;
+      }
       const value = this.diags.recover(() => this.evalExpr(init, scope), poison);
       if (self.plain) this.diags.recover(() => notePlainState(this.plainState, this.registeredState, self, name, value, locOf(prop.getNameNode())), undefined);
       if (value instanceof ModuleValue && !isLayerName(name))
