@@ -28,7 +28,7 @@ describe("a Python tuple in parentheses (JavaScript's comma operator)", () => {
     ]);
   });
 
-  it("still steps several variables in a for loop's header, its one JavaScript use", () => {
+  it("still runs where its left side does something: a for loop's header stepping two variables (TypeScript refuses the rest, TS2695)", () => {
     const { graph } = lowerSource(model("let y = x;\n    for (let i = 0, j = 3; i < j; i++, j--) y = y.add(i + j);\n    return y;"));
     // two iterations (i, j) = (0, 3), (1, 2): x + 3 + 3
     const out = runReference(graph, { x: nd([1, 4], [1, 2, 3, 4]) }, initState(graph, 0)).outputs[0];

@@ -276,11 +276,11 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       if (op === SyntaxKind.AmpersandAmpersandToken) return t ? this.evalExpr(e.getRight(), scope) : l;
       return t ? l : this.evalExpr(e.getRight(), scope);
     }
-    // a, b: a for its effects, then b's value — only where a loop header steps several variables
-    // (for (…; …; i++, j--)); elsewhere it is a Python tuple written in parentheses, (3, 5) or
-    // return (y, h), whose value JavaScript makes the last element alone
+    // a, b: a for its effects, then b's value (for (…; …; i++, j--), (a = f(a), a + 1)). A left
+    // side that can have none is TypeScript's error TS2695, and here a Python tuple written in
+    // parentheses, (3, 5) or return (y, h), whose value JavaScript makes the last element alone
     if (op === SyntaxKind.CommaToken) {
-      if (!inLoopHeader(e)) {
+      if (!mayHaveEffects(left)) {
         const text = e.getText().length > 40 ? `${e.getText().slice(0, 37)}...` : e.getText();
         const parent = e.getParent();
         // x[1, 2]: Python's index of several dims
@@ -484,12 +484,13 @@ const PYTHON_NAMES: Readonly<Record<string, string>> = {
   super: "call `super()` in the constructor; a parent's method is `super.name(...)`",
 };
 
-/** Whether a comma expression is (part of) a for statement's initializer or incrementor. */
-function inLoopHeader(e: TsNode): boolean {
-  let n: TsNode = e;
-  for (let p = n.getParent(); p; n = p, p = p.getParent()) {
-    if (TsNode.isForStatement(p)) return n === p.getInitializer() || n === p.getIncrementor();
-    if (!(TsNode.isBinaryExpression(p) && p.getOperatorToken().getKind() === SyntaxKind.CommaToken) && !TsNode.isParenthesizedExpression(p)) return false;
-  }
-  return false;
+/** Whether evaluating `e` could change anything: an assignment, ++/--, a call or `new` in it (TS2695's test, roughly). */
+function mayHaveEffects(e: TsNode): boolean {
+  const effect = (n: TsNode) =>
+    TsNode.isCallExpression(n) ||
+    TsNode.isNewExpression(n) ||
+    TsNode.isDeleteExpression(n) ||
+    (TsNode.isBinaryExpression(n) && n.getOperatorToken().getKind() >= SyntaxKind.FirstAssignment && n.getOperatorToken().getKind() <= SyntaxKind.LastAssignment) ||
+    ((TsNode.isPrefixUnaryExpression(n) || TsNode.isPostfixUnaryExpression(n)) && (n.getOperatorToken() === SyntaxKind.PlusPlusToken || n.getOperatorToken() === SyntaxKind.MinusMinusToken));
+  return effect(e) || e.getDescendants().some(effect);
 }
