@@ -5,10 +5,12 @@
 // ends with one line naming the rank that failed and its last message. `tsdp launch --rdzv tcp`
 // starts the ranks without mpirun instead (distributed-rdzv-launch.ts).
 import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { createInterface } from "node:readline";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 
 export interface LaunchOptions {
   readonly nproc: number;
@@ -53,7 +55,7 @@ export function mpirunArguments(o: LaunchOptions, asRoot: boolean): string[] {
     "--mca", "mpi_yield_when_idle", "1",
     // shared memory without ptrace-based single copy, which containers often forbid
     "--mca", "btl_vader_single_copy_mechanism", "none",
-    ...["TSDP_DEVICES_PER_PROC", "TSDP_DIST_TIMEOUT"].flatMap((v) => ["-x", v]),
+    ...["TSDP_DEVICES_PER_PROC", "TSDP_DIST_TIMEOUT", "TSDP_LAUNCH_JOINED"].flatMap((v) => ["-x", v]),
     ...scriptCommand(o.script),
     ...o.args,
   ];
@@ -72,6 +74,49 @@ export function lastMessage(lines: readonly string[]): string | undefined {
   return (errors.at(-1) ?? lines.at(-1))?.trim();
 }
 
+/** A process's start time (field 22 of /proc/<pid>/stat), which tells it from a later process with the same id; undefined when it is gone. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The processes below `root` (its children, theirs, …) with their start times, from /proc (none where there is no /proc). */
+export function descendants(root: number): Map<number, string> {
+  const parent = new Map<number, number>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
+  } catch {
+    return new Map();
+  }
+  const started = new Map<number, string>();
+  for (const e of entries) {
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parent.set(Number(e), Number(fields[1]));
+      started.set(Number(e), fields[19]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found = new Map<number, string>();
+  let frontier = [root];
+  while (frontier.length) {
+    const next: number[] = [];
+    for (const [pid, ppid] of parent) if (frontier.includes(ppid) && !found.has(pid)) (found.set(pid, started.get(pid)!), next.push(pid));
+    frontier = next;
+  }
+  return found;
+}
+
+/** Seconds a rank has to end after SIGTERM before it is killed (SIGKILL). */
+export const GRACE_S = 5;
+
 /** Runs the job; resolves to the exit status the launcher should end with (0 when every rank succeeded). */
 export function launch(o: LaunchOptions): Promise<number> {
   const out = o.out ?? ((l: string) => process.stdout.write(l + "\n"));
@@ -79,9 +124,36 @@ export function launch(o: LaunchOptions): Promise<number> {
   const mpirun = findMpirun();
   if (!mpirun)
     throw new LaunchError("tsdp launch starts the ranks with Open MPI's mpirun, which is not installed: apt-get install openmpi-bin (Debian), or set TSDP_MPIRUN");
-  const env: NodeJS.ProcessEnv = { ...process.env, TSDP_DEVICES_PER_PROC: String(o.devicesPerProc) };
+  // each rank marks its arrival at load() here (runtime/distributed.ts), so that a job whose ranks
+  // gave up waiting for the others to join is reported with the ranks that never came
+  const joined = mkdtempSync(join(tmpdir(), "tsdp-launch-"));
+  const env: NodeJS.ProcessEnv = { ...process.env, TSDP_DEVICES_PER_PROC: String(o.devicesPerProc), TSDP_LAUNCH_JOINED: joined };
   if (o.timeout !== undefined) env.TSDP_DIST_TIMEOUT = String(o.timeout);
   const child = spawn(mpirun, mpirunArguments(o, process.getuid?.() === 0), { env, stdio: ["inherit", "pipe", "pipe"] });
+  // the ranks (mpirun's descendants), seen while it runs: none may outlive the launcher, even where
+  // mpirun ends before them (stopped by a signal while a rank is busy outside MPI)
+  const ranks = new Map<number, string>();
+  const look = () => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) for (const [pid, t] of descendants(child.pid)) ranks.set(pid, t);
+  };
+  const watcher = setInterval(look, 1000);
+  const alive = () => [...ranks].filter(([pid, t]) => startTime(pid) === t).map(([pid]) => pid);
+  const signalAll = (signal: NodeJS.Signals) => {
+    for (const pid of alive())
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // gone meanwhile
+      }
+  };
+  /** After mpirun: the ranks left behind get SIGTERM, and SIGKILL after the grace period. */
+  const reap = async () => {
+    clearInterval(watcher);
+    if (alive().length === 0) return;
+    signalAll("SIGTERM");
+    for (let waited = 0; waited < GRACE_S * 1000 && alive().length > 0; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    signalAll("SIGKILL");
+  };
 
   const lastError = new Map<number, string[]>();
   let mpirunText = "";
@@ -100,25 +172,49 @@ export function launch(o: LaunchOptions): Promise<number> {
   createInterface({ input: child.stdout! }).on("line", (l) => onLine(l, false));
   createInterface({ input: child.stderr! }).on("line", (l) => onLine(l, true));
 
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  // a signal goes to mpirun, which stops the ranks; whatever is left after the grace period is killed
+  let escalation: NodeJS.Timeout | undefined;
+  let stoppedBy: NodeJS.Signals | undefined;
+  const forward = (signal: NodeJS.Signals) => () => {
+    stoppedBy ??= signal;
+    look();
+    child.kill(signal);
+    escalation ??= setTimeout(() => {
+      signalAll("SIGKILL");
+      child.kill("SIGKILL");
+    }, GRACE_S * 1000);
+  };
   const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => [s, forward(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);
 
   return new Promise((done, fail) => {
     child.on("error", (e) => fail(new LaunchError(`tsdp launch: cannot run ${mpirun}: ${e.message}`)));
-    child.on("close", (code, signal) => {
+    child.on("close", async (code, signal) => {
+      await reap();
+      if (escalation) clearTimeout(escalation);
       for (const [s, h] of handlers) process.off(s, h);
+      const arrived = new Set(readdirSync(joined).map((f) => Number(f.replace(/^rank-/, ""))));
+      rmSync(joined, { recursive: true, force: true });
       if (code === 0) return done(0);
       const exited = EXITED.exec(mpirunText);
       const signaled = SIGNALED.exec(mpirunText);
       const rank = exited ? Number(exited[1]) : signaled ? Number(signaled[1]) : undefined;
       const how = exited ? `exited with status ${exited[2]}` : signaled ? `was killed by signal ${signaled[2]}${signaled[3] ? ` (${signaled[3]})` : ""}` : undefined;
+      if (stoppedBy) {
+        err(`tsdp launch: stopped by ${stoppedBy}; the ranks were stopped`);
+        return done(code && code > 0 ? code : 1);
+      }
       if (rank === undefined) {
         if (mpirunText.trim()) err(mpirunText.trim());
         err(`tsdp launch: the job failed (mpirun ${signal ? `killed by ${signal}` : `exited with status ${code}`})`);
       } else {
         const said = lastMessage(lastError.get(rank) ?? []);
-        err(`tsdp launch: rank ${rank} of ${o.nproc} ${how}; the other ranks were stopped${said ? `. Its message: ${said}` : ""}`);
+        // ranks that gave up waiting in load() for the others: name those that never reached it
+        const missing = Array.from({ length: o.nproc }, (_, r) => r).filter((r) => !arrived.has(r));
+        const absent = said && /for the other ranks to join the group/.test(said) && missing.length
+          ? `. ${missing.length === 1 ? "Rank" : "Ranks"} ${missing.join(", ")} had not reached load()`
+          : "";
+        err(`tsdp launch: rank ${rank} of ${o.nproc} ${how}; the other ranks were stopped${said ? `. Its message: ${said}` : ""}${absent}`);
       }
       done(code && code > 0 ? code : 1);
     });

@@ -11,6 +11,8 @@
 // sum with Gloo through tsdp's shim (runtime/gloo-shim.ts builds it on first use); on GPUs NCCL
 // sums the gradients, its id published through the store.
 
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { glooShim } from "./gloo-shim.ts";
 import type { NativeLibrary, ModelHandle } from "./native.ts";
 
@@ -31,6 +33,8 @@ export interface DistributedOptions {
 }
 
 const DEFAULT_TIMEOUT_S = 300;
+/** The longest collective timeout: a day, as `tsdp launch --timeout` allows. */
+export const MAX_TIMEOUT_S = 86_400;
 
 const VARIABLES: readonly { launcher: Launcher; rank: string; size: string; local: string }[] = [
   { launcher: "mpirun", rank: "OMPI_COMM_WORLD_RANK", size: "OMPI_COMM_WORLD_SIZE", local: "OMPI_COMM_WORLD_LOCAL_RANK" },
@@ -43,8 +47,9 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 
 function integer(env: Environment, name: string, min: number): number {
   const text = env[name];
-  const n = Number(text);
-  if (text === undefined || text.trim() === "" || !Number.isInteger(n) || n < min)
+  // decimal digits only, as launchers write them: " 2", "2.0", "0x2" and "2e0" are refused, not read as 2
+  const n = text !== undefined && /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (text === undefined || !Number.isSafeInteger(n) || n < min)
     throw new Error(`distributed: ${name}=${JSON.stringify(text ?? "")} is not an integer ≥ ${min}`);
   return n;
 }
@@ -99,14 +104,15 @@ export function worldSize(env: Environment = process.env): number {
 export function distributedTimeout(option: boolean | DistributedOptions, env: Environment = process.env): number {
   const given = typeof option === "object" ? option.timeout : undefined;
   if (given !== undefined) {
-    if (typeof given !== "number" || !(given > 0) || !Number.isFinite(given))
-      throw new RangeError(`load: distributed.timeout must be a positive number of seconds, got ${String(given)}`);
+    if (typeof given !== "number" || !(given > 0) || !(given <= MAX_TIMEOUT_S))
+      throw new RangeError(`load: distributed.timeout must be a positive number of seconds up to ${MAX_TIMEOUT_S}, got ${String(given)}`);
     return given;
   }
   const text = env.TSDP_DIST_TIMEOUT;
   if (text === undefined || text === "") return DEFAULT_TIMEOUT_S;
   const n = Number(text);
-  if (!(n > 0) || !Number.isFinite(n)) throw new RangeError(`TSDP_DIST_TIMEOUT must be a positive number of seconds, got ${JSON.stringify(text)}`);
+  if (!/^\s*\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(text) || !(n > 0) || !(n <= MAX_TIMEOUT_S))
+    throw new RangeError(`TSDP_DIST_TIMEOUT must be a positive number of seconds up to ${MAX_TIMEOUT_S}, got ${JSON.stringify(text)}`);
   return n;
 }
 
@@ -148,17 +154,31 @@ export function allReduceSum(values: readonly number[]): number[] {
   const data = Float64Array.from(values);
   if (joinedLibrary) {
     const code = joinedLibrary.groupSum(data);
-    if (code !== 0) throw new Error(`allReduceSum: the sum across processes failed (code ${code})`);
+    // the library's reason (tsdp_last_error(NULL) on this thread): the engine's error, or another rank in another collective
+    if (code !== 0) throw new Error(`allReduceSum: the sum across processes failed: ${joinedLibrary.lastError(null) || `code ${code}`}`);
   }
   return Array.from(data);
+}
+
+/** Under `tsdp launch` (mpirun): this rank reached load(), for the launcher's report of ranks that never did. */
+function markArrival(info: ProcessGroupInfo, env: Environment): void {
+  const dir = env.TSDP_LAUNCH_JOINED;
+  if (!dir) return;
+  try {
+    writeFileSync(join(dir, `rank-${info.rank}`), "");
+  } catch {
+    // only a report's detail
+  }
 }
 
 /**
  * Joins the group and checks that the engine's view agrees with the launcher's variables: under
  * mpirun or srun Open MPI's world (tsdp_join_group); under a torchrun-style launch the rendezvous
- * at MASTER_ADDR:MASTER_PORT and Gloo (tsdp_join_rendezvous), within the timeout. At a normal exit
- * (status 0) the process leaves an MPI group with MPI_Finalize; after an error it does not, so
- * that mpirun sees the failure and stops the other ranks.
+ * at MASTER_ADDR:MASTER_PORT and Gloo (tsdp_join_rendezvous), within the timeout. The engine also
+ * compares this rank's model with rank 0's and refuses a different one. At a normal exit (status
+ * 0) the process leaves an MPI group with MPI_Finalize, which waits, without a timeout, for the
+ * other ranks to finish (rank 0 may checkpoint alone); after an error it does not, so that mpirun
+ * sees the failure and stops the other ranks.
  */
 export async function joinGroup(lib: NativeLibrary, handle: ModelHandle, info: ProcessGroupInfo, timeoutSeconds: number, where: string, env: Environment = process.env): Promise<void> {
   let joined: { code: number; rank: number; size: number };
@@ -175,7 +195,10 @@ export async function joinGroup(lib: NativeLibrary, handle: ModelHandle, info: P
       );
     }
     joined = lib.joinRendezvous(handle, timeoutSeconds, info.rank, info.worldSize, host, port, rendezvousJoins++, shim);
-  } else joined = lib.joinGroup(handle, timeoutSeconds);
+  } else {
+    markArrival(info, env);
+    joined = lib.joinGroup(handle, timeoutSeconds);
+  }
   const { code, rank, size } = joined;
   const entry = info.launcher === "torchrun" ? "tsdp_join_rendezvous" : "tsdp_join_group";
   if (code === -2) throw new Error(`${where}: ${lib.path} has no ${entry} (a library without a training step, or built before it existed): rebuild with tsdp compile`);

@@ -24,6 +24,14 @@ describe("processGroupFromEnv", () => {
     expect(() => processGroupFromEnv({ RANK: "x", WORLD_SIZE: "2" })).toThrow(/RANK="x" is not an integer ≥ 0/);
     expect(() => processGroupFromEnv({ SLURM_PROCID: "0", SLURM_NTASKS: "0" })).toThrow(/SLURM_NTASKS="0" is not an integer ≥ 1/);
   });
+
+  it("reads decimal digits only, as a launcher writes them: padding, fractions, hex and exponents are refused", () => {
+    for (const size of [" 2", "2 ", "2.0", "0x2", "2e0", "+2", ""])
+      expect(() => processGroupFromEnv({ RANK: "0", WORLD_SIZE: size }), JSON.stringify(size)).toThrow(/WORLD_SIZE=".*" is not an integer ≥ 1/);
+    expect(() => processGroupFromEnv({ OMPI_COMM_WORLD_RANK: "1.0", OMPI_COMM_WORLD_SIZE: "2" })).toThrow(/OMPI_COMM_WORLD_RANK="1.0" is not an integer/);
+    expect(() => processGroupFromEnv({ RANK: "0", WORLD_SIZE: "2", LOCAL_RANK: "0x0" })).toThrow(/LOCAL_RANK="0x0" is not an integer/);
+    expect(processGroupFromEnv({ RANK: "01", WORLD_SIZE: "2" })?.rank).toBe(1);
+  });
 });
 
 describe("rendezvousFromEnv (a torchrun-style launch)", () => {
@@ -81,6 +89,14 @@ describe("the collective timeout and the devices", () => {
     expect(distributedTimeout(true, {})).toBe(300);
     expect(() => distributedTimeout({ timeout: 0 }, {})).toThrow(/distributed.timeout must be a positive number/);
     expect(() => distributedTimeout(true, { TSDP_DIST_TIMEOUT: "soon" })).toThrow(/TSDP_DIST_TIMEOUT must be a positive number/);
+  });
+
+  it("caps the timeout at a day, as tsdp launch --timeout does, and reads the variable as the CLI reads the flag", () => {
+    expect(distributedTimeout(true, { TSDP_DIST_TIMEOUT: "86400" })).toBe(86_400);
+    expect(distributedTimeout(true, { TSDP_DIST_TIMEOUT: "1e-7" })).toBe(1e-7);  // String() of a small --timeout
+    for (const text of ["1e12", "86401", "Infinity", "0x10", "-5"])
+      expect(() => distributedTimeout(true, { TSDP_DIST_TIMEOUT: text }), text).toThrow(/TSDP_DIST_TIMEOUT must be a positive number of seconds up to 86400/);
+    expect(() => distributedTimeout({ timeout: 1e12 }, {})).toThrow(/distributed.timeout must be a positive number of seconds up to 86400/);
   });
 
   it("gives a GPU process its local rank's block of devices, a CPU-target process its own virtual devices", () => {

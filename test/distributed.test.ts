@@ -18,10 +18,11 @@
 // model's parameters and buffers, or over its whole optimizer state, not per tensor: a gradient
 // that is zero in exact arithmetic (a conv bias followed by BatchNorm) is fp32 cancellation noise
 // of the model's scale, and its momentum buffer holds only that noise.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
 import { STEPS } from "./distributed/batches.ts";
 import { expectJobEqualsReference, reference } from "./distributed/compare.ts";
@@ -30,17 +31,20 @@ import { runNode, scratchDir } from "./helpers.ts";
 const MODELS = { lenet: "examples/lenet/model.ts", batchnorm: "test/fixtures/ddp-batchnorm/model.ts" } as const;
 const JOBS: [number, number][] = [[2, 1], [2, 2], [3, 1], [3, 2]];
 
-let built: Promise<Record<keyof typeof MODELS, string>> | undefined;
+let built: Promise<Record<keyof typeof MODELS | "batchnormSmallBuckets", string>> | undefined;
 const builds = () => (built ??= buildBoth());
 
-async function buildBoth(): Promise<Record<keyof typeof MODELS, string>> {
-  const out = {} as Record<keyof typeof MODELS, string>;
+async function buildBoth(): Promise<Record<keyof typeof MODELS | "batchnormSmallBuckets", string>> {
+  const out = {} as Record<keyof typeof MODELS | "batchnormSmallBuckets", string>;
   // a small bucket cap: several buckets, each summed across processes as the backward completes it
   for (const [name, file] of Object.entries(MODELS)) {
     const outDir = join("build", "test-ddp", name);
     await compile(file, { target: "cpu", outDir, bucketCapMb: 0.1 });
     out[name as keyof typeof MODELS] = outDir;
   }
+  // the same parameters in other gradient buckets (a 2 KB cap: several; 0.1 MB holds them all): a model that must not train with the others
+  out.batchnormSmallBuckets = join("build", "test-ddp", "batchnorm-small-buckets");
+  await compile(MODELS.batchnorm, { target: "cpu", outDir: out.batchnormSmallBuckets, bucketCapMb: 0.002 });
   return out;
 }
 
@@ -75,12 +79,13 @@ describe("DistributedDataParallel across processes (tsdp launch, Open MPI)", () 
 });
 
 describe("tsdp launch: a failing rank stops the job", () => {
+  beforeAll(builds, 600_000);  // the models (minutes on a first run), outside each job's own time
   // The job's own timeout is long (600 s) where the launcher must stop it, so that only the
   // launcher can end these jobs before the test's timeout; short (2 s) where the collective
   // timeout is what is tested.
-  const job = async (mode: string, timeout: number) => {
+  const job = async (mode: string, timeout: number, ...more: string[]) => {
     const dirs = await builds();
-    return tsdp(["launch", "--nproc", "2", "--timeout", String(timeout), "test/distributed/faults.ts", dirs.batchnorm, mode]);
+    return tsdp(["launch", "--nproc", "2", "--timeout", String(timeout), "test/distributed/faults.ts", dirs.batchnorm, mode, ...more]);
   };
 
   it("a rank that throws: the others are stopped, and the launcher exits non-zero with its message", async () => {
@@ -101,4 +106,81 @@ describe("tsdp launch: a failing rank stops the job", () => {
     expect(r.stderr).toMatch(/tsdp: rank 0 of 2: the (all-reduce of a gradient bucket|sum of the processes' batch sizes) \(MPI_Allreduce\) did not complete within 2 s/);
     expect(r.stderr).toMatch(/tsdp launch: rank 0 of 2 exited with status 75/);
   }, 120_000);
+
+  it("a rank that never reaches load(): the others give up joining after the timeout, and the launcher names the missing rank", async () => {
+    const r = await job("late", 2);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/tsdp: rank 0 of 2: waited 2 s in load\(\) for the other ranks to join the group \(MPI_Init_thread\)/);
+    expect(r.stderr).toMatch(/tsdp launch: rank 0 of 2 exited with status 75; .* Rank 1 had not reached load\(\)/);
+  }, 60_000);
+
+  it("rank 0 working alone at the end for longer than the timeout (a checkpoint) finishes: the others wait for it in MPI_Finalize", async () => {
+    const done = join(scratchDir("tsdp-ddp-end-"), "done.txt");
+    const r = await job("slowEnd", 2, done);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(readFileSync(done, "utf8")).toBe("rank 0 finished alone\n");
+  }, 60_000);
+
+  it("a rank that skips a step: the collectives that no longer match fail, naming the rank and the collective, not an unnamed mpirun error", async () => {
+    const r = await job("skip", 10);
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).not.toMatch(/allReduceSum gives/);
+    expect(r.stderr).toMatch(/rank [01] of 2: [^\n]*\((MPI_Allreduce|MPI_Bcast)\) failed: /);
+    expect(r.stderr).toMatch(/tsdp launch: rank [01] of 2 exited with status 1; the other ranks were stopped\. Its message: .*\((MPI_Allreduce|MPI_Bcast)\) failed: /);
+    // allReduceSum says why (the library's reason), not only a code
+    expect(r.stderr).toMatch(/allReduceSum: the sum across processes failed: rank 1 of 2: a script's sum \(allReduceSum\) \(MPI_Allreduce\) failed: \S/);
+    expect(r.stderr).not.toMatch(/mpirun exited with status/);
+  }, 60_000);
+
+  for (const rdzv of ["mpi", "tcp"])
+    it(`ranks that load different models are refused at load(), naming the rank and the first difference (--rdzv ${rdzv})`, async () => {
+      const dirs = await builds();
+      const run = (other: string) => tsdp(["launch", "--rdzv", rdzv, "--nproc", "2", "--timeout", "20", "test/distributed/faults.ts", dirs.batchnorm, "mismatch", other]);
+      const shapes = await run(dirs.lenet);
+      expect(shapes.status).not.toBe(0);
+      expect(shapes.stderr).toMatch(/tsdp launch: rank [01] of 2 exited with status 1; .*the ranks loaded different models: rank 1's differs from rank 0's; first difference: rank 0 has "tensor [^"]+", rank 1 has "tensor /);
+      // the same parameters, other gradient buckets: no crash later, no silent wrong training
+      const buckets = await run(dirs.batchnormSmallBuckets);
+      expect(buckets.status).not.toBe(0);
+      expect(buckets.stderr).toMatch(/the ranks loaded different models: rank 1's differs from rank 0's; first difference: rank 0 has "gradient buckets 1", rank 1 has "gradient buckets [2-9]"/);
+    }, 60_000);
+
+  it("allReduceSum's failure says why (the engine's reason), not only a code (--rdzv tcp: Gloo)", async () => {
+    const dirs = await builds();
+    const r = await tsdp(["launch", "--rdzv", "tcp", "--nproc", "2", "--timeout", "10", "test/distributed/faults.ts", dirs.batchnorm, "sumAlone"]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/tsdp launch: rank 0 of 2 exited with status 1; .*Its message: Error: allReduceSum: the sum across processes failed: rank 0 of 2: a script's sum \(allReduceSum\) \(gloo::allreduce\) failed: \S/);
+  }, 60_000);
+
+  it("SIGTERM to the launcher while its output is piped: every rank ends, one that ignores SIGTERM too (killed after the grace period)", async () => {
+    const pids = scratchDir("tsdp-ddp-term-");
+    const child = spawn(process.execPath, ["bin/tsdp.js", "launch", "--nproc", "2", "test/distributed/faults.ts", "-", "term", pids], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stdout.resume();
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((done) => child.on("close", done));
+    const ranks = async () => {
+      for (;;) {
+        const found = readdirSync(pids).filter((f) => f.endsWith(".pid"));
+        if (found.length === 2) return found.map((f) => Number(readFileSync(join(pids, f), "utf8")));
+        await new Promise((done) => setTimeout(done, 100));
+      }
+    };
+    const started = await ranks();
+    await new Promise((done) => setTimeout(done, 500));  // rank 1's SIGTERM handler is in place after its pid file
+    child.kill("SIGTERM");
+    expect(await exited).not.toBe(0);
+    const running = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const left = started.filter(running);
+    for (const pid of left) process.kill(pid, "SIGKILL");
+    expect(left, stderr).toEqual([]);
+    expect(stderr).toMatch(/tsdp launch: stopped by SIGTERM; the ranks were stopped/);
+  }, 60_000);
 });
