@@ -8,6 +8,7 @@ import { ejectKernel } from "../compiler/eject.ts";
 import { CompileError } from "../compiler/diagnostics/diagnostic.ts";
 import { formatDiagnostic } from "../compiler/diagnostics/format.ts";
 import { generate } from "../compiler/pipeline.ts";
+import { inspectKernel } from "../compiler/tuning/kernel-report.ts";
 import { parseTuningFile, readTuningFile } from "../compiler/tuning/tuning-file.ts";
 import { diagnosticsOf, header, lowerSource, writeFiles } from "./helpers.ts";
 
@@ -95,3 +96,16 @@ describe("tuning files", () => {
     expect(Math.max(...text.split("\n").map((l) => l.length))).toBeLessThan(400);
   });
 });
+
+describe("the user's own arguments echoed in messages", () => {
+  it("tsdp inspect --kernel with a terminal control sequence shows it escaped, not run", () => {
+    const c = generate("examples/lenet/model.ts", { target: "cpu" });
+    expect(() => inspectKernel(c, "\u001b]0;PWNED\u0007", { batch: 64, shapeFor: "gpu", precision: "fp32" })).toThrow(/is not a kernel of SimpleModel/);
+    try {
+      inspectKernel(c, "\u001b]0;PWNED\u0007", { batch: 64, shapeFor: "gpu", precision: "fp32" });
+    } catch (e) {
+      expect((e as Error).message).not.toMatch(/[\u0000-\u001f\u007f]/);
+    }
+  });
+});
+

@@ -1,3 +1,4 @@
+import { printable } from "../diagnostics/format.ts";
 import type { Kernel } from "../3-fusion/plan.ts";
 import { affineAt } from "../3-fusion/cost.ts";
 import { CodegenContext, type Precision, type ShapeFor } from "../5-codegen/context.ts";
@@ -116,7 +117,8 @@ export function inspectKernel(c: Compiled, name: string, o: InspectKernelOptions
   const programs = Object.entries(programsOf(c)).filter(([, p]) => p.plan.kernels.some((k) => k.name === name));
   if (programs.length === 0) {
     const near = nearest(name, kernelNames(c));
-    throw new UnknownKernelError(`${name} is not a kernel of ${c.generated.manifest.model}${near.length ? ` (nearest: ${near.join(", ")})` : ""}; tsdp inspect lists the kernels`);
+    // the name is the user's argument, echoed escaped: a terminal control sequence in it is shown, not run
+    throw new UnknownKernelError(`${printable(name)} is not a kernel of ${c.generated.manifest.model}${near.length ? ` (nearest: ${near.join(", ")})` : ""}; tsdp inspect lists the kernels`);
   }
   const [, first] = programs[0];
   const k = first.plan.kernels.find((x) => x.name === name)!;
