@@ -102,3 +102,11 @@ describe("a field initializer reading a constructor's parameter property", () =>
   });
 });
 
+describe("the batch folded into the features", () => {
+  it("x.view(-1) before a Linear says so, with the spellings that keep the batch first", () => {
+    expect(all(model("return this.fc(x.view(-1));", "fc = new nn.Linear(8, 2);", "x: Tensor<[Batch, 2, 4]>"))).toEqual([
+      "TSDP4001 5: nn.Linear expects 8 input features, got 8*Batch from [Batch, 2, 4]: the batch is folded into the features (x.view(-1) or x.flatten() of every dim); keep it first with x.flatten(1) or x.view(x.size(0), -1)",
+    ]);
+  });
+});
+

@@ -134,8 +134,10 @@ export const linear = defineOp<{ readonly flattenedFrom?: readonly Dim[] }>({
     const got = x.shape[x.shape.length - 1];
     if (!dimEq(got, inF)) {
       const from = a.flattenedFrom ? { shape: a.flattenedFrom, dtype: x.dtype } : undefined;
+      // x.view(-1) or x.flatten() put the batch into the features (PyTorch's x.view(-1, 800) keeps it)
+      const folded = typeof got === "object" && x.shape.length === 1 ? ": the batch is folded into the features (x.view(-1) or x.flatten() of every dim); keep it first with x.flatten(1) or x.view(x.size(0), -1)" : "";
       throw new ShapeError(
-        `${who} expects ${formatDim(inF)} input features, got ${formatDim(got)} ${describeLinearInput(x, from)}`,
+        `${who} expects ${formatDim(inF)} input features, got ${formatDim(got)} ${describeLinearInput(x, from)}${folded}`,
       );
     }
     if (b && !(b.shape.length === 1 && dimEq(b.shape[0], outF)))
