@@ -4,7 +4,8 @@ import { GraphBuilder } from "../ir/builder.ts";
 import type { Attrs, Init, Node } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
 import type { NDArray } from "../reference/ndarray.ts";
-import { formatShape } from "../ir/shape.ts";
+import { formatShape, numel } from "../ir/shape.ts";
+import { reachable } from "../ir/reachable.ts";
 
 // Tensor math outside forward: in a constructor (and in a module-level const), tensors are
 // constants computed from factories — PyTorch's
@@ -71,16 +72,7 @@ export class ConstructorTensors {
   hasLongLiteral(n: Node): boolean {
     // each node once: a constant built as a DAG (t = min(t, t) in a loop) shares its inputs, and a
     // walk of its paths doubled with every level (60 levels hung the compile)
-    const seen = new Set<Node>();
-    const stack = [n];
-    while (stack.length) {
-      const m = stack.pop()!;
-      if (seen.has(m)) continue;
-      seen.add(m);
-      if (m.op === "literal" && (m.attrs.values as readonly number[]).length > INLINE_LITERAL_VALUES) return true;
-      stack.push(...m.inputs);
-    }
-    return false;
+    return [...reachable([n])].some((m) => m.op === "literal" && (m.attrs.values as readonly number[]).length > INLINE_LITERAL_VALUES);
   }
 
   /** The initializer of a parameter or buffer whose value is `n`: a fill stays one, the rest is computed now. */
@@ -131,15 +123,11 @@ export class ConstructorTensors {
 
 /** Multiply-adds the reference spends on `n`, about: n³ per square matrix, m·k·n per product, else one per element. */
 function workOf(n: Node): number {
-  const elements = n.shape.reduce<number>((p, d) => p * (typeof d === "number" ? d : 1), 1);
-  const inner = (shape: Node["shape"], at: number) => (typeof shape[shape.length + at] === "number" ? (shape[shape.length + at] as number) : 1);
-  if (n.op === "inverse" || n.op === "logabsdet" || n.op === "det_sign" || n.op === "qr") {
-    const a = n.inputs[0].shape;
-    const size = inner(a, -1);
-    return (a.reduce<number>((p, d) => p * (typeof d === "number" ? d : 1), 1) / Math.max(1, size)) * size * size;
-  }
-  if (n.op === "matmul" || n.op === "linear") return elements * inner(n.inputs[0].shape, -1);
-  return elements;
+  // constructor tensors have no batch dim: numel's count is the element count
+  const last = (shape: Node["shape"]) => numel(shape.slice(-1)).c;
+  if (n.op === "inverse" || n.op === "logabsdet" || n.op === "det_sign" || n.op === "qr") return numel(n.inputs[0].shape).c * last(n.inputs[0].shape);
+  if (n.op === "matmul" || n.op === "linear") return numel(n.shape).c * last(n.inputs[0].shape);
+  return numel(n.shape).c;
 }
 
 /** The one value every element of `n` holds when `n` is a fill, expanded or reshaped at most. */
