@@ -95,6 +95,11 @@ describe("tuning files", () => {
     // each line of the message a screen's width at most (it was the value three times: 300,000 characters)
     expect(Math.max(...text.split("\n").map((l) => l.length))).toBeLessThan(400);
   });
+
+  it("a knob written 1e400 (JSON.parse's Infinity) is called a number too large, not \"number null\"", () => {
+    const text = refusal(() => parseTuningFile('{"kernels": {"fc2": {"split": 1e400}}}', "huge.json"));
+    expect(text).toMatch(/TSDP6102: huge\.json: fc2\.split must be a string or a number, got a number too large for a double/);
+  });
 });
 
 describe("the user's own arguments echoed in messages", () => {

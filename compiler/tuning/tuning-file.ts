@@ -141,7 +141,8 @@ export function parseTuningFile(text: string, file: string): TuningFile {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const describe = (v: unknown) => (Array.isArray(v) ? "a list" : v === null ? "null" : typeof v === "object" ? "an object" : `${typeof v} ${quoted(v)}`);
+// JSON.parse reads 1e400 as Infinity, which quoted() would print as null
+const describe = (v: unknown) => (Array.isArray(v) ? "a list" : v === null ? "null" : typeof v === "object" ? "an object" : typeof v === "number" && !Number.isFinite(v) ? "a number too large for a double" : `${typeof v} ${quoted(v)}`);
 
 /** A value as JSON, cut to a message's width (a value of megabytes is the file's mistake, not the message's). */
 function quoted(v: unknown): string {
