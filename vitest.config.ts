@@ -53,6 +53,7 @@ export const NATIVE = [
   "test/dropout-masks.test.ts",
   "test/typed-module.test.ts",
   "test/state-dict.test.ts",
+  "test/state-dict-pytorch.test.ts",
   "test/fuzz.test.ts",
   "test/tensor-cores.test.ts",
   "test/resources.test.ts",

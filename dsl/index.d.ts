@@ -1200,8 +1200,9 @@ export namespace nn {
      */
     kdim?: number | null;
     vdim?: number | null;
-    /** false only */
+    /** true: learned bias_k and bias_v [1, 1, E] appended to every sample's keys and values after the projections (PyTorch's add_bias_kv). */
     addBiasKv?: boolean;
+    /** true: a zero key and value appended after them (add_zero_attn); the masks cover it. */
     addZeroAttn?: boolean;
     dropout?: number;
     bias?: boolean;

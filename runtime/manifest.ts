@@ -200,6 +200,18 @@ export interface Manifest {
   readonly params: readonly ParamSpec[];
   readonly buffers: readonly ParamSpec[];
   /**
+   * PyTorch's state_dict() keys, in its order: each module's parameters, then its buffers, then its
+   * children's. Every param and buffer name once, and the keys of `stateDictAliases`. Absent in
+   * manifests written before it: params, then buffers.
+   */
+  readonly stateDict?: readonly string[];
+  /**
+   * Keys that name another key's tensor (PyTorch lists a tied weight, or a module held in two
+   * fields, under every path): key → the param's or buffer's own name. stateDict() lists them too;
+   * loadStateDict and loadCheckpoint take any of a tensor's keys.
+   */
+  readonly stateDictAliases?: Readonly<Record<string, string>>;
+  /**
    * The most samples one device may take in one call: the kernels index a tensor's elements with
    * 32-bit ints, so ⌈batch / devices⌉ times the largest per-sample tensor must stay below 2^31.
    * Absent in manifests written before it existed (then only MAX_BATCH applies).
@@ -402,10 +414,32 @@ export function validateManifest(json: unknown, file: string): Manifest {
     }
   }
   resourceList(m.resources, bad);
+  stateDictKeys(m.stateDict, m.stateDictAliases, bad);
 
   if (problems.length > 0) fail();
   // Frozen: the runtime's checks rely on these shapes, so nothing may change them after loading.
   return deepFreeze(m) as unknown as Manifest;
+}
+
+/**
+ * The optional state_dict order and aliases, by form: keys once each, aliases naming strings. That
+ * they name the model's params and buffers is the seal's to promise (an edit breaks it), and
+ * runtime/state-dict.ts reads only names it finds.
+ */
+function stateDictKeys(order: unknown, aliases: unknown, bad: (msg: string) => void): void {
+  if (aliases !== undefined && (typeof aliases !== "object" || aliases === null || Array.isArray(aliases) || Object.values(aliases).some((v) => typeof v !== "string")))
+    bad(`"stateDictAliases" must be an object of key → param or buffer name, got ${describe(aliases)}`);
+  if (order === undefined) return;
+  if (!Array.isArray(order)) {
+    bad(`"stateDict" must be an array of keys, got ${describe(order)}`);
+    return;
+  }
+  const seen = new Set<string>();
+  order.forEach((k: unknown, i: number) => {
+    if (typeof k !== "string" || k.length === 0) bad(`stateDict[${i}] must be a non-empty string, got ${describe(k)}`);
+    else if (seen.has(k)) bad(`stateDict[${i}] ${describe(k)} appears twice`);
+    else seen.add(k);
+  });
 }
 
 const RESOURCE_COUNTS = ["registers", "spillStoreBytes", "spillLoadBytes", "stackBytes", "sharedBytes", "barriers"] as const;

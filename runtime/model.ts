@@ -14,6 +14,7 @@ import type { Hyperparameters, ModelHandle, NativeLibrary } from "./native.ts";
 import type { ShimCounters } from "./counters.ts";
 import { copyOf, hostView, readList, readShape, typedArrayKind, type HostArray, type HostArrayKind, type Tensor } from "./tensor.ts";
 import { readSafetensorsFile, writeSafetensorsFile } from "./safetensors.ts";
+import { StateDictKeys, fromFile, fromMemory, mayBeAbsent, shapeFits } from "./state-dict.ts";
 
 /** An int64 parameter or buffer (e.g. BatchNorm's num_batches_tracked). */
 export interface Int64Tensor {
@@ -161,12 +162,12 @@ function asHost(data: unknown, dtype: Dtype, what: string, wrongType = `${what} 
 const fmt = (shape: readonly unknown[]) => `[${shape.map((d) => (typeof d === "number" || d === BATCH ? String(d) : describeValue(d))).join(", ")}]`;
 
 /** Reads `{data, shape}` once (a getter must not change it between the check and the call). */
-function readTensor(t: unknown, what: string): { data: unknown; shape: readonly unknown[] } {
+function readTensor(t: unknown, what: string, arrays = "Float32Array or Int32Array"): { data: unknown; shape: readonly unknown[] } {
   if (typeof t !== "object" || t === null || ArrayBuffer.isView(t) || Array.isArray(t))
     throw new TypeError(`${what} must be a tensor {data, shape} (see tensor(data, shape)), got ${describeValue(t)}`);
   const { data, shape } = t as { data: unknown; shape: unknown };
   if (typedArrayKind(data) === undefined)
-    throw new TypeError(`${what}: data must be a typed array (Float32Array or Int32Array; not a Proxy or an array-like), got ${describeValue(data)}`);
+    throw new TypeError(`${what}: data must be a typed array (${arrays}; not a Proxy or an array-like), got ${describeValue(data)}`);
   if (!Array.isArray(shape)) throw new TypeError(`${what}: shape must be an array of sizes, got ${describeValue(shape)}`);
   return { data, shape: readShape(shape, what) };
 }
@@ -210,6 +211,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   #destroyWhenIdle: ModelHandle | null = null;
   #training = true;
   readonly #params: Map<string, ParamSpec & { kind: "parameter" | "buffer" | "gradient" | "optimizer" }>;
+  /** PyTorch's state_dict keys: their order, and the keys that name another's tensor (tied weights). */
+  readonly #keys: StateDictKeys;
   readonly #token = {};
 
   static readonly #finalizer = new FinalizationRegistry<{ lib: NativeLibrary; handle: ModelHandle }>(({ lib, handle }) => {
@@ -227,6 +230,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     this.#params = new Map();
     for (const p of manifest.params) this.#params.set(p.name, { ...p, kind: "parameter" });
     for (const b of manifest.buffers) this.#params.set(b.name, { ...b, kind: "buffer" });
+    this.#keys = new StateDictKeys(manifest);
     // With a training step: each parameter's last gradient and its optimizer state, by
     // PyTorch's state names, readable and writable like parameters (checkpoints use them).
     const optimizer = manifest.training?.optimizer;
@@ -709,7 +713,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     }
     if (this.#handle === null) throw new ModelStateError(`${where}: the model was disposed while the file was read; nothing was loaded`, "disposed");
     const dtypes = { F32: "float32", I32: "int32", I64: "int64" } as const;
-    const plan: { name: string; data: HostArray }[] = [];
+    // by tensor: a tied weight's keys all load into one (the last in the state_dict's order wins)
+    const plan = new Map<string, { key: string; data: HostArray }>();
     let steps: number | undefined;
     let muProduct: number | undefined;
     for (const [fileName, t] of tensors) {
@@ -726,25 +731,29 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
         if (!(muProduct > 0 && muProduct <= 1)) throw new RangeError(`${where}: optimizer.mu_product is ${muProduct}, not in (0, 1]`);
         continue;
       }
-      const name = fileName.startsWith("optimizer.") ? fileName.slice("optimizer.".length) : fileName;
+      const key = fileName.startsWith("optimizer.") ? fileName.slice("optimizer.".length) : fileName;
+      const name = this.#keys.tensorOf(key);
       const spec = this.#params.get(name);
       if (!spec || spec.kind === "gradient" || fileName.startsWith("optimizer.") !== (spec.kind === "optimizer"))
-        throw new RangeError(`${where}: unexpected tensor "${fileName}"${suggestion(fileName, [...this.#params.keys()], "names")}`);
-      const dtype = dtypes[t.dtype as keyof typeof dtypes];
-      if (dtype !== spec.dtype) throw new TypeError(`${where}: "${fileName}" is ${t.dtype}, the model's ${name} is ${spec.dtype}`);
-      if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i]))
-        throw new RangeError(`${where}: "${fileName}" has shape ${fmt(t.shape)}, the model's ${name} is ${fmt(spec.shape as number[])}`);
-      plan.push({ name, data: t.data as HostArray });
+        throw new RangeError(`${where}: unexpected tensor "${fileName}"${suggestion(fileName, [...this.#keys.order, ...[...this.#params.values()].filter((p) => p.kind === "optimizer").map((p) => `optimizer.${p.name}`)], "names")}`);
+      const tied = name === key ? "" : ` (tied to ${name})`;
+      // another dtype converts as load_state_dict's copy_ converts it (a half-precision export, a float64 one)
+      const data = dtypes[t.dtype as keyof typeof dtypes] === spec.dtype ? (t.data as HostArray) : fromFile(spec.dtype, t.dtype, t.data);
+      if (typeof data === "string") throw new TypeError(`${where}: "${fileName}" is ${t.dtype}, the model's ${key}${tied} is ${spec.dtype}: ${data}`);
+      if (!shapeFits(t.shape, spec.shape)) throw new RangeError(`${where}: "${fileName}" has shape ${fmt(t.shape)}, the model's ${key}${tied} is ${fmt(spec.shape as number[])}`);
+      const before = plan.get(name);
+      if (!before || this.#keys.later(before.key, key) === key) plan.set(name, { key, data });
     }
-    const missing = [...this.#params.values()].filter((p) => (p.kind === "parameter" || p.kind === "buffer") && !plan.some((q) => q.name === p.name));
-    if (missing.length) throw new RangeError(`${where}: missing ${missing.map((p) => p.name).join(", ")}`);
+    // a BatchNorm's num_batches_tracked may be absent (it keeps its value), as load_state_dict allows
+    const missing = [...this.#params.values()].filter((p) => (p.kind === "parameter" || p.kind === "buffer") && !plan.has(p.name) && !mayBeAbsent(p));
+    if (missing.length) throw new RangeError(`${where}: missing ${missing.map((p) => this.#keys.keysOf(p.name).join(" or ") || p.name).join(", ")}`);
     if (muProduct !== undefined && steps === undefined) throw new RangeError(`${where}: optimizer.mu_product without optimizer.step`);
     // with the step count, the file is the optimizer's whole state: SGD's buffers exist when it has
     // them (PyTorch's state_dict has no momentum_buffer before the first step with momentum), and
     // NAdam's Πμ is the file's (recomputed at the next step when the file has none)
-    const momentumStarted = steps === undefined ? undefined : plan.some((q) => this.#params.get(q.name)!.kind === "optimizer");
+    const momentumStarted = steps === undefined ? undefined : [...plan.keys()].some((name) => this.#params.get(name)!.kind === "optimizer");
     const scalars = steps === undefined ? undefined : { muProduct: muProduct ?? Number.NaN, momentumStarted };
-    this.#writeAll("loadCheckpoint", where, plan, steps, scalars);
+    this.#writeAll("loadCheckpoint", where, [...plan].map(([name, { data }]) => ({ name, data })), steps, scalars);
   }
 
   /**
@@ -772,13 +781,15 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   }
 
   /**
-   * The parameters and buffers under PyTorch's state_dict names, as copies, in registration
-   * order (model.state_dict()): what saveCheckpoint writes, without the optimizer's state.
+   * The parameters and buffers as copies under PyTorch's state_dict keys, in its order
+   * (model.state_dict()): each module's parameters, then its buffers, then its children's. A tied
+   * weight (or a module held in two fields) is there under each of its keys, as in PyTorch;
+   * saveCheckpoint writes each tensor once, under its own name, without the optimizer's state.
    */
   stateDict(): Record<string, ParameterTensor> {
     this.#live("stateDict");
     const out: Record<string, ParameterTensor> = {};
-    for (const [name, spec] of this.#params) if (spec.kind === "parameter" || spec.kind === "buffer") out[name] = this.getParameter(name);
+    for (const key of this.#keys.order) out[key] = this.getParameter(key);
     return out;
   }
 
@@ -798,30 +809,44 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const strict = options.strict ?? true;
     if (typeof strict !== "boolean") throw new TypeError(`${where}: strict must be a boolean, got ${describeValue(strict)}`);
     // every value read (and copied out of reach of user code) first, then checked, then written
-    const plan: { name: string; data: HostArray }[] = [];
+    // by tensor: a tied weight's keys all load into one (the last in the state_dict's order wins)
+    const plan = new Map<string, { key: string; data: HostArray }>();
     const unexpectedKeys: string[] = [];
-    for (const name of Object.keys(dict)) {
+    for (const key of Object.keys(dict)) {
+      const name = this.#keys.tensorOf(key);
       const spec = this.#params.get(name);
       if (!spec || (spec.kind !== "parameter" && spec.kind !== "buffer")) {
-        unexpectedKeys.push(name);
+        unexpectedKeys.push(key);
         continue;
       }
-      const what = `${where}: "${name}"`;
-      const tensor = readTensor(dict[name], what);
-      const data = asHost(tensor.data, spec.dtype, what, `${what}: ${name} is ${spec.dtype}, so the data must be a ${arrayFor[spec.dtype].name}`);
-      if (tensor.shape.length !== spec.shape.length || tensor.shape.some((d, i) => d !== spec.shape[i]))
-        throw new RangeError(`${what} has shape ${fmt(tensor.shape)}, the model's is ${fmt(spec.shape)}`);
-      if (data.length !== numel(spec.shape)) throw new RangeError(`${what}: shape ${fmt(spec.shape)} holds ${numel(spec.shape)} values, but data has ${data.length}`);
-      const copy = allocate(spec.dtype, data.length, `${what}: a copy`);
-      copy.set(data as never);
-      plan.push({ name, data: copy });
+      const what = `${where}: "${key}"`;
+      const array = arrayFor[spec.dtype].name;
+      const tensor = readTensor(dict[key], what, array);
+      const view = hostView(tensor.data, array, what);
+      // another typed array converts as load_state_dict's copy_ converts (a Float64Array into float32 state)
+      const data = view ?? fromMemory(spec.dtype, tensor.data, what);
+      if (data === undefined) throw new TypeError(`${what}: ${key}${name === key ? "" : ` (tied to ${name})`} is ${spec.dtype}, so the data must be a ${array}${spec.dtype === "float32" ? " (or a Float64Array)" : ""}, got ${describeValue(tensor.data)}`);
+      if (typeof data === "string") throw new RangeError(`${what}: ${data}`);
+      if (!shapeFits(tensor.shape, spec.shape)) throw new RangeError(`${what} has shape ${fmt(tensor.shape)}, the model's is ${fmt(spec.shape)}`);
+      if (data.length !== numel(spec.shape)) throw new RangeError(`${what}: shape ${fmt(tensor.shape)} holds ${numel(spec.shape)} values, but data has ${data.length}`);
+      let copy = data;
+      if (view) {
+        copy = allocate(spec.dtype, data.length, `${what}: a copy`);
+        copy.set(view as never);
+      }
+      const before = plan.get(name);
+      if (!before || this.#keys.later(before.key, key) === key) plan.set(name, { key, data: copy });
     }
-    const missingKeys = [...this.#params.values()].filter((p) => (p.kind === "parameter" || p.kind === "buffer") && !plan.some((q) => q.name === p.name)).map((p) => p.name);
+    // a tensor is there when any of its keys is; a BatchNorm's num_batches_tracked may be absent (load_state_dict fills it in)
+    const missingKeys = this.#keys.order.filter((k) => {
+      const spec = this.#params.get(this.#keys.tensorOf(k))!;
+      return !plan.has(spec.name) && !mayBeAbsent(spec);
+    });
     if (strict && (missingKeys.length || unexpectedKeys.length)) {
       // what loadStateDict loads (parameters and buffers): a gradient's or the optimizer's name is said to be one
-      const loadable = [...this.#params.values()].filter((p) => p.kind === "parameter" || p.kind === "buffer").map((p) => p.name);
+      const loadable = this.#keys.order;
       const unexpected = unexpectedKeys.map((k) => {
-        const kind = this.#params.get(k)?.kind;
+        const kind = this.#params.get(this.#keys.tensorOf(k))?.kind;
         return kind === "gradient" || kind === "optimizer"
           ? `"${k}" (${kind === "gradient" ? "a gradient" : "optimizer state"}, which a state_dict does not hold; loadCheckpoint restores it)`
           : `"${k}"${suggestion(k, loadable, "state_dict names")}`;
@@ -830,7 +855,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
         `${where}: ${[missingKeys.length ? `missing ${missingKeys.join(", ")}` : "", unexpected.length ? `unexpected ${unexpected.join(", ")}` : ""].filter(Boolean).join("; ")} (pass { strict: false } to load the rest)`,
       );
     }
-    this.#writeAll("loadStateDict", where, plan);
+    this.#writeAll("loadStateDict", where, [...plan].map(([name, { data }]) => ({ name, data })));
     return { missingKeys, unexpectedKeys };
   }
 
@@ -899,7 +924,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
 
   #spec(method: string, name: unknown) {
     if (typeof name !== "string") throw new TypeError(`${this.name}.${method}: the name must be a string, got ${describeValue(name)}`);
-    const spec = this.#params.get(name);
+    const spec = this.#params.get(this.#keys.tensorOf(name));
     if (!spec)
       throw new RangeError(`${this.name}.${method}: no parameter or buffer named "${name}"${suggestion(name, [...this.#params.keys()], "parameters and buffers")}`);
     return spec;

@@ -35,7 +35,8 @@ const lengthOf = intrinsicGetter(typedArrayPrototype, "length");
 const arrayBufferResizable = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "resizable")?.get;
 const arrayBufferDetached = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "detached")?.get;
 
-const constructors = { Float32Array, Int32Array, BigInt64Array } as const;
+// Float64Array: a state_dict value PyTorch's load_state_dict converts (a float64 tensor into a float32 parameter)
+const constructors = { Float32Array, Int32Array, BigInt64Array, Float64Array } as const;
 
 /**
  * The typed-array kind of `value` read from its internal slot ("Float32Array" for a subclass of
@@ -65,7 +66,9 @@ function unusable(value: object, buffer: ArrayBuffer): string | undefined {
  * `value` covers, measured through the intrinsic getters; undefined when `value` is not a
  * `kind` (or a subclass of it). Throws a TypeError naming `what` for a detached or shrunken buffer.
  */
-export function hostView(value: unknown, kind: HostArrayKind, what: string): HostArray | undefined {
+export function hostView(value: unknown, kind: HostArrayKind, what: string): HostArray | undefined;
+export function hostView(value: unknown, kind: "Float64Array", what: string): Float64Array | undefined;
+export function hostView(value: unknown, kind: keyof typeof constructors, what: string): HostArray | Float64Array | undefined {
   if (typedArrayKind(value) !== kind) return undefined;
   const v = value as object;
   const buffer = Reflect.apply(bufferOf, v, []) as ArrayBuffer;

@@ -9,7 +9,7 @@ import { resolveLimits, type Limits } from "../limits.ts";
 import { RESERVED_OUTPUT_NAMES } from "../../runtime/manifest.ts";
 import { stateUpdates } from "./state-updates.ts";
 import { inputType, isConstantParameter } from "./input-types.ts";
-import { checkPlainState, registeredState } from "./module-tree.ts";
+import { checkPlainState, registeredState, stateDictKeys } from "./module-tree.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { Interpreter } from "./interp.ts";
 import { checkOutput } from "./size-limits.ts";
@@ -146,7 +146,8 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
 
   const optimizer = training && it.diags.recover(() => withGroups(it, training.optimizer, it.builder.params), undefined);
   it.diags.throwIfAny();
-  const graph = it.builder.finish(rootClass!.name, outputs!, { loss, optimizer, stateUpdates: stateUpdates(it.em.stateValues) }, outputNames);
+  const stateDict = stateDictKeys(root!, (n) => n.attrs.name as string);
+  const graph = it.builder.finish(rootClass!.name, outputs!, { loss, optimizer, stateUpdates: stateUpdates(it.em.stateValues) }, outputNames, stateDict);
   const problems = verifyGraph(graph);
   if (problems.length > 0)
     throw new CompileError([diagnostic("internal", `the IR of ${graph.name} failed verification:\n  ${problems.join("\n  ")}`)]);

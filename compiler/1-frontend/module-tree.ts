@@ -1,4 +1,4 @@
-import type { Node } from "../ir/node.ts";
+import type { Node, StateDictKey } from "../ir/node.ts";
 import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import { describe, ModuleValue, ParameterValue, LayerParamRef, type Value } from "./values.ts";
 
@@ -139,3 +139,52 @@ export function checkPlainState(registered: ReadonlyMap<unknown, unknown>, held:
       fail("moduleNotInModel", `${self.typeName}.${name} holds ${describe(value)}, but ${self.typeName} does not extend nn.Module and no module of the model holds it: its modules and parameters would not be part of the model (make ${self.typeName} extend nn.Module, or register the ${value instanceof ModuleValue ? "module" : "parameter"} on a module as well)`, at);
 }
 
+
+/** Keys past which a state_dict of shared modules (2^depth paths through a DAG) keeps one key per tensor. */
+export const MAX_STATE_DICT_KEYS = 100_000;
+
+/**
+ * PyTorch's state_dict() keys, in its order, after the tree is registered: for each module its own
+ * parameters (_parameters, frozen ones too), then its buffers, then each child's keys under the
+ * child's field name. Unlike named_parameters() nothing is skipped as already seen: a module held
+ * in two fields (nn.Sequential(*[block] * 3)) lists its state under every path, and a tied weight
+ * under each module that holds it, so a PyTorch file naming either key loads. A module that holds
+ * one of its ancestors ends the path there (PyTorch would recurse forever); past
+ * MAX_STATE_DICT_KEYS the walk keeps each module's first path only, as named_parameters() does.
+ */
+export function stateDictKeys(root: ModuleValue, nameOf: (node: Node) => string): StateDictKey[] {
+  return walkStateDict(root, nameOf, false) ?? walkStateDict(root, nameOf, true)!;
+}
+
+function walkStateDict(root: ModuleValue, nameOf: (node: Node) => string, once: boolean): StateDictKey[] | undefined {
+  const out: StateDictKey[] = [];
+  const seen = new Set<ModuleValue>();
+  const onPath = new Set<ModuleValue>();
+  // [module, path, whether its subtree is done]: the exit marker takes it off the path
+  const stack: [ModuleValue, string, boolean][] = [[root, "", false]];
+  while (stack.length > 0) {
+    const [m, path, done] = stack.pop()!;
+    if (done) {
+      onPath.delete(m);
+      continue;
+    }
+    if (onPath.has(m) || (once && seen.has(m))) continue;
+    seen.add(m);
+    onPath.add(m);
+    stack.push([m, path, true]);
+    const at = (local: string) => (path ? `${path}.${local}` : local);
+    const own = (locals: Iterable<string>) => {
+      for (const local of locals) {
+        const node = m.paramNodes.get(local);
+        if (node) out.push({ key: at(local), tensor: nameOf(node) });
+      }
+    };
+    const userFields = [...m.fields].filter((e): e is [string, ParameterValue] => e[1] instanceof ParameterValue);
+    own([...m.params.map((p) => p.local), ...userFields.filter(([, v]) => !v.buffer).map(([k]) => k)]);
+    own([...m.buffers.map((b) => b.local), ...userFields.filter(([, v]) => v.buffer).map(([k]) => k)]);
+    if (!once && out.length > MAX_STATE_DICT_KEYS) return undefined;
+    const children = [...m.fields].filter((e): e is [string, ModuleValue] => e[1] instanceof ModuleValue && !e[1].plain);
+    for (let i = children.length - 1; i >= 0; i--) stack.push([children[i][1], at(children[i][0]), false]);
+  }
+  return out;
+}

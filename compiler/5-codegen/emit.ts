@@ -550,6 +550,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     ...(graph.outputNames ? { outputsByName: true as const } : {}),
     params: graph.params.map(paramSpec),
     buffers: graph.buffers.map(paramSpec),
+    ...stateDictView(graph),
     kernels: plan.kernels.map((k) => kernelReport(k, plan, ctx.source(k))),
     launches: launchReports(rendered.programs, training && { paramFloats: paramsOnlyBytes / 4, optimizer: training.optimizer }),
     gemm: { mode: gemm, sites: rendered.cublasltSites, choices: rendered.gemmChoices },
@@ -580,6 +581,21 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
       : {}),
   } satisfies GeneratedManifest;
   return sealed({ cu: "", header, manifest, plan, memory }, (sourceHash) => t.model({ ...base, sourceHash }));
+}
+
+/**
+ * PyTorch's state_dict() keys in order, and the keys that name another's tensor (a tied weight, a
+ * module in two fields) → that tensor: what the runtime's stateDict() lists and what
+ * loadStateDict and loadCheckpoint accept. A state the walk did not reach comes last.
+ */
+function stateDictView(graph: Graph): { stateDict: string[]; stateDictAliases?: Record<string, string> } {
+  const own = [...graph.params, ...graph.buffers].map((n) => n.attrs.name as string);
+  const names = new Set(own);
+  const keys = (graph.stateDict ?? []).filter((k) => names.has(k.tensor));
+  const reached = new Set(keys.map((k) => k.tensor));
+  const order = [...keys.map((k) => k.key), ...own.filter((n) => !reached.has(n))];
+  const aliases = keys.filter((k) => k.key !== k.tensor);
+  return { stateDict: order, ...(aliases.length ? { stateDictAliases: Object.fromEntries(aliases.map((k) => [k.key, k.tensor])) } : {}) };
 }
 
 /** The param groups' table for the update kernel: every trained parameter's floats and group. */

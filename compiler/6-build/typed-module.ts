@@ -8,7 +8,7 @@ import type { Dim, Dtype, IOSpec, Manifest } from "../../runtime/manifest.ts";
 // only binds `load` to this directory.
 
 /** What the typed module is made from: the manifest as code generation writes it. */
-export type TypedModuleFacts = Pick<Manifest, "model" | "sourceFile" | "inputs" | "outputs" | "outputsByName" | "params" | "buffers" | "training">;
+export type TypedModuleFacts = Pick<Manifest, "model" | "sourceFile" | "inputs" | "outputs" | "outputsByName" | "params" | "buffers" | "stateDictAliases" | "training">;
 
 const ARRAY: Record<Dtype, string> = { float32: "Float32Array", int32: "Int32Array", int64: "BigInt64Array" };
 
@@ -54,8 +54,10 @@ export function load(options) {
   const outputs = m.outputs.map(tensorType);
   // forward returned an object: the same keys (identifiers, checked by the compiler and the manifest)
   const output = m.outputsByName ? `{ ${m.outputs.map((o, i) => `readonly ${identifier(o.name, i)}: ${outputs[i]}`).join("; ")} }` : outputs.length === 1 ? outputs[0] : `[${outputs.join(", ")}]`;
-  const params = m.params.map((p) => literal(p.name));
-  const buffers = m.buffers.map((b) => literal(b.name));
+  // a tied weight's other keys (decoder.weight = emb.weight) name it too, as in PyTorch
+  const aliasesOf = (names: readonly { name: string }[]) => Object.entries(m.stateDictAliases ?? {}).filter(([, of]) => names.some((n) => n.name === of)).map(([key]) => key);
+  const params = [...m.params.map((p) => p.name), ...aliasesOf(m.params)].map(literal);
+  const buffers = [...m.buffers.map((b) => b.name), ...aliasesOf(m.buffers)].map(literal);
   const union = (names: string[]) => (names.length ? names.join(" | ") : "never");
   const training = m.training;
   const trainingTypes = training

@@ -1,7 +1,7 @@
 import type { SourceLoc } from "../diagnostics/diagnostic.ts";
 import { limitError } from "../limits.ts";
 import { opDef } from "../ops/index.ts";
-import type { Attrs, Graph, Loss, Node, OptimizerSpec, StateUpdate } from "./node.ts";
+import type { Attrs, Graph, Loss, Node, OptimizerSpec, StateDictKey, StateUpdate } from "./node.ts";
 
 /** Appends nodes in topological order, running each op's shape rule as it goes. */
 export class GraphBuilder {
@@ -90,6 +90,7 @@ export class GraphBuilder {
     outputs: readonly Node[],
     training?: { loss?: Loss; optimizer?: OptimizerSpec; stateUpdates?: readonly StateUpdate[] },
     outputNames?: readonly string[],
+    stateDict?: readonly StateDictKey[],
   ): Graph {
     const isTarget = (n: Node) => n === training?.loss?.target;
     return Object.freeze({
@@ -103,6 +104,7 @@ export class GraphBuilder {
       loss: training?.loss,
       optimizer: training?.optimizer,
       ...(training?.stateUpdates?.length ? { stateUpdates: Object.freeze([...training.stateUpdates]) } : {}),
+      ...(stateDict ? { stateDict: Object.freeze([...stateDict]) } : {}),
     });
   }
 }

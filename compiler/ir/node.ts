@@ -114,6 +114,20 @@ export interface Graph {
    * copies into the buffer after its kernels, as PyTorch's next call reads the changed buffer.
    */
   readonly stateUpdates?: readonly StateUpdate[];
+  /**
+   * PyTorch's state_dict() keys in its order (1-frontend/module-tree.ts stateDictKeys): every
+   * param and buffer under its own name, and again under each other path that reaches it (a tied
+   * weight, a module held in two fields). Absent: params, then buffers, each under its own name.
+   */
+  readonly stateDict?: readonly StateDictKey[];
+}
+
+/** One key of PyTorch's state_dict() and the tensor it names (a tied weight has several keys). */
+export interface StateDictKey {
+  /** "lm_head.weight" */
+  readonly key: string;
+  /** The param's or buffer's own name (`attrs.name`), as named_parameters() gives it: "transformer.wte.weight". */
+  readonly tensor: string;
 }
 
 /** A buffer forward changed, and its value at forward's end. */

@@ -1,0 +1,136 @@
+// What a state_dict's keys and values mean to a compiled model: PyTorch's keys in its order (a tied
+// weight or a module held in two fields under every path that reaches it), and the values that
+// PyTorch's load_state_dict accepts beyond the exact dtype and shape — it copies each value into
+// the parameter with Tensor.copy_, which converts dtypes, and it reads a 0-d entry saved as [1]
+// (the 0.3 → 0.4 change) and fills in a BatchNorm's missing num_batches_tracked (files from
+// before it existed; any dict without version metadata, which safetensors files are).
+
+import type { Dtype, Manifest, ParamSpec } from "./manifest.ts";
+import type { SafetensorsData } from "./safetensors.ts";
+import { hostView, type HostArray } from "./tensor.ts";
+
+/** The model's state_dict keys: their order and which tensor each names. */
+export class StateDictKeys {
+  /** PyTorch's state_dict() keys, in order. */
+  readonly order: readonly string[];
+  readonly #aliases: ReadonlyMap<string, string>;
+
+  constructor(manifest: Manifest) {
+    // the seal promises the manifest's lists agree; what would not is dropped rather than trusted
+    const own = [...manifest.params, ...manifest.buffers].map((p) => p.name);
+    const names = new Set(own);
+    this.#aliases = new Map(Object.entries(manifest.stateDictAliases ?? {}).filter(([key, of]) => names.has(of) && !names.has(key)));
+    const listed = (manifest.stateDict ?? own).filter((k) => names.has(this.#aliases.get(k) ?? k));
+    const reached = new Set(listed);
+    this.order = [...listed, ...own.filter((n) => !reached.has(n))];
+  }
+
+  /** The param's or buffer's own name for a key: "lm_head.weight" → "transformer.wte.weight" (and "lm_head.weight.grad" → its gradient). */
+  tensorOf(key: string): string {
+    const whole = this.#aliases.get(key);
+    if (whole !== undefined || this.#aliases.size === 0) return whole ?? key;
+    // a gradient's or the optimizer's name under the alias: the alias is the name up to a dot
+    for (let dot = key.lastIndexOf("."); dot > 0; dot = key.lastIndexOf(".", dot - 1)) {
+      const of = this.#aliases.get(key.slice(0, dot));
+      if (of !== undefined) return of + key.slice(dot);
+    }
+    return key;
+  }
+
+  /** Every key of a tensor (its own name first is not promised: the state_dict's order). */
+  keysOf(tensor: string): string[] {
+    return this.order.filter((k) => this.tensorOf(k) === tensor);
+  }
+
+  /**
+   * Which of several keys naming one tensor the loaded value comes from: the last in the
+   * state_dict's order, as load_state_dict copies each module's keys in turn into the one tensor.
+   */
+  later(a: string, b: string): string {
+    return this.order.indexOf(b) > this.order.indexOf(a) ? b : a;
+  }
+}
+
+/**
+ * A BatchNorm's (or InstanceNorm's) step count, which load_state_dict leaves as it is when the
+ * dict lacks it (PyTorch's _NormBase._load_from_state_dict, for dicts without version metadata).
+ */
+export const mayBeAbsent = (spec: ParamSpec): boolean => spec.dtype === "int64" && spec.shape.length === 0 && /(^|\.)num_batches_tracked$/.test(spec.name);
+
+/** A value's shape where the model's is `want`: equal, or [1] for a 0-d tensor (PyTorch reads input_param[0]). */
+export function shapeFits(shape: readonly unknown[], want: readonly number[]): boolean {
+  if (want.length === 0 && shape.length === 1 && shape[0] === 1) return true;
+  return shape.length === want.length && shape.every((d, i) => d === want[i]);
+}
+
+/** safetensors dtypes whose values convert to the model's dtype as Tensor.copy_ converts them. */
+const FILE_CONVERSIONS: Record<Dtype, readonly string[]> = {
+  float32: ["F32", "F64", "F16", "BF16"],
+  int32: ["I32", "I64", "I16", "I8", "U8", "F32", "F64"],
+  int64: ["I64", "I32", "I16", "I8", "U8", "F32", "F64"],
+};
+
+/** The dtypes a file's value may have for a state of `dtype`, for messages. */
+export const fileDtypesFor = (dtype: Dtype): readonly string[] => FILE_CONVERSIONS[dtype];
+
+/**
+ * A safetensors value as the model's dtype, or a reason it cannot be one. Floats narrow to
+ * float32 rounding to nearest (F16 and BF16 widen exactly); integers widen exactly; a float into
+ * an integer state must be a whole number in range (PyTorch would truncate; a fraction there is a
+ * mistake), as must an int64 into an int32 state.
+ */
+export function fromFile(dtype: Dtype, fileDtype: string, data: SafetensorsData): HostArray | string {
+  if (!FILE_CONVERSIONS[dtype].includes(fileDtype)) return `${fileDtype} does not convert to ${dtype} (${FILE_CONVERSIONS[dtype].join(", ")} do)`;
+  const values: ArrayLike<number | bigint> = fileDtype === "F16" ? halves(data as Uint16Array) : fileDtype === "BF16" ? bfloats(data as Uint16Array) : (data as ArrayLike<number | bigint>);
+  return convert(dtype, values);
+}
+
+/**
+ * An in-memory value (loadStateDict) of another typed array than the model's own: a Float64Array
+ * into float32 state, an Int32Array into int64, a BigInt64Array into int32. Undefined when `data`
+ * is none of those (the caller says what it should be).
+ */
+export function fromMemory(dtype: Dtype, data: unknown, what: string): HostArray | string | undefined {
+  const other = dtype === "float32" ? hostView(data, "Float64Array", what) : dtype === "int64" ? hostView(data, "Int32Array", what) : hostView(data, "BigInt64Array", what);
+  return other && convert(dtype, other);
+}
+
+function convert(dtype: Dtype, values: ArrayLike<number | bigint>): HostArray | string {
+  const n = values.length;
+  if (dtype === "float32") {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = Number(values[i]);
+    return out;
+  }
+  const [lo, hi] = dtype === "int32" ? [-(2n ** 31n), 2n ** 31n - 1n] : [-(2n ** 63n), 2n ** 63n - 1n];
+  const out = dtype === "int32" ? new Int32Array(n) : new BigInt64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (typeof v === "number" && !Number.isInteger(v)) return `value ${i} is ${v}, not a whole number`;
+    const b = BigInt(v);
+    if (b < lo || b > hi) return `value ${i} is ${b}, outside ${dtype}`;
+    if (out instanceof Int32Array) out[i] = Number(b);
+    else out[i] = b;
+  }
+  return out;
+}
+
+/** IEEE half-precision bits → numbers (exact: every half is a float32). */
+function halves(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) {
+    const h = bits[i];
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    out[i] = exp === 0 ? sign * frac * 2 ** -24 : exp === 31 ? (frac ? Number.NaN : sign * Infinity) : sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  }
+  return out;
+}
+
+/** bfloat16 bits → numbers: the top half of a float32's bits. */
+function bfloats(bits: Uint16Array): Float32Array {
+  const words = new Uint32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) words[i] = bits[i] << 16;
+  return new Float32Array(words.buffer);
+}
