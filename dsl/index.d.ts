@@ -626,8 +626,9 @@ export namespace nn {
      * model is compiled; or F.randn (scaled and shifted at most), drawn when it is created.
      * Forward may change a persistent buffer — in place (`this.runningMean.mul_(0.9).add_(…)`) or by
      * assignment (`this.steps = this.steps.add(1)`) — and the next call reads the change, as PyTorch's.
+     * `null` sets the field to null and registers nothing (register_buffer(name, None)).
      */
-    registerBuffer(name: string, tensor: Tensor, persistent?: boolean): void;
+    registerBuffer(name: string, tensor: Tensor | null, persistent?: boolean): void;
     /**
      * add_module(name, module) / register_module, in a constructor: a named child (a name made at
      * run time: `denselayer${i + 1}`), as an assignment would; on an nn.Sequential or nn.ModuleList

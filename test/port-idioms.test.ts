@@ -384,6 +384,56 @@ describe("scatter, scatterAdd and indexAdd (gather's and index_select's inverses
     expect(written).toEqual(want);
     expect(added).toEqual(want);
   });
+  it("a one-hot scattered over the batch folded into rows (VQ-VAE's flat_input = x.view(-1, D)): the rows' dim is the same batch multiple, not a smaller index", () => {
+    // it was refused as a slice along the batch: [2*Batch, 4] from two separate view ops compared as objects
+    const src = model("const flat = x.view(-1, 4); const idx = F.argmin(flat, 1).unsqueeze(1);\n    const enc = F.zeros(idx.shape[0], 4);\n    enc.scatter_(1, idx, 1);\n    return enc.view(-1, 8);", "x: Tensor<[Batch, 2, 4]>");
+    const [oneHot] = outputs(src, { x: nd([2, 2, 4], [3, 1, 2, 5, 0, 9, 9, 9, 4, 4, 4, -1, 7, 2, 8, 9]) });
+    // each row's argmin: 1, 0, 3, 1
+    expect(oneHot).toEqual([0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0]);
+  });
+});
+
+describe("a layer made outside the model", () => {
+  const file = (made: string, act: string, loss: string) =>
+    `${header}${made}\nexport class M extends nn.Module {\n  fc = new nn.Linear(4, 3);\n  forward(x: Tensor<[Batch, 2, 4]>) { return ${act}; }\n}\nexport const training = new Training(M, { loss: (out: Tensor, y: Tensor<[Batch, 2], "int32">) => ${loss}, optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
+  it("with no state and the same in both modes (the tutorials' module-level criterion, an activation) is called as PyTorch calls it", () => {
+    const outside = file("const criterion = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 });\nconst act = new nn.Softplus({ beta: 2 });", "act(this.fc(x))", "criterion(out.view(-1, 3), y.view(-1))");
+    const inline = file("", "F.softplus(this.fc(x), { beta: 2 })", "F.crossEntropy(out.view(-1, 3), y.view(-1), { labelSmoothing: 0.1 })");
+    const inputs = { x: nd([2, 2, 4], Array.from({ length: 16 }, (_, i) => Math.sin(i))), target: nd([2, 2], [0, 2, 1, 1]) };
+    const [a, b] = [outside, inline].map((src) => {
+      const { graph } = lowerSource(src);
+      const run = runReference(graph, inputs, initState(graph, 0));
+      return [Array.from(run.outputs[0].data), Array.from(run.values.get(graph.loss!.value)!.data)];
+    });
+    expect(a[1][0]).toBeGreaterThan(0);
+    expect(a).toEqual(b);
+  });
+  it("with parameters, or a dropout (PyTorch's stays in training mode outside the model), is refused", () => {
+    expect(first(file("const head = new nn.Linear(3, 3);", "head(this.fc(x))", "F.crossEntropy(out.view(-1, 3), y.view(-1))"))).toMatch(/^TSDP3007 \d+: this nn\.Linear is not registered in the model/);
+    expect(first(file("const drop = new nn.Dropout(0.5);", "drop(this.fc(x))", "F.crossEntropy(out.view(-1, 3), y.view(-1))"))).toMatch(/^TSDP3007 \d+: this nn\.Dropout is not registered in the model/);
+  });
+});
+
+describe("Math.trunc / floor / ceil / round of the batch size", () => {
+  it("k·Batch is whole, so each is itself (Swin's window_reverse: B = int(windows.shape[0] / windows_per_image)); Batch / 2 is still refused", () => {
+    const body = (f: string) => model(`const w = x.view(-1, 2, 2);\n    const B = Math.${f}(w.shape[0] / 2);\n    return w.view(B, 4, 2);`, "x: Tensor<[Batch, 4, 2]>");
+    const x = { x: nd([2, 4, 2], Array.from({ length: 16 }, (_, i) => i)) };
+    for (const f of ["trunc", "floor", "ceil", "round"]) expect(outputs(body(f), x)[0]).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    expect(first(model("return x.view(Math.trunc(x.shape[0] / 2), 8);", "x: Tensor<[Batch, 4, 2]>"))).toMatch(/^TSDP\d+ \d+: .*batch size/);
+  });
+});
+
+describe("registerBuffer(name, null)", () => {
+  it("reads null and is no state (Swin's attn_mask without a shift); a tensor in the other branch is a buffer", () => {
+    const swin = (shift: number) =>
+      `${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 4);\n  declare mask: Tensor | null;\n  constructor(shift = ${shift}) {\n    super();\n    this.registerBuffer("mask", shift > 0 ? F.full([4], 2) : null);\n  }\n  forward(x: Tensor<[Batch, 4]>) {\n    const y = this.fc(x);\n    return this.mask !== null ? y.mul(this.mask) : y;\n  }\n}\n`;
+    expect(declared(swin(0)).buffers).toEqual([]);
+    expect(declared(swin(1)).buffers).toEqual(["mask"]);
+    const x = { x: nd([1, 4], [1, 2, 3, 4]) };
+    const [plain] = outputs(swin(0), x);
+    const [masked] = outputs(swin(1), x);
+    expect(masked).toEqual(plain.map((v) => v * 2));
+  });
 });
 
 describe("F.interpolate's bicubic and trilinear modes", () => {

@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { BuiltinFunction, ModuleValue, NamespaceValue, ObjectValue, TensorValue, describe, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, ModuleValue, NamespaceValue, ObjectValue, SymInt, TensorValue, describe, type CallSite, type Value } from "./values.ts";
 
 // The few JavaScript globals that model code may use: pure functions of constants.
 
@@ -11,11 +11,16 @@ function numbers(who: string, args: Value[], site: CallSite): number[] {
  * Spreading a model's array into a native call (Math.max(...xs)) overflows the stack past ~150,000
  * arguments, so max and min fold with a loop and the others take only the arguments they read.
  */
+const ROUNDINGS = new Set<(x: number) => number>([Math.floor, Math.ceil, Math.round, Math.trunc]);
+
 function mathFn(name: string, f: (...xs: number[]) => number): [string, Value] {
   const variadic = f === Math.max || f === Math.min || f === Math.hypot;
   return [
     name,
     new BuiltinFunction(`Math.${name}`, (args, site) => {
+      // k·Batch is a whole number (its / stays symbolic only where it divides): Swin's
+      // int(windows.shape[0] / (H * W / ws / ws)) is Math.trunc of it, itself
+      if (ROUNDINGS.has(f) && args[0] instanceof SymInt) return args[0];
       const xs = numbers(`Math.${name}`, args, site);
       if (!variadic) return f(...xs.slice(0, f.length));
       let acc = f === Math.max ? -Infinity : f === Math.min ? Infinity : 0;

@@ -201,7 +201,7 @@ function scatterExtent(who: string, x: TensorValue, index: TensorValue, src: Ten
   const fits = (a: Dim, b: Dim) => (typeof a === "number" && typeof b === "number" ? a <= b : formatShape([a]) === formatShape([b]));
   if (is.length !== xs.length || is.some((d, i) => i !== dim && !fits(d, xs[i])) || (src && (src.node.shape.length !== is.length || is.some((d, i) => !fits(d, src.node.shape[i])))))
     fail("shapeMismatch", `${who}: the index ${formatShape(is)} must have the input's ${xs.length} dims, be no larger than the input ${formatShape(xs)} besides dim ${dim}${src ? ` and no larger than src ${formatShape(src.node.shape)}` : ""}`, site.loc);
-  return is.map((d, i) => i).filter((i) => i !== dim && is[i] !== xs[i]);
+  return is.map((d, i) => i).filter((i) => i !== dim && !dimEq(is[i], xs[i]));
 }
 
 /** t's first elements along each dim, to `shape` (src larger than scatter's index). */

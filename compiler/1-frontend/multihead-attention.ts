@@ -63,7 +63,7 @@ function batchFirstAttention(self: ModuleValue, b: Bound, call: Bound, site: Cal
   const H: number = b.numHeads;
   const D = E / H;
   const [q, k, v] = [call.query, call.key, call.value] as TensorValue[];
-  if (k.node.shape[1] !== v.node.shape[1]) fail("shapeMismatch", `${who}: key and value must have the same length, got ${formatShape(k.node.shape)} and ${formatShape(v.node.shape)}`, site.loc);
+  if (!dimEq(k.node.shape[1], v.node.shape[1])) fail("shapeMismatch", `${who}: key and value must have the same length, got ${formatShape(k.node.shape)} and ${formatShape(v.node.shape)}`, site.loc);
   const c = ops(em, who, site);
   const weight = param_(self, "in_proj_weight");
   const bias = param_(self, "in_proj_bias");

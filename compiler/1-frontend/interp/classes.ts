@@ -282,7 +282,11 @@ export class Interpreter extends PropertyEvaluator {
     if (m.plain) fail("notCallable", `${describe(m)} is not callable: ${m.typeName} does not extend nn.Module, so it has no forward to call (call one of its methods)`, site.loc);
     if (this.phase !== "forward") fail("nonConstant", `${m.typeName} can only be called inside forward`, site.loc);
     if (args.some(isPoison)) return poison;
-    if (m.path === undefined)
+    // a layer with no state that behaves the same in both modes (a loss, an activation: the
+    // tutorials' module-level `criterion = nn.NLLLoss()`) computes the same registered or not, as
+    // in PyTorch; one with parameters or buffers would be neither trained nor saved, and a dropout
+    // outside the model stays in training mode in PyTorch, which tsdp's compiled modes cannot follow
+    if (m.path === undefined && !statelessLayer(m))
       fail("moduleNotInModel", `this ${m.typeName} is not registered in the model: store layers as fields of a module, or in nn.ModuleList / nn.Sequential (a plain array does not register them)`, site.loc);
     // PyTorch's forward hooks around forward (module-hooks.ts)
     return callWithHooks(m, args, site, this.hookHost, (hooked) => this.callForward(m, hooked, site));
@@ -290,7 +294,7 @@ export class Interpreter extends PropertyEvaluator {
 
   /** A module's forward itself, with nodes named by its path. */
   private callForward(m: ModuleValue, args: Value[], site: CallSite): Value {
-    return this.em.within(m.path!, () => {
+    return this.em.within(m.path ?? "", () => {
       // nn.Flatten / nn.Unflatten return a view of their input, as x.flatten does (views.ts)
       // a class extending a layer runs its own forward when it has one (super.forward(x) is the layer's)
       const own = m.layerType !== undefined && m.cls ? this.lookupMethod(m.cls, "forward") : undefined;
@@ -739,4 +743,9 @@ const VIEW_LAYERS: ReadonlySet<string> = new Set(["nn.Flatten", "nn.Unflatten"])
 function sameArguments(a: readonly Value[], b: readonly Value[]): boolean {
   const same = (u: Value, v: Value): boolean => Object.is(u, v) || (Array.isArray(u) && Array.isArray(v) && u.length === v.length && u.every((x, i) => same(x, v[i])));
   return a.length === b.length && a.every((u, i) => same(u, b[i]));
+}
+
+/** A built-in layer without parameters, buffers or children whose forward does not depend on train/eval mode. */
+function statelessLayer(m: ModuleValue): boolean {
+  return m.kind === "layer" && !m.cls && m.params.length === 0 && m.buffers.length === 0 && m.items.length === 0 && !/Dropout|RReLU/.test(m.typeName);
 }

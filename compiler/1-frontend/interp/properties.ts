@@ -280,6 +280,12 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         this.requireConstructPhase(who, s);
         const b = bindArgs(who, [arg("name", "string"), arg("tensor", "any"), opt("persistent", "bool", true)], args, s);
         checkLayerName(b.name, "a buffer", s.loc);
+        // register_buffer(name, None): the attribute reads None and the state_dict skips it (Swin's
+        // attn_mask when it does not shift)
+        if (b.tensor === null) {
+          m.fields.set(b.name, null);
+          return undefined;
+        }
         // an int32 buffer (Swin's relative_position_index) is an index table the compiler computes:
         // a constant, as a non-persistent buffer is; tsdp's state is float32, so it is not saved
         const intTable = b.tensor instanceof TensorValue && b.tensor.node.dtype === "i32" && this.em.constants.owns(b.tensor.node);
