@@ -212,6 +212,12 @@ export interface Manifest {
    */
   readonly stateDictAliases?: Readonly<Record<string, string>>;
   /**
+   * Keys of PyTorch's state_dict that tsdp holds as constants (an integer buffer computed in the
+   * constructor: Swin's relative_position_index), key → shape: a PyTorch file's value for one is
+   * checked for its shape and skipped, since the model computes the same table itself.
+   */
+  readonly stateDictConstants?: Readonly<Record<string, readonly number[]>>;
+  /**
    * The most samples one device may take in one call: the kernels index a tensor's elements with
    * 32-bit ints, so ⌈batch / devices⌉ times the largest per-sample tensor must stay below 2^31.
    * Absent in manifests written before it existed (then only MAX_BATCH applies).
@@ -415,6 +421,11 @@ export function validateManifest(json: unknown, file: string): Manifest {
   }
   resourceList(m.resources, bad);
   stateDictKeys(m.stateDict, m.stateDictAliases, bad);
+  if (m.stateDictConstants !== undefined) {
+    const c = m.stateDictConstants;
+    if (typeof c !== "object" || c === null || Array.isArray(c) || Object.values(c).some((s) => !Array.isArray(s) || !s.every((d) => Number.isInteger(d) && d >= 0 && d <= MAX_INT32)))
+      bad(`"stateDictConstants" must be an object of key → shape, got ${describe(c)}`);
+  }
 
   if (problems.length > 0) fail();
   // Frozen: the runtime's checks rely on these shapes, so nothing may change them after loading.

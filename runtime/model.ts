@@ -731,6 +731,12 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
         if (!(muProduct > 0 && muProduct <= 1)) throw new RangeError(`${where}: optimizer.mu_product is ${muProduct}, not in (0, 1]`);
         continue;
       }
+      // an integer table the model computes itself (Swin's relative_position_index): PyTorch saves it
+      if (this.#keys.constants.has(fileName)) {
+        const why = this.#keys.constantMismatch(fileName, t.dtype, t.shape);
+        if (why) throw new RangeError(`${where}: "${fileName}" ${why} (the model computes this table from its file; it holds no state for it)`);
+        continue;
+      }
       const key = fileName.startsWith("optimizer.") ? fileName.slice("optimizer.".length) : fileName;
       const name = this.#keys.tensorOf(key);
       const spec = this.#params.get(name);
@@ -813,6 +819,12 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const plan = new Map<string, { key: string; data: HostArray }>();
     const unexpectedKeys: string[] = [];
     for (const key of Object.keys(dict)) {
+      if (this.#keys.constants.has(key)) {
+        const t = readTensor(dict[key], `${where}: "${key}"`, "BigInt64Array or Int32Array");
+        const why = this.#keys.constantMismatch(key, typedArrayKind(t.data) ?? "", t.shape);
+        if (why) throw new RangeError(`${where}: "${key}" ${why} (the model computes this table from its file; it holds no state for it)`);
+        continue;
+      }
       const name = this.#keys.tensorOf(key);
       const spec = this.#params.get(name);
       if (!spec || (spec.kind !== "parameter" && spec.kind !== "buffer")) {

@@ -14,6 +14,8 @@ export class StateDictKeys {
   /** PyTorch's state_dict() keys, in order. */
   readonly order: readonly string[];
   readonly #aliases: ReadonlyMap<string, string>;
+  /** Integer buffers tsdp computes as constants (Swin's relative_position_index): key → shape. */
+  readonly constants: ReadonlyMap<string, readonly number[]>;
 
   constructor(manifest: Manifest) {
     // the seal promises the manifest's lists agree; what would not is dropped rather than trusted
@@ -23,6 +25,17 @@ export class StateDictKeys {
     const listed = (manifest.stateDict ?? own).filter((k) => names.has(this.#aliases.get(k) ?? k));
     const reached = new Set(listed);
     this.order = [...listed, ...own.filter((n) => !reached.has(n))];
+    this.constants = new Map(Object.entries(manifest.stateDictConstants ?? {}).filter(([key]) => !names.has(key) && !this.#aliases.has(key)));
+  }
+
+  /**
+   * Why a value for a constant key cannot be PyTorch's table, or "" when it can: an integer tensor
+   * of the table's shape (its values are the model's own, computed from the model file).
+   */
+  constantMismatch(key: string, dtype: string, shape: readonly unknown[]): string {
+    const want = this.constants.get(key)!;
+    if (!["I64", "I32", "I16", "I8", "U8", "BigInt64Array", "Int32Array"].includes(dtype)) return `is ${dtype}; PyTorch's is an integer index table`;
+    return shapeFits(shape, want) ? "" : `has shape [${shape.join(", ")}], the model's table is [${want.join(", ")}]`;
   }
 
   /** The param's or buffer's own name for a key: "lm_head.weight" → "transformer.wte.weight" (and "lm_head.weight.grad" → its gradient). */

@@ -28,10 +28,12 @@ export class Tied extends nn.Module {
   constructor() {
     super();
     this.registerBuffer("offset", F.zeros(4));
+    // an integer table (Swin's relative_position_index): a constant tsdp computes, state in PyTorch
+    this.registerBuffer("order", F.tensor([3, 2, 1, 0], { dtype: "int32" }));
     this.decoder.weight = this.emb.weight;
   }
   forward(x: Tensor<[Batch, 4]>) {
-    let h = this.bn(x.mul(this.scale).add(this.offset));
+    let h = this.bn(x.index(":", this.order).mul(this.scale).add(this.offset));
     h = this.again(this.shared(h));
     h = this.stack(h);
     return this.decoder(h);
@@ -41,8 +43,9 @@ export class Tied extends nn.Module {
 export const training = new Training(Tied, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
 `;
 
-// PyTorch's state_dict() of this module: the root's own parameter and buffer, then each child in
-// field order — `again` is `shared` again and `decoder.weight` is `emb.weight`, listed under both
+// PyTorch's state_dict() of this module: the root's own parameter and buffers, then each child in
+// field order — `again` is `shared` again and `decoder.weight` is `emb.weight`, listed under both;
+// PyTorch's also has "order" after "offset", which tsdp computes and holds no state for
 const PYTORCH_KEYS = [
   "scale", "offset", "emb.weight",
   "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var", "bn.num_batches_tracked",
@@ -103,7 +106,7 @@ describe("loading PyTorch's files", () => {
       target.eval();
       // save_model drops duplicates, keeping sorted(names)[0]: decoder.weight for the tie, again.* for the shared block
       const keys = PYTORCH_KEYS.filter((k) => k !== "emb.weight" && !k.startsWith("shared.") && k !== "bn.num_batches_tracked");
-      const file = await ptFile([...keys.map((k) => f32(other, k)), nbt(other)]);
+      const file = await ptFile([...keys.map((k) => f32(other, k)), nbt(other), { name: "order", dtype: "I64", shape: [4], data: BigInt64Array.of(3n, 2n, 1n, 0n) }]);
       await target.loadCheckpoint(file);
       expect(values(target.getParameter("emb.weight"))).toEqual(values(other.getParameter("emb.weight")));
       expect(values(target.getParameter("shared.fc.weight"))).toEqual(values(other.getParameter("shared.fc.weight")));
@@ -184,6 +187,9 @@ describe("loading PyTorch's files", () => {
       await expect(target.loadCheckpoint(fraction)).rejects.toThrow(/"bn\.num_batches_tracked" is F32, the model's bn\.num_batches_tracked is int64: value 0 is 2\.5, not a whole number/);
       const bool = await ptFile([...base.filter((t) => t.name !== "scale"), { name: "scale", dtype: "BOOL", shape: [4], data: new Uint8Array(4) }, nbt(other)]);
       await expect(target.loadCheckpoint(bool)).rejects.toThrow(/"scale" is BOOL, the model's scale is float32: BOOL does not convert to float32 \(F32, F64, F16, BF16 do\)/);
+      const table = await ptFile([...base, nbt(other), { name: "order", dtype: "I64", shape: [2, 2], data: new BigInt64Array(4) }]);
+      await expect(target.loadCheckpoint(table)).rejects.toThrow(/"order" has shape \[2, 2\], the model's table is \[4\] \(the model computes this table from its file; it holds no state for it\)/);
+      expect(() => target.loadStateDict({ ...other.stateDict(), order: { data: new Float32Array(4), shape: [4] } as never })).toThrow(/"order" is Float32Array; PyTorch's is an integer index table/);
       const tiedShape = await ptFile([...base.filter((t) => t.name !== "emb.weight"), { name: "decoder.weight", dtype: "F32", shape: [4, 10], data: new Float32Array(40) }, nbt(other)]);
       await expect(target.loadCheckpoint(tiedShape)).rejects.toThrow(/"decoder\.weight" has shape \[4, 10\], the model's decoder\.weight \(tied to emb\.weight\) is \[10, 4\]/);
       expect(target.stateDict()).toEqual(before);

@@ -181,7 +181,13 @@ function walkStateDict(root: ModuleValue, nameOf: (node: Node) => string, once: 
     };
     const userFields = [...m.fields].filter((e): e is [string, ParameterValue] => e[1] instanceof ParameterValue);
     own([...m.params.map((p) => p.local), ...userFields.filter(([, v]) => !v.buffer).map(([k]) => k)]);
-    own([...m.buffers.map((b) => b.local), ...userFields.filter(([, v]) => v.buffer).map(([k]) => k)]);
+    // buffers in registration order: a layer's, then the user's fields, an integer table held as a constant among them
+    own(m.buffers.map((b) => b.local));
+    for (const [local, v] of m.fields) {
+      if (v instanceof ParameterValue && v.buffer) own([local]);
+      const constant = m.constantBuffers.get(local);
+      if (constant && !(v instanceof ParameterValue)) out.push({ key: at(local), constant });
+    }
     if (!once && out.length > MAX_STATE_DICT_KEYS) return undefined;
     const children = [...m.fields].filter((e): e is [string, ModuleValue] => e[1] instanceof ModuleValue && !e[1].plain);
     for (let i = children.length - 1; i >= 0; i--) stack.push([children[i][1], at(children[i][0]), false]);

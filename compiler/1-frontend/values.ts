@@ -322,6 +322,11 @@ export class ModuleValue {
   /** A layer's parameters set to requires_grad false (module.requiresGrad_(false)), by local name. */
   readonly frozen = new Set<string>();
   /**
+   * Persistent integer buffers held as constants (Swin's relative_position_index), by field name →
+   * shape: in PyTorch's state_dict, not tsdp's state (module-tree.ts stateDictKeys lists them).
+   */
+  readonly constantBuffers = new Map<string, readonly number[]>();
+  /**
    * A layer's optional parameters it was built without (nn.Linear's bias with bias: false), which
    * read as null, as PyTorch registers them as None (`if (m.bias !== null) nn.init.zeros_(m.bias)`).
    */

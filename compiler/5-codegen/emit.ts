@@ -588,14 +588,20 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
  * module in two fields) → that tensor: what the runtime's stateDict() lists and what
  * loadStateDict and loadCheckpoint accept. A state the walk did not reach comes last.
  */
-function stateDictView(graph: Graph): { stateDict: string[]; stateDictAliases?: Record<string, string> } {
+function stateDictView(graph: Graph): { stateDict: string[]; stateDictAliases?: Record<string, string>; stateDictConstants?: Record<string, number[]> } {
   const own = [...graph.params, ...graph.buffers].map((n) => n.attrs.name as string);
   const names = new Set(own);
-  const keys = (graph.stateDict ?? []).filter((k) => names.has(k.tensor));
+  const all = graph.stateDict ?? [];
+  const keys = all.flatMap((k) => ("tensor" in k && names.has(k.tensor) ? [{ key: k.key, tensor: k.tensor }] : []));
+  const constants = all.flatMap((k): [string, number[]][] => ("constant" in k ? [[k.key, [...k.constant]]] : []));
   const reached = new Set(keys.map((k) => k.tensor));
   const order = [...keys.map((k) => k.key), ...own.filter((n) => !reached.has(n))];
   const aliases = keys.filter((k) => k.key !== k.tensor);
-  return { stateDict: order, ...(aliases.length ? { stateDictAliases: Object.fromEntries(aliases.map((k) => [k.key, k.tensor])) } : {}) };
+  return {
+    stateDict: order,
+    ...(aliases.length ? { stateDictAliases: Object.fromEntries(aliases.map((k) => [k.key, k.tensor])) } : {}),
+    ...(constants.length ? { stateDictConstants: Object.fromEntries(constants) } : {}),
+  };
 }
 
 /** The param groups' table for the update kernel: every trained parameter's floats and group. */

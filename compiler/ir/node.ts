@@ -122,13 +122,19 @@ export interface Graph {
   readonly stateDict?: readonly StateDictKey[];
 }
 
-/** One key of PyTorch's state_dict() and the tensor it names (a tied weight has several keys). */
-export interface StateDictKey {
-  /** "lm_head.weight" */
-  readonly key: string;
-  /** The param's or buffer's own name (`attrs.name`), as named_parameters() gives it: "transformer.wte.weight". */
-  readonly tensor: string;
-}
+/**
+ * One key of PyTorch's state_dict() and the tensor it names (a tied weight has several keys), or
+ * an integer buffer tsdp computes as a constant (Swin's relative_position_index): PyTorch saves it,
+ * tsdp holds no state for it, so a PyTorch file's value is checked for its shape and skipped.
+ */
+export type StateDictKey =
+  | {
+      /** "lm_head.weight" */
+      readonly key: string;
+      /** The param's or buffer's own name (`attrs.name`), as named_parameters() gives it: "transformer.wte.weight". */
+      readonly tensor: string;
+    }
+  | { readonly key: string; readonly constant: readonly number[] };
 
 /** A buffer forward changed, and its value at forward's end. */
 export interface StateUpdate {

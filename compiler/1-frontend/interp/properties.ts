@@ -305,6 +305,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           if (!(b.tensor instanceof TensorValue && this.em.constants.owns(b.tensor.node)))
             fail("invalidArgument", `${who}: a buffer with persistent false is a constant, computed when the model is compiled: a tensor made in the constructor from factories, not ${describe(b.tensor)}`, locOfArg(b, "tensor", s));
           m.fields.set(b.name, b.tensor);
+          if (b.persistent) m.constantBuffers.set(b.name, (b.tensor as TensorValue).node.shape as number[]);
           return undefined;
         }
         const { shape, init } = initialValue(this.em, who, b.tensor, locOfArg(b, "tensor", s));
