@@ -135,6 +135,19 @@ describe("toolchain errors", () => {
     expect(r2.status).toBe(1);
     expect(r2.stderr).toMatch(/^error TSDP6007: .* holds index\.js and no earlier build of tsdp/m);
     expect(readFileSync(join(esm, "index.js"), "utf8")).toBe("console.log('mine');\n");
+    // the same after a build of the same command line elsewhere, which the next compile copies
+    // when it can (the fast path): it wrote { "type": "module" } over the package.json and its own index.js
+    const built = await tsdp(["compile", "examples/mlp/model.ts", "--target", "cpu", "--out", join(fresh(), "elsewhere")], { ...process.env, TSDP_CACHE_DIR: cache });
+    expect(built.status).toBe(0);
+    writeFileSync(join(out, "index.js"), "module.exports = 1;\n");
+    for (const dir of [out, esm]) {
+      const again = await tsdp(["compile", "examples/mlp/model.ts", "--target", "cpu", "--out", dir], { ...process.env, TSDP_CACHE_DIR: cache });
+      expect(again.status, again.stdout).toBe(1);
+      expect(again.stderr).toMatch(/^error TSDP6007: /m);
+    }
+    expect(readFileSync(join(out, "package.json"), "utf8")).toBe(pkg);
+    expect(readFileSync(join(out, "index.js"), "utf8")).toBe("module.exports = 1;\n");
+    expect(readFileSync(join(esm, "index.js"), "utf8")).toBe("console.log('mine');\n");
   });
 
   it("a missing g++ says how to fix it", async () => {

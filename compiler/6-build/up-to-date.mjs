@@ -238,6 +238,10 @@ function copyBuild(from, to, cacheEntry) {
   if (!existsSync(dirname(to))) return false;
   const scoped = needsModuleScope(from);
   if (needsModuleScope(to) !== scoped) return false;
+  // a file of a name it writes (a project's own index.js, its package.json) is the full CLI's to
+  // judge, which refuses to replace it (TSDP6007): the copy lands only where nothing would be lost
+  if (ownPackageJson(to) !== undefined) return false;
+  for (const name of [...GENERATED, manifest.library, "build.json"]) if (existsSync(join(to, name))) return false;
   try {
     mkdirSync(to);
   } catch (e) {

@@ -148,7 +148,7 @@ export const catalog = {
   outputDirTaken: entry(
     "TSDP6007",
     "the output directory holds a file of yours that the build would replace",
-    "compile into a directory of its own (--out build/<model>), or make that package an ES module (\"type\": \"module\"), which the build's index.js needs",
+    "compile into a directory of its own (--out build/<model>): a build writes model.cu, model.h, index.js, index.d.ts, build.json and its library there, and its index.js is an ES module (a package.json in that directory must say \"type\": \"module\")",
   ),
   unusableCounters: entry(
     "TSDP6006",
