@@ -134,12 +134,14 @@ function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions,
 }
 
 /** Refuses an index outside [0, limit) (ignore excepted), as PyTorch's IndexError; says where. */
-function checkIndexes(data: Int32Array, range: { readonly limit: number; readonly ignore?: number }, what: string): void {
+function checkIndexes(data: Int32Array, range: { readonly limit: number; readonly ignore?: number }, what: string, target = false): void {
   const { limit, ignore } = range;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
+    // a loss function's F.crossEntropy / F.nllLoss: PyTorch's default ignore_index is -100, tsdp's none
+    const hint = target && v === -100 && ignore === undefined ? "; PyTorch's cross-entropy and NLL ignore -100 by default: pass ignoreIndex: -100 to the loss to ignore it here" : "";
     if ((v < 0 || v >= limit) && v !== ignore)
-      throw new RangeError(`${what}: value ${v} at position ${i} is out of range: it indexes ${limit} entries (0 to ${limit - 1}${ignore === undefined ? "" : `, or ${ignore}, ignored`}), as an embedding's rows or a gather's dim`);
+      throw new RangeError(`${what}: value ${v} at position ${i} is out of range: it indexes ${limit} entries (0 to ${limit - 1}${ignore === undefined ? "" : `, or ${ignore}, ignored`}), as an embedding's rows or a gather's dim${hint}`);
   }
 }
 
@@ -899,7 +901,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     if (data.length !== numel(want)) throw new RangeError(`${what}: shape ${fmt(want)} holds ${numel(want)} values, data has ${data.length}`);
     // a cross-entropy's classes; else what the loss's ops index with it (a gather of log-probabilities), if any
     const declared = this.manifest.training!.classes;
-    if (data instanceof Int32Array && declared === undefined && spec.indexes) checkIndexes(data, spec.indexes, what);
+    if (data instanceof Int32Array && declared === undefined && spec.indexes) checkIndexes(data, spec.indexes, what, true);
     if (data instanceof Int32Array && declared !== undefined) {
       const classes = declared;
       const ignored = this.manifest.training!.ignoreIndex;

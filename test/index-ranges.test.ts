@@ -40,6 +40,9 @@ describe("int32 indices from the caller", () => {
       // the target indexes the 5 classes of the gather's dim, not the 16 of the output's dim 1
       expect(() => m.trainStepSync(ids(), targets(5), { lr: 0 })).toThrow(/target \(int32 \[Batch, 16\]\): value 5 at position 3 is out of range: it indexes 5 entries/);
       expect(() => m.evaluateSync(ids(), targets(-2))).toThrow(/value -2 at position 3 is out of range/);
+      // PyTorch's ignore_index default, which a loss function's own loss does not have: said so
+      expect(() => m.evaluateSync(ids(), targets(-100))).toThrow(/value -100 at position 3 is out of range: .*; PyTorch's cross-entropy and NLL ignore -100 by default: pass ignoreIndex: -100 to the loss/);
+      expect(() => m.forwardSync(ids(-100))).not.toThrow(/ignore -100 by default/);
       expect(Number.isFinite(m.trainStepSync(ids(), targets(4), { lr: 0 }))).toBe(true);
       expect(Array.from(m.forwardAllSync(ids())[0].data as Float32Array)).toEqual(before);
     } finally {

@@ -67,6 +67,12 @@ describe("the ranking, embedding and soft-margin losses", () => {
     close(gaussFull, xs.map((v, i) => 0.5 * (Math.log(t[i]) + (v - ys[i]) ** 2 / t[i]) + 0.5 * Math.log(2 * Math.PI)));
   });
 
+  it("Gaussian NLL: a variance far below eps is eps exactly, not eps plus what is left of cancelling it", () => {
+    // v + (eps − v) was 0 for v = −1e12 even in float64 (and for v ≤ −100 in float32): log 0, NaN
+    const [gauss] = run('return [F.gaussianNllLoss(x, y, y.abs().add(1).mul(-1e12), { reduction: "none" })];');
+    close(gauss, xs.map((v, i) => 0.5 * (Math.log(1e-6) + (v - ys[i]) ** 2 / 1e-6)));
+  });
+
   it("the modules equal the functions, reduced by mean (default) or sum", () => {
     const [a, b, c, d] = run(
       "const s = y.sign();\n    return [this.m(x, y, s), F.marginRankingLoss(x, y, s, { margin: 0.2 }), this.g(x, y, y.abs()), F.gaussianNllLoss(x, y, y.abs(), { reduction: 'sum' })].map((t) => t.reshape([1]).add(x.narrow(1, 0, 1).mul(0)));",

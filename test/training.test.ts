@@ -604,6 +604,38 @@ export const training = new Training(Tagger, {
       const ys = sequence ? Int32Array.from([2, 2, -1, 1, 2, 0, 2, 0, 1, 0, 0, 0, 0, 1, 0, 1, 1, 0, 1, 0]).map((v) => (v === -1 && !loss.includes("ignoreIndex") ? 0 : v)) : Int32Array.from([2, 2, 0, 0, 1]);
       await expectThreeStepsOnDevices(graph, b.outDir, { data: xs, shape: [5, 4] }, { data: ys, shape: sequence ? [5, 4] : [5] });
     }, 300_000);
+
+  it("a mean over nothing with weights, smoothing and ignoreIndex together: every target ignored is a NaN loss with gradients 0 (PyTorch's masked_fill), on 1 and 3 devices; targets that all weigh 0 a NaN loss", async () => {
+    const dir = writeFiles({
+      "model.ts": `${header}
+export class Tagger extends nn.Module {
+  emb = new nn.Embedding(6, 5);
+  head = new nn.Linear(5, 3);
+  forward(x: Tensor<[Batch, 4], "int32">) { return this.head(this.emb(x).tanh()); }
+}
+export const training = new Training(Tagger, {
+  loss: (logits: Tensor, y: Tensor<[Batch, 4], "int32">) => F.crossEntropy(logits.view(-1, 3), y.view(-1), { weight: F.tensor([0, 1, 5]), labelSmoothing: 0.1, ignoreIndex: -1 }),
+  optimizer: new optim.SGD({ lr: 0.5, momentum: 0.9 }),
+});
+`,
+    });
+    const { build: b } = await compile(join(dir, "model.ts"), { target, outDir: join(tmp(), "out") });
+    const x = tensor(Int32Array.from({ length: 20 }, (_, i) => (i * 7 + 3) % 6), [5, 4]);
+    for (const devices of [1, 3]) {
+      const m = await load(b.outDir, { devices });
+      try {
+        const before = m.parameters().map((p) => Array.from(m.getParameter(p.name).data as Float32Array));
+        // the ∞ (0/0) the mean seeds reached the ignored rows' smoothing terms through a product: NaN gradients, NaN weights after the step
+        expect(m.trainStepSync(x, tensor(new Int32Array(20).fill(-1), [5, 4]))).toBeNaN();
+        for (const p of m.parameters()) expect((m.getParameter(`${p.name}.grad`).data as Float32Array).every((g) => g === 0), `${devices} devices: ${p.name}.grad`).toBe(true);
+        expect(m.parameters().map((p) => Array.from(m.getParameter(p.name).data as Float32Array))).toEqual(before);
+        // class 0 weighs 0: Σ w[y] = 0, so the mean is 0/0 (it was +∞: the smoothing terms over 0)
+        expect(m.evaluateSync(x, tensor(new Int32Array(20).fill(0), [5, 4])).loss).toBeNaN();
+      } finally {
+        m.dispose();
+      }
+    }
+  }, 300_000);
 });
 
 describe("gradient clipping (clip_grad_norm_)", () => {

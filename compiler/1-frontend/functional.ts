@@ -201,7 +201,9 @@ function classWeighted(op: string, b: Bound, site: CallSite, em: GraphEmitter, w
     const logp = em.tensor("log_softmax", [input], { dim: 1 }, who, site).node;
     const along = em.tensor("reshape", [weightNode], { shape: input.node.shape.map((d, i) => (i === 1 ? d : 1)) }, who, site).node;
     let smooth = c.op("neg", em.tensor("sum", [c.op("mul", logp, along)], { dims: [1], keepdim: false }, who, site).node);
-    if (ignore !== undefined) smooth = c.op("mul", smooth, c.op("ne", em.tensor("to_float", [target], {}, who, site).node, ignore));
+    // masked_fill, as PyTorch's, not a product: an all-ignored batch's mean seeds ∞ or NaN (0/0),
+    // and an ignored row must still get exactly 0 back (0·∞ is NaN)
+    if (ignore !== undefined) smooth = c.op("where", c.op("ne", em.tensor("to_float", [target], {}, who, site).node, ignore), smooth, 0);
     losses = c.op("add", c.op("mul", losses, 1 - epsilon), c.op("mul", smooth, epsilon / classes));
   }
   if (b.reduction === "none") return new TensorValue(losses);

@@ -199,8 +199,10 @@ const losses: Record<string, LossSpec> = {
       // a variance one dim short (one per sample of [B, D] input: [B]) is unsqueezed, as PyTorch's
       const short = b.var.node.shape.length === b.input.node.shape.length - 1 && shapeEq(b.var.node.shape, b.input.node.shape.slice(0, -1));
       const v: TensorValue = short ? c.op("reshape", [b.var], { shape: [...b.var.node.shape, 1] }) : b.var;
+      // below eps: eps + (v − detach(v)), exactly eps with v's gradient (v + (eps − v) would
+      // cancel in float32 for |v| ≫ eps: 2⁻²⁰ for v = −1, 0 — so NaN — for v = −100)
       const frozen = c.op("detach", [v]);
-      const clamped = c.op("add", [v, c.op("sub", [c.op("where", [c.op("lt", [frozen, b.eps]), b.eps, frozen]), frozen])]);
+      const clamped = c.op("where", [c.op("lt", [frozen, b.eps]), c.op("add", [c.op("sub", [v, frozen]), b.eps]), v]);
       const diff = c.op("sub", [b.input, b.target]);
       let loss = c.op("mul", [c.op("add", [c.op("log", [clamped]), c.op("div", [c.op("mul", [diff, diff]), clamped])]), 0.5]);
       if (b.full) loss = c.op("add", [loss, 0.5 * Math.log(2 * Math.PI)]);

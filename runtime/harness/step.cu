@@ -622,8 +622,10 @@ double combine(const std::vector<float>& losses, const std::vector<double>& weig
  * what the mean is over — its rows of the batch, or (a cross-entropy with ignore_index or class
  * weights) its targets that are not ignored, each counting its class's weight if there are some,
  * summed here from the host's targets. In a group the total is every process's. Scaling each
- * replica's backward by its weight makes the summed gradients the whole batch's; an all-ignored
- * batch has 0/0 weights, so loss and gradients are NaN, as PyTorch's.
+ * replica's backward by its weight makes the summed gradients the whole batch's. A mean over
+ * nothing (every target ignored, or weighing 0) is 0/0: every weight is NaN, so the loss is NaN,
+ * as PyTorch's, and so is each gradient but where the loss selects 0 back (an ignored target's
+ * terms: PyTorch's gradient there is 0).
  */
 int loss_weights(tsdp_model* m, const std::vector<std::pair<int, int>>& parts, const void* target, std::vector<double>* weights) {
     const tsdp_training_desc& t = training();
@@ -662,7 +664,7 @@ int loss_weights(tsdp_model* m, const std::vector<std::pair<int, int>>& parts, c
     // sum is 0 unless label smoothing adds the other classes' terms to targets of weight 0, which
     // PyTorch's mean keeps (its numerator has them), so it weighs 1/total, not 0
     if (t.mean_loss)
-        for (size_t i = 0; i < parts.size(); ++i) (*weights)[i] = (amount[i] == 0.0 ? 1.0 : amount[i]) / total;
+        for (size_t i = 0; i < parts.size(); ++i) (*weights)[i] = total == 0.0 ? std::nan("") : (amount[i] == 0.0 ? 1.0 : amount[i]) / total;
     return 0;
 }
 
