@@ -753,12 +753,14 @@ export namespace nn {
   interface ConvTranspose2d extends ConvTransposeSettings { (x: Tensor, outputSize?: readonly number[] | null): Tensor }
 
   /**
-   * ceilMode: the output size rounded up (a partial window at the end; max pooling only, unless no
-   * window is partial); countIncludePad false: an average over the window's real elements.
+   * ceilMode: the output size rounded up (a partial window at the end; an average pool divides by
+   * the window clipped to the padded input, as PyTorch's); countIncludePad false: an average over
+   * the window's real elements.
    * Max pooling: a dilation, and returnIndices true (SegNet) — then the values and the int32
-   * indices of the maxima in each H×W plane, as PyTorch's, for nn.MaxUnpool2d. divisorOverride null only.
+   * indices of the maxima in each H×W plane, as PyTorch's, for nn.MaxUnpool2d. Average pooling:
+   * divisorOverride, a number that divides every window's sum instead of its size.
    */
-  interface Pool2dOptions { stride?: Size2 | null; padding?: Size2; ceilMode?: boolean; countIncludePad?: boolean; dilation?: Size2; returnIndices?: boolean; divisorOverride?: null }
+  interface Pool2dOptions { stride?: Size2 | null; padding?: Size2; ceilMode?: boolean; countIncludePad?: boolean; dilation?: Size2; returnIndices?: boolean; divisorOverride?: number | null }
   /** With returnIndices true it gives [values, indices] (`const [y, idx] = this.pool(x)`). */
   class MaxPool2d<R extends boolean = false> extends Module {
     constructor(kernelSize: Size2, options?: Pool2dOptions & { returnIndices?: R });
@@ -1436,13 +1438,13 @@ export namespace nn {
     function zeros_(tensor: Tensor): Tensor;
     function ones_(tensor: Tensor): Tensor;
     function constant_(tensor: Tensor, val: number): Tensor;
-    /** N(0, std²); only mean 0. */
+    /** N(mean, std²) (defaults 0 and 1). */
     function normal_(tensor: Tensor, mean?: number, std?: number): Tensor;
     function normal_(tensor: Tensor, options: { mean?: number; std?: number }): Tensor;
-    /** N(0, std²) truncated to [a, b]; the bounds must lie beyond ±6.66·std (PyTorch's ViT default: std 0.02, a −2, b 2). */
+    /** N(mean, std²) truncated to [a, b] (PyTorch's ViT default: std 0.02, a −2, b 2); bounds within a few std are drawn by the inverse CDF, as PyTorch's. */
     function trunc_normal_(tensor: Tensor, mean?: number, std?: number, a?: number, b?: number): Tensor;
     function trunc_normal_(tensor: Tensor, options: { mean?: number; std?: number; a?: number; b?: number }): Tensor;
-    /** U(a, b); only symmetric bounds a = −b. */
+    /** U(a, b) (defaults 0 and 1). */
     function uniform_(tensor: Tensor, a?: number, b?: number): Tensor;
     function uniform_(tensor: Tensor, options: { a?: number; b?: number }): Tensor;
     /** U(−b, b), b = gain·√(6/(fan_in + fan_out)); fans from dims 0 and 1 times the kernel size. */
@@ -1891,10 +1893,10 @@ export namespace F {
   /** torch.logsumexp(x, dim, keepdim) */
   function logsumexp(x: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
   function logsumexp(x: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
-  /** torch.std over dim (not the batch); unbiased (correction 1) by default. torch.var is x.var(…): `var` cannot name a function here */
+  /** torch.std over dim (any dims, the batch's too); unbiased (correction 1) by default. torch.var is x.var(…): `var` cannot name a function here */
   function std(x: Tensor, dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
   function std(x: Tensor, dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
-  /** x / max(‖x‖ₚ, eps) along dim (p = 2 or 1; defaults p 2, dim 1, eps 1e-12) */
+  /** x / max(‖x‖ₚ, eps) along dim (any p ≥ 1 and Infinity; defaults p 2, dim 1, eps 1e-12) */
   function normalize(x: Tensor, p?: number, dim?: number, eps?: number): Tensor;
   function normalize(x: Tensor, options: { p?: number; dim?: number; eps?: number }): Tensor;
   /** log(1 + e^(βx))/β, and x where βx > threshold (PyTorch's defaults: β = 1, threshold 20) */
@@ -2340,8 +2342,9 @@ export namespace F {
   function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, isCausal?: boolean, scale?: number | null): Tensor;
   /** torch.cat(tensors, dim = 0): along a fixed-size dim after the batch (dim 0 is the batch: pass a dim). */
   /**
-   * torch.einsum over one or two operands ("bhqd,bhkd->bhqk", "ij,jk", "...ij->...ji"): sums, then one
-   * batched matmul. Not supported: a letter twice in one operand, three or more operands.
+   * torch.einsum ("bhqd,bhkd->bhqk", "ij,jk", "...ij->...ji"): one operand sums; two are sums, then one
+   * batched matmul; three or more operands are contracted left to right, and a letter twice in one
+   * operand reads its diagonal ("bii->bi").
    */
   function einsum(equation: string, ...operands: Tensor[]): Tensor;
   function einsum(equation: string, operands: readonly Tensor[]): Tensor;
