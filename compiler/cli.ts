@@ -231,6 +231,8 @@ withLimits(inspectCommand)
       let precision = opts.precision ?? "fp32";
       if (opts.arch) {
         // measured by ptxas (nvcc -c; no GPU needed)
+        const { checkPrecisionArchs } = await import("./6-build/toolchain.ts");
+        checkPrecisionArchs(opts.precision, opts.arch);
         const { measureResources } = await import("./6-build/resources.ts");
         report = { ...report, resources: await measureResources(compiled.generated.cu, opts.arch) };
       } else if (opts.from) {

@@ -17,7 +17,7 @@ import { findOverrides, kernelsDirectory, overridesRecord } from "./6-build/over
 import { applyOverrides, buildVerified } from "./6-build/overridden-build.ts";
 import { dirname, resolve } from "node:path";
 import { cpuOptLevel, defaultOutDir, memcheckFromEnv, recordedOptions } from "./build-paths.ts";
-import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
+import { checkPrecisionArchs, defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
 import { checkTuning, defaultTuningPath, readTuningFile, tuningOf, tuningPathFor, type TuningFile, type Tuning } from "./tuning/tuning-file.ts";
 import { tunableKernels, tunedGemmShape } from "./tuning/tuned-shapes.ts";
 import type { Diagnostic } from "./diagnostics/diagnostic.ts";
@@ -189,6 +189,7 @@ function generateWithTraining(input: CodegenInput): GeneratedModel {
 export async function compile(file: string, options: CompileOptions = {}): Promise<Compiled & { build: BuildResult }> {
   const target = options.target ?? defaultTarget();
   const archs = options.archs ?? defaultArchs();
+  if (target === "cuda") checkPrecisionArchs(options.precision, archs); // before the stages' work, as the settings below
   cacheLimitBytes(); // the build's settings before the stages' work: a bad TSDP_CACHE_MAX_MB is TSDP3004 now
   if (target === "cpu") cpuOptLevel(); // and a bad TSDP_CPU_OPT_LEVEL
   const compiled = generate(file, { ...options, target });

@@ -436,6 +436,15 @@ describe("class 7: the command line", () => {
       expect(readdirSync(cwd)).toEqual([]);
     });
 
+  it("--precision tf32/bf16 with an architecture before sm_80 is TSDP6008 before any build (ptxas refused cp.async and .bf16 in hundreds of lines)", async () => {
+    for (const args of [["compile", modelA, "--target", "cuda", "--arch", "sm_75,sm_90", "--precision", "bf16", "--out", join(fresh("old"), "o")], ["inspect", modelA, "--arch", "sm_75", "--precision", "tf32"]]) {
+      const run = await tsdp(args);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/^error TSDP6008: --precision (bf16|tf32) needs sm_80 or newer; --arch includes sm_75\n {3}= help: .*--precision fp32/);
+      expect(run.stderr).not.toMatch(/ptxas|nvcc/);
+    }
+  });
+
   it("an output directory that cannot be created is a one-line error (exit 1), not a hang or an internal error", async () => {
     const run = await tsdp(["compile", modelA, "--target", "cpu", "--out", "/proc/tsdp-cannot-be-here"]);
     expect(run.status).toBe(1);

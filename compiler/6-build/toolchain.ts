@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../package-root.mjs";
+import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 
 // Finding the compilers and the GPU. Each probe runs once per process.
 
@@ -67,4 +68,16 @@ export function defaultArchs(): string[] {
 
 export function hasShim(): boolean {
   return existsSync(shimHeader);
+}
+
+/**
+ * The architectures that cannot run a precision's kernels: tf32 and bf16 GEMMs use mma.sync and
+ * cp.async (sm_80+), so ptxas would refuse them with hundreds of lines naming neither the option nor
+ * the fix. Checked before the build (tsdp compile --target cuda, tsdp inspect --arch).
+ */
+export function checkPrecisionArchs(precision: string | undefined, archs: readonly string[]): void {
+  if (!precision || precision === "fp32") return;
+  const old = archs.filter((a) => Number.parseInt(a, 10) < 80);
+  if (old.length)
+    throw new CompileError([diagnostic("precisionNeedsArch", `--precision ${precision} needs sm_80 or newer; --arch includes ${old.map((a) => `sm_${a}`).join(", ")}`)]);
 }

@@ -150,6 +150,11 @@ export const catalog = {
     "the output directory holds a file of yours that the build would replace",
     "compile into a directory of its own (--out build/<model>): a build writes model.cu, model.h, index.js, index.d.ts, build.json and its library there, and its index.js is an ES module (a package.json in that directory must say \"type\": \"module\")",
   ),
+  precisionNeedsArch: entry(
+    "TSDP6008",
+    "this precision needs a newer GPU architecture",
+    "--precision tf32 and bf16 run their GEMMs on tensor cores through mma.sync and cp.async, which need sm_80 (Ampere) or newer: drop the older architectures from --arch, or build them with --precision fp32",
+  ),
   unusableCounters: entry(
     "TSDP6006",
     "the counters file does not fit this model",

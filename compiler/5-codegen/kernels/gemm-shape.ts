@@ -83,9 +83,14 @@ export function wideAllowed(parts: Pick<GemmIndexMaps, "gatherA" | "gatherB" | "
   return (a === undefined || a >= MAX_STAGED_ROWS) && (b === undefined || b >= MAX_STAGED_ROWS);
 }
 
+/**
+ * What a GEMM's staging buffers may take of a block's static shared memory, in floats: CUDA's
+ * 48 KiB less 16 bytes for the kernel's own shared scalars (split-K's `lastOfTile` flag), which a
+ * buffer filling all 48 KiB would push one byte past the limit (ptxas refuses 49,153 bytes).
+ */
+export const STATIC_SHARED_FLOATS = (48 * 1024 - 16) / 4;
+
 /** A block's tile of C: BM×BN outputs, one TM×TN sub-tile per thread. */
-/** CUDA's limit on a block's static shared memory, in floats (48 KiB). */
-export const STATIC_SHARED_FLOATS = (48 * 1024) / 4;
 
 export interface Tile {
   readonly BM: number;
