@@ -25,6 +25,8 @@ import type { BlasCallView } from "./kernels/cublaslt.ts";
 
 export interface FusedPointwiseView extends KernelViewBase {
   readonly template: "fused_pointwise";
+  /** The run's counters the body reads (a random draw's step, draw and sample0), each a statement; none for most kernels. */
+  readonly counters: readonly string[];
   readonly count: string;
   /** Statements decomposing the flat index into the coordinates the loads use. */
   readonly coordinates: readonly string[];
