@@ -10,6 +10,7 @@ import { generate } from "../compiler/pipeline.ts";
 import { spawnSync } from "node:child_process";
 import { kernelName, launchConfigs, measureResources, parsePtxasLog, resourceProblems, trigKernels } from "../compiler/6-build/resources.ts";
 import { ABI_VERSION, manifestContentHash, readManifest, validateManifest } from "../runtime/manifest.ts";
+import { formatResources } from "../compiler/inspect.ts";
 import { scratchDir } from "./helpers.ts";
 
 const entry = (symbol: string, arch: string, props: string, used: string) =>
@@ -96,6 +97,10 @@ describe("launch configurations and the rules they must keep", () => {
     expect(resourceProblems([{ ...ok, stackBytes: 32 }], [], new Set(["k"]))).toEqual([]);
     expect(resourceProblems([{ ...ok, stackBytes: 48 }], [], new Set(["k"]))).toEqual(["k (sm_90) has a 48-byte local-memory stack frame"]);
     expect(resourceProblems([{ ...ok, stackBytes: 32 }], [], new Set(["other"]))).toEqual(["k (sm_90) has a 32-byte local-memory stack frame"]);
+    // the summary under the table says the accepted frame is there (it said "no local-memory stack")
+    const summary = (stackBytes: number) => formatResources({ archs: ["90"], kernels: [{ ...ok, stackBytes }], problems: [] }).at(-1);
+    expect(summary(32)).toBe("  no spills, 1 kernel with only the small stack frame of sin/cos argument reduction, every launch within its kernel's register and shared-memory limits");
+    expect(summary(0)).toMatch(/^ {2}no spills, no local-memory stack,/);
   });
 
   it("fails launches the kernel's resources make impossible: registers, shared memory, threads", () => {
