@@ -468,21 +468,22 @@ describe("optimizer state that a step count alone does not give, kept as PyTorch
 // PyTorch's mean over the targets not ignored. On 1, 2 and 3 devices the replicas' chunks hold
 // different counts of ignored targets (one chunk none at all, so its weight is 0), and each step
 // equals one float64 reference step on the whole batch; an all-ignored batch gives NaN, as PyTorch.
-describe("cross-entropy with ignoreIndex: the mean over the targets not ignored, whatever the replicas' chunks hold", () => {
-  it("loss and three SGD steps equal the reference on 1, 2 and 3 devices; all ignored is NaN; other labels are still refused", async () => {
-    const dir = writeFiles({
-      "model.ts": `${header}
+/** A sequence tagger (4 tokens a sample, 3 classes) whose loss is F.crossEntropy over its tokens with these options. */
+const tagger = (options: string) => `${header}
 export class Tagger extends nn.Module {
   emb = new nn.Embedding(6, 5);
   head = new nn.Linear(5, 3);
   forward(x: Tensor<[Batch, 4], "int32">) { return this.head(this.emb(x).tanh()); }
 }
 export const training = new Training(Tagger, {
-  loss: (logits: Tensor, y: Tensor<[Batch, 4], "int32">) => F.crossEntropy(logits.view(-1, 3), y.view(-1), { ignoreIndex: -1, labelSmoothing: 0.1 }),
+  loss: (logits: Tensor, y: Tensor<[Batch, 4], "int32">) => F.crossEntropy(logits.view(-1, 3), y.view(-1), ${options}),
   optimizer: new optim.SGD({ lr: 0.5, momentum: 0.9 }),
 });
-`,
-    });
+`;
+
+describe("cross-entropy with ignoreIndex: the mean over the targets not ignored, whatever the replicas' chunks hold", () => {
+  it("loss and three SGD steps equal the reference on 1, 2 and 3 devices; all ignored is NaN; other labels are still refused", async () => {
+    const dir = writeFiles({ "model.ts": tagger("{ ignoreIndex: -1, labelSmoothing: 0.1 }") });
     const { model, build: b } = await compile(join(dir, "model.ts"), { target, outDir: join(tmp(), "out") });
     const graph = model.graph;
     // batch 5: with 3 devices the chunks are samples 0–1, 2–3, 4; sample 4 is all ignored
@@ -606,19 +607,7 @@ export const training = new Training(Tagger, {
     }, 300_000);
 
   it("a mean over nothing with weights, smoothing and ignoreIndex together: every target ignored is a NaN loss with gradients 0 (PyTorch's masked_fill), on 1 and 3 devices; targets that all weigh 0 a NaN loss", async () => {
-    const dir = writeFiles({
-      "model.ts": `${header}
-export class Tagger extends nn.Module {
-  emb = new nn.Embedding(6, 5);
-  head = new nn.Linear(5, 3);
-  forward(x: Tensor<[Batch, 4], "int32">) { return this.head(this.emb(x).tanh()); }
-}
-export const training = new Training(Tagger, {
-  loss: (logits: Tensor, y: Tensor<[Batch, 4], "int32">) => F.crossEntropy(logits.view(-1, 3), y.view(-1), { weight: F.tensor([0, 1, 5]), labelSmoothing: 0.1, ignoreIndex: -1 }),
-  optimizer: new optim.SGD({ lr: 0.5, momentum: 0.9 }),
-});
-`,
-    });
+    const dir = writeFiles({ "model.ts": tagger("{ weight: F.tensor([0, 1, 5]), labelSmoothing: 0.1, ignoreIndex: -1 }") });
     const { build: b } = await compile(join(dir, "model.ts"), { target, outDir: join(tmp(), "out") });
     const x = tensor(Int32Array.from({ length: 20 }, (_, i) => (i * 7 + 3) % 6), [5, 4]);
     for (const devices of [1, 3]) {
