@@ -216,7 +216,7 @@ export interface Manifest {
    * constructor: Swin's relative_position_index), key → shape: a PyTorch file's value for one is
    * checked for its shape and skipped, since the model computes the same table itself.
    */
-  readonly stateDictConstants?: Readonly<Record<string, readonly number[]>>;
+  readonly stateDictConstants?: Readonly<Record<string, { readonly shape: readonly number[]; readonly sha256: string }>>;
   /**
    * The most samples one device may take in one call: the kernels index a tensor's elements with
    * 32-bit ints, so ⌈batch / devices⌉ times the largest per-sample tensor must stay below 2^31.
@@ -423,8 +423,10 @@ export function validateManifest(json: unknown, file: string): Manifest {
   stateDictKeys(m.stateDict, m.stateDictAliases, bad);
   if (m.stateDictConstants !== undefined) {
     const c = m.stateDictConstants;
-    if (typeof c !== "object" || c === null || Array.isArray(c) || Object.values(c).some((s) => !Array.isArray(s) || !s.every((d) => Number.isInteger(d) && d >= 0 && d <= MAX_INT32)))
-      bad(`"stateDictConstants" must be an object of key → shape, got ${describe(c)}`);
+    const table = (t: unknown) =>
+      typeof t === "object" && t !== null && Array.isArray((t as { shape?: unknown }).shape) && (t as { shape: unknown[] }).shape.every((d) => Number.isInteger(d) && (d as number) >= 0 && (d as number) <= MAX_INT32) && /^[0-9a-f]{64}$/.test(String((t as { sha256?: unknown }).sha256));
+    if (typeof c !== "object" || c === null || Array.isArray(c) || !Object.values(c).every(table))
+      bad(`"stateDictConstants" must be an object of key → { shape, sha256 }, got ${describe(c)}`);
   }
 
   if (problems.length > 0) fail();

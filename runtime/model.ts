@@ -163,6 +163,15 @@ function asHost(data: unknown, dtype: Dtype, what: string, wrongType = `${what} 
 
 const fmt = (shape: readonly unknown[]) => `[${shape.map((d) => (typeof d === "number" || d === BATCH ? String(d) : describeValue(d))).join(", ")}]`;
 
+/** The other typed array loadStateDict converts into each dtype (runtime/state-dict.ts fromMemory). */
+const OTHER_ARRAY: Record<Dtype, string> = { float32: "a Float64Array", int64: "an Int32Array", int32: "a BigInt64Array" };
+
+/** Names in a message, the first 20 of them: a model with thousands of tied keys would list them all. */
+function listed(names: readonly string[], show: (name: string) => string = (n) => n): string {
+  const shown = names.slice(0, 20).map(show).join(", ");
+  return names.length > 20 ? `${shown} and ${names.length - 20} more` : shown;
+}
+
 /** Reads `{data, shape}` once (a getter must not change it between the check and the call). */
 function readTensor(t: unknown, what: string, arrays = "Float32Array or Int32Array"): { data: unknown; shape: readonly unknown[] } {
   if (typeof t !== "object" || t === null || ArrayBuffer.isView(t) || Array.isArray(t))
@@ -735,7 +744,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
       }
       // an integer table the model computes itself (Swin's relative_position_index): PyTorch saves it
       if (this.#keys.constants.has(fileName)) {
-        const why = this.#keys.constantMismatch(fileName, t.dtype, t.shape);
+        const why = this.#keys.constantMismatch(fileName, t.dtype, t.shape, t.data as ArrayLike<number | bigint>);
         if (why) throw new RangeError(`${where}: "${fileName}" ${why} (the model computes this table from its file; it holds no state for it)`);
         continue;
       }
@@ -754,7 +763,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     }
     // a BatchNorm's num_batches_tracked may be absent (it keeps its value), as load_state_dict allows
     const missing = [...this.#params.values()].filter((p) => (p.kind === "parameter" || p.kind === "buffer") && !plan.has(p.name) && !mayBeAbsent(p));
-    if (missing.length) throw new RangeError(`${where}: missing ${missing.map((p) => this.#keys.keysOf(p.name).join(" or ") || p.name).join(", ")}`);
+    if (missing.length) throw new RangeError(`${where}: missing ${listed(missing.map((p) => p.name), (name) => this.#keys.keysOf(name).join(" or ") || name)}`);
     if (muProduct !== undefined && steps === undefined) throw new RangeError(`${where}: optimizer.mu_product without optimizer.step`);
     // with the step count, the file is the optimizer's whole state: SGD's buffers exist when it has
     // them (PyTorch's state_dict has no momentum_buffer before the first step with momentum), and
@@ -822,8 +831,10 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const unexpectedKeys: string[] = [];
     for (const key of Object.keys(dict)) {
       if (this.#keys.constants.has(key)) {
-        const t = readTensor(dict[key], `${where}: "${key}"`, "BigInt64Array or Int32Array");
-        const why = this.#keys.constantMismatch(key, typedArrayKind(t.data) ?? "", t.shape);
+        const what = `${where}: "${key}"`;
+        const t = readTensor(dict[key], what, "BigInt64Array or Int32Array");
+        const values = hostView(t.data, "BigInt64Array", what) ?? hostView(t.data, "Int32Array", what) ?? [];
+        const why = this.#keys.constantMismatch(key, typedArrayKind(t.data) ?? "", t.shape, values);
         if (why) throw new RangeError(`${where}: "${key}" ${why} (the model computes this table from its file; it holds no state for it)`);
         continue;
       }
@@ -839,7 +850,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
       const view = hostView(tensor.data, array, what);
       // another typed array converts as load_state_dict's copy_ converts (a Float64Array into float32 state)
       const data = view ?? fromMemory(spec.dtype, tensor.data, what);
-      if (data === undefined) throw new TypeError(`${what}: ${key}${name === key ? "" : ` (tied to ${name})`} is ${spec.dtype}, so the data must be a ${array}${spec.dtype === "float32" ? " (or a Float64Array)" : ""}, got ${describeValue(tensor.data)}`);
+      if (data === undefined) throw new TypeError(`${what}: ${key}${name === key ? "" : ` (tied to ${name})`} is ${spec.dtype}, so the data must be a ${array} (or ${OTHER_ARRAY[spec.dtype]}), got ${describeValue(tensor.data)}`);
       if (typeof data === "string") throw new RangeError(`${what}: ${data}`);
       if (!shapeFits(tensor.shape, spec.shape)) throw new RangeError(`${what} has shape ${fmt(tensor.shape)}, the model's is ${fmt(spec.shape)}`);
       if (data.length !== numel(spec.shape)) throw new RangeError(`${what}: shape ${fmt(tensor.shape)} holds ${numel(spec.shape)} values, but data has ${data.length}`);
@@ -866,7 +877,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
           : `"${k}"${suggestion(k, loadable, "state_dict names")}`;
       });
       throw new RangeError(
-        `${where}: ${[missingKeys.length ? `missing ${missingKeys.join(", ")}` : "", unexpected.length ? `unexpected ${unexpected.join(", ")}` : ""].filter(Boolean).join("; ")} (pass { strict: false } to load the rest)`,
+        `${where}: ${[missingKeys.length ? `missing ${listed(missingKeys)}` : "", unexpected.length ? `unexpected ${listed(unexpected)}` : ""].filter(Boolean).join("; ")} (pass { strict: false } to load the rest)`,
       );
     }
     this.#writeAll("loadStateDict", where, [...plan].map(([name, { data }]) => ({ name, data })));

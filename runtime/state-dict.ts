@@ -5,6 +5,7 @@
 // (the 0.3 → 0.4 change) and fills in a BatchNorm's missing num_batches_tracked (files from
 // before it existed; any dict without version metadata, which safetensors files are).
 
+import { createHash } from "node:crypto";
 import type { Dtype, Manifest, ParamSpec } from "./manifest.ts";
 import type { SafetensorsData } from "./safetensors.ts";
 import { hostView, type HostArray } from "./tensor.ts";
@@ -14,8 +15,10 @@ export class StateDictKeys {
   /** PyTorch's state_dict() keys, in order. */
   readonly order: readonly string[];
   readonly #aliases: ReadonlyMap<string, string>;
-  /** Integer buffers tsdp computes as constants (Swin's relative_position_index): key → shape. */
-  readonly constants: ReadonlyMap<string, readonly number[]>;
+  /** Each key's place in `order`: which of two keys comes later, for files with thousands of aliases. */
+  readonly #place: ReadonlyMap<string, number>;
+  /** Integer buffers tsdp computes as constants (Swin's relative_position_index): key → shape and digest. */
+  readonly constants: ReadonlyMap<string, { readonly shape: readonly number[]; readonly sha256: string }>;
 
   constructor(manifest: Manifest) {
     // the seal promises the manifest's lists agree; what would not is dropped rather than trusted
@@ -25,17 +28,20 @@ export class StateDictKeys {
     const listed = (manifest.stateDict ?? own).filter((k) => names.has(this.#aliases.get(k) ?? k));
     const reached = new Set(listed);
     this.order = [...listed, ...own.filter((n) => !reached.has(n))];
+    this.#place = new Map(this.order.map((k, i) => [k, i]));
     this.constants = new Map(Object.entries(manifest.stateDictConstants ?? {}).filter(([key]) => !names.has(key) && !this.#aliases.has(key)));
   }
 
   /**
-   * Why a value for a constant key cannot be PyTorch's table, or "" when it can: an integer tensor
-   * of the table's shape (its values are the model's own, computed from the model file).
+   * Why a value for a constant key is not the model's table, or "" when it is: an integer tensor of
+   * the table's shape holding the values the model computes from its file (PyTorch would load
+   * other values into its buffer; tsdp has none to load them into, so it refuses them).
    */
-  constantMismatch(key: string, dtype: string, shape: readonly unknown[]): string {
+  constantMismatch(key: string, dtype: string, shape: readonly unknown[], values: ArrayLike<number | bigint>): string {
     const want = this.constants.get(key)!;
     if (!["I64", "I32", "I16", "I8", "U8", "BigInt64Array", "Int32Array"].includes(dtype)) return `is ${dtype}; PyTorch's is an integer index table`;
-    return shapeFits(shape, want) ? "" : `has shape [${shape.join(", ")}], the model's table is [${want.join(", ")}]`;
+    if (!shapeFits(shape, want.shape)) return `has shape [${shape.join(", ")}], the model's table is [${want.shape.join(", ")}]`;
+    return int64Digest(values) === want.sha256 ? "" : "holds other values than the table the model computes from its file (a model whose table differs is another model)";
   }
 
   /** The param's or buffer's own name for a key: "lm_head.weight" → "transformer.wte.weight" (and "lm_head.weight.grad" → its gradient). */
@@ -60,7 +66,16 @@ export class StateDictKeys {
    * state_dict's order, as load_state_dict copies each module's keys in turn into the one tensor.
    */
   later(a: string, b: string): string {
-    return this.order.indexOf(b) > this.order.indexOf(a) ? b : a;
+    return this.#placeOf(b) > this.#placeOf(a) ? b : a;
+  }
+
+  /** A key's place in the state_dict's order; an optimizer state's ("head.weight.exp_avg") is its parameter's. */
+  #placeOf(key: string): number {
+    for (let k = key; ; k = k.slice(0, k.lastIndexOf("."))) {
+      const at = this.#place.get(k);
+      if (at !== undefined) return at;
+      if (!k.includes(".")) return -1;
+    }
   }
 }
 
@@ -128,17 +143,29 @@ function convert(dtype: Dtype, values: ArrayLike<number | bigint>): HostArray | 
   return out;
 }
 
-/** IEEE half-precision bits → numbers (exact: every half is a float32). */
+/**
+ * IEEE half-precision bits → float32 (exact: every half is a float32). A NaN keeps its sign and
+ * payload, as numpy's and PyTorch's conversions do: its bits are written, since a JavaScript NaN
+ * written as a number need not keep them.
+ */
 function halves(bits: Uint16Array): Float32Array {
   const out = new Float32Array(bits.length);
+  const words = new Uint32Array(out.buffer);
   for (let i = 0; i < bits.length; i++) {
     const h = bits[i];
     const sign = h & 0x8000 ? -1 : 1;
     const exp = (h >> 10) & 0x1f;
     const frac = h & 0x3ff;
-    out[i] = exp === 0 ? sign * frac * 2 ** -24 : exp === 31 ? (frac ? Number.NaN : sign * Infinity) : sign * (1 + frac / 1024) * 2 ** (exp - 15);
+    if (exp === 31 && frac) words[i] = ((h & 0x8000) << 16) | 0x7f800000 | (frac << 13);
+    else out[i] = exp === 0 ? sign * frac * 2 ** -24 : exp === 31 ? sign * Infinity : sign * (1 + frac / 1024) * 2 ** (exp - 15);
   }
   return out;
+}
+
+/** A table's digest: SHA-256 of its values as int64s in this machine's (little-endian) byte order. */
+export function int64Digest(values: ArrayLike<number | bigint>): string {
+  const ints = BigInt64Array.from({ length: values.length }, (_, i) => BigInt(values[i]));
+  return createHash("sha256").update(new Uint8Array(ints.buffer)).digest("hex");
 }
 
 /** bfloat16 bits → numbers: the top half of a float32's bits. */

@@ -102,6 +102,15 @@ describe("tuning files", () => {
   });
 });
 
+describe("the state_dict's keys over shared modules", () => {
+  it("the walk is bounded by the module paths it takes, not only the keys it finds: 30 levels of stateless modules, each held twice (2^30 paths), list the Linear's 2 keys", () => {
+    // the keys alone never reached the bound: the walk took every path (depth 22: a minute; 30: hours), and this test ran into its timeout
+    const levels = Array.from({ length: 30 }, (_, i) => `class L${i + 1} extends nn.Module {\n  a = new L${i}();\n  b = this.a;\n  forward(x: Tensor<[Batch, 4]>) { return this.a(x); }\n}`).join("\n");
+    const src = `${header}class L0 extends nn.Module {\n  forward(x: Tensor<[Batch, 4]>) { return F.relu(x); }\n}\n${levels}\nexport class M extends nn.Module {\n  fc = new nn.Linear(4, 4);\n  top = new L30();\n  forward(x: Tensor<[Batch, 4]>) { return this.top(this.fc(x)); }\n}\n`;
+    expect(lowerSource(src).graph.stateDict!.map((k) => k.key)).toEqual(["fc.weight", "fc.bias"]);
+  });
+});
+
 describe("the user's own arguments echoed in messages", () => {
   it("tsdp inspect --kernel with a terminal control sequence shows it escaped, not run", () => {
     const c = generate("examples/lenet/model.ts", { target: "cpu" });

@@ -106,6 +106,7 @@ describe("loading PyTorch's files", () => {
       target.eval();
       // save_model drops duplicates, keeping sorted(names)[0]: decoder.weight for the tie, again.* for the shared block
       const keys = PYTORCH_KEYS.filter((k) => k !== "emb.weight" && !k.startsWith("shared.") && k !== "bn.num_batches_tracked");
+      // the model's own table, as PyTorch saves it (int64): checked and skipped
       const file = await ptFile([...keys.map((k) => f32(other, k)), nbt(other), { name: "order", dtype: "I64", shape: [4], data: BigInt64Array.of(3n, 2n, 1n, 0n) }]);
       await target.loadCheckpoint(file);
       expect(values(target.getParameter("emb.weight"))).toEqual(values(other.getParameter("emb.weight")));
@@ -147,13 +148,14 @@ describe("loading PyTorch's files", () => {
     const target = await load(dir, { seed: 3 });
     try {
       const before = values(target.getParameter("bn.num_batches_tracked"));
-      // IEEE half bits of 1, -2, 0.5, 2^-24 (the least subnormal), 65504 (the largest half)
-      const half = [0x3c00, 0xc000, 0x3800, 0x0001, 0x7bff];
-      const halfValues = [1, -2, 0.5, 2 ** -24, 65504];
+      // IEEE half bits of 1, -2, 0.5, 2^-24 (the least subnormal), 65504 (the largest half), and a
+      // negative NaN with a payload, whose float32 keeps sign and payload (numpy's, PyTorch's: 0xffc02000)
+      const half = [0x3c00, 0xc000, 0x3800, 0x0001, 0x7bff, 0xfe01];
+      const halfValues = [1, -2, 0.5, 2 ** -24, 65504, Number.NaN];
       // bfloat16 bits of 1, -3, 0.25, -0: a float32's top 16 bits
       const bf = [0x3f80, 0xc040, 0x3e80, 0x8000];
       const bfValues = [1, -3, 0.25, -0];
-      const emb = Uint16Array.from({ length: 40 }, (_, i) => half[i % 5]);
+      const emb = Uint16Array.from({ length: 40 }, (_, i) => half[i % 6]);
       const scale = Uint16Array.from({ length: 4 }, (_, i) => bf[i]);
       const bias = Float64Array.from({ length: 4 }, (_, i) => 0.1 * (i + 1));
       const rest = PYTORCH_KEYS.filter((k) => !["emb.weight", "decoder.weight", "again.fc.weight", "again.fc.bias", "scale", "bn.bias", "bn.num_batches_tracked", "offset"].includes(k));
@@ -165,7 +167,9 @@ describe("loading PyTorch's files", () => {
         { name: "offset", dtype: "F32", shape: [4], data: new Float32Array(4) },
       ]);
       await target.loadCheckpoint(file);
-      expect(values(target.getParameter("emb.weight"))).toEqual(Array.from({ length: 40 }, (_, i) => halfValues[i % 5]));
+      const loaded = target.getParameter("emb.weight").data as Float32Array;
+      expect(Array.from(loaded)).toEqual(Array.from({ length: 40 }, (_, i) => halfValues[i % 6]));
+      expect(new Uint32Array(loaded.buffer, loaded.byteOffset, 40)[5]).toBe(0xffc02000);
       expect(values(target.getParameter("scale"))).toEqual(bfValues);
       expect(values(target.getParameter("bn.bias"))).toEqual(Array.from(Float32Array.from(bias)));
       expect(values(target.getParameter("bn.num_batches_tracked"))).toEqual(before);
@@ -189,6 +193,10 @@ describe("loading PyTorch's files", () => {
       await expect(target.loadCheckpoint(bool)).rejects.toThrow(/"scale" is BOOL, the model's scale is float32: BOOL does not convert to float32 \(F32, F64, F16, BF16 do\)/);
       const table = await ptFile([...base, nbt(other), { name: "order", dtype: "I64", shape: [2, 2], data: new BigInt64Array(4) }]);
       await expect(target.loadCheckpoint(table)).rejects.toThrow(/"order" has shape \[2, 2\], the model's table is \[4\] \(the model computes this table from its file; it holds no state for it\)/);
+      // PyTorch would load other values into its buffer; tsdp computes its own, so it refuses them rather than ignore them
+      const otherTable = await ptFile([...base, nbt(other), { name: "order", dtype: "I64", shape: [4], data: BigInt64Array.of(0n, 1n, 2n, 3n) }]);
+      await expect(target.loadCheckpoint(otherTable)).rejects.toThrow(/"order" holds other values than the table the model computes from its file/);
+      expect(() => target.loadStateDict({ ...other.stateDict(), order: { data: Int32Array.of(0, 1, 2, 3), shape: [4] } as never })).toThrow(/"order" holds other values/);
       expect(() => target.loadStateDict({ ...other.stateDict(), order: { data: new Float32Array(4), shape: [4] } as never })).toThrow(/"order" is Float32Array; PyTorch's is an integer index table/);
       const tiedShape = await ptFile([...base.filter((t) => t.name !== "emb.weight"), { name: "decoder.weight", dtype: "F32", shape: [4, 10], data: new Float32Array(40) }, nbt(other)]);
       await expect(target.loadCheckpoint(tiedShape)).rejects.toThrow(/"decoder\.weight" has shape \[4, 10\], the model's decoder\.weight \(tied to emb\.weight\) is \[10, 4\]/);

@@ -140,7 +140,11 @@ export function checkPlainState(registered: ReadonlyMap<unknown, unknown>, held:
 }
 
 
-/** Keys past which a state_dict of shared modules (2^depth paths through a DAG) keeps one key per tensor. */
+/**
+ * Keys, or module paths walked, past which a state_dict of shared modules (2^depth paths through a
+ * DAG) keeps each module's first path only: paths are counted too, since shared modules without
+ * state add none of the keys and would be walked 2^depth times.
+ */
 export const MAX_STATE_DICT_KEYS = 100_000;
 
 /**
@@ -160,6 +164,7 @@ function walkStateDict(root: ModuleValue, nameOf: (node: Node) => string, once: 
   const out: StateDictKey[] = [];
   const seen = new Set<ModuleValue>();
   const onPath = new Set<ModuleValue>();
+  let visits = 0;
   // [module, path, whether its subtree is done]: the exit marker takes it off the path
   const stack: [ModuleValue, string, boolean][] = [[root, "", false]];
   while (stack.length > 0) {
@@ -169,6 +174,7 @@ function walkStateDict(root: ModuleValue, nameOf: (node: Node) => string, once: 
       continue;
     }
     if (onPath.has(m) || (once && seen.has(m))) continue;
+    if (!once && ++visits > MAX_STATE_DICT_KEYS) return undefined;
     seen.add(m);
     onPath.add(m);
     stack.push([m, path, true]);
@@ -186,7 +192,7 @@ function walkStateDict(root: ModuleValue, nameOf: (node: Node) => string, once: 
     for (const [local, v] of m.fields) {
       if (v instanceof ParameterValue && v.buffer) own([local]);
       const constant = m.constantBuffers.get(local);
-      if (constant && !(v instanceof ParameterValue)) out.push({ key: at(local), constant });
+      if (constant && !(v instanceof ParameterValue)) out.push({ key: at(local), constant: constant.shape, sha256: constant.sha256 });
     }
     if (!once && out.length > MAX_STATE_DICT_KEYS) return undefined;
     const children = [...m.fields].filter((e): e is [string, ModuleValue] => e[1] instanceof ModuleValue && !e[1].plain);

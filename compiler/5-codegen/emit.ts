@@ -588,12 +588,12 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
  * module in two fields) → that tensor: what the runtime's stateDict() lists and what
  * loadStateDict and loadCheckpoint accept. A state the walk did not reach comes last.
  */
-function stateDictView(graph: Graph): { stateDict: string[]; stateDictAliases?: Record<string, string>; stateDictConstants?: Record<string, number[]> } {
+function stateDictView(graph: Graph): { stateDict: string[]; stateDictAliases?: Record<string, string>; stateDictConstants?: Record<string, { shape: number[]; sha256: string }> } {
   const own = [...graph.params, ...graph.buffers].map((n) => n.attrs.name as string);
   const names = new Set(own);
   const all = graph.stateDict ?? [];
   const keys = all.flatMap((k) => ("tensor" in k && names.has(k.tensor) ? [{ key: k.key, tensor: k.tensor }] : []));
-  const constants = all.flatMap((k): [string, number[]][] => ("constant" in k ? [[k.key, [...k.constant]]] : []));
+  const constants = all.flatMap((k): [string, { shape: number[]; sha256: string }][] => ("constant" in k ? [[k.key, { shape: [...k.constant], sha256: k.sha256 }]] : []));
   const reached = new Set(keys.map((k) => k.tensor));
   const order = [...keys.map((k) => k.key), ...own.filter((n) => !reached.has(n))];
   const aliases = keys.filter((k) => k.key !== k.tensor);

@@ -134,7 +134,12 @@ export type StateDictKey =
       /** The param's or buffer's own name (`attrs.name`), as named_parameters() gives it: "transformer.wte.weight". */
       readonly tensor: string;
     }
-  | { readonly key: string; readonly constant: readonly number[] };
+  | {
+      readonly key: string;
+      readonly constant: readonly number[];
+      /** SHA-256 of its values as little-endian int64s: a file's table must hold the same. */
+      readonly sha256: string;
+    };
 
 /** A buffer forward changed, and its value at forward's end. */
 export interface StateUpdate {

@@ -10,6 +10,7 @@ import { arrayMethod, numberMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
 import { formatShape } from "../../ir/shape.ts";
 import { assignState } from "../state-updates.ts";
+import { int64Digest } from "../../../runtime/state-dict.ts";
 import { checkLayerName, isLayerName, own, quoteName } from "../names.ts";
 import { indexTensor } from "../joins.ts";
 import { indexWith } from "../indexing.ts";
@@ -305,7 +306,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           if (!(b.tensor instanceof TensorValue && this.em.constants.owns(b.tensor.node)))
             fail("invalidArgument", `${who}: a buffer with persistent false is a constant, computed when the model is compiled: a tensor made in the constructor from factories, not ${describe(b.tensor)}`, locOfArg(b, "tensor", s));
           m.fields.set(b.name, b.tensor);
-          if (b.persistent) m.constantBuffers.set(b.name, (b.tensor as TensorValue).node.shape as number[]);
+          if (b.persistent) {
+            const node = (b.tensor as TensorValue).node;
+            m.constantBuffers.set(b.name, { shape: node.shape as number[], sha256: int64Digest(this.em.constants.evaluate(node).data) });
+          }
           return undefined;
         }
         const { shape, init } = initialValue(this.em, who, b.tensor, locOfArg(b, "tensor", s));
