@@ -7,12 +7,13 @@ function numbers(who: string, args: Value[], site: CallSite): number[] {
   return args.map((a) => (typeof a === "number" ? a : fail("wrongArgumentType", `${who} needs numbers, got ${describe(a)}`, site.loc)));
 }
 
+/** Math's roundings, which leave k·Batch as it is (a whole number). */
+const ROUNDINGS = new Set<(x: number) => number>([Math.floor, Math.ceil, Math.round, Math.trunc]);
+
 /**
  * Spreading a model's array into a native call (Math.max(...xs)) overflows the stack past ~150,000
  * arguments, so max and min fold with a loop and the others take only the arguments they read.
  */
-const ROUNDINGS = new Set<(x: number) => number>([Math.floor, Math.ceil, Math.round, Math.trunc]);
-
 function mathFn(name: string, f: (...xs: number[]) => number): [string, Value] {
   const variadic = f === Math.max || f === Math.min || f === Math.hypot;
   return [
