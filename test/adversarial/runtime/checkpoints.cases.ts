@@ -357,6 +357,25 @@ export const cases: RuntimeCase[] = [
     },
   },
   {
+    name: "checkpoints: a PyTorch-style file with fc2.bias as float64 loads it rounded to float32, as load_state_dict's copy_",
+    class: 6,
+    model: "mlp-train",
+    expect: "ok",
+    async run({ dir, tmp }) {
+      const file = await saved(dir, tmp);
+      const { tensors } = decodeSafetensors(readFileSync(file), file);
+      const bias = Float64Array.of(0.1, -1 / 3, 1e39);
+      tensors.set("fc2.bias", { dtype: "F64", shape: [3], data: bias });
+      const edited = join(tmp, "f64.safetensors");
+      writeFileSync(edited, encodeSafetensors(tensors, { format: "pt" }));
+      await withModel(dir, async (m) => {
+        await m.loadCheckpoint(edited);
+        const got = Array.from(m.getParameter("fc2.bias").data as Float32Array);
+        if (got.some((v, i) => v !== Math.fround(bias[i]))) throw new Error(`fc2.bias is ${got}, not ${Array.from(bias, Math.fround)}`);
+      });
+    },
+  },
+  {
     name: "checkpoints: a foreign file whose metadata carries a correct checksum loads",
     class: 6,
     model: "mlp-train",
@@ -374,7 +393,8 @@ export const cases: RuntimeCase[] = [
     [
       ["an optimizer.step of 2^60", (t: Map<string, { dtype: string; shape: number[]; data: unknown }>) => t.set("optimizer.step", { dtype: "I64", shape: [], data: BigInt64Array.of(1n << 60n) }), "RangeError", /optimizer\.step is/],
       ["fc1.weight transposed", (t: Map<string, { dtype: string; shape: number[]; data: unknown }>) => t.set("fc1.weight", { ...t.get("fc1.weight")!, shape: [8, 16] }), "RangeError", /"fc1\.weight" has shape \[8, 16\], the model's fc1\.weight is \[16, 8\]/],
-      ["fc2.bias as float64", (t: Map<string, { dtype: string; shape: number[]; data: unknown }>) => t.set("fc2.bias", { dtype: "F64", shape: [3], data: new Float64Array(3) }), "TypeError", /"fc2\.bias" is F64, the model's fc2\.bias is float32/],
+      // F64 converts, as load_state_dict's copy_ (the case above); a complex value does not
+      ["fc2.bias as complex64", (t: Map<string, { dtype: string; shape: number[]; data: unknown }>) => t.set("fc2.bias", { dtype: "C64", shape: [3], data: new Float32Array(6) }), "TypeError", /"fc2\.bias" is C64, the model's fc2\.bias is float32: C64 does not convert to float32/],
     ] as const
   ).map(
     ([what, edit, error, message]): RuntimeCase => ({
