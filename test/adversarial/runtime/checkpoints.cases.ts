@@ -30,6 +30,18 @@ async function saved(dir: string, tmp: string, name = "ckpt.safetensors"): Promi
   return file;
 }
 
+type Tensors = Map<string, { dtype: string; shape: number[]; data: unknown }>;
+
+/** The fixture's checkpoint rewritten as PyTorch writes one (format "pt", no checksum), its tensors edited first. */
+async function pytorchStyle(dir: string, tmp: string, name: string, edit: (tensors: Tensors) => void = () => {}): Promise<string> {
+  const file = await saved(dir, tmp);
+  const { tensors } = decodeSafetensors(readFileSync(file), file);
+  edit(tensors as never);
+  const out = join(tmp, name);
+  writeFileSync(out, encodeSafetensors(tensors as never, { format: "pt" }));
+  return out;
+}
+
 const dataStart = (bytes: Buffer) => 8 + Number(bytes.readBigUInt64LE(0));
 
 /** Rewrites `file` with `edit` applied to its bytes. */
@@ -330,10 +342,7 @@ export const cases: RuntimeCase[] = [
     model: "mlp-train",
     expect: "ok",
     async run({ dir, tmp }) {
-      const file = await saved(dir, tmp);
-      const { tensors } = decodeSafetensors(readFileSync(file), file);
-      const plain = join(tmp, "pytorch.safetensors");
-      writeFileSync(plain, encodeSafetensors(tensors, { format: "pt" }));
+      const plain = await pytorchStyle(dir, tmp, "pytorch.safetensors");
       await withModel(dir, (m) => m.loadCheckpoint(plain));
     },
   },
@@ -362,12 +371,8 @@ export const cases: RuntimeCase[] = [
     model: "mlp-train",
     expect: "ok",
     async run({ dir, tmp }) {
-      const file = await saved(dir, tmp);
-      const { tensors } = decodeSafetensors(readFileSync(file), file);
       const bias = Float64Array.of(0.1, -1 / 3, 1e39);
-      tensors.set("fc2.bias", { dtype: "F64", shape: [3], data: bias });
-      const edited = join(tmp, "f64.safetensors");
-      writeFileSync(edited, encodeSafetensors(tensors, { format: "pt" }));
+      const edited = await pytorchStyle(dir, tmp, "f64.safetensors", (t) => t.set("fc2.bias", { dtype: "F64", shape: [3], data: bias }));
       await withModel(dir, async (m) => {
         await m.loadCheckpoint(edited);
         const got = Array.from(m.getParameter("fc2.bias").data as Float32Array);
@@ -391,10 +396,10 @@ export const cases: RuntimeCase[] = [
   },
   ...(
     [
-      ["an optimizer.step of 2^60", (t: Map<string, { dtype: string; shape: number[]; data: unknown }>) => t.set("optimizer.step", { dtype: "I64", shape: [], data: BigInt64Array.of(1n << 60n) }), "RangeError", /optimizer\.step is/],
-      ["fc1.weight transposed", (t: Map<string, { dtype: string; shape: number[]; data: unknown }>) => t.set("fc1.weight", { ...t.get("fc1.weight")!, shape: [8, 16] }), "RangeError", /"fc1\.weight" has shape \[8, 16\], the model's fc1\.weight is \[16, 8\]/],
+      ["an optimizer.step of 2^60", (t: Tensors) => t.set("optimizer.step", { dtype: "I64", shape: [], data: BigInt64Array.of(1n << 60n) }), "RangeError", /optimizer\.step is/],
+      ["fc1.weight transposed", (t: Tensors) => t.set("fc1.weight", { ...t.get("fc1.weight")!, shape: [8, 16] }), "RangeError", /"fc1\.weight" has shape \[8, 16\], the model's fc1\.weight is \[16, 8\]/],
       // F64 converts, as load_state_dict's copy_ (the case above); a complex value does not
-      ["fc2.bias as complex64", (t: Map<string, { dtype: string; shape: number[]; data: unknown }>) => t.set("fc2.bias", { dtype: "C64", shape: [3], data: new Float32Array(6) }), "TypeError", /"fc2\.bias" is C64, the model's fc2\.bias is float32: C64 does not convert to float32/],
+      ["fc2.bias as complex64", (t: Tensors) => t.set("fc2.bias", { dtype: "C64", shape: [3], data: new Float32Array(6) }), "TypeError", /"fc2\.bias" is C64, the model's fc2\.bias is float32: C64 does not convert to float32/],
     ] as const
   ).map(
     ([what, edit, error, message]): RuntimeCase => ({
@@ -403,12 +408,7 @@ export const cases: RuntimeCase[] = [
       model: "mlp-train",
       expect: { error, message },
       async run({ dir, tmp }) {
-        const file = await saved(dir, tmp);
-        const { tensors } = decodeSafetensors(readFileSync(file), file);
-        edit(tensors as never);
-        const edited = join(tmp, "edited.safetensors");
-        writeFileSync(edited, encodeSafetensors(tensors as never, { format: "pt" }));
-        await loadKeepsStateOnError(dir, edited);
+        await loadKeepsStateOnError(dir, await pytorchStyle(dir, tmp, "edited.safetensors", edit));
       },
     }),
   ),
