@@ -213,10 +213,12 @@ export interface Manifest {
   readonly stateDictAliases?: Readonly<Record<string, string>>;
   /**
    * Keys of PyTorch's state_dict that tsdp holds as constants (an integer buffer computed in the
-   * constructor: Swin's relative_position_index), key → shape: a PyTorch file's value for one is
-   * checked for its shape and skipped, since the model computes the same table itself.
+   * constructor: Swin's relative_position_index), key → shape, digest and values: a PyTorch file's
+   * value for one is checked against the digest and skipped, since the model computes the same
+   * table itself; the values are what stateDict() and checkpoints export (absent for a table of
+   * more than 2^20 values, which is checked but not exported).
    */
-  readonly stateDictConstants?: Readonly<Record<string, { readonly shape: readonly number[]; readonly sha256: string }>>;
+  readonly stateDictConstants?: Readonly<Record<string, { readonly shape: readonly number[]; readonly sha256: string; readonly values?: readonly number[] }>>;
   /**
    * The most samples one device may take in one call: the kernels index a tensor's elements with
    * 32-bit ints, so ⌈batch / devices⌉ times the largest per-sample tensor must stay below 2^31.
@@ -423,10 +425,15 @@ export function validateManifest(json: unknown, file: string): Manifest {
   stateDictKeys(m.stateDict, m.stateDictAliases, bad);
   if (m.stateDictConstants !== undefined) {
     const c = m.stateDictConstants;
-    const table = (t: unknown) =>
-      typeof t === "object" && t !== null && Array.isArray((t as { shape?: unknown }).shape) && (t as { shape: unknown[] }).shape.every((d) => Number.isInteger(d) && (d as number) >= 0 && (d as number) <= MAX_INT32) && /^[0-9a-f]{64}$/.test(String((t as { sha256?: unknown }).sha256));
+    const table = (t: unknown) => {
+      if (typeof t !== "object" || t === null) return false;
+      const { shape, sha256, values } = t as { shape?: unknown; sha256?: unknown; values?: unknown };
+      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0 && d <= MAX_INT32) || !/^[0-9a-f]{64}$/.test(String(sha256))) return false;
+      // the values a stateDict() exports as int64: whole numbers, as many as the shape holds
+      return values === undefined || (Array.isArray(values) && values.length === shape.reduce((a: number, d: number) => a * d, 1) && values.every((v) => Number.isSafeInteger(v)));
+    };
     if (typeof c !== "object" || c === null || Array.isArray(c) || !Object.values(c).every(table))
-      bad(`"stateDictConstants" must be an object of key → { shape, sha256 }, got ${describe(c)}`);
+      bad(`"stateDictConstants" must be an object of key → { shape, sha256, values? }, got ${describe(c)}`);
   }
 
   if (problems.length > 0) fail();

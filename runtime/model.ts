@@ -691,6 +691,11 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
       const value = this.getParameter(name);
       tensors.push({ name: spec.kind === "optimizer" ? `optimizer.${name}` : name, dtype: dtypes[spec.dtype], shape: spec.shape as number[], data: value.data });
     }
+    // the integer tables the model computes, as PyTorch saves them: a strict load of the file takes it
+    for (const key of this.#keys.constants.keys()) {
+      const table = this.#keys.table(key);
+      if (table) tensors.push({ name: key, dtype: "I64", shape: table.shape, data: table.data });
+    }
     if (this.manifest.training && this.#lib.canTrain)
       tensors.push({ name: "optimizer.step", dtype: "I64", shape: [], data: BigInt64Array.of(BigInt(this.steps)) });
     // NAdam's Πμ of every step's own β₁ and ψ (PyTorch's mu_product), which the count alone cannot give
@@ -800,13 +805,15 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   /**
    * The parameters and buffers as copies under PyTorch's state_dict keys, in its order
    * (model.state_dict()): each module's parameters, then its buffers, then its children's. A tied
-   * weight (or a module held in two fields) is there under each of its keys, as in PyTorch;
+   * weight (or a module held in two fields) is there under each of its keys, as in PyTorch, and an
+   * integer table the model computes in its constructor (Swin's relative_position_index) as the
+   * int64 tensor PyTorch saves, so that PyTorch's strict load_state_dict takes the export;
    * saveCheckpoint writes each tensor once, under its own name, without the optimizer's state.
    */
   stateDict(): Record<string, ParameterTensor> {
     this.#live("stateDict");
     const out: Record<string, ParameterTensor> = {};
-    for (const key of this.#keys.order) out[key] = this.getParameter(key);
+    for (const key of this.#keys.exported) out[key] = this.#keys.table(key) ?? this.getParameter(key);
     return out;
   }
 
@@ -831,11 +838,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const unexpectedKeys: string[] = [];
     for (const key of Object.keys(dict)) {
       if (this.#keys.constants.has(key)) {
-        const what = `${where}: "${key}"`;
-        const t = readTensor(dict[key], what, "BigInt64Array or Int32Array");
-        const values = hostView(t.data, "BigInt64Array", what) ?? hostView(t.data, "Int32Array", what) ?? [];
-        const why = this.#keys.constantMismatch(key, typedArrayKind(t.data) ?? "", t.shape, values);
-        if (why) throw new RangeError(`${where}: "${key}" ${why} (the model computes this table from its file; it holds no state for it)`);
+        this.#checkTable(key, dict[key], `${where}: "${key}"`);
         continue;
       }
       const name = this.#keys.tensorOf(key);
@@ -961,6 +964,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
    */
   getParameter(name: string): ParameterTensor {
     this.#live("getParameter");
+    const table = typeof name === "string" ? this.#keys.table(name) : undefined;
+    if (table) return table;
     const spec = this.#spec("getParameter", name);
     const data = allocate(spec.dtype, numel(spec.shape), `${this.name}.getParameter("${spec.name}")`);
     const handle = this.#live("getParameter");
@@ -968,9 +973,22 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     return { data, shape: Object.freeze([...spec.shape]) } as ParameterTensor;
   }
 
+  /** A value for an integer table the model computes from its file must be that table: it holds no state to write. */
+  #checkTable(key: string, value: unknown, what: string): void {
+    const t = readTensor(value, what, "BigInt64Array or Int32Array");
+    const values = hostView(t.data, "BigInt64Array", what) ?? hostView(t.data, "Int32Array", what) ?? [];
+    const why = this.#keys.constantMismatch(key, typedArrayKind(t.data) ?? "", t.shape, values);
+    if (why) throw new RangeError(`${what} ${why} (the model computes this table from its file; it holds no state for it)`);
+  }
+
   /** Overwrites a parameter or buffer; the tensor's dtype and shape must be the manifest's. */
   setParameter(name: string, value: ParameterTensor): void {
     this.#live("setParameter");
+    if (typeof name === "string" && this.#keys.constants.has(name)) {
+      // a round trip of stateDict() writes the table back: its own values are accepted, others refused
+      this.#checkTable(name, value, `${this.name}.setParameter("${name}"): the value`);
+      return;
+    }
     const spec = this.#spec("setParameter", name);
     const what = `${this.name}.setParameter("${spec.name}")`;
     const tensor = readTensor(value, `${what}: the value`);

@@ -12,13 +12,15 @@ import { hostView, type HostArray } from "./tensor.ts";
 
 /** The model's state_dict keys: their order and which tensor each names. */
 export class StateDictKeys {
-  /** PyTorch's state_dict() keys, in order. */
+  /** PyTorch's state_dict() keys of the model's params and buffers, in order. */
   readonly order: readonly string[];
+  /** What stateDict() lists: `order` with the integer tables among them, as PyTorch's state_dict() has them. */
+  readonly exported: readonly string[];
   readonly #aliases: ReadonlyMap<string, string>;
   /** Each key's place in `order`: which of two keys comes later, for files with thousands of aliases. */
   readonly #place: ReadonlyMap<string, number>;
-  /** Integer buffers tsdp computes as constants (Swin's relative_position_index): key → shape and digest. */
-  readonly constants: ReadonlyMap<string, { readonly shape: readonly number[]; readonly sha256: string }>;
+  /** Integer buffers tsdp computes as constants (Swin's relative_position_index): key → shape, digest, values. */
+  readonly constants: ReadonlyMap<string, { readonly shape: readonly number[]; readonly sha256: string; readonly values?: readonly number[] }>;
 
   constructor(manifest: Manifest) {
     // the seal promises the manifest's lists agree; what would not is dropped rather than trusted
@@ -27,9 +29,18 @@ export class StateDictKeys {
     this.#aliases = new Map(Object.entries(manifest.stateDictAliases ?? {}).filter(([key, of]) => names.has(of) && !names.has(key)));
     const listed = (manifest.stateDict ?? own).filter((k) => names.has(this.#aliases.get(k) ?? k));
     const reached = new Set(listed);
-    this.order = [...listed, ...own.filter((n) => !reached.has(n))];
+    const unreached = own.filter((n) => !reached.has(n));
+    this.order = [...listed, ...unreached];
     this.#place = new Map(this.order.map((k, i) => [k, i]));
     this.constants = new Map(Object.entries(manifest.stateDictConstants ?? {}).filter(([key]) => !names.has(key) && !this.#aliases.has(key)));
+    this.exported = [...(manifest.stateDict ?? own).filter((k) => names.has(this.#aliases.get(k) ?? k) || this.constants.get(k)?.values !== undefined), ...unreached];
+  }
+
+  /** A copy of an integer table's values as PyTorch saves it (int64), or undefined for another key or a table too large to carry. */
+  table(key: string): { data: BigInt64Array; shape: readonly number[] } | undefined {
+    const t = this.constants.get(key);
+    if (t?.values === undefined) return undefined;
+    return { data: BigInt64Array.from(t.values, (v) => BigInt(v)), shape: Object.freeze([...t.shape]) };
   }
 
   /**

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
 import { load, tensor, type CompiledModel, type ParameterTensor } from "../runtime/index.ts";
-import { writeSafetensorsFile } from "../runtime/safetensors.ts";
+import { readSafetensorsFile, writeSafetensorsFile } from "../runtime/safetensors.ts";
 import { header, removeScratch, scratchDir, writeFiles } from "./helpers.ts";
 
 const MODEL = `${header}
@@ -45,9 +45,9 @@ export const training = new Training(Tied, { loss: new nn.CrossEntropyLoss(), op
 
 // PyTorch's state_dict() of this module: the root's own parameter and buffers, then each child in
 // field order — `again` is `shared` again and `decoder.weight` is `emb.weight`, listed under both;
-// PyTorch's also has "order" after "offset", which tsdp computes and holds no state for
+// "order" is the integer table, which tsdp computes and holds no state for, exported as PyTorch saves it
 const PYTORCH_KEYS = [
-  "scale", "offset", "emb.weight",
+  "scale", "offset", "order", "emb.weight",
   "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var", "bn.num_batches_tracked",
   "shared.fc.weight", "shared.fc.bias", "again.fc.weight", "again.fc.bias",
   "stack.0.fc.weight", "stack.0.fc.bias", "stack.1.fc.weight", "stack.1.fc.bias",
@@ -93,9 +93,37 @@ describe("state_dict keys", () => {
     // the model holds each tensor once (named_parameters), under its first key
     expect(m.parameters().map((p) => p.name)).not.toContain("decoder.weight");
     expect(values(m.getParameter("decoder.weight"))).toEqual(values(m.getParameter("emb.weight")));
+    // the integer table as PyTorch's int64 buffer, not among the model's state
+    expect(state.order.data).toEqual(BigInt64Array.of(3n, 2n, 1n, 0n));
+    expect(state.order.shape).toEqual([4]);
+    expect(m.buffers().map((b) => b.name)).not.toContain("order");
     // the round trip: every key of stateDict() is one loadStateDict takes
     expect(other.loadStateDict(m.stateDict())).toEqual({ missingKeys: [], unexpectedKeys: [] });
     expect(out(other)).toEqual(out(m));
+  });
+});
+
+describe("the integer table a model computes", () => {
+  it("a checkpoint holds it as PyTorch saves it (int64), its own value sets and loads, another value is refused", async () => {
+    const file = join(scratchDir(), "own.safetensors");
+    await m.saveCheckpoint(file);
+    const { tensors } = await readSafetensorsFile(file);
+    expect(tensors.get("order")).toMatchObject({ dtype: "I64", shape: [4] });
+    expect(tensors.get("order")!.data).toEqual(BigInt64Array.of(3n, 2n, 1n, 0n));
+    const target = await load(dir, { seed: 5 });
+    try {
+      target.eval();
+      await target.loadCheckpoint(file);
+      expect(out(target)).toEqual(out(m));
+      target.setParameter("order", m.getParameter("order"));
+      target.setParameter("order", tensor(Int32Array.of(3, 2, 1, 0), [4]));
+      expect(() => target.setParameter("order", { data: BigInt64Array.of(0n, 1n, 2n, 3n), shape: [4] })).toThrow(
+        /setParameter\("order"\): the value holds other values than the table the model computes from its file/,
+      );
+      expect(out(target)).toEqual(out(m));
+    } finally {
+      target.dispose();
+    }
   });
 });
 
@@ -105,7 +133,7 @@ describe("loading PyTorch's files", () => {
     try {
       target.eval();
       // save_model drops duplicates, keeping sorted(names)[0]: decoder.weight for the tie, again.* for the shared block
-      const keys = PYTORCH_KEYS.filter((k) => k !== "emb.weight" && !k.startsWith("shared.") && k !== "bn.num_batches_tracked");
+      const keys = PYTORCH_KEYS.filter((k) => k !== "emb.weight" && !k.startsWith("shared.") && k !== "bn.num_batches_tracked" && k !== "order");
       // the model's own table, as PyTorch saves it (int64): checked and skipped
       const file = await ptFile([...keys.map((k) => f32(other, k)), nbt(other), { name: "order", dtype: "I64", shape: [4], data: BigInt64Array.of(3n, 2n, 1n, 0n) }]);
       await target.loadCheckpoint(file);
@@ -158,7 +186,7 @@ describe("loading PyTorch's files", () => {
       const emb = Uint16Array.from({ length: 40 }, (_, i) => half[i % 6]);
       const scale = Uint16Array.from({ length: 4 }, (_, i) => bf[i]);
       const bias = Float64Array.from({ length: 4 }, (_, i) => 0.1 * (i + 1));
-      const rest = PYTORCH_KEYS.filter((k) => !["emb.weight", "decoder.weight", "again.fc.weight", "again.fc.bias", "scale", "bn.bias", "bn.num_batches_tracked", "offset"].includes(k));
+      const rest = PYTORCH_KEYS.filter((k) => !["emb.weight", "decoder.weight", "again.fc.weight", "again.fc.bias", "scale", "bn.bias", "bn.num_batches_tracked", "offset", "order"].includes(k));
       const file = await ptFile([
         ...rest.map((k) => f32(other, k)),
         { name: "emb.weight", dtype: "F16", shape: [10, 4], data: emb },
@@ -174,7 +202,7 @@ describe("loading PyTorch's files", () => {
       expect(values(target.getParameter("bn.bias"))).toEqual(Array.from(Float32Array.from(bias)));
       expect(values(target.getParameter("bn.num_batches_tracked"))).toEqual(before);
       // an int64 count saved as I32, shape [1] (PyTorch's 0.3 files)
-      const counted = await ptFile([...PYTORCH_KEYS.filter((k) => !k.startsWith("again.") && k !== "decoder.weight" && k !== "bn.num_batches_tracked").map((k) => f32(other, k)), { name: "bn.num_batches_tracked", dtype: "I32", shape: [1], data: Int32Array.of(7) }]);
+      const counted = await ptFile([...PYTORCH_KEYS.filter((k) => !k.startsWith("again.") && k !== "decoder.weight" && k !== "bn.num_batches_tracked" && k !== "order").map((k) => f32(other, k)), { name: "bn.num_batches_tracked", dtype: "I32", shape: [1], data: Int32Array.of(7) }]);
       await target.loadCheckpoint(counted);
       expect(values(target.getParameter("bn.num_batches_tracked"))).toEqual([7]);
     } finally {
@@ -186,7 +214,7 @@ describe("loading PyTorch's files", () => {
     const target = await load(dir, { seed: 3 });
     try {
       const before = target.stateDict();
-      const base = PYTORCH_KEYS.filter((k) => !k.startsWith("again.") && k !== "decoder.weight" && k !== "bn.num_batches_tracked").map((k) => f32(other, k));
+      const base = PYTORCH_KEYS.filter((k) => !k.startsWith("again.") && k !== "decoder.weight" && k !== "bn.num_batches_tracked" && k !== "order").map((k) => f32(other, k));
       const fraction = await ptFile([...base, { name: "bn.num_batches_tracked", dtype: "F32", shape: [], data: Float32Array.of(2.5) }]);
       await expect(target.loadCheckpoint(fraction)).rejects.toThrow(/"bn\.num_batches_tracked" is F32, the model's bn\.num_batches_tracked is int64: value 0 is 2\.5, not a whole number/);
       const bool = await ptFile([...base.filter((t) => t.name !== "scale"), { name: "scale", dtype: "BOOL", shape: [4], data: new Uint8Array(4) }, nbt(other)]);

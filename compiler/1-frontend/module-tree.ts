@@ -192,7 +192,7 @@ function walkStateDict(root: ModuleValue, nameOf: (node: Node) => string, once: 
     for (const [local, v] of m.fields) {
       if (v instanceof ParameterValue && v.buffer) own([local]);
       const constant = m.constantBuffers.get(local);
-      if (constant && !(v instanceof ParameterValue)) out.push({ key: at(local), constant: constant.shape, sha256: constant.sha256 });
+      if (constant && !(v instanceof ParameterValue)) out.push({ key: at(local), constant: constant.shape, sha256: constant.sha256, ...(constant.values ? { values: constant.values } : {}) });
     }
     if (!once && out.length > MAX_STATE_DICT_KEYS) return undefined;
     const children = [...m.fields].filter((e): e is [string, ModuleValue] => e[1] instanceof ModuleValue && !e[1].plain);

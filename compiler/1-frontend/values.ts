@@ -325,7 +325,7 @@ export class ModuleValue {
    * Persistent integer buffers held as constants (Swin's relative_position_index), by field name →
    * shape: in PyTorch's state_dict, not tsdp's state (module-tree.ts stateDictKeys lists them).
    */
-  readonly constantBuffers = new Map<string, { readonly shape: readonly number[]; readonly sha256: string }>();
+  readonly constantBuffers = new Map<string, { readonly shape: readonly number[]; readonly sha256: string; readonly values?: readonly number[] }>();
   /**
    * A layer's optional parameters it was built without (nn.Linear's bias with bias: false), which
    * read as null, as PyTorch registers them as None (`if (m.bias !== null) nn.init.zeros_(m.bias)`).

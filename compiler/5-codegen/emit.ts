@@ -584,18 +584,22 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
 }
 
 /**
- * PyTorch's state_dict() keys in order, and the keys that name another's tensor (a tied weight, a
- * module in two fields) → that tensor: what the runtime's stateDict() lists and what
- * loadStateDict and loadCheckpoint accept. A state the walk did not reach comes last.
+ * PyTorch's state_dict() keys in order (an integer table the model computes among them), and the
+ * keys that name another's tensor (a tied weight, a module in two fields) → that tensor: what the
+ * runtime's stateDict() lists and what loadStateDict and loadCheckpoint accept. A state the walk
+ * did not reach comes last.
  */
-function stateDictView(graph: Graph): { stateDict: string[]; stateDictAliases?: Record<string, string>; stateDictConstants?: Record<string, { shape: number[]; sha256: string }> } {
+function stateDictView(graph: Graph): { stateDict: string[]; stateDictAliases?: Record<string, string>; stateDictConstants?: Record<string, { shape: number[]; sha256: string; values?: number[] }> } {
   const own = [...graph.params, ...graph.buffers].map((n) => n.attrs.name as string);
   const names = new Set(own);
   const all = graph.stateDict ?? [];
   const keys = all.flatMap((k) => ("tensor" in k && names.has(k.tensor) ? [{ key: k.key, tensor: k.tensor }] : []));
-  const constants = all.flatMap((k): [string, { shape: number[]; sha256: string }][] => ("constant" in k ? [[k.key, { shape: [...k.constant], sha256: k.sha256 }]] : []));
+  const constants = all.flatMap((k): [string, { shape: number[]; sha256: string; values?: number[] }][] =>
+    "constant" in k ? [[k.key, { shape: [...k.constant], sha256: k.sha256, ...(k.values ? { values: [...k.values] } : {}) }]] : [],
+  );
   const reached = new Set(keys.map((k) => k.tensor));
-  const order = [...keys.map((k) => k.key), ...own.filter((n) => !reached.has(n))];
+  const listed = all.flatMap((k) => (("tensor" in k && names.has(k.tensor)) || "constant" in k ? [k.key] : []));
+  const order = [...listed, ...own.filter((n) => !reached.has(n))];
   const aliases = keys.filter((k) => k.key !== k.tensor);
   return {
     stateDict: order,

@@ -8,7 +8,7 @@ import type { Dim, Dtype, IOSpec, Manifest } from "../../runtime/manifest.ts";
 // only binds `load` to this directory.
 
 /** What the typed module is made from: the manifest as code generation writes it. */
-export type TypedModuleFacts = Pick<Manifest, "model" | "sourceFile" | "inputs" | "outputs" | "outputsByName" | "params" | "buffers" | "stateDictAliases" | "training">;
+export type TypedModuleFacts = Pick<Manifest, "model" | "sourceFile" | "inputs" | "outputs" | "outputsByName" | "params" | "buffers" | "stateDictAliases" | "stateDictConstants" | "training">;
 
 const ARRAY: Record<Dtype, string> = { float32: "Float32Array", int32: "Int32Array", int64: "BigInt64Array" };
 
@@ -57,7 +57,9 @@ export function load(options) {
   // a tied weight's other keys (decoder.weight = emb.weight) name it too, as in PyTorch
   const aliasesOf = (names: readonly { name: string }[]) => Object.entries(m.stateDictAliases ?? {}).filter(([, of]) => names.some((n) => n.name === of)).map(([key]) => key);
   const params = [...m.params.map((p) => p.name), ...aliasesOf(m.params)].map(literal);
-  const buffers = [...m.buffers.map((b) => b.name), ...aliasesOf(m.buffers)].map(literal);
+  // an integer table the model computes (Swin's relative_position_index) is a buffer in PyTorch's state_dict, and stateDict() lists it
+  const tables = Object.entries(m.stateDictConstants ?? {}).filter(([, t]) => t.values !== undefined).map(([key]) => key);
+  const buffers = [...m.buffers.map((b) => b.name), ...aliasesOf(m.buffers), ...tables].map(literal);
   const union = (names: string[]) => (names.length ? names.join(" | ") : "never");
   const training = m.training;
   const trainingTypes = training

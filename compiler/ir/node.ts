@@ -139,7 +139,15 @@ export type StateDictKey =
       readonly constant: readonly number[];
       /** SHA-256 of its values as little-endian int64s: a file's table must hold the same. */
       readonly sha256: string;
+      /** The values, for stateDict() and checkpoints to export; absent past MAX_EXPORTED_TABLE. */
+      readonly values?: readonly number[];
     };
+
+/**
+ * The most values of an integer table the manifest carries for export (a Swin-V2 window of 24 has
+ * 331,776): a larger one is checked by its digest when loaded but not exported.
+ */
+export const MAX_EXPORTED_TABLE = 1 << 20;
 
 /** A buffer forward changed, and its value at forward's end. */
 export interface StateUpdate {

@@ -9,6 +9,7 @@ import { initialValue, randomDrawProperty } from "../factories.ts";
 import { arrayMethod, numberMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
 import { formatShape } from "../../ir/shape.ts";
+import { MAX_EXPORTED_TABLE } from "../../ir/node.ts";
 import { assignState } from "../state-updates.ts";
 import { int64Digest } from "../../../runtime/state-dict.ts";
 import { checkLayerName, isLayerName, own, quoteName } from "../names.ts";
@@ -308,7 +309,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           m.fields.set(b.name, b.tensor);
           if (b.persistent) {
             const node = (b.tensor as TensorValue).node;
-            m.constantBuffers.set(b.name, { shape: node.shape as number[], sha256: int64Digest(this.em.constants.evaluate(node).data) });
+            const values = this.em.constants.evaluate(node).data;
+            m.constantBuffers.set(b.name, { shape: node.shape as number[], sha256: int64Digest(values), ...(values.length <= MAX_EXPORTED_TABLE ? { values: Array.from(values) } : {}) });
           }
           return undefined;
         }
