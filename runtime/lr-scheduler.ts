@@ -12,16 +12,19 @@
 // lr is the base) or the base lr itself. `lr` is get_last_lr()[0]; `step()` is scheduler.step()
 // (ReduceLROnPlateau's takes the metric); `lastEpoch` counts the steps taken. OneCycleLR and
 // CyclicLR also cycle the momentum (SGD's momentum, Adam's β₁), as PyTorch's do by default:
-// `options()` carries it.
+// `options()` carries it. A model with param groups has a rate per group, each from the group's
+// own initial lr (PyTorch's initial_lr of each param_group): `getLastLr()` lists them and
+// `options()` gives them as the step's `groupLrs`, so a floor (etaMin, minLr) applies to each.
 
 /** What a scheduler adjusts: a compiled model (its declared optimizer) or a base learning rate. */
 export type SchedulerTarget =
   | number
   | { readonly manifest: { readonly training?: { readonly optimizer: { readonly kind: string; readonly [k: string]: unknown }; readonly paramGroups?: readonly { readonly params: readonly string[]; readonly lr?: number }[] } } };
 
-/** The trainStep options a scheduler sets this step: lr, and the cycled momentum or betas. */
+/** The trainStep options a scheduler sets this step: lr (each group's, for a model with groups), and the cycled momentum or betas. */
 export interface ScheduledOptions {
   readonly lr: number;
+  readonly groupLrs?: readonly number[];
   readonly momentum?: number;
   readonly betas?: readonly [number, number];
 }
@@ -36,28 +39,18 @@ function integer(name: string, v: unknown, who: string, least = 1): number {
   return v;
 }
 
-/** The optimizer's declared lr (and its kind and β₂, for the momentum a cycle sets), or the number given. */
-function baseOf(target: SchedulerTarget, who: string): { lr: number; kind?: string; beta2?: number } {
-  if (typeof target === "number") return { lr: positive("the base lr", target, who, true) };
-  const optimizer = target?.manifest?.training?.optimizer;
-  if (!optimizer) throw new TypeError(`${who}: the first argument is a compiled model with a training step (its optimizer's lr is the base) or a base lr, got ${typeof target === "object" ? "a model without one" : String(target)}`);
-  return { lr: positive("the optimizer's lr", optimizer.lr, who, true), kind: optimizer.kind, beta2: typeof optimizer.beta2 === "number" ? optimizer.beta2 : undefined };
-}
-
 /**
- * OneCycleLR and CyclicLR set every group's lr to the same value (PyTorch's max_lr / base_lr per
- * group); tsdp scales the groups' own lrs by one factor (step lr / declared lr), which would give a
- * group of its own lr that multiple of the schedule: refused instead.
+ * The optimizer's declared lr (and its kind and β₂, for the momentum a cycle sets), or the number
+ * given; and each declared param group's initial lr (its own, or the optimizer's), for a model with groups.
  */
-function refuseGroupsOfTheirOwnLr(target: SchedulerTarget, who: string): void {
-  if (typeof target === "number") return;
+function baseOf(target: SchedulerTarget, who: string): { lr: number; kind?: string; beta2?: number; groups?: number[] } {
+  if (typeof target === "number") return { lr: positive("the base lr", target, who, true) };
   const training = target?.manifest?.training;
-  const own = training?.paramGroups?.filter((g) => typeof g.lr === "number" && g.lr !== training.optimizer.lr) ?? [];
-  if (own.length)
-    throw new RangeError(
-      `${who}: the model's param groups of their own lr (${own.map((g) => `${g.params[0]}${g.params.length > 1 ? ", …" : ""}: ${g.lr}`).join("; ")}) would take ` +
-        `the schedule times their lr over the optimizer's, where PyTorch's ${who} gives every group the same lr; schedule them with a multiplicative scheduler (LambdaLR, CosineAnnealingLR, …), or declare the groups without lr`,
-    );
+  const optimizer = training?.optimizer;
+  if (!optimizer) throw new TypeError(`${who}: the first argument is a compiled model with a training step (its optimizer's lr is the base) or a base lr, got ${typeof target === "object" ? "a model without one" : String(target)}`);
+  const lr = positive("the optimizer's lr", optimizer.lr, who, true);
+  const groups = training.paramGroups?.length ? training.paramGroups.map((g) => (typeof g.lr === "number" ? g.lr : lr)) : undefined;
+  return { lr, kind: optimizer.kind, beta2: typeof optimizer.beta2 === "number" ? optimizer.beta2 : undefined, ...(groups ? { groups } : {}) };
 }
 
 /** A scheduler: the lr at step t of the closed form, stepped through. */
@@ -68,6 +61,8 @@ export abstract class LRScheduler {
   protected readonly who: string;
   protected readonly optimizerKind?: string;
   protected readonly beta2?: number;
+  /** Each declared param group's initial lr (PyTorch's initial_lr), for a model with groups. */
+  readonly groupBaseLrs?: readonly number[];
 
   /** `baseLr`: a scheduler's own base (CyclicLR's), instead of the optimizer's lr. */
   constructor(target: SchedulerTarget, who: string, baseLr?: number) {
@@ -76,19 +71,25 @@ export abstract class LRScheduler {
     this.baseLr = baseLr === undefined ? base.lr : positive("baseLr", baseLr, who, true);
     this.optimizerKind = base.kind;
     this.beta2 = base.beta2;
+    this.groupBaseLrs = base.groups;
   }
 
-  /** The lr at step t (t ≥ 0). */
-  abstract lrAt(t: number): number;
+  /** The lr at step t (t ≥ 0) of a group whose initial lr is `base` (PyTorch computes each group's from its own). */
+  abstract lrFrom(base: number, t: number): number;
 
-  /** This step's lr (PyTorch's get_last_lr()[0]). */
+  /** The lr at step t (t ≥ 0), from the optimizer's lr. */
+  lrAt(t: number): number {
+    return this.lrFrom(this.baseLr, t);
+  }
+
+  /** This step's lr (PyTorch's get_last_lr()[0] for a model without groups). */
   get lr(): number {
     return this.lrAt(this.lastEpoch);
   }
 
-  /** get_last_lr(): one value per group, as PyTorch's (the groups' own rates scale with it in tsdp). */
+  /** get_last_lr(): one value per param group, as PyTorch's (one for a model without groups). */
   getLastLr(): number[] {
-    return [this.lr];
+    return this.groupBaseLrs ? this.groupBaseLrs.map((base) => this.lrFrom(base, this.lastEpoch)) : [this.lr];
   }
 
   /** scheduler.step(): the next step's lr. */
@@ -98,13 +99,18 @@ export abstract class LRScheduler {
 
   /** The trainStep options for this step. */
   options(): ScheduledOptions {
-    return { lr: this.lr };
+    return { lr: this.lr, ...this.groupOptions() };
+  }
+
+  /** Each group's rate for the step, for a model with groups. */
+  protected groupOptions(): { groupLrs?: readonly number[] } {
+    return this.groupBaseLrs ? { groupLrs: this.getLastLr() } : {};
   }
 
   /** This step's lr with a cycled momentum: SGD's (and RMSprop's) momentum, or β₁ of Adam's family (its β₂ kept). */
   protected withMomentum(momentum: number): ScheduledOptions {
     const plain = this.optimizerKind === undefined || this.optimizerKind === "SGD" || this.optimizerKind === "RMSprop";
-    return plain ? { lr: this.lr, momentum } : { lr: this.lr, betas: [momentum, this.beta2 ?? 0.999] };
+    return plain ? { lr: this.lr, ...this.groupOptions(), momentum } : { lr: this.lr, ...this.groupOptions(), betas: [momentum, this.beta2 ?? 0.999] };
   }
 
   /** PyTorch's state_dict: what resumes the schedule (load it into a scheduler made the same way). */
@@ -123,8 +129,8 @@ export class LambdaLR extends LRScheduler {
     super(target, "LambdaLR");
     if (typeof lrLambda !== "function") throw new TypeError("LambdaLR: lrLambda must be a function of the epoch");
   }
-  lrAt(t: number): number {
-    return this.baseLr * this.lrLambda(t);
+  lrFrom(base: number, t: number): number {
+    return base * this.lrLambda(t);
   }
 }
 
@@ -134,14 +140,14 @@ export class MultiplicativeLR extends LRScheduler {
     super(target, "MultiplicativeLR");
     if (typeof lrLambda !== "function") throw new TypeError("MultiplicativeLR: lrLambda must be a function of the epoch");
   }
-  /** The product up to the latest step asked for: stepping through continues it (each λ called once), as PyTorch's chain. */
-  private reached = { t: 0, lr: Number.NaN };
-  lrAt(t: number): number {
-    let { t: from, lr } = this.reached;
-    if (t < from || Number.isNaN(lr)) [from, lr] = [0, this.baseLr];
-    for (let e = from + 1; e <= t; e++) lr *= this.lrLambda(e);
-    this.reached = { t, lr };
-    return lr;
+  /** The product of λ up to the latest step asked for: stepping through continues it (each λ called once), as PyTorch's chain. */
+  private reached = { t: 0, factor: 1 };
+  lrFrom(base: number, t: number): number {
+    let { t: from, factor } = this.reached;
+    if (t < from) [from, factor] = [0, 1];
+    for (let e = from + 1; e <= t; e++) factor *= this.lrLambda(e);
+    this.reached = { t, factor };
+    return base * factor;
   }
 }
 
@@ -154,8 +160,8 @@ export class StepLR extends LRScheduler {
     this.stepSize = integer("stepSize", o?.stepSize, this.who);
     this.gamma = positive("gamma", o.gamma ?? 0.1, this.who, true);
   }
-  lrAt(t: number): number {
-    return this.baseLr * this.gamma ** Math.floor(t / this.stepSize);
+  lrFrom(base: number, t: number): number {
+    return base * this.gamma ** Math.floor(t / this.stepSize);
   }
 }
 
@@ -169,8 +175,8 @@ export class MultiStepLR extends LRScheduler {
     this.milestones = o.milestones.map((m) => integer("each milestone", m, this.who, 0)).sort((a, b) => a - b);
     this.gamma = positive("gamma", o.gamma ?? 0.1, this.who, true);
   }
-  lrAt(t: number): number {
-    return this.baseLr * this.gamma ** this.milestones.filter((m) => m <= t).length;
+  lrFrom(base: number, t: number): number {
+    return base * this.gamma ** this.milestones.filter((m) => m <= t).length;
   }
 }
 
@@ -184,8 +190,8 @@ export class ConstantLR extends LRScheduler {
     if (this.factor > 1) throw new RangeError("ConstantLR: factor must be between 0 and 1");
     this.totalIters = integer("totalIters", o.totalIters ?? 5, this.who, 0);
   }
-  lrAt(t: number): number {
-    return this.baseLr * (t < this.totalIters ? this.factor : 1);
+  lrFrom(base: number, t: number): number {
+    return base * (t < this.totalIters ? this.factor : 1);
   }
 }
 
@@ -201,8 +207,8 @@ export class LinearLR extends LRScheduler {
     if (this.startFactor > 1 || this.endFactor > 1) throw new RangeError("LinearLR: startFactor and endFactor must be at most 1");
     this.totalIters = integer("totalIters", o.totalIters ?? 5, this.who);
   }
-  lrAt(t: number): number {
-    return this.baseLr * (this.startFactor + ((this.endFactor - this.startFactor) * Math.min(t, this.totalIters)) / this.totalIters);
+  lrFrom(base: number, t: number): number {
+    return base * (this.startFactor + ((this.endFactor - this.startFactor) * Math.min(t, this.totalIters)) / this.totalIters);
   }
 }
 
@@ -213,8 +219,8 @@ export class ExponentialLR extends LRScheduler {
     super(target, "ExponentialLR");
     this.gamma = positive("gamma", o?.gamma, this.who, true);
   }
-  lrAt(t: number): number {
-    return this.baseLr * this.gamma ** t;
+  lrFrom(base: number, t: number): number {
+    return base * this.gamma ** t;
   }
 }
 
@@ -227,8 +233,8 @@ export class PolynomialLR extends LRScheduler {
     this.totalIters = integer("totalIters", o.totalIters ?? 5, this.who);
     this.power = positive("power", o.power ?? 1, this.who, true);
   }
-  lrAt(t: number): number {
-    return this.baseLr * (1 - Math.min(t, this.totalIters) / this.totalIters) ** this.power;
+  lrFrom(base: number, t: number): number {
+    return base * (1 - Math.min(t, this.totalIters) / this.totalIters) ** this.power;
   }
 }
 
@@ -241,8 +247,8 @@ export class CosineAnnealingLR extends LRScheduler {
     this.tMax = integer("tMax", o?.tMax, this.who);
     this.etaMin = positive("etaMin", o.etaMin ?? 0, this.who, true);
   }
-  lrAt(t: number): number {
-    return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * t) / this.tMax))) / 2;
+  lrFrom(base: number, t: number): number {
+    return this.etaMin + ((base - this.etaMin) * (1 + Math.cos((Math.PI * t) / this.tMax))) / 2;
   }
 }
 
@@ -257,12 +263,12 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     this.tMult = integer("tMult", o.tMult ?? 1, this.who);
     this.etaMin = positive("etaMin", o.etaMin ?? 0, this.who, true);
   }
-  lrAt(t: number): number {
+  lrFrom(base: number, t: number): number {
     let [cur, period] = [t, this.t0];
     // the period t falls in: each restart multiplies its length by tMult (periods of one length: t mod t0, as PyTorch's)
     if (this.tMult === 1) cur = t % this.t0;
     else while (cur >= period) [cur, period] = [cur - period, period * this.tMult];
-    return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * cur) / period))) / 2;
+    return this.etaMin + ((base - this.etaMin) * (1 + Math.cos((Math.PI * cur) / period))) / 2;
   }
 }
 
@@ -286,7 +292,6 @@ export class OneCycleLR extends LRScheduler {
     o: { maxLr: number; totalSteps?: number; epochs?: number; stepsPerEpoch?: number; pctStart?: number; annealStrategy?: "cos" | "linear"; cycleMomentum?: boolean; baseMomentum?: number; maxMomentum?: number; divFactor?: number; finalDivFactor?: number; threePhase?: boolean },
   ) {
     super(target, "OneCycleLR");
-    refuseGroupsOfTheirOwnLr(target, this.who);
     this.maxLr = positive("maxLr", o?.maxLr, this.who);
     this.totalSteps = o.totalSteps !== undefined ? integer("totalSteps", o.totalSteps, this.who) : integer("epochs", o.epochs, this.who) * integer("stepsPerEpoch", o.stepsPerEpoch, this.who);
     const pct = o.pctStart ?? 0.3;
@@ -330,7 +335,8 @@ export class OneCycleLR extends LRScheduler {
     }
     throw new Error("unreachable");
   }
-  lrAt(t: number): number {
+  /** Every group's: PyTorch's max_lr (one number) sets each group's cycle alike. */
+  lrFrom(_base: number, t: number): number {
     return this.at(t).lr;
   }
   /** This step's momentum (SGD's, RMSprop's) or β₁ (Adam's family). */
@@ -360,7 +366,6 @@ export class CyclicLR extends LRScheduler {
     o: { baseLr: number; maxLr: number; stepSizeUp?: number; stepSizeDown?: number | null; mode?: "triangular" | "triangular2" | "exp_range"; gamma?: number; cycleMomentum?: boolean; baseMomentum?: number; maxMomentum?: number },
   ) {
     super(target, "CyclicLR", positive("baseLr", o?.baseLr, "CyclicLR", true));
-    refuseGroupsOfTheirOwnLr(target, this.who);
     this.maxLr = positive("maxLr", o.maxLr, this.who, true);
     const up = positive("stepSizeUp", o.stepSizeUp ?? 2000, this.who);
     const down = o.stepSizeDown === undefined || o.stepSizeDown === null ? up : positive("stepSizeDown", o.stepSizeDown, this.who);
@@ -380,7 +385,8 @@ export class CyclicLR extends LRScheduler {
   private scaleFn(cycle: number, t: number): number {
     return this.mode === "triangular" ? 1 : this.mode === "triangular2" ? 1 / 2 ** (cycle - 1) : this.gamma ** t;
   }
-  lrAt(t: number): number {
+  /** Every group's: its baseLr and maxLr (one number each) set each group's cycle alike, as PyTorch's. */
+  lrFrom(_base: number, t: number): number {
     const { cycle, scale } = this.phase(t);
     return this.baseLr + (this.maxLr - this.baseLr) * scale * this.scaleFn(cycle, t);
   }
@@ -408,9 +414,9 @@ export class SequentialLR extends LRScheduler {
     const i = this.milestones.filter((m) => m <= t).length;
     return { scheduler: this.schedulers[i], at: t - (i > 0 ? this.milestones[i - 1] : 0) };
   }
-  lrAt(t: number): number {
+  lrFrom(base: number, t: number): number {
     const { scheduler, at } = this.active(t);
-    return scheduler.lrAt(at);
+    return scheduler.lrFrom(base, at);
   }
   /** The active scheduler's options: a cycle's momentum too (OneCycleLR inside a SequentialLR). */
   override options(): ScheduledOptions {
@@ -423,10 +429,12 @@ export class SequentialLR extends LRScheduler {
 /**
  * ReduceLROnPlateau: the lr times factor when the metric (step(metric)) has not improved for more
  * than `patience` steps (mode min or max, threshold rel or abs), then `cooldown` steps of rest;
- * never below minLr, and not by less than eps.
+ * never below minLr, and not by less than eps — each param group's rate on its own, for a model
+ * with groups (PyTorch's min_lr may be one number or one per group).
  */
 export class ReduceLROnPlateau {
-  lr: number;
+  /** Each param group's rate (one for a model without groups): PyTorch's get_last_lr(). */
+  lrs: number[];
   lastEpoch = 0;
   readonly mode: "min" | "max";
   readonly factor: number;
@@ -434,17 +442,20 @@ export class ReduceLROnPlateau {
   readonly threshold: number;
   readonly thresholdMode: "rel" | "abs";
   readonly cooldown: number;
-  readonly minLr: number;
+  readonly minLrs: readonly number[];
   readonly eps: number;
+  readonly #grouped: boolean;
   best: number;
   numBadEpochs = 0;
   cooldownCounter = 0;
   constructor(
     target: SchedulerTarget,
-    o: { mode?: "min" | "max"; factor?: number; patience?: number; threshold?: number; thresholdMode?: "rel" | "abs"; cooldown?: number; minLr?: number; eps?: number } = {},
+    o: { mode?: "min" | "max"; factor?: number; patience?: number; threshold?: number; thresholdMode?: "rel" | "abs"; cooldown?: number; minLr?: number | readonly number[]; eps?: number } = {},
   ) {
     const who = "ReduceLROnPlateau";
-    this.lr = baseOf(target, who).lr;
+    const base = baseOf(target, who);
+    this.#grouped = base.groups !== undefined;
+    this.lrs = base.groups ?? [base.lr];
     this.mode = o.mode ?? "min";
     if (this.mode !== "min" && this.mode !== "max") throw new RangeError(`${who}: mode must be "min" or "max"`);
     this.factor = positive("factor", o.factor ?? 0.1, who);
@@ -454,7 +465,10 @@ export class ReduceLROnPlateau {
     this.thresholdMode = o.thresholdMode ?? "rel";
     if (this.thresholdMode !== "rel" && this.thresholdMode !== "abs") throw new RangeError(`${who}: thresholdMode must be "rel" or "abs"`);
     this.cooldown = integer("cooldown", o.cooldown ?? 0, who, 0);
-    this.minLr = positive("minLr", o.minLr ?? 0, who, true);
+    const minLr = o.minLr ?? 0;
+    if (Array.isArray(minLr) && minLr.length !== this.lrs.length)
+      throw new RangeError(`${who}: minLr has ${minLr.length} values, the optimizer has ${this.lrs.length} param group${this.lrs.length === 1 ? "" : "s"} (one number sets every group's)`);
+    this.minLrs = Array.isArray(minLr) ? minLr.map((m, i) => positive(`minLr[${i}]`, m, who, true)) : this.lrs.map(() => positive("minLr", minLr, who, true));
     this.eps = positive("eps", o.eps ?? 1e-8, who, true);
     this.best = this.mode === "min" ? Infinity : -Infinity;
   }
@@ -475,31 +489,41 @@ export class ReduceLROnPlateau {
       this.numBadEpochs = 0;
     }
     if (this.numBadEpochs > this.patience) {
-      const next = Math.max(this.lr * this.factor, this.minLr);
-      if (this.lr - next > this.eps) this.lr = next;
+      this.lrs = this.lrs.map((lr, i) => {
+        const next = Math.max(lr * this.factor, this.minLrs[i]);
+        return lr - next > this.eps ? next : lr;
+      });
       this.cooldownCounter = this.cooldown;
       this.numBadEpochs = 0;
     }
   }
+  /** The first group's rate (the optimizer's, for a model without groups). */
+  get lr(): number {
+    return this.lrs[0];
+  }
   getLastLr(): number[] {
-    return [this.lr];
+    return [...this.lrs];
   }
   options(): ScheduledOptions {
-    return { lr: this.lr };
+    return { lr: this.lrs[0], ...(this.#grouped ? { groupLrs: [...this.lrs] } : {}) };
   }
-  /** PyTorch's state_dict: the lr reached, the best metric and the counters (load it into one made the same way). */
-  stateDict(): { lastEpoch: number; lr: number; best: number; numBadEpochs: number; cooldownCounter: number } {
-    return { lastEpoch: this.lastEpoch, lr: this.lr, best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter };
+  /** PyTorch's state_dict: the rates reached, the best metric and the counters (load it into one made the same way). */
+  stateDict(): { lastEpoch: number; lr: number; lrs: number[]; best: number; numBadEpochs: number; cooldownCounter: number } {
+    return { lastEpoch: this.lastEpoch, lr: this.lrs[0], lrs: [...this.lrs], best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter };
   }
-  loadStateDict(state: { lastEpoch: number; lr: number; best: number | null; numBadEpochs: number; cooldownCounter: number }): void {
+  loadStateDict(state: { lastEpoch: number; lr: number; lrs?: readonly number[]; best: number | null; numBadEpochs: number; cooldownCounter: number }): void {
     const who = "ReduceLROnPlateau.loadStateDict";
     const lastEpoch = integer("lastEpoch", state?.lastEpoch, who, 0);
-    const lr = positive("lr", state?.lr, who, true);
+    // a state saved before rates per group has `lr` alone: every group's
+    const given = state.lrs ?? (this.lrs.length === 1 ? [state.lr] : undefined);
+    if (!Array.isArray(given) || given.length !== this.lrs.length)
+      throw new RangeError(`${who}: lrs must hold ${this.lrs.length} rate${this.lrs.length === 1 ? "" : "s"}, one per param group, got ${state.lrs === undefined ? "none" : String(state.lrs)}`);
+    const lrs = given.map((v, i) => positive(`lrs[${i}]`, v, who, true));
     // JSON writes the first step's ±Infinity as null
     const best = state.best === null ? (this.mode === "min" ? Infinity : -Infinity) : state.best;
     if (typeof best !== "number" || Number.isNaN(best)) throw new TypeError(`${who}: best must be a number (±Infinity before the first step), got ${String(state.best)}`);
     const numBadEpochs = integer("numBadEpochs", state.numBadEpochs, who, 0);
     const cooldownCounter = integer("cooldownCounter", state.cooldownCounter, who, 0);
-    [this.lastEpoch, this.lr, this.best, this.numBadEpochs, this.cooldownCounter] = [lastEpoch, lr, best, numBadEpochs, cooldownCounter];
+    [this.lastEpoch, this.lrs, this.best, this.numBadEpochs, this.cooldownCounter] = [lastEpoch, lrs, best, numBadEpochs, cooldownCounter];
   }
 }

@@ -10,7 +10,7 @@
 // arrays are measured and viewed through tensor.ts's hostView, never through their own getters.
 import { ModelStateError, NativeError, describeValue, suggestion } from "./errors.ts";
 import { BATCH, formatSpec, numel, type Dtype, type IOSpec, type Manifest, type OptimizerManifest, type ParamSpec } from "./manifest.ts";
-import type { Hyperparameters, ModelHandle, NativeLibrary } from "./native.ts";
+import { MAX_HARNESS_GROUPS, type Hyperparameters, type ModelHandle, type NativeLibrary } from "./native.ts";
 import type { ShimCounters } from "./counters.ts";
 import { copyOf, hostView, readList, readShape, typedArrayKind, type HostArray, type HostArrayKind, type Tensor } from "./tensor.ts";
 import { readSafetensorsFile, writeSafetensorsFile } from "./safetensors.ts";
@@ -45,14 +45,23 @@ export interface Evaluation {
 
 export interface TrainStepOptions {
   lr?: number;
+  /**
+   * Each declared param group's lr this step, in the declaration's order (PyTorch's
+   * `param_groups[i]["lr"]`), instead of `lr` times the group's own over the optimizer's: what a
+   * scheduler's `options()` gives for a model with groups (a floor such as CosineAnnealingLR's
+   * etaMin applies to each group's rate, not as one factor).
+   */
+  groupLrs?: readonly number[];
   momentum?: number;
   dampening?: number;
   weightDecay?: number;
   nesterov?: boolean;
   betas?: readonly [number, number];
   eps?: number;
-  /** RMSprop's smoothing constant (Adadelta's rho). */
+  /** RMSprop's smoothing constant (Adadelta's rho: `rho` there, or `alpha`). */
   alpha?: number;
+  /** Adadelta's rho, as its declaration names it. */
+  rho?: number;
   /** NAdam's momentum_decay ψ (its momentum schedule μ_t = β₁(1 − ½·0.96^(t·ψ))). */
   momentumDecay?: number;
   /**
@@ -96,10 +105,49 @@ function optimizerState(optimizer: OptimizerManifest): readonly string[] {
   return [...OPTIMIZER_STATE[optimizer.kind], ...third];
 }
 
-/** The declared optimizer's hyperparameters with this step's overrides, checked. */
-function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions, where: string): Hyperparameters {
-  const known = new Set(["lr", "momentum", "dampening", "weightDecay", "nesterov", "betas", "eps", "alpha", "momentumDecay", "clipGradNorm", "detectNonFinite", "waitForLoss"]);
-  for (const k of Object.keys(o)) if (!known.has(k)) throw new TypeError(`${where}: unknown option '${k}'${suggestion(k, [...known], "options")}`);
+/**
+ * The hyperparameters a step may set, by optimizer: those its update reads (runtime/harness/step.cu).
+ * Another's is refused rather than ignored — torch.optim.Adam(momentum=0.9) is a TypeError — and
+ * NAdam would otherwise read a `momentum` as its momentum_decay (the harness's field for ψ).
+ */
+const STEP_OPTIONS: Record<OptimizerManifest["kind"], readonly string[]> = {
+  SGD: ["lr", "momentum", "dampening", "weightDecay", "nesterov"],
+  Adam: ["lr", "betas", "eps", "weightDecay"],
+  AdamW: ["lr", "betas", "eps", "weightDecay"],
+  RMSprop: ["lr", "alpha", "eps", "weightDecay", "momentum"],
+  Adagrad: ["lr", "eps", "weightDecay"],
+  Adamax: ["lr", "betas", "eps", "weightDecay"],
+  Adadelta: ["lr", "rho", "alpha", "eps", "weightDecay"],
+  NAdam: ["lr", "betas", "eps", "weightDecay", "momentumDecay"],
+  RAdam: ["lr", "betas", "eps", "weightDecay"],
+};
+/** The step's own options, for every optimizer. */
+const EVERY_STEP = ["groupLrs", "clipGradNorm", "detectNonFinite", "waitForLoss"];
+
+/** The harness's per-group lrs: the step's own for each declared group, or none (each group's lr is lr times its scale). */
+function groupLrs(given: unknown, groups: number, num: (name: string, v: unknown, fallback: number) => number, where: string): Pick<Hyperparameters, "group_lrs" | "group_lr"> {
+  const out = new Array<number>(MAX_HARNESS_GROUPS).fill(0);
+  if (given === undefined) return { group_lrs: 0, group_lr: out };
+  if (groups === 0) throw new TypeError(`${where}: groupLrs sets each param group's lr, and the model's optimizer declares no groups; give lr`);
+  // copied first: a getter must not hand the check one value and the step another
+  const list = Array.isArray(given) && given.length === groups ? readList(given, groups, `${where}: groupLrs`) : undefined;
+  if (!list) throw new RangeError(`${where}: groupLrs must be an array of ${groups} numbers, one per declared param group, got ${describeValue(given)}`);
+  list.forEach((v, i) => (out[i] = num(`groupLrs[${i}]`, v, 0)));
+  return { group_lrs: groups, group_lr: out };
+}
+
+/** The declared optimizer's hyperparameters with this step's overrides, checked; `groups`: how many param groups it declares. */
+function hyperparameters(declared: Record<string, unknown>, groups: number, o: TrainStepOptions, where: string): Hyperparameters {
+  const kind = declared.kind as OptimizerManifest["kind"];
+  const own = [...(STEP_OPTIONS[kind] ?? []), ...EVERY_STEP];
+  const known = new Set(own);
+  for (const k of Object.keys(o)) {
+    if (known.has(k)) continue;
+    const elsewhere = Object.entries(STEP_OPTIONS).filter(([, opts]) => opts.includes(k)).map(([other]) => other);
+    if (elsewhere.length) throw new TypeError(`${where}: '${k}' is not an option of ${kind} (${elsewhere.join(", ")} ${elsewhere.length > 1 ? "have" : "has"} it); ${kind}'s step options are ${own.join(", ")}`);
+    throw new TypeError(`${where}: unknown option '${k}'${suggestion(k, own, "options")}`);
+  }
+  if (o.rho !== undefined && o.alpha !== undefined) throw new TypeError(`${where}: rho and alpha are both Adadelta's rho; give one`);
   const num = (name: string, v: unknown, fallback: number): number => {
     const x = v === undefined ? fallback : v;
     if (typeof x !== "number" || !Number.isFinite(x) || x < 0) throw new RangeError(`${where}: ${name} must be a finite number ≥ 0, got ${describeValue(x)}`);
@@ -124,8 +172,9 @@ function hyperparameters(declared: Record<string, unknown>, o: TrainStepOptions,
     beta2: betas[1] as number,
     eps: num("eps", o.eps, d("eps", 1e-8)),
     nesterov: nesterov ? 1 : 0,
-    alpha: num("alpha", o.alpha, d("alpha", 0.99)),
+    alpha: o.rho !== undefined ? num("rho", o.rho, 0) : num("alpha", o.alpha, d("alpha", 0.99)),
     max_grad_norm: num("clipGradNorm", o.clipGradNorm, d("clipGradNorm")),
+    ...groupLrs(o.groupLrs, groups, num, where),
   };
   // torch.optim.SGD's rule, at every step since both may change
   if (nesterov && declared.kind === "SGD" && (hp.momentum <= 0 || hp.dampening !== 0))
@@ -547,7 +596,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const list = Array.isArray(inputs) ? readList(inputs, MAX_INPUTS, `${this.name}.${method}: at most ${MAX_INPUTS} inputs`) : [inputs];
     const { batch, arrays } = this.#checkInputs(method, list);
     const labels = this.#checkTarget(method, target, batch);
-    const hp = hyperparameters(training.optimizer, opts, `${this.name}.${method}`);
+    const hp = hyperparameters(training.optimizer, training.paramGroups?.length ?? 0, opts, `${this.name}.${method}`);
     if (opts.detectNonFinite !== undefined && typeof opts.detectNonFinite !== "boolean")
       throw new TypeError(`${this.name}.${method}: detectNonFinite must be true or false, got ${describeValue(opts.detectNonFinite)}`);
     const detectNonFinite = opts.detectNonFinite === true;
@@ -813,7 +862,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   stateDict(): Record<string, ParameterTensor> {
     this.#live("stateDict");
     const out: Record<string, ParameterTensor> = {};
-    for (const key of this.#keys.exported) out[key] = this.#keys.table(key) ?? this.getParameter(key);
+    // defined, not assigned: a key "__proto__" (a name PyTorch takes) would set the prototype instead
+    for (const key of this.#keys.exported) Object.defineProperty(out, key, { value: this.#keys.table(key) ?? this.getParameter(key), enumerable: true, writable: true, configurable: true });
     return out;
   }
 

@@ -30,6 +30,8 @@ export type ModelHandle = bigint;
 // be evaluated more than once in a process (test runners re-import modules per file).
 const Model = koffi.opaque();
 const ModelPtr = koffi.pointer(Model);
+/** The harness's kMaxParamGroups: the model's 8 param groups and the one for parameters the loss does not reach. */
+export const MAX_HARNESS_GROUPS = 9;
 /** Hyperparameters of one optimizer step (tsdp_hparams, runtime/harness/harness.h). */
 const Hparams = koffi.struct({
   lr: "double",
@@ -42,6 +44,8 @@ const Hparams = koffi.struct({
   nesterov: "int",
   alpha: "double",
   max_grad_norm: "double",
+  group_lrs: "int",
+  group_lr: koffi.array("double", MAX_HARNESS_GROUPS),
 });
 
 export interface Hyperparameters {
@@ -57,6 +61,10 @@ export interface Hyperparameters {
   alpha: number;
   /** clip_grad_norm_'s max_norm (the 2-norm over every trained gradient); 0: no clipping */
   max_grad_norm: number;
+  /** How many param groups (the first) take their lr from group_lr this step; the others lr times the group's scale. */
+  group_lrs: number;
+  /** MAX_HARNESS_GROUPS values: the first group_lrs groups' own lr. */
+  group_lr: number[];
 }
 
 const Config = koffi.struct({

@@ -109,13 +109,10 @@ describe("lrScheduler: PyTorch's learning rates per step", () => {
     expect(b.lr).toBe(a.lr);
   });
 
-  it("refuses what PyTorch refuses or tsdp would do otherwise: an unknown anneal, a phase without steps, a momentum ≥ 1, groups of their own lr under a cycle", () => {
+  it("refuses what PyTorch refuses: an unknown anneal, a phase without steps, a momentum ≥ 1", () => {
     expect(() => new lrScheduler.OneCycleLR(0.1, { maxLr: 0.1, totalSteps: 10, annealStrategy: "cosine" as never })).toThrow(/annealStrategy must be "cos" or "linear", got "cosine"/);
     expect(() => new lrScheduler.OneCycleLR(0.1, { maxLr: 0.1, totalSteps: 10, pctStart: 0.1 })).toThrow(/pctStart 0\.1 with totalSteps 10 leaves a phase without steps/);
     expect(() => new lrScheduler.OneCycleLR(0.1, { maxLr: 0.1, totalSteps: 10, maxMomentum: 2 })).toThrow(/maxMomentum must be in \[0, 1\), got 2/);
-    const grouped = { manifest: { training: { optimizer: { kind: "SGD", lr: 0.001 }, paramGroups: [{ params: ["fc2.weight", "fc2.bias"], lr: 0.1 }, { params: ["fc1.weight"] }] } } };
-    expect(() => new lrScheduler.OneCycleLR(grouped, { maxLr: 0.01, totalSteps: 10 })).toThrow(/OneCycleLR: the model's param groups of their own lr \(fc2\.weight, …: 0\.1\) would take the schedule times/);
-    expect(() => new lrScheduler.CyclicLR(grouped, { baseLr: 0.001, maxLr: 0.01 })).toThrow(/CyclicLR: the model's param groups of their own lr/);
     // stepping costs one λ call per step; a restart period of one length is t mod t0 at any t
     let calls = 0;
     const mult = new lrScheduler.MultiplicativeLR(1, () => (calls++, 0.99));
@@ -154,7 +151,67 @@ describe("lrScheduler: PyTorch's learning rates per step", () => {
     resumed.step(2);
     expect(resumed.stateDict()).toEqual(plateau.stateDict());
     expect(() => resumed.loadStateDict({ ...plateau.stateDict(), numBadEpochs: -1 })).toThrow(/numBadEpochs must be an integer ≥ 0, got -1/);
-    // a multiplicative one scales every group by one factor, as PyTorch's: taken
-    expect(new lrScheduler.StepLR(grouped, { stepSize: 2 }).lr).toBe(0.001);
+  });
+});
+
+describe("lrScheduler over param groups: each group's rate from its own initial lr, as PyTorch's", () => {
+  // a model whose optimizer (lr 0.001) declares a head group of its own lr 0.1 and a group of the optimizer's
+  const grouped = { manifest: { training: { optimizer: { kind: "SGD", lr: 0.001 }, paramGroups: [{ params: ["fc2.weight", "fc2.bias"], lr: 0.1 }, { params: ["fc1.weight"] }] } } };
+  const cosine = (base: number, etaMin: number, t: number, tMax: number) => etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * t) / tMax))) / 2;
+
+  it("a floor applies to each group: CosineAnnealingLR's etaMin, CosineAnnealingWarmRestarts'", () => {
+    const s = new lrScheduler.CosineAnnealingLR(grouped, { tMax: 8, etaMin: 1e-4 });
+    for (let t = 0; t <= 8; t++, s.step()) {
+      close(s.getLastLr(), [cosine(0.1, 1e-4, t, 8), cosine(0.001, 1e-4, t, 8)]);
+      // the step's options carry every group's rate (the harness sets each group's lr from them)
+      close([...s.options().groupLrs!], s.getLastLr());
+    }
+    // at tMax every group is at the floor (one factor on the declared lr would give the head 0.1·1e-4/0.001)
+    const end = new lrScheduler.CosineAnnealingLR(grouped, { tMax: 8, etaMin: 1e-4 });
+    end.lastEpoch = 8;
+    close(end.getLastLr(), [1e-4, 1e-4]);
+    const warm = new lrScheduler.CosineAnnealingWarmRestarts(grouped, { t0: 4, etaMin: 1e-3 });
+    warm.lastEpoch = 6;
+    close(warm.getLastLr(), [cosine(0.1, 1e-3, 2, 4), cosine(0.001, 1e-3, 2, 4)]);
+  });
+
+  it("a multiplicative one scales each group's own; a cycle sets every group alike (PyTorch's one max_lr); a model without groups has one rate and no groupLrs", () => {
+    const step = new lrScheduler.StepLR(grouped, { stepSize: 2, gamma: 0.5 });
+    step.lastEpoch = 2;
+    close(step.getLastLr(), [0.05, 0.0005]);
+    const mult = new lrScheduler.MultiplicativeLR(grouped, () => 0.9);
+    mult.lastEpoch = 3;
+    close(mult.getLastLr(), [0.1 * 0.729, 0.001 * 0.729]);
+    const cycle = new lrScheduler.OneCycleLR(grouped, { maxLr: 0.01, totalSteps: 10 });
+    cycle.lastEpoch = 3;
+    expect(cycle.getLastLr()).toEqual([cycle.lr, cycle.lr]);
+    expect(cycle.options()).toMatchObject({ lr: cycle.lr, groupLrs: [cycle.lr, cycle.lr], momentum: cycle.momentum });
+    const cyclic = new lrScheduler.CyclicLR(grouped, { baseLr: 0.001, maxLr: 0.01, stepSizeUp: 4 });
+    cyclic.lastEpoch = 2;
+    close(cyclic.getLastLr(), [0.0055, 0.0055]);
+    // SequentialLR hands each group's base to the scheduler in charge
+    const seq = new lrScheduler.SequentialLR(grouped, [new lrScheduler.ConstantLR(grouped, { factor: 0.5, totalIters: 2 }), new lrScheduler.ExponentialLR(grouped, { gamma: 0.5 })], [2]);
+    seq.lastEpoch = 3;
+    close(seq.getLastLr(), [0.05, 0.0005]);
+    close([...seq.options().groupLrs!], [0.05, 0.0005]);
+    expect(new lrScheduler.StepLR(0.1, { stepSize: 2 }).options()).toEqual({ lr: 0.1 });
+  });
+
+  it("ReduceLROnPlateau floors each group at its minLr (one number, or one per group) and resumes every group's rate", () => {
+    const s = new lrScheduler.ReduceLROnPlateau(grouped, { patience: 0, factor: 0.1, minLr: 1e-4 });
+    for (const metric of [1, 1, 1, 1]) s.step(metric);
+    // three reductions: the head 0.1 → 1e-4 (floored), the rest 0.001 → 1e-4 (floored at the first)
+    close(s.getLastLr(), [1e-4, 1e-4]);
+    expect(s.options().groupLrs).toEqual(s.getLastLr());
+    const own = new lrScheduler.ReduceLROnPlateau(grouped, { patience: 0, factor: 0.1, minLr: [1e-3, 1e-6] });
+    for (const metric of [1, 1, 1]) own.step(metric);
+    close(own.getLastLr(), [1e-3, 1e-5]);
+    const resumed = new lrScheduler.ReduceLROnPlateau(grouped, { patience: 0, factor: 0.1, minLr: [1e-3, 1e-6] });
+    resumed.loadStateDict(JSON.parse(JSON.stringify(own.stateDict())));
+    own.step(1);
+    resumed.step(1);
+    expect(resumed.getLastLr()).toEqual(own.getLastLr());
+    expect(() => new lrScheduler.ReduceLROnPlateau(grouped, { minLr: [1e-3] })).toThrow(/minLr has 1 values, the optimizer has 2 param groups/);
+    expect(() => resumed.loadStateDict({ ...own.stateDict(), lrs: [0.1] })).toThrow(/lrs must hold 2 rates, one per param group/);
   });
 });

@@ -28,6 +28,8 @@ export class Tied extends nn.Module {
   constructor() {
     super();
     this.registerBuffer("offset", F.zeros(4));
+    // a name PyTorch takes that a plain object's assignment would not keep as a key
+    this.registerBuffer("__proto__", F.ones(2));
     // an integer table (Swin's relative_position_index): a constant tsdp computes, state in PyTorch
     this.registerBuffer("order", F.tensor([3, 2, 1, 0], { dtype: "int32" }));
     this.decoder.weight = this.emb.weight;
@@ -47,7 +49,7 @@ export const training = new Training(Tied, { loss: new nn.CrossEntropyLoss(), op
 // field order — `again` is `shared` again and `decoder.weight` is `emb.weight`, listed under both;
 // "order" is the integer table, which tsdp computes and holds no state for, exported as PyTorch saves it
 const PYTORCH_KEYS = [
-  "scale", "offset", "order", "emb.weight",
+  "scale", "offset", "__proto__", "order", "emb.weight",
   "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var", "bn.num_batches_tracked",
   "shared.fc.weight", "shared.fc.bias", "again.fc.weight", "again.fc.bias",
   "stack.0.fc.weight", "stack.0.fc.bias", "stack.1.fc.weight", "stack.1.fc.bias",
@@ -89,6 +91,8 @@ describe("state_dict keys", () => {
     const state = m.stateDict();
     expect(Object.keys(state)).toEqual(PYTORCH_KEYS);
     expect(values(state["decoder.weight"])).toEqual(values(state["emb.weight"]));
+    expect(Object.getPrototypeOf(state)).toBe(Object.prototype);
+    expect(values(Object.getOwnPropertyDescriptor(state, "__proto__")!.value)).toEqual([1, 1]);
     expect(values(state["again.fc.bias"])).toEqual(values(state["shared.fc.bias"]));
     // the model holds each tensor once (named_parameters), under its first key
     expect(m.parameters().map((p) => p.name)).not.toContain("decoder.weight");

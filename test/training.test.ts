@@ -332,7 +332,9 @@ function mlpLibrary(optimizer: string): ReturnType<typeof compile> {
   if (!c) compiledMlps.set(optimizer, (c = compile(mlpWith(optimizer), { target, outDir: join(tmp(), "out") })));
   return c;
 }
-type SgdOverrides = { momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number; alpha?: number; clipGradNorm?: number };
+type SgdOverrides = { momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number; alpha?: number; rho?: number; momentumDecay?: number; clipGradNorm?: number; groupLrs?: readonly number[] };
+/** A step's options as the reference's spec holds them: NAdam's ψ is its momentum, Adadelta's rho its alpha. */
+const asSpec = ({ momentumDecay, rho, ...o }: SgdOverrides & { lr?: number }): StepOverrides => ({ ...o, ...(momentumDecay !== undefined ? { momentum: momentumDecay } : {}), ...(rho !== undefined ? { alpha: rho } : {}) });
 const SGD_NESTEROV = "new optim.SGD({ lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 })";
 
 describe("optimizer trajectories over 10 steps equal the float64 reference of PyTorch's rules", () => {
@@ -346,13 +348,13 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
     "Adamax, weight decay": ["new optim.Adamax({ lr: 0.01, betas: [0.8, 0.99], weightDecay: 0.01 })", {}],
     "NAdam, weight decay": ["new optim.NAdam({ lr: 0.01, betas: [0.8, 0.99], weightDecay: 0.01 })", {}],
     // momentum_decay ψ given per step (the runtime's momentumDecay, held as momentum)
-    "NAdam (momentum_decay given per step)": ["new optim.NAdam({ lr: 0.01, betas: [0.8, 0.99], weightDecay: 0.01 })", { momentum: 0.05 }],
+    "NAdam (momentum_decay given per step)": ["new optim.NAdam({ lr: 0.01, betas: [0.8, 0.99], weightDecay: 0.01 })", { momentumDecay: 0.05 }],
     // β₂ = 0.8: ρ_∞ = 9, and ρ_t passes 5 at step 7, so steps 1–6 are plain momentum and 7–10 rectified
     "RAdam, weight decay (rectified from step 7)": ["new optim.RAdam({ lr: 0.01, betas: [0.8, 0.8], weightDecay: 0.01 })", {}],
     // PyTorch's MNIST example: Adadelta at lr 1.0
     "Adadelta, weight decay": ["new optim.Adadelta({ lr: 1.0, rho: 0.8, weightDecay: 0.01 })", {}],
-    // its rho is the step's alpha option, as RMSprop's smoothing constant
-    "Adadelta (rho given per step as alpha)": ["new optim.Adadelta({ lr: 1.0, rho: 0.8, weightDecay: 0.01 })", { alpha: 0.95 } as SgdOverrides],
+    // its rho given per step, as its declaration names it
+    "Adadelta (rho given per step)": ["new optim.Adadelta({ lr: 1.0, rho: 0.8, weightDecay: 0.01 })", { rho: 0.95 }],
     "RMSprop, momentum, weight decay": ["new optim.RMSprop({ lr: 0.01, alpha: 0.9, momentum: 0.5, weightDecay: 0.01 })", {}],
     // alpha given per step: the library reads it each step as the others
     "RMSprop (alpha given per step)": ["new optim.RMSprop({ lr: 0.01, alpha: 0.9, momentum: 0.5, weightDecay: 0.01 })", { momentum: 0, alpha: 0.95 } as SgdOverrides],
@@ -379,6 +381,12 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
     "RMSprop, centered, momentum": ["new optim.RMSprop({ lr: 0.01, alpha: 0.9, momentum: 0.5, weightDecay: 0.01, centered: true })", {}],
     "RAdam, decoupled weight decay, maximize": ["new optim.RAdam({ lr: 0.01, betas: [0.8, 0.8], weightDecay: 0.2, decoupledWeightDecay: true, maximize: true })", {}],
     "Adagrad, lrDecay, initialAccumulatorValue": ["new optim.Adagrad({ lr: 0.05, lrDecay: 0.3, initialAccumulatorValue: 0.5, weightDecay: 0.01 })", {}],
+    // each group's own lr given per step (what a scheduler with a floor gives: etaMin applies per
+    // group, not as one factor): the step's lr, which changes every step, then moves neither group
+    "Adam with param groups, each group's lr given per step": [
+      "new optim.Adam([{ params: (name: string) => name.startsWith(\"fc2\"), lr: 0.05 }, { params: (name: string) => !name.startsWith(\"fc2\") }], { lr: 0.005 })",
+      { groupLrs: [0.002, 0.03] },
+    ],
     "SGD with param groups, one taking the step's weight decay": [
       "new optim.SGD([{ params: (name: string) => name.endsWith(\"bias\") }, { params: (name: string) => !name.endsWith(\"bias\"), weightDecay: 0.3 }], { lr: 0.1, momentum: 0.9 })",
       { weightDecay: 0.05 },
@@ -399,7 +407,7 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
         const lr = (graph.optimizer!.lr * (10 - s)) / 10;
         m.trainStepSync(x, y, { ...given, lr });
         const values = runReference(step, ref, state, { training: true, step: s }).values;
-        optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, values.get(g)!])), { ...given, lr } as StepOverrides);
+        optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, values.get(g)!])), asSpec({ ...given, lr }));
       }
       for (const [name, p] of state.params) expectNear(m.getParameter(name).data as Float32Array, p.data, `${label}: ${name}`, 1e-4, 1e-5);
       // a third state is readable by PyTorch's name, as a checkpoint saves it
@@ -432,7 +440,7 @@ describe("optimizer state that a step count alone does not give, kept as PyTorch
       const { x, y, ref } = batchOf(graph, 8, 400 + s, 3);
       m.trainStepSync(x, y, { lr: graph.optimizer!.lr, ...given(s) });
       const values = runReference(step, ref, state, { training: true, step: s }).values;
-      optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, values.get(g)!])), given(s) as StepOverrides);
+      optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, values.get(g)!])), asSpec(given(s)));
     }
     await m.saveCheckpoint(file);
     saved.push(await readSafetensorsFile(file));
@@ -453,7 +461,7 @@ describe("optimizer state that a step count alone does not give, kept as PyTorch
 
   it("NAdam: mu_product, the product of every step's own μ_t, is saved and resumed (ψ changing every step)", async () => {
     // ψ differs each step, so Πμ cannot be recomputed from the step count and the current ψ
-    const given = (s: number): SgdOverrides => ({ momentum: 0.5 / (1 + 5 * s) });
+    const given = (s: number): SgdOverrides => ({ momentumDecay: 0.5 / (1 + 5 * s) });
     const { m, state, opt, saved } = await resumedRun("new optim.NAdam({ lr: 0.01, betas: [0.8, 0.99], weightDecay: 0.01 })", given, 5);
     for (const [name, p] of state.params) expectNear(m.getParameter(name).data as Float32Array, p.data, `NAdam, resumed: ${name}`, 1e-4, 1e-5);
     // the file's Πμ is the reference's to double precision (the harness multiplies in double)
@@ -693,6 +701,10 @@ describe("bad input leaves the model unchanged", () => {
     expect(() => m.trainStepSync(tensor(nan, x.shape), y, { detectNonFinite: true })).toThrow(/holds NaN at element 100, at step 1/);
     expect(() => m.trainStepSync(x, y, { lr: -1 })).toThrow(/lr must be a finite number/);
     expect(() => m.trainStepSync(x, y, { learningRate: 0.1 } as never)).toThrow(/unknown option 'learningRate'/);
+    // another optimizer's hyperparameter is refused, not ignored (torch.optim.SGD(betas=…) is a TypeError)
+    expect(() => m.trainStepSync(x, y, { betas: [0.9, 0.99] })).toThrow(/'betas' is not an option of SGD \(Adam, AdamW, Adamax, NAdam, RAdam have it\); SGD's step options are lr, momentum, dampening, weightDecay, nesterov, groupLrs, clipGradNorm/);
+    expect(() => m.trainStepSync(x, y, { rho: 0.9 })).toThrow(/'rho' is not an option of SGD \(Adadelta has it\)/);
+    expect(() => m.trainStepSync(x, y, { groupLrs: [0.1] })).toThrow(/groupLrs sets each param group's lr, and the model's optimizer declares no groups; give lr/);
 
     // a valid checkpoint, then many corrupted copies: each is refused and nothing changes
     const dir = tmp();

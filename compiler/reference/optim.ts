@@ -54,8 +54,8 @@ export function newOptimizerState(): OptimizerState {
   return { step: 0, perParam: new Map() };
 }
 
-/** Hyperparameters that may change per step (the learning rate above all). */
-export type StepOverrides = Partial<Omit<OptimizerSpec, "kind">>;
+/** Hyperparameters that may change per step (the learning rate above all; each declared group's own, as a scheduler gives them). */
+export type StepOverrides = Partial<Omit<OptimizerSpec, "kind">> & { readonly groupLrs?: readonly number[] };
 
 /**
  * Updates `params` in place from `grads` (same names), as one optimizer.step(). `float32`: each
@@ -84,7 +84,8 @@ export function optimizerStep(
     // a param group's own weight decay (PyTorch's param_groups), else the step's; its lr, scaled as the step's
     const group = h.groups?.find((g) => g.params.includes(name));
     const weightDecay = group?.weightDecay ?? h.weightDecay;
-    const groupLr = h.lr * (group ? groupLrScale(spec, group) : 1);
+    const own = group && overrides.groupLrs ? overrides.groupLrs[h.groups!.indexOf(group)] : undefined;
+    const groupLr = own ?? h.lr * (group ? groupLrScale(spec, group) : 1);
     const lr = h.kind === "Adagrad" && spec.lrDecay ? groupLr / (1 + (state.step - 1) * spec.lrDecay) : groupLr;
     let s = state.perParam.get(name);
     if (!s) state.perParam.set(name, (s = {}));

@@ -29,12 +29,23 @@
 #endif
 #define TSDP_EXPORT extern "C" __attribute__((visibility("default")))
 
+/**
+ * At most this many optimizer param groups: the model's (compiler/1-frontend/training.ts
+ * MAX_PARAM_GROUPS, 8) and one tsdp adds for the parameters the loss does not reach (pipeline.ts).
+ */
+constexpr int kMaxParamGroups = 9;
+
 /** Hyperparameters of one step, as model.h declares them. */
 struct tsdp_hparams {
     double lr, momentum, dampening, weight_decay, beta1, beta2, eps;
     int nesterov;
     double alpha;          // RMSprop's smoothing constant
     double max_grad_norm;  // clip_grad_norm_'s max_norm over every trained gradient; 0: no clipping
+    // the first group_lrs param groups' own lr this step (a scheduler's per group, as PyTorch's
+    // param_groups[i]["lr"]); the others (all, when 0: a zero-initialized struct) take the step's
+    // lr times the group's scale
+    int group_lrs;
+    double group_lr[kMaxParamGroups];
 };
 
 /** Which update optimizer_update_kernel applies (the model's optimizer, a field of its descriptor). */
@@ -47,12 +58,6 @@ enum tsdp_optimizer_kind { TSDP_SGD = 0, TSDP_ADAM = 1, TSDP_ADAMW = 2, TSDP_RMS
  */
 enum tsdp_optimizer_flag { TSDP_MAXIMIZE = 1, TSDP_AMSGRAD = 2, TSDP_CENTERED = 4, TSDP_DECOUPLED = 8 };
 
-/**
- * At most this many optimizer param groups: the model's (compiler/1-frontend/training.ts
- * MAX_PARAM_GROUPS, 8) and one tsdp adds for the parameters the loss does not reach (pipeline.ts).
- */
-constexpr int kMaxParamGroups = 9;
-
 // One step's update arguments. The kernel reads them from device memory (not as launch
 // arguments) so that the captured training step replays with each step's values.
 struct tsdp_update {
@@ -63,7 +68,7 @@ struct tsdp_update {
     float c3, c4;
     int first;     // SGD: the momentum buffer starts as the first gradient
     double group_weight_decay[kMaxParamGroups];  // param groups: each group's weight decay this step
-    double group_lr[kMaxParamGroups];            // … and learning rate: the step's, times the group's scale
+    double group_lr[kMaxParamGroups];            // … and learning rate: its own (h.group_lr), or the step's times the group's scale
 };
 
 // What kernels read each run from device memory rather than as launch arguments, so that a

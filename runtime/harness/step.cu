@@ -772,7 +772,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         update.h.lr = h->lr * decay;
         for (int g = 0; g < t.group_count; ++g) {
             update.group_weight_decay[g] = std::isnan(t.group_weight_decay[g]) ? h->weight_decay : t.group_weight_decay[g];
-            update.group_lr[g] = h->lr * t.group_lr_scale[g] * decay;
+            update.group_lr[g] = (g < h->group_lrs ? h->group_lr[g] : h->lr * t.group_lr_scale[g]) * decay;
         }
         for (auto& r : m->replicas) r.consts_host->update = update;
         m->clipping = h->max_grad_norm > 0.0;
