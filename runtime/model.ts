@@ -761,7 +761,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   /**
    * Restores a checkpoint (tsdp's, or a PyTorch state_dict saved with safetensors). Every name,
    * dtype and shape is checked before anything is written, so a rejected file changes nothing.
-   * Parameters and buffers must all be present; optimizer state is optional. A file that records
+   * Parameters and buffers must all be present; optimizer state is optional, but every trained
+   * parameter's or none (one step count cannot step some as their first). A file that records
    * a SHA-256 of its data (tsdp writes one) must match it. Until it settles, other calls on this
    * model throw a ModelStateError; a dispose() meanwhile makes it reject, having written nothing.
    */
@@ -819,12 +820,32 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const missing = [...this.#params.values()].filter((p) => (p.kind === "parameter" || p.kind === "buffer") && !plan.has(p.name) && !mayBeAbsent(p));
     if (missing.length) throw new RangeError(`${where}: missing ${listed(missing.map((p) => p.name), (name) => this.#keys.keysOf(name).join(" or ") || name)}`);
     if (muProduct !== undefined && steps === undefined) throw new RangeError(`${where}: optimizer.mu_product without optimizer.step`);
+    if (steps !== undefined) this.#checkOptimizerStateWhole(where, steps, plan);
     // with the step count, the file is the optimizer's whole state: SGD's buffers exist when it has
     // them (PyTorch's state_dict has no momentum_buffer before the first step with momentum), and
     // NAdam's Πμ is the file's (recomputed at the next step when the file has none)
     const momentumStarted = steps === undefined ? undefined : [...plan.keys()].some((name) => this.#params.get(name)!.kind === "optimizer");
     const scalars = steps === undefined ? undefined : { muProduct: muProduct ?? Number.NaN, momentumStarted };
     this.#writeAll("loadCheckpoint", where, [...plan].map(([name, { data }]) => ({ name, data })), steps, scalars);
+  }
+
+  /**
+   * With a step count, a file's optimizer state must be every trained parameter's or none (SGD
+   * before its first step with momentum). PyTorch counts steps per parameter: one whose state
+   * starts later (trained only after a checkpoint of a build where it was frozen) takes its first
+   * bias-corrected step at 1. tsdp keeps one count, so it would step that parameter as the
+   * file's t-th, from zeros or from whatever this model held before — refused instead.
+   */
+  #checkOptimizerStateWhole(where: string, steps: number, plan: ReadonlyMap<string, unknown>): void {
+    const state = [...this.#params.values()].filter((p) => p.kind === "optimizer");
+    const missing = state.filter((p) => !plan.has(p.name));
+    const kind = this.manifest.training?.optimizer.kind;
+    if (missing.length === 0 || (missing.length === state.length && (kind === "SGD" || steps === 0))) return;
+    throw new RangeError(
+      `${where}: the file's optimizer (at step ${steps}) has no ${listed(missing.map((p) => `optimizer.${p.name}`))}: ` +
+        `PyTorch counts an optimizer's steps per parameter and tsdp one count for all, so a parameter without its state would not step as PyTorch's ` +
+        `(a checkpoint of a build where it was frozen?); load the weights alone with loadStateDict (the optimizer starts afresh), or a checkpoint that holds every trained parameter's state`,
+    );
   }
 
   /**

@@ -14,7 +14,7 @@ import { newOptimizerState, optimizerStep, type StepOverrides } from "../compile
 import { normals, uniforms } from "../compiler/reference/rng.ts";
 import { compile } from "../compiler/pipeline.ts";
 import { load, tensor } from "../runtime/index.ts";
-import { readSafetensorsFile } from "../runtime/safetensors.ts";
+import { readSafetensorsFile, writeSafetensorsFile } from "../runtime/safetensors.ts";
 import { header, writeFiles, yieldToRunner, scratchDir } from "./helpers.ts";
 import { makeInputs, TEST_TARGET } from "./target-helpers.ts";
 
@@ -469,6 +469,38 @@ describe("optimizer state that a step count alone does not give, kept as PyTorch
     expect(mu?.dtype).toBe("F64");
     expect((mu!.data as Float64Array)[0] / opt.muProduct! - 1).toBeCloseTo(0, 12);
     m.dispose();
+  }, 300_000);
+
+  it("a file whose optimizer state misses some trained parameters (a build where they were frozen) is refused: PyTorch would start their steps at 1", async () => {
+    const { model, build: b } = await mlpLibrary("new optim.Adam({ lr: 0.01, weightDecay: 0.01 })");
+    const m = await load(b.outDir);
+    const { x, y } = batchOf(model.graph, 8, 7, 3);
+    expect(() => m.trainStepSync(x, y, { betas: [0.9, 1.5] })).toThrow(/betas must be two numbers in \[0, 1\), got \[0\.9, 1\.5\]/);
+    for (let s = 0; s < 3; s++) m.trainStepSync(x, y);
+    const file = join(tmp(), "adam.safetensors");
+    await m.saveCheckpoint(file);
+    const { tensors } = await readSafetensorsFile(file);
+    const rewrite = async (keep: (name: string) => boolean) => {
+      const out = join(tmp(), "partial.safetensors");
+      await writeSafetensorsFile(out, [...tensors].filter(([n]) => keep(n)).map(([name, t]) => ({ name, dtype: t.dtype, shape: [...t.shape], data: t.data as ArrayBufferView })), { format: "tsdp" });
+      return out;
+    };
+    const fresh = await load(b.outDir, { seed: 9 });
+    const before = fresh.stateDict();
+    const [first] = [...tensors.keys()].filter((n) => n.endsWith(".exp_avg"));
+    await expect(fresh.loadCheckpoint(await rewrite((n) => n !== first))).rejects.toThrow(
+      new RegExp(`the file's optimizer \\(at step 3\\) has no ${first.replace(/\./g, "\\.")}: PyTorch counts an optimizer's steps per parameter`),
+    );
+    // the step count with no state at all: every parameter's would start from this model's at step 4
+    await expect(fresh.loadCheckpoint(await rewrite((n) => !n.endsWith(".exp_avg") && !n.endsWith(".exp_avg_sq")))).rejects.toThrow(/has no optimizer\..*load the weights alone with loadStateDict/);
+    expect(fresh.stateDict()).toEqual(before);
+    expect(fresh.steps).toBe(0);
+    // the whole file loads, and so do the weights alone (a fresh optimizer)
+    await fresh.loadCheckpoint(file);
+    expect(fresh.steps).toBe(3);
+    await fresh.loadCheckpoint(await rewrite((n) => !n.startsWith("optimizer.")));
+    m.dispose();
+    fresh.dispose();
   }, 300_000);
 });
 
