@@ -88,7 +88,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   readonly device: "cuda";
   /**
    * Whether autograd tracks it: a trained parameter, or computed from one other than through detach
-   * or a comparison. In a constructor, `p.requiresGrad = false` freezes a parameter.
+   * or a comparison. In a constructor, `p.requiresGrad = false` freezes a parameter, as
+   * requiresGrad_(false).
    */
   requiresGrad: boolean;
   /** All dims reversed (for a matrix, its transpose), as PyTorch's x.T. */
@@ -109,8 +110,6 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   detach(): Tensor;
   /** In a constructor, on a parameter (this.fc.weight, an nn.Parameter field): false freezes it. */
   requiresGrad_(requiresGrad?: boolean): this;
-  /** A parameter's requires_grad, in a constructor: `p.requiresGrad = false` freezes it, as requiresGrad_(false). */
-  requiresGrad: boolean;
   /** PyTorch's .data: in a constructor the parameter itself (`this.fc.weight.data.normal_(0, 0.02)`), in forward the values without their gradient. */
   readonly data: this;
   /**
@@ -2011,7 +2010,7 @@ export namespace F {
   /** F.embedding_bag over equal-length bags (input [B, L]): see nn.EmbeddingBag. */
   function embeddingBag(input: Tensor<Shape, "int32">, weight: Tensor, offsets?: null, options?: { mode?: "sum" | "mean" | "max"; perSampleWeights?: Tensor | null; paddingIdx?: number | null }): Tensor;
   /** The deprecated spellings of F.interpolate (upsampleBilinear aligns the corners). */
-  function upsample(x: Tensor, options: InterpolateOptions): Tensor;
+  function upsample(x: Tensor, options: nn.InterpolateOptions): Tensor;
   function upsampleNearest(x: Tensor, options: { size?: number | readonly number[]; scaleFactor?: number | readonly number[] }): Tensor;
   function upsampleBilinear(x: Tensor, options: { size?: number | readonly number[]; scaleFactor?: number | readonly number[] }): Tensor;
   /** im2col: x [N, C, H, W] → [N, C·kh·kw, L], each block's window as a column (channel-major, then tap by tap). */

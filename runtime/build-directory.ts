@@ -71,6 +71,13 @@ export function rebuildCommand(dir: string, sourceFile?: string): string {
   if (opts.target === "cuda" && Array.isArray(opts.archs) && opts.archs.length > 0 && opts.archs.every((a) => typeof a === "string" && /^\w+$/.test(a)))
     words.push("--arch", opts.archs.map((a) => `sm_${a}`).join(","));
   if (typeof opts.bucketCapMb === "number" && Number.isFinite(opts.bucketCapMb) && opts.bucketCapMb !== 25) words.push("--bucket-cap-mb", String(opts.bucketCapMb));
+  // the build's other choices, so that the command rebuilds the same kind of build (compiler/build-paths.ts recordedOptions)
+  if (opts.shapeFor === "gpu" || opts.shapeFor === "cpu") words.push("--shape-for", opts.shapeFor);
+  if (opts.gemm === "tsdp" || opts.gemm === "cublaslt") words.push("--gemm", opts.gemm);
+  if (opts.memcheck === true) words.push("--memcheck");
+  if (opts.counters === true) words.push("--counters");
+  // a tuning file by path (an in-memory candidate is recorded as file@sha256 and has no path to give)
+  if (typeof opts.tune === "string" && opts.tune.length > 0 && !/@[0-9a-f]{64}$/.test(opts.tune)) words.push("--tune", shellWord(opts.tune));
   return words.join(" ");
 }
 

@@ -344,7 +344,9 @@ export function validateManifest(json: unknown, file: string): Manifest {
     fail();
   }
   if (m.abiVersion !== ABI_VERSION) {
-    bad(`"abiVersion" is ${describe(m.abiVersion)}, this runtime supports ${ABI_VERSION}: rebuild with tsdp compile (or use the tsdp that built it)`);
+    // a newer build wants a newer runtime: rebuilding with this one is the other way out
+    const newer = typeof m.abiVersion === "number" && m.abiVersion > ABI_VERSION;
+    bad(`"abiVersion" is ${describe(m.abiVersion)}, this runtime supports ${ABI_VERSION}: ${newer ? "the build is newer than this runtime — load it with the tsdp that built it (upgrade tsdp here), or rebuild with this one" : "rebuild with tsdp compile (or use the tsdp that built it)"}`);
     fail();
   }
 

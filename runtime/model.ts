@@ -204,7 +204,7 @@ const arrayFor: Record<Dtype, { ctor: new (n: number) => HostArray; name: HostAr
 };
 
 /** A plain view of `data`'s memory when it is a `dtype` typed array (see hostView); a TypeError otherwise. */
-function asHost(data: unknown, dtype: Dtype, what: string, wrongType = `${what} must hold ${dtype} data (a ${arrayFor[dtype].name})`): HostArray {
+function asHost(data: unknown, dtype: Dtype, what: string, wrongType = `${what} must hold ${dtype} data (${/^[AEIOU]/.test(arrayFor[dtype].name) ? "an" : "a"} ${arrayFor[dtype].name})`): HostArray {
   const view = hostView(data, arrayFor[dtype].name, what);
   if (!view) throw new TypeError(`${wrongType}, got ${describeValue(data)}`);
   return view;

@@ -48,6 +48,20 @@ export function typedArrayKind(value: unknown): string | undefined {
   return typeof tag === "string" ? tag : undefined;
 }
 
+/** Why a typed array's memory cannot be read (detached, shrunk), or undefined when it can. */
+function memoryProblem(value: object): string | undefined {
+  const buffer = Reflect.apply(bufferOf, value, []) as ArrayBuffer;
+  const why = unusable(value, buffer);
+  if (why || !(buffer instanceof ArrayBuffer)) return why;
+  try {
+    // Node 20 has no ArrayBuffer.prototype.detached: constructing over a detached buffer throws
+    new Uint8Array(buffer);
+    return undefined;
+  } catch {
+    return "its ArrayBuffer has been detached (transferred or structuredClone'd away)";
+  }
+}
+
 /** Why a typed array's memory cannot be used, or undefined when it can. */
 function unusable(value: object, buffer: ArrayBuffer): string | undefined {
   if (buffer instanceof ArrayBuffer || Object.prototype.toString.call(buffer) === "[object ArrayBuffer]") {
@@ -104,7 +118,11 @@ export function tensor<D extends TensorData, const S extends readonly number[]>(
     }
   const n = (dims as number[]).reduce((a, b) => a * b, 1);
   const length = typedArrayLength(data)!;
-  if (n !== length) throw new RangeError(`tensor: shape [${dims.join(", ")}] holds ${n} values, data has ${length}`);
+  if (n !== length) {
+    // a detached buffer reads as 0 elements: say so rather than report a size mismatch alone
+    const why = length === 0 ? memoryProblem(data as object) : undefined;
+    throw new RangeError(`tensor: shape [${dims.join(", ")}] holds ${n} values, data has ${length}${why ? ` (${why})` : ""}`);
+  }
   return { data, shape: Object.freeze(dims as number[]) as readonly number[] as S };
 }
 

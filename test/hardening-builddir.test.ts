@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { elfProblem } from "../runtime/build-directory.ts";
+import { elfProblem, rebuildCommand } from "../runtime/build-directory.ts";
 import { BuildDirectoryError, load, tensor, type Tensor } from "../runtime/index.ts";
 import { manifestContentHash, sha256 } from "../runtime/manifest.ts";
 import { header, runNode, scratchDir } from "./helpers.ts";
@@ -241,6 +241,19 @@ describe("class 3: 'up to date' verifies the outputs; the cache verifies what it
     const e = await loadError(dir);
     expect(e.message).toContain(`rebuild with tsdp compile <a.ts> --out ${dir}`);
     await followAdvice(e.message.replace("<a.ts>", modelA), dir);
+  });
+
+  it("the command rebuilds the same kind of build: the kernel shapes, GEMM library, memcheck, counters and tuning file it was made with", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsdp-rebuild-command-"));
+    const record = (options: object) => writeFileSync(join(dir, "build.json"), JSON.stringify({ version: 2, file: "/m/a.ts", options: JSON.stringify(options) }));
+    record({ model: null, target: "cpu", archs: [], precision: "fp32", bucketCapMb: 25, shapeFor: "gpu", gemm: "tsdp", tune: "/m/a.tune.json" });
+    expect(rebuildCommand(dir)).toBe(`tsdp compile /m/a.ts --out ${dir} --target cpu --shape-for gpu --gemm tsdp --tune /m/a.tune.json`);
+    record({ model: "Net", target: "cpu", archs: [], precision: "bf16", bucketCapMb: 25, memcheck: true });
+    expect(rebuildCommand(dir)).toBe(`tsdp compile /m/a.ts --out ${dir} --target cpu --model Net --precision bf16 --memcheck`);
+    // tsdp tune's in-memory candidate has no file to name
+    record({ model: null, target: "cpu", archs: [], precision: "fp32", bucketCapMb: 25, counters: true, tune: `/m/a.ts@${"0".repeat(64)}` });
+    expect(rebuildCommand(dir)).toBe(`tsdp compile /m/a.ts --out ${dir} --target cpu --counters`);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   /** The cache entry directories (hex keys) of a cache. */

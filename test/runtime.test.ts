@@ -205,7 +205,7 @@ describe("load and forward", () => {
     expect(Array.from(idx.data)).toEqual([0, 1].map((n) => (y.data[n * 2 + 1] > y.data[n * 2] ? 1 : 0)));
     expect(m.forwardAllSync(x, shift)).toHaveLength(2);
     expect(() => m.forwardSync(x, tensor(new Int32Array([1, 2, 3]), [3]))).toThrow(/inputs disagree on the batch size: x has 2, shift has 3/);
-    expect(() => m.forwardSync(x, tensor(new Float32Array([1, 2]), [2]))).toThrow(/input 2 \(shift: int32 \[Batch\]\) must hold int32 data \(a Int32Array\), got Float32Array/);
+    expect(() => m.forwardSync(x, tensor(new Float32Array([1, 2]), [2]))).toThrow(/input 2 \(shift: int32 \[Batch\]\) must hold int32 data \(an Int32Array\), got Float32Array/);
     expect(() => m.forwardSync(x)).toThrow(/expects 2 inputs \(x: float32 \[Batch, 3\], shift: int32 \[Batch\]\), got 1/);
     expect((m.forwardAllSync(x, shift)[1].data as Int32Array).length).toBe(2);
     m.dispose();
@@ -398,7 +398,9 @@ describe("load refuses", () => {
 
   it("a manifest of another format or ABI version", async () => {
     await refuses(modelDir({ ...linearManifest(), format: "onnx" }), /manifest.json: invalid tsdp manifest:\n {2}"format" must be "tsdp-model", got "onnx"/);
-    await refuses(modelDir({ ...linearManifest(), abiVersion: ABI_VERSION + 1 }), new RegExp(`"abiVersion" is ${ABI_VERSION + 1}, this runtime supports ${ABI_VERSION}: rebuild with tsdp compile`));
+    // a newer build: the tsdp that built it loads it; an older one: rebuild
+    await refuses(modelDir({ ...linearManifest(), abiVersion: ABI_VERSION + 1 }), new RegExp(`"abiVersion" is ${ABI_VERSION + 1}, this runtime supports ${ABI_VERSION}: the build is newer than this runtime — load it with the tsdp that built it \\(upgrade tsdp here\\), or rebuild with this one`));
+    await refuses(modelDir({ ...linearManifest(), abiVersion: ABI_VERSION - 1 }), new RegExp(`"abiVersion" is ${ABI_VERSION - 1}, this runtime supports ${ABI_VERSION}: rebuild with tsdp compile`));
     await refuses(modelDir({ ...linearManifest(), abiVersion: String(ABI_VERSION) }), new RegExp(`"abiVersion" is "${ABI_VERSION}"`));
   });
 

@@ -235,6 +235,15 @@ function selectModel(it: Interpreter, source: SourceFile, wanted: string | undef
     if (exported.length === 1) return exported[0];
     // a class whose base failed (a bad import) is no model yet; its error says why
     if (it.diags.hasErrors) throw new CompileError([]);
+    // a model class written without export (Python has no export): point at it and say so
+    const unexported = models.filter((m) => !m.decl.isExported());
+    const hint = unexported.find((m) => !used.has(m.name)) ?? unexported[0];
+    if (hint)
+      return fail(
+        "noModel",
+        `${source.getBaseName()} exports no class that extends nn.Module: ${hint.name} extends nn.Module but is not exported; write export class ${hint.name}`,
+        locOf(hint.decl.getNameNode() ?? hint.decl),
+      );
     return fail("noModel", `${source.getBaseName()} exports no class that extends nn.Module`, undefined);
   }
   return fail(

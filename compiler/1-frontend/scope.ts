@@ -61,6 +61,17 @@ export class Scope {
     return "ok";
   }
 
+  /**
+   * The next iteration's scope of `for (let i = …; …; i++)`: a copy of this one's bindings, with the
+   * same parent, as JavaScript's CreatePerIterationEnvironment makes — a closure the body made keeps
+   * its iteration's i, while the increment and the next test update the copy.
+   */
+  nextIteration(): Scope {
+    const copy = new Scope(this.parent, this.self);
+    for (const [name, b] of this.vars) copy.vars.set(name, { value: b.value, mutable: b.mutable, thunk: b.thunk });
+    return copy;
+  }
+
   /** The nearest `this`. */
   get thisValue(): Value | undefined {
     for (let s: Scope | undefined = this; s; s = s.parent) if (s.self !== undefined) return s.self;

@@ -24,8 +24,8 @@ import { formatShape, shapeEq } from "../../ir/shape.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
 import { VIEW_METHODS, viewOrCopy, withViews } from "../views.ts";
 import { fieldName, PropertyEvaluator } from "./properties.ts";
-import { CALL_LEVELS, ModeFork, poison, isPoison } from "./core.ts";
-import { describeSyntax } from "./syntax.ts";
+import { CALL_LEVELS, ModeFork, poison, isPoison, SHORT_CIRCUIT } from "./core.ts";
+import { describeSyntax, didYouMean } from "./syntax.ts";
 import { notePlainState } from "../module-tree.ts";
 import { callWithHooks } from "../module-hooks.ts";
 import { isComplexMethod } from "../complex.ts";
@@ -66,13 +66,30 @@ export class Interpreter extends PropertyEvaluator {
       return fail("unsupportedSyntax", "dynamic import() is not supported in model files", locOf(e));
     const callee = this.evalExpr(calleeNode, scope);
     if (isPoison(callee)) return poison;
-    // f?.(x): undefined when f is (an optional layer not set: this.norm?.(x) ?? x)
-    if (e.hasQuestionDotToken() && (callee === null || callee === undefined)) return undefined;
+    // f?.(x): undefined when f is (an optional layer not set: this.norm?.(x) ?? x), and the rest of
+    // the chain with it (expressions.ts, SHORT_CIRCUIT)
+    if (e.hasQuestionDotToken() && (callee === null || callee === undefined)) throw SHORT_CIRCUIT;
     // the arguments first, as JavaScript evaluates them before it finds the callee is no function
     const args = this.evalArgs(e.getArguments(), scope);
     if (args.some(isPoison)) return poison;
-    if (!isCallable(callee)) return notAFunction(calleeNode, callee, this.site(e));
+    if (!isCallable(callee)) return notAFunction(calleeNode, callee, this.site(e), callee === undefined ? this.memberNamesOf(calleeNode, scope) : []);
     return this.callValue(callee, args, this.site(e));
+  }
+
+  /**
+   * For "did you mean fc1?" when `this.fc_1(x)` or `cfg.mk(x)` reads a member that is not there:
+   * the fields and methods of the object before the dot, when that is `this` or a name (read
+   * again without running anything); none for other objects.
+   */
+  private memberNamesOf(calleeNode: TsNode, scope: Scope): string[] {
+    if (!TsNode.isPropertyAccessExpression(calleeNode)) return [];
+    const objNode = calleeNode.getExpression();
+    const obj = objNode.getKind() === SyntaxKind.ThisKeyword ? scope.thisValue : TsNode.isIdentifier(objNode) ? scope.lookup(objNode.getText())?.value : undefined;
+    if (obj instanceof ObjectValue) return [...obj.props.keys()];
+    if (!(obj instanceof ModuleValue)) return [];
+    const names = [...obj.fields.keys()];
+    if (obj.cls) for (const c of this.classChain(obj.cls)) for (const m of c.decl.getInstanceMembers()) if (!TsNode.isConstructorDeclaration(m)) names.push(m.getName());
+    return names;
   }
 
   /** Calls a callback as JavaScript does: map passes (item, index), and (x) => ... ignores the index. */
@@ -434,7 +451,8 @@ export class Interpreter extends PropertyEvaluator {
       const field = c.decl.getStaticProperty(name);
       if (field && TsNode.isPropertyDeclaration(field)) return this.staticField(c, field);
       const method = c.decl.getStaticMethod(name);
-      if (method && method.getBody()) return new FunctionValue(method, c.scope, `${c.name}.${name}`);
+      // `this` in a static method is the class it is called on, as JavaScript's: `static create() { return new this(); }`
+      if (method && method.getBody()) return new FunctionValue(method, c.scope, `${c.name}.${name}`, cls);
     }
     if (name === "name") return cls.name;
     return fail("unknownProperty", `${cls.name} has no static member '${name}'`, site.loc);
@@ -496,7 +514,8 @@ export class Interpreter extends PropertyEvaluator {
     const saved = this.phase;
     this.phase = "toplevel";
     try {
-      const v = this.diags.recover(() => this.evalExpr(init, new Scope(owner.scope)), poison);
+      // `this` in a static initializer is the class, as in a static block
+      const v = this.diags.recover(() => this.evalExpr(init, new Scope(owner.scope, owner)), poison);
       this.staticValues.set(field, v);
       return v;
     } finally {
@@ -718,11 +737,11 @@ const isCallable = (v: Value) =>
   v instanceof BuiltinFunction || v instanceof FunctionValue || v instanceof ModuleValue || v instanceof ClassValue || v instanceof BuiltinClass || (v instanceof NamespaceValue && v.call !== undefined);
 
 /** A call of something that is no function: the callee as written, and what it is. */
-function notAFunction(calleeNode: TsNode, callee: Value, site: CallSite): never {
+function notAFunction(calleeNode: TsNode, callee: Value, site: CallSite, known: readonly string[]): never {
   const text = calleeNode.getText();
   const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
   const name = TsNode.isPropertyAccessExpression(calleeNode) ? calleeNode.getName() : undefined;
-  const hint = callee === undefined && name ? `; '${name}' is not defined on ${TsNode.isPropertyAccessExpression(calleeNode) ? calleeNode.getExpression().getText() : "it"}` : "";
+  const hint = callee === undefined && name ? `; '${name}' is not defined on ${TsNode.isPropertyAccessExpression(calleeNode) ? calleeNode.getExpression().getText() : "it"}${didYouMean(name, known, "")}` : "";
   return fail("notCallable", `${shown} is ${describe(callee)}, not a function${hint}`, site.loc);
 }
 

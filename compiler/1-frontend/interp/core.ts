@@ -47,6 +47,13 @@ export class ModeFork {
   constructor(readonly at: TsNode) {}
 }
 
+/**
+ * Thrown where a link of an optional chain (a?.b, a?.[i], f?.(x)) finds null or undefined: the
+ * whole chain is undefined (this.norm?.forward(x).mul(3) ?? x skips forward and mul), so the
+ * chain's outermost expression catches it (expressions.ts: evalExpr, endsOptionalChain).
+ */
+export const SHORT_CIRCUIT = Symbol("optional chain short-circuit");
+
 export const poison = Poison.value;
 export const isPoison = (v: Value): boolean => v instanceof Poison;
 

@@ -9,6 +9,7 @@ import {
   type FunctionExpression,
   type NewExpression,
   type PropertyAccessExpression,
+  ts,
 } from "ts-morph";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { runtimeOnlyGlobals } from "../globals.ts";
@@ -16,8 +17,15 @@ import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
 import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, LayerParamRef, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, ParameterRegion, ParameterValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { StatementEvaluator } from "./statements.ts";
-import { ModeFork, poison, isPoison } from "./core.ts";
+import { ModeFork, poison, isPoison, SHORT_CIRCUIT } from "./core.ts";
 import { bitOps, compoundOps, describeSyntax, isPrimitive, logicalAssignments, numericOps } from "./syntax.ts";
+
+/** Whether `e` is the outermost expression of an optional chain: a?.b.c is, a?.b in it is not; (a?.b).c ends at the parentheses. */
+function endsOptionalChain(e: TsNode): boolean {
+  if (!(e.getFlags() & ts.NodeFlags.OptionalChain)) return false;
+  const parent = e.getParent();
+  return !(parent && parent.getFlags() & ts.NodeFlags.OptionalChain && (parent.compilerNode as { expression?: unknown }).expression === e.compilerNode);
+}
 
 // Expressions: one visitor per syntax kind in `expressions`; operators on numbers, symbolic sizes and tensors; assignment.
 export abstract class ExpressionEvaluator extends StatementEvaluator {
@@ -26,7 +34,13 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     if (!handler) return fail("unsupportedSyntax", `${describeSyntax(e)} is not supported in model code`, locOf(e));
     this.enter(e);
     try {
-      return handler(e as never, scope);
+      if (!endsOptionalChain(e)) return handler(e as never, scope);
+      try {
+        return handler(e as never, scope);
+      } catch (x) {
+        if (x === SHORT_CIRCUIT) return undefined;
+        throw x;
+      }
     } finally {
       this.budget.leave();
     }
@@ -127,11 +141,13 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       if (e.getExpression().getKind() === SyntaxKind.SuperKeyword) return this.superMember(e, scope);
       const obj = this.evalExpr(e.getExpression(), scope);
       if (isPoison(obj)) return poison;
-      if (e.hasQuestionDotToken() && (obj === null || obj === undefined)) return undefined;
+      if (e.hasQuestionDotToken() && (obj === null || obj === undefined)) throw SHORT_CIRCUIT;
       return this.getProperty(obj, e.getName(), this.site(e));
     },
     [SyntaxKind.ElementAccessExpression]: (e: ElementAccessExpression, scope) => {
       const obj = this.evalExpr(e.getExpression(), scope);
+      // cfg.a?.[0]: the rest of the chain is skipped, its index not evaluated, as JavaScript's
+      if (e.hasQuestionDotToken() && (obj === null || obj === undefined)) throw SHORT_CIRCUIT;
       const arg = e.getArgumentExpression();
       if (!arg) return fail("unsupportedSyntax", "missing index", locOf(e));
       const key = this.evalExpr(arg, scope);

@@ -8,6 +8,12 @@ import { boundNames, declaredNames } from "./syntax.ts";
 
 // Files and their top-level declarations: imports, re-exports, and top-level names bound lazily.
 export abstract class FileEvaluator extends InterpreterCore {
+  /**
+   * What each file (by its top-level scope) exports besides its own top-level names: the names of
+   * `export { local as five }` (exported → local) and the files of `export * from "./inner.ts"`.
+   */
+  private readonly fileExports = new Map<Scope, { readonly aliases: Map<string, string>; readonly stars: string[] }>();
+
   /** The scope of a file's top level, with its imports and declarations bound lazily. */
   fileScope(path: string, from?: SourceLoc): Scope {
     const cached = this.fileScopes.get(path);
@@ -17,6 +23,7 @@ export abstract class FileEvaluator extends InterpreterCore {
     if (syntaxErrors.length === 0) for (const d of decoratorErrors(file)) this.diags.add(d);
     const scope = new Scope(this.globals);
     this.fileScopes.set(path, scope);
+    this.fileExports.set(scope, { aliases: new Map(), stars: [] });
     if (syntaxErrors.length === 0) this.declareTopLevel(file, scope);
     return scope;
   }
@@ -85,8 +92,7 @@ export abstract class FileEvaluator extends InterpreterCore {
     if (
       TsNode.isInterfaceDeclaration(stmt) ||
       TsNode.isTypeAliasDeclaration(stmt) ||
-      TsNode.isEmptyStatement(stmt) ||
-      (TsNode.isExportDeclaration(stmt) && !stmt.getModuleSpecifier())
+      TsNode.isEmptyStatement(stmt)
     )
       return;
     if (TsNode.isExportDeclaration(stmt)) return this.declareReexport(file, stmt, scope);
@@ -151,8 +157,11 @@ export abstract class FileEvaluator extends InterpreterCore {
     const spec = stmt.getModuleSpecifierValue();
     const site = this.site(stmt.getModuleSpecifier());
     if (stmt.isTypeOnly()) return;
+    // a package (import fs from "fs", import _ from "lodash") is refused for what it is, not for the default import's form
+    const external = spec !== "tsdp/dsl" && !spec.startsWith(".");
+    if (external) fail("importNotSupported", `cannot import '${spec}' into a model file`, site.loc);
     const def = stmt.getDefaultImport();
-    if (def) fail("importNotSupported", `default imports are not supported ('${def.getText()}'); use named imports`, locOf(def));
+    if (def) fail("importNotSupported", `default imports are not supported ('${def.getText()}'); use named imports${spec === "tsdp/dsl" ? "" : ` (export it by name and import { ${def.getText()} } from "${spec}")`}`, locOf(def));
     if (spec === "tsdp/dsl") {
       const ns = stmt.getNamespaceImport();
       if (ns) scope.declare(ns.getText(), new NamespaceValue(ns.getText(), this.dsl), false);
@@ -166,7 +175,6 @@ export abstract class FileEvaluator extends InterpreterCore {
       }
       return;
     }
-    if (!spec.startsWith(".")) fail("importNotSupported", `cannot import '${spec}' into a model file`, site.loc);
     const target = this.sources.resolveImport(file.getFilePath(), spec);
     if (!target) fail("importNotFound", `cannot find '${spec}' next to ${file.getBaseName()}`, site.loc);
     const ns = stmt.getNamespaceImport();
@@ -176,15 +184,38 @@ export abstract class FileEvaluator extends InterpreterCore {
       const name = named.getName();
       const local = named.getAliasNode()?.getText() ?? name;
       const at = locOf(named);
+      // import { default as Head }: the default import spelled out, refused as that is
+      if (name === "default")
+        fail("importNotSupported", `default exports and imports are not supported ('default as ${local}'); export it by name (export class ${local} …) and import { ${local} } from "${spec}"`, at);
       scope.declareLazy(local, () => this.importedValue(target, name, at));
     }
   }
 
+  /**
+   * export { a, local as five } (this file's names, under the names importers use), export { a as b }
+   * from "./x.ts" and export * from "./x.ts" (every name x.ts exports, found when one is imported).
+   */
   protected declareReexport(file: SourceFile, stmt: TsNode, scope: Scope): void {
-    if (!TsNode.isExportDeclaration(stmt)) return;
-    const spec = stmt.getModuleSpecifierValue()!;
+    if (!TsNode.isExportDeclaration(stmt) || stmt.isTypeOnly()) return;
+    const exports = this.fileExports.get(scope)!;
+    const spec = stmt.getModuleSpecifierValue();
+    if (spec === undefined) {
+      // not bound in this file's scope: inside the file `five` is not a name, and a const five of its own stays its own
+      // (export { a } exports the top-level a, which an import finds anyway)
+      for (const named of stmt.getNamedExports()) {
+        const alias = named.getAliasNode()?.getText();
+        if (alias !== undefined && !named.isTypeOnly()) exports.aliases.set(alias, named.getName());
+      }
+      return;
+    }
+    const ns = stmt.getNamespaceExport();
+    if (ns) fail("importNotSupported", `export * as ${ns.getName()} from "${spec}" is not supported; re-export the names (export { a, b } from "${spec}") or all of them (export * from "${spec}")`, locOf(stmt));
     const target = this.sources.resolveImport(file.getFilePath(), spec);
     if (!target) fail("importNotFound", `cannot find '${spec}' next to ${file.getBaseName()}`, locOf(stmt));
+    if (!stmt.hasNamedExports()) {
+      exports.stars.push(target);
+      return;
+    }
     for (const named of stmt.getNamedExports()) {
       const name = named.getName();
       const local = named.getAliasNode()?.getText() ?? name;
@@ -195,13 +226,39 @@ export abstract class FileEvaluator extends InterpreterCore {
 
   protected importedValue(path: string, name: string, at: SourceLoc): Value {
     // resolved on first use, inside whatever is running, and a chain of re-exports resolves
-    // nested: counted as a call is
+    // nested: counted as a call is (exported); last, as before, a global seen from the file's
+    // scope (import { Math } from "./x.ts")
+    const found = this.exported(path, name, at, new Set([path])) ?? this.fileScope(path, at).lookup(name);
+    if (!found) fail("importNotFound", `'${name}' is not declared in ${path.split("/").pop()}`, at);
+    return found.value;
+  }
+
+  /**
+   * The value `name` has as an export of the file at `path`: an export { local as name } of it, a
+   * top-level name of it, or (not "default", as JavaScript's export * leaves it out) an export of a
+   * file it re-exports with export *, each file once (`seen`: export * cycles). Each level counts
+   * as a call, so a long chain ends at the nesting budget.
+   */
+  private exported(path: string, name: string, at: SourceLoc, seen: Set<string>): { value: Value } | undefined {
     this.enter(at, CALL_LEVELS);
     try {
       const scope = this.fileScope(path, at);
-      const found = scope.lookup(name);
-      if (!found) fail("importNotFound", `'${name}' is not declared in ${path.split("/").pop()}`, at);
-      return found.value;
+      const exports = this.fileExports.get(scope);
+      const local = exports?.aliases.get(name);
+      if (local !== undefined) {
+        const found = scope.lookup(local);
+        if (!found) fail("importNotFound", `'${local}' (exported as '${name}') is not declared in ${path.split("/").pop()}`, at);
+        return found;
+      }
+      if (scope.hasOwn(name)) return scope.lookup(name);
+      if (name !== "default")
+        for (const star of exports?.stars ?? []) {
+          if (seen.has(star)) continue;
+          seen.add(star);
+          const found = this.exported(star, name, at, seen);
+          if (found) return found;
+        }
+      return undefined;
     } finally {
       this.budget.leave(CALL_LEVELS);
     }

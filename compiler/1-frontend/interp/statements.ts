@@ -263,16 +263,18 @@ export abstract class StatementEvaluator extends FileEvaluator {
     }
     const cond = s.getCondition();
     const incr = s.getIncrementor();
+    // `for (let i …)` gives each iteration its own i (loop); const and an expression do not need it
+    const perIteration = init !== undefined && TsNode.isVariableDeclarationList(init) && init.getDeclarationKind() === "let";
     this.loops.push(s);
     try {
-      return this.forLoopBody(s, scope, cond, incr, labels);
+      return this.forLoopBody(s, scope, cond, incr, labels, perIteration);
     } finally {
       this.loops.pop();
     }
   }
 
-  protected forLoopBody(s: ForStatement, scope: Scope, cond: Expression | undefined, incr: Expression | undefined, labels: ReadonlySet<string>): Completion {
-    return this.loop(s, scope, cond, false, incr, labels);
+  protected forLoopBody(s: ForStatement, scope: Scope, cond: Expression | undefined, incr: Expression | undefined, labels: ReadonlySet<string>, perIteration = false): Completion {
+    return this.loop(s, scope, cond, false, incr, labels, perIteration);
   }
 
   /** while (cond) body, and do body while (cond) (`bodyFirst`): the condition a constant each time, as a for loop's. */
@@ -289,8 +291,12 @@ export abstract class StatementEvaluator extends FileEvaluator {
    * The loop of for, while and do-while: `cond` (none: always true) tested before each run of the
    * body — after the first with `bodyFirst` — and `next` evaluated after each, a continue included.
    * `labels` name the loop: a break or continue of another label ends it and goes on outward.
+   * `perIteration` (for (let i …)): each iteration runs in a copy of the loop's scope, made before
+   * the first test and before each increment, as JavaScript's CreatePerIterationEnvironment — so
+   * `this.acts.push((t) => this.layers[i](t))` keeps that iteration's i, not the i the loop ends with.
    */
-  protected loop(s: ForStatement | WhileStatement | DoStatement, scope: Scope, cond: Expression | undefined, bodyFirst: boolean, next: Expression | undefined, labels: ReadonlySet<string>): Completion {
+  protected loop(s: ForStatement | WhileStatement | DoStatement, loopScope: Scope, cond: Expression | undefined, bodyFirst: boolean, next: Expression | undefined, labels: ReadonlySet<string>, perIteration = false): Completion {
+    let scope = perIteration ? loopScope.nextIteration() : loopScope;
     for (let i = 0; ; i++) {
       if (i >= MAX_LOOP_ITERATIONS) tooManyIterations(s);
       if (cond && (!bodyFirst || i > 0)) {
@@ -301,6 +307,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
       const done = this.execStatement(s.getStatement(), new Scope(scope));
       if (done.kind === "return" || leavesLoop(done, labels)) return done;
       if (done.kind === "break") break;
+      if (perIteration) scope = scope.nextIteration();
       if (next) this.evalExpr(next, scope);
     }
     return NORMAL;

@@ -41,6 +41,11 @@ export function declaredNames(stmt: Statement): string[] {
     return [...names, ...(def ? [def.getText()] : []), ...(ns ? [ns.getText()] : [])];
   }
   if (TsNode.isVariableStatement(stmt)) return stmt.getDeclarations().flatMap((d) => boundNames(d.getNameNode()));
+  // export { a as b } from "./x.ts" and export * as ns from "./x.ts" name b and ns (export * names none it knows)
+  if (TsNode.isExportDeclaration(stmt) && stmt.getModuleSpecifier()) {
+    const ns = stmt.getNamespaceExport();
+    return [...stmt.getNamedExports().map((n) => n.getAliasNode()?.getText() ?? n.getName()), ...(ns ? [ns.getName()] : [])];
+  }
   if (TsNode.isEnumDeclaration(stmt) || TsNode.isClassDeclaration(stmt) || TsNode.isFunctionDeclaration(stmt)) {
     const name = stmt.getName();
     return name ? [name] : [];

@@ -1,0 +1,153 @@
+// TypeScript idioms a port writes that the frontend must evaluate as JavaScript does: a closure
+// made in `for (let i …)` keeps its iteration's i, an optional chain short-circuits as a whole,
+// `export *` and `export { local as name }` re-export, `this` in a static method is the class; and
+// the messages for what is refused or misspelled (default imports, a package import, a misspelled
+// field, a model class written without export). Expected numbers come from running the same loop
+// in JavaScript, or from the same model written without the idiom, through the float64 reference.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { lowerModel } from "../compiler/1-frontend/lower.ts";
+import { CompileError, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { diagnosticsOf, header, lowerSource, writeFiles } from "./helpers.ts";
+
+const model = (fields: string, forward: string, input = "x: Tensor<[Batch, 4]>", before = "") =>
+  `${header}${before}\nexport class M extends nn.Module {\n  ${fields}\n  forward(${input}) {\n    ${forward}\n  }\n}\n`;
+
+const x = nd([2, 4], [0.5, -1, 2, 0.25, -0.75, 1.5, 0, 3]);
+
+/** The output of the model in `file` (or given as text) for x, its parameters drawn with seed 0. */
+function output(src: string, file?: string): number[] {
+  const { graph } = file ? lowerModel(file) : lowerSource(src);
+  return Array.from(runReference(graph, { x }, initState(graph, 0)).outputs[0].data);
+}
+const times = (k: number) => Array.from(x.data, (v) => v * k);
+const first = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col}: ${d.message}`)[0];
+function errorsOfFile(file: string): Diagnostic[] {
+  try {
+    lowerModel(file);
+  } catch (e) {
+    if (e instanceof CompileError) return [...e.diagnostics];
+    throw e;
+  }
+  throw new Error("expected the model to fail to compile");
+}
+
+describe("for (let …): each iteration's own binding, as JavaScript's CreatePerIterationEnvironment", () => {
+  // Loops that push closures into vals; run here as JavaScript and in a model's constructor.
+  const loops = [
+    "for (let i = 1; i <= 3; i++) f.push(() => i);",
+    "for (let i = 1; i <= 3; i++) { const c = i * 10; f.push(() => c + i); }",
+    // the body changes i: the copy the next iteration starts from has the change
+    "for (let i = 0; i < 6; i++) { f.push(() => i); i++; }",
+    // continue still increments the next iteration's copy; a closure made in the initializer sees the first i
+    "for (let i = 0, g = () => i * 100; i < 4; i++) { if (i === 1) continue; f.push(() => i + g()); }",
+    "for (let i = 0, j = 10; i < 3; i++, j--) f.push(() => i * j);",
+    // for-of with const, and a while loop's block-scoped const, already had their own bindings
+    "for (const v of [7, 8]) f.push(() => v);",
+    "let k = 0; while (k < 2) { const w = k + 20; f.push(() => w); k++; }",
+  ].join("\n");
+  const js = new Function(`const f = []; ${loops}; return f.map((g) => g());`)() as number[];
+
+  it("closures over numbers, in a constructor, give what JavaScript gives", () => {
+    expect(js).toEqual([1, 2, 3, 11, 22, 33, 1, 3, 5, 0, 2, 3, 0, 9, 16, 7, 8, 20, 21]);
+    const src = model(`vals: number[];\n  constructor() {\n    super();\n    const f: Array<() => number> = [];\n    ${loops}\n    this.vals = f.map((g) => g());\n  }`, `return x.mul(0).sum(1, true).add(F.tensor(this.vals));`);
+    expect(output(src)).toEqual([...js, ...js]);
+  });
+
+  it("a closure calling this.layers[i], made in the constructor, calls its own layer", () => {
+    const direct = output(model("layers = new nn.ModuleList([new nn.Linear(4, 4), new nn.Linear(4, 4), new nn.Linear(4, 4)]);", "return this.layers[0](x).add(this.layers[2](x).mul(10));"));
+    const viaClosures = output(
+      model(
+        "layers = new nn.ModuleList([new nn.Linear(4, 4), new nn.Linear(4, 4), new nn.Linear(4, 4)]);\n  acts: Array<(t: Tensor) => Tensor> = [];\n  constructor() {\n    super();\n    for (let i = 0; i < 3; i++) this.acts.push((t) => this.layers[i](t));\n  }",
+        "return this.acts[0](x).add(this.acts[2](x).mul(10));",
+      ),
+    );
+    expect(viaClosures).toEqual(direct);
+  });
+
+  it("tensor closures made in forward multiply by their iteration's i", () => {
+    const src = model("", "const fs: Array<(t: Tensor) => Tensor> = [];\n    for (let i = 1; i <= 3; i++) fs.push((t) => t.mul(i));\n    return fs[0](x).add(fs[2](x).mul(10));");
+    // JavaScript: x·1 + 10·(x·3)
+    expect(output(src)).toEqual(times(31));
+  });
+});
+
+describe("optional chains short-circuit as a whole", () => {
+  const norm = (decl: string, expr: string) => model(decl, `return ${expr};`);
+  it("a null or absent layer: the whole chain is undefined and ?? takes the fallback", () => {
+    expect(output(norm("norm: nn.LayerNorm | null = null;", "this.norm?.forward(x) ?? x.mul(2)"))).toEqual(times(2));
+    expect(output(norm("norm?: nn.LayerNorm;", "this.norm?.forward(x).mul(3) ?? x.mul(2)"))).toEqual(times(2));
+    expect(output(norm("norm: nn.LayerNorm | null = null;", "this.norm?.(x).mul(3) ?? x.mul(2)"))).toEqual(times(2));
+    // a present layer: the chain goes on (mul(3) applies)
+    expect(output(norm("norm: nn.Identity | null = new nn.Identity();", "this.norm?.forward(x).mul(3) ?? x.mul(2)"))).toEqual(times(3));
+  });
+  it("property and element links of a plain object: cfg.a?.b.toFixed(0), cfg.a?.[0]; (cfg.a?.b).c is no chain", () => {
+    const before = "const cfg: { a?: { b: number }; c?: number[] } = {};\nconst set: { c?: number[] } = { c: [5] };";
+    expect(output(model("", "return x.mul(cfg.a?.b.toFixed(0).length ?? 2);", undefined, before))).toEqual(times(2));
+    expect(output(model("", "return x.mul(cfg.c?.[0] ?? 2);", undefined, before))).toEqual(times(2));
+    expect(output(model("", "return x.mul(set.c?.[0] ?? 2);", undefined, before))).toEqual(times(5));
+    // parentheses end the chain, as in JavaScript: (cfg.a?.b).c reads c of undefined
+    const src = model("", "return x.mul((cfg.a?.b).c);", undefined, "const cfg: { a?: { b: { c: number } } } = {};");
+    expect(first(src)).toMatch(/^TSDP3003 \d+:\d+: cannot read 'c' of undefined$/);
+  });
+});
+
+describe("re-exports", () => {
+  const main = (name: string, from: string) => `${header}import { ${name} } from "${from}";\nexport class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4]>) {\n    return x.mul(${name});\n  }\n}\n`;
+  it("export * from a file, through two levels and a cycle; export { local as five }", () => {
+    const dir = writeFiles({
+      "inner.ts": "export const W = 3;\nexport * from \"./mid.ts\";\n",
+      "mid.ts": "export * from \"./inner.ts\";\nconst local = 5;\n// not what importers of 'five' get: export { local as five } names local\nconst five = 1;\nexport { local as five };\nexport { five as one };\n",
+      "top.ts": "export * from \"./mid.ts\";\n",
+      "star.ts": main("W", "./top.ts"),
+      "alias.ts": main("five", "./mid.ts"),
+      "own.ts": main("one", "./mid.ts"),
+    });
+    expect(output("", join(dir, "star.ts"))).toEqual(times(3));
+    expect(output("", join(dir, "alias.ts"))).toEqual(times(5));
+    expect(output("", join(dir, "own.ts"))).toEqual(times(1));
+  });
+  it("a name no file of the export * chain declares, and export * as ns, are refused", () => {
+    const dir = writeFiles({ "inner.ts": "export const W = 3;\n", "mid.ts": "export * from \"./inner.ts\";\n", "ns.ts": "export * as inner from \"./inner.ts\";\n", "missing.ts": main("V", "./mid.ts"), "named.ts": main("inner", "./ns.ts") });
+    expect(errorsOfFile(join(dir, "missing.ts")).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)).toEqual(["TSDP1004 2: 'V' is not declared in mid.ts"]);
+    // reported once, where it is written: the import of the name it would bind stays quiet
+    expect(errorsOfFile(join(dir, "named.ts")).map((d) => `${d.code} ${d.loc?.file?.split("/").pop()}:${d.loc?.line}: ${d.message}`)).toEqual([
+      'TSDP1003 ns.ts:1: export * as inner from "./inner.ts" is not supported; re-export the names (export { a, b } from "./inner.ts") or all of them (export * from "./inner.ts")',
+    ]);
+  });
+});
+
+describe("static methods and imports", () => {
+  it("`this` in a static method is the class: static create() { return new this(); }, also called on a subclass", () => {
+    const cls = "class Mlp extends nn.Module {\n  fc = new nn.Linear(4, 3);\n  static create() { return new this(); }\n  forward(x: Tensor) { return this.fc(x); }\n}\nclass Wide extends Mlp {\n  fc = new nn.Linear(4, 5);\n}\n";
+    const { graph } = lowerSource(model("a = Mlp.create();\n  b = Wide.create();", "return F.cat([this.a(x), this.b(x)], 1);", undefined, cls));
+    expect(graph.params.map((p) => `${p.attrs.name} ${p.shape.join("x")}`)).toEqual(["a.fc.weight 3x4", "a.fc.bias 3", "b.fc.weight 5x4", "b.fc.bias 5"]);
+  });
+  it("default imports and import { default as … } say they are not supported; a package import says only tsdp/dsl and your files can be imported", () => {
+    const src = (imp: string) => `${header}${imp}\nexport class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4]>) {\n    return x;\n  }\n}\n`;
+    const rel = (imp: string) => {
+      const d = writeFiles({ "head.ts": "export default class Head { k = 2; }\n", "model.ts": src(imp) });
+      return errorsOfFile(join(d, "model.ts")).map((e) => `${e.code} ${e.loc?.line}:${e.loc?.col}: ${e.message}`)[0];
+    };
+    expect(rel('import { default as Head } from "./head.ts";')).toBe(`TSDP1003 2:10: default exports and imports are not supported ('default as Head'); export it by name (export class Head …) and import { Head } from "./head.ts"`);
+    expect(rel('import Head from "./head.ts";')).toBe(`TSDP1003 2:8: default imports are not supported ('Head'); use named imports (export it by name and import { Head } from "./head.ts")`);
+    expect(first(src('import fs from "fs";'))).toBe("TSDP1003 2:16: cannot import 'fs' into a model file");
+    expect(first(src('import _ from "lodash";'))).toBe("TSDP1003 2:15: cannot import 'lodash' into a model file");
+  });
+});
+
+describe("messages for a misspelled field and an unexported model", () => {
+  it("this.fc_1(x) where fc1 exists: did you mean fc1?", () => {
+    const src = model("fc1 = new nn.Linear(4, 4);", "return this.fc_1(x);");
+    expect(first(src)).toBe("TSDP2010 6:12: this.fc_1 is undefined, not a function; 'fc_1' is not defined on this; did you mean fc1?");
+    // a method is a candidate too
+    expect(first(model("fc1 = new nn.Linear(4, 4);\n  project(t: Tensor) { return this.fc1(t); }", "return this.projet(x);"))).toMatch(/did you mean project\?$/);
+  });
+  it("a class that extends nn.Module but is not exported: pointed at, and told to export it", () => {
+    const src = `${header}class Net extends nn.Module {\n  fc = new nn.Linear(4, 3);\n  forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }\n}\n`;
+    expect(first(src)).toBe("TSDP5001 2:7: model.ts exports no class that extends nn.Module: Net extends nn.Module but is not exported; write export class Net");
+  });
+});
