@@ -3,6 +3,7 @@
 // tensor_split, diag_embed, sinc, logaddexp2, logspace, the other names (arccos, absolute, …), the
 // method forms, and torch.special's. Float64 reference, tolerance 1e-12.
 import { describe, expect, it } from "vitest";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
@@ -158,6 +159,31 @@ describe("torch functions of a few ops", () => {
     expect(Number.isNaN(nan[0])).toBe(true);
     expect(first("return F.hsplit(x, 4);")).toMatch(/F\.hsplit splits dim 1 of size 6 into 4 equal sections, which it does not divide/);
     expect(first("return x.quantile(1.5, 1);")).toMatch(/q values must be in the range \[0, 1\]/);
+  });
+
+  it("median() and nanmedian() without a dim share the gradient evenly among the elements equal to the median, as PyTorch's evenly_distribute_backward", () => {
+    const src = `${header}export class M extends nn.Module {
+  t = new nn.Parameter(F.tensor([1, 1, 0, 2, 1, 5]));
+  u = new nn.Parameter(F.tensor([3, 1, 3, 2, 3]));
+  forward(x: Tensor<[Batch, 1]>) {
+    return F.cat([x.mul(this.t.median()), x.mul(this.u.nanmedian()), x.mul(this.u.median(0).values)], 1);
+  }
+}
+export const training = new Training(M, { loss: (o: Tensor, y: Tensor<[Batch, 3]>) => o.mul(y).sum(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`;
+    const { graph } = lowerSource(src);
+    const { graph: step, gradients } = differentiate(graph);
+    // two samples of x = 1, the loss weighs the columns 1, 10 and 100
+    const r = runReference(step, { x: nd([2, 1], [1, 1]), target: nd([2, 3], [1, 10, 100, 1, 10, 100]) }, initState(graph, 0), { training: true, step: 0 });
+    expect(Array.from(r.outputs[0].data)).toEqual([1, 3, 3, 1, 3, 3]);
+    // t's median 1 is held three times: 2/3 each; u's lower median 3 three times: 20/3 each from
+    // nanmedian(), and median(0)'s 200 to the one index it returns
+    const grad = (name: string) => Array.from(r.values.get(gradients.get(name)!)!.data);
+    close(grad("t"), [2 / 3, 2 / 3, 0, 0, 2 / 3, 0]);
+    const u = grad("u");
+    close([u[1], u[3]], [0, 0]);
+    close([u[0] + u[2] + u[4]], [20 + 200]);
+    expect([u[0], u[2], u[4]].filter((g) => Math.abs(g - 20 / 3) < 1e-9).length).toBe(2);
   });
 
   it("nanmedian and nanquantile leave NaNs out: the lower median, and the rank q·(count − 1) among the values that are not NaN", () => {

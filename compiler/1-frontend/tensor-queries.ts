@@ -295,7 +295,7 @@ const selections: Record<string, Query> = {
       const at = c.op("where", [anyNaN, c.op("argmax", [nan], { dims: [dim], keepdim: true }), c.narrow(smallest.indices, dim, k, 1)]);
       const index = c.op("to_int", [at]);
       const values = em.tensor("take", [t, index], { dim, mode: "elementwise" }, who, site);
-      if (whole) return c.reshape(values, []);
+      if (whole) return evenAmongTies(c, t, values);
       const drop = (v: TensorValue) => (b.keepdim ? v : c.reshape(v, v.node.shape.filter((_, i) => i !== dim)));
       return pair({ values: drop(values), indices: drop(index) });
     },
@@ -326,7 +326,7 @@ const selections: Record<string, Query> = {
       const r = nanRanked(x, b.dim, b.keepdim, who, site, em, (count: TensorValue) => c.op("floor", [c.op("div", [c.op("sub", [count, 1]), 2])]));
       const index = c.op("to_int", [r.rank]);
       const [values, indices] = [r.at(index, "values"), r.at(index, "indices")];
-      if (b.dim === null) return r.shaped(values);
+      if (b.dim === null) return r.shaped(evenAmongTies(c, r.flat, values));
       return pair({ values: r.shaped(values), indices: r.shaped(indices) });
     },
   },
@@ -393,6 +393,22 @@ function quantileQs(q: Value, who: string, site: CallSite): number[] {
 }
 
 /**
+ * A whole tensor's median (`picked`, [1], of the flat `t`) as a 0-d value whose gradient is shared
+ * evenly among the elements equal to it, as PyTorch's median() and nanmedian() without a dim
+ * (evenly_distribute_backward; with a dim the gradient goes to the index): v + Σ_ties (t − v)/k,
+ * with v detached, is v exactly (each t − v is 0) and gives each of the k ties 1/k. An infinite or
+ * NaN median keeps the picked element's gradient (t − v would be NaN there).
+ */
+function evenAmongTies(c: ReturnType<typeof ops>, t: TensorValue, picked: TensorValue): TensorValue {
+  const v = c.op("detach", [picked]);
+  const tie = c.op("eq", [t, v]);
+  const ties = c.op("sum", [c.op("where", [tie, 1, 0])], { dims: [0], keepdim: false });
+  const share = c.op("div", [c.op("sum", [c.op("where", [tie, c.op("sub", [t, v]), 0])], { dims: [0], keepdim: false }), ties]);
+  const finite = c.op("eq", [c.op("sub", [v, v]), 0]);
+  return c.reshape(c.op("where", [finite, c.op("add", [v, share]), picked]), []);
+}
+
+/**
  * The nan- selections' common part: x sorted along dim (every element without one; NaNs last), the
  * count of values that are not NaN per slice, a rank from it (`rankOf`, a float position among
  * those values; 0 where a slice holds NaNs only, whose first sorted value is NaN), the sorted values
@@ -409,6 +425,7 @@ function nanRanked(x: TensorValue, dimArg: number | null, keepdim: boolean, who:
   const rank = c.op("where", [c.op("eq", [count, 0]), 0, rankOf(count)]);
   return {
     rank,
+    flat: t,
     at: (index: TensorValue, part: "values" | "indices") => em.tensor("take", [sorted[part], index], { dim, mode: "elementwise" }, who, site),
     shaped: (v: TensorValue) => (whole ? c.reshape(v, keepdim ? x.node.shape.map(() => 1) : []) : keepdim ? v : c.reshape(v, t.node.shape.filter((_, i) => i !== dim))),
   };
