@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
 import type { Graph } from "../compiler/ir/node.ts";
-import { load, type CompiledModel } from "../runtime/index.ts";
+import { load, tensor, type CompiledModel } from "../runtime/index.ts";
+import { header, removeScratch, writeFiles } from "./helpers.ts";
 import { cachedReference } from "./reference-cache.ts";
 import { compileForTestTarget, expectClose, makeInputs, referenceState } from "./target-helpers.ts";
 
@@ -57,6 +58,28 @@ describe("channel reductions split over blocks (the GPU shape, run on the CPU ta
       await expectForwardRepeats(m, model.graph, [1, 5, 9], (batch) => batch + 40);
     } finally {
       m.dispose();
+    }
+  }, 600_000);
+});
+
+describe("a long row's sum (a warp per output, 2^17 elements a lane)", () => {
+  it("adds each lane's elements in runs of 1,024: within 1e-5 of the float64 sum, where one float32 total drifted by 1.2e-4", async () => {
+    const n = 1 << 22;
+    const src = writeFiles({ "model.ts": `${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, ${n}]>) {\n    return F.cat([x.sum(1, true), x.mean(1, true)], 1);\n  }\n}\n` });
+    const { build, generated } = await compile(join(src, "model.ts"), { target: "cpu", outDir: join("build", "test-reduce-long-row") });
+    expect(generated.cu).toContain("if (++in_run == 1024)");
+    // same-signed values: a float32 total far above each addend rounds the same way again and again
+    const x = Float32Array.from({ length: n }, (_, i) => 0.1 + (i % 7) * 0.01);
+    let want = 0;
+    for (const v of x) want += v;
+    const m = await load(build.outDir);
+    try {
+      const [sum, mean] = m.forwardAllSync(tensor(x, [1, n]))[0].data as Float32Array;
+      expect(Math.abs(sum / want - 1)).toBeLessThan(1e-5);
+      expect(Math.abs(mean / (want / n) - 1)).toBeLessThan(1e-5);
+    } finally {
+      m.dispose();
+      removeScratch();
     }
   }, 600_000);
 });

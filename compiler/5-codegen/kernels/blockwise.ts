@@ -93,15 +93,34 @@ const argmaxFold: Fold = {
   result: "best_at",
 };
 
-/** The reduce template's fold for an op: the C forms of its Reduction trait (ops/reduce.ts). */
-function foldOf(op: string): Fold {
+/**
+ * A lane's sum folds runs of this many elements into its total: a float sum of n same-signed
+ * values drifts by up to n·u as the total outgrows what it adds (2e-3 over a row of 2^25 — 2^20 a
+ * lane), while runs of 1,024 bound it by (1,024 + n/1,024)·u, with no extra traffic.
+ */
+const SUM_RUN = 1024;
+
+/**
+ * The reduce template's fold for an op: the C forms of its Reduction trait (ops/reduce.ts). A sum
+ * whose lanes may add more than SUM_RUN elements each (`perLane`; undefined: it depends on the
+ * batch) adds them in runs.
+ */
+function foldOf(op: string, perLane: number | undefined): Fold {
   const r = opDef(op).traits?.reduction?.c;
   if (!r) return argmaxFold;
+  const result = r.finish ? r.finish("acc", "(float)reduced") : "acc";
+  if (r.warp === "tsdp_warp_sum" && (perLane === undefined || perLane > SUM_RUN))
+    return {
+      init: [`float acc = ${r.identity};`, `float run = ${r.identity};  // the current run of up to ${SUM_RUN} elements (SUM_RUN: a long row's rounding)`, "int in_run = 0;"],
+      step: [r.combine("run", "v"), `if (++in_run == ${SUM_RUN}) { ${r.combine("acc", "run")} run = ${r.identity}; in_run = 0; }`],
+      combine: [r.combine("acc", "run"), `acc = ${r.warp}(acc);`],
+      result,
+    };
   return {
     init: [`float acc = ${r.identity};`],
     step: [r.combine("acc", "v")],
     combine: [`acc = ${r.warp}(acc);`],
-    result: r.finish ? r.finish("acc", "(float)reduced") : "acc",
+    result,
   };
 }
 
@@ -135,11 +154,12 @@ export function reduceOver(ctx: CodegenContext, k: Kernel, x: Node, dims: readon
     return lines;
   };
   const count = dims.map((d) => cDim(shape[d])).join(" * ") || "1";
+  const fixed = dims.every((d) => typeof shape[d] === "number") ? dims.reduce((p, d) => p * (shape[d] as number), 1) : undefined;
   const outCount = cCount(n.shape);
   const args = [arg(ctx, x, "x"), outArg(ctx, k)];
   const kernel: ReduceView = {
     template: "reduce", ...common(ctx, k, args, summary),
-    outCount, outIndex: decompose(kept, "o", "base"), redIndex: decompose([...dims], "j", "off"), count, ...foldOf(op),
+    outCount, outIndex: decompose(kept, "o", "base"), redIndex: decompose([...dims], "j", "off"), count, ...foldOf(op, fixed === undefined ? undefined : Math.ceil(fixed / 32)),
   };
   return { kernel, launch: launchOf(ctx, k, args, `dim3((unsigned)std::min<size_t>((${outCount} + 7) / 8, 65535))`, 256, "batch", summary) };
 }
