@@ -2,6 +2,7 @@
 // library's bytes must be the ones its manifest was sealed with, and a failed check says which
 // file is wrong and the exact command that rebuilds the directory.
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { BuildDirectoryError } from "./errors.ts";
 import { libraryMismatch, type Manifest } from "./manifest.ts";
@@ -38,6 +39,31 @@ export function readRegularFile(path: string, maxBytes: number): Buffer {
 interface RecordedBuild {
   readonly file?: unknown;
   readonly options?: unknown;
+  /** Each source file's sha256 when the build was made. */
+  readonly sources?: unknown;
+}
+
+/**
+ * The model's source files that differ from what `dir` was compiled from (build.json's hashes): a
+ * build run after its model.ts was edited runs the old model. A source that is gone (a build copied
+ * to another machine) or unreadable is not reported; nor is anything when build.json is absent.
+ */
+export function changedSources(dir: string): string[] {
+  let sources: unknown;
+  try {
+    sources = (JSON.parse(readRegularFile(join(dir, "build.json"), 1 << 20).toString("utf8")) as RecordedBuild).sources;
+  } catch {
+    return [];
+  }
+  if (typeof sources !== "object" || sources === null) return [];
+  return Object.entries(sources).filter(([file, hash]) => {
+    if (typeof hash !== "string") return false;
+    try {
+      return createHash("sha256").update(readRegularFile(file, 64 << 20)).digest("hex") !== hash;
+    } catch {
+      return false;
+    }
+  }).map(([file]) => file);
 }
 
 /** A path as one shell word. */

@@ -243,6 +243,32 @@ describe("class 3: 'up to date' verifies the outputs; the cache verifies what it
     await followAdvice(e.message.replace("<a.ts>", modelA), dir);
   });
 
+  it("a build whose model file changed since it was compiled loads with a warning naming the file and the command (it runs the old model)", async () => {
+    const dir = copyOf(outA);
+    const source = join(dir, "edited.ts");
+    writeFileSync(source, "// the model as it is now\n");
+    const record = readJson(join(dir, "build.json"));
+    const warnings: Error[] = [];
+    const listen = (w: Error) => warnings.push(w);
+    process.on("warning", listen);
+    try {
+      // as compiled: the recorded hash is the file's
+      writeJson(join(dir, "build.json"), { ...record, sources: { [source]: sha256(readFileSync(source)) } });
+      (await load<Tensor>(dir)).dispose();
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => (w as { code?: string }).code === "TSDP_STALE_BUILD")).toEqual([]);
+      // edited since, and a recorded source that is gone (a build copied elsewhere) says nothing
+      writeJson(join(dir, "build.json"), { ...record, sources: { [source]: sha256(Buffer.from("// the model as it was\n")), [join(dir, "gone.ts")]: "0".repeat(64) } });
+      (await load<Tensor>(dir)).dispose();
+      await new Promise((r) => setImmediate(r));
+      const stale = warnings.filter((w) => (w as { code?: string }).code === "TSDP_STALE_BUILD");
+      expect(stale).toHaveLength(1);
+      expect(stale[0].message).toBe(`${dir} was compiled from ${source}, which has changed since: it runs the model as it was then; rebuild with tsdp compile ${modelA} --out ${dir} --target cpu`);
+    } finally {
+      process.off("warning", listen);
+    }
+  });
+
   it("the command rebuilds the same kind of build: the kernel shapes, GEMM library, memcheck, counters and tuning file it was made with", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsdp-rebuild-command-"));
     const record = (options: object) => writeFileSync(join(dir, "build.json"), JSON.stringify({ version: 2, file: "/m/a.ts", options: JSON.stringify(options) }));
