@@ -40,17 +40,37 @@ function integer(name: string, v: unknown, who: string, least = 1): number {
 }
 
 /**
- * The optimizer's declared lr (and its kind and β₂, for the momentum a cycle sets), or the number
- * given; and each declared param group's initial lr (its own, or the optimizer's), for a model with groups.
+ * Each model's initial lrs once a scheduler was made for it: PyTorch keeps `initial_lr` in the
+ * optimizer's param groups, set by the first scheduler made for it (`setdefault`) — or by
+ * OneCycleLR, which sets it to maxLr / divFactor, and CyclicLR, which starts every group at its
+ * baseLr — and every scheduler made after takes its bases from there (a CosineAnnealingLR after a
+ * OneCycleLR in a SequentialLR anneals from the cycle's start, not from the declared lr).
  */
-function baseOf(target: SchedulerTarget, who: string): { lr: number; kind?: string; beta2?: number; groups?: number[] } {
+const initialLrs = new WeakMap<object, { lr: number; groups?: number[] }>();
+
+/**
+ * The optimizer's declared lr (and its kind and β₂, for the momentum a cycle sets), or the number
+ * given; and each declared param group's initial lr (its own, or the optimizer's), for a model with
+ * groups — as an earlier scheduler for the model left them (initialLrs).
+ */
+function baseOf(target: SchedulerTarget, who: string): { lr: number; kind?: string; beta2?: number; groups?: number[]; first?: boolean } {
   if (typeof target === "number") return { lr: positive("the base lr", target, who, true) };
   const training = target?.manifest?.training;
   const optimizer = training?.optimizer;
   if (!optimizer) throw new TypeError(`${who}: the first argument is a compiled model with a training step (its optimizer's lr is the base) or a base lr, got ${typeof target === "object" ? "a model without one" : String(target)}`);
   const lr = positive("the optimizer's lr", optimizer.lr, who, true);
   const groups = training.paramGroups?.length ? training.paramGroups.map((g) => (typeof g.lr === "number" ? g.lr : lr)) : undefined;
-  return { lr, kind: optimizer.kind, beta2: typeof optimizer.beta2 === "number" ? optimizer.beta2 : undefined, ...(groups ? { groups } : {}) };
+  const first = !initialLrs.has(target);
+  const initial = initialLrs.get(target) ?? { lr, ...(groups ? { groups } : {}) };
+  initialLrs.set(target, initial);
+  return { lr: initial.lr, kind: optimizer.kind, beta2: typeof optimizer.beta2 === "number" ? optimizer.beta2 : undefined, ...(initial.groups ? { groups: [...initial.groups] } : {}), first };
+}
+
+/** Sets every group's initial lr for the schedulers made after (OneCycleLR's maxLr / divFactor). */
+function setInitialLrs(target: SchedulerTarget, lr: number): void {
+  if (typeof target === "number") return;
+  const known = initialLrs.get(target);
+  initialLrs.set(target, { lr, ...(known?.groups ? { groups: known.groups.map(() => lr) } : {}) });
 }
 
 /** A scheduler: the lr at step t of the closed form, stepped through. */
@@ -63,16 +83,23 @@ export abstract class LRScheduler {
   protected readonly beta2?: number;
   /** Each declared param group's initial lr (PyTorch's initial_lr), for a model with groups. */
   readonly groupBaseLrs?: readonly number[];
+  /** What it schedules (PyTorch's optimizer): a SequentialLR's schedulers must share it. */
+  readonly target: SchedulerTarget;
 
   /** `baseLr`: a scheduler's own base (CyclicLR's), instead of the optimizer's lr. */
   constructor(target: SchedulerTarget, who: string, baseLr?: number) {
     this.who = who;
+    this.target = target;
     const base = baseOf(target, who);
     this.baseLr = baseLr === undefined ? base.lr : positive("baseLr", baseLr, who, true);
     this.optimizerKind = base.kind;
     this.beta2 = base.beta2;
     this.groupBaseLrs = base.groups;
+    this.first = base.first === true;
   }
+
+  /** Whether this is the first scheduler made for its model (whose initial lrs it set). */
+  protected readonly first: boolean;
 
   /** The lr at step t (t ≥ 0) of a group whose initial lr is `base` (PyTorch computes each group's from its own). */
   abstract lrFrom(base: number, t: number): number;
@@ -127,7 +154,7 @@ export abstract class LRScheduler {
 export class LambdaLR extends LRScheduler {
   constructor(target: SchedulerTarget, readonly lrLambda: (epoch: number) => number) {
     super(target, "LambdaLR");
-    if (typeof lrLambda !== "function") throw new TypeError("LambdaLR: lrLambda must be a function of the epoch");
+    if (typeof lrLambda !== "function") throw new TypeError(`LambdaLR: lrLambda must be a function of the epoch${Array.isArray(lrLambda) ? " (one for every param group; a list, one per group, is not supported)" : ""}`);
   }
   lrFrom(base: number, t: number): number {
     return base * this.lrLambda(t);
@@ -138,7 +165,7 @@ export class LambdaLR extends LRScheduler {
 export class MultiplicativeLR extends LRScheduler {
   constructor(target: SchedulerTarget, readonly lrLambda: (epoch: number) => number) {
     super(target, "MultiplicativeLR");
-    if (typeof lrLambda !== "function") throw new TypeError("MultiplicativeLR: lrLambda must be a function of the epoch");
+    if (typeof lrLambda !== "function") throw new TypeError(`MultiplicativeLR: lrLambda must be a function of the epoch${Array.isArray(lrLambda) ? " (one for every param group; a list, one per group, is not supported)" : ""}`);
   }
   /** The product of λ up to the latest step asked for: stepping through continues it (each λ called once), as PyTorch's chain. */
   private reached = { t: 0, factor: 1 };
@@ -148,6 +175,19 @@ export class MultiplicativeLR extends LRScheduler {
     for (let e = from + 1; e <= t; e++) factor *= this.lrLambda(e);
     this.reached = { t, factor };
     return base * factor;
+  }
+  private continued = { t: -1, factor: 1 };
+  /**
+   * Its lr at its own step t when a SequentialLR hands it the rate `lr` at its milestone: PyTorch
+   * has no closed form for it, so step(0) multiplies the group's current lr by λ(0), and each
+   * step on by λ(t).
+   */
+  lrContinuing(lr: number, t: number): number {
+    let { t: from, factor } = this.continued;
+    if (t < from) [from, factor] = [-1, 1];
+    for (let e = from + 1; e <= t; e++) factor *= this.lrLambda(e);
+    this.continued = { t, factor };
+    return lr * factor;
   }
 }
 
@@ -292,11 +332,13 @@ export class OneCycleLR extends LRScheduler {
     o: { maxLr: number; totalSteps?: number; epochs?: number; stepsPerEpoch?: number; pctStart?: number; annealStrategy?: "cos" | "linear"; cycleMomentum?: boolean; baseMomentum?: number; maxMomentum?: number; divFactor?: number; finalDivFactor?: number; threePhase?: boolean },
   ) {
     super(target, "OneCycleLR");
+    if (Array.isArray(o?.maxLr)) throw new TypeError("OneCycleLR: maxLr is one number for every param group (a list, one per group, is not supported)");
     this.maxLr = positive("maxLr", o?.maxLr, this.who);
     this.totalSteps = o.totalSteps !== undefined ? integer("totalSteps", o.totalSteps, this.who) : integer("epochs", o.epochs, this.who) * integer("stepsPerEpoch", o.stepsPerEpoch, this.who);
     const pct = o.pctStart ?? 0.3;
     if (!(pct >= 0 && pct <= 1)) throw new RangeError(`OneCycleLR: pctStart must be in [0, 1], got ${String(pct)}`);
     const initial = this.maxLr / positive("divFactor", o.divFactor ?? 25, this.who);
+    setInitialLrs(target, initial);
     const min = initial / positive("finalDivFactor", o.finalDivFactor ?? 1e4, this.who);
     const [base, max] = [o.baseMomentum ?? 0.85, o.maxMomentum ?? 0.95];
     this.phases = o.threePhase
@@ -366,6 +408,8 @@ export class CyclicLR extends LRScheduler {
     o: { baseLr: number; maxLr: number; stepSizeUp?: number; stepSizeDown?: number | null; mode?: "triangular" | "triangular2" | "exp_range"; gamma?: number; cycleMomentum?: boolean; baseMomentum?: number; maxMomentum?: number },
   ) {
     super(target, "CyclicLR", positive("baseLr", o?.baseLr, "CyclicLR", true));
+    // PyTorch starts every group at baseLr, which the first scheduler takes as the initial lr
+    if (this.first) setInitialLrs(target, this.baseLr);
     this.maxLr = positive("maxLr", o.maxLr, this.who, true);
     const up = positive("stepSizeUp", o.stepSizeUp ?? 2000, this.who);
     const down = o.stepSizeDown === undefined || o.stepSizeDown === null ? up : positive("stepSizeDown", o.stepSizeDown, this.who);
@@ -408,6 +452,10 @@ export class SequentialLR extends LRScheduler {
       throw new RangeError(`SequentialLR: expects one milestone fewer than schedulers, got ${schedulers.length} schedulers and ${Array.isArray(milestones) ? milestones.length : "no"} milestones`);
     milestones.forEach((m) => integer("each milestone", m, this.who));
     if (milestones.some((m, i) => i > 0 && m <= milestones[i - 1])) throw new RangeError(`SequentialLR: milestones must increase, got [${milestones.join(", ")}]`);
+    // PyTorch's "expects all schedulers to belong to the same optimizer": a model's rates are per group
+    const other = schedulers.findIndex((s) => s.target !== target && (typeof s.target === "object" || typeof target === "object"));
+    if (other >= 0)
+      throw new RangeError(`SequentialLR: schedulers[${other}] was made for ${typeof schedulers[other].target === "number" ? "a base lr" : "another model"}, the SequentialLR for ${typeof target === "number" ? "a base lr" : "a model"}: make every one for the same model (PyTorch's schedulers must share their optimizer)`);
   }
   /** The scheduler in charge at step t and its own step count. */
   private active(t: number): { scheduler: LRScheduler; at: number } {
@@ -416,13 +464,16 @@ export class SequentialLR extends LRScheduler {
   }
   lrFrom(base: number, t: number): number {
     const { scheduler, at } = this.active(t);
+    // a MultiplicativeLR goes on from the rate the scheduler before it left (the step before its milestone)
+    if (scheduler instanceof MultiplicativeLR && t - at > 0) return scheduler.lrContinuing(this.lrFrom(base, t - at - 1), at);
     return scheduler.lrFrom(base, at);
   }
-  /** The active scheduler's options: a cycle's momentum too (OneCycleLR inside a SequentialLR). */
+  /** The rates as this SequentialLR gives them, with the active scheduler's momentum (OneCycleLR inside a SequentialLR). */
   override options(): ScheduledOptions {
     const { scheduler, at } = this.active(this.lastEpoch);
     scheduler.lastEpoch = at;
-    return scheduler.options();
+    const { momentum, betas } = scheduler.options();
+    return { lr: this.lr, ...this.groupOptions(), ...(momentum !== undefined ? { momentum } : {}), ...(betas !== undefined ? { betas } : {}) };
   }
 }
 

@@ -132,7 +132,8 @@ function groupLrs(given: unknown, groups: number, num: (name: string, v: unknown
   // copied first: a getter must not hand the check one value and the step another
   const list = Array.isArray(given) && given.length === groups ? readList(given, groups, `${where}: groupLrs`) : undefined;
   if (!list) throw new RangeError(`${where}: groupLrs must be an array of ${groups} numbers, one per declared param group, got ${describeValue(given)}`);
-  list.forEach((v, i) => (out[i] = num(`groupLrs[${i}]`, v, 0)));
+  // a hole or undefined is no rate (it must not read as 0, which would freeze the group)
+  list.forEach((v, i) => (out[i] = num(`groupLrs[${i}]`, v === undefined ? Number.NaN : v, 0)));
   return { group_lrs: groups, group_lr: out };
 }
 

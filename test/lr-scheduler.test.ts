@@ -156,10 +156,12 @@ describe("lrScheduler: PyTorch's learning rates per step", () => {
 
 describe("lrScheduler over param groups: each group's rate from its own initial lr, as PyTorch's", () => {
   // a model whose optimizer (lr 0.001) declares a head group of its own lr 0.1 and a group of the optimizer's
-  const grouped = { manifest: { training: { optimizer: { kind: "SGD", lr: 0.001 }, paramGroups: [{ params: ["fc2.weight", "fc2.bias"], lr: 0.1 }, { params: ["fc1.weight"] }] } } };
+  // a fresh one each time: schedulers made for one model share its initial lrs, as PyTorch's share the optimizer's
+  const model = () => ({ manifest: { training: { optimizer: { kind: "SGD", lr: 0.001 }, paramGroups: [{ params: ["fc2.weight", "fc2.bias"], lr: 0.1 }, { params: ["fc1.weight"] }] } } });
   const cosine = (base: number, etaMin: number, t: number, tMax: number) => etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * t) / tMax))) / 2;
 
   it("a floor applies to each group: CosineAnnealingLR's etaMin, CosineAnnealingWarmRestarts'", () => {
+    const grouped = model();
     const s = new lrScheduler.CosineAnnealingLR(grouped, { tMax: 8, etaMin: 1e-4 });
     for (let t = 0; t <= 8; t++, s.step()) {
       close(s.getLastLr(), [cosine(0.1, 1e-4, t, 8), cosine(0.001, 1e-4, t, 8)]);
@@ -170,26 +172,28 @@ describe("lrScheduler over param groups: each group's rate from its own initial 
     const end = new lrScheduler.CosineAnnealingLR(grouped, { tMax: 8, etaMin: 1e-4 });
     end.lastEpoch = 8;
     close(end.getLastLr(), [1e-4, 1e-4]);
-    const warm = new lrScheduler.CosineAnnealingWarmRestarts(grouped, { t0: 4, etaMin: 1e-3 });
+    const warm = new lrScheduler.CosineAnnealingWarmRestarts(model(), { t0: 4, etaMin: 1e-3 });
     warm.lastEpoch = 6;
     close(warm.getLastLr(), [cosine(0.1, 1e-3, 2, 4), cosine(0.001, 1e-3, 2, 4)]);
   });
 
   it("a multiplicative one scales each group's own; a cycle sets every group alike (PyTorch's one max_lr); a model without groups has one rate and no groupLrs", () => {
+    let grouped = model();
     const step = new lrScheduler.StepLR(grouped, { stepSize: 2, gamma: 0.5 });
     step.lastEpoch = 2;
     close(step.getLastLr(), [0.05, 0.0005]);
     const mult = new lrScheduler.MultiplicativeLR(grouped, () => 0.9);
     mult.lastEpoch = 3;
     close(mult.getLastLr(), [0.1 * 0.729, 0.001 * 0.729]);
-    const cycle = new lrScheduler.OneCycleLR(grouped, { maxLr: 0.01, totalSteps: 10 });
+    const cycle = new lrScheduler.OneCycleLR((grouped = model()), { maxLr: 0.01, totalSteps: 10 });
     cycle.lastEpoch = 3;
     expect(cycle.getLastLr()).toEqual([cycle.lr, cycle.lr]);
     expect(cycle.options()).toMatchObject({ lr: cycle.lr, groupLrs: [cycle.lr, cycle.lr], momentum: cycle.momentum });
-    const cyclic = new lrScheduler.CyclicLR(grouped, { baseLr: 0.001, maxLr: 0.01, stepSizeUp: 4 });
+    const cyclic = new lrScheduler.CyclicLR((grouped = model()), { baseLr: 0.001, maxLr: 0.01, stepSizeUp: 4 });
     cyclic.lastEpoch = 2;
     close(cyclic.getLastLr(), [0.0055, 0.0055]);
     // SequentialLR hands each group's base to the scheduler in charge
+    grouped = model();
     const seq = new lrScheduler.SequentialLR(grouped, [new lrScheduler.ConstantLR(grouped, { factor: 0.5, totalIters: 2 }), new lrScheduler.ExponentialLR(grouped, { gamma: 0.5 })], [2]);
     seq.lastEpoch = 3;
     close(seq.getLastLr(), [0.05, 0.0005]);
@@ -198,6 +202,7 @@ describe("lrScheduler over param groups: each group's rate from its own initial 
   });
 
   it("ReduceLROnPlateau floors each group at its minLr (one number, or one per group) and resumes every group's rate", () => {
+    const grouped = model();
     const s = new lrScheduler.ReduceLROnPlateau(grouped, { patience: 0, factor: 0.1, minLr: 1e-4 });
     for (const metric of [1, 1, 1, 1]) s.step(metric);
     // three reductions: the head 0.1 → 1e-4 (floored), the rest 0.001 → 1e-4 (floored at the first)
@@ -213,5 +218,44 @@ describe("lrScheduler over param groups: each group's rate from its own initial 
     expect(resumed.getLastLr()).toEqual(own.getLastLr());
     expect(() => new lrScheduler.ReduceLROnPlateau(grouped, { minLr: [1e-3] })).toThrow(/minLr has 1 values, the optimizer has 2 param groups/);
     expect(() => resumed.loadStateDict({ ...own.stateDict(), lrs: [0.1] })).toThrow(/lrs must hold 2 rates, one per param group/);
+  });
+
+  it("schedulers made for one model share its initial lrs, as PyTorch's share the optimizer's param groups: a cosine after a OneCycleLR anneals from the cycle's start", () => {
+    const grouped = model();
+    const seq = new lrScheduler.SequentialLR(grouped, [new lrScheduler.OneCycleLR(grouped, { maxLr: 0.01, totalSteps: 4 }), new lrScheduler.CosineAnnealingLR(grouped, { tMax: 4 })], [4]);
+    // OneCycleLR set every group's initial_lr to maxLr / 25 = 4e-4 (the head's own 0.1 and the rest's 0.001 are gone)
+    for (let t = 4; t <= 8; t++) {
+      seq.lastEpoch = t;
+      close(seq.getLastLr(), [cosine(4e-4, 0, t - 4, 4), cosine(4e-4, 0, t - 4, 4)]);
+    }
+    // CyclicLR made first starts every group at its baseLr: a later StepLR steps from there
+    const cycled = model();
+    new lrScheduler.CyclicLR(cycled, { baseLr: 0.002, maxLr: 0.01 });
+    close(new lrScheduler.StepLR(cycled, { stepSize: 1, gamma: 0.5 }).getLastLr(), [0.002, 0.002]);
+    // made after another, it leaves the initial lrs alone
+    const stepped = model();
+    new lrScheduler.StepLR(stepped, { stepSize: 1 });
+    new lrScheduler.CyclicLR(stepped, { baseLr: 0.002, maxLr: 0.01 });
+    close(new lrScheduler.ExponentialLR(stepped, { gamma: 0.5 }).getLastLr(), [0.1, 0.001]);
+  });
+
+  it("a MultiplicativeLR in a SequentialLR goes on from the rate at its milestone (PyTorch has no closed form for it: step(0) multiplies the current lr by λ(0))", () => {
+    const grouped = model();
+    const seq = new lrScheduler.SequentialLR(grouped, [new lrScheduler.ConstantLR(grouped, { factor: 0.5, totalIters: 2 }), new lrScheduler.MultiplicativeLR(grouped, () => 0.9)], [2]);
+    const trace: number[][] = [];
+    for (let t = 0; t < 5; t++, seq.step()) {
+      trace.push(seq.getLastLr());
+      expect(seq.options().groupLrs).toEqual(seq.getLastLr());
+    }
+    close(trace.map((g) => g[0]), [0.05, 0.05, 0.045, 0.0405, 0.03645]);
+    close(trace.map((g) => g[1]), [0.0005, 0.0005, 0.00045, 0.000405, 0.0003645]);
+  });
+
+  it("a SequentialLR's schedulers must be made for its model (PyTorch: the same optimizer), and a step's groupLrs are numbers", () => {
+    const grouped = model();
+    expect(() => new lrScheduler.SequentialLR(grouped, [new lrScheduler.CosineAnnealingLR(0.001, { tMax: 4 })], [])).toThrow(/SequentialLR: schedulers\[0\] was made for a base lr, the SequentialLR for a model: make every one for the same model/);
+    expect(() => new lrScheduler.SequentialLR(0.001, [new lrScheduler.StepLR(model(), { stepSize: 2 })], [])).toThrow(/schedulers\[0\] was made for another model, the SequentialLR for a base lr/);
+    expect(() => new lrScheduler.OneCycleLR(model(), { maxLr: [0.1, 0.01] as never, totalSteps: 4 })).toThrow(/maxLr is one number for every param group/);
+    expect(() => new lrScheduler.LambdaLR(model(), [() => 1, () => 2] as never)).toThrow(/one for every param group; a list, one per group, is not supported/);
   });
 });

@@ -471,6 +471,18 @@ describe("optimizer state that a step count alone does not give, kept as PyTorch
     m.dispose();
   }, 300_000);
 
+  it("a step's groupLrs: one number per declared group, a hole or undefined refused (it would read as 0 and freeze the group)", async () => {
+    const { model, build: b } = await mlpLibrary('new optim.Adam([{ params: (name: string) => name.startsWith("fc2"), lr: 0.05 }, { params: (name: string) => !name.startsWith("fc2") }], { lr: 0.005 })');
+    const m = await load(b.outDir);
+    const { x, y } = batchOf(model.graph, 8, 7, 3);
+    const before = m.stateDict();
+    // eslint-disable-next-line no-sparse-arrays
+    for (const bad of [[0.1, undefined], [, 0.1], [0.1], [0.1, Number.NaN], [0.1, -1], [0.1, "0.1"]])
+      expect(() => m.trainStepSync(x, y, { groupLrs: bad as number[] }), JSON.stringify(bad)).toThrow(/groupLrs(\[1\]| must be an array of 2 numbers)|groupLrs\[0\] must be a finite number/);
+    expect(m.stateDict()).toEqual(before);
+    m.dispose();
+  }, 300_000);
+
   it("a file whose optimizer state misses some trained parameters (a build where they were frozen) is refused: PyTorch would start their steps at 1", async () => {
     const { model, build: b } = await mlpLibrary("new optim.Adam({ lr: 0.01, weightDecay: 0.01 })");
     const m = await load(b.outDir);

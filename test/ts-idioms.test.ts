@@ -89,6 +89,9 @@ describe("optional chains short-circuit as a whole", () => {
     expect(output(model("", "return x.mul(cfg.a?.b.toFixed(0).length ?? 2);", undefined, before))).toEqual(times(2));
     expect(output(model("", "return x.mul(cfg.c?.[0] ?? 2);", undefined, before))).toEqual(times(2));
     expect(output(model("", "return x.mul(set.c?.[0] ?? 2);", undefined, before))).toEqual(times(5));
+    // delete through a chain that ends at a null link is true, as JavaScript's (and deletes nothing)
+    const nulls = "const n: { a?: number } | null = null;\nconst m: { a?: { b?: number } } = {};\nconst d = { k: 2 };";
+    expect(output(model("", "return x.mul((delete n?.a) && (delete m.a?.b) && (delete d.k) ? (d.k ?? 4) : 1);", undefined, nulls))).toEqual(times(4));
     // parentheses end the chain, as in JavaScript: (cfg.a?.b).c reads c of undefined
     const src = model("", "return x.mul((cfg.a?.b).c);", undefined, "const cfg: { a?: { b: { c: number } } } = {};");
     expect(first(src)).toMatch(/^TSDP3003 \d+:\d+: cannot read 'c' of undefined$/);
@@ -110,6 +113,22 @@ describe("re-exports", () => {
     expect(output("", join(dir, "alias.ts"))).toEqual(times(5));
     expect(output("", join(dir, "own.ts"))).toEqual(times(1));
   });
+  it("two export * giving one name two values leave it ambiguous, as JavaScript's: refused; one value reached twice (a diamond) is that value", () => {
+    const dir = writeFiles({
+      "a.ts": "export const X = 1;\nexport const Y = 7;\n",
+      "b.ts": "export const X = 2;\nexport * from \"./a.ts\";\n",
+      "c.ts": "export * from \"./a.ts\";\n",
+      "both.ts": "export * from \"./a.ts\";\nexport * from \"./b.ts\";\n",
+      "diamond.ts": "export * from \"./c.ts\";\nexport * from \"./a.ts\";\n",
+      "x.ts": main("X", "./both.ts"),
+      "y.ts": main("Y", "./diamond.ts"),
+    });
+    expect(errorsOfFile(join(dir, "x.ts")).map((d) => `${d.code}: ${d.message}`)).toEqual([
+      "TSDP1004: 'X' is exported by both a.ts and b.ts through export * in both.ts, which leaves it ambiguous (not exported, as in JavaScript); import it from one of them, or re-export one by name",
+    ]);
+    expect(output("", join(dir, "y.ts"))).toEqual(times(7));
+  });
+
   it("a name no file of the export * chain declares, and export * as ns, are refused", () => {
     const dir = writeFiles({ "inner.ts": "export const W = 3;\n", "mid.ts": "export * from \"./inner.ts\";\n", "ns.ts": "export * as inner from \"./inner.ts\";\n", "missing.ts": main("V", "./mid.ts"), "named.ts": main("inner", "./ns.ts") });
     expect(errorsOfFile(join(dir, "missing.ts")).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)).toEqual(["TSDP1004 2: 'V' is not declared in mid.ts"]);

@@ -126,7 +126,15 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     [SyntaxKind.DeleteExpression]: (e: TsNode & { getExpression(): Expression }, scope) => {
       const target = e.getExpression();
       if (!TsNode.isPropertyAccessExpression(target) && !TsNode.isElementAccessExpression(target)) return fail("unsupportedSyntax", "delete takes a property (delete obj.key or delete obj[key])", locOf(e));
-      const obj = this.evalExpr(target.getExpression(), scope);
+      // delete n?.a with n null, or delete n?.a.b: the chain ends at the null link and delete is true, as JavaScript's
+      let obj: Value;
+      try {
+        obj = this.evalExpr(target.getExpression(), scope);
+      } catch (x) {
+        if (x === SHORT_CIRCUIT && target.getFlags() & ts.NodeFlags.OptionalChain) return true;
+        throw x;
+      }
+      if (target.hasQuestionDotToken() && (obj === null || obj === undefined)) return true;
       const key = TsNode.isPropertyAccessExpression(target) ? target.getName() : this.evalExpr(target.getArgumentExpressionOrThrow(), scope);
       if (isPoison(obj)) return poison;
       if (!(obj instanceof ObjectValue) || (typeof key !== "string" && typeof key !== "number"))

@@ -251,14 +251,20 @@ export abstract class FileEvaluator extends InterpreterCore {
         return found;
       }
       if (scope.hasOwn(name)) return scope.lookup(name);
-      if (name !== "default")
-        for (const star of exports?.stars ?? []) {
-          if (seen.has(star)) continue;
-          seen.add(star);
-          const found = this.exported(star, name, at, seen);
-          if (found) return found;
-        }
-      return undefined;
+      if (name === "default") return undefined;
+      // two export * that give one name two values: JavaScript leaves it unexported (an import of
+      // it is a SyntaxError), so it is refused rather than taken from the first
+      let hit: { from: string; found: { value: Value } } | undefined;
+      for (const star of exports?.stars ?? []) {
+        if (seen.has(star)) continue;
+        seen.add(star);
+        const found = this.exported(star, name, at, seen);
+        if (!found) continue;
+        if (hit && hit.found.value !== found.value)
+          fail("importNotFound", `'${name}' is exported by both ${hit.from.split("/").pop()} and ${star.split("/").pop()} through export * in ${path.split("/").pop()}, which leaves it ambiguous (not exported, as in JavaScript); import it from one of them, or re-export one by name`, at);
+        hit ??= { from: star, found };
+      }
+      return hit?.found;
     } finally {
       this.budget.leave(CALL_LEVELS);
     }
