@@ -44,6 +44,9 @@ function parseIndex(v: Value, who: string, site: CallSite, em: GraphEmitter): In
       if (at.length === 0) fail("shapeMismatch", `${who}: the mask selects nothing; tsdp's tensors are not empty`, site.loc);
       return { kind: "list", at };
     }
+    // a bool mask the compiler knows over several dims (SimCLR's cos_sim[pos_mask]): not taken — say so
+    if (v.node.dtype === "f32" && v.node.shape.length > 1 && isBooleanMask(v.node) && constantValues(em, v.node))
+      fail("wrongArgumentType", `${who}: a constant bool mask of ${v.node.shape.length} dims (${formatShape(v.node.shape)}) as an index is not supported; a 1-D one is: flatten the dims it covers and the mask (x.flatten(1, 2).index(":", mask.flatten())), or use x.mul(mask).sum(…) / F.where`, site.loc);
     // a 0-d one (Autoformer's index[i]) takes one element along its dim, which goes, as an integer's
     if (v.node.dtype !== "i32")
       fail("wrongArgumentType", `${who}: a tensor index must be an int32 tensor (PyTorch's advanced indexing), got float32 ${formatShape(v.node.shape)} (a mask of 0/1 floats selects a data-dependent count: use x.maskedFill or F.where)`, site.loc);

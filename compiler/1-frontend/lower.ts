@@ -442,6 +442,8 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: r
         return it.callModule(lossModule, [new TensorValue(out), new TensorValue(target)], site);
       })
     : it.callFunction(t.loss as FunctionValue, [lossArgument(outputs, names), new TensorValue(target)], site);
+  // a loss whose body failed has said why already: no second error about what it returned
+  if (value instanceof Poison) it.diags.throwIfAny();
   if (!(value instanceof TensorValue) || value.node.shape.length !== 0)
     fail("badTraining", `the loss must be a scalar tensor, got ${value instanceof TensorValue ? `a tensor of shape ${formatShape(value.node.shape)}` : describe(value)}; use reduction "mean" or "sum"`, t.lossLoc);
   const mean = targetMeans.get(value.node);
