@@ -1128,3 +1128,14 @@ describe("what a port cannot write, said once and with the way around it", () =>
     expect(diagnosticsOf(src).map((d) => d.code)).toEqual(["TSDP4001"]);
   });
 });
+
+describe("nn.Module() as a container (the diffusion codebases' self.temb = nn.Module())", () => {
+  it("registers what is assigned to it under its path, and is not callable", () => {
+    const src = model("return this.temb.dense[1](this.temb.dense[0](x));", "x: Tensor<[Batch, 4]>", "temb: any = new nn.Module();\n  constructor() {\n    super();\n    this.temb.dense = new nn.ModuleList([new nn.Linear(4, 4), new nn.Linear(4, 2)]);\n  }");
+    const { graph } = lowerSource(src);
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["temb.dense.0.weight", "temb.dense.0.bias", "temb.dense.1.weight", "temb.dense.1.bias"]);
+    expect(graph.outputs[0].shape[1]).toBe(2);
+    expect(first(model("return this.temb(x);", "x: Tensor<[Batch, 4]>", "temb = new nn.Module();"))).toMatch(/^TSDP3006 \d+: nn\.Module has no forward method/);
+    expect(first(model("return x;", "x: Tensor<[Batch, 4]>", "temb = new nn.Module(4);"))).toMatch(/nn\.Module\(\) takes no arguments/);
+  });
+});

@@ -594,10 +594,15 @@ export function insertModule(list: ModuleValue, index: number, m: Value, site: C
   items.forEach((c, i) => list.fields.set(String(i), c));
 }
 
-/** The base class; constructing it directly is meaningless. */
-export const moduleBase = new BuiltinClass("nn.Module", (_args, site) =>
-  fail("invalidArgument", "nn.Module is a base class: extend it with your own class", site.loc),
-);
+/**
+ * The base class. Constructed directly (`self.temb = nn.Module()` in the diffusion codebases) it is
+ * an empty container: children assigned to it are registered under its path (temb.dense.0.weight),
+ * and, having no forward, it is not called — as PyTorch's, whose forward raises.
+ */
+export const moduleBase = new BuiltinClass("nn.Module", (args, site) => {
+  if (args.length > 0) fail("wrongArgumentCount", `nn.Module() takes no arguments (an empty container; extend nn.Module for a layer of your own), got ${args.length}`, site.loc);
+  return new ModuleValue("user", "nn.Module", site.loc);
+});
 
 export function nnNamespace(host: LayerHost): NamespaceValue {
   const members = new Map<string, Value>([
