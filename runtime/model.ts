@@ -1063,9 +1063,14 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     }
     const spec = this.#spec("setParameter", name);
     const what = `${this.name}.setParameter("${spec.name}")`;
-    const tensor = readTensor(value, `${what}: the value`);
+    const array = arrayFor[spec.dtype].name;
+    const tensor = readTensor(value, `${what}: the value`, array);
     const { shape } = tensor;
-    const data = asHost(tensor.data, spec.dtype, what, `${what}: ${spec.name} is ${spec.dtype}, so the data must be a ${arrayFor[spec.dtype].name}`);
+    // another typed array converts as loadStateDict converts it (an Int32Array into an int64 num_batches_tracked)
+    const converted = hostView(tensor.data, array, what) ?? fromMemory(spec.dtype, tensor.data, what);
+    if (converted === undefined) throw new TypeError(`${what}: ${spec.name} is ${spec.dtype}, so the data must be a ${array} (or ${OTHER_ARRAY[spec.dtype]}), got ${describeValue(tensor.data)}`);
+    if (typeof converted === "string") throw new RangeError(`${what}: ${converted}`);
+    const data = converted;
     if (shape.length !== spec.shape.length || shape.some((d, i) => d !== spec.shape[i]))
       throw new RangeError(`${what}: ${spec.name} has shape ${fmt(spec.shape)}, got ${fmt(shape)}`);
     if (data.length !== numel(spec.shape))

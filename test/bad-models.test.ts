@@ -1,12 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { catalog } from "../compiler/diagnostics/catalog.ts";
 import { CompileError, diagnostic, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { formatDiagnostic, formatDiagnostics } from "../compiler/diagnostics/format.ts";
+import { diagnosticsOf, header } from "./helpers.ts";
 
 // The corpus of bad models: each file in test/bad-models/ is a model a user could write, with
 // a header comment saying what is wrong and one `// expect: TSDP4001 12:17` line per error
@@ -188,6 +189,33 @@ describe("formatDiagnostic", () => {
     expect(caretCol(atEnd, 5)).toEqual({ col: 25, width: 1 });
     const empty = formatDiagnostic(diagnostic("syntaxError", "'}' expected.", { file, line: 10, col: 1, length: 0 }), { sources });
     expect(caretCol(empty, 10)).toEqual({ col: 1, width: 1 });
+  });
+
+  it("an error inside a helper names the call it came from (a helper called from many places), and calls of calls, innermost first", () => {
+    const src = `${header}export class M extends nn.Module {
+  w = new nn.Parameter(F.ones(21));
+  r(t: Tensor, k: number) { return t.mul(this.w).sum(1, true).mul(k); }
+  twice(t: Tensor) { return this.r(t, 2); }
+  forward(x: Tensor<[Batch, 21]>) {
+    const a = this.r(x, 1);
+    const b = this.twice(x.narrow(1, 0, 14));
+    return a.add(b);
+  }
+}
+`;
+    const [d, ...rest] = diagnosticsOf(src);
+    expect(rest).toEqual([]);
+    expect(d.message).toBe("mul: shapes [Batch, 14] * [21] do not broadcast (each trailing dim must be equal or 1)");
+    const lineOf = (s: string) => src.split("\n").findIndex((l) => l.includes(s)) + 1;
+    expect(d.calledFrom?.map((c) => [c.name, c.loc.line])).toEqual([
+      ["M.r", lineOf("return this.r(t, 2)")],
+      ["M.twice", lineOf("this.twice(x.narrow")],
+    ]);
+    const out = formatDiagnostic(d, { cwd: dirname(d.loc!.file) }).split("\n");
+    expect(out.slice(-2)).toEqual([
+      `   = in M.r, called from ${basename(d.loc!.file)}:${lineOf("return this.r(t, 2)")}:${d.calledFrom![0].loc.col}`,
+      `   = in M.twice, called from ${basename(d.loc!.file)}:${lineOf("this.twice(x.narrow")}:${d.calledFrom![1].loc.col}`,
+    ]);
   });
 
   it("prints paths relative to cwd, and without a location or source just the message", () => {

@@ -19,6 +19,6 @@ describe("diagnostics on a terminal", () => {
     const shown = formatDiagnostics(ds);
     expect(shown).not.toMatch(forbidden);
     // no forged lines: every line of the output is one the formatter wrote
-    for (const line of shown.split("\n")) expect(line).toMatch(/^(error TSDP\d{4}: |  --> |\s*\d* \||\s+= help: |\d+ errors?$|$)/);
+    for (const line of shown.split("\n")) expect(line).toMatch(/^(error TSDP\d{4}: |  --> |\s*\d* \||\s+= help: |\s+= in .*, called from |\d+ errors?$|$)/);
   });
 });

@@ -254,6 +254,11 @@ describe("parameters", () => {
     m.setParameter("stats.num_forwards", { data: new BigInt64Array([100n]), shape: [] });
     m.forwardSync(x);
     expect((m.getParameter("stats.num_forwards") as Int64Tensor).data[0]).toBe(101n);
+    // an Int32Array converts into int64, as loadStateDict converts it; a Float64Array into float32 state
+    m.setParameter("stats.num_forwards", tensor(Int32Array.of(7), []));
+    expect((m.getParameter("stats.num_forwards") as Int64Tensor).data[0]).toBe(7n);
+    m.setParameter("fc.bias", { data: Float64Array.of(0.1, -2), shape: [2] } as never);
+    expect(Array.from(m.getParameter("fc.bias").data as Float32Array)).toEqual([Math.fround(0.1), -2]);
     m.dispose();
   });
 });
@@ -323,8 +328,8 @@ describe("bad arguments are refused before native code, and the model keeps work
     ["setParameter: not a tensor", () => m.setParameter("fc.bias", new Float32Array(2) as unknown as Tensor), /the value must be a tensor \{data, shape\}.*got Float32Array/],
     ["setParameter: a wrong shape", () => m.setParameter("fc.weight", tensor(new Float32Array(6), [3, 2])), /fc.weight has shape \[2, 3\], got \[3, 2\]/],
     ["setParameter: a flat shape", () => m.setParameter("fc.weight", tensor(new Float32Array(6), [6])), /fc.weight has shape \[2, 3\], got \[6\]/],
-    ["setParameter: a wrong dtype", () => m.setParameter("fc.bias", tensor(new Int32Array(2), [2])), /fc.bias is float32, so the data must be a Float32Array, got Int32Array/],
-    ["setParameter: number data for int64", () => m.setParameter("stats.num_forwards", raw(new Float64Array(1), [])), /stats.num_forwards is int64, so the data must be a BigInt64Array, got Float64Array/],
+    ["setParameter: a wrong dtype", () => m.setParameter("fc.bias", tensor(new Int32Array(2), [2])), /fc.bias is float32, so the data must be a Float32Array \(or a Float64Array\), got Int32Array/],
+    ["setParameter: number data for int64", () => m.setParameter("stats.num_forwards", raw(new Float64Array(1), [])), /stats.num_forwards is int64, so the data must be a BigInt64Array \(or an Int32Array\), got Float64Array/],
     ["setParameter: a wrong length", () => m.setParameter("fc.bias", raw(new Float32Array(3), [2])), /shape \[2\] holds 2 values, but data has 3/],
     ["setParameter: NaN dims", () => m.setParameter("fc.bias", raw(new Float32Array(2), [NaN])), /fc.bias has shape \[2\], got \[NaN\]/],
   ];

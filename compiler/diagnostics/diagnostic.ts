@@ -19,6 +19,37 @@ export interface Diagnostic {
   readonly notes?: readonly string[];
   /** A warning is reported and the compile goes on (a stale tuning entry); anything else is an error. */
   readonly severity?: "warning";
+  /**
+   * The calls the error happened under, innermost first: a shape error in a helper called from
+   * twenty places says which call it was (`in r, called from model.ts:30:12`).
+   */
+  readonly calledFrom?: readonly { readonly name: string; readonly loc: SourceLoc }[];
+}
+
+/** The most calls a diagnostic's `calledFrom` lists (a deep recursion's error would list thousands). */
+const MAX_CALLERS = 8;
+
+/**
+ * The diagnostics of an error thrown inside a call to `name` made at `site`, with that call added
+ * to each one's `calledFrom` (the frame a reader needs to tell twenty calls of one helper apart).
+ */
+export function calledFrom(e: unknown, name: string, site: SourceLoc): unknown {
+  // a budget's error (a subclass) names its own place and ends the compile: left as it is
+  if (!(e instanceof CompileError) || e.constructor !== CompileError) return e;
+  return new CompileError(
+    e.diagnostics.map((d) => withCallers(d, [{ name, loc: site }])),
+    e.fatal,
+  );
+}
+
+type Call = { readonly name: string; readonly loc: SourceLoc };
+const sameLoc = (a: SourceLoc | undefined, b: SourceLoc) => a !== undefined && a.file === b.file && a.line === b.line && a.col === b.col;
+
+/** `d` with `outer` calls (innermost first) after the ones it has, up to MAX_CALLERS; not the call the error itself points at. */
+function withCallers(d: Diagnostic, outer: readonly Call[]): Diagnostic {
+  const callers = [...(d.calledFrom ?? [])];
+  for (const c of outer) if (callers.length < MAX_CALLERS && !(callers.length === 0 && sameLoc(d.loc, c.loc))) callers.push(c);
+  return callers.length === (d.calledFrom?.length ?? 0) ? d : { ...d, calledFrom: callers };
 }
 
 export function diagnostic(kind: DiagnosticKind, message: string, loc?: SourceLoc): Diagnostic {
@@ -55,6 +86,8 @@ export function fail(kind: DiagnosticKind, message: string, loc?: SourceLoc): ne
 /** Collects diagnostics so that one run reports every independent error in a file. */
 export class DiagnosticBag {
   readonly items: Diagnostic[] = [];
+  /** The calls under way (outermost first), added to what is recovered inside them: the interpreter's call sites. */
+  calls: () => readonly Call[] = () => [];
   /** Keys of the items, so that a file with 100,000 errors is not quadratic to report. */
   private readonly keys = new Set<string>();
   add(d: Diagnostic): void {
@@ -72,7 +105,8 @@ export class DiagnosticBag {
       return f();
     } catch (e) {
       if (!(e instanceof CompileError) || e.fatal) throw e;
-      for (const d of e.diagnostics) this.add(d);
+      const open = [...this.calls()].reverse();
+      for (const d of e.diagnostics) this.add(open.length ? withCallers(d, open) : d);
       return onError();
     }
   }

@@ -60,6 +60,11 @@ export function formatDiagnostic(d: Diagnostic, opts: FormatOptions = {}): strin
       if (d.help) out.push(`${gutter} ${blue("=")} help: ${d.help}`);
     } else if (d.help) out.push(`   = help: ${d.help}`);
   } else if (d.help) out.push(`   = help: ${d.help}`);
+  // the calls it happened under, innermost first
+  for (const c of d.calledFrom ?? []) {
+    const file = opts.cwd ? relative(opts.cwd, c.loc.file) || c.loc.file : c.loc.file;
+    out.push(`   = in ${printable(c.name)}, called from ${printable(file)}:${c.loc.line}:${c.loc.col}`);
+  }
   return out.join("\n");
 }
 

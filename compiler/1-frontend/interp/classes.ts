@@ -13,7 +13,7 @@ import {
   type PropertyDeclaration,
   type ConstructorDeclaration,
 } from "ts-morph";
-import { CompileError, fail } from "../../diagnostics/diagnostic.ts";
+import { calledFrom, CompileError, fail } from "../../diagnostics/diagnostic.ts";
 import { appendModule, callInOrder, moduleBase, setDictEntry } from "../layers.ts";
 import { LimitError, limitError } from "../../limits.ts";
 import { Scope } from "../scope.ts";
@@ -267,6 +267,10 @@ export class Interpreter extends PropertyEvaluator {
     }
     this.callStack.push(decl);
     this.activeCalls.push({ decl, self: f.self });
+    // the model's own forward, called by the compiler at its name, is no call a reader made
+    const at = (TsNode.isMethodDeclaration(decl) || TsNode.isFunctionDeclaration(decl)) && decl.getNameNode() ? locOf(decl.getNameNode()!) : undefined;
+    const made = !(at && at.file === site.loc.file && at.line === site.loc.line && at.col === site.loc.col);
+    if (made) this.callSites.push({ name: f.name, loc: site.loc });
     try {
       const body = decl.getBody();
       if (!body) return fail("unsupportedSyntax", `${f.name} has no body`, locOf(decl));
@@ -275,7 +279,11 @@ export class Interpreter extends PropertyEvaluator {
         return done.kind === "return" ? done.value : undefined;
       }
       return this.evalExpr(body, scope);
+    } catch (e) {
+      // an error in the body: which call it was (a helper called from twenty places)
+      throw made ? calledFrom(e, f.name, site.loc) : e;
     } finally {
+      if (made) this.callSites.pop();
       this.callStack.pop();
       this.activeCalls.pop();
       this.budget.leave(CALL_LEVELS);

@@ -76,6 +76,8 @@ export abstract class InterpreterCore {
   protected readonly loops: TsNode[] = [];
   protected readonly fileScopes = new Map<string, Scope>();
   protected readonly callStack: TsNode[] = [];
+  /** The calls under way and where each was made: an error recovered inside one names them (DiagnosticBag.calls). */
+  protected readonly callSites: { readonly name: string; readonly loc: SourceLoc }[] = [];
   /** The tensor a buffer is in forward, which forward may change (state-updates.ts; the emitter keeps them). */
   stateValue(node: Node): TensorValue {
     return this.em.stateValue(node);
@@ -93,6 +95,7 @@ export abstract class InterpreterCore {
 
   constructor(limits: Limits = resolveLimits()) {
     clearInPlaceJournal();
+    this.diags.calls = () => this.callSites;
     this.limits = limits;
     this.budget = new Budget(limits);
     this.builder = new GraphBuilder(limits.maxOps);
