@@ -62,21 +62,26 @@ describe("channel reductions split over blocks (the GPU shape, run on the CPU ta
   }, 600_000);
 });
 
-describe("a long row's sum (a warp per output, 2^17 elements a lane)", () => {
-  it("adds each lane's elements in runs of 1,024: within 1e-5 of the float64 sum, where one float32 total drifted by 1.2e-4", async () => {
+describe("a long row's sum (a warp per output or row, 2^17 elements a lane)", () => {
+  it("adds each lane's elements in runs of 1,024 — a sum, a mean and a softmax's Σexp: within 1e-5 of float64, where one float32 total drifted by 1.2e-4", async () => {
     const n = 1 << 22;
-    const src = writeFiles({ "model.ts": `${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, ${n}]>) {\n    return F.cat([x.sum(1, true), x.mean(1, true)], 1);\n  }\n}\n` });
+    const src = writeFiles({ "model.ts": `${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, ${n}]>) {\n    return F.cat([x.sum(1, true), x.mean(1, true), x.softmax(1).narrow(1, 0, 1)], 1);\n  }\n}\n` });
     const { build, generated } = await compile(join(src, "model.ts"), { target: "cpu", outDir: join("build", "test-reduce-long-row") });
     expect(generated.cu).toContain("if (++in_run == 1024)");
+    expect(generated.cu).toContain("if (++s_in_run == 1024)");
     // same-signed values: a float32 total far above each addend rounds the same way again and again
     const x = Float32Array.from({ length: n }, (_, i) => 0.1 + (i % 7) * 0.01);
     let want = 0;
-    for (const v of x) want += v;
+    let max = -Infinity;
+    for (const v of x) [want, max] = [want + v, Math.max(max, v)];
+    let exps = 0;
+    for (const v of x) exps += Math.exp(v - max);
     const m = await load(build.outDir);
     try {
-      const [sum, mean] = m.forwardAllSync(tensor(x, [1, n]))[0].data as Float32Array;
+      const [sum, mean, first] = m.forwardAllSync(tensor(x, [1, n]))[0].data as Float32Array;
       expect(Math.abs(sum / want - 1)).toBeLessThan(1e-5);
       expect(Math.abs(mean / (want / n) - 1)).toBeLessThan(1e-5);
+      expect(Math.abs(first / (Math.exp(x[0] - max) / exps) - 1)).toBeLessThan(1e-5);
     } finally {
       m.dispose();
       removeScratch();

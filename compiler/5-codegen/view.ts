@@ -403,10 +403,10 @@ export interface GemmTensorCoreView extends GemmViewBase {
 }
 
 /** One reduction over a row: `acc` starts at `identity` and folds in each element `xk`; `after` runs once the warp has it. */
+/** One pass over a row: the accumulator's declarations, each element's statements (`xk`), then the lanes' combine. */
 export interface RowPassView {
-  readonly acc: string;
-  readonly identity: string;
-  readonly fold: string;
+  readonly init: readonly string[];
+  readonly step: readonly string[];
   readonly after: readonly string[];
 }
 

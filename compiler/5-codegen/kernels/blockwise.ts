@@ -98,7 +98,7 @@ const argmaxFold: Fold = {
  * values drifts by up to n·u as the total outgrows what it adds (2e-3 over a row of 2^25 — 2^20 a
  * lane), while runs of 1,024 bound it by (1,024 + n/1,024)·u, with no extra traffic.
  */
-const SUM_RUN = 1024;
+export const SUM_RUN = 1024;
 
 /**
  * The reduce template's fold for an op: the C forms of its Reduction trait (ops/reduce.ts). A sum

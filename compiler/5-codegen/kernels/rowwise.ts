@@ -1,7 +1,9 @@
 import type { Kernel } from "../../3-fusion/plan.ts";
 import { opDef } from "../../ops/index.ts";
 import { cDim, shapeComment, type CodegenContext } from "../context.ts";
-import type { ArgView, LaunchView, RowwiseView } from "../view.ts";
+import type { RowProgram } from "../../ops/op.ts";
+import type { ArgView, LaunchView, RowPassView, RowwiseView } from "../view.ts";
+import { SUM_RUN } from "./blockwise.ts";
 
 // Row-wise kernels: one warp per row; lanes stride over the row and combine by shuffles, so a row
 // of any length takes one pass per reduction and one to write. What a row computes (softmax,
@@ -9,6 +11,22 @@ import type { ArgView, LaunchView, RowwiseView } from "../view.ts";
 // rowwise.cu.hbs only lay out the rows.
 
 const ROWS_PER_BLOCK = 8;
+
+/**
+ * A pass as C: `acc = fold` per element; a sum (`acc + term`) whose lanes take more than SUM_RUN
+ * elements each (rows over 32,768: a vocabulary's softmax) adds them in runs, as reduce.cu.hbs's
+ * sums do, so a long row's total does not drift.
+ */
+function passView(p: RowProgram["passes"][number], length: number): RowPassView {
+  const term = p.fold.startsWith(`${p.acc} + `) ? p.fold.slice(p.acc.length + 3) : undefined;
+  if (term === undefined || Math.ceil(length / 32) <= SUM_RUN) return { init: [`float ${p.acc} = ${p.identity};`], step: [`${p.acc} = ${p.fold};`], after: p.after };
+  const [run, count] = [`${p.acc}_run`, `${p.acc}_in_run`];
+  return {
+    init: [`float ${p.acc} = ${p.identity};`, `float ${run} = ${p.identity};  // the current run of up to ${SUM_RUN} elements (SUM_RUN: a long row's rounding)`, `int ${count} = 0;`],
+    step: [`${run} = ${run} + ${term};`, `if (++${count} == ${SUM_RUN}) { ${p.acc} += ${run}; ${run} = ${p.identity}; ${count} = 0; }`],
+    after: [`${p.acc} += ${run};`, ...p.after],
+  };
+}
 
 export function rowwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: RowwiseView; launch: LaunchView } {
   const n = k.anchor;
@@ -31,7 +49,7 @@ export function rowwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: Rowwise
     params: args.map((a) => a.decl).join(", "),
     length: row.length,
     inner: row.inner,
-    passes: row.passes,
+    passes: row.passes.map((p) => passView(p, row.length)),
     write: row.write,
     rowsPerBlock: ROWS_PER_BLOCK,
   };
