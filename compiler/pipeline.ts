@@ -5,7 +5,7 @@ import { planMemory, type MemoryPlan } from "./4-memory/plan.ts";
 import { planBuckets } from "./4-memory/buckets.ts";
 import { generateCuda, withManifestChanges, type CodegenInput, type GeneratedModel, type TrainingCodegen } from "./5-codegen/emit.ts";
 import { differentiate } from "./2-autodiff/backward.ts";
-import { CompileError } from "./diagnostics/diagnostic.ts";
+import { CompileError, diagnostic } from "./diagnostics/diagnostic.ts";
 import type { Graph, OptimizerSpec, ParamGroup } from "./ir/node.ts";
 import { defaultShapeFor, type Precision, type ShapeFor } from "./5-codegen/context.ts";
 import { gemmWorkspaces } from "./5-codegen/kernels/gemm-shape.ts";
@@ -101,12 +101,23 @@ export function generate(file: string, options: CompileOptions = {}): Compiled {
   const training = trainingPrograms(model.graph, options.bucketCapMb, shapeFor, options.precision, tuning); // 2–4 for evaluate and the training step (when declared)
   const plan = planKernels(model.graph, undefined, planOptions(options.precision)); // 3. ops → fused kernels
   const checked = tuning ? checkTuning(tuning.file, tunableKernels([plan, ...(training ? [training.evaluate.plan, training.step.plan] : [])], options.precision ?? "fp32")) : undefined;
-  const warnings = checked?.warnings ?? [];
+  const warnings = [...(checked?.warnings ?? []), ...lossWarnings(model.graph)];
   const memory = planMemory(model.graph, plan, undefined, workspaces(plan, shapeFor, options.precision ?? "fp32", tuning)); // 4. buffers, lifetimes, reuse
   const forward = { graph: model.graph, plan, memory };
   let generated = generateWithTraining({ forward, target, precision: options.precision, shapeFor, gemm: options.gemm, training, tuning }); // 5. CUDA
   if (tuning) generated = withManifestChanges(generated, { tuning: tuningReport(tuning, checked!.stale) });
   return { model, plan, memory, training, generated, ...(tuning ? { tuning } : {}), warnings };
+}
+
+/**
+ * A loss of no kind (ir/loss-combination.ts: an RMSE's square root of a mean, a mean plus a sum)
+ * trains on several devices as DDP's does, not as one device on the whole batch: said at compile
+ * time, where the loss is written, rather than found as a drift between device counts.
+ */
+function lossWarnings(graph: Graph): Diagnostic[] {
+  const loss = graph.loss;
+  if (!loss || !graph.optimizer || lossKind(loss.value) !== undefined) return [];
+  return [{ ...diagnostic("lossOfNoKind", "the loss is neither a mean nor a sum over the batch (a square root of a mean, a mean plus a sum, …)", loss.value.loc), severity: "warning" }];
 }
 
 /** Split-K workspaces for the memory planner, with the tuning file's split counts. */

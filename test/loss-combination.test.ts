@@ -2,13 +2,15 @@
 // loss's graph, for loss modules by their reduction and for loss functions term by term. And
 // F.klDiv / nn.KLDivLoss (1-frontend/functional-compositions.ts) through the float64 reference.
 // Equal losses and gradients on 1 and 3 devices: test/loss-combination-target.test.ts.
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lossKind } from "../compiler/ir/loss-combination.ts";
+import { generate } from "../compiler/pipeline.ts";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
 import { gradCheck } from "./gradcheck.ts";
-import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+import { diagnosticsOf, header, lowerSource, writeFiles } from "./helpers.ts";
 
 const trained = (loss: string, target = "Tensor<[Batch, 3]>") =>
   `${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 3);\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\nexport const training = new Training(M, { loss: ${loss.replace("TARGET", target)}, optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
@@ -119,5 +121,19 @@ describe("mse, l1, smooth L1 and Huber losses of shapes that broadcast", () => {
     got[3].forEach((g, i) => expect(g).toBeCloseTo(Math.abs(d[i * 3]) < 0.5 ? 0.5 * d[i * 3] ** 2 : 0.5 * (Math.abs(d[i * 3]) - 0.25), 12));
     const refused = diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 1]>, t: Tensor<[Batch]>) {\n    return F.mseLoss(x, t, { reduction: "none" });\n  }\n}\n`).map((d) => d.message)[0];
     expect(refused).toMatch(/the batch in more than one dim/);
+  });
+});
+
+describe("a loss of no kind is said at compile time", () => {
+  it("a mean plus a sum, or an RMSE, warns TSDP5006 at the loss (several devices weigh each replica by its share, as DDP); a mean or a sum does not", () => {
+    const warnings = (loss: string) => {
+      const dir = writeFiles({ "model.ts": trained(loss) });
+      return generate(join(dir, "model.ts"), { target: "cpu" }).warnings.map((w) => `${w.code} ${w.severity} ${w.loc?.line}`);
+    };
+    const line = trained("X").split("\n").findIndex((l) => l.includes("new Training")) + 1;
+    expect(warnings("(o: Tensor, t: TARGET) => F.mseLoss(o, t).add(o.sub(t).abs().sum().mul(0.1))".replace("TARGET", "Tensor<[Batch, 3]>"))).toEqual([`TSDP5006 warning ${line}`]);
+    expect(warnings("(o: Tensor, t: TARGET) => F.mseLoss(o, t).sqrt()".replace("TARGET", "Tensor<[Batch, 3]>"))).toEqual([`TSDP5006 warning ${line}`]);
+    expect(warnings("new nn.MSELoss()")).toEqual([]);
+    expect(warnings("(o: Tensor, t: TARGET) => o.sub(t).abs().sum()".replace("TARGET", "Tensor<[Batch, 3]>"))).toEqual([]);
   });
 });

@@ -131,6 +131,11 @@ export const catalog = {
     "nothing to train",
     "the model has no parameters, so an optimizer has nothing to update (PyTorch's optimizers refuse an empty parameter list too); remove the training declaration or add a layer with parameters",
   ),
+  lossOfNoKind: entry(
+    "TSDP5006",
+    "a loss that is neither a mean nor a sum over the batch",
+    "on several devices each replica's loss and gradient are weighted by its share of the batch, as DistributedDataParallel averages them, which is not the whole batch's loss (one device is exact); a mean of per-sample terms, or a sum, trains alike on any number of devices",
+  ),
 
   noKernel: entry("TSDP6001", "no kernel for this op yet", "the reference interpreter runs it; code generation for it is not written yet"),
   toolMissing: entry("TSDP6002", "compiler toolchain not found"),
