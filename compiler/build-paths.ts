@@ -11,7 +11,7 @@ export function defaultOutDir(file: string): string {
 }
 
 /** What a build depends on besides its source files. */
-export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[], precision = "fp32", bucketCapMb = DEFAULT_BUCKET_CAP_MB, memcheck = false, shapeFor?: "cpu" | "gpu", counters = false, gemm = "auto", fast = false, tune?: string) {
+export function recordedOptions(model: string | undefined, target: Target, archs: readonly string[], precision = "fp32", bucketCapMb = DEFAULT_BUCKET_CAP_MB, memcheck = false, shapeFor?: "cpu" | "gpu", counters = false, gemm = "auto", fast = false, tune?: string | false) {
   // memcheck, counters, and kernel shapes for the other target, only where asked for, so that
   // records of ordinary builds stay as they were.
   const otherShapes = shapeFor !== undefined && shapeFor !== (target === "cuda" ? "gpu" : "cpu");
@@ -29,7 +29,8 @@ export function recordedOptions(model: string | undefined, target: Target, archs
     ...(fast && target === "cpu" ? { fast: true } : {}),
     // TSDP_CPU_OPT_LEVEL, where it changes the build (a plain CPU build at other than -O3)
     ...(target === "cpu" && !memcheck && !counters && !fast ? plainLevelRecord(cpuOptLevel()) : {}),
-    // the tuning file applied (its contents are hashed with the sources: an edit rebuilds)
+    // the tuning file applied (its contents are hashed with the sources: an edit rebuilds), or
+    // --no-tune's false (a rebuild's command must ignore a model.tune.json too)
     ...(tune !== undefined ? { tune } : {}),
   };
 }

@@ -138,7 +138,7 @@ withLimits(compileCommand)
       // --tune's file, or model.tune.json beside the model (its contents are hashed as a source)
       const tunePath = opts.tune === false ? undefined : tuningPathFor(file, opts.tune);
       const { overridesRecord } = await import("./6-build/overrides.ts");
-      const options = { ...recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck && !counters, opts.shapeFor, counters, opts.gemm, false, tunePath), ...overridesRecord(file, opts.kernels) };
+      const options = { ...recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck && !counters, opts.shapeFor, counters, opts.gemm, false, opts.tune === false ? false : tunePath), ...overridesRecord(file, opts.kernels) };
       if (isFresh(outDir, file, options)) {
         process.stdout.write(`${file} → ${outDir} (${target}, up to date, ${Math.round(performance.now() - started)} ms)\n`);
         return;

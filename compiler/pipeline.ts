@@ -222,7 +222,7 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
       file,
       [...compiled.model.sources, ...(tunePath ? [tunePath] : [])],
       {
-        ...recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb, memcheck, options.shapeFor, counters, options.gemm, options.fastBuild === true, tuneRecord),
+        ...recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb, memcheck, options.shapeFor, counters, options.gemm, options.fastBuild === true, options.tune === false ? false : tuneRecord),
         ...overridesRecord(file, options.kernelsDir),
       },
       // a model.tune.json that appears later must rebuild

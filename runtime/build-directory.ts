@@ -104,6 +104,7 @@ export function rebuildCommand(dir: string, sourceFile?: string): string {
   if (opts.counters === true) words.push("--counters");
   // a tuning file by path (an in-memory candidate is recorded as file@sha256 and has no path to give)
   if (typeof opts.tune === "string" && opts.tune.length > 0 && !/@[0-9a-f]{64}$/.test(opts.tune)) words.push("--tune", shellWord(opts.tune));
+  if (opts.tune === false) words.push("--no-tune");
   return words.join(" ");
 }
 

@@ -152,6 +152,8 @@ describe("class 5: bad arguments become located diagnostics", () => {
     for (const v of [0, 1, -2, 0.1, 1e-7, 1e20, 3.4e38, 3.5e38, -1e300, 1e-50, 5e-324, NaN, Infinity, -Infinity])
       expect(cFloat(v), String(v)).toMatch(literal);
     expect(cFloat(1e300)).toBe(cFloat(Infinity));
+    // −0 keeps its sign, as PyTorch's float32 −0.0 (1 / x is −∞), and so does what rounds to it
+    expect([cFloat(-0), cFloat(-1e-50), cFloat(0)]).toEqual(["-0.0f", "-0.0f", "0.0f"]);
   });
 
   it("shape rules refuse bad window parameters instead of producing Infinity, NaN, 0 or negative dims", () => {

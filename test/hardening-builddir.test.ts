@@ -274,8 +274,8 @@ describe("class 3: 'up to date' verifies the outputs; the cache verifies what it
     const record = (options: object) => writeFileSync(join(dir, "build.json"), JSON.stringify({ version: 2, file: "/m/a.ts", options: JSON.stringify(options) }));
     record({ model: null, target: "cpu", archs: [], precision: "fp32", bucketCapMb: 25, shapeFor: "gpu", gemm: "tsdp", tune: "/m/a.tune.json" });
     expect(rebuildCommand(dir)).toBe(`tsdp compile /m/a.ts --out ${dir} --target cpu --shape-for gpu --gemm tsdp --tune /m/a.tune.json`);
-    record({ model: "Net", target: "cpu", archs: [], precision: "bf16", bucketCapMb: 25, memcheck: true });
-    expect(rebuildCommand(dir)).toBe(`tsdp compile /m/a.ts --out ${dir} --target cpu --model Net --precision bf16 --memcheck`);
+    record({ model: "Net", target: "cpu", archs: [], precision: "bf16", bucketCapMb: 25, memcheck: true, tune: false });
+    expect(rebuildCommand(dir)).toBe(`tsdp compile /m/a.ts --out ${dir} --target cpu --model Net --precision bf16 --memcheck --no-tune`);
     // tsdp tune's in-memory candidate has no file to name
     record({ model: null, target: "cpu", archs: [], precision: "fp32", bucketCapMb: 25, counters: true, tune: `/m/a.ts@${"0".repeat(64)}` });
     expect(rebuildCommand(dir)).toBe(`tsdp compile /m/a.ts --out ${dir} --target cpu --counters`);

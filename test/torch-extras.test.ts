@@ -184,6 +184,26 @@ export const training = new Training(M, { loss: (o: Tensor, y: Tensor<[Batch, 3]
     close([u[1], u[3]], [0, 0]);
     close([u[0] + u[2] + u[4]], [20 + 200]);
     expect([u[0], u[2], u[4]].filter((g) => Math.abs(g - 20 / 3) < 1e-9).length).toBe(2);
+    // ties at ±∞ share it too, and a NaN median shares it among the NaNs (PyTorch's mask: input.isnan()
+    // where the value is NaN); a median of −0 is −0
+    const state = initState(graph, 0);
+    const run = (t: number[], u: number[]) => {
+      state.params.get("t")!.data.set(t);
+      state.params.get("u")!.data.set(u);
+      const s = runReference(step, { x: nd([1, 1], [1]), target: nd([1, 3], [1, 10, 0]) }, state, { training: true, step: 0 });
+      return { out: Array.from(s.outputs[0].data), t: Array.from(s.values.get(gradients.get("t")!)!.data), u: Array.from(s.values.get(gradients.get("u")!)!.data) };
+    };
+    const inf = run([Infinity, Infinity, Infinity, Infinity, 1, -Infinity], [NaN, 1, NaN, 2, 3]);
+    expect(inf.out.slice(0, 2)).toEqual([Infinity, 2]);
+    close(inf.t, [1 / 4, 1 / 4, 1 / 4, 1 / 4, 0, 0]);
+    // u: nanmedian() leaves the NaNs out: the lower median of 1, 2, 3 is 2
+    close(inf.u, [0, 0, 0, 10, 0]);
+    const nan = run([NaN, 1, NaN, 2, 3, 4], [-Infinity, -Infinity, -Infinity, 1, 2]);
+    expect([Number.isNaN(nan.out[0]), nan.out[1]]).toEqual([true, -Infinity]);
+    close(nan.t, [0.5, 0, 0.5, 0, 0, 0]);
+    close(nan.u, [10 / 3, 10 / 3, 10 / 3, 0, 0]);
+    const zero = run([-0, -0, -0, 1, 2, 3], [1, 2, 3, 4, 5]);
+    expect(Object.is(zero.out[0], -0)).toBe(true);
   });
 
   it("nanmedian and nanquantile leave NaNs out: the lower median, and the rank q·(count − 1) among the values that are not NaN", () => {

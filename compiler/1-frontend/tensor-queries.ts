@@ -395,18 +395,26 @@ function quantileQs(q: Value, who: string, site: CallSite): number[] {
 /**
  * A whole tensor's median (`picked`, [1], of the flat `t`) as a 0-d value whose gradient is shared
  * evenly among the elements equal to it, as PyTorch's median() and nanmedian() without a dim
- * (evenly_distribute_backward; with a dim the gradient goes to the index): v + Σ_ties (t − v)/k,
- * with v detached, is v exactly (each t − v is 0) and gives each of the k ties 1/k. An infinite or
- * NaN median keeps the picked element's gradient (t − v would be NaN there).
+ * (evenly_distribute_backward: the elements equal to it, or the NaNs when it is NaN; with a dim the
+ * gradient goes to the index). The extreme of the ties alone — amax with the others at −FLT_MAX,
+ * amin (−amax of −x) at +FLT_MAX for a median of −∞ — is the median, and amax's and amin's gradients are shared
+ * evenly among their ties, NaN with NaN. Its value for a finite median is v − (a − a), with a and
+ * v detached on the left: v exactly (a −0 stays −0, which amax of ±0 ties would not keep).
  */
 function evenAmongTies(c: ReturnType<typeof ops>, t: TensorValue, picked: TensorValue): TensorValue {
   const v = c.op("detach", [picked]);
-  const tie = c.op("eq", [t, v]);
-  const ties = c.op("sum", [c.op("where", [tie, 1, 0])], { dims: [0], keepdim: false });
-  const share = c.op("div", [c.op("sum", [c.op("where", [tie, c.op("sub", [t, v]), 0])], { dims: [0], keepdim: false }), ties]);
+  const nan = (x: TensorValue) => c.op("ne", [x, x]);
+  const tie = c.op("where", [nan(v), nan(t), c.op("eq", [t, v])]);
+  const over = { dims: [0], keepdim: false };
+  const high = c.op("amax", [c.op("where", [tie, t, -FLOAT32_MAX])], over);
+  const low = c.op("neg", [c.op("amax", [c.op("neg", [c.op("where", [tie, t, FLOAT32_MAX])])], over)]);
+  const a = c.reshape(c.op("where", [c.op("lt", [v, -FLOAT32_MAX]), low, high]), [1]);
   const finite = c.op("eq", [c.op("sub", [v, v]), 0]);
-  return c.reshape(c.op("where", [finite, c.op("add", [v, share]), picked]), []);
+  return c.reshape(c.op("where", [finite, c.op("sub", [v, c.op("sub", [c.op("detach", [a]), a])]), a]), []);
 }
+
+/** float32's largest finite value: the fill no tie of a finite median is below (above, for amin). */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * The nan- selections' common part: x sorted along dim (every element without one; NaNs last), the

@@ -60,6 +60,8 @@ export function cFloat(v: number): string {
   // a finite double past float32's range rounds to ±Infinity, which has no C literal
   const f = Math.fround(v);
   if (!Number.isFinite(f)) return f > 0 ? "__int_as_float(0x7f800000)" : "__int_as_float(0xff800000)";
+  // String(-0) is "0": PyTorch's -0.0 keeps its sign (1 / x is −∞)
+  if (Object.is(f, -0)) return "-0.0f";
   const s = String(f === v ? v : f);
   return /[.eE]/.test(s) ? `${s}f` : `${s}.0f`;
 }
