@@ -131,7 +131,7 @@ function groupLrs(given: unknown, groups: number, num: (name: string, v: unknown
   if (groups === 0) throw new TypeError(`${where}: groupLrs sets each param group's lr, and the model's optimizer declares no groups; give lr`);
   // copied first: a getter must not hand the check one value and the step another
   const list = Array.isArray(given) && given.length === groups ? readList(given, groups, `${where}: groupLrs`) : undefined;
-  if (!list) throw new RangeError(`${where}: groupLrs must be an array of ${groups} numbers, one per declared param group, got ${describeValue(given)}`);
+  if (!list) throw new RangeError(`${where}: groupLrs must be an array of ${groups} numbers, one per declared param group, got ${Array.isArray(given) ? `an array of ${given.length}` : describeValue(given)}`);
   // a hole or undefined is no rate (it must not read as 0, which would freeze the group)
   list.forEach((v, i) => (out[i] = num(`groupLrs[${i}]`, v === undefined ? Number.NaN : v, 0)));
   return { group_lrs: groups, group_lr: out };
@@ -845,7 +845,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     throw new RangeError(
       `${where}: the file's optimizer (at step ${steps}) has no ${listed(missing.map((p) => `optimizer.${p.name}`))}: ` +
         `PyTorch counts an optimizer's steps per parameter and tsdp one count for all, so a parameter without its state would not step as PyTorch's ` +
-        `(a checkpoint of a build where it was frozen?); load the weights alone with loadStateDict (the optimizer starts afresh), or a checkpoint that holds every trained parameter's state`,
+        `(a checkpoint of a build where it was frozen?); load the weights alone with loadStateDict (into a model just loaded, whose optimizer state is fresh), or a checkpoint that holds every trained parameter's state`,
     );
   }
 
