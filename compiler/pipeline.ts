@@ -116,7 +116,8 @@ export function generate(file: string, options: CompileOptions = {}): Compiled {
  */
 function lossWarnings(graph: Graph): Diagnostic[] {
   const loss = graph.loss;
-  if (!loss || !graph.optimizer || lossKind(loss.value) !== undefined) return [];
+  // a mean over targets with ignoreIndex or class weights is weighted by each replica's count or weight sum: exact
+  if (!loss || !graph.optimizer || loss.ignoreIndex !== undefined || loss.classWeights !== undefined || lossKind(loss.value) !== undefined) return [];
   return [{ ...diagnostic("lossOfNoKind", "the loss is neither a mean nor a sum over the batch (a square root of a mean, a mean plus a sum, …)", loss.value.loc), severity: "warning" }];
 }
 

@@ -134,6 +134,14 @@ describe("a loss of no kind is said at compile time", () => {
     expect(warnings("(o: Tensor, t: TARGET) => F.mseLoss(o, t).add(o.sub(t).abs().sum().mul(0.1))".replace("TARGET", "Tensor<[Batch, 3]>"))).toEqual([`TSDP5006 warning ${line}`]);
     expect(warnings("(o: Tensor, t: TARGET) => F.mseLoss(o, t).sqrt()".replace("TARGET", "Tensor<[Batch, 3]>"))).toEqual([`TSDP5006 warning ${line}`]);
     expect(warnings("new nn.MSELoss()")).toEqual([]);
+    // a mean over the targets not ignored, or weighted by class: each replica weighted by its count or weight sum, exact
+    const labels = (loss: string) => {
+      const dir = writeFiles({ "model.ts": trained(loss, 'Tensor<[Batch], "int32">') });
+      return generate(join(dir, "model.ts"), { target: "cpu" }).warnings;
+    };
+    expect(labels("new nn.CrossEntropyLoss({ ignoreIndex: 1 })")).toEqual([]);
+    expect(labels("new nn.CrossEntropyLoss({ weight: F.tensor([1, 2, 3]) })")).toEqual([]);
+    expect(labels("(o: Tensor, t: TARGET) => F.crossEntropy(o, t, { ignoreIndex: -1, labelSmoothing: 0.1 })")).toEqual([]);
     expect(warnings("(o: Tensor, t: TARGET) => o.sub(t).abs().sum()".replace("TARGET", "Tensor<[Batch, 3]>"))).toEqual([]);
   });
 });

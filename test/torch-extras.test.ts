@@ -3,11 +3,13 @@
 // tensor_split, diag_embed, sinc, logaddexp2, logspace, the other names (arccos, absolute, …), the
 // method forms, and torch.special's. Float64 reference, tolerance 1e-12.
 import { describe, expect, it } from "vitest";
+import { join } from "node:path";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { generate } from "../compiler/pipeline.ts";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
-import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+import { diagnosticsOf, header, lowerSource, writeFiles } from "./helpers.ts";
 
 const xs = [0.5, -1.5, 2, 0, 3, -0.25];
 
@@ -204,6 +206,16 @@ export const training = new Training(M, { loss: (o: Tensor, y: Tensor<[Batch, 3]
     close(nan.u, [10 / 3, 10 / 3, 10 / 3, 0, 0]);
     const zero = run([-0, -0, -0, 1, 2, 3], [1, 2, 3, 4, 5]);
     expect(Object.is(zero.out[0], -0)).toBe(true);
+    // a median at float32's lowest finite value: its two ties, not the fill beside them
+    const lowest = -3.4028234663852886e38;
+    close(run([lowest, lowest, lowest, 1, 2, 3], [1, 2, 3, 4, 5]).t, [1 / 3, 1 / 3, 1 / 3, 0, 0, 0]);
+  });
+
+  it("−0.0 keeps its sign: F.pad's value, a buffer's fill in the generated code", () => {
+    const [padded] = outputs('return F.pad(x, [1, 1], "constant", -0.0);');
+    expect(padded.map((v) => Object.is(v, -0))).toEqual([true, false, false, false, false, false, false, true]);
+    const dir = writeFiles({ "model.ts": `${header}export class M extends nn.Module {\n  constructor() {\n    super();\n    this.registerBuffer("b", F.tensor([-0.0, -0.0]));\n  }\n  forward(x: Tensor<[Batch, 2]>) {\n    return x.div(this.b);\n  }\n}\n` });
+    expect(generate(join(dir, "model.ts"), { target: "cpu" }).generated.cu).toMatch(/\.init = TSDP_INIT_CONSTANT, \.a = -0\.0,/);
   });
 
   it("nanmedian and nanquantile leave NaNs out: the lower median, and the rank q·(count − 1) among the values that are not NaN", () => {

@@ -125,10 +125,12 @@ export function pad(b: Bound, site: CallSite, em: GraphEmitter, who: string): Te
     return y;
   };
   const y = padded(input);
-  if (b.value === 0) return y;
-  // the batch dims of the mask are 1: it broadcasts over the batch
+  // pad_dim's fill is +0: a −0.0 value (PyTorch keeps its sign) takes the select below
+  if (Object.is(b.value, 0)) return y;
+  // the batch dims of the mask are 1: it broadcasts over the batch; a select, not y + (1 − inside)·value,
+  // which would turn the inside's values into NaN for an infinite value and +0 for −0
   const inside = padded(c.op("full", [], { shape: input.node.shape.map((d) => (typeof d === "number" ? d : 1)), value: 1 }));
-  const filled = c.op("add", [y, c.op("mul", [c.op("sub", [1, inside]), b.value])]);
+  const filled = c.op("where", [inside, y, b.value]);
   // a bool tensor padded with True stays bool, as PyTorch's (a pad of False is pad_dim's zeros: boolean-masks.ts)
   return b.value === 1 && isBooleanMask(input.node) ? markBoolean(filled) : filled;
 }

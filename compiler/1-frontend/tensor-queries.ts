@@ -396,21 +396,23 @@ function quantileQs(q: Value, who: string, site: CallSite): number[] {
  * A whole tensor's median (`picked`, [1], of the flat `t`) as a 0-d value whose gradient is shared
  * evenly among the elements equal to it, as PyTorch's median() and nanmedian() without a dim
  * (evenly_distribute_backward: the elements equal to it, or the NaNs when it is NaN; with a dim the
- * gradient goes to the index). The extreme of the ties alone — amax with the others at −FLT_MAX,
- * amin (−amax of −x) at +FLT_MAX for a median of −∞ — is the median, and amax's and amin's gradients are shared
- * evenly among their ties, NaN with NaN. Its value for a finite median is v − (a − a), with a and
- * v detached on the left: v exactly (a −0 stays −0, which amax of ±0 ties would not keep).
+ * gradient goes to the index). A finite median v is v − Σ_ties (t̂ − t)/k with t̂ detached: v
+ * exactly (each term is 0; a −0 stays −0) with 1/k to each of the k ties. An infinite or NaN one
+ * (where t̂ − t is NaN) is the extreme of its ties alone — amax with the others at −FLT_MAX, amin
+ * (−amax of −x) at +FLT_MAX for −∞ — whose gradient amax shares evenly among them, NaN with NaN.
  */
 function evenAmongTies(c: ReturnType<typeof ops>, t: TensorValue, picked: TensorValue): TensorValue {
   const v = c.op("detach", [picked]);
   const nan = (x: TensorValue) => c.op("ne", [x, x]);
   const tie = c.op("where", [nan(v), nan(t), c.op("eq", [t, v])]);
   const over = { dims: [0], keepdim: false };
+  const ties = c.op("sum", [c.op("where", [tie, 1, 0])], over);
+  const spread = c.op("div", [c.op("sum", [c.op("where", [tie, c.op("sub", [c.op("detach", [t]), t]), 0])], over), ties]);
   const high = c.op("amax", [c.op("where", [tie, t, -FLOAT32_MAX])], over);
   const low = c.op("neg", [c.op("amax", [c.op("neg", [c.op("where", [tie, t, FLOAT32_MAX])])], over)]);
-  const a = c.reshape(c.op("where", [c.op("lt", [v, -FLOAT32_MAX]), low, high]), [1]);
+  const extreme = c.op("where", [c.op("lt", [v, -FLOAT32_MAX]), low, high]);
   const finite = c.op("eq", [c.op("sub", [v, v]), 0]);
-  return c.reshape(c.op("where", [finite, c.op("sub", [v, c.op("sub", [c.op("detach", [a]), a])]), a]), []);
+  return c.reshape(c.op("where", [finite, c.op("sub", [v, spread]), extreme]), []);
 }
 
 /** float32's largest finite value: the fill no tie of a finite median is below (above, for amin). */

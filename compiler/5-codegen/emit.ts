@@ -135,7 +135,8 @@ const optimizerCode = { SGD: "TSDP_SGD", Adam: "TSDP_ADAM", AdamW: "TSDP_ADAMW",
 /** A C double literal: JavaScript's shortest round-trip form is one. */
 function cDouble(x: number): string {
   if (!Number.isFinite(x)) throw new Error(`codegen: ${x} has no C literal`);
-  return String(x);
+  // String(-0) is "0": a −0.0 fill (a buffer of F.tensor([-0.0])) keeps its sign
+  return Object.is(x, -0) ? "-0.0" : String(x);
 }
 
 /** A double as a C++ initializer, with math.h's macros for what has no literal. */
