@@ -85,6 +85,8 @@ export abstract class LRScheduler {
   readonly groupBaseLrs?: readonly number[];
   /** What it schedules (PyTorch's optimizer): a SequentialLR's schedulers must share it. */
   readonly target: SchedulerTarget;
+  /** Whether this is the first scheduler made for its model (whose initial lrs it set). */
+  protected readonly first: boolean;
 
   /** `baseLr`: a scheduler's own base (CyclicLR's), instead of the optimizer's lr. */
   constructor(target: SchedulerTarget, who: string, baseLr?: number) {
@@ -97,9 +99,6 @@ export abstract class LRScheduler {
     this.groupBaseLrs = base.groups;
     this.first = base.first === true;
   }
-
-  /** Whether this is the first scheduler made for its model (whose initial lrs it set). */
-  protected readonly first: boolean;
 
   /** The lr at step t (t ≥ 0) of a group whose initial lr is `base` (PyTorch computes each group's from its own). */
   abstract lrFrom(base: number, t: number): number;

@@ -216,6 +216,22 @@ const fmt = (shape: readonly unknown[]) => `[${shape.map((d) => (typeof d === "n
 /** The other typed array loadStateDict converts into each dtype (runtime/state-dict.ts fromMemory). */
 const OTHER_ARRAY: Record<Dtype, string> = { float32: "a Float64Array", int64: "an Int32Array", int32: "a BigInt64Array" };
 
+/**
+ * A value in memory for `dtype` state (loadStateDict's and setParameter's): a view of its memory
+ * when it is the dtype's own array (`view`, which the caller copies before user code runs again),
+ * else converted from the other array load_state_dict's copy_ converts (a Float64Array into float32,
+ * an Int32Array into int64); anything else a TypeError naming `subject`, a value that does not fit a RangeError.
+ */
+function stateValue(data: unknown, dtype: Dtype, what: string, subject: string): { data: HostArray; view?: HostArray } {
+  const array = arrayFor[dtype].name;
+  const view = hostView(data, array, what);
+  if (view) return { data: view, view };
+  const converted = fromMemory(dtype, data, what);
+  if (converted === undefined) throw new TypeError(`${what}: ${subject} is ${dtype}, so the data must be a ${array} (or ${OTHER_ARRAY[dtype]}), got ${describeValue(data)}`);
+  if (typeof converted === "string") throw new RangeError(`${what}: ${converted}`);
+  return { data: converted };
+}
+
 /** Names in a message, the first 20 of them: a model with thousands of tied keys would list them all. */
 function listed(names: readonly string[], show: (name: string) => string = (n) => n): string {
   const shown = names.slice(0, 20).map(show).join(", ");
@@ -920,13 +936,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
         continue;
       }
       const what = `${where}: "${key}"`;
-      const array = arrayFor[spec.dtype].name;
-      const tensor = readTensor(dict[key], what, array);
-      const view = hostView(tensor.data, array, what);
-      // another typed array converts as load_state_dict's copy_ converts (a Float64Array into float32 state)
-      const data = view ?? fromMemory(spec.dtype, tensor.data, what);
-      if (data === undefined) throw new TypeError(`${what}: ${key}${name === key ? "" : ` (tied to ${name})`} is ${spec.dtype}, so the data must be a ${array} (or ${OTHER_ARRAY[spec.dtype]}), got ${describeValue(tensor.data)}`);
-      if (typeof data === "string") throw new RangeError(`${what}: ${data}`);
+      const tensor = readTensor(dict[key], what, arrayFor[spec.dtype].name);
+      const { data, view } = stateValue(tensor.data, spec.dtype, what, `${key}${name === key ? "" : ` (tied to ${name})`}`);
       if (!shapeFits(tensor.shape, spec.shape)) throw new RangeError(`${what} has shape ${fmt(tensor.shape)}, the model's is ${fmt(spec.shape)}`);
       if (data.length !== numel(spec.shape)) throw new RangeError(`${what}: shape ${fmt(tensor.shape)} holds ${numel(spec.shape)} values, but data has ${data.length}`);
       let copy = data;
@@ -1063,14 +1074,9 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     }
     const spec = this.#spec("setParameter", name);
     const what = `${this.name}.setParameter("${spec.name}")`;
-    const array = arrayFor[spec.dtype].name;
-    const tensor = readTensor(value, `${what}: the value`, array);
+    const tensor = readTensor(value, `${what}: the value`, arrayFor[spec.dtype].name);
     const { shape } = tensor;
-    // another typed array converts as loadStateDict converts it (an Int32Array into an int64 num_batches_tracked)
-    const converted = hostView(tensor.data, array, what) ?? fromMemory(spec.dtype, tensor.data, what);
-    if (converted === undefined) throw new TypeError(`${what}: ${spec.name} is ${spec.dtype}, so the data must be a ${array} (or ${OTHER_ARRAY[spec.dtype]}), got ${describeValue(tensor.data)}`);
-    if (typeof converted === "string") throw new RangeError(`${what}: ${converted}`);
-    const data = converted;
+    const { data } = stateValue(tensor.data, spec.dtype, what, spec.name);
     if (shape.length !== spec.shape.length || shape.some((d, i) => d !== spec.shape[i]))
       throw new RangeError(`${what}: ${spec.name} has shape ${fmt(spec.shape)}, got ${fmt(shape)}`);
     if (data.length !== numel(spec.shape))

@@ -336,6 +336,8 @@ type SgdOverrides = { momentum?: number; dampening?: number; nesterov?: boolean;
 /** A step's options as the reference's spec holds them: NAdam's ψ is its momentum, Adadelta's rho its alpha. */
 const asSpec = ({ momentumDecay, rho, ...o }: SgdOverrides & { lr?: number }): StepOverrides => ({ ...o, ...(momentumDecay !== undefined ? { momentum: momentumDecay } : {}), ...(rho !== undefined ? { alpha: rho } : {}) });
 const SGD_NESTEROV = "new optim.SGD({ lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 })";
+/** Fine-tuning's differential lr: the head (fc2) a group of 10× the optimizer's lr. */
+const ADAM_HEAD_GROUP = "new optim.Adam([{ params: (name: string) => name.startsWith(\"fc2\"), lr: 0.05 }, { params: (name: string) => !name.startsWith(\"fc2\") }], { lr: 0.005 })";
 
 describe("optimizer trajectories over 10 steps equal the float64 reference of PyTorch's rules", () => {
   // the declaration, and the hyperparameters given to every step on top of it
@@ -370,10 +372,7 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
     ],
     // fine-tuning's differential lr: the head's group at 10× the rest; the test's per-step lr (a
     // decaying schedule) scales both, as a PyTorch schedule scales every group's
-    "Adam with a param group of its own lr, under the schedule": [
-      "new optim.Adam([{ params: (name: string) => name.startsWith(\"fc2\"), lr: 0.05 }, { params: (name: string) => !name.startsWith(\"fc2\") }], { lr: 0.005 })",
-      {},
-    ],
+    "Adam with a param group of its own lr, under the schedule": [ADAM_HEAD_GROUP, {}],
     // the variant switches: amsgrad's max_exp_avg_sq (β₂ = 0.9, so v falls below its maximum on
     // some steps), centered RMSprop's grad_avg, RAdam's decoupled weight decay under maximize,
     // Adagrad's lr decay from a nonzero accumulator
@@ -383,10 +382,7 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
     "Adagrad, lrDecay, initialAccumulatorValue": ["new optim.Adagrad({ lr: 0.05, lrDecay: 0.3, initialAccumulatorValue: 0.5, weightDecay: 0.01 })", {}],
     // each group's own lr given per step (what a scheduler with a floor gives: etaMin applies per
     // group, not as one factor): the step's lr, which changes every step, then moves neither group
-    "Adam with param groups, each group's lr given per step": [
-      "new optim.Adam([{ params: (name: string) => name.startsWith(\"fc2\"), lr: 0.05 }, { params: (name: string) => !name.startsWith(\"fc2\") }], { lr: 0.005 })",
-      { groupLrs: [0.002, 0.03] },
-    ],
+    "Adam with param groups, each group's lr given per step": [ADAM_HEAD_GROUP, { groupLrs: [0.002, 0.03] }],
     "SGD with param groups, one taking the step's weight decay": [
       "new optim.SGD([{ params: (name: string) => name.endsWith(\"bias\") }, { params: (name: string) => !name.endsWith(\"bias\"), weightDecay: 0.3 }], { lr: 0.1, momentum: 0.9 })",
       { weightDecay: 0.05 },
@@ -472,7 +468,7 @@ describe("optimizer state that a step count alone does not give, kept as PyTorch
   }, 300_000);
 
   it("a step's groupLrs: one number per declared group, a hole or undefined refused (it would read as 0 and freeze the group)", async () => {
-    const { model, build: b } = await mlpLibrary('new optim.Adam([{ params: (name: string) => name.startsWith("fc2"), lr: 0.05 }, { params: (name: string) => !name.startsWith("fc2") }], { lr: 0.005 })');
+    const { model, build: b } = await mlpLibrary(ADAM_HEAD_GROUP);
     const m = await load(b.outDir);
     const { x, y } = batchOf(model.graph, 8, 7, 3);
     const before = m.stateDict();
