@@ -47,3 +47,43 @@ describe("detach", () => {
     close(half.grad("a.weight"), whole.grad("a.weight").map((g) => g / 2));
   });
 });
+
+// PyTorch's autograd does not see a change made through `.data` or `.detach()` (they share the
+// tensor's memory) or made under torch.no_grad(): the tensor holds the new values, and its gradient
+// reaches what it held before as if nothing had changed. Each case equals a form that says so with
+// detach: y.add(y.detach()) is 2y with y's gradient, as `y.data.mul_(2)` in PyTorch.
+describe("a change autograd does not record (.data, .detach(), F.noGrad): new values, the old gradient", () => {
+  const doubled = run("const y = this.a(x);\n    return y.add(y.detach());");
+  it.each([
+    ["y.data.mul_(2)", "const y = this.a(x);\n    y.data.mul_(2);\n    return y;"],
+    ["y.detach().mul_(2)", "const y = this.a(x);\n    y.detach().mul_(2);\n    return y;"],
+    ["F.noGrad(() => y.mul_(2))", "const y = this.a(x);\n    F.noGrad(() => y.mul_(2));\n    return y;"],
+    ["F.noGrad(() => { y.add_(y) })", "const y = this.a(x);\n    F.noGrad(() => { y.add_(y); });\n    return y;"],
+  ])("%s: twice the values, the gradient of y itself", (_, forward) => {
+    const got = run(forward);
+    close(got.output, doubled.output);
+    close(got.grad("a.weight"), doubled.grad("a.weight"));
+    close(got.grad("a.bias"), doubled.grad("a.bias"));
+  });
+  it("a write through part of .data: those elements change, the gradient of every element still reaches y", () => {
+    // (+1: the zeroed elements' loss gradient is not 0, so where it goes shows)
+    const got = run("const y = this.a(x);\n    y.data.narrow(1, 0, 1).fill_(0);\n    return y.add(1);");
+    const want = run("const y = this.a(x);\n    return y.add(y.mul(F.tensor([1, 0])).neg().detach()).add(1);");
+    close(got.output, want.output);
+    expect(got.output.filter((_, i) => i % 2 === 0).every((v) => v === 1)).toBe(true);
+    close(got.grad("a.weight"), want.grad("a.weight"));
+  });
+  it("y.data.copy_(v): y takes v's values, v gets no gradient through it, y's gradient reaches y's own history", () => {
+    const got = run("const y = this.a(x);\n    y.data.copy_(this.b(x));\n    return y;");
+    const want = run("const y = this.a(x);\n    return y.add(this.b(x).sub(y).detach());");
+    close(got.output, want.output);
+    close(got.grad("a.weight"), want.grad("a.weight"));
+    expect(got.grad("b.weight").every((g) => g === 0)).toBe(true);
+  });
+  it("a change recorded by autograd (no .data, outside F.noGrad) is differentiated: y.mul_(2) doubles the gradient too", () => {
+    const recorded = run("const y = this.a(x);\n    y.mul_(2);\n    return y;");
+    const product = run("const y = this.a(x);\n    return y.mul(2);");
+    close(recorded.grad("a.weight"), product.grad("a.weight"));
+    expect(recorded.grad("a.weight")[0]).not.toBeCloseTo(doubled.grad("a.weight")[0], 6);
+  });
+});

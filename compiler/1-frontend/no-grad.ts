@@ -14,9 +14,20 @@ export function noGradFunction(em: GraphEmitter, call: (f: Value, args: Value[],
     const b = bindArgs("F.noGrad", [arg("fn", "any")], args, site);
     if (!(b.fn instanceof FunctionValue) && !(b.fn instanceof BuiltinFunction))
       fail("wrongArgumentType", `F.noGrad takes a function of no arguments, the block PyTorch runs under torch.no_grad(), got ${describe(b.fn)}`, locOfArg(b, "fn", site));
-    return detached(call(b.fn, [], site), em, site);
+    // in-place changes inside the block are not recorded either (views.ts unrecordedChange)
+    noGradDepth++;
+    try {
+      return detached(call(b.fn, [], site), em, site);
+    } finally {
+      noGradDepth--;
+    }
   });
 }
+
+let noGradDepth = 0;
+
+/** Whether the code being evaluated runs inside an F.noGrad block. */
+export const insideNoGrad = (): boolean => noGradDepth > 0;
 
 function detached(v: Value, em: GraphEmitter, site: CallSite): Value {
   if (v instanceof TensorValue) return em.constants.owns(v.node) ? v : em.tensor("detach", [v], {}, "detach", site);

@@ -8,6 +8,7 @@ import type { GradContext } from "../ops/op.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { change } from "./in-place-journal.ts";
 import { isBooleanMask, markBooleanNode } from "./boolean-masks.ts";
+import { insideNoGrad } from "./no-grad.ts";
 import { TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Views in PyTorch share their base's storage: `pe[:, 0::2] = sin(…)` (here
@@ -222,11 +223,40 @@ export function writeThrough(x: TensorValue, value: Node, who: string, site: Cal
 }
 
 function writeInto(x: TensorValue, value: Node, who: string, site: CallSite, em: GraphEmitter): void {
+  const storage = storageOf(x);
+  const old = unrecordedChange(x) ? storage.node : undefined;
+  store(x, value, who, site, em);
+  if (old && old.dtype === "f32" && !em.constants.owns(old) && carriesGradient(old)) change(storage, em.node("unrecorded", [storage.node, old], {}, who, site), undefined);
+  refreshViews(storage, who, site, em);
+}
+
+/**
+ * Whether autograd would not record this change of x: PyTorch's `y.data.mul_(2)` and
+ * `y.detach().copy_(v)` (x a view through detach), and any in-place change under torch.no_grad()
+ * (F.noGrad's block). The tensor takes the new values while its gradient still reaches what it
+ * held before, unchanged — the `unrecorded` op.
+ */
+function unrecordedChange(x: TensorValue): boolean {
+  if (insideNoGrad()) return true;
+  return rootOf.has(x) && (derivationOf.get(x)?.path.some((n) => n.op === "detach") ?? false);
+}
+
+/** Whether a gradient can reach n: some parameter lies behind it other than through a detach. */
+function carriesGradient(n: Node): boolean {
+  const seen = new Set<Node>();
+  const reaches = (m: Node): boolean => {
+    if (m.op === "param") return true;
+    if (m.op === "detach" || seen.has(m)) return false;
+    seen.add(m);
+    return m.inputs.some(reaches);
+  };
+  return reaches(n);
+}
+
+/** x's storage takes value (through x's view's transpose, for a view); its views are refreshed by the caller. */
+function store(x: TensorValue, value: Node, who: string, site: CallSite, em: GraphEmitter): void {
   const root = rootOf.get(x);
-  if (!root) {
-    change(x, value, undefined);
-    return refreshViews(x, who, site, em);
-  }
+  if (!root) return change(x, value, undefined);
   const d = derivationOf.get(x);
   const why = `${who} changes a view of another tensor, which PyTorch changes too`;
   if (!d) return fail("inPlaceAlias", `${why}, and tsdp cannot follow this view back to it (a constructor's tensor read in forward); make the change on the tensor itself`, site.loc);
@@ -240,7 +270,7 @@ function writeInto(x: TensorValue, value: Node, who: string, site: CallSite, em:
       site.loc,
     );
   const base = root.node;
-  if (writeSlab(root, d, value, who, site, em)) return refreshViews(root, who, site, em);
+  if (writeSlab(root, d, value, who, site, em)) return;
   const asFloat = (n: Node) => (n.dtype === "i32" ? em.node("to_float", [n], {}, who, site) : n);
   const placed = transpose(d, asFloat(value), who, site, em);
   let next = placed;
@@ -252,7 +282,6 @@ function writeInto(x: TensorValue, value: Node, who: string, site: CallSite, em:
     next = em.node("where", [hit, placed, asFloat(base)], {}, who, site);
   }
   change(root, base.dtype === "i32" ? em.node("to_int", [next], {}, who, site) : next, undefined);
-  refreshViews(root, who, site, em);
 }
 
 /**

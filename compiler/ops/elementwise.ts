@@ -1,4 +1,4 @@
-import { formatShape, type Dim, type Shape, dimEq } from "../ir/shape.ts";
+import { formatShape, type Dim, type Shape, dimEq, shapeEq } from "../ir/shape.ts";
 import { erf, map, zipBroadcast } from "../reference/ndarray.ts";
 import type { Node } from "../ir/node.ts";
 import { defineOp, requireFloat, ShapeError, type GradContext, type OpDef, type OpTraits, type TensorType } from "./op.ts";
@@ -252,6 +252,27 @@ export const detach = defineOp<{}>({
   reference: ([x]) => x,
   codegen: { kind: "pointwise", expr: ([x]) => x },
   grad: () => [null],
+});
+
+/**
+ * A change autograd does not see: PyTorch's `y.data.mul_(2)`, `y.detach().copy_(v)`, an in-place
+ * change under torch.no_grad(). The tensor holds the new values, and its gradient flows to what it
+ * held before as if nothing had changed, since autograd's graph is the one from before the change
+ * (views.ts unrecordedChange): the value of `value`, the identity gradient for `old`, none for
+ * `value`. `old + detach(value − old)` would give the same gradient but round the value.
+ */
+export const unrecorded = defineOp<{}>({
+  name: "unrecorded",
+  family: "elementwise",
+  inputs: ["value", "old"],
+  infer: ([value, old], _, who) => {
+    if (!shapeEq(value.shape, old.shape) || value.dtype !== old.dtype)
+      throw new ShapeError(`${who}: the new value ${value.dtype} ${formatShape(value.shape)} must have the old one's type, ${old.dtype} ${formatShape(old.shape)}`);
+    return value;
+  },
+  reference: ([value]) => value,
+  codegen: { kind: "pointwise", expr: ([value]) => value },
+  grad: ({ dy }) => [null, dy],
 });
 
 /**
