@@ -121,6 +121,8 @@ const STEP_OPTIONS: Record<OptimizerManifest["kind"], readonly string[]> = {
   NAdam: ["lr", "betas", "eps", "weightDecay", "momentumDecay"],
   RAdam: ["lr", "betas", "eps", "weightDecay"],
 };
+/** Options an optimizer's declaration fixes for the build (its update's form and state): not a step's. */
+const COMPILED_OPTIONS: ReadonlySet<string> = new Set(["maximize", "amsgrad", "centered", "decoupledWeightDecay", "lrDecay", "initialAccumulatorValue"]);
 /** The step's own options, for every optimizer. */
 const EVERY_STEP = ["groupLrs", "clipGradNorm", "detectNonFinite", "waitForLoss"];
 
@@ -146,6 +148,7 @@ function hyperparameters(declared: Record<string, unknown>, groups: number, o: T
     if (known.has(k)) continue;
     const elsewhere = Object.entries(STEP_OPTIONS).filter(([, opts]) => opts.includes(k)).map(([other]) => other);
     if (elsewhere.length) throw new TypeError(`${where}: '${k}' is not an option of ${kind} (${elsewhere.join(", ")} ${elsewhere.length > 1 ? "have" : "has"} it); ${kind}'s step options are ${own.join(", ")}`);
+    if (COMPILED_OPTIONS.has(k)) throw new TypeError(`${where}: '${k}' is fixed when the model is compiled (the optimizer's declaration in the model file: it shapes the step's kernels and state); change it there and recompile. ${kind}'s step options are ${own.join(", ")}`);
     throw new TypeError(`${where}: unknown option '${k}'${suggestion(k, own, "options")}`);
   }
   if (o.rho !== undefined && o.alpha !== undefined) throw new TypeError(`${where}: rho and alpha are both Adadelta's rho; give one`);
@@ -154,6 +157,12 @@ function hyperparameters(declared: Record<string, unknown>, groups: number, o: T
     if (typeof x !== "number" || !Number.isFinite(x) || x < 0) throw new RangeError(`${where}: ${name} must be a finite number ≥ 0, got ${describeValue(x)}`);
     // the step computes in float32, where a larger number is +∞
     if (x > FLOAT32_MAX) throw new RangeError(`${where}: ${name} is ${x}, past float32's largest value (${FLOAT32_MAX}), which the step computes in`);
+    return x;
+  };
+  // Adadelta's rho is a decay in [0, 1], as its declaration checks it (PyTorch's constructor's rule)
+  const rho = (name: string, v: unknown): number => {
+    const x = num(name, v, d("alpha", 0.9));
+    if (x > 1) throw new RangeError(`${where}: ${name} must be a number in [0, 1] (Adadelta's rho, a decay), got ${x}`);
     return x;
   };
   if (o.nesterov !== undefined && typeof o.nesterov !== "boolean") throw new TypeError(`${where}: nesterov must be true or false, got ${describeValue(o.nesterov)}`);
@@ -173,7 +182,7 @@ function hyperparameters(declared: Record<string, unknown>, groups: number, o: T
     beta2: betas[1] as number,
     eps: num("eps", o.eps, d("eps", 1e-8)),
     nesterov: nesterov ? 1 : 0,
-    alpha: o.rho !== undefined ? num("rho", o.rho, 0) : num("alpha", o.alpha, d("alpha", 0.99)),
+    alpha: o.rho !== undefined ? rho("rho", o.rho) : kind === "Adadelta" ? rho("alpha", o.alpha) : num("alpha", o.alpha, d("alpha", 0.99)),
     max_grad_norm: num("clipGradNorm", o.clipGradNorm, d("clipGradNorm")),
     ...groupLrs(o.groupLrs, groups, num, where),
   };

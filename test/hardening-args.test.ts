@@ -11,7 +11,7 @@ import { cFloat } from "../compiler/ops/elementwise.ts";
 import { opDef, ShapeError } from "../compiler/ops/index.ts";
 import { generate, trainingPrograms } from "../compiler/pipeline.ts";
 import { validateManifest } from "../runtime/manifest.ts";
-import { diagnosticsOf, header, writeFiles } from "./helpers.ts";
+import { diagnosticsOf, header, lowerSource, writeFiles } from "./helpers.ts";
 
 /** A model with `fields`, forward body `body` and input `input`, then `after` (a training). */
 function model(fields: string, body: string, input = "x: Tensor<[Batch, 8]>", after = ""): string {
@@ -62,7 +62,12 @@ describe("class 5: bad arguments become located diagnostics", () => {
       return `TSDP3004 ${p.line}:${p.col}`;
     };
     expect(summary(diags)).toEqual([at("NaN"), at("[2, 3]"), at("-Infinity"), at("-1 })")].sort());
-    expect(diags.map((d) => d.message).join("\n")).toMatch(/lr must be a finite number ≥ 0, got the number NaN[^]*betas must be two numbers in \[0, 1\), got \[2, 3\][^]*eps must be a finite number > 0/);
+    expect(diags.map((d) => d.message).join("\n")).toMatch(/lr must be a finite number ≥ 0, got the number NaN[^]*betas must be two numbers in \[0, 1\), got \[2, 3\][^]*eps must be a finite number ≥ 0, got the number -Infinity/);
+  });
+
+  it("an optimizer's eps may be 0, as PyTorch's rule is 0 ≤ eps (each optimizer)", () => {
+    for (const kind of ["Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adagrad", "Adadelta", "RMSprop"])
+      expect(lowerSource(model(mlp, mlpForward, undefined, training(`new optim.${kind}({ lr: 0.01, eps: 0 })`))).graph.optimizer).toMatchObject({ kind, eps: 0 });
   });
 
   it("reports every bad option of a layer at once, type errors as TSDP3003 and range errors as TSDP3004", () => {

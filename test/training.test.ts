@@ -414,6 +414,21 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
     }, 300_000);
 });
 
+describe("a step's hyperparameters are checked as the declaration's are", () => {
+  it("Adadelta's rho past 1, given per step, is refused (it would turn every parameter NaN), the model unchanged", async () => {
+    const { model, build: b } = await mlpLibrary("new optim.Adadelta({ lr: 1.0, rho: 0.8, weightDecay: 0.01 })");
+    const m = await load(b.outDir);
+    const { x, y } = batchOf(model.graph, 8, 200, 3);
+    const before = snapshot(m);
+    expect(() => m.trainStepSync(x, y, { rho: 1.5 })).toThrow(/rho must be a number in \[0, 1\] \(Adadelta's rho, a decay\), got 1.5/);
+    expect(() => m.trainStepSync(x, y, { alpha: 1.5 })).toThrow(/alpha must be a number in \[0, 1\]/);
+    for (const [name, p] of before) expect(Array.from(m.getParameter(name).data as Float32Array)).toEqual(Array.from(p));
+    m.trainStepSync(x, y, { rho: 1 });
+    expect(m.steps).toBe(1);
+    m.dispose();
+  }, 300_000);
+});
+
 describe("optimizer state that a step count alone does not give, kept as PyTorch keeps it", () => {
   /** Ten steps with per-step hyperparameters `given(s)`; a checkpoint after `saveAt` steps is resumed in a fresh load. */
   async function resumedRun(optimizer: string, given: (s: number) => SgdOverrides, saveAt: number) {
@@ -744,6 +759,8 @@ describe("bad input leaves the model unchanged", () => {
     // another optimizer's hyperparameter is refused, not ignored (torch.optim.SGD(betas=…) is a TypeError)
     expect(() => m.trainStepSync(x, y, { betas: [0.9, 0.99] })).toThrow(/'betas' is not an option of SGD \(Adam, AdamW, Adamax, NAdam, RAdam have it\); SGD's step options are lr, momentum, dampening, weightDecay, nesterov, groupLrs, clipGradNorm/);
     expect(() => m.trainStepSync(x, y, { rho: 0.9 })).toThrow(/'rho' is not an option of SGD \(Adadelta has it\)/);
+    // a switch of the declaration is the build's, and the message says so (not "unknown")
+    expect(() => m.trainStepSync(x, y, { maximize: true } as never)).toThrow(/'maximize' is fixed when the model is compiled \(the optimizer's declaration in the model file/);
     expect(() => m.trainStepSync(x, y, { groupLrs: [0.1] })).toThrow(/groupLrs sets each param group's lr, and the model's optimizer declares no groups; give lr/);
 
     // a valid checkpoint, then many corrupted copies: each is refused and nothing changes

@@ -103,7 +103,7 @@ function adam(kind: "Adam" | "AdamW" | "Adamax" | "RAdam" | "NAdam", args: Value
   const who = `optim.${kind}`;
   const variants = kind === "Adamax" ? MAXIMIZE : kind === "RAdam" || kind === "NAdam" ? ["decoupledWeightDecay", ...MAXIMIZE] : ["amsgrad", ...MAXIMIZE];
   const o = bindOptions(who, [
-    opt("lr", "nonNegNumber", kind === "Adamax" || kind === "NAdam" ? 2e-3 : 1e-3), opt("betas", "betas", [0.9, 0.999]), opt("eps", "posNumber", 1e-8),
+    opt("lr", "nonNegNumber", kind === "Adamax" || kind === "NAdam" ? 2e-3 : 1e-3), opt("betas", "betas", [0.9, 0.999]), opt("eps", "nonNegNumber", 1e-8),
     opt("weightDecay", "nonNegNumber", kind === "AdamW" ? 1e-2 : 0),
     ...(kind === "NAdam" ? [opt("momentumDecay", "nonNegNumber", 4e-3)] : []),
     ...flagSpecs(variants),
@@ -118,7 +118,7 @@ function adagrad(args: Value[], site: CallSite): OptimizerValue {
   const who = "optim.Adagrad";
   const o = bindOptions(who, [
     opt("lr", "nonNegNumber", 1e-2), opt("lrDecay", "nonNegNumber", 0), opt("weightDecay", "nonNegNumber", 0),
-    opt("initialAccumulatorValue", "nonNegNumber", 0), opt("eps", "posNumber", 1e-10), ...flagSpecs(MAXIMIZE),
+    opt("initialAccumulatorValue", "nonNegNumber", 0), opt("eps", "nonNegNumber", 1e-10), ...flagSpecs(MAXIMIZE),
   ], optionsOf(who, args, site), site);
   const schedule = { ...(o.lrDecay !== 0 ? { lrDecay: o.lrDecay } : {}), ...(o.initialAccumulatorValue !== 0 ? { initialAccumulatorValue: o.initialAccumulatorValue } : {}) };
   return new OptimizerValue({ kind: "Adagrad", lr: o.lr, eps: o.eps, weightDecay: o.weightDecay, ...schedule, ...variantOf(o, MAXIMIZE) }, groupsOf(who, args, site));
@@ -128,7 +128,7 @@ function adagrad(args: Value[], site: CallSite): OptimizerValue {
 function adadelta(args: Value[], site: CallSite): OptimizerValue {
   const who = "optim.Adadelta";
   const o = bindOptions(who, [
-    opt("lr", "nonNegNumber", 1.0), opt("rho", "prob", 0.9), opt("eps", "posNumber", 1e-6), opt("weightDecay", "nonNegNumber", 0), ...flagSpecs(MAXIMIZE),
+    opt("lr", "nonNegNumber", 1.0), opt("rho", "prob", 0.9), opt("eps", "nonNegNumber", 1e-6), opt("weightDecay", "nonNegNumber", 0), ...flagSpecs(MAXIMIZE),
   ], optionsOf(who, args, site), site);
   return new OptimizerValue({ kind: "Adadelta", lr: o.lr, alpha: o.rho, eps: o.eps, weightDecay: o.weightDecay, ...variantOf(o, MAXIMIZE) }, groupsOf(who, args, site));
 }
@@ -136,7 +136,7 @@ function adadelta(args: Value[], site: CallSite): OptimizerValue {
 function rmsprop(args: Value[], site: CallSite): OptimizerValue {
   const who = "optim.RMSprop";
   const o = bindOptions(who, [
-    opt("lr", "nonNegNumber", 1e-2), opt("alpha", "nonNegNumber", 0.99), opt("eps", "posNumber", 1e-8),
+    opt("lr", "nonNegNumber", 1e-2), opt("alpha", "nonNegNumber", 0.99), opt("eps", "nonNegNumber", 1e-8),
     opt("weightDecay", "nonNegNumber", 0), opt("momentum", "nonNegNumber", 0), ...flagSpecs(["centered", ...MAXIMIZE]),
   ], optionsOf(who, args, site), site);
   return new OptimizerValue({ kind: "RMSprop", lr: o.lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum: o.momentum, ...variantOf(o, ["centered", ...MAXIMIZE]) }, groupsOf(who, args, site));
