@@ -9,6 +9,7 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 // `npm run test:unit` runs the first, `npm test` both. A test file that builds a library (through
 // compile(), buildModel, `tsdp compile` without --emit, g++ or nvcc) belongs in NATIVE.
 export const NATIVE = [
+  "test/int-conversions-target.test.ts",
   "test/state-updates.test.ts",
   "test/unreached-params.test.ts",
   "test/named-outputs.test.ts",

@@ -147,6 +147,8 @@ cases.atan2 = { body: model("return x.atan2(x.mul(0.5).add(this.b)).add(F.atan2(
 cases.hypot = { body: model("return F.hypot(x, x.mul(0.5).add(this.b));", "b = new nn.Parameter(F.full([4], 0.3));") };
 // away from the jumps of fmod and remainder (x/b is not near an integer), as central differences need
 cases.fmod = { body: model("return x.mul(0.1).add(0.37).fmod(this.b);", "b = new nn.Parameter(F.full([4], 0.3));") };
+// Python's //: piecewise constant (no gradient, as PyTorch's), the other factor's gradient x // 0.3
+cases.floor_divide = { body: model("return [x.mul(x.floorDivide(0.3)), x.div(x.mul(0.7).add(3), { roundingMode: 'floor' }).mul(x)];") };
 cases.remainder = { body: model("return x.mul(0.1).add(0.37).remainder(this.b.neg());", "b = new nn.Parameter(F.full([4], 0.3));") };
 // a positive base (ln a); F.pow(2, t) is a constant base
 cases.pow_tensor = { body: model("return x.abs().add(0.5).pow(x.mul(0.3).add(this.b)).add(F.pow(2, x.mul(this.b)));", "b = new nn.Parameter(F.full([4], 0.7));") };

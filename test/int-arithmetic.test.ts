@@ -88,6 +88,25 @@ export class M extends nn.Module {
     for (let k = 0; k < 25; k++) for (let e = 0; e < 4; e++) expect(out[k * 4 + e]).toBe(ids.data[Math.floor(k / 5)] * ids.data[k % 5] + extra[e]);
     expect(first("return F.layerNorm(ids, [5]);")).toMatch(/^TSDP4002/);
   });
+  it("an integer divided by a literal 0 is refused, as PyTorch's ZeroDivisionError; a float one is IEEE's", () => {
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(first("return ids.floorDivide(0);")).toMatch(/^TSDP3004: floorDivide: integer division by zero \(PyTorch raises ZeroDivisionError\)/);
+    expect(first("return ids.div(0, { roundingMode: 'trunc' });")).toMatch(/^TSDP3004: div: integer division by zero/);
+    expect(first("return ids.remainder(0);")).toMatch(/^TSDP3004: remainder: integer modulo by zero \(PyTorch raises ZeroDivisionError\)/);
+    expect(first("return ids.fmod(0);")).toMatch(/^TSDP3004: fmod: integer modulo by zero/);
+    expect(run("return ids.float().floorDivide(0);").values).toEqual(IDS.flat().map(() => Infinity));
+  });
+
+  it("Python's // of int32 operands, and float → int of what int32 cannot hold: NaN → 0, the nearest end past its range", () => {
+    // divisors −4, −4, 4, 2, 0 and −4, 3, −4, −3, −1: floors toward −∞ (−7 // 2 is −4), and an integer
+    // divided by a tensor's 0 is int32's end (no error inside a kernel; PyTorch's CPU raises)
+    const flipped = [...IDS[0]].reverse().concat([...IDS[1]].reverse());
+    const floorOf = (a: number, b: number) => (b === 0 ? 2 ** 31 - 1 : Math.floor(a / b) + 0);
+    expect(run("return ids.floorDivide(ids.flip(1).sub(5));").values).toEqual(IDS.flat().map((v, i) => floorOf(v, flipped[i] - 5)));
+    expect(run("return ids.float().mul(1e9).int();").values).toEqual(IDS.flat().map((v) => Math.min(v * 1e9, 2 ** 31 - 1)));
+    expect(run("return ids.sub(ids).float().div(0).int().add(ids.float().neg().div(0).int());").values).toEqual(IDS.flat().map(() => -(2 ** 31)));
+  });
+
   it("an integer past ±2²⁴ in int32 arithmetic (a spatial hash's prime) is refused, not computed inexactly", () => {
     const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
     expect(first("return ids.mul(2654435761).remainder(64);")).toMatch(/^TSDP3004: mul: int32 arithmetic computes in float32 here, exact within ±2²⁴ \(16,777,216\); 2654435761 is past it/);

@@ -225,6 +225,11 @@ describe("dropout, embedding, losses", () => {
   it("detach keeps its input's type", () => {
     expect(infer("detach", [t([Batch, 3])])).toBe("f32[Batch, 3]");
   });
+  it("unrecorded is its new value's type, which must be the old one's", () => {
+    expect(infer("unrecorded", [t([Batch, 3]), t([Batch, 3])])).toBe("f32[Batch, 3]");
+    rejects("unrecorded", [t([Batch, 3]), t([Batch, 4])], {}, /must have the old one's type/);
+    rejects("unrecorded", [t([Batch, 3], "i32"), t([Batch, 3])], {}, /must have the old one's type/);
+  });
 });
 
 describe("gradient ops of the pointwise, reduce and movement families", () => {
@@ -288,8 +293,8 @@ describe("gradient ops of the norm, random, gather and loss families", () => {
     expect(infer("batch_norm_xhat", [t([Batch, 3])], { ...bn, track: false })).toBe("f32[Batch, 3]");
     rejects("batch_norm_xhat", [t([Batch])], { ...bn, track: false }, /input \[N, C, \.\.\.\], got \[Batch\]/);
   });
-  it("atan2, hypot, fmod, remainder and pow_tensor broadcast their two float32 operands", () => {
-    for (const op of ["atan2", "hypot", "fmod", "remainder", "pow_tensor"]) {
+  it("atan2, hypot, fmod, remainder, floor_divide and pow_tensor broadcast their two float32 operands", () => {
+    for (const op of ["atan2", "hypot", "fmod", "remainder", "floor_divide", "pow_tensor"]) {
       expect(infer(op, [t([Batch, 4]), t([])], {})).toBe("f32[Batch, 4]");
       rejects(op, [t([Batch, 4]), t([3])], {}, /do not broadcast/);
     }

@@ -375,6 +375,19 @@ describe("atan2, hypot, fmod, remainder", () => {
     expectClose(run("fmod", [a, nd([], [1.5])]), [4], [-0.5, 0, 0.75, 1]);
     expectClose(run("remainder", [a, nd([], [-1.5])]), [4], [-0.5, 0, -0.75, -0.5]);
   });
+  it("floor_divide is Python's //: a == (a // b)·b + a % b, where floor(a / b) rounds the quotient first", () => {
+    // float32's −0.3 and 0.1: a / b rounds to −3 in float32 (what the kernels compute in), while a is
+    // just past −3b (a % b = 0.1 − 7.45e-9)
+    const [a, b] = [Math.fround(-0.3), Math.fround(0.1)];
+    expect(Math.floor(Math.fround(a / b))).toBe(-3);
+    expectClose(run("floor_divide", [nd([1], [a]), nd([1], [b])]), [1], [-4]);
+    const x = nd([6], [-7, 7, -7.5, 7.5, 0.5, -0.5]), y = nd([6], [2, -2, 2, -2, 3, 3]);
+    expectClose(run("floor_divide", [x, y]), [6], [-4, -4, -4, -4, 0, -1]);
+    // b = 0: a / b (±∞, NaN), as PyTorch's; 0 // −3 is −0
+    const byZero = run("floor_divide", [nd([3], [1, -1, 0]), nd([3], [0, 0, 0])]).data;
+    expect([byZero[0], byZero[1], Number.isNaN(byZero[2])]).toEqual([Infinity, -Infinity, true]);
+    expect(Object.is(run("floor_divide", [nd([1], [0]), nd([1], [-3])]).data[0], -0)).toBe(true);
+  });
   it("pow_tensor: powf of each pair, NaN for a negative base's fractional power, 1 for 0⁰", () => {
     expectClose(run("pow_tensor", [nd([4], [2, 9, 0, -2]), nd([4], [-1.5, 0.5, 0, 3])]), [4], [2 ** -1.5, 3, 1, -8]);
     expect(Number.isNaN(run("pow_tensor", [nd([1], [-2]), nd([1], [0.5])]).data[0])).toBe(true);
@@ -421,6 +434,9 @@ describe("losses", () => {
   });
   it("detach is the identity on values", () => {
     expectClose(run("detach", [nd([2], [1.5, -2])]), [2], [1.5, -2]);
+  });
+  it("unrecorded is its new value (the old one only takes the gradient)", () => {
+    expectClose(run("unrecorded", [nd([2], [1.5, -2]), nd([2], [7, 8])]), [2], [1.5, -2]);
   });
   it("l1, smooth L1 and Huber losses follow PyTorch's pieces", () => {
     const x = nd([3], [1, 2, 0.25]);

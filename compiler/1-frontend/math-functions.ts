@@ -83,7 +83,11 @@ const operand = (v: Value, em: GraphEmitter, site: CallSite): Node => (v instanc
 /** A function of x and one other operand, tensor or number, broadcast together: one IR op. */
 const withOther = (name: string): MathFunction => ({
   args: [arg("other", "numberOrTensor")],
-  lower: (x, b, site, em, who) => em.tensor(name, [x, operand(b.other, em, site)], {}, who, site),
+  lower: (x, b, site, em, who) => {
+    // an integer modulo a literal 0: PyTorch raises (a tensor's zeros cannot be seen until it runs)
+    if ((name === "remainder" || name === "fmod") && b.other === 0 && x.node.dtype === "i32") fail("invalidArgument", `${who}: integer modulo by zero (PyTorch raises ZeroDivisionError)`, site.loc);
+    return em.tensor(name, [x, operand(b.other, em, site)], {}, who, site);
+  },
 });
 
 const scaled = (v: TensorValue | Node, factor: number, em: GraphEmitter, site: CallSite, who: string): TensorValue | Node =>

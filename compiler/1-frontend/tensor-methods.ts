@@ -105,11 +105,14 @@ function binary(op: string): Method {
 export function roundedQuotient(x: TensorValue, other: Value, mode: "floor" | "trunc" | null, who: string, site: CallSite, em: GraphEmitter): TensorValue {
   const float = (t: TensorValue) => (t.node.dtype === "i32" ? em.tensor("to_float", [t], {}, who, site) : t);
   const divisor = other instanceof TensorValue ? float(other) : operand(other, who, site, em);
-  const quotient = em.tensor("div", [float(x), divisor], {}, who, site);
-  if (mode === null) return quotient;
-  const rounded = em.tensor(mode, [quotient], {}, who, site);
+  // floor: Python's //, not floor(a / b), which rounds the quotient first (floor_divide)
+  const rounded = em.tensor(mode === "floor" ? "floor_divide" : "div", [float(x), divisor], {}, who, site);
+  if (mode === null) return rounded;
   const ints = x.node.dtype === "i32" && (!(other instanceof TensorValue) || other.node.dtype === "i32") && (typeof other !== "number" || Number.isInteger(other));
-  return ints ? em.tensor("to_int", [rounded], {}, who, site) : rounded;
+  // an integer divided by a literal 0: PyTorch raises ZeroDivisionError
+  if (ints && other === 0) fail("invalidArgument", `${who}: integer division by zero (PyTorch raises ZeroDivisionError)`, site.loc);
+  const result = mode === "floor" ? rounded : em.tensor("trunc", [rounded], {}, who, site);
+  return ints ? em.tensor("to_int", [result], {}, who, site) : result;
 }
 
 /** x.add(y) / x.sub(y), and torch's alpha: x + alpha·y (torch.add(x, y, alpha=2)). */

@@ -132,11 +132,40 @@ export const fmod = binaryFunction("fmod", (a, b) => a % b, (a, b) => `fmodf(${a
   dy,
   emit("neg", [emit("mul", [dy, emit("trunc", [emit("div", [a, b])])])]),
 ]);
-// Python's %: a − floor(a/b)·b, the sign of b (torch.remainder); ∂/∂b = −floor(a/b)
+// Python's %: a − (a // b)·b, the sign of b (torch.remainder); ∂/∂b = −(a // b), PyTorch's
+// −grad · div(a, b, rounding_mode="floor")
 export const remainder = binaryFunction("remainder", pythonMod, (a, b) => `tsdp_remainder(${a}, ${b})`, ({ dy, emit }, a, b) => [
   dy,
-  emit("neg", [emit("mul", [dy, emit("floor", [emit("div", [a, b])])])]),
+  emit("neg", [emit("mul", [dy, emit("floor_divide", [a, b])])]),
 ]);
+
+/**
+ * Python's a // b (torch.floor_divide, div(rounding_mode="floor")), as PyTorch computes it for floats:
+ * not floor(a / b), which rounds the quotient before flooring it (−0.3 / 0.1 rounds to −3.0), but
+ * (a − fmod(a, b)) / b, one less where fmod(a, b) and b differ in sign, then the nearest whole number,
+ * so that a == (a // b)·b + a % b: −0.3 // 0.1 is −4, as −0.3 % 0.1 is 0.1 (c10's div_floor_floating).
+ * b = 0 gives a / b (±∞, NaN). Piecewise constant: no gradient, as PyTorch's is 0.
+ */
+export const floorDivide = defineOp<{}>({
+  name: "floor_divide",
+  family: "elementwise",
+  inputs: ["a", "b"],
+  infer: ([a, b], _, who) => broadcastFloats(a, b, who, "//"),
+  reference: ([a, b]) => zipBroadcast(a, b, pythonFloorDivide),
+  codegen: { kind: "pointwise", expr: ([a, b]) => `tsdp_floor_divide(${a}, ${b})` },
+  grad: () => [null, null],
+});
+
+/** The float64 reference of floor_divide: the same steps as tsdp_floor_divide (runtime/harness/device.h). */
+function pythonFloorDivide(a: number, b: number): number {
+  if (b === 0) return a / b;
+  const mod = a % b;
+  let div = (a - mod) / b;
+  if (mod !== 0 && b < 0 !== mod < 0) div -= 1;
+  if (div === 0) return a / b < 0 || Object.is(a / b, -0) ? -0 : 0;
+  const floored = Math.floor(div);
+  return div - floored > 0.5 ? floored + 1 : floored;
+}
 
 // torch.pow(a, b) of two tensors (xPos's scale ** (pos / scale_base)): C's powf. PyTorch's gradients:
 // ∂/∂a = b·a^(b−1), 0 where b = 0 (so a = 0 gives 0, not 0·∞); ∂/∂b = a^b·ln a, 0 where a = 0 and

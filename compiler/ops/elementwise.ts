@@ -159,10 +159,12 @@ export const toFloat = conversion("to_float", "i32", "f32", (v) => Math.fround(v
 /**
  * float32 → int32, as PyTorch's x.int() / x.long() of a float tensor: rounded toward zero (token
  * positions computed in float, RoBERTa's `cumsum(mask) * mask + padding_idx`, made indices for an
- * embedding). tsdp's integers are int32: a value outside its range has no defined result, as in
- * C++ (PyTorch's is unspecified too). (+ 0 in the reference: an integer has no −0.)
+ * embedding). tsdp's integers are int32; a value outside int32's range gives the nearest end and NaN
+ * gives 0, as the GPU's conversion does (PyTorch's CUDA kernels), on either target: a C cast would
+ * be undefined there (tsdp_to_int, tsdp_int_of in runtime/harness/device.h). (+ 0 in the
+ * reference: an integer has no −0.)
  */
-export const toInt = conversion("to_int", "f32", "i32", (v) => Math.trunc(Math.fround(v)) + 0, (x) => `((float)(int)${x})`);
+export const toInt = conversion("to_int", "f32", "i32", (v) => (Number.isNaN(v) ? 0 : Math.min(Math.max(Math.trunc(Math.fround(v)), -(2 ** 31)), 2 ** 31 - 1) + 0), (x) => `tsdp_to_int(${x})`);
 export const [neg, negGrad] = unary("neg", (x) => -x, (x) => `(-${x})`, () => -1, () => "(-1.0f)");
 export const [exp, expGrad] = unary("exp", Math.exp, (x) => `expf(${x})`, Math.exp, (x) => `expf(${x})`);
 export const [log, logGrad] = unary("log", Math.log, (x) => `logf(${x})`, (x) => 1 / x, (x) => `(1.0f / ${x})`);

@@ -79,6 +79,31 @@ __device__ __forceinline__ float tsdp_sample_normal(size_t i, unsigned long long
     return sqrtf(-2.0f * logf(u1)) * cospif(2.0f * u2);
 }
 
+// float32 → int32 toward zero, defined everywhere as the GPU's conversion (cvt.rzi.s32.f32) defines
+// it: NaN → 0, out of range → the nearest end; a C cast is undefined there, and g++'s x86 code gives
+// INT_MIN for all of them. Kernels hold integers as floats: the top end here is 2^31, which
+// tsdp_int_of stores as 2^31 − 1.
+__device__ __forceinline__ float tsdp_to_int(float x) {
+    return x != x ? 0.0f : fminf(fmaxf(truncf(x), -2147483648.0f), 2147483648.0f);
+}
+// A float holding an integer (tsdp_to_int's) stored into an int32 tensor, with the same saturation.
+__device__ __forceinline__ int tsdp_int_of(float v) {
+    return v != v ? 0 : v >= 2147483648.0f ? 2147483647 : v <= -2147483648.0f ? (-2147483647 - 1) : (int)v;
+}
+
+// Python's a // b of floats, as PyTorch's floor division computes it (compiler/ops/elementwise-math.ts
+// floor_divide): from a − fmod(a, b), which b divides, so that a == (a // b)·b + a % b holds where
+// floorf(a / b) would round the quotient first.
+__device__ __forceinline__ float tsdp_floor_divide(float a, float b) {
+    if (b == 0.0f) return a / b;
+    const float mod = fmodf(a, b);
+    float div = (a - mod) / b;
+    if (mod != 0.0f && ((b < 0.0f) != (mod < 0.0f))) div -= 1.0f;
+    if (div == 0.0f) return copysignf(0.0f, a / b);
+    const float floored = floorf(div);
+    return div - floored > 0.5f ? floored + 1.0f : floored;
+}
+
 // PyTorch's remainder of floats (Python's %): fmod moved into b's sign where it is not 0.
 __device__ __forceinline__ float tsdp_remainder(float a, float b) {
     const float r = fmodf(a, b);

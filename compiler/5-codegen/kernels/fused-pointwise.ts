@@ -88,7 +88,8 @@ export function fusedPointwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: 
     coordinates: coordinates(out, used),
     loads,
     body,
-    result: names.get(k.output)!,
+    // a float value stored into an int32 tensor: converted as the GPU converts (no C cast's undefined result)
+    result: k.output.dtype === "i32" && !allInt ? `tsdp_int_of(${names.get(k.output)!})` : names.get(k.output)!,
     batched: out.some(isBatch),
   };
   // each thread visits elementsPerThread elements of the grid-stride loop: the grid is that much smaller
