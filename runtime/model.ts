@@ -204,6 +204,20 @@ function checkIndexes(data: Int32Array, range: { readonly limit: number; readonl
   }
 }
 
+/** int32 values the kernels compute exactly: they hold integers as float32, whose integers end at 2^24. */
+const FLOAT_EXACT = 2 ** 24;
+
+/**
+ * Refuses an int32 input value past ±2^24: int32 arithmetic runs in float32 in the kernels, and past
+ * it a value is rounded (16,777,217 reads as 16,777,216: its amax, its % 2, its comparisons and its
+ * topk index all change), where PyTorch's int64 is exact. An input that indexes has its own range.
+ */
+function checkFloatExact(data: Int32Array, what: string): void {
+  for (let i = 0; i < data.length; i++)
+    if (data[i] > FLOAT_EXACT || data[i] < -FLOAT_EXACT)
+      throw new RangeError(`${what}: value ${data[i]} at position ${i} is past ±2^24 (16,777,216): tsdp's kernels compute int32 tensors in float32, exact only within it, so PyTorch's int64 results would differ; scale or split the values (a hash's buckets: take the remainder before passing it in)`);
+}
+
 /** float32's largest finite value. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
@@ -478,6 +492,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
       if (data.length !== n)
         throw new RangeError(`${what}: shape ${fmt(shape)} holds ${n} values, but data has ${data.length}`);
       if (spec.indexes && data instanceof Int32Array) checkIndexes(data, spec.indexes, what);
+      else if (data instanceof Int32Array) checkFloatExact(data, what);
       if (batch === -1) [batch, batchFrom] = [b, spec.name];
       else if (b !== batch)
         throw new RangeError(`${where}: inputs disagree on the batch size: ${batchFrom} has ${batch}, ${spec.name} has ${b}`);

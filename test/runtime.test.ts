@@ -207,6 +207,9 @@ describe("load and forward", () => {
     expect(() => m.forwardSync(x, tensor(new Int32Array([1, 2, 3]), [3]))).toThrow(/inputs disagree on the batch size: x has 2, shift has 3/);
     expect(() => m.forwardSync(x, tensor(new Float32Array([1, 2]), [2]))).toThrow(/input 2 \(shift: int32 \[Batch\]\) must hold int32 data \(an Int32Array\), got Float32Array/);
     expect(() => m.forwardSync(x)).toThrow(/expects 2 inputs \(x: float32 \[Batch, 3\], shift: int32 \[Batch\]\), got 1/);
+    // int32 values the kernels' float32 would round are refused (2^24 itself is exact)
+    expect(() => m.forwardSync(x, tensor(new Int32Array([2 ** 24, -(2 ** 24) - 1]), [2]))).toThrow(/input 2 \(shift: int32 \[Batch\]\): value -16777217 at position 1 is past ±2\^24 \(16,777,216\): tsdp's kernels compute int32 tensors in float32/);
+    expect((m.forwardSync(x, tensor(new Int32Array([2 ** 24, 0]), [2])) as Tensor[])[0].data[0]).toBe(Math.fround(linear(x.data as Float32Array, f32(m, "fc.weight"), f32(m, "fc.bias"), 2)[0] + 2 ** 24));
     expect((m.forwardAllSync(x, shift)[1].data as Int32Array).length).toBe(2);
     m.dispose();
   });
