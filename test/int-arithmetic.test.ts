@@ -40,6 +40,10 @@ describe("int32 arithmetic in forward", () => {
       ["return F.where(ids.gt(5), ids, 0);", "i32", (v) => (v > 5 ? v : 0)],
       ["return ids.remainder(3).add(ids.floorDivide(3));", "i32", (v) => (v % 3) + Math.floor(v / 3)],
       ["return ids.newZeros(ids.size(0), 5).add(F.onesLike(ids)).add(F.fullLike(ids, 2.7));", "i32", () => 3],
+      // int ** a whole number ≥ 0 is an integer in PyTorch, int ** a fraction a float
+      ["return ids.pow(2).add(ids.pow(0));", "i32", (v) => v * v + 1],
+      ["return ids.pow(ids.sub(ids).add(3));", "i32", (v) => v ** 3],
+      ["return ids.pow(0.5);", "f32", (v) => Math.fround(Math.sqrt(v))],
       ["return ids.mul(0.5);", "f32", (v) => v * 0.5],
       ["return ids.div(4);", "f32", (v) => v / 4],
       ["return ids.sqrt();", "f32", (v) => Math.fround(Math.sqrt(v))],
@@ -88,6 +92,12 @@ export class M extends nn.Module {
     for (let k = 0; k < 25; k++) for (let e = 0; e < 4; e++) expect(out[k * 4 + e]).toBe(ids.data[Math.floor(k / 5)] * ids.data[k % 5] + extra[e]);
     expect(first("return F.layerNorm(ids, [5]);")).toMatch(/^TSDP4002/);
   });
+  it("−mask is refused, as PyTorch refuses negating a bool tensor, naming logicalNot", () => {
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(first("return ids.gt(3).neg();")).toMatch(/^TSDP4002: neg of a bool tensor: PyTorch refuses it .*write x\.logicalNot\(\)/);
+    expect(run("return ids.gt(3).float().neg();").values).toEqual(IDS.flat().map((v) => (v > 3 ? -1 : -0)));
+  });
+
   it("an integer divided by a literal 0 is refused, as PyTorch's ZeroDivisionError; a float one is IEEE's", () => {
     const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
     expect(first("return ids.floorDivide(0);")).toMatch(/^TSDP3004: floorDivide: integer division by zero \(PyTorch raises ZeroDivisionError\)/);

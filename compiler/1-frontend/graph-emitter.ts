@@ -54,7 +54,7 @@ export class GraphEmitter {
     } catch (e) {
       if (!(e instanceof ShapeError)) throw e;
       // an op of float32 operands given int32 ones (i.add(1), idx.clamp(0, n − 1)): int-arithmetic.ts
-      const promoted = e.kind === "dtypeMismatch" ? intArithmetic(op, inputs, (o, i, a = attrs) => this.add(o, i, a, who, site)) : undefined;
+      const promoted = e.kind === "dtypeMismatch" ? intArithmetic(op, inputs, (o, i, a = attrs) => this.add(o, i, a, who, site), attrs) : undefined;
       if (!promoted) fail(e.kind, e.message, site.loc);
       // integers computed in float32 are exact within ±2²⁴: a larger number (a spatial hash's prime) would not be
       const large = promoted.dtype === "i32" ? inputs.find((i) => (i.op === "const" || i.op === "full") && Math.abs(i.attrs.value as number) > 2 ** 24) : undefined;

@@ -17,9 +17,12 @@ import { opDef } from "../ops/index.ts";
 
 /** Ops whose result is an integer tensor when every operand is (PyTorch's type promotion). */
 const KEEPS_INTEGERS = new Set([
-  "add", "sub", "mul", "neg", "abs", "sign", "relu", "clamp", "maximum", "minimum", "where", "remainder", "fmod", "floor", "ceil", "round", "trunc",
+  "add", "sub", "mul", "neg", "abs", "sign", "relu", "clamp", "maximum", "minimum", "where", "remainder", "fmod", "floor", "ceil", "round", "trunc", "pow_tensor",
   "sum", "amax", "amin", "cumsum", "cumprod", "cum_extreme", "mode_select", "take",
 ]);
+/** KEEPS_INTEGERS, and x.pow(n) of a whole n ≥ 0 (PyTorch's int ** int; a fractional power is float). */
+const keepsIntegers = (op: string, attrs: Attrs): boolean =>
+  KEEPS_INTEGERS.has(op) || (op === "pow" && typeof attrs.exponent === "number" && Number.isInteger(attrs.exponent) && attrs.exponent >= 0);
 const FAMILIES = new Set(["elementwise", "reduce", "movement"]);
 /** Families that compute in float32 only: int32 operands converted, the result float32. */
 const FLOAT_FAMILIES = new Set(["contraction", "conv"]);
@@ -36,7 +39,7 @@ const integerValued = (n: Node) => n.dtype === "i32" || ((n.op === "const" || n.
  * `op` of `inputs`, some int32, which the op refused: the op of their float32 values, converted
  * back to int32 where PyTorch keeps integers; undefined when the op does not take this promotion.
  */
-export function intArithmetic(op: string, inputs: readonly Node[], add: (op: string, inputs: readonly Node[], attrs?: Attrs) => Node): Node | undefined {
+export function intArithmetic(op: string, inputs: readonly Node[], add: (op: string, inputs: readonly Node[], attrs?: Attrs) => Node, attrs: Attrs = {}): Node | undefined {
   if (!inputs.some((i) => i.dtype === "i32")) return undefined;
   // an int32 condition or mask (an older port's uint8 one, an index tensor's 0/1) selects where it
   // is nonzero, as a bool one: converted to float32, which keeps every nonzero value nonzero
@@ -51,6 +54,6 @@ export function intArithmetic(op: string, inputs: readonly Node[], add: (op: str
   if (!values.some((i) => i.dtype === "i32")) return undefined;
   const floats = inputs.map((i, k) => (i.dtype === "i32" && (op !== "take" || k === 0) ? add("to_float", [i], {}) : i));
   const result = add(op, floats);
-  if (!KEEPS_INTEGERS.has(op) || !values.every(integerValued) || result.dtype !== "f32") return result;
+  if (!keepsIntegers(op, attrs) || !values.every(integerValued) || result.dtype !== "f32") return result;
   return add("to_int", [result], {});
 }

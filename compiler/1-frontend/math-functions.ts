@@ -4,6 +4,7 @@ import type { Node } from "../ir/node.ts";
 import { ops, rankedMatmul, softplus } from "./composite-ops.ts";
 import { TensorValue, type CallSite, type Value } from "./values.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
+import { isBooleanMask } from "./boolean-masks.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
 
 // PyTorch's pointwise math, written either way a port has it: x.rsqrt() and torch.rsqrt(x) (F.rsqrt
@@ -27,7 +28,14 @@ const mathFunctions: Record<string, MathFunction> = {
   sqrt: op("sqrt"),
   rsqrt: op("rsqrt"),
   abs: op("abs"),
-  neg: op("neg"),
+  // −mask: PyTorch refuses it (and bool − bool), naming ~ for inverting a mask
+  neg: {
+    args: [],
+    lower: (x, _b, site, em, who) => {
+      if (isBooleanMask(x.node)) fail("dtypeMismatch", `${who} of a bool tensor: PyTorch refuses it ("Negation, the \`-\` operator, on a bool tensor is not supported"); to invert a mask write x.logicalNot(), for −1/0 write x.float().neg()`, site.loc);
+      return em.tensor("neg", [x], {}, who, site);
+    },
+  },
   sin: op("sin"),
   cos: op("cos"),
   tan: op("tan"),
