@@ -249,6 +249,12 @@ export class BuiltinFunction {
   constructor(
     readonly name: string,
     readonly call: (args: Value[], site: CallSite) => Value,
+    /**
+     * Called instead of `call` when an argument already failed (Poison): binds what the call would
+     * have bound (registerBuffer's name) to Poison, so its later uses stay quiet instead of each
+     * reporting "cannot read … of undefined" after the one real error.
+     */
+    readonly onPoisoned?: (args: Value[]) => void,
   ) {}
 }
 

@@ -71,7 +71,10 @@ export class Interpreter extends PropertyEvaluator {
     if (e.hasQuestionDotToken() && (callee === null || callee === undefined)) throw SHORT_CIRCUIT;
     // the arguments first, as JavaScript evaluates them before it finds the callee is no function
     const args = this.evalArgs(e.getArguments(), scope);
-    if (args.some(isPoison)) return poison;
+    if (args.some(isPoison)) {
+      if (callee instanceof BuiltinFunction) callee.onPoisoned?.(args);
+      return poison;
+    }
     if (!isCallable(callee)) return notAFunction(calleeNode, callee, this.site(e), callee === undefined ? this.memberNamesOf(calleeNode, scope) : []);
     return this.callValue(callee, args, this.site(e));
   }

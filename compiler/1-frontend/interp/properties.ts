@@ -38,6 +38,7 @@ import {
   LayerParamRef,
   PackedSequenceValue,
   ParameterValue,
+  Poison,
   StaticTensor,
   EmptyTensor,
   ParameterRegion,
@@ -275,7 +276,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           fail("wrongArgumentType", `${who} takes an nn.Parameter (or null), got ${describe(b.param)}`, locOfArg(b, "param", s));
         this.setProperty(m, b.name, b.param, s);
         return undefined;
-      });
+      }, poisonsField(m));
     if (name === "registerBuffer" && m.kind === "user")
       return new BuiltinFunction(`${m.typeName}.registerBuffer`, (args, s) => {
         const who = `${m.typeName}.registerBuffer`;
@@ -322,7 +323,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         claimCaptured(b.tensor, buffer);
         m.fields.set(b.name, buffer);
         return undefined;
-      });
+      }, poisonsField(m));
     // add_module(name, module) / register_module: a named child, as an assignment makes it (a
     // Sequential's or ModuleList's runs after the others; a ModuleDict's is an entry)
     if (name === "addModule" || name === "registerModule")
@@ -340,7 +341,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         if (m.fields.has(b.name)) fail("invalidArgument", `${who}: ${m.typeName} already has a child '${b.name}'`, locOfArg(b, "name", s));
         m.fields.set(b.name, b.module);
         return undefined;
-      });
+      }, poisonsField(m));
     if (name === "requiresGrad_")
       return new BuiltinFunction(`${m.typeName}.requiresGrad_`, (args, s) => {
         this.requireConstructPhase(`${m.typeName}.requiresGrad_`, s);
@@ -650,3 +651,11 @@ const PYTORCH_NAMES: Readonly<Record<string, string>> = {
 
 /** The array methods nn.ModuleList and nn.Sequential (and its subclasses) answer, over their children; none changes them. */
 const SEQUENCE_ARRAY_METHODS = new Set(["at", "map", "forEach", "filter", "reduce", "some", "every", "slice", "concat", "includes", "indexOf", "entries"]);
+
+/**
+ * A registration whose value already failed (registerBuffer("mask", <an error>)): the name reads as
+ * Poison, so `this.mask.fill_(1)` and forward's uses of it stay quiet after the one real error.
+ */
+const poisonsField = (m: ModuleValue) => (args: Value[]): void => {
+  if (typeof args[0] === "string" && !m.fields.has(args[0])) m.fields.set(args[0], Poison.value);
+};
