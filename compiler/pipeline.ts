@@ -171,7 +171,8 @@ export function trainingPrograms(graph: Graph, bucketCapMb?: number, shapeFor: S
 
 /**
  * The optimizer with the parameters the loss does not reach in a group of their own that the
- * update leaves alone (lr 0, weight decay 0): PyTorch's zero_grad sets their .grad to None and its
+ * update skips (lr 0, weight decay 0, and marked skipped: an update from a zero gradient is not a
+ * no-op where eps is 0): PyTorch's zero_grad sets their .grad to None and its
  * optimizers skip them, so an unused head or a threshold read only through a comparison keeps its
  * value, where weight decay (AdamW's default 0.01) would otherwise shrink it every step.
  */
@@ -179,7 +180,7 @@ function skipUnreached(spec: OptimizerSpec, params: readonly string[], unreached
   if (unreached.size === 0) return spec;
   const reached = (names: readonly string[]) => names.filter((n) => !unreached.has(n));
   const groups: ParamGroup[] = spec.groups ? spec.groups.map((g) => ({ ...g, params: reached(g.params) })) : [{ params: reached(params), internal: true }];
-  return { ...spec, groups: [...groups, { params: [...unreached], lr: 0, weightDecay: 0, internal: true }] };
+  return { ...spec, groups: [...groups, { params: [...unreached], lr: 0, weightDecay: 0, internal: true, skipped: true }] };
 }
 
 /**

@@ -3,7 +3,7 @@
 // is None (zero_grad's default since 2.0) — where a zero gradient with AdamW's weight decay would
 // shrink them every step. On the CPU target: three AdamW steps leave them bit for bit, while the
 // trained ones move; with the model's own param groups too; the manifest lists only the model's
-// groups.
+// groups; and with Adam's eps 0, where an update from a zero gradient is 0/0.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
@@ -33,6 +33,8 @@ describe("parameters the loss does not reach", () => {
 
   for (const [label, optimizer, groups] of [
     ["AdamW's default weight decay", "new optim.AdamW({ lr: 0.1 })", undefined],
+    // eps 0 (PyTorch allows it): an update from their zero gradient would be lr·0/(0 + 0), NaN
+    ["Adam with eps 0", "new optim.Adam({ lr: 0.1, eps: 0 })", undefined],
     ["SGD with weight decay and the model's own param groups", "new optim.SGD([{ params: (name: string) => name.startsWith('fc'), weightDecay: 0.01 }, { params: (name: string) => !name.startsWith('fc') }], { lr: 0.1, momentum: 0.9, weightDecay: 0.1 })", 2],
   ] as const)
     it(`keep their values through three steps (${label}); the trained ones move`, async () => {

@@ -620,7 +620,8 @@ function paramGroupsView(optimizer: OptimizerSpec, params: readonly Node[], memo
       return { offsetFloats: slot.offset / 4, countFloats: numel(p.shape).c, group: groups.findIndex((g) => g.params.includes(name)), name: cComment(name) };
     }),
     groupWeightDecay: groups.map((g) => (g.weightDecay === undefined ? "NAN" : cDouble(g.weightDecay))).join(", "),
-    groupLrScale: groups.map((g) => cDouble(groupLrScale(optimizer, g))).join(", "),
+    // NaN: the parameters the loss does not reach (pipeline.ts skipUnreached), which the update skips
+    groupLrScale: groups.map((g) => (g.skipped ? "NAN" : cDouble(groupLrScale(optimizer, g)))).join(", "),
     groupCount: groups.length,
   };
 }

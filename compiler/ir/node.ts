@@ -173,6 +173,8 @@ export interface ParamGroup {
    * skip a parameter whose .grad is None; and, beside it, the rest when the model declared no groups.
    */
   readonly internal?: true;
+  /** The internal group of parameters the loss does not reach: the update skips them, their state too. */
+  readonly skipped?: true;
 }
 
 /** A group's lr over the optimizer's declared one (1 without its own): what the step's lr is multiplied by for its parameters. */

@@ -221,7 +221,8 @@ struct tsdp_training_desc {
     const tsdp_param_group* param_groups;
     int param_group_count;
     const double* group_weight_decay;
-    const double* group_lr_scale;  // a group's lr over the optimizer's declared one (1: the optimizer's), so a schedule scales every group alike
+    const double* group_lr_scale;  // a group's lr over the optimizer's declared one (1: the optimizer's), so a schedule scales every group alike;
+                                   // NaN for the parameters the loss does not reach, which the update skips (PyTorch skips a .grad of None)
     int group_count;
     int optimizer;       // tsdp_optimizer_kind
     int optimizer_flags; // tsdp_optimizer_flag bits

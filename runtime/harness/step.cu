@@ -55,6 +55,10 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
         // indexed in device memory, not in the local copy `a` (a dynamic index would put that copy on the stack)
         const double weight_decay = group ? u->group_weight_decay[group[i]] : h.weight_decay;
         const double lr = group ? u->group_lr[group[i]] : h.lr;
+        // a parameter the loss does not reach (its group's lr is NaN): left as it is, state too, as
+        // PyTorch's optimizers skip a .grad of None — an update from its zero gradient is not
+        // always a no-op (eps 0: 0/0)
+        if (lr != lr) continue;
         if (kind == TSDP_SGD) {
             g += (float)weight_decay * w;
             if (h.momentum != 0.0) {
