@@ -80,6 +80,17 @@ describe("a change autograd does not record (.data, .detach(), F.noGrad): new va
     close(got.grad("a.weight"), want.grad("a.weight"));
     expect(got.grad("b.weight").every((g) => g === 0)).toBe(true);
   });
+  it("into a tensor with no gradient of its own (a detached copy, a buffer), what is written brings none either", () => {
+    // z = 2y with no gradient (PyTorch: z.requires_grad stays False), so dL/dy = 2·out·z only
+    const got = run("const y = this.a(x);\n    const z = y.detach().clone();\n    F.noGrad(() => z.add_(y));\n    return z.mul(y);");
+    const want = run("const y = this.a(x);\n    return y.mul(2).detach().mul(y);");
+    close(got.output, want.output);
+    close(got.grad("a.weight"), want.grad("a.weight"));
+    // z.data.copy_(b(x)): b gets no gradient through z
+    const copied = run("const y = this.a(x);\n    const z = y.detach().mul(0);\n    z.data.copy_(this.b(x));\n    return y.add(z);");
+    expect(copied.grad("b.weight").every((g) => g === 0)).toBe(true);
+    close(copied.grad("a.weight"), run("const y = this.a(x);\n    return y.add(this.b(x).detach());").grad("a.weight"));
+  });
   it("a change recorded by autograd (no .data, outside F.noGrad) is differentiated: y.mul_(2) doubles the gradient too", () => {
     const recorded = run("const y = this.a(x);\n    y.mul_(2);\n    return y;");
     const product = run("const y = this.a(x);\n    return y.mul(2);");

@@ -226,7 +226,10 @@ function writeInto(x: TensorValue, value: Node, who: string, site: CallSite, em:
   const storage = storageOf(x);
   const old = unrecordedChange(x) ? storage.node : undefined;
   store(x, value, who, site, em);
-  if (old && old.dtype === "f32" && !em.constants.owns(old) && carriesGradient(old)) change(storage, em.node("unrecorded", [storage.node, old], {}, who, site), undefined);
+  // the new values carry no gradient of their own; the gradient reaching the tensor goes to what it
+  // held before, if that had one (a detached copy or a buffer has none: plain detach)
+  if (old && old.dtype === "f32" && !em.constants.owns(old))
+    change(storage, carriesGradient(old) ? em.node("unrecorded", [storage.node, old], {}, who, site) : em.node("detach", [storage.node], {}, who, site), undefined);
   refreshViews(storage, who, site, em);
 }
 
