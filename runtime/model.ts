@@ -1023,6 +1023,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     // a cross-entropy's classes; else what the loss's ops index with it (a gather of log-probabilities), if any
     const declared = this.manifest.training!.classes;
     if (data instanceof Int32Array && declared === undefined && spec.indexes) checkIndexes(data, spec.indexes, what, true);
+    // an int32 target the loss computes with (not labels, not indexes): within float32's integers
+    else if (data instanceof Int32Array && declared === undefined) checkFloatExact(data, what);
     if (data instanceof Int32Array && declared !== undefined) {
       const classes = declared;
       const ignored = this.manifest.training!.ignoreIndex;

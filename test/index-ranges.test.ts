@@ -50,3 +50,32 @@ describe("int32 indices from the caller", () => {
     }
   }, 300_000);
 });
+
+describe("int32 values the model computes with", () => {
+  it("an input or target past ±2^24, which the kernels' float32 would round, is refused at the call", async () => {
+    const source = `${header}export class Counter extends nn.Module {
+  fc = new nn.Linear(2, 2);
+  forward(x: Tensor<[Batch, 2]>, n: Tensor<[Batch, 2], "int32">) {
+    return this.fc(x).add(n.remainder(7).float());
+  }
+}
+export const training = new Training(Counter, {
+  loss: (out: Tensor, t: Tensor<[Batch, 2], "int32">) => out.sub(t.remainder(3).float()).pow(2).mean(),
+  optimizer: new optim.SGD({ lr: 0.1 }),
+});
+`;
+    const dir = writeFiles({ "model.ts": source });
+    const { build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
+    const m = await load(build.outDir);
+    try {
+      expect(m.manifest.training!.classes).toBeUndefined();
+      const x = tensor(Float32Array.of(1, 2, 3, 4), [2, 2]);
+      const ints = (v: number) => tensor(Int32Array.of(1, v, 3, 4), [2, 2]);
+      expect(() => m.forwardSync(x, ints(2 ** 24 + 1))).toThrow(/input 2 \(n: int32 \[Batch, 2\]\): value 16777217 at position 1 is past ±2\^24/);
+      expect(() => m.evaluateSync([x, ints(0)], ints(-(2 ** 24) - 3))).toThrow(/target \(int32 \[Batch, 2\]\): value -16777219 at position 1 is past ±2\^24/);
+      expect(Number.isFinite(m.trainStepSync([x, ints(2 ** 24)], ints(2 ** 24), { lr: 0 }))).toBe(true);
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
+});

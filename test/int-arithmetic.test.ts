@@ -43,6 +43,8 @@ describe("int32 arithmetic in forward", () => {
       // int ** a whole number ≥ 0 is an integer in PyTorch, int ** a fraction a float
       ["return ids.pow(2).add(ids.pow(0));", "i32", (v) => v * v + 1],
       ["return ids.pow(ids.sub(ids).add(3));", "i32", (v) => v ** 3],
+      // negative int powers as c10's powi: 1 for 1, ±1 for −1 by parity, else 0 (0⁻¹ too, not ∞)
+      ["return ids.sub(5).pow(ids.sub(ids).sub(1)).add(ids.sub(5).pow(ids.sub(ids).sub(2)).mul(10));", "i32", (v) => ({ 1: 11, [-1]: 9 })[v - 5] ?? 0],
       ["return ids.pow(0.5);", "f32", (v) => Math.fround(Math.sqrt(v))],
       ["return ids.mul(0.5);", "f32", (v) => v * 0.5],
       ["return ids.div(4);", "f32", (v) => v / 4],
@@ -92,6 +94,10 @@ export class M extends nn.Module {
     for (let k = 0; k < 25; k++) for (let e = 0; e < 4; e++) expect(out[k * 4 + e]).toBe(ids.data[Math.floor(k / 5)] * ids.data[k % 5] + extra[e]);
     expect(first("return F.layerNorm(ids, [5]);")).toMatch(/^TSDP4002/);
   });
+  it("an int32 tensor to a negative int power is refused with PyTorch's error", () => {
+    expect(diagnosticsOf(model("return ids.pow(-1);")).map((d) => `${d.code}: ${d.message}`)[0]).toMatch(/^TSDP3004: pow: Integers to negative integer powers are not allowed \(PyTorch's error\); write x\.float\(\)\.pow\(-1\)/);
+  });
+
   it("−mask is refused, as PyTorch refuses negating a bool tensor, naming logicalNot", () => {
     const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
     expect(first("return ids.gt(3).neg();")).toMatch(/^TSDP4002: neg of a bool tensor: PyTorch refuses it .*write x\.logicalNot\(\)/);

@@ -66,7 +66,15 @@ const mathFunctions: Record<string, MathFunction> = {
   // tensor one (pow_tensor, powf of the pair, broadcast)
   pow: {
     args: [arg("exponent", "numberOrTensor")],
-    lower: (x, b, site, em, who) => (typeof b.exponent === "number" ? em.tensor("pow", [x], { exponent: b.exponent }, who, site) : em.tensor("pow_tensor", [x, b.exponent], {}, who, site)),
+    lower: (x, b, site, em, who) => {
+      if (typeof b.exponent === "number") {
+        // PyTorch's pow(int tensor, negative int) raises with this message
+        if (x.node.dtype === "i32" && Number.isInteger(b.exponent) && b.exponent < 0) fail("invalidArgument", `${who}: Integers to negative integer powers are not allowed (PyTorch's error); write x.float().pow(${b.exponent})`, site.loc);
+        return em.tensor("pow", [x], { exponent: b.exponent }, who, site);
+      }
+      const e = b.exponent as TensorValue;
+      return x.node.dtype === "i32" && e.node.dtype === "i32" ? integerPower(x, e, site, em, who) : em.tensor("pow_tensor", [x, e], {}, who, site);
+    },
   },
   // torch.square(x) is x.pow(2)
   square: { args: [], lower: (x, _b, site, em, who) => em.tensor("pow", [x], { exponent: 2 }, who, site) },
@@ -84,6 +92,19 @@ const mathFunctions: Record<string, MathFunction> = {
     },
   },
 };
+
+/**
+ * An int32 tensor to int32 powers, as PyTorch's integer pow (c10's powi): a^b for b ≥ 0; for b < 0
+ * 1 where a is 1, ±1 where a is −1 (by b's parity), 0 elsewhere — where powf would give fractions
+ * and 0⁻¹ = ∞.
+ */
+function integerPower(a: TensorValue, b: TensorValue, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const op = (name: string, ...inputs: (TensorValue | number)[]) => em.tensor(name, inputs.map((i) => (typeof i === "number" ? em.constant(i, site) : i)), {}, who, site);
+  const [fa, fb] = [op("to_float", a), op("to_float", b)];
+  const odd = op("ne", op("fmod", fb, 2), 0);
+  const negative = op("where", op("eq", fa, 1), 1, op("where", op("eq", fa, -1), op("sub", 1, op("mul", odd, 2)), 0));
+  return op("to_int", op("where", op("lt", fb, 0), negative, op("pow_tensor", fa, fb)));
+}
 
 /** An operand that may be a number (torch.fmod(x, 2)): a constant then. */
 const operand = (v: Value, em: GraphEmitter, site: CallSite): Node => (v instanceof TensorValue ? v.node : em.constant(v as number, site));

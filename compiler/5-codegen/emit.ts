@@ -647,8 +647,34 @@ const lossOp = (loss: NonNullable<Graph["loss"]>): Node => loss.lossOp ?? loss.v
  * logits flattened to [B·T, vocab]).
  */
 function classCount(loss: NonNullable<Graph["loss"]>): { classes?: number } {
-  const classes = lossOp(loss).inputs[0]?.shape[1];
-  return loss.target.dtype === "i32" && typeof classes === "number" ? { classes } : {};
+  if (loss.target.dtype !== "i32") return {};
+  // only a loss that reads the target as class labels: an int32 target a loss function computes
+  // with (a count, a regression value) is no label, whatever the output's dim 1 holds
+  const classifier = classifierOf(lossOp(loss), loss.target);
+  const classes = classifier?.inputs[0]?.shape[1];
+  return typeof classes === "number" ? { classes } : {};
+}
+
+/** Whether `n` is `target` or a view of it (a GPT's targets.view(-1)). */
+function viewOf(n: Node | undefined, target: Node): boolean {
+  while (n && n !== target && (n.op === "reshape" || n.op === "permute")) n = n.inputs[0];
+  return n === target;
+}
+
+/** The cross-entropy or NLL op at or under `from` whose labels are `target`, if any. */
+function classifierOf(from: Node, target: Node): Node | undefined {
+  const seen = new Set<Node>();
+  const walk = (n: Node): Node | undefined => {
+    if (seen.has(n)) return undefined;
+    seen.add(n);
+    if ((n.op === "cross_entropy" || n.op === "nll_loss") && viewOf(n.inputs[1], target)) return n;
+    for (const i of n.inputs) {
+      const found = walk(i);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return walk(from);
 }
 
 /**
