@@ -4,8 +4,9 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { BuildDirectoryError } from "./errors.ts";
+import { BuildDirectoryError, hasControl, printable } from "./errors.ts";
 import { libraryMismatch, type Manifest } from "./manifest.ts";
+import { jsonNestingPast } from "./safetensors.ts";
 
 /** A file of a build directory that is not what it should be: not a regular file, or too large. */
 export class NotARegularFile extends Error {
@@ -44,31 +45,90 @@ interface RecordedBuild {
 }
 
 /**
- * The model's source files that differ from what `dir` was compiled from (build.json's hashes): a
- * build run after its model.ts was edited runs the old model. A source that is gone (a build copied
- * to another machine) or unreadable is not reported; nor is anything when build.json is absent.
+ * `dir`'s build.json, or undefined when it is absent or unreadable: not a regular file of at most
+ * 1 MB, not JSON, or nested deeper than a checkpoint header may be (what tsdp writes nests 2 levels).
  */
-export function changedSources(dir: string): string[] {
-  let sources: unknown;
+function readRecordedBuild(dir: string): RecordedBuild | undefined {
   try {
-    sources = (JSON.parse(readRegularFile(join(dir, "build.json"), 1 << 20).toString("utf8")) as RecordedBuild).sources;
+    const text = readRegularFile(join(dir, "build.json"), 1 << 20).toString("utf8");
+    if (jsonNestingPast(text) !== undefined) return undefined;
+    const record = JSON.parse(text) as unknown;
+    return typeof record === "object" && record !== null ? (record as RecordedBuild) : undefined;
   } catch {
-    return [];
+    return undefined;
   }
-  if (typeof sources !== "object" || sources === null) return [];
-  return Object.entries(sources).filter(([file, hash]) => {
-    if (typeof hash !== "string") return false;
-    try {
-      return createHash("sha256").update(readRegularFile(file, 64 << 20)).digest("hex") !== hash;
-    } catch {
-      return false;
-    }
-  }).map(([file]) => file);
 }
 
-/** A path as one shell word. */
+/**
+ * Bounds on the stale-source check. build.json is outside the seal, so its `sources` decide what
+ * load() reads: 200 names of a 64 MB file took 51 s. A model and its imports are a few files of
+ * at most 8 MB each (the compiler's MAX_SOURCE_BYTES), so the check reads at most maxTotalBytes
+ * (plus the file that crosses it) and past a bound stops with a note: it is a convenience, and
+ * the build itself is sound.
+ */
+export const STALE_CHECK = { maxSources: 256, maxFileBytes: 8 << 20, maxTotalBytes: 64 << 20 } as const;
+
+/** What the stale-source check found: the changed sources (printable), and why it stopped early, if it did. */
+export interface StaleSources {
+  readonly changed: string[];
+  readonly unchecked?: string;
+}
+
+/**
+ * The model's source files that differ from what `dir` was compiled from (build.json's hashes): a
+ * build run after its model.ts was edited runs the old model. A source that is gone (a build copied
+ * to another machine), unreadable or not a regular file is not reported; nor is anything when
+ * build.json is absent. The names are build.json's text, made printable for a warning.
+ */
+export function staleSources(dir: string): StaleSources {
+  const sources = readRecordedBuild(dir)?.sources;
+  if (typeof sources !== "object" || sources === null) return { changed: [] };
+  const entries = Object.entries(sources);
+  const changed: string[] = [];
+  let read = 0;
+  for (const [i, [file, hash]] of entries.entries()) {
+    if (i === STALE_CHECK.maxSources || read > STALE_CHECK.maxTotalBytes) {
+      const unchecked = `${entries.length - i} of the ${entries.length} sources build.json lists were not checked (the check reads at most ${STALE_CHECK.maxSources} files, ${STALE_CHECK.maxTotalBytes} bytes)`;
+      return { changed, unchecked };
+    }
+    if (typeof hash !== "string") continue;
+    const bytes = sourceBytes(file);
+    read += bytes?.length ?? 0;
+    if (bytes && createHash("sha256").update(bytes).digest("hex") !== hash) changed.push(printable(file));
+  }
+  return { changed };
+}
+
+/** staleSources(dir)'s changed sources. */
+export const changedSources = (dir: string): string[] => staleSources(dir).changed;
+
+/** The TSDP_STALE_BUILD warning for `dir` (its changed sources, and a note when the check stopped early), or undefined. */
+export function staleBuildWarning(dir: string, hint: string): string | undefined {
+  const { changed, unchecked } = staleSources(dir);
+  const note = unchecked ? ` (${unchecked})` : "";
+  if (changed.length)
+    return `${printable(dir)} was compiled from ${changed.join(", ")}, which ${changed.length > 1 ? "have" : "has"} changed since${note}: it runs the model as it was then; ${hint}`;
+  return unchecked ? `${printable(dir)}: ${unchecked}, so whether it runs the current model is not known; ${hint}` : undefined;
+}
+
+/** A recorded source's bytes: a regular file within STALE_CHECK's size, else undefined (not checked). */
+function sourceBytes(file: string): Buffer | undefined {
+  try {
+    return readRegularFile(file, STALE_CHECK.maxFileBytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A path as one shell word, printable: a name with control characters (an ESC that would rewrite
+ * the terminal, a line break that forges another line) is written in bash's $'…' quoting, whose
+ * escapes (\x1b, \n, \u202e) are printable() and which the shell reads back as the same name.
+ */
 function shellWord(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  if (/^[\w@%+=:,./-]+$/.test(s)) return s;
+  if (hasControl(s)) return `$'${printable(s.replace(/\\/g, "\\\\").replace(/'/g, "\\'"))}'`;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
@@ -76,12 +136,8 @@ function shellWord(s: string): string {
  * build.json is unreadable, the command with the model file left for the user to fill in.
  */
 export function rebuildCommand(dir: string, sourceFile?: string): string {
-  let record: RecordedBuild = {};
-  try {
-    record = JSON.parse(readRegularFile(join(dir, "build.json"), 1 << 20).toString("utf8")) as RecordedBuild;
-  } catch {
-    // no record: fall through to the generic command
-  }
+  // no record: the generic command
+  const record = readRecordedBuild(dir) ?? {};
   const opts = (() => {
     try {
       return typeof record.options === "string" ? (JSON.parse(record.options) as Record<string, unknown>) : {};
@@ -89,7 +145,8 @@ export function rebuildCommand(dir: string, sourceFile?: string): string {
       return {};
     }
   })();
-  const file = typeof record.file === "string" && record.file.length > 0 ? shellWord(record.file) : `<${sourceFile ?? "model.ts"}>`;
+  // the placeholder quotes the manifest's sourceFile (anyone's text), which is not a shell word
+  const file = typeof record.file === "string" && record.file.length > 0 ? shellWord(record.file) : `<${printable(sourceFile ?? "model.ts")}>`;
   const words = ["tsdp compile", file, "--out", shellWord(dir)];
   if (opts.target === "cpu" || opts.target === "cuda") words.push("--target", opts.target);
   if (typeof opts.model === "string" && opts.model) words.push("--model", shellWord(opts.model));

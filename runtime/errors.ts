@@ -1,4 +1,17 @@
-// Errors of the runtime, and the "did you mean" helper of its messages.
+// Errors of the runtime, and the helpers of its messages ("did you mean", printable text).
+
+// Text from outside (a path, a build.json or manifest field, a model file's names) is printed to a
+// terminal: control characters — ESC sequences that rewrite the screen, line breaks and carriage
+// returns that forge extra lines, bidi overrides and isolates that reorder what is shown — must
+// not reach it as such. The compiler's diagnostics (compiler/diagnostics/format.ts) use the same.
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** `s` with each control character as a visible escape (\n, \r, \x1b, \u202e); tabs stay. */
+export const printable = (s: string): string =>
+  s.replace(CONTROL_CHARACTERS, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}` : `\\u${c.charCodeAt(0).toString(16)}`));
+
+/** Whether `s` holds a character printable() would escape. */
+export const hasControl = (s: string): boolean => new RegExp(CONTROL_CHARACTERS.source).test(s);
 
 /** A C ABI function returned a non-zero code; the message includes `tsdp_last_error()`'s text. */
 export class NativeError extends Error {
@@ -44,7 +57,9 @@ export class BuildDirectoryError extends Error {
   readonly file: string;
 
   constructor(message: string, file: string) {
-    super(message);
+    // its messages quote paths and manifest fields: each line printable (the line breaks between
+    // a message and its list or hint stay; one inside a quoted name was escaped where it was quoted)
+    super(message.split("\n").map(printable).join("\n"));
     this.file = file;
   }
 }

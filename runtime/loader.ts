@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { changedSources, elfProblem, readVerifiedLibrary, rebuildHint } from "./build-directory.ts";
+import { elfProblem, readVerifiedLibrary, rebuildHint, staleBuildWarning } from "./build-directory.ts";
 import { BuildDirectoryError, NativeError, describeValue, suggestion } from "./errors.ts";
 import { ABI_VERSION, readManifest, sha256, type Manifest } from "./manifest.ts";
 import { distributedTimeout, joinGroup, localDevices, processGroupFromEnv, type DistributedOptions } from "./distributed.ts";
@@ -213,9 +213,9 @@ export async function load<Out extends Tensor | Tensor[] = Tensor | Tensor[]>(
   }
   const model = new CompiledModel<Out>(root, manifest, lib, handle);
   // the build is sound but may be of an older model: say so, as `tsdp compile` would rebuild it
-  const changed = changedSources(root);
-  if (changed.length)
-    process.emitWarning(`${root} was compiled from ${changed.join(", ")}, which ${changed.length > 1 ? "have" : "has"} changed since: it runs the model as it was then; ${hint}`, { code: "TSDP_STALE_BUILD" });
+  // (bounded, printable: build-directory.ts staleBuildWarning)
+  const stale = staleBuildWarning(root, hint);
+  if (stale) process.emitWarning(stale, { code: "TSDP_STALE_BUILD" });
   if (graphs === false) model.useGraphs(false);
   if (group && group.worldSize > 1) {
     try {

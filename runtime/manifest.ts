@@ -3,6 +3,7 @@
 // nothing here touches native code.
 import { createHash } from "node:crypto";
 import { NotARegularFile, readRegularFile } from "./build-directory.ts";
+import { jsonNestingPast, MAX_JSON_DEPTH } from "./safetensors.ts";
 import { BuildDirectoryError } from "./errors.ts";
 
 /** manifest.json is a few kilobytes; one this large is not one. */
@@ -540,6 +541,11 @@ export function libraryMismatch(manifest: Pick<Manifest, "librarySha256" | "libr
 
 /** Parses and validates `text` as `file`; throws BuildDirectoryError naming the file. `hint` ends the message (what to run). */
 export function parseManifest(text: string, file: string, hint = "rebuild the model with tsdp compile"): Manifest {
+  // before anything walks it recursively (validation, deepFreeze, the content hash): 20,000 nested
+  // arrays overflowed the stack, a message that named neither the file nor the cause
+  const deep = jsonNestingPast(text);
+  if (deep !== undefined)
+    throw new BuildDirectoryError(`${file} nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels (at character ${deep}); a manifest tsdp writes nests a few: ${hint}`, file);
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -21,9 +21,12 @@
 // checkpoints do); the decoder verifies it whenever it is present, and files without it (from
 // PyTorch and others) load as before. The header is validated structurally, not checksummed.
 
+import { printable } from "./errors.ts";
 import { isLeftover } from "./leftovers.ts";
 import { createHash, randomBytes } from "node:crypto";
-import { lstat, open, readFile, readdir, readlink, rename, rm, unlink, type FileHandle } from "node:fs/promises";
+import { constants as fsConstants } from "node:fs";
+import { lstat, open, readdir, readlink, rename, rm, unlink, type FileHandle } from "node:fs/promises";
+import { constants as bufferConstants } from "node:buffer";
 import { basename, dirname, join, resolve } from "node:path";
 
 /** The metadata key of the SHA-256 (lowercase hex) of the data buffer, the bytes after the header. */
@@ -33,7 +36,28 @@ export const CHECKSUM_KEY = "tsdp.data_sha256";
 export const MAX_HEADER_SIZE = 100_000_000;
 
 /** Nesting deeper than this in the header JSON is refused (serde_json's recursion limit). */
-const MAX_JSON_DEPTH = 128;
+export const MAX_JSON_DEPTH = 128;
+
+/**
+ * Where JSON text first nests deeper than `max` arrays and objects (a character offset), or
+ * undefined. Found without recursion, before anything walks the parsed value recursively: a
+ * manifest of 20,000 nested arrays ended its check with "Maximum call stack size exceeded".
+ */
+export function jsonNestingPast(text: string, max = MAX_JSON_DEPTH): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // \ escapes the next character, a quote included
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return undefined;
+}
 
 /** Element types of the format, with their size in bits. */
 export const SAFETENSORS_DTYPES = {
@@ -176,7 +200,8 @@ export class SafetensorsError extends Error {
   readonly tensor: string | undefined;
 
   constructor(code: SafetensorsErrorCode, source: string, message: string, options?: { tensor?: string; cause?: unknown }) {
-    super(`${source}: ${message} [${code}]`, options?.cause === undefined ? undefined : { cause: options.cause });
+    // the path and the header's names are anyone's text: printed, never as terminal controls
+    super(printable(`${source}: ${message} [${code}]`), options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.source = source;
     this.tensor = options?.tensor;
@@ -914,13 +939,35 @@ function ioError(path: string, what: string, e: unknown): SafetensorsError {
 
 /** Reads and decodes a safetensors file; errors name the path. */
 export async function readSafetensorsFile(path: string): Promise<DecodedSafetensors> {
-  let bytes: Uint8Array;
+  return decodeSafetensors(await readCheckpointBytes(path), path);
+}
+
+/**
+ * The bytes of the regular file `path`: exactly the size fstat gives when it is opened. Opened
+ * without blocking and checked on the open descriptor, so a FIFO (which hung the load) or a device
+ * (/dev/zero, which filled Node's memory) is refused at once, as a build directory's files are
+ * (build-directory.ts readRegularFile). A checkpoint may be many GB: no smaller cap than a Buffer's.
+ */
+async function readCheckpointBytes(path: string): Promise<Uint8Array> {
+  let fh: FileHandle | undefined;
   try {
-    bytes = await readFile(path);
+    fh = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    const st = await fh.stat();
+    if (!st.isFile())
+      throw new SafetensorsError("IoError", path, `cannot read the file: it is ${st.isDirectory() ? "a directory" : "not a regular file (a device, FIFO or socket)"}`);
+    if (st.size > bufferConstants.MAX_LENGTH)
+      throw new SafetensorsError("IoError", path, `cannot read the file: it has ${st.size} bytes, more than the ${bufferConstants.MAX_LENGTH} this Node.js holds in one buffer`);
+    const bytes = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    for (let n; got < st.size && (n = (await fh.read(bytes, got, Math.min(st.size - got, 1 << 30), got)).bytesRead) > 0; ) got += n;
+    // every byte filled, or none trusted: a file cut short while it was read ends the load here
+    if (got !== st.size) throw new SafetensorsError("IoError", path, `cannot read the file: it shrank from ${st.size} to ${got} bytes while it was read`);
+    return bytes;
   } catch (e) {
-    throw ioError(path, "cannot read the file", e);
+    throw e instanceof SafetensorsError ? e : ioError(path, "cannot read the file", e);
+  } finally {
+    await fh?.close().catch(() => {});
   }
-  return decodeSafetensors(bytes, path);
 }
 
 export interface WriteOptions {

@@ -29,6 +29,16 @@ import { reachable } from "../ir/reachable.ts";
 export const MAX_COMPUTED_STATE = 1 << 22;
 /** The most multiply-adds the constant tensors of a model may take (float64, in JavaScript: seconds). */
 export const MAX_COMPUTED_WORK = 4e9;
+/**
+ * The most elements the constant tensors a model computes at compile time may hold, all together.
+ * Each computed value is kept (float64, 8 bytes an element) until the compile ends, so this bounds
+ * the compiler's memory: 2^26 is 512 MB (a 2^24 arange took 481 MB resident in all; 2^30 filled
+ * the machine's memory, below TSDP4006's 2^31). Real tables are far smaller: Swin's relative
+ * index tables ~10^4 values, the largest int table the manifest exports 2^20; a float32 buffer at
+ * MAX_COMPUTED_STATE (2^22: the Transformer tutorial's positional table at its largest) computed
+ * through its ~10 steps (arange, products, sin/cos, writes through views) stays under it.
+ */
+export const MAX_COMPUTED_ELEMENTS = 1 << 26;
 
 export class ConstructorTensors {
   readonly builder: GraphBuilder;
@@ -38,6 +48,8 @@ export class ConstructorTensors {
   private readonly values = new Map<Node, NDArray>();
   private computedElements = 0;
   private computedWork = 0;
+  /** Elements of the values computed so far (`values`), which the compile holds to its end. */
+  private heldElements = 0;
 
   constructor(maxOps: number) {
     this.builder = new GraphBuilder(maxOps);
@@ -99,6 +111,7 @@ export class ConstructorTensors {
     this.computedWork += workOf(n);
     if (this.computedWork > MAX_COMPUTED_WORK)
       fail("tensorTooLarge", `${n.op}: computing this model's constant tensors takes more than ${MAX_COMPUTED_WORK.toExponential(0)} multiply-adds (${formatShape(n.shape)} here); use a smaller constant, or load its values into a buffer from a checkpoint`, n.loc);
+    this.holdElements(n);
     const value = opDef(n.op).reference(inputs, n.attrs, {
       node: n,
       training: false,
@@ -118,6 +131,20 @@ export class ConstructorTensors {
     });
     this.values.set(n, value);
     return value;
+  }
+
+  /** Counts `n`'s value against MAX_COMPUTED_ELEMENTS before it is computed (and kept). */
+  private holdElements(n: Node): void {
+    // constructor tensors have no batch dim: numel's count is the element count
+    const held = this.heldElements + numel(n.shape).c;
+    // a refused value is not kept, so it is not counted: other constants still compute after the error
+    if (held > MAX_COMPUTED_ELEMENTS)
+      fail(
+        "computedStateTooLarge",
+        `${n.op}: the constant tensors this model computes at compile time would hold ${held} elements (${formatShape(n.shape)} here), more than the ${MAX_COMPUTED_ELEMENTS} the compiler keeps in memory; compute a table this large in forward (a constant the kernels compute where they read it), or register a float32 buffer of its shape and load its values from a checkpoint`,
+        n.loc,
+      );
+    this.heldElements = held;
   }
 }
 

@@ -1,12 +1,22 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, resolve, sep } from "node:path";
 import { Node as TsNode, Project, ts, type SourceFile } from "ts-morph";
+import { NotARegularFile, readRegularFile } from "../../runtime/build-directory.ts";
 import { diagnostic, fail, type Diagnostic, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import { defaultLimits } from "../limits.ts";
 import { checkTokenNesting, checkTreeDepth } from "./nesting.ts";
 
 // Reading model files with ts-morph: syntax only. The compiler needs no type checker; the
 // user's editor runs tsc, and the static evaluator checks everything it relies on itself.
+
+/**
+ * The most bytes a model file (or a file it imports) may have. A model written by hand is tens of
+ * kilobytes, one with listed tables (a vocabulary, an index table) a megabyte or two. Parsing
+ * costs ~50× a file's size in memory and ~0.5 s per MB (16 MB of listed numbers: 8.5 s, 786 MB
+ * resident), so 8 MB keeps a file from filling the compiler's memory before any budget of the
+ * evaluator applies.
+ */
+export const MAX_SOURCE_BYTES = 8 << 20;
 
 export class SourceFiles {
   private readonly project = new Project({
@@ -31,8 +41,7 @@ export class SourceFiles {
     const full = resolve(path);
     const cached = this.files.get(full);
     if (cached) return { file: cached, syntaxErrors: [] };
-    if (!existsSync(full)) fail(from ? "importNotFound" : "fileNotFound", `cannot read ${path}: no such file`, from);
-    const text = readFileSync(full, "utf8");
+    const text = readSource(full, path, from);
     checkTokenNesting(text, full, this.maxDepth); // before parsing: the parser recurses per level
     const file = this.project.createSourceFile(full, text, { overwrite: true });
     checkTreeDepth(file.compilerNode, this.maxDepth); // before anything walks the tree
@@ -46,6 +55,38 @@ export class SourceFiles {
     const candidates = [base, `${base}.ts`, base.replace(/\.js$/, ".ts"), `${base}/index.ts`];
     return candidates.find((c) => c.endsWith(".ts") && existsSync(c));
   }
+}
+
+/**
+ * A model file's text, refused with a diagnostic (at the import that names it, for an imported
+ * file) when it is not a regular file of at most MAX_SOURCE_BYTES: an import of a symlink to
+ * /dev/zero filled the compiler's memory, one of a FIFO hung it. Opened without blocking and
+ * checked on the open descriptor, as a build directory's files are (runtime/build-directory.ts).
+ */
+function readSource(full: string, path: string, from: SourceLoc | undefined): string {
+  const kind = from ? "importNotFound" : "fileNotFound";
+  // ts-morph turns \ into / in every path, so a\b.ts would be read as a/b.ts, another file (or a
+  // node of one replacing the other's: an internal error); a backslash is refused, not reinterpreted
+  if (sep === "/" && full.includes("\\"))
+    fail(kind, `cannot read ${path}: a path with a backslash (\\) is not supported: the TypeScript project layer reads it as a directory separator, so another file would be read; rename the file or its directory`, from);
+  try {
+    return readRegularFile(full, MAX_SOURCE_BYTES).toString("utf8");
+  } catch (e) {
+    return fail(kind, `cannot read ${path}: ${whyUnreadable(e)}`, from);
+  }
+}
+
+/** Why a model file could not be read, for its diagnostic. */
+function whyUnreadable(e: unknown): string {
+  if (e instanceof NotARegularFile)
+    return e.size !== undefined
+      ? `it has ${e.size} bytes, more than the ${MAX_SOURCE_BYTES} a model file may have`
+      : "it is not a regular file (a device, FIFO or socket); a model file and the files it imports must be regular files";
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "ENOENT" || code === "ENOTDIR") return "no such file";
+  if (code === "EISDIR") return "it is a directory";
+  if (code === "ELOOP") return "too many levels of symbolic links";
+  return (e as Error).message;
 }
 
 function syntaxErrors(file: SourceFile): Diagnostic[] {

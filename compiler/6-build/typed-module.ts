@@ -1,3 +1,4 @@
+import { printable } from "../../runtime/errors.ts";
 import type { Dim, Dtype, IOSpec, Manifest } from "../../runtime/manifest.ts";
 
 // The ES module a compile writes beside the library (index.js + index.d.ts), so that a model
@@ -30,8 +31,11 @@ const literal = (s: string) => JSON.stringify(s);
 /** A TypeScript identifier for a parameter name of forward (they are checked identifiers already; stay safe). */
 const identifier = (s: string, i: number) => (/^[A-Za-z_$][\w$]*$/.test(s) ? s : `input${i}`);
 
-/** A comment's text: no sequence that would end the comment early. */
-const commentText = (s: string) => s.replace(/\*\//g, "* /").replace(/[\r\n\u2028\u2029]/g, " ");
+/**
+ * A comment's text: no sequence that would end the comment early, and printable (a line break
+ * would end a // comment; ESC or U+202E in a file name would reach whoever views the file).
+ */
+const commentText = (s: string) => printable(s).replace(/\*\//g, "* /");
 
 export function typedModule(m: TypedModuleFacts): { js: string; dts: string } {
   const name = commentText(m.model);

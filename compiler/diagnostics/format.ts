@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
+import { CONTROL_CHARACTERS, printable } from "../../runtime/errors.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 
 export interface FormatOptions {
@@ -15,12 +16,11 @@ const paint = (on: boolean, code: string) => (s: string) => (on ? `\x1b[${code}m
 // A model file is untrusted text, and diagnostics quote it (messages, paths, code frames) to a
 // terminal: control characters — ESC sequences that rewrite the screen, line breaks that forge
 // extra "error" lines, bidi overrides that reorder what is shown — must not reach it as such.
-const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-/** Messages and paths: each control character as a visible escape (\n, \x1b, \u202e). */
-export const printable = (s: string) =>
-  s.replace(CONTROL, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}` : `\\u${c.charCodeAt(0).toString(16)}`));
+// Messages and paths: each control character as a visible escape (\n, \x1b, \u202e), by the
+// runtime's helper, which its own messages use too.
+export { printable };
 /** Code frames: each control character as one U+FFFD, so the caret under the line stays aligned. */
-const printableLine = (s: string) => s.replace(CONTROL, "\ufffd");
+const printableLine = (s: string) => s.replace(CONTROL_CHARACTERS, "\ufffd");
 
 /** The most characters of a source line a code frame shows. */
 const FRAME_WIDTH = 160;
