@@ -55,3 +55,14 @@ export function memcheckFromEnv(): boolean {
   const v = process.env.TSDP_SHIM_MEMCHECK;
   return v !== undefined && v.trim() !== "" && v.trim() !== "0";
 }
+
+/**
+ * Why `out`, the JSON file a command writes (`tsdp counters --out`, `tsdp tune --out`), must not be
+ * it: the model file, or a source file of any kind (a TypeScript or JavaScript file would be
+ * replaced by JSON: `tsdp counters model.ts --out model.ts` overwrote the model); undefined if it may.
+ */
+export function sourceAsOut(out: string, modelFile: string): string | undefined {
+  if (resolve(out) === resolve(modelFile)) return `--out ${out} is the model file itself, which the JSON would replace`;
+  if (/\.(?:[cm]?[jt]sx?)$/i.test(out)) return `--out ${out} names a source file (the output is JSON), which it would replace`;
+  return undefined;
+}

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { compile } from "./pipeline.ts";
 import type { LowerOptions } from "./1-frontend/lower.ts";
 import type { Precision } from "./5-codegen/context.ts";
-import { defaultOutDir } from "./build-paths.ts";
+import { defaultOutDir, sourceAsOut } from "./build-paths.ts";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
 import { conflictsPerRequest, loadSectorsPer128B, sectorsPerLoad, sectorsPerStore, storeSectorsPer128B, type CountersFile } from "../runtime/counters.ts";
 import { BATCH, type IOSpec, type Manifest } from "../runtime/manifest.ts";
@@ -49,6 +49,8 @@ export const MAX_COUNTED_BATCH = 65_536;
 export async function measureCounters(modelFile: string, options: CountersOptions = {}): Promise<CountersRun> {
   const batch = options.batch ?? 64;
   const buildDir = resolve(options.buildDir ?? `${defaultOutDir(modelFile)}-counters`);
+  const source = options.out === undefined ? undefined : sourceAsOut(options.out, modelFile);
+  if (source) throw new CountersUsageError(`${source}; give the counters file's path (e.g. counters.json)`);
   if (options.out !== undefined && existsSync(options.out) && statSync(options.out).isDirectory())
     throw new CountersUsageError(`--out ${options.out} is a directory; give the counters file's path (e.g. ${join(options.out, "counters.json")})`);
   // every access of the run is recorded (~10-100x the CPU target's time): a batch of profiling size

@@ -307,7 +307,7 @@ function generateCase(r: Rng, index: number): FuzzCase {
       // leave the image world now and then: flatten into a vector
       if (r.chance(0.15) && numel(b.cur.shape.slice(1)) <= 400) {
         b.tags.push("flatten");
-        fresh(b, [0, numel(b.cur.shape.slice(1))], r.chance(0.5) ? `F.flatten(${b.cur.name}, 1)` : `${b.cur.name}.view(${b.cur.name}.size(0), -1)`);
+        fresh(b, [0, numel(b.cur.shape.slice(1))], r.chance(0.5) ? `F.flatten(${b.cur.name}, 1)` : `${b.cur.name}.reshape(${b.cur.name}.size(0), -1)`);
       }
     } else vector(r, b);
     if (r.chance(0.4)) b.saved.push(b.cur);

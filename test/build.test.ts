@@ -1,7 +1,7 @@
 // `tsdp compile` end to end on the CPU target: the model directory, the build cache, a plain
 // Node script that loads it, concurrent compiles, missing compilers and build errors.
 import { spawn } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -148,6 +148,41 @@ describe("toolchain errors", () => {
     expect(readFileSync(join(out, "package.json"), "utf8")).toBe(pkg);
     expect(readFileSync(join(out, "index.js"), "utf8")).toBe("module.exports = 1;\n");
     expect(readFileSync(join(esm, "index.js"), "utf8")).toBe("console.log('mine');\n");
+  });
+
+  it("a directory of the user's is left whole: a manifest.json of another kind, a folder named like a temporary, CommonJS scripts, the root", async () => {
+    const cache = join(fresh(), "cache");
+    const env = { ...process.env, TSDP_CACHE_DIR: cache };
+    // a web app's manifest.json: refused as model.cu or index.js are
+    const webapp = fresh();
+    writeFileSync(join(webapp, "manifest.json"), '{"name": "My PWA", "icons": []}');
+    const r = await tsdp(["compile", "examples/mlp/model.ts", "--target", "cpu", "--out", webapp], env);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error TSDP6007: .* holds manifest\.json and no earlier build of tsdp/m);
+    expect(readFileSync(join(webapp, "manifest.json"), "utf8")).toBe('{"name": "My PWA", "icons": []}');
+    // a folder whose name looks like a compile's temporary (old, its "pid" gone): not a compile's, kept
+    const photos = fresh();
+    mkdirSync(join(photos, "photos.build-2023-ff"));
+    writeFileSync(join(photos, "photos.build-2023-ff", "img1.txt"), "irreplaceable");
+    const old = Date.now() / 1000 - 2 * 24 * 3600;
+    utimesSync(join(photos, "photos.build-2023-ff"), old, old);
+    writeFileSync(join(photos, "notes.tmp-99999999-0badf00d"), "mine too");
+    utimesSync(join(photos, "notes.tmp-99999999-0badf00d"), old, old);
+    const built = await tsdp(["compile", "examples/mlp/model.ts", "--target", "cpu", "--out", photos], env);
+    expect(built.status, built.stderr).toBe(0);
+    expect(readFileSync(join(photos, "photos.build-2023-ff", "img1.txt"), "utf8")).toBe("irreplaceable");
+    expect(readFileSync(join(photos, "notes.tmp-99999999-0badf00d"), "utf8")).toBe("mine too");
+    // a CommonJS script beside the model (--out .): a package.json with "type": "module" would break it
+    const scripts = fresh();
+    writeFileSync(join(scripts, "util.js"), "require('fs');\n");
+    const cjs = await tsdp(["compile", "examples/mlp/model.ts", "--target", "cpu", "--out", scripts], env);
+    expect(cjs.status).toBe(1);
+    expect(cjs.stderr).toMatch(/^error TSDP6007: .* holds util\.js, and the build would add a package\.json with "type": "module"/m);
+    expect(existsSync(join(scripts, "package.json"))).toBe(false);
+    // the root of the file system
+    const root = await tsdp(["compile", "examples/mlp/model.ts", "--target", "cpu", "--out", "/"], env);
+    expect(root.status).toBe(1);
+    expect(root.stderr).toMatch(/^error TSDP6007: \/ is the root of the file system/m);
   });
 
   it("a missing g++ says how to fix it", async () => {

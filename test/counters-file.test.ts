@@ -127,5 +127,12 @@ describe("tsdp counters' arguments", () => {
     const dir = await runNode(["bin/tsdp.js", "counters", "examples/lenet/model.ts", "--out", "test"]);
     expect(dir.status).toBe(2);
     expect(dir.stderr).toMatch(/--out test is a directory; give the counters file's path/);
+    // the model file (or any source file) as --out: its JSON would replace the model
+    const self = await runNode(["bin/tsdp.js", "counters", "examples/lenet/model.ts", "--out", "examples/lenet/model.ts"]);
+    expect(self.status).toBe(2);
+    expect(self.stderr).toMatch(/--out examples\/lenet\/model\.ts is the model file itself, which the JSON would replace/);
+    const other = await runNode(["bin/tsdp.js", "counters", "examples/lenet/model.ts", "--out", "examples/lenet/train.ts"]);
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/names a source file \(the output is JSON\)/);
   });
 });

@@ -315,6 +315,12 @@ describe("tuned builds on the CPU target", () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--out .*tuning is a directory; give the tuning file's path/);
     expect(readdirSync(dir)).toEqual([]);
+    // the model file as --out: the tuning JSON would replace the model
+    const before = readFileSync(file, "utf8");
+    const self = await runNode([TSDP, "tune", file, "--by", "model", "--out", file]);
+    expect(self.status).toBe(2);
+    expect(self.stderr).toMatch(/is the model file itself, which the JSON would replace/);
+    expect(readFileSync(file, "utf8")).toBe(before);
   });
 
   it("tsdp tune of a model without a training step tunes and verifies its forward; a stopped tune's pending file is removed", async () => {

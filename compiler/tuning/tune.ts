@@ -1,3 +1,4 @@
+import { sourceAsOut } from "../build-paths.ts";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { lowerModel, type LowerOptions } from "../1-frontend/lower.ts";
@@ -126,6 +127,8 @@ export async function tune(file: string, o: TuneOptions): Promise<TuneResult> {
     );
   // the destination checked before the search, not after it: a directory is not a tuning file
   const out = o.out ?? defaultTuningPath(file);
+  const source = sourceAsOut(out, file);
+  if (source) throw new TuneUsageError(`${source}; give the tuning file's path (e.g. ${defaultTuningPath(file)})`);
   if (existsSync(out) && statSync(out).isDirectory()) throw new TuneUsageError(`--out ${out} is a directory; give the tuning file's path (e.g. ${join(out, "model.tune.json")})`);
   removeAbandonedPending(dirname(out));
   const precision = o.precision ?? "fp32";
