@@ -405,7 +405,12 @@ program
           process.exitCode = await launchRendezvous({ ...common, nnodes: opts.nnodes, nodeRank: opts.nodeRank, masterAddr: opts.masterAddr, masterPort: opts.masterPort });
         } else {
           const tcpOnly = [opts.nnodes !== 1 && "--nnodes", opts.nodeRank !== 0 && "--node-rank", opts.masterAddr !== undefined && "--master-addr", opts.masterPort !== undefined && "--master-port"].filter(Boolean);
-          if (tcpOnly.length) throw new LaunchError(`${tcpOnly.join(", ")}: only with --rdzv tcp (mpirun's own -H and hostfiles place ranks on machines)`);
+          // a bad command line: one line, exit 2, as every other usage error
+          if (tcpOnly.length) {
+            process.stderr.write(`tsdp launch: ${tcpOnly.join(", ")}: only with --rdzv tcp (mpirun's own -H and hostfiles place ranks on machines)\n`);
+            process.exitCode = 2;
+            return;
+          }
           process.exitCode = await launch(common);
         }
       } catch (e) {

@@ -199,6 +199,8 @@ describe("tsdp launch --rdzv tcp: ranks started without mpirun", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/tsdp: a job over several machines needs --master-addr .* and --master-port/);
     const m = await tsdp(["launch", "--nnodes", "2", "--nproc", "1", "test/distributed/faults.ts"]);
-    expect(m.stderr).toMatch(/tsdp: --nnodes: only with --rdzv tcp/);
+    // a bad command line: exit 2, as the README says of every usage error
+    expect(m.status).toBe(2);
+    expect(m.stderr).toMatch(/tsdp launch: --nnodes: only with --rdzv tcp/);
   });
 });

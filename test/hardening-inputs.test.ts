@@ -12,6 +12,7 @@ import { MAX_COMPUTED_ELEMENTS } from "../compiler/1-frontend/constructor-tensor
 import { CompileError, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { formatDiagnostic } from "../compiler/diagnostics/format.ts";
 import { typedModule } from "../compiler/6-build/typed-module.ts";
+import { isFreshBuild, tsdpFingerprint } from "../compiler/6-build/up-to-date.mjs";
 import { rebuildCommand, STALE_CHECK, staleBuildWarning, staleSources } from "../runtime/build-directory.ts";
 import { BuildDirectoryError, printable } from "../runtime/errors.ts";
 import { MAX_JSON_DEPTH, jsonNestingPast, readSafetensorsFile, SafetensorsError } from "../runtime/safetensors.ts";
@@ -234,5 +235,18 @@ describe("JSON nesting", () => {
     expect(jsonNestingPast(`${"[".repeat(20_000)}${"]".repeat(20_000)}`)).toBe(MAX_JSON_DEPTH);
     expect(jsonNestingPast(`{"a": "${"[".repeat(500)}\\"["}`)).toBeUndefined();
     expect(jsonNestingPast(`${"[".repeat(MAX_JSON_DEPTH)}${"]".repeat(MAX_JSON_DEPTH)}`)).toBeUndefined();
+  });
+});
+
+describe("tsdp compile's up-to-date check reads build.json's sources as a compile reads model files", () => {
+  it("a source that is a device, or a list past a model's count, is not fresh (not read: /dev/zero filled memory)", () => {
+    const dir = scratchDir("fresh-");
+    const model = join(dir, "model.ts");
+    writeFileSync(model, "export {};\n");
+    const record = (sources: Record<string, string>) => writeFileSync(join(dir, "build.json"), JSON.stringify({ version: 2, options: "{}", tsdp: tsdpFingerprint(), file: model, sources }));
+    record({ [model]: "x", "/dev/zero": "y" });
+    expect(isFreshBuild(dir, model, "{}")).toBe(false);
+    record(Object.fromEntries([[model, "x"], ...Array.from({ length: 300 }, (_, i) => [join(dir, `s${i}.ts`), "z"])]));
+    expect(isFreshBuild(dir, model, "{}")).toBe(false);
   });
 });

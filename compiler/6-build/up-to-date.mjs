@@ -109,13 +109,21 @@ export function ownPackageJson(outDir) {
   }
 }
 
+/** The most source files a build records (runtime/build-directory.ts checks as many at load). */
+const MAX_RECORDED_SOURCES = 256;
+
 /** True when outDir's build.json records exactly these inputs and its outputs are the ones it wrote, the library sealed by the manifest. */
 export function isFreshBuild(outDir, file, optionsJson) {
   try {
     const record = JSON.parse(readRegular(join(outDir, "build.json"), 1 << 20).toString("utf8"));
     if (record.version !== 2 || record.options !== optionsJson || record.tsdp !== tsdpFingerprint()) return false;
     if (record.file !== resolve(file) || !(resolve(file) in record.sources)) return false;
-    for (const [path, hash] of Object.entries(record.sources)) if (!existsSync(path) || sha256(readFileSync(path)) !== hash) return false;
+    // build.json is outside the seal: its sources are read as a compile would read them (regular
+    // files of at most a model file's 8 MB, compiler/1-frontend/source.ts), and not more of them
+    // than a model has (a list of 20,000 made every compile hash gigabytes)
+    const sources = Object.entries(record.sources);
+    if (sources.length > MAX_RECORDED_SOURCES) return false;
+    for (const [path, hash] of sources) if (!existsSync(path) || sha256(readRegular(path, 8 << 20)) !== hash) return false;
     // a file that would change the build once it exists (a tuning file beside the model)
     for (const path of record.absent ?? []) if (existsSync(path)) return false;
     const outputs = record.outputs ?? {};
