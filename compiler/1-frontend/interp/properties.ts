@@ -179,7 +179,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj === null || obj === undefined) return fail("wrongArgumentType", `cannot read '${name}' of ${describe(obj)}`, site.loc);
     // RecurrentGemma's p.data.log_().mul_(0.5) in a constructor: a parameter's values there are an initializer
     if ((obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) && (own(tensorMethods, name) || own(tensorMethods, name.replace(/_$/, ""))))
-      return fail("unknownProperty", `${describe(obj)} has no property '${name}' in a constructor: a parameter's values there are its initializer — nn.init's, or .data's normal_, uniform_, fill_, zero_, copy_ and mul_/div_/add_/sub_ — and other math is not one; compute the values as a tensor and copy_ them, or apply ${name.replace(/_$/, "")} in forward`, site.loc);
+      return fail(
+        "unknownProperty",
+        `${describe(obj)} has no property '${name}' in a constructor: a parameter's values there are its initializer — nn.init's, or .data's normal_, uniform_, fill_, zero_, copy_ and mul_/div_/add_/sub_ — and other math is not one; compute the values as a tensor and copy_ them, or apply ${name.replace(/_$/, "")} in forward` +
+          // PixelCNN's register_buffer('mask', self.weight.data.clone()), then filled: only its shape is used
+          (name === "clone" ? ` (for a tensor of its shape that is filled next, as PixelCNN's mask, write F.ones(this.weight.size()))` : ""),
+        site.loc,
+      );
     return fail("unknownProperty", `${describe(obj)} has no property '${name}'`, site.loc);
   }
 
