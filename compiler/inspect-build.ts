@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readRegularFile } from "../runtime/build-directory.ts";
 import { join } from "node:path";
 import { readManifest, type GeneratedManifest, type Manifest } from "../runtime/manifest.ts";
 import { fail } from "./diagnostics/diagnostic.ts";
@@ -34,7 +34,8 @@ export async function readBuild(dir: string, generated: GeneratedManifest): Prom
     fail("unusableBuild", `--from ${dir}: its inputs, outputs or parameters have other shapes than ${generated.sourceFile} gives now: the model changed since it was built`);
   let cu = "";
   try {
-    cu = readFileSync(join(dir, "model.cu"), "utf8");
+    // bounded and regular, as the build directory's other files are read (runtime/build-directory.ts)
+    cu = readRegularFile(join(dir, "model.cu"), 1 << 30).toString("utf8");
   } catch {
     // without model.cu the launches' block sizes are unknown; the recorded resources still stand
   }

@@ -2,7 +2,7 @@
 // manifest lists (the training step's and the forward's), with ptxas's resources when known and
 // the CPU target's counters when given, as a table and as JSON.
 
-import { readFileSync } from "node:fs";
+import { readRegularFile } from "../runtime/build-directory.ts";
 import { validateCountersFile, type CountersFile as ShimCountersFile } from "../runtime/counters.ts";
 import type { LaunchReport, Precision } from "../runtime/manifest.ts";
 import { fail } from "./diagnostics/diagnostic.ts";
@@ -103,11 +103,15 @@ export function gpuReport(launches: readonly LaunchReport[], model: string, o: G
   return { gpu, batch: o.batch, precision: o.precision, occupancyFrom: from, programs };
 }
 
+/** The largest counters file read: a step's launches with their sites are a few MB. */
+const MAX_COUNTERS_BYTES = 256 << 20;
+
 /** Reads and checks a counters JSON file; refused (TSDP6006) with what is wrong in it. */
 export function readCounters(file: string): CountersFile {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, "utf8"));
+    // a regular file of a counters file's size at most (a FIFO or /dev/zero named here hung or filled memory)
+    json = JSON.parse(readRegularFile(file, MAX_COUNTERS_BYTES).toString("utf8"));
   } catch (e) {
     return fail("unusableCounters", `--counters ${file}: ${(e as Error).message}`);
   }

@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { readRegularFile } from "./build-directory.ts";
+import { printable } from "./errors.ts";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { hash32, uniforms } from "../compiler/reference/rng.ts";
@@ -36,17 +37,21 @@ const howToGet = (dir: string) =>
   `Fashion-MNIST was not found in ${dir}. Install it with \`apt-get install dataset-fashion-mnist\` ` +
   `(Debian, as root), or pass --data <dir> with ${[...FILES.train, ...FILES.test].join(", ")}.`;
 
+/** The most bytes an IDX file may hold, compressed or not: Fashion-MNIST's largest is 47 MB. */
+const MAX_DATA_BYTES = 1 << 30;
+
 async function readIdx(path: string, dir: string): Promise<{ dims: number[]; data: Uint8Array }> {
   let raw: Buffer;
   try {
-    raw = await readFile(path);
+    // a regular file (a FIFO or /dev/zero given as the data hung or filled memory), of a dataset's size
+    raw = readRegularFile(path, MAX_DATA_BYTES);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(code === "ENOENT" ? howToGet(dir) : `cannot read ${path}: ${(e as Error).message}`);
+    throw new DataError(code === "ENOENT" ? howToGet(dir) : `cannot read ${printable(path)}: ${printable((e as Error).message)}`);
   }
   let bytes: Buffer;
   try {
-    bytes = path.endsWith(".gz") ? gunzipSync(raw) : raw;
+    bytes = path.endsWith(".gz") ? gunzipSync(raw, { maxOutputLength: MAX_DATA_BYTES }) : raw;
   } catch (e) {
     throw new DataError(`${path} is not a valid gzip file (${(e as Error).message}); it may be truncated: reinstall the dataset`);
   }

@@ -13,6 +13,7 @@ import { CompileError, type Diagnostic } from "../compiler/diagnostics/diagnosti
 import { formatDiagnostic } from "../compiler/diagnostics/format.ts";
 import { typedModule } from "../compiler/6-build/typed-module.ts";
 import { isFreshBuild, tsdpFingerprint } from "../compiler/6-build/up-to-date.mjs";
+import { DataError, loadFashionMnist } from "../runtime/data.ts";
 import { rebuildCommand, STALE_CHECK, staleBuildWarning, staleSources } from "../runtime/build-directory.ts";
 import { BuildDirectoryError, printable } from "../runtime/errors.ts";
 import { MAX_JSON_DEPTH, jsonNestingPast, readSafetensorsFile, SafetensorsError } from "../runtime/safetensors.ts";
@@ -248,5 +249,15 @@ describe("tsdp compile's up-to-date check reads build.json's sources as a compil
     expect(isFreshBuild(dir, model, "{}")).toBe(false);
     record(Object.fromEntries([[model, "x"], ...Array.from({ length: 300 }, (_, i) => [join(dir, `s${i}.ts`), "z"])]));
     expect(isFreshBuild(dir, model, "{}")).toBe(false);
+  });
+});
+
+describe("the dataset files are read as bounded regular files", () => {
+  it("a FIFO or a device as an IDX file is a DataError at once (it hung, or filled memory)", async () => {
+    const dir = scratchDir("data-");
+    execFileSync("mkfifo", [join(dir, "t10k-images-idx3-ubyte.gz")]);
+    symlinkSync("/dev/zero", join(dir, "t10k-labels-idx1-ubyte.gz"));
+    await expect(loadFashionMnist("test", dir)).rejects.toThrow(DataError);
+    await expect(loadFashionMnist("test", dir)).rejects.toThrow(/t10k-images-idx3-ubyte\.gz: .*not a regular file/);
   });
 });
