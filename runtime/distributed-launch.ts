@@ -8,9 +8,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { createInterface } from "node:readline";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export interface LaunchOptions {
   readonly nproc: number;
@@ -42,6 +42,11 @@ export function scriptCommand(script: string): string[] {
   return [process.execPath, "--import", tsx, path];
 }
 
+/** The rank's node command with torchrun's variables set first, from Open MPI's (launch-env.mjs). */
+function withTorchrunEnvironment([node, ...rest]: string[]): string[] {
+  return [node, "--import", pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), "launch-env.mjs")).href, ...rest];
+}
+
 /** mpirun's command line for the job. */
 export function mpirunArguments(o: LaunchOptions, asRoot: boolean): string[] {
   return [
@@ -56,7 +61,7 @@ export function mpirunArguments(o: LaunchOptions, asRoot: boolean): string[] {
     // shared memory without ptrace-based single copy, which containers often forbid
     "--mca", "btl_vader_single_copy_mechanism", "none",
     ...["TSDP_DEVICES_PER_PROC", "TSDP_DIST_TIMEOUT", "TSDP_LAUNCH_JOINED"].flatMap((v) => ["-x", v]),
-    ...scriptCommand(o.script),
+    ...withTorchrunEnvironment(scriptCommand(o.script)),
     ...o.args,
   ];
 }

@@ -1,6 +1,9 @@
 // The pure parts of DistributedDataParallel (issue 14): the launchers' variables, the samplers'
 // shards, the collective timeout and tsdp launch's mpirun command line. The jobs themselves run
 // in test/distributed.test.ts.
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { distributedShard } from "../runtime/data.ts";
 import { batchShard, distributedTimeout, localDevices, processGroupFromEnv, rendezvousFromEnv } from "../runtime/distributed.ts";
@@ -113,5 +116,17 @@ describe("tsdp launch's mpirun command", () => {
     expect(args.join(" ")).toMatch(/-x TSDP_DEVICES_PER_PROC -x TSDP_DIST_TIMEOUT /);
     expect(args.join(" ")).toMatch(/--import \S*tsx\S* \S*\/train\.ts --limit 10$/);
     expect(mpirunArguments({ nproc: 1, devicesPerProc: 1, script: "run.js", args: [] }, false)).not.toContain("--allow-run-as-root");
+    // torchrun's variables, set from Open MPI's before the script runs
+    expect(args.join(" ")).toMatch(/--import \S*\/runtime\/launch-env\.mjs --import \S*tsx/);
+  });
+
+  it("gives each rank torchrun's RANK, WORLD_SIZE, LOCAL_RANK and LOCAL_WORLD_SIZE from Open MPI's, where unset", () => {
+    const preload = pathToFileURL(join(process.cwd(), "runtime", "launch-env.mjs")).href;
+    const show = "console.log([process.env.RANK, process.env.WORLD_SIZE, process.env.LOCAL_RANK, process.env.LOCAL_WORLD_SIZE].join(' '))";
+    const ompi = { OMPI_COMM_WORLD_RANK: "2", OMPI_COMM_WORLD_SIZE: "3", OMPI_COMM_WORLD_LOCAL_RANK: "0", OMPI_COMM_WORLD_LOCAL_SIZE: "1" };
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !["RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE"].includes(k)));
+    expect(execFileSync(process.execPath, ["--import", preload, "-e", show], { env: { ...base, ...ompi }, encoding: "utf8" }).trim()).toBe("2 3 0 1");
+    // a RANK the user set stays
+    expect(execFileSync(process.execPath, ["--import", preload, "-e", show], { env: { ...base, ...ompi, RANK: "7" }, encoding: "utf8" }).trim()).toBe("7 3 0 1");
   });
 });
