@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { MAX_SOURCE_BYTES } from "../compiler/1-frontend/source.ts";
 import { MAX_COMPUTED_ELEMENTS } from "../compiler/1-frontend/constructor-tensors.ts";
-import { CompileError, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
+import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { formatDiagnostic } from "../compiler/diagnostics/format.ts";
 import { typedModule } from "../compiler/6-build/typed-module.ts";
 import { isFreshBuild, tsdpFingerprint } from "../compiler/6-build/up-to-date.mjs";
@@ -17,22 +17,13 @@ import { DataError, loadFashionMnist } from "../runtime/data.ts";
 import { rebuildCommand, STALE_CHECK, staleBuildWarning, staleSources } from "../runtime/build-directory.ts";
 import { BuildDirectoryError, printable } from "../runtime/errors.ts";
 import { MAX_JSON_DEPTH, jsonNestingPast, readSafetensorsFile, SafetensorsError } from "../runtime/safetensors.ts";
-import { diagnosticsOf, header, scratchDir, writeFiles } from "./helpers.ts";
+import { diagnosticsOf, diagnosticsOfFile as errorsOfFile, header, scratchDir, writeFiles } from "./helpers.ts";
 
 const root = join(import.meta.dirname, "..");
 const net = (use: string) => `${header}${use}\nexport class Net extends nn.Module {\n  fc = new nn.Linear(root, 3);\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\n`;
 const importing = net(`import { root } from "./dep";`);
 
-/** The diagnostics of compiling `file` (the test fails if it compiles). */
-function errorsOfFile(file: string): Diagnostic[] {
-  try {
-    lowerModel(file);
-  } catch (e) {
-    if (e instanceof CompileError) return [...e.diagnostics];
-    throw e;
-  }
-  throw new Error(`${file} compiled`);
-}
+
 const shown = (ds: Diagnostic[]) => ds.map((d) => `${d.code} ${d.loc ? `${d.loc.line}:${d.loc.col}` : "-"}: ${d.message}`);
 
 /** `tsdp inspect file` in a child with a time limit: a compiler that hangs is killed and named, not the test runner. */

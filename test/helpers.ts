@@ -41,8 +41,17 @@ export function lowerSource(text: string, model?: string): LoweredModel {
 
 /** The diagnostics of a model that must fail to compile. */
 export function diagnosticsOf(text: string, model?: string): Diagnostic[] {
+  return failedCompile(() => lowerSource(text, model));
+}
+
+/** The diagnostics of compiling the model file `file` (the test fails if it compiles). */
+export function diagnosticsOfFile(file: string): Diagnostic[] {
+  return failedCompile(() => lowerModel(file));
+}
+
+function failedCompile(lower: () => unknown): Diagnostic[] {
   try {
-    lowerSource(text, model);
+    lower();
   } catch (e) {
     if (e instanceof CompileError) return [...e.diagnostics];
     throw e;

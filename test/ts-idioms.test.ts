@@ -7,11 +7,10 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
-import { CompileError, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
-import { diagnosticsOf, header, lowerSource, writeFiles } from "./helpers.ts";
+import { diagnosticsOf, diagnosticsOfFile as errorsOfFile, header, lowerSource, writeFiles } from "./helpers.ts";
 
 const model = (fields: string, forward: string, input = "x: Tensor<[Batch, 4]>", before = "") =>
   `${header}${before}\nexport class M extends nn.Module {\n  ${fields}\n  forward(${input}) {\n    ${forward}\n  }\n}\n`;
@@ -25,15 +24,7 @@ function output(src: string, file?: string): number[] {
 }
 const times = (k: number) => Array.from(x.data, (v) => v * k);
 const first = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col}: ${d.message}`)[0];
-function errorsOfFile(file: string): Diagnostic[] {
-  try {
-    lowerModel(file);
-  } catch (e) {
-    if (e instanceof CompileError) return [...e.diagnostics];
-    throw e;
-  }
-  throw new Error("expected the model to fail to compile");
-}
+
 
 describe("for (let …): each iteration's own binding, as JavaScript's CreatePerIterationEnvironment", () => {
   // Loops that push closures into vals; run here as JavaScript and in a model's constructor.
