@@ -184,6 +184,9 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   const taken = filesOfAnotherKind(outDir, written.filter((n) => n !== "package.json"));
   if (taken.length)
     throw new CompileError([diagnostic("outputDirTaken", `${outDir} holds ${taken.join(", ")} and no earlier build of tsdp (no manifest.json of one): the build writes files of those names; tsdp does not replace them`)]);
+  // before the build and before anything is staged there: a refusal leaves the directory as it was
+  const scope = needsModuleScope(outDir) ? MODULE_SCOPE : undefined;
+  if (scope) refuseScopeChange(outDir, written);
   const archs = opts.archs ?? ["80", "90"];
   // Memcheck and counters are CPU-target modes: a GPU build is checked with compute-sanitizer and
   // profiled with Nsight Compute instead.
@@ -246,11 +249,7 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   const typed = typedModule(gen.manifest);
   files.add(join(outDir, "index.js"), typed.js);
   files.add(join(outDir, "index.d.ts"), typed.dts);
-  const scope = needsModuleScope(outDir) ? MODULE_SCOPE : undefined;
-  if (scope) {
-    refuseScopeChange(outDir, written);
-    files.add(join(outDir, "package.json"), scope);
-  }
+  if (scope) files.add(join(outDir, "package.json"), scope);
   files.add(libPath, library);
   const manifest = { ...gen.manifest, librarySha256: sha256(library), libraryBytes: library.length, ...(resources ? { resources } : {}) } satisfies Manifest;
   const manifestText = JSON.stringify(manifest, null, 2) + "\n";
