@@ -1,4 +1,5 @@
 import { DEFAULT_BUCKET_CAP_MB } from "./4-memory/buckets.ts";
+import { realpathSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import type { Target } from "./6-build/toolchain.ts";
 import { fail } from "./diagnostics/diagnostic.ts";
@@ -62,7 +63,19 @@ export function memcheckFromEnv(): boolean {
  * replaced by JSON: `tsdp counters model.ts --out model.ts` overwrote the model); undefined if it may.
  */
 export function sourceAsOut(out: string, modelFile: string): string | undefined {
-  if (resolve(out) === resolve(modelFile)) return `--out ${out} is the model file itself, which the JSON would replace`;
-  if (/\.(?:[cm]?[jt]sx?)$/i.test(out)) return `--out ${out} names a source file (the output is JSON), which it would replace`;
+  // where the write lands: through a symlink (out.json → model.ts), the file it points to
+  const [written, model] = [realPath(out), realPath(modelFile)];
+  if (written === model) return `--out ${out} is the model file itself${written !== resolve(out) ? ` (through a link)` : ""}, which the JSON would replace`;
+  for (const path of new Set([out, written]))
+    if (/\.(?:[cm]?[jt]sx?)$/i.test(path)) return `--out ${out} names a source file${path !== out ? ` (${path}, through a link)` : ""} (the output is JSON), which it would replace`;
   return undefined;
+}
+
+/** `path` with its links resolved where it exists (else as given, resolved). */
+export function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
 }

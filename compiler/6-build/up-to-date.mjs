@@ -12,7 +12,7 @@
 // the last intact directory of the same command, its library from the build cache's entry. Anything missing, different or unreadable means
 // "not known": the full CLI runs.
 import { createHash } from "node:crypto";
-import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, parse, resolve } from "node:path";
 import { fromSources, packageRoot } from "../package-root.mjs";
@@ -248,7 +248,7 @@ function copyBuild(from, to, cacheEntry) {
   if (needsModuleScope(to) !== scoped) return false;
   // the root of a file system, or (scoped) a directory with .js files the build's package.json
   // would turn into ES modules: the full CLI's to refuse (build.ts)
-  if (to === parse(to).root) return false;
+  if (to === parse(to).root || (existsSync(to) && realpathSync(to) === parse(realpathSync(to)).root)) return false;
   if (scoped && existsSync(to) && readdirSync(to).some((n) => n.endsWith(".js"))) return false;
   // a file of a name it writes (a project's own index.js, its package.json) is the full CLI's to
   // judge, which refuses to replace it (TSDP6007): the copy lands only where nothing would be lost

@@ -70,13 +70,36 @@ export class Interpreter extends PropertyEvaluator {
     // the chain with it (expressions.ts, SHORT_CIRCUIT)
     if (e.hasQuestionDotToken() && (callee === null || callee === undefined)) throw SHORT_CIRCUIT;
     // the arguments first, as JavaScript evaluates them before it finds the callee is no function
-    const args = this.evalArgs(e.getArguments(), scope);
+    const args = this.argumentsOf(e, callee, scope);
     if (args.some(isPoison)) {
       if (callee instanceof BuiltinFunction) callee.onPoisoned?.(args);
       return poison;
     }
     if (!isCallable(callee)) return notAFunction(calleeNode, callee, this.site(e), callee === undefined ? this.memberNamesOf(calleeNode, scope) : []);
     return this.callValue(callee, args, this.site(e));
+  }
+
+  /**
+   * A call's arguments. Where one fails and the callee registers a name (registerBuffer(`mask${i}`,
+   * <an error>)), the name still reads as Poison afterwards (BuiltinFunction.onPoisoned): its later
+   * uses stay quiet after the one real error.
+   */
+  private argumentsOf(e: CallExpression, callee: Value, scope: Scope): Value[] {
+    try {
+      return this.evalArgs(e.getArguments(), scope);
+    } catch (err) {
+      if (err instanceof CompileError && callee instanceof BuiltinFunction && callee.onPoisoned) {
+        const first = e.getArguments()[0];
+        let name: Value = poison;
+        try {
+          if (first) name = this.evalExpr(first, scope);
+        } catch {
+          // the name itself failed: nothing to quiet
+        }
+        callee.onPoisoned([name, poison]);
+      }
+      throw err;
+    }
   }
 
   /**

@@ -79,10 +79,6 @@ export abstract class StatementEvaluator extends FileEvaluator {
         if (self instanceof ModuleValue && self.kind === "user") self.fields.set(t.getName(), poison);
       }
     }
-    // this.registerBuffer("mask", <failed>): the name it would have set, as an assignment's
-    const self = scope.thisValue;
-    if (this.phase !== "forward" && self instanceof ModuleValue && self.kind === "user")
-      for (const name of registeredNames(node)) if (!self.fields.has(name)) self.fields.set(name, poison);
   }
 
   execStatement(stmt: Statement, scope: Scope): Completion {
@@ -517,21 +513,4 @@ function checkDeclaredOnce(stmts: readonly Statement[]): void {
         seen.add(name);
       }
   }
-}
-
-/** Methods that set a field of `this` by the name they are given (PyTorch's register_buffer and kin). */
-const REGISTERS = new Set(["registerBuffer", "registerParameter", "addModule", "registerModule"]);
-
-/** The names `this.registerBuffer("name", …)` and its kin in `node` register (string literals only). */
-function registeredNames(node: TsNode): string[] {
-  const calls = TsNode.isCallExpression(node) ? [node] : [];
-  calls.push(...node.getDescendantsOfKind(SyntaxKind.CallExpression));
-  const names: string[] = [];
-  for (const call of calls) {
-    const callee = call.getExpression();
-    const first = call.getArguments()[0];
-    if (!TsNode.isPropertyAccessExpression(callee) || callee.getExpression().getKind() !== SyntaxKind.ThisKeyword || !REGISTERS.has(callee.getName())) continue;
-    if (first && (TsNode.isStringLiteral(first) || TsNode.isNoSubstitutionTemplateLiteral(first))) names.push(first.getLiteralText());
-  }
-  return names;
 }
