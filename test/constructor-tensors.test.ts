@@ -13,6 +13,7 @@ import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
+import { ConstructorTensors } from "../compiler/1-frontend/constructor-tensors.ts";
 import type { Graph } from "../compiler/ir/node.ts";
 import { diagnosticsOf, header, lowerSource, writeFiles } from "./helpers.ts";
 
@@ -177,5 +178,16 @@ describe("tensors computed in a constructor", () => {
     const dir = writeFiles({ "model.ts": model("", 'this.registerBuffer("mask", F.triu(F.full([3, 3], -Infinity), 1));', "return x.add(this.mask.sum());") });
     const cu = generate(join(dir, "model.ts"), { target: "cpu" }).generated.cu;
     expect(cu).toMatch(/const float k_init_0\[\] = \{\n {4}0\.0f, -INFINITY, -INFINITY, 0\.0f, 0\.0f, -INFINITY, 0\.0f, 0\.0f,\n {4}0\.0f,\n\};/);
+  });
+});
+
+describe("a long chain of constructor writes", () => {
+  it("evaluates without recursion: 20,000 ops in a row (a table written element by element in a loop) gave 'Maximum call stack size exceeded'", () => {
+    const constants = new ConstructorTensors(100_000);
+    const loc = { file: "m.ts", line: 1, col: 1, length: 1 };
+    let n = constants.add("const", [], { value: 0 }, loc, "", "const");
+    const one = constants.add("const", [], { value: 1 }, loc, "", "const");
+    for (let i = 0; i < 20_000; i++) n = constants.add("add", [n, one], {}, loc, "", "add");
+    expect(Array.from(constants.evaluate(n).data)).toEqual([20_000]);
   });
 });

@@ -102,11 +102,37 @@ export class ConstructorTensors {
     return { kind: "values", values };
   }
 
-  /** `n`'s value by the ops' reference semantics, its inputs first (float64). */
+  /**
+   * `n`'s value by the ops' reference semantics, its inputs first (float64). Without recursion: a
+   * table written element by element in a constructor loop (the Transformer tutorial's
+   * `pe[pos, i] = sin(…)` over 80×64 positions) is a chain of thousands of writes, past the stack.
+   */
   evaluate(n: Node): NDArray {
     const known = this.values.get(n);
     if (known) return known;
-    const inputs = n.inputs.map((i) => this.evaluate(i));
+    // the unevaluated nodes under n, inputs before their users
+    const order: Node[] = [];
+    const visited = new Set<Node>();
+    const stack: { node: Node; next: number }[] = [{ node: n, next: 0 }];
+    visited.add(n);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const input = top.node.inputs[top.next++];
+      if (input === undefined) {
+        order.push(top.node);
+        stack.pop();
+      } else if (!visited.has(input) && !this.values.has(input)) {
+        visited.add(input);
+        stack.push({ node: input, next: 0 });
+      }
+    }
+    for (const m of order) this.compute(m);
+    return this.values.get(n)!;
+  }
+
+  /** `n`'s value from its inputs' (evaluated already), kept. */
+  private compute(n: Node): void {
+    const inputs = n.inputs.map((i) => this.values.get(i)!);
     // the reference computes in the compiler's process: its work is bounded as the ops' count is
     this.computedWork += workOf(n);
     if (this.computedWork > MAX_COMPUTED_WORK)
@@ -130,7 +156,6 @@ export class ConstructorTensors {
       },
     });
     this.values.set(n, value);
-    return value;
   }
 
   /** Counts `n`'s value against MAX_COMPUTED_ELEMENTS before it is computed (and kept). */
@@ -141,7 +166,11 @@ export class ConstructorTensors {
     if (held > MAX_COMPUTED_ELEMENTS)
       fail(
         "computedStateTooLarge",
-        `${n.op}: the constant tensors this model computes at compile time would hold ${held} elements (${formatShape(n.shape)} here), more than the ${MAX_COMPUTED_ELEMENTS} the compiler keeps in memory; compute a table this large in forward (a constant the kernels compute where they read it), or register a float32 buffer of its shape and load its values from a checkpoint`,
+        `${n.op}: the constant tensors this model computes at compile time would hold ${held} elements (${formatShape(n.shape)} here), more than the ${MAX_COMPUTED_ELEMENTS} the compiler keeps in memory; ` +
+          // a write through a view (views.ts) is a where over the whole tensor, kept per write
+          (n.op === "where"
+            ? `a tensor written element by element in a loop keeps a copy of itself per write: write it a slice at a time (the Transformer's pe.index(":", "0::2").copy_(F.sin(position.mul(divTerm))))`
+            : `compute a table this large in forward (a constant the kernels compute where they read it), or register a float32 buffer of its shape and load its values from a checkpoint`),
         n.loc,
       );
     this.heldElements = held;
