@@ -7,7 +7,8 @@ import { BuiltinFunction, describe, FunctionValue, ModuleValue, ObjectValue, Ten
  * F.noGrad(() => …): PyTorch's `with torch.no_grad():` block, written as a function the call runs
  * at once. In a constructor it only runs it (parameter copies, p.data.fill_: initializers either
  * way). In forward, what the block returns carries no gradient, as tensors computed under
- * no_grad: each tensor in the result (arrays and objects walked) is detached.
+ * no_grad: each tensor in the result (arrays and objects walked) is detached; and an in-place
+ * change the block makes is one autograd does not record (views.ts unrecordedChange).
  */
 export function noGradFunction(em: GraphEmitter, call: (f: Value, args: Value[], site: CallSite) => Value): BuiltinFunction {
   return new BuiltinFunction("F.noGrad", (args, site) => {

@@ -23,6 +23,9 @@ import { TensorValue, type CallSite, type Value } from "./values.ts";
 //    once, into zeros);
 //  - every member of the family, the written view included, is then recomputed from the new
 //    storage on its next read (f(storage'), replaying its ops).
+// A change autograd does not record (through a .data or .detach() view, or inside F.noGrad) takes
+// its new values with the gradient of the old ones (the unrecorded op), or none where the old
+// ones had none.
 // Writing through a view that reads one element twice (expand, overlapping unfold windows) is
 // refused, as PyTorch refuses it; a result made by indexing with a tensor is a copy in PyTorch,
 // not a view, and is not recorded.
