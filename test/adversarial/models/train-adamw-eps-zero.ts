@@ -1,5 +1,7 @@
-// optim.AdamW with eps 0 (0/0 for a parameter with zero gradient)
-// expect: TSDP3004 15:47
+// optim.AdamW with eps 0: PyTorch's rule is 0 ≤ eps, so it compiles (a parameter the loss does not
+// reach is skipped by the update, so its zero gradient makes no 0/0; one whose gradient is 0 gets
+// NaN, as in PyTorch)
+// expect: ok
 import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
 
 export class Net extends nn.Module {
