@@ -13,7 +13,7 @@ import { findCxx, findNvcc, harnessDir, shimHeader, toolVersion, type Target } f
 import { harnessObjects, harnessText, linkedObjects, type HarnessObjects } from "./harness.ts";
 import { typedModule } from "./typed-module.ts";
 import { precompiledShim } from "./precompiled-shim.ts";
-import { MODULE_SCOPE, needsModuleScope, ownPackageJson } from "./up-to-date.mjs";
+import { GENERATED, MODULE_SCOPE, needsModuleScope, ownPackageJson } from "./up-to-date.mjs";
 
 // The native build: nvcc for the GPU, g++ with the CPU shim otherwise. Libraries are cached by
 // the hash of everything that goes into them, and every file lands in the output directory by
@@ -163,14 +163,12 @@ export function linkCommand(target: Target, objects: readonly string[], output: 
   return [cxx, ...(flavorOf(memcheck) === "memcheck" ? ["-fsanitize=address"] : []), "-shared", "-pthread", "-o", notAnOption(output), ...objects.map(notAnOption)];
 }
 
-/** The files a build writes into its output directory (and the library, named by the manifest). */
-const BUILD_FILES = ["model.cu", "model.h", "index.js", "index.d.ts", "package.json", "manifest.json", "build.json"];
-
 export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promise<BuildResult> {
   const outDir = resolve(opts.outDir);
   // the root of a file system is everyone's directory: a build's package.json there would change
   // how Node reads every .js file below it
-  if (outDir === parse(outDir).root || realPath(outDir) === parse(realPath(outDir)).root)
+  const real = realPath(outDir);
+  if (real === parse(real).root)
     throw new CompileError([diagnostic("outputDirTaken", `${outDir} is the root of the file system, not a directory of a build's own: give --out a directory for this model (e.g. build/${gen.manifest.model})`)]);
   makeDirectory(outDir);
   // index.js is an ES module: in a directory whose own package.json says CommonJS (an npm project
@@ -180,8 +178,9 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
     throw new CompileError([diagnostic("outputDirTaken", `${join(outDir, "package.json")} is your package's, not a build's: the compiled model's index.js is an ES module, which needs "type": "module" there; tsdp does not replace the file`)]);
   const libPath = join(outDir, gen.manifest.library);
   // a directory of the user's (a project's root with its own index.js): the build would replace those files
-  const written = [...BUILD_FILES, gen.manifest.library];
-  const taken = filesOfAnotherKind(outDir, written.filter((n) => n !== "package.json"));
+  // (its package.json aside: that one may be the user's, judged above)
+  const written = [...GENERATED, "build.json", gen.manifest.library];
+  const taken = filesOfAnotherKind(outDir, written);
   if (taken.length)
     throw new CompileError([diagnostic("outputDirTaken", `${outDir} holds ${taken.join(", ")} and no earlier build of tsdp (no manifest.json of one): the build writes files of those names; tsdp does not replace them`)]);
   // before the build and before anything is staged there: a refusal leaves the directory as it was
@@ -204,7 +203,7 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
   const cacheDir = opts.cacheDir ?? cacheDirectory();
   // What killed compiles left behind, here and in the output directory.
   removeStaleTemporaries(cacheDir);
-  removeStaleTemporaries(outDir, 0, (base) => written.includes(base));
+  removeStaleTemporaries(outDir, 0, (base) => base === "package.json" || written.includes(base));
 
   // One build per key at a time (the cache's lock): a concurrent compile of the same code waits and reads it.
   let command = probe;

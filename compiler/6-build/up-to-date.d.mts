@@ -17,6 +17,8 @@ export declare function rememberResolution(argv: readonly string[], resolution: 
 export declare function fastUpToDate(argv: readonly string[], env?: NodeJS.ProcessEnv, cwd?: string): string | undefined;
 /** What a compile writes as outDir/package.json when the typed module needs it. */
 export declare const MODULE_SCOPE: string;
+/** The files a build writes beside the library, each with its digest in build.json. */
+export declare const GENERATED: readonly string[];
 /** Whether index.js needs a package.json beside it saying "type": "module" (the enclosing project is CommonJS). */
 export declare function needsModuleScope(outDir: string): boolean;
 /** outDir's package.json when it is the user's (not the one a compile writes): parsed, {} when not JSON; undefined otherwise. */

@@ -58,7 +58,7 @@ export function tsdpFingerprint() {
 }
 
 /** The files a build writes beside the library, each with its digest in build.json; the manifest last (it vouches for the library). */
-const GENERATED = ["model.cu", "model.h", "index.js", "index.d.ts", "manifest.json"];
+export const GENERATED = ["model.cu", "model.h", "index.js", "index.d.ts", "manifest.json"];
 
 /** What a compile writes as outDir/package.json when the typed module needs it (needsModuleScope). */
 export const MODULE_SCOPE = '{ "type": "module" }\n';
