@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generate, type CompileOptions } from "./pipeline.ts";
 import { makeDirectory } from "./6-build/cache.ts";
@@ -22,6 +22,7 @@ export function ejectKernel(file: string, name: string, options: EjectOptions = 
   if (!section) throw new CompileError([multiline("unknownKernel", `the model has no kernel ${JSON.stringify(name)}\n${nearestNames(name, sections.map((s) => s.name))}`)]);
   const dir = kernelsDirectory(file, options.out);
   const path = join(dir, `${name}.cu`);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new CompileError([diagnostic("kernelsNotDirectory", `${dir} is a file, not a directory`)]);
   if (existsSync(path)) throw new CompileError([diagnostic("overrideExists", `${path} exists already`)]);
   makeDirectory(dir);
   // "wx": never over a file that appeared meanwhile

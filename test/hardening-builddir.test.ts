@@ -452,6 +452,7 @@ describe("class 7: the command line", () => {
     ["an unknown option", ["compile", modelA, "--targt", "cpu"], /unknown option '--targt' \(Did you mean --target\?\)/],
     ["two model files", ["compile", modelA, modelB], /too many arguments for 'compile'/],
     ["an unknown command", ["compiel", modelA], /unknown command 'compiel'/],
+    ["help on an unknown command", ["help", "compiel"], /unknown command 'compiel' \(the commands: compile, inspect/],
     ["inspect --batch 0", ["inspect", modelA, "--batch", "0"], /'0' is not a batch size/],
     ["inspect --batch -4", ["inspect", modelA, "--batch", "-4"], /'-4' is not a batch size/],
     ["inspect --batch 1.5", ["inspect", modelA, "--batch", "1.5"], /'1.5' is not a batch size/],

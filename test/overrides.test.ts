@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ejectKernel } from "../compiler/eject.ts";
 import { compile, generate } from "../compiler/pipeline.ts";
-import { ejectedText, kernelSections, overridesRecord, withOverrides, type Override } from "../compiler/6-build/overrides.ts";
+import { ejectedText, findOverrides, kernelSections, kernelsDirectory, overrideFiles, overridesRecord, withOverrides, type Override } from "../compiler/6-build/overrides.ts";
 import { CompileError, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { load } from "../runtime/index.ts";
 import { runNode, writeFiles } from "./helpers.ts";
@@ -68,6 +68,15 @@ describe("tsdp eject", () => {
     expect(d.notes?.[0]).toMatch(/^did you mean fc1_relu\b.*kernels: conv1_relu_pool, /);
     ejectKernel(file, KERNEL, { target: "cpu" });
     expect(() => ejectKernel(file, KERNEL, { target: "cpu" })).toThrow(/TSDP7102/);
+  });
+
+  it("leaves a file of the user's named kernels alone: compile reads no overrides from it, eject says why it cannot write there", () => {
+    const dir = writeFiles({ "model.ts": lenet, kernels: "my notes on kernels\n" });
+    const file = join(dir, "model.ts");
+    expect(overrideFiles(kernelsDirectory(file)).size).toBe(0);
+    expect(findOverrides(generate(file, { target: "cpu" }).generated.cu, kernelsDirectory(file), dir)).toEqual([]);
+    expect(() => ejectKernel(file, KERNEL, { target: "cpu" })).toThrow(/TSDP7108.*kernels is a file, not a directory/);
+    expect(readFileSync(join(dir, "kernels"), "utf8")).toBe("my notes on kernels\n");
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { CompileError, diagnostic, multiline, type Diagnostic, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import type { OverrideReport } from "../../runtime/manifest.ts";
@@ -73,10 +73,13 @@ export function kernelsDirectory(modelFile: string, given?: string): string {
   return resolve(given ?? join(dirname(resolve(modelFile)), "kernels"));
 }
 
-/** The .cu files of the kernels directory, by kernel name; none when it does not exist. */
+/**
+ * The .cu files of the kernels directory, by kernel name; none when it does not exist, or when
+ * kernels/ beside the model is some other file of the user's (--kernels must name a directory).
+ */
 export function overrideFiles(dir: string): Map<string, string> {
   const out = new Map<string, string>();
-  if (!existsSync(dir)) return out;
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return out;
   for (const e of readdirSync(dir, { withFileTypes: true }))
     if (e.isFile() && /^\w+\.cu$/.test(e.name)) out.set(e.name.slice(0, -3), join(dir, e.name));
   return out;

@@ -196,6 +196,11 @@ export const catalog = {
     "a kernel override stops the library",
     "the library with your kernel was checked in a process of its own, which it ended (a fault, an error, or no end), so it was not installed (the previous build is untouched); reading or writing out of bounds is the usual cause: after a fault the check is run again with AddressSanitizer (tsdp compile --memcheck), whose account of the access is shown",
   ),
+  kernelsNotDirectory: entry(
+    "TSDP7108",
+    "the kernels directory is a file",
+    "tsdp eject writes kernels/NAME.cu next to the model; rename the file named kernels, or eject into another directory with --out <dir> (and compile with --kernels <dir>)",
+  ),
 
   internal: entry("TSDP9001", "internal compiler error", "this is a bug in tsdp; please report it with the model file"),
   // Autodiff (2-autodiff) is reached only through a training declaration the frontend checked
