@@ -287,7 +287,8 @@ withLimits(countersCommand)
         process.exitCode = USAGE;
         return;
       }
-      const { file: counted, path, sitesProblem } = measured;
+      const { file: counted, path, sitesProblem, warnings } = measured;
+      if (warnings.length) process.stderr.write(formatDiagnostics(warnings, { cwd: process.cwd(), color: Boolean(process.stderr.isTTY) }) + "\n");
       if (opts.json) process.stdout.write(countersJson(counted));
       else {
         // each site carries its line's text (measureCounters read model.cu once)

@@ -15,6 +15,7 @@ import { load, tensor, type Tensor } from "../runtime/index.ts";
 import { conflictsPerRequest, loadSectorsPer128B, sectorsPerLoad, sectorsPerStore, storeSectorsPer128B, type CountersFile } from "../runtime/counters.ts";
 import { BATCH, type IOSpec, type Manifest } from "../runtime/manifest.ts";
 import { resolveSites } from "./counters-sites.ts";
+import type { Diagnostic } from "./diagnostics/diagnostic.ts";
 
 export interface CountersOptions extends LowerOptions {
   /** Samples in the run (default 64). */
@@ -40,6 +41,8 @@ export interface CountersRun {
   readonly buildDir: string;
   /** Why the sites have no source lines (addr2line missing or failing); absent when they have. */
   readonly sitesProblem?: string;
+  /** The compile's warnings (a stale tuning entry, TSDP6104), for the caller to print as compile does. */
+  readonly warnings: readonly Diagnostic[];
 }
 
 /** Builds, runs and writes; the caller prints. */
@@ -57,7 +60,7 @@ export async function measureCounters(modelFile: string, options: CountersOption
   if (batch > MAX_COUNTED_BATCH)
     throw new CountersUsageError(`--batch ${batch} is more than the ${MAX_COUNTED_BATCH} samples a counted run takes (each memory access is recorded: ~10-100x slower than the CPU target); the counters of a few waves' batch say what a larger one's do`);
   const { batch: _b, program: _p, buildDir: _d, out: _o, seed: _s, precision, ...lower } = options;
-  await compile(modelFile, { ...lower, target: "cpu", counters: true, shapeFor: "gpu", outDir: buildDir, precision });
+  const { warnings } = await compile(modelFile, { ...lower, target: "cpu", counters: true, shapeFor: "gpu", outDir: buildDir, precision });
   const seed = options.seed ?? 1;
   const model = await load(buildDir, { seed });
   try {
@@ -86,7 +89,7 @@ export async function measureCounters(modelFile: string, options: CountersOption
     const path = resolve(options.out ?? join(buildDir, `counters-${program}-b${batch}.json`));
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, countersJson(file));
-    return { file, path, buildDir, ...(sites.problem ? { sitesProblem: sites.problem } : {}) };
+    return { file, path, buildDir, warnings, ...(sites.problem ? { sitesProblem: sites.problem } : {}) };
   } finally {
     model.dispose();
   }

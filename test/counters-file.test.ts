@@ -2,7 +2,7 @@
 // `tsdp inspect --gpu ... --counters` reads. test/fixtures/counters/lenet-step-b64.json is a real
 // one: `tsdp counters examples/lenet/model.ts --batch 64` at the commit bench/README-counters.md
 // names (its numbers are that commit's kernels; here only its form is checked).
-import { readFileSync, symlinkSync } from "node:fs";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { countersJson, formatCounters } from "../compiler/counters.ts";
@@ -141,4 +141,24 @@ describe("tsdp counters' arguments", () => {
     expect(linked.status).toBe(2);
     expect(linked.stderr).toMatch(/is the model file itself \(through a link\), which the JSON would replace/);
   });
+
+  it("prints the tuning file's warnings as compile does (a stale entry, TSDP6104), and counts", async () => {
+    const dir = scratchDir("counters-tune-");
+    writeFileSync(join(dir, "model.ts"), TINY);
+    writeFileSync(join(dir, "model.tune.json"), '{"kernels": {"fc_nosuch": {"tile": 32}}}');
+    const run = await runNode(["bin/tsdp.js", "counters", join(dir, "model.ts"), "--batch", "4", "--build", join(dir, "b")]);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^warning TSDP6104: fc_nosuch is not a kernel of this model; its entry is ignored/);
+    expect(run.stdout).toMatch(/^Tiny, step, batch 4: \d+ launches/);
+  }, 120_000);
 });
+
+const TINY = `import { nn, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
+export class Tiny extends nn.Module {
+  fc = new nn.Linear(8, 4);
+  forward(x: Tensor<[Batch, 8]>) {
+    return this.fc(x);
+  }
+}
+export const training = new Training(Tiny, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`;
