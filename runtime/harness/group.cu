@@ -112,8 +112,12 @@ void bind(void* lib, const char* name, F* out) {
 std::string mpi_error(tsdp_group* g, int code) {
     char text[kMaxErrorString + 1] = {0};
     int len = 0;
-    if (g->error_string && g->error_string(code, text, &len) == kMpiSuccess) return std::string(text, (size_t)len);
-    return "MPI error " + std::to_string(code);
+    std::string message = g->error_string && g->error_string(code, text, &len) == kMpiSuccess ? std::string(text, (size_t)len) : "MPI error " + std::to_string(code);
+    // another rank's collective sent more data than this one's takes: it was another collective
+    // (Open MPI's text for its error class, as it names it; its mpi.h is not installed to compare codes)
+    if (message.rfind("MPI_ERR_TRUNCATE", 0) == 0)
+        message += " (another rank's collective was of another size: the ranks did not take the same steps — one skipped or added a step, or called allReduceSum another number of times)";
+    return message;
 }
 
 /**
