@@ -208,7 +208,8 @@ export async function joinGroup(lib: NativeLibrary, handle: ModelHandle, info: P
   if (joinedLibrary !== lib) {
     joinedLibrary = lib;
     process.on("exit", (status) => {
-      if (status === 0) lib.finalizeGroup();
+      // a rank that ends while the others still take steps fails its last collective (which says so on stderr)
+      if (status === 0 && lib.finalizeGroup() !== 0) process.exitCode = 1;
     });
   }
 }

@@ -134,6 +134,16 @@ describe("tsdp launch: a failing rank stops the job", () => {
     expect(r.stderr).not.toMatch(/mpirun exited with status/);
   }, 60_000);
 
+  it("a rank that ends normally while another still takes steps: both fail at once in the last collective, not after the timeout", async () => {
+    const started = Date.now();
+    const r = await job("fewer", 600);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/tsdp launch: rank [01] of 2 exited [^\n]*the ranks did not take the same steps/);
+    expect(r.stderr).toMatch(/rank 1 of 2: the end of this rank's steps \(MPI_Allreduce\) failed/);
+    expect(r.stderr).not.toMatch(/did not complete within/);
+    expect(Date.now() - started).toBeLessThan(300_000); // the timeout is 600 s
+  }, 300_000);
+
   for (const rdzv of ["mpi", "tcp"])
     it(`ranks that load different models are refused at load(), naming the rank and the first difference (--rdzv ${rdzv})`, async () => {
       const dirs = await builds();

@@ -121,15 +121,16 @@ std::string mpi_error(tsdp_group* g, int code) {
 }
 
 /**
- * Runs one collective under the watchdog; `what` says what it sums, `call` names the engine's
- * function ("MPI_Allreduce"), and the watchdog's message names both.
+ * Runs one collective under the watchdog (unless `watch` is false: the end of the job, which waits
+ * as long as the other ranks work); `what` says what it sums, `call` names the engine's function
+ * ("MPI_Allreduce"), and the watchdog's message names both.
  */
 template <typename F>
-int watched(tsdp_group* g, const char* what, const char* call, std::string* why, F run) {
+int watched(tsdp_group* g, const char* what, const char* call, std::string* why, F run, bool watch = true) {
     // a buffer of the group's own, never freed: the watchdog may read it from its thread at any time
     std::snprintf(g->busy_text, sizeof g->busy_text, "%s (%s)", what, call);
     g->busy_what.store(g->busy_text);
-    g->busy_since.store(now_ns());
+    if (watch) g->busy_since.store(now_ns());
     std::string engine_why;
     const int code = run(&engine_why);
     g->busy_since.store(0);
@@ -390,7 +391,8 @@ std::string tag_mismatch(tsdp_group* g, const T* tags, unsigned mine) {
 
 /** An in-place sum with each rank's tag appended (size elements more): a rank in another collective is named, not summed. */
 template <typename T>
-int tagged_sum(tsdp_group* g, T* data, size_t count, const char* what, std::string* why, std::vector<T>& scratch, mpi_handle type, int is_double) {
+int tagged_sum(tsdp_group* g, T* data, size_t count, const char* what, std::string* why, std::vector<T>& scratch, mpi_handle type, int is_double,
+               bool watch = true) {
     const unsigned tag = next_tag(g, what);
     scratch.assign(count + (size_t)g->size, T(0));
     if (count) std::memcpy(scratch.data(), data, count * sizeof(T));
@@ -399,7 +401,7 @@ int tagged_sum(tsdp_group* g, T* data, size_t count, const char* what, std::stri
     int code = watched(g, what, call, why, [&](std::string* w) {
         if (g->gloo) return gloo_sum(g, scratch.data(), scratch.size(), is_double, w);
         return g->allreduce(kInPlace, scratch.data(), (int)scratch.size(), type, g->op_sum, g->world);
-    });
+    }, watch);
     if (code != 0) return code;
     const std::string other = tag_mismatch(g, scratch.data() + count, tag);
     if (!other.empty()) {
@@ -556,9 +558,17 @@ int group_finalize() {
     int done = 0;
     g->finalized(&done);
     if (done) return 0;
-    // Not under the watchdog: MPI_Finalize waits for every rank to finish, and a rank that works on
-    // alone at the end (rank 0's checkpoint, an evaluation) may take longer than a collective's
-    // timeout. A rank that dies meanwhile is seen by mpirun, which stops the job.
+    // A last tagged collective first, so that a rank that ends while another still takes steps (it
+    // skipped one) is caught there, on both sides, rather than leaving the other to wait out the
+    // timeout in a sum this rank never joins. Neither it nor MPI_Finalize is under the watchdog: a
+    // rank that works on alone at the end (rank 0's checkpoint, an evaluation) may take longer than
+    // a collective's timeout. A rank that dies meanwhile is seen by mpirun, which stops the job.
+    std::string why;
+    if (tagged_sum(g, (double*)nullptr, 0, "the end of this rank's steps", &why, g->double_scratch, g->mpi_double, 1, false) != 0) {
+        // no MPI_Finalize: the process ends non-zero and mpirun stops the others
+        std::fprintf(stderr, "tsdp: %s\n", why.c_str());
+        return -1;
+    }
     return g->finalize();
 }
 

@@ -6,6 +6,7 @@
 // late: rank 1 never reaches load(); the others wait in it.
 // slowEnd: both take 2 steps; then rank 0 alone works on past the timeout and writes the file `other`.
 // skip: rank 1 skips one of 3 steps; then every rank calls allReduceSum.
+// fewer: rank 1 ends normally after its first step; rank 0 takes 3 more.
 // mismatch: rank 1 loads the model `other` instead.
 // sumAlone: rank 1 leaves after its step; rank 0 then calls allReduceSum alone.
 // term: every rank writes its pid into the directory `other`; rank 1 ignores SIGTERM; none loads.
@@ -39,6 +40,10 @@ if (mode === "slowEnd") {
     await new Promise((done) => setTimeout(done, 5_000));
     writeFileSync(other, "rank 0 finished alone\n");
   }
+  process.exit(0);
+}
+if (mode === "fewer") {
+  if (rank() === 0) for (let s = 0; s < 3; s++) step();
   process.exit(0);
 }
 if (mode === "skip") {
