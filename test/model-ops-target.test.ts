@@ -38,6 +38,23 @@ describe("session 7's layers on the CPU target (fixtures/model-ops)", () => {
   }, 600_000);
 });
 
+// Row-wise kernels (softmax, log-softmax) over a dim before the batch: the row's stride holds the
+// batch, a kernel argument (it was NaN in the generated code, which g++ refused).
+describe("softmax rows strided by the batch on the CPU target (fixtures/rows-before-batch)", () => {
+  it("forward and one training step's gradients equal the reference", async () => {
+    const { model, build, generated } = await compileForTestTarget("test/fixtures/rows-before-batch/model.ts", "build/test-cpu/rows-before-batch");
+    expect(generated.cu).toMatch(/__global__ void \w*softmax\w*_kernel\(.*size_t rows, size_t inner\)/);
+    const m = await load(build.outDir);
+    try {
+      await expectEvalForwardClose(m, model.graph, [1, 5]);
+      const { want, gradients } = await stepWithFloatTarget(m, model.graph, [3, 3, 4]);
+      for (const [name, node] of gradients) expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, want.values.get(node)!.data, `∂L/∂${name}`);
+    } finally {
+      m.dispose();
+    }
+  }, 600_000);
+});
+
 // nn.LSTM (two layers, dropout between them), a bidirectional nn.GRU and a relu nn.RNN, unrolled
 // (compiler/1-frontend/recurrent.ts): forward in eval mode and one training step's gradients
 // (backpropagation through time, dropout masks included) against the reference, tolerances as above.

@@ -414,7 +414,10 @@ export interface RowPassView {
 export interface RowwiseView extends KernelViewBase {
   readonly template: "rowwise";
   readonly length: number;
-  readonly inner: number;
+  /** The row's stride: a number, or `inner`, a parameter, where the batch is among the dims after the row. */
+  readonly inner: string;
+  /** The size parameters: `size_t rows`, and `size_t inner` when it is one. */
+  readonly sizeParams: string;
   readonly passes: readonly RowPassView[];
   /** Each element's output, from `xk` (and `k`, its index in the row). */
   readonly write: string;

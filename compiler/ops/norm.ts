@@ -238,7 +238,7 @@ function layerNormRows(node: Node, a: LayerNormAttrs): RowProgram {
   if (a.hasBias) write = `${write} + bias[k]`;
   return {
     length,
-    inner: 1,
+    inner: [],
     outer: shape.slice(0, shape.length - a.normalizedShape.length),
     // The corrected two-pass mean (Σ(x − mean) added back): fp32's sum/n of a constant row is off by
     // an ulp, which would normalize it to ±ulp/√eps instead of float64's and PyTorch's exact 0.
@@ -387,7 +387,7 @@ function softmaxRows(log: boolean) {
     const dim = normalizeDim(a.dim, shape.length)!;
     return {
       length: shape[dim] as number,
-      inner: (shape.slice(dim + 1) as number[]).reduce((p, q) => p * q, 1),
+      inner: shape.slice(dim + 1),
       outer: shape.slice(0, dim),
       passes: [
         { acc: "m", identity: "-INFINITY", fold: "tsdp_max(m, xk)", after: ["m = tsdp_warp_max(m);"] },

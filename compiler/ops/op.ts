@@ -274,7 +274,8 @@ export interface ClassificationGradProgram {
  */
 export interface RowProgram {
   readonly length: number;
-  readonly inner: number;
+  /** The dims after the row (their product is its elements' stride); the batch among them when a row is a dim before it. */
+  readonly inner: readonly Dim[];
   /** The dims before the row (their product is the number of rows, times `inner`). */
   readonly outer: readonly Dim[];
   readonly passes: readonly { readonly acc: string; readonly identity: string; readonly fold: string; readonly after: readonly string[] }[];

@@ -2,6 +2,7 @@ import type { Kernel } from "../../3-fusion/plan.ts";
 import { opDef } from "../../ops/index.ts";
 import { cDim, shapeComment, type CodegenContext } from "../context.ts";
 import type { RowProgram } from "../../ops/op.ts";
+import type { Dim } from "../../ir/shape.ts";
 import type { ArgView, LaunchView, RowPassView, RowwiseView } from "../view.ts";
 import { SUM_RUN } from "./blockwise.ts";
 
@@ -11,6 +12,9 @@ import { SUM_RUN } from "./blockwise.ts";
 // rowwise.cu.hbs only lay out the rows.
 
 const ROWS_PER_BLOCK = 8;
+
+/** The product of fixed dims. */
+const eval1 = (dims: readonly Dim[]) => (dims as number[]).reduce((p, q) => p * q, 1);
 
 /**
  * A pass as C: `acc = fold` per element; a sum (`acc + term`) whose lanes take more than SUM_RUN
@@ -40,6 +44,9 @@ export function rowwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: Rowwise
     if (at !== undefined) args.push({ decl: `const float* __restrict__ ${name}`, value: ctx.pointer(n.inputs[at]), comment: ctx.label(n.inputs[at]) });
   args.push({ decl: "float* __restrict__ out", value: ctx.pointer(k.output), comment: shapeComment(k.output) });
   const summary = `${n.op} over rows of ${row.length}: ${shapeComment(x)}`;
+  // a row of a dim before the batch (softmax over dim 1 of [3, 4, Batch]) strides over it: a parameter
+  const innerExpr = row.inner.map(cDim).join(" * ") || "1";
+  const symbolic = row.inner.some((d) => typeof d !== "number");
   const kernel: RowwiseView = {
     template: "rowwise",
     name: k.name,
@@ -48,12 +55,13 @@ export function rowwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: Rowwise
     rules: k.rules.join(", ") || "none",
     params: args.map((a) => a.decl).join(", "),
     length: row.length,
-    inner: row.inner,
+    inner: symbolic ? "inner" : String(eval1(row.inner)),
+    sizeParams: symbolic ? "size_t rows, size_t inner" : "size_t rows",
     passes: row.passes.map((p) => passView(p, row.length)),
     write: row.write,
     rowsPerBlock: ROWS_PER_BLOCK,
   };
-  const rows = `((size_t)${outer} * ${row.inner})`;
+  const rows = `((size_t)${outer} * ${innerExpr})`;
   const launch: LaunchView = {
     name: k.name,
     kernel: `${k.name}_kernel`,
@@ -61,8 +69,8 @@ export function rowwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: Rowwise
     block: `dim3(${ROWS_PER_BLOCK * 32})`,
     sharedBytes: "0",
     args,
-    scalars: [`const size_t rows = ${rows};`],
-    scalarArgs: "rows",
+    scalars: [`const size_t rows = ${rows};`, ...(symbolic ? [`const size_t inner = (size_t)${innerExpr};`] : [])],
+    scalarArgs: symbolic ? "rows, inner" : "rows",
     summary,
     source: kernel.source,
   };
