@@ -6,8 +6,12 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
+import { indexRangeOf } from "../compiler/5-codegen/index-limits.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
 import { load, tensor } from "../runtime/index.ts";
-import { header, writeFiles } from "./helpers.ts";
+import { diagnosticsOf, header, lowerSource, writeFiles } from "./helpers.ts";
 
 const MODEL = `${header}export class Tagger extends nn.Module {
   emb = new nn.Embedding(10, 8);
@@ -78,4 +82,47 @@ export const training = new Training(Counter, {
       m.dispose();
     }
   }, 300_000);
+});
+
+describe("int32 indices the compiler knows", () => {
+  const model = (body: string, input = "x: Tensor<[Batch, 4]>") =>
+    `${header}export class M extends nn.Module {\n  forward(${input}) {\n    const i = (a: number[]) => F.tensor(a, { dtype: "int32" });\n    return ${body};\n  }\n}\n`;
+  const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col}: ${d.message}`)[0];
+
+  it("one outside its dim is refused at the line that uses it, as PyTorch raises (the kernels would read 0 or write nothing)", () => {
+    const refused: [string, string][] = [
+      ["x.indexSelect(1, i([0, 4]))", "indexSelect: index 4 is out of range for a dim of size 4 (PyTorch raises; the valid indices are 0 to 3)"],
+      // expanded over the batch: the values are the literal's
+      ["x.gather(1, i([-1, 0]).view(1, 2).expand(x.size(0), 2))", "gather: index -1 is out of range for a dim of size 4"],
+      ["x.scatter(1, i([9]).view(1, 1).expand(x.size(0), 1), 2)", "scatter: index 9 is out of range for a dim of size 4"],
+      ["x.indexCopy(1, i([-1]), x.index(':', '0:1'))", "indexCopy: index -1 is out of range for a dim of size 4"],
+      ["x.indexAdd(1, i([3, 4]), x.index(':', '0:2'))", "indexAdd: index 4 is out of range for a dim of size 4"],
+      // counted from the end where PyTorch counts so; past the start still refused, as written
+      ["x.index(':', i([1, 9]))", "index: index 9 is out of range for a dim of size 4 (PyTorch raises; the valid indices are -4 to 3)"],
+      ["x.index(':', i([-5]))", "index: index -5 is out of range for a dim of size 4 (PyTorch raises; the valid indices are -4 to 3)"],
+      ["x.indexFill(1, i([-5]), 2)", "indexFill: index -5 is out of range for a dim of size 4"],
+      // computed from constants: known too
+      ["x.indexSelect(1, i([1, 2]).add(2))", "indexSelect: index 4 is out of range for a dim of size 4"],
+      ["F.embedding(i([0, 4]), F.ones(4, 2)).sum().add(x)", "embedding: index 4 is out of range for a dim of size 4"],
+    ];
+    for (const [body, message] of refused) expect(first(body), body).toMatch(new RegExp(`^TSDP3004 5:\\d+: .*${message.replace(/[()[\]]/g, "\\$&")}`));
+    // in range, and negatives where PyTorch counts them from the end: compiled
+    for (const body of ["x.indexSelect(1, i([0, 3]))", "x.index(':', i([-4, 3]))", "x.indexFill(1, i([-4]), 2)", "x.gather(1, i([3, 0]).view(1, 2).expand(x.size(0), 2))"])
+      expect(() => lowerSource(model(body)), body).not.toThrow();
+  });
+
+  it("index_fill and x[idx] = v (index_put_) count a negative index from the end, as PyTorch", () => {
+    const src = model(
+      "[x.indexFill(1, i([-1]), 5), (() => { const g = F.zeros(3, 4); g[i([-1]) as any] = F.ones(1, 4).mul(7); const k = F.zeros(3, 4); k[i([-3]) as any] = 5 as any; return x.mul(0).add(g.sum(0)).add(k.sum(0)); })()]",
+    );
+    const { graph } = lowerSource(src);
+    const [filled, put] = runReference(graph, { x: nd([2, 4], [1, 2, 3, 4, 5, 6, 7, 8]) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+    expect(filled).toEqual([1, 2, 3, 5, 5, 6, 7, 5]);
+    expect(put).toEqual(new Array(8).fill(12));
+  });
+
+  it("scatter's index from the caller is held to the written dim, as gather's", () => {
+    const { graph } = lowerSource(model("x.scatterAdd(1, j, x.narrow(1, 0, 2))", 'x: Tensor<[Batch, 4]>, j: Tensor<[Batch, 2], "int32">'));
+    expect(indexRangeOf(graph, graph.inputs[1])).toEqual({ limit: 4 });
+  });
 });

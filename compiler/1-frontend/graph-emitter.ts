@@ -7,6 +7,7 @@ import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import type { ConstructorTensors } from "./constructor-tensors.ts";
 import { intArithmetic } from "./int-arithmetic.ts";
 import { checkTensorSize } from "./size-limits.ts";
+import { checkConstantIndexes } from "./constant-indexes.ts";
 import { stateTensor } from "./state-updates.ts";
 import { TensorValue, type CallSite } from "./values.ts";
 
@@ -63,6 +64,7 @@ export class GraphEmitter {
       node = promoted;
     }
     checkTensorSize(node.shape, `the result of ${who}`, site.loc);
+    checkConstantIndexes(this, node, who, site);
     // [Batch, Batch] (u @ v.T over the batch, an in-batch similarity matrix): every pair of samples,
     // when each device holds only its share of the batch
     if (node.shape.filter(isBatch).length > 1)

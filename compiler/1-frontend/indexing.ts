@@ -6,6 +6,7 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
 import { constantValues } from "./known-values.ts";
 import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
+import { countedFromEnd } from "./constant-indexes.ts";
 
 // PyTorch's basic indexing, which TypeScript has no syntax for: x[..., ::2] (rotary embeddings'
 // even and odd features), x[:, -1] (a sequence's last step), x[:, None] (a new dim), x[:, :T]
@@ -185,7 +186,7 @@ function broadcastIndices(indices: TensorValue[], who: string, site: CallSite, e
  * (x[..., tensor([-2]), :]). An index still out of range reads 0 on the device (take).
  */
 function rowMajor(indices: TensorValue[], sizes: readonly number[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
-  const wrapped = (t: TensorValue, size: number) => em.tensor("where", [em.tensor("lt", [t, em.constant(0, site)], {}, who, site), em.tensor("add", [t, em.constant(size, site)], {}, who, site), t], {}, who, site);
+  const wrapped = (t: TensorValue, size: number) => countedFromEnd(t, size, who, site, em);
   let position = wrapped(indices[0], sizes[0]);
   for (let i = 1; i < indices.length; i++) position = em.tensor("add", [em.tensor("mul", [position, em.constant(sizes[i], site)], {}, who, site), wrapped(indices[i], sizes[i])], {}, who, site);
   return position;

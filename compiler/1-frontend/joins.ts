@@ -6,6 +6,7 @@ import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { MAX_CAT_INPUTS } from "../ops/join.ts";
 import { BuiltinFunction, describe, EmptyTensor, StaticTensor, TensorValue, type CallSite, type Value } from "./values.ts";
+import { countedFromEnd } from "./constant-indexes.ts";
 
 // Joins (torch.cat, stack) and slices (split, chunk, narrow).
 
@@ -165,7 +166,9 @@ function scatterInto(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" |
   const size = fixedDim(who, x, dim, site);
   const mode = vector ? "vector" : "elementwise";
   const attrs = { dim, mode, size };
-  const index: TensorValue = b.index;
+  // index_fill counts a negative index from the end (ATen's index_fill kernel adds the dim's size);
+  // scatter, index_add and index_copy raise on one (the index checks: constant-indexes.ts, the runtime)
+  const index: TensorValue = name === "indexFill" ? countedFromEnd(b.index, size, who, site, em) : b.index;
   let src = b[srcName];
   // PyTorch's shapes: index_add's source as x but index's length along dim; scatter's index as
   // large as x at most besides dim, and src at least as large as it (its first elements are read)

@@ -86,6 +86,8 @@ export const takeGrad: OpDef<TakeAttrs & { readonly size: number }> = defineOp<T
   family: "gather",
   inputs: ["dy", "index"],
   codegen: { kind: "kernel", builder: "take" },
+  // scatter's and index_add's index: PyTorch raises outside the written dim, as take's
+  traits: { indexes: (node, input) => (input === 1 ? { limit: takeGrad.attrsOf(node).size } : undefined) },
   infer: ([dy, idx], a, who) => {
     requireFloat(dy, who, "gradient");
     const expected = takeShape(dy.shape.map((d, i) => (i === a.dim ? a.size : d)), idx, a, who);

@@ -578,21 +578,16 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   /**
    * PyTorch's x[i] = v (an RNN's `outputs[t] = h`, a table's `m[i] = 0`): the view x[i] takes v in
    * place (copy_, or fill_ for a number), which writes into x (views.ts); x[mask] = value is
-   * x.maskedFill_(mask, value); x[idx] = v with a 1-D int32 idx writes the rows idx names.
+   * x.maskedFill_(mask, value); x[idx] = v with an int32 idx writes the rows idx names (index_put_).
    */
   setElement(obj: TensorValue, key: Value, value: Value, site: CallSite): void {
     const inPlace = (t: TensorValue, name: string, args: Value[]) => void this.callCallback(this.getProperty(t, name, site), args, site);
     if (typeof value !== "number" && !(value instanceof TensorValue))
       return void fail("wrongArgumentType", `x[…] = v: v must be a tensor or a number, got ${describe(value)}`, site.loc);
     if (typeof key === "number") return inPlace(this.getElement(obj, key, site) as TensorValue, typeof value === "number" ? "fill_" : "copy_", [value]);
-    // x[idx] = v with an int32 idx of more dims (a [L, L] table's positions): index_put
-    if (key instanceof TensorValue && key.node.dtype === "i32" && key.node.shape.length > 1) return inPlace(obj, "indexPut_", [[key], value]);
-    if (key instanceof TensorValue && key.node.dtype === "i32" && key.node.shape.length === 1) {
-      if (typeof value === "number") return inPlace(obj, "indexFill_", [0, key, value]);
-      const rows = [key.node.shape[0], ...obj.node.shape.slice(1)];
-      const source = formatShape(value.node.shape) === formatShape(rows) ? value : (this.callCallback(this.getProperty(value, "expand", site), rows as Value[], site) as TensorValue);
-      return inPlace(obj, "indexCopy_", [0, key, source]);
-    }
+    // x[idx] = v with an int32 idx (a table's rows, a [L, L] table's positions): PyTorch's
+    // index_put_, which counts a negative index from the end
+    if (key instanceof TensorValue && key.node.dtype === "i32") return inPlace(obj, "indexPut_", [[key], value]);
     if (key instanceof TensorValue && key.node.dtype === "f32") {
       if (typeof value === "number" || value.node.shape.length === 0) return inPlace(obj, "maskedFill_", [key, value]);
       return void fail("unsupportedSyntax", `x[mask] = v takes a number or a 0-dim tensor (PyTorch's v must fill the mask's selected elements, a count known only at run time); for a tensor of x's shape write x.copy_(F.where(mask, v, x))`, site.loc);

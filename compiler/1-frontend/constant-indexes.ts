@@ -1,0 +1,47 @@
+import type { Node } from "../ir/node.ts";
+import { opDef } from "../ops/index.ts";
+import { fail } from "../diagnostics/diagnostic.ts";
+import { TensorValue, type CallSite } from "./values.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { constantValues } from "./known-values.ts";
+
+// PyTorch raises on an index outside the dim it indexes (gather's "index 4 is out of bounds for
+// dimension 1 with size 4", index_select's and embedding's "index out of range in self", a loss's
+// target); a kernel cannot stop, and reads 0 or writes nothing there. A model input's indices are
+// checked by the runtime before the call (index-limits.ts); an index the compiler knows — a literal
+// F.tensor([0, 4], { dtype: "int32" }), a constructor's table, arithmetic on them — is checked
+// here, at the line that uses it.
+
+/** Ops that keep every value of their input (only the layout changes): the index's values are its source's. */
+const KEEPS_VALUES = new Set(["reshape", "permute", "expand"]);
+
+/** The values of an index when the compiler knows them, seen through views and expands (an index expanded over the batch). */
+function knownIndexValues(em: GraphEmitter, index: Node): number[] | undefined {
+  let source = index;
+  while (KEEPS_VALUES.has(source.op) && constantValues(em, source) === undefined) source = source.inputs[0];
+  return constantValues(em, source);
+}
+
+export function checkConstantIndexes(em: GraphEmitter, node: Node, who: string, site: CallSite): void {
+  const indexes = opDef(node.op).traits?.indexes;
+  if (!indexes) return;
+  node.inputs.forEach((input, k) => {
+    const range = indexes(node, k);
+    if (!range) return;
+    const bad = knownIndexValues(em, input)?.find((v) => v !== range.ignore && !(v >= 0 && v < range.limit));
+    if (bad !== undefined)
+      fail("invalidArgument", `${who}: index ${bad} is out of range for a dim of size ${range.limit} (PyTorch raises; the valid indices are 0 to ${range.limit - 1})`, site.loc);
+  });
+}
+
+/**
+ * An int32 index with its negative values counted from the end of a dim of `size`, as PyTorch's
+ * advanced indexing (x[:, idx], index_put_) and index_fill do; a known value outside [−size, size)
+ * is refused as the user wrote it.
+ */
+export function countedFromEnd(index: TensorValue, size: number, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const bad = knownIndexValues(em, index.node)?.find((v) => !(v >= -size && v < size));
+  if (bad !== undefined) fail("invalidArgument", `${who}: index ${bad} is out of range for a dim of size ${size} (PyTorch raises; the valid indices are ${-size} to ${size - 1})`, site.loc);
+  const negative = em.tensor("lt", [index, em.constant(0, site)], {}, who, site);
+  return em.tensor("where", [negative, em.tensor("add", [index, em.constant(size, site)], {}, who, site), index], {}, who, site);
+}
