@@ -514,6 +514,17 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   positive(): Tensor;
   trueDivide(other: Tensor | number): Tensor;
   fix(): Tensor;
+  /** torch's other names: sign (of a real tensor); mul, sub, div; gt, ge, lt, le, ne; movedim */
+  sgn(): Tensor;
+  multiply(other: Tensor | number): Tensor;
+  subtract(other: Tensor | number, options?: { alpha?: number }): Tensor;
+  divide(other: Tensor | number, options?: { roundingMode?: "floor" | "trunc" | null }): Tensor;
+  greater(other: Tensor | number): Tensor;
+  greaterEqual(other: Tensor | number): Tensor;
+  less(other: Tensor | number): Tensor;
+  lessEqual(other: Tensor | number): Tensor;
+  notEqual(other: Tensor | number): Tensor;
+  moveaxis(source: number, destination: number): Tensor;
   deg2rad(): Tensor;
   rad2deg(): Tensor;
   broadcastTo(size: readonly number[]): Tensor;
@@ -1818,6 +1829,19 @@ export namespace F {
   function positive(input: Tensor): Tensor;
   function trueDivide(input: Tensor, other: Tensor | number): Tensor;
   function fix(input: Tensor): Tensor;
+  /** torch's other names: sign (of a real tensor); mul, sub, div; gt, ge, lt, le, ne; cat; movedim */
+  function sgn(input: Tensor): Tensor;
+  function multiply(input: Tensor, other: Tensor | number): Tensor;
+  function subtract(input: Tensor, other: Tensor | number, options?: { alpha?: number }): Tensor;
+  function divide(input: Tensor, other: Tensor | number, options?: { roundingMode?: "floor" | "trunc" | null }): Tensor;
+  function greater(input: Tensor, other: Tensor | number): Tensor;
+  function greaterEqual(input: Tensor, other: Tensor | number): Tensor;
+  function less(input: Tensor, other: Tensor | number): Tensor;
+  function lessEqual(input: Tensor, other: Tensor | number): Tensor;
+  function notEqual(input: Tensor, other: Tensor | number): Tensor;
+  function concat(tensors: readonly Tensor[], dim?: number): Tensor;
+  function concatenate(tensors: readonly Tensor[], dim?: number): Tensor;
+  function moveaxis(input: Tensor, source: number, destination: number): Tensor;
   function deg2rad(input: Tensor): Tensor;
   function rad2deg(input: Tensor): Tensor;
   function broadcastTo(input: Tensor, size: readonly number[]): Tensor;

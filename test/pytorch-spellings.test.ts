@@ -166,6 +166,9 @@ describe("spellings of movement, matmul, conversion and selection", () => {
   it("ops whose result is sized by the data (nonzero, masked_select, unique, argwhere) are refused with the reason and what to write", () => {
     for (const body of ["return x.nonzero();", "return x.gt(0).nonzero({ asTuple: true })[0];", "return F.masked_select(x, x.gt(0));", "return x.unique();", "return F.argwhere(x);"])
       expect(first(model(body, "x: Tensor<[Batch, 4]>")), body).toMatch(/result has as many elements as the data selects, a size known only at run time.*F\.where\(mask, x, 0\)/);
+    // a refused method's in-place form says why too
+    for (const body of ["return x.maskedScatter(x.gt(0), x);", "x.maskedScatter_(x.gt(0), x); return x;", "x.masked_scatter_(x.gt(0), x); return x;"])
+      expect(first(model(body, "x: Tensor<[Batch, 4]>")), body).toMatch(/tensors have no masked_?[sS]catter_? in tsdp: masked_scatter takes the source's elements in order over the whole batch/);
   });
   it("torch.* is F.*: an undefined torch says so, and F's functions answer to PyTorch's snake_case names", () => {
     expect(first(model("return torch.relu(x);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: 'torch' is not defined: PyTorch's torch\.\* functions are F's in tsdp \(torch\.cat is F\.cat/);
@@ -590,6 +593,22 @@ describe("movement spellings, F.pixelShuffle, gumbel softmax, and parameters' si
     // a module's own parameters before its children's, as PyTorch's named_parameters
     expect(graph.params.map((p) => p.attrs.name)).toEqual(["w", "fc.weight", "fc.bias"]);
     expect((graph.params[1].attrs.init as { bound: number }).bound).toBeCloseTo(Math.sqrt(2 / 1.04) * Math.sqrt(6 / 9), 12);
+  });
+
+  it("calculate_gain knows every name PyTorch's does (conv3d, the transposed convolutions: 1); kaiming's a may be negative (its gain uses a²)", () => {
+    const bounds = (init: string) => {
+      const { graph } = lowerSource(model("return this.fc(x);", "x: Tensor<[Batch, 6]>", `fc = new nn.Linear(6, 3);\n  constructor() { super(); ${init}; }`));
+      return (graph.params[0].attrs.init as { bound: number }).bound;
+    };
+    for (const name of ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"])
+      expect(bounds(`nn.init.xavier_uniform_(this.fc.weight, nn.init.calculate_gain('${name}'))`), name).toBeCloseTo(Math.sqrt(6 / 9), 12);
+    // std = √(2/(1 + a²))/√fan_in, the bound √3·std, for a = −0.5 as for 0.5
+    expect(bounds("nn.init.kaiming_uniform_(this.fc.weight, { a: -0.5 })")).toBeCloseTo(Math.sqrt(3) * Math.sqrt(2 / 1.25) / Math.sqrt(6), 12);
+    expect(bounds("nn.init.kaiming_uniform_(this.fc.weight, { a: -0.5 })")).toBe(bounds("nn.init.kaiming_uniform_(this.fc.weight, { a: 0.5 })"));
+  });
+
+  it("F.Tensor (torch.Tensor(n, m), a tensor with no values set) says what to write instead", () => {
+    expect(first(model("return x.add(F.Tensor(6));", "x: Tensor<[Batch, 6]>"))).toMatch(/F\.Tensor is not supported: torch\.Tensor\(n, m\) makes a tensor of that shape with no values set .* write F\.empty\(n, m\) and an initializer/);
   });
 });
 

@@ -84,6 +84,24 @@ describe("torch functions of a few ops", () => {
     expect(negative).toEqual(xs.map((v) => -v));
     expect(divided).toEqual(xs.map((v) => v / 2));
     close(deg, xs);
+    // torch.sgn of a real tensor is sign; the NumPy-compatible names, as functions and methods
+    const y = "x.flip(1)";
+    const pairs: [string, string][] = [
+      [`F.sgn(x)`, `F.sign(x)`],
+      [`x.sgn()`, `x.sign()`],
+      [`F.multiply(x, ${y})`, `x.mul(${y})`],
+      [`x.subtract(${y}, { alpha: 2 })`, `x.sub(${y}, { alpha: 2 })`],
+      [`F.divide(x, 3, { roundingMode: "floor" })`, `x.div(3, { roundingMode: "floor" })`],
+      [`x.greater(0.25)`, `x.gt(0.25)`],
+      [`F.greaterEqual(x, 0)`, `x.ge(0)`],
+      [`x.less(${y})`, `x.lt(${y})`],
+      [`F.lessEqual(x, 0)`, `x.le(0)`],
+      [`x.notEqual(0)`, `x.ne(0)`],
+      [`F.concat([x, ${y}], 1)`, `F.cat([x, ${y}], 1)`],
+      [`F.concatenate([x, x], 1)`, `F.cat([x, x], 1)`],
+      [`x.view(-1, 2, 3).moveaxis(1, 2).flatten(1)`, `x.view(-1, 2, 3).movedim(1, 2).flatten(1)`],
+    ];
+    for (const [alias, canonical] of pairs) expect(outputs(`return [${alias}];`)[0], alias).toEqual(outputs(`return [${canonical}];`)[0]);
   });
 
   it("F.normalize with any p ≥ 1 and Infinity divides by max(‖x‖ₚ, eps); p < 1 is refused", () => {

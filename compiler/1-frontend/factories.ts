@@ -589,7 +589,8 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
   };
   // PyTorch's fan-based initializers: fans from the shape, a gain from the nonlinearity
   const fans = (b: Bound, site: CallSite, who: string) => fanInOut(b.tensor.shape, who, locOfArg(b, "tensor", site));
-  const kaimingArgs = [opt("a", "nonNegNumber", 0), opt("mode", "string", "fan_in", { choices: ["fan_in", "fan_out"] }), opt("nonlinearity", "string", "leaky_relu", { choices: Object.keys(gains) })];
+  // a is leaky_relu's negative slope, any number in PyTorch (the gain uses a²)
+  const kaimingArgs = [opt("a", "number", 0), opt("mode", "string", "fan_in", { choices: ["fan_in", "fan_out"] }), opt("nonlinearity", "string", "leaky_relu", { choices: Object.keys(gains) })];
   const kaimingScale = (b: Bound, site: CallSite, who: string) => {
     const { fanIn, fanOut } = fans(b, site, who);
     return gains[b.nonlinearity as keyof typeof gains](b.a) / Math.sqrt(b.mode === "fan_in" ? fanIn : fanOut);
@@ -689,6 +690,10 @@ const gains = {
   linear: () => 1,
   conv1d: () => 1,
   conv2d: () => 1,
+  conv3d: () => 1,
+  conv_transpose1d: () => 1,
+  conv_transpose2d: () => 1,
+  conv_transpose3d: () => 1,
   sigmoid: () => 1,
   tanh: () => 5 / 3,
   relu: () => Math.SQRT2,

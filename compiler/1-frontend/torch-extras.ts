@@ -18,7 +18,7 @@ type Entry = [string, BuiltinFunction];
 
 /** The functions here that torch also has as tensor methods (x.sinc(), x.dot(y)): each is the function of x. */
 export const EXTRA_METHODS: Readonly<Record<string, true>> = Object.fromEntries(
-  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo", "fliplr", "flipud", "hsplit", "vsplit", "dsplit", "sliceScatter", "selectScatter", "diagonalScatter"].map((n) => [n, true]),
+  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo", "fliplr", "flipud", "hsplit", "vsplit", "dsplit", "sliceScatter", "selectScatter", "diagonalScatter", "sgn", "multiply", "subtract", "divide", "greater", "greaterEqual", "less", "lessEqual", "notEqual", "moveaxis"].map((n) => [n, true]),
 );
 
 /** x.<name>(...args), the tensor method as a model file calls it. */
@@ -48,6 +48,12 @@ export function extraFunctions(em: GraphEmitter, lookup: (name: string) => Value
     alias("negative", "neg"),
     alias("trueDivide", "div"),
     alias("fix", "trunc"),
+    // torch.sgn is sign for real tensors; the NumPy-compatible names of arithmetic and comparisons
+    alias("sgn", "sign"),
+    ...([["multiply", "mul"], ["subtract", "sub"], ["divide", "div"], ["greater", "gt"], ["greaterEqual", "ge"], ["less", "lt"], ["lessEqual", "le"], ["notEqual", "ne"]] as const).map(([name, of]) => alias(name, of)),
+    alias("concat", "cat"),
+    alias("concatenate", "cat"),
+    alias("moveaxis", "movedim"),
     fn("positive", (args, site, who) => tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site)),
     alias("broadcastTo", "expand"),
     fn("deg2rad", (args, site, who) => ops(em, who, site).op("mul", [tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site), Math.PI / 180])),

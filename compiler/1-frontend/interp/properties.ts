@@ -100,7 +100,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         const f = (this.dsl.get("F") as NamespaceValue).members.get(camelCase);
         if (f instanceof BuiltinFunction) return new BuiltinFunction(name, (args, s) => f.call([obj, ...args], s));
       }
-      const refused = own(REFUSED_TENSOR_METHODS, camelCase);
+      // and its in-place form (x.maskedScatter_(mask, src))
+      const refused = own(REFUSED_TENSOR_METHODS, camelCase) ?? own(REFUSED_TENSOR_METHODS, camelCase.replace(/_$/, ""));
       if (refused) fail("unknownProperty", `tensors have no ${name} in tsdp: ${refused}`, site.loc);
       fail("unknownProperty", `tensors have no property '${name}' in tsdp${didYouMean(name, ["shape", "T", "mT", "dtype", "device", ...Object.keys(tensorMethods)], "")}`, site.loc);
     }
