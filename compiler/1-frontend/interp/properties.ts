@@ -8,7 +8,6 @@ import { arg, bindArgs, camel, locOfArg, opt } from "../args.ts";
 import { initialValue, randomDrawProperty } from "../factories.ts";
 import { arrayMethod, numberMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
-import { formatShape } from "../../ir/shape.ts";
 import { MAX_EXPORTED_TABLE } from "../../ir/node.ts";
 import { assignState } from "../state-updates.ts";
 import { int64Digest } from "../../../runtime/state-dict.ts";
