@@ -14,7 +14,7 @@ import { SUM_RUN } from "./blockwise.ts";
 const ROWS_PER_BLOCK = 8;
 
 /** The product of fixed dims. */
-const eval1 = (dims: readonly Dim[]) => (dims as number[]).reduce((p, q) => p * q, 1);
+const product = (dims: readonly Dim[]) => (dims as number[]).reduce((p, q) => p * q, 1);
 
 /**
  * A pass as C: `acc = fold` per element; a sum (`acc + term`) whose lanes take more than SUM_RUN
@@ -55,7 +55,7 @@ export function rowwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: Rowwise
     rules: k.rules.join(", ") || "none",
     params: args.map((a) => a.decl).join(", "),
     length: row.length,
-    inner: symbolic ? "inner" : String(eval1(row.inner)),
+    inner: symbolic ? "inner" : String(product(row.inner)),
     sizeParams: symbolic ? "size_t rows, size_t inner" : "size_t rows",
     passes: row.passes.map((p) => passView(p, row.length)),
     write: row.write,
