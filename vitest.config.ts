@@ -12,6 +12,7 @@ export const NATIVE = [
   "test/int-conversions-target.test.ts",
   "test/state-updates.test.ts",
   "test/unreached-params.test.ts",
+  "test/gradient-accumulation.test.ts",
   "test/named-outputs.test.ts",
   "test/distributed.test.ts",
   "test/distributed-rdzv.test.ts",

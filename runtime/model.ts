@@ -70,6 +70,17 @@ export interface TrainStepOptions {
    * over every trained parameter's gradient. 0: no clipping. Default: the Training declaration's.
    */
   clipGradNorm?: number;
+  /**
+   * Gradient accumulation: compute this batch's gradients and hold them, without an update (PyTorch's
+   * `loss.backward()` without `optimizer.step()`). The next step without it adds its own and
+   * updates once, with the gradient of one step on all those batches together: each held step's
+   * gradient weighs what its mean is over (its samples, or its counted targets), as PyTorch's loop
+   * dividing each micro-batch's loss by their number does for batches of one size; a summed loss's
+   * gradients add up. Clipping applies to the total, at the update. A step that holds is no
+   * optimizer step (Adam's t, `steps()`), and draws fresh dropout masks. Held gradients are not
+   * part of a checkpoint; loading one drops them.
+   */
+  accumulate?: boolean;
   /** Refuse non-finite inputs (before any update) and report a non-finite loss with its step. */
   detectNonFinite?: boolean;
   /**
@@ -124,7 +135,7 @@ const STEP_OPTIONS: Record<OptimizerManifest["kind"], readonly string[]> = {
 /** Options an optimizer's declaration fixes for the build (its update's form and state): not a step's. */
 const COMPILED_OPTIONS: ReadonlySet<string> = new Set(["maximize", "amsgrad", "centered", "decoupledWeightDecay", "lrDecay", "initialAccumulatorValue"]);
 /** The step's own options, for every optimizer. */
-const EVERY_STEP = ["groupLrs", "clipGradNorm", "detectNonFinite", "waitForLoss"];
+const EVERY_STEP = ["groupLrs", "clipGradNorm", "accumulate", "detectNonFinite", "waitForLoss"];
 
 /** The harness's per-group lrs: the step's own for each declared group, or none (each group's lr is lr times its scale). */
 function groupLrs(given: unknown, groups: number, num: (name: string, v: unknown, fallback: number) => number, where: string): Pick<Hyperparameters, "group_lrs" | "group_lr"> {
@@ -166,6 +177,7 @@ function hyperparameters(declared: Record<string, unknown>, groups: number, o: T
     return x;
   };
   if (o.nesterov !== undefined && typeof o.nesterov !== "boolean") throw new TypeError(`${where}: nesterov must be true or false, got ${describeValue(o.nesterov)}`);
+  if (o.accumulate !== undefined && typeof o.accumulate !== "boolean") throw new TypeError(`${where}: accumulate must be true or false, got ${describeValue(o.accumulate)}`);
   const d = (k: string, f = 0) => (typeof declared[k] === "number" ? (declared[k] as number) : f);
   const given = o.betas ?? [d("beta1", 0.9), d("beta2", 0.999)];
   // copied first: a getter must not hand the check one value and the step another
@@ -185,6 +197,7 @@ function hyperparameters(declared: Record<string, unknown>, groups: number, o: T
     alpha: o.rho !== undefined ? rho("rho", o.rho) : kind === "Adadelta" ? rho("alpha", o.alpha) : num("alpha", o.alpha, d("alpha", 0.99)),
     max_grad_norm: num("clipGradNorm", o.clipGradNorm, d("clipGradNorm")),
     ...groupLrs(o.groupLrs, groups, num, where),
+    accumulate: o.accumulate === true ? 1 : 0,
   };
   // torch.optim.SGD's rule, at every step since both may change
   if (nesterov && declared.kind === "SGD" && (hp.momentum <= 0 || hp.dampening !== 0))

@@ -46,6 +46,7 @@ const Hparams = koffi.struct({
   max_grad_norm: "double",
   group_lrs: "int",
   group_lr: koffi.array("double", MAX_HARNESS_GROUPS),
+  accumulate: "int",
 });
 
 export interface Hyperparameters {
@@ -65,6 +66,8 @@ export interface Hyperparameters {
   group_lrs: number;
   /** MAX_HARNESS_GROUPS values: the first group_lrs groups' own lr. */
   group_lr: number[];
+  /** 1: hold this step's gradients for the next update instead of updating (gradient accumulation) */
+  accumulate: number;
 }
 
 const Config = koffi.struct({

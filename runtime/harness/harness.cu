@@ -496,7 +496,7 @@ TSDP_EXPORT int tsdp_destroy(tsdp_model* m) {
     cublaslt_close(m);
     for (auto& r : m->replicas) {
         cudaSetDevice(r.device);
-        for (char* p : {r.params, r.grads, r.opt1, r.opt2, r.opt3, r.batch_arena, r.fixed_arena, (char*)r.consts, (char*)r.scratch, (char*)r.grad_norm, (char*)r.param_group})
+        for (char* p : {r.params, r.grads, r.opt1, r.opt2, r.opt3, r.batch_arena, r.fixed_arena, (char*)r.consts, (char*)r.scratch, (char*)r.grad_norm, (char*)r.param_group, (char*)r.held})
             if (p) cudaFree(p);
         for (char* p : {r.staging, (char*)r.consts_host})
             if (p) cudaFreeHost(p);

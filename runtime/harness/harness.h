@@ -46,6 +46,9 @@ struct tsdp_hparams {
     // lr times the group's scale
     int group_lrs;
     double group_lr[kMaxParamGroups];
+    // 1: gradient accumulation: add this step's gradients to the ones held and do not update (a
+    // step without it then updates with the sum of them all: one step on the concatenated batches)
+    int accumulate;
 };
 
 /** Which update optimizer_update_kernel applies (the model's optimizer, a field of its descriptor). */
@@ -67,6 +70,10 @@ struct tsdp_update {
     // rectification r_t, or 0 while ρ_t ≤ 5 (an update of plain momentum)
     float c3, c4;
     int first;     // SGD: the momentum buffer starts as the first gradient
+    // Gradient accumulation (step.cu held_gradients_kernel): 0 none; 1 hold: held = held_weight·held +
+    // grad_weight·grad, no update; 2 apply: grad = grad_weight·grad + held_weight·held, then clip and update
+    int accumulation;
+    float grad_weight, held_weight;
     double group_weight_decay[kMaxParamGroups];  // param groups: each group's weight decay this step
     double group_lr[kMaxParamGroups];            // … and learning rate: its own (h.group_lr), or the step's times the group's scale
 };
@@ -106,6 +113,7 @@ struct tsdp_replica {
     float* scratch = nullptr;     // replica 0: one bucket of another replica's gradients (in-process all-reduce)
     double* grad_norm = nullptr;  // training: gradient clipping's partial sums of squares, then the norm and the factor (step.cu)
     unsigned char* param_group = nullptr;  // training with param groups: each parameter float's group
+    float* held = nullptr;        // gradient accumulation: the gradients held for the next update (allocated at the first step that holds)
     std::vector<cudaEvent_t> events;  // fork/join and "bucket ready" points of a step
     int capacity = 0;
     int training = 1;

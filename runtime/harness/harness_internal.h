@@ -48,10 +48,11 @@ struct tsdp_model {
     unsigned long long sample_base = 0; // this process's first sample in a group's batch (tsdp_run_consts)
     std::string error;
     // The training step as CUDA graphs, one per (batch size, step mode: train/eval + 2 × clipping,
-    // whose kernels are in the step only when it clips); dropped whenever an allocation they point
+    // whose kernels are in the step only when it clips, + 4 × accumulation); dropped whenever an allocation they point
     // into moves. use_graphs = 0 after a failed capture (graph_status says why).
     std::map<std::pair<int, int>, cudaGraphExec_t> graphs;
     int clipping = 0;             // the step being issued clips its gradients (max_grad_norm > 0)
+    int accumulation = 0;         // … holds its gradients (1), or updates with held ones (2): tsdp_update::accumulation
     // Keys whose step already ran eagerly once: a step is captured only after a warm-up, so that
     // lazy initialization (NCCL's connection setup, CUDA's lazy module loading) happens outside
     // capture, as PyTorch's CUDA-graph docs require. The replicas' streams are non-blocking
@@ -70,6 +71,11 @@ struct tsdp_model {
     // the replicas' streams; 0 when none. The next call that reads or writes the replicas' memory or
     // refills the staging buffer waits for it first (settle_pending).
     unsigned long long pending_step = 0;
+    // Gradient accumulation: the replicas hold gradients of steps taken with `accumulate` (in units
+    // of the loss's sum: each step's mean-loss gradient times what its mean is over), and the sum
+    // of those amounts, which the step that updates divides by
+    bool holding = false;
+    double held_amount = 0.0;
 };
 
 struct tsdp_config {

@@ -172,6 +172,24 @@ __global__ void grad_clip_factor_kernel(double* __restrict__ grad_norm, const ts
     grad_norm[kGradNormBlocks + 1] = factor > 1.0 ? 1.0 : factor;
 }
 
+/**
+ * Gradient accumulation (trainStep's `accumulate`). Held gradients are in units of the loss's sum:
+ * each step's gradient (of a mean over its batch) times the amount that mean is over, so that the
+ * step that updates divides the whole by the amount of every step — the gradient of one step on
+ * the concatenated batches, as PyTorch's loop dividing each micro-batch's loss by their number.
+ * Hold (1): held = held_weight·held + grad_weight·grad, held_weight 0 on the first (held is not
+ * read then: a new allocation's contents). Apply (2): grad = grad_weight·grad + held_weight·held,
+ * which clipping and the update read, and `.grad` reads back, as PyTorch's accumulated .grad.
+ */
+__global__ void held_gradients_kernel(float* __restrict__ grad, float* __restrict__ held, size_t n, const tsdp_update* __restrict__ u) {
+    const int mode = u->accumulation;
+    const float gw = u->grad_weight, hw = u->held_weight;
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
+        if (mode == 1) held[i] = (hw == 0.0f ? 0.0f : hw * held[i]) + gw * grad[i];
+        else if (mode == 2) grad[i] = gw * grad[i] + hw * held[i];
+    }
+}
+
 __global__ void tsdp_accumulate_kernel(float* __restrict__ sum, const float* __restrict__ part, size_t n) {
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) sum[i] += part[i];
 }
@@ -497,9 +515,21 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
             TSDP_CHECK(cudaStreamWaitEvent(r.stream, owner->events[kReducedEvent], 0));
         }
     }
+    const unsigned update_blocks = (unsigned)std::min<size_t>((t.param_floats + 255) / 256, 65535);
     for (size_t i = 0; i < n; ++i) {
         tsdp_replica* r = &m->replicas[i];
         TSDP_CHECK(cudaSetDevice(r->device));
+        if (m->accumulation) {
+            TSDP_LAUNCH(held_gradients_kernel, dim3(update_blocks), dim3(256), 0, r->stream, (float*)r->grads, r->held, t.param_floats,
+                        (const tsdp_update*)&r->consts->update);
+            TSDP_CHECK(cudaGetLastError());
+        }
+        // a step that holds its gradients takes no update (nor clipping: PyTorch clips the sum, before its step)
+        if (m->accumulation == 1) {
+            if (i < parts.size())
+                if (int e = enqueue_outputs(m, r, p, parts[i].second)) return e;
+            continue;
+        }
         if (m->clipping) {
             TSDP_LAUNCH(grad_norm_partials_kernel, dim3(kGradNormBlocks), dim3(kGradNormThreads), 0, r->stream, (const float*)r->grads, t.param_floats,
                         r->grad_norm);
@@ -507,7 +537,7 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
             TSDP_LAUNCH(grad_clip_factor_kernel, dim3(1), dim3(32), 0, r->stream, r->grad_norm, (const tsdp_update*)&r->consts->update);
             TSDP_CHECK(cudaGetLastError());
         }
-        TSDP_LAUNCH(optimizer_update_kernel, dim3((unsigned)std::min<size_t>((t.param_floats + 255) / 256, 65535)), dim3(256), 0, r->stream,
+        TSDP_LAUNCH(optimizer_update_kernel, dim3(update_blocks), dim3(256), 0, r->stream,
                     (float*)r->params, (float*)r->grads, (float*)r->opt1, (float*)r->opt2, (float*)r->opt3, t.param_floats, t.optimizer,
                     t.optimizer_flags, (const tsdp_update*)&r->consts->update, (const double*)r->grad_norm, (const unsigned char*)r->param_group);
         TSDP_CHECK(cudaGetLastError());
@@ -631,7 +661,7 @@ double combine(const std::vector<float>& losses, const std::vector<double>& weig
  * as PyTorch's, and so is each gradient but where the loss selects 0 back (an ignored target's
  * terms: PyTorch's gradient there is 0).
  */
-int loss_weights(tsdp_model* m, const std::vector<std::pair<int, int>>& parts, const void* target, std::vector<double>* weights) {
+int loss_weights(tsdp_model* m, const std::vector<std::pair<int, int>>& parts, const void* target, std::vector<double>* weights, double* amount_out = nullptr) {
     const tsdp_training_desc& t = training();
     std::vector<double> amount(parts.size(), 0.0);
     double total = 0;
@@ -663,6 +693,7 @@ int loss_weights(tsdp_model* m, const std::vector<std::pair<int, int>>& parts, c
         total = sums[0];
         for (int j = 0; j < rank; ++j) m->sample_base += (unsigned long long)sums[1 + (size_t)j];
     }
+    if (amount_out) *amount_out = t.mean_loss ? total : 1.0;  // what the loss's mean is over (a sum: 1)
     weights->assign(parts.size(), 1.0);
     // a replica with nothing to count divides its sum by 1 (the loss's step form, n + [n = 0]): that
     // sum is 0 unless label smoothing adds the other classes' terms to targets of weight 0, which
@@ -742,7 +773,8 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         const auto parts = chunks(batch, (int)m->replicas.size());
         // a mean loss over the whole job's batch: each replica's backward is scaled by its weight
         std::vector<double> weights;
-        if (int e = loss_weights(m, parts, target, &weights)) return e;
+        double amount = 1.0;
+        if (int e = loss_weights(m, parts, target, &weights, &amount)) return e;
         std::vector<float> scale(m->replicas.size(), 0.0f), losses(m->replicas.size(), 0.0f);
         for (size_t i = 0; i < parts.size(); ++i) scale[i] = (float)weights[i];
         std::vector<const void*> ins(inputs, inputs + tsdp_model_description.input_count);
@@ -751,8 +783,22 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         if (int e = stage_inputs(m, t.step, parts, ins.data(), &scale)) return e;
         const unsigned long long step = m->steps + 1;
         const double c2 = 1.0 - std::pow(h->beta2, (double)step);
-        tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)c2, 0.0f, 0.0f, m->momentum_started ? 0 : 1, {}};
-        if (t.optimizer == TSDP_NADAM) {
+        tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)c2, 0.0f, 0.0f, m->momentum_started ? 0 : 1, 0, 1.0f, 0.0f, {}, {}};
+        // gradient accumulation: this step holds its gradients, or updates with the ones held
+        const int accumulation = h->accumulate ? 1 : m->holding ? 2 : 0;
+        update.accumulation = accumulation;
+        if (accumulation == 1) {
+            update.grad_weight = (float)amount;
+            update.held_weight = m->holding ? 1.0f : 0.0f;
+        } else if (accumulation == 2) {
+            // a mean over every held step's amount and this one's; a summed loss's gradients add up
+            const double all = t.mean_loss ? m->held_amount + amount : 1.0;
+            update.grad_weight = (float)(amount / all);
+            update.held_weight = (float)(1.0 / all);
+        }
+        if (accumulation == 1) {
+            // no update: NAdam's and RAdam's step factors wait for the step that takes one
+        } else if (t.optimizer == TSDP_NADAM) {
             // μ_i = β₁(1 − ½·0.96^(i·ψ)), ψ held as momentum; Πμ multiplied by each step's μ_t, as PyTorch's
             // mu_product (recomputed from the current β₁ and ψ only after a checkpoint that lacks it)
             const auto mu = [&](double i) { return h->beta1 * (1.0 - 0.5 * std::pow(0.96, i * h->momentum)); };
@@ -779,11 +825,19 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
             update.group_lr[g] = (g < h->group_lrs ? h->group_lr[g] : h->lr * t.group_lr_scale[g]) * decay;
         }
         for (auto& r : m->replicas) r.consts_host->update = update;
-        m->clipping = h->max_grad_norm > 0.0;
+        m->clipping = accumulation != 1 && h->max_grad_norm > 0.0;
+        m->accumulation = accumulation;
+        if (accumulation == 1)
+            for (auto& r : m->replicas)
+                if (!r.held) {
+                    drop_graphs(m);  // the step's graphs do not know the new buffer
+                    TSDP_CHECK(cudaSetDevice(r.device));
+                    TSDP_CHECK(cudaMalloc((void**)&r.held, alloc_bytes(t.param_floats * sizeof(float))));
+                }
 
         cudaGraphExec_t exec = nullptr;
         if (graphs_enabled(m)) {
-            const auto key = std::make_pair(batch, m->training + 2 * m->clipping);
+            const auto key = std::make_pair(batch, m->training + 2 * m->clipping + 4 * accumulation);
             auto found = m->graphs.find(key);
             if (found != m->graphs.end()) exec = found->second;
             else if (m->warmed_up.count(key)) exec = capture_step(m, parts);
@@ -802,21 +856,32 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
             settle_after_error(m);
             return issued;
         }
+        // the step's effect on the counters: an update is optimizer step `step`; a step that holds
+        // its gradients is no optimizer step, and its dropout masks are the next draw's
+        const auto count = [&] {
+            if (accumulation == 1) {
+                m->holding = true;
+                m->held_amount += amount;
+                ++m->draws;
+                return;
+            }
+            m->holding = false;
+            m->held_amount = 0.0;
+            m->steps = step;
+            m->draws = 0;  // the next step's masks are (step + 1, 0), (step + 1, 1), …: independent of earlier calls
+            if (h->momentum != 0.0) m->momentum_started = true;
+        };
         if (!loss) {
             // Issued: the host goes on (the caller prepares the next batch) while the replicas run
             // it; the next call that needs them waits (settle_pending), and reports its errors.
             m->pending_step = step;
-            m->steps = step;
-            m->draws = 0;
-            if (h->momentum != 0.0) m->momentum_started = true;
+            count();
             return 0;
         }
         if (int e = nccl_wait(m)) return e;
         if (int e = synchronize_all(m)) return e;
         unstage_outputs(m, t.step, parts, nullptr, &losses);
-        m->steps = step;
-        m->draws = 0;  // the next step's masks are (step + 1, 0), (step + 1, 1), …: independent of earlier calls
-        if (h->momentum != 0.0) m->momentum_started = true;
+        count();
         return global_loss(m, combine(losses, weights), loss);
     } catch (const std::exception& ex) {
         return fail(m, -1, std::string("tsdp_train_step: ") + ex.what());
@@ -866,6 +931,8 @@ int optimizer_steps(tsdp_model* m, unsigned long long* steps, int set) {
         if (int e = settle_pending(m)) return e;
         m->steps = *steps;
         m->draws = 0;  // a restored checkpoint draws the masks that step would have drawn
+        m->holding = false;  // and held gradients (of steps taken with accumulate) are not part of a checkpoint
+        m->held_amount = 0.0;
         m->mu_product_steps = ~0ull;  // recomputed at the next step, unless optimizer_scalars restores it
     }
     else *steps = m->steps;
