@@ -471,6 +471,11 @@ async function run(f: () => Promise<void>): Promise<void> {
 
 // `tsdp help nosuch` would print the whole help with no word on the name; say so, as `tsdp nosuch` does.
 const [word, topic] = process.argv.slice(2);
+if (word === "help" && topic === "help") {
+  // `help` is a command the help lists: its help is the program's (commander's own answer was an error)
+  program.outputHelp();
+  process.exit(0);
+}
 if (word === "help" && topic !== undefined && !program.commands.some((c) => c.name() === topic || c.aliases().includes(topic))) {
   program.error(`unknown command '${topic}' (the commands: ${program.commands.map((c) => c.name()).join(", ")})`, { exitCode: USAGE });
 }

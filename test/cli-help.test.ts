@@ -16,6 +16,16 @@ describe("tsdp help", () => {
     expect(lines.length).toBeGreaterThanOrEqual(1);
     for (const l of lines) expect(l).toMatch(new RegExp(`^  \\$ tsdp ${command[0] ?? "\\w+"}\\b.*  # \\S`));
   });
+
+  it("help <command> shows that command's help, help help the program's; an unknown command is named", async () => {
+    const compile = await tsdp(["help", "compile"]);
+    expect(compile.stdout).toMatch(/^Usage: tsdp compile /);
+    const help = await tsdp(["help", "help"]);
+    expect(help.stdout).toMatch(/^Usage: tsdp \[options\] \[command\]/);
+    const unknown = await tsdp(["help", "compiel"]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/^tsdp: unknown command 'compiel'/);
+  });
 });
 
 describe("tsdp doctor", () => {

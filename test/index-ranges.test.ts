@@ -104,6 +104,11 @@ describe("int32 indices the compiler knows", () => {
       // computed from constants: known too
       ["x.indexSelect(1, i([1, 2]).add(2))", "indexSelect: index 4 is out of range for a dim of size 4"],
       ["F.embedding(i([0, 4]), F.ones(4, 2)).sum().add(x)", "embedding: index 4 is out of range for a dim of size 4"],
+      // a table computed in forward, larger than the constants folded for other uses
+      ["x.indexSelect(1, F.arange(0, 2 ** 17).remainder(5).int()).sum(1, true)", "indexSelect: index 4 is out of range for a dim of size 4"],
+      ["F.oneHot(i([0, 9]), 4).float().sum(0).add(x)", "F.oneHot: index 9 is out of range for a dim of size 4"],
+      // PyTorch's loss would ignore −100 by default: said so
+      ["F.crossEntropy(F.ones(1, 4), i([-100])).add(x)", "F.crossEntropy: index -100 is out of range for a dim of size 4 (PyTorch raises; the valid indices are 0 to 3); PyTorch's loss ignores -100 by default (its ignore_index): pass ignoreIndex: -100 to the loss"],
     ];
     for (const [body, message] of refused) expect(first(body), body).toMatch(new RegExp(`^TSDP3004 5:\\d+: .*${message.replace(/[()[\]]/g, "\\$&")}`));
     // in range, and negatives where PyTorch counts them from the end: compiled
@@ -121,8 +126,14 @@ describe("int32 indices the compiler knows", () => {
     expect(put).toEqual(new Array(8).fill(12));
   });
 
-  it("scatter's index from the caller is held to the written dim, as gather's", () => {
+  it("scatter's index from the caller is held to the written dim, as gather's; slices of one input indexing dims of different sizes are not held to the smallest", () => {
     const { graph } = lowerSource(model("x.scatterAdd(1, j, x.narrow(1, 0, 2))", 'x: Tensor<[Batch, 4]>, j: Tensor<[Batch, 2], "int32">'));
     expect(indexRangeOf(graph, graph.inputs[1])).toEqual({ limit: 4 });
+    // ids[:, 0:2] into a dim of 3, ids[:, 2:4] into one of 8: a 5 is valid where it lands
+    const two = lowerSource(model("F.cat([F.zeros(x.size(0), 3).scatter(1, ids.narrow(1, 0, 2), x.narrow(1, 0, 2)), F.zeros(x.size(0), 8).scatter(1, ids.narrow(1, 2, 2), x.narrow(1, 2, 2))], 1)", 'x: Tensor<[Batch, 4]>, ids: Tensor<[Batch, 4], "int32">'));
+    expect(indexRangeOf(two.graph, two.graph.inputs[1])).toBeUndefined();
+    // the same values indexing two tables: the smaller holds, as PyTorch raises there
+    const both = lowerSource(model("F.embedding(ids, F.ones(3, 2)).sum(-1).add(F.embedding(ids, F.ones(8, 2)).sum(-1)).add(x)", 'x: Tensor<[Batch, 4]>, ids: Tensor<[Batch, 4], "int32">'));
+    expect(indexRangeOf(both.graph, both.graph.inputs[1])).toEqual({ limit: 3 });
   });
 });

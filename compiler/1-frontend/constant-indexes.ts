@@ -1,5 +1,6 @@
 import type { Node } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
+import type { IndexRange } from "../ops/op.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { TensorValue, type CallSite } from "./values.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -15,11 +16,25 @@ import { constantValues } from "./known-values.ts";
 /** Ops that keep every value of their input (only the layout changes): the index's values are its source's. */
 const KEEPS_VALUES = new Set(["reshape", "permute", "expand"]);
 
+/**
+ * The most elements of an index computed in forward from constants that are evaluated to check it
+ * (F.arange(0, 2 ** 17).remainder(7)); constructor tables are known whatever their size.
+ */
+const MAX_CHECKED = 1 << 22;
+
 /** The values of an index when the compiler knows them, seen through views and expands (an index expanded over the batch). */
 function knownIndexValues(em: GraphEmitter, index: Node): number[] | undefined {
   let source = index;
-  while (KEEPS_VALUES.has(source.op) && constantValues(em, source) === undefined) source = source.inputs[0];
-  return constantValues(em, source);
+  while (KEEPS_VALUES.has(source.op) && constantValues(em, source, MAX_CHECKED) === undefined) source = source.inputs[0];
+  return constantValues(em, source, MAX_CHECKED);
+}
+
+/** Refuses a known index outside [0, limit), as the user wrote it; `torchIgnores`: a value PyTorch's loss would ignore by default. */
+export function checkKnownIndex(em: GraphEmitter, index: Node, range: IndexRange, who: string, site: CallSite): void {
+  const bad = knownIndexValues(em, index)?.find((v) => v !== range.ignore && !(v >= 0 && v < range.limit));
+  if (bad === undefined) return;
+  const hint = bad === range.torchIgnores ? `; PyTorch's loss ignores ${bad} by default (its ignore_index): pass ignoreIndex: ${bad} to the loss to ignore it here` : "";
+  fail("invalidArgument", `${who}: index ${bad} is out of range for a dim of size ${range.limit} (PyTorch raises; the valid indices are 0 to ${range.limit - 1})${hint}`, site.loc);
 }
 
 export function checkConstantIndexes(em: GraphEmitter, node: Node, who: string, site: CallSite): void {
@@ -27,10 +42,7 @@ export function checkConstantIndexes(em: GraphEmitter, node: Node, who: string, 
   if (!indexes) return;
   node.inputs.forEach((input, k) => {
     const range = indexes(node, k);
-    if (!range) return;
-    const bad = knownIndexValues(em, input)?.find((v) => v !== range.ignore && !(v >= 0 && v < range.limit));
-    if (bad !== undefined)
-      fail("invalidArgument", `${who}: index ${bad} is out of range for a dim of size ${range.limit} (PyTorch raises; the valid indices are 0 to ${range.limit - 1})`, site.loc);
+    if (range) checkKnownIndex(em, input, range, who, site);
   });
 }
 

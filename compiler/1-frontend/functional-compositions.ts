@@ -5,6 +5,7 @@ import { ops } from "./composite-ops.ts";
 import { convInput, pixelShuffle } from "./composite-layers.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
+import { checkKnownIndex } from "./constant-indexes.ts";
 import type { CallSite, TensorValue, Value } from "./values.ts";
 
 // F's functional forms of layers and the small compositions ports call: F.layerNorm and F.embedding
@@ -150,7 +151,7 @@ export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lo
   },
   // F.one_hot(tensor, num_classes): 1 where the last dim's position is the class. tsdp's masks are
   // float32 0/1 (comparisons give them), so the result is one; .float() keeps it, .long() makes int32.
-  // An index outside [0, numClasses) gives a row of zeros (PyTorch raises).
+  // A computed index outside [0, numClasses) gives a row of zeros (PyTorch raises); a known one is refused.
   oneHot: {
     args: [arg("x", "tensor"), arg("numClasses", "int")],
     lower: (b, site, em, who) => {
@@ -158,6 +159,7 @@ export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lo
       if (x.node.dtype !== "i32") fail("dtypeMismatch", `${who} expects an int32 tensor of class indices, got ${x.node.dtype} ${formatShape(x.node.shape)}`, locOfArg(b, "x", site));
       if (b.numClasses < 1)
         fail("invalidArgument", `${who}: numClasses must be given (≥ 1): tsdp sizes tensors at compile time, so it cannot be inferred from the data as PyTorch's −1 does`, locOfArg(b, "numClasses", site));
+      checkKnownIndex(em, x.node, { limit: b.numClasses }, who, site);
       const c = ops(em, who, site);
       const classes = c.op("arange_int", [], { start: 0, step: 1, length: b.numClasses });
       return c.op("eq", [c.reshape(x, [...x.node.shape, 1]), classes]);

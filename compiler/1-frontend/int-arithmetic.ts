@@ -22,15 +22,18 @@ const KEEPS_INTEGERS = new Set([
 ]);
 /** KEEPS_INTEGERS, and x.pow(n) of a whole n ≥ 0 (PyTorch's int ** int; a fractional power is float). */
 const keepsIntegers = (op: string, attrs: Attrs): boolean =>
-  KEEPS_INTEGERS.has(op) || (op === "pow" && typeof attrs.exponent === "number" && Number.isInteger(attrs.exponent) && attrs.exponent >= 0);
+  KEEPS_INTEGERS.has(op) ||
+  (op === "pow" && typeof attrs.exponent === "number" && Number.isInteger(attrs.exponent) && attrs.exponent >= 0) ||
+  // an int tensor's masked_fill with a whole number (idx.masked_fill_(idx < 0, 0)) stays int
+  (op === "masked_fill" && Number.isInteger(attrs.value));
 const FAMILIES = new Set(["elementwise", "reduce", "movement"]);
 /** Families that compute in float32 only: int32 operands converted, the result float32. */
 const FLOAT_FAMILIES = new Set(["contraction", "conv"]);
 /**
  * The operands that are values (whose dtypes decide the result's): take's others are int32
- * indices (flip and roll are takes), which stay int32; where's condition is a mask.
+ * indices (flip and roll are takes), which stay int32; where's condition and masked_fill's mask are masks.
  */
-const valueOperands = (op: string, inputs: readonly Node[]): readonly Node[] => (op === "take" ? inputs.slice(0, 1) : op === "where" ? inputs.slice(1) : inputs);
+const valueOperands = (op: string, inputs: readonly Node[]): readonly Node[] => (op === "take" || op === "masked_fill" ? inputs.slice(0, 1) : op === "where" ? inputs.slice(1) : inputs);
 
 /** A number as an operand (a const or a fill): an integer one keeps an integer result. */
 const integerValued = (n: Node) => n.dtype === "i32" || ((n.op === "const" || n.op === "full") && Number.isInteger(n.attrs.value));
@@ -46,7 +49,7 @@ export function intArithmetic(op: string, inputs: readonly Node[], add: (op: str
   const maskAt = op === "where" ? 0 : op === "masked_fill" ? 1 : -1;
   if (maskAt >= 0 && inputs[maskAt].dtype === "i32") {
     const masked = inputs.map((i, k) => (k === maskAt ? add("to_float", [i], {}) : i));
-    return masked.some((i) => i.dtype === "i32") ? intArithmetic(op, masked, add) : add(op, masked);
+    return masked.some((i) => i.dtype === "i32") ? intArithmetic(op, masked, add, attrs) : add(op, masked);
   }
   if (FLOAT_FAMILIES.has(opDef(op).family)) return add(op, inputs.map((i) => (i.dtype === "i32" ? add("to_float", [i], {}) : i)));
   if (!FAMILIES.has(opDef(op).family) && !KEEPS_INTEGERS.has(op)) return undefined;

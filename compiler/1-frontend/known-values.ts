@@ -8,9 +8,9 @@ import type { GraphEmitter } from "./graph-emitter.ts";
  * A tensor's float32 values when the compiler knows them: computed in a constructor, or a literal
  * or fill in forward (as the kernels hold them, rounded to float32).
  */
-export function constantValues(em: GraphEmitter, n: Node): number[] | undefined {
+export function constantValues(em: GraphEmitter, n: Node, maxFolded = MAX_FOLDED): number[] | undefined {
   // F.tensor([...], { dtype: "int32" }) in forward: the literal converted
-  if ((n.op === "to_int" || n.op === "to_float") && !em.constants.owns(n)) return constantValues(em, n.inputs[0])?.map((v) => (n.op === "to_int" ? Math.trunc(v) : v));
+  if ((n.op === "to_int" || n.op === "to_float") && !em.constants.owns(n)) return constantValues(em, n.inputs[0], maxFolded)?.map((v) => (n.op === "to_int" ? Math.trunc(v) : v));
   const size = n.shape.reduce<number>((p, d) => p * (typeof d === "number" ? d : NaN), 1);
   const values = em.constants.owns(n)
     ? Array.from(em.constants.evaluate(n).data)
@@ -20,7 +20,7 @@ export function constantValues(em: GraphEmitter, n: Node): number[] | undefined 
         ? new Array<number>(size).fill(n.attrs.value as number)
         : n.op === "expand" && n.inputs[0].op === "full"
           ? new Array<number>(size).fill(n.inputs[0].attrs.value as number)
-          : Number.isFinite(size) && size <= MAX_FOLDED && !readsState(n)
+          : Number.isFinite(size) && size <= maxFolded && !readsState(n)
             ? folded(em, n)
             : undefined;
   return values?.map(Math.fround);

@@ -3,7 +3,7 @@ import { dimEq, formatShape, numel, shapeEq } from "../ir/shape.ts";
 import type { NDArray } from "../reference/ndarray.ts";
 import { broadcastShapes, cFloat } from "./elementwise.ts";
 import { shiftedSum } from "./norm.ts";
-import { defineOp, requireFloat, ShapeError, type TensorType } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type IndexRange, type TensorType } from "./op.ts";
 
 // Losses, PyTorch's definitions. reduction: "mean" (default) | "sum" | "none".
 
@@ -67,11 +67,12 @@ function classIndex(t: number, classes: number, who: string): number {
 }
 
 /** A classification loss's target (input 1) indexes the input's classes (dim 1), its ignoreIndex excepted. */
-function classIndexes(node: Node, input: number): { limit: number; ignore?: number } | undefined {
+function classIndexes(node: Node, input: number): IndexRange | undefined {
   const classes = node.inputs[0].shape[1];
   if (input !== 1 || typeof classes !== "number") return undefined;
   const ignore = (node.attrs as IgnoreAttrs).ignoreIndex;
-  return ignore === undefined ? { limit: classes } : { limit: classes, ignore };
+  // PyTorch's cross_entropy and nll_loss ignore −100 by default; tsdp's ignore only what is declared
+  return ignore === undefined ? { limit: classes, torchIgnores: -100 } : { limit: classes, ignore };
 }
 
 /** loss_i = −(1−ε)·log p[i, y_i] − (ε/C)·Σ_c log p[i, c], with p = softmax(input[i]). */

@@ -143,7 +143,7 @@ export interface OpTraits<A = any> {
    * dim, a loss's classes): PyTorch raises outside [0, limit) (`ignore` excepted). The manifest
    * carries it for a model input or target read so, and the runtime refuses such values.
    */
-  readonly indexes?: (node: Node, input: number) => { readonly limit: number; readonly ignore?: number } | undefined;
+  readonly indexes?: (node: Node, input: number) => IndexRange | undefined;
   /**
    * Statistics over the batch (BatchNorm in train mode, or always without running statistics):
    * over `perChannel` values per channel on each replica (c·share^p). PyTorch refuses one value
@@ -272,6 +272,15 @@ export interface ClassificationGradProgram {
  * output as a C expression of `xk`, the statistics and `k`; `weight`/`bias` name the inputs read
  * per element as `weight[k]`/`bias[k]`.
  */
+/** What an op's int32 input indexes (OpTraits.indexes). */
+export interface IndexRange {
+  readonly limit: number;
+  /** A value allowed outside [0, limit): a loss's ignore_index. */
+  readonly ignore?: number;
+  /** A value PyTorch's form of the op ignores by default and this one, declared without it, does not (a loss's −100): named in the refusal. */
+  readonly torchIgnores?: number;
+}
+
 export interface RowProgram {
   readonly length: number;
   /** The dims after the row (their product is its elements' stride); the batch among them when a row is a dim before it. */
