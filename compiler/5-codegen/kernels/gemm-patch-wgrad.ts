@@ -87,6 +87,18 @@ function columnTaps(p: ConvPatch, BN: number, taps: number, SEG: number): { at: 
  * pairs that collide within a segment, whatever the stride.
  */
 export function columnConflicts(p: ConvPatch, tile: Tile, taps: number, columns: number, sizes: PatchSizes, SEG: number, apart = false): Uint8Array | undefined {
+  // a model's layers of one geometry, and its evaluation and training programs, ask the same
+  const { pixel, ohOf, pixelOf, ...geometry } = p;
+  const key = JSON.stringify([geometry, pixel, tile, taps, columns, sizes, SEG, apart]);
+  if (conflictsCache.has(key)) return conflictsCache.get(key);
+  const bad = replayColumnConflicts(p, tile, taps, columns, sizes, SEG, apart);
+  conflictsCache.set(key, bad);
+  return bad;
+}
+
+const conflictsCache = new Map<string, Uint8Array | undefined>();
+
+function replayColumnConflicts(p: ConvPatch, tile: Tile, taps: number, columns: number, sizes: PatchSizes, SEG: number, apart: boolean): Uint8Array | undefined {
   const rowsStep = tile.THREADS / tile.BK;
   const BN = tile.BN;
   const warps = Array.from({ length: tile.THREADS / 32 }, (_, w) => warpLanes(tile, w));
@@ -104,8 +116,12 @@ export function columnConflicts(p: ConvPatch, tile: Tile, taps: number, columns:
   // per column, while a bank is looked at: the one word it hits there, NONE, or MANY
   const [NONE, MANY] = [-1, -2];
   const wordOf = new Int32Array(BN).fill(NONE);
-  // per bank, the (column, word) pairs of the warp's lanes that hit it
-  const hits = Array.from({ length: apart ? 32 * sizes.NI * sizes.NC : 32 }, () => ({ column: new Int32Array(BN * 32), word: new Int32Array(BN * 32), count: 0 }));
+  // per bank, the (column, word) pairs of the warp's lanes that hit it; apart, a bank per segment
+  // too, of which a warp touches few: only those (`touched`) are looked at and reset
+  const banks = apart ? 32 * sizes.NI * sizes.NC : 32;
+  const hits: { column: Int32Array; word: Int32Array; count: number }[] = new Array(banks);
+  const touched = new Int32Array(banks);
+  let touchedCount = 0;
   for (const batch of checkedBatches(tile.BK, p.rowsPerImage)) {
     const K = batch * p.rowsPerImage;
     for (let k0 = 0; k0 < K; k0 += tile.BK) {
@@ -114,7 +130,8 @@ export function columnConflicts(p: ConvPatch, tile: Tile, taps: number, columns:
       for (let n0 = 0; n0 < columns; n0 += BN) {
         const { dh, dw, chan } = tapsOf.at(n0);
         for (const lanes of warps) {
-          for (const h of hits) h.count = 0;
+          for (let t = 0; t < touchedCount; t++) hits[touched[t]].count = 0;
+          touchedCount = 0;
           for (const { kc, j } of lanes) {
             const { img, oh, ow } = p.pixelOf(Math.min(k0 + kc, K - 1));
             const r = rows[img - slot0];
@@ -123,7 +140,9 @@ export function columnConflicts(p: ConvPatch, tile: Tile, taps: number, columns:
               const ih = Math.min(Math.max(ih0 + dh[c], r.first), r.last);
               const iw = Math.min(Math.max(iw0 + dw[c], 0), p.W - 1);
               const word = base + chan[c] + (ih - r.first) * p.W + iw;
-              const h = hits[apart ? 32 * Math.floor(word / SEG) + (word & 31) : word & 31];
+              const at = apart ? 32 * Math.floor(word / SEG) + (word & 31) : word & 31;
+              const h = (hits[at] ??= { column: new Int32Array(BN * 32), word: new Int32Array(BN * 32), count: 0 });
+              if (h.count === 0) touched[touchedCount++] = at;
               h.column[h.count] = c;
               h.word[h.count++] = word;
             }
@@ -131,7 +150,8 @@ export function columnConflicts(p: ConvPatch, tile: Tile, taps: number, columns:
           // Two hits of a bank at different words collide (columns of two classes, or one column's
           // own lanes; the same class's other columns never share a request): column c collides
           // with every column of the bank except those that, like c, hit it at one word, c's.
-          for (const h of hits) {
+          for (let t = 0; t < touchedCount; t++) {
+            const h = hits[touched[t]];
             if (h.count < 2) continue;
             bankSet.fill(0);
             for (let x = 0; x < h.count; x++) {

@@ -205,18 +205,18 @@ export function worstWavefronts(p: ConvPatch, tile: Tile, K: number, sizes: Patc
               const tid = 32 * w + lane;
               const ar = tid % tile.BM;
               const partner = ar ^ order.PARTNER;
-              // row ar's tap at step i, where the step is one of its own (else -1)
-              const tapOf = (row: number) => {
-                const j = i - order.rot(row);
-                return j >= 0 && j < tile.A_LOADS ? Math.floor(tid / tile.BM) + j * step : -1;
-              };
-              const kc = tapOf(ar);
+              // row ar's (and its partner's) tap at step i, where the step is one of its own (else -1);
+              // computed inline: a closure made per lane costs more than the replay (tsx names each one)
+              const first = Math.floor(tid / tile.BM);
+              const ja = i - order.rot(ar);
+              const jp = i - order.rot(partner);
+              const kc = ja >= 0 && ja < tile.A_LOADS ? first + ja * step : -1;
               if (kc >= 0) {
                 const bank = (kc * LDA + ar) % 32;
                 if (storeBank[bank]) return Infinity;
                 storeBank[bank] = 1;
               }
-              const kp = tapOf(partner);
+              const kp = jp >= 0 && jp < tile.A_LOADS ? first + jp * step : -1;
               const word = kc >= 0 && tapOk[kc] ? wordOf(ar, kc) : kp >= 0 && tapOk[kp] ? wordOf(partner, kp) : 0;
               worst = Math.max(worst, banks.add(word));
               if (worst >= limit) return worst;
