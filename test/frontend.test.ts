@@ -157,6 +157,21 @@ export const training = new Training(Net, { loss: new nn.CrossEntropyLoss({ labe
   });
 });
 
+describe("tsdp inspect's layer settings", () => {
+  it("name every setting that differs from the default: stride, padding, dilation, groups, no bias", () => {
+    const { layers } = lowerSource(
+      `${header}export class M extends nn.Module {\n  a = new nn.Conv2d(4, 8, 3, { padding: 2, dilation: 2, groups: 2, bias: false });\n  b = new nn.Conv1d(4, 4, 3, { dilation: 3 });\n  c = new nn.ConvTranspose2d(4, 4, 3, { stride: 2, dilation: 2 });\n  d = new nn.Conv2d(4, 4, 3);\n  forward(x: Tensor<[Batch, 4, 16, 16]>, s: Tensor<[Batch, 4, 20]>) {\n    return [this.a(x), this.b(s), this.c(x), this.d(x)];\n  }\n}\n`,
+    );
+    const settings = Object.fromEntries(layers.filter((l) => l.path !== "").map((l) => [l.path, l.summary]));
+    expect(settings).toEqual({
+      a: "4 → 8, kernel=3, padding=2, dilation=2, groups=2, no bias",
+      b: "4 → 4, kernel=3, dilation=3",
+      c: "4 → 4, kernel=3, stride=2, dilation=2",
+      d: "4 → 4, kernel=3",
+    });
+  });
+});
+
 describe("optimizer flags PyTorch users pass", () => {
   const net = (optimizer: string) => `${header}
 export class Net extends nn.Module {

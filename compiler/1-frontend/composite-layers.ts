@@ -267,6 +267,7 @@ export const compositeLayers: Record<string, LayerSpec> = {
       `${b.inChannels} → ${b.outChannels}, kernel=${b.kernelSize}` +
       (b.stride !== 1 ? `, stride=${b.stride}` : "") +
       (b.padding ? `, padding=${b.padding}` : "") +
+      (b.dilation !== 1 ? `, dilation=${b.dilation}` : "") +
       (b.groups !== 1 ? `, groups=${b.groups}` : "") +
       (b.bias ? "" : ", no bias"),
     inputs: [x],

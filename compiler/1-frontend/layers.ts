@@ -178,6 +178,7 @@ const layers: Record<string, LayerSpec> = {
       `${b.inChannels} → ${b.outChannels}, kernel=${pair(b.kernelSize)}` +
       (b.stride[0] !== 1 || b.stride[1] !== 1 ? `, stride=${pair(b.stride)}` : "") +
       (b.padding[0] || b.padding[1] ? `, padding=${pair(b.padding)}` : "") +
+      (b.dilation[0] !== 1 || b.dilation[1] !== 1 ? `, dilation=${pair(b.dilation)}` : "") +
       (b.groups !== 1 ? `, groups=${b.groups}` : "") +
       (b.bias ? "" : ", no bias"),
     inputs: [x],
@@ -216,6 +217,7 @@ const layers: Record<string, LayerSpec> = {
       (b.stride[0] !== 1 || b.stride[1] !== 1 ? `, stride=${pair(b.stride)}` : "") +
       (b.padding[0] || b.padding[1] ? `, padding=${pair(b.padding)}` : "") +
       (b.outputPadding[0] || b.outputPadding[1] ? `, output_padding=${pair(b.outputPadding)}` : "") +
+      (b.dilation[0] !== 1 || b.dilation[1] !== 1 ? `, dilation=${pair(b.dilation)}` : "") +
       (b.groups !== 1 ? `, groups=${b.groups}` : "") +
       (b.bias ? "" : ", no bias"),
     // forward(x, outputSize): PyTorch's output_size, which picks the output padding (U-Net's up path to a skip's size)
