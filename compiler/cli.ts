@@ -4,7 +4,7 @@ import { archList, className, existingDir, integerInRange, modelFile, outDir, po
 import { isFresh } from "./6-build/freshness.ts";
 import { rememberResolution } from "./6-build/up-to-date.mjs";
 import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
-import { CompileError } from "./diagnostics/diagnostic.ts";
+import { CompileError, type Diagnostic } from "./diagnostics/diagnostic.ts";
 import { formatDiagnostics } from "./diagnostics/format.ts";
 
 // The compiler proper (ts-morph and all) is imported only when a command needs it, so that a
@@ -143,8 +143,11 @@ withLimits(compileCommand)
         process.stdout.write(`${file} → ${outDir} (${target}, up to date, ${Math.round(performance.now() - started)} ms)\n`);
         return;
       }
-      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, gemm: opts.gemm, bucketCapMb: opts.bucketCapMb, memcheck: memcheck && !counters, counters, shapeFor: opts.shapeFor, tune: opts.tune, kernelsDir: opts.kernels, ...limitsOf(opts) });
-      if (result.warnings.length) process.stderr.write(formatDiagnostics(result.warnings, { cwd: process.cwd(), color: Boolean(process.stderr.isTTY) }) + "\n");
+      // the warnings before the build: one may say that the build will take long
+      const warn = (c: { warnings: readonly Diagnostic[] }) => {
+        if (c.warnings.length) process.stderr.write(formatDiagnostics(c.warnings, { cwd: process.cwd(), color: Boolean(process.stderr.isTTY) }) + "\n");
+      };
+      const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, gemm: opts.gemm, bucketCapMb: opts.bucketCapMb, memcheck: memcheck && !counters, counters, shapeFor: opts.shapeFor, tune: opts.tune, kernelsDir: opts.kernels, onGenerated: warn, ...limitsOf(opts) });
       // What this command line resolved to, for bin/tsdp.js to answer the next one like it.
       rememberResolution(process.argv.slice(2), { file, outDir, target, options: JSON.stringify(options), cacheEntry: result.build.cacheEntry });
       const ms = Math.round(performance.now() - started);

@@ -20,7 +20,7 @@ import { cpuOptLevel, defaultOutDir, memcheckFromEnv, recordedOptions } from "./
 import { checkPrecisionArchs, defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
 import { checkTuning, defaultTuningPath, readTuningFile, tuningOf, tuningPathFor, type TuningFile, type Tuning } from "./tuning/tuning-file.ts";
 import { tunableKernels, tunedGemmShape } from "./tuning/tuned-shapes.ts";
-import type { Diagnostic } from "./diagnostics/diagnostic.ts";
+import type { Diagnostic, SourceLoc } from "./diagnostics/diagnostic.ts";
 import type { TuningReport } from "../runtime/manifest.ts";
 
 // The compiler, stage by stage:
@@ -70,6 +70,8 @@ export interface CompileOptions extends LowerOptions {
   readonly lowered?: LoweredModel;
   /** Where user kernels (tsdp eject) are read from: default kernels/ next to the model file. */
   readonly kernelsDir?: string;
+  /** Called with stages 1–5's result before the build starts (tsdp compile prints its warnings then, not after a long build). */
+  readonly onGenerated?: (compiled: Compiled) => void;
 }
 
 export interface Compiled {
@@ -101,12 +103,38 @@ export function generate(file: string, options: CompileOptions = {}): Compiled {
   const training = trainingPrograms(model.graph, options.bucketCapMb, shapeFor, options.precision, tuning); // 2–4 for evaluate and the training step (when declared)
   const plan = planKernels(model.graph, undefined, planOptions(options.precision)); // 3. ops → fused kernels
   const checked = tuning ? checkTuning(tuning.file, tunableKernels([plan, ...(training ? [training.evaluate.plan, training.step.plan] : [])], options.precision ?? "fp32")) : undefined;
-  const warnings = [...(checked?.warnings ?? []), ...lossWarnings(model.graph)];
   const memory = planMemory(model.graph, plan, undefined, workspaces(plan, shapeFor, options.precision ?? "fp32", tuning)); // 4. buffers, lifetimes, reuse
   const forward = { graph: model.graph, plan, memory };
   let generated = generateWithTraining({ forward, target, precision: options.precision, shapeFor, gemm: options.gemm, training, tuning }); // 5. CUDA
   if (tuning) generated = withManifestChanges(generated, { tuning: tuningReport(tuning, checked!.stale) });
+  const plans = [plan, ...(training ? [training.evaluate.plan, training.step.plan] : [])];
+  const warnings = [...(checked?.warnings ?? []), ...lossWarnings(model.graph), ...sizeWarnings(generated.cu, plans)];
   return { model, plan, memory, training, generated, ...(tuning ? { tuning } : {}), warnings };
+}
+
+/** Generated source past which a build takes minutes (g++ at ~1 MB a few seconds, superlinear beyond). */
+export const LARGE_SOURCE_BYTES = 8 << 20;
+
+/**
+ * Source past LARGE_SOURCE_BYTES: said before the build (an LSTM unrolled over 256 steps is 25 MB,
+ * 14 minutes and 4 GB of g++), with the line most kernels come from — the usual cause is a loop.
+ */
+export function sizeWarnings(cu: string, plans: readonly KernelPlan[]): Diagnostic[] {
+  if (cu.length <= LARGE_SOURCE_BYTES) return [];
+  const byLine = new Map<string, { loc: SourceLoc; count: number }>();
+  let total = 0;
+  for (const k of plans.flatMap((p) => p.kernels)) {
+    const loc = k.anchor.loc;
+    const key = `${loc.file}:${loc.line}`;
+    const entry = byLine.get(key) ?? { loc, count: 0 };
+    entry.count += 1;
+    byLine.set(key, entry);
+    total += 1;
+  }
+  const top = [...byLine.values()].sort((a, b) => b.count - a.count)[0];
+  const share = top ? ` — ${Math.round((100 * top.count) / total)}% of them from this line` : "";
+  const mb = (cu.length / 2 ** 20).toFixed(1);
+  return [{ ...diagnostic("largeGeneratedCode", `the generated code is ${mb} MB (${total.toLocaleString("en-US")} kernels${share}): its build may take many minutes and gigabytes`, top?.loc), severity: "warning" }];
 }
 
 /**
@@ -206,6 +234,7 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
   cacheLimitBytes(); // the build's settings before the stages' work: a bad TSDP_CACHE_MAX_MB is TSDP3004 now
   if (target === "cpu") cpuOptLevel(); // and a bad TSDP_CPU_OPT_LEVEL
   const compiled = generate(file, { ...options, target });
+  options.onGenerated?.(compiled);
   // the tuning file read from disk (an in-memory one, tsdp tune's candidate, is not recorded as a source)
   const tunePath = compiled.tuning && typeof options.tune !== "object" ? compiled.tuning.file.file : undefined;
   const tuneRecord = compiled.tuning ? (tunePath ?? `${compiled.tuning.file.file}@${compiled.tuning.file.sha256}`) : undefined;

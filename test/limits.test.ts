@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { catalog } from "../compiler/diagnostics/catalog.ts";
 import { CompileError, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { defaultLimits, resolveLimits, type Limits } from "../compiler/limits.ts";
-import { generate } from "../compiler/pipeline.ts";
+import { generate, LARGE_SOURCE_BYTES, sizeWarnings } from "../compiler/pipeline.ts";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { scratchDir } from "./helpers.ts";
 
@@ -379,4 +379,23 @@ describe("large legal models compile, in time linear in their size", () => {
     expect(compiled.nodes).toBeGreaterThan(40_000);
     expect(compiled.kernels).toBeLessThanOrEqual(2);
   }, 300_000);
+});
+
+describe("a model whose generated code is large", () => {
+  it("is warned about before the build, at the line most kernels come from (an unrolled loop)", () => {
+    const dir = scratchDir("large-code-");
+    const file = join(dir, "model.ts");
+    writeFileSync(
+      file,
+      `import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";\nexport class M extends nn.Module {\n  fc = new nn.Linear(4, 4);\n  forward(x: Tensor<[Batch, 4]>) {\n    let h = x;\n    for (let t = 0; t < 6; t++) h = F.tanh(this.fc(h));\n    return F.relu(h);\n  }\n}\nexport const training = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n`,
+    );
+    const compiled = generate(file, { target: "cpu" });
+    expect(compiled.warnings.map((w) => w.code)).not.toContain("TSDP6009");
+    const plans = [compiled.plan, compiled.training!.evaluate.plan, compiled.training!.step.plan];
+    // the same kernels as if their source were past the bound
+    const [w] = sizeWarnings("x".repeat(LARGE_SOURCE_BYTES + 1), plans);
+    expect(w).toMatchObject({ code: "TSDP6009", severity: "warning", loc: { line: 6 } });
+    expect(w.message).toMatch(/^the generated code is 8\.0 MB \([\d,]+ kernels — \d+% of them from this line\): its build may take many minutes and gigabytes$/);
+    expect(sizeWarnings("x".repeat(LARGE_SOURCE_BYTES), plans)).toEqual([]);
+  });
 });

@@ -160,6 +160,11 @@ export const catalog = {
     "this precision needs a newer GPU architecture",
     "--precision tf32 and bf16 run their GEMMs on tensor cores through mma.sync and cp.async, which need sm_80 (Ampere) or newer: drop the older architectures from --arch, or build them with --precision fp32",
   ),
+  largeGeneratedCode: entry(
+    "TSDP6009",
+    "the generated code is large: its build will take long",
+    "g++ and nvcc take minutes and gigabytes for tens of megabytes of source; an unrolled loop is the usual cause (an RNN over many time steps: each step's kernels are code of their own) — fewer steps per model (truncated backpropagation through time, a chunk at a time) builds in proportion",
+  ),
   unusableCounters: entry(
     "TSDP6006",
     "the counters file does not fit this model",
