@@ -8,7 +8,7 @@
 // native call takes the handle from #live() at the call itself, after all user-supplied values
 // have been read into copies; nothing between that check and the call runs user code. Typed
 // arrays are measured and viewed through tensor.ts's hostView, never through their own getters.
-import { ModelStateError, NativeError, describeValue, suggestion } from "./errors.ts";
+import { ModelStateError, NativeError, closest, describeValue, suggestion } from "./errors.ts";
 import { BATCH, formatSpec, numel, type Dtype, type IOSpec, type Manifest, type OptimizerManifest, type ParamSpec } from "./manifest.ts";
 import { MAX_HARNESS_GROUPS, type Hyperparameters, type ModelHandle, type NativeLibrary } from "./native.ts";
 import type { ShimCounters } from "./counters.ts";
@@ -269,6 +269,21 @@ function stateValue(data: unknown, dtype: Dtype, what: string, subject: string):
 }
 
 /** Names in a message, the first 20 of them: a model with thousands of tied keys would list them all. */
+/**
+ * The prefix every one of `keys` carries before a name of `names` (DistributedDataParallel's
+ * "module.", torch.compile's "_orig_mod."): a state_dict saved from a wrapped model.
+ */
+function wrapperPrefix(keys: readonly string[], names: readonly string[]): string | undefined {
+  const dot = keys[0]?.indexOf(".") ?? -1;
+  if (dot <= 0) return undefined;
+  const prefix = keys[0].slice(0, dot + 1);
+  const known = new Set(names);
+  return keys.every((k) => k.startsWith(prefix) && known.has(k.slice(prefix.length))) ? prefix : undefined;
+}
+
+const prefixAdvice = (prefix: string) =>
+  `: every key carries the prefix "${prefix}" of a wrapped model's state_dict (${prefix === "module." ? "DistributedDataParallel's or DataParallel's" : prefix === "_orig_mod." ? "torch.compile's" : "a wrapper's"}); strip it from the keys first, as PyTorch's consume_prefix_in_state_dict_if_present(state_dict, "${prefix}") does`;
+
 function listed(names: readonly string[], show: (name: string) => string = (n) => n): string {
   const shown = names.slice(0, 20).map(show).join(", ");
   return names.length > 20 ? `${shown} and ${names.length - 20} more` : shown;
@@ -860,8 +875,12 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
       const key = fileName.startsWith("optimizer.") ? fileName.slice("optimizer.".length) : fileName;
       const name = this.#keys.tensorOf(key);
       const spec = this.#params.get(name);
-      if (!spec || spec.kind === "gradient" || fileName.startsWith("optimizer.") !== (spec.kind === "optimizer"))
-        throw new RangeError(`${where}: unexpected tensor "${fileName}"${suggestion(fileName, [...this.#keys.order, ...[...this.#params.values()].filter((p) => p.kind === "optimizer").map((p) => `optimizer.${p.name}`)], "names")}`);
+      if (!spec || spec.kind === "gradient" || fileName.startsWith("optimizer.") !== (spec.kind === "optimizer")) {
+        const prefix = wrapperPrefix([...tensors.keys()].filter((k) => !k.startsWith("optimizer.")), this.#keys.order);
+        throw new RangeError(
+          `${where}: unexpected tensor "${fileName}"${prefix ? prefixAdvice(prefix) : suggestion(fileName, [...this.#keys.order, ...[...this.#params.values()].filter((p) => p.kind === "optimizer").map((p) => `optimizer.${p.name}`)], "names")}`,
+        );
+      }
       const tied = name === key ? "" : ` (tied to ${name})`;
       // another dtype converts as load_state_dict's copy_ converts it (a half-precision export, a float64 one)
       const data = dtypes[t.dtype as keyof typeof dtypes] === spec.dtype ? (t.data as HostArray) : fromFile(spec.dtype, t.dtype, t.data);
@@ -993,14 +1012,20 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     if (strict && (missingKeys.length || unexpectedKeys.length)) {
       // what loadStateDict loads (parameters and buffers): a gradient's or the optimizer's name is said to be one
       const loadable = this.#keys.order;
+      const prefix = wrapperPrefix(unexpectedKeys, loadable);
       const unexpected = unexpectedKeys.map((k) => {
         const kind = this.#params.get(this.#keys.tensorOf(k))?.kind;
-        return kind === "gradient" || kind === "optimizer"
-          ? `"${k}" (${kind === "gradient" ? "a gradient" : "optimizer state"}, which a state_dict does not hold; loadCheckpoint restores it)`
-          : `"${k}"${suggestion(k, loadable, "state_dict names")}`;
+        if (kind === "gradient" || kind === "optimizer") return `"${k}" (${kind === "gradient" ? "a gradient" : "optimizer state"}, which a state_dict does not hold; loadCheckpoint restores it)`;
+        const near = prefix ? undefined : closest(k, loadable);
+        return near === undefined ? `"${k}"` : `"${k}" (did you mean "${near}"?)`;
       });
+      // names with no near match: the model's own, once
+      const names =
+        prefix || unexpected.some((u) => u.includes("(")) || unexpected.length === 0
+          ? ""
+          : `; the model's state_dict names are ${loadable.slice(0, 8).map((n) => `"${n}"`).join(", ")}${loadable.length > 8 ? `, … (${loadable.length} in all)` : ""}`;
       throw new RangeError(
-        `${where}: ${[missingKeys.length ? `missing ${listed(missingKeys)}` : "", unexpected.length ? `unexpected ${listed(unexpected)}` : ""].filter(Boolean).join("; ")} (pass { strict: false } to load the rest)`,
+        `${where}: ${[missingKeys.length ? `missing ${listed(missingKeys)}` : "", unexpected.length ? `unexpected ${listed(unexpected)}${prefix ? prefixAdvice(prefix) : ""}` : ""].filter(Boolean).join("; ")}${names} (pass { strict: false } to load the rest)`,
       );
     }
     this.#writeAll("loadStateDict", where, [...plan].map(([name, { data }]) => ({ name, data })));

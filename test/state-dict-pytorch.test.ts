@@ -232,6 +232,9 @@ describe("loading PyTorch's files", () => {
       expect(() => target.loadStateDict({ ...other.stateDict(), order: { data: new Float32Array(4), shape: [4] } as never })).toThrow(/"order" is Float32Array; PyTorch's is an integer index table/);
       const tiedShape = await ptFile([...base.filter((t) => t.name !== "emb.weight"), { name: "decoder.weight", dtype: "F32", shape: [4, 10], data: new Float32Array(40) }, nbt(other)]);
       await expect(target.loadCheckpoint(tiedShape)).rejects.toThrow(/"decoder\.weight" has shape \[4, 10\], the model's decoder\.weight \(tied to emb\.weight\) is \[10, 4\]/);
+      // a file of a DistributedDataParallel model's state_dict: its prefix is named, with the fix
+      const wrapped = await ptFile([...base, nbt(other)].map((t) => ({ ...t, name: `module.${t.name}` })));
+      await expect(target.loadCheckpoint(wrapped)).rejects.toThrow(/unexpected tensor "module\.[\w.]+": every key carries the prefix "module\." of a wrapped model's state_dict \(DistributedDataParallel's or DataParallel's\); strip it/);
       expect(target.stateDict()).toEqual(before);
     } finally {
       target.dispose();
