@@ -71,16 +71,19 @@ export interface TrainStepOptions {
    */
   clipGradNorm?: number;
   /**
-   * Gradient accumulation: compute this batch's gradients and hold them, without an update (PyTorch's
-   * `loss.backward()` without `optimizer.step()`). The next step without it adds its own and
-   * updates once, with the gradient of one step on all those batches together: each held step's
-   * gradient weighs what its mean is over (its samples, or its counted targets), as PyTorch's loop
-   * dividing each micro-batch's loss by their number does for batches of one size; a summed loss's
-   * gradients add up. Clipping applies to the total, at the update. A step that holds is no
-   * optimizer step (Adam's t, `steps()`), and draws fresh dropout masks. Held gradients are not
-   * part of a checkpoint; loading one drops them.
+   * Gradient accumulation: compute this batch's gradients and hold them, without an update —
+   * PyTorch's `loss.backward()` with no `optimizer.step()`. The next step without it adds its own
+   * and updates once with the sum, as PyTorch's `.grad` after several `backward()`s (clipping
+   * applies to the sum, at the update). A step that holds is no optimizer step (Adam's t,
+   * `steps`) and draws fresh dropout masks. Held gradients are not part of a checkpoint; loading
+   * one drops them. nanoGPT's loop divides each micro-batch's loss by their number: `lossScale`.
    */
   accumulate?: boolean;
+  /**
+   * The gradients of the loss times this number (default 1): PyTorch's `(loss * s).backward()` —
+   * nanoGPT's `loss / gradient_accumulation_steps`. The loss returned is the loss itself, unscaled.
+   */
+  lossScale?: number;
   /** Refuse non-finite inputs (before any update) and report a non-finite loss with its step. */
   detectNonFinite?: boolean;
   /**
@@ -135,7 +138,7 @@ const STEP_OPTIONS: Record<OptimizerManifest["kind"], readonly string[]> = {
 /** Options an optimizer's declaration fixes for the build (its update's form and state): not a step's. */
 const COMPILED_OPTIONS: ReadonlySet<string> = new Set(["maximize", "amsgrad", "centered", "decoupledWeightDecay", "lrDecay", "initialAccumulatorValue"]);
 /** The step's own options, for every optimizer. */
-const EVERY_STEP = ["groupLrs", "clipGradNorm", "accumulate", "detectNonFinite", "waitForLoss"];
+const EVERY_STEP = ["groupLrs", "clipGradNorm", "accumulate", "lossScale", "detectNonFinite", "waitForLoss"];
 
 /** The harness's per-group lrs: the step's own for each declared group, or none (each group's lr is lr times its scale). */
 function groupLrs(given: unknown, groups: number, num: (name: string, v: unknown, fallback: number) => number, where: string): Pick<Hyperparameters, "group_lrs" | "group_lr"> {
@@ -178,6 +181,8 @@ function hyperparameters(declared: Record<string, unknown>, groups: number, o: T
   };
   if (o.nesterov !== undefined && typeof o.nesterov !== "boolean") throw new TypeError(`${where}: nesterov must be true or false, got ${describeValue(o.nesterov)}`);
   if (o.accumulate !== undefined && typeof o.accumulate !== "boolean") throw new TypeError(`${where}: accumulate must be true or false, got ${describeValue(o.accumulate)}`);
+  if (o.lossScale !== undefined && (typeof o.lossScale !== "number" || !Number.isFinite(o.lossScale) || Math.abs(o.lossScale) > FLOAT32_MAX))
+    throw new RangeError(`${where}: lossScale must be a finite number (the gradients are scaled by it), got ${describeValue(o.lossScale)}`);
   const d = (k: string, f = 0) => (typeof declared[k] === "number" ? (declared[k] as number) : f);
   const given = o.betas ?? [d("beta1", 0.9), d("beta2", 0.999)];
   // copied first: a getter must not hand the check one value and the step another
@@ -198,6 +203,7 @@ function hyperparameters(declared: Record<string, unknown>, groups: number, o: T
     max_grad_norm: num("clipGradNorm", o.clipGradNorm, d("clipGradNorm")),
     ...groupLrs(o.groupLrs, groups, num, where),
     accumulate: o.accumulate === true ? 1 : 0,
+    loss_scale: o.lossScale ?? 1,
   };
   // torch.optim.SGD's rule, at every step since both may change
   if (nesterov && declared.kind === "SGD" && (hp.momentum <= 0 || hp.dampening !== 0))

@@ -47,6 +47,7 @@ const Hparams = koffi.struct({
   group_lrs: "int",
   group_lr: koffi.array("double", MAX_HARNESS_GROUPS),
   accumulate: "int",
+  loss_scale: "double",
 });
 
 export interface Hyperparameters {
@@ -68,6 +69,8 @@ export interface Hyperparameters {
   group_lr: number[];
   /** 1: hold this step's gradients for the next update instead of updating (gradient accumulation) */
   accumulate: number;
+  /** The gradients of the loss times this (PyTorch's (loss * s).backward()) */
+  loss_scale: number;
 }
 
 const Config = koffi.struct({

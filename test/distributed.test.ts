@@ -134,6 +134,13 @@ describe("tsdp launch: a failing rank stops the job", () => {
     expect(r.stderr).not.toMatch(/mpirun exited with status/);
   }, 60_000);
 
+  it("a rank that holds its gradients (accumulate) where another updates: both fail, naming the held step, rather than update apart", async () => {
+    const r = await job("holds", 600);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/\(a step that holds its gradients\)/);
+    expect(r.stderr).toMatch(/tsdp launch: rank [01] of 2 exited [^\n]*the ranks did not take the same steps/);
+  }, 300_000);
+
   it("a rank that ends normally while another still takes steps: both fail at once in the last collective, not after the timeout", async () => {
     const started = Date.now();
     const r = await job("fewer", 600);

@@ -47,8 +47,10 @@ struct tsdp_hparams {
     int group_lrs;
     double group_lr[kMaxParamGroups];
     // 1: gradient accumulation: add this step's gradients to the ones held and do not update (a
-    // step without it then updates with the sum of them all: one step on the concatenated batches)
+    // step without it then updates with the sum of them all, as PyTorch's .grad after backward()s)
     int accumulate;
+    // the gradients of the loss times this (PyTorch's (loss * s).backward(): nanoGPT's 1/accumulation steps)
+    double loss_scale;
 };
 
 /** Which update optimizer_update_kernel applies (the model's optimizer, a field of its descriptor). */
@@ -70,8 +72,9 @@ struct tsdp_update {
     // rectification r_t, or 0 while ρ_t ≤ 5 (an update of plain momentum)
     float c3, c4;
     int first;     // SGD: the momentum buffer starts as the first gradient
-    // Gradient accumulation (step.cu held_gradients_kernel): 0 none; 1 hold: held = held_weight·held +
-    // grad_weight·grad, no update; 2 apply: grad = grad_weight·grad + held_weight·held, then clip and update
+    // Gradient accumulation and loss scale (step.cu held_gradients_kernel): 0 none; 1 hold: held =
+    // grad_weight·grad (+ held where held_weight ≠ 0), no update; 2 apply: grad = grad_weight·grad
+    // (+ held where held_weight ≠ 0), then clip and update
     int accumulation;
     float grad_weight, held_weight;
     double group_weight_decay[kMaxParamGroups];  // param groups: each group's weight decay this step

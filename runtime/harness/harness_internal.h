@@ -71,11 +71,8 @@ struct tsdp_model {
     // the replicas' streams; 0 when none. The next call that reads or writes the replicas' memory or
     // refills the staging buffer waits for it first (settle_pending).
     unsigned long long pending_step = 0;
-    // Gradient accumulation: the replicas hold gradients of steps taken with `accumulate` (in units
-    // of the loss's sum: each step's mean-loss gradient times what its mean is over), and the sum
-    // of those amounts, which the step that updates divides by
+    // Gradient accumulation: the replicas hold the (scaled) gradients of steps taken with `accumulate`
     bool holding = false;
-    double held_amount = 0.0;
 };
 
 struct tsdp_config {

@@ -173,20 +173,19 @@ __global__ void grad_clip_factor_kernel(double* __restrict__ grad_norm, const ts
 }
 
 /**
- * Gradient accumulation (trainStep's `accumulate`). Held gradients are in units of the loss's sum:
- * each step's gradient (of a mean over its batch) times the amount that mean is over, so that the
- * step that updates divides the whole by the amount of every step — the gradient of one step on
- * the concatenated batches, as PyTorch's loop dividing each micro-batch's loss by their number.
- * Hold (1): held = held_weight·held + grad_weight·grad, held_weight 0 on the first (held is not
- * read then: a new allocation's contents). Apply (2): grad = grad_weight·grad + held_weight·held,
- * which clipping and the update read, and `.grad` reads back, as PyTorch's accumulated .grad.
+ * Gradient accumulation and loss scaling (trainStep's `accumulate`, `lossScale`), as PyTorch's
+ * `(loss * s).backward()` calls add into .grad before one `optimizer.step()`. Hold (1): held =
+ * (held_weight ? held : 0) + grad_weight·grad, and grad the same (`.grad` reads the sum so far) —
+ * held is not read on the first (a new allocation's contents). Apply (2): grad = grad_weight·grad + (held_weight ? held : 0), which clipping and the
+ * update read and `.grad` reads back, as PyTorch's accumulated .grad.
  */
 __global__ void held_gradients_kernel(float* __restrict__ grad, float* __restrict__ held, size_t n, const tsdp_update* __restrict__ u) {
     const int mode = u->accumulation;
-    const float gw = u->grad_weight, hw = u->held_weight;
+    const float gw = u->grad_weight;
+    const bool add = u->held_weight != 0.0f;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
-        if (mode == 1) held[i] = (hw == 0.0f ? 0.0f : hw * held[i]) + gw * grad[i];
-        else if (mode == 2) grad[i] = gw * grad[i] + hw * held[i];
+        if (mode == 1) held[i] = grad[i] = (add ? held[i] : 0.0f) + gw * grad[i];  // .grad reads the sum so far, as PyTorch's
+        else if (mode == 2) grad[i] = gw * grad[i] + (add ? held[i] : 0.0f);
     }
 }
 
@@ -661,7 +660,7 @@ double combine(const std::vector<float>& losses, const std::vector<double>& weig
  * as PyTorch's, and so is each gradient but where the loss selects 0 back (an ignored target's
  * terms: PyTorch's gradient there is 0).
  */
-int loss_weights(tsdp_model* m, const std::vector<std::pair<int, int>>& parts, const void* target, std::vector<double>* weights, double* amount_out = nullptr) {
+int loss_weights(tsdp_model* m, const std::vector<std::pair<int, int>>& parts, const void* target, std::vector<double>* weights, bool holds = false) {
     const tsdp_training_desc& t = training();
     std::vector<double> amount(parts.size(), 0.0);
     double total = 0;
@@ -688,12 +687,15 @@ int loss_weights(tsdp_model* m, const std::vector<std::pair<int, int>>& parts, c
         std::vector<double> sums(1 + (size_t)size, 0.0);
         sums[0] = total;
         for (const auto& p : parts) sums[1 + (size_t)rank] += p.second;
-        if (group_sum_doubles(m->group, sums.data(), sums.size(), t.count_targets ? (t.class_weights ? "the sum of the processes' target weights" : "the sum of the processes' counted targets") : "the sum of the processes' batch sizes", &why) != 0)
+        // (a step that holds its gradients sums under a name of its own: a rank that holds where another
+        // updates is named, as one in another collective, rather than updating apart)
+        const char* what = t.count_targets ? (t.class_weights ? "the sum of the processes' target weights" : "the sum of the processes' counted targets") : "the sum of the processes' batch sizes";
+        const std::string named = holds ? std::string(what) + " (a step that holds its gradients)" : what;
+        if (group_sum_doubles(m->group, sums.data(), sums.size(), named.c_str(), &why) != 0)
             return fail(m, -1, why);
         total = sums[0];
         for (int j = 0; j < rank; ++j) m->sample_base += (unsigned long long)sums[1 + (size_t)j];
     }
-    if (amount_out) *amount_out = t.mean_loss ? total : 1.0;  // what the loss's mean is over (a sum: 1)
     weights->assign(parts.size(), 1.0);
     // a replica with nothing to count divides its sum by 1 (the loss's step form, n + [n = 0]): that
     // sum is 0 unless label smoothing adds the other classes' terms to targets of weight 0, which
@@ -761,6 +763,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
     if (!m) return -1;
     if (batch < 1) return fail(m, -1, "tsdp_train_step: batch must be at least 1, got " + std::to_string(batch));
     if (!inputs || !target || !h) return fail(m, -1, "tsdp_train_step: NULL argument");
+    if (!std::isfinite(h->loss_scale)) return fail(m, -1, "tsdp_train_step: loss_scale must be a finite number, got " + std::to_string(h->loss_scale));
     if (!(h->max_grad_norm >= 0.0) || !std::isfinite(h->max_grad_norm))
         return fail(m, -1, "tsdp_train_step: max_grad_norm must be a finite number ≥ 0 (0: no clipping), got " + std::to_string(h->max_grad_norm));
     // Without the loss across processes: each step's loss is summed over the group, a collective
@@ -773,8 +776,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         const auto parts = chunks(batch, (int)m->replicas.size());
         // a mean loss over the whole job's batch: each replica's backward is scaled by its weight
         std::vector<double> weights;
-        double amount = 1.0;
-        if (int e = loss_weights(m, parts, target, &weights, &amount)) return e;
+        if (int e = loss_weights(m, parts, target, &weights, h->accumulate != 0)) return e;
         std::vector<float> scale(m->replicas.size(), 0.0f), losses(m->replicas.size(), 0.0f);
         for (size_t i = 0; i < parts.size(); ++i) scale[i] = (float)weights[i];
         std::vector<const void*> ins(inputs, inputs + tsdp_model_description.input_count);
@@ -784,18 +786,12 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         const unsigned long long step = m->steps + 1;
         const double c2 = 1.0 - std::pow(h->beta2, (double)step);
         tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)c2, 0.0f, 0.0f, m->momentum_started ? 0 : 1, 0, 1.0f, 0.0f, {}, {}};
-        // gradient accumulation: this step holds its gradients, or updates with the ones held
-        const int accumulation = h->accumulate ? 1 : m->holding ? 2 : 0;
+        // gradient accumulation: this step holds its (scaled) gradients, or updates with the ones
+        // held added; a scaled step's gradients are scaled where nothing is held
+        const int accumulation = h->accumulate ? 1 : m->holding || h->loss_scale != 1.0 ? 2 : 0;
         update.accumulation = accumulation;
-        if (accumulation == 1) {
-            update.grad_weight = (float)amount;
-            update.held_weight = m->holding ? 1.0f : 0.0f;
-        } else if (accumulation == 2) {
-            // a mean over every held step's amount and this one's; a summed loss's gradients add up
-            const double all = t.mean_loss ? m->held_amount + amount : 1.0;
-            update.grad_weight = (float)(amount / all);
-            update.held_weight = (float)(1.0 / all);
-        }
+        update.grad_weight = (float)h->loss_scale;
+        update.held_weight = m->holding ? 1.0f : 0.0f;
         if (accumulation == 1) {
             // no update: NAdam's and RAdam's step factors wait for the step that takes one
         } else if (t.optimizer == TSDP_NADAM) {
@@ -861,12 +857,10 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         const auto count = [&] {
             if (accumulation == 1) {
                 m->holding = true;
-                m->held_amount += amount;
                 ++m->draws;
                 return;
             }
             m->holding = false;
-            m->held_amount = 0.0;
             m->steps = step;
             m->draws = 0;  // the next step's masks are (step + 1, 0), (step + 1, 1), …: independent of earlier calls
             if (h->momentum != 0.0) m->momentum_started = true;
@@ -932,7 +926,6 @@ int optimizer_steps(tsdp_model* m, unsigned long long* steps, int set) {
         m->steps = *steps;
         m->draws = 0;  // a restored checkpoint draws the masks that step would have drawn
         m->holding = false;  // and held gradients (of steps taken with accumulate) are not part of a checkpoint
-        m->held_amount = 0.0;
         m->mu_product_steps = ~0ull;  // recomputed at the next step, unless optimizer_scalars restores it
     }
     else *steps = m->steps;

@@ -7,6 +7,7 @@
 // slowEnd: both take 2 steps; then rank 0 alone works on past the timeout and writes the file `other`.
 // skip: rank 1 skips one of 3 steps; then every rank calls allReduceSum.
 // fewer: rank 1 ends normally after its first step; rank 0 takes 3 more.
+// holds: rank 0 holds its next step's gradients (accumulate) where rank 1 updates.
 // mismatch: rank 1 loads the model `other` instead.
 // sumAlone: rank 1 leaves after its step; rank 0 then calls allReduceSum alone.
 // term: every rank writes its pid into the directory `other`; rank 1 ignores SIGTERM; none loads.
@@ -40,6 +41,11 @@ if (mode === "slowEnd") {
     await new Promise((done) => setTimeout(done, 5_000));
     writeFileSync(other, "rank 0 finished alone\n");
   }
+  process.exit(0);
+}
+if (mode === "holds") {
+  model.trainStepSync(tensor(new Float32Array(3 * per).fill(0.5), [3, ...sample]), tensor(Int32Array.of(0, 1, 2), [3]), { accumulate: rank() === 0 });
+  step();
   process.exit(0);
 }
 if (mode === "fewer") {
