@@ -2328,8 +2328,9 @@ export namespace F {
   function randn(...size: number[]): Tensor;
   function rand(size: Size, options?: FactoryOptions): Tensor;
   function rand(...size: number[]): Tensor;
-  /** In forward: normal (uniform [0, 1)) values shaped like x, drawn on every call, as torch.randn_like (a VAE's ε). */
+  /** In forward: standard normal values shaped like x, drawn on every call, as torch.randn_like (a VAE's ε). */
   function randnLike(input: Tensor, options?: FactoryOptions): Tensor;
+  /** In forward: uniform [0, 1) values shaped like x, drawn on every call, as torch.rand_like. */
   function randLike(input: Tensor, options?: FactoryOptions): Tensor;
   /** In forward: 1 with probability p[i], else 0 (float32), drawn on every call, as torch.bernoulli (drop path's keep mask). */
   function bernoulli(p: Tensor): Tensor;
