@@ -176,8 +176,8 @@ __global__ void grad_clip_factor_kernel(double* __restrict__ grad_norm, const ts
  * Gradient accumulation and loss scaling (trainStep's `accumulate`, `lossScale`), as PyTorch's
  * `(loss * s).backward()` calls add into .grad before one `optimizer.step()`. Hold (1): held =
  * (held_weight ? held : 0) + grad_weight·grad, and grad the same (`.grad` reads the sum so far) —
- * held is not read on the first (a new allocation's contents). Apply (2): grad = grad_weight·grad + (held_weight ? held : 0), which clipping and the
- * update read and `.grad` reads back, as PyTorch's accumulated .grad.
+ * held is not read on the first (a new allocation's contents). Apply (2): grad = grad_weight·grad
+ * + (held_weight ? held : 0), which clipping and the update read and `.grad` reads back.
  */
 __global__ void held_gradients_kernel(float* __restrict__ grad, float* __restrict__ held, size_t n, const tsdp_update* __restrict__ u) {
     const int mode = u->accumulation;
