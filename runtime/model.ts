@@ -181,8 +181,10 @@ function hyperparameters(declared: Record<string, unknown>, groups: number, o: T
   };
   if (o.nesterov !== undefined && typeof o.nesterov !== "boolean") throw new TypeError(`${where}: nesterov must be true or false, got ${describeValue(o.nesterov)}`);
   if (o.accumulate !== undefined && typeof o.accumulate !== "boolean") throw new TypeError(`${where}: accumulate must be true or false, got ${describeValue(o.accumulate)}`);
-  if (o.lossScale !== undefined && (typeof o.lossScale !== "number" || !Number.isFinite(o.lossScale) || Math.abs(o.lossScale) > FLOAT32_MAX))
-    throw new RangeError(`${where}: lossScale must be a finite number (the gradients are scaled by it), got ${describeValue(o.lossScale)}`);
+  if (o.lossScale !== undefined && (typeof o.lossScale !== "number" || !Number.isFinite(o.lossScale) || o.lossScale === 0 || Math.abs(o.lossScale) > FLOAT32_MAX))
+    throw new RangeError(
+      `${where}: lossScale must be a finite number other than 0 (the gradients are scaled by it; a step that should not move the parameters is lr: 0), got ${typeof o.lossScale === "number" ? o.lossScale : describeValue(o.lossScale)}`,
+    );
   const d = (k: string, f = 0) => (typeof declared[k] === "number" ? (declared[k] as number) : f);
   const given = o.betas ?? [d("beta1", 0.9), d("beta2", 0.999)];
   // copied first: a getter must not hand the check one value and the step another

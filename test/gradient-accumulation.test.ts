@@ -122,7 +122,8 @@ describe("gradient accumulation", () => {
       plain.trainStepSync(tensor(rows(3, 6), [3, 5]), classes(3, 6, false));
       for (const name of NAMES) expect(values(held, name), `${name} after an ignored batch`).toEqual(values(plain, name));
       expect(() => held.trainStepSync(tensor(rows(3, 0), [3, 5]), classes(3, 0, false), { accumulate: "yes" as unknown as boolean })).toThrow(/accumulate must be true or false, got the string "yes"/);
-      expect(() => held.trainStepSync(tensor(rows(3, 0), [3, 5]), classes(3, 0, false), { lossScale: Number.NaN })).toThrow(/lossScale must be a finite number/);
+      expect(() => held.trainStepSync(tensor(rows(3, 0), [3, 5]), classes(3, 0, false), { lossScale: Number.NaN })).toThrow(/lossScale must be a finite number other than 0/);
+      expect(() => held.trainStepSync(tensor(rows(3, 0), [3, 5]), classes(3, 0, false), { lossScale: 0 })).toThrow(/a step that should not move the parameters is lr: 0\), got 0/);
     } finally {
       held.dispose();
       plain.dispose();

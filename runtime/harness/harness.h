@@ -49,7 +49,8 @@ struct tsdp_hparams {
     // 1: gradient accumulation: add this step's gradients to the ones held and do not update (a
     // step without it then updates with the sum of them all, as PyTorch's .grad after backward()s)
     int accumulate;
-    // the gradients of the loss times this (PyTorch's (loss * s).backward(): nanoGPT's 1/accumulation steps)
+    // the gradients of the loss times this (PyTorch's (loss * s).backward(): nanoGPT's 1/accumulation
+    // steps); 0 is 1, so that a zero-initialized struct scales nothing (the runtime refuses a scale of 0)
     double loss_scale;
 };
 

@@ -788,9 +788,10 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)c2, 0.0f, 0.0f, m->momentum_started ? 0 : 1, 0, 1.0f, 0.0f, {}, {}};
         // gradient accumulation: this step holds its (scaled) gradients, or updates with the ones
         // held added; a scaled step's gradients are scaled where nothing is held
-        const int accumulation = h->accumulate ? 1 : m->holding || h->loss_scale != 1.0 ? 2 : 0;
+        const double loss_scale = h->loss_scale == 0.0 ? 1.0 : h->loss_scale;
+        const int accumulation = h->accumulate ? 1 : m->holding || loss_scale != 1.0 ? 2 : 0;
         update.accumulation = accumulation;
-        update.grad_weight = (float)h->loss_scale;
+        update.grad_weight = (float)loss_scale;
         update.held_weight = m->holding ? 1.0f : 0.0f;
         if (accumulation == 1) {
             // no update: NAdam's and RAdam's step factors wait for the step that takes one

@@ -178,7 +178,7 @@ int main() {
     check(tsdp_forward(m, 0, none, outs) != 0 && std::string(tsdp_last_error(m)).find("batch must be at least 1") != std::string::npos, "batch 0 is refused");
 
     // three SGD steps: eager warm-up, capture, replay; each moves every parameter by −lr
-    const tsdp_hparams h{.lr = 0.125, .momentum = 0, .dampening = 0, .weight_decay = 0, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .nesterov = 0, .alpha = 0.99, .max_grad_norm = 0};
+    const tsdp_hparams h{.lr = 0.125, .momentum = 0, .dampening = 0, .weight_decay = 0, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .nesterov = 0, .alpha = 0.99, .max_grad_norm = 0, .loss_scale = 1};
     std::vector<int> target(5, 0);
     float loss = 0;
     bool stepped = true;
