@@ -134,6 +134,14 @@ describe("tsdp launch: a failing rank stops the job", () => {
     expect(r.stderr).not.toMatch(/mpirun exited with status/);
   }, 60_000);
 
+  it("ranks scaling their losses by different lossScales end with the same parameters, as DDP sums each rank's scaled gradients", async () => {
+    const r = await job("scales", 600);
+    expect(r.status, r.stderr).toBe(0);
+    const digests = [...r.stdout.matchAll(/rank (\d) digest (\S+)/g)].map((m) => m[2]);
+    expect(digests).toHaveLength(2);
+    expect(digests[0]).toBe(digests[1]);
+  }, 300_000);
+
   it("a rank that holds its gradients (accumulate) where another updates: both fail, naming the held step, rather than update apart", async () => {
     const r = await job("holds", 600);
     expect(r.status).not.toBe(0);

@@ -73,11 +73,10 @@ struct tsdp_update {
     // rectification r_t, or 0 while ρ_t ≤ 5 (an update of plain momentum)
     float c3, c4;
     int first;     // SGD: the momentum buffer starts as the first gradient
-    // Gradient accumulation and loss scale (step.cu held_gradients_kernel): 0 none; 1 hold: held =
-    // grad_weight·grad (+ held where held_weight ≠ 0), no update; 2 apply: grad = grad_weight·grad
-    // (+ held where held_weight ≠ 0), then clip and update
+    // Gradient accumulation (step.cu held_gradients_kernel): 0 none; 1 hold: held = grad (+ held
+    // where held_weight ≠ 0), no update; 2 apply: grad += held, then clip and update
     int accumulation;
-    float grad_weight, held_weight;
+    float held_weight;
     double group_weight_decay[kMaxParamGroups];  // param groups: each group's weight decay this step
     double group_lr[kMaxParamGroups];            // … and learning rate: its own (h.group_lr), or the step's times the group's scale
 };

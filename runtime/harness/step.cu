@@ -173,19 +173,18 @@ __global__ void grad_clip_factor_kernel(double* __restrict__ grad_norm, const ts
 }
 
 /**
- * Gradient accumulation and loss scaling (trainStep's `accumulate`, `lossScale`), as PyTorch's
- * `(loss * s).backward()` calls add into .grad before one `optimizer.step()`. Hold (1): held =
- * (held_weight ? held : 0) + grad_weight·grad, and grad the same (`.grad` reads the sum so far) —
- * held is not read on the first (a new allocation's contents). Apply (2): grad = grad_weight·grad
- * + (held_weight ? held : 0), which clipping and the update read and `.grad` reads back.
+ * Gradient accumulation (trainStep's `accumulate`), as PyTorch's `backward()` calls add into .grad
+ * before one `optimizer.step()` (lossScale scaled each replica's backward seed already). Hold (1):
+ * held = grad (+ held where held_weight ≠ 0: not on the first, whose allocation holds anything), and
+ * grad the same, so that `.grad` reads the sum so far. Apply (2): grad += held, which clipping and
+ * the update read and `.grad` reads back.
  */
 __global__ void held_gradients_kernel(float* __restrict__ grad, float* __restrict__ held, size_t n, const tsdp_update* __restrict__ u) {
     const int mode = u->accumulation;
-    const float gw = u->grad_weight;
     const bool add = u->held_weight != 0.0f;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
-        if (mode == 1) held[i] = grad[i] = (add ? held[i] : 0.0f) + gw * grad[i];  // .grad reads the sum so far, as PyTorch's
-        else if (mode == 2) grad[i] = gw * grad[i] + (add ? held[i] : 0.0f);
+        if (mode == 1) held[i] = grad[i] = (add ? held[i] : 0.0f) + grad[i];
+        else if (mode == 2) grad[i] += held[i];
     }
 }
 
@@ -514,12 +513,11 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
             TSDP_CHECK(cudaStreamWaitEvent(r.stream, owner->events[kReducedEvent], 0));
         }
     }
-    const unsigned update_blocks = (unsigned)std::min<size_t>((t.param_floats + 255) / 256, 65535);
     for (size_t i = 0; i < n; ++i) {
         tsdp_replica* r = &m->replicas[i];
         TSDP_CHECK(cudaSetDevice(r->device));
         if (m->accumulation) {
-            TSDP_LAUNCH(held_gradients_kernel, dim3(update_blocks), dim3(256), 0, r->stream, (float*)r->grads, r->held, t.param_floats,
+            TSDP_LAUNCH(held_gradients_kernel, dim3((unsigned)std::min<size_t>((t.param_floats + 255) / 256, 65535)), dim3(256), 0, r->stream, (float*)r->grads, r->held, t.param_floats,
                         (const tsdp_update*)&r->consts->update);
             TSDP_CHECK(cudaGetLastError());
         }
@@ -536,7 +534,7 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
             TSDP_LAUNCH(grad_clip_factor_kernel, dim3(1), dim3(32), 0, r->stream, r->grad_norm, (const tsdp_update*)&r->consts->update);
             TSDP_CHECK(cudaGetLastError());
         }
-        TSDP_LAUNCH(optimizer_update_kernel, dim3(update_blocks), dim3(256), 0, r->stream,
+        TSDP_LAUNCH(optimizer_update_kernel, dim3((unsigned)std::min<size_t>((t.param_floats + 255) / 256, 65535)), dim3(256), 0, r->stream,
                     (float*)r->params, (float*)r->grads, (float*)r->opt1, (float*)r->opt2, (float*)r->opt3, t.param_floats, t.optimizer,
                     t.optimizer_flags, (const tsdp_update*)&r->consts->update, (const double*)r->grad_norm, (const unsigned char*)r->param_group);
         TSDP_CHECK(cudaGetLastError());
@@ -777,21 +775,21 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         // a mean loss over the whole job's batch: each replica's backward is scaled by its weight
         std::vector<double> weights;
         if (int e = loss_weights(m, parts, target, &weights, h->accumulate != 0)) return e;
+        // lossScale scales each replica's backward seed: (loss * s).backward() on every rank, before
+        // the gradients are summed across them, as DDP's (a rank's own scale counts in the sum)
+        const double loss_scale = h->loss_scale == 0.0 ? 1.0 : h->loss_scale;
         std::vector<float> scale(m->replicas.size(), 0.0f), losses(m->replicas.size(), 0.0f);
-        for (size_t i = 0; i < parts.size(); ++i) scale[i] = (float)weights[i];
+        for (size_t i = 0; i < parts.size(); ++i) scale[i] = (float)(weights[i] * loss_scale);
         std::vector<const void*> ins(inputs, inputs + tsdp_model_description.input_count);
         ins.push_back(target);
         ins.push_back(nullptr);  // the loss scale comes from `scale`
         if (int e = stage_inputs(m, t.step, parts, ins.data(), &scale)) return e;
         const unsigned long long step = m->steps + 1;
         const double c2 = 1.0 - std::pow(h->beta2, (double)step);
-        tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)c2, 0.0f, 0.0f, m->momentum_started ? 0 : 1, 0, 1.0f, 0.0f, {}, {}};
-        // gradient accumulation: this step holds its (scaled) gradients, or updates with the ones
-        // held added; a scaled step's gradients are scaled where nothing is held
-        const double loss_scale = h->loss_scale == 0.0 ? 1.0 : h->loss_scale;
-        const int accumulation = h->accumulate ? 1 : m->holding || loss_scale != 1.0 ? 2 : 0;
+        tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)c2, 0.0f, 0.0f, m->momentum_started ? 0 : 1, 0, 0.0f, {}, {}};
+        // gradient accumulation: this step holds its gradients, or updates with the ones held added
+        const int accumulation = h->accumulate ? 1 : m->holding ? 2 : 0;
         update.accumulation = accumulation;
-        update.grad_weight = (float)loss_scale;
         update.held_weight = m->holding ? 1.0f : 0.0f;
         if (accumulation == 1) {
             // no update: NAdam's and RAdam's step factors wait for the step that takes one

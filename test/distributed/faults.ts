@@ -8,6 +8,7 @@
 // skip: rank 1 skips one of 3 steps; then every rank calls allReduceSum.
 // fewer: rank 1 ends normally after its first step; rank 0 takes 3 more.
 // holds: rank 0 holds its next step's gradients (accumulate) where rank 1 updates.
+// scales: each rank scales its loss by its own lossScale (rank + 1), then prints its parameters' digest.
 // mismatch: rank 1 loads the model `other` instead.
 // sumAlone: rank 1 leaves after its step; rank 0 then calls allReduceSum alone.
 // term: every rank writes its pid into the directory `other`; rank 1 ignores SIGTERM; none loads.
@@ -41,6 +42,12 @@ if (mode === "slowEnd") {
     await new Promise((done) => setTimeout(done, 5_000));
     writeFileSync(other, "rank 0 finished alone\n");
   }
+  process.exit(0);
+}
+if (mode === "scales") {
+  model.trainStepSync(tensor(new Float32Array(3 * per).map((_, i) => Math.sin(i + rank())), [3, ...sample]), tensor(Int32Array.of(0, 1, 2), [3]), { lossScale: rank() + 1 });
+  const digest = Object.values(model.stateDict()).map((t) => Array.from(t.data as ArrayLike<number | bigint>).join(",")).join(";");
+  console.log(`rank ${rank()} digest ${digest.length}:${[...digest].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7)}`);
   process.exit(0);
 }
 if (mode === "holds") {
