@@ -290,7 +290,7 @@ function wrapperPrefix(keys: readonly string[], names: readonly string[]): strin
 }
 
 const prefixAdvice = (prefix: string) =>
-  `: every key carries the prefix "${prefix}" of a wrapped model's state_dict (${prefix === "module." ? "DistributedDataParallel's or DataParallel's" : prefix === "_orig_mod." ? "torch.compile's" : "a wrapper's"}); strip it from the keys first, as PyTorch's consume_prefix_in_state_dict_if_present(state_dict, "${prefix}") does`;
+  `: the unexpected keys all carry the prefix "${prefix}" of a wrapped model's state_dict (${prefix === "module." ? "DistributedDataParallel's or DataParallel's" : prefix === "_orig_mod." ? "torch.compile's" : "a wrapper's"}); strip it from the keys first, as PyTorch's consume_prefix_in_state_dict_if_present(state_dict, "${prefix}") does`;
 
 function listed(names: readonly string[], show: (name: string) => string = (n) => n): string {
   const shown = names.slice(0, 20).map(show).join(", ");

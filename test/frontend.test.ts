@@ -160,14 +160,16 @@ export const training = new Training(Net, { loss: new nn.CrossEntropyLoss({ labe
 describe("tsdp inspect's layer settings", () => {
   it("name every setting that differs from the default: stride, padding, dilation, groups, no bias", () => {
     const { layers } = lowerSource(
-      `${header}export class M extends nn.Module {\n  a = new nn.Conv2d(4, 8, 3, { padding: 2, dilation: 2, groups: 2, bias: false });\n  b = new nn.Conv1d(4, 4, 3, { dilation: 3 });\n  c = new nn.ConvTranspose2d(4, 4, 3, { stride: 2, dilation: 2 });\n  d = new nn.Conv2d(4, 4, 3);\n  forward(x: Tensor<[Batch, 4, 16, 16]>, s: Tensor<[Batch, 4, 20]>) {\n    return [this.a(x), this.b(s), this.c(x), this.d(x)];\n  }\n}\n`,
+      `${header}export class M extends nn.Module {\n  a = new nn.Conv2d(4, 8, 3, { padding: 2, dilation: 2, groups: 2, bias: false });\n  b = new nn.Conv1d(4, 4, 3, { dilation: 3 });\n  c = new nn.ConvTranspose2d(4, 4, 3, { stride: 2, dilation: 2 });\n  d = new nn.Conv2d(4, 4, [3, 5], { padding: [1, 2] });\n  e = new nn.Conv3d(4, 4, 3, { padding: 1, dilation: 2 });\n  f = new nn.ConvTranspose1d(4, 4, 3, { stride: 2, padding: 1, outputPadding: 1, dilation: 2 });\n  forward(x: Tensor<[Batch, 4, 16, 16]>, s: Tensor<[Batch, 4, 20]>, v: Tensor<[Batch, 4, 8, 8, 8]>) {\n    return [this.a(x), this.b(s), this.c(x), this.d(x), this.e(v), this.f(s)];\n  }\n}\n`,
     );
     const settings = Object.fromEntries(layers.filter((l) => l.path !== "").map((l) => [l.path, l.summary]));
     expect(settings).toEqual({
       a: "4 → 8, kernel=3, padding=2, dilation=2, groups=2, no bias",
       b: "4 → 4, kernel=3, dilation=3",
       c: "4 → 4, kernel=3, stride=2, dilation=2",
-      d: "4 → 4, kernel=3",
+      d: "4 → 4, kernel=3×5, padding=1×2",
+      e: "4 → 4, kernel=3, padding=1, dilation=2",
+      f: "4 → 4, kernel=3, stride=2, padding=1, output_padding=1, dilation=2",
     });
   });
 });

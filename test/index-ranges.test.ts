@@ -132,6 +132,12 @@ describe("int32 indices the compiler knows", () => {
     // ids[:, 0:2] into a dim of 3, ids[:, 2:4] into one of 8: a 5 is valid where it lands
     const two = lowerSource(model("F.cat([F.zeros(x.size(0), 3).scatter(1, ids.narrow(1, 0, 2), x.narrow(1, 0, 2)), F.zeros(x.size(0), 8).scatter(1, ids.narrow(1, 2, 2), x.narrow(1, 2, 2))], 1)", 'x: Tensor<[Batch, 4]>, ids: Tensor<[Batch, 4], "int32">'));
     expect(indexRangeOf(two.graph, two.graph.inputs[1])).toBeUndefined();
+    // ids[:, 0] an index, ids[:, 1] a number: the second column may hold anything
+    const mixed = lowerSource(model("F.embedding(ids.narrow(1, 0, 1), F.ones(3, 2)).sum(-1).add(ids.narrow(1, 1, 1).float()).add(x.narrow(1, 0, 1))", 'x: Tensor<[Batch, 4]>, ids: Tensor<[Batch, 2], "int32">'));
+    expect(indexRangeOf(mixed.graph, mixed.graph.inputs[1])).toBeUndefined();
+    // ids[:, :-1] and ids[:, 1:] into one table (a language model's inputs and next tokens): every value an index of 5
+    const shifted = lowerSource(model("F.embedding(ids.narrow(1, 0, 3), F.ones(5, 2)).add(F.embedding(ids.narrow(1, 1, 3), F.ones(5, 2))).sum([1, 2]).unsqueeze(1).add(x)", 'x: Tensor<[Batch, 4]>, ids: Tensor<[Batch, 4], "int32">'));
+    expect(indexRangeOf(shifted.graph, shifted.graph.inputs[1])).toEqual({ limit: 5 });
     // the same values indexing two tables: the smaller holds, as PyTorch raises there
     const both = lowerSource(model("F.embedding(ids, F.ones(3, 2)).sum(-1).add(F.embedding(ids, F.ones(8, 2)).sum(-1)).add(x)", 'x: Tensor<[Batch, 4]>, ids: Tensor<[Batch, 4], "int32">'));
     expect(indexRangeOf(both.graph, both.graph.inputs[1])).toEqual({ limit: 3 });

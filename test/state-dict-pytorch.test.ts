@@ -234,7 +234,7 @@ describe("loading PyTorch's files", () => {
       await expect(target.loadCheckpoint(tiedShape)).rejects.toThrow(/"decoder\.weight" has shape \[4, 10\], the model's decoder\.weight \(tied to emb\.weight\) is \[10, 4\]/);
       // a file of a DistributedDataParallel model's state_dict: its prefix is named, with the fix
       const wrapped = await ptFile([...base, nbt(other)].map((t) => ({ ...t, name: `module.${t.name}` })));
-      await expect(target.loadCheckpoint(wrapped)).rejects.toThrow(/unexpected tensor "module\.[\w.]+": every key carries the prefix "module\." of a wrapped model's state_dict \(DistributedDataParallel's or DataParallel's\); strip it/);
+      await expect(target.loadCheckpoint(wrapped)).rejects.toThrow(/unexpected tensor "module\.[\w.]+": the unexpected keys all carry the prefix "module\." of a wrapped model's state_dict \(DistributedDataParallel's or DataParallel's\); strip it/);
       expect(target.stateDict()).toEqual(before);
     } finally {
       target.dispose();

@@ -49,7 +49,7 @@ describe("stateDict and loadStateDict", () => {
       expect(() => fresh.loadStateDict(new Map(Object.entries(a.stateDict())) as never)).toThrow(/got a Map \(Object\.fromEntries\(map\) makes one\)/);
       // a wrapped model's state_dict (DDP's "module.", torch.compile's "_orig_mod."): the prefix is named, with the fix
       const wrapped = (prefix: string) => Object.fromEntries(Object.entries(a.stateDict()).map(([k, v]) => [prefix + k, v]));
-      expect(() => fresh.loadStateDict(wrapped("module."))).toThrow(/unexpected "module\.conv1\.weight", .*: every key carries the prefix "module\." of a wrapped model's state_dict \(DistributedDataParallel's or DataParallel's\); strip it .*consume_prefix_in_state_dict_if_present\(state_dict, "module\."\)/);
+      expect(() => fresh.loadStateDict(wrapped("module."))).toThrow(/unexpected "module\.conv1\.weight", .*: the unexpected keys all carry the prefix "module\." of a wrapped model's state_dict \(DistributedDataParallel's or DataParallel's\); strip it .*consume_prefix_in_state_dict_if_present\(state_dict, "module\."\)/);
       expect(() => fresh.loadStateDict(wrapped("_orig_mod."))).toThrow(/the prefix "_orig_mod\." of a wrapped model's state_dict \(torch\.compile's\)/);
       // names with no near match: the model's own, listed once
       expect(() => fresh.loadStateDict({ ...a.stateDict(), zzz: a.getParameter("fc2.bias") })).toThrow(/unexpected "zzz"; the model's state_dict names are "conv1\.weight", /);

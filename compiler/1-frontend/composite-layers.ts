@@ -1,3 +1,4 @@
+import { convSummary } from "./layer-settings.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { formatShape } from "../ir/shape.ts";
@@ -263,13 +264,7 @@ export const compositeLayers: Record<string, LayerSpec> = {
         ],
       };
     },
-    summary: (b) =>
-      `${b.inChannels} → ${b.outChannels}, kernel=${b.kernelSize}` +
-      (b.stride !== 1 ? `, stride=${b.stride}` : "") +
-      (b.padding ? `, padding=${b.padding}` : "") +
-      (b.dilation !== 1 ? `, dilation=${b.dilation}` : "") +
-      (b.groups !== 1 ? `, groups=${b.groups}` : "") +
-      (b.bias ? "" : ", no bias"),
+    summary: (b) => convSummary(b),
     inputs: [x],
     forward: (self, b, call, site, em, who) => {
       const { input, padding } = convInput(call.x, [b.padding], b.sameExtra ?? [0], b.paddingMode, site, em, who);

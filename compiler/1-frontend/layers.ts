@@ -1,3 +1,4 @@
+import { convSummary } from "./layer-settings.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
@@ -174,13 +175,7 @@ const layers: Record<string, LayerSpec> = {
         ],
       };
     },
-    summary: (b) =>
-      `${b.inChannels} → ${b.outChannels}, kernel=${pair(b.kernelSize)}` +
-      (b.stride[0] !== 1 || b.stride[1] !== 1 ? `, stride=${pair(b.stride)}` : "") +
-      (b.padding[0] || b.padding[1] ? `, padding=${pair(b.padding)}` : "") +
-      (b.dilation[0] !== 1 || b.dilation[1] !== 1 ? `, dilation=${pair(b.dilation)}` : "") +
-      (b.groups !== 1 ? `, groups=${b.groups}` : "") +
-      (b.bias ? "" : ", no bias"),
+    summary: (b) => convSummary(b),
     inputs: [x],
     forward: (self, b, call, site, em, who) => {
       const { input, padding } = convInput(call.x, b.padding, b.sameExtra ?? [0, 0], b.paddingMode, site, em, who);
@@ -212,14 +207,7 @@ const layers: Record<string, LayerSpec> = {
         ],
       };
     },
-    summary: (b) =>
-      `${b.inChannels} → ${b.outChannels}, kernel=${pair(b.kernelSize)}` +
-      (b.stride[0] !== 1 || b.stride[1] !== 1 ? `, stride=${pair(b.stride)}` : "") +
-      (b.padding[0] || b.padding[1] ? `, padding=${pair(b.padding)}` : "") +
-      (b.outputPadding[0] || b.outputPadding[1] ? `, output_padding=${pair(b.outputPadding)}` : "") +
-      (b.dilation[0] !== 1 || b.dilation[1] !== 1 ? `, dilation=${pair(b.dilation)}` : "") +
-      (b.groups !== 1 ? `, groups=${b.groups}` : "") +
-      (b.bias ? "" : ", no bias"),
+    summary: (b) => convSummary(b),
     // forward(x, outputSize): PyTorch's output_size, which picks the output padding (U-Net's up path to a skip's size)
     inputs: [x, opt("outputSize", "any", null, { nullable: true })],
     forward: (self, b, call, site, em, who) => {

@@ -1,3 +1,4 @@
+import { convSummary } from "./layer-settings.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import { adaptiveWindow } from "../ops/pool.ts";
@@ -207,7 +208,7 @@ export const portLayers: Record<string, LayerSpec> = {
         ],
       };
     },
-    summary: (b) => `${b.inChannels} → ${b.outChannels}, kernel=${b.kernelSize}${b.stride !== 1 ? `, stride=${b.stride}` : ""}`,
+    summary: (b) => convSummary(b),
     inputs: [x],
     forward: (self, b, call, site, em, who) =>
       through2d("conv_transpose2d", self, call.x, { stride: [1, b.stride], padding: [0, b.padding], outputPadding: [0, b.outputPadding], dilation: [1, b.dilation], groups: b.groups }, site, em, who),

@@ -1,3 +1,4 @@
+import { convSummary } from "./layer-settings.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { batchTimes, formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import { arg, locOfArg, opt, type Bound } from "./args.ts";
@@ -215,7 +216,7 @@ export function volumetricLayers(adaptiveMax: AdaptiveMax, batchNorm2d: LayerSpe
         const fanIn = (b.inChannels / b.groups) * k[0] * k[1] * k[2];
         return { params: [param("weight", [b.outChannels, b.inChannels / b.groups, ...k], fanInUniform(fanIn)), ...(b.bias ? [param("bias", [b.outChannels], fanInUniform(fanIn))] : [])] };
       },
-      summary: (b) => `${b.inChannels} → ${b.outChannels}, kernel=${[b.kernelSize].flat().join("×")}`,
+      summary: (b) => convSummary(b),
       inputs: [x],
       forward: (self, b, call, site, em, who) =>
         b.paddingMode === "zeros" ? conv3d(call.x, param_(self, "weight")!, param_(self, "bias"), b, site, em, who) : conv3dPaddedBy(b.paddingMode, call.x, param_(self, "weight")!, param_(self, "bias"), b, site, em, who),
@@ -239,7 +240,7 @@ export function volumetricLayers(adaptiveMax: AdaptiveMax, batchNorm2d: LayerSpe
         const fanIn = (b.outChannels / b.groups) * k[0] * k[1] * k[2];
         return { params: [param("weight", [b.inChannels, b.outChannels / b.groups, ...k], fanInUniform(fanIn)), ...(b.bias ? [param("bias", [b.outChannels], fanInUniform(fanIn))] : [])] };
       },
-      summary: (b) => `${b.inChannels} → ${b.outChannels}, kernel=${[b.kernelSize].flat().join("×")}`,
+      summary: (b) => convSummary(b),
       inputs: [x],
       forward: (self, b, call, site, em, who) => convTranspose3d(call.x, param_(self, "weight")!, param_(self, "bias"), b, site, em, who),
     },
