@@ -276,7 +276,6 @@ function stateValue(data: unknown, dtype: Dtype, what: string, subject: string):
   return { data: converted };
 }
 
-/** Names in a message, the first 20 of them: a model with thousands of tied keys would list them all. */
 /**
  * The prefix every one of `keys` carries before a name of `names` (DistributedDataParallel's
  * "module.", torch.compile's "_orig_mod."): a state_dict saved from a wrapped model.
@@ -292,6 +291,7 @@ function wrapperPrefix(keys: readonly string[], names: readonly string[]): strin
 const prefixAdvice = (prefix: string) =>
   `: the unexpected keys all carry the prefix "${prefix}" of a wrapped model's state_dict (${prefix === "module." ? "DistributedDataParallel's or DataParallel's" : prefix === "_orig_mod." ? "torch.compile's" : "a wrapper's"}); strip it from the keys first, as PyTorch's consume_prefix_in_state_dict_if_present(state_dict, "${prefix}") does`;
 
+/** Names in a message, the first 20 of them: a model with thousands of tied keys would list them all. */
 function listed(names: readonly string[], show: (name: string) => string = (n) => n): string {
   const shown = names.slice(0, 20).map(show).join(", ");
   return names.length > 20 ? `${shown} and ${names.length - 20} more` : shown;
@@ -1021,15 +1021,17 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
       // what loadStateDict loads (parameters and buffers): a gradient's or the optimizer's name is said to be one
       const loadable = this.#keys.order;
       const prefix = wrapperPrefix(unexpectedKeys, loadable);
+      let explained = prefix !== undefined;
       const unexpected = unexpectedKeys.map((k) => {
         const kind = this.#params.get(this.#keys.tensorOf(k))?.kind;
+        const near = kind === "gradient" || kind === "optimizer" || prefix ? undefined : closest(k, loadable);
+        explained ||= near !== undefined || kind === "gradient" || kind === "optimizer";
         if (kind === "gradient" || kind === "optimizer") return `"${k}" (${kind === "gradient" ? "a gradient" : "optimizer state"}, which a state_dict does not hold; loadCheckpoint restores it)`;
-        const near = prefix ? undefined : closest(k, loadable);
         return near === undefined ? `"${k}"` : `"${k}" (did you mean "${near}"?)`;
       });
-      // names with no near match: the model's own, once
+      // keys with nothing said of them: the model's own names, once
       const names =
-        prefix || unexpected.some((u) => u.includes("(")) || unexpected.length === 0
+        explained || unexpected.length === 0
           ? ""
           : `; the model's state_dict names are ${loadable.slice(0, 8).map((n) => `"${n}"`).join(", ")}${loadable.length > 8 ? `, … (${loadable.length} in all)` : ""}`;
       throw new RangeError(
