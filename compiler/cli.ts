@@ -30,6 +30,11 @@ program
   .configureOutput({ outputError: (text, write) => write(`tsdp: ${text.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ")} (see tsdp --help)\n`) })
   .exitOverride((e: CommanderError) => process.exit(e.exitCode === 0 ? 0 : USAGE));
 
+/** A compile's warnings on stderr, as its errors are formatted (none: nothing). */
+function printWarnings(warnings: readonly Diagnostic[]): void {
+  if (warnings.length) process.stderr.write(formatDiagnostics(warnings, { cwd: process.cwd(), color: Boolean(process.stderr.isTTY) }) + "\n");
+}
+
 /** commander's way of taking a repeated option: each value appended. */
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -144,9 +149,7 @@ withLimits(compileCommand)
         return;
       }
       // the warnings before the build: one may say that the build will take long
-      const warn = (c: { warnings: readonly Diagnostic[] }) => {
-        if (c.warnings.length) process.stderr.write(formatDiagnostics(c.warnings, { cwd: process.cwd(), color: Boolean(process.stderr.isTTY) }) + "\n");
-      };
+      const warn = (c: { warnings: readonly Diagnostic[] }) => printWarnings(c.warnings);
       const result = await (await compiler()).compile(file, { model: opts.model, target, outDir, archs, precision: opts.precision, gemm: opts.gemm, bucketCapMb: opts.bucketCapMb, memcheck: memcheck && !counters, counters, shapeFor: opts.shapeFor, tune: opts.tune, kernelsDir: opts.kernels, onGenerated: warn, ...limitsOf(opts) });
       // What this command line resolved to, for bin/tsdp.js to answer the next one like it.
       rememberResolution(process.argv.slice(2), { file, outDir, target, options: JSON.stringify(options), cacheEntry: result.build.cacheEntry });
@@ -206,7 +209,7 @@ withLimits(inspectCommand)
       // The CUDA code a compile would build (no build: nothing is written), with the GPU's kernel
       // shapes. Its manifest is the report.
       const compiled = generate(file, { model: opts.model, target: "cuda", shapeFor: opts.kernel ? opts.shapeFor : "gpu", precision: opts.precision, gemm: opts.gemm, tune: opts.tune, ...limitsOf(opts) });
-      if (compiled.warnings.length) process.stderr.write(formatDiagnostics(compiled.warnings, { cwd: process.cwd(), color: Boolean(process.stderr.isTTY) }) + "\n");
+      printWarnings(compiled.warnings);
       if (opts.kernel) {
         const { inspectKernel, formatKernelInspection, UnknownKernelError } = await import("./tuning/kernel-report.ts");
         try {
@@ -291,7 +294,7 @@ withLimits(countersCommand)
         return;
       }
       const { file: counted, path, sitesProblem, warnings } = measured;
-      if (warnings.length) process.stderr.write(formatDiagnostics(warnings, { cwd: process.cwd(), color: Boolean(process.stderr.isTTY) }) + "\n");
+      printWarnings(warnings);
       if (opts.json) process.stdout.write(countersJson(counted));
       else {
         // each site carries its line's text (measureCounters read model.cu once)

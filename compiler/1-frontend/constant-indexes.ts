@@ -5,6 +5,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { TensorValue, type CallSite } from "./values.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { constantValues } from "./known-values.ts";
+import { KEEPS_EVERY_VALUE } from "../ops/movement.ts";
 
 // PyTorch raises on an index outside the dim it indexes (gather's "index 4 is out of bounds for
 // dimension 1 with size 4", index_select's and embedding's "index out of range in self", a loss's
@@ -13,8 +14,6 @@ import { constantValues } from "./known-values.ts";
 // F.tensor([0, 4], { dtype: "int32" }), a constructor's table, arithmetic on them — is checked
 // here, at the line that uses it.
 
-/** Ops that keep every value of their input (only the layout changes): the index's values are its source's. */
-const KEEPS_VALUES = new Set(["reshape", "permute", "expand"]);
 
 /**
  * The most elements of an index computed in forward from constants that are evaluated to check it
@@ -25,7 +24,7 @@ const MAX_CHECKED = 1 << 22;
 /** The values of an index when the compiler knows them, seen through views and expands (an index expanded over the batch). */
 function knownIndexValues(em: GraphEmitter, index: Node): number[] | undefined {
   let source = index;
-  while (KEEPS_VALUES.has(source.op) && constantValues(em, source, MAX_CHECKED) === undefined) source = source.inputs[0];
+  while (KEEPS_EVERY_VALUE.has(source.op) && constantValues(em, source, MAX_CHECKED) === undefined) source = source.inputs[0];
   return constantValues(em, source, MAX_CHECKED);
 }
 

@@ -1,5 +1,6 @@
 import type { Graph, Node } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
+import { KEEPS_EVERY_VALUE } from "../ops/movement.ts";
 
 // What a model input's (or the target's) int32 values index: the ops that read it as an index
 // (OpTraits.indexes: an embedding's rows, a gather's dim, a loss's classes), directly or through
@@ -12,8 +13,6 @@ import { opDef } from "../ops/index.ts";
 import type { IndexRange } from "../ops/op.ts";
 export type { IndexRange };
 
-/** Movement ops that pass every value of their input on (a view, a permute, an expand), unlike a slice. */
-const KEEPS_EVERY_VALUE = new Set(["reshape", "permute", "expand"]);
 
 /**
  * The elements of the source a use reads: all of them, a window along one of its dims (narrows

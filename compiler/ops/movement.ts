@@ -2,6 +2,9 @@ import { batchTimes, formatDim, formatShape, isBatch, numel, type Dim } from "..
 import { permute as permuteArray, zipBroadcast } from "../reference/ndarray.ts";
 import { defineOp, ShapeError, type OpDef } from "./op.ts";
 
+/** The movement ops that pass every value of their input on (a view, a permute, an expand), unlike a slice: what an index's values are seen through. */
+export const KEEPS_EVERY_VALUE: ReadonlySet<string> = new Set(["reshape", "permute", "expand"]);
+
 // Movement ops change how elements are indexed, never their values. view, reshape, flatten,
 // squeeze and unsqueeze all become `reshape`; transpose and permute become `permute`.
 

@@ -74,9 +74,9 @@ struct tsdp_update {
     float c3, c4;
     int first;     // SGD: the momentum buffer starts as the first gradient
     // Gradient accumulation (step.cu held_gradients_kernel): 0 none; 1 hold: held = grad (+ held
-    // where held_weight ≠ 0), no update; 2 apply: grad += held, then clip and update
+    // where some are held already), no update; 2 apply: grad += held, then clip and update
     int accumulation;
-    float held_weight;
+    int holding;
     double group_weight_decay[kMaxParamGroups];  // param groups: each group's weight decay this step
     double group_lr[kMaxParamGroups];            // … and learning rate: its own (h.group_lr), or the step's times the group's scale
 };

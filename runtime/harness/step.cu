@@ -175,13 +175,13 @@ __global__ void grad_clip_factor_kernel(double* __restrict__ grad_norm, const ts
 /**
  * Gradient accumulation (trainStep's `accumulate`), as PyTorch's `backward()` calls add into .grad
  * before one `optimizer.step()` (lossScale scaled each replica's backward seed already). Hold (1):
- * held = grad (+ held where held_weight ≠ 0: not on the first, whose allocation holds anything), and
+ * held = grad (+ held where some are held: not on the first, whose allocation holds anything), and
  * grad the same, so that `.grad` reads the sum so far. Apply (2): grad += held, which clipping and
  * the update read and `.grad` reads back.
  */
 __global__ void held_gradients_kernel(float* __restrict__ grad, float* __restrict__ held, size_t n, const tsdp_update* __restrict__ u) {
     const int mode = u->accumulation;
-    const bool add = u->held_weight != 0.0f;
+    const bool add = u->holding != 0;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
         if (mode == 1) held[i] = grad[i] = (add ? held[i] : 0.0f) + grad[i];
         else if (mode == 2) grad[i] += held[i];
@@ -522,22 +522,19 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
             TSDP_CHECK(cudaGetLastError());
         }
         // a step that holds its gradients takes no update (nor clipping: PyTorch clips the sum, before its step)
-        if (m->accumulation == 1) {
-            if (i < parts.size())
-                if (int e = enqueue_outputs(m, r, p, parts[i].second)) return e;
-            continue;
-        }
-        if (m->clipping) {
-            TSDP_LAUNCH(grad_norm_partials_kernel, dim3(kGradNormBlocks), dim3(kGradNormThreads), 0, r->stream, (const float*)r->grads, t.param_floats,
-                        r->grad_norm);
+        if (m->accumulation != 1) {
+            if (m->clipping) {
+                TSDP_LAUNCH(grad_norm_partials_kernel, dim3(kGradNormBlocks), dim3(kGradNormThreads), 0, r->stream, (const float*)r->grads, t.param_floats,
+                            r->grad_norm);
+                TSDP_CHECK(cudaGetLastError());
+                TSDP_LAUNCH(grad_clip_factor_kernel, dim3(1), dim3(32), 0, r->stream, r->grad_norm, (const tsdp_update*)&r->consts->update);
+                TSDP_CHECK(cudaGetLastError());
+            }
+            TSDP_LAUNCH(optimizer_update_kernel, dim3((unsigned)std::min<size_t>((t.param_floats + 255) / 256, 65535)), dim3(256), 0, r->stream,
+                        (float*)r->params, (float*)r->grads, (float*)r->opt1, (float*)r->opt2, (float*)r->opt3, t.param_floats, t.optimizer,
+                        t.optimizer_flags, (const tsdp_update*)&r->consts->update, (const double*)r->grad_norm, (const unsigned char*)r->param_group);
             TSDP_CHECK(cudaGetLastError());
-            TSDP_LAUNCH(grad_clip_factor_kernel, dim3(1), dim3(32), 0, r->stream, r->grad_norm, (const tsdp_update*)&r->consts->update);
-            TSDP_CHECK(cudaGetLastError());
         }
-        TSDP_LAUNCH(optimizer_update_kernel, dim3((unsigned)std::min<size_t>((t.param_floats + 255) / 256, 65535)), dim3(256), 0, r->stream,
-                    (float*)r->params, (float*)r->grads, (float*)r->opt1, (float*)r->opt2, (float*)r->opt3, t.param_floats, t.optimizer,
-                    t.optimizer_flags, (const tsdp_update*)&r->consts->update, (const double*)r->grad_norm, (const unsigned char*)r->param_group);
-        TSDP_CHECK(cudaGetLastError());
         if (i < parts.size())
             if (int e = enqueue_outputs(m, r, p, parts[i].second)) return e;
     }
@@ -786,11 +783,11 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         if (int e = stage_inputs(m, t.step, parts, ins.data(), &scale)) return e;
         const unsigned long long step = m->steps + 1;
         const double c2 = 1.0 - std::pow(h->beta2, (double)step);
-        tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)c2, 0.0f, 0.0f, m->momentum_started ? 0 : 1, 0, 0.0f, {}, {}};
+        tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)c2, 0.0f, 0.0f, m->momentum_started ? 0 : 1, 0, 0, {}, {}};
         // gradient accumulation: this step holds its gradients, or updates with the ones held added
         const int accumulation = h->accumulate ? 1 : m->holding ? 2 : 0;
         update.accumulation = accumulation;
-        update.held_weight = m->holding ? 1.0f : 0.0f;
+        update.holding = m->holding ? 1 : 0;
         if (accumulation == 1) {
             // no update: NAdam's and RAdam's step factors wait for the step that takes one
         } else if (t.optimizer == TSDP_NADAM) {
