@@ -13,6 +13,7 @@ export const NATIVE = [
   "test/state-updates.test.ts",
   "test/unreached-params.test.ts",
   "test/gradient-accumulation.test.ts",
+  "test/train-step-outputs.test.ts",
   "test/named-outputs.test.ts",
   "test/distributed.test.ts",
   "test/distributed-rdzv.test.ts",

@@ -181,7 +181,8 @@ export function trainingPrograms(graph: Graph, bucketCapMb?: number, shapeFor: S
   const loss = graph.loss.value;
   const { graph: stepGraph, gradients, lossScale, unreached } = differentiate(graph, { seed: "loss_scale" }); // 2. backward
   const evalPlan = planKernels(graph, [...graph.outputs, loss], planOptions(precision)); //            3. kernels
-  const stepPlan = planKernels(stepGraph, [loss, ...gradients.values()], planOptions(precision));
+  // the forward's outputs are materialized in the step too: trainStep copies them back when asked
+  const stepPlan = planKernels(stepGraph, [loss, ...stepGraph.outputs, ...gradients.values()], planOptions(precision));
   // split-K GEMMs (weight gradients) get their partial-sum workspace from the memory planner
   const stepMemory = planMemory(stepGraph, stepPlan, gradients, workspaces(stepPlan, shapeFor, precision, tuning)); // 4. memory
   const buckets = planBuckets(graph.params, gradients, stepPlan, stepMemory, bucketCapMb); //        4. gradient buckets

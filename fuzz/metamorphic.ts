@@ -67,7 +67,7 @@ async function runFresh(dir: string, io: StepInputs, options: LoadOptions | unde
     // a train-mode forward first, as check.ts's runs do, so the step draws the same dropout masks
     m.train(true);
     m.forwardAllSync(...io.tensors);
-    const loss = m.trainStepSync(io.tensors.length === 1 ? io.tensors[0] : io.tensors, io.target, { lr: 0, waitForLoss });
+    const loss = m.trainStepSync(io.tensors.length === 1 ? io.tensors[0] : io.tensors, io.target, { lr: 0, waitForLoss }) as number | undefined; // (no outputs asked: a loss or nothing)
     return { outputs, loss, grads: new Map(m.parameters().map((p) => [p.name, floats(m.getParameter(`${p.name}.grad`))])) };
   } finally {
     m.dispose();

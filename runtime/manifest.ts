@@ -15,8 +15,9 @@ const MAX_MANIFEST_BYTES = 64 << 20;
  * compiler takes it from here. 3: tsdp_train_step takes a NULL loss (issue the step, do not wait).
  * 4: tsdp_hparams ends with RMSprop's alpha. 5: … then the gradient clipping's max_grad_norm.
  * 6: … then each param group's own lr (group_lrs, group_lr[9]). 7: … then `accumulate` (gradient accumulation).
+ * 8: tsdp_train_step takes the forward's outputs before the loss (NULL: none; trainStep's `outputs`).
  */
-export const ABI_VERSION = 7;
+export const ABI_VERSION = 8;
 /** The value of manifest.json's `format` field. */
 export const MANIFEST_FORMAT = "tsdp-model";
 /** The symbolic batch dimension in shapes; always dim 0 of the inputs and outputs. */

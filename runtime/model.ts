@@ -84,6 +84,14 @@ export interface TrainStepOptions {
    * nanoGPT's `loss / gradient_accumulation_steps`. The loss returned is the loss itself, unscaled.
    */
   lossScale?: number;
+  /**
+   * Resolve with the forward's outputs of this batch too, `{ loss, accuracy, outputs }` as
+   * `evaluate`'s: the train-mode outputs the step computed its loss from, before its update —
+   * PyTorch's `outputs = model(x)` read after `loss.backward()` (a training loop's running
+   * accuracy). Copied back only when asked: an LM's logits are the batch's largest tensor. Not
+   * with waitForLoss: false.
+   */
+  outputs?: boolean;
   /** Refuse non-finite inputs (before any update) and report a non-finite loss with its step. */
   detectNonFinite?: boolean;
   /**
@@ -99,6 +107,12 @@ export interface TrainStepOptions {
 
 /** Options that make a step resolve without its loss (waitForLoss: false). */
 export type TrainStepNoWait = TrainStepOptions & { readonly waitForLoss: false };
+
+/** Options that make a step resolve with the forward's outputs (and the loss, and accuracy): an Evaluation. */
+export type TrainStepWithOutputs = TrainStepOptions & { readonly outputs: true; readonly waitForLoss?: true };
+
+/** Options that make a step resolve with its loss alone. */
+export type TrainStepLossOnly = TrainStepOptions & { readonly waitForLoss?: true; readonly outputs?: false };
 
 /** Each optimizer's per-parameter state, by PyTorch's names (its state_dict's), in the harness's slots. */
 const OPTIMIZER_STATE: Record<OptimizerManifest["kind"], readonly string[]> = {
@@ -138,7 +152,7 @@ const STEP_OPTIONS: Record<OptimizerManifest["kind"], readonly string[]> = {
 /** Options an optimizer's declaration fixes for the build (its update's form and state): not a step's. */
 const COMPILED_OPTIONS: ReadonlySet<string> = new Set(["maximize", "amsgrad", "centered", "decoupledWeightDecay", "lrDecay", "initialAccumulatorValue"]);
 /** The step's own options, for every optimizer. */
-const EVERY_STEP = ["groupLrs", "clipGradNorm", "accumulate", "lossScale", "detectNonFinite", "waitForLoss"];
+const EVERY_STEP = ["groupLrs", "clipGradNorm", "accumulate", "lossScale", "detectNonFinite", "waitForLoss", "outputs"];
 
 /** The harness's per-group lrs: the step's own for each declared group, or none (each group's lr is lr times its scale). */
 function groupLrs(given: unknown, groups: number, num: (name: string, v: unknown, fallback: number) => number, where: string): Pick<Hyperparameters, "group_lrs" | "group_lr"> {
@@ -607,51 +621,60 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
    * `detectNonFinite` refuses inputs with NaN or ±Infinity and a non-finite loss, naming the step.
    * The tensors are copied when this is called, so they may be reused at once.
    */
+  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepWithOutputs): Promise<Evaluation>;
   trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepNoWait): Promise<undefined>;
-  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions & { readonly waitForLoss?: true }): Promise<number>;
-  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions): Promise<number | undefined>;
-  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number | undefined> {
+  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepLossOnly): Promise<number>;
+  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions): Promise<number | Evaluation | undefined>;
+  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number | Evaluation | undefined> {
     return this.#trainStepQueued("trainStep", inputs, target, options);
   }
 
   /** The name `trainStep` had while it blocked: the same call. */
+  trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepWithOutputs): Promise<Evaluation>;
   trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepNoWait): Promise<undefined>;
-  trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions & { readonly waitForLoss?: true }): Promise<number>;
-  trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions): Promise<number | undefined>;
-  trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number | undefined> {
+  trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepLossOnly): Promise<number>;
+  trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions): Promise<number | Evaluation | undefined>;
+  trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number | Evaluation | undefined> {
     return this.#trainStepQueued("trainStepAsync", inputs, target, options);
   }
 
   /** `trainStep` on this thread, blocking until the step is done (with waitForLoss: false, until it is issued). */
+  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepWithOutputs): Evaluation;
   trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepNoWait): undefined;
-  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions & { readonly waitForLoss?: true }): number;
-  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions): number | undefined;
-  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): number | undefined {
+  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepLossOnly): number;
+  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions): number | Evaluation | undefined;
+  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): number | Evaluation | undefined {
     this.#live("trainStep");
-    const { batch, arrays, labels, hp, detectNonFinite, wait } = this.#prepareStep("trainStep", inputs, target, options);
+    const { batch, arrays, labels, hp, detectNonFinite, wait, outputs } = this.#prepareStep("trainStep", inputs, target, options);
     const step = this.#lib.optimizerSteps(this.#live("trainStep")).steps + 1;
     if (detectNonFinite) this.#requireFinite("trainStep", arrays, step);
+    const results = outputs ? this.#outputs("trainStep", batch) : [];
     const handle = this.#live("trainStep");
-    const { code, loss } = this.#lib.trainStep(handle, batch, arrays, labels, hp, wait);
-    return this.#finishStep("trainStep", handle, code, loss, step, detectNonFinite, wait);
+    const { code, loss } = this.#lib.trainStep(handle, batch, arrays, labels, hp, wait, results.map((o) => o.data));
+    const finished = this.#finishStep("trainStep", handle, code, loss, step, detectNonFinite, wait);
+    return outputs ? this.#evaluation(batch, labels, results, loss) : finished;
   }
 
-  async #trainStepQueued(method: string, inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions): Promise<number | undefined> {
+  async #trainStepQueued(method: string, inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions): Promise<number | Evaluation | undefined> {
     this.#accepting(method);
-    const { batch, arrays, labels, hp, detectNonFinite, wait } = this.#prepareStep(method, inputs, target, options);
+    const { batch, arrays, labels, hp, detectNonFinite, wait, outputs } = this.#prepareStep(method, inputs, target, options);
+    const results = outputs ? this.#outputs(method, batch) : [];
     // Copied into native memory now, so that the caller may reuse the tensors at once: one copy of
     // the batch on this thread (a JavaScript copy first would be another 50 µs at LeNet's batch of
     // 256), then the library's into pinned memory when the step runs. detectNonFinite, a debugging
-    // aid, checks a copy of its own when the step runs (the error names that step).
-    const staged = this.#lib.stageStep(arrays, labels);
+    // aid, checks a copy of its own when the step runs (the error names that step); the outputs'
+    // accuracy reads a copy of the target.
+    const staged = this.#lib.stageStep(arrays, labels, results.map((o) => o.data.byteLength));
     const checked = detectNonFinite ? arrays.map(copyOf) : undefined;
+    const target1 = outputs ? copyOf(labels) : labels;
     const step = this.#enqueue(method, async (handle) => {
       // the step number the error messages name is known once the steps before it are done (or
       // issued: a step that did not wait counts from then)
       const number = this.#lib.optimizerSteps(handle).steps + 1;
       if (checked) this.#requireFinite(method, checked, number);
-      const { code, loss } = await this.#native(method, () => this.#lib.trainStepStagedAsync(handle, batch, staged, hp, wait));
-      return this.#finishStep(method, handle, code, loss, number, detectNonFinite, wait);
+      const { code, loss } = await this.#native(method, () => this.#lib.trainStepStagedAsync(handle, batch, staged, hp, wait, results.map((o) => o.data)));
+      const finished = this.#finishStep(method, handle, code, loss, number, detectNonFinite, wait);
+      return outputs ? this.#evaluation(batch, target1, results, loss) : finished;
     });
     // the native call has returned (or will never be made) once the step settles
     return step.finally(() => staged.free());
@@ -682,7 +705,11 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const wait = opts.waitForLoss !== false;
     if (!wait && detectNonFinite)
       throw new TypeError(`${this.name}.${method}: detectNonFinite checks the step's loss, so it needs waitForLoss (true, the default)`);
-    return { batch, arrays, labels, hp, detectNonFinite, wait };
+    if (opts.outputs !== undefined && typeof opts.outputs !== "boolean")
+      throw new TypeError(`${this.name}.${method}: outputs must be true or false, got ${describeValue(opts.outputs)}`);
+    const outputs = opts.outputs === true;
+    if (!wait && outputs) throw new TypeError(`${this.name}.${method}: outputs are read back when the step is done, so they need waitForLoss (true, the default)`);
+    return { batch, arrays, labels, hp, detectNonFinite, wait, outputs };
   }
 
   #finishStep(method: string, handle: ModelHandle, code: number, loss: number, step: number, detectNonFinite: boolean, wait: boolean): number | undefined {

@@ -120,6 +120,8 @@ export interface StagedStep {
   readonly table: bigint;
   readonly ptrs: BigUint64Array;
   readonly inputs: number;
+  /** Blocks for the forward's outputs after the target's (trainStep's `outputs`), then the loss's. */
+  readonly outputs: number;
   free(): void;
 }
 
@@ -196,18 +198,20 @@ export class NativeLibrary {
   }
 
   /**
-   * A training step's inputs and target copied into native memory now, with a block for the loss
-   * (trainStepStagedAsync reads it from there): the caller may reuse its arrays at once, and the
-   * batch is copied once more, into the library's pinned staging, when the step runs. free() is
-   * idempotent; the caller frees once the step has settled (or will never run).
+   * A training step's inputs and target copied into native memory now, with blocks for the
+   * forward's outputs when asked (outputBytes) and the loss (trainStepStagedAsync reads them from
+   * there): the caller may reuse its arrays at once, and the batch is copied once more, into the
+   * library's pinned staging, when the step runs. free() is idempotent; the caller frees once the
+   * step has settled (or will never run).
    */
-  stageStep(inputs: readonly HostArray[], target: HostArray): StagedStep {
-    const staged = stageArrays([...inputs, target], [4]);
+  stageStep(inputs: readonly HostArray[], target: HostArray, outputBytes: readonly number[] = []): StagedStep {
+    const staged = stageArrays([...inputs, target], [...outputBytes, 4]);
     let freed = false;
     return {
       table: staged.table,
       ptrs: staged.ptrs,
       inputs: inputs.length,
+      outputs: outputBytes.length,
       free: () => {
         if (!freed) staged.free();
         freed = true;
@@ -218,14 +222,18 @@ export class NativeLibrary {
   /**
    * tsdp_train_step on a koffi worker thread, so the event loop (and the next batch's preparation)
    * goes on while the step runs; without waiting (wait false) the loss is not read back (NULL: the
-   * step is issued and the call returns).
+   * step is issued and the call returns). `outputs`, staged with stageStep's outputBytes, receive
+   * the forward's outputs when the step succeeds.
    */
-  trainStepStagedAsync(h: ModelHandle, batch: number, staged: StagedStep, hp: Hyperparameters, wait = true): Promise<{ code: number; loss: number }> {
-    const loss = staged.ptrs[staged.inputs + 1];
+  trainStepStagedAsync(h: ModelHandle, batch: number, staged: StagedStep, hp: Hyperparameters, wait = true, outputs: readonly HostArray[] = []): Promise<{ code: number; loss: number }> {
+    const first = staged.inputs + 1;
+    const loss = staged.ptrs[first + staged.outputs];
+    const outs = staged.outputs > 0 ? staged.table + BigInt(8 * first) : null;
     return new Promise((resolve, reject) => {
-      this.#training.trainStep!.async!(h, batch, staged.table, staged.ptrs[staged.inputs], hp, wait ? loss : null, (err: unknown, code: number) => {
-        if (err) reject(err);
-        else resolve({ code, loss: wait ? new Float32Array(koffi.view(loss, 4))[0] : Number.NaN });
+      this.#training.trainStep!.async!(h, batch, staged.table, staged.ptrs[staged.inputs], hp, outs, wait ? loss : null, (err: unknown, code: number) => {
+        if (err) return reject(err);
+        if (code === 0) outputs.forEach((a, i) => bytesOf(a).set(new Uint8Array(koffi.view(staged.ptrs[first + i], byteLengthOf(a)))));
+        resolve({ code, loss: wait ? new Float32Array(koffi.view(loss, 4))[0] : Number.NaN });
       });
     });
   }
@@ -334,11 +342,14 @@ export class NativeLibrary {
     return this.#info.useGraphs ? this.#info.useGraphs(h, use ? 1 : 0) : 0;
   }
 
-  /** tsdp_train_step: `inputs` then the target; returns the code and the batch's loss (NaN without waiting). */
-  trainStep(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray, hp: Hyperparameters, wait = true): { code: number; loss: number } {
+  /**
+   * tsdp_train_step: `inputs` then the target; returns the code and the batch's loss (NaN without
+   * waiting); `outputs`, when given, receive the forward's outputs.
+   */
+  trainStep(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray, hp: Hyperparameters, wait = true, outputs: readonly HostArray[] = []): { code: number; loss: number } {
     const loss = new Float32Array(1);
-    const code = this.#staged([...inputs, target], [], (ins) =>
-      this.#training.trainStep!(h, batch, ins, koffi.decode(ins + BigInt(8 * inputs.length), "void *"), hp, wait ? loss : null),
+    const code = this.#staged([...inputs, target], outputs, (ins, outs) =>
+      this.#training.trainStep!(h, batch, ins, koffi.decode(ins + BigInt(8 * inputs.length), "void *"), hp, outputs.length > 0 ? outs : null, wait ? loss : null),
     );
     return { code, loss: wait ? loss[0] : Number.NaN };
   }
@@ -443,7 +454,7 @@ export class NativeLibrary {
       evaluate: optional("tsdp_evaluate", "int", [ModelPtr, "int", "void *", "void *", "void *", koffi.out(koffi.pointer("float"))]),
       // the same entry point with the loss as a plain pointer, for the worker-thread call
       evaluateRaw: optional("tsdp_evaluate", "int", [ModelPtr, "int", "void *", "void *", "void *", "void *"]),
-      trainStep: optional("tsdp_train_step", "int", [ModelPtr, "int", "void *", "void *", koffi.pointer(Hparams), "void *"]),
+      trainStep: optional("tsdp_train_step", "int", [ModelPtr, "int", "void *", "void *", koffi.pointer(Hparams), "void *", "void *"]),
       steps: optional("tsdp_optimizer_steps", "int", [ModelPtr, koffi.inout(koffi.pointer("unsigned long long")), "int"]),
       scalars: optional("tsdp_optimizer_scalars", "int", [ModelPtr, koffi.inout(koffi.pointer("double")), "int"]),
     };

@@ -460,7 +460,8 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     };
     ioOf.step = {
       ins: io(training.step, [...inputsOf, { node: lossS.target, name: "target" }, { node: training.lossScale, name: "loss_scale" }]),
-      outs: io(training.step, [{ node: lossS.value, name: "loss" }]),
+      // the forward's outputs, which the harness copies back only for a step that asks (trainStep's `outputs`)
+      outs: io(training.step, [...training.step.graph.outputs.map((node, i) => ({ node, name: outputs[i].name })), { node: lossS.value, name: "loss" }]),
     };
   }
   const programViews = Object.entries(rendered.programs).map(([name, r]) => programView(name, r.launches, drawsOf(r.plan), name === "step" ? buckets : undefined, ioOf[name], stateCopies(programs[name].graph, r.ctx)));

@@ -280,12 +280,13 @@ int enqueue_inputs(tsdp_model* m, tsdp_replica* r, const tsdp_program_desc& p, i
     return 0;
 }
 
-int enqueue_outputs(tsdp_model* m, tsdp_replica* r, const tsdp_program_desc& p, int len) {
+int enqueue_outputs(tsdp_model* m, tsdp_replica* r, const tsdp_program_desc& p, int len, bool batched) {
     std::vector<size_t> offsets(p.n_in + p.n_out);
     staging_layout(p, len, offsets.data());
     for (int j = 0; j < p.n_out; ++j)
-        TSDP_CHECK(cudaMemcpyAsync(r->staging + offsets[p.n_in + j], address(r, p.outs[j], len), p.outs[j].batched ? p.outs[j].bytes * len : p.outs[j].bytes,
-                                   cudaMemcpyDeviceToHost, r->stream));
+        if (batched || !p.outs[j].batched)
+            TSDP_CHECK(cudaMemcpyAsync(r->staging + offsets[p.n_in + j], address(r, p.outs[j], len), p.outs[j].batched ? p.outs[j].bytes * len : p.outs[j].bytes,
+                                       cudaMemcpyDeviceToHost, r->stream));
     return 0;
 }
 
@@ -298,8 +299,12 @@ void unstage_outputs(tsdp_model* m, const tsdp_program_desc& p, const std::vecto
         staging_layout(p, len, offsets.data());
         for (int j = 0; j < p.n_out; ++j) {
             const char* from = r->staging + offsets[p.n_in + j];
-            if (p.outs[j].batched) std::memcpy((char*)outputs[j] + p.outs[j].bytes * start, from, p.outs[j].bytes * len);
-            else std::memcpy(&(*per_replica)[i], from, sizeof(float));
+            // (a training step copies its batched outputs back only when asked: outputs NULL)
+            if (p.outs[j].batched) {
+                if (outputs) std::memcpy((char*)outputs[j] + p.outs[j].bytes * start, from, p.outs[j].bytes * len);
+            } else {
+                std::memcpy(&(*per_replica)[i], from, sizeof(float));
+            }
         }
     }
 }

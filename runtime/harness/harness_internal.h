@@ -48,11 +48,13 @@ struct tsdp_model {
     unsigned long long sample_base = 0; // this process's first sample in a group's batch (tsdp_run_consts)
     std::string error;
     // The training step as CUDA graphs, one per (batch size, step mode: train/eval + 2 × clipping,
-    // whose kernels are in the step only when it clips, + 4 × accumulation); dropped whenever an allocation they point
+    // whose kernels are in the step only when it clips, + 4 × accumulation + 16 × step_outputs, whose
+    // copies of the forward's outputs are in it only when asked); dropped whenever an allocation they point
     // into moves. use_graphs = 0 after a failed capture (graph_status says why).
     std::map<std::pair<int, int>, cudaGraphExec_t> graphs;
     int clipping = 0;             // the step being issued clips its gradients (max_grad_norm > 0)
     int accumulation = 0;         // … holds its gradients (1), or updates with held ones (2): tsdp_update::accumulation
+    int step_outputs = 0;         // … copies the forward's outputs back (trainStep's `outputs`)
     // Keys whose step already ran eagerly once: a step is captured only after a warm-up, so that
     // lazy initialization (NCCL's connection setup, CUDA's lazy module loading) happens outside
     // capture, as PyTorch's CUDA-graph docs require. The replicas' streams are non-blocking
@@ -113,7 +115,7 @@ int stage_inputs(tsdp_model* m, const tsdp_program_desc& p, const std::vector<st
 /** Device side: the staged inputs and run constants onto the replica's stream. */
 int enqueue_inputs(tsdp_model* m, tsdp_replica* r, const tsdp_program_desc& p, int len);
 /** Device side: the outputs into staging (batched ones in place, a loss into its slot). */
-int enqueue_outputs(tsdp_model* m, tsdp_replica* r, const tsdp_program_desc& p, int len);
+int enqueue_outputs(tsdp_model* m, tsdp_replica* r, const tsdp_program_desc& p, int len, bool batched = true);
 /** Host side, after the run: outputs gathered in batch order, unbatched ones (a loss) per replica. */
 void unstage_outputs(tsdp_model* m, const tsdp_program_desc& p, const std::vector<std::pair<int, int>>& parts, void* const* outputs,
                      std::vector<float>* per_replica);
@@ -138,7 +140,7 @@ constexpr int kGradNormSlots = kGradNormBlocks + 2;
 void nccl_close(tsdp_nccl* n);
 int evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* target, void* const* outputs, float* loss);
 /** loss NULL: issue the step and return without waiting for it (the loss is not read back). */
-int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, float* loss);
+int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, void* const* outputs, float* loss);
 /**
  * Waits for a step issued without waiting for its loss, if any: every entry point that reads or
  * writes the replicas' memory (the synchronous copies do not order with their non-blocking streams)

@@ -536,7 +536,7 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
             TSDP_CHECK(cudaGetLastError());
         }
         if (i < parts.size())
-            if (int e = enqueue_outputs(m, r, p, parts[i].second)) return e;
+            if (int e = enqueue_outputs(m, r, p, parts[i].second, m->step_outputs != 0)) return e;
     }
     const size_t begin = t.param_floats * sizeof(float), end = d.param_bytes;
     if (m->group && end > begin)
@@ -754,7 +754,7 @@ int settle_pending(tsdp_model* m) {
     return e;
 }
 
-int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, float* loss) {
+int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, void* const* outputs, float* loss) {
     if (!m) return -1;
     if (batch < 1) return fail(m, -1, "tsdp_train_step: batch must be at least 1, got " + std::to_string(batch));
     if (!inputs || !target || !h) return fail(m, -1, "tsdp_train_step: NULL argument");
@@ -763,6 +763,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         return fail(m, -1, "tsdp_train_step: max_grad_norm must be a finite number ≥ 0 (0: no clipping), got " + std::to_string(h->max_grad_norm));
     // Without the loss across processes: each step's loss is summed over the group, a collective
     // every process must join, so a rank that skipped it would pair with another's next step.
+    if (outputs && !loss) return fail(m, -1, "tsdp_train_step: the forward's outputs are copied back when the step is done, so a step that returns them waits for its loss");
     if (!loss && m->group) return fail(m, -1, "tsdp_train_step: a step that does not wait for its loss is not available in a process group (each step's loss is summed across the processes); wait for the loss, or train in one process");
     if (int e = settle_pending(m)) return e;
     try {
@@ -819,6 +820,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         for (auto& r : m->replicas) r.consts_host->update = update;
         m->clipping = accumulation != 1 && h->max_grad_norm > 0.0;
         m->accumulation = accumulation;
+        m->step_outputs = outputs ? 1 : 0;
         if (accumulation == 1)
             for (auto& r : m->replicas)
                 if (!r.held) {
@@ -829,7 +831,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
 
         cudaGraphExec_t exec = nullptr;
         if (graphs_enabled(m)) {
-            const auto key = std::make_pair(batch, m->training + 2 * m->clipping + 4 * accumulation);
+            const auto key = std::make_pair(batch, m->training + 2 * m->clipping + 4 * accumulation + 16 * m->step_outputs);
             auto found = m->graphs.find(key);
             if (found != m->graphs.end()) exec = found->second;
             else if (m->warmed_up.count(key)) exec = capture_step(m, parts);
@@ -870,7 +872,12 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         }
         if (int e = nccl_wait(m)) return e;
         if (int e = synchronize_all(m)) return e;
-        unstage_outputs(m, t.step, parts, nullptr, &losses);
+        std::vector<void*> outs;
+        if (outputs) {
+            outs.assign(outputs, outputs + tsdp_model_description.output_count);
+            outs.push_back(nullptr);  // the loss goes to the per-replica slots
+        }
+        unstage_outputs(m, t.step, parts, outputs ? outs.data() : nullptr, &losses);
         count();
         return global_loss(m, combine(losses, weights), loss);
     } catch (const std::exception& ex) {

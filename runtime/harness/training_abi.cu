@@ -18,10 +18,12 @@ TSDP_EXPORT int tsdp_evaluate(tsdp_model* m, int batch, const void* const* input
  * replayed after (TSDP_CUDA_GRAPHS=0: issued call by call); the CPU target runs the same graph
  * through the shim. loss NULL: the step is issued and the call returns without waiting for it
  * (trainStep's waitForLoss: false); the next call that touches the model's memory waits for it
- * and reports its errors. Not in a process group, whose steps sum their losses.
+ * and reports its errors. Not in a process group, whose steps sum their losses. outputs (NULL:
+ * none) receive the forward's outputs of the step's batch, as tsdp_forward's in train mode
+ * (trainStep's `outputs`: PyTorch's `outputs = model(x)` before `loss.backward()`).
  */
-TSDP_EXPORT int tsdp_train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, float* loss) {
-    return tsdp_harness::train_step(m, batch, inputs, target, h, loss);
+TSDP_EXPORT int tsdp_train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, void* const* outputs, float* loss) {
+    return tsdp_harness::train_step(m, batch, inputs, target, h, outputs, loss);
 }
 
 /** Steps taken; optimizer state and gradients are read by tsdp_get_param as "<param>.momentum_buffer",

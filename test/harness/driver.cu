@@ -22,7 +22,7 @@ const char* tsdp_last_error(tsdp_model* m);
 int tsdp_forward(tsdp_model* m, int batch, const void* const* inputs, void* const* outputs);
 int tsdp_get_param(tsdp_model* m, const char* name, void* host, unsigned long long bytes);
 int tsdp_set_param(tsdp_model* m, const char* name, const void* host, unsigned long long bytes);
-int tsdp_train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, float* loss);
+int tsdp_train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, void* const* outputs, float* loss);
 int tsdp_stats(tsdp_model* m, unsigned long long* out, int n);
 const char* tsdp_describe(tsdp_model* m);
 const char* tsdp_manifest_hash(void);
@@ -182,7 +182,7 @@ int main() {
     std::vector<int> target(5, 0);
     float loss = 0;
     bool stepped = true;
-    for (int s = 0; s < 3 && stepped; ++s) stepped = tsdp_train_step(m, 5, ins, target.data(), &h, &loss) == 0;
+    for (int s = 0; s < 3 && stepped; ++s) stepped = tsdp_train_step(m, 5, ins, target.data(), &h, nullptr, &loss) == 0;
     check(stepped, "three training steps", tsdp_last_error(m));
     // each replica's loss is its scale n_i / B, combined weighted by n_i / B: (2² + 2² + 1²) / 5²
     check(std::fabs(loss - 9.0f / 25.0f) < 1e-6f, "the loss is the replicas' combined by their share of the batch", std::to_string(loss));
