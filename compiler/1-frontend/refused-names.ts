@@ -18,7 +18,18 @@ export const REFUSED_TENSOR_METHODS: Readonly<Record<string, string>> = {
     "masked_scatter takes the source's elements in order over the whole batch wherever the mask is set, so where each lands depends on the masks of the samples before it (and on another device under data parallelism); place the source per sample instead: F.where(mask, placed, x) with placed gathered from the source at mask.cumsum(dim) − 1 along the sample's own dim",
 };
 
+/** torch.optim's optimizers that tsdp's generated update implements (harness optimizer_update_kernel). */
+const OPTIMIZERS = "optim.SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, Adadelta, NAdam and RAdam";
+const notAnOptimizer = (why: string) => `${why}; tsdp's optimizers are ${OPTIMIZERS}`;
+
 export const REFUSED_NAMES: Readonly<Record<string, string>> = {
+  "optim.LBFGS": notAnOptimizer(
+    "L-BFGS re-evaluates the loss several times per step through a closure (its line search) and keeps a history of past steps, where tsdp's step is one forward and one backward (for a small full-batch fit, as the sine-wave tutorial's, Adam with a larger lr)",
+  ),
+  "optim.SparseAdam": notAnOptimizer("tsdp's embedding gradients are dense (nn.Embedding's sparse=True gives the same values as a dense gradient): use optim.Adam"),
+  "optim.ASGD": notAnOptimizer("averaged SGD is not implemented"),
+  "optim.Rprop": notAnOptimizer("Rprop is not implemented"),
+  "optim.Adafactor": notAnOptimizer("Adafactor is not implemented"),
   "F.Tensor":
     "torch.Tensor(n, m) makes a tensor of that shape with no values set (torch.tensor([...]) is the one of listed values, F.tensor); write F.empty(n, m) and an initializer (nn.init.kaiming_uniform_(w), w.normal_(0, 0.02)), or F.zeros / F.randn",
   "nn.SyncBatchNorm": "statistics across the replicas in the middle of forward are not computed; nn.BatchNorm2d normalizes each replica's share of the batch, as DistributedDataParallel does without SyncBatchNorm",
