@@ -65,6 +65,23 @@ describe("class weights", () => {
     expect(lossOf(fn("ignoreIndex: 2"))).toBeCloseTo((w[1] * nlls(1)[1] + w[0] * nlls(2)[0]) / (w[1] + w[0]), 12);
   });
 
+  it("a target the compiler knows may be the ignored one (loss53: F.tensor([2, -1]) with ignoreIndex -1 was refused as out of range); another value outside [0, C) still is", () => {
+    const body = (targets: string, options: string) => `${header}export class M extends nn.Module {
+  p = new nn.Parameter(F.tensor([${x.slice(0, 6)}]));
+  forward(x: Tensor<[Batch, 1]>) {
+    const l = F.${options.startsWith("nll") ? "nllLoss(F.logSoftmax(this.p.view(2, 3), 1)" : "crossEntropy(this.p.view(2, 3)"}, F.tensor([${targets}], { dtype: "int32" }), { weight: F.tensor([${w}]), ignoreIndex: -1, reduction: "sum" });
+    return l.reshape([1, 1]).add(x.mul(0));
+  }
+}
+`;
+    for (const which of ["crossEntropy", "nllLoss"]) {
+      const { graph } = lowerSource(body("2, -1", which === "nllLoss" ? "nll" : ""));
+      const [out] = runReference(graph, { x: nd([1, 1], [0]) }, initState(graph)).outputs;
+      expect(out.data[0], which).toBeCloseTo(w[2] * nlls(0)[2], 12);
+      expect(diagnosticsOf(body("2, -2", which === "nllLoss" ? "nll" : "")).map((d) => d.message)[0], which).toMatch(/index -2 is out of range for a dim of size 3/);
+    }
+  });
+
   it("gradients against central differences, and the training loss records the weights for the step", () => {
     expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4]>) {\n    return F.crossEntropy(x.view(-1, 2), x.narrow(1, 0, 2).mul(0).add(F.tensor([0, 1])).long().view(-1), { weight: F.tensor([2, 0.5]), labelSmoothing: 0.3, reduction: "none" }).view(-1, 2);\n  }\n}`).checked).toBeGreaterThan(0);
     const { graph } = lowerSource(model(fn("ignoreIndex: -1")));

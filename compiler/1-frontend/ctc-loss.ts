@@ -59,7 +59,13 @@ export function ctcLoss(b: Bound, site: CallSite, em: GraphEmitter, who: string)
   const targets: TensorValue = b.targets;
   const lpShape = logProbs.node.shape;
   if (lpShape.length !== 3 || isBatch(lpShape[0]) || !isBatch(lpShape[1]))
-    fail("shapeMismatch", `${who}: logProbs is [T, N, C] (frames, the batch, classes), as PyTorch's${lpShape.length === 3 && isBatch(lpShape[0]) ? "; a batch-first [N, T, C] is logProbs.transpose(0, 1)" : ""}, got ${formatShape(lpShape)}`, locOfArg(b, "logProbs", site));
+    fail(
+      "shapeMismatch",
+      `${who}: logProbs is [T, N, C] (frames, the batch, classes), as PyTorch's, with N the model's Batch dim (the loss is per sample of the batch, its lengths and targets too)${
+        lpShape.length === 3 && isBatch(lpShape[0]) ? "; a batch-first [N, T, C] is logProbs.transpose(0, 1)" : lpShape.length === 3 ? `; its dim 1 is the number ${String(lpShape[1])}, not the batch` : ""
+      }, got ${formatShape(lpShape)}`,
+      locOfArg(b, "logProbs", site),
+    );
   if (logProbs.node.dtype !== "f32") fail("dtypeMismatch", `${who}: logProbs must be float32, got int32`, locOfArg(b, "logProbs", site));
   const [T, N, C] = lpShape as [number, Dim, number];
   const tShape = targets.node.shape;

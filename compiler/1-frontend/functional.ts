@@ -189,8 +189,11 @@ function classWeighted(op: string, b: Bound, site: CallSite, em: GraphEmitter, w
   const c = composer(em, who, site);
   const ignore = b.ignoreIndex === null ? undefined : (b.ignoreIndex as number);
   const ignoreAttr = ignore === undefined ? {} : { ignoreIndex: ignore };
-  // the targets' weights: the one-hot rows (zeros outside [0, C)) times w, 0 where ignored
-  const oneHot = (compositionFunctions.oneHot.lower({ x: target, numClasses: classes }, site, em, who) as TensorValue).node;
+  // the targets' weights: the one-hot rows (zeros outside [0, C)) times w, 0 where ignored — not
+  // F.oneHot, which refuses a known index outside [0, C) as PyTorch's one_hot does: an ignored
+  // target is one, and the loss's own index check (its op's `indexes` trait) knows ignoreIndex
+  const classIds = em.tensor("arange_int", [], { start: 0, step: 1, length: classes }, who, site).node;
+  const oneHot = c.op("eq", em.tensor("reshape", [target], { shape: [...target.node.shape, 1] }, who, site).node, classIds);
   let rowWeight = em.tensor("sum", [c.op("mul", oneHot, weightNode)], { dims: [-1], keepdim: false }, who, site).node;
   if (ignore !== undefined) rowWeight = c.op("mul", rowWeight, c.op("ne", em.tensor("to_float", [target], {}, who, site).node, ignore));
   const nll = em.tensor(op, [input, target], { reduction: "none", ...(op === "cross_entropy" ? { labelSmoothing: 0 } : {}), ...ignoreAttr }, who, site);
