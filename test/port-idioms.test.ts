@@ -741,6 +741,30 @@ describe("nn.MultiMarginLoss / F.multiMarginLoss", () => {
   });
 });
 
+describe("a layer without state created where it is called (Hugging Face's loss_fct = CrossEntropyLoss() inside forward)", () => {
+  const x = nd([2, 3], [1, -2, 0.5, 3, 0, -1]);
+  it("computes as its F. function, in forward and in a loss function", () => {
+    expect(outputs(model("const sm = new nn.Softmax(-1); return sm(x).add(new nn.GELU({ approximate: 'tanh' })(x));", "x: Tensor<[Batch, 3]>"), { x })).toEqual(
+      outputs(model("return F.softmax(x, -1).add(F.gelu(x, { approximate: 'tanh' }));", "x: Tensor<[Batch, 3]>"), { x }),
+    );
+    const training = (loss: string) =>
+      `${model("return x.mul(this.s);", "x: Tensor<[Batch, 3]>", "s = new nn.Parameter(F.ones(3));")}export const training = new Training(M, { loss: ${loss}, optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
+    const lossOf = (loss: string) => {
+      const { graph } = lowerSource(training(loss));
+      return runReference(graph, { x, target: nd([2], [2, 0]) }, initState(graph, 0)).loss!;
+    };
+    const hf = lossOf("(logits: Tensor, labels: Tensor<[Batch], 'int32'>) => { const lossFct = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 }); return lossFct(logits.view(-1, 3), labels.view(-1)); }");
+    expect(hf).toBe(lossOf("(logits: Tensor, labels: Tensor<[Batch], 'int32'>) => F.crossEntropy(logits, labels, { labelSmoothing: 0.1 })"));
+    expect(Number.isFinite(hf) && hf > 0).toBe(true);
+  });
+
+  it("one with parameters, buffers or train/eval behaviour is refused, saying which", () => {
+    expect(first(model("const fc = new nn.Linear(3, 3); return fc(x);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP3005 6: nn\.Linear is created inside forward: its parameters would be new at every call and not part of the model/);
+    expect(first(model("const bn = new nn.BatchNorm1d(3, { affine: false }); return bn(x);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP3005 6: nn\.BatchNorm1d is created inside forward: its buffers would be new/);
+    expect(first(model("const d = new nn.Dropout(0.2); return d(x);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP3005 6: nn\.Dropout is created inside forward: PyTorch's new module is in train mode whatever model\.eval\(\) set/);
+  });
+});
+
 describe("torch names tsdp knows and refuses say why and what to write instead", () => {
   it("each refused name (refused-names.ts) is refused with its reason, where it is written", async () => {
     const { REFUSED_NAMES } = await import("../compiler/1-frontend/refused-names.ts");

@@ -49,6 +49,8 @@ export interface LayerHost {
   readonly em: GraphEmitter;
   /** Fails unless modules may be created here (constructors and field initializers). */
   requireConstruct(who: string, site: CallSite): void;
+  /** Whether forward (or a loss function) is running: where only a layer without state may be created. */
+  inForward(): boolean;
   callModule(m: ModuleValue, args: Value[], site: CallSite): Value;
   /** Calls a model file's function, arrow, module or one of tsdp's (a loss's distance function). */
   call(f: Value, args: Value[], site: CallSite): Value;
@@ -377,7 +379,8 @@ function checkStateSize(who: string, state: { params?: ParamDecl[]; buffers?: Pa
 function layerClass(name: string, spec: LayerSpec, host: LayerHost): BuiltinClass {
   const who = `nn.${name}`;
   const construct = (args: Value[], site: CallSite) => {
-    host.requireConstruct(who, site);
+    const inForward = host.inForward();
+    if (!inForward) host.requireConstruct(who, site);
     let b = bindArgs(who, spec.args, args, site);
     // validation turns padding "same" into numbers; the attribute stays the string, as PyTorch's
     const padding = b.padding;
@@ -389,10 +392,29 @@ function layerClass(name: string, spec: LayerSpec, host: LayerHost): BuiltinClas
     // a module given as the activation is the layer's child "activation", as PyTorch's attribute makes it
     if (act instanceof ModuleValue && callableActivation(act)) m.fields.set("activation", act);
     if (typeof padding === "string" && m.config) m.config = { ...m.config, padding };
+    if (inForward) statelessInForward(who, m, site);
     return m;
   };
   const statics = name === "Embedding" || name === "EmbeddingBag" ? fromPretrainedStatics(who, construct, host) : undefined;
   return new BuiltinClass(who, construct, statics);
+}
+
+/** Layers whose forward follows train/eval mode: a new PyTorch module is in train mode whatever model.eval() set. */
+const MODE_DEPENDENT = /Dropout|RReLU|BatchNorm|InstanceNorm/;
+
+/**
+ * A layer created inside forward or a loss function — Hugging Face's `loss_fct = CrossEntropyLoss()`
+ * before `loss_fct(logits.view(-1, V), labels.view(-1))`, `nn.Softmax(dim=-1)(scores)` — is a
+ * function of its call when it holds no parameters, buffers or children: PyTorch registers nothing
+ * for it either. One with state would be a fresh, unregistered (never trained, never saved) layer
+ * at every call; one that follows train/eval mode is in PyTorch always in train mode (a new
+ * module's `training` is True), which tsdp's model-wide mode cannot give.
+ */
+function statelessInForward(who: string, m: ModuleValue, site: CallSite): void {
+  const state = m.params.length > 0 ? "parameters" : m.buffers.length > 0 ? "buffers" : m.fields.size > 0 ? "child layers" : undefined;
+  if (state) fail("moduleOutsideConstructor", `${who} is created inside forward: its ${state} would be new at every call and not part of the model`, site.loc);
+  if (MODE_DEPENDENT.test(who))
+    fail("moduleOutsideConstructor", `${who} is created inside forward: PyTorch's new module is in train mode whatever model.eval() set; create it in the constructor (it then follows the model's mode), or call its F. function with the mode you mean`, site.loc);
 }
 
 /**

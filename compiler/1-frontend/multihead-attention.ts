@@ -38,7 +38,13 @@ function multiheadAttention(self: ModuleValue, b: Bound, call: Bound, site: Call
   for (const name of ["query", "key", "value"] as const) {
     const t: TensorValue = call[name];
     if (t.node.shape.length !== 3 || t.node.shape[2] !== widths[name])
-      fail("shapeMismatch", `${who}: ${name} must be ${layout}, ${widths[name]}] (batchFirst: ${b.batchFirst}), got ${formatShape(t.node.shape)}`, site.loc);
+      fail(
+        "shapeMismatch",
+        `${who}: ${name} must be ${layout}, ${widths[name]}] (batchFirst: ${b.batchFirst}), got ${formatShape(t.node.shape)}${
+          t.node.shape.length === 2 ? ` — PyTorch's unbatched [L, E] form is not taken: ${name}.unsqueeze(${b.batchFirst ? 0 : 1}) is a batch of one` : ""
+        }`,
+        site.loc,
+      );
   }
   if (b.batchFirst) return batchFirstAttention(self, b, call, site, em, who);
   for (const name of ["query", "key", "value"] as const)

@@ -106,6 +106,7 @@ export abstract class InterpreterCore {
       requireConstruct: (who: string, site: CallSite) => {
         if (this.phase === "forward") fail("moduleOutsideConstructor", `${who} is created inside forward`, site.loc);
       },
+      inForward: () => this.phase === "forward",
       callModule: (m: ModuleValue, args: Value[], site: CallSite) => this.callModule(m, args, site),
       call: (f: Value, args: Value[], site: CallSite) => this.callCallback(f, args, site),
     };
