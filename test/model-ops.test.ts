@@ -452,6 +452,13 @@ describe("weight tying: this.head.weight = this.tok.weight", () => {
 }
 `;
 
+  it("a bias tied onto a layer built without one says to build it with one (BERT's MLM head, port53)", () => {
+    const src = `${header}${tied.replace("this.head.weight = this.tok.weight;", "this.bias = new nn.Parameter(F.zeros(5));\n    this.head.bias = this.bias;")}`;
+    expect(diagnosticsOf(src).map((d) => d.message)[0]).toMatch(/cannot set 'bias' on nn\.Linear: only its parameters \(weight\) can be tied to another parameter; it was built without its bias \(bias: false\): build it with one/);
+    // built with one, the tie is accepted
+    expect(lowerSource(src.replace("{ bias: false }", "{}")).graph.params.map((p) => p.attrs.name)).toContain("bias");
+  });
+
   it("registers one parameter under the name named_parameters() gives it, initialized as the embedding", () => {
     const { graph } = lowerSource(`${header}${tied}`);
     expect(graph.params.map((p) => p.attrs.name)).toEqual(["tok.weight", "mid.weight", "mid.bias"]);

@@ -630,7 +630,12 @@ function tieParameter(layer: ModuleValue, name: string, value: LayerParamRef | P
   const own = layer.params.find((d) => d.local === name || d.local === snake(name));
   if (!own) {
     const names = layer.params.map((d) => d.local);
-    return fail("unsupportedSyntax", `cannot set '${name}' on ${layer.typeName}: only its parameters (${names.join(", ") || "none"}) can be tied to another parameter`, site.loc);
+    // BERT's MLM head: nn.Linear(h, V, bias=False), then decoder.bias = self.bias registers one
+    const absent = layer.absent.has(name) || layer.absent.has(snake(name));
+    const built = absent
+      ? `; it was built without its ${snake(name)} (${name}: false): build it with one (the default) and tie that, as Hugging Face's \`self.decoder.bias = self.bias\` then does (the state_dict keeps both names)`
+      : "";
+    return fail("unsupportedSyntax", `cannot set '${name}' on ${layer.typeName}: only its parameters (${names.join(", ") || "none"}) can be tied to another parameter${built}`, site.loc);
   }
   const fmt = (s: readonly unknown[]) => `[${s.join(", ")}]`;
   if (fmt(own.shape) !== fmt(value.shape))
