@@ -1,5 +1,5 @@
 // torch.optim.lr_scheduler for a compiled model: each scheduler computes the learning rate
-// PyTorch's would give the optimizer at each step (their closed forms), for trainStep's `lr`
+// PyTorch's step() loop would give the optimizer at each step (closed forms where they agree), for trainStep's `lr`
 // option, which the compiled step reads every step without recompiling:
 //
 //   const sched = new lrScheduler.CosineAnnealingLR(model, { tMax: epochs });
@@ -15,6 +15,12 @@
 // `options()` carries it. A model with param groups has a rate per group, each from the group's
 // own initial lr (PyTorch's initial_lr of each param_group): `getLastLr()` lists them and
 // `options()` gives them as the step's `groupLrs`, so a floor (etaMin, minLr) applies to each.
+// The rates are those of PyTorch's plain `step()` loop (its chainable get_lr()), where that differs
+// from the closed form: ConstantLR with totalIters 0 keeps base · factor. The momentum a OneCycleLR
+// or CyclicLR sets lives in the model's param groups, as PyTorch's: set to maxMomentum when one is
+// made, kept after its phase in a SequentialLR; every scheduler's `options()` carries it.
+
+import { closest, describeValue } from "./errors.ts";
 
 /** What a scheduler adjusts: a compiled model (its declared optimizer) or a base learning rate. */
 export type SchedulerTarget =
@@ -37,6 +43,80 @@ function positive(name: string, v: unknown, who: string, allowZero = false): num
 function integer(name: string, v: unknown, who: string, least = 1): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < least) throw new RangeError(`${who}: ${name} must be an integer ≥ ${least}, got ${String(v)}`);
   return v;
+}
+
+/** What an option key of PyTorch's that tsdp does not take is for instead. */
+const NOT_AN_OPTION: Readonly<Record<string, string>> = {
+  lastEpoch: "a schedule resumes with loadStateDict(stateDict())",
+  scaleFn: "CyclicLR's custom scale_fn is not supported: mode is \"triangular\", \"triangular2\" or \"exp_range\"",
+  scaleMode: "CyclicLR's custom scale_fn is not supported: mode is \"triangular\", \"triangular2\" or \"exp_range\"",
+  verbose: "PyTorch's verbose (deprecated) is not supported: print getLastLr()",
+};
+
+/**
+ * Refuses an options object with a key the scheduler does not take, as PyTorch's TypeError for an
+ * unknown keyword: a PyTorch spelling (eta_min, step_size_up) or a typo (gama) would otherwise be
+ * ignored and its default used. Says the key, the likely one meant and the scheduler's options.
+ */
+function checkOptions(o: unknown, who: string, keys: readonly string[]): void {
+  if (o === undefined) return;
+  const list = keys.join(", ");
+  if (typeof o !== "object" || o === null || Array.isArray(o)) throw new TypeError(`${who}: the options are an object ({ ${list} }), got ${describeValue(o)}`);
+  for (const k of Object.keys(o)) {
+    if (keys.includes(k)) continue;
+    // PyTorch's snake_case keyword (eta_min, T_max) is tsdp's camelCase one (etaMin, tMax)
+    const plain = k.replace(/_/g, "").toLowerCase();
+    const spelled = keys.find((c) => c.toLowerCase() === plain);
+    const why = NOT_AN_OPTION[Object.keys(NOT_AN_OPTION).find((c) => c.toLowerCase() === plain) ?? ""];
+    const meant = spelled ?? (why === undefined ? closest(k, keys) : undefined);
+    const hint =
+      meant !== undefined ? ` (did you mean "${meant}"?${spelled !== undefined && k.includes("_") ? " tsdp spells PyTorch's keywords in camelCase" : ""})` : why !== undefined ? ` (${why})` : "";
+    throw new TypeError(`${who}: unknown option "${k}"${hint}; ${who}'s options are ${list}`);
+  }
+}
+
+/** The optimizers with a momentum (SGD's, RMSprop's) or a β₁ (Adam's family) to cycle: PyTorch's `"momentum" in defaults or "betas" in defaults`. */
+const CYCLABLE = ["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop"];
+
+/** Refuses cycleMomentum for an optimizer without momentum or β₁ when the scheduler is made, as PyTorch's OneCycleLR and CyclicLR. */
+function checkCyclable(kind: string | undefined, who: string): void {
+  if (kind !== undefined && !CYCLABLE.includes(kind))
+    throw new TypeError(`${who}: the optimizer must support momentum or beta1 with cycleMomentum enabled (PyTorch's cycle_momentum): ${kind} has no momentum to cycle; pass cycleMomentum: false`);
+}
+
+/**
+ * The momentum (SGD's) or β₁ (Adam's family) each model's param groups hold once a OneCycleLR or
+ * CyclicLR with cycleMomentum was made for it: PyTorch's sets it to maxMomentum when made, and it
+ * stays there for the schedulers that do not cycle it (a LinearLR warmup before the cycle in a
+ * SequentialLR steps with it).
+ */
+const heldMomenta = new WeakMap<object, number>();
+/** How many schedulers were made: each one's order (the latest cycle made set the momentum). */
+let made = 0;
+
+/** Records the momentum a cycle sets when it is made (in the model's param groups, as PyTorch's). */
+function holdMomentum(target: SchedulerTarget, momentum: number): void {
+  if (typeof target === "object") heldMomenta.set(target, momentum);
+}
+
+/** What PyTorch's OneCycleLR keeps in (and reads back from) the param groups. */
+type OneCycleKey = "initialLr" | "maxLr" | "minLr" | "maxMomentum" | "baseMomentum";
+
+/** Each model's OneCycleLRs: one made after writes its values over theirs, as PyTorch's param groups. */
+const oneCycles = new WeakMap<object, OneCycleLR[]>();
+
+/** A OneCycleLR or CyclicLR was made for `target`: the OneCycleLRs made before it read what it wrote. */
+function cycleMade(target: SchedulerTarget, cycle: OneCycleLR | CyclicLR): void {
+  if (typeof target !== "object") return;
+  const earlier = oneCycles.get(target) ?? [];
+  for (const e of earlier) e.overwrittenBy(cycle);
+  if (cycle instanceof OneCycleLR) oneCycles.set(target, [...earlier, cycle]);
+}
+
+/** The trainStep options of a momentum (or β₁) for the optimizer: SGD's and RMSprop's momentum, or β₁ of Adam's family with its β₂ kept. */
+function momentumOptions(momentum: number | undefined, kind: string | undefined, beta2: number | undefined): Pick<ScheduledOptions, "momentum" | "betas"> {
+  if (momentum === undefined) return {};
+  return kind === undefined || kind === "SGD" || kind === "RMSprop" ? { momentum } : { betas: [momentum, beta2 ?? 0.999] };
 }
 
 /**
@@ -73,7 +153,7 @@ function setInitialLrs(target: SchedulerTarget, lr: number): void {
   initialLrs.set(target, { lr, ...(known?.groups ? { groups: known.groups.map(() => lr) } : {}) });
 }
 
-/** A scheduler: the lr at step t of the closed form, stepped through. */
+/** A scheduler: the lr at step t of PyTorch's step() loop (its closed form, where the two agree), stepped through. */
 export abstract class LRScheduler {
   /** PyTorch's last_epoch: the steps taken. */
   lastEpoch = 0;
@@ -87,6 +167,8 @@ export abstract class LRScheduler {
   readonly target: SchedulerTarget;
   /** Whether this is the first scheduler made for its model (whose initial lrs it set). */
   protected readonly first: boolean;
+  /** When it was made, among all schedulers: a SequentialLR for a base lr replays what each one made set, as PyTorch's shared optimizer. */
+  readonly order = ++made;
 
   /** `baseLr`: a scheduler's own base (CyclicLR's), instead of the optimizer's lr. */
   constructor(target: SchedulerTarget, who: string, baseLr?: number) {
@@ -123,9 +205,13 @@ export abstract class LRScheduler {
     this.lastEpoch++;
   }
 
-  /** The trainStep options for this step. */
+  /**
+   * The trainStep options for this step: its lr, each group's (groupLrs, for a model with groups),
+   * and the momentum or β₁ the param groups hold (a cycle's, or the one a OneCycleLR or CyclicLR
+   * made for the model left; none: the declared one).
+   */
   options(): ScheduledOptions {
-    return { lr: this.lr, ...this.groupOptions() };
+    return { lr: this.lr, ...this.groupOptions(), ...momentumOptions(this.momentumAfter(this.lastEpoch, this.heldMomentum()), this.optimizerKind, this.beta2) };
   }
 
   /** Each group's rate for the step, for a model with groups. */
@@ -133,10 +219,39 @@ export abstract class LRScheduler {
     return this.groupBaseLrs ? { groupLrs: this.getLastLr() } : {};
   }
 
-  /** This step's lr with a cycled momentum: SGD's (and RMSprop's) momentum, or β₁ of Adam's family (its β₂ kept). */
-  protected withMomentum(momentum: number): ScheduledOptions {
-    const plain = this.optimizerKind === undefined || this.optimizerKind === "SGD" || this.optimizerKind === "RMSprop";
-    return plain ? { lr: this.lr, ...this.groupOptions(), momentum } : { lr: this.lr, ...this.groupOptions(), betas: [momentum, this.beta2 ?? 0.999] };
+  /** The momentum (or β₁) the model's param groups held before this scheduler's first step: what the latest OneCycleLR or CyclicLR made for it set (undefined: the declared one). */
+  protected heldMomentum(): number | undefined {
+    return typeof this.target === "object" ? heldMomenta.get(this.target) : undefined;
+  }
+
+  /** The momentum (or β₁) the param groups hold at its own step t, `held` when it took over: a cycle sets its own, any other keeps what was held. */
+  momentumAfter(_t: number, held: number | undefined): number | undefined {
+    return held;
+  }
+
+  /** The momentum a OneCycleLR or CyclicLR set when it was made (its maxMomentum), and when it was made (a number: the order schedulers were made in). */
+  momentumWhenMade(): { readonly momentum: number; readonly order: number } | undefined {
+    return undefined;
+  }
+
+  /**
+   * Its rate at its own step t as the first scheduler of a SequentialLR: PyTorch's step() chains
+   * from the group's lr when the SequentialLR was made (`current`, the model's initial lr then);
+   * what reads its base_lrs (LambdaLR, CosineAnnealingWarmRestarts) has its own (`own`, the initial
+   * lr when it was made). They differ for a scheduler made before a OneCycleLR or CyclicLR.
+   */
+  lrFirstInSequence(current: number, _own: number, t: number): number {
+    return this.lrFrom(current, t);
+  }
+
+  /** Its rate at its own step t when a SequentialLR hands over to it at a milestone: PyTorch's sets its closed form at 0 from its own base_lrs (`own`), and step() chains on from there. */
+  lrAfterMilestone(own: number, t: number): number {
+    return this.lrFrom(own, t);
+  }
+
+  /** Why PyTorch's SequentialLR fails where it hands over to this scheduler at a milestone (undefined: it does not). */
+  milestoneFailure(): string | undefined {
+    return undefined;
   }
 
   /** PyTorch's state_dict: what resumes the schedule (load it into a scheduler made the same way). */
@@ -157,6 +272,10 @@ export class LambdaLR extends LRScheduler {
   }
   lrFrom(base: number, t: number): number {
     return base * this.lrLambda(t);
+  }
+  /** PyTorch's get_lr reads base_lrs: its own initial lr, first in a SequentialLR too. */
+  override lrFirstInSequence(_current: number, own: number, t: number): number {
+    return this.lrFrom(own, t);
   }
 }
 
@@ -195,6 +314,7 @@ export class StepLR extends LRScheduler {
   readonly stepSize: number;
   readonly gamma: number;
   constructor(target: SchedulerTarget, o: { stepSize: number; gamma?: number }) {
+    checkOptions(o, "StepLR", ["stepSize", "gamma"]);
     super(target, "StepLR");
     this.stepSize = integer("stepSize", o?.stepSize, this.who);
     this.gamma = positive("gamma", o.gamma ?? 0.1, this.who, true);
@@ -209,6 +329,7 @@ export class MultiStepLR extends LRScheduler {
   readonly milestones: readonly number[];
   readonly gamma: number;
   constructor(target: SchedulerTarget, o: { milestones: readonly number[]; gamma?: number }) {
+    checkOptions(o, "MultiStepLR", ["milestones", "gamma"]);
     super(target, "MultiStepLR");
     if (!Array.isArray(o?.milestones)) throw new TypeError("MultiStepLR: milestones must be an array of epochs");
     this.milestones = o.milestones.map((m) => integer("each milestone", m, this.who, 0)).sort((a, b) => a - b);
@@ -219,35 +340,52 @@ export class MultiStepLR extends LRScheduler {
   }
 }
 
-/** ConstantLR: base · factor until totalIters, then base. */
+/**
+ * ConstantLR: base · factor until totalIters, then base. With totalIters 0, base · factor at every
+ * step: PyTorch's step() multiplies by factor at step 0 and divides it out only at step totalIters,
+ * which comes after (its closed form would give base) — and base from a SequentialLR's milestone on,
+ * where PyTorch's sets the closed form at 0.
+ */
 export class ConstantLR extends LRScheduler {
   readonly factor: number;
   readonly totalIters: number;
   constructor(target: SchedulerTarget, o: { factor?: number; totalIters?: number } = {}) {
+    checkOptions(o, "ConstantLR", ["factor", "totalIters"]);
     super(target, "ConstantLR");
     this.factor = positive("factor", o.factor ?? 1 / 3, this.who, true);
     if (this.factor > 1) throw new RangeError("ConstantLR: factor must be between 0 and 1");
     this.totalIters = integer("totalIters", o.totalIters ?? 5, this.who, 0);
+    // PyTorch's step() divides the lr by factor at totalIters: ZeroDivisionError there
+    if (this.factor === 0 && this.totalIters > 0)
+      throw new RangeError(`ConstantLR: factor 0 with totalIters ${this.totalIters}: PyTorch's step() divides the lr by factor at step ${this.totalIters} (ZeroDivisionError); give a factor > 0 (or totalIters 0: a rate of 0 throughout)`);
   }
   lrFrom(base: number, t: number): number {
-    return base * (t < this.totalIters ? this.factor : 1);
+    return base * (t < this.totalIters || this.totalIters === 0 ? this.factor : 1);
+  }
+  override lrAfterMilestone(own: number, t: number): number {
+    return this.totalIters === 0 ? own : this.lrFrom(own, t);
   }
 }
 
-/** LinearLR: base · (start + (end − start)·min(t, totalIters)/totalIters). */
+/** LinearLR: base · (start + (end − start)·min(t, totalIters)/totalIters); with totalIters 0, base · start at every step (PyTorch's step() never moves on from step 0's). */
 export class LinearLR extends LRScheduler {
   readonly startFactor: number;
   readonly endFactor: number;
   readonly totalIters: number;
   constructor(target: SchedulerTarget, o: { startFactor?: number; endFactor?: number; totalIters?: number } = {}) {
+    checkOptions(o, "LinearLR", ["startFactor", "endFactor", "totalIters"]);
     super(target, "LinearLR");
     this.startFactor = positive("startFactor", o.startFactor ?? 1 / 3, this.who);
     this.endFactor = positive("endFactor", o.endFactor ?? 1, this.who, true);
     if (this.startFactor > 1 || this.endFactor > 1) throw new RangeError("LinearLR: startFactor and endFactor must be at most 1");
-    this.totalIters = integer("totalIters", o.totalIters ?? 5, this.who);
+    this.totalIters = integer("totalIters", o.totalIters ?? 5, this.who, 0);
   }
   lrFrom(base: number, t: number): number {
+    if (this.totalIters === 0) return base * this.startFactor;
     return base * (this.startFactor + ((this.endFactor - this.startFactor) * Math.min(t, this.totalIters)) / this.totalIters);
+  }
+  override milestoneFailure(): string | undefined {
+    return this.totalIters === 0 ? "a LinearLR with totalIters 0, whose closed form (which PyTorch's SequentialLR sets at a milestone) divides by totalIters (ZeroDivisionError); give totalIters ≥ 1, or use a ConstantLR" : undefined;
   }
 }
 
@@ -255,6 +393,7 @@ export class LinearLR extends LRScheduler {
 export class ExponentialLR extends LRScheduler {
   readonly gamma: number;
   constructor(target: SchedulerTarget, o: { gamma: number }) {
+    checkOptions(o, "ExponentialLR", ["gamma"]);
     super(target, "ExponentialLR");
     this.gamma = positive("gamma", o?.gamma, this.who, true);
   }
@@ -263,17 +402,22 @@ export class ExponentialLR extends LRScheduler {
   }
 }
 
-/** PolynomialLR: base · (1 − min(t, totalIters)/totalIters)^power. */
+/** PolynomialLR: base · (1 − min(t, totalIters)/totalIters)^power; with totalIters 0, base at every step (PyTorch's step() leaves the lr alone past totalIters). */
 export class PolynomialLR extends LRScheduler {
   readonly totalIters: number;
   readonly power: number;
   constructor(target: SchedulerTarget, o: { totalIters?: number; power?: number } = {}) {
+    checkOptions(o, "PolynomialLR", ["totalIters", "power"]);
     super(target, "PolynomialLR");
-    this.totalIters = integer("totalIters", o.totalIters ?? 5, this.who);
+    this.totalIters = integer("totalIters", o.totalIters ?? 5, this.who, 0);
     this.power = positive("power", o.power ?? 1, this.who, true);
   }
   lrFrom(base: number, t: number): number {
+    if (this.totalIters === 0) return base;
     return base * (1 - Math.min(t, this.totalIters) / this.totalIters) ** this.power;
+  }
+  override milestoneFailure(): string | undefined {
+    return this.totalIters === 0 ? "a PolynomialLR with totalIters 0, whose closed form (which PyTorch's SequentialLR sets at a milestone) divides by totalIters (ZeroDivisionError); give totalIters ≥ 1" : undefined;
   }
 }
 
@@ -282,12 +426,17 @@ export class CosineAnnealingLR extends LRScheduler {
   readonly tMax: number;
   readonly etaMin: number;
   constructor(target: SchedulerTarget, o: { tMax: number; etaMin?: number }) {
+    checkOptions(o, "CosineAnnealingLR", ["tMax", "etaMin"]);
     super(target, "CosineAnnealingLR");
     this.tMax = integer("tMax", o?.tMax, this.who);
     this.etaMin = positive("etaMin", o.etaMin ?? 0, this.who, true);
   }
   lrFrom(base: number, t: number): number {
     return this.etaMin + ((base - this.etaMin) * (1 + Math.cos((Math.PI * t) / this.tMax))) / 2;
+  }
+  /** PyTorch's step() chains from the current lr, but climbs back from ηmin past tMax by its own base_lrs: its own base from step tMax + 1 on. */
+  override lrFirstInSequence(current: number, own: number, t: number): number {
+    return this.lrFrom(t <= this.tMax ? current : own, t);
   }
 }
 
@@ -297,6 +446,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   readonly tMult: number;
   readonly etaMin: number;
   constructor(target: SchedulerTarget, o: { t0: number; tMult?: number; etaMin?: number }) {
+    checkOptions(o, "CosineAnnealingWarmRestarts", ["t0", "tMult", "etaMin"]);
     super(target, "CosineAnnealingWarmRestarts");
     this.t0 = integer("t0", o?.t0, this.who);
     this.tMult = integer("tMult", o.tMult ?? 1, this.who);
@@ -308,6 +458,10 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     if (this.tMult === 1) cur = t % this.t0;
     else while (cur >= period) [cur, period] = [cur - period, period * this.tMult];
     return this.etaMin + ((base - this.etaMin) * (1 + Math.cos((Math.PI * cur) / period))) / 2;
+  }
+  /** PyTorch's get_lr reads base_lrs: its own initial lr, first in a SequentialLR too. */
+  override lrFirstInSequence(_current: number, own: number, t: number): number {
+    return this.lrFrom(own, t);
   }
 }
 
@@ -323,13 +477,22 @@ const annealLinear: Anneal = (start, end, pct) => (end - start) * pct + start;
 export class OneCycleLR extends LRScheduler {
   readonly maxLr: number;
   readonly totalSteps: number;
-  private readonly phases: { end: number; lr: [number, number]; momentum: [number, number] }[];
+  private readonly phases: { end: number; lr: [OneCycleKey, OneCycleKey]; momentum: [OneCycleKey, OneCycleKey] }[];
+  /**
+   * What PyTorch's OneCycleLR reads from the param groups at every step (initial_lr, max_lr,
+   * min_lr, max_momentum, base_momentum): its own when made, until a OneCycleLR (or, for the
+   * momenta, a CyclicLR with cycleMomentum) made after it for the same model writes theirs.
+   */
+  private readonly group: Record<OneCycleKey, number>;
+  /** Its own values (what it writes to the param groups when made). */
+  private readonly own: Readonly<Record<OneCycleKey, number>>;
   private readonly anneal: Anneal;
   readonly cycleMomentum: boolean;
   constructor(
     target: SchedulerTarget,
     o: { maxLr: number; totalSteps?: number; epochs?: number; stepsPerEpoch?: number; pctStart?: number; annealStrategy?: "cos" | "linear"; cycleMomentum?: boolean; baseMomentum?: number; maxMomentum?: number; divFactor?: number; finalDivFactor?: number; threePhase?: boolean },
   ) {
+    checkOptions(o, "OneCycleLR", ["maxLr", "totalSteps", "epochs", "stepsPerEpoch", "pctStart", "annealStrategy", "cycleMomentum", "baseMomentum", "maxMomentum", "divFactor", "finalDivFactor", "threePhase"]);
     super(target, "OneCycleLR");
     if (Array.isArray(o?.maxLr)) throw new TypeError("OneCycleLR: maxLr is one number for every param group (a list, one per group, is not supported)");
     this.maxLr = positive("maxLr", o?.maxLr, this.who);
@@ -337,18 +500,19 @@ export class OneCycleLR extends LRScheduler {
     const pct = o.pctStart ?? 0.3;
     if (!(pct >= 0 && pct <= 1)) throw new RangeError(`OneCycleLR: pctStart must be in [0, 1], got ${String(pct)}`);
     const initial = this.maxLr / positive("divFactor", o.divFactor ?? 25, this.who);
-    setInitialLrs(target, initial);
     const min = initial / positive("finalDivFactor", o.finalDivFactor ?? 1e4, this.who);
     const [base, max] = [o.baseMomentum ?? 0.85, o.maxMomentum ?? 0.95];
+    this.own = { initialLr: initial, maxLr: this.maxLr, minLr: min, maxMomentum: max, baseMomentum: base };
+    this.group = { ...this.own };
     this.phases = o.threePhase
       ? [
-          { end: pct * this.totalSteps - 1, lr: [initial, this.maxLr], momentum: [max, base] },
-          { end: 2 * pct * this.totalSteps - 2, lr: [this.maxLr, initial], momentum: [base, max] },
-          { end: this.totalSteps - 1, lr: [initial, min], momentum: [max, max] },
+          { end: pct * this.totalSteps - 1, lr: ["initialLr", "maxLr"], momentum: ["maxMomentum", "baseMomentum"] },
+          { end: 2 * pct * this.totalSteps - 2, lr: ["maxLr", "initialLr"], momentum: ["baseMomentum", "maxMomentum"] },
+          { end: this.totalSteps - 1, lr: ["initialLr", "minLr"], momentum: ["maxMomentum", "maxMomentum"] },
         ]
       : [
-          { end: pct * this.totalSteps - 1, lr: [initial, this.maxLr], momentum: [max, base] },
-          { end: this.totalSteps - 1, lr: [this.maxLr, min], momentum: [base, max] },
+          { end: pct * this.totalSteps - 1, lr: ["initialLr", "maxLr"], momentum: ["maxMomentum", "baseMomentum"] },
+          { end: this.totalSteps - 1, lr: ["maxLr", "minLr"], momentum: ["baseMomentum", "maxMomentum"] },
         ];
     const strategy = o.annealStrategy ?? "cos";
     if (strategy !== "cos" && strategy !== "linear") throw new RangeError(`OneCycleLR: annealStrategy must be "cos" or "linear", got ${JSON.stringify(strategy)}`);
@@ -360,17 +524,34 @@ export class OneCycleLR extends LRScheduler {
     for (const [name, m] of [["baseMomentum", base], ["maxMomentum", max]] as const)
       if (!(m >= 0 && m < 1) && (o.cycleMomentum ?? true)) throw new RangeError(`OneCycleLR: ${name} must be in [0, 1), got ${String(m)}`);
     this.cycleMomentum = o.cycleMomentum ?? true;
-    if (this.cycleMomentum && this.optimizerKind !== undefined && !["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop"].includes(this.optimizerKind))
-      throw new TypeError(`OneCycleLR: ${this.optimizerKind} has no momentum to cycle; pass cycleMomentum: false`);
+    if (this.cycleMomentum) checkCyclable(this.optimizerKind, this.who);
+    // made: every group's initial lr is the cycle's start, and its momentum maxMomentum (PyTorch's param groups)
+    setInitialLrs(target, initial);
+    if (this.cycleMomentum) holdMomentum(target, max);
+    cycleMade(target, this);
+  }
+  /** The cycle's start (maxLr / divFactor): every group's initial lr once it is made, as PyTorch's initial_lr. */
+  get initialLr(): number {
+    return this.own.initialLr;
+  }
+  /** What it wrote to the param groups when made (the momenta only with cycleMomentum), for a OneCycleLR made before it for the same model. */
+  written(): Partial<Record<OneCycleKey, number>> {
+    const { initialLr, maxLr, minLr, maxMomentum, baseMomentum } = this.own;
+    return { initialLr, maxLr, minLr, ...(this.cycleMomentum ? { maxMomentum, baseMomentum } : {}) };
+  }
+  /** A OneCycleLR or CyclicLR made after it for the same model (PyTorch's optimizer) wrote its values to the param groups this one reads. */
+  overwrittenBy(later: OneCycleLR | CyclicLR): void {
+    Object.assign(this.group, later.written());
   }
   private at(t: number): { lr: number; momentum: number } {
     if (t > this.totalSteps) throw new RangeError(`OneCycleLR: tried to step ${t} times; the specified number of total steps is ${this.totalSteps}`);
     let start = 0;
+    const g = this.group;
     for (let i = 0; i < this.phases.length; i++) {
       const p = this.phases[i];
       if (t <= p.end || i === this.phases.length - 1) {
         const pct = (t - start) / (p.end - start);
-        return { lr: this.anneal(p.lr[0], p.lr[1], pct), momentum: this.anneal(p.momentum[0], p.momentum[1], pct) };
+        return { lr: this.anneal(g[p.lr[0]], g[p.lr[1]], pct), momentum: this.anneal(g[p.momentum[0]], g[p.momentum[1]], pct) };
       }
       start = p.end;
     }
@@ -384,8 +565,11 @@ export class OneCycleLR extends LRScheduler {
   get momentum(): number {
     return this.at(this.lastEpoch).momentum;
   }
-  override options(): ScheduledOptions {
-    return this.cycleMomentum ? this.withMomentum(this.momentum) : { lr: this.lr };
+  override momentumAfter(t: number, held: number | undefined): number | undefined {
+    return this.cycleMomentum ? this.at(t).momentum : held;
+  }
+  override momentumWhenMade(): { readonly momentum: number; readonly order: number } | undefined {
+    return this.cycleMomentum ? { momentum: this.own.maxMomentum, order: this.order } : undefined;
   }
 }
 
@@ -406,9 +590,8 @@ export class CyclicLR extends LRScheduler {
     target: SchedulerTarget,
     o: { baseLr: number; maxLr: number; stepSizeUp?: number; stepSizeDown?: number | null; mode?: "triangular" | "triangular2" | "exp_range"; gamma?: number; cycleMomentum?: boolean; baseMomentum?: number; maxMomentum?: number },
   ) {
+    checkOptions(o, "CyclicLR", ["baseLr", "maxLr", "stepSizeUp", "stepSizeDown", "mode", "gamma", "cycleMomentum", "baseMomentum", "maxMomentum"]);
     super(target, "CyclicLR", positive("baseLr", o?.baseLr, "CyclicLR", true));
-    // PyTorch starts every group at baseLr, which the first scheduler takes as the initial lr
-    if (this.first) setInitialLrs(target, this.baseLr);
     this.maxLr = positive("maxLr", o.maxLr, this.who, true);
     const up = positive("stepSizeUp", o.stepSizeUp ?? 2000, this.who);
     const down = o.stepSizeDown === undefined || o.stepSizeDown === null ? up : positive("stepSizeDown", o.stepSizeDown, this.who);
@@ -419,6 +602,16 @@ export class CyclicLR extends LRScheduler {
     this.gamma = positive("gamma", o.gamma ?? 1, this.who, true);
     this.cycleMomentum = o.cycleMomentum ?? true;
     this.momenta = [o.baseMomentum ?? 0.8, o.maxMomentum ?? 0.9];
+    // PyTorch's "optimizer must support momentum or beta1 with `cycle_momentum` option enabled", when made
+    if (this.cycleMomentum) checkCyclable(this.optimizerKind, this.who);
+    // made: PyTorch starts every group at baseLr, which the first scheduler takes as the initial lr, and its momentum at maxMomentum
+    if (this.first) setInitialLrs(target, this.baseLr);
+    if (this.cycleMomentum) holdMomentum(target, this.momenta[1]);
+    cycleMade(target, this);
+  }
+  /** What it wrote to the param groups when made: max_momentum and base_momentum, with cycleMomentum (a OneCycleLR made before it reads them). */
+  written(): Partial<Record<OneCycleKey, number>> {
+    return this.cycleMomentum ? { maxMomentum: this.momenta[1], baseMomentum: this.momenta[0] } : {};
   }
   private phase(t: number): { cycle: number; scale: number } {
     const cycle = Math.floor(1 + t / this.total);
@@ -433,20 +626,43 @@ export class CyclicLR extends LRScheduler {
     const { cycle, scale } = this.phase(t);
     return this.baseLr + (this.maxLr - this.baseLr) * scale * this.scaleFn(cycle, t);
   }
+  /** This step's momentum (SGD's, RMSprop's) or β₁ (Adam's family). */
   get momentum(): number {
-    const { cycle, scale } = this.phase(this.lastEpoch);
-    return this.momenta[1] - (this.momenta[1] - this.momenta[0]) * scale * this.scaleFn(cycle, this.lastEpoch);
+    return this.momentumAt(this.lastEpoch);
   }
-  override options(): ScheduledOptions {
-    return this.cycleMomentum ? this.withMomentum(this.momentum) : { lr: this.lr };
+  private momentumAt(t: number): number {
+    const { cycle, scale } = this.phase(t);
+    return this.momenta[1] - (this.momenta[1] - this.momenta[0]) * scale * this.scaleFn(cycle, t);
+  }
+  override momentumAfter(t: number, held: number | undefined): number | undefined {
+    return this.cycleMomentum ? this.momentumAt(t) : held;
+  }
+  override momentumWhenMade(): { readonly momentum: number; readonly order: number } | undefined {
+    return this.cycleMomentum ? { momentum: this.momenta[1], order: this.order } : undefined;
   }
 }
 
-/** SequentialLR: schedulers[i] from milestones[i − 1] on, each counting from 0 at its milestone. */
+/**
+ * SequentialLR: schedulers[i] from milestones[i − 1] on, each counting from 0 at its milestone, as
+ * PyTorch's step() loop gives them: the first goes on from the model's initial lr when the
+ * SequentialLR is made; each later one starts at its milestone from its own initial lr (the one it
+ * was made with: a CosineAnnealingLR made before a OneCycleLR anneals from the declared lr), a
+ * MultiplicativeLR from the rate the one before left. The momentum a OneCycleLR or CyclicLR sets
+ * stays after its phase (and a cycle made sets maxMomentum for the phases before it), as PyTorch's
+ * param groups hold it.
+ */
 export class SequentialLR extends LRScheduler {
   constructor(target: SchedulerTarget, readonly schedulers: readonly LRScheduler[], readonly milestones: readonly number[]) {
     super(target, "SequentialLR");
-    if (!Array.isArray(schedulers) || schedulers.length < 1 || !schedulers.every((s) => s instanceof LRScheduler)) throw new TypeError("SequentialLR: schedulers must be an array of schedulers");
+    if (!Array.isArray(schedulers) || schedulers.length < 1) throw new TypeError(`SequentialLR: schedulers must be a non-empty array of schedulers, got ${Array.isArray(schedulers) ? "an empty array" : describeValue(schedulers)}`);
+    schedulers.forEach((s: unknown, i) => {
+      // PyTorch's own rule: "SequentialLR does not support `ReduceLROnPlateau` scheduler as it requires additional kwargs to be specified when calling `step`"
+      if (s instanceof ReduceLROnPlateau)
+        throw new TypeError(`SequentialLR: schedulers[${i}] is a ReduceLROnPlateau, which cannot be part of a SequentialLR (as in PyTorch: its step needs the metric, which SequentialLR's step() does not have); step it on its own, ReduceLROnPlateau.step(metric)`);
+      if (s instanceof SequentialLR)
+        throw new TypeError(`SequentialLR: schedulers[${i}] is a SequentialLR; give one SequentialLR every scheduler and milestone instead (PyTorch's fails when it hands over to one at a milestone, and shifts the milestones of a first one by a step)`);
+      if (!(s instanceof LRScheduler)) throw new TypeError(`SequentialLR: schedulers[${i}] is not a scheduler (a StepLR, CosineAnnealingLR, OneCycleLR, …), got ${describeValue(s)}`);
+    });
     if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1)
       throw new RangeError(`SequentialLR: expects one milestone fewer than schedulers, got ${schedulers.length} schedulers and ${Array.isArray(milestones) ? milestones.length : "no"} milestones`);
     milestones.forEach((m) => integer("each milestone", m, this.who));
@@ -455,25 +671,80 @@ export class SequentialLR extends LRScheduler {
     const other = schedulers.findIndex((s) => s.target !== target && (typeof s.target === "object" || typeof target === "object"));
     if (other >= 0)
       throw new RangeError(`SequentialLR: schedulers[${other}] was made for ${typeof schedulers[other].target === "number" ? "a base lr" : "another model"}, the SequentialLR for ${typeof target === "number" ? "a base lr" : "a model"}: make every one for the same model (PyTorch's schedulers must share their optimizer)`);
+    schedulers.forEach((s, i) => {
+      const failure = i > 0 ? s.milestoneFailure() : undefined;
+      if (failure !== undefined) throw new RangeError(`SequentialLR: schedulers[${i}] cannot start at milestone ${milestones[i - 1]}: it is ${failure}`);
+    });
+    if (typeof target !== "object") this.replayed = replay(schedulers);
   }
-  /** The scheduler in charge at step t and its own step count. */
-  private active(t: number): { scheduler: LRScheduler; at: number } {
-    const i = this.milestones.filter((m) => m <= t).length;
-    return { scheduler: this.schedulers[i], at: t - (i > 0 ? this.milestones[i - 1] : 0) };
+  /** For a base lr: each scheduler's initial lr when it was made, and when this was made, as PyTorch's one optimizer would hold them. */
+  private readonly replayed?: { readonly current: number; readonly own: ReadonlyMap<LRScheduler, number> };
+  /** The scheduler in charge at step t, its index and its own step count. */
+  private active(t: number): { scheduler: LRScheduler; index: number; at: number } {
+    const index = this.milestones.filter((m) => m <= t).length;
+    return { scheduler: this.schedulers[index], index, at: t - (index > 0 ? this.milestones[index - 1] : 0) };
   }
-  lrFrom(base: number, t: number): number {
-    const { scheduler, at } = this.active(t);
+  /** A group's rate at step t: `current`, its initial lr when the SequentialLR was made; `own`, a scheduler's initial lr for it when that one was made. */
+  private rate(t: number, current: number, own: (s: LRScheduler) => number): number {
+    const { scheduler, index, at } = this.active(t);
+    if (index === 0) return scheduler.lrFirstInSequence(current, own(scheduler), at);
     // a MultiplicativeLR goes on from the rate the scheduler before it left (the step before its milestone)
-    if (scheduler instanceof MultiplicativeLR && t - at > 0) return scheduler.lrContinuing(this.lrFrom(base, t - at - 1), at);
-    return scheduler.lrFrom(base, at);
+    if (scheduler instanceof MultiplicativeLR) return scheduler.lrContinuing(this.rate(t - at - 1, current, own), at);
+    return scheduler.lrAfterMilestone(own(scheduler), at);
   }
-  /** The rates as this SequentialLR gives them, with the active scheduler's momentum (OneCycleLR inside a SequentialLR). */
-  override options(): ScheduledOptions {
-    const { scheduler, at } = this.active(this.lastEpoch);
-    scheduler.lastEpoch = at;
-    const { momentum, betas } = scheduler.options();
-    return { lr: this.lr, ...this.groupOptions(), ...(momentum !== undefined ? { momentum } : {}), ...(betas !== undefined ? { betas } : {}) };
+  /** A group's rate at step t (undefined: the optimizer's), each scheduler from its own initial lr for the group. */
+  private groupRate(group: number | undefined, t: number): number {
+    const replayed = this.replayed;
+    if (replayed) return this.rate(t, replayed.current, (s) => replayed.own.get(s) ?? s.baseLr);
+    const initial = (s: LRScheduler) => (group === undefined ? s.baseLr : (s.groupBaseLrs?.[group] ?? s.baseLr));
+    return this.rate(t, initial(this), initial);
   }
+  /** The rate at step t had every scheduler been made with the initial lr `base`. */
+  lrFrom(base: number, t: number): number {
+    return this.rate(t, base, () => base);
+  }
+  override lrAt(t: number): number {
+    return this.groupRate(undefined, t);
+  }
+  override getLastLr(): number[] {
+    return this.groupBaseLrs ? this.groupBaseLrs.map((_, g) => this.groupRate(g, this.lastEpoch)) : [this.lr];
+  }
+  /** The momentum at step t: each phase before leaves it (a cycle its last step's), the one in charge sets it or keeps it. */
+  override momentumAfter(t: number, held: number | undefined): number | undefined {
+    const { scheduler, index, at } = this.active(t);
+    let momentum = held;
+    for (let i = 0; i < index; i++) momentum = this.schedulers[i].momentumAfter(this.milestones[i] - (i > 0 ? this.milestones[i - 1] : 0) - 1, momentum);
+    return scheduler.momentumAfter(at, momentum);
+  }
+  /** A base lr has no param groups to hold a momentum: the latest cycle made among its schedulers set it. */
+  protected override heldMomentum(): number | undefined {
+    if (typeof this.target === "object") return super.heldMomentum();
+    let latest: { readonly momentum: number; readonly order: number } | undefined;
+    for (const s of this.schedulers) {
+      const m = s.momentumWhenMade();
+      if (m !== undefined && (latest === undefined || m.order > latest.order)) latest = m;
+    }
+    return latest?.momentum;
+  }
+}
+
+/**
+ * A SequentialLR's schedulers made for a base lr, which stands for the one optimizer PyTorch's
+ * share: what each one set when made, in the order they were made — the initial lr (the first's
+ * setdefault; a OneCycleLR's maxLr / divFactor; a first CyclicLR's baseLr), and a OneCycleLR's
+ * values over those of the OneCycleLRs made before it (a CyclicLR's momenta too), as the model's
+ * own schedulers do when made.
+ */
+function replay(schedulers: readonly LRScheduler[]): { current: number; own: Map<LRScheduler, number> } {
+  const byOrder = [...new Set(schedulers)].sort((a, b) => a.order - b.order);
+  const own = new Map<LRScheduler, number>();
+  let initial: number | undefined;
+  byOrder.forEach((s, k) => {
+    initial = s instanceof OneCycleLR ? s.initialLr : (initial ?? s.baseLr);
+    own.set(s, initial);
+    if (s instanceof OneCycleLR || s instanceof CyclicLR) for (const e of byOrder.slice(0, k)) if (e instanceof OneCycleLR) e.overwrittenBy(s);
+  });
+  return { current: initial!, own };
 }
 
 /**
@@ -495,6 +766,8 @@ export class ReduceLROnPlateau {
   readonly minLrs: readonly number[];
   readonly eps: number;
   readonly #grouped: boolean;
+  readonly #target: SchedulerTarget;
+  readonly #optimizer: { readonly kind?: string; readonly beta2?: number };
   best: number;
   numBadEpochs = 0;
   cooldownCounter = 0;
@@ -503,7 +776,10 @@ export class ReduceLROnPlateau {
     o: { mode?: "min" | "max"; factor?: number; patience?: number; threshold?: number; thresholdMode?: "rel" | "abs"; cooldown?: number; minLr?: number | readonly number[]; eps?: number } = {},
   ) {
     const who = "ReduceLROnPlateau";
+    checkOptions(o, who, ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"]);
     const base = baseOf(target, who);
+    this.#target = target;
+    this.#optimizer = { kind: base.kind, beta2: base.beta2 };
     this.#grouped = base.groups !== undefined;
     this.lrs = base.groups ?? [base.lr];
     this.mode = o.mode ?? "min";
@@ -526,9 +802,10 @@ export class ReduceLROnPlateau {
     if (this.mode === "min") return this.thresholdMode === "rel" ? a < best * (1 - this.threshold) : a < best - this.threshold;
     return this.thresholdMode === "rel" ? a > best * (1 + this.threshold) : a > best + this.threshold;
   }
-  /** scheduler.step(metric): the metric of the epoch just ended (a validation loss). */
+  /** scheduler.step(metric): the metric of the epoch just ended (a validation loss); NaN is never an improvement (a bad epoch), as PyTorch's comparisons. */
   step(metric: number): void {
-    if (typeof metric !== "number" || Number.isNaN(metric)) throw new TypeError(`ReduceLROnPlateau.step: the metric must be a number, got ${String(metric)}`);
+    if (typeof metric !== "number")
+      throw new TypeError(`ReduceLROnPlateau.step: the metric must be a number (the epoch's validation loss), got ${describeValue(metric)}${typeof metric === "string" ? " (convert it with Number())" : ""}`);
     this.lastEpoch++;
     if (this.better(metric, this.best)) {
       this.best = metric;
@@ -554,8 +831,10 @@ export class ReduceLROnPlateau {
   getLastLr(): number[] {
     return [...this.lrs];
   }
+  /** The trainStep options: the rate (each group's, for a model with groups), and the momentum a OneCycleLR or CyclicLR made for the model left in its param groups. */
   options(): ScheduledOptions {
-    return { lr: this.lrs[0], ...(this.#grouped ? { groupLrs: [...this.lrs] } : {}) };
+    const held = typeof this.#target === "object" ? heldMomenta.get(this.#target) : undefined;
+    return { lr: this.lrs[0], ...(this.#grouped ? { groupLrs: [...this.lrs] } : {}), ...momentumOptions(held, this.#optimizer.kind, this.#optimizer.beta2) };
   }
   /** PyTorch's state_dict: the rates reached, the best metric and the counters (load it into one made the same way). */
   stateDict(): { lastEpoch: number; lr: number; lrs: number[]; best: number; numBadEpochs: number; cooldownCounter: number } {

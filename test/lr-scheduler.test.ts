@@ -259,3 +259,186 @@ describe("lrScheduler over param groups: each group's rate from its own initial 
     expect(() => new lrScheduler.LambdaLR(model(), [() => 1, () => 2] as never)).toThrow(/one for every param group; a list, one per group, is not supported/);
   });
 });
+
+// PyTorch's plain step() loop (the chainable get_lr() of torch/optim/lr_scheduler.py), where tsdp
+// gave something else: each expected value below is computed here from PyTorch's recursive rule,
+// quoted in a comment; `close` holds to 12 decimal places (5e-13 absolute, on rates ≤ 0.5).
+describe("lrScheduler follows PyTorch's step() loop and param groups (sched53)", () => {
+  const sgd = () => ({ manifest: { training: { optimizer: { kind: "SGD", lr: 0.1, momentum: 0.9 } } } });
+  const adam = () => ({ manifest: { training: { optimizer: { kind: "Adam", lr: 0.01, beta1: 0.9, beta2: 0.98 } } } });
+  const grouped = () => ({ manifest: { training: { optimizer: { kind: "SGD", lr: 0.1, momentum: 0.9 }, paramGroups: [{ params: ["fc.bias"], lr: 0.02 }, { params: ["fc.weight"] }] } } });
+  // PyTorch's OneCycleLR._annealing_cos and CyclicLR.get_lr's momentum (triangular)
+  const annealCos = (start: number, end: number, pct: number) => end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
+  const cyclicMomentum = (t: number, up: number, down: number, base: number, max: number) => {
+    const cycle = Math.floor(1 + t / (up + down));
+    const x = 1 + t / (up + down) - cycle;
+    const ratio = up / (up + down);
+    return max - (max - base) * (x <= ratio ? x / ratio : (x - 1) / (ratio - 1));
+  };
+  // CosineAnnealingLR.get_lr after step 0: (1 + cos(πt/T)) / (1 + cos(π(t−1)/T)) · (lr − η) + η (PyTorch's chain, its branch at t − 1 − T ≡ 0 mod 2T not reached here)
+  const cosineChain = (lr0: number, etaMin: number, tMax: number, n: number) => {
+    const out = [lr0];
+    for (let t = 1; t < n; t++) out.push(((1 + Math.cos((Math.PI * t) / tMax)) / (1 + Math.cos((Math.PI * (t - 1)) / tMax))) * (out[t - 1] - etaMin) + etaMin);
+    return out;
+  };
+
+  it("D1: ConstantLR, LinearLR, PolynomialLR with totalIters 0 give what PyTorch's loop gives (not the closed form)", () => {
+    // ConstantLR.get_lr: step 0 → lr·factor; a step other than total_iters → lr; step total_iters → lr / factor
+    const constantChain = (base: number, factor: number, totalIters: number, n: number) => {
+      const out: number[] = [];
+      let lr = base;
+      for (let t = 0; t < n; t++) out.push((lr = t === 0 ? lr * factor : t === totalIters ? lr / factor : lr));
+      return out;
+    };
+    close(trace(new lrScheduler.ConstantLR(0.1, { factor: 0.25, totalIters: 0 }), 6), constantChain(0.1, 0.25, 0, 6));
+    expect(new lrScheduler.ConstantLR(0.1, { factor: 0.25, totalIters: 0 }).lr).toBeCloseTo(0.025, 15);
+    close(trace(new lrScheduler.ConstantLR(0.1, { factor: 0.25, totalIters: 3 }), 6), constantChain(0.1, 0.25, 3, 6));
+    // LinearLR.get_lr: step 0 → lr·start_factor; past total_iters (every step after 0 here) → lr
+    close(trace(new lrScheduler.LinearLR(0.1, { startFactor: 0.4, totalIters: 0 }), 5), [0.04, 0.04, 0.04, 0.04, 0.04]);
+    // PolynomialLR.get_lr: the initial step and past total_iters → lr
+    close(trace(new lrScheduler.PolynomialLR(0.1, { totalIters: 0, power: 2 }), 4), [0.1, 0.1, 0.1, 0.1]);
+    // for a model with groups too: each group's own lr times factor
+    close(new lrScheduler.ConstantLR(grouped(), { factor: 0.5, totalIters: 0 }).options().groupLrs as number[], [0.01, 0.05]);
+    // after a SequentialLR's milestone PyTorch sets the closed form at 0 (lr·(factor + 1·(1 − factor)) = lr) and chains on: lr
+    const seq = new lrScheduler.SequentialLR(1, [new lrScheduler.ExponentialLR(1, { gamma: 0.5 }), new lrScheduler.ConstantLR(1, { factor: 0.25, totalIters: 0 })], [2]);
+    close(trace(seq, 5), [1, 0.5, 1, 1, 1]);
+    // where PyTorch's loop fails, refused when made: LinearLR's closed form at a milestone divides by totalIters; ConstantLR divides by factor 0 at totalIters
+    expect(() => new lrScheduler.SequentialLR(1, [new lrScheduler.ExponentialLR(1, { gamma: 0.5 }), new lrScheduler.LinearLR(1, { totalIters: 0 })], [2])).toThrow(/schedulers\[1\] cannot start at milestone 2: it is a LinearLR with totalIters 0.*ZeroDivisionError/);
+    expect(() => new lrScheduler.ConstantLR(1, { factor: 0, totalIters: 2 })).toThrow(/factor 0 with totalIters 2: PyTorch's step\(\) divides the lr by factor at step 2/);
+  });
+
+  it("D2: every scheduler's options() carries each group's rate (OneCycleLR and CyclicLR with cycleMomentum: false too)", () => {
+    const makers: [string, (m: ReturnType<typeof grouped>) => { options(): { groupLrs?: readonly number[] }; getLastLr(): number[] }][] = [
+      ["OneCycleLR cycleMomentum false", (m) => new lrScheduler.OneCycleLR(m, { maxLr: 0.2, totalSteps: 10, cycleMomentum: false })],
+      ["CyclicLR cycleMomentum false", (m) => new lrScheduler.CyclicLR(m, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 3, cycleMomentum: false })],
+      ["OneCycleLR", (m) => new lrScheduler.OneCycleLR(m, { maxLr: 0.2, totalSteps: 10 })],
+      ["CyclicLR", (m) => new lrScheduler.CyclicLR(m, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 3 })],
+      ["StepLR", (m) => new lrScheduler.StepLR(m, { stepSize: 2 })],
+      ["MultiStepLR", (m) => new lrScheduler.MultiStepLR(m, { milestones: [2] })],
+      ["ConstantLR", (m) => new lrScheduler.ConstantLR(m)],
+      ["LinearLR", (m) => new lrScheduler.LinearLR(m)],
+      ["ExponentialLR", (m) => new lrScheduler.ExponentialLR(m, { gamma: 0.9 })],
+      ["PolynomialLR", (m) => new lrScheduler.PolynomialLR(m)],
+      ["CosineAnnealingLR", (m) => new lrScheduler.CosineAnnealingLR(m, { tMax: 4 })],
+      ["CosineAnnealingWarmRestarts", (m) => new lrScheduler.CosineAnnealingWarmRestarts(m, { t0: 4 })],
+      ["LambdaLR", (m) => new lrScheduler.LambdaLR(m, () => 0.5)],
+      ["MultiplicativeLR", (m) => new lrScheduler.MultiplicativeLR(m, () => 0.5)],
+      ["SequentialLR", (m) => new lrScheduler.SequentialLR(m, [new lrScheduler.StepLR(m, { stepSize: 2 })], [])],
+      ["ReduceLROnPlateau", (m) => new lrScheduler.ReduceLROnPlateau(m)],
+    ];
+    for (const [name, make] of makers) {
+      const s = make(grouped());
+      expect(s.options().groupLrs, name).toEqual(s.getLastLr());
+    }
+    // PyTorch's OneCycleLR sets every group's lr to max_lr/div_factor at step 0: 0.2/25 for the bias group too (not 0.008·0.02/0.1)
+    close([...new lrScheduler.OneCycleLR(grouped(), { maxLr: 0.2, totalSteps: 10, cycleMomentum: false }).options().groupLrs!], [0.2 / 25, 0.2 / 25]);
+  });
+
+  it("D3: the momentum a OneCycleLR or CyclicLR sets stays in the param groups: maxMomentum from when it is made, its last value after its phase", () => {
+    // Linear → OneCycle @5: PyTorch's OneCycleLR set momentum = max_momentum (0.95) when made; the LinearLR phase steps with it
+    let m = sgd();
+    let seq = new lrScheduler.SequentialLR(m, [new lrScheduler.LinearLR(m, { startFactor: 0.2, totalIters: 5 }), new lrScheduler.OneCycleLR(m, { maxLr: 0.2, totalSteps: 20 })], [5]);
+    expect(seq.options().momentum).toBe(0.95);
+    // OneCycle → Cosine @10: the cycle's step 9 (its second phase, from step 5 to 19) set it last
+    m = sgd();
+    seq = new lrScheduler.SequentialLR(m, [new lrScheduler.OneCycleLR(m, { maxLr: 0.2, totalSteps: 20 }), new lrScheduler.CosineAnnealingLR(m, { tMax: 10 })], [10]);
+    for (let t = 0; t < 13; t++) seq.step();
+    expect(seq.options().momentum).toBeCloseTo(annealCos(0.85, 0.95, (9 - 5) / (19 - 5)), 12);
+    // Cyclic → Cosine @12 (up 3, down 3): its step 11's momentum, 0.8667, for Adam as β₁ with the declared β₂
+    const a = adam();
+    seq = new lrScheduler.SequentialLR(a, [new lrScheduler.CyclicLR(a, { baseLr: 0.001, maxLr: 0.01, stepSizeUp: 3 }), new lrScheduler.CosineAnnealingLR(a, { tMax: 10 })], [12]);
+    for (let t = 0; t < 15; t++) seq.step();
+    const [beta1, beta2] = seq.options().betas!;
+    expect(beta1).toBeCloseTo(cyclicMomentum(11, 3, 3, 0.8, 0.9), 12);
+    expect(beta1).toBeCloseTo(0.8 + 0.2 / 3, 12);
+    expect(beta2).toBe(0.98);
+    // a base lr stands for one optimizer too: the cycle made for the SequentialLR's schedulers
+    seq = new lrScheduler.SequentialLR(0.1, [new lrScheduler.LinearLR(0.1), new lrScheduler.CyclicLR(0.1, { baseLr: 0.01, maxLr: 0.1, maxMomentum: 0.97 })], [5]);
+    expect(seq.options().momentum).toBe(0.97);
+    // PyTorch's OneCycleLR reads its bounds from the param groups: a OneCycleLR made after it writes its own there
+    m = sgd();
+    seq = new lrScheduler.SequentialLR(m, [new lrScheduler.OneCycleLR(m, { maxLr: 0.2, totalSteps: 20 }), new lrScheduler.OneCycleLR(m, { maxLr: 0.5, totalSteps: 10, maxMomentum: 0.92, baseMomentum: 0.8 })], [20]);
+    expect(seq.options().lr).toBeCloseTo(0.5 / 25, 12);
+    expect(seq.options().momentum).toBe(0.92);
+    seq.lastEpoch = 3;
+    // the first's own phases (up to step 0.3·20 − 1 = 5) between the second's initial_lr and max_lr
+    expect(seq.lr).toBeCloseTo(annealCos(0.02, 0.5, 3 / 5), 12);
+    expect(seq.options().momentum).toBeCloseTo(annealCos(0.92, 0.8, 3 / 5), 12);
+  });
+
+  it("D4: a scheduler made before a OneCycleLR keeps the initial lr it was made with (PyTorch's base_lrs), as PyTorch's SequentialLR gives it", () => {
+    // cosine made first (base_lrs 0.1), then OneCycleLR (initial_lr 0.2/25): at the milestone PyTorch sets the cosine's closed form at 0 from 0.1, then chains
+    let m = sgd();
+    const cos = new lrScheduler.CosineAnnealingLR(m, { tMax: 10, etaMin: 0.001 });
+    const one = new lrScheduler.OneCycleLR(m, { maxLr: 0.2, totalSteps: 20 });
+    const seq = new lrScheduler.SequentialLR(m, [one, cos], [20]);
+    seq.lastEpoch = 20;
+    const got = trace(seq, 6);
+    close(got, cosineChain(0.1, 0.001, 10, 6));
+    close(got.slice(0, 3), [0.1, 0.09757729755661011, 0.0905463412215599]);
+    // first in the SequentialLR: PyTorch chains from the lr when it was made (initial_lr, 0.008), but LambdaLR reads its base_lrs (0.1)
+    m = sgd();
+    const step = new lrScheduler.StepLR(m, { stepSize: 2, gamma: 0.5 });
+    new lrScheduler.OneCycleLR(m, { maxLr: 0.2, totalSteps: 20 });
+    close(trace(new lrScheduler.SequentialLR(m, [step, new lrScheduler.ExponentialLR(m, { gamma: 0.9 })], [8]), 4), [0.008, 0.008, 0.004, 0.004]);
+    m = sgd();
+    const lambda = new lrScheduler.LambdaLR(m, (e) => 0.95 ** e);
+    const cycle = new lrScheduler.OneCycleLR(m, { maxLr: 0.2, totalSteps: 20 });
+    close(trace(new lrScheduler.SequentialLR(m, [lambda, cycle], [8]), 3), [0.1, 0.095, 0.09025]);
+    // a base lr: the same, the schedulers' order of making replayed (a LinearLR made before the OneCycleLR warms up from 0.2/25)
+    const warm = new lrScheduler.LinearLR(0.05, { startFactor: 0.2, totalIters: 5 });
+    const base = new lrScheduler.SequentialLR(0.05, [warm, new lrScheduler.OneCycleLR(0.05, { maxLr: 0.2, totalSteps: 20 })], [5]);
+    expect(base.lr).toBeCloseTo(0.008 * 0.2, 15);
+  });
+
+  it("U1: CyclicLR refuses cycleMomentum for an optimizer without momentum or β₁ when made, as PyTorch's", () => {
+    const adagrad = () => ({ manifest: { training: { optimizer: { kind: "Adagrad", lr: 0.1 } } } });
+    expect(() => new lrScheduler.CyclicLR(adagrad(), { baseLr: 0.01, maxLr: 0.1 })).toThrow(/CyclicLR: the optimizer must support momentum or beta1 with cycleMomentum enabled \(PyTorch's cycle_momentum\): Adagrad has no momentum to cycle; pass cycleMomentum: false/);
+    expect(() => new lrScheduler.OneCycleLR(adagrad(), { maxLr: 0.1, totalSteps: 10 })).toThrow(/OneCycleLR: the optimizer must support momentum or beta1/);
+    expect(new lrScheduler.CyclicLR(adagrad(), { baseLr: 0.01, maxLr: 0.1, cycleMomentum: false }).options()).toEqual({ lr: 0.01 });
+  });
+
+  it("U2: an unknown or PyTorch-spelled option is refused, naming it, what was meant and the scheduler's options", () => {
+    const cases: [() => unknown, RegExp][] = [
+      [() => new lrScheduler.CosineAnnealingLR(0.1, { tMax: 10, eta_min: 0.01 } as never), /CosineAnnealingLR: unknown option "eta_min" \(did you mean "etaMin"\? .*\); CosineAnnealingLR's options are tMax, etaMin/],
+      [() => new lrScheduler.CyclicLR(0.1, { baseLr: 0.01, maxLr: 0.1, step_size_up: 5 } as never), /CyclicLR: unknown option "step_size_up" \(did you mean "stepSizeUp"\?/],
+      [() => new lrScheduler.OneCycleLR(0.1, { maxLr: 0.1, totalSteps: 10, pct_start: 0.5 } as never), /OneCycleLR: unknown option "pct_start" \(did you mean "pctStart"\?/],
+      [() => new lrScheduler.ReduceLROnPlateau(0.1, { patience: 0, min_lr: 0.05 } as never), /ReduceLROnPlateau: unknown option "min_lr" \(did you mean "minLr"\?.*ReduceLROnPlateau's options are mode, factor/],
+      [() => new lrScheduler.StepLR(0.1, { stepSize: 2, gama: 0.5 } as never), /StepLR: unknown option "gama" \(did you mean "gamma"\?\); StepLR's options are stepSize, gamma/],
+      [() => new lrScheduler.MultiStepLR(0.1, { milestones: [2], gama: 0.5 } as never), /MultiStepLR: unknown option "gama" \(did you mean "gamma"\?/],
+      [() => new lrScheduler.ConstantLR(0.1, { total_iters: 2 } as never), /ConstantLR: unknown option "total_iters" \(did you mean "totalIters"\?/],
+      [() => new lrScheduler.LinearLR(0.1, { start_factor: 0.5 } as never), /LinearLR: unknown option "start_factor" \(did you mean "startFactor"\?/],
+      [() => new lrScheduler.ExponentialLR(0.1, { gamma: 0.9, gammma: 0.5 } as never), /ExponentialLR: unknown option "gammma" \(did you mean "gamma"\?/],
+      [() => new lrScheduler.PolynomialLR(0.1, { powr: 2 } as never), /PolynomialLR: unknown option "powr" \(did you mean "power"\?/],
+      [() => new lrScheduler.CosineAnnealingWarmRestarts(0.1, { T_0: 5 } as never), /CosineAnnealingWarmRestarts: unknown option "T_0" \(did you mean "t0"\?/],
+      [() => new lrScheduler.StepLR(0.1, { stepSize: 2, last_epoch: 4 } as never), /StepLR: unknown option "last_epoch" \(a schedule resumes with loadStateDict/],
+      [() => new lrScheduler.CosineAnnealingLR(0.1, 10 as never), /CosineAnnealingLR: the options are an object \(\{ tMax, etaMin \}\), got number 10/],
+    ];
+    for (const [make, message] of cases) expect(make).toThrow(TypeError), expect(make).toThrow(message);
+    // refused before the model's initial lr is set: a scheduler made after starts from the declared one
+    const m = sgd();
+    expect(() => new lrScheduler.OneCycleLR(m, { maxLr: 0.2, total_steps: 10 } as never)).toThrow(/did you mean "totalSteps"/);
+    expect(new lrScheduler.StepLR(m, { stepSize: 2 }).lr).toBe(0.1);
+  });
+
+  it("ReduceLROnPlateau: a NaN metric is a bad epoch (PyTorch's comparisons with NaN are false); a string is refused as one", () => {
+    // patience 1: 1 is the best; NaN, NaN are two epochs without improvement (> 1): 0.1 → 0.01; then 0.5 improves on 1
+    const s = new lrScheduler.ReduceLROnPlateau(0.1, { patience: 1 });
+    const lrs = [1, NaN, NaN, 0.5].map((metric) => (s.step(metric), s.lr));
+    close(lrs, [0.1, 0.1, 0.01, 0.01]);
+    expect(s.best).toBe(0.5);
+    const max = new lrScheduler.ReduceLROnPlateau(0.1, { mode: "max", patience: 0 });
+    max.step(NaN);
+    expect(max.best).toBe(-Infinity);
+    expect(() => s.step("0.5" as never)).toThrow(/ReduceLROnPlateau.step: the metric must be a number \(the epoch's validation loss\), got the string "0.5" \(convert it with Number\(\)\)/);
+  });
+
+  it("U3: a ReduceLROnPlateau (or a SequentialLR) cannot be part of a SequentialLR, and the message says which and why", () => {
+    expect(() => new lrScheduler.SequentialLR(0.1, [new lrScheduler.StepLR(0.1, { stepSize: 2 }), new lrScheduler.ReduceLROnPlateau(0.1) as never], [5])).toThrow(
+      /SequentialLR: schedulers\[1\] is a ReduceLROnPlateau, which cannot be part of a SequentialLR \(as in PyTorch: its step needs the metric/,
+    );
+    const inner = new lrScheduler.SequentialLR(0.1, [new lrScheduler.StepLR(0.1, { stepSize: 2 })], []);
+    expect(() => new lrScheduler.SequentialLR(0.1, [new lrScheduler.StepLR(0.1, { stepSize: 2 }), inner], [5])).toThrow(/schedulers\[1\] is a SequentialLR; give one SequentialLR every scheduler and milestone/);
+    expect(() => new lrScheduler.SequentialLR(0.1, [{} as never], [])).toThrow(/schedulers\[0\] is not a scheduler/);
+  });
+});
