@@ -91,4 +91,36 @@ describe("cumsum", () => {
       m.dispose();
     }
   }, 300_000);
+
+  it("sums a long line as PyTorch's CPU kernel does, in double with each output rounded to float (accum54: a float running sum drifted by 2 % over 2^22 of offset data); a product leaves float's range and comes back", async () => {
+    const N = 1 << 16;
+    const dir = writeFiles({
+      "model.ts": `${header}export class Long extends nn.Module {
+  forward(x: Tensor<[Batch, ${N}]>, p: Tensor<[Batch, 3]>) {
+    return [x.cumsum(1), p.cumprod(1)];
+  }
+}
+`,
+    });
+    const { build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
+    const m = await load(build.outDir);
+    try {
+      // 1000 + small noise: a float running sum loses ~N·ulp(sum); the double one, only each output's rounding
+      const x = Float32Array.from(normals(N, 5, 1), (v) => 1000 + 0.01 * v);
+      const [sums, products] = m.forwardAllSync(tensor(x, [1, N]), tensor(Float32Array.from([1e30, 1e30, 1e-30]), [1, 3]));
+      let exact = 0;
+      let worst = 0;
+      for (let i = 0; i < N; i++) {
+        exact += x[i];
+        worst = Math.max(worst, Math.abs((sums.data as Float32Array)[i] - exact) / exact);
+      }
+      // tolerance: one float rounding of each output (2^-24 ≈ 6e-8) with room; the float sum is at ~1e-3
+      expect(worst).toBeLessThan(1.2e-7);
+      // a double running product (PyTorch's CPU acc_type): past float's range at the second, back at the third
+      const f = Math.fround;
+      expect(Array.from(products.data as Float32Array)).toEqual([f(1e30), Infinity, f(f(1e30) * f(1e30) * f(1e-30))]);
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
 });

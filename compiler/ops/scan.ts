@@ -105,7 +105,10 @@ export const cumsum: OpDef<ScanAttrs> = scanOp<ScanAttrs>({
     }
     return out;
   },
-  scan: (a) => ({ setup: ["float s = 0.0f;"], passes: [{ reverse: a.reverse, step: ["s += x[at];", "out[at] = s;"] }] }),
+  // the running sum in double, each output rounded to float, as PyTorch's CPU kernel (acc_type of
+  // float is double there): a float sum serial along a line of 2^22 drifts by 2 % on offset data
+  // (accum54), where PyTorch's CUDA scan (a tree) stays near float's epsilon
+  scan: (a) => ({ setup: ["double s = 0.0;"], passes: [{ reverse: a.reverse, step: ["s += x[at];", "out[at] = (float)s;"] }] }),
   grad: ({ node, dy, emit }) => {
     const a = cumsum.attrsOf(node);
     return [emit("cumsum", [dy], { dim: a.dim, reverse: !a.reverse })];
@@ -120,7 +123,8 @@ export const cumprod: OpDef<DimAttrs> = scanOp<DimAttrs>({
     let p = 1;
     return x.map((v) => (p *= v));
   },
-  scan: () => ({ setup: ["float p = 1.0f;"], passes: [{ reverse: false, step: ["p *= x[at];", "out[at] = p;"] }] }),
+  // in double as cumsum, as PyTorch's CPU kernel: a product past float's range and back (1e30 · 1e30 · 1e-30) is 1e30, not ∞
+  scan: () => ({ setup: ["double p = 1.0;"], passes: [{ reverse: false, step: ["p *= x[at];", "out[at] = (float)p;"] }] }),
   grad: ({ node, dy, emit }) => [emit("cumprod_grad", [node.inputs[0], dy], { dim: cumprod.attrsOf(node).dim })],
 });
 

@@ -6,7 +6,8 @@ import { arg, pointwiseView } from "./simple.ts";
 
 // Scans (ops/scan.ts: cumsum, cumprod, logcumsumexp, cummax/cummin and their gradients): one
 // thread per line along the dim, running the op's line program over it in order — from the end
-// for a reverse pass — in float, as PyTorch's kernels do. Lines are numbered inner index fastest,
+// for a reverse pass — in float, as PyTorch's kernels do, but for the running sum and product,
+// which are double as PyTorch's CPU kernel's (ops/scan.ts). Lines are numbered inner index fastest,
 // so adjacent threads read adjacent floats wherever the dim is not the last; along the last dim a
 // thread walks its own contiguous row.
 
