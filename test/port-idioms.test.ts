@@ -762,6 +762,12 @@ describe("a layer without state created where it is called (Hugging Face's loss_
     expect(first(model("const fc = new nn.Linear(3, 3); return fc(x);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP3005 6: nn\.Linear is created inside forward: its parameters would be new at every call and not part of the model/);
     expect(first(model("const bn = new nn.BatchNorm1d(3, { affine: false }); return bn(x);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP3005 6: nn\.BatchNorm1d is created inside forward: its buffers would be new/);
     expect(first(model("const d = new nn.Dropout(0.2); return d(x);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP3005 6: nn\.Dropout is created inside forward: PyTorch's new module is in train mode whatever model\.eval\(\) set/);
+    // a norm without running statistics computes alike in both modes (rev54)
+    expect(lowerSource(model("const bn = new nn.BatchNorm1d(3, { affine: false, trackRunningStats: false }); return bn(x);", "x: Tensor<[Batch, 3]>")).graph.params).toEqual([]);
+    // a model class made in forward says where it belongs
+    expect(first(model("const s = new Scale(); return s(x);", "x: Tensor<[Batch, 3]>", "", "class Scale extends nn.Module { forward(x: Tensor) { return x.mul(2); } }"))).toMatch(
+      /^TSDP3005 6: new Scale is called inside forward: a module class is made in the model's constructor/,
+    );
   });
 });
 

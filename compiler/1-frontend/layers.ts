@@ -399,8 +399,12 @@ function layerClass(name: string, spec: LayerSpec, host: LayerHost): BuiltinClas
   return new BuiltinClass(who, construct, statics);
 }
 
-/** Layers whose forward follows train/eval mode: a new PyTorch module is in train mode whatever model.eval() set. */
-const MODE_DEPENDENT = /Dropout|RReLU|BatchNorm|InstanceNorm/;
+/**
+ * Layers without state whose forward follows train/eval mode: a new PyTorch module is in train mode
+ * whatever model.eval() set. (A norm without running statistics computes alike in both modes; one
+ * with them has buffers.)
+ */
+const MODE_DEPENDENT = /Dropout|RReLU/;
 
 /**
  * A layer created inside forward or a loss function — Hugging Face's `loss_fct = CrossEntropyLoss()`

@@ -26,7 +26,9 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "optim.LBFGS": notAnOptimizer(
     "L-BFGS re-evaluates the loss several times per step through a closure (its line search) and keeps a history of past steps, where tsdp's step is one forward and one backward (for a small full-batch fit, as the sine-wave tutorial's, Adam with a larger lr)",
   ),
-  "optim.SparseAdam": notAnOptimizer("tsdp's embedding gradients are dense (nn.Embedding's sparse=True gives the same values as a dense gradient): use optim.Adam"),
+  "optim.SparseAdam": notAnOptimizer(
+    "SparseAdam updates only the rows a sparse gradient holds (its moments lazy), and tsdp's embedding gradients are dense (nn.Embedding's sparse=True gives the same values densely); optim.Adam is the dense algorithm, whose moments decay on every row",
+  ),
   "optim.ASGD": notAnOptimizer("averaged SGD is not implemented"),
   "optim.Rprop": notAnOptimizer("Rprop is not implemented"),
   "optim.Adafactor": notAnOptimizer("Adafactor is not implemented"),
