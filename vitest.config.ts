@@ -14,6 +14,7 @@ export const NATIVE = [
   "test/unreached-params.test.ts",
   "test/gradient-accumulation.test.ts",
   "test/train-step-outputs.test.ts",
+  "test/long-sums.test.ts",
   "test/named-outputs.test.ts",
   "test/distributed.test.ts",
   "test/distributed-rdzv.test.ts",

@@ -161,6 +161,8 @@ export interface GemmView extends GemmViewBase {
   readonly kSkip?: string;
   /** K split over blocks along grid.z, then summed by each tile's last block. */
   readonly splitK?: { readonly maxSplits: number; readonly minChunk: number; readonly wanted: number };
+  /** The CPU target's blocked K sum: STEPS k-steps (DEPTH k) per block, each block's sum added into a total. */
+  readonly kBlock?: { readonly STEPS: number; readonly DEPTH: number };
   readonly gatherA: GatherView;
   readonly gatherB: GatherView;
   /** The thread's sub-tile in runs of 4 rows (columns), RUN_M (RUN_N) apart; ROW_OF / COL_OF: its i-th row, j-th column in the block tile, as C. */
@@ -518,6 +520,11 @@ interface StridedReduceViewBase extends KernelViewBase {
   readonly combineAcc: string;
   /** The stored value, from `acc`. */
   readonly result: string;
+  /**
+   * The unrolled loop in runs of STEPS passes: after each, every accumulator is folded into its
+   * total and starts again (fold); after the loop, the totals into the accumulators (finish).
+   */
+  readonly runs: { readonly STEPS: number; readonly totals: readonly string[]; readonly fold: readonly string[]; readonly finish: readonly string[] };
 }
 
 /** reduce_channels.cu.hbs: a block per output element of a reduction over outer and inner dims (a conv bias's gradient). */
@@ -570,6 +577,8 @@ export interface LossView extends KernelViewBase {
   readonly none: boolean;
   /** The block's sum `total` turned into the result. */
   readonly finish: string;
+  /** A thread's losses are summed in runs of this many, each run then added into its total. */
+  readonly runSteps: number;
   /** The GPU's shape: many blocks, their sums added by the last (kernels/blockwise.ts lossKernel). */
   readonly blockSums: boolean;
   /**

@@ -166,6 +166,8 @@ export function reduceOver(ctx: CodegenContext, k: Kernel, x: Node, dims: readon
 
 const LOSS_THREADS = 1024;
 const GPU_LOSS_THREADS = 256;
+/** A thread's losses per run, each run's sum then added into its total (loss.cu.hbs). */
+const LOSS_RUN = 256;
 
 export function lossKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
@@ -210,6 +212,7 @@ export function lossKernel(ctx: CodegenContext, k: Kernel) {
     lossOf: loss.statements(op.attrsOf(n), C),
     none: reduction === "none",
     finish: reduction === "mean" ? "total / (float)rows" : "total",
+    runSteps: LOSS_RUN,
     blockSums,
     ...(g && gradCodegen
       ? {

@@ -20,6 +20,9 @@ import { BLOCK_PARTIALS, TILE_TICKETS } from "./tickets.ts";
 const THREADS = 256;
 /** The fewest unrolled passes of the block (UNROLL · THREADS loads each) a split of an output reads. */
 const MIN_SPLIT_PASSES = 2;
+/** Unrolled passes per run: each accumulator folds this many loads before its total takes them. */
+const RUN_STEPS = 256;
+
 /** Independent accumulators per thread: loads in flight. */
 const UNROLL = 4;
 
@@ -56,9 +59,19 @@ export function stridedReduceKernel(ctx: CodegenContext, k: Kernel, dims: readon
   const summary = `${n.op} over dims [${dims.join(", ")}] of ${shapeComment(x)}`;
   const accumulators = Array.from({ length: UNROLL }, (_, i) => `acc${i}`);
   const merge = accumulators.slice(1).map((a) => r.combine("acc0", a));
+  // Runs of RUN_STEPS passes, each accumulator's run then folded into a total: a float sum of n
+  // terms in one accumulator loses up to n·ulp (2.6e-4 over 2^20 rows of equal terms, accum54); in
+  // runs, about (RUN_STEPS + n / RUN_STEPS)·ulp, as reduce.cu's runs of SUM_RUN
+  const totals = accumulators.map((_, i) => `total${i}`);
+  const runs = {
+    STEPS: RUN_STEPS,
+    totals,
+    fold: accumulators.flatMap((a, i) => [r.combine(totals[i], a), `${a} = ${r.identity};`]),
+    finish: accumulators.map((a, i) => r.combine(a, totals[i])),
+  };
   const common = {
     name: k.name, summary, source: ctx.source(k), rules: k.rules.join(", ") || "none", params: args.map((a) => a.decl).join(", "),
-    threads: THREADS, identity: r.identity, fold: r.combine("acc0", "v"), unroll: UNROLL, accumulators, merge, combineAcc: r.combine("acc", "v"),
+    threads: THREADS, identity: r.identity, fold: r.combine("acc0", "v"), unroll: UNROLL, accumulators, merge, combineAcc: r.combine("acc", "v"), runs,
   };
   const launch = (grid: string, kernelSummary: string): LaunchView => ({
     name: k.name, kernel: `${k.name}_kernel`, grid, block: `dim3(${THREADS})`, sharedBytes: "0", args, scalars: [], scalarArgs: "batch", summary: kernelSummary, source: common.source,
