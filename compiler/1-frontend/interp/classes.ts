@@ -362,12 +362,12 @@ export class Interpreter extends PropertyEvaluator {
   }
 
   protected requireConstructPhase(who: string, site: CallSite): void {
-    if (this.phase === "forward")
-      fail(
-        "moduleOutsideConstructor",
-        `${who} is called inside forward: a module class is made in the model's constructor, where its parameters are registered (of tsdp's layers, one without state — nn.ReLU, a loss — may be made where it is called)`,
-        site.loc,
-      );
+    if (this.phase !== "forward") return;
+    // `new Scale()` of a model file's module class: where it belongs, and what may be made in forward
+    const where = who.startsWith("new ")
+      ? ": a module class is made in the model's constructor, where its parameters are registered (of tsdp's layers, one without state — nn.ReLU, a loss — may be made where it is called)"
+      : "";
+    fail("moduleOutsideConstructor", `${who} is called inside forward${where}`, site.loc);
   }
 
   /**
