@@ -161,7 +161,7 @@ export interface GemmView extends GemmViewBase {
   readonly kSkip?: string;
   /** K split over blocks along grid.z, then summed by each tile's last block. */
   readonly splitK?: { readonly maxSplits: number; readonly minChunk: number; readonly wanted: number };
-  /** The CPU target's blocked K sum: STEPS k-steps (DEPTH k) per block, each block's sum added into a total. */
+  /** The CPU target's blocked K sum: STEPS k-steps (DEPTH k) per block, each block's sum added into a total in double. */
   readonly kBlock?: { readonly STEPS: number; readonly DEPTH: number };
   readonly gatherA: GatherView;
   readonly gatherB: GatherView;
@@ -524,7 +524,7 @@ interface StridedReduceViewBase extends KernelViewBase {
    * The unrolled loop in runs of STEPS passes: after each, every accumulator is folded into its
    * total and starts again (fold); after the loop, the totals into the accumulators (finish).
    */
-  readonly runs: { readonly STEPS: number; readonly totals: readonly string[]; readonly fold: readonly string[]; readonly finish: readonly string[] };
+  readonly runs?: { readonly STEPS: number; readonly totals: readonly string[]; readonly fold: readonly string[]; readonly finish: readonly string[] };
 }
 
 /** reduce_channels.cu.hbs: a block per output element of a reduction over outer and inner dims (a conv bias's gradient). */

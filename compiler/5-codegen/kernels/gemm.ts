@@ -240,19 +240,13 @@ function col2imView(c: GemmCol2im, t: Tile, lda: number, ldb: number): GemmCol2i
   };
 }
 
-
-/**
- * The row offset at k = 0 of each operand staged along k whose rows run contiguously along k and do
- * not all start on a sector (what the ring and flat staging read from the sector boundary): GPU
- * shapes only, not gathered, not summed tap by tap (col2im), not where steps are skipped.
- */
 /** How deep a block of the CPU target's blocked K sum is (gemm.cu.hbs kBlock): a CPU BLAS's depth. */
-export const K_BLOCK_DEPTH = 256;
+const K_BLOCK_DEPTH = 256;
 
 /**
  * The CPU target's K sum in blocks of K_BLOCK_DEPTH (whole k-steps), for a K that may be deeper
  * (one that grows with the batch: a weight gradient's): each block's products summed in the tile's
- * accumulators, then added into a total. The GPU shape has split-K for deep sums instead.
+ * accumulators, then added into a total in double. The GPU shape has split-K for deep sums instead.
  */
 function kBlockOf(K: number | string, BK: number, shapeFor: "gpu" | "cpu"): GemmView["kBlock"] {
   if (shapeFor !== "cpu" || (typeof K === "number" && K <= K_BLOCK_DEPTH)) return undefined;
@@ -260,6 +254,11 @@ function kBlockOf(K: number | string, BK: number, shapeFor: "gpu" | "cpu"): Gemm
   return { STEPS: steps, DEPTH: steps * BK };
 }
 
+/**
+ * The row offset at k = 0 of each operand staged along k whose rows run contiguously along k and do
+ * not all start on a sector (what the ring and flat staging read from the sector boundary): GPU
+ * shapes only, not gathered, not summed tap by tap (col2im), not where steps are skipped.
+ */
 function kRowOffsets(parts: GemmIndexMaps, shape: { readonly rowMajorA: boolean; readonly rowMajorB: boolean }, shapeFor: "gpu" | "cpu"): { a?: string; b?: string } {
   if (shapeFor !== "gpu" || parts.col2im || parts.kSkip) return {};
   const offsetOf = (load: string, operand: "a" | "b", rowMajor: boolean, gathered: boolean) => {

@@ -116,6 +116,9 @@ export function stridedReduceKernel(ctx: CodegenContext, k: Kernel, dims: readon
     loadType: vector ? "float4" : "float", loads, tail: [load("v", "j"), ...fold("acc0", "v")],
     lastOffset: String((UNROLL - 1) * THREADS), stride4: String(UNROLL * THREADS), warpCombine: r.warp, result: result("acc"),
     ...(maxSplits > 1 ? { blockSums: { maxSplits, combine: r.combine("acc", "v") } } : {}),
+    // the GPU shape splits a long channel over blocks instead (blockSums), and the totals' registers
+    // (32 → 38–40 on sm_90, rev55) would cost it a quarter of its occupancy
+    runs: ctx.shapeFor === "cpu" ? common.runs : undefined,
   };
   const outputs = `(unsigned)std::min<size_t>(${keptCount}, 65535)`;
   if (maxSplits === 1) return { kernel, launch: launch(`dim3(${outputs})`, summary) };
