@@ -224,6 +224,9 @@ export abstract class LRScheduler {
     return typeof this.target === "object" ? heldMomenta.get(this.target) : undefined;
   }
 
+  // What a SequentialLR asks of the schedulers it runs (public for it, not for callers: options(),
+  // step() and getLastLr() are the schedule's interface).
+
   /** The momentum (or β₁) the param groups hold at its own step t, `held` when it took over: a cycle sets its own, any other keeps what was held. */
   momentumAfter(_t: number, held: number | undefined): number | undefined {
     return held;
