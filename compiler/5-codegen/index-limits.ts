@@ -13,7 +13,6 @@ import { KEEPS_EVERY_VALUE } from "../ops/movement.ts";
 import type { IndexRange } from "../ops/op.ts";
 export type { IndexRange };
 
-
 /**
  * The elements of the source a use reads: all of them, a window along one of its dims (narrows
  * straight off the source: `ids.narrow(1, 0, 2)`, `idx[:, :-1]`), or some that are not followed.

@@ -708,6 +708,13 @@ int global_loss(tsdp_model* m, double local, float* loss) {
     return 0;
 }
 
+/** The caller's output arrays, then a slot for the loss (which unstage_outputs puts per replica instead). */
+std::vector<void*> with_loss_slot(void* const* outputs) {
+    std::vector<void*> outs(outputs, outputs + tsdp_model_description.output_count);
+    outs.push_back(nullptr);
+    return outs;
+}
+
 }  // namespace
 
 std::string describe_all_reduce(tsdp_model* m) {
@@ -729,8 +736,7 @@ int evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* ta
         const tsdp_model_desc& d = tsdp_model_description;
         std::vector<const void*> ins(inputs, inputs + d.input_count);
         ins.push_back(target);
-        std::vector<void*> outs(outputs, outputs + d.output_count);
-        outs.push_back(nullptr);  // the loss goes to the per-replica slots
+        std::vector<void*> outs = with_loss_slot(outputs);
         std::vector<float> losses(m->replicas.size(), 0.0f);
         std::vector<double> weights;
         if (int e = loss_weights(m, chunks(batch, (int)m->replicas.size()), target, &weights)) return e;
@@ -872,11 +878,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         }
         if (int e = nccl_wait(m)) return e;
         if (int e = synchronize_all(m)) return e;
-        std::vector<void*> outs;
-        if (outputs) {
-            outs.assign(outputs, outputs + tsdp_model_description.output_count);
-            outs.push_back(nullptr);  // the loss goes to the per-replica slots
-        }
+        std::vector<void*> outs = outputs ? with_loss_slot(outputs) : std::vector<void*>();
         unstage_outputs(m, t.step, parts, outputs ? outs.data() : nullptr, &losses);
         count();
         return global_loss(m, combine(losses, weights), loss);
