@@ -89,6 +89,18 @@ describe("PyTorch's gradient conventions", () => {
     expect(gradient("return F.relu(x);", [1, -1, 0, NaN])).toEqual([1, 0, 0, 4]);
   });
 
+  it("adaptive max pooling over uneven windows sends a tie's gradient to the first maximum in row-major order, a NaN's to the last NaN, as PyTorch's kernel", () => {
+    // 2×3 → 1×2: the windows along W are [0, 2) and [1, 3); PyTorch scans rows, then columns, with
+    // (val > max || isnan(val)), so the first of equal maxima and the last NaN hold the index
+    const pool = "return F.adaptiveMaxPool2d(x.view(-1, 1, 2, 3), [1, 2]).flatten(1);";
+    // a 2 at (0, 1) and at (1, 0) in window 0: (0, 1) takes w = 1, and window 1's 2 at (0, 1) w = 2
+    expect(gradient(pool, [0, 2, 0, 2, 0, 0])).toEqual([0, 3, 0, 0, 0, 0]);
+    // NaN at (0, 1) and (1, 0): window 0's index is (1, 0), window 1 has (0, 1) only
+    expect(gradient(pool, [0, NaN, 0, NaN, 0, 0])).toEqual([0, 2, 0, 1, 0, 0]);
+    // both dims uneven (3×3 → 2×2), every value tied: each window's top-left element
+    expect(gradient("return F.adaptiveMaxPool2d(x.view(-1, 1, 3, 3), 2).flatten(1);", Array(9).fill(1))).toEqual([1, 2, 0, 3, 4, 0, 0, 0, 0]);
+  });
+
   it("rrelu at x = 0 has the slope as its gradient (leaky_relu's x > 0 ? 1 : slope), not 1", () => {
     const slope = (1 / 8 + 1 / 3) / 2;
     expect(gradient("return F.rrelu(x);", [0, -1, 1])).toEqual([slope, 2 * slope, 3].map((v) => expect.closeTo(v, 12)));

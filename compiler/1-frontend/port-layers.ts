@@ -51,8 +51,11 @@ export function pairwiseDistance(b: Bound, site: CallSite, em: GraphEmitter, who
  * max pool of kernel and stride k. Otherwise (VGG's 7×7 from a CIFAR-sized 1×1 or 2×2 map,
  * AlexNet's 6×6 from 13×13) windows of two lengths overlap, which one max pool cannot express:
  * the max over a box is the max along H of the max along W, so each dim is pooled on its own —
- * one max pool per output position over its window, joined. Ties within a window may then pick
- * a different element's gradient than PyTorch's first-in-window argmax; the values are the same.
+ * one max pool per output position over its window, joined. W goes first so that the index a
+ * window's gradient goes to is PyTorch's: its kernel scans rows, then columns, keeping the first of
+ * equal maxima and the last NaN; max_pool2d keeps the same along one dim, so each row's first
+ * maximum, then the first row that holds the window's, is the first in row-major order (a NaN: the
+ * last row's last).
  */
 export function adaptiveMaxPool(input: TensorValue, outputSize: readonly (number | null)[], spatial: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const shape = input.node.shape;
@@ -76,7 +79,7 @@ export function adaptiveMaxPool(input: TensorValue, outputSize: readonly (number
     const kernel = planarSizes.map((s, i) => s / planarOuts[i]);
     y = c.op("max_pool2d", [y], { kernel, stride: kernel, padding: [0, 0] });
   } else
-    for (const dim of [2, 3] as const) {
+    for (const dim of [3, 2] as const) {
       const [size, out] = [planarSizes[dim - 2], planarOuts[dim - 2]];
       if (size % out === 0) {
         if (size !== out) y = poolAlong(y, dim, size / out);
