@@ -46,13 +46,14 @@ export function rankedMatmul(who: string, rank: number, a: TensorValue, b: Tenso
 
 /**
  * log(1 + eᶻ) = max(z, 0) + log1p(e^−|z|): never overflowing (softplus losses, logaddexp). max(z, 0)
- * is written (z + |z|)/2, exact, so that the gradient at z = 0 is PyTorch's σ(0) = ½ (relu's
- * subgradient 0 there, with |z|'s, would give 0).
+ * is written z/2 + |z|/2, exact, so that the gradient at z = 0 is PyTorch's σ(0) = ½ (relu's
+ * subgradient 0 there, with |z|'s, would give 0); halved before the sum, which (z + |z|)/2
+ * overflows above FLT_MAX/2.
  */
 export function softplus(c: ReturnType<typeof ops>, z: TensorValue): TensorValue {
-  // z = −∞ read as −FLT_MAX: (z + |z|)/2 would be −∞ + ∞, where softplus(−∞) is 0 (its gradient 0 there too)
+  // z = −∞ read as −FLT_MAX: the halves would be −∞ + ∞, where softplus(−∞) is 0 (its gradient 0 there too)
   const finite = c.op("where", [c.op("lt", [z, -3.4028234663852886e38]), -3.4028234663852886e38, z]);
-  return c.op("add", [c.op("mul", [c.op("add", [finite, c.op("abs", [finite])]), 0.5]), c.op("log1p", [c.op("exp", [c.op("neg", [c.op("abs", [finite])])])])]);
+  return c.op("add", [c.op("add", [c.op("mul", [finite, 0.5]), c.op("mul", [c.op("abs", [finite]), 0.5])]), c.op("log1p", [c.op("exp", [c.op("neg", [c.op("abs", [finite])])])])]);
 }
 
 /**

@@ -212,7 +212,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         // torch.full(size, fill_value): the size is always one array here, since fill_value is a number too
         const b = bindArgs("F.full", [arg("size", "any"), arg("fillValue", "any"), ...fillDtype], args, site);
         const value = b.fillValue;
-        if (typeof value !== "number" || Number.isNaN(value))
+        if (typeof value !== "number")
           fail("wrongArgumentType", `F.full: fillValue must be a number, got ${describe(value)}`, locOfArg(b, "fillValue", site));
         return filledAs("F.full", sizes("F.full", b.size, site), value, b, site);
       }),
@@ -223,7 +223,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     ["zerosLike", like("F.zerosLike", () => 0)],
     ["onesLike", like("F.onesLike", () => 1)],
     ["fullLike", like("F.fullLike", (b, site) => {
-      if (typeof b.fillValue !== "number" || Number.isNaN(b.fillValue)) fail("wrongArgumentType", `F.fullLike: fillValue must be a number, got ${describe(b.fillValue)}`, locOfArg(b, "fillValue", site));
+      if (typeof b.fillValue !== "number") fail("wrongArgumentType", `F.fullLike: fillValue must be a number, got ${describe(b.fillValue)}`, locOfArg(b, "fillValue", site));
       return b.fillValue;
     }, [arg("fillValue", "any")])],
     // in forward, a fresh draw on every call (a VAE's noise, drop path's keep mask); in a
@@ -295,12 +295,12 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       "where",
       new BuiltinFunction("F.where", (args, site) => {
         const b = bindArgs("F.where", [arg("condition", "tensor"), arg("input", "any"), arg("other", "any")], args, site);
-        // a number may be ±Infinity here (an additive attention mask): a scalar `full`, which allows it;
+        // a number may be ±Infinity (an additive attention mask) or NaN here: a scalar `full`, which allows them;
         // true and false are 1 and 0, and where(c, true, false) (or bool tensors) is a bool mask
         const operand = (v: Value, name: string) =>
           v instanceof TensorValue ? v.node
           : typeof v === "boolean" ? em.node("full", [], { shape: [], value: Number(v) }, "F.where", site)
-          : typeof v === "number" && !Number.isNaN(v) ? em.node("full", [], { shape: [], value: v }, "F.where", site)
+          : typeof v === "number" ? em.node("full", [], { shape: [], value: v }, "F.where", site)
           : fail("wrongArgumentType", `F.where: ${name} must be a tensor, a number or a boolean, got ${describe(v)}`, locOfArg(b, name, site));
         const result = em.tensor("where", [b.condition, operand(b.input, "input"), operand(b.other, "other")], {}, "F.where", site);
         const bool = (v: Value) => typeof v === "boolean" || (v instanceof TensorValue && isBooleanMask(v.node));
@@ -320,7 +320,7 @@ function listed(data: Value, who: string, loc: SourceLoc): { shape: number[]; va
   const values: number[] = [];
   const walk = (v: Value, depth: number) => {
     if (depth === shape.length) {
-      if (typeof v !== "number" || Number.isNaN(v)) fail("wrongArgumentType", `${who}: the data must be numbers (not NaN), got ${describe(v)}`, loc);
+      if (typeof v !== "number") fail("wrongArgumentType", `${who}: the data must be numbers, got ${describe(v)}`, loc);
       if (!Number.isFinite(Math.fround(v)) && Number.isFinite(v)) fail("invalidArgument", `${who}: ${v} is outside float32's range`, loc);
       values.push(v as number);
       return;
@@ -386,12 +386,11 @@ export const selectionMethods = {
     if (b.value instanceof TensorValue) {
       if (b.value.node.shape.length !== 0) fail("shapeMismatch", `maskedFill: value must be a number or a 0-dim tensor, got a tensor of shape ${formatShape(b.value.node.shape)}`, locOfArg(b, "value", site));
       const known = constantValues(em, b.value.node);
-      if (known && !Number.isNaN(known[0])) return em.tensor("masked_fill", [x, b.mask], { value: known[0] }, "maskedFill", site);
+      if (known) return em.tensor("masked_fill", [x, b.mask], { value: known[0] }, "maskedFill", site);
       return em.tensor("where", [b.mask, em.tensor("expand", [b.value], { shape: [...x.node.shape] }, "maskedFill", site), x], {}, "maskedFill", site);
     }
-    // −Infinity is the point of masked_fill in attention; NaN is never meant
-    if (typeof b.value !== "number" || Number.isNaN(b.value))
-      fail("wrongArgumentType", `maskedFill: value must be a number (−Infinity included), got ${describe(b.value)}`, locOfArg(b, "value", site));
+    // −Infinity is the point of masked_fill in attention; NaN and +Infinity are PyTorch's too
+    if (typeof b.value !== "number") fail("wrongArgumentType", `maskedFill: value must be a number or a 0-dim tensor, got ${describe(b.value)}`, locOfArg(b, "value", site));
     return em.tensor("masked_fill", [x, b.mask], { value: b.value }, "maskedFill", site);
   },
 };

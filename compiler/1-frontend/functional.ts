@@ -414,24 +414,26 @@ function composer(em: GraphEmitter, who: string, site: CallSite) {
 const FLT_MAX = 3.4028234663852886e38;
 
 function stableSoftplus(c: ReturnType<typeof composer>, z: () => Node): Node {
-  // max(z, 0) as (z + |z|)/2: exact, and its gradient at 0 is ½, as PyTorch's σ(0) (composite-ops.ts
-  // softplus); z = −∞ read as −FLT_MAX, where (z + |z|)/2 would be −∞ + ∞ (softplus(−∞) is 0)
+  // max(z, 0) as z/2 + |z|/2: exact, and its gradient at 0 is ½, as PyTorch's σ(0) (composite-ops.ts
+  // softplus); halved before the sum, which (z + |z|)/2 overflows above FLT_MAX/2; z = −∞ read as
+  // −FLT_MAX, where the halves would be −∞ + ∞ (softplus(−∞) is 0)
   const finite = () => c.op("where", c.op("lt", z(), -FLT_MAX), -FLT_MAX, z());
-  return c.op("add", c.op("mul", c.op("add", finite(), c.op("abs", finite())), 0.5), c.op("log1p", c.op("exp", c.op("neg", c.op("abs", finite())))));
+  return c.op("add", c.op("add", c.op("mul", finite(), 0.5), c.op("mul", c.op("abs", finite()), 0.5)), c.op("log1p", c.op("exp", c.op("neg", c.op("abs", finite())))));
 }
 
 /**
  * PyTorch's softplus: log(1 + e^(βx))/β, and x itself where βx > threshold. Above a threshold of
  * 15 the two differ by less than e^−15/15 relative, below float32's rounding, so the stable form
  * alone gives PyTorch's float32 result. A lower threshold changes values and needs the select
- * softplus + [βx > t]·(x − softplus) — built with relu_grad(v, c) = v·[c > 0] — whose operands are
- * computed twice, from x, so that every intermediate keeps one consumer and the kernel stays one.
+ * where(βx > t, x, softplus) — a select, not softplus + [βx > t]·(x − softplus), which is ∞ − ∞ at
+ * x = +∞ — with βx computed again for the condition, so that every intermediate keeps one consumer
+ * and the kernel stays one.
  */
 function softplus(c: ReturnType<typeof composer>, x: Node, beta: number, threshold: number): Node {
   const scaled = () => (beta === 1 ? x : c.op("mul", x, beta));
   const sp = () => (beta === 1 ? stableSoftplus(c, scaled) : c.op("div", stableSoftplus(c, scaled), beta));
   if (threshold >= 15) return sp();
-  return c.op("add", sp(), c.op("relu_grad", c.op("sub", x, sp()), c.op("sub", scaled(), threshold)));
+  return c.op("where", c.op("gt", scaled(), threshold), x, sp());
 }
 
 /** nn.Dropout1d / 2d / 3d: whole channels of [N, C, L], [N, C, H, W] or [N, C, D, H, W] zeroed with probability p, the rest scaled by 1/(1 − p). */

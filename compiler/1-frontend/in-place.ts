@@ -180,10 +180,10 @@ type Fill = (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, wh
 const fills: Record<string, Fill> = {
   zero: (x, args, site, em, who) => (bindArgs(who, [], args, site), filled(x, 0, who, site, em)),
   fill: (x, args, site, em, who) => {
-    // ±Infinity too: CLIP's build_attention_mask fills with float("-inf") before triu_
+    // ±Infinity and NaN too: CLIP's build_attention_mask fills with float("-inf") before triu_
     const b = bindArgs(who, [arg("value", "any")], args, site);
-    if (typeof b.value === "number" && !Number.isNaN(b.value)) return filled(x, b.value, who, site, em);
-    if (!(b.value instanceof TensorValue)) fail("wrongArgumentType", `${who}: value must be a number (±Infinity included) or a 0-dim tensor, got ${describe(b.value)}`, locOfArg(b, "value", site));
+    if (typeof b.value === "number") return filled(x, b.value, who, site, em);
+    if (!(b.value instanceof TensorValue)) fail("wrongArgumentType", `${who}: value must be a number or a 0-dim tensor, got ${describe(b.value)}`, locOfArg(b, "value", site));
     const v = b.value as TensorValue;
     if (v.node.shape.length !== 0) fail("shapeMismatch", `${who} takes a number or a 0-dim tensor, got ${formatShape(v.node.shape)}`, locOfArg(b, "value", site));
     return broadcastInto(x, v, who, site, em);

@@ -146,12 +146,14 @@ export const pointwiseComposites = {
   /**
    * F.hardswish: x·min(max(x + 3, 0), 6)/6. Its clamp passes the gradient at the bounds, which
    * gives PyTorch's hardswish′: x/3 + 1/2 on [−3, 3] (−1/2 at x = −3), 0 below, 1 above. Below −3
-   * a where selects 0, as PyTorch's backward selects: the gradient there is 0 even for a NaN or ∞
-   * upstream (the product's x·0 would pass NaN).
+   * a where selects x·0 of a detached x, as PyTorch's backward selects: the gradient there is 0
+   * even for a NaN or ∞ upstream (the product's x·0 would pass NaN), while the value is PyTorch's
+   * forward product's, −0 (NaN at x = −∞).
    */
   hardswish: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     const c = ops(em, who, site);
-    return c.op("where", [c.op("lt", [b.x, -3]), 0, c.op("div", [c.op("mul", [b.x, clampOf(c, () => c.op("add", [b.x, 3]), 0, 6, false)]), 6])]);
+    const below = c.op("mul", [c.op("detach", [b.x]), 0]);
+    return c.op("where", [c.op("lt", [b.x, -3]), below, c.op("div", [c.op("mul", [b.x, clampOf(c, () => c.op("add", [b.x, 3]), 0, 6, false)]), 6])]);
   },
   /** F.elu: x > 0 ? x : α·(eˣ − 1); gradient α·eˣ at x ≤ 0 (α at 0), as PyTorch's. */
   elu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => expUnit(ops(em, who, site), b.x, b.alpha, 1, 1),

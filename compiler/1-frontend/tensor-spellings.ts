@@ -153,7 +153,7 @@ export const spellingMethods: Record<string, Method> = {
   // x.where(condition, y) is torch.where(condition, x, y)
   where: (x, args, site, em) => {
     const b = bindArgs("where", [arg("condition", "tensor"), arg("other", "any")], args, site);
-    const other = b.other instanceof TensorValue ? b.other.node : typeof b.other === "number" && !Number.isNaN(b.other) ? em.node("full", [], { shape: [], value: b.other }, "where", site) : undefined;
+    const other = b.other instanceof TensorValue ? b.other.node : typeof b.other === "number" ? em.node("full", [], { shape: [], value: b.other }, "where", site) : undefined;
     if (!other) fail("wrongArgumentType", `where: other must be a tensor or a number, got ${describe(b.other)}`, locOfArg(b, "other", site));
     return em.tensor("where", [b.condition, x, other], {}, "where", site);
   },

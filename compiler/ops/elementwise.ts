@@ -177,13 +177,31 @@ export const [cos, cosGrad] = unary("cos", Math.cos, (x) => `cosf(${x})`, (x) =>
 export const [sqrt, sqrtGrad] = unary("sqrt", Math.sqrt, (x) => `sqrtf(${x})`, (x) => 0.5 / Math.sqrt(x), (x) => `(0.5f / sqrtf(${x}))`);
 // abs′ is sign(x), 0 at 0 and at NaN as in PyTorch ((0 < x) − (x < 0)), in the reference as in the kernel
 export const [abs, absGrad] = unary("abs", Math.abs, (x) => `fabsf(${x})`, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), (x) => `(${x} > 0.0f ? 1.0f : (${x} < 0.0f ? -1.0f : 0.0f))`);
+/**
+ * x^e as PyTorch's pow(Tensor, Scalar) computes it: its kernel sends e = ½, −½, −1, 2, 3 and −2 to
+ * sqrt, rsqrt, reciprocal and products, which differ from powf at the signed zeros and infinities
+ * (pow(−0, −½) = −∞ and pow(−∞, −½) = NaN through rsqrt, where powf gives +∞ and 0).
+ */
+function powValue(x: number, e: number): number {
+  if (e === 0.5) return Math.sqrt(x);
+  if (e === -0.5) return 1 / Math.sqrt(x);
+  if (e === -1) return 1 / x;
+  if (e === -2) return 1 / (x * x);
+  if (e === 3) return x * x * x;
+  return e === 2 ? x * x : e === 1 ? x : Math.pow(x, e);
+}
+function powExpression(x: string, e: number): string {
+  const special: Record<number, string> = { 1: x, 2: `(${x} * ${x})`, 3: `(${x} * ${x} * ${x})`, 0.5: `sqrtf(${x})`, [-0.5]: `rsqrtf(${x})`, [-1]: `(1.0f / ${x})`, [-2]: `(1.0f / (${x} * ${x}))` };
+  return special[e] ?? `powf(${x}, ${cFloat(e)})`;
+}
 export const [pow, powGrad] = unary<{ exponent: number }>(
   "pow",
-  (x, a) => Math.pow(x, a.exponent),
-  (x, a) => (a.exponent === 2 ? `(${x} * ${x})` : a.exponent === 1 ? x : a.exponent === 0.5 ? `sqrtf(${x})` : `powf(${x}, ${cFloat(a.exponent)})`),
-  // x⁰'s derivative is 0 everywhere, as PyTorch's pow_backward (0·x⁻¹ would be NaN at 0)
-  (x, a) => (a.exponent === 0 ? 0 : a.exponent * Math.pow(x, a.exponent - 1)),
-  (x, a) => (a.exponent === 0 ? "0.0f" : a.exponent === 2 ? `(2.0f * ${x})` : `(${cFloat(a.exponent)} * powf(${x}, ${cFloat(a.exponent - 1)}))`),
+  (x, a) => powValue(x, a.exponent),
+  (x, a) => powExpression(x, a.exponent),
+  // e·x^(e−1), the power taken as pow takes it (PyTorch's pow_backward calls pow); x⁰'s derivative
+  // is 0 everywhere (0·x⁻¹ would be NaN at 0)
+  (x, a) => (a.exponent === 0 ? 0 : a.exponent * powValue(x, a.exponent - 1)),
+  (x, a) => (a.exponent === 0 ? "0.0f" : a.exponent === 2 ? `(2.0f * ${x})` : `(${cFloat(a.exponent)} * ${powExpression(x, a.exponent - 1)})`),
 );
 
 /** Broadcasts symbolic shapes; undefined when they do not broadcast. */

@@ -35,8 +35,7 @@ export const full = defineOp<{ readonly shape: readonly Dim[]; readonly value: n
   family: "elementwise",
   inputs: [],
   infer: (_, a, who) => {
-    // −∞ is a legitimate fill (a mask added before a softmax); NaN is not
-    if (Number.isNaN(a.value)) throw new ShapeError(`${who}: fill value must be a number, got NaN`, "invalidArgument");
+    // ±∞ and NaN are legitimate fills, as in PyTorch (a mask added before a softmax, torch.full(…, nan))
     return { shape: fixedShape(a.shape, who), dtype: "f32" };
   },
   reference: (_, a) => generate(a.shape as number[], () => Math.fround(a.value)),
@@ -60,7 +59,6 @@ export const literal = defineOp<{ readonly shape: readonly Dim[]; readonly value
     const shape = fixedShape(a.shape, who);
     const n = shape.reduce((p, d) => p * d, 1);
     if (a.values.length !== n) throw new ShapeError(`${who}: ${a.values.length} values for shape ${formatShape(shape)}`, "invalidArgument");
-    for (const v of a.values) if (Number.isNaN(v)) throw new ShapeError(`${who}: a value is NaN`, "invalidArgument");
     return { shape, dtype: "f32" };
   },
   reference: (_, a) => generate(a.shape as number[], (i) => Math.fround(a.values[i])),

@@ -86,20 +86,22 @@ export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly l
       perElement: false,
       statements: (a, C) => {
         const smoothing = cFloat(a.labelSmoothing);
+        // without smoothing there is no Σ_c (x[c] − m) to add: a class masked to −∞ that is not
+        // the target would make it −∞, and 0·(−∞) a NaN loss where PyTorch's is finite
+        const smoothed = a.labelSmoothing !== 0;
         return [
           "// −log softmax(x)[y] = log s − (x[y] − m), s = Σ_c e^(x[c] − m), as PyTorch's log_softmax: m is",
-          "// never added to log s, whose digits a large m would round away (fuzz seed 70006); label",
-          "// smoothing ε adds ε/C·Σ_c (log s − (x[c] − m))",
+          "// never added to log s, whose digits a large m would round away (fuzz seed 70006)" + (smoothed ? "; label" : ""),
+          ...(smoothed ? ["// smoothing ε adds ε/C·Σ_c (log s − (x[c] − m))"] : []),
           "float m = -INFINITY;",
           `for (int c = lane; c < ${C}; c += 32) m = tsdp_max(m, x[c]);`,
           "m = tsdp_warp_max(m);",
-          "float s = 0.0f, xs = 0.0f;",
-          `for (int c = lane; c < ${C}; c += 32) { s += expf(x[c] - m); xs += x[c] - m; }`,
-          "s = tsdp_warp_sum(s);",
-          "xs = tsdp_warp_sum(xs);",
+          ...(smoothed
+            ? ["float s = 0.0f, xs = 0.0f;", `for (int c = lane; c < ${C}; c += 32) { s += expf(x[c] - m); xs += x[c] - m; }`, "s = tsdp_warp_sum(s);", "xs = tsdp_warp_sum(xs);"]
+            : ["float s = 0.0f;", `for (int c = lane; c < ${C}; c += 32) s += expf(x[c] - m);`, "s = tsdp_warp_sum(s);"]),
           "const float ls = logf(s);",
           `const float picked = (y >= 0 && y < ${C}) ? x[y] - m : NAN;  // the runtime rejects bad labels first`,
-          `const float loss = ${unlessIgnored(a, `(1.0f - ${smoothing}) * (ls - picked) + (${smoothing} / ${C}) * (${C} * ls - xs)`)};`,
+          `const float loss = ${unlessIgnored(a, smoothed ? `(1.0f - ${smoothing}) * (ls - picked) + (${smoothing} / ${C}) * (${C} * ls - xs)` : "ls - picked")};`,
         ];
       },
     },
@@ -122,9 +124,10 @@ export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly l
       const { m, s } = shiftedSum(row);
       const ls = Math.log(s);
       const y = classIndex(target.data[i], c, "cross_entropy");
+      // PyTorch adds the smoothing term only when ε > 0: a −∞ logit makes it +∞, and 0·∞ NaN
       let smooth = 0;
-      for (let k = 0; k < c; k++) smooth += ls - (row[k] - m);
-      losses[i] = (1 - eps) * (ls - (row[y] - m)) + (eps / c) * smooth;
+      if (eps !== 0) for (let k = 0; k < c; k++) smooth += ls - (row[k] - m);
+      losses[i] = (1 - eps) * (ls - (row[y] - m)) + (eps === 0 ? 0 : (eps / c) * smooth);
     }
     return reduced(losses, a.reduction, [n]);
   },

@@ -67,7 +67,6 @@ export const maskedFill: OpDef<{ readonly value: number }> = defineOp<{ readonly
   infer: ([x, mask], a, who) => {
     requireFloat(x, who);
     requireFloat(mask, who, "mask");
-    if (Number.isNaN(a.value)) throw new ShapeError(`${who}: value must be a number, got NaN`, "invalidArgument");
     const shape = broadcastShapes(x.shape, mask.shape);
     if (!shape || !shapeEq(shape, x.shape))
       throw new ShapeError(`${who}: the mask ${formatShape(mask.shape)} does not broadcast to the input's shape ${formatShape(x.shape)}`);
