@@ -156,6 +156,27 @@ describe("messages for a misspelled field and an unexported model", () => {
     // a method is a candidate too
     expect(first(model("fc1 = new nn.Linear(4, 4);\n  project(t: Tensor) { return this.fc1(t); }", "return this.projet(x);"))).toMatch(/did you mean project\?$/);
   });
+  it("reading a member the class never declares nor assigns is PyTorch's AttributeError, not undefined (a default taken quietly)", () => {
+    // F.layerNorm(x, [4], null, null, this.epsilon) took eps = 1e-5 where the field says 0.5
+    expect(first(model("eps = 0.5;", "return F.layerNorm(x, [4], null, null, this.epsilon);"))).toBe(
+      `TSDP2011 6:49: M has no attribute 'epsilon': its class neither declares nor assigns it (PyTorch's AttributeError, tsc's "property does not exist")`,
+    );
+    expect(first(model("dropP = 0.1;", "return F.dropout(x, this.drop_p, this.training);"))).toMatch(/^TSDP2011 6:30: M has no attribute 'drop_p'.*; did you mean dropP\?$/);
+    expect(first(model("", "if (!this.trainig) return x;\n    return x.mul(2);"))).toMatch(/^TSDP2011 6:15: .*'trainig'.*did you mean training\?$/);
+    // in a constructor too, and on a child module of a user class
+    expect(first(model("hiddenSize = 8;\n  fc: nn.Linear;\n  constructor() { super(); this.fc = new nn.Linear(4, this.hidden_size); }", "return this.fc(x);"))).toMatch(/^TSDP2011 .*'hidden_size'.*did you mean hiddenSize\?$/);
+    const child = `${header}class Block extends nn.Module {\n  scale = 2;\n  forward(x: Tensor) { return x; }\n}\nexport class M extends nn.Module {\n  b = new Block();\n  forward(x: Tensor<[Batch, 4]>) { return x.mul(this.b.scal); }\n}\n`;
+    expect(first(child)).toMatch(/^TSDP2011 8:56: Block has no attribute 'scal'.*did you mean scale\?$/);
+    // declared and unset (an optional field), assigned in a branch not taken, read through a cast
+    // or by a computed name: undefined, as JavaScript reads it
+    for (const [fields, body] of [
+      ["downsample?: nn.Linear;", "return this.downsample ? this.downsample(x) : x;"],
+      ["constructor(useProj = false) { super(); if (useProj) this.proj = new nn.Linear(4, 4); }\n  proj: nn.Linear | undefined;", "return this.proj ? this.proj(x) : x;"],
+      ["constructor(useProj = false) { super(); if (useProj) (this as any).extra = 1; }", "return x.mul((this as any).extra ?? 3);"],
+      ["", "return x.mul(this['gain'] ?? 3);"],
+    ])
+      expect(() => lowerSource(model(fields, body))).not.toThrow();
+  });
   it("a class that extends nn.Module but is not exported: pointed at, and told to export it", () => {
     const src = `${header}class Net extends nn.Module {\n  fc = new nn.Linear(4, 3);\n  forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }\n}\n`;
     expect(first(src)).toBe("TSDP5001 2:7: model.ts exports no class that extends nn.Module: Net extends nn.Module but is not exported; write export class Net");

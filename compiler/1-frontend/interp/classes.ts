@@ -30,6 +30,12 @@ import { notePlainState } from "../module-tree.ts";
 import { callWithHooks } from "../module-hooks.ts";
 import { isComplexMethod } from "../complex.ts";
 
+/** The operators that assign to their left side (this.x = …, this.x ??= …, this.n += …). */
+const ASSIGNMENTS = new Set([
+  SyntaxKind.EqualsToken, SyntaxKind.QuestionQuestionEqualsToken, SyntaxKind.BarBarEqualsToken, SyntaxKind.AmpersandAmpersandEqualsToken,
+  SyntaxKind.PlusEqualsToken, SyntaxKind.MinusEqualsToken, SyntaxKind.AsteriskEqualsToken, SyntaxKind.SlashEqualsToken,
+]);
+
 /** What a chain of user classes ends in: nn.Module, or a container its classes extend. */
 type RootBase = "module" | "sequential" | "dict";
 
@@ -562,6 +568,29 @@ export class Interpreter extends PropertyEvaluator {
       this.budget.leave(CALL_LEVELS);
     }
   }
+
+  /**
+   * The names `cls` and the classes it extends declare (fields, optional ones too, parameter
+   * properties, methods, accessors) or assign (`this.name = …`, `??=`, … anywhere in their bodies):
+   * what tsc lets `this.name` read. A name outside it is PyTorch's AttributeError (tsc's
+   * "property does not exist"), not an attribute that is merely unset.
+   */
+  memberNamesOfClass(cls: ClassValue): ReadonlySet<string> {
+    const cached = this.classMembers.get(cls.decl);
+    if (cached) return cached;
+    const names = new Set<string>();
+    for (const c of this.classChain(cls)) {
+      for (const m of c.decl.getInstanceMembers()) if (!TsNode.isConstructorDeclaration(m)) names.add(m.getName());
+      for (const p of c.decl.getDescendantsOfKind(SyntaxKind.PropertyAccessExpression)) {
+        if (p.getExpression().getKind() !== SyntaxKind.ThisKeyword) continue;
+        const parent = p.getParent();
+        if (parent && TsNode.isBinaryExpression(parent) && parent.getLeft() === p && ASSIGNMENTS.has(parent.getOperatorToken().getKind())) names.add(p.getName());
+      }
+    }
+    this.classMembers.set(cls.decl, names);
+    return names;
+  }
+  private readonly classMembers = new Map<ClassDeclaration, ReadonlySet<string>>();
 
   /**
    * `cls` and the user classes it extends, nearest first; a loop walks it, as an `extends` chain

@@ -430,7 +430,16 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // this["my layer"], this[0]: no layer can have such a name, so this is not a missing attribute
     if (m.kind === "user" && !isLayerName(name))
       return fail("badName", `${quoteName(name)} is not a layer of ${m.typeName}: layer names are ASCII letters, digits, _, / and -, and not digits only`, site.loc);
-    if (m.kind === "user") return undefined; // an attribute not set (yet), like Python's missing attribute
+    if (m.kind === "user") {
+      // a name the class declares or assigns somewhere and that is not set (yet): undefined, as
+      // JavaScript reads it (an optional field, `downsample?: nn.Module`); one it never names is a
+      // typo that Python would stop with AttributeError and tsc with "property does not exist" —
+      // read as undefined it would quietly take a function's default (an eps, a dropout p)
+      if (!m.cls || this.memberNamesOfClass(m.cls).has(name) || !readThroughItsType(site)) return undefined;
+      const known = [...m.fields.keys(), ...this.memberNamesOfClass(m.cls), "training"];
+      const at = TsNode.isPropertyAccessExpression(site.node) ? locOf(site.node.getNameNode()) : site.loc;
+      return fail("unknownProperty", `${m.typeName} has no attribute '${name}': its class neither declares nor assigns it (PyTorch's AttributeError, tsc's "property does not exist")${didYouMean(name, known, "")}`, at);
+    }
     if (m.kind === "dict") return fail("unknownProperty", `nn.ModuleDict has no module '${name}'; its keys are ${[...m.fields.keys()].map((k) => `'${k}'`).join(", ") || "none"}`, site.loc);
     return fail("unknownProperty", `${m.typeName} has no property '${name}'`, site.loc);
   }
@@ -665,3 +674,18 @@ const SEQUENCE_ARRAY_METHODS = new Set(["at", "map", "forEach", "filter", "reduc
 const poisonsField = (m: ModuleValue) => (args: Value[]): void => {
   if (typeof args[0] === "string" && !m.fields.has(args[0])) m.fields.set(args[0], Poison.value);
 };
+
+/**
+ * Whether `site` reads `obj.name` through obj's declared type, where tsc would check the name:
+ * not `(obj as any).name` (PyTorch's getattr with a default), `obj["name"]` or a name computed at
+ * run time; and as a value, not as the function a call calls.
+ */
+function readThroughItsType(site: CallSite): boolean {
+  if (!site.node || !TsNode.isPropertyAccessExpression(site.node)) return false;
+  // this.fc_1(x): the call reports its callee, with its did-you-mean (TSDP2010)
+  const parent = site.node.getParent();
+  if (parent && TsNode.isCallExpression(parent) && parent.getExpression() === site.node) return false;
+  let obj: TsNode = site.node.getExpression();
+  while (TsNode.isParenthesizedExpression(obj)) obj = obj.getExpression();
+  return !TsNode.isAsExpression(obj) && !TsNode.isTypeAssertion(obj);
+}
