@@ -331,7 +331,8 @@ describe("factories and selection (compiler/ops/factory.ts, select.ts)", () => {
   it("factories have fixed shapes; the batch cannot size them", () => {
     expect(infer("full", [], { shape: [2, 3], value: -Infinity })).toBe("f32[2, 3]");
     rejects("full", [], { shape: [Batch, 3], value: 0 }, /cannot depend on the batch size/);
-    rejects("full", [], { shape: [2], value: NaN }, /NaN/);
+    // NaN is a fill as in PyTorch (torch.full(…, nan))
+    expect(infer("full", [], { shape: [2], value: NaN })).toBe("f32[2]");
     expect(infer("literal", [], { shape: [3, 1], values: [0.485, 0.456, 0.406] })).toBe("f32[3, 1]");
     rejects("literal", [], { shape: [2, 2], values: [1, 2, 3] }, /3 values for shape \[2, 2\]/);
     rejects("literal", [], { shape: [Batch], values: [1] }, /cannot depend on the batch size/);
@@ -359,7 +360,7 @@ describe("factories and selection (compiler/ops/factory.ts, select.ts)", () => {
   it("masked_fill keeps x's shape; the mask must broadcast to it", () => {
     expect(infer("masked_fill", [t([Batch, 2, 4, 4]), t([4, 4])], { value: -Infinity })).toBe("f32[Batch, 2, 4, 4]");
     rejects("masked_fill", [t([Batch, 4]), t([Batch, 2, 4])], { value: 0 }, /does not broadcast to the input's shape/);
-    rejects("masked_fill", [t([Batch, 4]), t([4])], { value: NaN }, /NaN/);
+    expect(infer("masked_fill", [t([Batch, 4]), t([4])], { value: NaN })).toBe("f32[Batch, 4]");
   });
   it("where broadcasts its three operands", () => {
     expect(infer("where", [t([4, 1]), t([Batch, 1, 3]), t([])])).toBe("f32[Batch, 4, 3]");
