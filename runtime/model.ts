@@ -537,7 +537,9 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
         throw new RangeError(`${what}: the batch size (dim 0) must be an integer from 1 to ${MAX_BATCH}, got ${describeValue(b)} in shape ${fmt(shape)}`);
       for (let d = 1; d < spec.shape.length; d++)
         if (shape[d] !== spec.shape[d])
-          throw new RangeError(`${what}: dim ${d} must be ${spec.shape[d]}, got shape ${fmt(shape)}`);
+          // only the batch varies at run time: a shorter sequence is padded (a causal model's logits at
+          // position n − 1 do not see the padding: examples/gpt/text.ts) or gets a build of its own
+          throw new RangeError(`${what}: dim ${d} must be ${spec.shape[d]}, got shape ${fmt(shape)} (the dims after the batch are fixed when the model is compiled: pad to ${spec.shape[d]}, or compile a model for this size)`);
       const n = b * numel(spec.shape.slice(1) as number[]);
       if (data.length !== n)
         throw new RangeError(`${what}: shape ${fmt(shape)} holds ${n} values, but data has ${data.length}`);
@@ -565,7 +567,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const least = fewest === undefined ? 1 : training ? fewest.training : fewest.eval;
     // the harness's split (chunks in harness.cu): shares of ⌈batch/devices⌉, the last what remains
     const devices = Math.max(1, this.#devices);
-    const lastShare = (b: number) => b - (Math.ceil(b / Math.ceil(b / devices)) - 1) * Math.ceil(b / devices);
+    const sharesOn = (b: number) => Math.ceil(b / Math.ceil(b / devices));
+    const lastShare = (b: number) => b - (sharesOn(b) - 1) * Math.ceil(b / devices);
     const smallest = lastShare(batch);
     if (smallest < least) {
       // the nearest batches whose every share holds enough (7 on 3 devices: 6 or 8, not "at least 6")
@@ -576,7 +579,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
       const fits = below >= least ? `${below} or ${above}` : `${above}`;
       throw new RangeError(
         `${where}: expected more than 1 value per channel ${training ? "when training" : "(a BatchNorm without running statistics)"} (PyTorch's error): ` +
-          `a batch of ${batch} on ${this.#devices} device(s) leaves ${smallest} sample${smallest === 1 ? "" : "s"} on ${smallest === perDevice ? "each" : "the last"}, and a BatchNorm of this model takes its statistics over each device's samples; use a batch of ${fits}${training && fewest!.eval === 1 ? " (or eval() for inference)" : ""}`,
+          `a batch of ${batch} on ${this.#devices} device(s) leaves ${smallest} sample${smallest === 1 ? "" : "s"} on ${devices === 1 ? "its device" : sharesOn(batch) === 1 ? "the one device it fills" : smallest === perDevice && sharesOn(batch) === devices ? "each" : "the last"}, and a BatchNorm of this model takes its statistics over each device's samples; use a batch of ${fits}${training && fewest!.eval === 1 ? " (or eval() for inference)" : ""}`,
       );
     }
 

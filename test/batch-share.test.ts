@@ -40,7 +40,7 @@ describe("a BatchNorm's share of the batch", () => {
     const one = await load(build.outDir);
     try {
       const before = Array.from(one.getParameter("bn.running_mean").data as Float32Array);
-      expect(() => one.trainStepSync(x(1), y(1))).toThrow(/expected more than 1 value per channel when training \(PyTorch's error\): a batch of 1 on 1 device\(s\) leaves 1 sample on each.*use a batch of 2 \(or eval\(\) for inference\)/);
+      expect(() => one.trainStepSync(x(1), y(1))).toThrow(/expected more than 1 value per channel when training \(PyTorch's error\): a batch of 1 on 1 device\(s\) leaves 1 sample on its device.*use a batch of 2 \(or eval\(\) for inference\)/);
       expect(() => one.forwardSync(x(1))).toThrow(/more than 1 value per channel when training/);
       expect(Array.from(one.getParameter("bn.running_mean").data as Float32Array)).toEqual(before);
       expect(Number.isFinite(one.trainStepSync(x(2), y(2)))).toBe(true);
@@ -53,6 +53,8 @@ describe("a BatchNorm's share of the batch", () => {
     try {
       // 3 samples on 2 devices: chunks of 2 and 1
       expect(() => two.trainStepSync(x(3), y(3))).toThrow(/a batch of 3 on 2 device\(s\) leaves 1 sample on the last.*use a batch of 4/);
+      // 1 sample on 2 devices: one share of 1, the other device none (not "1 sample on each")
+      expect(() => two.trainStepSync(x(1), y(1))).toThrow(/a batch of 1 on 2 device\(s\) leaves 1 sample on the one device it fills.*use a batch of 4/);
       expect(Number.isFinite(two.trainStepSync(x(4), y(4)))).toBe(true);
     } finally {
       two.dispose();

@@ -110,3 +110,36 @@ describe("the batch folded into the features", () => {
   });
 });
 
+
+describe("more Python carried over, each refused at its line with the TypeScript to write", () => {
+  it("x.shape[-1] (undefined in JavaScript) names x.size(-1); another array keeps JavaScript's undefined", () => {
+    expect(all(model("return x.view(-1, x.shape[-1]);"))).toEqual(["TSDP3004 5: x.shape[-1] is undefined in JavaScript, which has no negative indices: Python's x.shape[-1] is x.size(-1) (or x.shape.at(-1))"]);
+    expect(() => lowerSource(model("const dims = [2, 2];\n    return x.view(-1, dims[-1] ?? 4);"))).not.toThrow();
+  });
+  it("c // 2 is a comment: the syntax error at the next line says where the floor division went", () => {
+    expect(all(model("const c = 4;\n    const y = x.view(-1, 2, c // 2);\n    return y.flatten(1);"))[0]).toMatch(/^TSDP1002 7: .*\(line 6's `\/\/` starts a comment in TypeScript: Python's floor division a \/\/ b is Math\.floor\(a \/ b\) for numbers, a\.floorDivide\(b\) for tensors\)$/);
+    // a comment after code, with no syntax error, says nothing
+    expect(() => lowerSource(model("return x; // the identity"))).not.toThrow();
+  });
+  it("x.numpy() in forward says where tensors become host arrays", () => {
+    expect(all(model("return x.numpy();"))[0]).toMatch(/^TSDP2011 5: tensors have no numpy in tsdp: a tensor in model code is part of the compiled graph, not a host array/);
+  });
+  it("an element loss of [Batch, 1] against [Batch] (PyTorch's broadcasting warning) names both shapes and the squeeze", () => {
+    expect(all(model("return F.mseLoss(x.narrow(1, 0, 1), x.select(1, 1), { reduction: 'none' });"))).toEqual([
+      `TSDP4001 5: F.mseLoss: input [Batch, 1] and target [Batch] broadcast to [Batch, Batch], each sample's output against every sample's target (PyTorch warns "Using a target size that is different to the input size" and computes that); give them one shape: input.squeeze(-1), or target.unsqueeze(-1)`,
+    ]);
+  });
+  it("cross-entropy with float class probabilities of the wrong width says so, not that indices must be int32", () => {
+    expect(all(model("return F.crossEntropy(x.narrow(1, 0, 3), x, { reduction: 'none' });"))).toEqual([
+      "TSDP4001 5: F.crossEntropy: a float32 target holds class probabilities and has the input's shape [Batch, 3], got [Batch, 4] (class indices are an int32 tensor of the input's shape without its class dim)",
+    ]);
+  });
+});
+
+describe("an input whose batch is not its first dim", () => {
+  it("names the batch-first declaration and the transpose (an RNN's [num_layers, Batch, H] state)", () => {
+    expect(all(model("return x;", "", "x: Tensor<[Batch, 4]>, h: Tensor<[1, Batch, 8]>"))).toEqual([
+      "TSDP4004 4: forward parameter 'h': the batch must be the first dim and appear once, as in [Batch, 1, 28, 28]; got [1, Batch, 8]; a tensor whose batch is another dim (an RNN's [num_layers, Batch, H] state) is declared batch-first and transposed in forward: h.transpose(0, 1)",
+    ]);
+  });
+});

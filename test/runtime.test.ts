@@ -295,7 +295,7 @@ describe("bad arguments are refused before native code, and the model keeps work
     ["a DataView", [raw(new DataView(new ArrayBuffer(24)), [2, 3])], /data must be a typed array .*got DataView/],
     ["rank 1", [tensor(new Float32Array(3), [3])], /must have rank 2, got shape \[3\] of rank 1/],
     ["rank 3", [tensor(new Float32Array(3), [1, 3, 1])], /must have rank 2, got shape \[1, 3, 1\] of rank 3/],
-    ["a wrong feature dim", [tensor(new Float32Array(8), [2, 4])], /dim 1 must be 3, got shape \[2, 4\]/],
+    ["a wrong feature dim", [tensor(new Float32Array(8), [2, 4])], /dim 1 must be 3, got shape \[2, 4\] \(the dims after the batch are fixed when the model is compiled: pad to 3, or compile a model for this size\)/],
     ["a string feature dim", [raw(new Float32Array(6), [2, "3"])], /dim 1 must be 3/],
     ["batch 0", [tensor(new Float32Array(0), [0, 3])], /batch size \(dim 0\) must be an integer from 1 to 2147483647, got number 0/],
     ["batch -1", [raw(new Float32Array(3), [-1, 3])], /batch size .*got number -1/],

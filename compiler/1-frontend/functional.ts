@@ -99,6 +99,9 @@ const classificationLoss =
     // class probabilities as the target (mixup, distillation): PyTorch's soft cross-entropy
     if (op === "cross_entropy" && target instanceof TensorValue && target.node.dtype === "f32" && shapeEq(target.node.shape, input.node.shape) && input.node.shape.length >= 2)
       return softCrossEntropy(b, site, em, who);
+    // a float target of the input's rank is class probabilities of the wrong size, not indices of the wrong dtype
+    if (op === "cross_entropy" && target instanceof TensorValue && input instanceof TensorValue && target.node.dtype === "f32" && target.node.shape.length === input.node.shape.length && input.node.shape.length >= 2)
+      fail("shapeMismatch", `${who}: a float32 target holds class probabilities and has the input's shape ${formatShape(input.node.shape)}, got ${formatShape(target.node.shape)} (class indices are an int32 tensor of the input's shape without its class dim)`, locOfArg(b, "target", site));
     // [N, C, d1, …] scores with [N, d1, …] targets (segmentation): the classes last, one row per position
     if (input instanceof TensorValue && target instanceof TensorValue && input.node.shape.length > 2 && target.node.shape.length === input.node.shape.length - 1) {
       const rows = positionsAsRows(input, target, who, site, em);
@@ -265,6 +268,14 @@ const loss =
   (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     const [input, target] = [b.input, b.target] as TensorValue[];
     const common = shapeEq(input.node.shape, target.node.shape) ? undefined : broadcastShapes(input.node.shape, target.node.shape);
+    // [Batch, 1] against [Batch]: PyTorch broadcasts to [Batch, Batch] with a warning ("Using a target
+    // size … that is different to the input size"), every sample against every target — a mistake
+    if (common && common.filter(isBatch).length > 1)
+      fail(
+        "shapeMismatch",
+        `${who}: input ${formatShape(input.node.shape)} and target ${formatShape(target.node.shape)} broadcast to ${formatShape(common)}, each sample's output against every sample's target (PyTorch warns "Using a target size that is different to the input size" and computes that); give them one shape: ${input.node.shape.length > target.node.shape.length ? "input.squeeze(-1), or target.unsqueeze(-1)" : "target.squeeze(-1), or input.unsqueeze(-1)"}`,
+        locOfArg(b, "target", site),
+      );
     const spread = (t: TensorValue) => (common === undefined || shapeEq(t.node.shape, common) ? t : em.tensor("expand", [t], { shape: common }, who, site));
     return em.tensor(op, [spread(input), spread(target)], Object.fromEntries(["reduction", ...extra].map((k) => [k, b[k]])), who, site);
   };

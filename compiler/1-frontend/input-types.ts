@@ -74,7 +74,13 @@ function tensorType(t: TypeNode, what: string, depth = 0): { shape: Dim[]; dtype
   const shape = tuple.getElements().map((el) => dimOf(TsNode.isNamedTupleMember(el) ? el.getTypeNode() : el, what));
   const batchDims = shape.filter((d) => typeof d !== "number").length;
   if (batchDims !== 1 || typeof shape[0] === "number")
-    fail("badInputShape", `${what}: the batch must be the first dim and appear once, as in [Batch, 1, 28, 28]; got ${tuple.getText()}`, locOf(tuple));
+    fail(
+      "badInputShape",
+      `${what}: the batch must be the first dim and appear once, as in [Batch, 1, 28, 28]; got ${tuple.getText()}` +
+        // an RNN's state in PyTorch's [num_layers, N, H] layout: batch-first here, transposed where it is used
+        (batchDims === 1 ? `; a tensor whose batch is another dim (an RNN's [num_layers, Batch, H] state) is declared batch-first and transposed in forward: h.transpose(0, 1)` : ""),
+      locOf(tuple),
+    );
   checkTensorSize(shape, what, locOf(tuple));
   let dtype: DType = "f32";
   if (args[1]) {

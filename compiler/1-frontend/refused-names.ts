@@ -14,6 +14,8 @@ export const REFUSED_TENSOR_METHODS: Readonly<Record<string, string>> = {
   argwhere: dataShaped("argwhere"),
   maskedSelect: dataShaped("maskedSelect"),
   unique: dataShaped("unique"),
+  numpy:
+    "a tensor in model code is part of the compiled graph, not a host array: keep it a tensor in forward (x.tolist() reads a constant made in the constructor), and read the model's outputs in Node, where forward resolves with their Float32Array data",
   maskedScatter:
     "masked_scatter takes the source's elements in order over the whole batch wherever the mask is set, so where each lands depends on the masks of the samples before it (and on another device under data parallelism); place the source per sample instead: F.where(mask, placed, x) with placed gathered from the source at mask.cumsum(dim) − 1 along the sample's own dim",
 };

@@ -101,9 +101,25 @@ function syntaxErrors(file: SourceFile): Diagnostic[] {
     const { line, character } = sf.getLineAndCharacterOfPosition(start);
     if (lines.has(line)) return [];
     lines.add(line);
-    const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+    const message = ts.flattenDiagnosticMessageText(d.messageText, "\n") + floorDivisionHint(sf.text, sf.getLineStarts(), line);
     return [diagnostic("syntaxError", message, { file: file.getFilePath(), line: line + 1, col: character + 1, length: d.length ?? 1 })];
   });
+}
+
+/**
+ * Python's `c // 2` is a comment in TypeScript from the `//` on: the rest of the line vanishes and
+ * the parser stops at the next line (".view(-1, 2, c // 2);" gives "',' expected" at `return`).
+ * Where the error's line or the one before holds code, `//`, and more code, the message says so.
+ */
+function floorDivisionHint(text: string, lineStarts: readonly number[], line: number): string {
+  for (const l of [line, line - 1]) {
+    if (l < 0) continue;
+    const source = text.slice(lineStarts[l], lineStarts[l + 1] ?? text.length);
+    const m = /[\w)\]]\s*\/\/\s*[\w(.-]/.exec(source);
+    if (m && /\S/.test(source.slice(0, m.index)) && !/^\s*\/\//.test(source))
+      return ` (line ${l + 1}'s \`//\` starts a comment in TypeScript: Python's floor division a // b is Math.floor(a / b) for numbers, a.floorDivide(b) for tensors)`;
+  }
+  return "";
 }
 
 /**

@@ -15,7 +15,7 @@ import { isContiguous } from "./views.ts";
 import { constantValues } from "./known-values.ts";
 import { queryMethod, queryNames } from "./tensor-queries.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { BuiltinFunction, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { asShape, BuiltinFunction, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Tensor methods (x.view(...), x.add(y), ...), each lowered to IR ops. Every method here is
 // declared in dsl/index.d.ts; a name missing here is reported as an unknown property.
@@ -455,7 +455,7 @@ export const tensorMethods: Record<string, Method> = {
   },
   size: (x, args, site) => {
     const { dim } = bindArgs("size", [opt("dim", "int", null, { nullable: true })], args, site);
-    if (dim === null) return x.node.shape.map(sizeOf);
+    if (dim === null) return asShape(x.node.shape.map(sizeOf));
     return sizeOf(x.node.shape[dimArg(dim, x.node.shape.length, "size", site)]);
   },
   dim: (x, args, site) => {
@@ -498,7 +498,7 @@ export const tensorMethods: Record<string, Method> = {
 
 /** `x.name`: a bound method, `shape`, or one of tensor-spellings.ts's properties (x.T, x.mT, x.dtype, x.device). */
 export function tensorProperty(x: TensorValue, name: string, em: GraphEmitter, site: CallSite): Value | undefined {
-  if (name === "shape") return x.node.shape.map(sizeOf);
+  if (name === "shape") return asShape(x.node.shape.map(sizeOf));
   // x.requiresGrad: whether autograd tracks x — a trained parameter, or computed from one other than through detach
   if (name === "requiresGrad") return requiresGrad(x.node);
   const property = spellingProperty(x, name, site, em);

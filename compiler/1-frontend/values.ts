@@ -495,3 +495,16 @@ export function describe(v: Value): string {
   if (v instanceof TrainingValue) return "a training declaration";
   return "a value";
 }
+
+/**
+ * The arrays that are a tensor's shape (x.shape, x.size()): Python's x.shape[-1] read on one is
+ * refused, where JavaScript would read undefined (other arrays keep JavaScript's rule).
+ */
+const shapeArrays = new WeakSet<object>();
+export function asShape<T extends unknown[]>(shape: T): T {
+  shapeArrays.add(shape);
+  return shape;
+}
+export function isShape(v: unknown): boolean {
+  return typeof v === "object" && v !== null && shapeArrays.has(v);
+}

@@ -44,6 +44,7 @@ import {
   ComplexValue,
   DistributionValue,
   TensorValue,
+  isShape,
   type CallSite,
   type Value,
 } from "../values.ts";
@@ -619,6 +620,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const items = Array.isArray(obj) ? obj : obj.elements;
       if (typeof key !== "number" || !Number.isInteger(key))
         return typeof key === "string" ? this.getProperty(obj, key, site) : fail("wrongArgumentType", `index must be an integer, got ${describe(key)}`, site.loc);
+      // Python's x.shape[-1] ported as is: JavaScript reads undefined, which surfaced later as "sizes
+      // must be integers, got undefined" at the call it went into (any other array keeps
+      // JavaScript's undefined: `dims[i - 1] ?? d`)
+      if (key < 0 && isShape(obj))
+        return fail("invalidArgument", `x.shape[${key}] is undefined in JavaScript, which has no negative indices: Python's x.shape[${key}] is x.size(${key}) (or x.shape.at(${key}))`, site.loc);
       const i = key < 0 && !Array.isArray(obj) ? key + items.length : key;
       // past an array's end JavaScript reads undefined (`arr[5]?.x ?? fallback`); a ModuleList raises, as PyTorch's
       if ((i < 0 || i >= items.length) && Array.isArray(obj)) return undefined;
