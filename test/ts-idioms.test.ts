@@ -181,4 +181,8 @@ describe("messages for a misspelled field and an unexported model", () => {
     const src = `${header}class Net extends nn.Module {\n  fc = new nn.Linear(4, 3);\n  forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }\n}\n`;
     expect(first(src)).toBe("TSDP5001 2:7: model.ts exports no class that extends nn.Module: Net extends nn.Module but is not exported; write export class Net");
   });
+  it("an exported class with a forward but no base: pointed at, and told to extend nn.Module", () => {
+    const src = `${header}export class Net {\n  fc = new nn.Linear(4, 3);\n  forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }\n}\n`;
+    expect(first(src)).toBe("TSDP5001 2:14: model.ts exports no class that extends nn.Module: Net has a forward but extends nothing; write class Net extends nn.Module (and call super() first in its constructor)");
+  });
 });

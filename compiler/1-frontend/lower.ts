@@ -244,6 +244,14 @@ function selectModel(it: Interpreter, source: SourceFile, wanted: string | undef
         `${source.getBaseName()} exports no class that extends nn.Module: ${hint.name} extends nn.Module but is not exported; write export class ${hint.name}`,
         locOf(hint.decl.getNameNode() ?? hint.decl),
       );
+    // a class with a forward that forgot its base (Python's class M(nn.Module) ported without extends)
+    const withForward = source.getClasses().find((c) => c.getInstanceMethod("forward") && !c.getExtends());
+    if (withForward)
+      return fail(
+        "noModel",
+        `${source.getBaseName()} exports no class that extends nn.Module: ${withForward.getName() ?? "a class"} has a forward but extends nothing; write class ${withForward.getName() ?? "M"} extends nn.Module (and call super() first in its constructor)`,
+        locOf(withForward.getNameNode() ?? withForward),
+      );
     return fail("noModel", `${source.getBaseName()} exports no class that extends nn.Module`, undefined);
   }
   return fail(
