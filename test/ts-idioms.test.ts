@@ -174,6 +174,8 @@ describe("messages for a misspelled field and an unexported model", () => {
       ["constructor(useProj = false) { super(); if (useProj) this.proj = new nn.Linear(4, 4); }\n  proj: nn.Linear | undefined;", "return this.proj ? this.proj(x) : x;"],
       ["constructor(useProj = false) { super(); if (useProj) (this as any).extra = 1; }", "return x.mul((this as any).extra ?? 3);"],
       ["", "return x.mul(this['gain'] ?? 3);"],
+      // a member set by a name the source does not spell (this[key] = v, a JavaScript model file's setattr loop)
+      ["constructor() { super(); for (const k of ['gain']) this[k] = 2; }", "return x.mul(this.gain);"],
     ])
       expect(() => lowerSource(model(fields, body))).not.toThrow();
   });

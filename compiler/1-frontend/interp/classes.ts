@@ -593,6 +593,25 @@ export class Interpreter extends PropertyEvaluator {
   private readonly classMembers = new Map<ClassDeclaration, ReadonlySet<string>>();
 
   /**
+   * Whether `cls` or a class it extends sets members by names the source does not spell —
+   * `this[key] = v` (a setattr loop), `this` handed to a function that sets them — so that a name
+   * it never spells may still be set (a JavaScript model file needs no field declarations).
+   */
+  setsComputedMembers(cls: ClassValue): boolean {
+    return this.classChain(cls).some((c) =>
+      c.decl.getDescendantsOfKind(SyntaxKind.ThisKeyword).some((t) => {
+        const parent = t.getParent();
+        if (parent && TsNode.isElementAccessExpression(parent)) {
+          const assign = parent.getParent();
+          return !!assign && TsNode.isBinaryExpression(assign) && assign.getLeft() === parent && ASSIGNMENTS.has(assign.getOperatorToken().getKind());
+        }
+        // this handed to a function (a helper that sets fields on it)
+        return !!parent && TsNode.isCallExpression(parent) && parent.getArguments().some((a) => a === t);
+      }),
+    );
+  }
+
+  /**
    * `cls` and the user classes it extends, nearest first; a loop walks it, as an `extends` chain
    * can be as long as the file. A cycle (class A extends B, B extends A) ends the chain.
    */

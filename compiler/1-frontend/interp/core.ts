@@ -191,6 +191,7 @@ export abstract class InterpreterCore {
   protected abstract requireConstructPhase(who: string, site: CallSite): void;
   abstract lookupMethod(cls: ClassValue, name: string): { method: MethodDeclaration; owner: ClassValue } | undefined;
   abstract memberNamesOfClass(cls: ClassValue): ReadonlySet<string>;
+  abstract setsComputedMembers(cls: ClassValue): boolean;
   abstract lookupGetter(cls: ClassValue, name: string, self: ModuleValue): FunctionValue | undefined;
   abstract staticMember(cls: ClassValue, name: string, site: CallSite): Value;
   protected abstract setStatic(cls: ClassValue, name: string, value: Value, site: CallSite): void;
