@@ -18,6 +18,8 @@ export function modelFile(value: string): string {
   }
   if (st.isDirectory()) throw new InvalidArgumentError(`${value} is a directory; pass the model's .ts file`);
   if (!st.isFile()) throw new InvalidArgumentError(`${value} is not a regular file`);
+  // a PyTorch model file itself: each Python token would be an error of its own
+  if (/\.py$/i.test(value)) throw new InvalidArgumentError(`${value} is Python: tsdp compiles a TypeScript port of the model (README "Porting a model": a class extending nn.Module, line by line)`);
   try {
     accessSync(value, constants.R_OK);
   } catch {

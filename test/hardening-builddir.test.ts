@@ -418,7 +418,10 @@ describe("class 7: the command line", () => {
   const dirArg = fresh("cli");
   const aFile = join(dirArg, "file.txt");
   writeFileSync(aFile, "x");
+  const pyFile = join(dirArg, "model.py");
+  writeFileSync(pyFile, "import torch\n");
   const bad: [string, string[], RegExp][] = [
+    ["a Python model file", ["compile", pyFile], /model\.py is Python: tsdp compiles a TypeScript port of the model/],
     ["no model file", ["compile"], /missing required argument 'model.ts'/],
     ["an empty model file name", ["compile", ""], /the model file name is empty/],
     ["a blank model file name", ["compile", "   "], /the model file name is empty/],

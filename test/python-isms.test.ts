@@ -143,3 +143,13 @@ describe("an input whose batch is not its first dim", () => {
     ]);
   });
 });
+
+describe("Python's spellings that stop the parse or the binding, named with the TypeScript", () => {
+  it("and/or/not in a condition, forward(self, x), torch.no_grad()", () => {
+    expect(all(model("if (x.size(1) > 2 and x.size(1) < 8) return x;\n    return x.mul(2);"))[0]).toMatch(/^TSDP1002 5: .*\(Python's `and` is && in TypeScript; on tensors, a\.logicalAnd\(b\)/);
+    expect(all(`${header}export class M extends nn.Module {\n  forward(self, x: Tensor<[Batch, 4]>) {\n    return x;\n  }\n}\n`)[0]).toBe(
+      "TSDP4003 3: forward parameter 'self' is Python's: a TypeScript method has `this` without a parameter; drop self (forward(x: Tensor<[Batch, …]>)) and write this.fc for self.fc",
+    );
+    expect(all(model("const g = torch.no_grad();\n    return x;"))[0]).toMatch(/^TSDP2005 5: 'torch' is not defined: .*; torch\.no_grad\(\) as a block is F\.noGrad\(\(\) => …\), whose result is the block's value, detached$/);
+  });
+});

@@ -52,6 +52,8 @@ function mentionsTensor(t: TypeNode, depth: number): boolean {
 export function inputType(p: ParameterDeclaration, role = "forward parameter"): InputType {
   const name = p.getName();
   const typeNode = p.getTypeNode();
+  // Python's forward(self, x): a TypeScript method has `this` without a parameter
+  if (!typeNode && name === "self") fail("missingInputShape", `${role} 'self' is Python's: a TypeScript method has \`this\` without a parameter; drop self (forward(x: Tensor<[Batch, …]>)) and write this.fc for self.fc`, locOf(p));
   if (!typeNode) fail("missingInputShape", `${role} '${name}' has no type; tsdp needs its shape`, locOf(p));
   // forward(x, mask = null): the compiled model has one signature, every input given on every call
   if (p.hasInitializer() || p.hasQuestionToken() || (TsNode.isUnionTypeNode(typeNode) && typeNode.getTypeNodes().some((t) => /^(null|undefined)$/.test(t.getText()))))

@@ -101,24 +101,28 @@ function syntaxErrors(file: SourceFile): Diagnostic[] {
     const { line, character } = sf.getLineAndCharacterOfPosition(start);
     if (lines.has(line)) return [];
     lines.add(line);
-    const message = ts.flattenDiagnosticMessageText(d.messageText, "\n") + floorDivisionHint(sf.text, sf.getLineStarts(), line);
+    const message = ts.flattenDiagnosticMessageText(d.messageText, "\n") + pythonSyntaxHint(sf.text, sf.getLineStarts(), line);
     return [diagnostic("syntaxError", message, { file: file.getFilePath(), line: line + 1, col: character + 1, length: d.length ?? 1 })];
   });
 }
 
 /**
- * Python's `c // 2` is a comment in TypeScript from the `//` on: the rest of the line vanishes and
- * the parser stops at the next line (".view(-1, 2, c // 2);" gives "',' expected" at `return`).
- * Where the error's line or the one before holds code, `//`, and more code, the message says so.
+ * Python carried into TypeScript that breaks the parse, named in the syntax error: `c // 2` is a
+ * comment from the `//` on, so the rest of the line vanishes and the parser stops at the next one
+ * (".view(-1, 2, c // 2);" gives "',' expected" at `return`); `a and b` stops at `and`. Where the
+ * error's line (or, for `//`, the one before) shows it, the message says what to write.
  */
-function floorDivisionHint(text: string, lineStarts: readonly number[], line: number): string {
+function pythonSyntaxHint(text: string, lineStarts: readonly number[], line: number): string {
+  const lineText = (l: number) => text.slice(lineStarts[l], lineStarts[l + 1] ?? text.length);
   for (const l of [line, line - 1]) {
     if (l < 0) continue;
-    const source = text.slice(lineStarts[l], lineStarts[l + 1] ?? text.length);
+    const source = lineText(l);
     const m = /[\w)\]]\s*\/\/\s*[\w(.-]/.exec(source);
     if (m && /\S/.test(source.slice(0, m.index)) && !/^\s*\/\//.test(source))
       return ` (line ${l + 1}'s \`//\` starts a comment in TypeScript: Python's floor division a // b is Math.floor(a / b) for numbers, a.floorDivide(b) for tensors)`;
   }
+  const words = /(?:[\w)\]]\s+(and|or)\s+[\w(!-])|(?:^|[\s(])(not)\s+[\w(]/.exec(lineText(line).replace(/(["'`]).*?\1/g, ""));
+  if (words) return ` (Python's \`${words[1] ?? words[2]}\` is ${{ and: "&&", or: "||", not: "!" }[(words[1] ?? words[2]) as "and" | "or" | "not"]} in TypeScript; on tensors, a.logicalAnd(b), a.logicalOr(b), a.logicalNot())`;
   return "";
 }
 

@@ -234,7 +234,12 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       fail("undefinedName", `'${name}' cannot be used in a model file: tsdp evaluates models statically and never runs them`, locOf(e));
     if (this.dsl.has(name)) return fail("undefinedName", `'${name}' is not defined; import it: import { ${name} } from "tsdp/dsl"`, locOf(e));
     // a port's torch.cat / torch.zeros: PyTorch's torch.* functions are F's here
-    if (name === "torch") return fail("undefinedName", `'torch' is not defined: PyTorch's torch.* functions are F's in tsdp (torch.cat is F.cat; import { F } from "tsdp/dsl", or import { F as torch })`, locOf(e));
+    if (name === "torch") {
+      // torch.no_grad() is a with-block in Python: a function here
+      const member = e.getParent() && TsNode.isPropertyAccessExpression(e.getParent()!) ? (e.getParent() as PropertyAccessExpression).getName() : "";
+      const noGrad = /^(no_grad|noGrad|inference_mode)$/.test(member) ? `; torch.${member}() as a block is F.noGrad(() => …), whose result is the block's value, detached` : "";
+      return fail("undefinedName", `'torch' is not defined: PyTorch's torch.* functions are F's in tsdp (torch.cat is F.cat; import { F } from "tsdp/dsl", or import { F as torch })${noGrad}`, locOf(e));
+    }
     const python = PYTHON_NAMES[name];
     return fail("undefinedName", `'${name}' is not defined${python ? `: ${python}` : ""}`, locOf(e));
   }
