@@ -153,3 +153,11 @@ describe("Python's spellings that stop the parse or the binding, named with the 
     expect(all(model("const g = torch.no_grad();\n    return x;"))[0]).toMatch(/^TSDP2005 5: 'torch' is not defined: .*; torch\.no_grad\(\) as a block is F\.noGrad\(\(\) => …\), whose result is the block's value, detached$/);
   });
 });
+
+describe("a shape compared with an array literal (Python's tuple equality)", () => {
+  it("is refused: a new array is never the same object, so the branch was silently never taken", () => {
+    expect(all(model("if (x.shape.slice(1) === [4]) return x.mul(2);\n    return x;"))[0]).toMatch(/^TSDP3003 5: '===' compares which array or object the two sides are, and \[4\] is a new one, so it is never equal/);
+    // two names of one array still compare as JavaScript's
+    expect(() => lowerSource(model("const s = x.shape;\n    const t = s;\n    return s === t ? x : x.mul(2);"))).not.toThrow();
+  });
+});
