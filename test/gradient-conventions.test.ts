@@ -101,6 +101,11 @@ describe("PyTorch's gradient conventions", () => {
     expect(gradient("return F.adaptiveMaxPool2d(x.view(-1, 1, 3, 3), 2).flatten(1);", Array(9).fill(1))).toEqual([1, 2, 0, 3, 4, 0, 0, 0, 0]);
   });
 
+  it("hardswish's gradient is PyTorch's hardswish_backward's: 1 above 3 (just above too, where x + 3 rounds to 6) and at NaN, x/3 + ½ on [−3, 3], 0 below", () => {
+    const justAbove = Math.fround(3.0000002);
+    expect(gradient("return F.hardswish(x);", [justAbove, NaN, 3, -3, -5, -Infinity])).toEqual([1, 2, 4.5, -2, 0, 0].map((v) => expect.closeTo(v, 12)));
+  });
+
   it("rrelu at x = 0 has the slope as its gradient (leaky_relu's x > 0 ? 1 : slope), not 1", () => {
     const slope = (1 / 8 + 1 / 3) / 2;
     expect(gradient("return F.rrelu(x);", [0, -1, 1])).toEqual([slope, 2 * slope, 3].map((v) => expect.closeTo(v, 12)));

@@ -161,3 +161,10 @@ describe("a shape compared with an array literal (Python's tuple equality)", () 
     expect(() => lowerSource(model("const s = x.shape;\n    const t = s;\n    return s === t ? x : x.mul(2);"))).not.toThrow();
   });
 });
+
+describe("an integer fill that has no integer value", () => {
+  it("F.full and F.fullLike with NaN or ±∞ and an integer dtype are refused, as PyTorch's fill raises (a conversion read them as 0)", () => {
+    expect(all(model("return x.add(F.full([4], NaN, { dtype: 'int32' }));"))[0]).toBe("TSDP3004 5: F.full: the fill value NaN cannot be converted to int32 (PyTorch raises: it has no integer value)");
+    expect(all(model("return x.add(F.fullLike(x, Infinity, { dtype: 'int64' }));"))[0]).toBe("TSDP3004 5: F.fullLike: the fill value Infinity cannot be converted to int64 (PyTorch raises: it has no integer value)");
+  });
+});

@@ -1,6 +1,7 @@
 // Special values (±∞, NaN, −0, float32's largest) through the ops whose C form would lose them, as
 // PyTorch's kernels compute them: softplus's max(z, 0) halved before the sum (z + |z| overflows
-// above FLT_MAX/2) and its threshold a select (x − softplus is ∞ − ∞ at +∞); hardswish's product
+// above FLT_MAX/2) and its threshold a select (x − softplus is ∞ − ∞ at +∞; βx is ∞ near FLT_MAX
+// for β > 1, with the default threshold too); hardswish's product
 // below −3 (−0, NaN at −∞); pow(x, ±½) as sqrt and rsqrt (powf differs at −0 and −∞); a
 // cross-entropy whose non-target logit is −∞ (an action or vocabulary mask: finite, not
 // 0·(−∞) = NaN from a smoothing term of ε = 0); NaN as a constant (torch.full(…, nan),
@@ -21,6 +22,7 @@ const MODEL = `${header}export class Specials extends nn.Module {
     return [
       F.softplus(x),
       F.softplus(x, 2, 10),
+      F.softplus(x, 2),
       F.hardswish(x),
       x.pow(-0.5),
       x.pow(0.5),
@@ -55,6 +57,8 @@ const want: number[][] = [
   [BIG, Infinity, 0, Math.LN2, Math.LN2, softplus(-5), 4 + Math.log1p(Math.exp(-4)), softplus(0.5)],
   // softplus β = 2, threshold 10
   [BIG, Infinity, 0, Math.LN2 / 2, Math.LN2 / 2, softplus(-5, 2), softplus(4, 2), softplus(0.5, 2)],
+  // softplus β = 2, threshold 20: 2x is ∞ at BIG, past the threshold: x
+  [BIG, Infinity, 0, Math.LN2 / 2, Math.LN2 / 2, softplus(-5, 2), softplus(4, 2), softplus(0.5, 2)],
   // hardswish x·min(max(x + 3, 0), 6)/6: (x·6)/6 overflows at BIG as PyTorch's; −∞·0 is NaN; −5·0 is −0
   [Infinity, Infinity, NaN, 0, -0, -0, 4, (0.5 * 3.5) / 6],
   // pow(x, −½) is rsqrt: −∞ at −0, NaN at −∞
@@ -87,7 +91,7 @@ describe("special values as PyTorch's kernels compute them", () => {
     const outs = runReference(graph, { x: nd([2, 4], xs.flat()) }, referenceState(graph)).outputs;
     outs.forEach((o, k) => {
       // hardswish at BIG: (x·6)/6 is finite in float64
-      const data = Array.from(o.data, (v, i) => (k === 2 && i === 0 ? Infinity : v));
+      const data = Array.from(o.data, (v, i) => (k === 3 && i === 0 ? Infinity : v));
       // float64 of the same formulas: within float32's rounding once rounded
       expectSame(data.map(f32), want[k], `reference output ${k}`);
     });

@@ -98,7 +98,14 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
   // zeros, ones, full, empty of dtype int32 (torch.long): the fill rounded toward zero; of dtype bool,
   // tsdp's 0/1 mask (a comparison's result, so an attention mask made of it reads as PyTorch's bool one)
   const fillDtype = [opt("dtype", "string", "float32", { choices: ["float32", "int32", "int64", "bool"] }), ...placement];
+  // an integer tensor cannot hold NaN or ±∞: PyTorch's fill raises ("cannot be converted to type int
+  // without overflow"), where a conversion in the graph would read it as 0 or INT_MAX
+  const integerFill = (who: string, value: number, dtype: unknown, site: CallSite) => {
+    if ((dtype === "int32" || dtype === "int64") && !Number.isFinite(value))
+      fail("invalidArgument", `${who}: the fill value ${value} cannot be converted to ${dtype} (PyTorch raises: it has no integer value)`, site.loc);
+  };
   const filledAs = (who: string, shape: Dim[], value: number, b: Bound, site: CallSite): Value => {
+    integerFill(who, value, b.dtype, site);
     const made = filled(who, shape, value, site);
     if (b.dtype === "bool") return em.tensor("ne", [made as TensorValue, em.constant(0, site)], {}, who, site);
     return b.dtype === "float32" ? made : em.tensor("to_int", [made as TensorValue], {}, who, site);
@@ -137,7 +144,9 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         b.input instanceof TensorValue ? b.input.node
         : b.input instanceof ParameterValue || b.input instanceof LayerParamRef || b.input instanceof ParameterRegion || b.input instanceof StaticTensor ? { shape: b.input.shape, dtype: "f32" }
         : fail("wrongArgumentType", `${who}: input must be a tensor, got ${describe(b.input)}`, locOfArg(b, "input", site));
-      const scalar = em.node("full", [], { shape: [], value: valueOf(b, site) }, who, site);
+      const value = valueOf(b, site);
+      integerFill(who, value, b.dtype ?? (input.dtype === "i32" ? "int32" : "float32"), site);
+      const scalar = em.node("full", [], { shape: [], value }, who, site);
       const filled = em.tensor("expand", [scalar], { shape: [...input.shape] }, who, site);
       // dtype bool, or a bool input's (zeros_like(mask) keeps its dtype): tsdp's 0/1 mask, a comparison's result (as filledAs's)
       if (b.dtype === "bool" || (b.dtype === null && b.input instanceof TensorValue && isBooleanMask(b.input.node))) return em.tensor("ne", [filled, em.constant(0, site)], {}, who, site);

@@ -435,7 +435,7 @@ function stableSoftplus(c: ReturnType<typeof composer>, z: () => Node): Node {
 /**
  * PyTorch's softplus: log(1 + e^(βx))/β, and x itself where βx > threshold. Above a threshold of
  * 15 the two differ by less than e^−15/15 relative, below float32's rounding, so the stable form
- * alone gives PyTorch's float32 result. A lower threshold changes values and needs the select
+ * alone gives PyTorch's float32 result (for β = 1). A lower threshold changes values and needs the select
  * where(βx > t, x, softplus) — a select, not softplus + [βx > t]·(x − softplus), which is ∞ − ∞ at
  * x = +∞ — with βx computed again for the condition, so that every intermediate keeps one consumer
  * and the kernel stays one.
@@ -443,7 +443,8 @@ function stableSoftplus(c: ReturnType<typeof composer>, z: () => Node): Node {
 function softplus(c: ReturnType<typeof composer>, x: Node, beta: number, threshold: number): Node {
   const scaled = () => (beta === 1 ? x : c.op("mul", x, beta));
   const sp = () => (beta === 1 ? stableSoftplus(c, scaled) : c.op("div", stableSoftplus(c, scaled), beta));
-  if (threshold >= 15) return sp();
+  // β = 1 only: a larger β's βx overflows to ∞ near float32's largest x, where the select gives x
+  if (threshold >= 15 && beta === 1) return sp();
   return c.op("where", c.op("gt", scaled(), threshold), x, sp());
 }
 
