@@ -165,6 +165,8 @@ describe("messages for a misspelled field and an unexported model", () => {
     expect(first(model("", "if (!this.trainig) return x;\n    return x.mul(2);"))).toMatch(/^TSDP2011 6:15: .*'trainig'.*did you mean training\?$/);
     // in a constructor too, and on a child module of a user class
     expect(first(model("hiddenSize = 8;\n  fc: nn.Linear;\n  constructor() { super(); this.fc = new nn.Linear(4, this.hidden_size); }", "return this.fc(x);"))).toMatch(/^TSDP2011 .*'hidden_size'.*did you mean hiddenSize\?$/);
+    // an interface merged with the class declares the member: undefined, as tsc accepts it
+    expect(() => lowerSource(`${header}export interface M { gain?: number }\nexport class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4]>) { return x.mul(this.gain ?? 3); }\n}\n`)).not.toThrow();
     const child = `${header}class Block extends nn.Module {\n  scale = 2;\n  forward(x: Tensor) { return x; }\n}\nexport class M extends nn.Module {\n  b = new Block();\n  forward(x: Tensor<[Batch, 4]>) { return x.mul(this.b.scal); }\n}\n`;
     expect(first(child)).toMatch(/^TSDP2011 8:56: Block has no attribute 'scal'.*did you mean scale\?$/);
     // declared and unset (an optional field), assigned in a branch not taken, read through a cast
@@ -176,6 +178,10 @@ describe("messages for a misspelled field and an unexported model", () => {
       ["", "return x.mul(this['gain'] ?? 3);"],
       // a member set by a name the source does not spell (this[key] = v, a JavaScript model file's setattr loop)
       ["constructor() { super(); for (const k of ['gain']) this[k] = 2; }", "return x.mul(this.gain);"],
+      // what tsc accepts: a receiver typed any (getattr's `m: any`, a `self: any` alias), an index signature
+      ["", "const self: any = this;\n    return x.mul(self.gain ?? 3);"],
+      ["static getattr(m: any, d: number) { return m.useScale ?? d; }", "return x.mul(M.getattr(this, 2));"],
+      ["[key: string]: any;", "return x.mul(this.gain ?? 3);"],
     ])
       expect(() => lowerSource(model(fields, body))).not.toThrow();
   });

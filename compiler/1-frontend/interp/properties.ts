@@ -436,7 +436,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       // JavaScript reads it (an optional field, `downsample?: nn.Module`); one it never names is a
       // typo that Python would stop with AttributeError and tsc with "property does not exist" —
       // read as undefined it would quietly take a function's default (an eps, a dropout p)
-      if (!m.cls || this.memberNamesOfClass(m.cls).has(name) || !readThroughItsType(site) || this.setsComputedMembers(m.cls)) return undefined;
+      if (!m.cls || this.memberNamesOfClass(m.cls).has(name) || !readThroughItsType(site, name) || this.setsComputedMembers(m.cls)) return undefined;
       const known = [...m.fields.keys(), ...this.memberNamesOfClass(m.cls), "training"];
       const at = TsNode.isPropertyAccessExpression(site.node) ? locOf(site.node.getNameNode()) : site.loc;
       return fail("unknownProperty", `${m.typeName} has no attribute '${name}': its class neither declares nor assigns it (PyTorch's AttributeError, tsc's "property does not exist")${didYouMean(name, known, "")}`, at);
@@ -686,12 +686,22 @@ const poisonsField = (m: ModuleValue) => (args: Value[]): void => {
  * not `(obj as any).name` (PyTorch's getattr with a default), `obj["name"]` or a name computed at
  * run time; and as a value, not as the function a call calls.
  */
-function readThroughItsType(site: CallSite): boolean {
+function readThroughItsType(site: CallSite, name: string): boolean {
   if (!site.node || !TsNode.isPropertyAccessExpression(site.node)) return false;
   // this.fc_1(x): the call reports its callee, with its did-you-mean (TSDP2010)
   const parent = site.node.getParent();
   if (parent && TsNode.isCallExpression(parent) && parent.getExpression() === site.node) return false;
   let obj: TsNode = site.node.getExpression();
   while (TsNode.isParenthesizedExpression(obj)) obj = obj.getExpression();
-  return !TsNode.isAsExpression(obj) && !TsNode.isTypeAssertion(obj);
+  if (TsNode.isAsExpression(obj) || TsNode.isTypeAssertion(obj)) return false;
+  // what tsc knows of the receiver (asked only here, on the way to an error): `any` (a `self: any`
+  // alias, getattr's `m: any`), an index signature, or a member that an interface merged with the
+  // class declares — tsc accepts all three, and so does tsdp
+  try {
+    const type = obj.getType().getApparentType();
+    if (type.isAny() || type.isUnknown() || type.getStringIndexType() !== undefined || type.getProperty(name) !== undefined) return false;
+  } catch {
+    return false;
+  }
+  return true;
 }
