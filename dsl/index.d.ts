@@ -51,7 +51,7 @@ export interface ComplexTensor {
   to(target: "cuda" | "complex64"): ComplexTensor;
 }
 /** A size that PyTorch accepts as an int or a pair: kernel sizes, strides, paddings. */
-export type Size2 = number | readonly [number, number];
+export type Size2 = number | readonly [number, number] | readonly number[];
 
 /**
  * A tensor. `S` (shape) and `D` (dtype) are documentation for the reader and the compiler;
@@ -99,7 +99,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
 
   // movement: these never copy
   view(...shape: number[]): Tensor;
+  /** x.view(y.shape): the sizes as one array, as PyTorch's x.view(y.shape) */
+  view(shape: readonly number[]): Tensor;
   reshape(...shape: number[]): Tensor;
+  reshape(shape: readonly number[]): Tensor;
   flatten(startDim?: number, endDim?: number): Tensor;
   transpose(dim0: number, dim1: number): Tensor;
   permute(...dims: number[]): Tensor;
@@ -1492,6 +1495,8 @@ export namespace nn {
   class Sequential extends Module {
     constructor(...modules: Module[]);
     constructor(modules: { readonly [name: string]: Module });
+    /** PyTorch's nn.Sequential(OrderedDict([...])): named children in the Map's order */
+    constructor(modules: ReadonlyMap<string, Module>);
     /** Adds a child at the end (a class that extends nn.Sequential, in its constructor). */
     append(module: Module): this;
   }
@@ -2339,6 +2344,8 @@ export namespace F {
   function arange(end: number, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function arange(start: number, end: number, step: number, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function arange(end: number, options?: FactoryOptions): Tensor;
+  function arange(start: number, end: number, options: IntFactoryOptions): Tensor<Shape, "int32">;
+  function arange(start: number, end: number, options: FactoryOptions): Tensor;
   function arange(start: number, end: number, step?: number, options?: FactoryOptions): Tensor;
   function linspace(start: number, end: number, steps: number, options?: FactoryOptions): Tensor;
   /** n × m (m defaults to n) with ones on the diagonal. */
@@ -2499,7 +2506,13 @@ export namespace optim {
 export type Optimizer = optim.SGD | optim.Adam | optim.AdamW | optim.RMSprop | optim.Adamax | optim.NAdam | optim.RAdam | optim.Adagrad | optim.Adadelta;
 export type LossModule = nn.CrossEntropyLoss | nn.NLLLoss | nn.MSELoss | nn.L1Loss | nn.SmoothL1Loss | nn.HuberLoss | nn.BCELoss | nn.BCEWithLogitsLoss | nn.KLDivLoss
   | nn.HingeEmbeddingLoss | nn.SoftMarginLoss | nn.MultiLabelSoftMarginLoss | nn.MultiMarginLoss | nn.PoissonNLLLoss;
-export type LossFunction = (output: Tensor, target: Tensor) => Tensor;
+/**
+ * The loss as a function of forward's output and the target. Its output parameter is typed as both
+ * a tensor and an array of tensors, so that it may be declared as either: `(out: Tensor, y) => …` for
+ * one output, `([recon, mu, logvar]: Tensor[], x) => …` for several (a function's parameter must
+ * accept what it is given, and this type is both).
+ */
+export type LossFunction = (output: Tensor & Tensor[], target: Tensor) => Tensor;
 
 /**
  * How a model trains, declared next to it:
@@ -2514,5 +2527,8 @@ export declare class Training<M extends nn.Module = nn.Module> {
    * model.parameters(), max_norm) between loss.backward() and optimizer.step() (norm 2, over every
    * trained parameter); trainStep's option of the same name overrides it per step. Default 0: none.
    */
-  constructor(model: abstract new (...args: any[]) => M, options: { loss: LossModule | LossFunction; optimizer: Optimizer; clipGradNorm?: number });
+  constructor(model: abstract new (...args: any[]) => M, options: { loss: LossFunction; optimizer: Optimizer; clipGradNorm?: number });
+  // a loss module apart: a union with the callable modules would leave an unannotated loss
+  // function's parameters untyped (implicit any), where this overload types them
+  constructor(model: abstract new (...args: any[]) => M, options: { loss: LossModule; optimizer: Optimizer; clipGradNorm?: number });
 }
