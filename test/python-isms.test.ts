@@ -168,3 +168,16 @@ describe("an integer fill that has no integer value", () => {
     expect(all(model("return x.add(F.fullLike(x, Infinity, { dtype: 'int64' }));"))[0]).toBe("TSDP3004 5: F.fullLike: the fill value Infinity cannot be converted to int64 (PyTorch raises: it has no integer value)");
   });
 });
+
+describe("one error, not a cascade", () => {
+  it("a failed push in a loop leaves the array poisoned: F.stack of it is quiet, not 'an empty array'", () => {
+    expect(all(model("const outs: Tensor[] = [];\n    for (let i = 0; i < 2; i++) outs.push(x.gather(1, x.gt(0).sum(1, true)));\n    return F.stack(outs, 0).sum(0);"))).toEqual([
+      "TSDP4002 6: gather expects int32 indices, got f32 [Batch, 1]",
+    ]);
+  });
+  it("nn.ParameterList of a layer's own parameters says it does not share them, and what to write", () => {
+    expect(all(model("return this.fc(x);", "fc = new nn.Linear(4, 2);\n  params = new nn.ParameterList([...this.fc.parameters()]);"))[0]).toMatch(
+      /^TSDP3003 4: nn\.ParameterList: '0' is the parameter nn\.Linear\.weight, a parameter its layer owns; .*read it where it lives \(this\.fc\.weight\)/,
+    );
+  });
+});

@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { BuiltinFunction, ModuleValue, NamespaceValue, ObjectValue, SymInt, TensorValue, describe, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, ModuleValue, NamespaceValue, ObjectValue, Poison, SymInt, TensorValue, describe, type CallSite, type Value } from "./values.ts";
 
 // The few JavaScript globals that model code may use: pure functions of constants.
 
@@ -356,12 +356,18 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
     });
   switch (name) {
     case "push":
-      return new BuiltinFunction("Array.push", (args, site) => {
-        hooks.charge(args.length, site);
-        hooks.size(arr.length + args.length, "array", site);
-        for (const a of args) arr.push(a); // push(...args) overflows the stack past ~100,000
-        return arr.length;
-      });
+      return new BuiltinFunction(
+        "Array.push",
+        (args, site) => {
+          hooks.charge(args.length, site);
+          hooks.size(arr.length + args.length, "array", site);
+          for (const a of args) arr.push(a); // push(...args) overflows the stack past ~100,000
+          return arr.length;
+        },
+        // outs.push(<an error>) in a loop: the array holds a Poison for it, so that a later
+        // F.stack(outs) stays quiet instead of reporting an empty array after the one real error
+        () => void arr.push(Poison.value),
+      );
     case "map":
       return m((args, site) => arr.map((v, i) => call(args[0], [v], site, [i, arr])));
     case "forEach":

@@ -35,6 +35,7 @@ import {
   ModuleValue,
   NamespaceValue,
   ObjectValue,
+  LayerParamRef,
   ParameterValue,
   TensorValue,
   type CallSite,
@@ -557,6 +558,9 @@ function parameterContainerClass(host: LayerHost, kind: "List" | "Dict"): Builti
     const entries: [string, Value][] =
       kind === "List" && Array.isArray(given) ? given.map((p, i) => [String(i), p]) : kind === "Dict" && given instanceof ObjectValue ? [...given.props] : fail("wrongArgumentType", `${who} takes ${kind === "List" ? "an array" : "an object"} of nn.Parameter, got ${describe(given)}`, site.loc);
     for (const [name, p] of entries) {
+      if (p instanceof LayerParamRef)
+        // a layer's own weight shared into a list: PyTorch lists it twice in the state_dict, one tensor
+        fail("wrongArgumentType", `${who}: '${name}' is ${describe(p)}, a parameter its layer owns; tsdp's ${who} holds parameters made for it (new nn.Parameter(…)) and does not share a layer's — read it where it lives (this.fc.weight), or iterate the layer's parameters()`, site.loc);
       if (!(p instanceof ParameterValue)) fail("wrongArgumentType", `${who} holds nn.Parameter only; '${name}' is ${describe(p)}`, site.loc);
       if (kind === "Dict") checkLayerName(name, "a parameter", site.loc);
       container.fields.set(name, p);

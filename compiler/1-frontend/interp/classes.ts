@@ -77,7 +77,8 @@ export class Interpreter extends PropertyEvaluator {
     if (e.hasQuestionDotToken() && (callee === null || callee === undefined)) throw SHORT_CIRCUIT;
     // the arguments first, as JavaScript evaluates them before it finds the callee is no function
     const args = this.argumentsOf(e, callee, scope);
-    if (args.some(isPoison)) {
+    // an array holding a Poison (outs.push(<an error>) in a loop) poisons the call it goes into
+    if (args.some((a) => isPoison(a) || (Array.isArray(a) && a.some(isPoison)))) {
       if (callee instanceof BuiltinFunction) callee.onPoisoned?.(args);
       return poison;
     }
