@@ -35,7 +35,7 @@ export interface IOSpec {
    * int32 values that index a dim of `limit` entries (an embedding's rows, a gather's dim, a loss's
    * classes; compiler/5-codegen/index-limits.ts): the runtime refuses one outside [0, limit), `ignore` excepted.
    */
-  readonly indexes?: { readonly limit: number; readonly ignore?: number };
+  readonly indexes?: { readonly limit: number; readonly ignore?: number; readonly torchIgnores?: number };
 }
 
 /** One parameter or buffer, by state_dict name (`conv1.weight`, `bn.running_mean`). */

@@ -228,12 +228,13 @@ function hyperparameters(declared: Record<string, unknown>, groups: number, o: T
 }
 
 /** Refuses an index outside [0, limit) (ignore excepted), as PyTorch's IndexError; says where. */
-function checkIndexes(data: Int32Array, range: { readonly limit: number; readonly ignore?: number }, what: string, target = false): void {
+function checkIndexes(data: Int32Array, range: { readonly limit: number; readonly ignore?: number; readonly torchIgnores?: number }, what: string, target = false): void {
   const { limit, ignore } = range;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     // a loss function's F.crossEntropy / F.nllLoss: PyTorch's default ignore_index is -100, tsdp's none
-    const hint = target && v === -100 && ignore === undefined ? "; PyTorch's cross-entropy and NLL ignore -100 by default: pass ignoreIndex: -100 to the loss to ignore it here" : "";
+    // a forward input read as a loss's labels (forward computes the loss) says so too (manifest torchIgnores)
+    const hint = (target && v === -100 && ignore === undefined) || v === range.torchIgnores ? "; PyTorch's cross-entropy and NLL ignore -100 by default: pass ignoreIndex: -100 to the loss to ignore it here" : "";
     if ((v < 0 || v >= limit) && v !== ignore)
       throw new RangeError(`${what}: value ${v} at position ${i} is out of range: it indexes ${limit} entries (0 to ${limit - 1}${ignore === undefined ? "" : `, or ${ignore}, ignored`}), as an embedding's rows or a gather's dim${hint}`);
   }

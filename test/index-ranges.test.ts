@@ -55,6 +55,30 @@ describe("int32 indices from the caller", () => {
   }, 300_000);
 });
 
+describe("labels a loss in forward reads", () => {
+  it("a -100 label of a loss declared without ignoreIndex names PyTorch's default there too (it said 'an embedding's rows')", async () => {
+    const source = `${header}export class Scored extends nn.Module {
+  fc = new nn.Linear(4, 3);
+  forward(x: Tensor<[Batch, 4]>, y: Tensor<[Batch], "int32">) {
+    return F.crossEntropy(this.fc(x), y, { reduction: "none" }).unsqueeze(1);
+  }
+}
+`;
+    const { graph } = lowerSource(source);
+    expect(indexRangeOf(graph, graph.inputs[1])).toEqual({ limit: 3, torchIgnores: -100 });
+    const dir = writeFiles({ "model.ts": source });
+    const { build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
+    const m = await load(build.outDir);
+    try {
+      const x = tensor(new Float32Array(8).fill(0.5), [2, 4]);
+      expect(() => m.forwardSync(x, tensor(Int32Array.of(1, -100), [2]))).toThrow(/input 2 \(y: int32 \[Batch\]\): value -100 at position 1 is out of range: .*; PyTorch's cross-entropy and NLL ignore -100 by default: pass ignoreIndex: -100 to the loss/);
+      expect(() => m.forwardSync(x, tensor(Int32Array.of(1, 3), [2]))).not.toThrow(/ignore -100 by default/);
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
+});
+
 describe("int32 values the model computes with", () => {
   it("an input or target past ±2^24, which the kernels' float32 would round, is refused at the call", async () => {
     const source = `${header}export class Counter extends nn.Module {

@@ -76,6 +76,8 @@ describe("clamp and its kin: PyTorch's values, and its gradients at the bounds",
   it("hardtanh and relu6 pass it only strictly inside, as PyTorch's hardtanh_backward", () => {
     check("F.hardtanh(x)", [-2, -1, 0, 1, 2], [-1, -1, 0, 1, 1], [0, 0, 1, 0, 0]);
     check("F.hardtanh(x, -0.5, 3)", [-0.5, 3, 1], [-0.5, 3, 1], [0, 0, 1]);
+    // equal bounds (F.hardtanh allows them): every value is the bound, no gradient
+    check("F.hardtanh(x, 0.5, 0.5)", [-1, 0.5, 2], [0.5, 0.5, 0.5], [0, 0, 0]);
     check("F.relu6(x)", [-1, 0, 3, 6, 7], [0, 0, 3, 6, 6], [0, 0, 1, 0, 0]);
   });
   it("hardsigmoid: (x + 3)/6 between −3 and 3, its gradient 1/6 strictly inside", () => {
@@ -177,7 +179,8 @@ describe("refused, with the argument's location", () => {
     ["x.clamp()", "TSDP3004", /at least one of min and max must be given/],
     ["x.clamp(Infinity)", "TSDP3004", /min must be a finite number/],
     ['x.clamp("a")', "TSDP3003", /min must be a number or a tensor/],
-    ["F.hardtanh(x, 1, 1)", "TSDP3004", /maxVal \(1\) must be greater than minVal \(1\)/],
+    // F.hardtanh refuses min > max only (equal bounds clamp to them); nn.Hardtanh asserts max > min
+    ["F.hardtanh(x, 2, 1)", "TSDP3004", /F\.hardtanh: maxVal \(1\) must be at least minVal \(2\), as PyTorch's F\.hardtanh requires/],
     ["F.celu(x, 0)", "TSDP3004", /alpha must not be 0/],
     ["x.var(2)", "TSDP3004", /var: dim 2 is out of range for a tensor with 2 dims/],
     ["x.logsumexp([1, -1])", "TSDP3004", /names a dim twice/],
@@ -196,6 +199,8 @@ describe("refused, with the argument's location", () => {
     const d = diagnosticsOf(text).filter((x) => x.code === "TSDP3004");
     expect(d).toHaveLength(1);
     expect(d[0].message).toMatch(/nn\.Hardtanh: maxVal \(1\) must be greater than minVal \(2\)/);
+    // equal bounds too, for the layer (its constructor asserts max > min; F.hardtanh allows them)
+    expect(diagnosticsOf(text.replace("nn.Hardtanh(2, 1)", "nn.Hardtanh(1, 1)"))[0].message).toMatch(/nn\.Hardtanh: maxVal \(1\) must be greater than minVal \(1\)/);
     // at the argument maxVal, not the whole call
     const line = text.split("\n").findIndex((l) => l.includes("new nn.Hardtanh")) + 1;
     expect([d[0].loc?.line, d[0].loc?.col]).toEqual([line, text.split("\n")[line - 1].indexOf("1)") + 1]);

@@ -181,3 +181,13 @@ describe("one error, not a cascade", () => {
     );
   });
 });
+
+describe("an instance norm over one position", () => {
+  it("is refused as PyTorch's _verify_spatial_size (the output was the bias alone); with running statistics it is not (eval may use them)", () => {
+    expect(all(model("return this.n(x.view(-1, 4, 1, 1)).flatten(1);", "n = new nn.InstanceNorm2d(4, { affine: true });"))[0]).toBe(
+      "TSDP4001 5: nn.InstanceNorm2d: expected more than 1 spatial element when training (PyTorch's error), got input size [Batch, 4, 1, 1]: each sample's channel is normalized over its own positions, and one position has no variance",
+    );
+    expect(all(model("return F.instanceNorm(x.view(-1, 4, 1)).flatten(1);"))[0]).toMatch(/^TSDP4001 5: F\.instanceNorm: expected more than 1 spatial element when training/);
+    expect(() => lowerSource(model("return this.n(x.view(-1, 4, 1, 1)).flatten(1);", "n = new nn.InstanceNorm2d(4, { trackRunningStats: true });"))).not.toThrow();
+  });
+});

@@ -1,7 +1,7 @@
 import { convSummary } from "./layer-settings.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
-import { formatShape } from "../ir/shape.ts";
+import { formatShape, type Dim } from "../ir/shape.ts";
 import type { ResampleAttrs } from "../ops/resample.ts";
 import { arg, CallProblems, locOfArg, opt, paddingModeArg, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -373,6 +373,8 @@ function instanceNorm(rank: number): LayerSpec {
       const shape = input.node.shape;
       if (shape.length !== rank || shape[1] !== b.numFeatures)
         fail("shapeMismatch", `${who} expects a ${rank}-D input [N, ${b.numFeatures}, ${rank === 3 ? "L" : "H, W"}], got ${formatShape(shape)}`, site.loc);
+      // normalized by its own statistics in every mode (no running ones): PyTorch refuses one position
+      if (!b.trackRunningStats) requireSpatialElements(shape, who, site);
       const [weight, bias] = [param_(self, "weight"), param_(self, "bias")];
       const perInstance = groupNorm(input, b.numFeatures, weight, bias, b.eps, site, em, who);
       if (!b.trackRunningStats) return perInstance;
@@ -394,6 +396,15 @@ function instanceNorm(rank: number): LayerSpec {
       return c.op("mode_select", [perInstance, byRunning]);
     },
   };
+}
+
+/**
+ * PyTorch's _verify_spatial_size: an instance norm that uses the input's statistics needs more than
+ * one position per sample and channel (one has no variance: the output would be the bias alone).
+ */
+export function requireSpatialElements(shape: readonly Dim[], who: string, site: CallSite): void {
+  if (shape.slice(2).every((d) => d === 1))
+    fail("shapeMismatch", `${who}: expected more than 1 spatial element when training (PyTorch's error), got input size ${formatShape(shape)}: each sample's channel is normalized over its own positions, and one position has no variance`, site.loc);
 }
 
 /**

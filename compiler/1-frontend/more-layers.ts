@@ -3,7 +3,7 @@ import { pool2d } from "./pool-options.ts";
 import { formatShape, isBatch } from "../ir/shape.ts";
 import { arg, opt, type Bound } from "./args.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
-import { groupNorm, pad } from "./composite-layers.ts";
+import { groupNorm, pad, requireSpatialElements } from "./composite-layers.ts";
 import { portLayers } from "./port-layers.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, param, param_, x, type LayerSpec } from "./layer-spec.ts";
@@ -316,6 +316,7 @@ export const moreFunctions = {
       if (b.runningMean !== null || b.runningVar !== null || !b.useInputStats) fail("invalidArgument", `${who}: running statistics are not supported (each sample's own statistics, PyTorch's default)`, site.loc);
       const shape = b.x.node.shape;
       if (shape.length < 3) fail("shapeMismatch", `${who} expects an input [N, C, *], got ${formatShape(shape)}`, site.loc);
+      requireSpatialElements(shape, who, site);
       return groupNorm(b.x, fixedDim(shape, 1, "the channel dim", who, site), b.weight, b.bias, b.eps, site, em, who);
     },
   },

@@ -281,7 +281,12 @@ function variance(b: Bound, site: CallSite, em: GraphEmitter, who: string): Tens
   return c.op("div_count", [squares], correction ? { ...count, less: correction } : { ...count });
 }
 
-/** What is wrong with hardtanh's bounds (nn.Hardtanh checks at construction, F.hardtanh at its call), or undefined. */
+/**
+ * What is wrong with hardtanh's bounds, or undefined: nn.Hardtanh asserts max > min when it is
+ * made; F.hardtanh raises only for min > max (equal bounds clamp every value to them).
+ */
 export function hardtanhRangeProblem(who: string, b: Bound): string | undefined {
-  return b.maxVal > b.minVal ? undefined : `${who}: maxVal (${b.maxVal}) must be greater than minVal (${b.minVal}), as PyTorch's nn.Hardtanh asserts`;
+  const layer = who.startsWith("nn.");
+  if (layer ? b.maxVal > b.minVal : b.maxVal >= b.minVal) return undefined;
+  return `${who}: maxVal (${b.maxVal}) must be ${layer ? "greater than" : "at least"} minVal (${b.minVal}), as PyTorch's ${layer ? "nn.Hardtanh asserts" : "F.hardtanh requires"}`;
 }

@@ -57,7 +57,10 @@ export function indexRangeOf(graph: Graph, source: Node): IndexRange | undefined
   if (!whole && (limits.size > 1 || !covered(uses.map((u) => u.region), source))) return undefined;
   const limit = Math.min(...limits);
   const ignore = uses[0].range.ignore;
-  return ignore === undefined ? { limit } : { limit, ignore };
+  if (ignore !== undefined) return { limit, ignore };
+  // labels of losses declared without ignoreIndex (PyTorch's default ignores −100): the refusal names it
+  const torchIgnores = uses[0].range.torchIgnores;
+  return torchIgnores !== undefined && uses.every((u) => u.range.torchIgnores === torchIgnores) ? { limit, torchIgnores } : { limit };
 }
 
 /** Whether the regions together read every element of the source. */
