@@ -2506,13 +2506,10 @@ export namespace optim {
 export type Optimizer = optim.SGD | optim.Adam | optim.AdamW | optim.RMSprop | optim.Adamax | optim.NAdam | optim.RAdam | optim.Adagrad | optim.Adadelta;
 export type LossModule = nn.CrossEntropyLoss | nn.NLLLoss | nn.MSELoss | nn.L1Loss | nn.SmoothL1Loss | nn.HuberLoss | nn.BCELoss | nn.BCEWithLogitsLoss | nn.KLDivLoss
   | nn.HingeEmbeddingLoss | nn.SoftMarginLoss | nn.MultiLabelSoftMarginLoss | nn.MultiMarginLoss | nn.PoissonNLLLoss;
-/**
- * The loss as a function of forward's output and the target. Its output parameter is typed as both
- * a tensor and an array of tensors, so that it may be declared as either: `(out: Tensor, y) => …` for
- * one output, `([recon, mu, logvar]: Tensor[], x) => …` for several (a function's parameter must
- * accept what it is given, and this type is both).
- */
-export type LossFunction = (output: Tensor & Tensor[], target: Tensor) => Tensor;
+/** The loss as a function of forward's output and the target: `(out: Tensor, y) => …`. */
+export type LossFunction = (output: Tensor, target: Tensor) => Tensor;
+/** The loss of a forward that returns several tensors: `([recon, mu, logvar]: Tensor[], x) => …`. */
+export type OutputsLossFunction = (outputs: Tensor[], target: Tensor) => Tensor;
 
 /**
  * How a model trains, declared next to it:
@@ -2527,8 +2524,9 @@ export declare class Training<M extends nn.Module = nn.Module> {
    * model.parameters(), max_norm) between loss.backward() and optimizer.step() (norm 2, over every
    * trained parameter); trainStep's option of the same name overrides it per step. Default 0: none.
    */
+  // one overload per form of loss: a union of them (or with the callable loss modules) would leave
+  // an unannotated loss function's parameters untyped (implicit any), where the first types them
   constructor(model: abstract new (...args: any[]) => M, options: { loss: LossFunction; optimizer: Optimizer; clipGradNorm?: number });
-  // a loss module apart: a union with the callable modules would leave an unannotated loss
-  // function's parameters untyped (implicit any), where this overload types them
+  constructor(model: abstract new (...args: any[]) => M, options: { loss: OutputsLossFunction; optimizer: Optimizer; clipGradNorm?: number });
   constructor(model: abstract new (...args: any[]) => M, options: { loss: LossModule; optimizer: Optimizer; clipGradNorm?: number });
 }

@@ -165,6 +165,11 @@ describe("messages for a misspelled field and an unexported model", () => {
     expect(first(model("", "if (!this.trainig) return x;\n    return x.mul(2);"))).toMatch(/^TSDP2011 6:15: .*'trainig'.*did you mean training\?$/);
     // in a constructor too, and on a child module of a user class
     expect(first(model("hiddenSize = 8;\n  fc: nn.Linear;\n  constructor() { super(); this.fc = new nn.Linear(4, this.hidden_size); }", "return this.fc(x);"))).toMatch(/^TSDP2011 .*'hidden_size'.*did you mean hiddenSize\?$/);
+    // a child read through a field typed nn.Module or a Sequential's index (types from tsdp/dsl,
+    // which the compiler's checker does not resolve: its error type is not a written any)
+    const act = `${header}class Act extends nn.Module {\n  negativeSlope = 0.2;\n  forward(x: Tensor) { return x; }\n}\nexport class M extends nn.Module {\n  act: nn.Module = new Act();\n  body = new nn.Sequential(new nn.Linear(4, 4), new Act());\n  forward(x: Tensor<[Batch, 4]>) { return F.leakyRelu(x, BODY); }\n}\n`;
+    expect(first(act.replace("BODY", "this.act.negative_slope"))).toMatch(/^TSDP2011 .*Act has no attribute 'negative_slope'.*did you mean negativeSlope\?$/);
+    expect(first(act.replace("BODY", "this.body[1].negative_slope"))).toMatch(/^TSDP2011 .*Act has no attribute 'negative_slope'/);
     // an interface merged with the class declares the member: undefined, as tsc accepts it
     expect(() => lowerSource(`${header}export interface M { gain?: number }\nexport class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4]>) { return x.mul(this.gain ?? 3); }\n}\n`)).not.toThrow();
     const child = `${header}class Block extends nn.Module {\n  scale = 2;\n  forward(x: Tensor) { return x; }\n}\nexport class M extends nn.Module {\n  b = new Block();\n  forward(x: Tensor<[Batch, 4]>) { return x.mul(this.b.scal); }\n}\n`;

@@ -694,12 +694,18 @@ function readThroughItsType(site: CallSite, name: string): boolean {
   let obj: TsNode = site.node.getExpression();
   while (TsNode.isParenthesizedExpression(obj)) obj = obj.getExpression();
   if (TsNode.isAsExpression(obj) || TsNode.isTypeAssertion(obj)) return false;
-  // what tsc knows of the receiver (asked only here, on the way to an error): `any` (a `self: any`
-  // alias, getattr's `m: any`), an index signature, or a member that an interface merged with the
-  // class declares — tsc accepts all three, and so does tsdp
+  // what tsc knows of the receiver (asked only here, on the way to an error): `any` written as such
+  // (a `self: any` alias, getattr's `m: any`), an index signature, or a member that an interface
+  // merged with the class declares — tsc accepts all three, and so does tsdp. The compiler's
+  // project does not resolve "tsdp/dsl", so a type from it (a field typed nn.Module, a
+  // Sequential's child) is TypeScript's error type, an `any` that no one wrote: checked as before.
   try {
-    const type = obj.getType().getApparentType();
-    if (type.isAny() || type.isUnknown() || type.getStringIndexType() !== undefined || type.getProperty(name) !== undefined) return false;
+    const declared = obj.getType();
+    const intrinsic = (declared.compilerType as { intrinsicName?: string }).intrinsicName;
+    if (intrinsic === "any" || intrinsic === "unknown") return false;
+    if (intrinsic === "error") return true;
+    const type = declared.getApparentType();
+    if (type.getStringIndexType() !== undefined || type.getProperty(name) !== undefined) return false;
   } catch {
     return false;
   }
