@@ -236,7 +236,7 @@ function checkIndexes(data: Int32Array, range: { readonly limit: number; readonl
     // a forward input read as a loss's labels (forward computes the loss) says so too (manifest torchIgnores)
     const hint = (target && v === -100 && ignore === undefined) || v === range.torchIgnores ? "; PyTorch's cross-entropy and NLL ignore -100 by default: pass ignoreIndex: -100 to the loss to ignore it here" : "";
     if ((v < 0 || v >= limit) && v !== ignore)
-      throw new RangeError(`${what}: value ${v} at position ${i} is out of range: it indexes ${limit} entries (0 to ${limit - 1}${ignore === undefined ? "" : `, or ${ignore}, ignored`}), as an embedding's rows or a gather's dim${hint}`);
+      throw new RangeError(`${what}: value ${v} at position ${i} is out of range: it indexes ${limit} entries (0 to ${limit - 1}${ignore === undefined ? "" : `, or ${ignore}, ignored`}), ${range.torchIgnores !== undefined ? "a loss's classes" : "as an embedding's rows or a gather's dim"}${hint}`);
   }
 }
 

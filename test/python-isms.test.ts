@@ -175,6 +175,11 @@ describe("one error, not a cascade", () => {
       "TSDP4002 6: gather expects int32 indices, got f32 [Batch, 1]",
     ]);
   });
+  it("so does a failed unshift", () => {
+    expect(all(model("const outs: Tensor[] = [];\n    for (let i = 0; i < 2; i++) outs.unshift(x.gather(1, x.gt(0).sum(1, true)));\n    return F.cat(outs, 1);"))).toEqual([
+      "TSDP4002 6: gather expects int32 indices, got f32 [Batch, 1]",
+    ]);
+  });
   it("nn.ParameterList of a layer's own parameters says it does not share them, and what to write", () => {
     expect(all(model("return this.fc(x);", "fc = new nn.Linear(4, 2);\n  params = new nn.ParameterList([...this.fc.parameters()]);"))[0]).toMatch(
       /^TSDP3003 4: nn\.ParameterList: '0' is the parameter nn\.Linear\.weight, a parameter its layer owns; .*read it where it lives \(this\.fc\.weight\)/,

@@ -488,8 +488,8 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
       return m(() => arr.pop());
     case "shift":
       return m(() => arr.shift());
-    case "unshift":
-      return m((args, site) => {
+    case "unshift": {
+      const unshift = m((args, site) => {
         hooks.size(arr.length + args.length, "array", site);
         const items = [...args];
         for (const v of arr) items.push(v);
@@ -497,6 +497,9 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
         for (const v of items) arr.push(v); // not unshift(...args): a native spread overflows past ~150,000
         return arr.length;
       });
+      // as push's: the array holds a Poison for an argument that failed
+      return new BuiltinFunction(unshift.name, unshift.call, () => void arr.push(Poison.value));
+    }
   }
   return undefined;
 }
