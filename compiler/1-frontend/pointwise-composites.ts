@@ -143,25 +143,8 @@ export const pointwiseComposites = {
     const c = ops(em, who, site);
     return c.op("div", [clampOf(c, () => c.op("add", [b.x, 3]), 0, 6, true), 6]);
   },
-  /**
-   * F.hardswish: x·min(max(x + 3, 0), 6)/6, as three selects whose values are PyTorch's product's
-   * and whose gradients are its hardswish_backward's (x < −3: 0; x ≤ 3: x/3 + ½, −½ at x = −3;
-   * else, NaN included: 1): x·(x + 3)/6 on [−3, 3] (the clamp is the identity there), x·6/6 above
-   * (and at NaN; x + 3 rounds to 6 just above 3, where a clamp would pass x/3 + ½ = 1.5), and the
-   * product x·0 of a detached x below (−0, NaN at −∞). The middle branch reads x as 0 outside
-   * [−3, 3] and at NaN, so that the branch a select drops never computes an ∞ or NaN gradient of
-   * its own (0·NaN would reach x through it).
-   */
-  hardswish: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
-    const c = ops(em, who, site);
-    const x = b.x;
-    // computed per use, so that every intermediate has one consumer and the kernel stays one
-    const within = () => c.op("where", [c.op("mul", [c.op("ge", [x, -3]), c.op("le", [x, 3])]), x, 0]);
-    const middle = c.op("div", [c.op("mul", [within(), c.op("add", [within(), 3])]), 6]);
-    const above = c.op("div", [c.op("mul", [x, 6]), 6]);
-    const below = c.op("mul", [c.op("detach", [x]), 0]);
-    return c.op("where", [c.op("lt", [x, -3]), below, c.op("where", [c.op("le", [x, 3]), middle, above])]);
-  },
+  /** F.hardswish: one op (ops/elementwise.ts), whose value and gradient are PyTorch's kernel's. */
+  hardswish: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("hardswish", [b.x], {}, who, site),
   /** F.elu: x > 0 ? x : α·(eˣ − 1); gradient α·eˣ at x ≤ 0 (α at 0), as PyTorch's. */
   elu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => expUnit(ops(em, who, site), b.x, b.alpha, 1, 1),
   /** F.selu: scale·elu(x, α) with PyTorch's constants. */

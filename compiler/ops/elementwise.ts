@@ -86,6 +86,22 @@ export const [leakyRelu, leakyReluGrad] = unary<{ slope: number }>(
   // a negative slope makes it decrease for x < 0, so max no longer commutes with it
   { activation: true, monotone: (a) => a.slope >= 0 },
 );
+// hardswish as PyTorch's kernel computes it, x·min(max(x + 3, 0), 6)/6: −0 below −3, NaN at −∞ and
+// NaN, (x·6)/6 above 3 (not always x; ∞ past FLT_MAX/6). Its gradient is hardswish_backward's
+// select: 0 below −3 whatever dy is, dy·(x/3 + ½) up to 3 (−½ at −3, 1.5 at 3), dy above and at
+// NaN. One op, not a composition: the selects a composition needs for these values and gradients
+// took a training step from 14 kernels to 19 and rounded its gradient (g/6)·6.
+export const [hardswish, hardswishGrad] = unary(
+  "hardswish",
+  (x) => (x * Math.min(Math.max(x + 3, 0), 6)) / 6,
+  (x) => `(${x} * fminf(fmaxf(${x} + 3.0f, 0.0f), 6.0f) / 6.0f)`,
+  (x) => (x <= 3 ? x / 3 + 0.5 : 1),
+  (x) => `(${x} <= 3.0f ? ${x} / 3.0f + 0.5f : 1.0f)`,
+  { activation: true },
+  false,
+  false,
+  { reference: (x) => x < -3, cuda: (x) => `${x} < -3.0f` },
+);
 export const [tanh, tanhGrad] = unary("tanh", Math.tanh, (x) => `tanhf(${x})`, (x) => 1 - Math.tanh(x) ** 2, (x) => `(1.0f - tanhf(${x}) * tanhf(${x}))`, monotoneActivation);
 export const [sigmoid, sigmoidGrad] = unary(
   "sigmoid",
