@@ -9,8 +9,9 @@ import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
 import { vectorNorm } from "./vector-norm.ts";
 
 // PyTorch functions that are one kernel there and a composition of existing pointwise ops and
-// reductions here: clamp and its kin (hardtanh, relu6, hardsigmoid, hardswish), the exponential
-// units (elu, selu, celu), softsign, logsigmoid, minimum/maximum, logsumexp, var/std, normalize.
+// reductions here: clamp and its kin (hardtanh, relu6, hardsigmoid), the exponential units (elu,
+// selu, celu), softsign, logsigmoid, minimum/maximum, logsumexp, var/std, normalize (hardswish is
+// an op of its own, ops/elementwise.ts, and only named here).
 // Each composition has PyTorch's values and PyTorch's gradient, boundaries included, which is
 // what decides its form:
 //   - clamp(x, lo, hi) = min(max(x, lo), hi) as two selects. A select's gradient goes to the
