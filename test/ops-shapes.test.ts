@@ -42,7 +42,7 @@ const MATH_OPS = ["rsqrt", "reciprocal", "erf", "erfinv", "i0", "i0e", "i1", "i1
 const ROUNDING_OPS = ["floor", "ceil", "round", "trunc", "sign"];
 
 describe("elementwise", () => {
-  for (const op of ["relu", "tanh", "sigmoid", "silu", "neg", "exp", "log", "sqrt", "abs", "expm1", "log1p", "sin", "cos", ...MATH_OPS, ...ROUNDING_OPS])
+  for (const op of ["relu", "hardswish", "tanh", "sigmoid", "silu", "neg", "exp", "log", "sqrt", "abs", "expm1", "log1p", "sin", "cos", ...MATH_OPS, ...ROUNDING_OPS])
     it(`${op} keeps the shape and needs float32`, () => {
       expect(infer(op, [t([Batch, 5, 7])])).toBe("f32[Batch, 5, 7]");
       rejects(op, [t([Batch], "i32")], {}, /expects a float32 input, got i32/);
@@ -234,7 +234,7 @@ describe("dropout, embedding, losses", () => {
 
 describe("gradient ops of the pointwise, reduce and movement families", () => {
   it("each unary op's _grad(dy, x) has dy's shape", () => {
-    for (const op of ["relu", "leaky_relu", "tanh", "sigmoid", "silu", "gelu", "neg", "exp", "log", "sqrt", "abs", "pow", "expm1", "log1p", "sin", "cos", ...MATH_OPS])
+    for (const op of ["relu", "leaky_relu", "hardswish", "tanh", "sigmoid", "silu", "gelu", "neg", "exp", "log", "sqrt", "abs", "pow", "expm1", "log1p", "sin", "cos", ...MATH_OPS])
       expect(infer(`${op}_grad`, [t([Batch, 3]), t([Batch, 3])], { slope: 0.1, approximate: "none", exponent: 2 })).toBe("f32[Batch, 3]");
   });
   it("loss_scale is a float scalar set at run time", () => {

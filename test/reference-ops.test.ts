@@ -50,6 +50,14 @@ describe("elementwise", () => {
     expectClose(run("neg", [x]), [4], [2, 0.5, -0, -3]);
     expectClose(run("abs", [x]), [4], [2, 0.5, 0, 3]);
   });
+  it("hardswish(x) = x·min(max(x + 3, 0), 6)/6: −0 below −3, NaN at −∞ and NaN, x above 3", () => {
+    const got = run("hardswish", [nd([7], [-5, -3, -1.5, 0, 1.5, 4, -Infinity])]);
+    expect(Array.from(got.data)).toEqual([-0, -0, -0.375, 0, 1.125, 4, NaN]);
+    expect(Object.is(got.data[0], -0)).toBe(true);
+    // its gradient: 0 below −3 whatever dy is (NaN too), dy·(x/3 + ½) up to 3, dy above and at NaN
+    const g = run("hardswish_grad", [nd([5], [NaN, 2, 2, 2, 2]), nd([5], [-4, -3, 3, 3.5, NaN])]);
+    expect(Array.from(g.data)).toEqual([0, -1, 3, 2, 2]);
+  });
   it("sigmoid(0) = 1/2, tanh(0) = 0, silu(x) = x·sigmoid(x)", () => {
     const z = nd([2], [0, Math.log(3)]); // sigmoid(ln 3) = 3/4, tanh(ln 3) = (9−1)/(9+1) = 0.8
     expectClose(run("sigmoid", [z]), [2], [0.5, 0.75]);
@@ -496,7 +504,7 @@ describe("Philox4x32-10", () => {
 describe("gradient ops of the pointwise, reduce and movement families", () => {
   it("each unary op's _grad(dy, x) is dy times the central difference of its reference", () => {
     const xs = [-1.3, -0.4, 0.35, 0.9, 2.1];
-    for (const op of ["relu", "leaky_relu", "tanh", "sigmoid", "silu", "gelu", "neg", "exp", "abs", "expm1", "sin", "cos", "erf", "exp2", "tan", "sinh", "cosh", "atan", "asinh"]) {
+    for (const op of ["relu", "leaky_relu", "hardswish", "tanh", "sigmoid", "silu", "gelu", "neg", "exp", "abs", "expm1", "sin", "cos", "erf", "exp2", "tan", "sinh", "cosh", "atan", "asinh"]) {
       for (const approximate of op === "gelu" ? ["none", "tanh"] : ["none"]) {
         const attrs = { slope: 0.1, approximate };
         const h = 1e-6;
