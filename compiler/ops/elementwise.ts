@@ -199,18 +199,17 @@ export const [abs, absGrad] = unary("abs", Math.abs, (x) => `fabsf(${x})`, (x) =
  * sqrt, rsqrt, reciprocal and products, which differ from powf at the signed zeros and infinities
  * (pow(−0, −½) = −∞ and pow(−∞, −½) = NaN through rsqrt, where powf gives +∞ and 0).
  */
-function powValue(x: number, e: number): number {
-  if (e === 0.5) return Math.sqrt(x);
-  if (e === -0.5) return 1 / Math.sqrt(x);
-  if (e === -1) return 1 / x;
-  if (e === -2) return 1 / (x * x);
-  if (e === 3) return x * x * x;
-  return e === 2 ? x * x : e === 1 ? x : Math.pow(x, e);
-}
-function powExpression(x: string, e: number): string {
-  const special: Record<number, string> = { 1: x, 2: `(${x} * ${x})`, 3: `(${x} * ${x} * ${x})`, 0.5: `sqrtf(${x})`, [-0.5]: `rsqrtf(${x})`, [-1]: `(1.0f / ${x})`, [-2]: `(1.0f / (${x} * ${x}))` };
-  return special[e] ?? `powf(${x}, ${cFloat(e)})`;
-}
+const POW_SPECIAL: Readonly<Record<number, { readonly value: (x: number) => number; readonly c: (x: string) => string }>> = {
+  1: { value: (x) => x, c: (x) => x },
+  2: { value: (x) => x * x, c: (x) => `(${x} * ${x})` },
+  3: { value: (x) => x * x * x, c: (x) => `(${x} * ${x} * ${x})` },
+  0.5: { value: Math.sqrt, c: (x) => `sqrtf(${x})` },
+  [-0.5]: { value: (x) => 1 / Math.sqrt(x), c: (x) => `rsqrtf(${x})` },
+  [-1]: { value: (x) => 1 / x, c: (x) => `(1.0f / ${x})` },
+  [-2]: { value: (x) => 1 / (x * x), c: (x) => `(1.0f / (${x} * ${x}))` },
+};
+const powValue = (x: number, e: number): number => (POW_SPECIAL[e] ? POW_SPECIAL[e].value(x) : Math.pow(x, e));
+const powExpression = (x: string, e: number): string => (POW_SPECIAL[e] ? POW_SPECIAL[e].c(x) : `powf(${x}, ${cFloat(e)})`);
 export const [pow, powGrad] = unary<{ exponent: number }>(
   "pow",
   (x, a) => powValue(x, a.exponent),

@@ -599,7 +599,9 @@ export class Interpreter extends PropertyEvaluator {
    * it never spells may still be set (a JavaScript model file needs no field declarations).
    */
   setsComputedMembers(cls: ClassValue): boolean {
-    return this.classChain(cls).some((c) =>
+    const cached = this.computedMembers.get(cls.decl);
+    if (cached !== undefined) return cached;
+    const sets = this.classChain(cls).some((c) =>
       c.decl.getDescendantsOfKind(SyntaxKind.ThisKeyword).some((t) => {
         const parent = t.getParent();
         if (parent && TsNode.isElementAccessExpression(parent)) {
@@ -610,7 +612,10 @@ export class Interpreter extends PropertyEvaluator {
         return !!parent && TsNode.isCallExpression(parent) && parent.getArguments().some((a) => a === t);
       }),
     );
+    this.computedMembers.set(cls.decl, sets);
+    return sets;
   }
+  private readonly computedMembers = new Map<ClassDeclaration, boolean>();
 
   /**
    * `cls` and the user classes it extends, nearest first; a loop walks it, as an `extends` chain

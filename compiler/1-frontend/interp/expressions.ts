@@ -410,9 +410,9 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     }
     // x.shape.slice(1) === [3, 4] (Python's tuple equality): a fresh array or object literal is never
     // the same object as another, so the comparison is always false (tsc's TS2839)
-    const literal = !TsNode.isBinaryExpression(e) ? undefined : [e.getLeft(), e.getRight()].find((n) => n && (TsNode.isArrayLiteralExpression(n) || TsNode.isObjectLiteralExpression(n)));
-    if (literal && typeof l === "object" && l !== null && typeof r === "object" && r !== null)
-      return fail("wrongArgumentType", `'${e.getChildAtIndex(1)?.getText()}' compares which array or object the two sides are, and ${literal.getText()} is a new one, so it is never equal (Python's == compares the elements): compare them element by element (a.length === 2 && a[0] === 3 && a[1] === 4), or JSON.stringify(a) === JSON.stringify(b)`, locOf(e));
+    const literal = TsNode.isBinaryExpression(e) ? [e.getLeft(), e.getRight()].find((n) => TsNode.isArrayLiteralExpression(n) || TsNode.isObjectLiteralExpression(n)) : undefined;
+    if (literal && TsNode.isBinaryExpression(e) && typeof l === "object" && l !== null && typeof r === "object" && r !== null)
+      return fail("wrongArgumentType", `'${e.getOperatorToken().getText()}' compares which array or object the two sides are, and ${literal.getText()} is a new one, so it is never equal (Python's == compares the elements): compare them element by element (a.length === 2 && a[0] === 3 && a[1] === 4), or JSON.stringify(a) === JSON.stringify(b)`, locOf(e));
     return l === r;
   }
 

@@ -436,7 +436,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       // JavaScript reads it (an optional field, `downsample?: nn.Module`); one it never names is a
       // typo that Python would stop with AttributeError and tsc with "property does not exist" —
       // read as undefined it would quietly take a function's default (an eps, a dropout p)
-      if (!m.cls || this.memberNamesOfClass(m.cls).has(name) || !readThroughItsType(site, name) || this.setsComputedMembers(m.cls)) return undefined;
+      // the syntactic checks first: readThroughItsType builds tsc's checker
+      if (!m.cls || this.memberNamesOfClass(m.cls).has(name) || this.setsComputedMembers(m.cls) || !readThroughItsType(site, name)) return undefined;
       const known = [...m.fields.keys(), ...this.memberNamesOfClass(m.cls), "training"];
       const at = TsNode.isPropertyAccessExpression(site.node) ? locOf(site.node.getNameNode()) : site.loc;
       return fail("unknownProperty", `${m.typeName} has no attribute '${name}': its class neither declares nor assigns it (PyTorch's AttributeError, tsc's "property does not exist")${didYouMean(name, known, "")}`, at);
