@@ -31,9 +31,11 @@ describe("source ops", () => {
     expect(infer("param", [], { name: "w", shape: [4, 3], dtype: "f32", init: { kind: "constant", value: 0 } })).toBe("f32[4, 3]");
     expect(infer("buffer", [], { name: "n", shape: [], dtype: "i64", init: { kind: "constant", value: 0 } })).toBe("i64[]");
   });
-  it("const is a float scalar and must be finite", () => {
+  it("const is a float scalar: NaN and ±Infinity too, not a finite number past float32's range", () => {
     expect(infer("const", [], { value: 2 })).toBe("f32[]");
-    rejects("const", [], { value: Infinity }, /not finite/);
+    expect(infer("const", [], { value: -Infinity })).toBe("f32[]");
+    expect(infer("const", [], { value: NaN })).toBe("f32[]");
+    rejects("const", [], { value: 1e39 }, /outside float32's range/);
   });
 });
 

@@ -5,7 +5,8 @@
 // below −3 (−0, NaN at −∞); pow(x, ±½) as sqrt and rsqrt (powf differs at −0 and −∞); a
 // cross-entropy whose non-target logit is −∞ (an action or vocabulary mask: finite, not
 // 0·(−∞) = NaN from a smoothing term of ε = 0); NaN as a constant (torch.full(…, nan),
-// torch.where(m, x, nan), masked_fill(m, nan)). Expected values written out from PyTorch's formulas
+// torch.where(m, x, nan), masked_fill(m, nan)); ±∞ in arithmetic (x + inf, x * -inf) and as
+// F.pad's value. Expected values written out from PyTorch's formulas
 // in float32 (each row says which); the reference interpreter (float64) agrees wherever float32
 // does not overflow, and is checked on those rows.
 import { join } from "node:path";
@@ -29,6 +30,11 @@ const MODEL = `${header}export class Specials extends nn.Module {
       F.where(x.gt(0), x, NaN),
       x.maskedFill(x.lt(0), NaN),
       F.fullLike(x, NaN).add(F.tensor([NaN, 1, Infinity, -Infinity])),
+      x.add(Infinity),
+      x.mul(-Infinity),
+      x.div(Infinity),
+      // timm's MaxPool2dSame: padded with −∞, then pooled without padding
+      F.maxPool1d(F.pad(x.unsqueeze(1), [1, 1], "constant", -Infinity), 2, 2),
     ];
   }
 }
@@ -71,6 +77,14 @@ const want: number[][] = [
   [BIG, Infinity, NaN, 0, -0, NaN, 4, 0.5],
   // NaN filled, plus [NaN, 1, ∞, −∞]
   Array(8).fill(NaN),
+  // x + ∞: ∞ − ∞ is NaN
+  [Infinity, Infinity, NaN, Infinity, Infinity, Infinity, Infinity, Infinity],
+  // x · −∞: 0 · ∞ is NaN whatever the zero's sign
+  [-Infinity, -Infinity, Infinity, NaN, NaN, Infinity, -Infinity, -Infinity],
+  // x / ∞: ∞/∞ is NaN, a negative over ∞ is −0
+  [0, NaN, NaN, 0, -0, -0, 0, 0],
+  // max pool of width 2 over [−∞, x₀, x₁, x₂, x₃, −∞]: max(−∞, −0) is −0
+  [BIG, Infinity, 0, -0, 4, 0.5],
 ];
 
 /** Equal as float32 values: NaN to NaN, the sign of 0 kept, finite values within 2 ulp. */

@@ -101,7 +101,8 @@ export function pad(b: Bound, site: CallSite, em: GraphEmitter, who: string): Te
   const input: TensorValue = b.x;
   // a bool mask padded with false or true (F.pad(ids == 0, (1, 0), value=False)): 0 or 1
   if (typeof b.value === "boolean") b = { ...b, value: Number(b.value) };
-  if (typeof b.value !== "number" || !Number.isFinite(b.value))
+  // ±Infinity and NaN are fills as in PyTorch (timm's MaxPool2dSame pads with -inf before max pooling)
+  if (typeof b.value !== "number")
     fail("wrongArgumentType", `${who}: value must be a number or a boolean, got ${describe(b.value)}`, locOfArg(b, "value", site));
   const amounts: number[] = b.pad;
   const rank = input.node.shape.length;

@@ -80,9 +80,10 @@ function transpose(x: TensorValue, a: Value, b: Value, who: string, site: CallSi
 function operand(v: Value, who: string, site: CallSite, em: GraphEmitter): TensorValue {
   if (v instanceof TensorValue) return v;
   if (typeof v === "number") {
-    // NaN, ±Infinity and numbers past float32 have no place in a float32 kernel: refused at the number
-    if (!Number.isFinite(Math.fround(v)))
-      fail("invalidArgument", `${who}: the number ${v} is ${Number.isFinite(v) ? "outside float32's range (±3.4e38)" : "not finite"}`, argLoc(site, 0, 1));
+    // NaN and ±Infinity compute as PyTorch's (x + inf is inf, 0 · inf NaN); a finite number past
+    // float32's range would silently become ±Infinity: refused at the number
+    if (Number.isFinite(v) && !Number.isFinite(Math.fround(v)))
+      fail("invalidArgument", `${who}: the number ${v} is outside float32's range (±3.4e38)`, argLoc(site, 0, 1));
     return new TensorValue(em.constant(v, site));
   }
   if (v instanceof SymInt)

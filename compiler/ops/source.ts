@@ -48,9 +48,9 @@ export const constant = defineOp<{ readonly value: number }>({
   family: "source",
   inputs: [],
   infer: (_, a) => {
-    if (!Number.isFinite(a.value)) throw new ShapeError(`constant ${a.value} is not finite`, "invalidArgument");
-    // tensors are float32: a constant past its range would silently become ±Infinity
-    if (!Number.isFinite(Math.fround(a.value))) throw new ShapeError(`constant ${a.value} is outside float32's range (±3.4e38)`, "invalidArgument");
+    // NaN and ±Infinity are PyTorch's scalars too (x + inf, F.pad(x, p, value=-inf)); a finite
+    // number past float32's range would silently become ±Infinity
+    if (Number.isFinite(a.value) && !Number.isFinite(Math.fround(a.value))) throw new ShapeError(`constant ${a.value} is outside float32's range (±3.4e38)`, "invalidArgument");
     return { shape: [], dtype: "f32" };
   },
   reference: (_, a) => scalar(a.value),
