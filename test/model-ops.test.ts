@@ -705,13 +705,14 @@ describe("nn.Dropout1d, nn.Dropout2d and F.dropout1d/2d: whole channels", () => 
   d2 = new nn.Dropout2d(0.25);
   d1 = new nn.Dropout1d(0.5);
   forward(x: Tensor<[Batch, ${C}, ${H}, ${W}]>) {
-    return [this.d2(x), this.d1(x.flatten(2)).flatten(1), F.dropout2d(x, 0.5, { training: false })];
+    return [this.d2(x), this.d1(x.flatten(2)).flatten(1), F.dropout2d(x, 0.5, { training: false }), this.d2(x.flatten(2)).flatten(1)];
   }
 }`;
     const x = Array.from({ length: N * C * H * W }, (_, i) => 1 + (i % 7));
     for (const training of [true, false]) {
       const r = run(body, { x }, { x: [N, C, H, W] }, training);
-      for (const [k, p] of [[0, 0.25], [1, 0.5]] as const) {
+      // output 3: Dropout2d of [N, C, L] drops channels of L, as PyTorch 2 reads a 3-D input
+      for (const [k, p] of [[0, 0.25], [1, 0.5], [3, 0.25]] as const) {
         let zeroed = 0;
         for (let plane = 0; plane < N * C; plane++) {
           const got = r.outs[k].slice(plane * H * W, (plane + 1) * H * W);
@@ -726,8 +727,25 @@ describe("nn.Dropout1d, nn.Dropout2d and F.dropout1d/2d: whole channels", () => 
       expect(r.outs[2]).toEqual(x);
     }
   });
+  it("without the batch dim, [C, L], each channel is dropped whole", () => {
+    const [C, L] = [64, 3];
+    // ones [C, L] without a batch dim, dropped with p = ½ (kept: 2), added to a zero input
+    const body = `export class M extends nn.Module {
+  forward(x: Tensor<[Batch, ${C}, ${L}]>) {
+    return x.add(F.dropout1d(F.ones([${C}, ${L}]), 0.5));
+  }
+}`;
+    const out = run(body, { x: Array(C * L).fill(0) }, { x: [1, C, L] }, true).outs[0];
+    let zeroed = 0;
+    for (let c = 0; c < C; c++) {
+      const row = out.slice(c * L, (c + 1) * L);
+      if (row.every((v) => v === 0)) zeroed++;
+      else expect(row).toEqual(Array(L).fill(2));
+    }
+    expect(Math.abs(zeroed - C / 2)).toBeLessThan(4 * Math.sqrt(C / 4));
+  });
   it("refuses another rank", () => {
-    const bad = diagnosticsOf(`${header}export class M extends nn.Module {\n  d = new nn.Dropout2d();\n  forward(x: Tensor<[Batch, 4, 5]>) {\n    return this.d(x);\n  }\n}\n`).map((d) => `${d.code} ${d.message}`)[0];
-    expect(bad).toMatch(/^TSDP4001 nn\.Dropout2d expects a 4-D input \[N, C, H, W\], got \[Batch, 4, 5\]/);
+    const bad = diagnosticsOf(`${header}export class M extends nn.Module {\n  d = new nn.Dropout2d();\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.d(x);\n  }\n}\n`).map((d) => `${d.code} ${d.message}`)[0];
+    expect(bad).toMatch(/^TSDP4001 nn\.Dropout2d expects a 4-D input \[N, C, H, W\] or a 3-D one without the batch dim \(a 3-D input is read as \[N, C, L\], as PyTorch's\), got \[Batch, 4\]/);
   });
 });

@@ -977,6 +977,23 @@ describe("torch.linalg's norms, cross, isclose, diagonal, randint, randperm", ()
     expect([...perm.slice(0, 40)].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     expect(perm.slice(0, 40)).not.toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
+  it("F.randint over wide ranges is uniform: every value reachable, high never drawn", () => {
+    // [2^24 − 4, 2^24): ⌊u·4⌋ of a 24-bit u rounded in float32 never gave the odd ones and gave high
+    const [top] = run("return [F.randint(16777212, 16777216, [x.size(0), 512]).float()];");
+    const counts = [0, 0, 0, 0];
+    for (const v of top) counts[v - 16777212]++;
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(1024);
+    // 1,024 draws of 4 values: each count within 5 standard deviations of 256
+    for (const c of counts) expect(Math.abs(c - 256)).toBeLessThan(5 * Math.sqrt(1024 * 0.25 * 0.75));
+    // [0, 3·2^22): residues mod 3 equally likely (chi-square, 2 degrees of freedom, p = 1e-4 at 18.4)
+    const [wide] = run("return [F.randint(0, 12582912, [x.size(0), 8192]).float()];");
+    const residues = [0, 0, 0];
+    for (const v of wide) residues[v % 3]++;
+    const expected = wide.length / 3;
+    expect(residues.reduce((chi, r) => chi + (r - expected) ** 2 / expected, 0)).toBeLessThan(18.4);
+    // past ±2^24 the kernels' floats would not hold the integers
+    expect(diagnosticsOf(model("return F.randint(0, 2 ** 25, [x.size(0), 4]).float();", "x: Tensor<[Batch, 2, 3]>")).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP3004 F\.randint: \[0, 33554432\) reaches past ±2²⁴/);
+  });
 });
 
 describe("nn.InstanceNorm2d with trackRunningStats", () => {

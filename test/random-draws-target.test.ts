@@ -5,7 +5,8 @@
 // afresh — in eval mode too, as PyTorch's — element i at Philox counter (i, step, draw, 0) as the
 // reference draws it, so the forward is the reference's within rtol 1e-4, atol 1e-5 (expectClose)
 // call after call, a training step's gradients are the reference's with the step's draw within
-// rtol 1e-3, atol 1e-4·max|g| (expectGradientClose), and two devices draw what one draws.
+// rtol 1e-3, atol 1e-4·max|g| (expectGradientClose), and two devices draw what one draws; a seed
+// past 2^32 draws its own numbers (its high bits are in Philox's key).
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
@@ -56,6 +57,19 @@ describe("random draws and this.training in forward, on the CPU target", () => {
         m.trainStepSync(tensors[0], tensor(target.data, target.shape), { lr: 0 });
         for (const [name, node] of gradients)
           expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, stepWant.values.get(node)!.data, `∂L/∂${name} (step 0, draw 3)`);
+
+        // a seed's high 32 bits draw too: 2^32 + 5 is not 5 (the key mixes them in), for initial values and draws
+        const high = await load(build.outDir, { devices: 1, seed: 2 ** 32 + 5 });
+        try {
+          const highState = referenceState(graph, 2 ** 32 + 5);
+          for (const [name, want] of highState.params) expectClose(high.getParameter(name).data as Float32Array, want.data, `initial ${name}, seed 2^32 + 5`);
+          const [firstParam] = state.params.keys();
+          expect(Array.from(high.getParameter(firstParam).data)).not.toEqual(Array.from(one.getParameter(firstParam).data));
+          high.train(true);
+          expectClose(high.forwardAllSync(...tensors)[0].data as Float32Array, runReference(graph, reference, highState, { training: true, draw: 0, seed: 2 ** 32 + 5 }).outputs[0].data, "first call, seed 2^32 + 5");
+        } finally {
+          high.dispose();
+        }
 
         // each replica draws its rows' numbers of the whole batch, and the batch-free draw once
         for (const r of [one, two]) r.train(true);

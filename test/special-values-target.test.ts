@@ -35,6 +35,9 @@ const MODEL = `${header}export class Specials extends nn.Module {
       x.div(Infinity),
       // timm's MaxPool2dSame: padded with −∞, then pooled without padding
       F.maxPool1d(F.pad(x.unsqueeze(1), [1, 1], "constant", -Infinity), 2, 2),
+      // dropout is input · mask · scale, as PyTorch's: a dropped NaN or ∞ is NaN, a dropped −5 is −0
+      F.dropout(x, 1),
+      F.dropout(F.fullLike(x, NaN), 0.5),
     ];
   }
 }
@@ -85,6 +88,10 @@ const want: number[][] = [
   [0, NaN, NaN, 0, -0, -0, 0, 0],
   // max pool of width 2 over [−∞, x₀, x₁, x₂, x₃, −∞]: max(−∞, −0) is −0
   [BIG, Infinity, 0, -0, 4, 0.5],
+  // dropout with p = 1: x · 0
+  [0, NaN, NaN, 0, -0, -0, 0, 0],
+  // dropout of NaN: NaN kept or dropped
+  Array(8).fill(NaN),
 ];
 
 /** Equal as float32 values: NaN to NaN, the sign of 0 kept, finite values within 2 ulp. */

@@ -298,7 +298,7 @@ export const lowerings = {
     return em.tensor("dropout", [b.x], { p: b.p, mode }, who, site);
   },
   // channel dropout (F.dropout1d / dropout2d): one draw per sample and channel, kept or zeroed
-  // for the whole plane — x times the dropout of ones [N, C, 1(, 1)]
+  // for the whole plane — x times the dropout of ones [N, C, 1(, 1)] (channelDropout)
   dropout1d: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => channelDropout(3, b, site, em, who),
   dropout2d: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => channelDropout(4, b, site, em, who),
   dropout3d: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => channelDropout(5, b, site, em, who),
@@ -449,13 +449,20 @@ function softplus(c: ReturnType<typeof composer>, x: Node, beta: number, thresho
 }
 
 /** nn.Dropout1d / 2d / 3d: whole channels of [N, C, L], [N, C, H, W] or [N, C, D, H, W] zeroed with probability p, the rest scaled by 1/(1 − p). */
+/**
+ * Channel dropout of a rank-`rank` input [N, C, …], as PyTorch's: one rank lower is a sample without
+ * its batch dim, [C, …], each channel kept or zeroed whole (F.dropout1d of [C, L]); and dropout2d of
+ * a 3-D input is read as [N, C, L], channel-wise 1-D dropout, as PyTorch 2's (it warns).
+ */
 function channelDropout(rank: number, b: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
   const input: TensorValue = b.x;
   const shape = input.node.shape;
-  if (shape.length !== rank) fail("shapeMismatch", `${who} expects a ${rank}-D input [N, C, ${["L", "H, W", "D, H, W"][rank - 3]}], got ${formatShape(shape)}`, site.loc);
+  const batched = shape.length === rank || (rank === 4 && shape.length === 3);
+  if (!batched && shape.length !== rank - 1)
+    fail("shapeMismatch", `${who} expects a ${rank}-D input [N, C, ${["L", "H, W", "D, H, W"][rank - 3]}] or a ${rank - 1}-D one without the batch dim${rank === 4 ? " (a 3-D input is read as [N, C, L], as PyTorch's)" : ""}, got ${formatShape(shape)}`, site.loc);
   if (b.training === false) return input;
   const mode = b.training instanceof ModeFlag ? "train" : "always";
-  const planes = [shape[0], shape[1], ...shape.slice(2).map(() => 1)];
+  const planes = batched ? [shape[0], shape[1], ...shape.slice(2).map(() => 1)] : [shape[0], ...shape.slice(1).map(() => 1)];
   const ones = em.tensor("expand", [em.node("full", [], { shape: [], value: 1 }, who, site)], { shape: planes }, who, site);
   return em.tensor("mul", [input, em.tensor("dropout", [ones], { p: b.p, mode }, who, site)], {}, who, site);
 }

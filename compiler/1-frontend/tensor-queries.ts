@@ -634,7 +634,8 @@ export function queryFunctions(em: GraphEmitter): [string, BuiltinFunction][] {
 
 /**
  * torch.randint(low=0, high, size) in forward: integers uniform in [low, high), int32, drawn afresh
- * each call as F.rand is (its size may name the batch): ⌊u·(high − low)⌋ + low of a uniform draw.
+ * each call as F.rand is (its size may name the batch): low + 32 random bits mod (high − low), as
+ * PyTorch's kernel draws them (ops/random.ts sample); within ±2²⁴, which the kernels' floats hold.
  */
 function randint(args: Value[], site: CallSite, em: GraphEmitter): Value {
   const who = "F.randint";
@@ -643,9 +644,10 @@ function randint(args: Value[], site: CallSite, em: GraphEmitter): Value {
   const low: number = b.low ?? 0;
   if (!(b.high > low)) fail("invalidArgument", `${who}: high must exceed low, got [${low}, ${b.high})`, site.loc);
   const size = sizes(who, b.size, site);
+  if (low < -(2 ** 24) || b.high > 2 ** 24)
+    fail("invalidArgument", `${who}: [${low}, ${b.high}) reaches past ±2²⁴ (16,777,216): int32 values are held in float32 in the kernels, exact only within it`, site.loc);
   const c = ops(em, who, site);
-  const u = em.tensor("sample", [], { shape: size, distribution: "uniform" }, who, site);
-  return c.op("to_int", [c.op("add", [c.op("floor", [c.op("mul", [u, b.high - low])]), low])]);
+  return c.op("to_int", [em.tensor("sample", [], { shape: size, distribution: "integer", low, range: b.high - low }, who, site)]);
 }
 
 /** torch.randperm(n) in forward: a random order of 0 … n − 1, int32 — the ranks of n uniform draws, drawn afresh each call. */

@@ -47,8 +47,8 @@ interface DropoutAttrs {
 }
 
 /**
- * Inverted dropout: in train mode each element is zeroed with probability p and the survivors
- * are scaled by 1/(1−p), so eval mode is the identity. mode "train" follows m.train()/m.eval()
+ * Inverted dropout: in train mode each element is multiplied by 0 with probability p and the
+ * survivors by 1/(1−p), so eval mode is the identity. mode "train" follows m.train()/m.eval()
  * (nn.Dropout, F.dropout(x, p, this.training)); "always" is F.dropout's default training=true.
  */
 export const dropout: OpDef<DropoutAttrs> = defineOp<DropoutAttrs>({
@@ -63,10 +63,11 @@ export const dropout: OpDef<DropoutAttrs> = defineOp<DropoutAttrs>({
   },
   reference: ([x], a, ctx) => {
     if (!(a.mode === "always" || ctx.training) || a.p === 0) return x;
-    if (a.p === 1) return { shape: x.shape, data: new Float64Array(x.data.length) };
+    // x · 0 where dropped, as PyTorch's input · mask · scale (and input · 0 at p = 1): NaN and ∞ stay NaN
+    if (a.p === 1) return { shape: x.shape, data: x.data.map((v) => v * 0) };
     const u = drawn(ctx.node.shape, ctx, x.data.length, a.stream ?? ctx.node.id);
     const scale = 1 / (1 - a.p);
-    return { shape: x.shape, data: x.data.map((v, i) => (u[i] < a.p ? 0 : v * scale)) };
+    return { shape: x.shape, data: x.data.map((v, i) => v * (u[i] < a.p ? 0 : scale)) };
   },
   // The same Philox stream as the reference: counter (i, step, draw, 0), key (seed, stream id).
   codegen: {
@@ -82,8 +83,14 @@ export const dropout: OpDef<DropoutAttrs> = defineOp<DropoutAttrs>({
 interface SampleAttrs {
   /** At most one batch dim, anywhere (counterIndex places each replica's rows). */
   readonly shape: readonly Dim[];
-  readonly distribution: "uniform" | "normal";
+  readonly distribution: "uniform" | "normal" | "integer";
+  /** "integer": low + (the 32 random bits mod range), an integer in [low, low + range) held as a float. */
+  readonly low?: number;
+  readonly range?: number;
 }
+
+/** Integers a float32 holds exactly: an integer draw stays within them (kernels hold int32 values as floats). */
+const EXACT_INTEGERS = 2 ** 24;
 
 /** 24 random bits as a float32 in [0, 1): every value exactly representable, none rounded up to 1. */
 const unit24 = (u: number) => Math.floor(u * 16777216) / 16777216;
@@ -91,7 +98,9 @@ const unit24 = (u: number) => Math.floor(u * 16777216) / 16777216;
 /**
  * Random numbers drawn in forward (torch.rand / randn / rand_like / randn_like, and bernoulli built
  * on rand): uniform in [0, 1) from the top 24 bits of Philox's first word, or standard normal by
- * Box–Muller on the first two words, u₁ ∈ (0, 1] and u₂ ∈ [0, 1): z = √(−2 ln u₁)·cos(2π u₂). A
+ * Box–Muller on the first two words, u₁ ∈ (0, 1] and u₂ ∈ [0, 1): z = √(−2 ln u₁)·cos(2π u₂); or
+ * torch.randint's integers, low + (first word mod range), as PyTorch's CUDA kernel takes 32 random
+ * bits modulo a range below 2³² (⌊u·range⌋ of a 24-bit u missed values and reached `high`). A
  * fresh draw on every call (train or eval, as PyTorch's), no gradient; each element draws at its
  * place in the whole batch (counterIndex), so N replicas draw what one device draws.
  */
@@ -104,6 +113,11 @@ export const sample: OpDef<SampleAttrs> = defineOp<SampleAttrs>({
     if (a.shape.filter(isBatch).length > 1) throw new ShapeError(`${who}: a random tensor may have one batch dim, got ${formatShape(a.shape)}`, "invalidArgument");
     for (const d of a.shape)
       if (!isBatch(d) && (!Number.isInteger(d) || d < 0)) throw new ShapeError(`${who}: sizes must be non-negative integers, got ${formatShape(a.shape)}`, "invalidArgument");
+    if (a.distribution === "integer") {
+      const [low, range] = [a.low ?? 0, a.range ?? 0];
+      if (!Number.isInteger(low) || !Number.isInteger(range) || range < 1 || low < -EXACT_INTEGERS || low + range > EXACT_INTEGERS)
+        throw new ShapeError(`${who}: the range [${low}, ${low + range}) must lie within ±2²⁴ (16,777,216), the integers float32 holds exactly, as the kernels hold int32 values`, "invalidArgument");
+    }
     return { shape: a.shape, dtype: "f32" };
   },
   reference: (_, a, ctx) => {
@@ -111,11 +125,16 @@ export const sample: OpDef<SampleAttrs> = defineOp<SampleAttrs>({
     const n = shape.reduce((p, d) => p * d, 1);
     const first = drawn(a.shape, ctx, n);
     if (a.distribution === "uniform") return { shape, data: first.map(unit24) };
+    // the 32 bits themselves: u is bits / 2³², exact in a double
+    if (a.distribution === "integer") return { shape, data: first.map((u) => a.low! + ((u * 4294967296) % a.range!)) };
     const second = drawn(a.shape, ctx, n, undefined, 1);
     return { shape, data: first.map((u, i) => Math.sqrt(-2 * Math.log(unit24(u) + 2 ** -24)) * Math.cos(2 * Math.PI * unit24(second[i]))) };
   },
   codegen: {
     kind: "pointwise",
-    expr: (_, a, ctx) => `tsdp_sample_${a.distribution}(${counterIndex(ctx.node.shape, ctx.index)}, seed, step, draw, ${ctx.node.id}u)`,
+    expr: (_, a, ctx) =>
+      a.distribution === "integer"
+        ? `tsdp_sample_integer(${counterIndex(ctx.node.shape, ctx.index)}, seed, step, draw, ${ctx.node.id}u, ${a.low}, ${a.range}u)`
+        : `tsdp_sample_${a.distribution}(${counterIndex(ctx.node.shape, ctx.index)}, seed, step, draw, ${ctx.node.id}u)`,
   },
 });

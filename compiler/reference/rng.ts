@@ -45,20 +45,34 @@ export function hash32(text: string): number {
 }
 
 /**
+ * The Philox key of a seed (up to 2^64, a number or a bigint) and a stream: the seed's low 32 bits,
+ * and the stream with the seed's high 32 bits mixed in by an odd multiplier (a bijection), so that
+ * seeds equal modulo 2^32 draw differently and a seed below 2^32 keeps the stream as it is
+ * (runtime/harness/philox.h tsdp_philox_key1).
+ */
+export function philoxKey(seed: number | bigint, stream: number): [number, number] {
+  const s = BigInt.asUintN(64, BigInt(seed));
+  const hi = Number(s >> 32n);
+  return [Number(s & 0xffffffffn), (stream ^ Math.imul(hi, 0x9e3779b1)) >>> 0];
+}
+
+/**
  * Uniform numbers in [0, 1): element i is Philox output `word` (the first by default) for counter
  * (i, c1, c2, 0), divided by 2³². `stream` names what the numbers are for; `c1`, `c2` distinguish calls.
  */
-export function uniforms(count: number, seed: number, stream: number, c1 = 0, c2 = 0, word = 0): Float64Array {
+export function uniforms(count: number, seed: number | bigint, stream: number, c1 = 0, c2 = 0, word = 0): Float64Array {
   const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) out[i] = philox4x32(i, c1, c2, 0, seed >>> 0, stream >>> 0)[word] / 4294967296;
+  const [k0, k1] = philoxKey(seed, stream);
+  for (let i = 0; i < count; i++) out[i] = philox4x32(i, c1, c2, 0, k0, k1)[word] / 4294967296;
   return out;
 }
 
 /** Standard normals by Box–Muller on the first two Philox outputs of each counter. */
-export function normals(count: number, seed: number, stream: number): Float64Array {
+export function normals(count: number, seed: number | bigint, stream: number): Float64Array {
   const out = new Float64Array(count);
+  const [k0, k1] = philoxKey(seed, stream);
   for (let i = 0; i < count; i++) {
-    const [a, b] = philox4x32(i, 0, 0, 1, seed >>> 0, stream >>> 0);
+    const [a, b] = philox4x32(i, 0, 0, 1, k0, k1);
     const u1 = (a + 1) / 4294967297; // (0, 1]: log stays finite
     const u2 = b / 4294967296;
     out[i] = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);

@@ -52,28 +52,36 @@ __device__ __forceinline__ float tsdp_block_sum(float v, float* scratch /* [32] 
     return tsdp_warp_sum(v);
 }
 
-// Inverted dropout of element i: zero with probability p (u < p, u = philox / 2³²), else x / (1 − p).
+// Inverted dropout of element i: x · 0 with probability p (u < p, u = philox / 2³²), else x / (1 − p).
+// A product, as PyTorch's input · mask · scale: a dropped NaN or ∞ stays NaN, a dropped −3 is −0.
 // The counter (i, step, draw, 0): optimizer steps taken, and the runs since then that drew.
 __device__ __forceinline__ float tsdp_dropout(float x, size_t i, double p, int active, unsigned long long seed,
                                               unsigned long long step, unsigned long long draw, uint32_t stream) {
     if (!active || p == 0.0) return x;
-    const uint32_t bits = tsdp_philox_first((uint32_t)i, (uint32_t)step, (uint32_t)draw, 0u, (uint32_t)seed, stream);
-    return (double)bits < p * 4294967296.0 ? 0.0f : x * (float)(1.0 / (1.0 - p));
+    const uint32_t bits = tsdp_philox_first((uint32_t)i, (uint32_t)step, (uint32_t)draw, 0u, (uint32_t)seed, tsdp_philox_key1(seed, stream));
+    return x * ((double)bits < p * 4294967296.0 ? 0.0f : (float)(1.0 / (1.0 - p)));
 }
 
 // Random numbers drawn in forward (the sample op): element i's counter is (i, step, draw, 0), as
 // dropout's; 24 bits make a float32 in [0, 1) that is never rounded up to 1.
 __device__ __forceinline__ float tsdp_sample_uniform(size_t i, unsigned long long seed, unsigned long long step,
                                                      unsigned long long draw, uint32_t stream) {
-    const uint32_t bits = tsdp_philox_first((uint32_t)i, (uint32_t)step, (uint32_t)draw, 0u, (uint32_t)seed, stream);
+    const uint32_t bits = tsdp_philox_first((uint32_t)i, (uint32_t)step, (uint32_t)draw, 0u, (uint32_t)seed, tsdp_philox_key1(seed, stream));
     return (float)(bits >> 8) * 5.9604644775390625e-8f;  // 2^-24
+}
+// torch.randint's integer in [low, low + range): the 32 bits modulo the range, as PyTorch's CUDA
+// kernel draws a range below 2^32; |low|, low + range ≤ 2^24, so the float holds it exactly.
+__device__ __forceinline__ float tsdp_sample_integer(size_t i, unsigned long long seed, unsigned long long step,
+                                                     unsigned long long draw, uint32_t stream, int low, uint32_t range) {
+    const uint32_t bits = tsdp_philox_first((uint32_t)i, (uint32_t)step, (uint32_t)draw, 0u, (uint32_t)seed, tsdp_philox_key1(seed, stream));
+    return (float)(low + (int)(bits % range));
 }
 // A standard normal by Box–Muller on the first two words: u1 in (0, 1] keeps the log finite; cospif
 // needs no large-argument reduction (no stack frame), its argument being in [0, 2).
 __device__ __forceinline__ float tsdp_sample_normal(size_t i, unsigned long long seed, unsigned long long step,
                                                     unsigned long long draw, uint32_t stream) {
     uint32_t c[4] = {(uint32_t)i, (uint32_t)step, (uint32_t)draw, 0u};
-    tsdp_philox4x32(c, (uint32_t)seed, stream);
+    tsdp_philox4x32(c, (uint32_t)seed, tsdp_philox_key1(seed, stream));
     const float u1 = (float)(c[0] >> 8) * 5.9604644775390625e-8f + 5.9604644775390625e-8f;
     const float u2 = (float)(c[1] >> 8) * 5.9604644775390625e-8f;
     return sqrtf(-2.0f * logf(u1)) * cospif(2.0f * u2);

@@ -79,14 +79,14 @@ namespace {
 /** Draw i of a stream, uniform in [−1, 1): the Philox counter's first word (compiler/reference/rng.ts uniforms). */
 double uniform_draw(size_t i, unsigned long long seed, uint32_t stream) {
     uint32_t c[4] = {(uint32_t)i, 0, 0, 0};
-    tsdp_philox4x32(c, (uint32_t)seed, stream);
+    tsdp_philox4x32(c, (uint32_t)seed, tsdp_philox_key1(seed, stream));
     return 2.0 * (c[0] / 4294967296.0) - 1.0;
 }
 
 /** One standard normal draw of element i of a stream: the initializers' Box–Muller (compiler/reference/rng.ts normals). */
 double normal_draw(size_t i, unsigned long long seed, uint32_t stream) {
     uint32_t c[4] = {(uint32_t)i, 0, 0, 1};
-    tsdp_philox4x32(c, (uint32_t)seed, stream);
+    tsdp_philox4x32(c, (uint32_t)seed, tsdp_philox_key1(seed, stream));
     const double u1 = (c[0] + 1.0) / 4294967297.0, u2 = c[1] / 4294967296.0;
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
 }
@@ -94,7 +94,7 @@ double normal_draw(size_t i, unsigned long long seed, uint32_t stream) {
 /** A standard normal cut to [lo, hi], PyTorch's trunc_normal_: uniform u between Φ(lo) and Φ(hi), then Φ⁻¹(u), clamped. */
 double truncated_normal_draw(size_t i, unsigned long long seed, uint32_t stream, double lo, double hi) {
     uint32_t c[4] = {(uint32_t)i, 0, 0, 0};
-    tsdp_philox4x32(c, (uint32_t)seed, stream);
+    tsdp_philox4x32(c, (uint32_t)seed, tsdp_philox_key1(seed, stream));
     const double l = 0.5 * (1.0 + std::erf(lo / M_SQRT2)), h = 0.5 * (1.0 + std::erf(hi / M_SQRT2));
     const double u = c[0] / 4294967296.0;
     return std::min(hi, std::max(lo, M_SQRT2 * tsdp_erfinv(2.0 * (l + u * (h - l)) - 1.0)));

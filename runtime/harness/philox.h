@@ -22,6 +22,15 @@ __host__ __device__ __forceinline__ void tsdp_philox4x32(uint32_t c[4], uint32_t
     }
 }
 
+/**
+ * The key's second word for a 64-bit seed: the stream, with the seed's high 32 bits mixed in by a
+ * bijection (an odd multiplier), so that seeds equal modulo 2^32 draw differently; a seed below
+ * 2^32 keeps the stream as it is. The first key word is the seed's low 32 bits.
+ */
+__host__ __device__ __forceinline__ uint32_t tsdp_philox_key1(unsigned long long seed, uint32_t stream) {
+    return stream ^ ((uint32_t)(seed >> 32) * 0x9E3779B1u);
+}
+
 /** The first word of the block: what dropout needs. */
 __host__ __device__ __forceinline__ uint32_t tsdp_philox_first(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
     uint32_t c[4] = {c0, c1, c2, c3};
