@@ -64,7 +64,7 @@ describe("random draws and this.training in forward, on the CPU target", () => {
           const highState = referenceState(graph, 2 ** 32 + 5);
           for (const [name, want] of highState.params) expectClose(high.getParameter(name).data as Float32Array, want.data, `initial ${name}, seed 2^32 + 5`);
           const [firstParam] = state.params.keys();
-          expect(Array.from(high.getParameter(firstParam).data)).not.toEqual(Array.from(one.getParameter(firstParam).data));
+          expect(Array.from(high.getParameter(firstParam).data as Float32Array)).not.toEqual(Array.from(one.getParameter(firstParam).data as Float32Array));
           high.train(true);
           expectClose(high.forwardAllSync(...tensors)[0].data as Float32Array, runReference(graph, reference, highState, { training: true, draw: 0, seed: 2 ** 32 + 5 }).outputs[0].data, "first call, seed 2^32 + 5");
         } finally {
