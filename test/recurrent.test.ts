@@ -251,6 +251,9 @@ describe("nn.RNN, nn.GRU, nn.LSTM", () => {
     expect(first(model("new nn.LSTM(3, 4, { batchFirst: true, projSize: 4 })", "return this.rnn(x)[0];"))).toMatch(/nn\.LSTM: projSize \(4\) must be smaller than hiddenSize \(4\), as PyTorch requires line 3$/);
     expect(first(model("new nn.LSTM(3, 4, { batchFirst: true, projSize: 2 })", "return this.rnn(x, [F.zeros(1, x.size(0), 4), F.zeros(1, x.size(0), 4)])[0];"))).toMatch(/nn\.LSTM: h0 must be \[1, Batch, 2\] \(layers·directions, the input's batch, projSize\), got f32 \[1, Batch, 4\] line 5$/);
     expect(first(model("new nn.RNN(5, 4, { batchFirst: true })", "return this.rnn(x)[0];"))).toMatch(/nn\.RNN expects \[N, L, 5\] \(batchFirst: true\), got \[Batch, 5, 3\] line 5$/);
+    // PyTorch's unbatched [L, H_in] (here a sample's [5, 3]) and a cell's [H_in]: the unsqueeze that fixes it
+    expect(first(model("new nn.GRU(3, 4)", "return x.add(this.rnn(F.ones([5, 3]))[0].sum());"))).toMatch(/nn\.GRU expects \[L, N, 3\] \(batchFirst: false\), got \[5, 3\]; an unbatched sequence \[L, 3\] is not taken: give it a batch of one, x\.unsqueeze\(1\) \(and hx\.unsqueeze\(1\)\), and squeeze the results line 5$/);
+    expect(first(model("new nn.LSTMCell(3, 4)", "return x.add(this.rnn(F.ones([3]))[0].sum());"))).toMatch(/nn\.LSTMCell expects \[N, 3\], got \[3\]; an unbatched input \[3\] is not taken: give it a batch of one, x\.unsqueeze\(0\) \(and hx\.unsqueeze\(0\)\), and squeeze the result line 5$/);
     // sequence first, the model's [Batch, 5, 3] given as is: the sequence would be the batch
     expect(first(model("new nn.RNN(3, 4)", "return this.rnn(x)[0];"))).toMatch(/nn\.RNN \(batchFirst: false, PyTorch's default\) reads \[L, N, 3\], got \[Batch, 5, 3\] with the batch first: construct it with \{ batchFirst: true \}, or give x\.transpose\(0, 1\) line 5$/);
   });

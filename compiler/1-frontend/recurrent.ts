@@ -174,8 +174,10 @@ function recurrentForward(cell: Cell, self: ModuleValue, b: Bound, call: Bound, 
   const batchFirst = packed ? packed.batchFirst : b.batchFirst;
   const shape = input.node.shape;
   const layout: Layout = batchFirst ? { batchDim: 0, seqDim: 1 } : { batchDim: 1, seqDim: 0 };
+  // PyTorch's unbatched [L, H_in] (and its [layers·D, H] state) is not taken: the fix is one unsqueeze
+  const unbatched = shape.length === 2 && shape[1] === b.inputSize ? `; an unbatched sequence [L, ${b.inputSize}] is not taken: give it a batch of one, x.unsqueeze(${batchFirst ? 0 : 1}) (and hx.unsqueeze(1)), and squeeze the results` : "";
   if (shape.length !== 3 || shape[2] !== b.inputSize)
-    fail("shapeMismatch", `${who} expects ${batchFirst ? "[N, L" : "[L, N"}, ${b.inputSize}] (batchFirst: ${batchFirst}${packed ? ", the PackedSequence's" : ""}), got ${formatShape(shape)}`, site.loc);
+    fail("shapeMismatch", `${who} expects ${batchFirst ? "[N, L" : "[L, N"}, ${b.inputSize}] (batchFirst: ${batchFirst}${packed ? ", the PackedSequence's" : ""}), got ${formatShape(shape)}${unbatched}`, site.loc);
   if (!batchFirst && isBatch(shape[0]))
     fail("shapeMismatch", `${who} (batchFirst: false, PyTorch's default) reads [L, N, ${b.inputSize}], got ${formatShape(shape)} with the batch first: construct it with { batchFirst: true }, or give x.transpose(0, 1)`, site.loc);
   const L = fixedDim(shape, layout.seqDim, "the sequence length", who, site);
@@ -254,7 +256,8 @@ function cellLayer(cell: Cell): LayerSpec {
     forward: (self, b, call, site, em, who) => {
       const input: TensorValue = call.x;
       const shape = input.node.shape;
-      if (shape.length !== 2 || shape[1] !== b.inputSize) fail("shapeMismatch", `${who} expects [N, ${b.inputSize}], got ${formatShape(shape)}`, site.loc);
+      if (shape.length !== 2 || shape[1] !== b.inputSize)
+        fail("shapeMismatch", `${who} expects [N, ${b.inputSize}], got ${formatShape(shape)}${shape.length === 1 && shape[0] === b.inputSize ? `; an unbatched input [${b.inputSize}] is not taken: give it a batch of one, x.unsqueeze(0) (and hx.unsqueeze(0)), and squeeze the result` : ""}`, site.loc);
       const loc = locOfArg(call, "hx", site);
       const hx: Value = call.hx;
       if (cell === "LSTM" && hx !== null && hx !== undefined && !(Array.isArray(hx) && hx.length === 2))
