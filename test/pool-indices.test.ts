@@ -145,6 +145,8 @@ export const training = new Training(M, { loss: new nn.MSELoss({ reduction: "sum
     const first = (body: string, fields = "") => diagnosticsOf(model(body, fields)).map((d) => `${d.code}: ${d.message}`)[0];
     expect(first("return F.maxUnpool2d(x, x, 2);")).toMatch(/^TSDP4001: F.maxUnpool2d: indices must be the int32 indices of the pool that made the input/);
     expect(first("const [v, i] = F.maxPool2d(x, 2, 2, 0, 1, false, true); return F.maxUnpool2d(v, i, 2, 2, 0, 'big');")).toMatch(/^TSDP3004: F.maxUnpool2d: outputSize is the output's \[H, W\]/);
+    // PyTorch's range: the default 4×6 within a stride of 2, so H in [3, 5] (a skip.size() of another level)
+    expect(first("const [v, i] = F.maxPool2d(x, 2, 2, 0, 1, false, true); return F.maxUnpool2d(v, i, 2, 2, 0, [7, 6]);")).toMatch(/^TSDP3004: F.maxUnpool2d: invalid outputSize \[7, 6\]: dim 0 must be between 3 and 5 \(the default 4 within the stride 2\), as PyTorch's/);
     expect(first("return F.maxPool2d(x, 2, 2, 2);")).toMatch(/^TSDP3004: F.maxPool2d: padding 2×2 must be at most half the kernel 2×2/);
     expect(first("const [v, i] = F.maxPool2d(x, 2, 2, 2, 1, false, true); return v;")).toMatch(/^TSDP3004: F.maxPool2d: pad should be at most half of effective kernel size/);
   });

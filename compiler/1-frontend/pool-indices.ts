@@ -133,6 +133,14 @@ function unpooled(input: TensorValue, indices: TensorValue, b: Bound, dims: 1 | 
     if (!given || given.length !== dims || !given.every((d) => Number.isInteger(d) && (d as number) >= 1))
       fail("invalidArgument", `${who}: outputSize is the output's ${dims === 2 ? "[H, W] (or [N, C, H, W])" : "[L] (or [N, C, L])"}, got ${describe(b.outputSize)}`, site.loc);
     size = dims === 2 ? (given as number[]) : [1, (given as number[])[0]];
+    // PyTorch's _unpool_output_size: each size strictly within a stride of the default (a wrong
+    // skip.size() would otherwise scatter the values over a plane of another width)
+    size.forEach((d, i) => {
+      if (dims === 1 && i === 0) return;
+      const [lo, hi] = [fallback[i] - stride[i], fallback[i] + stride[i]];
+      if (!(d > lo && d < hi))
+        fail("invalidArgument", `${who}: invalid outputSize [${(b.outputSize as number[]).join(", ")}]: dim ${i - (2 - dims)} must be between ${lo + 1} and ${hi - 1} (the default ${fallback[i]} within the stride ${stride[i]}), as PyTorch's`, site.loc);
+    });
   }
   const c = ops(em, who, site);
   const as4d = (t: TensorValue) => (dims === 2 ? t : c.reshape(t, [shape[0], shape[1], 1, shape[2]]));
