@@ -143,6 +143,28 @@ describe("nn.Conv3d as conv2d per kernel depth", () => {
       close(outputs[0].data, want.data);
     }
   });
+  it("padding 'same' with an even kernel: dilation·(k − 1) split, the odd one after (zeros and replicate), as PyTorch's", () => {
+    const x = input([1, 2, 3, 4, 5]);
+    const [d, h, w] = [3, 4, 5];
+    // kernel [2, 3, 4], dilation [1, 1, 2]: totals 1, 2, 6 → before 0, 1, 3 and after 1, 1, 3
+    const [before, after] = [[0, 1, 3], [1, 1, 3]];
+    const clampTo = (i: number, n: number) => Math.min(n - 1, Math.max(0, i));
+    for (const mode of ["zeros", "replicate"]) {
+      const { outputs, state } = run(model("return this.c(x);", "x: Tensor<[Batch, 2, 3, 4, 5]>", `c = new nn.Conv3d(2, 2, [2, 3, 4], { padding: "same", dilation: [1, 1, 2], paddingMode: "${mode}" });`), { x });
+      const data: number[] = [];
+      for (let c = 0; c < 2; c++)
+        for (let z = -before[0]; z < d + after[0]; z++)
+          for (let y = -before[1]; y < h + after[1]; y++)
+            for (let q = -before[2]; q < w + after[2]; q++) {
+              const inside = z >= 0 && z < d && y >= 0 && y < h && q >= 0 && q < w;
+              data.push(mode === "zeros" && !inside ? 0 : at(x, [0, c, clampTo(z, d), clampTo(y, h), clampTo(q, w)]));
+            }
+      const padded = { shape: [1, 2, d + 1, h + 2, w + 6], data };
+      const want = conv3dLoop(padded, state.params.get("c.weight")!, state.params.get("c.bias")!.data, [1, 1, 1], [0, 0, 0], [1, 1, 2], 1);
+      expect(outputs[0].shape, mode).toEqual([1, 2, d, h, w]);
+      close(outputs[0].data, want.data);
+    }
+  });
   it("refuses what PyTorch refuses, where written", () => {
     expect(first(model("return this.c(x);", "x: Tensor<[Batch, 2, 3, 3, 3]>", "c = new nn.Conv3d(2, 2, [3, 3]);"))).toMatch(/^TSDP3004 3: nn\.Conv3d: kernelSize must be an integer ≥ 1 or 3 of them, got \[3,3\]/);
     expect(first(model("return this.c(x);", "x: Tensor<[Batch, 2, 3, 3]>", "c = new nn.Conv3d(2, 2, 3);"))).toMatch(/^TSDP4001 5: nn\.Conv3d expects a 5-D input \[N, C, D, H, W\], got \[Batch, 2, 3, 3\]/);

@@ -49,14 +49,17 @@ function volume(input: TensorValue, who: string, site: CallSite): [Dim, Dim, num
 const times = (n: Dim, k: number): Dim => (isBatch(n) ? batchTimes(n.batch * k) : n * k);
 
 /** F.conv3d(x, weight [O, C/g, kd, kh, kw], bias, stride, padding, dilation, groups). */
-/** A Conv3d's padding per spatial dim (D, H, W): the numbers given, "valid" (none), or "same" with stride 1 (an odd total per dim). */
-function conv3dPadding(b: Bound, kernel: readonly number[], stride: Triple, dilation: Triple, site: CallSite, who: string): Triple {
-  if (b.padding === "valid") return [0, 0, 0];
-  if (b.padding !== "same") return triple(b.padding, "padding", 0, who, site);
+/**
+ * A Conv3d's padding per spatial dim (D, H, W): the numbers given, "valid" (none), or "same" with
+ * stride 1 — dilation·(k − 1) in all, its half on each side and, where it is odd (an even kernel),
+ * the one left over after (`extra`), as PyTorch's.
+ */
+function conv3dPadding(b: Bound, kernel: readonly number[], stride: Triple, dilation: Triple, site: CallSite, who: string): { sym: Triple; extra: Triple } {
+  if (b.padding === "valid") return { sym: [0, 0, 0], extra: [0, 0, 0] };
+  if (b.padding !== "same") return { sym: triple(b.padding, "padding", 0, who, site), extra: [0, 0, 0] };
   if (stride.some((s) => s !== 1)) fail("invalidArgument", `${who}: padding "same" needs stride 1, got ${stride.join("×")}`, site.loc);
   const total = kernel.map((k, i) => dilation[i] * (k - 1));
-  if (total.some((t) => t % 2 !== 0)) fail("invalidArgument", `${who}: padding "same" with an even kernel pads unevenly, which tsdp does not support; pad explicitly`, site.loc);
-  return total.map((t) => t / 2) as Triple;
+  return { sym: total.map((t) => Math.floor(t / 2)) as Triple, extra: total.map((t) => t % 2) as Triple };
 }
 
 /**
@@ -65,19 +68,23 @@ function conv3dPadding(b: Bound, kernel: readonly number[], stride: Triple, dila
  */
 function conv3dPaddedBy(mode: string, input: TensorValue, weight: TensorValue, bias: TensorValue | null, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const kernel = (weight.node.shape as number[]).slice(2);
-  const p = conv3dPadding(b, kernel, triple(b.stride, "stride", 1, who, site), triple(b.dilation, "dilation", 1, who, site), site, who);
-  const padded = p.every((v) => v === 0) ? input : pad({ x: input, pad: [p[2], p[2], p[1], p[1], p[0], p[0]], mode, value: 0 }, site, em, who);
+  const { sym: p, extra: e } = conv3dPadding(b, kernel, triple(b.stride, "stride", 1, who, site), triple(b.dilation, "dilation", 1, who, site), site, who);
+  const amounts = [p[2], p[2] + e[2], p[1], p[1] + e[1], p[0], p[0] + e[0]];
+  const padded = amounts.every((v) => v === 0) ? input : pad({ x: input, pad: amounts, mode, value: 0 }, site, em, who);
   return conv3d(padded, weight, bias, { ...b, padding: 0 }, site, em, who);
 }
 
 function conv3d(input: TensorValue, weight: TensorValue, bias: TensorValue | null, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
-  const [n, , d, h, w] = volume(input, who, site);
+  volume(input, who, site);
   const ws = weight.node.shape as number[];
   if (ws.length !== 5) fail("shapeMismatch", `${who} expects a weight [out, in/groups, kD, kH, kW], got ${formatShape(ws)}`, site.loc);
   const [out, , kd, kh, kw] = ws;
   const stride = triple(b.stride, "stride", 1, who, site);
   const dilation = triple(b.dilation, "dilation", 1, who, site);
-  const padding = conv3dPadding(b, [kd, kh, kw], stride, dilation, site, who);
+  const { sym: padding, extra } = conv3dPadding(b, [kd, kh, kw], stride, dilation, site, who);
+  // "same" with an even kernel: the odd one out padded after, first (PyTorch's F.pad before its conv)
+  if (extra.some((e) => e > 0)) input = pad({ x: input, pad: [0, extra[2], 0, extra[1], 0, extra[0]], mode: "constant", value: 0 }, site, em, who);
+  const [n, , d, h, w] = volume(input, who, site);
   const c = ops(em, who, site);
   const depth = d + 2 * padding[0];
   const outDepth = Math.floor((depth - dilation[0] * (kd - 1) - 1) / stride[0]) + 1;
