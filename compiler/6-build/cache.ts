@@ -100,16 +100,32 @@ export async function cachedEntry<T>(cacheDir: string, key: string, recipe: Entr
 const LIBRARY = "libmodel.so";
 const DIGEST = "libmodel.so.sha256";
 
-/** Writes `data` to `path` through a temporary file and a rename: readers see the old file or the new one. */
+/**
+ * Writes `data` to `path` through a temporary file and a rename: readers see the old file or the new
+ * one. Never through a symlink at either name: the temporary file is created exclusively ("wx"),
+ * and the rename replaces a link at `path` itself, not the file it points to.
+ */
 export function writeAtomic(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   try {
-    writeFileSync(tmp, data);
+    writeFileSync(tmp, data, { flag: "wx" });
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * Creates `path` holding `data`, never writing through what is at that name: a stale file or a
+ * symlink planted there (in a directory others can write) is removed first — the link itself, not
+ * the file it points to — and the file is opened exclusively ("wx": O_CREAT|O_EXCL, which fails on
+ * any symlink, dangling or not), so a link planted after the removal fails the write instead of
+ * redirecting it.
+ */
+export function writeExclusive(path: string, data: string | Uint8Array): void {
+  rmSync(path, { force: true });
+  writeFileSync(path, data, { flag: "wx" });
 }
 
 /**
@@ -124,7 +140,8 @@ export class StagedFiles {
     const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
     this.staged.push({ tmp, path });
     try {
-      writeFileSync(tmp, data);
+      // exclusively: a link planted at the temporary name fails the write instead of redirecting it
+      writeFileSync(tmp, data, { flag: "wx" });
     } catch (e) {
       this.abandon();
       throw e;

@@ -199,7 +199,8 @@ export function rememberResolution(argv, resolution, env = process.env, cwd = pr
     const path = resolutionFile(split.rest, env, cwd);
     mkdirSync(dirname(path), { recursive: true });
     const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(16).slice(2, 10)}`;
-    writeFileSync(tmp, JSON.stringify({ ...resolution, outDir: resolve(cwd, resolution.outDir) }) + "\n");
+    // exclusively ("wx"): never through a link planted at the temporary name; the rename replaces a link at path itself
+    writeFileSync(tmp, JSON.stringify({ ...resolution, outDir: resolve(cwd, resolution.outDir) }) + "\n", { flag: "wx" });
     renameSync(tmp, path);
     forgetOldResolutions(dirname(path));
   } catch {
@@ -261,7 +262,8 @@ function copyBuild(from, to, cacheEntry) {
   }
   for (const name of [...GENERATED.slice(0, -1), ...(scoped ? ["package.json"] : []), manifest.library, "manifest.json", "build.json"]) {
     const tmp = join(to, `${name}.tmp-${process.pid}-${Math.random().toString(16).slice(2, 10)}`);
-    writeFileSync(tmp, name === manifest.library ? library : readRegular(join(from, name), 1 << 30));
+    // exclusively ("wx"), as build.ts's staged files: never through a link planted in the output directory
+    writeFileSync(tmp, name === manifest.library ? library : readRegular(join(from, name), 1 << 30), { flag: "wx" });
     renameSync(tmp, join(to, name));
   }
   return true;

@@ -1,11 +1,12 @@
 import { sourceAsOut } from "../build-paths.ts";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { lowerModel, type LowerOptions } from "../1-frontend/lower.ts";
 import type { Kernel } from "../3-fusion/plan.ts";
 import type { Precision } from "../5-codegen/context.ts";
 import type { GemmMode } from "../5-codegen/kernels/cublaslt.ts";
 import { kernelGemmMaps } from "../5-codegen/kernels/gemm-shape.ts";
+import { writeExclusive } from "../6-build/cache.ts";
 import { CompileError } from "../diagnostics/diagnostic.ts";
 import { GPUS, type GpuName } from "../gpu-specs.ts";
 import { estimateProgram, launchesAt } from "../perf-model.ts";
@@ -190,7 +191,9 @@ export async function tune(file: string, o: TuneOptions): Promise<TuneResult> {
   // verify before writing: a file next to the destination, renamed into place once it passes
   mkdirSync(dirname(out), { recursive: true });
   const pending = join(dirname(out), `.${process.pid}.pending.tune.json`);
-  writeFileSync(pending, text);
+  // the name is predictable (the pid): whatever is there — a stale file, a link planted in the
+  // model's directory — is removed, never written through (the link's target stays as it was)
+  writeExclusive(pending, text);
   let verification: Verification;
   try {
     verification = await verifyTuning(file, { model: o.model, shapeFor: "gpu", tune: pending, precision, gemm: o.gemm, outDir: o.verifyDir, perturb: o.perturb });
