@@ -1,4 +1,4 @@
-import { existsSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generate, type CompileOptions } from "./pipeline.ts";
 import { makeDirectory } from "./6-build/cache.ts";
@@ -23,9 +23,29 @@ export function ejectKernel(file: string, name: string, options: EjectOptions = 
   const dir = kernelsDirectory(file, options.out);
   const path = join(dir, `${name}.cu`);
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new CompileError([diagnostic("kernelsNotDirectory", `${dir} is a file, not a directory`)]);
-  if (existsSync(path)) throw new CompileError([diagnostic("overrideExists", `${path} exists already`)]);
+  const taken = takenBy(path);
+  if (taken) throw new CompileError([diagnostic("overrideExists", taken)]);
   makeDirectory(dir);
-  // "wx": never over a file that appeared meanwhile
-  writeFileSync(path, ejectedText(section, file), { flag: "wx" });
+  try {
+    // "wx": never over a file, nor through a link, that appeared meanwhile
+    writeFileSync(path, ejectedText(section, file), { flag: "wx" });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new CompileError([diagnostic("overrideExists", takenBy(path) ?? `${path} appeared while tsdp eject was writing it`)]);
+    throw e;
+  }
   return path;
+}
+
+/**
+ * Why nothing may be written at `path`, or undefined when nothing is there. Looked at with lstat:
+ * existsSync follows a link, so a dangling one (kernels/NAME.cu → a missing file) looked free, and
+ * the exclusive write then failed with EEXIST as an internal error.
+ */
+function takenBy(path: string): string | undefined {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (!st) return undefined;
+  if (!st.isSymbolicLink()) return `${path} exists already`;
+  const to = readlinkSync(path);
+  const dangling = !existsSync(path);
+  return `${path} exists already, as a symbolic link to ${to}${dangling ? " (which does not exist)" : ""}: tsdp eject writes a new file of its own, never through a link; remove the link to eject here`;
 }

@@ -6,7 +6,7 @@
 // atol 1e-5 (test/target-helpers.ts expectClose). Builds: two CPU-target libraries at -O0 (the
 // correct and the wrong edit, and the wrong edit's GPU-shaped twin) and one g++ run that fails; nvcc
 // never runs (the CUDA-target case is refused before it).
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ejectKernel } from "../compiler/eject.ts";
@@ -77,6 +77,24 @@ describe("tsdp eject", () => {
     expect(findOverrides(generate(file, { target: "cpu" }).generated.cu, kernelsDirectory(file), dir)).toEqual([]);
     expect(() => ejectKernel(file, KERNEL, { target: "cpu" })).toThrow(/TSDP7108.*kernels is a file, not a directory/);
     expect(readFileSync(join(dir, "kernels"), "utf8")).toBe("my notes on kernels\n");
+  });
+
+  it("refuses a dangling symlink at the kernel's file with TSDP7102 naming the link (sec57 F9: it was an internal EEXIST), writing nothing", () => {
+    const dir = writeFiles({ "model.ts": lenet });
+    mkdirSync(join(dir, "kernels"));
+    const missing = join(dir, "elsewhere", "missing.cu");
+    symlinkSync(missing, join(dir, "kernels", `${KERNEL}.cu`));
+    let caught: unknown;
+    try {
+      ejectKernel(join(dir, "model.ts"), KERNEL, { target: "cpu" });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(CompileError);
+    const d = (caught as CompileError).diagnostics[0];
+    expect(d.code).toBe("TSDP7102");
+    expect(d.message).toContain(`as a symbolic link to ${missing} (which does not exist)`);
+    expect(existsSync(missing)).toBe(false);
   });
 });
 
