@@ -8,7 +8,7 @@
 // native call takes the handle from #live() at the call itself, after all user-supplied values
 // have been read into copies; nothing between that check and the call runs user code. Typed
 // arrays are measured and viewed through tensor.ts's hostView, never through their own getters.
-import { ModelStateError, NativeError, closest, describeValue, suggestion } from "./errors.ts";
+import { ModelStateError, NativeError, closest, describeValue, printable, quoted, suggestion } from "./errors.ts";
 import { BATCH, formatSpec, numel, type Dtype, type IOSpec, type Manifest, type OptimizerManifest, type ParamSpec } from "./manifest.ts";
 import { MAX_HARNESS_GROUPS, type Hyperparameters, type ModelHandle, type NativeLibrary } from "./native.ts";
 import type { ShimCounters } from "./counters.ts";
@@ -152,6 +152,13 @@ const STEP_OPTIONS: Record<OptimizerManifest["kind"], readonly string[]> = {
 /** Options an optimizer's declaration fixes for the build (its update's form and state): not a step's. */
 const COMPILED_OPTIONS: ReadonlySet<string> = new Set(["maximize", "amsgrad", "centered", "decoupledWeightDecay", "lrDecay", "initialAccumulatorValue"]);
 /** The step's own options, for every optimizer. */
+/** A step's undo under detectNonFinite: the state it changes, copied before it. */
+interface StateBeforeStep {
+  readonly tensors: { name: string; data: HostArray }[];
+  readonly steps: number;
+  readonly scalars?: { muProduct: number; momentumStarted: boolean };
+}
+
 const EVERY_STEP = ["groupLrs", "clipGradNorm", "accumulate", "lossScale", "detectNonFinite", "waitForLoss", "outputs"];
 
 /** The harness's per-group lrs: the step's own for each declared group, or none (each group's lr is lr times its scale). */
@@ -304,7 +311,7 @@ function wrapperPrefix(keys: readonly string[], names: readonly string[]): strin
 }
 
 const prefixAdvice = (prefix: string) =>
-  `: the unexpected keys all carry the prefix "${prefix}" of a wrapped model's state_dict (${prefix === "module." ? "DistributedDataParallel's or DataParallel's" : prefix === "_orig_mod." ? "torch.compile's" : "a wrapper's"}); strip it from the keys first, as PyTorch's consume_prefix_in_state_dict_if_present(state_dict, "${prefix}") does`;
+  `: the unexpected keys all carry the prefix ${quoted(prefix)} of a wrapped model's state_dict (${prefix === "module." ? "DistributedDataParallel's or DataParallel's" : prefix === "_orig_mod." ? "torch.compile's" : "a wrapper's"}); strip it from the keys first, as PyTorch's consume_prefix_in_state_dict_if_present(state_dict, ${quoted(prefix)}) does`;
 
 /** Names in a message, the first 20 of them: a model with thousands of tied keys would list them all. */
 function listed(names: readonly string[], show: (name: string) => string = (n) => n): string {
@@ -622,7 +629,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
    * updated. Resolves with the batch's loss; runs on koffi's worker thread (prepare the next
    * batch meanwhile), queued behind this model's other asynchronous calls. Options override the
    * optimizer's declared hyperparameters for this step (the learning rate above all);
-   * `detectNonFinite` refuses inputs with NaN or ±Infinity and a non-finite loss, naming the step.
+   * `detectNonFinite` refuses inputs with NaN or ±Infinity and a non-finite loss, naming the step
+   * (which it undoes: the model is as before the call).
    * The tensors are copied when this is called, so they may be reused at once.
    */
   trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepWithOutputs): Promise<Evaluation>;
@@ -654,8 +662,9 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     if (detectNonFinite) this.#requireFinite("trainStep", arrays, step);
     const results = outputs ? this.#outputs("trainStep", batch) : [];
     const handle = this.#live("trainStep");
+    const before = detectNonFinite ? this.#stateBeforeStep("trainStep", handle) : undefined;
     const { code, loss } = this.#lib.trainStep(handle, batch, arrays, labels, hp, wait, results.map((o) => o.data));
-    const finished = this.#finishStep("trainStep", handle, code, loss, step, detectNonFinite, wait);
+    const finished = this.#finishStep("trainStep", handle, code, loss, step, before, wait);
     return outputs ? this.#evaluation(batch, labels, results, loss) : finished;
   }
 
@@ -676,8 +685,9 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
       // issued: a step that did not wait counts from then)
       const number = this.#lib.optimizerSteps(handle).steps + 1;
       if (checked) this.#requireFinite(method, checked, number);
+      const before = detectNonFinite ? this.#stateBeforeStep(method, handle) : undefined;
       const { code, loss } = await this.#native(method, () => this.#lib.trainStepStagedAsync(handle, batch, staged, hp, wait, results.map((o) => o.data)));
-      const finished = this.#finishStep(method, handle, code, loss, number, detectNonFinite, wait);
+      const finished = this.#finishStep(method, handle, code, loss, number, before, wait);
       return outputs ? this.#evaluation(batch, target1, results, loss) : finished;
     });
     // the native call has returned (or will never be made) once the step settles
@@ -716,11 +726,33 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     return { batch, arrays, labels, hp, detectNonFinite, wait, outputs };
   }
 
-  #finishStep(method: string, handle: ModelHandle, code: number, loss: number, step: number, detectNonFinite: boolean, wait: boolean): number | undefined {
+  /**
+   * detectNonFinite: what the step will change, copied before it — parameters, buffers, optimizer
+   * state, the step count and the optimizer's scalars — so that a non-finite loss undoes the step,
+   * as PyTorch's anomaly detection raises before optimizer.step() and GradScaler skips such a step
+   * (one copy of the model's state per step: the option is a debugging aid).
+   */
+  #stateBeforeStep(method: string, handle: ModelHandle): StateBeforeStep {
+    const tensors: { name: string; data: HostArray }[] = [];
+    for (const [name, spec] of this.#params) {
+      if (spec.kind === "gradient") continue;
+      const data = allocate(spec.dtype, numel(spec.shape), `${this.name}.${method}: a copy of ${name} (detectNonFinite)`);
+      this.#check(method, "tsdp_get_param", this.#lib.getParam(handle, name, data), handle);
+      tensors.push({ name, data });
+    }
+    const steps = this.#lib.optimizerSteps(handle).steps;
+    if (!this.#lib.canTrain) return { tensors, steps };
+    const { muProduct, momentumStarted } = this.#lib.optimizerScalars(handle);
+    return { tensors, steps, scalars: { muProduct, momentumStarted } };
+  }
+
+  #finishStep(method: string, handle: ModelHandle, code: number, loss: number, step: number, before: StateBeforeStep | undefined, wait: boolean): number | undefined {
     this.#check(method, "tsdp_train_step", code, handle);
     if (!wait) return undefined;
-    if (detectNonFinite && !Number.isFinite(loss))
-      throw new RangeError(`${this.name}.${method}: the loss is ${loss} at step ${step} (detectNonFinite)`);
+    if (before && !Number.isFinite(loss)) {
+      this.#writeAll(method, `${this.name}.${method}`, before.tensors, before.steps, before.scalars, handle);
+      throw new RangeError(`${this.name}.${method}: the loss is ${loss} at step ${step} (detectNonFinite): the step was undone — parameters, buffers, optimizer state and the step count are as before it (the gradients are the step's, to look at)`);
+    }
     return loss;
   }
 
@@ -732,7 +764,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const native = this.#lib.describe(this.#live("describe"));
     // kernels the user replaced (tsdp eject), which the compile verified before installing the library
     const user = this.manifest.overrides ?? [];
-    return user.length ? `${native}; user kernels: ${user.map((o) => `${o.kernel} (${o.file})`).join(", ")}` : native;
+    return user.length ? `${native}; user kernels: ${user.map((o) => printable(`${o.kernel} (${o.file})`)).join(", ")}` : native;
   }
 
   /** Counters since load: graph captures and replays, eager steps, bucket all-reduces issued. */
@@ -877,7 +909,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   async loadCheckpoint(path: string): Promise<void> {
     this.#live("loadCheckpoint");
     if (typeof path !== "string" || path === "") throw new TypeError(`${this.name}.loadCheckpoint: the path must be a non-empty string, got ${describeValue(path)}`);
-    const where = `${this.name}.loadCheckpoint(${JSON.stringify(path)})`;
+    const where = `${this.name}.loadCheckpoint(${quoted(path)})`;
     this.#busy = "loadCheckpoint";
     let tensors: Awaited<ReturnType<typeof readSafetensorsFile>>["tensors"];
     try {
@@ -908,7 +940,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
       // an integer table the model computes itself (Swin's relative_position_index): PyTorch saves it
       if (this.#keys.constants.has(fileName)) {
         const why = this.#keys.constantMismatch(fileName, t.dtype, t.shape, t.data as ArrayLike<number | bigint>);
-        if (why) throw new RangeError(`${where}: "${fileName}" ${why} (the model computes this table from its file; it holds no state for it)`);
+        if (why) throw new RangeError(`${where}: ${quoted(fileName)} ${why} (the model computes this table from its file; it holds no state for it)`);
         continue;
       }
       const key = fileName.startsWith("optimizer.") ? fileName.slice("optimizer.".length) : fileName;
@@ -917,14 +949,14 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
       if (!spec || spec.kind === "gradient" || fileName.startsWith("optimizer.") !== (spec.kind === "optimizer")) {
         const prefix = wrapperPrefix([...tensors.keys()].filter((k) => !k.startsWith("optimizer.")), this.#keys.order);
         throw new RangeError(
-          `${where}: unexpected tensor "${fileName}"${prefix ? prefixAdvice(prefix) : suggestion(fileName, [...this.#keys.order, ...[...this.#params.values()].filter((p) => p.kind === "optimizer").map((p) => `optimizer.${p.name}`)], "names")}`,
+          `${where}: unexpected tensor ${quoted(fileName)}${prefix ? prefixAdvice(prefix) : suggestion(fileName, [...this.#keys.order, ...[...this.#params.values()].filter((p) => p.kind === "optimizer").map((p) => `optimizer.${p.name}`)], "names")}`,
         );
       }
       const tied = name === key ? "" : ` (tied to ${name})`;
       // another dtype converts as load_state_dict's copy_ converts it (a half-precision export, a float64 one)
       const data = dtypes[t.dtype as keyof typeof dtypes] === spec.dtype ? (t.data as HostArray) : fromFile(spec.dtype, t.dtype, t.data);
-      if (typeof data === "string") throw new TypeError(`${where}: "${fileName}" is ${t.dtype}, the model's ${key}${tied} is ${spec.dtype}: ${data}`);
-      if (!shapeFits(t.shape, spec.shape)) throw new RangeError(`${where}: "${fileName}" has shape ${fmt(t.shape)}, the model's ${key}${tied} is ${fmt(spec.shape as number[])}`);
+      if (typeof data === "string") throw new TypeError(`${where}: ${quoted(fileName)} is ${printable(t.dtype)}, the model's ${key}${tied} is ${spec.dtype}: ${data}`);
+      if (!shapeFits(t.shape, spec.shape)) throw new RangeError(`${where}: ${quoted(fileName)} has shape ${fmt(t.shape)}, the model's ${key}${tied} is ${fmt(spec.shape as number[])}`);
       const before = plan.get(name);
       if (!before || this.#keys.later(before.key, key) === key) plan.set(name, { key, data });
     }
@@ -965,8 +997,9 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
    * fails half way, none — what was written is put back, so nothing is lost. No user code runs
    * from here to the end, so one state check covers every write.
    */
-  #writeAll(method: string, where: string, plan: readonly { name: string; data: HostArray }[], steps?: number, scalars?: { muProduct: number; momentumStarted?: boolean }): void {
-    const handle = this.#live(method);
+  #writeAll(method: string, where: string, plan: readonly { name: string; data: HostArray }[], steps?: number, scalars?: { muProduct: number; momentumStarted?: boolean }, held?: ModelHandle): void {
+    // `held`: the handle of a queued call that runs now (#live would see that call in flight)
+    const handle = held ?? this.#live(method);
     const written: { name: string; data: HostArray }[] = [];
     try {
       for (const { name, data } of plan) {
@@ -1021,7 +1054,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const unexpectedKeys: string[] = [];
     for (const key of Object.keys(dict)) {
       if (this.#keys.constants.has(key)) {
-        this.#checkTable(key, dict[key], `${where}: "${key}"`);
+        this.#checkTable(key, dict[key], `${where}: ${quoted(key)}`);
         continue;
       }
       const name = this.#keys.tensorOf(key);
@@ -1030,7 +1063,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
         unexpectedKeys.push(key);
         continue;
       }
-      const what = `${where}: "${key}"`;
+      const what = `${where}: ${quoted(key)}`;
       const tensor = readTensor(dict[key], what, arrayFor[spec.dtype].name);
       const { data, view } = stateValue(tensor.data, spec.dtype, what, `${key}${name === key ? "" : ` (tied to ${name})`}`);
       if (!shapeFits(tensor.shape, spec.shape)) throw new RangeError(`${what} has shape ${fmt(tensor.shape)}, the model's is ${fmt(spec.shape)}`);
@@ -1057,8 +1090,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
         const kind = this.#params.get(this.#keys.tensorOf(k))?.kind;
         const near = kind === "gradient" || kind === "optimizer" || prefix ? undefined : closest(k, loadable);
         explained ||= near !== undefined || kind === "gradient" || kind === "optimizer";
-        if (kind === "gradient" || kind === "optimizer") return `"${k}" (${kind === "gradient" ? "a gradient" : "optimizer state"}, which a state_dict does not hold; loadCheckpoint restores it)`;
-        return near === undefined ? `"${k}"` : `"${k}" (did you mean "${near}"?)`;
+        if (kind === "gradient" || kind === "optimizer") return `${quoted(k)} (${kind === "gradient" ? "a gradient" : "optimizer state"}, which a state_dict does not hold; loadCheckpoint restores it)`;
+        return near === undefined ? quoted(k) : `${quoted(k)} (did you mean ${quoted(near)}?)`;
       });
       // keys with nothing said of them: the model's own names, once
       const names =

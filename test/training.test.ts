@@ -790,6 +790,30 @@ describe("bad input leaves the model unchanged", () => {
     expect(m.steps).toBe(0);
     m.dispose();
   });
+
+  it("a non-finite loss under detectNonFinite undoes its step: parameters, buffers, optimizer state and the step count as before it", async () => {
+    const { model, build: b } = await build("examples/lenet/model.ts", "bad-input");
+    const m = await load(b.outDir);
+    try {
+      const { x, y } = batchOf(model.graph, 4, 5);
+      // finite inputs whose products overflow float32: the loss is not finite
+      const huge = tensor(Float32Array.from(x.data as Float32Array, (v) => (v >= 0 ? 3e38 : -3e38)), x.shape);
+      const dir = tmp();
+      const saved = async (name: string) => (await m.saveCheckpoint(join(dir, name)), readFileSync(join(dir, name)));
+      m.trainStepSync(x, y); // momentum buffers started
+      const before = await saved("before.safetensors");
+      expect(() => m.trainStepSync(huge, y, { detectNonFinite: true })).toThrow(/the loss is (NaN|-?Infinity) at step 2 \(detectNonFinite\): the step was undone/);
+      expect((await saved("sync.safetensors")).equals(before)).toBe(true);
+      await expect(m.trainStep(huge, y, { detectNonFinite: true })).rejects.toThrow(/at step 2 \(detectNonFinite\): the step was undone/);
+      expect((await saved("async.safetensors")).equals(before)).toBe(true);
+      expect(m.steps).toBe(1);
+      // the model trains on from there
+      expect(Number.isFinite(m.trainStepSync(x, y, { detectNonFinite: true }))).toBe(true);
+      expect(m.steps).toBe(2);
+    } finally {
+      m.dispose();
+    }
+  });
 });
 
 
