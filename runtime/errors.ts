@@ -10,6 +10,14 @@ export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202
 export const printable = (s: string): string =>
   s.replace(CONTROL_CHARACTERS, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : c.charCodeAt(0) < 0x100 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}` : `\\u${c.charCodeAt(0).toString(16)}`));
 
+/**
+ * A name from outside (a checkpoint's tensor key or dtype, a state_dict key) as a message quotes
+ * it: in double quotes with JSON's escapes (a quote, a backslash, C0 controls) and printable()'s
+ * (bidi overrides, U+2028, C1 controls), so it can neither reach the terminal as a control nor
+ * end its quotes early.
+ */
+export const quoted = (s: string): string => printable(JSON.stringify(s));
+
 /** Whether `s` holds a character printable() would escape. */
 export const hasControl = (s: string): boolean => new RegExp(CONTROL_CHARACTERS.source).test(s);
 

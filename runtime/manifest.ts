@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { NotARegularFile, readRegularFile } from "./build-directory.ts";
 import { jsonNestingPast, MAX_JSON_DEPTH } from "./safetensors.ts";
-import { BuildDirectoryError } from "./errors.ts";
+import { BuildDirectoryError, hasControl } from "./errors.ts";
 
 /** manifest.json is a few kilobytes; one this large is not one. */
 const MAX_MANIFEST_BYTES = 64 << 20;
@@ -357,6 +357,9 @@ export function validateManifest(json: unknown, file: string): Manifest {
   };
   str("model");
   str("library");
+  // the model's name starts every runtime message (Net.loadCheckpoint: …): the compiler writes a
+  // class name, so a control character (an ESC, a line break, U+202E) is an edited manifest
+  if (typeof m.model === "string" && hasControl(m.model)) bad(`"model" must be the model's class name, got ${describe(m.model)}`);
   const hex = (key: string) => {
     if (typeof m[key] !== "string" || !/^[0-9a-f]{64}$/.test(m[key] as string)) bad(`"${key}" must be a hex sha256 (64 characters 0-9a-f), got ${describe(m[key])}`);
   };
@@ -386,8 +389,9 @@ export function validateManifest(json: unknown, file: string): Manifest {
         return;
       }
       const spec = s as Record<string, unknown>;
-      if (typeof spec.name !== "string" || spec.name.length === 0 || spec.name.includes("\0"))
-        bad(`${at}.name must be a non-empty string, got ${describe(spec.name)}`);
+      // names runtime messages quote: identifiers and state_dict keys, never a control character
+      if (typeof spec.name !== "string" || spec.name.length === 0 || spec.name.includes("\0") || hasControl(spec.name))
+        bad(`${at}.name must be a non-empty printable string, got ${describe(spec.name)}`);
       else if (key === "params" || key === "buffers") {
         if (names.has(spec.name)) bad(`${at}.name "${spec.name}" appears twice among params and buffers`);
         names.add(spec.name);
