@@ -5,7 +5,7 @@ import { isFresh } from "./6-build/freshness.ts";
 import { rememberResolution } from "./6-build/up-to-date.mjs";
 import { defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
 import { CompileError, type Diagnostic } from "./diagnostics/diagnostic.ts";
-import { formatDiagnostics } from "./diagnostics/format.ts";
+import { formatDiagnostics, printable } from "./diagnostics/format.ts";
 
 // The compiler proper (ts-morph and all) is imported only when a command needs it, so that a
 // compile whose output is already up to date answers at once.
@@ -217,7 +217,7 @@ withLimits(inspectCommand)
           process.stdout.write((opts.json ? JSON.stringify(r, null, 2) : formatKernelInspection(r)) + "\n");
         } catch (e) {
           if (!(e instanceof UnknownKernelError)) throw e;
-          process.stderr.write(`tsdp: --kernel ${e.message}\n`);
+          process.stderr.write(`tsdp: --kernel ${printable(e.message)}\n`);
           process.exitCode = USAGE;
         }
         return;
@@ -289,7 +289,7 @@ withLimits(countersCommand)
         measured = await measureCounters(file, { model: opts.model, batch: opts.batch, program: opts.program, out: opts.out, buildDir: opts.build, precision: opts.precision, ...limitsOf(opts) });
       } catch (e) {
         if (!(e instanceof CountersUsageError)) throw e;
-        process.stderr.write(`tsdp: ${e.message}\n`);
+        process.stderr.write(`tsdp: ${printable(e.message)}\n`);
         process.exitCode = USAGE;
         return;
       }
@@ -301,7 +301,7 @@ withLimits(countersCommand)
         const sites = opts.sites === undefined ? "" : `\n${formatSites(counted, opts.sites === true ? 3 : opts.sites)}\n`;
         process.stdout.write(`${formatCounters(counted)}\n${sites}→ ${path}\n`);
       }
-      if (sitesProblem && opts.sites !== undefined) process.stderr.write(`tsdp: ${sitesProblem}\n`);
+      if (sitesProblem && opts.sites !== undefined) process.stderr.write(`tsdp: ${printable(sitesProblem)}\n`);
     }),
   );
 
@@ -334,7 +334,7 @@ withLimits(tuneCommand)
         if (!r.written) process.exitCode = 1;
       } catch (e) {
         if (!(e instanceof TuneUsageError)) throw e;
-        process.stderr.write(`tsdp tune: ${e.message}\n`);
+        process.stderr.write(`tsdp tune: ${printable(e.message)}\n`);
         process.exitCode = USAGE;
       }
     }),
@@ -422,7 +422,7 @@ program
         }
       } catch (e) {
         if (!(e instanceof LaunchError)) throw e;
-        process.stderr.write(`tsdp: ${e.message}\n`);
+        process.stderr.write(`tsdp: ${printable(e.message)}\n`);
         process.exitCode = 1;
       }
     }),
@@ -464,11 +464,12 @@ async function run(f: () => Promise<void>): Promise<void> {
     const err = e as NodeJS.ErrnoException;
     // The file system said no (permissions, a full or read-only disk): the user's to fix, not a bug.
     if (typeof err.code === "string" && FILE_ERRORS.has(err.code)) {
-      process.stderr.write(`tsdp: ${err.path ? `${err.path}: ` : ""}${FILE_ERRORS.get(err.code)} (${err.code})\n`);
+      process.stderr.write(`tsdp: ${err.path ? `${printable(err.path)}: ` : ""}${FILE_ERRORS.get(err.code)} (${err.code})\n`);
       process.exitCode = 1;
       return;
     }
-    process.stderr.write(`tsdp: internal error: ${err.message}\n`);
+    // a message may quote what a file held (a checkpoint's key, a manifest's name): printable, as diagnostics are
+    process.stderr.write(`tsdp: internal error: ${printable(String(err.message))}\n`);
     if (process.env.TSDP_DEBUG) process.stderr.write(`${err.stack}\n`);
     else process.stderr.write("  (this is a bug in tsdp; run with TSDP_DEBUG=1 for details and report it)\n");
     process.exitCode = INTERNAL;

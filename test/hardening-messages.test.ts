@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
 import { CONTROL_CHARACTERS } from "../runtime/errors.ts";
 import { BuildDirectoryError, encodeSafetensors, load, tensor, validateManifest } from "../runtime/index.ts";
-import { scratchDir } from "./helpers.ts";
+import { header, runNode, scratchDir, writeFiles } from "./helpers.ts";
 
 // sec57 F7: a runtime message that quotes a name read from a file (a checkpoint's tensor key, the
 // checkpoint's path, a state_dict key, a manifest's names) shows its control characters escaped:
@@ -73,5 +73,19 @@ describe("runtime messages quote names from files escaped", () => {
     expect(() => validateManifest({ ...manifest, model: `Net${HOSTILE}` }, "manifest.json")).toThrow(/"model" must be the model's class name, got "Net\\u001b\[2J\\u202eevil\\nError: forged"/);
     const params = manifest.params.map((p: { name: string }, i: number) => (i === 0 ? { ...p, name: `${p.name}\u202e` } : p));
     expect(() => validateManifest({ ...manifest, params }, "manifest.json")).toThrow(/params\[0\]\.name must be a non-empty printable string/);
+  });
+});
+
+describe("the command line prints its own errors printable", () => {
+  const TSDP = join(import.meta.dirname, "..", "bin", "tsdp.js");
+  it("tsdp counters and tsdp tune quote a refused --out escaped, as diagnostics are", async () => {
+    const dir = writeFiles({ "model.ts": `${header}export class Head extends nn.Module {\n  fc = new nn.Linear(8, 4);\n  forward(x: Tensor<[Batch, 8]>) {\n    return this.fc(x);\n  }\n}\n` });
+    const out = join(dir, "out\u001b[2J\u202e.ts");
+    for (const args of [["counters"], ["tune", "--by", "model"]]) {
+      const r = await runNode([TSDP, ...args, join(dir, "model.ts"), "--out", out]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain("out\\x1b[2J\\u202e.ts names a source file");
+      noControl(r.stderr.trimEnd());
+    }
   });
 });
