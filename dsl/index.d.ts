@@ -1033,7 +1033,8 @@ export namespace nn {
     constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
     readonly weight: Tensor; readonly bias: Tensor;
   }
-  interface ConvTranspose3d extends ConvTransposeSettings { (x: Tensor): Tensor }
+  /** outputSize: the output's [D, H, W] (or [N, C, D, H, W]), which picks the output padding as PyTorch's output_size. */
+  interface ConvTranspose3d extends ConvTransposeSettings { (x: Tensor, outputSize?: readonly number[] | null): Tensor }
   interface Pool3dOptions { stride?: Size3 | null; padding?: Size3; ceilMode?: boolean; countIncludePad?: boolean; dilation?: 1; returnIndices?: false; divisorOverride?: null }
   class MaxPool3d extends Module { constructor(kernelSize: Size3, options?: Pool3dOptions) }
   interface MaxPool3d { (x: Tensor): Tensor }
@@ -1194,7 +1195,8 @@ export namespace nn {
     /** [inChannels, outChannels / groups, kernelSize] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }
-  interface ConvTranspose1d extends ConvTransposeSettings { (x: Tensor): Tensor }
+  /** outputSize: the output's [L] (or [N, C, L]), which picks the output padding as PyTorch's output_size. */
+  interface ConvTranspose1d extends ConvTransposeSettings { (x: Tensor, outputSize?: readonly number[] | null): Tensor }
   /** softmax over the channels (dim −3) */
   class Softmax2d extends Module { constructor() }
   interface Softmax2d { (x: Tensor): Tensor }

@@ -341,7 +341,7 @@ describe("more torch.nn layers as compositions (more-layers.ts)", () => {
     // Bernoulli(0.2) over 4,096 draws: within 4 standard errors (±102) of 819
     expect(Math.abs(dropped - 819)).toBeLessThan(4 * Math.sqrt(4096 * 0.2 * 0.8));
   });
-  it("nn.ConvTranspose2d's forward(x, outputSize) picks PyTorch's output padding; nn.Dropout3d zeroes whole channels", () => {
+  it("nn.ConvTranspose1d/2d/3d's forward(x, outputSize) picks PyTorch's output padding; nn.Dropout3d zeroes whole channels", () => {
     const shapes = (src: string) => lowerSource(src).graph.outputs.map((o) => formatShape(o.shape));
     expect(shapes(model("return [this.up(x, [8, 8]), this.up(x, [1, 2, 7, 7]), this.up(x)];", "x: Tensor<[Batch, 2, 4, 4]>", "up = new nn.ConvTranspose2d(2, 1, 3, { stride: 2, padding: 1 });"))).toEqual([
       "[Batch, 1, 8, 8]",
@@ -349,6 +349,14 @@ describe("more torch.nn layers as compositions (more-layers.ts)", () => {
       "[Batch, 1, 7, 7]",
     ]);
     expect(first(model("return this.up(x, [9, 9]);", "x: Tensor<[Batch, 2, 4, 4]>", "up = new nn.ConvTranspose2d(2, 1, 3, { stride: 2, padding: 1 });"))).toMatch(/an output size of 9 along dim 2 is out of reach: from 4 positions this layer gives 7 to 8/);
+    // ConvTranspose1d and 3d take it too: the extra position is the output padding's, the rest as without it
+    const up1 = lowerSource(model("return [this.up(x, [8]).flatten(1), this.up(x).flatten(1)];", "x: Tensor<[Batch, 2, 4]>", "up = new nn.ConvTranspose1d(2, 1, 3, { stride: 2, padding: 1 });")).graph;
+    expect(up1.outputs.map((o) => formatShape(o.shape))).toEqual(["[Batch, 8]", "[Batch, 7]"]);
+    const [padded, plain] = runReference(up1, { x: nd([1, 2, 4], [1, -2, 3, 0.5, 2, 1, -1, 4]) }, initState(up1, 0)).outputs.map((o) => Array.from(o.data));
+    expect(padded.slice(0, 7)).toEqual(plain);
+    expect(shapes(model("return this.up(x, [6, 5, 6]);", "x: Tensor<[Batch, 2, 3, 3, 3]>", "up = new nn.ConvTranspose3d(2, 1, 3, { stride: 2, padding: 1 });"))).toEqual(["[Batch, 1, 6, 5, 6]"]);
+    expect(first(model("return this.up(x, [7, 5, 5]);", "x: Tensor<[Batch, 2, 3, 3, 3]>", "up = new nn.ConvTranspose3d(2, 1, 3, { stride: 2, padding: 1 });"))).toMatch(/an output size of 7 along dim 2 is out of reach: from 3 positions this layer gives 5 to 6/);
+    expect(first(model("return this.up(x, [6, 5]);", "x: Tensor<[Batch, 2, 3, 3, 3]>", "up = new nn.ConvTranspose3d(2, 1, 3, { stride: 2, padding: 1 });"))).toMatch(/outputSize is the output's \[D, H, W\] \(or \[N, C, D, H, W\], as x\.size\(\)\)/);
     const { graph } = lowerSource(model("return this.d(x.view(-1, 8, 2, 2, 2)).flatten(1);", "x: Tensor<[Batch, 64]>", "d = new nn.Dropout3d(0.5);"));
     const y = runReference(graph, { x: nd([2, 64], Array(128).fill(1)) }, initState(graph, 0), { training: true }).outputs[0].data;
     // each channel's 8 values are all 0 or all 2

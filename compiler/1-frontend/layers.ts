@@ -25,9 +25,9 @@ import { checkTensorSize } from "./size-limits.ts";
 import { checkLayerName } from "./names.ts";
 import { utilsNamespace } from "./weight-norm.ts";
 import { inPlaceResult } from "./in-place.ts";
+import { outputPaddingFor } from "./transposed-output-size.ts";
 import {
   BuiltinClass,
-  SymInt,
   BuiltinFunction,
   CollectionValue,
   describe,
@@ -96,28 +96,6 @@ const pool2d = (lower: "maxPool2d" | "avgPool2d"): LayerSpec => ({
   inputs: [x],
   forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
 });
-
-/**
- * The output padding that gives a transposed convolution the output size asked for (its last two
- * sizes, or a tensor's shape): PyTorch's _output_padding, size − ((in − 1)·stride − 2·padding +
- * dilation·(kernel − 1) + 1) per dim, which must be less than the stride (or the dilation).
- */
-function outputPaddingFor(size: Value, input: TensorValue, b: Bound, site: CallSite, who: string): [number, number] {
-  const sizes = Array.isArray(size) ? size : null;
-  // x.size() as the size (ENet's up(x, output_size=x.size())): its batch size is symbolic, and only the last two matter
-  if (!sizes || (sizes.length !== 2 && sizes.length !== 4) || !sizes.slice(-2).every((d) => typeof d === "number" && Number.isInteger(d) && d >= 1) || !sizes.slice(0, -2).every((d) => d instanceof SymInt || (typeof d === "number" && Number.isInteger(d) && d >= 1)))
-    return fail("wrongArgumentType", `${who}: outputSize is the output's [H, W] (or [N, C, H, W], as x.size()), got ${describe(size)}`, site.loc);
-  const [h, w] = (sizes as number[]).slice(-2);
-  const spatial = input.node.shape.slice(-2);
-  return ([h, w] as const).map((want, i) => {
-    const inSize = spatial[i] as number;
-    const least = (inSize - 1) * b.stride[i] - 2 * b.padding[i] + b.dilation[i] * (b.kernelSize[i] - 1) + 1;
-    const extra = want - least;
-    if (extra < 0 || extra >= Math.max(b.stride[i], b.dilation[i]))
-      fail("invalidArgument", `${who}: an output size of ${want} along dim ${i + 2} is out of reach: from ${inSize} positions this layer gives ${least} to ${least + Math.max(b.stride[i], b.dilation[i]) - 1}`, site.loc);
-    return extra;
-  }) as [number, number];
-}
 
 const channelDropoutLayer = (lower: "dropout1d" | "dropout2d" | "dropout3d"): LayerSpec => ({
   args: [opt("p", "prob", 0.5), opt("inplace", "bool", false)],
@@ -215,7 +193,7 @@ const layers: Record<string, LayerSpec> = {
     inputs: [x, opt("outputSize", "any", null, { nullable: true })],
     forward: (self, b, call, site, em, who) => {
       const ins = [call.x, param_(self, "weight"), param_(self, "bias")].filter((t) => t !== null);
-      const outputPadding = call.outputSize === null ? b.outputPadding : outputPaddingFor(call.outputSize, call.x, b, site, who);
+      const outputPadding = call.outputSize === null ? b.outputPadding : outputPaddingFor(call.outputSize, call.x, { kernelSize: b.kernelSize, stride: b.stride, padding: b.padding, dilation: b.dilation }, site, who);
       const attrs = { stride: b.stride, padding: b.padding, outputPadding, dilation: b.dilation, groups: b.groups };
       return em.tensor("conv_transpose2d", ins, attrs, who, site);
     },

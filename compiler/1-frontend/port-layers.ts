@@ -9,6 +9,7 @@ import { compositionFunctions } from "./functional-compositions.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, ones, param, param_, x, type LayerSpec } from "./layer-spec.ts";
 import { vectorNorm } from "./vector-norm.ts";
+import { outputPaddingFor } from "./transposed-output-size.ts";
 import type { CallSite, TensorValue } from "./values.ts";
 
 // More of torch.nn that ports reach for, each a composition of existing ops (so each gets its
@@ -212,9 +213,13 @@ export const portLayers: Record<string, LayerSpec> = {
       };
     },
     summary: (b) => convSummary(b),
-    inputs: [x],
-    forward: (self, b, call, site, em, who) =>
-      through2d("conv_transpose2d", self, call.x, { stride: [1, b.stride], padding: [0, b.padding], outputPadding: [0, b.outputPadding], dilation: [1, b.dilation], groups: b.groups }, site, em, who),
+    // forward(x, outputSize): PyTorch's output_size, which picks the output padding
+    inputs: [x, opt("outputSize", "any", null, { nullable: true })],
+    forward: (self, b, call, site, em, who) => {
+      const conv = { kernelSize: [b.kernelSize], stride: [b.stride], padding: [b.padding], dilation: [b.dilation] };
+      const [outputPadding] = call.outputSize === null ? [b.outputPadding] : outputPaddingFor(call.outputSize, call.x, conv, site, who);
+      return through2d("conv_transpose2d", self, call.x, { stride: [1, b.stride], padding: [0, b.padding], outputPadding: [0, outputPadding], dilation: [1, b.dilation], groups: b.groups }, site, em, who);
+    },
   },
   // softmax over the channels of [N, C, H, W] or [C, H, W] (dim −3)
   Softmax2d: {

@@ -7,6 +7,7 @@ import { fixedDim, ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, param, param_, x, type LayerSpec } from "./layer-spec.ts";
 import { pool2d } from "./pool-options.ts";
+import { outputPaddingFor } from "./transposed-output-size.ts";
 import { TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Volumes [N, C, D, H, W] (C3D, a 3-D U-Net) through the 2-D ops:
@@ -248,8 +249,15 @@ export function volumetricLayers(adaptiveMax: AdaptiveMax, batchNorm2d: LayerSpe
         return { params: [param("weight", [b.inChannels, b.outChannels / b.groups, ...k], fanInUniform(fanIn)), ...(b.bias ? [param("bias", [b.outChannels], fanInUniform(fanIn))] : [])] };
       },
       summary: (b) => convSummary(b),
-      inputs: [x],
-      forward: (self, b, call, site, em, who) => convTranspose3d(call.x, param_(self, "weight")!, param_(self, "bias"), b, site, em, who),
+      // forward(x, outputSize): PyTorch's output_size, which picks the output padding
+      inputs: [x, opt("outputSize", "any", null, { nullable: true })],
+      forward: (self, b, call, site, em, who) => {
+        const weight = param_(self, "weight")!;
+        if (call.outputSize === null) return convTranspose3d(call.x, weight, param_(self, "bias"), b, site, em, who);
+        volume(call.x, who, site);
+        const conv = { kernelSize: (weight.node.shape as number[]).slice(2), stride: triple(b.stride, "stride", 1, who, site), padding: triple(b.padding, "padding", 0, who, site), dilation: triple(b.dilation, "dilation", 1, who, site) };
+        return convTranspose3d(call.x, weight, param_(self, "bias"), { ...b, outputPadding: outputPaddingFor(call.outputSize, call.x, conv, site, who) }, site, em, who);
+      },
     },
     MaxPool3d: { args: pool3dArgs(false), inputs: [x], forward: (_self, b, call, site, em, who) => (checkPoolOptions(b, who, site), pool3d("max_pool2d", call.x, b, site, em, who)) },
     AvgPool3d: { args: pool3dArgs(true), inputs: [x], forward: (_self, b, call, site, em, who) => (checkPoolOptions(b, who, site), pool3d("avg_pool2d", call.x, b, site, em, who)) },
