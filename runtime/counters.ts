@@ -100,7 +100,28 @@ const GLOBAL_FIELDS = [
   "uniqueBytesWritten",
 ] as const;
 
-const isCount = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+/**
+ * The largest count a file may hold: 2^48 (2.8·10^14). A counted run records every access on the
+ * CPU (~10^7 a second), so a real count is far below; a larger one (2^53 − 1) is an edited file,
+ * and sums and differences of counts up to it stay exact.
+ */
+export const MAX_COUNT = 2 ** 48;
+
+const isCount = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0 && v <= MAX_COUNT;
+
+/**
+ * Where a count is below the fewest it can be (wavefronts under the conflict-free count, sectors
+ * under the fewest that hold the bytes): the printed bank conflicts and excess sectors would be
+ * negative. Pairs of field names, the actual first.
+ */
+const AT_LEAST_IDEAL = [["wavefronts", "idealWavefronts"], ["loadSectors", "loadIdealSectors"], ["storeSectors", "storeIdealSectors"], ["sectors", "idealSectors"]] as const;
+
+function belowIdeal(counts: Record<string, unknown>): string | undefined {
+  for (const [actual, ideal] of AT_LEAST_IDEAL)
+    if (typeof counts[actual] === "number" && typeof counts[ideal] === "number" && (counts[actual] as number) < (counts[ideal] as number))
+      return `${actual} ${counts[actual]} is less than ${ideal} ${counts[ideal]}: no access takes fewer than the fewest it can`;
+  return undefined;
+}
 const isDim3 = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every((d) => isCount(d) && d > 0);
 
 /**
@@ -127,8 +148,12 @@ export function validateCountersFile(json: unknown, where: string): CountersFile
     if (!isDim3(launch.block)) bad(`${at}.block must be three positive integers`);
     const shared = launch.shared as Record<string, unknown> | undefined;
     const global = launch.global as Record<string, unknown> | undefined;
-    for (const k of SHARED_FIELDS) if (!isCount(shared?.[k])) bad(`${at}.shared.${k} must be a count`);
-    for (const k of GLOBAL_FIELDS) if (!isCount(global?.[k])) bad(`${at}.global.${k} must be a count`);
+    for (const k of SHARED_FIELDS) if (!isCount(shared?.[k])) bad(`${at}.shared.${k} must be a count (an integer from 0 to 2^48)`);
+    for (const k of GLOBAL_FIELDS) if (!isCount(global?.[k])) bad(`${at}.global.${k} must be a count (an integer from 0 to 2^48)`);
+    const sharedBelow = belowIdeal(shared!);
+    if (sharedBelow) bad(`${at}.shared: ${sharedBelow}`);
+    const globalBelow = belowIdeal(global!);
+    if (globalBelow) bad(`${at}.global: ${globalBelow}`);
     if (launch.sites !== undefined) {
       if (!Array.isArray(launch.sites)) bad(`${at}.sites must be an array`);
       (launch.sites as unknown[]).forEach((site, j) => {
@@ -138,7 +163,9 @@ export function validateCountersFile(json: unknown, where: string): CountersFile
         if (!Number.isSafeInteger(s!.at) || (s!.at as number) < -1) bad(`${where}.at must be an offset or -1`);
         if (s!.access !== "shared" && s!.access !== "load" && s!.access !== "store") bad(`${where}.access must be "shared", "load" or "store"`);
         const fields = s!.access === "shared" ? ["requests", "wavefronts", "idealWavefronts"] : ["requests", "sectors", "idealSectors"];
-        for (const k of fields) if (!isCount(s![k])) bad(`${where}.${k} must be a count`);
+        for (const k of fields) if (!isCount(s![k])) bad(`${where}.${k} must be a count (an integer from 0 to 2^48)`);
+        const siteBelow = belowIdeal(s!);
+        if (siteBelow) bad(`${where}: ${siteBelow}`);
         if (s!.source !== undefined) {
           const source = s!.source as Record<string, unknown> | null;
           const frames = source?.frames;

@@ -48,6 +48,11 @@ describe("counters file", () => {
     ["site's access", (f: any) => (f.launches[2].sites = [{ at: 16, access: "texture", requests: 1 }]), 'launches[2].sites[0].access must be "shared", "load" or "store"'],
     ["site's offset", (f: any) => (f.launches[2].sites = [{ at: -2, access: "load", requests: 1, sectors: 4, idealSectors: 4 }]), "launches[2].sites[0].at must be an offset or -1"],
     ["site's count", (f: any) => (f.launches[2].sites = [{ at: 16, access: "shared", requests: 1, sectors: 4, idealSectors: 4 }]), "launches[2].sites[0].wavefronts must be a count"],
+    // sec57 F13: an edited file printed negative bank conflicts and an estimate of hours
+    ["count past 2^48", (f: any) => (f.launches[1].shared.requests = 2 ** 53 - 1), "launches[1].shared.requests must be a count (an integer from 0 to 2^48)"],
+    ["wavefront count", (f: any) => Object.assign(f.launches[4].shared, { wavefronts: 0, idealWavefronts: 8 }), "launches[4].shared: wavefronts 0 is less than idealWavefronts 8: no access takes fewer than the fewest it can"],
+    ["sector count", (f: any) => Object.assign(f.launches[4].global, { storeSectors: 1, storeIdealSectors: 2 }), "launches[4].global: storeSectors 1 is less than storeIdealSectors 2"],
+    ["site's sectors", (f: any) => (f.launches[2].sites = [{ at: 16, access: "load", requests: 1, sectors: 3, idealSectors: 4 }]), "launches[2].sites[0]: sectors 3 is less than idealSectors 4"],
     ["site's source", (f: any) => (f.launches[2].sites = [{ at: 16, access: "load", requests: 1, sectors: 4, idealSectors: 4, source: { frames: [{ function: "k", file: "model.cu", line: 0 }] } }]), "launches[2].sites[0].source.frames must be a list of { function, file, line }"],
   ])("refuses a file with a bad %s, naming the field and the file", (_what, spoil, message) => {
     const f = lenet();
