@@ -73,10 +73,16 @@ describe("padding: F.pad's modes and the padding layers", () => {
   it("the gradient of a padded position flows to the value it copies", () => {
     expect(gradCheck(model("return [F.pad(x.view(-1, 1, 4), [2, 3], 'reflect').flatten(1), F.pad(x.view(-1, 1, 2, 2), [1, 1, 1, 1], 'replicate').flatten(1), F.pad(x.view(-1, 1, 4), [3, 2], 'circular').flatten(1)];", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
   });
-  it("refuses what PyTorch refuses: reflect by the dim's size, non-spatial dims, negative amounts, a value", () => {
+  it("a negative amount crops, as PyTorch's: reflect and replicate from the input's own edges, circular wrapping what the crop left", () => {
+    const got = outputs("return [F.pad(x, [-1, 3], 'reflect'), F.pad(x, [2, -1], 'replicate'), F.pad(x, [-1, 2], 'circular')].map((t) => t.flatten(1));", "x: Tensor<[Batch, 1, 4]>", { x });
+    expect(got[0]).toEqual([2, 3, 4, 3, 2, 1]);
+    expect(got[1]).toEqual([1, 1, 1, 2, 3]);
+    expect(got[2]).toEqual([2, 3, 4, 2, 3]);
+    expect(gradCheck(model("return [F.pad(x.view(-1, 1, 4), [-1, 3], 'reflect').flatten(1), F.pad(x.view(-1, 1, 4), [-2, 1], 'circular').flatten(1)];", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
+  });
+  it("refuses what PyTorch refuses: reflect by the dim's size, non-spatial dims, a value", () => {
     expect(first(model("return F.pad(x, [4, 0], 'reflect');", "x: Tensor<[Batch, 1, 4]>"))).toMatch(/^TSDP\d+ 5: F\.pad: mode "reflect" pads dim 2 \(size 4\) by at most 3 on a side, got \(4, 0\)/);
     expect(first(model("return F.pad(x, [1, 1], 'replicate');", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: F\.pad: mode "replicate" pads the spatial dims, at most the last 0 of \[Batch, 4\]/);
-    expect(first(model("return F.pad(x, [-1, 1], 'circular');", "x: Tensor<[Batch, 1, 4]>"))).toMatch(/^TSDP\d+ 5: F\.pad: mode "circular" takes no negative amounts/);
     expect(first(model("return F.pad(x, [1, 1], 'reflect', 2);", "x: Tensor<[Batch, 1, 4]>"))).toMatch(/^TSDP\d+ 5: F\.pad: value applies to mode "constant" only/);
     expect(first(model("return this.p(x);", "x: Tensor<[Batch, 1, 4, 4]>", "p = new nn.ZeroPad2d([1, 1, 1]);"))).toMatch(/^TSDP\d+ 3: nn\.ZeroPad2d: padding must be one number or 4/); // at the constructor's argument
   });

@@ -168,8 +168,14 @@ function padFromEdges(b: Bound, site: CallSite, em: GraphEmitter, who: string): 
   const at = locOfArg(b, "pad", site);
   if (amounts.length / 2 > rank - 2)
     fail("invalidArgument", `${who}: mode "${b.mode}" pads the spatial dims, at most the last ${Math.max(rank - 2, 0)} of ${formatShape(input.node.shape)}; got ${amounts.length / 2} (before, after) pairs`, at);
-  if (amounts.some((a) => a < 0)) fail("invalidArgument", `${who}: mode "${b.mode}" takes no negative amounts (only "constant" crops)`, at);
   if (b.value !== 0) fail("invalidArgument", `${who}: value applies to mode "constant" only, got ${b.value} with mode "${b.mode}"`, locOfArg(b, "value", site));
+  if (amounts.some((a) => a < 0)) {
+    // a negative amount crops, as PyTorch's: its reflection and replication kernels index from the
+    // input's own edges (pad, then crop), its circular pad crops first and wraps what is left
+    const crop = (t: TensorValue) => pad({ ...b, x: t, pad: amounts.map((a) => Math.min(a, 0)), mode: "constant", value: 0 }, site, em, who);
+    const grow = (t: TensorValue) => padFromEdges({ ...b, x: t, pad: amounts.map((a) => Math.max(a, 0)) }, site, em, who);
+    return b.mode === "circular" ? grow(crop(input)) : crop(grow(input));
+  }
   const c = ops(em, who, site);
   const reversed = (t: TensorValue, dim: number) => {
     const n = t.node.shape[dim] as number;
