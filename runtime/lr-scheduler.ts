@@ -282,6 +282,15 @@ export class LambdaLR extends LRScheduler {
   }
 }
 
+/**
+ * The most calls of a MultiplicativeLR's λ one rate may take (README): its rate at step t is the
+ * product of λ over every step before, which a scheduler that stepped there carries along (one
+ * call a step) but one told its lastEpoch (loadStateDict, or the field set) would replay from step
+ * 0 — 2⁵³ − 1 steps ran for hours. Its stateDict carries the product (`factor`), as PyTorch's
+ * optimizer keeps the lr, so a resume is one step.
+ */
+export const MAX_REPLAYED_STEPS = 10_000_000;
+
 /** MultiplicativeLR: each step's lr is the last one times λ(t). */
 export class MultiplicativeLR extends LRScheduler {
   constructor(target: SchedulerTarget, readonly lrLambda: (epoch: number) => number) {
@@ -293,9 +302,31 @@ export class MultiplicativeLR extends LRScheduler {
   lrFrom(base: number, t: number): number {
     let { t: from, factor } = this.reached;
     if (t < from) [from, factor] = [0, 1];
+    this.checkReplay(t, from);
     for (let e = from + 1; e <= t; e++) factor *= this.lrLambda(e);
     this.reached = { t, factor };
     return base * factor;
+  }
+  /** Refuses a rate that would call λ more than MAX_REPLAYED_STEPS times (step t, from the step `from` already known). */
+  private checkReplay(t: number, from: number, who = this.who): void {
+    if (t - from > MAX_REPLAYED_STEPS)
+      throw new RangeError(
+        `${who}: its rate at step ${t} is the product of lrLambda over the ${t - from} steps from step ${from}, more than the ${MAX_REPLAYED_STEPS} tsdp replays (one lrLambda call each); resume with loadStateDict(stateDict()) of the scheduler that stepped there (it carries the product, "factor"), or step it there`,
+      );
+  }
+  /** lastEpoch and the product of λ up to it (`factor`): loadStateDict resumes from it without calling λ again. */
+  override stateDict(): { lastEpoch: number; factor: number } {
+    return { lastEpoch: this.lastEpoch, factor: this.lrFrom(1, this.lastEpoch) };
+  }
+  /** A state without `factor` (PyTorch's, or one written by hand) replays λ up to lastEpoch, at most MAX_REPLAYED_STEPS calls. */
+  override loadStateDict(state: { lastEpoch: number; factor?: number }): void {
+    const who = `${this.who}.loadStateDict`;
+    const factor = state?.factor;
+    if (factor !== undefined && (typeof factor !== "number" || !Number.isFinite(factor)))
+      throw new RangeError(`${who}: factor (the product of lrLambda up to lastEpoch) must be a finite number, got ${describeValue(factor)}`);
+    super.loadStateDict(state);
+    if (factor !== undefined) this.reached = { t: this.lastEpoch, factor };
+    else this.checkReplay(this.lastEpoch, 0, who);
   }
   private continued = { t: -1, factor: 1 };
   /**
@@ -306,6 +337,7 @@ export class MultiplicativeLR extends LRScheduler {
   lrContinuing(lr: number, t: number): number {
     let { t: from, factor } = this.continued;
     if (t < from) [from, factor] = [-1, 1];
+    this.checkReplay(t, from);
     for (let e = from + 1; e <= t; e++) factor *= this.lrLambda(e);
     this.continued = { t, factor };
     return lr * factor;

@@ -122,6 +122,25 @@ describe("lrScheduler: PyTorch's learning rates per step", () => {
     }
     expect(calls).toBe(99);
     expect(mult.lr).toBeCloseTo(0.99 ** 100, 12);
+    // its state carries the product of λ: a resume at any step costs no λ call, and one without it
+    // (or a step set by hand) replays at most MAX_REPLAYED_STEPS calls, refused beyond (2⁵³ − 1 ran for hours)
+    const state = mult.stateDict();
+    expect(state).toEqual({ lastEpoch: 100, factor: expect.closeTo(0.99 ** 100, 12) });
+    calls = 0;
+    const far = new lrScheduler.MultiplicativeLR(1, () => (calls++, 0.99));
+    far.loadStateDict({ ...state, lastEpoch: 2 ** 53 - 1 });
+    expect(far.options().lr).toBeCloseTo(0.99 ** 100, 12);
+    expect(calls).toBe(0);
+    expect(() => new lrScheduler.MultiplicativeLR(1, () => 0.99).loadStateDict({ lastEpoch: 2 ** 53 - 1 })).toThrow(
+      /MultiplicativeLR\.loadStateDict: its rate at step 9007199254740991 is the product of lrLambda over the 9007199254740991 steps from step 0, more than the 10000000 tsdp replays .*resume with loadStateDict\(stateDict\(\)\)/,
+    );
+    expect(() => new lrScheduler.MultiplicativeLR(1, () => 0.99).loadStateDict({ lastEpoch: 3, factor: NaN })).toThrow(/factor \(the product of lrLambda up to lastEpoch\) must be a finite number, got number NaN/);
+    const byHand = new lrScheduler.MultiplicativeLR(1, () => 0.99);
+    byHand.lastEpoch = 1e12;
+    expect(() => byHand.options()).toThrow(/MultiplicativeLR: its rate at step 1000000000000 is the product of lrLambda over the 1000000000000 steps/);
+    const old = new lrScheduler.MultiplicativeLR(1, () => 0.5);
+    old.loadStateDict({ lastEpoch: 3 });
+    expect(old.lr).toBe(0.125);
     const warm = new lrScheduler.CosineAnnealingWarmRestarts(1, { t0: 7 });
     warm.lastEpoch = 1e9;
     expect(warm.lr).toBeCloseTo((1 + Math.cos((Math.PI * (1e9 % 7)) / 7)) / 2, 12);
