@@ -5,7 +5,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { BuildDirectoryError, CONTROL_CHARACTERS, hasControl, printable } from "./errors.ts";
-import { libraryMismatch, type Manifest } from "./manifest.ts";
+import { digestMismatch, libraryMismatch, type Manifest } from "./manifest.ts";
 import { jsonNestingPast } from "./safetensors.ts";
 
 /** A file of a build directory that is not what it should be: not a regular file, or too large. */
@@ -20,13 +20,9 @@ export class NotARegularFile extends Error {
  * refused at once instead of hanging the process or filling its memory.
  */
 export function readRegularFile(path: string, maxBytes: number): Buffer {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const fd = openRegular(path, maxBytes);
   try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw Object.assign(new Error(`${path} is a directory`), { code: "EISDIR" });
-    if (!st.isFile()) throw new NotARegularFile(`${path} is not a regular file`);
-    if (st.size > maxBytes) throw Object.assign(new NotARegularFile(`${path} has ${st.size} bytes, more than the ${maxBytes} it may have`), { size: st.size });
-    const bytes = Buffer.alloc(st.size);
+    const bytes = Buffer.alloc(fstatSync(fd).size);
     let got = 0;
     for (let n; got < bytes.length && (n = readSync(fd, bytes, got, bytes.length - got, got)) > 0; ) got += n;
     // A file that shrank while being read is reported by its size: the caller's checks refuse it.
@@ -35,6 +31,46 @@ export function readRegularFile(path: string, maxBytes: number): Buffer {
     closeSync(fd);
   }
 }
+
+/** A descriptor of the regular file `path` of at most `maxBytes` bytes (readRegularFile's checks); the caller closes it. */
+function openRegular(path: string, maxBytes: number): number {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw Object.assign(new Error(`${path} is a directory`), { code: "EISDIR" });
+    if (!st.isFile()) throw new NotARegularFile(`${path} is not a regular file`);
+    if (st.size > maxBytes) throw Object.assign(new NotARegularFile(`${path} has ${st.size} bytes, more than the ${maxBytes} it may have`), { size: st.size });
+    return fd;
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
+/**
+ * The size and sha256 of the regular file `path` (at most `maxBytes`), read a MiB at a time: a
+ * file whose seal does not match is refused in bounded memory. A sparse 2 GB library held 2 GB
+ * for 50 s before the refusal when the whole file was read first.
+ */
+export function regularFileDigest(path: string, maxBytes: number): { size: number; sha256: string } {
+  const fd = openRegular(path, maxBytes);
+  try {
+    const hash = createHash("sha256");
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    let size = 0;
+    for (let n; (n = readSync(fd, chunk, 0, chunk.length, size)) > 0 && size <= maxBytes; size += n) hash.update(chunk.subarray(0, n));
+    return { size, sha256: hash.digest("hex") };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The largest library load() reads: 1 GiB. A tsdp build's library is tens of MB (its kernels and
+ * the harness); a manifest that promises more was edited, and refusing it before reading keeps a
+ * sparse file from costing gigabytes (past 2 GiB Node's read failed with an internal message).
+ */
+export const MAX_LIBRARY_BYTES = 1 << 30;
 
 /** build.json as far as the runtime reads it (written by tsdp compile; see compiler/6-build/freshness.ts). */
 interface RecordedBuild {
@@ -188,11 +224,23 @@ export const rebuildHint = (dir: string, sourceFile?: string): string => `rebuil
  */
 export function readVerifiedLibrary(dir: string, manifest: Manifest, manifestPath: string): Buffer {
   const libPath = join(dir, manifest.library);
+  if (manifest.libraryBytes > MAX_LIBRARY_BYTES)
+    throw new BuildDirectoryError(
+      `load: ${manifestPath} says its library ${libPath} has ${manifest.libraryBytes} bytes, more than the ${MAX_LIBRARY_BYTES} (1 GiB) a tsdp library may have (a build's is tens of MB): the manifest was edited; it is not read: ${rebuildHint(dir, manifest.sourceFile)}`,
+      manifestPath,
+    );
   let bytes: Buffer;
   try {
     // Never more than the manifest says: a huge or endless file is refused without reading it all.
+    // The seal is checked first a MiB at a time, so a file that fails it never sits in memory; the
+    // bytes read after it are checked again (the file may have changed in between).
+    const digest = regularFileDigest(libPath, manifest.libraryBytes + 1);
+    const early = digestMismatch(manifest, digest.size, () => digest.sha256);
+    if (early)
+      throw new BuildDirectoryError(`load: ${libPath} is not the library ${manifestPath} was built with: ${early}; it is not loaded: ${rebuildHint(dir, manifest.sourceFile)}`, libPath);
     bytes = readRegularFile(libPath, manifest.libraryBytes + 1);
   } catch (e) {
+    if (e instanceof BuildDirectoryError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     const why =
       e instanceof NotARegularFile

@@ -537,9 +537,14 @@ export const sha256 = (bytes: Uint8Array): string => createHash("sha256").update
  * build), or null when they are the ones the manifest was sealed with.
  */
 export function libraryMismatch(manifest: Pick<Manifest, "librarySha256" | "libraryBytes">, bytes: Uint8Array): string | null {
-  if (bytes.length !== manifest.libraryBytes)
-    return `it has ${bytes.length} bytes, the manifest says ${manifest.libraryBytes} (${bytes.length < manifest.libraryBytes ? "truncated" : "replaced or appended to"})`;
-  const actual = sha256(bytes);
+  return digestMismatch(manifest, bytes.length, () => sha256(bytes));
+}
+
+/** libraryMismatch of a file known by its size and its sha256 (computed only when the size fits). */
+export function digestMismatch(manifest: Pick<Manifest, "librarySha256" | "libraryBytes">, size: number, digest: () => string): string | null {
+  if (size !== manifest.libraryBytes)
+    return `it has ${size} bytes, the manifest says ${manifest.libraryBytes} (${size < manifest.libraryBytes ? "truncated" : "replaced or appended to"})`;
+  const actual = digest();
   if (actual !== manifest.librarySha256) return `its sha256 is ${actual}, the manifest says ${manifest.librarySha256} (corrupted or replaced)`;
   return null;
 }

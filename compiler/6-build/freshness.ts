@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { readRegularFile } from "../../runtime/build-directory.ts";
-import { libraryMismatch, parseManifest, readManifestText } from "../../runtime/manifest.ts";
+import { regularFileDigest } from "../../runtime/build-directory.ts";
+import { digestMismatch, parseManifest, readManifestText } from "../../runtime/manifest.ts";
 import { isFreshBuild, tsdpFingerprint } from "./up-to-date.mjs";
 
 // A warm `tsdp compile` must not pay for parsing: the output directory records the hashes of the
@@ -57,7 +57,9 @@ export function isFresh(outDir: string, file: string, options: object): boolean 
   try {
     const manifestPath = join(outDir, "manifest.json");
     const manifest = parseManifest(readManifestText(manifestPath), manifestPath);
-    return libraryMismatch(manifest, readRegularFile(join(outDir, manifest.library), manifest.libraryBytes + 1)) === null;
+    // streamed: an edited manifest's libraryBytes must not make the check hold a sparse file in memory
+    const library = regularFileDigest(join(outDir, manifest.library), manifest.libraryBytes + 1);
+    return digestMismatch(manifest, library.size, () => library.sha256) === null;
   } catch {
     return false;
   }

@@ -35,6 +35,22 @@ function readRegular(path, maxBytes) {
   }
 }
 
+/** A regular file's size and sha256 (at most `maxBytes`), read a MiB at a time: a sparse library of GBs is checked in bounded memory. */
+function regularDigest(path, maxBytes) {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > maxBytes) throw new Error(`${path} is not a regular file of at most ${maxBytes} bytes`);
+    const hash = createHash("sha256");
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    let size = 0;
+    for (let n; size <= maxBytes && (n = readSync(fd, chunk, 0, chunk.length, size)) > 0; size += n) hash.update(chunk.subarray(0, n));
+    return { size, sha: hash.digest("hex") };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function walk(dir, out) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
@@ -133,8 +149,8 @@ export function isFreshBuild(outDir, file, optionsJson) {
     if (scoped && sha256(readRegular(join(outDir, "package.json"), 1 << 16)) !== outputs["package.json"]) return false;
     const manifest = JSON.parse(readRegular(join(outDir, "manifest.json"), 64 << 20).toString("utf8"));
     if (typeof manifest.library !== "string" || !/^[\w.-]+$/.test(manifest.library) || !Number.isSafeInteger(manifest.libraryBytes)) return false;
-    const library = readRegular(join(outDir, manifest.library), manifest.libraryBytes + 1);
-    return library.length === manifest.libraryBytes && sha256(library) === manifest.librarySha256;
+    const library = regularDigest(join(outDir, manifest.library), manifest.libraryBytes + 1);
+    return library.size === manifest.libraryBytes && library.sha === manifest.librarySha256;
   } catch {
     return false;
   }
