@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { ts } from "ts-morph";
 import { cIdentifier } from "../5-codegen/escape.ts";
 import { CompileError, diagnostic, fail, type Diagnostic, type SourceLoc } from "../diagnostics/diagnostic.ts";
-import { jsonSpans, lineCol, pathKey, type JsonSpans } from "./json-locations.ts";
+import { jsonSpans, lineIndex, pathKey, type JsonSpans } from "./json-locations.ts";
 import { knobNames, type KernelTuning, type KnobFamily, type KnobOverrides, type KnobValue } from "./knobs.ts";
 
 // The tuning file (issue 18, item 2): `model.tune.json` next to the model, or the file --tune names.
@@ -113,18 +113,22 @@ export function parseTuningFile(text: string, file: string): TuningFile {
   } catch (e) {
     // V8's message has no position for most errors; TypeScript's JSON parser says where
     const problem = (ts.parseJsonText(file, text) as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics?.[0];
-    const loc = problem ? locAt(text, file, problem.start, Math.max(1, problem.length)) : undefined;
+    const loc = problem ? locAt(lineIndex(text), file, problem.start, Math.max(1, problem.length)) : undefined;
     const why = problem ? ts.flattenDiagnosticMessageText(problem.messageText, " ") : (e as Error).message;
     return fail("badTuningFile", `${file} is not valid JSON: ${why}`, loc);
   }
   const spans = jsonSpans(text);
-  const where = (path: string[], of: "key" | "value" = "key") => spanLoc(text, file, spans, path, of);
+  // one pass over the text for every location asked below (an entry and each knob ask): linear in the file
+  const lines = lineIndex(text);
+  const where = (path: string[], of: "key" | "value" = "key") => spanLoc(lines, file, spans, path, of);
   if (!isObject(json)) return fail("badTuningFile", `${file}: expected an object {"kernels": {...}}, got ${describe(json)}`, where([], "value"));
   for (const key of Object.keys(json)) if (!TOP_LEVEL.includes(key)) fail("badTuningFile", `${file}: unknown top-level key ${quoted(key)} (expected ${TOP_LEVEL.map((k) => JSON.stringify(k)).join(", ")})`, where([key]));
   const kernels = json.kernels ?? {};
   if (!isObject(kernels)) return fail("badTuningFile", `${file}: "kernels" must be an object of kernel name → knobs, got ${describe(kernels)}`, where(["kernels"], "value"));
   const autotuned = json.autotuned ?? [];
   if (!Array.isArray(autotuned) || !autotuned.every((k) => typeof k === "string")) return fail("badTuningFile", `${file}: "autotuned" must be a list of kernel names`, where(["autotuned"], "value"));
+  // looked up once per entry: a set, not a scan of the list
+  const autotunedSet = new Set<string>(autotuned);
   if (json.tunedFor !== undefined && !isObject(json.tunedFor)) return fail("badTuningFile", `${file}: "tunedFor" must be an object`, where(["tunedFor"], "value"));
   const entries = new Map<string, TuningEntry>();
   for (const [kernel, knobs] of Object.entries(kernels)) {
@@ -135,7 +139,7 @@ export function parseTuningFile(text: string, file: string): TuningFile {
         fail("illegalKnob", `${file}: ${kernel}.${knob} must be a string or a number, got ${describe(value)}`, where(["kernels", kernel, knob], "value"));
       knobAt[knob] = where(["kernels", kernel, knob], "value")!;
     }
-    entries.set(kernel, { kernel, knobs: knobs as KnobOverrides, origin: autotuned.includes(kernel) ? "autotuner" : "tuning file", at: where(["kernels", kernel])!, knobAt });
+    entries.set(kernel, { kernel, knobs: knobs as KnobOverrides, origin: autotunedSet.has(kernel) ? "autotuner" : "tuning file", at: where(["kernels", kernel])!, knobAt });
   }
   return { file, sha256: createHash("sha256").update(text).digest("hex"), entries, ...(json.tunedFor ? { tunedFor: json.tunedFor as Record<string, unknown> } : {}) };
 }
@@ -150,14 +154,14 @@ function quoted(v: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}… (${text.length} characters)` : text;
 }
 
-function locAt(text: string, file: string, offset: number, length: number): SourceLoc {
-  return { file, ...lineCol(text, offset), length };
+function locAt(lines: ReturnType<typeof lineIndex>, file: string, offset: number, length: number): SourceLoc {
+  return { file, ...lines(offset), length };
 }
 
-function spanLoc(text: string, file: string, spans: JsonSpans, path: string[], of: "key" | "value"): SourceLoc | undefined {
+function spanLoc(lines: ReturnType<typeof lineIndex>, file: string, spans: JsonSpans, path: string[], of: "key" | "value"): SourceLoc | undefined {
   const s = spans.get(pathKey(path));
   if (!s) return undefined;
-  return of === "key" ? locAt(text, file, s.keyAt, s.keyLength) : locAt(text, file, s.valueAt, s.valueLength);
+  return of === "key" ? locAt(lines, file, s.keyAt, s.keyLength) : locAt(lines, file, s.valueAt, s.valueLength);
 }
 
 // ---- against the model's kernels ----
