@@ -913,7 +913,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     this.#busy = "loadCheckpoint";
     let tensors: Awaited<ReturnType<typeof readSafetensorsFile>>["tensors"];
     try {
-      ({ tensors } = await readSafetensorsFile(path));
+      ({ tensors } = await readSafetensorsFile(path, { maxTensors: this.#checkpointTensorBound() }));
     } finally {
       this.#busy = null;
     }
@@ -971,6 +971,16 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const momentumStarted = steps === undefined ? undefined : [...plan.keys()].some((name) => this.#params.get(name)!.kind === "optimizer");
     const scalars = steps === undefined ? undefined : { muProduct: muProduct ?? Number.NaN, momentumStarted };
     this.#writeAll("loadCheckpoint", where, [...plan].map(([name, { data }]) => ({ name, data })), steps, scalars);
+  }
+
+  /**
+   * The most tensors a checkpoint of this model can hold, twice over and then some (a file holds
+   * each key once: the state_dict's, the optimizer's state, its step and Πμ, the computed tables):
+   * a header listing more is refused before it is parsed, which in a 95 MB header took 2.8 GB.
+   */
+  #checkpointTensorBound(): number {
+    const optimizer = [...this.#params.values()].filter((p) => p.kind === "optimizer").length;
+    return 2 * (this.#keys.order.length + optimizer + this.#keys.constants.size + 2) + 64;
   }
 
   /**

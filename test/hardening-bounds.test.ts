@@ -2,7 +2,7 @@ import { cpSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
-import { BuildDirectoryError, load } from "../runtime/index.ts";
+import { BuildDirectoryError, SafetensorsError, decodeSafetensors, encodeSafetensors, load } from "../runtime/index.ts";
 import { scratchDir } from "./helpers.ts";
 
 // sec57 F10: what a model directory's manifest promises bounds what load() reads, and a library
@@ -53,5 +53,33 @@ describe("the library's size and seal bound what load reads", () => {
     expect(e.message).toMatch(/is not the library .* was built with: its sha256 is [0-9a-f]{64}, the manifest says/);
     // hashed a MiB at a time: the peak did not grow by the file's size (maxRSS is in KiB)
     expect(process.resourceUsage().maxRSS - peak).toBeLessThan((size >> 10) / 4);
+  });
+});
+
+// sec57 F12: a checkpoint's header is bounded by what the model can hold before it is parsed: a
+// 95 MB header of 1.15M empty tensors took 2.8 GB and 19 s to parse before "unexpected tensor".
+describe("a checkpoint's header is bounded by the model's tensor count before it is parsed", () => {
+  /** `n` empty tensors: the smallest entries a header can list. */
+  const emptyTensors = (n: number) => new Map(Array.from({ length: n }, (_, i) => [`t${i}`, { dtype: "F32", shape: [0], data: new Float32Array(0) }] as const));
+
+  it("loadCheckpoint refuses a header of 100,000 tensors for a model of a few, saying so", async () => {
+    const file = join(scratchDir("tsdp-bounds-"), "many.safetensors");
+    writeFileSync(file, encodeSafetensors(emptyTensors(100_000) as never));
+    const model = await load(mlpDir);
+    try {
+      const e = await model.loadCheckpoint(file).then(() => undefined, (err: Error) => err);
+      expect(e).toBeInstanceOf(SafetensorsError);
+      expect((e as SafetensorsError).code).toBe("HeaderTooLarge");
+      expect(e!.message).toMatch(/many\.safetensors: the header lists more than \d+ tensors, more than the reader can use .*it was not parsed/);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("decodeSafetensors takes the bound as an option; without one, or within it, the file decodes", () => {
+    const bytes = encodeSafetensors(emptyTensors(10) as never, { note: 'a "data_offsets" value in the metadata' });
+    expect(() => decodeSafetensors(bytes, "f", { maxTensors: 9 })).toThrow(/lists more than 9 tensors/);
+    expect(decodeSafetensors(bytes, "f", { maxTensors: 10 }).tensors.size).toBe(10);
+    expect(decodeSafetensors(bytes, "f").tensors.size).toBe(10);
   });
 });
