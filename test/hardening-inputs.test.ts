@@ -71,6 +71,20 @@ describe("files a model imports are read as bounded regular files", () => {
     mkdirSync(join(dir, "dep.ts"));
     expect(shown(errorsOfFile(join(dir, "model.ts")))).toEqual([`TSDP1004 2:10: cannot read ${join(dir, "dep.ts")}: it is a directory`]);
   });
+
+  it("an import that is a symlink to a file other than a .ts file is refused at the import, unread (sec57 F8: /etc/passwd's lines were quoted)", () => {
+    const dir = writeFiles({ "model.ts": importing, "outside/secret.env": "SECRET_TOKEN=hunter2\n" });
+    symlinkSync(join(dir, "outside", "secret.env"), join(dir, "dep.ts"));
+    const errors = errorsOfFile(join(dir, "model.ts"));
+    expect(shown(errors)).toEqual([
+      `TSDP1004 2:10: cannot read ${join(dir, "dep.ts")}: it is a symbolic link to ${join(dir, "outside", "secret.env")}, which is not a TypeScript (.ts) file; an import must reach a .ts file, through links too`,
+    ]);
+    expect(errors.map((d) => formatDiagnostic(d)).join("\n")).not.toContain("hunter2");
+    // a link to a TypeScript file is an import as any other
+    const ok = writeFiles({ "model.ts": importing, "shared/dep.ts": "export const root = 4;\n" });
+    symlinkSync(join(ok, "shared", "dep.ts"), join(ok, "dep.ts"));
+    expect(() => lowerModel(join(ok, "model.ts"))).not.toThrow();
+  });
 });
 
 describe("a backslash in a model file's path", () => {

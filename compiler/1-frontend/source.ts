@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync, statSync } from "node:fs";
 import { dirname, resolve, sep } from "node:path";
 import { Node as TsNode, Project, ts, type SourceFile } from "ts-morph";
 import { NotARegularFile, readRegularFile } from "../../runtime/build-directory.ts";
@@ -69,11 +69,30 @@ function readSource(full: string, path: string, from: SourceLoc | undefined): st
   // node of one replacing the other's: an internal error); a backslash is refused, not reinterpreted
   if (sep === "/" && full.includes("\\"))
     fail(kind, `cannot read ${path}: a path with a backslash (\\) is not supported: the TypeScript project layer reads it as a directory separator, so another file would be read; rename the file or its directory`, from);
+  if (from) checkImportTarget(full, path, from);
   try {
     return readRegularFile(full, MAX_SOURCE_BYTES).toString("utf8");
   } catch (e) {
     return fail(kind, `cannot read ${path}: ${whyUnreadable(e)}`, from);
   }
+}
+
+/**
+ * An import names a TypeScript file (TSDP1003 refuses a package or an absolute path, and
+ * resolveImport takes only .ts names), and the file it reaches through symlinks must be one too:
+ * ./pw.ts → /etc/passwd was read, and its lines quoted in diagnostics. Checked on the resolved
+ * path before anything is read; a link to a device or FIFO is left to readRegularFile's refusal.
+ */
+function checkImportTarget(full: string, path: string, from: SourceLoc): void {
+  let real: string;
+  try {
+    real = realpathSync(full);
+  } catch {
+    return; // missing, a loop: readRegularFile says which
+  }
+  if (real === full || !statSync(real, { throwIfNoEntry: false })?.isFile()) return;
+  if (!real.endsWith(".ts"))
+    fail("importNotFound", `cannot read ${path}: it is a symbolic link to ${real}, which is not a TypeScript (.ts) file; an import must reach a .ts file, through links too`, from);
 }
 
 /** Why a model file could not be read, for its diagnostic. */
