@@ -1035,10 +1035,10 @@ export namespace nn {
   }
   /** outputSize: the output's [D, H, W] (or [N, C, D, H, W]), which picks the output padding as PyTorch's output_size. */
   interface ConvTranspose3d extends ConvTransposeSettings { (x: Tensor, outputSize?: readonly number[] | null): Tensor }
-  interface Pool3dOptions { stride?: Size3 | null; padding?: Size3; ceilMode?: boolean; countIncludePad?: boolean; dilation?: 1; returnIndices?: false; divisorOverride?: null }
-  class MaxPool3d extends Module { constructor(kernelSize: Size3, options?: Pool3dOptions) }
+  interface Pool3dOptions { stride?: Size3 | null; padding?: Size3; ceilMode?: boolean }
+  class MaxPool3d extends Module { constructor(kernelSize: Size3, options?: Pool3dOptions & { dilation?: Size3; returnIndices?: false }) }
   interface MaxPool3d { (x: Tensor): Tensor }
-  class AvgPool3d extends Module { constructor(kernelSize: Size3, options?: Pool3dOptions) }
+  class AvgPool3d extends Module { constructor(kernelSize: Size3, options?: Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null }) }
   interface AvgPool3d { (x: Tensor): Tensor }
   class AdaptiveAvgPool3d extends Module { constructor(outputSize: number | readonly (number | null)[]) }
   interface AdaptiveAvgPool3d { (x: Tensor): Tensor }
@@ -2086,8 +2086,8 @@ export namespace F {
   function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size2, options: { stride?: Size2 | null; padding?: Size2; outputSize?: readonly number[] | null }): Tensor;
   function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: number, stride?: number | null, padding?: number, outputSize?: readonly number[] | null): Tensor;
   function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3 | "same" | "valid", dilation?: nn.Size3, groups?: number): Tensor;
-  function maxPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions): Tensor;
-  function avgPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions): Tensor;
+  function maxPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions & { dilation?: nn.Size3; returnIndices?: false }): Tensor;
+  function avgPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
   function adaptiveAvgPool3d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
   function adaptiveMaxPool3d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;

@@ -69,9 +69,9 @@ function convTranspose3dLoop(x: V5, w: V5, bias: ArrayLike<number> | null, strid
   return { data: out, shape: [n, o, ...size] };
 }
 /** max or mean over each k window of stride s and padding p (the mean counting padding or not). */
-function pool3dLoop(x: V5, kind: "max" | "avg", k: number[], s: number[], p: number[], includePad = true): number[] {
+function pool3dLoop(x: V5, kind: "max" | "avg", k: number[], s: number[], p: number[], includePad = true, dil = [1, 1, 1], divisor?: number): number[] {
   const [n, c, ...dims] = x.shape;
-  const size = dims.map((v, i) => Math.floor((v + 2 * p[i] - k[i]) / s[i]) + 1);
+  const size = dims.map((v, i) => Math.floor((v + 2 * p[i] - dil[i] * (k[i] - 1) - 1) / s[i]) + 1);
   const out: number[] = [];
   for (let b = 0; b < n * c; b++)
     for (let z = 0; z < size[0]; z++)
@@ -82,13 +82,13 @@ function pool3dLoop(x: V5, kind: "max" | "avg", k: number[], s: number[], p: num
           for (let a = 0; a < k[0]; a++)
             for (let q = 0; q < k[1]; q++)
               for (let r = 0; r < k[2]; r++) {
-                const pos = [z * s[0] - p[0] + a, y * s[1] - p[1] + q, xx * s[2] - p[2] + r];
+                const pos = [z * s[0] - p[0] + a * dil[0], y * s[1] - p[1] + q * dil[1], xx * s[2] - p[2] + r * dil[2]];
                 if (pos.some((v, i) => v < 0 || v >= dims[i])) continue;
                 const v = x.data[(((b * dims[0] + pos[0]) * dims[1]) + pos[1]) * dims[2] + pos[2]];
                 acc = kind === "max" ? Math.max(acc, v) : acc + v;
                 count++;
               }
-          out.push(kind === "max" ? acc : acc / (includePad ? k[0] * k[1] * k[2] : count));
+          out.push(kind === "max" ? acc : acc / (divisor ?? (includePad ? k[0] * k[1] * k[2] : count)));
         }
   return out;
 }
@@ -204,6 +204,17 @@ describe("3-D pooling and normalization", () => {
     close(avg.data, pool3dLoop(x, "avg", [3, 3, 3], [2, 2, 2], [1, 1, 1]));
     close(exclusive.data, pool3dLoop(x, "avg", [3, 3, 3], [2, 2, 2], [1, 1, 1], false));
     expect(gradCheck(model("return [F.maxPool3d(x.view(-1, 1, 2, 2, 3), [2, 1, 2], { stride: 1 }).flatten(1), F.avgPool3d(x.view(-1, 1, 2, 2, 3), 2, { padding: 1 }).flatten(1)];", "x: Tensor<[Batch, 12]>").slice(header.length)).checked).toBeGreaterThan(0);
+  });
+  it("MaxPool3d's dilation and AvgPool3d's divisorOverride, as PyTorch's (the box's max; its sum over the divisor)", () => {
+    const x = input([2, 2, 5, 4, 5]);
+    const src = model(
+      "return [this.m(x), this.a(x)];",
+      "x: Tensor<[Batch, 2, 5, 4, 5]>",
+      "m = new nn.MaxPool3d([2, 2, 3], { stride: [1, 2, 1], padding: [1, 1, 1], dilation: [2, 1, 2] }); a = new nn.AvgPool3d(3, { stride: 2, padding: 1, divisorOverride: 5 });",
+    );
+    const [max, avg] = run(src, { x }).outputs;
+    close(max.data, pool3dLoop(x, "max", [2, 2, 3], [1, 2, 1], [1, 1, 1], true, [2, 1, 2]));
+    close(avg.data, pool3dLoop(x, "avg", [3, 3, 3], [2, 2, 2], [1, 1, 1], true, [1, 1, 1], 5));
   });
   it("adaptive pools to any size, each window PyTorch's [⌊i·in/out⌋, ⌈(i+1)·in/out⌉)", () => {
     const x = input([1, 1, 3, 4, 2]);

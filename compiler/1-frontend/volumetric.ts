@@ -162,13 +162,18 @@ function pool3d(op: "max_pool2d" | "avg_pool2d", input: TensorValue, b: Bound, s
   const kernel = triple(b.kernelSize, "kernelSize", 1, who, site, locOfArg(b, "kernelSize", site));
   const stride = b.stride === null || (Array.isArray(b.stride) && b.stride.length === 0) ? kernel : triple(b.stride, "stride", 1, who, site);
   const padding = triple(b.padding, "padding", 0, who, site);
-  if (padding.some((p, i) => 2 * p > kernel[i])) fail("invalidArgument", `${who}: padding ${padding.join("×")} must be at most half the kernel ${kernel.join("×")}`, site.loc);
+  // a max pool's dilation spreads its window (checkPoolOptions refused one for an average)
+  const dilation = op === "max_pool2d" && b.dilation !== undefined ? triple(b.dilation, "dilation", 1, who, site) : ([1, 1, 1] as Triple);
+  const span = kernel.map((k, i) => dilation[i] * (k - 1) + 1);
+  if (padding.some((p, i) => 2 * p > span[i])) fail("invalidArgument", `${who}: padding ${padding.join("×")} must be at most half the kernel ${span.join("×")}`, site.loc);
   const c = ops(em, who, site);
   const channels = fixedDim(input.node.shape, 1, "the channel dim", who, site);
-  // (checkPoolOptions refused returnIndices and a dilation: values only)
-  const planes = pool2d(op, c.reshape(input, [n, channels * d, h, w]), [kernel[1], kernel[2]], [stride[1], stride[2]], [padding[1], padding[2]], b, site, em, who, [1, 1]) as TensorValue;
+  // (checkPoolOptions refused returnIndices: values only.) The box's max or sum is H×W's, then D's;
+  // with divisorOverride, H×W's pool sums (divisor 1) and D's divides the box's sum by it
+  const divided = b.divisorOverride !== null && b.divisorOverride !== undefined;
+  const planes = pool2d(op, c.reshape(input, [n, channels * d, h, w]), [kernel[1], kernel[2]], [stride[1], stride[2]], [padding[1], padding[2]], divided ? { ...b, divisorOverride: 1 } : b, site, em, who, [dilation[1], dilation[2]]) as TensorValue;
   const [oh, ow] = planes.node.shape.slice(2) as number[];
-  const depths = pool2d(op, c.reshape(planes, [n, ch, d, oh * ow]), [kernel[0], 1], [stride[0], 1], [padding[0], 0], b, site, em, who, [1, 1]) as TensorValue;
+  const depths = pool2d(op, c.reshape(planes, [n, ch, d, oh * ow]), [kernel[0], 1], [stride[0], 1], [padding[0], 0], b, site, em, who, [dilation[0], 1]) as TensorValue;
   return c.reshape(depths, [n, ch, depths.node.shape[2], oh, ow]);
 }
 
@@ -199,8 +204,6 @@ const pool3dArgs = (avg: boolean) => [
 
 function checkPoolOptions(b: Bound, who: string, site: CallSite): void {
   if (b.returnIndices) fail("invalidArgument", `${who}: returnIndices: true is not supported (the indices of the maxima are not computed)`, locOfArg(b, "returnIndices", site));
-  if (b.divisorOverride !== null && b.divisorOverride !== undefined) fail("invalidArgument", `${who}: divisorOverride is not supported`, locOfArg(b, "divisorOverride", site));
-  if (b.dilation !== undefined && triple(b.dilation, "dilation", 1, who, site).some((v) => v !== 1)) fail("invalidArgument", `${who}: dilation ${JSON.stringify(b.dilation)} is not supported (1 only)`, locOfArg(b, "dilation", site));
 }
 
 export function volumetricLayers(adaptiveMax: AdaptiveMax, batchNorm2d: LayerSpec, instanceNorm: LayerSpec): Record<string, LayerSpec> {
