@@ -11,9 +11,9 @@
 // state. The fault cases use short collective timeouts (a few seconds) and check that
 // the processes end with a message naming who is missing, rather than hang.
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
@@ -69,7 +69,7 @@ async function start(ranks: readonly number[], size: number, script: string, arg
       child.on("error", fail);
       child.on("close", (status) => done({ status, stdout, stderr }));
     });
-    return { exit, kill: () => child.kill("SIGKILL") };
+    return { exit, kill: () => child.kill("SIGKILL"), pid: child.pid!, port };
   });
 }
 
@@ -167,6 +167,128 @@ describe("torchrun-style launch without mpirun (rendezvous store + Gloo)", () =>
     await rank1.exit;
     expect(r0.status, said([r0])).not.toBe(0);
     expect(r0.stderr).toMatch(/rank 0 of 2: the (all-reduce of a gradient bucket|sum of the processes' batch sizes) \(gloo::allreduce\) (did not complete within 2 s|failed: .*Timed out waiting 2000ms)/);
+  }, 120_000);
+});
+
+/** A connection to rank 0's store, once it listens (up to 60 s). */
+async function storeConnection(port: number): Promise<Socket> {
+  for (let i = 0; ; i++) {
+    try {
+      return await new Promise<Socket>((done, fail) => {
+        const s = connect(port, "127.0.0.1", () => done(s));
+        s.once("error", fail);
+      });
+    } catch (e) {
+      if (i > 600) throw e;
+      await new Promise((done) => setTimeout(done, 100));
+    }
+  }
+}
+
+/** Everything the store sent on s until it closed, and when (ms after the call), or until `ms` passed (closed false). */
+function untilClosed(s: Socket, ms: number): Promise<{ data: Buffer; closed: boolean; after: number }> {
+  const t0 = Date.now();
+  const chunks: Buffer[] = [];
+  s.on("data", (d: Buffer) => chunks.push(d));
+  s.on("error", () => {});
+  return new Promise((done) => {
+    const timer = setTimeout(() => done({ data: Buffer.concat(chunks), closed: false, after: Date.now() - t0 }), ms);
+    s.once("close", () => {
+      clearTimeout(timer);
+      done({ data: Buffer.concat(chunks), closed: true, after: Date.now() - t0 });
+    });
+  });
+}
+
+/** The store's refusal (a length word with its top bit set, then its message), or undefined. */
+function refusal(data: Buffer): string | undefined {
+  if (data.length < 4 || !(data.readUInt32LE(0) & 0x80000000)) return undefined;
+  return data.subarray(4, 4 + (data.readUInt32LE(0) & 0x7fffffff)).toString("utf8");
+}
+
+/** A store request's frame: the op byte, then each field (u32 length, bytes), all after the frame's u32 length. */
+function frame(op: string, ...fields: Buffer[]): Buffer {
+  const body = Buffer.concat([Buffer.from(op), ...fields.flatMap((f) => [Buffer.from(Uint32Array.of(f.length).buffer), f])]);
+  return Buffer.concat([Buffer.from(Uint32Array.of(body.length).buffer), body]);
+}
+
+/** A field of /proc/<pid>/status (VmRSS in kB, Threads). */
+const procStatus = (pid: number, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+
+// Anything that reaches MASTER_PORT talks to rank 0's store (README, Trust model): what it can make
+// rank 0 hold, and how long it can make it wait, is bounded, and nothing it does ends the process.
+describe("rank 0's store against a process that is not a rank", () => {
+  it("a length word alone allocates nothing, stalled and surplus connections are dropped, and rank 0 ends with its own message", async () => {
+    const dir = await lenet();
+    // rank 1 of 2 never comes: rank 0 waits 20 s in the join's barrier, serving the store
+    const [rank0] = await start([0], 2, "test/distributed/faults.ts", [dir, "error"], { TSDP_DIST_TIMEOUT: "20" });
+    const port = rank0.port;
+    const first = await storeConnection(port);
+    first.destroy();
+    // a connection that sends nothing, and one that stops inside a frame's length word: dropped after 10 s
+    const silent = await storeConnection(port);
+    const stalled = await storeConnection(port);
+    stalled.write(Buffer.from([1, 0]));
+    const idle = [untilClosed(silent, 15_000), untilClosed(stalled, 15_000)];
+    const rss = procStatus(rank0.pid, "VmRSS");
+    // 16 lengths of 16 MiB (under the old 64 MiB cap, each zero-filled at once: 256 MiB): over a
+    // frame's size for 2 ranks, refused at once, nothing allocated
+    const huge = await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        const s = await storeConnection(port);
+        s.write(Buffer.from(Uint32Array.of(16 << 20).buffer));
+        return untilClosed(s, 5_000);
+      }),
+    );
+    for (const h of huge) {
+      expect(h.closed).toBe(true);
+      expect(refusal(h.data)).toMatch(/^rank 0's rendezvous store takes frames of up to \d+ bytes for a world of 2 \(a process that is not a rank of this job/);
+    }
+    expect(procStatus(rank0.pid, "VmRSS") - rss).toBeLessThan(32 << 10);
+    // 150 connections that send nothing: a world size's worth and some are served, the rest refused with a message; a thread each no more
+    const threads = procStatus(rank0.pid, "Threads");
+    const many = await Promise.all(Array.from({ length: 150 }, () => storeConnection(port)));
+    const answers = await Promise.all(many.map((s) => untilClosed(s, 2_000)));
+    const refused = answers.filter((a) => a.closed && /connections open, the most it serves for a world of 2/.test(refusal(a.data) ?? ""));
+    expect(refused.length).toBeGreaterThan(50);
+    expect(procStatus(rank0.pid, "Threads") - threads).toBeLessThan(80);
+    for (const s of many) s.destroy();
+    for (const i of await Promise.all(idle)) {
+      expect(i.closed).toBe(true);
+      expect(i.after).toBeGreaterThan(8_000);
+    }
+    // the store still serves a rank's request after all that
+    const rank = await storeConnection(port);
+    const check = untilClosed(rank, 1_000);
+    rank.write(frame("C", Buffer.from("join0/barrier/join/0"), Buffer.from("join0/barrier/join/1")));
+    expect((await check).data).toEqual(Buffer.from([2, 0, 0, 0, 0x31, 0x30]));
+    rank.destroy();
+    const r = await rank0.exit;
+    expect(r.status, said([r])).toBe(1);
+    expect(r.stderr).toMatch(/rank 0: rank 1 of 2 did not arrive at the rendezvous \(join\) at 127\.0\.0\.1:\d+ within 20 s/);
+  }, 120_000);
+
+  it("a process that publishes a rank's Gloo address and never connects: rank 0 fails at the timeout, not 5 times it, naming the rank", async () => {
+    const dir = await lenet();
+    const [rank0] = await start([0], 2, "test/distributed/faults.ts", [dir, "error"], { TSDP_DIST_TIMEOUT: "4" });
+    const s = await storeConnection(rank0.port);
+    // Gloo's address (tcp::Address): a sockaddr_storage (AF_INET, a port big-endian, 127.0.0.2), then
+    // a sequence number. Gloo's pair with the higher address connects; rank 0's (127.0.0.1) waits
+    // for the fake rank, which never comes
+    const address = Buffer.alloc(136);
+    address.writeUInt16LE(2, 0);
+    address.writeUInt16BE(9, 2);
+    address.set([127, 0, 0, 2], 4);
+    address.writeBigUInt64LE(1n, 128);
+    for (const [key, value] of [["join0/barrier/join/1", ""], ["join0/gloo/rank_1", hostname()], ["join0/gloo/1", address]] as const)
+      s.write(frame("S", Buffer.from(key), Buffer.from(value)));
+    const published = Date.now();
+    const r = await rank0.exit;
+    s.destroy();
+    expect(r.status, said([r])).toBe(1);
+    expect(r.stderr).toMatch(/rank 0 of 2: Gloo's rendezvous \(connectFullMesh\): rank 1 did not connect to rank 0 within 4 s \(it published its Gloo address through the store/);
+    // Gloo alone waits 5 × 4 s for a connection
+    expect(Date.now() - published).toBeLessThan(8_000);
   }, 120_000);
 });
 

@@ -23,7 +23,13 @@ struct tsdp_store_ops {
  * whose transport cannot start never arrives and is named by the others.
  */
 typedef void* (*tsdp_gloo_device_fn)(const char* hostname, const char* iface, char* why, size_t why_len);
-/** Connects this rank to every other over `device` (addresses exchanged through the store); a context, or NULL and why. */
+/**
+ * Connects this rank to every other over `device` (addresses exchanged through the store) within
+ * `join_s` seconds, all of it (the join's deadline: what its earlier steps left of the timeout); its
+ * collectives then time out after timeout_s. A context, or NULL and why.
+ */
+typedef void* (*tsdp_gloo_join_until_fn)(void* device, int rank, int size, const tsdp_store_ops* ops, double timeout_s, double join_s, char* why, size_t why_len);
+/** As tsdp_gloo_join_until with join_s = timeout_s, for a model library from before it (each of Gloo's waits then had the timeout). */
 typedef void* (*tsdp_gloo_join_fn)(void* device, int rank, int size, const tsdp_store_ops* ops, double timeout_s, char* why, size_t why_len);
 /** In-place sum across the ranks of count floats (is_double 0) or doubles (1); 0, or non-zero and why. */
 typedef int (*tsdp_gloo_sum_fn)(void* context, void* data, size_t count, int is_double, char* why, size_t why_len);

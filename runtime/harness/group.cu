@@ -104,6 +104,17 @@ void watch(tsdp_group* g) {
     }
 }
 
+/** Starts the watchdog; false and *why when no thread can be had (RLIMIT_NPROC, memory): an uncaught std::system_error would end the Node process. */
+bool start_watchdog(tsdp_group* g, std::string* why) {
+    try {
+        std::thread(watch, g).detach();  // the group is never freed once the watchdog holds it
+        return true;
+    } catch (const std::exception& e) {
+        *why = "rank " + std::to_string(g->rank) + " of " + std::to_string(g->size) + ": cannot start the collectives' watchdog thread: " + e.what();
+        return false;
+    }
+}
+
 template <typename F>
 void bind(void* lib, const char* name, F* out) {
     *out = (F)dlsym(lib, name);
@@ -207,7 +218,7 @@ tsdp_group* join_mpi(double timeout_s, std::string* why) {
         g->busy_what.store("joining the group (MPI_Init_thread)");
         g->busy_since.store(now_ns());
     }
-    std::thread(watch, g).detach();  // the group is never freed once the watchdog holds it
+    if (!start_watchdog(g, why)) return nullptr;
     // SERIALIZED: the runtime calls from the main thread and from koffi's worker threads, never two at once
     int provided = 0;
     int code = already ? kMpiSuccess : g->init_thread(nullptr, nullptr, kThreadSerialized, &provided);
@@ -285,16 +296,25 @@ tsdp_group* join_gloo(const rendezvous_spec& spec, double timeout_s, std::string
         return nullptr;
     }
     auto device = (tsdp_gloo_device_fn)dlsym(lib, "tsdp_gloo_device");
-    auto join = (tsdp_gloo_join_fn)dlsym(lib, "tsdp_gloo_join");
+    auto join = (tsdp_gloo_join_until_fn)dlsym(lib, "tsdp_gloo_join_until");
     auto sum = (tsdp_gloo_sum_fn)dlsym(lib, "tsdp_gloo_sum");
     auto broadcast = (tsdp_gloo_broadcast_fn)dlsym(lib, "tsdp_gloo_broadcast");
     if (!device || !join || !sum || !broadcast) {
-        *why = spec.gloo_shim + " lacks tsdp_gloo_device, tsdp_gloo_join, tsdp_gloo_sum or tsdp_gloo_broadcast (a shim from another tsdp version)";
+        *why = spec.gloo_shim + " lacks tsdp_gloo_device, tsdp_gloo_join_until, tsdp_gloo_sum or tsdp_gloo_broadcast (a shim from another tsdp version)";
         return nullptr;
     }
     const bool serve = spec.rank == 0 && spec.generation == 0;
-    rdzv_store* store = store_open(spec.host, spec.port, serve, spec.rank, "join" + std::to_string(spec.generation) + "/", timeout_s, why);
+    // The timeout bounds the whole join, not each of its waits: reaching the store, the barrier and
+    // Gloo's connections share one deadline (a rank that publishes its address and never connects
+    // made rank 0 wait the timeout per wait, and Gloo 5 times it per connection).
+    const deadline_type deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds((long long)(timeout_s * 1000));
+    rdzv_store* store = store_open(spec.host, spec.port, serve, spec.size, spec.rank, "join" + std::to_string(spec.generation) + "/", timeout_s, deadline, why);
     if (!store) return nullptr;
+    // a failed join lets go of its connection: rank 0's store serves a world size's worth and a few more
+    struct closer {
+        rdzv_store*& s;
+        ~closer() { store_close(s); }
+    } close_on_failure{store};
     char text[1024] = {0};
     void* transport = device(gloo_host(store).c_str(), gloo_iface().c_str(), text, sizeof text);
     if (!transport) {
@@ -302,10 +322,11 @@ tsdp_group* join_gloo(const rendezvous_spec& spec, double timeout_s, std::string
         return nullptr;
     }
     // every rank arrives before any engine waits on another: a rank that never comes is named here
-    if (store_barrier(store, "join", spec.rank, spec.size, timeout_s, why) != 0) return nullptr;
+    if (store_barrier(store, "join", spec.rank, spec.size, timeout_s, deadline, why) != 0) return nullptr;
     // Gloo reads the store only while it connects (connectFullMesh), inside this call
     const tsdp_store_ops ops{store, ops_set, ops_get};
-    void* context = join(transport, spec.rank, spec.size, &ops, timeout_s, text, sizeof text);
+    const double left_s = std::max(0.0, std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count());
+    void* context = join(transport, spec.rank, spec.size, &ops, timeout_s, left_s, text, sizeof text);
     if (!context) {
         *why = "rank " + std::to_string(spec.rank) + " of " + std::to_string(spec.size) + ": " + text;
         return nullptr;
@@ -320,7 +341,8 @@ tsdp_group* join_gloo(const rendezvous_spec& spec, double timeout_s, std::string
     g->gloo_sum = sum;
     g->gloo_broadcast = broadcast;
     g->store = store;
-    std::thread(watch, g).detach();
+    store = nullptr;  // the group holds it now
+    if (!start_watchdog(g, why)) return nullptr;
     the_group = g;
     return g;
 }
