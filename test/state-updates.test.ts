@@ -74,6 +74,9 @@ describe("buffers forward changes", () => {
     expect(first("nfe = 0;", "this.nfe += 1; return x;")).toMatch(/^TSDP2001 forward cannot set this\.nfe: forward read this\.nfe before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer/);
     expect(first("fc = new nn.Linear(3, 3);", "this.fc = new nn.Identity(); return x;")).toMatch(/^TSDP2001 .*forward cannot set this\.fc: this\.fc is a module nn\.Linear, fixed when the model is built|^TSDP3005/);
     expect(first("", "if (this.training) this.last = x; return x;")).toMatch(/^TSDP2001 forward cannot set this\.last: this code runs once per mode/);
+    // the refused set is the one error: the attribute's reads after it say nothing more (RepVGG's cached id tensor)
+    const all = diagnosticsOf(`${header}export class M extends nn.Module {\n  fc = new nn.Linear(3, 3);\n  cached?: Tensor;\n  forward(x: Tensor<[Batch, 3]>) {\n    if (!this.training) {\n      if (this.cached === undefined) this.cached = this.fc.weight.mul(2);\n      return x.matmul(this.cached.T);\n    }\n    return this.fc(x);\n  }\n}\n`);
+    expect(all.map((d) => `${d.code} ${d.message}`)).toEqual([expect.stringMatching(/^TSDP2001 forward cannot set this\.cached: this code runs once per mode/)]);
   });
 
   it("an attribute forward sets holds for the rest of its call (RevIN's self.mean from its 'norm' call, read by its 'denorm' call)", () => {

@@ -233,10 +233,12 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       : this.readAttributes.get(m)?.has(name) ? `forward read this.${name} before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer (registerBuffer), which forward may change`
       : this.assumedMode !== undefined ? `this code runs once per mode (it tests this.training), and an attribute holds one value; set it outside the test`
       : undefined;
-    if (why) fail("unsupportedSyntax", `forward cannot set this.${name}: ${why}`, site.loc);
     const attributes = this.callAttributes.get(m) ?? new Map<string, Value>();
     this.callAttributes.set(m, attributes);
-    attributes.set(name, value);
+    // a refused set leaves the attribute poisoned, so that its reads say nothing more (RepVGG's
+    // cached id_tensor read back as undefined: "cannot read 'mul' of undefined" three calls deep)
+    attributes.set(name, why ? Poison.value : value);
+    if (why) fail("unsupportedSyntax", `forward cannot set this.${name}: ${why}`, site.loc);
   }
 
   protected moduleProperty(m: ModuleValue, name: string, site: CallSite): Value {
