@@ -413,6 +413,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   to(options: { dtype: DType }): Tensor;
   /** Converted to other's dtype (x.type_as(y)). */
   typeAs(other: Tensor): Tensor;
+  /** Itself: every tensor is on the model's GPU. */
+  cuda(device?: unknown): Tensor;
+  /** A constructor's constant as it is (compile-time data, as before .tolist()); refused on a tensor of forward, which stays on the GPU. */
+  cpu(): Tensor;
   /** Reshaped to other's shape (x.view_as(y)). */
   viewAs(other: Tensor): Tensor;
   /** dim (of fixed size) viewed as `sizes`; one −1 takes the rest (x.unflatten). */

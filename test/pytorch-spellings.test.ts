@@ -133,6 +133,9 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     );
     expect(got).toEqual([[2, 0, 7], [1, -1, 0], [1, -1, 0], [2, 0, 7], [1, -1, 0], [1.9, -1.5, 0.2], [2, 0, 7]]);
     expect(first(model('return x.to("cpu");', "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: to: a model's tensors stay on its GPU/);
+    // x.cuda() is x; a constructor's constant read to the host (RetNet's gammas) is compile-time data
+    expect(outputs("return [x.cuda(), x.mul(this.g[1])];", "x: Tensor<[Batch, 3]>", { x }, "g = F.linspace(0, 1, 3).detach().cpu().tolist();")).toEqual([[1.9, -1.5, 0.2], [0.95, -0.75, 0.1]]);
+    expect(first(model("return x.cpu();", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: cpu: a model's tensors stay on its GPU; move results to the host by returning them from forward \(drop \.cpu\(\)\)/);
     expect(first(model('return x.to("float64");', "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: to: tsdp's tensors are "float32" or "int32" \(int64 is held as int32\), got "float64"/);
     expect(first(model("return x.half();", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: half\(\): tsdp's tensors are float32 \(int32 for indices\); compute GEMMs in bf16 or tf32 with tsdp compile --precision/);
   });

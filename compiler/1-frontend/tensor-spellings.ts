@@ -120,6 +120,15 @@ export const spellingMethods: Record<string, Method> = {
     if (typeof target !== "string") fail("wrongArgumentType", `to expects a dtype ("float32", "int32"), a tensor or x.device, got ${describe(target)}`, site.loc);
     return convert(x, target, "to", site, em);
   },
+  // x.cuda(): every tensor is on the model's GPU already
+  cuda: (x, args, site) => (bindArgs("cuda", [opt("device", "any", null, { nullable: true }), opt("nonBlocking", "bool", false)], args, site), x),
+  // x.cpu(): a constant the constructor computed (RetNet's gammas: (1 − exp(…)).detach().cpu().tolist())
+  // is compile-time data, on no device; a tensor of forward stays on the GPU, as x.to("cpu") says
+  cpu: (x, args, site, em) => {
+    bindArgs("cpu", [], args, site);
+    if (em.constants.owns(x.node)) return x;
+    return fail("invalidArgument", `cpu: a model's tensors stay on its GPU; move results to the host by returning them from forward (drop .cpu())`, site.loc);
+  },
   // x.type(dtype): a conversion; x.type(): PyTorch's type name of a CUDA tensor
   type: (x, args, site, em) => {
     const { dtype } = bindArgs("type", [opt("dtype", "string", null, { nullable: true })], args, site);
