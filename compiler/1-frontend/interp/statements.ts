@@ -457,7 +457,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
 
   truthy(v: Value, at: TsNode): boolean {
     if (v instanceof TensorValue)
-      return fail("dataDependentControlFlow", "this condition depends on tensor values, which are known only when the model runs", locOf(at));
+      return fail("dataDependentControlFlow", "this condition depends on tensor values, which are known only when the model runs; to choose between values by it, compute both and select per element: F.where(cond, a, b) (a condition over the whole tensor, as torch.all(n == 0), is F.all(n.eq(0)) there)", locOf(at));
     if (v instanceof ModeFlag) {
       if (this.assumedMode !== undefined) return this.assumedMode;
       // in forward, the function around the test is evaluated once per mode (classes.ts)
