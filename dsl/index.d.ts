@@ -645,7 +645,7 @@ export namespace nn {
      * assignment (`this.steps = this.steps.add(1)`) — and the next call reads the change, as PyTorch's.
      * `null` sets the field to null and registers nothing (register_buffer(name, None)).
      */
-    registerBuffer(name: string, tensor: Tensor | null, persistent?: boolean): void;
+    registerBuffer(name: string, tensor: Tensor | null, persistent?: boolean | { persistent?: boolean }): void;
     /**
      * add_module(name, module) / register_module, in a constructor: a named child (a name made at
      * run time: `denselayer${i + 1}`), as an assignment would; on an nn.Sequential or nn.ModuleList
@@ -826,7 +826,8 @@ export namespace nn {
   }
   interface Flatten { (x: Tensor): Tensor }
   class Dropout extends Module {
-    constructor(p?: number);
+    constructor(p?: number, inplace?: boolean);
+    constructor(options: { p?: number; inplace?: boolean });
   }
   interface Dropout extends DropoutSettings { (x: Tensor): Tensor }
   /** Whole channels of [N, C, H, W] (Dropout1d: [N, C, L]) zeroed with probability p in training, the rest scaled by 1/(1 − p). */
@@ -1388,7 +1389,7 @@ export namespace nn {
     readonly [key: string]: any;
   }
   class Parameter {
-    constructor(data: Tensor, requiresGrad?: boolean);
+    constructor(data: Tensor, requiresGrad?: boolean | { requiresGrad?: boolean });
   }
   /** What registerForwardHook returns: remove() unregisters the hook (in a constructor). */
   interface RemovableHandle {
@@ -2245,7 +2246,7 @@ export namespace F {
   function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number): Tensor;
   function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor;
   function flatten(x: Tensor, startDim?: number, endDim?: number): Tensor;
-  function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor;
+  function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
   /** torch.nn.functional.conv2d / conv1d of any weight: a parameter, or one computed in forward (weight standardization) */
   function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size2, padding?: Size2 | "same" | "valid", dilation?: Size2, groups?: number): Tensor;
   function conv2d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number }): Tensor;

@@ -10,6 +10,7 @@ import { runReference } from "../compiler/reference/interpret.ts";
 import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
 import { GraphBuilder } from "../compiler/ir/builder.ts";
+import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { gradCheck } from "./gradcheck.ts";
 import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 
@@ -122,6 +123,12 @@ describe("spellings of movement, matmul, conversion and selection", () => {
   it("mm and bmm refuse other ranks, naming both shapes", () => {
     expect(first(model("return x.mm(x);", "x: Tensor<[Batch, 2, 2]>"))).toMatch(/^TSDP\d+ 5: mm expects 2-D tensors, got \[Batch, 2, 2\] and \[Batch, 2, 2\]/);
     expect(first(model("return F.bmm(x, x);", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP\d+ 5: bmm expects 3-D tensors/);
+  });
+  it("the forms of test/typing/port-forms.ts, which tsc checks against the typings, lower", () => {
+    const { graph } = lowerModel("test/typing/port-forms.ts");
+    // the parameter trains; the buffer registered with { persistent: false } is not state
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["w"]);
+    expect(graph.buffers).toEqual([]);
   });
   it("to, typeAs, dtype and device: conversions between float32 and int32; a model's tensors stay on its GPU", () => {
     const ids = nd([1, 3], [2, 0, 7]);

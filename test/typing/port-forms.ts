@@ -1,0 +1,21 @@
+// Forms a port writes that the compiler takes and the dsl typings must take too (port57: each was a
+// tsc error): nn.Dropout(p, inplace) and its options object, nn.Parameter's and registerBuffer's
+// option objects, F.linear with a null bias (PyTorch's None). tsc checks this file with the rest of
+// the project (test/typecheck.test.ts); test/pytorch-spellings.test.ts lowers it.
+import { F, nn, type Batch, type Tensor } from "tsdp/dsl";
+
+export class PortForms extends nn.Module {
+  drop = new nn.Dropout(0.1, true);
+  dropOptions = new nn.Dropout({ p: 0.2 });
+  w = new nn.Parameter(F.ones([3, 3]), { requiresGrad: true });
+  bias: Tensor | null = null;
+
+  constructor() {
+    super();
+    this.registerBuffer("idx", F.arange(3), { persistent: false });
+  }
+
+  forward(x: Tensor<[Batch, 3]>) {
+    return this.dropOptions(this.drop(F.linear(x, this.w, this.bias)));
+  }
+}
