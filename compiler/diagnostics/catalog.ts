@@ -110,8 +110,8 @@ export const catalog = {
   dtypeMismatch: entry("TSDP4002", "dtype mismatch"),
   missingInputShape: entry(
     "TSDP4003",
-    "forward parameter has no shape",
-    "annotate the model's inputs with their shapes, e.g. `forward(x: Tensor<[Batch, 1, 28, 28]>)`",
+    "an input or a loss target has no shape",
+    "annotate the tensor with its shape: a model's input `forward(x: Tensor<[Batch, 1, 28, 28]>)`, a loss's target `(out, y: Tensor<[Batch], \"int32\">) => …`",
   ),
   badInputShape: entry("TSDP4004", "invalid input shape"),
   badOutput: entry("TSDP4005", "forward must return a tensor or an array of tensors"),
