@@ -30,6 +30,8 @@ export const NATIVE = [
   "test/gpu-rules.test.ts",
   "test/hardening-builddir.test.ts",
   "test/hardening-runtime.test.ts",
+  "test/hardening-bounds.test.ts",
+  "test/hardening-messages.test.ts",
   "test/injection.test.ts",
   "test/memcheck.test.ts",
   "test/nccl-errors.test.ts",

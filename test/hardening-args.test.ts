@@ -144,7 +144,6 @@ describe("class 5: bad arguments become located diagnostics", () => {
 
   it.each([
     ["a tensor constant past float32", "", "return x.mul(-1e39);", "-1e39"],
-    ["a NaN tensor constant", "", "return x.add(0 / 0);", "0 / 0"],
     ["an exponent past float32", "", "return x.pow(1e40);", "1e40"],
     ["an eps that is 0 in float32", "bn = new nn.BatchNorm1d(8, { eps: 1e-46 });", "return F.relu(this.bn(x));", "1e-46"],
     ["a slope past float32", "", "return F.leakyRelu(x, -3.5e38);", "-3.5e38"],
