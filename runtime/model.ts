@@ -157,6 +157,10 @@ interface StateBeforeStep {
   readonly tensors: { name: string; data: HostArray }[];
   readonly steps: number;
   readonly scalars?: { muProduct: number; momentumStarted: boolean };
+  /** The drawing calls since the last step and whether gradients were held (accumulate), where the library says. */
+  readonly counters?: { draws: number; holding: boolean };
+  /** With gradients held: each trained parameter's `.grad` (the sum so far) and `.held`. */
+  readonly held: { name: string; data: HostArray }[];
 }
 
 const EVERY_STEP = ["groupLrs", "clipGradNorm", "accumulate", "lossScale", "detectNonFinite", "waitForLoss", "outputs"];
@@ -741,9 +745,21 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
       tensors.push({ name, data });
     }
     const steps = this.#lib.optimizerSteps(handle).steps;
-    if (!this.#lib.canTrain) return { tensors, steps };
-    const { muProduct, momentumStarted } = this.#lib.optimizerScalars(handle);
-    return { tensors, steps, scalars: { muProduct, momentumStarted } };
+    if (!this.#lib.canTrain) return { tensors, steps, held: [] };
+    const { muProduct, momentumStarted, draws, holding } = this.#lib.optimizerScalars(handle);
+    const counters = draws === undefined ? undefined : { draws, holding: holding === true };
+    // gradients held by steps taken with accumulate: the next update's, so part of what the step changes
+    const held: { name: string; data: HostArray }[] = [];
+    if (counters?.holding)
+      for (const [name, spec] of this.#params) {
+        if (spec.kind !== "gradient") continue;
+        for (const key of [name, name.replace(/\.grad$/, ".held")]) {
+          const data = allocate(spec.dtype, numel(spec.shape), `${this.name}.${method}: a copy of ${key} (detectNonFinite)`);
+          this.#check(method, "tsdp_get_param", this.#lib.getParam(handle, key, data), handle);
+          held.push({ name: key, data });
+        }
+      }
+    return { tensors, steps, scalars: { muProduct, momentumStarted }, counters, held };
   }
 
   #finishStep(method: string, handle: ModelHandle, code: number, loss: number, step: number, before: StateBeforeStep | undefined, wait: boolean): number | undefined {
@@ -751,7 +767,11 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     if (!wait) return undefined;
     if (before && !Number.isFinite(loss)) {
       this.#writeAll(method, `${this.name}.${method}`, before.tensors, before.steps, before.scalars, handle);
-      throw new RangeError(`${this.name}.${method}: the loss is ${loss} at step ${step} (detectNonFinite): the step was undone — parameters, buffers, optimizer state and the step count are as before it (the gradients are the step's, to look at)`);
+      // setting the step count cleared the draw counter and the held gradients: as before the step
+      if (before.counters) this.#check(method, "tsdp_optimizer_scalars", this.#lib.optimizerScalars(handle, before.counters).code, handle);
+      for (const { name, data } of before.held) this.#check(method, "tsdp_set_param", this.#lib.setParam(handle, name, data), handle);
+      const grads = before.held.length ? "the gradients held for the next update too" : "the gradients are the step's, to look at";
+      throw new RangeError(`${this.name}.${method}: the loss is ${loss} at step ${step} (detectNonFinite): the step was undone — parameters, buffers, optimizer state, the step count and the dropout draws are as before it (${grads})`);
     }
     return loss;
   }

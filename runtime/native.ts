@@ -177,6 +177,18 @@ function stageArrays(inputs: readonly HostArray[], outputBytes: readonly number[
 const loaded = new Map<string, { id: string; lib: NativeLibrary }>();
 
 /** One loaded model library. */
+/**
+ * tsdp_optimizer_scalars' slots: NAdam's Πμ and whether SGD's momentum buffers exist (a checkpoint
+ * keeps them), the drawing calls since the last step and whether gradients of steps taken with
+ * accumulate are held (detectNonFinite's undo restores them).
+ */
+export interface OptimizerScalars {
+  readonly muProduct?: number;
+  readonly momentumStarted?: boolean;
+  readonly draws?: number;
+  readonly holding?: boolean;
+}
+
 export class NativeLibrary {
   readonly path: string;
   /** Held so the library stays loaded as long as this binding exists. */
@@ -393,13 +405,15 @@ export class NativeLibrary {
    * The optimizer's scalar state (tsdp_optimizer_scalars): NAdam's mu_product (NaN where unknown)
    * and whether SGD's momentum buffers exist. `set` writes those given (muProduct NaN: recompute).
    */
-  optimizerScalars(h: ModelHandle, set?: { muProduct?: number; momentumStarted?: boolean }): { code: number; muProduct: number; momentumStarted: boolean } {
-    const box = [set?.muProduct ?? Number.NaN, set?.momentumStarted ? 1 : 0];
-    const bits = set === undefined ? 0 : (set.muProduct !== undefined ? 1 : 0) | (set.momentumStarted !== undefined ? 2 : 0);
+  optimizerScalars(h: ModelHandle, set?: OptimizerScalars): { code: number } & Required<Pick<OptimizerScalars, "muProduct" | "momentumStarted">> & Pick<OptimizerScalars, "draws" | "holding"> {
+    // slots 2 and 3 (the draws since the last step, whether gradients are held) are NaN on return
+    // from a library built before them: its harness writes the first two only
+    const box = [set?.muProduct ?? Number.NaN, set?.momentumStarted ? 1 : 0, set?.draws ?? Number.NaN, set?.holding === undefined ? Number.NaN : set.holding ? 1 : 0];
+    const bits = set === undefined ? 0 : (set.muProduct !== undefined ? 1 : 0) | (set.momentumStarted !== undefined ? 2 : 0) | (set.draws !== undefined ? 4 : 0) | (set.holding !== undefined ? 8 : 0);
     // a library without the entry point (an older build) keeps its buffers and recomputes Πμ
     if (!this.#training.scalars || (set !== undefined && bits === 0)) return { code: 0, muProduct: Number.NaN, momentumStarted: true };
     const code = this.#training.scalars!(h, box, bits);
-    return { code, muProduct: box[0], momentumStarted: box[1] !== 0 };
+    return { code, muProduct: box[0], momentumStarted: box[1] !== 0, ...(Number.isNaN(box[2]) ? {} : { draws: box[2], holding: box[3] !== 0 }) };
   }
 
   /**

@@ -814,6 +814,32 @@ describe("bad input leaves the model unchanged", () => {
       m.dispose();
     }
   });
+
+  it("the undo keeps what a checkpoint does not hold: gradients held by accumulate, and the dropout draws since the last step (a twin without the bad calls ends the same)", async () => {
+    const { model, build: b } = await build("examples/mlp/model.ts", "undo-accumulate");
+    const [m, twin] = [await load(b.outDir), await load(b.outDir)];
+    try {
+      const batch = (seed: number) => batchOf(model.graph, 4, seed);
+      const { x, y } = batch(1);
+      const huge = tensor(Float32Array.from(x.data as Float32Array, (v) => (v >= 0 ? 3e38 : -3e38)), x.shape);
+      const both = (f: (n: typeof m) => void) => [m, twin].forEach(f);
+      both((n) => (n.trainStepSync(x, y), n.forwardAllSync(x), n.trainStepSync(batch(2).x, batch(2).y, { accumulate: true })));
+      // a micro-batch with a non-finite loss: its gradients would have joined the held ones
+      expect(() => m.trainStepSync(huge, y, { detectNonFinite: true, accumulate: true })).toThrow(/the step was undone .*\(the gradients held for the next update too\)/);
+      both((n) => (n.trainStepSync(batch(3).x, batch(3).y), n.forwardAllSync(x)));
+      // a whole step after a train-mode forward: the next step draws the masks it would have drawn
+      expect(() => m.trainStepSync(huge, y, { detectNonFinite: true })).toThrow(/the step was undone/);
+      both((n) => n.trainStepSync(batch(4).x, batch(4).y));
+      const dir = tmp();
+      await m.saveCheckpoint(join(dir, "undone.safetensors"));
+      await twin.saveCheckpoint(join(dir, "twin.safetensors"));
+      expect(readFileSync(join(dir, "undone.safetensors")).equals(readFileSync(join(dir, "twin.safetensors")))).toBe(true);
+      expect(Array.from(m.forwardAllSync(x)[0].data)).toEqual(Array.from(twin.forwardAllSync(x)[0].data));
+    } finally {
+      m.dispose();
+      twin.dispose();
+    }
+  });
 });
 
 

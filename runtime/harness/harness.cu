@@ -683,7 +683,7 @@ int copy_state(tsdp_model* m, const char* name, void* host, unsigned long long b
     // "<param>.exp_avg" etc. address the optimizer state of a parameter
     std::string key(name);
     int region = 0;
-    for (const auto& [suffix, which] : {std::pair<const char*, int>{".momentum_buffer", 1}, {".exp_avg_sq", 2}, {".exp_avg", 1}, {".square_avg", 2}, {".sum", 2}, {".exp_inf", 2}, {".acc_delta", 1}, {".grad", 3}, {".max_exp_avg_sq", 4}, {".grad_avg", 4}}) {
+    for (const auto& [suffix, which] : {std::pair<const char*, int>{".momentum_buffer", 1}, {".exp_avg_sq", 2}, {".exp_avg", 1}, {".square_avg", 2}, {".sum", 2}, {".exp_inf", 2}, {".acc_delta", 1}, {".grad", 3}, {".max_exp_avg_sq", 4}, {".grad_avg", 4}, {".held", 5}}) {
         const size_t n = std::strlen(suffix);
         if (key.size() > n && key.compare(key.size() - n, n, suffix) == 0 && find_state(key.substr(0, key.size() - n).c_str())) {
             key.resize(key.size() - n);
@@ -697,7 +697,10 @@ int copy_state(tsdp_model* m, const char* name, void* host, unsigned long long b
     if (bytes != size) return fail(m, -1, std::string(name) + " holds " + std::to_string(size) + " bytes, got " + std::to_string(bytes));
     for (size_t i = 0; i < m->replicas.size(); ++i) {
         tsdp_replica* r = &m->replicas[i];
-        char* base = region == 0 ? r->params : region == 1 ? r->opt1 : region == 2 ? r->opt2 : region == 4 ? r->opt3 : r->grads;
+        // region 5: the gradients held by steps taken with accumulate (grads' layout), which
+        // detectNonFinite's undo saves and restores
+        char* base = region == 0 ? r->params : region == 1 ? r->opt1 : region == 2 ? r->opt2 : region == 4 ? r->opt3 : region == 5 ? (char*)r->held : r->grads;
+        if (!base && region == 5) return fail(m, -1, std::string(name) + ": no gradients are held (no step with accumulate has been taken)");
         if (!base && region == 4 && r->opt1) return fail(m, -1, std::string(name) + ": this model's optimizer keeps no such state (amsgrad's max_exp_avg_sq, centered RMSprop's grad_avg)");
         if (!base) return fail(m, -1, std::string(name) + ": this build has no training step, so no optimizer state or gradients");
         TSDP_CHECK(cudaSetDevice(r->device));

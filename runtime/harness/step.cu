@@ -949,10 +949,19 @@ int optimizer_scalars(tsdp_model* m, double* scalars, int set) {
             m->mu_product_steps = std::isnan(scalars[0]) ? ~0ull : m->steps;
         }
         if (set & 2) m->momentum_started = scalars[1] != 0.0;
+        // bits 2 and 3 (detectNonFinite's undo): the drawing calls since the last step, and whether
+        // gradients of steps taken with accumulate are held (then "<param>.held" restores them)
+        if (set & 4) m->draws = (unsigned long long)scalars[2];
+        if (set & 8) {
+            if (scalars[3] != 0.0 && !m->replicas.empty() && !m->replicas[0].held) return fail(m, -1, "no held gradients to restore: this model has not taken a step with accumulate");
+            m->holding = scalars[3] != 0.0;
+        }
         return 0;
     }
     scalars[0] = m->mu_product_steps == m->steps ? m->mu_product : (m->steps == 0 ? 1.0 : NAN);
     scalars[1] = m->momentum_started ? 1.0 : 0.0;
+    scalars[2] = (double)m->draws;
+    scalars[3] = m->holding ? 1.0 : 0.0;
     return 0;
 }
 

@@ -36,7 +36,9 @@ TSDP_EXPORT int tsdp_optimizer_steps(tsdp_model* m, unsigned long long* steps, i
 /** The optimizer's scalar state beside its tensors and step count, which a checkpoint keeps:
  *  scalars[0] NAdam's mu_product (NaN: not known for the steps taken), scalars[1] whether SGD's
  *  momentum buffers exist yet (PyTorch's momentum_buffer is None before the first step with
- *  momentum). set: 0 reads both; bit 0 / bit 1 write scalars[0] / scalars[1]. */
+ *  momentum); and what a checkpoint does not keep, which detectNonFinite's undo restores:
+ *  scalars[2] the drawing calls since the last step, scalars[3] whether gradients of steps taken
+ *  with accumulate are held. set: 0 reads all four; bit k writes scalars[k]. */
 TSDP_EXPORT int tsdp_optimizer_scalars(tsdp_model* m, double* scalars, int set) {
     return tsdp_harness::optimizer_scalars(m, scalars, set);
 }
