@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { hash32, uniforms } from "../compiler/reference/rng.ts";
 import { tensor, type Tensor } from "./tensor.ts";
+import { checkSeed } from "./seed.ts";
 
 // Fashion-MNIST (and MNIST-format) data: IDX files, gzip-compressed, as Debian's
 // dataset-fashion-mnist installs them. Images become float32 [N, 1, 28, 28] normalized with the
@@ -95,9 +96,9 @@ export function take(ds: Dataset, n: number): Dataset {
   return { images: ds.images.subarray(0, k * per), labels: ds.labels.subarray(0, k), count: k, sample: ds.sample };
 }
 
-/** A permutation of 0..n-1 for an epoch, reproducible from (seed, epoch). */
-export function epochOrder(n: number, seed: number, epoch: number): Uint32Array {
-  const keys = uniforms(n, seed, hash32(`epoch ${epoch}`));
+/** A permutation of 0..n-1 for an epoch, reproducible from (seed, epoch); the seed as load takes it. */
+export function epochOrder(n: number, seed: number | bigint, epoch: number): Uint32Array {
+  const keys = uniforms(n, checkSeed(seed, "epochOrder"), hash32(`epoch ${epoch}`));
   const order = Uint32Array.from({ length: n }, (_, i) => i);
   // Fisher–Yates with the counter-based stream
   for (let i = n - 1; i > 0; i--) {

@@ -1,4 +1,5 @@
 // load(dir): a compiled model directory (manifest.json + libmodel.so) → a CompiledModel.
+import { checkSeed } from "./seed.ts";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -62,17 +63,9 @@ function checkOptions(options: unknown): { deviceIds: Int32Array | null; seed: b
   } else if (devices !== undefined)
     throw new TypeError(`load: devices must be a device count or a list of device ids, got ${describeValue(devices)}`);
 
-  let s = 0n;
-  if (typeof seed === "number") {
-    if (!Number.isSafeInteger(seed) || seed < 0)
-      throw new RangeError(`load: seed must be a non-negative integer (at most 2^53-1, or a bigint), got ${describeValue(seed)}`);
-    s = BigInt(seed);
-  } else if (typeof seed === "bigint") {
-    if (seed < 0n || seed >= 1n << 64n) throw new RangeError(`load: a bigint seed must be in [0, 2^64), got ${seed}`);
-    s = seed;
-  } else if (seed !== undefined) throw new TypeError(`load: seed must be a number or a bigint, got ${describeValue(seed)}`);
-  return { deviceIds, seed: s };
+  return { deviceIds, seed: seed === undefined ? 0n : checkSeed(seed, "load") };
 }
+
 
 /** Libraries loaded by this process, by the sha256 of their bytes: loading the same build again shares it. */
 const opened = new Map<string, NativeLibrary>();

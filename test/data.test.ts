@@ -35,6 +35,13 @@ describe("Fashion-MNIST files", () => {
     expect(counts).toEqual(new Array(10).fill(6000));
   });
 
+  it("takes a seed as load does: a non-negative integer below 2^64, all of its bits", () => {
+    for (const bad of [1.5, Number.NaN, -1]) expect(() => epochOrder(10, bad, 0)).toThrow(/epochOrder: seed must be a non-negative integer/);
+    expect(() => epochOrder(10, 1n << 64n, 0)).toThrow(/epochOrder: a bigint seed must be in \[0, 2\^64\)/);
+    expect(Array.from(epochOrder(50, 2 ** 32, 0))).toEqual(Array.from(epochOrder(50, 1n << 32n, 0)));
+    expect(Array.from(epochOrder(50, 2 ** 32 + 1, 0))).not.toEqual(Array.from(epochOrder(50, 1, 0)));
+  });
+
   it("shuffles each epoch reproducibly, and batches keep images with their labels", async () => {
     const a = epochOrder(1000, 1, 0);
     expect([...a].sort((p, q) => p - q)).toEqual([...Array(1000).keys()]);
