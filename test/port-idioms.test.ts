@@ -356,6 +356,8 @@ describe("more torch.nn layers as compositions (more-layers.ts)", () => {
     expect(padded.slice(0, 7)).toEqual(plain);
     expect(shapes(model("return this.up(x, [6, 5, 6]);", "x: Tensor<[Batch, 2, 3, 3, 3]>", "up = new nn.ConvTranspose3d(2, 1, 3, { stride: 2, padding: 1 });"))).toEqual(["[Batch, 1, 6, 5, 6]"]);
     expect(first(model("return this.up(x, [7, 5, 5]);", "x: Tensor<[Batch, 2, 3, 3, 3]>", "up = new nn.ConvTranspose3d(2, 1, 3, { stride: 2, padding: 1 });"))).toMatch(/an output size of 7 along dim 2 is out of reach: from 3 positions this layer gives 5 to 6/);
+    // a size PyTorch reaches through the dilation alone is refused saying so (tsdp's output padding stays below the stride)
+    expect(first(model("return this.up(x, [5, 5, 6]);", "x: Tensor<[Batch, 2, 3, 3, 3]>", "up = new nn.ConvTranspose3d(2, 1, 3, { stride: [2, 2, 1], padding: 1, dilation: [1, 1, 2] });"))).toMatch(/an output size of 6 along dim 4 is out of reach: from 3 positions this layer gives 5 \(PyTorch reaches 6 through the dilation/);
     expect(first(model("return this.up(x, [6, 5]);", "x: Tensor<[Batch, 2, 3, 3, 3]>", "up = new nn.ConvTranspose3d(2, 1, 3, { stride: 2, padding: 1 });"))).toMatch(/outputSize is the output's \[D, H, W\] \(or \[N, C, D, H, W\], as x\.size\(\)\)/);
     const { graph } = lowerSource(model("return this.d(x.view(-1, 8, 2, 2, 2)).flatten(1);", "x: Tensor<[Batch, 64]>", "d = new nn.Dropout3d(0.5);"));
     const y = runReference(graph, { x: nd([2, 64], Array(128).fill(1)) }, initState(graph, 0), { training: true }).outputs[0].data;
