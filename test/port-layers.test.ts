@@ -78,6 +78,8 @@ describe("padding: F.pad's modes and the padding layers", () => {
     expect(got[0]).toEqual([2, 3, 4, 3, 2, 1]);
     expect(got[1]).toEqual([1, 1, 1, 2, 3]);
     expect(got[2]).toEqual([2, 3, 4, 2, 3]);
+    // circular wraps the cropped dim: past its size is refused, as PyTorch's, in the amounts written
+    expect(first(model("return F.pad(x, [-2, 3], 'circular');", "x: Tensor<[Batch, 1, 4]>"))).toMatch(/^TSDP\d+ 5: F\.pad: mode "circular" wraps what the crop leaves: dim 2 \(size 4, 2 after the crop\) pads by at most 2 on a side, got \(-2, 3\)/);
     expect(gradCheck(model("return [F.pad(x.view(-1, 1, 4), [-1, 3], 'reflect').flatten(1), F.pad(x.view(-1, 1, 4), [-2, 1], 'circular').flatten(1)];", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
   });
   it("refuses what PyTorch refuses: reflect by the dim's size, non-spatial dims, a value", () => {

@@ -172,6 +172,14 @@ function padFromEdges(b: Bound, site: CallSite, em: GraphEmitter, who: string): 
   if (amounts.some((a) => a < 0)) {
     // a negative amount crops, as PyTorch's: its reflection and replication kernels index from the
     // input's own edges (pad, then crop), its circular pad crops first and wraps what is left
+    if (b.mode === "circular")
+      for (let k = 0; k < amounts.length / 2; k++) {
+        const dim = rank - 1 - k;
+        const size = input.node.shape[dim];
+        const left = typeof size === "number" ? size + Math.min(amounts[2 * k], 0) + Math.min(amounts[2 * k + 1], 0) : undefined;
+        if (left !== undefined && Math.max(amounts[2 * k], amounts[2 * k + 1]) > left)
+          fail("invalidArgument", `${who}: mode "circular" wraps what the crop leaves: dim ${dim} (size ${size}, ${left} after the crop) pads by at most ${left} on a side, got (${amounts[2 * k]}, ${amounts[2 * k + 1]})`, at);
+      }
     const crop = (t: TensorValue) => pad({ ...b, x: t, pad: amounts.map((a) => Math.min(a, 0)), mode: "constant", value: 0 }, site, em, who);
     const grow = (t: TensorValue) => padFromEdges({ ...b, x: t, pad: amounts.map((a) => Math.max(a, 0)) }, site, em, who);
     return b.mode === "circular" ? grow(crop(input)) : crop(grow(input));
