@@ -177,7 +177,7 @@ describe("refused, with the argument's location", () => {
   const model = (expr: string) => `${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4]>) {\n    return ${expr};\n  }\n}\n`;
   const cases: [string, string, RegExp][] = [
     ["x.clamp()", "TSDP3004", /at least one of min and max must be given/],
-    ["x.clamp(Infinity)", "TSDP3004", /min must be a finite number/],
+    ["x.clamp(NaN)", "TSDP3004", /min must be a number \(±Infinity included\) or a tensor, not NaN/],
     ['x.clamp("a")', "TSDP3003", /min must be a number or a tensor/],
     // F.hardtanh refuses min > max only (equal bounds clamp to them); nn.Hardtanh asserts max > min
     ["F.hardtanh(x, 2, 1)", "TSDP3004", /F\.hardtanh: maxVal \(1\) must be at least minVal \(2\), as PyTorch's F\.hardtanh requires/],

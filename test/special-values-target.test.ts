@@ -38,6 +38,9 @@ const MODEL = `${header}export class Specials extends nn.Module {
       // dropout is input · mask · scale, as PyTorch's: a dropped NaN or ∞ is NaN, a dropped −5 is −0
       F.dropout(x, 1),
       F.dropout(F.fullLike(x, NaN), 0.5),
+      // ±∞ as clamp bounds, as PyTorch's
+      x.clamp(-Infinity, 0.5),
+      x.clampMin(Infinity),
     ];
   }
 }
@@ -92,6 +95,10 @@ const want: number[][] = [
   [0, NaN, NaN, 0, -0, -0, 0, 0],
   // dropout of NaN: NaN kept or dropped
   Array(8).fill(NaN),
+  // clamp(x, −∞, 0.5): the upper bound only (−0 stays −0)
+  [0.5, 0.5, -Infinity, 0, -0, -5, 0.5, 0.5],
+  // clamp_min(x, ∞): ∞ everywhere
+  Array(8).fill(Infinity),
 ];
 
 /** Equal as float32 values: NaN to NaN, the sign of 0 kept, finite values within 2 ulp. */

@@ -31,7 +31,8 @@ export type ArgKind =
   | "dims" // int or array of ints
   | "ints" // int or array of ints, kept as an array
   | "tensor"
-  | "numberOrTensor" // a tensor, or a finite number (torch.clamp's bounds, torch.maximum's operands)
+  | "numberOrTensor" // a tensor, or a finite number (torch.pow's exponent, torch.lerp's weight)
+  | "boundOrTensor" // a tensor, or a number that is finite or ±Infinity (torch.clamp's bounds, torch.maximum's operands)
   | "module"
   | "trainingFlag" // true, false or this.training
   | "string" // one of `choices`
@@ -320,6 +321,11 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
       if (v instanceof TensorValue) return v;
       if (!isNumber(v)) return badType("a number or a tensor");
       return finiteAtLeast(-Infinity, false, "a finite number or a tensor");
+    case "boundOrTensor":
+      // ±Infinity is a bound as in PyTorch (x.clamp(-inf, 0.5)); NaN and a finite number past float32 are not
+      if (v instanceof TensorValue) return v;
+      if (!isNumber(v)) return badType("a number or a tensor");
+      return v === Infinity || v === -Infinity ? v : finiteAtLeast(-Infinity, false, "a number (±Infinity included) or a tensor, not NaN");
     case "module":
       return v instanceof ModuleValue ? v : badType("a module");
     case "trainingFlag":

@@ -28,8 +28,8 @@ import { vectorNorm } from "./vector-norm.ts";
 
 const x = arg("x", "tensor");
 // torch.clamp's bounds: a number or a tensor, either may be absent
-export const clampArgs = [x, opt("min", "numberOrTensor", null, { nullable: true }), opt("max", "numberOrTensor", null, { nullable: true })];
-export const extremumArgs = [arg("input", "numberOrTensor"), arg("other", "numberOrTensor")];
+export const clampArgs = [x, opt("min", "boundOrTensor", null, { nullable: true }), opt("max", "boundOrTensor", null, { nullable: true })];
+export const extremumArgs = [arg("input", "boundOrTensor"), arg("other", "boundOrTensor")];
 export const logsumexpArgs = [x, arg("dim", "ints"), opt("keepdim", "bool", false)];
 // torch.var(x, dim, unbiased, keepdim, *, correction)
 export const varianceArgs = [x, opt("dim", "ints", null, { nullable: true }), opt("unbiased", "bool", true), opt("keepdim", "bool", false), opt("correction", "nonNegNumber", null, { nullable: true })];
@@ -57,7 +57,7 @@ function expUnit(c: Composer, x: Operand, alpha: number, inScale: number, outSca
   return c.op("where", [c.op("gt", [x, 0]), positive, c.op("mul", [c.op("expm1", [scaled()]), alpha * outScale])]);
 }
 
-/** A bound of clamp, or an operand of maximum (bound as "numberOrTensor"); undefined when absent. */
+/** A bound of clamp, or an operand of maximum (bound as "boundOrTensor"); undefined when absent. */
 const operandOf = (v: Value): Operand | undefined => (v === null || v === undefined ? undefined : (v as Operand));
 
 /**
