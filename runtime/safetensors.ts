@@ -656,18 +656,26 @@ export interface DecodeOptions {
 }
 
 /**
- * How many tensor entries `header` (the header's bytes) has, counted up to `limit + 1`: each entry
- * holds one "data_offsets" token, which cannot occur unescaped inside a JSON string (a quote there
- * is \"), so the count is at least the entries' (a metadata value or key "data_offsets" adds one).
+ * How many members the header's top-level object has (its tensors, and __metadata__), counted up
+ * to `limit + 1` without parsing: the colons at nesting depth 1 outside strings, a string's
+ * escapes skipped byte by byte — so no spelling of a key (`"data\u005foffsets"`) hides an entry.
+ * A malformed header miscounts at worst, and the parser refuses it after.
  */
 function entriesAtLeast(header: Uint8Array, limit: number): number {
-  const text = Buffer.from(header.buffer, header.byteOffset, header.byteLength);
-  let count = 0;
-  for (let at = text.indexOf(DATA_OFFSETS); at >= 0 && count <= limit; at = text.indexOf(DATA_OFFSETS, at + DATA_OFFSETS.length)) count++;
+  const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a;
+  let count = 0, depth = 0, inString = false;
+  for (let i = 0; i < header.length && count <= limit; i++) {
+    const b = header[i];
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+    } else if (b === QUOTE) inString = true;
+    else if (b === 0x7b || b === 0x5b) depth++; // { [
+    else if (b === 0x7d || b === 0x5d) depth--; // } ]
+    else if (b === COLON && depth === 1) count++;
+  }
   return count;
 }
-
-const DATA_OFFSETS = Buffer.from('"data_offsets"');
 
 export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>", options: DecodeOptions = {}): DecodedSafetensors {
   if (!(bytes instanceof Uint8Array) && tag(bytes) !== "Uint8Array")
@@ -691,7 +699,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>", option
     );
 
   const { maxTensors } = options;
-  if (maxTensors !== undefined && entriesAtLeast(bytes.subarray(8, 8 + headerLen), maxTensors) > maxTensors)
+  // (one member more for __metadata__)
+  if (maxTensors !== undefined && entriesAtLeast(bytes.subarray(8, 8 + headerLen), maxTensors + 1) > maxTensors + 1)
     throw new SafetensorsError(
       "HeaderTooLarge",
       source,

@@ -82,4 +82,14 @@ describe("a checkpoint's header is bounded by the model's tensor count before it
     expect(decodeSafetensors(bytes, "f", { maxTensors: 10 }).tensors.size).toBe(10);
     expect(decodeSafetensors(bytes, "f").tensors.size).toBe(10);
   });
+
+  it("no spelling of a key hides an entry from the count (rev59: \"data\\u005foffsets\" is data_offsets to the parser)", () => {
+    const entries = Array.from({ length: 50 }, (_, i) => `"t${i}":{"dtype":"F32","shape":[0],"data\\u005foffsets":[0,0]}`);
+    const header = Buffer.from(`{${entries.join(",")}}`);
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(header.length));
+    const bytes = new Uint8Array(Buffer.concat([prefix, header]));
+    expect(decodeSafetensors(bytes, "f").tensors.size).toBe(50);
+    expect(() => decodeSafetensors(bytes, "f", { maxTensors: 10 })).toThrow(/lists more than 10 tensors/);
+  });
 });
