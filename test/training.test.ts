@@ -482,6 +482,28 @@ describe("optimizer state that a step count alone does not give, kept as PyTorch
     m.dispose();
   }, 300_000);
 
+  it("NAdam: a checkpoint without mu_product at a huge step count resumes without replaying every step (rev59: 2^53 − 1 never returned)", async () => {
+    const { model, build: b } = await mlpLibrary("new optim.NAdam({ lr: 0.01 })");
+    const m = await load(b.outDir);
+    try {
+      const { x, y } = batchOf(model.graph, 8, 7, 3);
+      for (let s = 0; s < 2; s++) m.trainStepSync(x, y);
+      const file = join(tmp(), "nadam.safetensors");
+      await m.saveCheckpoint(file);
+      const { tensors } = await readSafetensorsFile(file);
+      const edited = join(tmp(), "nadam-far.safetensors");
+      const entries = [...tensors].filter(([n]) => n !== "optimizer.mu_product").map(([name, t]) => ({ name, dtype: t.dtype, shape: [...t.shape], data: (name === "optimizer.step" ? BigInt64Array.of(2n ** 53n - 1n) : t.data) as ArrayBufferView }));
+      await writeSafetensorsFile(edited, entries, { format: "tsdp" });
+      await m.loadCheckpoint(edited);
+      // Πμ over 2^53 − 1 steps: past the point where 0.96^(iψ) no longer moves a factor (and the
+      // product underflows first), one power instead of a loop that would never end
+      expect(Number.isFinite(m.trainStepSync(x, y))).toBe(true);
+      for (const p of m.parameters()) expect((m.getParameter(p.name).data as Float32Array).every(Number.isFinite), p.name).toBe(true);
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
+
   it("a step's groupLrs: one number per declared group, a hole or undefined refused (it would read as 0 and freeze the group)", async () => {
     const { model, build: b } = await mlpLibrary(ADAM_HEAD_GROUP);
     const m = await load(b.outDir);

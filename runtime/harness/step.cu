@@ -802,8 +802,20 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
             // mu_product (recomputed from the current β₁ and ψ only after a checkpoint that lacks it)
             const auto mu = [&](double i) { return h->beta1 * (1.0 - 0.5 * std::pow(0.96, i * h->momentum)); };
             if (m->mu_product_steps != step - 1) {
+                // bounded whatever the step count a checkpoint names: once 0.5·0.96^(iψ) is below half
+                // an ulp of 1 every later factor is β₁ exactly (ψ = 0: every factor is β₁/2), and a
+                // product of 0 stays 0 — the rest is one power; past kMaxReplayed factors, refused
+                constexpr unsigned long long kMaxReplayed = 100000000ull;
                 m->mu_product = 1.0;
-                for (unsigned long long i = 1; i < step; ++i) m->mu_product *= mu((double)i);
+                for (unsigned long long i = 1; i < step; ++i) {
+                    const bool constant = h->momentum == 0.0 || 0.5 * std::pow(0.96, (double)i * h->momentum) < 1e-17;
+                    if (constant || m->mu_product == 0.0) {
+                        m->mu_product *= std::pow(mu((double)i), (double)(step - i));
+                        break;
+                    }
+                    if (i > kMaxReplayed) return fail(m, -1, "NAdam: the checkpoint holds no optimizer.mu_product, and recomputing it over " + std::to_string(step) + " steps with this momentum decay would take too long; save the checkpoint with tsdp, which keeps it");
+                    m->mu_product *= mu((double)i);
+                }
             }
             const double product = m->mu_product * mu((double)step);
             m->mu_product = product;
