@@ -5,7 +5,7 @@
 // counted site's line from the library's line tables (counters-sites.ts), and writes the counters
 // file (runtime/counters.ts) that `tsdp inspect --gpu ... --counters <file>` reads.
 import { mulberry32 } from "./reference/rng.ts";
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { writeAtomic } from "./6-build/cache.ts";
 import { dirname, join, resolve } from "node:path";
 import { compile } from "./pipeline.ts";
@@ -89,9 +89,11 @@ export async function measureCounters(modelFile: string, options: CountersOption
     const file: CountersFile = { version: 1, model: manifest.model, batch, program, launches: sites.launches };
     const path = resolve(options.out ?? join(buildDir, `counters-${program}-b${batch}.json`));
     mkdirSync(dirname(path), { recursive: true });
-    // by rename, as compile replaces its outputs: a link planted at the default name in the build
-    // directory is replaced, not written through to the file it points to
-    writeAtomic(path, countersJson(file));
+    // the default name in the build directory by rename, as compile replaces its outputs: a link
+    // planted there is replaced, not written through to the file it points to; a path the user
+    // names with --out is written where it leads (out.json -> /dev/stdout, a symlinked results dir)
+    if (options.out === undefined) writeAtomic(path, countersJson(file));
+    else writeFileSync(path, countersJson(file));
     return { file, path, buildDir, warnings, ...(sites.problem ? { sitesProblem: sites.problem } : {}) };
   } finally {
     model.dispose();

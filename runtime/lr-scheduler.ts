@@ -289,7 +289,7 @@ export class LambdaLR extends LRScheduler {
  * 0 — 2⁵³ − 1 steps ran for hours. Its stateDict carries the product (`factor`), as PyTorch's
  * optimizer keeps the lr, so a resume is one step.
  */
-export const MAX_REPLAYED_STEPS = 10_000_000;
+export const MAX_REPLAYED_STEPS = 1_000_000_000;
 
 /** MultiplicativeLR: each step's lr is the last one times λ(t). */
 export class MultiplicativeLR extends LRScheduler {

@@ -63,5 +63,12 @@ describe("writes never follow a planted symlink", () => {
     expect(readFileSync(victim, "utf8")).toBe(VICTIM);
     expect(lstatSync(planted).isFile()).toBe(true);
     expect(JSON.parse(readFileSync(planted, "utf8")).program).toBe("forward");
+    // a path the user names with --out is written where it leads (rev59: out.json -> /dev/stdout)
+    const target = join(dir, "outside", "results.json");
+    const named = join(dir, "out.json");
+    symlinkSync(target, named);
+    await measureCounters(join(dir, "model.ts"), { batch: 4, program: "forward", buildDir, out: named });
+    expect(lstatSync(named).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(target, "utf8")).program).toBe("forward");
   }, 600_000);
 });

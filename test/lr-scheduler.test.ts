@@ -132,7 +132,7 @@ describe("lrScheduler: PyTorch's learning rates per step", () => {
     expect(far.options().lr).toBeCloseTo(0.99 ** 100, 12);
     expect(calls).toBe(0);
     expect(() => new lrScheduler.MultiplicativeLR(1, () => 0.99).loadStateDict({ lastEpoch: 2 ** 53 - 1 })).toThrow(
-      /MultiplicativeLR\.loadStateDict: its rate at step 9007199254740991 is the product of lrLambda over the 9007199254740991 steps from step 0, more than the 10000000 tsdp replays .*resume with loadStateDict\(stateDict\(\)\)/,
+      /MultiplicativeLR\.loadStateDict: its rate at step 9007199254740991 is the product of lrLambda over the 9007199254740991 steps from step 0, more than the 1000000000 tsdp replays .*resume with loadStateDict\(stateDict\(\)\)/,
     );
     expect(() => new lrScheduler.MultiplicativeLR(1, () => 0.99).loadStateDict({ lastEpoch: 3, factor: NaN })).toThrow(/factor \(the product of lrLambda up to lastEpoch\) must be a finite number, got number NaN/);
     const byHand = new lrScheduler.MultiplicativeLR(1, () => 0.99);
