@@ -38,4 +38,13 @@ export const {
   SafetensorsError,
   SAFETENSORS_MAX_HEADER_SIZE,
   SAFETENSORS_DTYPES,
+  batches,
+  DataError,
+  distributedShard,
+  epochOrder,
+  FASHION_MNIST_DIR,
+  FASHION_MNIST_NORMALIZE,
+  loadFashionMnist,
+  subset,
+  take,
 } = runtime;

@@ -36,3 +36,18 @@ export {
   type SafetensorsTensor,
   type WriteOptions as SafetensorsWriteOptions,
 } from "./safetensors.ts";
+// the data helpers the examples train with: an epoch's permutation from a seed, batches over it,
+// DistributedSampler's shard under tsdp launch, and the Fashion-MNIST reader
+export {
+  batches,
+  DataError,
+  distributedShard,
+  epochOrder,
+  FASHION_MNIST_DIR,
+  FASHION_MNIST_NORMALIZE,
+  loadFashionMnist,
+  subset,
+  take,
+  type Batch as DataBatch,
+  type Dataset,
+} from "./data.ts";
