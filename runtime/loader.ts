@@ -151,7 +151,7 @@ function checkEnvironment(): void {
     throw new RangeError(`load: TSDP_SHIM_DEVICE_MEMORY_MB must be a whole number of megabytes above 0 (the CPU target's device memory), got ${JSON.stringify(mb)}`);
 }
 
-export async function load<Out extends Tensor | Tensor[] = Tensor | Tensor[]>(
+export async function load<Out extends Tensor | Tensor[] | Readonly<Record<string, Tensor>> = Tensor | Tensor[]>(
   dir: string,
   options?: LoadOptions,
 ): Promise<CompiledModel<Out>> {
@@ -172,7 +172,7 @@ export async function load<Out extends Tensor | Tensor[] = Tensor | Tensor[]>(
 
   let root = resolve(dir);
   const info = await stat(root).catch(() => null);
-  if (!info) throw new Error(`load: ${root} does not exist: compile the model with tsdp compile first`);
+  if (!info) throw new BuildDirectoryError(`load: ${root} does not exist: compile the model with tsdp compile first`, root);
   if (info.isFile()) {
     if (basename(root) !== "manifest.json")
       throw new Error(`load: ${root} is a file; pass the model directory produced by tsdp compile (the one holding manifest.json)`);

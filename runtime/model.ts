@@ -25,6 +25,12 @@ export interface Int64Tensor {
 /** What `getParameter` returns and `setParameter` takes. */
 export type ParameterTensor = Tensor | Int64Tensor;
 
+/**
+ * What `setParameter` and `loadStateDict` take: a ParameterTensor, or float64 values, which convert
+ * into float32 state as PyTorch's copy_ converts them (a numpy export's float64 arrays).
+ */
+export type ParameterInput = ParameterTensor | { readonly data: Float64Array; readonly shape: readonly number[] };
+
 /** One entry of `parameters()` / `buffers()`. */
 export interface ParameterInfo {
   readonly name: string;
@@ -1070,7 +1076,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
    * missing ones keep their values and unknown ones are skipped. Either way the names are
    * returned, as PyTorch returns missing_keys and unexpected_keys.
    */
-  loadStateDict(dict: Record<string, ParameterTensor>, options: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(dict: Record<string, ParameterInput>, options: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
     this.#live("loadStateDict");
     const where = `${this.name}.loadStateDict`;
     if (typeof dict !== "object" || dict === null || Array.isArray(dict) || dict instanceof Map)
@@ -1233,7 +1239,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   }
 
   /** Overwrites a parameter or buffer; the tensor's dtype and shape must be the manifest's. */
-  setParameter(name: string, value: ParameterTensor): void {
+  setParameter(name: string, value: ParameterInput): void {
     this.#live("setParameter");
     if (typeof name === "string" && this.#keys.constants.has(name)) {
       // a round trip of stateDict() writes the table back: its own values are accepted, others refused

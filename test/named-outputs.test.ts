@@ -50,6 +50,9 @@ describe("forward returning an object of tensors", () => {
     expect(problems(["a b"])).toMatch(/outputs\[0\]\.name must be an identifier when outputs are named, got "a b"/);
     const { dts } = typedModule({ model: "M", inputs: [{ name: "x", dtype: "float32", shape: ["Batch", 3] }], outputs: [{ name: "logits", dtype: "float32", shape: ["Batch", 2] }, { name: "hidden", dtype: "int32", shape: ["Batch", 4] }], outputsByName: true, params: [], buffers: [] });
     expect(dts).toContain("export type Output = { readonly logits: Tensor<Float32Array, readonly [number, 2]>; readonly hidden: Tensor<Int32Array, readonly [number, 4]> };");
+    // forwardAll returns the tensors in key order (tsapi58: it was typed as [Output], an object in a list)
+    expect(dts).toContain("export type OutputList = [Tensor<Float32Array, readonly [number, 2]>, Tensor<Int32Array, readonly [number, 4]>];");
+    expect(dts).toContain("forwardAllSync(...inputs: Inputs): OutputList;");
   });
 
   it("a loss module takes the one output; a loss function the object", () => {

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import koffi from "koffi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CompiledModel, NativeError, load, tensor, type Int64Tensor, type Tensor } from "../runtime/index.ts";
+import { BuildDirectoryError, CompiledModel, NativeError, load, tensor, type Int64Tensor, type Tensor } from "../runtime/index.ts";
 import { ABI_VERSION, manifestContentHash, sha256 } from "../runtime/manifest.ts";
 import { scratchDir } from "./helpers.ts";
 
@@ -388,6 +388,8 @@ describe("load refuses", () => {
 
   it("a missing directory, and a directory without manifest.json", async () => {
     await refuses(join(work, "no-such-model"), /no-such-model does not exist: compile the model with tsdp compile first/);
+    // the class a directory that is not a build gets (tsapi58: a plain Error)
+    await expect(load(join(work, "no-such-model"))).rejects.toBeInstanceOf(BuildDirectoryError);
     const dir = modelDir(null);
     await refuses(dir, new RegExp(`${dir}/manifest.json not found: is this a model directory produced by tsdp compile\\?`));
   });

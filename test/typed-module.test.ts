@@ -28,6 +28,8 @@ m.getParameter(first);
 const loss = m.trainStepSync(x, tensor(Int32Array.from([1, 2]), [2]), { lr: 0 });
 m.getParameter("fc2.bias.grad");
 // the asynchronous forms resolve with the same types
+const [all] = m.forwardAllSync(x);
+const classes3: 10 = all.shape[1];
 const y2 = await m.forward(x);
 const classes2: 10 = y2.shape[1];
 const loss2: number = await m.trainStep(x, tensor(Int32Array.from([1, 2]), [2]), { lr: 0 });
@@ -51,7 +53,7 @@ export function mistakes(): void {
   // @ts-expect-error without waiting there is no loss to add
   void (async () => 1 + (await m.trainStep(x, tensor(Int32Array.from([1, 2]), [2]), { waitForLoss: false })))();
 }
-console.log(JSON.stringify({ shape: y.shape, classes, loss: typeof loss, params: m.parameters().length, async: [classes2, typeof loss2, evaluation.outputs[0].shape, typeof issued] }));
+console.log(JSON.stringify({ shape: y.shape, classes, loss: typeof loss, params: m.parameters().length, async: [classes2, typeof loss2, evaluation.outputs[0].shape, typeof issued], all: classes3 }));
 m.dispose();
 `;
 
@@ -88,7 +90,7 @@ describe("the typed module beside a compiled model", () => {
     expect("failed" in checked ? checked.stdout : "", "tsc on the consumer").toBe("");
     const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
     const ran = await run(process.execPath, [tsx, join(work, "consumer.ts")], { cwd: work, encoding: "utf8", timeout: 180_000 });
-    expect(JSON.parse(ran.stdout.trim().split("\n").at(-1)!)).toEqual({ shape: [2, 10], classes: 10, loss: "number", params: 8, async: [10, "number", [2, 10], "undefined"] });
+    expect(JSON.parse(ran.stdout.trim().split("\n").at(-1)!)).toEqual({ shape: [2, 10], classes: 10, loss: "number", params: 8, async: [10, "number", [2, 10], "undefined"], all: 10 });
   }, 600_000);
 
   it("writes the manifest's facts: several outputs, int32 inputs, no training, names escaped", () => {
