@@ -46,6 +46,8 @@ export function mistakes(): void {
   m.trainStepSync(x, tensor(new Float32Array(2), [2]));
   // @ts-expect-error forward takes one input
   m.forwardSync(x, x);
+  // @ts-expect-error a chained call keeps the typed surface (tsapi58: eval() returned the untyped model)
+  m.eval().forwardSync(tensor(new Float32Array(2 * 3 * 784), [2, 3, 28, 28]));
   // @ts-expect-error forward resolves later: a Promise has no shape
   void m.forward(x).shape;
   // @ts-expect-error class indices are int32, in the asynchronous step too
