@@ -49,7 +49,6 @@ function volume(input: TensorValue, who: string, site: CallSite): [Dim, Dim, num
 /** n·k, n possibly the batch (then a multiple of it). */
 const times = (n: Dim, k: number): Dim => (isBatch(n) ? batchTimes(n.batch * k) : n * k);
 
-/** F.conv3d(x, weight [O, C/g, kd, kh, kw], bias, stride, padding, dilation, groups). */
 /**
  * A Conv3d's padding per spatial dim (D, H, W): the numbers given, "valid" (none), or "same" with
  * stride 1 — dilation·(k − 1) in all, its half on each side and, where it is odd (an even kernel),
@@ -75,6 +74,7 @@ function conv3dPaddedBy(mode: string, input: TensorValue, weight: TensorValue, b
   return conv3d(padded, weight, bias, { ...b, padding: 0 }, site, em, who);
 }
 
+/** F.conv3d(x, weight [O, C/g, kd, kh, kw], bias, stride, padding, dilation, groups). */
 function conv3d(input: TensorValue, weight: TensorValue, bias: TensorValue | null, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   volume(input, who, site);
   const ws = weight.node.shape as number[];

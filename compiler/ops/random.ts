@@ -116,7 +116,7 @@ export const sample: OpDef<SampleAttrs> = defineOp<SampleAttrs>({
     if (a.distribution === "integer") {
       const [low, range] = [a.low ?? 0, a.range ?? 0];
       if (!Number.isInteger(low) || !Number.isInteger(range) || range < 1 || low < -EXACT_INTEGERS || low + range > EXACT_INTEGERS)
-        throw new ShapeError(`${who}: the range [${low}, ${low + range}) must lie within ±2²⁴ (16,777,216), the integers float32 holds exactly, as the kernels hold int32 values`, "invalidArgument");
+        throw new ShapeError(`${who}: [${low}, ${low + range}) reaches past ±2²⁴ (16,777,216): int32 values are held in float32 in the kernels, exact only within it`, "invalidArgument");
     }
     return { shape: a.shape, dtype: "f32" };
   },
