@@ -746,9 +746,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const tensors: { name: string; data: HostArray }[] = [];
     for (const [name, spec] of this.#params) {
       if (spec.kind === "gradient") continue;
-      const data = allocate(spec.dtype, numel(spec.shape), `${this.name}.${method}: a copy of ${name} (detectNonFinite)`);
-      this.#check(method, "tsdp_get_param", this.#lib.getParam(handle, name, data), handle);
-      tensors.push({ name, data });
+      tensors.push({ name, data: this.#copyOut(method, handle, name, spec, `${this.name}.${method}: a copy of ${name} (detectNonFinite)`) });
     }
     const steps = this.#lib.optimizerSteps(handle).steps;
     if (!this.#lib.canTrain) return { tensors, steps, held: [] };
@@ -759,11 +757,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     if (counters?.holding)
       for (const [name, spec] of this.#params) {
         if (spec.kind !== "gradient") continue;
-        for (const key of [name, name.replace(/\.grad$/, ".held")]) {
-          const data = allocate(spec.dtype, numel(spec.shape), `${this.name}.${method}: a copy of ${key} (detectNonFinite)`);
-          this.#check(method, "tsdp_get_param", this.#lib.getParam(handle, key, data), handle);
-          held.push({ name: key, data });
-        }
+        for (const key of [name, name.replace(/\.grad$/, ".held")]) held.push({ name: key, data: this.#copyOut(method, handle, key, spec, `${this.name}.${method}: a copy of ${key} (detectNonFinite)`) });
       }
     return { tensors, steps, scalars: { muProduct, momentumStarted }, counters, held };
   }
@@ -1028,20 +1022,26 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     );
   }
 
+  /** A copy of state `name` (of `spec`'s dtype and size: a gradient's "<param>.held" shares its spec), read from the device. */
+  #copyOut(method: string, handle: ModelHandle, name: string, spec: Pick<ParamSpec, "dtype" | "shape">, what: string): HostArray {
+    const data = allocate(spec.dtype, numel(spec.shape), what);
+    this.#check(method, "tsdp_get_param", this.#lib.getParam(handle, name, data), handle);
+    return data;
+  }
+
   /**
    * Writes checked values (and the optimizer's step count): all of them or, when native code
    * fails half way, none — what was written is put back, so nothing is lost. No user code runs
    * from here to the end, so one state check covers every write.
    */
-  #writeAll(method: string, where: string, plan: readonly { name: string; data: HostArray }[], steps?: number, scalars?: { muProduct: number; momentumStarted?: boolean }, held?: ModelHandle): void {
-    // `held`: the handle of a queued call that runs now (#live would see that call in flight)
-    const handle = held ?? this.#live(method);
+  #writeAll(method: string, where: string, plan: readonly { name: string; data: HostArray }[], steps?: number, scalars?: { muProduct: number; momentumStarted?: boolean }, running?: ModelHandle): void {
+    // `running`: the handle of a queued call that runs now (#live would see that call in flight)
+    const handle = running ?? this.#live(method);
     const written: { name: string; data: HostArray }[] = [];
     try {
       for (const { name, data } of plan) {
         const spec = this.#params.get(name)!;
-        const old = allocate(spec.dtype, numel(spec.shape), `${where}: a copy of ${name}`);
-        this.#check(method, "tsdp_get_param", this.#lib.getParam(handle, name, old), handle);
+        const old = this.#copyOut(method, handle, name, spec, `${where}: a copy of ${name}`);
         this.#check(method, "tsdp_set_param", this.#lib.setParam(handle, name, data), handle);
         written.push({ name, data: old });
       }
