@@ -763,6 +763,28 @@ describe("learning", () => {
   });
 });
 
+describe("captured CUDA graphs", () => {
+  it("are bounded: past 64 batch sizes the least recently launched is dropped, and captured again if that size returns", async () => {
+    const { build: b } = await mlpLibrary(SGD_NESTEROV);
+    const m = await load(b.outDir);
+    const step = (size: number) => {
+      const x = Float32Array.from(normals(size * 6, size, 1));
+      const y = Int32Array.from(uniforms(size, size, 2), (u) => Math.floor(u * 3));
+      m.trainStepSync(tensor(x, [size, 6]), tensor(y, [size]), { lr: 0 });
+    };
+    // largest first: a batch larger than any before reallocates the batch's buffers and drops every graph
+    for (let size = 65; size >= 1; size--) {
+      step(size); // the warm-up, eager
+      step(size); // captured (and launched: a replay)
+    }
+    expect(m.stats()).toMatchObject({ graphCaptures: 65, graphReplays: 65, eagerSteps: 65 });
+    step(2); // still held: replayed
+    step(65); // the first size's graph was dropped for the 65th: captured again (its warm-up already ran)
+    expect(m.stats()).toMatchObject({ graphCaptures: 66, graphReplays: 67, eagerSteps: 65 });
+    m.dispose();
+  });
+});
+
 describe("bad input leaves the model unchanged", () => {
   it("labels out of range, a wrong label count, NaN inputs, corrupt checkpoints", async () => {
     const { model, build: b } = await build("examples/lenet/model.ts", "bad-input");

@@ -186,8 +186,20 @@ void init_value(const tsdp_state_info& s, unsigned long long seed, void* host) {
 }
 
 void drop_graphs(tsdp_model* m) {
-    for (auto& [key, exec] : m->graphs) cudaGraphExecDestroy(exec);
+    // (a graph still running is freed when it completes: cudaGraphExecDestroy does not wait)
+    for (auto& [key, step] : m->graphs) cudaGraphExecDestroy(step.exec);
     m->graphs.clear();
+}
+
+void keep_graph(tsdp_model* m, std::pair<int, int> key, cudaGraphExec_t exec) {
+    if (m->graphs.size() >= kMaxCapturedSteps) {
+        auto oldest = m->graphs.begin();
+        for (auto it = m->graphs.begin(); it != m->graphs.end(); ++it)
+            if (it->second.last_launch < oldest->second.last_launch) oldest = it;
+        cudaGraphExecDestroy(oldest->second.exec);
+        m->graphs.erase(oldest);
+    }
+    m->graphs[key] = {exec, ++m->graph_clock};
 }
 
 namespace {

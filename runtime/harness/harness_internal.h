@@ -31,6 +31,10 @@ struct tsdp_nccl {
 struct tsdp_cublaslt;  // cublaslt.cu
 struct tsdp_group;     // group.cu: the processes of a DistributedDataParallel job
 
+// Captured training steps a model keeps (tsdp_model::graphs): a training loop uses a few batch sizes and
+// modes (the batch, the last partial one, evaluation, clipping, accumulation), 64 leaves room for many.
+constexpr std::size_t kMaxCapturedSteps = 64;
+
 struct tsdp_model {
     std::vector<tsdp_replica> replicas;
     int training = 1;             // PyTorch modules start in train mode
@@ -50,8 +54,16 @@ struct tsdp_model {
     // The training step as CUDA graphs, one per (batch size, step mode: train/eval + 2 × clipping,
     // whose kernels are in the step only when it clips, + 4 × accumulation + 16 × step_outputs, whose
     // copies of the forward's outputs are in it only when asked); dropped whenever an allocation they point
-    // into moves. use_graphs = 0 after a failed capture (graph_status says why).
-    std::map<std::pair<int, int>, cudaGraphExec_t> graphs;
+    // into moves. use_graphs = 0 after a failed capture (graph_status says why). At most
+    // kMaxCapturedSteps are kept, the least recently launched dropped first: a caller cycling
+    // through many batch sizes (variable-length inference) would otherwise hold one per size for
+    // the model's lifetime (about 8.7 kB each on the CPU target; more on a GPU).
+    struct captured_step {
+        cudaGraphExec_t exec;
+        unsigned long long last_launch;  // graph_clock at its last launch
+    };
+    std::map<std::pair<int, int>, captured_step> graphs;
+    unsigned long long graph_clock = 0;
     int clipping = 0;             // the step being issued clips its gradients (max_grad_norm > 0)
     int accumulation = 0;         // … holds its gradients (1), or updates with held ones (2): tsdp_update::accumulation
     int step_outputs = 0;         // … copies the forward's outputs back (trainStep's `outputs`)
@@ -103,6 +115,8 @@ size_t staging_layout(const tsdp_program_desc& p, int batch, size_t* offsets);
 
 /** Destroys the captured steps: they point into allocations that are about to move. */
 void drop_graphs(tsdp_model* m);
+/** Keeps a captured step, dropping the least recently launched one when kMaxCapturedSteps are held. */
+void keep_graph(tsdp_model* m, std::pair<int, int> key, cudaGraphExec_t exec);
 /** Activation memory and pinned staging for `batch` samples on this replica. */
 int ensure_capacity(tsdp_model* m, tsdp_replica* r, int batch);
 

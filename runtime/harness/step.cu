@@ -851,10 +851,15 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         if (graphs_enabled(m)) {
             const auto key = std::make_pair(batch, m->training + 2 * m->clipping + 4 * accumulation + 16 * m->step_outputs);
             auto found = m->graphs.find(key);
-            if (found != m->graphs.end()) exec = found->second;
-            else if (m->warmed_up.count(key)) exec = capture_step(m, parts);
-            else m->warmed_up.insert(key);  // this step runs eagerly: the warm-up
-            if (exec) m->graphs[key] = exec;
+            if (found != m->graphs.end()) {
+                exec = found->second.exec;
+                found->second.last_launch = ++m->graph_clock;
+            } else if (m->warmed_up.count(key)) {
+                exec = capture_step(m, parts);
+                if (exec) keep_graph(m, key, exec);
+            } else {
+                m->warmed_up.insert(key);  // this step runs eagerly: the warm-up
+            }
         }
         int issued = 0;
         if (exec) {
