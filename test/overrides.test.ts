@@ -178,7 +178,7 @@ describe("a compile with an ejected LeNet kernel", () => {
     } finally {
       m.dispose();
     }
-  });
+  }, 300_000); // the describe's first build: LeNet, the verification's reference, and the library (125 s on a loaded 2-core machine)
 
   it("refuses an off-by-one in a bound, names the kernel and where, and keeps the previous build", async () => {
     const before = readFileSync(join(outDir(), "manifest.json"), "utf8");
