@@ -153,6 +153,37 @@ describe("fuzz: the fuzzer's parts", () => {
     expect(compare([1.001e-6], [1e-6], { rtol: 0, atol: 1e-4 }, 1e-3)).toBeUndefined();
   });
 
+  it("fp32 storage rounds a norm's mean as its kernel holds it (seed 58095: a LayerNorm over nearly constant rows)", () => {
+    // x = a + [0, 1, 2, 4] ulps of a ≈ 0.368 (ulp 2⁻²⁵): mean a + 1.75 ulps, which fp32 holds as
+    // a + 2 ulps. var ≈ 10⁻¹⁴ ≪ eps, so rstd ≈ 316 and y = (x − mean)·rstd ≈ 2·10⁻⁵: the mean's
+    // quarter-ulp (7.5·10⁻⁹) moves every y by 2.4·10⁻⁶, what the compiled kernel (and PyTorch's)
+    // differs from float64 by. Rounding only each op's result would leave want₃₂ within 10⁻¹¹ of want,
+    // and the check would call that rounding a mismatch. The same four values as a LayerNorm's row
+    // and as a BatchNorm's channel (train mode: the batch's mean).
+    const a = Math.fround(0.36794266), ulp = 2 ** -25;
+    const x = Float32Array.from([0, 1, 2, 4], (k) => a + k * ulp);
+    const mean32 = a + 2 * ulp;
+    const rstd = 1 / Math.sqrt(x.reduce((s, v) => s + (v - mean32) ** 2, 0) / 4 + 1e-5);
+    const norms = [
+      { layer: "nn.LayerNorm(4)", input: "[Batch, 4]", shape: [1, 4] },
+      { layer: "nn.BatchNorm1d(1)", input: "[Batch, 1]", shape: [4, 1] },
+    ];
+    for (const { layer, input, shape } of norms) {
+      const { graph } = lowerSource(`import { nn, type Tensor, type Batch } from "tsdp/dsl";
+export class M extends nn.Module {
+  norm = new ${layer};
+  forward(x: Tensor<${input}>) {
+    return this.norm(x);
+  }
+}
+`);
+      const run = (roundToFloat32: boolean) => Array.from(runReference(graph, { x: nd(shape, x) }, initState(graph, 0), { training: true, roundToFloat32 }).outputs[0].data);
+      const want32 = run(true);
+      want32.forEach((y, j) => expect(Math.abs(y - Math.fround((x[j] - mean32) * rstd)), layer).toBeLessThan(1e-10));
+      run(false).forEach((y, j) => expect(Math.abs(y - want32[j]), layer).toBeGreaterThan(2e-6));
+    }
+  });
+
   it("metamorphic comparisons: bit-exact for thread order and graphs, 8·u of the scale plus the scaled nudge for a precision", () => {
     const run = (g: number[], loss = 1): FreshRun => ({ outputs: [[1, -2]], loss, grads: new Map([["w", g]]) });
     const base = run([0.5, -0.25]);

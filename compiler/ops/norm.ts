@@ -2,7 +2,7 @@ import type { Node } from "../ir/node.ts";
 import { dimEq, formatDim, formatShape, isBatch, normalizeDim, numel, shapeEq } from "../ir/shape.ts";
 import { type NDArray } from "../reference/ndarray.ts";
 import { cFloat } from "./elementwise.ts";
-import { defineOp, requireFloat, ShapeError, type OpDef, type RowProgram, type TensorType } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type OpDef, type RefContext, type RowProgram, type TensorType } from "./op.ts";
 
 // Normalizations and softmax. Statistics are computed in float64 in the reference; variance
 // for normalizing is the biased one (÷n), the running variance uses the unbiased one (÷(n−1)),
@@ -17,6 +17,12 @@ interface BatchNormAttrs {
   /** running_mean, running_var, num_batches_tracked follow */
   readonly track: boolean;
 }
+
+/**
+ * A norm's mean as its kernel holds it: rounded to fp32 in a run with fp32 storage. Over a nearly
+ * constant row that rounding is most of fp32's error: x − mean is then far smaller than x.
+ */
+const keptMean = (mean: number, ctx: Pick<RefContext, "float32">) => (ctx.float32 ? Math.fround(mean) : mean);
 
 /** Splits x [N, C, ...] into (N, C, inner) for per-channel statistics. */
 function channelLayout(x: NDArray): [number, number, number] {
@@ -53,7 +59,7 @@ export const batchNorm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
       for (let ch = 0; ch < c; ch++) {
         let s = 0;
         for (let i = 0; i < n; i++) for (let j = 0; j < inner; j++) s += x.data[(i * c + ch) * inner + j];
-        mean[ch] = s / count;
+        mean[ch] = keptMean(s / count, ctx);
         let v = 0;
         for (let i = 0; i < n; i++)
           for (let j = 0; j < inner; j++) v += (x.data[(i * c + ch) * inner + j] - mean[ch]) ** 2;
@@ -124,19 +130,19 @@ function batchNormBackwardInfer(x: TensorType, channelVectors: readonly TensorTy
  * Per-channel mean and 1/√(var + eps) as batch_norm normalizes with them: the batch's (biased
  * variance) in train mode or without running statistics, else the running ones.
  */
-function batchNormStats(x: NDArray, running: readonly NDArray[], a: BatchNormAttrs, training: boolean) {
+function batchNormStats(x: NDArray, running: readonly NDArray[], a: BatchNormAttrs, ctx: Pick<RefContext, "training" | "float32">) {
   const [n, c, inner] = channelLayout(x);
   const count = n * inner;
   const mean = new Float64Array(c);
   const rstd = new Float64Array(c);
-  const batchStats = training || !a.track;
+  const batchStats = ctx.training || !a.track;
   for (let ch = 0; ch < c; ch++) {
     let m: number;
     let v: number;
     if (batchStats) {
       let s = 0;
       for (let i = 0; i < n; i++) for (let j = 0; j < inner; j++) s += x.data[(i * c + ch) * inner + j];
-      m = s / count;
+      m = keptMean(s / count, ctx);
       let q = 0;
       for (let i = 0; i < n; i++) for (let j = 0; j < inner; j++) q += (x.data[(i * c + ch) * inner + j] - m) ** 2;
       v = q / count;
@@ -170,7 +176,7 @@ export const batchNormGradInput = defineOp<BatchNormAttrs>({
   reference: ([dy, x, ...rest], a, ctx) => {
     const weight = a.affine ? rest[0] : undefined;
     const running = a.track ? rest.slice(a.affine ? 1 : 0) : [];
-    const { n, c, inner, count, mean, rstd, batchStats } = batchNormStats(x, running, a, ctx.training);
+    const { n, c, inner, count, mean, rstd, batchStats } = batchNormStats(x, running, a, ctx);
     const out = new Float64Array(x.data.length);
     for (let ch = 0; ch < c; ch++) {
       const w = weight ? weight.data[ch] : 1;
@@ -210,7 +216,7 @@ export const batchNormXhat = defineOp<BatchNormAttrs>({
     return x;
   },
   reference: ([x, ...running], a, ctx) => {
-    const { n, c, inner, mean, rstd } = batchNormStats(x, running, a, ctx.training);
+    const { n, c, inner, mean, rstd } = batchNormStats(x, running, a, ctx);
     const out = new Float64Array(x.data.length);
     for (let i = 0; i < n; i++)
       for (let ch = 0; ch < c; ch++)
@@ -268,7 +274,7 @@ export const layerNorm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
       );
     return x;
   },
-  reference: ([x, ...rest], a) => {
+  reference: ([x, ...rest], a, ctx) => {
     const inner = a.normalizedShape.reduce((p, q) => p * q, 1);
     const weight = a.hasWeight ? rest[0] : undefined;
     const bias = a.hasBias ? rest[a.hasWeight ? 1 : 0] : undefined;
@@ -276,7 +282,7 @@ export const layerNorm: OpDef<LayerNormAttrs> = defineOp<LayerNormAttrs>({
     for (let r = 0; r < x.data.length / inner; r++) {
       let s = 0;
       for (let j = 0; j < inner; j++) s += x.data[r * inner + j];
-      const mean = s / inner;
+      const mean = keptMean(s / inner, ctx);
       let v = 0;
       for (let j = 0; j < inner; j++) v += (x.data[r * inner + j] - mean) ** 2;
       const rstd = 1 / Math.sqrt(v / inner + a.eps);
@@ -323,7 +329,7 @@ export const layerNormGradInput = defineOp<LayerNormAttrs>({
       throw new ShapeError(`${who} expects a weight [${a.normalizedShape.join(", ")}], got ${weight ? formatShape(weight.shape) : "none"}`);
     return t;
   },
-  reference: ([dy, x, weight], a) => {
+  reference: ([dy, x, weight], a, ctx) => {
     const inner = a.normalizedShape.reduce((p, q) => p * q, 1);
     const w = a.hasWeight ? weight : undefined;
     const out = new Float64Array(x.data.length);
@@ -331,7 +337,7 @@ export const layerNormGradInput = defineOp<LayerNormAttrs>({
       const row = r * inner;
       let s = 0;
       for (let j = 0; j < inner; j++) s += x.data[row + j];
-      const mean = s / inner;
+      const mean = keptMean(s / inner, ctx);
       let v = 0;
       for (let j = 0; j < inner; j++) v += (x.data[row + j] - mean) ** 2;
       const rstd = 1 / Math.sqrt(v / inner + a.eps);

@@ -41,6 +41,12 @@ export interface RefContext {
    * which of the generator's four outputs per element (the first by default).
    */
   uniform(count: number, stream?: number, word?: number): Float64Array;
+  /**
+   * A run with fp32 storage (RunOptions.roundToFloat32): an op rounds the statistic it subtracts
+   * inside its kernel (a norm's mean) to fp32 too, as every fp32 kernel (PyTorch's too) holds it in
+   * a float. Its half-ulp is what a nearly constant row's normalized values move by (seed 58095).
+   */
+  readonly float32?: boolean;
 }
 
 /**

@@ -84,6 +84,7 @@ function start(graph: Graph, inputs: Record<string, NDArray>, state: ModelState,
           writeBuffer: (n, v) => state.buffers.set(n.attrs.name as string, v),
           readBuffer: (n) => state.buffers.get(n.attrs.name as string) ?? values.get(n)!,
           uniform: (count, stream = node.id, word = 0) => uniforms(count, seed, stream, step, draw, word),
+          float32: opts.roundToFloat32,
         },
       );
       if (opts.roundToFloat32 && node.dtype === "f32") value = { shape: value.shape, data: value.data.map(Math.fround) };
