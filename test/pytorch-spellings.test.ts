@@ -130,6 +130,16 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     expect(graph.params.map((p) => p.attrs.name)).toEqual(["w"]);
     expect(graph.buffers).toEqual([]);
   });
+  it("the forms of test/typing/option-forms.ts (the kernel size as a keyword, inplace, GLU's options, tuple unpacking of max, named outputs in the loss) lower; EmbeddingBag's weight.data = W starts it as W", () => {
+    const { graph } = lowerModel("test/typing/option-forms.ts");
+    expect(graph.outputNames).toEqual(["out", "picked"]);
+    expect(graph.params.find((p) => p.attrs.name === "c2.weight")!.shape).toEqual([2, 2, 3, 3]);
+    const state = initState(graph, 0);
+    expect(Array.from(state.params.get("bag.weight")!.data)).toEqual(new Array(10).fill(0.5));
+    const x = nd([1, 2, 4, 4], Array.from({ length: 32 }, (_, i) => Math.sin(i)));
+    const [, picked] = runReference(graph, { x, ids: nd([1, 3], [0, 4, 2]) }, state).outputs;
+    expect(picked.shape).toEqual([1, 2]);
+  });
   it("to, typeAs, dtype and device: conversions between float32 and int32; a model's tensors stay on its GPU", () => {
     const ids = nd([1, 3], [2, 0, 7]);
     const x = nd([1, 3], [1.9, -1.5, 0.2]);
