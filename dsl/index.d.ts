@@ -104,6 +104,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   reshape(...shape: number[]): Tensor;
   reshape(shape: readonly number[]): Tensor;
   flatten(startDim?: number, endDim?: number): Tensor;
+  flatten(options: { startDim?: number; endDim?: number }): Tensor;
   transpose(dim0: number, dim1: number): Tensor;
   permute(...dims: number[]): Tensor;
   unsqueeze(dim: number): Tensor;
@@ -331,23 +332,32 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   // reductions: `dim` may be one dim or several; no dim reduces everything
   /** options.dtype: the result's, as PyTorch's (int32/int64 sums are int32; a float32 sum of an int32 tensor converts first). */
   sum(dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" | "int32" | "int64" }): Tensor;
+  /** x.sum(dim=1, keepdim=True) as PyTorch's keywords: x.sum({ dim: 1, keepdim: true }) (mean, max, argmax, softmax, … too) */
+  sum(options: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" | "int32" | "int64" }): Tensor;
   mean(dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" }): Tensor;
+  mean(options: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" }): Tensor;
   /** The largest element; with a dim, PyTorch's (values, indices) pair. */
   max(): Tensor;
   max(dim: number, keepdim?: boolean): MaxResult;
+  max(options: { dim: number; keepdim?: boolean }): MaxResult;
   /** torch.max(x, other): the elementwise maximum, as maximum. */
   max(other: Tensor): Tensor;
   amax(dim: number | readonly number[], keepdim?: boolean): Tensor;
   argmax(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
+  argmax(options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
   /** The smallest element, as max: amin, and torch.min's (values, indices) pair with a dim. */
   amin(dim: number | readonly number[], keepdim?: boolean): Tensor;
   min(): Tensor;
   min(dim: number, keepdim?: boolean): MaxResult;
+  min(options: { dim: number; keepdim?: boolean }): MaxResult;
   min(other: Tensor): Tensor;
   argmin(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
+  argmin(options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
   /** dtype: "float32" only (what tsdp computes it in; Hugging Face's softmax(…, dtype=torch.float32)) */
   softmax(dim: number, options?: { dtype?: "float32" }): Tensor;
+  softmax(options: { dim: number; dtype?: "float32" }): Tensor;
   logSoftmax(dim: number, options?: { dtype?: "float32" }): Tensor;
+  logSoftmax(options: { dim: number; dtype?: "float32" }): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
   cumsum(dim: number): Tensor;
   /** Running products along a fixed-size dim: torch.cumprod (its gradient exact where there are zeros). */
@@ -557,8 +567,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   // slices along a fixed-size dim after the batch (torch.split / chunk / narrow)
   /** Pieces of `splitSize` (the last smaller), or of the listed sizes, which must add up to the dim. */
   split(splitSizeOrSections: number | readonly number[], dim?: number): Tensor[];
+  split(splitSizeOrSections: number | readonly number[], options: { dim?: number }): Tensor[];
   /** `chunks` pieces of ⌈size/chunks⌉, the last smaller (fewer pieces when they run out, as PyTorch). */
   chunk(chunks: number, dim?: number): Tensor[];
+  chunk(chunks: number, options: { dim?: number }): Tensor[];
   narrow(dim: number, start: number, length: number): Tensor;
   /**
    * PyTorch's x[i0, i1, …], one argument per index: a number selects (the dim goes; negative from
@@ -1914,6 +1926,7 @@ export namespace F {
   function embedding(input: Tensor<Shape, "int32">, weight: Tensor, options: { paddingIdx?: number | null }): Tensor;
   /** F.one_hot of int32 class indices: a float32 0/1 tensor with a last dim of numClasses (required: sizes are known at compile time); an index outside gives a row of zeros */
   function oneHot(x: Tensor<Shape, "int32">, numClasses: number): Tensor;
+  function oneHot(x: Tensor<Shape, "int32">, options: { numClasses: number }): Tensor;
   /** Σ x1/max(‖x1‖, eps) · x2/max(‖x2‖, eps) along dim (default 1, eps 1e-8) */
   function cosineSimilarity(x1: Tensor, x2: Tensor, dim?: number, eps?: number): Tensor;
   function cosineSimilarity(x1: Tensor, x2: Tensor, options: { dim?: number; eps?: number }): Tensor;
@@ -1979,7 +1992,9 @@ export namespace F {
   function rrelu(x: Tensor, lower?: number, upper?: number, training?: boolean, inplace?: boolean): Tensor;
   function rrelu(x: Tensor, options: { lower?: number; upper?: number; training?: boolean; inplace?: boolean }): Tensor;
   function softmax(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
+  function softmax(x: Tensor, options: { dim?: number | null; dtype?: "float32" }): Tensor;
   function logSoftmax(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
+  function logSoftmax(x: Tensor, options: { dim?: number | null; dtype?: "float32" }): Tensor;
   function softmin(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
   function tanhshrink(x: Tensor): Tensor;
   function hardshrink(x: Tensor, lambd?: number): Tensor;
@@ -2426,8 +2441,10 @@ export namespace F {
   function einsum(equation: string, ...operands: Tensor[]): Tensor;
   function einsum(equation: string, operands: readonly Tensor[]): Tensor;
   function cat(tensors: readonly Tensor[], dim?: number): Tensor;
+  function cat(tensors: readonly Tensor[], options: { dim?: number }): Tensor;
   /** torch.stack(tensors, dim = 0): equal shapes, joined along a new dim. */
   function stack(tensors: readonly Tensor[], dim?: number): Tensor;
+  function stack(tensors: readonly Tensor[], options: { dim?: number }): Tensor;
   // in-place forms: input takes over the result, as with { inplace: true } (F.relu_(x) is F.relu(x, { inplace: true }))
   function relu_(input: Tensor): Tensor;
   function relu6_(input: Tensor): Tensor;
@@ -2452,7 +2469,9 @@ export namespace F {
   function div(input: Tensor, other: Tensor | number, options?: { roundingMode?: "floor" | "trunc" | null }): Tensor;
   function rsub(input: Tensor, other: Tensor | number): Tensor;
   function sum(input: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor;
+  function sum(input: Tensor, options: { dim?: number | readonly number[]; keepdim?: boolean }): Tensor;
   function mean(input: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor;
+  function mean(input: Tensor, options: { dim?: number | readonly number[]; keepdim?: boolean }): Tensor;
   function amax(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
   function amin(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
   function max(input: Tensor): Tensor;

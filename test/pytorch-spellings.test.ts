@@ -140,6 +140,16 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     const [, picked] = runReference(graph, { x, ids: nd([1, 3], [0, 4, 2]) }, state).outputs;
     expect(picked.shape).toEqual([1, 2]);
   });
+  it("PyTorch's keywords as an options object (x.sum({ dim: 1, keepdim: true }), F.cat(xs, { dim: 1 }), F.oneHot(ids, { numClasses })) equal the positional forms", () => {
+    const keyword = "F.softmax(x, { dim: -1 }), F.logSoftmax(x, { dim: -1 }), x.softmax({ dim: 1 }), x.logSoftmax({ dim: 1 }), F.cat([x, x], { dim: 1 }), F.stack([x, x], { dim: 1 }), x.sum({ dim: 1, keepdim: true }), x.mean({ dim: [1, 2] }), F.sum(x, { dim: 2 }), F.mean(x, { dim: 2, keepdim: true }), x.max({ dim: 1 }).values, x.min({ dim: 1, keepdim: true }).indices.float(), x.argmax({ dim: 1 }).float(), x.argmin({ dim: 2, keepdim: true }).float(), x.flatten({ startDim: 1 }), x.chunk(2, { dim: 1 })[1], x.split(1, { dim: 1 })[0], F.oneHot(ids, { numClasses: 5 })";
+    const positional = "F.softmax(x, -1), F.logSoftmax(x, -1), x.softmax(1), x.logSoftmax(1), F.cat([x, x], 1), F.stack([x, x], 1), x.sum(1, true), x.mean([1, 2]), F.sum(x, 2), F.mean(x, 2, true), x.max(1).values, x.min(1, true).indices.float(), x.argmax(1).float(), x.argmin(2, true).float(), x.flatten(1), x.chunk(2, 1)[1], x.split(1, 1)[0], F.oneHot(ids, 5)";
+    const input = 'x: Tensor<[Batch, 2, 3]>, ids: Tensor<[Batch, 3], "int32">';
+    const values = { x: nd([1, 2, 3], [0.5, -1, 2, 3, 0.25, -2]), ids: nd([1, 3], [4, 0, 2]) };
+    const flat = (list: string) => `return [${list}].map((t) => t.reshape(t.size(0), -1));`;
+    const got = outputs(flat(keyword), input, values);
+    expect(got).toHaveLength(18);
+    expect(got).toEqual(outputs(flat(positional), input, values));
+  });
   it("to, typeAs, dtype and device: conversions between float32 and int32; a model's tensors stay on its GPU", () => {
     const ids = nd([1, 3], [2, 0, 7]);
     const x = nd([1, 3], [1.9, -1.5, 0.2]);

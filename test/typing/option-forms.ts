@@ -1,12 +1,12 @@
 // More forms a port writes that the compiler takes and the dsl typings refused (port59, from ports
 // of SqueezeNet, Inception-v3, a Conformer, DLRM, NeRF, YOLO, Mixtral's MoE and VQ-VAE): the kernel
 // size as a keyword (nn.Conv2d(3, 8, kernel_size=3), nn.MaxPool2d(kernel_size=3, stride=2,
-// ceil_mode=True), F.avg_pool2d(x, kernel_size=3, …)), the functional activations' inplace,
+// ceil_mode=True), F.avg_pool2d(x, kernel_size=3, …)), the functional activations' inplace, the dim/keepdim/numClasses keywords,
 // nn.GLU(dim=1), EmbeddingBag's weight (DLRM's EE.weight.data = W), expand(other.shape), max's
 // and topk's results unpacked as a tuple or read as .values and reassigned, and a Training whose
 // loss function takes forward's named outputs. tsc checks this file with the rest of the project
 // (test/typecheck.test.ts); test/pytorch-spellings.test.ts lowers it.
-import { F, nn, optim, Training, type Batch, type Tensor } from "tsdp/dsl";
+import { F, nn, optim, Training, type Batch, type Shape, type Tensor } from "tsdp/dsl";
 
 export class OptionForms extends nn.Module {
   c1 = new nn.Conv1d(2, 2, { kernelSize: 3, padding: 1 });
@@ -27,6 +27,17 @@ export class OptionForms extends nn.Module {
   constructor() {
     super();
     this.bag.weight.data = F.ones([5, 2]).mul(0.5);
+  }
+
+  /** PyTorch's dim=, keepdim=, num_classes= keywords as an options object (tsc checks these; the test compares them with the positional forms) */
+  keywords(x: Tensor, ids: Tensor<Shape, "int32">): Tensor[] {
+    return [
+      F.softmax(x, { dim: -1 }), F.logSoftmax(x, { dim: -1 }), x.softmax({ dim: 1 }), x.logSoftmax({ dim: 1 }),
+      F.cat([x, x], { dim: 1 }), F.stack([x, x], { dim: 1 }), x.sum({ dim: 1, keepdim: true }), x.mean({ dim: [1, 2] }),
+      F.sum(x, { dim: 2 }), F.mean(x, { dim: 2, keepdim: true }), x.max({ dim: 1 }).values, x.min({ dim: 1, keepdim: true }).indices.float(),
+      x.argmax({ dim: 1 }).float(), x.argmin({ dim: 2, keepdim: true }).float(), x.flatten({ startDim: 1 }), x.chunk(2, { dim: 1 })[1],
+      x.split(1, { dim: 1 })[0], F.oneHot(ids, { numClasses: 5 }),
+    ];
   }
 
   forward(x: Tensor<[Batch, 2, 4, 4]>, ids: Tensor<[Batch, 3], "int32">) {
