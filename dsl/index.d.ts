@@ -104,6 +104,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   reshape(...shape: number[]): Tensor;
   reshape(shape: readonly number[]): Tensor;
   flatten(startDim?: number, endDim?: number): Tensor;
+  flatten(options: { startDim?: number; endDim?: number }): Tensor;
   transpose(dim0: number, dim1: number): Tensor;
   permute(...dims: number[]): Tensor;
   unsqueeze(dim: number): Tensor;
@@ -114,7 +115,9 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** In a constructor, on a parameter (this.fc.weight, an nn.Parameter field): false freezes it. */
   requiresGrad_(requiresGrad?: boolean): this;
   /** PyTorch's .data: in a constructor the parameter itself (`this.fc.weight.data.normal_(0, 0.02)`), in forward the values without their gradient. */
-  readonly data: this;
+  get data(): this;
+  /** `EE.weight.data = W` in a constructor (DLRM's embedding init): the parameter starts as W (a tensor of its shape made there) */
+  set data(value: Tensor);
   /**
    * In a constructor, a parameter's initial value set in place, as PyTorch's ports write it
    * (`p.data.normal_(0, 0.02)`, `p.data.zero_()`, `p.data.fill_(0.1)`, `p.data.mul_(0.1)`): each
@@ -199,6 +202,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   le_(other: Tensor | number): this;
   /** Broadcasts to `sizes` (−1 keeps a dim; size-1 dims stretch; new dims in front), as torch.expand. */
   expand(...sizes: number[]): Tensor;
+  /** x.expand(other.shape), x.expand([B, -1, 4]): the sizes as one list, as PyTorch's expand(torch.Size) */
+  expand(sizes: readonly number[]): Tensor;
   /** Each of `dims` read backwards, as torch.flip (not the batch dim). */
   flip(dims: readonly number[]): Tensor;
   flip(...dims: number[]): Tensor;
@@ -327,23 +332,32 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   // reductions: `dim` may be one dim or several; no dim reduces everything
   /** options.dtype: the result's, as PyTorch's (int32/int64 sums are int32; a float32 sum of an int32 tensor converts first). */
   sum(dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" | "int32" | "int64" }): Tensor;
+  /** x.sum(dim=1, keepdim=True) as PyTorch's keywords: x.sum({ dim: 1, keepdim: true }) (mean, max, argmax, softmax, … too) */
+  sum(options: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" | "int32" | "int64" }): Tensor;
   mean(dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" }): Tensor;
+  mean(options: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" }): Tensor;
   /** The largest element; with a dim, PyTorch's (values, indices) pair. */
   max(): Tensor;
   max(dim: number, keepdim?: boolean): MaxResult;
+  max(options: { dim: number; keepdim?: boolean }): MaxResult;
   /** torch.max(x, other): the elementwise maximum, as maximum. */
   max(other: Tensor): Tensor;
   amax(dim: number | readonly number[], keepdim?: boolean): Tensor;
   argmax(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
+  argmax(options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
   /** The smallest element, as max: amin, and torch.min's (values, indices) pair with a dim. */
   amin(dim: number | readonly number[], keepdim?: boolean): Tensor;
   min(): Tensor;
   min(dim: number, keepdim?: boolean): MaxResult;
+  min(options: { dim: number; keepdim?: boolean }): MaxResult;
   min(other: Tensor): Tensor;
   argmin(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
+  argmin(options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
   /** dtype: "float32" only (what tsdp computes it in; Hugging Face's softmax(…, dtype=torch.float32)) */
   softmax(dim: number, options?: { dtype?: "float32" }): Tensor;
+  softmax(options: { dim: number; dtype?: "float32" }): Tensor;
   logSoftmax(dim: number, options?: { dtype?: "float32" }): Tensor;
+  logSoftmax(options: { dim: number; dtype?: "float32" }): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
   cumsum(dim: number): Tensor;
   /** Running products along a fixed-size dim: torch.cumprod (its gradient exact where there are zeros). */
@@ -451,17 +465,17 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    * { values, indices }, or [values, indices]. k up to 32 one max at a time; past that every element
    * ranked against the others (a dim of at most 4096). sort / argsort: all of the dim.
    */
-  topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): MaxResult;
   /** torch.median: the lower median along dim with its index (NaN where the dim holds one); without a dim, of every element (no batch). */
   median(): Tensor;
-  median(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  median(dim: number, keepdim?: boolean): MaxResult;
   /** The k-th smallest along dim (default −1) and its index. */
-  kthvalue(k: number, dim?: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  kthvalue(k: number, dim?: number, keepdim?: boolean): MaxResult;
   /** torch.quantile: q a number or an array (a leading dim then); NaN where the dim holds one. */
   quantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
   /** The lower median of the values that are not NaN, with its index (NaN where every value is). */
   nanmedian(): Tensor;
-  nanmedian(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  nanmedian(dim: number, keepdim?: boolean): MaxResult;
   /** quantile of the values that are not NaN. */
   nanquantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
   /** torch.aminmax: { min, max } along dim, or of every element. */
@@ -471,7 +485,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   hsplit(indicesOrSections: number | readonly number[]): Tensor[];
   vsplit(indicesOrSections: number | readonly number[]): Tensor[];
   dsplit(indicesOrSections: number | readonly number[]): Tensor[];
-  sort(dim?: number, descending?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  sort(dim?: number, descending?: boolean): MaxResult;
   argsort(dim?: number, descending?: boolean): Tensor<Shape, "int32">;
   /** torch.tile: repeat with the sizes padded by 1s in front */
   tile(dims: readonly number[]): Tensor;
@@ -553,8 +567,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   // slices along a fixed-size dim after the batch (torch.split / chunk / narrow)
   /** Pieces of `splitSize` (the last smaller), or of the listed sizes, which must add up to the dim. */
   split(splitSizeOrSections: number | readonly number[], dim?: number): Tensor[];
+  split(splitSizeOrSections: number | readonly number[], options: { dim?: number }): Tensor[];
   /** `chunks` pieces of ⌈size/chunks⌉, the last smaller (fewer pieces when they run out, as PyTorch). */
   chunk(chunks: number, dim?: number): Tensor[];
+  chunk(chunks: number, options: { dim?: number }): Tensor[];
   narrow(dim: number, start: number, length: number): Tensor;
   /**
    * PyTorch's x[i0, i1, …], one argument per index: a number selects (the dim goes; negative from
@@ -612,13 +628,15 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   indexFill(dim: number, index: Tensor<Shape, "int32">, value: number): Tensor;
 }
 
-/** torch.max(x, dim)'s result: `.values` / `.indices`, or `[0]` / `[1]`. */
-export interface MaxResult {
+/**
+ * torch.max(x, dim)'s result (and topk's, sort's, …): `.values` / `.indices`, `[0]` / `[1]`, or
+ * `const [values, indices] = x.max(1)` as PyTorch's tuple unpacks. A pair without the array's
+ * values() method, whose name the named field takes (a tuple & { values } typed it Tensor & a function).
+ */
+export type MaxResult = Omit<readonly [Tensor, Tensor<Shape, "int32">], "values"> & {
   readonly values: Tensor;
   readonly indices: Tensor<Shape, "int32">;
-  readonly 0: Tensor;
-  readonly 1: Tensor<Shape, "int32">;
-}
+};
 
 export namespace nn {
   /** Base class of every layer and model, as torch.nn.Module. Instances are callable. */
@@ -739,6 +757,8 @@ export namespace nn {
   type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
   class Conv2d extends Module {
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, options?: Conv2dOptions);
+    /** kernel_size as a keyword, PyTorch's nn.Conv2d(3, 8, kernel_size=3): in the options */
+    constructor(inChannels: number, outChannels: number, options: Conv2dOptions & { kernelSize: Size2 });
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid",
       dilation?: Size2, groups?: number, bias?: boolean);
     // Python's positional arguments then keywords, nn.Conv2d(c, o, 1, 1, 0, bias=False): the options last
@@ -761,6 +781,8 @@ export namespace nn {
   /** H_out = (H − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1 */
   class ConvTranspose2d extends Module {
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, options?: ConvTranspose2dOptions);
+    /** kernel_size as a keyword, PyTorch's nn.Conv2d(3, 8, kernel_size=3): in the options */
+    constructor(inChannels: number, outChannels: number, options: ConvTranspose2dOptions & { kernelSize: Size2 });
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2,
       outputPadding?: Size2, groups?: number, bias?: boolean, dilation?: Size2);
     /** [inChannels, outChannels / groups, kh, kw] */ readonly weight: Tensor;
@@ -781,6 +803,7 @@ export namespace nn {
   /** With returnIndices true it gives [values, indices] (`const [y, idx] = this.pool(x)`). */
   class MaxPool2d<R extends boolean = false> extends Module {
     constructor(kernelSize: Size2, options?: Pool2dOptions & { returnIndices?: R });
+    constructor(options: Pool2dOptions & { returnIndices?: R } & { kernelSize: Size2 });
     constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: Size2, returnIndices?: R, ceilMode?: boolean);
   }
   interface MaxPool2d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
@@ -797,6 +820,7 @@ export namespace nn {
   interface MaxUnpool1d { (x: Tensor, indices: Tensor<Shape, "int32">, outputSize?: readonly number[] | null): Tensor }
   class AvgPool2d extends Module {
     constructor(kernelSize: Size2, options?: Pool2dOptions);
+    constructor(options: Pool2dOptions & { kernelSize: Size2 });
     constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean);
   }
   interface AvgPool2d { (x: Tensor): Tensor }
@@ -809,11 +833,13 @@ export namespace nn {
   class MaxPool1d<R extends boolean = false> extends Module {
     constructor(kernelSize: number, stride?: number | null, padding?: number, dilation?: number, returnIndices?: R, ceilMode?: boolean);
     constructor(kernelSize: number, options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: R });
+    constructor(options: { kernelSize: number; stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: R });
   }
   interface MaxPool1d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
   class AvgPool1d extends Module {
     constructor(kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean);
     constructor(kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean });
+    constructor(options: { kernelSize: number; stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean });
   }
   interface AvgPool1d { (x: Tensor): Tensor }
   class AdaptiveAvgPool1d extends Module {
@@ -873,6 +899,8 @@ export namespace nn {
     constructor(numEmbeddings: number, embeddingDim: number, options?: { mode?: "sum" | "mean" | "max"; paddingIdx?: number | null });
     /** EmbeddingBag.from_pretrained: the weight starts as `embeddings`, frozen unless freeze is false */
     static fromPretrained(embeddings: Tensor, options?: { freeze?: boolean; mode?: "sum" | "mean" | "max"; paddingIdx?: number | null }): EmbeddingBag;
+    /** [numEmbeddings, embeddingDim], as nn.Embedding's (DLRM's EE.weight.data = W in the constructor) */
+    weight: Tensor;
   }
   interface EmbeddingBag { (input: Tensor<Shape, "int32">, offsets?: null, perSampleWeights?: Tensor | null): Tensor }
   class Dropout1d extends Module {
@@ -1031,19 +1059,27 @@ export namespace nn {
   type Size3 = number | readonly [number, number, number];
   class Conv3d extends Module {
     constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, options: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" } & { kernelSize: Size3 });
     readonly weight: Tensor; readonly bias: Tensor;
   }
   interface Conv3d extends ConvSettings { (x: Tensor): Tensor }
   class ConvTranspose3d extends Module {
     constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
+    constructor(inChannels: number, outChannels: number, options: { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 } & { kernelSize: Size3 });
     readonly weight: Tensor; readonly bias: Tensor;
   }
   /** outputSize: the output's [D, H, W] (or [N, C, D, H, W]), which picks the output padding as PyTorch's output_size. */
   interface ConvTranspose3d extends ConvTransposeSettings { (x: Tensor, outputSize?: readonly number[] | null): Tensor }
   interface Pool3dOptions { stride?: Size3 | null; padding?: Size3; ceilMode?: boolean }
-  class MaxPool3d extends Module { constructor(kernelSize: Size3, options?: Pool3dOptions & { dilation?: Size3; returnIndices?: false }) }
+  class MaxPool3d extends Module {
+    constructor(kernelSize: Size3, options?: Pool3dOptions & { dilation?: Size3; returnIndices?: false });
+    constructor(options: Pool3dOptions & { dilation?: Size3; returnIndices?: false; kernelSize: Size3 });
+  }
   interface MaxPool3d { (x: Tensor): Tensor }
-  class AvgPool3d extends Module { constructor(kernelSize: Size3, options?: Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null }) }
+  class AvgPool3d extends Module {
+    constructor(kernelSize: Size3, options?: Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null });
+    constructor(options: Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null; kernelSize: Size3 });
+  }
   interface AvgPool3d { (x: Tensor): Tensor }
   class AdaptiveAvgPool3d extends Module { constructor(outputSize: number | readonly (number | null)[]) }
   interface AdaptiveAvgPool3d { (x: Tensor): Tensor }
@@ -1098,6 +1134,8 @@ export namespace nn {
   /** Over [N, C, L]. */
   class Conv1d extends Module {
     constructor(inChannels: number, outChannels: number, kernelSize: number, options?: Conv1dOptions);
+    /** kernel_size as a keyword, PyTorch's nn.Conv2d(3, 8, kernel_size=3): in the options */
+    constructor(inChannels: number, outChannels: number, options: Conv1dOptions & { kernelSize: number });
     constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | "same" | "valid",
       dilation?: number, groups?: number, bias?: boolean);
     /** [outChannels, inChannels / groups, kernelSize] */ readonly weight: Tensor;
@@ -1138,7 +1176,7 @@ export namespace nn {
   }
   interface RMSNorm extends LayerNormSettings { (x: Tensor): Tensor }
   /** a·σ(b) for the halves of dim (default −1) */
-  class GLU extends Module { constructor(dim?: number) }
+  class GLU extends Module { constructor(dim?: number); constructor(options: { dim?: number }) }
   interface GLU { (x: Tensor): Tensor }
   class CosineSimilarity extends Module {
     constructor(dim?: number, eps?: number);
@@ -1195,6 +1233,7 @@ export namespace nn {
   class ConvTranspose1d extends Module {
     constructor(inChannels: number, outChannels: number, kernelSize: number,
       options?: { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
+    constructor(inChannels: number, outChannels: number, options: { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number } & { kernelSize: number });
     constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number,
       outputPadding?: number, groups?: number, bias?: boolean, dilation?: number);
     /** [inChannels, outChannels / groups, kernelSize] */ readonly weight: Tensor;
@@ -1718,7 +1757,7 @@ export namespace F {
   function mvlgamma(x: Tensor, p: number): Tensor;
   function logit(x: Tensor, eps?: number | null): Tensor;
   function median(x: Tensor): Tensor;
-  function median(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  function median(x: Tensor, dim: number, keepdim?: boolean): MaxResult;
   /** torch.cartesian_prod(a, b, …) of 1-D tensors: [Π nᵢ, k], each combination in order (a itself for one). */
   function cartesianProd(...tensors: Tensor[]): Tensor;
   function exp2(x: Tensor): Tensor;
@@ -1754,8 +1793,8 @@ export namespace F {
   function varMean(input: Tensor, dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
   function diag(input: Tensor, diagonal?: number): Tensor;
   /** torch.meshgrid: each 1-D tensor broadcast over the grid of their lengths; indexing "ij" (default) or "xy" */
-  function topk(input: Tensor, k: number, dim?: number, largest?: boolean, sorted?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
-  function sort(input: Tensor, dim?: number, descending?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  function topk(input: Tensor, k: number, dim?: number, largest?: boolean, sorted?: boolean): MaxResult;
+  function sort(input: Tensor, dim?: number, descending?: boolean): MaxResult;
   function argsort(input: Tensor, dim?: number, descending?: boolean): Tensor<Shape, "int32">;
   function meshgrid(tensors: readonly Tensor[], options?: { indexing?: "ij" | "xy" }): Tensor[];
   /** F.gumbel_softmax: softmax((logits + Gumbel noise)/tau) drawn each call; hard: one-hot in value, the soft gradient */
@@ -1775,7 +1814,8 @@ export namespace F {
   function addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor;
   function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
   function baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
-  function relu(x: Tensor): Tensor;
+  function relu(x: Tensor, inplace?: boolean): Tensor;
+  function relu(x: Tensor, options: { inplace?: boolean }): Tensor;
   /** torch.matmul, torch.mm (matrices), torch.bmm (3-D batches of matrices) */
   function matmul(input: Tensor, other: Tensor): Tensor;
   function mm(input: Tensor, other: Tensor): Tensor;
@@ -1806,11 +1846,11 @@ export namespace F {
   function dsplit(input: Tensor, indicesOrSections: number | readonly number[]): Tensor[];
   function fliplr(input: Tensor): Tensor;
   function flipud(input: Tensor): Tensor;
-  function kthvalue(input: Tensor, k: number, dim?: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  function kthvalue(input: Tensor, k: number, dim?: number, keepdim?: boolean): MaxResult;
   function quantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
   function aminmax(input: Tensor, options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor; 0: Tensor; 1: Tensor } & [Tensor, Tensor];
   function nanmedian(input: Tensor): Tensor;
-  function nanmedian(input: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  function nanmedian(input: Tensor, dim: number, keepdim?: boolean): MaxResult;
   function nanquantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
   /** torch.diag_embed (offset 0, the last two dims): the last dim on a diagonal */
   function diagEmbed(input: Tensor): Tensor;
@@ -1886,6 +1926,7 @@ export namespace F {
   function embedding(input: Tensor<Shape, "int32">, weight: Tensor, options: { paddingIdx?: number | null }): Tensor;
   /** F.one_hot of int32 class indices: a float32 0/1 tensor with a last dim of numClasses (required: sizes are known at compile time); an index outside gives a row of zeros */
   function oneHot(x: Tensor<Shape, "int32">, numClasses: number): Tensor;
+  function oneHot(x: Tensor<Shape, "int32">, options: { numClasses: number }): Tensor;
   /** Σ x1/max(‖x1‖, eps) · x2/max(‖x2‖, eps) along dim (default 1, eps 1e-8) */
   function cosineSimilarity(x1: Tensor, x2: Tensor, dim?: number, eps?: number): Tensor;
   function cosineSimilarity(x1: Tensor, x2: Tensor, options: { dim?: number; eps?: number }): Tensor;
@@ -1894,16 +1935,20 @@ export namespace F {
   function gelu(x: Tensor, options?: { approximate?: "none" | "tanh" }): Tensor;
   function tanh(x: Tensor): Tensor;
   function sigmoid(x: Tensor): Tensor;
-  function silu(x: Tensor): Tensor;
+  function silu(x: Tensor, inplace?: boolean): Tensor;
+  function silu(x: Tensor, options: { inplace?: boolean }): Tensor;
   /** x·min(max(x + 3, 0), 6)/6 */
-  function hardswish(x: Tensor): Tensor;
+  function hardswish(x: Tensor, inplace?: boolean): Tensor;
+  function hardswish(x: Tensor, options: { inplace?: boolean }): Tensor;
   /** min(max(x + 3, 0), 6)/6 */
-  function hardsigmoid(x: Tensor): Tensor;
+  function hardsigmoid(x: Tensor, inplace?: boolean): Tensor;
+  function hardsigmoid(x: Tensor, options: { inplace?: boolean }): Tensor;
   /** min(max(x, 0), 6); the gradient 0 at 0 and 6, as PyTorch's */
-  function relu6(x: Tensor): Tensor;
+  function relu6(x: Tensor, inplace?: boolean): Tensor;
+  function relu6(x: Tensor, options: { inplace?: boolean }): Tensor;
   /** min(max(x, minVal), maxVal) (defaults −1, 1); the gradient only strictly inside */
-  function hardtanh(x: Tensor, minVal?: number, maxVal?: number): Tensor;
-  function hardtanh(x: Tensor, options: { minVal?: number; maxVal?: number }): Tensor;
+  function hardtanh(x: Tensor, minVal?: number, maxVal?: number, inplace?: boolean): Tensor;
+  function hardtanh(x: Tensor, options: { minVal?: number; maxVal?: number; inplace?: boolean }): Tensor;
   /** torch.clamp: min(max(x, min), max); either bound may be null; the gradient passes at the bounds */
   function clamp(x: Tensor, min?: Tensor | number | null, max?: Tensor | number | null): Tensor;
   function clamp(x: Tensor, options: { min?: Tensor | number | null; max?: Tensor | number | null }): Tensor;
@@ -1914,13 +1959,14 @@ export namespace F {
   function maximum(input: Tensor | number, other: Tensor | number): Tensor;
   function minimum(input: Tensor | number, other: Tensor | number): Tensor;
   /** x > 0 ? x : α·(eˣ − 1) (α = 1) */
-  function elu(x: Tensor, alpha?: number): Tensor;
-  function elu(x: Tensor, options: { alpha?: number }): Tensor;
+  function elu(x: Tensor, alpha?: number, inplace?: boolean): Tensor;
+  function elu(x: Tensor, options: { alpha?: number; inplace?: boolean }): Tensor;
   /** scale·elu(x, α) with PyTorch's constants */
-  function selu(x: Tensor): Tensor;
+  function selu(x: Tensor, inplace?: boolean): Tensor;
+  function selu(x: Tensor, options: { inplace?: boolean }): Tensor;
   /** x > 0 ? x : α·(e^(x/α) − 1) (α = 1) */
-  function celu(x: Tensor, alpha?: number): Tensor;
-  function celu(x: Tensor, options: { alpha?: number }): Tensor;
+  function celu(x: Tensor, alpha?: number, inplace?: boolean): Tensor;
+  function celu(x: Tensor, options: { alpha?: number; inplace?: boolean }): Tensor;
   /** x / (1 + |x|) */
   function softsign(x: Tensor): Tensor;
   /** log(sigmoid(x)), as min(x, 0) − log1p(e^−|x|) */
@@ -1938,18 +1984,22 @@ export namespace F {
   function softplus(x: Tensor, beta?: number, threshold?: number): Tensor;
   function softplus(x: Tensor, options: { beta?: number; threshold?: number }): Tensor;
   /** x·tanh(softplus(x)) */
-  function mish(x: Tensor): Tensor;
-  function leakyRelu(x: Tensor, negativeSlope?: number): Tensor;
+  function mish(x: Tensor, inplace?: boolean): Tensor;
+  function mish(x: Tensor, options: { inplace?: boolean }): Tensor;
+  function leakyRelu(x: Tensor, negativeSlope?: number, inplace?: boolean): Tensor;
+  function leakyRelu(x: Tensor, options: { negativeSlope?: number; inplace?: boolean }): Tensor;
   /** F.rrelu: slopes drawn from U(lower, upper) when training is true (this.training), else their mean */
   function rrelu(x: Tensor, lower?: number, upper?: number, training?: boolean, inplace?: boolean): Tensor;
   function rrelu(x: Tensor, options: { lower?: number; upper?: number; training?: boolean; inplace?: boolean }): Tensor;
   function softmax(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
+  function softmax(x: Tensor, options: { dim?: number | null; dtype?: "float32" }): Tensor;
   function logSoftmax(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
+  function logSoftmax(x: Tensor, options: { dim?: number | null; dtype?: "float32" }): Tensor;
   function softmin(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
   function tanhshrink(x: Tensor): Tensor;
   function hardshrink(x: Tensor, lambd?: number): Tensor;
   function softshrink(x: Tensor, lambd?: number): Tensor;
-  function threshold(x: Tensor, threshold: number, value: number): Tensor;
+  function threshold(x: Tensor, threshold: number, value: number, inplace?: boolean): Tensor;
   /** x where x > 0, else weight·x; weight [1] or one per channel of dim 1 */
   function prelu(x: Tensor, weight: Tensor): Tensor;
   /** torch.pow(x, exponent): a number or tensor exponent (broadcast), or a number base with a tensor exponent (torch.pow(2, t)) */
@@ -2017,13 +2067,13 @@ export namespace F {
    */
   function checkpoint<R>(fn: (...args: any[]) => R, ...args: unknown[]): R;
   /** As in PyTorch, `training` defaults to true: pass `this.training` to follow the mode. */
-  function dropout(x: Tensor, p?: number, training?: boolean): Tensor;
-  function dropout(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
-  function dropout1d(x: Tensor, p?: number, training?: boolean): Tensor;
-  function dropout1d(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
-  function dropout2d(x: Tensor, p?: number, training?: boolean): Tensor;
-  function dropout3d(x: Tensor, p?: number, training?: boolean): Tensor;
-  function dropout3d(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
+  function dropout(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
+  function dropout(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
+  function dropout1d(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
+  function dropout1d(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
+  function dropout2d(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
+  function dropout3d(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
+  function dropout3d(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
   /** PyTorch's F.alpha_dropout (training false by default, as PyTorch's): see nn.AlphaDropout. */
   function alphaDropout(x: Tensor, p?: number, training?: boolean): Tensor;
   function alphaDropout(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
@@ -2082,7 +2132,7 @@ export namespace F {
    */
   function gridSample(input: Tensor, grid: Tensor, mode?: "bilinear" | "nearest", paddingMode?: "zeros" | "border" | "reflection", alignCorners?: boolean | null): Tensor;
   function gridSample(input: Tensor, grid: Tensor, options: { mode?: "bilinear" | "nearest"; paddingMode?: "zeros" | "border" | "reflection"; alignCorners?: boolean | null }): Tensor;
-  function dropout2d(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
+  function dropout2d(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, stride: Size2 | null, padding: Size2, dilation: Size2, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
   function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: Size2, ceilMode?: boolean, returnIndices?: false): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions & { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
@@ -2096,8 +2146,10 @@ export namespace F {
   function adaptiveAvgPool3d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
   function adaptiveMaxPool3d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;
+  function maxPool2d(x: Tensor, options: nn.Pool2dOptions & { kernelSize: Size2 }): Tensor;
   function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean): Tensor;
   function avgPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;
+  function avgPool2d(x: Tensor, options: nn.Pool2dOptions & { kernelSize: Size2 }): Tensor;
   function adaptiveAvgPool2d(x: Tensor, outputSize: Size2 | readonly [number | null, number | null]): Tensor;
   /**
    * torch's complex tensors (complex64) as LLaMA's rotary embedding uses them: F.polar(abs, angle),
@@ -2243,7 +2295,9 @@ export namespace F {
   function finfo(type?: "float32" | "float" | "float16" | "half" | "bfloat16" | "float64" | "double"): { readonly bits: number; readonly eps: number; readonly max: number; readonly min: number; readonly tiny: number; readonly smallestNormal: number; readonly resolution: number; readonly dtype: string };
   function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
   function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, dilation?: number, ceilMode?: boolean, returnIndices?: false): Tensor;
-  function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number): Tensor;
+  function maxPool1d(x: Tensor, options: { kernelSize: number; stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: false }): Tensor;
+  function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean): Tensor;
+  function avgPool1d(x: Tensor, options: { kernelSize: number; stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean }): Tensor;
   function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor;
   function flatten(x: Tensor, startDim?: number, endDim?: number): Tensor;
   function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
@@ -2387,8 +2441,10 @@ export namespace F {
   function einsum(equation: string, ...operands: Tensor[]): Tensor;
   function einsum(equation: string, operands: readonly Tensor[]): Tensor;
   function cat(tensors: readonly Tensor[], dim?: number): Tensor;
+  function cat(tensors: readonly Tensor[], options: { dim?: number }): Tensor;
   /** torch.stack(tensors, dim = 0): equal shapes, joined along a new dim. */
   function stack(tensors: readonly Tensor[], dim?: number): Tensor;
+  function stack(tensors: readonly Tensor[], options: { dim?: number }): Tensor;
   // in-place forms: input takes over the result, as with { inplace: true } (F.relu_(x) is F.relu(x, { inplace: true }))
   function relu_(input: Tensor): Tensor;
   function relu6_(input: Tensor): Tensor;
@@ -2413,7 +2469,9 @@ export namespace F {
   function div(input: Tensor, other: Tensor | number, options?: { roundingMode?: "floor" | "trunc" | null }): Tensor;
   function rsub(input: Tensor, other: Tensor | number): Tensor;
   function sum(input: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor;
+  function sum(input: Tensor, options: { dim?: number | readonly number[]; keepdim?: boolean }): Tensor;
   function mean(input: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor;
+  function mean(input: Tensor, options: { dim?: number | readonly number[]; keepdim?: boolean }): Tensor;
   function amax(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
   function amin(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
   function max(input: Tensor): Tensor;
@@ -2517,6 +2575,10 @@ export type LossModule = nn.CrossEntropyLoss | nn.NLLLoss | nn.MSELoss | nn.L1Lo
 export type LossFunction = (output: Tensor, target: Tensor) => Tensor;
 /** The loss of a forward that returns several tensors: `([recon, mu, logvar]: Tensor[], x) => …`. */
 export type OutputsLossFunction = (outputs: Tensor[], target: Tensor) => Tensor;
+/** What M's forward returns: its object of named outputs (Hugging Face's `{ logits, aux }`). */
+export type ForwardResult<M> = M extends { forward(...args: any[]): infer R } ? R : never;
+/** The loss of a forward that returns named outputs: `(out: { logits: Tensor; aux: Tensor }, y) => …`. */
+export type NamedOutputsLossFunction<M> = (outputs: ForwardResult<M>, target: Tensor) => Tensor;
 
 /**
  * How a model trains, declared next to it:
@@ -2536,4 +2598,5 @@ export declare class Training<M extends nn.Module = nn.Module> {
   constructor(model: abstract new (...args: any[]) => M, options: { loss: LossFunction; optimizer: Optimizer; clipGradNorm?: number });
   constructor(model: abstract new (...args: any[]) => M, options: { loss: OutputsLossFunction; optimizer: Optimizer; clipGradNorm?: number });
   constructor(model: abstract new (...args: any[]) => M, options: { loss: LossModule; optimizer: Optimizer; clipGradNorm?: number });
+  constructor(model: abstract new (...args: any[]) => M, options: { loss: NamedOutputsLossFunction<M>; optimizer: Optimizer; clipGradNorm?: number });
 }

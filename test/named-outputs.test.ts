@@ -31,6 +31,14 @@ describe("forward returning an object of tensors", () => {
     expect(first(model("{ total: logits.sum() }"))).toMatch(/^TSDP4005 7: forward must return tensors whose first dim is Batch/);
   });
 
+  it("a value that failed is reported once, where it failed, not again as a value that is not a tensor", () => {
+    // an object literal is no different from an array of outputs: a failed element has said why
+    // (a child module whose forward fails returns a failed value, and its caller goes on)
+    const src = `${header}class Bad extends nn.Module {\n  forward(x: Tensor) {\n    return x.view(5, -1);\n  }\n}\nexport class M extends nn.Module {\n  bad = new Bad();\n  fc = new nn.Linear(3, 2);\n  forward(x: Tensor<[Batch, 3]>) {\n    return { logits: this.fc(this.bad(x)), x };\n  }\n}\n`;
+    const diags = diagnosticsOf(src);
+    expect(diags.map((d) => `${d.code} ${d.loc?.line}`)).toEqual(["TSDP4001 4"]);
+  });
+
   it("the manifest refuses names an object cannot carry; the typed module declares the object", () => {
     const manifest = (names: string[]) => ({
       format: MANIFEST_FORMAT, abiVersion: ABI_VERSION, model: "M", library: "libmodel.so", sourceHash: "0".repeat(64), librarySha256: "0".repeat(64), libraryBytes: 1, target: "cpu",

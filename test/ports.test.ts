@@ -1,7 +1,8 @@
 // Public models ported from their PyTorch sources as a user would (test/fixtures/ports:
 // nanoGPT's GPT, timm's VisionTransformer, milesial's U-Net, DCGAN's generator and discriminator from
 // pytorch/examples, Hugging Face's BertForSequenceClassification, torchvision's MobileNetV2,
-// yunjey/pytorch-tutorial's BiRNN, PyTorch's nn.Transformer language-model tutorial), run by the reference interpreter: they compile, their
+// yunjey/pytorch-tutorial's BiRNN, PyTorch's nn.Transformer language-model tutorial, a Conformer encoder as
+// lucidrains/torchaudio write it, rosinality's VQ-VAE-2 EMA quantizer), run by the reference interpreter: they compile, their
 // parameters carry PyTorch's names and order, every parameter gets a gradient, and nanoGPT's
 // causal mask holds (the logits at position t do not change when a later token changes).
 // The CPU target runs nanoGPT and ViT in the CPU-target suite (cpu-target.suite.ts).
@@ -203,5 +204,56 @@ describe("ported models", () => {
     attended[3] = 17;
     expect(logits(attended)).not.toEqual(a);
     expect(differentiate(graph).gradients.size).toBe(graph.params.length);
+  });
+
+  it("Conformer: PyTorch's parameter count, per-frame log-probabilities, every row of the clipped relative-position table used, gradients for all", () => {
+    const { graph } = lowerModel("test/fixtures/ports/conformer.ts");
+    const names = graph.params.map((p) => p.attrs.name as string);
+    expect(names.slice(0, 4)).toEqual(["inputProj.weight", "inputProj.bias", "layers.0.ff1.net.0.weight", "layers.0.ff1.net.0.bias"]);
+    expect(names).toContain("layers.1.attn.relPosEmb.weight");
+    expect(graph.buffers.map((b) => b.attrs.name)).toContain("layers.0.conv.batchNorm.running_var");
+    // dim 16, 2 heads, FFN ×2, depthwise kernel 5, distances ±3 (7 rows), 6 features in, 5 classes out
+    const [d, h, ff, k, rows] = [16, 2, 2, 5, 7];
+    const norm = 2 * d;
+    const ffn = norm + (d * ff * d + ff * d) + (ff * d * d + d);
+    const attn = norm + d * 3 * d + (d * d + d) + rows * h;
+    const conv = norm + (d * 2 * d + 2 * d) + (k * d + d) + norm + (d * d + d);
+    const block = 2 * ffn + attn + conv + norm;
+    expect(graph.params.reduce((n, p) => n + (p.shape as number[]).reduce((a, b) => a * b, 1), 0)).toBe(6 * d + d + 2 * block + d * 5 + 5);
+    const x = nd([2, 10, 6], Array.from({ length: 120 }, (_, i) => Math.sin(i / 4)));
+    const logp = runReference(graph, { x }, initState(graph, 0), { training: false }).outputs[0];
+    expect(logp.shape).toEqual([2, 10, 5]);
+    for (let f = 0; f < 20; f++) expect(Array.from(logp.data.subarray(5 * f, 5 * f + 5), Math.exp).reduce((a, b) => a + b)).toBeCloseTo(1, 12);
+    // ten frames hold every distance j − i from −9 to 9; clipped to ±3 they read all 7 rows of each
+    // layer's table, and so each row gets a gradient
+    const { graph: step, gradients } = differentiate(graph);
+    expect(gradients.size).toBe(graph.params.length);
+    const y = nd([2, 10], Array.from({ length: 20 }, (_, i) => i % 5));
+    const values = runReference(step, { x, target: y }, initState(graph, 0), { training: true }).values;
+    const table = values.get(gradients.get("layers.0.attn.relPosEmb.weight")!)!;
+    for (let r = 0; r < rows; r++) expect(Math.abs(table.data[r * h]) + Math.abs(table.data[r * h + 1]), `row ${r}`).toBeGreaterThan(0);
+  });
+  it("VQ-VAE-2's EMA quantizer: the codebook in buffers, moved by a train-mode forward as its no_grad updates move it (counts, Laplace smoothing), untouched in eval; the encoder trained through the straight-through estimator", () => {
+    const { graph } = lowerModel("test/fixtures/ports/vq-vae-ema.ts");
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["enc.weight", "enc.bias", "dec.weight", "dec.bias"]);
+    expect(graph.buffers.map((b) => b.attrs.name)).toEqual(["quantize.embed", "quantize.clusterSize", "quantize.embedAvg"]);
+    const state = initState(graph, 3);
+    const buffer = (name: string) => Array.from(state.buffers.get(name)!.data as ArrayLike<number>);
+    const embed0 = buffer("quantize.embed");
+    expect(buffer("quantize.embedAvg")).toEqual(embed0); // embed.clone(): the same draw
+    const x = nd([2, 3, 8, 8], Array.from({ length: 384 }, (_, i) => Math.cos(i / 5)));
+    runReference(graph, { x }, state, { training: false });
+    expect(buffer("quantize.embed")).toEqual(embed0);
+    runReference(graph, { x }, state, { training: true });
+    // cluster_size = 0.99·0 + 0.01·(vectors per code): 2 samples × 4 × 4 positions, 8 codes
+    const size = buffer("quantize.clusterSize");
+    expect(size.reduce((a, b) => a + b)).toBeCloseTo(0.01 * 32, 12);
+    for (const c of size) expect(Math.abs(c * 100 - Math.round(c * 100))).toBeLessThan(1e-9);
+    // embed = embed_avg / ((cluster_size + ε) / (n + K·ε) · n), column by column ([dim 4, codes 8])
+    const [avg, embed, n, eps] = [buffer("quantize.embedAvg"), buffer("quantize.embed"), 0.32, 1e-5];
+    for (let i = 0; i < 32; i++) expect(embed[i]).toBeCloseTo(avg[i] / (((size[i % 8] + eps) / (n + 8 * eps)) * n), 9);
+    expect(embed).not.toEqual(embed0);
+    // the straight-through estimator carries the decoder's gradient to the encoder
+    expect(differentiate(graph).gradients.size).toBe(4);
   });
 });

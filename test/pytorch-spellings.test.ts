@@ -130,6 +130,26 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     expect(graph.params.map((p) => p.attrs.name)).toEqual(["w"]);
     expect(graph.buffers).toEqual([]);
   });
+  it("the forms of test/typing/option-forms.ts (the kernel size as a keyword, inplace, GLU's options, tuple unpacking of max, named outputs in the loss) lower; EmbeddingBag's weight.data = W starts it as W", () => {
+    const { graph } = lowerModel("test/typing/option-forms.ts");
+    expect(graph.outputNames).toEqual(["out", "picked"]);
+    expect(graph.params.find((p) => p.attrs.name === "c2.weight")!.shape).toEqual([2, 2, 3, 3]);
+    const state = initState(graph, 0);
+    expect(Array.from(state.params.get("bag.weight")!.data)).toEqual(new Array(10).fill(0.5));
+    const x = nd([1, 2, 4, 4], Array.from({ length: 32 }, (_, i) => Math.sin(i)));
+    const [, picked] = runReference(graph, { x, ids: nd([1, 3], [0, 4, 2]) }, state).outputs;
+    expect(picked.shape).toEqual([1, 2]);
+  });
+  it("PyTorch's keywords as an options object (x.sum({ dim: 1, keepdim: true }), F.cat(xs, { dim: 1 }), F.oneHot(ids, { numClasses })) equal the positional forms", () => {
+    const keyword = "F.softmax(x, { dim: -1 }), F.logSoftmax(x, { dim: -1 }), x.softmax({ dim: 1 }), x.logSoftmax({ dim: 1 }), F.cat([x, x], { dim: 1 }), F.stack([x, x], { dim: 1 }), x.sum({ dim: 1, keepdim: true }), x.mean({ dim: [1, 2] }), F.sum(x, { dim: 2 }), F.mean(x, { dim: 2, keepdim: true }), x.max({ dim: 1 }).values, x.min({ dim: 1, keepdim: true }).indices.float(), x.argmax({ dim: 1 }).float(), x.argmin({ dim: 2, keepdim: true }).float(), x.flatten({ startDim: 1 }), x.chunk(2, { dim: 1 })[1], x.split(1, { dim: 1 })[0], F.oneHot(ids, { numClasses: 5 })";
+    const positional = "F.softmax(x, -1), F.logSoftmax(x, -1), x.softmax(1), x.logSoftmax(1), F.cat([x, x], 1), F.stack([x, x], 1), x.sum(1, true), x.mean([1, 2]), F.sum(x, 2), F.mean(x, 2, true), x.max(1).values, x.min(1, true).indices.float(), x.argmax(1).float(), x.argmin(2, true).float(), x.flatten(1), x.chunk(2, 1)[1], x.split(1, 1)[0], F.oneHot(ids, 5)";
+    const input = 'x: Tensor<[Batch, 2, 3]>, ids: Tensor<[Batch, 3], "int32">';
+    const values = { x: nd([1, 2, 3], [0.5, -1, 2, 3, 0.25, -2]), ids: nd([1, 3], [4, 0, 2]) };
+    const flat = (list: string) => `return [${list}].map((t) => t.reshape(t.size(0), -1));`;
+    const got = outputs(flat(keyword), input, values);
+    expect(got).toHaveLength(18);
+    expect(got).toEqual(outputs(flat(positional), input, values));
+  });
   it("to, typeAs, dtype and device: conversions between float32 and int32; a model's tensors stay on its GPU", () => {
     const ids = nd([1, 3], [2, 0, 7]);
     const x = nd([1, 3], [1.9, -1.5, 0.2]);
@@ -176,9 +196,23 @@ describe("spellings of movement, matmul, conversion and selection", () => {
   it("ops whose result is sized by the data (nonzero, masked_select, unique, argwhere) are refused with the reason and what to write", () => {
     for (const body of ["return x.nonzero();", "return x.gt(0).nonzero({ asTuple: true })[0];", "return F.masked_select(x, x.gt(0));", "return x.unique();", "return F.argwhere(x);"])
       expect(first(model(body, "x: Tensor<[Batch, 4]>")), body).toMatch(/result has as many elements as the data selects, a size known only at run time.*F\.where\(mask, x, 0\)/);
+    // torch.where(condition) alone is nonzero(as_tuple=True) (Mixtral's expert dispatch): that reason, once, not two missing arguments
+    const where = diagnosticsOf(model("const [idx] = F.where(x.gt(0));\n    return x.index(idx);", "x: Tensor<[Batch, 4]>"));
+    expect(where).toHaveLength(1);
+    expect(where[0].message).toMatch(/^F\.where\(condition\) with one argument is PyTorch's nonzero\(condition, as_tuple=True\): .*as many elements as the data selects/);
     // a refused method's in-place form says why too
     for (const body of ["return x.maskedScatter(x.gt(0), x);", "x.maskedScatter_(x.gt(0), x); return x;", "x.masked_scatter_(x.gt(0), x); return x;"])
       expect(first(model(body, "x: Tensor<[Batch, 4]>")), body).toMatch(/tensors have no masked_?[sS]catter_? in tsdp: masked_scatter takes the source's elements in order over the whole batch/);
+  });
+  it("an index list from F.tensor is float32 (JavaScript has one number type): the refusal says to give dtype int32, which then indexes as PyTorch's int64 list (DLRM's Z[:, li, lj])", () => {
+    const pairs = "const li = F.tensor([1, 2, 2]${dtype});\n    const lj = F.tensor([0, 0, 1]${dtype});\n    const z = x.unsqueeze(2).mul(x.unsqueeze(1));\n    return z.index(':', li, lj);";
+    expect(first(model(pairs.replace(/\$\{dtype\}/g, ""), "x: Tensor<[Batch, 3]>"))).toMatch(
+      /^TSDP\d+ 8: index: a tensor index must be an int32 tensor .*got float32 \[3\] of whole numbers: F\.tensor of numbers is float32 .*F\.tensor\(values, \{ dtype: "int32" \}\)/,
+    );
+    expect(first(model("return x.indexSelect(1, F.tensor([0, 2]));", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP4002 5: indexSelect expects int32 indices, got f32 \[2\] \(.*convert with \.int\(\), or write F\.tensor\(values, \{ dtype: "int32" \}\)\)/);
+    const { graph } = lowerSource(model(pairs.replace(/\$\{dtype\}/g, ', { dtype: "int32" }'), "x: Tensor<[Batch, 3]>"));
+    // x = [2, 3, 5]: the products below the diagonal, row by row: x1·x0, x2·x0, x2·x1
+    expect(Array.from(runReference(graph, { x: nd([1, 3], [2, 3, 5]) }, initState(graph, 0)).outputs[0].data)).toEqual([6, 10, 15]);
   });
   it("torch.* is F.*: an undefined torch says so, and F's functions answer to PyTorch's snake_case names", () => {
     expect(first(model("return torch.relu(x);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: 'torch' is not defined: PyTorch's torch\.\* functions are F's in tsdp \(torch\.cat is F\.cat/);
@@ -232,6 +266,8 @@ describe("F's functional forms: layerNorm, embedding, oneHot, cosineSimilarity, 
     const [hot] = outputs("return F.oneHot(ids, 4).flatten(1);", 'ids: Tensor<[Batch, 3], "int32">', { ids });
     expect(hot).toEqual([0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1]);
     expect(first(model("return F.oneHot(ids, -1);", 'ids: Tensor<[Batch, 3], "int32">'))).toMatch(/^TSDP\d+ 5: F\.oneHot: numClasses must be given \(≥ 1\)/);
+    // left out, PyTorch's default −1: the same reason, not "missing 'numClasses'"
+    expect(first(model("return F.oneHot(ids);", 'ids: Tensor<[Batch, 3], "int32">'))).toMatch(/^TSDP\d+ 5: F\.oneHot: numClasses must be given \(≥ 1\).*PyTorch's −1 \(its default\)/);
     expect(first(model("return F.oneHot(x, 3);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: F\.oneHot expects an int32 tensor of class indices, got f32/);
   });
   it("F.cosineSimilarity: x1·x2/(max(‖x1‖, ε)·max(‖x2‖, ε)) along dim; 0 for a zero vector", () => {

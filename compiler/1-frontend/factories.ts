@@ -11,6 +11,7 @@ import { convert } from "./tensor-spellings.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { constantValues } from "./known-values.ts";
+import { dataShaped } from "./refused-names.ts";
 import { BuiltinFunction, describe, EmptyTensor, LayerParamRef, ParameterRegion, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
@@ -303,6 +304,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     [
       "where",
       new BuiltinFunction("F.where", (args, site) => {
+        // torch.where(condition) alone is torch.nonzero(condition, as_tuple=True) (Mixtral's dispatch of tokens to an expert)
+        if (args.length === 1) fail("unsupportedSyntax", `F.where(condition) with one argument is PyTorch's nonzero(condition, as_tuple=True): ${dataShaped("where(condition)")}`, site.loc);
         const b = bindArgs("F.where", [arg("condition", "tensor"), arg("input", "any"), arg("other", "any")], args, site);
         // a number may be ±Infinity (an additive attention mask) or NaN here: a scalar `full`, which allows them;
         // true and false are 1 and 0, and where(c, true, false) (or bool tensors) is a bool mask

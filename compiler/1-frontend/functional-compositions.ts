@@ -153,12 +153,13 @@ export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lo
   // float32 0/1 (comparisons give them), so the result is one; .float() keeps it, .long() makes int32.
   // A computed index outside [0, numClasses) gives a row of zeros (PyTorch raises); a known one is refused.
   oneHot: {
-    args: [arg("x", "tensor"), arg("numClasses", "int")],
+    // PyTorch's default −1 (the data's largest class + 1) is taken, to be refused with the reason below
+    args: [arg("x", "tensor"), opt("numClasses", "int", -1)],
     lower: (b, site, em, who) => {
       const x: TensorValue = b.x;
       if (x.node.dtype !== "i32") fail("dtypeMismatch", `${who} expects an int32 tensor of class indices, got ${x.node.dtype} ${formatShape(x.node.shape)}`, locOfArg(b, "x", site));
       if (b.numClasses < 1)
-        fail("invalidArgument", `${who}: numClasses must be given (≥ 1): tsdp sizes tensors at compile time, so it cannot be inferred from the data as PyTorch's −1 does`, locOfArg(b, "numClasses", site));
+        fail("invalidArgument", `${who}: numClasses must be given (≥ 1): tsdp sizes tensors at compile time, so it cannot be inferred from the data as PyTorch's −1 (its default) does`, locOfArg(b, "numClasses", site));
       checkKnownIndex(em, x.node, { limit: b.numClasses }, who, site);
       const c = ops(em, who, site);
       const classes = c.op("arange_int", [], { start: 0, step: 1, length: b.numClasses });

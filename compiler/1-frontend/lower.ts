@@ -130,7 +130,11 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
   );
   // An input that failed is Poison: forward then returns Poison at once.
   const result = it.diags.recover(() => it.callModule(root!, inputs, it.site(forward.getNameNode())), Poison.value as Value);
-  const poisoned = result instanceof Poison || (Array.isArray(result) && result.some((r) => r instanceof Poison));
+  // an array or object of outputs with a failed element has said why already (`{ logits: this.head(bad) }`)
+  const poisoned =
+    result instanceof Poison ||
+    (Array.isArray(result) && result.some((r) => r instanceof Poison)) ||
+    (result instanceof ObjectValue && [...result.props.values()].some((v) => v instanceof Poison));
   // a bad result is reported at forward's return when it has one, else at its name
   const returns = forward.getDescendantsOfKind(SyntaxKind.ReturnStatement).filter((r) => r.getFirstAncestor((a) => TsNode.isFunctionLikeDeclaration(a) || TsNode.isArrowFunction(a)) === forward);
   const resultAt = (returns.length === 1 && returns[0].getExpression()) || forward.getNameNode();

@@ -1,5 +1,5 @@
 import { dimEq, formatShape } from "../ir/shape.ts";
-import { defineOp, requireFloat, ShapeError } from "./op.ts";
+import { defineOp, requireFloat, requireIndices, ShapeError } from "./op.ts";
 
 /** paddingIdx as a row number (nn.Embedding accepts a negative one, counted from the end). */
 function paddingRow(paddingIdx: number | null, num: number): number | null {
@@ -14,8 +14,7 @@ export const embedding = defineOp<{ readonly paddingIdx: number | null }>({
   inputs: ["indices", "weight"],
   traits: { indexes: (node, input) => (input === 0 && typeof node.inputs[1].shape[0] === "number" ? { limit: node.inputs[1].shape[0] } : undefined) },
   infer: ([idx, w], _, who) => {
-    if (idx.dtype !== "i32")
-      throw new ShapeError(`${who} expects int32 indices, got ${idx.dtype} ${formatShape(idx.shape)}`, "dtypeMismatch");
+    requireIndices(idx, who);
     return { shape: [...idx.shape, w.shape[1]], dtype: "f32" };
   },
   reference: ([idx, w]) => {
@@ -45,8 +44,7 @@ export const embeddingGrad = defineOp<{ readonly numEmbeddings: number; readonly
   inputs: ["dy", "indices"],
   infer: ([dy, idx], a, who) => {
     requireFloat(dy, who, "gradient");
-    if (idx.dtype !== "i32")
-      throw new ShapeError(`${who} expects int32 indices, got ${idx.dtype} ${formatShape(idx.shape)}`, "dtypeMismatch");
+    requireIndices(idx, who);
     if (dy.shape.length !== idx.shape.length + 1 || !idx.shape.every((d, i) => dimEq(d, dy.shape[i])))
       throw new ShapeError(`${who} expects dy [...indices, dim] for indices ${formatShape(idx.shape)}, got ${formatShape(dy.shape)}`);
     if (!(Number.isInteger(a.numEmbeddings) && a.numEmbeddings > 0))

@@ -1,5 +1,5 @@
 import type { DType, Node } from "../ir/node.ts";
-import type { Dim, Shape } from "../ir/shape.ts";
+import { formatShape, type Dim, type Shape } from "../ir/shape.ts";
 import type { NDArray } from "../reference/ndarray.ts";
 
 export type OpFamily =
@@ -574,6 +574,15 @@ export function isMonotone(op: OpDef, node: Node): boolean {
 /** The pointwise traits of an op's codegen: may it fuse into elementwise kernels and GEMM epilogues? */
 export function isPointwise(op: OpDef): boolean {
   return op.codegen?.kind === "pointwise";
+}
+
+/**
+ * Indices are int32. JavaScript has one number type, so F.tensor([0, 2, 5]) — PyTorch's int64
+ * torch.tensor([0, 2, 5]) — is float32 unless it says otherwise: the message says how.
+ */
+export function requireIndices(idx: TensorType, who: string): void {
+  if (idx.dtype !== "i32")
+    throw new ShapeError(`${who} expects int32 indices, got ${idx.dtype} ${formatShape(idx.shape)} (a comparison's mask and F.tensor of numbers are float32: convert with .int(), or write F.tensor(values, { dtype: "int32" }))`, "dtypeMismatch");
 }
 
 export function requireFloat(t: TensorType, who: string, what = "input"): void {

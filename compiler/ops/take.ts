@@ -1,7 +1,7 @@
 import { dimEq, formatShape, isBatch, normalizeDim, type Dim } from "../ir/shape.ts";
 import { nd, type NDArray } from "../reference/ndarray.ts";
 import { around, checkJoinDim } from "./join.ts";
-import { defineOp, requireFloat, ShapeError, type OpDef, type TensorType } from "./op.ts";
+import { defineOp, requireFloat, requireIndices, ShapeError, type OpDef, type TensorType } from "./op.ts";
 
 // Taking elements by int32 index along one dim: torch.index_select (one index vector for every
 // position) and torch.gather (an index per output element), with their gradients, which sum dy
@@ -17,7 +17,7 @@ interface TakeAttrs {
 }
 
 function checkIndex(idx: TensorType, who: string): void {
-  if (idx.dtype !== "i32") throw new ShapeError(`${who} expects int32 indices, got ${idx.dtype} ${formatShape(idx.shape)}`, "dtypeMismatch");
+  requireIndices(idx, who);
 }
 
 const checkDim = (shape: readonly Dim[], dim: number, who: string) => checkJoinDim(shape, dim, who, "index");
