@@ -130,6 +130,9 @@ const y = tensor(Int32Array.from([0, 1]), [2]);
 const loss: number = await two.trainStep([a, b], y, { lr: 0.1, momentum: 0.9 });
 const inputs = [a, b] as const;
 const evaluation = two.evaluateSync(inputs, y);
+const evaluatedClasses: 3 = evaluation.outputs[0].shape[1];
+const stepClasses: 3 = (await two.trainStep([a, b], y, { outputs: true })).outputs[0].shape[1];
+const twoDevices = await loadTwo({ devices: [0, 1] as const });
 const weight: Float32Array = two.getParameter("fc.weight").data;
 const rows: 3 = two.getParameter("fc.weight").shape[0];
 const gradient: Float32Array = two.getParameter("fc.weight.grad").data;
@@ -169,7 +172,7 @@ export function mistakes(): void {
   // @ts-expect-error a weight of 3 rows
   const rows4: 4 = two.getParameter("fc.weight").shape[0];
 }
-console.log(loss, evaluation, weight, rows, gradient, count, state, fromVariable, unknownResult, scheduled, noWait, out);
+console.log(loss, evaluation, evaluatedClasses, stepClasses, twoDevices, weight, rows, gradient, count, state, fromVariable, unknownResult, scheduled, noWait, out);
 `,
     );
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ ...tsconfig, files: ["consumer.ts"] }, null, 2));

@@ -92,6 +92,9 @@ export type Target = ${tensorType(training.target)};
 /** A gradient, readable after a training step: getParameter("<name>.grad"). */
 export type GradientName = \`\${ParameterName}.grad\`;
 
+/** What evaluate returns, and a step with outputs: true: the loss, the accuracy, and forward's outputs in order (forwardAll's). */
+export type ModelEvaluation = Evaluation & { outputs: OutputList };
+
 /** What trainStep and evaluate take as the model's inputs. */
 export type StepInputs = ${stepInputs};
 
@@ -100,15 +103,15 @@ export type StepOptions = Pick<TrainStepOptions, ${stepOptions.map(literal).join
 `
     : "";
   const step = (name: string, result: (r: string) => string) => `
-  ${name}(inputs: StepInputs, target: Target, options: TrainStepWithOutputs<StepOptions>): ${result("Evaluation")};
+  ${name}(inputs: StepInputs, target: Target, options: TrainStepWithOutputs<StepOptions>): ${result("ModelEvaluation")};
   ${name}(inputs: StepInputs, target: Target, options: TrainStepNoWait<StepOptions>): ${result("undefined")};
   ${name}(inputs: StepInputs, target: Target, options?: TrainStepLossOnly<StepOptions>): ${result("number")};
   ${name}<O extends StepOptions>(inputs: StepInputs, target: Target, options?: TrainStepChecked<O, StepOptions>): ${result("TrainStepResult<O>")};`;
   const promise = (r: string) => `Promise<${r}>`;
   const trainingMembers = training
     ? `${step("trainStep", promise)}${step("trainStepAsync", promise)}${step("trainStepSync", (r) => r)}
-  evaluate(inputs: StepInputs, target: Target): Promise<Evaluation>;
-  evaluateSync(inputs: StepInputs, target: Target): Evaluation;`
+  evaluate(inputs: StepInputs, target: Target): Promise<ModelEvaluation>;
+  evaluateSync(inputs: StepInputs, target: Target): ModelEvaluation;`
     : "";
   // every member typed here, and the training members always: a model compiled without a Training
   // has none (the runtime refuses them: "this build has no training step")
