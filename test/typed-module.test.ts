@@ -153,6 +153,8 @@ export function mistakes(): void {
   two.evaluateSync(a, y);
   // @ts-expect-error compiled without a Training: no step
   void fwd.trainStep(a, y);
+  // @ts-expect-error compiled without a Training: DistributedDataParallel has no gradients to sum
+  void loadFwd({ distributed: true });
   // @ts-expect-error compiled without a Training: no evaluate
   void fwd.evaluate(a, y);
   // @ts-expect-error a step that does not wait reads no outputs

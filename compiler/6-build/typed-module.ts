@@ -162,8 +162,8 @@ export interface Model extends Omit<CompiledModel<Output>, ${typed.map(literal).
 /** This model directory. */
 export declare const directory: string;
 
-/** Loads the compiled model in this directory. */
-export declare function load(options?: LoadOptions): Promise<Model>;
+/** Loads the compiled model in this directory.${training ? "" : " No `distributed`: DistributedDataParallel sums gradients, and this build has no training step (load refuses it under a launcher)."} */
+export declare function load(options?: ${training ? "LoadOptions" : 'Omit<LoadOptions, "distributed">'}): Promise<Model>;
 `;
   return { js, dts };
 }
