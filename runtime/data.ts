@@ -1,5 +1,5 @@
 import { readRegularFile } from "./build-directory.ts";
-import { printable } from "./errors.ts";
+import { describeValue, printable } from "./errors.ts";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { hash32, uniforms } from "../compiler/reference/rng.ts";
@@ -89,15 +89,33 @@ export async function loadFashionMnist(split: "train" | "test", dir = FASHION_MN
   return { images: pixels, labels: y, count, sample: [1, rows, cols] };
 }
 
-/** The first `n` samples of a dataset (for quick runs). */
+/**
+ * A count or size the helpers take: an integer from `min` up. Refused otherwise, naming the call:
+ * take(ds, -1) made a dataset of count -1, batches(ds, 0) yielded empty batches forever.
+ */
+function checkCount(where: string, what: string, n: unknown, min: number): number {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > MAX_SAMPLES) throw new RangeError(`${where}: ${what} must be an integer from ${min} to ${MAX_SAMPLES}, got ${typeof n === "number" ? n : describeValue(n)}`);
+  return n;
+}
+
+/** The most samples an order or a dataset may hold: a Uint32Array's indices. */
+const MAX_SAMPLES = 2 ** 32 - 1;
+
+/** Refuses an index past the dataset, which would read no sample and label 0 (a subarray past the end is empty). */
+function checkIndex(where: string, src: number, i: number, count: number): void {
+  if (!(src < count)) throw new RangeError(`${where}: index ${src} at position ${i} is past the dataset's ${count} samples`);
+}
+
+/** The first `n` samples of a dataset (for quick runs; all of them where it has fewer). */
 export function take(ds: Dataset, n: number): Dataset {
-  const k = Math.min(n, ds.count);
+  const k = Math.min(checkCount("take", "n", n, 0), ds.count);
   const per = ds.sample[0] * ds.sample[1] * ds.sample[2];
   return { images: ds.images.subarray(0, k * per), labels: ds.labels.subarray(0, k), count: k, sample: ds.sample };
 }
 
 /** A permutation of 0..n-1 for an epoch, reproducible from (seed, epoch); the seed as load takes it. */
 export function epochOrder(n: number, seed: number | bigint, epoch: number): Uint32Array {
+  checkCount("epochOrder", "n", n, 0);
   const keys = uniforms(n, checkSeed(seed, "epochOrder"), hash32(`epoch ${epoch}`));
   const order = Uint32Array.from({ length: n }, (_, i) => i);
   // Fisher–Yates with the counter-based stream
@@ -117,6 +135,9 @@ export interface Batch {
 
 /** Batches of an epoch in the given order; the last one may be smaller. */
 export function* batches(ds: Dataset, size: number, order?: Uint32Array): Generator<Batch> {
+  checkCount("batches", "size", size, 1);
+  // an epoch's order of this dataset: a shorter one would read undefined as sample 0
+  if (order !== undefined && order.length !== ds.count) throw new RangeError(`batches: the order lists ${order.length} samples and the dataset has ${ds.count} (a rank's shard: batches(subset(ds, shard), size))`);
   const per = ds.sample[0] * ds.sample[1] * ds.sample[2];
   const total = Math.ceil(ds.count / size);
   for (let b = 0; b < total; b++) {
@@ -126,6 +147,7 @@ export function* batches(ds: Dataset, size: number, order?: Uint32Array): Genera
     const y = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const src = order ? order[start + i] : start + i;
+      checkIndex("batches", src, start + i, ds.count);
       x.set(ds.images.subarray(src * per, (src + 1) * per), i * per);
       y[i] = ds.labels[src];
     }
@@ -155,6 +177,7 @@ export function subset(ds: Dataset, indices: Uint32Array): Dataset {
   const images = new Float32Array(indices.length * per);
   const labels = new Int32Array(indices.length);
   indices.forEach((src, i) => {
+    checkIndex("subset", src, i, ds.count);
     images.set(ds.images.subarray(src * per, (src + 1) * per), i * per);
     labels[i] = ds.labels[src];
   });

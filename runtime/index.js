@@ -2,9 +2,14 @@
 // (JavaScript, no loader). A checkout has no build step to forget: it runs runtime/index.ts through
 // tsx, registered here — only there, where the sources exist.
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 let runtime;
 if (existsSync(new URL("./index.ts", import.meta.url))) {
+  // a checkout used from another project: its types (dist/) may be older than what runs here
+  const { staleDistWarning } = await import("./dist-stamp.mjs");
+  const stale = staleDistWarning(fileURLToPath(new URL("..", import.meta.url)));
+  if (stale) process.emitWarning(stale, { code: "TSDP_STALE_DIST" });
   const { register } = await import("tsx/esm/api");
   register();
   runtime = await import("./index.ts");

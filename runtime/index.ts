@@ -3,7 +3,7 @@ export { tensor, type Tensor, type TensorData } from "./tensor.ts";
 export { load, type LoadOptions } from "./loader.ts";
 export { allReduceSum, batchShard, processGroupFromEnv, rank, worldSize, type DistributedOptions, type ProcessGroupInfo } from "./distributed.ts";
 export * as lrScheduler from "./lr-scheduler.ts";
-export { CompiledModel, type Evaluation, type Int64Tensor, type ParameterInfo, type ParameterInput, type ParameterTensor, type TrainStepLossOnly, type TrainStepNoWait, type TrainStepOptions, type TrainStepWithOutputs } from "./model.ts";
+export { CompiledModel, type Evaluation, type Int64Tensor, type ParameterInfo, type ParameterInput, type ParameterTensor, type TrainStepChecked, type TrainStepLossOnly, type TrainStepNoWait, type TrainStepOptions, type TrainStepResult, type TrainStepWithOutputs } from "./model.ts";
 export { BuildDirectoryError, ModelStateError, NativeError } from "./errors.ts";
 export { validateCountersFile, type CountersFile, type LaunchCounters, type ShimCounters } from "./counters.ts";
 export {

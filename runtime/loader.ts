@@ -17,7 +17,7 @@ export interface LoadOptions {
    * The devices to run on: a list of device ids, or a count n meaning devices 0 … n-1. Omitted:
    * the library's default (`num_devices` 0 and `device_ids` NULL in tsdp_config).
    */
-  devices?: number[] | number;
+  devices?: readonly number[] | number;
   /**
    * Seed of the parameter initialization (and of anything random the model does), a
    * non-negative integer below 2^64 (a bigint above 2^53). Default 0.

@@ -16,10 +16,10 @@ import { copyOf, hostView, readList, readShape, typedArrayKind, type HostArray, 
 import { readSafetensorsFile, writeSafetensorsFile } from "./safetensors.ts";
 import { StateDictKeys, fromFile, fromMemory, mayBeAbsent, shapeFits } from "./state-dict.ts";
 
-/** An int64 parameter or buffer (e.g. BatchNorm's num_batches_tracked). */
-export interface Int64Tensor {
+/** An int64 parameter or buffer (e.g. BatchNorm's num_batches_tracked); S: its shape, as Tensor's. */
+export interface Int64Tensor<S extends readonly number[] = readonly number[]> {
   readonly data: BigInt64Array;
-  readonly shape: readonly number[];
+  readonly shape: S;
 }
 
 /** What `getParameter` returns and `setParameter` takes. */
@@ -111,14 +111,50 @@ export interface TrainStepOptions {
   waitForLoss?: boolean;
 }
 
+// The step's option types, each over O: TrainStepOptions, or the options a typed model's optimizer
+// takes (a compiled model's index.d.ts: StepOptions). Combinations the step refuses at run time are
+// not in them: a step that does not wait reads neither its outputs nor its loss (detectNonFinite).
+
 /** Options that make a step resolve without its loss (waitForLoss: false). */
-export type TrainStepNoWait = TrainStepOptions & { readonly waitForLoss: false };
+export type TrainStepNoWait<O = TrainStepOptions> = O & { readonly waitForLoss: false; readonly outputs?: false; readonly detectNonFinite?: false };
 
 /** Options that make a step resolve with the forward's outputs (and the loss, and accuracy): an Evaluation. */
-export type TrainStepWithOutputs = TrainStepOptions & { readonly outputs: true; readonly waitForLoss?: true };
+export type TrainStepWithOutputs<O = TrainStepOptions> = O & { readonly outputs: true; readonly waitForLoss?: true };
 
 /** Options that make a step resolve with its loss alone. */
-export type TrainStepLossOnly = TrainStepOptions & { readonly waitForLoss?: true; readonly outputs?: false };
+export type TrainStepLossOnly<O = TrainStepOptions> = O & { readonly waitForLoss?: true; readonly outputs?: false };
+
+/**
+ * What a step with options O resolves with: the last overload's result, as precise as O is (tsc
+ * tries a generic overload before the others for an options variable, so it must not widen a
+ * `{ lr }` variable's number to the union).
+ */
+export type TrainStepResult<O> = true extends StepFlag<O, "outputs">
+  ? StepFlag<O, "outputs"> extends true
+    ? Evaluation
+    : number | Evaluation | undefined
+  : false extends StepFlag<O, "waitForLoss">
+    ? StepFlag<O, "waitForLoss"> extends false
+      ? undefined
+      : number | Evaluation | undefined
+    : number;
+
+/** An option's type in O, undefined where O has no such key (a conditional on `{ outputs?: … }` would miss an O that shares no key with it: a weak type). */
+type StepFlag<O, K extends string> = K extends keyof O ? O[K] : undefined;
+
+/**
+ * Options whose result is known only at run time (a variable of type TrainStepOptions), as the
+ * last overload takes them: O itself, with no key outside Allowed that O surely holds (an object
+ * literal's `rho` for an SGD model; a key O may lack, a scheduler's `betas?`, may be absent) and,
+ * where O says waitForLoss: false, neither outputs: true nor detectNonFinite: true (the step
+ * refuses both then).
+ */
+export type TrainStepChecked<O, Allowed = TrainStepOptions> = O &
+  // NoInfer: O is inferred from the options alone, not from these checks on it
+  NoInfer<{ readonly [K in Exclude<PresentKeys<O>, keyof Allowed>]: never } & (O extends { readonly waitForLoss: false } ? { readonly outputs?: false; readonly detectNonFinite?: false } : unknown)>;
+
+/** The keys O always holds (not optional). */
+type PresentKeys<O> = { [K in keyof O]-?: {} extends Pick<O, K> ? never : K }[keyof O];
 
 /** Each optimizer's per-parameter state, by PyTorch's names (its state_dict's), in the harness's slots. */
 const OPTIMIZER_STATE: Record<OptimizerManifest["kind"], readonly string[]> = {
@@ -170,6 +206,14 @@ interface StateBeforeStep {
 }
 
 const EVERY_STEP = ["groupLrs", "clipGradNorm", "accumulate", "lossScale", "detectNonFinite", "waitForLoss", "outputs"];
+
+/**
+ * The step options an optimizer takes, as the step checks them: its own hyperparameters and every
+ * step's, less groupLrs where it declares no param groups (a compiled model's typed module lists them).
+ */
+export function stepOptionNames(kind: OptimizerManifest["kind"], groups: number): readonly (keyof TrainStepOptions)[] {
+  return [...STEP_OPTIONS[kind], ...EVERY_STEP].filter((k) => groups > 0 || k !== "groupLrs") as (keyof TrainStepOptions)[];
+}
 
 /** The harness's per-group lrs: the step's own for each declared group, or none (each group's lr is lr times its scale). */
 function groupLrs(given: unknown, groups: number, num: (name: string, v: unknown, fallback: number) => number, where: string): Pick<Hyperparameters, "group_lrs" | "group_lr"> {
@@ -646,7 +690,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepWithOutputs): Promise<Evaluation>;
   trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepNoWait): Promise<undefined>;
   trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepLossOnly): Promise<number>;
-  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions): Promise<number | Evaluation | undefined>;
+  trainStep<O extends TrainStepOptions>(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepChecked<O>): Promise<TrainStepResult<O>>;
   trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number | Evaluation | undefined> {
     return this.#trainStepQueued("trainStep", inputs, target, options);
   }
@@ -655,7 +699,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepWithOutputs): Promise<Evaluation>;
   trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepNoWait): Promise<undefined>;
   trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepLossOnly): Promise<number>;
-  trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions): Promise<number | Evaluation | undefined>;
+  trainStepAsync<O extends TrainStepOptions>(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepChecked<O>): Promise<TrainStepResult<O>>;
   trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number | Evaluation | undefined> {
     return this.#trainStepQueued("trainStepAsync", inputs, target, options);
   }
@@ -664,7 +708,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepWithOutputs): Evaluation;
   trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepNoWait): undefined;
   trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepLossOnly): number;
-  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepOptions): number | Evaluation | undefined;
+  trainStepSync<O extends TrainStepOptions>(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepChecked<O>): TrainStepResult<O>;
   trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): number | Evaluation | undefined {
     this.#live("trainStep");
     const { batch, arrays, labels, hp, detectNonFinite, wait, outputs } = this.#prepareStep("trainStep", inputs, target, options);

@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeStamp } from "../runtime/dist-stamp.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
@@ -27,3 +28,5 @@ function copyPlainModules(dir) {
   }
 }
 for (const dir of ["compiler", "runtime"]) copyPlainModules(join(root, dir));
+// what dist/ was built from: a checkout used from another project warns when its sources moved on (runtime/dist-stamp.mjs)
+writeStamp(root);

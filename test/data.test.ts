@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
-import { batches, DataError, epochOrder, loadFashionMnist, take } from "../runtime/data.ts";
+import { batches, DataError, epochOrder, loadFashionMnist, subset, take } from "../runtime/data.ts";
 import { load } from "../runtime/index.ts";
 import { yieldToRunner, scratchDir } from "./helpers.ts";
 
@@ -40,6 +40,18 @@ describe("Fashion-MNIST files", () => {
     expect(() => epochOrder(10, 1n << 64n, 0)).toThrow(/epochOrder: a bigint seed must be in \[0, 2\^64\)/);
     expect(Array.from(epochOrder(50, 2 ** 32, 0))).toEqual(Array.from(epochOrder(50, 1n << 32n, 0)));
     expect(Array.from(epochOrder(50, 2 ** 32 + 1, 0))).not.toEqual(Array.from(epochOrder(50, 1, 0)));
+  });
+
+  it("refuses counts, sizes and indices that are not a dataset's (types59: take(ds, -1) made count -1, batches(ds, 0) never ended)", () => {
+    const ds = { images: Float32Array.from({ length: 5 * 4 }, (_, i) => i), labels: Int32Array.from([0, 1, 2, 3, 4]), count: 5, sample: [1, 2, 2] as const };
+    for (const bad of [-1, 2.5, Number.NaN]) expect(() => take(ds, bad)).toThrow(new RangeError(`take: n must be an integer from 0 to 4294967295, got ${bad}`));
+    expect(take(ds, 9).count).toBe(5);
+    for (const bad of [0, -2, 1.5]) expect(() => [...batches(ds, bad)]).toThrow(/^batches: size must be an integer from 1/);
+    expect(() => [...batches(ds, 2, Uint32Array.from([0, 1]))]).toThrow("batches: the order lists 2 samples and the dataset has 5 (a rank's shard: batches(subset(ds, shard), size))");
+    expect(() => [...batches(ds, 2, Uint32Array.from([4, 3, 2, 1, 9]))]).toThrow("batches: index 9 at position 4 is past the dataset's 5 samples");
+    expect(() => subset(ds, Uint32Array.from([1, 5]))).toThrow("subset: index 5 at position 1 is past the dataset's 5 samples");
+    expect(() => epochOrder(-1, 0, 0)).toThrow(/^epochOrder: n must be an integer from 0/);
+    expect(Array.from(subset(ds, Uint32Array.from([4, 0])).labels)).toEqual([4, 0]);
   });
 
   it("shuffles each epoch reproducibly, and batches keep images with their labels", async () => {

@@ -1,5 +1,6 @@
 import { printable } from "../../runtime/errors.ts";
-import type { Dim, Dtype, IOSpec, Manifest } from "../../runtime/manifest.ts";
+import type { Dim, Dtype, IOSpec, Manifest, ParamSpec } from "../../runtime/manifest.ts";
+import { stepOptionNames } from "../../runtime/model.ts";
 
 // The ES module a compile writes beside the library (index.js + index.d.ts), so that a model
 // directory imports like a package: `import { load } from "./build/lenet/index.js"` gives a
@@ -23,6 +24,15 @@ const dimText = (d: Dim): string => String(d);
 /** `Tensor<Float32Array, readonly [number, 1, 28, 28]>`: the data's array type and the shape's tuple. */
 function tensorType(spec: Pick<IOSpec, "dtype" | "shape">): string {
   return `Tensor<${ARRAY[spec.dtype]}, readonly [${spec.shape.map(dimType).join(", ")}]>`;
+}
+
+/**
+ * A parameter's or buffer's type as getParameter returns it: float32 and int32 a Tensor, int64 (a
+ * BatchNorm's num_batches_tracked, a computed index table) an Int64Tensor; the shape its literal.
+ */
+function stateType(spec: Pick<ParamSpec, "dtype" | "shape">): string {
+  const shape = `readonly [${spec.shape.join(", ")}]`;
+  return spec.dtype === "int64" ? `Int64Tensor<${shape}>` : `Tensor<${ARRAY[spec.dtype]}, ${shape}>`;
 }
 
 /** A string literal for a .d.ts: JSON's escaping is TypeScript's for these characters. */
@@ -62,10 +72,18 @@ export function load(options) {
   const aliasesOf = (names: readonly { name: string }[]) => Object.entries(m.stateDictAliases ?? {}).filter(([, of]) => names.some((n) => n.name === of)).map(([key]) => key);
   const params = [...m.params.map((p) => p.name), ...aliasesOf(m.params)].map(literal);
   // an integer table the model computes (Swin's relative_position_index) is a buffer in PyTorch's state_dict, and stateDict() lists it
-  const tables = Object.entries(m.stateDictConstants ?? {}).filter(([, t]) => t.values !== undefined).map(([key]) => key);
-  const buffers = [...m.buffers.map((b) => b.name), ...aliasesOf(m.buffers), ...tables].map(literal);
+  const tables = Object.entries(m.stateDictConstants ?? {}).filter(([, t]) => t.values !== undefined);
+  const buffers = [...m.buffers.map((b) => b.name), ...aliasesOf(m.buffers), ...tables.map(([key]) => key)].map(literal);
   const union = (names: string[]) => (names.length ? names.join(" | ") : "never");
+  // each name's tensor type, so that getParameter("fc.weight").data is a Float32Array without a cast
+  const specs = new Map<string, Pick<ParamSpec, "dtype" | "shape">>([...m.params, ...m.buffers].map((p) => [p.name, p]));
+  for (const [alias, of] of Object.entries(m.stateDictAliases ?? {})) if (specs.has(of)) specs.set(alias, specs.get(of)!);
+  for (const [key, t] of tables) specs.set(key, { dtype: "int64", shape: t.shape });
+  const state = [...specs].map(([key, spec]) => `  readonly ${literal(key)}: ${stateType(spec)};`);
   const training = m.training;
+  // forward's one input may be passed alone; several go as a list (the step refuses one alone)
+  const stepInputs = m.inputs.length === 1 ? "Inputs[0] | Readonly<Inputs>" : "Readonly<Inputs>";
+  const stepOptions = training ? stepOptionNames(training.optimizer.kind, training.paramGroups?.length ?? 0) : [];
   const trainingTypes = training
     ? `
 /** The loss's target (${commentText(training.loss)}): ${training.target.dtype} [${training.target.shape.map(dimText).join(", ")}]. */
@@ -73,31 +91,33 @@ export type Target = ${tensorType(training.target)};
 
 /** A gradient, readable after a training step: getParameter("<name>.grad"). */
 export type GradientName = \`\${ParameterName}.grad\`;
+
+/** What evaluate returns, and a step with outputs: true: the loss, the accuracy, and forward's outputs in order (forwardAll's). */
+export type ModelEvaluation = Evaluation & { outputs: OutputList };
+
+/** What trainStep and evaluate take as the model's inputs. */
+export type StepInputs = ${stepInputs};
+
+/** The options a step of this model's optimizer (${training.optimizer.kind}) takes; another optimizer's are refused at run time. */
+export type StepOptions = Pick<TrainStepOptions, ${stepOptions.map(literal).join(" | ")}>;
 `
     : "";
+  const step = (name: string, result: (r: string) => string) => `
+  ${name}(inputs: StepInputs, target: Target, options: TrainStepWithOutputs<StepOptions>): ${result("ModelEvaluation")};
+  ${name}(inputs: StepInputs, target: Target, options: TrainStepNoWait<StepOptions>): ${result("undefined")};
+  ${name}(inputs: StepInputs, target: Target, options?: TrainStepLossOnly<StepOptions>): ${result("number")};
+  ${name}<O extends StepOptions>(inputs: StepInputs, target: Target, options?: TrainStepChecked<O, StepOptions>): ${result("TrainStepResult<O>")};`;
+  const promise = (r: string) => `Promise<${r}>`;
   const trainingMembers = training
-    ? `
-  trainStep(inputs: Inputs[0] | Inputs, target: Target, options: TrainStepWithOutputs): Promise<Evaluation>;
-  trainStep(inputs: Inputs[0] | Inputs, target: Target, options: TrainStepNoWait): Promise<undefined>;
-  trainStep(inputs: Inputs[0] | Inputs, target: Target, options?: TrainStepLossOnly): Promise<number>;
-  trainStep(inputs: Inputs[0] | Inputs, target: Target, options?: TrainStepOptions): Promise<number | Evaluation | undefined>;
-  trainStepAsync(inputs: Inputs[0] | Inputs, target: Target, options: TrainStepWithOutputs): Promise<Evaluation>;
-  trainStepAsync(inputs: Inputs[0] | Inputs, target: Target, options: TrainStepNoWait): Promise<undefined>;
-  trainStepAsync(inputs: Inputs[0] | Inputs, target: Target, options?: TrainStepLossOnly): Promise<number>;
-  trainStepAsync(inputs: Inputs[0] | Inputs, target: Target, options?: TrainStepOptions): Promise<number | Evaluation | undefined>;
-  trainStepSync(inputs: Inputs[0] | Inputs, target: Target, options: TrainStepWithOutputs): Evaluation;
-  trainStepSync(inputs: Inputs[0] | Inputs, target: Target, options: TrainStepNoWait): undefined;
-  trainStepSync(inputs: Inputs[0] | Inputs, target: Target, options?: TrainStepLossOnly): number;
-  trainStepSync(inputs: Inputs[0] | Inputs, target: Target, options?: TrainStepOptions): number | Evaluation | undefined;
-  evaluate(inputs: Inputs[0] | Inputs, target: Target): Promise<Evaluation>;
-  evaluateSync(inputs: Inputs[0] | Inputs, target: Target): Evaluation;`
+    ? `${step("trainStep", promise)}${step("trainStepAsync", promise)}${step("trainStepSync", (r) => r)}
+  evaluate(inputs: StepInputs, target: Target): Promise<ModelEvaluation>;
+  evaluateSync(inputs: StepInputs, target: Target): ModelEvaluation;`
     : "";
-  const typed = [
-    ...["forward", "forwardAll", "forwardSync", "forwardAllSync", "getParameter", "setParameter", "train", "eval", "useGraphs", "resetHardwareCounters"],
-    ...(training ? ["trainStep", "trainStepAsync", "trainStepSync", "evaluate", "evaluateSync"] : []),
-  ];
+  // every member typed here, and the training members always: a model compiled without a Training
+  // has none (the runtime refuses them: "this build has no training step")
+  const typed = ["forward", "forwardAll", "forwardSync", "forwardAllSync", "getParameter", "setParameter", "stateDict", "train", "eval", "useGraphs", "resetHardwareCounters", "trainStep", "trainStepAsync", "trainStepSync", "evaluate", "evaluateSync"];
   const dts = `// Generated by tsdp for ${name}${from}: the compiled model's types, from its manifest.
-import type { CompiledModel, LoadOptions, ParameterInput, ParameterTensor, Tensor${training ? ", TrainStepOptions, TrainStepNoWait, TrainStepWithOutputs, TrainStepLossOnly, Evaluation" : ""} } from "tsdp";
+import type { CompiledModel, Int64Tensor, LoadOptions, ParameterInput, Tensor${training ? ", TrainStepOptions, TrainStepChecked, TrainStepResult, TrainStepNoWait, TrainStepWithOutputs, TrainStepLossOnly, Evaluation" : ""} } from "tsdp";
 
 /**
  * forward's inputs, in order (the batch dimension is any number):
@@ -116,6 +136,11 @@ export type ParameterName = ${union(params)};
 
 /** The buffers (BatchNorm's running statistics), by state_dict names. */
 export type BufferName = ${union(buffers)};
+
+/** Each parameter's and buffer's tensor, by state_dict name: what getParameter returns and stateDict holds. */
+export interface State {
+${state.join("\n")}
+}
 ${trainingTypes}
 /** ${name} as compiled: tsdp's CompiledModel with this model's shapes and names. */
 export interface Model extends Omit<CompiledModel<Output>, ${typed.map(literal).join(" | ")}> {
@@ -123,8 +148,10 @@ export interface Model extends Omit<CompiledModel<Output>, ${typed.map(literal).
   forwardAll(...inputs: Inputs): Promise<OutputList>;
   forwardSync(...inputs: Inputs): Output;
   forwardAllSync(...inputs: Inputs): OutputList;
-  getParameter(name: ParameterName | BufferName${training ? " | GradientName" : ""}): ParameterTensor;
+  getParameter<N extends keyof State>(name: N): State[N];${training ? `
+  getParameter<G extends GradientName>(name: G): State[G extends \`\${infer P}.grad\` ? P & ParameterName : never];` : ""}
   setParameter(name: ParameterName | BufferName, value: ParameterInput): void;
+  stateDict(): { [K in keyof State]: State[K] };
   // the chaining calls return this model, its typed surface kept (m.eval().forwardSync(x))
   train(mode?: boolean): this;
   eval(): this;
@@ -135,8 +162,8 @@ export interface Model extends Omit<CompiledModel<Output>, ${typed.map(literal).
 /** This model directory. */
 export declare const directory: string;
 
-/** Loads the compiled model in this directory. */
-export declare function load(options?: LoadOptions): Promise<Model>;
+/** Loads the compiled model in this directory.${training ? "" : " No `distributed`: DistributedDataParallel sums gradients, and this build has no training step (load refuses it under a launcher)."} */
+export declare function load(options?: ${training ? "LoadOptions" : 'Omit<LoadOptions, "distributed">'}): Promise<Model>;
 `;
   return { js, dts };
 }

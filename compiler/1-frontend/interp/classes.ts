@@ -792,11 +792,20 @@ export class Interpreter extends PropertyEvaluator {
   protected initFields(cls: ClassValue, self: ModuleValue): void {
     const scope = new Scope(cls.scope, self);
     const declared = new Set(cls.decl.getProperties().filter((p) => !p.isStatic()).map((p) => memberName(p.getNameNode())));
+    // #fc and fc are one state_dict name: reported once, then neither is usable (either value would
+    // stand for both, and their uses would report errors of the wrong layer)
+    const collided = new Set<string>();
     for (const prop of cls.decl.getProperties()) {
       if (prop.isStatic()) continue;
       const written = memberName(prop.getNameNode());
-      if (written.startsWith("#") && declared.has(fieldName(written)))
+      if (written.startsWith("#") && declared.has(fieldName(written))) {
         this.diags.recover(() => fail("badName", `${cls.name} declares both ${written} and ${fieldName(written)}: a private field is named without its # in the state_dict, as PyTorch's self.${fieldName(written)}`, locOf(prop.getNameNode())), undefined);
+        collided.add(fieldName(written));
+      }
+      if (collided.has(fieldName(written))) {
+        self.fields.set(fieldName(written), poison);
+        continue;
+      }
       const init = prop.getInitializer();
       if (!init) continue;
       const name = fieldName(written);
