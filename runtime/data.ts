@@ -133,16 +133,18 @@ export interface Batch {
   readonly count: number;
 }
 
-/** Batches of an epoch in the given order; the last one may be smaller. */
+/**
+ * Batches of an epoch: the dataset in order, or the samples `order` lists (a permutation, or any
+ * indices: a subset, or repeats, as a PyTorch sampler's), `size` at a time; the last may be smaller.
+ */
 export function* batches(ds: Dataset, size: number, order?: Uint32Array): Generator<Batch> {
   checkCount("batches", "size", size, 1);
-  // an epoch's order of this dataset: a shorter one would read undefined as sample 0
-  if (order !== undefined && order.length !== ds.count) throw new RangeError(`batches: the order lists ${order.length} samples and the dataset has ${ds.count} (a rank's shard: batches(subset(ds, shard), size))`);
   const per = ds.sample[0] * ds.sample[1] * ds.sample[2];
-  const total = Math.ceil(ds.count / size);
+  const length = order ? order.length : ds.count;
+  const total = Math.ceil(length / size);
   for (let b = 0; b < total; b++) {
     const start = b * size;
-    const n = Math.min(size, ds.count - start);
+    const n = Math.min(size, length - start);
     const x = new Float32Array(n * per);
     const y = new Int32Array(n);
     for (let i = 0; i < n; i++) {
