@@ -171,6 +171,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   sin_(): this;
   cos_(): this;
   erf_(): this;
+  erfc_(): this;
   log1p_(): this;
   expm1_(): this;
   square_(): this;
@@ -238,6 +239,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   square(): Tensor;
   /** The error function (GELU written out: 0.5·x·(1 + erf(x/√2))). */
   erf(): Tensor;
+  /** 1 − erf(x), exact in the tail (erfc(5) ≈ 1.5e-12, where 1 − erf(5) is 0 in float32) */
+  erfc(): Tensor;
   /** erf⁻¹: NaN outside [−1, 1], ±∞ at ±1 (a uniform made normal: √2·erfinv(2u − 1)). */
   erfinv(): Tensor;
   /** ln|Γ(x)|: +∞ at 0 and the negative integers (negative binomial and Dirichlet likelihoods). */
@@ -1707,6 +1710,7 @@ export namespace F {
   function acosh(x: Tensor): Tensor;
   function atanh(x: Tensor): Tensor;
   function erf(x: Tensor): Tensor;
+  function erfc(x: Tensor): Tensor;
   function erfinv(x: Tensor): Tensor;
   /** ln|Γ(x)| (torch.lgamma) */
   function lgamma(x: Tensor): Tensor;
