@@ -460,6 +460,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   median(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
   /** The k-th smallest along dim (default −1) and its index. */
   kthvalue(k: number, dim?: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  /** torch.mode: the value seen most often along dim (of several, the smallest) and its last index */
+  mode(dim?: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
   /** torch.quantile: q a number or an array (a leading dim then); NaN where the dim holds one. */
   quantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
   /** The lower median of the values that are not NaN, with its index (NaN where every value is). */
@@ -1811,6 +1813,7 @@ export namespace F {
   function fliplr(input: Tensor): Tensor;
   function flipud(input: Tensor): Tensor;
   function kthvalue(input: Tensor, k: number, dim?: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  function mode(input: Tensor, dim?: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
   function quantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
   function aminmax(input: Tensor, options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor; 0: Tensor; 1: Tensor } & [Tensor, Tensor];
   function nanmedian(input: Tensor): Tensor;

@@ -181,6 +181,41 @@ describe("torch functions of a few ops", () => {
     expect(first("return x.quantile(1.5, 1);")).toMatch(/q values must be in the range \[0, 1\]/);
   });
 
+  it("mode: of the most frequent values the smallest, at its last index (torch.mode's documented example), float and int32, and its gradient to that element alone", () => {
+    // torch.mode(b, 0) of PyTorch's example b (5 × 7): values [0, 2, 0, 0, 0, 0, 2], indices [1, 3, 4, 4, 2, 4, 4]
+    // (column 0 holds 0 and 2 twice each: 0, at its last index 1)
+    const b = [[0, 0, 0, 2, 0, 0, 2], [0, 3, 0, 0, 2, 0, 1], [2, 2, 2, 0, 0, 0, 3], [2, 2, 3, 0, 1, 1, 0], [1, 1, 0, 0, 2, 0, 2]].flat();
+    const src = `${header}export class M extends nn.Module {
+  forward(x: Tensor<[Batch, 5, 7]>, ids: Tensor<[Batch, 5, 7], "int32">) {
+    const m = x.mode(1);
+    const [v, i] = F.mode(ids, -2, true);
+    return [m.values, m.indices.float(), v.float(), i.float(), x.transpose(1, 2).mode().indices.float()];
+  }
+}
+`;
+    const { graph } = lowerSource(src);
+    const out = runReference(graph, { x: nd([1, 5, 7], b), ids: nd([1, 5, 7], Int32Array.from(b)) }, initState(graph, 0)).outputs;
+    const [values, indices, intValues, intIndices, lastDim] = out.map((o) => Array.from(o.data));
+    expect([values, indices]).toEqual([[0, 2, 0, 0, 0, 0, 2], [1, 3, 4, 4, 2, 4, 4]]);
+    expect([intValues, intIndices, out[3].shape]).toEqual([[0, 2, 0, 0, 0, 0, 2], [1, 3, 4, 4, 2, 4, 4], [1, 1, 7]]);
+    expect(lastDim).toEqual([1, 3, 4, 4, 2, 4, 4]);
+    expect(first("return x.mode(0).values;")).toMatch(/mode: cannot sort along the batch dim/);
+    // the gradient: 1 to the element at the returned index, 0 to its equals (value_selecting_reduction_backward)
+    const train = `${header}export class M extends nn.Module {
+  t = new nn.Parameter(F.tensor([3, 1, 3, 2, 1]));
+  forward(x: Tensor<[Batch, 1]>) {
+    return x.mul(this.t.mode(0).values);
+  }
+}
+export const training = new Training(M, { loss: (o: Tensor, y: Tensor<[Batch, 1]>) => o.mul(y).sum(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`;
+    const lowered = lowerSource(train).graph;
+    const { graph: step, gradients } = differentiate(lowered);
+    const r = runReference(step, { x: nd([1, 1], [1]), target: nd([1, 1], [1]) }, initState(lowered, 0), { training: true, step: 0 });
+    expect(Array.from(r.outputs[0].data)).toEqual([1]);
+    expect(Array.from(r.values.get(gradients.get("t")!)!.data)).toEqual([0, 0, 0, 0, 1]);
+  });
+
   it("median() and nanmedian() without a dim share the gradient evenly among the elements equal to the median, as PyTorch's evenly_distribute_backward", () => {
     const src = `${header}export class M extends nn.Module {
   t = new nn.Parameter(F.tensor([1, 1, 0, 2, 1, 5]));

@@ -260,6 +260,35 @@ function sortedByRank(x: TensorValue, dim: number, n: number, largest: boolean, 
   return { values, indices: c.op("to_int", [place(positions)]) };
 }
 
+/**
+ * torch.mode along dim: of the values seen most often, the smallest, at its last index — PyTorch's
+ * CPU kernel sorts the row and keeps a run only when it is strictly longer than the longest before
+ * it, reporting the run's last element (torch.mode's documented example: column [0, 0, 2, 2, 1]
+ * gives 0 at index 1). The counts compare every pair along dim (n² per slice, as sortedByRank); the
+ * value is taken at its index, so the gradient reaches that element alone (derivatives.yaml's
+ * value_selecting_reduction_backward). NaN equals nothing, so it is the mode only of all-NaN slices.
+ */
+function mode(x: TensorValue, dimArg: number, keepdim: boolean, site: CallSite, em: GraphEmitter, who: string): { values: TensorValue; indices: TensorValue } {
+  const c = ops(em, who, site);
+  const shape = x.node.shape;
+  const dim = dimIn(shape, dimArg, who, site.loc);
+  const n = sizeAlong(x, dim, site, who);
+  const key = x.node.dtype === "i32" ? c.op("to_float", [x]) : c.op("detach", [x]);
+  // [..., i, ..., 1] against [..., 1, ..., j] along a new last dim: how many j equal i
+  const mine = c.reshape(key, [...shape, 1]);
+  const theirs = c.reshape(c.op("permute", [mine], { perm: [...shape.map((_, d) => (d === dim ? shape.length : d)), dim] }), [...shape.map((d, i) => (i === dim ? 1 : d)), n]);
+  const count = c.op("sum", [c.op("eq", [mine, theirs])], { dims: [shape.length], keepdim: false });
+  const along = { dims: [dim], keepdim: true };
+  const frequent = c.op("eq", [count, c.op("amax", [count], along)]);
+  // the smallest of the most frequent: the others stand in as the slice's largest value
+  const smallest = c.op("neg", [c.op("amax", [c.op("neg", [c.op("where", [frequent, key, c.op("amax", [key], along)])])], along)]);
+  const positions = c.op("to_float", [positionsAlong(shape, dim, n, em, who, site)]);
+  const index = c.op("to_int", [c.op("amax", [c.op("where", [c.op("eq", [key, smallest]), positions, -1])], along)]);
+  const values = em.tensor("take", [x, index], { dim, mode: "elementwise" }, who, site);
+  const drop = (v: TensorValue) => (keepdim ? v : c.reshape(v, shape.filter((_, i) => i !== dim)));
+  return { values: drop(values), indices: drop(index) };
+}
+
 /** (values, indices) as torch's named tuple: { values, indices }, or [0], [1], or destructured. */
 const pair = (t: { values: TensorValue; indices: TensorValue }) => new ObjectValue(new Map<string, Value>([["values", t.values], ["indices", t.indices], ["0", t.values], ["1", t.indices]]));
 
@@ -310,6 +339,11 @@ const selections: Record<string, Query> = {
       const kth = (v: TensorValue) => (b.keepdim ? c.narrow(v, dim, b.k - 1, 1) : c.reshape(c.narrow(v, dim, b.k - 1, 1), x.node.shape.filter((_, i) => i !== dim)));
       return pair({ values: kth(smallest.values), indices: kth(smallest.indices) });
     },
+  },
+  // torch.mode(x, dim=-1, keepdim): the value seen most often along dim, with its index
+  mode: {
+    args: [opt("dim", "int", -1), keepdim],
+    lower: (x, b, site, em, who) => pair(mode(x, b.dim, b.keepdim, site, em, who)),
   },
   // torch.quantile(x, q, dim, keepdim, interpolation): q a number or an array of them (a leading dim
   // then); NaN where the dim holds one, as PyTorch's
