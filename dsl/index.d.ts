@@ -177,7 +177,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   square_(): this;
   fmod_(other: Tensor | number): this;
   remainder_(other: Tensor | number): this;
-  scatter_(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number): this;
+  scatter_(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number, options?: { reduce?: "add" | "multiply" | null }): this;
   scatterAdd_(dim: number, index: Tensor<Shape, "int32">, src: Tensor): this;
   indexAdd_(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): this;
   indexCopy_(dim: number, index: Tensor<Shape, "int32">, source: Tensor): this;
@@ -594,7 +594,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    * every index: the one-hot idiom); where an index repeats, a tensor src's writes are summed
    * (PyTorch keeps one of them, unspecified which). scatterAdd adds them, deterministically.
    */
-  scatter(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number): Tensor;
+  /** reduce (PyTorch's legacy scatter.reduce): "add" sums what is sent onto x, "multiply" multiplies it in */
+  scatter(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number, options?: { reduce?: "add" | "multiply" | null }): Tensor;
   /** x // y (torch.floor_divide); int32 operands give int32. */
   floorDivide(other: Tensor | number): Tensor;
   scatterAdd(dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
@@ -2466,7 +2467,7 @@ export namespace F {
   function chunk(tensor: Tensor, chunks: number, dim?: number): Tensor[];
   function indexSelect(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
   function gather(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
-  function scatter(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor | number): Tensor;
+  function scatter(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor | number, options?: { reduce?: "add" | "multiply" | null }): Tensor;
   function scatterAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
   function indexAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
   function indexCopy(input: Tensor, dim: number, index: Tensor<Shape, "int32">, source: Tensor): Tensor;
