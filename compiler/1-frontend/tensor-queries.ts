@@ -662,6 +662,7 @@ export function queryFunctions(em: GraphEmitter): [string, BuiltinFunction][] {
   ]);
   functions.push(["gumbelSoftmax", new BuiltinFunction("F.gumbelSoftmax", (args, site) => gumbelSoftmax(args, site, em))]);
   functions.push(["randint", new BuiltinFunction("F.randint", (args, site) => randint(args, site, em))]);
+  functions.push(["randintLike", new BuiltinFunction("F.randintLike", (args, site) => randintLike(args, site, em))]);
   functions.push(["randperm", new BuiltinFunction("F.randperm", (args, site) => randperm(args, site, em))]);
   return functions;
 }
@@ -677,10 +678,28 @@ function randint(args: Value[], site: CallSite, em: GraphEmitter): Value {
   const b = bindArgs(who, [...(withLow ? [arg("low", "int")] : []), arg("high", "int"), arg("size", "any"), opt("dtype", "string", "int64", { choices: ["int32", "int64"] }), opt("device", "any", null, { nullable: true })], args, site);
   const low: number = b.low ?? 0;
   if (!(b.high > low)) fail("invalidArgument", `${who}: high must exceed low, got [${low}, ${b.high})`, site.loc);
-  const size = sizes(who, b.size, site);
-  // (the sample op refuses a range past ±2²⁴, which the kernels' floats would not hold)
-  const c = ops(em, who, site);
-  return c.op("to_int", [em.tensor("sample", [], { shape: size, distribution: "integer", low, range: b.high - low }, who, site)]);
+  return integersDrawn(sizes(who, b.size, site), low, b.high, site, em, who);
+}
+
+/** Integers uniform in [low, high) of `shape`, int32 (the sample op refuses a range past ±2²⁴, which the kernels' floats would not hold). */
+function integersDrawn(shape: readonly Dim[], low: number, high: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  return ops(em, who, site).op("to_int", [em.tensor("sample", [], { shape: [...shape], distribution: "integer", low, range: high - low }, who, site)]);
+}
+
+/**
+ * torch.randint_like(input, low=0, high) in forward: torch.randint over input's shape (the batch's
+ * too), in input's dtype as PyTorch's (a float32 input gets whole numbers in float32) unless dtype says.
+ */
+function randintLike(args: Value[], site: CallSite, em: GraphEmitter): Value {
+  const who = "F.randintLike";
+  const withLow = typeof args[2] === "number";
+  const b = bindArgs(who, [arg("input", "tensor"), ...(withLow ? [arg("low", "int")] : []), arg("high", "int"), opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64"] }), opt("device", "any", null, { nullable: true })], args, site);
+  const low: number = b.low ?? 0;
+  if (!(b.high > low)) fail("invalidArgument", `${who}: high must exceed low, got [${low}, ${b.high})`, site.loc);
+  const input: TensorValue = b.input;
+  const drawn = integersDrawn(input.node.shape, low, b.high, site, em, who);
+  const float = b.dtype === null ? input.node.dtype === "f32" : b.dtype === "float32";
+  return float ? ops(em, who, site).op("to_float", [drawn]) : drawn;
 }
 
 /** torch.randperm(n) in forward: a random order of 0 … n − 1, int32 — the ranks of n uniform draws, drawn afresh each call. */
