@@ -1865,6 +1865,8 @@ export namespace F {
   function deg2rad(input: Tensor): Tensor;
   function rad2deg(input: Tensor): Tensor;
   function broadcastTo(input: Tensor, size: readonly number[]): Tensor;
+  /** torch.broadcast_tensors: each expanded to the shape they broadcast to */
+  function broadcastTensors(...tensors: Tensor[]): Tensor[];
   /** torch.special: expit, erf, erfc, erfinv, exp2, expm1, log1p, logsumexp, logSoftmax, softmax, xlogy, sinc, logit, round, ndtr (Φ), entr (−x·ln x), gammaln, digamma/psi, polygamma, multigammaln */
   const special: {
     expit(input: Tensor): Tensor; erf(input: Tensor): Tensor; erfc(input: Tensor): Tensor; erfinv(input: Tensor): Tensor; exp2(input: Tensor): Tensor;

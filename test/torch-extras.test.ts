@@ -216,6 +216,15 @@ export const training = new Training(M, { loss: (o: Tensor, y: Tensor<[Batch, 1]
     expect(Array.from(r.values.get(gradients.get("t")!)!.data)).toEqual([0, 0, 0, 0, 1]);
   });
 
+  it("broadcastTensors expands each to the shape they broadcast to, and names the shapes that do not", () => {
+    // xs as [[0.5, −1.5, 2], [0, 3, −0.25]] per sample: rows against columns, and a 0-d constant
+    const [rows, cols, seven] = outputs("const [a, b, c] = F.broadcastTensors(x.view(-1, 1, 6), x.view(-1, 6, 1), F.tensor(7)); return [a.flatten(1), b.flatten(1), c.flatten(1)];");
+    expect(rows).toEqual(Array.from({ length: 6 }, () => xs).flat());
+    expect(cols).toEqual(xs.flatMap((v) => Array<number>(6).fill(v)));
+    expect(seven).toEqual(Array<number>(36).fill(7));
+    expect(first("const [a] = F.broadcastTensors(x, F.ones(4)); return a;")).toMatch(/F\.broadcastTensors: the shapes \[Batch, 6\], \[4\] do not broadcast/);
+  });
+
   it("median() and nanmedian() without a dim share the gradient evenly among the elements equal to the median, as PyTorch's evenly_distribute_backward", () => {
     const src = `${header}export class M extends nn.Module {
   t = new nn.Parameter(F.tensor([1, 1, 0, 2, 1, 5]));
