@@ -439,6 +439,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   all(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   any(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   countNonzero(dim?: number | readonly number[] | null): Tensor;
+  /** torch.isin: whether each element equals one of testElements (a tensor without the batch, or a number) */
+  isin(testElements: Tensor | number, options?: { assumeUnique?: boolean; invert?: boolean }): Tensor;
   /** Σ and the mean of the elements that are not NaN (torch.nansum / nanmean) */
   nansum(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   nanmean(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
@@ -1752,6 +1754,7 @@ export namespace F {
   function all(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   function any(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   function countNonzero(input: Tensor, dim?: number | readonly number[] | null): Tensor;
+  function isin(elements: Tensor, testElements: Tensor | number, options?: { assumeUnique?: boolean; invert?: boolean }): Tensor;
   function nansum(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   function nanmean(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   function diff(input: Tensor, n?: number, dim?: number, prepend?: Tensor | null, append?: Tensor | null): Tensor;

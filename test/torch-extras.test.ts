@@ -216,6 +216,21 @@ export const training = new Training(M, { loss: (o: Tensor, y: Tensor<[Batch, 1]
     expect(Array.from(r.values.get(gradients.get("t")!)!.data)).toEqual([0, 0, 0, 0, 1]);
   });
 
+  it("isin: each element against every test element (a tensor of any shape, or a number), invert, int32 ids against float values; NaN is in nothing", () => {
+    // xs = [0.5, −1.5, 2, 0, 3, −0.25]
+    const [inList, inverted, number, nan, ids] = outputs(
+      "return [x.isin(F.tensor([[3, 0.5], [7, -0.25]])), F.isin(x, F.tensor([2, 0]), { invert: true }), x.isin(-1.5), x.log().isin(F.tensor([NaN, 0])), x.int().isin(F.tensor([0, 2.5, 3])).float()];",
+    );
+    expect(inList).toEqual([1, 0, 0, 0, 1, 1]);
+    expect(inverted).toEqual([1, 1, 0, 0, 1, 1]);
+    expect(number).toEqual([0, 1, 0, 0, 0, 0]);
+    // log of the negatives is NaN, equal to nothing; log(0.5) and log(2) are not 0
+    expect(nan).toEqual([0, 0, 0, 0, 0, 0]);
+    // int32 of xs: 0, −1, 2, 0, 3, 0
+    expect(ids).toEqual([1, 0, 0, 1, 1, 1]);
+    expect(first("return x.isin(x);")).toMatch(/isin: the test elements \[Batch, 6\] hold the batch/);
+  });
+
   it("broadcastTensors expands each to the shape they broadcast to, and names the shapes that do not", () => {
     // xs as [[0.5, −1.5, 2], [0, 3, −0.25]] per sample: rows against columns, and a 0-d constant
     const [rows, cols, seven] = outputs("const [a, b, c] = F.broadcastTensors(x.view(-1, 1, 6), x.view(-1, 6, 1), F.tensor(7)); return [a.flatten(1), b.flatten(1), c.flatten(1)];");

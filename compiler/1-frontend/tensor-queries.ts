@@ -66,6 +66,23 @@ const queries: Record<string, Query> = {
   // 1 where every (some) element along dims is nonzero; a 0/1 float32 tensor, as tsdp's masks
   all: { args: [dims, keepdim], lower: (x, b, site, em, who) => { const c = ops(em, who, site); return markBoolean(c.op("neg", [c.op("amax", [c.op("neg", [nonzero(x, em, who, site)])], { dims: b.dim, keepdim: b.keepdim })])); } },
   any: { args: [dims, keepdim], lower: (x, b, site, em, who) => ops(em, who, site).op("amax", [nonzero(x, em, who, site)], { dims: b.dim, keepdim: b.keepdim }) },
+  // torch.isin(elements, test_elements, invert): whether each element equals one of the test
+  // elements (a tensor without the batch, or a number), every pair compared; NaN is in nothing
+  isin: {
+    args: [arg("testElements", "numberOrTensor"), opt("assumeUnique", "bool", false), opt("invert", "bool", false)],
+    lower: (x, b, site, em, who) => {
+      const c = ops(em, who, site);
+      const test = b.testElements as TensorValue | number;
+      let found: TensorValue;
+      if (typeof test === "number") found = c.op("eq", [x, test]);
+      else {
+        if (test.node.shape.some(isBatch)) fail("shapeMismatch", `${who}: the test elements ${formatShape(test.node.shape)} hold the batch, which is split across devices; give a tensor of fixed shape`, locOfArg(b, "testElements", site));
+        const m = test.node.shape.reduce((p: number, d) => p * (d as number), 1);
+        found = c.op("amax", [c.op("eq", [c.reshape(x, [...x.node.shape, 1]), c.reshape(test, [m])])], { dims: [x.node.shape.length], keepdim: false });
+      }
+      return markBoolean(b.invert ? c.op("eq", [found, 0]) : found);
+    },
+  },
   // float32 counts (exact below 2²⁴), as the masks' sums
   countNonzero: { args: [dims], lower: (x, b, site, em, who) => ops(em, who, site).op("sum", [nonzero(x, em, who, site)], { dims: b.dim, keepdim: false }) },
   // torch.std_mean / var_mean: (std or var, mean) over the same dims, as a pair
