@@ -125,6 +125,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   uniform_(from?: number, to?: number): this;
   zero_(): this;
   fill_(value: number | Tensor): this;
+  /** Tensor.fill_diagonal_: the value where every index is equal; wrap: a tall matrix's diagonal again below every w + 1 rows */
+  fillDiagonal_(fillValue: number, wrap?: boolean): this;
   copy_(src: Tensor): this;
   /**
    * In forward, PyTorch's in-place methods (x.relu_(), x.add_(y), x.maskedFill_(m, v), timm's drop
