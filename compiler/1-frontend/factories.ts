@@ -1,5 +1,6 @@
 import { own } from "./names.ts";
 import { CompileError, fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
+import { WHERE_OF_CONDITION } from "./refused-names.ts";
 import { batchTimes, formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import type { Init } from "../ir/node.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
@@ -303,6 +304,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     [
       "where",
       new BuiltinFunction("F.where", (args, site) => {
+        if (args.length === 1) fail("wrongArgumentCount", `F.where with the condition alone is nonzero(condition, asTuple=true): ${WHERE_OF_CONDITION}`, site.loc);
         const b = bindArgs("F.where", [arg("condition", "tensor"), arg("input", "any"), arg("other", "any")], args, site);
         // a number may be ±Infinity (an additive attention mask) or NaN here: a scalar `full`, which allows them;
         // true and false are 1 and 0, and where(c, true, false) (or bool tensors) is a bool mask

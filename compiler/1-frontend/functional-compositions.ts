@@ -153,7 +153,7 @@ export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lo
   // float32 0/1 (comparisons give them), so the result is one; .float() keeps it, .long() makes int32.
   // A computed index outside [0, numClasses) gives a row of zeros (PyTorch raises); a known one is refused.
   oneHot: {
-    args: [arg("x", "tensor"), arg("numClasses", "int")],
+    args: [arg("x", "tensor"), opt("numClasses", "int", -1)],
     lower: (b, site, em, who) => {
       const x: TensorValue = b.x;
       if (x.node.dtype !== "i32") fail("dtypeMismatch", `${who} expects an int32 tensor of class indices, got ${x.node.dtype} ${formatShape(x.node.shape)}`, locOfArg(b, "x", site));
