@@ -459,6 +459,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    * ranked against the others (a dim of at most 4096). sort / argsort: all of the dim.
    */
   topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  topk(k: number, options: { dim?: number; largest?: boolean; sorted?: boolean }): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  topk(k: number, dim: number, options: { largest?: boolean; sorted?: boolean }): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
   /** torch.median: the lower median along dim with its index (NaN where the dim holds one); without a dim, of every element (no batch). */
   median(): Tensor;
   median(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
@@ -480,8 +482,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   hsplit(indicesOrSections: number | readonly number[]): Tensor[];
   vsplit(indicesOrSections: number | readonly number[]): Tensor[];
   dsplit(indicesOrSections: number | readonly number[]): Tensor[];
-  sort(dim?: number, descending?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
-  argsort(dim?: number, descending?: boolean): Tensor<Shape, "int32">;
+  /** stable (PyTorch's keyword-only): equal values keep their order, as tsdp's sort always does */
+  sort(dim?: number, descending?: boolean, options?: { stable?: boolean }): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  sort(options: { dim?: number; descending?: boolean; stable?: boolean }): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  sort(dim: number, options: { descending?: boolean; stable?: boolean }): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  argsort(dim?: number, descending?: boolean, options?: { stable?: boolean }): Tensor<Shape, "int32">;
+  argsort(options: { dim?: number; descending?: boolean; stable?: boolean }): Tensor<Shape, "int32">;
+  argsort(dim: number, options: { descending?: boolean; stable?: boolean }): Tensor<Shape, "int32">;
   /** torch.tile: repeat with the sizes padded by 1s in front */
   tile(dims: readonly number[]): Tensor;
   tile(...dims: number[]): Tensor;
@@ -1767,8 +1774,14 @@ export namespace F {
   function diag(input: Tensor, diagonal?: number): Tensor;
   /** torch.meshgrid: each 1-D tensor broadcast over the grid of their lengths; indexing "ij" (default) or "xy" */
   function topk(input: Tensor, k: number, dim?: number, largest?: boolean, sorted?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
-  function sort(input: Tensor, dim?: number, descending?: boolean): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
-  function argsort(input: Tensor, dim?: number, descending?: boolean): Tensor<Shape, "int32">;
+  function topk(input: Tensor, k: number, options: { dim?: number; largest?: boolean; sorted?: boolean }): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  function topk(input: Tensor, k: number, dim: number, options: { largest?: boolean; sorted?: boolean }): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  function sort(input: Tensor, dim?: number, descending?: boolean, options?: { stable?: boolean }): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  function sort(input: Tensor, options: { dim?: number; descending?: boolean; stable?: boolean }): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  function sort(input: Tensor, dim: number, options: { descending?: boolean; stable?: boolean }): { values: Tensor; indices: Tensor<Shape, "int32">; 0: Tensor; 1: Tensor<Shape, "int32"> } & [Tensor, Tensor<Shape, "int32">];
+  function argsort(input: Tensor, dim?: number, descending?: boolean, options?: { stable?: boolean }): Tensor<Shape, "int32">;
+  function argsort(input: Tensor, options: { dim?: number; descending?: boolean; stable?: boolean }): Tensor<Shape, "int32">;
+  function argsort(input: Tensor, dim: number, options: { descending?: boolean; stable?: boolean }): Tensor<Shape, "int32">;
   function meshgrid(tensors: readonly Tensor[], options?: { indexing?: "ij" | "xy" }): Tensor[];
   /** F.gumbel_softmax: softmax((logits + Gumbel noise)/tau) drawn each call; hard: one-hot in value, the soft gradient */
   function gumbelSoftmax(logits: Tensor, options?: { tau?: number; hard?: boolean; dim?: number }): Tensor;
