@@ -3,6 +3,7 @@
 // tensor_split, diag_embed, sinc, logaddexp2, logspace, the other names (arccos, absolute, …), the
 // method forms, and torch.special's. Float64 reference, tolerance 1e-12.
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
 import { generate } from "../compiler/pipeline.ts";
@@ -229,6 +230,14 @@ export const training = new Training(M, { loss: (o: Tensor, y: Tensor<[Batch, 1]
     // int32 of xs: 0, −1, 2, 0, 3, 0
     expect(ids).toEqual([1, 0, 0, 1, 1, 1]);
     expect(first("return x.isin(x);")).toMatch(/isin: the test elements \[Batch, 6\] hold the batch/);
+  });
+
+  it("every F.special function the DSL declares exists (F.special.erfc was declared and silently absent)", () => {
+    const dsl = readFileSync(join(import.meta.dirname, "..", "dsl", "index.d.ts"), "utf8");
+    const block = dsl.slice(dsl.indexOf("  const special: {"), dsl.indexOf("  };", dsl.indexOf("  const special: {")));
+    const names = [...block.matchAll(/\b([a-zA-Z0-9]+)\(/g)].map((m) => m[1]);
+    expect(names.length).toBeGreaterThan(20);
+    expect(outputs(`const fns = [${names.map((n) => `F.special.${n}`).join(", ")}]; return x;`)).toEqual([xs]);
   });
 
   it("broadcastTensors expands each to the shape they broadcast to, and names the shapes that do not", () => {

@@ -251,7 +251,10 @@ export function specialNamespace(em: GraphEmitter, lookup: (name: string) => Val
   };
   for (const [name, of] of Object.entries(same)) {
     const target = lookup(of);
-    if (target instanceof BuiltinFunction) members.set(name, new BuiltinFunction(`F.special.${name}`, (args, site) => target.call(args, site)));
+    // every name here aliases a function tsdp has: one that is missing is this table's error (F.special.erfc
+    // was dropped silently while no erfc existed), not the model's
+    if (!(target instanceof BuiltinFunction)) throw new Error(`F.special.${name} aliases F.${of}, which is not a function`);
+    members.set(name, new BuiltinFunction(`F.special.${name}`, (args, site) => target.call(args, site)));
   }
   // Φ(x) = (1 + erf(x/√2))/2, the standard normal's CDF
   members.set("ndtr", new BuiltinFunction("F.special.ndtr", (args, site) => {
