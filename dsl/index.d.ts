@@ -128,6 +128,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   uniform_(from?: number, to?: number): this;
   zero_(): this;
   fill_(value: number | Tensor): this;
+  /** Tensor.fill_diagonal_: the value where every index is equal; wrap: a tall matrix's diagonal again below every w + 1 rows */
+  fillDiagonal_(fillValue: number, wrap?: boolean): this;
   copy_(src: Tensor): this;
   /**
    * In forward, PyTorch's in-place methods (x.relu_(), x.add_(y), x.maskedFill_(m, v), timm's drop
@@ -174,12 +176,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   sin_(): this;
   cos_(): this;
   erf_(): this;
+  erfc_(): this;
   log1p_(): this;
   expm1_(): this;
   square_(): this;
   fmod_(other: Tensor | number): this;
   remainder_(other: Tensor | number): this;
-  scatter_(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number): this;
+  scatter_(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number, options?: { reduce?: "add" | "multiply" | null }): this;
   scatterAdd_(dim: number, index: Tensor<Shape, "int32">, src: Tensor): this;
   indexAdd_(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): this;
   indexCopy_(dim: number, index: Tensor<Shape, "int32">, source: Tensor): this;
@@ -243,6 +246,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   square(): Tensor;
   /** The error function (GELU written out: 0.5·x·(1 + erf(x/√2))). */
   erf(): Tensor;
+  /** 1 − erf(x), exact in the tail (erfc(5) ≈ 1.5e-12, where 1 − erf(5) is 0 in float32) */
+  erfc(): Tensor;
   /** erf⁻¹: NaN outside [−1, 1], ±∞ at ±1 (a uniform made normal: √2·erfinv(2u − 1)). */
   erfinv(): Tensor;
   /** ln|Γ(x)|: +∞ at 0 and the negative integers (negative binomial and Dirichlet likelihoods). */
@@ -450,6 +455,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   all(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   any(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   countNonzero(dim?: number | readonly number[] | null): Tensor;
+  /** torch.isin: whether each element equals one of testElements (a tensor without the batch, or a number) */
+  isin(testElements: Tensor | number, options?: { assumeUnique?: boolean; invert?: boolean }): Tensor;
   /** Σ and the mean of the elements that are not NaN (torch.nansum / nanmean) */
   nansum(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   nanmean(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
@@ -466,11 +473,15 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    * ranked against the others (a dim of at most 4096). sort / argsort: all of the dim.
    */
   topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): MaxResult;
+  topk(k: number, options: { dim?: number; largest?: boolean; sorted?: boolean }): MaxResult;
+  topk(k: number, dim: number, options: { largest?: boolean; sorted?: boolean }): MaxResult;
   /** torch.median: the lower median along dim with its index (NaN where the dim holds one); without a dim, of every element (no batch). */
   median(): Tensor;
   median(dim: number, keepdim?: boolean): MaxResult;
   /** The k-th smallest along dim (default −1) and its index. */
   kthvalue(k: number, dim?: number, keepdim?: boolean): MaxResult;
+  /** torch.mode: the value seen most often along dim (of several, the smallest) and its last index */
+  mode(dim?: number, keepdim?: boolean): MaxResult;
   /** torch.quantile: q a number or an array (a leading dim then); NaN where the dim holds one. */
   quantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
   /** The lower median of the values that are not NaN, with its index (NaN where every value is). */
@@ -485,8 +496,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   hsplit(indicesOrSections: number | readonly number[]): Tensor[];
   vsplit(indicesOrSections: number | readonly number[]): Tensor[];
   dsplit(indicesOrSections: number | readonly number[]): Tensor[];
-  sort(dim?: number, descending?: boolean): MaxResult;
-  argsort(dim?: number, descending?: boolean): Tensor<Shape, "int32">;
+  /** stable (PyTorch's keyword-only): equal values keep their order, as tsdp's sort always does */
+  sort(dim?: number, descending?: boolean, options?: { stable?: boolean }): MaxResult;
+  sort(options: { dim?: number; descending?: boolean; stable?: boolean }): MaxResult;
+  sort(dim: number, options: { descending?: boolean; stable?: boolean }): MaxResult;
+  argsort(dim?: number, descending?: boolean, options?: { stable?: boolean }): Tensor<Shape, "int32">;
+  argsort(options: { dim?: number; descending?: boolean; stable?: boolean }): Tensor<Shape, "int32">;
+  argsort(dim: number, options: { descending?: boolean; stable?: boolean }): Tensor<Shape, "int32">;
   /** torch.tile: repeat with the sizes padded by 1s in front */
   tile(dims: readonly number[]): Tensor;
   tile(...dims: number[]): Tensor;
@@ -605,7 +621,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    * every index: the one-hot idiom); where an index repeats, a tensor src's writes are summed
    * (PyTorch keeps one of them, unspecified which). scatterAdd adds them, deterministically.
    */
-  scatter(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number): Tensor;
+  /** reduce (PyTorch's legacy scatter.reduce): "add" sums what is sent onto x, "multiply" multiplies it in */
+  scatter(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number, options?: { reduce?: "add" | "multiply" | null }): Tensor;
   /** x // y (torch.floor_divide); int32 operands give int32. */
   floorDivide(other: Tensor | number): Tensor;
   scatterAdd(dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
@@ -1746,6 +1763,7 @@ export namespace F {
   function acosh(x: Tensor): Tensor;
   function atanh(x: Tensor): Tensor;
   function erf(x: Tensor): Tensor;
+  function erfc(x: Tensor): Tensor;
   function erfinv(x: Tensor): Tensor;
   /** ln|Γ(x)| (torch.lgamma) */
   function lgamma(x: Tensor): Tensor;
@@ -1784,6 +1802,7 @@ export namespace F {
   function all(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   function any(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   function countNonzero(input: Tensor, dim?: number | readonly number[] | null): Tensor;
+  function isin(elements: Tensor, testElements: Tensor | number, options?: { assumeUnique?: boolean; invert?: boolean }): Tensor;
   function nansum(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   function nanmean(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   function diff(input: Tensor, n?: number, dim?: number, prepend?: Tensor | null, append?: Tensor | null): Tensor;
@@ -1794,8 +1813,14 @@ export namespace F {
   function diag(input: Tensor, diagonal?: number): Tensor;
   /** torch.meshgrid: each 1-D tensor broadcast over the grid of their lengths; indexing "ij" (default) or "xy" */
   function topk(input: Tensor, k: number, dim?: number, largest?: boolean, sorted?: boolean): MaxResult;
-  function sort(input: Tensor, dim?: number, descending?: boolean): MaxResult;
-  function argsort(input: Tensor, dim?: number, descending?: boolean): Tensor<Shape, "int32">;
+  function topk(input: Tensor, k: number, options: { dim?: number; largest?: boolean; sorted?: boolean }): MaxResult;
+  function topk(input: Tensor, k: number, dim: number, options: { largest?: boolean; sorted?: boolean }): MaxResult;
+  function sort(input: Tensor, dim?: number, descending?: boolean, options?: { stable?: boolean }): MaxResult;
+  function sort(input: Tensor, options: { dim?: number; descending?: boolean; stable?: boolean }): MaxResult;
+  function sort(input: Tensor, dim: number, options: { descending?: boolean; stable?: boolean }): MaxResult;
+  function argsort(input: Tensor, dim?: number, descending?: boolean, options?: { stable?: boolean }): Tensor<Shape, "int32">;
+  function argsort(input: Tensor, options: { dim?: number; descending?: boolean; stable?: boolean }): Tensor<Shape, "int32">;
+  function argsort(input: Tensor, dim: number, options: { descending?: boolean; stable?: boolean }): Tensor<Shape, "int32">;
   function meshgrid(tensors: readonly Tensor[], options?: { indexing?: "ij" | "xy" }): Tensor[];
   /** F.gumbel_softmax: softmax((logits + Gumbel noise)/tau) drawn each call; hard: one-hot in value, the soft gradient */
   function gumbelSoftmax(logits: Tensor, options?: { tau?: number; hard?: boolean; dim?: number }): Tensor;
@@ -1847,6 +1872,7 @@ export namespace F {
   function fliplr(input: Tensor): Tensor;
   function flipud(input: Tensor): Tensor;
   function kthvalue(input: Tensor, k: number, dim?: number, keepdim?: boolean): MaxResult;
+  function mode(input: Tensor, dim?: number, keepdim?: boolean): MaxResult;
   function quantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
   function aminmax(input: Tensor, options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor; 0: Tensor; 1: Tensor } & [Tensor, Tensor];
   function nanmedian(input: Tensor): Tensor;
@@ -1897,6 +1923,8 @@ export namespace F {
   function deg2rad(input: Tensor): Tensor;
   function rad2deg(input: Tensor): Tensor;
   function broadcastTo(input: Tensor, size: readonly number[]): Tensor;
+  /** torch.broadcast_tensors: each expanded to the shape they broadcast to */
+  function broadcastTensors(...tensors: Tensor[]): Tensor[];
   /** torch.special: expit, erf, erfc, erfinv, exp2, expm1, log1p, logsumexp, logSoftmax, softmax, xlogy, sinc, logit, round, ndtr (Φ), entr (−x·ln x), gammaln, digamma/psi, polygamma, multigammaln */
   const special: {
     expit(input: Tensor): Tensor; erf(input: Tensor): Tensor; erfc(input: Tensor): Tensor; erfinv(input: Tensor): Tensor; exp2(input: Tensor): Tensor;
@@ -2032,6 +2060,9 @@ export namespace F {
   /** In forward: integers uniform in [low, high) (low 0 when left out), int32, drawn afresh each call; the size may name the batch. */
   function randint(high: number, size: readonly number[], options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
   function randint(low: number, high: number, size: readonly number[], options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
+  /** torch.randint_like: randint over input's shape, in input's dtype (float32: whole numbers) unless dtype says. */
+  function randintLike(input: Tensor, high: number, options?: { dtype?: "float32" | "int32" | "int64"; device?: unknown }): Tensor;
+  function randintLike(input: Tensor, low: number, high: number, options?: { dtype?: "float32" | "int32" | "int64"; device?: unknown }): Tensor;
   /** In forward: a random order of 0 … n − 1 (int32), drawn afresh each call. */
   function randperm(n: number, options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
   /** torch.linalg: vector norms (ord 2, 1, ±Infinity, 0, any p ≥ 1), norm of vectors or matrices, matrixNorm "fro", ±1, ±Infinity; cross. */
@@ -2517,7 +2548,7 @@ export namespace F {
   function chunk(tensor: Tensor, chunks: number, dim?: number): Tensor[];
   function indexSelect(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
   function gather(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
-  function scatter(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor | number): Tensor;
+  function scatter(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor | number, options?: { reduce?: "add" | "multiply" | null }): Tensor;
   function scatterAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
   function indexAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
   function indexCopy(input: Tensor, dim: number, index: Tensor<Shape, "int32">, source: Tensor): Tensor;

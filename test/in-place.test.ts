@@ -210,6 +210,19 @@ describe("in-place changes tsdp cannot follow are refused, with where and why", 
     expect(lowerSource(model("this.count.add_(1); return x.add(this.count);", "count = F.zeros(1);\n  constructor() { super(); this.registerBuffer('count', F.zeros(1)); }")).graph.stateUpdates).toHaveLength(1);
     expect(first(model("this.bn.running_mean.add_(1); return this.bn(x);", "bn = new nn.BatchNorm1d(6);"))).toMatch(/^TSDP2018 6: add_ in forward would change the model's buffer, which later calls read again; forward changes only a module's own buffers \(registerBuffer\), not a layer's/);
     expect(first(model("this.mask.zero_(); return x.mul(this.mask);", "mask = F.triu(F.ones(6, 6)).sum(0);"))).toMatch(/^TSDP2018 6: zero_ in forward would change the model's constant/);
+    // a fill has no out-of-place form: the fix names a copy's
+    expect(first(model("this.mask.fill_(2); return x.mul(this.mask);", "mask = F.ones(6);"))).toMatch(/: write y = t\.clone\(\)\.fill_\(…\) and use y$/);
+  });
+
+  it("a clone of model state is a tensor of its own: changing it in place leaves the state (PyTorch's w.clone().fill_diagonal_(0))", () => {
+    const fields = "w = new nn.Parameter(F.ones(6));\n  mask = F.ones(6);\n  b: Tensor;\n  constructor() { super(); this.registerBuffer('b', F.ones(6)); }";
+    const src = model("const w = this.w.clone(); w.mul_(2); const b = this.b.clone(); b.add_(1); return [x.mul(w).add(this.w), x.mul(this.mask.clone().zero_()).add(this.mask), x.mul(b).add(this.b)];", fields);
+    const { graph } = lowerSource(src);
+    expect(graph.stateUpdates ?? []).toHaveLength(0);
+    const [viaW, viaMask, viaB] = runReference(graph, { x }, initState(graph, 0), { training: true, step: 3 }).outputs.map((o) => Array.from(o.data));
+    expect(viaW).toEqual(Array.from(x.data, (v) => v * 2 + 1));
+    expect(viaMask).toEqual(Array.from(x.data, () => 1));
+    expect(viaB).toEqual(Array.from(x.data, (v) => v * 2 + 1));
   });
 
   it("a change of the receiver's shape or dtype (PyTorch writes the result into its storage)", () => {
@@ -280,5 +293,32 @@ describe("writes into slabs of one dim", () => {
       const carry = Array.from({ length: t + 1 }, (_, s) => s * 0.5 ** (t - s)).reduce((a, b) => a + b, 0);
       for (let i = 0; i < 6; i++) expect(out[t * 6 + i]).toBeCloseTo(x.data[i] * 0.5 ** (t + 1) + carry, 9);
     }
+  });
+});
+
+describe("x.fillDiagonal_(value, wrap) (Tensor.fill_diagonal_)", () => {
+  // the outputs as [Batch, …] rows: a constant's values added to a zero per sample
+  const constant = (t: string) => model(`return x.mul(0).sum(1, true).add(${t}.flatten());`, "");
+  it("fills (i, i), and with wrap a tall matrix's diagonal again below every w + 1 rows (PyTorch's documented zeros(7, 3) example); ±Infinity too; of more dims (i, i, i)", () => {
+    // torch.zeros(7, 3).fill_diagonal_(5, wrap=True): rows 0–2 and 4–6 hold the diagonal, row 3 none
+    const wrapped = [[5, 0, 0], [0, 5, 0], [0, 0, 5], [0, 0, 0], [5, 0, 0], [0, 5, 0], [0, 0, 5]].flat();
+    expect(run(constant("F.zeros(7, 3).fillDiagonal_(5, true)")).slice(0, 21)).toEqual(wrapped);
+    expect(run(constant("F.zeros(7, 3).fillDiagonal_(5)")).slice(0, 21)).toEqual([...wrapped.slice(0, 9), ...Array<number>(12).fill(0)]);
+    // wide: (i, i) for i < 2
+    expect(run(constant("F.ones(2, 4).fillDiagonal_(-Infinity)")).slice(0, 8)).toEqual([-Infinity, 1, 1, 1, 1, -Infinity, 1, 1]);
+    expect(run(constant("F.zeros(2, 2, 2).fillDiagonal_(3)")).slice(0, 8)).toEqual([3, 0, 0, 0, 0, 0, 0, 3]);
+    // in a constructor, a buffer's initial value
+    const buffer = `${header}\nexport class M extends nn.Module {\n  mask = F.ones(6, 6).fillDiagonal_(0);\n  forward(x: Tensor<[Batch, 6]>) {\n    return x.matmul(this.mask);\n  }\n}\n`;
+    const sums = run(buffer);
+    x.data.slice(0, 6).forEach((_, j) => expect(sums[j]).toBeCloseTo(x.data.slice(0, 6).reduce((a, v) => a + v, 0) - x.data[j], 12));
+  });
+  it("passes no gradient to the diagonal it overwrites (finite differences)", () => {
+    const body = `export class M extends nn.Module {\n  w = new nn.Parameter(F.randn(6, 6));\n  forward(x: Tensor<[Batch, 6]>) {\n    return x.matmul(this.w.clone().fillDiagonal_(0.5));\n  }\n}\n`;
+    expect(gradCheck(body).checked).toBeGreaterThan(5);
+  });
+  it("refuses a tensor holding the batch, fewer than 2 dims and unequal dims past 2, as PyTorch", () => {
+    expect(first(model("return x.clone().fillDiagonal_(0);", ""))).toMatch(/^TSDP4001 6: fillDiagonal_: \[Batch, 6\] holds the batch/);
+    expect(first(constant("F.zeros(4).fillDiagonal_(1)"))).toMatch(/fillDiagonal_: x must have at least 2 dims, got \[4\]/);
+    expect(first(constant("F.zeros(2, 3, 3).fillDiagonal_(1)"))).toMatch(/fillDiagonal_: all dims of x must have one length, got \[2, 3, 3\]/);
   });
 });

@@ -987,6 +987,17 @@ describe("torch.linalg's norms, cross, isclose, diagonal, randint, randperm", ()
     expect([...perm.slice(0, 40)].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     expect(perm.slice(0, 40)).not.toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
+  it("F.randintLike draws over the input's shape, in its dtype (float32 whole numbers) unless dtype says", () => {
+    const src = model('return [F.randintLike(x, 3), F.randintLike(x.int(), -2, 2).float(), F.randintLike(x, 0, 7, { dtype: "int32" }).float(), F.randintLike(x.int(), 5), F.randintLike(x, 5, { dtype: "int64" })];', "x: Tensor<[Batch, 2, 3]>");
+    const { graph } = lowerSource(src);
+    expect(graph.outputs.map((o) => o.dtype)).toEqual(["f32", "f32", "f32", "i32", "i32"]);
+    const big = nd([40, 2, 3], Array.from({ length: 240 }, (_, i) => i));
+    const [a, b, c] = runReference(graph, { x: big }, initState(graph, 0), { step: 1 }).outputs.map((o) => Array.from(o.data));
+    expect([a.length, new Set(a).size, a.every((v) => Number.isInteger(v) && v >= 0 && v < 3)]).toEqual([240, 3, true]);
+    expect([new Set(b).size, b.every((v) => v >= -2 && v < 2)]).toEqual([4, true]);
+    expect([new Set(c).size, c.every((v) => v >= 0 && v < 7)]).toEqual([7, true]);
+    expect(diagnosticsOf(model("return F.randintLike(x, 2, 2);", "x: Tensor<[Batch, 2, 3]>")).map((d) => d.message)[0]).toMatch(/F\.randintLike: high must exceed low, got \[2, 2\)/);
+  });
   it("F.randint over wide ranges is uniform: every value reachable, high never drawn", () => {
     // [2^24 − 4, 2^24): ⌊u·4⌋ of a 24-bit u rounded in float32 never gave the odd ones and gave high
     const [top] = run("return [F.randint(16777212, 16777216, [x.size(0), 512]).float()];");

@@ -82,9 +82,16 @@ describe("padding: F.pad's modes and the padding layers", () => {
     expect(first(model("return F.pad(x, [-2, 3], 'circular');", "x: Tensor<[Batch, 1, 4]>"))).toMatch(/^TSDP\d+ 5: F\.pad: mode "circular" wraps what the crop leaves: dim 2 \(size 4, 2 after the crop\) pads by at most 2 on a side, got \(-2, 3\)/);
     expect(gradCheck(model("return [F.pad(x.view(-1, 1, 4), [-1, 3], 'reflect').flatten(1), F.pad(x.view(-1, 1, 4), [-2, 1], 'circular').flatten(1)];", "x: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
   });
+  it("pads a [Batch, W] input's last dim, as PyTorch pads a 2-D (C, W) one (reflect, replicate, circular)", () => {
+    const { graph } = lowerSource(model("return [F.pad(x, [1, 2], 'reflect'), F.pad(x, [2, 1], 'replicate'), F.pad(x, [1, 1], 'circular')];", "x: Tensor<[Batch, 4]>"));
+    const got = runReference(graph, { x: nd([2, 4], [1, 2, 3, 4, 5, 6, 7, 8]) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+    expect(got).toEqual([[2, 1, 2, 3, 4, 3, 2, 6, 5, 6, 7, 8, 7, 6], [1, 1, 1, 2, 3, 4, 4, 5, 5, 5, 6, 7, 8, 8], [4, 1, 2, 3, 4, 1, 8, 5, 6, 7, 8, 5]]);
+  });
   it("refuses what PyTorch refuses: reflect by the dim's size, non-spatial dims, a value", () => {
     expect(first(model("return F.pad(x, [4, 0], 'reflect');", "x: Tensor<[Batch, 1, 4]>"))).toMatch(/^TSDP\d+ 5: F\.pad: mode "reflect" pads dim 2 \(size 4\) by at most 3 on a side, got \(4, 0\)/);
-    expect(first(model("return F.pad(x, [1, 1], 'replicate');", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: F\.pad: mode "replicate" pads the spatial dims, at most the last 0 of \[Batch, 4\]/);
+    // PyTorch pads a 2-D input's last dim as an unbatched (C, W) one (aten's _pad_enum: two amounts and
+    // a 2-D or 3-D input); never the first dim, the batch here
+    expect(first(model("return F.pad(x, [1, 1, 1, 1], 'replicate');", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: F\.pad: mode "replicate" pads the spatial dims, at most the last 1 of \[Batch, 4\] \(never the first\)/);
     expect(first(model("return F.pad(x, [1, 1], 'reflect', 2);", "x: Tensor<[Batch, 1, 4]>"))).toMatch(/^TSDP\d+ 5: F\.pad: value applies to mode "constant" only/);
     expect(first(model("return this.p(x);", "x: Tensor<[Batch, 1, 4, 4]>", "p = new nn.ZeroPad2d([1, 1, 1]);"))).toMatch(/^TSDP\d+ 3: nn\.ZeroPad2d: padding must be one number or 4/); // at the constructor's argument
   });

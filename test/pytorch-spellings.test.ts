@@ -194,12 +194,15 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     expect(first(model("return x.gt(0).bitwiseAnd(2);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: bitwiseAnd expects a tensor, got/);
   });
   it("ops whose result is sized by the data (nonzero, masked_select, unique, argwhere) are refused with the reason and what to write", () => {
-    for (const body of ["return x.nonzero();", "return x.gt(0).nonzero({ asTuple: true })[0];", "return F.masked_select(x, x.gt(0));", "return x.unique();", "return F.argwhere(x);"])
+    for (const body of ["return x.nonzero();", "return x.gt(0).nonzero({ asTuple: true })[0];", "return F.masked_select(x, x.gt(0));", "return x.unique();", "return F.argwhere(x);", "return F.bincount(x.int());", "return x.int().bincount().float();", "return x.uniqueConsecutive();", "return F.where(x.gt(0))[0];"])
       expect(first(model(body, "x: Tensor<[Batch, 4]>")), body).toMatch(/result has as many elements as the data selects, a size known only at run time.*F\.where\(mask, x, 0\)/);
     // torch.where(condition) alone is nonzero(as_tuple=True) (Mixtral's expert dispatch): that reason, once, not two missing arguments
     const where = diagnosticsOf(model("const [idx] = F.where(x.gt(0));\n    return x.index(idx);", "x: Tensor<[Batch, 4]>"));
     expect(where).toHaveLength(1);
     expect(where[0].message).toMatch(/^F\.where\(condition\) with one argument is PyTorch's nonzero\(condition, as_tuple=True\): .*as many elements as the data selects/);
+    // F.one_hot's default num_classes=-1 (from the data) is refused with the reason, given or left out
+    for (const body of ["return F.oneHot(x.argmax(1));", "return F.oneHot(x.argmax(1), -1);"])
+      expect(first(model(body, "x: Tensor<[Batch, 4]>")), body).toMatch(/F\.oneHot: numClasses must be given \(≥ 1\): tsdp sizes tensors at compile time/);
     // a refused method's in-place form says why too
     for (const body of ["return x.maskedScatter(x.gt(0), x);", "x.maskedScatter_(x.gt(0), x); return x;", "x.masked_scatter_(x.gt(0), x); return x;"])
       expect(first(model(body, "x: Tensor<[Batch, 4]>")), body).toMatch(/tensors have no masked_?[sS]catter_? in tsdp: masked_scatter takes the source's elements in order over the whole batch/);

@@ -80,6 +80,10 @@ describe("elementwise", () => {
     expectClose(run("reciprocal", [nd([2], [4, -0.5])]), [2], [0.25, -2]);
     // erf(0.5) and erf(1), to 16 digits (Abramowitz & Stegun table 7.1)
     expectClose(run("erf", [nd([4], [0, 0.5, 1, -1])]), [4], [0, 0.5204998778130465, 0.8427007929497149, -0.8427007929497149]);
+    // erfc = 1 − erf, keeping the tail's digits: erfc(3) and erfc(10) (Python's math.erfc), where 1 − erf(10) is 0
+    expectClose(run("erfc", [nd([5], [-1, 0, 0.5, 3, 10])]), [5], [1.8427007929497148, 1, 0.4795001221869535, 2.209049699858544e-5, 2.088487583762545e-45]);
+    expect(run("erfc", [nd([1], [10])]).data[0] / 2.088487583762545e-45).toBeCloseTo(1, 12);
+    expect(Array.from(run("erfc", [nd([3], [Infinity, -Infinity, NaN])]).data)).toEqual([0, 2, NaN]);
     // erf⁻¹ inverts those; ±∞ at ±1, NaN outside
     expectClose(run("erfinv", [nd([4], [0, 0.5204998778130465, 0.8427007929497149, -0.8427007929497149])]), [4], [0, 0.5, 1, -1]);
     expect(Array.from(run("erfinv", [nd([3], [1, -1, 1.5])]).data)).toEqual([Infinity, -Infinity, NaN]);
@@ -504,7 +508,7 @@ describe("Philox4x32-10", () => {
 describe("gradient ops of the pointwise, reduce and movement families", () => {
   it("each unary op's _grad(dy, x) is dy times the central difference of its reference", () => {
     const xs = [-1.3, -0.4, 0.35, 0.9, 2.1];
-    for (const op of ["relu", "leaky_relu", "hardswish", "tanh", "sigmoid", "silu", "gelu", "neg", "exp", "abs", "expm1", "sin", "cos", "erf", "exp2", "tan", "sinh", "cosh", "atan", "asinh"]) {
+    for (const op of ["relu", "leaky_relu", "hardswish", "tanh", "sigmoid", "silu", "gelu", "neg", "exp", "abs", "expm1", "sin", "cos", "erf", "erfc", "exp2", "tan", "sinh", "cosh", "atan", "asinh"]) {
       for (const approximate of op === "gelu" ? ["none", "tanh"] : ["none"]) {
         const attrs = { slope: 0.1, approximate };
         const h = 1e-6;

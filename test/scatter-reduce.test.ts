@@ -66,3 +66,25 @@ describe("x.scatterReduce", () => {
     expect(first('return x.scatterReduce(1, i, s.index(":", "1:"), "sum");')).toMatch(/^TSDP4001: scatterReduce: index \[Batch, 5\] and src \[Batch, 4\] must have one shape/);
   });
 });
+
+describe("x.scatter(dim, index, src, { reduce }) (PyTorch's legacy scatter.reduce / scatter.value_reduce)", () => {
+  it('"add" is scatter_add, a number added once per index naming the position; "multiply" multiplies each in', () => {
+    const close = (got: number[], want: number[]) => got.forEach((v, k) => expect(v).toBeCloseTo(want[k], 12));
+    close(run('return x.scatter(1, i, s, { reduce: "add" });'), expected("sum", true));
+    close(run('return x.scatter(1, i, s, { reduce: "multiply" });'), expected("prod", true));
+    close(run('return x.clone().scatter_(1, i, s, { reduce: "multiply" });'), expected("prod", true));
+    // a number v: x + v·count and x·v^count, count the times the index names the position
+    const count = (n: number, p: number) => index.slice(n * J, n * J + J).filter((q) => q === p).length;
+    const each = (f: (own: number, c: number) => number) => xs.map((own, k) => f(own, count(Math.floor(k / S), k % S)));
+    close(run('return F.scatter(x, 1, i, 0.5, { reduce: "add" });'), each((own, c) => own + 0.5 * c));
+    close(run('return x.scatter(1, i, -2, { reduce: "multiply" });'), each((own, c) => own * (-2) ** c));
+  });
+  it("gradients reach the input and src", () => {
+    const body = (src: string, reduce: string) =>
+      `export class M extends nn.Module {\n  w = new nn.Parameter(F.randn(${J}));\n  forward(x: Tensor<[Batch, ${S}]>) {\n    const i = F.tensor([0, 2, 2, 1, 0], { dtype: "int32" }).unsqueeze(0).expand(x.size(0), ${J});\n    const s = x.index(":", "0:1").mul(this.w).add(this.w);\n    return x.scatter(1, i, ${src}, { reduce: "${reduce}" });\n  }\n}\n`;
+    for (const [src, reduce] of [["s", "add"], ["s", "multiply"], ["3", "multiply"]] as const) expect(gradCheck(body(src, reduce)).checked, `${src} ${reduce}`).toBeGreaterThan(3);
+  });
+  it("refuses a reduction it does not have", () => {
+    expect(diagnosticsOf(model('return x.scatter(1, i, s, { reduce: "max" });')).map((d) => d.message)[0]).toMatch(/scatter: reduce must be one of "add", "multiply", got the string "max"/);
+  });
+});

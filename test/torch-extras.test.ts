@@ -3,6 +3,7 @@
 // tensor_split, diag_embed, sinc, logaddexp2, logspace, the other names (arccos, absolute, …), the
 // method forms, and torch.special's. Float64 reference, tolerance 1e-12.
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
 import { generate } from "../compiler/pipeline.ts";
@@ -179,6 +180,73 @@ describe("torch functions of a few ops", () => {
     expect(Number.isNaN(nan[0])).toBe(true);
     expect(first("return F.hsplit(x, 4);")).toMatch(/F\.hsplit splits dim 1 of size 6 into 4 equal sections, which it does not divide/);
     expect(first("return x.quantile(1.5, 1);")).toMatch(/q values must be in the range \[0, 1\]/);
+  });
+
+  it("mode: of the most frequent values the smallest, at its last index (torch.mode's documented example), float and int32, and its gradient to that element alone", () => {
+    // torch.mode(b, 0) of PyTorch's example b (5 × 7): values [0, 2, 0, 0, 0, 0, 2], indices [1, 3, 4, 4, 2, 4, 4]
+    // (column 0 holds 0 and 2 twice each: 0, at its last index 1)
+    const b = [[0, 0, 0, 2, 0, 0, 2], [0, 3, 0, 0, 2, 0, 1], [2, 2, 2, 0, 0, 0, 3], [2, 2, 3, 0, 1, 1, 0], [1, 1, 0, 0, 2, 0, 2]].flat();
+    const src = `${header}export class M extends nn.Module {
+  forward(x: Tensor<[Batch, 5, 7]>, ids: Tensor<[Batch, 5, 7], "int32">) {
+    const m = x.mode(1);
+    const [v, i] = F.mode(ids, -2, true);
+    return [m.values, m.indices.float(), v.float(), i.float(), x.transpose(1, 2).mode().indices.float()];
+  }
+}
+`;
+    const { graph } = lowerSource(src);
+    const out = runReference(graph, { x: nd([1, 5, 7], b), ids: nd([1, 5, 7], Int32Array.from(b)) }, initState(graph, 0)).outputs;
+    const [values, indices, intValues, intIndices, lastDim] = out.map((o) => Array.from(o.data));
+    expect([values, indices]).toEqual([[0, 2, 0, 0, 0, 0, 2], [1, 3, 4, 4, 2, 4, 4]]);
+    expect([intValues, intIndices, out[3].shape]).toEqual([[0, 2, 0, 0, 0, 0, 2], [1, 3, 4, 4, 2, 4, 4], [1, 1, 7]]);
+    expect(lastDim).toEqual([1, 3, 4, 4, 2, 4, 4]);
+    expect(first("return x.mode(0).values;")).toMatch(/mode: cannot sort along the batch dim/);
+    // the gradient: 1 to the element at the returned index, 0 to its equals (value_selecting_reduction_backward)
+    const train = `${header}export class M extends nn.Module {
+  t = new nn.Parameter(F.tensor([3, 1, 3, 2, 1]));
+  forward(x: Tensor<[Batch, 1]>) {
+    return x.mul(this.t.mode(0).values);
+  }
+}
+export const training = new Training(M, { loss: (o: Tensor, y: Tensor<[Batch, 1]>) => o.mul(y).sum(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`;
+    const lowered = lowerSource(train).graph;
+    const { graph: step, gradients } = differentiate(lowered);
+    const r = runReference(step, { x: nd([1, 1], [1]), target: nd([1, 1], [1]) }, initState(lowered, 0), { training: true, step: 0 });
+    expect(Array.from(r.outputs[0].data)).toEqual([1]);
+    expect(Array.from(r.values.get(gradients.get("t")!)!.data)).toEqual([0, 0, 0, 0, 1]);
+  });
+
+  it("isin: each element against every test element (a tensor of any shape, or a number), invert, int32 ids against float values; NaN is in nothing", () => {
+    // xs = [0.5, −1.5, 2, 0, 3, −0.25]
+    const [inList, inverted, number, nan, ids] = outputs(
+      "return [x.isin(F.tensor([[3, 0.5], [7, -0.25]])), F.isin(x, F.tensor([2, 0]), { invert: true }), x.isin(-1.5), x.log().isin(F.tensor([NaN, 0])), x.int().isin(F.tensor([0, 2.5, 3])).float()];",
+    );
+    expect(inList).toEqual([1, 0, 0, 0, 1, 1]);
+    expect(inverted).toEqual([1, 1, 0, 0, 1, 1]);
+    expect(number).toEqual([0, 1, 0, 0, 0, 0]);
+    // log of the negatives is NaN, equal to nothing; log(0.5) and log(2) are not 0
+    expect(nan).toEqual([0, 0, 0, 0, 0, 0]);
+    // int32 of xs: 0, −1, 2, 0, 3, 0
+    expect(ids).toEqual([1, 0, 0, 1, 1, 1]);
+    expect(first("return x.isin(x);")).toMatch(/isin: the test elements \[Batch, 6\] hold the batch/);
+  });
+
+  it("every F.special function the DSL declares exists (F.special.erfc was declared and silently absent)", () => {
+    const dsl = readFileSync(join(import.meta.dirname, "..", "dsl", "index.d.ts"), "utf8");
+    const block = dsl.slice(dsl.indexOf("  const special: {"), dsl.indexOf("  };", dsl.indexOf("  const special: {")));
+    const names = [...block.matchAll(/\b([a-zA-Z0-9]+)\(/g)].map((m) => m[1]);
+    expect(names.length).toBeGreaterThan(20);
+    expect(outputs(`const fns = [${names.map((n) => `F.special.${n}`).join(", ")}]; return x;`)).toEqual([xs]);
+  });
+
+  it("broadcastTensors expands each to the shape they broadcast to, and names the shapes that do not", () => {
+    // xs as [[0.5, −1.5, 2], [0, 3, −0.25]] per sample: rows against columns, and a 0-d constant
+    const [rows, cols, seven] = outputs("const [a, b, c] = F.broadcastTensors(x.view(-1, 1, 6), x.view(-1, 6, 1), F.tensor(7)); return [a.flatten(1), b.flatten(1), c.flatten(1)];");
+    expect(rows).toEqual(Array.from({ length: 6 }, () => xs).flat());
+    expect(cols).toEqual(xs.flatMap((v) => Array<number>(6).fill(v)));
+    expect(seven).toEqual(Array<number>(36).fill(7));
+    expect(first("const [a] = F.broadcastTensors(x, F.ones(4)); return a;")).toMatch(/F\.broadcastTensors: the shapes \[Batch, 6\], \[4\] do not broadcast/);
   });
 
   it("median() and nanmedian() without a dim share the gradient evenly among the elements equal to the median, as PyTorch's evenly_distribute_backward", () => {

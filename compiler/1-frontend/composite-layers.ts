@@ -156,7 +156,7 @@ export function convInput(input: TensorValue, sym: readonly number[], extra: rea
 
 /**
  * F.pad's other modes, from the input's own values, per padded dim (the spatial dims: at most the
- * last rank − 2, as PyTorch's): "reflect" mirrors without repeating the edge (the slices 1…lo and
+ * last rank − 1, as PyTorch's unbatched form): "reflect" mirrors without repeating the edge (the slices 1…lo and
  * size−1−hi…size−2, reversed), "replicate" repeats the edge slice, "circular" wraps the far end
  * around. Concatenations of narrows (reversed by an index_select), so the gradient of each padded
  * position flows back to the value it copies.
@@ -166,8 +166,10 @@ function padFromEdges(b: Bound, site: CallSite, em: GraphEmitter, who: string): 
   const amounts: number[] = b.pad;
   const rank = input.node.shape.length;
   const at = locOfArg(b, "pad", site);
-  if (amounts.length / 2 > rank - 2)
-    fail("invalidArgument", `${who}: mode "${b.mode}" pads the spatial dims, at most the last ${Math.max(rank - 2, 0)} of ${formatShape(input.node.shape)}; got ${amounts.length / 2} (before, after) pairs`, at);
+  // PyTorch pads k dims of a (k + 2)-dim batch or a (k + 1)-dim unbatched input ((C, W) for one
+  // pair): never the first dim, which is the batch here
+  if (amounts.length / 2 > rank - 1)
+    fail("invalidArgument", `${who}: mode "${b.mode}" pads the spatial dims, at most the last ${Math.max(rank - 1, 0)} of ${formatShape(input.node.shape)} (never the first); got ${amounts.length / 2} (before, after) pairs`, at);
   if (b.value !== 0) fail("invalidArgument", `${who}: value applies to mode "constant" only, got ${b.value} with mode "${b.mode}"`, locOfArg(b, "value", site));
   if (amounts.some((a) => a < 0)) {
     // a negative amount crops, as PyTorch's: its reflection and replication kernels index from the

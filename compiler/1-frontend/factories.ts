@@ -1,5 +1,6 @@
 import { own } from "./names.ts";
 import { CompileError, fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
+import { WHERE_OF_CONDITION } from "./refused-names.ts";
 import { batchTimes, formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import type { Init } from "../ir/node.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
@@ -305,7 +306,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       "where",
       new BuiltinFunction("F.where", (args, site) => {
         // torch.where(condition) alone is torch.nonzero(condition, as_tuple=True) (Mixtral's dispatch of tokens to an expert)
-        if (args.length === 1) fail("unsupportedSyntax", `F.where(condition) with one argument is PyTorch's nonzero(condition, as_tuple=True): ${dataShaped("where(condition)")}`, site.loc);
+        if (args.length === 1) fail("unsupportedSyntax", `F.where(condition) with one argument is PyTorch's nonzero(condition, as_tuple=True): ${WHERE_OF_CONDITION}`, site.loc);
         const b = bindArgs("F.where", [arg("condition", "tensor"), arg("input", "any"), arg("other", "any")], args, site);
         // a number may be ±Infinity (an additive attention mask) or NaN here: a scalar `full`, which allows them;
         // true and false are 1 and 0, and where(c, true, false) (or bool tensors) is a bool mask

@@ -111,7 +111,8 @@ export function inPlaceMethod(
   const fill = own(fills, base);
   if (!fill && !own(methods, base)) return undefined;
   return new BuiltinFunction(name, (args, site) => {
-    refuseState(x, name, em, phase, site);
+    // a fill has no out-of-place form to suggest: its copy's, as PyTorch ports write it
+    refuseState(x, name, em, phase, site, fill ? `write y = t.clone().${name}(…) and use y` : undefined);
     if (phase !== "forward" && (base === "normal" || base === "uniform" || base === "bernoulli")) return constructorDraw(x, name, args, site);
     const computed = fill ? fill(x, args, site, em, name) : methods[base](x, args, site, em);
     if (!(computed instanceof TensorValue)) return fail("wrongArgumentType", `${name}: ${base} gives ${describe(computed)}, not a tensor, so it has no in-place form`, site.loc);
@@ -188,6 +189,14 @@ const fills: Record<string, Fill> = {
     if (v.node.shape.length !== 0) fail("shapeMismatch", `${who} takes a number or a 0-dim tensor, got ${formatShape(v.node.shape)}`, locOfArg(b, "value", site));
     return broadcastInto(x, v, who, site, em);
   },
+  // Tensor.fill_diagonal_(fill_value, wrap=False): the value where every index is equal — a matrix's
+  // (i, i), or of more dims, all of one length as PyTorch requires, (i, i, …, i); the gradient 0 there
+  fillDiagonal: (x, args, site, em, who) => {
+    // ±Infinity and NaN too: a similarity matrix's diagonal masked with float("-inf")
+    const b = bindArgs(who, [arg("fillValue", "any"), opt("wrap", "bool", false)], args, site);
+    if (typeof b.fillValue !== "number") fail("wrongArgumentType", `${who}: fillValue must be a number, got ${describe(b.fillValue)}`, locOfArg(b, "fillValue", site));
+    return em.tensor("where", [diagonalMask(x, b.wrap, who, site, em), filled(x, b.fillValue, who, site, em), x], {}, who, site);
+  },
   copy: (x, args, site, em, who) => broadcastInto(x, bindArgs(who, [arg("src", "tensor"), opt("nonBlocking", "bool", false)], args, site).src, who, site, em),
   normal: (x, args, site, em, who) => {
     const b = bindArgs(who, [opt("mean", "number", 0), opt("std", "nonNegNumber", 1)], args, site);
@@ -207,6 +216,27 @@ const fills: Record<string, Fill> = {
     return em.tensor("lt", [u, p], {}, who, site);
   },
 };
+
+/**
+ * Where fill_diagonal_ writes, 1 there: every index equal; with wrap, a tall matrix (h > w + 1)
+ * starts its diagonal again below every w + 1 rows — PyTorch's strided fill at each (w + 1)-th flat
+ * position, that is, (r, c) with c = r mod (w + 1).
+ */
+function diagonalMask(x: TensorValue, wrap: boolean, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const shape = x.node.shape;
+  if (shape.length < 2) fail("shapeMismatch", `${who}: x must have at least 2 dims, got ${formatShape(shape)}`, site.loc);
+  if (!shape.every((d): d is number => typeof d === "number"))
+    return fail("shapeMismatch", `${who}: ${formatShape(shape)} holds the batch, so where the diagonal falls would depend on each device's share of it; fill the diagonal of a tensor of fixed shape`, site.loc);
+  if (shape.length > 2 && shape.some((d) => d !== shape[0])) fail("shapeMismatch", `${who}: all dims of x must have one length, got ${formatShape(shape)} (PyTorch refuses it too)`, site.loc);
+  const position = (dim: number) => {
+    const along = em.tensor("arange_int", [], { start: 0, step: 1, length: shape[dim] }, who, site);
+    return em.tensor("reshape", [em.tensor("to_float", [along], {}, who, site)], { shape: shape.map((d, i) => (i === dim ? d : 1)) }, who, site);
+  };
+  const [h, w] = shape;
+  const first = wrap && shape.length === 2 && h > w + 1 ? em.tensor("remainder", [position(0), em.constant(w + 1, site)], {}, who, site) : position(0);
+  const equal = shape.slice(1).map((_, i) => em.tensor("eq", [position(i + 1), first], {}, who, site));
+  return equal.slice(1).reduce((all, e) => em.tensor("mul", [all, e], {}, who, site), equal[0]);
+}
 
 function draw(x: TensorValue, distribution: "normal" | "uniform", who: string, site: CallSite, em: GraphEmitter): TensorValue {
   if (x.node.dtype !== "f32") fail("dtypeMismatch", `${who}: x is ${dtypeNames[x.node.dtype]}; tsdp's random tensors are float32`, site.loc);

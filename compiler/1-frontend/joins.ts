@@ -161,7 +161,9 @@ export function joinMembers(em: GraphEmitter): Map<string, Value> {
 function scatterInto(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" | "indexFill", who: string, x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): TensorValue {
   const vector = name === "indexAdd" || name === "indexCopy" || name === "indexFill";
   const srcName = name === "indexFill" ? "value" : vector ? "source" : "src";
-  const b = bindArgs(who, [arg("dim", "int"), arg("index", "tensor"), arg(srcName, name === "scatter" ? "any" : name === "indexFill" ? "number" : "tensor"), ...(name === "indexAdd" ? [opt("alpha", "number", 1)] : [])], args, site);
+  const extra = name === "indexAdd" ? [opt("alpha", "number", 1)] : name === "scatter" ? [opt("reduce", "string", null, { nullable: true, choices: ["add", "multiply"] })] : [];
+  const b = bindArgs(who, [arg("dim", "int"), arg("index", "tensor"), arg(srcName, name === "scatter" ? "any" : name === "indexFill" ? "number" : "tensor"), ...extra], args, site);
+  if (name === "scatter" && b.reduce === "multiply" && b.src instanceof TensorValue) return scatterReduce(who, x, [b.dim, b.index, narrowTo(b.src, b.index.node.shape, em, who, site), "prod"], site, em);
   const dim = dimOf(b.dim, x.node.shape.length, who, site, b);
   const size = fixedDim(who, x, dim, site);
   const mode = vector ? "vector" : "elementwise";
@@ -181,6 +183,17 @@ function scatterInto(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" |
   if (src instanceof TensorValue && !vector) src = narrowTo(src, index.node.shape, em, who, site);
   // where the index is shorter than x besides dim, what it writes is padded to x's size (nothing written there)
   const padded = (t: TensorValue) => smaller.reduce((v, d) => em.tensor("pad_dim", [v], { dim: d, start: 0, length: index.node.shape[d], size: x.node.shape[d] }, who, site), t);
+  // scatter's legacy reduce: "add" sums what each position is sent onto x, as scatter_add (a number
+  // once per index naming the position); "multiply" multiplies it in (a number v: x·v^count, count the
+  // times the position is named; a tensor: scatter_reduce's "prod", above)
+  if (name === "scatter" && b.reduce !== null) {
+    const sent = typeof src === "number" ? em.tensor("expand", [em.node("full", [], { shape: [], value: src }, who, site)], { shape: [...index.node.shape] }, who, site) : src;
+    if (!(sent instanceof TensorValue)) return fail("wrongArgumentType", `${who}: src is a tensor or a number, got ${describe(src)}`, locOfArg(b, "src", site));
+    if (b.reduce === "add") return em.tensor("add", [x, padded(em.tensor("take_grad", [sent, index], attrs, who, site))], {}, who, site);
+    const ones = em.tensor("expand", [em.node("full", [], { shape: [], value: 1 }, who, site)], { shape: [...index.node.shape] }, who, site);
+    const count = padded(em.tensor("take_grad", [ones, index], attrs, who, site));
+    return em.tensor("mul", [x, em.tensor("pow_tensor", [em.constant(src as number, site), count], {}, who, site)], {}, who, site);
+  }
   if (name === "scatterAdd" || name === "indexAdd") {
     const scaled = name === "indexAdd" && b.alpha !== 1 ? em.tensor("mul", [src, em.constant(b.alpha, site)], {}, who, site) : src;
     return em.tensor("add", [x, padded(em.tensor("take_grad", [scaled, index], attrs, who, site))], {}, who, site);

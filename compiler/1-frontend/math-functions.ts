@@ -48,6 +48,7 @@ const mathFunctions: Record<string, MathFunction> = {
   acosh: op("acosh"),
   atanh: op("atanh"),
   erf: op("erf"),
+  erfc: op("erfc"),
   erfinv: op("erfinv"),
   // the modified Bessel function I₀ (torch.i0, x.i0(); torch.special's i0e, i1, i1e are in bessel.ts)
   i0: op("i0"),

@@ -14,6 +14,9 @@ export const REFUSED_TENSOR_METHODS: Readonly<Record<string, string>> = {
   argwhere: dataShaped("argwhere"),
   maskedSelect: dataShaped("maskedSelect"),
   unique: dataShaped("unique"),
+  uniqueConsecutive: dataShaped("uniqueConsecutive"),
+  // max(x) + 1 counts: as many as the largest value
+  bincount: dataShaped("bincount"),
   numpy:
     "a tensor in model code is part of the compiled graph, not a host array: keep it a tensor in forward (x.tolist() reads a constant made in the constructor), and read the model's outputs in Node, where forward resolves with their Float32Array data",
   maskedScatter:
@@ -23,6 +26,9 @@ export const REFUSED_TENSOR_METHODS: Readonly<Record<string, string>> = {
 /** torch.optim's optimizers that tsdp's generated update implements (harness optimizer_update_kernel). */
 const OPTIMIZERS = "optim.SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, Adadelta, NAdam and RAdam";
 const notAnOptimizer = (why: string) => `${why}; tsdp's optimizers are ${OPTIMIZERS}`;
+
+/** torch.where(condition) with the condition alone: nonzero(condition, as_tuple=True). */
+export const WHERE_OF_CONDITION = dataShaped("where(condition)");
 
 export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "optim.LBFGS": notAnOptimizer(
@@ -49,5 +55,7 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "F.argwhere": dataShaped("argwhere"),
   "F.maskedSelect": dataShaped("maskedSelect"),
   "F.unique": dataShaped("unique"),
+  "F.uniqueConsecutive": dataShaped("uniqueConsecutive"),
+  "F.bincount": dataShaped("bincount"),
   "F.autograd": "gradients inside forward (a WGAN-GP gradient penalty, a Jacobian regularizer) are not computed: tsdp differentiates the loss once per step, in the generated backward pass",
 };

@@ -66,6 +66,23 @@ const queries: Record<string, Query> = {
   // 1 where every (some) element along dims is nonzero; a 0/1 float32 tensor, as tsdp's masks
   all: { args: [dims, keepdim], lower: (x, b, site, em, who) => { const c = ops(em, who, site); return markBoolean(c.op("neg", [c.op("amax", [c.op("neg", [nonzero(x, em, who, site)])], { dims: b.dim, keepdim: b.keepdim })])); } },
   any: { args: [dims, keepdim], lower: (x, b, site, em, who) => ops(em, who, site).op("amax", [nonzero(x, em, who, site)], { dims: b.dim, keepdim: b.keepdim }) },
+  // torch.isin(elements, test_elements, invert): whether each element equals one of the test
+  // elements (a tensor without the batch, or a number), every pair compared; NaN is in nothing
+  isin: {
+    args: [arg("testElements", "numberOrTensor"), opt("assumeUnique", "bool", false), opt("invert", "bool", false)],
+    lower: (x, b, site, em, who) => {
+      const c = ops(em, who, site);
+      const test = b.testElements as TensorValue | number;
+      let found: TensorValue;
+      if (typeof test === "number") found = c.op("eq", [x, test]);
+      else {
+        if (test.node.shape.some(isBatch)) fail("shapeMismatch", `${who}: the test elements ${formatShape(test.node.shape)} hold the batch, which is split across devices; give a tensor of fixed shape`, locOfArg(b, "testElements", site));
+        const m = test.node.shape.reduce((p: number, d) => p * (d as number), 1);
+        found = c.op("amax", [c.op("eq", [c.reshape(x, [...x.node.shape, 1]), c.reshape(test, [m])])], { dims: [x.node.shape.length], keepdim: false });
+      }
+      return markBoolean(b.invert ? c.op("eq", [found, 0]) : found);
+    },
+  },
   // float32 counts (exact below 2²⁴), as the masks' sums
   countNonzero: { args: [dims], lower: (x, b, site, em, who) => ops(em, who, site).op("sum", [nonzero(x, em, who, site)], { dims: b.dim, keepdim: false }) },
   // torch.std_mean / var_mean: (std or var, mean) over the same dims, as a pair
@@ -260,6 +277,35 @@ function sortedByRank(x: TensorValue, dim: number, n: number, largest: boolean, 
   return { values, indices: c.op("to_int", [place(positions)]) };
 }
 
+/**
+ * torch.mode along dim: of the values seen most often, the smallest, at its last index — PyTorch's
+ * CPU kernel sorts the row and keeps a run only when it is strictly longer than the longest before
+ * it, reporting the run's last element (torch.mode's documented example: column [0, 0, 2, 2, 1]
+ * gives 0 at index 1). The counts compare every pair along dim (n² per slice, as sortedByRank); the
+ * value is taken at its index, so the gradient reaches that element alone (derivatives.yaml's
+ * value_selecting_reduction_backward). NaN equals nothing, so it is the mode only of all-NaN slices.
+ */
+function mode(x: TensorValue, dimArg: number, keepdim: boolean, site: CallSite, em: GraphEmitter, who: string): { values: TensorValue; indices: TensorValue } {
+  const c = ops(em, who, site);
+  const shape = x.node.shape;
+  const dim = dimIn(shape, dimArg, who, site.loc);
+  const n = sizeAlong(x, dim, site, who);
+  const key = x.node.dtype === "i32" ? c.op("to_float", [x]) : c.op("detach", [x]);
+  // [..., i, ..., 1] against [..., 1, ..., j] along a new last dim: how many j equal i
+  const mine = c.reshape(key, [...shape, 1]);
+  const theirs = c.reshape(c.op("permute", [mine], { perm: [...shape.map((_, d) => (d === dim ? shape.length : d)), dim] }), [...shape.map((d, i) => (i === dim ? 1 : d)), n]);
+  const count = c.op("sum", [c.op("eq", [mine, theirs])], { dims: [shape.length], keepdim: false });
+  const along = { dims: [dim], keepdim: true };
+  const frequent = c.op("eq", [count, c.op("amax", [count], along)]);
+  // the smallest of the most frequent: the others stand in as the slice's largest value
+  const smallest = c.op("neg", [c.op("amax", [c.op("neg", [c.op("where", [frequent, key, c.op("amax", [key], along)])])], along)]);
+  const positions = c.op("to_float", [positionsAlong(shape, dim, n, em, who, site)]);
+  const index = c.op("to_int", [c.op("amax", [c.op("where", [c.op("eq", [key, smallest]), positions, -1])], along)]);
+  const values = em.tensor("take", [x, index], { dim, mode: "elementwise" }, who, site);
+  const drop = (v: TensorValue) => (keepdim ? v : c.reshape(v, shape.filter((_, i) => i !== dim)));
+  return { values: drop(values), indices: drop(index) };
+}
+
 /** (values, indices) as torch's named tuple: { values, indices }, or [0], [1], or destructured. */
 const pair = (t: { values: TensorValue; indices: TensorValue }) => new ObjectValue(new Map<string, Value>([["values", t.values], ["indices", t.indices], ["0", t.values], ["1", t.indices]]));
 
@@ -310,6 +356,11 @@ const selections: Record<string, Query> = {
       const kth = (v: TensorValue) => (b.keepdim ? c.narrow(v, dim, b.k - 1, 1) : c.reshape(c.narrow(v, dim, b.k - 1, 1), x.node.shape.filter((_, i) => i !== dim)));
       return pair({ values: kth(smallest.values), indices: kth(smallest.indices) });
     },
+  },
+  // torch.mode(x, dim=-1, keepdim): the value seen most often along dim, with its index
+  mode: {
+    args: [opt("dim", "int", -1), keepdim],
+    lower: (x, b, site, em, who) => pair(mode(x, b.dim, b.keepdim, site, em, who)),
   },
   // torch.quantile(x, q, dim, keepdim, interpolation): q a number or an array of them (a leading dim
   // then); NaN where the dim holds one, as PyTorch's
@@ -628,6 +679,7 @@ export function queryFunctions(em: GraphEmitter): [string, BuiltinFunction][] {
   ]);
   functions.push(["gumbelSoftmax", new BuiltinFunction("F.gumbelSoftmax", (args, site) => gumbelSoftmax(args, site, em))]);
   functions.push(["randint", new BuiltinFunction("F.randint", (args, site) => randint(args, site, em))]);
+  functions.push(["randintLike", new BuiltinFunction("F.randintLike", (args, site) => randintLike(args, site, em))]);
   functions.push(["randperm", new BuiltinFunction("F.randperm", (args, site) => randperm(args, site, em))]);
   return functions;
 }
@@ -643,10 +695,28 @@ function randint(args: Value[], site: CallSite, em: GraphEmitter): Value {
   const b = bindArgs(who, [...(withLow ? [arg("low", "int")] : []), arg("high", "int"), arg("size", "any"), opt("dtype", "string", "int64", { choices: ["int32", "int64"] }), opt("device", "any", null, { nullable: true })], args, site);
   const low: number = b.low ?? 0;
   if (!(b.high > low)) fail("invalidArgument", `${who}: high must exceed low, got [${low}, ${b.high})`, site.loc);
-  const size = sizes(who, b.size, site);
-  // (the sample op refuses a range past ±2²⁴, which the kernels' floats would not hold)
-  const c = ops(em, who, site);
-  return c.op("to_int", [em.tensor("sample", [], { shape: size, distribution: "integer", low, range: b.high - low }, who, site)]);
+  return integersDrawn(sizes(who, b.size, site), low, b.high, site, em, who);
+}
+
+/** Integers uniform in [low, high) of `shape`, int32 (the sample op refuses a range past ±2²⁴, which the kernels' floats would not hold). */
+function integersDrawn(shape: readonly Dim[], low: number, high: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  return ops(em, who, site).op("to_int", [em.tensor("sample", [], { shape: [...shape], distribution: "integer", low, range: high - low }, who, site)]);
+}
+
+/**
+ * torch.randint_like(input, low=0, high) in forward: torch.randint over input's shape (the batch's
+ * too), in input's dtype as PyTorch's (a float32 input gets whole numbers in float32) unless dtype says.
+ */
+function randintLike(args: Value[], site: CallSite, em: GraphEmitter): Value {
+  const who = "F.randintLike";
+  const withLow = typeof args[2] === "number";
+  const b = bindArgs(who, [arg("input", "tensor"), ...(withLow ? [arg("low", "int")] : []), arg("high", "int"), opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64"] }), opt("device", "any", null, { nullable: true })], args, site);
+  const low: number = b.low ?? 0;
+  if (!(b.high > low)) fail("invalidArgument", `${who}: high must exceed low, got [${low}, ${b.high})`, site.loc);
+  const input: TensorValue = b.input;
+  const drawn = integersDrawn(input.node.shape, low, b.high, site, em, who);
+  const float = b.dtype === null ? input.node.dtype === "f32" : b.dtype === "float32";
+  return float ? ops(em, who, site).op("to_float", [drawn]) : drawn;
 }
 
 /** torch.randperm(n) in forward: a random order of 0 … n − 1, int32 — the ranks of n uniform draws, drawn afresh each call. */

@@ -94,8 +94,16 @@ export const spellingMethods: Record<string, Method> = {
   newEmpty: newFactory("empty"),
   // the legacy x.new(size) (x.new(*sizes)): new_empty's older spelling, β-VAE's std.data.new(std.size()).normal_()
   new: newFactory("empty"),
-  // x.clone(): the same values in a tensor of its own (not a view: an in-place change of one leaves the other)
-  clone: (x, args, site) => (bindArgs("clone", [opt("memoryFormat", "any", null, { nullable: true })], args, site), new TensorValue(x.node)),
+  // x.clone(): the same values in a tensor of its own (not a view: an in-place change of one leaves
+  // the other). Of model state (a parameter, a buffer, a constructor's constant) a node of its own,
+  // so that a change of the copy is not taken for a change of the state (w.clone().fill_diagonal_(0))
+  clone: (x, args, site, em) => {
+    bindArgs("clone", [opt("memoryFormat", "any", null, { nullable: true })], args, site);
+    const state = x.node.op === "param" || x.node.op === "buffer" || em.constants.owns(x.node);
+    if (!state) return new TensorValue(x.node);
+    const copy = em.tensor("reshape", [x], { shape: [...x.node.shape] }, "clone", site);
+    return isBooleanMask(x.node) ? markBoolean(copy) : copy;
+  },
   // x.new_tensor(data): torch.tensor(data) with x's dtype
   newTensor: newFactory("tensor"),
   outer: (x, args, site, em) => outer(x, bindArgs("outer", [arg("vec2", "tensor")], args, site).vec2, "outer", site, em),

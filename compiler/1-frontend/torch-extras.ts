@@ -1,5 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { formatShape, isBatch } from "../ir/shape.ts";
+import { formatShape, isBatch, type Dim } from "../ir/shape.ts";
+import { broadcastShapes } from "../ops/elementwise.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -56,6 +57,13 @@ export function extraFunctions(em: GraphEmitter, lookup: (name: string) => Value
     alias("moveaxis", "movedim"),
     fn("positive", (args, site, who) => tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site)),
     alias("broadcastTo", "expand"),
+    // torch.broadcast_tensors(*tensors): each expanded to the shape they broadcast to (views, as PyTorch's)
+    fn("broadcastTensors", (args, site, who) => {
+      const tensors = (args.length === 1 && Array.isArray(args[0]) ? (args[0] as Value[]) : args).map((t, i) => tensorArg(t, who, `tensors[${i}]`, site));
+      const shape = tensors.reduce<Dim[] | undefined>((common, t) => common && broadcastShapes(common, t.node.shape), []);
+      if (!shape) return fail("shapeMismatch", `${who}: the shapes ${tensors.map((t) => formatShape(t.node.shape)).join(", ")} do not broadcast (each trailing dim must be equal or 1)`, site.loc);
+      return tensors.map((t) => (formatShape(t.node.shape) === formatShape(shape) ? t : ops(em, who, site).op("expand", [t], { shape })));
+    }),
     fn("deg2rad", (args, site, who) => ops(em, who, site).op("mul", [tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site), Math.PI / 180])),
     fn("rad2deg", (args, site, who) => ops(em, who, site).op("mul", [tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site), 180 / Math.PI])),
     // torch.dot / vdot (real): Σ a·b of two 1-D tensors; mv: a matrix times a vector
@@ -243,7 +251,10 @@ export function specialNamespace(em: GraphEmitter, lookup: (name: string) => Val
   };
   for (const [name, of] of Object.entries(same)) {
     const target = lookup(of);
-    if (target instanceof BuiltinFunction) members.set(name, new BuiltinFunction(`F.special.${name}`, (args, site) => target.call(args, site)));
+    // every name here aliases a function tsdp has: one that is missing is this table's error (F.special.erfc
+    // was dropped silently while no erfc existed), not the model's
+    if (!(target instanceof BuiltinFunction)) throw new Error(`F.special.${name} aliases F.${of}, which is not a function`);
+    members.set(name, new BuiltinFunction(`F.special.${name}`, (args, site) => target.call(args, site)));
   }
   // Φ(x) = (1 + erf(x/√2))/2, the standard normal's CDF
   members.set("ndtr", new BuiltinFunction("F.special.ndtr", (args, site) => {

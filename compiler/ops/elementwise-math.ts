@@ -1,7 +1,7 @@
 import type { Node } from "../ir/node.ts";
 import { besselI } from "../reference/bessel.ts";
 import { digamma, lgamma, polygamma } from "../reference/gamma.ts";
-import { erf, erfinv, map, zipBroadcast } from "../reference/ndarray.ts";
+import { erf, erfc, erfinv, map, zipBroadcast } from "../reference/ndarray.ts";
 import { defineOp, requireFloat, type GradContext, type OpDef } from "./op.ts";
 import { broadcastFloats, unary } from "./elementwise.ts";
 
@@ -19,6 +19,9 @@ export const [rsqrt, rsqrtGrad] = unary("rsqrt", (x) => 1 / Math.sqrt(x), (x) =>
 export const [reciprocal, reciprocalGrad] = unary("reciprocal", (x) => 1 / x, (x) => `(1.0f / ${x})`, (x) => -(1 / x) * (1 / x), (x) => `(-(1.0f / ${x}) * (1.0f / ${x}))`);
 // erf: BERT-era GELU written out, 0.5·x·(1 + erf(x/√2)); erf′ = 2/√π·e^(−x²)
 export const [erfOp, erfGrad] = unary("erf", erf, (x) => `erff(${x})`, (x) => (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x), (x) => `(1.1283791670955126f * expf(-${x} * ${x}))`);
+// erfc = 1 − erf without its cancellation in the tail (normal tail probabilities, Φ(−x) = ½·erfc(x/√2));
+// erfc′ = −2/√π·e^(−x²)
+export const [erfcOp, erfcGrad] = unary("erfc", erfc, (x) => `erfcf(${x})`, (x) => (-2 / Math.sqrt(Math.PI)) * Math.exp(-x * x), (x) => `(-1.1283791670955126f * expf(-${x} * ${x}))`);
 // erfinv: a uniform made normal (√2·erf⁻¹(2u − 1)); d/dx erf⁻¹ = √π/2·e^(erf⁻¹(x)²)
 export const [erfinvOp, erfinvGrad] = unary("erfinv", erfinv, (x) => `erfinvf(${x})`, (x) => (Math.sqrt(Math.PI) / 2) * Math.exp(erfinv(x) ** 2), (x) => `(0.886226925452758f * expf(erfinvf(${x}) * erfinvf(${x})))`);
 // The gamma family (negative binomial and Dirichlet likelihoods, torch.special.gammaln/psi): ln|Γ|′ = ψ,

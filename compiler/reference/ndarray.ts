@@ -174,9 +174,22 @@ export function erf(x: number): number {
     }
     return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
   }
-  // erfc x = exp(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...))))), evaluated bottom-up
+  return Math.sign(x) * (1 - erfcTail(ax));
+}
+
+/**
+ * erfc x = 1 − erf x to double precision, without the cancellation of 1 − erf x in the tail
+ * (erfc 10 ≈ 2e-45 is a float32 subnormal, where 1 − erf 10 is 0).
+ */
+export function erfc(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  if (x < 2.5) return 1 - erf(x);
+  return erfcTail(x);
+}
+
+/** erfc x for x ≥ 2.5: exp(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...))))), evaluated bottom-up. */
+function erfcTail(ax: number): number {
   let f = ax;
   for (let k = 60; k >= 1; k--) f = ax + k / 2 / f;
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
-  return Math.sign(x) * (1 - erfc);
+  return Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
 }

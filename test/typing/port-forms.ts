@@ -1,6 +1,7 @@
 // Forms a port writes that the compiler takes and the dsl typings must take too (port57: each was a
 // tsc error): nn.Dropout(p, inplace) and its options object, nn.Parameter's and registerBuffer's
-// option objects, F.linear with a null bias (PyTorch's None). tsc checks this file with the rest of
+// option objects, F.linear with a null bias (PyTorch's None); gap59: sort/argsort/topk with their
+// keyword arguments as options (torch.sort(x, stable=True), x.topk(k, largest=False)). tsc checks this file with the rest of
 // the project (test/typecheck.test.ts); test/pytorch-spellings.test.ts lowers it.
 import { F, nn, type Batch, type Tensor } from "tsdp/dsl";
 
@@ -16,6 +17,8 @@ export class PortForms extends nn.Module {
   }
 
   forward(x: Tensor<[Batch, 3]>) {
-    return this.dropOptions(this.drop(F.linear(x, this.w, this.bias)));
+    const y = this.dropOptions(this.drop(F.linear(x, this.w, this.bias)));
+    const order = F.sort(y, { stable: true }).indices.float().add(y.argsort(-1, { descending: true, stable: true }).float());
+    return y.add(order).add(y.sort(-1, true, { stable: true }).values).add(F.topk(y, 3, { largest: false }).values).add(y.topk(3, -1, { sorted: true }).values);
   }
 }
