@@ -352,7 +352,8 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
       // the kernel's C names derive from its (module path) name only through the mangling
       const stem = cIdentifier(k.name);
       let { kernel, launch, extra } = build(ctx, { ...k, name: stem });
-      const render = (view: KernelView, more: readonly KernelView[] = []) => [view, ...more].map((v) => t.kernel(v)).join("\n");
+      // the kernels it launches before its own come first in the file too: read top to bottom, as they run
+      const render = (view: KernelView, more: readonly KernelView[] = []) => [...more, view].map((v) => t.kernel(v)).join("\n");
       let text = render(kernel, extra);
       // A kernel of another program with the same name and other code: this one is built again
       // under a name of its own. Built again, not renamed afterwards: a view's strings (a GEMM's

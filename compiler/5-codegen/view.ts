@@ -461,6 +461,8 @@ export interface BatchNormSplitView {
   readonly STATS: number;
   /** A gradient's Σg / count and Σg·x̂ / count per channel, [C][2]. */
   readonly SUMS: number;
+  /** The kernels that leave them there, as the comments name them ("bn1_batch_norm_parts_stats_kernel"). */
+  readonly producers: string;
 }
 
 /**

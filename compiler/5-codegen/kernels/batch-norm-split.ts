@@ -56,10 +56,11 @@ export function batchNormSplit(
   const inner = (x.shape.slice(2) as number[]).reduce((p, q) => p * q, 1);
   const maxSplits = Math.ceil((2 * GPU_SMS) / C);
   // parts: each block's pair, [C][maxSplits][2]; then the channels' statistics and sums, [C][2] each
-  const split: BatchNormSplitView = { STATS: 2 * C * maxSplits, SUMS: 2 * C * maxSplits + 2 * C };
+  const name = `${k.name}_parts`;
+  const split: BatchNormSplitView = { STATS: 2 * C * maxSplits, SUMS: 2 * C * maxSplits + 2 * C, producers: [`${name}_stats_kernel`, ...(o.sums ? [`${name}_sums_kernel`] : [])].join(" and ") };
   const view: BatchNormPartsView = {
     template: "batch_norm_parts",
-    name: `${k.name}_parts`,
+    name,
     summary: `${k.anchor.op}'s statistics over the ${C} channels of ${shapeComment(x)}, many blocks per channel`,
     source: ctx.source(k),
     rules: "none",
