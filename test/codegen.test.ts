@@ -5,6 +5,10 @@ import { generate } from "../compiler/pipeline.ts";
 import { ABI_VERSION } from "../runtime/manifest.ts";
 import { compileCommand, precompileCommand } from "../compiler/6-build/build.ts";
 import { cpuOptLevel, recordedOptions } from "../compiler/build-paths.ts";
+import { kernelSections } from "../compiler/6-build/kernel-records.ts";
+import { GPU_SMS } from "../compiler/5-codegen/kernels/gemm-shape.ts";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 
 const lenet = generate("examples/lenet/model.ts", { target: "cpu" });
 const cu = lenet.generated.cu;
@@ -39,9 +43,7 @@ describe("LeNet's generated CUDA", () => {
     const launched = new Set([...cu.matchAll(/TSDP_LAUNCH\((?:tsdp_kernels::)?(\w+_kernel),/g)].map((m) => m[1]));
     expect([...launched].sort()).toEqual([...defined].sort());
     expect(cu.match(/<<</g)).toBeNull(); // the macro that may use <<< >>> is the harness's (runtime/harness/harness.h)
-    const calls = cu.split("\n").filter((l) => !l.trim().startsWith("//") && /\bcuda(Malloc|Memcpy|MemcpyAsync|StreamCreate|StreamSynchronize|SetDevice|GetLastError)\(/.test(l));
-    const unchecked = calls.filter((l) => !l.includes("TSDP_CHECK(") && !/^cudaSetDevice\(r(->|\.)device\);$/.test(l.trim()) && !/cudaError_t \w+ = cuda\w+\(/.test(l) && !l.includes("(void)cudaGetLastError();"));
-    expect(unchecked).toEqual([]);
+    expect(uncheckedCudaCalls(cu)).toEqual([]);
   });
 
   it("plans memory with reuse and reports it in the manifest", () => {
@@ -57,6 +59,129 @@ describe("LeNet's generated CUDA", () => {
     expect(lenet.generated.manifest.abiVersion).toBe(ABI_VERSION);
     // the harness, which exports tsdp_abi_version, is compiled with the same constant
     expect(compileCommand("cpu", "harness.cu", "harness.o", [], false, [], true)).toContain(`-DTSDP_ABI_VERSION=${ABI_VERSION}`);
+  });
+});
+
+/** The lines of a model.cu that call the CUDA runtime without TSDP_CHECK (the harness's own checked forms aside). */
+function uncheckedCudaCalls(text: string): string[] {
+  const calls = text.split("\n").filter((l) => !l.trim().startsWith("//") && /\bcuda[A-Z]\w*\(/.test(l));
+  return calls.filter((l) => !l.includes("TSDP_CHECK(") && !/cudaError_t \w+ = cuda\w+\(/.test(l) && !l.includes("(void)cudaGetLastError();"));
+}
+
+/** Each `{ … }` launch block of a run_ function: its lines, from its `{   // kernel: …` title to its closing brace. */
+function launchBlocks(text: string): string[][] {
+  const lines = text.split("\n");
+  const out: string[][] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^ {4}\{ {3}\/\/ /.test(lines[i])) continue;
+    let end = i;
+    while (!/^ {4}\}$/.test(lines[end])) end++;
+    out.push(lines.slice(i, end + 1));
+  }
+  return out;
+}
+
+// The GPU shape's code, read as a performance engineer who tunes one kernel reads it (README "Tuning"):
+// each kernel says where in the model it comes from, each launch which tensor goes to which
+// parameter, each number in a launch why it is that number.
+describe("the generated CUDA, read to tune a kernel", () => {
+  const models = ["examples/lenet/model.ts", "test/fixtures/attention/model.ts", "test/fixtures/ddp-batchnorm/model.ts"];
+  const generated = models.map((file) => ({ file, cu: generate(file, { target: "cuda", tune: false }).generated.cu }));
+
+  it("names in every kernel's section the TypeScript lines it came from, as they read in the model", () => {
+    for (const { file, cu } of generated) {
+      const sections = kernelSections(cu);
+      expect(sections.length).toBeGreaterThan(3);
+      for (const s of sections) {
+        const header = s.text.split("\n\n")[0].split("\n");
+        const refs = header.map((l) => /^\/\/ {3}(\S+\.ts):(\d+) {2}(.*)$/.exec(l)).filter((m) => m !== null);
+        expect(refs.length, `${file}: ${s.name} names no TypeScript line`).toBeGreaterThan(0);
+        for (const [, name, line, text] of refs) {
+          const path = join(dirname(file), name);
+          if (existsSync(path)) expect(readFileSync(path, "utf8").split("\n")[Number(line) - 1].trim(), `${file}: ${s.name}`).toBe(text);
+        }
+      }
+    }
+  });
+
+  it("passes each launch argument on a line of its own, beside the kernel parameter it binds and the tensor's shape", () => {
+    for (const { file, cu } of generated) {
+      const signatures = new Map(kernelSections(cu).flatMap((s) => s.record.signatures.map((sig) => [sig.slice(0, sig.indexOf("(")), sig] as const)));
+      let checked = 0;
+      for (const block of launchBlocks(cu)) {
+        const at = block.findIndex((l) => /TSDP_LAUNCH\(tsdp_kernels::\w+, .*r->stream,$/.test(l));
+        if (at < 0) continue;
+        const kernel = /tsdp_kernels::(\w+),/.exec(block[at])![1];
+        const end = block.findIndex((l, i) => i > at && /\);(\s+\/\/.*)?$/.test(l));
+        const bound = block.slice(at + 1, end + 1).flatMap((l) => /, {2,}\/\/ (\w+): .*\]|\);\s+\/\/ (\w+): /.exec(l)?.slice(1).filter(Boolean) ?? []);
+        const params = signatures.get(kernel)!.slice(kernel.length + 1, -1).split(", ").map((p) => /(\w+)$/.exec(p)![1]);
+        expect(bound, `${file}: ${kernel}`).toEqual(params.slice(0, bound.length));
+        expect(block.every((l) => l.length <= 260 || l.includes("TSDP_NAN_WATCH(") || l.includes("TSDP_LAUNCH(")), `${file}: ${kernel}`).toBe(true);
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(3);
+    }
+  });
+
+  it("keeps an ejected kernel's record: the tensors its launch passes are read from the comments beside the arguments", () => {
+    // kernels/*.cu files ejected before the arguments moved there hold records of the old layout's
+    // comment list; the same record means their fingerprints still match (no false "stale")
+    const lenet = kernelSections(generated[0].cu).find((s) => s.name === "fc1_relu")!.record;
+    expect(lenet.shapes).toEqual(["[Batch, 800]", "fc1.weight [500, 800]", "fc1.bias [500]", "[Batch, 500]"]);
+    expect(lenet.launch).toMatch(/^const int M = batch; const long long blocks = .* grid dim3\(\(unsigned\)\(\(M \+ 63\) \/ 64\), 8, 1 \* splits\) block dim3\(128\)$/);
+    // a launch before the kernel's own (a split BatchNorm's statistics) records the block's own launch's tensors, as it did
+    const sections = kernelSections(generated[2].cu);
+    const parts = sections.find((s) => s.name.endsWith("_parts"))!;
+    const reader = sections.find((s) => s.name === parts.name.slice(0, -"_parts".length))!;
+    expect(parts.record.shapes.length).toBeGreaterThan(2);
+    expect(parts.record.shapes).toEqual(reader.record.shapes);
+  });
+
+  it("checks every CUDA call, in every program", () => {
+    for (const { cu } of generated) expect(uncheckedCudaCalls(cu)).toEqual([]);
+  });
+
+  it(`says why a launch's split count is what it is: ${GPU_SMS} blocks are a wave of the GPU's SMs`, () => {
+    let splitK = 0;
+    for (const { file, cu } of generated)
+      for (const block of launchBlocks(cu).filter((b) => b.some((l) => l.includes(`byGrid = ${GPU_SMS} / blocks`)))) {
+        expect(block.join("\n"), file).toContain(`// split-K: as many splits as keep the grid within one wave of ${GPU_SMS} blocks (an H100's ${GPU_SMS} SMs),`);
+        splitK++;
+      }
+    expect(splitK).toBeGreaterThan(0);
+    const batchNorm = generated[2].cu;
+    expect(batchNorm).toMatch(new RegExp(`// BatchNorm statistics: as many blocks per channel as make two waves of an H100's ${GPU_SMS} SMs \\(at most \\d+\\),\n +// each taking at least 2048 values`));
+  });
+
+  it("puts a split BatchNorm's statistics kernels above the kernel that reads them, and names them there", () => {
+    const names = kernelSections(generated[2].cu).map((s) => s.name);
+    const parts = names.filter((n) => n.endsWith("_parts"));
+    expect(parts.length).toBeGreaterThan(0);
+    for (const p of parts) {
+      const reader = p.slice(0, -"_parts".length);
+      expect(names.indexOf(p)).toBeLessThan(names.indexOf(reader));
+      expect(kernelSections(generated[2].cu).find((s) => s.name === reader)!.text).toContain(`(${p}_stats_kernel`);
+    }
+    expect(generated[2].cu).not.toContain(".cu.hbs"); // the templates are not in the reader's hands: the kernels are
+  });
+
+  it("says why the run counters are read only above the reads, and names each value of a fused chain by its op", () => {
+    for (const { cu } of generated) {
+      const lines = cu.split("\n");
+      lines.forEach((l, i) => {
+        if (l.includes("// read here so a replayed graph sees")) expect(lines[i + 2]).toMatch(/^ {4}const unsigned long long \w+ = rng_counter/);
+      });
+    }
+    expect(generated[2].cu).toContain("// read here so a replayed graph sees"); // the fixture's dropout reads them
+    expect(generated[1].cu).toMatch(/const float t0 = \(x0 \/ 2\.8284270763397217f\); {2}\/\/ div, model\.ts:23\n.*\/\/ full, model\.ts:25\n/);
+  });
+
+  it("has no trailing whitespace, and says a program's segments only where it is cut into several", () => {
+    for (const { file, cu } of generated) {
+      expect(cu.split("\n").filter((l) => /\s$/.test(l)), file).toEqual([]);
+      expect(cu).toMatch(/\/\/ Program "forward": its kernels in order, on the replica's stream\.\n/);
+    }
+    expect(generated[0].cu).toMatch(/\/\/ Program "step": its kernels in order, on the replica's stream, in 2 segments \(cut where a\n/);
   });
 });
 

@@ -29,7 +29,7 @@ import type { KernelBuilder } from "../ops/op.ts";
 import { kernelReport, launchReports } from "./launches.ts";
 import { nanWatches } from "./nan-watch.ts";
 import { indexRangeOf } from "./index-limits.ts";
-import type { HeaderView, InitTableView, KernelView, PatchRowView, PatchTableView, LaunchView, ModelView, ProgramView, StateCopyView, StateRowView, TensorRowView, TrainingView } from "./view.ts";
+import type { HeaderView, InitTableView, KernelView, PatchRowView, PatchTableView, LaunchView, LaunchSiteView, ModelView, ProgramView, StateCopyView, StateRowView, TensorRowView, TrainingView } from "./view.ts";
 import { MANIFEST_FORMAT, ABI_VERSION, manifestContentHash, type GeneratedManifest, type IOSpec, type ParamSpec, BATCH } from "../../runtime/manifest.ts";
 import { bucketSummary, type BucketPlan } from "../4-memory/buckets.ts";
 import type { Tuning } from "../tuning/tuning-file.ts";
@@ -352,7 +352,8 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
       // the kernel's C names derive from its (module path) name only through the mangling
       const stem = cIdentifier(k.name);
       let { kernel, launch, extra } = build(ctx, { ...k, name: stem });
-      const render = (view: KernelView, more: readonly KernelView[] = []) => [view, ...more].map((v) => t.kernel(v)).join("\n");
+      // the kernels it launches before its own come first in the file too: read top to bottom, as they run
+      const render = (view: KernelView, more: readonly KernelView[] = []) => [...more, view].map((v) => t.kernel(v)).join("\n");
       let text = render(kernel, extra);
       // A kernel of another program with the same name and other code: this one is built again
       // under a name of its own. Built again, not renamed afterwards: a view's strings (a GEMM's
@@ -405,15 +406,49 @@ function programView(name: string, launches: readonly LaunchView[], draws: 0 | 1
   const ranges = buckets?.segments ?? [[0, launches.length] as const];
   const segments = ranges.map(([start, end], index) => {
     const ready = buckets?.buckets.filter((b) => b.segment === index) ?? [];
+    const comment = ready.length ? ` // ends with these gradients final, so their bucket${ready.length === 1 ? " is" : "s are"} all-reduced: ${cComment(ready.flatMap((b) => b.params).join(", "))}` : "";
     return {
       index,
-      comment: ready.length ? `// ends with these gradients final, so their bucket${ready.length === 1 ? " is" : "s are"} all-reduced: ${cComment(ready.flatMap((b) => b.params).join(", "))}` : "",
-      launches: launches.slice(start, end),
+      label: `case ${index}:${comment}`,
+      launches: launches.slice(start, end).map(launchSite),
       // the buffers forward changed take their new values after every kernel of the program has read the old ones
       stateCopies: index === ranges.length - 1 ? stateCopies : [],
     };
   });
-  return { name, segments, segmentCount: segments.length, draws, ins: io.ins, outs: io.outs, inCount: io.ins.length, outCount: io.outs.length };
+  const header = [
+    segments.length === 1
+      ? `Program "${name}": its kernels in order, on the replica's stream.`
+      : `Program "${name}": its kernels in order, on the replica's stream, in ${segments.length} segments (cut where a\ngradient bucket is complete, so that its all-reduce can start while the backward goes on).`,
+    ...(launches.some((l) => l.watch && l.watch.before.length + l.watch.after.length > 0)
+      ? ["TSDP_NAN_WATCH: the NaN watch of the CPU target's memcheck builds (runtime/harness/nan_watch.h);\nnothing in any other build, the GPU's included."]
+      : []),
+  ].flatMap((l) => l.split("\n"));
+  return { name, header, segments, segmentCount: segments.length, draws, ins: io.ins, outs: io.outs, inCount: io.ins.length, outCount: io.outs.length };
+}
+
+/** Comments beside a launch's pointer arguments line up when their values are no longer than this. */
+const ARG_COMMENT_COLUMN = 56;
+
+/** A launch as run_ writes it (view.ts LaunchSiteView). */
+function launchSite(launch: LaunchView): LaunchSiteView {
+  const symbol = launch.kernel.replace(/^\w+::/, "");
+  const title = `${symbol.replace(/_kernel$/, "")}: ${launch.summary}`;
+  const width = Math.min(ARG_COMMENT_COLUMN, Math.max(0, ...launch.args.map((a) => a.value.length + 1)));
+  const last = launch.args.length - 1;
+  const argLines = launch.args.map((a, i) => {
+    const end = i === last && launch.scalarArgs === "" ? ");" : ",";
+    return `${`${a.value}${end}`.padEnd(width)}  // ${parameterName(a.decl)}: ${a.comment}`;
+  });
+  if (launch.scalarArgs !== "") argLines.push(`${launch.scalarArgs});`);
+  if (argLines.length === 0) argLines.push(");");
+  // the kernel's own launch is the body of an `if` where a cuBLASLt call may have done its work
+  const indent = launch.blas || launch.blasGuard ? "    " : "";
+  return { ...launch, title, argLines, indent };
+}
+
+/** The parameter a declaration names: "const float* __restrict__ x" → "x". */
+function parameterName(decl: string): string {
+  return /(\w+)\s*$/.exec(decl)?.[1] ?? decl;
 }
 
 /** Each buffer forward changed: its value's pointer to copy from, unless the value is the buffer's own storage. */

@@ -461,6 +461,8 @@ export interface BatchNormSplitView {
   readonly STATS: number;
   /** A gradient's Σg / count and Σg·x̂ / count per channel, [C][2]. */
   readonly SUMS: number;
+  /** The kernels that leave them there, as the comments name them ("bn1_batch_norm_parts_stats_kernel"). */
+  readonly producers: string;
 }
 
 /**
@@ -657,6 +659,8 @@ export interface LaunchView {
   readonly block: string;
   readonly sharedBytes: string;
   readonly args: readonly ArgView[];
+  /** Why the launch is sized as it is (comment lines, without `//`), before its scalars. */
+  readonly notes?: readonly string[];
   /** Statements before the launch that declare its scalar arguments (`const int M = …;`). */
   readonly scalars: readonly string[];
   /** The scalar arguments after the pointers ("batch", "rows"). */
@@ -824,9 +828,25 @@ export interface StateCopyView {
 }
 
 /** One program: run_<name> with its launches by segment, and its tsdp_program_desc. */
+/**
+ * A launch as a run_ function writes it: titled with its kernel's section name (`// fc1_relu: …`, so
+ * a search finds both), and its arguments one per line, each with the kernel parameter it binds and
+ * its tensor's shape beside it (`(float*)(r->params + 0),  // b: conv1.weight [20, 1, 5, 5]`).
+ */
+export interface LaunchSiteView extends LaunchView {
+  readonly title: string;
+  /** The argument lines after `r->stream,`: the pointers, then the scalars; the last one closes the call. */
+  readonly argLines: readonly string[];
+  /** Four spaces where the launch is the body of an `if` (a cuBLASLt call's fallback), else none. */
+  readonly indent: string;
+}
+
 export interface ProgramView {
   readonly name: string;
-  readonly segments: readonly { readonly index: number; readonly comment: string; readonly launches: readonly LaunchView[]; readonly stateCopies: readonly StateCopyView[] }[];
+  /** The comment lines above run_<name> (without `//`): what the program is, and why it has segments. */
+  readonly header: readonly string[];
+  /** `case 0:` with the segment's comment, if any. */
+  readonly segments: readonly { readonly index: number; readonly label: string; readonly launches: readonly LaunchSiteView[]; readonly stateCopies: readonly StateCopyView[] }[];
   readonly segmentCount: number;
   /** tsdp_draws: whether a run draws random numbers (dropout), and so advances the draw counter. */
   readonly draws: 0 | 1 | 2;

@@ -117,14 +117,23 @@ function recordOf(section: string, cu: string): KernelRecord {
     let open = at;
     while (open > 0 && !/^\s*\{\s+\/\/ /.test(lines[open])) open--;
     const block = lines.slice(open, at);
-    // "x [Batch, 1, 28, 28]", "conv1.weight [20, 1, 5, 5]", "[Batch, 20, 12, 12]"; an intermediate's
-    // IR number (%11) is dropped: it changes with unrelated edits of the model.
-    shapes = block
-      .map((l) => /^\s*(?:\{\s+)?\/\/ (?:(\S+) )?(\[[^\]]*\])$/.exec(l))
+    // the call's lines: one argument a line, up to the one that closes it
+    let end = at;
+    while (end + 1 < code.length && !/\);\s*$/.test(code[end])) end++;
+    // the block's end: a launch before the kernel's own (a split BatchNorm's statistics) is one line,
+    // and the tensors are those of the block's own launch, after it
+    let close = at;
+    while (close + 1 < lines.length && !/^ {4}\}\s*$/.test(lines[close])) close++;
+    // "x [Batch, 1, 28, 28]", "conv1.weight [20, 1, 5, 5]", "[Batch, 20, 12, 12]" from the comments
+    // beside the arguments ("// b: conv1.weight [20, 1, 5, 5]": the parameter's name is the
+    // signature's); an intermediate's IR number (%11) is dropped: it changes with unrelated edits of the model.
+    shapes = lines
+      .slice(at + 1, close)
+      .map((l) => /\/\/ \w+: (?:(\S+) )?(\[[^\]]*\])$/.exec(l))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => (m[1] && !m[1].startsWith("%") ? `${m[1]} ${m[2]}` : m[2]));
     const sizes = block.filter((l) => /^\s*const /.test(l)).map(collapse);
-    const call = code.slice(at, at + 3).join(" ");
+    const call = code.slice(at, end + 1).join(" ");
     const [, grid, blockDim] = splitArgs(parenthesized(call, call.indexOf("(")));
     launch = [...sizes, `grid ${grid}`, `block ${blockDim}`].join(" ");
     break;

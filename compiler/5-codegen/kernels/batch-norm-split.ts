@@ -36,7 +36,7 @@ export interface BatchNormSplit {
   /** The statistics (and sums) kernels; `view.split` says where they leave their results. */
   readonly view: BatchNormPartsView;
   /** The launch fields of the elementwise pass: its grid, scalars, the pre-launches and the region it uses. */
-  readonly launch: Pick<LaunchView, "grid" | "scalars" | "scalarArgs" | "before" | "tileTickets" | "blockPartials">;
+  readonly launch: Pick<LaunchView, "grid" | "notes" | "scalars" | "scalarArgs" | "before" | "tileTickets" | "blockPartials">;
   /** The pointer the elementwise pass reads the statistics from. */
   readonly partsArg: ArgView;
 }
@@ -56,10 +56,11 @@ export function batchNormSplit(
   const inner = (x.shape.slice(2) as number[]).reduce((p, q) => p * q, 1);
   const maxSplits = Math.ceil((2 * GPU_SMS) / C);
   // parts: each block's pair, [C][maxSplits][2]; then the channels' statistics and sums, [C][2] each
-  const split: BatchNormSplitView = { STATS: 2 * C * maxSplits, SUMS: 2 * C * maxSplits + 2 * C };
+  const name = `${k.name}_parts`;
+  const split: BatchNormSplitView = { STATS: 2 * C * maxSplits, SUMS: 2 * C * maxSplits + 2 * C, producers: [`${name}_stats_kernel`, ...(o.sums ? [`${name}_sums_kernel`] : [])].join(" and ") };
   const view: BatchNormPartsView = {
     template: "batch_norm_parts",
-    name: `${k.name}_parts`,
+    name,
     summary: `${k.anchor.op}'s statistics over the ${C} channels of ${shapeComment(x)}, many blocks per channel`,
     source: ctx.source(k),
     rules: "none",
@@ -95,7 +96,7 @@ export function batchNormSplit(
     partsArg: { decl: "const float* __restrict__ parts", value: BLOCK_PARTIALS, comment: `the channels' statistics at parts[${split.STATS}]${o.sums ? ` and sums at parts[${split.SUMS}]` : ""}` },
     launch: {
       grid: `dim3((unsigned)std::min<size_t>((count * ${C} + ${THREADS - 1}) / ${THREADS}, 65535))`,
-      // as many blocks per channel as make two waves, each at least MIN_CHUNK values
+      notes: [`BatchNorm statistics: as many blocks per channel as make two waves of an H100's ${GPU_SMS} SMs (at most ${maxSplits}),`, `each taking at least ${MIN_CHUNK} values (${MIN_CHUNK / THREADS} per thread: worth its partial and ticket)`],
       scalars: [
         `const size_t count = (size_t)${images} * ${inner};`,
         `const long long byDepth = (long long)((count + ${MIN_CHUNK - 1}) / ${MIN_CHUNK});`,

@@ -4,6 +4,8 @@ import { isBatch, type Dim } from "../../ir/shape.ts";
 import { cFloat } from "../../ops/elementwise.ts";
 import { opDef } from "../../ops/index.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
+import { cComment } from "../escape.ts";
+import { basename } from "node:path";
 import type { ArgView, FusedPointwiseView, LaunchView } from "../view.ts";
 import { resolvePointwise } from "../../tuning/knobs.ts";
 
@@ -62,6 +64,8 @@ export function fusedPointwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: 
       args.push({ decl: `const ${cType(input)}* __restrict__ ${name}`, value: ctx.pointer(input), comment: `${ctx.label(input)} ${shapeComment(input)}` });
     }
   const body: string[] = [];
+  // each value names its op, and where the kernel spans lines, the line it is on: t3 is then found in the model
+  const spansLines = new Set(k.nodes.map((n) => `${n.loc.file}:${n.loc.line}`)).size > 1;
   k.nodes.forEach((n, j) => {
     const codegen = opDef(n.op).codegen;
     if (codegen?.kind !== "pointwise") throw new Error(`codegen: ${n.op} is not pointwise`);
@@ -71,7 +75,8 @@ export function fusedPointwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: 
     const own = broadcastIndex(n.shape, out);
     for (const m of own.matchAll(/c(\d+)/g)) used.add(Number(m[1]));
     const index = own === "i" ? "i" : `(${own})`;
-    body.push(`const ${value} ${v} = ${codegen.expr(n.inputs.map((i) => names.get(i)!), n.attrs, { index, node: n })};`);
+    const origin = spansLines ? `${n.op}, ${basename(n.loc.file)}:${n.loc.line}` : n.op;
+    body.push(`const ${value} ${v} = ${codegen.expr(n.inputs.map((i) => names.get(i)!), n.attrs, { index, node: n })};  // ${cComment(origin)}`);
     names.set(n, v);
   });
   args.push({ decl: `${cType(k.output)}* __restrict__ out`, value: ctx.pointer(k.output), comment: shapeComment(k.output) });
@@ -83,7 +88,7 @@ export function fusedPointwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: 
     source: ctx.source(k),
     rules: k.rules.join(", ") || "none",
     params: args.map((a) => a.decl).join(", "),
-    counters: runCounters([...loads, ...body]),
+    counters: runCounters([...loads, ...body.map(withoutComment)]),
     count: cCount(out),
     coordinates: coordinates(out, used),
     loads,
@@ -122,5 +127,16 @@ const RUN_COUNTERS: readonly (readonly [string, string])[] = [
 ];
 function runCounters(statements: readonly string[]): string[] {
   const text = statements.join("\n");
-  return RUN_COUNTERS.filter(([name]) => new RegExp(`\\b${name}\\b`).test(text)).map(([name, value]) => `const unsigned long long ${name} = ${value};`);
+  const read = RUN_COUNTERS.filter(([name]) => new RegExp(`\\b${name}\\b`).test(text)).map(([name, value]) => `const unsigned long long ${name} = ${value};`);
+  // (the why of the reads, said only where there are some: above none it described nothing)
+  return read.length ? [...COUNTERS_WHY, ...read] : [];
+}
+const COUNTERS_WHY = [
+  "// read here so a replayed graph sees this run's values: optimizer steps, then draws since the",
+  "// last one, then this process's first sample in a process group's batch (those the body reads)",
+];
+
+/** A statement without its trailing `// …` comment (an op's name must not count as a read of a counter). */
+function withoutComment(statement: string): string {
+  return statement.replace(/\s*\/\/.*$/, "");
 }

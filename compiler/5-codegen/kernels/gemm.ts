@@ -5,7 +5,7 @@ import { opDef } from "../../ops/index.ts";
 import type { GemmCol2im, GemmIndexMaps, SplitGather } from "../../ops/op.ts";
 import { shapeComment, type CodegenContext } from "../context.ts";
 import type { GemmCol2imView, GemmFlatView, GemmRingView, GemmWindowView, GemmStoreRunView, GemmTensorCoreView, GemmView, GemmViewBase, LaunchView } from "../view.ts";
-import { kernelGemmMaps, STATIC_SHARED_FLOATS, workspaceRow, type SplitK, type Tile } from "./gemm-shape.ts";
+import { GPU_SMS, kernelGemmMaps, STATIC_SHARED_FLOATS, workspaceRow, type SplitK, type Tile } from "./gemm-shape.ts";
 import { patchStaging, type PatchMode } from "./gemm-patch.ts";
 import { flatStaging, type FlatStaging } from "./gemm-flat.ts";
 import { wgradPatchStaging } from "./gemm-patch-wgrad.ts";
@@ -573,7 +573,7 @@ export function gemmKernel(ctx: CodegenContext, k: Kernel): { kernel: GemmView |
           { decl: "float* __restrict__ ws", value: workspace!.pointer, comment: `split-K workspace [${parts.Z}, splits, M, ${workspaceRow(parts.N)}], ${workspace!.bytes} bytes` },
           { decl: "unsigned* __restrict__ tickets", value: TILE_TICKETS, comment: "split-K: one ticket per output tile, zero between launches (kernels/tickets.ts)" },
         ],
-        // gemm-shape.ts splitsAt: as many splits as keep the grid within ${splitK.wanted} blocks, each ≥ ${splitK.minChunk} deep, ≤ ${splitK.maxSplits}
+        notes: splitCountNotes(splitK),
         scalars: [
           `const int M = ${parts.M};`,
           `const long long blocks = (long long)((M + ${tile.BM - 1}) / ${tile.BM}) * ${columnTiles * Number(parts.Z)};`,
@@ -653,4 +653,19 @@ function tensorCoreView(common: GemmCommon, parts: GemmIndexMaps, t: TensorCoreT
     CHUNKS_A: (t.BM * t.BK) / 4 / t.THREADS,
     CHUNKS_B: (t.BN * t.BK) / 4 / t.THREADS,
   };
+}
+
+/**
+ * Why a split-K launch computes the split count it does (gemm-shape.ts splitsAt, the same formula):
+ * the numbers in its scalars are a wave of the GPU's SMs, the least depth of a split, the most
+ * splits the workspace holds — said beside them, so that 132 is not a number without a reason.
+ */
+function splitCountNotes(split: SplitK): string[] {
+  const depth = `each split at least ${split.minChunk} deep in K (a split's partial tile costs a store and a reload)`;
+  if (split.wanted !== GPU_SMS) return [`split-K: the tuning file's ${split.maxSplits} splits; ${split.wanted} is CUDA's limit on gridDim.z,`, `${depth}`];
+  return [
+    `split-K: as many splits as keep the grid within one wave of ${split.wanted} blocks (an H100's ${GPU_SMS} SMs),`,
+    `${depth},`,
+    `at most ${split.maxSplits} (what the workspace is sized for)`,
+  ];
 }
