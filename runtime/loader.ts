@@ -212,7 +212,7 @@ export async function load<Out extends Tensor | Tensor[] | Readonly<Record<strin
   if (graphs === false) model.useGraphs(false);
   if (group && group.worldSize > 1) {
     try {
-      if (!lib.canTrain) throw new Error(`load: distributed: ${manifest.model} has no training step (DistributedDataParallel sums gradients)`);
+      if (!lib.canTrain) throw new TypeError(`load: distributed: ${manifest.model} has no training step (DistributedDataParallel sums gradients)`);
       await joinGroup(lib, handle, group, timeout, "load");
     } catch (e) {
       model.dispose();

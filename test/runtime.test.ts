@@ -189,6 +189,20 @@ describe("load and forward", () => {
     expect(await devices({ devices: 3 })).toEqual([3, 0, 1, 2, -1]);
   });
 
+  it("distributed under a launcher: a build without a training step is a TypeError (an instanceof a script can test), the model not left loaded", async () => {
+    const dir = modelDir(linearManifest());
+    const saved = { RANK: process.env.RANK, WORLD_SIZE: process.env.WORLD_SIZE };
+    Object.assign(process.env, { RANK: "0", WORLD_SIZE: "2" });
+    try {
+      const e = await load(dir, { distributed: true }).then(() => undefined, (err: unknown) => err);
+      expect(e).toBeInstanceOf(TypeError);
+      expect((e as Error).message).toMatch(/^load: distributed: .* has no training step \(DistributedDataParallel sums gradients\)/);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
   it("handles several inputs and outputs (returned as an array), with int32 data", async () => {
     const m = await load(modelDir(twoIOManifest(), libs.twoIO), { seed: 3 });
     const x = x2();
