@@ -15,31 +15,30 @@ import { diagnosticsOf, header, lowerSource, writeFiles } from "./helpers.ts";
 const model = (ctor: string, forward = "return this.fc(x);") =>
   `${header}export class M extends nn.Module {\n  fc = new nn.Linear(3, 3);\n  constructor() {\n    super();\n    ${ctor}\n  }\n  forward(x: Tensor<[Batch, 3]>) {\n    ${forward}\n  }\n}\n`;
 
-/** The first diagnostic's code and message, and how long the compile took to give it. */
-function timedFailure(src: string): { text: string; ms: number } {
-  const start = performance.now();
+/**
+ * The first diagnostic's code and message. These inputs once ran for minutes or out of memory; no
+ * timed assertion here (timings belong in bench/): a regression would not end within the test's timeout.
+ */
+function firstFailure(src: string): string {
   const [d] = diagnosticsOf(src);
-  return { text: `${d.code}: ${d.message}`, ms: performance.now() - start };
+  return `${d.code}: ${d.message}`;
 }
 
 describe("constant tensors and the compiler's memory and time", () => {
   it("repeatInterleave's counts are summed before the index table is built (2^30 each ran V8 out of memory)", () => {
-    const { text, ms } = timedFailure(model("", "return this.fc(x).repeatInterleave(F.tensor([2 ** 30, 2 ** 30, 2 ** 30]), 1);"));
+    const text = firstFailure(model("", "return this.fc(x).repeatInterleave(F.tensor([2 ** 30, 2 ** 30, 2 ** 30]), 1);"));
     expect(text).toBe("TSDP4006: repeatInterleave: the counts sum to 3221225472, the size of the result's dim 1; with a tensor of counts tsdp builds that dim's index table as a constant, up to 1000000 entries");
-    expect(ms).toBeLessThan(30_000);
   });
 
   it("an int32 buffer built as a DAG of 60 levels (t = min(t, t)) compiles: its literal scan visits each node once", () => {
     // the scan walked every path: 2^60 of them
-    const start = performance.now();
     const { graph } = lowerSource(model("let t = F.arange(4);\n    for (let i = 0; i < 60; i++) t = F.minimum(t, t);\n    this.registerBuffer(\"idx\", t);"));
     expect(graph.outputs[0].shape).toEqual([{ batch: 1 }, 3]);
-    // 7 levels took 8.6 s before
-    expect(performance.now() - start).toBeLessThan(20_000);
+    // 7 levels took 8.6 s before: 60 would not end within the test's timeout
   });
 
   it("a constant's linear algebra is bounded (a 3000×3000 inverse took two minutes): refused past 4e9 multiply-adds", () => {
-    const { text } = timedFailure(model("this.registerBuffer(\"w\", F.linalg.inv(F.eye(3000).add(1)));"));
+    const text = firstFailure(model("this.registerBuffer(\"w\", F.linalg.inv(F.eye(3000).add(1)));"));
     expect(text).toBe("TSDP4006: inverse: computing this model's constant tensors takes more than 4e+9 multiply-adds ([3000, 3000] here); use a smaller constant, or load its values into a buffer from a checkpoint");
   });
 

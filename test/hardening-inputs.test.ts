@@ -111,13 +111,12 @@ describe("constant tensors a constructor computes have an element budget", () =>
   const model = (ctor: string) =>
     `${header}export class Net extends nn.Module {\n  fc = new nn.Linear(4, 3);\n  constructor() {\n    super();\n    ${ctor}\n  }\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\n`;
 
-  it("an int32 table of 2^30 values is refused with TSDP4007 at the factory, quickly (it took >4 GB)", () => {
-    const start = performance.now();
+  it("an int32 table of 2^30 values is refused with TSDP4007 at the factory, before building it (it took >4 GB)", () => {
     const ds = diagnosticsOf(model(`this.registerBuffer("idx", F.arange(2 ** 30));`));
     expect(shown(ds)).toEqual([
       `TSDP4007 6:32: arange_int: the constant tensors this model computes at compile time would hold 1073741824 elements ([1073741824] here), more than the ${MAX_COMPUTED_ELEMENTS} the compiler keeps in memory; compute a table this large in forward (a constant the kernels compute where they read it), or register a float32 buffer of its shape and load its values from a checkpoint`,
     ]);
-    expect(performance.now() - start).toBeLessThan(20_000);
+    // (refused before any table is built: one that was would not end within the test's timeout)
   });
 
   it("a table of real size compiles (Swin's relative index tables are ~10^4 values)", () => {
@@ -167,11 +166,9 @@ describe("build.json's sources bound what load() reads", () => {
     writeFileSync(src, "export {};\n");
     // 200 spellings of one 64 MB file took 51 s per load; here 300 spellings of a small one
     const many = Object.fromEntries(Array.from({ length: STALE_CHECK.maxSources + 44 }, (_, i) => [src.replace(/model\.ts$/, `${"./".repeat(i)}model.ts`), "0".repeat(64)]));
-    const start = performance.now();
     const { changed, unchecked } = staleSources(buildDir(many));
     expect(changed.length).toBe(STALE_CHECK.maxSources);
     expect(unchecked).toBe(`44 of the ${STALE_CHECK.maxSources + 44} sources build.json lists were not checked (the check reads at most ${STALE_CHECK.maxSources} files, ${STALE_CHECK.maxTotalBytes} bytes)`);
-    expect(performance.now() - start).toBeLessThan(10_000);
   });
 
   it("a file past maxFileBytes, a device or a FIFO is not read; total bytes are bounded", () => {

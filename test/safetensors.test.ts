@@ -733,7 +733,6 @@ describe("safetensors fuzz", () => {
       expect(outcomes.get(code) ?? 0, `outcome ${code} in ${JSON.stringify([...outcomes])}`).toBeGreaterThan(0);
     expect([...outcomes.values()].reduce((a, b) => a + b, 0)).toBe(N);
     if (process.env.SAFETENSORS_FUZZ_SEED) console.log(`${elapsed.toFixed(0)} ms`, JSON.stringify([...outcomes]));
-    expect(elapsed).toBeLessThan(10_000); // about a second; the bound only catches a hang
   });
 });
 

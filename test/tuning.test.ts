@@ -105,16 +105,16 @@ describe("the tuning file's diagnostics", () => {
     for (let i = 0; i <= breaks.length + 2; i++) expect(at(i)).toEqual(lineCol(breaks, i));
   });
 
-  it("reads a tuning file in time linear in its size: 20,000 entries and 200,000 autotuned names in under 5 s (a scan per entry took minutes)", () => {
+  it("reads a tuning file of 20,000 entries and 200,000 autotuned names, each entry located (a scan per entry took hours)", () => {
     // every entry and knob asks where it is: each asking scanned the text from its start (509 KB took
-    // 19 s, the 16 MB allowed hours), and "autotuned" was searched once per entry
+    // 19 s, the 16 MB allowed hours), and "autotuned" was searched once per entry. The linear parser
+    // reads this 3 MB in seconds; a quadratic one would not end within the test's timeout. (No timed
+    // assertion: the time of one run on a shared machine is not the parser's property.)
     const n = 20_000;
     const kernels = Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, { tile: "64x64" }]));
     const autotuned = Array.from({ length: 200_000 }, (_, i) => `a${i}`).concat(["k1"]);
     const text = JSON.stringify({ kernels, autotuned }, null, 1);
-    const start = performance.now();
     const t = parseTuningFile(text, "big.tune.json");
-    expect(performance.now() - start).toBeLessThan(5_000);
     expect(t.entries.size).toBe(n);
     expect(t.entries.get("k1")!.origin).toBe("autotuner");
     expect(t.entries.get("k2")!.origin).toBe("tuning file");
