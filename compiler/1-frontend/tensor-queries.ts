@@ -695,11 +695,22 @@ export function queryFunctions(em: GraphEmitter): [string, BuiltinFunction][] {
  */
 function randint(args: Value[], site: CallSite, em: GraphEmitter): Value {
   const who = "F.randint";
-  const withLow = typeof args[1] === "number";
+  const withLow = givesLow(args, 1);
   const b = bindArgs(who, [...(withLow ? [arg("low", "int")] : []), arg("high", "int"), arg("size", "any"), opt("dtype", "string", "int64", { choices: ["int32", "int64"] }), opt("device", "any", null, { nullable: true })], args, site);
   const low: number = b.low ?? 0;
   if (!(b.high > low)) fail("invalidArgument", `${who}: high must exceed low, got [${low}, ${b.high})`, site.loc);
   return integersDrawn(sizes(who, b.size, site), low, b.high, site, em, who);
+}
+
+/**
+ * Whether a call of randint's two forms, (…, high, …) and (…, low, high, …), gives low: a number
+ * where high would stand after it, low as a keyword, or high as one after a number
+ * (torch.randint(2, high=5, size=(3,)) and randint_like(x, 2, high=5) take 2 as low).
+ */
+function givesLow(args: readonly Value[], highAt: number): boolean {
+  if (typeof args[highAt] === "number") return true;
+  const keywords = args.at(-1);
+  return keywords instanceof ObjectValue && (keywords.props.has("low") || (keywords.props.has("high") && typeof args[highAt - 1] === "number"));
 }
 
 /** Integers uniform in [low, high) of `shape`, int32 (the sample op refuses a range past ±2²⁴, which the kernels' floats would not hold). */
@@ -713,7 +724,7 @@ function integersDrawn(shape: readonly Dim[], low: number, high: number, site: C
  */
 function randintLike(args: Value[], site: CallSite, em: GraphEmitter): Value {
   const who = "F.randintLike";
-  const withLow = typeof args[2] === "number";
+  const withLow = givesLow(args, 2);
   const b = bindArgs(who, [arg("input", "tensor"), ...(withLow ? [arg("low", "int")] : []), arg("high", "int"), opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64"] }), opt("device", "any", null, { nullable: true })], args, site);
   const low: number = b.low ?? 0;
   if (!(b.high > low)) fail("invalidArgument", `${who}: high must exceed low, got [${low}, ${b.high})`, site.loc);
