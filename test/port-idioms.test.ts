@@ -997,6 +997,10 @@ describe("torch.linalg's norms, cross, isclose, diagonal, randint, randperm", ()
     expect([new Set(b).size, b.every((v) => v >= -2 && v < 2)]).toEqual([4, true]);
     expect([new Set(c).size, c.every((v) => v >= 0 && v < 7)]).toEqual([7, true]);
     expect(diagnosticsOf(model("return F.randintLike(x, 2, 2);", "x: Tensor<[Batch, 2, 3]>")).map((d) => d.message)[0]).toMatch(/F\.randintLike: high must exceed low, got \[2, 2\)/);
+    // PyTorch's keyword forms: randint_like(x, 2, high=5) and randint(2, high=5, size=…) take 2 as low (both were refused: 'high' given twice)
+    const keywords = lowerSource(model('return [F.randintLike(x, 2, { high: 5 }), F.randint(2, { high: 5, size: [x.size(0), 6] }).float(), F.randintLike(x, { low: 2, high: 5 }), F.randint(5, { size: [x.size(0), 6] }).float()];', "x: Tensor<[Batch, 2, 3]>")).graph;
+    const drawn = runReference(keywords, { x: big }, initState(keywords, 0), { step: 1 }).outputs.map((o) => Array.from(o.data));
+    expect(drawn.map((d) => [Math.min(...d), Math.max(...d)])).toEqual([[2, 4], [2, 4], [2, 4], [0, 4]]);
   });
   it("F.randint over wide ranges is uniform: every value reachable, high never drawn", () => {
     // [2^24 − 4, 2^24): ⌊u·4⌋ of a 24-bit u rounded in float32 never gave the odd ones and gave high

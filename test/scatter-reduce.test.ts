@@ -84,6 +84,20 @@ describe("x.scatter(dim, index, src, { reduce }) (PyTorch's legacy scatter.reduc
       `export class M extends nn.Module {\n  w = new nn.Parameter(F.randn(${J}));\n  forward(x: Tensor<[Batch, ${S}]>) {\n    const i = F.tensor([0, 2, 2, 1, 0], { dtype: "int32" }).unsqueeze(0).expand(x.size(0), ${J});\n    const s = x.index(":", "0:1").mul(this.w).add(this.w);\n    return x.scatter(1, i, ${src}, { reduce: "${reduce}" });\n  }\n}\n`;
     for (const [src, reduce] of [["s", "add"], ["s", "multiply"], ["3", "multiply"]] as const) expect(gradCheck(body(src, reduce)).checked, `${src} ${reduce}`).toBeGreaterThan(3);
   });
+  it("an int32 x stays int32, its forms the float ones' results floored (scatter_reduce's mean of integers floor-divides); scatter_'s counting idiom in place", () => {
+    // each form was refused (take_grad sums float32: "expects a float32 gradient, got i32") or, with
+    // a number and reduce, gave float32, which scatter_ then refused as a change of x's dtype
+    const forms = ['scatterReduce(1, i, S, "sum")', 'scatterReduce(1, i, S, "mean", { includeSelf: false })', 'scatterReduce(1, i, S, "amax")', 'scatter(1, i, S, { reduce: "add" })', 'scatter(1, i, S, { reduce: "multiply" })', 'scatter(1, i, 3, { reduce: "multiply" })', "scatterAdd(1, i, S)", 'indexAdd(1, F.tensor([3, 0], { dtype: "int32" }), S.narrow(1, 0, 2))'];
+    for (const form of forms) {
+      const { graph } = lowerSource(model(`const X = x.round().int(); const S = s.round().int(); return X.${form};`));
+      expect(graph.outputs[0].dtype, form).toBe("i32");
+      const ints = Array.from(runReference(graph, { x: nd([N, S], xs), s: nd([N, J], src), i: nd([N, J], index) }, initState(graph, 0)).outputs[0].data);
+      expect(ints, form).toEqual(run(`const X = x.round(); const S = s.round(); return X.${form};`).map((v) => Math.floor(v) || 0)); // (an integer has no −0)
+    }
+    // PyTorch's torch.zeros(n, 4, dtype=torch.long).scatter_(1, i, 1, reduce="add"): how often each position is named
+    const counts = run('const c = x.round().int().mul(0); c.scatter_(1, i, 1, { reduce: "add" }); return c;');
+    expect(counts).toEqual([2, 1, 2, 0, 0, 2, 1, 2]);
+  });
   it("refuses a reduction it does not have", () => {
     expect(diagnosticsOf(model('return x.scatter(1, i, s, { reduce: "max" });')).map((d) => d.message)[0]).toMatch(/scatter: reduce must be one of "add", "multiply", got the string "max"/);
   });

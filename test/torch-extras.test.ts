@@ -201,6 +201,11 @@ describe("torch functions of a few ops", () => {
     expect([intValues, intIndices, out[3].shape]).toEqual([[0, 2, 0, 0, 0, 0, 2], [1, 3, 4, 4, 2, 4, 4], [1, 1, 7]]);
     expect(lastDim).toEqual([1, 3, 4, 4, 2, 4, 4]);
     expect(first("return x.mode(0).values;")).toMatch(/mode: cannot sort along the batch dim/);
+    // NaN equals nothing, so a slice with a number in it has its mode among the numbers: x·0 of xs is
+    // 0 (thrice, the last at 4) where xs is not negative, NaN (log's) where it is; an all-NaN slice
+    // gives NaN at index 0 (its stand-in for the others was the slice's NaN largest value: index −1)
+    const [nanValue, nanIndex, allNanValue, allNanIndex] = outputs("const a = x.log().mul(0).mode(-1); const b = x.sub(x).div(x.sub(x)).mode(-1, true); return [a.values, a.indices.float(), b.values, b.indices.float()];");
+    expect([nanValue, nanIndex, allNanValue, allNanIndex]).toEqual([[0], [4], [NaN], [0]]);
     // the gradient: 1 to the element at the returned index, 0 to its equals (value_selecting_reduction_backward)
     const train = `${header}export class M extends nn.Module {
   t = new nn.Parameter(F.tensor([3, 1, 3, 2, 1]));

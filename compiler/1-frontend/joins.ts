@@ -163,6 +163,24 @@ function scatterInto(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" |
   const srcName = name === "indexFill" ? "value" : vector ? "source" : "src";
   const extra = name === "indexAdd" ? [opt("alpha", "number", 1)] : name === "scatter" ? [opt("reduce", "string", null, { nullable: true, choices: ["add", "multiply"] })] : [];
   const b = bindArgs(who, [arg("dim", "int"), arg("index", "tensor"), arg(srcName, name === "scatter" ? "any" : name === "indexFill" ? "number" : "tensor"), ...extra], args, site);
+  if (x.node.dtype !== "i32") return scatterBound(name, who, x, b, srcName, site, em);
+  // PyTorch casts a number to self's integer dtype
+  const src = b[srcName];
+  b[srcName] = src instanceof TensorValue ? inFloat(src, em, who, site) : typeof src === "number" ? Math.trunc(src) : src;
+  return backToInt(scatterBound(name, who, inFloat(x, em, who, site), b, srcName, site, em), em, who, site);
+}
+
+/**
+ * An int32 x (a count: PyTorch's zeros(n, dtype=long).scatter_add_(0, idx, ones), or scatter_'s
+ * reduce="add") is scattered in float32, the dtype of take_grad's sums, exact for the integers
+ * below 2²⁴ that tsdp's int32 kernels hold; the result is int32 again, as PyTorch's keeps self's
+ * dtype (and an in-place form must). Floored: scatter_reduce's "mean" of integers floor-divides.
+ */
+const inFloat = (t: TensorValue, em: GraphEmitter, who: string, site: CallSite) => (t.node.dtype === "i32" ? ops(em, who, site).op("to_float", [t]) : t);
+const backToInt = (t: TensorValue, em: GraphEmitter, who: string, site: CallSite) => ops(em, who, site).op("to_int", [ops(em, who, site).op("floor", [t])]);
+
+function scatterBound(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" | "indexFill", who: string, x: TensorValue, b: Bound, srcName: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const vector = name === "indexAdd" || name === "indexCopy" || name === "indexFill";
   if (name === "scatter" && b.reduce === "multiply" && b.src instanceof TensorValue) return scatterReduce(who, x, [b.dim, b.index, narrowTo(b.src, b.index.node.shape, em, who, site), "prod"], site, em);
   const dim = dimOf(b.dim, x.node.shape.length, who, site, b);
   const size = fixedDim(who, x, dim, site);
@@ -236,6 +254,12 @@ function narrowTo(t: TensorValue, shape: readonly Dim[], em: GraphEmitter, who: 
  */
 function scatterReduce(who: string, x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): TensorValue {
   const b = bindArgs(who, [arg("dim", "int"), arg("index", "tensor"), arg("src", "tensor"), arg("reduce", "string", { choices: ["sum", "mean", "prod", "amax", "amin"] }), opt("includeSelf", "bool", true)], args, site);
+  if (x.node.dtype !== "i32") return scatterReduceBound(who, x, b, site, em);
+  b.src = inFloat(b.src, em, who, site);
+  return backToInt(scatterReduceBound(who, inFloat(x, em, who, site), b, site, em), em, who, site);
+}
+
+function scatterReduceBound(who: string, x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter): TensorValue {
   const rank = x.node.shape.length;
   const dim = dimOf(b.dim, rank, who, site, b);
   const size = fixedDim(who, x, dim, site);

@@ -5,7 +5,7 @@ const lazy = (eager: string) =>
   `lazy modules shape their parameters at the first call, and tsdp creates every parameter before forward runs; give the input size: new nn.${eager}(inFeatures, …)`;
 
 /** Results whose size is the number of elements found: a compiled kernel's shapes are fixed when it is compiled. */
-export const dataShaped = (name: string) =>
+const dataShaped = (name: string) =>
   `${name}'s result has as many elements as the data selects, a size known only at run time, and tsdp's shapes are fixed at compile time; keep the full shape and mask instead (F.where(mask, x, 0), x.maskedFill(mask.logicalNot(), 0), a dense dispatch by a one-hot matrix, or a sum of x times the mask)`;
 
 /** The same names as tensor methods (x.nonzero(), x.masked_select(mask)). */

@@ -283,7 +283,7 @@ function sortedByRank(x: TensorValue, dim: number, n: number, largest: boolean, 
  * it, reporting the run's last element (torch.mode's documented example: column [0, 0, 2, 2, 1]
  * gives 0 at index 1). The counts compare every pair along dim (n² per slice, as sortedByRank); the
  * value is taken at its index, so the gradient reaches that element alone (derivatives.yaml's
- * value_selecting_reduction_backward). NaN equals nothing, so it is the mode only of all-NaN slices.
+ * value_selecting_reduction_backward). NaN equals nothing: it is the mode only of an all-NaN slice.
  */
 function mode(x: TensorValue, dimArg: number, keepdim: boolean, site: CallSite, em: GraphEmitter, who: string): { values: TensorValue; indices: TensorValue } {
   const c = ops(em, who, site);
@@ -297,10 +297,14 @@ function mode(x: TensorValue, dimArg: number, keepdim: boolean, site: CallSite, 
   const count = c.op("sum", [c.op("eq", [mine, theirs])], { dims: [shape.length], keepdim: false });
   const along = { dims: [dim], keepdim: true };
   const frequent = c.op("eq", [count, c.op("amax", [count], along)]);
-  // the smallest of the most frequent: the others stand in as the slice's largest value
-  const smallest = c.op("neg", [c.op("amax", [c.op("neg", [c.op("where", [frequent, key, c.op("amax", [key], along)])])], along)]);
+  // the smallest of the most frequent: the others stand in as +∞ (not the slice's largest value, which
+  // is NaN where the slice holds one: a NaN counts 0, and is never among the most frequent of a slice
+  // with a number in it)
+  const smallest = c.op("neg", [c.op("amax", [c.op("neg", [c.op("where", [frequent, key, infinity(1, em, who, site)])])], along)]);
   const positions = c.op("to_float", [positionsAlong(shape, dim, n, em, who, site)]);
-  const index = c.op("to_int", [c.op("amax", [c.op("where", [c.op("eq", [key, smallest]), positions, -1])], along)]);
+  // its last index; an all-NaN slice matches nothing: NaN at index 0, as PyTorch's CPU kernel gives
+  // for a short one (its sort leaves the unordered NaNs in place, and the first run of 1 wins)
+  const index = c.op("to_int", [c.op("amax", [c.op("where", [c.op("eq", [key, smallest]), positions, 0])], along)]);
   const values = em.tensor("take", [x, index], { dim, mode: "elementwise" }, who, site);
   const drop = (v: TensorValue) => (keepdim ? v : c.reshape(v, shape.filter((_, i) => i !== dim)));
   return { values: drop(values), indices: drop(index) };
@@ -691,11 +695,22 @@ export function queryFunctions(em: GraphEmitter): [string, BuiltinFunction][] {
  */
 function randint(args: Value[], site: CallSite, em: GraphEmitter): Value {
   const who = "F.randint";
-  const withLow = typeof args[1] === "number";
+  const withLow = givesLow(args, 1);
   const b = bindArgs(who, [...(withLow ? [arg("low", "int")] : []), arg("high", "int"), arg("size", "any"), opt("dtype", "string", "int64", { choices: ["int32", "int64"] }), opt("device", "any", null, { nullable: true })], args, site);
   const low: number = b.low ?? 0;
   if (!(b.high > low)) fail("invalidArgument", `${who}: high must exceed low, got [${low}, ${b.high})`, site.loc);
   return integersDrawn(sizes(who, b.size, site), low, b.high, site, em, who);
+}
+
+/**
+ * Whether a call of randint's two forms, (…, high, …) and (…, low, high, …), gives low: a number
+ * where high would stand after it, low as a keyword, or high as one after a number
+ * (torch.randint(2, high=5, size=(3,)) and randint_like(x, 2, high=5) take 2 as low).
+ */
+function givesLow(args: readonly Value[], highAt: number): boolean {
+  if (typeof args[highAt] === "number") return true;
+  const keywords = args.at(-1);
+  return keywords instanceof ObjectValue && (keywords.props.has("low") || (keywords.props.has("high") && typeof args[highAt - 1] === "number"));
 }
 
 /** Integers uniform in [low, high) of `shape`, int32 (the sample op refuses a range past ±2²⁴, which the kernels' floats would not hold). */
@@ -709,7 +724,7 @@ function integersDrawn(shape: readonly Dim[], low: number, high: number, site: C
  */
 function randintLike(args: Value[], site: CallSite, em: GraphEmitter): Value {
   const who = "F.randintLike";
-  const withLow = typeof args[2] === "number";
+  const withLow = givesLow(args, 2);
   const b = bindArgs(who, [arg("input", "tensor"), ...(withLow ? [arg("low", "int")] : []), arg("high", "int"), opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64"] }), opt("device", "any", null, { nullable: true })], args, site);
   const low: number = b.low ?? 0;
   if (!(b.high > low)) fail("invalidArgument", `${who}: high must exceed low, got [${low}, ${b.high})`, site.loc);

@@ -1,7 +1,8 @@
 // Forms a port writes that the compiler takes and the dsl typings must take too (port57: each was a
 // tsc error): nn.Dropout(p, inplace) and its options object, nn.Parameter's and registerBuffer's
 // option objects, F.linear with a null bias (PyTorch's None); gap59: sort/argsort/topk with their
-// keyword arguments as options (torch.sort(x, stable=True), x.topk(k, largest=False)). tsc checks this file with the rest of
+// keyword arguments as options (torch.sort(x, stable=True), x.topk(k, largest=False)); rev60: randint's
+// high as a keyword after low (torch.randint_like(x, 2, high=5)). tsc checks this file with the rest of
 // the project (test/typecheck.test.ts); test/pytorch-spellings.test.ts lowers it.
 import { F, nn, type Batch, type Tensor } from "tsdp/dsl";
 
@@ -19,6 +20,7 @@ export class PortForms extends nn.Module {
   forward(x: Tensor<[Batch, 3]>) {
     const y = this.dropOptions(this.drop(F.linear(x, this.w, this.bias)));
     const order = F.sort(y, { stable: true }).indices.float().add(y.argsort(-1, { descending: true, stable: true }).float());
-    return y.add(order).add(y.sort(-1, true, { stable: true }).values).add(F.topk(y, 3, { largest: false }).values).add(y.topk(3, -1, { sorted: true }).values);
+    const drawn = F.randintLike(y, 2, { high: 5 }).add(F.randint(2, { high: 5, size: [y.size(0), 3] }).float());
+    return y.add(order).add(drawn).add(y.sort(-1, true, { stable: true }).values).add(F.topk(y, 3, { largest: false }).values).add(y.topk(3, -1, { sorted: true }).values);
   }
 }
