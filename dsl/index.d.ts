@@ -2298,19 +2298,20 @@ export namespace F {
    */
   function stft(input: Tensor, nFft: number, options: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: "reflect" | "constant" | "replicate"; normalized?: boolean; onesided?: boolean | null; returnComplex: true }): ComplexTensor;
   function stft(input: Tensor, nFft: number, options: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: "reflect" | "constant" | "replicate"; normalized?: boolean; onesided?: boolean | null; returnComplex: false }): Tensor;
-  interface WindowOptions { dtype?: "float32" | null; device?: unknown; requiresGrad?: boolean }
+  /** A window factory's keywords (not F.unfold's WindowOptions: one interface name would merge the two). */
+  interface WindowFactoryOptions { dtype?: "float32" | null; device?: unknown; requiresGrad?: boolean }
   /** torch.hann_window(N, periodic = true): 0.5 − 0.5·cos(2πk/M), M = N (periodic) or N − 1. */
-  function hannWindow(windowLength: number, periodic?: boolean, options?: WindowOptions): Tensor;
-  function hannWindow(windowLength: number, options?: WindowOptions & { periodic?: boolean }): Tensor;
+  function hannWindow(windowLength: number, periodic?: boolean, options?: WindowFactoryOptions): Tensor;
+  function hannWindow(windowLength: number, options?: WindowFactoryOptions & { periodic?: boolean }): Tensor;
   /** torch.hamming_window: α − β·cos(2πk/M) (α 0.54, β 0.46). */
   function hammingWindow(windowLength: number, periodic?: boolean, alpha?: number, beta?: number): Tensor;
-  function hammingWindow(windowLength: number, options?: WindowOptions & { periodic?: boolean; alpha?: number; beta?: number }): Tensor;
+  function hammingWindow(windowLength: number, options?: WindowFactoryOptions & { periodic?: boolean; alpha?: number; beta?: number }): Tensor;
   /** torch.blackman_window: 0.42 − 0.5·cos(2πk/M) + 0.08·cos(4πk/M). */
-  function blackmanWindow(windowLength: number, periodic?: boolean, options?: WindowOptions): Tensor;
-  function blackmanWindow(windowLength: number, options?: WindowOptions & { periodic?: boolean }): Tensor;
+  function blackmanWindow(windowLength: number, periodic?: boolean, options?: WindowFactoryOptions): Tensor;
+  function blackmanWindow(windowLength: number, options?: WindowFactoryOptions & { periodic?: boolean }): Tensor;
   /** torch.bartlett_window: 1 − |2k/M − 1|. */
-  function bartlettWindow(windowLength: number, periodic?: boolean, options?: WindowOptions): Tensor;
-  function bartlettWindow(windowLength: number, options?: WindowOptions & { periodic?: boolean }): Tensor;
+  function bartlettWindow(windowLength: number, periodic?: boolean, options?: WindowFactoryOptions): Tensor;
+  function bartlettWindow(windowLength: number, options?: WindowFactoryOptions & { periodic?: boolean }): Tensor;
   /**
    * torch.multinomial: numSamples int32 category indices per row of a 1-D or 2-D tensor of
    * non-negative weights (last dim the categories), drawn in forward; without replacement by
