@@ -109,7 +109,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   permute(...dims: number[]): Tensor;
   unsqueeze(dim: number): Tensor;
   squeeze(dim?: number | readonly number[]): Tensor;
-  contiguous(): Tensor;
+  contiguous(options?: { memoryFormat?: unknown }): Tensor;
   /** The same values, cut from the gradient: nothing flows back through it (PyTorch's detach). */
   detach(): Tensor;
   /** In a constructor, on a parameter (this.fc.weight, an nn.Parameter field): false freezes it. */
@@ -328,7 +328,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   newZeros(size: readonly number[]): Tensor;
   newOnes(...size: number[]): Tensor;
   newOnes(size: readonly number[]): Tensor;
-  newFull(size: readonly number[], fillValue: number): Tensor;
+  newFull(size: readonly number[], fillValue: number, options?: { dtype?: "float32" | "int32" | "int64" | "bool"; device?: unknown; requiresGrad?: boolean }): Tensor;
   /** matmul of two matrices (torch.mm) */
   mm(other: Tensor): Tensor;
   /** matmul of two 3-D batches of matrices (torch.bmm) */
@@ -364,7 +364,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   logSoftmax(dim: number, options?: { dtype?: "float32" }): Tensor;
   logSoftmax(options: { dim: number; dtype?: "float32" }): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
-  cumsum(dim: number): Tensor;
+  cumsum(dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
+  cumsum(options: { dim: number; dtype?: DType | "int64" | null }): Tensor;
   /** Running products along a fixed-size dim: torch.cumprod (its gradient exact where there are zeros). */
   cumprod(dim: number): Tensor;
   /** The product along dim (torch.prod), or of every element (fixed sizes only); its gradient is exact where elements are zero. */
@@ -433,7 +434,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** Converted to other's dtype (x.type_as(y)). */
   typeAs(other: Tensor): Tensor;
   /** Itself: every tensor is on the model's GPU. */
-  cuda(device?: unknown): Tensor;
+  cuda(device?: unknown, nonBlocking?: boolean): Tensor;
+  cuda(options: { device?: unknown; nonBlocking?: boolean }): Tensor;
   /** A constructor's constant as it is (compile-time data, as before .tolist()); refused on a tensor of forward, which stays on the GPU. */
   cpu(): Tensor;
   /** Reshaped to other's shape (x.view_as(y)). */
@@ -512,7 +514,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   swapaxes(axis0: number, axis1: number): Tensor;
   swapdims(dim0: number, dim1: number): Tensor;
   /** torch.tensor(data) with this tensor's dtype (float32) */
-  newTensor(data: number | readonly unknown[]): Tensor;
+  newTensor(data: number | readonly unknown[], options?: { dtype?: "float32" | "int32" | "int64" }): Tensor;
   /** 1 with probability this[i] (or p for every element), else 0, drawn on every call, as torch's x.bernoulli(). */
   bernoulli(p?: number): Tensor;
   /** 1 where this is 0, else 0 (PyTorch's ~mask). */
@@ -632,6 +634,29 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    * theirs. index and src have one shape, this one's except along dim.
    */
   scatterReduce(dim: number, index: Tensor<Shape, "int32">, src: Tensor, reduce: "sum" | "mean" | "prod" | "amax" | "amin", options?: { includeSelf?: boolean }): Tensor;
+  /** x.new(2, 3): PyTorch's legacy constructor, uninitialized as newEmpty. */
+  "new"(...size: number[]): Tensor;
+  "new"(size: readonly number[]): Tensor;
+  /** x.reshape(other.shape) */
+  reshapeAs(other: Tensor): Tensor;
+  /** [std, mean] (torch.std_mean), with var's arguments */
+  stdMean(dim?: number | readonly number[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
+  stdMean(dim: number | readonly number[] | null, options: { unbiased?: boolean; keepdim?: boolean; correction?: number | null }): [Tensor, Tensor];
+  stdMean(options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number | null }): [Tensor, Tensor];
+  /** [var, mean] (torch.var_mean) */
+  varMean(dim?: number | readonly number[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
+  varMean(dim: number | readonly number[] | null, options: { unbiased?: boolean; keepdim?: boolean; correction?: number | null }): [Tensor, Tensor];
+  varMean(options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number | null }): [Tensor, Tensor];
+  /** Square matrices [..., n, n]: the inverse, the determinant, its log (NaN where negative), and (sign, log|det|). */
+  inverse(): Tensor;
+  det(): Tensor;
+  logdet(): Tensor;
+  slogdet(): SlogdetResult;
+  /** torch.searchsorted(self, values): self's rows sorted; int32 positions of values. */
+  searchsorted(values: Tensor, options?: { right?: boolean; side?: "left" | "right"; outInt32?: boolean }): Tensor<Shape, "int32">;
+  /** torch.bucketize(self, boundaries): the bucket of each element among 1-D sorted boundaries. */
+  bucketize(boundaries: Tensor, options?: { right?: boolean; outInt32?: boolean }): Tensor<Shape, "int32">;
+  takeAlongDim(indices: Tensor<Shape, "int32">, dim: number): Tensor;
   /** index_select's inverse: source's slice j added at index[j] along dim (times alpha). */
   indexAdd(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
   /** source's slice j written at index[j] along dim (torch.index_copy; x[idx] = source for dim 0). */
@@ -650,6 +675,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
  * `const [values, indices] = x.max(1)` as PyTorch's tuple unpacks. A pair without the array's
  * values() method, whose name the named field takes (a tuple & { values } typed it Tensor & a function).
  */
+/** torch.slogdet's (sign, logabsdet): by name or destructured. */
+export type SlogdetResult = readonly [Tensor, Tensor] & { readonly sign: Tensor; readonly logabsdet: Tensor };
+/** torch.qr's (Q, R): by name or destructured. */
+export type QrResult = readonly [Tensor, Tensor] & { readonly Q: Tensor; readonly R: Tensor };
 export type MaxResult = Omit<readonly [Tensor, Tensor<Shape, "int32">], "values"> & {
   readonly values: Tensor;
   readonly indices: Tensor<Shape, "int32">;
@@ -816,11 +845,14 @@ export namespace nn {
    * indices of the maxima in each H×W plane, as PyTorch's, for nn.MaxUnpool2d. Average pooling:
    * divisorOverride, a number that divides every window's sum instead of its size.
    */
-  interface Pool2dOptions { stride?: Size2 | null; padding?: Size2; ceilMode?: boolean; countIncludePad?: boolean; dilation?: Size2; returnIndices?: boolean; divisorOverride?: number | null }
+  /** What max and average pooling share; each adds its own (the compiler refuses the other's). */
+  interface Pool2dOptions { stride?: Size2 | null; padding?: Size2; ceilMode?: boolean }
+  interface MaxPool2dOptions extends Pool2dOptions { dilation?: Size2; returnIndices?: boolean }
+  interface AvgPool2dOptions extends Pool2dOptions { countIncludePad?: boolean; divisorOverride?: number | null }
   /** With returnIndices true it gives [values, indices] (`const [y, idx] = this.pool(x)`). */
   class MaxPool2d<R extends boolean = false> extends Module {
-    constructor(kernelSize: Size2, options?: Pool2dOptions & { returnIndices?: R });
-    constructor(options: Pool2dOptions & { returnIndices?: R } & { kernelSize: Size2 });
+    constructor(kernelSize: Size2, options?: MaxPool2dOptions & { returnIndices?: R });
+    constructor(options: MaxPool2dOptions & { returnIndices?: R } & { kernelSize: Size2 });
     constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: Size2, returnIndices?: R, ceilMode?: boolean);
   }
   interface MaxPool2d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
@@ -836,9 +868,9 @@ export namespace nn {
   }
   interface MaxUnpool1d { (x: Tensor, indices: Tensor<Shape, "int32">, outputSize?: readonly number[] | null): Tensor }
   class AvgPool2d extends Module {
-    constructor(kernelSize: Size2, options?: Pool2dOptions);
-    constructor(options: Pool2dOptions & { kernelSize: Size2 });
-    constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean);
+    constructor(kernelSize: Size2, options?: AvgPool2dOptions);
+    constructor(options: AvgPool2dOptions & { kernelSize: Size2 });
+    constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null);
   }
   interface AvgPool2d { (x: Tensor): Tensor }
   class AdaptiveAvgPool2d extends Module {
@@ -854,8 +886,8 @@ export namespace nn {
   }
   interface MaxPool1d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
   class AvgPool1d extends Module {
-    constructor(kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean);
-    constructor(kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean });
+    constructor(kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null);
+    constructor(kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
     constructor(options: { kernelSize: number; stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean });
   }
   interface AvgPool1d { (x: Tensor): Tensor }
@@ -875,7 +907,8 @@ export namespace nn {
   interface Dropout extends DropoutSettings { (x: Tensor): Tensor }
   /** Whole channels of [N, C, H, W] (Dropout1d: [N, C, L]) zeroed with probability p in training, the rest scaled by 1/(1 − p). */
   class Dropout2d extends Module {
-    constructor(p?: number);
+    constructor(p?: number, inplace?: boolean);
+    constructor(options: { p?: number; inplace?: boolean });
   }
   interface Dropout2d { (x: Tensor): Tensor }
   /** Whole channels of [N, C, D, H, W] zeroed with probability p in training, the rest scaled by 1/(1 − p). */
@@ -901,9 +934,15 @@ export namespace nn {
   class Fold extends Module { constructor(outputSize: Size2, kernelSize: Size2, options?: { dilation?: Size2; padding?: Size2; stride?: Size2 }) }
   interface Fold { (x: Tensor): Tensor }
   /** (Σ_window x^p)^(1/p) over each window, as torch.nn.LPPool2d / LPPool1d. */
-  class LPPool2d extends Module { constructor(normType: number, kernelSize: Size2, stride?: Size2 | null) }
+  class LPPool2d extends Module {
+    constructor(normType: number, kernelSize: Size2, stride?: Size2 | null, ceilMode?: boolean);
+    constructor(normType: number, kernelSize: Size2, options: { stride?: Size2 | null; ceilMode?: boolean });
+  }
   interface LPPool2d { (x: Tensor): Tensor }
-  class LPPool1d extends Module { constructor(normType: number, kernelSize: number, stride?: number | null) }
+  class LPPool1d extends Module {
+    constructor(normType: number, kernelSize: number, stride?: number | null, ceilMode?: boolean);
+    constructor(normType: number, kernelSize: number, options: { stride?: number | null; ceilMode?: boolean });
+  }
   interface LPPool1d { (x: Tensor): Tensor }
   /** y_o = x1ᵀ·A_o·x2 + b_o: weight [out, in1, in2], bias [out], as torch.nn.Bilinear. */
   class Bilinear extends Module {
@@ -921,7 +960,8 @@ export namespace nn {
   }
   interface EmbeddingBag { (input: Tensor<Shape, "int32">, offsets?: null, perSampleWeights?: Tensor | null): Tensor }
   class Dropout1d extends Module {
-    constructor(p?: number);
+    constructor(p?: number, inplace?: boolean);
+    constructor(options: { p?: number; inplace?: boolean });
   }
   interface Dropout1d { (x: Tensor): Tensor }
 
@@ -1823,7 +1863,7 @@ export namespace F {
   function argsort(input: Tensor, dim: number, options: { descending?: boolean; stable?: boolean }): Tensor<Shape, "int32">;
   function meshgrid(tensors: readonly Tensor[], options?: { indexing?: "ij" | "xy" }): Tensor[];
   /** F.gumbel_softmax: softmax((logits + Gumbel noise)/tau) drawn each call; hard: one-hot in value, the soft gradient */
-  function gumbelSoftmax(logits: Tensor, options?: { tau?: number; hard?: boolean; dim?: number }): Tensor;
+  function gumbelSoftmax(logits: Tensor, options?: { tau?: number; hard?: boolean; eps?: number; dim?: number }): Tensor;
   function pixelShuffle(input: Tensor, upscaleFactor: number): Tensor;
   function pixelUnshuffle(input: Tensor, downscaleFactor: number): Tensor;
   function meshgrid(...tensors: (Tensor | { indexing?: "ij" | "xy" })[]): Tensor[];
@@ -1879,7 +1919,9 @@ export namespace F {
   function nanmedian(input: Tensor, dim: number, keepdim?: boolean): MaxResult;
   function nanquantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
   /** torch.diag_embed (offset 0, the last two dims): the last dim on a diagonal */
-  function diagEmbed(input: Tensor): Tensor;
+  /** offset 0 and dims −2, −1 only: the diagonal of the last two dims */
+  function diagEmbed(input: Tensor, offset?: 0, dim1?: -2, dim2?: -1): Tensor;
+  function diagEmbed(input: Tensor, options: { offset?: 0; dim1?: -2; dim2?: -1 }): Tensor;
   function sliceScatter(input: Tensor, src: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor;
   function sliceScatter(input: Tensor, src: Tensor, options: { dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
   function selectScatter(input: Tensor, src: Tensor, dim: number, index: number): Tensor;
@@ -1894,7 +1936,8 @@ export namespace F {
   function sinc(input: Tensor): Tensor;
   function logaddexp2(input: Tensor, other: Tensor | number): Tensor;
   /** base ** linspace(start, end, steps) */
-  function logspace(start: number, end: number, steps: number, base?: number): Tensor;
+  function logspace(start: number, end: number, steps: number, base?: number, options?: { dtype?: "float32" | null; device?: unknown; requiresGrad?: boolean }): Tensor;
+  function logspace(start: number, end: number, steps: number, options: { base?: number; dtype?: "float32" | null; device?: unknown; requiresGrad?: boolean }): Tensor;
   /** torch's other names: acos, asin, atan, acosh, asinh, atanh; abs; neg; identity; div; trunc; expand */
   function arccos(input: Tensor): Tensor;
   function arcsin(input: Tensor): Tensor;
@@ -2051,7 +2094,9 @@ export namespace F {
   /** torch.heaviside: 0 below 0, values at 0, 1 above (no gradient). */
   function heaviside(input: Tensor, values: Tensor | number): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
-  function cumsum(x: Tensor, dim: number): Tensor;
+  /** dtype: the input converted first (DETR's not_mask.cumsum(1, dtype=torch.float32)) */
+  function cumsum(x: Tensor, dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
+  function cumsum(x: Tensor, options: { dim: number; dtype?: DType | "int64" | null }): Tensor;
   function cumprod(x: Tensor, dim: number): Tensor;
   function diagonal(x: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
   /** torch.cross: without dim, the first dim of size 3 (as PyTorch's; torch.linalg.cross takes the last). */
@@ -2106,10 +2151,10 @@ export namespace F {
   function dropout3d(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
   function dropout3d(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
   /** PyTorch's F.alpha_dropout (training false by default, as PyTorch's): see nn.AlphaDropout. */
-  function alphaDropout(x: Tensor, p?: number, training?: boolean): Tensor;
-  function alphaDropout(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
-  function featureAlphaDropout(x: Tensor, p?: number, training?: boolean): Tensor;
-  function featureAlphaDropout(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
+  function alphaDropout(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
+  function alphaDropout(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
+  function featureAlphaDropout(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
+  function featureAlphaDropout(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
   function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
   interface WindowOptions { dilation?: Size2; padding?: Size2; stride?: Size2 }
   /** F.conv_transpose2d / conv_transpose1d of any weight [in, out/groups, k…]. */
@@ -2125,7 +2170,7 @@ export namespace F {
   function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, training?: boolean, momentum?: number, eps?: number): Tensor;
   function channelShuffle(x: Tensor, groups: number): Tensor;
   /** F.embedding_bag over equal-length bags (input [B, L]): see nn.EmbeddingBag. */
-  function embeddingBag(input: Tensor<Shape, "int32">, weight: Tensor, offsets?: null, options?: { mode?: "sum" | "mean" | "max"; perSampleWeights?: Tensor | null; paddingIdx?: number | null }): Tensor;
+  function embeddingBag(input: Tensor<Shape, "int32">, weight: Tensor, offsets?: null, options?: { mode?: "sum" | "mean" | "max"; perSampleWeights?: Tensor | null; paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false; sparse?: boolean; includeLastOffset?: boolean }): Tensor;
   /** The deprecated spellings of F.interpolate (upsampleBilinear aligns the corners). */
   function upsample(x: Tensor, options: nn.InterpolateOptions): Tensor;
   function upsampleNearest(x: Tensor, options: { size?: number | readonly number[]; scaleFactor?: number | readonly number[] }): Tensor;
@@ -2137,8 +2182,10 @@ export namespace F {
   function fold(x: Tensor, outputSize: Size2, kernelSize: Size2, options?: WindowOptions): Tensor;
   function fold(x: Tensor, outputSize: Size2, kernelSize: Size2, dilation?: Size2, padding?: Size2, stride?: Size2): Tensor;
   /** (Σ_window x^p)^(1/p), as torch.nn.functional.lp_pool2d / lp_pool1d. */
-  function lpPool2d(x: Tensor, normType: number, kernelSize: Size2, stride?: Size2 | null): Tensor;
-  function lpPool1d(x: Tensor, normType: number, kernelSize: number, stride?: number | null): Tensor;
+  function lpPool2d(x: Tensor, normType: number, kernelSize: Size2, stride?: Size2 | null, ceilMode?: boolean): Tensor;
+  function lpPool2d(x: Tensor, normType: number, kernelSize: Size2, options: { stride?: Size2 | null; ceilMode?: boolean }): Tensor;
+  function lpPool1d(x: Tensor, normType: number, kernelSize: number, stride?: number | null, ceilMode?: boolean): Tensor;
+  function lpPool1d(x: Tensor, normType: number, kernelSize: number, options: { stride?: number | null; ceilMode?: boolean }): Tensor;
   /** torch.floor_divide (Python's //): int32 operands give int32. */
   function floorDivide(input: Tensor, other: Tensor | number): Tensor;
   /** How many of each row's sorted values are < each value (≤ with right): torch.searchsorted, int32. */
@@ -2166,7 +2213,7 @@ export namespace F {
   function dropout2d(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, stride: Size2 | null, padding: Size2, dilation: Size2, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
   function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: Size2, ceilMode?: boolean, returnIndices?: false): Tensor;
-  function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions & { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
   /** F.max_unpool2d(input, indices, kernel_size, stride, padding, output_size) */
   function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, outputSize?: readonly number[] | null): Tensor;
   function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size2, options: { stride?: Size2 | null; padding?: Size2; outputSize?: readonly number[] | null }): Tensor;
@@ -2176,11 +2223,11 @@ export namespace F {
   function avgPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
   function adaptiveAvgPool3d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
   function adaptiveMaxPool3d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
-  function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;
-  function maxPool2d(x: Tensor, options: nn.Pool2dOptions & { kernelSize: Size2 }): Tensor;
-  function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean): Tensor;
-  function avgPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;
-  function avgPool2d(x: Tensor, options: nn.Pool2dOptions & { kernelSize: Size2 }): Tensor;
+  function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.MaxPool2dOptions & { returnIndices?: false }): Tensor;
+  function maxPool2d(x: Tensor, options: nn.MaxPool2dOptions & { kernelSize: Size2; returnIndices?: false }): Tensor;
+  function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
+  function avgPool2d(x: Tensor, kernelSize: Size2, options: nn.AvgPool2dOptions): Tensor;
+  function avgPool2d(x: Tensor, options: nn.AvgPool2dOptions & { kernelSize: Size2 }): Tensor;
   function adaptiveAvgPool2d(x: Tensor, outputSize: Size2 | readonly [number | null, number | null]): Tensor;
   /**
    * torch's complex tensors (complex64) as LLaMA's rotary embedding uses them: F.polar(abs, angle),
@@ -2328,8 +2375,8 @@ export namespace F {
   function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
   function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, dilation?: number, ceilMode?: boolean, returnIndices?: false): Tensor;
   function maxPool1d(x: Tensor, options: { kernelSize: number; stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: false }): Tensor;
-  function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean): Tensor;
-  function avgPool1d(x: Tensor, options: { kernelSize: number; stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean }): Tensor;
+  function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
+  function avgPool1d(x: Tensor, options: { kernelSize: number; stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
   function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor;
   function flatten(x: Tensor, startDim?: number, endDim?: number): Tensor;
   function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
@@ -2500,10 +2547,10 @@ export namespace F {
   function mul(input: Tensor, other: Tensor | number): Tensor;
   function div(input: Tensor, other: Tensor | number, options?: { roundingMode?: "floor" | "trunc" | null }): Tensor;
   function rsub(input: Tensor, other: Tensor | number): Tensor;
-  function sum(input: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor;
-  function sum(input: Tensor, options: { dim?: number | readonly number[]; keepdim?: boolean }): Tensor;
-  function mean(input: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor;
-  function mean(input: Tensor, options: { dim?: number | readonly number[]; keepdim?: boolean }): Tensor;
+  function sum(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" | "int32" | "int64" }): Tensor;
+  function sum(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" | "int32" | "int64" }): Tensor;
+  function mean(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" }): Tensor;
+  function mean(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" }): Tensor;
   function amax(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
   function amin(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
   function max(input: Tensor): Tensor;
@@ -2543,7 +2590,7 @@ export namespace F {
   function select(input: Tensor, dim: number, index: number): Tensor;
   function unbind(input: Tensor, dim?: number): Tensor[];
   function narrow(input: Tensor, dim: number, start: number, length: number): Tensor;
-  function clone(input: Tensor): Tensor;
+  function clone(input: Tensor, options?: { memoryFormat?: unknown }): Tensor;
   function detach(input: Tensor): Tensor;
   function split(tensor: Tensor, splitSizeOrSections: number | readonly number[], dim?: number): Tensor[];
   function chunk(tensor: Tensor, chunks: number, dim?: number): Tensor[];
@@ -2551,6 +2598,20 @@ export namespace F {
   function gather(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
   function scatter(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor | number, options?: { reduce?: "add" | "multiply" | null }): Tensor;
   function scatterAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
+  function scatterReduce(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor, reduce: "sum" | "mean" | "prod" | "amax" | "amin", options?: { includeSelf?: boolean }): Tensor;
+  /** torch.tril_indices / triu_indices: the [2, n] int32 (row, col) positions of the lower / upper triangle (offset: the diagonal's). */
+  function trilIndices(row: number, col: number, offset?: number, options?: { dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
+  function trilIndices(row: number, col: number, options: { offset?: number; dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
+  function triuIndices(row: number, col: number, offset?: number, options?: { dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
+  function triuIndices(row: number, col: number, options: { offset?: number; dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
+  /** Square matrices [..., n, n] (torch.inverse, det, logdet, slogdet) */
+  function inverse(x: Tensor): Tensor;
+  function det(x: Tensor): Tensor;
+  function logdet(x: Tensor): Tensor;
+  function slogdet(x: Tensor): SlogdetResult;
+  /** torch.qr(A, some=True): the reduced factorization; some false the complete one (rows ≤ columns). */
+  function qr(A: Tensor, some?: boolean): QrResult;
+  function qr(A: Tensor, options: { some?: boolean }): QrResult;
   function indexAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
   function indexCopy(input: Tensor, dim: number, index: Tensor<Shape, "int32">, source: Tensor): Tensor;
   function indexFill(input: Tensor, dim: number, index: Tensor<Shape, "int32">, value: number): Tensor;
