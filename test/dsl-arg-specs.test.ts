@@ -33,6 +33,11 @@ const ALLOWED: Record<string, string> = {
   ...Object.fromEntries(
     ["relu", "relu6", "elu", "leakyRelu", "hardtanh", "threshold", "celu", "selu", "rrelu", "hardsigmoid", "hardswish", "silu", "mish", "dropout"].map((n) => [`F.${n}_: inplace`, "the in-place form's own flag"]),
   ),
+  // `var` is a reserved word: a namespace cannot declare a function of that name (x.var() is declared)
+  "F.var": "a reserved word",
+  // accepted only to be refused with the way to build it (TransformerEncoder / TransformerDecoder)
+  "nn.Transformer: customEncoder": "refused with a better message",
+  "nn.Transformer: customDecoder": "refused with a better message",
 };
 
 interface Declared {
@@ -71,16 +76,22 @@ function readDeclarations(file: string): Map<string, Declared> {
   };
   for (const f of sf.getModuleOrThrow("F").getFunctions()) addSignature(of(`F.${f.getName()}`), f.getParameters());
   for (const c of sf.getModuleOrThrow("nn").getClasses()) for (const k of c.getConstructors()) addSignature(of(`nn.${c.getName()}`), k.getParameters());
-  for (const m of sf.getInterfaceOrThrow("Tensor").getMethods()) addSignature(of(`Tensor.${m.getName()}`), m.getParameters());
+  // "new"(…): quoted, as an unquoted new(…) would be a construct signature
+  for (const m of sf.getInterfaceOrThrow("Tensor").getMethods()) addSignature(of(`Tensor.${m.getName().replace(/^"(.*)"$/, "$1")}`), m.getParameters());
   return out;
 }
 
 const site = { node: undefined, loc: { file: "probe.ts", line: 1, col: 1, length: 1 } } as unknown as CallSite;
 
-/** The spec lists `call` binds; it fails (too few arguments) once they are bound. */
+/**
+ * The spec list `call` binds first: its own arguments' (it fails, too few arguments, once they are
+ * bound). Lists bound after are those of builtins it is made of (F.diagEmbed calls F.eye).
+ */
 function specsBound(call: () => void): (readonly ArgSpec[])[] {
   const lists: (readonly ArgSpec[])[] = [];
-  observeArgSpecs((specs) => lists.push(specs));
+  observeArgSpecs((specs) => {
+    if (lists.length === 0) lists.push(specs);
+  });
   try {
     call();
   } catch {
@@ -149,7 +160,7 @@ describe("dsl/index.d.ts against the compiler's argument specs", () => {
   });
 
   it("declares every F function, tensor method and nn layer the compiler binds arguments for", () => {
-    const undeclared = [...specs].filter(([name, s]) => s.lists.length > 0 && !declared.has(name)).map(([name]) => name);
+    const undeclared = [...specs].filter(([name, s]) => s.lists.length > 0 && !declared.has(name) && !(name in ALLOWED)).map(([name]) => name);
     expect(undeclared).toEqual([]);
   });
 
@@ -167,6 +178,7 @@ describe("dsl/index.d.ts against the compiler's argument specs", () => {
       const [name, arg] = key.split(": ");
       const s = specs.get(name);
       const d = declared.get(name);
+      if (arg === undefined) return !s || d !== undefined;
       if (!s || !d) return true;
       const bound = s.lists.some((l) => l.some((spec) => spec.name === arg));
       return bound === d.options.has(arg);
