@@ -1972,8 +1972,8 @@ export namespace F {
   const special: {
     expit(input: Tensor): Tensor; erf(input: Tensor): Tensor; erfc(input: Tensor): Tensor; erfinv(input: Tensor): Tensor; exp2(input: Tensor): Tensor;
     expm1(input: Tensor): Tensor; log1p(input: Tensor): Tensor; logsumexp(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
-    logSoftmax(input: Tensor, dim: number): Tensor; softmax(input: Tensor, dim: number): Tensor; xlogy(input: Tensor, other: Tensor | number): Tensor;
-    sinc(input: Tensor): Tensor; logit(input: Tensor, eps?: number): Tensor; round(input: Tensor): Tensor; ndtr(input: Tensor): Tensor; entr(input: Tensor): Tensor;
+    logSoftmax(input: Tensor, dim: number, dtype?: "float32"): Tensor; softmax(input: Tensor, dim: number, dtype?: "float32"): Tensor; xlogy(input: Tensor, other: Tensor | number): Tensor;
+    sinc(input: Tensor): Tensor; logit(input: Tensor, eps?: number): Tensor; round(input: Tensor, options?: { decimals?: number }): Tensor; ndtr(input: Tensor): Tensor; entr(input: Tensor): Tensor;
     gammaln(input: Tensor): Tensor; digamma(input: Tensor): Tensor; psi(input: Tensor): Tensor; polygamma(n: number, input: Tensor): Tensor; multigammaln(input: Tensor, p: number): Tensor;
     /** Φ⁻¹, √2·erfinv(2p − 1) */
     ndtri(input: Tensor): Tensor;
@@ -2112,6 +2112,16 @@ export namespace F {
   function randperm(n: number, options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
   /** torch.linalg: vector norms (ord 2, 1, ±Infinity, 0, any p ≥ 1), norm of vectors or matrices, matrixNorm "fro", ±1, ±Infinity; cross. */
   namespace linalg {
+    /** Square matrices [..., n, n]: the inverse, the determinant, and (sign, log|det|) */
+    function inv(A: Tensor): Tensor;
+    function det(A: Tensor): Tensor;
+    function slogdet(A: Tensor): SlogdetResult;
+    /** X with A·X = B (left) or X·A = B (left false), by A's inverse; B [..., n, k], or [n] a vector. */
+    function solve(A: Tensor, B: Tensor, options?: { left?: boolean }): Tensor;
+    /** QR of [..., m, n]: "reduced" (the default), "complete" (m ≤ n only), or "r" (R alone). */
+    function qr(A: Tensor, mode?: "reduced" | "complete"): QrResult;
+    function qr(A: Tensor, mode: "r"): { readonly R: Tensor };
+    function qr(A: Tensor, options: { mode?: "reduced" | "complete" }): QrResult;
     function vectorNorm(x: Tensor, ord?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
     function norm(x: Tensor, ord?: number | "fro" | null, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
     function norm(x: Tensor, options: { ord?: number | "fro" | null; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
