@@ -12,7 +12,7 @@
 // sum(dim?, keepdim?)): PyTorch allows every argument as a keyword, and the typings give the keyword
 // form only where ports write it; and functions with variadic arguments (x.view(2, 3)), which bind
 // no spec list.
-import { Node, Project, type ParameterDeclaration, type Type } from "ts-morph";
+import { Node, Project, type ModuleDeclaration, type ParameterDeclaration, type Type } from "ts-morph";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -35,6 +35,9 @@ const ALLOWED: Record<string, string> = {
   ),
   // `var` is a reserved word: a namespace cannot declare a function of that name (x.var() is declared)
   "F.var": "a reserved word",
+  // PyTorch's snake_case spellings, accepted as ports write them; the typings give the camelCase names
+  "F.linalg.vector_norm": "a PyTorch spelling",
+  "F.linalg.matrix_norm": "a PyTorch spelling",
   // accepted only to be refused with the way to build it (TransformerEncoder / TransformerDecoder)
   "nn.Transformer: customEncoder": "refused with a better message",
   "nn.Transformer: customDecoder": "refused with a better message",
@@ -48,12 +51,15 @@ interface Declared {
   rest: boolean;
 }
 
-/** An options object: an object type that is no tensor, module, array, tuple or function. */
+/** An object with methods: a tensor, a module, a distribution; never an options object. */
+const hasMethods = (t: Type): boolean => t.getProperties().some((p) => p.getDeclarations().some((d) => Node.isMethodSignature(d) || Node.isMethodDeclaration(d)));
+
+/** An options object: an object type that is no tensor, module, array, tuple, function or object with methods. */
 function isOptionsType(t: Type): boolean {
   const plain = (p: Type): boolean =>
     p.isIntersection()
       ? p.getIntersectionTypes().every(plain)
-      : p.isObject() && !p.isArray() && !p.isTuple() && p.getCallSignatures().length === 0 && !p.getProperty("__tsdpTensor") && !p.getProperty("training") && !p.getProperty("real");
+      : p.isObject() && !p.isArray() && !p.isTuple() && p.getCallSignatures().length === 0 && !p.getProperty("__tsdpTensor") && !p.getProperty("training") && !p.getProperty("real") && !hasMethods(p);
   const parts = (t.isUnion() ? t.getUnionTypes() : [t]).filter((p) => !p.isNull() && !p.isUndefined());
   return parts.length > 0 && parts.every(plain);
 }
@@ -74,7 +80,16 @@ function readDeclarations(file: string): Map<string, Declared> {
     if (!out.has(k)) out.set(k, { positional: [], options: new Set(), rest: false });
     return out.get(k)!;
   };
-  for (const f of sf.getModuleOrThrow("F").getFunctions()) addSignature(of(`F.${f.getName()}`), f.getParameters());
+  // F's namespaces too (F.linalg.vectorNorm, F.special.erfcx, F.fft.rfft)
+  const functions = (ns: ModuleDeclaration, prefix: string): void => {
+    for (const f of ns.getFunctions()) addSignature(of(`${prefix}.${f.getName()}`), f.getParameters());
+    for (const inner of ns.getModules()) functions(inner, `${prefix}.${inner.getName()}`);
+    // const special: { expit(input: Tensor): Tensor; … }: an object of methods, as a namespace
+    for (const v of ns.getVariableDeclarations())
+      for (const member of v.getType().getProperties())
+        for (const d of member.getDeclarations()) if (Node.isMethodSignature(d)) addSignature(of(`${prefix}.${v.getName()}.${member.getName()}`), d.getParameters());
+  };
+  functions(sf.getModuleOrThrow("F"), "F");
   for (const c of sf.getModuleOrThrow("nn").getClasses()) for (const k of c.getConstructors()) addSignature(of(`nn.${c.getName()}`), k.getParameters());
   // "new"(…): quoted, as an unquoted new(…) would be a construct signature
   for (const m of sf.getInterfaceOrThrow("Tensor").getMethods()) addSignature(of(`Tensor.${m.getName().replace(/^"(.*)"$/, "$1")}`), m.getParameters());
@@ -114,7 +129,8 @@ function compilerSpecs(): Map<string, { lists: (readonly ArgSpec[])[]; offset: n
   const probes: Value[][] = [[], [1, new ObjectValue()]];
   for (const [name, m] of Object.entries(tensorMethods)) out.set(`Tensor.${name}`, { lists: probes.flatMap((a) => specsBound(() => m(x, a, site, interp.em))), offset: 0 });
   const sameNames = (a: readonly ArgSpec[], b: readonly ArgSpec[]) => a.length === b.length && a.every((s, i) => s.name === b[i].name);
-  for (const [name, f] of F.members) {
+  const functions = [...F.members].flatMap(([name, f]): [string, Value][] => (f instanceof NamespaceValue ? [...f.members].map(([inner, g]): [string, Value] => [`${name}.${inner}`, g]) : [[name, f]]));
+  for (const [name, f] of functions) {
     if (!(f instanceof BuiltinFunction)) continue;
     const lists = [[], [x], [x, 1, new ObjectValue()]].flatMap((a) => specsBound(() => f.call(a, site)));
     const method = out.get(`Tensor.${name}`)?.lists ?? [];
