@@ -634,9 +634,6 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    * theirs. index and src have one shape, this one's except along dim.
    */
   scatterReduce(dim: number, index: Tensor<Shape, "int32">, src: Tensor, reduce: "sum" | "mean" | "prod" | "amax" | "amin", options?: { includeSelf?: boolean }): Tensor;
-  /** x.new(2, 3): PyTorch's legacy constructor, uninitialized as newEmpty. */
-  "new"(...size: number[]): Tensor;
-  "new"(size: readonly number[]): Tensor;
   /** x.reshape(other.shape) */
   reshapeAs(other: Tensor): Tensor;
   /** [std, mean] (torch.std_mean), with var's arguments */
