@@ -348,10 +348,12 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** torch.max(x, other): the elementwise maximum, as maximum. */
   max(other: Tensor): Tensor;
   amax(dim: number | readonly number[], keepdim?: boolean): Tensor;
+  amax(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   argmax(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   argmax(options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
   /** The smallest element, as max: amin, and torch.min's (values, indices) pair with a dim. */
   amin(dim: number | readonly number[], keepdim?: boolean): Tensor;
+  amin(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   min(): Tensor;
   min(dim: number, keepdim?: boolean): MaxResult;
   min(options: { dim: number; keepdim?: boolean }): MaxResult;
@@ -370,6 +372,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   cumprod(dim: number): Tensor;
   /** The product along dim (torch.prod), or of every element (fixed sizes only); its gradient is exact where elements are zero. */
   prod(dim?: number, keepdim?: boolean): Tensor;
+  prod(dim: number, options: { keepdim?: boolean }): Tensor;
   /** Elements (i, i + offset) of dims dim1 and dim2, those dims replaced by a last one: a view (a change through it shows in x). */
   diagonal(offset?: number, dim1?: number, dim2?: number): Tensor;
   /** The cross product of 3-vectors along dim (torch.cross); without dim, the first dim of size 3 (as PyTorch's). */
@@ -455,13 +458,17 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   nanToNum(options: { nan?: number; posinf?: number | null; neginf?: number | null }): Tensor;
   /** 1 where every (some) element along dim (all dims when absent) is nonzero; NaN counts as nonzero */
   all(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  all(dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   any(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  any(dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   countNonzero(dim?: number | readonly number[] | null): Tensor;
   /** torch.isin: whether each element equals one of testElements (a tensor without the batch, or a number) */
   isin(testElements: Tensor | number, options?: { assumeUnique?: boolean; invert?: boolean }): Tensor;
   /** Σ and the mean of the elements that are not NaN (torch.nansum / nanmean) */
   nansum(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  nansum(dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   nanmean(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  nanmean(dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   /** torch.diff: the n-th forward difference along dim (−1), prepend and append joined first */
   diff(n?: number, dim?: number, prepend?: Tensor | null, append?: Tensor | null): Tensor;
   diff(options: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
@@ -480,17 +487,23 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** torch.median: the lower median along dim with its index (NaN where the dim holds one); without a dim, of every element (no batch). */
   median(): Tensor;
   median(dim: number, keepdim?: boolean): MaxResult;
+  median(dim: number, options: { keepdim?: boolean }): MaxResult;
   /** The k-th smallest along dim (default −1) and its index. */
   kthvalue(k: number, dim?: number, keepdim?: boolean): MaxResult;
+  kthvalue(k: number, dim: number, options: { keepdim?: boolean }): MaxResult;
   /** torch.mode: the value seen most often along dim (of several, the smallest) and its last index */
   mode(dim?: number, keepdim?: boolean): MaxResult;
+  mode(dim: number, options: { keepdim?: boolean }): MaxResult;
   /** torch.quantile: q a number or an array (a leading dim then); NaN where the dim holds one. */
   quantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  quantile(q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   /** The lower median of the values that are not NaN, with its index (NaN where every value is). */
   nanmedian(): Tensor;
   nanmedian(dim: number, keepdim?: boolean): MaxResult;
+  nanmedian(dim: number, options: { keepdim?: boolean }): MaxResult;
   /** quantile of the values that are not NaN. */
   nanquantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  nanquantile(q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   /** torch.aminmax: { min, max } along dim, or of every element. */
   aminmax(options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor; 0: Tensor; 1: Tensor } & [Tensor, Tensor];
   fliplr(): Tensor;
@@ -1813,6 +1826,7 @@ export namespace F {
   function logit(x: Tensor, eps?: number | null): Tensor;
   function median(x: Tensor): Tensor;
   function median(x: Tensor, dim: number, keepdim?: boolean): MaxResult;
+  function median(x: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   /** torch.cartesian_prod(a, b, …) of 1-D tensors: [Π nᵢ, k], each combination in order (a itself for one). */
   function cartesianProd(...tensors: Tensor[]): Tensor;
   function exp2(x: Tensor): Tensor;
@@ -1837,11 +1851,15 @@ export namespace F {
   function isneginf(input: Tensor): Tensor;
   function nanToNum(input: Tensor, options?: { nan?: number; posinf?: number | null; neginf?: number | null }): Tensor;
   function all(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function all(input: Tensor, dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   function any(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function any(input: Tensor, dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   function countNonzero(input: Tensor, dim?: number | readonly number[] | null): Tensor;
   function isin(elements: Tensor, testElements: Tensor | number, options?: { assumeUnique?: boolean; invert?: boolean }): Tensor;
   function nansum(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function nansum(input: Tensor, dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   function nanmean(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function nanmean(input: Tensor, dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   function diff(input: Tensor, n?: number, dim?: number, prepend?: Tensor | null, append?: Tensor | null): Tensor;
   function diff(input: Tensor, options: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
   /** torch.std_mean / var_mean: [std or var, mean] over the same dims (x.std's arguments) */
@@ -1909,12 +1927,17 @@ export namespace F {
   function fliplr(input: Tensor): Tensor;
   function flipud(input: Tensor): Tensor;
   function kthvalue(input: Tensor, k: number, dim?: number, keepdim?: boolean): MaxResult;
+  function kthvalue(input: Tensor, k: number, dim: number, options: { keepdim?: boolean }): MaxResult;
   function mode(input: Tensor, dim?: number, keepdim?: boolean): MaxResult;
+  function mode(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function quantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  function quantile(input: Tensor, q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   function aminmax(input: Tensor, options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor; 0: Tensor; 1: Tensor } & [Tensor, Tensor];
   function nanmedian(input: Tensor): Tensor;
   function nanmedian(input: Tensor, dim: number, keepdim?: boolean): MaxResult;
+  function nanmedian(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function nanquantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  function nanquantile(input: Tensor, q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   /** torch.diag_embed (offset 0, the last two dims): the last dim on a diagonal */
   /** offset 0 and dims −2, −1 only: the diagonal of the last two dims */
   function diagEmbed(input: Tensor, offset?: 0, dim1?: -2, dim2?: -1): Tensor;
@@ -1969,6 +1992,7 @@ export namespace F {
   const special: {
     expit(input: Tensor): Tensor; erf(input: Tensor): Tensor; erfc(input: Tensor): Tensor; erfinv(input: Tensor): Tensor; exp2(input: Tensor): Tensor;
     expm1(input: Tensor): Tensor; log1p(input: Tensor): Tensor; logsumexp(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
+    logsumexp(input: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
     logSoftmax(input: Tensor, dim: number, dtype?: "float32"): Tensor; softmax(input: Tensor, dim: number, dtype?: "float32"): Tensor; xlogy(input: Tensor, other: Tensor | number): Tensor;
     sinc(input: Tensor): Tensor; logit(input: Tensor, eps?: number): Tensor; round(input: Tensor, options?: { decimals?: number }): Tensor; ndtr(input: Tensor): Tensor; entr(input: Tensor): Tensor;
     gammaln(input: Tensor): Tensor; digamma(input: Tensor): Tensor; psi(input: Tensor): Tensor; polygamma(n: number, input: Tensor): Tensor; multigammaln(input: Tensor, p: number): Tensor;
@@ -2120,10 +2144,12 @@ export namespace F {
     function qr(A: Tensor, mode: "r"): { readonly R: Tensor };
     function qr(A: Tensor, options: { mode?: "reduced" | "complete" }): QrResult;
     function vectorNorm(x: Tensor, ord?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+    function vectorNorm(x: Tensor, ord: number | "fro", dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
     function norm(x: Tensor, ord?: number | "fro" | null, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
     function norm(x: Tensor, options: { ord?: number | "fro" | null; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
     /** "fro", or ord ±1 (largest/smallest column sum of |x|), ±Infinity (row sum) */
     function matrixNorm(x: Tensor, ord?: "fro" | number, dim?: readonly [number, number], keepdim?: boolean): Tensor;
+    function matrixNorm(x: Tensor, ord: "fro" | number, dim: readonly [number, number], options: { keepdim?: boolean }): Tensor;
     /** torch.linalg.cross: the cross product of 3-vectors along dim (the last by default). */
     function cross(x: Tensor, other: Tensor, dim?: number): Tensor;
     /** A·B·…·Z of two or more matrices; the first may be a 1-D row vector, the last a 1-D column vector. */
@@ -2135,6 +2161,7 @@ export namespace F {
     function matrixPower(A: Tensor, n: number): Tensor;
   }
   function prod(x: Tensor, dim?: number, keepdim?: boolean): Tensor;
+  function prod(x: Tensor, dim: number, options: { keepdim?: boolean }): Tensor;
   function logcumsumexp(x: Tensor, dim: number): Tensor;
   function cummax(x: Tensor, dim: number): MaxResult;
   function cummin(x: Tensor, dim: number): MaxResult;
@@ -2559,15 +2586,21 @@ export namespace F {
   function mean(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" }): Tensor;
   function mean(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" }): Tensor;
   function amax(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
+  function amax(input: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   function amin(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
+  function amin(input: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   function max(input: Tensor): Tensor;
   function max(input: Tensor, dim: number, keepdim?: boolean): MaxResult;
+  function max(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function max(input: Tensor, other: Tensor): Tensor;
   function min(input: Tensor): Tensor;
   function min(input: Tensor, dim: number, keepdim?: boolean): MaxResult;
+  function min(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function min(input: Tensor, other: Tensor): Tensor;
   function argmax(input: Tensor, dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
+  function argmax(input: Tensor, dim: number, options: { keepdim?: boolean }): Tensor<Shape, "int32">;
   function argmin(input: Tensor, dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
+  function argmin(input: Tensor, dim: number, options: { keepdim?: boolean }): Tensor<Shape, "int32">;
   function numel(input: Tensor): number;
   function gt(input: Tensor, other: Tensor | number): Tensor;
   function ge(input: Tensor, other: Tensor | number): Tensor;

@@ -7,11 +7,12 @@
 // contributes its keys, whatever its type's spelling: interface, intersection, Omit<…>).
 //
 // A spec name is accepted by the typings when they take it as an option key or have a positional
-// parameter at its index (positional names are invisible to tsc). Not compared: the keyword spelling
-// of an argument the typings take only by position (x.sum({ dim: 1 }) where the typing has
-// sum(dim?, keepdim?)): PyTorch allows every argument as a keyword, and the typings give the keyword
-// form only where ports write it; and functions with variadic arguments (x.view(2, 3)), which bind
-// no spec list.
+// parameter at its index (positional names are invisible to tsc) — except keepdim, which PyTorch code
+// writes as a keyword (x.amax(1, keepdim=True) → x.amax(1, { keepdim: true })): the typings must
+// take it as an option key too. Not compared: the keyword spelling of other arguments the typings
+// take only by position (x.topk({ k: 3 })): PyTorch allows every argument as a keyword, and the
+// typings give the keyword form where ports write it; and functions with variadic arguments
+// (x.view(2, 3)), which bind no spec list.
 import { Node, Project, type ModuleDeclaration, type ParameterDeclaration, type Type } from "ts-morph";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -142,6 +143,9 @@ function compilerSpecs(): Map<string, { lists: (readonly ArgSpec[])[]; offset: n
   return out;
 }
 
+/** Arguments PyTorch code writes as keywords: the typings must take them in an options object. */
+const KEYWORDS = new Set(["keepdim"]);
+
 interface Mismatch {
   readonly name: string;
   /** Bound by the compiler, refused by tsc. */
@@ -154,7 +158,8 @@ function compare(name: string, lists: readonly (readonly ArgSpec[])[], offset: n
   const untyped = new Set<string>();
   for (const list of lists)
     list.forEach((s, i) => {
-      if (!d.options.has(s.name) && !d.positional[i + offset] && !d.rest) untyped.add(s.name);
+      if (d.options.has(s.name)) return;
+      if (KEYWORDS.has(s.name) || (!d.positional[i + offset] && !d.rest)) untyped.add(s.name);
     });
   const bound = new Set(lists.flatMap((l) => l.map((s) => s.name)));
   const unbound = [...d.options].filter((k) => !bound.has(k));
