@@ -64,6 +64,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   readonly shape: readonly number[];
   size(): readonly number[];
   size(dim: number): number;
+  size(options: { dim: number }): number;
   dim(): number;
   /** x.type("float32"): a conversion, as x.to; x.type(): PyTorch's type name ("torch.cuda.FloatTensor") */
   type(): string;
@@ -108,7 +109,9 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   transpose(dim0: number, dim1: number): Tensor;
   permute(...dims: number[]): Tensor;
   unsqueeze(dim: number): Tensor;
+  unsqueeze(options: { dim: number }): Tensor;
   squeeze(dim?: number | readonly number[]): Tensor;
+  squeeze(options: { dim?: number | readonly number[] }): Tensor;
   contiguous(options?: { memoryFormat?: unknown }): Tensor;
   /** The same values, cut from the gradient: nothing flows back through it (PyTorch's detach). */
   detach(): Tensor;
@@ -348,11 +351,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** torch.max(x, other): the elementwise maximum, as maximum. */
   max(other: Tensor): Tensor;
   amax(dim: number | readonly number[], keepdim?: boolean): Tensor;
+  amax(options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   amax(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   argmax(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   argmax(options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
   /** The smallest element, as max: amin, and torch.min's (values, indices) pair with a dim. */
   amin(dim: number | readonly number[], keepdim?: boolean): Tensor;
+  amin(options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   amin(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   min(): Tensor;
   min(dim: number, keepdim?: boolean): MaxResult;
@@ -370,33 +375,44 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   cumsum(options: { dim: number; dtype?: DType | "int64" | null }): Tensor;
   /** Running products along a fixed-size dim: torch.cumprod (its gradient exact where there are zeros). */
   cumprod(dim: number): Tensor;
+  cumprod(options: { dim: number }): Tensor;
   /** The product along dim (torch.prod), or of every element (fixed sizes only); its gradient is exact where elements are zero. */
   prod(dim?: number, keepdim?: boolean): Tensor;
+  prod(options: { dim?: number; keepdim?: boolean }): Tensor;
   prod(dim: number, options: { keepdim?: boolean }): Tensor;
   /** Elements (i, i + offset) of dims dim1 and dim2, those dims replaced by a last one: a view (a change through it shows in x). */
   diagonal(offset?: number, dim1?: number, dim2?: number): Tensor;
   /** The cross product of 3-vectors along dim (torch.cross); without dim, the first dim of size 3 (as PyTorch's). */
   cross(other: Tensor, dim?: number | null): Tensor;
+  cross(other: Tensor, options: { dim?: number | null }): Tensor;
   /** |x − other| ≤ atol + rtol·|other| as a 0/1 mask (torch.isclose). */
   isclose(other: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
   /** log Σ_{k ≤ i} exp(x_k) along a fixed-size dim: torch.logcumsumexp. */
   logcumsumexp(dim: number): Tensor;
+  logcumsumexp(options: { dim: number }): Tensor;
   /** The running maximum and where it was (a tie takes the later index), as torch.cummax. */
   cummax(dim: number): MaxResult;
+  cummax(options: { dim: number }): MaxResult;
   cummin(dim: number): MaxResult;
+  cummin(options: { dim: number }): MaxResult;
   /** log Σ exp over dim (its max taken out first): torch.logsumexp. */
   logsumexp(dim: number | readonly number[], keepdim?: boolean): Tensor;
+  logsumexp(options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   logsumexp(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   /** Σ(x − mean)² / (N − correction) over dim (not the batch); unbiased (correction 1) by default. */
   var(dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+  var(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean }): Tensor;
   /** The legacy overload var(unbiased): over every element. */
   var(unbiased: boolean): Tensor;
   var(dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
+  var(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
   /** √var, with var's arguments. */
   std(dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+  std(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean }): Tensor;
   /** The legacy overload std(unbiased): over every element. */
   std(unbiased: boolean): Tensor;
   std(dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
+  std(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
 
   // clamp and the elementwise extremes (torch.clamp, torch.maximum/minimum)
   /** min(max(x, min), max); either bound may be null; the gradient passes at the bounds, as PyTorch's. */
@@ -445,6 +461,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   viewAs(other: Tensor): Tensor;
   /** dim (of fixed size) viewed as `sizes`; one −1 takes the rest (x.unflatten). */
   unflatten(dim: number, sizes: readonly number[]): Tensor;
+  unflatten(options: { dim: number; sizes: readonly number[] }): Tensor;
   /** torch.where(condition, this, other) */
   where(condition: Tensor, other: Tensor | number): Tensor;
   /** 0/1 masks: NaN, ±∞, finite, +∞, −∞ */
@@ -458,16 +475,21 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   nanToNum(options: { nan?: number; posinf?: number | null; neginf?: number | null }): Tensor;
   /** 1 where every (some) element along dim (all dims when absent) is nonzero; NaN counts as nonzero */
   all(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  all(options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   all(dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   any(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  any(options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   any(dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   countNonzero(dim?: number | readonly number[] | null): Tensor;
+  countNonzero(options: { dim?: number | readonly number[] | null }): Tensor;
   /** torch.isin: whether each element equals one of testElements (a tensor without the batch, or a number) */
   isin(testElements: Tensor | number, options?: { assumeUnique?: boolean; invert?: boolean }): Tensor;
   /** Σ and the mean of the elements that are not NaN (torch.nansum / nanmean) */
   nansum(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  nansum(options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   nansum(dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   nanmean(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  nanmean(options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   nanmean(dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   /** torch.diff: the n-th forward difference along dim (−1), prepend and append joined first */
   diff(n?: number, dim?: number, prepend?: Tensor | null, append?: Tensor | null): Tensor;
@@ -487,22 +509,28 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** torch.median: the lower median along dim with its index (NaN where the dim holds one); without a dim, of every element (no batch). */
   median(): Tensor;
   median(dim: number, keepdim?: boolean): MaxResult;
+  median(options: { dim: number; keepdim?: boolean }): MaxResult;
   median(dim: number, options: { keepdim?: boolean }): MaxResult;
   /** The k-th smallest along dim (default −1) and its index. */
   kthvalue(k: number, dim?: number, keepdim?: boolean): MaxResult;
+  kthvalue(k: number, options: { dim?: number; keepdim?: boolean }): MaxResult;
   kthvalue(k: number, dim: number, options: { keepdim?: boolean }): MaxResult;
   /** torch.mode: the value seen most often along dim (of several, the smallest) and its last index */
   mode(dim?: number, keepdim?: boolean): MaxResult;
+  mode(options: { dim?: number; keepdim?: boolean }): MaxResult;
   mode(dim: number, options: { keepdim?: boolean }): MaxResult;
   /** torch.quantile: q a number or an array (a leading dim then); NaN where the dim holds one. */
   quantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  quantile(q: number | readonly number[], options: { dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   quantile(q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   /** The lower median of the values that are not NaN, with its index (NaN where every value is). */
   nanmedian(): Tensor;
   nanmedian(dim: number, keepdim?: boolean): MaxResult;
+  nanmedian(options: { dim: number; keepdim?: boolean }): MaxResult;
   nanmedian(dim: number, options: { keepdim?: boolean }): MaxResult;
   /** quantile of the values that are not NaN. */
   nanquantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  nanquantile(q: number | readonly number[], options: { dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   nanquantile(q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   /** torch.aminmax: { min, max } along dim, or of every element. */
   aminmax(options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor; 0: Tensor; 1: Tensor } & [Tensor, Tensor];
@@ -523,6 +551,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   tile(...dims: number[]): Tensor;
   /** each element `repeats` times in a row along dim (the flattened tensor without one); an integer count */
   repeatInterleave(repeats: number, dim?: number): Tensor;
+  repeatInterleave(repeats: number, options: { dim?: number }): Tensor;
   movedim(source: number, destination: number): Tensor;
   swapaxes(axis0: number, axis1: number): Tensor;
   swapdims(dim0: number, dim1: number): Tensor;
@@ -603,6 +632,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   chunk(chunks: number, dim?: number): Tensor[];
   chunk(chunks: number, options: { dim?: number }): Tensor[];
   narrow(dim: number, start: number, length: number): Tensor;
+  narrow(options: { dim: number; start: number; length: number }): Tensor;
   /**
    * PyTorch's x[i0, i1, …], one argument per index: a number selects (the dim goes; negative from
    * the end), null adds a dim of 1 (None), a string slices with Python's rules ("1:-1", "::2",
@@ -615,10 +645,12 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   index(...indices: (number | string | null | readonly number[] | Tensor<Shape, "int32">)[]): Tensor;
   /** x[start:end:step] along dim (Python's rules; null for an omitted bound): x.slice(-1, 0, half) is x[..., :half]. */
   slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
+  slice(options: { dim: number; start?: number | null; end?: number | null; step?: number }): Tensor;
   /** Elements shifted along each dim by its shift, wrapping around (torch.roll; Swin's shifted windows). Without dims, rolled flattened. */
   roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor;
   /** The slice at `index` with `dim` removed: PyTorch's x[:, 0] is x.select(1, 0). */
   select(dim: number, index: number): Tensor;
+  select(options: { dim: number; index: number }): Tensor;
   /**
    * x[i] is x.select(0, i), as PyTorch's x[i]: h_n[-1] is the last layer's final state. A negative i
    * counts from the end. `x[i] = t` writes t into that slice of x (PyTorch's out[t] = h), as
@@ -627,10 +659,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   [index: number]: Tensor;
   /** Every slice along dim, dim removed (torch.unbind; q, k, v = qkv.unbind(0)). */
   unbind(dim?: number): Tensor[];
+  unbind(options: { dim?: number }): Tensor[];
   /** Slices `index[j]` along dim, as torch.index_select (index: 1-D int32 of fixed size). */
   indexSelect(dim: number, index: Tensor<Shape, "int32">): Tensor;
+  indexSelect(options: { dim: number; index: Tensor<Shape, "int32"> }): Tensor;
   /** out[…, j, …] = this[…, index[…, j, …], …] along dim, as torch.gather (index: this shape except along dim). */
   gather(dim: number, index: Tensor<Shape, "int32">): Tensor;
+  gather(options: { dim: number; index: Tensor<Shape, "int32"> }): Tensor;
   /**
    * gather's inverse, out of place: src[…, j, …] written at out[…, index[…, j, …], …] (a number for
    * every index: the one-hot idiom); where an index repeats, a tensor src's writes are summed
@@ -638,15 +673,18 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    */
   /** reduce (PyTorch's legacy scatter.reduce): "add" sums what is sent onto x, "multiply" multiplies it in */
   scatter(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number, options?: { reduce?: "add" | "multiply" | null }): Tensor;
+  scatter(options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor | number; reduce?: "add" | "multiply" | null }): Tensor;
   /** x // y (torch.floor_divide); int32 operands give int32. */
   floorDivide(other: Tensor | number): Tensor;
   scatterAdd(dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
+  scatterAdd(options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor }): Tensor;
   /**
    * torch.scatter_reduce: src's elements sent along dim by index, reduced with this tensor's own
    * (includeSelf, default true) by sum, mean, prod, amax or amin; positions nothing reaches keep
    * theirs. index and src have one shape, this one's except along dim.
    */
   scatterReduce(dim: number, index: Tensor<Shape, "int32">, src: Tensor, reduce: "sum" | "mean" | "prod" | "amax" | "amin", options?: { includeSelf?: boolean }): Tensor;
+  scatterReduce(options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor; reduce: "sum" | "mean" | "prod" | "amax" | "amin"; includeSelf?: boolean }): Tensor;
   /** x.reshape(other.shape) */
   reshapeAs(other: Tensor): Tensor;
   /** [std, mean] (torch.std_mean), with var's arguments */
@@ -667,10 +705,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** torch.bucketize(self, boundaries): the bucket of each element among 1-D sorted boundaries. */
   bucketize(boundaries: Tensor, options?: { right?: boolean; outInt32?: boolean }): Tensor<Shape, "int32">;
   takeAlongDim(indices: Tensor<Shape, "int32">, dim: number): Tensor;
+  takeAlongDim(indices: Tensor<Shape, "int32">, options: { dim: number }): Tensor;
   /** index_select's inverse: source's slice j added at index[j] along dim (times alpha). */
   indexAdd(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
+  indexAdd(options: { dim: number; index: Tensor<Shape, "int32">; source: Tensor; alpha?: number }): Tensor;
   /** source's slice j written at index[j] along dim (torch.index_copy; x[idx] = source for dim 0). */
   indexCopy(dim: number, index: Tensor<Shape, "int32">, source: Tensor): Tensor;
+  indexCopy(options: { dim: number; index: Tensor<Shape, "int32">; source: Tensor }): Tensor;
   /**
    * index_put: x[i0, i1, …] = values for int32 indices of x's first dims (broadcast together);
    * accumulate adds, summing repeated positions. F.arange(batch) first writes each sample's own rows.
@@ -678,6 +719,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   indexPut(indices: Tensor<Shape, "int32">[], values: Tensor | number, accumulate?: boolean): Tensor;
   /** value written at the slices index names along dim (torch.index_fill; x[idx] = value for dim 0). */
   indexFill(dim: number, index: Tensor<Shape, "int32">, value: number): Tensor;
+  indexFill(options: { dim: number; index: Tensor<Shape, "int32">; value: number }): Tensor;
 }
 
 /**
@@ -1035,9 +1077,9 @@ export namespace nn {
   class RReLU extends Module { constructor(lower?: number, upper?: number, inplace?: boolean); constructor(options: { lower?: number; upper?: number; inplace?: boolean }) }
   interface RReLU { (x: Tensor): Tensor }
   /** dim may be left out (old ports' nn.Softmax()): PyTorch's deprecated implicit choice, 0 for a 1- or 3-D input (the batch: refused), else 1 */
-  class Softmax extends Module { constructor(dim?: number | null) }
+  class Softmax extends Module { constructor(dim?: number | null); constructor(options: { dim?: number | null }) }
   interface Softmax { (x: Tensor): Tensor }
-  class LogSoftmax extends Module { constructor(dim?: number | null) }
+  class LogSoftmax extends Module { constructor(dim?: number | null); constructor(options: { dim?: number | null }) }
   interface LogSoftmax { (x: Tensor): Tensor }
   /** Ignores its constructor's arguments, as PyTorch's. */
   class Identity extends Module { constructor(...args: unknown[]) }
@@ -1095,7 +1137,7 @@ export namespace nn {
   class Threshold extends Module { constructor(threshold: number, value: number, inplace?: boolean) }
   interface Threshold { (x: Tensor): Tensor }
   /** softmax(−x) along dim */
-  class Softmin extends Module { constructor(dim?: number | null) }
+  class Softmin extends Module { constructor(dim?: number | null); constructor(options: { dim?: number | null }) }
   interface Softmin { (x: Tensor): Tensor }
   /** log(sigmoid(x)) */
   class LogSigmoid extends Module { constructor() }
@@ -1186,6 +1228,7 @@ export namespace nn {
   /** dim viewed as unflattenedSize (one −1 takes the rest), as torch.nn.Unflatten. */
   class Unflatten extends Module {
     constructor(dim: number, unflattenedSize: readonly number[]);
+    constructor(options: { dim: number; unflattenedSize: readonly number[] });
   }
   interface Unflatten { (x: Tensor): Tensor }
 
@@ -1826,6 +1869,7 @@ export namespace F {
   function logit(x: Tensor, eps?: number | null): Tensor;
   function median(x: Tensor): Tensor;
   function median(x: Tensor, dim: number, keepdim?: boolean): MaxResult;
+  function median(x: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
   function median(x: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   /** torch.cartesian_prod(a, b, …) of 1-D tensors: [Π nᵢ, k], each combination in order (a itself for one). */
   function cartesianProd(...tensors: Tensor[]): Tensor;
@@ -1851,20 +1895,27 @@ export namespace F {
   function isneginf(input: Tensor): Tensor;
   function nanToNum(input: Tensor, options?: { nan?: number; posinf?: number | null; neginf?: number | null }): Tensor;
   function all(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function all(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   function all(input: Tensor, dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   function any(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function any(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   function any(input: Tensor, dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   function countNonzero(input: Tensor, dim?: number | readonly number[] | null): Tensor;
+  function countNonzero(input: Tensor, options: { dim?: number | readonly number[] | null }): Tensor;
   function isin(elements: Tensor, testElements: Tensor | number, options?: { assumeUnique?: boolean; invert?: boolean }): Tensor;
   function nansum(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function nansum(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   function nansum(input: Tensor, dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   function nanmean(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function nanmean(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   function nanmean(input: Tensor, dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   function diff(input: Tensor, n?: number, dim?: number, prepend?: Tensor | null, append?: Tensor | null): Tensor;
   function diff(input: Tensor, options: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
   /** torch.std_mean / var_mean: [std or var, mean] over the same dims (x.std's arguments) */
   function stdMean(input: Tensor, dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
+  function stdMean(input: Tensor, options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
   function varMean(input: Tensor, dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
+  function varMean(input: Tensor, options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
   function diag(input: Tensor, diagonal?: number): Tensor;
   /** torch.meshgrid: each 1-D tensor broadcast over the grid of their lengths; indexing "ij" (default) or "xy" */
   function topk(input: Tensor, k: number, dim?: number, largest?: boolean, sorted?: boolean): MaxResult;
@@ -1921,22 +1972,28 @@ export namespace F {
   function rot90(input: Tensor, k?: number, dims?: readonly [number, number]): Tensor;
   /** torch.tensor_split: a number of sections (the first n mod s one longer) or the indices to cut at */
   function tensorSplit(input: Tensor, indicesOrSections: number | readonly number[], dim?: number): Tensor[];
+  function tensorSplit(input: Tensor, indicesOrSections: number | readonly number[], options: { dim?: number }): Tensor[];
   function hsplit(input: Tensor, indicesOrSections: number | readonly number[]): Tensor[];
   function vsplit(input: Tensor, indicesOrSections: number | readonly number[]): Tensor[];
   function dsplit(input: Tensor, indicesOrSections: number | readonly number[]): Tensor[];
   function fliplr(input: Tensor): Tensor;
   function flipud(input: Tensor): Tensor;
   function kthvalue(input: Tensor, k: number, dim?: number, keepdim?: boolean): MaxResult;
+  function kthvalue(input: Tensor, k: number, options: { dim?: number; keepdim?: boolean }): MaxResult;
   function kthvalue(input: Tensor, k: number, dim: number, options: { keepdim?: boolean }): MaxResult;
   function mode(input: Tensor, dim?: number, keepdim?: boolean): MaxResult;
+  function mode(input: Tensor, options: { dim?: number; keepdim?: boolean }): MaxResult;
   function mode(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function quantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  function quantile(input: Tensor, q: number | readonly number[], options: { dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   function quantile(input: Tensor, q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   function aminmax(input: Tensor, options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor; 0: Tensor; 1: Tensor } & [Tensor, Tensor];
   function nanmedian(input: Tensor): Tensor;
   function nanmedian(input: Tensor, dim: number, keepdim?: boolean): MaxResult;
+  function nanmedian(input: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
   function nanmedian(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function nanquantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  function nanquantile(input: Tensor, q: number | readonly number[], options: { dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   function nanquantile(input: Tensor, q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   /** torch.diag_embed (offset 0, the last two dims): the last dim on a diagonal */
   /** offset 0 and dims −2, −1 only: the diagonal of the last two dims */
@@ -1945,6 +2002,7 @@ export namespace F {
   function sliceScatter(input: Tensor, src: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor;
   function sliceScatter(input: Tensor, src: Tensor, options: { dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
   function selectScatter(input: Tensor, src: Tensor, dim: number, index: number): Tensor;
+  function selectScatter(input: Tensor, src: Tensor, options: { dim: number; index: number }): Tensor;
   function diagonalScatter(input: Tensor, src: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
   function diagonalScatter(input: Tensor, src: Tensor, options: { offset?: number; dim1?: number; dim2?: number }): Tensor;
   function matrixPower(input: Tensor, n: number): Tensor;
@@ -1981,7 +2039,9 @@ export namespace F {
   function lessEqual(input: Tensor, other: Tensor | number): Tensor;
   function notEqual(input: Tensor, other: Tensor | number): Tensor;
   function concat(tensors: readonly Tensor[], dim?: number): Tensor;
+  function concat(tensors: readonly Tensor[], options: { dim?: number }): Tensor;
   function concatenate(tensors: readonly Tensor[], dim?: number): Tensor;
+  function concatenate(tensors: readonly Tensor[], options: { dim?: number }): Tensor;
   function moveaxis(input: Tensor, source: number, destination: number): Tensor;
   function deg2rad(input: Tensor): Tensor;
   function rad2deg(input: Tensor): Tensor;
@@ -1993,7 +2053,9 @@ export namespace F {
     expit(input: Tensor): Tensor; erf(input: Tensor): Tensor; erfc(input: Tensor): Tensor; erfinv(input: Tensor): Tensor; exp2(input: Tensor): Tensor;
     expm1(input: Tensor): Tensor; log1p(input: Tensor): Tensor; logsumexp(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
     logsumexp(input: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
-    logSoftmax(input: Tensor, dim: number, dtype?: "float32"): Tensor; softmax(input: Tensor, dim: number, dtype?: "float32"): Tensor; xlogy(input: Tensor, other: Tensor | number): Tensor;
+    logsumexp(input: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
+    logSoftmax(input: Tensor, dim: number, dtype?: "float32"): Tensor; softmax(input: Tensor, dim: number, dtype?: "float32"): Tensor;
+    logSoftmax(input: Tensor, options: { dim: number; dtype?: "float32" }): Tensor; softmax(input: Tensor, options: { dim: number; dtype?: "float32" }): Tensor; xlogy(input: Tensor, other: Tensor | number): Tensor;
     sinc(input: Tensor): Tensor; logit(input: Tensor, eps?: number): Tensor; round(input: Tensor, options?: { decimals?: number }): Tensor; ndtr(input: Tensor): Tensor; entr(input: Tensor): Tensor;
     gammaln(input: Tensor): Tensor; digamma(input: Tensor): Tensor; psi(input: Tensor): Tensor; polygamma(n: number, input: Tensor): Tensor; multigammaln(input: Tensor, p: number): Tensor;
     /** Φ⁻¹, √2·erfinv(2p − 1) */
@@ -2024,6 +2086,7 @@ export namespace F {
   function cosineSimilarity(x1: Tensor, x2: Tensor, options: { dim?: number; eps?: number }): Tensor;
   /** a·σ(b) for the halves a, b of dim (default −1) */
   function glu(x: Tensor, dim?: number): Tensor;
+  function glu(x: Tensor, options: { dim?: number }): Tensor;
   function gelu(x: Tensor, options?: { approximate?: "none" | "tanh" }): Tensor;
   function tanh(x: Tensor): Tensor;
   function sigmoid(x: Tensor): Tensor;
@@ -2065,10 +2128,13 @@ export namespace F {
   function logsigmoid(x: Tensor): Tensor;
   /** torch.logsumexp(x, dim, keepdim) */
   function logsumexp(x: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
+  function logsumexp(x: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   function logsumexp(x: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   /** torch.std over dim (any dims, the batch's too); unbiased (correction 1) by default. torch.var is x.var(…): `var` cannot name a function here */
   function std(x: Tensor, dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+  function std(x: Tensor, options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean }): Tensor;
   function std(x: Tensor, dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
+  function std(x: Tensor, options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
   /** x / max(‖x‖ₚ, eps) along dim (any p ≥ 1 and Infinity; defaults p 2, dim 1, eps 1e-12) */
   function normalize(x: Tensor, p?: number, dim?: number, eps?: number): Tensor;
   function normalize(x: Tensor, options: { p?: number; dim?: number; eps?: number }): Tensor;
@@ -2088,6 +2154,7 @@ export namespace F {
   function logSoftmax(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
   function logSoftmax(x: Tensor, options: { dim?: number | null; dtype?: "float32" }): Tensor;
   function softmin(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
+  function softmin(x: Tensor, options: { dim?: number | null; dtype?: "float32" }): Tensor;
   function tanhshrink(x: Tensor): Tensor;
   function hardshrink(x: Tensor, lambd?: number): Tensor;
   function softshrink(x: Tensor, lambd?: number): Tensor;
@@ -2119,9 +2186,11 @@ export namespace F {
   function cumsum(x: Tensor, dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
   function cumsum(x: Tensor, options: { dim: number; dtype?: DType | "int64" | null }): Tensor;
   function cumprod(x: Tensor, dim: number): Tensor;
+  function cumprod(x: Tensor, options: { dim: number }): Tensor;
   function diagonal(x: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
   /** torch.cross: without dim, the first dim of size 3 (as PyTorch's; torch.linalg.cross takes the last). */
   function cross(x: Tensor, other: Tensor, dim?: number | null): Tensor;
+  function cross(x: Tensor, other: Tensor, options: { dim?: number | null }): Tensor;
   function isclose(x: Tensor, other: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
   /** In forward: integers uniform in [low, high) (low 0 when left out), int32, drawn afresh each call; the size may name the batch. */
   function randint(high: number, size: readonly number[], options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
@@ -2144,14 +2213,17 @@ export namespace F {
     function qr(A: Tensor, mode: "r"): { readonly R: Tensor };
     function qr(A: Tensor, options: { mode?: "reduced" | "complete" }): QrResult;
     function vectorNorm(x: Tensor, ord?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+    function vectorNorm(x: Tensor, ord: number | "fro", options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
     function vectorNorm(x: Tensor, ord: number | "fro", dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
     function norm(x: Tensor, ord?: number | "fro" | null, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
     function norm(x: Tensor, options: { ord?: number | "fro" | null; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
     /** "fro", or ord ±1 (largest/smallest column sum of |x|), ±Infinity (row sum) */
     function matrixNorm(x: Tensor, ord?: "fro" | number, dim?: readonly [number, number], keepdim?: boolean): Tensor;
+    function matrixNorm(x: Tensor, ord: "fro" | number, options: { dim?: readonly [number, number]; keepdim?: boolean }): Tensor;
     function matrixNorm(x: Tensor, ord: "fro" | number, dim: readonly [number, number], options: { keepdim?: boolean }): Tensor;
     /** torch.linalg.cross: the cross product of 3-vectors along dim (the last by default). */
     function cross(x: Tensor, other: Tensor, dim?: number): Tensor;
+    function cross(x: Tensor, other: Tensor, options: { dim?: number }): Tensor;
     /** A·B·…·Z of two or more matrices; the first may be a 1-D row vector, the last a 1-D column vector. */
     function multiDot(tensors: readonly Tensor[]): Tensor;
     /** Σ x·y along dim (the last by default), x and y broadcast together. */
@@ -2161,10 +2233,14 @@ export namespace F {
     function matrixPower(A: Tensor, n: number): Tensor;
   }
   function prod(x: Tensor, dim?: number, keepdim?: boolean): Tensor;
+  function prod(x: Tensor, options: { dim?: number; keepdim?: boolean }): Tensor;
   function prod(x: Tensor, dim: number, options: { keepdim?: boolean }): Tensor;
   function logcumsumexp(x: Tensor, dim: number): Tensor;
+  function logcumsumexp(x: Tensor, options: { dim: number }): Tensor;
   function cummax(x: Tensor, dim: number): MaxResult;
+  function cummax(x: Tensor, options: { dim: number }): MaxResult;
   function cummin(x: Tensor, dim: number): MaxResult;
+  function cummin(x: Tensor, options: { dim: number }): MaxResult;
   /**
    * PyTorch's `with torch.no_grad():` block, as a function run at once: in forward what it returns
    * carries no gradient; in a constructor it only runs (parameter copies are initial values).
@@ -2228,6 +2304,7 @@ export namespace F {
   function bucketize(input: Tensor, boundaries: Tensor, options?: { right?: boolean; outInt32?: boolean }): Tensor<Shape, "int32">;
   /** torch.take_along_dim: gather along dim. */
   function takeAlongDim(x: Tensor, indices: Tensor<Shape, "int32">, dim: number): Tensor;
+  function takeAlongDim(x: Tensor, indices: Tensor<Shape, "int32">, options: { dim: number }): Tensor;
   /** The p-norm distance of every pair of rows of x1 [*, P, M] and x2 [*, R, M]: [*, P, R]. */
   function cdist(x1: Tensor, x2: Tensor, p?: number): Tensor;
   /**
@@ -2586,20 +2663,26 @@ export namespace F {
   function mean(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" }): Tensor;
   function mean(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" }): Tensor;
   function amax(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
+  function amax(input: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   function amax(input: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   function amin(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
+  function amin(input: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   function amin(input: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   function max(input: Tensor): Tensor;
   function max(input: Tensor, dim: number, keepdim?: boolean): MaxResult;
+  function max(input: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
   function max(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function max(input: Tensor, other: Tensor): Tensor;
   function min(input: Tensor): Tensor;
   function min(input: Tensor, dim: number, keepdim?: boolean): MaxResult;
+  function min(input: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
   function min(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function min(input: Tensor, other: Tensor): Tensor;
   function argmax(input: Tensor, dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
+  function argmax(input: Tensor, options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
   function argmax(input: Tensor, dim: number, options: { keepdim?: boolean }): Tensor<Shape, "int32">;
   function argmin(input: Tensor, dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
+  function argmin(input: Tensor, options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
   function argmin(input: Tensor, dim: number, options: { keepdim?: boolean }): Tensor<Shape, "int32">;
   function numel(input: Tensor): number;
   function gt(input: Tensor, other: Tensor | number): Tensor;
@@ -2616,7 +2699,9 @@ export namespace F {
   function clampMax(input: Tensor, max: Tensor | number): Tensor;
   function reshape(input: Tensor, shape: readonly number[]): Tensor;
   function unsqueeze(input: Tensor, dim: number): Tensor;
+  function unsqueeze(input: Tensor, options: { dim: number }): Tensor;
   function squeeze(input: Tensor, dim?: number | readonly number[]): Tensor;
+  function squeeze(input: Tensor, options: { dim?: number | readonly number[] }): Tensor;
   function transpose(input: Tensor, dim0: number, dim1: number): Tensor;
   function swapaxes(input: Tensor, axis0: number, axis1: number): Tensor;
   function swapdims(input: Tensor, dim0: number, dim1: number): Tensor;
@@ -2624,21 +2709,33 @@ export namespace F {
   function t(input: Tensor): Tensor;
   function permute(input: Tensor, dims: readonly number[]): Tensor;
   function unflatten(input: Tensor, dim: number, sizes: readonly number[]): Tensor;
+  function unflatten(input: Tensor, options: { dim: number; sizes: readonly number[] }): Tensor;
   function flip(input: Tensor, dims: readonly number[]): Tensor;
   function tile(input: Tensor, dims: readonly number[]): Tensor;
   function repeatInterleave(input: Tensor, repeats: number, dim?: number): Tensor;
+  function repeatInterleave(input: Tensor, repeats: number, options: { dim?: number }): Tensor;
   function select(input: Tensor, dim: number, index: number): Tensor;
+  function select(input: Tensor, options: { dim: number; index: number }): Tensor;
   function unbind(input: Tensor, dim?: number): Tensor[];
+  function unbind(input: Tensor, options: { dim?: number }): Tensor[];
   function narrow(input: Tensor, dim: number, start: number, length: number): Tensor;
+  function narrow(input: Tensor, options: { dim: number; start: number; length: number }): Tensor;
   function clone(input: Tensor, options?: { memoryFormat?: unknown }): Tensor;
   function detach(input: Tensor): Tensor;
   function split(tensor: Tensor, splitSizeOrSections: number | readonly number[], dim?: number): Tensor[];
+  function split(tensor: Tensor, splitSizeOrSections: number | readonly number[], options: { dim?: number }): Tensor[];
   function chunk(tensor: Tensor, chunks: number, dim?: number): Tensor[];
+  function chunk(tensor: Tensor, chunks: number, options: { dim?: number }): Tensor[];
   function indexSelect(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
+  function indexSelect(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32"> }): Tensor;
   function gather(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
+  function gather(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32"> }): Tensor;
   function scatter(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor | number, options?: { reduce?: "add" | "multiply" | null }): Tensor;
+  function scatter(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor | number; reduce?: "add" | "multiply" | null }): Tensor;
   function scatterAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
+  function scatterAdd(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor }): Tensor;
   function scatterReduce(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor, reduce: "sum" | "mean" | "prod" | "amax" | "amin", options?: { includeSelf?: boolean }): Tensor;
+  function scatterReduce(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor; reduce: "sum" | "mean" | "prod" | "amax" | "amin"; includeSelf?: boolean }): Tensor;
   /** torch.tril_indices / triu_indices: the [2, n] int32 (row, col) positions of the lower / upper triangle (offset: the diagonal's). */
   function trilIndices(row: number, col: number, offset?: number, options?: { dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
   function trilIndices(row: number, col: number, options: { offset?: number; dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
@@ -2653,8 +2750,11 @@ export namespace F {
   function qr(A: Tensor, some?: boolean): QrResult;
   function qr(A: Tensor, options: { some?: boolean }): QrResult;
   function indexAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
+  function indexAdd(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; source: Tensor; alpha?: number }): Tensor;
   function indexCopy(input: Tensor, dim: number, index: Tensor<Shape, "int32">, source: Tensor): Tensor;
+  function indexCopy(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; source: Tensor }): Tensor;
   function indexFill(input: Tensor, dim: number, index: Tensor<Shape, "int32">, value: number): Tensor;
+  function indexFill(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; value: number }): Tensor;
   /** torch.where(condition, input, other): input where condition ≠ 0, else other; all three broadcast. */
   function where(condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor;
 }

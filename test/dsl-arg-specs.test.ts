@@ -7,9 +7,9 @@
 // contributes its keys, whatever its type's spelling: interface, intersection, Omit<…>).
 //
 // A spec name is accepted by the typings when they take it as an option key or have a positional
-// parameter at its index (positional names are invisible to tsc) — except keepdim, which PyTorch code
-// writes as a keyword (x.amax(1, keepdim=True) → x.amax(1, { keepdim: true })): the typings must
-// take it as an option key too. Not compared: the keyword spelling of other arguments the typings
+// parameter at its index (positional names are invisible to tsc) — except dim and keepdim, which
+// PyTorch code writes as keywords (nn.Softmax(dim=1), x.amax(1, keepdim=True) → new nn.Softmax({ dim: 1 }),
+// x.amax(1, { keepdim: true })): the typings must take them as option keys too. Not compared: the keyword spelling of other arguments the typings
 // take only by position (x.topk({ k: 3 })): PyTorch allows every argument as a keyword, and the
 // typings give the keyword form where ports write it; and functions with variadic arguments
 // (x.view(2, 3)), which bind no spec list.
@@ -56,20 +56,22 @@ interface Declared {
 const hasMethods = (t: Type): boolean => t.getProperties().some((p) => p.getDeclarations().some((d) => Node.isMethodSignature(d) || Node.isMethodDeclaration(d)));
 
 /** An options object: an object type that is no tensor, module, array, tuple, function or object with methods. */
-function isOptionsType(t: Type): boolean {
-  const plain = (p: Type): boolean =>
+const plain = (p: Type): boolean =>
     p.isIntersection()
       ? p.getIntersectionTypes().every(plain)
-      : p.isObject() && !p.isArray() && !p.isTuple() && p.getCallSignatures().length === 0 && !p.getProperty("__tsdpTensor") && !p.getProperty("training") && !p.getProperty("real") && !hasMethods(p);
-  const parts = (t.isUnion() ? t.getUnionTypes() : [t]).filter((p) => !p.isNull() && !p.isUndefined());
-  return parts.length > 0 && parts.every(plain);
-}
+    : p.isObject() && !p.isArray() && !p.isTuple() && p.getCallSignatures().length === 0 && !p.getProperty("__tsdpTensor") && !p.getProperty("training") && !p.getProperty("real") && !hasMethods(p);
 
+/** A parameter's options objects ({ … } alone, or one member of `number | { dim?: number }`) give keys; anything else in its type makes it positional. */
 function addSignature(d: Declared, params: readonly ParameterDeclaration[]): void {
   params.forEach((p, i) => {
-    if (p.isRestParameter()) d.rest = true;
-    else if (isOptionsType(p.getType())) for (const key of p.getType().getNonNullableType().getProperties()) d.options.add(key.getName());
-    else (d.positional[i] ??= []).push(p.getName());
+    if (p.isRestParameter()) {
+      d.rest = true;
+      return;
+    }
+    const t = p.getType();
+    const parts = (t.isUnion() ? t.getUnionTypes() : [t]).filter((u) => !u.isNull() && !u.isUndefined());
+    for (const u of parts.filter(plain)) for (const key of u.getProperties()) d.options.add(key.getName());
+    if (parts.length === 0 || !parts.every(plain)) (d.positional[i] ??= []).push(p.getName());
   });
 }
 
@@ -144,7 +146,7 @@ function compilerSpecs(): Map<string, { lists: (readonly ArgSpec[])[]; offset: n
 }
 
 /** Arguments PyTorch code writes as keywords: the typings must take them in an options object. */
-const KEYWORDS = new Set(["keepdim"]);
+const KEYWORDS = new Set(["keepdim", "dim"]);
 
 interface Mismatch {
   readonly name: string;
