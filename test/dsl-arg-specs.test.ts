@@ -8,11 +8,12 @@
 //
 // A spec name is accepted by the typings when they take it as an option key or have a positional
 // parameter at its index (positional names are invisible to tsc) — except dim and keepdim, which
-// PyTorch code writes as keywords (nn.Softmax(dim=1), x.amax(1, keepdim=True) → new nn.Softmax({ dim: 1 }),
-// x.amax(1, { keepdim: true })): the typings must take them as option keys too. Not compared: the keyword spelling of other arguments the typings
-// take only by position (x.topk({ k: 3 })): PyTorch allows every argument as a keyword, and the
-// typings give the keyword form where ports write it; and functions with variadic arguments
-// (x.view(2, 3)), which bind no spec list.
+// PyTorch code writes as keywords (nn.Softmax(dim=1) → new nn.Softmax({ dim: 1 }),
+// x.amax(1, keepdim=True) → x.amax(1, { keepdim: true })): those must be option keys too.
+// Not compared: the keyword spelling of other arguments the typings take only by position
+// (x.topk({ k: 3 })): PyTorch allows every argument as a keyword, and the typings give the keyword
+// form where ports write it; and functions with variadic arguments (x.view(2, 3)), which bind no
+// spec list.
 import { Node, Project, type ModuleDeclaration, type ParameterDeclaration, type Type } from "ts-morph";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,8 +58,8 @@ const hasMethods = (t: Type): boolean => t.getProperties().some((p) => p.getDecl
 
 /** An options object: an object type that is no tensor, module, array, tuple, function or object with methods. */
 const plain = (p: Type): boolean =>
-    p.isIntersection()
-      ? p.getIntersectionTypes().every(plain)
+  p.isIntersection()
+    ? p.getIntersectionTypes().every(plain)
     : p.isObject() && !p.isArray() && !p.isTuple() && p.getCallSignatures().length === 0 && !p.getProperty("__tsdpTensor") && !p.getProperty("training") && !p.getProperty("real") && !hasMethods(p);
 
 /** A parameter's options objects ({ … } alone, or one member of `number | { dim?: number }`) give keys; anything else in its type makes it positional. */
@@ -83,7 +84,7 @@ function readDeclarations(file: string): Map<string, Declared> {
     if (!out.has(k)) out.set(k, { positional: [], options: new Set(), rest: false });
     return out.get(k)!;
   };
-  // F's namespaces too (F.linalg.vectorNorm, F.special.erfcx, F.fft.rfft)
+  // F's namespaces too (F.linalg.vectorNorm, F.special.expit, F.fft.rfft)
   const functions = (ns: ModuleDeclaration, prefix: string): void => {
     for (const f of ns.getFunctions()) addSignature(of(`${prefix}.${f.getName()}`), f.getParameters());
     for (const inner of ns.getModules()) functions(inner, `${prefix}.${inner.getName()}`);
