@@ -64,6 +64,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   readonly shape: readonly number[];
   size(): readonly number[];
   size(dim: number): number;
+  size(options: { dim: number }): number;
   dim(): number;
   /** x.type("float32"): a conversion, as x.to; x.type(): PyTorch's type name ("torch.cuda.FloatTensor") */
   type(): string;
@@ -108,8 +109,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   transpose(dim0: number, dim1: number): Tensor;
   permute(...dims: number[]): Tensor;
   unsqueeze(dim: number): Tensor;
+  unsqueeze(options: { dim: number }): Tensor;
   squeeze(dim?: number | readonly number[]): Tensor;
-  contiguous(): Tensor;
+  squeeze(options: { dim?: number | readonly number[] }): Tensor;
+  contiguous(options?: { memoryFormat?: unknown }): Tensor;
   /** The same values, cut from the gradient: nothing flows back through it (PyTorch's detach). */
   detach(): Tensor;
   /** In a constructor, on a parameter (this.fc.weight, an nn.Parameter field): false freezes it. */
@@ -328,7 +331,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   newZeros(size: readonly number[]): Tensor;
   newOnes(...size: number[]): Tensor;
   newOnes(size: readonly number[]): Tensor;
-  newFull(size: readonly number[], fillValue: number): Tensor;
+  newFull(size: readonly number[], fillValue: number, options?: { dtype?: "float32" | "int32" | "int64" | "bool"; device?: unknown; requiresGrad?: boolean }): Tensor;
   /** matmul of two matrices (torch.mm) */
   mm(other: Tensor): Tensor;
   /** matmul of two 3-D batches of matrices (torch.bmm) */
@@ -348,10 +351,14 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** torch.max(x, other): the elementwise maximum, as maximum. */
   max(other: Tensor): Tensor;
   amax(dim: number | readonly number[], keepdim?: boolean): Tensor;
+  amax(options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
+  amax(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   argmax(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   argmax(options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
   /** The smallest element, as max: amin, and torch.min's (values, indices) pair with a dim. */
   amin(dim: number | readonly number[], keepdim?: boolean): Tensor;
+  amin(options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
+  amin(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   min(): Tensor;
   min(dim: number, keepdim?: boolean): MaxResult;
   min(options: { dim: number; keepdim?: boolean }): MaxResult;
@@ -364,35 +371,48 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   logSoftmax(dim: number, options?: { dtype?: "float32" }): Tensor;
   logSoftmax(options: { dim: number; dtype?: "float32" }): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
-  cumsum(dim: number): Tensor;
+  cumsum(dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
+  cumsum(options: { dim: number; dtype?: DType | "int64" | null }): Tensor;
   /** Running products along a fixed-size dim: torch.cumprod (its gradient exact where there are zeros). */
   cumprod(dim: number): Tensor;
+  cumprod(options: { dim: number }): Tensor;
   /** The product along dim (torch.prod), or of every element (fixed sizes only); its gradient is exact where elements are zero. */
   prod(dim?: number, keepdim?: boolean): Tensor;
+  prod(options: { dim?: number; keepdim?: boolean }): Tensor;
+  prod(dim: number, options: { keepdim?: boolean }): Tensor;
   /** Elements (i, i + offset) of dims dim1 and dim2, those dims replaced by a last one: a view (a change through it shows in x). */
   diagonal(offset?: number, dim1?: number, dim2?: number): Tensor;
   /** The cross product of 3-vectors along dim (torch.cross); without dim, the first dim of size 3 (as PyTorch's). */
   cross(other: Tensor, dim?: number | null): Tensor;
+  cross(other: Tensor, options: { dim?: number | null }): Tensor;
   /** |x − other| ≤ atol + rtol·|other| as a 0/1 mask (torch.isclose). */
   isclose(other: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
   /** log Σ_{k ≤ i} exp(x_k) along a fixed-size dim: torch.logcumsumexp. */
   logcumsumexp(dim: number): Tensor;
+  logcumsumexp(options: { dim: number }): Tensor;
   /** The running maximum and where it was (a tie takes the later index), as torch.cummax. */
   cummax(dim: number): MaxResult;
+  cummax(options: { dim: number }): MaxResult;
   cummin(dim: number): MaxResult;
+  cummin(options: { dim: number }): MaxResult;
   /** log Σ exp over dim (its max taken out first): torch.logsumexp. */
   logsumexp(dim: number | readonly number[], keepdim?: boolean): Tensor;
+  logsumexp(options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   logsumexp(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   /** Σ(x − mean)² / (N − correction) over dim (not the batch); unbiased (correction 1) by default. */
   var(dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+  var(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean }): Tensor;
   /** The legacy overload var(unbiased): over every element. */
   var(unbiased: boolean): Tensor;
   var(dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
+  var(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
   /** √var, with var's arguments. */
   std(dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+  std(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean }): Tensor;
   /** The legacy overload std(unbiased): over every element. */
   std(unbiased: boolean): Tensor;
   std(dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
+  std(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
 
   // clamp and the elementwise extremes (torch.clamp, torch.maximum/minimum)
   /** min(max(x, min), max); either bound may be null; the gradient passes at the bounds, as PyTorch's. */
@@ -433,13 +453,15 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** Converted to other's dtype (x.type_as(y)). */
   typeAs(other: Tensor): Tensor;
   /** Itself: every tensor is on the model's GPU. */
-  cuda(device?: unknown): Tensor;
+  cuda(device?: unknown, nonBlocking?: boolean): Tensor;
+  cuda(options: { device?: unknown; nonBlocking?: boolean }): Tensor;
   /** A constructor's constant as it is (compile-time data, as before .tolist()); refused on a tensor of forward, which stays on the GPU. */
   cpu(): Tensor;
   /** Reshaped to other's shape (x.view_as(y)). */
   viewAs(other: Tensor): Tensor;
   /** dim (of fixed size) viewed as `sizes`; one −1 takes the rest (x.unflatten). */
   unflatten(dim: number, sizes: readonly number[]): Tensor;
+  unflatten(options: { dim: number; sizes: readonly number[] }): Tensor;
   /** torch.where(condition, this, other) */
   where(condition: Tensor, other: Tensor | number): Tensor;
   /** 0/1 masks: NaN, ±∞, finite, +∞, −∞ */
@@ -453,13 +475,22 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   nanToNum(options: { nan?: number; posinf?: number | null; neginf?: number | null }): Tensor;
   /** 1 where every (some) element along dim (all dims when absent) is nonzero; NaN counts as nonzero */
   all(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  all(options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+  all(dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   any(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  any(options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+  any(dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   countNonzero(dim?: number | readonly number[] | null): Tensor;
+  countNonzero(options: { dim?: number | readonly number[] | null }): Tensor;
   /** torch.isin: whether each element equals one of testElements (a tensor without the batch, or a number) */
   isin(testElements: Tensor | number, options?: { assumeUnique?: boolean; invert?: boolean }): Tensor;
   /** Σ and the mean of the elements that are not NaN (torch.nansum / nanmean) */
   nansum(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  nansum(options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+  nansum(dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   nanmean(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  nanmean(options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+  nanmean(dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   /** torch.diff: the n-th forward difference along dim (−1), prepend and append joined first */
   diff(n?: number, dim?: number, prepend?: Tensor | null, append?: Tensor | null): Tensor;
   diff(options: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
@@ -478,17 +509,29 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** torch.median: the lower median along dim with its index (NaN where the dim holds one); without a dim, of every element (no batch). */
   median(): Tensor;
   median(dim: number, keepdim?: boolean): MaxResult;
+  median(options: { dim: number; keepdim?: boolean }): MaxResult;
+  median(dim: number, options: { keepdim?: boolean }): MaxResult;
   /** The k-th smallest along dim (default −1) and its index. */
   kthvalue(k: number, dim?: number, keepdim?: boolean): MaxResult;
+  kthvalue(k: number, options: { dim?: number; keepdim?: boolean }): MaxResult;
+  kthvalue(k: number, dim: number, options: { keepdim?: boolean }): MaxResult;
   /** torch.mode: the value seen most often along dim (of several, the smallest) and its last index */
   mode(dim?: number, keepdim?: boolean): MaxResult;
+  mode(options: { dim?: number; keepdim?: boolean }): MaxResult;
+  mode(dim: number, options: { keepdim?: boolean }): MaxResult;
   /** torch.quantile: q a number or an array (a leading dim then); NaN where the dim holds one. */
   quantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  quantile(q: number | readonly number[], options: { dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
+  quantile(q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   /** The lower median of the values that are not NaN, with its index (NaN where every value is). */
   nanmedian(): Tensor;
   nanmedian(dim: number, keepdim?: boolean): MaxResult;
+  nanmedian(options: { dim: number; keepdim?: boolean }): MaxResult;
+  nanmedian(dim: number, options: { keepdim?: boolean }): MaxResult;
   /** quantile of the values that are not NaN. */
   nanquantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  nanquantile(q: number | readonly number[], options: { dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
+  nanquantile(q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   /** torch.aminmax: { min, max } along dim, or of every element. */
   aminmax(options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor; 0: Tensor; 1: Tensor } & [Tensor, Tensor];
   fliplr(): Tensor;
@@ -508,11 +551,12 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   tile(...dims: number[]): Tensor;
   /** each element `repeats` times in a row along dim (the flattened tensor without one); an integer count */
   repeatInterleave(repeats: number, dim?: number): Tensor;
+  repeatInterleave(repeats: number, options: { dim?: number }): Tensor;
   movedim(source: number, destination: number): Tensor;
   swapaxes(axis0: number, axis1: number): Tensor;
   swapdims(dim0: number, dim1: number): Tensor;
   /** torch.tensor(data) with this tensor's dtype (float32) */
-  newTensor(data: number | readonly unknown[]): Tensor;
+  newTensor(data: number | readonly unknown[], options?: { dtype?: "float32" | "int32" | "int64" }): Tensor;
   /** 1 with probability this[i] (or p for every element), else 0, drawn on every call, as torch's x.bernoulli(). */
   bernoulli(p?: number): Tensor;
   /** 1 where this is 0, else 0 (PyTorch's ~mask). */
@@ -588,6 +632,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   chunk(chunks: number, dim?: number): Tensor[];
   chunk(chunks: number, options: { dim?: number }): Tensor[];
   narrow(dim: number, start: number, length: number): Tensor;
+  narrow(options: { dim: number; start: number; length: number }): Tensor;
   /**
    * PyTorch's x[i0, i1, …], one argument per index: a number selects (the dim goes; negative from
    * the end), null adds a dim of 1 (None), a string slices with Python's rules ("1:-1", "::2",
@@ -600,10 +645,12 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   index(...indices: (number | string | null | readonly number[] | Tensor<Shape, "int32">)[]): Tensor;
   /** x[start:end:step] along dim (Python's rules; null for an omitted bound): x.slice(-1, 0, half) is x[..., :half]. */
   slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
+  slice(options: { dim: number; start?: number | null; end?: number | null; step?: number }): Tensor;
   /** Elements shifted along each dim by its shift, wrapping around (torch.roll; Swin's shifted windows). Without dims, rolled flattened. */
   roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor;
   /** The slice at `index` with `dim` removed: PyTorch's x[:, 0] is x.select(1, 0). */
   select(dim: number, index: number): Tensor;
+  select(options: { dim: number; index: number }): Tensor;
   /**
    * x[i] is x.select(0, i), as PyTorch's x[i]: h_n[-1] is the last layer's final state. A negative i
    * counts from the end. `x[i] = t` writes t into that slice of x (PyTorch's out[t] = h), as
@@ -612,10 +659,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   [index: number]: Tensor;
   /** Every slice along dim, dim removed (torch.unbind; q, k, v = qkv.unbind(0)). */
   unbind(dim?: number): Tensor[];
+  unbind(options: { dim?: number }): Tensor[];
   /** Slices `index[j]` along dim, as torch.index_select (index: 1-D int32 of fixed size). */
   indexSelect(dim: number, index: Tensor<Shape, "int32">): Tensor;
+  indexSelect(options: { dim: number; index: Tensor<Shape, "int32"> }): Tensor;
   /** out[…, j, …] = this[…, index[…, j, …], …] along dim, as torch.gather (index: this shape except along dim). */
   gather(dim: number, index: Tensor<Shape, "int32">): Tensor;
+  gather(options: { dim: number; index: Tensor<Shape, "int32"> }): Tensor;
   /**
    * gather's inverse, out of place: src[…, j, …] written at out[…, index[…, j, …], …] (a number for
    * every index: the one-hot idiom); where an index repeats, a tensor src's writes are summed
@@ -623,19 +673,45 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    */
   /** reduce (PyTorch's legacy scatter.reduce): "add" sums what is sent onto x, "multiply" multiplies it in */
   scatter(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number, options?: { reduce?: "add" | "multiply" | null }): Tensor;
+  scatter(options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor | number; reduce?: "add" | "multiply" | null }): Tensor;
   /** x // y (torch.floor_divide); int32 operands give int32. */
   floorDivide(other: Tensor | number): Tensor;
   scatterAdd(dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
+  scatterAdd(options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor }): Tensor;
   /**
    * torch.scatter_reduce: src's elements sent along dim by index, reduced with this tensor's own
    * (includeSelf, default true) by sum, mean, prod, amax or amin; positions nothing reaches keep
    * theirs. index and src have one shape, this one's except along dim.
    */
   scatterReduce(dim: number, index: Tensor<Shape, "int32">, src: Tensor, reduce: "sum" | "mean" | "prod" | "amax" | "amin", options?: { includeSelf?: boolean }): Tensor;
+  scatterReduce(options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor; reduce: "sum" | "mean" | "prod" | "amax" | "amin"; includeSelf?: boolean }): Tensor;
+  /** x.reshape(other.shape) */
+  reshapeAs(other: Tensor): Tensor;
+  /** [std, mean] (torch.std_mean), with var's arguments */
+  stdMean(dim?: number | readonly number[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
+  stdMean(dim: number | readonly number[] | null, options: { unbiased?: boolean; keepdim?: boolean; correction?: number | null }): [Tensor, Tensor];
+  stdMean(options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number | null }): [Tensor, Tensor];
+  /** [var, mean] (torch.var_mean) */
+  varMean(dim?: number | readonly number[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
+  varMean(dim: number | readonly number[] | null, options: { unbiased?: boolean; keepdim?: boolean; correction?: number | null }): [Tensor, Tensor];
+  varMean(options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number | null }): [Tensor, Tensor];
+  /** Square matrices [..., n, n]: the inverse, the determinant, its log (NaN where negative), and (sign, log|det|). */
+  inverse(): Tensor;
+  det(): Tensor;
+  logdet(): Tensor;
+  slogdet(): SlogdetResult;
+  /** torch.searchsorted(self, values): self's rows sorted; int32 positions of values. */
+  searchsorted(values: Tensor, options?: { right?: boolean; side?: "left" | "right"; outInt32?: boolean }): Tensor<Shape, "int32">;
+  /** torch.bucketize(self, boundaries): the bucket of each element among 1-D sorted boundaries. */
+  bucketize(boundaries: Tensor, options?: { right?: boolean; outInt32?: boolean }): Tensor<Shape, "int32">;
+  takeAlongDim(indices: Tensor<Shape, "int32">, dim: number): Tensor;
+  takeAlongDim(indices: Tensor<Shape, "int32">, options: { dim: number }): Tensor;
   /** index_select's inverse: source's slice j added at index[j] along dim (times alpha). */
   indexAdd(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
+  indexAdd(options: { dim: number; index: Tensor<Shape, "int32">; source: Tensor; alpha?: number }): Tensor;
   /** source's slice j written at index[j] along dim (torch.index_copy; x[idx] = source for dim 0). */
   indexCopy(dim: number, index: Tensor<Shape, "int32">, source: Tensor): Tensor;
+  indexCopy(options: { dim: number; index: Tensor<Shape, "int32">; source: Tensor }): Tensor;
   /**
    * index_put: x[i0, i1, …] = values for int32 indices of x's first dims (broadcast together);
    * accumulate adds, summing repeated positions. F.arange(batch) first writes each sample's own rows.
@@ -643,6 +719,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   indexPut(indices: Tensor<Shape, "int32">[], values: Tensor | number, accumulate?: boolean): Tensor;
   /** value written at the slices index names along dim (torch.index_fill; x[idx] = value for dim 0). */
   indexFill(dim: number, index: Tensor<Shape, "int32">, value: number): Tensor;
+  indexFill(options: { dim: number; index: Tensor<Shape, "int32">; value: number }): Tensor;
 }
 
 /**
@@ -650,6 +727,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
  * `const [values, indices] = x.max(1)` as PyTorch's tuple unpacks. A pair without the array's
  * values() method, whose name the named field takes (a tuple & { values } typed it Tensor & a function).
  */
+/** torch.slogdet's (sign, logabsdet): by name or destructured. */
+export type SlogdetResult = readonly [Tensor, Tensor] & { readonly sign: Tensor; readonly logabsdet: Tensor };
+/** torch.qr's (Q, R): by name or destructured. */
+export type QrResult = readonly [Tensor, Tensor] & { readonly Q: Tensor; readonly R: Tensor };
 export type MaxResult = Omit<readonly [Tensor, Tensor<Shape, "int32">], "values"> & {
   readonly values: Tensor;
   readonly indices: Tensor<Shape, "int32">;
@@ -816,11 +897,14 @@ export namespace nn {
    * indices of the maxima in each H×W plane, as PyTorch's, for nn.MaxUnpool2d. Average pooling:
    * divisorOverride, a number that divides every window's sum instead of its size.
    */
-  interface Pool2dOptions { stride?: Size2 | null; padding?: Size2; ceilMode?: boolean; countIncludePad?: boolean; dilation?: Size2; returnIndices?: boolean; divisorOverride?: number | null }
+  /** What max and average pooling share; each adds its own (the compiler refuses the other's). */
+  interface Pool2dOptions { stride?: Size2 | null; padding?: Size2; ceilMode?: boolean }
+  interface MaxPool2dOptions extends Pool2dOptions { dilation?: Size2; returnIndices?: boolean }
+  interface AvgPool2dOptions extends Pool2dOptions { countIncludePad?: boolean; divisorOverride?: number | null }
   /** With returnIndices true it gives [values, indices] (`const [y, idx] = this.pool(x)`). */
   class MaxPool2d<R extends boolean = false> extends Module {
-    constructor(kernelSize: Size2, options?: Pool2dOptions & { returnIndices?: R });
-    constructor(options: Pool2dOptions & { returnIndices?: R } & { kernelSize: Size2 });
+    constructor(kernelSize: Size2, options?: MaxPool2dOptions & { returnIndices?: R });
+    constructor(options: MaxPool2dOptions & { returnIndices?: R } & { kernelSize: Size2 });
     constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: Size2, returnIndices?: R, ceilMode?: boolean);
   }
   interface MaxPool2d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
@@ -836,9 +920,9 @@ export namespace nn {
   }
   interface MaxUnpool1d { (x: Tensor, indices: Tensor<Shape, "int32">, outputSize?: readonly number[] | null): Tensor }
   class AvgPool2d extends Module {
-    constructor(kernelSize: Size2, options?: Pool2dOptions);
-    constructor(options: Pool2dOptions & { kernelSize: Size2 });
-    constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean);
+    constructor(kernelSize: Size2, options?: AvgPool2dOptions);
+    constructor(options: AvgPool2dOptions & { kernelSize: Size2 });
+    constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null);
   }
   interface AvgPool2d { (x: Tensor): Tensor }
   class AdaptiveAvgPool2d extends Module {
@@ -854,8 +938,8 @@ export namespace nn {
   }
   interface MaxPool1d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
   class AvgPool1d extends Module {
-    constructor(kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean);
-    constructor(kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean });
+    constructor(kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null);
+    constructor(kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
     constructor(options: { kernelSize: number; stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean });
   }
   interface AvgPool1d { (x: Tensor): Tensor }
@@ -875,7 +959,8 @@ export namespace nn {
   interface Dropout extends DropoutSettings { (x: Tensor): Tensor }
   /** Whole channels of [N, C, H, W] (Dropout1d: [N, C, L]) zeroed with probability p in training, the rest scaled by 1/(1 − p). */
   class Dropout2d extends Module {
-    constructor(p?: number);
+    constructor(p?: number, inplace?: boolean);
+    constructor(options: { p?: number; inplace?: boolean });
   }
   interface Dropout2d { (x: Tensor): Tensor }
   /** Whole channels of [N, C, D, H, W] zeroed with probability p in training, the rest scaled by 1/(1 − p). */
@@ -901,9 +986,15 @@ export namespace nn {
   class Fold extends Module { constructor(outputSize: Size2, kernelSize: Size2, options?: { dilation?: Size2; padding?: Size2; stride?: Size2 }) }
   interface Fold { (x: Tensor): Tensor }
   /** (Σ_window x^p)^(1/p) over each window, as torch.nn.LPPool2d / LPPool1d. */
-  class LPPool2d extends Module { constructor(normType: number, kernelSize: Size2, stride?: Size2 | null) }
+  class LPPool2d extends Module {
+    constructor(normType: number, kernelSize: Size2, stride?: Size2 | null, ceilMode?: boolean);
+    constructor(normType: number, kernelSize: Size2, options: { stride?: Size2 | null; ceilMode?: boolean });
+  }
   interface LPPool2d { (x: Tensor): Tensor }
-  class LPPool1d extends Module { constructor(normType: number, kernelSize: number, stride?: number | null) }
+  class LPPool1d extends Module {
+    constructor(normType: number, kernelSize: number, stride?: number | null, ceilMode?: boolean);
+    constructor(normType: number, kernelSize: number, options: { stride?: number | null; ceilMode?: boolean });
+  }
   interface LPPool1d { (x: Tensor): Tensor }
   /** y_o = x1ᵀ·A_o·x2 + b_o: weight [out, in1, in2], bias [out], as torch.nn.Bilinear. */
   class Bilinear extends Module {
@@ -921,7 +1012,8 @@ export namespace nn {
   }
   interface EmbeddingBag { (input: Tensor<Shape, "int32">, offsets?: null, perSampleWeights?: Tensor | null): Tensor }
   class Dropout1d extends Module {
-    constructor(p?: number);
+    constructor(p?: number, inplace?: boolean);
+    constructor(options: { p?: number; inplace?: boolean });
   }
   interface Dropout1d { (x: Tensor): Tensor }
 
@@ -985,9 +1077,9 @@ export namespace nn {
   class RReLU extends Module { constructor(lower?: number, upper?: number, inplace?: boolean); constructor(options: { lower?: number; upper?: number; inplace?: boolean }) }
   interface RReLU { (x: Tensor): Tensor }
   /** dim may be left out (old ports' nn.Softmax()): PyTorch's deprecated implicit choice, 0 for a 1- or 3-D input (the batch: refused), else 1 */
-  class Softmax extends Module { constructor(dim?: number | null) }
+  class Softmax extends Module { constructor(dim?: number | null); constructor(options: { dim?: number | null }) }
   interface Softmax { (x: Tensor): Tensor }
-  class LogSoftmax extends Module { constructor(dim?: number | null) }
+  class LogSoftmax extends Module { constructor(dim?: number | null); constructor(options: { dim?: number | null }) }
   interface LogSoftmax { (x: Tensor): Tensor }
   /** Ignores its constructor's arguments, as PyTorch's. */
   class Identity extends Module { constructor(...args: unknown[]) }
@@ -1045,7 +1137,7 @@ export namespace nn {
   class Threshold extends Module { constructor(threshold: number, value: number, inplace?: boolean) }
   interface Threshold { (x: Tensor): Tensor }
   /** softmax(−x) along dim */
-  class Softmin extends Module { constructor(dim?: number | null) }
+  class Softmin extends Module { constructor(dim?: number | null); constructor(options: { dim?: number | null }) }
   interface Softmin { (x: Tensor): Tensor }
   /** log(sigmoid(x)) */
   class LogSigmoid extends Module { constructor() }
@@ -1136,6 +1228,7 @@ export namespace nn {
   /** dim viewed as unflattenedSize (one −1 takes the rest), as torch.nn.Unflatten. */
   class Unflatten extends Module {
     constructor(dim: number, unflattenedSize: readonly number[]);
+    constructor(options: { dim: number; unflattenedSize: readonly number[] });
   }
   interface Unflatten { (x: Tensor): Tensor }
 
@@ -1776,6 +1869,8 @@ export namespace F {
   function logit(x: Tensor, eps?: number | null): Tensor;
   function median(x: Tensor): Tensor;
   function median(x: Tensor, dim: number, keepdim?: boolean): MaxResult;
+  function median(x: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
+  function median(x: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   /** torch.cartesian_prod(a, b, …) of 1-D tensors: [Π nᵢ, k], each combination in order (a itself for one). */
   function cartesianProd(...tensors: Tensor[]): Tensor;
   function exp2(x: Tensor): Tensor;
@@ -1800,16 +1895,27 @@ export namespace F {
   function isneginf(input: Tensor): Tensor;
   function nanToNum(input: Tensor, options?: { nan?: number; posinf?: number | null; neginf?: number | null }): Tensor;
   function all(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function all(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+  function all(input: Tensor, dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   function any(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function any(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+  function any(input: Tensor, dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   function countNonzero(input: Tensor, dim?: number | readonly number[] | null): Tensor;
+  function countNonzero(input: Tensor, options: { dim?: number | readonly number[] | null }): Tensor;
   function isin(elements: Tensor, testElements: Tensor | number, options?: { assumeUnique?: boolean; invert?: boolean }): Tensor;
   function nansum(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function nansum(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+  function nansum(input: Tensor, dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   function nanmean(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function nanmean(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+  function nanmean(input: Tensor, dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   function diff(input: Tensor, n?: number, dim?: number, prepend?: Tensor | null, append?: Tensor | null): Tensor;
   function diff(input: Tensor, options: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
   /** torch.std_mean / var_mean: [std or var, mean] over the same dims (x.std's arguments) */
   function stdMean(input: Tensor, dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
+  function stdMean(input: Tensor, options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
   function varMean(input: Tensor, dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
+  function varMean(input: Tensor, options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
   function diag(input: Tensor, diagonal?: number): Tensor;
   /** torch.meshgrid: each 1-D tensor broadcast over the grid of their lengths; indexing "ij" (default) or "xy" */
   function topk(input: Tensor, k: number, dim?: number, largest?: boolean, sorted?: boolean): MaxResult;
@@ -1823,7 +1929,7 @@ export namespace F {
   function argsort(input: Tensor, dim: number, options: { descending?: boolean; stable?: boolean }): Tensor<Shape, "int32">;
   function meshgrid(tensors: readonly Tensor[], options?: { indexing?: "ij" | "xy" }): Tensor[];
   /** F.gumbel_softmax: softmax((logits + Gumbel noise)/tau) drawn each call; hard: one-hot in value, the soft gradient */
-  function gumbelSoftmax(logits: Tensor, options?: { tau?: number; hard?: boolean; dim?: number }): Tensor;
+  function gumbelSoftmax(logits: Tensor, options?: { tau?: number; hard?: boolean; eps?: number; dim?: number }): Tensor;
   function pixelShuffle(input: Tensor, upscaleFactor: number): Tensor;
   function pixelUnshuffle(input: Tensor, downscaleFactor: number): Tensor;
   function meshgrid(...tensors: (Tensor | { indexing?: "ij" | "xy" })[]): Tensor[];
@@ -1866,23 +1972,37 @@ export namespace F {
   function rot90(input: Tensor, k?: number, dims?: readonly [number, number]): Tensor;
   /** torch.tensor_split: a number of sections (the first n mod s one longer) or the indices to cut at */
   function tensorSplit(input: Tensor, indicesOrSections: number | readonly number[], dim?: number): Tensor[];
+  function tensorSplit(input: Tensor, indicesOrSections: number | readonly number[], options: { dim?: number }): Tensor[];
   function hsplit(input: Tensor, indicesOrSections: number | readonly number[]): Tensor[];
   function vsplit(input: Tensor, indicesOrSections: number | readonly number[]): Tensor[];
   function dsplit(input: Tensor, indicesOrSections: number | readonly number[]): Tensor[];
   function fliplr(input: Tensor): Tensor;
   function flipud(input: Tensor): Tensor;
   function kthvalue(input: Tensor, k: number, dim?: number, keepdim?: boolean): MaxResult;
+  function kthvalue(input: Tensor, k: number, options: { dim?: number; keepdim?: boolean }): MaxResult;
+  function kthvalue(input: Tensor, k: number, dim: number, options: { keepdim?: boolean }): MaxResult;
   function mode(input: Tensor, dim?: number, keepdim?: boolean): MaxResult;
+  function mode(input: Tensor, options: { dim?: number; keepdim?: boolean }): MaxResult;
+  function mode(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function quantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  function quantile(input: Tensor, q: number | readonly number[], options: { dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
+  function quantile(input: Tensor, q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   function aminmax(input: Tensor, options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor; 0: Tensor; 1: Tensor } & [Tensor, Tensor];
   function nanmedian(input: Tensor): Tensor;
   function nanmedian(input: Tensor, dim: number, keepdim?: boolean): MaxResult;
+  function nanmedian(input: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
+  function nanmedian(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function nanquantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  function nanquantile(input: Tensor, q: number | readonly number[], options: { dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
+  function nanquantile(input: Tensor, q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   /** torch.diag_embed (offset 0, the last two dims): the last dim on a diagonal */
-  function diagEmbed(input: Tensor): Tensor;
+  /** offset 0 and dims −2, −1 only: the diagonal of the last two dims */
+  function diagEmbed(input: Tensor, offset?: 0, dim1?: -2, dim2?: -1): Tensor;
+  function diagEmbed(input: Tensor, options: { offset?: 0; dim1?: -2; dim2?: -1 }): Tensor;
   function sliceScatter(input: Tensor, src: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor;
   function sliceScatter(input: Tensor, src: Tensor, options: { dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
   function selectScatter(input: Tensor, src: Tensor, dim: number, index: number): Tensor;
+  function selectScatter(input: Tensor, src: Tensor, options: { dim: number; index: number }): Tensor;
   function diagonalScatter(input: Tensor, src: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
   function diagonalScatter(input: Tensor, src: Tensor, options: { offset?: number; dim1?: number; dim2?: number }): Tensor;
   function matrixPower(input: Tensor, n: number): Tensor;
@@ -1894,7 +2014,8 @@ export namespace F {
   function sinc(input: Tensor): Tensor;
   function logaddexp2(input: Tensor, other: Tensor | number): Tensor;
   /** base ** linspace(start, end, steps) */
-  function logspace(start: number, end: number, steps: number, base?: number): Tensor;
+  function logspace(start: number, end: number, steps: number, base?: number, options?: { dtype?: "float32" | null; device?: unknown; requiresGrad?: boolean }): Tensor;
+  function logspace(start: number, end: number, steps: number, options: { base?: number; dtype?: "float32" | null; device?: unknown; requiresGrad?: boolean }): Tensor;
   /** torch's other names: acos, asin, atan, acosh, asinh, atanh; abs; neg; identity; div; trunc; expand */
   function arccos(input: Tensor): Tensor;
   function arcsin(input: Tensor): Tensor;
@@ -1918,7 +2039,9 @@ export namespace F {
   function lessEqual(input: Tensor, other: Tensor | number): Tensor;
   function notEqual(input: Tensor, other: Tensor | number): Tensor;
   function concat(tensors: readonly Tensor[], dim?: number): Tensor;
+  function concat(tensors: readonly Tensor[], options: { dim?: number }): Tensor;
   function concatenate(tensors: readonly Tensor[], dim?: number): Tensor;
+  function concatenate(tensors: readonly Tensor[], options: { dim?: number }): Tensor;
   function moveaxis(input: Tensor, source: number, destination: number): Tensor;
   function deg2rad(input: Tensor): Tensor;
   function rad2deg(input: Tensor): Tensor;
@@ -1929,8 +2052,11 @@ export namespace F {
   const special: {
     expit(input: Tensor): Tensor; erf(input: Tensor): Tensor; erfc(input: Tensor): Tensor; erfinv(input: Tensor): Tensor; exp2(input: Tensor): Tensor;
     expm1(input: Tensor): Tensor; log1p(input: Tensor): Tensor; logsumexp(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
-    logSoftmax(input: Tensor, dim: number): Tensor; softmax(input: Tensor, dim: number): Tensor; xlogy(input: Tensor, other: Tensor | number): Tensor;
-    sinc(input: Tensor): Tensor; logit(input: Tensor, eps?: number): Tensor; round(input: Tensor): Tensor; ndtr(input: Tensor): Tensor; entr(input: Tensor): Tensor;
+    logsumexp(input: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
+    logsumexp(input: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
+    logSoftmax(input: Tensor, dim: number, dtype?: "float32"): Tensor; softmax(input: Tensor, dim: number, dtype?: "float32"): Tensor;
+    logSoftmax(input: Tensor, options: { dim: number; dtype?: "float32" }): Tensor; softmax(input: Tensor, options: { dim: number; dtype?: "float32" }): Tensor; xlogy(input: Tensor, other: Tensor | number): Tensor;
+    sinc(input: Tensor): Tensor; logit(input: Tensor, eps?: number): Tensor; round(input: Tensor, options?: { decimals?: number }): Tensor; ndtr(input: Tensor): Tensor; entr(input: Tensor): Tensor;
     gammaln(input: Tensor): Tensor; digamma(input: Tensor): Tensor; psi(input: Tensor): Tensor; polygamma(n: number, input: Tensor): Tensor; multigammaln(input: Tensor, p: number): Tensor;
     /** Φ⁻¹, √2·erfinv(2p − 1) */
     ndtri(input: Tensor): Tensor;
@@ -1960,6 +2086,7 @@ export namespace F {
   function cosineSimilarity(x1: Tensor, x2: Tensor, options: { dim?: number; eps?: number }): Tensor;
   /** a·σ(b) for the halves a, b of dim (default −1) */
   function glu(x: Tensor, dim?: number): Tensor;
+  function glu(x: Tensor, options: { dim?: number }): Tensor;
   function gelu(x: Tensor, options?: { approximate?: "none" | "tanh" }): Tensor;
   function tanh(x: Tensor): Tensor;
   function sigmoid(x: Tensor): Tensor;
@@ -2001,10 +2128,13 @@ export namespace F {
   function logsigmoid(x: Tensor): Tensor;
   /** torch.logsumexp(x, dim, keepdim) */
   function logsumexp(x: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
+  function logsumexp(x: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   function logsumexp(x: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   /** torch.std over dim (any dims, the batch's too); unbiased (correction 1) by default. torch.var is x.var(…): `var` cannot name a function here */
   function std(x: Tensor, dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+  function std(x: Tensor, options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean }): Tensor;
   function std(x: Tensor, dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
+  function std(x: Tensor, options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
   /** x / max(‖x‖ₚ, eps) along dim (any p ≥ 1 and Infinity; defaults p 2, dim 1, eps 1e-12) */
   function normalize(x: Tensor, p?: number, dim?: number, eps?: number): Tensor;
   function normalize(x: Tensor, options: { p?: number; dim?: number; eps?: number }): Tensor;
@@ -2024,6 +2154,7 @@ export namespace F {
   function logSoftmax(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
   function logSoftmax(x: Tensor, options: { dim?: number | null; dtype?: "float32" }): Tensor;
   function softmin(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
+  function softmin(x: Tensor, options: { dim?: number | null; dtype?: "float32" }): Tensor;
   function tanhshrink(x: Tensor): Tensor;
   function hardshrink(x: Tensor, lambd?: number): Tensor;
   function softshrink(x: Tensor, lambd?: number): Tensor;
@@ -2051,11 +2182,15 @@ export namespace F {
   /** torch.heaviside: 0 below 0, values at 0, 1 above (no gradient). */
   function heaviside(input: Tensor, values: Tensor | number): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
-  function cumsum(x: Tensor, dim: number): Tensor;
+  /** dtype: the input converted first (DETR's not_mask.cumsum(1, dtype=torch.float32)) */
+  function cumsum(x: Tensor, dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
+  function cumsum(x: Tensor, options: { dim: number; dtype?: DType | "int64" | null }): Tensor;
   function cumprod(x: Tensor, dim: number): Tensor;
+  function cumprod(x: Tensor, options: { dim: number }): Tensor;
   function diagonal(x: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
   /** torch.cross: without dim, the first dim of size 3 (as PyTorch's; torch.linalg.cross takes the last). */
   function cross(x: Tensor, other: Tensor, dim?: number | null): Tensor;
+  function cross(x: Tensor, other: Tensor, options: { dim?: number | null }): Tensor;
   function isclose(x: Tensor, other: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
   /** In forward: integers uniform in [low, high) (low 0 when left out), int32, drawn afresh each call; the size may name the batch. */
   function randint(high: number, size: readonly number[], options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
@@ -2071,13 +2206,28 @@ export namespace F {
   function randperm(n: number, options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
   /** torch.linalg: vector norms (ord 2, 1, ±Infinity, 0, any p ≥ 1), norm of vectors or matrices, matrixNorm "fro", ±1, ±Infinity; cross. */
   namespace linalg {
+    /** Square matrices [..., n, n]: the inverse, the determinant, and (sign, log|det|) */
+    function inv(A: Tensor): Tensor;
+    function det(A: Tensor): Tensor;
+    function slogdet(A: Tensor): SlogdetResult;
+    /** X with A·X = B (left) or X·A = B (left false), by A's inverse; B [..., n, k], or [n] a vector. */
+    function solve(A: Tensor, B: Tensor, options?: { left?: boolean }): Tensor;
+    /** QR of [..., m, n]: "reduced" (the default), "complete" (m ≤ n only), or "r" (R alone). */
+    function qr(A: Tensor, mode?: "reduced" | "complete"): QrResult;
+    function qr(A: Tensor, mode: "r"): { readonly R: Tensor };
+    function qr(A: Tensor, options: { mode?: "reduced" | "complete" }): QrResult;
     function vectorNorm(x: Tensor, ord?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+    function vectorNorm(x: Tensor, ord: number | "fro", options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+    function vectorNorm(x: Tensor, ord: number | "fro", dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
     function norm(x: Tensor, ord?: number | "fro" | null, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
     function norm(x: Tensor, options: { ord?: number | "fro" | null; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
     /** "fro", or ord ±1 (largest/smallest column sum of |x|), ±Infinity (row sum) */
     function matrixNorm(x: Tensor, ord?: "fro" | number, dim?: readonly [number, number], keepdim?: boolean): Tensor;
+    function matrixNorm(x: Tensor, ord: "fro" | number, options: { dim?: readonly [number, number]; keepdim?: boolean }): Tensor;
+    function matrixNorm(x: Tensor, ord: "fro" | number, dim: readonly [number, number], options: { keepdim?: boolean }): Tensor;
     /** torch.linalg.cross: the cross product of 3-vectors along dim (the last by default). */
     function cross(x: Tensor, other: Tensor, dim?: number): Tensor;
+    function cross(x: Tensor, other: Tensor, options: { dim?: number }): Tensor;
     /** A·B·…·Z of two or more matrices; the first may be a 1-D row vector, the last a 1-D column vector. */
     function multiDot(tensors: readonly Tensor[]): Tensor;
     /** Σ x·y along dim (the last by default), x and y broadcast together. */
@@ -2087,9 +2237,14 @@ export namespace F {
     function matrixPower(A: Tensor, n: number): Tensor;
   }
   function prod(x: Tensor, dim?: number, keepdim?: boolean): Tensor;
+  function prod(x: Tensor, options: { dim?: number; keepdim?: boolean }): Tensor;
+  function prod(x: Tensor, dim: number, options: { keepdim?: boolean }): Tensor;
   function logcumsumexp(x: Tensor, dim: number): Tensor;
+  function logcumsumexp(x: Tensor, options: { dim: number }): Tensor;
   function cummax(x: Tensor, dim: number): MaxResult;
+  function cummax(x: Tensor, options: { dim: number }): MaxResult;
   function cummin(x: Tensor, dim: number): MaxResult;
+  function cummin(x: Tensor, options: { dim: number }): MaxResult;
   /**
    * PyTorch's `with torch.no_grad():` block, as a function run at once: in forward what it returns
    * carries no gradient; in a constructor it only runs (parameter copies are initial values).
@@ -2110,10 +2265,10 @@ export namespace F {
   function dropout3d(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
   function dropout3d(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
   /** PyTorch's F.alpha_dropout (training false by default, as PyTorch's): see nn.AlphaDropout. */
-  function alphaDropout(x: Tensor, p?: number, training?: boolean): Tensor;
-  function alphaDropout(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
-  function featureAlphaDropout(x: Tensor, p?: number, training?: boolean): Tensor;
-  function featureAlphaDropout(x: Tensor, options: { p?: number; training?: boolean }): Tensor;
+  function alphaDropout(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
+  function alphaDropout(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
+  function featureAlphaDropout(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
+  function featureAlphaDropout(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
   function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
   interface WindowOptions { dilation?: Size2; padding?: Size2; stride?: Size2 }
   /** F.conv_transpose2d / conv_transpose1d of any weight [in, out/groups, k…]. */
@@ -2129,7 +2284,7 @@ export namespace F {
   function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, training?: boolean, momentum?: number, eps?: number): Tensor;
   function channelShuffle(x: Tensor, groups: number): Tensor;
   /** F.embedding_bag over equal-length bags (input [B, L]): see nn.EmbeddingBag. */
-  function embeddingBag(input: Tensor<Shape, "int32">, weight: Tensor, offsets?: null, options?: { mode?: "sum" | "mean" | "max"; perSampleWeights?: Tensor | null; paddingIdx?: number | null }): Tensor;
+  function embeddingBag(input: Tensor<Shape, "int32">, weight: Tensor, offsets?: null, options?: { mode?: "sum" | "mean" | "max"; perSampleWeights?: Tensor | null; paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false; sparse?: boolean; includeLastOffset?: boolean }): Tensor;
   /** The deprecated spellings of F.interpolate (upsampleBilinear aligns the corners). */
   function upsample(x: Tensor, options: nn.InterpolateOptions): Tensor;
   function upsampleNearest(x: Tensor, options: { size?: number | readonly number[]; scaleFactor?: number | readonly number[] }): Tensor;
@@ -2141,8 +2296,10 @@ export namespace F {
   function fold(x: Tensor, outputSize: Size2, kernelSize: Size2, options?: WindowOptions): Tensor;
   function fold(x: Tensor, outputSize: Size2, kernelSize: Size2, dilation?: Size2, padding?: Size2, stride?: Size2): Tensor;
   /** (Σ_window x^p)^(1/p), as torch.nn.functional.lp_pool2d / lp_pool1d. */
-  function lpPool2d(x: Tensor, normType: number, kernelSize: Size2, stride?: Size2 | null): Tensor;
-  function lpPool1d(x: Tensor, normType: number, kernelSize: number, stride?: number | null): Tensor;
+  function lpPool2d(x: Tensor, normType: number, kernelSize: Size2, stride?: Size2 | null, ceilMode?: boolean): Tensor;
+  function lpPool2d(x: Tensor, normType: number, kernelSize: Size2, options: { stride?: Size2 | null; ceilMode?: boolean }): Tensor;
+  function lpPool1d(x: Tensor, normType: number, kernelSize: number, stride?: number | null, ceilMode?: boolean): Tensor;
+  function lpPool1d(x: Tensor, normType: number, kernelSize: number, options: { stride?: number | null; ceilMode?: boolean }): Tensor;
   /** torch.floor_divide (Python's //): int32 operands give int32. */
   function floorDivide(input: Tensor, other: Tensor | number): Tensor;
   /** How many of each row's sorted values are < each value (≤ with right): torch.searchsorted, int32. */
@@ -2151,6 +2308,7 @@ export namespace F {
   function bucketize(input: Tensor, boundaries: Tensor, options?: { right?: boolean; outInt32?: boolean }): Tensor<Shape, "int32">;
   /** torch.take_along_dim: gather along dim. */
   function takeAlongDim(x: Tensor, indices: Tensor<Shape, "int32">, dim: number): Tensor;
+  function takeAlongDim(x: Tensor, indices: Tensor<Shape, "int32">, options: { dim: number }): Tensor;
   /** The p-norm distance of every pair of rows of x1 [*, P, M] and x2 [*, R, M]: [*, P, R]. */
   function cdist(x1: Tensor, x2: Tensor, p?: number): Tensor;
   /**
@@ -2170,7 +2328,7 @@ export namespace F {
   function dropout2d(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, stride: Size2 | null, padding: Size2, dilation: Size2, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
   function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: Size2, ceilMode?: boolean, returnIndices?: false): Tensor;
-  function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions & { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
   /** F.max_unpool2d(input, indices, kernel_size, stride, padding, output_size) */
   function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, outputSize?: readonly number[] | null): Tensor;
   function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size2, options: { stride?: Size2 | null; padding?: Size2; outputSize?: readonly number[] | null }): Tensor;
@@ -2180,11 +2338,11 @@ export namespace F {
   function avgPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
   function adaptiveAvgPool3d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
   function adaptiveMaxPool3d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
-  function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;
-  function maxPool2d(x: Tensor, options: nn.Pool2dOptions & { kernelSize: Size2 }): Tensor;
-  function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean): Tensor;
-  function avgPool2d(x: Tensor, kernelSize: Size2, options: nn.Pool2dOptions): Tensor;
-  function avgPool2d(x: Tensor, options: nn.Pool2dOptions & { kernelSize: Size2 }): Tensor;
+  function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.MaxPool2dOptions & { returnIndices?: false }): Tensor;
+  function maxPool2d(x: Tensor, options: nn.MaxPool2dOptions & { kernelSize: Size2; returnIndices?: false }): Tensor;
+  function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
+  function avgPool2d(x: Tensor, kernelSize: Size2, options: nn.AvgPool2dOptions): Tensor;
+  function avgPool2d(x: Tensor, options: nn.AvgPool2dOptions & { kernelSize: Size2 }): Tensor;
   function adaptiveAvgPool2d(x: Tensor, outputSize: Size2 | readonly [number | null, number | null]): Tensor;
   /**
    * torch's complex tensors (complex64) as LLaMA's rotary embedding uses them: F.polar(abs, angle),
@@ -2302,19 +2460,20 @@ export namespace F {
    */
   function stft(input: Tensor, nFft: number, options: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: "reflect" | "constant" | "replicate"; normalized?: boolean; onesided?: boolean | null; returnComplex: true }): ComplexTensor;
   function stft(input: Tensor, nFft: number, options: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: "reflect" | "constant" | "replicate"; normalized?: boolean; onesided?: boolean | null; returnComplex: false }): Tensor;
-  interface WindowOptions { dtype?: "float32" | null; device?: unknown; requiresGrad?: boolean }
+  /** A window factory's keywords (not F.unfold's WindowOptions: one interface name would merge the two). */
+  interface WindowFactoryOptions { dtype?: "float32" | null; device?: unknown; requiresGrad?: boolean }
   /** torch.hann_window(N, periodic = true): 0.5 − 0.5·cos(2πk/M), M = N (periodic) or N − 1. */
-  function hannWindow(windowLength: number, periodic?: boolean, options?: WindowOptions): Tensor;
-  function hannWindow(windowLength: number, options?: WindowOptions & { periodic?: boolean }): Tensor;
+  function hannWindow(windowLength: number, periodic?: boolean, options?: WindowFactoryOptions): Tensor;
+  function hannWindow(windowLength: number, options?: WindowFactoryOptions & { periodic?: boolean }): Tensor;
   /** torch.hamming_window: α − β·cos(2πk/M) (α 0.54, β 0.46). */
   function hammingWindow(windowLength: number, periodic?: boolean, alpha?: number, beta?: number): Tensor;
-  function hammingWindow(windowLength: number, options?: WindowOptions & { periodic?: boolean; alpha?: number; beta?: number }): Tensor;
+  function hammingWindow(windowLength: number, options?: WindowFactoryOptions & { periodic?: boolean; alpha?: number; beta?: number }): Tensor;
   /** torch.blackman_window: 0.42 − 0.5·cos(2πk/M) + 0.08·cos(4πk/M). */
-  function blackmanWindow(windowLength: number, periodic?: boolean, options?: WindowOptions): Tensor;
-  function blackmanWindow(windowLength: number, options?: WindowOptions & { periodic?: boolean }): Tensor;
+  function blackmanWindow(windowLength: number, periodic?: boolean, options?: WindowFactoryOptions): Tensor;
+  function blackmanWindow(windowLength: number, options?: WindowFactoryOptions & { periodic?: boolean }): Tensor;
   /** torch.bartlett_window: 1 − |2k/M − 1|. */
-  function bartlettWindow(windowLength: number, periodic?: boolean, options?: WindowOptions): Tensor;
-  function bartlettWindow(windowLength: number, options?: WindowOptions & { periodic?: boolean }): Tensor;
+  function bartlettWindow(windowLength: number, periodic?: boolean, options?: WindowFactoryOptions): Tensor;
+  function bartlettWindow(windowLength: number, options?: WindowFactoryOptions & { periodic?: boolean }): Tensor;
   /**
    * torch.multinomial: numSamples int32 category indices per row of a 1-D or 2-D tensor of
    * non-negative weights (last dim the categories), drawn in forward; without replacement by
@@ -2331,8 +2490,8 @@ export namespace F {
   function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
   function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, dilation?: number, ceilMode?: boolean, returnIndices?: false): Tensor;
   function maxPool1d(x: Tensor, options: { kernelSize: number; stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: false }): Tensor;
-  function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean): Tensor;
-  function avgPool1d(x: Tensor, options: { kernelSize: number; stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean }): Tensor;
+  function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
+  function avgPool1d(x: Tensor, options: { kernelSize: number; stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
   function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor;
   function flatten(x: Tensor, startDim?: number, endDim?: number): Tensor;
   function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
@@ -2503,20 +2662,32 @@ export namespace F {
   function mul(input: Tensor, other: Tensor | number): Tensor;
   function div(input: Tensor, other: Tensor | number, options?: { roundingMode?: "floor" | "trunc" | null }): Tensor;
   function rsub(input: Tensor, other: Tensor | number): Tensor;
-  function sum(input: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor;
-  function sum(input: Tensor, options: { dim?: number | readonly number[]; keepdim?: boolean }): Tensor;
-  function mean(input: Tensor, dim?: number | readonly number[], keepdim?: boolean): Tensor;
-  function mean(input: Tensor, options: { dim?: number | readonly number[]; keepdim?: boolean }): Tensor;
+  function sum(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" | "int32" | "int64" }): Tensor;
+  function sum(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" | "int32" | "int64" }): Tensor;
+  function mean(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" }): Tensor;
+  function mean(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" }): Tensor;
   function amax(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
+  function amax(input: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
+  function amax(input: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   function amin(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
+  function amin(input: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
+  function amin(input: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   function max(input: Tensor): Tensor;
   function max(input: Tensor, dim: number, keepdim?: boolean): MaxResult;
+  function max(input: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
+  function max(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function max(input: Tensor, other: Tensor): Tensor;
   function min(input: Tensor): Tensor;
   function min(input: Tensor, dim: number, keepdim?: boolean): MaxResult;
+  function min(input: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
+  function min(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function min(input: Tensor, other: Tensor): Tensor;
   function argmax(input: Tensor, dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
+  function argmax(input: Tensor, options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
+  function argmax(input: Tensor, dim: number, options: { keepdim?: boolean }): Tensor<Shape, "int32">;
   function argmin(input: Tensor, dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
+  function argmin(input: Tensor, options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
+  function argmin(input: Tensor, dim: number, options: { keepdim?: boolean }): Tensor<Shape, "int32">;
   function numel(input: Tensor): number;
   function gt(input: Tensor, other: Tensor | number): Tensor;
   function ge(input: Tensor, other: Tensor | number): Tensor;
@@ -2532,7 +2703,9 @@ export namespace F {
   function clampMax(input: Tensor, max: Tensor | number): Tensor;
   function reshape(input: Tensor, shape: readonly number[]): Tensor;
   function unsqueeze(input: Tensor, dim: number): Tensor;
+  function unsqueeze(input: Tensor, options: { dim: number }): Tensor;
   function squeeze(input: Tensor, dim?: number | readonly number[]): Tensor;
+  function squeeze(input: Tensor, options: { dim?: number | readonly number[] }): Tensor;
   function transpose(input: Tensor, dim0: number, dim1: number): Tensor;
   function swapaxes(input: Tensor, axis0: number, axis1: number): Tensor;
   function swapdims(input: Tensor, dim0: number, dim1: number): Tensor;
@@ -2540,23 +2713,52 @@ export namespace F {
   function t(input: Tensor): Tensor;
   function permute(input: Tensor, dims: readonly number[]): Tensor;
   function unflatten(input: Tensor, dim: number, sizes: readonly number[]): Tensor;
+  function unflatten(input: Tensor, options: { dim: number; sizes: readonly number[] }): Tensor;
   function flip(input: Tensor, dims: readonly number[]): Tensor;
   function tile(input: Tensor, dims: readonly number[]): Tensor;
   function repeatInterleave(input: Tensor, repeats: number, dim?: number): Tensor;
+  function repeatInterleave(input: Tensor, repeats: number, options: { dim?: number }): Tensor;
   function select(input: Tensor, dim: number, index: number): Tensor;
+  function select(input: Tensor, options: { dim: number; index: number }): Tensor;
   function unbind(input: Tensor, dim?: number): Tensor[];
+  function unbind(input: Tensor, options: { dim?: number }): Tensor[];
   function narrow(input: Tensor, dim: number, start: number, length: number): Tensor;
-  function clone(input: Tensor): Tensor;
+  function narrow(input: Tensor, options: { dim: number; start: number; length: number }): Tensor;
+  function clone(input: Tensor, options?: { memoryFormat?: unknown }): Tensor;
   function detach(input: Tensor): Tensor;
   function split(tensor: Tensor, splitSizeOrSections: number | readonly number[], dim?: number): Tensor[];
+  function split(tensor: Tensor, splitSizeOrSections: number | readonly number[], options: { dim?: number }): Tensor[];
   function chunk(tensor: Tensor, chunks: number, dim?: number): Tensor[];
+  function chunk(tensor: Tensor, chunks: number, options: { dim?: number }): Tensor[];
   function indexSelect(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
+  function indexSelect(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32"> }): Tensor;
   function gather(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
+  function gather(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32"> }): Tensor;
   function scatter(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor | number, options?: { reduce?: "add" | "multiply" | null }): Tensor;
+  function scatter(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor | number; reduce?: "add" | "multiply" | null }): Tensor;
   function scatterAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
+  function scatterAdd(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor }): Tensor;
+  function scatterReduce(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor, reduce: "sum" | "mean" | "prod" | "amax" | "amin", options?: { includeSelf?: boolean }): Tensor;
+  function scatterReduce(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor; reduce: "sum" | "mean" | "prod" | "amax" | "amin"; includeSelf?: boolean }): Tensor;
+  /** torch.tril_indices / triu_indices: the [2, n] int32 (row, col) positions of the lower / upper triangle (offset: the diagonal's). */
+  function trilIndices(row: number, col: number, offset?: number, options?: { dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
+  function trilIndices(row: number, col: number, options: { offset?: number; dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
+  function triuIndices(row: number, col: number, offset?: number, options?: { dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
+  function triuIndices(row: number, col: number, options: { offset?: number; dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
+  /** Square matrices [..., n, n] (torch.inverse, det, logdet, slogdet) */
+  function inverse(x: Tensor): Tensor;
+  function det(x: Tensor): Tensor;
+  function logdet(x: Tensor): Tensor;
+  function slogdet(x: Tensor): SlogdetResult;
+  /** torch.qr(A, some=True): the reduced factorization; some false the complete one (rows ≤ columns). */
+  function qr(A: Tensor, some?: boolean): QrResult;
+  function qr(A: Tensor, options: { some?: boolean }): QrResult;
   function indexAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
+  function indexAdd(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; source: Tensor; alpha?: number }): Tensor;
   function indexCopy(input: Tensor, dim: number, index: Tensor<Shape, "int32">, source: Tensor): Tensor;
+  function indexCopy(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; source: Tensor }): Tensor;
   function indexFill(input: Tensor, dim: number, index: Tensor<Shape, "int32">, value: number): Tensor;
+  function indexFill(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; value: number }): Tensor;
   /** torch.where(condition, input, other): input where condition ≠ 0, else other; all three broadcast. */
   function where(condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor;
 }

@@ -101,8 +101,19 @@ export function bindOptions(who: string, specs: readonly ArgSpec[], options: Obj
   return bindArgs(who, specs, [options], site, true);
 }
 
+/**
+ * Sees every spec list a call binds: test/dsl-arg-specs.test.ts collects what each builtin accepts
+ * to compare it with dsl/index.d.ts (the specs live inside the handlers, so calling them is the
+ * one way to read them all). Undefined outside that test.
+ */
+let specObserver: ((specs: readonly ArgSpec[]) => void) | undefined;
+export function observeArgSpecs(observer: ((specs: readonly ArgSpec[]) => void) | undefined): void {
+  specObserver = observer;
+}
+
 /** Binds `args` to `specs`; `who` names the callee in messages ("nn.Conv2d"). */
 export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly Value[], site: CallSite, onlyKeywords = false): Bound {
+  specObserver?.(specs);
   const bound: Bound = {};
   const problems = new CallProblems();
   let positional = [...args];

@@ -1,0 +1,212 @@
+// The typings users type-check against (dsl/index.d.ts) and the argument specs the compiler binds
+// calls with (bindArgs in compiler/1-frontend) must accept the same names, else a TypeScript-style
+// port fails tsc although tsdp compiles it, or type-checks and tsdp refuses it. The specs live
+// inside the builtins' handlers, so the test calls each F function, tensor method and nn layer
+// constructor with too few arguments and records the spec lists it binds (args.ts observeArgSpecs);
+// the typings are read with the TypeScript checker (overloads joined; an options-object parameter
+// contributes its keys, whatever its type's spelling: interface, intersection, Omit<…>).
+//
+// A spec name is accepted by the typings when they take it as an option key or have a positional
+// parameter at its index (positional names are invisible to tsc) — except dim and keepdim, which
+// PyTorch code writes as keywords (nn.Softmax(dim=1) → new nn.Softmax({ dim: 1 }),
+// x.amax(1, keepdim=True) → x.amax(1, { keepdim: true })): those must be option keys too.
+// Not compared: the keyword spelling of other arguments the typings take only by position
+// (x.topk({ k: 3 })): PyTorch allows every argument as a keyword, and the typings give the keyword
+// form where ports write it; and functions with variadic arguments (x.view(2, 3)), which bind no
+// spec list.
+import { Node, Project, type ModuleDeclaration, type ParameterDeclaration, type Type } from "ts-morph";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { observeArgSpecs, type ArgSpec } from "../compiler/1-frontend/args.ts";
+import { Interpreter } from "../compiler/1-frontend/interp/classes.ts";
+import { tensorMethods } from "../compiler/1-frontend/tensor-methods.ts";
+import { BuiltinClass, BuiltinFunction, NamespaceValue, ObjectValue, TensorValue, type CallSite, type Value } from "../compiler/1-frontend/values.ts";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/**
+ * Intended differences, "name: spec name" → why. Each is a name the compiler binds that the
+ * typings leave out on purpose, or an option key the typings give that the compiler's spec lacks.
+ */
+const ALLOWED: Record<string, string> = {
+  // F.relu_(x) is F.relu(x, { inplace: true }) under the same spec; PyTorch's relu_ has no inplace
+  // parameter, so the typings rightly leave it out of every in-place form
+  ...Object.fromEntries(
+    ["relu", "relu6", "elu", "leakyRelu", "hardtanh", "threshold", "celu", "selu", "rrelu", "hardsigmoid", "hardswish", "silu", "mish", "dropout"].map((n) => [`F.${n}_: inplace`, "the in-place form's own flag"]),
+  ),
+  // `var` is a reserved word: a namespace cannot declare a function of that name (x.var() is declared)
+  "F.var": "a reserved word",
+  // PyTorch's snake_case spellings, accepted as ports write them; the typings give the camelCase names
+  "F.linalg.vector_norm": "a PyTorch spelling",
+  "F.linalg.matrix_norm": "a PyTorch spelling",
+  // accepted only to be refused with the way to build it (TransformerEncoder / TransformerDecoder)
+  "nn.Transformer: customEncoder": "refused with a better message",
+  "nn.Transformer: customDecoder": "refused with a better message",
+};
+
+interface Declared {
+  /** Names of the positional parameters at each index, over all overloads. */
+  readonly positional: string[][];
+  /** Keys of the options-object parameters, over all overloads. */
+  readonly options: Set<string>;
+  rest: boolean;
+}
+
+/** An object with methods: a tensor, a module, a distribution; never an options object. */
+const hasMethods = (t: Type): boolean => t.getProperties().some((p) => p.getDeclarations().some((d) => Node.isMethodSignature(d) || Node.isMethodDeclaration(d)));
+
+/** An options object: an object type that is no tensor, module, array, tuple, function or object with methods. */
+const plain = (p: Type): boolean =>
+  p.isIntersection()
+    ? p.getIntersectionTypes().every(plain)
+    : p.isObject() && !p.isArray() && !p.isTuple() && p.getCallSignatures().length === 0 && !p.getProperty("__tsdpTensor") && !p.getProperty("training") && !p.getProperty("real") && !hasMethods(p);
+
+/** A parameter's options objects ({ … } alone, or one member of `number | { dim?: number }`) give keys; anything else in its type makes it positional. */
+function addSignature(d: Declared, params: readonly ParameterDeclaration[]): void {
+  params.forEach((p, i) => {
+    if (p.isRestParameter()) {
+      d.rest = true;
+      return;
+    }
+    const t = p.getType();
+    const parts = (t.isUnion() ? t.getUnionTypes() : [t]).filter((u) => !u.isNull() && !u.isUndefined());
+    for (const u of parts.filter(plain)) for (const key of u.getProperties()) d.options.add(key.getName());
+    if (parts.length === 0 || !parts.every(plain)) (d.positional[i] ??= []).push(p.getName());
+  });
+}
+
+/** "F.relu", "Tensor.sum", "nn.Conv2d" → what dsl/index.d.ts declares for it. */
+function readDeclarations(file: string): Map<string, Declared> {
+  const sf = new Project({ compilerOptions: { strict: true } }).addSourceFileAtPath(file);
+  const out = new Map<string, Declared>();
+  const of = (k: string): Declared => {
+    if (!out.has(k)) out.set(k, { positional: [], options: new Set(), rest: false });
+    return out.get(k)!;
+  };
+  // F's namespaces too (F.linalg.vectorNorm, F.special.expit, F.fft.rfft)
+  const functions = (ns: ModuleDeclaration, prefix: string): void => {
+    for (const f of ns.getFunctions()) addSignature(of(`${prefix}.${f.getName()}`), f.getParameters());
+    for (const inner of ns.getModules()) functions(inner, `${prefix}.${inner.getName()}`);
+    // const special: { expit(input: Tensor): Tensor; … }: an object of methods, as a namespace
+    for (const v of ns.getVariableDeclarations())
+      for (const member of v.getType().getProperties())
+        for (const d of member.getDeclarations()) if (Node.isMethodSignature(d)) addSignature(of(`${prefix}.${v.getName()}.${member.getName()}`), d.getParameters());
+  };
+  functions(sf.getModuleOrThrow("F"), "F");
+  for (const c of sf.getModuleOrThrow("nn").getClasses()) for (const k of c.getConstructors()) addSignature(of(`nn.${c.getName()}`), k.getParameters());
+  // "new"(…): quoted, as an unquoted new(…) would be a construct signature
+  for (const m of sf.getInterfaceOrThrow("Tensor").getMethods()) addSignature(of(`Tensor.${m.getName().replace(/^"(.*)"$/, "$1")}`), m.getParameters());
+  return out;
+}
+
+const site = { node: undefined, loc: { file: "probe.ts", line: 1, col: 1, length: 1 } } as unknown as CallSite;
+
+/**
+ * The spec list `call` binds first: its own arguments' (it fails, too few arguments, once they are
+ * bound). Lists bound after are those of builtins it is made of (F.diagEmbed calls F.eye).
+ */
+function specsBound(call: () => void): (readonly ArgSpec[])[] {
+  const lists: (readonly ArgSpec[])[] = [];
+  observeArgSpecs((specs) => {
+    if (lists.length === 0) lists.push(specs);
+  });
+  try {
+    call();
+  } catch {
+    // a missing argument, reported after the specs were seen
+  } finally {
+    observeArgSpecs(undefined);
+  }
+  return lists;
+}
+
+/** Spec lists of every builtin, by the name the typings use; a list's offset is 1 where the input is bound before it (F.sum(x, …) is x.sum(…)). */
+function compilerSpecs(): Map<string, { lists: (readonly ArgSpec[])[]; offset: number }> {
+  const interp = new Interpreter() as unknown as { dsl: Map<string, Value>; phase: string; em: never };
+  const F = interp.dsl.get("F") as NamespaceValue;
+  const nn = interp.dsl.get("nn") as NamespaceValue;
+  interp.phase = "forward";
+  const x = (F.members.get("randn") as BuiltinFunction).call([2, 3, 4, 5], site) as TensorValue;
+  const out = new Map<string, { lists: (readonly ArgSpec[])[]; offset: number }>();
+  // x.div(y, { roundingMode }) binds its spec only when given two arguments
+  const probes: Value[][] = [[], [1, new ObjectValue()]];
+  for (const [name, m] of Object.entries(tensorMethods)) out.set(`Tensor.${name}`, { lists: probes.flatMap((a) => specsBound(() => m(x, a, site, interp.em))), offset: 0 });
+  const sameNames = (a: readonly ArgSpec[], b: readonly ArgSpec[]) => a.length === b.length && a.every((s, i) => s.name === b[i].name);
+  const functions = [...F.members].flatMap(([name, f]): [string, Value][] => (f instanceof NamespaceValue ? [...f.members].map(([inner, g]): [string, Value] => [`${name}.${inner}`, g]) : [[name, f]]));
+  for (const [name, f] of functions) {
+    if (!(f instanceof BuiltinFunction)) continue;
+    const lists = [[], [x], [x, 1, new ObjectValue()]].flatMap((a) => specsBound(() => f.call(a, site)));
+    const method = out.get(`Tensor.${name}`)?.lists ?? [];
+    const ofMethod = lists.length > 0 && lists.every((l) => method.some((m) => sameNames(l, m)));
+    out.set(`F.${name}`, { lists, offset: ofMethod ? 1 : 0 });
+  }
+  interp.phase = "construct";
+  for (const [name, c] of nn.members) if (c instanceof BuiltinClass) out.set(`nn.${name}`, { lists: specsBound(() => c.construct([], site)), offset: 0 });
+  return out;
+}
+
+/** Arguments PyTorch code writes as keywords: the typings must take them in an options object. */
+const KEYWORDS = new Set(["keepdim", "dim"]);
+
+interface Mismatch {
+  readonly name: string;
+  /** Bound by the compiler, refused by tsc. */
+  readonly untyped: string[];
+  /** Typed option keys the compiler refuses. */
+  readonly unbound: string[];
+}
+
+function compare(name: string, lists: readonly (readonly ArgSpec[])[], offset: number, d: Declared): Mismatch {
+  const untyped = new Set<string>();
+  for (const list of lists)
+    list.forEach((s, i) => {
+      if (d.options.has(s.name)) return;
+      if (KEYWORDS.has(s.name) || (!d.positional[i + offset] && !d.rest)) untyped.add(s.name);
+    });
+  const bound = new Set(lists.flatMap((l) => l.map((s) => s.name)));
+  const unbound = [...d.options].filter((k) => !bound.has(k));
+  const allowed = (n: string) => `${name}: ${n}` in ALLOWED;
+  return { name, untyped: [...untyped].filter((n) => !allowed(n)), unbound: unbound.filter((n) => !allowed(n)) };
+}
+
+describe("dsl/index.d.ts against the compiler's argument specs", () => {
+  let specs: ReturnType<typeof compilerSpecs>;
+  let declared: Map<string, Declared>;
+  beforeAll(() => {
+    specs = compilerSpecs();
+    declared = readDeclarations(join(root, "dsl", "index.d.ts"));
+  }, 60_000);
+
+  it("reads a spec list for most builtins (the probe works)", () => {
+    const bound = [...specs.values()].filter((s) => s.lists.length > 0).length;
+    expect(bound).toBeGreaterThan(600);
+  });
+
+  it("declares every F function, tensor method and nn layer the compiler binds arguments for", () => {
+    const undeclared = [...specs].filter(([name, s]) => s.lists.length > 0 && !declared.has(name) && !(name in ALLOWED)).map(([name]) => name);
+    expect(undeclared).toEqual([]);
+  });
+
+  it("types every name the compiler binds, and binds every option key the typings give", () => {
+    const mismatches = [...specs]
+      .filter(([name, s]) => s.lists.length > 0 && declared.has(name))
+      .map(([name, s]) => compare(name, s.lists, s.offset, declared.get(name)!))
+      .filter((m) => m.untyped.length > 0 || m.unbound.length > 0)
+      .map((m) => `${m.name}:${m.untyped.length ? ` untyped ${m.untyped.join(", ")}` : ""}${m.unbound.length ? ` not bound ${m.unbound.join(", ")}` : ""}`);
+    expect(mismatches).toEqual([]);
+  });
+
+  it("allow-lists only differences that exist", () => {
+    const stale = Object.keys(ALLOWED).filter((key) => {
+      const [name, arg] = key.split(": ");
+      const s = specs.get(name);
+      const d = declared.get(name);
+      if (arg === undefined) return !s || d !== undefined;
+      if (!s || !d) return true;
+      const bound = s.lists.some((l) => l.some((spec) => spec.name === arg));
+      return bound === d.options.has(arg);
+    });
+    expect(stale).toEqual([]);
+  });
+});
