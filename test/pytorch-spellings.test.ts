@@ -469,6 +469,8 @@ describe("copysign, signbit, addmv, addr, histc, broadcast_shapes", () => {
     expect(run("x.signbit()")).toEqual([1, 0, 0, 0, 1]);
     // x·0 keeps x's sign (−0 for negative x), neg flips it: +0, −0, −0, −0, +0
     expect(run("F.signbit(x.mul(0).neg())")).toEqual([0, 1, 1, 1, 0]);
+    // an integer's sign bit is x < 0
+    expect(run("x.int().signbit()")).toEqual([1, 0, 0, 0, 0]);
   });
 
   it("addmv and addr: β·input + α·(mat @ vec) and β·input + α·(vec1 ⊗ vec2)", () => {
@@ -502,6 +504,8 @@ describe("copysign, signbit, addmv, addr, histc, broadcast_shapes", () => {
 
   it("broadcast_shapes: the shape the tensors would broadcast to, at compile time", () => {
     expect(outputs("return x.sum(1).mul(0).add(F.ones(F.broadcastShapes([2, 1], [3, 1, 1], 4)).sum());", "x: Tensor<[Batch, 4]>", { x: nd([1, 4], [1, 2, 3, 4]) })[0]).toEqual([24]);
+    // a tensor's shape with the batch: x.expand(torch.broadcast_shapes(x.shape, (3, 1, 4))) would be [3, B, 4]; here [B, 4] and (1, 4)
+    expect(outputs("return x.expand(F.broadcastShapes(x.shape, [1, 4])).add(x.expand(F.broadcastShapes([4], x.shape)));", "x: Tensor<[Batch, 4]>", { x: nd([1, 4], [1, 2, 3, 4]) })[0]).toEqual([2, 4, 6, 8]);
     expect(first(model("return F.ones(F.broadcastShapes([2, 3], [4])).add(x.sum());", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP4001 5: F\.broadcastShapes: the shapes \[2, 3\], \[4\] do not broadcast/);
   });
 });
