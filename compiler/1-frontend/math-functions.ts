@@ -151,9 +151,9 @@ const addVectorProduct = (name: string, operands: readonly [string, string], pro
     const c = ops(em, who, site);
     const p = product(b[operands[0]], b[operands[1]], c, site, who);
     if (x.node.shape.length > p.node.shape.length) fail("shapeMismatch", `${who}: input ${formatShape(x.node.shape)} must broadcast to the ${name === "addmv" ? "matrix-vector" : "outer"} product's ${formatShape(p.node.shape)} (PyTorch expands it to that size)`, site.loc);
-    const product_ = scaled(p, b.alpha, em, site, who) as TensorValue;
+    const scaledProduct = scaled(p, b.alpha, em, site, who) as TensorValue;
     // beta = 0 ignores input, as PyTorch's (a NaN in it does not propagate)
-    return b.beta === 0 ? product_ : em.tensor("add", [scaled(x, b.beta, em, site, who), product_], {}, who, site);
+    return b.beta === 0 ? scaledProduct : em.tensor("add", [scaled(x, b.beta, em, site, who), scaledProduct], {}, who, site);
   },
 });
 
