@@ -310,6 +310,15 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** beta·this + alpha·(mat1 @ mat2): 2-D (addmm) or 3-D batches (baddbmm) */
   addmm(mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
   baddbmm(batch1: Tensor, batch2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+  /** beta·this + alpha·(mat @ vec) (addmv, mat 2-D, vec 1-D) and beta·this + alpha·(vec1 ⊗ vec2) (addr) */
+  addmv(mat: Tensor, vec: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+  addr(vec1: Tensor, vec2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+  /** |this| with other's sign bit (−0.0 counts as negative); its gradient result/this, 0 at 0; none to other */
+  copysign(other: Tensor | number): Tensor;
+  /** 1 where the sign bit is set (−0.0 too), else 0; no gradient */
+  signbit(): Tensor;
+  /** torch.histc: counts in `bins` equal bins over [min, max] (the top edge in the last bin); min and max must be given and differ, and this must not hold the batch */
+  histc(bins?: number, min?: number, max?: number): Tensor;
   relu(): Tensor;
   sigmoid(): Tensor;
   tanh(): Tensor;
@@ -1945,6 +1954,12 @@ export namespace F {
   function addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor;
   function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
   function baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+  function addmv(input: Tensor, mat: Tensor, vec: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+  function addr(input: Tensor, vec1: Tensor, vec2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+  function copysign(input: Tensor, other: Tensor | number): Tensor;
+  function signbit(input: Tensor): Tensor;
+  /** torch.histc(input, bins = 100, min, max): min and max must be given and differ (min = max means the data's range, refused); input must not hold the batch; no gradient */
+  function histc(input: Tensor, bins?: number, min?: number, max?: number): Tensor;
   function relu(x: Tensor, inplace?: boolean): Tensor;
   function relu(x: Tensor, options: { inplace?: boolean }): Tensor;
   /** torch.matmul, torch.mm (matrices), torch.bmm (3-D batches of matrices) */
@@ -2048,6 +2063,8 @@ export namespace F {
   function broadcastTo(input: Tensor, size: readonly number[]): Tensor;
   /** torch.broadcast_tensors: each expanded to the shape they broadcast to */
   function broadcastTensors(...tensors: Tensor[]): Tensor[];
+  /** torch.broadcast_shapes: the shape these shapes (x.shape, arrays of sizes, or one size) broadcast to, at compile time */
+  function broadcastShapes(...shapes: (readonly number[] | number)[]): number[];
   /** torch.special: expit, erf, erfc, erfinv, exp2, expm1, log1p, logsumexp, logSoftmax, softmax, xlogy, sinc, logit, round, ndtr (Φ), entr (−x·ln x), gammaln, digamma/psi, polygamma, multigammaln */
   const special: {
     expit(input: Tensor): Tensor; erf(input: Tensor): Tensor; erfc(input: Tensor): Tensor; erfinv(input: Tensor): Tensor; exp2(input: Tensor): Tensor;

@@ -891,3 +891,55 @@ export class ReduceLROnPlateau {
     [this.lastEpoch, this.lrs, this.best, this.numBadEpochs, this.cooldownCounter] = [lastEpoch, lrs, best, numBadEpochs, cooldownCounter];
   }
 }
+
+/** The schedulers whose PyTorch step() multiplies the group's current lr by a factor of the step alone (their chainable forms), so that in a chain the factors multiply. */
+const MULTIPLYING = [ConstantLR, LinearLR, ExponentialLR, StepLR, MultiStepLR, PolynomialLR, MultiplicativeLR] as const;
+
+/**
+ * ChainedScheduler(schedulers, target?): PyTorch's step() steps every scheduler in turn, each
+ * multiplying the optimizer's current lr by its own step's factor (their chainable forms), so the
+ * rate at step t is base · Π each scheduler's rate from 1 at t — PyTorch's documented example,
+ * ConstantLR(factor 0.1, totalIters 2) chained with ExponentialLR(0.9), gives 0.1, 0.09, 0.81, 0.729.
+ * Those that set the rate rather than multiply it (LambdaLR and the cosine, cyclic and one-cycle
+ * schedules, whose step reads base_lrs or adds to the lr) would make the chain depend on the order
+ * of PyTorch's float updates, and are refused with that reason; ReduceLROnPlateau's step needs the
+ * metric (PyTorch's refuses it too). PyTorch's own closed form (_get_closed_form_lr) is the same
+ * product of the schedulers' closed forms.
+ */
+export class ChainedScheduler extends LRScheduler {
+  readonly schedulers: readonly LRScheduler[];
+  constructor(schedulers: readonly LRScheduler[], target?: SchedulerTarget) {
+    checkChained(schedulers);
+    super(target ?? schedulers[0].target, "ChainedScheduler");
+    this.schedulers = schedulers;
+    // PyTorch's "ChainedScheduler expects all schedulers to belong to the same optimizer"
+    const other = schedulers.findIndex((s) => s.target !== this.target && (typeof s.target === "object" || typeof this.target === "object"));
+    if (other >= 0) throw new RangeError(`ChainedScheduler: schedulers[${other}] was made for ${typeof schedulers[other].target === "number" ? "a base lr" : "another model"}: make every one for the same model (PyTorch's schedulers must share their optimizer)`);
+  }
+  lrFrom(base: number, t: number): number {
+    return this.schedulers.reduce((lr, s) => lr * s.lrFrom(1, t), base);
+  }
+  /** Steps every scheduler too, as PyTorch's: their lastEpoch counts with the chain's. */
+  override step(): void {
+    super.step();
+    for (const s of this.schedulers) s.lastEpoch = this.lastEpoch;
+  }
+  override loadStateDict(state: { lastEpoch: number }): void {
+    super.loadStateDict(state);
+    for (const s of this.schedulers) s.lastEpoch = this.lastEpoch;
+  }
+}
+
+/** Refuses what a ChainedScheduler cannot chain: no schedulers, a non-scheduler, a ReduceLROnPlateau, one that sets the lr rather than multiplying it. */
+function checkChained(schedulers: readonly unknown[]): void {
+  if (!Array.isArray(schedulers) || schedulers.length < 1)
+    throw new TypeError(`ChainedScheduler: schedulers must be a non-empty array of schedulers, got ${Array.isArray(schedulers) ? "an empty array" : describeValue(schedulers)}`);
+  schedulers.forEach((s, i) => {
+    if (s instanceof ReduceLROnPlateau) throw new TypeError(`ChainedScheduler: schedulers[${i}] is a ReduceLROnPlateau, whose step needs the metric, which a chain's step() does not have (PyTorch's ChainedScheduler refuses it too: "does not support ReduceLROnPlateau"); step it on its own, ReduceLROnPlateau.step(metric)`);
+    if (!(s instanceof LRScheduler)) throw new TypeError(`ChainedScheduler: schedulers[${i}] is not a scheduler (a StepLR, ExponentialLR, LinearLR, …), got ${describeValue(s)}`);
+    if (!MULTIPLYING.some((kind) => s instanceof kind))
+      throw new TypeError(
+        `ChainedScheduler: schedulers[${i}] is a ${s.constructor.name}, whose PyTorch step() sets the lr from base_lrs or adds to it rather than multiplying the current one, so its chained rate depends on the order of the updates; tsdp chains the multiplying ones (ConstantLR, LinearLR, ExponentialLR, StepLR, MultiStepLR, PolynomialLR, MultiplicativeLR) — for a warmup then a cosine, use a SequentialLR`,
+      );
+  });
+}

@@ -147,6 +147,10 @@ cases.sample = { body: model("return x.mul(F.randnLike(x)).add(x.mul(F.rand(x.si
 cases.mode_select = { body: model("return this.training ? x.mul(x).add(this.b) : x.mul(3);", "b = new nn.Parameter(F.ones([4]));") };
 cases.atan2 = { body: model("return x.atan2(x.mul(0.5).add(this.b)).add(F.atan2(x, x.abs().add(1)));", "b = new nn.Parameter(F.full([4], 0.3));") };
 cases.hypot = { body: model("return F.hypot(x, x.mul(0.5).add(this.b));", "b = new nn.Parameter(F.full([4], 0.3));") };
+// |a| with b's sign: magnitudes away from 0 (|a|'s kink) and signs away from 0 (b's jump); b gets no gradient, as PyTorch's zeros_like
+cases.copysign = { body: model("return x.abs().add(0.1).copysign(this.b.neg()).add(F.copysign(x.abs().add(0.2).neg(), x.mul(x).add(this.b)));", "b = new nn.Parameter(F.full([4], 0.3));") };
+// a mask: no gradient through it; x·[x < 0] is continuous at 0
+cases.signbit = { body: model("return x.mul(x.signbit()).add(x);") };
 // away from the jumps of fmod and remainder (x/b is not near an integer), as central differences need
 cases.fmod = { body: model("return x.mul(0.1).add(0.37).fmod(this.b);", "b = new nn.Parameter(F.full([4], 0.3));") };
 // Python's //: piecewise constant (no gradient, as PyTorch's), the other factor's gradient x // 0.3

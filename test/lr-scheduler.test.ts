@@ -91,6 +91,27 @@ describe("lrScheduler: PyTorch's learning rates per step", () => {
     close(trace(new lrScheduler.MultiplicativeLR(1, () => 0.5), 4), [1, 0.5, 0.25, 0.125]);
   });
 
+  it("ChainedScheduler: every scheduler's factor multiplies the lr each step, as PyTorch's chainable forms through one optimizer", () => {
+    // PyTorch's documented example (lr 1): ConstantLR(factor 0.1, total_iters 2) then ExponentialLR(0.9):
+    // 0.1 when made, then 0.09, 0.81, 0.729, 0.6561 (its docstring lists the values after each step()
+    // and misprints 0.81 as 0.081)
+    const chain = new lrScheduler.ChainedScheduler([new lrScheduler.ConstantLR(1, { factor: 0.1, totalIters: 2 }), new lrScheduler.ExponentialLR(1, { gamma: 0.9 })]);
+    close(trace(chain, 5), [0.1, 0.09, 0.81, 0.729, 0.6561]);
+    expect(chain.schedulers.map((s) => s.lastEpoch)).toEqual([5, 5]);
+    // PyTorch's newer docstring: ConstantLR(0.1, total_iters 20) · ExponentialLR(0.9): 0.05, 0.045, 0.0405, …,
+    // 0.00675 at step 19, 0.06078 at 20 (the constant's factor divided out), 0.05470 at 21 — an lr of 0.5
+    // (the docstring says 0.05, which its own values contradict)
+    const doc = trace(new lrScheduler.ChainedScheduler([new lrScheduler.ConstantLR(0.5, { factor: 0.1, totalIters: 20 }), new lrScheduler.ExponentialLR(0.5, { gamma: 0.9 })]), 22);
+    // (the docstring's digits cut off, not rounded: 0.5·0.9²⁰ = 0.060788)
+    [0.05, 0.045, 0.0405, 0.00675, 0.06078, 0.0547].forEach((want, i) => expect(Math.abs(doc[[0, 1, 2, 19, 20, 21][i]] - want)).toBeLessThan(1e-5));
+    // a warmup times a step decay: LinearLR(0.5 → 1 over 2) · StepLR(γ 0.1 every 3), lr 0.2
+    const warm = new lrScheduler.ChainedScheduler([new lrScheduler.LinearLR(0.2, { startFactor: 0.5, totalIters: 2 }), new lrScheduler.StepLR(0.2, { stepSize: 3, gamma: 0.1 })]);
+    close(trace(warm, 5), [0.1, 0.15, 0.2, 0.02, 0.02]);
+    expect(() => new lrScheduler.ChainedScheduler([new lrScheduler.CosineAnnealingLR(1, { tMax: 4 })])).toThrow(/schedulers\[0\] is a CosineAnnealingLR, whose PyTorch step\(\) sets the lr/);
+    expect(() => new lrScheduler.ChainedScheduler([new lrScheduler.ReduceLROnPlateau(1)] as never)).toThrow(/ReduceLROnPlateau, whose step needs the metric/);
+    expect(() => new lrScheduler.ChainedScheduler([])).toThrow(/non-empty array of schedulers, got an empty array/);
+  });
+
   it("ReduceLROnPlateau: the lr times factor after more than `patience` epochs without improvement, then cooldown", () => {
     const s = new lrScheduler.ReduceLROnPlateau(0.1, { patience: 2, cooldown: 1 });
     const lrs = [1, 0.9, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95].map((m) => (s.step(m), s.lr));

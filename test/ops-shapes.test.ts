@@ -295,11 +295,15 @@ describe("gradient ops of the norm, random, gather and loss families", () => {
     expect(infer("batch_norm_xhat", [t([Batch, 3])], { ...bn, track: false })).toBe("f32[Batch, 3]");
     rejects("batch_norm_xhat", [t([Batch])], { ...bn, track: false }, /input \[N, C, \.\.\.\], got \[Batch\]/);
   });
-  it("atan2, hypot, fmod, remainder, floor_divide and pow_tensor broadcast their two float32 operands", () => {
-    for (const op of ["atan2", "hypot", "fmod", "remainder", "floor_divide", "pow_tensor"]) {
+  it("atan2, hypot, fmod, remainder, floor_divide, pow_tensor and copysign broadcast their two float32 operands", () => {
+    for (const op of ["atan2", "hypot", "fmod", "remainder", "floor_divide", "pow_tensor", "copysign"]) {
       expect(infer(op, [t([Batch, 4]), t([])], {})).toBe("f32[Batch, 4]");
       rejects(op, [t([Batch, 4]), t([3])], {}, /do not broadcast/);
     }
+  });
+  it("signbit keeps its float32 operand's shape and refuses an int32 one (the frontend compares those with 0)", () => {
+    expect(infer("signbit", [t([Batch, 4])], {})).toBe("f32[Batch, 4]");
+    rejects("signbit", [t([Batch, 4], "i32")], {}, /float32|f32/);
   });
   it("mode_select broadcasts its two float32 operands, as where does", () => {
     expect(infer("mode_select", [t([Batch, 4]), t([1])], {})).toBe("f32[Batch, 4]");

@@ -27,6 +27,15 @@ const close = (got: number[], want: number[], digits = 12) => {
   got.forEach((g, i) => (Number.isNaN(want[i]) ? expect(g).toBeNaN() : expect(g, `element ${i}`).toBeCloseTo(want[i], digits)));
 };
 
+/** ∂(Σ forward's output)/∂x through the reference, for one input x. */
+function gradientOf(body: string, input: string, values: Record<string, NDArray>): number[] {
+  const { graph } = lowerSource(model(body, input));
+  const b = GraphBuilder.extending(graph);
+  const loss = b.add("sum", [graph.outputs[0]], { dims: null, keepdim: false }, graph.outputs[0].loc, "", "sum");
+  const { graph: step, gradients } = differentiate(b.finish(graph.name, graph.outputs), { wrt: graph.inputs, loss, builder: b });
+  return Array.from(runReference(step, values, initState(graph, 0)).values.get(gradients.get("x")!)!.data);
+}
+
 /** The first diagnostic: code, line and message. */
 const first = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
 
@@ -434,6 +443,70 @@ describe("two-operand math and the add-and-multiply forms", () => {
     // m + m·ones: each row plus its sum
     close(got[2], [4, 5, 10, 11]);
     expect(first(model("return F.addmm(x, x.view(-1, 2, 2), F.eye(2)).flatten(1);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP4001 5: addmm expects 2-D tensors/);
+  });
+});
+
+describe("copysign, signbit, addmv, addr, histc, broadcast_shapes", () => {
+  const a = [-3.5, 0, 2.25, 7, -0.5];
+  const b = [1, -2, 0, 0.5, -0.25];
+  const x = nd([1, 5], a), y = nd([1, 5], b);
+  const run = (body: string) => outputs(`return ${body};`, "x: Tensor<[Batch, 5]>, y: Tensor<[Batch, 5]>", { x, y })[0];
+
+  it("copysign: |a| with b's sign bit, −0.0 negative (C's copysign, as PyTorch's kernel)", () => {
+    expect(run("x.copysign(y)")).toEqual([3.5, -0, 2.25, 7, -0.5]);
+    // torch.copysign(x, -0.0): every element negative, 0 becoming −0
+    expect(run("F.copysign(x, -0.0)")).toEqual([-3.5, -0, -2.25, -7, -0.5]);
+    // y·0 keeps y's sign: +0, −0, +0, +0, −0
+    expect(run("F.copysign(x, y.mul(0))")).toEqual([3.5, -0, 2.25, 7, -0.5]);
+    // derivatives.yaml: ∂/∂a = result/a (0 where a = 0), none to b; gradcheck away from a = 0
+    expect(gradCheck(model("return x.add(3).copysign(y);", "x: Tensor<[Batch, 4]>, y: Tensor<[Batch, 4]>")).checked).toBeGreaterThan(0);
+    const g = gradientOf("return x.copysign(F.tensor([-1, 1, -1, 1, -1]));", "x: Tensor<[Batch, 5]>", { x });
+    // result/a: sign(a)·sign(b), 0 at a = 0
+    expect(g).toEqual([1, 0, -1, 1, 1]);
+  });
+
+  it("signbit: −0.0 set, +0.0 not; a mask with no gradient", () => {
+    expect(run("x.signbit()")).toEqual([1, 0, 0, 0, 1]);
+    // x·0 keeps x's sign (−0 for negative x), neg flips it: +0, −0, −0, −0, +0
+    expect(run("F.signbit(x.mul(0).neg())")).toEqual([0, 1, 1, 1, 0]);
+    // an integer's sign bit is x < 0
+    expect(run("x.int().signbit()")).toEqual([1, 0, 0, 0, 0]);
+  });
+
+  it("addmv and addr: β·input + α·(mat @ vec) and β·input + α·(vec1 ⊗ vec2)", () => {
+    const v = nd([1, 4], [1, 2, 3, 4]);
+    const [mv, r, r0] = outputs(
+      "const m = x.view(-1, 2);\n    return [F.addmv(F.ones([]).mul(5), m, F.tensor([1, -1]), { beta: 0.5, alpha: 2 }).view(-1, 2), F.addr(F.ones(1), x.view(-1), F.tensor([1, 2])).view(-1, 8), F.tensor([-1, -1]).log().addr(F.tensor([1, 2]), F.tensor([0.5, 1]), { beta: 0, alpha: 2 }).flatten().add(x.mul(0))];",
+      "x: Tensor<[Batch, 4]>",
+      { x: v },
+    );
+    // [[1, 2], [3, 4]] @ [1, −1] = [−1, −1]; 0.5·5 + 2·(−1) = 0.5
+    close(mv, [0.5, 0.5]);
+    // 1 + [1, 2, 3, 4] ⊗ [1, 2]
+    close(r, [2, 3, 3, 5, 4, 7, 5, 9]);
+    // beta = 0: input (NaN, log −1) ignored; 2·[1, 2] ⊗ [0.5, 1]
+    close(r0, [1, 2, 2, 4]);
+    expect(first(model("return F.addmv(x, x.view(-1, 2), F.ones(2)).flatten(1);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP4001 5: F\.addmv: input \[Batch, 4\] must broadcast/);
+    expect(first(model("return F.addr(F.ones(1), x, F.ones(2));", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP4001 5: F\.addr: vec1 must be 1-D/);
+  });
+
+  it("histc: equal bins over [min, max], the top edge in the last bin, NaN and outside values in none", () => {
+    // a tensor without the batch (model state, a constant): counts of the batch would be each device's share's
+    const h = (body: string) => outputs(`return ${body}.add(x.mul(0));`, "x: Tensor<[Batch, 4]>", { x: nd([1, 4], [0, 0, 0, 0]) })[0];
+    // bins of width 0.5 over [0, 2]: 0 → 0, 0.5 → 1, 1 → 2, 1.99 → 3, 2 (the top edge) → 3; −1, NaN (log −1), 3 are outside
+    expect(h("F.histc(F.cat([F.tensor([0, 0.5, 1, 1.99, 2, -1, 3]), F.tensor([-1]).log()]), 4, 0, 2)")).toEqual([1, 1, 1, 2]);
+    // PyTorch's documented example: torch.histc(torch.tensor([1., 2, 1]), bins=4, min=0, max=3) = [0, 2, 1, 0]
+    expect(h("F.tensor([[1, 2], [1, 5]]).narrow(1, 0, 2).flatten().narrow(0, 0, 3).histc(4, 0, 3)")).toEqual([0, 2, 1, 0]);
+    expect(first(model("return F.histc(F.ones(4)).add(x.sum(1, true));", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: F\.histc: min = max \(0\) means the data's own range/);
+    expect(first(model("return F.histc(F.ones(4), 10, 1, 0).add(x.sum(1, true));", "x: Tensor<[Batch, 4]>"))).toMatch(/max must be larger than min/);
+    expect(first(model("return F.histc(x, 4, 0, 1);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP4001 5: F\.histc of \[Batch, 4\]: counts over the batch/);
+  });
+
+  it("broadcast_shapes: the shape the tensors would broadcast to, at compile time", () => {
+    expect(outputs("return x.sum(1).mul(0).add(F.ones(F.broadcastShapes([2, 1], [3, 1, 1], 4)).sum());", "x: Tensor<[Batch, 4]>", { x: nd([1, 4], [1, 2, 3, 4]) })[0]).toEqual([24]);
+    // a tensor's shape with the batch: x.expand(torch.broadcast_shapes(x.shape, (3, 1, 4))) would be [3, B, 4]; here [B, 4] and (1, 4)
+    expect(outputs("return x.expand(F.broadcastShapes(x.shape, [1, 4])).add(x.expand(F.broadcastShapes([4], x.shape)));", "x: Tensor<[Batch, 4]>", { x: nd([1, 4], [1, 2, 3, 4]) })[0]).toEqual([2, 4, 6, 8]);
+    expect(first(model("return F.ones(F.broadcastShapes([2, 3], [4])).add(x.sum());", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP4001 5: F\.broadcastShapes: the shapes \[2, 3\], \[4\] do not broadcast/);
   });
 });
 

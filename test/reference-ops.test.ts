@@ -387,6 +387,11 @@ describe("atan2, hypot, fmod, remainder", () => {
     expectClose(run("fmod", [a, nd([], [1.5])]), [4], [-0.5, 0, 0.75, 1]);
     expectClose(run("remainder", [a, nd([], [-1.5])]), [4], [-0.5, 0, -0.75, -0.5]);
   });
+  it("copysign is |a| with b's sign bit (−0 negative) and signbit reads that bit, as C's copysign and signbit", () => {
+    const a = nd([4], [-3.5, 0, 2.25, 7]), b = nd([4], [1, -0, -2, 0]);
+    expect(Array.from(run("copysign", [a, b]).data)).toEqual([3.5, -0, -2.25, 7]);
+    expect(Array.from(run("signbit", [nd([5], [-3.5, -0, 0, 2, -Infinity])]).data)).toEqual([1, 1, 0, 0, 1]);
+  });
   it("floor_divide is Python's //: a == (a // b)·b + a % b, where floor(a / b) rounds the quotient first", () => {
     // float32's −0.3 and 0.1: a / b rounds to −3 in float32 (what the kernels compute in), while a is
     // just past −3b (a % b = 0.1 − 7.45e-9)

@@ -4,6 +4,7 @@ import type { Node } from "../ir/node.ts";
 import { ops, rankedMatmul, softplus } from "./composite-ops.ts";
 import { TensorValue, type CallSite, type Value } from "./values.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
+import { formatShape } from "../ir/shape.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
 
@@ -139,6 +140,27 @@ const addProduct = (name: string, rank: number): MathFunction => ({
   },
 });
 
+/**
+ * β·input + α·product: torch.addmv (mat @ vec) and addr (the outer product vec1 ⊗ vec2). `product`
+ * checks and forms the product; input broadcasts to its shape and no further, as PyTorch expands it
+ * to the product's size (a [B, n] input for a vector of n is refused there).
+ */
+const addVectorProduct = (name: string, operands: readonly [string, string], product: (a: TensorValue, b: TensorValue, c: ReturnType<typeof ops>, site: CallSite, who: string) => TensorValue): MathFunction => ({
+  args: [arg(operands[0], "tensor"), arg(operands[1], "tensor"), opt("beta", "number", 1), opt("alpha", "number", 1)],
+  lower: (x, b, site, em, who) => {
+    const c = ops(em, who, site);
+    const p = product(b[operands[0]], b[operands[1]], c, site, who);
+    if (x.node.shape.length > p.node.shape.length) fail("shapeMismatch", `${who}: input ${formatShape(x.node.shape)} must broadcast to the ${name === "addmv" ? "matrix-vector" : "outer"} product's ${formatShape(p.node.shape)} (PyTorch expands it to that size)`, site.loc);
+    const scaledProduct = scaled(p, b.alpha, em, site, who) as TensorValue;
+    // beta = 0 ignores input, as PyTorch's (a NaN in it does not propagate)
+    return b.beta === 0 ? scaledProduct : em.tensor("add", [scaled(x, b.beta, em, site, who), scaledProduct], {}, who, site);
+  },
+});
+
+const requireRank = (t: TensorValue, rank: number, who: string, what: string, site: CallSite) => {
+  if (t.node.shape.length !== rank) fail("shapeMismatch", `${who}: ${what} must be ${rank}-D, got ${formatShape(t.node.shape)}`, site.loc);
+};
+
 /** torch.fmax (`wins` ge) and fmin (le): see the table below. */
 const nanIgnoringExtremum = (wins: "ge" | "le"): MathFunction => ({
   args: [arg("other", "numberOrTensor")],
@@ -231,6 +253,30 @@ Object.assign(mathFunctions, {
   addcdiv: addc("div"),
   addmm: addProduct("addmm", 2),
   baddbmm: addProduct("baddbmm", 3),
+  addmv: addVectorProduct("addmv", ["mat", "vec"], (mat, vec, c, site, who) => {
+    requireRank(mat, 2, who, "mat", site);
+    requireRank(vec, 1, who, "vec", site);
+    return c.op("matmul", [mat, vec]);
+  }),
+  // vec1 ⊗ vec2 as [n, 1]·[1, m]: each element one product, as PyTorch's outer
+  addr: addVectorProduct("addr", ["vec1", "vec2"], (u, v, c, site, who) => {
+    requireRank(u, 1, who, "vec1", site);
+    requireRank(v, 1, who, "vec2", site);
+    return c.op("mul", [c.reshape(u, [u.node.shape[0], 1]), c.reshape(v, [1, v.node.shape[0]])]);
+  }),
+  // torch.copysign(a, b): |a| with b's sign bit (−0.0 negative); integers become floats, as PyTorch promotes them
+  copysign: {
+    args: [arg("other", "numberOrTensor")],
+    lower: (x, b, site, em, who) => {
+      const float = (t: Node): Node | TensorValue => (t.dtype === "i32" ? em.tensor("to_float", [t], {}, who, site) : t);
+      return em.tensor("copysign", [float(x.node), float(operand(b.other, em, site))], {}, who, site);
+    },
+  },
+  // torch.signbit(x): x's sign bit as a mask (−0.0 and a negative NaN set); an integer's is x < 0
+  signbit: {
+    args: [],
+    lower: (x, _b, site, em, who) => (x.node.dtype === "i32" ? ops(em, who, site).op("lt", [x, 0]) : em.tensor("signbit", [x], {}, who, site)),
+  },
 } satisfies Record<string, MathFunction>);
 
 export const mathFunctionNames: readonly string[] = Object.keys(mathFunctions);

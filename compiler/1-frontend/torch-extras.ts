@@ -4,11 +4,11 @@ import { broadcastShapes } from "../ops/elementwise.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { tensorProperty } from "./tensor-methods.ts";
+import { sizeOf, tensorProperty } from "./tensor-methods.ts";
 import { besselFunctions } from "./bessel.ts";
 import { scatterFunctions } from "./scatters.ts";
 import { vectorNorm } from "./vector-norm.ts";
-import { BuiltinFunction, describe, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
+import { asShape, BuiltinFunction, describe, NamespaceValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // torch functions ports reach for that are a few of tsdp's ops, each as PyTorch defines it:
 // products of vectors (dot, mv, inner, trace, dist), stacks (hstack, vstack, dstack, column_stack),
@@ -19,7 +19,7 @@ type Entry = [string, BuiltinFunction];
 
 /** The functions here that torch also has as tensor methods (x.sinc(), x.dot(y)): each is the function of x. */
 export const EXTRA_METHODS: Readonly<Record<string, true>> = Object.fromEntries(
-  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo", "fliplr", "flipud", "hsplit", "vsplit", "dsplit", "sliceScatter", "selectScatter", "diagonalScatter", "sgn", "multiply", "subtract", "divide", "greater", "greaterEqual", "less", "lessEqual", "notEqual", "moveaxis"].map((n) => [n, true]),
+  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo", "fliplr", "flipud", "hsplit", "vsplit", "dsplit", "sliceScatter", "selectScatter", "diagonalScatter", "sgn", "histc", "multiply", "subtract", "divide", "greater", "greaterEqual", "less", "lessEqual", "notEqual", "moveaxis"].map((n) => [n, true]),
 );
 
 /** x.<name>(...args), the tensor method as a model file calls it. */
@@ -63,6 +63,19 @@ export function extraFunctions(em: GraphEmitter, lookup: (name: string) => Value
       const shape = tensors.reduce<Dim[] | undefined>((common, t) => common && broadcastShapes(common, t.node.shape), []);
       if (!shape) return fail("shapeMismatch", `${who}: the shapes ${tensors.map((t) => formatShape(t.node.shape)).join(", ")} do not broadcast (each trailing dim must be equal or 1)`, site.loc);
       return tensors.map((t) => (formatShape(t.node.shape) === formatShape(shape) ? t : ops(em, who, site).op("expand", [t], { shape })));
+    }),
+    // torch.broadcast_shapes(*shapes): the shape tensors of these shapes broadcast to, computed at
+    // compile time as PyTorch's is without tensors; an int is a 1-D shape
+    fn("broadcastShapes", (args, site, who) => {
+      const shapes = args.map((s, i) => shapeArg(s, who, i, site));
+      const shape = shapes.reduce<Dim[] | undefined>((common, s) => common && broadcastShapes(common, s), []);
+      if (!shape) return fail("shapeMismatch", `${who}: the shapes ${shapes.map(formatShape).join(", ")} do not broadcast (each trailing dim must be equal or 1)`, site.loc);
+      return asShape(shape.map(sizeOf));
+    }),
+    // torch.histc(input, bins, min, max): counts of input's elements in `bins` equal bins over [min, max]
+    fn("histc", (args, site, who) => {
+      const b = bindArgs(who, [arg("input", "tensor"), opt("bins", "posInt", 100), opt("min", "number", 0), opt("max", "number", 0)], args, site);
+      return histc(b.input, b.bins, b.min, b.max, em, who, site, locOfArg(b, "min", site));
     }),
     fn("deg2rad", (args, site, who) => ops(em, who, site).op("mul", [tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site), Math.PI / 180])),
     fn("rad2deg", (args, site, who) => ops(em, who, site).op("mul", [tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site), 180 / Math.PI])),
@@ -195,6 +208,43 @@ export function extraFunctions(em: GraphEmitter, lookup: (name: string) => Value
       return c.op("where", [eye, c.reshape(x, [...x.node.shape, 1]), 0]);
     }),
   ];
+}
+
+/** One of broadcast_shapes's arguments: an int (a 1-D shape), or a shape (x.shape, an array of sizes). */
+function shapeArg(v: Value, who: string, i: number, site: CallSite): Dim[] {
+  const dim = (d: Value): Dim | undefined => (typeof d === "number" && Number.isInteger(d) && d >= 0 ? d : d instanceof SymInt ? { batch: d.coef } : undefined);
+  const dims = typeof v === "number" ? [dim(v)] : Array.isArray(v) ? v.map(dim) : [undefined];
+  if (dims.some((d) => d === undefined)) return fail("wrongArgumentType", `${who}: shapes[${i}] must be a shape (x.shape, an array of sizes) or a size, got ${describe(v)}`, site.loc);
+  return dims as Dim[];
+}
+
+/**
+ * torch.histc: how many of x's elements fall in each of `bins` equal bins over [min, max], as
+ * PyTorch's CPU kernel bins them: ⌊(x − min)·bins/(max − min)⌋ in x's float32, a value at max in
+ * the last bin, NaN and values outside [min, max] in none. Each element's bin compared with every
+ * bin's index, summed over the elements. min = max (PyTorch's default 0, 0) means the data's range,
+ * which exists only when the model runs: refused, since the output's meaning would change with the
+ * data. Counts have no gradient (PyTorch's histc has no derivative).
+ */
+function histc(x: TensorValue, bins: number, min: number, max: number, em: GraphEmitter, who: string, site: CallSite, rangeLoc: CallSite["loc"]): TensorValue {
+  if (x.node.dtype !== "f32") fail("dtypeMismatch", `${who} counts a float tensor (PyTorch's CPU histc has no integer kernel); write x.float()`, site.loc);
+  if (x.node.shape.some(isBatch))
+    fail("shapeMismatch", `${who} of ${formatShape(x.node.shape)}: counts over the batch would be each device's share's, not the whole batch's; count per sample (a loop over x.unbind(0) is not one either) or after forward`, site.loc);
+  if (min === max)
+    fail("nonConstant", `${who}: min = max (${min}) means the data's own range (PyTorch reads x.min() and x.max()), known only when the model runs; give the range, F.histc(x, ${bins}, lo, hi)`, rangeLoc);
+  if (!Number.isFinite(min) || !Number.isFinite(max)) fail("invalidArgument", `${who}: range of [${min}, ${max}] is not finite (PyTorch's error)`, rangeLoc);
+  if (!(min < max)) fail("invalidArgument", `${who}: max must be larger than min, got min ${min} and max ${max} (PyTorch's error)`, rangeLoc);
+  const c = ops(em, who, site);
+  const flat = x.node.shape.length === 0 ? c.reshape(x, [1]) : x;
+  // the width as PyTorch's kernel forms it, the bounds' difference in float32
+  const width = Math.fround(Math.fround(max) - Math.fround(min));
+  const scaled = c.op("div", [c.op("mul", [c.op("sub", [flat, min]), bins]), width]);
+  const inRange = c.op("mul", [c.op("ge", [flat, min]), c.op("le", [flat, max])]);
+  // the bin, the top edge's in the last one; −1 (no bin) outside the range
+  const bin = c.op("where", [inRange, c.op("where", [c.op("ge", [scaled, bins]), bins - 1, c.op("floor", [scaled])]), -1]);
+  const rank = flat.node.shape.length;
+  const hits = c.op("eq", [c.reshape(bin, [...flat.node.shape, 1]), c.op("arange", [], { start: 0, step: 1, length: bins })]);
+  return c.op("sum", [hits], { dims: Array.from({ length: rank }, (_, i) => i), keepdim: false });
 }
 
 /** sin(πx)/(πx), 1 where x = 0, as torch.sinc (the division never sees the 0). */

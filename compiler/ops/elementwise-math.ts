@@ -188,3 +188,45 @@ function pythonMod(a: number, b: number): number {
   const r = a % b;
   return r !== 0 && r < 0 !== b < 0 ? r + b : r;
 }
+
+/** Whether v's sign bit is set: −0 and a NaN stored negative too, which comparisons cannot see. */
+export function signBit(v: number): boolean {
+  SIGN_PROBE[0] = v;
+  return SIGN_PROBE_BITS[1] >>> 31 === 1;
+}
+const SIGN_PROBE = new Float64Array(1);
+// the high word of a little-endian float64 (every platform Node runs tsdp on)
+const SIGN_PROBE_BITS = new Uint32Array(SIGN_PROBE.buffer);
+
+// torch.copysign(a, b): |a| with b's sign bit (−0.0 and a negative NaN count as negative: C's
+// copysignf). PyTorch's gradient (derivatives.yaml, copysign_tensor_self_backward): grad·(result/a)
+// with the ratio 0 where a = 0 (so a NaN or ∞ upstream still gives NaN there), none to b (zeros_like).
+export const copysign = defineOp<{}>({
+  name: "copysign",
+  family: "elementwise",
+  inputs: ["a", "b"],
+  infer: ([a, b], _, who) => broadcastFloats(a, b, who, "and"),
+  reference: ([a, b]) => zipBroadcast(a, b, (x, y) => (signBit(y) ? -Math.abs(x) : Math.abs(x))),
+  codegen: { kind: "pointwise", expr: ([a, b]) => `copysignf(${a}, ${b})` },
+  grad: ({ dy, emit, node, constant, sumTo }) => {
+    const a = node.inputs[0];
+    const ratio = emit("where", [emit("eq", [a, constant(0)]), constant(0), emit("div", [node, a])]);
+    return [sumTo(emit("mul", [dy, ratio]), a.shape), null];
+  },
+});
+
+// torch.signbit(x): 1 where x's sign bit is set (−0.0 included, and a NaN stored negative, as
+// C's signbit), a float mask as the comparisons give (select.ts). copysignf(1, x) carries the bit
+// where a comparison cannot (−0.0 < 0 is false). Piecewise constant: no gradient, as PyTorch's bool.
+export const signbit = defineOp<{}>({
+  name: "signbit",
+  family: "elementwise",
+  inputs: ["x"],
+  infer: ([x], _, who) => {
+    requireFloat(x, who);
+    return x;
+  },
+  reference: ([x]) => map(x, (v) => (signBit(v) ? 1 : 0)),
+  codegen: { kind: "pointwise", expr: ([x]) => `(copysignf(1.0f, ${x}) < 0.0f ? 1.0f : 0.0f)` },
+  grad: () => [null],
+});
