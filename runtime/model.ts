@@ -193,7 +193,6 @@ const STEP_OPTIONS: Record<OptimizerManifest["kind"], readonly string[]> = {
 };
 /** Options an optimizer's declaration fixes for the build (its update's form and state): not a step's. */
 const COMPILED_OPTIONS: ReadonlySet<string> = new Set(["maximize", "amsgrad", "centered", "decoupledWeightDecay", "lrDecay", "initialAccumulatorValue"]);
-/** The step's own options, for every optimizer. */
 /** A step's undo under detectNonFinite: the state it changes, copied before it. */
 interface StateBeforeStep {
   readonly tensors: { name: string; data: HostArray }[];
@@ -205,6 +204,7 @@ interface StateBeforeStep {
   readonly held: { name: string; data: HostArray }[];
 }
 
+/** The step's own options, for every optimizer. */
 const EVERY_STEP = ["groupLrs", "clipGradNorm", "accumulate", "lossScale", "detectNonFinite", "waitForLoss", "outputs"];
 
 /**
