@@ -159,6 +159,20 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     expect(got).toHaveLength(18);
     expect(got).toEqual(outputs(flat(positional), input, values));
   });
+  it("test/typing/keyword-forms.ts: ~30 common calls with PyTorch's keywords as options (torch.clamp(x, min=0) → x.clamp({ min: 0 }), nn.Linear(in_features=4, …) → new nn.Linear({ inFeatures: 4, … })) equal their positional forms", () => {
+    const { graph } = lowerModel("test/typing/keyword-forms.ts");
+    const state = initState(graph, 0);
+    // the layers built positionally start with the weights of those built with keywords
+    for (const name of [...state.params.keys()]) if (name.includes("Positional.")) state.params.set(name, state.params.get(name.replace("Positional.", "."))!);
+    const x = nd([2, 1, 4, 4], Array.from({ length: 32 }, (_, i) => Math.sin(1.7 * i)));
+    const outs = runReference(graph, { x, y: nd([2], [3, 1]) }, state).outputs.map((o) => Array.from(o.data));
+    const calls = (outs.length - 2) / 2;
+    expect(calls).toBe(29);
+    // the same ops in the same order: bit-equal
+    for (let i = 0; i < calls; i++) expect(outs[i], `call ${i}`).toEqual(outs[calls + i]);
+    // label smoothing written out sums in another order (float64 reference: 12 digits)
+    close(outs[2 * calls], outs[2 * calls + 1]);
+  });
   it("to, typeAs, dtype and device: conversions between float32 and int32; a model's tensors stay on its GPU", () => {
     const ids = nd([1, 3], [2, 0, 7]);
     const x = nd([1, 3], [1.9, -1.5, 0.2]);
