@@ -412,7 +412,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   max(options: { dim: number; keepdim?: boolean }): MaxResult;
   /** torch.max(x, other): the elementwise maximum, as maximum. */
   max(other: Tensor): Tensor;
-  max(options: { dim: Tensor }): Tensor;
+  max(options: { other: Tensor }): Tensor;
   amax(dim: number | readonly number[], keepdim?: boolean): Tensor;
   amax(options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   amax(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
@@ -428,7 +428,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   min(dim: number, options?: { keepdim?: boolean }): MaxResult;
   min(options: { dim: number; keepdim?: boolean }): MaxResult;
   min(other: Tensor): Tensor;
-  min(options: { dim: Tensor }): Tensor;
+  min(options: { other: Tensor }): Tensor;
   argmin(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   argmin(dim: number, options?: { keepdim?: boolean }): Tensor<Shape, "int32">;
   argmin(options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
@@ -3544,13 +3544,13 @@ export namespace F {
   function max(input: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
   function max(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function max(input: Tensor, other: Tensor): Tensor;
-  function max(input: Tensor, options: { dim: Tensor }): Tensor;
+  function max(input: Tensor, options: { other: Tensor }): Tensor;
   function min(input: Tensor): Tensor;
   function min(input: Tensor, dim: number, keepdim?: boolean): MaxResult;
   function min(input: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
   function min(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function min(input: Tensor, other: Tensor): Tensor;
-  function min(input: Tensor, options: { dim: Tensor }): Tensor;
+  function min(input: Tensor, options: { other: Tensor }): Tensor;
   function argmax(input: Tensor, dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   function argmax(input: Tensor, options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
   function argmax(input: Tensor, dim: number, options: { keepdim?: boolean }): Tensor<Shape, "int32">;

@@ -43,6 +43,9 @@ const ALLOWED: Record<string, string> = {
   // is div (torch.true_divide has no rounding_mode)
   "F.cartesianProd: indexing": "meshgrid's option",
   "F.trueDivide: roundingMode": "div's option",
+  // max(x, other) and min(x, other) are PyTorch's maximum and minimum overloads: a tensor or an
+  // { other } goes to maximum's spec, which the probe (a dim) does not reach
+  ...Object.fromEntries(["Tensor.max", "Tensor.min", "F.max", "F.min"].map((n) => [`${n}: other`, "the maximum/minimum overload"])),
   // torch.no_grad is a context manager: F.noGrad(fn) has no keyword form
   "F.noGrad: fn": "a context manager in PyTorch",
   // bound only where a low is given (F.randintLike(x, 2, 5), { low: 2, high: 5 }), which the probe's

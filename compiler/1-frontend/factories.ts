@@ -251,12 +251,11 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       "arange",
       new BuiltinFunction("F.arange", (args, site) => {
         if (args.some((a) => a instanceof SymInt)) return batchArange(args, site);
-        const numbers = args.filter((a) => typeof a === "number").length;
         // torch.arange(end) or torch.arange(start, end, step=1): of integers an integer tensor, as
         // PyTorch's (int64 there, int32 here: positions for nn.Embedding, sasrec's pos_emb(arange(T)));
         // a fractional bound or step, or dtype float32, gives float32
         const dtype = opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64"] });
-        const specs = numbers === 1 ? [arg("end", "number"), dtype, ...placement] : [arg("start", "number"), arg("end", "number"), opt("step", "number", 1), dtype, ...placement];
+        const specs = givesEndOnly(args) ? [arg("end", "number"), dtype, ...placement] : [arg("start", "number"), arg("end", "number"), opt("step", "number", 1), dtype, ...placement];
         const b = bindArgs("F.arange", specs, args, site);
         const start = b.start ?? 0;
         const step = b.step ?? 1;
@@ -717,4 +716,15 @@ function fanInOut(shape: readonly number[], who: string, loc: SourceLoc): { fanI
   if (shape.length < 2) fail("invalidArgument", `${who}: fan in and fan out cannot be computed for a tensor with fewer than 2 dims, got [${shape.join(", ")}]`, loc);
   const receptive = shape.slice(2).reduce((a, d) => a * d, 1);
   return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
+}
+
+/**
+ * torch.arange's one-bound overload, arange(end): one number by position, or end alone as a keyword
+ * (torch.arange(end=5) → F.arange({ end: 5 })); any other form is arange(start, end, step).
+ */
+function givesEndOnly(args: readonly Value[]): boolean {
+  const last = args[args.length - 1];
+  const keywords = last instanceof ObjectValue ? last.props : new Map<string, Value>();
+  const numbers = args.filter((a) => typeof a === "number").length;
+  return (numbers === 1 && !keywords.has("end")) || (numbers === 0 && keywords.has("end") && !keywords.has("start"));
 }

@@ -160,6 +160,11 @@ function viaFunction(who: string, name: keyof typeof pointwiseComposites, specs:
   return (x, args, site, em) => pointwiseComposites[name]({ ...bindArgs(who, specs, args, site), [first]: x }, site, em, who);
 }
 
+/** max(x, y) or max(x, { other: y }): PyTorch's max(input, other) overload, the elementwise maximum (min likewise). */
+function givesOther(args: readonly Value[]): boolean {
+  return args[0] instanceof TensorValue || (args.length === 1 && args[0] instanceof ObjectValue && args[0].props.has("other"));
+}
+
 /** x.std(false), x.var(true): PyTorch's legacy overload std(unbiased), over every dim. */
 function legacyUnbiased(method: Method): Method {
   return (x, args, site, em) => (typeof args[0] === "boolean" && args.length === 1 ? method(x, [null, args[0]], site, em) : method(x, args, site, em));
@@ -385,8 +390,10 @@ export const tensorMethods: Record<string, Method> = {
   // x.div(x.size(0)): a sum made a mean over the batch (loss.sum() / batch_size), each replica's own batch
   div: (x, args, site, em) => {
     if (args[0] instanceof SymInt && args.length === 1) return em.tensor("div_count", [x], { c: args[0].coef, p: 1 }, "div", site);
-    // torch.div(a, b, rounding_mode="floor" | "trunc"): the quotient rounded (of int32 operands, int32 again)
-    if (args.length === 2) {
+    // torch.div(a, b, rounding_mode="floor" | "trunc"): the quotient rounded (of int32 operands, int32 again);
+    // the mode given by position or as an option, b too (x.div({ other: y, roundingMode: "floor" }))
+    const last = args[args.length - 1];
+    if (args.length === 2 || (last instanceof ObjectValue && last.props.has("roundingMode"))) {
       const b = bindArgs("div", [arg("other", "any"), opt("roundingMode", "string", null, { nullable: true, choices: ["floor", "trunc"] })], args, site);
       return roundedQuotient(x, b.other, b.roundingMode, "div", site, em);
     }
@@ -413,8 +420,8 @@ export const tensorMethods: Record<string, Method> = {
   mean: reduction("mean"),
   amax: reduction("amax"),
   max: (x, args, site, em) => {
-    // torch.max(x, other) is torch.maximum
-    if (args[0] instanceof TensorValue) return tensorMethods.maximum(x, args, site, em);
+    // torch.max(x, other) and torch.max(x, other=y) are torch.maximum
+    if (givesOther(args)) return tensorMethods.maximum(x, args, site, em);
     const b = bindArgs("max", [opt("dim", "int", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
     if (b.dim === null) return em.tensor("amax", [x], { dims: null, keepdim: false }, "max", site);
     // torch.max(x, dim) returns (values, indices)
@@ -430,7 +437,7 @@ export const tensorMethods: Record<string, Method> = {
     return em.tensor("neg", [em.tensor("amax", [em.tensor("neg", [x], {}, "amin", site)], { dims: b.dim, keepdim: b.keepdim }, "amin", site)], {}, "amin", site);
   },
   min: (x, args, site, em) => {
-    if (args[0] instanceof TensorValue) return tensorMethods.minimum(x, args, site, em);
+    if (givesOther(args)) return tensorMethods.minimum(x, args, site, em);
     const b = bindArgs("min", [opt("dim", "int", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
     const negated = em.tensor("neg", [x], {}, "min", site);
     if (b.dim === null) return em.tensor("neg", [em.tensor("amax", [negated], { dims: null, keepdim: false }, "min", site)], {}, "min", site);
