@@ -103,8 +103,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   view(...shape: number[]): Tensor;
   /** x.view(y.shape): the sizes as one array, as PyTorch's x.view(y.shape) */
   view(shape: readonly number[]): Tensor;
+  /** PyTorch's keyword for the list: x.view(size=(2, 3)) → x.view({ size: [2, 3] }) (reshape's shape, permute's dims, …) */
+  view(options: { size: readonly number[] }): Tensor;
   reshape(...shape: number[]): Tensor;
   reshape(shape: readonly number[]): Tensor;
+  reshape(options: { shape: readonly number[] }): Tensor;
   flatten(startDim?: number, endDim?: number): Tensor;
   flatten(startDim?: number, options?: { endDim?: number }): Tensor;
   flatten(options: { startDim?: number; endDim?: number }): Tensor;
@@ -112,6 +115,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   transpose(dim0: number, options: { dim1: number }): Tensor;
   transpose(options: { dim0: number; dim1: number }): Tensor;
   permute(...dims: number[]): Tensor;
+  permute(options: { dims: readonly number[] }): Tensor;
   unsqueeze(dim: number): Tensor;
   unsqueeze(options: { dim: number }): Tensor;
   squeeze(dim?: number | readonly number[]): Tensor;
@@ -214,12 +218,15 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   expand(...sizes: number[]): Tensor;
   /** x.expand(other.shape), x.expand([B, -1, 4]): the sizes as one list, as PyTorch's expand(torch.Size) */
   expand(sizes: readonly number[]): Tensor;
+  expand(options: { size: readonly number[] }): Tensor;
   /** Each of `dims` read backwards, as torch.flip (not the batch dim). */
   flip(dims: readonly number[]): Tensor;
   flip(...dims: number[]): Tensor;
+  flip(options: { dims: readonly number[] }): Tensor;
   /** Tiled sizes[i] times along dim i, new dims in front, as torch.Tensor.repeat (1 for the batch dim). */
   repeat(...sizes: number[]): Tensor;
   repeat(sizes: readonly number[]): Tensor;
+  repeat(options: { repeats: readonly number[] }): Tensor;
   expandAs(other: Tensor): Tensor;
   expandAs(options: { other: Tensor }): Tensor;
   /** Matrix transpose of a 2-D tensor. */
@@ -667,6 +674,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** torch.tile: repeat with the sizes padded by 1s in front */
   tile(dims: readonly number[]): Tensor;
   tile(...dims: number[]): Tensor;
+  tile(options: { dims: readonly number[] }): Tensor;
   /** each element `repeats` times in a row along dim (the flattened tensor without one); an integer count */
   repeatInterleave(repeats: number, dim?: number): Tensor;
   repeatInterleave(options: { repeats: number; dim?: number }): Tensor;
@@ -3384,9 +3392,14 @@ export namespace F {
   function zeros(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function zeros(size: Size, options?: FactoryOptions): Tensor;
   function zeros(...size: number[]): Tensor;
+  /** torch.zeros(size=(2, 3)) → F.zeros({ size: [2, 3] }) (ones, empty, rand, randn likewise) */
+  function zeros(options: { size: Size } & IntFactoryOptions): Tensor<Shape, "int32">;
+  function zeros(options: { size: Size } & FactoryOptions): Tensor;
   function ones(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function ones(size: Size, options?: FactoryOptions): Tensor;
   function ones(...size: number[]): Tensor;
+  function ones(options: { size: Size } & IntFactoryOptions): Tensor<Shape, "int32">;
+  function ones(options: { size: Size } & FactoryOptions): Tensor;
   function full(size: Size, fillValue: number, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function full(size: Size, options: { fillValue: number } & IntFactoryOptions): Tensor<Shape, "int32">;
   function full(options: { size: Size; fillValue: number } & IntFactoryOptions): Tensor<Shape, "int32">;
@@ -3397,6 +3410,7 @@ export namespace F {
   function zerosLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
   /** torch.empty's values are whatever memory held: tsdp's are zeros, the same on every run. */
   function empty(...sizes: (number | readonly number[] | FactoryOptions)[]): Tensor;
+  function empty(options: { size: Size } & FactoryOptions): Tensor;
   function emptyLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
   function onesLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
   function fullLike(input: Tensor, fillValue: number, options?: FactoryOptions | IntFactoryOptions): Tensor;
@@ -3409,8 +3423,10 @@ export namespace F {
    */
   function randn(size: Size, options?: FactoryOptions): Tensor;
   function randn(...size: number[]): Tensor;
+  function randn(options: { size: Size } & FactoryOptions): Tensor;
   function rand(size: Size, options?: FactoryOptions): Tensor;
   function rand(...size: number[]): Tensor;
+  function rand(options: { size: Size } & FactoryOptions): Tensor;
   /** In forward: standard normal values shaped like x, drawn on every call, as torch.randn_like (a VAE's ε). */
   function randnLike(input: Tensor, options?: FactoryOptions): Tensor;
   /** In forward: uniform [0, 1) values shaped like x, drawn on every call, as torch.rand_like. */
@@ -3583,6 +3599,7 @@ export namespace F {
   function clampMax(input: Tensor, max: Tensor | number): Tensor;
   function clampMax(input: Tensor, options: { max: Tensor | number }): Tensor;
   function reshape(input: Tensor, shape: readonly number[]): Tensor;
+  function reshape(input: Tensor, options: { shape: readonly number[] }): Tensor;
   function unsqueeze(input: Tensor, dim: number): Tensor;
   function unsqueeze(input: Tensor, options: { dim: number }): Tensor;
   function squeeze(input: Tensor, dim?: number | readonly number[]): Tensor;
@@ -3601,11 +3618,14 @@ export namespace F {
   function movedim(input: Tensor, options: { source: number; destination: number }): Tensor;
   function t(input: Tensor): Tensor;
   function permute(input: Tensor, dims: readonly number[]): Tensor;
+  function permute(input: Tensor, options: { dims: readonly number[] }): Tensor;
   function unflatten(input: Tensor, dim: number, sizes: readonly number[]): Tensor;
   function unflatten(input: Tensor, dim: number, options: { sizes: readonly number[] }): Tensor;
   function unflatten(input: Tensor, options: { dim: number; sizes: readonly number[] }): Tensor;
   function flip(input: Tensor, dims: readonly number[]): Tensor;
+  function flip(input: Tensor, options: { dims: readonly number[] }): Tensor;
   function tile(input: Tensor, dims: readonly number[]): Tensor;
+  function tile(input: Tensor, options: { dims: readonly number[] }): Tensor;
   function repeatInterleave(input: Tensor, repeats: number, dim?: number): Tensor;
   function repeatInterleave(input: Tensor, options: { repeats: number; dim?: number }): Tensor;
   function repeatInterleave(input: Tensor, repeats: number, options: { dim?: number }): Tensor;

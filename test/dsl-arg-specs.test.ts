@@ -138,14 +138,15 @@ function compilerSpecs(): Map<string, { lists: (readonly ArgSpec[])[]; offset: n
   interp.phase = "forward";
   const x = (F.members.get("randn") as BuiltinFunction).call([2, 3, 4, 5], site) as TensorValue;
   const out = new Map<string, { lists: (readonly ArgSpec[])[]; offset: number }>();
-  // x.div(y, { roundingMode }) binds its spec only when given two arguments
-  const probes: Value[][] = [[], [1, new ObjectValue()]];
+  // x.div(y, { roundingMode }) binds its spec only when given two arguments; x.view({ size }) and the
+  // other variadic methods bind one only when given an options object alone
+  const probes: Value[][] = [[], [1, new ObjectValue()], [new ObjectValue()]];
   for (const [name, m] of Object.entries(tensorMethods)) out.set(`Tensor.${name}`, { lists: probes.flatMap((a) => specsBound(() => m(x, a, site, interp.em))), offset: 0 });
   const sameNames = (a: readonly ArgSpec[], b: readonly ArgSpec[]) => a.length === b.length && a.every((s, i) => s.name === b[i].name);
   const functions = [...F.members].flatMap(([name, f]): [string, Value][] => (f instanceof NamespaceValue ? [...f.members].map(([inner, g]): [string, Value] => [`${name}.${inner}`, g]) : [[name, f]]));
   for (const [name, f] of functions) {
     if (!(f instanceof BuiltinFunction)) continue;
-    const lists = [[], [x], [x, 1, new ObjectValue()]].flatMap((a) => specsBound(() => f.call(a, site)));
+    const lists = [[], [x], [x, 1, new ObjectValue()], [x, new ObjectValue()]].flatMap((a) => specsBound(() => f.call(a, site)));
     const method = out.get(`Tensor.${name}`)?.lists ?? [];
     const ofMethod = lists.length > 0 && lists.every((l) => method.some((m) => sameNames(l, m)));
     out.set(`F.${name}`, { lists, offset: ofMethod ? 1 : 0 });

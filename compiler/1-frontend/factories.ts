@@ -24,9 +24,17 @@ import { BuiltinFunction, describe, EmptyTensor, LayerParamRef, ParameterRegion,
 
 export type PhaseOf = () => "toplevel" | "construct" | "forward";
 
-/** torch.zeros(2, 3) and torch.zeros([2, 3]) mean the same: leading numbers, or one array. */
+/**
+ * torch.zeros(2, 3), torch.zeros([2, 3]) and torch.zeros(size=(2, 3)) mean the same: leading
+ * numbers, one array, or size among the options ({ size: [2, 3], dtype: "int32" }).
+ */
 function splitSizes(who: string, args: Value[], site: CallSite): { size: Value; rest: Value[] } {
   if (Array.isArray(args[0])) return { size: args[0], rest: args.slice(1) };
+  const options = args[0];
+  if (args.length === 1 && options instanceof ObjectValue && options.props.has("size")) {
+    const others = new Map([...options.props].filter(([k]) => k !== "size"));
+    return { size: options.props.get("size")!, rest: others.size > 0 ? [new ObjectValue(others)] : [] };
+  }
   let n = 0;
   while (n < args.length && (typeof args[n] === "number" || args[n] instanceof SymInt)) n++;
   if (n === 0) fail("wrongArgumentCount", `${who} expects a size (numbers or an array of them), got ${args.length ? describe(args[0]) : "nothing"}`, site.loc);

@@ -28,6 +28,7 @@ export class KeywordForms extends nn.Module {
       F.cumsum(v, { dim: 1 }), F.baddbmm(v, { batch1: v, batch2: v, beta: 0.5 }), F.dropout(v, { p: 0.5, training: false }),
       F.conv2d(x, this.conv.weight, { padding: 1 }), F.maxPool2d(x, { kernelSize: 2, stride: 2 }), v.narrow(1, { start: 1, length: 2 }),
       v.max({ other: v.neg() }), F.min(v, { other: v.neg() }), v.div({ other: 0.5, roundingMode: "floor" }), v.sum(1).add(F.arange({ end: 4 })),
+      v.permute({ dims: [0, 2, 1] }), F.reshape(v, { shape: [-1, 16] }), v.add(F.ones({ size: [4] })),
       this.fc(v), this.conv(x), this.norm(v),
     ];
   }
@@ -46,6 +47,7 @@ export class KeywordForms extends nn.Module {
       F.cumsum(v, 1), F.baddbmm(v, v, v, { beta: 0.5 }), F.dropout(v, 0.5, false),
       F.conv2d(x, this.conv.weight, null, 1, 1), F.maxPool2d(x, 2, 2), v.narrow(1, 1, 2),
       v.max(v.neg()), F.min(v, v.neg()), v.div(0.5, { roundingMode: "floor" }), v.sum(1).add(F.arange(4)),
+      v.permute(0, 2, 1), F.reshape(v, [-1, 16]), v.add(F.ones(4)),
       this.fcPositional(v), this.convPositional(x), this.normPositional(v),
     ];
   }
