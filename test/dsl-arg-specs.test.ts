@@ -19,7 +19,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { observeArgSpecs, type ArgSpec } from "../compiler/1-frontend/args.ts";
 import { Interpreter } from "../compiler/1-frontend/interp/classes.ts";
 import { tensorMethods } from "../compiler/1-frontend/tensor-methods.ts";
-import { BuiltinClass, BuiltinFunction, NamespaceValue, ObjectValue, TensorValue, type CallSite, type Value } from "../compiler/1-frontend/values.ts";
+import { BuiltinClass, BuiltinFunction, ModuleValue, NamespaceValue, ObjectValue, TensorValue, type CallSite, type Value } from "../compiler/1-frontend/values.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -156,6 +156,71 @@ function compilerSpecs(): Map<string, { lists: (readonly ArgSpec[])[]; offset: n
   return out;
 }
 
+/** A value of each kind the builtins bind, for calling them (undefined: no sample; the builtin is left out). */
+function sampleOf(spec: ArgSpec, x: TensorValue): Value | undefined {
+  if (spec.choices) return spec.choices[0];
+  const samples: Partial<Record<ArgSpec["kind"], Value>> = {
+    posInt: 2, nonNegInt: 1, int: 1, number: 0.5, posNumber: 0.5, nonNegNumber: 0.5, prob: 0.5, bool: false, flag: false,
+    size2: 1, padding2: 0, dims: 1, ints: [1], sizes: [2, 3, 4, 5], tensor: x, numberOrTensor: 0.5, boundOrTensor: 0.5,
+  };
+  return samples[spec.kind];
+}
+
+/** What a call gives, to compare two spellings of it: a tensor's op, shape and attributes; a layer's summary and parameter shapes; the message of an error. */
+function outcome(call: () => Value): string {
+  const shown = (v: Value): string => {
+    if (v instanceof TensorValue) return `${v.node.op}${JSON.stringify(v.node.shape)}${JSON.stringify(v.node.attrs)}`;
+    if (v instanceof ModuleValue) return `${v.summary} ${JSON.stringify(v.params.map((p) => p.shape))}`;
+    if (Array.isArray(v)) return `[${v.map(shown).join(", ")}]`;
+    if (v instanceof ObjectValue) return `{${[...v.props].map(([k, w]) => `${k}: ${shown(w)}`).join(", ")}}`;
+    return String(v);
+  };
+  try {
+    return shown(call());
+  } catch (e) {
+    return `error: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+/**
+ * Each builtin called with sample arguments (the required ones and one more) by position, and with
+ * every tail of them moved into an options object: "name split k: …" where the two differ. A
+ * handler that reads its arguments' positions itself (x.max(y) is maximum) would differ here.
+ */
+function keywordSplits(specs: ReturnType<typeof compilerSpecs>): { tried: number; differ: string[] } {
+  const interp = new Interpreter() as unknown as { dsl: Map<string, Value>; phase: string; em: never };
+  const F = interp.dsl.get("F") as NamespaceValue;
+  const nn = interp.dsl.get("nn") as NamespaceValue;
+  interp.phase = "forward";
+  const x = (F.members.get("randn") as BuiltinFunction).call([2, 3, 4, 5], site) as TensorValue;
+  const callOf = (name: string, offset: number): ((args: Value[]) => Value) | undefined => {
+    const [space, ...path] = name.split(".");
+    if (space === "Tensor") return (args) => tensorMethods[path[0]](x, args, site, interp.em);
+    if (space === "nn") return (args) => (nn.members.get(path[0]) as BuiltinClass).construct(args, site);
+    const f = path.reduce<Value | undefined>((ns, p) => (ns instanceof NamespaceValue ? ns.members.get(p) : undefined), F);
+    return f instanceof BuiltinFunction ? (args) => f.call(offset === 1 ? [x, ...args] : args, site) : undefined;
+  };
+  let tried = 0;
+  const differ: string[] = [];
+  for (const [name, s] of specs) {
+    const list = s.lists.reduce<readonly ArgSpec[]>((a, b) => (b.length > a.length ? b : a), []);
+    const call = callOf(name, s.offset);
+    const n = Math.min(list.length, list.filter((spec) => !("default" in spec)).length + 1);
+    const values = list.slice(0, n).map((spec) => sampleOf(spec, x));
+    if (!call || list.length === 0 || values.some((v) => v === undefined)) continue;
+    interp.phase = name.startsWith("nn.") ? "construct" : "forward";
+    const positional = outcome(() => call(values as Value[]));
+    if (positional.startsWith("error")) continue;
+    for (let k = isOperand(name, s.offset, 0, list[0]) ? 1 : 0; k < n; k++) {
+      const options = new ObjectValue(new Map(list.slice(k, n).map((spec, j) => [spec.name, values[k + j]!])));
+      const got = outcome(() => call([...(values.slice(0, k) as Value[]), options]));
+      tried++;
+      if (got !== positional) differ.push(`${name} split ${k}: ${got} (by position: ${positional})`);
+    }
+  }
+  return { tried, differ };
+}
+
 /**
  * The argument a port writes first and by position, never as a keyword: F's input tensor (PyTorch's
  * `input`, or a list of them for F.cat). A tensor method's receiver is no argument at all, and F.sum(x, …)
@@ -210,6 +275,12 @@ describe("dsl/index.d.ts against the compiler's argument specs", () => {
       .filter((m) => m.untyped.length > 0 || m.unbound.length > 0)
       .map((m) => `${m.name}:${m.untyped.length ? ` untyped ${m.untyped.join(", ")}` : ""}${m.unbound.length ? ` not bound ${m.unbound.join(", ")}` : ""}`);
     expect(mismatches).toEqual([]);
+  });
+
+  it("binds a tail of the arguments given as options as it binds them by position (every builtin with sample arguments)", () => {
+    const { tried, differ } = keywordSplits(specs);
+    expect(tried).toBeGreaterThan(450);
+    expect(differ).toEqual([]);
   });
 
   it("allow-lists only differences that exist", () => {
