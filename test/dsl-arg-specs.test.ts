@@ -11,7 +11,10 @@
 // largest: false }), nn.Linear(in_features=4, out_features=8) → new nn.Linear({ inFeatures: 4,
 // outFeatures: 8 })), and the positional forms keep working. So every spec name must be an option
 // key of some overload — but F's operand, the input tensor a port writes first (see isOperand).
-// Not compared: functions with variadic arguments (x.view(2, 3)), which bind no spec list.
+// Variadic builtins (x.view(2, 3)) bind a spec list only for their keyword form (x.view({ size })),
+// which the probe reaches with an options object alone; those with none (F.einsum's operands,
+// nn.Sequential) are not compared. Beyond names, each builtin is called with sample arguments by
+// position and with every tail of them as options, and the two must bind alike.
 import { Node, Project, type ModuleDeclaration, type ParameterDeclaration, type Type } from "ts-morph";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
