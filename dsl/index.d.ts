@@ -2208,10 +2208,14 @@ export namespace nn {
    */
   /** weight: one value per class (PyTorch's weight=), known at compile time (F.tensor([...])); the mean is Σ w[y]·ℓ / Σ w[y] */
   interface CrossEntropyOptions { reduction?: Reduction; labelSmoothing?: number; ignoreIndex?: number | null; weight?: Tensor | null }
-  class CrossEntropyLoss extends Module { constructor(options?: CrossEntropyOptions) }
+  /** the class weight by position too, as PyTorch's nn.CrossEntropyLoss(class_weights) (its later positions are the deprecated size_average and reduce: write options) */
+  class CrossEntropyLoss extends Module { constructor(options?: CrossEntropyOptions); constructor(weight: Tensor | null, options?: Omit<CrossEntropyOptions, "weight">) }
   /** target: int32 class indices [N] (or [N, d…] for [N, C, d…] scores), or float32 class probabilities of the input's shape */
   interface CrossEntropyLoss { (input: Tensor, target: Tensor): Tensor }
-  class NLLLoss extends Module { constructor(options?: { reduction?: Reduction; ignoreIndex?: number | null; weight?: Tensor | null }) }
+  class NLLLoss extends Module {
+    constructor(options?: { reduction?: Reduction; ignoreIndex?: number | null; weight?: Tensor | null });
+    constructor(weight: Tensor | null, options?: { reduction?: Reduction; ignoreIndex?: number | null });
+  }
   interface NLLLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
   class MSELoss extends Module { constructor(options?: { reduction?: Reduction }) }
   interface MSELoss { (input: Tensor, target: Tensor): Tensor }
@@ -2225,11 +2229,14 @@ export namespace nn {
   class HuberLoss extends Module { constructor(options?: { reduction?: Reduction; delta?: number }) }
   interface HuberLoss { (input: Tensor, target: Tensor): Tensor }
   /** −(t·log x + (1 − t)·log(1 − x)) on probabilities x in [0, 1], each log clamped at −100 */
-  class BCELoss extends Module { constructor(options?: { reduction?: Reduction; weight?: Tensor | null }) }
+  class BCELoss extends Module { constructor(options?: { reduction?: Reduction; weight?: Tensor | null }); constructor(weight: Tensor | null, options?: { reduction?: Reduction }) }
   interface BCELoss { (input: Tensor, target: Tensor): Tensor }
   /** BCELoss of sigmoid(input), computed from the logits without overflow */
   /** weight rescales each element's loss; posWeight (one per class, along the last dim) the positive term */
-  class BCEWithLogitsLoss extends Module { constructor(options?: { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null }) }
+  class BCEWithLogitsLoss extends Module {
+    constructor(options?: { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null });
+    constructor(weight: Tensor | null, options?: { reduction?: Reduction; posWeight?: Tensor | null });
+  }
   interface BCEWithLogitsLoss { (input: Tensor, target: Tensor): Tensor }
   /** Σ target·(log target − input) on log-probabilities (distillation); "batchmean" is the sum over input.size(0) */
   /** max(0, −y·(x1 − x2) + margin), y = ±1 */
@@ -3278,8 +3285,11 @@ export namespace F {
   /** target: int32 class indices [N] (or [N, d…] for [N, C, d…] scores), or float32 class probabilities of the input's shape */
   function crossEntropy(input: Tensor, target: Tensor, options?: nn.CrossEntropyOptions): Tensor;
   function crossEntropy(input: Tensor, options: { target: Tensor } & nn.CrossEntropyOptions): Tensor;
+  /** the class weight by position too, as F.cross_entropy(x, y, w) (PyTorch's later positions are the deprecated size_average and reduce: write options) */
+  function crossEntropy(input: Tensor, target: Tensor, weight: Tensor | null, options?: Omit<nn.CrossEntropyOptions, "weight">): Tensor;
   function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; ignoreIndex?: number | null; weight?: Tensor | null }): Tensor;
   function nllLoss(input: Tensor, options: { target: Tensor<Shape, "int32">; reduction?: nn.Reduction; ignoreIndex?: number | null; weight?: Tensor | null }): Tensor;
+  function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, weight: Tensor | null, options?: { reduction?: nn.Reduction; ignoreIndex?: number | null }): Tensor;
   function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
   function mseLoss(input: Tensor, options: { target: Tensor; reduction?: nn.Reduction }): Tensor;
   function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, options?: { margin?: number; reduction?: nn.Reduction }): Tensor;
@@ -3325,9 +3335,11 @@ export namespace F {
   /** torch.nn.functional.binary_cross_entropy: input holds probabilities in [0, 1] */
   function binaryCrossEntropy(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; weight?: Tensor | null }): Tensor;
   function binaryCrossEntropy(input: Tensor, options: { target: Tensor; reduction?: nn.Reduction; weight?: Tensor | null }): Tensor;
+  function binaryCrossEntropy(input: Tensor, target: Tensor, weight: Tensor | null, options?: { reduction?: nn.Reduction }): Tensor;
   /** torch.nn.functional.binary_cross_entropy_with_logits */
   function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; weight?: Tensor | null; posWeight?: Tensor | null }): Tensor;
   function binaryCrossEntropyWithLogits(input: Tensor, options: { target: Tensor; reduction?: nn.Reduction; weight?: Tensor | null; posWeight?: Tensor | null }): Tensor;
+  function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, weight: Tensor | null, options?: { reduction?: nn.Reduction; posWeight?: Tensor | null }): Tensor;
   /** torch.nn.functional.interpolate, modes "nearest", "linear" and "bilinear" (see nn.InterpolateOptions). */
   function interpolate(x: Tensor, options: nn.InterpolateOptions): Tensor;
   function interpolate(x: Tensor, size?: number | readonly number[] | null, scaleFactor?: number | readonly number[] | null,

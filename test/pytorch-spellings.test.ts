@@ -166,12 +166,14 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     for (const name of [...state.params.keys()]) if (name.includes("Positional.")) state.params.set(name, state.params.get(name.replace("Positional.", "."))!);
     const x = nd([2, 1, 4, 4], Array.from({ length: 32 }, (_, i) => Math.sin(1.7 * i)));
     const outs = runReference(graph, { x, y: nd([2], [3, 1]) }, state).outputs.map((o) => Array.from(o.data));
-    const calls = (outs.length - 2) / 2;
+    const calls = (outs.length - 8) / 2;
     expect(calls).toBe(36);
     // the same ops in the same order: bit-equal
     for (let i = 0; i < calls; i++) expect(outs[i], `call ${i}`).toEqual(outs[calls + i]);
-    // label smoothing written out sums in another order (float64 reference: 12 digits)
-    close(outs[2 * calls], outs[2 * calls + 1]);
+    // the losses in pairs: label smoothing written out sums in another order (float64 reference: 12 digits), the class weight by keyword and by position alike
+    const losses = outs.slice(2 * calls);
+    close(losses[0], losses[1]);
+    for (let i = 2; i < 8; i += 2) expect(losses[i], `loss pair ${i / 2}`).toEqual(losses[i + 1]);
   });
   it("a keyword given by position too, or unknown, is refused naming the call and what it takes", () => {
     const input = "x: Tensor<[Batch, 4]>";

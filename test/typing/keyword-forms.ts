@@ -52,10 +52,25 @@ export class KeywordForms extends nn.Module {
     ];
   }
 
-  /** F.cross_entropy(logits, y, label_smoothing=0.1, ignore_index=-1), and the same written out: (1 − ε)·nll + ε·mean over classes of −log p */
+  classWeights = F.tensor([1, 2, 0.5, 3]);
+  ce = new nn.CrossEntropyLoss({ weight: F.tensor([1, 2, 0.5, 3]) });
+  cePositional = new nn.CrossEntropyLoss(F.tensor([1, 2, 0.5, 3]));
+
+  /**
+   * Pairs: F.cross_entropy(logits, y, label_smoothing=0.1, ignore_index=-1) and the same written out,
+   * (1 − ε)·nll + ε·mean over classes of −log p; then the class weight by keyword and by position
+   * (F.cross_entropy(x, y, w), nn.CrossEntropyLoss(w), F.binary_cross_entropy_with_logits(x, t, w)).
+   */
   losses(logits: Tensor<[Batch, 4]>, y: Tensor<[Batch], "int32">): Tensor[] {
     const logP = F.logSoftmax(logits, { dim: 1 });
-    return [F.crossEntropy(logits, y, { labelSmoothing: 0.1, ignoreIndex: -1 }), F.nllLoss(logP, y).mul(0.9).add(logP.mean(1).neg().mean().mul(0.1))];
+    const w = this.classWeights;
+    const t = F.sigmoid(logits);
+    return [
+      F.crossEntropy(logits, y, { labelSmoothing: 0.1, ignoreIndex: -1 }), F.nllLoss(logP, y).mul(0.9).add(logP.mean(1).neg().mean().mul(0.1)),
+      F.crossEntropy(logits, y, { weight: w }), F.crossEntropy(logits, y, w),
+      this.ce(logits, y), this.cePositional(logits, y),
+      F.binaryCrossEntropyWithLogits(logits, t, { weight: w }), F.binaryCrossEntropyWithLogits(logits, t, w),
+    ];
   }
 
   forward(x: Tensor<[Batch, 1, 4, 4]>, y: Tensor<[Batch], "int32">): Tensor<Shape>[] {
